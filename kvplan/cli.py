@@ -27,6 +27,40 @@ def _count(name: str, text: str) -> int:
     return int(t)
 
 
+_SIZE_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+               "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def _size(name: str, text: str | None) -> int | None:
+    """Parse a memory size: bytes (``64424509440``, ``64_424_509_440``) or a number with a
+    unit (``60GiB``, ``8GB``, ``1.5 GiB``); GB = 10^9, GiB = 2^30. Fractions round down."""
+    if text is None:
+        return None
+    from fractions import Fraction
+
+    t = str(text).strip().replace("_", "").replace(",", "")
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([A-Za-z]*)", t)
+    unit = m.group(2).lower() if m else ""
+    if not m or unit not in _SIZE_UNITS:
+        raise KvplanError(f"{name} must be a size like 60GiB, 8GB or a byte count, got '{text}'")
+    n = int(Fraction(m.group(1)) * _SIZE_UNITS[unit])
+    if n < 0:
+        raise KvplanError(f"{name} must not be negative, got '{text}'")
+    return n
+
+
+def _fraction(name: str, text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        v = float(text)
+    except ValueError:
+        raise KvplanError(f"{name} must be a number in (0, 1], got '{text}'") from None
+    if not 0 < v <= 1:
+        raise KvplanError(f"{name} must be a number in (0, 1], got '{text}'")
+    return v
+
+
 def _print(obj) -> None:
     from rich.console import Console
 
@@ -73,6 +107,79 @@ def size(
         _print(render.size_table(report, spec))
         if explain:
             _print(render.explain(report, spec))
+
+    _run(go)
+
+
+@app.command()
+def fit(
+    model: str = typer.Argument(..., metavar="MODEL",
+                                help="catalog name or alias, a YAML spec, or a config.json (or its folder)"),
+    gpu: str = typer.Option(..., "--gpu", help="GPU name (see `kvplan gpus`)"),
+    ctx: Optional[str] = typer.Option(None, "--ctx", help="tokens per sequence: answer the largest batch"),
+    batch: Optional[str] = typer.Option(None, "--batch", "-b", help="sequences: answer the longest context each"),
+    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs"),
+    pp: str = typer.Option("1", "--pp", "--pipeline-parallel-size", help="pipeline stages"),
+    engine: str = typer.Option("vllm", "--engine", help="vllm (default), ideal or hf"),
+    kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format, kvplan's names"),
+    kv_cache_dtype: Optional[str] = typer.Option(None, "--kv-cache-dtype",
+                                                 help="vLLM's names: auto, fp8, fp8_e4m3, fp8_e5m2"),
+    weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: the model's dtype)"),
+    gpu_memory_utilization: Optional[str] = typer.Option(None, "--gpu-memory-utilization",
+                                                         help="the engine's share of the GPU (vLLM: 0.9)"),
+    kv_cache_memory: Optional[str] = typer.Option(None, "--kv-cache-memory", "--kv-cache-memory-bytes",
+                                                  help="fix the KV budget per GPU (60GiB, 8GB, bytes)"),
+    max_model_len: Optional[str] = typer.Option(None, "--max-model-len", help="default: the model's max context"),
+    block_size: Optional[str] = typer.Option(None, "--block-size", help="tokens per KV block (vLLM picks by backend)"),
+    max_num_batched_tokens: Optional[str] = typer.Option(None, "--max-num-batched-tokens"),
+    max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs"),
+    enforce_eager: bool = typer.Option(False, "--enforce-eager", help="no CUDA graphs (no graph memory)"),
+    activation_memory: Optional[str] = typer.Option(None, "--activation-memory", help="override the activation-peak estimate"),
+    cuda_graph_memory: Optional[str] = typer.Option(None, "--cuda-graph-memory", help="override the CUDA-graph estimate"),
+    non_torch_memory: Optional[str] = typer.Option(None, "--non-torch-memory", help="override the non-torch estimate"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+    explain: bool = typer.Option(False, "--explain", help="show the arithmetic"),
+):
+    """What fits on one GPU or several: batch at --ctx, context at --batch, KV capacity."""
+    from . import catalog, render
+    from . import fit as fitmod
+    from .engines import ServeOptions
+
+    def opt_count(name, v):
+        return None if v is None else _count(name, v)
+
+    def go():
+        if kv_dtype is not None and kv_cache_dtype is not None:
+            raise KvplanError("give --kv-dtype or --kv-cache-dtype, not both")
+        kvd = kv_dtype
+        if kv_cache_dtype is not None:
+            from .engines.vllm import KV_CACHE_DTYPES
+
+            key = kv_cache_dtype.strip().lower()
+            if key != "auto" and key not in KV_CACHE_DTYPES:
+                raise KvplanError(f"--kv-cache-dtype '{kv_cache_dtype}' is not one kvplan models; "
+                                  f"known: auto, {', '.join(KV_CACHE_DTYPES)}")
+            kvd = None if key == "auto" else KV_CACHE_DTYPES[key]
+        opts = ServeOptions(
+            max_model_len=opt_count("--max-model-len", max_model_len),
+            gpu_memory_utilization=_fraction("--gpu-memory-utilization", gpu_memory_utilization),
+            kv_cache_memory=_size("--kv-cache-memory", kv_cache_memory),
+            block_size=opt_count("--block-size", block_size),
+            max_num_batched_tokens=opt_count("--max-num-batched-tokens", max_num_batched_tokens),
+            max_num_seqs=opt_count("--max-num-seqs", max_num_seqs), enforce_eager=enforce_eager,
+            activation_bytes=_size("--activation-memory", activation_memory),
+            cuda_graph_bytes=_size("--cuda-graph-memory", cuda_graph_memory),
+            non_torch_bytes=_size("--non-torch-memory", non_torch_memory))
+        spec = catalog.load_model(model)
+        g = catalog.load_gpu(gpu)
+        r = fitmod.fit(spec, g, _count("--tp", tp), _count("--pp", pp), engine, kvd, weight_dtype,
+                       opt_count("--ctx", ctx), opt_count("--batch", batch), opts)
+        if as_json:
+            _json(render.fit_json(r))
+        else:
+            _print(render.fit_table(r, spec, explain))
+        if not r.fits:
+            raise typer.Exit(1)
 
     _run(go)
 

@@ -26,6 +26,14 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
+def _divides(what: str, n: int, tp: int) -> None:
+    if n % tp:
+        from .errors import KvplanError
+
+        raise KvplanError(f"--tp {tp} does not divide the {n} {what}; "
+                          f"choose a tensor-parallel size that divides {n}")
+
+
 class StateTensor(_Frozen):
     """A fixed-size per-sequence tensor (one layer, one sequence)."""
 
@@ -89,6 +97,22 @@ class _Attention(_Frozen):
     def geometry(self) -> str:
         dims = str(self.head_dim) if self.v_dim == self.head_dim else f"{self.head_dim}/{self.v_dim}"
         return f"{self.num_kv_heads}×{dims}"
+
+    def shard(self, tp: int):
+        """One tensor-parallel rank's share: ``num_heads / tp`` query heads and
+        ``max(1, num_kv_heads // tp)`` KV heads (a rank keeps a whole KV head; with more ranks
+        than KV heads each head is replicated: vLLM's QKVParallelLinear, SGLang and TRT-LLM
+        alike). ``tp`` must divide ``num_heads``."""
+        _divides("attention heads", self.num_heads, tp)
+        if self.num_kv_heads >= tp:
+            _divides("KV heads", self.num_kv_heads, tp)
+        elif tp % self.num_kv_heads:  # vLLM: num_kv_head_replicas = divide(tp, kv_heads)
+            from .errors import KvplanError
+
+            raise KvplanError(f"--tp {tp} is not a multiple of the {self.num_kv_heads} KV heads, "
+                              "so they cannot be replicated evenly")
+        return self.model_copy(update={"num_heads": self.num_heads // tp,
+                                       "num_kv_heads": max(1, self.num_kv_heads // tp)})
 
 
 class FullAttention(_Attention):
@@ -174,6 +198,12 @@ class MLA(_Frozen):
     def geometry(self) -> str:
         return f"latent {self.kv_lora_rank}+{self.qk_rope_head_dim}"
 
+    def shard(self, tp: int):
+        """Query heads split over ranks; the latent is one "head" that every rank keeps whole
+        (replicated, never split), as are q_a/kv_a projections (vLLM's DeepseekV2MLAAttention)."""
+        _divides("attention heads", self.num_heads, tp)
+        return self.model_copy(update={"num_heads": self.num_heads // tp})
+
     def label(self) -> str:
         return "mla"
 
@@ -240,6 +270,14 @@ class Mamba2(_Frozen):
     def geometry(self) -> str:
         return f"{self.num_heads}×{self.head_dim}, N={self.state_size}"
 
+    def shard(self, tp: int):
+        """Heads split over ranks; B/C groups too, replicated up to ``tp`` when ``n_groups``
+        does not divide (vLLM mamba_utils.MambaStateShapeCalculator.extra_groups_for_head_shards:
+        n_groups + (tp - n_groups) when n_groups % tp != 0)."""
+        _divides("Mamba2 heads", self.num_heads, tp)
+        groups = self.n_groups if self.n_groups % tp == 0 else tp
+        return self.model_copy(update={"num_heads": self.num_heads // tp, "n_groups": groups // tp})
+
     def label(self) -> str:
         return "mamba2"
 
@@ -287,6 +325,11 @@ class Mamba(_Frozen):
 
     def geometry(self) -> str:
         return f"{self.inner}, N={self.state_size}"
+
+    def shard(self, tp: int):
+        """The inner channels split over ranks (mamba1_state_shape: intermediate_size / tp)."""
+        _divides("Mamba inner channels", self.inner, tp)
+        return self.model_copy(update={"inner": self.inner // tp})
 
     def label(self) -> str:
         return "mamba"
@@ -340,6 +383,14 @@ class GatedDeltaNet(_Frozen):
     def geometry(self) -> str:
         return f"{self.num_value_heads}×{self.key_head_dim}×{self.value_head_dim}"
 
+    def shard(self, tp: int):
+        """Key and value heads split over ranks (gated_delta_net_state_shape: conv_dim / tp,
+        value heads / tp)."""
+        _divides("DeltaNet key heads", self.num_key_heads, tp)
+        _divides("DeltaNet value heads", self.num_value_heads, tp)
+        return self.model_copy(update={"num_key_heads": self.num_key_heads // tp,
+                                       "num_value_heads": self.num_value_heads // tp})
+
     def label(self) -> str:
         return "gated deltanet"
 
@@ -363,6 +414,9 @@ class NoCache(_Frozen):
 
     def geometry(self) -> str:
         return "-"
+
+    def shard(self, tp: int):
+        return self
 
     def label(self) -> str:
         return "none"

@@ -67,13 +67,13 @@ def _check_count(name: str, value: int) -> None:
 
 
 def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = None,
-            engine: str = "ideal", weight_dtype: str | None = None) -> SizeReport:
+            engine: "str | engines.Engine" = "ideal", weight_dtype: str | None = None) -> SizeReport:
     """The cache a decode holds after ``ctx`` tokens in each of ``batch`` sequences."""
     _check_count("context", ctx)
     _check_count("batch", batch)
     fmt = dtypes.get(spec.dtype if kv_dtype is None else kv_dtype)
     wfmt = dtypes.get(spec.dtype if weight_dtype is None else weight_dtype)
-    eng = engines.get(engine)
+    eng = engine if isinstance(engine, engines.Engine) else engines.get(engine)
     groups = []
     for lt_name, count in spec.counts().items():
         mixer = spec.layer_types[lt_name].mixer
@@ -95,3 +95,16 @@ def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = No
     return SizeReport(warnings=tuple(warnings), model=spec.name, ctx=ctx, batch=batch, kv_dtype=fmt.name, engine=eng.name,
                       groups=groups, parameters=params, weight_dtype=wfmt.name,
                       weights_bytes=wfmt.row_bytes(params))
+
+
+def kv_size_from_mixers(spec: ModelSpec, ctx: int, batch: int, fmt: dtypes.ElementFormat,
+                        eng: engines.Engine, model_dtype: str) -> int:
+    """Cache plus state bytes of ``batch`` sequences of ``ctx`` tokens in ``eng``'s layout: the
+    same arithmetic as ``kv_size``, without the report (fit calls it many times)."""
+    total = 0
+    for lt_name, count in spec.counts().items():
+        held = eng.hold(spec.layer_types[lt_name].mixer, ctx, model_dtype, fmt.name)
+        per_token = sum(rows * fmt.row_bytes(n) for rows, n in held.rows)
+        state = sum(dtypes.get(st.dtype).row_bytes(st.elements) for st in held.state)
+        total += count * batch * (held.tokens * per_token + state)
+    return total

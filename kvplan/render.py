@@ -180,3 +180,78 @@ def gpus_table(gs: list[GpuSpec]):
                   f"{g.memory_bandwidth_bytes_per_s / 1e12:.2f} TB/s", tf(g.dense_tflops.get("bf16")),
                   tf(g.dense_tflops.get("fp8")), tf(g.dense_tflops.get("int8")), ", ".join(g.aliases))
     return t
+
+
+def fit_json(r) -> dict:
+    cap = r.capacity
+    out = {
+        "model": r.model, "gpu": r.gpu, "gpu_memory_bytes": r.gpu_memory_bytes,
+        "gpu_memory_source": r.gpu_memory_source, "engine": r.engine, "tp": r.tp, "pp": r.pp,
+        "gpus": r.gpus, "kv_dtype": r.kv_dtype, "weight_dtype": r.weight_dtype, "fits": r.fits,
+        "ctx": r.ctx, "batch": r.batch, "max_batch": r.max_batch, "max_ctx": r.max_ctx,
+        "max_model_len": cap.max_model_len, "kv_cache_tokens": cap.kv_cache_tokens,
+        "max_concurrency": cap.max_concurrency if cap.max_concurrency != float("inf") else None,
+        "kv_budget_bytes": r.kv_budget_bytes, "weights_bytes": r.weights_bytes,
+        "kv_bytes_per_request": cap.kv_bytes_per_request,
+        "budget": [{"label": p.label, "key": p.key, "bytes": p.bytes, "source": p.source}
+                   for p in r.stages[0].budget],
+        "stages": [{"stage": s.index, "first_layer": s.first_layer, "layers": s.layers,
+                    "parameters": s.parameters, "weights_bytes": s.weights_bytes,
+                    "budget": [{"label": p.label, "key": p.key, "bytes": p.bytes} for p in s.budget]}
+                   for s in r.stages],
+        "log_line": cap.log_lines[0] if cap.log_lines else None,
+        "message": r.message, "min_tp": r.min_tp, "notes": list(r.notes),
+    }
+    out.update({k: v for k, v in cap.detail.items() if k not in out})
+    return out
+
+
+def _fit_budget_table(r, s):
+    from rich.table import Table
+
+    where = f"GPU {s.index} of each tensor-parallel group (pipeline stage {s.index}: layers " \
+            f"{s.first_layer}-{s.first_layer + s.layers - 1})" if r.pp > 1 else "each GPU"
+    t = Table(title=f"budget of {where}: {ints(r.gpu_memory_bytes)} bytes "
+                    f"({r.gpu_memory_source})", title_justify="left")
+    for col, just in (("part", "left"), ("bytes", "right"), ("GB (GiB)", "right"), ("rule", "left")):
+        t.add_column(col, justify=just, no_wrap=col != "rule", overflow="fold")
+    for p in s.budget:
+        t.add_row(p.label, ints(p.bytes), both(p.bytes) if p.bytes > 0 else ("-" if p.bytes == 0 else
+                  f"−{both(-p.bytes)}"), p.source)
+    return t
+
+
+def fit_table(r, spec: ModelSpec, explain: bool = False):
+    from rich.console import Group
+    from rich.text import Text
+
+    cap = r.capacity
+    par = f"tp {r.tp} × pp {r.pp} = {r.gpus} GPUs" if r.gpus > 1 else "1 GPU"
+    head = (f"{r.model}: {spec.display_name} on {par} {r.gpu} · engine {r.engine} · "
+            f"KV {r.kv_dtype} · weights {r.weight_dtype}")
+    parts = [Text(head)]
+    for s in r.stages:
+        parts.append(_fit_budget_table(r, s))
+    lines = []
+    if r.message:
+        lines.append(("refused: " if cap.max_model_len else "does not fit: ") + r.message
+                     if not r.message.startswith(r.model) else r.message)
+    if cap.log_lines:
+        lines.append(f"{r.engine} would log: {cap.log_lines[0]}")
+    if cap.fits and cap.kv_cache_tokens:
+        lines.append(f"KV cache: {ints(r.kv_budget_bytes)} bytes per GPU = {both(r.kv_budget_bytes)}; "
+                     f"one {ints(cap.max_model_len)}-token request takes {ints(cap.kv_bytes_per_request)} "
+                     f"bytes per GPU")
+    if r.ctx is not None:
+        lines.append(f"max batch at {ints(r.ctx)} tokens: {ints(r.max_batch or 0)} sequences")
+    if r.batch is not None:
+        lines.append(f"max context for {ints(r.batch)} sequences: {ints(r.max_ctx or 0)} tokens each")
+    lines.append("fits" if r.fits else "does NOT fit")
+    lines += [f"note: {n}" for n in r.notes]
+    parts.append(Text("\n".join(lines)))
+    if explain:
+        ex = [f"weights per GPU: {ints(s.parameters)} parameters × {r.weight_dtype} = "
+              f"{ints(s.weights_bytes)} bytes" for s in r.stages]
+        ex += list(cap.explain)
+        parts.append(Text("\n".join(ex)))
+    return Group(*parts)

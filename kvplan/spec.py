@@ -14,7 +14,7 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, model_validator
 
 from . import dtypes
-from .layers import Mixer
+from .layers import Mixer, _divides
 
 
 class _Frozen(BaseModel):
@@ -28,6 +28,12 @@ class DenseMlp(_Frozen):
     intermediate_size: PositiveInt
     gated: bool = True
     bias: bool = False
+
+    def shard(self, tp: int) -> "DenseMlp":
+        """Column/row-parallel halves: intermediate_size / tp per rank; down_proj's bias is
+        replicated (vLLM RowParallelLinear adds it once)."""
+        _divides("MLP intermediate size", self.intermediate_size, tp)
+        return self.model_copy(update={"intermediate_size": self.intermediate_size // tp})
 
     def params(self, hidden: int) -> int:
         i = self.intermediate_size
@@ -64,6 +70,14 @@ class MoeMlp(_Frozen):
         n += (hidden + self.num_experts) if self.router_scale else 0
         return n
 
+    def shard(self, tp: int) -> "MoeMlp":
+        """Tensor-parallel MoE without expert parallelism (vLLM's default): every rank holds
+        every expert's intermediate_size / tp slice and the whole router."""
+        _divides("expert intermediate size", self.intermediate_size, tp)
+        _divides("shared-expert intermediate size", self.shared_intermediate_size, tp)
+        return self.model_copy(update={"intermediate_size": self.intermediate_size // tp,
+                                       "shared_intermediate_size": self.shared_intermediate_size // tp})
+
     def active_params(self, hidden: int) -> int:
         """Parameters one token touches: the router, its top-k experts and the shared experts."""
         expert = DenseMlp(intermediate_size=self.intermediate_size, gated=self.gated,
@@ -78,6 +92,10 @@ class LayerType(_Frozen):
     mixer: Mixer
     mlp: Mlp | None = None
     norms: NonNegativeInt = 2  # hidden-sized norms in the layer (Gemma 2/3 have 4)
+
+    def shard(self, tp: int) -> "LayerType":
+        return self.model_copy(update={"mixer": self.mixer.shard(tp),
+                                       "mlp": self.mlp.shard(tp) if self.mlp else None})
 
     def params(self, hidden: int, norm: str) -> int:
         per_norm = hidden * (2 if norm == "layer" else 1)
@@ -203,6 +221,35 @@ class ModelSpec(_Frozen):
         for lt_name, count in self.counts().items():
             n += count * self.layer_types[lt_name].params(h, self.norm)
         return n
+
+    def embedding_params(self) -> int:
+        """Token embeddings (and learned positions); the LM head is ``lm_head_params``."""
+        return (self.vocab_size + self.position_embeddings) * self.hidden_size
+
+    def lm_head_params(self) -> int:
+        """The output projection; 0 when tied to the embeddings."""
+        return 0 if self.tie_embeddings else self.vocab_size * self.hidden_size
+
+    def final_norm_params(self) -> int:
+        h = self.hidden_size
+        return (2 * h if self.norm == "layer" else h) if self.final_norm else 0
+
+    def layer_params(self) -> dict[str, int]:
+        """Layer type -> parameters of one layer of it."""
+        return {lt: self.layer_types[lt].params(self.hidden_size, self.norm) for lt in self.counts()}
+
+    def shard(self, tp: int) -> "ModelSpec":
+        """One tensor-parallel rank's share of every layer (each kind and MLP owns its split).
+
+        Vocabulary: vLLM's VocabParallelEmbedding/ParallelLMHead pad the vocabulary to a
+        multiple of 64 and give each rank padded / tp rows (vllm/model_executor/layers/
+        vocab_parallel_embedding.py, pad_vocab_size with DEFAULT_VOCAB_PADDING_SIZE = 64)."""
+        if tp < 1:
+            raise ValueError("tp must be positive")
+        padded = -(-self.vocab_size // 64) * 64
+        return self.model_copy(update={
+            "layer_types": {n: lt.shard(tp) for n, lt in self.layer_types.items()},
+            "vocab_size": -(-padded // tp)})
 
     def active_parameters(self) -> int:
         """Parameters one token's forward touches (MoE: top-k experts only)."""

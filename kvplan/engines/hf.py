@@ -1,54 +1,18 @@
-"""Engine layouts: how much of each kind of layer an engine keeps, and in what shape.
+"""hf: Hugging Face transformers >= 5, the cache a ``DynamicCache`` holds after one forward over
+ctx tokens (transformers/cache_utils.py). Every rule here was measured with transformers 5.23
+on the meta device (tests/golden/hf_cache*.json).
 
-A kind (``layers.py``) says what a layer must remember; an engine says what it actually holds.
-Each engine is one ``functools.singledispatch`` function from a mixer kind to a ``Holding``;
-its default is the ideal layout, and it registers one rule per kind where it differs, each
-citing the engine code it follows. Adding a kind: one class in ``layers.py``, and here one
-rule per engine whose behaviour differs from the ideal.
+Capacity: transformers allocates no pool; its cache grows tensor by tensor, so the tight
+accounting of ``Engine`` applies, in this layout.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import singledispatch
 
-from .errors import KvplanError
-from .layers import MLA, ChunkedAttention, GatedDeltaNet, Mamba, Mamba2, SlidingWindow, StateTensor
+from ..layers import MLA, ChunkedAttention, GatedDeltaNet, Mamba, Mamba2, SlidingWindow, StateTensor
+from . import Engine, Holding
+from .ideal import ideal
 
-
-@dataclass(frozen=True)
-class Holding:
-    """What one layer holds for one sequence: ``tokens`` × the per-token ``rows``, plus state."""
-
-    rows: list[tuple[int, int]]  # (rows per token, values per row), one pair per tensor
-    tokens: int
-    state: list[StateTensor] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Engine:
-    name: str
-    summary: str
-    rule: object  # a singledispatch function (mixer, ctx, run_dtype) -> Holding
-    state_in_kv_dtype: bool  # recurrent state in the KV/run dtype (hf) or the model's own (ideal)
-
-    def hold(self, mixer, ctx: int, model_dtype: str, kv_dtype: str) -> Holding:
-        return self.rule(mixer, ctx, kv_dtype if self.state_in_kv_dtype else model_dtype)
-
-
-# --- ideal: what a tight cache must hold (the default) -------------------------------------
-
-@singledispatch
-def ideal(mixer, ctx: int, run_dtype: str) -> Holding:
-    """Every token a layer can still attend to, and the state a recurrent layer carries.
-
-    full: ctx tokens; sliding: min(ctx, W + sinks); chunked: min(ctx, chunk); MLA: the latent
-    (kv_lora_rank + rope dims, one row) for ctx tokens; Mamba2: conv_kernel - 1 conv columns
-    and the SSM state, in its own dtype; none: nothing.
-    """
-    return Holding(mixer.kv_rows(), mixer.span(ctx), mixer.state(run_dtype))
-
-
-# --- hf: Hugging Face transformers >= 5 DynamicCache after one forward over ctx tokens ------
 
 @singledispatch
 def hf(mixer, ctx: int, run_dtype: str) -> Holding:
@@ -108,15 +72,12 @@ def _(mixer: GatedDeltaNet, ctx: int, run_dtype: str) -> Holding:
     return Holding([], 0, [mixer.conv_state(mixer.conv_kernel, run_dtype), mixer.recurrent_state("fp32")])
 
 
-ENGINES = {
-    "ideal": Engine("ideal", "what a tight cache must hold to decode the next token", ideal, False),
-    "hf": Engine("hf", "Hugging Face transformers >= 5 DynamicCache after a forward over ctx tokens",
-                 hf, True),
-}
+class HF(Engine):
+    name = "hf"
+    summary = "Hugging Face transformers >= 5 DynamicCache after a forward over ctx tokens"
+    version = "transformers 5.23"
+    state_in_kv_dtype = True
+    rule = staticmethod(hf)
 
 
-def get(name: str) -> Engine:
-    try:
-        return ENGINES[name.lower()]
-    except KeyError:
-        raise KvplanError(f"unknown engine '{name}'; known: {', '.join(ENGINES)}") from None
+ENGINE = HF()

@@ -1,0 +1,210 @@
+"""Engines: one module per engine, each owning both halves of that engine's accounting.
+
+1. **What it holds** of each layer kind for one sequence: a ``functools.singledispatch`` rule
+   from a mixer (``layers.py``) to a ``Holding``; its default is the ideal layout, and each
+   module registers one rule per kind where its engine differs, citing the engine code.
+2. **How it turns a GPU's memory into a cache**: the budget (what the engine takes of the
+   card before the cache), the granularity it allocates in, and the capacity figures it
+   reports. ``Engine`` below is the tight, engine-neutral version of that half; an engine
+   module subclasses it where its engine does something else.
+
+``fit.py`` composes spec × GPU × parallelism × engine and knows no engine by name; ``get``
+imports only the module asked for. Adding an engine: one module here and one line in
+``MODULES``.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from ..errors import KvplanError
+from ..layers import StateTensor
+
+MODULES = {"ideal": "ideal", "hf": "hf", "vllm": "vllm"}
+
+
+@dataclass(frozen=True)
+class Holding:
+    """What one layer holds for one sequence: ``tokens`` × the per-token ``rows``, plus state."""
+
+    rows: list[tuple[int, int]]  # (rows per token, values per row), one pair per tensor
+    tokens: int
+    state: list[StateTensor] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """Serving flags, named as vLLM names them. None means "the engine's default"; an engine
+    reads the ones it models and says which it ignored."""
+
+    max_model_len: int | None = None
+    gpu_memory_utilization: float | None = None
+    kv_cache_memory: int | None = None  # bytes per GPU; skips the memory estimate
+    block_size: int | None = None
+    max_num_batched_tokens: int | None = None
+    max_num_seqs: int | None = None
+    enforce_eager: bool = False
+    activation_bytes: int | None = None  # override of the estimated profiling peak
+    cuda_graph_bytes: int | None = None  # override of the CUDA-graph reservation
+    non_torch_bytes: int | None = None  # override of the non-torch runtime reservation
+
+
+@dataclass(frozen=True)
+class BudgetPart:
+    """One labelled slice of a GPU's memory, in bytes, with where its rule comes from."""
+
+    key: str
+    label: str
+    bytes: int
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Worker:
+    """What one GPU (one pipeline stage's tensor-parallel rank) holds and may spend on cache."""
+
+    spec: object  # the rank's ModelSpec: sharded by TP, sliced to its stage's layers
+    budget: list[BudgetPart]
+
+    @property
+    def kv_budget_bytes(self) -> int:
+        return next(p.bytes for p in self.budget if p.key == "kv_cache")
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """What the cache holds, as the engine would report it."""
+
+    fits: bool  # can one request of max_model_len be served
+    max_model_len: int
+    kv_cache_tokens: int  # per replica, as the engine counts tokens
+    max_concurrency: float  # requests of max_model_len the cache holds (as the engine logs it)
+    kv_bytes_per_request: int  # the cache one request of max_model_len takes, per GPU (largest stage)
+    message: str | None = None  # the engine's refusal, when it refuses
+    log_lines: tuple[str, ...] = ()  # the lines the engine itself would print
+    detail: dict = field(default_factory=dict)  # engine-specific figures (blocks, page sizes)
+    explain: tuple[str, ...] = ()  # the arithmetic, for --explain
+
+
+class Engine:
+    """The engine-neutral accounting: a tight cache in the layout of ``rule``.
+
+    Budget: the memory the driver reports × ``gpu_memory_utilization`` (default 1.0: no
+    engine's reservation), less the weights; nothing else is charged. Capacity: every byte of
+    the budget holds cache, one token at a time (no blocks)."""
+
+    name = "ideal"
+    summary = "what a tight cache must hold to decode the next token"
+    version = ""
+    state_in_kv_dtype = False  # recurrent state in the KV dtype (hf) or the model's own (ideal)
+    default_utilization = 1.0
+
+    @staticmethod
+    def rule(mixer, ctx: int, run_dtype: str) -> Holding:
+        raise NotImplementedError
+
+    def hold(self, mixer, ctx: int, model_dtype: str, kv_dtype: str) -> Holding:
+        return self.rule(mixer, ctx, kv_dtype if self.state_in_kv_dtype else model_dtype)
+
+    # --- the second half: a GPU's memory turned into a cache ----------------------------
+    def stages(self, num_layers: int, pp: int) -> list[int]:
+        """Layers per pipeline stage: as even as possible, the remainder to the first stages."""
+        base, extra = divmod(num_layers, pp)
+        return [base + (1 if i < extra else 0) for i in range(pp)]
+
+    def budget(self, gpu, weights_bytes: int, spec, opts: ServeOptions, tp: int, pp: int,
+               kv_fmt) -> list[BudgetPart]:
+        total = gpu.usable_bytes
+        util = opts.gpu_memory_utilization if opts.gpu_memory_utilization is not None \
+            else self.default_utilization
+        parts = [BudgetPart("weights", "weights", weights_bytes)]
+        return finish_budget(total, util, parts, opts.kv_cache_memory)
+
+    def for_model(self, spec, gpu, opts: ServeOptions, kv_fmt: str, model_dtype: str,
+                  pp: int = 1) -> "Engine":
+        """This engine with its settings resolved for one model; tight engines have none."""
+        return self
+
+    def capacity(self, workers: list[Worker], gpu, opts: ServeOptions, kv_fmt,
+                 model_dtype: str) -> Capacity:
+        from ..memory import kv_size_from_mixers
+
+        mml = opts.max_model_len or workers[0].spec.max_context or 0
+        if not mml:
+            raise KvplanError("the model states no max context; give --max-model-len or --ctx")
+
+        def per_request(n: int) -> int:
+            return max(kv_size_from_mixers(w.spec, n, 1, kv_fmt, self, model_dtype) for w in workers)
+
+        budget = min(w.kv_budget_bytes for w in workers)
+        need = per_request(mml)
+        conc = budget / need if need else float("inf")
+        fits = budget >= need
+        tokens = int(conc * mml) if need else 0
+        msg = None if fits else (f"one request of {mml:,} tokens needs {need:,} bytes of cache "
+                                 f"per GPU; the budget is {budget:,}")
+        return Capacity(fits, mml, tokens, conc, need, msg, detail={},
+                        explain=(f"concurrency = KV budget / one request's cache = {budget:,} / "
+                                 f"{need:,} = {conc:.2f}",))
+
+    def max_batch(self, workers: list[Worker], gpu, cap: Capacity, opts: ServeOptions, kv_fmt,
+                  model_dtype: str, ctx: int) -> int:
+        from ..memory import kv_size_from_mixers
+
+        need = max(kv_size_from_mixers(w.spec, ctx, 1, kv_fmt, self, model_dtype) for w in workers)
+        budget = min(w.kv_budget_bytes for w in workers)
+        return budget // need if need else 0
+
+    def max_ctx(self, workers: list[Worker], gpu, cap: Capacity, opts: ServeOptions, kv_fmt,
+                model_dtype: str, batch: int, limit: int) -> int:
+        """The longest context each of ``batch`` sequences can have, up to ``limit``."""
+        return largest(lambda n: self.max_batch(workers, gpu, cap, opts, kv_fmt, model_dtype, n)
+                       >= batch, limit)
+
+
+def largest(ok, limit: int) -> int:
+    """The largest n in [1, limit] with ok(n) (ok is monotone: true then false); 0 if none."""
+    if limit < 1 or not ok(1):
+        return 0
+    lo, hi = 1, limit
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if ok(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def finish_budget(total: int, util: float, parts: list[BudgetPart],
+                  kv_cache_memory: int | None, util_source: str = "") -> list[BudgetPart]:
+    """Close a budget so that it sums to ``total``: the engine's share (total × util), the
+    parts charged inside it, what is left for the cache, and the share left outside.
+
+    With ``kv_cache_memory`` the cache gets exactly that and the share left outside is
+    whatever remains (negative means the card is over-committed, and ``fit`` says so)."""
+    if not 0 < util <= 1:
+        raise KvplanError(f"--gpu-memory-utilization must be in (0, 1], got {util}")
+    charged = sum(p.bytes for p in parts)
+    if kv_cache_memory is not None:
+        kv = kv_cache_memory
+        kv_src = "--kv-cache-memory (vLLM's --kv-cache-memory-bytes): fixed, no estimate"
+    else:
+        kv = int(total * util) - charged
+        kv_src = f"total × {util:g} − the parts above"
+    rest = total - charged - kv
+    return [*parts, BudgetPart("kv_cache", "KV cache", kv, kv_src),
+            BudgetPart("unused", "not given to the engine" if kv_cache_memory is None
+                       else "left on the card", rest, util_source)]
+
+
+_LOADED: dict[str, Engine] = {}
+
+
+def get(name: str) -> Engine:
+    key = str(name).strip().lower()
+    if key not in MODULES:
+        raise KvplanError(f"unknown engine '{name}'; known: {', '.join(MODULES)}")
+    if key not in _LOADED:
+        _LOADED[key] = importlib.import_module(f"{__name__}.{MODULES[key]}").ENGINE
+    return _LOADED[key]

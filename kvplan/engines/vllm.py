@@ -1,0 +1,471 @@
+"""vllm: vLLM 0.33.0 (the V1 engine), its paged KV cache and the capacity line it logs.
+
+Both halves of vLLM's accounting, each rule next to the vLLM file and function it follows
+(paths are inside the vllm package, release 0.33.0):
+
+* per layer kind, a *spec* with a page size (one block of ``block_size`` tokens, one layer)
+  and the most blocks one request of ``max_model_len`` can need:
+  ``v1/kv_cache_interface.py`` (FullAttentionSpec, SlidingWindowSpec,
+  ChunkedLocalAttentionSpec, MLAAttentionSpec, MambaSpec: ``page_size_bytes`` and
+  ``max_memory_usage_bytes``);
+* the planner: layers grouped into KV-cache groups, page sizes unified, blocks counted and the
+  start-up check, ``v1/core/kv_cache_planning.py`` (get_kv_cache_groups,
+  unify_kv_cache_spec_page_size, _get_kv_cache_groups_uniform_page_size,
+  _get_kv_cache_bytes_per_block, get_kv_cache_configs, _check_enough_kv_cache_memory,
+  _estimate_max_model_len_from_groups) and ``v1/core/kv_cache_utils.py``
+  (get_max_concurrency_for_kv_cache_config, get_kv_cache_capacity, update_kv_cache_capacity:
+  the "GPU KV cache size: N tokens, Maximum concurrency for M tokens per request: C x" line);
+* block sizes: ``config/cache.py`` (CacheConfig.DEFAULT_BLOCK_SIZE = 16), the attention
+  backend's ``get_supported_kernel_block_sizes`` as chosen by ``platforms/cuda.py``
+  (_get_backend_priorities) and ``platforms/interface.py``
+  (update_block_size_for_backend, _align_hybrid_block_size: Mamba hybrids);
+* the memory budget: ``v1/worker/gpu_worker.py`` (determine_available_memory) and
+  ``utils/mem_utils.py`` (memory_profiling); scheduler defaults from ``engine/arg_utils.py``
+  (EngineArgs.get_batch_defaults, the ``vllm serve`` column).
+
+Facts copied, not code: every function below is kvplan's own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import singledispatch
+
+from .. import dtypes
+from ..dtypes import cdiv
+from ..errors import KvplanError
+from ..layers import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, Mamba, Mamba2, NoCache, SlidingWindow
+from . import BudgetPart, Capacity, Engine, Holding, ServeOptions, Worker, finish_budget, largest
+
+VERSION = "0.33.0"
+GiB = 2**30
+
+# vLLM's --kv-cache-dtype names (config/cache.py CacheDType) -> kvplan element formats.
+# "auto" is the model's dtype. Other vLLM formats (nvfp4, turboquant_*, ...) are not modelled.
+KV_CACHE_DTYPES = {"fp8": "fp8_e4m3", "fp8_e4m3": "fp8_e4m3", "fp8_e5m2": "fp8_e5m2",
+                   "bfloat16": "bf16", "float16": "fp16"}
+
+# CUDA compute capability by GPU family (NVIDIA, https://developer.nvidia.com/cuda-gpus); vLLM
+# picks attention backends, and so block sizes, by it (platforms/cuda.py).
+_CAPABILITY = {"a100": 80, "a10": 86, "a10g": 86, "a40": 86, "rtx-3090": 86, "l4": 89, "l40": 89,
+               "l40s": 89, "rtx-4090": 89, "h100": 90, "h200": 90, "h20": 90, "gh200": 90,
+               "b200": 100, "gb200": 100, "b300": 103, "rtx-5090": 120, "v100": 70, "t4": 75}
+
+
+def capability(gpu) -> int | None:
+    name = gpu.name
+    for key in sorted(_CAPABILITY, key=len, reverse=True):
+        if name == key or name.startswith(key + "-"):
+            return _CAPABILITY[key]
+    return None
+
+
+# --- the first half: what one layer of each kind keeps, in pages -------------------------
+
+@dataclass(frozen=True)
+class Page:
+    """One layer's KV-cache spec as vLLM plans it (kv_cache_interface.py)."""
+
+    kind: str  # full | sliding | chunked | mla | mamba
+    block_size: int  # tokens per block
+    token_bytes: int  # one token of this layer (attention kinds); 0 for mamba
+    state_bytes: int = 0  # mamba: the whole per-sequence state
+    window: int = 0  # sliding window or attention chunk
+    padded: int | None = None  # page_size_padded
+
+    @property
+    def real_bytes(self) -> int:
+        return self.state_bytes if self.kind == "mamba" else self.block_size * self.token_bytes
+
+    @property
+    def bytes(self) -> int:
+        """page_size_bytes: block_size × per-token bytes, or the Mamba state; padded if set."""
+        return self.padded if self.padded is not None else self.real_bytes
+
+    def blocks(self, max_len: int, cfg: "Config") -> int:
+        """cdiv(max_memory_usage_bytes, page_size_bytes): blocks one request may hold."""
+        b = self.block_size
+        if self.kind in ("full", "mla"):  # FullAttentionSpec.max_memory_usage_bytes
+            return cdiv(max_len, b)
+        if self.kind == "sliding":  # SlidingWindowSpec.max_admission_blocks_per_request
+            return cdiv(min(self.window - 1 + cfg.in_flight_tokens, max_len), b) + 1
+        if self.kind == "chunked":  # ChunkedLocalAttentionSpec.max_admission_blocks_per_request
+            return cdiv(min(self.window + cfg.in_flight_tokens, max_len), b)
+        # MambaSpec.max_memory_usage_bytes: the state, plus one more block in "align" mode
+        return 2 if cfg.mamba_cache_mode == "align" else 1
+
+    def key(self) -> tuple:
+        """What makes two layers' specs equal (and so groupable)."""
+        return (self.kind, self.block_size, self.token_bytes, self.state_bytes, self.window, self.padded)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The vLLM settings that change the plan, resolved as vLLM resolves them."""
+
+    block_size: int
+    max_model_len: int
+    max_num_batched_tokens: int
+    max_num_seqs: int
+    in_flight_tokens: int  # VllmConfig.max_in_flight_tokens
+    mamba_cache_mode: str
+    kv_format: str  # kvplan element format of attention K/V
+    block_size_note: str = ""
+    mamba_page_bytes: int | None = None  # Mamba pages padded to the attention page (hybrids)
+
+
+@singledispatch
+def page(mixer, fmt: dtypes.ElementFormat, model_dtype: str, cfg: Config) -> Page | None:
+    """No cache (NoCache, an MLP-only block): no spec, not in any group."""
+    return None
+
+
+def _kv_token_bytes(mixer, fmt) -> int:
+    # AttentionSpec.state_content_size_bytes: (head_size + head_size_v) × dtype size per head
+    return sum(rows * fmt.row_bytes(n) for rows, n in mixer.kv_rows())
+
+
+@page.register
+def _(mixer: FullAttention, fmt, model_dtype, cfg) -> Page:
+    """FullAttentionSpec: page = block_size × kv_heads × (head_size + head_size_v) × bytes."""
+    return Page("full", cfg.block_size, _kv_token_bytes(mixer, fmt))
+
+
+@page.register
+def _(mixer: SlidingWindow, fmt, model_dtype, cfg) -> Page:
+    """SlidingWindowSpec (sink tokens are not a vLLM notion: the window alone is kept)."""
+    return Page("sliding", cfg.block_size, _kv_token_bytes(mixer, fmt), window=mixer.window)
+
+
+@page.register
+def _(mixer: ChunkedAttention, fmt, model_dtype, cfg) -> Page:
+    """ChunkedLocalAttentionSpec (Llama 4's local layers)."""
+    return Page("chunked", cfg.block_size, _kv_token_bytes(mixer, fmt), window=mixer.chunk)
+
+
+@page.register
+def _(mixer: MLA, fmt, model_dtype, cfg) -> Page:
+    """MLAAttentionSpec: one head of kv_lora_rank + qk_rope_head_dim values, head_size_v = 0,
+    kept whole on every tensor-parallel rank."""
+    return Page("mla", cfg.block_size, fmt.row_bytes(mixer.kv_lora_rank + mixer.qk_rope_head_dim))
+
+
+def _state_page(tensors) -> Page:
+    return Page("mamba", 0, 0, state_bytes=sum(dtypes.get(d).row_bytes(n) for n, d in tensors))
+
+
+@page.register
+def _(mixer: Mamba2, fmt, model_dtype, cfg) -> Page:
+    """MambaSpec from mamba2_state_shape: conv (conv_dim, conv_kernel − 1) in the model dtype,
+    SSM (heads, head_dim, state_size) in mamba_ssm_cache_dtype (the config's, else the model's)."""
+    return _state_page([(mixer.conv_dim * (mixer.conv_kernel - 1), model_dtype),
+                        (mixer.num_heads * mixer.head_dim * mixer.state_size,
+                         mixer.ssm_state_dtype or model_dtype)])
+
+
+@page.register
+def _(mixer: Mamba, fmt, model_dtype, cfg) -> Page:
+    """MambaSpec from mamba1_state_shape: conv (inner, conv_kernel − 1), SSM (inner, state_size)."""
+    return _state_page([(mixer.inner * (mixer.conv_kernel - 1), model_dtype),
+                        (mixer.inner * mixer.state_size, mixer.ssm_state_dtype or model_dtype)])
+
+
+@page.register
+def _(mixer: GatedDeltaNet, fmt, model_dtype, cfg) -> Page:
+    """MambaSpec from gated_delta_net_state_shape: conv (conv_dim, conv_kernel − 1) and the
+    recurrent (value_heads, value_dim, key_dim) state, both in the model dtype unless the
+    config names a state dtype."""
+    return _state_page([(mixer.conv_dim * (mixer.conv_kernel - 1), model_dtype),
+                        (mixer.num_value_heads * mixer.key_head_dim * mixer.value_head_dim,
+                         mixer.recurrent_state_dtype or model_dtype)])
+
+
+# --- the planner: groups, block bytes, the start-up check ---------------------------------
+
+@dataclass(frozen=True)
+class Group:
+    page: Page
+    layers: int  # layers in the group (a block of this group holds one page of each)
+
+
+@dataclass(frozen=True)
+class Plan:
+    groups: list[Group]
+    bytes_per_block: int  # _get_kv_cache_bytes_per_block: the largest group's pages
+    cfg: Config
+
+    def blocks_per_request(self, max_len: int) -> int:
+        return sum(g.page.blocks(max_len, self.cfg) for g in self.groups)
+
+    def request_bytes(self, max_len: int) -> int:
+        """_max_memory_usage_bytes_from_groups: bytes_per_block × Σ groups' blocks."""
+        return self.bytes_per_block * self.blocks_per_request(max_len)
+
+
+def _unify(pages: list[Page]) -> list[Page]:
+    """unify_kv_cache_spec_page_size: smaller pages grow their block size by the ratio to the
+    largest page; a Mamba page, or an attention page that does not divide it, is padded."""
+    top = max(p.bytes for p in pages)
+    out = []
+    for p in pages:
+        if p.bytes == top:
+            out.append(p)
+        elif p.kind != "mamba" and top % p.bytes == 0:
+            out.append(replace(p, block_size=p.block_size * (top // p.bytes)))
+        elif p.kind != "mla":
+            out.append(replace(p, padded=top))
+        else:
+            raise KvplanError("vLLM cannot unify this model's MLA page with its other layers' pages")
+    return out
+
+
+def plan(pages: list[Page], cfg: Config) -> Plan:
+    """get_kv_cache_groups, for the layer specs of one worker (None = layer without cache)."""
+    specs = [p for p in pages if p is not None]
+    if not specs:
+        return Plan([], 0, cfg)
+    keys = {p.key() for p in specs}
+    attention = all(p.kind in ("full", "mla") for p in specs)
+    if len(keys) == 1:  # is_kv_cache_spec_uniform: one group, every layer
+        return Plan([Group(specs[0], len(specs))], len(specs) * specs[0].bytes, cfg)
+    if attention and len({p.kind for p in specs}) == 1 or \
+            all(p.kind == "sliding" for p in specs) and len({p.window for p in specs}) == 1:
+        # UniformTypeKVCacheSpecs: same kind and token span, different page sizes: one group
+        # whose block holds one page of every layer.
+        total = sum(p.bytes for p in specs)
+        return Plan([Group(replace(specs[0], padded=total), 1)], total, cfg)
+    specs = _unify(specs)
+    buckets: dict[tuple, list[Page]] = {}
+    for p in specs:  # _get_kv_cache_groups_uniform_page_size: bucket equal specs
+        buckets.setdefault(p.key(), []).append(p)
+    sizes = [len(b) for b in buckets.values()]
+    group_size = max(sizes) if max(sizes) < min(sizes) * 1.5 else min(sizes)
+    groups = []
+    for bucket in buckets.values():  # layers[i::n] for i in range(n), n = cdiv(len, group_size)
+        n = cdiv(len(bucket), group_size)
+        for i in range(n):
+            groups.append(Group(bucket[0], len(bucket[i::n])))
+    return Plan(groups, max(g.layers * g.page.bytes for g in groups), cfg)
+
+
+# --- resolving vLLM's settings -------------------------------------------------------------
+
+def _batch_defaults(gpu) -> tuple[int, int]:
+    """EngineArgs.get_batch_defaults, the OPENAI_API_SERVER (``vllm serve``) column:
+    ≥ 160 GiB: 16384 tokens / 1024 seqs; ≥ 70 GiB and not an A100: 8192 / 1024; else 2048 / 256."""
+    mem = gpu.usable_bytes if gpu is not None else 0
+    if mem >= 160 * GiB:
+        return 16384, 1024
+    if mem >= 70 * GiB and not gpu.name.startswith("a100"):
+        return 8192, 1024
+    return 2048, 256
+
+
+def _attention_block_size(spec, gpu, kv_fmt: str) -> tuple[int, str]:
+    """The block size vLLM picks when --block-size is not given (update_block_size_for_backend
+    with the backend _get_backend_priorities selects). 16 (CacheConfig.DEFAULT_BLOCK_SIZE) for
+    FLASH_ATTN (sm80-sm90), FLASHINFER (sm100) and FLASH_ATTN_MLA (sm90), whose kernels take any
+    multiple of 16; MLA on sm100 selects FLASHINFER_MLA, whose kernels take 32 or 64: 32."""
+    cap = capability(gpu) if gpu is not None else None
+    mla = any(isinstance(spec.layer_types[lt].mixer, MLA) for lt in spec.counts())
+    if mla and cap is not None and cap // 10 == 10:
+        return 32, "FLASHINFER_MLA on sm100 takes 32 or 64 tokens per block: 32"
+    return 16, "vLLM's default (CacheConfig.DEFAULT_BLOCK_SIZE)"
+
+
+class VLLM(Engine):
+    name = "vllm"
+    summary = f"vLLM {VERSION} paged KV cache (V1 engine)"
+    version = VERSION
+    default_utilization = 0.9  # CacheConfig.gpu_memory_utilization
+
+    def __init__(self, cfg: Config | None = None):
+        self.cfg = cfg
+
+    def stages(self, num_layers: int, pp: int) -> list[int]:
+        """distributed/utils.py get_pp_indices: num_layers // pp each; the remainder goes one
+        layer each to the stages just before the last (the last holds the final norm and head)."""
+        parts = [num_layers // pp] * pp
+        for i in range(2, num_layers % pp + 2):
+            parts[-i] += 1
+        return parts
+
+    def for_model(self, spec, gpu, opts: ServeOptions, kv_fmt: str, model_dtype: str,
+                  pp: int = 1) -> "VLLM":
+        """This engine with vLLM's settings resolved for one model (and GPU, if known)."""
+        return VLLM(self.configure(spec, gpu, opts, kv_fmt, model_dtype, pp))
+
+    def hold(self, mixer, ctx: int, model_dtype: str, kv_dtype: str) -> Holding:
+        """What one request of ctx tokens holds: whole blocks (``size --engine vllm``)."""
+        cfg = self.cfg or Config(16, ctx, 2048, 256, 2 * 2048, "align", kv_dtype, "default")
+        cfg = replace(cfg, max_model_len=max(cfg.max_model_len, ctx))
+        p = page(mixer, dtypes.get(kv_dtype), model_dtype, cfg)
+        if p is None:
+            return Holding([], 0)
+        if p.kind == "mamba":
+            from ..layers import StateTensor
+
+            per_block = cfg.mamba_page_bytes or p.state_bytes
+            return Holding([], 0, [StateTensor(name="state blocks", elements=per_block * p.blocks(ctx, cfg),
+                                               dtype="int8")])
+        rows = mixer.kv_rows()
+        return Holding(rows, p.blocks(ctx, cfg) * cfg.block_size)
+
+    def configure(self, spec, gpu, opts: ServeOptions, kv_fmt: str, model_dtype: str | None = None,
+                  pp: int = 1) -> Config:
+        mnbt_default, seqs_default = _batch_defaults(gpu)
+        mml = opts.max_model_len or (spec.max_context if spec is not None else None)
+        if not mml:
+            raise KvplanError("the model states no max_position_embeddings; give --max-model-len")
+        mnbt = opts.max_num_batched_tokens or mnbt_default
+        block, note = (opts.block_size, "--block-size") if opts.block_size else \
+            (_attention_block_size(spec, gpu, kv_fmt) if spec is not None else (16, "default"))
+        # VllmConfig.max_concurrent_batches: async scheduling (on by default) keeps 2 batches in
+        # flight with pp = 1, pp + 1 with pipeline stages (Model Runner V2, the default runner).
+        in_flight = (pp + 1) * mnbt
+        cfg = Config(block_size=block, max_model_len=mml, max_num_batched_tokens=mnbt,
+                     max_num_seqs=opts.max_num_seqs or seqs_default, in_flight_tokens=in_flight,
+                     mamba_cache_mode="align", kv_format=kv_fmt, block_size_note=note)
+        if spec is not None:
+            cfg = _align_hybrid(spec, cfg, model_dtype or spec.dtype)
+        return cfg
+
+    def _pages(self, spec, cfg: Config, model_dtype: str) -> list[Page | None]:
+        fmt = dtypes.get(cfg.kv_format)
+        pages = [page(spec.layer_types[lt].mixer, fmt, model_dtype, cfg) for lt in spec.layers]
+        if cfg.mamba_page_bytes:
+            pages = [replace(p, padded=cfg.mamba_page_bytes) if p is not None and p.kind == "mamba"
+                     else p for p in pages]
+        return pages
+
+    def budget(self, gpu, weights_bytes: int, spec, opts: ServeOptions, tp: int, pp: int,
+               kv_fmt) -> list[BudgetPart]:
+        from . import vllm_memory
+
+        util = opts.gpu_memory_utilization if opts.gpu_memory_utilization is not None else 0.9
+        total = gpu.usable_bytes
+        cfg = self.configure(spec, gpu, opts, kv_fmt.name, spec.dtype, pp)
+        parts = [BudgetPart("weights", "weights (this GPU's share)", weights_bytes,
+                            "parameters × weight format, split as vLLM's parallel layers split them")]
+        if opts.kv_cache_memory is None:
+            parts += vllm_memory.overheads(spec, gpu, cfg, opts, tp, pp)
+        return finish_budget(total, util, parts, opts.kv_cache_memory,
+                             f"(1 − {util:g}) × total: outside vLLM's --gpu-memory-utilization share"
+                             if opts.kv_cache_memory is None else "")
+
+    def capacity(self, workers: list[Worker], gpu, opts: ServeOptions, kv_fmt,
+                 model_dtype: str) -> Capacity:
+        cfg = self.configure(workers[0].spec, gpu, opts, kv_fmt.name, model_dtype, len(workers))
+        plans = [plan(self._pages(w.spec, cfg, model_dtype), cfg) for w in workers]
+        budgets = [w.kv_budget_bytes for w in workers]
+        mml = cfg.max_model_len
+        live = [(p, b) for p, b in zip(plans, budgets) if p.groups]
+        if not live:  # attention-free: BlockPool still keeps its one null block
+            return Capacity(True, mml, 0, float("inf"), 0, detail={"num_gpu_blocks": 1})
+        for p, b in live:
+            if b <= 0:
+                return _refuse(cfg, 0, p, b, "No available memory for the cache blocks. Try "
+                               "increasing `gpu_memory_utilization` when initializing the engine.")
+        # get_kv_cache_configs: the null block is held back before the check
+        for p, b in live:
+            check = b - p.bytes_per_block
+            need = p.request_bytes(mml)
+            if need > check:
+                est = largest(lambda n: p.request_bytes(n) <= check, mml) if check > 0 else 0
+                est_msg = (f"Based on the available memory, the estimated maximum model length is "
+                           f"{est}. " if est > 0 else "")
+                msg = (f"To serve at least one request with the model's max seq len ({mml}), "
+                       f"({_gib(need)} GiB KV cache is needed, which is larger than the available "
+                       f"KV cache memory ({_gib(check)} GiB). {est_msg}Try increasing "
+                       f"`gpu_memory_utilization` (which also controls CPU memory on the CPU "
+                       f"backend) or decreasing `max_model_len` when initializing the engine. "
+                       f"See https://docs.vllm.ai/en/latest/configuration/conserving_memory/ "
+                       f"for more details.")
+                return _refuse(cfg, est, p, b, msg)
+        # num_blocks per worker = available // bytes_per_block; every worker takes the smallest
+        num_blocks = min(b // p.bytes_per_block for p, b in live)
+        p0 = max((p for p, _ in live), key=lambda p: p.blocks_per_request(mml))
+        per_req = p0.blocks_per_request(mml)
+        conc = num_blocks / per_req
+        tokens = int(conc * mml)
+        line = (f"GPU KV cache size: {tokens:,} tokens, Maximum concurrency for {mml:,} tokens "
+                f"per request: {conc:.2f}x")
+        top = max(live, key=lambda pb: pb[0].bytes_per_block)[0]
+        detail = {
+            "block_size": cfg.block_size, "block_size_source": cfg.block_size_note,
+            "num_gpu_blocks": num_blocks, "bytes_per_block": top.bytes_per_block,
+            "blocks_per_request": per_req,
+            "max_num_batched_tokens": cfg.max_num_batched_tokens, "max_num_seqs": cfg.max_num_seqs,
+            "groups": [{"kind": g.page.kind, "layers": g.layers, "block_size": g.page.block_size,
+                        "page_size_bytes": g.page.bytes,
+                        "blocks_per_request": g.page.blocks(mml, cfg),
+                        **({"window": g.page.window} if g.page.window else {})}
+                       for g in top.groups],
+        }
+        explain = (
+            f"block: {cfg.block_size} tokens ({cfg.block_size_note})",
+            *(f"group of {g.layers} {g.page.kind} layer(s): page {g.page.bytes:,} bytes, "
+              f"{g.page.blocks(mml, cfg)} blocks for a {mml:,}-token request" for g in top.groups),
+            f"bytes per block = largest group's pages = {top.bytes_per_block:,}",
+            f"num_gpu_blocks = KV budget // bytes per block = {min(budgets):,} // "
+            f"{top.bytes_per_block:,} = {num_blocks:,}",
+            f"max concurrency = num_gpu_blocks / blocks per request = {num_blocks:,} / {per_req:,} "
+            f"= {conc:.2f}",
+            f"KV cache tokens = int(concurrency × max_model_len) = {tokens:,}",
+        )
+        return Capacity(True, mml, tokens, conc, top.request_bytes(mml), None, (line,), detail, explain)
+
+    def max_batch(self, workers, gpu, cap: Capacity, opts, kv_fmt, model_dtype, ctx: int) -> int:
+        """Requests of ctx tokens the pool admits at once: the usable blocks (all but the null
+        block) over one request's blocks, capped by --max-num-seqs."""
+        if not cap.fits and "num_gpu_blocks" not in cap.detail:
+            return 0
+        cfg = self.configure(workers[0].spec, gpu, opts, kv_fmt.name, model_dtype, len(workers))
+        cfg = replace(cfg, max_model_len=max(cfg.max_model_len, ctx))
+        best = None
+        for w in workers:
+            p = plan(self._pages(w.spec, cfg, model_dtype), cfg)
+            if not p.groups:
+                continue
+            usable = w.kv_budget_bytes // p.bytes_per_block - 1
+            n = max(0, usable // p.blocks_per_request(ctx))
+            best = n if best is None else min(best, n)
+        return min(best if best is not None else cfg.max_num_seqs, cfg.max_num_seqs)
+
+
+def _align_hybrid(spec, cfg: Config, model_dtype: str) -> Config:
+    """_align_hybrid_block_size: in a model with Mamba-like layers the attention block grows to
+    the smallest multiple of the kernel alignment (max(16, block size); 128 for MLA) whose page
+    holds the largest Mamba state, and every Mamba page is padded to that attention page."""
+    fmt = dtypes.get(cfg.kv_format)
+    pages = [page(spec.layer_types[lt].mixer, fmt, model_dtype, cfg) for lt in spec.counts()]
+    mamba = [p for p in pages if p is not None and p.kind == "mamba"]
+    attn = [p for p in pages if p is not None and p.kind != "mamba"]
+    if not mamba or not attn:
+        return cfg
+    state = max(p.state_bytes for p in mamba)
+    per_token = attn[0].token_bytes
+    align = max(16, cfg.block_size)
+    if any(p.kind == "mla" for p in attn):
+        align = max(align, 128)
+    block = max(align * cdiv(state, align * per_token), cfg.block_size)
+    note = (f"raised from {cfg.block_size} so one attention page ({per_token:,} bytes/token) "
+            f"holds the {state:,}-byte Mamba state (_align_hybrid_block_size)"
+            if block != cfg.block_size else cfg.block_size_note)
+    return replace(cfg, block_size=block, block_size_note=note, mamba_page_bytes=block * per_token)
+
+
+def _gib(n: int) -> str:
+    """vllm.utils.mem_utils.format_gib: GiB rounded to 2 decimals."""
+    return f"{round(n / GiB, 2)}"
+
+
+def _refuse(cfg: Config, est: int, p: Plan, budget: int, msg: str) -> Capacity:
+    return Capacity(False, cfg.max_model_len, 0, 0.0, p.request_bytes(cfg.max_model_len), msg,
+                    detail={"estimated_max_model_len": est, "block_size": cfg.block_size,
+                            "bytes_per_block": p.bytes_per_block,
+                            "max_num_batched_tokens": cfg.max_num_batched_tokens,
+                            "max_num_seqs": cfg.max_num_seqs},
+                    explain=(msg,))
+
+
+ENGINE = VLLM()

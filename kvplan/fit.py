@@ -1,0 +1,179 @@
+"""What fits: a model × a GPU × tensor/pipeline parallelism × an engine.
+
+``fit`` knows no engine by name. It shards the spec (each kind and MLP owns its split,
+``ModelSpec.shard``), cuts the layers into pipeline stages as the engine does, prices each
+GPU's weights, asks the engine for each GPU's budget (what it takes before the cache) and
+for the capacity it would report, and answers the three questions: how many requests of
+``ctx`` tokens fit, how long ``batch`` requests can be, and how many tokens the cache holds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import dtypes, engines
+from .engines import BudgetPart, Capacity, ServeOptions, Worker
+from .errors import KvplanError
+from .spec import ModelSpec, compress_pattern
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One GPU's share: a pipeline stage's layers on one tensor-parallel rank."""
+
+    index: int
+    first_layer: int
+    layers: int
+    parameters: int
+    weights_bytes: int
+    budget: list[BudgetPart]
+
+    @property
+    def kv_budget_bytes(self) -> int:
+        return next(p.bytes for p in self.budget if p.key == "kv_cache")
+
+    def part(self, key: str) -> int:
+        return sum(p.bytes for p in self.budget if p.key == key)
+
+
+@dataclass(frozen=True)
+class FitReport:
+    model: str
+    gpu: str
+    gpu_memory_bytes: int  # per GPU, as the driver reports it (or as sold, see gpu_memory_source)
+    gpu_memory_source: str
+    engine: str
+    tp: int
+    pp: int
+    kv_dtype: str
+    weight_dtype: str
+    fits: bool
+    capacity: Capacity
+    stages: list[Stage]
+    ctx: int | None = None
+    batch: int | None = None
+    max_batch: int | None = None
+    max_ctx: int | None = None
+    message: str | None = None
+    min_tp: int | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def gpus(self) -> int:
+        return self.tp * self.pp
+
+    @property
+    def weights_bytes(self) -> int:
+        """The largest weight share on one GPU."""
+        return max(s.weights_bytes for s in self.stages)
+
+    @property
+    def kv_budget_bytes(self) -> int:
+        return min(s.kv_budget_bytes for s in self.stages)
+
+
+def stage_spec(rank: ModelSpec, first: int, count: int) -> ModelSpec:
+    """The layers [first, first + count) of a (sharded) spec, as a spec of their own."""
+    names = rank.layers[first:first + count]
+    used = {n: rank.layer_types[n] for n in dict.fromkeys(names)}
+    data = {k: getattr(rank, k) for k in type(rank).model_fields}
+    data.update(layer_types=used, pattern=compress_pattern(names))
+    return ModelSpec.model_construct(**data)
+
+
+def stage_parameters(rank: ModelSpec, first: int, count: int, pp: int) -> int:
+    """Parameters one GPU of a stage holds: its layers, the embeddings on the first stage, the
+    final norm and LM head on the last (vLLM's PPMissingLayer elsewhere). With tied embeddings
+    and pp > 1 the last stage keeps its own copy of the embedding matrix as its LM head."""
+    per_layer = rank.layer_params()
+    n = sum(per_layer[lt] for lt in rank.layers[first:first + count])
+    last = first + count == rank.num_layers
+    if first == 0:
+        n += rank.embedding_params()
+    if last:
+        n += rank.final_norm_params() + rank.lm_head_params()
+        if rank.tie_embeddings and pp > 1:
+            n += rank.vocab_size * rank.hidden_size
+    return n
+
+
+def _workers(spec: ModelSpec, gpu, tp: int, pp: int, eng, opts: ServeOptions, kv_fmt,
+             wfmt) -> tuple[list[Stage], list[Worker]]:
+    rank = spec.shard(tp)
+    if pp > spec.num_layers:
+        raise KvplanError(f"--pp {pp} is more than the model's {spec.num_layers} layers")
+    counts = eng.stages(spec.num_layers, pp)
+    stages, workers, first = [], [], 0
+    for i, count in enumerate(counts):
+        sub = stage_spec(rank, first, count)
+        params = stage_parameters(rank, first, count, pp)
+        wbytes = wfmt.row_bytes(params)
+        budget = eng.budget(gpu, wbytes, sub, opts, tp, pp, kv_fmt)
+        stages.append(Stage(i, first, count, params, wbytes, budget))
+        workers.append(Worker(sub, budget))
+        first += count
+    return stages, workers
+
+
+def _divisors_of_heads(spec: ModelSpec) -> list[int]:
+    heads = [spec.layer_types[lt].mixer.num_heads for lt in spec.counts()
+             if hasattr(spec.layer_types[lt].mixer, "num_heads")]
+    h = min(heads) if heads else 1
+    return [t for t in (1, 2, 4, 8, 16, 32, 64) if h % t == 0]
+
+
+def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
+        kv_dtype: str | None = None, weight_dtype: str | None = None, ctx: int | None = None,
+        batch: int | None = None, opts: ServeOptions | None = None) -> FitReport:
+    opts = opts or ServeOptions()
+    for name, v in (("--tp", tp), ("--pp", pp)):
+        if not isinstance(v, int) or v < 1:
+            raise KvplanError(f"{name} must be a positive integer, got {v!r}")
+    kv_fmt = dtypes.get(kv_dtype or spec.dtype)
+    wfmt = dtypes.get(weight_dtype or spec.dtype)
+    eng = engines.get(engine).for_model(spec, gpu, opts, kv_fmt.name, spec.dtype, pp)
+    stages, workers = _workers(spec, gpu, tp, pp, eng, opts, kv_fmt, wfmt)
+    mem_src = "driver" if gpu.driver_memory_bytes else "as sold (no driver figure known)"
+    notes = []
+    if not gpu.driver_memory_bytes:
+        notes.append(f"{gpu.name}: memory as sold ({gpu.memory_bytes:,} bytes); the driver reports "
+                     "somewhat less, so the cache will be a little smaller")
+    common = dict(model=spec.name, gpu=gpu.name, gpu_memory_bytes=gpu.usable_bytes,
+                  gpu_memory_source=mem_src, engine=eng.name, tp=tp, pp=pp, kv_dtype=kv_fmt.name,
+                  weight_dtype=wfmt.name, stages=stages, ctx=ctx, batch=batch)
+    worst = min(stages, key=lambda s: s.kv_budget_bytes)
+    if worst.kv_budget_bytes <= 0:
+        need = gpu.usable_bytes - worst.kv_budget_bytes  # what the GPU would need for no cache at all
+        min_tp = None
+        for t in _divisors_of_heads(spec):
+            if t <= tp:
+                continue
+            try:
+                s2, _ = _workers(spec, gpu, t, pp, eng, opts, kv_fmt, wfmt)
+            except KvplanError:
+                continue
+            if min(s.kv_budget_bytes for s in s2) > 0:
+                min_tp = t
+                break
+        hint = f"; the smallest --tp that fits is {min_tp}" if min_tp else \
+            "; no --tp up to 64 fits on this GPU type"
+        msg = (f"{spec.name} does not fit: each GPU needs {worst.weights_bytes:,} bytes of weights "
+               f"plus {worst.part('activation') + worst.part('cuda_graphs') + worst.part('non_torch'):,} "
+               f"of runtime, more than the {gpu.usable_bytes - worst.part('unused'):,} bytes "
+               f"{eng.name} may use of the {gpu.usable_bytes:,} on {gpu.name}{hint}")
+        cap = Capacity(False, opts.max_model_len or spec.max_context or 0, 0, 0.0, 0, msg)
+        return FitReport(fits=False, capacity=cap, message=msg, min_tp=min_tp, notes=tuple(notes),
+                         max_batch=0 if ctx else None, max_ctx=0 if batch else None, **common)
+    cap = eng.capacity(workers, gpu, opts, kv_fmt, spec.dtype)
+    max_batch = max_ctx = None
+    if ctx is not None:
+        if ctx > cap.max_model_len and eng.name == "vllm":
+            notes.append(f"--ctx {ctx:,} is beyond --max-model-len {cap.max_model_len:,}: vLLM "
+                         "rejects such requests")
+            max_batch = 0
+        else:
+            max_batch = eng.max_batch(workers, gpu, cap, opts, kv_fmt, spec.dtype, ctx)
+    if batch is not None:
+        max_ctx = eng.max_ctx(workers, gpu, cap, opts, kv_fmt, spec.dtype, batch, cap.max_model_len)
+    fits = cap.fits and (max_batch is None or max_batch >= 1) and (max_ctx is None or max_ctx >= 1)
+    return FitReport(fits=fits, capacity=cap, message=cap.message, max_batch=max_batch,
+                     max_ctx=max_ctx, notes=tuple(notes), **common)
