@@ -1,0 +1,79 @@
+"""kvplan's vLLM KV budget against real, public vLLM start-up logs, beside aiconfigurator's.
+
+    python scripts/startup_log_errors.py          # the markdown table the README shows
+
+Data: tests/data/vllm_startup_logs.json (each log's URL, the lines copied from it, the inputs
+kvplan is given, and NVIDIA aiconfigurator 0.12.0's estimate_kv_cache result, run offline:
+`pip install aiconfigurator==0.12.0`, aiconfigurator_core/sdk/memory.py estimate_kv_cache with
+backend "vllm", backend_version "current" and each log's GPU, TP and flags).
+tests/test_vllm_startup_logs.py checks that this table is the README's and bounds the errors.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "vllm_startup_logs.json"
+GiB = 2**30
+
+
+def kvplan_budget(entry: dict) -> int:
+    """kvplan's KV budget per GPU for one log, from model, GPU and the log's flags alone."""
+    from kvplan import catalog, fit
+    from kvplan.engines import ServeOptions
+
+    k = entry["kvplan"]
+    spec = catalog.load_model(k["model"])
+    gpu = catalog.load_gpu(k["gpu"])
+    opts = ServeOptions(gpu_memory_utilization=k.get("gpu_memory_utilization"),
+                        max_num_batched_tokens=k.get("max_num_batched_tokens"),
+                        max_num_seqs=k.get("max_num_seqs"), enforce_eager=k.get("enforce_eager", False),
+                        cuda_graph_bytes=None if k.get("cuda_graphs_charged", True) else 0,
+                        max_model_len=spec.max_context or 4096)
+    r = fit.fit(spec, gpu, tp=k.get("tp", 1), engine="vllm", weight_dtype=k.get("weight_dtype"),
+                opts=opts)
+    kv = r.kv_budget_bytes
+    if "weights_gib_from_log" in k:  # swap kvplan's weights for the checkpoint's as loaded
+        kv += r.weights_bytes - round(k["weights_gib_from_log"] * GiB)
+    return kv
+
+
+def rows() -> list[dict]:
+    out = []
+    for e in json.loads(DATA.read_text())["logs"]:
+        measured = e.get("available_kv_cache_gib")
+        row = {"id": e["id"], "url": e["url"], "gpu": e["gpu"], "model": e["model"],
+               "measured_gib": measured, "kvplan_gib": None, "kvplan_err": None,
+               "aic_gib": (e.get("aiconfigurator") or {}).get("predicted_kv_gib"),
+               "aic_err": (e.get("aiconfigurator") or {}).get("error_pct"),
+               "why_not": e.get("kvplan_skip")}
+        if "kvplan" in e and measured:
+            kv = kvplan_budget(e)
+            row["kvplan_gib"] = kv / GiB
+            row["kvplan_err"] = 100 * (kv / GiB - measured) / measured
+        out.append(row)
+    return out
+
+
+def table() -> str:
+    lines = ["| log (vLLM version) | GPUs | model | measured KV (GiB) | kvplan | error | "
+             "aiconfigurator 0.12 | error |", "|---|---|---|---:|---:|---:|---:|---:|"]
+    logs = {e["id"]: e for e in json.loads(DATA.read_text())["logs"]}
+    for r in rows():
+        e = logs[r["id"]]
+        ver = e.get("vllm_version") or "?"
+        n = e.get("num_gpus") or e.get("tp") or 1
+        gpu = f"{n} × {e['gpu'].split(' (')[0]}"
+        kv = f"{r['kvplan_gib']:.2f}" if r["kvplan_gib"] is not None else "-"
+        ke = f"{r['kvplan_err']:+.1f} %" if r["kvplan_err"] is not None else (
+            "not modelled" if r["why_not"] else "no figure")
+        ag = f"{r['aic_gib']:.2f}" if r["aic_gib"] is not None else "-"
+        ae = f"{r['aic_err']:+.1f} %" if r["aic_err"] is not None else "unsupported"
+        measured = f"{r['measured_gib']:.2f}" if r["measured_gib"] is not None else "-"
+        lines.append(f"| [{r['id']}]({r['url']}) ({ver.split(' ')[0]}) | {gpu} | "
+                     f"{e['model'].split(' (')[0]} | {measured} | {kv} | {ke} | {ag} | {ae} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(table())

@@ -1,0 +1,224 @@
+"""kvplan fit: numbers a reader can check by hand, and the rules that produce them."""
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from kvplan import catalog, fit
+from kvplan.cli import app
+from kvplan.engines import ServeOptions, get
+from kvplan.errors import KvplanError
+
+GiB = 2**30
+MiB = 2**20
+H100 = 85_520_809_984  # h100-sxm-80gb driver_memory_bytes (81,559 MiB)
+
+
+def run(*args):
+    return CliRunner().invoke(app, list(args))
+
+
+def vllm_fit(model, gpu="h100", **kw):
+    opts = ServeOptions(**{k: kw.pop(k) for k in list(kw) if k in ServeOptions.__dataclass_fields__})
+    return fit.fit(catalog.load_model(model), catalog.load_gpu(gpu), engine="vllm", opts=opts, **kw)
+
+
+def test_llama3_8b_60gib_by_hand():
+    # page: 16 tokens × 8 KV heads × (128 + 128) values × 2 bytes = 65,536 bytes per layer;
+    # block: 32 layers × 65,536 = 2 MiB; 60 GiB / 2 MiB = 30,720 blocks;
+    # one 8,192-token request: 8,192 / 16 = 512 blocks; 30,720 / 512 = 60.00x;
+    # tokens = 60 × 8,192 = 491,520.
+    r = vllm_fit("llama-3-8b", block_size=16, kv_cache_memory=60 * GiB, max_model_len=8192, ctx=8192)
+    d = r.capacity.detail
+    assert d["groups"] == [{"kind": "full", "layers": 32, "block_size": 16, "page_size_bytes": 65_536,
+                            "blocks_per_request": 512}]
+    assert d["bytes_per_block"] == 2 * MiB
+    assert d["num_gpu_blocks"] == 30_720
+    assert r.capacity.kv_cache_tokens == 491_520
+    assert r.capacity.max_concurrency == 60.0
+    assert r.capacity.log_lines == ("GPU KV cache size: 491,520 tokens, Maximum concurrency for 8,192 "
+                                    "tokens per request: 60.00x",)
+    # BlockPool keeps one null block: 30,719 usable blocks // 512 = 59 whole requests at once
+    assert r.max_batch == 59
+    # the budget adds up to the card
+    assert sum(p.bytes for p in r.stages[0].budget) == H100
+
+
+def test_llama31_70b_tp2_h100_by_hand():
+    spec = catalog.load_model("llama-3.1-70b")
+    r = vllm_fit("llama-3.1-70b", tp=2, ctx=8192, max_model_len=8192)
+    rank = spec.shard(2)
+    # KV heads split 8 -> 4, query heads 64 -> 32; MLP 28,672 -> 14,336; vocab 128,256 -> 64,128
+    assert rank.layer_types["full"].mixer.num_kv_heads == 4
+    assert rank.layer_types["full"].mixer.num_heads == 32
+    assert rank.layer_types["full"].mlp.intermediate_size == 14_336
+    assert rank.vocab_size == 64_128
+    # per GPU: 80 × (8192×(32×128 + 2×4×128) + 32×128×8192 + 3×8192×14336 + 2×8192)
+    #          + 64,128 × 8192 × 2 (embeddings and LM head) + 8192 (final norm)
+    layer = 8192 * (32 * 128 + 2 * 4 * 128) + 32 * 128 * 8192 + 3 * 8192 * 14336 + 2 * 8192
+    params = 80 * layer + 64_128 * 8192 * 2 + 8192
+    assert r.stages[0].parameters == params == 35_277_512_704
+    assert r.weights_bytes == 2 * params
+    # budget: int(total × 0.9) − weights − activation − CUDA graphs − non-torch
+    act = 8192 * (2 * 8192 + 3 * 14_336) * 2  # forward peak beats the sampler's 1,024 × 64,128 × 12
+    assert r.stages[0].part("activation") == act
+    kv = int(H100 * 0.9) - 2 * params - act - 96 * MiB - (1152 + 1280) * MiB
+    assert r.kv_budget_bytes == kv == 2_789_824_921
+    # 80 layers × 16 tokens × 4 heads × 256 values × 2 bytes = 2,621,440 bytes per block
+    assert r.capacity.detail["bytes_per_block"] == 2_621_440
+    assert r.capacity.detail["num_gpu_blocks"] == kv // 2_621_440 == 1_064
+    # (1,064 − 1 null block) // 512 blocks per 8,192-token request = 2 sequences
+    assert r.max_batch == 2
+    # at the model's own max_model_len (131,072) vLLM refuses to start on these two GPUs
+    r2 = vllm_fit("llama-3.1-70b", tp=2)
+    assert not r2.fits and "max seq len (131072)" in r2.message
+
+
+def test_refusal_message_and_estimated_length():
+    # 4 GiB budget, 2 MiB blocks: the check keeps back the null block: 4 GiB − 2 MiB = 2,047 blocks
+    # of memory; a 131,072-token request needs 8,192 blocks = 16 GiB; the longest request that fits
+    # in 2,047 blocks is 2,047 × 16 = 32,752 tokens.
+    r = vllm_fit("llama-3.1-8b", kv_cache_memory=4 * GiB)
+    assert not r.fits
+    assert r.capacity.detail["estimated_max_model_len"] == 32_752
+    assert r.message.startswith("To serve at least one request with the model's max seq len (131072), "
+                                "(16.0 GiB KV cache is needed, which is larger than the available KV "
+                                "cache memory (4.0 GiB). Based on the available memory, the estimated "
+                                "maximum model length is 32752.")
+
+
+def test_sliding_hybrid_blocks():
+    # gemma-2-9b: 21 sliding (W=4096) + 21 full layers, 8 KV heads × 256 dims, bf16.
+    # page = 16 × 8 × 512 × 2 = 131,072; two groups of 21 layers; block = 21 × 131,072.
+    # On an H100 `vllm serve` batches 8,192 tokens and keeps 2 batches in flight (async
+    # scheduling), so a sliding layer reserves cdiv(min(4095 + 16384, 8192), 16) + 1 = 513
+    # blocks of an 8,192-token request; the full layers 8192 / 16 = 512.
+    r = vllm_fit("gemma-2-9b", kv_cache_memory=10 * GiB)
+    g = r.capacity.detail["groups"]
+    assert [(x["kind"], x["layers"], x["page_size_bytes"], x["blocks_per_request"]) for x in g] == \
+        [("sliding", 21, 131_072, 513), ("full", 21, 131_072, 512)]
+    assert r.capacity.detail["bytes_per_block"] == 21 * 131_072
+    blocks = 10 * GiB // (21 * 131_072)
+    assert r.capacity.detail["num_gpu_blocks"] == blocks
+    assert r.capacity.max_concurrency == blocks / 1025
+    # with a long max_model_len the window caps the sliding group: 4095 + 16384 tokens
+    r = vllm_fit("gemma-2-9b", kv_cache_memory=40 * GiB, max_model_len=65_536)
+    assert r.capacity.detail["groups"][0]["blocks_per_request"] == -(-(4095 + 16384) // 16) + 1
+
+
+def test_gpt_oss_groups_and_in_flight_tokens():
+    # 18 sliding (W=128) + 18 full layers of 8 KV heads × 64 dims; with --max-num-batched-tokens 2048
+    # the sliding group reserves cdiv(127 + 2 × 2048, 16) + 1 = 265 blocks.
+    r = vllm_fit("gpt-oss-120b", kv_cache_memory=20 * GiB, max_num_batched_tokens=2048)
+    g = r.capacity.detail["groups"]
+    assert [(x["kind"], x["layers"], x["blocks_per_request"]) for x in g] == \
+        [("sliding", 18, 265), ("full", 18, 131_072 // 16)]
+    assert g[0]["page_size_bytes"] == 16 * 8 * 128 * 2
+
+
+def test_mla_latent_replicated_over_tp():
+    # DeepSeek-V3: one latent "head" of 512 + 64 values: 16 × 576 × 2 = 18,432 bytes per layer
+    # and block, the same on every rank whatever the TP.
+    for tp in (1, 8):
+        r = vllm_fit("deepseek-v3", tp=tp, kv_cache_memory=8 * GiB, max_model_len=8192)
+        assert r.capacity.detail["groups"] == [{"kind": "mla", "layers": 61, "block_size": 16,
+                                                "page_size_bytes": 18_432, "blocks_per_request": 512}]
+
+
+def test_mla_block_size_on_blackwell():
+    # FLASHINFER_MLA (vLLM's first MLA backend on sm100) takes 32- or 64-token kernel blocks
+    r = vllm_fit("deepseek-v3", gpu="b200", tp=8, kv_cache_memory=8 * GiB, max_model_len=8192)
+    assert r.capacity.detail["block_size"] == 32
+
+
+def test_chunked_layers_grouped_like_vllm():
+    # Llama 4 Scout: 36 chunked (8192) + 12 full layers -> group size 12: three chunked groups
+    # and one full group, each of 12 layers.
+    r = vllm_fit("llama-4-scout", tp=8, kv_cache_memory=20 * GiB, max_model_len=32_768)
+    g = r.capacity.detail["groups"]
+    assert [(x["kind"], x["layers"]) for x in g] == [("chunked", 12)] * 3 + [("full", 12)]
+    # chunked: cdiv(min(8192 + 2 × 8192, 32768), 16) = 1,536 blocks
+    assert g[0]["blocks_per_request"] == 1536
+
+
+def test_pipeline_stages_follow_vllm():
+    eng = get("vllm")
+    assert eng.stages(80, 3) == [27, 27, 26]  # remainder to the stages before the last
+    assert eng.stages(61, 4) == [15, 15, 16, 15]
+    assert eng.stages(32, 2) == [16, 16]
+    r = vllm_fit("llama-3.1-70b", tp=4, pp=2, max_model_len=8192, ctx=8192)
+    assert [s.layers for s in r.stages] == [40, 40]
+    s0, s1 = r.stages
+    spec = catalog.load_model("llama-3.1-70b").shard(4)
+    # first stage: embeddings, no LM head; last stage: final norm and LM head
+    assert s0.parameters - s1.parameters == spec.embedding_params() - spec.lm_head_params() \
+        - spec.final_norm_params()
+
+
+def test_tp_errors_and_too_large():
+    with pytest.raises(KvplanError, match="--tp 3 does not divide the 64 attention heads"):
+        vllm_fit("llama-3.1-70b", tp=3)
+    with pytest.raises(KvplanError, match="not a multiple of the 8 KV heads"):
+        _kv_not_multiple()
+    r = vllm_fit("llama-3.1-70b", max_model_len=8192)
+    assert not r.fits and r.min_tp == 2
+    assert "smallest --tp that fits is 2" in r.message
+
+
+def _kv_not_multiple():
+    from kvplan.layers import FullAttention
+
+    FullAttention(num_heads=48, num_kv_heads=8, head_dim=128).shard(12)
+
+
+def test_cli_fit_json_fields():
+    res = run("fit", "llama-3-8b", "--gpu", "h100", "--block-size", "16", "--kv-cache-memory", "60GiB",
+              "--max-model-len", "8192", "--ctx", "8192", "--json")
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert (d["fits"], d["num_gpu_blocks"], d["kv_cache_tokens"], d["max_concurrency"], d["max_batch"]) == \
+        (True, 30_720, 491_520, 60.0, 59)
+    assert d["log_line"].startswith("GPU KV cache size: 491,520 tokens")
+    assert d["kv_budget_bytes"] == 60 * GiB
+    assert d["weights_bytes"] == 2 * 8_030_261_248
+    assert d["kv_bytes_per_request"] == 512 * 2 * MiB
+    assert sum(p["bytes"] for p in d["budget"]) == H100
+    assert (d["tp"], d["pp"], d["engine"], d["model"], d["gpu"]) == (1, 1, "vllm", "llama-3-8b", "h100-sxm-80gb")
+
+
+def test_cli_fit_refusal_and_errors():
+    res = run("fit", "llama-3.1-8b", "--gpu", "h100", "--kv-cache-memory", "4GiB", "--json")
+    assert res.exit_code == 1
+    d = json.loads(res.stdout)
+    assert d["fits"] is False and "estimated maximum model length is 32752" in d["message"]
+    res = run("fit", "llama-3.1-70b", "--gpu", "h100", "--tp", "3")
+    assert res.exit_code == 2 and res.stderr.count("\n") == 1 and "does not divide" in res.stderr
+    res = run("fit", "llama-3.1-8b", "--gpu", "h100", "--kv-cache-memory", "lots")
+    assert res.exit_code == 2 and "--kv-cache-memory must be a size" in res.stderr
+    res = run("fit", "llama-3.1-8b", "--gpu", "h100", "--gpu-memory-utilization", "1.5")
+    assert res.exit_code == 2 and "(0, 1]" in res.stderr
+    res = run("fit", "llama-3.1-8b", "--gpu", "h100", "--kv-cache-dtype", "q4_0")
+    assert res.exit_code == 2 and "--kv-cache-dtype" in res.stderr
+
+
+@pytest.mark.parametrize("text,expected", [("60GiB", 60 * GiB), ("8GB", 8 * 10**9), ("1.5 GiB", 3 * 2**29),
+                                           ("64_424_509_440", 64_424_509_440), ("512MiB", 512 * MiB)])
+def test_sizes(text, expected):
+    from kvplan.cli import _size
+
+    assert _size("--kv-cache-memory", text) == expected
+
+
+def test_kv_cache_dtype_fp8_halves_pages():
+    r = vllm_fit("llama-3-8b", block_size=16, kv_cache_memory=60 * GiB, max_model_len=8192,
+                 kv_dtype="fp8_e4m3")
+    assert r.capacity.detail["groups"][0]["page_size_bytes"] == 32_768
+    assert r.capacity.detail["num_gpu_blocks"] == 61_440
+
+
+def test_ideal_engine_fits_by_bytes():
+    # ideal: no blocks; 60 GiB / (32 × 8 × 256 × 2 bytes per token) = 491,520 tokens exactly
+    spec = catalog.load_model("llama-3-8b")
+    r = fit.fit(spec, catalog.load_gpu("h100"), engine="ideal",
+                opts=ServeOptions(kv_cache_memory=60 * GiB, max_model_len=8192), ctx=8192)
+    assert r.max_batch == 60 and r.capacity.kv_cache_tokens == 491_520
