@@ -6,14 +6,13 @@ not the whole catalog) and ``model_specs/gpus.yaml``.
 """
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
-from .errors import KvplanError
+from .errors import KvplanError, validation_message
 from .spec import GpuSpec, ModelSpec
 
 
@@ -38,15 +37,6 @@ def _read_yaml(path: Path):
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise KvplanError(f"{path}: malformed YAML{where}: {problem}") from None
-
-
-def validation_message(path, e: ValidationError) -> str:
-    err = e.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-after"))
-    loc = re.sub(r"(mixer|mlp)\.(full|sliding|chunked|mla|mamba2?|gated_deltanet|none|dense|moe)\b", r"\1", loc)
-    msg = err["msg"].removeprefix("Value error, ")
-    more = f" (and {len(e.errors()) - 1} more)" if len(e.errors()) > 1 else ""
-    return f"{path}: {loc or 'spec'}: {msg}{more}"
 
 
 def load_spec_file(path: Path, trusted: bool = False) -> ModelSpec:

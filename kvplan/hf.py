@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import KvplanError
+from .errors import KvplanError, validation_message
 from .spec import ModelSpec, compress_pattern
 
 _DTYPES = {"float32": "fp32", "float16": "fp16", "bfloat16": "bf16", "float": "fp32", "half": "fp16"}
@@ -135,7 +135,6 @@ def from_config(raw: dict, name: str, source: str = "", where: str = "config.jso
     try:
         return ModelSpec.model_validate(data)
     except ValidationError as e:
-        from .catalog import validation_message
 
         raise KvplanError(validation_message(f"{where}: inconsistent config", e)) from None
 
