@@ -163,6 +163,13 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
         cap = Capacity(False, opts.max_model_len or spec.max_context or 0, 0, 0.0, 0, msg)
         return FitReport(fits=False, capacity=cap, message=msg, min_tp=min_tp, notes=tuple(notes),
                          max_batch=0 if ctx else None, max_ctx=0 if batch else None, **common)
+    over = min(s.part("unused") for s in stages)
+    if opts.kv_cache_memory is not None and over < 0:
+        msg = (f"--kv-cache-memory {opts.kv_cache_memory:,} bytes plus {worst.weights_bytes:,} of "
+               f"weights is {-over:,} bytes more than the {gpu.usable_bytes:,} on {gpu.name}")
+        cap = Capacity(False, opts.max_model_len or spec.max_context or 0, 0, 0.0, 0, msg)
+        return FitReport(fits=False, capacity=cap, message=msg, notes=tuple(notes),
+                         max_batch=0 if ctx else None, max_ctx=0 if batch else None, **common)
     cap = eng.capacity(workers, gpu, opts, kv_fmt, spec.dtype)
     max_batch = max_ctx = None
     if ctx is not None:

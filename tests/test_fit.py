@@ -107,22 +107,29 @@ def test_sliding_hybrid_blocks():
 
 
 def test_gpt_oss_groups_and_in_flight_tokens():
-    # 18 sliding (W=128) + 18 full layers of 8 KV heads × 64 dims; with --max-num-batched-tokens 2048
-    # the sliding group reserves cdiv(127 + 2 × 2048, 16) + 1 = 265 blocks.
-    r = vllm_fit("gpt-oss-120b", kv_cache_memory=20 * GiB, max_num_batched_tokens=2048)
+    # gpt-oss-20b: 12 sliding (W=128) + 12 full layers of 8 KV heads × 64 dims; with
+    # --max-num-batched-tokens 2048 the sliding group reserves cdiv(127 + 2 × 2048, 16) + 1 = 265 blocks.
+    r = vllm_fit("gpt-oss-20b", kv_cache_memory=20 * GiB, max_num_batched_tokens=2048)
     g = r.capacity.detail["groups"]
     assert [(x["kind"], x["layers"], x["blocks_per_request"]) for x in g] == \
-        [("sliding", 18, 265), ("full", 18, 131_072 // 16)]
+        [("sliding", 12, 265), ("full", 12, 131_072 // 16)]
     assert g[0]["page_size_bytes"] == 16 * 8 * 128 * 2
 
 
 def test_mla_latent_replicated_over_tp():
     # DeepSeek-V3: one latent "head" of 512 + 64 values: 16 × 576 × 2 = 18,432 bytes per layer
     # and block, the same on every rank whatever the TP.
-    for tp in (1, 8):
-        r = vllm_fit("deepseek-v3", tp=tp, kv_cache_memory=8 * GiB, max_model_len=8192)
-        assert r.capacity.detail["groups"] == [{"kind": "mla", "layers": 61, "block_size": 16,
-                                                "page_size_bytes": 18_432, "blocks_per_request": 512}]
+    from kvplan.engines import vllm
+
+    spec = catalog.load_model("deepseek-v3")
+    eng = get("vllm").for_model(spec, catalog.load_gpu("h200"), ServeOptions(max_model_len=8192), "bf16", "bf16")
+    for tp in (1, 2, 8):
+        p = vllm.plan(eng._pages(spec.shard(tp), eng.cfg, "bf16"), eng.cfg)
+        assert [(g.page.kind, g.layers, g.page.bytes) for g in p.groups] == [("mla", 61, 18_432)]
+    r = vllm_fit("deepseek-v3", gpu="h200", tp=8, kv_cache_memory=8 * GiB, max_model_len=8192,
+                 weight_dtype="fp8")
+    assert r.capacity.detail["groups"] == [{"kind": "mla", "layers": 61, "block_size": 16,
+                                            "page_size_bytes": 18_432, "blocks_per_request": 512}]
 
 
 def test_mla_block_size_on_blackwell():
@@ -222,3 +229,18 @@ def test_ideal_engine_fits_by_bytes():
     r = fit.fit(spec, catalog.load_gpu("h100"), engine="ideal",
                 opts=ServeOptions(kv_cache_memory=60 * GiB, max_model_len=8192), ctx=8192)
     assert r.max_batch == 60 and r.capacity.kv_cache_tokens == 491_520
+
+
+def test_kv_cache_memory_beyond_the_card():
+    r = vllm_fit("llama-3.1-8b", kv_cache_memory=100 * GiB)
+    assert not r.fits
+    over = 100 * GiB + 2 * 8_030_261_248 - H100
+    assert r.message.startswith(f"--kv-cache-memory {100 * GiB:,} bytes plus 16,060,522,496 of weights "
+                                f"is {over:,} bytes more")
+
+
+def test_max_batch_capped_by_max_num_seqs():
+    r = vllm_fit("llama-3.2-1b", max_model_len=1024, ctx=1024, max_num_seqs=64)
+    assert r.max_batch == 64
+    r = vllm_fit("llama-3.2-1b", max_model_len=1024, ctx=1024)
+    assert r.max_batch == 1024  # vllm serve's default on an H100

@@ -429,6 +429,7 @@ class VLLM(Engine):
             usable = w.kv_budget_bytes // p.bytes_per_block - 1
             n = max(0, usable // p.blocks_per_request(ctx))
             best = n if best is None else min(best, n)
+        # the scheduler runs at most --max-num-seqs sequences at once (SchedulerConfig)
         return min(best if best is not None else cfg.max_num_seqs, cfg.max_num_seqs)
 
 
