@@ -11,6 +11,8 @@ Sources for the grouped formats (bytes per block of 32 values):
   llama.cpp ggml/src/ggml-common.h: block_q8_0 = fp16 d + 32 int8 = 34 B; block_q4_0 = fp16 d +
   16 B of nibbles = 18 B; block_q4_1 = fp16 d + fp16 m + 16 B = 20 B; block_q5_0 = fp16 d +
   4 B high bits + 16 B = 22 B; block_q5_1 = fp16 d + fp16 m + 4 B + 16 B = 24 B.
+  mxfp4: OCP Microscaling Formats (MX) v1.0 spec: blocks of 32 FP4 (E2M1) values sharing one
+  8-bit E8M0 scale = 17 B (gpt-oss's expert weights: `*_blocks` uint8 + `*_scales` uint8).
   KIVI (Liu et al. 2024, arXiv:2402.02750): b-bit asymmetric quantization per group of G
   values with an fp16 scale and an fp16 zero point: ceil(G * b / 8) + 4 bytes per group.
 """
@@ -75,6 +77,7 @@ _GROUPED = {
     "q4_1": (4, 32, 20, "llama.cpp q4_1: 32 nibbles + fp16 scale + fp16 min = 20 bytes per 32"),
     "q5_0": (5, 32, 22, "llama.cpp q5_0: 32 × 5 bits + fp16 scale = 22 bytes per 32 values"),
     "q5_1": (5, 32, 24, "llama.cpp q5_1: 32 × 5 bits + fp16 scale + fp16 min = 24 bytes per 32"),
+    "mxfp4": (4, 32, 17, "OCP MX FP4 (E2M1): 32 values in 16 bytes + one E8M0 scale byte = 17 bytes"),
 }
 _ALIASES = {
     "float32": "fp32", "float": "fp32", "f32": "fp32",

@@ -106,7 +106,11 @@ def _workers(spec: ModelSpec, gpu, tp: int, pp: int, eng, opts: ServeOptions, kv
     for i, count in enumerate(counts):
         sub = stage_spec(rank, first, count)
         params = stage_parameters(rank, first, count, pp)
-        wbytes = wfmt.row_bytes(params)
+        wbytes = wfmt.row_bytes(params) if wfmt is not None else 0
+        if wfmt is None:  # as the checkpoint stores them: experts in their own format
+            experts = stage_spec(rank, first, count).expert_matrix_params()
+            wbytes = dtypes.get(spec.expert_dtype).row_bytes(experts) + \
+                dtypes.get(spec.dtype).row_bytes(params - experts)
         budget = eng.budget(gpu, wbytes, sub, opts, tp, pp, kv_fmt)
         stages.append(Stage(i, first, count, params, wbytes, budget))
         workers.append(Worker(sub, budget))
@@ -129,7 +133,8 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
         if not isinstance(v, int) or v < 1:
             raise KvplanError(f"{name} must be a positive integer, got {v!r}")
     kv_fmt = dtypes.get(kv_dtype or spec.dtype)
-    wfmt = dtypes.get(weight_dtype or spec.dtype)
+    wfmt = dtypes.get(weight_dtype or spec.dtype) if weight_dtype or not spec.expert_dtype else None
+    wname = wfmt.name if wfmt is not None else spec.weight_bytes()[1]
     eng = engines.get(engine).for_model(spec, gpu, opts, kv_fmt.name, spec.dtype, pp)
     stages, workers = _workers(spec, gpu, tp, pp, eng, opts, kv_fmt, wfmt)
     mem_src = "driver" if gpu.driver_memory_bytes else "as sold (no driver figure known)"
@@ -139,7 +144,7 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
                      "somewhat less, so the cache will be a little smaller")
     common = dict(model=spec.name, gpu=gpu.name, gpu_memory_bytes=gpu.usable_bytes,
                   gpu_memory_source=mem_src, engine=eng.name, tp=tp, pp=pp, kv_dtype=kv_fmt.name,
-                  weight_dtype=wfmt.name, stages=stages, ctx=ctx, batch=batch)
+                  weight_dtype=wname, stages=stages, ctx=ctx, batch=batch)
     worst = min(stages, key=lambda s: s.kv_budget_bytes)
     if worst.kv_budget_bytes <= 0:
         need = gpu.usable_bytes - worst.kv_budget_bytes  # what the GPU would need for no cache at all

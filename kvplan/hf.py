@@ -110,6 +110,20 @@ def _attention(heads: int, kv: int, head_dim: int, **extra) -> dict:
     return {"num_heads": heads, "num_kv_heads": kv, "head_dim": head_dim, **extra}
 
 
+def _expert_dtype(q, where: str) -> str | None:
+    """A checkpoint whose quantization_config quantizes only the routed experts: gpt-oss's
+    ``quant_method: mxfp4`` with attention, router, embeddings and LM head in
+    ``modules_to_not_convert`` (transformers' Mxfp4Config). Other methods are not modelled yet:
+    their weights are priced in the model dtype unless ``--weight-dtype`` says otherwise."""
+    if not isinstance(q, dict) or q.get("quant_method") != "mxfp4":
+        return None
+    skipped = " ".join(q.get("modules_to_not_convert") or [])
+    if "experts" in skipped:
+        raise KvplanError(f"{where}: quantization_config leaves the experts unquantized; "
+                          "kvplan cannot tell what mxfp4 applies to")
+    return "mxfp4"
+
+
 def from_config(raw: dict, name: str, source: str = "", where: str = "config.json") -> ModelSpec:
     """Build a spec from a parsed config.json."""
     outer = raw
@@ -121,6 +135,7 @@ def from_config(raw: dict, name: str, source: str = "", where: str = "config.jso
     spec_data = family(cfg, mt)
     dtype_name = cfg.get("torch_dtype", "dtype") or outer.get("torch_dtype") or outer.get("dtype")
     dtype = _DTYPES.get(str(dtype_name), None) if dtype_name else None
+    expert_dtype = _expert_dtype(outer.get("quantization_config") or raw.get("quantization_config"), where)
     cfg.check_unread()
     data = {
         "name": name, "display_name": name, "source": source or where, "family": mt,
@@ -130,6 +145,7 @@ def from_config(raw: dict, name: str, source: str = "", where: str = "config.jso
         "tie_embeddings": bool(cfg.get("tie_word_embeddings", default=outer.get("tie_word_embeddings",
                                                                                   spec_data.pop("_tie_default", False)))),
         "max_context": cfg.get("max_position_embeddings", "n_positions"),
+        **({"expert_dtype": expert_dtype} if expert_dtype else {}),
         **spec_data,
     }
     try:

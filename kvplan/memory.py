@@ -72,7 +72,6 @@ def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = No
     _check_count("context", ctx)
     _check_count("batch", batch)
     fmt = dtypes.get(spec.dtype if kv_dtype is None else kv_dtype)
-    wfmt = dtypes.get(spec.dtype if weight_dtype is None else weight_dtype)
     eng = engine if isinstance(engine, engines.Engine) else engines.get(engine)
     groups = []
     for lt_name, count in spec.counts().items():
@@ -89,12 +88,12 @@ def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = No
             kv_bytes=count * batch * held.tokens * per_token,
             state_bytes=count * batch * state))
     params = spec.parameters()
+    wbytes, wname = spec.weight_bytes(weight_dtype)
     warnings = []
     if spec.max_context and ctx > spec.max_context:
         warnings.append(f"ctx {ctx:,} is beyond {spec.name}'s max_position_embeddings ({spec.max_context:,})")
     return SizeReport(warnings=tuple(warnings), model=spec.name, ctx=ctx, batch=batch, kv_dtype=fmt.name, engine=eng.name,
-                      groups=groups, parameters=params, weight_dtype=wfmt.name,
-                      weights_bytes=wfmt.row_bytes(params))
+                      groups=groups, parameters=params, weight_dtype=wname, weights_bytes=wbytes)
 
 
 def kv_size_from_mixers(spec: ModelSpec, ctx: int, batch: int, fmt: dtypes.ElementFormat,

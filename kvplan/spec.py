@@ -167,6 +167,7 @@ class ModelSpec(_Frozen):
     notes: str = ""
     dtype: str  # the model's own dtype (torch_dtype), the default KV dtype
     dtype_note: str | None = None  # why dtype differs from the config's, if it does
+    expert_dtype: str | None = None  # routed experts' weight matrices as stored (gpt-oss: mxfp4)
     hidden_size: PositiveInt
     vocab_size: PositiveInt
     tie_embeddings: bool = False
@@ -190,6 +191,8 @@ class ModelSpec(_Frozen):
         unused = sorted(set(self.layer_types) - set(names))
         if unused:
             raise ValueError(f"layer types not used in pattern: {', '.join(unused)}")
+        if self.expert_dtype:
+            dtypes.get(self.expert_dtype)
         for lt in self.layer_types.values():
             sd = getattr(lt.mixer, "ssm_state_dtype", None)
             if sd:
@@ -250,6 +253,31 @@ class ModelSpec(_Frozen):
         return self.model_copy(update={
             "layer_types": {n: lt.shard(tp) for n, lt in self.layer_types.items()},
             "vocab_size": -(-padded // tp)})
+
+    def expert_matrix_params(self) -> int:
+        """The routed experts' weight matrices (no biases, router or shared experts): what a
+        checkpoint quantizes when only its experts are quantized (gpt-oss)."""
+        n = 0
+        for lt_name, count in self.counts().items():
+            mlp = self.layer_types[lt_name].mlp
+            if isinstance(mlp, MoeMlp):
+                n += count * mlp.num_experts * (3 if mlp.gated else 2) * self.hidden_size * mlp.intermediate_size
+        return n
+
+    def weight_bytes(self, weight_dtype: str | None = None) -> tuple[int, str]:
+        """Bytes of the weights as the checkpoint stores them, and the format said in words.
+
+        ``weight_dtype`` prices every weight in one format; without it the experts' matrices
+        take ``expert_dtype`` (when the config's quantization_config says so) and the rest the
+        model's dtype."""
+        params = self.parameters()
+        if weight_dtype is not None or not self.expert_dtype:
+            fmt = dtypes.get(weight_dtype or self.dtype)
+            return fmt.row_bytes(params), fmt.name
+        experts = self.expert_matrix_params()
+        efmt, rfmt = dtypes.get(self.expert_dtype), dtypes.get(self.dtype)
+        return (efmt.row_bytes(experts) + rfmt.row_bytes(params - experts),
+                f"{rfmt.name} + {efmt.name} experts")
 
     def active_parameters(self) -> int:
         """Parameters one token's forward touches (MoE: top-k experts only)."""

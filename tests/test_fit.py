@@ -244,3 +244,36 @@ def test_max_batch_capped_by_max_num_seqs():
     assert r.max_batch == 64
     r = vllm_fit("llama-3.2-1b", max_model_len=1024, ctx=1024)
     assert r.max_batch == 1024  # vllm serve's default on an H100
+
+
+def test_weights_as_the_checkpoint_stores_them():
+    # gpt-oss-120b: quantization_config says mxfp4 for everything but attention, router,
+    # embeddings and LM head, i.e. the 36 layers × 128 experts × 3 matrices of 2880 × 2880.
+    spec = catalog.load_model("gpt-oss-120b")
+    experts = 36 * 128 * 3 * 2880 * 2880
+    assert spec.expert_dtype == "mxfp4" and spec.expert_matrix_params() == experts == 114_661_785_600
+    rest = spec.parameters() - experts
+    # mxfp4: 17 bytes per 32 values (16 bytes of E2M1 + one E8M0 scale); the rest bf16
+    assert spec.weight_bytes() == (experts // 32 * 17 + rest * 2, "bf16 + mxfp4 experts")
+    assert spec.weight_bytes("bf16") == (spec.parameters() * 2, "bf16")
+    # fit prices each GPU's share the same way: TP 2 halves every expert's intermediate size
+    r = fit.fit(spec, catalog.load_gpu("h100"), tp=2, engine="vllm",
+                opts=ServeOptions(max_model_len=8192))
+    rank = spec.shard(2)
+    assert r.stages[0].weights_bytes == rank.expert_matrix_params() // 32 * 17 + \
+        (r.stages[0].parameters - rank.expert_matrix_params()) * 2
+    assert r.weight_dtype == "bf16 + mxfp4 experts"
+
+
+def test_importer_reads_mxfp4_quantization_config():
+    from kvplan import hf
+
+    from pathlib import Path
+
+    raw = json.loads((Path(__file__).parent / "fixtures" / "configs" / "gpt-oss-20b.json").read_text())
+    assert hf.from_config(raw, "x").expert_dtype == "mxfp4"
+    raw["quantization_config"]["modules_to_not_convert"].append("model.layers.*.mlp.experts")
+    with pytest.raises(KvplanError, match="leaves the experts unquantized"):
+        hf.from_config(raw, "x")
+    del raw["quantization_config"]
+    assert hf.from_config(raw, "x").expert_dtype is None
