@@ -96,6 +96,19 @@ def stage_parameters(rank: ModelSpec, first: int, count: int, pp: int) -> int:
     return n
 
 
+def stage_weight_bytes(sub: ModelSpec, params: int, wfmt) -> int:
+    """One GPU's weights: ``params`` in ``wfmt``, or, with wfmt None, as the checkpoint stores
+    them: the stage's quantized matrices (``weight_quant``) in their format, the rest in the
+    model's dtype."""
+    if wfmt is not None:
+        return wfmt.row_bytes(params)
+    q, quantized, nbytes = sub.weight_quant, 0, 0
+    for o, i, n in sub.quantized_matrices():
+        quantized += n * o * i
+        nbytes += n * q.matrix_bytes(o, i)
+    return nbytes + dtypes.get(sub.dtype).row_bytes(params - quantized)
+
+
 def _workers(spec: ModelSpec, gpu, tp: int, pp: int, eng, opts: ServeOptions, kv_fmt,
              wfmt) -> tuple[list[Stage], list[Worker]]:
     rank = spec.shard(tp)
@@ -106,11 +119,7 @@ def _workers(spec: ModelSpec, gpu, tp: int, pp: int, eng, opts: ServeOptions, kv
     for i, count in enumerate(counts):
         sub = stage_spec(rank, first, count)
         params = stage_parameters(rank, first, count, pp)
-        wbytes = wfmt.row_bytes(params) if wfmt is not None else 0
-        if wfmt is None:  # as the checkpoint stores them: experts in their own format
-            experts = stage_spec(rank, first, count).expert_matrix_params()
-            wbytes = dtypes.get(spec.expert_dtype).row_bytes(experts) + \
-                dtypes.get(spec.dtype).row_bytes(params - experts)
+        wbytes = stage_weight_bytes(sub, params, wfmt)
         budget = eng.budget(gpu, wbytes, sub, opts, tp, pp, kv_fmt)
         stages.append(Stage(i, first, count, params, wbytes, budget))
         workers.append(Worker(sub, budget))
@@ -133,7 +142,7 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
         if not isinstance(v, int) or v < 1:
             raise KvplanError(f"{name} must be a positive integer, got {v!r}")
     kv_fmt = dtypes.get(kv_dtype or spec.dtype)
-    wfmt = dtypes.get(weight_dtype or spec.dtype) if weight_dtype or not spec.expert_dtype else None
+    wfmt = dtypes.get(weight_dtype or spec.dtype) if weight_dtype or not spec.weight_quant else None
     wname = wfmt.name if wfmt is not None else spec.weight_bytes()[1]
     eng = engines.get(engine).for_model(spec, gpu, opts, kv_fmt.name, spec.dtype, pp)
     stages, workers = _workers(spec, gpu, tp, pp, eng, opts, kv_fmt, wfmt)

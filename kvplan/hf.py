@@ -110,18 +110,36 @@ def _attention(heads: int, kv: int, head_dim: int, **extra) -> dict:
     return {"num_heads": heads, "num_kv_heads": kv, "head_dim": head_dim, **extra}
 
 
-def _expert_dtype(q, where: str) -> str | None:
-    """A checkpoint whose quantization_config quantizes only the routed experts: gpt-oss's
-    ``quant_method: mxfp4`` with attention, router, embeddings and LM head in
-    ``modules_to_not_convert`` (transformers' Mxfp4Config). Other methods are not modelled yet:
-    their weights are priced in the model dtype unless ``--weight-dtype`` says otherwise."""
-    if not isinstance(q, dict) or q.get("quant_method") != "mxfp4":
+def _weight_quant(q, where: str) -> dict | None:
+    """What a config's ``quantization_config`` says the checkpoint stores (spec.WeightQuant).
+
+    * ``quant_method: mxfp4`` (gpt-oss, transformers' Mxfp4Config): the routed experts in MXFP4;
+      attention, router, embeddings and LM head are in ``modules_to_not_convert``.
+    * ``quant_method: fp8`` with ``weight_block_size: [b, b]`` (DeepSeek-V3/R1, Kimi K2,
+      transformers' FineGrainedFP8Config): every decoder linear layer in fp8 (``fmt`` e4m3 or
+      e5m2) with one fp32 ``weight_scale_inv`` per b × b block.
+    Any other method is not modelled: its weights are priced in the model dtype unless
+    ``--weight-dtype`` says otherwise."""
+    if not isinstance(q, dict):
         return None
-    skipped = " ".join(q.get("modules_to_not_convert") or [])
-    if "experts" in skipped:
-        raise KvplanError(f"{where}: quantization_config leaves the experts unquantized; "
-                          "kvplan cannot tell what mxfp4 applies to")
-    return "mxfp4"
+    method = q.get("quant_method")
+    if method == "mxfp4":
+        skipped = " ".join(q.get("modules_to_not_convert") or [])
+        if "experts" in skipped:
+            raise KvplanError(f"{where}: quantization_config leaves the experts unquantized; "
+                              "kvplan cannot tell what mxfp4 applies to")
+        return {"scope": "experts", "format": "mxfp4"}
+    if method == "fp8":
+        block = q.get("weight_block_size")
+        if block is not None and (not isinstance(block, list) or len(block) != 2 or block[0] != block[1]
+                                  or not isinstance(block[0], int) or block[0] < 1):
+            raise KvplanError(f"{where}: quantization_config.weight_block_size {block!r} is not a "
+                              "square block kvplan understands")
+        fmt = {"e4m3": "fp8_e4m3", "e5m2": "fp8_e5m2"}.get(q.get("fmt", "e4m3"))
+        if fmt is None:
+            raise KvplanError(f"{where}: quantization_config.fmt {q.get('fmt')!r} is not e4m3 or e5m2")
+        return {"scope": "linear", "format": fmt, **({"block": block[0]} if block else {})}
+    return None
 
 
 def from_config(raw: dict, name: str, source: str = "", where: str = "config.json") -> ModelSpec:
@@ -135,7 +153,7 @@ def from_config(raw: dict, name: str, source: str = "", where: str = "config.jso
     spec_data = family(cfg, mt)
     dtype_name = cfg.get("torch_dtype", "dtype") or outer.get("torch_dtype") or outer.get("dtype")
     dtype = _DTYPES.get(str(dtype_name), None) if dtype_name else None
-    expert_dtype = _expert_dtype(outer.get("quantization_config") or raw.get("quantization_config"), where)
+    weight_quant = _weight_quant(outer.get("quantization_config") or raw.get("quantization_config"), where)
     cfg.check_unread()
     data = {
         "name": name, "display_name": name, "source": source or where, "family": mt,
@@ -145,7 +163,7 @@ def from_config(raw: dict, name: str, source: str = "", where: str = "config.jso
         "tie_embeddings": bool(cfg.get("tie_word_embeddings", default=outer.get("tie_word_embeddings",
                                                                                   spec_data.pop("_tie_default", False)))),
         "max_context": cfg.get("max_position_embeddings", "n_positions"),
-        **({"expert_dtype": expert_dtype} if expert_dtype else {}),
+        **({"weight_quant": weight_quant} if weight_quant else {}),
         **spec_data,
     }
     try:

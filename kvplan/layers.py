@@ -94,6 +94,14 @@ class _Attention(_Frozen):
             n += self.num_heads
         return n
 
+    def linears(self, hidden: int) -> list[tuple[int, int]]:
+        """Weight matrices as (out, in): q (with Qwen3-Next's gate), k, v, o."""
+        q = self.num_heads * self.head_dim * (2 if self.output_gate else 1)
+        mats = [(q, hidden), (self.num_kv_heads * self.head_dim, hidden)]
+        if not self.k_eq_v:
+            mats.append((self.num_kv_heads * self.v_dim, hidden))
+        return mats + [(hidden, self.num_heads * self.v_dim)]
+
     def geometry(self) -> str:
         dims = str(self.head_dim) if self.v_dim == self.head_dim else f"{self.head_dim}/{self.v_dim}"
         return f"{self.num_kv_heads}×{dims}"
@@ -195,6 +203,15 @@ class MLA(_Frozen):
         n += self.num_heads * self.v_head_dim * hidden + (hidden if self.o_bias else 0)  # o_proj
         return n
 
+    def linears(self, hidden: int) -> list[tuple[int, int]]:
+        """q_a/q_b (or q), kv_a_proj_with_mqa, kv_b, o as (out, in)."""
+        qk_head = self.qk_nope_head_dim + self.qk_rope_head_dim
+        q = [(self.q_lora_rank, hidden), (self.num_heads * qk_head, self.q_lora_rank)] \
+            if self.q_lora_rank else [(self.num_heads * qk_head, hidden)]
+        return q + [(self.kv_lora_rank + self.qk_rope_head_dim, hidden),
+                    (self.num_heads * (self.qk_nope_head_dim + self.v_head_dim), self.kv_lora_rank),
+                    (hidden, self.num_heads * self.v_head_dim)]
+
     def geometry(self) -> str:
         return f"latent {self.kv_lora_rank}+{self.qk_rope_head_dim}"
 
@@ -267,6 +284,11 @@ class Mamba2(_Frozen):
             if self.proj_bias else 0
         return in_proj + conv + heads + norm + out + bias
 
+    def linears(self, hidden: int) -> list[tuple[int, int]]:
+        """in_proj and out_proj (the conv is not a linear layer)."""
+        return [(2 * self.inner + 2 * self.n_groups * self.state_size + self.num_heads, hidden),
+                (hidden, self.inner)]
+
     def geometry(self) -> str:
         return f"{self.num_heads}×{self.head_dim}, N={self.state_size}"
 
@@ -322,6 +344,11 @@ class Mamba(_Frozen):
                 + i * n + i  # A_log, D
                 + i * hidden + (hidden if self.proj_bias else 0)  # out_proj
                 + ((r + 2 * n) if self.inner_norms else 0))
+
+    def linears(self, hidden: int) -> list[tuple[int, int]]:
+        """in_proj, x_proj, dt_proj, out_proj."""
+        return [(2 * self.inner, hidden), (self.dt_rank + 2 * self.state_size, self.inner),
+                (self.inner, self.dt_rank), (hidden, self.inner)]
 
     def geometry(self) -> str:
         return f"{self.inner}, N={self.state_size}"
@@ -380,6 +407,13 @@ class GatedDeltaNet(_Frozen):
                 + self.value_head_dim  # gated RMSNorm over a value head
                 + value_dim * hidden)  # out_proj
 
+    def linears(self, hidden: int) -> list[tuple[int, int]]:
+        """in_proj_qkvz, in_proj_ba, out_proj."""
+        key_dim = self.num_key_heads * self.key_head_dim
+        value_dim = self.num_value_heads * self.value_head_dim
+        return [(2 * key_dim + 2 * value_dim, hidden), (2 * self.num_value_heads, hidden),
+                (hidden, value_dim)]
+
     def geometry(self) -> str:
         return f"{self.num_value_heads}×{self.key_head_dim}×{self.value_head_dim}"
 
@@ -411,6 +445,9 @@ class NoCache(_Frozen):
 
     def params(self, hidden: int) -> int:
         return 0
+
+    def linears(self, hidden: int) -> list[tuple[int, int]]:
+        return []
 
     def geometry(self) -> str:
         return "-"

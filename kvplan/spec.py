@@ -29,6 +29,10 @@ class DenseMlp(_Frozen):
     gated: bool = True
     bias: bool = False
 
+    def linears(self, hidden: int) -> list[tuple[int, int]]:
+        i = self.intermediate_size
+        return ([(i, hidden)] * (2 if self.gated else 1)) + [(hidden, i)]
+
     def shard(self, tp: int) -> "DenseMlp":
         """Column/row-parallel halves: intermediate_size / tp per rank; down_proj's bias is
         replicated (vLLM RowParallelLinear adds it once)."""
@@ -70,6 +74,18 @@ class MoeMlp(_Frozen):
         n += (hidden + self.num_experts) if self.router_scale else 0
         return n
 
+    def expert_linears(self, hidden: int) -> list[tuple[int, int]]:
+        """The routed experts' matrices (num_experts × gate/up/down)."""
+        one = DenseMlp(intermediate_size=self.intermediate_size, gated=self.gated).linears(hidden)
+        return one * self.num_experts
+
+    def linears(self, hidden: int) -> list[tuple[int, int]]:
+        """Experts and shared experts; the router stays unquantized in every checkpoint seen
+        (DeepSeek-V3's mlp.gate is bf16), so it is not a quantizable linear here."""
+        shared = DenseMlp(intermediate_size=self.shared_intermediate_size, gated=self.gated).linears(hidden) \
+            if self.shared_intermediate_size else []
+        return self.expert_linears(hidden) + shared
+
     def shard(self, tp: int) -> "MoeMlp":
         """Tensor-parallel MoE without expert parallelism (vLLM's default): every rank holds
         every expert's intermediate_size / tp slice and the whole router."""
@@ -86,6 +102,34 @@ class MoeMlp(_Frozen):
 
 
 Mlp = Annotated[Union[DenseMlp, MoeMlp], Field(discriminator="kind")]
+
+
+class WeightQuant(_Frozen):
+    """How a checkpoint stores its weights, from its config.json's ``quantization_config``.
+
+    ``scope``: ``experts`` quantizes the routed experts' matrices only (gpt-oss: mxfp4, with
+    attention, router, embeddings and LM head in ``modules_to_not_convert``); ``linear``
+    quantizes every linear layer of the decoder layers, not embeddings, LM head, norms or
+    routers (DeepSeek-V3: fp8 e4m3). ``block``: one ``scale_bytes`` scale per block × block
+    tile of each matrix (DeepSeek-V3's ``weight_block_size: [128, 128]``, fp32
+    ``weight_scale_inv``). Everything not quantized is in the model's dtype."""
+
+    scope: Literal["experts", "linear"]
+    format: str
+    block: PositiveInt | None = None
+    scale_bytes: PositiveInt = 4
+
+    def matrix_bytes(self, out: int, inp: int) -> int:
+        fmt = dtypes.get(self.format)
+        n = out * fmt.row_bytes(inp)
+        if self.block:
+            n += -(-out // self.block) * -(-inp // self.block) * self.scale_bytes
+        return n
+
+    def describe(self) -> str:
+        what = "experts" if self.scope == "experts" else "linears"
+        block = f" ({self.block}×{self.block}-block scales)" if self.block else ""
+        return f"{dtypes.get(self.format).name} {what}{block}"
 
 
 class LayerType(_Frozen):
@@ -167,7 +211,7 @@ class ModelSpec(_Frozen):
     notes: str = ""
     dtype: str  # the model's own dtype (torch_dtype), the default KV dtype
     dtype_note: str | None = None  # why dtype differs from the config's, if it does
-    expert_dtype: str | None = None  # routed experts' weight matrices as stored (gpt-oss: mxfp4)
+    weight_quant: WeightQuant | None = None  # the checkpoint's quantization_config, if any
     hidden_size: PositiveInt
     vocab_size: PositiveInt
     tie_embeddings: bool = False
@@ -191,8 +235,8 @@ class ModelSpec(_Frozen):
         unused = sorted(set(self.layer_types) - set(names))
         if unused:
             raise ValueError(f"layer types not used in pattern: {', '.join(unused)}")
-        if self.expert_dtype:
-            dtypes.get(self.expert_dtype)
+        if self.weight_quant:
+            dtypes.get(self.weight_quant.format)
         for lt in self.layer_types.values():
             sd = getattr(lt.mixer, "ssm_state_dtype", None)
             if sd:
@@ -254,30 +298,38 @@ class ModelSpec(_Frozen):
             "layer_types": {n: lt.shard(tp) for n, lt in self.layer_types.items()},
             "vocab_size": -(-padded // tp)})
 
-    def expert_matrix_params(self) -> int:
-        """The routed experts' weight matrices (no biases, router or shared experts): what a
-        checkpoint quantizes when only its experts are quantized (gpt-oss)."""
-        n = 0
+    def quantized_matrices(self) -> list[tuple[int, int, int]]:
+        """(out, in, how many) of every matrix ``weight_quant`` applies to, over all layers."""
+        q = self.weight_quant
+        if q is None:
+            return []
+        h, out = self.hidden_size, []
         for lt_name, count in self.counts().items():
-            mlp = self.layer_types[lt_name].mlp
-            if isinstance(mlp, MoeMlp):
-                n += count * mlp.num_experts * (3 if mlp.gated else 2) * self.hidden_size * mlp.intermediate_size
-        return n
+            lt = self.layer_types[lt_name]
+            if q.scope == "experts":
+                mats = lt.mlp.expert_linears(h) if isinstance(lt.mlp, MoeMlp) else []
+            else:
+                mats = lt.mixer.linears(h) + (lt.mlp.linears(h) if lt.mlp else [])
+            shapes: dict[tuple[int, int], int] = {}
+            for m in mats:
+                shapes[m] = shapes.get(m, 0) + count
+            out += [(o, i, n) for (o, i), n in shapes.items()]
+        return out
 
     def weight_bytes(self, weight_dtype: str | None = None) -> tuple[int, str]:
         """Bytes of the weights as the checkpoint stores them, and the format said in words.
 
-        ``weight_dtype`` prices every weight in one format; without it the experts' matrices
-        take ``expert_dtype`` (when the config's quantization_config says so) and the rest the
-        model's dtype."""
+        ``weight_dtype`` prices every weight in one format; without it the matrices
+        ``weight_quant`` names take its format (and block scales) and the rest the model's dtype."""
         params = self.parameters()
-        if weight_dtype is not None or not self.expert_dtype:
-            fmt = dtypes.get(weight_dtype or self.dtype)
+        fmt = dtypes.get(weight_dtype or self.dtype)
+        if weight_dtype is not None or self.weight_quant is None:
             return fmt.row_bytes(params), fmt.name
-        experts = self.expert_matrix_params()
-        efmt, rfmt = dtypes.get(self.expert_dtype), dtypes.get(self.dtype)
-        return (efmt.row_bytes(experts) + rfmt.row_bytes(params - experts),
-                f"{rfmt.name} + {efmt.name} experts")
+        q, quantized, nbytes = self.weight_quant, 0, 0
+        for o, i, n in self.quantized_matrices():
+            quantized += n * o * i
+            nbytes += n * q.matrix_bytes(o, i)
+        return nbytes + fmt.row_bytes(params - quantized), f"{fmt.name} + {q.describe()}"
 
     def active_parameters(self) -> int:
         """Parameters one token's forward touches (MoE: top-k experts only)."""
@@ -309,7 +361,9 @@ def trusted_model_spec(data: dict) -> ModelSpec:
         mlp = _construct(mlps[lt["mlp"]["kind"]], lt["mlp"]) if lt.get("mlp") else None
         rest = {k: v for k, v in lt.items() if k not in ("mixer", "mlp")}
         lts[name] = LayerType.model_construct(mixer=mixer, mlp=mlp, **rest)
-    return ModelSpec.model_construct(**{**data, "layer_types": lts})
+    extra = {"weight_quant": WeightQuant.model_construct(**data["weight_quant"])} \
+        if data.get("weight_quant") else {}
+    return ModelSpec.model_construct(**{**data, "layer_types": lts, **extra})
 
 
 class GpuSpec(_Frozen):

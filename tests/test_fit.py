@@ -251,7 +251,8 @@ def test_weights_as_the_checkpoint_stores_them():
     # embeddings and LM head, i.e. the 36 layers × 128 experts × 3 matrices of 2880 × 2880.
     spec = catalog.load_model("gpt-oss-120b")
     experts = 36 * 128 * 3 * 2880 * 2880
-    assert spec.expert_dtype == "mxfp4" and spec.expert_matrix_params() == experts == 114_661_785_600
+    assert spec.weight_quant.format == "mxfp4"
+    assert sum(o * i * n for o, i, n in spec.quantized_matrices()) == experts == 114_661_785_600
     rest = spec.parameters() - experts
     # mxfp4: 17 bytes per 32 values (16 bytes of E2M1 + one E8M0 scale); the rest bf16
     assert spec.weight_bytes() == (experts // 32 * 17 + rest * 2, "bf16 + mxfp4 experts")
@@ -259,10 +260,30 @@ def test_weights_as_the_checkpoint_stores_them():
     # fit prices each GPU's share the same way: TP 2 halves every expert's intermediate size
     r = fit.fit(spec, catalog.load_gpu("h100"), tp=2, engine="vllm",
                 opts=ServeOptions(max_model_len=8192))
-    rank = spec.shard(2)
-    assert r.stages[0].weights_bytes == rank.expert_matrix_params() // 32 * 17 + \
-        (r.stages[0].parameters - rank.expert_matrix_params()) * 2
+    rank_experts = 36 * 128 * 3 * 2880 * 1440
+    assert r.stages[0].weights_bytes == rank_experts // 32 * 17 + (r.stages[0].parameters - rank_experts) * 2
     assert r.weight_dtype == "bf16 + mxfp4 experts"
+
+
+def test_fp8_block_weights_deepseek_v3():
+    # DeepSeek-V3's quantization_config: fp8 e4m3 with one fp32 scale per 128 × 128 block, for
+    # every linear layer of the 61 decoder layers (embeddings, LM head, norms, router in bf16).
+    spec = catalog.load_model("deepseek-v3")
+    h = 7168
+    mla = [(1536, h), (128 * 192, 1536), (576, h), (128 * 256, 512), (h, 128 * 128)]
+    dense = [(18432, h), (18432, h), (h, 18432)]
+    expert = [(2048, h), (2048, h), (h, 2048)]
+    mats = 61 * mla + 3 * dense + 58 * (256 * expert + expert)  # 256 routed + 1 shared expert
+
+    def scales(o, i):
+        return -(-o // 128) * -(-i // 128) * 4
+
+    quantized = sum(o * i for o, i in mats)
+    expected = quantized + sum(scales(o, i) for o, i in mats) + (spec.parameters() - quantized) * 2
+    assert spec.weight_bytes() == (expected, "bf16 + fp8_e4m3 linears (128×128-block scales)")
+    # kv_a_proj_with_mqa (576 × 7168) is the one matrix whose rows are not a multiple of 128:
+    # cdiv(576, 128) = 5 row blocks × 56 column blocks = 280 scales
+    assert scales(576, h) == 280 * 4
 
 
 def test_importer_reads_mxfp4_quantization_config():
@@ -271,9 +292,9 @@ def test_importer_reads_mxfp4_quantization_config():
     from pathlib import Path
 
     raw = json.loads((Path(__file__).parent / "fixtures" / "configs" / "gpt-oss-20b.json").read_text())
-    assert hf.from_config(raw, "x").expert_dtype == "mxfp4"
+    assert hf.from_config(raw, "x").weight_quant.format == "mxfp4"
     raw["quantization_config"]["modules_to_not_convert"].append("model.layers.*.mlp.experts")
     with pytest.raises(KvplanError, match="leaves the experts unquantized"):
         hf.from_config(raw, "x")
     del raw["quantization_config"]
-    assert hf.from_config(raw, "x").expert_dtype is None
+    assert hf.from_config(raw, "x").weight_quant is None
