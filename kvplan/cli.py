@@ -92,6 +92,7 @@ def size(
     engine: str = typer.Option("ideal", "--engine", help="layout: ideal (tight cache) or hf (transformers DynamicCache)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     explain: bool = typer.Option(False, "--explain", help="print the equation with the numbers substituted"),
+    text_only: bool = typer.Option(False, "--text-only", help="leave vision/audio towers out of the weights"),
 ):
     """How big the KV cache is at this context and batch."""
     from . import catalog, memory, render
@@ -99,7 +100,7 @@ def size(
     def go():
         c, b = _count("--ctx", ctx), _count("--batch", batch)
         spec = catalog.load_model(model)
-        report = memory.kv_size(spec, c, b, kv_dtype, engine, weight_dtype)
+        report = memory.kv_size(spec, c, b, kv_dtype, engine, weight_dtype, text_only)
         for w in report.warnings:
             sys.stderr.write(f"kvplan: warning: {w}\n")
         if as_json:
@@ -137,6 +138,7 @@ def fit(
     activation_memory: Optional[str] = typer.Option(None, "--activation-memory", help="override the activation-peak estimate"),
     cuda_graph_memory: Optional[str] = typer.Option(None, "--cuda-graph-memory", help="override the CUDA-graph estimate"),
     non_torch_memory: Optional[str] = typer.Option(None, "--non-torch-memory", help="override the non-torch estimate"),
+    text_only: bool = typer.Option(False, "--text-only", help="leave vision/audio towers out of the weights"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     explain: bool = typer.Option(False, "--explain", help="show the arithmetic"),
 ):
@@ -173,7 +175,7 @@ def fit(
         spec = catalog.load_model(model)
         g = catalog.load_gpu(gpu)
         r = fitmod.fit(spec, g, _count("--tp", tp), _count("--pp", pp), engine, kvd, weight_dtype,
-                       opt_count("--ctx", ctx), opt_count("--batch", batch), opts)
+                       opt_count("--ctx", ctx), opt_count("--batch", batch), opts, text_only)
         if as_json:
             _json(render.fit_json(r))
         else:

@@ -80,7 +80,7 @@ def stage_spec(rank: ModelSpec, first: int, count: int) -> ModelSpec:
     return ModelSpec.model_construct(**data)
 
 
-def stage_parameters(rank: ModelSpec, first: int, count: int, pp: int) -> int:
+def stage_parameters(rank: ModelSpec, first: int, count: int, pp: int, encoders: int = 0) -> int:
     """Parameters one GPU of a stage holds: its layers, the embeddings on the first stage, the
     final norm and LM head on the last (vLLM's PPMissingLayer elsewhere). With tied embeddings
     and pp > 1 the last stage keeps its own copy of the embedding matrix as its LM head."""
@@ -88,7 +88,7 @@ def stage_parameters(rank: ModelSpec, first: int, count: int, pp: int) -> int:
     n = sum(per_layer[lt] for lt in rank.layers[first:first + count])
     last = first + count == rank.num_layers
     if first == 0:
-        n += rank.embedding_params()
+        n += rank.embedding_params() + encoders
     if last:
         n += rank.final_norm_params() + rank.lm_head_params()
         if rank.tie_embeddings and pp > 1:
@@ -110,15 +110,18 @@ def stage_weight_bytes(sub: ModelSpec, params: int, wfmt) -> int:
 
 
 def _workers(spec: ModelSpec, gpu, tp: int, pp: int, eng, opts: ServeOptions, kv_fmt,
-             wfmt) -> tuple[list[Stage], list[Worker]]:
+             wfmt, text_only: bool = False) -> tuple[list[Stage], list[Worker]]:
     rank = spec.shard(tp)
+    # encoder towers load on the first stage, split over its ranks (vLLM's default
+    # mm_encoder_tp_mode "weights"); not exact per rank where a tower dimension does not divide
+    encoders = 0 if text_only else -(-spec.encoder_params() // tp)
     if pp > spec.num_layers:
         raise KvplanError(f"--pp {pp} is more than the model's {spec.num_layers} layers")
     counts = eng.stages(spec.num_layers, pp)
     stages, workers, first = [], [], 0
     for i, count in enumerate(counts):
         sub = stage_spec(rank, first, count)
-        params = stage_parameters(rank, first, count, pp)
+        params = stage_parameters(rank, first, count, pp, encoders)
         wbytes = stage_weight_bytes(sub, params, wfmt)
         budget = eng.budget(gpu, wbytes, sub, opts, tp, pp, kv_fmt)
         stages.append(Stage(i, first, count, params, wbytes, budget))
@@ -136,7 +139,7 @@ def _divisors_of_heads(spec: ModelSpec) -> list[int]:
 
 def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
         kv_dtype: str | None = None, weight_dtype: str | None = None, ctx: int | None = None,
-        batch: int | None = None, opts: ServeOptions | None = None) -> FitReport:
+        batch: int | None = None, opts: ServeOptions | None = None, text_only: bool = False) -> FitReport:
     opts = opts or ServeOptions()
     for name, v in (("--tp", tp), ("--pp", pp)):
         if not isinstance(v, int) or v < 1:
@@ -145,9 +148,12 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     wfmt = dtypes.get(weight_dtype or spec.dtype) if weight_dtype or not spec.weight_quant else None
     wname = wfmt.name if wfmt is not None else spec.weight_bytes()[1]
     eng = engines.get(engine).for_model(spec, gpu, opts, kv_fmt.name, spec.dtype, pp)
-    stages, workers = _workers(spec, gpu, tp, pp, eng, opts, kv_fmt, wfmt)
+    stages, workers = _workers(spec, gpu, tp, pp, eng, opts, kv_fmt, wfmt, text_only)
     mem_src = "driver" if gpu.driver_memory_bytes else "as sold (no driver figure known)"
     notes = []
+    if spec.encoders and not text_only:
+        notes.append(f"weights include {spec.encoder_params():,} parameters of encoder towers "
+                     "(--text-only leaves them out, as an engine told to skip them does)")
     if not gpu.driver_memory_bytes:
         notes.append(f"{gpu.name}: memory as sold ({gpu.memory_bytes:,} bytes); the driver reports "
                      "somewhat less, so the cache will be a little smaller")
@@ -162,7 +168,7 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
             if t <= tp:
                 continue
             try:
-                s2, _ = _workers(spec, gpu, t, pp, eng, opts, kv_fmt, wfmt)
+                s2, _ = _workers(spec, gpu, t, pp, eng, opts, kv_fmt, wfmt, text_only)
             except KvplanError:
                 continue
             if min(s.kv_budget_bytes for s in s2) > 0:

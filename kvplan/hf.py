@@ -110,6 +110,21 @@ def _attention(heads: int, kv: int, head_dim: int, **extra) -> dict:
     return {"num_heads": heads, "num_kv_heads": kv, "head_dim": head_dim, **extra}
 
 
+def _encoders(outer: dict, where: str) -> list[dict]:
+    """Vision/audio towers named beside text_config. Gemma 4's vision tower is modelled; a tower
+    of another kind is left out (the spec then counts the text decoder alone, as before)."""
+    out = []
+    v = outer.get("vision_config")
+    if isinstance(v, dict) and v.get("model_type") == "gemma4_vision":
+        vc = _Cfg(v, f"{where}: vision_config")
+        out.append({"kind": "gemma4_vision", "layers": vc.count("num_hidden_layers"),
+                    "hidden_size": vc.count("hidden_size"), "num_heads": vc.count("num_attention_heads"),
+                    "num_kv_heads": vc.count("num_key_value_heads"), "head_dim": vc.count("head_dim"),
+                    "intermediate_size": vc.count("intermediate_size"), "patch_size": vc.count("patch_size"),
+                    "position_embedding_size": vc.count("position_embedding_size")})
+    return out
+
+
 def _weight_quant(q, where: str) -> dict | None:
     """What a config's ``quantization_config`` says the checkpoint stores (spec.WeightQuant).
 
@@ -153,6 +168,7 @@ def from_config(raw: dict, name: str, source: str = "", where: str = "config.jso
     spec_data = family(cfg, mt)
     dtype_name = cfg.get("torch_dtype", "dtype") or outer.get("torch_dtype") or outer.get("dtype")
     dtype = _DTYPES.get(str(dtype_name), None) if dtype_name else None
+    encoders = _encoders(outer, where) if outer is not raw else []
     weight_quant = _weight_quant(outer.get("quantization_config") or raw.get("quantization_config"), where)
     cfg.check_unread()
     data = {
@@ -164,6 +180,7 @@ def from_config(raw: dict, name: str, source: str = "", where: str = "config.jso
                                                                                   spec_data.pop("_tie_default", False)))),
         "max_context": cfg.get("max_position_embeddings", "n_positions"),
         **({"weight_quant": weight_quant} if weight_quant else {}),
+        **({"encoders": encoders} if encoders else {}),
         **spec_data,
     }
     try:

@@ -36,6 +36,7 @@ class SizeReport:
     parameters: int
     weight_dtype: str
     weights_bytes: int
+    encoder_parameters: int = 0  # vision/audio towers included in weights_bytes
     warnings: tuple[str, ...] = ()
 
     @property
@@ -67,7 +68,8 @@ def _check_count(name: str, value: int) -> None:
 
 
 def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = None,
-            engine: "str | engines.Engine" = "ideal", weight_dtype: str | None = None) -> SizeReport:
+            engine: "str | engines.Engine" = "ideal", weight_dtype: str | None = None,
+            text_only: bool = False) -> SizeReport:
     """The cache a decode holds after ``ctx`` tokens in each of ``batch`` sequences."""
     _check_count("context", ctx)
     _check_count("batch", batch)
@@ -88,12 +90,14 @@ def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = No
             kv_bytes=count * batch * held.tokens * per_token,
             state_bytes=count * batch * state))
     params = spec.parameters()
-    wbytes, wname = spec.weight_bytes(weight_dtype)
+    wbytes, wname = spec.weight_bytes(weight_dtype, text_only)
+    enc = 0 if text_only else spec.encoder_params()
     warnings = []
     if spec.max_context and ctx > spec.max_context:
         warnings.append(f"ctx {ctx:,} is beyond {spec.name}'s max_position_embeddings ({spec.max_context:,})")
     return SizeReport(warnings=tuple(warnings), model=spec.name, ctx=ctx, batch=batch, kv_dtype=fmt.name, engine=eng.name,
-                      groups=groups, parameters=params, weight_dtype=wname, weights_bytes=wbytes)
+                      groups=groups, parameters=params, weight_dtype=wname, weights_bytes=wbytes,
+                      encoder_parameters=enc)
 
 
 def kv_size_from_mixers(spec: ModelSpec, ctx: int, batch: int, fmt: dtypes.ElementFormat,

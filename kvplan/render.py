@@ -46,7 +46,8 @@ def size_json(r: SizeReport) -> dict:
         "model": r.model, "ctx": r.ctx, "batch": r.batch, "kv_dtype": r.kv_dtype, "engine": r.engine,
         "kv_cache_bytes": r.kv_cache_bytes, "state_bytes": r.state_bytes, "total_bytes": r.total_bytes,
         "bytes_per_token": r.bytes_per_token, "next_token_bytes": r.next_token_bytes,
-        "parameters": r.parameters, "weight_dtype": r.weight_dtype, "weights_bytes": r.weights_bytes,
+        "parameters": r.parameters, "encoder_parameters": r.encoder_parameters,
+        "weight_dtype": r.weight_dtype, "weights_bytes": r.weights_bytes,
         "layers": [{"layer_type": g.layer_type, "kind": g.kind, "label": g.label, "count": g.count,
                     "geometry": g.geometry, "tokens": g.tokens, "bytes_per_token": g.bytes_per_token,
                     "kv_bytes": g.kv_bytes, "state_bytes": g.state_bytes, "bytes": g.kv_bytes + g.state_bytes}
@@ -85,7 +86,8 @@ def size_table(r: SizeReport, spec: ModelSpec):
         lines.append(f"total: {ints(r.total_bytes)} bytes = {both(r.total_bytes)}")
     lines.append(f"per token and sequence: {ints(r.bytes_per_token)} bytes in all K/V layers; "
                  f"the next token adds {ints(r.next_token_bytes)}")
-    lines.append(f"weights: {ints(r.parameters)} parameters × {r.weight_dtype} = "
+    enc = f" + {ints(r.encoder_parameters)} in encoder towers" if r.encoder_parameters else ""
+    lines.append(f"weights: {ints(r.parameters)} parameters{enc} × {r.weight_dtype} = "
                  f"{ints(r.weights_bytes)} bytes = {both(r.weights_bytes)}")
     return Group(t, Text("\n".join(lines)))
 

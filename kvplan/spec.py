@@ -132,6 +132,35 @@ class WeightQuant(_Frozen):
         return f"{dtypes.get(self.format).name} {what}{block}"
 
 
+class Gemma4Vision(_Frozen):
+    """Gemma 4's vision tower and its projector into the decoder (transformers' Gemma4Vision
+    model and Gemma4MultimodalEmbedder): patch embedding from ``channels × patch_size²`` pixels,
+    a 2-axis learned position table, ``layers`` pre/post-norm blocks of bias-free attention with
+    per-head q/k norms and a gated MLP, and a bias-free projection to the text hidden size.
+    Counted exactly as transformers counts them (572,792,112 for gemma-4-26B-A4B)."""
+
+    kind: Literal["gemma4_vision"] = "gemma4_vision"
+    layers: PositiveInt
+    hidden_size: PositiveInt
+    num_heads: PositiveInt
+    num_kv_heads: PositiveInt
+    head_dim: PositiveInt
+    intermediate_size: PositiveInt
+    patch_size: PositiveInt
+    position_embedding_size: PositiveInt
+    channels: PositiveInt = 3
+
+    def params(self, text_hidden: int) -> int:
+        h, hd = self.hidden_size, self.head_dim
+        attn = h * (self.num_heads * hd) * 2 + h * (self.num_kv_heads * hd) * 2 + 2 * hd
+        layer = attn + 3 * h * self.intermediate_size + 4 * h
+        embed = 2 * self.position_embedding_size * h + h * self.channels * self.patch_size ** 2
+        return embed + self.layers * layer + text_hidden * h
+
+
+Encoder = Annotated[Union[Gemma4Vision], Field(discriminator="kind")]
+
+
 class LayerType(_Frozen):
     mixer: Mixer
     mlp: Mlp | None = None
@@ -212,6 +241,7 @@ class ModelSpec(_Frozen):
     dtype: str  # the model's own dtype (torch_dtype), the default KV dtype
     dtype_note: str | None = None  # why dtype differs from the config's, if it does
     weight_quant: WeightQuant | None = None  # the checkpoint's quantization_config, if any
+    encoders: list[Encoder] = []  # vision/audio towers an engine loads with the decoder
     hidden_size: PositiveInt
     vocab_size: PositiveInt
     tie_embeddings: bool = False
@@ -316,12 +346,17 @@ class ModelSpec(_Frozen):
             out += [(o, i, n) for (o, i), n in shapes.items()]
         return out
 
-    def weight_bytes(self, weight_dtype: str | None = None) -> tuple[int, str]:
+    def encoder_params(self) -> int:
+        """Parameters of the vision/audio towers and their projectors (0 for a text model)."""
+        return sum(e.params(self.hidden_size) for e in self.encoders)
+
+    def weight_bytes(self, weight_dtype: str | None = None, text_only: bool = False) -> tuple[int, str]:
         """Bytes of the weights as the checkpoint stores them, and the format said in words.
 
         ``weight_dtype`` prices every weight in one format; without it the matrices
-        ``weight_quant`` names take its format (and block scales) and the rest the model's dtype."""
-        params = self.parameters()
+        ``weight_quant`` names take its format (and block scales) and the rest the model's dtype.
+        Encoder towers are included unless ``text_only`` (they are never quantized here)."""
+        params = self.parameters() + (0 if text_only else self.encoder_params())
         fmt = dtypes.get(weight_dtype or self.dtype)
         if weight_dtype is not None or self.weight_quant is None:
             return fmt.row_bytes(params), fmt.name
@@ -363,6 +398,9 @@ def trusted_model_spec(data: dict) -> ModelSpec:
         lts[name] = LayerType.model_construct(mixer=mixer, mlp=mlp, **rest)
     extra = {"weight_quant": WeightQuant.model_construct(**data["weight_quant"])} \
         if data.get("weight_quant") else {}
+    if data.get("encoders"):
+        encoders = {"gemma4_vision": Gemma4Vision}
+        extra["encoders"] = [encoders[e["kind"]].model_construct(**e) for e in data["encoders"]]
     return ModelSpec.model_construct(**{**data, "layer_types": lts, **extra})
 
 

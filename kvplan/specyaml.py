@@ -18,4 +18,6 @@ def dump(spec: ModelSpec) -> str:
         entry["mixer"] = _kind_first(lt.mixer, entry.get("mixer", {}))
         if lt.mlp is not None:
             entry["mlp"] = _kind_first(lt.mlp, entry.get("mlp", {}))
+    for i, enc in enumerate(spec.encoders):
+        data["encoders"][i] = _kind_first(enc, data["encoders"][i])
     return yaml.safe_dump(data, sort_keys=False, width=100, allow_unicode=True)

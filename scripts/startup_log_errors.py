@@ -35,7 +35,7 @@ def kvplan_budget(entry: dict) -> int:
     kv = r.kv_budget_bytes
     if "weights_gib_from_log" in k:  # swap kvplan's weights for the checkpoint's as loaded
         kv += r.weights_bytes - round(k["weights_gib_from_log"] * GiB)
-    return kv
+    return kv, r.weights_bytes
 
 
 def rows() -> list[dict]:
@@ -44,20 +44,23 @@ def rows() -> list[dict]:
         measured = e.get("available_kv_cache_gib")
         row = {"id": e["id"], "url": e["url"], "gpu": e["gpu"], "model": e["model"],
                "measured_gib": measured, "kvplan_gib": None, "kvplan_err": None,
+               "weights_log_gib": e.get("model_weights_gib"), "weights_kvplan_gib": None,
                "aic_gib": (e.get("aiconfigurator") or {}).get("predicted_kv_gib"),
                "aic_err": (e.get("aiconfigurator") or {}).get("error_pct"),
                "why_not": e.get("kvplan_skip")}
         if "kvplan" in e and measured:
-            kv = kvplan_budget(e)
+            kv, w = kvplan_budget(e)
             row["kvplan_gib"] = kv / GiB
+            row["weights_kvplan_gib"] = w / GiB
             row["kvplan_err"] = 100 * (kv / GiB - measured) / measured
         out.append(row)
     return out
 
 
 def table() -> str:
-    lines = ["| log (vLLM version) | GPUs | model | measured KV (GiB) | kvplan | error | "
-             "aiconfigurator 0.12 | error |", "|---|---|---|---:|---:|---:|---:|---:|"]
+    lines = ["| log (vLLM version) | GPUs | model | weights per GPU, log / kvplan (GiB) | "
+             "measured KV (GiB) | kvplan | error | aiconfigurator 0.12 | error |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     logs = {e["id"]: e for e in json.loads(DATA.read_text())["logs"]}
     for r in rows():
         e = logs[r["id"]]
@@ -70,8 +73,10 @@ def table() -> str:
         ag = f"{r['aic_gib']:.2f}" if r["aic_gib"] is not None else "-"
         ae = f"{r['aic_err']:+.1f} %" if r["aic_err"] is not None else "unsupported"
         measured = f"{r['measured_gib']:.2f}" if r["measured_gib"] is not None else "-"
+        wl = f"{r['weights_log_gib']:.2f}" if r["weights_log_gib"] is not None else "-"
+        wk = f"{r['weights_kvplan_gib']:.2f}" if r["weights_kvplan_gib"] is not None else "-"
         lines.append(f"| [{r['id']}]({r['url']}) ({ver.split(' ')[0]}) | {gpu} | "
-                     f"{e['model'].split(' (')[0]} | {measured} | {kv} | {ke} | {ag} | {ae} |")
+                     f"{e['model'].split(' (')[0]} | {wl} / {wk} | {measured} | {kv} | {ke} | {ag} | {ae} |")
     return "\n".join(lines)
 
 
