@@ -139,18 +139,26 @@ def _divisors_of_heads(spec: ModelSpec) -> list[int]:
 
 def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
         kv_dtype: str | None = None, weight_dtype: str | None = None, ctx: int | None = None,
-        batch: int | None = None, opts: ServeOptions | None = None, text_only: bool = False) -> FitReport:
+        batch: int | None = None, opts: ServeOptions | None = None, text_only: bool = False,
+        check_memory: bool = True) -> FitReport:
+    """``check_memory=False`` plans the cache for ``--kv-cache-memory`` even where the card
+    could not also hold the weights (what the engine's planner alone would say)."""
     opts = opts or ServeOptions()
     for name, v in (("--tp", tp), ("--pp", pp)):
         if not isinstance(v, int) or v < 1:
             raise KvplanError(f"{name} must be a positive integer, got {v!r}")
+    base = engines.get(engine)
+    run = base.run_dtype(spec, gpu)
+    notes = []
+    if run != spec.dtype:
+        notes.append(f"{base.name} runs this {spec.dtype} checkpoint in {run} (its --dtype auto)")
+        spec = spec.model_copy(update={"dtype": run})
     kv_fmt = dtypes.get(kv_dtype or spec.dtype)
     wfmt = dtypes.get(weight_dtype or spec.dtype) if weight_dtype or not spec.weight_quant else None
     wname = wfmt.name if wfmt is not None else spec.weight_bytes()[1]
-    eng = engines.get(engine).for_model(spec, gpu, opts, kv_fmt.name, spec.dtype, pp)
+    eng = base.for_model(spec, gpu, opts, kv_fmt.name, spec.dtype, pp)
     stages, workers = _workers(spec, gpu, tp, pp, eng, opts, kv_fmt, wfmt, text_only)
     mem_src = "driver" if gpu.driver_memory_bytes else "as sold (no driver figure known)"
-    notes = []
     if spec.encoders and not text_only:
         notes.append(f"weights include {spec.encoder_params():,} parameters of encoder towers "
                      "(--text-only leaves them out, as an engine told to skip them does)")
@@ -161,7 +169,7 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
                   gpu_memory_source=mem_src, engine=eng.name, tp=tp, pp=pp, kv_dtype=kv_fmt.name,
                   weight_dtype=wname, stages=stages, ctx=ctx, batch=batch)
     worst = min(stages, key=lambda s: s.kv_budget_bytes)
-    if worst.kv_budget_bytes <= 0:
+    if worst.kv_budget_bytes <= 0 and check_memory:
         need = gpu.usable_bytes - worst.kv_budget_bytes  # what the GPU would need for no cache at all
         min_tp = None
         for t in _divisors_of_heads(spec):
@@ -184,7 +192,7 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
         return FitReport(fits=False, capacity=cap, message=msg, min_tp=min_tp, notes=tuple(notes),
                          max_batch=0 if ctx else None, max_ctx=0 if batch else None, **common)
     over = min(s.part("unused") for s in stages)
-    if opts.kv_cache_memory is not None and over < 0:
+    if opts.kv_cache_memory is not None and over < 0 and check_memory:
         msg = (f"--kv-cache-memory {opts.kv_cache_memory:,} bytes plus {worst.weights_bytes:,} of "
                f"weights is {-over:,} bytes more than the {gpu.usable_bytes:,} on {gpu.name}")
         cap = Capacity(False, opts.max_model_len or spec.max_context or 0, 0, 0.0, 0, msg)

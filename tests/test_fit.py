@@ -101,9 +101,13 @@ def test_sliding_hybrid_blocks():
     blocks = 10 * GiB // (21 * 131_072)
     assert r.capacity.detail["num_gpu_blocks"] == blocks
     assert r.capacity.max_concurrency == blocks / 1025
-    # with a long max_model_len the window caps the sliding group: 4095 + 16384 tokens
-    r = vllm_fit("gemma-2-9b", kv_cache_memory=40 * GiB, max_model_len=65_536)
-    assert r.capacity.detail["groups"][0]["blocks_per_request"] == -(-(4095 + 16384) // 16) + 1
+    # with a long max_model_len the window caps the sliding layers: Mistral 7B (W = 4096, 32,768
+    # positions): cdiv(4095 + 16384, 16) + 1 = 1,281 blocks, not 32768 / 16 = 2,048
+    r = vllm_fit("mistral-7b", kv_cache_memory=40 * GiB)
+    assert r.capacity.detail["groups"][0]["blocks_per_request"] == -(-(4095 + 16384) // 16) + 1 == 1281
+    # and vLLM refuses a max_model_len beyond the model's positions
+    with pytest.raises(KvplanError, match="greater than gemma-2-9b's max_position_embeddings"):
+        vllm_fit("gemma-2-9b", kv_cache_memory=40 * GiB, max_model_len=65_536)
 
 
 def test_gpt_oss_groups_and_in_flight_tokens():

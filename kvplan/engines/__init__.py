@@ -120,6 +120,10 @@ class Engine:
         parts = [BudgetPart("weights", "weights", weights_bytes)]
         return finish_budget(total, util, parts, opts.kv_cache_memory)
 
+    def run_dtype(self, spec, gpu) -> str:
+        """The dtype the engine runs the model in (and, by default, caches K/V in)."""
+        return spec.dtype
+
     def for_model(self, spec, gpu, opts: ServeOptions, kv_fmt: str, model_dtype: str,
                   pp: int = 1) -> "Engine":
         """This engine with its settings resolved for one model; tight engines have none."""

@@ -71,6 +71,7 @@ class Page:
     state_bytes: int = 0  # mamba: the whole per-sequence state
     window: int = 0  # sliding window or attention chunk
     padded: int | None = None  # page_size_padded
+    checkpoint_blocks: int = 0  # MambaSpec.num_prefill_checkpoint_blocks
 
     @property
     def real_bytes(self) -> int:
@@ -90,12 +91,14 @@ class Page:
             return cdiv(min(self.window - 1 + cfg.in_flight_tokens, max_len), b) + 1
         if self.kind == "chunked":  # ChunkedLocalAttentionSpec.max_admission_blocks_per_request
             return cdiv(min(self.window + cfg.in_flight_tokens, max_len), b)
-        # MambaSpec.max_memory_usage_bytes: the state, plus one more block in "align" mode
-        return 2 if cfg.mamba_cache_mode == "align" else 1
+        # MambaSpec.max_memory_usage_bytes: 1 page in "none" mode; in "align" mode (prefix
+        # caching, the default) 2 + num_prefill_checkpoint_blocks (speculative blocks: none)
+        return 2 + self.checkpoint_blocks if cfg.mamba_cache_mode == "align" else 1
 
     def key(self) -> tuple:
         """What makes two layers' specs equal (and so groupable)."""
-        return (self.kind, self.block_size, self.token_bytes, self.state_bytes, self.window, self.padded)
+        return (self.kind, self.block_size, self.token_bytes, self.state_bytes, self.window, self.padded,
+                self.checkpoint_blocks)
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ class Config:
     kv_format: str  # kvplan element format of attention K/V
     block_size_note: str = ""
     mamba_page_bytes: int | None = None  # Mamba pages padded to the attention page (hybrids)
+    ssm_default_dtype: str | None = None  # the SSM state dtype when the config names none
 
 
 @singledispatch
@@ -149,17 +153,20 @@ def _(mixer: MLA, fmt, model_dtype, cfg) -> Page:
     return Page("mla", cfg.block_size, fmt.row_bytes(mixer.kv_lora_rank + mixer.qk_rope_head_dim))
 
 
-def _state_page(tensors) -> Page:
-    return Page("mamba", 0, 0, state_bytes=sum(dtypes.get(d).row_bytes(n) for n, d in tensors))
+def _state_page(tensors, checkpoint_blocks: int = 0) -> Page:
+    return Page("mamba", 0, 0, state_bytes=sum(dtypes.get(d).row_bytes(n) for n, d in tensors),
+                checkpoint_blocks=checkpoint_blocks)
 
 
 @page.register
 def _(mixer: Mamba2, fmt, model_dtype, cfg) -> Page:
     """MambaSpec from mamba2_state_shape: conv (conv_dim, conv_kernel − 1) in the model dtype,
-    SSM (heads, head_dim, state_size) in mamba_ssm_cache_dtype (the config's, else the model's)."""
+    SSM (heads, head_dim, state_size) in mamba_ssm_cache_dtype (the config's, else the model's);
+    MambaMixer2.get_kv_cache_spec adds one prefill-checkpoint block (3 pages per request)."""
     return _state_page([(mixer.conv_dim * (mixer.conv_kernel - 1), model_dtype),
                         (mixer.num_heads * mixer.head_dim * mixer.state_size,
-                         mixer.ssm_state_dtype or model_dtype)])
+                         mixer.ssm_state_dtype or cfg.ssm_default_dtype or model_dtype)],
+                       checkpoint_blocks=1)
 
 
 @page.register
@@ -173,7 +180,9 @@ def _(mixer: Mamba, fmt, model_dtype, cfg) -> Page:
 def _(mixer: GatedDeltaNet, fmt, model_dtype, cfg) -> Page:
     """MambaSpec from gated_delta_net_state_shape: conv (conv_dim, conv_kernel − 1) and the
     recurrent (value_heads, value_dim, key_dim) state, both in the model dtype unless the
-    config names a state dtype."""
+    config names a state dtype. Not checked against vLLM's planner (no Qwen3-Next run): vLLM
+    adds a prefill-checkpoint block only where its FlashInfer GDN kernel exports checkpoints,
+    which is not modelled (2 pages per request)."""
     return _state_page([(mixer.conv_dim * (mixer.conv_kernel - 1), model_dtype),
                         (mixer.num_value_heads * mixer.key_head_dim * mixer.value_head_dim,
                          mixer.recurrent_state_dtype or model_dtype)])
@@ -249,6 +258,12 @@ def plan(pages: list[Page], cfg: Config) -> Plan:
 
 # --- resolving vLLM's settings -------------------------------------------------------------
 
+# model_executor/models/config.py NemotronHForCausalLMConfig.update_mamba_ssm_cache_dtype: with
+# --mamba-ssm-cache-dtype auto, NemotronH keeps its SSM state in the config's
+# mamba_ssm_cache_dtype, else float32 ("the only dtype known to have no accuracy issues").
+_SSM_DEFAULT = {"nemotron_h": "fp32"}
+
+
 def _batch_defaults(gpu) -> tuple[int, int]:
     """EngineArgs.get_batch_defaults, the OPENAI_API_SERVER (``vllm serve``) column:
     ≥ 160 GiB: 16384 tokens / 1024 seqs; ≥ 70 GiB and not an A100: 8192 / 1024; else 2048 / 256."""
@@ -264,11 +279,15 @@ def _attention_block_size(spec, gpu, kv_fmt: str) -> tuple[int, str]:
     """The block size vLLM picks when --block-size is not given (update_block_size_for_backend
     with the backend _get_backend_priorities selects). 16 (CacheConfig.DEFAULT_BLOCK_SIZE) for
     FLASH_ATTN (sm80-sm90), FLASHINFER (sm100) and FLASH_ATTN_MLA (sm90), whose kernels take any
-    multiple of 16; MLA on sm100 selects FLASHINFER_MLA, whose kernels take 32 or 64: 32."""
+    multiple of 16; MLA on sm100 selects FLASHINFER_MLA, whose kernels take 32 or 64: 32; MLA with
+    an fp8 cache on sm90 selects FLASHMLA: 64 (measured: tests/golden/vllm_0.33_plan.json)."""
     cap = capability(gpu) if gpu is not None else None
     mla = any(isinstance(spec.layer_types[lt].mixer, MLA) for lt in spec.counts())
     if mla and cap is not None and cap // 10 == 10:
         return 32, "FLASHINFER_MLA on sm100 takes 32 or 64 tokens per block: 32"
+    if mla and kv_fmt.startswith("fp8") and (cap is None or cap // 10 == 9):
+        # FLASH_ATTN_MLA takes no fp8 cache; the next in line on sm90, FLASHMLA, runs 64-token blocks
+        return 64, "FLASHMLA (MLA with an fp8 cache on sm90) takes 64 tokens per block"
     return 16, "vLLM's default (CacheConfig.DEFAULT_BLOCK_SIZE)"
 
 
@@ -280,6 +299,14 @@ class VLLM(Engine):
 
     def __init__(self, cfg: Config | None = None):
         self.cfg = cfg
+
+    def run_dtype(self, spec, gpu) -> str:
+        """config/model.py _resolve_auto_dtype (--dtype auto): a float32 checkpoint runs in the
+        platform's first supported dtype: bfloat16 from sm80 on, float16 before."""
+        if spec.dtype != "fp32":
+            return spec.dtype
+        cap = capability(gpu) if gpu is not None else None
+        return "fp16" if cap is not None and cap < 80 else "bf16"
 
     def stages(self, num_layers: int, pp: int) -> list[int]:
         """distributed/utils.py get_pp_indices: num_layers // pp each; the remainder goes one
@@ -314,6 +341,11 @@ class VLLM(Engine):
                   pp: int = 1) -> Config:
         mnbt_default, seqs_default = _batch_defaults(gpu)
         mml = opts.max_model_len or (spec.max_context if spec is not None else None)
+        if spec is not None and opts.max_model_len and spec.max_context and opts.max_model_len > spec.max_context:
+            # config/model.py ModelConfig: a longer max_model_len needs VLLM_ALLOW_LONG_MAX_MODEL_LEN=1
+            raise KvplanError(f"--max-model-len {opts.max_model_len} is greater than {spec.name}'s "
+                              f"max_position_embeddings ({spec.max_context}); vLLM refuses it unless "
+                              "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1")
         if not mml:
             raise KvplanError("the model states no max_position_embeddings; give --max-model-len")
         mnbt = opts.max_num_batched_tokens or mnbt_default
@@ -324,7 +356,8 @@ class VLLM(Engine):
         in_flight = (pp + 1) * mnbt
         cfg = Config(block_size=block, max_model_len=mml, max_num_batched_tokens=mnbt,
                      max_num_seqs=opts.max_num_seqs or seqs_default, in_flight_tokens=in_flight,
-                     mamba_cache_mode="align", kv_format=kv_fmt, block_size_note=note)
+                     mamba_cache_mode="align", kv_format=kv_fmt, block_size_note=note,
+                     ssm_default_dtype=_SSM_DEFAULT.get(spec.family) if spec is not None else None)
         if spec is not None:
             cfg = _align_hybrid(spec, cfg, model_dtype or spec.dtype)
         return cfg
