@@ -73,8 +73,13 @@ def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = No
     """The cache a decode holds after ``ctx`` tokens in each of ``batch`` sequences."""
     _check_count("context", ctx)
     _check_count("batch", batch)
-    fmt = dtypes.get(spec.dtype if kv_dtype is None else kv_dtype)
     eng = engine if isinstance(engine, engines.Engine) else engines.get(engine)
+    run = eng.run_dtype(spec, None)
+    fmt = dtypes.get(run if kv_dtype is None else kv_dtype)
+    # an engine that plans per model (vLLM: block size, hybrid alignment) is configured for this
+    # one, with a max_model_len that admits ctx
+    sized = spec if not spec.max_context or ctx <= spec.max_context else spec.model_copy(update={"max_context": ctx})
+    eng = eng.for_model(sized, None, engines.ServeOptions(), fmt.name, run)
     groups = []
     for lt_name, count in spec.counts().items():
         mixer = spec.layer_types[lt_name].mixer

@@ -302,3 +302,20 @@ def test_importer_reads_mxfp4_quantization_config():
         hf.from_config(raw, "x")
     del raw["quantization_config"]
     assert hf.from_config(raw, "x").weight_quant is None
+
+
+def test_size_engine_vllm_whole_blocks():
+    from kvplan import memory
+
+    spec = catalog.load_model("llama-3.1-8b")
+    # 8,192 tokens = 512 blocks of 16; one more token opens block 513 (16 more tokens' room)
+    assert memory.kv_size(spec, 8192, engine="vllm").kv_cache_bytes == 512 * 16 * 131_072
+    assert memory.kv_size(spec, 8193, engine="vllm").kv_cache_bytes == 513 * 16 * 131_072
+    # Nemotron 3 Nano: attention blocks raised to 2,096 tokens so a page (2,096 × 1,024 bytes:
+    # 2 KV heads × 256 values × 2 bytes) holds a Mamba2 state; each of the 23 Mamba layers holds
+    # 3 padded pages per request (state, the previous one, a prefill checkpoint)
+    nano = catalog.load_model("nemotron-3-nano")
+    r = memory.kv_size(nano, 8192, engine="vllm")
+    page = 2096 * 1024
+    assert r.state_bytes == 23 * 3 * page
+    assert r.kv_cache_bytes == 6 * 4 * page  # cdiv(8192, 2096) = 4 blocks per attention layer
