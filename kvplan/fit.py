@@ -199,6 +199,8 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
         return FitReport(fits=False, capacity=cap, message=msg, notes=tuple(notes),
                          max_batch=0 if ctx else None, max_ctx=0 if batch else None, **common)
     cap = eng.capacity(workers, gpu, opts, kv_fmt, spec.dtype)
+    if cap.detail.get("kv_cache_dtype_note"):
+        notes.append(cap.detail["kv_cache_dtype_note"])
     max_batch = max_ctx = None
     if ctx is not None:
         if ctx > cap.max_model_len and eng.name == "vllm":

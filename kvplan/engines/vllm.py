@@ -115,6 +115,7 @@ class Config:
     block_size_note: str = ""
     mamba_page_bytes: int | None = None  # Mamba pages padded to the attention page (hybrids)
     ssm_default_dtype: str | None = None  # the SSM state dtype when the config names none
+    kv_note: str = ""  # why the cache is not in the format asked for
 
 
 @singledispatch
@@ -262,6 +263,10 @@ def plan(pages: list[Page], cfg: Config) -> Plan:
 # --mamba-ssm-cache-dtype auto, NemotronH keeps its SSM state in the config's
 # mamba_ssm_cache_dtype, else float32 ("the only dtype known to have no accuracy issues").
 _SSM_DEFAULT = {"nemotron_h": "fp32"}
+# Models whose vLLM attention is built without the cache config, so --kv-cache-dtype has no
+# effect (measured: tests/golden/vllm_0.33_plan.json, falcon-7b with fp8 keeps 16-bit pages).
+_KV_DTYPE_IGNORED = {"falcon": "model_executor/models/falcon.py FalconAttention: the rotary and "
+                               "ALiBi paths build Attention without cache_config"}
 
 
 def _batch_defaults(gpu) -> tuple[int, int]:
@@ -288,6 +293,11 @@ def _attention_block_size(spec, gpu, kv_fmt: str) -> tuple[int, str]:
     if mla and kv_fmt.startswith("fp8") and (cap is None or cap // 10 == 9):
         # FLASH_ATTN_MLA takes no fp8 cache; the next in line on sm90, FLASHMLA, runs 64-token blocks
         return 64, "FLASHMLA (MLA with an fp8 cache on sm90) takes 64 tokens per block"
+    wide = any(getattr(spec.layer_types[lt].mixer, "head_dim", 0) == 512 for lt in spec.counts())
+    if wide and kv_fmt.startswith("fp8") and (cap is None or cap // 10 == 9):
+        # flash_attn.py _get_sm90_fa4_fp8_kv_block_size: the sm90 FP8-KV kernel for head size
+        # 512 uses a 64-token page; the Triton fallback measured for Gemma 4 picks 64 as well
+        return 64, "head size 512 with an fp8 cache on sm90: 64-token pages"
     return 16, "vLLM's default (CacheConfig.DEFAULT_BLOCK_SIZE)"
 
 
@@ -354,10 +364,16 @@ class VLLM(Engine):
         # VllmConfig.max_concurrent_batches: async scheduling (on by default) keeps 2 batches in
         # flight with pp = 1, pp + 1 with pipeline stages (Model Runner V2, the default runner).
         in_flight = (pp + 1) * mnbt
+        kv_note = ""
+        if spec is not None and spec.family in _KV_DTYPE_IGNORED and model_dtype and kv_fmt != model_dtype:
+            kv_note = (f"vLLM's {spec.family} attention ignores --kv-cache-dtype: its cache stays "
+                       f"{model_dtype} ({_KV_DTYPE_IGNORED[spec.family]})")
+            kv_fmt = model_dtype
         cfg = Config(block_size=block, max_model_len=mml, max_num_batched_tokens=mnbt,
                      max_num_seqs=opts.max_num_seqs or seqs_default, in_flight_tokens=in_flight,
                      mamba_cache_mode="align", kv_format=kv_fmt, block_size_note=note,
-                     ssm_default_dtype=_SSM_DEFAULT.get(spec.family) if spec is not None else None)
+                     ssm_default_dtype=_SSM_DEFAULT.get(spec.family) if spec is not None else None,
+                     kv_note=kv_note)
         if spec is not None:
             cfg = _align_hybrid(spec, cfg, model_dtype or spec.dtype)
         return cfg
@@ -425,6 +441,7 @@ class VLLM(Engine):
         top = max(live, key=lambda pb: pb[0].bytes_per_block)[0]
         detail = {
             "block_size": cfg.block_size, "block_size_source": cfg.block_size_note,
+            **({"kv_cache_dtype_note": cfg.kv_note} if cfg.kv_note else {}),
             "num_gpu_blocks": num_blocks, "bytes_per_block": top.bytes_per_block,
             "blocks_per_request": per_req,
             "max_num_batched_tokens": cfg.max_num_batched_tokens, "max_num_seqs": cfg.max_num_seqs,
@@ -435,6 +452,7 @@ class VLLM(Engine):
                        for g in top.groups],
         }
         explain = (
+            *((cfg.kv_note,) if cfg.kv_note else ()),
             f"block: {cfg.block_size} tokens ({cfg.block_size_note})",
             *(f"group of {g.layers} {g.page.kind} layer(s): page {g.page.bytes:,} bytes, "
               f"{g.page.blocks(mml, cfg)} blocks for a {mml:,}-token request" for g in top.groups),
