@@ -89,7 +89,9 @@ def size(
     batch: str = typer.Option("1", "--batch", "-b", help="sequences decoded together"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format (default: the model's dtype)"),
     weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: the model's dtype)"),
-    engine: str = typer.Option("ideal", "--engine", help="layout: ideal (tight cache) or hf (transformers DynamicCache)"),
+    engine: str = typer.Option("ideal", "--engine",
+                               help="layout: ideal (tight cache), hf (DynamicCache), hf-static (StaticCache), "
+                                    "vllm (paged blocks), or all (side by side)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     explain: bool = typer.Option(False, "--explain", help="print the equation with the numbers substituted"),
     text_only: bool = typer.Option(False, "--text-only", help="leave vision/audio towers out of the weights"),
@@ -100,6 +102,16 @@ def size(
     def go():
         c, b = _count("--ctx", ctx), _count("--batch", batch)
         spec = catalog.load_model(model)
+        if engine.strip().lower() == "all":
+            from .engines import MODULES
+
+            reports = [memory.kv_size(spec, c, b, kv_dtype, e, weight_dtype, text_only) for e in MODULES]
+            for w in reports[0].warnings:
+                sys.stderr.write(f"kvplan: warning: {w}\n")
+            if as_json:
+                return _json({"model": spec.name, "ctx": c, "batch": b,
+                              "engines": [render.size_json(r) for r in reports]})
+            return _print(render.engines_table(reports, spec))
         report = memory.kv_size(spec, c, b, kv_dtype, engine, weight_dtype, text_only)
         for w in report.warnings:
             sys.stderr.write(f"kvplan: warning: {w}\n")
@@ -121,7 +133,7 @@ def fit(
     batch: Optional[str] = typer.Option(None, "--batch", "-b", help="sequences: answer the longest context each"),
     tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs"),
     pp: str = typer.Option("1", "--pp", "--pipeline-parallel-size", help="pipeline stages"),
-    engine: str = typer.Option("vllm", "--engine", help="vllm (default), ideal or hf"),
+    engine: str = typer.Option("vllm", "--engine", help="vllm (default), ideal, hf or hf-static"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format, kvplan's names"),
     kv_cache_dtype: Optional[str] = typer.Option(None, "--kv-cache-dtype",
                                                  help="vLLM's names: auto, fp8, fp8_e4m3, fp8_e5m2"),

@@ -257,3 +257,22 @@ def fit_table(r, spec: ModelSpec, explain: bool = False):
         ex += list(cap.explain)
         parts.append(Text("\n".join(ex)))
     return Group(*parts)
+
+
+def engines_table(reports: list[SizeReport], spec: ModelSpec):
+    """One model, one context, every layout: what each engine holds, beside the tight cache."""
+    from rich.table import Table
+
+    r0 = reports[0]
+    t = Table(title=f"{r0.model}: {spec.display_name} · ctx {ints(r0.ctx)} · batch {ints(r0.batch)} · "
+                    f"every layout", title_justify="left")
+    for col, just in (("layout", "left"), ("KV bytes", "right"), ("state bytes", "right"),
+                      ("total", "right"), ("GB (GiB)", "right"), ("vs ideal", "right"), ("KV format", "left")):
+        t.add_column(col, justify=just, no_wrap=True)
+    ideal = next((r.total_bytes for r in reports if r.engine == "ideal"), None)
+    for r in reports:
+        rel = f"{100 * (r.total_bytes - ideal) / ideal:+.2f} %" if ideal else "-"
+        t.add_row(r.engine, ints(r.kv_cache_bytes), ints(r.state_bytes) if r.state_bytes else "-",
+                  ints(r.total_bytes), both(r.total_bytes) if r.total_bytes else "-",
+                  rel if r.engine != "ideal" else "", r.kv_dtype)
+    return t

@@ -319,3 +319,14 @@ def test_size_engine_vllm_whole_blocks():
     page = 2096 * 1024
     assert r.state_bytes == 23 * 3 * page
     assert r.kv_cache_bytes == 6 * 4 * page  # cdiv(8192, 2096) = 4 blocks per attention layer
+
+
+def test_size_engine_all_json():
+    res = run("size", "mistral-7b", "--ctx", "32768", "--engine", "all", "--json")
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    by = {e["engine"]: e["kv_cache_bytes"] for e in d["engines"]}
+    per_token = 32 * 8 * 256 * 2  # 32 layers × 8 KV heads × (128 + 128) values × 2 bytes
+    assert by == {"ideal": 4096 * per_token, "hf": 4095 * per_token, "hf-static": 4096 * per_token,
+                  # vLLM: cdiv(4095 + 2 × 8192, 16) + 1 = 1,281 blocks of 16 tokens
+                  "vllm": 1281 * 16 * per_token}

@@ -332,7 +332,10 @@ class VLLM(Engine):
         return VLLM(self.configure(spec, gpu, opts, kv_fmt, model_dtype, pp))
 
     def hold(self, mixer, ctx: int, model_dtype: str, kv_dtype: str) -> Holding:
-        """What one request of ctx tokens holds: whole blocks (``size --engine vllm``)."""
+        """What vLLM reserves for one request of ctx tokens (``size --engine vllm``): whole
+        blocks, and for sliding and chunked layers the admission cap (window − 1, or the chunk,
+        plus the tokens in flight: max_admission_blocks_per_request), the most such a request
+        holds, during chunked prefill; while it decodes it holds fewer."""
         cfg = self.cfg or Config(16, ctx, 2048, 256, 2 * 2048, "align", kv_dtype, "default")
         cfg = replace(cfg, max_model_len=max(cfg.max_model_len, ctx))
         p = page(mixer, dtypes.get(kv_dtype), model_dtype, cfg)
