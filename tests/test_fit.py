@@ -328,5 +328,6 @@ def test_size_engine_all_json():
     by = {e["engine"]: e["kv_cache_bytes"] for e in d["engines"]}
     per_token = 32 * 8 * 256 * 2  # 32 layers × 8 KV heads × (128 + 128) values × 2 bytes
     assert by == {"ideal": 4096 * per_token, "hf": 4095 * per_token, "hf-static": 4096 * per_token,
-                  # vLLM: cdiv(4095 + 2 × 8192, 16) + 1 = 1,281 blocks of 16 tokens
-                  "vllm": 1281 * 16 * per_token}
+                  # vLLM without a GPU named: vllm serve's small-GPU batch of 2,048 tokens, two in
+                  # flight: cdiv(4095 + 2 × 2048, 16) + 1 = 513 blocks of 16 tokens
+                  "vllm": 513 * 16 * per_token}
