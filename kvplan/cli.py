@@ -151,6 +151,12 @@ def fit(
     cuda_graph_memory: Optional[str] = typer.Option(None, "--cuda-graph-memory", help="override the CUDA-graph estimate"),
     non_torch_memory: Optional[str] = typer.Option(None, "--non-torch-memory", help="override the non-torch estimate"),
     text_only: bool = typer.Option(False, "--text-only", help="leave vision/audio towers out of the weights"),
+    lengths: Optional[str] = typer.Option(None, "--lengths",
+                                          help="your traffic: uniform:A-B, normal:MEAN,STD, lognormal:MEDIAN,SIGMA, "
+                                               "or a file of lengths (or CSV prompt_tokens,output_tokens)"),
+    requests: str = typer.Option("1000", "--requests", help="requests sampled from a --lengths distribution"),
+    seed: str = typer.Option("0", "--seed", help="seed for sampling --lengths"),
+    shared_prefix: str = typer.Option("0", "--shared-prefix", help="prompt tokens common to every request"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     explain: bool = typer.Option(False, "--explain", help="show the arithmetic"),
 ):
@@ -186,8 +192,15 @@ def fit(
             non_torch_bytes=_size("--non-torch-memory", non_torch_memory))
         spec = catalog.load_model(model)
         g = catalog.load_gpu(gpu)
+        traffic = None
+        if lengths is not None:
+            sp = str(shared_prefix).strip()
+            traffic = fitmod.Traffic(lengths, _count("--requests", requests),
+                                     int(seed) if re.fullmatch(r"\d+", str(seed).strip()) else _count("--seed", seed),
+                                     0 if sp == "0" else _count("--shared-prefix", sp))
         r = fitmod.fit(spec, g, _count("--tp", tp), _count("--pp", pp), engine, kvd, weight_dtype,
-                       opt_count("--ctx", ctx), opt_count("--batch", batch), opts, text_only)
+                       opt_count("--ctx", ctx), opt_count("--batch", batch), opts, text_only,
+                       traffic=traffic)
         if as_json:
             _json(render.fit_json(r))
         else:

@@ -56,6 +56,8 @@ class FitReport:
     message: str | None = None
     min_tp: int | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    traffic: tuple = ()  # traffic.Strategy per allocation strategy, with --lengths
+    traffic_note: str = ""
 
     @property
     def gpus(self) -> int:
@@ -137,10 +139,24 @@ def _divisors_of_heads(spec: ModelSpec) -> list[int]:
     return [t for t in (1, 2, 4, 8, 16, 32, 64) if h % t == 0]
 
 
+@dataclass(frozen=True)
+class Traffic:
+    """Request lengths to place (``--lengths``) and what to compare."""
+
+    spec: str
+    requests: int = 1000
+    seed: int = 0
+    shared_prefix: int = 0
+
+
+# TensorRT-LLM's KvCacheConfig.tokens_per_block default (tensorrt_llm/llmapi/llm_args.py)
+TRTLLM_TOKENS_PER_BLOCK = 32
+
+
 def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
         kv_dtype: str | None = None, weight_dtype: str | None = None, ctx: int | None = None,
         batch: int | None = None, opts: ServeOptions | None = None, text_only: bool = False,
-        check_memory: bool = True) -> FitReport:
+        check_memory: bool = True, traffic: Traffic | None = None) -> FitReport:
     """``check_memory=False`` plans the cache for ``--kv-cache-memory`` even where the card
     could not also hold the weights (what the engine's planner alone would say)."""
     opts = opts or ServeOptions()
@@ -212,5 +228,33 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     if batch is not None:
         max_ctx = eng.max_ctx(workers, gpu, cap, opts, kv_fmt, spec.dtype, batch, cap.max_model_len)
     fits = cap.fits and (max_batch is None or max_batch >= 1) and (max_ctx is None or max_ctx >= 1)
+    strategies, tnote = (), ""
+    if traffic is not None:
+        strategies, tnote = _traffic(traffic, workers, cap, kv_fmt, spec.dtype, opts)
     return FitReport(fits=fits, capacity=cap, message=cap.message, max_batch=max_batch,
-                     max_ctx=max_ctx, notes=tuple(notes), **common)
+                     max_ctx=max_ctx, notes=tuple(notes), traffic=strategies, traffic_note=tnote,
+                     **common)
+
+
+def _traffic(t: Traffic, workers, cap: Capacity, kv_fmt, model_dtype: str, opts: ServeOptions):
+    from . import traffic as tr
+    from .memory import kv_size_from_mixers
+
+    if t.shared_prefix < 0:
+        raise KvplanError("--shared-prefix must not be negative")
+    mml = cap.max_model_len
+    lengths, note = tr.parse_lengths(t.spec, mml, t.requests, t.seed)
+    if t.shared_prefix and t.shared_prefix >= min(lengths):
+        raise KvplanError(f"--shared-prefix {t.shared_prefix:,} is not shorter than the shortest "
+                          f"request ({min(lengths):,} tokens)")
+    tight = engines.get("ideal")
+
+    def cost(n: int) -> int:
+        return max(kv_size_from_mixers(w.spec, n, 1, kv_fmt, tight, model_dtype) for w in workers)
+
+    blocks = [cap.detail.get("block_size") or opts.block_size or 16, TRTLLM_TOKENS_PER_BLOCK]
+    if opts.block_size and opts.block_size not in blocks:
+        blocks.append(opts.block_size)
+    budget = min(w.kv_budget_bytes for w in workers)
+    return tuple(tr.strategies(lengths, cost, budget, mml, list(dict.fromkeys(blocks)),
+                               t.shared_prefix)), note

@@ -204,6 +204,11 @@ def fit_json(r) -> dict:
         "log_line": cap.log_lines[0] if cap.log_lines else None,
         "message": r.message, "min_tp": r.min_tp, "notes": list(r.notes),
     }
+    if r.traffic:
+        out["traffic"] = {"requests": r.traffic_note, "strategies": [
+            {"strategy": t.name, "granularity": t.granularity, "fit_at_once": t.fit_at_once,
+             "reserved_bytes": t.reserved_bytes, "written_bytes": t.written_bytes,
+             "shared_bytes": t.shared_bytes, "waste": t.waste} for t in r.traffic]}
     out.update({k: v for k, v in cap.detail.items() if k not in out})
     return out
 
@@ -251,6 +256,8 @@ def fit_table(r, spec: ModelSpec, explain: bool = False):
     lines.append("fits" if r.fits else "does NOT fit")
     lines += [f"note: {n}" for n in r.notes]
     parts.append(Text("\n".join(lines)))
+    if r.traffic:
+        parts.append(_traffic_table(r))
     if explain:
         ex = [f"weights per GPU: {ints(s.parameters)} parameters × {r.weight_dtype} = "
               f"{ints(s.weights_bytes)} bytes" for s in r.stages]
@@ -275,4 +282,18 @@ def engines_table(reports: list[SizeReport], spec: ModelSpec):
         t.add_row(r.engine, ints(r.kv_cache_bytes), ints(r.state_bytes) if r.state_bytes else "-",
                   ints(r.total_bytes), both(r.total_bytes) if r.total_bytes else "-",
                   rel if r.engine != "ideal" else "", r.kv_dtype)
+    return t
+
+
+def _traffic_table(r):
+    from rich.table import Table
+
+    t = Table(title=f"your traffic: {r.traffic_note}; KV budget {ints(r.kv_budget_bytes)} bytes per GPU",
+              title_justify="left")
+    for col, just in (("strategy", "left"), ("reserves", "left"), ("fit at once", "right"),
+                      ("reserved", "right"), ("written", "right"), ("never written", "right")):
+        t.add_column(col, justify=just, no_wrap=True)
+    for s in r.traffic:
+        t.add_row(s.name, s.granularity, ints(s.fit_at_once), both(s.reserved_bytes) if s.reserved_bytes else "-",
+                  both(s.written_bytes) if s.written_bytes else "-", f"{100 * s.waste:.1f} %")
     return t
