@@ -19,12 +19,29 @@ def _fail(msg: str, code: int = 2):
     raise typer.Exit(code)
 
 
+_SUFFIX = {"k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12,
+           "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
 def _count(name: str, text: str) -> int:
-    """Parse a positive integer (``4096``, ``4_096``, ``4,096``) or fail with one line."""
+    """Parse a positive whole number as people write it: ``4096``, ``4_096``, ``4,096``, and
+    vLLM's suffixes (vllm/utils/argparse_utils.py human_readable_int): ``128k`` = 128,000,
+    ``128K`` = 131,072, ``25.6k`` = 25,600, ``1M`` = 1,048,576. What is not a whole number of
+    tokens (``4096.5``, ``1.5K``) is one clear error."""
+    from fractions import Fraction
+
     t = str(text).strip().replace("_", "").replace(",", "")
-    if not re.fullmatch(r"\d+", t) or int(t) < 1:
-        raise KvplanError(f"{name} must be a positive integer, got '{text}'")
-    return int(t)
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([kKmMgGtT]?)", t)
+    value = None
+    if m and (m.group(2) or "." not in m.group(1)):
+        v = Fraction(m.group(1)) * _SUFFIX.get(m.group(2), 1)
+        if m.group(2).isupper() and "." in m.group(1):
+            v = None  # vLLM: no decimals with binary suffixes
+        value = int(v) if v is not None and v.denominator == 1 else None
+    if value is None or value < 1:
+        raise KvplanError(f"{name} must be a positive whole number, got '{text}' "
+                          "(write 4096, 4,096, 128k = 128,000 or 128K = 131,072)")
+    return value
 
 
 _SIZE_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,

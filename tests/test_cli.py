@@ -59,11 +59,11 @@ def test_config_json_path(tmp_path):
 
 @pytest.mark.parametrize("args,message", [
     (["size", "llama-14b", "--ctx", "10"], "unknown model 'llama-14b'; did you mean: llama-2-13b"),
-    (["size", "llama-13b", "--ctx", "0"], "--ctx must be a positive integer, got '0'"),
-    (["size", "llama-13b", "--ctx", "-3"], "--ctx must be a positive integer"),
-    (["size", "llama-13b", "--ctx", "4.5"], "--ctx must be a positive integer, got '4.5'"),
-    (["size", "llama-13b", "--ctx", "lots"], "--ctx must be a positive integer"),
-    (["size", "llama-13b", "--ctx", "10", "--batch", "0"], "--batch must be a positive integer"),
+    (["size", "llama-13b", "--ctx", "0"], "--ctx must be a positive whole number, got '0'"),
+    (["size", "llama-13b", "--ctx", "-3"], "--ctx must be a positive whole number"),
+    (["size", "llama-13b", "--ctx", "4.5"], "--ctx must be a positive whole number, got '4.5'"),
+    (["size", "llama-13b", "--ctx", "lots"], "--ctx must be a positive whole number"),
+    (["size", "llama-13b", "--ctx", "10", "--batch", "0"], "--batch must be a positive whole number"),
     (["size", "llama-13b", "--ctx", "10", "--kv-dtype", "fp7"], "unknown dtype 'fp7'"),
     (["size", "llama-13b", "--ctx", "10", "--kv-dtype", ""], "unknown dtype ''"),
     (["size", "llama-13b", "--ctx", "10", "--weight-dtype", "q3"], "unknown dtype 'q3'"),
@@ -173,3 +173,18 @@ def test_hf_engine_from_the_cli_matches_a_measured_record():
     r = run("size", str(FIXTURES / "gemma-2-9b-it.json"), "--ctx", "9000", "--batch", "3",
             "--kv-dtype", "bf16", "--engine", "hf", "--json")
     assert json.loads(r.stdout)["kv_cache_bytes"] == rec["kv_bytes"]
+
+
+@pytest.mark.parametrize("text,value", [("4096", 4096), ("4,096", 4096), ("4_096", 4096), ("128k", 128_000),
+                                        ("128K", 131_072), ("25.6k", 25_600), ("1M", 1_048_576), ("1m", 1_000_000)])
+def test_counts_as_people_write_them(text, value):
+    # vLLM's --max-model-len parser (human_readable_int): lowercase decimal, uppercase binary
+    from kvplan.cli import _count
+
+    assert _count("--ctx", text) == value
+
+
+def test_ctx_suffix_through_the_cli():
+    d = json.loads(run("size", "llama-3.1-8b", "--ctx", "128K", "--json").stdout)
+    assert d["ctx"] == 131_072 and d["kv_cache_bytes"] == 131_072 * 131_072
+    assert "1.5K" in run("size", "llama-3.1-8b", "--ctx", "1.5K").stderr
