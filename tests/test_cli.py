@@ -188,3 +188,12 @@ def test_ctx_suffix_through_the_cli():
     d = json.loads(run("size", "llama-3.1-8b", "--ctx", "128K", "--json").stdout)
     assert d["ctx"] == 131_072 and d["kv_cache_bytes"] == 131_072 * 131_072
     assert "1.5K" in run("size", "llama-3.1-8b", "--ctx", "1.5K").stderr
+
+
+def test_bare_help_and_version():
+    res = run()
+    assert res.exit_code == 0 and "Usage: kvplan" in res.stdout and "fit" in res.stdout
+    assert run("-h").exit_code == 0 and "Usage: kvplan" in run("-h").stdout
+    assert run("size", "-h").exit_code == 0
+    res = run("--version")
+    assert res.exit_code == 0 and res.stdout.startswith("kvplan ")
