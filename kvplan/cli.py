@@ -130,7 +130,7 @@ def size(
     weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: the model's dtype)"),
     engine: str = typer.Option("ideal", "--engine",
                                help="layout: ideal (tight cache), hf (DynamicCache), hf-static (StaticCache), "
-                                    "vllm (paged blocks), or all (side by side)"),
+                                    "vllm, trtllm (paged blocks), or all (side by side)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     explain: bool = typer.Option(False, "--explain", help="print the equation with the numbers substituted"),
     text_only: bool = typer.Option(False, "--text-only", help="leave vision/audio towers out of the weights"),
@@ -172,7 +172,7 @@ def fit(
     batch: Optional[str] = typer.Option(None, "--batch", "-b", help="sequences: answer the longest context each"),
     tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs"),
     pp: str = typer.Option("1", "--pp", "--pipeline-parallel-size", help="pipeline stages"),
-    engine: str = typer.Option("vllm", "--engine", help="vllm (default), ideal, hf or hf-static"),
+    engine: str = typer.Option("vllm", "--engine", help="vllm (default), trtllm, ideal, hf or hf-static"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format, kvplan's names"),
     kv_cache_dtype: Optional[str] = typer.Option(None, "--kv-cache-dtype",
                                                  help="vLLM's names: auto, fp8, fp8_e4m3, fp8_e5m2"),
