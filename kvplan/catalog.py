@@ -66,7 +66,7 @@ def model_names() -> list[str]:
 
 def canonical_name(name: str) -> str | None:
     key = name.strip().lower()
-    if (specs_dir() / "models" / f"{key}.yaml").exists():
+    if "/" not in key and _probe(specs_dir() / "models" / f"{key}.yaml", "exists"):
         return key
     return aliases().get(key)
 
@@ -84,18 +84,30 @@ def suggestions(name: str, n: int = 4) -> list[str]:
     return out[:n]
 
 
+def _probe(path: Path, what: str) -> bool:
+    """path.exists() / is_dir() that answers False, not OSError, for a name the OS refuses
+    (too long, bad bytes)."""
+    try:
+        return getattr(path, what)()
+    except (OSError, ValueError):
+        return False
+
+
 def load_model(ref: str) -> ModelSpec:
     """A catalog name or alias, a YAML spec path, or a config.json path (or its folder)."""
+    if len(ref) > 1024:
+        raise KvplanError(f"unknown model '{ref[:40]}…' ({len(ref):,} characters); see `kvplan models`")
     path = Path(ref).expanduser()
     looks_like_file = ref.endswith((".json", ".yaml", ".yml")) or ref.startswith((".", "/", "~"))
     # a folder that merely shares a catalog name (./gpt2 without a config.json) is not the model
-    shadowed = path.is_dir() and not (path / "config.json").exists() and canonical_name(ref) is not None
-    if (path.exists() or looks_like_file) and not shadowed:
-        if path.is_dir() or path.suffix == ".json":
+    is_dir = _probe(path, "is_dir")
+    shadowed = is_dir and not _probe(path / "config.json", "exists") and canonical_name(ref) is not None
+    if (_probe(path, "exists") or looks_like_file) and not shadowed:
+        if is_dir or path.suffix == ".json":
             from . import hf
 
             return hf.load(path)
-        if not path.exists():
+        if not _probe(path, "exists"):
             raise KvplanError(f"no such file: {ref}")
         return load_spec_file(path)
     name = canonical_name(ref)

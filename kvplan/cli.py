@@ -315,6 +315,10 @@ def main():  # console script entry point
     except BrokenPipeError:  # `kvplan models | head`
         sys.stderr.close()
         sys.exit(0)
+    except OSError as e:  # a file the OS refuses (permissions, a name too long): one line
+        name = f": {str(e.filename)[:80]}" if getattr(e, "filename", None) else ""
+        sys.stderr.write(f"kvplan: error: {e.strerror or e}{name}\n")
+        sys.exit(2)
     except Exception as e:  # click's UsageError family, as vendored by typer: duck-typed
         if not (hasattr(e, "format_message") and hasattr(e, "exit_code")):
             raise

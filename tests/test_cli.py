@@ -197,3 +197,9 @@ def test_bare_help_and_version():
     assert run("size", "-h").exit_code == 0
     res = run("--version")
     assert res.exit_code == 0 and res.stdout.startswith("kvplan ")
+
+
+def test_overlong_name_is_one_line():
+    for n in (300, 3000):
+        res = run("size", "a" * n, "--ctx", "10")
+        assert res.exit_code == 2 and res.stderr.count("\n") == 1 and "unknown model" in res.stderr
