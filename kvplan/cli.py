@@ -100,6 +100,17 @@ def _fraction(name: str, text: str | None) -> float | None:
     return v
 
 
+def _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, **more):
+    from .engines import ServeOptions
+
+    fa = str(flash_attn).strip().lower()
+    if fa not in ("on", "off"):
+        raise KvplanError(f"--flash-attn must be on or off, got '{flash_attn}'")
+    return ServeOptions(cache_type_k=cache_type_k, cache_type_v=cache_type_v,
+                        ubatch_size=None if ubatch_size is None else _count("--ubatch-size", ubatch_size),
+                        swa_full=swa_full, flash_attn=fa == "on", **more)
+
+
 def _print(obj) -> None:
     from rich.console import Console
 
@@ -134,24 +145,30 @@ def size(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     explain: bool = typer.Option(False, "--explain", help="print the equation with the numbers substituted"),
     text_only: bool = typer.Option(False, "--text-only", help="leave vision/audio towers out of the weights"),
+    cache_type_k: Optional[str] = typer.Option(None, "--cache-type-k", "-ctk", help="llama.cpp: K cache type (f16, q8_0, ...)"),
+    cache_type_v: Optional[str] = typer.Option(None, "--cache-type-v", "-ctv", help="llama.cpp: V cache type"),
+    ubatch_size: Optional[str] = typer.Option(None, "--ubatch-size", "-ub", help="llama.cpp: micro-batch (512)"),
+    swa_full: bool = typer.Option(False, "--swa-full", help="llama.cpp: full-size cache for sliding layers"),
+    flash_attn: str = typer.Option("on", "--flash-attn", "-fa", help="llama.cpp: on (default) or off"),
 ):
     """How big the KV cache is at this context and batch."""
     from . import catalog, memory, render
 
     def go():
         c, b = _count("--ctx", ctx), _count("--batch", batch)
+        opts = _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn)
         spec = catalog.load_model(model)
         if engine.strip().lower() == "all":
             from .engines import MODULES
 
-            reports = [memory.kv_size(spec, c, b, kv_dtype, e, weight_dtype, text_only) for e in MODULES]
+            reports = [memory.kv_size(spec, c, b, kv_dtype, e, weight_dtype, text_only, opts) for e in MODULES]
             for w in reports[0].warnings:
                 sys.stderr.write(f"kvplan: warning: {w}\n")
             if as_json:
                 return _json({"model": spec.name, "ctx": c, "batch": b,
                               "engines": [render.size_json(r) for r in reports]})
             return _print(render.engines_table(reports, spec))
-        report = memory.kv_size(spec, c, b, kv_dtype, engine, weight_dtype, text_only)
+        report = memory.kv_size(spec, c, b, kv_dtype, engine, weight_dtype, text_only, opts)
         for w in report.warnings:
             sys.stderr.write(f"kvplan: warning: {w}\n")
         if as_json:
@@ -190,6 +207,11 @@ def fit(
     cuda_graph_memory: Optional[str] = typer.Option(None, "--cuda-graph-memory", help="override the CUDA-graph estimate"),
     non_torch_memory: Optional[str] = typer.Option(None, "--non-torch-memory", help="override the non-torch estimate"),
     text_only: bool = typer.Option(False, "--text-only", help="leave vision/audio towers out of the weights"),
+    cache_type_k: Optional[str] = typer.Option(None, "--cache-type-k", "-ctk", help="llama.cpp: K cache type (f16, q8_0, ...)"),
+    cache_type_v: Optional[str] = typer.Option(None, "--cache-type-v", "-ctv", help="llama.cpp: V cache type"),
+    ubatch_size: Optional[str] = typer.Option(None, "--ubatch-size", "-ub", help="llama.cpp: micro-batch (512)"),
+    swa_full: bool = typer.Option(False, "--swa-full", help="llama.cpp: full-size cache for sliding layers"),
+    flash_attn: str = typer.Option("on", "--flash-attn", "-fa", help="llama.cpp: on (default) or off"),
     lengths: Optional[str] = typer.Option(None, "--lengths",
                                           help="your traffic: uniform:A-B, normal:MEAN,STD, lognormal:MEDIAN,SIGMA, "
                                                "or a file of lengths (or CSV prompt_tokens,output_tokens)"),
@@ -219,7 +241,8 @@ def fit(
                 raise KvplanError(f"--kv-cache-dtype '{kv_cache_dtype}' is not one kvplan models; "
                                   f"known: auto, {', '.join(KV_CACHE_DTYPES)}")
             kvd = None if key == "auto" else KV_CACHE_DTYPES[key]
-        opts = ServeOptions(
+        opts = _llamacpp_opts(
+            cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn,
             max_model_len=opt_count("--max-model-len", max_model_len),
             gpu_memory_utilization=_fraction("--gpu-memory-utilization", gpu_memory_utilization),
             kv_cache_memory=_size("--kv-cache-memory", kv_cache_memory),

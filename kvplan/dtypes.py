@@ -77,6 +77,7 @@ _GROUPED = {
     "q4_1": (4, 32, 20, "llama.cpp q4_1: 32 nibbles + fp16 scale + fp16 min = 20 bytes per 32"),
     "q5_0": (5, 32, 22, "llama.cpp q5_0: 32 × 5 bits + fp16 scale = 22 bytes per 32 values"),
     "q5_1": (5, 32, 24, "llama.cpp q5_1: 32 × 5 bits + fp16 scale + fp16 min = 24 bytes per 32"),
+    "iq4_nl": (4, 32, 18, "llama.cpp iq4_nl: fp16 scale + 32 non-linear 4-bit indices = 18 bytes per 32 values"),
     "mxfp4": (4, 32, 17, "OCP MX FP4 (E2M1): 32 values in 16 bytes + one E8M0 scale byte = 17 bytes"),
 }
 _ALIASES = {

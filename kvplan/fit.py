@@ -167,7 +167,7 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     run = base.run_dtype(spec, gpu)
     notes = []
     if run != spec.dtype:
-        notes.append(f"{base.name} runs this {spec.dtype} checkpoint in {run} (its --dtype auto)")
+        notes.append(f"{base.name} keeps this {spec.dtype} model in {run} by default (cache and weights)")
         spec = spec.model_copy(update={"dtype": run})
     kv_fmt = dtypes.get(kv_dtype or spec.dtype)
     wfmt = dtypes.get(weight_dtype or spec.dtype) if weight_dtype or not spec.weight_quant else None
@@ -175,6 +175,7 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     eng = base.for_model(spec, gpu, opts, kv_fmt.name, spec.dtype, pp)
     stages, workers = _workers(spec, gpu, tp, pp, eng, opts, kv_fmt, wfmt, text_only)
     mem_src = "driver" if gpu.driver_memory_bytes else "as sold (no driver figure known)"
+    notes += base.notes(spec)
     if spec.encoders and not text_only:
         notes.append(f"weights include {spec.encoder_params():,} parameters of encoder towers "
                      "(--text-only leaves them out, as an engine told to skip them does)")

@@ -62,6 +62,12 @@ class SizeReport:
         return sum(g.bytes_per_token for g in self.groups if g.growing)
 
 
+def _per_token(held: engines.Holding, fmt: dtypes.ElementFormat) -> int:
+    """One token of one layer: each tensor's rows in its own format where the engine says so."""
+    fmts = [dtypes.get(f) for f in held.formats] if held.formats else [fmt] * len(held.rows)
+    return sum(rows * f.row_bytes(n) for (rows, n), f in zip(held.rows, fmts))
+
+
 def _check_count(name: str, value: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise KvplanError(f"{name} must be a positive integer, got {value!r}")
@@ -69,7 +75,7 @@ def _check_count(name: str, value: int) -> None:
 
 def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = None,
             engine: "str | engines.Engine" = "ideal", weight_dtype: str | None = None,
-            text_only: bool = False) -> SizeReport:
+            text_only: bool = False, opts: "engines.ServeOptions | None" = None) -> SizeReport:
     """The cache a decode holds after ``ctx`` tokens in each of ``batch`` sequences."""
     _check_count("context", ctx)
     _check_count("batch", batch)
@@ -79,13 +85,14 @@ def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = No
     # an engine that plans per model (vLLM: block size, hybrid alignment) is configured for this
     # one, with a max_model_len that admits ctx
     sized = spec if not spec.max_context or ctx <= spec.max_context else spec.model_copy(update={"max_context": ctx})
-    eng = eng.for_model(sized, None, engines.ServeOptions(), fmt.name, run)
+    if not isinstance(engine, engines.Engine):  # an Engine passed in is already configured
+        eng = eng.for_model(sized, None, opts or engines.ServeOptions(), fmt.name, run)
     groups = []
     for lt_name, count in spec.counts().items():
         mixer = spec.layer_types[lt_name].mixer
         held = eng.hold(mixer, ctx, spec.dtype, fmt.name)
         growing = eng.hold(mixer, ctx + 1, spec.dtype, fmt.name).tokens > held.tokens
-        per_token = sum(rows * fmt.row_bytes(n) for rows, n in held.rows)
+        per_token = _per_token(held, fmt)
         state = sum(dtypes.get(st.dtype).row_bytes(st.elements) for st in held.state)
         groups.append(GroupSize(
             layer_type=lt_name, kind=mixer.kind, label=mixer.label(), count=count,
@@ -97,7 +104,7 @@ def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = No
     params = spec.parameters()
     wbytes, wname = spec.weight_bytes(weight_dtype, text_only)
     enc = 0 if text_only else spec.encoder_params()
-    warnings = []
+    warnings = list(eng.notes(spec))
     if spec.max_context and ctx > spec.max_context:
         warnings.append(f"ctx {ctx:,} is beyond {spec.name}'s max_position_embeddings ({spec.max_context:,})")
     return SizeReport(warnings=tuple(warnings), model=spec.name, ctx=ctx, batch=batch, kv_dtype=fmt.name, engine=eng.name,
@@ -112,7 +119,7 @@ def kv_size_from_mixers(spec: ModelSpec, ctx: int, batch: int, fmt: dtypes.Eleme
     total = 0
     for lt_name, count in spec.counts().items():
         held = eng.hold(spec.layer_types[lt_name].mixer, ctx, model_dtype, fmt.name)
-        per_token = sum(rows * fmt.row_bytes(n) for rows, n in held.rows)
+        per_token = _per_token(held, fmt)
         state = sum(dtypes.get(st.dtype).row_bytes(st.elements) for st in held.state)
         total += count * batch * (held.tokens * per_token + state)
     return total

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from ..errors import KvplanError
 from ..layers import StateTensor
 
-MODULES = {"ideal": "ideal", "hf": "hf", "hf-static": "hf_static", "vllm": "vllm", "trtllm": "trtllm"}
+MODULES = {"ideal": "ideal", "hf": "hf", "hf-static": "hf_static", "vllm": "vllm", "trtllm": "trtllm",
+           "llamacpp": "llamacpp"}
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Holding:
     rows: list[tuple[int, int]]  # (rows per token, values per row), one pair per tensor
     tokens: int
     state: list[StateTensor] = field(default_factory=list)
+    formats: tuple[str, ...] | None = None  # one element format per tensor (K, V) where they differ
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,12 @@ class ServeOptions:
     activation_bytes: int | None = None  # override of the estimated profiling peak
     cuda_graph_bytes: int | None = None  # override of the CUDA-graph reservation
     non_torch_bytes: int | None = None  # override of the non-torch runtime reservation
+    # llama.cpp (llama-server's names): K/V cache types, micro-batch, full-size SWA cache, FA
+    cache_type_k: str | None = None
+    cache_type_v: str | None = None
+    ubatch_size: int | None = None
+    swa_full: bool = False
+    flash_attn: bool = True
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,11 @@ class Engine:
     def run_dtype(self, spec, gpu) -> str:
         """The dtype the engine runs the model in (and, by default, caches K/V in)."""
         return spec.dtype
+
+    def notes(self, spec) -> list[str]:
+        """What a user should know about this model in this engine (e.g. a conversion that
+        drops a key the config.json has)."""
+        return []
 
     def for_model(self, spec, gpu, opts: ServeOptions, kv_fmt: str, model_dtype: str,
                   pp: int = 1) -> "Engine":

@@ -1,0 +1,160 @@
+"""llamacpp: llama.cpp as vendored in llama-cpp-python 0.3.36 (ggml-org/llama.cpp@0c1e57098).
+
+Rules read from that tree and checked against what llama.cpp itself allocates
+(tests/golden/llamacpp_0c1e57098.json: its own llama_context / llama_kv_cache /
+llama_kv_cache_iswa / llama_memory_recurrent constructors run on GGUF metadata made by its own
+conversion code, with no weights; scripts/oracles/llamacpp/):
+
+* context: ``n_ctx = pad(n_ctx, 256)``; one sequence holds ``n_ctx_seq = pad(n_ctx / n_seq, 256)``
+  cells in its own stream (src/llama-context.cpp, llama_context::llama_context);
+* ``n_ubatch = min(n_ctx, n_batch 2048, --ubatch-size 512)`` (the unpadded context clamps it);
+* SWA layers live in a second cache of ``pad(min(n_ctx_seq, n_swa + n_ubatch), 256)`` cells,
+  or ``n_ctx_seq`` with ``--swa-full`` (src/llama-kv-cache-iswa.cpp); Llama 4's chunked layers
+  are SWA with n_swa hard-coded to 8192;
+* bytes per layer: cells × row_size(type_k, kv_heads × head_dim) + cells ×
+  row_size(type_v, kv_heads × v_dim); without flash attention V is stored transposed and padded
+  to the widest V of any layer (src/llama-kv-cache.cpp); quantized V needs flash attention;
+* MLA (deepseek2): K only, one 576-wide row (kv_lora_rank + qk_rope_head_dim); K and V types
+  must match (llama_init_from_model);
+* recurrent layers: conv (d_conv − 1) × conv channels and the SSM state, always f32, one cell
+  per sequence (src/llama-memory-recurrent.cpp; hparams n_embd_r / n_embd_s);
+* the cache follows the GGUF, not the config.json: convert_hf_to_gguf.py drops Mistral's and
+  Qwen2's sliding window (the llama arch has none), and llama.cpp switches Phi-3's off, so those
+  layers are full-size here (``CONVERSION_NOTES``).
+
+Defaults are llama-server's for one sequence: flash attention on, ``--ubatch-size 512``,
+``--swa-full`` off, K and V in f16.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .. import dtypes
+from ..dtypes import cdiv
+from ..errors import KvplanError
+from ..layers import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, Mamba, Mamba2, SlidingWindow, StateTensor
+from . import Engine, Holding, ServeOptions
+
+COMMIT = "0c1e57098"
+PAD = 256  # GGML_PAD of n_ctx and of the SWA cache (llama-context.cpp, llama-kv-cache-iswa.cpp)
+N_BATCH = 2048  # llama_context_default_params n_batch
+N_UBATCH = 512  # --ubatch-size default
+LLAMA4_CHUNK = 8192  # src/models/llama4: n_swa hard-coded for the chunked layers
+
+# llama.cpp's --cache-type-k / -v names -> kvplan element formats
+CACHE_TYPES = {"f32": "fp32", "f16": "fp16", "bf16": "bf16", "q8_0": "q8_0", "q4_0": "q4_0",
+               "q4_1": "q4_1", "q5_0": "q5_0", "q5_1": "q5_1", "iq4_nl": "iq4_nl"}
+# Models whose GGUF carries no sliding window although the config.json has one
+CONVERSION_NOTES = {
+    "mistral": "convert_hf_to_gguf.py writes Mistral as the llama arch, which has no sliding window: "
+               "every layer keeps the whole context",
+    "qwen2": "convert_hf_to_gguf.py drops sliding_window / use_sliding_window / max_window_layers",
+    "phi3": "llama.cpp's phi3 loader switches the sliding window (2047) off: one full cache",
+}
+
+
+def pad(x: int, m: int = PAD) -> int:
+    return cdiv(x, m) * m
+
+
+@dataclass(frozen=True)
+class Config:
+    type_k: str
+    type_v: str
+    n_ubatch_req: int
+    swa_full: bool
+    flash_attn: bool
+    drops_window: bool
+    v_max: int  # the widest V row of any layer (transposed V without flash attention)
+    model_dtype: str
+
+
+def _cells(ctx: int, cfg: Config) -> tuple[int, int]:
+    """(n_ctx_seq, n_ubatch) for one sequence of ctx tokens."""
+    n_ubatch = min(ctx, N_BATCH, cfg.n_ubatch_req)
+    return pad(ctx), n_ubatch
+
+
+class LlamaCpp(Engine):
+    name = "llamacpp"
+    summary = f"llama.cpp @{COMMIT} (llama-cpp-python 0.3.36), llama-server defaults for one sequence"
+    version = f"llama.cpp {COMMIT}"
+
+    def __init__(self, cfg: Config | None = None):
+        self.cfg = cfg
+
+    def run_dtype(self, spec, gpu) -> str:
+        """llama.cpp caches K and V in f16 unless --cache-type-k/-v say otherwise."""
+        return "fp16"
+
+    def for_model(self, spec, gpu, opts: ServeOptions, kv_fmt: str, model_dtype: str, pp: int = 1) -> "LlamaCpp":
+        fam = spec.family
+        k = _cache_type(opts.cache_type_k, kv_fmt)
+        v = _cache_type(opts.cache_type_v, kv_fmt)
+        if dtypes.get(v).grouped and not opts.flash_attn:
+            raise KvplanError(f"llama.cpp needs flash attention for a quantized V cache ({_name(v)}); "
+                              "use --flash-attn on or --cache-type-v f16")
+        mla = any(isinstance(spec.layer_types[lt].mixer, MLA) for lt in spec.counts())
+        if mla and k != v:
+            raise KvplanError(f"llama.cpp stores MLA as one K row: --cache-type-k ({_name(k)}) and "
+                              f"--cache-type-v ({_name(v)}) must be the same")
+        v_max = max((spec.layer_types[lt].mixer.num_kv_heads * spec.layer_types[lt].mixer.v_dim
+                     for lt in spec.counts() if hasattr(spec.layer_types[lt].mixer, "num_kv_heads")), default=0)
+        return LlamaCpp(Config(k, v, opts.ubatch_size or N_UBATCH, opts.swa_full, opts.flash_attn,
+                               fam in CONVERSION_NOTES, v_max, model_dtype))
+
+    def budget(self, gpu, weights_bytes: int, spec, opts: ServeOptions, tp: int, pp: int, kv_fmt):
+        """The whole card less the weights (GGUF weights priced at the given --weight-dtype; a
+        Q4_K_M-style mixed quantization is not modelled). Not counted: llama.cpp's compute
+        buffers (its graph reserve, tens to hundreds of MiB)."""
+        from . import BudgetPart, finish_budget
+
+        util = opts.gpu_memory_utilization if opts.gpu_memory_utilization is not None else 1.0
+        parts = [BudgetPart("weights", "weights", weights_bytes,
+                            "parameters × weight format; compute buffers not counted")]
+        return finish_budget(gpu.usable_bytes, util, parts, opts.kv_cache_memory)
+
+    def notes(self, spec) -> list[str]:
+        return [CONVERSION_NOTES[spec.family]] if spec.family in CONVERSION_NOTES else []
+
+    def hold(self, mixer, ctx: int, model_dtype: str, kv_dtype: str) -> Holding:
+        cfg = self.cfg or Config(_cache_type(None, kv_dtype), _cache_type(None, kv_dtype), N_UBATCH, False,
+                                 True, False, 0, model_dtype)
+        n_ctx_seq, n_ubatch = _cells(ctx, cfg)
+        if isinstance(mixer, (Mamba, Mamba2, GatedDeltaNet)):
+            conv = mixer.conv_state(mixer.conv_kernel - 1, "fp32")
+            ssm = mixer.recurrent_state("fp32") if isinstance(mixer, GatedDeltaNet) else mixer.ssm_state("fp32")
+            return Holding([], 0, [StateTensor(name="conv", elements=conv.elements, dtype="fp32"),
+                                   StateTensor(name="ssm", elements=ssm.elements, dtype="fp32")])
+        if isinstance(mixer, MLA):
+            return Holding([(1, mixer.kv_lora_rank + mixer.qk_rope_head_dim)], n_ctx_seq, formats=(cfg.type_k,))
+        if not isinstance(mixer, (FullAttention, SlidingWindow, ChunkedAttention)):
+            return Holding([], 0)
+        cells = n_ctx_seq
+        window = mixer.window if isinstance(mixer, SlidingWindow) else \
+            LLAMA4_CHUNK if isinstance(mixer, ChunkedAttention) else None
+        if window and not cfg.drops_window and not cfg.swa_full:
+            cells = pad(min(n_ctx_seq, window + n_ubatch))
+        v_row = mixer.num_kv_heads * mixer.v_dim if cfg.flash_attn or not cfg.v_max else cfg.v_max
+        return Holding([(1, mixer.num_kv_heads * mixer.head_dim), (1, v_row)], cells,
+                       formats=(cfg.type_k, cfg.type_v))
+
+
+def _cache_type(name: str | None, kv_fmt: str | None) -> str:
+    """A --cache-type-k/-v name (llama.cpp's), else the --kv-dtype given, else f16."""
+    if name is None:
+        fmt = dtypes.get(kv_fmt) if kv_fmt else dtypes.get("fp16")
+        if fmt.name not in CACHE_TYPES.values():
+            raise KvplanError(f"llama.cpp has no '{fmt.name}' cache type; it takes: {', '.join(CACHE_TYPES)}")
+        return fmt.name
+    key = name.strip().lower()
+    if key not in CACHE_TYPES:
+        raise KvplanError(f"unknown llama.cpp cache type '{name}'; known: {', '.join(CACHE_TYPES)}")
+    return CACHE_TYPES[key]
+
+
+def _name(fmt: str) -> str:
+    return next((k for k, v in CACHE_TYPES.items() if v == fmt), fmt)
+
+
+ENGINE = LlamaCpp()
