@@ -331,6 +331,8 @@ def test_size_engine_all_json():
                   # vLLM without a GPU named: vllm serve's small-GPU batch of 2,048 tokens, two in
                   # flight: cdiv(4095 + 2 × 2048, 16) + 1 = 513 blocks of 16 tokens
                   "vllm": 513 * 16 * per_token,
+                  # SGLang does not treat Mistral as hybrid: every token in every layer
+                  "sglang": 32768 * per_token,
                   # TensorRT-LLM (V1, no max_attention_window): every layer full length, 1,024 blocks of 32
                   "trtllm": 32768 * per_token,
                   # llama.cpp: its Mistral GGUF has no window (llama arch): 32,768 cells of f16

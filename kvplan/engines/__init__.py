@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from ..errors import KvplanError
 from ..layers import StateTensor
 
-MODULES = {"ideal": "ideal", "hf": "hf", "hf-static": "hf_static", "vllm": "vllm", "trtllm": "trtllm",
+MODULES = {"ideal": "ideal", "hf": "hf", "hf-static": "hf_static", "vllm": "vllm", "sglang": "sglang", "trtllm": "trtllm",
            "llamacpp": "llamacpp"}
 
 

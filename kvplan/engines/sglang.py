@@ -1,0 +1,219 @@
+"""sglang: SGLang 0.5.23, its token-granular KV pool and the capacity it logs (max_total_num_tokens).
+
+Rules read from the 0.5.23 wheel (paths under sglang/srt/) and checked against SGLang's own
+pool configuration run on the CPU (tests/golden/sglang_0.5.23.json, scripts/oracles/sglang/):
+
+* cell (bytes per token, per GPU): model_executor/pool_configurator.py
+  DefaultPoolConfigurator._compute_cell_size: attention layers × kv_heads_per_rank ×
+  (head_dim + v_head_dim) × dtype bytes; MLA: layers × (kv_lora_rank + qk_rope_head_dim) ×
+  dtype bytes on every rank; Mamba hybrids count their attention layers only;
+* tokens = (budget // cell) // page_size × page_size (calculate_pool_sizes; --page-size 1);
+* hybrid sliding-window pools only for the architectures configs/model_config.py
+  is_hybrid_swa_model allows (Llama 4, gpt-oss, Gemma 4, ...): cell = F × full + r × S × swa
+  per token with r = swa_full_tokens_ratio 0.8, full tokens = int(budget // cell), SWA tokens =
+  int(full × r) (HybridSWAPoolConfigurator); every other model, Gemma 2, Mistral and Phi-3
+  included, gets a full-length cache for every layer;
+* Mamba hybrids: before the pool, mem_cache/kv_cache_configurator.py _handle_max_mamba_cache
+  gives R/(1+R) of the budget (R = mamba_full_memory_ratio 0.9) to whole per-request states,
+  plus one padding slot; NemotronH keeps its SSM state in float32 unless the config says;
+* dtype auto (configs/model_config.py _get_and_verify_dtype): float32 checkpoints run in
+  float16 (Gemma in bfloat16);
+* budget: mem_fraction_static × the memory free before the weights load − the weights
+  (_profile_available_bytes), with the default mem_fraction_static of
+  arg_groups/memory_hook.py handle_gpu_memory_settings (``default_mem_fraction_static``).
+"""
+from __future__ import annotations
+
+from .. import dtypes
+from ..layers import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, Mamba, Mamba2, SlidingWindow
+from . import BudgetPart, Capacity, Engine, Holding, ServeOptions, Worker, finish_budget, largest
+
+VERSION = "0.5.23"
+SWA_RATIO = 0.8  # swa_full_tokens_ratio default
+MAMBA_RATIO = 0.9  # mamba_full_memory_ratio default
+# configs/model_config.py is_hybrid_swa_model, as kvplan families (the config's model_type)
+HYBRID_SWA = {"llama4", "llama4_text", "gpt_oss", "gemma4", "gemma4_text"}
+SSM_FP32 = {"nemotron_h"}  # NemotronH: mamba_ssm_cache_dtype float32 unless the config says
+
+
+def _hybrid(spec) -> bool:
+    return spec.family in HYBRID_SWA
+
+
+def _ssm_dtype(mixer, spec, model_dtype):
+    own = getattr(mixer, "ssm_state_dtype", None) or getattr(mixer, "recurrent_state_dtype", None)
+    return own or ("fp32" if spec.family in SSM_FP32 else model_dtype)
+
+
+def _state_bytes(mixer, spec, model_dtype: str) -> int:
+    """One request's conv + SSM state in one layer (configs/mamba_utils.py mamba_cache_per_req)."""
+    conv = mixer.conv_state(mixer.conv_kernel - 1, model_dtype)
+    ssm = mixer.recurrent_state("fp32") if isinstance(mixer, GatedDeltaNet) else mixer.ssm_state("fp32")
+    return dtypes.get(model_dtype).row_bytes(conv.elements) + \
+        dtypes.get(_ssm_dtype(mixer, spec, model_dtype)).row_bytes(ssm.elements)
+
+
+def pool(spec, kv_fmt, model_dtype: str, budget: int, page: int = 1) -> dict:
+    """SGLang's pools for one GPU's share of the model and a byte budget."""
+    full_pt = swa_pt = 0
+    full_layers = swa_layers = 0
+    mamba_per_req = 0
+    for lt, count in spec.counts().items():
+        m = spec.layer_types[lt].mixer
+        if isinstance(m, (Mamba, Mamba2, GatedDeltaNet)):
+            mamba_per_req += count * _state_bytes(m, spec, model_dtype)
+            continue
+        rows = m.kv_rows()
+        if not rows:
+            continue
+        per = sum(r * kv_fmt.row_bytes(n) for r, n in rows)
+        if isinstance(m, (SlidingWindow, ChunkedAttention)) and _hybrid(spec):
+            swa_pt, swa_layers = per, swa_layers + count  # one SWA geometry per model
+        else:
+            full_pt += count * per
+            full_layers += count
+    out = {"mamba_slots": None, "budget_after_mamba": budget}
+    if mamba_per_req:
+        rest_gb = budget / 2**30
+        mamba_budget = rest_gb * MAMBA_RATIO / (1 + MAMBA_RATIO) * 2**30
+        slots = int((mamba_budget - mamba_per_req) // mamba_per_req)
+        rest_gb -= (slots + 1) * mamba_per_req / 2**30
+        budget = int(rest_gb * 2**30)
+        out.update(mamba_slots=slots, budget_after_mamba=budget, mamba_per_req=mamba_per_req)
+    if swa_layers and full_layers:
+        cell = full_pt + SWA_RATIO * swa_pt * swa_layers
+        full = int(budget // cell) // page * page
+        out.update(cell=cell, tokens=full, swa_tokens=int(full * SWA_RATIO) // page * page)
+    elif swa_layers:  # all layers sliding: no ratio
+        cell = swa_pt * swa_layers
+        out.update(cell=cell, tokens=max(budget, 0) // cell // page * page, swa_tokens=None)
+    else:
+        cell = full_pt
+        out.update(cell=cell, tokens=max(budget, 0) // cell // page * page if cell else 0, swa_tokens=None)
+    return out
+
+
+def default_mem_fraction_static(gpu, tp: int, pp: int, mla: bool, gemma4: bool, spec=None) -> float:
+    """arg_groups/memory_hook.py handle_gpu_memory_settings (post-capture sizing off, the
+    default): reserve MiB for activations, communication and CUDA graphs, as a share of the
+    card (gpu_mem = nvidia-smi's total in MiB)."""
+    gpu_mem = gpu.usable_bytes // 2**20
+    if gpu_mem < 20480:
+        cps, max_bs = 2048, 8
+    elif gpu_mem < 35840:
+        cps, max_bs = 4096, (48 if tp < 4 else 160)
+    elif gpu_mem < 61440:
+        cps, max_bs = 4096, (32 if tp < 4 else 160)
+    elif gpu_mem < 163840:
+        cps, max_bs = 8192, (256 if tp < 4 else 512)
+    else:
+        cps, max_bs = 16384, 512
+    reserved = 512 + max(cps, 2048) * 1.5 + tp * pp / 8 * 1024
+    reserved += 2 * max_bs  # decode CUDA graph
+    if not gemma4:  # Gemma 4 turns the prefill graph off
+        prefill_max = cps
+        path = f"{getattr(spec, 'hf_repo', None) or ''} {getattr(spec, 'name', '')}".lower()
+        if "llama-2" in path:  # cuda_graph_hook: a substring test on the model path caps it at 4096
+            prefill_max = min(prefill_max, 4096)
+        reserved += 1536 if mla else 8 * _prefill_graph_sizes(prefill_max)
+    if gpu_mem > 61440:
+        reserved = max(reserved, 10240)
+    mfs = round((gpu_mem - reserved) / gpu_mem, 3)
+    if gemma4 and spec is not None and spec.encoders:  # adjust_mem_fraction_for_vlm
+        enc = spec.encoders[0]
+        ratio = enc.layers * enc.hidden_size ** 2 / (24 * 1024 ** 2)
+        mfs *= 0.95 * max(0.8, min(1.05, 1.0 - 0.1 * (ratio - 1.0)))
+    return mfs
+
+
+def _prefill_graph_sizes(max_bs: int) -> int:
+    """cuda_graph_hook.generate_prefill_cuda_graph_batch_sizes: how many sizes are captured."""
+    sizes = [*range(4, 33, 4), *range(48, 257, 16), *range(288, 513, 32), *range(576, 1025, 64),
+             *range(1280, 4097, 256), *range(4608, max_bs + 1, 512)]
+    return len([s for s in sizes if s <= max_bs])
+
+
+def _request_bytes(spec, kv_fmt, model_dtype: str, n: int) -> int:
+    """One request of n tokens: every token in full layers, its window in a hybrid model's SWA
+    layers, and its Mamba state."""
+    total = 0
+    for lt, count in spec.counts().items():
+        m = spec.layer_types[lt].mixer
+        if isinstance(m, (Mamba, Mamba2, GatedDeltaNet)):
+            total += count * _state_bytes(m, spec, model_dtype)
+        elif m.kv_rows():
+            held = n
+            if _hybrid(spec) and isinstance(m, (SlidingWindow, ChunkedAttention)):
+                held = min(n, m.window if isinstance(m, SlidingWindow) else m.chunk)
+            total += count * held * sum(r * kv_fmt.row_bytes(k) for r, k in m.kv_rows())
+    return total
+
+
+class SGLang(Engine):
+    name = "sglang"
+    summary = f"SGLang {VERSION} token pool (radix cache, page size 1)"
+    version = VERSION
+
+    def run_dtype(self, spec, gpu) -> str:
+        if spec.dtype != "fp32":
+            return spec.dtype
+        return "bf16" if spec.family.startswith("gemma") else "fp16"
+
+    def hold(self, mixer, ctx: int, model_dtype: str, kv_dtype: str) -> Holding:
+        """What one request of ctx tokens occupies: every token in full-attention layers (and in
+        sliding layers of models SGLang does not treat as hybrid); the window in the SWA pool of
+        hybrid models is not known per layer here, so size shows the full-pool view."""
+        from .ideal import ideal
+
+        if isinstance(mixer, (Mamba, Mamba2, GatedDeltaNet)):
+            return ideal(mixer, ctx, model_dtype)
+        if isinstance(mixer, (FullAttention, SlidingWindow, ChunkedAttention, MLA)):
+            return Holding(mixer.kv_rows(), ctx)
+        return Holding([], 0)
+
+    def budget(self, gpu, weights_bytes: int, spec, opts: ServeOptions, tp: int, pp: int, kv_fmt):
+        total = gpu.usable_bytes
+        mla = any(isinstance(spec.layer_types[lt].mixer, MLA) for lt in spec.counts())
+        mfs = opts.gpu_memory_utilization if opts.gpu_memory_utilization is not None else \
+            default_mem_fraction_static(gpu, tp, pp, mla, spec.family.startswith("gemma4"), spec)
+        parts = [BudgetPart("weights", "weights (this GPU's share)", weights_bytes,
+                            "parameters × weight format")]
+        return finish_budget(total, mfs, parts, opts.kv_cache_memory,
+                             f"(1 − mem_fraction_static {mfs:g}) × total: activations, CUDA graphs")
+
+    def capacity(self, workers: list[Worker], gpu, opts: ServeOptions, kv_fmt, model_dtype: str) -> Capacity:
+        page = opts.block_size or 1
+        mml = opts.max_model_len or workers[0].spec.max_context or 0
+        pools = [pool(w.spec, kv_fmt, model_dtype, w.kv_budget_bytes, page) for w in workers]
+        p = min(pools, key=lambda x: x["tokens"])
+        tokens = p["tokens"]
+        conc = tokens / mml if mml else 0.0
+        line = f"max_total_num_tokens={tokens}"
+        if p.get("swa_tokens") is not None:
+            line = (f"Use sliding window memory pool. full_layer_tokens={tokens}, "
+                    f"swa_layer_tokens={p['swa_tokens']}")
+        detail = {"cell_size_bytes": p["cell"], "page_size": page, "max_total_num_tokens": tokens,
+                  **({"swa_tokens": p["swa_tokens"]} if p.get("swa_tokens") is not None else {}),
+                  **({"max_mamba_cache_size": p["mamba_slots"]} if p["mamba_slots"] is not None else {})}
+        explain = [f"cell = {p['cell']:,} bytes per token (attention layers on this GPU)",
+                   f"max_total_num_tokens = budget // cell = {p['budget_after_mamba']:,} // {p['cell']:,} "
+                   f"= {tokens:,}"]
+        if p["mamba_slots"] is not None:
+            explain.insert(0, f"Mamba states: {p['mamba_slots']:,} requests × {p['mamba_per_req']:,} bytes "
+                              f"(+1 padding slot) taken first; the KV pool gets {p['budget_after_mamba']:,}")
+        msg = None if tokens >= 1 else "no memory left for the KV pool"
+        per_req = max(_request_bytes(w.spec, kv_fmt, model_dtype, mml) for w in workers)
+        return Capacity(tokens >= 1, mml, tokens, conc, per_req, msg, (line,), detail, tuple(explain))
+
+    def max_batch(self, workers, gpu, cap: Capacity, opts, kv_fmt, model_dtype, ctx: int) -> int:
+        tokens = cap.detail.get("max_total_num_tokens", 0)
+        n = tokens // ctx if ctx else 0
+        if cap.detail.get("max_mamba_cache_size") is not None:
+            n = min(n, cap.detail["max_mamba_cache_size"])
+        return n
+
+    def max_ctx(self, workers, gpu, cap: Capacity, opts, kv_fmt, model_dtype, batch: int, limit: int) -> int:
+        return largest(lambda n: self.max_batch(workers, gpu, cap, opts, kv_fmt, model_dtype, n) >= batch, limit)
+
+
+ENGINE = SGLang()

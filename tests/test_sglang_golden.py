@@ -1,0 +1,66 @@
+"""`--engine sglang` against SGLang 0.5.23's own pool configuration (tests/golden/sglang_0.5.23.json).
+
+Measured by running SGLang's ModelConfig, server-argument defaults and pool configurators on the
+CPU with the CUDA probes stubbed as an H100 (scripts/oracles/sglang/measure_sglang_kv.py); the
+KV budget per GPU is given (8 GiB and 40 GiB), as `fit --kv-cache-memory` gives it. Compared:
+max_total_num_tokens, the SWA pool of hybrid models, the Mamba slots of Mamba hybrids, and the
+default mem_fraction_static for an H100, A100-40GB and L4 (the measured GPU memory in MiB).
+Not compared: falcon-7b, whose config SGLang 0.5.23 fails to load (recorded as an error).
+"""
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from conftest import FIXTURES, GOLDEN
+from kvplan import catalog, fit, hf
+from kvplan.engines import ServeOptions
+from kvplan.engines.sglang import default_mem_fraction_static
+
+DATA = json.loads((GOLDEN / "sglang_0.5.23.json").read_text())
+H100 = catalog.load_gpu("h100")
+KV = {"auto": None, "fp8_e4m3": "fp8_e4m3"}
+OK = [r for r in DATA["records"] if r["status"] == "ok" and r.get("variant") is None]
+
+
+def spec_of(config):
+    name = {"gemma-2-9b-it": "gemma-2-9b-it.json"}.get(config, config + ".json")
+    return hf.load(FIXTURES / name)
+
+
+def test_coverage():
+    assert len({r["config"] for r in OK}) >= 23 and {r["tp"] for r in OK} == {1, 2, 8}
+
+
+@pytest.mark.parametrize("config", sorted({r["config"] for r in OK}))
+def test_pool_matches_sglang(config):
+    spec = spec_of(config)
+    for r in [r for r in OK if r["config"] == config]:
+        got = fit.fit(spec, H100, tp=r["tp"], engine="sglang", kv_dtype=KV[r["kv_dtype"]],
+                      opts=ServeOptions(kv_cache_memory=r["pool_memory_bytes"], block_size=r["page_size"]),
+                      check_memory=False)
+        where = f"{config} tp{r['tp']} {r['kv_dtype']} {r['pool_memory_bytes'] >> 30} GiB"
+        d = got.capacity.detail
+        assert got.capacity.kv_cache_tokens == r["max_total_num_tokens"], where
+        assert d["cell_size_bytes"] == pytest.approx(r["cell_size_bytes"], abs=1e-6), where
+        assert d.get("swa_tokens") == r["swa_tokens"], where
+        assert d.get("max_mamba_cache_size") == r["max_mamba_cache_size"], where
+
+
+def test_page_size_rounding():
+    variants = [r for r in DATA["records"] if r.get("variant") == "page_size" and r["status"] == "ok"]
+    for r in variants:
+        got = fit.fit(spec_of(r["config"]), H100, tp=r["tp"], engine="sglang", kv_dtype=KV[r["kv_dtype"]],
+                      opts=ServeOptions(kv_cache_memory=r["pool_memory_bytes"], block_size=r["page_size"]),
+                      check_memory=False)
+        assert got.capacity.kv_cache_tokens == r["max_total_num_tokens"], r
+
+
+@pytest.mark.parametrize("m", [m for m in DATA["mem_fraction_static_records"] if m["status"] == "ok"],
+                         ids=lambda m: f"{m['config']}-{m['gpu']}-tp{m['tp']}")
+def test_default_mem_fraction_static(m):
+    spec = spec_of(m["config"])
+    gpu = SimpleNamespace(usable_bytes=m["gpu_mem_mib"] * 2**20)
+    got = default_mem_fraction_static(gpu, m["tp"], 1, bool(m["use_mla_backend"]),
+                                      spec.family.startswith("gemma4"), spec)
+    assert got == pytest.approx(m["mem_fraction_static"], abs=1e-12)
