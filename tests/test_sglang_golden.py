@@ -47,15 +47,6 @@ def test_pool_matches_sglang(config):
         assert d.get("max_mamba_cache_size") == r["max_mamba_cache_size"], where
 
 
-def test_page_size_rounding():
-    variants = [r for r in DATA["records"] if r.get("variant") == "page_size" and r["status"] == "ok"]
-    for r in variants:
-        got = fit.fit(spec_of(r["config"]), H100, tp=r["tp"], engine="sglang", kv_dtype=KV[r["kv_dtype"]],
-                      opts=ServeOptions(kv_cache_memory=r["pool_memory_bytes"], block_size=r["page_size"]),
-                      check_memory=False)
-        assert got.capacity.kv_cache_tokens == r["max_total_num_tokens"], r
-
-
 @pytest.mark.parametrize("m", [m for m in DATA["mem_fraction_static_records"] if m["status"] == "ok"],
                          ids=lambda m: f"{m['config']}-{m['gpu']}-tp{m['tp']}")
 def test_default_mem_fraction_static(m):
