@@ -144,7 +144,7 @@ def _request_bytes(spec, kv_fmt, model_dtype: str, n: int) -> int:
         elif m.kv_rows():
             held = n
             if _hybrid(spec) and isinstance(m, (SlidingWindow, ChunkedAttention)):
-                held = min(n, m.window if isinstance(m, SlidingWindow) else m.chunk)
+                held = min(n, m.window - 1 if isinstance(m, SlidingWindow) else m.chunk)
             total += count * held * sum(r * kv_fmt.row_bytes(k) for r, k in m.kv_rows())
     return total
 
@@ -159,14 +159,29 @@ class SGLang(Engine):
             return spec.dtype
         return "bf16" if spec.family.startswith("gemma") else "fp16"
 
+    def __init__(self, hybrid: bool = False, ssm_fp32: bool = False):
+        self.hybrid, self.ssm_fp32 = hybrid, ssm_fp32
+
+    def for_model(self, spec, gpu, opts: ServeOptions, kv_fmt: str, model_dtype: str, pp: int = 1) -> "SGLang":
+        return SGLang(_hybrid(spec), spec.family in SSM_FP32)
+
     def hold(self, mixer, ctx: int, model_dtype: str, kv_dtype: str) -> Holding:
-        """What one request of ctx tokens occupies: every token in full-attention layers (and in
-        sliding layers of models SGLang does not treat as hybrid); the window in the SWA pool of
-        hybrid models is not known per layer here, so size shows the full-pool view."""
+        """What one request of ctx tokens occupies: every token in full-attention layers and in
+        the sliding layers of models SGLang does not treat as hybrid; in a hybrid model's SWA pool,
+        its last sliding_window − 1 tokens (SGLang's sliding_window_size; Llama 4: the chunk).
+        The SWA eviction point is read, not measured."""
+        from ..layers import StateTensor
         from .ideal import ideal
 
         if isinstance(mixer, (Mamba, Mamba2, GatedDeltaNet)):
-            return ideal(mixer, ctx, model_dtype)
+            held = ideal(mixer, ctx, model_dtype)
+            if self.ssm_fp32 and not getattr(mixer, "ssm_state_dtype", None):
+                held = Holding([], 0, [held.state[0], StateTensor(name="ssm", elements=held.state[1].elements,
+                                                                  dtype="fp32")])
+            return held
+        if isinstance(mixer, (SlidingWindow, ChunkedAttention)) and self.hybrid:
+            window = mixer.window - 1 if isinstance(mixer, SlidingWindow) else mixer.chunk
+            return Holding(mixer.kv_rows(), min(ctx, window))
         if isinstance(mixer, (FullAttention, SlidingWindow, ChunkedAttention, MLA)):
             return Holding(mixer.kv_rows(), ctx)
         return Holding([], 0)
