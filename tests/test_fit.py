@@ -348,14 +348,14 @@ def test_engine_all_for_the_issue_models(model):
 
 
 def test_gpt_oss_sliding_layers_per_engine():
-    # gpt-oss-20b, 8,192 tokens: 12 sliding layers (W = 128) of 8 KV heads × 128 values × 2 bytes
-    # = 2,048 bytes per token per layer for K and V each (4,096 together); 12 full layers the same.
+    # gpt-oss-20b, 8,192 tokens: 12 sliding layers (W = 128) and 12 full layers of 8 KV heads ×
+    # 64 values, K and V, 2 bytes: 2,048 bytes per token per layer.
     d = json.loads(run("size", "gpt-oss-20b", "--ctx", "8192", "--engine", "all", "--json").stdout)
     by = {e["engine"]: e["kv_cache_bytes"] for e in d["engines"]}
-    full = 12 * 8192 * 4096
-    assert by["hf"] == full + 12 * 127 * 4096  # window - 1
-    assert by["sglang"] == full + 12 * 127 * 4096  # its SWA pool keeps sliding_window - 1
-    assert by["llamacpp"] == full + 12 * 768 * 4096  # pad(128 + 512, 256) cells, f16
+    full = 12 * 8192 * 2048
+    assert by["hf"] == full + 12 * 127 * 2048  # window - 1
+    assert by["sglang"] == full + 12 * 127 * 2048  # its SWA pool keeps sliding_window - 1
+    assert by["llamacpp"] == full + 12 * 768 * 2048  # pad(128 + 512, 256) cells, f16
     assert by["trtllm"] == 2 * full  # no max_attention_window: full length everywhere
     # vLLM (2,048-token batches, two in flight): cdiv(127 + 4,096, 16) + 1 = 265 blocks of 16
-    assert by["vllm"] == full + 12 * 265 * 16 * 4096
+    assert by["vllm"] == full + 12 * 265 * 16 * 2048
