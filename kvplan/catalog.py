@@ -71,6 +71,27 @@ def canonical_name(name: str) -> str | None:
     return aliases().get(key)
 
 
+# Checkpoint variants that share their base model's architecture (same config.json shapes)
+_VARIANT_WORDS = {"instruct", "chat", "hf", "it", "base"}
+
+
+def resolve_variant(name: str) -> tuple[str, str] | None:
+    """A spelling or checkpoint variant of a catalog model: case, ``_`` for ``-``, an org prefix,
+    ``Meta-``, and the -Instruct / -Chat / -hf / -it / -Base suffixes of the same architecture.
+    Returns (catalog name, what was matched) or None."""
+    key = name.strip().lower().replace("_", "-")
+    tail = key.rsplit("/", 1)[-1]
+    tries = [key, tail, tail.removeprefix("meta-")]
+    for t in list(tries):
+        words = [w for w in t.split("-") if w not in _VARIANT_WORDS]
+        tries.append("-".join(words))
+    for t in dict.fromkeys(tries):
+        found = canonical_name(t)
+        if found:
+            return found, t
+    return None
+
+
 def suggestions(name: str, n: int = 4) -> list[str]:
     import difflib  # only on the error path
 
@@ -93,7 +114,7 @@ def _probe(path: Path, what: str) -> bool:
         return False
 
 
-def load_model(ref: str) -> ModelSpec:
+def load_model(ref: str, notes: list | None = None) -> ModelSpec:
     """A catalog name or alias, a YAML spec path, or a config.json path (or its folder)."""
     if len(ref) > 1024:
         raise KvplanError(f"unknown model '{ref[:40]}…' ({len(ref):,} characters); see `kvplan models`")
@@ -111,6 +132,11 @@ def load_model(ref: str) -> ModelSpec:
             raise KvplanError(f"no such file: {ref}")
         return load_spec_file(path)
     name = canonical_name(ref)
+    if name is None and (v := resolve_variant(ref)) is not None:
+        name = v[0]
+        if notes is not None and v[1] != ref.strip().lower():
+            notes.append(f"'{ref}' read as {name}: the same architecture (a variant checkpoint shares "
+                         "its config's shapes, so its cache and weights are the same size)")
     if name is None:
         hint = suggestions(ref)
         more = f"; did you mean: {', '.join(hint)}" if hint else "; see `kvplan models`"

@@ -100,6 +100,17 @@ def _fraction(name: str, text: str | None) -> float | None:
     return v
 
 
+def _load(model: str):
+    """The spec for a model reference; a variant read as its base model is said on stderr."""
+    from . import catalog
+
+    notes: list[str] = []
+    spec = catalog.load_model(model, notes)
+    for n in notes:
+        sys.stderr.write(f"kvplan: note: {n}\n")
+    return spec
+
+
 def _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, **more):
     from .engines import ServeOptions
 
@@ -157,7 +168,7 @@ def size(
     def go():
         c, b = _count("--ctx", ctx), _count("--batch", batch)
         opts = _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn)
-        spec = catalog.load_model(model)
+        spec = _load(model)
         if engine.strip().lower() == "all":
             from .engines import MODULES
 
@@ -254,7 +265,7 @@ def fit(
             activation_bytes=_size("--activation-memory", activation_memory),
             cuda_graph_bytes=_size("--cuda-graph-memory", cuda_graph_memory),
             non_torch_bytes=_size("--non-torch-memory", non_torch_memory))
-        spec = catalog.load_model(model)
+        spec = _load(model)
         g = catalog.load_gpu(gpu)
         traffic = None
         if lengths is not None:
@@ -294,7 +305,7 @@ def show(model: str = typer.Argument(..., metavar="MODEL", help="catalog name or
     from . import catalog, render
 
     def go():
-        spec = catalog.load_model(model)
+        spec = _load(model)
         _json(render.show_json(spec)) if as_json else _print(render.show_table(spec))
 
     _run(go)

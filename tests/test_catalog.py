@@ -129,3 +129,18 @@ def test_a_folder_named_like_a_model_does_not_shadow_it(tmp_path, monkeypatch):
     (tmp_path / "gpt2").mkdir()
     monkeypatch.chdir(tmp_path)
     assert catalog.load_model("gpt2").name == "gpt2"
+
+
+@pytest.mark.parametrize("ref,name", [
+    ("meta-llama/Llama-3.1-70B-Instruct", "llama-3.1-70b"), ("Meta-Llama-3.1-8B-Instruct", "llama-3.1-8b"),
+    ("meta-llama/Llama-2-13b-chat-hf", "llama-2-13b"), ("llama_3.1_8b", "llama-3.1-8b"),
+    ("mistralai/Mistral-7B-Instruct-v0.1", "mistral-7b")])
+def test_variants_resolve_to_their_architecture(ref, name):
+    notes = []
+    assert catalog.load_model(ref, notes).name == name
+    assert notes and "same architecture" in notes[0]
+
+
+def test_a_different_version_is_not_a_variant():
+    with pytest.raises(KvplanError, match="unknown model"):
+        catalog.load_model("mistralai/Mistral-7B-Instruct-v0.2")  # 32k context, no window: not v0.1
