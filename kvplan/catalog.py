@@ -93,16 +93,20 @@ def resolve_variant(name: str) -> tuple[str, str] | None:
 
 
 def suggestions(name: str, n: int = 4) -> list[str]:
+    """Catalog names closest to what was typed, best first: every name and alias is scored
+    against the typed text with its org prefix and variant words removed, and each alias counts
+    for the model it names."""
     import difflib  # only on the error path
 
-    key = name.strip().lower()
-    pool = model_names()
-    out = difflib.get_close_matches(key, pool, n=n, cutoff=0.5)
-    for alias in difflib.get_close_matches(key, list(aliases()), n=n, cutoff=0.6):
-        target = aliases()[alias]
-        if target not in out:
-            out.append(target)
-    return out[:n]
+    key = name.strip().lower().replace("_", "-").rsplit("/", 1)[-1].removeprefix("meta-")
+    key = "-".join(w for w in key.split("-") if w not in _VARIANT_WORDS)
+    best: dict[str, float] = {}
+    pool = [(m, m) for m in model_names()] + [(a.rsplit("/", 1)[-1], t) for a, t in aliases().items()]
+    for cand, target in pool:
+        score = difflib.SequenceMatcher(None, key, cand).ratio()
+        if score >= 0.5 and score > best.get(target, 0):
+            best[target] = score
+    return sorted(best, key=lambda t: (-best[t], t))[:n]
 
 
 def _probe(path: Path, what: str) -> bool:

@@ -144,3 +144,8 @@ def test_variants_resolve_to_their_architecture(ref, name):
 def test_a_different_version_is_not_a_variant():
     with pytest.raises(KvplanError, match="unknown model"):
         catalog.load_model("mistralai/Mistral-7B-Instruct-v0.2")  # 32k context, no window: not v0.1
+
+
+def test_suggestions_rank_by_closeness():
+    assert catalog.suggestions("meta-llama/Llama-3.1-70B-Instructt")[0] == "llama-3.1-70b"
+    assert catalog.suggestions("qwen3-9b")[:2] == ["qwen3-4b", "qwen3-8b"]
