@@ -57,3 +57,14 @@ def test_default_mem_fraction_static(m):
     got = default_mem_fraction_static(gpu, m["tp"], 1, bool(m["use_mla_backend"]),
                                       spec.family.startswith("gemma4"), spec)
     assert got == pytest.approx(m["mem_fraction_static"], abs=1e-12)
+
+
+def test_page_size_rounding():
+    variants = [r for r in DATA["records"] if r.get("variant") == "page_size" and r["status"] == "ok"]
+    assert len(variants) >= 32 and {r["page_size"] for r in variants} == {16, 64}
+    for r in variants:
+        got = fit.fit(spec_of(r["config"]), H100, tp=r["tp"], engine="sglang", kv_dtype=KV[r["kv_dtype"]],
+                      opts=ServeOptions(kv_cache_memory=r["pool_memory_bytes"], block_size=r["page_size"]),
+                      check_memory=False)
+        assert got.capacity.kv_cache_tokens == r["max_total_num_tokens"], r
+        assert got.capacity.detail.get("swa_tokens") == r["swa_tokens"], r
