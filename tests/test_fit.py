@@ -359,3 +359,70 @@ def test_gpt_oss_sliding_layers_per_engine():
     assert by["trtllm"] == 2 * full  # no max_attention_window: full length everywhere
     # vLLM (2,048-token batches, two in flight): cdiv(127 + 4,096, 16) + 1 = 265 blocks of 16
     assert by["vllm"] == full + 12 * 265 * 16 * 2048
+
+
+def _yaml_spec(tmp_path, layer_types: str, pattern: str):
+    f = tmp_path / "m.yaml"
+    f.write_text(f"""name: m
+display_name: test model
+source: hand-made for a test
+dtype: bf16
+hidden_size: 1024
+vocab_size: 1024
+max_context: 65536
+layer_types:
+{layer_types}
+pattern: "{pattern}"
+""")
+    return catalog.load_model(str(f))
+
+
+def test_vllm_group_size_rule(tmp_path):
+    # 17 sliding + 10 full layers: 17 >= 1.5 × 10, so the group size is the smaller bucket, 10:
+    # the sliding layers split into cdiv(17, 10) = 2 groups (9 and 8 layers), the full ones 1;
+    # a block holds the largest group's pages: 10 layers × 16 × 2 heads × 128 values × 2 bytes
+    spec = _yaml_spec(tmp_path, """  local:
+    mixer: {kind: sliding, num_heads: 8, num_kv_heads: 1, head_dim: 64, window: 512}
+  global:
+    mixer: {kind: full, num_heads: 8, num_kv_heads: 1, head_dim: 64}""", "local*17 global*10")
+    r = fit.fit(spec, catalog.load_gpu("h100"), engine="vllm", check_memory=False,
+                opts=ServeOptions(kv_cache_memory=GiB, max_model_len=4096))
+    d = r.capacity.detail
+    assert [(g["kind"], g["layers"]) for g in d["groups"]] == [("sliding", 9), ("sliding", 8), ("full", 10)]
+    assert d["bytes_per_block"] == 10 * 16 * 1 * 128 * 2
+
+
+def test_vllm_chunked_window_counts_the_whole_chunk():
+    # with 1-token blocks the chunk term is visible: min(8,192 + 2 × 8,192, 32,768) = 24,576 blocks
+    r = vllm_fit("llama-4-scout", tp=8, kv_cache_memory=20 * GiB, max_model_len=32_768, block_size=1)
+    assert r.capacity.detail["groups"][0]["blocks_per_request"] == 8192 + 2 * 8192
+
+
+def test_vllm_batch_defaults_by_gpu():
+    # arg_utils.get_batch_defaults: >= 70 GiB but an A100 keeps the small defaults (2048 / 256)
+    h = vllm_fit("llama-3.1-8b", gpu="h100", kv_cache_memory=8 * GiB, max_model_len=8192)
+    a = vllm_fit("llama-3.1-8b", gpu="a100-sxm-80gb", kv_cache_memory=8 * GiB, max_model_len=8192)
+    assert (h.capacity.detail["max_num_batched_tokens"], h.capacity.detail["max_num_seqs"]) == (8192, 1024)
+    assert (a.capacity.detail["max_num_batched_tokens"], a.capacity.detail["max_num_seqs"]) == (2048, 256)
+
+
+def test_vllm_mla_mamba_hybrid_aligns_to_128(tmp_path):
+    # MLA page per token: 576 × 2 = 1,152 bytes; Mamba2 state: conv (4 × 64 + 2 × 128) × 3 × 2 =
+    # 3,072 + SSM 4 × 64 × 128 × 2 = 65,536 -> 68,608 bytes. With MLA the kernel alignment is
+    # 128: block = 128 × cdiv(68,608, 128 × 1,152) = 128 (a 64 alignment would give 64).
+    spec = _yaml_spec(tmp_path, """  attn:
+    mixer: {kind: mla, num_heads: 8, kv_lora_rank: 512, qk_rope_head_dim: 64, qk_nope_head_dim: 64, v_head_dim: 64}
+  ssm:
+    mixer: {kind: mamba2, num_heads: 4, head_dim: 64, state_size: 128, n_groups: 1, conv_kernel: 4}""",
+                      "ssm*3 attn")
+    r = fit.fit(spec, catalog.load_gpu("h100"), engine="vllm", check_memory=False,
+                opts=ServeOptions(kv_cache_memory=GiB, max_model_len=4096))
+    assert r.capacity.detail["block_size"] == 128
+
+
+def test_vllm_runs_float32_in_the_platforms_16_bit_type():
+    # config/model.py _resolve_auto_dtype: bf16 from sm80 on, fp16 before (T4 is sm75)
+    gpt2 = catalog.load_model("gpt2")
+    t4 = fit.fit(gpt2, catalog.load_gpu("t4"), engine="vllm", opts=ServeOptions(max_model_len=1024))
+    h100 = fit.fit(gpt2, catalog.load_gpu("h100"), engine="vllm", opts=ServeOptions(max_model_len=1024))
+    assert (t4.kv_dtype, h100.kv_dtype) == ("fp16", "bf16")
