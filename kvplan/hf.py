@@ -70,10 +70,6 @@ class _Cfg:
         """Mark keys as read: they are understood and do not change the result."""
         self.used.update(keys)
 
-    def has(self, key: str) -> bool:
-        self.used.add(key)
-        return self.data.get(key) is not None
-
     def check_unread(self) -> None:
         for k in sorted(self.data):
             if k in self.used or k in _HARMLESS or not _SUSPICIOUS.search(k):
@@ -398,6 +394,7 @@ def _falcon(cfg: _Cfg, mt: str) -> dict:
     new_arch = bool(cfg.get("new_decoder_architecture", default=False))
     if new_arch:
         kv = cfg.get("num_kv_heads", default=heads)
+        cfg.touch("multi_query")  # FalconConfig: ignored with new_decoder_architecture (falcon-40b has both)
     else:
         kv = 1 if cfg.get("multi_query", default=True) else heads
         cfg.get("num_kv_heads")  # ignored by transformers unless new_decoder_architecture

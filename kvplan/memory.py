@@ -83,15 +83,14 @@ def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = No
     run = eng.run_dtype(spec, None)
     fmt = dtypes.get(run if kv_dtype is None else kv_dtype)
     # an engine that plans per model (vLLM: block size, hybrid alignment) is configured for this
-    # one, with a max_model_len that admits ctx
-    sized = spec if not spec.max_context or ctx <= spec.max_context else spec.model_copy(update={"max_context": ctx})
-    if not isinstance(engine, engines.Engine):  # an Engine passed in is already configured
-        eng = eng.for_model(sized, None, opts or engines.ServeOptions(), fmt.name, run)
+    # one; an Engine passed in is already configured
+    if not isinstance(engine, engines.Engine):
+        eng = eng.for_model(spec, None, opts or engines.ServeOptions(), fmt.name, run)
     groups = []
     for lt_name, count in spec.counts().items():
         mixer = spec.layer_types[lt_name].mixer
-        held = eng.hold(mixer, ctx, spec.dtype, fmt.name)
-        growing = eng.hold(mixer, ctx + 1, spec.dtype, fmt.name).tokens > held.tokens
+        held = eng.hold(mixer, ctx, run, fmt.name)
+        growing = eng.hold(mixer, ctx + 1, run, fmt.name).tokens > held.tokens
         per_token = _per_token(held, fmt)
         state = sum(dtypes.get(st.dtype).row_bytes(st.elements) for st in held.state)
         groups.append(GroupSize(

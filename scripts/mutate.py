@@ -1,0 +1,239 @@
+#!/usr/bin/env python
+"""Mutation testing of kvplan's arithmetic and rules with mutmut, outside CI.
+
+    python scripts/mutate.py                 # every module in MODULES
+    python scripts/mutate.py dtypes spec     # some of them (names as in MODULES, or paths)
+    python scripts/mutate.py --survivors     # also print each surviving mutant's diff
+
+mutmut rewrites the files it mutates, so this never runs in the checkout: it copies the
+working tree (tracked and untracked-but-not-ignored files, via `git ls-files`) to --workdir,
+writes the [tool.mutmut] section there, runs `mutmut run`, and reads the results from
+mutants/**/*.py.meta. It prints, per module: mutants, killed (a failing test or a timeout),
+survived (a test run that passed, or no test reaching the mutated code), and the score; and
+which survivors MUTATION.md lists as equivalent (by mutant name, in backticks) and which it
+does not. Mutant names are positional (``kvplan.hf.x__falcon__mutmut_12`` is the 12th mutant
+of ``_falcon``), so a source edit can renumber them: rerun and re-read the list after one.
+
+Tests run for each mutant are the ones mutmut saw reach the mutated function, minus
+EXCLUDED_TESTS: the README snapshot (it re-runs every README example per mutant, ~20 s, and a
+snapshot is not the kind of test this measures) and three CLI tests that start a new Python
+process each (import cost and usage errors; they test no arithmetic). With those out, all
+modules take about 20 minutes on 2 cores.
+
+mutmut 3 leaves decorated functions alone, and every engine rule is a ``functools.singledispatch``
+function, so kvplan/engines/ideal.py and hf.py yield no mutmut mutants. For them the script
+applies ENGINE_MUTANTS, written by hand (each rule's number off by one, its dtype swapped, a
+state or tensor dropped), one at a time in the copy, and runs the fast tests against each.
+
+Requires: pip install -e '.[dev]' (mutmut >= 3.4).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODULES = {  # short name -> file; the modules that hold arithmetic and rules
+    "dtypes": "kvplan/dtypes.py",
+    "layers": "kvplan/layers.py",
+    "memory": "kvplan/memory.py",
+    "spec": "kvplan/spec.py",
+    "hf": "kvplan/hf.py",
+    "engines.ideal": "kvplan/engines/ideal.py",
+    "engines.hf": "kvplan/engines/hf.py",
+}
+EXCLUDED_TESTS = [
+    "--ignore=tests/test_readme.py",
+    "--deselect=tests/test_cli.py::test_size_does_not_import_heavy_modules",
+    "--deselect=tests/test_cli.py::test_python_dash_m",
+    "--deselect=tests/test_cli.py::test_usage_errors_are_one_line",
+]
+ENGINE_TESTS = ["tests/test_memory.py", "tests/test_hf_golden.py", "tests/test_dtypes.py", "tests/test_cli.py",
+                "tests/test_hf.py", "tests/test_weights.py", "tests/test_rules.py", "tests/test_rules_json.py"]
+ENGINE_MUTANTS = [  # (file, original text, mutated text)
+    ("kvplan/engines/hf.py", "min(ctx, mixer.window - 1)", "min(ctx, mixer.window)"),
+    ("kvplan/engines/hf.py", "min(ctx, mixer.window - 1)", "min(ctx, mixer.window + mixer.sink_tokens - 1)"),
+    ("kvplan/engines/hf.py", "min(ctx, mixer.chunk - 1)", "min(ctx, mixer.chunk)"),
+    ("kvplan/engines/hf.py", "[(1, mixer.kv_lora_rank), (1, mixer.qk_rope_head_dim)], ctx)",
+     "[(1, mixer.kv_lora_rank + mixer.qk_rope_head_dim)], ctx)"),
+    ("kvplan/engines/hf.py", "(1, mixer.qk_rope_head_dim)], ctx)", "(1, mixer.qk_rope_head_dim)], ctx - 1)"),
+    ("kvplan/engines/hf.py", "[mixer.conv_state(mixer.conv_kernel, run_dtype),\n                           "
+     "StateTensor(name=\"ssm\", elements=mixer.num_heads",
+     "[mixer.conv_state(mixer.conv_kernel - 1, run_dtype),\n                           "
+     "StateTensor(name=\"ssm\", elements=mixer.num_heads"),
+    ("kvplan/engines/hf.py", "* mixer.state_size, dtype=\"fp32\")])\n\n\n@hf.register\ndef _(mixer: Mamba,",
+     "* mixer.state_size, dtype=run_dtype)])\n\n\n@hf.register\ndef _(mixer: Mamba,"),
+    ("kvplan/engines/hf.py", "elements=mixer.inner * mixer.state_size, dtype=\"fp32\")",
+     "elements=mixer.inner * mixer.state_size, dtype=run_dtype)"),
+    ("kvplan/engines/hf.py", "[mixer.conv_state(mixer.conv_kernel, run_dtype),\n                           "
+     "StateTensor(name=\"ssm\", elements=mixer.inner",
+     "[mixer.conv_state(mixer.conv_kernel - 1, run_dtype),\n                           "
+     "StateTensor(name=\"ssm\", elements=mixer.inner"),
+    ("kvplan/engines/hf.py", "mixer.recurrent_state(\"fp32\")", "mixer.recurrent_state(run_dtype)"),
+    ("kvplan/engines/hf.py", "[mixer.conv_state(mixer.conv_kernel, run_dtype), mixer.recurrent_state",
+     "[mixer.conv_state(mixer.conv_kernel - 1, run_dtype), mixer.recurrent_state"),
+    ("kvplan/engines/hf.py", "state_in_kv_dtype = True", "state_in_kv_dtype = False"),
+    ("kvplan/engines/hf.py", "return ideal(mixer, ctx, run_dtype)", "return Holding(mixer.kv_rows(), ctx)"),
+    ("kvplan/engines/ideal.py", "Holding(mixer.kv_rows(), mixer.span(ctx), mixer.state(run_dtype))",
+     "Holding(mixer.kv_rows(), ctx, mixer.state(run_dtype))"),
+    ("kvplan/engines/ideal.py", "Holding(mixer.kv_rows(), mixer.span(ctx), mixer.state(run_dtype))",
+     "Holding(mixer.kv_rows(), mixer.span(ctx + 1), mixer.state(run_dtype))"),
+    ("kvplan/engines/ideal.py", "Holding(mixer.kv_rows(), mixer.span(ctx), mixer.state(run_dtype))",
+     "Holding(mixer.kv_rows(), mixer.span(ctx), [])"),
+    ("kvplan/engines/ideal.py", "Holding(mixer.kv_rows(), mixer.span(ctx), mixer.state(run_dtype))",
+     "Holding(mixer.kv_rows(), mixer.span(ctx), mixer.state(\"bf16\"))"),
+    ("kvplan/engines/ideal.py", "Holding(mixer.kv_rows(), mixer.span(ctx), mixer.state(run_dtype))",
+     "Holding(mixer.kv_rows()[:1], mixer.span(ctx), mixer.state(run_dtype))"),
+]
+KILLED = {1, 3, 36, 24, -24, 152, 255}  # mutmut's exit codes for a failing test run or a timeout
+SURVIVED = {0: "survived", 5: "no tests", 33: "no tests"}
+
+
+def tracked_files() -> list[str]:
+    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return [f for f in out.split("\0") if f and (ROOT / f).is_file()]
+
+
+def copy_tree(dest: Path) -> None:
+    if dest.exists():
+        shutil.rmtree(dest)
+    for f in tracked_files():
+        (dest / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / f, dest / f)
+
+
+def write_config(dest: Path, files: list[str]) -> None:
+    """Replace (or add) the [tool.mutmut] section of the copy's pyproject.toml."""
+    py = dest / "pyproject.toml"
+    text = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", "", py.read_text()).rstrip() + "\n"
+    top = sorted({p.split("/")[0] + "/" for p in tracked_files()
+                  if "/" in p and not p.startswith(("kvplan/", "tests/"))} | {".ci/"})
+    text += "\n[tool.mutmut]\n" + "\n".join([
+        'source_paths = ["kvplan/"]',
+        f"only_mutate = {json.dumps(files)}",
+        f"also_copy = {json.dumps([t for t in top if (dest / t).exists()] + ['README.md'])}",
+        f"pytest_add_cli_args = {json.dumps(['-p', 'no:cacheprovider', *EXCLUDED_TESTS])}",
+    ]) + "\n"
+    py.write_text(text)
+
+
+def results(dest: Path, files: list[str]) -> dict[str, dict[str, int]]:
+    """exit code per mutant name, per mutated file."""
+    out = {}
+    for f in files:
+        meta = dest / "mutants" / (f + ".meta")
+        out[f] = json.loads(meta.read_text())["exit_code_by_key"] if meta.exists() else {}
+    return out
+
+
+def equivalent_names() -> set[str]:
+    md = ROOT / "MUTATION.md"
+    return set(re.findall(r"`(kvplan\.[^`\s]+__mutmut_\d+)`", md.read_text())) if md.exists() else set()
+
+
+def engine_pass(dest: Path, files: list[str], env: dict) -> tuple[int, int, list[str]]:
+    """ENGINE_MUTANTS for the selected engine files: (mutants, killed, descriptions of survivors)."""
+    todo = [m for m in ENGINE_MUTANTS if m[0] in files]
+    killed, alive = 0, []
+    for f, old, new in todo:
+        p = dest / f
+        text = p.read_text()
+        if text.count(old) != 1:
+            alive.append(f"{f}: source changed, mutant not applicable: {old!r}")
+            continue
+        p.write_text(text.replace(old, new))
+        try:
+            r = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *ENGINE_TESTS],
+                               cwd=dest, env=env, capture_output=True, text=True)
+        finally:
+            p.write_text(text)
+        if r.returncode == 1:
+            killed += 1
+        else:
+            alive.append(f"{f}: {old!r} -> {new!r} (pytest exit {r.returncode})")
+    return len(todo), killed, alive
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("modules", nargs="*", help=f"short names ({', '.join(MODULES)}) or paths; default all")
+    ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "kvplan-mutate",
+                    help="where the copy is made (replaced on each run)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="mutants tested at once")
+    ap.add_argument("--survivors", action="store_true", help="print the diff of every unexplained survivor")
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep the copy and mutmut's cache in --workdir (re-test only what changed)")
+    args = ap.parse_args()
+
+    files = [MODULES.get(m, m) for m in args.modules] or list(MODULES.values())
+    for f in files:
+        if not (ROOT / f).is_file():
+            ap.error(f"no such module: {f}")
+    dest = args.workdir.resolve()
+    if ROOT == dest or ROOT in dest.parents:
+        ap.error("--workdir must be outside the checkout")
+    if not args.reuse or not dest.exists():
+        copy_tree(dest)
+    else:  # refresh sources and tests, keep mutants/ (mutmut re-tests the functions that changed)
+        for f in tracked_files():
+            (dest / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / f, dest / f)
+    engine_files = [f for f in files if f.startswith("kvplan/engines/")]
+    files = [f for f in files if f not in engine_files]
+    write_config(dest, files)
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        print(f"mutmut {version('mutmut')}; copy in {dest}")
+    except PackageNotFoundError:
+        ap.error("mutmut is not installed: pip install -e '.[dev]'")
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    rc = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(args.jobs)],
+                        cwd=dest, env=env).returncode if files else 0
+    if rc not in (0, 1):
+        print(f"mutmut run exited {rc}", file=sys.stderr)
+        return rc
+    engines = engine_pass(dest, engine_files, env) if engine_files else None
+
+    equivalent = equivalent_names()
+    unexplained = []
+    print(f"\n{'module':28} {'mutants':>8} {'killed':>8} {'survived':>9} {'no tests':>9} {'score':>7}  unexplained")
+    for f, codes in results(dest, files).items():
+        c = Counter("killed" if v in KILLED else SURVIVED.get(v, f"other({v})") for v in codes.values())
+        alive = [k for k, v in codes.items() if v not in KILLED]
+        todo = sorted(k for k in alive if k not in equivalent)
+        unexplained += todo
+        total = len(codes)
+        score = f"{100 * c['killed'] / total:.1f}%" if total else "-"
+        print(f"{f:28} {total:8} {c['killed']:8} {c['survived']:9} {c['no tests']:9} {score:>7}  {len(todo)}")
+        others = {k: v for k, v in c.items() if k.startswith("other")}
+        if others:
+            print(f"    {others}")
+    if engines:
+        n, k, alive = engines
+        print(f"{'engines (hand-written)':28} {n:8} {k:8} {len(alive):9} {0:9} "
+              f"{f'{100 * k / n:.1f}%' if n else '-':>7}  {len(alive)}")
+        for a in alive:
+            print(f"    survived: {a}")
+    if unexplained:
+        print(f"\n{len(unexplained)} survivors not listed in MUTATION.md:")
+        for name in unexplained:
+            if args.survivors:
+                subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=dest, env=env)
+            else:
+                print(f"  {name}")
+        if not args.survivors:
+            print(f"(see one: cd {dest} && mutmut show NAME; or rerun with --survivors)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
