@@ -163,7 +163,7 @@ def size(
     flash_attn: str = typer.Option("on", "--flash-attn", "-fa", help="llama.cpp: on (default) or off"),
 ):
     """How big the KV cache is at this context and batch."""
-    from . import catalog, memory, render
+    from . import memory, render
 
     def go():
         c, b = _count("--ctx", ctx), _count("--batch", batch)
@@ -237,7 +237,6 @@ def fit(
     """What fits on one GPU or several: batch at --ctx, context at --batch, KV capacity."""
     from . import catalog, render
     from . import fit as fitmod
-    from .engines import ServeOptions
 
     def opt_count(name, v):
         return None if v is None else _count(name, v)
@@ -302,7 +301,7 @@ def models(as_json: bool = typer.Option(False, "--json", help="print JSON")):
 def show(model: str = typer.Argument(..., metavar="MODEL", help="catalog name or alias, a YAML spec, or a config.json"),
          as_json: bool = typer.Option(False, "--json", help="print JSON")):
     """A model's layers, kinds and geometry, with its source."""
-    from . import catalog, render
+    from . import render
 
     def go():
         spec = _load(model)

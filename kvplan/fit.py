@@ -187,7 +187,6 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
                   weight_dtype=wname, stages=stages, ctx=ctx, batch=batch)
     worst = min(stages, key=lambda s: s.kv_budget_bytes)
     if worst.kv_budget_bytes <= 0 and check_memory:
-        need = gpu.usable_bytes - worst.kv_budget_bytes  # what the GPU would need for no cache at all
         min_tp = None
         for t in _divisors_of_heads(spec):
             if t <= tp:

@@ -27,7 +27,7 @@ Defaults are llama-server's for one sequence: flash attention on, ``--ubatch-siz
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .. import dtypes
 from ..dtypes import cdiv

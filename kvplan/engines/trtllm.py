@@ -42,30 +42,15 @@ def trtllm(mixer, ctx: int, run_dtype: str) -> Holding:
     return ideal(mixer, ctx, run_dtype)
 
 
-def _paged(mixer, ctx: int) -> Holding:
+@trtllm.register(FullAttention)
+@trtllm.register(SlidingWindow)
+@trtllm.register(ChunkedAttention)
+@trtllm.register(MLA)
+def _paged(mixer, ctx: int, run_dtype: str) -> Holding:
+    """Every attention kind in whole 32-token blocks of the full context: sliding and chunked
+    layers too (no max_attention_window given, the window only masks attention); MLA as one
+    K-only head of kv_lora_rank + qk_rope_head_dim (_create_kv_cache_manager, is_mla)."""
     return Holding(mixer.kv_rows(), cdiv(ctx, TOKENS_PER_BLOCK) * TOKENS_PER_BLOCK)
-
-
-@trtllm.register
-def _(mixer: FullAttention, ctx: int, run_dtype: str) -> Holding:
-    return _paged(mixer, ctx)
-
-
-@trtllm.register
-def _(mixer: SlidingWindow, ctx: int, run_dtype: str) -> Holding:
-    """No max_attention_window given: a full-length pool (the window only masks attention)."""
-    return _paged(mixer, ctx)
-
-
-@trtllm.register
-def _(mixer: ChunkedAttention, ctx: int, run_dtype: str) -> Holding:
-    return _paged(mixer, ctx)
-
-
-@trtllm.register
-def _(mixer: MLA, ctx: int, run_dtype: str) -> Holding:
-    """_create_kv_cache_manager, is_mla: one head of kv_lora_rank + qk_rope_head_dim, K only."""
-    return _paged(mixer, ctx)
 
 
 class TRTLLM(Engine):

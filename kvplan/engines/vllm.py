@@ -27,13 +27,13 @@ Facts copied, not code: every function below is kvplan's own.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import singledispatch
 
 from .. import dtypes
 from ..dtypes import cdiv
 from ..errors import KvplanError
-from ..layers import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, Mamba, Mamba2, NoCache, SlidingWindow
+from ..layers import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, Mamba, Mamba2, SlidingWindow
 from . import BudgetPart, Capacity, Engine, Holding, ServeOptions, Worker, finish_budget, largest
 
 VERSION = "0.33.0"
