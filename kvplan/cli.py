@@ -285,6 +285,193 @@ def fit(
     _run(go)
 
 
+def _number(name: str, text: str | None, low: float = 0.0, high: float | None = None,
+            open_low: bool = True) -> float | None:
+    """A real number in (low, high] (or [low, high] with open_low False)."""
+    if text is None:
+        return None
+    try:
+        v = float(str(text).strip())
+    except ValueError:
+        v = float("nan")
+    ok = v == v and (v > low if open_low else v >= low) and (high is None or v <= high)
+    if not ok:
+        rng = f"{'(' if open_low else '['}{low:g}, {high:g}]" if high is not None else \
+            (f"> {low:g}" if open_low else f">= {low:g}")
+        raise KvplanError(f"{name} must be a number {rng}, got '{text}'")
+    return v
+
+
+@app.command()
+def perf(
+    model: str = typer.Argument(..., metavar="MODEL",
+                                help="catalog name or alias, a YAML spec, or a config.json (or its folder)"),
+    gpu: str = typer.Option(..., "--gpu", help="GPU name (see `kvplan gpus`)"),
+    ctx: str = typer.Option(..., "--ctx", help="tokens each sequence holds when the decode step runs"),
+    batch: str = typer.Option("1", "--batch", "-b", help="sequences decoded together"),
+    prompt: Optional[str] = typer.Option(None, "--prompt", help="prompt tokens for prefill/TTFT (default: --ctx)"),
+    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs"),
+    kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format (default: the model's dtype)"),
+    weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored)"),
+    bw_efficiency: Optional[str] = typer.Option(None, "--bw-efficiency", help="share of datasheet bandwidth reached (default 0.83)"),
+    flops_efficiency: Optional[str] = typer.Option(None, "--flops-efficiency", help="share of dense peak reached (default: per GPU)"),
+    step_overhead_ms: Optional[str] = typer.Option(None, "--step-overhead-ms", help="fixed cost per forward pass (default 1.6)"),
+    new_tokens: str = typer.Option("1000", "--new-tokens", help="tokens generated in the cache-vs-recompute table"),
+    no_cache_compare: bool = typer.Option(False, "--no-cache-compare", help="leave out the cache-vs-recompute table"),
+    batch_table: bool = typer.Option(False, "--batch-table", help="decode time by batch up to what fits"),
+    engine: str = typer.Option("vllm", "--engine", help="engine whose memory plan bounds --batch-table (vllm)"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+    explain: bool = typer.Option(False, "--explain", help="show the arithmetic with its sources"),
+):
+    """How fast: prefill (TTFT) and one decode step, as a labelled roofline."""
+    from . import catalog, render_perf
+    from . import perf as perfmod
+
+    def go():
+        c, b = _count("--ctx", ctx), _count("--batch", batch)
+        pr = None if prompt is None else _count("--prompt", prompt)
+        n = None if no_cache_compare else _count("--new-tokens", new_tokens)
+        spec = _load(model)
+        g = catalog.load_gpu(gpu)
+        r = perfmod.perf(spec, g, c, b, pr, _count("--tp", tp), kv_dtype, weight_dtype,
+                         _number("--bw-efficiency", bw_efficiency, 0, 1),
+                         _number("--flops-efficiency", flops_efficiency, 0, 1),
+                         _number("--step-overhead-ms", step_overhead_ms, 0, None, open_low=False),
+                         n, batch_table, engine)
+        for w in r.notes:
+            if w.startswith("ctx "):
+                sys.stderr.write(f"kvplan: warning: {w}\n")
+        if as_json:
+            return _json(render_perf.perf_json(r))
+        _print(render_perf.perf_table(r, spec, explain))
+
+    _run(go)
+
+
+_FORMATS = ("table", "json", "csv", "md")
+
+
+def _format(fmt: str | None, as_json: bool) -> str:
+    f = "json" if as_json else (fmt or "table").strip().lower()
+    if f not in _FORMATS:
+        raise KvplanError(f"--format must be one of {', '.join(_FORMATS)}, got '{fmt}'")
+    return f
+
+
+def _emit(obj, fmt: str) -> None:
+    if fmt == "table":
+        _print(obj)
+    else:
+        sys.stdout.write(obj + "\n")
+
+
+@app.command()
+def compare(
+    models_: list[str] = typer.Argument(..., metavar="MODEL...", help="one or more models"),
+    ctx: str = typer.Option(..., "--ctx", help="tokens per sequence"),
+    batch: str = typer.Option("1", "--batch", "-b", help="sequences"),
+    variants: Optional[str] = typer.Option(None, "--variants",
+                                           help="what-ifs: mha, gqa:G, mqa, mla:R+r, window:W, kv:FMT, share:N; "
+                                                "comma-separated, combined with + (gqa:8+kv:fp8)"),
+    gpu: Optional[str] = typer.Option(None, "--gpu", help="add the max batch and decode tokens/s on this GPU"),
+    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs (with --gpu)"),
+    engine: str = typer.Option("ideal", "--engine", help="layout for the bytes and the max batch (default ideal)"),
+    kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format (default: the model's dtype)"),
+    weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored)"),
+    fmt: Optional[str] = typer.Option(None, "--format", help="table (default), json, csv or md"),
+    as_json: bool = typer.Option(False, "--json", help="same as --format json"),
+):
+    """Models side by side, or one model's what-if variants (GQA, MQA, MLA, a window, a format)."""
+    from . import catalog, render_perf, whatif
+
+    def go():
+        f = _format(fmt, as_json)
+        c, b = _count("--ctx", ctx), _count("--batch", batch)
+        specs = [_load(m) for m in models_]
+        g = catalog.load_gpu(gpu) if gpu else None
+        vs = whatif.parse(variants) if variants is not None else None
+        rows = whatif.rows(specs, c, b, kv_dtype, vs, g, engine, weight_dtype, _count("--tp", tp))
+        from .render import ints
+
+        cols = [("model", "model", None), ("variant", "variant", None), ("kv_dtype", "KV", None),
+                ("kv_bytes_per_token", "bytes/token", ints), ("kv_cache_bytes", f"KV at {c:,} × {b:,}", render_perf.gb)]
+        if any(r["state_bytes"] for r in rows):
+            cols.append(("state_bytes", "state", render_perf.gb))
+        if vs:
+            cols.append(("saving", "saving", lambda v: f"{100 * v:.1f} %"))
+        cols.append(("weights_bytes", "weights", render_perf.gb))
+        if g is not None:
+            cols += [("max_batch", "max batch", ints),
+                     ("decode_tokens_per_second", f"tok/s at batch {b}", render_perf.rate),
+                     ("max_batch_tokens_per_second", "tok/s at max batch", render_perf.rate)]
+        if f in ("table", "md"):
+            rows = [{**r, "variant": r["variant"] or "original"} for r in rows]
+        title = f"ctx {c:,} · batch {b:,} · layout {rows[0]['engine']}" + (f" · {g.name}" if g else "")
+        _emit(render_perf.rows_out(rows, cols, f, title), f)
+
+    _run(go)
+
+
+@app.command()
+def sweep(
+    model: str = typer.Argument(..., metavar="MODEL", help="catalog name or alias, a YAML spec, or a config.json"),
+    ctx: str = typer.Option(..., "--ctx", help="contexts: 1k:128k (doubling), 1k:128k:x4, 1024:8192:+1024, or 1k,4k,8k"),
+    batch: str = typer.Option("1", "--batch", "-b", help="batches: 1,8,32 or 1:256 (doubling)"),
+    kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV formats, comma-separated (fp16,fp8)"),
+    gpu: Optional[str] = typer.Option(None, "--gpu", help="add fits, decode time and tokens/s on this GPU"),
+    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs (with --gpu)"),
+    engine: str = typer.Option("ideal", "--engine", help="layout of the KV bytes (default ideal)"),
+    weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored)"),
+    fmt: Optional[str] = typer.Option(None, "--format", help="table (default), json, csv or md"),
+    as_json: bool = typer.Option(False, "--json", help="same as --format json"),
+    plot: Optional[str] = typer.Option(None, "--plot", help="write a PNG: KV against context, tokens/s against batch"),
+):
+    """Every combination of context, batch and KV format, as a table, CSV, JSON or a plot."""
+    from . import catalog, render_perf
+    from . import sweep as sw
+
+    def go():
+        f = _format(fmt, as_json)
+        ctxs = sw.parse_range("--ctx", ctx, _count)
+        batches = sw.parse_range("--batch", batch, _count)
+        kvs = [k.strip() for k in kv_dtype.split(",")] if kv_dtype else [None]
+        spec = _load(model)
+        g = catalog.load_gpu(gpu) if gpu else None
+        total = len(ctxs) * len(kvs)
+        if plot is not None and not plot.lower().endswith(".png"):
+            raise KvplanError(f"--plot writes a PNG; give a file name ending in .png, got '{plot}'")
+        if total * len(batches) > 20_000 and sys.stderr.isatty():
+            from rich.progress import Progress
+
+            with Progress(transient=True) as bar:
+                task = bar.add_task("sweeping", total=total * len(batches))
+                res = sw.sweep(spec, ctxs, batches, kvs, g, _count("--tp", tp), engine, weight_dtype,
+                               progress=lambda n: bar.advance(task, n))
+        else:
+            res = sw.sweep(spec, ctxs, batches, kvs, g, _count("--tp", tp), engine, weight_dtype)
+        if plot is not None:
+            sw.plot(res, plot, f"{spec.name} · layout {res['engine']}" + (f" · {g.name}" if g else ""))
+            sys.stderr.write(f"kvplan: wrote {plot}\n")
+        from .render import both, ints
+
+        cols = [("ctx", "ctx", ints), ("batch", "batch", ints), ("kv_dtype", "KV", None),
+                ("kv_cache_bytes", "KV cache", render_perf.gb)]
+        if g is not None:
+            cols += [("fits", "fits", lambda v: "yes" if v else "no"),
+                     ("decode_step_seconds", "step", render_perf.ms),
+                     ("tokens_per_second", "tok/s", render_perf.rate), ("bound", "bound", None)]
+        if f == "json":
+            return _json({"model": spec.name, "engine": res["engine"], "gpu": g.name if g else None,
+                          "kv_budget_bytes": res["kv_budget_bytes"], "fit_engine": res["fit_engine"],
+                          "rows": res["rows"]})
+        title = f"{spec.name} · layout {res['engine']}" + (
+            f" · {g.name}, KV budget ({res['fit_engine']}): " +
+            ", ".join(f"{k} {both(v)}" for k, v in res["kv_budget_bytes"].items()) if g else "")
+        _emit(render_perf.rows_out(res["rows"], cols, f, title), f)
+
+    _run(go)
+
+
 @app.command()
 def models(as_json: bool = typer.Option(False, "--json", help="print JSON")):
     """List the models in the catalog."""

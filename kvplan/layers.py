@@ -10,6 +10,10 @@ A kind says what one layer must remember while decoding, independent of any engi
 * ``state(model_dtype)``: fixed-size per-sequence state that does not grow with context
   (recurrent/SSM state), as named tensors with their element counts and dtypes.
 * ``params(hidden)``: parameters of the layer's token mixer (projections, norms inside it).
+* ``mix_flops(first, last)``: FLOPs of the work that depends on the cache, for the queries at
+  positions first..last (1-based) of one sequence: attention scores and the weighted sum over
+  the keys each query sees, or a recurrent layer's state update. The projections are not in it
+  (they are 2 × parameters per token, counted once for the whole model by ``perf``).
 
 Adding a kind means one class here, registered in ``Mixer`` below, plus one method per engine
 in ``engines.py`` where that engine's rule differs from the ideal one.
@@ -102,6 +106,18 @@ class _Attention(_Frozen):
             mats.append((self.num_kv_heads * self.v_dim, hidden))
         return mats + [(hidden, self.num_heads * self.v_dim)]
 
+    def flops_per_key(self) -> int:
+        """One query against one cached key: q·k over head_dim and p·v over v_dim, each a
+        multiply and an add, in every query head (GQA reads shared K/V, computes per q head)."""
+        return 2 * self.num_heads * (self.head_dim + self.v_dim)
+
+    def keys_seen(self, n: int) -> int:
+        """Σ over query positions 1..n of the keys each attends to (causal)."""
+        raise NotImplementedError
+
+    def mix_flops(self, first: int, last: int) -> int:
+        return self.flops_per_key() * (self.keys_seen(last) - self.keys_seen(first - 1))
+
     def geometry(self) -> str:
         dims = str(self.head_dim) if self.v_dim == self.head_dim else f"{self.head_dim}/{self.v_dim}"
         return f"{self.num_kv_heads}×{dims}"
@@ -131,6 +147,10 @@ class FullAttention(_Attention):
     def span(self, ctx: int) -> int:
         return ctx
 
+    def keys_seen(self, n: int) -> int:
+        """Query i sees keys 1..i: n(n + 1) / 2."""
+        return n * (n + 1) // 2
+
     def label(self) -> str:
         return "full"
 
@@ -146,6 +166,13 @@ class SlidingWindow(_Attention):
     def span(self, ctx: int) -> int:
         return min(ctx, self.window + self.sink_tokens)
 
+    def keys_seen(self, n: int) -> int:
+        """Query i sees min(i, window + sinks) keys."""
+        m = self.window + self.sink_tokens
+        if n <= m:
+            return n * (n + 1) // 2
+        return m * (m + 1) // 2 + (n - m) * m
+
     def label(self) -> str:
         sinks = f"+{self.sink_tokens} sinks" if self.sink_tokens else ""
         return f"sliding W={self.window}{sinks}"
@@ -160,6 +187,11 @@ class ChunkedAttention(_Attention):
 
     def span(self, ctx: int) -> int:
         return min(ctx, self.chunk)
+
+    def keys_seen(self, n: int) -> int:
+        """Query i sees the ((i - 1) mod chunk) + 1 keys of its own chunk so far."""
+        q, r = divmod(n, self.chunk)
+        return q * (self.chunk * (self.chunk + 1) // 2) + r * (r + 1) // 2
 
     def label(self) -> str:
         return f"chunked C={self.chunk}"
@@ -211,6 +243,13 @@ class MLA(_Frozen):
         return q + [(self.kv_lora_rank + self.qk_rope_head_dim, hidden),
                     (self.num_heads * (self.qk_nope_head_dim + self.v_head_dim), self.kv_lora_rank),
                     (hidden, self.num_heads * self.v_head_dim)]
+
+    def mix_flops(self, first: int, last: int) -> int:
+        """Absorbed MLA (DeepSeek-V2 paper §2.1.2; vLLM's MLA decode path): each query head
+        scores the cached latent + RoPE key (kv_lora_rank + rope dims) and sums the latent
+        (kv_lora_rank), so per key 2 × heads × (2 × kv_lora_rank + rope dims); causal."""
+        per_key = 2 * self.num_heads * (2 * self.kv_lora_rank + self.qk_rope_head_dim)
+        return per_key * (last * (last + 1) // 2 - (first - 1) * first // 2)
 
     def geometry(self) -> str:
         return f"latent {self.kv_lora_rank}+{self.qk_rope_head_dim}"
@@ -289,6 +328,13 @@ class Mamba2(_Frozen):
         return [(2 * self.inner + 2 * self.n_groups * self.state_size + self.num_heads, hidden),
                 (hidden, self.inner)]
 
+    def mix_flops(self, first: int, last: int) -> int:
+        """Per token: the conv (conv_dim × kernel multiply-adds) and the SSM recurrence, about
+        5 FLOPs per state value (decay, the B·x outer-product add, the C read-out); recurrent
+        decoding, not the chunked prefill scan (whose FLOPs are of the same order)."""
+        per = 2 * self.conv_dim * self.conv_kernel + 5 * self.num_heads * self.head_dim * self.state_size
+        return per * (last - first + 1)
+
     def geometry(self) -> str:
         return f"{self.num_heads}×{self.head_dim}, N={self.state_size}"
 
@@ -349,6 +395,11 @@ class Mamba(_Frozen):
         """in_proj, x_proj, dt_proj, out_proj."""
         return [(2 * self.inner, hidden), (self.dt_rank + 2 * self.state_size, self.inner),
                 (self.inner, self.dt_rank), (hidden, self.inner)]
+
+    def mix_flops(self, first: int, last: int) -> int:
+        """Per token: the conv and about 5 FLOPs per SSM state value (see Mamba2)."""
+        per = 2 * self.inner * self.conv_kernel + 5 * self.inner * self.state_size
+        return per * (last - first + 1)
 
     def geometry(self) -> str:
         return f"{self.inner}, N={self.state_size}"
@@ -414,6 +465,14 @@ class GatedDeltaNet(_Frozen):
         return [(2 * key_dim + 2 * value_dim, hidden), (2 * self.num_value_heads, hidden),
                 (hidden, value_dim)]
 
+    def mix_flops(self, first: int, last: int) -> int:
+        """Per token: the conv and the gated delta rule on the state S (key_dim × value_dim per
+        value head): decay, S·k, the rank-one update and the q read-out, about 7 FLOPs per state
+        value."""
+        per = 2 * self.conv_dim * self.conv_kernel \
+            + 7 * self.num_value_heads * self.key_head_dim * self.value_head_dim
+        return per * (last - first + 1)
+
     def geometry(self) -> str:
         return f"{self.num_value_heads}×{self.key_head_dim}×{self.value_head_dim}"
 
@@ -448,6 +507,9 @@ class NoCache(_Frozen):
 
     def linears(self, hidden: int) -> list[tuple[int, int]]:
         return []
+
+    def mix_flops(self, first: int, last: int) -> int:
+        return 0
 
     def geometry(self) -> str:
         return "-"

@@ -89,13 +89,17 @@ def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = No
     groups = []
     for lt_name, count in spec.counts().items():
         mixer = spec.layer_types[lt_name].mixer
-        held = eng.hold(mixer, ctx, run, fmt.name)
-        growing = eng.hold(mixer, ctx + 1, run, fmt.name).tokens > held.tokens
+        if spec.layer_types[lt_name].kv_shared:
+            held, growing = engines.Holding([], 0), False
+        else:
+            held = eng.hold(mixer, ctx, run, fmt.name)
+            growing = eng.hold(mixer, ctx + 1, run, fmt.name).tokens > held.tokens
         per_token = _per_token(held, fmt)
         state = sum(dtypes.get(st.dtype).row_bytes(st.elements) for st in held.state)
         groups.append(GroupSize(
             layer_type=lt_name, kind=mixer.kind, label=mixer.label(), count=count,
-            geometry=mixer.geometry() if held.rows == mixer.kv_rows()
+            geometry="shared" if spec.layer_types[lt_name].kv_shared
+            else mixer.geometry() if held.rows == mixer.kv_rows()
             else " + ".join(f"{rows}×{n}" for rows, n in held.rows), tokens=held.tokens,
             bytes_per_token=count * per_token, growing=growing, held=held,
             kv_bytes=count * batch * held.tokens * per_token,
@@ -117,6 +121,8 @@ def kv_size_from_mixers(spec: ModelSpec, ctx: int, batch: int, fmt: dtypes.Eleme
     same arithmetic as ``kv_size``, without the report (fit calls it many times)."""
     total = 0
     for lt_name, count in spec.counts().items():
+        if spec.layer_types[lt_name].kv_shared:
+            continue
         held = eng.hold(spec.layer_types[lt_name].mixer, ctx, model_dtype, fmt.name)
         per_token = _per_token(held, fmt)
         state = sum(dtypes.get(st.dtype).row_bytes(st.elements) for st in held.state)

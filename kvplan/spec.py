@@ -165,6 +165,9 @@ class LayerType(_Frozen):
     mixer: Mixer
     mlp: Mlp | None = None
     norms: NonNegativeInt = 2  # hidden-sized norms in the layer (Gemma 2/3 have 4)
+    # reads an earlier layer's K/V and caches nothing itself (cross-layer KV sharing: CLA,
+    # Brandon et al. 2024, arXiv:2405.12981); its attention still computes over that cache
+    kv_shared: bool = False
 
     def shard(self, tp: int) -> "LayerType":
         return self.model_copy(update={"mixer": self.mixer.shard(tp),

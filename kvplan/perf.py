@@ -1,0 +1,450 @@
+"""How fast: a labelled roofline for one decode step, a prefill, and generation with and
+without the cache.
+
+One forward pass on one GPU costs
+
+    time = max(bytes read and written / (bandwidth × memory efficiency),
+               FLOPs / (dense peak of the format computed in × compute efficiency))
+           + all-reduce time (tensor parallel) + a fixed per-step overhead
+
+and the larger of the two terms names the bound. What each term holds:
+
+* bytes: the weights once (for a mixture of experts, only the experts the step's tokens route
+  to: E × (1 − (1 − k/E)^T) of E experts per layer for T tokens, the expectation under uniform
+  routing), every sequence's cache in each layer's own layout (a sliding layer its window, MLA
+  its latent, a recurrent layer its state read and written back) and the new tokens' K/V;
+* FLOPs: 2 × the parameters each token touches (top-k experts; not the input embedding, a
+  lookup; the LM head) + each layer's cache-dependent work (``mix_flops`` of its kind:
+  attention over the keys it sees, MLA in absorbed form, a recurrent state update);
+* with ``tp`` > 1, one GPU's share (weights and KV heads split as ``fit`` splits them) and two
+  ring all-reduces per layer of tokens × hidden activations over the catalog's interconnect.
+
+Efficiencies and the overhead are defaults with the published measurement each comes from
+(``EFFICIENCY_SOURCES``); every one can be overridden. The model is a roofline: it does not
+know kernels, so where a real engine is slower than both roofs (small batches with tiny
+models, long-context attention kernels below peak bandwidth) it will be optimistic;
+docs/perf-accuracy.md states its error against published measurements.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import dtypes
+from .errors import KvplanError
+from .spec import GpuSpec, ModelSpec, MoeMlp
+
+# ---- defaults, each from a published measurement ------------------------------------------
+# Memory: gpt-fast's README (pytorch-labs/gpt-fast, "Benchmarks"): on an A100-80GB, "Empirically,
+# seems like peak bandwidth is about 1700 GB/s" of the 2,039 GB/s datasheet figure = 0.834.
+MEMORY_EFFICIENCY = 0.83
+MEMORY_SOURCE = ("gpt-fast README (pytorch-labs/gpt-fast): A100-80GB peak achievable bandwidth "
+                 "about 1,700 of 2,039 GB/s")
+# Compute: Maximum Achievable Matmul FLOPS, measured with mamf-finder.py (stas00/ml-engineering,
+# compute/accelerator/README.md, "Maximum Achievable Matmul FLOPS comparison table"): MAMF /
+# datasheet dense peak, BF16 and FP8 tables. GPUs without a row take the median of the NVIDIA
+# BF16 rows (A100 SXM 86.9, GH200 83.8, A100 PCIe 81.1, H100 SXM 80.3, B300 78.6, B200 77.6,
+# GB200 72.9 % -> 80.3 %).
+MAMF = {  # gpu catalog name -> {format: MAMF / theory}
+    "a100-sxm-40gb": {"bf16": 0.869, "fp16": 0.869},
+    "a100-sxm-80gb": {"bf16": 0.869, "fp16": 0.869},
+    "a100-pcie-80gb": {"bf16": 0.811, "fp16": 0.811},
+    "h100-sxm-80gb": {"bf16": 0.803, "fp16": 0.803, "fp8": 0.709},
+    "h200-sxm-141gb": {"bf16": 0.803, "fp16": 0.803, "fp8": 0.734},  # table: "H200 is the same" (bf16)
+    "b200": {"bf16": 0.776, "fp16": 0.776, "fp8": 0.763},
+    "gb200": {"bf16": 0.729, "fp16": 0.729, "fp8": 0.723},
+    "mi300x": {"bf16": 0.514, "fp16": 0.514},
+    "mi325x": {"bf16": 0.604, "fp16": 0.604},
+    "mi355x": {"bf16": 0.680, "fp16": 0.680},
+}
+COMPUTE_EFFICIENCY = 0.803
+COMPUTE_SOURCE = ("Maximum Achievable Matmul FLOPS / datasheet (stas00/ml-engineering, "
+                  "compute/accelerator/README.md)")
+# Per step: what a batch-1 decode costs beyond the bandwidth roof in gpt-fast's own table
+# (Llama-2-7B fp16, A100-80GB, 104.9 tokens/s = 9.533 ms per token; its 13,476,831,232 weight
+# bytes at 1,700 GB/s take 7.928 ms): 1.6 ms of launches, small kernels and sampling.
+STEP_OVERHEAD_S = 0.0016
+OVERHEAD_SOURCE = ("gpt-fast README: Llama-2-7B fp16 on A100-80GB, 1/104.9 s per token less "
+                   "13.48 GB / 1,700 GB/s")
+EFFICIENCY_SOURCES = {"memory": MEMORY_SOURCE, "compute": COMPUTE_SOURCE, "overhead": OVERHEAD_SOURCE}
+
+
+@dataclass(frozen=True)
+class Efficiency:
+    memory: float
+    compute: float
+    step_overhead_s: float
+    memory_source: str = MEMORY_SOURCE
+    compute_source: str = COMPUTE_SOURCE
+    overhead_source: str = OVERHEAD_SOURCE
+
+
+def efficiency(gpu: GpuSpec, fmt: str, memory: float | None = None, compute: float | None = None,
+               overhead_ms: float | None = None) -> Efficiency:
+    """The defaults for ``gpu`` computing in ``fmt``, with any of them overridden."""
+    for name, v, hi in (("--bw-efficiency", memory, 1.0), ("--flops-efficiency", compute, 1.0)):
+        if v is not None and not (0 < v <= hi):
+            raise KvplanError(f"{name} must be in (0, 1], got {v}")
+    if overhead_ms is not None and overhead_ms < 0:
+        raise KvplanError(f"--step-overhead-ms must be >= 0, got {overhead_ms}")
+    row = MAMF.get(gpu.name, {})
+    comp_src = COMPUTE_SOURCE + (f": {gpu.name} {fmt} row" if fmt in row else
+                                 ": median of the NVIDIA BF16 rows (no row for this GPU/format)")
+    return Efficiency(
+        memory=MEMORY_EFFICIENCY if memory is None else memory,
+        compute=row.get(fmt, COMPUTE_EFFICIENCY) if compute is None else compute,
+        step_overhead_s=STEP_OVERHEAD_S if overhead_ms is None else overhead_ms / 1000,
+        memory_source=MEMORY_SOURCE if memory is None else "--bw-efficiency",
+        compute_source=comp_src if compute is None else "--flops-efficiency",
+        overhead_source=OVERHEAD_SOURCE if overhead_ms is None else "--step-overhead-ms")
+
+
+def compute_format(weight_fmt: str, act_dtype: str, gpu: GpuSpec) -> str:
+    """The tensor-core format the matmuls run in: fp8 weights on fp8 hardware run fp8; other
+    weight-only formats (int4, q4_0, mxfp4 on pre-fp4 cards...) dequantize to the activation
+    dtype; fp32 runs fp32. Where the card has no such path (bf16 on V100/T4), fp16."""
+    key = {"fp8_e4m3": "fp8", "fp8_e5m2": "fp8", "fp16": "fp16", "bf16": "bf16",
+           "fp32": "fp32"}.get(weight_fmt)
+    if key == "fp8" and not gpu.dense_tflops.get("fp8"):
+        key = None
+    if key is None:
+        key = {"fp32": "fp32", "fp16": "fp16", "bf16": "bf16"}.get(act_dtype, "bf16")
+    if not gpu.dense_tflops.get(key) and key == "bf16" and gpu.dense_tflops.get("fp16"):
+        key = "fp16"
+    if not gpu.dense_tflops.get(key):
+        raise KvplanError(f"{gpu.name} has no {key} throughput in the GPU catalog; "
+                          "kvplan cannot time this format on it")
+    return key
+
+
+# ---- one forward pass -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Step:
+    """One forward pass on one GPU: ``tokens`` new tokens in each of ``batch`` sequences that
+    already hold ``ctx`` tokens (decode: tokens 1; prefill: ctx 0)."""
+
+    phase: str
+    batch: int
+    ctx: int
+    tokens: int
+    weight_bytes: int  # weights read (MoE: the experts routed to, in expectation)
+    kv_read_bytes: int  # the cache read by attention, all sequences
+    kv_write_bytes: int  # the new tokens' K/V
+    state_bytes: int  # recurrent state read and written back
+    matmul_flops: int
+    attention_flops: int
+    comm_bytes: int  # all-reduce bytes each GPU sends
+    memory_s: float
+    compute_s: float
+    comm_s: float
+    overhead_s: float
+
+    @property
+    def bytes(self) -> int:
+        return self.weight_bytes + self.kv_read_bytes + self.kv_write_bytes + self.state_bytes
+
+    @property
+    def flops(self) -> int:
+        return self.matmul_flops + self.attention_flops
+
+    @property
+    def bound(self) -> str:
+        return "compute" if self.compute_s > self.memory_s else "memory"
+
+    @property
+    def seconds(self) -> float:
+        return max(self.memory_s, self.compute_s) + self.comm_s + self.overhead_s
+
+    def as_dict(self) -> dict:
+        return {"phase": self.phase, "batch": self.batch, "ctx": self.ctx, "tokens": self.tokens,
+                "seconds": self.seconds, "bound": self.bound, "bytes": self.bytes,
+                "flops": self.flops, "weight_bytes": self.weight_bytes,
+                "kv_read_bytes": self.kv_read_bytes, "kv_write_bytes": self.kv_write_bytes,
+                "state_bytes": self.state_bytes, "matmul_flops": self.matmul_flops,
+                "attention_flops": self.attention_flops, "comm_bytes": self.comm_bytes,
+                "memory_seconds": self.memory_s, "compute_seconds": self.compute_s,
+                "comm_seconds": self.comm_s, "overhead_seconds": self.overhead_s}
+
+
+def expected_experts(num_experts: int, k: int, tokens: int) -> float:
+    """Distinct experts ``tokens`` tokens route to, each picking ``k`` of ``num_experts``
+    uniformly: E × (1 − (1 − k/E)^T)."""
+    return num_experts * (1.0 - (1.0 - k / num_experts) ** tokens)
+
+
+class Roofline:
+    """A model × GPU × formats × TP, priced once, timed for any step (cheap per call, so a
+    sweep of 100,000 points stays well under a second)."""
+
+    def __init__(self, spec: ModelSpec, gpu: GpuSpec, tp: int = 1, kv_dtype: str | None = None,
+                 weight_dtype: str | None = None, eff: Efficiency | None = None,
+                 bw_efficiency: float | None = None, flops_efficiency: float | None = None,
+                 step_overhead_ms: float | None = None):
+        from .fit import stage_parameters, stage_weight_bytes
+
+        if not isinstance(tp, int) or tp < 1:
+            raise KvplanError(f"--tp must be a positive integer, got {tp!r}")
+        act = spec.dtype if spec.dtype in ("fp16", "bf16") else "bf16"
+        if act != spec.dtype:  # engines run fp32 checkpoints in bf16 (vLLM, SGLang)
+            spec = spec.model_copy(update={"dtype": act})
+        self.spec, self.gpu, self.tp = spec, gpu, tp
+        self.act_dtype = act
+        self.kv_fmt = dtypes.get(kv_dtype or act)
+        wfmt = dtypes.get(weight_dtype) if weight_dtype else None
+        if wfmt is None and not spec.weight_quant:
+            wfmt = dtypes.get(act)
+        self.weight_dtype = wfmt.name if wfmt else spec.weight_bytes()[1]
+        fmt_for_compute = wfmt.name if wfmt else (
+            spec.weight_quant.format if spec.weight_quant.scope == "linear" else act)
+        self.compute_fmt = compute_format(fmt_for_compute, act, gpu)
+        self.peak_flops = gpu.dense_tflops[self.compute_fmt] * 1e12
+        self.eff = eff or efficiency(gpu, self.compute_fmt, bw_efficiency, flops_efficiency,
+                                     step_overhead_ms)
+        if tp > 1 and not gpu.interconnect_bytes_per_s:
+            raise KvplanError(f"{gpu.name} has no interconnect bandwidth in the GPU catalog, so "
+                              "kvplan cannot time --tp > 1 on it")
+        rank = spec.shard(tp)
+        self.rank = rank
+        h = spec.hidden_size
+        params = stage_parameters(rank, 0, rank.num_layers, 1)
+        self.weights_bytes = stage_weight_bytes(rank, params, wfmt)
+        # parameters a token's matmuls touch: not the input embedding (a lookup); the LM head
+        # (the embedding itself when tied)
+        active = params - rank.embedding_params() + (rank.vocab_size * h if rank.tie_embeddings else 0)
+        self.moe = []  # (layers, experts, k, bytes of one expert, params of one expert)
+        for lt_name, count in rank.counts().items():
+            mlp = rank.layer_types[lt_name].mlp
+            if isinstance(mlp, MoeMlp):
+                one = mlp.params(h) - mlp.active_params(h)
+                one //= (mlp.num_experts - mlp.experts_per_token) or 1
+                self.moe.append((count, mlp.num_experts, mlp.experts_per_token,
+                                 self._expert_bytes(rank, mlp, wfmt), one))
+                active -= count * (mlp.num_experts - mlp.experts_per_token) * one
+        self.active_params = active
+        # per sequence, per cached token: K/V bytes of every layer; fixed state; mix layers
+        self.layers = []  # (count, mixer, bytes per token, state bytes)
+        for lt_name, count in rank.counts().items():
+            mixer = rank.layer_types[lt_name].mixer
+            per_token = sum(rows * self.kv_fmt.row_bytes(n) for rows, n in mixer.kv_rows())
+            state = sum(dtypes.get(st.dtype).row_bytes(st.elements) for st in mixer.state(act))
+            if rank.layer_types[lt_name].kv_shared:  # reads a cache another layer already read
+                per_token = state = 0
+            self.layers.append((count, mixer, per_token, state))
+        self.bytes_per_token = sum(c * pt for c, _, pt, _ in self.layers)
+        self.state_per_seq = sum(c * st for c, _, _, st in self.layers)
+        self.act_bytes = dtypes.get(act).row_bytes(1)
+
+    @staticmethod
+    def _expert_bytes(rank: ModelSpec, mlp: MoeMlp, wfmt) -> int:
+        h = rank.hidden_size
+        one = DenseLike(mlp).linears(h)
+        q = rank.weight_quant
+        bias = (2 * mlp.intermediate_size + h if mlp.gated else mlp.intermediate_size + h) \
+            if mlp.expert_bias else 0
+        n = sum(o * i for o, i in one)
+        if wfmt is not None:
+            return wfmt.row_bytes(n + bias)
+        if q is not None:  # both scopes quantize the routed experts
+            return sum(q.matrix_bytes(o, i) for o, i in one) + dtypes.get(rank.dtype).row_bytes(bias)
+        return dtypes.get(rank.dtype).row_bytes(n + bias)
+
+    # --- pieces ----------------------------------------------------------------------------
+    def weights_read(self, tokens: int) -> int:
+        """Weight bytes one pass over ``tokens`` tokens (all sequences) reads."""
+        unread = 0.0
+        for count, e, k, nbytes, _ in self.moe:
+            unread += count * (e - expected_experts(e, k, tokens)) * nbytes
+        return self.weights_bytes - round(unread)
+
+    def kv_tokens_read(self, ctx: int) -> int:
+        """Cache bytes one sequence's attention reads at context ``ctx``: each layer its span
+        (a layer sharing another's K/V re-reads it; counted once, as if it stayed in cache)."""
+        return sum(c * pt * m.span(ctx) for c, m, pt, _ in self.layers if pt)
+
+    def mix_flops(self, first: int, last: int) -> int:
+        return sum(c * m.mix_flops(first, last) for c, m, _, _ in self.layers)
+
+    def _time(self, phase, batch, ctx, tokens, wbytes, kv_read, kv_write, state, mm, attn) -> Step:
+        comm = comm_s = 0
+        if self.tp > 1:
+            per = batch * tokens * self.spec.hidden_size * self.act_bytes
+            comm = 2 * self.spec.num_layers * (2 * (self.tp - 1) * per // self.tp)
+            comm_s = comm / (self.gpu.interconnect_bytes_per_s / 2)
+        total = wbytes + kv_read + kv_write + state
+        return Step(phase, batch, ctx, tokens, wbytes, kv_read, kv_write, state, mm, attn, comm,
+                    memory_s=total / (self.gpu.memory_bandwidth_bytes_per_s * self.eff.memory),
+                    compute_s=(mm + attn) / (self.peak_flops * self.eff.compute),
+                    comm_s=comm_s, overhead_s=self.eff.step_overhead_s)
+
+    # --- the two passes --------------------------------------------------------------------
+    def decode(self, ctx: int, batch: int = 1) -> Step:
+        """The step that makes token ctx + 1 for ``batch`` sequences holding ``ctx`` tokens."""
+        _positive("context", ctx)
+        _positive("batch", batch)
+        return self._time("decode", batch, ctx, 1, self.weights_read(batch),
+                          batch * self.kv_tokens_read(ctx), batch * self.bytes_per_token,
+                          2 * batch * self.state_per_seq,
+                          2 * self.active_params * batch, batch * self.mix_flops(ctx + 1, ctx + 1))
+
+    def prefill(self, tokens: int, batch: int = 1) -> Step:
+        """``tokens`` prompt tokens in each of ``batch`` sequences, from an empty cache: the
+        matmuls plus attention over the causal triangle; K/V of every prompt token written."""
+        _positive("prompt", tokens)
+        _positive("batch", batch)
+        return self._time("prefill", batch, 0, tokens, self.weights_read(batch * tokens), 0,
+                          batch * tokens * self.bytes_per_token, batch * self.state_per_seq,
+                          2 * self.active_params * batch * tokens, batch * self.mix_flops(1, tokens))
+
+
+class DenseLike:
+    """One routed expert of a MoE block as its matrices."""
+
+    def __init__(self, mlp: MoeMlp):
+        self.mlp = mlp
+
+    def linears(self, hidden: int) -> list[tuple[int, int]]:
+        i = self.mlp.intermediate_size
+        return [(i, hidden)] * (2 if self.mlp.gated else 1) + [(hidden, i)]
+
+
+def _positive(name: str, v) -> None:
+    if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+        raise KvplanError(f"{name} must be a positive integer, got {v!r}")
+
+
+# ---- generation with and without the cache --------------------------------------------------
+@dataclass(frozen=True)
+class Generation:
+    prompt: int
+    new_tokens: int
+    batch: int
+    cached_flops: int
+    cached_bytes: int
+    cached_seconds: float
+    recompute_flops: int
+    recompute_bytes: int
+    recompute_seconds: float
+
+    @property
+    def flops_ratio(self) -> float:
+        return self.recompute_flops / self.cached_flops
+
+    @property
+    def time_ratio(self) -> float:
+        return self.recompute_seconds / self.cached_seconds
+
+    def as_dict(self) -> dict:
+        return {"prompt": self.prompt, "new_tokens": self.new_tokens, "batch": self.batch,
+                "with_cache": {"flops": self.cached_flops, "bytes": self.cached_bytes,
+                               "seconds": self.cached_seconds},
+                "without_cache": {"flops": self.recompute_flops, "bytes": self.recompute_bytes,
+                                  "seconds": self.recompute_seconds},
+                "flops_ratio": self.flops_ratio, "time_ratio": self.time_ratio}
+
+
+def generation(r: Roofline, prompt: int, new_tokens: int, batch: int = 1) -> Generation:
+    """``new_tokens`` tokens after a ``prompt``-token prompt. With the cache: one prefill (it
+    makes the first token) and a decode step per further token, at contexts prompt + 1 ...
+    prompt + n − 1. Without it: every token re-runs the whole prefix, a prefill of prompt + t
+    tokens for t = 0 ... n − 1 (no K/V kept, none written)."""
+    _positive("--new-tokens", new_tokens)
+    cached = [r.prefill(prompt, batch)] + [r.decode(prompt + t, batch) for t in range(1, new_tokens)]
+    again = [r.prefill(prompt + t, batch) for t in range(new_tokens)]
+    no_write = [s.bytes - s.kv_write_bytes for s in again]
+    return Generation(prompt, new_tokens, batch,
+                      sum(s.flops for s in cached), sum(s.bytes for s in cached),
+                      sum(s.seconds for s in cached),
+                      sum(s.flops for s in again), sum(no_write),
+                      sum(s.seconds for s in again))
+
+
+# ---- the report `kvplan perf` prints --------------------------------------------------------
+@dataclass(frozen=True)
+class BatchRow:
+    batch: int
+    step: Step
+    fits: bool
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.batch / self.step.seconds
+
+
+@dataclass(frozen=True)
+class PerfReport:
+    model: str
+    gpu: str
+    tp: int
+    ctx: int
+    batch: int
+    prompt: int
+    kv_dtype: str
+    weight_dtype: str
+    compute_format: str
+    peak_tflops: float
+    bandwidth_bytes_per_s: int
+    interconnect_bytes_per_s: int | None
+    efficiency: Efficiency
+    weights_bytes: int
+    active_parameters: int
+    decode: Step
+    prefill: Step
+    generation: Generation | None = None
+    batch_table: tuple[BatchRow, ...] = ()
+    max_batch: int | None = None
+    max_batch_engine: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.batch / self.decode.seconds
+
+    @property
+    def ttft_seconds(self) -> float:
+        return self.prefill.seconds
+
+
+def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | None = None,
+         tp: int = 1, kv_dtype: str | None = None, weight_dtype: str | None = None,
+         bw_efficiency: float | None = None, flops_efficiency: float | None = None,
+         step_overhead_ms: float | None = None, new_tokens: int | None = None,
+         batch_table: bool = False, engine: str = "vllm") -> PerfReport:
+    _positive("--ctx", ctx)
+    _positive("--batch", batch)
+    prompt = ctx if prompt is None else prompt
+    _positive("--prompt", prompt)
+    r = Roofline(spec, gpu, tp, kv_dtype, weight_dtype, None, bw_efficiency, flops_efficiency,
+                 step_overhead_ms)
+    notes = []
+    if spec.max_context and ctx > spec.max_context:
+        notes.append(f"ctx {ctx:,} is beyond {spec.name}'s max_position_embeddings ({spec.max_context:,})")
+    if r.moe:
+        notes.append("MoE: weights read per step count the experts the batch's tokens route to, "
+                     "E × (1 − (1 − k/E)^tokens), assuming uniform routing")
+    if spec.encoders:
+        notes.append("encoder towers are not read in a text decode step (not counted)")
+    if tp > 1:
+        notes.append("all-reduce: bandwidth term only (ring, 2 per layer); latency not modelled")
+    gen = generation(r, prompt, new_tokens, batch) if new_tokens else None
+    rows, max_b, eng_name = (), None, None
+    if batch_table:
+        from .fit import fit
+
+        f = fit(spec, gpu, tp=tp, engine=engine, kv_dtype=kv_dtype, weight_dtype=weight_dtype, ctx=ctx)
+        max_b, eng_name = (f.max_batch or 0), f.engine
+        bs, b = [], 1
+        while b <= max(max_b, 1):
+            bs.append(b)
+            b *= 2
+        if max_b > 0 and bs[-1] != max_b:
+            bs.append(max_b)
+        bs.append(max(b, max_b + 1))  # the first batch that does not fit
+        rows = tuple(BatchRow(b, r.decode(ctx, b), b <= max_b) for b in bs)
+    return PerfReport(
+        model=spec.name, gpu=gpu.name, tp=tp, ctx=ctx, batch=batch, prompt=prompt,
+        kv_dtype=r.kv_fmt.name, weight_dtype=r.weight_dtype, compute_format=r.compute_fmt,
+        peak_tflops=gpu.dense_tflops[r.compute_fmt],
+        bandwidth_bytes_per_s=gpu.memory_bandwidth_bytes_per_s,
+        interconnect_bytes_per_s=gpu.interconnect_bytes_per_s, efficiency=r.eff,
+        weights_bytes=r.weights_bytes, active_parameters=r.active_params,
+        decode=r.decode(ctx, batch), prefill=r.prefill(prompt, batch), generation=gen,
+        batch_table=rows, max_batch=max_b, max_batch_engine=eng_name, notes=tuple(notes))

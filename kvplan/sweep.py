@@ -1,0 +1,155 @@
+"""`kvplan sweep`: every (context, batch, KV format) point, fast.
+
+The cache of ``batch`` sequences is batch × (one sequence's cache), and one sequence's cache
+at a context is a sum over layer types; so the per-sequence bytes (and, with a GPU, the
+per-sequence decode bytes and attention FLOPs) are computed once per (context, format) and
+every batch is a multiplication. 100,000 points take well under a second
+(benchmarks/sweep_speed.py).
+"""
+from __future__ import annotations
+
+import re
+
+from . import dtypes
+from .errors import KvplanError
+
+
+def parse_range(name: str, text: str, count) -> list[int]:
+    """``1k:128k`` (doubling from the first to the last, the last always included),
+    ``1k:128k:x4`` (× 4), ``1024:8192:+1024`` (steps of 1,024), or a list ``1,8,32``."""
+    t = str(text).strip()
+    if ":" in t:
+        parts = t.split(":")
+        if len(parts) not in (2, 3):
+            raise KvplanError(f"{name} range must be START:END or START:END:xF / +STEP, got '{text}'")
+        lo, hi = count(name, parts[0]), count(name, parts[1])
+        if hi < lo:
+            raise KvplanError(f"{name} range ends before it starts: '{text}'")
+        step = parts[2].strip() if len(parts) == 3 else "x2"
+        m = re.fullmatch(r"([x*+])(.+)", step)
+        if not m:
+            raise KvplanError(f"{name} range step must be xF (multiply) or +N (add), got '{step}'")
+        s = count(name, m.group(2))
+        if m.group(1) in "x*" and s < 2:
+            raise KvplanError(f"{name} range factor must be at least 2, got '{step}'")
+        out, v = [], lo
+        while v <= hi:
+            out.append(v)
+            v = v * s if m.group(1) in "x*" else v + s
+            if len(out) > 100_000:
+                raise KvplanError(f"{name} range '{text}' has more than 100,000 values")
+        if out[-1] != hi:
+            out.append(hi)
+        return out
+    vals = [count(name, v) for v in t.split(",") if v.strip()]
+    if not vals:
+        raise KvplanError(f"{name} is empty")
+    return vals
+
+
+def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None],
+          gpu=None, tp: int = 1, engine: str = "ideal", weight_dtype: str | None = None,
+          fit_engine: str = "vllm", progress=None) -> dict:
+    """Rows for every (ctx, batch, kv format), plus the GPU's KV budget when one is given.
+
+    Without a GPU: KV bytes in ``engine``'s layout. With one: also whether the batch fits
+    (bytes against the per-GPU KV budget of ``fit_engine``), and the decode step's time and
+    tokens/s from the roofline (``perf``)."""
+    from . import engines
+    from .memory import kv_size_from_mixers
+
+    eng_base = engines.get(engine)
+    run = eng_base.run_dtype(spec, None)
+    rows, budgets = [], {}
+    fmts = [dtypes.get(k or run) for k in kv_dtypes]
+    for fmt in fmts:
+        eng = eng_base.for_model(spec, None, engines.ServeOptions(), fmt.name, run)
+        roof = budget = None
+        if gpu is not None:
+            from .fit import fit
+            from .perf import Roofline
+
+            roof = Roofline(spec, gpu, tp, fmt.name, weight_dtype)
+            f = fit(spec, gpu, tp=tp, engine=fit_engine, kv_dtype=fmt.name, weight_dtype=weight_dtype)
+            budget = max(f.kv_budget_bytes, 0) * tp  # all GPUs together, as the table counts bytes
+            budgets[fmt.name] = budget
+            wread = {b: roof.weights_read(b) for b in batches}
+        for c in ctxs:
+            per_seq = kv_size_from_mixers(spec, c, 1, fmt, eng, run)
+            if roof is not None:
+                kv_read = roof.kv_tokens_read(c)
+                attn = roof.mix_flops(c + 1, c + 1)
+                mm = 2 * roof.active_params
+                bw = gpu.memory_bandwidth_bytes_per_s * roof.eff.memory
+                peak = roof.peak_flops * roof.eff.compute
+                extra = roof.bytes_per_token + 2 * roof.state_per_seq
+                comm_per = 0.0
+                if tp > 1:
+                    comm_per = (2 * spec.num_layers * 2 * (tp - 1) * spec.hidden_size * roof.act_bytes / tp
+                                / (gpu.interconnect_bytes_per_s / 2))
+            for b in batches:
+                row = {"ctx": c, "batch": b, "kv_dtype": fmt.name, "kv_cache_bytes": b * per_seq}
+                if roof is not None:
+                    mem_s = (wread[b] + b * (kv_read + extra)) / bw
+                    comp_s = b * (mm + attn) / peak
+                    t = max(mem_s, comp_s) + b * comm_per + roof.eff.step_overhead_s
+                    row.update(fits=b * per_seq <= budget, decode_step_seconds=t,
+                               tokens_per_second=b / t, bound="compute" if comp_s > mem_s else "memory")
+                rows.append(row)
+            if progress:
+                progress(len(batches))
+    return {"rows": rows, "kv_budget_bytes": budgets, "engine": eng_base.name,
+            "fit_engine": fit_engine if gpu is not None else None}
+
+
+def plot(result: dict, path: str, title: str) -> None:
+    """KV memory against context (one line per batch and format, the GPU's KV budget as a
+    horizontal line) and, with a GPU, decode tokens/s against batch."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise KvplanError("--plot needs matplotlib: pip install 'kvplan[plot]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = result["rows"]
+    has_speed = any("tokens_per_second" in r for r in rows)
+    fig, axes = plt.subplots(1, 2 if has_speed else 1, figsize=(12 if has_speed else 7, 4.5),
+                             squeeze=False)
+    ax = axes[0][0]
+    series: dict = {}
+    for r in rows:
+        series.setdefault((r["batch"], r["kv_dtype"]), []).append((r["ctx"], r["kv_cache_bytes"] / 2**30))
+    for (b, k), pts in series.items():
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", ms=3, label=f"batch {b}, {k}")
+    for k, budget in result["kv_budget_bytes"].items():
+        ax.axhline(budget / 2**30, ls="--", color="k", lw=1)
+        ax.annotate(f"KV budget ({result['fit_engine']}, {k}): {budget / 2**30:.1f} GiB",
+                    (0.01, budget / 2**30), xycoords=("axes fraction", "data"), va="bottom", fontsize=8)
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("context (tokens)")
+    ax.set_ylabel("KV cache (GiB)")
+    ax.set_title("KV cache against context")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    if has_speed:
+        ax2 = axes[0][1]
+        by: dict = {}
+        for r in rows:
+            by.setdefault((r["ctx"], r["kv_dtype"]), []).append((r["batch"], r["tokens_per_second"], r["fits"]))
+        for (c, k), pts in by.items():
+            ax2.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", ms=3, label=f"ctx {c:,}, {k}")
+        ax2.set_xscale("log", base=2)
+        ax2.set_xlabel("batch (sequences)")
+        ax2.set_ylabel("decode tokens/s (all sequences)")
+        ax2.set_title("decode throughput (roofline)")
+        ax2.legend(fontsize=7)
+        ax2.grid(alpha=0.3)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    try:
+        fig.savefig(path, dpi=100)
+    except OSError as e:
+        raise KvplanError(f"cannot write {path}: {e.strerror or e}") from None
+    finally:
+        plt.close(fig)
