@@ -122,10 +122,40 @@ def _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn
                         swa_full=swa_full, flash_attn=fa == "on", **more)
 
 
-def _print(obj) -> None:
+def _show(parts, fmt: str = "table", wide: bool = False) -> None:
+    """Print a command's tables and text: to the terminal's width (80 when not a terminal,
+    unless COLUMNS says otherwise), as CSV (the first table's raw values) or as Markdown."""
     from rich.console import Console
 
-    Console(width=max(140, Console().width)).print(obj)
+    from .sheet import Sheet, to_csv, to_md, to_rich
+
+    parts = parts if isinstance(parts, list) else [parts]
+    sheets = [p for p in parts if isinstance(p, Sheet)]
+    if fmt == "csv":
+        sys.stdout.write(to_csv(sheets) + "\n")
+        return
+    if fmt == "md":
+        text = [getattr(p, "plain", None) for p in parts if not isinstance(p, Sheet)]
+        sys.stdout.write(to_md(sheets) + "".join(f"\n\n{t}" for t in text if t) + "\n")
+        return
+    width = Console().width
+    console = Console(width=max(width, 1000) if wide else width)
+    with console.capture() as cap:
+        for p in parts:
+            console.print(to_rich(p, width, wide) if isinstance(p, Sheet) else p)
+    sys.stdout.write("\n".join(line.rstrip() for line in cap.get().split("\n")))
+
+
+_FORMATS = ("table", "json", "csv", "md")
+FORMAT_HELP = "table (default; fits the terminal), json, csv (raw values) or md"
+WIDE_HELP = "show every column even where the terminal is narrower"
+
+
+def _format(fmt: str | None, as_json: bool) -> str:
+    f = "json" if as_json else (fmt or "table").strip().lower()
+    if f not in _FORMATS:
+        raise KvplanError(f"--format must be one of {', '.join(_FORMATS)}, got '{fmt}'")
+    return f
 
 
 def _json(obj) -> None:
@@ -161,11 +191,16 @@ def size(
     ubatch_size: Optional[str] = typer.Option(None, "--ubatch-size", "-ub", help="llama.cpp: micro-batch (512)"),
     swa_full: bool = typer.Option(False, "--swa-full", help="llama.cpp: full-size cache for sliding layers"),
     flash_attn: str = typer.Option("on", "--flash-attn", "-fa", help="llama.cpp: on (default) or off"),
+    fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
+    wide: bool = typer.Option(False, "--wide", help=WIDE_HELP),
 ):
-    """How big the KV cache is at this context and batch."""
+    """How big the KV cache is at this context and batch.
+
+    Example: kvplan size llama-3.1-8b --ctx 128k --batch 4 --kv-dtype fp8 --engine vllm"""
     from . import memory, render
 
     def go():
+        f = _format(fmt, as_json)
         c, b = _count("--ctx", ctx), _count("--batch", batch)
         opts = _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn)
         spec = _load(model)
@@ -175,18 +210,19 @@ def size(
             reports = [memory.kv_size(spec, c, b, kv_dtype, e, weight_dtype, text_only, opts) for e in MODULES]
             for w in reports[0].warnings:
                 sys.stderr.write(f"kvplan: warning: {w}\n")
-            if as_json:
+            if f == "json":
                 return _json({"model": spec.name, "ctx": c, "batch": b,
-                              "engines": [render.size_json(r) for r in reports]})
-            return _print(render.engines_table(reports, spec))
+                              "engines": [render.size_json(r, explain) for r in reports]})
+            return _show(render.engines_table(reports, spec), f, wide)
         report = memory.kv_size(spec, c, b, kv_dtype, engine, weight_dtype, text_only, opts)
         for w in report.warnings:
             sys.stderr.write(f"kvplan: warning: {w}\n")
-        if as_json:
-            return _json(render.size_json(report))
-        _print(render.size_table(report, spec))
-        if explain:
-            _print(render.explain(report, spec))
+        if f == "json":
+            return _json(render.size_json(report, explain))
+        from rich.text import Text
+
+        parts = render.size_table(report, spec)
+        _show(parts + ([Text(render.explain(report, spec))] if explain else []), f, wide)
 
     _run(go)
 
@@ -233,8 +269,12 @@ def fit(
     shared_prefix: str = typer.Option("0", "--shared-prefix", help="prompt tokens common to every request"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     explain: bool = typer.Option(False, "--explain", help="show the arithmetic"),
+    fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
+    wide: bool = typer.Option(False, "--wide", help=WIDE_HELP),
 ):
-    """What fits on one GPU or several: batch at --ctx, context at --batch, KV capacity."""
+    """What fits on one GPU or several: batch at --ctx, context at --batch, KV capacity.
+
+    Example: kvplan fit llama-3.1-70b --gpu h100 --tensor-parallel-size 2 --ctx 8k"""
     from . import catalog, render
     from . import fit as fitmod
 
@@ -242,6 +282,7 @@ def fit(
         return None if v is None else _count(name, v)
 
     def go():
+        f = _format(fmt, as_json)
         if kv_dtype is not None and kv_cache_dtype is not None:
             raise KvplanError("give --kv-dtype or --kv-cache-dtype, not both")
         kvd = kv_dtype
@@ -275,10 +316,10 @@ def fit(
         r = fitmod.fit(spec, g, _count("--tp", tp), _count("--pp", pp), engine, kvd, weight_dtype,
                        opt_count("--ctx", ctx), opt_count("--batch", batch), opts, text_only,
                        traffic=traffic)
-        if as_json:
-            _json(render.fit_json(r))
+        if f == "json":
+            _json(render.fit_json(r, explain))
         else:
-            _print(render.fit_table(r, spec, explain))
+            _show(render.fit_table(r, spec, explain), f, wide)
         if not r.fits:
             raise typer.Exit(1)
 
@@ -322,12 +363,17 @@ def perf(
     engine: str = typer.Option("vllm", "--engine", help="engine whose memory plan bounds --batch-table (vllm)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     explain: bool = typer.Option(False, "--explain", help="show the arithmetic with its sources"),
+    fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
+    wide: bool = typer.Option(False, "--wide", help=WIDE_HELP),
 ):
-    """How fast: prefill (TTFT) and one decode step, as a labelled roofline."""
+    """How fast: prefill (TTFT) and one decode step, as a labelled roofline.
+
+    Example: kvplan perf llama-3.1-8b --gpu h100 --ctx 8k --batch 8 --batch-table"""
     from . import catalog, render_perf
     from . import perf as perfmod
 
     def go():
+        f = _format(fmt, as_json)
         c, b = _count("--ctx", ctx), _count("--batch", batch)
         pr = None if prompt is None else _count("--prompt", prompt)
         n = None if no_cache_compare else _count("--new-tokens", new_tokens)
@@ -341,28 +387,11 @@ def perf(
         for w in r.notes:
             if w.startswith("ctx "):
                 sys.stderr.write(f"kvplan: warning: {w}\n")
-        if as_json:
-            return _json(render_perf.perf_json(r))
-        _print(render_perf.perf_table(r, spec, explain))
+        if f == "json":
+            return _json(render_perf.perf_json(r, explain))
+        _show(render_perf.perf_table(r, spec, explain), f, wide)
 
     _run(go)
-
-
-_FORMATS = ("table", "json", "csv", "md")
-
-
-def _format(fmt: str | None, as_json: bool) -> str:
-    f = "json" if as_json else (fmt or "table").strip().lower()
-    if f not in _FORMATS:
-        raise KvplanError(f"--format must be one of {', '.join(_FORMATS)}, got '{fmt}'")
-    return f
-
-
-def _emit(obj, fmt: str) -> None:
-    if fmt == "table":
-        _print(obj)
-    else:
-        sys.stdout.write(obj + "\n")
 
 
 @app.command()
@@ -378,10 +407,13 @@ def compare(
     engine: str = typer.Option("ideal", "--engine", help="layout for the bytes and the max batch (default ideal)"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format (default: the model's dtype)"),
     weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored)"),
-    fmt: Optional[str] = typer.Option(None, "--format", help="table (default), json, csv or md"),
+    fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
+    wide: bool = typer.Option(False, "--wide", help=WIDE_HELP),
     as_json: bool = typer.Option(False, "--json", help="same as --format json"),
 ):
-    """Models side by side, or one model's what-if variants (GQA, MQA, MLA, a window, a format)."""
+    """Models side by side, or one model's what-if variants (GQA, MQA, MLA, a window, a format).
+
+    Example: kvplan compare llama-2-13b --variants mha,gqa:8,mqa,kv:fp8 --ctx 4096 --gpu h100"""
     from . import catalog, render_perf, whatif
 
     def go():
@@ -391,23 +423,9 @@ def compare(
         g = catalog.load_gpu(gpu) if gpu else None
         vs = whatif.parse(variants) if variants is not None else None
         rows = whatif.rows(specs, c, b, kv_dtype, vs, g, engine, weight_dtype, _count("--tp", tp))
-        from .render import ints
-
-        cols = [("model", "model", None), ("variant", "variant", None), ("kv_dtype", "KV", None),
-                ("kv_bytes_per_token", "bytes/token", ints), ("kv_cache_bytes", f"KV at {c:,} × {b:,}", render_perf.gb)]
-        if any(r["state_bytes"] for r in rows):
-            cols.append(("state_bytes", "state", render_perf.gb))
-        if vs:
-            cols.append(("saving", "saving", lambda v: f"{100 * v:.1f} %"))
-        cols.append(("weights_bytes", "weights", render_perf.gb))
-        if g is not None:
-            cols += [("max_batch", "max batch", ints),
-                     ("decode_tokens_per_second", f"tok/s at batch {b}", render_perf.rate),
-                     ("max_batch_tokens_per_second", "tok/s at max batch", render_perf.rate)]
-        if f in ("table", "md"):
-            rows = [{**r, "variant": r["variant"] or "original"} for r in rows]
-        title = f"ctx {c:,} · batch {b:,} · layout {rows[0]['engine']}" + (f" · {g.name}" if g else "")
-        _emit(render_perf.rows_out(rows, cols, f, title), f)
+        if f == "json":
+            return _json(rows)
+        _show(render_perf.compare_sheet(rows, c, b, bool(vs), g), f, wide)
 
     _run(go)
 
@@ -422,11 +440,14 @@ def sweep(
     tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs (with --gpu)"),
     engine: str = typer.Option("ideal", "--engine", help="layout of the KV bytes (default ideal)"),
     weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored)"),
-    fmt: Optional[str] = typer.Option(None, "--format", help="table (default), json, csv or md"),
+    fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
+    wide: bool = typer.Option(False, "--wide", help=WIDE_HELP),
     as_json: bool = typer.Option(False, "--json", help="same as --format json"),
     plot: Optional[str] = typer.Option(None, "--plot", help="write a PNG: KV against context, tokens/s against batch"),
 ):
-    """Every combination of context, batch and KV format, as a table, CSV, JSON or a plot."""
+    """Every combination of context, batch and KV format, as a table, CSV, JSON or a plot.
+
+    Example: kvplan sweep llama-3.1-8b --ctx 1k:128k --batch 1,8,32 --gpu h100 --plot kv.png"""
     from . import catalog, render_perf
     from . import sweep as sw
 
@@ -452,59 +473,57 @@ def sweep(
         if plot is not None:
             sw.plot(res, plot, f"{spec.name} · layout {res['engine']}" + (f" · {g.name}" if g else ""))
             sys.stderr.write(f"kvplan: wrote {plot}\n")
-        from .render import both, ints
-
-        cols = [("ctx", "ctx", ints), ("batch", "batch", ints), ("kv_dtype", "KV", None),
-                ("kv_cache_bytes", "KV cache", render_perf.gb)]
-        if g is not None:
-            cols += [("fits", "fits", lambda v: "yes" if v else "no"),
-                     ("decode_step_seconds", "step", render_perf.ms),
-                     ("tokens_per_second", "tok/s", render_perf.rate), ("bound", "bound", None)]
         if f == "json":
             return _json({"model": spec.name, "engine": res["engine"], "gpu": g.name if g else None,
                           "kv_budget_bytes": res["kv_budget_bytes"], "fit_engine": res["fit_engine"],
                           "rows": res["rows"]})
-        title = f"{spec.name} · layout {res['engine']}" + (
-            f" · {g.name}, KV budget ({res['fit_engine']}): " +
-            ", ".join(f"{k} {both(v)}" for k, v in res["kv_budget_bytes"].items()) if g else "")
-        _emit(render_perf.rows_out(res["rows"], cols, f, title), f)
+        _show(render_perf.sweep_sheet(res, spec, g), f, wide)
 
     _run(go)
 
 
 @app.command()
-def models(as_json: bool = typer.Option(False, "--json", help="print JSON")):
+def models(as_json: bool = typer.Option(False, "--json", help="print JSON"),
+           fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
+           wide: bool = typer.Option(False, "--wide", help=WIDE_HELP)):
     """List the models in the catalog."""
     from . import catalog, render
 
     def go():
         specs = catalog.all_models()
-        _json(render.models_json(specs)) if as_json else _print(render.models_table(specs))
+        f = _format(fmt, as_json)
+        _json(render.models_json(specs)) if f == "json" else _show(render.models_table(specs), f, wide)
 
     _run(go)
 
 
 @app.command()
 def show(model: str = typer.Argument(..., metavar="MODEL", help="catalog name or alias, a YAML spec, or a config.json"),
-         as_json: bool = typer.Option(False, "--json", help="print JSON")):
+         as_json: bool = typer.Option(False, "--json", help="print JSON"),
+         fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
+         wide: bool = typer.Option(False, "--wide", help=WIDE_HELP)):
     """A model's layers, kinds and geometry, with its source."""
     from . import render
 
     def go():
         spec = _load(model)
-        _json(render.show_json(spec)) if as_json else _print(render.show_table(spec))
+        f = _format(fmt, as_json)
+        _json(render.show_json(spec)) if f == "json" else _show(render.show_table(spec), f, wide)
 
     _run(go)
 
 
 @app.command()
-def gpus(as_json: bool = typer.Option(False, "--json", help="print JSON")):
+def gpus(as_json: bool = typer.Option(False, "--json", help="print JSON"),
+         fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
+         wide: bool = typer.Option(False, "--wide", help=WIDE_HELP)):
     """List the GPUs kvplan knows, with memory, bandwidth and dense throughput."""
     from . import catalog, render
 
     def go():
         gs = catalog.gpus()
-        _json(render.gpus_json(gs)) if as_json else _print(render.gpus_table(gs))
+        f = _format(fmt, as_json)
+        _json(render.gpus_json(gs)) if f == "json" else _show(render.gpus_table(gs), f, wide)
 
     _run(go)
 

@@ -41,8 +41,8 @@ def ints(n: int) -> str:
     return f"{n:,}"
 
 
-def size_json(r: SizeReport) -> dict:
-    return {
+def size_json(r: SizeReport, explain: bool = False) -> dict:
+    out = {
         "model": r.model, "ctx": r.ctx, "batch": r.batch, "kv_dtype": r.kv_dtype, "engine": r.engine,
         "kv_cache_bytes": r.kv_cache_bytes, "state_bytes": r.state_bytes, "total_bytes": r.total_bytes,
         "bytes_per_token": r.bytes_per_token, "next_token_bytes": r.next_token_bytes,
@@ -54,33 +54,55 @@ def size_json(r: SizeReport) -> dict:
                    for g in r.groups],
         "warnings": list(r.warnings),
     }
+    if explain:
+        out["explain"] = explain_json(r)
+    return out
+
+
+def explain_json(r: SizeReport) -> dict:
+    """--explain as data: each layer type's terms (layers × batch × tokens × Σ rows × bytes per
+    row, and each state tensor), so a program can recompute every figure."""
+    fmt = dtypes.get(r.kv_dtype)
+    groups = []
+    for g in r.groups:
+        held = g.held
+        tensors = [{"rows": rows, "values_per_row": n, "bytes_per_row": fmt.row_bytes(n)} for rows, n in held.rows]
+        states = [{"name": st.name, "elements": st.elements, "dtype": st.dtype,
+                   "bytes": dtypes.get(st.dtype).row_bytes(st.elements)} for st in held.state]
+        groups.append({"layer_type": g.layer_type, "layers": g.count, "batch": r.batch, "tokens": g.tokens,
+                       "tensors": tensors, "state": states, "kv_bytes": g.kv_bytes,
+                       "state_bytes": g.state_bytes})
+    return {"formula": "Σ layer types: layers × batch × (tokens × Σ tensors rows × bytes_per_row "
+                       "+ Σ state bytes)",
+            "element_format": {"name": fmt.name, "bits": fmt.bits, "group": fmt.group,
+                               "group_bytes": fmt.group_bytes},
+            "groups": groups, "total_bytes": r.total_bytes}
 
 
 def dumps(obj) -> str:
     return json.dumps(obj, indent=2, allow_nan=False)
 
 
-def size_table(r: SizeReport, spec: ModelSpec):
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
+def size_table(r: SizeReport, spec: ModelSpec) -> list:
+    """The cache by layer type; the totals below."""
+    from .sheet import Col, Sheet
 
     title = (f"{r.model}: {spec.display_name} · ctx {ints(r.ctx)} · batch {ints(r.batch)} · "
              f"KV {r.kv_dtype} · layout {r.engine}")
-    t = Table(title=title, title_justify="left")
-    for col, just in (("layers", "right"), ("kind", "left"), ("KV heads×dim", "left"),
-                      ("tokens held", "right"), ("bytes/token", "right"), ("state/seq", "right"),
-                      ("bytes", "right"), ("GB (GiB)", "right")):
-        t.add_column(col, justify=just, no_wrap=True)
-    for g in r.groups:
-        total = g.kv_bytes + g.state_bytes
-        t.add_row(f"{g.count} {g.layer_type}", g.label, g.geometry, ints(g.tokens) if g.tokens else "-",
-                  ints(g.bytes_per_token) if g.bytes_per_token else "-",
-                  ints(g.state_bytes // r.batch) if g.state_bytes else "-",
-                  ints(total), both(total) if total else "-")
-    lines = [
-        f"KV cache: {ints(r.kv_cache_bytes)} bytes = {both(r.kv_cache_bytes)}",
-    ]
+    rows = [{"layer_type": g.layer_type, "layers": g.count, "kind": g.label, "geometry": g.geometry,
+             "tokens": g.tokens or None, "bytes_per_token": g.bytes_per_token or None,
+             "state_bytes_per_seq": (g.state_bytes // r.batch) or None,
+             "bytes": g.kv_bytes + g.state_bytes} for g in r.groups]
+    cols = [Col("layer_type", "layers", left=True), Col("kind", "kind", left=True),
+            Col("geometry", "KV heads×dim", left=True, drop=3), Col("tokens", "tokens held", ints, drop=4),
+            Col("bytes_per_token", "bytes/token", ints, drop=5)]
+    for row in rows:
+        row["_text"] = {"layer_type": f"{row['layers']} {row['layer_type']}"}
+    if r.state_bytes:
+        cols.append(Col("state_bytes_per_seq", "state/seq", ints, drop=6))
+    cols += [Col("bytes", "bytes", ints, drop=2),
+             Col("bytes", "GB (GiB)", lambda v: both(v) if v else "-", narrow=gb)]
+    lines = [f"KV cache: {ints(r.kv_cache_bytes)} bytes = {both(r.kv_cache_bytes)}"]
     if r.state_bytes:
         lines.append(f"recurrent state: {ints(r.state_bytes)} bytes = {both(r.state_bytes)}")
         lines.append(f"total: {ints(r.total_bytes)} bytes = {both(r.total_bytes)}")
@@ -89,7 +111,9 @@ def size_table(r: SizeReport, spec: ModelSpec):
     enc = f" + {ints(r.encoder_parameters)} in encoder towers" if r.encoder_parameters else ""
     lines.append(f"weights: {ints(r.parameters)} parameters{enc} × {r.weight_dtype} = "
                  f"{ints(r.weights_bytes)} bytes = {both(r.weights_bytes)}")
-    return Group(t, Text("\n".join(lines)))
+    keys = ["layer_type", "layers", "kind", "geometry", "tokens", "bytes_per_token",
+            "state_bytes_per_seq", "bytes"]
+    return [Sheet(cols, rows, [title], lines, keys)]
 
 
 def explain(r: SizeReport, spec: ModelSpec) -> str:
@@ -119,16 +143,17 @@ def models_json(specs: list[ModelSpec]) -> list[dict]:
             for s in specs]
 
 
-def models_table(specs: list[ModelSpec]):
-    from rich.table import Table
+def models_table(specs: list[ModelSpec]) -> list:
+    from .sheet import Col, Sheet
 
-    t = Table(title=f"{len(specs)} models")
-    for col in ("name", "model", "layers", "kinds", "params", "dtype", "max ctx"):
-        t.add_column(col, justify="right" if col in ("layers", "params", "max ctx") else "left")
-    for d in models_json(specs):
-        t.add_row(d["name"], d["display_name"], str(d["layers"]), ", ".join(d["kinds"]),
-                  f"{d['parameters'] / 1e9:.2f} B", d["dtype"], ints(d["max_context"] or 0))
-    return t
+    rows = models_json(specs)
+    for d in rows:
+        d["kinds"] = ", ".join(d["kinds"])
+    cols = [Col("name", "name", left=True), Col("display_name", "model", left=True, drop=4),
+            Col("layers", "layers", drop=3), Col("kinds", "kinds", left=True, drop=2),
+            Col("parameters", "params", lambda v: f"{v / 1e9:.2f} B"), Col("dtype", "dtype", left=True, drop=5),
+            Col("max_context", "max ctx", ints, drop=1)]
+    return [Sheet(cols, rows, [f"{len(specs)} models"])]
 
 
 def show_json(s: ModelSpec) -> dict:
@@ -137,10 +162,8 @@ def show_json(s: ModelSpec) -> dict:
             "active_parameters": s.active_parameters()}
 
 
-def show_table(s: ModelSpec):
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
+def show_table(s: ModelSpec) -> list:
+    from .sheet import Col, Sheet
 
     head = [f"{s.name}: {s.display_name}", f"source: {s.source}",
             f"{s.num_layers} layers: {compress_pattern(s.layers)}",
@@ -150,41 +173,54 @@ def show_table(s: ModelSpec):
             f"parameters: {ints(s.parameters())} (active per token: {ints(s.active_parameters())})"]
     if s.notes:
         head.append(f"notes: {s.notes}")
-    t = Table()
-    for col in ("layer type", "layers", "kind", "heads", "KV heads×dim", "MLP"):
-        t.add_column(col)
+    rows = []
     for name, count in s.counts().items():
         lt = s.layer_types[name]
         m = lt.mixer
-        mlp = "-" if lt.mlp is None else (f"dense {lt.mlp.intermediate_size}" if lt.mlp.kind == "dense"
-                                           else f"moe {lt.mlp.num_experts}×{lt.mlp.intermediate_size}, "
-                                                f"top {lt.mlp.experts_per_token}")
-        t.add_row(name, str(count), m.label(), str(getattr(m, "num_heads", "-")), m.geometry(), mlp)
-    return Group(Text("\n".join(head)), t)
+        mlp = None if lt.mlp is None else (f"dense {lt.mlp.intermediate_size}" if lt.mlp.kind == "dense"
+                                            else f"moe {lt.mlp.num_experts}×{lt.mlp.intermediate_size}, "
+                                                 f"top {lt.mlp.experts_per_token}")
+        rows.append({"layer_type": name, "layers": count, "kind": m.label(),
+                     "heads": getattr(m, "num_heads", None),
+                     "geometry": "reads an earlier layer's K/V" if lt.kv_shared else m.geometry(),
+                     "mlp": mlp})
+    cols = [Col("layer_type", "layer type", left=True), Col("layers", "layers"),
+            Col("kind", "kind", left=True), Col("heads", "heads", drop=3),
+            Col("geometry", "KV heads×dim", left=True, drop=1), Col("mlp", "MLP", left=True, drop=2)]
+    return [Sheet(cols, rows, head)]
 
 
 def gpus_json(gs: list[GpuSpec]) -> list[dict]:
     return [g.model_dump(mode="json") for g in gs]
 
 
-def gpus_table(gs: list[GpuSpec]):
-    from rich.table import Table
-
-    t = Table(title=f"{len(gs)} GPUs (dense tensor TFLOP/s, no sparsity)")
-    for col in ("name", "GPU", "memory", "bandwidth", "bf16", "fp8", "int8", "aliases"):
-        t.add_column(col)
+def gpus_table(gs: list[GpuSpec]) -> list:
+    from .sheet import Col, Sheet
 
     def tf(v):
-        return "-" if v is None else f"{v:g}"
+        return f"{v:g}"
 
+    rows = []
     for g in gs:
-        t.add_row(g.name, g.display_name, f"{g.memory_label} ({gib(g.usable_bytes)})",
-                  f"{g.memory_bandwidth_bytes_per_s / 1e12:.2f} TB/s", tf(g.dense_tflops.get("bf16")),
-                  tf(g.dense_tflops.get("fp8")), tf(g.dense_tflops.get("int8")), ", ".join(g.aliases))
-    return t
+        d = g.dense_tflops
+        rows.append({"name": g.name, "display_name": g.display_name, "memory_bytes": g.memory_bytes,
+                     "driver_memory_bytes": g.driver_memory_bytes,
+                     "memory_bandwidth_bytes_per_s": g.memory_bandwidth_bytes_per_s,
+                     # fp16 only where it differs from bf16 (V100, T4: fp16 tensor cores, no bf16)
+                     "fp16": d.get("fp16") if d.get("fp16") != d.get("bf16") else None,
+                     "bf16": d.get("bf16"), "fp8": d.get("fp8"), "int8": d.get("int8"),
+                     "aliases": ", ".join(g.aliases)})
+    cols = [Col("name", "name", left=True), Col("display_name", "GPU", left=True, drop=5),
+            Col("memory_bytes", "memory as sold", gib),
+            Col("driver_memory_bytes", "driver reports", gib, drop=3),
+            Col("memory_bandwidth_bytes_per_s", "bandwidth", lambda v: f"{v / 1e12:.2f} TB/s"),
+            Col("fp16", "fp16*", tf, drop=2), Col("bf16", "bf16", tf), Col("fp8", "fp8", tf, drop=1),
+            Col("int8", "int8", tf, drop=4), Col("aliases", "aliases", left=True, drop=6)]
+    return [Sheet(cols, rows, [f"{len(gs)} GPUs · dense tensor TFLOP/s (no sparsity) · memory in GiB"],
+                  ["* fp16 shown only where it differs from bf16"])]
 
 
-def fit_json(r) -> dict:
+def fit_json(r, explain: bool = False) -> dict:
     cap = r.capacity
     out = {
         "model": r.model, "gpu": r.gpu, "gpu_memory_bytes": r.gpu_memory_bytes,
@@ -210,35 +246,42 @@ def fit_json(r) -> dict:
              "reserved_bytes": t.reserved_bytes, "written_bytes": t.written_bytes,
              "shared_bytes": t.shared_bytes, "waste": t.waste} for t in r.traffic]}
     out.update({k: v for k, v in cap.detail.items() if k not in out})
+    if explain:
+        out["explain"] = {"weights": [{"stage": st.index, "parameters": st.parameters,
+                                       "weight_dtype": r.weight_dtype, "bytes": st.weights_bytes}
+                                      for st in r.stages],
+                          "budget": [{"stage": st.index, "key": p.key, "bytes": p.bytes, "rule": p.source}
+                                     for st in r.stages for p in st.budget],
+                          "capacity": list(cap.explain)}
     return out
 
 
-def _fit_budget_table(r, s):
-    from rich.table import Table
+def _fit_budget_sheet(r, s):
+    from .sheet import Col, Sheet
 
     where = f"GPU {s.index} of each tensor-parallel group (pipeline stage {s.index}: layers " \
             f"{s.first_layer}-{s.first_layer + s.layers - 1})" if r.pp > 1 else "each GPU"
-    t = Table(title=f"budget of {where}: {ints(r.gpu_memory_bytes)} bytes "
-                    f"({r.gpu_memory_source})", title_justify="left")
-    for col, just in (("part", "left"), ("bytes", "right"), ("GB (GiB)", "right"), ("rule", "left")):
-        t.add_column(col, justify=just, no_wrap=col != "rule", overflow="fold")
-    for p in s.budget:
-        t.add_row(p.label, ints(p.bytes), both(p.bytes) if p.bytes > 0 else ("-" if p.bytes == 0 else
-                  f"−{both(-p.bytes)}"), p.source)
-    return t
+    rows = [{"stage": s.index, "part": p.label, "key": p.key, "bytes": p.bytes, "rule": p.source or None}
+            for p in s.budget]
+    cols = [Col("part", "part", left=True, narrow_key="key"), Col("bytes", "bytes", ints, drop=1),
+            Col("bytes", "GB (GiB)", lambda v: both(v) if v > 0 else ("-" if v == 0 else f"−{both(-v)}"),
+                narrow=lambda v: gb(v) if v > 0 else ("-" if v == 0 else f"−{gb(-v)}")),
+            Col("rule", "rule", left=True, drop=2)]
+    if r.pp > 1:
+        cols.insert(0, Col("stage", "stage", drop=3))
+    return Sheet(cols, rows, [f"budget of {where}: {ints(r.gpu_memory_bytes)} bytes ({r.gpu_memory_source})"])
 
 
-def fit_table(r, spec: ModelSpec, explain: bool = False):
-    from rich.console import Group
+def fit_table(r, spec: ModelSpec, explain: bool = False) -> list:
     from rich.text import Text
 
     cap = r.capacity
     par = f"tp {r.tp} × pp {r.pp} = {r.gpus} GPUs" if r.gpus > 1 else "1 GPU"
     head = (f"{r.model}: {spec.display_name} on {par} {r.gpu} · engine {r.engine} · "
             f"KV {r.kv_dtype} · weights {r.weight_dtype}")
-    parts = [Text(head)]
-    for s in r.stages:
-        parts.append(_fit_budget_table(r, s))
+    sheets = [_fit_budget_sheet(r, s) for s in r.stages]
+    sheets[0].title.insert(0, head)
+    parts = list(sheets)
     lines = []
     if r.message:
         lines.append(("refused: " if cap.max_model_len else "does not fit: ") + r.message
@@ -257,43 +300,46 @@ def fit_table(r, spec: ModelSpec, explain: bool = False):
     lines += [f"note: {n}" for n in r.notes]
     parts.append(Text("\n".join(lines)))
     if r.traffic:
-        parts.append(_traffic_table(r))
+        parts.append(_traffic_sheet(r))
     if explain:
-        ex = [f"weights per GPU: {ints(s.parameters)} parameters × {r.weight_dtype} = "
-              f"{ints(s.weights_bytes)} bytes" for s in r.stages]
-        ex += list(cap.explain)
-        parts.append(Text("\n".join(ex)))
-    return Group(*parts)
+        parts.append(Text("\n".join(fit_explain(r))))
+    return parts
 
 
-def engines_table(reports: list[SizeReport], spec: ModelSpec):
+def fit_explain(r) -> list[str]:
+    ex = [f"weights per GPU: {ints(s.parameters)} parameters × {r.weight_dtype} = "
+          f"{ints(s.weights_bytes)} bytes" for s in r.stages]
+    return ex + list(r.capacity.explain)
+
+
+def engines_table(reports: list[SizeReport], spec: ModelSpec) -> list:
     """One model, one context, every layout: what each engine holds, beside the tight cache."""
-    from rich.table import Table
+    from .sheet import Col, Sheet
 
     r0 = reports[0]
-    t = Table(title=f"{r0.model}: {spec.display_name} · ctx {ints(r0.ctx)} · batch {ints(r0.batch)} · "
-                    f"every layout", title_justify="left")
-    for col, just in (("layout", "left"), ("KV bytes", "right"), ("state bytes", "right"),
-                      ("total", "right"), ("GB (GiB)", "right"), ("vs ideal", "right"), ("KV format", "left")):
-        t.add_column(col, justify=just, no_wrap=True)
     ideal = next((r.total_bytes for r in reports if r.engine == "ideal"), None)
-    for r in reports:
-        rel = f"{100 * (r.total_bytes - ideal) / ideal:+.2f} %" if ideal else "-"
-        t.add_row(r.engine, ints(r.kv_cache_bytes), ints(r.state_bytes) if r.state_bytes else "-",
-                  ints(r.total_bytes), both(r.total_bytes) if r.total_bytes else "-",
-                  rel if r.engine != "ideal" else "", r.kv_dtype)
-    return t
+    rows = [{"engine": r.engine, "kv_cache_bytes": r.kv_cache_bytes, "state_bytes": r.state_bytes or None,
+             "total_bytes": r.total_bytes,
+             "vs_ideal": (r.total_bytes - ideal) / ideal if ideal and r.engine != "ideal" else None,
+             "kv_dtype": r.kv_dtype} for r in reports]
+    cols = [Col("engine", "layout", left=True), Col("kv_cache_bytes", "KV bytes", ints, drop=2),
+            Col("state_bytes", "state bytes", ints, drop=3), Col("total_bytes", "total", ints, drop=1),
+            Col("total_bytes", "GB (GiB)", lambda v: both(v) if v else "-", narrow=gb),
+            Col("vs_ideal", "vs ideal", lambda v: f"{100 * v:+.2f} %"),
+            Col("kv_dtype", "KV format", left=True, drop=4)]
+    return [Sheet(cols, rows, [f"{r0.model}: {spec.display_name} · ctx {ints(r0.ctx)} · "
+                               f"batch {ints(r0.batch)} · every layout"])]
 
 
-def _traffic_table(r):
-    from rich.table import Table
+def _traffic_sheet(r):
+    from .sheet import Col, Sheet
 
-    t = Table(title=f"your traffic: {r.traffic_note}; KV budget {ints(r.kv_budget_bytes)} bytes per GPU",
-              title_justify="left")
-    for col, just in (("strategy", "left"), ("reserves", "left"), ("fit at once", "right"),
-                      ("reserved", "right"), ("written", "right"), ("never written", "right")):
-        t.add_column(col, justify=just, no_wrap=True)
-    for s in r.traffic:
-        t.add_row(s.name, s.granularity, ints(s.fit_at_once), both(s.reserved_bytes) if s.reserved_bytes else "-",
-                  both(s.written_bytes) if s.written_bytes else "-", f"{100 * s.waste:.1f} %")
-    return t
+    rows = [{"strategy": t.name, "granularity": t.granularity, "fit_at_once": t.fit_at_once,
+             "reserved_bytes": t.reserved_bytes or None, "written_bytes": t.written_bytes or None,
+             "waste": t.waste} for t in r.traffic]
+    cols = [Col("strategy", "strategy", left=True), Col("granularity", "reserves", left=True, drop=2),
+            Col("fit_at_once", "fit at once", ints), Col("reserved_bytes", "reserved", both, drop=1),
+            Col("written_bytes", "written", both, drop=3),
+            Col("waste", "never written", lambda v: f"{100 * v:.1f} %")]
+    return Sheet(cols, rows, [f"your traffic: {r.traffic_note}; KV budget {ints(r.kv_budget_bytes)} "
+                              "bytes per GPU"])

@@ -1,9 +1,6 @@
 """Rendering for `kvplan perf`, `compare` and `sweep`: tables, JSON rows, CSV and Markdown."""
 from __future__ import annotations
 
-import csv
-import io
-
 from .render import both, gb, ints
 
 
@@ -30,7 +27,7 @@ def _eff_json(e) -> dict:
             "overhead_source": e.overhead_source}
 
 
-def perf_json(r) -> dict:
+def perf_json(r, explain: bool = False) -> dict:
     d, p = r.decode, r.prefill
     out = {
         "model": r.model, "gpu": r.gpu, "tp": r.tp, "ctx": r.ctx, "batch": r.batch,
@@ -56,13 +53,34 @@ def perf_json(r) -> dict:
         "max_batch": r.max_batch, "max_batch_engine": r.max_batch_engine,
         "notes": list(r.notes),
     }
+    if explain:
+        out["explain"] = {ph: _step_explain(r, st) for ph, st in (("decode", d), ("prefill", p))}
     return out
 
 
-def perf_table(r, spec, explain: bool = False):
-    from rich.console import Group
-    from rich.table import Table
+def _step_explain(r, st) -> dict:
+    e = r.efficiency
+    return {
+        "formula": "seconds = max(bytes / (bandwidth × memory efficiency), flops / (peak × compute "
+                   "efficiency)) + comm_seconds + overhead_seconds",
+        "bytes": {"weights": st.weight_bytes, "kv_read": st.kv_read_bytes, "kv_written": st.kv_write_bytes,
+                  "state": st.state_bytes, "total": st.bytes},
+        "memory": {"bandwidth_bytes_per_s": r.bandwidth_bytes_per_s, "efficiency": e.memory,
+                   "seconds": st.memory_s, "source": e.memory_source},
+        "flops": {"matmul": st.matmul_flops, "active_parameters": r.active_parameters,
+                  "tokens": st.batch * st.tokens, "attention": st.attention_flops, "total": st.flops},
+        "compute": {"format": r.compute_format, "peak_flops_per_s": r.peak_tflops * 1e12,
+                    "efficiency": e.compute, "seconds": st.compute_s, "source": e.compute_source},
+        "comm": {"bytes": st.comm_bytes, "seconds": st.comm_s,
+                 "interconnect_bytes_per_s": r.interconnect_bytes_per_s},
+        "overhead": {"seconds": st.overhead_s, "source": e.overhead_source},
+        "seconds": st.seconds, "bound": st.bound}
+
+
+def perf_table(r, spec, explain: bool = False) -> list:
     from rich.text import Text
+
+    from .sheet import Col, Sheet
 
     e = r.efficiency
     par = f"tp {r.tp} × " if r.tp > 1 else ""
@@ -70,72 +88,69 @@ def perf_table(r, spec, explain: bool = False):
             f"weights {r.weight_dtype} · KV {r.kv_dtype} · matmuls in {r.compute_format}: "
             f"{r.peak_tflops:g} TFLOP/s dense × {e.compute:.3f} · memory "
             f"{r.bandwidth_bytes_per_s / 1e12:g} TB/s × {e.memory:.2f} · overhead {ms(e.step_overhead_s)}/step"]
-    t = Table(title=None, show_edge=False)
-    t.add_column("per GPU", justify="left")
-    t.add_column(f"decode step (ctx {ints(r.ctx)})", justify="right")
-    t.add_column(f"prefill ({ints(r.prompt)} tokens)", justify="right")
     d, p = r.decode, r.prefill
-    rows = [("weights read", gb(d.weight_bytes), gb(p.weight_bytes)),
-            ("KV read", gb(d.kv_read_bytes) if d.kv_read_bytes else "-", "-"),
-            ("KV written", gb(d.kv_write_bytes) if d.kv_write_bytes else "-",
-             gb(p.kv_write_bytes) if p.kv_write_bytes else "-"),
-            ("state read+written", gb(d.state_bytes) if d.state_bytes else "-",
-             gb(p.state_bytes) if p.state_bytes else "-"),
-            ("bytes", ints(d.bytes), ints(p.bytes)),
-            ("FLOPs (matmul + attention)", flops(d.flops), flops(p.flops)),
-            ("memory time", ms(d.memory_s), ms(p.memory_s)),
-            ("compute time", ms(d.compute_s), ms(p.compute_s))]
+
+    def row(key, label, dv, pv, f, short=None):
+        return {"quantity": key, "label": label, "short": short or label, "decode": dv, "prefill": pv,
+                "_text": {"decode": "-" if dv in (0, None) and f is not str else f(dv),
+                          "prefill": "-" if pv in (0, None) and f is not str else f(pv)}}
+
+    rows = [row("weight_bytes", "weights read", d.weight_bytes, p.weight_bytes, gb, "weights"),
+            row("kv_read_bytes", "KV read", d.kv_read_bytes, None, gb),
+            row("kv_write_bytes", "KV written", d.kv_write_bytes, p.kv_write_bytes, gb),
+            row("state_bytes", "state read+written", d.state_bytes, p.state_bytes, gb, "state r+w"),
+            row("bytes", "bytes", d.bytes, p.bytes, ints),
+            row("flops", "FLOPs (matmul + attention)", d.flops, p.flops, flops, "FLOPs"),
+            row("memory_seconds", "memory time", d.memory_s, p.memory_s, ms),
+            row("compute_seconds", "compute time", d.compute_s, p.compute_s, ms)]
     if r.tp > 1:
-        rows.append(("all-reduce time", ms(d.comm_s), ms(p.comm_s)))
-    rows += [("overhead", ms(d.overhead_s), ms(p.overhead_s)),
-             ("time", ms(d.seconds), ms(p.seconds)),
-             ("bound", d.bound, p.bound)]
-    for row in rows:
-        t.add_row(*row)
+        rows.append(row("comm_seconds", "all-reduce time", d.comm_s, p.comm_s, ms, "all-reduce"))
+    rows += [row("overhead_seconds", "overhead", d.overhead_s, p.overhead_s, ms),
+             row("seconds", "time", d.seconds, p.seconds, ms),
+             row("bound", "bound", d.bound, p.bound, str)]
+    for x in rows[-3:-1]:
+        x["_text"] = {"decode": ms(x["decode"]), "prefill": ms(x["prefill"])}
+    cols = [Col("label", "per GPU", left=True, narrow_key="short"),
+            Col("decode", f"decode step (ctx {ints(r.ctx)})", narrow_header="decode"),
+            Col("prefill", f"prefill ({ints(r.prompt)} tokens)", narrow_header="prefill")]
     lines = [f"decode: {ms(d.seconds)} per step, {rate(1 / d.seconds)} tokens/s per sequence, "
              f"{rate(r.tokens_per_second)} tokens/s in all ({d.bound}-bound)",
              f"prefill: TTFT {ms(p.seconds)} for {ints(r.prompt)} tokens × {ints(r.batch)} "
              f"({p.bound}-bound)"]
     lines += [f"note: {n}" for n in r.notes]
-    parts = [Text("\n".join(head)), t, Text("\n".join(lines))]
-    if r.generation:
-        parts.append(cache_table(r.generation))
+    parts = [Sheet(cols, rows, head, lines, ["quantity", "decode", "prefill"])]
     if r.batch_table:
         parts.append(batch_table(r))
+    if r.generation:
+        parts.append(cache_table(r.generation))
     if explain:
         parts.append(Text(perf_explain(r)))
-    return Group(*parts)
+    return parts
 
 
 def cache_table(g):
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
+    from .sheet import Col, Sheet
 
-    head = Text(f"{ints(g.new_tokens)} tokens generated after a prompt of {ints(g.prompt)} "
-                f"(batch {ints(g.batch)}): with the KV cache, or recomputing the whole prefix each step")
-    t = Table(show_edge=False)
-    for col, just in (("", "left"), ("FLOPs", "right"), ("bytes", "right"), ("time", "right")):
-        t.add_column(col, justify=just)
-    t.add_row("with cache", flops(g.cached_flops), gb(g.cached_bytes), ms(g.cached_seconds))
-    t.add_row("recompute", flops(g.recompute_flops), gb(g.recompute_bytes), ms(g.recompute_seconds))
-    t.add_row("ratio", f"{g.flops_ratio:,.1f}×", f"{g.recompute_bytes / g.cached_bytes:,.2f}×",
-              f"{g.time_ratio:,.1f}×")
-    return Group(head, t)
+    head = [f"{ints(g.new_tokens)} tokens generated after a prompt of {ints(g.prompt)} "
+            f"(batch {ints(g.batch)}): with the KV cache, or recomputing the whole prefix each step"]
+    rows = [{"way": "with cache", "flops": g.cached_flops, "bytes": g.cached_bytes, "seconds": g.cached_seconds},
+            {"way": "recompute", "flops": g.recompute_flops, "bytes": g.recompute_bytes,
+             "seconds": g.recompute_seconds},
+            {"way": "ratio", "flops": g.flops_ratio, "bytes": g.recompute_bytes / g.cached_bytes,
+             "seconds": g.time_ratio,
+             "_text": {"flops": f"{g.flops_ratio:,.1f}×", "bytes": f"{g.recompute_bytes / g.cached_bytes:,.2f}×",
+                       "seconds": f"{g.time_ratio:,.1f}×"}}]
+    cols = [Col("way", "", left=True), Col("flops", "FLOPs", flops), Col("bytes", "bytes", gb),
+            Col("seconds", "time", ms)]
+    return Sheet(cols, rows, head)
 
 
 def batch_table(r):
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
+    from .sheet import Col, Sheet
 
-    head = Text(f"decode at ctx {ints(r.ctx)} by batch ({r.max_batch_engine}'s memory plan fits "
-                f"{ints(r.max_batch or 0)} sequences)")
-    t = Table(show_edge=False)
-    for col, just in (("batch", "right"), ("step", "right"), ("tok/s/seq", "right"),
-                      ("tok/s", "right"), ("bound", "left"), ("", "left")):
-        t.add_column(col, justify=just)
-    turned = False
+    head = [f"decode at ctx {ints(r.ctx)} by batch ({r.max_batch_engine}'s memory plan fits "
+            f"{ints(r.max_batch or 0)} sequences)"]
+    rows, turned = [], False
     for row in r.batch_table:
         mark = []
         if row.step.bound == "compute" and not turned:
@@ -143,9 +158,17 @@ def batch_table(r):
             turned = True
         if not row.fits:
             mark.append("✗ out of memory")
-        t.add_row(ints(row.batch), ms(row.step.seconds), rate(1 / row.step.seconds),
-                  rate(row.tokens_per_second), row.step.bound, " ".join(mark))
-    return Group(head, t)
+        rows.append({"batch": row.batch, "decode_step_seconds": row.step.seconds,
+                     "tokens_per_second_per_sequence": 1 / row.step.seconds,
+                     "tokens_per_second": row.tokens_per_second, "bound": row.step.bound,
+                     "fits": row.fits, "mark": " ".join(mark) or None})
+    cols = [Col("batch", "batch", ints), Col("decode_step_seconds", "step", ms),
+            Col("tokens_per_second_per_sequence", "tok/s/seq", rate, drop=1),
+            Col("tokens_per_second", "tok/s", rate), Col("bound", "bound", left=True),
+            Col("mark", "", left=True)]
+    for x in rows:
+        x["_text"] = {"mark": x["mark"] or ""}
+    return Sheet(cols, rows, head)
 
 
 def perf_explain(r) -> str:
@@ -174,46 +197,44 @@ def perf_explain(r) -> str:
 
 
 # ---- rows: compare and sweep ----------------------------------------------------------------
-def rows_out(rows: list[dict], columns: list[tuple[str, str, object]], fmt: str, title: str = ""):
-    """Render a list of row dicts: ``columns`` is (key, header, formatter for tables).
-    json: the rows themselves; csv / md: raw values; table: a rich Table."""
-    if fmt == "json":
-        from .render import dumps
+def compare_sheet(rows: list[dict], ctx: int, batch: int, variants: bool, gpu):
+    from .sheet import Col, Sheet
 
-        return dumps(rows)
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow([k for k, _, _ in columns])
-        for r in rows:
-            w.writerow(["" if r.get(k) is None else r.get(k) for k, _, _ in columns])
-        return buf.getvalue().rstrip("\n")
-    if fmt == "md":
-        head = "| " + " | ".join(h for _, h, _ in columns) + " |"
-        sep = "|" + "|".join("---" if i == 0 else "---:" for i in range(len(columns))) + "|"
-        body = ["| " + " | ".join(_cell(r.get(k), f) for k, _, f in columns) + " |" for r in rows]
-        return "\n".join(([f"**{title}**", ""] if title else []) + [head, sep] + body)
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
-
-    t = Table(show_edge=False)
-    for i, (_, h, _) in enumerate(columns):
-        t.add_column(h, justify="left" if i == 0 else "right")
+    one_model = len({r["model"] for r in rows}) == 1
+    cols = [Col("model", "model", left=True, drop=9 if one_model else 0), Col("variant", "variant", left=True),
+            Col("kv_dtype", "KV", left=True, drop=4), Col("kv_bytes_per_token", "bytes/token", ints, drop=3),
+            Col("kv_cache_bytes", f"KV at {ints(ctx)} × {ints(batch)}", gb)]
+    if any(r["state_bytes"] for r in rows):
+        cols.append(Col("state_bytes", "state", gb, drop=5))
+    if variants:
+        cols.append(Col("saving", "saving", lambda v: f"{100 * v:.1f} %"))
+    cols.append(Col("weights_bytes", "weights", gb, drop=2))
+    if gpu is not None:
+        cols += [Col("max_batch", "max batch", ints, narrow_header="max"),
+                 Col("decode_tokens_per_second", f"tok/s at {batch}", rate, drop=1),
+                 Col("max_batch_tokens_per_second", "tok/s at max", rate)]
     for r in rows:
-        t.add_row(*[_cell(r.get(k), f) for k, _, f in columns])
-    return Group(Text(title), t) if title else t
+        r["_text"] = {"variant": r["variant"] or "original"}
+    title = (f"{rows[0]['model']} · " if one_model else "") + \
+        f"ctx {ints(ctx)} · batch {ints(batch)} · layout {rows[0]['engine']}" + (f" · {gpu.name}" if gpu else "")
+    return Sheet(cols, rows, [title], csv_keys=[k for k in rows[0] if not k.startswith("_")])
 
 
-def _cell(v, f) -> str:
-    if v is None:
-        return "-"
-    return f(v) if f else str(v)
+def sweep_sheet(res: dict, spec, gpu):
+    from .sheet import Col, Sheet
+
+    cols = [Col("ctx", "ctx", ints), Col("batch", "batch", ints), Col("kv_dtype", "KV", left=True, drop=2),
+            Col("kv_cache_bytes", "KV cache", gb)]
+    if gpu is not None:
+        cols += [Col("fits", "fits", lambda v: "yes" if v else "no"),
+                 Col("decode_step_seconds", "step", ms, drop=1),
+                 Col("tokens_per_second", "tok/s", rate), Col("bound", "bound", left=True, drop=3)]
+    title = f"{spec.name} · layout {res['engine']}"
+    if gpu is not None:
+        title += f" · {gpu.name}, KV budget ({res['fit_engine']}): " + ", ".join(
+            f"{k} {both(v)}" for k, v in res["kv_budget_bytes"].items())
+    return Sheet(cols, res["rows"], [title])
 
 
 def pct(v: float) -> str:
     return f"{100 * v:+.1f} %"
-
-
-def bytes_cell(n: int) -> str:
-    return both(n)

@@ -218,8 +218,11 @@ def test_compare_models_with_gpu_and_formats():
     assert all(r["max_batch"] > 0 and r["decode_tokens_per_second"] > 0 for r in rows)
     code, out, _ = cli("compare", "llama-3-8b", "--ctx", "4096", "--variants", "gqa:2", "--format", "csv")
     lines = out.strip().splitlines()
-    assert code == 0 and lines[0].startswith("model,variant,kv_dtype,kv_bytes_per_token,kv_cache_bytes")
-    assert lines[2].split(",")[4] == str(32 * 2 * 2 * 128 * 2 * 4096)
+    head = lines[0].split(",")
+    assert code == 0 and head[:2] == ["model", "variant"] and "saving" in head
+    row = dict(zip(head, lines[2].split(",")))
+    assert row["variant"] == "gqa:2" and row["kv_cache_bytes"] == str(32 * 2 * 2 * 128 * 2 * 4096)
+    assert dict(zip(head, lines[1].split(",")))["variant"] == ""  # the original: no variant
     code, out, _ = cli("compare", "llama-3-8b", "--ctx", "4096", "--format", "md")
     assert code == 0 and out.startswith("**") and "| model |" in out
 
