@@ -1,0 +1,66 @@
+"""benchmarks/published/: every published measurement is complete, names catalog entries, and quotes its value.
+
+The figures themselves are copied from their sources (benchmarks/published/README.md); what a test can check is
+that each entry is usable by `kvplan perf` (catalog model and GPU, known dtypes and metric, whole-number lengths)
+and that the number in `value` is the one in the quoted source line.
+"""
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kvplan import catalog, dtypes
+
+DIR = Path(__file__).resolve().parent.parent / "benchmarks" / "published"
+ENTRIES = yaml.safe_load((DIR / "measurements.yaml").read_text())
+AIC = yaml.safe_load((DIR / "aiconfigurator.yaml").read_text())
+FIELDS = ["id", "source", "quote", "retrieved", "engine", "engine_version", "model", "weight_dtype", "kv_dtype", "gpu",
+          "num_gpus", "batch", "input_len", "output_len", "metric", "value", "notes"]
+ENGINES = {"llamacpp", "vllm", "sglang", "trtllm", "hf", "other"}
+METRICS = {"decode_tokens_per_s_per_seq", "decode_ms_per_token", "prefill_tokens_per_s", "ttft_ms",
+           "output_tokens_per_s_total", "e2e_latency_ms"}
+GPUS = {g.name for g in catalog.gpus()}
+
+
+def test_enough_entries_with_unique_ids():
+    ids = [e["id"] for e in ENTRIES]
+    assert len(ids) >= 20
+    assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize("e", ENTRIES, ids=lambda e: e["id"])
+def test_entry_is_complete(e):
+    assert list(e) == FIELDS
+    assert e["source"].startswith("https://")
+    assert e["engine"] in ENGINES and e["engine_version"]
+    assert e["metric"] in METRICS
+    assert catalog.canonical_name(e["model"]) == e["model"]
+    assert e["gpu"] in GPUS
+    dtypes.get(e["weight_dtype"])
+    if e["kv_dtype"] is not None:  # null only where the source does not say (stated in notes)
+        dtypes.get(e["kv_dtype"])
+    else:
+        assert "not stated" in e["notes"]
+    for k in ("num_gpus", "batch", "input_len", "output_len"):
+        assert type(e[k]) is int and e[k] >= 0
+    assert e["num_gpus"] >= 1 and e["batch"] >= 1 and e["input_len"] + e["output_len"] > 0
+    assert isinstance(e["value"], (int, float)) and e["value"] > 0
+
+
+@pytest.mark.parametrize("e", ENTRIES, ids=lambda e: e["id"])
+def test_value_is_in_the_quote(e):
+    # the quote's numbers with thousands separators removed ("6,818" -> 6818), compared as numbers
+    numbers = {float(n) for n in re.findall(r"\d+(?:\.\d+)?", e["quote"].replace(",", ""))}
+    assert float(e["value"]) in numbers
+
+
+def test_aiconfigurator_covers_every_entry_once():
+    predicted = {p["id"] for p in AIC["predictions"]}
+    skipped = {s["id"] for s in AIC["not_modelled"]}
+    assert not predicted & skipped
+    assert predicted | skipped == {e["id"] for e in ENTRIES}
+    assert all(s["reason"] for s in AIC["not_modelled"])
+    by_id = {e["id"]: e for e in ENTRIES}
+    for p in AIC["predictions"]:
+        assert p["metric"] == by_id[p["id"]]["metric"] and p["predicted"] > 0
