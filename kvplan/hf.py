@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 
 from .errors import KvplanError, validation_message
 from .spec import ModelSpec, compress_pattern
@@ -179,9 +178,11 @@ def from_config(raw: dict, name: str, source: str = "", where: str = "config.jso
         **({"encoders": encoders} if encoders else {}),
         **spec_data,
     }
+    from .frozen import validation_error
+
     try:
         return ModelSpec.model_validate(data)
-    except ValidationError as e:
+    except validation_error() as e:
 
         raise KvplanError(validation_message(f"{where}: inconsistent config", e)) from None
 

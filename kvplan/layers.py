@@ -20,14 +20,14 @@ in ``engines.py`` where that engine's rule differs from the ideal one.
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+from .frozen import Frozen, NonNegativeInt, PositiveInt, model_validator, tagged_union
 
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+class _Frozen(Frozen):
+    """A spec class: a frozen dataclass, validated by pydantic only for untrusted input."""
 
 
 def _divides(what: str, n: int, tp: int) -> None:
@@ -161,7 +161,7 @@ class SlidingWindow(_Attention):
 
     kind: Literal["sliding"] = "sliding"
     window: PositiveInt
-    sink_tokens: int = Field(0, ge=0)
+    sink_tokens: NonNegativeInt = 0
 
     def span(self, ctx: int) -> int:
         return min(ctx, self.window + self.sink_tokens)
@@ -521,9 +521,8 @@ class NoCache(_Frozen):
         return "none"
 
 
-Mixer = Annotated[Union[FullAttention, SlidingWindow, ChunkedAttention, MLA, Mamba, Mamba2,
-                        GatedDeltaNet, NoCache],
-                  Field(discriminator="kind")]
+Mixer = tagged_union(__name__, "Mixer", FullAttention, SlidingWindow, ChunkedAttention, MLA, Mamba,
+                     Mamba2, GatedDeltaNet, NoCache)
 MIXER_CLASSES = {cls.model_fields["kind"].default: cls for cls in
                  (FullAttention, SlidingWindow, ChunkedAttention, MLA, Mamba, Mamba2, GatedDeltaNet, NoCache)}
 KINDS = tuple(MIXER_CLASSES)

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from typing import Annotated, Literal, Union
+from dataclasses import field
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, model_validator
+from .frozen import Frozen, NonNegativeInt, PositiveInt, Sources, SpecName, model_validator, tagged_union
 
 from . import dtypes
 from .layers import Mixer, _divides
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+class _Frozen(Frozen):
+    """A spec class: a frozen dataclass, validated by pydantic only for untrusted input."""
 
 
 class DenseMlp(_Frozen):
@@ -101,7 +102,7 @@ class MoeMlp(_Frozen):
         return self.params(hidden) - (self.num_experts - self.experts_per_token) * expert
 
 
-Mlp = Annotated[Union[DenseMlp, MoeMlp], Field(discriminator="kind")]
+Mlp = tagged_union(__name__, "Mlp", DenseMlp, MoeMlp)
 
 
 class WeightQuant(_Frozen):
@@ -158,7 +159,7 @@ class Gemma4Vision(_Frozen):
         return embed + self.layers * layer + text_hidden * h
 
 
-Encoder = Annotated[Union[Gemma4Vision], Field(discriminator="kind")]
+Encoder = tagged_union(__name__, "Encoder", Gemma4Vision)
 
 
 class LayerType(_Frozen):
@@ -234,7 +235,7 @@ def compress_pattern(names: list[str]) -> str:
 class ModelSpec(_Frozen):
     """A model's cache-relevant architecture and what its weights cost."""
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    name: SpecName  # ^[a-z0-9][a-z0-9._-]*$
     display_name: str
     source: str  # URL of the config.json the numbers come from
     hf_repo: str | None = None
@@ -244,7 +245,7 @@ class ModelSpec(_Frozen):
     dtype: str  # the model's own dtype (torch_dtype), the default KV dtype
     dtype_note: str | None = None  # why dtype differs from the config's, if it does
     weight_quant: WeightQuant | None = None  # the checkpoint's quantization_config, if any
-    encoders: list[Encoder] = []  # vision/audio towers an engine loads with the decoder
+    encoders: list[Encoder] = field(default_factory=list)  # vision/audio towers an engine loads with the decoder
     hidden_size: PositiveInt
     vocab_size: PositiveInt
     tie_embeddings: bool = False
@@ -413,7 +414,7 @@ class GpuSpec(_Frozen):
     name: str
     display_name: str
     vendor: Literal["nvidia", "amd", "intel", "google", "other"]
-    aliases: list[str] = []
+    aliases: list[str] = field(default_factory=list)
     memory_label: str
     memory_bytes: PositiveInt
     driver_memory_bytes: PositiveInt | None = None
@@ -421,7 +422,7 @@ class GpuSpec(_Frozen):
     dense_tflops: dict[Literal["fp16", "bf16", "fp8", "int8", "fp4", "fp32", "tf32"], float | None]
     interconnect: str | None = None
     interconnect_bytes_per_s: PositiveInt | None = None
-    sources: list[str] = Field(min_length=1)
+    sources: Sources  # at least one
     notes: str = ""
 
     @property

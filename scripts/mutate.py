@@ -49,6 +49,9 @@ MODULES = {  # short name -> file; the modules that hold arithmetic and rules
     "hf": "kvplan/hf.py",
     "engines.ideal": "kvplan/engines/ideal.py",
     "engines.hf": "kvplan/engines/hf.py",
+    "perf": "kvplan/perf.py",
+    "whatif": "kvplan/whatif.py",
+    "sweep": "kvplan/sweep.py",
 }
 EXCLUDED_TESTS = [
     "--ignore=tests/test_readme.py",
