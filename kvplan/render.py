@@ -53,7 +53,31 @@ def size_json(r: SizeReport) -> dict:
                     "kv_bytes": g.kv_bytes, "state_bytes": g.state_bytes, "bytes": g.kv_bytes + g.state_bytes}
                    for g in r.groups],
         "warnings": list(r.warnings),
+        "source": r.source,
+        "stored_weights": stored_json(r.stored_weights, r.parameters),
     }
+
+
+def stored_json(st, architecture: int) -> dict | None:
+    """Weights as stored (checkpoint files), beside kvplan's architecture count."""
+    if st is None:
+        return None
+    return {"bytes": st.bytes, "source": st.source, "tensors": st.tensors, "elements": st.elements,
+            "architecture_parameters": architecture, "part_elements": dict(st.part_elements),
+            "part_bytes": dict(st.part_bytes), "dtype_bytes": dict(st.dtype_bytes),
+            "differences": st.differences(architecture)}
+
+
+def stored_lines(st, architecture: int) -> list[str]:
+    if st is None:
+        return []
+    out = [f"weights as stored: {ints(st.bytes)} bytes = {both(st.bytes)} ({st.describe_formats()}), "
+           f"read from {st.source}"]
+    if st.elements is not None:
+        out.append(f"  values stored: {ints(st.elements)} in {ints(st.tensors or 0)} tensors; "
+                   f"kvplan's architecture: {ints(architecture)} parameters")
+    out += [f"  {d}" for d in st.differences(architecture)]
+    return out
 
 
 def dumps(obj) -> str:
@@ -87,8 +111,13 @@ def size_table(r: SizeReport, spec: ModelSpec):
     lines.append(f"per token and sequence: {ints(r.bytes_per_token)} bytes in all K/V layers; "
                  f"the next token adds {ints(r.next_token_bytes)}")
     enc = f" + {ints(r.encoder_parameters)} in encoder towers" if r.encoder_parameters else ""
-    lines.append(f"weights: {ints(r.parameters)} parameters{enc} × {r.weight_dtype} = "
-                 f"{ints(r.weights_bytes)} bytes = {both(r.weights_bytes)}")
+    if r.stored_weights is None:
+        lines.append(f"weights: {ints(r.parameters)} parameters{enc} × {r.weight_dtype} = "
+                     f"{ints(r.weights_bytes)} bytes = {both(r.weights_bytes)}")
+    else:
+        lines += stored_lines(r.stored_weights, r.parameters)
+        if r.weights_bytes != r.stored_weights.bytes:
+            lines.append(f"  weights without the vision/audio towers (--text-only): {ints(r.weights_bytes)} bytes")
     return Group(t, Text("\n".join(lines)))
 
 
@@ -150,6 +179,7 @@ def show_table(s: ModelSpec):
             f"parameters: {ints(s.parameters())} (active per token: {ints(s.active_parameters())})"]
     if s.notes:
         head.append(f"notes: {s.notes}")
+    head += stored_lines(s.stored_weights, s.parameters())
     t = Table()
     for col in ("layer type", "layers", "kind", "heads", "KV heads×dim", "MLP"):
         t.add_column(col)
@@ -202,7 +232,7 @@ def fit_json(r) -> dict:
                     "budget": [{"label": p.label, "key": p.key, "bytes": p.bytes} for p in s.budget]}
                    for s in r.stages],
         "log_line": cap.log_lines[0] if cap.log_lines else None,
-        "message": r.message, "min_tp": r.min_tp, "notes": list(r.notes),
+        "message": r.message, "min_tp": r.min_tp, "notes": list(r.notes), "source": r.source,
     }
     if r.traffic:
         out["traffic"] = {"requests": r.traffic_note, "strategies": [
