@@ -15,6 +15,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions
                   help="kvplan: exact KV-cache sizes, per engine layout, for the models people run.")
 
 
+MODEL_HELP = ("catalog name or alias, a Hugging Face repo id (from the local cache), a YAML spec, a config.json "
+              "(or its folder), or a .gguf file")
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -111,6 +115,11 @@ def _load(model: str):
     return spec
 
 
+def _default_engine(model: str, default: str) -> str:
+    """llama.cpp's layout for a GGUF file (the only engine that runs one), else ``default``."""
+    return "llamacpp" if model.strip().lower().endswith(".gguf") else default
+
+
 def _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, **more):
     from .engines import ServeOptions
 
@@ -145,14 +154,15 @@ def _run(fn):
 @app.command()
 def size(
     model: str = typer.Argument(..., metavar="MODEL",
-                                help="catalog name or alias, a YAML spec, or a config.json (or its folder)"),
+                                help=MODEL_HELP),
     ctx: str = typer.Option(..., "--ctx", help="tokens per sequence (prompt + generated)"),
     batch: str = typer.Option("1", "--batch", "-b", help="sequences decoded together"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format (default: the model's dtype)"),
     weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: the model's dtype)"),
-    engine: str = typer.Option("ideal", "--engine",
-                               help="layout: ideal (tight cache), hf (DynamicCache), hf-static (StaticCache), "
-                                    "vllm, trtllm (paged blocks), sglang (token pool), llamacpp, or all"),
+    engine: Optional[str] = typer.Option(None, "--engine",
+                                         help="layout: ideal (tight cache, the default), hf (DynamicCache), "
+                                              "hf-static (StaticCache), vllm, trtllm (paged blocks), sglang "
+                                              "(token pool), llamacpp (the default for a .gguf), or all"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     explain: bool = typer.Option(False, "--explain", help="print the equation with the numbers substituted"),
     text_only: bool = typer.Option(False, "--text-only", help="leave vision/audio towers out of the weights"),
@@ -169,7 +179,8 @@ def size(
         c, b = _count("--ctx", ctx), _count("--batch", batch)
         opts = _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn)
         spec = _load(model)
-        if engine.strip().lower() == "all":
+        eng = engine or _default_engine(model, "ideal")
+        if eng.strip().lower() == "all":
             from .engines import MODULES
 
             reports = [memory.kv_size(spec, c, b, kv_dtype, e, weight_dtype, text_only, opts) for e in MODULES]
@@ -179,7 +190,7 @@ def size(
                 return _json({"model": spec.name, "ctx": c, "batch": b,
                               "engines": [render.size_json(r) for r in reports]})
             return _print(render.engines_table(reports, spec))
-        report = memory.kv_size(spec, c, b, kv_dtype, engine, weight_dtype, text_only, opts)
+        report = memory.kv_size(spec, c, b, kv_dtype, eng, weight_dtype, text_only, opts)
         for w in report.warnings:
             sys.stderr.write(f"kvplan: warning: {w}\n")
         if as_json:
@@ -194,13 +205,14 @@ def size(
 @app.command()
 def fit(
     model: str = typer.Argument(..., metavar="MODEL",
-                                help="catalog name or alias, a YAML spec, or a config.json (or its folder)"),
+                                help=MODEL_HELP),
     gpu: str = typer.Option(..., "--gpu", help="GPU name (see `kvplan gpus`)"),
     ctx: Optional[str] = typer.Option(None, "--ctx", help="tokens per sequence: answer the largest batch"),
     batch: Optional[str] = typer.Option(None, "--batch", "-b", help="sequences: answer the longest context each"),
     tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs"),
     pp: str = typer.Option("1", "--pp", "--pipeline-parallel-size", help="pipeline stages"),
-    engine: str = typer.Option("vllm", "--engine", help="vllm (default), sglang, trtllm, llamacpp, ideal, hf or hf-static"),
+    engine: Optional[str] = typer.Option(None, "--engine", help="vllm (default; llamacpp for a .gguf), sglang, "
+                                                                "trtllm, llamacpp, ideal, hf or hf-static"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format, kvplan's names"),
     kv_cache_dtype: Optional[str] = typer.Option(None, "--kv-cache-dtype",
                                                  help="vLLM's names: auto, fp8, fp8_e4m3, fp8_e5m2"),
@@ -272,7 +284,8 @@ def fit(
             traffic = fitmod.Traffic(lengths, _count("--requests", requests),
                                      int(seed) if re.fullmatch(r"\d+", str(seed).strip()) else _count("--seed", seed),
                                      0 if sp == "0" else _count("--shared-prefix", sp))
-        r = fitmod.fit(spec, g, _count("--tp", tp), _count("--pp", pp), engine, kvd, weight_dtype,
+        r = fitmod.fit(spec, g, _count("--tp", tp), _count("--pp", pp), engine or _default_engine(model, "vllm"),
+                       kvd, weight_dtype,
                        opt_count("--ctx", ctx), opt_count("--batch", batch), opts, text_only,
                        traffic=traffic)
         if as_json:
@@ -298,7 +311,7 @@ def models(as_json: bool = typer.Option(False, "--json", help="print JSON")):
 
 
 @app.command()
-def show(model: str = typer.Argument(..., metavar="MODEL", help="catalog name or alias, a YAML spec, or a config.json"),
+def show(model: str = typer.Argument(..., metavar="MODEL", help=MODEL_HELP),
          as_json: bool = typer.Option(False, "--json", help="print JSON")):
     """A model's layers, kinds and geometry, with its source."""
     from . import render
