@@ -353,6 +353,33 @@ def import_(config: str = typer.Argument(..., metavar="CONFIG", help="path to a 
     _run(go)
 
 
+@app.command(name="check-log")
+def check_log(
+    log: str = typer.Argument(..., metavar="FILE", help="a vLLM, SGLang or llama.cpp start-up log, or - for stdin"),
+    gpu: Optional[str] = typer.Option(None, "--gpu", help="the GPU it ran on (logs do not say; vLLM and SGLang)"),
+    model: Optional[str] = typer.Option(None, "--model",
+                                        help="the model, when the log's is a path here unknown (any MODEL form)"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+):
+    """Put kvplan's plan beside each figure an engine's start-up log reports, with the error."""
+    from . import logs, render
+
+    def go():
+        if log == "-":
+            text = sys.stdin.read()
+        else:
+            from pathlib import Path
+
+            try:
+                text = Path(log).read_text(errors="replace")
+            except OSError as e:
+                raise KvplanError(f"cannot read {log}: {e.strerror or e}") from None
+        c = logs.check(logs.parse(text), gpu, model)
+        _json(render.check_json(c)) if as_json else _print(render.check_table(c))
+
+    _run(go)
+
+
 def main():  # console script entry point
     """Run the app; usage errors (unknown option, missing --ctx) also end in one line, exit 2."""
     try:
