@@ -100,7 +100,8 @@ class Check:
 _NUM = r"([\d,]+(?:\.\d+)?)"
 _VLLM_MARKERS = ("Available KV cache memory", "KV cache size:", "non-default args", "Model loading took",
                  "vllm serve", "LLM engine (v", "Loading model weights took", "vLLM API server version",
-                 "Maximum concurrency for")
+                 "Maximum concurrency for", "Current kv cache memory in use", "Memory profiling results",
+                 "GPU blocks:", "stored in KV cache", "KV cache is needed")
 _SGLANG_MARKERS = ("KV Cache is allocated", "max_total_num_tokens=", "server_args=", "Load weight end.")
 _LLAMA_MARKERS = ("llama_kv_cache", "llama_context:", "llama_model_loader:", "print_info:")
 
