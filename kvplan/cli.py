@@ -380,6 +380,39 @@ def check_log(
     _run(go)
 
 
+@app.command(name="check-server")
+def check_server(
+    url: str = typer.Argument(..., metavar="URL", help="a running vLLM server, e.g. http://localhost:8000"),
+    gpu: str = typer.Option(..., "--gpu", help="the GPU it runs on (its metrics do not say)"),
+    model: Optional[str] = typer.Option(None, "--model", help="the model, when /v1/models' is not one kvplan knows"),
+    tp: Optional[str] = typer.Option(None, "--tp", "--tensor-parallel-size", help="as the server was started"),
+    enforce_eager: bool = typer.Option(False, "--enforce-eager", help="as the server was started"),
+    max_num_batched_tokens: Optional[str] = typer.Option(None, "--max-num-batched-tokens"),
+    max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs"),
+    timeout: str = typer.Option("5", "--timeout", help="seconds to wait for each request"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+):
+    """Put kvplan's plan beside a running vLLM server's cache (its /metrics and /v1/models)."""
+    from . import render, server
+
+    def go():
+        try:
+            secs = float(timeout)
+        except ValueError:
+            secs = 0.0
+        if not 0 < secs <= 600:
+            raise KvplanError(f"--timeout must be seconds in (0, 600], got '{timeout}'")
+        flags = {"tensor_parallel_size": None if tp is None else _count("--tp", tp),
+                 "enforce_eager": enforce_eager or None,
+                 "max_num_batched_tokens": None if max_num_batched_tokens is None
+                 else _count("--max-num-batched-tokens", max_num_batched_tokens),
+                 "max_num_seqs": None if max_num_seqs is None else _count("--max-num-seqs", max_num_seqs)}
+        c = server.check(url, gpu, model, secs, flags)
+        _json(render.check_json(c)) if as_json else _print(render.check_table(c, "server"))
+
+    _run(go)
+
+
 def main():  # console script entry point
     """Run the app; usage errors (unknown option, missing --ctx) also end in one line, exit 2."""
     try:

@@ -376,8 +376,9 @@ def check_table(c, what: str = "log"):
         t.add_column(col, justify=just, no_wrap=col != "figure")
     for r in c.rows:
         err = f"{r.error_pct:+.2f} %" if r.error_pct is not None else (r.why_not or "-")
-        t.add_row(str(r.figure.line) if what == "log" else r.figure.key, r.figure.label,
-                  _figure_value(r.figure.reported, r.figure, printed=r.figure.unit != "bytes/token"), _figure_value(r.predicted, r.figure), err)
+        printed = what == "log" and r.figure.unit != "bytes/token"
+        t.add_row(str(r.figure.line) if what == "log" else r.figure.text, r.figure.label,
+                  _figure_value(r.figure.reported, r.figure, printed), _figure_value(r.predicted, r.figure), err)
     flags = ", ".join(f"{k}={v}" for k, v in f.flags.items() if not isinstance(v, (dict, list)))
     lines = [f"flags read: {flags}" if flags else "flags read: none (the engine's defaults)"]
     lines += [f"note: {n}" for n in c.notes]
