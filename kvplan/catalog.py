@@ -133,7 +133,7 @@ def load_model(ref: str, notes: list | None = None) -> ModelSpec:
 
             spec = hf.load(path)
             folder = path if is_dir else path.parent if path.name == "config.json" else None
-            return spec if folder is None else with_stored_weights(spec, folder, notes)
+            return spec if folder is None else with_stored_weights(spec, folder)
         if not _probe(path, "exists"):
             raise KvplanError(f"no such file: {ref}")
         if path.suffix == ".gguf":
@@ -159,17 +159,12 @@ def load_model(ref: str, notes: list | None = None) -> ModelSpec:
     return load_spec_file(specs_dir() / "models" / f"{name}.yaml", trusted=True)
 
 
-def with_stored_weights(spec: ModelSpec, folder: Path, notes: list | None = None) -> ModelSpec:
+def with_stored_weights(spec: ModelSpec, folder: Path) -> ModelSpec:
     """The spec with the weights its folder stores (safetensors headers or index), if any."""
     from . import checkpoint
 
     stored = checkpoint.read(folder, spec.num_layers)
-    if stored is None:
-        return spec
-    if notes is not None:
-        notes.append(f"weights as stored: {stored.bytes:,} bytes from {stored.source}")
-        notes += [f"parameters: {d}" for d in stored.differences(spec.parameters())]
-    return spec.model_copy(update={"stored_weights": stored})
+    return spec if stored is None else spec.model_copy(update={"stored_weights": stored})
 
 
 def from_hf_cache(repo_id: str, notes: list | None = None) -> ModelSpec:
@@ -180,7 +175,8 @@ def from_hf_cache(repo_id: str, notes: list | None = None) -> ModelSpec:
 
     found = hfcache.find(repo_id)
     if found is None:
-        raise hfcache.not_found(repo_id)
+        hint = suggestions(repo_id)
+        raise hfcache.not_found(repo_id, f"; did you mean: {', '.join(hint)}" if hint else "")
     slug = re.sub(r"[^a-z0-9._-]+", "-", repo_id.rsplit("/", 1)[-1].lower()).strip("-.") or "model"
     source = f"{repo_id} from the local Hugging Face cache: {found.config}"
     spec = hf.from_config(hf.load_json(found.config), slug, source=source, where=str(found.config))
@@ -188,7 +184,7 @@ def from_hf_cache(repo_id: str, notes: list | None = None) -> ModelSpec:
     if notes is not None:
         notes.append(f"'{repo_id}' is not in kvplan's catalog: config.json from the local Hugging Face "
                      f"cache, snapshot {found.revision[:12]} ({found.config})")
-    return with_stored_weights(spec, found.snapshot, notes)
+    return with_stored_weights(spec, found.snapshot)
 
 
 def all_models(trusted: bool = True) -> list[ModelSpec]:

@@ -9,7 +9,7 @@ import typer
 
 from .errors import KvplanError
 
-app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=True, no_args_is_help=False, pretty_exceptions_enable=False,
                   rich_markup_mode=None, invoke_without_command=True,
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="kvplan: exact KV-cache sizes, per engine layout, for the models people run.")
@@ -17,6 +17,19 @@ app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions
 
 MODEL_HELP = ("catalog name or alias, a Hugging Face repo id (from the local cache), a YAML spec, a config.json "
               "(or its folder), or a .gguf file")
+
+
+def _complete_model(incomplete: str) -> list[str]:
+    """Shell completion of MODEL: catalog names (`kvplan --install-completion`)."""
+    from . import catalog
+
+    return [n for n in catalog.model_names() if n.startswith(incomplete.lower())]
+
+
+def _complete_gpu(incomplete: str) -> list[str]:
+    from . import catalog
+
+    return [g.name for g in catalog.gpus() if g.name.startswith(incomplete.lower())]
 
 
 def _version() -> str:
@@ -153,7 +166,7 @@ def _run(fn):
 
 @app.command()
 def size(
-    model: str = typer.Argument(..., metavar="MODEL",
+    model: str = typer.Argument(..., metavar="MODEL", autocompletion=_complete_model,
                                 help=MODEL_HELP),
     ctx: str = typer.Option(..., "--ctx", help="tokens per sequence (prompt + generated)"),
     batch: str = typer.Option("1", "--batch", "-b", help="sequences decoded together"),
@@ -204,9 +217,9 @@ def size(
 
 @app.command()
 def fit(
-    model: str = typer.Argument(..., metavar="MODEL",
+    model: str = typer.Argument(..., metavar="MODEL", autocompletion=_complete_model,
                                 help=MODEL_HELP),
-    gpu: str = typer.Option(..., "--gpu", help="GPU name (see `kvplan gpus`)"),
+    gpu: str = typer.Option(..., "--gpu", help="GPU name (see `kvplan gpus`)", autocompletion=_complete_gpu),
     ctx: Optional[str] = typer.Option(None, "--ctx", help="tokens per sequence: answer the largest batch"),
     batch: Optional[str] = typer.Option(None, "--batch", "-b", help="sequences: answer the longest context each"),
     tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs"),
@@ -311,7 +324,7 @@ def models(as_json: bool = typer.Option(False, "--json", help="print JSON")):
 
 
 @app.command()
-def show(model: str = typer.Argument(..., metavar="MODEL", help=MODEL_HELP),
+def show(model: str = typer.Argument(..., metavar="MODEL", autocompletion=_complete_model, help=MODEL_HELP),
          as_json: bool = typer.Option(False, "--json", help="print JSON")):
     """A model's layers, kinds and geometry, with its source."""
     from . import render

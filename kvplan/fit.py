@@ -8,6 +8,8 @@ for the capacity it would report, and answers the three questions: how many requ
 """
 from __future__ import annotations
 
+import sys
+import types
 from dataclasses import dataclass, field
 
 from . import dtypes, engines
@@ -274,3 +276,16 @@ def _traffic(t: Traffic, workers, cap: Capacity, kv_fmt, model_dtype: str, opts:
     budget = min(w.kv_budget_bytes for w in workers)
     return tuple(tr.strategies(lengths, cost, budget, mml, list(dict.fromkeys(blocks)),
                                t.shared_prefix)), note
+
+
+class _CallableModule(types.ModuleType):
+    """``kvplan.fit(...)`` is the Python API's fit (kvplan/api.py) while ``kvplan.fit.fit`` and
+    the rest of this module stay as they are."""
+
+    def __call__(self, *args, **kwargs):
+        from .api import fit as api_fit
+
+        return api_fit(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -50,8 +50,8 @@ def find(repo_id: str) -> CachedConfig | None:
     try:
         from huggingface_hub import try_to_load_from_cache
     except ImportError:
-        raise KvplanError(f"'{repo_id}' is not in kvplan's catalog, and reading it from the local Hugging "
-                          f"Face cache needs huggingface_hub: {EXTRA}") from None
+        raise KvplanError(f"unknown model '{repo_id}': not in kvplan's catalog, and reading it from the local "
+                          f"Hugging Face cache needs huggingface_hub: {EXTRA}") from None
     try:
         found = try_to_load_from_cache(repo_id, "config.json", cache_dir=cache_dir())
     except ValueError:  # huggingface_hub's HFValidationError: not a valid repo id
@@ -62,8 +62,9 @@ def find(repo_id: str) -> CachedConfig | None:
     return CachedConfig(repo_id, config, config.parent, config.parent.name)
 
 
-def not_found(repo_id: str) -> KvplanError:
-    where = cache_dir() or "the default cache (~/.cache/huggingface/hub)"
-    return KvplanError(f"'{repo_id}' is neither in kvplan's catalog nor in the local Hugging Face cache "
-                       f"({where}); download its config.json (hf download {repo_id} "
-                       "config.json) or give the path of a config.json or its folder")
+def not_found(repo_id: str, hint: str = "") -> KvplanError:
+    """``hint``: the catalog's closest names (``; did you mean: ...``), as for any unknown model."""
+    where = cache_dir() or "~/.cache/huggingface/hub"
+    return KvplanError(f"unknown model '{repo_id}': neither in kvplan's catalog nor in the local Hugging Face "
+                       f"cache ({where}); download its config.json (hf download {repo_id} config.json) or "
+                       f"give the path of a config.json or its folder{hint}")

@@ -371,7 +371,7 @@ def check_table(c, what: str = "log"):
     names = {"vllm": "vLLM", "sglang": "SGLang", "llamacpp": "llama.cpp"}
     head = f"{names[f.engine]}{ver} {what}: model {f.model or '-'} → kvplan {c.model}" + (f" on {c.gpu}" if c.gpu else "")
     t = Table(title=head, title_justify="left")
-    for col, just in (("line" if what == "log" else "source", "right"), ("figure", "left"),
+    for col, just in (("line", "right") if what == "log" else ("source", "left"), ("figure", "left"),
                       ("reported", "right"), ("kvplan", "right"), ("error", "right")):
         t.add_column(col, justify=just, no_wrap=col != "figure")
     for r in c.rows:

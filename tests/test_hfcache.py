@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from conftest import FIXTURES, ROOT
 from kvplan import catalog
 from kvplan.cli import app
+from kvplan.errors import KvplanError
 
 pytest.importorskip("huggingface_hub")
 runner = CliRunner()
@@ -74,8 +75,13 @@ def test_not_cached_is_one_line(hf_cache):
     assert r.exit_code == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert "'acme/Nothing-Here' is neither in kvplan's catalog nor in the local Hugging Face cache" in lines[0]
+    assert "unknown model 'acme/Nothing-Here': neither in kvplan's catalog nor in the local Hugging Face cache" in lines[0]
     assert str(hf_cache) in lines[0] and "config.json" in lines[0]
+
+
+def test_not_cached_keeps_the_catalogs_suggestions(hf_cache):
+    with pytest.raises(KvplanError, match=r"did you mean: .*mistral-7b"):
+        catalog.load_model("mistralai/Mistral-7B-Instruct-v0.2")
 
 
 def test_hf_home_is_honoured(tmp_path, monkeypatch):
@@ -97,8 +103,8 @@ def test_without_huggingface_hub_names_the_extra(hf_cache, monkeypatch):
     r = runner.invoke(app, ["size", "acme/Llama-Clone-8B", "--ctx", "4096"])
     assert r.exit_code == 2
     assert r.stderr.strip().splitlines() == [
-        "kvplan: error: 'acme/Llama-Clone-8B' is not in kvplan's catalog, and reading it from the local "
-        "Hugging Face cache needs huggingface_hub: pip install 'kvplan[hf]'"]
+        "kvplan: error: unknown model 'acme/Llama-Clone-8B': not in kvplan's catalog, and reading it from the "
+        "local Hugging Face cache needs huggingface_hub: pip install 'kvplan[hf]'"]
 
 
 def test_cache_lookup_never_imports_the_network_stack_for_catalog_models():

@@ -129,3 +129,20 @@ def test_timeout_is_one_line():
         assert "did not answer within 0.5 s" in r.stderr or "timed out" in r.stderr
     finally:
         s.close()
+
+
+def test_readme_block_is_current(vllm):
+    """README's check-server output is this command's, against this loopback server."""
+    import os
+    import re
+    import shutil
+    import subprocess
+    import sys
+
+    exe = shutil.which("kvplan") or os.path.join(os.path.dirname(sys.executable), "kvplan")
+    env = {**os.environ, "COLUMNS": "140", "NO_COLOR": "1", "TERM": "dumb"}
+    p = subprocess.run([exe, "check-server", vllm, "--gpu", "a100-sxm-40gb", "--enforce-eager",
+                        "--max-num-batched-tokens", "8192"], capture_output=True, text=True, env=env)
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```text\n\$ kvplan check-server http://127.0.0.1:PORT [^\n]*\n(.*?)```", readme, re.S)
+    assert block.group(1) == p.stdout + p.stderr
