@@ -64,7 +64,11 @@ def find(repo_id: str) -> CachedConfig | None:
 
 def not_found(repo_id: str, hint: str = "") -> KvplanError:
     """``hint``: the catalog's closest names (``; did you mean: ...``), as for any unknown model."""
-    where = cache_dir() or "~/.cache/huggingface/hub"
+    where = cache_dir()
+    if where is None:
+        from huggingface_hub import constants  # find() has imported it: the default it used
+
+        where = constants.HF_HUB_CACHE
     return KvplanError(f"unknown model '{repo_id}': neither in kvplan's catalog nor in the local Hugging Face "
                        f"cache ({where}); download its config.json (hf download {repo_id} config.json) or "
                        f"give the path of a config.json or its folder{hint}")

@@ -477,6 +477,7 @@ def check(facts: LogFacts, gpu: str | None = None, model: str | None = None) -> 
             "kv_bytes": round(cap.kv_cache_tokens * cell) if cell else None, "cell_bytes": cell}
     for f in facts.figures:
         p = pred.get(f.key)
+        p = None if p is not None and p == float("inf") else p  # attention-free: no finite figure
         rows.append(Row(f, p, "" if p is not None else "kvplan's plan refuses this set-up" if not cap.fits
                         else "kvplan has no such figure"))
     if not cap.fits and cap.message:

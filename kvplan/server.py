@@ -67,7 +67,11 @@ def _none(v):
 
 def read(url: str, timeout: float = 5.0) -> tuple[dict, float | None, dict | None]:
     """(cache_config labels, KV usage, the first served model's card) from a server."""
-    base = url.rstrip("/")
+    base = url.strip().rstrip("/")
+    if "://" not in base:  # localhost:8000
+        base = "http://" + base
+    if not base.startswith(("http://", "https://")):
+        raise KvplanError(f"check-server reads http:// or https:// URLs, got '{url}'")
     if base.endswith("/metrics"):
         base = base[: -len("/metrics")]
     labels, usage = parse_metrics(_get(base + "/metrics", timeout), base + "/metrics")

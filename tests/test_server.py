@@ -131,6 +131,13 @@ def test_timeout_is_one_line():
         s.close()
 
 
+def test_url_forms(vllm):
+    labels, _, _ = server.read(vllm.removeprefix("http://"))  # host:port alone is http
+    assert labels["num_gpu_blocks"] == "9871"
+    with pytest.raises(KvplanError, match="reads http:// or https:// URLs"):
+        server.read("ftp://127.0.0.1/")
+
+
 def test_readme_block_is_current(vllm):
     """README's check-server output is this command's, against this loopback server."""
     import os
