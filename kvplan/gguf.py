@@ -109,7 +109,9 @@ def spec_from_meta(meta: dict, tensors: list[tuple[str, str, int, int]], name: s
                  **({"window": window} if slides[il] else {})}
         mlp = None
         if experts:
-            mlp = {"kind": "moe", "num_experts": experts, "experts_per_token": meta.get(f"{arch}.expert_used_count") or 1,
+            # for the architecture's parameter count only; the weights are the tensor table's
+            mlp = {"kind": "moe", "num_experts": experts,
+                   "experts_per_token": meta.get(f"{arch}.expert_used_count") or 1,
                    "intermediate_size": meta.get(f"{arch}.expert_feed_forward_length") or ffs[il] or 1}
         elif ffs[il]:
             mlp = {"kind": "dense", "intermediate_size": ffs[il]}
@@ -165,7 +167,8 @@ def read(path: Path) -> tuple[dict, list[tuple[str, str, int, int]]]:
     except OSError as e:
         raise KvplanError(f"cannot read {path}: {e.strerror or e}") from None
     except Exception as e:  # gguf raises ValueError / struct errors on a file that is not GGUF
-        raise KvplanError(f"{path}: not a GGUF file ({str(e).splitlines()[0][:120] if str(e) else type(e).__name__})") from None
+        why = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+        raise KvplanError(f"{path}: not a GGUF file ({why})") from None
     tensors = [(t.name, t.tensor_type.name, int(t.n_elements), int(t.n_bytes)) for t in reader.tensors]
     return _fields(reader), tensors
 

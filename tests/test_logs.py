@@ -12,7 +12,6 @@ tests/data/logs/ (see its README.md for where each line comes from):
 """
 import json
 import sys
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
