@@ -123,7 +123,7 @@ def load_model(ref: str, notes: list | None = None) -> ModelSpec:
     if len(ref) > 1024:
         raise KvplanError(f"unknown model '{ref[:40]}…' ({len(ref):,} characters); see `kvplan models`")
     path = Path(ref).expanduser()
-    looks_like_file = ref.endswith((".json", ".yaml", ".yml")) or ref.startswith((".", "/", "~"))
+    looks_like_file = ref.endswith((".json", ".yaml", ".yml", ".gguf")) or ref.startswith((".", "/", "~"))
     # a folder that merely shares a catalog name (./gpt2 without a config.json) is not the model
     is_dir = _probe(path, "is_dir")
     shadowed = is_dir and not _probe(path / "config.json", "exists") and canonical_name(ref) is not None
@@ -131,9 +131,15 @@ def load_model(ref: str, notes: list | None = None) -> ModelSpec:
         if is_dir or path.suffix == ".json":
             from . import hf
 
-            return hf.load(path)
+            spec = hf.load(path)
+            folder = path if is_dir else path.parent if path.name == "config.json" else None
+            return spec if folder is None else with_stored_weights(spec, folder)
         if not _probe(path, "exists"):
             raise KvplanError(f"no such file: {ref}")
+        if path.suffix == ".gguf":
+            from . import gguf
+
+            return gguf.load(path, notes)
         return load_spec_file(path)
     name = canonical_name(ref)
     if name is None and (v := resolve_variant(ref)) is not None:
@@ -141,11 +147,44 @@ def load_model(ref: str, notes: list | None = None) -> ModelSpec:
         if notes is not None and v[1] != ref.strip().lower():
             notes.append(f"'{ref}' read as {name}: the same architecture (a variant checkpoint shares "
                          "its config's shapes, so its cache and weights are the same size)")
+    if name is None and "/" in ref:
+        from . import hfcache
+
+        if hfcache.looks_like_repo_id(ref):
+            return from_hf_cache(ref.strip(), notes)
     if name is None:
         hint = suggestions(ref)
         more = f"; did you mean: {', '.join(hint)}" if hint else "; see `kvplan models`"
         raise KvplanError(f"unknown model '{ref}'{more}")
     return load_spec_file(specs_dir() / "models" / f"{name}.yaml", trusted=True)
+
+
+def with_stored_weights(spec: ModelSpec, folder: Path) -> ModelSpec:
+    """The spec with the weights its folder stores (safetensors headers or index), if any."""
+    from . import checkpoint
+
+    stored = checkpoint.read(folder, spec.num_layers)
+    return spec if stored is None else spec.model_copy(update={"stored_weights": stored})
+
+
+def from_hf_cache(repo_id: str, notes: list | None = None) -> ModelSpec:
+    """A repo id's config.json (and stored weights) from the local Hugging Face cache."""
+    import re
+
+    from . import hf, hfcache
+
+    found = hfcache.find(repo_id)
+    if found is None:
+        hint = suggestions(repo_id)
+        raise hfcache.not_found(repo_id, f"; did you mean: {', '.join(hint)}" if hint else "")
+    slug = re.sub(r"[^a-z0-9._-]+", "-", repo_id.rsplit("/", 1)[-1].lower()).strip("-.") or "model"
+    source = f"{repo_id} from the local Hugging Face cache: {found.config}"
+    spec = hf.from_config(hf.load_json(found.config), slug, source=source, where=str(found.config))
+    spec = spec.model_copy(update={"hf_repo": repo_id, "display_name": repo_id})
+    if notes is not None:
+        notes.append(f"'{repo_id}' is not in kvplan's catalog: config.json from the local Hugging Face "
+                     f"cache, snapshot {found.revision[:12]} ({found.config})")
+    return with_stored_weights(spec, found.snapshot)
 
 
 def all_models(trusted: bool = True) -> list[ModelSpec]:

@@ -9,10 +9,27 @@ import typer
 
 from .errors import KvplanError
 
-app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=True, no_args_is_help=False, pretty_exceptions_enable=False,
                   rich_markup_mode=None, invoke_without_command=True,
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="kvplan: exact KV-cache sizes, per engine layout, for the models people run.")
+
+
+MODEL_HELP = ("catalog name or alias, a Hugging Face repo id (from the local cache), a YAML spec, a config.json "
+              "(or its folder), or a .gguf file")
+
+
+def _complete_model(incomplete: str) -> list[str]:
+    """Shell completion of MODEL: catalog names (`kvplan --install-completion`)."""
+    from . import catalog
+
+    return [n for n in catalog.model_names() if n.startswith(incomplete.lower())]
+
+
+def _complete_gpu(incomplete: str) -> list[str]:
+    from . import catalog
+
+    return [g.name for g in catalog.gpus() if g.name.startswith(incomplete.lower())]
 
 
 def _version() -> str:
@@ -111,6 +128,11 @@ def _load(model: str):
     return spec
 
 
+def _default_engine(model: str, default: str) -> str:
+    """llama.cpp's layout for a GGUF file (the only engine that runs one), else ``default``."""
+    return "llamacpp" if model.strip().lower().endswith(".gguf") else default
+
+
 def _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, **more):
     from .engines import ServeOptions
 
@@ -174,15 +196,16 @@ def _run(fn):
 
 @app.command()
 def size(
-    model: str = typer.Argument(..., metavar="MODEL",
-                                help="catalog name or alias, a YAML spec, or a config.json (or its folder)"),
+    model: str = typer.Argument(..., metavar="MODEL", autocompletion=_complete_model,
+                                help=MODEL_HELP),
     ctx: str = typer.Option(..., "--ctx", help="tokens per sequence (prompt + generated)"),
     batch: str = typer.Option("1", "--batch", "-b", help="sequences decoded together"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format (default: the model's dtype)"),
     weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: the model's dtype)"),
-    engine: str = typer.Option("ideal", "--engine",
-                               help="layout: ideal (tight cache), hf (DynamicCache), hf-static (StaticCache), "
-                                    "vllm, trtllm (paged blocks), sglang (token pool), llamacpp, or all"),
+    engine: Optional[str] = typer.Option(None, "--engine",
+                                         help="layout: ideal (tight cache, the default), hf (DynamicCache), "
+                                              "hf-static (StaticCache), vllm, trtllm (paged blocks), sglang "
+                                              "(token pool), llamacpp (the default for a .gguf), or all"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     explain: bool = typer.Option(False, "--explain", help="print the equation with the numbers substituted"),
     text_only: bool = typer.Option(False, "--text-only", help="leave vision/audio towers out of the weights"),
@@ -204,7 +227,8 @@ def size(
         c, b = _count("--ctx", ctx), _count("--batch", batch)
         opts = _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn)
         spec = _load(model)
-        if engine.strip().lower() == "all":
+        eng = engine or _default_engine(model, "ideal")
+        if eng.strip().lower() == "all":
             from .engines import MODULES
 
             reports = [memory.kv_size(spec, c, b, kv_dtype, e, weight_dtype, text_only, opts) for e in MODULES]
@@ -214,7 +238,7 @@ def size(
                 return _json({"model": spec.name, "ctx": c, "batch": b,
                               "engines": [render.size_json(r, explain) for r in reports]})
             return _show(render.engines_table(reports, spec), f, wide)
-        report = memory.kv_size(spec, c, b, kv_dtype, engine, weight_dtype, text_only, opts)
+        report = memory.kv_size(spec, c, b, kv_dtype, eng, weight_dtype, text_only, opts)
         for w in report.warnings:
             sys.stderr.write(f"kvplan: warning: {w}\n")
         if f == "json":
@@ -229,14 +253,15 @@ def size(
 
 @app.command()
 def fit(
-    model: str = typer.Argument(..., metavar="MODEL",
-                                help="catalog name or alias, a YAML spec, or a config.json (or its folder)"),
-    gpu: str = typer.Option(..., "--gpu", help="GPU name (see `kvplan gpus`)"),
+    model: str = typer.Argument(..., metavar="MODEL", autocompletion=_complete_model,
+                                help=MODEL_HELP),
+    gpu: str = typer.Option(..., "--gpu", help="GPU name (see `kvplan gpus`)", autocompletion=_complete_gpu),
     ctx: Optional[str] = typer.Option(None, "--ctx", help="tokens per sequence: answer the largest batch"),
     batch: Optional[str] = typer.Option(None, "--batch", "-b", help="sequences: answer the longest context each"),
     tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs"),
     pp: str = typer.Option("1", "--pp", "--pipeline-parallel-size", help="pipeline stages"),
-    engine: str = typer.Option("vllm", "--engine", help="vllm (default), sglang, trtllm, llamacpp, ideal, hf or hf-static"),
+    engine: Optional[str] = typer.Option(None, "--engine", help="vllm (default; llamacpp for a .gguf), sglang, "
+                                                                "trtllm, llamacpp, ideal, hf or hf-static"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format, kvplan's names"),
     kv_cache_dtype: Optional[str] = typer.Option(None, "--kv-cache-dtype",
                                                  help="vLLM's names: auto, fp8, fp8_e4m3, fp8_e5m2"),
@@ -313,7 +338,8 @@ def fit(
             traffic = fitmod.Traffic(lengths, _count("--requests", requests),
                                      int(seed) if re.fullmatch(r"\d+", str(seed).strip()) else _count("--seed", seed),
                                      0 if sp == "0" else _count("--shared-prefix", sp))
-        r = fitmod.fit(spec, g, _count("--tp", tp), _count("--pp", pp), engine, kvd, weight_dtype,
+        r = fitmod.fit(spec, g, _count("--tp", tp), _count("--pp", pp), engine or _default_engine(model, "vllm"),
+                       kvd, weight_dtype,
                        opt_count("--ctx", ctx), opt_count("--batch", batch), opts, text_only,
                        traffic=traffic)
         if f == "json":
@@ -498,7 +524,7 @@ def models(as_json: bool = typer.Option(False, "--json", help="print JSON"),
 
 
 @app.command()
-def show(model: str = typer.Argument(..., metavar="MODEL", help="catalog name or alias, a YAML spec, or a config.json"),
+def show(model: str = typer.Argument(..., metavar="MODEL", autocompletion=_complete_model, help=MODEL_HELP),
          as_json: bool = typer.Option(False, "--json", help="print JSON"),
          fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
          wide: bool = typer.Option(False, "--wide", help=WIDE_HELP)):
@@ -542,6 +568,66 @@ def import_(config: str = typer.Argument(..., metavar="CONFIG", help="path to a 
         if source:
             spec = spec.model_copy(update={"source": source})
         sys.stdout.write(specyaml.dump(spec))
+
+    _run(go)
+
+
+@app.command(name="check-log")
+def check_log(
+    log: str = typer.Argument(..., metavar="FILE", help="a vLLM, SGLang or llama.cpp start-up log, or - for stdin"),
+    gpu: Optional[str] = typer.Option(None, "--gpu", help="the GPU it ran on (logs do not say; vLLM and SGLang)"),
+    model: Optional[str] = typer.Option(None, "--model",
+                                        help="the model, when the log's is a path here unknown (any MODEL form)"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+):
+    """Put kvplan's plan beside each figure an engine's start-up log reports, with the error."""
+    from . import logs, render
+
+    def go():
+        if log == "-":
+            text = sys.stdin.read()
+        else:
+            from pathlib import Path
+
+            try:
+                text = Path(log).read_text(errors="replace")
+            except OSError as e:
+                raise KvplanError(f"cannot read {log}: {e.strerror or e}") from None
+        c = logs.check(logs.parse(text), gpu, model)
+        _json(render.check_json(c)) if as_json else _show(render.check_table(c))
+
+    _run(go)
+
+
+@app.command(name="check-server")
+def check_server(
+    url: str = typer.Argument(..., metavar="URL", help="a running vLLM server, e.g. http://localhost:8000"),
+    gpu: str = typer.Option(..., "--gpu", help="the GPU it runs on (its metrics do not say)"),
+    model: Optional[str] = typer.Option(None, "--model", help="the model, when /v1/models' is not one kvplan knows"),
+    tp: Optional[str] = typer.Option(None, "--tp", "--tensor-parallel-size", help="as the server was started"),
+    enforce_eager: bool = typer.Option(False, "--enforce-eager", help="as the server was started"),
+    max_num_batched_tokens: Optional[str] = typer.Option(None, "--max-num-batched-tokens"),
+    max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs"),
+    timeout: str = typer.Option("5", "--timeout", help="seconds to wait for each request"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+):
+    """Put kvplan's plan beside a running vLLM server's cache (its /metrics and /v1/models)."""
+    from . import render, server
+
+    def go():
+        try:
+            secs = float(timeout)
+        except ValueError:
+            secs = 0.0
+        if not 0 < secs <= 600:
+            raise KvplanError(f"--timeout must be seconds in (0, 600], got '{timeout}'")
+        flags = {"tensor_parallel_size": None if tp is None else _count("--tp", tp),
+                 "enforce_eager": enforce_eager or None,
+                 "max_num_batched_tokens": None if max_num_batched_tokens is None
+                 else _count("--max-num-batched-tokens", max_num_batched_tokens),
+                 "max_num_seqs": None if max_num_seqs is None else _count("--max-num-seqs", max_num_seqs)}
+        c = server.check(url, gpu, model, secs, flags)
+        _json(render.check_json(c)) if as_json else _show(render.check_table(c, "server"))
 
     _run(go)
 

@@ -8,6 +8,8 @@ for the capacity it would report, and answers the three questions: how many requ
 """
 from __future__ import annotations
 
+import sys
+import types
 from dataclasses import dataclass, field
 
 from . import dtypes, engines
@@ -58,6 +60,7 @@ class FitReport:
     notes: tuple[str, ...] = field(default_factory=tuple)
     traffic: tuple = ()  # traffic.Strategy per allocation strategy, with --lengths
     traffic_note: str = ""
+    source: str = ""  # where the model's config came from
 
     @property
     def gpus(self) -> int:
@@ -112,7 +115,8 @@ def stage_weight_bytes(sub: ModelSpec, params: int, wfmt) -> int:
 
 
 def _workers(spec: ModelSpec, gpu, tp: int, pp: int, eng, opts: ServeOptions, kv_fmt,
-             wfmt, text_only: bool = False) -> tuple[list[Stage], list[Worker]]:
+             wfmt, text_only: bool = False, stored: int | None = None) -> tuple[list[Stage], list[Worker]]:
+    """``stored``: the checkpoint's own weight bytes, which replace the computed ones on one GPU."""
     rank = spec.shard(tp)
     # encoder towers load on the first stage, split over its ranks (vLLM's default
     # mm_encoder_tp_mode "weights"); not exact per rank where a tower dimension does not divide
@@ -124,7 +128,7 @@ def _workers(spec: ModelSpec, gpu, tp: int, pp: int, eng, opts: ServeOptions, kv
     for i, count in enumerate(counts):
         sub = stage_spec(rank, first, count)
         params = stage_parameters(rank, first, count, pp, encoders)
-        wbytes = stage_weight_bytes(sub, params, wfmt)
+        wbytes = stage_weight_bytes(sub, params, wfmt) if stored is None or tp * pp > 1 else stored
         budget = eng.budget(gpu, wbytes, sub, opts, tp, pp, kv_fmt)
         stages.append(Stage(i, first, count, params, wbytes, budget))
         workers.append(Worker(sub, budget))
@@ -165,15 +169,29 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
             raise KvplanError(f"{name} must be a positive integer, got {v!r}")
     base = engines.get(engine)
     run = base.run_dtype(spec, gpu)
+    base_dtype = spec.dtype
     notes = []
     if run != spec.dtype:
         notes.append(f"{base.name} keeps this {spec.dtype} model in {run} by default (cache and weights)")
         spec = spec.model_copy(update={"dtype": run})
     kv_fmt = dtypes.get(kv_dtype or spec.dtype)
     wfmt = dtypes.get(weight_dtype or spec.dtype) if weight_dtype or not spec.weight_quant else None
-    wname = wfmt.name if wfmt is not None else spec.weight_bytes()[1]
+    wname = wfmt.name if wfmt is not None else spec.model_copy(update={"stored_weights": None}).weight_bytes()[1]
     eng = base.for_model(spec, gpu, opts, kv_fmt.name, spec.dtype, pp)
-    stages, workers = _workers(spec, gpu, tp, pp, eng, opts, kv_fmt, wfmt, text_only)
+    st = spec.stored_weights if weight_dtype is None else None
+    stored = None
+    if st is not None:
+        if tp * pp > 1:
+            notes.append(f"weights as stored ({st.bytes:,} bytes) are used on one GPU only; each GPU's "
+                         f"share over tp {tp} × pp {pp} is computed from the architecture")
+        elif dtypes.get(run).bits != dtypes.get(base_dtype).bits:
+            notes.append(f"weights as stored are {base_dtype}; {base.name} runs them in {run}, so they are "
+                         "computed, not read")
+        else:
+            stored = st.bytes - (st.towers_bytes() if text_only else 0)
+            wname = f"as stored ({st.describe_formats()})"
+            notes.append(f"weights: {stored:,} bytes as stored, read from {st.source}")
+    stages, workers = _workers(spec, gpu, tp, pp, eng, opts, kv_fmt, wfmt, text_only, stored)
     mem_src = "driver" if gpu.driver_memory_bytes else "as sold (no driver figure known)"
     notes += base.notes(spec)
     if spec.encoders and not text_only:
@@ -184,7 +202,7 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
                      "somewhat less, so the cache will be a little smaller")
     common = dict(model=spec.name, gpu=gpu.name, gpu_memory_bytes=gpu.usable_bytes,
                   gpu_memory_source=mem_src, engine=eng.name, tp=tp, pp=pp, kv_dtype=kv_fmt.name,
-                  weight_dtype=wname, stages=stages, ctx=ctx, batch=batch)
+                  weight_dtype=wname, stages=stages, ctx=ctx, batch=batch, source=spec.source)
     worst = min(stages, key=lambda s: s.kv_budget_bytes)
     if worst.kv_budget_bytes <= 0 and check_memory:
         min_tp = None
@@ -258,3 +276,16 @@ def _traffic(t: Traffic, workers, cap: Capacity, kv_fmt, model_dtype: str, opts:
     budget = min(w.kv_budget_bytes for w in workers)
     return tuple(tr.strategies(lengths, cost, budget, mml, list(dict.fromkeys(blocks)),
                                t.shared_prefix)), note
+
+
+class _CallableModule(types.ModuleType):
+    """``kvplan.fit(...)`` is the Python API's fit (kvplan/api.py) while ``kvplan.fit.fit`` and
+    the rest of this module stay as they are."""
+
+    def __call__(self, *args, **kwargs):
+        from .api import fit as api_fit
+
+        return api_fit(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

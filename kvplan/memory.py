@@ -38,6 +38,8 @@ class SizeReport:
     weights_bytes: int
     encoder_parameters: int = 0  # vision/audio towers included in weights_bytes
     warnings: tuple[str, ...] = ()
+    source: str = ""  # where the model's config came from (the spec's source)
+    stored_weights: object = None  # spec.StoredWeights when weights_bytes is the checkpoint's own
 
     @property
     def kv_cache_bytes(self) -> int:
@@ -112,7 +114,8 @@ def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = No
         warnings.append(f"ctx {ctx:,} is beyond {spec.name}'s max_position_embeddings ({spec.max_context:,})")
     return SizeReport(warnings=tuple(warnings), model=spec.name, ctx=ctx, batch=batch, kv_dtype=fmt.name, engine=eng.name,
                       groups=groups, parameters=params, weight_dtype=wname, weights_bytes=wbytes,
-                      encoder_parameters=enc)
+                      encoder_parameters=enc, source=spec.source,
+                      stored_weights=spec.stored_weights if weight_dtype is None else None)
 
 
 def kv_size_from_mixers(spec: ModelSpec, ctx: int, batch: int, fmt: dtypes.ElementFormat,

@@ -53,6 +53,8 @@ def size_json(r: SizeReport, explain: bool = False) -> dict:
                     "kv_bytes": g.kv_bytes, "state_bytes": g.state_bytes, "bytes": g.kv_bytes + g.state_bytes}
                    for g in r.groups],
         "warnings": list(r.warnings),
+        "source": r.source,
+        "stored_weights": stored_json(r.stored_weights, r.parameters),
     }
     if explain:
         out["explain"] = explain_json(r)
@@ -77,6 +79,28 @@ def explain_json(r: SizeReport) -> dict:
             "element_format": {"name": fmt.name, "bits": fmt.bits, "group": fmt.group,
                                "group_bytes": fmt.group_bytes},
             "groups": groups, "total_bytes": r.total_bytes}
+
+
+def stored_json(st, architecture: int) -> dict | None:
+    """Weights as stored (checkpoint files), beside kvplan's architecture count."""
+    if st is None:
+        return None
+    return {"bytes": st.bytes, "source": st.source, "tensors": st.tensors, "elements": st.elements,
+            "architecture_parameters": architecture, "part_elements": dict(st.part_elements),
+            "part_bytes": dict(st.part_bytes), "dtype_bytes": dict(st.dtype_bytes),
+            "differences": st.differences(architecture)}
+
+
+def stored_lines(st, architecture: int) -> list[str]:
+    if st is None:
+        return []
+    out = [f"weights as stored: {ints(st.bytes)} bytes = {both(st.bytes)} ({st.describe_formats()}), "
+           f"read from {st.source}"]
+    if st.elements is not None:
+        out.append(f"  values stored: {ints(st.elements)} in {ints(st.tensors or 0)} tensors; "
+                   f"kvplan's architecture: {ints(architecture)} parameters")
+    out += [f"  {d}" for d in st.differences(architecture)]
+    return out
 
 
 def dumps(obj) -> str:
@@ -109,8 +133,13 @@ def size_table(r: SizeReport, spec: ModelSpec) -> list:
     lines.append(f"per token and sequence: {ints(r.bytes_per_token)} bytes in all K/V layers; "
                  f"the next token adds {ints(r.next_token_bytes)}")
     enc = f" + {ints(r.encoder_parameters)} in encoder towers" if r.encoder_parameters else ""
-    lines.append(f"weights: {ints(r.parameters)} parameters{enc} × {r.weight_dtype} = "
-                 f"{ints(r.weights_bytes)} bytes = {both(r.weights_bytes)}")
+    if r.stored_weights is None:
+        lines.append(f"weights: {ints(r.parameters)} parameters{enc} × {r.weight_dtype} = "
+                     f"{ints(r.weights_bytes)} bytes = {both(r.weights_bytes)}")
+    else:
+        lines += stored_lines(r.stored_weights, r.parameters)
+        if r.weights_bytes != r.stored_weights.bytes:
+            lines.append(f"  weights without the vision/audio towers (--text-only): {ints(r.weights_bytes)} bytes")
     keys = ["layer_type", "layers", "kind", "geometry", "tokens", "bytes_per_token",
             "state_bytes_per_seq", "bytes"]
     return [Sheet(cols, rows, [title], lines, keys)]
@@ -173,6 +202,7 @@ def show_table(s: ModelSpec) -> list:
             f"parameters: {ints(s.parameters())} (active per token: {ints(s.active_parameters())})"]
     if s.notes:
         head.append(f"notes: {s.notes}")
+    head += stored_lines(s.stored_weights, s.parameters())
     rows = []
     for name, count in s.counts().items():
         lt = s.layer_types[name]
@@ -238,7 +268,7 @@ def fit_json(r, explain: bool = False) -> dict:
                     "budget": [{"label": p.label, "key": p.key, "bytes": p.bytes} for p in s.budget]}
                    for s in r.stages],
         "log_line": cap.log_lines[0] if cap.log_lines else None,
-        "message": r.message, "min_tp": r.min_tp, "notes": list(r.notes),
+        "message": r.message, "min_tp": r.min_tp, "notes": list(r.notes), "source": r.source,
     }
     if r.traffic:
         out["traffic"] = {"requests": r.traffic_note, "strategies": [
@@ -343,3 +373,62 @@ def _traffic_sheet(r):
             Col("waste", "never written", lambda v: f"{100 * v:.1f} %")]
     return Sheet(cols, rows, [f"your traffic: {r.traffic_note}; KV budget {ints(r.kv_budget_bytes)} "
                               "bytes per GPU"])
+
+
+def _figure_value(v, f, printed: bool = False) -> str:
+    """A figure in the unit and digits the engine printed it in (GiB, MiB, x), so that reported
+    and planned read alike; the exact bytes are in --json."""
+    if v is None:
+        return "-"
+    if printed:
+        return f.text
+    unit = f.text.rsplit(" ", 1)[-1] if f.unit == "bytes" else ""
+    if unit == "MiB":
+        return f"{v / 2**20:.2f} MiB"
+    if unit in ("GiB", "GB"):  # vLLM V0 and SGLang print GiB and call it GB
+        return f"{v / 2**30:.2f} {unit}"
+    if f.unit == "x":
+        return f"{v:.2f}x"
+    if f.unit == "bytes/token":
+        return f"{v:,.1f}" if round(v) != v else ints(round(v))
+    return ints(round(v))
+
+
+def check_json(c) -> dict:
+    """kvplan check-log / check-server: each reported figure beside kvplan's."""
+    f = c.facts
+    return {"engine": f.engine, "version": f.version, "model_in_log": f.model, "model": c.model, "gpu": c.gpu,
+            "flags": {k: v if isinstance(v, (int, float, str, bool)) or v is None else str(v)
+                      for k, v in f.flags.items()},
+            "figures": [{"key": r.figure.key, "label": r.figure.label, "line": r.figure.line,
+                         "as_printed": r.figure.text, "unit": r.figure.unit, "reported": r.figure.reported,
+                         "printed_rounding": r.figure.tolerance, "kvplan": r.predicted,
+                         "error_pct": r.error_pct, "why_no_figure": r.why_not or None} for r in c.rows],
+            "notes": list(c.notes)}
+
+
+def check_table(c, what: str = "log") -> list:
+    from rich.text import Text
+
+    from .sheet import Col, Sheet
+
+    f = c.facts
+    ver = f" {f.version}" if f.version else ""
+    names = {"vllm": "vLLM", "sglang": "SGLang", "llamacpp": "llama.cpp"}
+    head = f"{names[f.engine]}{ver} {what}: model {f.model or '-'} → kvplan {c.model}" + (f" on {c.gpu}" if c.gpu else "")
+    rows = []
+    for r in c.rows:
+        printed = what == "log" and r.figure.unit != "bytes/token"
+        rows.append({"where": r.figure.line if what == "log" else r.figure.text, "figure": r.figure.label,
+                     "reported": r.figure.reported, "kvplan": r.predicted, "error_pct": r.error_pct,
+                     "_text": {"reported": _figure_value(r.figure.reported, r.figure, printed),
+                               "kvplan": _figure_value(r.predicted, r.figure),
+                               "error_pct": f"{r.error_pct:+.2f} %" if r.error_pct is not None
+                               else (r.why_not or "-")}})
+    cols = [Col("where", "line" if what == "log" else "source", left=what != "log", drop=1),
+            Col("figure", "figure", left=True), Col("reported", "reported"), Col("kvplan", "kvplan"),
+            Col("error_pct", "error")]
+    flags = ", ".join(f"{k}={v}" for k, v in f.flags.items() if not isinstance(v, (dict, list)))
+    lines = [f"flags read: {flags}" if flags else "flags read: none (the engine's defaults)"]
+    lines += [f"note: {n}" for n in c.notes]
+    return [Sheet(cols, rows, [head]), Text("\n".join(lines))]

@@ -162,6 +162,46 @@ class Gemma4Vision(_Frozen):
 Encoder = tagged_union(__name__, "Encoder", Gemma4Vision)
 
 
+class StoredWeights(_Frozen):
+    """Weights as a checkpoint stores them (safetensors headers, a GGUF's tensor table), read
+    from the files, not computed: ``bytes`` is exact. ``elements`` (values stored) and the
+    per-part counts are known where the tensor table was read (not from an index's total alone).
+    Parts: "text decoder", "vision tower", "audio tower", "layers beyond the decoder's",
+    "quantization scales" (checkpoint.part_of)."""
+
+    bytes: PositiveInt
+    source: str  # the files it was read from
+    tensors: NonNegativeInt | None = None
+    elements: NonNegativeInt | None = None
+    part_elements: dict[str, int] = field(default_factory=dict)
+    part_bytes: dict[str, int] = field(default_factory=dict)
+    dtype_bytes: dict[str, int] = field(default_factory=dict)  # bytes per stored dtype (safetensors' or ggml's names)
+
+    def towers_bytes(self) -> int:
+        return sum(b for p, b in self.part_bytes.items() if p in ("vision tower", "audio tower"))
+
+    def describe_formats(self) -> str:
+        return ", ".join(sorted(self.dtype_bytes, key=lambda d: -self.dtype_bytes[d])) or "as stored"
+
+    def differences(self, architecture: int) -> list[str]:
+        """The stored element count beside kvplan's architecture count, each difference named."""
+        if self.elements is None:
+            return []
+        out = []
+        decoder = self.part_elements.get("text decoder", 0)
+        diff = decoder - architecture
+        packed = any(d in self.dtype_bytes for d in ("U8", "I8", "I32", "U32", "U4", "I4"))
+        if diff:
+            why = " (packed integers: a stored value holds several parameters)" if packed and diff < 0 else ""
+            out.append(f"text decoder: {decoder:,} values stored, {diff:+,} beside the architecture's "
+                       f"{architecture:,}{why}")
+        for part in ("vision tower", "audio tower", "layers beyond the decoder's", "quantization scales"):
+            n = self.part_elements.get(part)
+            if n:
+                out.append(f"{part}: {n:,} values not in the text decoder")
+        return out
+
+
 class LayerType(_Frozen):
     mixer: Mixer
     mlp: Mlp | None = None
@@ -246,6 +286,7 @@ class ModelSpec(_Frozen):
     dtype_note: str | None = None  # why dtype differs from the config's, if it does
     weight_quant: WeightQuant | None = None  # the checkpoint's quantization_config, if any
     encoders: list[Encoder] = field(default_factory=list)  # vision/audio towers an engine loads with the decoder
+    stored_weights: StoredWeights | None = None  # read from the checkpoint's files, when at hand
     hidden_size: PositiveInt
     vocab_size: PositiveInt
     tie_embeddings: bool = False
@@ -359,7 +400,12 @@ class ModelSpec(_Frozen):
 
         ``weight_dtype`` prices every weight in one format; without it the matrices
         ``weight_quant`` names take its format (and block scales) and the rest the model's dtype.
-        Encoder towers are included unless ``text_only`` (they are never quantized here)."""
+        Encoder towers are included unless ``text_only`` (they are never quantized here).
+        With ``stored_weights`` (read from the checkpoint) and no ``weight_dtype``, the bytes
+        are the checkpoint's own, less its vision/audio towers with ``text_only``."""
+        st = self.stored_weights
+        if st is not None and weight_dtype is None:
+            return st.bytes - (st.towers_bytes() if text_only else 0), f"as stored ({st.describe_formats()})"
         params = self.parameters() + (0 if text_only else self.encoder_params())
         fmt = dtypes.get(weight_dtype or self.dtype)
         if weight_dtype is not None or self.weight_quant is None:

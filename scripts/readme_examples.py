@@ -3,7 +3,7 @@
     python scripts/readme_examples.py          # rewrite README.md in place
     python scripts/readme_examples.py --check  # exit 1 if any output drifted
 
-Each example is a line ``$ kvplan ARGS`` followed by its output (stdout, then stderr), up to
+Each example is a line ``$ kvplan ARGS`` (optionally after ``VAR=value`` assignments) followed by its output (stdout, then stderr), up to
 the next ``$`` line or the end of the block. Commands run as ``python -m kvplan`` with
 COLUMNS=140, so tables render the same everywhere. tests/test_readme.py runs the check.
 """
@@ -22,9 +22,13 @@ BLOCK = re.compile(r"```console\n(.*?)```", re.S)
 
 
 def run(cmdline: str) -> str:
+    """``[VAR=value ...] kvplan ARGS`` (a leading assignment sets the environment, as a shell does)."""
     args = shlex.split(cmdline)
-    assert args[0] == "kvplan", cmdline
     env = {**os.environ, "COLUMNS": "140", "NO_COLOR": "1", "TERM": "dumb"}
+    while args and re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", args[0]):
+        k, v = args.pop(0).split("=", 1)
+        env[k] = v
+    assert args[0] == "kvplan", cmdline
     p = subprocess.run([sys.executable, "-m", "kvplan", *args[1:]], capture_output=True, text=True,
                        env=env, cwd=ROOT)
     out = p.stdout + p.stderr

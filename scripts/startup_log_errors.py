@@ -18,20 +18,14 @@ GiB = 2**30
 
 
 def kvplan_budget(entry: dict) -> int:
-    """kvplan's KV budget per GPU for one log, from model, GPU and the log's flags alone."""
-    from kvplan import catalog, fit
-    from kvplan.engines import ServeOptions
+    """kvplan's KV budget per GPU for one log, from model, GPU and the log's flags alone (the same
+    path as `kvplan check-log`: kvplan.logs.vllm_fit)."""
+    from kvplan import catalog, logs
 
     k = entry["kvplan"]
     spec = catalog.load_model(k["model"])
     gpu = catalog.load_gpu(k["gpu"])
-    opts = ServeOptions(gpu_memory_utilization=k.get("gpu_memory_utilization"),
-                        max_num_batched_tokens=k.get("max_num_batched_tokens"),
-                        max_num_seqs=k.get("max_num_seqs"), enforce_eager=k.get("enforce_eager", False),
-                        cuda_graph_bytes=None if k.get("cuda_graphs_charged", True) else 0,
-                        max_model_len=spec.max_context or 4096)
-    r = fit.fit(spec, gpu, tp=k.get("tp", 1), engine="vllm", weight_dtype=k.get("weight_dtype"),
-                opts=opts)
+    r = logs.vllm_fit(spec, gpu, k, weight_dtype=k.get("weight_dtype"))
     kv = r.kv_budget_bytes
     if "weights_gib_from_log" in k:  # swap kvplan's weights for the checkpoint's as loaded
         kv += r.weights_bytes - round(k["weights_gib_from_log"] * GiB)

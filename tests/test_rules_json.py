@@ -45,6 +45,10 @@ def test_size_json_every_field_hybrid():
              "tokens": 32768, "bytes_per_token": per_token, "kv_bytes": kv, "state_bytes": 0, "bytes": kv},
         ],
         "warnings": [],
+        # the config the spec came from (model_specs/models/nemotron-3-nano-30b-a3b.yaml's source);
+        # a catalog spec has no checkpoint files, so no weights as stored
+        "source": "https://huggingface.co/nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16/blob/main/config.json",
+        "stored_weights": None,
     }
     assert kv == 402_653_184 and state == 98_164_736
 

@@ -27,6 +27,7 @@ COMMANDS = {
     "models": ["models"],
     "gpus": ["gpus"],
     "show": ["show", "gemma-2-9b"],
+    "check-log": ["check-log", "tests/data/logs/vllm_0.15.1_a100-40gb_llama-3.1-8b.log", "--gpu", "a100-sxm-40gb"],
 }
 ROWS = {"size": 2, "size-all": 7, "models": None, "gpus": None, "show": 2}
 

@@ -1,0 +1,167 @@
+"""kvplan check-log: start-up logs of vLLM, SGLang and llama.cpp read, kvplan's plan beside each figure.
+
+tests/data/logs/ (see its README.md for where each line comes from):
+* vllm_0.15.1_a100-40gb_llama-3.1-8b.log: a real log, the lines a user posted
+  (https://github.com/ilseokoh/vllm-gce/blob/HEAD/README.md), as in tests/data/vllm_startup_logs.json;
+* llamacpp_0c1e57098_gemma-2-9b-it_q8_0.log: llama.cpp's own log statements (src/llama-context.cpp:308-315,
+  src/llama-kv-cache-iswa.cpp:83/100, src/llama-kv-cache.cpp:301) printed with the figures llama.cpp
+  itself allocated for gemma-2-9b-it at n_ctx 8192, q8_0 K and V (tests/golden/llamacpp_0c1e57098.json);
+* sglang_0.5.23_llama-3.1-8b_8gib-pool.log: SGLang 0.5.23's statements (entrypoints/engine.py:311,
+  mem_cache/memory_pool.py:2088) with the pool SGLang's own configurator sized from an 8 GiB budget
+  (tests/golden/sglang_0.5.23.json), not a GPU's profile.
+"""
+import json
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import GOLDEN, ROOT
+from kvplan import catalog, logs
+from kvplan.cli import app
+from kvplan.errors import KvplanError
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import startup_log_errors  # noqa: E402
+
+runner = CliRunner(env={"COLUMNS": "160"})
+LOGS = ROOT / "tests" / "data" / "logs"
+VLLM = LOGS / "vllm_0.15.1_a100-40gb_llama-3.1-8b.log"
+LLAMA = LOGS / "llamacpp_0c1e57098_gemma-2-9b-it_q8_0.log"
+SGLANG = LOGS / "sglang_0.5.23_llama-3.1-8b_8gib-pool.log"
+GiB, MiB = 2**30, 2**20
+DATA = json.loads((ROOT / "tests" / "data" / "vllm_startup_logs.json").read_text())["logs"]
+
+
+def test_vllm_real_log_parsed():
+    f = logs.parse(VLLM.read_text())
+    assert f.engine == "vllm" and f.version == "0.15.1"
+    assert f.model == "/home/admin_iloh_altostrat_com/models/Meta-Llama-3.1-8B-Instruct"
+    assert f.flags["enforce_eager"] is True and f.flags["max_model_len"] == 131072
+    assert f.flags["max_num_batched_tokens"] == 8192 and f.flags["tensor_parallel_size"] == "1"
+    got = {x.key: (x.reported, x.line) for x in f.figures}
+    assert got == {"weights": (14.99 * GiB, 5), "kv_budget": (19.28 * GiB, 6), "kv_tokens": (157_936, 7),
+                   "max_concurrency": (1.20, 8)}
+
+
+def test_vllm_prediction_is_the_scripts():
+    """check-log and scripts/startup_log_errors.py plan through one function: the same budget."""
+    c = logs.check(logs.parse(VLLM.read_text()), gpu="a100-sxm-40gb")
+    entry = next(e for e in DATA if e["id"] == "a100-40g_llama31-8b_v0.15.1_eager")
+    kv, weights = startup_log_errors.kvplan_budget(entry)
+    rows = {r.figure.key: r for r in c.rows}
+    assert rows["kv_budget"].predicted == kv and rows["weights"].predicted == weights
+    assert abs(rows["kv_budget"].error_pct) < 1.0  # the bound test_vllm_startup_logs.py holds this log to
+    assert c.model == "llama-3.1-8b" and c.gpu == "a100-sxm-40gb"
+
+
+@pytest.mark.parametrize("entry", [e for e in DATA if e.get("available_kv_cache_gib") or e.get("kv_cache_tokens")],
+                         ids=lambda e: e["id"])
+def test_every_real_vllm_log_reads_as_recorded(entry):
+    """The 15 public logs' lines: each figure check-log reads is the one recorded by hand."""
+    f = logs.parse("\n".join(entry["verbatim"]))
+    got = {}
+    for x in f.figures:
+        got.setdefault(x.key, x.reported)
+    if entry["available_kv_cache_gib"] is not None and "kv_budget" in got:
+        assert got["kv_budget"] == pytest.approx(entry["available_kv_cache_gib"] * GiB)
+    if entry["kv_cache_tokens"] is not None and "kv_tokens" in got:
+        assert got["kv_tokens"] == entry["kv_cache_tokens"]
+    if entry["max_concurrency"] is not None and "max_concurrency" in got:
+        assert got["max_concurrency"] == entry["max_concurrency"]
+    assert set(got) & {"kv_budget", "kv_tokens", "max_concurrency"}
+
+
+def test_vllm_033_one_line_capacity():
+    """vLLM 0.33 prints capacity and concurrency in one line (v1/core/kv_cache_utils.py:1148)."""
+    line = ("(EngineCore pid=1) INFO 11-30 10:00:00 [kv_cache_utils.py:1148] GPU KV cache size: 157,936 "
+            "tokens, Maximum concurrency for 131,072 tokens per request: 1.20x")
+    f = logs.parse(line)
+    assert [(x.key, x.reported) for x in f.figures] == [("kv_tokens", 157_936), ("max_concurrency", 1.2)]
+    assert f.flags["max_model_len"] == 131072
+
+
+def test_vllm_serve_line_and_refusal():
+    text = ("vllm serve --trust-remote-code --tensor_parallel_size 2 --gpu_memory_utilization=0.98  /m/Qwen2.5-14B\n"
+            "ValueError: The model's max seq len (131072) is larger than the maximum number of tokens that "
+            "can be stored in KV cache (81536). ...")
+    f = logs.parse(text)
+    assert f.model == "/m/Qwen2.5-14B"
+    assert f.flags["tensor_parallel_size"] == "2" and f.flags["gpu_memory_utilization"] == "0.98"
+    assert [(x.key, x.reported) for x in f.figures] == [("kv_tokens", 81_536)]
+    assert "vLLM refused max seq len 131072" in f.notes[0]
+
+
+def llama_lines_from_golden():
+    """The cache lines llama.cpp prints (src/llama-kv-cache.cpp:301's format string) for the
+    golden record the sample log holds."""
+    recs = json.loads((GOLDEN / "llamacpp_0c1e57098.json").read_text())["records"]
+    r = next(r for r in recs if r["config"] == "gemma-2-9b-it" and r["case"] == "8192:q8_0:q8_0:on:512:1:0:0:2048")
+    fmt = "llama_kv_cache: size = %7.2f MiB (%6u cells, %3d layers, %2u/%u seqs), K (%s): %7.2f MiB, V (%s): %7.2f MiB"
+    return [fmt % ((k + v) / MiB, cells, layers, 1, 1, "q8_0", k / MiB, "q8_0", v / MiB)
+            for _, cells, layers, k, v in r["caches"]], r
+
+
+def test_llamacpp_sample_is_llamacpps_own_allocation():
+    lines, r = llama_lines_from_golden()
+    assert [ln for ln in LLAMA.read_text().splitlines() if ln.startswith("llama_kv_cache:")] == lines
+
+
+def test_llamacpp_log_checked_exactly():
+    c = logs.check(logs.parse(LLAMA.read_text()), model="gemma-2-9b")
+    rows = {r.figure.key: r for r in c.rows}
+    assert rows["cache1_cells"].figure.reported == 8192 and rows["cache1_cells"].predicted == 8192
+    assert rows["cache2_cells"].figure.reported == 4608 and rows["cache2_cells"].predicted == 4608
+    # llama.cpp allocated 2 × 374,341,632 and 2 × 210,567,168 bytes (golden); kvplan plans the same bytes
+    assert rows["cache1_bytes"].predicted == 2 * 374_341_632
+    assert rows["cache2_bytes"].predicted == 2 * 210_567_168
+    for r in c.rows:  # each printed MiB figure agrees within its rounding
+        assert abs(r.predicted - r.figure.reported) <= r.figure.tolerance + 1e-9, r
+
+
+def test_sglang_log():
+    f = logs.parse(SGLANG.read_text())
+    assert f.engine == "sglang" and f.model == "meta-llama/Llama-3.1-8B-Instruct" and f.flags["tp_size"] == 1
+    c = logs.check(f, gpu="h100")
+    rows = {r.figure.key: r for r in c.rows}
+    assert rows["kv_tokens"].figure.reported == 65536
+    # 32 layers × 8 KV heads × 128 × 2 (K, V) × 2 bytes = 131,072 bytes per token; SGLang's golden cell
+    assert rows["cell_bytes"].predicted == 131_072 == rows["cell_bytes"].figure.reported
+    # kvplan's H100 pool is its own plan (the log's 8 GiB pool was given to SGLang, not profiled)
+    from kvplan import fit
+    want = fit.fit(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), engine="sglang")
+    assert rows["kv_tokens"].predicted == want.capacity.kv_cache_tokens
+
+
+def test_cli_table_json_and_stdin():
+    r = runner.invoke(app, ["check-log", str(LLAMA), "--model", "gemma-2-9b"])
+    assert r.exit_code == 0, r.output
+    assert "  12 │ SWA cache size (21 layers)      │ 401.62 MiB │ 401.62 MiB │ +0.00 %" in r.stdout
+    r = runner.invoke(app, ["check-log", "-", "--gpu", "a100-sxm-40gb", "--json"], input=VLLM.read_text())
+    d = json.loads(r.stdout)
+    assert d["engine"] == "vllm" and d["model"] == "llama-3.1-8b"
+    assert [x["key"] for x in d["figures"]] == ["weights", "kv_budget", "kv_tokens", "max_concurrency"]
+
+
+@pytest.mark.parametrize("args,text,message", [
+    ([], "hello\nworld\n", "not a vLLM, SGLang or llama.cpp start-up log"),
+    ([], "INFO vLLM API server version 0.33.0\n", "none of the figures kvplan compares"),
+    ([], VLLM.read_text(), "does not say which GPU it ran on; give --gpu"),
+    (["--gpu", "h100"], "GPU KV cache size: 10 tokens\n", "the log does not name the model; give --model"),
+    (["--gpu", "h100"], "non-default args: {'model': '/x/NoSuchModel-7B'}\nGPU KV cache size: 10 tokens\n",
+     "the log's model '/x/NoSuchModel-7B' is not a file here nor a model kvplan knows; give --model"),
+])
+def test_errors_are_one_line(args, text, message):
+    r = runner.invoke(app, ["check-log", "-", *args], input=text)
+    assert r.exit_code == 2, r.output
+    assert r.stderr.count("\n") == 1 and message in r.stderr
+
+
+def test_missing_file_is_one_line(tmp_path):
+    r = runner.invoke(app, ["check-log", str(tmp_path / "nope.log")])
+    assert r.exit_code == 2 and "cannot read" in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_parse_errors_are_library_errors():
+    with pytest.raises(KvplanError):
+        logs.parse("")
