@@ -420,13 +420,15 @@ def check_table(c, what: str = "log") -> list:
     for r in c.rows:
         printed = what == "log" and r.figure.unit != "bytes/token"
         rows.append({"where": r.figure.line if what == "log" else r.figure.text, "figure": r.figure.label,
+                     "key": r.figure.key,
                      "reported": r.figure.reported, "kvplan": r.predicted, "error_pct": r.error_pct,
                      "_text": {"reported": _figure_value(r.figure.reported, r.figure, printed),
                                "kvplan": _figure_value(r.predicted, r.figure),
                                "error_pct": f"{r.error_pct:+.2f} %" if r.error_pct is not None
                                else (r.why_not or "-")}})
     cols = [Col("where", "line" if what == "log" else "source", left=what != "log", drop=1),
-            Col("figure", "figure", left=True), Col("reported", "reported"), Col("kvplan", "kvplan"),
+            Col("figure", "figure", left=True, narrow_key="key"), Col("reported", "reported"),
+            Col("kvplan", "kvplan"),
             Col("error_pct", "error")]
     flags = ", ".join(f"{k}={v}" for k, v in f.flags.items() if not isinstance(v, (dict, list)))
     lines = [f"flags read: {flags}" if flags else "flags read: none (the engine's defaults)"]
