@@ -9,7 +9,6 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from .errors import KvplanError, validation_message
 from .spec import GpuSpec, ModelSpec
 
@@ -28,6 +27,8 @@ def _read_yaml(path: Path):
         text = path.read_text()
     except OSError as e:
         raise KvplanError(f"cannot read {path}: {e.strerror or e}") from None
+    import yaml
+
     try:
         return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as e:
@@ -54,21 +55,63 @@ def load_spec_file(path: Path, trusted: bool = False) -> ModelSpec:
         raise KvplanError(validation_message(path, e)) from None
 
 
+BUNDLE = "catalog.json"
+
+
 @lru_cache(maxsize=1)
-def aliases() -> dict[str, str]:
+def bundle() -> dict | None:
+    """``model_specs/catalog.json``: the YAML catalog (aliases, models, GPUs) in one JSON file,
+    which loads in a fraction of the time. scripts/build_catalog.py writes it from the YAML, the
+    source; tests/test_catalog.py checks that they agree. None when absent (the YAML is read)."""
+    import json
+
+    try:
+        return json.loads((specs_dir() / BUNDLE).read_text())
+    except FileNotFoundError:
+        return None
+
+
+def make_bundle() -> dict:
+    """The catalog as one object, read from the YAML files."""
+    return {"aliases": _yaml_aliases(),
+            "models": {n: _read_yaml(specs_dir() / "models" / f"{n}.yaml")
+                       for n in sorted(p.stem for p in (specs_dir() / "models").glob("*.yaml"))},
+            "gpus": _read_yaml(specs_dir() / "gpus.yaml") or []}
+
+
+def _yaml_aliases() -> dict[str, str]:
     data = _read_yaml(specs_dir() / "aliases.yaml") or {}
     return {str(k).lower(): str(v) for k, v in data.items()}
 
 
+@lru_cache(maxsize=1)
+def aliases() -> dict[str, str]:
+    b = bundle()
+    return b["aliases"] if b else _yaml_aliases()
+
+
 def model_names() -> list[str]:
-    return sorted(p.stem for p in (specs_dir() / "models").glob("*.yaml"))
+    b = bundle()
+    return sorted(b["models"]) if b else sorted(p.stem for p in (specs_dir() / "models").glob("*.yaml"))
 
 
 def canonical_name(name: str) -> str | None:
     key = name.strip().lower()
-    if "/" not in key and _probe(specs_dir() / "models" / f"{key}.yaml", "exists"):
+    b = bundle()
+    if "/" not in key and (key in b["models"] if b else
+                           _probe(specs_dir() / "models" / f"{key}.yaml", "exists")):
         return key
     return aliases().get(key)
+
+
+def catalog_spec(name: str) -> ModelSpec:
+    """A shipped model, built without validation (CI validates every one)."""
+    b = bundle()
+    if b is None:
+        return load_spec_file(specs_dir() / "models" / f"{name}.yaml", trusted=True)
+    from .spec import trusted_model_spec
+
+    return trusted_model_spec(b["models"][name])
 
 
 # Checkpoint variants that share their base model's architecture (same config.json shapes)
@@ -156,7 +199,7 @@ def load_model(ref: str, notes: list | None = None) -> ModelSpec:
         hint = suggestions(ref)
         more = f"; did you mean: {', '.join(hint)}" if hint else "; see `kvplan models`"
         raise KvplanError(f"unknown model '{ref}'{more}")
-    return load_spec_file(specs_dir() / "models" / f"{name}.yaml", trusted=True)
+    return catalog_spec(name)
 
 
 def with_stored_weights(spec: ModelSpec, folder: Path) -> ModelSpec:
@@ -188,7 +231,9 @@ def from_hf_cache(repo_id: str, notes: list | None = None) -> ModelSpec:
 
 
 def all_models(trusted: bool = True) -> list[ModelSpec]:
-    return [load_spec_file(specs_dir() / "models" / f"{n}.yaml", trusted) for n in model_names()]
+    if trusted:
+        return [catalog_spec(n) for n in model_names()]
+    return [load_spec_file(specs_dir() / "models" / f"{n}.yaml") for n in model_names()]
 
 
 @lru_cache(maxsize=2)
@@ -196,7 +241,8 @@ def gpus(trusted: bool = True) -> list[GpuSpec]:
     """The GPU catalog; ``trusted`` builds it without validation (CI validates the shipped file:
     tests/test_catalog.py calls ``gpus(trusted=False)``)."""
     path = specs_dir() / "gpus.yaml"
-    data = _read_yaml(path) or []
+    b = bundle() if trusted else None
+    data = b["gpus"] if b else (_read_yaml(path) or [])
     if trusted:
         return [GpuSpec.model_construct(**item) for item in data]
     from .frozen import validation_error

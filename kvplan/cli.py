@@ -144,28 +144,33 @@ def _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn
                         swa_full=swa_full, flash_attn=fa == "on", **more)
 
 
+def _width() -> int:
+    """The terminal's width: COLUMNS when set, else the terminal's own, else 80."""
+    import os
+
+    env = os.environ.get("COLUMNS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns if sys.stdout.isatty() else 80
+    except (OSError, ValueError):
+        return 80
+
+
 def _show(parts, fmt: str = "table", wide: bool = False) -> None:
     """Print a command's tables and text: to the terminal's width (80 when not a terminal,
     unless COLUMNS says otherwise), as CSV (the first table's raw values) or as Markdown."""
-    from rich.console import Console
-
-    from .sheet import Sheet, to_csv, to_md, to_rich
+    from .sheet import Sheet, to_csv, to_md, to_text
 
     parts = parts if isinstance(parts, list) else [parts]
     sheets = [p for p in parts if isinstance(p, Sheet)]
     if fmt == "csv":
         sys.stdout.write(to_csv(sheets) + "\n")
-        return
-    if fmt == "md":
-        text = [getattr(p, "plain", None) for p in parts if not isinstance(p, Sheet)]
+    elif fmt == "md":
+        text = [p for p in parts if isinstance(p, str)]
         sys.stdout.write(to_md(sheets) + "".join(f"\n\n{t}" for t in text if t) + "\n")
-        return
-    width = Console().width
-    console = Console(width=max(width, 1000) if wide else width)
-    with console.capture() as cap:
-        for p in parts:
-            console.print(to_rich(p, width, wide) if isinstance(p, Sheet) else p)
-    sys.stdout.write("\n".join(line.rstrip() for line in cap.get().split("\n")))
+    else:
+        sys.stdout.write(to_text(parts, _width(), wide))
 
 
 _FORMATS = ("table", "json", "csv", "md")
@@ -243,10 +248,8 @@ def size(
             sys.stderr.write(f"kvplan: warning: {w}\n")
         if f == "json":
             return _json(render.size_json(report, explain))
-        from rich.text import Text
-
         parts = render.size_table(report, spec)
-        _show(parts + ([Text(render.explain(report, spec))] if explain else []), f, wide)
+        _show(parts + ([render.explain(report, spec)] if explain else []), f, wide)
 
     _run(go)
 
@@ -633,7 +636,21 @@ def check_server(
 
 
 def main():  # console script entry point
-    """Run the app; usage errors (unknown option, missing --ctx) also end in one line, exit 2."""
+    """Run the app; usage errors (unknown option, missing --ctx) also end in one line, exit 2.
+
+    The collector is off for the run and the heap frozen before exit: a query allocates little
+    that cycles, and the interpreter's final collection over every imported module's objects
+    costs more than the query itself (benchmarks/startup.py)."""
+    import gc
+
+    gc.disable()
+    try:
+        _main()
+    finally:
+        gc.freeze()
+
+
+def _main():
     try:
         code = app(standalone_mode=False)
     except KeyboardInterrupt:

@@ -16,7 +16,8 @@ in ``__post_init__`` (so on every construction, and under validation as a value 
 from __future__ import annotations
 
 import sys
-from dataclasses import MISSING, dataclass, fields, replace
+from dataclasses import MISSING, dataclass
+from dataclasses import Field as DataclassField
 from typing import Annotated, Union
 
 # Constrained types: plain at run time, pydantic's own under ``validate`` (see _PYDANTIC_TYPES).
@@ -44,30 +45,89 @@ def tagged_union(module: str, alias: str, *members):
     return Union[members] if len(members) > 1 else members[0]
 
 
+class _Field:
+    """A field's name and default, read from the class body (what dataclasses.Field holds)."""
+
+    __slots__ = ("name", "default", "default_factory")
+
+    def __init__(self, name, default, default_factory):
+        self.name, self.default, self.default_factory = name, default, default_factory
+
+
+class FrozenInstanceError(AttributeError):
+    pass
+
+
 class Frozen:
-    """Base of every spec class: subclasses are frozen keyword-only dataclasses."""
+    """Base of every spec class: frozen, keyword-only, fields from the annotations.
+
+    Built without ``dataclasses`` (whose generated code costs about a millisecond a class at
+    import): one generic ``__init__``, ``__eq__`` and ``__repr__`` here. ``validate`` turns the
+    classes into real dataclasses (in place, once) so that pydantic can validate them."""
 
     __pydantic_config__ = {"extra": "forbid"}
     __slots__ = ()
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
-        dataclass(frozen=True, kw_only=True)(cls)
-        cls.model_fields = {f.name: f for f in fields(cls)}
+        found: dict[str, _Field] = {}
+        for klass in reversed(cls.__mro__):
+            for name in vars(klass).get("__annotations__", {}):
+                if name.startswith("_") or name == "model_fields":
+                    continue
+                d = vars(klass).get(name, MISSING)
+                if isinstance(d, DataclassField):
+                    found[name] = _Field(name, d.default, d.default_factory)
+                elif d is not MISSING or name not in found:
+                    found[name] = _Field(name, d, MISSING)
+        cls.model_fields = found
         cls.__kvplan_checks__ = tuple(
             name for klass in reversed(cls.__mro__) for name, v in vars(klass).items()
             if getattr(v, "__kvplan_check__", False))
 
+    def __init__(self, **data):
+        for name, f in type(self).model_fields.items():
+            if name in data:
+                v = data.pop(name)
+            elif f.default is not MISSING:
+                v = f.default
+            elif f.default_factory is not MISSING:
+                v = f.default_factory()
+            else:
+                raise TypeError(f"{type(self).__name__}() missing keyword argument '{name}'")
+            object.__setattr__(self, name, v)
+        if data:
+            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument '{next(iter(data))}'")
+        self.__post_init__()
+
     def __post_init__(self):
         for name in self.__kvplan_checks__:
             getattr(self, name)()
+
+    def __setattr__(self, name, value):
+        raise FrozenInstanceError(f"cannot assign to field '{name}'")
+
+    def __delattr__(self, name):
+        raise FrozenInstanceError(f"cannot delete field '{name}'")
+
+    def __eq__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in type(self).model_fields)
+
+    def __hash__(self):
+        return hash((type(self), *(getattr(self, n) for n in type(self).model_fields)))
+
+    def __repr__(self):
+        body = ", ".join(f"{n}={getattr(self, n)!r}" for n in type(self).model_fields)
+        return f"{type(self).__name__}({body})"
 
     # --- pydantic's interface, as far as kvplan uses it -------------------------------------
     def __iter__(self):  # dict(obj): its fields
         return ((name, getattr(self, name)) for name in type(self).model_fields)
 
     def model_copy(self, update: dict | None = None):
-        return replace(self, **(update or {}))
+        return type(self)(**{**dict(self), **(update or {})})
 
     @classmethod
     def model_construct(cls, **data):
@@ -147,6 +207,20 @@ def _pydantic_types() -> None:
     _READY = True
 
 
+def _as_dataclasses() -> None:
+    """Make every spec class a real (frozen, keyword-only) dataclass, parents first, keeping
+    kvplan's own __init__, __eq__, __repr__ and __hash__: what pydantic needs to validate them."""
+    todo = [c for c in Frozen.__subclasses__()]
+    while todo:
+        cls = todo.pop(0)
+        if "__dataclass_fields__" not in vars(cls) and cls.model_fields:
+            keep = {k: vars(cls)[k] for k in ("__init__",) if k in vars(cls)}
+            dataclass(frozen=True, kw_only=True, eq=False, repr=False)(cls)
+            for k, v in keep.items():
+                setattr(cls, k, v)
+        todo += cls.__subclasses__()
+
+
 _ADAPTERS: dict = {}
 
 
@@ -156,6 +230,7 @@ def validate(cls, data):
     from pydantic import TypeAdapter
 
     _pydantic_types()
+    _as_dataclasses()
     ta = _ADAPTERS.get(cls)
     if ta is None:
         ta = _ADAPTERS[cls] = TypeAdapter(cls)

@@ -303,8 +303,6 @@ def _fit_budget_sheet(r, s):
 
 
 def fit_table(r, spec: ModelSpec, explain: bool = False) -> list:
-    from rich.text import Text
-
     cap = r.capacity
     par = f"tp {r.tp} × pp {r.pp} = {r.gpus} GPUs" if r.gpus > 1 else "1 GPU"
     head = (f"{r.model}: {spec.display_name} on {par} {r.gpu} · engine {r.engine} · "
@@ -328,11 +326,11 @@ def fit_table(r, spec: ModelSpec, explain: bool = False) -> list:
         lines.append(f"max context for {ints(r.batch)} sequences: {ints(r.max_ctx or 0)} tokens each")
     lines.append("fits" if r.fits else "does NOT fit")
     lines += [f"note: {n}" for n in r.notes]
-    parts.append(Text("\n".join(lines)))
+    parts.append("\n".join(lines))
     if r.traffic:
         parts.append(_traffic_sheet(r))
     if explain:
-        parts.append(Text("\n".join(fit_explain(r))))
+        parts.append("\n".join(fit_explain(r)))
     return parts
 
 
@@ -408,8 +406,6 @@ def check_json(c) -> dict:
 
 
 def check_table(c, what: str = "log") -> list:
-    from rich.text import Text
-
     from .sheet import Col, Sheet
 
     f = c.facts
@@ -433,4 +429,4 @@ def check_table(c, what: str = "log") -> list:
     flags = ", ".join(f"{k}={v}" for k, v in f.flags.items() if not isinstance(v, (dict, list)))
     lines = [f"flags read: {flags}" if flags else "flags read: none (the engine's defaults)"]
     lines += [f"note: {n}" for n in c.notes]
-    return [Sheet(cols, rows, [head]), Text("\n".join(lines))]
+    return [Sheet(cols, rows, [head]), "\n".join(lines)]

@@ -78,8 +78,6 @@ def _step_explain(r, st) -> dict:
 
 
 def perf_table(r, spec, explain: bool = False) -> list:
-    from rich.text import Text
-
     from .sheet import Col, Sheet
 
     e = r.efficiency
@@ -124,7 +122,7 @@ def perf_table(r, spec, explain: bool = False) -> list:
     if r.generation:
         parts.append(cache_table(r.generation))
     if explain:
-        parts.append(Text(perf_explain(r)))
+        parts.append(perf_explain(r))
     return parts
 
 

@@ -75,33 +75,21 @@ def to_md(sheets: list[Sheet]) -> str:
     return "\n".join(out).rstrip("\n")
 
 
-def _table(s: Sheet, cols: list[Col]):
-    from rich.table import Table
+def _widths(s: Sheet, cols: list[Col]) -> list[int]:
+    return [max([len(c.header)] + [len(cell(r, c)) for r in s.rows]) for c in cols]
 
-    t = Table(show_edge=False, pad_edge=False)
-    for c in cols:
-        t.add_column(c.header, justify="left" if c.left else "right", no_wrap=True,
-                     overflow="ellipsis")
-    for r in s.rows:
-        t.add_row(*[cell(r, c) for c in cols])
-    return t
+
+def _need(s: Sheet, cols: list[Col]) -> int:
+    return sum(_widths(s, cols)) + 3 * (len(cols) - 1)
 
 
 def fit_columns(s: Sheet, width: int, wide: bool = False) -> list[Col]:
     """The columns to show at ``width``: all of them with ``wide``; otherwise drop the highest
-    drop ranks (the last such column first) until the table's natural width fits."""
+    drop ranks (the last such column first) until the table fits, then use narrow wordings."""
     cols = list(s.columns)
     if wide:
         return cols
-    from rich.console import Console
-    from rich.measure import Measurement
-
-    console = Console(width=10**4, color_system=None, force_terminal=False)
-
-    def need(cs):
-        return Measurement.get(console, console.options, _table(s, cs)).maximum
-
-    while need(cols) > width:
+    while _need(s, cols) > width:
         droppable = [c for c in cols if c.drop]
         if not droppable:
             short = [replace(c, fmt=c.narrow or c.fmt, key=c.narrow_key or c.key,
@@ -114,20 +102,49 @@ def fit_columns(s: Sheet, width: int, wide: bool = False) -> list[Col]:
     return cols
 
 
-def to_rich(s: Sheet, width: int, wide: bool = False):
-    from rich.console import Group
-    from rich.text import Text
+def table_lines(s: Sheet, cols: list[Col]) -> list[str]:
+    """Header, rule and one line per row, columns separated as ``a ┃ b`` / ``a │ b``."""
+    w = _widths(s, cols)
 
-    cols = fit_columns(s, width, wide)
-    parts = []
-    if s.title:
-        parts.append(Text("\n".join(s.title)))
-    parts.append(_table(s, cols))
-    hidden = [c.header for c in s.columns if c.header not in {x.orig or x.header for x in cols}]
-    foot = list(s.footer)
-    if hidden:
-        foot.append(f"({len(hidden)} column{'s' if len(hidden) > 1 else ''} left out to fit "
-                    f"{width} columns: {', '.join(hidden)}; --wide shows them)")
-    if foot:
-        parts.append(Text("\n".join(foot)))
-    return Group(*parts)
+    def line(cells, sep):
+        parts = [x.ljust(n) if c.left else x.rjust(n) for x, n, c in zip(cells, w, cols)]
+        return sep.join(parts).rstrip()
+
+    rule = "╇".join("━" * (n + (1 if i in (0, len(w) - 1) else 2)) if len(w) > 1 else "━" * n
+                    for i, n in enumerate(w))
+    out = [line([c.header for c in cols], " ┃ "), rule]
+    out += [line([cell(r, c) for c in cols], " │ ") for r in s.rows]
+    return out
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Text lines folded to ``width`` (words kept whole where they fit)."""
+    import textwrap
+
+    out = []
+    for ln in text.split("\n"):
+        out += textwrap.wrap(ln, width, break_on_hyphens=False, subsequent_indent="") or [""]
+    return out
+
+
+def to_text(parts: list, width: int, wide: bool = False) -> str:
+    """A command's sheets and text as the terminal shows them: every line within ``width``
+    (``wide``: tables whole, text unfolded)."""
+    out: list[str] = []
+    fold = (lambda t: t.split("\n")) if wide else (lambda t: wrap(t, width))
+    for p in parts:
+        if not isinstance(p, Sheet):
+            out += fold(str(p))
+            continue
+        cols = fit_columns(p, width, wide)
+        for t in p.title:
+            out += fold(t)
+        out += table_lines(p, cols)
+        hidden = [c.header for c in p.columns if c.header not in {x.orig or x.header for x in cols}]
+        foot = list(p.footer)
+        if hidden:
+            foot.append(f"({len(hidden)} column{'s' if len(hidden) > 1 else ''} left out to fit "
+                        f"{width} columns: {', '.join(hidden)}; --wide shows them)")
+        for t in foot:
+            out += fold(t)
+    return "\n".join(line.rstrip() for line in out) + "\n"

@@ -155,6 +155,9 @@ def build(entries=ENTRIES) -> None:
     lines += [f"{a}: {n}\n" for a, n in sorted(aliases.items())]
     (ROOT / "model_specs" / "aliases.yaml").write_text("".join(lines))
     print(f"{len(entries)} specs, {len(aliases)} aliases")
+    import build_bundle
+
+    build_bundle.main()
 
 
 if __name__ == "__main__":

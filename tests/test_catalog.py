@@ -33,12 +33,25 @@ def test_every_fixture_is_used(fixtures):
     assert sorted(p.name for p in fixtures.glob("*.json")) == sorted(used)
 
 
-def test_lookup_reads_only_the_spec_it_needs(monkeypatch):
+def test_lookup_reads_only_the_bundle(monkeypatch):
+    # a query reads model_specs/catalog.json once and no YAML at all
     read = []
     real = catalog._read_yaml
     monkeypatch.setattr(catalog, "_read_yaml", lambda p: read.append(p.name) or real(p))
     catalog.aliases.cache_clear()
+    catalog.bundle.cache_clear()
+    assert catalog.load_model("llama-13b").name == "llama-2-13b"
+    assert read == []
+
+
+def test_lookup_without_the_bundle_reads_only_the_spec_it_needs(monkeypatch):
+    read = []
+    real = catalog._read_yaml
+    monkeypatch.setattr(catalog, "_read_yaml", lambda p: read.append(p.name) or real(p))
+    monkeypatch.setattr(catalog, "bundle", lambda: None)
+    catalog.aliases.cache_clear()
     catalog.load_model("llama-13b")
+    catalog.aliases.cache_clear()
     assert sorted(read) == ["aliases.yaml", "llama-2-13b.yaml"]
 
 
@@ -150,3 +163,13 @@ def test_a_different_version_is_not_a_variant():
 def test_suggestions_rank_by_closeness():
     assert catalog.suggestions("meta-llama/Llama-3.1-70B-Instructt")[0] == "llama-3.1-70b"
     assert catalog.suggestions("qwen3-9b")[:2] == ["qwen3-4b", "qwen3-8b"]
+
+
+def test_json_bundle_equals_the_yaml():
+    # a query reads model_specs/catalog.json; the YAML is the source (scripts/build_bundle.py)
+    import json
+
+    shipped = json.loads((catalog.specs_dir() / catalog.BUNDLE).read_text())
+    assert shipped == catalog.make_bundle(), "run `python scripts/build_bundle.py`"
+    assert [catalog.catalog_spec(n) for n in catalog.model_names()] == \
+        [catalog.load_spec_file(catalog.specs_dir() / "models" / f"{n}.yaml") for n in catalog.model_names()]
