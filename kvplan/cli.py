@@ -635,6 +635,30 @@ def check_server(
     _run(go)
 
 
+_METAVARS = {  # the help shows what each option takes, not <str>
+    "N": ("--ctx", "--batch", "--tp", "--pp", "--max-model-len", "--block-size", "--max-num-batched-tokens",
+          "--max-num-seqs", "--requests", "--seed", "--shared-prefix", "--ubatch-size", "--prompt",
+          "--new-tokens", "--layers"),
+    "SIZE": ("--kv-cache-memory", "--activation-memory", "--cuda-graph-memory", "--non-torch-memory"),
+    "FORMAT": ("--kv-dtype", "--weight-dtype", "--cache-type-k", "--cache-type-v"),
+    "auto|fp8|fp8_e4m3|fp8_e5m2": ("--kv-cache-dtype",),
+    "F": ("--gpu-memory-utilization", "--bw-efficiency", "--flops-efficiency"),
+    "MS": ("--step-overhead-ms",), "GPU": ("--gpu",), "ENGINE": ("--engine",), "SPEC": ("--lengths",),
+    "table|json|csv|md": ("--format",), "on|off": ("--flash-attn",), "V,...": ("--variants",),
+    "FILE.png": ("--plot",), "SECONDS": ("--timeout",), "NAME": ("--name", "--model"), "URL": ("--source",),
+}
+
+
+def _set_metavars() -> None:
+    by_flag = {flag: mv for mv, flags in _METAVARS.items() for flag in flags}
+    for cmd in app.registered_commands:
+        for d in cmd.callback.__defaults__ or ():
+            decls = getattr(d, "param_decls", None) or ()
+            mv = next((by_flag[x] for x in decls if x in by_flag), None)
+            if mv and getattr(d, "metavar", None) is None:
+                d.metavar = mv
+
+
 def main():  # console script entry point
     """Run the app; usage errors (unknown option, missing --ctx) also end in one line, exit 2.
 
@@ -644,6 +668,7 @@ def main():  # console script entry point
     import gc
 
     gc.disable()
+    _set_metavars()
     try:
         _main()
     finally:
@@ -652,7 +677,7 @@ def main():  # console script entry point
 
 def _main():
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="kvplan")
     except KeyboardInterrupt:
         sys.stderr.write("kvplan: interrupted\n")
         sys.exit(130)

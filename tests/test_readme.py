@@ -42,3 +42,22 @@ def test_catalog_counts_in_readme_are_true():
 
     m = re.search(r"(\d+) model specs and (\d+) GPUs ship", TEXT)
     assert (int(m.group(1)), int(m.group(2))) == (len(catalog.model_names()), len(catalog.gpus()))
+
+
+def test_every_option_is_documented():
+    # every long option of every command appears in the README (its reference section holds
+    # each command's --help, kept current by test_example_output_is_current)
+    from kvplan.cli import _set_metavars, app
+
+    _set_metavars()
+    missing = []
+    for cmd in app.registered_commands:
+        name = cmd.name or cmd.callback.__name__
+        assert f"$ kvplan {name} --help" in TEXT, name
+        for d in cmd.callback.__defaults__ or ():
+            for flag in getattr(d, "param_decls", None) or ():
+                if flag.startswith("--") and flag not in TEXT:
+                    missing.append(f"{name} {flag}")
+                assert getattr(d, "metavar", None) is not None or d.__class__.__name__ != "OptionInfo" \
+                    or d.default in (True, False) or flag in ("--help",), f"{name} {flag} shows <str>"
+    assert not missing, missing
