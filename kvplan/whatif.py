@@ -29,7 +29,6 @@ class Variant:
     label: str
     spec: ModelSpec
     kv_dtype: str | None
-    notes: tuple[str, ...] = ()
 
 
 def parse(text: str) -> list[str]:
@@ -104,7 +103,7 @@ def _share(spec: ModelSpec, n: int) -> ModelSpec:
 
 
 def apply(spec: ModelSpec, label: str) -> Variant:
-    kv, notes = None, []
+    kv = None
     for change in _changes(label):
         key, _, arg = change.partition(":")
         key = key.strip().lower()
@@ -135,7 +134,7 @@ def apply(spec: ModelSpec, label: str) -> Variant:
         else:
             raise KvplanError(f"unknown variant '{change}'; known: mha, gqa:G, mqa, mla:R+r, "
                               "window:W, kv:FORMAT, share:N (combine with +)")
-    return Variant(label, spec, kv, tuple(notes))
+    return Variant(label, spec, kv)
 
 
 def _geometry(m: _Attention) -> dict:

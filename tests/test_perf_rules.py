@@ -1,0 +1,341 @@
+"""The rules of kvplan.perf, kvplan.whatif and kvplan.sweep one by one, each against a number
+or a message stated here (written to kill what mutation testing found alive)."""
+from types import SimpleNamespace
+
+import pytest
+
+from kvplan import catalog, perf, whatif
+from kvplan import sweep as sw
+from kvplan.errors import KvplanError
+from kvplan.spec import ModelSpec, MoeMlp
+
+H100, A100 = catalog.load_gpu("h100"), catalog.load_gpu("a100")
+
+
+# ---- efficiencies ---------------------------------------------------------------------------
+def test_efficiency_bounds_and_messages():
+    assert perf.efficiency(H100, "bf16", memory=1.0, compute=1.0).memory == 1.0
+    for kw, name in (({"memory": 1.0001}, "--bw-efficiency"), ({"compute": 1.5}, "--flops-efficiency"),
+                     ({"memory": 0.0}, "--bw-efficiency"), ({"compute": 0}, "--flops-efficiency")):
+        with pytest.raises(KvplanError) as e:
+            perf.efficiency(H100, "bf16", **kw)
+        assert str(e.value) == f"{name} must be in (0, 1], got {list(kw.values())[0]}"
+    with pytest.raises(KvplanError) as e:
+        perf.efficiency(H100, "bf16", overhead_ms=-0.5)
+    assert str(e.value) == "--step-overhead-ms must be >= 0, got -0.5"
+
+
+def test_efficiency_overrides_and_their_sources():
+    d = perf.efficiency(H100, "bf16")
+    assert (d.memory, d.compute, d.step_overhead_s) == (0.83, 0.803, 0.0016)
+    assert d.memory_source == perf.MEMORY_SOURCE and d.overhead_source == perf.OVERHEAD_SOURCE
+    assert d.compute_source == perf.COMPUTE_SOURCE + ": h100-sxm-80gb bf16 row"
+    o = perf.efficiency(H100, "bf16", memory=0.5, compute=0.25, overhead_ms=2.0)
+    assert (o.memory, o.compute, o.step_overhead_s) == (0.5, 0.25, 0.002)
+    assert (o.memory_source, o.compute_source, o.overhead_source) == \
+        ("--bw-efficiency", "--flops-efficiency", "--step-overhead-ms")
+    f = perf.efficiency(catalog.load_gpu("l4"), "bf16")
+    assert f.compute == 0.803
+    assert f.compute_source == perf.COMPUTE_SOURCE + ": median of the NVIDIA BF16 rows (no row for this GPU/format)"
+    assert perf.efficiency(catalog.load_gpu("mi300x"), "bf16").compute == 0.514
+    assert perf.efficiency(A100, "fp16").compute == 0.869
+
+
+# ---- the format the matmuls run in ----------------------------------------------------------
+@pytest.mark.parametrize("weights,act,gpu,expected", [
+    ("fp8_e4m3", "bf16", "h100", "fp8"), ("fp8_e5m2", "bf16", "h100", "fp8"),
+    ("fp8_e4m3", "fp16", "a100", "fp16"),  # no fp8 tensor cores: dequantized to fp16 activations
+    ("fp16", "bf16", "h100", "fp16"), ("bf16", "fp16", "h100", "bf16"), ("fp32", "bf16", "h100", "fp32"),
+    ("int4", "fp16", "h100", "fp16"), ("q4_0", "bf16", "h100", "bf16"), ("mxfp4", "bf16", "h100", "bf16"),
+    ("int4", "fp32", "h100", "fp32"), ("int4", "int8", "h100", "bf16"),
+    ("bf16", "bf16", "t4", "fp16"), ("bf16", "bf16", "v100-sxm2-32gb", "fp16"),
+])
+def test_compute_format(weights, act, gpu, expected):
+    assert perf.compute_format(weights, act, catalog.load_gpu(gpu)) == expected
+
+
+def test_compute_format_missing_throughput_is_one_line():
+    with pytest.raises(KvplanError) as e:
+        perf.compute_format("fp32", "bf16", catalog.load_gpu("h20"))
+    assert str(e.value) == "h20 has no fp32 throughput in the GPU catalog; kvplan cannot time this format on it"
+
+
+# ---- a Roofline's setup ---------------------------------------------------------------------
+def test_fp32_checkpoints_run_in_bf16():
+    # GPT-2 ships float32; engines run it in bf16: weights, activations and KV 2 bytes a value
+    spec = catalog.load_model("gpt2")
+    r = perf.Roofline(spec, H100)
+    assert (r.act_dtype, r.kv_fmt.name, r.weight_dtype, r.compute_fmt) == ("bf16", "bf16", "bf16", "bf16")
+    # the vocabulary padded as vLLM pads it: 50,257 -> 50,304 rows of 768 (47 more)
+    assert r.weights_bytes == 2 * (spec.parameters() + 47 * 768)
+    assert r.bytes_per_token == 12 * 2 * 12 * 64 * 2
+    fp16 = perf.Roofline(catalog.load_model("llama-2-7b"), H100)
+    assert (fp16.act_dtype, fp16.kv_fmt.name, fp16.compute_fmt) == ("fp16", "fp16", "fp16")
+    assert fp16.act_bytes == 2 and fp16.peak_flops == 989.4e12
+
+
+def test_roofline_refusals():
+    spec = catalog.load_model("llama-3-8b")
+    for tp in (0, -1, 1.5):
+        with pytest.raises(KvplanError) as e:
+            perf.Roofline(spec, H100, tp)
+        assert str(e.value) == f"--tp must be a positive integer, got {tp!r}"
+    with pytest.raises(KvplanError) as e:
+        perf.Roofline(spec, catalog.load_gpu("rtx-4090"), 2)
+    assert str(e.value) == ("rtx-4090 has no interconnect bandwidth in the GPU catalog, so kvplan cannot "
+                            "time --tp > 1 on it")
+    assert perf.Roofline(spec, catalog.load_gpu("rtx-4090"), 1).tp == 1
+
+
+def test_tied_embeddings_count_once_and_are_the_lm_head():
+    # Llama 3.2 1B ties its embeddings: the matrix is stored once and its matmul (the LM head)
+    # is the only use a decode step makes of it, so every parameter is active
+    spec = catalog.load_model("llama-3.2-1b")
+    r = perf.Roofline(spec, H100)
+    assert spec.tie_embeddings and r.active_params == spec.parameters()
+    assert r.weights_bytes == 2 * spec.parameters()
+
+
+def test_weight_dtype_override_prices_experts_in_it():
+    # Mixtral with --weight-dtype fp8: one expert = 3 × 4096 × 14336 values × 1 byte
+    r = perf.Roofline(catalog.load_model("mixtral-8x7b"), H100, 1, None, "fp8")
+    assert r.moe[0][3] == 3 * 4096 * 14336 and r.weight_dtype == "fp8_e4m3" and r.compute_fmt == "fp8"
+
+
+def test_expert_bytes_as_stored_with_biases():
+    # gpt-oss-20b: MXFP4 experts (rows of 2,880 values = 90 blocks × 17 B = 1,530 B), three
+    # 2,880 × 2,880 matrices, plus bf16 biases on gate, up (2 × 2,880) and down (2,880)
+    spec = catalog.load_model("gpt-oss-20b")
+    r = perf.Roofline(spec, H100)
+    assert r.moe[0][3] == 3 * 2880 * 1530 + (2 * 2880 + 2880) * 2 == 13_236_480
+    assert r.weight_dtype == "bf16 + mxfp4 experts"
+
+
+def test_expert_bytes_of_a_plain_mlp():
+    rank = SimpleNamespace(hidden_size=8, weight_quant=None, dtype="bf16")
+    gated = MoeMlp(num_experts=4, experts_per_token=1, intermediate_size=16, expert_bias=True)
+    plain = MoeMlp(num_experts=4, experts_per_token=1, intermediate_size=16, gated=False, expert_bias=True)
+    # gated: 3 matrices of 16 × 8 + biases 2 × 16 + 8; plain: 2 matrices + biases 16 + 8
+    assert perf.Roofline._expert_bytes(rank, gated, None) == 2 * (3 * 128 + 40)
+    assert perf.Roofline._expert_bytes(rank, plain, None) == 2 * (2 * 128 + 24)
+    from kvplan import dtypes
+
+    assert perf.Roofline._expert_bytes(rank, plain, dtypes.get("fp8")) == 2 * 128 + 24
+    assert perf.DenseLike(plain).linears(8) == [(16, 8), (8, 16)]
+    assert perf.DenseLike(gated).linears(8) == [(16, 8), (16, 8), (8, 16)]
+
+
+def test_two_moe_layer_types_both_discounted():
+    # Gemma 4 26B-A4B has MoE in its sliding and its global layers: both are discounted
+    r = perf.Roofline(catalog.load_model("gemma-4-26b-a4b"), H100)
+    assert len(r.moe) == 2
+    unread = sum(c * (e - perf.expected_experts(e, k, 1)) * b for c, e, k, b, _ in r.moe)
+    assert r.weights_read(1) == r.weights_bytes - round(unread)
+
+
+def test_shared_kv_layers_read_nothing_of_their_own():
+    spec = catalog.load_model("llama-2-13b")
+    shared = whatif.apply(spec, "share:2").spec
+    a, b = perf.Roofline(spec, H100), perf.Roofline(shared, H100)
+    assert b.bytes_per_token * 2 == a.bytes_per_token and b.state_per_seq == 0
+    assert b.decode(100).attention_flops == a.decode(100).attention_flops  # they still attend
+
+
+# ---- a step ---------------------------------------------------------------------------------
+def test_step_fields_and_defaults():
+    r = perf.Roofline(catalog.load_model("jamba-v0.1"), H100)
+    d, p = r.decode(100), r.prefill(50)
+    assert (d.phase, d.batch, d.ctx, d.tokens) == ("decode", 1, 100, 1)
+    assert (p.phase, p.batch, p.ctx, p.tokens) == ("prefill", 1, 0, 50)
+    assert isinstance(d.comm_bytes, int) and d.comm_bytes == 0
+    # state is read and written: it is in the bytes the memory time divides
+    assert d.memory_s == pytest.approx(
+        (d.weight_bytes + d.kv_read_bytes + d.kv_write_bytes + 2 * r.state_per_seq) / (3.35e12 * 0.83))
+    assert p.state_bytes == r.state_per_seq
+    for call, name, v in ((lambda: r.decode(0), "context", 0), (lambda: r.decode(5, 0), "batch", 0),
+                          (lambda: r.prefill(0), "prompt", 0), (lambda: r.prefill(5, True), "batch", True)):
+        with pytest.raises(KvplanError) as e:
+            call()
+        assert str(e.value) == f"{name} must be a positive integer, got {v!r}"
+
+
+def test_tp_comm_bytes_are_ints():
+    r = perf.Roofline(catalog.load_model("qwen3-32b"), H100, 8)
+    d = r.decode(1000, 3)  # 2 × 64 layers × 2 × 7 / 8 × 3 × 5120 × 2 B
+    assert d.comm_bytes == 2 * 64 * (2 * 7 * 3 * 5120 * 2 // 8) and isinstance(d.comm_bytes, int)
+
+
+def test_generation_with_a_batch():
+    r = perf.Roofline(catalog.load_model("llama-3-8b"), H100)
+    g = perf.generation(r, 10, 5, batch=2)
+    cached = [r.prefill(10, 2)] + [r.decode(10 + t, 2) for t in range(1, 5)]
+    again = [r.prefill(10 + t, 2) for t in range(5)]
+    assert g.cached_flops == sum(s.flops for s in cached)
+    assert g.cached_seconds == pytest.approx(sum(s.seconds for s in cached))
+    assert g.recompute_bytes == sum(s.bytes - s.kv_write_bytes for s in again)  # nothing kept
+    assert g.recompute_seconds == pytest.approx(sum(s.seconds for s in again))
+    with pytest.raises(KvplanError) as e:
+        perf.generation(r, 10, 0)
+    assert str(e.value) == "--new-tokens must be a positive integer, got 0"
+
+
+def test_perf_report_notes():
+    r = perf.perf(catalog.load_model("mixtral-8x7b"), H100, 40000, tp=2)
+    assert r.notes == (
+        "ctx 40,000 is beyond mixtral-8x7b's max_position_embeddings (32,768)",
+        "MoE: weights read per step count the experts the batch's tokens route to, "
+        "E × (1 − (1 − k/E)^tokens), assuming uniform routing",
+        "all-reduce: bandwidth term only (ring, 2 per layer); latency not modelled")
+    g = perf.perf(catalog.load_model("gemma-4-26b-a4b"), H100, 100)
+    assert "encoder towers are not read in a text decode step (not counted)" in g.notes
+
+
+# ---- what-if variants -----------------------------------------------------------------------
+@pytest.mark.parametrize("model,variant,message", [
+    ("llama-2-13b", "gqa:0", "variant 'gqa:0': '0' is not a positive whole number"),
+    ("llama-2-13b", "gqa:x", "variant 'gqa:x': 'x' is not a positive whole number"),
+    ("llama-2-13b", "window:0", "variant 'window:0': '0' is not a positive whole number"),
+    ("llama-2-13b", "mla:0+64", "variant 'mla:0+64': '0' is not a positive whole number"),
+    ("llama-2-13b", "mla:512+0", "variant 'mla:512+0': '0' is not a positive whole number"),
+    ("llama-2-13b", "share:x", "variant 'share:x': 'x' is not a positive whole number"),
+    ("llama-2-13b", "share:1", "variant 'share:N' needs N >= 2 (layers per cached K/V)"),
+    ("llama-2-13b", "zip", "unknown variant 'zip'; known: mha, gqa:G, mqa, mla:R+r, window:W, kv:FORMAT, "
+                           "share:N (combine with +)"),
+    ("deepseek-v3", "mqa", "variant 'mqa': deepseek-v3 has no softmax-attention layers to change"),
+    ("deepseek-v3", "mha", "variant 'mha': deepseek-v3 has no softmax-attention layers to change"),
+    ("mistral-7b", "window:1024", "variant 'window:1024': mistral-7b has no full-attention layers to change"),
+    ("mistral-7b", "mla:512+64", "variant 'mla:512+64': mistral-7b has no full-attention layers to change"),
+])
+def test_variant_messages(model, variant, message):
+    with pytest.raises(KvplanError) as e:
+        whatif.apply(catalog.load_model(model), variant)
+    assert str(e.value) == message
+
+
+def test_empty_variants_message():
+    with pytest.raises(KvplanError) as e:
+        whatif.parse(" , ")
+    assert str(e.value) == ("--variants is empty; give e.g. mha,gqa:8,mqa,mla:512+64,window:4096,kv:fp8,"
+                            "share:2")
+
+
+def test_share_pattern_and_only_caching_layers():
+    s = whatif.apply(catalog.load_model("llama-2-13b"), "share:2").spec
+    assert s.pattern == "(full full-shared)*20"
+    # Jamba: 4 attention layers among 32; sharing pairs them, Mamba layers are untouched
+    j = catalog.load_model("jamba-v0.1")
+    js = whatif.apply(j, "share:2").spec
+    shared = [n for n in js.layers if js.layer_types[n].kv_shared]
+    assert len(shared) == 2 and js.num_layers == j.num_layers
+    assert sum(1 for n in js.layers if js.layer_types[n].mixer.kind == "mamba") == 28
+
+
+def test_share_without_caching_layers():
+    spec = ModelSpec.model_validate({
+        "name": "ssm", "display_name": "ssm", "source": "by hand", "dtype": "bf16", "hidden_size": 64,
+        "vocab_size": 100, "pattern": "m*2",
+        "layer_types": {"m": {"mixer": {"kind": "mamba2", "num_heads": 2, "head_dim": 32, "state_size": 16,
+                                        "n_groups": 1, "conv_kernel": 4}}}})
+    with pytest.raises(KvplanError) as e:
+        whatif.apply(spec, "share:2")
+    assert str(e.value) == "variant 'share:2': ssm has no layers caching K/V to share"
+
+
+def test_rows_defaults_and_fields():
+    spec = catalog.load_model("llama-3-8b")
+    (row,) = whatif.rows([spec], 4096)
+    assert (row["batch"], row["engine"], row["ctx"]) == (1, "ideal", 4096)
+    assert row["total_bytes"] == row["kv_cache_bytes"] == 4096 * 131072
+    assert row["parameters"] == spec.parameters() and row["variant"] is None and row["saving"] == 0
+    with pytest.raises(KvplanError) as e:
+        whatif.rows([spec], 4096, variants=["share:2"], engine="vllm")
+    assert str(e.value) == ("share:N is modelled in the ideal, hf, sglang, trtllm and llamacpp layouts, "
+                            "not vllm's page planner; use --engine ideal")
+    (h,) = whatif.rows([whatif.apply(spec, "share:2").spec], 4096, engine="hf")
+    assert h["engine"] == "hf"
+
+
+def test_rows_with_a_gpu_use_every_setting():
+    from kvplan.fit import fit
+
+    spec = catalog.load_model("llama-3.1-70b")
+    (row,) = whatif.rows([spec], 8192, 2, "fp8", gpu=H100, tp=4, weight_dtype="fp8", engine="vllm")
+    f = fit(spec, H100, tp=4, engine="vllm", kv_dtype="fp8", weight_dtype="fp8", ctx=8192)
+    r = perf.Roofline(spec, H100, 4, "fp8", "fp8")
+    assert row["gpu"] == "h100-sxm-80gb" and row["max_batch"] == f.max_batch > 0
+    assert row["weights_bytes"] == spec.parameters()  # 1 byte each
+    assert row["decode_tokens_per_second"] == 2 / r.decode(8192, 2).seconds
+    assert row["max_batch_tokens_per_second"] == f.max_batch / r.decode(8192, f.max_batch).seconds
+    (none,) = whatif.rows([catalog.load_model("llama-3.1-405b")], 8192, gpu=H100)
+    assert none["max_batch"] == 0 and none["max_batch_tokens_per_second"] is None
+
+
+# ---- sweep ----------------------------------------------------------------------------------
+def test_parse_range_messages_and_edges():
+    from kvplan.cli import _count
+
+    cases = {"1:2:3:4": "--ctx range must be START:END or START:END:xF / +STEP, got '1:2:3:4'",
+             "8:4": "--ctx range ends before it starts: '8:4'",
+             "1:8:y2": "--ctx range step must be xF (multiply) or +N (add), got 'y2'",
+             "1:8:x1": "--ctx range factor must be at least 2, got 'x1'",
+             "1:200000:+1": "--ctx range '1:200000:+1' has more than 100,000 values",
+             ",": "--ctx is empty", "0:4": "--ctx must be a positive whole number, got '0' "
+                                            "(write 4096, 4,096, 128k = 128,000 or 128K = 131,072)",
+             "1:x": "--ctx must be a positive whole number, got 'x' (write 4096, 4,096, 128k = 128,000 "
+                    "or 128K = 131,072)"}
+    for text, msg in cases.items():
+        with pytest.raises(KvplanError) as e:
+            sw.parse_range("--ctx", text, _count)
+        assert str(e.value) == msg, text
+    assert sw.parse_range("--ctx", "4:4", _count) == [4]
+    assert sw.parse_range("--ctx", "1:100000:+1", _count)[-1] == 100_000
+    assert sw.parse_range("--ctx", "2:9:*2", _count) == [2, 4, 8, 9]
+    assert sw.parse_range("--ctx", "1:5:+1", _count) == [1, 2, 3, 4, 5]
+    assert sw.parse_range("--batch", "1:3:+1", _count) == [1, 2, 3]
+
+
+@pytest.mark.parametrize("model,tp,kv,wd", [
+    ("llama-3.1-8b", 1, None, None), ("llama-3.1-70b", 4, "fp8", "fp8"), ("jamba-v0.1", 2, None, None),
+    ("mixtral-8x7b", 2, "q8_0", None), ("gemma-2-9b", 1, "fp8", "int4"),
+])
+def test_sweep_equals_the_roofline_everywhere(model, tp, kv, wd):
+    # memory- and compute-bound points (batch 1 ... 2,048 at small and large contexts), TP, state
+    spec = catalog.load_model(model)
+    ctxs, batches = [16, 3000, 32768], [1, 7, 256, 2048]
+    res = sw.sweep(spec, ctxs, batches, [kv], H100, tp, weight_dtype=wd)
+    r = perf.Roofline(spec, H100, tp, kv, wd)
+    from kvplan.fit import fit
+    from kvplan.memory import kv_size
+
+    budget = fit(spec, H100, tp=tp, kv_dtype=r.kv_fmt.name, weight_dtype=wd).kv_budget_bytes * tp
+    assert res["kv_budget_bytes"] == {r.kv_fmt.name: budget} and res["fit_engine"] == "vllm"
+    seen = set()
+    for row in res["rows"]:
+        step = r.decode(row["ctx"], row["batch"])
+        assert row["decode_step_seconds"] == pytest.approx(step.seconds, rel=1e-12)
+        assert row["tokens_per_second"] == pytest.approx(row["batch"] / step.seconds, rel=1e-12)
+        assert row["bound"] == step.bound
+        kvb = kv_size(spec, row["ctx"], row["batch"], kv).total_bytes
+        assert row["kv_cache_bytes"] == kvb and row["fits"] == (kvb <= budget)
+        seen.add(row["bound"])
+    assert seen == {"memory", "compute"}
+
+
+def test_sweep_without_gpu_and_progress():
+    calls = []
+    res = sw.sweep(catalog.load_model("llama-3-8b"), [10, 20], [1, 2, 3], [None, "fp8"], progress=calls.append)
+    assert res["fit_engine"] is None and res["kv_budget_bytes"] == {} and res["engine"] == "ideal"
+    assert calls == [3, 3, 3, 3] and len(res["rows"]) == 12
+    assert set(res["rows"][0]) == {"ctx", "batch", "kv_dtype", "kv_cache_bytes"}
+    hf = sw.sweep(catalog.load_model("mistral-7b"), [8192], [1], [None], engine="hf")
+    assert hf["engine"] == "hf" and hf["rows"][0]["kv_cache_bytes"] == 4095 * 131072
+
+
+def test_sweep_fits_at_the_budget_exactly():
+    spec = catalog.load_model("llama-3-8b")
+    budget = sw.sweep(spec, [1], [1], [None], H100)["kv_budget_bytes"]["bf16"]
+    per_token = 131072
+    n = budget // per_token
+    at = sw.sweep(spec, [n], [1], [None], H100)["rows"][0]
+    over = sw.sweep(spec, [n + 1], [1], [None], H100)["rows"][0]
+    assert at["fits"] is True and over["fits"] is False
