@@ -138,10 +138,11 @@ class _Maker:
         if self.base is None:
             self.base = torch.randn(FILL_BLOCK, generator=torch.Generator().manual_seed(0)) * 0.02
         flat = t.view(-1)
-        base = self.base.to(t.dtype) if t.is_floating_point() else self.base.to(t.dtype)
-        for i in range(0, flat.numel(), FILL_BLOCK):
-            n = min(FILL_BLOCK, flat.numel() - i)
-            flat[i:i + n].copy_(base[:n])
+        base = self.base.to(t.dtype)
+        q, r = divmod(flat.numel(), FILL_BLOCK)
+        if q:
+            flat[:q * FILL_BLOCK].view(q, FILL_BLOCK).copy_(base.expand(q, FILL_BLOCK))
+        flat[q * FILL_BLOCK:].copy_(base[:r])
         return t
 
     def w(self, *shape):
