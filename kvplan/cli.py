@@ -390,12 +390,17 @@ def validate(
             return
         if model is None or ctx is None:
             raise KvplanError("give MODEL and --ctx (or --matrix FILE.yaml)")
+        from .validate.matrix import command
+
         spec = _load(model)
+        case = dict(model=model, ctx=_count("--ctx", ctx), batch=_count("--batch", batch), kv_dtype=kv_dtype,
+                    engine=engine, layers=None if layers is None else _count("--layers", layers), fit=fit,
+                    cuda_graph=cuda_graph, speed=not memory_only, lengths=lens,
+                    steps=None if steps is None else _count("--steps", steps))
         with report.progress() as say:
-            r = check(spec, _count("--ctx", ctx), _count("--batch", batch), kv_dtype, engine, device,
-                      None if layers is None else _count("--layers", layers), fit,
-                      speed=not memory_only, steps=None if steps is None else _count("--steps", steps),
-                      lengths=lens, command="kvplan " + " ".join(sys.argv[1:]), progress=say, **common)
+            r = check(spec, case["ctx"], case["batch"], kv_dtype, engine, device, case["layers"], fit,
+                      speed=not memory_only, steps=case["steps"], lengths=lens,
+                      command=command(case, device), progress=say, **common)
         if as_json:
             _json(report.to_json(r))
         else:

@@ -47,6 +47,10 @@ def read_cases(path: str) -> list[dict]:
             v = case.get(key)
             if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
                 raise KvplanError(f"--matrix {path}: case {i}: {key} must be a positive integer, got {v!r}")
+        lens = case.get("lengths")
+        if lens is not None and (not isinstance(lens, list) or not all(
+                isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in lens)):
+            raise KvplanError(f"--matrix {path}: case {i}: lengths must be a list of positive integers")
         cases.append(case)
     return cases
 
@@ -55,12 +59,13 @@ def command(case: dict, device: str | None) -> str:
     """The single command that reproduces a case."""
     args = ["kvplan", "validate", str(case["model"]), "--ctx", str(case["ctx"]),
             "--batch", str(case.get("batch", 1))]
+    timed = case.get("speed") is not False
     for key, flag in (("kv_dtype", "--kv-dtype"), ("engine", "--engine"), ("layers", "--layers"),
                       ("steps", "--steps")):
-        if case.get(key) is not None:
+        if case.get(key) is not None and (timed or key != "steps"):
             args += [flag, str(case[key])]
-    if case.get("lengths"):
-        args += ["--recompute-lengths", ",".join(str(n) for n in case["lengths"])]
+    if timed and case.get("lengths") is not None:
+        args += ["--recompute-lengths", ",".join(str(n) for n in case["lengths"]) or "none"]
     if device:
         args += ["--device", device]
     for key, flag in (("fit", "--fit"), ("cuda_graph", "--cuda-graph")):
