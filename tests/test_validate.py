@@ -319,7 +319,8 @@ def test_cuda_memory_allocated_is_the_tensors_rounded_to_512():
 
     r = validate(catalog.load_model("llama-3.1-8b"), 256, 2, None, "vllm", "cuda", 2, speed=False)
     assert r.memory_equal
-    assert r.cuda_allocated_delta == r.cuda_allocated_expected
+    # each tensor rounded up to 512 bytes; a large block may keep an unsplittable ≤ 1 MiB rest
+    assert r.cuda_allocated_expected <= r.cuda_allocated_delta <= r.cuda_allocated_expected + len(r.layout.tensors) * 2**20
 
 
 @cuda

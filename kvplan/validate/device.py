@@ -111,7 +111,8 @@ def round512(n: int) -> int:
 
 
 def cuda_memory_note() -> str:
-    return ("torch.cuda.memory_allocated counts each block rounded up to 512 bytes; "
+    return ("torch.cuda.memory_allocated counts each block rounded up to 512 bytes (and a large "
+            "block keeps the rest of its segment when that rest is 1 MiB or less, too small to split); "
             "memory_reserved counts the segments the caching allocator took from the driver: "
             "requests up to 1 MiB share 2 MiB segments, 1-10 MiB requests get 20 MiB segments, "
             "larger ones a segment of their own rounded up to 2 MiB "

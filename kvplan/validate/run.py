@@ -176,14 +176,22 @@ def _fit(torch, spec, ctx, kv_dtype, engine, live, info, margin, weight_dtype, s
     from ..spec import GpuSpec
 
     free0, total = (int(x) for x in torch.cuda.mem_get_info())
+    # plan for what this card has free now, less the margin: on an idle card that is the total
+    # less the CUDA context; an engine plans for the total (vLLM: total × utilization)
+    usable = min(total, free0 - margin)
+    if usable <= 0:
+        raise KvplanError(f"--fit: {free0:,} bytes free on {info.name}, less the "
+                          f"{margin / dev.GiB:g} GiB safety margin, leaves nothing to plan with")
     gpu = live or GpuSpec.model_construct(
         name="cuda-live", display_name=info.name, vendor="nvidia", aliases=[], memory_label="",
         memory_bytes=total, driver_memory_bytes=total, memory_bandwidth_bytes_per_s=1,
         dense_tflops={}, interconnect=None, interconnect_bytes_per_s=None,
         sources=["torch.cuda.mem_get_info"], notes="")
+    gpu = gpu.model_copy(update={"memory_bytes": usable, "driver_memory_bytes": usable})
     r = fitmod.fit(spec, gpu, engine=engine, kv_dtype=kv_dtype, weight_dtype=weight_dtype, ctx=ctx)
     b = r.max_batch or 0
-    notes = list(r.notes)
+    notes = [f"planned for {usable:,} bytes: the {free0:,} free on the card less the "
+             f"{margin:,}-byte safety margin (of {total:,} in all)", *r.notes]
     budget = [{"part": p.label, "bytes": p.bytes, "source": p.source} for p in r.stages[0].budget]
     if b < 1:
         raise KvplanError(f"fit: not one sequence of {ctx:,} tokens fits next to the weights on "
