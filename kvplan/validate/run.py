@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import dtypes
 from ..errors import KvplanError
 from . import device as dev
 from . import layout as lay

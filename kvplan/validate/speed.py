@@ -8,9 +8,11 @@ the MLP, residual adds; then the LM head. Per mixer kind, one cached decode step
   layer's window), GQA through ``enable_gqa=True`` (K/V are never repeated), the output
   projection;
 * MLA in absorbed form: the query's no-RoPE part multiplied into the latent space through
-  kv_b's key half, attention over the cached latent itself (``scaled_dot_product_attention``
-  with one latent "head" and the latent as values), the result taken back out through kv_b's
-  value half (DeepSeek-V2 paper, section 2.1.2);
+  kv_b's key half, attention over the cached latent itself (scores and output as two batched
+  matmuls against the latent, every head at once, the latent's first kv_lora_rank values
+  serving as values), the result taken back out through kv_b's value half (DeepSeek-V2
+  paper, section 2.1.2); the no-cache path uses ``scaled_dot_product_attention``; hf keeps
+  the latent as two tensors (kv_nope, k_rot), the same bytes, timed here as one;
 * Mamba / Mamba2 / Gated DeltaNet: in-projection, one step of the causal conv over the conv
   state, the recurrent state updated in place (decay, outer-product input; the delta rule for
   DeltaNet), out-projection;
@@ -280,9 +282,10 @@ class LatentAttention:
         C = self.C[:, :self.n]
         if self.upcast:
             C = C.to(x.dtype)
-        o = F.scaled_dot_product_attention(q[:, :, None], C[:, None], C[:, None, :, :m.kv_lora_rank],
-                                           scale=self.scale, enable_gqa=True)
-        return self._out(F, o[:, :, 0], w_uv)
+        # every head attends over the one latent: two batched matmuls read it once per sequence
+        # (SDPA would broadcast the latent to every head, a copy on its math path)
+        p = self.torch.softmax((q @ C.transpose(1, 2)).float() * self.scale, -1).to(x.dtype)
+        return self._out(F, p @ C[..., :m.kv_lora_rank], w_uv)
 
     def prefill(self, F, x):
         m = self.m
@@ -567,6 +570,9 @@ class Decoder:
         self.hidden = h
         self.mk = mk
         nat = formats.native(fmt)
+        run_name = formats.NATIVE[dtypes.get(run).name]
+        if nat is not None and not nat.startswith("float8") and nat != run_name:
+            self.notes.append(f"the {fmt} cache was timed in {run} (the model dtype); bytes moved count {fmt}")
         if nat is None:
             self.notes.append(f"{fmt} has no torch attention kernel: the cache was timed in {run}; "
                               f"bytes moved count {fmt}")
