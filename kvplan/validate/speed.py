@@ -276,7 +276,7 @@ class LatentAttention:
         return F.linear(o.reshape(*o.shape[:-2], m.num_heads * m.v_head_dim), self.wo)
 
     def step(self, F, x):
-        m, B = self.m, x.shape[0]
+        m = self.m
         q, w_uv = self._query(F, x)  # [B, heads, latent + rope]
         self.C[:, self.n - 1] = F.linear(x, self.wkva).to(self.C.dtype)
         C = self.C[:, :self.n]
