@@ -104,6 +104,7 @@ def rows(r) -> list[tuple[str, str, str, str]]:
                 ("--fit: KV budget", render.ints(f.kv_budget_bytes), "fits" if f.fits else "DOES NOT FIT", DASH),
                 (f"--fit: cache for {f.max_batch + 1} sequences", render.ints(f.one_more_bytes),
                  "over the budget" if f.one_more_exceeds else "WITHIN the budget", DASH),
+                *((f"--fit: budget: {b['part']}", render.ints(b["bytes"]), DASH, DASH) for b in f.budget),
                 ("--fit: free memory before / after", DASH,
                  f"{render.gib(f.free_before)} / {render.gib(f.free_after)}", DASH)]
     s = r.speed

@@ -102,9 +102,6 @@ def validate(spec, ctx: int, batch: int, kv_dtype: str | None = None, engine: st
         raise KvplanError(f"--steps must be a positive integer, got {steps}")
     info = dev.info(torch, kind, why)
     live = live_gpu(torch, gpu, info.total_bytes) if kind == "cuda" else None
-    if kind != "cuda" and gpu:
-        from .. import catalog
-        live = catalog.load_gpu(gpu)  # for the prediction column only
     plan = lay.plan_layout(spec, ctx, batch, kv_dtype, engine, layers, live if kind == "cuda" else None)
     say = progress or (lambda *a: None)
     result = Result(spec.name, command, info, plan, 0)
@@ -161,20 +158,27 @@ def validate(spec, ctx: int, batch: int, kv_dtype: str | None = None, engine: st
                     f"speed: {result.speed.layers_timed} of {result.speed.layers_total} layers timed, "
                     f"scaled by {result.speed.layers_total}/{result.speed.layers_timed} (the LM head "
                     "once); the first layers stand for the rest")
-            result.prediction, result.prediction_note = sp.predicted_step(
-                spec, live, ctx, batch, fmt, weight_dtype, engine)
+            if kind == "cuda":
+                result.prediction, result.prediction_note = sp.predicted_step(
+                    spec, live, ctx, batch, fmt, weight_dtype, engine)
+            else:  # a GPU's predicted step beside a CPU's measured one would compare nothing
+                result.prediction_note = "kvplan perf predicts a GPU; this run is on the CPU"
     finally:
         held = None
         dev.release(torch, kind)
     return result
 
 
-def _fit(torch, spec, ctx, kv_dtype, engine, live, info, margin, weight_dtype, say) -> FitCheck:
-    """Weights stand-in plus the cache for fit's max batch, on the live card."""
+def _fit(torch, spec, ctx, kv_dtype, engine, live, info, margin, weight_dtype, say,
+         device: str = "cuda", mem_info=None) -> FitCheck:
+    """Weights stand-in plus the cache for fit's max batch, on the live card. ``device`` and
+    ``mem_info`` (free, total) are parameters so that tests can run this on the CPU with a
+    pretended card; the command runs it on CUDA only."""
+    mem_info = mem_info or torch.cuda.mem_get_info
     from .. import fit as fitmod
     from ..spec import GpuSpec
 
-    free0, total = (int(x) for x in torch.cuda.mem_get_info())
+    free0, total = (int(x) for x in mem_info())
     # plan for what this card has free now, less the margin: on an idle card that is the total
     # less the CUDA context; an engine plans for the total (vLLM: total × utilization)
     usable = min(total, free0 - margin)
@@ -198,24 +202,25 @@ def _fit(torch, spec, ctx, kv_dtype, engine, live, info, margin, weight_dtype, s
     plan = lay.plan_layout(spec, ctx, b, kv_dtype, engine, None, gpu)
     more = lay.plan_layout(spec, ctx, b + 1, kv_dtype, engine, None, gpu).predicted_bytes
     need = r.weights_bytes + plan.planned_tensor_bytes
-    dev.guard(f"--fit (weights {r.weights_bytes:,} + cache for {b} sequences)", need, free0, margin, "cuda")
+    dev.guard(f"--fit (weights {r.weights_bytes:,} + cache for {b} sequences)", need, free0, margin, device)
     held = []
     try:
         try:
-            held.append(torch.empty(r.weights_bytes, dtype=torch.uint8, device="cuda"))  # the weights' stand-in
+            held.append(torch.empty(r.weights_bytes, dtype=torch.uint8, device=device))  # the weights' stand-in
             say(None)
-            held += lay.allocate(plan, "cuda")
+            held += lay.allocate(plan, device)
             say(None)
         except _oom(torch) as e:
             raise KvplanError(f"--fit: out of memory after {lay.storage_bytes(held):,} bytes "
                               f"(weights {r.weights_bytes:,} + a {plan.planned_tensor_bytes:,}-byte "
                               f"cache for {b} sequences): {str(e).splitlines()[0]}") from None
-        torch.cuda.synchronize()
+        if device == "cuda":
+            torch.cuda.synchronize()
         cache = lay.storage_bytes(held[1:])
-        free1 = int(torch.cuda.mem_get_info()[0])
+        free1 = int(mem_info()[0])
     finally:
         del held[:]
-        dev.release(torch, "cuda")
+        dev.release(torch, device)
     if engine == "vllm" and r.capacity.detail.get("max_num_seqs") == b:
         notes.append(f"max batch is vLLM's --max-num-seqs ({b}), not memory")
     return FitCheck(gpu.name, b, r.weights_bytes, r.kv_budget_bytes, cache, plan.predicted_bytes,
