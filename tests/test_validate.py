@@ -349,3 +349,37 @@ def test_fit_path_on_a_pretended_card(engine):
     with pytest.raises(KvplanError, match="safety margin"):
         _fit(torch, spec, 2048, None, engine, None, info, free, None, lambda *a: None,
              device="cpu", mem_info=lambda: (free, total))
+
+
+def test_cuda_report_renders_every_row():
+    """The report's CUDA rows (allocator deltas, --fit, the perf prediction, a CUDA graph) with
+    made-up inputs, rendering only: no figure here is a measurement."""
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from kvplan.validate import report
+    from kvplan.validate.run import FitCheck, Result
+
+    plan = lay.plan_layout(catalog.load_model("llama-3.1-8b"), 256, 2, None, "vllm", 2)
+    info = dev.DeviceInfo("cuda", "made-up card", "default: torch sees a CUDA device", "2.x", "999.1", "12.x",
+                          80 * 2**30, "2026-01-01 00:00 UTC")
+    t = sp.Timing(0.010, 0.009, 0.012, 0.009, 0.013, 50, True)
+    speed = sp.SpeedResult(2, 32, t, t, 0.170, 1000, 16000, 900, [{"tokens": 64, "cached_step_s": 0.01,
+                                                                   "recomputed_step_s": 0.02}], [])
+    fit = FitCheck("h100-sxm-80gb", 7, 100, 800, 700, 700, 900, 10_000, 8_000, 12_000,
+                   [{"part": "weights", "bytes": 100, "source": ""}], True, True)
+    r = Result("llama-3.1-8b", "kvplan validate ...", info, plan, plan.predicted_bytes, 4_326_400, 20 * 2**20,
+               4_326_400, speed, SimpleNamespace(seconds=0.2, bytes=20000, flops=1, bound="memory"), "", fit)
+    d = json.loads(json.dumps(report.to_json(r), allow_nan=False))
+    assert d["cuda_memory"]["memory_allocated_delta"] == 4_326_400 and d["driver"] == "999.1"
+    assert d["speed"]["judged"] and d["fit"]["max_batch"] == 7 and d["prediction"]["bound"] == "memory"
+    rows = {q: (p, m, e) for q, p, m, e in report.rows(r)}
+    assert rows["decode step (scaled to 32 layers + LM head)"] == ("200.000 ms", "170.000 ms", "-15.0 %")
+    assert rows["bytes moved per step (scaled to 32 layers)"][2] == "-20.0 %"
+    assert rows["--fit: cache for 8 sequences"][1] == "over the budget"
+    console = Console(width=200, record=True)
+    console.print(report.table(r))
+    assert "CUDA graph" in console.export_text()
+    assert "driver 999.1" in report.footer(r)[0]
+    assert "| -15.0 % |" in report.markdown([r])
