@@ -383,3 +383,13 @@ def test_cuda_report_renders_every_row():
     assert "CUDA graph" in console.export_text()
     assert "driver 999.1" in report.footer(r)[0]
     assert "| -15.0 % |" in report.markdown([r])
+
+
+def test_recompute_lengths():
+    from kvplan.validate.run import lengths_for
+
+    assert lengths_for("cpu", 256, None) == [4, 8, 16]
+    assert lengths_for("cpu", 6, None) == [4, 6]
+    assert lengths_for("cuda", 32768, None) == [1024, 2048, 4096]
+    assert lengths_for("cuda", 100, None) == [25, 50, 100]
+    assert lengths_for("cuda", 100, [300, 10]) == [10, 100] and lengths_for("cpu", 100, []) == []

@@ -17,6 +17,7 @@ from . import require_torch
 DEFAULT_STEPS = {"cuda": 50, "cpu": 3}
 DEFAULT_WARMUP = {"cuda": 5, "cpu": 1}
 CPU_LENGTHS = (4, 8, 16)  # no-cache lengths on the CPU: small, reported not judged
+CUDA_MAX_LENGTH = 4096  # the longest default no-cache length on CUDA (--recompute-lengths overrides)
 
 
 @dataclass
@@ -67,7 +68,8 @@ def lengths_for(kind: str, ctx: int, given: list[int] | None) -> list[int]:
         return sorted({min(n, ctx) for n in given if n > 0})
     if kind == "cpu":
         return sorted({min(n, ctx) for n in CPU_LENGTHS})
-    return sorted({max(1, ctx // 4), max(1, ctx // 2), ctx})
+    top = min(ctx, CUDA_MAX_LENGTH)  # a prefill of batch × length tokens: keep its activations modest
+    return sorted({max(1, top // 4), max(1, top // 2), top})
 
 
 def live_gpu(torch, name: str | None, total: int):
