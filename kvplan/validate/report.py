@@ -22,7 +22,7 @@ def _ms(s: float) -> str:
 
 
 def _rate(bps: float) -> str:
-    return f"{bps / 1e9:.1f} GB/s"
+    return f"{bps / 1e9:.1f} GB/s" if bps >= 1e9 else f"{bps / 1e6:.1f} MB/s"
 
 
 def to_json(r) -> dict:
