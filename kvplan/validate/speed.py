@@ -482,7 +482,7 @@ class Mlp:
 
 
 class Layer:
-    def __init__(self, mixer, mlp, norm_eps=1e-6):
+    def __init__(self, mixer, mlp):
         self.mixer, self.mlp = mixer, mlp
 
     def step(self, F, x):
