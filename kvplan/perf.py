@@ -448,3 +448,11 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
         weights_bytes=r.weights_bytes, active_parameters=r.active_params,
         decode=r.decode(ctx, batch), prefill=r.prefill(prompt, batch), generation=gen,
         batch_table=rows, max_batch=max_b, max_batch_engine=eng_name, notes=tuple(notes))
+
+
+def decode_step(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, kv_dtype: str | None = None,
+                weight_dtype: str | None = None, engine: str = "ideal", tp: int = 1) -> Step:
+    """One decode step at the defaults: what `kvplan validate` puts beside its measurement.
+    ``engine`` is accepted for symmetry; a decode step reads each layer's own span in every
+    layout (the roofline does not depend on how an engine pages the cache)."""
+    return Roofline(spec, gpu, tp, kv_dtype, weight_dtype).decode(ctx, batch)

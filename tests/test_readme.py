@@ -19,6 +19,8 @@ def test_there_are_examples():
 
 @pytest.mark.parametrize("cmd,recorded", EXAMPLES, ids=[c for c, _ in EXAMPLES])
 def test_example_output_is_current(cmd, recorded):
+    if cmd.startswith("kvplan validate"):
+        pytest.importorskip("torch")  # the optional extra: without it validate says so in one line
     assert readme.run(cmd) == recorded, "run `python scripts/readme_examples.py` to refresh README.md"
 
 
