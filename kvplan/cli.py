@@ -186,8 +186,12 @@ def _format(fmt: str | None, as_json: bool) -> str:
 
 
 def _json(obj) -> None:
+    """One JSON document; an object also says which kvplan wrote it (lists stay lists of rows)."""
+    from . import __version__
     from .render import dumps
 
+    if isinstance(obj, dict) and "kvplan_version" not in obj:
+        obj = {**obj, "kvplan_version": __version__}
     sys.stdout.write(dumps(obj) + "\n")
 
 

@@ -58,6 +58,7 @@ EXCLUDED_TESTS = [
     "--deselect=tests/test_cli.py::test_size_does_not_import_heavy_modules",
     "--deselect=tests/test_cli.py::test_python_dash_m",
     "--deselect=tests/test_cli.py::test_usage_errors_are_one_line",
+    "--deselect=tests/test_api.py::test_show_completion_prints_a_script",  # runs the console script
 ]
 ENGINE_TESTS = ["tests/test_memory.py", "tests/test_hf_golden.py", "tests/test_dtypes.py", "tests/test_cli.py",
                 "tests/test_hf.py", "tests/test_weights.py", "tests/test_rules.py", "tests/test_rules_json.py"]

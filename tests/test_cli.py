@@ -207,3 +207,16 @@ def test_overlong_name_is_one_line():
     for n in (300, 3000):
         res = run("size", "a" * n, "--ctx", "10")
         assert res.exit_code == 2 and res.stderr.count("\n") == 1 and "unknown model" in res.stderr
+
+
+def test_version_everywhere():
+    # the package version, the CLI's --version and every JSON object agree with pyproject.toml
+    import re
+
+    import kvplan
+    from conftest import ROOT
+
+    declared = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M).group(1)
+    assert kvplan.__version__ == declared
+    assert json.loads(run("size", "gpt2", "--ctx", "10", "--json").stdout)["kvplan_version"] == declared
+    assert json.loads(run("gpus", "--json").stdout)[0].get("kvplan_version") is None  # a list of rows
