@@ -165,6 +165,7 @@ class LayerType(_Frozen):
     mixer: Mixer
     mlp: Mlp | None = None
     norms: NonNegativeInt = 2  # hidden-sized norms in the layer (Gemma 2/3 have 4)
+    hc_mult: NonNegativeInt = 0  # DeepSeek-V4: manifold-constrained hyper-connection streams
 
     def shard(self, tp: int) -> "LayerType":
         return self.model_copy(update={"mixer": self.mixer.shard(tp),
@@ -173,7 +174,14 @@ class LayerType(_Frozen):
     def params(self, hidden: int, norm: str) -> int:
         per_norm = hidden * (2 if norm == "layer" else 1)
         return self.mixer.params(hidden) + (self.mlp.params(hidden) if self.mlp else 0) \
-            + self.norms * per_norm
+            + self.norms * per_norm + 2 * hyper_connection_params(self.hc_mult, hidden)
+
+
+def hyper_connection_params(n: int, hidden: int) -> int:
+    """One DeepSeek-V4 hyper-connection of ``n`` streams (transformers DeepseekV4HyperConnection:
+    fn ((2 + n) × n, n × hidden), base ((2 + n) × n), scale (3)); a layer has two (attention and
+    MLP). 0 when the model has none."""
+    return (2 + n) * n * (n * hidden + 1) + 3 if n else 0
 
 
 _TOKEN = re.compile(r"\s*(?:(\()|(\))(?:\*(\d+))?|([A-Za-z0-9_.-]+)(?:\*(\d+))?)")
@@ -249,6 +257,7 @@ class ModelSpec(_Frozen):
     norm: Literal["rms", "layer"] = "rms"
     final_norm: bool = True
     max_context: PositiveInt | None = None
+    hc_mult: NonNegativeInt = 0  # DeepSeek-V4: streams of the final hyper-connection head
     layer_types: dict[str, LayerType]
     pattern: str
 
@@ -295,6 +304,8 @@ class ModelSpec(_Frozen):
         n = self.vocab_size * h * (1 if self.tie_embeddings else 2)
         n += self.position_embeddings * h
         n += (2 * h if self.norm == "layer" else h) if self.final_norm else 0
+        # DeepseekV4HyperHead: hc_fn (n, n × hidden), hc_base (n), hc_scale (1)
+        n += self.hc_mult * (self.hc_mult * h + 1) + 1 if self.hc_mult else 0
         for lt_name, count in self.counts().items():
             n += count * self.layer_types[lt_name].params(h, self.norm)
         return n
