@@ -620,7 +620,7 @@ def _deepseek_v4(cfg: _Cfg, mt: str) -> dict:
            "experts_per_token": cfg.need("num_experts_per_tok"),
            "intermediate_size": cfg.need("moe_intermediate_size"),
            "shared_intermediate_size": cfg.get("n_shared_experts", default=0) * cfg.need("moe_intermediate_size")}
-    hc = cfg.get("hc_mult", default=0)
+    hc = cfg.get("hc_mult") or None
     if cfg.get("attention_bias", default=False):
         raise KvplanError(f"{cfg.where}: key 'attention_bias' = true is not supported for deepseek_v4 "
                           "(transformers' DeepseekV4Attention has no biases)")

@@ -619,8 +619,7 @@ class CompressedAttention(_Frozen):
                 (hidden, self.o_groups * self.o_lora_rank)]
 
     def geometry(self) -> str:
-        extra = f" + 1/{self.compress_ratio} compressed" if self.compress_ratio else ""
-        return f"1×{self.head_dim} (K=V){extra}" + (f" + index {self.index_head_dim}" if self.indexed else "")
+        return f"1×{self.head_dim} K=V" + (f" + idx {self.index_head_dim}" if self.indexed else "")
 
     def shard(self, tp: int):
         """Query heads split over ranks; the single K=V head, the compressed entries and the

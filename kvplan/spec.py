@@ -165,7 +165,7 @@ class LayerType(_Frozen):
     mixer: Mixer
     mlp: Mlp | None = None
     norms: NonNegativeInt = 2  # hidden-sized norms in the layer (Gemma 2/3 have 4)
-    hc_mult: NonNegativeInt = 0  # DeepSeek-V4: manifold-constrained hyper-connection streams
+    hc_mult: PositiveInt | None = None  # DeepSeek-V4: manifold-constrained hyper-connection streams
 
     def shard(self, tp: int) -> "LayerType":
         return self.model_copy(update={"mixer": self.mixer.shard(tp),
@@ -257,7 +257,7 @@ class ModelSpec(_Frozen):
     norm: Literal["rms", "layer"] = "rms"
     final_norm: bool = True
     max_context: PositiveInt | None = None
-    hc_mult: NonNegativeInt = 0  # DeepSeek-V4: streams of the final hyper-connection head
+    hc_mult: PositiveInt | None = None  # DeepSeek-V4: streams of the final hyper-connection head
     layer_types: dict[str, LayerType]
     pattern: str
 
