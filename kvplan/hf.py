@@ -166,6 +166,13 @@ def from_config(raw: dict, name: str, source: str = "", where: str = "config.jso
     dtype = _DTYPES.get(str(dtype_name), None) if dtype_name else None
     encoders = _encoders(outer, where) if outer is not raw else []
     weight_quant = _weight_quant(outer.get("quantization_config") or raw.get("quantization_config"), where)
+    expert_dtype = cfg.get("expert_dtype")  # DeepSeek-V4: the routed experts' own storage format
+    if expert_dtype is not None:
+        if expert_dtype != "fp4" or not weight_quant:
+            raise KvplanError(f"{where}: key 'expert_dtype' = {expert_dtype!r} is not understood")
+        # vLLM 0.33 (models/deepseek_v4 quant_config.py) resolves 'fp4' and loads the experts
+        # with its Mxfp4 MoE method: MXFP4, 32 values + one E8M0 scale in 17 bytes
+        weight_quant["expert_format"] = "mxfp4"
     cfg.check_unread()
     data = {
         "name": name, "display_name": name, "source": source or where, "family": mt,
@@ -626,7 +633,7 @@ def _deepseek_v4(cfg: _Cfg, mt: str) -> dict:
                           "(transformers' DeepseekV4Attention has no biases)")
     cfg.touch("index_topk", "compress_rope_theta", "num_nextn_predict_layers", "num_hash_layers", "hc_eps",
               "hc_sinkhorn_iters", "swiglu_limit", "scoring_func", "topk_method", "routed_scaling_factor",
-              "norm_topk_prob", "expert_dtype")
+              "norm_topk_prob")
     lts, names = {}, []
     for r in ratios:
         name = "swa" if r == 0 else f"c{r}"

@@ -23,7 +23,7 @@ class GroupSize:
     kv_bytes: int  # all layers of the group, all sequences (side caches included)
     state_bytes: int  # all layers of the group, all sequences
     held: engines.Holding  # what one layer holds for one sequence (for --explain)
-    side_bytes_per_token: int = 0  # of bytes_per_token: side caches, averaged over their stride
+    side_bytes_per_token: int = 0  # of bytes_per_token: side caches still growing, averaged over their stride
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,9 @@ def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = No
         mixer = spec.layer_types[lt_name].mixer
         held = eng.hold(mixer, ctx, run, fmt.name)
         growing = eng.hold(mixer, ctx + 1, run, fmt.name).tokens > held.tokens
+        # side caches grow by one entry per stride of tokens (ideal) or by whole blocks (engines)
+        sides_grow = any(eng.hold(mixer, ctx + sd.stride, run, fmt.name).sides[i].entries > sd.entries
+                         for i, sd in enumerate(held.sides))
         per_token = _per_token(held, fmt)
         side_held, side_per_token = _side_bytes(held, fmt)
         state = sum(dtypes.get(st.dtype).row_bytes(st.elements) for st in held.state)
@@ -113,7 +116,8 @@ def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = No
             else " + ".join(f"{rows}×{n}" for rows, n in held.rows), tokens=held.tokens,
             bytes_per_token=count * (per_token + side_per_token), growing=growing, held=held,
             kv_bytes=count * batch * (held.tokens * per_token + side_held),
-            state_bytes=count * batch * state, side_bytes_per_token=count * side_per_token))
+            state_bytes=count * batch * state,
+            side_bytes_per_token=count * side_per_token if sides_grow else 0))
     params = spec.parameters()
     wbytes, wname = spec.weight_bytes(weight_dtype, text_only)
     enc = 0 if text_only else spec.encoder_params()

@@ -118,6 +118,9 @@ class WeightQuant(_Frozen):
     format: str
     block: PositiveInt | None = None
     scale_bytes: PositiveInt = 4
+    # the routed experts in their own format, without block scales (DeepSeek-V4's
+    # expert_dtype "fp4": MXFP4, as vLLM 0.33 loads it with its Mxfp4 MoE method)
+    expert_format: str | None = None
 
     def matrix_bytes(self, out: int, inp: int) -> int:
         fmt = dtypes.get(self.format)
@@ -129,7 +132,8 @@ class WeightQuant(_Frozen):
     def describe(self) -> str:
         what = "experts" if self.scope == "experts" else "linears"
         block = f" ({self.block}×{self.block}-block scales)" if self.block else ""
-        return f"{dtypes.get(self.format).name} {what}{block}"
+        experts = f", {dtypes.get(self.expert_format).name} routed experts" if self.expert_format else ""
+        return f"{dtypes.get(self.format).name} {what}{block}{experts}"
 
 
 class Gemma4Vision(_Frozen):
@@ -276,6 +280,8 @@ class ModelSpec(_Frozen):
             raise ValueError(f"layer types not used in pattern: {', '.join(unused)}")
         if self.weight_quant:
             dtypes.get(self.weight_quant.format)
+            if self.weight_quant.expert_format:
+                dtypes.get(self.weight_quant.expert_format)
         for lt in self.layer_types.values():
             sd = getattr(lt.mixer, "ssm_state_dtype", None)
             if sd:
@@ -372,9 +378,18 @@ class ModelSpec(_Frozen):
         if weight_dtype is not None or self.weight_quant is None:
             return fmt.row_bytes(params), fmt.name
         q, quantized, nbytes = self.weight_quant, 0, 0
+        experts: dict[tuple[int, int], int] = {}  # routed-expert matrices in expert_format, by shape
+        if q.expert_format:
+            for lt_name, count in self.counts().items():
+                mlp = self.layer_types[lt_name].mlp
+                for m in (mlp.expert_linears(self.hidden_size) if isinstance(mlp, MoeMlp) else []):
+                    experts[m] = experts.get(m, 0) + count
+        efmt = dtypes.get(q.expert_format) if q.expert_format else None
         for o, i, n in self.quantized_matrices():
+            ne = min(n, experts.get((o, i), 0))
+            experts[(o, i)] = experts.get((o, i), 0) - ne
             quantized += n * o * i
-            nbytes += n * q.matrix_bytes(o, i)
+            nbytes += (n - ne) * q.matrix_bytes(o, i) + (ne * o * efmt.row_bytes(i) if ne else 0)
         return nbytes + fmt.row_bytes(params - quantized), f"{fmt.name} + {q.describe()}"
 
     def active_parameters(self) -> int:

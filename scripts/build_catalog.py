@@ -138,12 +138,11 @@ ENTRIES = [
      [], None,
      "Every layer keeps a 128-token window of one shared K=V head (512); 21 CSA layers add one compressed entry "
      "per 4 tokens plus indexer keys, 20 HCA layers one per 128 tokens, 2 layers are window-only. "
-     "Experts are stored in FP4 (expert_dtype: fp4), which the weight pricing does not model yet "
-     "(weights priced as quantization_config's fp8 blocks). The MTP layer is not counted."),
+     "Routed experts are stored in FP4 (expert_dtype: fp4, priced as MXFP4: vLLM loads them with its Mxfp4 MoE "
+     "method), the other linears in fp8 with 128×128-block scales. The MTP layer is not counted."),
     ("deepseek-v4-pro", "DeepSeek-V4-Pro", "DeepSeek-V4-Pro.json", "deepseek-ai/DeepSeek-V4-Pro", [], None,
      "As DeepSeek-V4-Flash at 61 layers: 30 CSA layers (1/4 + indexer keys) and 31 HCA layers (1/128), each with a "
-     "128-token window. Experts are stored in FP4 (expert_dtype: fp4), which the weight pricing does not model yet. "
-     "The MTP layer is not counted."),
+     "128-token window. Routed experts in FP4 (MXFP4), other linears fp8. The MTP layer is not counted."),
     ("kimi-k3", "Kimi-K3", "Kimi-K3.json", "moonshotai/Kimi-K3", [], None,
      "Text decoder only (text_config, kimi_linear): 69 Kimi Delta Attention layers (fixed state per sequence) and "
      "24 MLA layers. The parameter count is Kimi Linear's layout: Kimi-K3's latent MoE "

@@ -162,6 +162,14 @@ def test_engines_without_a_rule_refuse_in_one_line(engine, model, kind):
     assert "\n" not in line and engine in line and f"'{kind}'" in line and "Traceback" not in line
 
 
+@pytest.mark.parametrize("engine", ["sglang", "llamacpp", "trtllm", "hf-static"])
+def test_engines_not_checked_on_mimo_refuse_in_one_line(engine):
+    r = runner.invoke(app, ["fit", "mimo-v2-flash", "--gpu", "h200", "--tp", "8", "--engine", engine])
+    assert r.exit_code == 2
+    line = r.output.strip()
+    assert "\n" not in line and engine in line and "mimo_v2_flash" in line
+
+
 def test_size_all_engines_leaves_out_the_refusing_ones():
     r = runner.invoke(app, ["size", "deepseek-v4-flash", "--ctx", "4096", "--engine", "all", "--json"])
     assert r.exit_code == 0, r.output
@@ -175,3 +183,74 @@ def test_show_says_what_each_layer_stores():
     assert "compressed kv 1×512 per 4 tokens" in r.output
     assert "indexer keys 1×128 fp8_ds_index per 4 tokens" in r.output
     assert "last 128 tokens" in r.output
+
+
+# --- engines, against their own code ---------------------------------------------------------
+
+GOLDEN = __import__("pathlib").Path(__file__).parent / "golden"
+VLLM = json.loads((GOLDEN / "vllm_0.33_frontier.json").read_text())
+HF = json.loads((GOLDEN / "hf_cache_frontier_bf16.json").read_text())
+
+
+def _vllm_id(r):
+    return f"{r['config']}-tp{r['tp']}-{r['kv_cache_dtype']}-{r['max_model_len_requested'] or 'default'}-" \
+           f"{r['kv_budget_bytes'] // 2**30}GiB"
+
+
+@pytest.mark.parametrize("r", [r for r in VLLM["records"] if r["status"] in ("ok", "refused")], ids=_vllm_id)
+def test_vllm_plan_matches_vllm(r, fixtures):
+    """vLLM 0.33.0's own planner on the CPU (scripts/oracles/vllm_plan_oracle.py, H100 emulated)."""
+    from kvplan import fit
+    from kvplan.engines import ServeOptions
+
+    spec = hf.load(fixtures / r["config"])
+    opts = ServeOptions(kv_cache_memory=r["kv_budget_bytes"], max_model_len=r["max_model_len_requested"])
+    got = fit.fit(spec, catalog.load_gpu("h100"), tp=r["tp"], engine="vllm",
+                  kv_dtype={"auto": None, "fp8": "fp8_e4m3"}[r["kv_cache_dtype"]], opts=opts, check_memory=False)
+    cap = got.capacity
+    assert cap.max_model_len == r["max_model_len"]
+    if r["status"] == "refused":
+        assert not got.fits and r["refusal_message"].startswith(cap.message)
+        return
+    assert got.fits, got.message
+    assert cap.detail["num_gpu_blocks"] == r["num_gpu_blocks"]
+    assert cap.kv_cache_tokens == r["kv_cache_tokens"]
+    assert cap.max_concurrency == pytest.approx(r["max_concurrency"], rel=1e-12)
+    assert cap.log_lines[0] == r["log_line"]
+    assert cap.detail["block_size"] == r["block_size"]
+
+
+def test_vllm_golden_covers_the_frontier_models():
+    ok = {r["config"] for r in VLLM["records"] if r["status"] == "ok"}
+    assert {"DeepSeek-V3.2.json", "GLM-5.json", "MiMo-V2-Flash.json"} <= ok
+
+
+def test_vllm_dsa_page_by_hand():
+    # DeepSeek-V3.2 in vLLM: 64-token blocks; per layer a latent page of 64 × 576 × 2 B (bf16) or
+    # 64 × 656 B (fp8_ds_mla) and an indexer page of 64 × 132 B, all in one uniform-type group
+    r = size("deepseek-v3.2", 1000, engine="vllm")
+    assert r.kv_cache_bytes == 61 * 1024 * (1152 + 132)  # 1,000 tokens -> 16 blocks of 64
+    r = size("deepseek-v3.2", 1000, engine="vllm", kv_dtype="fp8")
+    assert r.kv_cache_bytes == 61 * 1024 * (656 + 132) and r.bytes_per_token == 48_068
+
+
+@pytest.mark.parametrize("r", HF["records"], ids=lambda r: f"{r['config']}-{r['ctx']}-b{r['batch']}")
+def test_hf_layout_matches_transformers(r, fixtures):
+    """transformers 5.20.2 on the meta device (../shared/recipes/measure_hf_cache.py): K/V tensors
+    plus every other cache tensor (the indexer keys), less the 8-byte step counter transformers
+    keeps per sliding layer (not per sequence; kvplan does not count it)."""
+    spec = hf.load(fixtures / r["config"])
+    got = kv_size(spec, r["ctx"], r["batch"], "bf16", "hf")
+    sliding = sum(n for lt, n in spec.counts().items() if spec.layer_types[lt].mixer.kind == "sliding")
+    assert got.total_bytes == r["kv_bytes"] + r["other_bytes"] - 8 * sliding
+
+
+def test_deepseek_v4_routed_experts_priced_as_mxfp4():
+    # expert_dtype "fp4": each routed expert's gate and up (2048 × 4096) and down (4096 × 2048)
+    # in MXFP4 (17 bytes per 32 values) instead of fp8 with one fp32 scale per 128 × 128 block
+    spec = catalog.load_model("deepseek-v4-flash")
+    assert spec.weight_quant.expert_format == "mxfp4"
+    fp8 = 2 * (2048 * 4096 + 16 * 32 * 4) + (4096 * 2048 + 32 * 16 * 4)
+    fp4 = 2 * 2048 * (4096 // 32 * 17) + 4096 * (2048 // 32 * 17)
+    plain = spec.model_copy(update={"weight_quant": spec.weight_quant.model_copy(update={"expert_format": None})})
+    assert plain.weight_bytes()[0] - spec.weight_bytes()[0] == 43 * 256 * (fp8 - fp4)

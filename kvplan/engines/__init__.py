@@ -63,6 +63,10 @@ def side_holdings(mixer, ctx: int, entries=None) -> tuple[Side, ...]:
 # because these kinds subclass older ones (MLA, full, GDN) and an engine's rule for the parent
 # would otherwise be applied to them silently.
 FRONTIER_KINDS = frozenset({"mla_indexed", "compressed", "full_indexed", "kda"})
+# Families built from older kinds whose engine layouts differ in ways not checked everywhere
+# (MiMo-V2-Flash: sliding layers with their own head counts; SGLang and llama.cpp run them in
+# their own hybrid SWA pools): an engine lists the ones it has been checked on in ``frontier``.
+FRONTIER_FAMILIES = frozenset({"mimo_v2_flash"})
 
 
 def refuse(engine: str, mixer, why: str = "") -> None:
@@ -146,11 +150,14 @@ class Engine:
     frontier: frozenset = frozenset()  # the FRONTIER_KINDS this engine's rules model
 
     def check(self, spec) -> None:
-        """Refuse a spec holding a frontier kind this engine does not model."""
+        """Refuse a spec holding a frontier kind (or family) this engine does not model."""
         for lt in spec.counts():
             mixer = spec.layer_types[lt].mixer
             if mixer.kind in FRONTIER_KINDS and mixer.kind not in self.frontier:
                 refuse(self.name, mixer)
+        if spec.family in FRONTIER_FAMILIES and spec.family not in self.frontier:
+            raise KvplanError(f"the {self.name} layout is not checked for {spec.family} models "
+                              f"({spec.name}); use --engine ideal, hf or vllm")
 
     @staticmethod
     def rule(mixer, ctx: int, run_dtype: str) -> Holding:

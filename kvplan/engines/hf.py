@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from functools import singledispatch
 
-from ..layers import MLA, ChunkedAttention, GatedDeltaNet, Mamba, Mamba2, SlidingWindow, StateTensor
-from . import Engine, Holding
+from ..layers import MLA, ChunkedAttention, GatedDeltaNet, IndexedMLA, Mamba, Mamba2, SlidingWindow, StateTensor
+from . import Engine, Holding, Side
 from .ideal import ideal
 
 
@@ -27,6 +27,15 @@ def _(mixer: MLA, ctx: int, run_dtype: str) -> Holding:
     [b, 1, ctx, kv_lora_rank] as "keys" and k_rot [b, 1, ctx, qk_rope_head_dim] as "values";
     the ideal amount, as two tensors (which matters for grouped formats' rounding)."""
     return Holding([(1, mixer.kv_lora_rank), (1, mixer.qk_rope_head_dim)], ctx)
+
+
+@hf.register
+def _(mixer: IndexedMLA, ctx: int, run_dtype: str) -> Holding:
+    """DeepseekV32 / GlmMoeDsa (transformers 5.20): the MLA latent as above, and the indexer's
+    keys in a cache_utils DynamicIndexedLayer beside it: indexer_keys [b, ctx, index_head_dim]
+    in the model dtype, not fp8 (measured: tests/golden/hf_cache_frontier_bf16.json)."""
+    return Holding([(1, mixer.kv_lora_rank), (1, mixer.qk_rope_head_dim)], ctx,
+                   sides=(Side("indexer keys", 1, mixer.index_head_dim, ctx, run_dtype),))
 
 
 @hf.register
@@ -78,6 +87,9 @@ class HF(Engine):
     version = "transformers 5.23"
     state_in_kv_dtype = True
     rule = staticmethod(hf)
+    # measured (tests/golden/hf_cache_frontier_bf16.json); DeepSeek-V4's, MiniMax-M3's and KDA
+    # caches are not, and are refused
+    frontier = frozenset({"mla_indexed", "mimo_v2_flash"})
 
 
 ENGINE = HF()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import singledispatch
 
-from . import FRONTIER_KINDS, Engine, Holding, side_holdings
+from . import FRONTIER_FAMILIES, FRONTIER_KINDS, Engine, Holding, side_holdings
 
 
 @singledispatch
@@ -27,7 +27,7 @@ class Ideal(Engine):
     name = "ideal"
     summary = "what a tight cache must hold to decode the next token"
     rule = staticmethod(ideal)
-    frontier = FRONTIER_KINDS
+    frontier = FRONTIER_KINDS | FRONTIER_FAMILIES
 
 
 ENGINE = Ideal()

@@ -33,8 +33,8 @@ from functools import singledispatch
 from .. import dtypes
 from ..dtypes import cdiv
 from ..errors import KvplanError
-from ..layers import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, Mamba, Mamba2, SlidingWindow
-from . import BudgetPart, Capacity, Engine, Holding, ServeOptions, Worker, finish_budget, largest
+from ..layers import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, IndexedMLA, Mamba, Mamba2, SlidingWindow
+from . import BudgetPart, Capacity, Engine, Holding, ServeOptions, Side, Worker, finish_budget, largest
 
 VERSION = "0.33.0"
 GiB = 2**30
@@ -152,6 +152,28 @@ def _(mixer: MLA, fmt, model_dtype, cfg) -> Page:
     """MLAAttentionSpec: one head of kv_lora_rank + qk_rope_head_dim values, head_size_v = 0,
     kept whole on every tensor-parallel rank."""
     return Page("mla", cfg.block_size, fmt.row_bytes(mixer.kv_lora_rank + mixer.qk_rope_head_dim))
+
+
+def _dsa_latent_format(fmt) -> str:
+    """The sparse-MLA backends (FLASH_ATTN_MLA_SPARSE, FLASHMLA_SPARSE) keep an fp8 latent in
+    DeepSeek's fp8_ds_mla rows of 656 bytes (model_executor/layers/attention/mla_attention.py
+    state_content_bytes {"fp8_ds_mla": 656}); otherwise the latent is in the cache dtype."""
+    return "fp8_ds_mla" if fmt.name == "fp8_e4m3" else fmt.name
+
+
+def _indexer_bytes(mixer) -> int:
+    """DeepseekV32IndexerCache (model_executor/models/deepseek_v2.py): MLAAttentionSpec of one
+    head of index_head_dim + index_head_dim // 128 × 4 uint8 bytes (fp8 keys + fp32 scales)."""
+    return mixer.index_head_dim + mixer.index_head_dim // 128 * 4
+
+
+@page.register
+def _(mixer: IndexedMLA, fmt, model_dtype, cfg) -> tuple[Page, Page]:
+    """DeepSeek Sparse Attention: two MLAAttentionSpecs per layer, the latent (attn) and the
+    indexer's key cache (indexer.k_cache), planned as separate layers of one uniform-type
+    group (measured: tests/golden/vllm_0.33_frontier.json)."""
+    latent = dtypes.get(_dsa_latent_format(fmt)).row_bytes(mixer.kv_lora_rank + mixer.qk_rope_head_dim)
+    return Page("mla", cfg.block_size, latent), Page("mla", cfg.block_size, _indexer_bytes(mixer))
 
 
 def _state_page(tensors, checkpoint_blocks: int = 0) -> Page:
@@ -287,6 +309,10 @@ def _attention_block_size(spec, gpu, kv_fmt: str) -> tuple[int, str]:
     multiple of 16; MLA on sm100 selects FLASHINFER_MLA, whose kernels take 32 or 64: 32; MLA with
     an fp8 cache on sm90 selects FLASHMLA: 64 (measured: tests/golden/vllm_0.33_plan.json)."""
     cap = capability(gpu) if gpu is not None else None
+    if any(isinstance(spec.layer_types[lt].mixer, IndexedMLA) for lt in spec.counts()):
+        # measured on sm90 (tests/golden/vllm_0.33_frontier.json): the sparse-MLA backends and the
+        # DEEPSEEK_V32_INDEXER run 64-token blocks
+        return 64, "DeepSeek Sparse Attention (FLASH_ATTN_MLA_SPARSE + DEEPSEEK_V32_INDEXER): 64 tokens per block"
     mla = any(isinstance(spec.layer_types[lt].mixer, MLA) for lt in spec.counts())
     if mla and cap is not None and cap // 10 == 10:
         return 32, "FLASHINFER_MLA on sm100 takes 32 or 64 tokens per block: 32"
@@ -306,6 +332,8 @@ class VLLM(Engine):
     summary = f"vLLM {VERSION} paged KV cache (V1 engine)"
     version = VERSION
     default_utilization = 0.9  # CacheConfig.gpu_memory_utilization
+    # measured (tests/golden/vllm_0.33_frontier.json); the other frontier kinds: no rule yet, refused
+    frontier = frozenset({"mla_indexed", "mimo_v2_flash"})
 
     def __init__(self, cfg: Config | None = None):
         self.cfg = cfg
@@ -341,6 +369,11 @@ class VLLM(Engine):
         p = page(mixer, dtypes.get(kv_dtype), model_dtype, cfg)
         if p is None:
             return Holding([], 0)
+        if isinstance(p, tuple):  # DSA: the latent and the indexer keys, in the same blocks
+            tokens = p[0].blocks(ctx, cfg) * cfg.block_size
+            fmt = _dsa_latent_format(dtypes.get(kv_dtype))
+            return Holding(mixer.kv_rows(), tokens, formats=(fmt,),
+                           sides=(Side("indexer keys", 1, mixer.index_head_dim, tokens, "fp8_ds_index"),))
         if p.kind == "mamba":
             from ..layers import StateTensor
 
@@ -383,7 +416,10 @@ class VLLM(Engine):
 
     def _pages(self, spec, cfg: Config, model_dtype: str) -> list[Page | None]:
         fmt = dtypes.get(cfg.kv_format)
-        pages = [page(spec.layer_types[lt].mixer, fmt, model_dtype, cfg) for lt in spec.layers]
+        pages = []
+        for lt in spec.layers:  # a kind with a side cache gives one spec per cache (DSA: two)
+            p = page(spec.layer_types[lt].mixer, fmt, model_dtype, cfg)
+            pages.extend(p if isinstance(p, tuple) else [p])
         if cfg.mamba_page_bytes:
             pages = [replace(p, padded=cfg.mamba_page_bytes) if p is not None and p.kind == "mamba"
                      else p for p in pages]
@@ -492,7 +528,8 @@ def _align_hybrid(spec, cfg: Config, model_dtype: str) -> Config:
     the smallest multiple of the kernel alignment (max(16, block size); 128 for MLA) whose page
     holds the largest Mamba state, and every Mamba page is padded to that attention page."""
     fmt = dtypes.get(cfg.kv_format)
-    pages = [page(spec.layer_types[lt].mixer, fmt, model_dtype, cfg) for lt in spec.counts()]
+    pages = [q for lt in spec.counts() for p in [page(spec.layer_types[lt].mixer, fmt, model_dtype, cfg)]
+             for q in (p if isinstance(p, tuple) else [p])]
     mamba = [p for p in pages if p is not None and p.kind == "mamba"]
     attn = [p for p in pages if p is not None and p.kind != "mamba"]
     if not mamba or not attn:

@@ -108,6 +108,19 @@ def install_stubs():
     torch.cuda.Stream = _FakeStream
     torch.cuda.Event = _FakeStream
 
+    # Some model classes allocate helper buffers on "cuda" by name (DeepSeek-V3.2's
+    # topk_indices_buffer, issue 13); on this CPU host they go to the meta device, as the
+    # weights do. Buffers are not KV-cache specs: the plan does not read them.
+    def _to_meta(fn):
+        def wrap(*a, **k):
+            if "cuda" in str(k.get("device", "")):
+                k["device"] = "meta"
+            return fn(*a, **k)
+        return wrap
+
+    for name in ("empty", "zeros", "ones", "full", "arange", "tensor", "empty_strided"):
+        setattr(torch, name, _to_meta(getattr(torch, name)))
+
     import vllm.platforms.cuda as vc
     from vllm.platforms.interface import DeviceCapability
 
@@ -126,6 +139,42 @@ def install_stubs():
     import vllm.platforms as vp
 
     vp._current_platform = P()
+
+    # issue 13, kernel libraries a GPU install has and this CPU host lacks. DeepGEMM: DeepSeek-V3.2's
+    # indexer refuses to build without it (sparse_attn_indexer.py); TileLang: DeepSeek-V4's mHC
+    # kernels import it at module load (tilelang_utils). Neither is called while planning.
+    import vllm.utils.deep_gemm as dg
+    import vllm.utils.import_utils as iu
+
+    dg.has_deep_gemm = lambda: True
+    iu.has_tilelang = lambda: True
+
+    class _Any:
+        def __init__(self, *a, **k):
+            pass
+
+        def __call__(self, *a, **k):
+            if len(a) == 1 and callable(a[0]) and not k:
+                return a[0]  # used as a decorator
+            return _Any()
+
+        def __getattr__(self, k):
+            if k.startswith("__"):
+                raise AttributeError(k)
+            return _Any()
+
+        def __getitem__(self, k):
+            return _Any()
+
+    def _module_attr(k):
+        if k.startswith("__"):
+            raise AttributeError(k)
+        return _Any()
+
+    for m in ("tilelang", "tilelang.language", "tilelang.jit", "tilelang.engine"):
+        mod = types.ModuleType(m)
+        mod.__getattr__ = _module_attr
+        sys.modules[m] = mod
 
 
 def install_fake_torch_ops():
@@ -418,6 +467,11 @@ def run_config(name):
                     "use_v2_model_runner": cfg.use_v2_model_runner,
                 }
                 try:
+                    # GPUModelRunner.__init__ sets up the workspace manager before loading the
+                    # model (v1/worker/workspace.py); sparse-MLA layers with fp8_ds_mla need it
+                    from vllm.v1.worker.workspace import init_workspace_manager
+
+                    init_workspace_manager(torch.device("meta"))
                     with set_current_vllm_config(cfg), set_default_torch_dtype(
                             cfg.model_config.dtype), torch.device("meta"):
                         model = initialize_model(cfg)
@@ -459,11 +513,30 @@ def run_config(name):
 
 
 def main():
+    global CONFIG_DIR, BUDGETS, TPS, MMLS, KV_DTYPES
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--worker")
     ap.add_argument("--jobs", type=int, default=2)
+    # issue 13: run on other configs (tests/fixtures/configs) and a smaller grid
+    ap.add_argument("--config-dir", default=CONFIG_DIR)
+    ap.add_argument("--tps", default=None, help="comma-separated TP sizes (default 1,2,8)")
+    ap.add_argument("--budgets-gib", default=None, help="comma-separated KV budgets in GiB (default 4,40)")
+    ap.add_argument("--mmls", default=None, help="comma-separated max_model_len values, 0 = vLLM default")
+    ap.add_argument("--kv-dtypes", default=None, help="comma-separated --kv-cache-dtype values (default auto,fp8)")
     args = ap.parse_args()
+    CONFIG_DIR = args.config_dir
+    if args.tps:
+        TPS = [int(x) for x in args.tps.split(",")]
+    if args.budgets_gib:
+        BUDGETS = [int(x) * GiB for x in args.budgets_gib.split(",")]
+    if args.mmls:
+        MMLS = [int(x) or None for x in args.mmls.split(",")]
+    if args.kv_dtypes:
+        KV_DTYPES = args.kv_dtypes.split(",")
+    grid = sum([["--tps", ",".join(map(str, TPS)), "--budgets-gib", ",".join(str(b // GiB) for b in BUDGETS),
+                 "--mmls", ",".join(str(m or 0) for m in MMLS), "--kv-dtypes", ",".join(KV_DTYPES),
+                 "--config-dir", CONFIG_DIR]], [])
     if args.worker:
         recs = run_config(args.worker)
         with open(os.path.join(HERE, "out", args.worker + ".json"), "w") as f:
@@ -499,7 +572,7 @@ def main():
         while pending and len(procs) < args.jobs:
             n = pending.pop(0)
             lf = open(os.path.join(HERE, "out", n + ".log"), "w")
-            procs.append((n, subprocess.Popen([sys.executable, __file__, "--worker", n],
+            procs.append((n, subprocess.Popen([sys.executable, __file__, "--worker", n, *grid],
                                               stdout=lf, stderr=subprocess.STDOUT)))
         for n, p in list(procs):
             if p.poll() is not None:
@@ -513,7 +586,7 @@ def main():
     all_recs = []
     for n in sorted(os.listdir(CONFIG_DIR)):
         p = os.path.join(HERE, "out", n[:-5] + ".json")
-        if n.endswith(".json") and os.path.exists(p):
+        if n.endswith(".json") and os.path.exists(p) and (not args.only or n[:-5] in args.only):
             all_recs.extend(json.load(open(p)))
     out = {
         "metadata": {
