@@ -80,6 +80,11 @@ TEXT_ONLY_DERIVED = {
     "Llama-4-Scout-17B-16E-Instruct": ("Llama4ForCausalLM", "llama4_text"),
     "gemma-4-26B-A4B": ("Gemma4ForCausalLM", "gemma4_text"),
 }
+# configs whose architecture vLLM 0.33 registers under another name (issue 13): the same keys,
+# served with the class and config type vLLM has. MiniMax-M3's published config says
+# MiniMaxM3ForCausalLM / minimax_m3; vLLM 0.33 serves that text backbone as
+# MiniMaxM3SparseForCausalLM with its MiniMaxM3TextConfig (model_type minimax_m3_text).
+RENAMED = {"MiniMax-M3": ("MiniMaxM3SparseForCausalLM", "minimax_m3_text")}
 
 
 # ----------------------------------------------------------------------------
@@ -130,6 +135,7 @@ def install_stubs():
     P.get_device_total_memory = classmethod(lambda cls, device_id=0: 80 * GiB)
     P.device_count = classmethod(lambda cls: 8)
     P.num_compute_units = classmethod(lambda cls, device_id=0: 132)  # H100 SXM SMs
+    P.current_device = classmethod(lambda cls: torch.device("meta"))  # Kimi-K3 asks at init
     import vllm._custom_ops as _ops
 
     _ops.cutlass_scaled_mm_supports_block_fp8 = lambda cap: True
@@ -564,6 +570,10 @@ def main():
                 if k in d:
                     t.setdefault(k, d[k])
             json.dump(t, open(dst, "w"), indent=1)
+        elif n in RENAMED:
+            d = json.load(open(src))
+            d["architectures"], d["model_type"] = [RENAMED[n][0]], RENAMED[n][1]
+            json.dump(d, open(dst, "w"), indent=1)
         else:
             shutil.copyfile(src, dst)
     procs = []
