@@ -222,7 +222,7 @@ def test_vllm_plan_matches_vllm(r, fixtures):
 
 def test_vllm_golden_covers_the_frontier_models():
     ok = {r["config"] for r in VLLM["records"] if r["status"] == "ok"}
-    assert {"DeepSeek-V3.2.json", "GLM-5.json", "MiMo-V2-Flash.json"} <= ok
+    assert {"DeepSeek-V3.2.json", "GLM-5.json", "MiMo-V2-Flash.json", "Kimi-K3.json"} <= ok
 
 
 def test_vllm_dsa_page_by_hand():
@@ -232,6 +232,22 @@ def test_vllm_dsa_page_by_hand():
     assert r.kv_cache_bytes == 61 * 1024 * (1152 + 132)  # 1,000 tokens -> 16 blocks of 64
     r = size("deepseek-v3.2", 1000, engine="vllm", kv_dtype="fp8")
     assert r.kv_cache_bytes == 61 * 1024 * (656 + 132) and r.bytes_per_token == 48_068
+
+
+def test_vllm_kimi_k3_by_hand():
+    # the MLA page (1,152 B per token, bf16) must hold the KDA state: conv 3 × 36,864 × 2 B +
+    # recurrent 96 × 128 × 128 × 4 B (float32) = 6,512,640 B -> blocks of 128 × ceil(6,512,640 /
+    # (128 × 1,152)) = 128 × 45 = 5,760 tokens; pages of 5,760 × 1,152 = 6,635,520 B
+    from kvplan import fit
+    from kvplan.engines import ServeOptions
+
+    got = fit.fit(catalog.load_model("kimi-k3"), catalog.load_gpu("h100"), engine="vllm",
+                  opts=ServeOptions(kv_cache_memory=40 * 2**30, max_model_len=8192), check_memory=False)
+    d = got.capacity.detail
+    assert d["block_size"] == 5760 and {g["page_size_bytes"] for g in d["groups"]} == {6_635_520}
+    # 4 groups (3 × 23 KDA layers, 24 MLA layers): 24 pages a block
+    assert d["bytes_per_block"] == 24 * 6_635_520
+    assert d["num_gpu_blocks"] == 40 * 2**30 // (24 * 6_635_520) == 269
 
 
 @pytest.mark.parametrize("r", HF["records"], ids=lambda r: f"{r['config']}-{r['ctx']}-b{r['batch']}")

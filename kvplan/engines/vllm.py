@@ -33,7 +33,8 @@ from functools import singledispatch
 from .. import dtypes
 from ..dtypes import cdiv
 from ..errors import KvplanError
-from ..layers import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, IndexedMLA, Mamba, Mamba2, SlidingWindow
+from ..layers import (MLA, ChunkedAttention, FullAttention, GatedDeltaNet, IndexedMLA, KimiDeltaAttention, Mamba,
+                      Mamba2, SlidingWindow)
 from . import BudgetPart, Capacity, Engine, Holding, ServeOptions, Side, Worker, finish_budget, largest
 
 VERSION = "0.33.0"
@@ -211,6 +212,18 @@ def _(mixer: GatedDeltaNet, fmt, model_dtype, cfg) -> Page:
                          mixer.recurrent_state_dtype or model_dtype)])
 
 
+@page.register
+def _(mixer: KimiDeltaAttention, fmt, model_dtype, cfg) -> Page:
+    """MambaSpec from kda_state_shape / kda_state_dtype (model_executor/layers/mamba/
+    mamba_utils.py): conv (heads × head_dim + 2 × key heads × key dim, conv_kernel − 1) in the
+    model dtype and the recurrent (heads, head_dim, head_dim) state in float32 (the "auto"
+    mamba_ssm_cache_dtype of KDA), plus one prefill-checkpoint block: 3 pages per request in
+    align mode (measured for Kimi-K3: tests/golden/vllm_0.33_frontier.json)."""
+    return _state_page([(mixer.conv_dim * (mixer.conv_kernel - 1), model_dtype),
+                        (mixer.num_value_heads * mixer.key_head_dim * mixer.value_head_dim,
+                         mixer.recurrent_state_dtype or "fp32")], checkpoint_blocks=1)
+
+
 # --- the planner: groups, block bytes, the start-up check ---------------------------------
 
 @dataclass(frozen=True)
@@ -333,7 +346,7 @@ class VLLM(Engine):
     version = VERSION
     default_utilization = 0.9  # CacheConfig.gpu_memory_utilization
     # measured (tests/golden/vllm_0.33_frontier.json); the other frontier kinds: no rule yet, refused
-    frontier = frozenset({"mla_indexed", "mimo_v2_flash"})
+    frontier = frozenset({"mla_indexed", "kda", "mimo_v2_flash"})
 
     def __init__(self, cfg: Config | None = None):
         self.cfg = cfg

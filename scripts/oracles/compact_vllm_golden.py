@@ -18,7 +18,7 @@ from pathlib import Path
 KEEP = ("config", "tp", "kv_cache_dtype", "max_model_len_requested", "kv_budget_bytes", "status",
         "max_model_len", "block_size", "num_gpu_blocks", "kv_cache_tokens", "max_concurrency",
         "refusal_message", "max_num_batched_tokens", "max_num_seqs", "max_in_flight_tokens",
-        "attn_backends")
+        "attn_backends", "derived")
 
 
 def compact(rec: dict) -> dict:

@@ -54,6 +54,10 @@ import os
 
 os.environ["CUDA_VISIBLE_DEVICES"] = ""  # keep vLLM's HAS_TRITON True (see above)
 os.environ.setdefault("VLLM_LOGGING_LEVEL", "INFO")
+# Kimi-K3's fused GEMM + all-reduce kernel (CUTLASS DSL, not installed here) is a user flag that
+# leaves the cache alone; switched off as `VLLM_KIMI_K3_GEMM_AR=0 vllm serve` would (issue 13)
+os.environ.setdefault("VLLM_KIMI_K3_GEMM_AR", "0")
+os.environ.setdefault("VLLM_ENABLE_GEMM_RS", "0")
 
 import argparse
 import copy
@@ -85,6 +89,7 @@ TEXT_ONLY_DERIVED = {
 # MiniMaxM3ForCausalLM / minimax_m3; vLLM 0.33 serves that text backbone as
 # MiniMaxM3SparseForCausalLM with its MiniMaxM3TextConfig (model_type minimax_m3_text).
 RENAMED = {"MiniMax-M3": ("MiniMaxM3SparseForCausalLM", "minimax_m3_text")}
+META_ONLY = [False]  # set while the model is instantiated (see install_stubs)
 
 
 # ----------------------------------------------------------------------------
@@ -99,6 +104,7 @@ def install_stubs():
         "vllm._moe_C",
         "vllm._flashmla_C",  # shipped in the wheel; loadable on a real H100
         "vllm._flashmla_extension_C",
+        "vllm._flashkda_C",  # Kimi-K3's KDA kernels (issue 13)
     ]:
         sys.modules[m] = types.ModuleType(m)
     import torch
@@ -118,7 +124,9 @@ def install_stubs():
     # weights do. Buffers are not KV-cache specs: the plan does not read them.
     def _to_meta(fn):
         def wrap(*a, **k):
-            if "cuda" in str(k.get("device", "")):
+            # explicit "cuda", or no device at all while a model is built (Kimi-K3's MoE weights
+            # escape the meta-device context): the meta device, as for every other weight
+            if "cuda" in str(k.get("device", "")) or (k.get("device") is None and META_ONLY[0]):
                 k["device"] = "meta"
             return fn(*a, **k)
         return wrap
@@ -209,6 +217,15 @@ def install_fake_torch_ops():
                "_vllm_fa3_C", "_flashmla_C", "_flashmla_extension_C", "_qutlass_C",
                "_C_stable_libtorch"]:
         setattr(torch.ops, ns, _FakeNS(ns))
+
+    class _FlashKda(_FakeNS):
+        """Kimi-K3's KDA kernels (issue 13): the layer asks for its scratch workspace size at
+        init (a kernel buffer, not a KV-cache spec); 0 here, every other op raises if called."""
+
+        def __getattr__(self, k):
+            return (lambda *a, **kw: 0) if k == "get_workspace_size" else _FakeOp(self._n + "." + k)
+
+    torch.ops._flashkda_C = _FlashKda("_flashkda_C")
 
 
 class _FakePG:
@@ -478,9 +495,13 @@ def run_config(name):
                     from vllm.v1.worker.workspace import init_workspace_manager
 
                     init_workspace_manager(torch.device("meta"))
-                    with set_current_vllm_config(cfg), set_default_torch_dtype(
-                            cfg.model_config.dtype), torch.device("meta"):
-                        model = initialize_model(cfg)
+                    META_ONLY[0] = True
+                    try:
+                        with set_current_vllm_config(cfg), set_default_torch_dtype(
+                                cfg.model_config.dtype), torch.device("meta"):
+                            model = initialize_model(cfg)
+                    finally:
+                        META_ONLY[0] = False
                     with set_current_vllm_config(cfg):
                         current_platform.update_block_size_for_backend(cfg)
                         specs = get_kv_cache_spec(cfg)
