@@ -140,6 +140,15 @@ def _weight_quant(q, where: str) -> dict | None:
             raise KvplanError(f"{where}: quantization_config leaves the experts unquantized; "
                               "kvplan cannot tell what mxfp4 applies to")
         return {"scope": "experts", "format": "mxfp4"}
+    if method == "compressed-tensors" and q.get("format") == "mxfp4-pack-quantized":
+        # Kimi-K3: MXFP4 (group 32, E8M0 scales) on every Linear except those the ignore list
+        # names; with attention, shared experts, dense MLPs and the LM head ignored, that is the
+        # routed experts (vLLM's latent projections are built unquantized)
+        ignore = " ".join(q.get("ignore") or [])
+        if not all(k in ignore for k in ("self_attn", "shared_experts", "lm_head")):
+            raise KvplanError(f"{where}: quantization_config's ignore list {q.get('ignore')!r} is not one "
+                              "kvplan can map to the layers it quantizes")
+        return {"scope": "experts", "format": "mxfp4"}
     if method == "fp8":
         block = q.get("weight_block_size")
         if block is not None and (not isinstance(block, list) or len(block) != 2 or block[0] != block[1]
@@ -746,7 +755,8 @@ def _kimi_linear(cfg: _Cfg, mt: str) -> dict:
     kda = {"kind": "kda", "num_key_heads": lc.count("num_heads"), "num_value_heads": lc.count("num_heads"),
            "key_head_dim": lc.count("head_dim"), "value_head_dim": lc.count("head_dim"),
            "conv_kernel": lc.count("short_conv_kernel_size")}
-    lc.touch("gate_lower_bound", "use_full_rank_gate")
+    kda["full_rank_gate"] = bool(lc.get("use_full_rank_gate", default=False))
+    lc.touch("gate_lower_bound")
     lc.check_unread()
     cfg.get("num_key_value_heads")  # MLA: no KV heads
     mla = {"kind": "mla", "num_heads": heads, "kv_lora_rank": cfg.need("kv_lora_rank"),
@@ -754,8 +764,15 @@ def _kimi_linear(cfg: _Cfg, mt: str) -> dict:
            "v_head_dim": cfg.need("v_head_dim"), "q_lora_rank": cfg.get("q_lora_rank")}
     # mla_use_nope: RoPE is not applied, the latent and its rope slice are cached all the same
     # (vLLM kimi_k3 MLAAttentionSpec head_size = kv_lora_rank + qk_rope_head_dim)
-    cfg.touch("mla_use_nope", "mla_use_output_gate", "attn_res_block_size", "latent_moe_use_norm",
-              "routed_expert_hidden_size", "num_nextn_predict_layers", "moe_renormalize",
+    if cfg.get("mla_use_output_gate", default=False):
+        mla["kind"] = "mla_gated"
+    latent = cfg.get("routed_expert_hidden_size")
+    if latent and not cfg.get("latent_moe_use_norm", default=False):
+        raise KvplanError(f"{cfg.where}: key 'latent_moe_use_norm' = false is not supported yet")
+    # attention residuals (vLLM models/kimi_k3 KimiDecoderLayer): two more RMSNorms and two
+    # hidden -> 1 projections per layer, four hidden-sized vectors
+    norms = 2 + (4 if cfg.get("attn_res_block_size") else 0)
+    cfg.touch("mla_use_nope", "num_nextn_predict_layers", "moe_renormalize",
               "moe_router_activation_func", "num_expert_group", "topk_group", "topk_method",
               "use_grouped_topk", "routed_scaling_factor", "moe_layer_freq", "activation_situ_beta",
               "activation_situ_linear_beta", "add_cross_attention", "cross_attention_hidden_size",
@@ -766,7 +783,8 @@ def _kimi_linear(cfg: _Cfg, mt: str) -> dict:
               "is_decoder", "is_encoder_decoder", "decoder_start_token_id", "pruned_heads")
     moe = {"kind": "moe", "num_experts": cfg.need("num_experts"), "experts_per_token": cfg.need("num_experts_per_token"),
            "intermediate_size": cfg.need("moe_intermediate_size"),
-           "shared_intermediate_size": cfg.get("num_shared_experts", default=0) * cfg.need("moe_intermediate_size")}
+           "shared_intermediate_size": cfg.get("num_shared_experts", default=0) * cfg.need("moe_intermediate_size"),
+           **({"latent_size": latent} if latent else {})}
     dense = _mlp_dense(cfg, cfg.need("intermediate_size"))
     first_dense = cfg.get("first_k_dense_replace", default=0)
     kda_set = set(kda_layers)
@@ -775,7 +793,8 @@ def _kimi_linear(cfg: _Cfg, mt: str) -> dict:
         mixer = "kda" if i + 1 in kda_set else "mla"
         ffn = "dense" if i < first_dense else "moe"
         name = f"{mixer}-{ffn}"
-        lts.setdefault(name, {"mixer": kda if mixer == "kda" else mla, "mlp": dense if ffn == "dense" else moe})
+        lts.setdefault(name, {"mixer": kda if mixer == "kda" else mla, "mlp": dense if ffn == "dense" else moe,
+                              "norms": norms})
         names.append(name)
     return {"hidden_size": hidden, "layer_types": lts, "pattern": _pattern_from(names)}
 

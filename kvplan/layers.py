@@ -674,25 +674,48 @@ class KimiDeltaAttention(GatedDeltaNet):
     value heads are the same heads here (``num_key_heads`` = ``num_value_heads``)."""
 
     kind: Literal["kda"] = "kda"
+    full_rank_gate: bool = False  # Kimi-K3: the output gate is one hidden -> heads × head_dim matrix
+
+    def _gate(self, hidden: int) -> list[tuple[int, int]]:
+        d, qkv = self.key_head_dim, self.num_value_heads * self.key_head_dim
+        return [(qkv, hidden)] if self.full_rank_gate else [(d, hidden), (qkv, d)]
 
     def params(self, hidden: int) -> int:
         """transformers KimiLinearDeltaAttention: q/k/v projections, a depthwise conv over them
         (no bias), the forget gate (f_a: hidden -> head_dim, f_b: head_dim -> heads × head_dim,
         dt_bias per channel, A_log per head), b_proj (hidden -> heads), the output gate (g_a,
-        g_b), a gated RMSNorm over a head and o_proj."""
+        g_b; Kimi-K3's use_full_rank_gate: one hidden -> heads × head_dim matrix, vLLM
+        models/kimi_k3 kda.py in_proj_qkvgfab), a gated RMSNorm over a head and o_proj."""
         d, h = self.key_head_dim, self.num_value_heads
         qkv = h * d
         return (3 * hidden * qkv + 3 * qkv * self.conv_kernel
                 + hidden * d + d * qkv + qkv + h  # forget gate
                 + hidden * h  # b_proj
-                + hidden * d + d * qkv  # g_a, g_b
+                + sum(o * i for o, i in self._gate(hidden))  # output gate
                 + d + qkv * hidden)  # o_norm, o_proj
 
     def linears(self, hidden: int) -> list[tuple[int, int]]:
-        """q, k, v, f_a, f_b, b, g_a, g_b, o."""
+        """q, k, v, f_a, f_b, b, the output gate, o."""
         d, qkv = self.key_head_dim, self.num_value_heads * self.key_head_dim
-        return [(qkv, hidden)] * 3 + [(d, hidden), (qkv, d), (self.num_value_heads, hidden), (d, hidden),
-                                      (qkv, d), (hidden, qkv)]
+        return [(qkv, hidden)] * 3 + [(d, hidden), (qkv, d), (self.num_value_heads, hidden),
+                                      *self._gate(hidden), (hidden, qkv)]
+
+
+class GatedMLA(MLA):
+    """MLA with a sigmoid output gate (Kimi-K3's mla_use_output_gate): the same cache as MLA (so
+    every engine's MLA rule applies), one more hidden -> heads × v_head_dim projection (vLLM
+    model_executor/layers/linear.py KimiK3MergedQKVGateLinear: [q_a | kv_a | gate])."""
+
+    kind: Literal["mla_gated"] = "mla_gated"
+
+    def params(self, hidden: int) -> int:
+        return super().params(hidden) + hidden * self.num_heads * self.v_head_dim
+
+    def linears(self, hidden: int) -> list[tuple[int, int]]:
+        return super().linears(hidden) + [(self.num_heads * self.v_head_dim, hidden)]
+
+    def label(self) -> str:
+        return "mla (gated)"
 
     def label(self) -> str:
         return "kimi delta attention"
@@ -700,10 +723,10 @@ class KimiDeltaAttention(GatedDeltaNet):
 
 Mixer = Annotated[Union[FullAttention, SlidingWindow, ChunkedAttention, MLA, Mamba, Mamba2,
                         GatedDeltaNet, NoCache, IndexedMLA, CompressedAttention, IndexedAttention,
-                        KimiDeltaAttention],
+                        KimiDeltaAttention, GatedMLA],
                   Field(discriminator="kind")]
 MIXER_CLASSES = {cls.model_fields["kind"].default: cls for cls in
                  (FullAttention, SlidingWindow, ChunkedAttention, MLA, Mamba, Mamba2, GatedDeltaNet, NoCache,
-                  IndexedMLA, CompressedAttention, IndexedAttention, KimiDeltaAttention)}
+                  IndexedMLA, CompressedAttention, IndexedAttention, KimiDeltaAttention, GatedMLA)}
 KINDS = tuple(MIXER_CLASSES)
 

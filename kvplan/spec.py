@@ -62,11 +62,17 @@ class MoeMlp(_Frozen):
     shared_intermediate_size: NonNegativeInt = 0  # all shared experts together
     shared_gate: bool = False  # Qwen2-MoE: a sigmoid gate hidden -> 1 on the shared expert
     router_scale: bool = False  # Gemma 4: a hidden-sized router scale and one scale per expert
+    # Kimi-K3's latent MoE: routed experts run at this width, between a hidden -> latent
+    # down-projection (+ an RMSNorm) and a latent -> hidden up-projection (vLLM models/kimi_k3
+    # routed_expert_down_proj / routed_expert_norm / routed_expert_up_proj); router on hidden
+    latent_size: PositiveInt | None = None
 
     def params(self, hidden: int) -> int:
+        width = self.latent_size or hidden
         expert = DenseMlp(intermediate_size=self.intermediate_size, gated=self.gated,
-                          bias=self.expert_bias).params(hidden)
+                          bias=self.expert_bias).params(width)
         n = self.num_experts * expert + hidden * self.num_experts
+        n += 2 * hidden * width + width if self.latent_size else 0  # down, up, norm
         n += self.num_experts if self.router_bias else 0
         if self.shared_intermediate_size:
             n += DenseMlp(intermediate_size=self.shared_intermediate_size, gated=self.gated).params(hidden)
@@ -76,7 +82,7 @@ class MoeMlp(_Frozen):
 
     def expert_linears(self, hidden: int) -> list[tuple[int, int]]:
         """The routed experts' matrices (num_experts × gate/up/down)."""
-        one = DenseMlp(intermediate_size=self.intermediate_size, gated=self.gated).linears(hidden)
+        one = DenseMlp(intermediate_size=self.intermediate_size, gated=self.gated).linears(self.latent_size or hidden)
         return one * self.num_experts
 
     def linears(self, hidden: int) -> list[tuple[int, int]]:
@@ -97,7 +103,7 @@ class MoeMlp(_Frozen):
     def active_params(self, hidden: int) -> int:
         """Parameters one token touches: the router, its top-k experts and the shared experts."""
         expert = DenseMlp(intermediate_size=self.intermediate_size, gated=self.gated,
-                          bias=self.expert_bias).params(hidden)
+                          bias=self.expert_bias).params(self.latent_size or hidden)
         return self.params(hidden) - (self.num_experts - self.experts_per_token) * expert
 
 

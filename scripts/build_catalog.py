@@ -145,10 +145,9 @@ ENTRIES = [
      "128-token window. Routed experts in FP4 (MXFP4), other linears fp8. The MTP layer is not counted."),
     ("kimi-k3", "Kimi-K3", "Kimi-K3.json", "moonshotai/Kimi-K3", [], None,
      "Text decoder only (text_config, kimi_linear): 69 Kimi Delta Attention layers (fixed state per sequence) and "
-     "24 MLA layers. The parameter count is Kimi Linear's layout: Kimi-K3's latent MoE "
-     "(routed_expert_hidden_size 3584), MLA output gate and attention residuals are not modelled, so the weights "
-     "are overstated and unchecked (no transformers class builds Kimi-K3); mxfp4 compressed-tensors weights are "
-     "priced in bf16."),
+     "24 gated MLA layers. Parameters follow vLLM 0.33's Kimi-K3 model code (latent MoE at 3584, full-rank KDA "
+     "gate, MLA output gate, attention residuals) and are not checked against a parameter count (no transformers "
+     "class builds Kimi-K3); routed experts MXFP4 per its compressed-tensors quantization_config."),
     ("minimax-m3", "MiniMax-M3", "MiniMax-M3.json", "MiniMaxAI/MiniMax-M3", [], None,
      "GQA on every layer; 57 block-sparse layers also cache one shared 128-value index key per token. "
      "Parameters not checked against transformers (no MiniMax-M3 text class in transformers 5.20)."),

@@ -270,3 +270,26 @@ def test_deepseek_v4_routed_experts_priced_as_mxfp4():
     fp4 = 2 * 2048 * (4096 // 32 * 17) + 4096 * (2048 // 32 * 17)
     plain = spec.model_copy(update={"weight_quant": spec.weight_quant.model_copy(update={"expert_format": None})})
     assert plain.weight_bytes()[0] - spec.weight_bytes()[0] == 43 * 256 * (fp8 - fp4)
+
+
+def test_vllm_deepseek_v4_pages_by_hand():
+    # vLLM 0.33 keeps DeepSeek-V4 in fp8_ds_mla rows of 584 bytes, pages rounded up to 576 bytes:
+    # window: 64 × 584 = 37,376 -> 37,440; C4 entries: 256 / 4 × 584 = 37,376 -> 37,440; C128:
+    # 256 / 128 × 584 = 1,168 -> 1,728; C4 indexer: 64 × 132 = 8,448 -> 8,640; compressor states
+    # (float32): C4 4 × 2·2·512 × 4 = 32,768 -> 32,832, its indexer 4 × 2·2·128 × 4 = 8,192 ->
+    # 8,640, C128 8 × 2·512 × 4 = 32,768 -> 32,832. The largest group is the 62 MLA specs:
+    # 21 × 37,440 + 20 × 1,728 + 21 × 8,640 = 1,002,240 bytes per block.
+    from kvplan import fit
+    from kvplan.engines import ServeOptions
+
+    got = fit.fit(catalog.load_model("deepseek-v4-flash"), catalog.load_gpu("h100"), engine="vllm",
+                  opts=ServeOptions(kv_cache_memory=40 * 2**30), check_memory=False)
+    d = got.capacity.detail
+    assert d["bytes_per_block"] == 21 * 37_440 + 20 * 1_728 + 21 * 8_640 == 1_002_240
+    # window groups 22 + 21 layers; C4 states 21 × (32,832 + 8,640); C128 states 20 × 32,832
+    assert [g["page_size_bytes"] for g in d["groups"]] == [22 * 37_440, 21 * 37_440, 1_002_240,
+                                                         21 * (32_832 + 8_640), 20 * 32_832]
+    # blocks per 1M-token request: window cdiv(127 + 16,384, 64) + 1 = 259 (twice), entries
+    # cdiv(2^20, 256) = 4,096, C4 states cdiv(7 + 16,384, 4) + 1 = 4,099, C128 cdiv(127 + 16,384, 8) + 1 = 2,065
+    assert [g["blocks_per_request"] for g in d["groups"]] == [259, 259, 4096, 4099, 2065]
+    assert d["num_gpu_blocks"] == 40 * 2**30 // 1_002_240 == 42_853

@@ -33,8 +33,8 @@ from functools import singledispatch
 from .. import dtypes
 from ..dtypes import cdiv
 from ..errors import KvplanError
-from ..layers import (MLA, ChunkedAttention, FullAttention, GatedDeltaNet, IndexedMLA, KimiDeltaAttention, Mamba,
-                      Mamba2, SlidingWindow)
+from ..layers import (MLA, ChunkedAttention, CompressedAttention, FullAttention, GatedDeltaNet, IndexedMLA,
+                      KimiDeltaAttention, Mamba, Mamba2, SlidingWindow)
 from . import BudgetPart, Capacity, Engine, Holding, ServeOptions, Side, Worker, finish_budget, largest
 
 VERSION = "0.33.0"
@@ -73,6 +73,7 @@ class Page:
     window: int = 0  # sliding window or attention chunk
     padded: int | None = None  # page_size_padded
     checkpoint_blocks: int = 0  # MambaSpec.num_prefill_checkpoint_blocks
+    packed: bool = False  # DeepSeek-V4: planned by _get_packed_kv_cache_groups (see _packed_groups)
 
     @property
     def real_bytes(self) -> int:
@@ -100,6 +101,11 @@ class Page:
         """What makes two layers' specs equal (and so groupable)."""
         return (self.kind, self.block_size, self.token_bytes, self.state_bytes, self.window, self.padded,
                 self.checkpoint_blocks)
+
+    def type_key(self) -> tuple:
+        """UniformTypeKVCacheSpecs.is_uniform_type: same spec type, block and window; page
+        sizes may differ."""
+        return (self.kind, self.block_size, self.window)
 
 
 @dataclass(frozen=True)
@@ -224,6 +230,91 @@ def _(mixer: KimiDeltaAttention, fmt, model_dtype, cfg) -> Page:
                          mixer.recurrent_state_dtype or "fp32")], checkpoint_blocks=1)
 
 
+# DeepSeek-V4 (models/deepseek_v4/attention.py, compressor.py): vLLM 0.33 keeps its cache in
+# DeepSeek's fp8_ds_mla rows whatever --kv-cache-dtype says ("Using DeepSeek's fp8_ds_mla KV
+# cache format", measured for auto and fp8): 448 fp8 NoPE values + 64 bf16 RoPE values + 7 scales
+# + 1 pad = 584 bytes per 512-value vector, pages rounded up to a multiple of 576 bytes.
+DSV4_ROW, DSV4_ALIGN, DSV4_SWA_BLOCK, DSV4_BLOCK = 584, 576, 64, 256
+
+
+def _aligned(n: int, align: int = DSV4_ALIGN) -> int:
+    """AttentionSpec._apply_alignment_padding: the page rounded up to a multiple of align."""
+    return cdiv(n, align) * align
+
+
+@page.register
+def _(mixer: CompressedAttention, fmt, model_dtype, cfg) -> tuple[Page, ...]:
+    """Per layer, up to five specs:
+    * the window (DeepseekV4SWACache): SlidingWindowMLASpec, 64-token blocks of 584-byte rows;
+    * the compressed entries: MLAAttentionSpec with tokens_per_state = compress_ratio, blocks of
+      256 tokens (256 / ratio entries of 584 bytes);
+    * on CSA layers the indexer keys (DeepseekV4IndexerCache): MLAAttentionSpec, one 132-byte
+      entry (128 fp8 + 4) per 4 tokens;
+    * the compressor's state (CompressorStateCache, float32, state_dim = 2 × coff × head_dim):
+      SlidingWindowMLASpec over coff × ratio tokens in blocks of 4 (C4) or 8 (C128), and on CSA
+      layers the indexer's compressor (state_dim 2 × 2 × index_head_dim).
+    Every page is aligned to 576 bytes (measured: tests/golden/vllm_0.33_frontier.json)."""
+    pages = [Page("sliding", DSV4_SWA_BLOCK, DSV4_ROW, window=mixer.window,
+                  padded=_aligned(DSV4_SWA_BLOCK * DSV4_ROW), packed=True)]
+    r = mixer.compress_ratio
+    if r:
+        pages.append(Page("mla", DSV4_BLOCK, DSV4_ROW, padded=_aligned(DSV4_BLOCK // r * DSV4_ROW), packed=True))
+        if mixer.indexed:
+            row = mixer.index_head_dim + mixer.index_head_dim // 128 * 4
+            pages.append(Page("mla", DSV4_BLOCK, row, padded=_aligned(DSV4_BLOCK // r * row), packed=True))
+        coff = mixer.coff
+        state_block = {4: 4, 128: 8}.get(r)
+        if state_block is None:
+            raise KvplanError(f"vLLM's DeepSeek-V4 compressor takes ratios 4 and 128, not {r}")
+        dims = [mixer.head_dim] + ([mixer.index_head_dim] if mixer.indexed else [])
+        for d in dims:
+            row = 2 * coff * d * 4  # float32 kv + score state of coff series
+            pages.append(Page("sliding", state_block, row, window=coff * r,
+                              padded=_aligned(state_block * row), packed=True))
+    return tuple(pages)
+
+
+def _approximate_gcd(values: list[int], lower_bound: int) -> int:
+    """kv_cache_planning._approximate_gcd: the d >= lower_bound (up to max(values)) with the
+    least total round-up padding of values to multiples of d; ties prefer the larger d."""
+    best, best_pad = lower_bound, None
+    for d in range(lower_bound, max(values) + 1):
+        pad = sum((d - x % d) % d for x in values)
+        if best_pad is None or pad <= best_pad:
+            best, best_pad = d, pad
+    return best
+
+
+def _packed_groups(specs: list[Page]) -> list[Group]:
+    """kv_cache_planning._get_packed_kv_cache_groups for attention-only layouts: layers bucketed
+    by spec type (UniformTypeKVCacheSpecs), a bucket whose page sizes come in equal numbers is a
+    repeating pattern split into groups of about repeats_per_group repeats (the approximate gcd
+    of those buckets' largest counts, at least the largest mixed-size balanced bucket's), every
+    other bucket one group. A group's page is the sum of its layers' pages."""
+    buckets: dict[tuple, list[Page]] = {}
+    for p in specs:
+        buckets.setdefault(p.type_key(), []).append(p)
+    info = []
+    for pages in buckets.values():
+        sizes: dict[int, list[Page]] = {}
+        for p in pages:
+            sizes.setdefault(p.bytes, []).append(p)
+        balanced = len({len(v) for v in sizes.values()}) == 1
+        info.append((pages, sizes, balanced))
+    floor = max((max(len(v) for v in sizes.values()) for _, sizes, balanced in info
+                 if balanced and len(sizes) > 1), default=0)
+    repeats = _approximate_gcd([max(len(v) for v in sizes.values()) for _, sizes, balanced in info if balanced],
+                               floor) if floor else None
+    groups = []
+    for pages, sizes, balanced in info:
+        n = cdiv(max(len(v) for v in sizes.values()), repeats) if balanced and repeats else 1
+        pattern = list(zip(*sizes.values())) if n > 1 else [pages]
+        for i in range(n):
+            members = [p for rep in pattern[i::n] for p in rep]
+            groups.append(Group(replace(members[0], padded=sum(p.bytes for p in members)), 1))
+    return groups
+
+
 # --- the planner: groups, block bytes, the start-up check ---------------------------------
 
 @dataclass(frozen=True)
@@ -268,6 +359,9 @@ def plan(pages: list[Page], cfg: Config) -> Plan:
     specs = [p for p in pages if p is not None]
     if not specs:
         return Plan([], 0, cfg)
+    if any(p.packed for p in specs):
+        groups = _packed_groups(specs)
+        return Plan(groups, max(g.page.bytes for g in groups), cfg)
     keys = {p.key() for p in specs}
     attention = all(p.kind in ("full", "mla") for p in specs)
     if len(keys) == 1:  # is_kv_cache_spec_uniform: one group, every layer
@@ -322,6 +416,11 @@ def _attention_block_size(spec, gpu, kv_fmt: str) -> tuple[int, str]:
     multiple of 16; MLA on sm100 selects FLASHINFER_MLA, whose kernels take 32 or 64: 32; MLA with
     an fp8 cache on sm90 selects FLASHMLA: 64 (measured: tests/golden/vllm_0.33_plan.json)."""
     cap = capability(gpu) if gpu is not None else None
+    if any(isinstance(spec.layer_types[lt].mixer, CompressedAttention) for lt in spec.counts()):
+        # measured (tests/golden/vllm_0.33_frontier.json): FLASHMLA_SPARSE_DSV4 plans 256-token
+        # blocks (64 compressed entries of a ratio-4 layer); the window and compressor states
+        # keep their own block sizes (64, 4, 8)
+        return DSV4_BLOCK, "DeepSeek-V4 (FLASHMLA_SPARSE_DSV4): 256 tokens per block"
     if any(isinstance(spec.layer_types[lt].mixer, IndexedMLA) for lt in spec.counts()):
         # measured on sm90 (tests/golden/vllm_0.33_frontier.json): the sparse-MLA backends and the
         # DEEPSEEK_V32_INDEXER run 64-token blocks
@@ -346,7 +445,7 @@ class VLLM(Engine):
     version = VERSION
     default_utilization = 0.9  # CacheConfig.gpu_memory_utilization
     # measured (tests/golden/vllm_0.33_frontier.json); the other frontier kinds: no rule yet, refused
-    frontier = frozenset({"mla_indexed", "kda", "mimo_v2_flash"})
+    frontier = frozenset({"mla_indexed", "kda", "compressed", "mimo_v2_flash"})
 
     def __init__(self, cfg: Config | None = None):
         self.cfg = cfg
@@ -382,6 +481,11 @@ class VLLM(Engine):
         p = page(mixer, dtypes.get(kv_dtype), model_dtype, cfg)
         if p is None:
             return Holding([], 0)
+        if isinstance(p, tuple) and p[0].packed:  # DeepSeek-V4: every page the request holds
+            from ..layers import StateTensor
+
+            held = sum(q.bytes * q.blocks(ctx, cfg) for q in p)
+            return Holding([], 0, [StateTensor(name="pages", elements=held, dtype="int8")])
         if isinstance(p, tuple):  # DSA: the latent and the indexer keys, in the same blocks
             tokens = p[0].blocks(ctx, cfg) * cfg.block_size
             fmt = _dsa_latent_format(dtypes.get(kv_dtype))
@@ -418,6 +522,10 @@ class VLLM(Engine):
             kv_note = (f"vLLM's {spec.family} attention ignores --kv-cache-dtype: its cache stays "
                        f"{model_dtype} ({_KV_DTYPE_IGNORED[spec.family]})")
             kv_fmt = model_dtype
+        if spec is not None and any(isinstance(spec.layer_types[lt].mixer, CompressedAttention)
+                                    for lt in spec.counts()):
+            kv_note = ("vLLM keeps DeepSeek-V4's cache in fp8_ds_mla rows (584 bytes per 512 values) "
+                       "whatever --kv-cache-dtype says (models/deepseek_v4/attention.py)")
         cfg = Config(block_size=block, max_model_len=mml, max_num_batched_tokens=mnbt,
                      max_num_seqs=opts.max_num_seqs or seqs_default, in_flight_tokens=in_flight,
                      mamba_cache_mode="align", kv_format=kv_fmt, block_size_note=note,
