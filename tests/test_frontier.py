@@ -222,7 +222,8 @@ def test_vllm_plan_matches_vllm(r, fixtures):
 
 def test_vllm_golden_covers_the_frontier_models():
     ok = {r["config"] for r in VLLM["records"] if r["status"] == "ok"}
-    assert {"DeepSeek-V3.2.json", "GLM-5.json", "MiMo-V2-Flash.json", "Kimi-K3.json"} <= ok
+    assert {"DeepSeek-V3.2.json", "GLM-5.json", "MiMo-V2-Flash.json", "Kimi-K3.json", "DeepSeek-V4-Flash.json",
+            "DeepSeek-V4-Pro.json"} <= ok
 
 
 def test_vllm_dsa_page_by_hand():
@@ -257,7 +258,8 @@ def test_hf_layout_matches_transformers(r, fixtures):
     keeps per sliding layer (not per sequence; kvplan does not count it)."""
     spec = hf.load(fixtures / r["config"])
     got = kv_size(spec, r["ctx"], r["batch"], "bf16", "hf")
-    sliding = sum(n for lt, n in spec.counts().items() if spec.layer_types[lt].mixer.kind == "sliding")
+    # DeepSeek-V4's caches are DynamicSlidingWindowLayers too, each with its counter
+    sliding = sum(n for lt, n in spec.counts().items() if spec.layer_types[lt].mixer.kind in ("sliding", "compressed"))
     assert got.total_bytes == r["kv_bytes"] + r["other_bytes"] - 8 * sliding
 
 
