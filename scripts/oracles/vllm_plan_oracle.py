@@ -86,9 +86,10 @@ TEXT_ONLY_DERIVED = {
 }
 # configs whose architecture vLLM 0.33 registers under another name (issue 13): the same keys,
 # served with the class and config type vLLM has. MiniMax-M3's published config says
-# MiniMaxM3ForCausalLM / minimax_m3; vLLM 0.33 serves that text backbone as
-# MiniMaxM3SparseForCausalLM with its MiniMaxM3TextConfig (model_type minimax_m3_text).
-RENAMED = {"MiniMax-M3": ("MiniMaxM3SparseForCausalLM", "minimax_m3_text")}
+# MiniMaxM3ForCausalLM / minimax_m3; vLLM 0.33 registers its text backbone as
+# MiniMaxM3SparseForCausalLM, whose config (MiniMaxM3Config, model_type minimax_m3_vl) holds
+# the text keys under text_config: the published keys go there unchanged.
+RENAMED = {"MiniMax-M3": ("MiniMaxM3SparseForCausalLM", "minimax_m3_vl")}
 META_ONLY = [False]  # set while the model is instantiated (see install_stubs)
 
 
@@ -597,8 +598,12 @@ def main():
             json.dump(t, open(dst, "w"), indent=1)
         elif n in RENAMED:
             d = json.load(open(src))
-            d["architectures"], d["model_type"] = [RENAMED[n][0]], RENAMED[n][1]
-            json.dump(d, open(dst, "w"), indent=1)
+            arch, mtype = RENAMED[n]
+            wrapped = {"architectures": [arch], "model_type": mtype, "text_config": d}
+            for k in ("torch_dtype", "dtype", "tie_word_embeddings", "max_position_embeddings"):
+                if k in d:
+                    wrapped[k] = d[k]
+            json.dump(wrapped, open(dst, "w"), indent=1)
         else:
             shutil.copyfile(src, dst)
     procs = []
