@@ -675,8 +675,8 @@ def _minimax_m3(cfg: _Cfg, mt: str) -> dict:
         if not isinstance(lst, list) or len(lst) != layers:
             raise KvplanError(f"{cfg.where}: key '{key}' must list one flag per layer ({layers})")
     sparse_attn = {**attn, "kind": "full_indexed", "index_heads": sc.count("sparse_num_index_heads"),
-                   "index_head_dim": sc.count("sparse_index_dim")}
-    sc.touch("sparse_block_size", "sparse_topk_blocks", "sparse_init_block", "sparse_local_block",
+                   "index_head_dim": sc.count("sparse_index_dim"), "sparse_block": sc.count("sparse_block_size")}
+    sc.touch("sparse_topk_blocks", "sparse_init_block", "sparse_local_block",
              "sparse_score_type", "sparse_disable_index_value")
     sc.check_unread()
     moe = {"kind": "moe", "num_experts": cfg.need("num_local_experts"), "experts_per_token": cfg.need("num_experts_per_tok"),

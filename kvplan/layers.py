@@ -645,6 +645,7 @@ class IndexedAttention(FullAttention):
     index_heads: PositiveInt
     index_head_dim: PositiveInt
     index_format: str | None = None
+    sparse_block: PositiveInt | None = None  # tokens per scored block (sparse_block_size)
 
     def side_caches(self) -> list[SideCache]:
         return [SideCache(name="index keys", values=self.index_head_dim, format=self.index_format)]

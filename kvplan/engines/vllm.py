@@ -33,8 +33,8 @@ from functools import singledispatch
 from .. import dtypes
 from ..dtypes import cdiv
 from ..errors import KvplanError
-from ..layers import (MLA, ChunkedAttention, CompressedAttention, FullAttention, GatedDeltaNet, IndexedMLA,
-                      KimiDeltaAttention, Mamba, Mamba2, SlidingWindow)
+from ..layers import (MLA, ChunkedAttention, CompressedAttention, FullAttention, GatedDeltaNet, IndexedAttention,
+                      IndexedMLA, KimiDeltaAttention, Mamba, Mamba2, SlidingWindow)
 from . import BudgetPart, Capacity, Engine, Holding, ServeOptions, Side, Worker, finish_budget, largest
 
 VERSION = "0.33.0"
@@ -181,6 +181,16 @@ def _(mixer: IndexedMLA, fmt, model_dtype, cfg) -> tuple[Page, Page]:
     group (measured: tests/golden/vllm_0.33_frontier.json)."""
     latent = dtypes.get(_dsa_latent_format(fmt)).row_bytes(mixer.kv_lora_rank + mixer.qk_rope_head_dim)
     return Page("mla", cfg.block_size, latent), Page("mla", cfg.block_size, _indexer_bytes(mixer))
+
+
+@page.register
+def _(mixer: IndexedAttention, fmt, model_dtype, cfg) -> tuple[Page, Page]:
+    """MiniMax-M3's sparse layers: the FullAttentionSpec K/V and the index keys as an
+    MLAAttentionSpec of one index_head_dim vector per token (MiniMaxM3IndexerCache) in
+    indexer_kv_dtype, "bf16" by default whatever --kv-cache-dtype (models/minimax_m3/common/
+    indexer.py); one uniform-type group with the full layers (measured)."""
+    index = dtypes.get(mixer.index_format or "bf16").row_bytes(mixer.index_head_dim)
+    return Page("full", cfg.block_size, _kv_token_bytes(mixer, fmt)), Page("mla", cfg.block_size, index)
 
 
 def _state_page(tensors, checkpoint_blocks: int = 0) -> Page:
@@ -366,7 +376,9 @@ def plan(pages: list[Page], cfg: Config) -> Plan:
     attention = all(p.kind in ("full", "mla") for p in specs)
     if len(keys) == 1:  # is_kv_cache_spec_uniform: one group, every layer
         return Plan([Group(specs[0], len(specs))], len(specs) * specs[0].bytes, cfg)
-    if attention and len({p.kind for p in specs}) == 1 or \
+    # full and MLA specs of one block size are one uniform type (measured for MiniMax-M3, whose
+    # index keys are MLA specs beside full-attention K/V)
+    if attention and (len({p.kind for p in specs}) == 1 or len({p.block_size for p in specs}) == 1) or \
             all(p.kind == "sliding" for p in specs) and len({p.window for p in specs}) == 1:
         # UniformTypeKVCacheSpecs: same kind and token span, different page sizes: one group
         # whose block holds one page of every layer.
@@ -421,6 +433,11 @@ def _attention_block_size(spec, gpu, kv_fmt: str) -> tuple[int, str]:
         # blocks (64 compressed entries of a ratio-4 layer); the window and compressor states
         # keep their own block sizes (64, 4, 8)
         return DSV4_BLOCK, "DeepSeek-V4 (FLASHMLA_SPARSE_DSV4): 256 tokens per block"
+    sparse = {spec.layer_types[lt].mixer.sparse_block for lt in spec.counts()
+              if isinstance(spec.layer_types[lt].mixer, IndexedAttention)}
+    if sparse:
+        # MiniMaxM3SparseForCausalLM: the block size must equal sparse_block_size (measured: 128)
+        return max(sparse), "MiniMax-M3 sparse attention: blocks of sparse_block_size tokens"
     if any(isinstance(spec.layer_types[lt].mixer, IndexedMLA) for lt in spec.counts()):
         # measured on sm90 (tests/golden/vllm_0.33_frontier.json): the sparse-MLA backends and the
         # DEEPSEEK_V32_INDEXER run 64-token blocks
@@ -445,7 +462,7 @@ class VLLM(Engine):
     version = VERSION
     default_utilization = 0.9  # CacheConfig.gpu_memory_utilization
     # measured (tests/golden/vllm_0.33_frontier.json); the other frontier kinds: no rule yet, refused
-    frontier = frozenset({"mla_indexed", "kda", "compressed", "mimo_v2_flash"})
+    frontier = frozenset({"mla_indexed", "kda", "compressed", "full_indexed", "mimo_v2_flash"})
 
     def __init__(self, cfg: Config | None = None):
         self.cfg = cfg
@@ -486,6 +503,10 @@ class VLLM(Engine):
 
             held = sum(q.bytes * q.blocks(ctx, cfg) for q in p)
             return Holding([], 0, [StateTensor(name="pages", elements=held, dtype="int8")])
+        if isinstance(p, tuple) and isinstance(mixer, IndexedAttention):  # K/V + bf16 index keys
+            tokens = p[0].blocks(ctx, cfg) * cfg.block_size
+            return Holding(mixer.kv_rows(), tokens,
+                           sides=(Side("index keys", 1, mixer.index_head_dim, tokens, mixer.index_format or "bf16"),))
         if isinstance(p, tuple):  # DSA: the latent and the indexer keys, in the same blocks
             tokens = p[0].blocks(ctx, cfg) * cfg.block_size
             fmt = _dsa_latent_format(dtypes.get(kv_dtype))

@@ -191,6 +191,22 @@ def install_stubs():
         mod.__getattr__ = _module_attr
         sys.modules[m] = mod
 
+    # MiniMax-M3's module imports its vision tower (torchvision, not installed here) next to the
+    # text backbone the plan reads; vLLM inspects the class in a subprocess that would not see
+    # these stubs, so the inspection runs in this process (issue 13)
+    if "torchvision" not in sys.modules:
+        try:
+            import torchvision  # noqa: F401
+        except ImportError:
+            for m in ("torchvision", "torchvision.transforms", "torchvision.transforms.functional",
+                      "torchvision.transforms.v2", "torchvision.io", "torchvision.ops"):
+                mod = types.ModuleType(m)
+                mod.__getattr__ = _module_attr
+                sys.modules[m] = mod
+    import vllm.model_executor.models.registry as reg
+
+    reg._run_in_subprocess = lambda fn: fn()
+
 
 def install_fake_torch_ops():
     """After vLLM's op registrations ran: fake torch.ops namespaces for CUDA ops
