@@ -651,7 +651,11 @@ class IndexedAttention(FullAttention):
         return [SideCache(name="index keys", values=self.index_head_dim, format=self.index_format)]
 
     def params(self, hidden: int) -> int:
-        return super().params(hidden) + hidden * (self.index_heads + 1) * self.index_head_dim
+        """The GQA layer, the index q (index_heads) and k (one head) projections fused into
+        qkv_proj, and per-head RMSNorms on index q and k (vLLM model_executor minimax_m3
+        index_q_norm / index_k_norm: index_head_dim each)."""
+        return super().params(hidden) + hidden * (self.index_heads + 1) * self.index_head_dim \
+            + 2 * self.index_head_dim
 
     def linears(self, hidden: int) -> list[tuple[int, int]]:
         return super().linears(hidden) + [((self.index_heads + 1) * self.index_head_dim, hidden)]

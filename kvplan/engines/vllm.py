@@ -23,6 +23,13 @@ Both halves of vLLM's accounting, each rule next to the vLLM file and function i
   ``utils/mem_utils.py`` (memory_profiling); scheduler defaults from ``engine/arg_utils.py``
   (EngineArgs.get_batch_defaults, the ``vllm serve`` column).
 
+The 2026 frontier kinds (issue 13) follow ``models/deepseek_v32`` and ``model_executor/models/
+deepseek_v2.py`` (DeepseekV32IndexerCache), ``models/deepseek_v4`` (attention.py, compressor.py:
+window, compressed, indexer and compressor-state specs) with ``v1/core/kv_cache_planning.py``
+(_get_packed_kv_cache_groups), ``models/minimax_m3/common/indexer.py`` (MiniMaxM3IndexerCache) and
+``model_executor/layers/mamba/mamba_utils.py`` (kda_state_shape, kda_state_dtype); each was
+checked against vLLM's planner run on the CPU (tests/golden/vllm_0.33_frontier.json).
+
 Facts copied, not code: every function below is kvplan's own.
 """
 from __future__ import annotations

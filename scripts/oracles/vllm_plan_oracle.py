@@ -119,6 +119,9 @@ def install_stubs():
 
     torch.cuda.Stream = _FakeStream
     torch.cuda.Event = _FakeStream
+    # the workspace manager frees the allocator cache when it grows a (meta) workspace: nothing to
+    # free on this host (DeepSeek-V3.2's fp8_ds_mla layers, issue 13)
+    torch.accelerator.empty_cache = lambda: None
 
     # Some model classes allocate helper buffers on "cuda" by name (DeepSeek-V3.2's
     # topk_indices_buffer, issue 13); on this CPU host they go to the meta device, as the
