@@ -796,7 +796,8 @@ def _kimi_linear(cfg: _Cfg, mt: str) -> dict:
         lts.setdefault(name, {"mixer": kda if mixer == "kda" else mla, "mlp": dense if ffn == "dense" else moe,
                               "norms": norms})
         names.append(name)
-    return {"hidden_size": hidden, "layer_types": lts, "pattern": _pattern_from(names)}
+    return {"hidden_size": hidden, "layer_types": lts, "pattern": _pattern_from(names),
+            **({"attn_res": True} if cfg.get("attn_res_block_size") else {})}
 
 
 _LLAMA_TYPES = {"llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "phi3",

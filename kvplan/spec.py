@@ -268,6 +268,7 @@ class ModelSpec(_Frozen):
     final_norm: bool = True
     max_context: PositiveInt | None = None
     hc_mult: PositiveInt | None = None  # DeepSeek-V4: streams of the final hyper-connection head
+    attn_res: bool | None = None  # Kimi-K3: a final attention-residual RMSNorm and hidden -> 1 projection
     layer_types: dict[str, LayerType]
     pattern: str
 
@@ -318,6 +319,7 @@ class ModelSpec(_Frozen):
         n += (2 * h if self.norm == "layer" else h) if self.final_norm else 0
         # DeepseekV4HyperHead: hc_fn (n, n × hidden), hc_base (n), hc_scale (1)
         n += self.hc_mult * (self.hc_mult * h + 1) + 1 if self.hc_mult else 0
+        n += 2 * h if self.attn_res else 0  # vLLM models/kimi_k3: output_attn_res_norm / _proj
         for lt_name, count in self.counts().items():
             n += count * self.layer_types[lt_name].params(h, self.norm)
         return n

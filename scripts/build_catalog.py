@@ -145,12 +145,13 @@ ENTRIES = [
      "128-token window. Routed experts in FP4 (MXFP4), other linears fp8. The MTP layer is not counted."),
     ("kimi-k3", "Kimi-K3", "Kimi-K3.json", "moonshotai/Kimi-K3", [], None,
      "Text decoder only (text_config, kimi_linear): 69 Kimi Delta Attention layers (fixed state per sequence) and "
-     "24 gated MLA layers. Parameters follow vLLM 0.33's Kimi-K3 model code (latent MoE at 3584, full-rank KDA "
-     "gate, MLA output gate, attention residuals) and are not checked against a parameter count (no transformers "
-     "class builds Kimi-K3); routed experts MXFP4 per its compressed-tensors quantization_config."),
+     "24 gated MLA layers. Parameters (latent MoE at 3584, full-rank KDA gate, MLA output gate, attention "
+     "residuals) equal vLLM 0.33's Kimi-K3 model less the routers' e_score_correction_bias (no transformers class "
+     "builds Kimi-K3); routed experts MXFP4 per its compressed-tensors quantization_config."),
     ("minimax-m3", "MiniMax-M3", "MiniMax-M3.json", "MiniMaxAI/MiniMax-M3", [], None,
      "GQA on every layer; 57 block-sparse layers also cache one shared 128-value index key per token. "
-     "Parameters not checked against transformers (no MiniMax-M3 text class in transformers 5.20)."),
+     "Parameters equal vLLM 0.33's model less the routers' e_score_correction_bias (no MiniMax-M3 text class "
+     "in transformers 5.20)."),
     ("mimo-v2-flash", "MiMo-V2-Flash", "MiMo-V2-Flash.json", "XiaomiMiMo/MiMo-V2-Flash", [], None,
      "K heads 192 wide, V heads 128; 9 full-attention layers (4 KV heads) and 39 sliding layers (8 KV heads, "
      "window 128 + the query = 129 as transformers reads sliding_window_size; vLLM uses 128)."),

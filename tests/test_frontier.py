@@ -295,3 +295,12 @@ def test_vllm_deepseek_v4_pages_by_hand():
     # cdiv(2^20, 256) = 4,096, C4 states cdiv(7 + 16,384, 4) + 1 = 4,099, C128 cdiv(127 + 16,384, 8) + 1 = 2,065
     assert [g["blocks_per_request"] for g in d["groups"]] == [259, 259, 4096, 4099, 2065]
     assert d["num_gpu_blocks"] == 40 * 2**30 // 1_002_240 == 42_853
+
+
+@pytest.mark.parametrize("fixture", ["MiniMax-M3.json", "Kimi-K3.json"])
+def test_parameters_match_vllms_model_code(fixture, fixtures):
+    """No transformers class builds these two; vLLM 0.33's does (meta device, TP 1,
+    tests/golden/vllm_params_frontier.json). vLLM keeps the router's e_score_correction_bias as
+    a parameter; kvplan counts it as transformers does for DeepSeek-V3, as a buffer."""
+    golden = json.loads((GOLDEN / "vllm_params_frontier.json").read_text())["models"][fixture]
+    assert hf.load(fixtures / fixture).parameters() == golden["parameters"] - golden["e_score_correction_bias"]
