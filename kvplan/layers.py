@@ -705,6 +705,9 @@ class KimiDeltaAttention(GatedDeltaNet):
         return [(qkv, hidden)] * 3 + [(d, hidden), (qkv, d), (self.num_value_heads, hidden),
                                       *self._gate(hidden), (hidden, qkv)]
 
+    def label(self) -> str:
+        return "kimi delta attention"
+
 
 class GatedMLA(MLA):
     """MLA with a sigmoid output gate (Kimi-K3's mla_use_output_gate): the same cache as MLA (so
@@ -721,9 +724,6 @@ class GatedMLA(MLA):
 
     def label(self) -> str:
         return "mla (gated)"
-
-    def label(self) -> str:
-        return "kimi delta attention"
 
 
 Mixer = Annotated[Union[FullAttention, SlidingWindow, ChunkedAttention, MLA, Mamba, Mamba2,

@@ -304,3 +304,12 @@ def test_parameters_match_vllms_model_code(fixture, fixtures):
     a parameter; kvplan counts it as transformers does for DeepSeek-V3, as a buffer."""
     golden = json.loads((GOLDEN / "vllm_params_frontier.json").read_text())["models"][fixture]
     assert hf.load(fixtures / fixture).parameters() == golden["parameters"] - golden["e_score_correction_bias"]
+
+
+def test_show_labels_each_frontier_kind():
+    r = runner.invoke(app, ["show", "kimi-k3"], env={"COLUMNS": "250"})
+    assert r.exit_code == 0, r.output
+    assert "kimi delta attention" in r.output and "mla (gated)" in r.output
+    assert "recurrent state 1,572,864 × bf16" in r.output  # 96 heads × 128 × 128
+    r = runner.invoke(app, ["show", "deepseek-v3.2"], env={"COLUMNS": "250"})
+    assert "mla + indexer" in r.output and "indexer keys 1×128 fp8_ds_index per token" in r.output
