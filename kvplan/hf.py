@@ -318,18 +318,37 @@ def _deepseek(cfg: _Cfg, mt: str) -> dict:
            "qk_rope_head_dim": cfg.need("qk_rope_head_dim"), "qk_nope_head_dim": cfg.need("qk_nope_head_dim"),
            "v_head_dim": cfg.need("v_head_dim"), "q_lora_rank": cfg.get("q_lora_rank"),
            "o_bias": bool(cfg.get("attention_bias", default=False))}
+    indexed = [False] * layers
+    indexed_mla = None
     if mt in ("deepseek_v32", "glm_moe_dsa"):
-        # DeepSeek Sparse Attention: a lightning indexer on every layer (configuration_deepseek_v32,
-        # configuration_glm_moe_dsa). GLM-5.2's indexer_types (indexer on some layers only) is not
-        # read yet, so a config that has it is refused by check_unread.
-        mla.update(kind="mla_indexed", index_n_heads=cfg.need("index_n_heads"),
-                   index_head_dim=cfg.need("index_head_dim"))
+        # DeepSeek Sparse Attention: a lightning indexer (configuration_deepseek_v32,
+        # configuration_glm_moe_dsa). GLM-5.2's IndexShare: only "full" layers run an indexer and
+        # cache its keys; "shared" layers reuse the previous full layer's top-k and have no
+        # indexer (GlmMoeDsaAttention: indexer None when skip_topk). Without indexer_types,
+        # GlmMoeDsaConfig derives them from index_topk_pattern, else index_topk_freq /
+        # index_skip_topk_offset: "full" if max(i - offset + 1, 0) % freq == 0.
+        indexed_mla = {**mla, "kind": "mla_indexed", "index_n_heads": cfg.need("index_n_heads"),
+                       "index_head_dim": cfg.need("index_head_dim")}
+        types = cfg.get("indexer_types")
+        pattern = cfg.get("index_topk_pattern")
+        freq_i = max(cfg.get("index_topk_freq", default=1), 1)
+        offset = cfg.get("index_skip_topk_offset", default=2)
+        if types is None and pattern is not None:
+            types = [{"F": "full", "S": "shared"}.get(c, c) for c in pattern]
+        if types is None:
+            types = ["full" if max(i - offset + 1, 0) % freq_i == 0 else "shared" for i in range(layers)]
+        if mt == "deepseek_v32":
+            types = ["full"] * layers  # DeepseekV32Config has no index sharing
+        if len(types) != layers or set(types) - {"full", "shared"}:
+            raise KvplanError(f"{cfg.where}: key 'indexer_types' must list 'full' or 'shared' for each of {layers} layers")
+        indexed = [t == "full" for t in types]
         cfg.touch("index_topk", "indexer_rope_interleave", "rope_interleave", "qk_head_dim",
-                  "pretraining_tp")
+                  "pretraining_tp", "index_share_for_mtp_iteration", "moe_router_dtype")
         cfg.get("head_dim")  # GlmMoeDsaConfig points head_dim at qk_rope_head_dim (RoPE only)
     first_dense = cfg.get("first_k_dense_replace", default=0)
     freq = cfg.get("moe_layer_freq", default=1)
     experts = cfg.get("n_routed_experts")
+    mlp_types = cfg.get("mlp_layer_types")  # GlmMoeDsaConfig: "dense" / "sparse" per layer
     cfg.touch("num_nextn_predict_layers", "n_group", "topk_group", "topk_method", "ep_size",
             "scoring_func", "routed_scaling_factor", "norm_topk_prob", "seq_aux", "aux_loss_alpha")
     dense = _mlp_dense(cfg, cfg.need("intermediate_size"))
@@ -338,10 +357,19 @@ def _deepseek(cfg: _Cfg, mt: str) -> dict:
         moe = {"kind": "moe", "num_experts": experts, "experts_per_token": cfg.need("num_experts_per_tok"),
                "intermediate_size": cfg.need("moe_intermediate_size"),
                "shared_intermediate_size": cfg.get("n_shared_experts", default=0) * cfg.need("moe_intermediate_size")}
-    names = ["dense" if not experts or i < first_dense or i % freq else "moe" for i in range(layers)]
-    lts = {}
-    for n in names:
-        lts.setdefault(n, {"mixer": mla, "mlp": dense if n == "dense" else moe, "norms": 2})
+    if mlp_types is not None:
+        if len(mlp_types) != layers or set(mlp_types) - {"dense", "sparse"}:
+            raise KvplanError(f"{cfg.where}: key 'mlp_layer_types' must list 'dense' or 'sparse' for each of {layers} layers")
+        mlps = ["moe" if t == "sparse" and experts else "dense" for t in mlp_types]
+    else:
+        mlps = ["dense" if not experts or i < first_dense or i % freq else "moe" for i in range(layers)]
+    mixed = indexed_mla is not None and not all(indexed)  # GLM-5.2: name the layers by both
+    lts, names = {}, []
+    for i, m in enumerate(mlps):
+        mixer = indexed_mla if indexed[i] else mla
+        name = f"{m}-{'indexed' if indexed[i] else 'shared'}" if mixed else m
+        lts.setdefault(name, {"mixer": mixer, "mlp": dense if m == "dense" else moe, "norms": 2})
+        names.append(name)
     return {"hidden_size": hidden, "layer_types": lts, "pattern": _pattern_from(names)}
 
 

@@ -134,6 +134,10 @@ ENTRIES = [
      "cached per token beside the latent. The MTP layer is not counted."),
     ("glm-5", "GLM-5", "GLM-5.json", "zai-org/GLM-5", ["glm5"], None,
      "glm_moe_dsa: MLA with a lightning indexer on every layer (as DeepSeek-V3.2). The MTP layer is not counted."),
+    ("glm-5.2", "GLM-5.2", "GLM-5.2.json", "zai-org/GLM-5.2", ["glm5.2"], None,
+     "IndexShare: a lightning indexer (and its cached keys) on the 21 layers indexer_types calls full; the 57 "
+     "shared layers reuse the previous full layer's top-k and cache only the MLA latent. The MTP layer is not "
+     "counted."),
     ("deepseek-v4-flash", "DeepSeek-V4-Flash", "DeepSeek-V4-Flash.json", "deepseek-ai/DeepSeek-V4-Flash",
      [], None,
      "Every layer keeps a 128-token window of one shared K=V head (512); 21 CSA layers add one compressed entry "

@@ -130,10 +130,23 @@ def test_parameters_match_transformers(fixture, params, fixtures):
     assert hf.load(fixtures / fixture).parameters() == params
 
 
-def test_glm52_indexer_types_is_refused(fixtures):
-    # GLM-5.2 keeps the indexer on some layers only (indexer_types); not modelled yet -> refused by name
-    raw = json.loads((fixtures / "GLM-5.json").read_text())
-    raw["indexer_types"] = ["full"] * 21 + ["shared"] * 57
+def test_glm52_index_share_by_hand(fixtures):
+    # indexer_types: 21 "full" layers cache the latent (576 × 2 B) and an index key (132 B), the 57
+    # "shared" ones the latent only: 78 × 1,152 + 21 × 132
+    raw = json.loads((fixtures / "GLM-5.2.json").read_text())
+    assert raw["indexer_types"].count("full") == 21
+    r = size("glm-5.2", 4096)
+    assert r.bytes_per_token == 78 * 1152 + 21 * 132 == 92_628
+    # the same 21 layers as GlmMoeDsaConfig derives from index_topk_freq 4 and offset 3
+    derived = ["full" if max(i - 3 + 1, 0) % 4 == 0 else "shared" for i in range(78)]
+    assert derived == raw["indexer_types"]
+    del raw["indexer_types"]
+    assert hf.from_config(raw, "glm-5.2").counts() == catalog.load_model("glm-5.2").counts()
+
+
+def test_bad_indexer_types_is_refused(fixtures):
+    raw = json.loads((fixtures / "GLM-5.2.json").read_text())
+    raw["indexer_types"][5] = "half"
     with pytest.raises(KvplanError, match="'indexer_types'"):
         hf.from_config(raw, "glm-5.2")
 
