@@ -122,7 +122,7 @@ def test_gemma4_26b_has_no_shared_layers():
 @pytest.mark.parametrize("fixture,params", [
     ("DeepSeek-V3.2.json", 671_877_929_216), ("GLM-5.json", 743_911_199_232),
     ("DeepSeek-V4-Flash.json", 284_332_230_231), ("DeepSeek-V4-Pro.json", 1_572_997_179_491),
-    ("MiMo-V2-Flash.json", 308_778_768_832)])
+    ("MiMo-V2-Flash.json", 308_778_768_832), ("GLM-5.2.json", 743_377_000_704)])
 def test_parameters_match_transformers(fixture, params, fixtures):
     """transformers 5.20.2, AutoModelForCausalLM.from_config on the meta device (golden file)."""
     golden = json.loads((fixtures.parent.parent / "golden" / "hf_params_frontier.json").read_text())
