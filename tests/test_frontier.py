@@ -236,7 +236,7 @@ def test_vllm_plan_matches_vllm(r, fixtures):
 def test_vllm_golden_covers_the_frontier_models():
     ok = {r["config"] for r in VLLM["records"] if r["status"] == "ok"}
     assert {"DeepSeek-V3.2.json", "GLM-5.json", "MiMo-V2-Flash.json", "Kimi-K3.json", "DeepSeek-V4-Flash.json",
-            "DeepSeek-V4-Pro.json"} <= ok
+            "DeepSeek-V4-Pro.json", "GLM-5.2.json", "MiniMax-M3.json"} <= ok
 
 
 def test_vllm_dsa_page_by_hand():
@@ -262,6 +262,13 @@ def test_vllm_kimi_k3_by_hand():
     # 4 groups (3 × 23 KDA layers, 24 MLA layers): 24 pages a block
     assert d["bytes_per_block"] == 24 * 6_635_520
     assert d["num_gpu_blocks"] == 40 * 2**30 // (24 * 6_635_520) == 269
+
+
+def test_vllm_glm52_shared_layers_keep_fp8_ds_mla_rows():
+    # GLM-5.2 with an fp8 cache in vLLM: all 78 latents in 656-byte fp8_ds_mla rows (the sparse
+    # backend runs every layer), index keys only on the 21 full layers: 1,000 tokens -> 16 blocks of 64
+    r = size("glm-5.2", 1000, engine="vllm", kv_dtype="fp8")
+    assert r.kv_cache_bytes == 1024 * (78 * 656 + 21 * 132)
 
 
 @pytest.mark.parametrize("r", HF["records"], ids=lambda r: f"{r['config']}-{r['ctx']}-b{r['batch']}")

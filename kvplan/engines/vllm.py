@@ -130,6 +130,7 @@ class Config:
     mamba_page_bytes: int | None = None  # Mamba pages padded to the attention page (hybrids)
     ssm_default_dtype: str | None = None  # the SSM state dtype when the config names none
     kv_note: str = ""  # why the cache is not in the format asked for
+    sparse_mla: bool = False  # a DSA model: every MLA layer runs the sparse-MLA backend (fp8_ds_mla rows)
 
 
 @singledispatch
@@ -164,8 +165,10 @@ def _(mixer: ChunkedAttention, fmt, model_dtype, cfg) -> Page:
 @page.register
 def _(mixer: MLA, fmt, model_dtype, cfg) -> Page:
     """MLAAttentionSpec: one head of kv_lora_rank + qk_rope_head_dim values, head_size_v = 0,
-    kept whole on every tensor-parallel rank."""
-    return Page("mla", cfg.block_size, fmt.row_bytes(mixer.kv_lora_rank + mixer.qk_rope_head_dim))
+    kept whole on every tensor-parallel rank. In a DSA model (GLM-5.2's layers without an
+    indexer) the sparse-MLA backend keeps an fp8 latent in fp8_ds_mla rows too (measured)."""
+    latent = dtypes.get(_dsa_latent_format(fmt)) if cfg.sparse_mla else fmt
+    return Page("mla", cfg.block_size, latent.row_bytes(mixer.kv_lora_rank + mixer.qk_rope_head_dim))
 
 
 def _dsa_latent_format(fmt) -> str:
@@ -526,6 +529,8 @@ class VLLM(Engine):
             return Holding([], 0, [StateTensor(name="state blocks", elements=per_block * p.blocks(ctx, cfg),
                                                dtype="int8")])
         rows = mixer.kv_rows()
+        if isinstance(mixer, MLA) and cfg.sparse_mla:
+            return Holding(rows, p.blocks(ctx, cfg) * cfg.block_size, formats=(_dsa_latent_format(dtypes.get(kv_dtype)),))
         return Holding(rows, p.blocks(ctx, cfg) * cfg.block_size)
 
     def configure(self, spec, gpu, opts: ServeOptions, kv_fmt: str, model_dtype: str | None = None,
@@ -558,7 +563,9 @@ class VLLM(Engine):
                      max_num_seqs=opts.max_num_seqs or seqs_default, in_flight_tokens=in_flight,
                      mamba_cache_mode="align", kv_format=kv_fmt, block_size_note=note,
                      ssm_default_dtype=_SSM_DEFAULT.get(spec.family) if spec is not None else None,
-                     kv_note=kv_note)
+                     kv_note=kv_note,
+                     sparse_mla=spec is not None and any(isinstance(spec.layer_types[lt].mixer, IndexedMLA)
+                                                         for lt in spec.counts()))
         if spec is not None:
             cfg = _align_hybrid(spec, cfg, model_dtype or spec.dtype)
         return cfg
