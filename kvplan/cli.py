@@ -171,7 +171,6 @@ def size(
         spec = _load(model)
         if engine.strip().lower() == "all":
             from .engines import MODULES
-
             from .engines import get as get_engine
 
             reports = []

@@ -50,11 +50,10 @@ class Holding:
     sides: tuple[Side, ...] = ()
 
 
-def side_holdings(mixer, ctx: int, entries=None) -> tuple[Side, ...]:
-    """The kind's side caches after ``ctx`` tokens; ``entries(side, ctx)`` overrides how many
-    entries an engine keeps (default: the tight count, one per complete stride)."""
-    count = entries or (lambda sc, n: sc.entries(n))
-    return tuple(Side(sc.name, sc.rows, sc.values, count(sc, ctx), sc.format, sc.stride)
+def side_holdings(mixer, ctx: int) -> tuple[Side, ...]:
+    """The kind's side caches after ``ctx`` tokens, at their tight count (one entry per
+    complete stride of tokens)."""
+    return tuple(Side(sc.name, sc.rows, sc.values, sc.entries(ctx), sc.format, sc.stride)
                  for sc in getattr(mixer, "side_caches", lambda: [])())
 
 
@@ -69,10 +68,10 @@ FRONTIER_KINDS = frozenset({"mla_indexed", "compressed", "full_indexed", "kda"})
 FRONTIER_FAMILIES = frozenset({"mimo_v2_flash"})
 
 
-def refuse(engine: str, mixer, why: str = "") -> None:
+def refuse(engine: str, mixer) -> None:
     """One clear refusal for a kind an engine's rules do not model (never a silent number)."""
-    raise KvplanError(f"the {engine} layout does not model '{mixer.kind}' layers ({mixer.label()})"
-                      + (f": {why}" if why else "") + "; use --engine ideal")
+    raise KvplanError(f"the {engine} layout does not model '{mixer.kind}' layers ({mixer.label()}); "
+                      "use --engine ideal")
 
 
 @dataclass(frozen=True)
