@@ -333,3 +333,14 @@ def test_show_labels_each_frontier_kind():
     assert "recurrent state 1,572,864 × bf16" in r.output  # 96 heads × 128 × 128
     r = runner.invoke(app, ["show", "deepseek-v3.2"], env={"COLUMNS": "250"})
     assert "mla + indexer" in r.output and "indexer keys 1×128 fp8_ds_index per token" in r.output
+
+
+def test_deepseek_v4_pro_by_hand():
+    # compress_ratios[:61]: 128, 128, then (4, 128) × 29, then 4 -> 30 CSA and 31 HCA layers, no
+    # window-only layer; head_dim 512, window 128, index_head_dim 128
+    spec = catalog.load_model("deepseek-v4-pro")
+    assert spec.counts() == {"c128": 31, "c4": 30}
+    r = size("deepseek-v4-pro", M)
+    swa = 61 * 128 * 512 * 2
+    assert r.kv_cache_bytes == swa + 30 * (M // 4) * (1024 + 132) + 31 * (M // 128) * 1024 == 9_359_196_160
+    assert r.next_token_bytes == 30 * 289 + 31 * 8 == 8_918
