@@ -239,8 +239,16 @@ def size(
         eng = engine or _default_engine(model, "ideal")
         if eng.strip().lower() == "all":
             from .engines import MODULES
+            from .engines import get as get_engine
 
-            reports = [memory.kv_size(spec, c, b, kv_dtype, e, weight_dtype, text_only, opts) for e in MODULES]
+            reports = []
+            for e in MODULES:
+                try:
+                    get_engine(e).check(spec)
+                except KvplanError as err:  # a layout that does not model a kind is left out, said why
+                    sys.stderr.write(f"kvplan: note: {err}\n")
+                    continue
+                reports.append(memory.kv_size(spec, c, b, kv_dtype, e, weight_dtype, text_only, opts))
             for w in reports[0].warnings:
                 sys.stderr.write(f"kvplan: warning: {w}\n")
             if f == "json":

@@ -79,6 +79,10 @@ _GROUPED = {
     "q5_1": (5, 32, 24, "llama.cpp q5_1: 32 × 5 bits + fp16 scale + fp16 min = 24 bytes per 32"),
     "iq4_nl": (4, 32, 18, "llama.cpp iq4_nl: fp16 scale + 32 non-linear 4-bit indices = 18 bytes per 32 values"),
     "mxfp4": (4, 32, 17, "OCP MX FP4 (E2M1): 32 values in 16 bytes + one E8M0 scale byte = 17 bytes"),
+    "fp8_ds_mla": (8, 576, 656, "vLLM's fp8_ds_mla MLA row: 512 fp8 latent values + 4 fp32 scales + 64 bf16 RoPE "
+                                "values = 656 bytes per 576-value latent (v1/attention/backends/mla/flashmla_sparse.py)"),
+    "fp8_ds_index": (8, 128, 132, "DeepSeek indexer keys: 128 fp8 e4m3 values + one fp32 scale = 132 bytes "
+                                  "(DeepSeek-V3.2 inference/model.py Indexer k_cache + k_scale_cache)"),
 }
 _ALIASES = {
     "float32": "fp32", "float": "fp32", "f32": "fp32",

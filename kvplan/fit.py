@@ -168,6 +168,7 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
         if not isinstance(v, int) or v < 1:
             raise KvplanError(f"{name} must be a positive integer, got {v!r}")
     base = engines.get(engine)
+    base.check(spec)
     run = base.run_dtype(spec, gpu)
     base_dtype = spec.dtype
     notes = []

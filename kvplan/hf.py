@@ -36,7 +36,7 @@ _HARMLESS = {
 }
 _SUSPICIOUS = re.compile(r"window|chunk|lora|kv|attn|attention|head|sink|global|local|ssm|"
                          r"mamba|conv|state|linear|layer_types|pattern|shared|nextn|compress|"
-                         r"sparse|block_type|cache|query|group", re.I)
+                         r"sparse|block_type|cache|query|group|index|kda|latent", re.I)
 
 
 class _Cfg:
@@ -139,6 +139,15 @@ def _weight_quant(q, where: str) -> dict | None:
             raise KvplanError(f"{where}: quantization_config leaves the experts unquantized; "
                               "kvplan cannot tell what mxfp4 applies to")
         return {"scope": "experts", "format": "mxfp4"}
+    if method == "compressed-tensors" and q.get("format") == "mxfp4-pack-quantized":
+        # Kimi-K3: MXFP4 (group 32, E8M0 scales) on every Linear except those the ignore list
+        # names; with attention, shared experts, dense MLPs and the LM head ignored, that is the
+        # routed experts (vLLM's latent projections are built unquantized)
+        ignore = " ".join(q.get("ignore") or [])
+        if not all(k in ignore for k in ("self_attn", "shared_experts", "lm_head")):
+            raise KvplanError(f"{where}: quantization_config's ignore list {q.get('ignore')!r} is not one "
+                              "kvplan can map to the layers it quantizes")
+        return {"scope": "experts", "format": "mxfp4"}
     if method == "fp8":
         block = q.get("weight_block_size")
         if block is not None and (not isinstance(block, list) or len(block) != 2 or block[0] != block[1]
@@ -165,6 +174,13 @@ def from_config(raw: dict, name: str, source: str = "", where: str = "config.jso
     dtype = _DTYPES.get(str(dtype_name), None) if dtype_name else None
     encoders = _encoders(outer, where) if outer is not raw else []
     weight_quant = _weight_quant(outer.get("quantization_config") or raw.get("quantization_config"), where)
+    expert_dtype = cfg.get("expert_dtype")  # DeepSeek-V4: the routed experts' own storage format
+    if expert_dtype is not None:
+        if expert_dtype != "fp4" or not weight_quant:
+            raise KvplanError(f"{where}: key 'expert_dtype' = {expert_dtype!r} is not understood")
+        # vLLM 0.33 (models/deepseek_v4 quant_config.py) resolves 'fp4' and loads the experts
+        # with its Mxfp4 MoE method: MXFP4, 32 values + one E8M0 scale in 17 bytes
+        weight_quant["expert_format"] = "mxfp4"
     cfg.check_unread()
     data = {
         "name": name, "display_name": name, "source": source or where, "family": mt,
@@ -303,9 +319,37 @@ def _deepseek(cfg: _Cfg, mt: str) -> dict:
            "qk_rope_head_dim": cfg.need("qk_rope_head_dim"), "qk_nope_head_dim": cfg.need("qk_nope_head_dim"),
            "v_head_dim": cfg.need("v_head_dim"), "q_lora_rank": cfg.get("q_lora_rank"),
            "o_bias": bool(cfg.get("attention_bias", default=False))}
+    indexed = [False] * layers
+    indexed_mla = None
+    if mt in ("deepseek_v32", "glm_moe_dsa"):
+        # DeepSeek Sparse Attention: a lightning indexer (configuration_deepseek_v32,
+        # configuration_glm_moe_dsa). GLM-5.2's IndexShare: only "full" layers run an indexer and
+        # cache its keys; "shared" layers reuse the previous full layer's top-k and have no
+        # indexer (GlmMoeDsaAttention: indexer None when skip_topk). Without indexer_types,
+        # GlmMoeDsaConfig derives them from index_topk_pattern, else index_topk_freq /
+        # index_skip_topk_offset: "full" if max(i - offset + 1, 0) % freq == 0.
+        indexed_mla = {**mla, "kind": "mla_indexed", "index_n_heads": cfg.need("index_n_heads"),
+                       "index_head_dim": cfg.need("index_head_dim")}
+        types = cfg.get("indexer_types")
+        pattern = cfg.get("index_topk_pattern")
+        freq_i = max(cfg.get("index_topk_freq", default=1), 1)
+        offset = cfg.get("index_skip_topk_offset", default=2)
+        if types is None and pattern is not None:
+            types = [{"F": "full", "S": "shared"}.get(c, c) for c in pattern]
+        if types is None:
+            types = ["full" if max(i - offset + 1, 0) % freq_i == 0 else "shared" for i in range(layers)]
+        if mt == "deepseek_v32":
+            types = ["full"] * layers  # DeepseekV32Config has no index sharing
+        if len(types) != layers or set(types) - {"full", "shared"}:
+            raise KvplanError(f"{cfg.where}: key 'indexer_types' must list 'full' or 'shared' for each of {layers} layers")
+        indexed = [t == "full" for t in types]
+        cfg.touch("index_topk", "indexer_rope_interleave", "rope_interleave", "qk_head_dim",
+                  "pretraining_tp", "index_share_for_mtp_iteration", "moe_router_dtype")
+        cfg.get("head_dim")  # GlmMoeDsaConfig points head_dim at qk_rope_head_dim (RoPE only)
     first_dense = cfg.get("first_k_dense_replace", default=0)
     freq = cfg.get("moe_layer_freq", default=1)
     experts = cfg.get("n_routed_experts")
+    mlp_types = cfg.get("mlp_layer_types")  # GlmMoeDsaConfig: "dense" / "sparse" per layer
     cfg.touch("num_nextn_predict_layers", "n_group", "topk_group", "topk_method", "ep_size",
             "scoring_func", "routed_scaling_factor", "norm_topk_prob", "seq_aux", "aux_loss_alpha")
     dense = _mlp_dense(cfg, cfg.need("intermediate_size"))
@@ -314,10 +358,19 @@ def _deepseek(cfg: _Cfg, mt: str) -> dict:
         moe = {"kind": "moe", "num_experts": experts, "experts_per_token": cfg.need("num_experts_per_tok"),
                "intermediate_size": cfg.need("moe_intermediate_size"),
                "shared_intermediate_size": cfg.get("n_shared_experts", default=0) * cfg.need("moe_intermediate_size")}
-    names = ["dense" if not experts or i < first_dense or i % freq else "moe" for i in range(layers)]
-    lts = {}
-    for n in names:
-        lts.setdefault(n, {"mixer": mla, "mlp": dense if n == "dense" else moe, "norms": 2})
+    if mlp_types is not None:
+        if len(mlp_types) != layers or set(mlp_types) - {"dense", "sparse"}:
+            raise KvplanError(f"{cfg.where}: key 'mlp_layer_types' must list 'dense' or 'sparse' for each of {layers} layers")
+        mlps = ["moe" if t == "sparse" and experts else "dense" for t in mlp_types]
+    else:
+        mlps = ["dense" if not experts or i < first_dense or i % freq else "moe" for i in range(layers)]
+    mixed = indexed_mla is not None and not all(indexed)  # GLM-5.2: name the layers by both
+    lts, names = {}, []
+    for i, m in enumerate(mlps):
+        mixer = indexed_mla if indexed[i] else mla
+        name = f"{m}-{'indexed' if indexed[i] else 'shared'}" if mixed else m
+        lts.setdefault(name, {"mixer": mixer, "mlp": dense if m == "dense" else moe, "norms": 2})
+        names.append(name)
     return {"hidden_size": hidden, "layer_types": lts, "pattern": _pattern_from(names)}
 
 
@@ -584,6 +637,198 @@ def _jamba(cfg: _Cfg, mt: str) -> dict:
     return {"hidden_size": hidden, "layer_types": lts, "pattern": _pattern_from(names)}
 
 
+def _deepseek_v4(cfg: _Cfg, mt: str) -> dict:
+    """DeepSeek-V4 (transformers configuration_deepseek_v4 / modeling_deepseek_v4): every layer
+    has shared-KV MQA over a ``sliding_window`` of tokens; ``compress_ratios`` (one per layer,
+    then one per MTP layer, not counted) adds a compressed KV series: 0 = sliding only,
+    4 = CSA (overlapping windows, with a lightning indexer), 128 = HCA. Every layer is MoE (the
+    first ``num_hash_layers`` route by a token-id table, a buffer: same parameters); two
+    manifold-constrained hyper-connections of ``hc_mult`` streams per layer and one head."""
+    hidden = cfg.count("hidden_size")
+    layers = cfg.count("num_hidden_layers")
+    heads = cfg.count("num_attention_heads")
+    if cfg.count("num_key_value_heads") != 1:
+        raise KvplanError(f"{cfg.where}: key 'num_key_value_heads' must be 1 for DeepSeek-V4 (shared-KV MQA)")
+    ratios = cfg.need("compress_ratios")
+    if not isinstance(ratios, list) or len(ratios) < layers:
+        raise KvplanError(f"{cfg.where}: key 'compress_ratios' must list one ratio per layer ({layers})")
+    ratios = ratios[:layers]  # the rest are the MTP layers'
+    bad = sorted({r for r in ratios if not isinstance(r, int) or isinstance(r, bool) or r < 0})
+    if bad:
+        raise KvplanError(f"{cfg.where}: key 'compress_ratios' has a ratio kvplan cannot read: {bad[0]!r}")
+    base = {"kind": "compressed", "num_heads": heads, "head_dim": cfg.count("head_dim"),
+            "qk_rope_head_dim": cfg.count("qk_rope_head_dim"), "window": cfg.count("sliding_window"),
+            "q_lora_rank": cfg.count("q_lora_rank"), "o_groups": cfg.count("o_groups"),
+            "o_lora_rank": cfg.count("o_lora_rank")}
+    index = {"index_n_heads": cfg.count("index_n_heads"), "index_head_dim": cfg.count("index_head_dim")}
+    moe = {"kind": "moe", "num_experts": cfg.need("n_routed_experts"),
+           "experts_per_token": cfg.need("num_experts_per_tok"),
+           "intermediate_size": cfg.need("moe_intermediate_size"),
+           "shared_intermediate_size": cfg.get("n_shared_experts", default=0) * cfg.need("moe_intermediate_size")}
+    hc = cfg.get("hc_mult") or None
+    if cfg.get("attention_bias", default=False):
+        raise KvplanError(f"{cfg.where}: key 'attention_bias' = true is not supported for deepseek_v4 "
+                          "(transformers' DeepseekV4Attention has no biases)")
+    cfg.touch("index_topk", "compress_rope_theta", "num_nextn_predict_layers", "num_hash_layers", "hc_eps",
+              "hc_sinkhorn_iters", "swiglu_limit", "scoring_func", "topk_method", "routed_scaling_factor",
+              "norm_topk_prob")
+    lts, names = {}, []
+    for r in ratios:
+        name = "swa" if r == 0 else f"c{r}"
+        mixer = {**base, "compress_ratio": r, **({"indexed": True, **index} if r == 4 else {})}
+        lts.setdefault(name, {"mixer": mixer, "mlp": moe, "norms": 2, "hc_mult": hc})
+        names.append(name)
+    return {"hidden_size": hidden, "layer_types": lts, "pattern": _pattern_from(names), "hc_mult": hc}
+
+
+def _minimax_m3(cfg: _Cfg, mt: str) -> dict:
+    """MiniMax-M3 (vLLM model_executor models/minimax_m3; no transformers class): GQA with
+    per-head q/k norms on every layer; layers flagged in ``sparse_attention_config``'s
+    ``sparse_attention_freq`` add a block-sparse index branch whose single shared index key
+    (``sparse_index_dim``) is cached per token; ``moe_layer_freq`` flags MoE layers (the rest
+    are dense, ``dense_intermediate_size``)."""
+    hidden = cfg.count("hidden_size")
+    layers = cfg.count("num_hidden_layers")
+    heads = cfg.count("num_attention_heads")
+    attn = {"kind": "full", **_attention(heads, cfg.count("num_key_value_heads"), cfg.count("head_dim")),
+            "qk_norm": bool(cfg.get("use_qk_norm", default=False))}
+    if cfg.get("use_qk_norm") and cfg.get("qk_norm_type", default="per_head") != "per_head":
+        raise KvplanError(f"{cfg.where}: key 'qk_norm_type' = {cfg.get('qk_norm_type')!r} is not understood")
+    if cfg.get("attention_output_gate", default=False):
+        raise KvplanError(f"{cfg.where}: key 'attention_output_gate' (a gated output) is not supported yet")
+    sparse = cfg.need("sparse_attention_config")
+    sc = _Cfg(sparse, f"{cfg.where}: sparse_attention_config")
+    flags = sc.need("sparse_attention_freq") if sc.get("use_sparse_attention", default=True) else [0] * layers
+    moe_flags = cfg.need("moe_layer_freq")
+    for key, lst in (("sparse_attention_freq", flags), ("moe_layer_freq", moe_flags)):
+        if not isinstance(lst, list) or len(lst) != layers:
+            raise KvplanError(f"{cfg.where}: key '{key}' must list one flag per layer ({layers})")
+    sparse_attn = {**attn, "kind": "full_indexed", "index_heads": sc.count("sparse_num_index_heads"),
+                   "index_head_dim": sc.count("sparse_index_dim"), "sparse_block": sc.count("sparse_block_size")}
+    sc.touch("sparse_topk_blocks", "sparse_init_block", "sparse_local_block",
+             "sparse_score_type", "sparse_disable_index_value")
+    sc.check_unread()
+    moe = {"kind": "moe", "num_experts": cfg.need("num_local_experts"), "experts_per_token": cfg.need("num_experts_per_tok"),
+           "intermediate_size": cfg.need("moe_intermediate_size"),
+           "shared_intermediate_size": cfg.get("n_shared_experts", default=0) * cfg.get("shared_intermediate_size", default=0)}
+    dense = _mlp_dense(cfg, cfg.need("dense_intermediate_size"))
+    cfg.touch("intermediate_size", "num_mtp_modules", "num_nextn_predict_layers", "rotary_dim", "use_gemma_norm",
+              "use_routing_bias", "swiglu_alpha", "swiglu_limit", "scoring_func", "routed_scaling_factor",
+              "first_k_dense_replace")
+    lts, names = {}, []
+    for s_flag, m_flag in zip(flags, moe_flags):
+        name = ("sparse" if s_flag else "full") + ("-moe" if m_flag else "-dense")
+        lts.setdefault(name, {"mixer": sparse_attn if s_flag else attn, "mlp": moe if m_flag else dense})
+        names.append(name)
+    return {"hidden_size": hidden, "layer_types": lts, "pattern": _pattern_from(names)}
+
+
+def _mimo_v2(cfg: _Cfg, mt: str) -> dict:
+    """MiMo-V2-Flash (transformers configuration_mimo_v2_flash / modeling_mimo_v2_flash):
+    ``hybrid_layer_pattern`` 0 = full attention, 1 = sliding; K heads are ``head_dim`` wide and V
+    heads ``v_head_dim``; sliding layers have their own head counts and dims (``swa_*``) and a
+    learned sink per head (``add_swa_attention_sink_bias``). The window: transformers sets
+    sliding_window = sliding_window_size + 1 ("the reference SGLang implementation attends to
+    sliding_window_size previous tokens plus the query"). ``moe_layer_freq`` flags MoE layers."""
+    hidden = cfg.count("hidden_size")
+    layers = cfg.count("num_hidden_layers")
+    pattern = cfg.need("hybrid_layer_pattern")
+    moe_flags = cfg.need("moe_layer_freq")
+    for key, lst in (("hybrid_layer_pattern", pattern), ("moe_layer_freq", moe_flags)):
+        if not isinstance(lst, list) or len(lst) != layers or set(lst) - {0, 1}:
+            raise KvplanError(f"{cfg.where}: key '{key}' must list one 0/1 flag per layer ({layers})")
+    bias = bool(cfg.get("attention_bias", default=False))
+    full = {"kind": "full", **_attention(cfg.count("num_attention_heads"), cfg.count("num_key_value_heads"),
+                                         cfg.count("head_dim")),
+            "v_head_dim": cfg.count("v_head_dim"), "qkv_bias": bias,
+            "learned_sinks": bool(cfg.get("add_full_attention_sink_bias", default=False))}
+    swa_size = cfg.get("sliding_window_size")
+    window = swa_size + 1 if swa_size is not None else cfg.count("sliding_window")
+    cfg.get("sliding_window")
+    local = {"kind": "sliding", "window": window,
+             **_attention(cfg.count("swa_num_attention_heads"), cfg.count("swa_num_key_value_heads"),
+                          cfg.count("swa_head_dim")),
+             "v_head_dim": cfg.count("swa_v_head_dim"), "qkv_bias": bias,
+             "learned_sinks": bool(cfg.get("add_swa_attention_sink_bias", default=False))}
+    moe = {"kind": "moe", "num_experts": cfg.need("n_routed_experts"), "experts_per_token": cfg.need("num_experts_per_tok"),
+           "intermediate_size": cfg.need("moe_intermediate_size"),
+           "shared_intermediate_size": (cfg.get("n_shared_experts") or 0) * cfg.need("moe_intermediate_size")}
+    dense = _mlp_dense(cfg, cfg.need("intermediate_size"))
+    # attention_chunk_size: not read by transformers' or vLLM's MiMo-V2 attention (mimo_v2.py)
+    cfg.touch("attention_chunk_size", "swa_rope_theta", "attention_value_scale", "n_group", "topk_group",
+              "topk_method", "scoring_func", "routed_scaling_factor", "norm_topk_prob", "layernorm_epsilon")
+    lts, names = {}, []
+    for p_flag, m_flag in zip(pattern, moe_flags):
+        name = ("local" if p_flag else "global") + ("-moe" if m_flag else "-dense")
+        lts.setdefault(name, {"mixer": local if p_flag else full, "mlp": moe if m_flag else dense})
+        names.append(name)
+    return {"hidden_size": hidden, "layer_types": lts, "pattern": _pattern_from(names)}
+
+
+def _kimi_linear(cfg: _Cfg, mt: str) -> dict:
+    """Kimi Linear / Kimi-K3 text decoder (transformers configuration_kimi_linear; Kimi-K3's
+    text_config): ``linear_attn_config`` lists the 1-based ``kda_layers`` (Kimi Delta Attention)
+    and ``full_attn_layers`` (MLA); MoE after ``first_k_dense_replace`` dense layers.
+    Kimi-K3 adds keys transformers' kimi_linear does not read (a latent MoE of
+    ``routed_expert_hidden_size``, an MLA output gate, attention residuals): the cache does not
+    depend on them, the parameter count does, so it is modelled as Kimi Linear's and says so."""
+    hidden = cfg.count("hidden_size")
+    layers = cfg.count("num_hidden_layers")
+    heads = cfg.count("num_attention_heads")
+    lin = cfg.need("linear_attn_config")
+    lc = _Cfg(lin, f"{cfg.where}: linear_attn_config")
+    kda_layers, full_layers = lc.need("kda_layers"), lc.need("full_attn_layers")
+    if sorted([*kda_layers, *full_layers]) != list(range(1, layers + 1)):
+        raise KvplanError(f"{cfg.where}: linear_attn_config's kda_layers and full_attn_layers must cover "
+                          f"layers 1..{layers} once each")
+    kda = {"kind": "kda", "num_key_heads": lc.count("num_heads"), "num_value_heads": lc.count("num_heads"),
+           "key_head_dim": lc.count("head_dim"), "value_head_dim": lc.count("head_dim"),
+           "conv_kernel": lc.count("short_conv_kernel_size")}
+    kda["full_rank_gate"] = bool(lc.get("use_full_rank_gate", default=False))
+    lc.touch("gate_lower_bound")
+    lc.check_unread()
+    cfg.get("num_key_value_heads")  # MLA: no KV heads
+    mla = {"kind": "mla", "num_heads": heads, "kv_lora_rank": cfg.need("kv_lora_rank"),
+           "qk_rope_head_dim": cfg.need("qk_rope_head_dim"), "qk_nope_head_dim": cfg.need("qk_nope_head_dim"),
+           "v_head_dim": cfg.need("v_head_dim"), "q_lora_rank": cfg.get("q_lora_rank")}
+    # mla_use_nope: RoPE is not applied, the latent and its rope slice are cached all the same
+    # (vLLM kimi_k3 MLAAttentionSpec head_size = kv_lora_rank + qk_rope_head_dim)
+    if cfg.get("mla_use_output_gate", default=False):
+        mla["kind"] = "mla_gated"
+    latent = cfg.get("routed_expert_hidden_size")
+    if latent and not cfg.get("latent_moe_use_norm", default=False):
+        raise KvplanError(f"{cfg.where}: key 'latent_moe_use_norm' = false is not supported yet")
+    # attention residuals (vLLM models/kimi_k3 KimiDecoderLayer): two more RMSNorms and two
+    # hidden -> 1 projections per layer, four hidden-sized vectors
+    norms = 2 + (4 if cfg.get("attn_res_block_size") else 0)
+    cfg.touch("mla_use_nope", "num_nextn_predict_layers", "moe_renormalize",
+              "moe_router_activation_func", "num_expert_group", "topk_group", "topk_method",
+              "use_grouped_topk", "routed_scaling_factor", "moe_layer_freq", "activation_situ_beta",
+              "activation_situ_linear_beta", "add_cross_attention", "cross_attention_hidden_size",
+              "chunk_size_feed_forward", "tie_encoder_decoder", "output_scores", "return_dict_in_generate",
+              # generation defaults saved into Kimi-K3's text_config (PretrainedConfig of transformers 4.x)
+              "num_beam_groups", "encoder_no_repeat_ngram_size", "no_repeat_ngram_size",
+              "exponential_decay_length_penalty", "begin_suppress_tokens", "suppress_tokens",
+              "is_decoder", "is_encoder_decoder", "decoder_start_token_id", "pruned_heads")
+    moe = {"kind": "moe", "num_experts": cfg.need("num_experts"), "experts_per_token": cfg.need("num_experts_per_token"),
+           "intermediate_size": cfg.need("moe_intermediate_size"),
+           "shared_intermediate_size": cfg.get("num_shared_experts", default=0) * cfg.need("moe_intermediate_size"),
+           **({"latent_size": latent} if latent else {})}
+    dense = _mlp_dense(cfg, cfg.need("intermediate_size"))
+    first_dense = cfg.get("first_k_dense_replace", default=0)
+    kda_set = set(kda_layers)
+    lts, names = {}, []
+    for i in range(layers):
+        mixer = "kda" if i + 1 in kda_set else "mla"
+        ffn = "dense" if i < first_dense else "moe"
+        name = f"{mixer}-{ffn}"
+        lts.setdefault(name, {"mixer": kda if mixer == "kda" else mla, "mlp": dense if ffn == "dense" else moe,
+                              "norms": norms})
+        names.append(name)
+    return {"hidden_size": hidden, "layer_types": lts, "pattern": _pattern_from(names),
+            **({"attn_res": True} if cfg.get("attn_res_block_size") else {})}
+
+
 _LLAMA_TYPES = {"llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "phi3",
                 "gemma", "gemma2", "gemma3", "gemma3_text", "gpt_oss", "smollm3", "granite", "olmo2",
                 "starcoder2_disabled"}
@@ -591,7 +836,9 @@ _FAMILIES = {"deepseek_v2": _deepseek, "deepseek_v3": _deepseek, "kimi_k2": _dee
              "llama4": _llama4, "llama4_text": _llama4, "gpt2": _gpt2, "opt": _opt,
              "falcon": _falcon, "nemotron_h": _nemotron_h,
              "gemma4": _gemma4, "gemma4_text": _gemma4, "qwen3_next": _qwen3_next,
-             "jamba": _jamba}
+             "jamba": _jamba, "deepseek_v32": _deepseek, "glm_moe_dsa": _deepseek,
+             "deepseek_v4": _deepseek_v4, "minimax_m3": _minimax_m3, "mimo_v2_flash": _mimo_v2,
+             "kimi_linear": _kimi_linear}
 
 
 def resolve_config_path(path: Path) -> Path:

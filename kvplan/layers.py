@@ -521,9 +521,308 @@ class NoCache(_Frozen):
         return "none"
 
 
+# --- 2026 frontier kinds: side caches beside the main one -----------------------------------
+# A side cache is cached per token (or per ``stride`` tokens) like K/V, but in its own format
+# and with its own count of entries: an indexer's keys (DeepSeek-V3.2, GLM-5, MiniMax-M3) or a
+# compressed KV series (DeepSeek-V4). Kinds that have them list them in ``side_caches()``; an
+# engine that does not model them must refuse the kind (see engines/__init__.py refuse()).
+
+
+class SideCache(_Frozen):
+    """A per-token cache beside a layer's main K/V: ``rows`` × ``values`` per entry, one entry
+    per ``stride`` tokens (a compression ratio; 1 = every token), in ``format`` (an element
+    format name; None = the KV dtype the user asked for)."""
+
+    name: str
+    rows: PositiveInt = 1
+    values: PositiveInt
+    stride: PositiveInt = 1
+    format: str | None = None
+
+    def entries(self, ctx: int) -> int:
+        """Entries a tight cache holds after ``ctx`` tokens: one per complete group of
+        ``stride`` tokens (the tokens of an unfinished group are the compressor's state)."""
+        return ctx // self.stride
+
+
+def _indexer_params(hidden: int, q_lora_rank: int | None, n_heads: int, head_dim: int) -> int:
+    """DeepSeek-V3.2's lightning indexer (transformers DeepseekV32Indexer): wq_b (q_lora_rank ->
+    n_heads × head_dim), wk (hidden -> head_dim), k_norm (LayerNorm: weight + bias) and
+    weights_proj (hidden -> n_heads), all bias-free."""
+    return (q_lora_rank or hidden) * n_heads * head_dim + hidden * head_dim + 2 * head_dim + hidden * n_heads
+
+
+class IndexedMLA(MLA):
+    """DeepSeek Sparse Attention (DeepSeek-V3.2, GLM-5/5.1): an MLA layer plus a lightning
+    indexer whose keys are cached beside the latent: per token, one ``index_head_dim`` key in
+    fp8 with one fp32 scale per 128 values (DeepSeek-V3.2's inference/model.py Indexer keeps
+    ``k_cache`` in float8_e4m3fn and ``k_scale_cache`` in float32; vLLM's
+    DeepseekV32IndexerCache head_size = index_head_dim + index_head_dim // 128 × 4 bytes).
+    The indexer's ``index_n_heads`` query heads are not cached. The index key is in this
+    format whatever the latent's KV dtype."""
+
+    kind: Literal["mla_indexed"] = "mla_indexed"
+    index_n_heads: PositiveInt
+    index_head_dim: PositiveInt
+    index_format: str = "fp8_ds_index"
+
+    def side_caches(self) -> list[SideCache]:
+        return [SideCache(name="indexer keys", values=self.index_head_dim, format=self.index_format)]
+
+    def params(self, hidden: int) -> int:
+        return super().params(hidden) + _indexer_params(hidden, self.q_lora_rank, self.index_n_heads,
+                                                        self.index_head_dim)
+
+    def linears(self, hidden: int) -> list[tuple[int, int]]:
+        """MLA's matrices plus the indexer's wq_b and wk (weights_proj, hidden -> heads, is small
+        and kept out, as the router is)."""
+        return super().linears(hidden) + [(self.index_n_heads * self.index_head_dim, self.q_lora_rank or hidden),
+                                          (self.index_head_dim, hidden)]
+
+    def mix_flops(self, first: int, last: int) -> int:
+        """MLA's (over every key: DSA's top-k selection is not modelled, an upper bound) plus the
+        indexer scoring every key: index heads × index_head_dim, a multiply and an add."""
+        keys = last * (last + 1) // 2 - (first - 1) * first // 2
+        return super().mix_flops(first, last) + 2 * self.index_n_heads * self.index_head_dim * keys
+
+    def geometry(self) -> str:
+        return f"{super().geometry()} + index {self.index_head_dim}"
+
+    def label(self) -> str:
+        return "mla + indexer"
+
+
+class CompressedAttention(_Frozen):
+    """DeepSeek-V4 attention (CSA / HCA / sliding-only layers; transformers DeepseekV4Attention,
+    DeepseekV4HCACache / DeepseekV4CSACache; DeepSeek-V4 paper §2.3).
+
+    One shared K=V vector of ``head_dim`` per token (MQA, one KV head) kept for the last
+    ``window`` tokens, and, when ``compress_ratio`` > 0, one compressed entry of ``head_dim``
+    per ``compress_ratio`` tokens for the whole context. CSA layers (ratio 4 in the released
+    configs) add a lightning indexer whose compressed keys (``index_head_dim``, fp8 + one fp32
+    scale per 128 values) are kept per compressed entry. A compressor keeps, per sequence, the
+    projected kv and gate of the tokens of the unfinished window (at most ratio − 1 tokens;
+    ``coff`` = 2 series for overlapping CSA windows, 1 for HCA) and, for CSA, the previous
+    window's first series (overlap); the indexer's own compressor keeps the same at
+    ``index_head_dim``. That state is bounded: ``state`` counts its largest size.
+    """
+
+    kind: Literal["compressed"] = "compressed"
+    num_heads: PositiveInt
+    head_dim: PositiveInt
+    qk_rope_head_dim: PositiveInt
+    window: PositiveInt
+    compress_ratio: NonNegativeInt = 0  # 0 = sliding window only
+    q_lora_rank: PositiveInt
+    o_groups: PositiveInt
+    o_lora_rank: PositiveInt
+    index_n_heads: NonNegativeInt = 0
+    index_head_dim: NonNegativeInt = 0
+    index_format: str = "fp8_ds_index"
+    indexed: bool = False  # a lightning indexer on this layer (CSA)
+
+    @model_validator(mode="after")
+    def _indexer_dims(self):
+        if self.indexed and not (self.compress_ratio and self.index_n_heads and self.index_head_dim):
+            raise ValueError("an indexed compressed layer needs compress_ratio, index_n_heads and index_head_dim")
+        return self
+
+    @property
+    def coff(self) -> int:
+        """Series per source token: 2 with overlapping windows (CSA), else 1."""
+        return 2 if self.indexed else 1
+
+    def kv_rows(self) -> list[tuple[int, int]]:
+        return [(1, self.head_dim)]
+
+    def span(self, ctx: int) -> int:
+        return min(ctx, self.window)
+
+    def side_caches(self) -> list[SideCache]:
+        if not self.compress_ratio:
+            return []
+        out = [SideCache(name="compressed kv", values=self.head_dim, stride=self.compress_ratio)]
+        if self.indexed:
+            out.append(SideCache(name="indexer keys", values=self.index_head_dim, stride=self.compress_ratio,
+                                 format=self.index_format))
+        return out
+
+    def _compressor_values(self, dim: int) -> int:
+        pending = (self.compress_ratio - 1) * 2 * self.coff * dim  # kv + gate of the unfinished window
+        overlap = self.compress_ratio * 2 * dim if self.coff == 2 else 0  # previous window's kv + gate
+        return pending + overlap
+
+    def state(self, model_dtype: str) -> list[StateTensor]:
+        if not self.compress_ratio:
+            return []
+        out = [StateTensor(name="compressor", elements=self._compressor_values(self.head_dim), dtype=model_dtype)]
+        if self.indexed:
+            out.append(StateTensor(name="indexer compressor", elements=self._compressor_values(self.index_head_dim),
+                                   dtype=model_dtype))
+        return out
+
+    def params(self, hidden: int) -> int:
+        """transformers DeepseekV4Attention: q_a, q_a_norm, q_b, kv_proj, kv_norm, grouped o_a
+        (num_heads × head_dim / o_groups -> o_groups × o_lora_rank, one weight shared by the
+        groups' blocks), o_b, sinks; the compressor (kv, gate, position_bias, kv_norm) and, on CSA
+        layers, the indexer (its own compressor, q_b_proj, weights_proj)."""
+        d, r = self.head_dim, self.q_lora_rank
+        n = hidden * r + r + r * self.num_heads * d + hidden * d + d
+        n += (self.num_heads * d // self.o_groups) * self.o_groups * self.o_lora_rank
+        n += self.o_groups * self.o_lora_rank * hidden + self.num_heads
+        if self.compress_ratio:
+            c = self.coff * d
+            n += 2 * hidden * c + self.compress_ratio * c + d
+            if self.indexed:
+                i = self.index_head_dim
+                n += 2 * hidden * 2 * i + self.compress_ratio * 2 * i + i
+                n += r * self.index_n_heads * i + hidden * self.index_n_heads
+        return n
+
+    def linears(self, hidden: int) -> list[tuple[int, int]]:
+        """q_a, q_b, kv, o_a, o_b (the compressor's and indexer's projections are left out)."""
+        d = self.head_dim
+        return [(self.q_lora_rank, hidden), (self.num_heads * d, self.q_lora_rank), (d, hidden),
+                (self.o_groups * self.o_lora_rank, self.num_heads * d // self.o_groups),
+                (hidden, self.o_groups * self.o_lora_rank)]
+
+    def mix_flops(self, first: int, last: int) -> int:
+        """Query i attends the K=V entries of its window (min(i, window)) and every compressed
+        entry so far (i // ratio), q·k and p·v over head_dim in each head; a CSA layer's indexer
+        also scores each compressed entry (index heads × index_head_dim). An upper bound where
+        the indexer keeps a top-k of the entries."""
+        def window_keys(n):
+            w = self.window
+            return n * (n + 1) // 2 if n <= w else w * (w + 1) // 2 + (n - w) * w
+
+        def compressed(n):  # Σ_{i=1..n} i // ratio
+            r = self.compress_ratio
+            if not r:
+                return 0
+            q = n // r
+            return r * q * (q - 1) // 2 + q * (n - q * r + 1)
+
+        per_key = 2 * self.num_heads * 2 * self.head_dim
+        n = per_key * (window_keys(last) - window_keys(first - 1))
+        entries = compressed(last) - compressed(first - 1)
+        n += per_key * entries
+        if self.indexed:
+            n += 2 * self.index_n_heads * self.index_head_dim * entries
+        return n
+
+    def geometry(self) -> str:
+        return f"1×{self.head_dim} K=V" + (f" + idx {self.index_head_dim}" if self.indexed else "")
+
+    def shard(self, tp: int):
+        """Query heads split over ranks; the single K=V head, the compressed entries and the
+        indexer keys are kept whole on every rank (as MLA's latent)."""
+        _divides("attention heads", self.num_heads, tp)
+        return self.model_copy(update={"num_heads": self.num_heads // tp})
+
+    def label(self) -> str:
+        if not self.compress_ratio:
+            return f"sliding W={self.window}"
+        return f"{'csa' if self.indexed else 'hca'} 1/{self.compress_ratio} + W={self.window}"
+
+
+class IndexedAttention(FullAttention):
+    """Full softmax attention plus a key-only index cache (MiniMax-M3's block-sparse layers):
+    per token one shared index key of ``index_head_dim`` values, kept whole on every
+    tensor-parallel rank (vLLM MinimaxM3QKVParallelLinearWithIndexer: "index_k is a single
+    shared head, replicated to every rank"; MiniMaxM3IndexerCache: one vector per token).
+    ``index_heads`` query heads score it; they are not cached. ``index_format`` None = the
+    model's dtype (vLLM's indexer_kv_dtype default "bf16")."""
+
+    kind: Literal["full_indexed"] = "full_indexed"
+    index_heads: PositiveInt
+    index_head_dim: PositiveInt
+    index_format: str | None = None
+    sparse_block: PositiveInt | None = None  # tokens per scored block (sparse_block_size)
+
+    def side_caches(self) -> list[SideCache]:
+        return [SideCache(name="index keys", values=self.index_head_dim, format=self.index_format)]
+
+    def params(self, hidden: int) -> int:
+        """The GQA layer, the index q (index_heads) and k (one head) projections fused into
+        qkv_proj, and per-head RMSNorms on index q and k (vLLM model_executor minimax_m3
+        index_q_norm / index_k_norm: index_head_dim each)."""
+        return super().params(hidden) + hidden * (self.index_heads + 1) * self.index_head_dim \
+            + 2 * self.index_head_dim
+
+    def linears(self, hidden: int) -> list[tuple[int, int]]:
+        return super().linears(hidden) + [((self.index_heads + 1) * self.index_head_dim, hidden)]
+
+    def geometry(self) -> str:
+        return f"{super().geometry()} + index {self.index_head_dim}"
+
+    def shard(self, tp: int):
+        out = super().shard(tp)
+        return out.model_copy(update={"index_heads": max(1, self.index_heads // tp)})
+
+    def label(self) -> str:
+        return "full + index keys"
+
+
+class KimiDeltaAttention(GatedDeltaNet):
+    """Kimi Delta Attention (Kimi Linear, Kimi-K3): a gated delta rule with a per-channel gate.
+    Its state has the shape of Gated DeltaNet's: a causal short-conv window over q, k and v
+    (``conv_kernel`` − 1 past inputs of 2 × heads × head_dim + heads × head_dim channels) and a
+    heads × head_dim × head_dim recurrent matrix (vLLM mamba_utils kda_state_shape). Key and
+    value heads are the same heads here (``num_key_heads`` = ``num_value_heads``)."""
+
+    kind: Literal["kda"] = "kda"
+    full_rank_gate: bool = False  # Kimi-K3: the output gate is one hidden -> heads × head_dim matrix
+
+    def _gate(self, hidden: int) -> list[tuple[int, int]]:
+        d, qkv = self.key_head_dim, self.num_value_heads * self.key_head_dim
+        return [(qkv, hidden)] if self.full_rank_gate else [(d, hidden), (qkv, d)]
+
+    def params(self, hidden: int) -> int:
+        """transformers KimiLinearDeltaAttention: q/k/v projections, a depthwise conv over them
+        (no bias), the forget gate (f_a: hidden -> head_dim, f_b: head_dim -> heads × head_dim,
+        dt_bias per channel, A_log per head), b_proj (hidden -> heads), the output gate (g_a,
+        g_b; Kimi-K3's use_full_rank_gate: one hidden -> heads × head_dim matrix, vLLM
+        models/kimi_k3 kda.py in_proj_qkvgfab), a gated RMSNorm over a head and o_proj."""
+        d, h = self.key_head_dim, self.num_value_heads
+        qkv = h * d
+        return (3 * hidden * qkv + 3 * qkv * self.conv_kernel
+                + hidden * d + d * qkv + qkv + h  # forget gate
+                + hidden * h  # b_proj
+                + sum(o * i for o, i in self._gate(hidden))  # output gate
+                + d + qkv * hidden)  # o_norm, o_proj
+
+    def linears(self, hidden: int) -> list[tuple[int, int]]:
+        """q, k, v, f_a, f_b, b, the output gate, o."""
+        d, qkv = self.key_head_dim, self.num_value_heads * self.key_head_dim
+        return [(qkv, hidden)] * 3 + [(d, hidden), (qkv, d), (self.num_value_heads, hidden),
+                                      *self._gate(hidden), (hidden, qkv)]
+
+    def label(self) -> str:
+        return "kimi delta attention"
+
+
+class GatedMLA(MLA):
+    """MLA with a sigmoid output gate (Kimi-K3's mla_use_output_gate): the same cache as MLA (so
+    every engine's MLA rule applies), one more hidden -> heads × v_head_dim projection (vLLM
+    model_executor/layers/linear.py KimiK3MergedQKVGateLinear: [q_a | kv_a | gate])."""
+
+    kind: Literal["mla_gated"] = "mla_gated"
+
+    def params(self, hidden: int) -> int:
+        return super().params(hidden) + hidden * self.num_heads * self.v_head_dim
+
+    def linears(self, hidden: int) -> list[tuple[int, int]]:
+        return super().linears(hidden) + [(self.num_heads * self.v_head_dim, hidden)]
+
+    def label(self) -> str:
+        return "mla (gated)"
+
+
 Mixer = tagged_union(__name__, "Mixer", FullAttention, SlidingWindow, ChunkedAttention, MLA, Mamba,
-                     Mamba2, GatedDeltaNet, NoCache)
+                     Mamba2, GatedDeltaNet, NoCache, IndexedMLA, CompressedAttention, IndexedAttention,
+                     KimiDeltaAttention, GatedMLA)
 MIXER_CLASSES = {cls.model_fields["kind"].default: cls for cls in
-                 (FullAttention, SlidingWindow, ChunkedAttention, MLA, Mamba, Mamba2, GatedDeltaNet, NoCache)}
+                 (FullAttention, SlidingWindow, ChunkedAttention, MLA, Mamba, Mamba2, GatedDeltaNet, NoCache,
+                  IndexedMLA, CompressedAttention, IndexedAttention, KimiDeltaAttention, GatedMLA)}
 KINDS = tuple(MIXER_CLASSES)
 

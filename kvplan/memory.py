@@ -20,9 +20,10 @@ class GroupSize:
     tokens: int  # tokens held per sequence, per layer
     bytes_per_token: int  # one token's K/V in every layer of the group, one sequence
     growing: bool  # whether the next token adds to this group (a full window does not grow)
-    kv_bytes: int  # all layers of the group, all sequences
+    kv_bytes: int  # all layers of the group, all sequences (side caches included)
     state_bytes: int  # all layers of the group, all sequences
     held: engines.Holding  # what one layer holds for one sequence (for --explain)
+    side_bytes_per_token: int = 0  # of bytes_per_token: side caches still growing, averaged over their stride
 
 
 @dataclass(frozen=True)
@@ -61,13 +62,24 @@ class SizeReport:
     @property
     def next_token_bytes(self) -> int:
         """What the next token adds, per sequence: only layers still growing at this context."""
-        return sum(g.bytes_per_token for g in self.groups if g.growing)
+        return sum(g.bytes_per_token if g.growing else g.side_bytes_per_token for g in self.groups)
 
 
 def _per_token(held: engines.Holding, fmt: dtypes.ElementFormat) -> int:
     """One token of one layer: each tensor's rows in its own format where the engine says so."""
     fmts = [dtypes.get(f) for f in held.formats] if held.formats else [fmt] * len(held.rows)
     return sum(rows * f.row_bytes(n) for (rows, n), f in zip(held.rows, fmts))
+
+
+def _side_bytes(held: engines.Holding, fmt: dtypes.ElementFormat) -> tuple[int, int]:
+    """Side caches of one layer: (bytes held, bytes per token averaged over each side's stride,
+    rounded down where an entry does not divide evenly by its stride)."""
+    held_bytes = per_token = 0
+    for sd in held.sides:
+        entry = sd.rows * (dtypes.get(sd.format) if sd.format else fmt).row_bytes(sd.values)
+        held_bytes += sd.entries * entry
+        per_token += entry // sd.stride
+    return held_bytes, per_token
 
 
 def _check_count(name: str, value: int) -> None:
@@ -82,6 +94,7 @@ def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = No
     _check_count("context", ctx)
     _check_count("batch", batch)
     eng = engine if isinstance(engine, engines.Engine) else engines.get(engine)
+    eng.check(spec)
     run = eng.run_dtype(spec, None)
     fmt = dtypes.get(run if kv_dtype is None else kv_dtype)
     # an engine that plans per model (vLLM: block size, hybrid alignment) is configured for this
@@ -92,20 +105,25 @@ def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = No
     for lt_name, count in spec.counts().items():
         mixer = spec.layer_types[lt_name].mixer
         if spec.layer_types[lt_name].kv_shared:
-            held, growing = engines.Holding([], 0), False
+            held, growing, sides_grow = engines.Holding([], 0), False, False
         else:
             held = eng.hold(mixer, ctx, run, fmt.name)
             growing = eng.hold(mixer, ctx + 1, run, fmt.name).tokens > held.tokens
+            # side caches grow by one entry per stride of tokens (ideal) or by whole blocks (engines)
+            sides_grow = any(eng.hold(mixer, ctx + sd.stride, run, fmt.name).sides[i].entries > sd.entries
+                             for i, sd in enumerate(held.sides))
         per_token = _per_token(held, fmt)
+        side_held, side_per_token = _side_bytes(held, fmt)
         state = sum(dtypes.get(st.dtype).row_bytes(st.elements) for st in held.state)
         groups.append(GroupSize(
             layer_type=lt_name, kind=mixer.kind, label=mixer.label(), count=count,
             geometry="shared" if spec.layer_types[lt_name].kv_shared
             else mixer.geometry() if held.rows == mixer.kv_rows()
             else " + ".join(f"{rows}×{n}" for rows, n in held.rows), tokens=held.tokens,
-            bytes_per_token=count * per_token, growing=growing, held=held,
-            kv_bytes=count * batch * held.tokens * per_token,
-            state_bytes=count * batch * state))
+            bytes_per_token=count * (per_token + side_per_token), growing=growing, held=held,
+            kv_bytes=count * batch * (held.tokens * per_token + side_held),
+            state_bytes=count * batch * state,
+            side_bytes_per_token=count * side_per_token if sides_grow else 0))
     params = spec.parameters()
     wbytes, wname = spec.weight_bytes(weight_dtype, text_only)
     enc = 0 if text_only else spec.encoder_params()
@@ -129,5 +147,5 @@ def kv_size_from_mixers(spec: ModelSpec, ctx: int, batch: int, fmt: dtypes.Eleme
         held = eng.hold(spec.layer_types[lt_name].mixer, ctx, model_dtype, fmt.name)
         per_token = _per_token(held, fmt)
         state = sum(dtypes.get(st.dtype).row_bytes(st.elements) for st in held.state)
-        total += count * batch * (held.tokens * per_token + state)
+        total += count * batch * (held.tokens * per_token + _side_bytes(held, fmt)[0] + state)
     return total

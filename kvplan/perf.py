@@ -222,6 +222,7 @@ class Roofline:
         self.active_params = active
         # per sequence, per cached token: K/V bytes of every layer; fixed state; mix layers
         self.layers = []  # (count, mixer, bytes per token, state bytes)
+        self.sides = []  # (count, bytes per entry, tokens per entry)
         for lt_name, count in rank.counts().items():
             mixer = rank.layer_types[lt_name].mixer
             per_token = sum(rows * self.kv_fmt.row_bytes(n) for rows, n in mixer.kv_rows())
@@ -229,6 +230,11 @@ class Roofline:
             if rank.layer_types[lt_name].kv_shared:  # reads a cache another layer already read
                 per_token = state = 0
             self.layers.append((count, mixer, per_token, state))
+            # side caches (indexer keys, compressed entries): bytes per entry, one per stride
+            for sc in (getattr(mixer, "side_caches", lambda: [])()
+                       if not rank.layer_types[lt_name].kv_shared else []):
+                fmt = dtypes.get(sc.format) if sc.format else self.kv_fmt
+                self.sides.append((count, sc.rows * fmt.row_bytes(sc.values), sc.stride))
         self.bytes_per_token = sum(c * pt for c, _, pt, _ in self.layers)
         self.state_per_seq = sum(c * st for c, _, _, st in self.layers)
         self.act_bytes = dtypes.get(act).row_bytes(1)
@@ -258,7 +264,14 @@ class Roofline:
     def kv_tokens_read(self, ctx: int) -> int:
         """Cache bytes one sequence's attention reads at context ``ctx``: each layer its span
         (a layer sharing another's K/V re-reads it; counted once, as if it stayed in cache)."""
-        return sum(c * pt * m.span(ctx) for c, m, pt, _ in self.layers if pt)
+        return sum(c * pt * m.span(ctx) for c, m, pt, _ in self.layers if pt) \
+            + sum(c * b * (ctx // stride) for c, b, stride in self.sides)
+
+    def kv_written(self, ctx: int, tokens: int = 1) -> int:
+        """Cache bytes one sequence writes going from ``ctx`` to ``ctx + tokens`` tokens: each
+        token's K/V, and a side cache's entry each time a group of its stride completes."""
+        return tokens * self.bytes_per_token + sum(
+            c * b * ((ctx + tokens) // stride - ctx // stride) for c, b, stride in self.sides)
 
     def mix_flops(self, first: int, last: int) -> int:
         return sum(c * m.mix_flops(first, last) for c, m, _, _ in self.layers)
@@ -281,7 +294,7 @@ class Roofline:
         _positive("context", ctx)
         _positive("batch", batch)
         return self._time("decode", batch, ctx, 1, self.weights_read(batch),
-                          batch * self.kv_tokens_read(ctx), batch * self.bytes_per_token,
+                          batch * self.kv_tokens_read(ctx), batch * self.kv_written(ctx),
                           2 * batch * self.state_per_seq,
                           2 * self.active_params * batch, batch * self.mix_flops(ctx + 1, ctx + 1))
 
@@ -291,7 +304,7 @@ class Roofline:
         _positive("prompt", tokens)
         _positive("batch", batch)
         return self._time("prefill", batch, 0, tokens, self.weights_read(batch * tokens), 0,
-                          batch * tokens * self.bytes_per_token, batch * self.state_per_seq,
+                          batch * self.kv_written(0, tokens), batch * self.state_per_seq,
                           2 * self.active_params * batch * tokens, batch * self.mix_flops(1, tokens))
 
 
@@ -422,6 +435,10 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
                      "E × (1 − (1 − k/E)^tokens), assuming uniform routing")
     if spec.encoders:
         notes.append("encoder towers are not read in a text decode step (not counted)")
+    if r.sides:
+        notes.append("sparse attention: every layer reads its whole cache and its side caches "
+                     "(indexer keys, compressed entries); a top-k selection's smaller read is not "
+                     "modelled, so this is an upper bound")
     if tp > 1:
         notes.append("all-reduce: bandwidth term only (ring, 2 per layer); latency not modelled")
     gen = generation(r, prompt, new_tokens, batch) if new_tokens else None

@@ -155,8 +155,15 @@ def explain(r: SizeReport, spec: ModelSpec) -> str:
         held = g.held
         if held.rows:
             parts = " + ".join(f"{rows} × {fmt.row_bytes(n)}" for rows, n in held.rows)
+            main = g.count * r.batch * g.tokens * sum(rows * fmt.row_bytes(n) for rows, n in held.rows)
             out.append(f"  {g.layer_type}: {g.count} × {r.batch} × {ints(g.tokens)} × ({parts}) "
-                       f"= {ints(g.kv_bytes)}")
+                       f"= {ints(main)}")
+        for sd in held.sides:
+            sf = dtypes.get(sd.format) if sd.format else fmt
+            per = f"one per {sd.stride} tokens" if sd.stride > 1 else "one per token"
+            out.append(f"  {g.layer_type} {sd.name} ({per}, {sf.name}): {g.count} × {r.batch} × "
+                       f"{ints(sd.entries)} × ({sd.rows} × {sf.row_bytes(sd.values)}) = "
+                       f"{ints(g.count * r.batch * sd.entries * sd.rows * sf.row_bytes(sd.values))}")
         for st in held.state:
             sf = dtypes.get(st.dtype)
             out.append(f"  {g.layer_type} {st.name} state: {g.count} × {r.batch} × {ints(st.elements)} "
@@ -211,13 +218,32 @@ def show_table(s: ModelSpec) -> list:
                                             else f"moe {lt.mlp.num_experts}×{lt.mlp.intermediate_size}, "
                                                  f"top {lt.mlp.experts_per_token}")
         rows.append({"layer_type": name, "layers": count, "kind": m.label(),
-                     "heads": getattr(m, "num_heads", None),
-                     "geometry": "reads an earlier layer's K/V" if lt.kv_shared else m.geometry(),
+                     "heads": getattr(m, "num_heads", None), "geometry": m.geometry(),
+                     "stores": "nothing: reads an earlier layer's K/V" if lt.kv_shared else stores(m, s.dtype),
                      "mlp": mlp})
     cols = [Col("layer_type", "layer type", left=True), Col("layers", "layers"),
-            Col("kind", "kind", left=True), Col("heads", "heads", drop=3),
-            Col("geometry", "KV heads×dim", left=True, drop=1), Col("mlp", "MLP", left=True, drop=2)]
+            Col("kind", "kind", left=True), Col("heads", "heads", drop=4),
+            Col("geometry", "KV heads×dim", left=True, drop=2),
+            Col("stores", "stores (one sequence)", left=True, drop=1), Col("mlp", "MLP", left=True, drop=3)]
     return [Sheet(cols, rows, head)]
+
+
+def stores(mixer, model_dtype: str) -> str:
+    """What one layer of this kind keeps for one sequence, in words (the ideal layout): its
+    per-token rows and over which tokens, its side caches, its fixed state."""
+    out = []
+    if mixer.kv_rows():
+        rows = " + ".join(f"{r}×{n}" for r, n in mixer.kv_rows())
+        far = 1 << 60
+        span = mixer.span(far)
+        out.append(f"{rows} per token, " + ("every token" if span == far else f"last {span:,} tokens"))
+    for sc in getattr(mixer, "side_caches", lambda: [])():
+        fmt = f" {sc.format}" if sc.format else ""
+        every = f"per {sc.stride} tokens" if sc.stride > 1 else "per token"
+        out.append(f"{sc.name} {sc.rows}×{sc.values}{fmt} {every}")
+    for st in mixer.state(model_dtype):
+        out.append(f"{st.name} state {st.elements:,} × {st.dtype}")
+    return "; ".join(out) or "nothing"
 
 
 def gpus_json(gs: list[GpuSpec]) -> list[dict]:

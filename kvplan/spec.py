@@ -63,11 +63,17 @@ class MoeMlp(_Frozen):
     shared_intermediate_size: NonNegativeInt = 0  # all shared experts together
     shared_gate: bool = False  # Qwen2-MoE: a sigmoid gate hidden -> 1 on the shared expert
     router_scale: bool = False  # Gemma 4: a hidden-sized router scale and one scale per expert
+    # Kimi-K3's latent MoE: routed experts run at this width, between a hidden -> latent
+    # down-projection (+ an RMSNorm) and a latent -> hidden up-projection (vLLM models/kimi_k3
+    # routed_expert_down_proj / routed_expert_norm / routed_expert_up_proj); router on hidden
+    latent_size: PositiveInt | None = None
 
     def params(self, hidden: int) -> int:
+        width = self.latent_size or hidden
         expert = DenseMlp(intermediate_size=self.intermediate_size, gated=self.gated,
-                          bias=self.expert_bias).params(hidden)
+                          bias=self.expert_bias).params(width)
         n = self.num_experts * expert + hidden * self.num_experts
+        n += 2 * hidden * width + width if self.latent_size else 0  # down, up, norm
         n += self.num_experts if self.router_bias else 0
         if self.shared_intermediate_size:
             n += DenseMlp(intermediate_size=self.shared_intermediate_size, gated=self.gated).params(hidden)
@@ -77,7 +83,7 @@ class MoeMlp(_Frozen):
 
     def expert_linears(self, hidden: int) -> list[tuple[int, int]]:
         """The routed experts' matrices (num_experts × gate/up/down)."""
-        one = DenseMlp(intermediate_size=self.intermediate_size, gated=self.gated).linears(hidden)
+        one = DenseMlp(intermediate_size=self.intermediate_size, gated=self.gated).linears(self.latent_size or hidden)
         return one * self.num_experts
 
     def linears(self, hidden: int) -> list[tuple[int, int]]:
@@ -98,7 +104,7 @@ class MoeMlp(_Frozen):
     def active_params(self, hidden: int) -> int:
         """Parameters one token touches: the router, its top-k experts and the shared experts."""
         expert = DenseMlp(intermediate_size=self.intermediate_size, gated=self.gated,
-                          bias=self.expert_bias).params(hidden)
+                          bias=self.expert_bias).params(self.latent_size or hidden)
         return self.params(hidden) - (self.num_experts - self.experts_per_token) * expert
 
 
@@ -119,6 +125,9 @@ class WeightQuant(_Frozen):
     format: str
     block: PositiveInt | None = None
     scale_bytes: PositiveInt = 4
+    # the routed experts in their own format, without block scales (DeepSeek-V4's
+    # expert_dtype "fp4": MXFP4, as vLLM 0.33 loads it with its Mxfp4 MoE method)
+    expert_format: str | None = None
 
     def matrix_bytes(self, out: int, inp: int) -> int:
         fmt = dtypes.get(self.format)
@@ -130,7 +139,8 @@ class WeightQuant(_Frozen):
     def describe(self) -> str:
         what = "experts" if self.scope == "experts" else "linears"
         block = f" ({self.block}×{self.block}-block scales)" if self.block else ""
-        return f"{dtypes.get(self.format).name} {what}{block}"
+        experts = f", {dtypes.get(self.expert_format).name} routed experts" if self.expert_format else ""
+        return f"{dtypes.get(self.format).name} {what}{block}{experts}"
 
 
 class Gemma4Vision(_Frozen):
@@ -209,6 +219,7 @@ class LayerType(_Frozen):
     # reads an earlier layer's K/V and caches nothing itself (cross-layer KV sharing: CLA,
     # Brandon et al. 2024, arXiv:2405.12981); its attention still computes over that cache
     kv_shared: bool = False
+    hc_mult: PositiveInt | None = None  # DeepSeek-V4: manifold-constrained hyper-connection streams
 
     def shard(self, tp: int) -> "LayerType":
         return self.model_copy(update={"mixer": self.mixer.shard(tp),
@@ -217,7 +228,14 @@ class LayerType(_Frozen):
     def params(self, hidden: int, norm: str) -> int:
         per_norm = hidden * (2 if norm == "layer" else 1)
         return self.mixer.params(hidden) + (self.mlp.params(hidden) if self.mlp else 0) \
-            + self.norms * per_norm
+            + self.norms * per_norm + 2 * hyper_connection_params(self.hc_mult, hidden)
+
+
+def hyper_connection_params(n: int, hidden: int) -> int:
+    """One DeepSeek-V4 hyper-connection of ``n`` streams (transformers DeepseekV4HyperConnection:
+    fn ((2 + n) × n, n × hidden), base ((2 + n) × n), scale (3)); a layer has two (attention and
+    MLP). 0 when the model has none."""
+    return (2 + n) * n * (n * hidden + 1) + 3 if n else 0
 
 
 _TOKEN = re.compile(r"\s*(?:(\()|(\))(?:\*(\d+))?|([A-Za-z0-9_.-]+)(?:\*(\d+))?)")
@@ -294,6 +312,8 @@ class ModelSpec(_Frozen):
     norm: Literal["rms", "layer"] = "rms"
     final_norm: bool = True
     max_context: PositiveInt | None = None
+    hc_mult: PositiveInt | None = None  # DeepSeek-V4: streams of the final hyper-connection head
+    attn_res: bool | None = None  # Kimi-K3: a final attention-residual RMSNorm and hidden -> 1 projection
     layer_types: dict[str, LayerType]
     pattern: str
 
@@ -312,6 +332,8 @@ class ModelSpec(_Frozen):
             raise ValueError(f"layer types not used in pattern: {', '.join(unused)}")
         if self.weight_quant:
             dtypes.get(self.weight_quant.format)
+            if self.weight_quant.expert_format:
+                dtypes.get(self.weight_quant.expert_format)
         for lt in self.layer_types.values():
             sd = getattr(lt.mixer, "ssm_state_dtype", None)
             if sd:
@@ -340,6 +362,9 @@ class ModelSpec(_Frozen):
         n = self.vocab_size * h * (1 if self.tie_embeddings else 2)
         n += self.position_embeddings * h
         n += (2 * h if self.norm == "layer" else h) if self.final_norm else 0
+        # DeepseekV4HyperHead: hc_fn (n, n × hidden), hc_base (n), hc_scale (1)
+        n += self.hc_mult * (self.hc_mult * h + 1) + 1 if self.hc_mult else 0
+        n += 2 * h if self.attn_res else 0  # vLLM models/kimi_k3: output_attn_res_norm / _proj
         for lt_name, count in self.counts().items():
             n += count * self.layer_types[lt_name].params(h, self.norm)
         return n
@@ -411,9 +436,18 @@ class ModelSpec(_Frozen):
         if weight_dtype is not None or self.weight_quant is None:
             return fmt.row_bytes(params), fmt.name
         q, quantized, nbytes = self.weight_quant, 0, 0
+        experts: dict[tuple[int, int], int] = {}  # routed-expert matrices in expert_format, by shape
+        if q.expert_format:
+            for lt_name, count in self.counts().items():
+                mlp = self.layer_types[lt_name].mlp
+                for m in (mlp.expert_linears(self.hidden_size) if isinstance(mlp, MoeMlp) else []):
+                    experts[m] = experts.get(m, 0) + count
+        efmt = dtypes.get(q.expert_format) if q.expert_format else None
         for o, i, n in self.quantized_matrices():
+            ne = min(n, experts.get((o, i), 0))
+            experts[(o, i)] = experts.get((o, i), 0) - ne
             quantized += n * o * i
-            nbytes += n * q.matrix_bytes(o, i)
+            nbytes += (n - ne) * q.matrix_bytes(o, i) + (ne * o * efmt.row_bytes(i) if ne else 0)
         return nbytes + fmt.row_bytes(params - quantized), f"{fmt.name} + {q.describe()}"
 
     def active_parameters(self) -> int:

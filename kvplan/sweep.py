@@ -82,7 +82,7 @@ def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None]
                 mm = 2 * roof.active_params
                 bw = gpu.memory_bandwidth_bytes_per_s * roof.eff.memory
                 peak = roof.peak_flops * roof.eff.compute
-                extra = roof.bytes_per_token + 2 * roof.state_per_seq
+                extra = roof.kv_written(c) + 2 * roof.state_per_seq
                 comm_per = 0.0
                 if tp > 1:
                     comm_per = (2 * spec.num_layers * 2 * (tp - 1) * spec.hidden_size * roof.act_bytes / tp

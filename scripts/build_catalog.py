@@ -128,6 +128,37 @@ ENTRIES = [
      ("bf16", "the vendored file is transformers' JambaConfig() defaults, documented as ai21labs/Jamba-v0.1 "
               "(dtype null); the published checkpoint is bfloat16"),
      "Mamba-1 layers with 1 attention layer in 8, MoE on every other layer."),
+    # 2026 frontier kinds (issue 13); configs vendored from ai-dynamo/aiconfigurator @095f58a5
+    ("deepseek-v3.2", "DeepSeek-V3.2", "DeepSeek-V3.2.json", "deepseek-ai/DeepSeek-V3.2", ["deepseek-v32"], None,
+     "DeepSeek Sparse Attention: MLA plus a lightning indexer whose fp8 keys (128 values + an fp32 scale) are "
+     "cached per token beside the latent. The MTP layer is not counted."),
+    ("glm-5", "GLM-5", "GLM-5.json", "zai-org/GLM-5", ["glm5"], None,
+     "glm_moe_dsa: MLA with a lightning indexer on every layer (as DeepSeek-V3.2). The MTP layer is not counted."),
+    ("glm-5.2", "GLM-5.2", "GLM-5.2.json", "zai-org/GLM-5.2", ["glm5.2"], None,
+     "IndexShare: a lightning indexer (and its cached keys) on the 21 layers indexer_types calls full; the 57 "
+     "shared layers reuse the previous full layer's top-k and cache only the MLA latent. The MTP layer is not "
+     "counted."),
+    ("deepseek-v4-flash", "DeepSeek-V4-Flash", "DeepSeek-V4-Flash.json", "deepseek-ai/DeepSeek-V4-Flash",
+     [], None,
+     "Every layer keeps a 128-token window of one shared K=V head (512); 21 CSA layers add one compressed entry "
+     "per 4 tokens plus indexer keys, 20 HCA layers one per 128 tokens, 2 layers are window-only. "
+     "Routed experts are stored in FP4 (expert_dtype: fp4, priced as MXFP4: vLLM loads them with its Mxfp4 MoE "
+     "method), the other linears in fp8 with 128×128-block scales. The MTP layer is not counted."),
+    ("deepseek-v4-pro", "DeepSeek-V4-Pro", "DeepSeek-V4-Pro.json", "deepseek-ai/DeepSeek-V4-Pro", [], None,
+     "As DeepSeek-V4-Flash at 61 layers: 30 CSA layers (1/4 + indexer keys) and 31 HCA layers (1/128), each with a "
+     "128-token window. Routed experts in FP4 (MXFP4), other linears fp8. The MTP layer is not counted."),
+    ("kimi-k3", "Kimi-K3", "Kimi-K3.json", "moonshotai/Kimi-K3", [], None,
+     "Text decoder only (text_config, kimi_linear): 69 Kimi Delta Attention layers (fixed state per sequence) and "
+     "24 gated MLA layers. Parameters (latent MoE at 3584, full-rank KDA gate, MLA output gate, attention "
+     "residuals) equal vLLM 0.33's Kimi-K3 model less the routers' e_score_correction_bias (no transformers class "
+     "builds Kimi-K3); routed experts MXFP4 per its compressed-tensors quantization_config."),
+    ("minimax-m3", "MiniMax-M3", "MiniMax-M3.json", "MiniMaxAI/MiniMax-M3", [], None,
+     "GQA on every layer; 57 block-sparse layers also cache one shared 128-value index key per token. "
+     "Parameters equal vLLM 0.33's model less the routers' e_score_correction_bias (no MiniMax-M3 text class "
+     "in transformers 5.20)."),
+    ("mimo-v2-flash", "MiMo-V2-Flash", "MiMo-V2-Flash.json", "XiaomiMiMo/MiMo-V2-Flash", [], None,
+     "K heads 192 wide, V heads 128; 9 full-attention layers (4 KV heads) and 39 sliding layers (8 KV heads, "
+     "window 128 + the query = 129 as transformers reads sliding_window_size; vLLM uses 128)."),
 ]
 
 

@@ -339,3 +339,52 @@ def test_sweep_fits_at_the_budget_exactly():
     at = sw.sweep(spec, [n], [1], [None], H100)["rows"][0]
     over = sw.sweep(spec, [n + 1], [1], [None], H100)["rows"][0]
     assert at["fits"] is True and over["fits"] is False
+
+
+# ---- the 2026 kinds ---------------------------------------------------------------------------
+def test_side_caches_are_read_and_written():
+    # DeepSeek-V3.2 (bf16 latent 576 × 2 B = 1,152 B and fp8 indexer keys 128 + 4 = 132 B per
+    # token, 61 layers): 1,000 tokens read = 1,000 × 61 × 1,284 B; one token written
+    r = perf.Roofline(catalog.load_model("deepseek-v3.2"), catalog.load_gpu("h200"))
+    d = r.decode(1000)
+    assert d.kv_read_bytes == 1000 * 61 * (1152 + 132) and d.kv_write_bytes == 61 * (1152 + 132)
+    assert r.decode(1000).attention_flops == r.mix_flops(1001, 1001)
+    assert any("top-k selection's smaller read is not modelled" in n
+               for n in perf.perf(catalog.load_model("deepseek-v3.2"), H100, 100, tp=8).notes)
+
+
+def test_compressed_entries_written_when_a_group_completes():
+    r = perf.Roofline(catalog.load_model("deepseek-v4-flash"), catalog.load_gpu("b200"), 8)
+    strides = {s for _, _, s in r.sides}
+    assert 4 in strides and 128 in strides
+    # going from 127 to 128 tokens completes a group of 4 and one of 128; 128 -> 129 completes none
+    plain = r.kv_written(128)
+    assert plain == r.bytes_per_token
+    assert r.kv_written(127) == r.bytes_per_token + sum(c * b for c, b, s in r.sides if 128 % s == 0)
+
+
+def test_compressed_attention_flops_by_brute_force():
+    from kvplan.layers import CompressedAttention
+
+    c = CompressedAttention(num_heads=2, head_dim=4, qk_rope_head_dim=2, window=3, compress_ratio=4,
+                            q_lora_rank=8, o_groups=1, o_lora_rank=4)
+    idx = c.model_copy(update={"indexed": True, "index_n_heads": 3, "index_head_dim": 5})
+
+    def brute(first, last, indexed=False):  # per query: window keys + entries so far (+ indexer)
+        return sum(2 * 2 * 2 * 4 * (min(i, 3) + i // 4) + (2 * 3 * 5 * (i // 4) if indexed else 0)
+                   for i in range(first, last + 1))
+
+    for a, b in ((1, 1), (1, 10), (5, 17), (9, 9), (1, 1000)):
+        assert c.mix_flops(a, b) == brute(a, b)
+        assert idx.mix_flops(a, b) == brute(a, b, True)
+    assert c.model_copy(update={"compress_ratio": 0}).mix_flops(1, 10) == 2 * 2 * 2 * 4 * (1 + 2 + 3 * 8)
+
+
+def test_indexed_mla_flops_add_the_indexer():
+    from kvplan.layers import MLA
+
+    spec = catalog.load_model("deepseek-v3.2")
+    m = next(lt.mixer for lt in spec.layer_types.values() if lt.mixer.kind == "mla_indexed")
+    plain = MLA(**{k: getattr(m, k) for k in MLA.model_fields})
+    keys = 10 * 11 // 2
+    assert m.mix_flops(1, 10) == plain.mix_flops(1, 10) + 2 * m.index_n_heads * m.index_head_dim * keys

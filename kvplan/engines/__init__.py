@@ -25,13 +25,53 @@ MODULES = {"ideal": "ideal", "hf": "hf", "hf-static": "hf_static", "vllm": "vllm
 
 
 @dataclass(frozen=True)
+class Side:
+    """A cache one layer holds beside its main K/V (an indexer's keys, a compressed series):
+    ``entries`` × ``rows`` rows of ``values`` each, in ``format`` (None: the KV dtype).
+    ``stride`` is the tokens one entry stands for (1, or a compression ratio)."""
+
+    name: str
+    rows: int
+    values: int
+    entries: int
+    format: str | None = None
+    stride: int = 1
+
+
+@dataclass(frozen=True)
 class Holding:
-    """What one layer holds for one sequence: ``tokens`` × the per-token ``rows``, plus state."""
+    """What one layer holds for one sequence: ``tokens`` × the per-token ``rows``, plus state,
+    plus side caches with their own entry counts and formats."""
 
     rows: list[tuple[int, int]]  # (rows per token, values per row), one pair per tensor
     tokens: int
     state: list[StateTensor] = field(default_factory=list)
     formats: tuple[str, ...] | None = None  # one element format per tensor (K, V) where they differ
+    sides: tuple[Side, ...] = ()
+
+
+def side_holdings(mixer, ctx: int) -> tuple[Side, ...]:
+    """The kind's side caches after ``ctx`` tokens, at their tight count (one entry per
+    complete stride of tokens)."""
+    return tuple(Side(sc.name, sc.rows, sc.values, sc.entries(ctx), sc.format, sc.stride)
+                 for sc in getattr(mixer, "side_caches", lambda: [])())
+
+
+# The kinds added for the 2026 frontier models (issue 13). An engine lists the ones its rules
+# model in ``Engine.frontier``; ``check`` refuses a spec with any other, naming engine and kind,
+# because these kinds subclass older ones (MLA, full, GDN) and an engine's rule for the parent
+# would otherwise be applied to them silently.
+FRONTIER_KINDS = frozenset({"mla_indexed", "compressed", "full_indexed", "kda"})
+# Families built from older kinds whose engine layouts differ in ways not checked everywhere
+# (MiMo-V2-Flash: sliding layers with their own head counts; SGLang and llama.cpp run them in
+# their own hybrid SWA pools): an engine lists the ones it has been checked on in ``frontier``.
+FRONTIER_FAMILIES = frozenset({"mimo_v2_flash"})
+
+
+def refuse(engine: str, mixer) -> None:
+    """One clear refusal for a kind an engine's rules do not model (never a silent number)."""
+    raise KvplanError(f"the {engine} layout does not model '{mixer.kind}' layers ({mixer.label()}); "
+                      "use --engine ideal")
 
 
 @dataclass(frozen=True)
@@ -106,6 +146,17 @@ class Engine:
     version = ""
     state_in_kv_dtype = False  # recurrent state in the KV dtype (hf) or the model's own (ideal)
     default_utilization = 1.0
+    frontier: frozenset = frozenset()  # the FRONTIER_KINDS this engine's rules model
+
+    def check(self, spec) -> None:
+        """Refuse a spec holding a frontier kind (or family) this engine does not model."""
+        for lt in spec.counts():
+            mixer = spec.layer_types[lt].mixer
+            if mixer.kind in FRONTIER_KINDS and mixer.kind not in self.frontier:
+                refuse(self.name, mixer)
+        if spec.family in FRONTIER_FAMILIES and spec.family not in self.frontier:
+            raise KvplanError(f"the {self.name} layout is not checked for {spec.family} models "
+                              f"({spec.name}); use --engine ideal, hf or vllm")
 
     @staticmethod
     def rule(mixer, ctx: int, run_dtype: str) -> Holding:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from functools import singledispatch
 
-from ..layers import MLA, ChunkedAttention, GatedDeltaNet, Mamba, Mamba2, SlidingWindow, StateTensor
-from . import Engine, Holding
+from ..layers import (MLA, ChunkedAttention, CompressedAttention, GatedDeltaNet, IndexedMLA, Mamba, Mamba2,
+                      SlidingWindow, StateTensor)
+from . import Engine, Holding, Side
 from .ideal import ideal
 
 
@@ -27,6 +28,40 @@ def _(mixer: MLA, ctx: int, run_dtype: str) -> Holding:
     [b, 1, ctx, kv_lora_rank] as "keys" and k_rot [b, 1, ctx, qk_rope_head_dim] as "values";
     the ideal amount, as two tensors (which matters for grouped formats' rounding)."""
     return Holding([(1, mixer.kv_lora_rank), (1, mixer.qk_rope_head_dim)], ctx)
+
+
+@hf.register
+def _(mixer: IndexedMLA, ctx: int, run_dtype: str) -> Holding:
+    """DeepseekV32 / GlmMoeDsa (transformers 5.20): the MLA latent as above, and the indexer's
+    keys in a cache_utils DynamicIndexedLayer beside it: indexer_keys [b, ctx, index_head_dim]
+    in the model dtype, not fp8 (measured: tests/golden/hf_cache_frontier_bf16.json)."""
+    return Holding([(1, mixer.kv_lora_rank), (1, mixer.qk_rope_head_dim)], ctx,
+                   sides=(Side("indexer keys", 1, mixer.index_head_dim, ctx, run_dtype),))
+
+
+@hf.register
+def _(mixer: CompressedAttention, ctx: int, run_dtype: str) -> Holding:
+    """DeepSeek-V4 (transformers 5.20 DeepseekV4HCACache / DeepseekV4CSACache, both
+    DynamicSlidingWindowLayers): the last window − 1 tokens of the K=V vector, stored once
+    (values is keys) on compressed layers and as separate K and V on window-only layers; every
+    compressed entry so far (ctx // ratio) and, on CSA layers, every compressed indexer key, in
+    the model dtype; the projected kv and gate of the ctx % ratio tokens of the unfinished
+    window (coff series each) and, once a window has closed on a CSA layer, the previous window's
+    first series (kv and gate: ratio × head_dim each), for the compressor and the indexer's own
+    (measured: tests/golden/hf_cache_frontier_bf16.json)."""
+    d, r = mixer.head_dim, mixer.compress_ratio
+    tokens = min(ctx, mixer.window - 1)
+    if not r:
+        return Holding([(1, d), (1, d)], tokens)
+    dims = [d] + ([mixer.index_head_dim] if mixer.indexed else [])
+    pending, state = ctx % r, []
+    for name, dim in zip(("compressor", "indexer compressor"), dims):
+        state.append(StateTensor(name=f"{name} buffer", elements=pending * 2 * mixer.coff * dim, dtype=run_dtype))
+        if mixer.coff == 2 and ctx >= r:
+            state.append(StateTensor(name=f"{name} overlap", elements=r * 2 * dim, dtype=run_dtype))
+    sides = tuple(Side(sc.name, sc.rows, sc.values, ctx // sc.stride, run_dtype, sc.stride)
+                  for sc in mixer.side_caches())
+    return Holding([(1, d)], tokens, state, sides=sides)
 
 
 @hf.register
@@ -78,6 +113,9 @@ class HF(Engine):
     version = "transformers 5.23"
     state_in_kv_dtype = True
     rule = staticmethod(hf)
+    # measured (tests/golden/hf_cache_frontier_bf16.json); MiniMax-M3 (no transformers class) and
+    # KDA (Kimi-K3: remote code) are not, and are refused
+    frontier = frozenset({"mla_indexed", "compressed", "mimo_v2_flash"})
 
 
 ENGINE = HF()

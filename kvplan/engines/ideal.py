@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import singledispatch
 
-from . import Engine, Holding
+from . import FRONTIER_FAMILIES, FRONTIER_KINDS, Engine, Holding, side_holdings
 
 
 @singledispatch
@@ -17,15 +17,17 @@ def ideal(mixer, ctx: int, run_dtype: str) -> Holding:
 
     full: ctx tokens; sliding: min(ctx, W + sinks); chunked: min(ctx, chunk); MLA: the latent
     (kv_lora_rank + rope dims, one row) for ctx tokens; Mamba2: conv_kernel - 1 conv columns
-    and the SSM state, in its own dtype; none: nothing.
+    and the SSM state, in its own dtype; none: nothing. Side caches (indexer keys, compressed
+    entries): one entry per complete stride of tokens.
     """
-    return Holding(mixer.kv_rows(), mixer.span(ctx), mixer.state(run_dtype))
+    return Holding(mixer.kv_rows(), mixer.span(ctx), mixer.state(run_dtype), sides=side_holdings(mixer, ctx))
 
 
 class Ideal(Engine):
     name = "ideal"
     summary = "what a tight cache must hold to decode the next token"
     rule = staticmethod(ideal)
+    frontier = FRONTIER_KINDS | FRONTIER_FAMILIES
 
 
 ENGINE = Ideal()

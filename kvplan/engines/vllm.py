@@ -23,6 +23,13 @@ Both halves of vLLM's accounting, each rule next to the vLLM file and function i
   ``utils/mem_utils.py`` (memory_profiling); scheduler defaults from ``engine/arg_utils.py``
   (EngineArgs.get_batch_defaults, the ``vllm serve`` column).
 
+The 2026 frontier kinds (issue 13) follow ``models/deepseek_v32`` and ``model_executor/models/
+deepseek_v2.py`` (DeepseekV32IndexerCache), ``models/deepseek_v4`` (attention.py, compressor.py:
+window, compressed, indexer and compressor-state specs) with ``v1/core/kv_cache_planning.py``
+(_get_packed_kv_cache_groups), ``models/minimax_m3/common/indexer.py`` (MiniMaxM3IndexerCache) and
+``model_executor/layers/mamba/mamba_utils.py`` (kda_state_shape, kda_state_dtype); each was
+checked against vLLM's planner run on the CPU (tests/golden/vllm_0.33_frontier.json).
+
 Facts copied, not code: every function below is kvplan's own.
 """
 from __future__ import annotations
@@ -33,8 +40,9 @@ from functools import singledispatch
 from .. import dtypes
 from ..dtypes import cdiv
 from ..errors import KvplanError
-from ..layers import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, Mamba, Mamba2, SlidingWindow
-from . import BudgetPart, Capacity, Engine, Holding, ServeOptions, Worker, finish_budget, largest
+from ..layers import (MLA, ChunkedAttention, CompressedAttention, FullAttention, GatedDeltaNet, IndexedAttention,
+                      IndexedMLA, KimiDeltaAttention, Mamba, Mamba2, SlidingWindow)
+from . import BudgetPart, Capacity, Engine, Holding, ServeOptions, Side, Worker, finish_budget, largest
 
 VERSION = "0.33.0"
 GiB = 2**30
@@ -72,6 +80,7 @@ class Page:
     window: int = 0  # sliding window or attention chunk
     padded: int | None = None  # page_size_padded
     checkpoint_blocks: int = 0  # MambaSpec.num_prefill_checkpoint_blocks
+    packed: bool = False  # DeepSeek-V4: planned by _get_packed_kv_cache_groups (see _packed_groups)
 
     @property
     def real_bytes(self) -> int:
@@ -100,6 +109,11 @@ class Page:
         return (self.kind, self.block_size, self.token_bytes, self.state_bytes, self.window, self.padded,
                 self.checkpoint_blocks)
 
+    def type_key(self) -> tuple:
+        """UniformTypeKVCacheSpecs.is_uniform_type: same spec type, block and window; page
+        sizes may differ."""
+        return (self.kind, self.block_size, self.window)
+
 
 @dataclass(frozen=True)
 class Config:
@@ -116,6 +130,7 @@ class Config:
     mamba_page_bytes: int | None = None  # Mamba pages padded to the attention page (hybrids)
     ssm_default_dtype: str | None = None  # the SSM state dtype when the config names none
     kv_note: str = ""  # why the cache is not in the format asked for
+    sparse_mla: bool = False  # a DSA model: every MLA layer runs the sparse-MLA backend (fp8_ds_mla rows)
 
 
 @singledispatch
@@ -150,8 +165,42 @@ def _(mixer: ChunkedAttention, fmt, model_dtype, cfg) -> Page:
 @page.register
 def _(mixer: MLA, fmt, model_dtype, cfg) -> Page:
     """MLAAttentionSpec: one head of kv_lora_rank + qk_rope_head_dim values, head_size_v = 0,
-    kept whole on every tensor-parallel rank."""
-    return Page("mla", cfg.block_size, fmt.row_bytes(mixer.kv_lora_rank + mixer.qk_rope_head_dim))
+    kept whole on every tensor-parallel rank. In a DSA model (GLM-5.2's layers without an
+    indexer) the sparse-MLA backend keeps an fp8 latent in fp8_ds_mla rows too (measured)."""
+    latent = dtypes.get(_dsa_latent_format(fmt)) if cfg.sparse_mla else fmt
+    return Page("mla", cfg.block_size, latent.row_bytes(mixer.kv_lora_rank + mixer.qk_rope_head_dim))
+
+
+def _dsa_latent_format(fmt) -> str:
+    """The sparse-MLA backends (FLASH_ATTN_MLA_SPARSE, FLASHMLA_SPARSE) keep an fp8 latent in
+    DeepSeek's fp8_ds_mla rows of 656 bytes (model_executor/layers/attention/mla_attention.py
+    state_content_bytes {"fp8_ds_mla": 656}); otherwise the latent is in the cache dtype."""
+    return "fp8_ds_mla" if fmt.name == "fp8_e4m3" else fmt.name
+
+
+def _indexer_bytes(mixer) -> int:
+    """DeepseekV32IndexerCache (model_executor/models/deepseek_v2.py): MLAAttentionSpec of one
+    head of index_head_dim + index_head_dim // 128 × 4 uint8 bytes (fp8 keys + fp32 scales)."""
+    return mixer.index_head_dim + mixer.index_head_dim // 128 * 4
+
+
+@page.register
+def _(mixer: IndexedMLA, fmt, model_dtype, cfg) -> tuple[Page, Page]:
+    """DeepSeek Sparse Attention: two MLAAttentionSpecs per layer, the latent (attn) and the
+    indexer's key cache (indexer.k_cache), planned as separate layers of one uniform-type
+    group (measured: tests/golden/vllm_0.33_frontier.json)."""
+    latent = dtypes.get(_dsa_latent_format(fmt)).row_bytes(mixer.kv_lora_rank + mixer.qk_rope_head_dim)
+    return Page("mla", cfg.block_size, latent), Page("mla", cfg.block_size, _indexer_bytes(mixer))
+
+
+@page.register
+def _(mixer: IndexedAttention, fmt, model_dtype, cfg) -> tuple[Page, Page]:
+    """MiniMax-M3's sparse layers: the FullAttentionSpec K/V and the index keys as an
+    MLAAttentionSpec of one index_head_dim vector per token (MiniMaxM3IndexerCache) in
+    indexer_kv_dtype, "bf16" by default whatever --kv-cache-dtype (models/minimax_m3/common/
+    indexer.py); one uniform-type group with the full layers (measured)."""
+    index = dtypes.get(mixer.index_format or "bf16").row_bytes(mixer.index_head_dim)
+    return Page("full", cfg.block_size, _kv_token_bytes(mixer, fmt)), Page("mla", cfg.block_size, index)
 
 
 def _state_page(tensors, checkpoint_blocks: int = 0) -> Page:
@@ -187,6 +236,103 @@ def _(mixer: GatedDeltaNet, fmt, model_dtype, cfg) -> Page:
     return _state_page([(mixer.conv_dim * (mixer.conv_kernel - 1), model_dtype),
                         (mixer.num_value_heads * mixer.key_head_dim * mixer.value_head_dim,
                          mixer.recurrent_state_dtype or model_dtype)])
+
+
+@page.register
+def _(mixer: KimiDeltaAttention, fmt, model_dtype, cfg) -> Page:
+    """MambaSpec from kda_state_shape / kda_state_dtype (model_executor/layers/mamba/
+    mamba_utils.py): conv (heads × head_dim + 2 × key heads × key dim, conv_kernel − 1) in the
+    model dtype and the recurrent (heads, head_dim, head_dim) state in float32 (the "auto"
+    mamba_ssm_cache_dtype of KDA), plus one prefill-checkpoint block: 3 pages per request in
+    align mode (measured for Kimi-K3: tests/golden/vllm_0.33_frontier.json)."""
+    return _state_page([(mixer.conv_dim * (mixer.conv_kernel - 1), model_dtype),
+                        (mixer.num_value_heads * mixer.key_head_dim * mixer.value_head_dim,
+                         mixer.recurrent_state_dtype or "fp32")], checkpoint_blocks=1)
+
+
+# DeepSeek-V4 (models/deepseek_v4/attention.py, compressor.py): vLLM 0.33 keeps its cache in
+# DeepSeek's fp8_ds_mla rows whatever --kv-cache-dtype says ("Using DeepSeek's fp8_ds_mla KV
+# cache format", measured for auto and fp8): 448 fp8 NoPE values + 64 bf16 RoPE values + 7 scales
+# + 1 pad = 584 bytes per 512-value vector, pages rounded up to a multiple of 576 bytes.
+DSV4_ROW, DSV4_ALIGN, DSV4_SWA_BLOCK, DSV4_BLOCK = 584, 576, 64, 256
+
+
+def _aligned(n: int, align: int = DSV4_ALIGN) -> int:
+    """AttentionSpec._apply_alignment_padding: the page rounded up to a multiple of align."""
+    return cdiv(n, align) * align
+
+
+@page.register
+def _(mixer: CompressedAttention, fmt, model_dtype, cfg) -> tuple[Page, ...]:
+    """Per layer, up to five specs:
+    * the window (DeepseekV4SWACache): SlidingWindowMLASpec, 64-token blocks of 584-byte rows;
+    * the compressed entries: MLAAttentionSpec with tokens_per_state = compress_ratio, blocks of
+      256 tokens (256 / ratio entries of 584 bytes);
+    * on CSA layers the indexer keys (DeepseekV4IndexerCache): MLAAttentionSpec, one 132-byte
+      entry (128 fp8 + 4) per 4 tokens;
+    * the compressor's state (CompressorStateCache, float32, state_dim = 2 × coff × head_dim):
+      SlidingWindowMLASpec over coff × ratio tokens in blocks of 4 (C4) or 8 (C128), and on CSA
+      layers the indexer's compressor (state_dim 2 × 2 × index_head_dim).
+    Every page is aligned to 576 bytes (measured: tests/golden/vllm_0.33_frontier.json)."""
+    pages = [Page("sliding", DSV4_SWA_BLOCK, DSV4_ROW, window=mixer.window,
+                  padded=_aligned(DSV4_SWA_BLOCK * DSV4_ROW), packed=True)]
+    r = mixer.compress_ratio
+    if r:
+        pages.append(Page("mla", DSV4_BLOCK, DSV4_ROW, padded=_aligned(DSV4_BLOCK // r * DSV4_ROW), packed=True))
+        if mixer.indexed:
+            row = mixer.index_head_dim + mixer.index_head_dim // 128 * 4
+            pages.append(Page("mla", DSV4_BLOCK, row, padded=_aligned(DSV4_BLOCK // r * row), packed=True))
+        coff = mixer.coff
+        state_block = {4: 4, 128: 8}.get(r)
+        if state_block is None:
+            raise KvplanError(f"vLLM's DeepSeek-V4 compressor takes ratios 4 and 128, not {r}")
+        dims = [mixer.head_dim] + ([mixer.index_head_dim] if mixer.indexed else [])
+        for d in dims:
+            row = 2 * coff * d * 4  # float32 kv + score state of coff series
+            pages.append(Page("sliding", state_block, row, window=coff * r,
+                              padded=_aligned(state_block * row), packed=True))
+    return tuple(pages)
+
+
+def _approximate_gcd(values: list[int], lower_bound: int) -> int:
+    """kv_cache_planning._approximate_gcd: the d >= lower_bound (up to max(values)) with the
+    least total round-up padding of values to multiples of d; ties prefer the larger d."""
+    best, best_pad = lower_bound, None
+    for d in range(lower_bound, max(values) + 1):
+        pad = sum((d - x % d) % d for x in values)
+        if best_pad is None or pad <= best_pad:
+            best, best_pad = d, pad
+    return best
+
+
+def _packed_groups(specs: list[Page]) -> list[Group]:
+    """kv_cache_planning._get_packed_kv_cache_groups for attention-only layouts: layers bucketed
+    by spec type (UniformTypeKVCacheSpecs), a bucket whose page sizes come in equal numbers is a
+    repeating pattern split into groups of about repeats_per_group repeats (the approximate gcd
+    of those buckets' largest counts, at least the largest mixed-size balanced bucket's), every
+    other bucket one group. A group's page is the sum of its layers' pages."""
+    buckets: dict[tuple, list[Page]] = {}
+    for p in specs:
+        buckets.setdefault(p.type_key(), []).append(p)
+    info = []
+    for pages in buckets.values():
+        sizes: dict[int, list[Page]] = {}
+        for p in pages:
+            sizes.setdefault(p.bytes, []).append(p)
+        balanced = len({len(v) for v in sizes.values()}) == 1
+        info.append((pages, sizes, balanced))
+    floor = max((max(len(v) for v in sizes.values()) for _, sizes, balanced in info
+                 if balanced and len(sizes) > 1), default=0)
+    repeats = _approximate_gcd([max(len(v) for v in sizes.values()) for _, sizes, balanced in info if balanced],
+                               floor) if floor else None
+    groups = []
+    for pages, sizes, balanced in info:
+        n = cdiv(max(len(v) for v in sizes.values()), repeats) if balanced and repeats else 1
+        pattern = list(zip(*sizes.values())) if n > 1 else [pages]
+        for i in range(n):
+            members = [p for rep in pattern[i::n] for p in rep]
+            groups.append(Group(replace(members[0], padded=sum(p.bytes for p in members)), 1))
+    return groups
 
 
 # --- the planner: groups, block bytes, the start-up check ---------------------------------
@@ -233,11 +379,16 @@ def plan(pages: list[Page], cfg: Config) -> Plan:
     specs = [p for p in pages if p is not None]
     if not specs:
         return Plan([], 0, cfg)
+    if any(p.packed for p in specs):
+        groups = _packed_groups(specs)
+        return Plan(groups, max(g.page.bytes for g in groups), cfg)
     keys = {p.key() for p in specs}
     attention = all(p.kind in ("full", "mla") for p in specs)
     if len(keys) == 1:  # is_kv_cache_spec_uniform: one group, every layer
         return Plan([Group(specs[0], len(specs))], len(specs) * specs[0].bytes, cfg)
-    if attention and len({p.kind for p in specs}) == 1 or \
+    # full and MLA specs of one block size are one uniform type (measured for MiniMax-M3, whose
+    # index keys are MLA specs beside full-attention K/V)
+    if attention and (len({p.kind for p in specs}) == 1 or len({p.block_size for p in specs}) == 1) or \
             all(p.kind == "sliding" for p in specs) and len({p.window for p in specs}) == 1:
         # UniformTypeKVCacheSpecs: same kind and token span, different page sizes: one group
         # whose block holds one page of every layer.
@@ -287,6 +438,20 @@ def _attention_block_size(spec, gpu, kv_fmt: str) -> tuple[int, str]:
     multiple of 16; MLA on sm100 selects FLASHINFER_MLA, whose kernels take 32 or 64: 32; MLA with
     an fp8 cache on sm90 selects FLASHMLA: 64 (measured: tests/golden/vllm_0.33_plan.json)."""
     cap = capability(gpu) if gpu is not None else None
+    if any(isinstance(spec.layer_types[lt].mixer, CompressedAttention) for lt in spec.counts()):
+        # measured (tests/golden/vllm_0.33_frontier.json): FLASHMLA_SPARSE_DSV4 plans 256-token
+        # blocks (64 compressed entries of a ratio-4 layer); the window and compressor states
+        # keep their own block sizes (64, 4, 8)
+        return DSV4_BLOCK, "DeepSeek-V4 (FLASHMLA_SPARSE_DSV4): 256 tokens per block"
+    sparse = {spec.layer_types[lt].mixer.sparse_block for lt in spec.counts()
+              if isinstance(spec.layer_types[lt].mixer, IndexedAttention)}
+    if sparse:
+        # MiniMaxM3SparseForCausalLM: the block size must equal sparse_block_size (measured: 128)
+        return max(sparse), "MiniMax-M3 sparse attention: blocks of sparse_block_size tokens"
+    if any(isinstance(spec.layer_types[lt].mixer, IndexedMLA) for lt in spec.counts()):
+        # measured on sm90 (tests/golden/vllm_0.33_frontier.json): the sparse-MLA backends and the
+        # DEEPSEEK_V32_INDEXER run 64-token blocks
+        return 64, "DeepSeek Sparse Attention (FLASH_ATTN_MLA_SPARSE + DEEPSEEK_V32_INDEXER): 64 tokens per block"
     mla = any(isinstance(spec.layer_types[lt].mixer, MLA) for lt in spec.counts())
     if mla and cap is not None and cap // 10 == 10:
         return 32, "FLASHINFER_MLA on sm100 takes 32 or 64 tokens per block: 32"
@@ -306,6 +471,8 @@ class VLLM(Engine):
     summary = f"vLLM {VERSION} paged KV cache (V1 engine)"
     version = VERSION
     default_utilization = 0.9  # CacheConfig.gpu_memory_utilization
+    # measured (tests/golden/vllm_0.33_frontier.json); the other frontier kinds: no rule yet, refused
+    frontier = frozenset({"mla_indexed", "kda", "compressed", "full_indexed", "mimo_v2_flash"})
 
     def __init__(self, cfg: Config | None = None):
         self.cfg = cfg
@@ -341,6 +508,20 @@ class VLLM(Engine):
         p = page(mixer, dtypes.get(kv_dtype), model_dtype, cfg)
         if p is None:
             return Holding([], 0)
+        if isinstance(p, tuple) and p[0].packed:  # DeepSeek-V4: every page the request holds
+            from ..layers import StateTensor
+
+            held = sum(q.bytes * q.blocks(ctx, cfg) for q in p)
+            return Holding([], 0, [StateTensor(name="pages", elements=held, dtype="int8")])
+        if isinstance(p, tuple) and isinstance(mixer, IndexedAttention):  # K/V + bf16 index keys
+            tokens = p[0].blocks(ctx, cfg) * cfg.block_size
+            return Holding(mixer.kv_rows(), tokens,
+                           sides=(Side("index keys", 1, mixer.index_head_dim, tokens, mixer.index_format or "bf16"),))
+        if isinstance(p, tuple):  # DSA: the latent and the indexer keys, in the same blocks
+            tokens = p[0].blocks(ctx, cfg) * cfg.block_size
+            fmt = _dsa_latent_format(dtypes.get(kv_dtype))
+            return Holding(mixer.kv_rows(), tokens, formats=(fmt,),
+                           sides=(Side("indexer keys", 1, mixer.index_head_dim, tokens, "fp8_ds_index"),))
         if p.kind == "mamba":
             from ..layers import StateTensor
 
@@ -348,6 +529,8 @@ class VLLM(Engine):
             return Holding([], 0, [StateTensor(name="state blocks", elements=per_block * p.blocks(ctx, cfg),
                                                dtype="int8")])
         rows = mixer.kv_rows()
+        if isinstance(mixer, MLA) and cfg.sparse_mla:
+            return Holding(rows, p.blocks(ctx, cfg) * cfg.block_size, formats=(_dsa_latent_format(dtypes.get(kv_dtype)),))
         return Holding(rows, p.blocks(ctx, cfg) * cfg.block_size)
 
     def configure(self, spec, gpu, opts: ServeOptions, kv_fmt: str, model_dtype: str | None = None,
@@ -372,18 +555,27 @@ class VLLM(Engine):
             kv_note = (f"vLLM's {spec.family} attention ignores --kv-cache-dtype: its cache stays "
                        f"{model_dtype} ({_KV_DTYPE_IGNORED[spec.family]})")
             kv_fmt = model_dtype
+        if spec is not None and any(isinstance(spec.layer_types[lt].mixer, CompressedAttention)
+                                    for lt in spec.counts()):
+            kv_note = ("vLLM keeps DeepSeek-V4's cache in fp8_ds_mla rows (584 bytes per 512 values) "
+                       "whatever --kv-cache-dtype says (models/deepseek_v4/attention.py)")
         cfg = Config(block_size=block, max_model_len=mml, max_num_batched_tokens=mnbt,
                      max_num_seqs=opts.max_num_seqs or seqs_default, in_flight_tokens=in_flight,
                      mamba_cache_mode="align", kv_format=kv_fmt, block_size_note=note,
                      ssm_default_dtype=_SSM_DEFAULT.get(spec.family) if spec is not None else None,
-                     kv_note=kv_note)
+                     kv_note=kv_note,
+                     sparse_mla=spec is not None and any(isinstance(spec.layer_types[lt].mixer, IndexedMLA)
+                                                         for lt in spec.counts()))
         if spec is not None:
             cfg = _align_hybrid(spec, cfg, model_dtype or spec.dtype)
         return cfg
 
     def _pages(self, spec, cfg: Config, model_dtype: str) -> list[Page | None]:
         fmt = dtypes.get(cfg.kv_format)
-        pages = [page(spec.layer_types[lt].mixer, fmt, model_dtype, cfg) for lt in spec.layers]
+        pages = []
+        for lt in spec.layers:  # a kind with a side cache gives one spec per cache (DSA: two)
+            p = page(spec.layer_types[lt].mixer, fmt, model_dtype, cfg)
+            pages.extend(p if isinstance(p, tuple) else [p])
         if cfg.mamba_page_bytes:
             pages = [replace(p, padded=cfg.mamba_page_bytes) if p is not None and p.kind == "mamba"
                      else p for p in pages]
@@ -492,7 +684,8 @@ def _align_hybrid(spec, cfg: Config, model_dtype: str) -> Config:
     the smallest multiple of the kernel alignment (max(16, block size); 128 for MLA) whose page
     holds the largest Mamba state, and every Mamba page is padded to that attention page."""
     fmt = dtypes.get(cfg.kv_format)
-    pages = [page(spec.layer_types[lt].mixer, fmt, model_dtype, cfg) for lt in spec.counts()]
+    pages = [q for lt in spec.counts() for p in [page(spec.layer_types[lt].mixer, fmt, model_dtype, cfg)]
+             for q in (p if isinstance(p, tuple) else [p])]
     mamba = [p for p in pages if p is not None and p.kind == "mamba"]
     attn = [p for p in pages if p is not None and p.kind != "mamba"]
     if not mamba or not attn:

@@ -29,6 +29,11 @@ _BLOCKS = {
     "q5_1": (32, [("d", "float16", 1), ("m", "float16", 1), ("qh", "uint8", 4), ("qs", "uint8", 16)]),
     "iq4_nl": (32, [("d", "float16", 1), ("qs", "uint8", 16)]),
     "mxfp4": (32, [("e8m0", "uint8", 1), ("qs", "uint8", 16)]),
+    # vLLM's fp8_ds_mla row (vllm/v1/attention/backends/mla/flashmla_sparse.py): 512 fp8 latent
+    # values, 4 fp32 scales (one per 128), the 64 RoPE values in bf16 = 656 bytes per 576 values
+    "fp8_ds_mla": (576, [("latent", "float8_e4m3fn", 512), ("scales", "float32", 4), ("rope", "bfloat16", 64)]),
+    # DeepSeek's indexer keys: 128 fp8 values and one fp32 scale = 132 bytes
+    "fp8_ds_index": (128, [("k", "float8_e4m3fn", 128), ("scale", "float32", 1)]),
 }
 # formats torch stores natively, one element per value
 NATIVE = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16", "fp8_e4m3": "float8_e4m3fn",

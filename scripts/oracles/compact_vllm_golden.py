@@ -1,6 +1,9 @@
 """Compact the vLLM planning oracle's output into tests/golden/vllm_0.33_plan.json.
 
-    python scripts/oracles/compact_vllm_golden.py OUT_DIR
+    python scripts/oracles/compact_vllm_golden.py OUT_DIR [DEST]
+
+DEST defaults to tests/golden/vllm_0.33_plan.json (the frontier models go to
+tests/golden/vllm_0.33_frontier.json).
 
 OUT_DIR holds one JSON per config written by scripts/oracles/vllm_plan_oracle.py (run in a
 scratch virtual environment with vLLM 0.33.0 installed --no-deps; see that file's docstring).
@@ -15,7 +18,7 @@ from pathlib import Path
 KEEP = ("config", "tp", "kv_cache_dtype", "max_model_len_requested", "kv_budget_bytes", "status",
         "max_model_len", "block_size", "num_gpu_blocks", "kv_cache_tokens", "max_concurrency",
         "refusal_message", "max_num_batched_tokens", "max_num_seqs", "max_in_flight_tokens",
-        "attn_backends")
+        "attn_backends", "derived")
 
 
 def compact(rec: dict) -> dict:
@@ -31,7 +34,7 @@ def compact(rec: dict) -> dict:
     return out
 
 
-def main(out_dir: str) -> None:
+def main(out_dir: str, dest: str | None = None) -> None:
     records = []
     for f in sorted(Path(out_dir).glob("*.json")):
         records += [compact(r) for r in json.loads(f.read_text())]
@@ -40,10 +43,10 @@ def main(out_dir: str) -> None:
                    "the meta device, update_block_size_for_backend, get_kv_cache_spec, "
                    "get_kv_cache_configs and update_kv_cache_capacity, with CUDA probes stubbed as "
                    "an H100 (sm90, 80 GiB); available memory = kv_budget_bytes per worker"}
-    dest = Path(__file__).resolve().parents[2] / "tests" / "golden" / "vllm_0.33_plan.json"
+    dest = Path(dest) if dest else Path(__file__).resolve().parents[2] / "tests" / "golden" / "vllm_0.33_plan.json"
     dest.write_text(json.dumps({"metadata": meta, "records": records}, indent=0) + "\n")
     print(f"{len(records)} records -> {dest}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])

@@ -54,6 +54,10 @@ import os
 
 os.environ["CUDA_VISIBLE_DEVICES"] = ""  # keep vLLM's HAS_TRITON True (see above)
 os.environ.setdefault("VLLM_LOGGING_LEVEL", "INFO")
+# Kimi-K3's fused GEMM + all-reduce kernel (CUTLASS DSL, not installed here) is a user flag that
+# leaves the cache alone; switched off as `VLLM_KIMI_K3_GEMM_AR=0 vllm serve` would (issue 13)
+os.environ.setdefault("VLLM_KIMI_K3_GEMM_AR", "0")
+os.environ.setdefault("VLLM_ENABLE_GEMM_RS", "0")
 
 import argparse
 import copy
@@ -80,6 +84,13 @@ TEXT_ONLY_DERIVED = {
     "Llama-4-Scout-17B-16E-Instruct": ("Llama4ForCausalLM", "llama4_text"),
     "gemma-4-26B-A4B": ("Gemma4ForCausalLM", "gemma4_text"),
 }
+# configs whose architecture vLLM 0.33 registers under another name (issue 13): the same keys,
+# served with the class and config type vLLM has. MiniMax-M3's published config says
+# MiniMaxM3ForCausalLM / minimax_m3; vLLM 0.33 registers its text backbone as
+# MiniMaxM3SparseForCausalLM, whose config (MiniMaxM3Config, model_type minimax_m3_vl) holds
+# the text keys under text_config: the published keys go there unchanged.
+RENAMED = {"MiniMax-M3": ("MiniMaxM3SparseForCausalLM", "minimax_m3_vl")}
+META_ONLY = [False]  # set while the model is instantiated (see install_stubs)
 
 
 # ----------------------------------------------------------------------------
@@ -94,6 +105,7 @@ def install_stubs():
         "vllm._moe_C",
         "vllm._flashmla_C",  # shipped in the wheel; loadable on a real H100
         "vllm._flashmla_extension_C",
+        "vllm._flashkda_C",  # Kimi-K3's KDA kernels (issue 13)
     ]:
         sys.modules[m] = types.ModuleType(m)
     import torch
@@ -107,6 +119,24 @@ def install_stubs():
 
     torch.cuda.Stream = _FakeStream
     torch.cuda.Event = _FakeStream
+    # the workspace manager frees the allocator cache when it grows a (meta) workspace: nothing to
+    # free on this host (DeepSeek-V3.2's fp8_ds_mla layers, issue 13)
+    torch.accelerator.empty_cache = lambda: None
+
+    # Some model classes allocate helper buffers on "cuda" by name (DeepSeek-V3.2's
+    # topk_indices_buffer, issue 13); on this CPU host they go to the meta device, as the
+    # weights do. Buffers are not KV-cache specs: the plan does not read them.
+    def _to_meta(fn):
+        def wrap(*a, **k):
+            # explicit "cuda", or no device at all while a model is built (Kimi-K3's MoE weights
+            # escape the meta-device context): the meta device, as for every other weight
+            if "cuda" in str(k.get("device", "")) or (k.get("device") is None and META_ONLY[0]):
+                k["device"] = "meta"
+            return fn(*a, **k)
+        return wrap
+
+    for name in ("empty", "zeros", "ones", "full", "arange", "tensor", "empty_strided"):
+        setattr(torch, name, _to_meta(getattr(torch, name)))
 
     import vllm.platforms.cuda as vc
     from vllm.platforms.interface import DeviceCapability
@@ -117,6 +147,7 @@ def install_stubs():
     P.get_device_total_memory = classmethod(lambda cls, device_id=0: 80 * GiB)
     P.device_count = classmethod(lambda cls: 8)
     P.num_compute_units = classmethod(lambda cls, device_id=0: 132)  # H100 SXM SMs
+    P.current_device = classmethod(lambda cls: torch.device("meta"))  # Kimi-K3 asks at init
     import vllm._custom_ops as _ops
 
     _ops.cutlass_scaled_mm_supports_block_fp8 = lambda cap: True
@@ -126,6 +157,58 @@ def install_stubs():
     import vllm.platforms as vp
 
     vp._current_platform = P()
+
+    # issue 13, kernel libraries a GPU install has and this CPU host lacks. DeepGEMM: DeepSeek-V3.2's
+    # indexer refuses to build without it (sparse_attn_indexer.py); TileLang: DeepSeek-V4's mHC
+    # kernels import it at module load (tilelang_utils). Neither is called while planning.
+    import vllm.utils.deep_gemm as dg
+    import vllm.utils.import_utils as iu
+
+    dg.has_deep_gemm = lambda: True
+    iu.has_tilelang = lambda: True
+
+    class _Any:
+        def __init__(self, *a, **k):
+            pass
+
+        def __call__(self, *a, **k):
+            if len(a) == 1 and callable(a[0]) and not k:
+                return a[0]  # used as a decorator
+            return _Any()
+
+        def __getattr__(self, k):
+            if k.startswith("__"):
+                raise AttributeError(k)
+            return _Any()
+
+        def __getitem__(self, k):
+            return _Any()
+
+    def _module_attr(k):
+        if k.startswith("__"):
+            raise AttributeError(k)
+        return _Any()
+
+    for m in ("tilelang", "tilelang.language", "tilelang.jit", "tilelang.engine"):
+        mod = types.ModuleType(m)
+        mod.__getattr__ = _module_attr
+        sys.modules[m] = mod
+
+    # MiniMax-M3's module imports its vision tower (torchvision, not installed here) next to the
+    # text backbone the plan reads; vLLM inspects the class in a subprocess that would not see
+    # these stubs, so the inspection runs in this process (issue 13)
+    if "torchvision" not in sys.modules:
+        try:
+            import torchvision  # noqa: F401
+        except ImportError:
+            for m in ("torchvision", "torchvision.transforms", "torchvision.transforms.functional",
+                      "torchvision.transforms.v2", "torchvision.io", "torchvision.ops"):
+                mod = types.ModuleType(m)
+                mod.__getattr__ = _module_attr
+                sys.modules[m] = mod
+    import vllm.model_executor.models.registry as reg
+
+    reg._run_in_subprocess = lambda fn: fn()
 
 
 def install_fake_torch_ops():
@@ -154,6 +237,15 @@ def install_fake_torch_ops():
                "_vllm_fa3_C", "_flashmla_C", "_flashmla_extension_C", "_qutlass_C",
                "_C_stable_libtorch"]:
         setattr(torch.ops, ns, _FakeNS(ns))
+
+    class _FlashKda(_FakeNS):
+        """Kimi-K3's KDA kernels (issue 13): the layer asks for its scratch workspace size at
+        init (a kernel buffer, not a KV-cache spec); 0 here, every other op raises if called."""
+
+        def __getattr__(self, k):
+            return (lambda *a, **kw: 0) if k == "get_workspace_size" else _FakeOp(self._n + "." + k)
+
+    torch.ops._flashkda_C = _FlashKda("_flashkda_C")
 
 
 class _FakePG:
@@ -401,6 +493,10 @@ def run_config(name):
                                         "error": f"{type(e).__name__}: {e}",
                                         "log_lines": log.lines[-5:]})
                     continue
+                # JIT kernel warm-up registration (DeepSeek-V4's CuTe-DSL compressor kernels) needs
+                # CUTLASS's Python DSL and a GPU; it registers kernels, not cache specs (issue 13)
+                if getattr(cfg, "kernel_config", None) is not None:
+                    cfg.kernel_config.enable_jit_warmup = False
                 log.attach()
                 set_fake_parallel_groups(tp)
                 install_fake_torch_ops()
@@ -418,9 +514,18 @@ def run_config(name):
                     "use_v2_model_runner": cfg.use_v2_model_runner,
                 }
                 try:
-                    with set_current_vllm_config(cfg), set_default_torch_dtype(
-                            cfg.model_config.dtype), torch.device("meta"):
-                        model = initialize_model(cfg)
+                    # GPUModelRunner.__init__ sets up the workspace manager before loading the
+                    # model (v1/worker/workspace.py); sparse-MLA layers with fp8_ds_mla need it
+                    from vllm.v1.worker.workspace import init_workspace_manager
+
+                    init_workspace_manager(torch.device("meta"))
+                    META_ONLY[0] = True
+                    try:
+                        with set_current_vllm_config(cfg), set_default_torch_dtype(
+                                cfg.model_config.dtype), torch.device("meta"):
+                            model = initialize_model(cfg)
+                    finally:
+                        META_ONLY[0] = False
                     with set_current_vllm_config(cfg):
                         current_platform.update_block_size_for_backend(cfg)
                         specs = get_kv_cache_spec(cfg)
@@ -459,11 +564,30 @@ def run_config(name):
 
 
 def main():
+    global CONFIG_DIR, BUDGETS, TPS, MMLS, KV_DTYPES
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--worker")
     ap.add_argument("--jobs", type=int, default=2)
+    # issue 13: run on other configs (tests/fixtures/configs) and a smaller grid
+    ap.add_argument("--config-dir", default=CONFIG_DIR)
+    ap.add_argument("--tps", default=None, help="comma-separated TP sizes (default 1,2,8)")
+    ap.add_argument("--budgets-gib", default=None, help="comma-separated KV budgets in GiB (default 4,40)")
+    ap.add_argument("--mmls", default=None, help="comma-separated max_model_len values, 0 = vLLM default")
+    ap.add_argument("--kv-dtypes", default=None, help="comma-separated --kv-cache-dtype values (default auto,fp8)")
     args = ap.parse_args()
+    CONFIG_DIR = args.config_dir
+    if args.tps:
+        TPS = [int(x) for x in args.tps.split(",")]
+    if args.budgets_gib:
+        BUDGETS = [int(x) * GiB for x in args.budgets_gib.split(",")]
+    if args.mmls:
+        MMLS = [int(x) or None for x in args.mmls.split(",")]
+    if args.kv_dtypes:
+        KV_DTYPES = args.kv_dtypes.split(",")
+    grid = sum([["--tps", ",".join(map(str, TPS)), "--budgets-gib", ",".join(str(b // GiB) for b in BUDGETS),
+                 "--mmls", ",".join(str(m or 0) for m in MMLS), "--kv-dtypes", ",".join(KV_DTYPES),
+                 "--config-dir", CONFIG_DIR]], [])
     if args.worker:
         recs = run_config(args.worker)
         with open(os.path.join(HERE, "out", args.worker + ".json"), "w") as f:
@@ -491,6 +615,14 @@ def main():
                 if k in d:
                     t.setdefault(k, d[k])
             json.dump(t, open(dst, "w"), indent=1)
+        elif n in RENAMED:
+            d = json.load(open(src))
+            arch, mtype = RENAMED[n]
+            wrapped = {"architectures": [arch], "model_type": mtype, "text_config": d}
+            for k in ("torch_dtype", "dtype", "tie_word_embeddings", "max_position_embeddings"):
+                if k in d:
+                    wrapped[k] = d[k]
+            json.dump(wrapped, open(dst, "w"), indent=1)
         else:
             shutil.copyfile(src, dst)
     procs = []
@@ -499,7 +631,7 @@ def main():
         while pending and len(procs) < args.jobs:
             n = pending.pop(0)
             lf = open(os.path.join(HERE, "out", n + ".log"), "w")
-            procs.append((n, subprocess.Popen([sys.executable, __file__, "--worker", n],
+            procs.append((n, subprocess.Popen([sys.executable, __file__, "--worker", n, *grid],
                                               stdout=lf, stderr=subprocess.STDOUT)))
         for n, p in list(procs):
             if p.poll() is not None:
@@ -513,7 +645,7 @@ def main():
     all_recs = []
     for n in sorted(os.listdir(CONFIG_DIR)):
         p = os.path.join(HERE, "out", n[:-5] + ".json")
-        if n.endswith(".json") and os.path.exists(p):
+        if n.endswith(".json") and os.path.exists(p) and (not args.only or n[:-5] in args.only):
             all_recs.extend(json.load(open(p)))
     out = {
         "metadata": {
