@@ -222,10 +222,13 @@ def show_table(s: ModelSpec) -> list:
                      "stores": "nothing: reads an earlier layer's K/V" if lt.kv_shared else stores(m, s.dtype),
                      "mlp": mlp})
     cols = [Col("layer_type", "layer type", left=True), Col("layers", "layers"),
-            Col("kind", "kind", left=True), Col("heads", "heads", drop=4),
-            Col("geometry", "KV heads×dim", left=True, drop=2),
-            Col("stores", "stores (one sequence)", left=True, drop=1), Col("mlp", "MLP", left=True, drop=3)]
-    return [Sheet(cols, rows, head)]
+            Col("kind", "kind", left=True), Col("heads", "heads", drop=3),
+            Col("geometry", "KV heads×dim", left=True, drop=1), Col("mlp", "MLP", left=True, drop=2)]
+    # what each layer keeps, as lines (they can be long; a row must not wrap)
+    foot = ["stores, per layer and sequence (the ideal layout):"] + [f"  {r['layer_type']}: {r['stores']}" for r in rows]
+    return [Sheet(cols, rows, head, foot,
+                  ["layer_type", "layers", "kind", "heads", "geometry", "stores", "mlp"])]
+
 
 
 def stores(mixer, model_dtype: str) -> str:

@@ -123,7 +123,9 @@ def wrap(text: str, width: int) -> list[str]:
 
     out = []
     for ln in text.split("\n"):
-        out += textwrap.wrap(ln, width, break_on_hyphens=False, subsequent_indent="") or [""]
+        lead = " " * (len(ln) - len(ln.lstrip(" ")))  # an indented line continues indented
+        out += textwrap.wrap(ln, width, break_on_hyphens=False, initial_indent="",
+                             subsequent_indent=lead + ("  " if lead else ""), drop_whitespace=True) or [""]
     return out
 
 
