@@ -203,7 +203,6 @@ class Roofline:
             raise KvplanError(f"{gpu.name} has no interconnect bandwidth in the GPU catalog, so "
                               "kvplan cannot time --tp > 1 on it")
         rank = spec.shard(tp)
-        self.rank = rank
         h = spec.hidden_size
         params = stage_parameters(rank, 0, rank.num_layers, 1)
         self.weights_bytes = stage_weight_bytes(rank, params, wfmt)
@@ -416,6 +415,20 @@ class PerfReport:
         return self.prefill.seconds
 
 
+def batch_sizes(max_batch: int) -> list[int]:
+    """The batch table's rows: 1, 2, 4, ... up to what fits, that largest batch itself, then the
+    first power of two that does not fit (just 1 when nothing fits)."""
+    if max_batch < 1:
+        return [1]
+    out, b = [], 1
+    while b <= max_batch:
+        out.append(b)
+        b *= 2
+    if out[-1] != max_batch:
+        out.append(max_batch)
+    return out + [b]
+
+
 def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | None = None,
          tp: int = 1, kv_dtype: str | None = None, weight_dtype: str | None = None,
          bw_efficiency: float | None = None, flops_efficiency: float | None = None,
@@ -448,14 +461,7 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
 
         f = fit(spec, gpu, tp=tp, engine=engine, kv_dtype=kv_dtype, weight_dtype=weight_dtype, ctx=ctx)
         max_b, eng_name = (f.max_batch or 0), f.engine
-        bs, b = [], 1
-        while b <= max(max_b, 1):
-            bs.append(b)
-            b *= 2
-        if max_b > 0 and bs[-1] != max_b:
-            bs.append(max_b)
-        bs.append(max(b, max_b + 1))  # the first batch that does not fit
-        rows = tuple(BatchRow(b, r.decode(ctx, b), b <= max_b) for b in bs)
+        rows = tuple(BatchRow(b, r.decode(ctx, b), b <= max_b) for b in batch_sizes(max_b))
     return PerfReport(
         model=spec.name, gpu=gpu.name, tp=tp, ctx=ctx, batch=batch, prompt=prompt,
         kv_dtype=r.kv_fmt.name, weight_dtype=r.weight_dtype, compute_format=r.compute_fmt,

@@ -388,3 +388,85 @@ def test_indexed_mla_flops_add_the_indexer():
     plain = MLA(**{k: getattr(m, k) for k in MLA.model_fields})
     keys = 10 * 11 // 2
     assert m.mix_flops(1, 10) == plain.mix_flops(1, 10) + 2 * m.index_n_heads * m.index_head_dim * keys
+
+
+# ---- what `perf` assembles --------------------------------------------------------------------
+def test_batch_sizes():
+    assert perf.batch_sizes(0) == [1]
+    assert perf.batch_sizes(1) == [1, 2]
+    assert perf.batch_sizes(16) == [1, 2, 4, 8, 16, 32]
+    assert perf.batch_sizes(55) == [1, 2, 4, 8, 16, 32, 55, 64]
+
+
+def test_perf_defaults_and_fields():
+    spec = catalog.load_model("llama-3-8b")
+    rep = perf.perf(spec, H100, 4096)
+    r = perf.Roofline(spec, H100)
+    assert (rep.batch, rep.tp, rep.prompt, rep.batch_table, rep.generation, rep.max_batch) == (1, 1, 4096, (), None, None)
+    assert (rep.model, rep.gpu, rep.kv_dtype, rep.weight_dtype, rep.compute_format) == \
+        ("llama-3-8b", "h100-sxm-80gb", "bf16", "bf16", "bf16")
+    assert rep.weights_bytes == r.weights_bytes and rep.active_parameters == r.active_params
+    assert rep.interconnect_bytes_per_s == H100.interconnect_bytes_per_s and rep.peak_tflops == 989.4
+    assert (rep.decode.batch, rep.decode.ctx, rep.prefill.tokens) == (1, 4096, 4096)
+    assert rep.notes == ()  # no MoE, no tp, ctx within the model's 8,192
+    assert perf.perf(spec, H100, 8192).notes == ()
+    assert perf.perf(spec, H100, 8193).notes == ("ctx 8,193 is beyond llama-3-8b's max_position_embeddings (8,192)",)
+
+
+def test_perf_passes_every_setting_on():
+    from kvplan.fit import fit
+
+    spec = catalog.load_model("llama-3-8b")
+    rep = perf.perf(spec, H100, 2048, batch=3, prompt=100, kv_dtype="fp8", weight_dtype="fp8",
+                    flops_efficiency=0.5, bw_efficiency=0.7, step_overhead_ms=1.0, new_tokens=5,
+                    batch_table=True, engine="sglang")
+    assert (rep.kv_dtype, rep.weight_dtype, rep.compute_format) == ("fp8_e4m3", "fp8_e4m3", "fp8")
+    assert (rep.efficiency.compute, rep.efficiency.memory, rep.efficiency.step_overhead_s) == (0.5, 0.7, 0.001)
+    assert (rep.decode.batch, rep.prefill.batch, rep.prefill.tokens, rep.generation.batch) == (3, 3, 100, 3)
+    f = fit(spec, H100, engine="sglang", kv_dtype="fp8", weight_dtype="fp8", ctx=2048)
+    assert rep.max_batch_engine == "sglang" and rep.max_batch == f.max_batch
+    assert [row.batch for row in rep.batch_table] == perf.batch_sizes(f.max_batch)
+    r = perf.Roofline(spec, H100, 1, None, "int4")  # weight-only int4 on an fp16/bf16 model: bf16 matmuls
+    assert r.compute_fmt == "bf16" and isinstance(r.active_params, int)
+    assert perf.Roofline(catalog.load_model("llama-2-7b"), H100, 1, None, "int4").compute_fmt == "fp16"
+    assert perf.Roofline(spec, H100, flops_efficiency=0.25).eff.compute == 0.25
+    for name, kw in (("--ctx", {"ctx": 0}), ("--batch", {"batch": 0}), ("--prompt", {"prompt": 0})):
+        with pytest.raises(KvplanError) as e:
+            perf.perf(spec, H100, **{"ctx": 10, **kw})
+        assert str(e.value) == f"{name} must be a positive integer, got 0"
+
+
+def test_gqa_message_names_the_variant():
+    with pytest.raises(KvplanError) as e:
+        whatif.apply(catalog.load_model("llama-2-13b"), "gqa:3")
+    assert str(e.value) == "variant 'gqa:3': 3 KV heads do not divide the 40 query heads of llama-2-13b"
+
+
+def test_rows_with_a_gpu_default_to_ideal_and_one_gpu():
+    from kvplan.fit import fit
+
+    spec = catalog.load_model("llama-3-8b")
+    (row,) = whatif.rows([spec], 4096, gpu=H100)
+    assert row["max_batch"] == fit(spec, H100, tp=1, engine="ideal", ctx=4096).max_batch
+
+
+def test_sweep_in_an_engine_layout_and_with_another_fit_engine():
+    from kvplan.fit import fit
+    from kvplan.memory import kv_size
+
+    spec = catalog.load_model("gemma-2-9b")
+    res = sw.sweep(spec, [5000], [2], ["fp8"], H100, engine="vllm", fit_engine="sglang")
+    assert res["rows"][0]["kv_cache_bytes"] == kv_size(spec, 5000, 2, "fp8", "vllm").total_bytes
+    assert res["kv_budget_bytes"]["fp8_e4m3"] == fit(spec, H100, engine="sglang", kv_dtype="fp8").kv_budget_bytes
+
+
+def test_parse_range_names_the_option_and_caps_at_100000():
+    from kvplan.cli import _count
+
+    for text in ("1:8:+x", "4,x"):
+        with pytest.raises(KvplanError) as e:
+            sw.parse_range("--batch", text, _count)
+        assert str(e.value).startswith("--batch must be a positive whole number, got 'x'")
+    with pytest.raises(KvplanError):
+        sw.parse_range("--ctx", "1:100001:+1", _count)
+    assert len(sw.parse_range("--ctx", "1:100000:+1", _count)) == 100_000
