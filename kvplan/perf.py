@@ -454,6 +454,10 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
                      "modelled, so this is an upper bound")
     if tp > 1:
         notes.append("all-reduce: bandwidth term only (ring, 2 per layer); latency not modelled")
+    need = r.weights_bytes + batch * (r.kv_tokens_read(ctx) + r.state_per_seq)
+    if need > gpu.usable_bytes:
+        notes.append(f"this does not fit: {need:,} bytes of weights and cache per GPU against "
+                     f"{gpu.usable_bytes:,} on {gpu.name} (see kvplan fit; a larger --tp)")
     gen = generation(r, prompt, new_tokens, batch) if new_tokens else None
     rows, max_b, eng_name = (), None, None
     if batch_table:

@@ -470,3 +470,13 @@ def test_parse_range_names_the_option_and_caps_at_100000():
     with pytest.raises(KvplanError):
         sw.parse_range("--ctx", "1:100001:+1", _count)
     assert len(sw.parse_range("--ctx", "1:100000:+1", _count)) == 100_000
+
+
+def test_perf_says_when_it_would_not_fit():
+    spec = catalog.load_model("deepseek-v3")
+    r = perf.Roofline(spec, H100)
+    need = r.weights_bytes + 4000 * 61 * 1152
+    assert perf.perf(spec, H100, 4000).notes[-1] == (
+        f"this does not fit: {need:,} bytes of weights and cache per GPU against "
+        f"{H100.usable_bytes:,} on h100-sxm-80gb (see kvplan fit; a larger --tp)")
+    assert not any("does not fit" in n for n in perf.perf(catalog.load_model("llama-3-8b"), H100, 4000).notes)
