@@ -63,6 +63,9 @@ EXCLUDED_TESTS = [
     # styling, not arithmetic (sweep's rows are tested without it)
     "--deselect=tests/test_perf.py::test_sweep_plot_writes_a_real_png",
     "--deselect=tests/test_perf.py::test_sweep_plot_without_matplotlib_is_one_line",
+    # torch in a forked mutant process deadlocks the same way (its thread pools); validate's
+    # byte checks compare against kv_size, which the other tests pin directly
+    "--ignore=tests/test_validate.py",
 ]
 ENGINE_TESTS = ["tests/test_memory.py", "tests/test_hf_golden.py", "tests/test_dtypes.py", "tests/test_cli.py",
                 "tests/test_hf.py", "tests/test_weights.py", "tests/test_rules.py", "tests/test_rules_json.py"]
