@@ -530,3 +530,20 @@ def test_sweep_of_an_fp32_model_in_vllms_layout():
     res = sw.sweep(spec, [1000], [2], [None], engine="vllm")
     assert res["rows"][0]["kv_cache_bytes"] == kv_size(spec, 1000, 2, None, "vllm").total_bytes
     assert res["rows"][0]["kv_dtype"] == "bf16"
+
+
+def test_shared_layers_in_size_reports():
+    from kvplan.memory import kv_size, kv_size_from_mixers
+    from kvplan import dtypes, engines
+
+    spec = whatif.apply(catalog.load_model("llama-2-13b"), "share:2").spec
+    r = kv_size(spec, 100, 2, "fp16")
+    g = {x.layer_type: x for x in r.groups}["full-shared"]
+    assert (g.geometry, g.tokens, g.bytes_per_token, g.kv_bytes, g.growing) == ("shared", 0, 0, 0, False)
+    assert r.next_token_bytes == 20 * 2 * 40 * 128 * 2
+    # a shared layer type first in the pattern: the layers after it still count
+    data = {k: getattr(spec, k) for k in type(spec).model_fields}
+    data["pattern"] = "full-shared full"
+    first = ModelSpec.model_construct(**data)
+    eng = engines.get("ideal")
+    assert kv_size_from_mixers(first, 100, 1, dtypes.get("fp16"), eng, "fp16") == 100 * 2 * 40 * 128 * 2
