@@ -58,3 +58,36 @@ def test_recurrent_flops_by_hand():
     g = GatedDeltaNet(num_key_heads=2, num_value_heads=4, key_head_dim=3, value_head_dim=5, conv_kernel=4)
     assert g.mix_flops(1, 1) == 256 + 420 == 676 and g.mix_flops(3, 4) == 2 * 676
     assert NoCache().mix_flops(1, 100) == 0
+
+
+def test_frontier_flops_at_the_window_edge_and_ints():
+    from kvplan import catalog
+    from kvplan.layers import CompressedAttention
+
+    c = CompressedAttention(num_heads=2, head_dim=4, qk_rope_head_dim=2, window=3, compress_ratio=4,
+                            q_lora_rank=8, o_groups=1, o_lora_rank=4)
+    for first, last in PAIRS:
+        got = c.mix_flops(first, last)
+        assert isinstance(got, int)
+        assert got == brute(lambda i: 2 * 2 * 2 * 4 * (min(i, 3) + i // 4), first, last), (first, last)
+    assert c.model_copy(update={"compress_ratio": 0}).mix_flops(1, 2) == 2 * 2 * 2 * 4 * (1 + 2)
+    spec = catalog.load_model("deepseek-v3.2")
+    m = next(lt.mixer for lt in spec.layer_types.values() if lt.mixer.kind == "mla_indexed")
+    per_key = 2 * m.num_heads * (2 * m.kv_lora_rank + m.qk_rope_head_dim) + 2 * m.index_n_heads * m.index_head_dim
+    for first, last in PAIRS:
+        got = m.mix_flops(first, last)
+        assert isinstance(got, int) and got == per_key * brute(lambda i: i, first, last), (first, last)
+
+
+def test_frontier_shards_and_state_names():
+    from kvplan import catalog
+
+    d = catalog.load_model("deepseek-v4-flash")
+    c4 = d.layer_types["c4"].mixer
+    s = c4.shard(8)
+    assert s.num_heads == c4.num_heads // 8 == 8 and isinstance(s.num_heads, int)
+    assert [st.name for st in c4.state("bf16")] == ["compressor", "indexer compressor"]
+    assert c4.side_caches()[0].entries(4095) == 1023 and isinstance(c4.side_caches()[0].entries(4095), int)
+    m = catalog.load_model("minimax-m3").layer_types["sparse-moe"].mixer
+    assert m.shard(2).index_heads == 2 and m.shard(8).index_heads == 1  # one index head kept whole
+    assert m.side_caches()[0].name == "index keys"
