@@ -91,3 +91,10 @@ def test_frontier_shards_and_state_names():
     m = catalog.load_model("minimax-m3").layer_types["sparse-moe"].mixer
     assert m.shard(2).index_heads == 2 and m.shard(8).index_heads == 1  # one index head kept whole
     assert m.side_caches()[0].name == "index keys"
+
+
+def test_side_cache_bytes_are_ints():
+    from kvplan.memory import kv_size
+
+    r = kv_size(__import__("kvplan.catalog", fromlist=["x"]).load_model("deepseek-v4-flash"), 1000, 1)
+    assert isinstance(r.bytes_per_token, int) and isinstance(r.total_bytes, int)
