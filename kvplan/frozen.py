@@ -86,16 +86,7 @@ class Frozen:
             if getattr(v, "__kvplan_check__", False))
 
     def __init__(self, **data):
-        for name, f in type(self).model_fields.items():
-            if name in data:
-                v = data.pop(name)
-            elif f.default is not MISSING:
-                v = f.default
-            elif f.default_factory is not MISSING:
-                v = f.default_factory()
-            else:
-                raise TypeError(f"{type(self).__name__}() missing keyword argument '{name}'")
-            object.__setattr__(self, name, v)
+        _fill(self, data, pop=True)
         if data:
             raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument '{next(iter(data))}'")
         self.__post_init__()
@@ -133,16 +124,7 @@ class Frozen:
     def model_construct(cls, **data):
         """Build without running any check (the shipped catalog, validated in CI)."""
         obj = object.__new__(cls)
-        for name, f in cls.model_fields.items():
-            if name in data:
-                v = data[name]
-            elif f.default is not MISSING:
-                v = f.default
-            elif f.default_factory is not MISSING:
-                v = f.default_factory()
-            else:
-                raise TypeError(f"{cls.__name__}: missing field {name}")
-            object.__setattr__(obj, name, v)
+        _fill(obj, data, pop=False)
         return obj
 
     @classmethod
@@ -153,6 +135,21 @@ class Frozen:
                    exclude_defaults: bool = False, exclude: set | None = None) -> dict:
         out = _dump(self, exclude_none, exclude_defaults)
         return {k: v for k, v in out.items() if k not in exclude} if exclude else out
+
+
+def _fill(obj, data: dict, pop: bool) -> None:
+    """Set every field of ``obj`` from ``data`` or its default (taken out of ``data`` with ``pop``,
+    so that what is left over is unknown)."""
+    for name, f in type(obj).model_fields.items():
+        if name in data:
+            v = data.pop(name) if pop else data[name]
+        elif f.default is not MISSING:
+            v = f.default
+        elif f.default_factory is not MISSING:
+            v = f.default_factory()
+        else:
+            raise TypeError(f"{type(obj).__name__}() missing keyword argument '{name}'")
+        object.__setattr__(obj, name, v)
 
 
 def _dump(v, exclude_none: bool, exclude_defaults: bool):

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from . import dtypes
 from .errors import KvplanError
-from .spec import GpuSpec, ModelSpec, MoeMlp
+from .spec import DenseMlp, GpuSpec, ModelSpec, MoeMlp
 
 # ---- defaults, each from a published measurement ------------------------------------------
 # Memory: gpt-fast's README (pytorch-labs/gpt-fast, "Benchmarks"): on an A100-80GB, "Empirically,
@@ -308,14 +308,13 @@ class Roofline:
 
 
 class DenseLike:
-    """One routed expert of a MoE block as its matrices."""
+    """One routed expert of a MoE block as its matrices (a dense MLP of the expert's size)."""
 
     def __init__(self, mlp: MoeMlp):
         self.mlp = mlp
 
     def linears(self, hidden: int) -> list[tuple[int, int]]:
-        i = self.mlp.intermediate_size
-        return [(i, hidden)] * (2 if self.mlp.gated else 1) + [(hidden, i)]
+        return DenseMlp(intermediate_size=self.mlp.intermediate_size, gated=self.mlp.gated).linears(hidden)
 
 
 def _positive(name: str, v) -> None:

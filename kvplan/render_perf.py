@@ -232,7 +232,3 @@ def sweep_sheet(res: dict, spec, gpu):
         title += f" · {gpu.name}, KV budget ({res['fit_engine']}): " + ", ".join(
             f"{k} {both(v)}" for k, v in res["kv_budget_bytes"].items())
     return Sheet(cols, res["rows"], [title])
-
-
-def pct(v: float) -> str:
-    return f"{100 * v:+.1f} %"
