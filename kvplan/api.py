@@ -12,9 +12,8 @@ into the CLI's tables (``render.size_table(r, spec)``) and JSON (``render.size_j
 """
 from __future__ import annotations
 
-from dataclasses import fields
-
 from .errors import KvplanError
+from .frozen import fields
 
 
 def load_model(model, notes: list | None = None):

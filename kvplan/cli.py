@@ -756,14 +756,37 @@ def main():  # console script entry point
     gc.disable()
     _set_metavars()
     try:
-        _main()
+        _main(_for(sys.argv[1:]))
     finally:
         gc.freeze()
 
 
-def _main():
+def _for(argv: list[str]) -> typer.Typer:
+    """The app as this run needs it: with only the command asked for, when there is one.
+
+    typer builds a click command for every registered command before it dispatches (reading
+    each function's signature: about a millisecond a command); a run needs one. The overview
+    (bare ``kvplan``, ``-h``), an unknown command and shell completion get the whole app."""
+    import os
+
+    name = next((a for a in argv if not a.startswith("-")), None)
+    if name is None or any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ):
+        return app
+    from typer.main import get_command_name
+
+    keep = [c for c in app.registered_commands if (c.name or get_command_name(c.callback.__name__)) == name]
+    if not keep:
+        return app
+    import copy
+
+    one = copy.copy(app)
+    one.registered_commands = keep
+    return one
+
+
+def _main(the_app: typer.Typer = app):
     try:
-        code = app(standalone_mode=False, prog_name="kvplan")
+        code = the_app(standalone_mode=False, prog_name="kvplan")
     except KeyboardInterrupt:
         sys.stderr.write("kvplan: interrupted\n")
         sys.exit(130)

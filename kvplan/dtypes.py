@@ -19,9 +19,9 @@ Sources for the grouped formats (bytes per block of 32 values):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .errors import KvplanError
+from .frozen import record
 
 
 def cdiv(a: int, b: int) -> int:
@@ -29,7 +29,7 @@ def cdiv(a: int, b: int) -> int:
     return -(-a // b)
 
 
-@dataclass(frozen=True)
+@record
 class ElementFormat:
     """A storage format for cached values.
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import sys
 import types
-from dataclasses import dataclass, field
 
 from . import dtypes, engines
 from .engines import BudgetPart, Capacity, ServeOptions, Worker
 from .errors import KvplanError
+from .frozen import field, record
 from .spec import ModelSpec, compress_pattern
 
 
-@dataclass(frozen=True)
+@record
 class Stage:
     """One GPU's share: a pipeline stage's layers on one tensor-parallel rank."""
 
@@ -37,7 +37,7 @@ class Stage:
         return sum(p.bytes for p in self.budget if p.key == key)
 
 
-@dataclass(frozen=True)
+@record
 class FitReport:
     model: str
     gpu: str
@@ -143,7 +143,7 @@ def _divisors_of_heads(spec: ModelSpec) -> list[int]:
     return [t for t in (1, 2, 4, 8, 16, 32, 64) if h % t == 0]
 
 
-@dataclass(frozen=True)
+@record
 class Traffic:
     """Request lengths to place (``--lengths``) and what to compare."""
 

@@ -1,11 +1,16 @@
-"""Frozen spec classes without pydantic on the query path.
+"""Frozen classes without pydantic or generated code on the query path.
 
-Every spec class (kinds, MLPs, layer types, ModelSpec, GpuSpec) subclasses ``Frozen``: each
-subclass becomes a frozen, keyword-only standard dataclass, so building one from the shipped
-catalog costs what a dataclass costs. pydantic is imported only to validate untrusted input (a
-user's YAML or config.json, and CI's check of the catalog): ``validate`` builds a pydantic
-``TypeAdapter`` over the same dataclasses, with the constrained types below swapped for
-pydantic's in the modules that use them, so a bad value gets pydantic's message and location.
+Every spec class (kinds, MLPs, layer types, ModelSpec, GpuSpec) subclasses ``Frozen``: frozen,
+keyword-only, its fields read from the annotations, with one generic ``__init__`` (building one
+from the shipped catalog costs no validation). pydantic is imported only to validate untrusted
+input (a user's YAML or config.json, and CI's check of the catalog): ``validate`` turns the
+classes into standard dataclasses once and builds a pydantic ``TypeAdapter`` over them, with the
+constrained types below swapped for pydantic's in the modules that use them, so a bad value gets
+pydantic's message and location.
+
+kvplan's own result records (what an engine holds, a budget part, a report) are ``@record``
+classes: ``@dataclass(frozen=True)``'s behaviour without the code ``dataclasses`` generates and
+compiles for each class at every start (about 0.7 ms a class; benchmarks/startup.py).
 
 What the classes keep from pydantic's interface, because the code and its readers use it:
 ``model_copy(update=...)``, ``model_dump(mode="json", exclude_none=..., exclude_defaults=...)``,
@@ -16,9 +21,17 @@ in ``__post_init__`` (so on every construction, and under validation as a value 
 from __future__ import annotations
 
 import sys
-from dataclasses import MISSING, dataclass
-from dataclasses import Field as DataclassField
 from typing import Annotated, Union
+
+
+class _Missing:
+    __slots__ = ()
+
+    def __repr__(self):
+        return "MISSING"
+
+
+MISSING = _Missing()  # no default (dataclasses' sentinel, kept out of the query path)
 
 # Constrained types: plain at run time, pydantic's own under ``validate`` (see _PYDANTIC_TYPES).
 PositiveInt = int
@@ -53,9 +66,118 @@ class _Field:
     def __init__(self, name, default, default_factory):
         self.name, self.default, self.default_factory = name, default, default_factory
 
+    def __repr__(self):
+        return f"field({self.name!r}, default={self.default!r}, default_factory={self.default_factory!r})"
+
+
+def field(*, default=MISSING, default_factory=MISSING) -> _Field:
+    """A field's default or default factory in a class body (``dataclasses.field``'s two uses)."""
+    return _Field("", default, default_factory)
+
 
 class FrozenInstanceError(AttributeError):
     pass
+
+
+def _collect(cls) -> dict[str, _Field]:
+    """Every field of ``cls``, parents' first, from the annotations and the class bodies: what
+    ``dataclasses`` reads, without its generated code (about 0.7 ms a class at import)."""
+    found: dict[str, _Field] = {}
+    for klass in reversed(cls.__mro__):
+        if "__record_fields__" in vars(klass):  # a record parent: its fields as it collected them
+            found.update(vars(klass)["__record_fields__"])
+            continue
+        for name, note in vars(klass).get("__annotations__", {}).items():
+            if name.startswith("_") or name == "model_fields" or "ClassVar" in str(note):
+                continue
+            d = vars(klass).get(name, MISSING)
+            if isinstance(d, _Field):
+                found[name] = _Field(name, d.default, d.default_factory)
+            elif d is not MISSING or name not in found:
+                found[name] = _Field(name, d, MISSING)
+    return found
+
+
+def _default(cls, f: _Field):
+    if f.default is not MISSING:
+        return f.default
+    if f.default_factory is not MISSING:
+        return f.default_factory()
+    raise TypeError(f"{cls.__name__}() missing argument '{f.name}'")
+
+
+def record(cls=None, *, frozen: bool = True):
+    """``@dataclass(frozen=True)`` for kvplan's own result records (what an engine holds, a
+    budget part, a report): positional or keyword arguments, defaults and default factories,
+    equality, hashing when frozen, a repr; ``replace`` and ``fields`` below stand in for the
+    ``dataclasses`` functions. One generic ``__init__`` instead of generated code, so that a
+    query does not pay for compiling a dozen classes at every start (benchmarks/startup.py)."""
+    def wrap(klass):
+        spec = _collect(klass)
+        for name, f in spec.items():  # a class attribute holds the default, as in a dataclass
+            if isinstance(vars(klass).get(name), _Field):
+                if f.default is MISSING:
+                    delattr(klass, name)
+                else:
+                    setattr(klass, name, f.default)
+        names = tuple(spec)
+        klass.__record_fields__ = spec
+        klass.__match_args__ = names
+
+        def __init__(self, *args, **kw):
+            if len(args) > len(names):
+                raise TypeError(f"{klass.__name__}() takes {len(names)} arguments, {len(args)} given")
+            put = object.__setattr__
+            for name, v in zip(names, args):
+                if name in kw:
+                    raise TypeError(f"{klass.__name__}() got multiple values for argument '{name}'")
+                put(self, name, v)
+            for name in names[len(args):]:
+                put(self, name, kw.pop(name) if name in kw else _default(klass, spec[name]))
+            if kw:
+                raise TypeError(f"{klass.__name__}() got an unexpected argument '{next(iter(kw))}'")
+            post = getattr(self, "__post_init__", None)
+            if post is not None:
+                post()
+
+        def __eq__(self, other):
+            if other.__class__ is not self.__class__:
+                return NotImplemented
+            return all(getattr(self, n) == getattr(other, n) for n in names)
+
+        def __repr__(self):
+            return f"{klass.__qualname__}(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in names) + ")"
+
+        klass.__init__, klass.__eq__, klass.__repr__ = __init__, __eq__, __repr__
+        if frozen:
+            def __setattr__(self, name, value):
+                raise FrozenInstanceError(f"cannot assign to field '{name}'")
+
+            def __delattr__(self, name):
+                raise FrozenInstanceError(f"cannot delete field '{name}'")
+
+            klass.__setattr__, klass.__delattr__ = __setattr__, __delattr__
+            klass.__hash__ = lambda self: hash(tuple(getattr(self, n) for n in names))
+        else:
+            klass.__hash__ = None
+        return klass
+
+    return wrap if cls is None else wrap(cls)
+
+
+def fields(obj) -> tuple[_Field, ...]:
+    """A record's (or record class's) fields, in order (``dataclasses.fields``)."""
+    return tuple(obj.__record_fields__.values())
+
+
+def replace(obj, **changes):
+    """A copy of the record ``obj`` with ``changes`` (``dataclasses.replace``)."""
+    kw = {n: getattr(obj, n) for n in obj.__record_fields__}
+    unknown = set(changes) - set(kw)
+    if unknown:
+        raise TypeError(f"{type(obj).__name__} has no field '{sorted(unknown)[0]}'")
+    kw.update(changes)
+    return type(obj)(**kw)
 
 
 class Frozen:
@@ -70,17 +192,7 @@ class Frozen:
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
-        found: dict[str, _Field] = {}
-        for klass in reversed(cls.__mro__):
-            for name in vars(klass).get("__annotations__", {}):
-                if name.startswith("_") or name == "model_fields":
-                    continue
-                d = vars(klass).get(name, MISSING)
-                if isinstance(d, DataclassField):
-                    found[name] = _Field(name, d.default, d.default_factory)
-                elif d is not MISSING or name not in found:
-                    found[name] = _Field(name, d, MISSING)
-        cls.model_fields = found
+        cls.model_fields = _collect(cls)
         cls.__kvplan_checks__ = tuple(
             name for klass in reversed(cls.__mro__) for name, v in vars(klass).items()
             if getattr(v, "__kvplan_check__", False))
@@ -207,12 +319,19 @@ def _pydantic_types() -> None:
 def _as_dataclasses() -> None:
     """Make every spec class a real (frozen, keyword-only) dataclass, parents first, keeping
     kvplan's own __init__, __eq__, __repr__ and __hash__: what pydantic needs to validate them."""
+    import dataclasses
+
     todo = [c for c in Frozen.__subclasses__()]
     while todo:
         cls = todo.pop(0)
         if "__dataclass_fields__" not in vars(cls) and cls.model_fields:
+            for name, d in list(vars(cls).items()):  # kvplan's field() markers, as dataclasses'
+                if isinstance(d, _Field):
+                    setattr(cls, name, dataclasses.field(
+                        default=dataclasses.MISSING if d.default is MISSING else d.default,
+                        default_factory=dataclasses.MISSING if d.default_factory is MISSING else d.default_factory))
             keep = {k: vars(cls)[k] for k in ("__init__",) if k in vars(cls)}
-            dataclass(frozen=True, kw_only=True, eq=False, repr=False)(cls)
+            dataclasses.dataclass(frozen=True, kw_only=True, eq=False, repr=False)(cls)
             for k, v in keep.items():
                 setattr(cls, k, v)
         todo += cls.__subclasses__()

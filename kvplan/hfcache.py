@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import KvplanError
+from .frozen import record
 
 # ORG/NAME as the Hub spells a repo id (huggingface_hub validate_repo_id: letters, digits, - _ .)
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -26,7 +26,7 @@ def looks_like_repo_id(ref: str) -> bool:
     return bool(REPO_ID.match(ref.strip())) and ".." not in ref
 
 
-@dataclass(frozen=True)
+@record
 class CachedConfig:
     repo_id: str
     config: Path  # the snapshot's config.json (a link into blobs/)

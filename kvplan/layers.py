@@ -27,7 +27,7 @@ from .frozen import Frozen, NonNegativeInt, PositiveInt, model_validator, tagged
 
 
 class _Frozen(Frozen):
-    """A spec class: a frozen dataclass, validated by pydantic only for untrusted input."""
+    """A spec class: a frozen class (kvplan.frozen), validated by pydantic only for untrusted input."""
 
 
 def _divides(what: str, n: int, tp: int) -> None:

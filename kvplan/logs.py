@@ -43,15 +43,15 @@ from __future__ import annotations
 import ast
 import re
 import shlex
-from dataclasses import dataclass, field
 
 from .errors import KvplanError
+from .frozen import field, record
 
 GiB = 2**30
 MiB = 2**20
 
 
-@dataclass(frozen=True)
+@record
 class Figure:
     """One number the engine reported."""
 
@@ -64,7 +64,7 @@ class Figure:
     tolerance: float = 0.0  # half the last printed digit, in the figure's unit
 
 
-@dataclass(frozen=True)
+@record
 class LogFacts:
     engine: str  # vllm, sglang, llamacpp
     model: str | None
@@ -74,7 +74,7 @@ class LogFacts:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Row:
     figure: Figure
     predicted: float | None
@@ -87,7 +87,7 @@ class Row:
         return 100 * (self.predicted - self.figure.reported) / self.figure.reported
 
 
-@dataclass(frozen=True)
+@record
 class Check:
     facts: LogFacts
     model: str  # the spec kvplan planned
@@ -373,7 +373,7 @@ def vllm_options(flags: dict):
 def vllm_fit(spec, gpu, flags: dict, weight_dtype: str | None = None):
     """kvplan's vLLM plan for a model, a GPU and vLLM's flags (max_model_len: the model's own,
     else 4,096, when the flags do not say)."""
-    from dataclasses import replace
+    from .frozen import replace
 
     from . import fit
 

@@ -1,14 +1,13 @@
 """KV-cache and weight bytes for a spec, context, batch, dtype and engine layout."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from . import dtypes, engines
 from .errors import KvplanError
+from .frozen import record
 from .spec import ModelSpec
 
 
-@dataclass(frozen=True)
+@record
 class GroupSize:
     """All layers of one layer type."""
 
@@ -26,7 +25,7 @@ class GroupSize:
     side_bytes_per_token: int = 0  # of bytes_per_token: side caches still growing, averaged over their stride
 
 
-@dataclass(frozen=True)
+@record
 class SizeReport:
     model: str
     ctx: int

@@ -27,10 +27,9 @@ docs/perf-accuracy.md states its error against published measurements.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from . import dtypes
 from .errors import KvplanError
+from .frozen import field, record
 from .spec import DenseMlp, GpuSpec, ModelSpec, MoeMlp
 
 # ---- defaults, each from a published measurement ------------------------------------------
@@ -68,7 +67,7 @@ OVERHEAD_SOURCE = ("gpt-fast README: Llama-2-7B fp16 on A100-80GB, 1/104.9 s per
 EFFICIENCY_SOURCES = {"memory": MEMORY_SOURCE, "compute": COMPUTE_SOURCE, "overhead": OVERHEAD_SOURCE}
 
 
-@dataclass(frozen=True)
+@record
 class Efficiency:
     memory: float
     compute: float
@@ -117,7 +116,7 @@ def compute_format(weight_fmt: str, act_dtype: str, gpu: GpuSpec) -> str:
 
 
 # ---- one forward pass -----------------------------------------------------------------------
-@dataclass(frozen=True)
+@record
 class Step:
     """One forward pass on one GPU: ``tokens`` new tokens in each of ``batch`` sequences that
     already hold ``ctx`` tokens (decode: tokens 1; prefill: ctx 0)."""
@@ -323,7 +322,7 @@ def _positive(name: str, v) -> None:
 
 
 # ---- generation with and without the cache --------------------------------------------------
-@dataclass(frozen=True)
+@record
 class Generation:
     prompt: int
     new_tokens: int
@@ -369,7 +368,7 @@ def generation(r: Roofline, prompt: int, new_tokens: int, batch: int = 1) -> Gen
 
 
 # ---- the report `kvplan perf` prints --------------------------------------------------------
-@dataclass(frozen=True)
+@record
 class BatchRow:
     batch: int
     step: Step
@@ -380,7 +379,7 @@ class BatchRow:
         return self.batch / self.step.seconds
 
 
-@dataclass(frozen=True)
+@record
 class PerfReport:
     model: str
     gpu: str

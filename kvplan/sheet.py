@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field, replace
 from typing import Callable
+
+from .frozen import field, record, replace
 
 FORMATS = ("table", "json", "csv", "md")
 
 
-@dataclass(frozen=True)
+@record
 class Col:
     key: str
     header: str
@@ -29,7 +30,7 @@ class Col:
     orig: str | None = None  # the header before a narrow wording replaced it
 
 
-@dataclass
+@record(frozen=False)
 class Sheet:
     columns: list[Col]
     rows: list[dict]

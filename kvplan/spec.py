@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from dataclasses import field
 from typing import Literal
 
-from .frozen import Frozen, NonNegativeInt, PositiveInt, Sources, SpecName, model_validator, tagged_union
+from .frozen import Frozen, NonNegativeInt, PositiveInt, Sources, SpecName, field, model_validator, tagged_union
 
 from . import dtypes
 from .layers import Mixer, _divides
 
 
 class _Frozen(Frozen):
-    """A spec class: a frozen dataclass, validated by pydantic only for untrusted input."""
+    """A spec class: a frozen class (kvplan.frozen), validated by pydantic only for untrusted input."""
 
 
 class DenseMlp(_Frozen):

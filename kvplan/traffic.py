@@ -25,11 +25,11 @@ import csv
 import math
 import random
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from .dtypes import cdiv
 from .errors import KvplanError
+from .frozen import record
 
 DEFAULT_REQUESTS = 1000
 _DIST = re.compile(r"^(uniform|normal|lognormal):(.+)$")
@@ -119,7 +119,7 @@ def _length(text: str, path: Path, line: int, what: str = "a length", allow_zero
     return int(t)
 
 
-@dataclass(frozen=True)
+@record
 class Strategy:
     name: str
     granularity: str

@@ -16,15 +16,15 @@ takes it; changes combine with ``+``:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from . import dtypes
 from .errors import KvplanError
+from .frozen import record
 from .layers import MLA, FullAttention, SlidingWindow, _Attention
 from .spec import ModelSpec, compress_pattern
 
 
-@dataclass(frozen=True)
+@record
 class Variant:
     label: str
     spec: ModelSpec

@@ -132,14 +132,39 @@ def test_import_roundtrip(tmp_path):
 @pytest.mark.parametrize("args", [["--json"], [], ["--engine", "vllm"]])
 def test_size_does_not_import_heavy_modules(args):
     # a catalog query: no torch/numpy/matplotlib, and no pydantic (catalog specs are trusted),
-    # no PyYAML (the JSON bundle), no rich (tables are plain text)
+    # no PyYAML (the JSON bundle), no rich (tables are plain text), no dataclasses (kvplan's
+    # records are kvplan.frozen.record: no code generated at every start)
     code = ("import sys; from kvplan.cli import app\n"
             f"try:\n    app(['size', 'llama-13b', '--ctx', '4096', *{args!r}])\nexcept SystemExit:\n    pass\n"
             "heavy = sorted(m for m in ('torch', 'numpy', 'matplotlib', 'transformers', 'pydantic', 'yaml',"
-            " 'rich.console', 'rich.table') if m in sys.modules)\n"
+            " 'rich.console', 'rich.table', 'dataclasses') if m in sys.modules)\n"
             "sys.stderr.write(repr(heavy))")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert p.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_a_run_builds_only_the_command_it_runs(monkeypatch):
+    from kvplan import cli
+
+    everything = len(cli.app.registered_commands)
+    assert everything > 10
+    one = cli._for(["size", "llama-13b", "--ctx", "4096"])
+    assert [c.callback.__name__ for c in one.registered_commands] == ["size"]
+    assert [c.name for c in cli._for(["--json", "check-log", "x.log"]).registered_commands] == ["check-log"]
+    assert [c.name for c in cli._for(["import", "config.json"]).registered_commands] == ["import"]
+    assert len(cli.app.registered_commands) == everything  # the shared app is left whole
+    for argv in ([], ["-h"], ["--version"], ["sise"]):  # the overview and an unknown name: everything
+        assert cli._for(argv) is cli.app
+    monkeypatch.setenv("_KVPLAN_COMPLETE", "complete_bash")  # shell completion lists every command
+    assert cli._for(["size"]) is cli.app
+
+
+def test_the_overview_still_lists_every_command():
+    p = subprocess.run([sys.executable, "-m", "kvplan", "-h"], capture_output=True, text=True)
+    from kvplan import cli
+
+    for c in cli.app.registered_commands:
+        assert f"  {c.name or c.callback.__name__} " in p.stdout
 
 
 def test_python_dash_m():

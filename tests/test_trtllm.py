@@ -6,7 +6,7 @@ GiB = 2**30
 
 
 def trt(model, gpu="h100", **kw):
-    opts = ServeOptions(**{k: kw.pop(k) for k in list(kw) if k in ServeOptions.__dataclass_fields__})
+    opts = ServeOptions(**{k: kw.pop(k) for k in list(kw) if k in ServeOptions.__record_fields__})
     return fit.fit(catalog.load_model(model), catalog.load_gpu(gpu), engine="trtllm", opts=opts,
                    check_memory=False, **kw)
 

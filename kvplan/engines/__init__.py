@@ -15,16 +15,16 @@ imports only the module asked for. Adding an engine: one module here and one lin
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
 
 from ..errors import KvplanError
+from ..frozen import field, record
 from ..layers import StateTensor
 
 MODULES = {"ideal": "ideal", "hf": "hf", "hf-static": "hf_static", "vllm": "vllm", "sglang": "sglang", "trtllm": "trtllm",
            "llamacpp": "llamacpp"}
 
 
-@dataclass(frozen=True)
+@record
 class Side:
     """A cache one layer holds beside its main K/V (an indexer's keys, a compressed series):
     ``entries`` × ``rows`` rows of ``values`` each, in ``format`` (None: the KV dtype).
@@ -38,7 +38,7 @@ class Side:
     stride: int = 1
 
 
-@dataclass(frozen=True)
+@record
 class Holding:
     """What one layer holds for one sequence: ``tokens`` × the per-token ``rows``, plus state,
     plus side caches with their own entry counts and formats."""
@@ -74,7 +74,7 @@ def refuse(engine: str, mixer) -> None:
                       "use --engine ideal")
 
 
-@dataclass(frozen=True)
+@record
 class ServeOptions:
     """Serving flags, named as vLLM names them. None means "the engine's default"; an engine
     reads the ones it models and says which it ignored."""
@@ -97,7 +97,7 @@ class ServeOptions:
     flash_attn: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class BudgetPart:
     """One labelled slice of a GPU's memory, in bytes, with where its rule comes from."""
 
@@ -107,7 +107,7 @@ class BudgetPart:
     source: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Worker:
     """What one GPU (one pipeline stage's tensor-parallel rank) holds and may spend on cache."""
 
@@ -119,7 +119,7 @@ class Worker:
         return next(p.bytes for p in self.budget if p.key == "kv_cache")
 
 
-@dataclass(frozen=True)
+@record
 class Capacity:
     """What the cache holds, as the engine would report it."""
 

@@ -27,11 +27,10 @@ Defaults are llama-server's for one sequence: flash attention on, ``--ubatch-siz
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .. import dtypes
 from ..dtypes import cdiv
 from ..errors import KvplanError
+from ..frozen import record
 from ..layers import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, Mamba, Mamba2, SlidingWindow, StateTensor
 from . import Engine, Holding, ServeOptions
 
@@ -57,7 +56,7 @@ def pad(x: int, m: int = PAD) -> int:
     return cdiv(x, m) * m
 
 
-@dataclass(frozen=True)
+@record
 class Config:
     type_k: str
     type_v: str

@@ -34,12 +34,12 @@ Facts copied, not code: every function below is kvplan's own.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from functools import singledispatch
 
 from .. import dtypes
 from ..dtypes import cdiv
 from ..errors import KvplanError
+from ..frozen import record, replace
 from ..layers import (MLA, ChunkedAttention, CompressedAttention, FullAttention, GatedDeltaNet, IndexedAttention,
                       IndexedMLA, KimiDeltaAttention, Mamba, Mamba2, SlidingWindow)
 from . import BudgetPart, Capacity, Engine, Holding, ServeOptions, Side, Worker, finish_budget, largest
@@ -69,7 +69,7 @@ def capability(gpu) -> int | None:
 
 # --- the first half: what one layer of each kind keeps, in pages -------------------------
 
-@dataclass(frozen=True)
+@record
 class Page:
     """One layer's KV-cache spec as vLLM plans it (kv_cache_interface.py)."""
 
@@ -115,7 +115,7 @@ class Page:
         return (self.kind, self.block_size, self.window)
 
 
-@dataclass(frozen=True)
+@record
 class Config:
     """The vLLM settings that change the plan, resolved as vLLM resolves them."""
 
@@ -337,13 +337,13 @@ def _packed_groups(specs: list[Page]) -> list[Group]:
 
 # --- the planner: groups, block bytes, the start-up check ---------------------------------
 
-@dataclass(frozen=True)
+@record
 class Group:
     page: Page
     layers: int  # layers in the group (a block of this group holds one page of each)
 
 
-@dataclass(frozen=True)
+@record
 class Plan:
     groups: list[Group]
     bytes_per_block: int  # _get_kv_cache_bytes_per_block: the largest group's pages

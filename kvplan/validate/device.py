@@ -9,16 +9,16 @@ from __future__ import annotations
 import datetime
 import os
 import platform
-from dataclasses import dataclass
 
 from ..errors import KvplanError
+from ..frozen import record
 
 GiB = 2**30
 DEFAULT_SAFETY_MARGIN = 2 * GiB  # left free on top of what is allocated: CUDA context growth,
 # cuBLAS/cuDNN workspaces and the caching allocator's rounding (see ``cuda_memory_note``)
 
 
-@dataclass(frozen=True)
+@record
 class DeviceInfo:
     kind: str  # "cuda" | "cpu"
     name: str

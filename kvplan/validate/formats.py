@@ -15,10 +15,9 @@ byte; KIVI (arXiv:2402.02750): b-bit values per group of G with an fp16 scale an
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .. import dtypes
 from ..errors import KvplanError
+from ..frozen import record
 
 # format -> (values per block, [(component, torch dtype, elements per block)])
 _BLOCKS = {
@@ -42,7 +41,7 @@ NATIVE = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16", "fp8_e4m3": 
 _PACKED = {"int4": 2}  # values per byte
 
 
-@dataclass(frozen=True)
+@record
 class Part:
     """One tensor to allocate: a suffix for its name, its shape and torch dtype name."""
 

@@ -24,11 +24,10 @@ Layouts:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-
 from .. import dtypes, engines, memory
 from ..errors import KvplanError
 from ..fit import stage_spec
+from ..frozen import field, record, replace
 from . import formats
 
 ENGINES = ("ideal", "hf", "vllm")
@@ -36,7 +35,7 @@ ITEMSIZE = {"float32": 4, "float16": 2, "bfloat16": 2, "float8_e4m3fn": 1, "floa
             "int8": 1, "uint8": 1}
 
 
-@dataclass(frozen=True)
+@record
 class Tensor:
     name: str
     shape: tuple[int, ...]
@@ -50,7 +49,7 @@ class Tensor:
         return n
 
 
-@dataclass
+@record(frozen=False)
 class Layout:
     engine: str
     kv_format: str

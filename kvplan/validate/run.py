@@ -7,9 +7,8 @@ saying what did not fit.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from ..errors import KvplanError
+from ..frozen import field, record
 from . import device as dev
 from . import layout as lay
 from . import require_torch
@@ -20,7 +19,7 @@ CPU_LENGTHS = (4, 8, 16)  # no-cache lengths on the CPU: small, reported not jud
 CUDA_MAX_LENGTH = 4096  # the longest default no-cache length on CUDA (--recompute-lengths overrides)
 
 
-@dataclass
+@record(frozen=False)
 class FitCheck:
     gpu: str
     max_batch: int
@@ -38,7 +37,7 @@ class FitCheck:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass
+@record(frozen=False)
 class Result:
     model: str
     command: str

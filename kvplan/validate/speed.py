@@ -31,16 +31,16 @@ from __future__ import annotations
 
 import statistics
 import time
-from dataclasses import dataclass, field
 
 from .. import dtypes, engines
+from ..frozen import field, record
 from . import formats
 from .layout import Tensor, state_shape
 
 FILL_BLOCK = 1 << 20  # CPU: a random block of this many values, repeated (see _fill)
 
 
-@dataclass(frozen=True)
+@record
 class Timing:
     median_s: float
     p10_s: float
@@ -55,7 +55,7 @@ class Timing:
                 "min_s": self.min_s, "max_s": self.max_s, "steps": self.steps, "cuda_graph": self.graph}
 
 
-@dataclass
+@record(frozen=False)
 class SpeedResult:
     layers_timed: int
     layers_total: int
