@@ -138,15 +138,20 @@ def resolve_variant(name: str) -> tuple[str, str] | None:
 def suggestions(name: str, n: int = 4) -> list[str]:
     """Catalog names closest to what was typed, best first: every name and alias is scored
     against the typed text with its org prefix and variant words removed, and each alias counts
-    for the model it names."""
+    for the model it names. A name is scored whole and by its beginning (the typed length, and
+    one more for a dropped letter), the beginning at 0.9: ``lama-3`` leads with the Llama 3
+    models, not with the shorter ``llama-13b`` that happens to share as many letters."""
     import difflib  # only on the error path
 
     key = name.strip().lower().replace("_", "-").rsplit("/", 1)[-1].removeprefix("meta-")
     key = "-".join(w for w in key.split("-") if w not in _VARIANT_WORDS)
     best: dict[str, float] = {}
     pool = [(m, m) for m in model_names()] + [(a.rsplit("/", 1)[-1], t) for a, t in aliases().items()]
+    def ratio(a: str, b: str) -> float:
+        return difflib.SequenceMatcher(None, a, b).ratio()
+
     for cand, target in pool:
-        score = difflib.SequenceMatcher(None, key, cand).ratio()
+        score = max(ratio(key, cand), 0.9 * max(ratio(key, cand[:len(key)]), ratio(key, cand[:len(key) + 1])))
         if score >= 0.5 and score > best.get(target, 0):
             best[target] = score
     return sorted(best, key=lambda t: (-best[t], t))[:n]
@@ -198,7 +203,8 @@ def load_model(ref: str, notes: list | None = None) -> ModelSpec:
     if name is None:
         hint = suggestions(ref)
         more = f"; did you mean: {', '.join(hint)}" if hint else "; see `kvplan models`"
-        raise KvplanError(f"unknown model '{ref}'{more}")
+        shown = f"'{ref}'" if len(ref) <= 80 else f"'{ref[:40]}…' ({len(ref):,} characters)"
+        raise KvplanError(f"unknown model {shown}{more}")
     return catalog_spec(name)
 
 

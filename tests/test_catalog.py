@@ -163,6 +163,10 @@ def test_a_different_version_is_not_a_variant():
 def test_suggestions_rank_by_closeness():
     assert catalog.suggestions("meta-llama/Llama-3.1-70B-Instructt")[0] == "llama-3.1-70b"
     assert catalog.suggestions("qwen3-9b")[:2] == ["qwen3-4b", "qwen3-8b"]
+    # a dropped letter at the start: the Llama 3 models lead, not llama-13b (an alias of
+    # llama-2-13b, shorter, sharing as many letters)
+    assert catalog.suggestions("lama-3")[:2] == ["llama-3-70b", "llama-3-8b"]
+    assert catalog.suggestions("gpt-os-20b")[0] == "gpt-oss-20b"
 
 
 def test_json_bundle_equals_the_yaml():

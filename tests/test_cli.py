@@ -232,6 +232,9 @@ def test_overlong_name_is_one_line():
     for n in (300, 3000):
         res = run("size", "a" * n, "--ctx", "10")
         assert res.exit_code == 2 and res.stderr.count("\n") == 1 and "unknown model" in res.stderr
+        assert f"({n:,} characters)" in res.stderr and len(res.stderr) < 200  # not echoed whole
+    res = run("size", "a" * 80, "--ctx", "10")  # a name of 80 characters is still shown as typed
+    assert f"unknown model '{'a' * 80}'" in res.stderr
 
 
 def test_version_everywhere():
