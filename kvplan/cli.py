@@ -133,7 +133,8 @@ def _default_engine(model: str, default: str) -> str:
     return "llamacpp" if model.strip().lower().endswith(".gguf") else default
 
 
-def _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, **more):
+def _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel=None,
+                   kv_unified=False, **more):
     from .engines import ServeOptions
 
     fa = str(flash_attn).strip().lower()
@@ -141,7 +142,13 @@ def _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn
         raise KvplanError(f"--flash-attn must be on or off, got '{flash_attn}'")
     return ServeOptions(cache_type_k=cache_type_k, cache_type_v=cache_type_v,
                         ubatch_size=None if ubatch_size is None else _count("--ubatch-size", ubatch_size),
-                        swa_full=swa_full, flash_attn=fa == "on", **more)
+                        swa_full=swa_full, flash_attn=fa == "on",
+                        parallel=None if parallel is None else _count("--parallel", parallel),
+                        kv_unified=kv_unified, **more)
+
+
+PARALLEL_HELP = "llama.cpp: slots (llama-server --parallel; default one per sequence, --batch)"
+UNIFIED_HELP = "llama.cpp: the slots share one cache stream (llama-server's default without --parallel)"
 
 
 def _width() -> int:
@@ -223,6 +230,8 @@ def size(
     ubatch_size: Optional[str] = typer.Option(None, "--ubatch-size", "-ub", help="llama.cpp: micro-batch (512)"),
     swa_full: bool = typer.Option(False, "--swa-full", help="llama.cpp: full-size cache for sliding layers"),
     flash_attn: str = typer.Option("on", "--flash-attn", "-fa", help="llama.cpp: on (default) or off"),
+    parallel: Optional[str] = typer.Option(None, "--parallel", "-np", help=PARALLEL_HELP),
+    kv_unified: bool = typer.Option(False, "--kv-unified", "-kvu", help=UNIFIED_HELP),
     fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
     wide: bool = typer.Option(False, "--wide", help=WIDE_HELP),
 ):
@@ -234,7 +243,7 @@ def size(
     def go():
         f = _format(fmt, as_json)
         c, b = _count("--ctx", ctx), _count("--batch", batch)
-        opts = _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn)
+        opts = _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel, kv_unified)
         spec = _load(model)
         eng = engine or _default_engine(model, "ideal")
         if eng.strip().lower() == "all":
@@ -301,6 +310,8 @@ def fit(
     ubatch_size: Optional[str] = typer.Option(None, "--ubatch-size", "-ub", help="llama.cpp: micro-batch (512)"),
     swa_full: bool = typer.Option(False, "--swa-full", help="llama.cpp: full-size cache for sliding layers"),
     flash_attn: str = typer.Option("on", "--flash-attn", "-fa", help="llama.cpp: on (default) or off"),
+    parallel: Optional[str] = typer.Option(None, "--parallel", "-np", help=PARALLEL_HELP),
+    kv_unified: bool = typer.Option(False, "--kv-unified", "-kvu", help=UNIFIED_HELP),
     lengths: Optional[str] = typer.Option(None, "--lengths",
                                           help="your traffic: uniform:A-B, normal:MEAN,STD, lognormal:MEDIAN,SIGMA, "
                                                "or a file of lengths (or CSV prompt_tokens,output_tokens)"),
@@ -335,7 +346,7 @@ def fit(
                                   f"known: auto, {', '.join(KV_CACHE_DTYPES)}")
             kvd = None if key == "auto" else KV_CACHE_DTYPES[key]
         opts = _llamacpp_opts(
-            cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn,
+            cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel, kv_unified,
             max_model_len=opt_count("--max-model-len", max_model_len),
             gpu_memory_utilization=_fraction("--gpu-memory-utilization", gpu_memory_utilization),
             kv_cache_memory=_size("--kv-cache-memory", kv_cache_memory),
@@ -719,7 +730,7 @@ def check_server(
 
 
 _METAVARS = {  # the help shows what each option takes, not <str>
-    "N": ("--ctx", "--batch", "--tp", "--pp", "--max-model-len", "--block-size", "--max-num-batched-tokens",
+    "N": ("--ctx", "--batch", "--parallel", "--tp", "--pp", "--max-model-len", "--block-size", "--max-num-batched-tokens",
           "--max-num-seqs", "--requests", "--seed", "--shared-prefix", "--ubatch-size", "--prompt",
           "--new-tokens", "--layers", "--steps"),
     "SIZE": ("--kv-cache-memory", "--activation-memory", "--cuda-graph-memory", "--non-torch-memory",

@@ -194,7 +194,7 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
             notes.append(f"weights: {stored:,} bytes as stored, read from {st.source}")
     stages, workers = _workers(spec, gpu, tp, pp, eng, opts, kv_fmt, wfmt, text_only, stored)
     mem_src = "driver" if gpu.driver_memory_bytes else "as sold (no driver figure known)"
-    notes += base.notes(spec)
+    notes += eng.notes(spec)
     if spec.encoders and not text_only:
         notes.append(f"weights include {spec.encoder_params():,} parameters of encoder towers "
                      "(--text-only leaves them out, as an engine told to skip them does)")

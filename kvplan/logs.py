@@ -400,16 +400,19 @@ def _llamacpp_size(spec, flags: dict):
     from .engines import ServeOptions
 
     n_seq = _int(flags.get("n_seq_max")) or 1
-    n_ctx_seq = _int(flags.get("n_ctx_seq")) or (_int(flags.get("n_ctx")) or 0) // n_seq
-    if not n_ctx_seq:
+    unified = str(flags.get("kv_unified", "false")) == "true"
+    # the context as llama-server was given it (-c): n_ctx_seq cells in each of n_seq streams, or
+    # one stream of n_ctx_seq = n_ctx cells when unified
+    n_ctx_seq = _int(flags.get("n_ctx_seq"))
+    n_ctx = n_ctx_seq * (1 if unified else n_seq) if n_ctx_seq else _int(flags.get("n_ctx"))
+    if not n_ctx:
         raise KvplanError("the llama.cpp log states no n_ctx; kvplan needs the context to plan the cache")
-    if str(flags.get("kv_unified", "false")) == "true" and n_seq > 1:
-        raise KvplanError("a unified KV cache (--kv-unified) shared by several sequences is not modelled")
     # "auto": llama.cpp turns flash attention on where the backend supports it; planned as on
     fa = str(flags.get("flash_attn", "enabled")).lower() not in ("disabled", "off", "false", "0")
     opts = ServeOptions(cache_type_k=flags.get("type_k"), cache_type_v=flags.get("type_v"),
-                        ubatch_size=_int(flags.get("n_ubatch")), flash_attn=fa)
-    return memory.kv_size(spec, n_ctx_seq, n_seq, None, "llamacpp", opts=opts)
+                        ubatch_size=_int(flags.get("n_ubatch")), flash_attn=fa, parallel=n_seq,
+                        kv_unified=unified)
+    return memory.kv_size(spec, n_ctx, 1, None, "llamacpp", opts=opts)
 
 
 def _resolve_model(facts: LogFacts, model: str | None, notes: list[str]):

@@ -16,13 +16,14 @@ class GroupSize:
     label: str
     count: int
     geometry: str
-    tokens: int  # tokens held per sequence, per layer
+    tokens: int  # tokens held per copy (a sequence, or a pool the batch shares), per layer
     bytes_per_token: int  # one token's K/V in every layer of the group, one sequence
     growing: bool  # whether the next token adds to this group (a full window does not grow)
     kv_bytes: int  # all layers of the group, all sequences (side caches included)
     state_bytes: int  # all layers of the group, all sequences
-    held: engines.Holding  # what one layer holds for one sequence (for --explain)
+    held: engines.Holding  # what one layer holds for one copy (for --explain)
     side_bytes_per_token: int = 0  # of bytes_per_token: side caches still growing, averaged over their stride
+    copies: int = 1  # copies of ``held`` per layer: the batch, or 1 for a pool the batch shares
 
 
 @record
@@ -104,13 +105,13 @@ def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = No
     for lt_name, count in spec.counts().items():
         mixer = spec.layer_types[lt_name].mixer
         if spec.layer_types[lt_name].kv_shared:
-            held, growing, sides_grow = engines.Holding([], 0), False, False
+            held, copies, growing, sides_grow = engines.Holding([], 0), batch, False, False
         else:
-            held = eng.hold(mixer, ctx, run, fmt.name)
-            growing = eng.hold(mixer, ctx + 1, run, fmt.name).tokens > held.tokens
+            held, copies = eng.hold_batch(mixer, ctx, batch, run, fmt.name)
+            growing = eng.hold_batch(mixer, ctx + 1, batch, run, fmt.name)[0].tokens > held.tokens
             # side caches grow by one entry per stride of tokens (ideal) or by whole blocks (engines)
-            sides_grow = any(eng.hold(mixer, ctx + sd.stride, run, fmt.name).sides[i].entries > sd.entries
-                             for i, sd in enumerate(held.sides))
+            sides_grow = any(eng.hold_batch(mixer, ctx + sd.stride, batch, run, fmt.name)[0].sides[i].entries
+                             > sd.entries for i, sd in enumerate(held.sides))
         per_token = _per_token(held, fmt)
         side_held, side_per_token = _side_bytes(held, fmt)
         state = sum(dtypes.get(st.dtype).row_bytes(st.elements) for st in held.state)
@@ -120,9 +121,9 @@ def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = No
             else mixer.geometry() if held.rows == mixer.kv_rows()
             else " + ".join(f"{rows}×{n}" for rows, n in held.rows), tokens=held.tokens,
             bytes_per_token=count * (per_token + side_per_token), growing=growing, held=held,
-            kv_bytes=count * batch * (held.tokens * per_token + side_held),
-            state_bytes=count * batch * state,
-            side_bytes_per_token=count * side_per_token if sides_grow else 0))
+            kv_bytes=count * copies * (held.tokens * per_token + side_held),
+            state_bytes=count * copies * state,
+            side_bytes_per_token=count * side_per_token if sides_grow else 0, copies=copies))
     params = spec.parameters()
     wbytes, wname = spec.weight_bytes(weight_dtype, text_only)
     enc = 0 if text_only else spec.encoder_params()
@@ -143,8 +144,8 @@ def kv_size_from_mixers(spec: ModelSpec, ctx: int, batch: int, fmt: dtypes.Eleme
     for lt_name, count in spec.counts().items():
         if spec.layer_types[lt_name].kv_shared:
             continue
-        held = eng.hold(spec.layer_types[lt_name].mixer, ctx, model_dtype, fmt.name)
+        held, copies = eng.hold_batch(spec.layer_types[lt_name].mixer, ctx, batch, model_dtype, fmt.name)
         per_token = _per_token(held, fmt)
         state = sum(dtypes.get(st.dtype).row_bytes(st.elements) for st in held.state)
-        total += count * batch * (held.tokens * per_token + _side_bytes(held, fmt)[0] + state)
+        total += count * copies * (held.tokens * per_token + _side_bytes(held, fmt)[0] + state)
     return total

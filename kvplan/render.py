@@ -71,11 +71,12 @@ def explain_json(r: SizeReport) -> dict:
         tensors = [{"rows": rows, "values_per_row": n, "bytes_per_row": fmt.row_bytes(n)} for rows, n in held.rows]
         states = [{"name": st.name, "elements": st.elements, "dtype": st.dtype,
                    "bytes": dtypes.get(st.dtype).row_bytes(st.elements)} for st in held.state]
-        groups.append({"layer_type": g.layer_type, "layers": g.count, "batch": r.batch, "tokens": g.tokens,
+        groups.append({"layer_type": g.layer_type, "layers": g.count, "batch": r.batch, "copies": g.copies,
+                       "tokens": g.tokens,
                        "tensors": tensors, "state": states, "kv_bytes": g.kv_bytes,
                        "state_bytes": g.state_bytes})
-    return {"formula": "Σ layer types: layers × batch × (tokens × Σ tensors rows × bytes_per_row "
-                       "+ Σ state bytes)",
+    return {"formula": "Σ layer types: layers × copies × (tokens × Σ tensors rows × bytes_per_row "
+                       "+ Σ state bytes); copies = batch, or 1 where the batch shares one pool",
             "element_format": {"name": fmt.name, "bits": fmt.bits, "group": fmt.group,
                                "group_bytes": fmt.group_bytes},
             "groups": groups, "total_bytes": r.total_bytes}
@@ -149,25 +150,31 @@ def explain(r: SizeReport, spec: ModelSpec) -> str:
     fmt = dtypes.get(r.kv_dtype)
     unit = (f"{fmt.name}: ceil(n / {fmt.group}) × {fmt.group_bytes} bytes for a row of n values"
             if fmt.grouped else f"{fmt.name}: {fmt.bits} bits per value")
+    pooled = any(g.copies != r.batch for g in r.groups)
     out = ["KV bytes = Σ over layer types: layers × batch × tokens held × Σ over cached tensors "
            "(rows per token × bytes per row)", f"  element format {unit}"]
+    if pooled:
+        out[0] = out[0].replace("layers × batch", "layers × copies")
+        out.append(f"  copies: the cache streams of each layer as the engine allocates them, not one per "
+                   f"sequence ({r.engine}: {', '.join(sorted({str(g.copies) for g in r.groups}))} for "
+                   f"{ints(r.batch)} sequences)")
     for g in r.groups:
-        held = g.held
+        held, copies = g.held, g.copies
         if held.rows:
             parts = " + ".join(f"{rows} × {fmt.row_bytes(n)}" for rows, n in held.rows)
-            main = g.count * r.batch * g.tokens * sum(rows * fmt.row_bytes(n) for rows, n in held.rows)
-            out.append(f"  {g.layer_type}: {g.count} × {r.batch} × {ints(g.tokens)} × ({parts}) "
+            main = g.count * copies * g.tokens * sum(rows * fmt.row_bytes(n) for rows, n in held.rows)
+            out.append(f"  {g.layer_type}: {g.count} × {copies} × {ints(g.tokens)} × ({parts}) "
                        f"= {ints(main)}")
         for sd in held.sides:
             sf = dtypes.get(sd.format) if sd.format else fmt
             per = f"one per {sd.stride} tokens" if sd.stride > 1 else "one per token"
-            out.append(f"  {g.layer_type} {sd.name} ({per}, {sf.name}): {g.count} × {r.batch} × "
+            out.append(f"  {g.layer_type} {sd.name} ({per}, {sf.name}): {g.count} × {copies} × "
                        f"{ints(sd.entries)} × ({sd.rows} × {sf.row_bytes(sd.values)}) = "
-                       f"{ints(g.count * r.batch * sd.entries * sd.rows * sf.row_bytes(sd.values))}")
+                       f"{ints(g.count * copies * sd.entries * sd.rows * sf.row_bytes(sd.values))}")
         for st in held.state:
             sf = dtypes.get(st.dtype)
-            out.append(f"  {g.layer_type} {st.name} state: {g.count} × {r.batch} × {ints(st.elements)} "
-                       f"values × {st.dtype} = {ints(g.count * r.batch * sf.row_bytes(st.elements))}")
+            out.append(f"  {g.layer_type} {st.name} state: {g.count} × {copies} × {ints(st.elements)} "
+                       f"values × {st.dtype} = {ints(g.count * copies * sf.row_bytes(st.elements))}")
     out.append(f"  total = {ints(r.total_bytes)} bytes = {both(r.total_bytes)}")
     return "\n".join(out)
 

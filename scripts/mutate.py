@@ -52,6 +52,8 @@ MODULES = {  # short name -> file; the modules that hold arithmetic and rules
     "perf": "kvplan/perf.py",
     "whatif": "kvplan/whatif.py",
     "sweep": "kvplan/sweep.py",
+    "frozen": "kvplan/frozen.py",
+    "catalog": "kvplan/catalog.py",
 }
 EXCLUDED_TESTS = [
     "--ignore=tests/test_readme.py",

@@ -4,8 +4,10 @@ Measured with llama.cpp 0c1e57098 (the copy in llama-cpp-python 0.3.36): its own
 wrote each config's GGUF metadata, its own llama_context / KV-cache constructors sized the cache
 with the model loaded no_alloc (no weights); scripts/oracles/llamacpp/README.md says how to rerun.
 Each record's case string is n_ctx:type_k:type_v:flash_attn:n_ubatch:n_seq_max:swa_full:kv_unified:n_batch.
-Not modelled by kvplan, and so not compared: the unified multi-sequence cache (--kv-unified,
-llama-server's default without --parallel), n_ctx 0 (the GGUF's training context), OPT (no arch).
+Each record is compared twice: as llama-server's flags (`--ctx n --parallel np [--kv-unified]`)
+and, where n splits evenly, as kvplan's own question (`--ctx n/np --batch np`: one slot per
+sequence). Not modelled by kvplan, and so not compared: n_ctx 0 (the GGUF's training context),
+OPT (no arch).
 """
 import json
 
@@ -28,18 +30,23 @@ TYPES = {"f32": "fp32", "f16": "fp16", "bf16": "bf16", "q8_0": "q8_0", "q4_0": "
 
 def modelled(r):
     n, tk, tv, fa, ub, np_, swa_full, kvu, nb = r["case"].split(":")
-    return r["config"] not in SKIP_CONFIGS and kvu == "0" and n != "0" and nb == "2048"
+    return r["config"] not in SKIP_CONFIGS and n != "0" and nb == "2048"
 
 
-def predict(r):
+def predict(r, as_batch=False):
+    """kvplan's answer for the record: llama-server's -c n -np np, or (``as_batch``) np
+    sequences of n / np tokens with one slot each (None where n does not split evenly)."""
     n, tk, tv, fa, ub, np_, swa_full, kvu, nb = r["case"].split(":")
     spec = hf.load(FIXTURES / CONFIG.get(r["config"], r["config"] + ".json"))
+    seqs, unified = int(np_), kvu == "1"
+    if as_batch and int(n) % seqs:
+        return None
     opts = ServeOptions(cache_type_k=tk, cache_type_v=tv, ubatch_size=int(ub), swa_full=swa_full == "1",
-                        flash_attn=fa != "off")
+                        flash_attn=fa != "off", kv_unified=unified, parallel=None if as_batch else seqs)
     eng = get("llamacpp").for_model(spec, None, opts, None, "fp16")
-    seqs = int(np_)
-    ctx = -(-int(n) // 256) * 256 // seqs  # each of np streams: pad(n_ctx) / np, padded again
-    return kv_size(spec, ctx, seqs, None, eng)
+    if as_batch:
+        return kv_size(spec, int(n) // seqs, seqs, None, eng)
+    return kv_size(spec, int(n), 1, None, eng)
 
 
 CASES = [r for r in DATA if modelled(r)]
@@ -48,6 +55,7 @@ CASES = [r for r in DATA if modelled(r)]
 def test_coverage():
     assert len({r["config"] for r in CASES}) >= 20
     assert len(CASES) >= 600
+    assert sum(r["kv_unified"] for r in CASES) >= 45 and sum(r["n_seq_max"] == 3 for r in CASES) >= 20
 
 
 @pytest.mark.parametrize("config", sorted({r["config"] for r in CASES}))
@@ -57,12 +65,15 @@ def test_llamacpp_bytes_match(config):
             with pytest.raises(KvplanError):
                 predict(r)
             continue
-        got = predict(r)
-        where = f"{config} {r['case']}"
         attn = sum(c[3] + c[4] for c in r["caches"] if c[0] != "recurrent")
         state = sum(c[3] + c[4] for c in r["caches"] if c[0] == "recurrent")
-        assert got.kv_cache_bytes == attn, where
-        assert got.state_bytes == state, where
+        for as_batch in (False, True):
+            got = predict(r, as_batch)
+            if got is None:
+                continue
+            where = f"{config} {r['case']} {'as a batch' if as_batch else 'as flags'}"
+            assert got.kv_cache_bytes == attn, where
+            assert got.state_bytes == state, where
 
 
 def test_cli_llamacpp_by_hand():
@@ -82,3 +93,54 @@ def test_cli_llamacpp_by_hand():
     assert res.exit_code == 2 and "must be the same" in res.stderr
     res = CliRunner().invoke(app, ["size", "mistral-7b", "--ctx", "8192", "--engine", "llamacpp", "--json"])
     assert "llama arch" in json.loads(res.stdout)["warnings"][0]
+
+
+def _cli(*args):
+    from typer.testing import CliRunner
+
+    from kvplan.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+def test_kv_unified_by_hand():
+    # Gemma 2 9B, 8,000 tokens in each of 4 sequences, f16: one K/V cell of 21 layers is
+    # 21 × 2 × 8 heads × 256 × 2 bytes = 172,032 bytes in each of the two caches.
+    # One slot per sequence: 4 streams × (pad(32,000 / 4) = 8,192 global + pad(min(8,192,
+    # 4,096 + 512)) = 4,608 sliding cells). --kv-unified: one stream of pad(32,000) = 32,000
+    # global cells and pad(min(32,000, 4 × 4,096 + 512)) = 16,896 sliding cells.
+    cell = 21 * 2 * 8 * 256 * 2
+    own = json.loads(_cli("size", "gemma-2-9b", "--ctx", "8000", "--batch", "4", "--engine", "llamacpp",
+                          "--json").stdout)
+    assert own["kv_cache_bytes"] == 4 * (8192 + 4608) * cell
+    pooled = json.loads(_cli("size", "gemma-2-9b", "--ctx", "8000", "--batch", "4", "--engine", "llamacpp",
+                             "--kv-unified", "--json", "--explain").stdout)
+    assert pooled["kv_cache_bytes"] == (32000 + 16896) * cell
+    assert {g["copies"] for g in pooled["explain"]["groups"]} == {1}
+    # llama-server's -c 32768 -np 4 --kv-unified, as flags (the golden record's case)
+    flags = json.loads(_cli("size", "gemma-2-9b", "--ctx", "32768", "-np", "4", "-kvu", "--engine", "llamacpp",
+                            "--json").stdout)
+    assert flags["kv_cache_bytes"] == (32768 + 16896) * cell
+
+
+def test_kv_unified_fits_more_sequences_by_hand():
+    # H100 budget for the cache: 85,520,809,984 − 18,483,411,968 bytes of fp16 weights.
+    # One slot each: (8,192 + 4,608) cells × 172,032 per sequence → 30 sequences.
+    # Unified: pad(8,000 B) + pad(min(8,000 B, 4,096 B + 512)) cells in all → 32 sequences
+    # (33 would need 264,000 + 135,680 cells).
+    budget, cell = 85_520_809_984 - 18_483_411_968, 21 * 2 * 8 * 256 * 2
+    assert budget // ((8192 + 4608) * cell) == 30
+    assert (256_000 + 131_584) * cell <= budget < (264_000 + 135_680) * cell
+    for flag, want in (([], 30), (["--kv-unified"], 32)):
+        r = _cli("fit", "gemma-2-9b", "--gpu", "h100", "--engine", "llamacpp", "--ctx", "8000", *flag, "--json")
+        d = json.loads(r.stdout)
+        assert d["max_batch"] == want, flag
+        default_note = any("--parallel 4 --kv-unified" in n for n in d["notes"])
+        assert default_note == (not flag)  # said when the layout differs from llama-server's default
+
+
+def test_parallel_errors_are_one_line():
+    r = _cli("size", "llama-3.1-8b", "--ctx", "1k", "--engine", "llamacpp", "--parallel", "0")
+    assert r.exit_code == 2 and "--parallel" in r.stderr
+    r = _cli("size", "llama-3.1-8b", "--ctx", "100", "--engine", "llamacpp", "--parallel", "300")
+    assert r.exit_code == 2 and "cannot be split into 300 slots" in r.stderr

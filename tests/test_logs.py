@@ -6,6 +6,8 @@ tests/data/logs/ (see its README.md for where each line comes from):
 * llamacpp_0c1e57098_gemma-2-9b-it_q8_0.log: llama.cpp's own log statements (src/llama-context.cpp:308-315,
   src/llama-kv-cache-iswa.cpp:83/100, src/llama-kv-cache.cpp:301) printed with the figures llama.cpp
   itself allocated for gemma-2-9b-it at n_ctx 8192, q8_0 K and V (tests/golden/llamacpp_0c1e57098.json);
+* llamacpp_0c1e57098_gemma-2-9b-it_np4_unified.log: the same statements with the figures of
+  -c 32768 --parallel 4 --kv-unified, f16 (the golden record 32768:f16:f16:on:512:4:0:1:2048);
 * sglang_0.5.23_llama-3.1-8b_8gib-pool.log: SGLang 0.5.23's statements (entrypoints/engine.py:311,
   mem_cache/memory_pool.py:2088) with the pool SGLang's own configurator sized from an 8 GiB budget
   (tests/golden/sglang_0.5.23.json), not a GPU's profile.
@@ -92,19 +94,39 @@ def test_vllm_serve_line_and_refusal():
     assert "vLLM refused max seq len 131072" in f.notes[0]
 
 
-def llama_lines_from_golden():
-    """The cache lines llama.cpp prints (src/llama-kv-cache.cpp:301's format string) for the
-    golden record the sample log holds."""
+def llama_lines_from_golden(case="8192:q8_0:q8_0:on:512:1:0:0:2048"):
+    """The cache lines llama.cpp prints (src/llama-kv-cache.cpp:301's format string: cells per
+    stream, n_seq_max/n_stream seqs) for the golden record a sample log holds."""
     recs = json.loads((GOLDEN / "llamacpp_0c1e57098.json").read_text())["records"]
-    r = next(r for r in recs if r["config"] == "gemma-2-9b-it" and r["case"] == "8192:q8_0:q8_0:on:512:1:0:0:2048")
+    r = next(r for r in recs if r["config"] == "gemma-2-9b-it" and r["case"] == case)
+    n_seq = r["n_seq_max"]
+    streams = 1 if r["kv_unified"] else n_seq
     fmt = "llama_kv_cache: size = %7.2f MiB (%6u cells, %3d layers, %2u/%u seqs), K (%s): %7.2f MiB, V (%s): %7.2f MiB"
-    return [fmt % ((k + v) / MiB, cells, layers, 1, 1, "q8_0", k / MiB, "q8_0", v / MiB)
+    tk, tv = r["cache_type_k"], r["cache_type_v"]
+    return [fmt % ((k + v) / MiB, cells, layers, n_seq, streams, tk, k / MiB, tv, v / MiB)
             for _, cells, layers, k, v in r["caches"]], r
 
 
+LLAMA_UNIFIED = LOGS / "llamacpp_0c1e57098_gemma-2-9b-it_np4_unified.log"
+UNIFIED_CASE = "32768:f16:f16:on:512:4:0:1:2048"
+
+
 def test_llamacpp_sample_is_llamacpps_own_allocation():
-    lines, r = llama_lines_from_golden()
-    assert [ln for ln in LLAMA.read_text().splitlines() if ln.startswith("llama_kv_cache:")] == lines
+    for log, case in ((LLAMA, "8192:q8_0:q8_0:on:512:1:0:0:2048"), (LLAMA_UNIFIED, UNIFIED_CASE)):
+        lines, r = llama_lines_from_golden(case)
+        assert [ln for ln in log.read_text().splitlines() if ln.startswith("llama_kv_cache:")] == lines
+
+
+def test_llamacpp_unified_log_checked_exactly():
+    # llama-server -c 32768 -np 4 --kv-unified: one stream of 32,768 global cells, and a sliding
+    # cache holding the 4 slots' windows, pad(min(32,768, 4 × 4,096 + 512)) = 16,896 cells
+    c = logs.check(logs.parse(LLAMA_UNIFIED.read_text()), model="gemma-2-9b")
+    rows = {r.figure.key: r for r in c.rows}
+    assert rows["cache1_cells"].predicted == 32768 and rows["cache2_cells"].predicted == 16896
+    _, r = llama_lines_from_golden(UNIFIED_CASE)
+    assert [rows["cache1_bytes"].predicted, rows["cache2_bytes"].predicted] == [k + v for *_, k, v in r["caches"]]
+    for x in c.rows:
+        assert abs(x.predicted - x.figure.reported) <= x.figure.tolerance + 1e-9, x
 
 
 def test_llamacpp_log_checked_exactly():

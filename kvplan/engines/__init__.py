@@ -95,6 +95,8 @@ class ServeOptions:
     ubatch_size: int | None = None
     swa_full: bool = False
     flash_attn: bool = True
+    parallel: int | None = None  # llama-server --parallel (slots); None: one per sequence
+    kv_unified: bool = False  # llama-server --kv-unified: the slots share one cache stream
 
 
 @record
@@ -164,6 +166,12 @@ class Engine:
 
     def hold(self, mixer, ctx: int, model_dtype: str, kv_dtype: str) -> Holding:
         return self.rule(mixer, ctx, kv_dtype if self.state_in_kv_dtype else model_dtype)
+
+    def hold_batch(self, mixer, ctx: int, batch: int, model_dtype: str, kv_dtype: str) -> tuple[Holding, int]:
+        """What ``batch`` sequences of ``ctx`` tokens hold in one layer, as (one copy, copies):
+        each sequence its own copy here. An engine whose sequences share one pool (llama.cpp's
+        ``--kv-unified``) answers with the pool and 1."""
+        return self.hold(mixer, ctx, model_dtype, kv_dtype), batch
 
     # --- the second half: a GPU's memory turned into a cache ----------------------------
     def stages(self, num_layers: int, pp: int) -> list[int]:

@@ -5,25 +5,31 @@ Rules read from that tree and checked against what llama.cpp itself allocates
 llama_kv_cache_iswa / llama_memory_recurrent constructors run on GGUF metadata made by its own
 conversion code, with no weights; scripts/oracles/llamacpp/):
 
-* context: ``n_ctx = pad(n_ctx, 256)``; one sequence holds ``n_ctx_seq = pad(n_ctx / n_seq, 256)``
-  cells in its own stream (src/llama-context.cpp, llama_context::llama_context);
+* context: kvplan's ``--ctx C --batch B`` is llama-server's ``-c C×B``: ``n_ctx = pad(C×B, 256)``;
+  with ``--parallel N`` slots (default: one per sequence, N = B) each slot holds
+  ``n_ctx_seq = pad(n_ctx / N, 256)`` cells in its own stream, or, with ``--kv-unified``, the
+  slots share one stream of ``n_ctx_seq = n_ctx`` cells (src/llama-context.cpp,
+  llama_context::llama_context; llama_kv_cache's n_stream = kv_unified ? 1 : n_seq_max);
 * ``n_ubatch = min(n_ctx, n_batch 2048, --ubatch-size 512)`` (the unpadded context clamps it);
-* SWA layers live in a second cache of ``pad(min(n_ctx_seq, n_swa + n_ubatch), 256)`` cells,
-  or ``n_ctx_seq`` with ``--swa-full`` (src/llama-kv-cache-iswa.cpp); Llama 4's chunked layers
-  are SWA with n_swa hard-coded to 8192;
+* SWA layers live in a second cache of ``pad(min(n_ctx_seq, n_swa × (unified ? N : 1) + n_ubatch), 256)``
+  cells per stream, or ``n_ctx_seq`` with ``--swa-full`` (src/llama-kv-cache-iswa.cpp); Llama 4's
+  chunked layers are SWA with n_swa hard-coded to 8192;
 * bytes per layer: cells × row_size(type_k, kv_heads × head_dim) + cells ×
   row_size(type_v, kv_heads × v_dim); without flash attention V is stored transposed and padded
   to the widest V of any layer (src/llama-kv-cache.cpp); quantized V needs flash attention;
 * MLA (deepseek2): K only, one 576-wide row (kv_lora_rank + qk_rope_head_dim); K and V types
   must match (llama_init_from_model);
 * recurrent layers: conv (d_conv − 1) × conv channels and the SSM state, always f32, one cell
-  per sequence (src/llama-memory-recurrent.cpp; hparams n_embd_r / n_embd_s);
+  per slot (src/llama-memory-recurrent.cpp: mem_size = max(1, n_seq_max); hparams n_embd_r / n_embd_s);
 * the cache follows the GGUF, not the config.json: convert_hf_to_gguf.py drops Mistral's and
   Qwen2's sliding window (the llama arch has none), and llama.cpp switches Phi-3's off, so those
   layers are full-size here (``CONVERSION_NOTES``).
 
-Defaults are llama-server's for one sequence: flash attention on, ``--ubatch-size 512``,
-``--swa-full`` off, K and V in f16.
+Defaults are llama-server's with one slot per sequence (``--parallel B``): flash attention on,
+``--ubatch-size 512``, ``--swa-full`` off, K and V in f16. llama-server without ``--parallel``
+runs 4 slots sharing one stream (``--parallel 4 --kv-unified``, tools/server/server.cpp): same
+full-attention cache, but sliding caches of ``4 × n_swa + n_ubatch`` cells and 4 recurrent
+cells; kvplan says so for models that have either.
 """
 from __future__ import annotations
 
@@ -66,17 +72,27 @@ class Config:
     drops_window: bool
     v_max: int  # the widest V row of any layer (transposed V without flash attention)
     model_dtype: str
+    parallel: int | None = None  # --parallel slots; None: one per sequence
+    kv_unified: bool = False
 
 
-def _cells(ctx: int, cfg: Config) -> tuple[int, int]:
-    """(n_ctx_seq, n_ubatch) for one sequence of ctx tokens."""
-    n_ubatch = min(ctx, N_BATCH, cfg.n_ubatch_req)
-    return pad(ctx), n_ubatch
+def _streams(ctx: int, batch: int, cfg: Config) -> tuple[int, int, int, int]:
+    """(slots, streams, n_ctx_seq, n_ubatch) for ``batch`` sequences of ``ctx`` tokens: llama-server
+    run with ``-c ctx×batch`` (llama_context::llama_context)."""
+    n_req = ctx * batch
+    slots = cfg.parallel or batch
+    n_ctx = pad(n_req)
+    n_ubatch = min(n_req, N_BATCH, cfg.n_ubatch_req)
+    if cfg.kv_unified:
+        return slots, 1, n_ctx, n_ubatch
+    if n_ctx // slots == 0:
+        raise KvplanError(f"a context of {n_ctx:,} cells cannot be split into {slots:,} slots (--parallel)")
+    return slots, slots, pad(n_ctx // slots), n_ubatch
 
 
 class LlamaCpp(Engine):
     name = "llamacpp"
-    summary = f"llama.cpp @{COMMIT} (llama-cpp-python 0.3.36), llama-server defaults for one sequence"
+    summary = f"llama.cpp @{COMMIT} (llama-cpp-python 0.3.36), llama-server defaults, one slot per sequence"
     version = f"llama.cpp {COMMIT}"
 
     def __init__(self, cfg: Config | None = None):
@@ -100,7 +116,7 @@ class LlamaCpp(Engine):
         v_max = max((spec.layer_types[lt].mixer.num_kv_heads * spec.layer_types[lt].mixer.v_dim
                      for lt in spec.counts() if hasattr(spec.layer_types[lt].mixer, "num_kv_heads")), default=0)
         return LlamaCpp(Config(k, v, opts.ubatch_size or N_UBATCH, opts.swa_full, opts.flash_attn,
-                               fam in CONVERSION_NOTES, v_max, model_dtype))
+                               fam in CONVERSION_NOTES, v_max, model_dtype, opts.parallel, opts.kv_unified))
 
     def budget(self, gpu, weights_bytes: int, spec, opts: ServeOptions, tp: int, pp: int, kv_fmt):
         """The whole card less the weights (GGUF weights priced at the given --weight-dtype; a
@@ -114,12 +130,57 @@ class LlamaCpp(Engine):
         return finish_budget(gpu.usable_bytes, util, parts, opts.kv_cache_memory)
 
     def notes(self, spec) -> list[str]:
-        return [CONVERSION_NOTES[spec.family]] if spec.family in CONVERSION_NOTES else []
+        out = [CONVERSION_NOTES[spec.family]] if spec.family in CONVERSION_NOTES else []
+        cfg = self.cfg
+        differs = (SlidingWindow, ChunkedAttention, Mamba, Mamba2, GatedDeltaNet)
+        if (cfg is None or cfg.parallel is None and not cfg.kv_unified) and \
+                any(isinstance(spec.layer_types[lt].mixer, differs) for lt in spec.counts()):
+            out.append("one llama.cpp slot per sequence here; llama-server without --parallel shares one "
+                       "stream among 4 slots (--parallel 4 --kv-unified), which sizes sliding and recurrent "
+                       "caches differently")
+        return out
+
+    def _cfg(self, model_dtype: str, kv_dtype: str) -> Config:
+        return self.cfg or Config(_cache_type(None, kv_dtype), _cache_type(None, kv_dtype), N_UBATCH, False,
+                                  True, False, 0, model_dtype)
 
     def hold(self, mixer, ctx: int, model_dtype: str, kv_dtype: str) -> Holding:
-        cfg = self.cfg or Config(_cache_type(None, kv_dtype), _cache_type(None, kv_dtype), N_UBATCH, False,
-                                 True, False, 0, model_dtype)
-        n_ctx_seq, n_ubatch = _cells(ctx, cfg)
+        """One sequence in its own slot."""
+        cfg = self._cfg(model_dtype, kv_dtype)
+        return self._hold(mixer, cfg, pad(ctx), min(ctx, N_BATCH, cfg.n_ubatch_req), 1)
+
+    def hold_batch(self, mixer, ctx: int, batch: int, model_dtype: str, kv_dtype: str) -> tuple[Holding, int]:
+        """Each stream's cells, and the streams: one per slot, or one for all with --kv-unified
+        (whose recurrent state still has one cell per slot)."""
+        cfg = self._cfg(model_dtype, kv_dtype)
+        slots, streams, n_ctx_seq, n_ubatch = _streams(ctx, batch, cfg)
+        held = self._hold(mixer, cfg, n_ctx_seq, n_ubatch, slots if cfg.kv_unified else 1)
+        if held.state and streams != slots:
+            held = Holding(held.rows, held.tokens, [StateTensor(name=st.name, elements=st.elements * slots,
+                                                                dtype=st.dtype) for st in held.state],
+                           held.formats, held.sides)
+        return held, streams
+
+    def max_batch(self, workers, gpu, cap, opts: ServeOptions, kv_fmt, model_dtype: str, ctx: int) -> int:
+        """The largest batch whose cache fits, each batch sized whole: llama.cpp's cache is not a
+        copy per sequence (n_ctx × batch padded once; with --kv-unified, sliding caches of all the
+        slots' windows in one stream)."""
+        from ..memory import kv_size_from_mixers
+        from . import largest
+
+        budget = min(w.kv_budget_bytes for w in workers)
+
+        def ok(b: int) -> bool:
+            return max(kv_size_from_mixers(w.spec, ctx, b, kv_fmt, self, model_dtype) for w in workers) <= budget
+
+        hi = 1
+        while ok(hi) and hi < 2**40:
+            hi *= 2
+        return largest(ok, hi)
+
+    @staticmethod
+    def _hold(mixer, cfg: Config, n_ctx_seq: int, n_ubatch: int, swa_slots: int) -> Holding:
+        """One stream of ``n_ctx_seq`` cells; a sliding cache keeps ``swa_slots`` windows."""
         if isinstance(mixer, (Mamba, Mamba2, GatedDeltaNet)):
             conv = mixer.conv_state(mixer.conv_kernel - 1, "fp32")
             ssm = mixer.recurrent_state("fp32") if isinstance(mixer, GatedDeltaNet) else mixer.ssm_state("fp32")
@@ -133,7 +194,7 @@ class LlamaCpp(Engine):
         window = mixer.window if isinstance(mixer, SlidingWindow) else \
             LLAMA4_CHUNK if isinstance(mixer, ChunkedAttention) else None
         if window and not cfg.drops_window and not cfg.swa_full:
-            cells = pad(min(n_ctx_seq, window + n_ubatch))
+            cells = pad(min(n_ctx_seq, window * swa_slots + n_ubatch))
         v_row = mixer.num_kv_heads * mixer.v_dim if cfg.flash_attn or not cfg.v_max else cfg.v_max
         return Holding([(1, mixer.num_kv_heads * mixer.head_dim), (1, v_row)], cells,
                        formats=(cfg.type_k, cfg.type_v))
