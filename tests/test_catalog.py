@@ -169,6 +169,23 @@ def test_suggestions_rank_by_closeness():
     assert catalog.suggestions("gpt-os-20b")[0] == "gpt-oss-20b"
 
 
+@pytest.mark.parametrize("typed,best", [
+    # an org prefix (one or two levels), case, "_" for "-", "Meta-", variant words and a typo
+    ("unsloth/Lama_3.1_70B", ["llama-3.1-70b", "llama-3-70b", "llama-3.1-405b", "llama-3.1-8b"]),
+    ("Meta-Lama-3.1-8B", ["llama-3.1-8b", "llama-3-8b", "llama-3.1-70b", "llama-3.1-405b"]),
+    ("meta-llama/Meta-Llama-3-8B-Instruct-XYZ", ["llama-3-8b", "llama-3.1-8b", "llama-3-70b", "llama-2-13b"]),
+    ("qwen3_8", ["qwen3-8b", "qwen3-4b", "qwen3-0.6b", "qwen3-1.7b"]),
+    ("org/sub/gemma-2-9", ["gemma-2-9b", "gemma-2-2b", "gemma-2-27b", "gemma-3-1b"]),
+    ("gpt-oss-20b-it-chat", ["gpt-oss-20b", "gpt-oss-120b", "gpt2"]),
+    ("deepsek-v3", ["deepseek-v3", "deepseek-v3.2", "deepseek-v2-lite", "deepseek-v4-flash"]),
+    ("zz", []),  # nothing scores 0.5: no suggestion rather than a random one
+])
+def test_suggestions_as_typed(typed, best):
+    # the whole ranking for names as people type them (catalog.suggestions' docstring): a change
+    # to any of its normalisations or weights moves at least one of these lists
+    assert catalog.suggestions(typed) == best
+
+
 def test_json_bundle_equals_the_yaml():
     # a query reads model_specs/catalog.json; the YAML is the source (scripts/build_bundle.py)
     import json
