@@ -194,3 +194,100 @@ def test_json_bundle_equals_the_yaml():
     assert shipped == catalog.make_bundle(), "run `python scripts/build_bundle.py`"
     assert [catalog.catalog_spec(n) for n in catalog.model_names()] == \
         [catalog.load_spec_file(catalog.specs_dir() / "models" / f"{n}.yaml") for n in catalog.model_names()]
+
+
+@pytest.mark.parametrize("ref", ["missing.json", "missing.yaml", "missing.yml", "missing.gguf",
+                                 "./gpt2", "/nonexistent/gpt2", "~/nonexistent-kvplan/gpt2"])
+def test_what_looks_like_a_file_is_read_as_one(ref):
+    # a name ending in a spec suffix, or a path, is a file: a missing one says so (not "unknown
+    # model", and never the catalog model that shares its last part)
+    with pytest.raises(KvplanError, match=r"^no such file: "):
+        catalog.load_model(ref)
+
+
+def test_a_folder_with_a_config_is_the_model_even_named_like_one(tmp_path, monkeypatch):
+    from conftest import FIXTURES
+
+    d = tmp_path / "gpt2"
+    d.mkdir()
+    (d / "config.json").write_text((FIXTURES / "Qwen3-8B.json").read_text())
+    monkeypatch.chdir(tmp_path)
+    assert catalog.load_model("gpt2").num_layers == 36  # the folder's Qwen3-8B, not the catalog's GPT-2
+
+
+def test_stored_weights_are_read_beside_a_config_json_only(tmp_path):
+    from test_checkpoint import folder, llama_tensors
+
+    d, total = folder(tmp_path, {"model.safetensors": llama_tensors()})
+    assert catalog.load_model(str(d / "config.json")).stored_weights.bytes == total
+    (d / "other.json").write_text((d / "config.json").read_text())
+    assert catalog.load_model(str(d / "other.json")).stored_weights is None  # not a checkpoint's config
+
+
+def test_variant_notes_only_when_asked_and_only_for_a_variant():
+    assert catalog.load_model("Meta-Llama-3.1-8B-Instruct").name == "llama-3.1-8b"  # notes=None: no crash
+    notes = []
+    catalog.load_model("llama_3.1_8b", notes)  # a spelling of the name: a note says how it was read
+    assert notes == ["'llama_3.1_8b' read as llama-3.1-8b: the same architecture (a variant checkpoint shares "
+                     "its config's shapes, so its cache and weights are the same size)"]
+    notes = []
+    catalog.load_model("llama-3.1-8b", notes)
+    assert notes == []
+
+
+def test_unknown_model_messages_whole():
+    with pytest.raises(KvplanError) as e:
+        catalog.load_model("llama-14b")
+    assert str(e.value) == ("unknown model 'llama-14b'; did you mean: llama-2-13b, llama-2-7b, llama-3.2-1b, "
+                            "llama-3.1-405b")
+    with pytest.raises(KvplanError) as e:
+        catalog.load_model("zz")
+    assert str(e.value) == "unknown model 'zz'; see `kvplan models`"
+    for n in (81, 3000):  # past 80 characters the name is cut at 40 and its length said
+        with pytest.raises(KvplanError) as e:
+            catalog.load_model("q" * n)
+        assert str(e.value) == f"unknown model '{'q' * 40}…' ({n:,} characters); see `kvplan models`"
+
+
+def test_without_the_bundle_the_yaml_gives_the_same_catalog(monkeypatch):
+    # an installation without model_specs/catalog.json reads the YAML files: same names,
+    # aliases, lookups and specs as the bundle
+    with_bundle = (catalog.model_names(), dict(catalog.aliases()),
+                   [catalog.canonical_name(n) for n in ("LLAMA-3.1-8B", "llama-13b", "meta-llama/x", "nope")],
+                   catalog.catalog_spec("gemma-2-9b"), len(catalog.all_models()))
+    monkeypatch.setattr(catalog, "bundle", lambda: None)
+    catalog.aliases.cache_clear()
+    try:
+        without = (catalog.model_names(), dict(catalog.aliases()),
+                   [catalog.canonical_name(n) for n in ("LLAMA-3.1-8B", "llama-13b", "meta-llama/x", "nope")],
+                   catalog.catalog_spec("gemma-2-9b"), len(catalog.all_models()))
+    finally:
+        catalog.aliases.cache_clear()
+    assert without == with_bundle
+    assert with_bundle[2] == ["llama-3.1-8b", "llama-2-13b", None, None]
+    assert with_bundle[4] == len(with_bundle[0]) > 60
+
+
+def test_malformed_yaml_says_where(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("name: x\nlayers: [1, 2\n")
+    with pytest.raises(KvplanError) as e:
+        catalog.load_model(str(p))
+    # line and column counted from 1 as editors do; the problem in PyYAML's words (libyaml's when
+    # PyYAML has it: "did not find expected ',' or ']'")
+    assert str(e.value).startswith(f"{p}: malformed YAML at line 3 column 1: ")
+    assert "expected ',' or ']'" in str(e.value) and "\n" not in str(e.value)
+    p.write_text("- a list\n")
+    with pytest.raises(KvplanError) as e:
+        catalog.load_model(str(p))
+    assert str(e.value) == f"{p}: a model spec must be a YAML mapping"
+
+
+def test_unknown_gpu_message_whole():
+    with pytest.raises(KvplanError) as e:
+        catalog.load_gpu("h300")
+    assert str(e.value).startswith("unknown GPU 'h300'; did you mean: ")
+    assert len(str(e.value).split("did you mean: ")[1].split(", ")) == 4  # four closest, comma-separated
+    with pytest.raises(KvplanError) as e:
+        catalog.load_gpu("zzzz")
+    assert str(e.value) == "unknown GPU 'zzzz'; see `kvplan gpus`"
