@@ -147,6 +147,21 @@ def _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn
                         kv_unified=kv_unified, **more)
 
 
+def _note_llamacpp_flags(engine: str, cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel,
+                         kv_unified) -> None:
+    """Say so when llama.cpp's own flags are given to another engine's layout (which ignores them)."""
+    if engine.strip().lower() in ("llamacpp", "all"):
+        return
+    given = [flag for flag, v in (("--cache-type-k", cache_type_k), ("--cache-type-v", cache_type_v),
+                                  ("--ubatch-size", ubatch_size), ("--swa-full", swa_full),
+                                  ("--flash-attn", str(flash_attn).strip().lower() != "on"),
+                                  ("--parallel", parallel), ("--kv-unified", kv_unified)) if v]
+    if given:
+        what = "is a llama.cpp option" if len(given) == 1 else "are llama.cpp options"
+        sys.stderr.write(f"kvplan: note: {', '.join(given)} {what}; the {engine} layout ignores "
+                         f"{'it' if len(given) == 1 else 'them'} (--engine llamacpp uses them)\n")
+
+
 PARALLEL_HELP = "llama.cpp: slots (llama-server --parallel; default one per sequence, --batch)"
 UNIFIED_HELP = "llama.cpp: the slots share one cache stream (llama-server's default without --parallel)"
 
@@ -246,6 +261,7 @@ def size(
         opts = _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel, kv_unified)
         spec = _load(model)
         eng = engine or _default_engine(model, "ideal")
+        _note_llamacpp_flags(eng, cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel, kv_unified)
         if eng.strip().lower() == "all":
             from .engines import MODULES
             from .engines import get as get_engine
@@ -364,6 +380,8 @@ def fit(
             traffic = fitmod.Traffic(lengths, _count("--requests", requests),
                                      int(seed) if re.fullmatch(r"\d+", str(seed).strip()) else _count("--seed", seed),
                                      0 if sp == "0" else _count("--shared-prefix", sp))
+        _note_llamacpp_flags(engine or _default_engine(model, "vllm"), cache_type_k, cache_type_v, ubatch_size,
+                             swa_full, flash_attn, parallel, kv_unified)
         r = fitmod.fit(spec, g, _count("--tp", tp), _count("--pp", pp), engine or _default_engine(model, "vllm"),
                        kvd, weight_dtype,
                        opt_count("--ctx", ctx), opt_count("--batch", batch), opts, text_only,

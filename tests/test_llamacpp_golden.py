@@ -144,3 +144,15 @@ def test_parallel_errors_are_one_line():
     assert r.exit_code == 2 and "--parallel" in r.stderr
     r = _cli("size", "llama-3.1-8b", "--ctx", "100", "--engine", "llamacpp", "--parallel", "300")
     assert r.exit_code == 2 and "cannot be split into 300 slots" in r.stderr
+
+
+def test_llamacpp_flags_given_to_another_layout_are_said_to_be_ignored():
+    r = _cli("size", "llama-3.1-8b", "--ctx", "8k", "-ctk", "q8_0", "--parallel", "4")
+    assert r.exit_code == 0
+    assert ("kvplan: note: --cache-type-k, --parallel are llama.cpp options; the ideal layout ignores them "
+            "(--engine llamacpp uses them)") in r.stderr
+    r = _cli("fit", "llama-3.1-8b", "--gpu", "h100", "--ctx", "8k", "--kv-unified", "--json")
+    assert "--kv-unified is a llama.cpp option; the vllm layout ignores it" in r.stderr
+    assert "llama.cpp option" not in _cli("size", "llama-3.1-8b", "--ctx", "8k", "--engine", "llamacpp",
+                                          "-ctk", "q8_0", "-fa", "off").stderr
+    assert "llama.cpp option" not in _cli("size", "llama-3.1-8b", "--ctx", "8k").stderr
