@@ -160,6 +160,9 @@ def _ignored(entries, key: str, where: str, layers: int | None) -> set[str]:
                               "cannot map to the layers it quantizes")
         if kind in ("outside", "router"):
             continue
+        if re.search(r"layers\.[^\d\s]", text):  # a pattern over layer numbers: which ones, cannot be told
+            raise KvplanError(f"{where}: quantization_config.{key} entry {entry!r} names layers by a pattern "
+                              "kvplan cannot map")
         m = re.search(r"layers\.(\d+)\.", text)
         parts.setdefault(kind, set()).add(int(m.group(1)) if m else None)
     for kind, seen in parts.items():
