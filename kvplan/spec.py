@@ -145,11 +145,12 @@ class WeightQuant(_Frozen):
     # expert_dtype "fp4": MXFP4, as vLLM 0.33 loads it with its Mxfp4 MoE method)
     expert_format: str | None = None
     method: str | None = None  # the quant_method it was read from, for display ("awq", "gptq", ...)
+    # None = not used (so a spec's JSON, which leaves None out, is what it was before these)
     group: PositiveInt | None = None
-    channel: bool = False
-    zero_points: bool = False
-    packed: bool = False
-    tensor_scales: NonNegativeInt = 0
+    channel: bool | None = None
+    zero_points: bool | None = None
+    packed: bool | None = None
+    tensor_scales: NonNegativeInt | None = None
 
     def matrix_bytes(self, out: int, inp: int) -> int:
         fmt = dtypes.get(self.format)
@@ -172,7 +173,7 @@ class WeightQuant(_Frozen):
         n += rows * out * self.scale_bytes
         if self.zero_points:
             n += rows * dtypes.cdiv(out * fmt.bits, 32) * 4
-        return n + 4 * self.tensor_scales
+        return n + 4 * (self.tensor_scales or 0)
 
     def describe(self) -> str:
         what = {"experts": "experts", "linear": "linears", "mlp": "MLPs"}[self.scope]
