@@ -208,7 +208,14 @@ def _awq(q: dict, where: str, layers: int | None) -> dict:
     out / 8] and ``scales`` [in / group, out] in the model's dtype (params_dtype): zero points
     are allocated even with ``zero_point: false``. The routed experts (AutoAWQMoEMethod.
     create_weights: w13/w2 qweight, scales, qzeros) have the same per-matrix layout. ``version``
-    is not read by vLLM: its kernels take AutoAWQ's GEMM layout only, so another is refused."""
+    is not read by vLLM: its kernels take AutoAWQ's GEMM layout only, so another is refused.
+
+    Not modelled, after loading (process_weights_after_loading; vLLM logs the weights it holds
+    then, platforms/cuda.py get_current_memory_usage): kernels/linear/mixed_precision/marlin.py
+    repacks qweight, scales and qzeros to the same byte counts (padding a matrix whose
+    out/in fit neither 64 × 128 nor 128 × 64 tiles: utils/marlin_utils.py marlin_padded_nk);
+    on sm90 machete.py (chosen first where in % 64 and out % 128 are 0) turns each zero point
+    into an activation-dtype value: (in / group) × out × 2 bytes instead of × 1/2."""
     bits = _int(q, ("bits", "w_bit"), where)
     if bits != 4:
         raise KvplanError(f"{where}: quantization_config.bits {bits}: vLLM 0.33 loads 4-bit AWQ only "
@@ -233,7 +240,12 @@ def _gptq(q: dict, where: str, layers: int | None) -> dict:
     ``qweight`` int32 [in / (32 / bits), out], ``qzeros`` int32 [groups, out / (32 / bits)] and
     ``scales`` [groups, out] in the model's dtype, groups = in / group_size, or 1 with
     group_size -1 (then every tensor-parallel rank keeps the whole row of scales:
-    marlin_repeat_scales_on_all_ranks). No ``g_idx`` is allocated."""
+    marlin_repeat_scales_on_all_ranks). No ``g_idx`` is allocated.
+
+    Not modelled, after loading: Marlin (kernels/linear/mixed_precision/marlin.py
+    MarlinLinearKernel.process_weights_after_loading, zero_points false for GPTQ) replaces
+    qzeros with an empty tensor, so vLLM then holds (groups × out × bits / 8) bytes a matrix
+    less than priced here; Machete (sm90) keeps them."""
     bits = _int(q, ("bits",), where)
     if bits not in (4, 8):
         raise KvplanError(f"{where}: quantization_config.bits {bits}: vLLM 0.33 loads 4- and 8-bit GPTQ only "
