@@ -13,6 +13,9 @@ Sources for the grouped formats (bytes per block of 32 values):
   4 B high bits + 16 B = 22 B; block_q5_1 = fp16 d + fp16 m + 4 B + 16 B = 24 B.
   mxfp4: OCP Microscaling Formats (MX) v1.0 spec: blocks of 32 FP4 (E2M1) values sharing one
   8-bit E8M0 scale = 17 B (gpt-oss's expert weights: `*_blocks` uint8 + `*_scales` uint8).
+  nvfp4: 16 FP4 (E2M1) values share one FP8 E4M3 scale = 9 B (NVIDIA's NVFP4; vLLM 0.33
+  compressed_tensors_w4a4_nvfp4.py CompressedTensorsW4A4Fp4.create_weights: weight_packed
+  uint8 [out, in / 2], weight_scale float8_e4m3fn [out, in / 16]).
   KIVI (Liu et al. 2024, arXiv:2402.02750): b-bit asymmetric quantization per group of G
   values with an fp16 scale and an fp16 zero point: ceil(G * b / 8) + 4 bytes per group.
 """
@@ -79,6 +82,8 @@ _GROUPED = {
     "q5_1": (5, 32, 24, "llama.cpp q5_1: 32 × 5 bits + fp16 scale + fp16 min = 24 bytes per 32"),
     "iq4_nl": (4, 32, 18, "llama.cpp iq4_nl: fp16 scale + 32 non-linear 4-bit indices = 18 bytes per 32 values"),
     "mxfp4": (4, 32, 17, "OCP MX FP4 (E2M1): 32 values in 16 bytes + one E8M0 scale byte = 17 bytes"),
+    "nvfp4": (4, 16, 9, "NVFP4: 16 FP4 (E2M1) values in 8 bytes + one FP8 E4M3 scale byte = 9 bytes (a weight "
+                        "matrix adds one fp32 global scale; vLLM compressed_tensors_w4a4_nvfp4.py create_weights)"),
     "fp8_ds_mla": (8, 576, 656, "vLLM's fp8_ds_mla MLA row: 512 fp8 latent values + 4 fp32 scales + 64 bf16 RoPE "
                                 "values = 656 bytes per 576-value latent (v1/attention/backends/mla/flashmla_sparse.py)"),
     "fp8_ds_index": (8, 128, 132, "DeepSeek indexer keys: 128 fp8 e4m3 values + one fp32 scale = 132 bytes "

@@ -116,30 +116,78 @@ class WeightQuant(_Frozen):
     ``scope``: ``experts`` quantizes the routed experts' matrices only (gpt-oss: mxfp4, with
     attention, router, embeddings and LM head in ``modules_to_not_convert``); ``linear``
     quantizes every linear layer of the decoder layers, not embeddings, LM head, norms or
-    routers (DeepSeek-V3: fp8 e4m3). ``block``: one ``scale_bytes`` scale per block × block
-    tile of each matrix (DeepSeek-V3's ``weight_block_size: [128, 128]``, fp32
-    ``weight_scale_inv``). Everything not quantized is in the model's dtype."""
+    routers (DeepSeek-V3: fp8 e4m3); ``mlp`` quantizes every MLP matrix (dense MLPs, routed and
+    shared experts) but not the token mixers (an ignore list that names every layer's
+    attention). ``block``: one ``scale_bytes`` scale per block × block tile of each matrix
+    (DeepSeek-V3's ``weight_block_size: [128, 128]``, fp32 ``weight_scale_inv``). Everything not
+    quantized is in the model's dtype.
 
-    scope: Literal["experts", "linear"]
+    A matrix of ``out`` rows by ``inp`` input values, quantized along ``inp``, in the layouts
+    vLLM 0.33 allocates (``create_weights`` of each method, cited where the importer maps them,
+    kvplan/hf.py ``_weight_quant``):
+
+    * values: ``format``; with ``packed`` (AWQ, GPTQ, compressed-tensors pack-quantized) each
+      row's values fill whole int32 words: ``out × ceil(inp × bits / 32) × 4`` bytes;
+    * ``group``: one ``scale_bytes`` scale per ``group`` input values of each row
+      (``inp / group`` groups, which must divide: vLLM refuses a partition that splits a
+      group); ``channel``: one scale per row;
+    * ``zero_points``: one ``bits``-wide zero point per group (or per row) and per output
+      channel, int32-packed along the outputs: ``ceil(out × bits / 32) × 4`` bytes per group;
+    * ``tensor_scales``: fp32 scalars per matrix (a per-tensor weight scale, NVFP4's global
+      scale, a static input scale).
+    """
+
+    scope: Literal["experts", "linear", "mlp"]
     format: str
     block: PositiveInt | None = None
     scale_bytes: PositiveInt = 4
     # the routed experts in their own format, without block scales (DeepSeek-V4's
     # expert_dtype "fp4": MXFP4, as vLLM 0.33 loads it with its Mxfp4 MoE method)
     expert_format: str | None = None
+    method: str | None = None  # the quant_method it was read from, for display ("awq", "gptq", ...)
+    # None = not used (so a spec's JSON, which leaves None out, is what it was before these)
+    group: PositiveInt | None = None
+    channel: bool | None = None
+    zero_points: bool | None = None
+    packed: bool | None = None
+    tensor_scales: NonNegativeInt | None = None
 
     def matrix_bytes(self, out: int, inp: int) -> int:
         fmt = dtypes.get(self.format)
-        n = out * fmt.row_bytes(inp)
+        if self.packed:
+            n = out * dtypes.cdiv(inp * fmt.bits, 32) * 4
+        else:
+            n = out * fmt.row_bytes(inp)
         if self.block:
             n += -(-out // self.block) * -(-inp // self.block) * self.scale_bytes
-        return n
+        rows = 0  # scale rows along the input: groups, or one for per-channel scales
+        if self.group:
+            if inp % self.group:
+                from .errors import KvplanError
+
+                raise KvplanError(f"a {out} × {inp} matrix splits its {inp} input values into groups of "
+                                  f"{self.group} unevenly (a tensor-parallel split that vLLM refuses)")
+            rows = inp // self.group
+        elif self.channel:
+            rows = 1
+        n += rows * out * self.scale_bytes
+        if self.zero_points:
+            n += rows * dtypes.cdiv(out * fmt.bits, 32) * 4
+        return n + 4 * (self.tensor_scales or 0)
 
     def describe(self) -> str:
-        what = "experts" if self.scope == "experts" else "linears"
+        what = {"experts": "experts", "linear": "linears", "mlp": "MLPs"}[self.scope]
         block = f" ({self.block}×{self.block}-block scales)" if self.block else ""
         experts = f", {dtypes.get(self.expert_format).name} routed experts" if self.expert_format else ""
-        return f"{dtypes.get(self.format).name} {what}{block}{experts}"
+        detail = []
+        if self.group or self.channel:
+            per = f"{self.group}-value groups" if self.group else "one per row"
+            detail.append(f"{self.scale_bytes}-byte scales, {per}" + (", zero points" if self.zero_points else ""))
+        if self.tensor_scales:
+            detail.append(f"{self.tensor_scales} fp32 per matrix")
+        method = f"{self.method}: " if self.method and detail else ""
+        extra = f" ({method}{'; '.join(detail)})" if detail else ""
+        return f"{dtypes.get(self.format).name} {what}{block}{extra}{experts}"
 
 
 class Gemma4Vision(_Frozen):
@@ -407,6 +455,8 @@ class ModelSpec(_Frozen):
             lt = self.layer_types[lt_name]
             if q.scope == "experts":
                 mats = lt.mlp.expert_linears(h) if isinstance(lt.mlp, MoeMlp) else []
+            elif q.scope == "mlp":
+                mats = lt.mlp.linears(h) if lt.mlp else []
             else:
                 mats = lt.mixer.linears(h) + (lt.mlp.linears(h) if lt.mlp else [])
             shapes: dict[tuple[int, int], int] = {}

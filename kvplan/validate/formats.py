@@ -28,6 +28,9 @@ _BLOCKS = {
     "q5_1": (32, [("d", "float16", 1), ("m", "float16", 1), ("qh", "uint8", 4), ("qs", "uint8", 16)]),
     "iq4_nl": (32, [("d", "float16", 1), ("qs", "uint8", 16)]),
     "mxfp4": (32, [("e8m0", "uint8", 1), ("qs", "uint8", 16)]),
+    # NVFP4: 16 E2M1 values packed two per byte and one E4M3 scale (vLLM's weight_packed uint8 and
+    # weight_scale float8_e4m3fn, compressed_tensors_w4a4_nvfp4.py) = 9 bytes per 16 values
+    "nvfp4": (16, [("scale", "float8_e4m3fn", 1), ("qs", "uint8", 8)]),
     # vLLM's fp8_ds_mla row (vllm/v1/attention/backends/mla/flashmla_sparse.py): 512 fp8 latent
     # values, 4 fp32 scales (one per 128), the 64 RoPE values in bf16 = 656 bytes per 576 values
     "fp8_ds_mla": (576, [("latent", "float8_e4m3fn", 512), ("scales", "float32", 4), ("rope", "bfloat16", 64)]),
