@@ -100,3 +100,24 @@ def test_post_init_runs():
     assert Checked(1).n == 1
     with pytest.raises(ValueError):
         Checked(-1)
+
+
+def test_field_default_is_the_class_attribute_and_private_names_are_not_fields():
+    @record
+    class R:
+        a: int = field(default=3)
+        _memo: dict  # a private annotation: not a field (no argument, no repr)
+
+    assert R.a == 3 and R().a == 3 and [f.name for f in fields(R)] == ["a"]
+    assert repr(R(4)).endswith(".R(a=4)")  # the qualified name, as a dataclass has it
+
+
+def test_validation_uses_pydantics_constrained_types():
+    # untrusted input (a user's YAML or config.json) is validated with pydantic's PositiveInt /
+    # NonNegativeInt in place of the plain ints the catalog path uses
+    from kvplan.frozen import validate, validation_error
+    from kvplan.layers import FullAttention
+
+    assert validate(FullAttention, {"num_heads": 8, "num_kv_heads": 8, "head_dim": 64}).head_dim == 64
+    with pytest.raises(validation_error(), match="greater than 0"):
+        validate(FullAttention, {"num_heads": 8, "num_kv_heads": 8, "head_dim": 0})

@@ -156,3 +156,38 @@ def test_llamacpp_flags_given_to_another_layout_are_said_to_be_ignored():
     assert "llama.cpp option" not in _cli("size", "llama-3.1-8b", "--ctx", "8k", "--engine", "llamacpp",
                                           "-ctk", "q8_0", "-fa", "off").stderr
     assert "llama.cpp option" not in _cli("size", "llama-3.1-8b", "--ctx", "8k").stderr
+
+
+def test_unified_pool_pads_the_whole_context_and_clamps_the_microbatch_by_it():
+    # llama-server -c 800 (4 × 200 tokens) --parallel 4 --kv-unified, gpt-oss-20b (window 128):
+    # n_ctx = pad(800) = 1,024 cells; n_batch = min(800, 2,048) and n_ubatch = min(n_batch, 512)
+    # = 512 (the unpadded -c, not one sequence's 200, clamps it); sliding cells = pad(min(1,024,
+    # 4 × 128 + 512)) = 1,024. One cell of 12 layers of one kind: 12 × 2 × 8 heads × 64 × 2 bytes.
+    cell = 12 * 2 * 8 * 64 * 2
+    d = json.loads(_cli("size", "gpt-oss-20b", "--ctx", "200", "--batch", "4", "--engine", "llamacpp",
+                        "--kv-unified", "--json").stdout)
+    assert {g["layer_type"]: g["tokens"] for g in d["layers"]} == {"global": 1024, "local": 1024}
+    assert d["kv_cache_bytes"] == (1024 + 1024) * cell
+    # 5 × 1,000 tokens unified: one pool of pad(5,000) = 5,120 cells, not 5,000
+    d = json.loads(_cli("size", "llama-3.1-8b", "--ctx", "1000", "--batch", "5", "--engine", "llamacpp",
+                        "--kv-unified", "--json").stdout)
+    assert d["kv_cache_bytes"] == 5120 * 32 * 2 * 8 * 128 * 2
+
+
+def test_max_batch_takes_a_budget_that_fits_exactly():
+    # --kv-cache-memory set to exactly what 3 unified sequences of 1,000 tokens take:
+    # pad(3,000) = 3,072 cells × 131,072 bytes (Llama 3.1 8B, f16) → 3 fit, not 2
+    exact = 3072 * 32 * 2 * 8 * 128 * 2
+    d = json.loads(_cli("fit", "llama-3.1-8b", "--gpu", "h100", "--engine", "llamacpp", "--ctx", "1000",
+                        "--kv-unified", "--kv-cache-memory", str(exact), "--json").stdout)
+    assert d["max_batch"] == 3
+    d = json.loads(_cli("fit", "llama-3.1-8b", "--gpu", "h100", "--engine", "llamacpp", "--ctx", "1000",
+                        "--kv-unified", "--kv-cache-memory", str(exact - 1), "--json").stdout)
+    assert d["max_batch"] == 2
+
+
+def test_no_default_layout_note_when_the_slots_are_given():
+    r = _cli("size", "gemma-2-9b", "--ctx", "8k", "--engine", "llamacpp", "--parallel", "4", "--json")
+    assert "llama-server without --parallel" not in r.stderr
+    r = _cli("size", "gemma-2-9b", "--ctx", "8k", "--engine", "llamacpp", "--json")
+    assert "llama-server without --parallel" in r.stderr
