@@ -177,6 +177,8 @@ def test_suggestions_rank_by_closeness():
     ("qwen3_8", ["qwen3-8b", "qwen3-4b", "qwen3-0.6b", "qwen3-1.7b"]),
     ("org/sub/gemma-2-9", ["gemma-2-9b", "gemma-2-2b", "gemma-2-27b", "gemma-3-1b"]),
     ("gpt-oss-20b-it-chat", ["gpt-oss-20b", "gpt-oss-120b", "gpt2"]),
+    ("gpt_oss_120", ["gpt-oss-120b", "gpt-oss-20b", "gpt2", "opt-125m"]),
+    ("gemma_2_9", ["gemma-2-9b", "gemma-2-2b", "gemma-2-27b", "gemma-3-1b"]),
     ("deepsek-v3", ["deepseek-v3", "deepseek-v3.2", "deepseek-v2-lite", "deepseek-v4-flash"]),
     ("zz", []),  # nothing scores 0.5: no suggestion rather than a random one
 ])
@@ -287,7 +289,35 @@ def test_unknown_gpu_message_whole():
     with pytest.raises(KvplanError) as e:
         catalog.load_gpu("h300")
     assert str(e.value).startswith("unknown GPU 'h300'; did you mean: ")
-    assert len(str(e.value).split("did you mean: ")[1].split(", ")) == 4  # four closest, comma-separated
+    hints = str(e.value).split("did you mean: ")[1].split(", ")
+    known = {g.name for g in catalog.gpus()} | {a for g in catalog.gpus() for a in g.aliases}
+    assert len(hints) == 4 and set(hints) <= known  # the four closest names or aliases
     with pytest.raises(KvplanError) as e:
         catalog.load_gpu("zzzz")
     assert str(e.value) == "unknown GPU 'zzzz'; see `kvplan gpus`"
+
+
+def test_a_variant_under_a_longer_path_still_resolves():
+    notes = []
+    assert catalog.load_model("models/meta-llama/Llama-3.1-8B-Instruct", notes).name == "llama-3.1-8b"
+    assert "read as llama-3.1-8b" in notes[0]
+
+
+def test_an_unreadable_spec_and_a_missing_catalog_are_one_line(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    p = tmp_path / "spec.yaml"
+    p.write_text("name: x\n")
+
+    def refuse(self, *a, **k):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_text", refuse)
+    with pytest.raises(KvplanError) as e:
+        catalog.load_model(str(p))
+    assert str(e.value) == f"cannot read {p}: Permission denied"
+    monkeypatch.undo()
+    monkeypatch.setattr(catalog, "__file__", str(tmp_path / "pkg" / "catalog.py"))
+    with pytest.raises(KvplanError) as e:
+        catalog.specs_dir()
+    assert str(e.value) == "kvplan's model_specs/ folder is missing from this installation"
