@@ -139,6 +139,11 @@ FROZEN_MUTANTS = [  # (file, original text, mutated text): bugs a class builder 
     ("kvplan/frozen.py", "        if len(members) > 1:\n            tagged", "        if len(members) > 99:\n            tagged"),
     ("kvplan/frozen.py", "        cls.__kvplan_checks__ = tuple(", "        cls.__kvplan_checks__ = () and tuple("),
     ("kvplan/frozen.py", "        return f.default\n    if f.default_factory", "        return None\n    if f.default_factory"),
+    # the spec classes' generic __init__ and dump: reached by mutmut only until validation has
+    # turned the classes into dataclasses in its parent process, so tested here as well
+    ("kvplan/frozen.py", "        _fill(self, data, pop=True)", "        _fill(self, data, pop=False)"),
+    ("kvplan/frozen.py", "            out[name] = _dump(x, exclude_none, exclude_defaults)",
+     "            out[name] = _dump(x, exclude_none, False)"),
 ]
 HAND_MUTANTS = {"kvplan/engines/": (ENGINE_MUTANTS, ENGINE_TESTS), "kvplan/frozen.py": (FROZEN_MUTANTS, FROZEN_TESTS)}
 IMPORT_TIME = ("kvplan.frozen.x_record__", "kvplan.frozen.x__collect__", "kvplan.frozen.xǁFrozenǁ__init_subclass__",

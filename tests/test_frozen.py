@@ -9,6 +9,43 @@ import pytest
 from kvplan.frozen import FrozenInstanceError, field, fields, record, replace
 
 
+def test_spec_classes_init_repr_hash_before_any_validation():
+    # the spec classes' own generic __init__ (kvplan.frozen.Frozen), as the catalog path uses
+    # them: keyword-only, defaults filled, unknown and missing names refused, frozen
+    from kvplan.layers import FullAttention
+
+    a = FullAttention(num_heads=8, num_kv_heads=2, head_dim=64)
+    assert (a.num_heads, a.num_kv_heads, a.head_dim, a.v_head_dim, a.qkv_bias) == (8, 2, 64, None, False)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        FullAttention(num_heads=8, num_kv_heads=2, head_dim=64, colour=1)
+    with pytest.raises(TypeError, match="head_dim"):
+        FullAttention(num_heads=8, num_kv_heads=2)
+    with pytest.raises(FrozenInstanceError):
+        a.head_dim = 1
+    b = FullAttention(num_heads=8, num_kv_heads=2, head_dim=64)
+    assert a == b and hash(a) == hash(b) and len({a, b, a.model_copy(update={"head_dim": 128})}) == 2
+    assert repr(a).startswith("FullAttention(") and "num_kv_heads=2, head_dim=64" in repr(a)
+    data = {"num_heads": 8, "num_kv_heads": 2, "head_dim": 64}
+    assert FullAttention.model_construct(**data) == a and data == {"num_heads": 8, "num_kv_heads": 2, "head_dim": 64}
+
+
+def test_dump_leaves_defaults_out_at_every_depth():
+    # `kvplan import` writes a spec's YAML without defaults (specyaml.dump): nested layer types,
+    # their mixers and lists are dumped with the same exclusions
+    from conftest import FIXTURES
+
+    from kvplan import hf
+
+    spec = hf.load(FIXTURES / "gemma-2-9b-it.json")
+    full = spec.model_dump(mode="json")
+    slim = spec.model_dump(mode="json", exclude_defaults=True)
+    mixers = [lt["mixer"] for lt in slim["layer_types"].values()]
+    assert all("qkv_bias" not in m and "kind" not in m for m in mixers)  # False and the tag: defaults
+    assert all("qkv_bias" in lt["mixer"] for lt in full["layer_types"].values())
+    assert slim["layer_types"]["global"] == {"mixer": {"num_heads": 16, "num_kv_heads": 8, "head_dim": 256},
+                                             "mlp": {"intermediate_size": 14336}, "norms": 4}
+
+
 @record
 class Part:
     key: str
