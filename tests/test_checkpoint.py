@@ -89,6 +89,8 @@ def test_shards_with_index_and_a_vision_tower(tmp_path):
     assert st.differences(PARAMS) == ["vision tower: 160 values not in the text decoder",
                                       "quantization scales: 1 values not in the text decoder"]
     assert st.towers_bytes() == 640
+    spec = catalog.load_model(str(d))
+    assert spec.weight_bytes()[0] == total and spec.weight_bytes(text_only=True)[0] == total - 640
     r = runner.invoke(app, ["size", str(d), "--ctx", "256", "--text-only", "--json"])
     d_json = json.loads(r.stdout)
     assert d_json["weights_bytes"] == 13_472 + 4  # the tower's 640 bytes left out

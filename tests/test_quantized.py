@@ -251,6 +251,19 @@ def test_existing_formats_unchanged():
     experts = 36 * 128 * 3 * 2880 * 2880
     assert spec.weight_bytes() == (experts // 32 * 17 + (spec.parameters() - experts) * 2, "bf16 + mxfp4 experts")
     assert catalog.load_model("deepseek-v3").weight_bytes()[1] == "bf16 + fp8_e4m3 linears (128×128-block scales)"
+    assert catalog.load_model("deepseek-v4-flash").weight_quant.describe() == \
+        "fp8_e4m3 linears (128×128-block scales), mxfp4 routed experts"
+
+
+def test_words_and_int_bytes_of_the_new_formats():
+    # the method named before its details, details joined by "; ", no method without details;
+    # byte counts stay ints (exact divisions included)
+    q = WeightQuant(scope="linear", format="fp8_e4m3", method="compressed-tensors", channel=True,
+                    tensor_scales=1, scale_bytes=4)
+    assert q.describe() == "fp8_e4m3 linears (compressed-tensors: 4-byte scales, one per row; 1 fp32 per matrix)"
+    assert WeightQuant(scope="linear", format="fp8_e4m3", method="fp8").describe() == "fp8_e4m3 linears"
+    g = WeightQuant(scope="linear", format="int4", group=128, packed=True, scale_bytes=2, zero_points=True)
+    assert type(g.matrix_bytes(4096, 4096)) is int and type(q.matrix_bytes(4096, 4096)) is int
 
 
 def test_group_split_by_tensor_parallelism_is_refused():
