@@ -10,7 +10,9 @@ WORDS = ["size", "fit", "show", "models", "gpus", "import", "llama-3.1-8b", "gem
          "hf", "hf-static", "trtllm", "all", "ideal", "--kv-dtype", "fp8", "q4_0", "--kv-cache-memory",
          "8GiB", "--max-model-len", "128k", "0", "-1", "4096.5", "1e9", "", "--json", "--explain",
          "--lengths", "uniform:1-9", "zipf:1", "--block-size", "7", "--weight-dtype", "mxfp4",
-         "--gpu-memory-utilization", "1.5", "0.5", "/nonexistent", "--text-only", "-h", "--version"]
+         "--gpu-memory-utilization", "1.5", "0.5", "/nonexistent", "--text-only", "-h", "--version",
+         "llamacpp", "--parallel", "-np", "--kv-unified", "-ctk", "q8_0", "--swa-full", "gpt-oss-20b",
+         "perf", "compare", "sweep", "--variants", "gqa:2", "1:8", "check-log", "-"]
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
