@@ -185,7 +185,7 @@ class WeightQuant(_Frozen):
             detail.append(f"{self.scale_bytes}-byte scales, {per}" + (", zero points" if self.zero_points else ""))
         if self.tensor_scales:
             detail.append(f"{self.tensor_scales} fp32 per matrix")
-        method = f"{self.method}: " if self.method and detail else ""
+        method = f"{self.method}: " if self.method else ""  # shown only with the details
         extra = f" ({method}{'; '.join(detail)})" if detail else ""
         return f"{dtypes.get(self.format).name} {what}{block}{extra}{experts}"
 

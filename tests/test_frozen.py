@@ -44,6 +44,11 @@ def test_dump_leaves_defaults_out_at_every_depth():
     assert all("qkv_bias" in lt["mixer"] for lt in full["layer_types"].values())
     assert slim["layer_types"]["global"] == {"mixer": {"num_heads": 16, "num_kv_heads": 8, "head_dim": 256},
                                              "mlp": {"intermediate_size": 14336}, "norms": 4}
+    # in a list too: Gemma 4's vision tower without its default kind and 3 channels
+    vlm = hf.load(FIXTURES / "gemma-4-26B-A4B.json")
+    enc = vlm.model_dump(mode="json", exclude_defaults=True)["encoders"][0]
+    assert "kind" not in enc and "channels" not in enc and enc["layers"] == 27
+    assert vlm.model_dump(mode="json")["encoders"][0]["channels"] == 3
 
 
 @record

@@ -262,6 +262,8 @@ def test_words_and_int_bytes_of_the_new_formats():
                     tensor_scales=1, scale_bytes=4)
     assert q.describe() == "fp8_e4m3 linears (compressed-tensors: 4-byte scales, one per row; 1 fp32 per matrix)"
     assert WeightQuant(scope="linear", format="fp8_e4m3", method="fp8").describe() == "fp8_e4m3 linears"
+    assert WeightQuant(scope="mlp", format="int4", group=128, packed=True, scale_bytes=2).describe() == \
+        "int4 MLPs (2-byte scales, 128-value groups)"  # no method: the details alone
     g = WeightQuant(scope="linear", format="int4", group=128, packed=True, scale_bytes=2, zero_points=True)
     assert type(g.matrix_bytes(4096, 4096)) is int and type(q.matrix_bytes(4096, 4096)) is int
 
