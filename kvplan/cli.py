@@ -62,21 +62,25 @@ _SUFFIX = {"k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12,
            "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 
 
+def _times(number: str, mult: int) -> tuple[int, bool]:
+    """A decimal string (``25.6``) times ``mult``, exactly, in ints: (rounded down, whether whole)."""
+    whole, _, frac = number.partition(".")
+    num, den = int(whole + frac) * mult, 10 ** len(frac)
+    return num // den, num % den == 0
+
+
 def _count(name: str, text: str) -> int:
     """Parse a positive whole number as people write it: ``4096``, ``4_096``, ``4,096``, and
     vLLM's suffixes (vllm/utils/argparse_utils.py human_readable_int): ``128k`` = 128,000,
     ``128K`` = 131,072, ``25.6k`` = 25,600, ``1M`` = 1,048,576. What is not a whole number of
     tokens (``4096.5``, ``1.5K``) is one clear error."""
-    from fractions import Fraction
-
     t = str(text).strip().replace("_", "").replace(",", "")
     m = re.fullmatch(r"(\d+(?:\.\d+)?)([kKmMgGtT]?)", t)
     value = None
-    if m and (m.group(2) or "." not in m.group(1)):
-        v = Fraction(m.group(1)) * _SUFFIX.get(m.group(2), 1)
-        if m.group(2).isupper() and "." in m.group(1):
-            v = None  # vLLM: no decimals with binary suffixes
-        value = int(v) if v is not None and v.denominator == 1 else None
+    # vLLM: decimals only with a decimal suffix (25.6k), never with a binary one (1.5K)
+    if m and (m.group(2).islower() or "." not in m.group(1)):
+        v, whole = _times(m.group(1), _SUFFIX.get(m.group(2), 1))
+        value = v if whole else None
     if value is None or value < 1:
         raise KvplanError(f"{name} must be a positive whole number, got '{text}' "
                           "(write 4096, 4,096, 128k = 128,000 or 128K = 131,072)")
@@ -92,14 +96,12 @@ def _size(name: str, text: str | None) -> int | None:
     unit (``60GiB``, ``8GB``, ``1.5 GiB``); GB = 10^9, GiB = 2^30. Fractions round down."""
     if text is None:
         return None
-    from fractions import Fraction
-
     t = str(text).strip().replace("_", "").replace(",", "")
     m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([A-Za-z]*)", t)
     unit = m.group(2).lower() if m else ""
     if not m or unit not in _SIZE_UNITS:
         raise KvplanError(f"{name} must be a size like 60GiB, 8GB or a byte count, got '{text}'")
-    n = int(Fraction(m.group(1)) * _SIZE_UNITS[unit])
+    n = _times(m.group(1), _SIZE_UNITS[unit])[0]
     if n < 0:
         raise KvplanError(f"{name} must not be negative, got '{text}'")
     return n
