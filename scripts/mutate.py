@@ -61,6 +61,7 @@ MODULES = {  # short name -> file; the modules that hold arithmetic and rules
     "sweep": "kvplan/sweep.py",
     "frozen": "kvplan/frozen.py",
     "catalog": "kvplan/catalog.py",
+    "fit": "kvplan/fit.py",
 }
 EXCLUDED_TESTS = [
     "--ignore=tests/test_readme.py",

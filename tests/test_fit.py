@@ -426,3 +426,79 @@ def test_vllm_runs_float32_in_the_platforms_16_bit_type():
     t4 = fit.fit(gpt2, catalog.load_gpu("t4"), engine="vllm", opts=ServeOptions(max_model_len=1024))
     h100 = fit.fit(gpt2, catalog.load_gpu("h100"), engine="vllm", opts=ServeOptions(max_model_len=1024))
     assert (t4.kv_dtype, h100.kv_dtype) == ("fp16", "bf16")
+
+
+def test_max_context_for_a_batch_by_hand():
+    # fit --batch: the longest context each of B sequences can have. Ideal layout on an H100:
+    # budget = 85,520,809,984 − 16,060,522,496 (Llama 3.1 8B in bf16) = 69,460,287,488 bytes; a
+    # token of all 32 layers is 32 × 2 × 8 × 128 × 2 = 131,072 bytes; 8 sequences:
+    # floor(69,460,287,488 / (8 × 131,072)) = 66,242 tokens each.
+    r = fit.fit(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), engine="ideal", batch=8)
+    assert (r.batch, r.ctx, r.max_batch, r.max_ctx, r.fits) == (8, None, None, 66_242, True)
+    assert (H100 - 16_060_522_496) // (8 * 131_072) == 66_242
+    # capped by the model's context: 4 sequences would have room for 132,484 tokens each
+    assert fit.fit(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), engine="ideal",
+                   batch=4).max_ctx == 131_072
+    d = json.loads(run("fit", "llama-3.1-8b", "--gpu", "h100", "--engine", "ideal", "--batch", "8", "--json").stdout)
+    assert (d["batch"], d["max_ctx"], d["ctx"], d["max_batch"]) == (8, 66_242, None, None)
+
+
+@pytest.mark.parametrize("engine", ["vllm", "sglang", "trtllm", "llamacpp"])
+def test_max_context_is_where_the_batch_stops_fitting(engine):
+    # every engine: at max_ctx the batch fits (max_batch there ≥ B), one token more it does not
+    spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    opts = ServeOptions(max_model_len=131_072)
+    r = fit.fit(spec, gpu, engine=engine, batch=24, opts=opts)
+    assert 0 < r.max_ctx < 131_072
+    assert fit.fit(spec, gpu, engine=engine, ctx=r.max_ctx, opts=opts).max_batch >= 24
+    assert fit.fit(spec, gpu, engine=engine, ctx=r.max_ctx + 1, opts=opts).max_batch < 24
+
+
+def test_report_fields_notes_and_memory_source():
+    spec = catalog.load_model("llama-3.1-8b")
+    r = fit.fit(spec, catalog.load_gpu("h100"), engine="ideal", ctx=8000)
+    assert (r.ctx, r.batch, r.gpu_memory_source, r.notes, r.tp, r.pp) == (8000, None, "driver", (), 1, 1)
+    assert r.source == spec.source and r.kv_dtype == "bf16" and r.weight_dtype == "bf16"
+    r = fit.fit(spec, catalog.load_gpu("h100-pcie"), engine="ideal", batch=8)
+    assert r.gpu_memory_source == "as sold (no driver figure known)"
+    assert r.notes == ("h100-pcie-80gb: memory as sold (85,899,345,920 bytes); the driver reports somewhat "
+                       "less, so the cache will be a little smaller",)
+    assert r.max_ctx == (85_899_345_920 - 16_060_522_496) // (8 * 131_072)  # 66,603
+    # an engine's own notes are kept beside fit's (llama.cpp runs a bf16 model in fp16)
+    r = fit.fit(catalog.load_model("gemma-2-9b"), catalog.load_gpu("h100"), engine="llamacpp", ctx=8000)
+    assert r.notes[0] == "llamacpp keeps this bf16 model in fp16 by default (cache and weights)"
+    assert len(r.notes) == 2 and "--parallel 4 --kv-unified" in r.notes[1]
+    # encoder towers: said, unless --text-only leaves them out
+    vlm = catalog.load_model("gemma-4-26b-a4b")
+    notes = fit.fit(vlm, catalog.load_gpu("h200"), engine="ideal", ctx=8000).notes
+    assert any(n.startswith(f"weights include {vlm.encoder_params():,} parameters of encoder towers") for n in notes)
+    assert not any("encoder towers" in n for n in fit.fit(vlm, catalog.load_gpu("h200"), engine="ideal", ctx=8000,
+                                                          text_only=True).notes)
+
+
+def test_what_does_not_fit_says_so_with_zeros():
+    r = vllm_fit("llama-3.1-70b", max_model_len=8192, ctx=4096, batch=2)
+    assert (r.fits, r.max_batch, r.max_ctx, r.min_tp) == (False, 0, 0, 2)
+    assert r.message == ("llama-3.1-70b does not fit: each GPU needs 141,107,412,992 bytes of weights plus "
+                         "2,986,344,448 of runtime, more than the 76,968,728,985 bytes vllm may use of the "
+                         "85,520,809,984 on h100-sxm-80gb; the smallest --tp that fits is 2")
+    assert r.capacity.fits is False and r.capacity.max_model_len == 8192
+    assert vllm_fit("llama-3.1-70b", max_model_len=8192).max_batch is None  # no --ctx asked: no answer
+    r = vllm_fit("llama-3.1-8b", kv_cache_memory=80 * GiB, ctx=8192, batch=1)
+    assert (r.fits, r.max_batch, r.max_ctx) == (False, 0, 0)
+    assert r.message == ("--kv-cache-memory 85,899,345,920 bytes plus 16,060,522,496 of weights is "
+                         "16,439,058,432 bytes more than the 85,520,809,984 on h100-sxm-80gb")
+    r = vllm_fit("llama-3.1-8b", max_model_len=8192, ctx=10_000)
+    assert (r.fits, r.max_batch) == (False, 0)
+    assert r.notes == ("--ctx 10,000 is beyond --max-model-len 8,192: vLLM rejects such requests",)
+    assert fit.fit(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), engine="ideal",
+                   opts=ServeOptions(max_model_len=8192), ctx=10_000).max_batch > 0  # only vLLM refuses
+
+
+@pytest.mark.parametrize("kw,message", [({"tp": 0}, "--tp must be a positive integer, got 0"),
+                                        ({"pp": -1}, "--pp must be a positive integer, got -1"),
+                                        ({"tp": 1.5}, "--tp must be a positive integer, got 1.5")])
+def test_parallelism_must_be_positive_integers(kw, message):
+    with pytest.raises(KvplanError) as e:
+        fit.fit(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), engine="ideal", **kw)
+    assert str(e.value) == message
