@@ -147,3 +147,16 @@ def test_not_safetensors_is_one_line(tmp_path, data, message):
         catalog.load_model(str(d))
     r = runner.invoke(app, ["size", str(d), "--ctx", "1"])
     assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_fit_uses_the_stored_bytes_on_one_gpu_only(tmp_path):
+    t = llama_tensors()
+    t["model.layers.0.self_attn.q_proj.weight_scale"] = ("F32", [1])  # stored, not in the architecture
+    d, total = folder(tmp_path, {"model.safetensors": t})
+    assert total == 13_472 + 4
+    one = json.loads(runner.invoke(app, ["fit", str(d), "--gpu", "h100", "--ctx", "256", "--json"]).stdout)
+    assert one["weights_bytes"] == 13_476  # the checkpoint's own bytes, scale included
+    two = json.loads(runner.invoke(app, ["fit", str(d), "--gpu", "h100", "--ctx", "256", "--pp", "2",
+                                         "--json"]).stdout)
+    assert sum(s["weights_bytes"] for s in two["stages"]) != 13_476  # each stage computed from the architecture
+    assert any(n.startswith("weights as stored (13,476 bytes) are used on one GPU only") for n in two["notes"])

@@ -502,3 +502,52 @@ def test_parallelism_must_be_positive_integers(kw, message):
     with pytest.raises(KvplanError) as e:
         fit.fit(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), engine="ideal", **kw)
     assert str(e.value) == message
+
+
+@pytest.mark.parametrize("model,gpu,min_tp", [("llama-3.1-70b", "h100", 2), ("llama-3.1-70b", "a100-40gb", 4),
+                                              ("llama-3.1-70b", "rtx-4090", 8), ("llama-3.1-405b", "h100", 16),
+                                              ("llama-3.1-405b", "rtx-4090", 64), ("llama-3.1-405b", "t4", None)])
+def test_smallest_tp_that_fits(model, gpu, min_tp):
+    # the weights alone, bf16: 70B is 141 GB (2 × 80 GB; 4 × 40 GB; 8 × 24 GB), 405B is 811 GB
+    # (16 × 80 GB; 64 × 24 GB, 32 × 24 GB is too few); on 16 GB T4s no power of two up to 64 does
+    r = vllm_fit(model, gpu, max_model_len=8192)
+    assert not r.fits and r.min_tp == min_tp
+    tail = f"the smallest --tp that fits is {min_tp}" if min_tp else "no --tp up to 64 fits on this GPU type"
+    assert r.message.endswith(tail)
+
+
+def test_pipeline_stages_by_hand():
+    # Llama 3.1 8B over 4 stages: 8 layers each, starting at 0, 8, 16, 24; the first adds the
+    # embeddings and the last the final norm and LM head (each 128,256 × 4,096)
+    r = fit.fit(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), engine="ideal", pp=4, ctx=1000)
+    assert [(s.index, s.first_layer, s.layers) for s in r.stages] == [(0, 0, 8), (1, 8, 8), (2, 16, 8), (3, 24, 8)]
+    mid = r.stages[1].parameters
+    assert r.stages[2].parameters == mid
+    assert r.stages[0].parameters - mid == 128_256 * 4096
+    assert r.stages[3].parameters - mid == 128_256 * 4096 + 4096
+    # tied embeddings (Gemma 2): the last stage keeps its own copy of the embedding as its LM
+    # head, so it is the first stage plus the final norm (3,584)
+    g = fit.fit(catalog.load_model("gemma-2-9b"), catalog.load_gpu("h100"), engine="ideal", pp=2, ctx=1000)
+    assert g.stages[1].parameters - g.stages[0].parameters == 3584
+    one = fit.fit(catalog.load_model("gemma-2-9b"), catalog.load_gpu("h100"), engine="ideal", ctx=1000)
+    assert one.stages[0].parameters == catalog.load_model("gemma-2-9b").parameters()  # one copy on one GPU
+    # as many stages as layers is allowed; one more is not
+    assert len(fit.fit(catalog.load_model("gpt2"), catalog.load_gpu("h100"), engine="ideal", pp=12,
+                       ctx=100).stages) == 12
+    with pytest.raises(KvplanError) as e:
+        fit.fit(catalog.load_model("gpt2"), catalog.load_gpu("h100"), engine="ideal", pp=13, ctx=100)
+    assert str(e.value) == "--pp 13 is more than the model's 12 layers"
+
+
+def test_traffic_shared_prefix_checks(monkeypatch):
+    from kvplan import traffic as tr
+
+    spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    with pytest.raises(KvplanError) as e:
+        fit.fit(spec, gpu, engine="vllm", traffic=fit.Traffic("uniform:1000-2000", shared_prefix=-1))
+    assert str(e.value) == "--shared-prefix must not be negative"
+    monkeypatch.setattr(tr, "parse_lengths", lambda spec, mml, n, seed: ([1000, 1500, 2000], ""))
+    with pytest.raises(KvplanError) as e:  # a prefix as long as the shortest request
+        fit.fit(spec, gpu, engine="vllm", traffic=fit.Traffic("x", shared_prefix=1000))
+    assert str(e.value) == "--shared-prefix 1,000 is not shorter than the shortest request (1,000 tokens)"
+    assert fit.fit(spec, gpu, engine="vllm", traffic=fit.Traffic("x", shared_prefix=999)).traffic
