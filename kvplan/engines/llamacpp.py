@@ -145,9 +145,8 @@ class LlamaCpp(Engine):
                                   True, False, 0, model_dtype)
 
     def hold(self, mixer, ctx: int, model_dtype: str, kv_dtype: str) -> Holding:
-        """One sequence in its own slot."""
-        cfg = self._cfg(model_dtype, kv_dtype)
-        return self._hold(mixer, cfg, pad(ctx), min(ctx, N_BATCH, cfg.n_ubatch_req), 1)
+        """One sequence: its stream as ``hold_batch`` sizes a batch of one."""
+        return self.hold_batch(mixer, ctx, 1, model_dtype, kv_dtype)[0]
 
     def hold_batch(self, mixer, ctx: int, batch: int, model_dtype: str, kv_dtype: str) -> tuple[Holding, int]:
         """Each stream's cells, and the streams: one per slot, or one for all with --kv-unified
