@@ -13,14 +13,14 @@ into the CLI's tables (``render.size_table(r, spec)``) and JSON (``render.size_j
 from __future__ import annotations
 
 from .errors import KvplanError
-from .frozen import fields
+from .model.frozen import fields
 
 
 def load_model(model, notes: list | None = None):
     """The ModelSpec for any model reference the CLI accepts; ``notes`` collects what the CLI
     prints as notes (a variant read as its base model, where a config came from)."""
-    from . import catalog
-    from .spec import ModelSpec
+    from .sources import catalog
+    from .model.spec import ModelSpec
 
     if isinstance(model, ModelSpec):
         return model
@@ -64,9 +64,9 @@ def fit(model, gpu, ctx: int | None = None, batch: int | None = None, tp: int = 
     the serving flags by vLLM's names (max_model_len, gpu_memory_utilization, kv_cache_memory in
     bytes, block_size, max_num_batched_tokens, max_num_seqs, enforce_eager, ...). Returns
     fit.FitReport (``.fits``, ``.max_batch``, ``.max_ctx``, ``.capacity``, ``.stages``)."""
-    from . import catalog
+    from .sources import catalog
     from . import fit as fitmod
-    from .spec import GpuSpec
+    from .model.spec import GpuSpec
 
     spec = load_model(model)
     g = gpu if isinstance(gpu, GpuSpec) else catalog.load_gpu(str(gpu))

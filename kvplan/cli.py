@@ -21,13 +21,13 @@ MODEL_HELP = ("catalog name or alias, a Hugging Face repo id (from the local cac
 
 def _complete_model(incomplete: str) -> list[str]:
     """Shell completion of MODEL: catalog names (`kvplan --install-completion`)."""
-    from . import catalog
+    from .sources import catalog
 
     return [n for n in catalog.model_names() if n.startswith(incomplete.lower())]
 
 
 def _complete_gpu(incomplete: str) -> list[str]:
-    from . import catalog
+    from .sources import catalog
 
     return [g.name for g in catalog.gpus() if g.name.startswith(incomplete.lower())]
 
@@ -121,7 +121,7 @@ def _fraction(name: str, text: str | None) -> float | None:
 
 def _load(model: str):
     """The spec for a model reference; a variant read as its base model is said on stderr."""
-    from . import catalog
+    from .sources import catalog
 
     notes: list[str] = []
     spec = catalog.load_model(model, notes)
@@ -344,7 +344,8 @@ def fit(
     """What fits on one GPU or several: batch at --ctx, context at --batch, KV capacity.
 
     Example: kvplan fit llama-3.1-70b --gpu h100 --tensor-parallel-size 2 --ctx 8k"""
-    from . import catalog, render
+    from .sources import catalog
+    from . import render
     from . import fit as fitmod
 
     def opt_count(name, v):
@@ -441,7 +442,8 @@ def perf(
     """How fast: prefill (TTFT) and one decode step, as a labelled roofline.
 
     Example: kvplan perf llama-3.1-8b --gpu h100 --ctx 8k --batch 8 --batch-table"""
-    from . import catalog, render_perf
+    from .sources import catalog
+    from . import render_perf
     from . import perf as perfmod
 
     def go():
@@ -486,7 +488,8 @@ def compare(
     """Models side by side, or one model's what-if variants (GQA, MQA, MLA, a window, a format).
 
     Example: kvplan compare llama-2-13b --variants mha,gqa:8,mqa,kv:fp8 --ctx 4096 --gpu h100"""
-    from . import catalog, render_perf, whatif
+    from .sources import catalog
+    from . import render_perf, whatif
 
     def go():
         f = _format(fmt, as_json)
@@ -520,7 +523,8 @@ def sweep(
     """Every combination of context, batch and KV format, as a table, CSV, JSON or a plot.
 
     Example: kvplan sweep llama-3.1-8b --ctx 1k:128k --batch 1,8,32 --gpu h100 --plot kv.png"""
-    from . import catalog, render_perf
+    from .sources import catalog
+    from . import render_perf
     from . import sweep as sw
 
     def go():
@@ -559,7 +563,8 @@ def models(as_json: bool = typer.Option(False, "--json", help="print JSON"),
            fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
            wide: bool = typer.Option(False, "--wide", help=WIDE_HELP)):
     """List the models in the catalog."""
-    from . import catalog, render
+    from .sources import catalog
+    from . import render
 
     def go():
         specs = catalog.all_models()
@@ -590,7 +595,8 @@ def gpus(as_json: bool = typer.Option(False, "--json", help="print JSON"),
          fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
          wide: bool = typer.Option(False, "--wide", help=WIDE_HELP)):
     """List the GPUs kvplan knows, with memory, bandwidth and dense throughput."""
-    from . import catalog, render
+    from .sources import catalog
+    from . import render
 
     def go():
         gs = catalog.gpus()
@@ -607,7 +613,7 @@ def import_(config: str = typer.Argument(..., metavar="CONFIG", help="path to a 
     """Convert a Hugging Face config.json into a kvplan YAML spec (printed)."""
     from pathlib import Path
 
-    from . import hf, specyaml
+    from .sources import hfconfig as hf, yaml_spec as specyaml
 
     def go():
         spec = hf.load(Path(config), name)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import sys
 import types
 
-from . import dtypes, engines
+from .model import dtypes
+from . import engines
 from .engines import BudgetPart, Capacity, ServeOptions, Worker
 from .errors import KvplanError
-from .frozen import field, record
-from .spec import ModelSpec, compress_pattern
+from .model.frozen import field, record
+from .model.spec import ModelSpec, compress_pattern
 
 
 @record

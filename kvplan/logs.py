@@ -45,7 +45,7 @@ import re
 import shlex
 
 from .errors import KvplanError
-from .frozen import field, record
+from .model.frozen import field, record
 
 GiB = 2**30
 MiB = 2**20
@@ -373,7 +373,7 @@ def vllm_options(flags: dict):
 def vllm_fit(spec, gpu, flags: dict, weight_dtype: str | None = None):
     """kvplan's vLLM plan for a model, a GPU and vLLM's flags (max_model_len: the model's own,
     else 4,096, when the flags do not say)."""
-    from .frozen import replace
+    from .model.frozen import replace
 
     from . import fit
 
@@ -418,7 +418,7 @@ def _llamacpp_size(spec, flags: dict):
 def _resolve_model(facts: LogFacts, model: str | None, notes: list[str]):
     from pathlib import Path
 
-    from . import catalog
+    from .sources import catalog
 
     ref = model or facts.model
     if ref is None:
@@ -442,7 +442,7 @@ def _resolve_model(facts: LogFacts, model: str | None, notes: list[str]):
 
 def check(facts: LogFacts, gpu: str | None = None, model: str | None = None) -> Check:
     """kvplan's figure beside each reported one, for the log's model, flags and ``gpu``."""
-    from . import catalog
+    from .sources import catalog
 
     notes: list[str] = list(facts.notes)
     spec = _resolve_model(facts, model, notes)

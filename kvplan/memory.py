@@ -1,10 +1,11 @@
 """KV-cache and weight bytes for a spec, context, batch, dtype and engine layout."""
 from __future__ import annotations
 
-from . import dtypes, engines
+from .model import dtypes
+from . import engines
 from .errors import KvplanError
-from .frozen import record
-from .spec import ModelSpec
+from .model.frozen import record
+from .model.spec import ModelSpec
 
 
 @record

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from . import dtypes
+from .model import dtypes
 from .errors import KvplanError
 
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 
-from . import dtypes
+from .model import dtypes
 from .errors import KvplanError
-from .frozen import record
-from .layers import MLA, FullAttention, SlidingWindow, _Attention
-from .spec import ModelSpec, compress_pattern
+from .model.frozen import record
+from .model.layers import MLA, FullAttention, SlidingWindow, _Attention
+from .model.spec import ModelSpec, compress_pattern
 
 
 @record

@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kvplan import catalog  # noqa: E402
+from kvplan.sources import catalog  # noqa: E402
 
 
 def main() -> None:

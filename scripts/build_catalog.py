@@ -4,7 +4,7 @@
 
 Each entry names the real config.json it is imported from (tests/fixtures/configs/, with
 their sources in SOURCES*.md there) and the upstream URL the spec cites. The importer
-(kvplan/hf.py) does the arithmetic; this table only adds names, aliases and, where the
+(kvplan/sources/hfconfig.py) does the arithmetic; this table only adds names, aliases and, where the
 vendored file is known to differ from the published one, the published dtype with a note.
 tests/test_catalog.py re-imports every fixture and checks the YAML still agrees.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kvplan import hf, specyaml  # noqa: E402
+from kvplan.sources import hfconfig as hf, yaml_spec as specyaml  # noqa: E402
 
 HF = "https://huggingface.co/{}/blob/main/config.json"
 

@@ -11,7 +11,7 @@ writes the [tool.mutmut] section there, runs `mutmut run`, and reads the results
 mutants/**/*.py.meta. It prints, per module: mutants, killed (a failing test or a timeout),
 survived (a test run that passed, or no test reaching the mutated code), and the score; and
 which survivors MUTATION.md lists as equivalent (by mutant name, in backticks) and which it
-does not. Mutant names are positional (``kvplan.hf.x__falcon__mutmut_12`` is the 12th mutant
+does not. Mutant names are positional (``kvplan.sources.hfconfig.x__falcon__mutmut_12`` is the 12th mutant
 of ``_falcon``), so a source edit can renumber them: rerun and re-read the list after one.
 
 Tests run for each mutant are the ones mutmut saw reach the mutated function, minus
@@ -26,7 +26,7 @@ applies ENGINE_MUTANTS, written by hand (each rule's number off by one, its dtyp
 state or tensor dropped), one at a time in the copy, and runs the fast tests against each.
 
 mutmut also cannot reach code that runs when a module is imported: it imports kvplan once,
-before it forks a child per mutant, so a mutant in kvplan/frozen.py's class builders (``record``,
+before it forks a child per mutant, so a mutant in kvplan/model/frozen.py's class builders (``record``,
 ``_collect``, ``Frozen.__init_subclass__``) or in its once-per-process pydantic set-up never
 runs. Their survivors are counted apart (IMPORT_TIME), and FROZEN_MUTANTS, written by hand, are
 applied in the copy and tested in a fresh process, as for the engines.
@@ -48,19 +48,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = {  # short name -> file; the modules that hold arithmetic and rules
-    "dtypes": "kvplan/dtypes.py",
-    "layers": "kvplan/layers.py",
+    "dtypes": "kvplan/model/dtypes.py",
+    "layers": "kvplan/model/layers.py",
     "memory": "kvplan/memory.py",
-    "spec": "kvplan/spec.py",
-    "hf": "kvplan/hf.py",
+    "spec": "kvplan/model/spec.py",
+    "hf": "kvplan/sources/hfconfig.py",
     "engines.ideal": "kvplan/engines/ideal.py",
     "engines.hf": "kvplan/engines/hf.py",
     "engines.llamacpp": "kvplan/engines/llamacpp.py",
     "perf": "kvplan/perf.py",
     "whatif": "kvplan/whatif.py",
     "sweep": "kvplan/sweep.py",
-    "frozen": "kvplan/frozen.py",
-    "catalog": "kvplan/catalog.py",
+    "frozen": "kvplan/model/frozen.py",
+    "catalog": "kvplan/sources/catalog.py",
     "fit": "kvplan/fit.py",
 }
 EXCLUDED_TESTS = [
@@ -121,35 +121,35 @@ ENGINE_MUTANTS = [  # (file, original text, mutated text)
 FROZEN_TESTS = ["tests/test_frozen.py", "tests/test_catalog.py", "tests/test_rules_errors.py",
                 "tests/test_rules_misc.py", "tests/test_memory.py", "tests/test_fit.py"]
 FROZEN_MUTANTS = [  # (file, original text, mutated text): bugs a class builder could have
-    ("kvplan/frozen.py", "if len(args) > len(names):", "if len(args) > len(names) + 1:"),
-    ("kvplan/frozen.py", "                if name in kw:\n                    raise",
+    ("kvplan/model/frozen.py", "if len(args) > len(names):", "if len(args) > len(names) + 1:"),
+    ("kvplan/model/frozen.py", "                if name in kw:\n                    raise",
      "                if name in kw and False:\n                    raise"),
-    ("kvplan/frozen.py", "        return f.default_factory()\n", "        return f.default_factory\n"),
-    ("kvplan/frozen.py", "            found.update(vars(klass)[\"__record_fields__\"])\n", ""),
-    ("kvplan/frozen.py", "                    setattr(klass, name, f.default)", "                    pass"),
-    ("kvplan/frozen.py", "        if frozen:\n            def __setattr__", "        if not frozen:\n            def __setattr__"),
-    ("kvplan/frozen.py", "            if post is not None:\n                post()", "            if post is not None:\n                pass"),
-    ("kvplan/frozen.py", "            if kw:\n                raise", "            if kw and False:\n                raise"),
-    ("kvplan/frozen.py", "    kw.update(changes)\n", ""),
-    ("kvplan/frozen.py", "            if name.startswith(\"_\") or name == \"model_fields\" or \"ClassVar\" in str(note):",
+    ("kvplan/model/frozen.py", "        return f.default_factory()\n", "        return f.default_factory\n"),
+    ("kvplan/model/frozen.py", "            found.update(vars(klass)[\"__record_fields__\"])\n", ""),
+    ("kvplan/model/frozen.py", "                    setattr(klass, name, f.default)", "                    pass"),
+    ("kvplan/model/frozen.py", "        if frozen:\n            def __setattr__", "        if not frozen:\n            def __setattr__"),
+    ("kvplan/model/frozen.py", "            if post is not None:\n                post()", "            if post is not None:\n                pass"),
+    ("kvplan/model/frozen.py", "            if kw:\n                raise", "            if kw and False:\n                raise"),
+    ("kvplan/model/frozen.py", "    kw.update(changes)\n", ""),
+    ("kvplan/model/frozen.py", "            if name.startswith(\"_\") or name == \"model_fields\" or \"ClassVar\" in str(note):",
      "            if name == \"model_fields\" or \"ClassVar\" in str(note):"),
-    ("kvplan/frozen.py", "            elif d is not MISSING or name not in found:", "            elif d is not MISSING:"),
-    ("kvplan/frozen.py", "                        default=dataclasses.MISSING if d.default is MISSING else d.default,",
+    ("kvplan/model/frozen.py", "            elif d is not MISSING or name not in found:", "            elif d is not MISSING:"),
+    ("kvplan/model/frozen.py", "                        default=dataclasses.MISSING if d.default is MISSING else d.default,",
      "                        default=d.default,"),
-    ("kvplan/frozen.py", "    types = {\"PositiveInt\": PI, \"NonNegativeInt\": NNI,", "    types = {\"PositiveInt\": NNI, \"NonNegativeInt\": NNI,"),
-    ("kvplan/frozen.py", "        if len(members) > 1:\n            tagged", "        if len(members) > 99:\n            tagged"),
-    ("kvplan/frozen.py", "        cls.__kvplan_checks__ = tuple(", "        cls.__kvplan_checks__ = () and tuple("),
-    ("kvplan/frozen.py", "        return f.default\n    if f.default_factory", "        return None\n    if f.default_factory"),
+    ("kvplan/model/frozen.py", "    types = {\"PositiveInt\": PI, \"NonNegativeInt\": NNI,", "    types = {\"PositiveInt\": NNI, \"NonNegativeInt\": NNI,"),
+    ("kvplan/model/frozen.py", "        if len(members) > 1:\n            tagged", "        if len(members) > 99:\n            tagged"),
+    ("kvplan/model/frozen.py", "        cls.__kvplan_checks__ = tuple(", "        cls.__kvplan_checks__ = () and tuple("),
+    ("kvplan/model/frozen.py", "        return f.default\n    if f.default_factory", "        return None\n    if f.default_factory"),
     # the spec classes' generic __init__ and dump: reached by mutmut only until validation has
     # turned the classes into dataclasses in its parent process, so tested here as well
-    ("kvplan/frozen.py", "        _fill(self, data, pop=True)", "        _fill(self, data, pop=False)"),
-    ("kvplan/frozen.py", "            out[name] = _dump(x, exclude_none, exclude_defaults)",
+    ("kvplan/model/frozen.py", "        _fill(self, data, pop=True)", "        _fill(self, data, pop=False)"),
+    ("kvplan/model/frozen.py", "            out[name] = _dump(x, exclude_none, exclude_defaults)",
      "            out[name] = _dump(x, exclude_none, False)"),
 ]
-HAND_MUTANTS = {"kvplan/engines/": (ENGINE_MUTANTS, ENGINE_TESTS), "kvplan/frozen.py": (FROZEN_MUTANTS, FROZEN_TESTS)}
-IMPORT_TIME = ("kvplan.frozen.x_record__", "kvplan.frozen.x__collect__", "kvplan.frozen.xǁFrozenǁ__init_subclass__",
-               "kvplan.frozen.x__pydantic_types__", "kvplan.frozen.x__as_dataclasses__", "kvplan.frozen.x_field__",
-               "kvplan.frozen.x_tagged_union__", "kvplan.frozen.x_model_validator__", "kvplan.frozen.x__default__")
+HAND_MUTANTS = {"kvplan/engines/": (ENGINE_MUTANTS, ENGINE_TESTS), "kvplan/model/frozen.py": (FROZEN_MUTANTS, FROZEN_TESTS)}
+IMPORT_TIME = ("kvplan.model.frozen.x_record__", "kvplan.model.frozen.x__collect__", "kvplan.model.frozen.xǁFrozenǁ__init_subclass__",
+               "kvplan.model.frozen.x__pydantic_types__", "kvplan.model.frozen.x__as_dataclasses__", "kvplan.model.frozen.x_field__",
+               "kvplan.model.frozen.x_tagged_union__", "kvplan.model.frozen.x_model_validator__", "kvplan.model.frozen.x__default__")
 LLAMACPP_TESTS = ["tests/test_llamacpp_golden.py", "tests/test_logs.py"]
 LLAMACPP_MUTANTS = [  # the slots and streams of --parallel / --kv-unified (session 4)
     ("kvplan/engines/llamacpp.py", "    slots = cfg.parallel or batch\n", "    slots = cfg.parallel or 1\n"),

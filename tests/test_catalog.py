@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from kvplan import catalog, hf
+from kvplan.sources import catalog, hfconfig as hf
 from kvplan.errors import KvplanError
 
 NAMES = catalog.model_names()
@@ -113,7 +113,7 @@ def test_bad_field_names_file_and_field(tmp_path):
 
 
 def test_yaml_spec_roundtrip(tmp_path):
-    from kvplan import specyaml
+    from kvplan.sources import yaml_spec as specyaml
 
     spec = catalog.load_model("gemma-4-26b-a4b")
     p = tmp_path / "g.yaml"

@@ -7,7 +7,7 @@ from math import prod
 import pytest
 from typer.testing import CliRunner
 
-from kvplan import catalog, checkpoint
+from kvplan.sources import catalog, safetensors as checkpoint
 from kvplan.cli import app
 from kvplan.errors import KvplanError
 

@@ -81,7 +81,7 @@ def test_errors_are_one_line(args, message):
 
 
 def test_inconsistent_yaml_spec(tmp_path):
-    from kvplan import catalog
+    from kvplan.sources import catalog
 
     p = tmp_path / "bad.yaml"
     p.write_text((catalog.specs_dir() / "models" / "llama-2-7b.yaml").read_text()
@@ -133,7 +133,7 @@ def test_import_roundtrip(tmp_path):
 def test_size_does_not_import_heavy_modules(args):
     # a catalog query: no torch/numpy/matplotlib, and no pydantic (catalog specs are trusted),
     # no PyYAML (the JSON bundle), no rich (tables are plain text), no dataclasses (kvplan's
-    # records are kvplan.frozen.record: no code generated at every start)
+    # records are kvplan.model.frozen.record: no code generated at every start)
     code = ("import sys; from kvplan.cli import app\n"
             f"try:\n    app(['size', 'llama-13b', '--ctx', '4096', *{args!r}])\nexcept SystemExit:\n    pass\n"
             "heavy = sorted(m for m in ('torch', 'numpy', 'matplotlib', 'transformers', 'pydantic', 'yaml',"

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kvplan import dtypes
+from kvplan.model import dtypes
 from kvplan.errors import KvplanError
 
 

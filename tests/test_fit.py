@@ -4,7 +4,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from kvplan import catalog, fit
+from kvplan.sources import catalog
+from kvplan import fit
 from kvplan.cli import app
 from kvplan.engines import ServeOptions, get
 from kvplan.errors import KvplanError
@@ -177,7 +178,7 @@ def test_tp_errors_and_too_large():
 
 
 def _kv_not_multiple():
-    from kvplan.layers import FullAttention
+    from kvplan.model.layers import FullAttention
 
     FullAttention(num_heads=48, num_kv_heads=8, head_dim=128).shard(12)
 
@@ -291,7 +292,7 @@ def test_fp8_block_weights_deepseek_v3():
 
 
 def test_importer_reads_mxfp4_quantization_config():
-    from kvplan import hf
+    from kvplan.sources import hfconfig as hf
 
     from pathlib import Path
 

@@ -10,7 +10,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from kvplan import catalog, dtypes, hf
+from kvplan.sources import catalog, hfconfig as hf
+from kvplan.model import dtypes
 from kvplan.cli import app
 from kvplan.errors import KvplanError
 from kvplan.memory import kv_size

@@ -1,4 +1,4 @@
-"""kvplan.frozen.record: the stand-in for @dataclass(frozen=True) on kvplan's result records.
+"""kvplan.model.frozen.record: the stand-in for @dataclass(frozen=True) on kvplan's result records.
 Each behaviour the code relies on, checked against what dataclasses itself does."""
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import dataclasses
 
 import pytest
 
-from kvplan.frozen import FrozenInstanceError, field, fields, record, replace
+from kvplan.model.frozen import FrozenInstanceError, field, fields, record, replace
 
 
 def test_spec_classes_init_repr_hash_before_any_validation():
-    # the spec classes' own generic __init__ (kvplan.frozen.Frozen), as the catalog path uses
+    # the spec classes' own generic __init__ (kvplan.model.frozen.Frozen), as the catalog path uses
     # them: keyword-only, defaults filled, unknown and missing names refused, frozen
-    from kvplan.layers import FullAttention
+    from kvplan.model.layers import FullAttention
 
     a = FullAttention(num_heads=8, num_kv_heads=2, head_dim=64)
     assert (a.num_heads, a.num_kv_heads, a.head_dim, a.v_head_dim, a.qkv_bias) == (8, 2, 64, None, False)
@@ -34,7 +34,7 @@ def test_dump_leaves_defaults_out_at_every_depth():
     # their mixers and lists are dumped with the same exclusions
     from conftest import FIXTURES
 
-    from kvplan import hf
+    from kvplan.sources import hfconfig as hf
 
     spec = hf.load(FIXTURES / "gemma-2-9b-it.json")
     full = spec.model_dump(mode="json")
@@ -157,8 +157,8 @@ def test_field_default_is_the_class_attribute_and_private_names_are_not_fields()
 def test_validation_uses_pydantics_constrained_types():
     # untrusted input (a user's YAML or config.json) is validated with pydantic's PositiveInt /
     # NonNegativeInt in place of the plain ints the catalog path uses
-    from kvplan.frozen import validate, validation_error
-    from kvplan.layers import FullAttention
+    from kvplan.model.frozen import validate, validation_error
+    from kvplan.model.layers import FullAttention
 
     assert validate(FullAttention, {"num_heads": 8, "num_kv_heads": 8, "head_dim": 64}).head_dim == 64
     with pytest.raises(validation_error(), match="greater than 0"):

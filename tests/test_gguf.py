@@ -4,7 +4,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from kvplan import catalog
+from kvplan.sources import catalog
 from kvplan.cli import app
 from kvplan.errors import KvplanError
 

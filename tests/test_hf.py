@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from kvplan import hf
+from kvplan.sources import hfconfig as hf
 from kvplan.errors import KvplanError
 
 BASE = {"model_type": "llama", "hidden_size": 4096, "num_hidden_layers": 4, "num_attention_heads": 32,

@@ -18,7 +18,7 @@ import json
 import pytest
 
 from conftest import FIXTURES, GOLDEN
-from kvplan import hf
+from kvplan.sources import hfconfig as hf
 from kvplan.memory import kv_size
 
 # hf_cache_bf16.json: the 25 shared configs; *_extra: the other vendored configs (same procedure)

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from conftest import FIXTURES, GOLDEN
-from kvplan import hf
+from kvplan.sources import hfconfig as hf
 from kvplan.memory import kv_size
 
 RECORDS = json.loads((GOLDEN / "hf_static_bf16.json").read_text())["records"]

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import FIXTURES, ROOT
-from kvplan import catalog
+from kvplan.sources import catalog
 from kvplan.cli import app
 from kvplan.errors import KvplanError
 
@@ -108,7 +108,7 @@ def test_without_huggingface_hub_names_the_extra(hf_cache, monkeypatch):
 
 
 def test_cache_lookup_never_imports_the_network_stack_for_catalog_models():
-    code = ("import sys; from kvplan import catalog; catalog.load_model('llama-3.1-8b'); "
+    code = ("import sys; from kvplan.sources import catalog; catalog.load_model('llama-3.1-8b'); "
             "print('huggingface_hub' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "False", out.stderr

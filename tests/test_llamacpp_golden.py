@@ -14,7 +14,7 @@ import json
 import pytest
 
 from conftest import FIXTURES, GOLDEN
-from kvplan import hf
+from kvplan.sources import hfconfig as hf
 from kvplan.engines import ServeOptions, get
 from kvplan.errors import KvplanError
 from kvplan.memory import kv_size

@@ -19,7 +19,8 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import GOLDEN, ROOT
-from kvplan import catalog, logs
+from kvplan.sources import catalog
+from kvplan import logs
 from kvplan.cli import app
 from kvplan.errors import KvplanError
 

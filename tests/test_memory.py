@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kvplan import catalog
+from kvplan.sources import catalog
 from kvplan.errors import KvplanError
 from kvplan.memory import kv_size
 

@@ -7,10 +7,11 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import ROOT
-from kvplan import catalog, perf, whatif
+from kvplan.sources import catalog
+from kvplan import perf, whatif
 from kvplan import sweep as sw
 from kvplan.cli import app
-from kvplan.layers import MLA, ChunkedAttention, FullAttention, SlidingWindow
+from kvplan.model.layers import MLA, ChunkedAttention, FullAttention, SlidingWindow
 
 runner = CliRunner()
 H100 = catalog.load_gpu("h100")

@@ -4,10 +4,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from kvplan import catalog, perf, whatif
+from kvplan.sources import catalog
+from kvplan import perf, whatif
 from kvplan import sweep as sw
 from kvplan.errors import KvplanError
-from kvplan.spec import ModelSpec, MoeMlp
+from kvplan.model.spec import ModelSpec, MoeMlp
 
 H100, A100 = catalog.load_gpu("h100"), catalog.load_gpu("a100")
 
@@ -118,7 +119,7 @@ def test_expert_bytes_of_a_plain_mlp():
     # gated: 3 matrices of 16 × 8 + biases 2 × 16 + 8; plain: 2 matrices + biases 16 + 8
     assert perf.Roofline._expert_bytes(rank, gated, None) == 2 * (3 * 128 + 40)
     assert perf.Roofline._expert_bytes(rank, plain, None) == 2 * (2 * 128 + 24)
-    from kvplan import dtypes
+    from kvplan.model import dtypes
 
     assert perf.Roofline._expert_bytes(rank, plain, dtypes.get("fp8")) == 2 * 128 + 24
     assert perf.DenseLike(plain).linears(8) == [(16, 8), (8, 16)]
@@ -364,7 +365,7 @@ def test_compressed_entries_written_when_a_group_completes():
 
 
 def test_compressed_attention_flops_by_brute_force():
-    from kvplan.layers import CompressedAttention
+    from kvplan.model.layers import CompressedAttention
 
     c = CompressedAttention(num_heads=2, head_dim=4, qk_rope_head_dim=2, window=3, compress_ratio=4,
                             q_lora_rank=8, o_groups=1, o_lora_rank=4)
@@ -381,7 +382,7 @@ def test_compressed_attention_flops_by_brute_force():
 
 
 def test_indexed_mla_flops_add_the_indexer():
-    from kvplan.layers import MLA
+    from kvplan.model.layers import MLA
 
     spec = catalog.load_model("deepseek-v3.2")
     m = next(lt.mixer for lt in spec.layer_types.values() if lt.mixer.kind == "mla_indexed")
@@ -535,7 +536,8 @@ def test_sweep_of_an_fp32_model_in_vllms_layout():
 
 def test_shared_layers_in_size_reports():
     from kvplan.memory import kv_size, kv_size_from_mixers
-    from kvplan import dtypes, engines
+    from kvplan.model import dtypes
+    from kvplan import engines
 
     spec = whatif.apply(catalog.load_model("llama-2-13b"), "share:2").spec
     r = kv_size(spec, 100, 2, "fp16")

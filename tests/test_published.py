@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kvplan import catalog, dtypes
+from kvplan.sources import catalog
+from kvplan.model import dtypes
 
 DIR = Path(__file__).resolve().parent.parent / "benchmarks" / "published"
 ENTRIES = yaml.safe_load((DIR / "measurements.yaml").read_text())

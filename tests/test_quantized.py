@@ -1,5 +1,5 @@
 """Weights of AWQ, GPTQ and compressed-tensors checkpoints, priced from config.json's
-``quantization_config`` in the layouts vLLM 0.33 allocates (kvplan/hf.py ``_awq``, ``_gptq``,
+``quantization_config`` in the layouts vLLM 0.33 allocates (kvplan/sources/hfconfig.py ``_awq``, ``_gptq``,
 ``_compressed_tensors``; spec.WeightQuant.matrix_bytes), every figure written out by hand.
 
 Real configs (tests/fixtures/quantized/, sources in SOURCES.md there): Kimi-K2.5 (compressed-
@@ -20,11 +20,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kvplan import catalog, fit, hf
+from kvplan.sources import catalog, hfconfig as hf
+from kvplan import fit
 from kvplan.cli import app
 from kvplan.engines import ServeOptions
 from kvplan.errors import KvplanError
-from kvplan.spec import WeightQuant
+from kvplan.model.spec import WeightQuant
 
 ROOT = Path(__file__).resolve().parent
 CONFIGS = ROOT / "fixtures" / "configs"

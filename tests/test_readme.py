@@ -40,7 +40,7 @@ def test_every_command_is_documented():
 
 
 def test_catalog_counts_in_readme_are_true():
-    from kvplan import catalog
+    from kvplan.sources import catalog
 
     m = re.search(r"(\d+) model specs and (\d+) GPUs ship", TEXT)
     assert (int(m.group(1)), int(m.group(2))) == (len(catalog.model_names()), len(catalog.gpus()))

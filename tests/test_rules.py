@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import FIXTURES
-from kvplan import catalog, hf
+from kvplan.sources import catalog, hfconfig as hf
 from kvplan.cli import app
 from kvplan.memory import kv_size
 
@@ -226,7 +226,8 @@ def test_library_weights_with_a_kv_dtype():
 
 @pytest.mark.parametrize("engine", ["ideal", "hf"])
 def test_kv_size_from_mixers_matches_kv_size(engine):
-    from kvplan import dtypes, engines
+    from kvplan.model import dtypes
+    from kvplan import engines
     from kvplan.memory import kv_size_from_mixers
 
     # Nemotron 3 Nano, 3 sequences of 1000 tokens: 6 attention layers × 1,024 B per token, and 23
@@ -240,7 +241,7 @@ def test_kv_size_from_mixers_matches_kv_size(engine):
 
 
 def test_unknown_dtype_lists_the_known_ones():
-    from kvplan import dtypes
+    from kvplan.model import dtypes
     from kvplan.errors import KvplanError
 
     with pytest.raises(KvplanError) as e:

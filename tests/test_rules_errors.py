@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from kvplan import hf
+from kvplan.sources import hfconfig as hf
 from kvplan.errors import KvplanError
-from kvplan.spec import parse_pattern
+from kvplan.model.spec import parse_pattern
 
 LLAMA = {"model_type": "llama", "hidden_size": 4096, "num_hidden_layers": 4, "num_attention_heads": 32,
          "num_key_value_heads": 8, "intermediate_size": 11008, "vocab_size": 32000, "torch_dtype": "bfloat16"}

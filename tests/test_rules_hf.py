@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conftest import FIXTURES
-from kvplan import hf
+from kvplan.sources import hfconfig as hf
 
 N56 = "Nemotron-H-56B-Base-8K.json"
 NANO = "Nemotron-3-Nano-30B-A3B.json"

@@ -2,10 +2,10 @@
 of its arithmetic changes the answer; the sums are written out for checking by hand."""
 import pytest
 
-from kvplan import catalog
+from kvplan.sources import catalog
 from kvplan.errors import KvplanError
-from kvplan.layers import MLA, FullAttention, GatedDeltaNet, Mamba, Mamba2, NoCache, SlidingWindow
-from kvplan.spec import DenseMlp, MoeMlp
+from kvplan.model.layers import MLA, FullAttention, GatedDeltaNet, Mamba, Mamba2, NoCache, SlidingWindow
+from kvplan.model.spec import DenseMlp, MoeMlp
 
 H = 16  # hidden size used throughout
 
@@ -207,7 +207,7 @@ def test_mlp_shard():
 
 def test_active_parameters_sum_over_moe_layer_types():
     from conftest import FIXTURES
-    from kvplan import hf
+    from kvplan.sources import hfconfig as hf
 
     # Llama 4 Maverick: MoE on every second layer, split over two layer types (local-moe, global-moe);
     # 400,711,848,960 parameters (transformers); 24 MoE layers × 127 idle experts of 3 × 5120 × 8192
@@ -221,7 +221,7 @@ def test_experts_quantized_beside_dense_layers():
     import json
 
     from conftest import FIXTURES
-    from kvplan import hf
+    from kvplan.sources import hfconfig as hf
 
     # DeepSeek-V2-Lite (layer 0 dense, 26 MoE layers of 64 experts) with mxfp4 experts: each expert's
     # gate and up (1408 × 2048) cost 1408 × 2048/32 × 17 B and its down (2048 × 1408) 2048 × 1408/32 × 17 B:
@@ -236,7 +236,7 @@ def test_experts_quantized_beside_dense_layers():
 
 
 def test_linears_quantized_in_layers_without_mlp():
-    from kvplan import hf
+    from kvplan.sources import hfconfig as hf
 
     # a small Nemotron-H, blocks M * M - (Mamba2, attention, Mamba2, MLP); fp8 e4m3 with 128 × 128 scales
     cfg = {"model_type": "nemotron_h", "hidden_size": 1024, "num_hidden_layers": 4, "num_attention_heads": 8,

@@ -4,11 +4,12 @@ import json
 import pytest
 
 from conftest import FIXTURES
-from kvplan import catalog, dtypes, hf
+from kvplan.sources import catalog, hfconfig as hf
+from kvplan.model import dtypes
 from kvplan.errors import KvplanError
-from kvplan.layers import FullAttention
+from kvplan.model.layers import FullAttention
 from kvplan.memory import kv_size
-from kvplan.spec import compress_pattern, parse_pattern
+from kvplan.model.spec import compress_pattern, parse_pattern
 
 LLAMA = {"model_type": "llama", "hidden_size": 4096, "num_hidden_layers": 4, "num_attention_heads": 32,
          "num_key_value_heads": 8, "intermediate_size": 11008, "vocab_size": 32000, "torch_dtype": "bfloat16"}
@@ -221,7 +222,7 @@ def test_falcon_new_architecture_ignores_multi_query(tmp_path):
     # reads num_kv_heads (8) and ignores multi_query: 60 layers × 8 × 64 × 2 (K, V) × 2 bytes
     import json as _json
 
-    from kvplan import hf
+    from kvplan.sources import hfconfig as hf
     from kvplan.memory import kv_size
 
     cfg = {"model_type": "falcon", "hidden_size": 8192, "num_attention_heads": 128, "num_hidden_layers": 60,
@@ -236,7 +237,7 @@ def test_falcon_new_architecture_ignores_multi_query(tmp_path):
 def test_vllm_next_token_at_a_block_boundary():
     # Mistral 7B in vLLM's layout: 4,095 -> 4,096 tokens stays in 256 blocks (no growth); 4,096
     # -> 4,097 opens block 257 of the sliding layers' window + in-flight span (131,072 bytes/token)
-    from kvplan import catalog
+    from kvplan.sources import catalog
     from kvplan.memory import kv_size
 
     spec = catalog.load_model("mistral-7b")
@@ -247,7 +248,7 @@ def test_vllm_next_token_at_a_block_boundary():
 def test_vllm_state_of_a_float32_hybrid_is_in_the_run_dtype(tmp_path):
     # vLLM runs a float32 checkpoint in bf16 (sm80+ default), Mamba conv state included:
     # conv (4 × 64 + 2 × 128) × 3 values × 2 bytes = 3,072 + SSM 4 × 64 × 128 × 2 = 65,536
-    from kvplan import catalog
+    from kvplan.sources import catalog
     from kvplan.memory import kv_size
 
     f = tmp_path / "m.yaml"

@@ -14,7 +14,8 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import FIXTURES, GOLDEN
-from kvplan import catalog, fit, hf
+from kvplan.sources import catalog, hfconfig as hf
+from kvplan import fit
 from kvplan.engines import ServeOptions
 from kvplan.engines.sglang import default_mem_fraction_static
 

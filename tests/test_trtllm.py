@@ -1,5 +1,6 @@
 """--engine trtllm: TensorRT-LLM's V1 KV-cache manager, by hand (its code was read, not run)."""
-from kvplan import catalog, fit, memory
+from kvplan.sources import catalog
+from kvplan import fit, memory
 from kvplan.engines import ServeOptions
 
 GiB = 2**30

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import ROOT
-from kvplan import catalog
+from kvplan.sources import catalog
 from kvplan.cli import app
 from kvplan.errors import KvplanError
 
@@ -150,8 +150,8 @@ def test_by_hand_mamba2_state_in_hf_keeps_k_columns_and_fp32_ssm():
 def test_a_wrong_rule_is_caught(monkeypatch):
     """The check can fail: break the format table (q8_0 at 33 bytes a block) or a kind's state
     arithmetic, and the tensors shaped from the spec disagree with the plan."""
-    from kvplan import dtypes
-    from kvplan.layers import Mamba2
+    from kvplan.model import dtypes
+    from kvplan.model.layers import Mamba2
 
     spec = catalog.load_model("llama-3.1-8b")
     monkeypatch.setitem(dtypes._GROUPED, "q8_0", (8, 32, 33, "wrong"))
@@ -166,7 +166,7 @@ def test_a_wrong_rule_is_caught(monkeypatch):
 
 
 def test_formats_agree_with_dtypes_for_every_named_format():
-    from kvplan import dtypes
+    from kvplan.model import dtypes
 
     for name in [n for n in dtypes.names() if not n.startswith("kivi<")] + ["kivi2", "kivi4-g64", "kivi3-g20"]:
         f = dtypes.get(name)
@@ -253,7 +253,7 @@ def test_speed_runs_every_kind_and_counts_its_bytes(engine, kv):
 def test_mla_absorbed_step_equals_naive_attention():
     """The absorbed decode (query into latent space, attention over the latent) is the same
     function as expanding the latent into per-head K and V."""
-    from kvplan.layers import MLA
+    from kvplan.model.layers import MLA
 
     m = MLA(num_heads=4, kv_lora_rank=12, qk_rope_head_dim=4, qk_nope_head_dim=6, v_head_dim=5)
     mk = sp._Maker(torch, "cpu", "float32")

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kvplan import catalog, fit, hf
+from kvplan.sources import catalog, hfconfig as hf
+from kvplan import fit
 from kvplan.engines import ServeOptions
 from kvplan.errors import KvplanError
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 import importlib
 
 from ..errors import KvplanError
-from ..frozen import field, record
-from ..layers import StateTensor
+from ..model.frozen import field, record
+from ..model.layers import StateTensor
 
 MODULES = {"ideal": "ideal", "hf": "hf", "hf-static": "hf_static", "vllm": "vllm", "sglang": "sglang", "trtllm": "trtllm",
            "llamacpp": "llamacpp"}

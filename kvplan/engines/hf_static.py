@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import singledispatch
 
-from ..layers import ChunkedAttention, SlidingWindow
+from ..model.layers import ChunkedAttention, SlidingWindow
 from . import Engine, Holding
 from .hf import hf
 

@@ -33,11 +33,11 @@ cells; kvplan says so for models that have either.
 """
 from __future__ import annotations
 
-from .. import dtypes
-from ..dtypes import cdiv
+from ..model import dtypes
+from ..model.dtypes import cdiv
 from ..errors import KvplanError
-from ..frozen import record
-from ..layers import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, Mamba, Mamba2, SlidingWindow, StateTensor
+from ..model.frozen import record
+from ..model.layers import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, Mamba, Mamba2, SlidingWindow, StateTensor
 from . import Engine, Holding, ServeOptions
 
 COMMIT = "0c1e57098"

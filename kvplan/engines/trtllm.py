@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from functools import singledispatch
 
-from ..dtypes import cdiv
-from ..layers import MLA, ChunkedAttention, FullAttention, SlidingWindow
+from ..model.dtypes import cdiv
+from ..model.layers import MLA, ChunkedAttention, FullAttention, SlidingWindow
 from . import BudgetPart, Capacity, Engine, Holding, ServeOptions, Worker, finish_budget, largest
 
 COMMIT = "0004396720054fd8e205cbf616f21f0b57c6b412"

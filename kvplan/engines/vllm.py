@@ -36,12 +36,11 @@ from __future__ import annotations
 
 from functools import singledispatch
 
-from .. import dtypes
-from ..dtypes import cdiv
+from ..model import dtypes
+from ..model.dtypes import cdiv
 from ..errors import KvplanError
-from ..frozen import record, replace
-from ..layers import (MLA, ChunkedAttention, CompressedAttention, FullAttention, GatedDeltaNet, IndexedAttention,
-                      IndexedMLA, KimiDeltaAttention, Mamba, Mamba2, SlidingWindow)
+from ..model.frozen import record, replace
+from ..model.layers import MLA, ChunkedAttention, CompressedAttention, FullAttention, GatedDeltaNet, IndexedAttention, IndexedMLA, KimiDeltaAttention, Mamba, Mamba2, SlidingWindow
 from . import BudgetPart, Capacity, Engine, Holding, ServeOptions, Side, Worker, finish_budget, largest
 
 VERSION = "0.33.0"
@@ -509,7 +508,7 @@ class VLLM(Engine):
         if p is None:
             return Holding([], 0)
         if isinstance(p, tuple) and p[0].packed:  # DeepSeek-V4: every page the request holds
-            from ..layers import StateTensor
+            from ..model.layers import StateTensor
 
             held = sum(q.bytes * q.blocks(ctx, cfg) for q in p)
             return Holding([], 0, [StateTensor(name="pages", elements=held, dtype="int8")])
@@ -523,7 +522,7 @@ class VLLM(Engine):
             return Holding(mixer.kv_rows(), tokens, formats=(fmt,),
                            sides=(Side("indexer keys", 1, mixer.index_head_dim, tokens, "fp8_ds_index"),))
         if p.kind == "mamba":
-            from ..layers import StateTensor
+            from ..model.layers import StateTensor
 
             per_block = cfg.mamba_page_bytes or p.state_bytes
             return Holding([], 0, [StateTensor(name="state blocks", elements=per_block * p.blocks(ctx, cfg),

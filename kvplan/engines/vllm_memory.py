@@ -14,7 +14,7 @@ Each part can be overridden (``--activation-memory``, ``--cuda-graph-memory``,
 """
 from __future__ import annotations
 
-from ..spec import MoeMlp
+from ..model.spec import MoeMlp
 from . import BudgetPart
 
 MiB = 2**20

@@ -11,7 +11,7 @@ import os
 import platform
 
 from ..errors import KvplanError
-from ..frozen import record
+from ..model.frozen import record
 
 GiB = 2**30
 DEFAULT_SAFETY_MARGIN = 2 * GiB  # left free on top of what is allocated: CUDA context growth,

@@ -1,6 +1,6 @@
 """Element formats as torch storage, each derived from the format's own definition.
 
-This is a second, independent statement of what ``kvplan/dtypes.py`` says in bytes: here a
+This is a second, independent statement of what ``kvplan/model/dtypes.py`` says in bytes: here a
 format is a list of typed components per group of values (the fields of llama.cpp's block
 structs, KIVI's scale and zero point), so that the bytes torch allocates for them check
 ``dtypes.py``'s ``group_bytes`` rather than repeat it. Components are stored as separate
@@ -15,9 +15,9 @@ byte; KIVI (arXiv:2402.02750): b-bit values per group of G with an fp16 scale an
 """
 from __future__ import annotations
 
-from .. import dtypes
+from ..model import dtypes
 from ..errors import KvplanError
-from ..frozen import record
+from ..model.frozen import record
 
 # format -> (values per block, [(component, torch dtype, elements per block)])
 _BLOCKS = {

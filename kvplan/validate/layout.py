@@ -24,10 +24,11 @@ Layouts:
 """
 from __future__ import annotations
 
-from .. import dtypes, engines, memory
+from ..model import dtypes
+from .. import engines, memory
 from ..errors import KvplanError
 from ..fit import stage_spec
-from ..frozen import field, record, replace
+from ..model.frozen import field, record, replace
 from . import formats
 
 ENGINES = ("ideal", "hf", "vllm")

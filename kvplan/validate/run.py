@@ -8,7 +8,7 @@ saying what did not fit.
 from __future__ import annotations
 
 from ..errors import KvplanError
-from ..frozen import field, record
+from ..model.frozen import field, record
 from . import device as dev
 from . import layout as lay
 from . import require_torch
@@ -74,7 +74,7 @@ def lengths_for(kind: str, ctx: int, given: list[int] | None) -> list[int]:
 def live_gpu(torch, name: str | None, total: int):
     """The catalog's GPU for this card (``--gpu``, or the one whose display name matches the
     device's), with the memory the driver reports now; None where none matches."""
-    from .. import catalog
+    from ..sources import catalog
 
     if name:
         g = catalog.load_gpu(name)
@@ -177,7 +177,7 @@ def _fit(torch, spec, ctx, kv_dtype, engine, live, info, margin, weight_dtype, s
     pretended card; the command runs it on CUDA only."""
     mem_info = mem_info or torch.cuda.mem_get_info
     from .. import fit as fitmod
-    from ..spec import GpuSpec
+    from ..model.spec import GpuSpec
 
     free0, total = (int(x) for x in mem_info())
     # plan for what this card has free now, less the margin: on an idle card that is the total

@@ -32,8 +32,9 @@ from __future__ import annotations
 import statistics
 import time
 
-from .. import dtypes, engines
-from ..frozen import field, record
+from ..model import dtypes
+from .. import engines
+from ..model.frozen import field, record
 from . import formats
 from .layout import Tensor, state_shape
 

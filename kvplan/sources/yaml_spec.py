@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import yaml
 
-from .spec import ModelSpec
+from ..model.spec import ModelSpec
 
 
 def _kind_first(block, dumped: dict) -> dict:

@@ -20,8 +20,8 @@ import struct
 from math import prod
 from pathlib import Path
 
-from .errors import KvplanError
-from .spec import StoredWeights
+from ..errors import KvplanError
+from ..model.spec import StoredWeights
 
 INDEX = "model.safetensors.index.json"
 MAX_HEADER = 100 * 2**20  # safetensors refuses headers over 100 MB (its MAX_HEADER_SIZE)

@@ -9,13 +9,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import KvplanError, validation_message
-from .spec import GpuSpec, ModelSpec
+from ..errors import KvplanError, validation_message
+from ..model.spec import GpuSpec, ModelSpec
 
 
 def specs_dir() -> Path:
     """``model_specs/``: inside the installed package, or beside it in a source checkout."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # kvplan/
     for cand in (here / "model_specs", here.parent / "model_specs"):
         if (cand / "aliases.yaml").exists():
             return cand
@@ -44,10 +44,10 @@ def load_spec_file(path: Path, trusted: bool = False) -> ModelSpec:
     if not isinstance(data, dict):
         raise KvplanError(f"{path}: a model spec must be a YAML mapping")
     if trusted:
-        from .spec import trusted_model_spec
+        from ..model.spec import trusted_model_spec
 
         return trusted_model_spec(data)
-    from .frozen import validation_error
+    from ..model.frozen import validation_error
 
     try:
         return ModelSpec.model_validate(data)
@@ -109,7 +109,7 @@ def catalog_spec(name: str) -> ModelSpec:
     b = bundle()
     if b is None:
         return load_spec_file(specs_dir() / "models" / f"{name}.yaml", trusted=True)
-    from .spec import trusted_model_spec
+    from ..model.spec import trusted_model_spec
 
     return trusted_model_spec(b["models"][name])
 
@@ -177,7 +177,7 @@ def load_model(ref: str, notes: list | None = None) -> ModelSpec:
     shadowed = is_dir and not _probe(path / "config.json", "exists") and canonical_name(ref) is not None
     if (_probe(path, "exists") or looks_like_file) and not shadowed:
         if is_dir or path.suffix == ".json":
-            from . import hf
+            from . import hfconfig as hf
 
             spec = hf.load(path)
             folder = path if is_dir else path.parent if path.name == "config.json" else None
@@ -210,7 +210,7 @@ def load_model(ref: str, notes: list | None = None) -> ModelSpec:
 
 def with_stored_weights(spec: ModelSpec, folder: Path) -> ModelSpec:
     """The spec with the weights its folder stores (safetensors headers or index), if any."""
-    from . import checkpoint
+    from . import safetensors as checkpoint
 
     stored = checkpoint.read(folder, spec.num_layers)
     return spec if stored is None else spec.model_copy(update={"stored_weights": stored})
@@ -220,7 +220,7 @@ def from_hf_cache(repo_id: str, notes: list | None = None) -> ModelSpec:
     """A repo id's config.json (and stored weights) from the local Hugging Face cache."""
     import re
 
-    from . import hf, hfcache
+    from . import hfconfig as hf, hfcache
 
     found = hfcache.find(repo_id)
     if found is None:
@@ -250,7 +250,7 @@ def gpus(trusted: bool = True) -> list[GpuSpec]:
     data = b["gpus"] if b else (_read_yaml(path) or [])
     if trusted:
         return [GpuSpec.model_construct(**item) for item in data]
-    from .frozen import validation_error
+    from ..model.frozen import validation_error
 
     out = []
     for i, item in enumerate(data):

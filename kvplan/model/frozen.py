@@ -39,7 +39,7 @@ NonNegativeInt = int
 SpecName = str  # ^[a-z0-9][a-z0-9._-]*$
 Sources = list  # list[str], at least one
 
-_MODULES = ["kvplan.layers", "kvplan.spec"]  # modules whose annotations name the types above
+_MODULES = ["kvplan.model.layers", "kvplan.model.spec"]  # modules whose annotations name the types above
 _UNIONS: dict[tuple[str, str], tuple] = {}  # (module, alias) -> member classes, tagged by ``kind``
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import KvplanError
+from ..errors import KvplanError
 from .frozen import record
 
 

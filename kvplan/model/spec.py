@@ -18,7 +18,7 @@ from .layers import Mixer, _divides
 
 
 class _Frozen(Frozen):
-    """A spec class: a frozen class (kvplan.frozen), validated by pydantic only for untrusted input."""
+    """A spec class: a frozen class (kvplan.model.frozen), validated by pydantic only for untrusted input."""
 
 
 class DenseMlp(_Frozen):
@@ -124,7 +124,7 @@ class WeightQuant(_Frozen):
 
     A matrix of ``out`` rows by ``inp`` input values, quantized along ``inp``, in the layouts
     vLLM 0.33 allocates (``create_weights`` of each method, cited where the importer maps them,
-    kvplan/hf.py ``_weight_quant``):
+    kvplan/sources/hfconfig.py ``_weight_quant``):
 
     * values: ``format``; with ``packed`` (AWQ, GPTQ, compressed-tensors pack-quantized) each
       row's values fill whole int32 words: ``out × ceil(inp × bits / 32) × 4`` bytes;
@@ -163,7 +163,7 @@ class WeightQuant(_Frozen):
         rows = 0  # scale rows along the input: groups, or one for per-channel scales
         if self.group:
             if inp % self.group:
-                from .errors import KvplanError
+                from ..errors import KvplanError
 
                 raise KvplanError(f"a {out} × {inp} matrix splits its {inp} input values into groups of "
                                   f"{self.group} unevenly (a tensor-parallel split that vLLM refuses)")

@@ -27,12 +27,12 @@ from .frozen import Frozen, NonNegativeInt, PositiveInt, model_validator, tagged
 
 
 class _Frozen(Frozen):
-    """A spec class: a frozen class (kvplan.frozen), validated by pydantic only for untrusted input."""
+    """A spec class: a frozen class (kvplan.model.frozen), validated by pydantic only for untrusted input."""
 
 
 def _divides(what: str, n: int, tp: int) -> None:
     if n % tp:
-        from .errors import KvplanError
+        from ..errors import KvplanError
 
         raise KvplanError(f"--tp {tp} does not divide the {n} {what}; "
                           f"choose a tensor-parallel size that divides {n}")
@@ -131,7 +131,7 @@ class _Attention(_Frozen):
         if self.num_kv_heads >= tp:
             _divides("KV heads", self.num_kv_heads, tp)
         elif tp % self.num_kv_heads:  # vLLM: num_kv_head_replicas = divide(tp, kv_heads)
-            from .errors import KvplanError
+            from ..errors import KvplanError
 
             raise KvplanError(f"--tp {tp} is not a multiple of the {self.num_kv_heads} KV heads, "
                               "so they cannot be replicated evenly")

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .errors import KvplanError, validation_message
-from .spec import ModelSpec, StoredWeights, compress_pattern
+from ..errors import KvplanError, validation_message
+from ..model.spec import ModelSpec, StoredWeights, compress_pattern
 
 EXTRA = "pip install 'kvplan[gguf]'"
 

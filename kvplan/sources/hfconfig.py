@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 
-from .errors import KvplanError, validation_message
-from .spec import ModelSpec, compress_pattern
+from ..errors import KvplanError, validation_message
+from ..model.spec import ModelSpec, compress_pattern
 
 _DTYPES = {"float32": "fp32", "float16": "fp16", "bfloat16": "bf16", "float": "fp32", "half": "fp16"}
 
@@ -435,7 +435,7 @@ def from_config(raw: dict, name: str, source: str = "", where: str = "config.jso
         **({"encoders": encoders} if encoders else {}),
         **spec_data,
     }
-    from .frozen import validation_error
+    from ..model.frozen import validation_error
 
     try:
         return ModelSpec.model_validate(data)

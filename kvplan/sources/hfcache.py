@@ -14,8 +14,8 @@ import os
 import re
 from pathlib import Path
 
-from .errors import KvplanError
-from .frozen import record
+from ..errors import KvplanError
+from ..model.frozen import record
 
 # ORG/NAME as the Hub spells a repo id (huggingface_hub validate_repo_id: letters, digits, - _ .)
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
