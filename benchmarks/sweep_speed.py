@@ -15,7 +15,7 @@ import statistics
 import time
 
 from kvplan.sources import catalog
-from kvplan.sweep import sweep
+from kvplan.plan.sweep import sweep
 
 FORMATS = ["bf16", "fp16", "fp8_e4m3", "fp8_e5m2", "int8", "int4", "q8_0", "q4_0", "q5_1", "kivi2"]
 

@@ -1,12 +1,13 @@
-"""kvplan: exact KV-cache planning. See README.md.
+"""kvplan: exact KV-cache planning. See README.md and docs/.
 
-``kvplan.size``, ``kvplan.fit`` and ``kvplan.load_model`` (kvplan/api.py) are loaded on first use,
-so ``import kvplan`` stays as light as it was. ``kvplan.fit`` is also the module kvplan/fit.py
-(``from kvplan import fit; fit.fit(...)``), made callable as the API function.
+The public API is this module's ``__all__`` (the functions live in kvplan/api.py and are loaded on
+first use, so ``import kvplan`` stays light). The CLI calls only these; a notebook can do all
+that the CLI does.
 """
 __version__ = "0.1.0"
 
-_API = ("size", "load_model")
+_API = ("size", "fit", "load_model")
+__all__ = ["__version__", *_API]
 
 
 def __getattr__(name: str):
@@ -14,12 +15,8 @@ def __getattr__(name: str):
         from . import api
 
         return getattr(api, name)
-    if name == "fit":  # the submodule, callable (see the end of kvplan/fit.py)
-        import importlib
-
-        return importlib.import_module(".fit", __name__)
     raise AttributeError(f"module 'kvplan' has no attribute '{name}'")
 
 
 def __dir__():
-    return sorted([*globals(), *_API, "fit"])
+    return sorted([*globals(), *_API])

@@ -7,7 +7,7 @@
 
 A model may be given as a name (catalog name or alias, repo id from the local Hugging Face cache,
 YAML spec, config.json or its folder, .gguf) or as a ModelSpec already loaded. Errors are
-``kvplan.errors.KvplanError`` with the CLI's one-line message. ``kvplan.render`` turns the reports
+``kvplan.errors.KvplanError`` with the CLI's one-line message. ``kvplan.render.tables`` turns the reports
 into the CLI's tables (``render.size_table(r, spec)``) and JSON (``render.size_json(r)``).
 """
 from __future__ import annotations
@@ -49,7 +49,7 @@ def size(model, ctx: int, batch: int = 1, kv_dtype: str | None = None, engine: s
     """``kvplan size``: the cache ``batch`` sequences of ``ctx`` tokens hold in ``engine``'s
     layout (default: ideal; llamacpp for a .gguf). ``options``: llama.cpp's cache_type_k,
     cache_type_v, ubatch_size, swa_full, flash_attn (ServeOptions). Returns memory.SizeReport."""
-    from . import memory
+    from .plan import size as memory
 
     spec = load_model(model)
     eng = engine or ("llamacpp" if _is_gguf(model) else "ideal")
@@ -65,7 +65,7 @@ def fit(model, gpu, ctx: int | None = None, batch: int | None = None, tp: int = 
     bytes, block_size, max_num_batched_tokens, max_num_seqs, enforce_eager, ...). Returns
     fit.FitReport (``.fits``, ``.max_batch``, ``.max_ctx``, ``.capacity``, ``.stages``)."""
     from .sources import catalog
-    from . import fit as fitmod
+    from .plan import fit as fitmod
     from .model.spec import GpuSpec
 
     spec = load_model(model)

@@ -184,7 +184,7 @@ def _width() -> int:
 def _show(parts, fmt: str = "table", wide: bool = False) -> None:
     """Print a command's tables and text: to the terminal's width (80 when not a terminal,
     unless COLUMNS says otherwise), as CSV (the first table's raw values) or as Markdown."""
-    from .sheet import Sheet, to_csv, to_md, to_text
+    from .render.sheet import Sheet, to_csv, to_md, to_text
 
     parts = parts if isinstance(parts, list) else [parts]
     sheets = [p for p in parts if isinstance(p, Sheet)]
@@ -212,7 +212,7 @@ def _format(fmt: str | None, as_json: bool) -> str:
 def _json(obj) -> None:
     """One JSON document; an object also says which kvplan wrote it (lists stay lists of rows)."""
     from . import __version__
-    from .render import dumps
+    from .render.tables import dumps
 
     if isinstance(obj, dict) and "kvplan_version" not in obj:
         obj = {**obj, "kvplan_version": __version__}
@@ -255,7 +255,8 @@ def size(
     """How big the KV cache is at this context and batch.
 
     Example: kvplan size llama-3.1-8b --ctx 128k --batch 4 --kv-dtype fp8 --engine vllm"""
-    from . import memory, render
+    from .plan import size as memory
+    from .render import tables as render
 
     def go():
         f = _format(fmt, as_json)
@@ -345,8 +346,8 @@ def fit(
 
     Example: kvplan fit llama-3.1-70b --gpu h100 --tensor-parallel-size 2 --ctx 8k"""
     from .sources import catalog
-    from . import render
-    from . import fit as fitmod
+    from .render import tables as render
+    from .plan import fit as fitmod
 
     def opt_count(name, v):
         return None if v is None else _count(name, v)
@@ -443,8 +444,8 @@ def perf(
 
     Example: kvplan perf llama-3.1-8b --gpu h100 --ctx 8k --batch 8 --batch-table"""
     from .sources import catalog
-    from . import render_perf
-    from . import perf as perfmod
+    from .render import perf as render_perf
+    from .plan import perf as perfmod
 
     def go():
         f = _format(fmt, as_json)
@@ -489,7 +490,8 @@ def compare(
 
     Example: kvplan compare llama-2-13b --variants mha,gqa:8,mqa,kv:fp8 --ctx 4096 --gpu h100"""
     from .sources import catalog
-    from . import render_perf, whatif
+    from .render import perf as render_perf
+    from .plan import whatif
 
     def go():
         f = _format(fmt, as_json)
@@ -524,8 +526,8 @@ def sweep(
 
     Example: kvplan sweep llama-3.1-8b --ctx 1k:128k --batch 1,8,32 --gpu h100 --plot kv.png"""
     from .sources import catalog
-    from . import render_perf
-    from . import sweep as sw
+    from .render import perf as render_perf
+    from .plan import sweep as sw
 
     def go():
         f = _format(fmt, as_json)
@@ -564,7 +566,7 @@ def models(as_json: bool = typer.Option(False, "--json", help="print JSON"),
            wide: bool = typer.Option(False, "--wide", help=WIDE_HELP)):
     """List the models in the catalog."""
     from .sources import catalog
-    from . import render
+    from .render import tables as render
 
     def go():
         specs = catalog.all_models()
@@ -580,7 +582,7 @@ def show(model: str = typer.Argument(..., metavar="MODEL", autocompletion=_compl
          fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
          wide: bool = typer.Option(False, "--wide", help=WIDE_HELP)):
     """A model's layers, kinds and geometry, with its source."""
-    from . import render
+    from .render import tables as render
 
     def go():
         spec = _load(model)
@@ -596,7 +598,7 @@ def gpus(as_json: bool = typer.Option(False, "--json", help="print JSON"),
          wide: bool = typer.Option(False, "--wide", help=WIDE_HELP)):
     """List the GPUs kvplan knows, with memory, bandwidth and dense throughput."""
     from .sources import catalog
-    from . import render
+    from .render import tables as render
 
     def go():
         gs = catalog.gpus()
@@ -633,7 +635,8 @@ def check_log(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ):
     """Put kvplan's plan beside each figure an engine's start-up log reports, with the error."""
-    from . import logs, render
+    from .observe import logs
+    from .render import tables as render
 
     def go():
         if log == "-":
@@ -735,7 +738,8 @@ def check_server(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ):
     """Put kvplan's plan beside a running vLLM server's cache (its /metrics and /v1/models)."""
-    from . import render, server
+    from .render import tables as render
+    from .observe import server
 
     def go():
         try:

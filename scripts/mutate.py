@@ -50,18 +50,18 @@ ROOT = Path(__file__).resolve().parent.parent
 MODULES = {  # short name -> file; the modules that hold arithmetic and rules
     "dtypes": "kvplan/model/dtypes.py",
     "layers": "kvplan/model/layers.py",
-    "memory": "kvplan/memory.py",
+    "memory": "kvplan/plan/size.py",
     "spec": "kvplan/model/spec.py",
     "hf": "kvplan/sources/hfconfig.py",
     "engines.ideal": "kvplan/engines/ideal.py",
     "engines.hf": "kvplan/engines/hf.py",
     "engines.llamacpp": "kvplan/engines/llamacpp.py",
-    "perf": "kvplan/perf.py",
-    "whatif": "kvplan/whatif.py",
-    "sweep": "kvplan/sweep.py",
+    "perf": "kvplan/plan/perf.py",
+    "whatif": "kvplan/plan/whatif.py",
+    "sweep": "kvplan/plan/sweep.py",
     "frozen": "kvplan/model/frozen.py",
     "catalog": "kvplan/sources/catalog.py",
-    "fit": "kvplan/fit.py",
+    "fit": "kvplan/plan/fit.py",
 }
 EXCLUDED_TESTS = [
     "--ignore=tests/test_readme.py",

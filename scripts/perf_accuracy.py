@@ -25,7 +25,7 @@ DECODE = ("decode_tokens_per_s_per_seq", "decode_ms_per_token", "e2e_latency_ms"
 def predict(e: dict) -> float:
     """kvplan's figure in the entry's own metric, from its setup, at default efficiencies."""
     from kvplan.sources import catalog
-    from kvplan import perf
+    from kvplan.plan import perf
 
     r = perf.Roofline(catalog.load_model(e["model"]), catalog.load_gpu(e["gpu"]), e["num_gpus"],
                       e["kv_dtype"] or e["weight_dtype"], e["weight_dtype"])
@@ -112,7 +112,7 @@ def summary(rs: list[dict]) -> dict:
 
 
 def render() -> str:
-    from kvplan import perf
+    from kvplan.plan import perf
 
     rs = rows()
     s = summary(rs)

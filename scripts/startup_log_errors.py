@@ -19,9 +19,9 @@ GiB = 2**30
 
 def kvplan_budget(entry: dict) -> int:
     """kvplan's KV budget per GPU for one log, from model, GPU and the log's flags alone (the same
-    path as `kvplan check-log`: kvplan.logs.vllm_fit)."""
+    path as `kvplan check-log`: kvplan.observe.logs.vllm_fit)."""
     from kvplan.sources import catalog
-    from kvplan import logs
+    from kvplan.observe import logs
 
     k = entry["kvplan"]
     spec = catalog.load_model(k["model"])

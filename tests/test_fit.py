@@ -5,7 +5,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kvplan.sources import catalog
-from kvplan import fit
+from kvplan.plan import fit
 from kvplan.cli import app
 from kvplan.engines import ServeOptions, get
 from kvplan.errors import KvplanError
@@ -306,7 +306,7 @@ def test_importer_reads_mxfp4_quantization_config():
 
 
 def test_size_engine_vllm_whole_blocks():
-    from kvplan import memory
+    from kvplan.plan import size as memory
 
     spec = catalog.load_model("llama-3.1-8b")
     # 8,192 tokens = 512 blocks of 16; one more token opens block 513 (16 more tokens' room)
@@ -541,7 +541,7 @@ def test_pipeline_stages_by_hand():
 
 
 def test_traffic_shared_prefix_checks(monkeypatch):
-    from kvplan import traffic as tr
+    from kvplan.plan import traffic as tr
 
     spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
     with pytest.raises(KvplanError) as e:

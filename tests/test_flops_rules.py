@@ -93,7 +93,7 @@ def test_frontier_shards_and_state_names():
 
 
 def test_side_cache_bytes_are_ints():
-    from kvplan.memory import kv_size
+    from kvplan.plan.size import kv_size
 
     r = kv_size(__import__("kvplan.sources.catalog", fromlist=["x"]).load_model("deepseek-v4-flash"), 1000, 1)
     assert isinstance(r.bytes_per_token, int) and isinstance(r.total_bytes, int)

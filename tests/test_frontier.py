@@ -14,7 +14,7 @@ from kvplan.sources import catalog, hfconfig as hf
 from kvplan.model import dtypes
 from kvplan.cli import app
 from kvplan.errors import KvplanError
-from kvplan.memory import kv_size
+from kvplan.plan.size import kv_size
 
 M = 1 << 20  # 1,048,576 tokens: the context DeepSeek-V4's model card quotes
 
@@ -214,7 +214,7 @@ def _vllm_id(r):
 @pytest.mark.parametrize("r", [r for r in VLLM["records"] if r["status"] in ("ok", "refused")], ids=_vllm_id)
 def test_vllm_plan_matches_vllm(r, fixtures):
     """vLLM 0.33.0's own planner on the CPU (scripts/oracles/vllm_plan_oracle.py, H100 emulated)."""
-    from kvplan import fit
+    from kvplan.plan import fit
     from kvplan.engines import ServeOptions
 
     spec = hf.load(fixtures / r["config"])
@@ -253,7 +253,7 @@ def test_vllm_kimi_k3_by_hand():
     # the MLA page (1,152 B per token, bf16) must hold the KDA state: conv 3 × 36,864 × 2 B +
     # recurrent 96 × 128 × 128 × 4 B (float32) = 6,512,640 B -> blocks of 128 × ceil(6,512,640 /
     # (128 × 1,152)) = 128 × 45 = 5,760 tokens; pages of 5,760 × 1,152 = 6,635,520 B
-    from kvplan import fit
+    from kvplan.plan import fit
     from kvplan.engines import ServeOptions
 
     got = fit.fit(catalog.load_model("kimi-k3"), catalog.load_gpu("h100"), engine="vllm",
@@ -302,7 +302,7 @@ def test_vllm_deepseek_v4_pages_by_hand():
     # (float32): C4 4 × 2·2·512 × 4 = 32,768 -> 32,832, its indexer 4 × 2·2·128 × 4 = 8,192 ->
     # 8,640, C128 8 × 2·512 × 4 = 32,768 -> 32,832. The largest group is the 62 MLA specs:
     # 21 × 37,440 + 20 × 1,728 + 21 × 8,640 = 1,002,240 bytes per block.
-    from kvplan import fit
+    from kvplan.plan import fit
     from kvplan.engines import ServeOptions
 
     got = fit.fit(catalog.load_model("deepseek-v4-flash"), catalog.load_gpu("h100"), engine="vllm",

@@ -19,7 +19,7 @@ import pytest
 
 from conftest import FIXTURES, GOLDEN
 from kvplan.sources import hfconfig as hf
-from kvplan.memory import kv_size
+from kvplan.plan.size import kv_size
 
 # hf_cache_bf16.json: the 25 shared configs; *_extra: the other vendored configs (same procedure)
 RECORDS = [r for name in ("hf_cache_bf16.json", "hf_cache_extra_bf16.json")

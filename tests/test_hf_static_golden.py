@@ -12,7 +12,7 @@ import pytest
 
 from conftest import FIXTURES, GOLDEN
 from kvplan.sources import hfconfig as hf
-from kvplan.memory import kv_size
+from kvplan.plan.size import kv_size
 
 RECORDS = json.loads((GOLDEN / "hf_static_bf16.json").read_text())["records"]
 

@@ -17,7 +17,7 @@ from conftest import FIXTURES, GOLDEN
 from kvplan.sources import hfconfig as hf
 from kvplan.engines import ServeOptions, get
 from kvplan.errors import KvplanError
-from kvplan.memory import kv_size
+from kvplan.plan.size import kv_size
 
 DATA = json.loads((GOLDEN / "llamacpp_0c1e57098.json").read_text())["records"]
 # the measured variants: falcon-7b as published GGUFs have it (multi-query: 1 KV head), which is

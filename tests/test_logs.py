@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from conftest import GOLDEN, ROOT
 from kvplan.sources import catalog
-from kvplan import logs
+from kvplan.observe import logs
 from kvplan.cli import app
 from kvplan.errors import KvplanError
 
@@ -151,7 +151,7 @@ def test_sglang_log():
     # 32 layers × 8 KV heads × 128 × 2 (K, V) × 2 bytes = 131,072 bytes per token; SGLang's golden cell
     assert rows["cell_bytes"].predicted == 131_072 == rows["cell_bytes"].figure.reported
     # kvplan's H100 pool is its own plan (the log's 8 GiB pool was given to SGLang, not profiled)
-    from kvplan import fit
+    from kvplan.plan import fit
     want = fit.fit(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), engine="sglang")
     assert rows["kv_tokens"].predicted == want.capacity.kv_cache_tokens
 

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from kvplan.sources import catalog
 from kvplan.errors import KvplanError
-from kvplan.memory import kv_size
+from kvplan.plan.size import kv_size
 
 
 def kv(name, ctx, dtype, batch=1, engine="ideal"):

@@ -8,8 +8,8 @@ from typer.testing import CliRunner
 
 from conftest import ROOT
 from kvplan.sources import catalog
-from kvplan import perf, whatif
-from kvplan import sweep as sw
+from kvplan.plan import perf, whatif
+from kvplan.plan import sweep as sw
 from kvplan.cli import app
 from kvplan.model.layers import MLA, ChunkedAttention, FullAttention, SlidingWindow
 
@@ -115,7 +115,7 @@ def test_keys_seen_per_kind():
 def test_tensor_parallel_split_and_all_reduce():
     spec = catalog.load_model("llama-3.1-70b")
     r1, r2 = perf.Roofline(spec, H100, 1), perf.Roofline(spec, H100, 2)
-    from kvplan.fit import fit
+    from kvplan.plan.fit import fit
 
     assert r2.weights_bytes == fit(spec, H100, tp=2, ctx=8192).weights_bytes
     assert r2.bytes_per_token * 2 == r1.bytes_per_token  # 8 KV heads split 4 + 4
@@ -175,7 +175,7 @@ def test_batch_table_marks_memory_and_compute():
     d = cli_json("perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "8192", "--batch-table", "--json")
     rows = d["batch_table"]
     max_b = d["max_batch"]
-    from kvplan.fit import fit
+    from kvplan.plan.fit import fit
 
     assert max_b == fit(catalog.load_model("llama-3.1-8b"), H100, ctx=8192).max_batch
     assert [r["batch"] for r in rows][:4] == [1, 2, 4, 8]
@@ -261,7 +261,7 @@ def test_parse_range():
 
 
 def test_sweep_rows_equal_size():
-    from kvplan.memory import kv_size
+    from kvplan.plan.size import kv_size
 
     spec = catalog.load_model("gemma-2-9b")
     res = sw.sweep(spec, [1000, 8000], [1, 8], [None, "fp8"], H100)

@@ -27,7 +27,7 @@ def test_prediction_by_hand_for_one_entry():
     # TensorRT-LLM static batch, A100 SXM, Llama 2 7B fp16, batch 60, 128 -> 2048: the throughput is
     # 60 × 2048 / (prefill of 60 × 128 tokens + 2,047 decode steps at contexts 129 ... 2,175)
     from kvplan.sources import catalog
-    from kvplan import perf
+    from kvplan.plan import perf
 
     e = next(x for x in pa.yaml.safe_load((pa.PUB / "measurements.yaml").read_text())
              if x["id"] == "trtllm-a100-llama2-7b-fp16-bs60-128-2048-throughput")

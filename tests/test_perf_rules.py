@@ -1,12 +1,12 @@
-"""The rules of kvplan.perf, kvplan.whatif and kvplan.sweep one by one, each against a number
+"""The rules of kvplan.plan.perf, kvplan.plan.whatif and kvplan.plan.sweep one by one, each against a number
 or a message stated here (written to kill what mutation testing found alive)."""
 from types import SimpleNamespace
 
 import pytest
 
 from kvplan.sources import catalog
-from kvplan import perf, whatif
-from kvplan import sweep as sw
+from kvplan.plan import perf, whatif
+from kvplan.plan import sweep as sw
 from kvplan.errors import KvplanError
 from kvplan.model.spec import ModelSpec, MoeMlp
 
@@ -257,7 +257,7 @@ def test_rows_defaults_and_fields():
 
 
 def test_rows_with_a_gpu_use_every_setting():
-    from kvplan.fit import fit
+    from kvplan.plan.fit import fit
 
     spec = catalog.load_model("llama-3.1-70b")
     (row,) = whatif.rows([spec], 8192, 2, "fp8", gpu=H100, tp=4, weight_dtype="fp8", engine="vllm")
@@ -305,8 +305,8 @@ def test_sweep_equals_the_roofline_everywhere(model, tp, kv, wd):
     ctxs, batches = [16, 3000, 32768], [1, 7, 256, 2048]
     res = sw.sweep(spec, ctxs, batches, [kv], H100, tp, weight_dtype=wd)
     r = perf.Roofline(spec, H100, tp, kv, wd)
-    from kvplan.fit import fit
-    from kvplan.memory import kv_size
+    from kvplan.plan.fit import fit
+    from kvplan.plan.size import kv_size
 
     budget = fit(spec, H100, tp=tp, kv_dtype=r.kv_fmt.name, weight_dtype=wd).kv_budget_bytes * tp
     assert res["kv_budget_bytes"] == {r.kv_fmt.name: budget} and res["fit_engine"] == "vllm"
@@ -415,7 +415,7 @@ def test_perf_defaults_and_fields():
 
 
 def test_perf_passes_every_setting_on():
-    from kvplan.fit import fit
+    from kvplan.plan.fit import fit
 
     spec = catalog.load_model("llama-3-8b")
     rep = perf.perf(spec, H100, 2048, batch=3, prompt=100, kv_dtype="fp8", weight_dtype="fp8",
@@ -444,7 +444,7 @@ def test_gqa_message_names_the_variant():
 
 
 def test_rows_with_a_gpu_default_to_ideal_and_one_gpu():
-    from kvplan.fit import fit
+    from kvplan.plan.fit import fit
 
     spec = catalog.load_model("llama-3-8b")
     (row,) = whatif.rows([spec], 4096, gpu=H100)
@@ -452,8 +452,8 @@ def test_rows_with_a_gpu_default_to_ideal_and_one_gpu():
 
 
 def test_sweep_in_an_engine_layout_and_with_another_fit_engine():
-    from kvplan.fit import fit
-    from kvplan.memory import kv_size
+    from kvplan.plan.fit import fit
+    from kvplan.plan.size import kv_size
 
     spec = catalog.load_model("gemma-2-9b")
     res = sw.sweep(spec, [5000], [2], ["fp8"], H100, engine="vllm", fit_engine="sglang")
@@ -515,7 +515,7 @@ def test_side_caches_in_steps_and_shared_layers():
 
 
 def test_batch_table_defaults_and_nothing_fitting():
-    from kvplan.fit import fit
+    from kvplan.plan.fit import fit
 
     spec = catalog.load_model("llama-3-8b")
     rep = perf.perf(spec, H100, 8192, tp=2, batch_table=True)  # the default engine: vllm
@@ -526,7 +526,7 @@ def test_batch_table_defaults_and_nothing_fitting():
 
 
 def test_sweep_of_an_fp32_model_in_vllms_layout():
-    from kvplan.memory import kv_size
+    from kvplan.plan.size import kv_size
 
     spec = catalog.load_model("gpt2")
     res = sw.sweep(spec, [1000], [2], [None], engine="vllm")
@@ -535,7 +535,7 @@ def test_sweep_of_an_fp32_model_in_vllms_layout():
 
 
 def test_shared_layers_in_size_reports():
-    from kvplan.memory import kv_size, kv_size_from_mixers
+    from kvplan.plan.size import kv_size, kv_size_from_mixers
     from kvplan.model import dtypes
     from kvplan import engines
 

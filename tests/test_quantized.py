@@ -21,7 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kvplan.sources import catalog, hfconfig as hf
-from kvplan import fit
+from kvplan.plan import fit
 from kvplan.cli import app
 from kvplan.engines import ServeOptions
 from kvplan.errors import KvplanError

@@ -1,6 +1,6 @@
 import pytest
 
-from kvplan.render import both, gb, gib
+from kvplan.render.tables import both, gb, gib
 
 
 @pytest.mark.parametrize("n,text", [

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from conftest import FIXTURES
 from kvplan.sources import catalog, hfconfig as hf
 from kvplan.cli import app
-from kvplan.memory import kv_size
+from kvplan.plan.size import kv_size
 
 runner = CliRunner()
 
@@ -228,7 +228,7 @@ def test_library_weights_with_a_kv_dtype():
 def test_kv_size_from_mixers_matches_kv_size(engine):
     from kvplan.model import dtypes
     from kvplan import engines
-    from kvplan.memory import kv_size_from_mixers
+    from kvplan.plan.size import kv_size_from_mixers
 
     # Nemotron 3 Nano, 3 sequences of 1000 tokens: 6 attention layers × 1,024 B per token, and 23
     # Mamba2 states of 2,134,016 B (ideal: 3 conv columns, model dtype; SSM fp32) or

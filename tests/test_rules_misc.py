@@ -8,7 +8,7 @@ from kvplan.sources import catalog, hfconfig as hf
 from kvplan.model import dtypes
 from kvplan.errors import KvplanError
 from kvplan.model.layers import FullAttention
-from kvplan.memory import kv_size
+from kvplan.plan.size import kv_size
 from kvplan.model.spec import compress_pattern, parse_pattern
 
 LLAMA = {"model_type": "llama", "hidden_size": 4096, "num_hidden_layers": 4, "num_attention_heads": 32,
@@ -223,7 +223,7 @@ def test_falcon_new_architecture_ignores_multi_query(tmp_path):
     import json as _json
 
     from kvplan.sources import hfconfig as hf
-    from kvplan.memory import kv_size
+    from kvplan.plan.size import kv_size
 
     cfg = {"model_type": "falcon", "hidden_size": 8192, "num_attention_heads": 128, "num_hidden_layers": 60,
            "num_kv_heads": 8, "new_decoder_architecture": True, "multi_query": True, "vocab_size": 65024,
@@ -238,7 +238,7 @@ def test_vllm_next_token_at_a_block_boundary():
     # Mistral 7B in vLLM's layout: 4,095 -> 4,096 tokens stays in 256 blocks (no growth); 4,096
     # -> 4,097 opens block 257 of the sliding layers' window + in-flight span (131,072 bytes/token)
     from kvplan.sources import catalog
-    from kvplan.memory import kv_size
+    from kvplan.plan.size import kv_size
 
     spec = catalog.load_model("mistral-7b")
     assert kv_size(spec, 4095, engine="vllm").next_token_bytes == 0
@@ -249,7 +249,7 @@ def test_vllm_state_of_a_float32_hybrid_is_in_the_run_dtype(tmp_path):
     # vLLM runs a float32 checkpoint in bf16 (sm80+ default), Mamba conv state included:
     # conv (4 × 64 + 2 × 128) × 3 values × 2 bytes = 3,072 + SSM 4 × 64 × 128 × 2 = 65,536
     from kvplan.sources import catalog
-    from kvplan.memory import kv_size
+    from kvplan.plan.size import kv_size
 
     f = tmp_path / "m.yaml"
     f.write_text("""name: m

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import ROOT
-from kvplan import server
+from kvplan.observe import server
 from kvplan.cli import app
 from kvplan.errors import KvplanError
 

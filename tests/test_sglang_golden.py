@@ -15,7 +15,7 @@ import pytest
 
 from conftest import FIXTURES, GOLDEN
 from kvplan.sources import catalog, hfconfig as hf
-from kvplan import fit
+from kvplan.plan import fit
 from kvplan.engines import ServeOptions
 from kvplan.engines.sglang import default_mem_fraction_static
 

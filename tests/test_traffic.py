@@ -4,7 +4,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from kvplan import traffic
+from kvplan.plan import traffic
 from kvplan.cli import app
 from kvplan.errors import KvplanError
 

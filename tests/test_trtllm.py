@@ -1,6 +1,6 @@
 """--engine trtllm: TensorRT-LLM's V1 KV-cache manager, by hand (its code was read, not run)."""
 from kvplan.sources import catalog
-from kvplan import fit, memory
+from kvplan.plan import fit, size as memory
 from kvplan.engines import ServeOptions
 
 GiB = 2**30

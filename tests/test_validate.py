@@ -105,8 +105,8 @@ def test_allocated_bytes_equal_predicted(model, engine, kv, layers):
     assert plan.tensors and not plan.notes
     assert measured(plan) == plan.planned_tensor_bytes == plan.predicted_bytes
     if engine != "vllm":  # the tight layouts' prediction is `kvplan size`'s
-        from kvplan import memory
-        from kvplan.fit import stage_spec
+        from kvplan.plan import size as memory
+        from kvplan.plan.fit import stage_spec
         sub = stage_spec(spec, 0, layers) if layers else spec
         assert plan.predicted_bytes == memory.kv_size(sub, 100, 3, kv, engine).total_bytes
 
@@ -237,7 +237,7 @@ def test_cli_memory_only_table_and_json():
 
 @pytest.mark.parametrize("engine,kv", [("ideal", None), ("hf", "fp8"), ("vllm", "q8_0")])
 def test_speed_runs_every_kind_and_counts_its_bytes(engine, kv):
-    from kvplan import memory
+    from kvplan.plan import size as memory
 
     spec = catalog.load_model(ZOO)
     fmt = kv or "bf16"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kvplan.sources import catalog, hfconfig as hf
-from kvplan import fit
+from kvplan.plan import fit
 from kvplan.engines import ServeOptions
 from kvplan.errors import KvplanError
 

@@ -1,6 +1,6 @@
 """Weights as an engine loads them: quantized checkpoints and encoder towers."""
 from kvplan.sources import catalog
-from kvplan import fit
+from kvplan.plan import fit
 from kvplan.engines import ServeOptions
 
 

@@ -203,7 +203,7 @@ class Engine:
 
     def capacity(self, workers: list[Worker], gpu, opts: ServeOptions, kv_fmt,
                  model_dtype: str) -> Capacity:
-        from ..memory import kv_size_from_mixers
+        from ..plan.size import kv_size_from_mixers
 
         mml = opts.max_model_len or workers[0].spec.max_context or 0
         if not mml:
@@ -225,7 +225,7 @@ class Engine:
 
     def max_batch(self, workers: list[Worker], gpu, cap: Capacity, opts: ServeOptions, kv_fmt,
                   model_dtype: str, ctx: int) -> int:
-        from ..memory import kv_size_from_mixers
+        from ..plan.size import kv_size_from_mixers
 
         need = max(kv_size_from_mixers(w.spec, ctx, 1, kv_fmt, self, model_dtype) for w in workers)
         budget = min(w.kv_budget_bytes for w in workers)

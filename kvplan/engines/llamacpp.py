@@ -164,7 +164,7 @@ class LlamaCpp(Engine):
         """The largest batch whose cache fits, each batch sized whole: llama.cpp's cache is not a
         copy per sequence (n_ctx × batch padded once; with --kv-unified, sliding caches of all the
         slots' windows in one stream)."""
-        from ..memory import kv_size_from_mixers
+        from ..plan.size import kv_size_from_mixers
         from . import largest
 
         budget = min(w.kv_budget_bytes for w in workers)

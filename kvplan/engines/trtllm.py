@@ -87,7 +87,7 @@ class TRTLLM(Engine):
 
     def capacity(self, workers: list[Worker], gpu, opts: ServeOptions, kv_fmt,
                  model_dtype: str) -> Capacity:
-        from ..memory import kv_size_from_mixers
+        from ..plan.size import kv_size_from_mixers
 
         mml = opts.max_model_len or workers[0].spec.max_context or 0
         def grows(w):  # bytes one more block of tokens costs: recurrent state cancels out

@@ -25,9 +25,10 @@ Layouts:
 from __future__ import annotations
 
 from ..model import dtypes
-from .. import engines, memory
+from .. import engines
+from ..plan import size as memory
 from ..errors import KvplanError
-from ..fit import stage_spec
+from ..plan.fit import stage_spec
 from ..model.frozen import field, record, replace
 from . import formats
 

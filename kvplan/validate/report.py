@@ -2,7 +2,7 @@
 error), and a Markdown row per case for the matrix runner. Units come from ``render``."""
 from __future__ import annotations
 
-from .. import render
+from ..render import tables as render
 
 DASH = "—"
 
@@ -127,7 +127,7 @@ def rows(r) -> list[tuple[str, str, str, str]]:
 
 def table(r):
     """predicted | measured | error, as a kvplan Sheet (it fits the terminal like every table)."""
-    from ..sheet import Col, Sheet
+    from ..render.sheet import Col, Sheet
 
     lay = r.layout
     data = [dict(zip(("quantity", "predicted", "measured", "error"), row)) for row in rows(r)]

@@ -48,7 +48,7 @@ class Result:
     cuda_reserved_delta: int | None = None
     cuda_allocated_expected: int | None = None  # Σ tensors rounded up to 512 bytes
     speed: object = None  # speed.SpeedResult
-    prediction: object = None  # kvplan.perf's answer, where kvplan has one
+    prediction: object = None  # kvplan.plan.perf's answer, where kvplan has one
     prediction_note: str = ""
     fit: FitCheck | None = None
     notes: list[str] = field(default_factory=list)
@@ -176,7 +176,7 @@ def _fit(torch, spec, ctx, kv_dtype, engine, live, info, margin, weight_dtype, s
     ``mem_info`` (free, total) are parameters so that tests can run this on the CPU with a
     pretended card; the command runs it on CUDA only."""
     mem_info = mem_info or torch.cuda.mem_get_info
-    from .. import fit as fitmod
+    from ..plan import fit as fitmod
     from ..model.spec import GpuSpec
 
     free0, total = (int(x) for x in mem_info())

@@ -657,15 +657,15 @@ def run_speed(torch, spec, sub, ctx: int, batch: int, fmt: str, engine: str, dev
 
 def predicted_step(spec, gpu, ctx: int, batch: int, kv_dtype: str, weight_dtype: str | None,
                    engine: str):
-    """``kvplan.perf.decode_step`` where kvplan has it (None otherwise, shown as "—")."""
+    """``kvplan.plan.perf.decode_step`` where kvplan has it (None otherwise, shown as "—")."""
     try:
-        from ..perf import decode_step
+        from ..plan.perf import decode_step
     except ImportError:
-        return None, "kvplan.perf is not in this build"
+        return None, "kvplan.plan.perf is not in this build"
     if gpu is None:
         return None, "no catalog GPU for this device (--gpu names one)"
     try:
         return decode_step(spec, gpu, ctx=ctx, batch=batch, kv_dtype=kv_dtype,
                            weight_dtype=weight_dtype, engine=engine, tp=1), ""
     except Exception as e:  # the predictor's own refusal: shown, not fatal
-        return None, f"kvplan.perf: {e}"
+        return None, f"kvplan.plan.perf: {e}"

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 
-from .model import dtypes
-from .errors import KvplanError
-from .model.frozen import record
-from .model.layers import MLA, FullAttention, SlidingWindow, _Attention
-from .model.spec import ModelSpec, compress_pattern
+from ..model import dtypes
+from ..errors import KvplanError
+from ..model.frozen import record
+from ..model.layers import MLA, FullAttention, SlidingWindow, _Attention
+from ..model.spec import ModelSpec, compress_pattern
 
 
 @record
@@ -149,7 +149,7 @@ def rows(specs: list[ModelSpec], ctx: int, batch: int = 1, kv_dtype: str | None 
          weight_dtype: str | None = None, tp: int = 1) -> list[dict]:
     """One row per model, and per variant of it: KV bytes per token, at ctx × batch, weights;
     with a GPU, the largest batch at ctx (``engine``'s plan) and decode tokens/s."""
-    from .memory import kv_size
+    from .size import kv_size
 
     out = []
     for spec in specs:

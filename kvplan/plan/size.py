@@ -1,11 +1,11 @@
 """KV-cache and weight bytes for a spec, context, batch, dtype and engine layout."""
 from __future__ import annotations
 
-from .model import dtypes
-from . import engines
-from .errors import KvplanError
-from .model.frozen import record
-from .model.spec import ModelSpec
+from ..model import dtypes
+from .. import engines
+from ..errors import KvplanError
+from ..model.frozen import record
+from ..model.spec import ModelSpec
 
 
 @record

@@ -1,7 +1,7 @@
 """Rendering for `kvplan perf`, `compare` and `sweep`: tables, JSON rows, CSV and Markdown."""
 from __future__ import annotations
 
-from .render import both, gb, ints
+from .tables import both, gb, ints
 
 
 def ms(seconds: float) -> str:

@@ -8,15 +8,13 @@ for the capacity it would report, and answers the three questions: how many requ
 """
 from __future__ import annotations
 
-import sys
-import types
 
-from .model import dtypes
-from . import engines
-from .engines import BudgetPart, Capacity, ServeOptions, Worker
-from .errors import KvplanError
-from .model.frozen import field, record
-from .model.spec import ModelSpec, compress_pattern
+from ..model import dtypes
+from .. import engines
+from ..engines import BudgetPart, Capacity, ServeOptions, Worker
+from ..errors import KvplanError
+from ..model.frozen import field, record
+from ..model.spec import ModelSpec, compress_pattern
 
 
 @record
@@ -258,7 +256,7 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
 
 def _traffic(t: Traffic, workers, cap: Capacity, kv_fmt, model_dtype: str, opts: ServeOptions):
     from . import traffic as tr
-    from .memory import kv_size_from_mixers
+    from .size import kv_size_from_mixers
 
     if t.shared_prefix < 0:
         raise KvplanError("--shared-prefix must not be negative")
@@ -279,15 +277,3 @@ def _traffic(t: Traffic, workers, cap: Capacity, kv_fmt, model_dtype: str, opts:
     return tuple(tr.strategies(lengths, cost, budget, mml, list(dict.fromkeys(blocks)),
                                t.shared_prefix)), note
 
-
-class _CallableModule(types.ModuleType):
-    """``kvplan.fit(...)`` is the Python API's fit (kvplan/api.py) while ``kvplan.fit.fit`` and
-    the rest of this module stay as they are."""
-
-    def __call__(self, *args, **kwargs):
-        from .api import fit as api_fit
-
-        return api_fit(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 
-from .model import dtypes
-from .memory import SizeReport
-from .model.spec import GpuSpec, ModelSpec, compress_pattern
+from ..model import dtypes
+from ..plan.size import SizeReport
+from ..model.spec import GpuSpec, ModelSpec, compress_pattern
 
 _DEC = [(10**12, "TB"), (10**9, "GB"), (10**6, "MB"), (10**3, "kB")]
 _BIN = [(2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")]

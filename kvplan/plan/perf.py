@@ -27,10 +27,10 @@ docs/perf-accuracy.md states its error against published measurements.
 """
 from __future__ import annotations
 
-from .model import dtypes
-from .errors import KvplanError
-from .model.frozen import field, record
-from .model.spec import DenseMlp, GpuSpec, ModelSpec, MoeMlp
+from ..model import dtypes
+from ..errors import KvplanError
+from ..model.frozen import field, record
+from ..model.spec import DenseMlp, GpuSpec, ModelSpec, MoeMlp
 
 # ---- defaults, each from a published measurement ------------------------------------------
 # Memory: gpt-fast's README (pytorch-labs/gpt-fast, "Benchmarks"): on an A100-80GB, "Empirically,

@@ -18,7 +18,7 @@ import json
 import urllib.error
 import urllib.request
 
-from .errors import KvplanError
+from ..errors import KvplanError
 from .logs import Check, Figure, LogFacts
 
 EXTRA = "pip install 'kvplan[server]'"

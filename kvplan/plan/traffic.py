@@ -27,9 +27,9 @@ import random
 import re
 from pathlib import Path
 
-from .model.dtypes import cdiv
-from .errors import KvplanError
-from .model.frozen import record
+from ..model.dtypes import cdiv
+from ..errors import KvplanError
+from ..model.frozen import record
 
 DEFAULT_REQUESTS = 1000
 _DIST = re.compile(r"^(uniform|normal|lognormal):(.+)$")

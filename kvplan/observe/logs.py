@@ -44,8 +44,8 @@ import ast
 import re
 import shlex
 
-from .errors import KvplanError
-from .model.frozen import field, record
+from ..errors import KvplanError
+from ..model.frozen import field, record
 
 GiB = 2**30
 MiB = 2**20
@@ -350,8 +350,8 @@ def vllm_options(flags: dict):
     """vLLM's flags (as logged, or as tests/data/vllm_startup_logs.json states them) -> kvplan's
     ServeOptions, tensor-parallel size and KV dtype. Shared by check-log and
     scripts/startup_log_errors.py."""
-    from .engines import ServeOptions
-    from .engines.vllm import KV_CACHE_DTYPES
+    from ..engines import ServeOptions
+    from ..engines.vllm import KV_CACHE_DTYPES
 
     kvd = str(flags.get("kv_cache_dtype") or "auto").lower()
     if kvd != "auto" and kvd not in KV_CACHE_DTYPES:
@@ -373,9 +373,9 @@ def vllm_options(flags: dict):
 def vllm_fit(spec, gpu, flags: dict, weight_dtype: str | None = None):
     """kvplan's vLLM plan for a model, a GPU and vLLM's flags (max_model_len: the model's own,
     else 4,096, when the flags do not say)."""
-    from .model.frozen import replace
+    from ..model.frozen import replace
 
-    from . import fit
+    from ..plan import fit
 
     opts, tp, kvd = vllm_options(flags)
     if opts.max_model_len is None:
@@ -384,9 +384,9 @@ def vllm_fit(spec, gpu, flags: dict, weight_dtype: str | None = None):
 
 
 def _sglang_fit(spec, gpu, flags: dict):
-    from . import fit
-    from .engines import ServeOptions
-    from .engines.vllm import KV_CACHE_DTYPES
+    from ..plan import fit
+    from ..engines import ServeOptions
+    from ..engines.vllm import KV_CACHE_DTYPES
 
     kvd = str(flags.get("kv_cache_dtype") or "auto").lower()
     opts = ServeOptions(gpu_memory_utilization=_float(flags.get("mem_fraction_static")),
@@ -396,8 +396,8 @@ def _sglang_fit(spec, gpu, flags: dict):
 
 
 def _llamacpp_size(spec, flags: dict):
-    from . import memory
-    from .engines import ServeOptions
+    from ..plan import size as memory
+    from ..engines import ServeOptions
 
     n_seq = _int(flags.get("n_seq_max")) or 1
     unified = str(flags.get("kv_unified", "false")) == "true"
@@ -418,7 +418,7 @@ def _llamacpp_size(spec, flags: dict):
 def _resolve_model(facts: LogFacts, model: str | None, notes: list[str]):
     from pathlib import Path
 
-    from .sources import catalog
+    from ..sources import catalog
 
     ref = model or facts.model
     if ref is None:
@@ -442,7 +442,7 @@ def _resolve_model(facts: LogFacts, model: str | None, notes: list[str]):
 
 def check(facts: LogFacts, gpu: str | None = None, model: str | None = None) -> Check:
     """kvplan's figure beside each reported one, for the log's model, flags and ``gpu``."""
-    from .sources import catalog
+    from ..sources import catalog
 
     notes: list[str] = list(facts.notes)
     spec = _resolve_model(facts, model, notes)

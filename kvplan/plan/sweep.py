@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from .model import dtypes
-from .errors import KvplanError
+from ..model import dtypes
+from ..errors import KvplanError
 
 
 def parse_range(name: str, text: str, count) -> list[int]:
@@ -55,8 +55,8 @@ def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None]
     Without a GPU: KV bytes in ``engine``'s layout. With one: also whether the batch fits
     (bytes against the per-GPU KV budget of ``fit_engine``), and the decode step's time and
     tokens/s from the roofline (``perf``)."""
-    from . import engines
-    from .memory import kv_size_from_mixers
+    from .. import engines
+    from .size import kv_size_from_mixers
 
     eng_base = engines.get(engine)
     run = eng_base.run_dtype(spec, None)

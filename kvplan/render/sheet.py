@@ -12,7 +12,7 @@ import csv
 import io
 from typing import Callable
 
-from .model.frozen import field, record, replace
+from ..model.frozen import field, record, replace
 
 FORMATS = ("table", "json", "csv", "md")
 
