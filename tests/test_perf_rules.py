@@ -535,7 +535,8 @@ def test_sweep_of_an_fp32_model_in_vllms_layout():
 
 
 def test_shared_layers_in_size_reports():
-    from kvplan.plan.size import kv_size, kv_size_from_mixers
+    from kvplan.plan.size import kv_size
+    from kvplan.engines.base import cache_bytes
     from kvplan.model import dtypes
     from kvplan import engines
 
@@ -549,4 +550,4 @@ def test_shared_layers_in_size_reports():
     data["pattern"] = "full-shared full"
     first = ModelSpec.model_construct(**data)
     eng = engines.get("ideal")
-    assert kv_size_from_mixers(first, 100, 1, dtypes.get("fp16"), eng, "fp16") == 100 * 2 * 40 * 128 * 2
+    assert cache_bytes(first, 100, 1, dtypes.get("fp16"), eng, "fp16") == 100 * 2 * 40 * 128 * 2

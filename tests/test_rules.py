@@ -228,7 +228,7 @@ def test_library_weights_with_a_kv_dtype():
 def test_kv_size_from_mixers_matches_kv_size(engine):
     from kvplan.model import dtypes
     from kvplan import engines
-    from kvplan.plan.size import kv_size_from_mixers
+    from kvplan.engines.base import cache_bytes
 
     # Nemotron 3 Nano, 3 sequences of 1000 tokens: 6 attention layers × 1,024 B per token, and 23
     # Mamba2 states of 2,134,016 B (ideal: 3 conv columns, model dtype; SSM fp32) or
@@ -236,7 +236,7 @@ def test_kv_size_from_mixers_matches_kv_size(engine):
     spec = catalog.load_model("nemotron-3-nano")
     state = {"ideal": 2_134_016, "hf": (64 * 64 + 2 * 8 * 128) * 4 * 2 + 64 * 64 * 128 * 4}[engine]
     expected = 3 * (6 * 1024 * 1000 + 23 * state)
-    got = kv_size_from_mixers(spec, 1000, 3, dtypes.get("bf16"), engines.get(engine), "bf16")
+    got = cache_bytes(spec, 1000, 3, dtypes.get("bf16"), engines.get(engine), "bf16")
     assert got == expected == kv_size(spec, 1000, 3, "bf16", engine).total_bytes
 
 

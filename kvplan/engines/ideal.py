@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import singledispatch
 
-from . import FRONTIER_FAMILIES, FRONTIER_KINDS, Engine, Holding, side_holdings
+from .base import FRONTIER_FAMILIES, FRONTIER_KINDS, Engine, Holding, side_holdings
 
 
 @singledispatch

@@ -38,7 +38,7 @@ from ..model.dtypes import cdiv
 from ..errors import KvplanError
 from ..model.frozen import record
 from ..model.layers import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, Mamba, Mamba2, SlidingWindow, StateTensor
-from . import Engine, Holding, ServeOptions
+from .base import cache_bytes, Engine, Holding, ServeOptions
 
 COMMIT = "0c1e57098"
 PAD = 256  # GGML_PAD of n_ctx and of the SWA cache (llama-context.cpp, llama-kv-cache-iswa.cpp)
@@ -122,7 +122,7 @@ class LlamaCpp(Engine):
         """The whole card less the weights (GGUF weights priced at the given --weight-dtype; a
         Q4_K_M-style mixed quantization is not modelled). Not counted: llama.cpp's compute
         buffers (its graph reserve, tens to hundreds of MiB)."""
-        from . import BudgetPart, finish_budget
+        from .base import BudgetPart, finish_budget
 
         util = opts.gpu_memory_utilization if opts.gpu_memory_utilization is not None else 1.0
         parts = [BudgetPart("weights", "weights", weights_bytes,
@@ -164,13 +164,12 @@ class LlamaCpp(Engine):
         """The largest batch whose cache fits, each batch sized whole: llama.cpp's cache is not a
         copy per sequence (n_ctx × batch padded once; with --kv-unified, sliding caches of all the
         slots' windows in one stream)."""
-        from ..plan.size import kv_size_from_mixers
-        from . import largest
+        from .base import largest
 
         budget = min(w.kv_budget_bytes for w in workers)
 
         def ok(b: int) -> bool:
-            return max(kv_size_from_mixers(w.spec, ctx, b, kv_fmt, self, model_dtype) for w in workers) <= budget
+            return max(cache_bytes(w.spec, ctx, b, kv_fmt, self, model_dtype) for w in workers) <= budget
 
         hi = 1
         while ok(hi) and hi < 2**40:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from ..model import dtypes
 from ..model.layers import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, Mamba, Mamba2, SlidingWindow
-from . import BudgetPart, Capacity, Engine, Holding, ServeOptions, Worker, finish_budget, largest
+from .base import BudgetPart, Capacity, Engine, Holding, ServeOptions, Worker, finish_budget, largest
 
 VERSION = "0.5.23"
 SWA_RATIO = 0.8  # swa_full_tokens_ratio default

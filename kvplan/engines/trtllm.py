@@ -26,7 +26,7 @@ from functools import singledispatch
 
 from ..model.dtypes import cdiv
 from ..model.layers import MLA, ChunkedAttention, FullAttention, SlidingWindow
-from . import BudgetPart, Capacity, Engine, Holding, ServeOptions, Worker, finish_budget, largest
+from .base import cache_bytes, BudgetPart, Capacity, Engine, Holding, ServeOptions, Worker, finish_budget, largest
 
 COMMIT = "0004396720054fd8e205cbf616f21f0b57c6b412"
 TOKENS_PER_BLOCK = 32  # llm_args.py KvCacheConfig.tokens_per_block
@@ -62,7 +62,7 @@ class TRTLLM(Engine):
 
     def budget(self, gpu, weights_bytes: int, spec, opts: ServeOptions, tp: int, pp: int,
                kv_fmt) -> list[BudgetPart]:
-        from . import vllm_memory
+        from . import vllm_startup as vllm_memory
 
         total = gpu.usable_bytes
         parts = [BudgetPart("weights", "weights (this GPU's share)", weights_bytes,
@@ -87,12 +87,11 @@ class TRTLLM(Engine):
 
     def capacity(self, workers: list[Worker], gpu, opts: ServeOptions, kv_fmt,
                  model_dtype: str) -> Capacity:
-        from ..plan.size import kv_size_from_mixers
-
         mml = opts.max_model_len or workers[0].spec.max_context or 0
+
         def grows(w):  # bytes one more block of tokens costs: recurrent state cancels out
-            return (kv_size_from_mixers(w.spec, 2 * TOKENS_PER_BLOCK, 1, kv_fmt, self, model_dtype)
-                    - kv_size_from_mixers(w.spec, TOKENS_PER_BLOCK, 1, kv_fmt, self, model_dtype))
+            return (cache_bytes(w.spec, 2 * TOKENS_PER_BLOCK, 1, kv_fmt, self, model_dtype)
+                    - cache_bytes(w.spec, TOKENS_PER_BLOCK, 1, kv_fmt, self, model_dtype))
 
         per_token = max(grows(w) for w in workers) // TOKENS_PER_BLOCK
         budget = min(w.kv_budget_bytes for w in workers)

@@ -41,7 +41,7 @@ from ..model.dtypes import cdiv
 from ..errors import KvplanError
 from ..model.frozen import record, replace
 from ..model.layers import MLA, ChunkedAttention, CompressedAttention, FullAttention, GatedDeltaNet, IndexedAttention, IndexedMLA, KimiDeltaAttention, Mamba, Mamba2, SlidingWindow
-from . import BudgetPart, Capacity, Engine, Holding, ServeOptions, Side, Worker, finish_budget, largest
+from .base import BudgetPart, Capacity, Engine, Holding, ServeOptions, Side, Worker, finish_budget, largest
 
 VERSION = "0.33.0"
 GiB = 2**30
@@ -582,7 +582,7 @@ class VLLM(Engine):
 
     def budget(self, gpu, weights_bytes: int, spec, opts: ServeOptions, tp: int, pp: int,
                kv_fmt) -> list[BudgetPart]:
-        from . import vllm_memory
+        from . import vllm_startup as vllm_memory
 
         util = opts.gpu_memory_utilization if opts.gpu_memory_utilization is not None else 0.9
         total = gpu.usable_bytes

@@ -256,7 +256,7 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
 
 def _traffic(t: Traffic, workers, cap: Capacity, kv_fmt, model_dtype: str, opts: ServeOptions):
     from . import traffic as tr
-    from .size import kv_size_from_mixers
+    from ..engines.base import cache_bytes
 
     if t.shared_prefix < 0:
         raise KvplanError("--shared-prefix must not be negative")
@@ -268,7 +268,7 @@ def _traffic(t: Traffic, workers, cap: Capacity, kv_fmt, model_dtype: str, opts:
     tight = engines.get("ideal")
 
     def cost(n: int) -> int:
-        return max(kv_size_from_mixers(w.spec, n, 1, kv_fmt, tight, model_dtype) for w in workers)
+        return max(cache_bytes(w.spec, n, 1, kv_fmt, tight, model_dtype) for w in workers)
 
     blocks = [cap.detail.get("block_size") or opts.block_size or 16, TRTLLM_TOKENS_PER_BLOCK]
     if opts.block_size and opts.block_size not in blocks:

@@ -6,6 +6,7 @@ from .. import engines
 from ..errors import KvplanError
 from ..model.frozen import record
 from ..model.spec import ModelSpec
+from ..engines.base import cache_bytes, per_token_bytes, side_bytes, state_bytes
 
 
 @record
@@ -66,23 +67,6 @@ class SizeReport:
         return sum(g.bytes_per_token if g.growing else g.side_bytes_per_token for g in self.groups)
 
 
-def _per_token(held: engines.Holding, fmt: dtypes.ElementFormat) -> int:
-    """One token of one layer: each tensor's rows in its own format where the engine says so."""
-    fmts = [dtypes.get(f) for f in held.formats] if held.formats else [fmt] * len(held.rows)
-    return sum(rows * f.row_bytes(n) for (rows, n), f in zip(held.rows, fmts))
-
-
-def _side_bytes(held: engines.Holding, fmt: dtypes.ElementFormat) -> tuple[int, int]:
-    """Side caches of one layer: (bytes held, bytes per token averaged over each side's stride,
-    rounded down where an entry does not divide evenly by its stride)."""
-    held_bytes = per_token = 0
-    for sd in held.sides:
-        entry = sd.rows * (dtypes.get(sd.format) if sd.format else fmt).row_bytes(sd.values)
-        held_bytes += sd.entries * entry
-        per_token += entry // sd.stride
-    return held_bytes, per_token
-
-
 def _check_count(name: str, value: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise KvplanError(f"{name} must be a positive integer, got {value!r}")
@@ -113,9 +97,9 @@ def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = No
             # side caches grow by one entry per stride of tokens (ideal) or by whole blocks (engines)
             sides_grow = any(eng.hold_batch(mixer, ctx + sd.stride, batch, run, fmt.name)[0].sides[i].entries
                              > sd.entries for i, sd in enumerate(held.sides))
-        per_token = _per_token(held, fmt)
-        side_held, side_per_token = _side_bytes(held, fmt)
-        state = sum(dtypes.get(st.dtype).row_bytes(st.elements) for st in held.state)
+        per_token = per_token_bytes(held, fmt)
+        side_held, side_per_token = side_bytes(held, fmt)
+        state = state_bytes(held)
         groups.append(GroupSize(
             layer_type=lt_name, kind=mixer.kind, label=mixer.label(), count=count,
             geometry="shared" if spec.layer_types[lt_name].kv_shared
@@ -137,16 +121,4 @@ def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = No
                       stored_weights=spec.stored_weights if weight_dtype is None else None)
 
 
-def kv_size_from_mixers(spec: ModelSpec, ctx: int, batch: int, fmt: dtypes.ElementFormat,
-                        eng: engines.Engine, model_dtype: str) -> int:
-    """Cache plus state bytes of ``batch`` sequences of ``ctx`` tokens in ``eng``'s layout: the
-    same arithmetic as ``kv_size``, without the report (fit calls it many times)."""
-    total = 0
-    for lt_name, count in spec.counts().items():
-        if spec.layer_types[lt_name].kv_shared:
-            continue
-        held, copies = eng.hold_batch(spec.layer_types[lt_name].mixer, ctx, batch, model_dtype, fmt.name)
-        per_token = _per_token(held, fmt)
-        state = sum(dtypes.get(st.dtype).row_bytes(st.elements) for st in held.state)
-        total += count * copies * (held.tokens * per_token + _side_bytes(held, fmt)[0] + state)
-    return total
+#END

@@ -56,7 +56,7 @@ def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None]
     (bytes against the per-GPU KV budget of ``fit_engine``), and the decode step's time and
     tokens/s from the roofline (``perf``)."""
     from .. import engines
-    from .size import kv_size_from_mixers
+    from ..engines.base import cache_bytes
 
     eng_base = engines.get(engine)
     run = eng_base.run_dtype(spec, None)
@@ -75,7 +75,7 @@ def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None]
             budgets[fmt.name] = budget
             wread = {b: roof.weights_read(b) for b in batches}
         for c in ctxs:
-            per_seq = kv_size_from_mixers(spec, c, 1, fmt, eng, run)
+            per_seq = cache_bytes(spec, c, 1, fmt, eng, run)
             if roof is not None:
                 kv_read = roof.kv_tokens_read(c)
                 attn = roof.mix_flops(c + 1, c + 1)

@@ -14,8 +14,8 @@ from __future__ import annotations
 from functools import singledispatch
 
 from ..model.layers import ChunkedAttention, SlidingWindow
-from . import Engine, Holding
-from .hf import hf
+from .base import Engine, Holding
+from .transformers import hf
 
 
 @singledispatch
