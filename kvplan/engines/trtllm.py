@@ -62,7 +62,7 @@ class TRTLLM(Engine):
 
     def budget(self, gpu, weights_bytes: int, spec, opts: ServeOptions, tp: int, pp: int,
                kv_fmt) -> list[BudgetPart]:
-        from . import vllm_startup as vllm_memory
+        from .vllm import startup as vllm_memory
 
         total = gpu.usable_bytes
         parts = [BudgetPart("weights", "weights (this GPU's share)", weights_bytes,

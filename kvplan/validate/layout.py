@@ -257,7 +257,7 @@ def _vllm(spec, sub, ctx, batch, kv_dtype, gpu) -> Layout:
                           "page_size_bytes": g.page.bytes} for g in groups]}
     return Layout("vllm", kv, run, ctx, batch, sub.num_layers, spec.num_layers,
                   p.bytes_per_block * nb, whole[2].bytes_per_block * whole[3], tensors,
-                  "vLLM 0.33 plan (engines/vllm.py plan): bytes per block × (batch × blocks per "
+                  "vLLM 0.33 plan (engines/vllm/planner.py plan): bytes per block × (batch × blocks per "
                   "request + 1 null block)", notes, detail)
 
 

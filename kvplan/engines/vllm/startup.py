@@ -14,8 +14,8 @@ Each part can be overridden (``--activation-memory``, ``--cuda-graph-memory``,
 """
 from __future__ import annotations
 
-from ..model.spec import MoeMlp
-from .base import BudgetPart
+from ...model.spec import MoeMlp
+from ..base import BudgetPart
 
 MiB = 2**20
 GiB = 2**30
@@ -73,7 +73,7 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
     return [
         BudgetPart("activation", "activation peak (profiling forward + sampler)", act,
                    f"estimated: {cfg.max_num_batched_tokens:,} tokens, {cfg.max_num_seqs:,} "
-                   "sampler rows (kvplan/engines/vllm_startup.py activation_peak)"
+                   "sampler rows (kvplan/engines/vllm/startup.py activation_peak)"
                    if opts.activation_bytes is None else "--activation-memory"),
         BudgetPart("cuda_graphs", "CUDA graphs", graphs,
                    "--enforce-eager: none" if opts.enforce_eager else

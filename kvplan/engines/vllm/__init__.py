@@ -1,0 +1,276 @@
+"""vllm: vLLM 0.33.0 (the V1 engine), its paged KV cache and the capacity line it logs.
+
+Both halves of vLLM's accounting, each rule next to the vLLM file and function it follows
+(paths are inside the vllm package, release 0.33.0):
+
+* per layer kind, a *spec* with a page size (one block of ``block_size`` tokens, one layer)
+  and the most blocks one request of ``max_model_len`` can need:
+  ``v1/kv_cache_interface.py`` (FullAttentionSpec, SlidingWindowSpec,
+  ChunkedLocalAttentionSpec, MLAAttentionSpec, MambaSpec: ``page_size_bytes`` and
+  ``max_memory_usage_bytes``);
+* the planner: layers grouped into KV-cache groups, page sizes unified, blocks counted and the
+  start-up check, ``v1/core/kv_cache_planning.py`` (get_kv_cache_groups,
+  unify_kv_cache_spec_page_size, _get_kv_cache_groups_uniform_page_size,
+  _get_kv_cache_bytes_per_block, get_kv_cache_configs, _check_enough_kv_cache_memory,
+  _estimate_max_model_len_from_groups) and ``v1/core/kv_cache_utils.py``
+  (get_max_concurrency_for_kv_cache_config, get_kv_cache_capacity, update_kv_cache_capacity:
+  the "GPU KV cache size: N tokens, Maximum concurrency for M tokens per request: C x" line);
+* block sizes: ``config/cache.py`` (CacheConfig.DEFAULT_BLOCK_SIZE = 16), the attention
+  backend's ``get_supported_kernel_block_sizes`` as chosen by ``platforms/cuda.py``
+  (_get_backend_priorities) and ``platforms/interface.py``
+  (update_block_size_for_backend, _align_hybrid_block_size: Mamba hybrids);
+* the memory budget: ``v1/worker/gpu_worker.py`` (determine_available_memory) and
+  ``utils/mem_utils.py`` (memory_profiling); scheduler defaults from ``engine/arg_utils.py``
+  (EngineArgs.get_batch_defaults, the ``vllm serve`` column).
+
+The 2026 frontier kinds (issue 13) follow ``models/deepseek_v32`` and ``model_executor/models/
+deepseek_v2.py`` (DeepseekV32IndexerCache), ``models/deepseek_v4`` (attention.py, compressor.py:
+window, compressed, indexer and compressor-state specs) with ``v1/core/kv_cache_planning.py``
+(_get_packed_kv_cache_groups), ``models/minimax_m3/common/indexer.py`` (MiniMaxM3IndexerCache) and
+``model_executor/layers/mamba/mamba_utils.py`` (kda_state_shape, kda_state_dtype); each was
+checked against vLLM's planner run on the CPU (tests/golden/vllm_0.33_frontier.json).
+
+Facts copied, not code: every function below is kvplan's own.
+"""
+from __future__ import annotations
+
+from ...model import dtypes
+from ...errors import KvplanError
+from ...model.frozen import replace
+from ...model.layers import MLA, CompressedAttention, IndexedAttention, IndexedMLA
+from ..base import BudgetPart, Capacity, Engine, Holding, ServeOptions, Side, Worker, finish_budget, largest
+from .pages import Config, Page, dsa_latent_format, page
+from .planner import Plan, plan
+from .settings import KV_CACHE_DTYPES  # noqa: F401  (vLLM's --kv-cache-dtype names, read by the CLI and logs)
+from .settings import (GiB, KV_DTYPE_IGNORED, SSM_DEFAULT, VERSION, align_hybrid,
+                       attention_block_size, batch_defaults, capability)
+
+
+class VLLM(Engine):
+    name = "vllm"
+    summary = f"vLLM {VERSION} paged KV cache (V1 engine)"
+    version = VERSION
+    default_utilization = 0.9  # CacheConfig.gpu_memory_utilization
+    # measured (tests/golden/vllm_0.33_frontier.json); the other frontier kinds: no rule yet, refused
+    frontier = frozenset({"mla_indexed", "kda", "compressed", "full_indexed", "mimo_v2_flash"})
+
+    def __init__(self, cfg: Config | None = None):
+        self.cfg = cfg
+
+    def run_dtype(self, spec, gpu) -> str:
+        """config/model.py _resolve_auto_dtype (--dtype auto): a float32 checkpoint runs in the
+        platform's first supported dtype: bfloat16 from sm80 on, float16 before."""
+        if spec.dtype != "fp32":
+            return spec.dtype
+        cap = capability(gpu) if gpu is not None else None
+        return "fp16" if cap is not None and cap < 80 else "bf16"
+
+    def stages(self, num_layers: int, pp: int) -> list[int]:
+        """distributed/utils.py get_pp_indices: num_layers // pp each; the remainder goes one
+        layer each to the stages just before the last (the last holds the final norm and head)."""
+        parts = [num_layers // pp] * pp
+        for i in range(2, num_layers % pp + 2):
+            parts[-i] += 1
+        return parts
+
+    def for_model(self, spec, gpu, opts: ServeOptions, kv_fmt: str, model_dtype: str,
+                  pp: int = 1) -> "VLLM":
+        """This engine with vLLM's settings resolved for one model (and GPU, if known)."""
+        return VLLM(self.configure(spec, gpu, opts, kv_fmt, model_dtype, pp))
+
+    def hold(self, mixer, ctx: int, model_dtype: str, kv_dtype: str) -> Holding:
+        """What vLLM reserves for one request of ctx tokens (``size --engine vllm``): whole
+        blocks, and for sliding and chunked layers the admission cap (window − 1, or the chunk,
+        plus the tokens in flight: max_admission_blocks_per_request), the most such a request
+        holds, during chunked prefill; while it decodes it holds fewer."""
+        cfg = self.cfg or Config(16, ctx, 2048, 256, 2 * 2048, "align", kv_dtype, "default")
+        cfg = replace(cfg, max_model_len=max(cfg.max_model_len, ctx))
+        p = page(mixer, dtypes.get(kv_dtype), model_dtype, cfg)
+        if p is None:
+            return Holding([], 0)
+        if isinstance(p, tuple) and p[0].packed:  # DeepSeek-V4: every page the request holds
+            from ...model.layers import StateTensor
+
+            held = sum(q.bytes * q.blocks(ctx, cfg) for q in p)
+            return Holding([], 0, [StateTensor(name="pages", elements=held, dtype="int8")])
+        if isinstance(p, tuple) and isinstance(mixer, IndexedAttention):  # K/V + bf16 index keys
+            tokens = p[0].blocks(ctx, cfg) * cfg.block_size
+            return Holding(mixer.kv_rows(), tokens,
+                           sides=(Side("index keys", 1, mixer.index_head_dim, tokens, mixer.index_format or "bf16"),))
+        if isinstance(p, tuple):  # DSA: the latent and the indexer keys, in the same blocks
+            tokens = p[0].blocks(ctx, cfg) * cfg.block_size
+            fmt = dsa_latent_format(dtypes.get(kv_dtype))
+            return Holding(mixer.kv_rows(), tokens, formats=(fmt,),
+                           sides=(Side("indexer keys", 1, mixer.index_head_dim, tokens, "fp8_ds_index"),))
+        if p.kind == "mamba":
+            from ...model.layers import StateTensor
+
+            per_block = cfg.mamba_page_bytes or p.state_bytes
+            return Holding([], 0, [StateTensor(name="state blocks", elements=per_block * p.blocks(ctx, cfg),
+                                               dtype="int8")])
+        rows = mixer.kv_rows()
+        if isinstance(mixer, MLA) and cfg.sparse_mla:
+            return Holding(rows, p.blocks(ctx, cfg) * cfg.block_size, formats=(dsa_latent_format(dtypes.get(kv_dtype)),))
+        return Holding(rows, p.blocks(ctx, cfg) * cfg.block_size)
+
+    def configure(self, spec, gpu, opts: ServeOptions, kv_fmt: str, model_dtype: str | None = None,
+                  pp: int = 1) -> Config:
+        mnbt_default, seqs_default = batch_defaults(gpu)
+        mml = opts.max_model_len or (spec.max_context if spec is not None else None)
+        if spec is not None and opts.max_model_len and spec.max_context and opts.max_model_len > spec.max_context:
+            # config/model.py ModelConfig: a longer max_model_len needs VLLM_ALLOW_LONG_MAX_MODEL_LEN=1
+            raise KvplanError(f"--max-model-len {opts.max_model_len} is greater than {spec.name}'s "
+                              f"max_position_embeddings ({spec.max_context}); vLLM refuses it unless "
+                              "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1")
+        if not mml:
+            raise KvplanError("the model states no max_position_embeddings; give --max-model-len")
+        mnbt = opts.max_num_batched_tokens or mnbt_default
+        block, note = (opts.block_size, "--block-size") if opts.block_size else \
+            (attention_block_size(spec, gpu, kv_fmt) if spec is not None else (16, "default"))
+        # VllmConfig.max_concurrent_batches: async scheduling (on by default) keeps 2 batches in
+        # flight with pp = 1, pp + 1 with pipeline stages (Model Runner V2, the default runner).
+        in_flight = (pp + 1) * mnbt
+        kv_note = ""
+        if spec is not None and spec.family in KV_DTYPE_IGNORED and model_dtype and kv_fmt != model_dtype:
+            kv_note = (f"vLLM's {spec.family} attention ignores --kv-cache-dtype: its cache stays "
+                       f"{model_dtype} ({KV_DTYPE_IGNORED[spec.family]})")
+            kv_fmt = model_dtype
+        if spec is not None and any(isinstance(spec.layer_types[lt].mixer, CompressedAttention)
+                                    for lt in spec.counts()):
+            kv_note = ("vLLM keeps DeepSeek-V4's cache in fp8_ds_mla rows (584 bytes per 512 values) "
+                       "whatever --kv-cache-dtype says (models/deepseek_v4/attention.py)")
+        cfg = Config(block_size=block, max_model_len=mml, max_num_batched_tokens=mnbt,
+                     max_num_seqs=opts.max_num_seqs or seqs_default, in_flight_tokens=in_flight,
+                     mamba_cache_mode="align", kv_format=kv_fmt, block_size_note=note,
+                     ssm_default_dtype=SSM_DEFAULT.get(spec.family) if spec is not None else None,
+                     kv_note=kv_note,
+                     sparse_mla=spec is not None and any(isinstance(spec.layer_types[lt].mixer, IndexedMLA)
+                                                         for lt in spec.counts()))
+        if spec is not None:
+            cfg = align_hybrid(spec, cfg, model_dtype or spec.dtype)
+        return cfg
+
+    def _pages(self, spec, cfg: Config, model_dtype: str) -> list[Page | None]:
+        fmt = dtypes.get(cfg.kv_format)
+        pages = []
+        for lt in spec.layers:  # a kind with a side cache gives one spec per cache (DSA: two)
+            p = page(spec.layer_types[lt].mixer, fmt, model_dtype, cfg)
+            pages.extend(p if isinstance(p, tuple) else [p])
+        if cfg.mamba_page_bytes:
+            pages = [replace(p, padded=cfg.mamba_page_bytes) if p is not None and p.kind == "mamba"
+                     else p for p in pages]
+        return pages
+
+    def budget(self, gpu, weights_bytes: int, spec, opts: ServeOptions, tp: int, pp: int,
+               kv_fmt) -> list[BudgetPart]:
+        from . import startup as vllm_memory
+
+        util = opts.gpu_memory_utilization if opts.gpu_memory_utilization is not None else 0.9
+        total = gpu.usable_bytes
+        cfg = self.configure(spec, gpu, opts, kv_fmt.name, spec.dtype, pp)
+        parts = [BudgetPart("weights", "weights (this GPU's share)", weights_bytes,
+                            "parameters × weight format, split as vLLM's parallel layers split them")]
+        if opts.kv_cache_memory is None:
+            parts += vllm_memory.overheads(spec, gpu, cfg, opts, tp, pp)
+        return finish_budget(total, util, parts, opts.kv_cache_memory,
+                             f"(1 − {util:g}) × total: outside vLLM's --gpu-memory-utilization share"
+                             if opts.kv_cache_memory is None else "")
+
+    def capacity(self, workers: list[Worker], gpu, opts: ServeOptions, kv_fmt,
+                 model_dtype: str) -> Capacity:
+        cfg = self.configure(workers[0].spec, gpu, opts, kv_fmt.name, model_dtype, len(workers))
+        plans = [plan(self._pages(w.spec, cfg, model_dtype), cfg) for w in workers]
+        budgets = [w.kv_budget_bytes for w in workers]
+        mml = cfg.max_model_len
+        live = [(p, b) for p, b in zip(plans, budgets) if p.groups]
+        if not live:  # attention-free: BlockPool still keeps its one null block
+            return Capacity(True, mml, 0, float("inf"), 0, detail={"num_gpu_blocks": 1})
+        for p, b in live:
+            if b <= 0:
+                return _refuse(cfg, 0, p, b, "No available memory for the cache blocks. Try "
+                               "increasing `gpu_memory_utilization` when initializing the engine.")
+        # get_kv_cache_configs: the null block is held back before the check
+        for p, b in live:
+            check = b - p.bytes_per_block
+            need = p.request_bytes(mml)
+            if need > check:
+                est = largest(lambda n: p.request_bytes(n) <= check, mml) if check > 0 else 0
+                est_msg = (f"Based on the available memory, the estimated maximum model length is "
+                           f"{est}. " if est > 0 else "")
+                msg = (f"To serve at least one request with the model's max seq len ({mml}), "
+                       f"({_gib(need)} GiB KV cache is needed, which is larger than the available "
+                       f"KV cache memory ({_gib(check)} GiB). {est_msg}Try increasing "
+                       f"`gpu_memory_utilization` (which also controls CPU memory on the CPU "
+                       f"backend) or decreasing `max_model_len` when initializing the engine. "
+                       f"See https://docs.vllm.ai/en/latest/configuration/conserving_memory/ "
+                       f"for more details.")
+                return _refuse(cfg, est, p, b, msg)
+        # num_blocks per worker = available // bytes_per_block; every worker takes the smallest
+        num_blocks = min(b // p.bytes_per_block for p, b in live)
+        p0 = max((p for p, _ in live), key=lambda p: p.blocks_per_request(mml))
+        per_req = p0.blocks_per_request(mml)
+        conc = num_blocks / per_req
+        tokens = int(conc * mml)
+        line = (f"GPU KV cache size: {tokens:,} tokens, Maximum concurrency for {mml:,} tokens "
+                f"per request: {conc:.2f}x")
+        top = max(live, key=lambda pb: pb[0].bytes_per_block)[0]
+        detail = {
+            "block_size": cfg.block_size, "block_size_source": cfg.block_size_note,
+            **({"kv_cache_dtype_note": cfg.kv_note} if cfg.kv_note else {}),
+            "num_gpu_blocks": num_blocks, "bytes_per_block": top.bytes_per_block,
+            "blocks_per_request": per_req,
+            "max_num_batched_tokens": cfg.max_num_batched_tokens, "max_num_seqs": cfg.max_num_seqs,
+            "groups": [{"kind": g.page.kind, "layers": g.layers, "block_size": g.page.block_size,
+                        "page_size_bytes": g.page.bytes,
+                        "blocks_per_request": g.page.blocks(mml, cfg),
+                        **({"window": g.page.window} if g.page.window else {})}
+                       for g in top.groups],
+        }
+        explain = (
+            *((cfg.kv_note,) if cfg.kv_note else ()),
+            f"block: {cfg.block_size} tokens ({cfg.block_size_note})",
+            *(f"group of {g.layers} {g.page.kind} layer(s): page {g.page.bytes:,} bytes, "
+              f"{g.page.blocks(mml, cfg)} blocks for a {mml:,}-token request" for g in top.groups),
+            f"bytes per block = largest group's pages = {top.bytes_per_block:,}",
+            f"num_gpu_blocks = KV budget // bytes per block = {min(budgets):,} // "
+            f"{top.bytes_per_block:,} = {num_blocks:,}",
+            f"max concurrency = num_gpu_blocks / blocks per request = {num_blocks:,} / {per_req:,} "
+            f"= {conc:.2f}",
+            f"KV cache tokens = int(concurrency × max_model_len) = {tokens:,}",
+        )
+        return Capacity(True, mml, tokens, conc, top.request_bytes(mml), None, (line,), detail, explain)
+
+    def max_batch(self, workers, gpu, cap: Capacity, opts, kv_fmt, model_dtype, ctx: int) -> int:
+        """Requests of ctx tokens the pool admits at once: the usable blocks (all but the null
+        block) over one request's blocks, capped by --max-num-seqs."""
+        if not cap.fits and "num_gpu_blocks" not in cap.detail:
+            return 0
+        cfg = self.configure(workers[0].spec, gpu, opts, kv_fmt.name, model_dtype, len(workers))
+        cfg = replace(cfg, max_model_len=max(cfg.max_model_len, ctx))
+        best = None
+        for w in workers:
+            p = plan(self._pages(w.spec, cfg, model_dtype), cfg)
+            if not p.groups:
+                continue
+            usable = w.kv_budget_bytes // p.bytes_per_block - 1
+            n = max(0, usable // p.blocks_per_request(ctx))
+            best = n if best is None else min(best, n)
+        # the scheduler runs at most --max-num-seqs sequences at once (SchedulerConfig)
+        return min(best if best is not None else cfg.max_num_seqs, cfg.max_num_seqs)
+
+
+def _gib(n: int) -> str:
+    """vllm.utils.mem_utils.format_gib: GiB rounded to 2 decimals."""
+    return f"{round(n / GiB, 2)}"
+
+
+def _refuse(cfg: Config, est: int, p: Plan, budget: int, msg: str) -> Capacity:
+    return Capacity(False, cfg.max_model_len, 0, 0.0, p.request_bytes(cfg.max_model_len), msg,
+                    detail={"estimated_max_model_len": est, "block_size": cfg.block_size,
+                            "bytes_per_block": p.bytes_per_block,
+                            "max_num_batched_tokens": cfg.max_num_batched_tokens,
+                            "max_num_seqs": cfg.max_num_seqs},
+                    explain=(msg,))
+
+
+ENGINE = VLLM()
