@@ -6,8 +6,8 @@ Data: tests/data/vllm_startup_logs.json and sglang_startup_logs.json (URL, the l
 the inputs kvplan is given), split by tests/data/startup_logs_split.json (scripts/
 startup_log_split.py, seeded, committed before this script computed an error). For each scored
 row kvplan plans the model, GPU and flags the log states, through the same path as
-`kvplan check-log` (kvplan.logs.vllm_fit; for SGLang, fit.fit with engine "sglang" as
-kvplan.logs._sglang_fit does, plus the weight format) and reports its KV budget per GPU
+`kvplan check-log` (kvplan.observe.logs.vllm_fit; for SGLang, plan.fit.fit with engine "sglang"
+as kvplan.observe.logs._sglang_fit does, plus the weight format) and reports its KV budget per GPU
 beside the log's, and whether it says "fits" where the engine refused. Nothing here changes a
 constant; tests/test_startup_log_baseline.py checks that the doc is this script's output.
 """
@@ -34,15 +34,17 @@ def _side(url: str) -> str:
 
 
 def _vllm(k: dict):
-    from kvplan import catalog, logs
+    from kvplan.observe import logs
+    from kvplan.sources import catalog
 
     return logs.vllm_fit(catalog.load_model(k["model"]), catalog.load_gpu(k["gpu"]), k,
                          weight_dtype=k.get("weight_dtype"))
 
 
 def _sglang(k: dict):
-    from kvplan import catalog, fit
-    from kvplan.engines import ServeOptions
+    from kvplan.engines.base import ServeOptions
+    from kvplan.plan import fit
+    from kvplan.sources import catalog
 
     opts = ServeOptions(gpu_memory_utilization=k.get("mem_fraction_static"), max_model_len=k.get("context_length"))
     return fit.fit(catalog.load_model(k["model"]), catalog.load_gpu(k["gpu"]), tp=k.get("tp") or 1,
@@ -223,7 +225,8 @@ scripts/startup_log_split.py); the logs kvplan's current defaults were fitted to
 fit side.
 
 kvplan's figure is what `kvplan check-log` plans for the same model, GPU and flags with the
-current code (kvplan.logs.vllm_fit; SGLang: fit.fit with engine "sglang" and the weight format).
+current code (kvplan.observe.logs.vllm_fit; SGLang: plan.fit.fit with engine "sglang" and the weight
+format).
 The error is (kvplan − log) / log for logs that started with a positive KV budget, else the
 difference in GiB. "kvplan says fits" on a refused log means kvplan plans at least one request of
 max_model_len where the engine stopped.
@@ -238,7 +241,7 @@ max_model_len where the engine stopped.
 
 ## The terms, where a log states them
 
-kvplan's parts come from the stage with the most weights (kvplan.fit Stage.budget). vLLM before
+kvplan's parts come from the stage with the most weights (kvplan.plan.fit Stage.budget). vLLM before
 0.21 did not charge CUDA graphs to the KV budget, so kvplan charges none for those logs; the
 "CUDA graphs" a log states there is what it captured afterwards. The last column swaps kvplan's
 weights for the log's "Model loading took" and shows the KV error that is left: what the other
