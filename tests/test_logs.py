@@ -58,10 +58,19 @@ def test_vllm_prediction_is_the_scripts():
     assert c.model == "llama-3.1-8b" and c.gpu == "a100-sxm-40gb"
 
 
-@pytest.mark.parametrize("entry", [e for e in DATA if e.get("available_kv_cache_gib") or e.get("kv_cache_tokens")],
-                         ids=lambda e: e["id"])
+def _read_as_recorded_cases():
+    """Rows whose lines are the engine's own; check-log reads no negative "Available KV cache
+    memory: -2.14 GiB" yet (issue 20, item 6): those are strict xfails, to flip when it does."""
+    for e in DATA:
+        if (e.get("available_kv_cache_gib") or e.get("kv_cache_tokens")) and e.get("verbatim_kind", "log") == "log":
+            neg = (e.get("available_kv_cache_gib") or 0) < 0
+            yield pytest.param(e, id=e["id"], marks=[pytest.mark.xfail(
+                strict=True, reason="check-log reads no negative available KV")] if neg else [])
+
+
+@pytest.mark.parametrize("entry", list(_read_as_recorded_cases()))
 def test_every_real_vllm_log_reads_as_recorded(entry):
-    """The 15 public logs' lines: each figure check-log reads is the one recorded by hand."""
+    """The public logs' lines: each figure check-log reads is the one recorded by hand."""
     f = logs.parse("\n".join(entry["verbatim"]))
     got = {}
     for x in f.figures:
@@ -72,7 +81,9 @@ def test_every_real_vllm_log_reads_as_recorded(entry):
         assert got["kv_tokens"] == entry["kv_cache_tokens"]
     if entry["max_concurrency"] is not None and "max_concurrency" in got:
         assert got["max_concurrency"] == entry["max_concurrency"]
-    assert set(got) & {"kv_budget", "kv_tokens", "max_concurrency"}
+    if entry.get("refusal") and entry["refusal"].get("needed_gib") is not None and "request_bytes" in got:
+        assert got["request_bytes"] == pytest.approx(entry["refusal"]["needed_gib"] * GiB)
+    assert set(got) & {"kv_budget", "kv_tokens", "max_concurrency", "request_bytes"}
 
 
 def test_vllm_033_one_line_capacity():
