@@ -208,9 +208,9 @@ def test_hf_engine_from_the_cli_matches_a_measured_record():
                                         ("128K", 131_072), ("25.6k", 25_600), ("1M", 1_048_576), ("1m", 1_000_000)])
 def test_counts_as_people_write_them(text, value):
     # vLLM's --max-model-len parser (human_readable_int): lowercase decimal, uppercase binary
-    from kvplan.cli import _count
+    from kvplan.units import parse_count
 
-    assert _count("--ctx", text) == value
+    assert parse_count(text, "--ctx") == value
 
 
 def test_ctx_suffix_through_the_cli():

@@ -216,9 +216,9 @@ def test_cli_fit_refusal_and_errors():
 @pytest.mark.parametrize("text,expected", [("60GiB", 60 * GiB), ("8GB", 8 * 10**9), ("1.5 GiB", 3 * 2**29),
                                            ("64_424_509_440", 64_424_509_440), ("512MiB", 512 * MiB)])
 def test_sizes(text, expected):
-    from kvplan.cli import _size
+    from kvplan.units import parse_size
 
-    assert _size("--kv-cache-memory", text) == expected
+    assert parse_size(text, "--kv-cache-memory") == expected
 
 
 def test_kv_cache_dtype_fp8_halves_pages():

@@ -1,7 +1,7 @@
 """Rendering for `kvplan perf`, `compare` and `sweep`: tables, JSON rows, CSV and Markdown."""
 from __future__ import annotations
 
-from .tables import both, gb, ints
+from ..units import both, gb, ints
 
 
 def ms(seconds: float) -> str:

@@ -1,7 +1,5 @@
-"""Rendering: rich tables, JSON and the --explain text. The only place that formats units.
-
-GB = 10**9 bytes and GiB = 2**30 bytes; both are always labelled.
-"""
+"""Rendering: tables, JSON and the --explain text (units formatted by kvplan.units: GB = 10**9
+bytes and GiB = 2**30 bytes, both always labelled)."""
 from __future__ import annotations
 
 import json
@@ -9,36 +7,7 @@ import json
 from ..model import dtypes
 from ..plan.size import SizeReport
 from ..model.spec import GpuSpec, ModelSpec, compress_pattern
-
-_DEC = [(10**12, "TB"), (10**9, "GB"), (10**6, "MB"), (10**3, "kB")]
-_BIN = [(2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")]
-
-
-def _unit(n: int, table, digits: int) -> str:
-    for size, name in table:
-        if n >= size:
-            text = f"{n / size:.{digits}f}"
-            if "." in text and table is _BIN:
-                text = text.rstrip("0").rstrip(".")
-            return f"{text} {name}"
-    return f"{n} B"
-
-
-def gb(n: int) -> str:
-    return _unit(n, _DEC, 2)
-
-
-def gib(n: int) -> str:
-    return _unit(n, _BIN, 3)
-
-
-def both(n: int) -> str:
-    """``3.36 GB (3.125 GiB)``."""
-    return f"{gb(n)} ({gib(n)})"
-
-
-def ints(n: int) -> str:
-    return f"{n:,}"
+from ..units import both, gb, gib, ints
 
 
 def size_json(r: SizeReport, explain: bool = False) -> dict:
@@ -330,8 +299,8 @@ def _fit_budget_sheet(r, s):
     rows = [{"stage": s.index, "part": p.label, "key": p.key, "bytes": p.bytes, "rule": p.source or None}
             for p in s.budget]
     cols = [Col("part", "part", left=True, narrow_key="key"), Col("bytes", "bytes", ints, drop=1),
-            Col("bytes", "GB (GiB)", lambda v: both(v) if v > 0 else ("-" if v == 0 else f"−{both(-v)}"),
-                narrow=lambda v: gb(v) if v > 0 else ("-" if v == 0 else f"−{gb(-v)}")),
+            Col("bytes", "GB (GiB)", lambda v: "-" if v == 0 else both(v),
+                narrow=lambda v: "-" if v == 0 else gb(v)),
             Col("rule", "rule", left=True, drop=2)]
     if r.pp > 1:
         cols.insert(0, Col("stage", "stage", drop=3))

@@ -1,0 +1,100 @@
+"""The command line: parse, call the library, render. Errors become one line and exit 2.
+
+One module per group of commands; ``main`` is the console script."""
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from . import catalog, memory, observe, speed  # noqa: F401  (each registers its commands on app, in this order)
+from .app import app
+
+
+_METAVARS = {  # the help shows what each option takes, not <str>
+    "N": ("--ctx", "--batch", "--parallel", "--tp", "--pp", "--max-model-len", "--block-size", "--max-num-batched-tokens",
+          "--max-num-seqs", "--requests", "--seed", "--shared-prefix", "--ubatch-size", "--prompt",
+          "--new-tokens", "--layers", "--steps"),
+    "SIZE": ("--kv-cache-memory", "--activation-memory", "--cuda-graph-memory", "--non-torch-memory",
+             "--safety-margin"),
+    "cuda|cpu": ("--device",), "N,...": ("--recompute-lengths",), "FILE.yaml": ("--matrix",),
+    "FILE": ("--out",),
+    "FORMAT": ("--kv-dtype", "--weight-dtype", "--cache-type-k", "--cache-type-v"),
+    "auto|fp8|fp8_e4m3|fp8_e5m2": ("--kv-cache-dtype",),
+    "F": ("--gpu-memory-utilization", "--bw-efficiency", "--flops-efficiency"),
+    "MS": ("--step-overhead-ms",), "GPU": ("--gpu",), "ENGINE": ("--engine",), "SPEC": ("--lengths",),
+    "table|json|csv|md": ("--format",), "on|off": ("--flash-attn",), "V,...": ("--variants",),
+    "FILE.png": ("--plot",), "SECONDS": ("--timeout",), "NAME": ("--name", "--model"), "URL": ("--source",),
+}
+
+
+def _set_metavars() -> None:
+    by_flag = {flag: mv for mv, flags in _METAVARS.items() for flag in flags}
+    for cmd in app.registered_commands:
+        for d in cmd.callback.__defaults__ or ():
+            decls = getattr(d, "param_decls", None) or ()
+            mv = next((by_flag[x] for x in decls if x in by_flag), None)
+            if mv and getattr(d, "metavar", None) is None:
+                d.metavar = mv
+
+
+def main():  # console script entry point
+    """Run the app; usage errors (unknown option, missing --ctx) also end in one line, exit 2.
+
+    The collector is off for the run and the heap frozen before exit: a query allocates little
+    that cycles, and the interpreter's final collection over every imported module's objects
+    costs more than the query itself (benchmarks/startup.py)."""
+    import gc
+
+    gc.disable()
+    _set_metavars()
+    try:
+        _main(_for(sys.argv[1:]))
+    finally:
+        gc.freeze()
+
+
+def _for(argv: list[str]) -> typer.Typer:
+    """The app as this run needs it: with only the command asked for, when there is one.
+
+    typer builds a click command for every registered command before it dispatches (reading
+    each function's signature: about a millisecond a command); a run needs one. The overview
+    (bare ``kvplan``, ``-h``), an unknown command and shell completion get the whole app."""
+    import os
+
+    name = next((a for a in argv if not a.startswith("-")), None)
+    if name is None or any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ):
+        return app
+    from typer.main import get_command_name
+
+    keep = [c for c in app.registered_commands if (c.name or get_command_name(c.callback.__name__)) == name]
+    if not keep:
+        return app
+    import copy
+
+    one = copy.copy(app)
+    one.registered_commands = keep
+    return one
+
+
+def _main(the_app: typer.Typer = app):
+    try:
+        code = the_app(standalone_mode=False, prog_name="kvplan")
+    except KeyboardInterrupt:
+        sys.stderr.write("kvplan: interrupted\n")
+        sys.exit(130)
+    except BrokenPipeError:  # `kvplan models | head`
+        sys.stderr.close()
+        sys.exit(0)
+    except OSError as e:  # a file the OS refuses (permissions, a name too long): one line
+        name = f": {str(e.filename)[:80]}" if getattr(e, "filename", None) else ""
+        sys.stderr.write(f"kvplan: error: {e.strerror or e}{name}\n")
+        sys.exit(2)
+    except Exception as e:  # click's UsageError family, as vendored by typer: duck-typed
+        if not (hasattr(e, "format_message") and hasattr(e, "exit_code")):
+            raise
+        ctx = getattr(e, "ctx", None)
+        hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+        sys.stderr.write(f"kvplan: error: {e.format_message()}{hint}\n")
+        sys.exit(e.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,162 @@
+"""What every command shares: model loading, the option parsers (kvplan.units under the flag's
+name), output to the terminal's width or as JSON/CSV/Markdown, and errors as one line, exit 2."""
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from ..errors import KvplanError
+from ..units import parse_count, parse_fraction, parse_number, parse_size
+
+
+def _count(name: str, text) -> int:
+    return parse_count(text, name)
+
+
+def _size(name: str, text) -> int | None:
+    return parse_size(text, name)
+
+
+def _fraction(name: str, text) -> float | None:
+    return parse_fraction(text, name)
+
+
+def _number(name: str, text, low: float = 0.0, high: float | None = None, open_low: bool = True) -> float | None:
+    return parse_number(text, name, low, high, open_low)
+
+
+MODEL_HELP = ("catalog name or alias, a Hugging Face repo id (from the local cache), a YAML spec, a config.json "
+              "(or its folder), or a .gguf file")
+
+
+def _complete_model(incomplete: str) -> list[str]:
+    """Shell completion of MODEL: catalog names (`kvplan --install-completion`)."""
+    from ..sources import catalog
+
+    return [n for n in catalog.model_names() if n.startswith(incomplete.lower())]
+
+
+def _complete_gpu(incomplete: str) -> list[str]:
+    from ..sources import catalog
+
+    return [g.name for g in catalog.gpus() if g.name.startswith(incomplete.lower())]
+
+
+def _fail(msg: str, code: int = 2):
+    sys.stderr.write(f"kvplan: error: {msg}\n")
+    raise typer.Exit(code)
+
+
+def _load(model: str):
+    """The spec for a model reference; a variant read as its base model is said on stderr."""
+    from ..sources import catalog
+
+    notes: list[str] = []
+    spec = catalog.load_model(model, notes)
+    for n in notes:
+        sys.stderr.write(f"kvplan: note: {n}\n")
+    return spec
+
+
+def _default_engine(model: str, default: str) -> str:
+    """llama.cpp's layout for a GGUF file (the only engine that runs one), else ``default``."""
+    return "llamacpp" if model.strip().lower().endswith(".gguf") else default
+
+
+def _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel=None,
+                   kv_unified=False, **more):
+    from ..engines import ServeOptions
+
+    fa = str(flash_attn).strip().lower()
+    if fa not in ("on", "off"):
+        raise KvplanError(f"--flash-attn must be on or off, got '{flash_attn}'")
+    return ServeOptions(cache_type_k=cache_type_k, cache_type_v=cache_type_v,
+                        ubatch_size=None if ubatch_size is None else _count("--ubatch-size", ubatch_size),
+                        swa_full=swa_full, flash_attn=fa == "on",
+                        parallel=None if parallel is None else _count("--parallel", parallel),
+                        kv_unified=kv_unified, **more)
+
+
+def _note_llamacpp_flags(engine: str, cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel,
+                         kv_unified) -> None:
+    """Say so when llama.cpp's own flags are given to another engine's layout (which ignores them)."""
+    if engine.strip().lower() in ("llamacpp", "all"):
+        return
+    given = [flag for flag, v in (("--cache-type-k", cache_type_k), ("--cache-type-v", cache_type_v),
+                                  ("--ubatch-size", ubatch_size), ("--swa-full", swa_full),
+                                  ("--flash-attn", str(flash_attn).strip().lower() != "on"),
+                                  ("--parallel", parallel), ("--kv-unified", kv_unified)) if v]
+    if given:
+        what = "is a llama.cpp option" if len(given) == 1 else "are llama.cpp options"
+        sys.stderr.write(f"kvplan: note: {', '.join(given)} {what}; the {engine} layout ignores "
+                         f"{'it' if len(given) == 1 else 'them'} (--engine llamacpp uses them)\n")
+
+
+PARALLEL_HELP = "llama.cpp: slots (llama-server --parallel; default one per sequence, --batch)"
+
+
+UNIFIED_HELP = "llama.cpp: the slots share one cache stream (llama-server's default without --parallel)"
+
+
+def _width() -> int:
+    """The terminal's width: COLUMNS when set, else the terminal's own, else 80."""
+    import os
+
+    env = os.environ.get("COLUMNS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns if sys.stdout.isatty() else 80
+    except (OSError, ValueError):
+        return 80
+
+
+def _show(parts, fmt: str = "table", wide: bool = False) -> None:
+    """Print a command's tables and text: to the terminal's width (80 when not a terminal,
+    unless COLUMNS says otherwise), as CSV (the first table's raw values) or as Markdown."""
+    from ..render.sheet import Sheet, to_csv, to_md, to_text
+
+    parts = parts if isinstance(parts, list) else [parts]
+    sheets = [p for p in parts if isinstance(p, Sheet)]
+    if fmt == "csv":
+        sys.stdout.write(to_csv(sheets) + "\n")
+    elif fmt == "md":
+        text = [p for p in parts if isinstance(p, str)]
+        sys.stdout.write(to_md(sheets) + "".join(f"\n\n{t}" for t in text if t) + "\n")
+    else:
+        sys.stdout.write(to_text(parts, _width(), wide))
+
+
+_FORMATS = ("table", "json", "csv", "md")
+
+
+FORMAT_HELP = "table (default; fits the terminal), json, csv (raw values) or md"
+
+
+WIDE_HELP = "show every column even where the terminal is narrower"
+
+
+def _format(fmt: str | None, as_json: bool) -> str:
+    f = "json" if as_json else (fmt or "table").strip().lower()
+    if f not in _FORMATS:
+        raise KvplanError(f"--format must be one of {', '.join(_FORMATS)}, got '{fmt}'")
+    return f
+
+
+def _json(obj) -> None:
+    """One JSON document; an object also says which kvplan wrote it (lists stay lists of rows)."""
+    from .. import __version__
+    from ..render.tables import dumps
+
+    if isinstance(obj, dict) and "kvplan_version" not in obj:
+        obj = {**obj, "kvplan_version": __version__}
+    sys.stdout.write(dumps(obj) + "\n")
+
+
+def _run(fn):
+    """Call fn; turn library errors into one line and exit 2."""
+    try:
+        return fn()
+    except KvplanError as e:
+        _fail(str(e))

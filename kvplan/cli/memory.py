@@ -1,0 +1,187 @@
+"""kvplan size and kvplan fit: how big the cache is, and what fits on a GPU."""
+from __future__ import annotations
+
+import re
+import sys
+from typing import Optional
+
+import typer
+
+from ..errors import KvplanError
+from .app import app
+from .common import (FORMAT_HELP, MODEL_HELP, PARALLEL_HELP, UNIFIED_HELP, WIDE_HELP, _complete_gpu, _complete_model,
+                     _count, _default_engine, _format, _fraction, _json, _llamacpp_opts, _load,
+                     _note_llamacpp_flags, _run, _show, _size)
+
+
+@app.command()
+def size(
+    model: str = typer.Argument(..., metavar="MODEL", autocompletion=_complete_model,
+                                help=MODEL_HELP),
+    ctx: str = typer.Option(..., "--ctx", help="tokens per sequence (prompt + generated)"),
+    batch: str = typer.Option("1", "--batch", "-b", help="sequences decoded together"),
+    kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format (default: the model's dtype)"),
+    weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: the model's dtype)"),
+    engine: Optional[str] = typer.Option(None, "--engine",
+                                         help="layout: ideal (tight cache, the default), hf (DynamicCache), "
+                                              "hf-static (StaticCache), vllm, trtllm (paged blocks), sglang "
+                                              "(token pool), llamacpp (the default for a .gguf), or all"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+    explain: bool = typer.Option(False, "--explain", help="print the equation with the numbers substituted"),
+    text_only: bool = typer.Option(False, "--text-only", help="leave vision/audio towers out of the weights"),
+    cache_type_k: Optional[str] = typer.Option(None, "--cache-type-k", "-ctk", help="llama.cpp: K cache type (f16, q8_0, ...)"),
+    cache_type_v: Optional[str] = typer.Option(None, "--cache-type-v", "-ctv", help="llama.cpp: V cache type"),
+    ubatch_size: Optional[str] = typer.Option(None, "--ubatch-size", "-ub", help="llama.cpp: micro-batch (512)"),
+    swa_full: bool = typer.Option(False, "--swa-full", help="llama.cpp: full-size cache for sliding layers"),
+    flash_attn: str = typer.Option("on", "--flash-attn", "-fa", help="llama.cpp: on (default) or off"),
+    parallel: Optional[str] = typer.Option(None, "--parallel", "-np", help=PARALLEL_HELP),
+    kv_unified: bool = typer.Option(False, "--kv-unified", "-kvu", help=UNIFIED_HELP),
+    fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
+    wide: bool = typer.Option(False, "--wide", help=WIDE_HELP),
+):
+    """How big the KV cache is at this context and batch.
+
+    Example: kvplan size llama-3.1-8b --ctx 128k --batch 4 --kv-dtype fp8 --engine vllm"""
+    from ..plan import size as memory
+    from ..render import tables as render
+
+    def go():
+        f = _format(fmt, as_json)
+        c, b = _count("--ctx", ctx), _count("--batch", batch)
+        opts = _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel, kv_unified)
+        spec = _load(model)
+        eng = engine or _default_engine(model, "ideal")
+        _note_llamacpp_flags(eng, cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel, kv_unified)
+        if eng.strip().lower() == "all":
+            from ..engines import MODULES
+            from ..engines import get as get_engine
+
+            reports = []
+            for e in MODULES:
+                try:
+                    get_engine(e).check(spec)
+                except KvplanError as err:  # a layout that does not model a kind is left out, said why
+                    sys.stderr.write(f"kvplan: note: {err}\n")
+                    continue
+                reports.append(memory.kv_size(spec, c, b, kv_dtype, e, weight_dtype, text_only, opts))
+            for w in reports[0].warnings:
+                sys.stderr.write(f"kvplan: warning: {w}\n")
+            if f == "json":
+                return _json({"model": spec.name, "ctx": c, "batch": b,
+                              "engines": [render.size_json(r, explain) for r in reports]})
+            return _show(render.engines_table(reports, spec), f, wide)
+        report = memory.kv_size(spec, c, b, kv_dtype, eng, weight_dtype, text_only, opts)
+        for w in report.warnings:
+            sys.stderr.write(f"kvplan: warning: {w}\n")
+        if f == "json":
+            return _json(render.size_json(report, explain))
+        parts = render.size_table(report, spec)
+        _show(parts + ([render.explain(report, spec)] if explain else []), f, wide)
+
+    _run(go)
+
+
+@app.command()
+def fit(
+    model: str = typer.Argument(..., metavar="MODEL", autocompletion=_complete_model,
+                                help=MODEL_HELP),
+    gpu: str = typer.Option(..., "--gpu", help="GPU name (see `kvplan gpus`)", autocompletion=_complete_gpu),
+    ctx: Optional[str] = typer.Option(None, "--ctx", help="tokens per sequence: answer the largest batch"),
+    batch: Optional[str] = typer.Option(None, "--batch", "-b", help="sequences: answer the longest context each"),
+    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs"),
+    pp: str = typer.Option("1", "--pp", "--pipeline-parallel-size", help="pipeline stages"),
+    engine: Optional[str] = typer.Option(None, "--engine", help="vllm (default; llamacpp for a .gguf), sglang, "
+                                                                "trtllm, llamacpp, ideal, hf or hf-static"),
+    kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format, kvplan's names"),
+    kv_cache_dtype: Optional[str] = typer.Option(None, "--kv-cache-dtype",
+                                                 help="vLLM's names: auto, fp8, fp8_e4m3, fp8_e5m2"),
+    weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: the model's dtype)"),
+    gpu_memory_utilization: Optional[str] = typer.Option(None, "--gpu-memory-utilization", "--mem-fraction-static",
+                                                         help="the engine's share of the GPU (vLLM: 0.9; SGLang's "
+                                                              "--mem-fraction-static)"),
+    kv_cache_memory: Optional[str] = typer.Option(None, "--kv-cache-memory", "--kv-cache-memory-bytes",
+                                                  help="fix the KV budget per GPU (60GiB, 8GB, bytes)"),
+    max_model_len: Optional[str] = typer.Option(None, "--max-model-len", help="default: the model's max context"),
+    block_size: Optional[str] = typer.Option(None, "--block-size", "--page-size",
+                                             help="tokens per KV block (vLLM picks by backend; SGLang's --page-size, 1)"),
+    max_num_batched_tokens: Optional[str] = typer.Option(None, "--max-num-batched-tokens"),
+    max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs"),
+    enforce_eager: bool = typer.Option(False, "--enforce-eager", help="no CUDA graphs (no graph memory)"),
+    activation_memory: Optional[str] = typer.Option(None, "--activation-memory", help="override the activation-peak estimate"),
+    cuda_graph_memory: Optional[str] = typer.Option(None, "--cuda-graph-memory", help="override the CUDA-graph estimate"),
+    non_torch_memory: Optional[str] = typer.Option(None, "--non-torch-memory", help="override the non-torch estimate"),
+    text_only: bool = typer.Option(False, "--text-only", help="leave vision/audio towers out of the weights"),
+    cache_type_k: Optional[str] = typer.Option(None, "--cache-type-k", "-ctk", help="llama.cpp: K cache type (f16, q8_0, ...)"),
+    cache_type_v: Optional[str] = typer.Option(None, "--cache-type-v", "-ctv", help="llama.cpp: V cache type"),
+    ubatch_size: Optional[str] = typer.Option(None, "--ubatch-size", "-ub", help="llama.cpp: micro-batch (512)"),
+    swa_full: bool = typer.Option(False, "--swa-full", help="llama.cpp: full-size cache for sliding layers"),
+    flash_attn: str = typer.Option("on", "--flash-attn", "-fa", help="llama.cpp: on (default) or off"),
+    parallel: Optional[str] = typer.Option(None, "--parallel", "-np", help=PARALLEL_HELP),
+    kv_unified: bool = typer.Option(False, "--kv-unified", "-kvu", help=UNIFIED_HELP),
+    lengths: Optional[str] = typer.Option(None, "--lengths",
+                                          help="your traffic: uniform:A-B, normal:MEAN,STD, lognormal:MEDIAN,SIGMA, "
+                                               "or a file of lengths (or CSV prompt_tokens,output_tokens)"),
+    requests: str = typer.Option("1000", "--requests", help="requests sampled from a --lengths distribution"),
+    seed: str = typer.Option("0", "--seed", help="seed for sampling --lengths"),
+    shared_prefix: str = typer.Option("0", "--shared-prefix", help="prompt tokens common to every request"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+    explain: bool = typer.Option(False, "--explain", help="show the arithmetic"),
+    fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
+    wide: bool = typer.Option(False, "--wide", help=WIDE_HELP),
+):
+    """What fits on one GPU or several: batch at --ctx, context at --batch, KV capacity.
+
+    Example: kvplan fit llama-3.1-70b --gpu h100 --tensor-parallel-size 2 --ctx 8k"""
+    from ..sources import catalog
+    from ..render import tables as render
+    from ..plan import fit as fitmod
+
+    def opt_count(name, v):
+        return None if v is None else _count(name, v)
+
+    def go():
+        f = _format(fmt, as_json)
+        if kv_dtype is not None and kv_cache_dtype is not None:
+            raise KvplanError("give --kv-dtype or --kv-cache-dtype, not both")
+        kvd = kv_dtype
+        if kv_cache_dtype is not None:
+            from ..engines.vllm import KV_CACHE_DTYPES
+
+            key = kv_cache_dtype.strip().lower()
+            if key != "auto" and key not in KV_CACHE_DTYPES:
+                raise KvplanError(f"--kv-cache-dtype '{kv_cache_dtype}' is not one kvplan models; "
+                                  f"known: auto, {', '.join(KV_CACHE_DTYPES)}")
+            kvd = None if key == "auto" else KV_CACHE_DTYPES[key]
+        opts = _llamacpp_opts(
+            cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel, kv_unified,
+            max_model_len=opt_count("--max-model-len", max_model_len),
+            gpu_memory_utilization=_fraction("--gpu-memory-utilization", gpu_memory_utilization),
+            kv_cache_memory=_size("--kv-cache-memory", kv_cache_memory),
+            block_size=opt_count("--block-size", block_size),
+            max_num_batched_tokens=opt_count("--max-num-batched-tokens", max_num_batched_tokens),
+            max_num_seqs=opt_count("--max-num-seqs", max_num_seqs), enforce_eager=enforce_eager,
+            activation_bytes=_size("--activation-memory", activation_memory),
+            cuda_graph_bytes=_size("--cuda-graph-memory", cuda_graph_memory),
+            non_torch_bytes=_size("--non-torch-memory", non_torch_memory))
+        spec = _load(model)
+        g = catalog.load_gpu(gpu)
+        traffic = None
+        if lengths is not None:
+            sp = str(shared_prefix).strip()
+            traffic = fitmod.Traffic(lengths, _count("--requests", requests),
+                                     int(seed) if re.fullmatch(r"\d+", str(seed).strip()) else _count("--seed", seed),
+                                     0 if sp == "0" else _count("--shared-prefix", sp))
+        _note_llamacpp_flags(engine or _default_engine(model, "vllm"), cache_type_k, cache_type_v, ubatch_size,
+                             swa_full, flash_attn, parallel, kv_unified)
+        r = fitmod.fit(spec, g, _count("--tp", tp), _count("--pp", pp), engine or _default_engine(model, "vllm"),
+                       kvd, weight_dtype,
+                       opt_count("--ctx", ctx), opt_count("--batch", batch), opts, text_only,
+                       traffic=traffic)
+        if f == "json":
+            _json(render.fit_json(r, explain))
+        else:
+            _show(render.fit_table(r, spec, explain), f, wide)
+        if not r.fits:
+            raise typer.Exit(1)
+
+    _run(go)

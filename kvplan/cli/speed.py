@@ -1,0 +1,155 @@
+"""kvplan perf, compare and sweep: how fast, and what-ifs side by side."""
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from ..errors import KvplanError
+from .app import app
+from .common import (FORMAT_HELP, WIDE_HELP, _count, _format, _json, _load, _number,
+                     _run, _show)
+
+
+@app.command()
+def perf(
+    model: str = typer.Argument(..., metavar="MODEL",
+                                help="catalog name or alias, a YAML spec, or a config.json (or its folder)"),
+    gpu: str = typer.Option(..., "--gpu", help="GPU name (see `kvplan gpus`)"),
+    ctx: str = typer.Option(..., "--ctx", help="tokens each sequence holds when the decode step runs"),
+    batch: str = typer.Option("1", "--batch", "-b", help="sequences decoded together"),
+    prompt: Optional[str] = typer.Option(None, "--prompt", help="prompt tokens for prefill/TTFT (default: --ctx)"),
+    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs"),
+    kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format (default: the model's dtype)"),
+    weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored)"),
+    bw_efficiency: Optional[str] = typer.Option(None, "--bw-efficiency", help="share of datasheet bandwidth reached (default 0.83)"),
+    flops_efficiency: Optional[str] = typer.Option(None, "--flops-efficiency", help="share of dense peak reached (default: per GPU)"),
+    step_overhead_ms: Optional[str] = typer.Option(None, "--step-overhead-ms", help="fixed cost per forward pass (default 1.6)"),
+    new_tokens: str = typer.Option("1000", "--new-tokens", help="tokens generated in the cache-vs-recompute table"),
+    no_cache_compare: bool = typer.Option(False, "--no-cache-compare", help="leave out the cache-vs-recompute table"),
+    batch_table: bool = typer.Option(False, "--batch-table", help="decode time by batch up to what fits"),
+    engine: str = typer.Option("vllm", "--engine", help="engine whose memory plan bounds --batch-table (vllm)"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+    explain: bool = typer.Option(False, "--explain", help="show the arithmetic with its sources"),
+    fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
+    wide: bool = typer.Option(False, "--wide", help=WIDE_HELP),
+):
+    """How fast: prefill (TTFT) and one decode step, as a labelled roofline.
+
+    Example: kvplan perf llama-3.1-8b --gpu h100 --ctx 8k --batch 8 --batch-table"""
+    from ..sources import catalog
+    from ..render import perf as render_perf
+    from ..plan import perf as perfmod
+
+    def go():
+        f = _format(fmt, as_json)
+        c, b = _count("--ctx", ctx), _count("--batch", batch)
+        pr = None if prompt is None else _count("--prompt", prompt)
+        n = None if no_cache_compare else _count("--new-tokens", new_tokens)
+        spec = _load(model)
+        g = catalog.load_gpu(gpu)
+        r = perfmod.perf(spec, g, c, b, pr, _count("--tp", tp), kv_dtype, weight_dtype,
+                         _number("--bw-efficiency", bw_efficiency, 0, 1),
+                         _number("--flops-efficiency", flops_efficiency, 0, 1),
+                         _number("--step-overhead-ms", step_overhead_ms, 0, None, open_low=False),
+                         n, batch_table, engine)
+        for w in r.notes:
+            if w.startswith("ctx "):
+                sys.stderr.write(f"kvplan: warning: {w}\n")
+        if f == "json":
+            return _json(render_perf.perf_json(r, explain))
+        _show(render_perf.perf_table(r, spec, explain), f, wide)
+
+    _run(go)
+
+
+@app.command()
+def compare(
+    models_: list[str] = typer.Argument(..., metavar="MODEL...", help="one or more models"),
+    ctx: str = typer.Option(..., "--ctx", help="tokens per sequence"),
+    batch: str = typer.Option("1", "--batch", "-b", help="sequences"),
+    variants: Optional[str] = typer.Option(None, "--variants",
+                                           help="what-ifs: mha, gqa:G, mqa, mla:R+r, window:W, kv:FMT, share:N; "
+                                                "comma-separated, combined with + (gqa:8+kv:fp8)"),
+    gpu: Optional[str] = typer.Option(None, "--gpu", help="add the max batch and decode tokens/s on this GPU"),
+    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs (with --gpu)"),
+    engine: str = typer.Option("ideal", "--engine", help="layout for the bytes and the max batch (default ideal)"),
+    kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format (default: the model's dtype)"),
+    weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored)"),
+    fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
+    wide: bool = typer.Option(False, "--wide", help=WIDE_HELP),
+    as_json: bool = typer.Option(False, "--json", help="same as --format json"),
+):
+    """Models side by side, or one model's what-if variants (GQA, MQA, MLA, a window, a format).
+
+    Example: kvplan compare llama-2-13b --variants mha,gqa:8,mqa,kv:fp8 --ctx 4096 --gpu h100"""
+    from ..sources import catalog
+    from ..render import perf as render_perf
+    from ..plan import whatif
+
+    def go():
+        f = _format(fmt, as_json)
+        c, b = _count("--ctx", ctx), _count("--batch", batch)
+        specs = [_load(m) for m in models_]
+        g = catalog.load_gpu(gpu) if gpu else None
+        vs = whatif.parse(variants) if variants is not None else None
+        rows = whatif.rows(specs, c, b, kv_dtype, vs, g, engine, weight_dtype, _count("--tp", tp))
+        if f == "json":
+            return _json(rows)
+        _show(render_perf.compare_sheet(rows, c, b, bool(vs), g), f, wide)
+
+    _run(go)
+
+
+@app.command()
+def sweep(
+    model: str = typer.Argument(..., metavar="MODEL", help="catalog name or alias, a YAML spec, or a config.json"),
+    ctx: str = typer.Option(..., "--ctx", help="contexts: 1k:128k (doubling), 1k:128k:x4, 1024:8192:+1024, or 1k,4k,8k"),
+    batch: str = typer.Option("1", "--batch", "-b", help="batches: 1,8,32 or 1:256 (doubling)"),
+    kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV formats, comma-separated (fp16,fp8)"),
+    gpu: Optional[str] = typer.Option(None, "--gpu", help="add fits, decode time and tokens/s on this GPU"),
+    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs (with --gpu)"),
+    engine: str = typer.Option("ideal", "--engine", help="layout of the KV bytes (default ideal)"),
+    weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored)"),
+    fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
+    wide: bool = typer.Option(False, "--wide", help=WIDE_HELP),
+    as_json: bool = typer.Option(False, "--json", help="same as --format json"),
+    plot: Optional[str] = typer.Option(None, "--plot", help="write a PNG: KV against context, tokens/s against batch"),
+):
+    """Every combination of context, batch and KV format, as a table, CSV, JSON or a plot.
+
+    Example: kvplan sweep llama-3.1-8b --ctx 1k:128k --batch 1,8,32 --gpu h100 --plot kv.png"""
+    from ..sources import catalog
+    from ..render import perf as render_perf
+    from ..plan import sweep as sw
+
+    def go():
+        f = _format(fmt, as_json)
+        ctxs = sw.parse_range("--ctx", ctx)
+        batches = sw.parse_range("--batch", batch)
+        kvs = [k.strip() for k in kv_dtype.split(",")] if kv_dtype else [None]
+        spec = _load(model)
+        g = catalog.load_gpu(gpu) if gpu else None
+        total = len(ctxs) * len(kvs)
+        if plot is not None and not plot.lower().endswith(".png"):
+            raise KvplanError(f"--plot writes a PNG; give a file name ending in .png, got '{plot}'")
+        if total * len(batches) > 20_000 and sys.stderr.isatty():
+            from rich.progress import Progress
+
+            with Progress(transient=True) as bar:
+                task = bar.add_task("sweeping", total=total * len(batches))
+                res = sw.sweep(spec, ctxs, batches, kvs, g, _count("--tp", tp), engine, weight_dtype,
+                               progress=lambda n: bar.advance(task, n))
+        else:
+            res = sw.sweep(spec, ctxs, batches, kvs, g, _count("--tp", tp), engine, weight_dtype)
+        if plot is not None:
+            sw.plot(res, plot, f"{spec.name} · layout {res['engine']}" + (f" · {g.name}" if g else ""))
+            sys.stderr.write(f"kvplan: wrote {plot}\n")
+        if f == "json":
+            return _json({"model": spec.name, "engine": res["engine"], "gpu": g.name if g else None,
+                          "kv_budget_bytes": res["kv_budget_bytes"], "fit_engine": res["fit_engine"],
+                          "rows": res["rows"]})
+        _show(render_perf.sweep_sheet(res, spec, g), f, wide)
+
+    _run(go)
