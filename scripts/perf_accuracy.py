@@ -1,12 +1,13 @@
-"""kvplan perf's default prediction beside every published measurement, and the error.
+"""kvplan perf's default prediction beside every published measurement, and the error, held-out first.
 
     python scripts/perf_accuracy.py          # rewrite docs/perf-accuracy.md
     python scripts/perf_accuracy.py --check  # exit 1 if the page is out of date
 
-Reads benchmarks/published/measurements.yaml (the measurements, with sources) and
-benchmarks/published/aiconfigurator.yaml (aiconfigurator 0.12.0's predictions, run offline),
-predicts each entry with kvplan's roofline at its default efficiencies, and writes the table
-with both errors. tests/test_perf_accuracy.py runs the check, so the page cannot drift.
+Reads benchmarks/published/measurements.yaml (the measurements, with sources), benchmarks/published/split.yaml
+(the fit / held-out split by source document, drawn with a seed before any constant was fitted: issue 21) and
+benchmarks/published/aiconfigurator.yaml (aiconfigurator 0.12.0's predictions, run offline), predicts each entry
+with kvplan's roofline at its default efficiencies, and writes every row with both errors and the summaries for
+the held-out and fit halves separately. tests/test_perf_accuracy.py runs the check, so the page cannot drift.
 """
 from __future__ import annotations
 
@@ -19,7 +20,12 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 PUB = ROOT / "benchmarks" / "published"
 DOC = ROOT / "docs" / "perf-accuracy.md"
-DECODE = ("decode_tokens_per_s_per_seq", "decode_ms_per_token", "e2e_latency_ms", "output_tokens_per_s_total")
+COMMAND = "python scripts/perf_accuracy.py"
+PHASE = {"decode_tokens_per_s_per_seq": "decode", "decode_ms_per_token": "decode",
+         "prefill_tokens_per_s": "prefill", "ttft_ms": "prefill",
+         "output_tokens_per_s_total": "static batch", "output_tokens_per_s_per_gpu": "static batch",
+         "e2e_latency_ms": "static batch"}
+SIDES = ("held_out", "fit")
 
 
 def predict(e: dict) -> float:
@@ -34,8 +40,8 @@ def predict(e: dict) -> float:
         return b * i / r.prefill(i, b).seconds
     if m == "ttft_ms":
         return 1e3 * r.prefill(i, b).seconds
-    if m == "decode_tokens_per_s_per_seq":  # llama-bench tg: o tokens from an empty cache
-        return o / sum(r.decode(max(t, 1), b).seconds for t in range(o))
+    if m == "decode_tokens_per_s_per_seq":  # o tokens, one step each, after an i-token prompt (llama-bench tg: i = 0)
+        return o / sum(r.decode(max(i + t, 1), b).seconds for t in range(o))
     if m == "decode_ms_per_token":  # the steps after the first token
         return 1e3 * sum(r.decode(i + t, b).seconds for t in range(1, o)) / (o - 1)
     total = r.prefill(i, b).seconds + sum(r.decode(i + t, b).seconds for t in range(1, o))
@@ -43,72 +49,128 @@ def predict(e: dict) -> float:
         return 1e3 * total
     if m == "output_tokens_per_s_total":
         return b * o / total
+    if m == "output_tokens_per_s_per_gpu":
+        return b * o / total / e["num_gpus"]
     raise ValueError(f"unknown metric {m}")
 
 
 def per_token_error(metric: str, predicted: float, measured: float) -> float:
     """Signed error of the time per token (or per request): for a rate, measured / predicted − 1."""
-    if metric.endswith("_per_s") or metric.endswith("per_s_total") or metric.endswith("per_s_per_seq"):
+    if "_per_s" in metric:
         return measured / predicted - 1
     return predicted / measured - 1
 
 
+def split() -> tuple[dict, dict]:
+    """(split.yaml, {source url prefix: source entry})."""
+    doc = yaml.safe_load((PUB / "split.yaml").read_text())
+    return doc, {p: s for s in doc["sources"] for p in s["url_prefixes"]}
+
+
 def rows() -> list[dict]:
+    from kvplan.errors import KvplanError
+
     meas = yaml.safe_load((PUB / "measurements.yaml").read_text())
     aic = {p["id"]: p for p in yaml.safe_load((PUB / "aiconfigurator.yaml").read_text())["predictions"]}
+    doc, prefixes = split()
+    held = set(doc["held_out_sources"])
+    old = {ln.strip() for ln in (PUB / "rows_before_issue_21.txt").read_text().splitlines()
+           if ln.strip() and not ln.startswith("#")}
     out = []
     for e in meas:
-        p = predict(e)
+        src = [s for p, s in prefixes.items() if e["source"].startswith(p)]
+        if len(src) != 1:
+            raise ValueError(f"{e['id']}: its source matches {len(src)} sources of split.yaml")
+        try:
+            p, why = predict(e), ""
+        except KvplanError as exc:  # kvplan refuses (e.g. no interconnect for --tp > 1): shown, not hidden
+            p, why = None, str(exc)
         a = aic.get(e["id"])
-        out.append({"id": e["id"], "engine": e["engine"], "metric": e["metric"], "model": e["model"],
-                    "gpu": e["gpu"], "tp": e["num_gpus"], "batch": e["batch"], "in": e["input_len"],
-                    "out": e["output_len"], "w": e["weight_dtype"], "measured": e["value"],
-                    "kvplan": p, "kvplan_err": per_token_error(e["metric"], p, e["value"]),
+        out.append({"id": e["id"], "engine": e["engine"], "metric": e["metric"], "phase": PHASE[e["metric"]],
+                    "model": e["model"], "moe": _is_moe(e["model"]), "gpu": e["gpu"], "tp": e["num_gpus"],
+                    "batch": e["batch"], "in": e["input_len"], "out": e["output_len"], "w": e["weight_dtype"],
+                    "measured": e["value"], "kvplan": p, "refused": why,
+                    "kvplan_err": None if p is None else per_token_error(e["metric"], p, e["value"]),
                     "aic": a["predicted"] if a else None,
                     "aic_err": per_token_error(e["metric"], a["predicted"], e["value"]) if a else None,
-                    "source": e["source"]})
+                    "source": e["source"], "doc": src[0]["id"], "seen": e["id"] in old,
+                    "doc_seen": src[0]["seen_before_issue_21"],
+                    "side": "held_out" if src[0]["id"] in held else "fit"})
     return out
 
 
-def groups(rs: list[dict]):
-    gddr = {"rtx-4090", "rtx-3090", "a6000", "rtx-6000-ada", "l40s"}
+def _is_moe(model: str) -> bool:
+    from kvplan.sources import catalog
 
-    def pick(f):
-        return [r["kvplan_err"] for r in rs if f(r)]
-
-    return [
-        ("llama.cpp decode (tg), GDDR cards", pick(lambda r: r["engine"] == "llamacpp" and r["out"] and r["gpu"] in gddr)),
-        ("llama.cpp decode (tg), HBM cards", pick(lambda r: r["engine"] == "llamacpp" and r["out"] and r["gpu"] not in gddr)),
-        ("llama.cpp prompt (pp)", pick(lambda r: r["engine"] == "llamacpp" and not r["out"])),
-        ("TensorRT-LLM TTFT, batch 1", pick(lambda r: r["engine"] == "trtllm" and r["metric"] == "ttft_ms")),
-        ("TensorRT-LLM static-batch throughput", pick(lambda r: r["metric"] == "output_tokens_per_s_total")),
-        ("vLLM batch latency (H200)", pick(lambda r: r["engine"] == "vllm")),
-        ("NIM, 2 × H100 (TTFT and ITL)", pick(lambda r: r["engine"] == "other")),
-    ]
+    spec = catalog.load_model(model)
+    return any(getattr(lt.mlp, "num_experts", 0) > 1 for lt in spec.layer_types.values())
 
 
-def _f(v: float) -> str:
-    return f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"
+# ---------------------------------------------------------------- summaries
+
+def _batch_bucket(b: int) -> str:
+    return "1" if b == 1 else "2–16" if b <= 16 else "17–128" if b <= 128 else "129–512" if b <= 512 else "513+"
+
+
+def _wfmt(w: str) -> str:
+    return {"fp16": "16-bit", "bf16": "16-bit", "fp8": "fp8", "int8": "int8", "int4": "int4 (groups)",
+            "q4_0": "q4_0 (llama.cpp)"}.get(w, w)
+
+
+BREAKDOWNS = [
+    ("phase", lambda r: r["phase"], ["decode", "prefill", "static batch"]),
+    ("batch", lambda r: _batch_bucket(r["batch"]), ["1", "2–16", "17–128", "129–512", "513+"]),
+    ("TP", lambda r: str(r["tp"]), ["1", "2", "4", "8"]),
+    ("weights", lambda r: _wfmt(r["w"]), ["16-bit", "fp8", "int8", "int4 (groups)", "q4_0 (llama.cpp)"]),
+    ("dense / MoE", lambda r: "MoE" if r["moe"] else "dense", ["dense", "MoE"]),
+    ("engine", lambda r: r["engine"], ["llamacpp", "trtllm", "vllm", "other", "gptfast", "mlc", "exllamav2"]),
+]
+
+
+def stats(rs: list[dict], key: str = "kvplan_err") -> dict:
+    errs = [r[key] for r in rs if r[key] is not None]
+    return {"n": len(rs), "n_pred": len(errs),
+            "median_abs": statistics.median(abs(x) for x in errs) if errs else None,
+            "median_signed": statistics.median(errs) if errs else None}
+
+
+def summary(rs: list[dict]) -> dict:
+    """Per side: overall, by phase and each breakdown; and kvplan vs aiconfigurator on the rows both predict."""
+    out = {}
+    for side in SIDES:
+        part = [r for r in rs if r["side"] == side]
+        both = [r for r in part if r["aic_err"] is not None and r["kvplan_err"] is not None]
+        out[side] = {"all": stats(part),
+                     "breakdowns": {name: {k: stats([r for r in part if f(r) == k]) for k in keys}
+                                    for name, f, keys in BREAKDOWNS},
+                     "both": {"n": len(both), "kvplan": stats(both)["median_abs"],
+                              "aic": stats(both, "aic_err")["median_abs"]},
+                     "sources": sorted({r["doc"] for r in part}),
+                     "seen_rows": sum(r["seen"] for r in part)}
+    return out
+
+
+# ---------------------------------------------------------------- rendering
+
+def _f(v) -> str:
+    return "—" if v is None else f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"
 
 
 def _pct(v) -> str:
     return "—" if v is None else f"{100 * v:+.1f} %"
 
 
-def summary(rs: list[dict]) -> dict:
-    dec = [r for r in rs if r["metric"] in DECODE]
-    pre = [r for r in rs if r["metric"] not in DECODE]
-    both = [r for r in rs if r["aic_err"] is not None]
+def _apct(v) -> str:
+    return "—" if v is None else f"{100 * v:.1f} %"
 
-    def med(xs):
-        return statistics.median(abs(x) for x in xs) if xs else None
 
-    return {"n": len(rs), "decode_n": len(dec), "prefill_n": len(pre),
-            "decode_median": med([r["kvplan_err"] for r in dec]),
-            "prefill_median": med([r["kvplan_err"] for r in pre]),
-            "all_median": med([r["kvplan_err"] for r in rs]),
-            "both_n": len(both), "both_kvplan": med([r["kvplan_err"] for r in both]),
-            "both_aic": med([r["aic_err"] for r in both])}
+def _cell(s: dict) -> str:
+    if not s["n"]:
+        return "—"
+    if not s["n_pred"]:
+        return f"— ({s['n']} refused)"
+    extra = f", {s['n'] - s['n_pred']} refused" if s["n"] > s["n_pred"] else ""
+    return f"{_apct(s['median_abs'])} / {_pct(s['median_signed'])} (n {s['n_pred']}{extra})"
 
 
 def render() -> str:
@@ -116,59 +178,79 @@ def render() -> str:
 
     rs = rows()
     s = summary(rs)
+    doc, _ = split()
+    h, f = s["held_out"], s["fit"]
+    hp = h["breakdowns"]["phase"]
     lines = [
         "# How close `kvplan perf` is to published measurements",
         "",
-        "Generated by `python scripts/perf_accuracy.py` from `benchmarks/published/measurements.yaml` "
-        f"({s['n']} measurements others published, each with its source and a verbatim quote) and "
+        f"Generated by `{COMMAND}` from `benchmarks/published/measurements.yaml` ({len(rs)} measurements "
+        "others published, each with its source and a verbatim quote; rows of the source tables left out are in "
+        "`benchmarks/published/excluded.yaml` with the reason), `benchmarks/published/split.yaml` (the fit / held-out "
+        f"split by source document, seed {doc['seed']}, committed before any constant was fitted) and "
         "`benchmarks/published/aiconfigurator.yaml` (NVIDIA aiconfigurator 0.12.0, run offline). "
         "`tests/test_perf_accuracy.py` recomputes every prediction, so this page cannot drift from the code.",
         "",
         "kvplan predicts each entry from its setup alone, at its **default** efficiencies: memory "
         f"{perf.MEMORY_EFFICIENCY} ({perf.MEMORY_SOURCE}), compute per GPU ({perf.COMPUTE_SOURCE}), "
-        f"{perf.STEP_OVERHEAD_S * 1e3:g} ms per step ({perf.OVERHEAD_SOURCE}). Nothing below was fitted to these "
-        "measurements. Error is of the time (per token, per request, or per prompt): "
-        "predicted time / measured time − 1, so −10 % means kvplan is 10 % optimistic.",
+        f"{perf.STEP_OVERHEAD_S * 1e3:g} ms per step ({perf.OVERHEAD_SOURCE}). Error is of the time (per token, per "
+        "request, or per prompt): predicted time / measured time − 1, so −10 % means kvplan is 10 % optimistic. "
+        "Cells read `median |error| / median signed error (n rows)`; `refused` counts rows kvplan gives no figure for.",
         "",
-        "## Summary",
+        "## Held out (the headline)",
         "",
-        f"- **Decode** (time per generated token; llama.cpp `tg`, NIM ITL, vLLM batch latency, TensorRT-LLM "
-        f"static-batch throughput; {s['decode_n']} entries): median absolute error "
-        f"**{100 * s['decode_median']:.1f} %**.",
-        f"- Prefill and TTFT ({s['prefill_n']} entries): median absolute error {100 * s['prefill_median']:.1f} %.",
-        f"- On the {s['both_n']} entries aiconfigurator can model (its kernel tables cover H100/H200/A100 "
-        "and TensorRT-LLM/vLLM/SGLang, not llama.cpp or RTX cards): kvplan "
-        f"{100 * s['both_kvplan']:.1f} %, aiconfigurator {100 * s['both_aic']:.1f} % median absolute error.",
+        f"{h['all']['n']} rows from {len(h['sources'])} source documents no constant may be fitted to "
+        f"({', '.join(h['sources'])}); {h['seen_rows']} of these rows were already in this file before issue 21.",
         "",
-        "## By group",
+        f"- **Decode** (time per generated token at a fixed batch): {_cell(hp['decode'])}.",
+        f"- **Prefill / TTFT**: {_cell(hp['prefill'])}.",
+        f"- **Static batch** (prefill plus every decode step of a fixed batch): {_cell(hp['static batch'])}.",
+        f"- All held-out rows: {_cell(h['all'])}.",
+        f"- On the {h['both']['n']} held-out rows aiconfigurator 0.12.0 also predicts: kvplan "
+        f"{_apct(h['both']['kvplan'])}, aiconfigurator {_apct(h['both']['aic'])} median |error|.",
         "",
-        "| group | entries | kvplan error, range | median |",
-        "|---|---:|---:|---:|",
-        *[f"| {name} | {len(g)} | {_pct(min(g))} … {_pct(max(g))} | {_pct(statistics.median(g))} |"
-          for name, g in groups(rs) if g],
+        "## Fit half",
         "",
-        "What the groups say. Decode on GDDR cards and TensorRT-LLM's batched throughput are where a "
-        "bandwidth roofline is at its best (the −20.5 % GDDR row is Q4_0 weights, whose dequantization "
-        "the roofline does not charge). llama.cpp on HBM cards (A100, H100 PCIe) runs far below their "
-        "bandwidth, so the roofline is optimistic there: that is the engine, not the card. Prefill and TTFT "
-        "are optimistic in TensorRT-LLM, NIM and on HBM cards: the compute efficiency is the best matmul "
-        "shape's (MAMF), while a prompt's GEMMs, attention, norms and launches reach less, and at 128 tokens "
-        "fixed costs dominate that the one 1.6 ms overhead does not cover. Multi-GPU rows have no all-reduce "
-        "latency term (bandwidth only), which shows as optimism on the tensor-parallel vLLM and NIM rows.",
+        f"{f['all']['n']} rows from {len(f['sources'])} source documents ({', '.join(f['sources'])}); "
+        f"{f['seen_rows']} of them were already in this file before issue 21; all four sources had been read before "
+        "(gpt-fast's README is where the default memory efficiency and step overhead came from).",
+        "",
+        f"- Decode: {_cell(f['breakdowns']['phase']['decode'])}; prefill / TTFT: "
+        f"{_cell(f['breakdowns']['phase']['prefill'])}; static batch: "
+        f"{_cell(f['breakdowns']['phase']['static batch'])}; all: {_cell(f['all'])}.",
+        f"- On the {f['both']['n']} fit rows aiconfigurator also predicts: kvplan {_apct(f['both']['kvplan'])}, "
+        f"aiconfigurator {_apct(f['both']['aic'])}.",
+        "",
+        "## By bucket",
+        "",
+        "| breakdown | bucket | held out | fit |",
+        "|---|---|---|---|",
+    ]
+    for name, _, keys in BREAKDOWNS:
+        for k in keys:
+            a, b = h["breakdowns"][name][k], f["breakdowns"][name][k]
+            if a["n"] or b["n"]:
+                lines.append(f"| {name} | {k} | {_cell(a)} | {_cell(b)} |")
+    lines += [
         "",
         "## Every entry",
         "",
-        "| id | metric | setup | measured | kvplan | error | aiconfigurator | error |",
-        "|---|---|---|---:|---:|---:|---:|---:|",
+        f"Regenerate with `{COMMAND}`. Side: **H** held out, F fit; * marks a row already in this file before "
+        "issue 21.",
+        "",
+        "| id | side | metric | setup | measured | kvplan | error | aiconfigurator | error |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|",
     ]
-    for r in rs:
-        setup = f"{r['model']}, {r['w']}, {r['gpu']}{' ×' + str(r['tp']) if r['tp'] > 1 else ''}, " \
+    for r in sorted(rs, key=lambda r: (r["side"] != "held_out", r["doc"])):
+        setup = f"{r['engine']}, {r['model']}, {r['w']}, {r['gpu']}{' ×' + str(r['tp']) if r['tp'] > 1 else ''}, " \
                 f"b{r['batch']}, {r['in']}→{r['out']}"
-        lines.append(f"| [{r['id']}]({r['source']}) | {r['metric']} | {setup} | {_f(r['measured'])} | "
-                     f"{_f(r['kvplan'])} | {_pct(r['kvplan_err'])} | "
-                     f"{'—' if r['aic'] is None else _f(r['aic'])} | {_pct(r['aic_err'])} |")
-    lines += ["", "Metrics: `*_per_s*` are rates (higher is faster); `*_ms` are times. The error column "
-              "always compares times.", ""]
+        side = ("**H**" if r["side"] == "held_out" else "F") + ("*" if r["seen"] else "")
+        kv = _f(r["kvplan"]) if r["kvplan"] is not None else "refused"
+        lines.append(f"| [{r['id']}]({r['source']}) | {side} | {r['metric']} | {setup} | {_f(r['measured'])} | "
+                     f"{kv} | {_pct(r['kvplan_err'])} | {_f(r['aic'])} | {_pct(r['aic_err'])} |")
+    refused = sorted({r["refused"] for r in rs if r["refused"]})
+    lines += ["", "Metrics: `*_per_s*` are rates (higher is faster); `*_ms` are times. The error column always "
+              "compares times. kvplan refused: " + ("; ".join(refused) if refused else "none") + ".", ""]
     return "\n".join(lines)
 
 
@@ -181,6 +263,7 @@ if __name__ == "__main__":
         sys.exit(0 if ok else 1)
     DOC.write_text(text)
     s = summary(rows())
-    print(f"wrote {DOC}: decode median |error| {100 * s['decode_median']:.1f} % over {s['decode_n']}, "
-          f"prefill {100 * s['prefill_median']:.1f} % over {s['prefill_n']}; aiconfigurator subset "
-          f"kvplan {100 * s['both_kvplan']:.1f} % vs aic {100 * s['both_aic']:.1f} % over {s['both_n']}")
+    for side in SIDES:
+        ph = s[side]["breakdowns"]["phase"]
+        print(f"{side:9s} decode {_cell(ph['decode'])}; prefill {_cell(ph['prefill'])}; "
+              f"static {_cell(ph['static batch'])}; all {_cell(s[side]['all'])}")

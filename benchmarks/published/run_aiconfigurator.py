@@ -33,7 +33,7 @@ SYSTEMS = {"a100-sxm-80gb": "a100_sxm", "h100-sxm-80gb": "h100_sxm", "h200-sxm-1
 # kvplan model -> aiconfigurator's bundled config (model_configs/), else kvplan's vendored config.json
 # (its bundled Mixtral-8x7B-v0.1 config is not registered as a default model, so 0.12.0 tries to download it)
 BUNDLED = {"llama-3.1-8b": "meta-llama/Meta-Llama-3.1-8B", "llama-3.1-70b": "meta-llama/Meta-Llama-3.1-70B"}
-LOCAL = {"llama-2-7b": "Llama-2-7B.json", "llama-2-70b": "Llama-2-70B.json", "llama-3-70b": "Meta-Llama-3-70B.json",
+LOCAL = {"llama-2-7b": "Llama-2-7B.json", "llama-2-13b": "Llama-2-13B.json", "llama-2-70b": "Llama-2-70B.json", "llama-3-70b": "Meta-Llama-3-70B.json",
          "llama-3-8b": "Meta-Llama-3-8B.json", "mixtral-8x7b": "Mixtral-8x7B-v0.1.json"}
 # aiconfigurator has no float16 GEMM mode; bfloat16 runs at the same tensor-core rate, so fp16 maps to it
 GEMM = {"fp16": "bfloat16", "bf16": "bfloat16", "fp8": "fp8"}
@@ -96,6 +96,8 @@ def predicted_value(metric: str, r, e: dict) -> float:
         return 1000 / r.tpot
     if metric == "output_tokens_per_s_total":
         return raw["tokens/s"]  # batch x osl / request latency, static batching
+    if metric == "output_tokens_per_s_per_gpu":
+        return raw["tokens/s/gpu"]  # the same, divided by the GPUs of the run
     if metric == "e2e_latency_ms":
         return raw["request_latency"]  # context + all generation steps of the batch
     raise ValueError(metric)
