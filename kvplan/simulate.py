@@ -978,3 +978,9 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
     return summarize(raw, lim, model=spec.name if spec is not None else "", gpu=gpu.name if gpu is not None else "",
                      tp=tp, router=router, workload=what, concurrency=concurrency,
                      infinite_rate=inf, notes=tuple(notes))
+
+
+def render(result: SimResult, width: int = 80) -> str:
+    from .render_simulate import render as _render
+
+    return _render(result, width)
