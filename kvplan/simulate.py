@@ -652,8 +652,16 @@ class Replica:
             return self.preemptions > before
         due = self.block_due.pop(clock, None)
         if due:
-            due = sorted((r for r, ep in due if r.epoch == ep and r.state == "decode"),
-                         key=lambda r: r.admit)
+            due = [r for r, ep in due if r.epoch == ep and r.state == "decode"]
+            nxt = clock + self.bs
+            if len(due) <= self.free:  # enough for all: no preemption, order does not matter
+                self._take(len(due))
+                bd = self.block_due
+                for r in due:
+                    if nxt <= r.finish_at:
+                        bd.setdefault(nxt, []).append((r, r.epoch))
+                return False
+            due.sort(key=lambda r: r.admit)
             for r in due:
                 if r.state != "decode":
                     continue
@@ -694,13 +702,14 @@ def weighted_stats(samples, scale: float = 1.0) -> Stats:
         return Stats(None, None, None, None)
     mean = sum(v * c for v, c in pairs) / n * scale
 
-    def at(k: int) -> float:  # the k-th value (0-based) of the expanded list
-        seen = 0
-        for v, c in pairs:
-            seen += c
-            if k < seen:
-                return v
-        return pairs[-1][0]
+    import bisect
+    from itertools import accumulate
+
+    values = [v for v, _ in pairs]
+    ends = list(accumulate(c for _, c in pairs))  # the expanded list's k-th value: first end > k
+
+    def at(k: int) -> float:
+        return values[bisect.bisect_right(ends, k)]
 
     def pct(q: float) -> float:
         pos = (n - 1) * q / 100
