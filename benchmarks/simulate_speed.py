@@ -11,9 +11,9 @@ import math
 import sys
 import time
 
-from kvplan import catalog
-from kvplan import simulate as sim
-from kvplan.perf import Roofline
+from kvplan.sources import catalog
+from kvplan.plan import simulate as sim
+from kvplan.plan.perf import Roofline
 
 GOAL_S = 2.0
 CASES = [

@@ -792,8 +792,9 @@ def simulate(
     Example: kvplan simulate llama-3.1-8b --gpu h100 --rate 8 --prompt-tokens 2048 --output-tokens 250"""
     import math
 
-    from . import catalog
-    from . import simulate as sim
+    from .sources import catalog
+    from .plan import simulate as sim
+    from .render.simulate import render as render_sim
     from .engines import ServeOptions
 
     def go():
@@ -840,7 +841,7 @@ def simulate(
         res = sim.simulate(spec, g, **kw)
         if as_json:
             return _json(res.as_dict())
-        sys.stdout.write(sim.render(res))
+        sys.stdout.write(render_sim(res))
 
     _run(go)
 

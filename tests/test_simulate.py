@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from kvplan import catalog
-from kvplan import simulate as sim
+from kvplan.sources import catalog
+from kvplan.plan import simulate as sim
 from kvplan.errors import KvplanError
-from kvplan.perf import Roofline
+from kvplan.plan.perf import Roofline
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_a_prompt_longer_than_the_token_budget_is_prefilled_in_chunks(llama):
 
 
 def test_capacity_comes_from_fit(llama):
-    from kvplan import fit as fitmod
+    from kvplan.plan import fit as fitmod
 
     spec, gpu, _ = llama
     f = fitmod.fit(spec, gpu, engine="vllm")

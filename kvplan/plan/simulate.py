@@ -66,9 +66,9 @@ import re
 from collections import deque
 from pathlib import Path
 
-from .dtypes import cdiv
-from .errors import KvplanError
-from .frozen import field, record
+from ..errors import KvplanError
+from ..model.dtypes import cdiv
+from ..model.frozen import field, record
 
 ENGINES = ("vllm", "sglang")
 ROUTERS = ("round-robin", "least-loaded", "prefix")
@@ -100,8 +100,8 @@ class Limits:
 def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
                   prefix_caching: bool = True) -> Limits:
     """The KV capacity and batch limits ``fit`` plans for ``engine`` on ``gpu`` × ``tp``."""
+    from ..engines import ServeOptions
     from . import fit as fitmod
-    from .engines import ServeOptions
 
     if engine not in ENGINES:
         raise KvplanError(f"--engine must be one of {', '.join(ENGINES)} for simulate, got '{engine}'")
@@ -987,9 +987,3 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
     return summarize(raw, lim, model=spec.name if spec is not None else "", gpu=gpu.name if gpu is not None else "",
                      tp=tp, router=router, workload=what, concurrency=concurrency,
                      infinite_rate=inf, notes=tuple(notes))
-
-
-def render(result: SimResult, width: int = 80) -> str:
-    from .render_simulate import render as _render
-
-    return _render(result, width)
