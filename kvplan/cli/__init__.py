@@ -7,22 +7,29 @@ import sys
 
 import typer
 
-from . import catalog, memory, observe, speed  # noqa: F401  (each registers its commands on app, in this order)
+# each module registers its commands on app; the order here is the order of `kvplan --help`
+from . import memory  # noqa: F401,I001  size, fit
+from . import speed  # noqa: F401  perf, compare, sweep
+from . import catalog  # noqa: F401  models, show, gpus, import
+from . import observe  # noqa: F401  check-log, validate, check-server
+from . import serve  # noqa: F401  simulate
 from .app import app
 
 
 _METAVARS = {  # the help shows what each option takes, not <str>
     "N": ("--ctx", "--batch", "--parallel", "--tp", "--pp", "--max-model-len", "--block-size", "--max-num-batched-tokens",
           "--max-num-seqs", "--requests", "--seed", "--shared-prefix", "--ubatch-size", "--prompt",
-          "--new-tokens", "--layers", "--steps"),
+          "--new-tokens", "--layers", "--steps", "--replicas"),
     "SIZE": ("--kv-cache-memory", "--activation-memory", "--cuda-graph-memory", "--non-torch-memory",
              "--safety-margin"),
     "cuda|cpu": ("--device",), "N,...": ("--recompute-lengths",), "FILE.yaml": ("--matrix",),
-    "FILE": ("--out",),
+    "FILE": ("--out", "--trace"),
     "FORMAT": ("--kv-dtype", "--weight-dtype", "--cache-type-k", "--cache-type-v"),
     "auto|fp8|fp8_e4m3|fp8_e5m2": ("--kv-cache-dtype",),
     "F": ("--gpu-memory-utilization", "--bw-efficiency", "--flops-efficiency"),
     "MS": ("--step-overhead-ms",), "GPU": ("--gpu",), "ENGINE": ("--engine",), "SPEC": ("--lengths",),
+    "R|inf": ("--rate",), "C": ("--concurrency",), "poisson|constant": ("--arrivals",),
+    "DIST": ("--prompt-tokens", "--output-tokens"), "ROUTER": ("--router",),
     "table|json|csv|md": ("--format",), "on|off": ("--flash-attn",), "V,...": ("--variants",),
     "FILE.png": ("--plot",), "SECONDS": ("--timeout",), "NAME": ("--name", "--model"), "URL": ("--source",),
 }

@@ -274,17 +274,25 @@ class Roofline:
     def mix_flops(self, first: int, last: int) -> int:
         return sum(c * m.mix_flops(first, last) for c, m, _, _ in self.layers)
 
-    def _time(self, phase, batch, ctx, tokens, wbytes, kv_read, kv_write, state, mm, attn) -> Step:
+    def _time(self, phase, batch, ctx, tokens, wbytes, kv_read, kv_write, state, mm, attn,
+              rows: int | None = None) -> Step:
+        """``rows``: the tokens in the pass (default batch × tokens; a mixed step's sum)."""
+        comm, memory_s, compute_s, comm_s = self._terms(
+            batch * tokens if rows is None else rows, wbytes + kv_read + kv_write + state, mm + attn)
+        return Step(phase, batch, ctx, tokens, wbytes, kv_read, kv_write, state, mm, attn, comm,
+                    memory_s=memory_s, compute_s=compute_s, comm_s=comm_s,
+                    overhead_s=self.eff.step_overhead_s)
+
+    def _terms(self, rows: int, nbytes: int, flops: int) -> tuple[int, float, float, float]:
+        """(all-reduce bytes, memory, compute and all-reduce seconds) of a pass over ``rows``
+        tokens that moves ``nbytes`` and computes ``flops``: the roofline itself."""
         comm = comm_s = 0
         if self.tp > 1:
-            per = batch * tokens * self.spec.hidden_size * self.act_bytes
+            per = rows * self.spec.hidden_size * self.act_bytes
             comm = 2 * self.spec.num_layers * (2 * (self.tp - 1) * per // self.tp)
             comm_s = comm / (self.gpu.interconnect_bytes_per_s / 2)
-        total = wbytes + kv_read + kv_write + state
-        return Step(phase, batch, ctx, tokens, wbytes, kv_read, kv_write, state, mm, attn, comm,
-                    memory_s=total / (self.gpu.memory_bandwidth_bytes_per_s * self.eff.memory),
-                    compute_s=(mm + attn) / (self.peak_flops * self.eff.compute),
-                    comm_s=comm_s, overhead_s=self.eff.step_overhead_s)
+        return (comm, nbytes / (self.gpu.memory_bandwidth_bytes_per_s * self.eff.memory),
+                flops / (self.peak_flops * self.eff.compute), comm_s)
 
     # --- the two passes --------------------------------------------------------------------
     def decode(self, ctx: int, batch: int = 1) -> Step:
@@ -304,6 +312,75 @@ class Roofline:
         return self._time("prefill", batch, 0, tokens, self.weights_read(batch * tokens), 0,
                           batch * self.kv_written(0, tokens), batch * self.state_per_seq,
                           2 * self.active_params * batch * tokens, batch * self.mix_flops(1, tokens))
+
+
+    # --- a mixed step: chunks of prefill beside decodes (continuous batching) ----------------
+    def mixed(self, chunks=(), decodes=()) -> Step:
+        """One forward pass over several sequences at once, as a serving engine batches them:
+        each ``(cached, new)`` in ``chunks`` computes ``new`` prompt tokens of a sequence that
+        already holds ``cached`` (a chunked prefill; cached 0 is a whole prefill), and each
+        ``ctx`` in ``decodes`` is one decode of a sequence of ``ctx`` tokens, priced as
+        ``decode(ctx)``. Every part is the same term ``prefill`` and ``decode`` use; the weights
+        are read once for all the pass's tokens, the per-step overhead paid once. So
+        ``mixed([(0, p)]) == prefill(p)`` and ``mixed(decodes=[c]) == decode(c)``."""
+        kv_read = kv_write = state = attn = 0
+        for ctx in decodes:
+            kv_read += self.kv_tokens_read(ctx)
+            kv_write += self.kv_written(ctx)
+            attn += self.mix_flops(ctx + 1, ctx + 1)
+        return self._mixed(chunks, len(decodes), kv_read, kv_write, attn,
+                           max(decodes, default=0))
+
+    @property
+    def decode_is_linear(self) -> bool:
+        """Whether a decode's cache read, write and attention FLOPs are affine in its context
+        (every layer full attention or fixed state, no side caches): then a batch of decodes is
+        priced exactly from its count and the sum of its contexts (``mixed_sum``)."""
+        if getattr(self, "_linear", None) is None:
+            def terms(c):
+                return (self.kv_tokens_read(c), self.kv_written(c), self.mix_flops(c + 1, c + 1))
+            t0, t1 = terms(0), terms(1)
+            self._linear = all(terms(c) == tuple(a + c * (b - a) for a, b in zip(t0, t1))
+                               for c in (2, 3, 16, 17, 1000, 4097, 131072, 1 << 20))
+            self._coef = (t0, tuple(b - a for a, b in zip(t0, t1)))
+        return self._linear
+
+    def mixed_sum(self, chunks, decodes: int, ctx_sum: int, ctx_max: int = 0,
+                  seconds: bool = False):
+        """``mixed(chunks, decodes)`` for ``decodes`` decodes whose contexts sum to ``ctx_sum``,
+        in constant time; exact only where ``decode_is_linear`` (else it refuses). With
+        ``seconds``, only ``Step.seconds`` (no record built: a simulator's inner loop)."""
+        if not self.decode_is_linear:
+            raise KvplanError("this model's decode cost is not linear in context; use mixed()")
+        (r0, w0, a0), (r1, w1, a1) = self._coef
+        return self._mixed(chunks, decodes, decodes * r0 + ctx_sum * r1,
+                           decodes * w0 + ctx_sum * w1, decodes * a0 + ctx_sum * a1, ctx_max,
+                           seconds)
+
+    def _mixed(self, chunks, decodes: int, kv_read: int, kv_write: int, attn: int,
+               ctx_max: int, seconds: bool = False):
+        rows = decodes
+        state = 2 * decodes * self.state_per_seq
+        for cached, new in chunks:
+            _positive("chunk", new)
+            rows += new
+            kv_read += self.kv_tokens_read(cached) if cached else 0
+            kv_write += self.kv_written(cached, new)
+            state += (2 if cached else 1) * self.state_per_seq
+            attn += self.mix_flops(cached + 1, cached + new)
+            ctx_max = max(ctx_max, cached)
+        seqs = decodes + len(chunks)
+        if seqs == 0:
+            raise KvplanError("a step needs at least one sequence")
+        if seconds:
+            _, memory_s, compute_s, comm_s = self._terms(
+                rows, self.weights_read(rows) + kv_read + kv_write + state,
+                2 * self.active_params * rows + attn)
+            return max(memory_s, compute_s) + comm_s + self.eff.step_overhead_s
+        phase = "decode" if not chunks else ("prefill" if not decodes else "mixed")
+        return self._time(phase, seqs, ctx_max, rows // seqs if rows % seqs == 0 else 1,
+                          self.weights_read(rows), kv_read, kv_write, state,
+                          2 * self.active_params * rows, attn, rows=rows)
 
 
 class DenseLike:

@@ -1,0 +1,99 @@
+"""kvplan simulate: a serving engine under load, step by step (continuous batching, replicas)."""
+from __future__ import annotations
+
+import re
+import sys
+from typing import Optional
+
+import typer
+
+from ..errors import KvplanError
+from .app import app
+from .common import MODEL_HELP, _complete_gpu, _complete_model, _count, _json, _load, _number, _run
+
+
+@app.command()
+def simulate(
+    model: str = typer.Argument(..., metavar="MODEL", autocompletion=_complete_model, help=MODEL_HELP),
+    gpu: str = typer.Option(..., "--gpu", help="GPU name (see `kvplan gpus`)", autocompletion=_complete_gpu),
+    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs per replica"),
+    replicas: str = typer.Option("1", "--replicas", help="copies of the engine behind a router"),
+    router: str = typer.Option("round-robin", "--router", help="round-robin, least-loaded or prefix"),
+    engine: str = typer.Option("vllm", "--engine", help="vllm (V1 scheduler) or sglang (simplified)"),
+    rate: Optional[str] = typer.Option(None, "--rate", help="requests per second, or inf (all at once)"),
+    concurrency: Optional[str] = typer.Option(None, "--concurrency", help="closed loop: clients, each "
+                                              "sending its next request when the last ends"),
+    trace: Optional[str] = typer.Option(None, "--trace", help="CSV arrival_s,prompt_tokens,output_tokens"
+                                        "[,prefix_id]"),
+    arrivals: str = typer.Option("poisson", "--arrivals", help="with --rate: poisson or constant"),
+    prompt_tokens: Optional[str] = typer.Option(None, "--prompt-tokens", help="N, uniform:A-B, "
+                                                "normal:MEAN,STD[,MIN,MAX], lognormal:MEDIAN,SIGMA"),
+    output_tokens: Optional[str] = typer.Option(None, "--output-tokens", help="as --prompt-tokens"),
+    shared_prefix: str = typer.Option("0", "--shared-prefix", help="prompt tokens shared (per prefix_id "
+                                      "of a trace)"),
+    requests: str = typer.Option("1000", "--requests", help="requests to simulate"),
+    seed: str = typer.Option("0", "--seed", help="seed for lengths and arrivals"),
+    max_model_len: Optional[str] = typer.Option(None, "--max-model-len", help="default: the model's"),
+    max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs"),
+    max_num_batched_tokens: Optional[str] = typer.Option(None, "--max-num-batched-tokens"),
+    prefix_caching: bool = typer.Option(True, "--enable-prefix-caching/--no-enable-prefix-caching",
+                                        help="reuse cached prefix blocks (vLLM's default: on)"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+):
+    """Serving under load: TTFT, inter-token latency and throughput, simulated step by step.
+
+    Example: kvplan simulate llama-3.1-8b --gpu h100 --rate 8 --prompt-tokens 2048 --output-tokens 250"""
+    import math
+
+    from ..sources import catalog
+    from ..plan import simulate as sim
+    from ..render.simulate import render as render_sim
+    from ..engines.base import ServeOptions
+
+    def go():
+        given = [n for n, v in (("--rate", rate), ("--concurrency", concurrency), ("--trace", trace)) if v is not None]
+        if len(given) != 1:
+            raise KvplanError("give exactly one of --rate R, --rate inf, --concurrency C or --trace FILE"
+                              + (f" (got {' and '.join(given)})" if given else ""))
+        if trace is None and (prompt_tokens is None or output_tokens is None):
+            raise KvplanError("--prompt-tokens and --output-tokens are needed (unless --trace gives them)")
+        if trace is not None and (prompt_tokens is not None or output_tokens is not None):
+            raise KvplanError("--trace gives each request's lengths; leave out --prompt-tokens and --output-tokens")
+        eng = engine.strip().lower()
+        if eng not in sim.ENGINES:
+            raise KvplanError(f"--engine must be vllm or sglang for simulate, got '{engine}'")
+        rt = router.strip().lower()
+        if rt not in sim.ROUTERS:
+            raise KvplanError(f"--router must be one of {', '.join(sim.ROUTERS)}, got '{router}'")
+        kind = arrivals.strip().lower()
+        if kind not in ("poisson", "constant"):
+            raise KvplanError(f"--arrivals must be poisson or constant, got '{arrivals}'")
+        r = None
+        if rate is not None:
+            r = math.inf if rate.strip().lower() in ("inf", "infinity") else \
+                _number("--rate", rate, 0, None)
+            if not math.isfinite(r) and rate.strip().lower() not in ("inf", "infinity"):
+                raise KvplanError(f"--rate must be a number > 0 or inf, got '{rate}'")
+        sd = str(seed).strip()
+        sp = str(shared_prefix).strip()
+        opts = ServeOptions(
+            max_model_len=None if max_model_len is None else _count("--max-model-len", max_model_len),
+            max_num_seqs=None if max_num_seqs is None else _count("--max-num-seqs", max_num_seqs),
+            max_num_batched_tokens=None if max_num_batched_tokens is None else
+            _count("--max-num-batched-tokens", max_num_batched_tokens))
+        kw = dict(tp=_count("--tp", tp), replicas=_count("--replicas", replicas), engine=eng,
+                  rate=r, concurrency=None if concurrency is None else _count("--concurrency", concurrency),
+                  trace=trace, arrivals_kind=kind, prompt_tokens=prompt_tokens or "1",
+                  output_tokens=output_tokens or "1",
+                  shared_prefix=0 if sp == "0" else _count("--shared-prefix", sp),
+                  requests=_count("--requests", requests),
+                  seed=int(sd) if re.fullmatch(r"\d+", sd) else _count("--seed", sd), opts=opts,
+                  prefix_caching=prefix_caching, router=rt)
+        spec = _load(model)
+        g = catalog.load_gpu(gpu)
+        res = sim.simulate(spec, g, **kw)
+        if as_json:
+            return _json(res.as_dict())
+        sys.stdout.write(render_sim(res))
+
+    _run(go)
