@@ -308,6 +308,8 @@ def test_sweep_equals_the_roofline_everywhere(model, tp, kv, wd):
 
     budget = fit(spec, H100, tp=tp, kv_dtype=r.kv_fmt.name, weight_dtype=wd).kv_budget_bytes * tp
     assert res["kv_budget_bytes"] == {r.kv_fmt.name: budget} and res["fit_engine"] == "vllm"
+    # fits is fit's own answer at that context (issue 19: one answer from every command)
+    most = {c: fit(spec, H100, tp=tp, kv_dtype=r.kv_fmt.name, weight_dtype=wd, ctx=c).max_batch for c in ctxs}
     seen = set()
     for row in res["rows"]:
         step = r.decode(row["ctx"], row["batch"])
@@ -315,7 +317,7 @@ def test_sweep_equals_the_roofline_everywhere(model, tp, kv, wd):
         assert row["tokens_per_second"] == pytest.approx(row["batch"] / step.seconds, rel=1e-12)
         assert row["bound"] == step.bound
         kvb = kv_size(spec, row["ctx"], row["batch"], kv).total_bytes
-        assert row["kv_cache_bytes"] == kvb and row["fits"] == (kvb <= budget)
+        assert row["kv_cache_bytes"] == kvb and row["fits"] == (row["batch"] <= most[row["ctx"]])
         seen.add(row["bound"])
     assert "memory" in seen and ("compute" in seen or model != "llama-3.1-8b")
 
@@ -332,11 +334,12 @@ def test_sweep_without_gpu_and_progress():
 
 def test_sweep_fits_at_the_budget_exactly():
     spec = catalog.load_model("llama-3-8b")
-    budget = sw.sweep(spec, [1], [1], [None], H100)["kv_budget_bytes"]["bf16"]
+    # the ideal engine's plan: bytes against the budget, no max-model-len refusal
+    budget = sw.sweep(spec, [1], [1], [None], H100, engine="ideal")["kv_budget_bytes"]["bf16"]
     per_token = 131072
     n = budget // per_token
-    at = sw.sweep(spec, [n], [1], [None], H100)["rows"][0]
-    over = sw.sweep(spec, [n + 1], [1], [None], H100)["rows"][0]
+    at = sw.sweep(spec, [n], [1], [None], H100, engine="ideal")["rows"][0]
+    over = sw.sweep(spec, [n + 1], [1], [None], H100, engine="ideal")["rows"][0]
     assert at["fits"] is True and over["fits"] is False
 
 
@@ -441,22 +444,27 @@ def test_gqa_message_names_the_variant():
     assert str(e.value) == "variant 'gqa:3': 3 KV heads do not divide the 40 query heads of llama-2-13b"
 
 
-def test_rows_with_a_gpu_default_to_ideal_and_one_gpu():
+def test_rows_with_a_gpu_default_to_fits_engine_and_one_gpu():
     from kvplan.plan.fit import fit
 
     spec = catalog.load_model("llama-3-8b")
     (row,) = whatif.rows([spec], 4096, gpu=H100)
-    assert row["max_batch"] == fit(spec, H100, tp=1, engine="ideal", ctx=4096).max_batch
+    # bytes in the ideal layout, the max batch fit's own (vLLM by default), as `kvplan fit` says
+    assert row["engine"] == "ideal" and row["fit_engine"] == "vllm"
+    assert row["max_batch"] == fit(spec, H100, tp=1, ctx=4096).max_batch == 108
 
 
-def test_sweep_in_an_engine_layout_and_with_another_fit_engine():
+def test_sweep_in_an_engine_layout_uses_that_engine_for_fits_too():
     from kvplan.plan.fit import fit
     from kvplan.plan.size import kv_size
 
     spec = catalog.load_model("gemma-2-9b")
-    res = sw.sweep(spec, [5000], [2], ["fp8"], H100, engine="vllm", fit_engine="sglang")
-    assert res["rows"][0]["kv_cache_bytes"] == kv_size(spec, 5000, 2, "fp8", "vllm").total_bytes
+    res = sw.sweep(spec, [5000], [2, 10**4], ["fp8"], H100, engine="sglang")
+    assert res["engine"] == res["fit_engine"] == "sglang"
+    assert res["rows"][0]["kv_cache_bytes"] == kv_size(spec, 5000, 2, "fp8", "sglang").total_bytes
     assert res["kv_budget_bytes"]["fp8_e4m3"] == fit(spec, H100, engine="sglang", kv_dtype="fp8").kv_budget_bytes
+    most = fit(spec, H100, engine="sglang", kv_dtype="fp8", ctx=5000).max_batch
+    assert 2 <= most < 10**4 and [r["fits"] for r in res["rows"]] == [True, False]
 
 
 def test_parse_range_names_the_option_and_caps_at_100000():

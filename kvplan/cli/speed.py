@@ -74,7 +74,10 @@ def compare(
                                                 "comma-separated, combined with + (gqa:8+kv:fp8)"),
     gpu: Optional[str] = typer.Option(None, "--gpu", help="add the max batch and decode tokens/s on this GPU"),
     tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs (with --gpu)"),
-    engine: str = typer.Option("ideal", "--engine", help="layout for the bytes and the max batch (default ideal)"),
+    engine: Optional[str] = typer.Option(None, "--engine",
+                                         help="layout of the bytes and engine of the max batch (default: bytes "
+                                              "ideal, max batch vLLM's, as `kvplan fit`)"),
+    max_model_len: Optional[str] = typer.Option(None, "--max-model-len", help="with --gpu: default the model's"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format (default: the model's dtype)"),
     weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored)"),
     fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
@@ -94,9 +97,12 @@ def compare(
         specs = [_load(m) for m in models_]
         g = catalog.load_gpu(gpu) if gpu else None
         vs = whatif.parse(variants) if variants is not None else None
-        rows = whatif.rows(specs, c, b, kv_dtype, vs, g, engine, weight_dtype, _count("--tp", tp))
+        opts = _serve_opts(max_model_len)
+        _warn_beyond_context(specs, c, opts)
+        rows = whatif.rows(specs, c, b, kv_dtype, vs, g, engine, weight_dtype, _count("--tp", tp), opts)
         if f == "json":
             return _json(rows)
+        _note_fit_engine(engine, g)
         _show(render_perf.compare_sheet(rows, c, b, bool(vs), g), f, wide)
 
     _run(go)
@@ -110,7 +116,10 @@ def sweep(
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV formats, comma-separated (fp16,fp8)"),
     gpu: Optional[str] = typer.Option(None, "--gpu", help="add fits, decode time and tokens/s on this GPU"),
     tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs (with --gpu)"),
-    engine: str = typer.Option("ideal", "--engine", help="layout of the KV bytes (default ideal)"),
+    engine: Optional[str] = typer.Option(None, "--engine",
+                                         help="layout of the bytes and engine of the fits column (default: bytes "
+                                              "ideal, fits by vLLM's plan, as `kvplan fit`)"),
+    max_model_len: Optional[str] = typer.Option(None, "--max-model-len", help="with --gpu: default the model's"),
     weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored)"),
     fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
     wide: bool = typer.Option(False, "--wide", help=WIDE_HELP),
@@ -131,6 +140,8 @@ def sweep(
         kvs = [k.strip() for k in kv_dtype.split(",")] if kv_dtype else [None]
         spec = _load(model)
         g = catalog.load_gpu(gpu) if gpu else None
+        opts = _serve_opts(max_model_len)
+        _warn_beyond_context([spec], max(ctxs), opts)
         total = len(ctxs) * len(kvs)
         if plot is not None and not plot.lower().endswith(".png"):
             raise KvplanError(f"--plot writes a PNG; give a file name ending in .png, got '{plot}'")
@@ -140,9 +151,9 @@ def sweep(
             with Progress(transient=True) as bar:
                 task = bar.add_task("sweeping", total=total * len(batches))
                 res = sw.sweep(spec, ctxs, batches, kvs, g, _count("--tp", tp), engine, weight_dtype,
-                               progress=lambda n: bar.advance(task, n))
+                               progress=lambda n: bar.advance(task, n), opts=opts)
         else:
-            res = sw.sweep(spec, ctxs, batches, kvs, g, _count("--tp", tp), engine, weight_dtype)
+            res = sw.sweep(spec, ctxs, batches, kvs, g, _count("--tp", tp), engine, weight_dtype, opts=opts)
         if plot is not None:
             sw.plot(res, plot, f"{spec.name} · layout {res['engine']}" + (f" · {g.name}" if g else ""))
             sys.stderr.write(f"kvplan: wrote {plot}\n")
@@ -150,6 +161,28 @@ def sweep(
             return _json({"model": spec.name, "engine": res["engine"], "gpu": g.name if g else None,
                           "kv_budget_bytes": res["kv_budget_bytes"], "fit_engine": res["fit_engine"],
                           "rows": res["rows"]})
+        _note_fit_engine(engine, g)
         _show(render_perf.sweep_sheet(res, spec, g), f, wide)
 
     _run(go)
+
+
+def _serve_opts(max_model_len):
+    from ..engines.base import ServeOptions
+
+    return ServeOptions(max_model_len=None if max_model_len is None else _count("--max-model-len", max_model_len))
+
+
+def _warn_beyond_context(specs, ctx: int, opts) -> None:
+    for spec in specs:
+        limit = opts.max_model_len or spec.max_context
+        if limit and ctx > limit:
+            what = "--max-model-len" if opts.max_model_len else f"{spec.name}'s max context"
+            sys.stderr.write(f"kvplan: warning: ctx {ctx:,} is beyond {what} ({limit:,})\n")
+
+
+def _note_fit_engine(engine, gpu) -> None:
+    """Say which plan the max batch / fits column follows when it is not the bytes' layout."""
+    if gpu is not None and engine is None:
+        sys.stderr.write("kvplan: note: bytes in the ideal layout; max batch and fits follow vLLM's plan, "
+                         "as `kvplan fit` (give --engine to use one engine for both)\n")

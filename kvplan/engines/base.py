@@ -133,7 +133,9 @@ class Engine:
     the budget holds cache, one token at a time (no blocks)."""
 
     name = "ideal"
+    display = "the ideal layout"  # the engine as a sentence names it
     summary = "what a tight cache must hold to decode the next token"
+    rejects_beyond_max_model_len = False  # a request longer than --max-model-len is refused
     version = ""
     state_in_kv_dtype = False  # recurrent state in the KV dtype (hf) or the model's own (ideal)
     default_utilization = 1.0

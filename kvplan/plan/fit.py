@@ -156,12 +156,49 @@ class Traffic:
 TRTLLM_TOKENS_PER_BLOCK = 32
 
 
-def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
-        kv_dtype: str | None = None, weight_dtype: str | None = None, ctx: int | None = None,
-        batch: int | None = None, opts: ServeOptions | None = None, text_only: bool = False,
-        check_memory: bool = True, traffic: Traffic | None = None) -> FitReport:
-    """``check_memory=False`` plans the cache for ``--kv-cache-memory`` even where the card
-    could not also hold the weights (what the engine's planner alone would say)."""
+@record
+class Setup:
+    """A model on a GPU type in one engine with its budget made and its capacity known: what
+    ``fit`` answers every question from (``max_batch``, ``max_ctx``), so that fit, compare and
+    sweep give one answer. ``report`` is set instead where the model cannot start at all."""
+
+    spec: ModelSpec
+    gpu: object
+    eng: object
+    opts: ServeOptions
+    kv_fmt: object
+    workers: list
+    stages: list
+    notes: list
+    common: dict
+    cap: Capacity | None = None
+    report: "FitReport | None" = None
+
+    def max_batch(self, ctx: int) -> int:
+        """The most sequences of ``ctx`` tokens the engine runs at once on these GPUs (0 where
+        the model cannot start, or ``ctx`` is beyond what the engine accepts)."""
+        if self.report is not None:
+            return 0
+        if ctx > self.cap.max_model_len and self.eng.rejects_beyond_max_model_len:
+            return 0
+        return self.eng.max_batch(self.workers, self.gpu, self.cap, self.opts, self.kv_fmt,
+                                  self.spec.dtype, ctx)
+
+    def max_ctx(self, batch: int) -> int:
+        """The longest context each of ``batch`` sequences can have, up to the max model length."""
+        if self.report is not None:
+            return 0
+        return self.eng.max_ctx(self.workers, self.gpu, self.cap, self.opts, self.kv_fmt,
+                                self.spec.dtype, batch, self.cap.max_model_len)
+
+
+def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
+          kv_dtype: str | None = None, weight_dtype: str | None = None, opts: ServeOptions | None = None,
+          text_only: bool = False, check_memory: bool = True, ctx: int | None = None,
+          batch: int | None = None) -> Setup:
+    """Shard, stage, price the weights, make each GPU's budget and ask the engine for its
+    capacity. ``check_memory=False`` plans the cache for ``--kv-cache-memory`` even where the
+    card could not also hold the weights (what the engine's planner alone would say)."""
     opts = opts or ServeOptions()
     for name, v in (("--tp", tp), ("--pp", pp)):
         if not isinstance(v, int) or v < 1:
@@ -223,28 +260,42 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
                f"of runtime, more than the {gpu.usable_bytes - worst.part('unused'):,} bytes "
                f"{eng.name} may use of the {gpu.usable_bytes:,} on {gpu.name}{hint}")
         cap = Capacity(False, opts.max_model_len or spec.max_context or 0, 0, 0.0, 0, msg)
-        return FitReport(fits=False, capacity=cap, message=msg, min_tp=min_tp, notes=tuple(notes),
-                         max_batch=0 if ctx else None, max_ctx=0 if batch else None, **common)
+        rep = FitReport(fits=False, capacity=cap, message=msg, min_tp=min_tp, notes=tuple(notes),
+                        max_batch=0 if ctx else None, max_ctx=0 if batch else None, **common)
+        return Setup(spec, gpu, eng, opts, kv_fmt, workers, stages, notes, common, cap, rep)
     over = min(s.part("unused") for s in stages)
     if opts.kv_cache_memory is not None and over < 0 and check_memory:
         msg = (f"--kv-cache-memory {opts.kv_cache_memory:,} bytes plus {worst.weights_bytes:,} of "
                f"weights is {-over:,} bytes more than the {gpu.usable_bytes:,} on {gpu.name}")
         cap = Capacity(False, opts.max_model_len or spec.max_context or 0, 0, 0.0, 0, msg)
-        return FitReport(fits=False, capacity=cap, message=msg, notes=tuple(notes),
-                         max_batch=0 if ctx else None, max_ctx=0 if batch else None, **common)
+        rep = FitReport(fits=False, capacity=cap, message=msg, notes=tuple(notes),
+                        max_batch=0 if ctx else None, max_ctx=0 if batch else None, **common)
+        return Setup(spec, gpu, eng, opts, kv_fmt, workers, stages, notes, common, cap, rep)
     cap = eng.capacity(workers, gpu, opts, kv_fmt, spec.dtype)
     if cap.detail.get("kv_cache_dtype_note"):
         notes.append(cap.detail["kv_cache_dtype_note"])
+    return Setup(spec, gpu, eng, opts, kv_fmt, workers, stages, notes, common, cap)
+
+
+def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
+        kv_dtype: str | None = None, weight_dtype: str | None = None, ctx: int | None = None,
+        batch: int | None = None, opts: ServeOptions | None = None, text_only: bool = False,
+        check_memory: bool = True, traffic: Traffic | None = None) -> FitReport:
+    """What fits: the largest batch at ``ctx``, the longest context for ``batch``, the capacity
+    (see ``setup`` for ``check_memory``)."""
+    su = setup(spec, gpu, tp, pp, engine, kv_dtype, weight_dtype, opts, text_only, check_memory, ctx, batch)
+    if su.report is not None:
+        return su.report
+    spec, eng, cap, notes, common = su.spec, su.eng, su.cap, su.notes, su.common
+    kv_fmt, workers, opts = su.kv_fmt, su.workers, su.opts
     max_batch = max_ctx = None
     if ctx is not None:
-        if ctx > cap.max_model_len and eng.name == "vllm":
-            notes.append(f"--ctx {ctx:,} is beyond --max-model-len {cap.max_model_len:,}: vLLM "
+        if ctx > cap.max_model_len and eng.rejects_beyond_max_model_len:
+            notes.append(f"--ctx {ctx:,} is beyond --max-model-len {cap.max_model_len:,}: {eng.display} "
                          "rejects such requests")
-            max_batch = 0
-        else:
-            max_batch = eng.max_batch(workers, gpu, cap, opts, kv_fmt, spec.dtype, ctx)
+        max_batch = su.max_batch(ctx)
     if batch is not None:
-        max_ctx = eng.max_ctx(workers, gpu, cap, opts, kv_fmt, spec.dtype, batch, cap.max_model_len)
+        max_ctx = su.max_ctx(batch)
     fits = cap.fits and (max_batch is None or max_batch >= 1) and (max_ctx is None or max_ctx >= 1)
     strategies, tnote = (), ""
     if traffic is not None:

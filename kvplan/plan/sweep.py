@@ -49,35 +49,43 @@ def parse_range(name: str, text: str) -> list[int]:
 
 
 def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None],
-          gpu=None, tp: int = 1, engine: str = "ideal", weight_dtype: str | None = None,
-          fit_engine: str = "vllm", progress=None) -> dict:
+          gpu=None, tp: int = 1, engine: str | None = None, weight_dtype: str | None = None,
+          progress=None, opts=None) -> dict:
     """Rows for every (ctx, batch, kv format), plus the GPU's KV budget when one is given.
 
-    Without a GPU: KV bytes in ``engine``'s layout. With one: also whether the batch fits
-    (bytes against the per-GPU KV budget of ``fit_engine``), and the decode step's time and
-    tokens/s from the roofline (``perf``)."""
+    Without a GPU: KV bytes in ``engine``'s layout (default: ideal). With one: also whether the
+    batch fits, which is fit's own answer (``fit.setup(...).max_batch(ctx)``, the engine fit
+    uses: ``engine``, or vLLM when none is given, as ``kvplan fit`` does), and the decode
+    step's time and tokens/s from the roofline (``perf``)."""
     from .. import engines
     from ..engines.base import cache_bytes
 
-    eng_base = engines.get(engine)
-    run = eng_base.run_dtype(spec, None)
+    layout = engine or "ideal"
+    fit_engine = engine or "vllm"
+    eng_base = engines.get(layout)
+    opts = opts or engines.ServeOptions()
+    run = eng_base.run_dtype(spec, gpu)
     rows, budgets = [], {}
     fmts = [dtypes.get(k or run) for k in kv_dtypes]
     for fmt in fmts:
-        eng = eng_base.for_model(spec, None, engines.ServeOptions(), fmt.name, run)
-        roof = budget = None
+        roof = su = None
+        eng = eng_base.for_model(spec, gpu, opts, fmt.name, run)
         if gpu is not None:
-            from .fit import fit
+            from .fit import setup
             from .perf import Roofline
 
             roof = Roofline(spec, gpu, tp, fmt.name, weight_dtype)
-            f = fit(spec, gpu, tp=tp, engine=fit_engine, kv_dtype=fmt.name, weight_dtype=weight_dtype)
-            budget = max(f.kv_budget_bytes, 0) * tp  # all GPUs together, as the table counts bytes
+            su = setup(spec, gpu, tp=tp, engine=fit_engine, kv_dtype=fmt.name, weight_dtype=weight_dtype,
+                       opts=opts)
+            if su.eng.name == eng_base.name:
+                eng = su.eng  # the layout fit plans (vLLM: this GPU's in-flight batch)
+            budget = max(min(s.kv_budget_bytes for s in su.stages), 0) * tp  # all GPUs, as the bytes count
             budgets[fmt.name] = budget
             wread = {b: roof.weights_read(b) for b in batches}
         for c in ctxs:
             per_seq = cache_bytes(spec, c, 1, fmt, eng, run)
             if roof is not None:
+                most = su.max_batch(c)
                 kv_read = roof.kv_tokens_read(c)
                 attn = roof.mix_flops(c + 1, c + 1)
                 mm = 2 * roof.active_params
@@ -94,7 +102,7 @@ def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None]
                     mem_s = (wread[b] + b * (kv_read + extra)) / bw
                     comp_s = b * (mm + attn) / peak
                     t = max(mem_s, comp_s) + b * comm_per + roof.eff.step_overhead_s
-                    row.update(fits=b * per_seq <= budget, decode_step_seconds=t,
+                    row.update(fits=b <= most, decode_step_seconds=t,
                                tokens_per_second=b / t, bound="compute" if comp_s > mem_s else "memory")
                 rows.append(row)
             if progress:

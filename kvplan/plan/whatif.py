@@ -145,23 +145,27 @@ def _geometry(m: _Attention) -> dict:
 
 # ---- compare rows ---------------------------------------------------------------------------
 def rows(specs: list[ModelSpec], ctx: int, batch: int = 1, kv_dtype: str | None = None,
-         variants: list[str] | None = None, gpu=None, engine: str = "ideal",
-         weight_dtype: str | None = None, tp: int = 1) -> list[dict]:
-    """One row per model, and per variant of it: KV bytes per token, at ctx × batch, weights;
-    with a GPU, the largest batch at ctx (``engine``'s plan) and decode tokens/s."""
+         variants: list[str] | None = None, gpu=None, engine: str | None = None,
+         weight_dtype: str | None = None, tp: int = 1, opts=None) -> list[dict]:
+    """One row per model, and per variant of it: KV bytes per token, at ctx × batch, weights
+    (in ``engine``'s layout; default ideal); with a GPU, the largest batch at ctx, which is
+    fit's own answer in the engine fit uses (``engine``, or vLLM when none is given), and
+    decode tokens/s. A max batch of 0 comes with ``max_batch_reason``."""
     from .size import kv_size
 
+    layout = engine or "ideal"
+    fit_engine = engine or "vllm"
     out = []
     for spec in specs:
         todo = [Variant("", spec, None)] + [apply(spec, v) for v in (variants or [])]
         base_total = None
         for v in todo:
             kvd = v.kv_dtype or kv_dtype
-            if engine != "ideal" and any(lt.kv_shared for lt in v.spec.layer_types.values()) \
-                    and engine in ("vllm",):
+            shared = any(lt.kv_shared for lt in v.spec.layer_types.values())
+            if shared and engine == "vllm":
                 raise KvplanError("share:N is modelled in the ideal, hf, sglang, trtllm and llamacpp "
                                   "layouts, not vllm's page planner; use --engine ideal")
-            r = kv_size(v.spec, ctx, batch, kvd, engine, weight_dtype)
+            r = kv_size(v.spec, ctx, batch, kvd, layout, weight_dtype)
             row = {"model": spec.name, "variant": v.label or None, "ctx": ctx, "batch": batch,
                    "kv_dtype": r.kv_dtype, "engine": r.engine,
                    "kv_bytes_per_token": r.bytes_per_token, "kv_cache_bytes": r.kv_cache_bytes,
@@ -170,15 +174,33 @@ def rows(specs: list[ModelSpec], ctx: int, batch: int = 1, kv_dtype: str | None 
             if base_total is None:
                 base_total = r.total_bytes
             row["saving"] = (1 - r.total_bytes / base_total) if base_total else None
-            if gpu is not None:
+            if gpu is not None and shared and fit_engine == "vllm":
+                row.update(gpu=gpu.name, fit_engine="vllm", max_batch=None, decode_tokens_per_second=None,
+                           max_batch_tokens_per_second=None,
+                           max_batch_reason="vLLM's page planner does not model share:N (give --engine to "
+                                            "plan it in another engine)")
+            elif gpu is not None:
                 from .fit import fit
                 from .perf import Roofline
 
-                f = fit(v.spec, gpu, tp=tp, engine=engine, kv_dtype=kvd, weight_dtype=weight_dtype, ctx=ctx)
+                f = fit(v.spec, gpu, tp=tp, engine=fit_engine, kv_dtype=kvd, weight_dtype=weight_dtype,
+                        ctx=ctx, opts=opts)
                 rl = Roofline(v.spec, gpu, tp, kvd, weight_dtype)
-                row.update(gpu=gpu.name, max_batch=f.max_batch or 0,
+                row.update(gpu=gpu.name, fit_engine=f.engine, max_batch=f.max_batch or 0,
                            decode_tokens_per_second=batch / rl.decode(ctx, batch).seconds,
                            max_batch_tokens_per_second=(f.max_batch / rl.decode(ctx, f.max_batch).seconds)
                            if f.max_batch else None)
+                if not f.max_batch:
+                    row["max_batch_reason"] = _why_none(f, ctx)
             out.append(row)
     return out
+
+
+def _why_none(f, ctx: int) -> str:
+    """Why fit's answer is 0 sequences: the model cannot start, or ctx is past what it accepts."""
+    if f.message:
+        return f.message
+    if ctx > f.capacity.max_model_len:
+        return (f"ctx {ctx:,} is beyond the max model length {f.capacity.max_model_len:,}; "
+                "give a longer max model length")
+    return f"one sequence of {ctx:,} tokens needs more than the KV budget of {f.kv_budget_bytes:,} bytes"

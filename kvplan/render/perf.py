@@ -215,7 +215,16 @@ def compare_sheet(rows: list[dict], ctx: int, batch: int, variants: bool, gpu):
         r["_text"] = {"variant": r["variant"] or "original"}
     title = (f"{rows[0]['model']} · " if one_model else "") + \
         f"ctx {ints(ctx)} · batch {ints(batch)} · layout {rows[0]['engine']}" + (f" · {gpu.name}" if gpu else "")
-    return Sheet(cols, rows, [title], csv_keys=[k for k in rows[0] if not k.startswith("_")])
+    footer = []
+    if gpu is not None:
+        fe = next((r["fit_engine"] for r in rows if r.get("fit_engine")), None)
+        if fe and fe != rows[0]["engine"]:
+            title += f" · max batch: {fe}'s plan"
+        for r in rows:
+            if r.get("max_batch_reason"):
+                footer.append(f"max batch of {r['model']} {r['variant'] or 'original'}: {r['max_batch_reason']}")
+    keys = list(dict.fromkeys(k for r in rows for k in r if not k.startswith("_")))
+    return Sheet(cols, rows, [title], footer, csv_keys=keys)
 
 
 def sweep_sheet(res: dict, spec, gpu):

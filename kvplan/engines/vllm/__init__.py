@@ -48,6 +48,8 @@ from .settings import (GiB, KV_DTYPE_IGNORED, SSM_DEFAULT, VERSION, align_hybrid
 
 class VLLM(Engine):
     name = "vllm"
+    display = "vLLM"
+    rejects_beyond_max_model_len = True  # a prompt longer than max_model_len is refused, not truncated
     summary = f"vLLM {VERSION} paged KV cache (V1 engine)"
     version = VERSION
     default_utilization = 0.9  # CacheConfig.gpu_memory_utilization
