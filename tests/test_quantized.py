@@ -1,5 +1,5 @@
 """Weights of AWQ, GPTQ and compressed-tensors checkpoints, priced from config.json's
-``quantization_config`` in the layouts vLLM 0.33 allocates (kvplan/sources/hfconfig.py ``_awq``, ``_gptq``,
+``quantization_config`` in the layouts vLLM 0.33 allocates (kvplan/sources/hfconfig/quant.py ``_awq``, ``_gptq``,
 ``_compressed_tensors``; spec.WeightQuant.matrix_bytes), every figure written out by hand.
 
 Real configs (tests/fixtures/quantized/, sources in SOURCES.md there): Kimi-K2.5 (compressed-

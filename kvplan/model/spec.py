@@ -124,7 +124,7 @@ class WeightQuant(_Frozen):
 
     A matrix of ``out`` rows by ``inp`` input values, quantized along ``inp``, in the layouts
     vLLM 0.33 allocates (``create_weights`` of each method, cited where the importer maps them,
-    kvplan/sources/hfconfig.py ``_weight_quant``):
+    kvplan/sources/hfconfig/quant.py ``_weight_quant``):
 
     * values: ``format``; with ``packed`` (AWQ, GPTQ, compressed-tensors pack-quantized) each
       row's values fill whole int32 words: ``out × ceil(inp × bits / 32) × 4`` bytes;
