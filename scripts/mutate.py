@@ -50,7 +50,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = {  # short name -> file or package folder; the modules that hold arithmetic and rules
     "dtypes": "kvplan/model/dtypes.py",
-    "layers": "kvplan/model/layers.py",
+    "kinds": "kvplan/model/kinds",  # a package: every module in it
     "memory": "kvplan/plan/size.py",
     "spec": "kvplan/model/spec.py",
     "hf": "kvplan/sources/hfconfig",  # a package: every module in it

@@ -151,7 +151,7 @@ def test_a_wrong_rule_is_caught(monkeypatch):
     """The check can fail: break the format table (q8_0 at 33 bytes a block) or a kind's state
     arithmetic, and the tensors shaped from the spec disagree with the plan."""
     from kvplan.model import dtypes
-    from kvplan.model.layers import Mamba2
+    from kvplan.model.kinds import Mamba2
 
     spec = catalog.load_model("llama-3.1-8b")
     monkeypatch.setitem(dtypes._GROUPED, "q8_0", (8, 32, 33, "wrong"))
@@ -253,7 +253,7 @@ def test_speed_runs_every_kind_and_counts_its_bytes(engine, kv):
 def test_mla_absorbed_step_equals_naive_attention():
     """The absorbed decode (query into latent space, attention over the latent) is the same
     function as expanding the latent into per-head K and V."""
-    from kvplan.model.layers import MLA
+    from kvplan.model.kinds import MLA
 
     m = MLA(num_heads=4, kv_lora_rank=12, qk_rope_head_dim=4, qk_nope_head_dim=6, v_head_dim=5)
     mk = sp._Maker(torch, "cpu", "float32")

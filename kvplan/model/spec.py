@@ -1,7 +1,7 @@
 """The spec model: a model is a set of named layer types and the order they come in.
 
 YAML maps straight onto these classes (frozen, unknown fields rejected). A layer type is a
-token mixer (one of the cache kinds in ``layers.py``) plus an optional MLP and its norms.
+token mixer (one of the cache kinds in ``kinds/``) plus an optional MLP and its norms.
 ``pattern`` lists the layer types in order with a small grammar: names separated by spaces,
 ``name*N`` repeats a name, ``(a b)*N`` repeats a group. ``"(local global)*21"`` is Gemma 2 9B.
 """
@@ -14,7 +14,8 @@ from typing import Literal
 from .frozen import Frozen, NonNegativeInt, PositiveInt, Sources, SpecName, field, model_validator, tagged_union
 
 from . import dtypes
-from .layers import Mixer, _divides
+from .kinds import Mixer
+from .kinds.base import _divides
 
 
 class _Frozen(Frozen):
@@ -520,7 +521,7 @@ def trusted_model_spec(data: dict) -> ModelSpec:
     (tests/test_catalog.py checks that this path and full validation give equal specs). It keeps a
     query from building pydantic's validators, which costs more than the rest of the query.
     """
-    from .layers import MIXER_CLASSES
+    from .kinds import MIXER_CLASSES
 
     mlps = {"dense": DenseMlp, "moe": MoeMlp}
     lts = {}
