@@ -53,6 +53,8 @@ MODULES = {  # short name -> file or package folder; the modules that hold arith
     "kinds": "kvplan/model/kinds",  # a package: every module in it
     "memory": "kvplan/plan/size.py",
     "spec": "kvplan/model/spec.py",
+    "weights": "kvplan/model/weights.py",
+    "hardware": "kvplan/model/hardware.py",
     "hf": "kvplan/sources/hfconfig",  # a package: every module in it
     "engines.ideal": "kvplan/engines/ideal.py",
     "engines.hf": "kvplan/engines/transformers.py",

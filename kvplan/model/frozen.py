@@ -42,7 +42,7 @@ Sources = list  # list[str], at least one
 # modules whose annotations name the types above
 _MODULES = ["kvplan.model.kinds", "kvplan.model.kinds.base", "kvplan.model.kinds.attention", "kvplan.model.kinds.mla",
             "kvplan.model.kinds.recurrent", "kvplan.model.kinds.compressed", "kvplan.model.kinds.none",
-            "kvplan.model.spec"]
+            "kvplan.model.spec", "kvplan.model.weights", "kvplan.model.hardware"]
 _UNIONS: dict[tuple[str, str], tuple] = {}  # (module, alias) -> member classes, tagged by ``kind``
 
 

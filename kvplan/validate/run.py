@@ -177,7 +177,7 @@ def _fit(torch, spec, ctx, kv_dtype, engine, live, info, margin, weight_dtype, s
     pretended card; the command runs it on CUDA only."""
     mem_info = mem_info or torch.cuda.mem_get_info
     from ..plan import fit as fitmod
-    from ..model.spec import GpuSpec
+    from ..model.hardware import GpuSpec
 
     free0, total = (int(x) for x in mem_info())
     # plan for what this card has free now, less the margin: on an idle card that is the total

@@ -1,4 +1,4 @@
-"""A config's ``quantization_config`` -> what the checkpoint stores (spec.WeightQuant): mxfp4,
+"""A config's ``quantization_config`` -> what the checkpoint stores (weights.WeightQuant): mxfp4,
 fp8 blocks, AWQ, GPTQ and compressed-tensors, and what their ignore lists leave unquantized."""
 from __future__ import annotations
 
@@ -218,7 +218,7 @@ def _compressed_tensors(q: dict, where: str, layers: int | None) -> dict:
 
 
 def _weight_quant(q, where: str, layers: int | None = None) -> dict | None:
-    """What a config's ``quantization_config`` says the checkpoint stores (spec.WeightQuant).
+    """What a config's ``quantization_config`` says the checkpoint stores (weights.WeightQuant).
 
     * ``quant_method: mxfp4`` (gpt-oss, transformers' Mxfp4Config): the routed experts in MXFP4;
       attention, router, embeddings and LM head are in ``modules_to_not_convert``.
