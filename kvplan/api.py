@@ -66,7 +66,7 @@ def fit(model, gpu, ctx: int | None = None, batch: int | None = None, tp: int = 
     fit.FitReport (``.fits``, ``.max_batch``, ``.max_ctx``, ``.capacity``, ``.stages``)."""
     from .sources import catalog
     from .plan import fit as fitmod
-    from .model.spec import GpuSpec
+    from .model.hardware import GpuSpec
 
     spec = load_model(model)
     g = gpu if isinstance(gpu, GpuSpec) else catalog.load_gpu(str(gpu))

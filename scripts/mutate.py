@@ -11,8 +11,9 @@ writes the [tool.mutmut] section there, runs `mutmut run`, and reads the results
 mutants/**/*.py.meta. It prints, per module: mutants, killed (a failing test or a timeout),
 survived (a test run that passed, or no test reaching the mutated code), and the score; and
 which survivors MUTATION.md lists as equivalent (by mutant name, in backticks) and which it
-does not. Mutant names are positional (``kvplan.sources.hfconfig.x__falcon__mutmut_12`` is the 12th mutant
-of ``_falcon``), so a source edit can renumber them: rerun and re-read the list after one.
+does not. Mutant names are positional (``kvplan.sources.hfconfig.attention.x__falcon__mutmut_12``
+is the 12th mutant of ``_falcon``), so a source edit can renumber them: rerun and re-read the
+list after one.
 
 Tests run for each mutant are the ones mutmut saw reach the mutated function, minus
 EXCLUDED_TESTS: the README snapshot (it re-runs every README example per mutant, ~20 s, and a
@@ -47,12 +48,14 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = {  # short name -> file; the modules that hold arithmetic and rules
+MODULES = {  # short name -> file or package folder; the modules that hold arithmetic and rules
     "dtypes": "kvplan/model/dtypes.py",
-    "layers": "kvplan/model/layers.py",
+    "kinds": "kvplan/model/kinds",  # a package: every module in it
     "memory": "kvplan/plan/size.py",
     "spec": "kvplan/model/spec.py",
-    "hf": "kvplan/sources/hfconfig.py",
+    "weights": "kvplan/model/weights.py",
+    "hardware": "kvplan/model/hardware.py",
+    "hf": "kvplan/sources/hfconfig",  # a package: every module in it
     "engines.ideal": "kvplan/engines/ideal.py",
     "engines.hf": "kvplan/engines/transformers.py",
     "engines.llamacpp": "kvplan/engines/llamacpp.py",
@@ -240,6 +243,13 @@ def hand_pass(dest: Path, files: list[str], env: dict) -> tuple[int, int, list[s
     return len(todo), killed, alive
 
 
+def package_files(path: str) -> list[str]:
+    """A module's file, or every module of a package folder (sorted)."""
+    if not (ROOT / path).is_dir():
+        return [path]
+    return sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / path).glob("*.py"))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("modules", nargs="*", help=f"short names ({', '.join(MODULES)}) or paths; default all")
@@ -254,8 +264,9 @@ def main() -> int:
 
     files = [MODULES.get(m, m) for m in args.modules] or list(MODULES.values())
     for f in files:
-        if not (ROOT / f).is_file():
+        if not (ROOT / f).is_file() and not (ROOT / f).is_dir():
             ap.error(f"no such module: {f}")
+    files = [g for f in files for g in package_files(f)]
     dest = args.workdir.resolve()
     if ROOT == dest or ROOT in dest.parents:
         ap.error("--workdir must be outside the checkout")

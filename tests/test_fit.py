@@ -178,7 +178,7 @@ def test_tp_errors_and_too_large():
 
 
 def _kv_not_multiple():
-    from kvplan.model.layers import FullAttention
+    from kvplan.model.kinds import FullAttention
 
     FullAttention(num_heads=48, num_kv_heads=8, head_dim=128).shard(12)
 

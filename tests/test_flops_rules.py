@@ -2,7 +2,7 @@
 at the edges (first query, window boundary, chunk boundary): what perf's FLOPs rest on."""
 import pytest
 
-from kvplan.model.layers import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, Mamba, Mamba2, NoCache, SlidingWindow
+from kvplan.model.kinds import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, Mamba, Mamba2, NoCache, SlidingWindow
 
 GEO = dict(num_heads=4, num_kv_heads=2, head_dim=8)
 PAIRS = [(1, 1), (1, 2), (2, 2), (1, 3), (3, 4), (4, 4), (4, 5), (5, 5), (1, 9), (6, 13), (8, 8), (9, 9), (1, 40)]
@@ -61,7 +61,7 @@ def test_recurrent_flops_by_hand():
 
 def test_frontier_flops_at_the_window_edge_and_ints():
     from kvplan.sources import catalog
-    from kvplan.model.layers import CompressedAttention
+    from kvplan.model.kinds import CompressedAttention
 
     c = CompressedAttention(num_heads=2, head_dim=4, qk_rope_head_dim=2, window=3, compress_ratio=4,
                             q_lora_rank=8, o_groups=1, o_lora_rank=4)

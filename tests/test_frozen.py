@@ -12,7 +12,7 @@ from kvplan.model.frozen import FrozenInstanceError, field, fields, record, repl
 def test_spec_classes_init_repr_hash_before_any_validation():
     # the spec classes' own generic __init__ (kvplan.model.frozen.Frozen), as the catalog path uses
     # them: keyword-only, defaults filled, unknown and missing names refused, frozen
-    from kvplan.model.layers import FullAttention
+    from kvplan.model.kinds import FullAttention
 
     a = FullAttention(num_heads=8, num_kv_heads=2, head_dim=64)
     assert (a.num_heads, a.num_kv_heads, a.head_dim, a.v_head_dim, a.qkv_bias) == (8, 2, 64, None, False)
@@ -158,7 +158,7 @@ def test_validation_uses_pydantics_constrained_types():
     # untrusted input (a user's YAML or config.json) is validated with pydantic's PositiveInt /
     # NonNegativeInt in place of the plain ints the catalog path uses
     from kvplan.model.frozen import validate, validation_error
-    from kvplan.model.layers import FullAttention
+    from kvplan.model.kinds import FullAttention
 
     assert validate(FullAttention, {"num_heads": 8, "num_kv_heads": 8, "head_dim": 64}).head_dim == 64
     with pytest.raises(validation_error(), match="greater than 0"):

@@ -11,7 +11,7 @@ from kvplan.sources import catalog
 from kvplan.plan import perf, whatif
 from kvplan.plan import sweep as sw
 from kvplan.cli import app
-from kvplan.model.layers import MLA, ChunkedAttention, FullAttention, SlidingWindow
+from kvplan.model.kinds import MLA, ChunkedAttention, FullAttention, SlidingWindow
 
 runner = CliRunner()
 H100 = catalog.load_gpu("h100")

@@ -366,7 +366,7 @@ def test_compressed_entries_written_when_a_group_completes():
 
 
 def test_compressed_attention_flops_by_brute_force():
-    from kvplan.model.layers import CompressedAttention
+    from kvplan.model.kinds import CompressedAttention
 
     c = CompressedAttention(num_heads=2, head_dim=4, qk_rope_head_dim=2, window=3, compress_ratio=4,
                             q_lora_rank=8, o_groups=1, o_lora_rank=4)
@@ -383,7 +383,7 @@ def test_compressed_attention_flops_by_brute_force():
 
 
 def test_indexed_mla_flops_add_the_indexer():
-    from kvplan.model.layers import MLA
+    from kvplan.model.kinds import MLA
 
     spec = catalog.load_model("deepseek-v3.2")
     m = next(lt.mixer for lt in spec.layer_types.values() if lt.mixer.kind == "mla_indexed")

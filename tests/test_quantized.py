@@ -1,6 +1,6 @@
 """Weights of AWQ, GPTQ and compressed-tensors checkpoints, priced from config.json's
-``quantization_config`` in the layouts vLLM 0.33 allocates (kvplan/sources/hfconfig.py ``_awq``, ``_gptq``,
-``_compressed_tensors``; spec.WeightQuant.matrix_bytes), every figure written out by hand.
+``quantization_config`` in the layouts vLLM 0.33 allocates (kvplan/sources/hfconfig/quant.py ``_awq``, ``_gptq``,
+``_compressed_tensors``; model.weights.WeightQuant.matrix_bytes), every figure written out by hand.
 
 Real configs (tests/fixtures/quantized/, sources in SOURCES.md there): Kimi-K2.5 (compressed-
 tensors pack-quantized W4A16, group 32, experts only), Llama-4-Scout FP8-dynamic
@@ -25,7 +25,7 @@ from kvplan.plan import fit
 from kvplan.cli import app
 from kvplan.engines import ServeOptions
 from kvplan.errors import KvplanError
-from kvplan.model.spec import WeightQuant
+from kvplan.model.weights import WeightQuant
 
 ROOT = Path(__file__).resolve().parent
 CONFIGS = ROOT / "fixtures" / "configs"

@@ -4,7 +4,7 @@ import pytest
 
 from kvplan.sources import catalog
 from kvplan.errors import KvplanError
-from kvplan.model.layers import MLA, FullAttention, GatedDeltaNet, Mamba, Mamba2, NoCache, SlidingWindow
+from kvplan.model.kinds import MLA, FullAttention, GatedDeltaNet, Mamba, Mamba2, NoCache, SlidingWindow
 from kvplan.model.spec import DenseMlp, MoeMlp
 
 H = 16  # hidden size used throughout

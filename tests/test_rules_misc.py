@@ -7,7 +7,7 @@ from conftest import FIXTURES
 from kvplan.sources import catalog, hfconfig as hf
 from kvplan.model import dtypes
 from kvplan.errors import KvplanError
-from kvplan.model.layers import FullAttention
+from kvplan.model.kinds import FullAttention
 from kvplan.plan.size import kv_size
 from kvplan.model.spec import compress_pattern, parse_pattern
 

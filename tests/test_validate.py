@@ -45,10 +45,12 @@ def test_without_torch_validate_is_one_line_naming_the_extra_and_size_still_work
 
 torch = pytest.importorskip("torch")
 
+from kvplan.validate import blocks  # noqa: E402
 from kvplan.validate import device as dev  # noqa: E402
 from kvplan.validate import formats  # noqa: E402
 from kvplan.validate import layout as lay  # noqa: E402
 from kvplan.validate import speed as sp  # noqa: E402
+from kvplan.validate import timing  # noqa: E402
 
 
 def measured(plan):
@@ -151,7 +153,7 @@ def test_a_wrong_rule_is_caught(monkeypatch):
     """The check can fail: break the format table (q8_0 at 33 bytes a block) or a kind's state
     arithmetic, and the tensors shaped from the spec disagree with the plan."""
     from kvplan.model import dtypes
-    from kvplan.model.layers import Mamba2
+    from kvplan.model.kinds import Mamba2
 
     spec = catalog.load_model("llama-3.1-8b")
     monkeypatch.setitem(dtypes._GROUPED, "q8_0", (8, 32, 33, "wrong"))
@@ -253,11 +255,11 @@ def test_speed_runs_every_kind_and_counts_its_bytes(engine, kv):
 def test_mla_absorbed_step_equals_naive_attention():
     """The absorbed decode (query into latent space, attention over the latent) is the same
     function as expanding the latent into per-head K and V."""
-    from kvplan.model.layers import MLA
+    from kvplan.model.kinds import MLA
 
     m = MLA(num_heads=4, kv_lora_rank=12, qk_rope_head_dim=4, qk_nope_head_dim=6, v_head_dim=5)
-    mk = sp._Maker(torch, "cpu", "float32")
-    a = sp.LatentAttention(torch, mk, m, 16, 2, 7, "fp32", torch.float32)
+    mk = blocks._Maker(torch, "cpu", "float32")
+    a = blocks.LatentAttention(torch, mk, m, 16, 2, 7, "fp32", torch.float32)
     F = torch.nn.functional
     x = torch.randn(2, 16)
     out = a.step(F, x)
@@ -364,8 +366,8 @@ def test_cuda_report_renders_every_row():
     plan = lay.plan_layout(catalog.load_model("llama-3.1-8b"), 256, 2, None, "vllm", 2)
     info = dev.DeviceInfo("cuda", "made-up card", "default: torch sees a CUDA device", "2.x", "999.1", "12.x",
                           80 * 2**30, "2026-01-01 00:00 UTC")
-    t = sp.Timing(0.010, 0.009, 0.012, 0.009, 0.013, 50, True)
-    speed = sp.SpeedResult(2, 32, t, t, 0.170, 1000, 16000, 900, [{"tokens": 64, "cached_step_s": 0.01,
+    t = timing.Timing(0.010, 0.009, 0.012, 0.009, 0.013, 50, True)
+    speed = timing.SpeedResult(2, 32, t, t, 0.170, 1000, 16000, 900, [{"tokens": 64, "cached_step_s": 0.01,
                                                                    "recomputed_step_s": 0.02}], [])
     fit = FitCheck("h100-sxm-80gb", 7, 100, 800, 700, 700, 900, 10_000, 8_000, 12_000,
                    [{"part": "weights", "bytes": 100, "source": ""}], True, True)

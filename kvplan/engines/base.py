@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..errors import KvplanError
 from ..model.frozen import field, record
 from ..model import dtypes as _dtypes
-from ..model.layers import StateTensor
+from ..model.kinds import StateTensor
 
 
 

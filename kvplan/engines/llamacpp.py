@@ -37,7 +37,7 @@ from ..model import dtypes
 from ..model.dtypes import cdiv
 from ..errors import KvplanError
 from ..model.frozen import record
-from ..model.layers import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, Mamba, Mamba2, SlidingWindow, StateTensor
+from ..model.kinds import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, Mamba, Mamba2, SlidingWindow, StateTensor
 from .base import cache_bytes, Engine, Holding, ServeOptions
 
 COMMIT = "0c1e57098"

@@ -25,7 +25,7 @@ pool configuration run on the CPU (tests/golden/sglang_0.5.23.json, scripts/orac
 from __future__ import annotations
 
 from ..model import dtypes
-from ..model.layers import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, Mamba, Mamba2, SlidingWindow
+from ..model.kinds import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, Mamba, Mamba2, SlidingWindow
 from .base import BudgetPart, Capacity, Engine, Holding, ServeOptions, Worker, finish_budget, largest
 
 VERSION = "0.5.23"
@@ -170,7 +170,7 @@ class SGLang(Engine):
         the sliding layers of models SGLang does not treat as hybrid; in a hybrid model's SWA pool,
         its last sliding_window − 1 tokens (SGLang's sliding_window_size; Llama 4: the chunk).
         The SWA eviction point is read, not measured."""
-        from ..model.layers import StateTensor
+        from ..model.kinds import StateTensor
         from .ideal import ideal
 
         if isinstance(mixer, (Mamba, Mamba2, GatedDeltaNet)):

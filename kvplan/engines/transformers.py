@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import singledispatch
 
-from ..model.layers import MLA, ChunkedAttention, CompressedAttention, GatedDeltaNet, IndexedMLA, Mamba, Mamba2, SlidingWindow, StateTensor
+from ..model.kinds import MLA, ChunkedAttention, CompressedAttention, GatedDeltaNet, IndexedMLA, Mamba, Mamba2, SlidingWindow, StateTensor
 from .base import Engine, Holding, Side
 from .ideal import ideal
 

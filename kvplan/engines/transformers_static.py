@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import singledispatch
 
-from ..model.layers import ChunkedAttention, SlidingWindow
+from ..model.kinds import ChunkedAttention, SlidingWindow
 from .base import Engine, Holding
 from .transformers import hf
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 from functools import singledispatch
 
 from ..model.dtypes import cdiv
-from ..model.layers import MLA, ChunkedAttention, FullAttention, SlidingWindow
+from ..model.kinds import MLA, ChunkedAttention, FullAttention, SlidingWindow
 from .base import cache_bytes, BudgetPart, Capacity, Engine, Holding, ServeOptions, Worker, finish_budget, largest
 
 COMMIT = "0004396720054fd8e205cbf616f21f0b57c6b412"

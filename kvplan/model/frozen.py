@@ -39,7 +39,10 @@ NonNegativeInt = int
 SpecName = str  # ^[a-z0-9][a-z0-9._-]*$
 Sources = list  # list[str], at least one
 
-_MODULES = ["kvplan.model.layers", "kvplan.model.spec"]  # modules whose annotations name the types above
+# modules whose annotations name the types above
+_MODULES = ["kvplan.model.kinds", "kvplan.model.kinds.base", "kvplan.model.kinds.attention", "kvplan.model.kinds.mla",
+            "kvplan.model.kinds.recurrent", "kvplan.model.kinds.compressed", "kvplan.model.kinds.none",
+            "kvplan.model.spec", "kvplan.model.weights", "kvplan.model.hardware"]
 _UNIONS: dict[tuple[str, str], tuple] = {}  # (module, alias) -> member classes, tagged by ``kind``
 
 

@@ -1,7 +1,7 @@
 """The spec model: a model is a set of named layer types and the order they come in.
 
 YAML maps straight onto these classes (frozen, unknown fields rejected). A layer type is a
-token mixer (one of the cache kinds in ``layers.py``) plus an optional MLP and its norms.
+token mixer (one of the cache kinds in ``kinds/``) plus an optional MLP and its norms.
 ``pattern`` lists the layer types in order with a small grammar: names separated by spaces,
 ``name*N`` repeats a name, ``(a b)*N`` repeats a group. ``"(local global)*21"`` is Gemma 2 9B.
 """
@@ -11,10 +11,12 @@ import re
 from functools import cached_property
 from typing import Literal
 
-from .frozen import Frozen, NonNegativeInt, PositiveInt, Sources, SpecName, field, model_validator, tagged_union
+from .frozen import Frozen, NonNegativeInt, PositiveInt, SpecName, field, model_validator, tagged_union
 
 from . import dtypes
-from .layers import Mixer, _divides
+from .kinds import Mixer
+from .kinds.base import _divides
+from .weights import Encoder, Gemma4Vision, StoredWeights, WeightQuant
 
 
 class _Frozen(Frozen):
@@ -108,155 +110,6 @@ class MoeMlp(_Frozen):
 
 
 Mlp = tagged_union(__name__, "Mlp", DenseMlp, MoeMlp)
-
-
-class WeightQuant(_Frozen):
-    """How a checkpoint stores its weights, from its config.json's ``quantization_config``.
-
-    ``scope``: ``experts`` quantizes the routed experts' matrices only (gpt-oss: mxfp4, with
-    attention, router, embeddings and LM head in ``modules_to_not_convert``); ``linear``
-    quantizes every linear layer of the decoder layers, not embeddings, LM head, norms or
-    routers (DeepSeek-V3: fp8 e4m3); ``mlp`` quantizes every MLP matrix (dense MLPs, routed and
-    shared experts) but not the token mixers (an ignore list that names every layer's
-    attention). ``block``: one ``scale_bytes`` scale per block × block tile of each matrix
-    (DeepSeek-V3's ``weight_block_size: [128, 128]``, fp32 ``weight_scale_inv``). Everything not
-    quantized is in the model's dtype.
-
-    A matrix of ``out`` rows by ``inp`` input values, quantized along ``inp``, in the layouts
-    vLLM 0.33 allocates (``create_weights`` of each method, cited where the importer maps them,
-    kvplan/sources/hfconfig.py ``_weight_quant``):
-
-    * values: ``format``; with ``packed`` (AWQ, GPTQ, compressed-tensors pack-quantized) each
-      row's values fill whole int32 words: ``out × ceil(inp × bits / 32) × 4`` bytes;
-    * ``group``: one ``scale_bytes`` scale per ``group`` input values of each row
-      (``inp / group`` groups, which must divide: vLLM refuses a partition that splits a
-      group); ``channel``: one scale per row;
-    * ``zero_points``: one ``bits``-wide zero point per group (or per row) and per output
-      channel, int32-packed along the outputs: ``ceil(out × bits / 32) × 4`` bytes per group;
-    * ``tensor_scales``: fp32 scalars per matrix (a per-tensor weight scale, NVFP4's global
-      scale, a static input scale).
-    """
-
-    scope: Literal["experts", "linear", "mlp"]
-    format: str
-    block: PositiveInt | None = None
-    scale_bytes: PositiveInt = 4
-    # the routed experts in their own format, without block scales (DeepSeek-V4's
-    # expert_dtype "fp4": MXFP4, as vLLM 0.33 loads it with its Mxfp4 MoE method)
-    expert_format: str | None = None
-    method: str | None = None  # the quant_method it was read from, for display ("awq", "gptq", ...)
-    # None = not used (so a spec's JSON, which leaves None out, is what it was before these)
-    group: PositiveInt | None = None
-    channel: bool | None = None
-    zero_points: bool | None = None
-    packed: bool | None = None
-    tensor_scales: NonNegativeInt | None = None
-
-    def matrix_bytes(self, out: int, inp: int) -> int:
-        fmt = dtypes.get(self.format)
-        if self.packed:
-            n = out * dtypes.cdiv(inp * fmt.bits, 32) * 4
-        else:
-            n = out * fmt.row_bytes(inp)
-        if self.block:
-            n += -(-out // self.block) * -(-inp // self.block) * self.scale_bytes
-        rows = 0  # scale rows along the input: groups, or one for per-channel scales
-        if self.group:
-            if inp % self.group:
-                from ..errors import KvplanError
-
-                raise KvplanError(f"a {out} × {inp} matrix splits its {inp} input values into groups of "
-                                  f"{self.group} unevenly (a tensor-parallel split that vLLM refuses)")
-            rows = inp // self.group
-        elif self.channel:
-            rows = 1
-        n += rows * out * self.scale_bytes
-        if self.zero_points:
-            n += rows * dtypes.cdiv(out * fmt.bits, 32) * 4
-        return n + 4 * (self.tensor_scales or 0)
-
-    def describe(self) -> str:
-        what = {"experts": "experts", "linear": "linears", "mlp": "MLPs"}[self.scope]
-        block = f" ({self.block}×{self.block}-block scales)" if self.block else ""
-        experts = f", {dtypes.get(self.expert_format).name} routed experts" if self.expert_format else ""
-        detail = []
-        if self.group or self.channel:
-            per = f"{self.group}-value groups" if self.group else "one per row"
-            detail.append(f"{self.scale_bytes}-byte scales, {per}" + (", zero points" if self.zero_points else ""))
-        if self.tensor_scales:
-            detail.append(f"{self.tensor_scales} fp32 per matrix")
-        method = f"{self.method}: " if self.method else ""  # shown only with the details
-        extra = f" ({method}{'; '.join(detail)})" if detail else ""
-        return f"{dtypes.get(self.format).name} {what}{block}{extra}{experts}"
-
-
-class Gemma4Vision(_Frozen):
-    """Gemma 4's vision tower and its projector into the decoder (transformers' Gemma4Vision
-    model and Gemma4MultimodalEmbedder): patch embedding from ``channels × patch_size²`` pixels,
-    a 2-axis learned position table, ``layers`` pre/post-norm blocks of bias-free attention with
-    per-head q/k norms and a gated MLP, and a bias-free projection to the text hidden size.
-    Counted exactly as transformers counts them (572,792,112 for gemma-4-26B-A4B)."""
-
-    kind: Literal["gemma4_vision"] = "gemma4_vision"
-    layers: PositiveInt
-    hidden_size: PositiveInt
-    num_heads: PositiveInt
-    num_kv_heads: PositiveInt
-    head_dim: PositiveInt
-    intermediate_size: PositiveInt
-    patch_size: PositiveInt
-    position_embedding_size: PositiveInt
-    channels: PositiveInt = 3
-
-    def params(self, text_hidden: int) -> int:
-        h, hd = self.hidden_size, self.head_dim
-        attn = h * (self.num_heads * hd) * 2 + h * (self.num_kv_heads * hd) * 2 + 2 * hd
-        layer = attn + 3 * h * self.intermediate_size + 4 * h
-        embed = 2 * self.position_embedding_size * h + h * self.channels * self.patch_size ** 2
-        return embed + self.layers * layer + text_hidden * h
-
-
-Encoder = tagged_union(__name__, "Encoder", Gemma4Vision)
-
-
-class StoredWeights(_Frozen):
-    """Weights as a checkpoint stores them (safetensors headers, a GGUF's tensor table), read
-    from the files, not computed: ``bytes`` is exact. ``elements`` (values stored) and the
-    per-part counts are known where the tensor table was read (not from an index's total alone).
-    Parts: "text decoder", "vision tower", "audio tower", "layers beyond the decoder's",
-    "quantization scales" (checkpoint.part_of)."""
-
-    bytes: PositiveInt
-    source: str  # the files it was read from
-    tensors: NonNegativeInt | None = None
-    elements: NonNegativeInt | None = None
-    part_elements: dict[str, int] = field(default_factory=dict)
-    part_bytes: dict[str, int] = field(default_factory=dict)
-    dtype_bytes: dict[str, int] = field(default_factory=dict)  # bytes per stored dtype (safetensors' or ggml's names)
-
-    def towers_bytes(self) -> int:
-        return sum(b for p, b in self.part_bytes.items() if p in ("vision tower", "audio tower"))
-
-    def describe_formats(self) -> str:
-        return ", ".join(sorted(self.dtype_bytes, key=lambda d: -self.dtype_bytes[d])) or "as stored"
-
-    def differences(self, architecture: int) -> list[str]:
-        """The stored element count beside kvplan's architecture count, each difference named."""
-        if self.elements is None:
-            return []
-        out = []
-        decoder = self.part_elements.get("text decoder", 0)
-        diff = decoder - architecture
-        packed = any(d in self.dtype_bytes for d in ("U8", "I8", "I32", "U32", "U4", "I4"))
-        if diff:
-            why = " (packed integers: a stored value holds several parameters)" if packed and diff < 0 else ""
-            out.append(f"text decoder: {decoder:,} values stored, {diff:+,} beside the architecture's "
-                       f"{architecture:,}{why}")
-        for part in ("vision tower", "audio tower", "layers beyond the decoder's", "quantization scales"):
-            n = self.part_elements.get(part)
-            if n:
-                out.append(f"{part}: {n:,} values not in the text decoder")
-        return out
 
 
 class LayerType(_Frozen):
@@ -520,7 +373,7 @@ def trusted_model_spec(data: dict) -> ModelSpec:
     (tests/test_catalog.py checks that this path and full validation give equal specs). It keeps a
     query from building pydantic's validators, which costs more than the rest of the query.
     """
-    from .layers import MIXER_CLASSES
+    from .kinds import MIXER_CLASSES
 
     mlps = {"dense": DenseMlp, "moe": MoeMlp}
     lts = {}
@@ -535,26 +388,3 @@ def trusted_model_spec(data: dict) -> ModelSpec:
         encoders = {"gemma4_vision": Gemma4Vision}
         extra["encoders"] = [encoders[e["kind"]].model_construct(**e) for e in data["encoders"]]
     return ModelSpec.model_construct(**{**data, "layer_types": lts, **extra})
-
-
-class GpuSpec(_Frozen):
-    """One accelerator, with its sources. Throughputs are dense (no 2:4 sparsity)."""
-
-    name: str
-    display_name: str
-    vendor: Literal["nvidia", "amd", "intel", "google", "other"]
-    aliases: list[str] = field(default_factory=list)
-    memory_label: str
-    memory_bytes: PositiveInt
-    driver_memory_bytes: PositiveInt | None = None
-    memory_bandwidth_bytes_per_s: PositiveInt
-    dense_tflops: dict[Literal["fp16", "bf16", "fp8", "int8", "fp4", "fp32", "tf32"], float | None]
-    interconnect: str | None = None
-    interconnect_bytes_per_s: PositiveInt | None = None
-    sources: Sources  # at least one
-    notes: str = ""
-
-    @property
-    def usable_bytes(self) -> int:
-        """What an allocator can see: the driver's figure where known, else the capacity sold."""
-        return self.driver_memory_bytes or self.memory_bytes

@@ -30,7 +30,8 @@ from __future__ import annotations
 from ..model import dtypes
 from ..errors import KvplanError
 from ..model.frozen import field, record
-from ..model.spec import DenseMlp, GpuSpec, ModelSpec, MoeMlp
+from ..model.hardware import GpuSpec
+from ..model.spec import DenseMlp, ModelSpec, MoeMlp
 
 # ---- defaults, each from a published measurement ------------------------------------------
 # Memory: gpt-fast's README (pytorch-labs/gpt-fast, "Benchmarks"): on an A100-80GB, "Empirically,

@@ -20,7 +20,7 @@ import re
 from ..model import dtypes
 from ..errors import KvplanError
 from ..model.frozen import record
-from ..model.layers import MLA, FullAttention, SlidingWindow, _Attention
+from ..model.kinds import MLA, FullAttention, SlidingWindow, _Attention
 from ..model.spec import ModelSpec, compress_pattern
 
 

@@ -6,7 +6,8 @@ import json
 
 from ..model import dtypes
 from ..plan.size import SizeReport
-from ..model.spec import GpuSpec, ModelSpec, compress_pattern
+from ..model.hardware import GpuSpec
+from ..model.spec import ModelSpec, compress_pattern
 from ..units import both, gb, gib, ints
 
 

@@ -10,7 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import KvplanError, validation_message
-from ..model.spec import GpuSpec, ModelSpec
+from ..model.hardware import GpuSpec
+from ..model.spec import ModelSpec
 
 
 def specs_dir() -> Path:

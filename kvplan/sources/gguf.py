@@ -23,7 +23,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..errors import KvplanError, validation_message
-from ..model.spec import ModelSpec, StoredWeights, compress_pattern
+from ..model.spec import ModelSpec, compress_pattern
+from ..model.weights import StoredWeights
 
 EXTRA = "pip install 'kvplan[gguf]'"
 

@@ -21,7 +21,7 @@ from math import prod
 from pathlib import Path
 
 from ..errors import KvplanError
-from ..model.spec import StoredWeights
+from ..model.weights import StoredWeights
 
 INDEX = "model.safetensors.index.json"
 MAX_HEADER = 100 * 2**20  # safetensors refuses headers over 100 MB (its MAX_HEADER_SIZE)

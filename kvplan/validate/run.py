@@ -47,7 +47,7 @@ class Result:
     cuda_allocated_delta: int | None = None
     cuda_reserved_delta: int | None = None
     cuda_allocated_expected: int | None = None  # Σ tensors rounded up to 512 bytes
-    speed: object = None  # speed.SpeedResult
+    speed: object = None  # timing.SpeedResult
     prediction: object = None  # kvplan.plan.perf's answer, where kvplan has one
     prediction_note: str = ""
     fit: FitCheck | None = None
@@ -86,6 +86,51 @@ def live_gpu(torch, name: str | None, total: int):
     return g.model_copy(update={"driver_memory_bytes": total}) if g is not None else None
 
 
+def _check_options(kind: str, fit: bool, cuda_graph: bool, steps: int | None) -> None:
+    """Options that need a CUDA device, and the step count."""
+    if fit and kind != "cuda":
+        raise KvplanError("--fit needs a CUDA device: it allocates the weights and the cache on a "
+                          f"live card, and this run is on the {kind}")
+    if cuda_graph and kind != "cuda":
+        raise KvplanError(f"--cuda-graph needs a CUDA device; this run is on the {kind}")
+    if steps is not None and steps < 1:
+        raise KvplanError(f"--steps must be a positive integer, got {steps}")
+
+
+def _time_speed(torch, spec, plan, result: Result, info, live, kind: str, ctx: int, batch: int, engine: str,
+                layers: int | None, steps: int | None, lengths: list[int] | None, cuda_graph: bool,
+                safety_margin: int, weight_dtype: str | None, say) -> None:
+    """Speed: the synthetic decoder's decode step timed on this device (``result.speed``) and,
+    on CUDA, kvplan perf's predicted step beside it."""
+    from . import speed as sp
+
+    sub = lay.select_layers(spec, layers)
+    fmt = plan.kv_format
+    need = sp.estimate_bytes(spec, sub, ctx, batch, fmt, engine, plan.model_dtype)
+    dev.guard("the synthetic decoder (weights, cache, state)", need,
+              dev.free_bytes(torch, kind), safety_margin, kind)
+    n = steps or DEFAULT_STEPS[kind]
+    lens = lengths_for(kind, ctx, lengths)
+    say("timing the decode step", 2 + len(lens))
+    try:
+        result.speed = sp.run_speed(torch, spec, sub, ctx, batch, fmt, engine, kind, n,
+                                    DEFAULT_WARMUP[kind], cuda_graph, lens,
+                                    progress=lambda what: say(None))
+    except _oom(torch) as e:
+        raise KvplanError(f"out of memory building the synthetic decoder on {info.name}: "
+                          f"{str(e).splitlines()[0]}") from None
+    if result.speed.layers_timed != result.speed.layers_total:
+        result.notes.append(
+            f"speed: {result.speed.layers_timed} of {result.speed.layers_total} layers timed, "
+            f"scaled by {result.speed.layers_total}/{result.speed.layers_timed} (the LM head "
+            "once); the first layers stand for the rest")
+    if kind == "cuda":
+        result.prediction, result.prediction_note = sp.predicted_step(
+            spec, live, ctx, batch, fmt, weight_dtype, engine)
+    else:  # a GPU's predicted step beside a CPU's measured one would compare nothing
+        result.prediction_note = "kvplan perf predicts a GPU; this run is on the CPU"
+
+
 def validate(spec, ctx: int, batch: int, kv_dtype: str | None = None, engine: str = "ideal",
              device: str | None = None, layers: int | None = None, fit: bool = False,
              cuda_graph: bool = False, speed: bool = True, steps: int | None = None,
@@ -94,13 +139,7 @@ def validate(spec, ctx: int, batch: int, kv_dtype: str | None = None, engine: st
              progress=None) -> Result:
     torch = require_torch()
     kind, why = dev.choose(torch, device)
-    if fit and kind != "cuda":
-        raise KvplanError("--fit needs a CUDA device: it allocates the weights and the cache on a "
-                          f"live card, and this run is on the {kind}")
-    if cuda_graph and kind != "cuda":
-        raise KvplanError(f"--cuda-graph needs a CUDA device; this run is on the {kind}")
-    if steps is not None and steps < 1:
-        raise KvplanError(f"--steps must be a positive integer, got {steps}")
+    _check_options(kind, fit, cuda_graph, steps)
     info = dev.info(torch, kind, why)
     live = live_gpu(torch, gpu, info.total_bytes) if kind == "cuda" else None
     plan = lay.plan_layout(spec, ctx, batch, kv_dtype, engine, layers, live if kind == "cuda" else None)
@@ -137,33 +176,8 @@ def validate(spec, ctx: int, batch: int, kv_dtype: str | None = None, engine: st
             result.fit = _fit(torch, spec, ctx, kv_dtype, engine, live, info, safety_margin, weight_dtype, say)
         # --- speed ---
         if speed:
-            from . import speed as sp
-
-            sub = lay.select_layers(spec, layers)
-            fmt = plan.kv_format
-            need = sp.estimate_bytes(spec, sub, ctx, batch, fmt, engine, plan.model_dtype)
-            dev.guard("the synthetic decoder (weights, cache, state)", need,
-                      dev.free_bytes(torch, kind), safety_margin, kind)
-            n = steps or DEFAULT_STEPS[kind]
-            lens = lengths_for(kind, ctx, lengths)
-            say("timing the decode step", 2 + len(lens))
-            try:
-                result.speed = sp.run_speed(torch, spec, sub, ctx, batch, fmt, engine, kind, n,
-                                            DEFAULT_WARMUP[kind], cuda_graph, lens,
-                                            progress=lambda what: say(None))
-            except _oom(torch) as e:
-                raise KvplanError(f"out of memory building the synthetic decoder on {info.name}: "
-                                  f"{str(e).splitlines()[0]}") from None
-            if result.speed.layers_timed != result.speed.layers_total:
-                result.notes.append(
-                    f"speed: {result.speed.layers_timed} of {result.speed.layers_total} layers timed, "
-                    f"scaled by {result.speed.layers_total}/{result.speed.layers_timed} (the LM head "
-                    "once); the first layers stand for the rest")
-            if kind == "cuda":
-                result.prediction, result.prediction_note = sp.predicted_step(
-                    spec, live, ctx, batch, fmt, weight_dtype, engine)
-            else:  # a GPU's predicted step beside a CPU's measured one would compare nothing
-                result.prediction_note = "kvplan perf predicts a GPU; this run is on the CPU"
+            _time_speed(torch, spec, plan, result, info, live, kind, ctx, batch, engine, layers, steps,
+                        lengths, cuda_graph, safety_margin, weight_dtype, say)
     finally:
         held = None
         dev.release(torch, kind)
@@ -177,7 +191,7 @@ def _fit(torch, spec, ctx, kv_dtype, engine, live, info, margin, weight_dtype, s
     pretended card; the command runs it on CUDA only."""
     mem_info = mem_info or torch.cuda.mem_get_info
     from ..plan import fit as fitmod
-    from ..model.spec import GpuSpec
+    from ..model.hardware import GpuSpec
 
     free0, total = (int(x) for x in mem_info())
     # plan for what this card has free now, less the margin: on an idle card that is the total

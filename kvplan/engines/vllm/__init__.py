@@ -37,7 +37,7 @@ from __future__ import annotations
 from ...model import dtypes
 from ...errors import KvplanError
 from ...model.frozen import replace
-from ...model.layers import MLA, CompressedAttention, IndexedAttention, IndexedMLA
+from ...model.kinds import MLA, CompressedAttention, IndexedAttention, IndexedMLA
 from ..base import BudgetPart, Capacity, Engine, Holding, ServeOptions, Side, Worker, finish_budget, largest
 from .pages import Config, Page, dsa_latent_format, page
 from .planner import Plan, plan
@@ -91,7 +91,7 @@ class VLLM(Engine):
         if p is None:
             return Holding([], 0)
         if isinstance(p, tuple) and p[0].packed:  # DeepSeek-V4: every page the request holds
-            from ...model.layers import StateTensor
+            from ...model.kinds import StateTensor
 
             held = sum(q.bytes * q.blocks(ctx, cfg) for q in p)
             return Holding([], 0, [StateTensor(name="pages", elements=held, dtype="int8")])
@@ -105,7 +105,7 @@ class VLLM(Engine):
             return Holding(mixer.kv_rows(), tokens, formats=(fmt,),
                            sides=(Side("indexer keys", 1, mixer.index_head_dim, tokens, "fp8_ds_index"),))
         if p.kind == "mamba":
-            from ...model.layers import StateTensor
+            from ...model.kinds import StateTensor
 
             per_block = cfg.mamba_page_bytes or p.state_bytes
             return Holding([], 0, [StateTensor(name="state blocks", elements=per_block * p.blocks(ctx, cfg),

@@ -9,7 +9,7 @@ from ...model import dtypes
 from ...model.dtypes import cdiv
 from ...errors import KvplanError
 from ...model.frozen import record
-from ...model.layers import MLA, ChunkedAttention, CompressedAttention, FullAttention, GatedDeltaNet, IndexedAttention, IndexedMLA, KimiDeltaAttention, Mamba, Mamba2, SlidingWindow
+from ...model.kinds import MLA, ChunkedAttention, CompressedAttention, FullAttention, GatedDeltaNet, IndexedAttention, IndexedMLA, KimiDeltaAttention, Mamba, Mamba2, SlidingWindow
 
 
 # --- the first half: what one layer of each kind keeps, in pages -------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ...model import dtypes
 from ...model.dtypes import cdiv
 from ...model.frozen import replace
-from ...model.layers import MLA, CompressedAttention, IndexedAttention, IndexedMLA
+from ...model.kinds import MLA, CompressedAttention, IndexedAttention, IndexedMLA
 from .pages import DSV4_BLOCK, Config, page
 
 

@@ -1,0 +1,130 @@
+"""Hugging Face ``config.json`` -> ``ModelSpec``, from the config alone (no transformers).
+
+Each rule below notes the transformers code it mirrors (transformers 5.23,
+``models/<family>/configuration_<family>.py`` unless said otherwise). A config the importer
+cannot interpret fully is an error naming the key, never a silently wrong number: any key
+that looks like it changes attention or the cache (window, chunk, lora, ssm, global, ...) must
+be either understood here or listed as harmless in ``_HARMLESS``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from ...errors import KvplanError, validation_message
+from ...model.spec import ModelSpec
+from .attention import _falcon, _gemma4, _gpt2, _llama4, _llama_like, _mimo_v2, _opt
+from .cfg import _DTYPES, _Cfg
+from .hybrid import _jamba, _kimi_linear, _nemotron_h, _qwen3_next
+from .latent import _deepseek, _deepseek_v4, _minimax_m3
+from .quant import _weight_quant
+
+
+
+def load_json(path: Path) -> dict:
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise KvplanError(f"cannot read {path}: {e.strerror or e}") from None
+    try:
+        data = json.loads(text)  # Python's json accepts Infinity / NaN, as found in real configs
+    except json.JSONDecodeError as e:
+        raise KvplanError(f"{path}: malformed JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+    if not isinstance(data, dict):
+        raise KvplanError(f"{path}: a config.json must hold a JSON object")
+    return data
+
+
+def _encoders(outer: dict, where: str) -> list[dict]:
+    """Vision/audio towers named beside text_config. Gemma 4's vision tower is modelled; a tower
+    of another kind is left out (the spec then counts the text decoder alone, as before)."""
+    out = []
+    v = outer.get("vision_config")
+    if isinstance(v, dict) and v.get("model_type") == "gemma4_vision":
+        vc = _Cfg(v, f"{where}: vision_config")
+        out.append({"kind": "gemma4_vision", "layers": vc.count("num_hidden_layers"),
+                    "hidden_size": vc.count("hidden_size"), "num_heads": vc.count("num_attention_heads"),
+                    "num_kv_heads": vc.count("num_key_value_heads"), "head_dim": vc.count("head_dim"),
+                    "intermediate_size": vc.count("intermediate_size"), "patch_size": vc.count("patch_size"),
+                    "position_embedding_size": vc.count("position_embedding_size")})
+    return out
+
+
+_ATTENTION_KINDS = {"full", "sliding", "chunked", "mla", "mla_gated", "mla_indexed", "full_indexed", "compressed", "none"}
+
+
+def from_config(raw: dict, name: str, source: str = "", where: str = "config.json") -> ModelSpec:
+    """Build a spec from a parsed config.json."""
+    outer = raw
+    if isinstance(raw.get("text_config"), dict):  # multimodal: the decoder is under text_config
+        raw = raw["text_config"]
+    cfg = _Cfg(raw, where)
+    mt = cfg.get("model_type", default="") or outer.get("model_type", "")
+    family = _FAMILIES.get(mt, _llama_like)
+    spec_data = family(cfg, mt)
+    dtype_name = cfg.get("torch_dtype", "dtype") or outer.get("torch_dtype") or outer.get("dtype")
+    dtype = _DTYPES.get(str(dtype_name), None) if dtype_name else None
+    encoders = _encoders(outer, where) if outer is not raw else []
+    layers = raw.get("num_hidden_layers")
+    weight_quant = _weight_quant(outer.get("quantization_config") or raw.get("quantization_config"), where,
+                                 layers if isinstance(layers, int) else None)
+    if weight_quant and weight_quant.get("method") and weight_quant["scope"] != "linear":
+        # an ignore list that leaves "attention" out says nothing of recurrent mixers (Mamba,
+        # DeltaNet): whether they are quantized cannot be told
+        other = sorted({lt["mixer"]["kind"] for lt in spec_data["layer_types"].values()} - _ATTENTION_KINDS)
+        if other:
+            raise KvplanError(f"{where}: quantization_config leaves attention unquantized but does not say "
+                              f"whether the {', '.join(other)} mixers are; kvplan cannot price them")
+    expert_dtype = cfg.get("expert_dtype")  # DeepSeek-V4: the routed experts' own storage format
+    if expert_dtype is not None:
+        if expert_dtype != "fp4" or not weight_quant:
+            raise KvplanError(f"{where}: key 'expert_dtype' = {expert_dtype!r} is not understood")
+        # vLLM 0.33 (models/deepseek_v4 quant_config.py) resolves 'fp4' and loads the experts
+        # with its Mxfp4 MoE method: MXFP4, 32 values + one E8M0 scale in 17 bytes
+        weight_quant["expert_format"] = "mxfp4"
+    cfg.check_unread()
+    data = {
+        "name": name, "display_name": name, "source": source or where, "family": mt,
+        "dtype": dtype or "fp32",
+        "dtype_note": None if dtype else "config.json states no torch_dtype; transformers defaults to float32",
+        "vocab_size": cfg.count("vocab_size"),
+        "tie_embeddings": bool(cfg.get("tie_word_embeddings", default=outer.get("tie_word_embeddings",
+                                                                                  spec_data.pop("_tie_default", False)))),
+        "max_context": cfg.get("max_position_embeddings", "n_positions"),
+        **({"weight_quant": weight_quant} if weight_quant else {}),
+        **({"encoders": encoders} if encoders else {}),
+        **spec_data,
+    }
+    from ...model.frozen import validation_error
+
+    try:
+        return ModelSpec.model_validate(data)
+    except validation_error() as e:
+
+        raise KvplanError(validation_message(f"{where}: inconsistent config", e)) from None
+
+
+_FAMILIES = {"deepseek_v2": _deepseek, "deepseek_v3": _deepseek, "kimi_k2": _deepseek,
+             "llama4": _llama4, "llama4_text": _llama4, "gpt2": _gpt2, "opt": _opt,
+             "falcon": _falcon, "nemotron_h": _nemotron_h,
+             "gemma4": _gemma4, "gemma4_text": _gemma4, "qwen3_next": _qwen3_next,
+             "jamba": _jamba, "deepseek_v32": _deepseek, "glm_moe_dsa": _deepseek,
+             "deepseek_v4": _deepseek_v4, "minimax_m3": _minimax_m3, "mimo_v2_flash": _mimo_v2,
+             "kimi_linear": _kimi_linear}
+
+
+def resolve_config_path(path: Path) -> Path:
+    if path.is_dir():
+        path = path / "config.json"
+    if not path.exists():
+        raise KvplanError(f"no such file: {path}")
+    return path
+
+
+def load(path: Path, name: str | None = None) -> ModelSpec:
+    """Import a config.json file (or a folder holding one)."""
+    path = resolve_config_path(path)
+    stem = path.parent.name if path.name == "config.json" else path.stem
+    slug = re.sub(r"[^a-z0-9._-]+", "-", (name or stem).lower()).strip("-") or "model"
+    return from_config(load_json(path), slug, source=str(path), where=str(path))
