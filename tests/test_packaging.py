@@ -2,8 +2,11 @@
 
 CI installs kvplan with `pip install .` (not editable), so a folder missing from the list is a
 package missing from every user's install, whatever the tests see in the checkout."""
-import tomllib
 from pathlib import Path
+
+import pytest
+
+tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 
 ROOT = Path(__file__).resolve().parent.parent
 
