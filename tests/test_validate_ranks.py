@@ -45,6 +45,7 @@ def one_line_error(r, code=2):
     (["--tp", "3"], "--tp 3 does not divide the 32 attention heads"),
     (["--tp", "64"], "--tp 64 does not divide the 32 attention heads"),
     (["--pp", "33"], "--pp 33 is more than the model's 32 layers"),
+    (["--tp", "2", "--layers", "33"], "--layers 33 is more than llama-3.1-8b's 32 layers"),
     (["--tp", "2", "--fit"], "leave them out with --tp/--pp"),
     (["--tp", "2", "--engine", "sglang"], "validate allocates the ideal, hf, vllm layouts, not 'sglang'"),
     (["--tp", "2", "--timeout", "0"], "--timeout must be a positive whole number"),

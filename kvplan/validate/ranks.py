@@ -572,6 +572,8 @@ def validate_ranks(spec, tp: int, pp: int, ctx: int, batch: int, kv_dtype: str |
     stages = shares(spec, tp, pp, engine)
     if layers is not None and (not isinstance(layers, int) or layers < 1):
         raise KvplanError(f"--layers must be a positive integer, got {layers!r}")
+    if layers is not None and layers > spec.num_layers:
+        raise KvplanError(f"--layers {layers} is more than {spec.name}'s {spec.num_layers} layers")
     if steps is not None and steps < 1:
         raise KvplanError(f"--steps must be a positive integer, got {steps}")
     if not isinstance(timeout_s, int) or timeout_s < 1:
