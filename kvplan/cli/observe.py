@@ -8,7 +8,7 @@ import typer
 
 from ..errors import KvplanError
 from .app import app
-from .common import (_count, _json, _load, _run, _show, _size)
+from .common import (_count, _fail, _json, _load, _run, _show, _size)
 
 
 @app.command(name="check-log")
@@ -58,11 +58,20 @@ def validate(
     gpu: Optional[str] = typer.Option(None, "--gpu", help="the catalog GPU this card is (default: matched by name)"),
     matrix: Optional[str] = typer.Option(None, "--matrix", help="a YAML list of cases: run them all, write Markdown"),
     out: Optional[str] = typer.Option(None, "--out", help="with --matrix: write the Markdown report here"),
+    tp: Optional[str] = typer.Option(None, "--tp", help="tensor-parallel ranks, a process each (torch.distributed; torchrun detected)"),
+    pp: Optional[str] = typer.Option(None, "--pp", help="pipeline stages: tp × pp ranks"),
+    timeout: str = typer.Option("300", "--timeout", help="with --tp/--pp: seconds a collective may wait"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ):
     """Allocate the predicted cache with PyTorch and time a cached decode: predicted beside measured."""
 
     def go():
+        from ..validate import ranks as rk
+
+        if tp is not None or pp is not None or rk.torchrun_env() is not None:
+            return _validate_ranks(model, ctx, batch, kv_dtype, engine, device, layers, memory_only,
+                                   steps, tp, pp, timeout, gpu, as_json,
+                                   fit or cuda_graph or matrix is not None or recompute_lengths is not None)
         from ..validate import report, require_torch
         from ..validate.run import validate as check
 
@@ -108,6 +117,43 @@ def validate(
             raise typer.Exit(1)
 
     _run(go)
+
+
+def _validate_ranks(model, ctx, batch, kv_dtype, engine, device, layers, memory_only, steps, tp, pp,
+                    timeout, gpu, as_json, single_only):
+    """``validate --tp/--pp``: every rank's shard (kvplan/validate/ranks.py)."""
+    import shlex
+
+    from ..validate import ranks as rk
+    from ..validate import ranks_report as rr
+
+    if single_only:
+        raise KvplanError("--fit, --cuda-graph, --matrix and --recompute-lengths check one device; "
+                          "leave them out with --tp/--pp")
+    if model is None or ctx is None:
+        raise KvplanError("give MODEL and --ctx")
+    t, p = (1 if v is None else _count(name, v) for name, v in (("--tp", tp), ("--pp", pp)))
+    argv = ["kvplan", "validate", model, "--ctx", ctx, "--batch", batch, "--tp", str(t), "--pp", str(p)]
+    for flag, v in (("--kv-dtype", kv_dtype), ("--engine", engine), ("--device", device),
+                    ("--layers", layers), ("--steps", steps)):
+        if v is not None:
+            argv += [flag, str(v)]
+    try:
+        r = rk.validate_ranks(_load(model), t, p, _count("--ctx", ctx), _count("--batch", batch), kv_dtype,
+                              engine, device, None if layers is None else _count("--layers", layers),
+                              not memory_only, None if steps is None else _count("--steps", steps),
+                              _count("--timeout", timeout), gpu,
+                              command=shlex.join(argv + (["--memory-only"] if memory_only else [])))
+    except rk.RankFailure as e:
+        _fail(str(e), 1)
+    if r is None:  # a torchrun rank other than 0: rank 0 prints for all
+        return
+    if as_json:
+        _json(rr.to_json(r))
+    else:
+        _show([rr.table(r), "\n".join(rr.footer(r, deterministic=memory_only))])
+    if not r.memory_equal:
+        raise typer.Exit(1)
 
 
 @app.command(name="check-server")

@@ -120,19 +120,29 @@ def _workers(spec: ModelSpec, gpu, tp: int, pp: int, eng, opts: ServeOptions, kv
     # encoder towers load on the first stage, split over its ranks (vLLM's default
     # mm_encoder_tp_mode "weights"); not exact per rank where a tower dimension does not divide
     encoders = 0 if text_only else -(-spec.encoder_params() // tp)
-    if pp > spec.num_layers:
-        raise KvplanError(f"--pp {pp} is more than the model's {spec.num_layers} layers")
-    counts = eng.stages(spec.num_layers, pp)
-    stages, workers, first = [], [], 0
-    for i, count in enumerate(counts):
-        sub = stage_spec(rank, first, count)
+    stages, workers = [], []
+    for i, (first, count, sub) in enumerate(rank_stages(spec, tp, pp, eng)):
         params = stage_parameters(rank, first, count, pp, encoders)
         wbytes = stage_weight_bytes(sub, params, wfmt) if stored is None or tp * pp > 1 else stored
         budget = eng.budget(gpu, wbytes, sub, opts, tp, pp, kv_fmt)
         stages.append(Stage(i, first, count, params, wbytes, budget))
         workers.append(Worker(sub, budget))
-        first += count
     return stages, workers
+
+
+def rank_stages(spec: ModelSpec, tp: int, pp: int, eng) -> list[tuple[int, int, ModelSpec]]:
+    """(first layer, layers, the rank's spec) per pipeline stage: what one tensor-parallel rank
+    of each stage holds (``spec.shard(tp)`` cut into ``eng.stages``). Every rank of a stage holds
+    the same shapes. ``fit`` plans each GPU from this, and ``kvplan validate --tp/--pp``
+    allocates it."""
+    rank = spec.shard(tp)
+    if pp > spec.num_layers:
+        raise KvplanError(f"--pp {pp} is more than the model's {spec.num_layers} layers")
+    out, first = [], 0
+    for count in eng.stages(spec.num_layers, pp):
+        out.append((first, count, stage_spec(rank, first, count)))
+        first += count
+    return out
 
 
 def _divisors_of_heads(spec: ModelSpec) -> list[int]:
