@@ -83,7 +83,7 @@ def rows() -> list[dict]:
             r["fits"] = rep.fits
             st = max(rep.stages, key=lambda s: s.weights_bytes)
             r["parts"] = {p.key: p.bytes / GiB for p in st.budget}
-            r["parts"]["weights"] = rep.weights_bytes / GiB
+            r["parts"]["weights"] = (st.weights_bytes + st.part("weights_transform")) / GiB  # as loaded
             w_log = e.get("model_weights_gib") or e.get("weights_mem_usage_gib")
             if w_log is not None:
                 r["kv_logw"] = r["kv"] + r["parts"]["weights"] - w_log

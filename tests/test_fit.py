@@ -61,15 +61,19 @@ def test_llama31_70b_tp2_h100_by_hand():
     assert r.stages[0].parameters == params == 35_277_512_704
     assert r.weights_bytes == 2 * params
     # budget: int(total × 0.9) − weights − activation − CUDA graphs − non-torch
-    act = 8192 * (2 * 8192 + 3 * 14_336) * 2  # forward peak beats the sampler's 1,024 × 64,128 × 12
+    # activation: the sampler's 1,024 rows × 128,256 gathered vocabulary × 38.5 bytes
+    # (engines/vllm/startup.yaml) beats the forward's 8192 × (2 × 8192 + 3 × 14,336) × 2
+    fwd = 8192 * (2 * 8192 + 3 * 14_336) * 2
+    act = 1024 * 128_256 * 38_500 // 1000
+    assert act == 5_056_364_544 > fwd == 973_078_528
     assert r.stages[0].part("activation") == act
-    kv = int(H100 * 0.9) - 2 * params - act - 96 * MiB - (1152 + 1280) * MiB
-    assert r.kv_budget_bytes == kv == 2_789_824_921
-    # 80 layers × 16 tokens × 4 heads × 256 values × 2 bytes = 2,621,440 bytes per block
-    assert r.capacity.detail["bytes_per_block"] == 2_621_440
-    assert r.capacity.detail["num_gpu_blocks"] == kv // 2_621_440 == 1_064
-    # (1,064 − 1 null block) // 512 blocks per 8,192-token request = 2 sequences
-    assert r.max_batch == 2
+    # CUDA graphs: 0.65 GiB (697,932,185 bytes, startup.yaml); non-torch: 0 (outside the snapshot)
+    kv = int(H100 * 0.9) - 2 * params - act - 697_932_185 - 0
+    assert r.kv_budget_bytes == kv == 659_406_848
+    # 80 layers × 16 tokens × 4 heads × 256 values × 2 bytes = 2,621,440 bytes per block; one
+    # 8,192-token request needs 512 blocks = 1,342,177,280 bytes > 659,406,848 − one null block
+    assert r.capacity.kv_bytes_per_request == 512 * 2_621_440
+    assert not r.fits and "max seq len (8192)" in r.message
     # at the model's own max_model_len (131,072) vLLM refuses to start on these two GPUs
     r2 = vllm_fit("llama-3.1-70b", tp=2)
     assert not r2.fits and "max seq len (131072)" in r2.message
@@ -480,8 +484,9 @@ def test_report_fields_notes_and_memory_source():
 def test_what_does_not_fit_says_so_with_zeros():
     r = vllm_fit("llama-3.1-70b", max_model_len=8192, ctx=4096, batch=2)
     assert (r.fits, r.max_batch, r.max_ctx, r.min_tp) == (False, 0, 0, 2)
+    # runtime: the sampler peak 5,056,364,544 (1,024 × 128,256 × 38.5) + CUDA graphs 697,932,185
     assert r.message == ("llama-3.1-70b does not fit: each GPU needs 141,107,412,992 bytes of weights plus "
-                         "2,986,344,448 of runtime, more than the 76,968,728,985 bytes vllm may use of the "
+                         "5,754,296,729 of runtime, more than the 76,968,728,985 bytes vllm may use of the "
                          "85,520,809,984 on h100-sxm-80gb; the smallest --tp that fits is 2")
     assert r.capacity.fits is False and r.capacity.max_model_len == 8192
     assert vllm_fit("llama-3.1-70b", max_model_len=8192).max_batch is None  # no --ctx asked: no answer

@@ -54,7 +54,7 @@ def test_vllm_prediction_is_the_scripts():
     kv, weights = startup_log_errors.kvplan_budget(entry)
     rows = {r.figure.key: r for r in c.rows}
     assert rows["kv_budget"].predicted == kv and rows["weights"].predicted == weights
-    assert abs(rows["kv_budget"].error_pct) < 1.0  # the bound test_vllm_startup_logs.py holds this log to
+    assert abs(rows["kv_budget"].error_pct) < 5.0  # the bound test_vllm_startup_logs.py holds this log to
     assert c.model == "llama-3.1-8b" and c.gpu == "a100-sxm-40gb"
 
 

@@ -20,8 +20,9 @@ def test_logs_are_sourced():
 
 
 def test_error_per_log():
-    """The V1 logs kvplan models are within 1 % (the defaults were fitted to them, so this is an
-    in-sample bound: it fails when a rule or default moves). The July-2025 LMCache run and the
+    """The V1 logs kvplan models are within 5 % (in sample: the constants of
+    engines/vllm/startup.yaml were fitted on the fit half, which holds these logs; the earlier
+    defaults, fitted to these four logs alone, met 1 % here and missed the held-out half by 10 %). The July-2025 LMCache run and the
     two V0-engine logs are reported, not bounded: their overheads are not vLLM 0.33's."""
     rows = {r["id"]: r for r in startup_log_errors.rows()}
     unbounded = {"4xh100_qwen3-235b-a22b-fp8_tp4_lmcache", "V0_rtx3090_llama31-8b_mml20000",
@@ -30,10 +31,11 @@ def test_error_per_log():
     assert len(modelled) == 7
     for r in modelled:
         if r["id"] not in unbounded:
-            assert abs(r["kvplan_err"]) < 1.0, r
-    # as close as aiconfigurator or closer on every log both model
+            assert abs(r["kvplan_err"]) < 5.0, r
+    # as close as aiconfigurator or closer on every log both model, but gpt-oss-20b on an A100
+    # (kvplan -3.3 %, aiconfigurator -1.7 %: the MXFP4 growth is a median of two logs)
     for r in modelled:
-        if r["aic_err"] is not None and r["id"] not in unbounded:
+        if r["aic_err"] is not None and r["id"] not in unbounded | {"a100_gpt-oss-20b_v0.19.0_gmu0.65"}:
             assert abs(r["kvplan_err"]) <= abs(r["aic_err"]), r
 
 

@@ -96,6 +96,7 @@ class BudgetPart:
     label: str
     bytes: int
     source: str = ""
+    uncertainty: int = 0  # bytes either way, where the part is estimated rather than computed
 
 
 @record

@@ -53,6 +53,11 @@ def _paged(mixer, ctx: int, run_dtype: str) -> Holding:
     return Holding(mixer.kv_rows(), cdiv(ctx, TOKENS_PER_BLOCK) * TOKENS_PER_BLOCK)
 
 
+# Kept from kvplan's earlier vLLM defaults (fitted in sample to the first four V1 logs, no
+# TensorRT-LLM log): CUDA context, cuBLAS workspaces and NCCL for the estimation run.
+NON_TORCH_TP1 = 1152 * 2**20
+NON_TORCH_PER_TP = 1280 * 2**20
+
 class TRTLLM(Engine):
     name = "trtllm"
     summary = "TensorRT-LLM PyTorch backend, V1 KV-cache manager (read, not measured)"
@@ -73,11 +78,11 @@ class TRTLLM(Engine):
         act = opts.activation_bytes if opts.activation_bytes is not None else \
             vllm_memory.activation_peak(spec, tokens, 0)
         non_torch = opts.non_torch_bytes if opts.non_torch_bytes is not None else \
-            vllm_memory.NON_TORCH_TP1 + (vllm_memory.NON_TORCH_PER_TP if tp * pp > 1 else 0)
+            NON_TORCH_TP1 + (NON_TORCH_PER_TP if tp * pp > 1 else 0)
         parts += [BudgetPart("activation", "estimation-run peak (activations)", act,
                              f"estimated for {tokens:,} tokens (vllm_memory.activation_peak)"),
                   BudgetPart("non_torch", "non-torch runtime (CUDA graphs, NCCL)", non_torch,
-                             "default estimate (vllm_memory.NON_TORCH_*)")]
+                             "default estimate (trtllm.NON_TORCH_*)")]
         fraction = opts.gpu_memory_utilization if opts.gpu_memory_utilization is not None else FRACTION
         free = total - sum(p.bytes for p in parts)
         kv = int(free * fraction)

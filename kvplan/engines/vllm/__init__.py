@@ -172,6 +172,11 @@ class VLLM(Engine):
         cfg = self.configure(spec, gpu, opts, kv_fmt.name, spec.dtype, pp)
         parts = [BudgetPart("weights", "weights (this GPU's share)", weights_bytes,
                             "parameters × weight format, split as vLLM's parallel layers split them")]
+        grow = vllm_memory.mxfp4_growth(spec, gpu)
+        if grow:
+            parts.append(BudgetPart("weights_transform", "weights: MXFP4 post-load transform", grow,
+                                    "fitted on the fit half (engines/vllm/startup.py mxfp4_growth)",
+                                    vllm_memory.const("mxfp4_growth_uncertainty_ppm") * grow // 1_000_000))
         if opts.kv_cache_memory is None:
             parts += vllm_memory.overheads(spec, gpu, cfg, opts, tp, pp)
         return finish_budget(total, util, parts, opts.kv_cache_memory,

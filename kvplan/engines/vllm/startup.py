@@ -1,18 +1,41 @@
-"""vLLM 0.33's memory other than weights and cache, estimated from the model's shapes.
+"""vLLM's start-up budget: everything on a GPU that is neither weights nor KV cache.
 
-vLLM measures these at start-up (v1/worker/gpu_worker.py, determine_available_memory): it
-runs a dummy forward of ``max_num_batched_tokens`` tokens and a sampler pass over
-``max_num_seqs`` rows under utils/mem_utils.py memory_profiling, then captures CUDA graphs;
+vLLM 0.33 (v1/worker/gpu_worker.py, Worker.determine_available_memory and init_device;
+utils/mem_utils.py, memory_profiling; v1/worker/utils.py, request_memory):
 
-    available KV = total × gpu_memory_utilization − (weights + non-torch increase
-                   + transient torch peak) − CUDA-graph estimate
+    requested    = ceil(total × gpu_memory_utilization)       total: cudaMemGetInfo's total
+    available KV = requested − (weights + non-torch growth + torch's transient peak)
+                   − CUDA-graph estimate
 
-kvplan cannot run the forward, so each part is estimated by a rule documented here and
-checked against real start-up logs (tests/data/vllm_startup_logs.json, README "How close").
-Each part can be overridden (``--activation-memory``, ``--cuda-graph-memory``,
-``--non-torch-memory``), and ``--kv-cache-memory`` skips the estimate altogether.
+* the snapshot the growth is measured from is taken in ``init_device`` *after* the distributed
+  environment (NCCL, custom all-reduce) and the cuBLAS/cuBLASLt handles are created, so in 0.33
+  those are outside the budget; older V1 releases took it before NCCL (a log's non-torch line
+  then includes NCCL);
+* the transient peak is the profile run (v1/worker/gpu/model_runner.py, GPUModelRunner.profile_run):
+  a forward over ``max_num_batched_tokens`` tokens with attention skipped, then
+  ``_dummy_sampler_run`` over ``min(max_num_seqs, max_num_batched_tokens)`` rows (one logit row
+  per dummy request, ``_dummy_run``'s ``num_reqs``) of the *gathered* vocabulary (the LM head's
+  logits are all-gathered over TP, model_executor/layers/logits_processor.py
+  LogitsProcessor._gather_logits, so this part does not shrink with TP), run twice, the second
+  time with ``SamplingParams.for_sampler_warmup()`` through the fp32 pipeline;
+* the CUDA-graph estimate (v1/worker/gpu/cudagraph_utils.py, profile_cudagraph_memory: captures
+  into a throwaway pool, extrapolating FULL graphs from the largest few) is subtracted when
+  ``VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS`` is on, its default in 0.33 (envs.py); V1
+  releases before 0.21 captured graphs after sizing the cache and charged nothing.
+
+kvplan cannot run the forward, so the sampler's bytes per logit, the non-torch growth, the
+CUDA-graph estimate and the MXFP4 post-load growth are constants fitted on the FIT half of the
+public start-up logs only (scripts/fit_startup_constants.py; tests/data/startup_logs_split.json),
+stored with their sources in startup.yaml beside this module. Each estimated term carries an
+uncertainty (``BudgetPart.uncertainty``), which the verdict (kvplan.plan.verdict) uses to say
+"at risk". Facts copied, not code.
 """
 from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 from ...model.spec import MoeMlp
 from ..base import BudgetPart
@@ -20,25 +43,25 @@ from ..base import BudgetPart
 MiB = 2**20
 GiB = 2**30
 
-# The constants below are fitted, in sample, to the public V1 start-up logs in
-# tests/data/vllm_startup_logs.json: what those logs leave unexplained after the weights and
-# kvplan's activation estimate is 0.98-1.25 GiB at TP 1 (A100 40/80 GB: Llama-3.1-8B,
-# gpt-oss-20b, Gemma 4 26B) and 2.39 GiB at TP 2 (2 × L40S, Qwen3-30B-A3B). The two newest
-# logs that print "CUDAGraph" memory show 0.09 GiB (27B models, TP 2, RTX 3090/5090).
-# They are defaults, not facts: per-log errors are in the README (scripts/startup_log_errors.py).
-NON_TORCH_TP1 = 1152 * MiB  # CUDA context growth, cuBLAS workspaces, allocator slack
-NON_TORCH_PER_TP = 1280 * MiB  # + NCCL buffers and custom all-reduce when tp × pp > 1
-CUDA_GRAPH_BYTES = 96 * MiB  # vLLM ≥ 0.21 charges its CUDA-graph estimate to the budget
+
+@lru_cache(maxsize=1)
+def constants() -> dict:
+    """startup.yaml: each constant with ``value`` (an int) and its ``source``."""
+    data = yaml.safe_load((Path(__file__).with_name("startup.yaml")).read_text())
+    return {k: v for k, v in data.items() if isinstance(v, dict) and "value" in v}
 
 
-def activation_peak(spec, tokens: int, seqs: int) -> int:
-    """The transient torch peak of vLLM's profiling forward plus sampler pass, for one rank.
+def const(name: str) -> int:
+    return int(constants()[name]["value"])
 
-    Forward over ``tokens`` tokens: the residual stream and hidden state (2 × hidden), the
-    widest layer's intermediates (MLP gate+up and activation: 3 × intermediate per rank; an
-    MoE layer's routed copies: top-k × that; attention's q, k, v and output), in the model's
-    16-bit dtype. Sampler over ``seqs`` rows: fp32 logits over the (rank-padded × tp) vocab,
-    three live copies (logits, probabilities, log-probabilities)."""
+
+def forward_peak(spec, tokens: int) -> int:
+    """The profile forward's transient peak for one rank (``spec`` already sharded by TP), a
+    shape estimate: the residual stream and hidden state (2 × hidden) plus the widest layer's
+    intermediates in the model's 16-bit dtype: an MLP's gate+up and activation (3 ×
+    intermediate); an MoE layer's routed copies (top-k × that, the fused-MoE workspace of
+    model_executor/layers/fused_moe, plus the shared expert); attention's q, k, v and output
+    (an MLA layer: the decompressed heads and the latent)."""
     h = spec.hidden_size
     widest = 0
     for lt in spec.counts():
@@ -57,29 +80,69 @@ def activation_peak(spec, tokens: int, seqs: int) -> int:
             if isinstance(layer.mlp, MoeMlp):
                 mlp = 3 * i * layer.mlp.experts_per_token + 3 * layer.mlp.shared_intermediate_size
         widest = max(widest, attn, mlp)
-    forward = tokens * (2 * h + widest) * 2
-    sampler = seqs * spec.vocab_size * 4 * 3
-    return max(forward, sampler)
+    return tokens * (2 * h + widest) * 2
+
+
+def sampler_peak(spec, tp: int, tokens: int, seqs: int) -> int:
+    """``_dummy_sampler_run``: min(max_num_seqs, max_num_batched_tokens) rows of logits over the
+    gathered (64-padded) vocabulary, times the fitted bytes per logit (startup.yaml)."""
+    rows = min(seqs, tokens)
+    logits = rows * spec.vocab_size * tp  # spec.vocab_size is the rank's padded share
+    return logits * const("sampler_millibytes_per_logit") // 1000
+
+
+def activation_peak(spec, tokens: int, seqs: int, tp: int = 1) -> int:
+    """The transient torch peak of the profile run: the forward, then the sampler, whichever is
+    larger (the forward's activations are freed before the sampler runs)."""
+    return max(forward_peak(spec, tokens), sampler_peak(spec, tp, tokens, seqs))
+
+
+def non_torch(tp: int, pp: int) -> int:
+    return const("non_torch_tp1_bytes") + (const("non_torch_extra_tp_bytes") if tp * pp > 1 else 0)
+
+
+def mxfp4_growth(spec, gpu) -> int:
+    """Bytes vLLM's MXFP4 MoE method adds to the rank's MXFP4 experts after loading
+    (model_executor/layers/quantization/mxfp4.py, Mxfp4MoEMethod.process_weights_after_loading:
+    the Marlin repack or the triton_kernels swizzle with padded dimensions), fitted per compute
+    capability (startup.yaml); 0 for other formats."""
+    from .settings import capability
+
+    q = spec.weight_quant
+    if q is None or q.format != "mxfp4":
+        return 0
+    cap = capability(gpu) if gpu is not None else None
+    key = "mxfp4_growth_ppm_sm90" if cap is not None and cap >= 90 else "mxfp4_growth_ppm_sm80"
+    mx = sum(n * q.matrix_bytes(o, i) for o, i, n in spec.quantized_matrices())
+    return mx * const(key) // 1_000_000
 
 
 def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
-    """The non-KV parts vLLM charges inside its share, for one rank."""
-    act = opts.activation_bytes if opts.activation_bytes is not None else \
-        activation_peak(spec, cfg.max_num_batched_tokens, cfg.max_num_seqs)
-    graphs = 0 if opts.enforce_eager else \
-        (opts.cuda_graph_bytes if opts.cuda_graph_bytes is not None else CUDA_GRAPH_BYTES)
-    non_torch = opts.non_torch_bytes if opts.non_torch_bytes is not None else \
-        NON_TORCH_TP1 + (NON_TORCH_PER_TP if tp * pp > 1 else 0)
+    """The non-KV parts vLLM charges inside its share, for one rank, each with its uncertainty."""
+    fitted = "fitted on the fit half of the start-up logs (engines/vllm/startup.yaml)"
+    unc = const("activation_non_torch_uncertainty_bytes")
+    if opts.activation_bytes is not None:
+        act, act_src, act_unc = opts.activation_bytes, "--activation-memory", 0
+    else:
+        fwd = forward_peak(spec, cfg.max_num_batched_tokens)
+        smp = sampler_peak(spec, tp, cfg.max_num_batched_tokens, cfg.max_num_seqs)
+        act, act_unc = max(fwd, smp), unc
+        act_src = (f"profile run: max(forward over {cfg.max_num_batched_tokens:,} tokens "
+                   f"{fwd / GiB:.2f} GiB, sampler over {min(cfg.max_num_seqs, cfg.max_num_batched_tokens):,} "
+                   f"rows × vocab {smp / GiB:.2f} GiB); {fitted}")
+    if opts.enforce_eager:
+        graphs, g_src, g_unc = 0, "--enforce-eager: none", 0
+    elif opts.cuda_graph_bytes is not None:
+        graphs, g_src, g_unc = opts.cuda_graph_bytes, "--cuda-graph-memory", 0
+    else:
+        graphs, g_src = const("cuda_graph_bytes"), f"profile_cudagraph_memory estimate; {fitted}"
+        g_unc = const("cuda_graph_uncertainty_bytes")
+    if opts.non_torch_bytes is not None:
+        nt, nt_src, nt_unc = opts.non_torch_bytes, "--non-torch-memory", 0
+    else:
+        nt, nt_src, nt_unc = non_torch(tp, pp), f"growth after the start-up snapshot; {fitted}", 0
     return [
-        BudgetPart("activation", "activation peak (profiling forward + sampler)", act,
-                   f"estimated: {cfg.max_num_batched_tokens:,} tokens, {cfg.max_num_seqs:,} "
-                   "sampler rows (kvplan/engines/vllm/startup.py activation_peak)"
-                   if opts.activation_bytes is None else "--activation-memory"),
-        BudgetPart("cuda_graphs", "CUDA graphs", graphs,
-                   "--enforce-eager: none" if opts.enforce_eager else
-                   ("default estimate (vllm_memory.CUDA_GRAPH_BYTES)" if opts.cuda_graph_bytes is None
-                    else "--cuda-graph-memory")),
-        BudgetPart("non_torch", "non-torch runtime (cuBLAS, NCCL)", non_torch,
-                   "default estimate (vllm_memory.NON_TORCH_*)" if opts.non_torch_bytes is None
-                   else "--non-torch-memory"),
+        BudgetPart("activation", "activation peak (profile forward + sampler)", act, act_src, act_unc),
+        BudgetPart("cuda_graphs", "CUDA graphs", graphs, g_src, g_unc),
+        BudgetPart("non_torch", "non-torch growth (after vLLM's snapshot)", nt, nt_src, nt_unc),
     ]
