@@ -1,11 +1,13 @@
-"""Run the README's ```console examples and check or rewrite their output.
+"""Run the ```console examples of README.md and docs/**/*.md and check or rewrite their output.
 
-    python scripts/readme_examples.py          # rewrite README.md in place
-    python scripts/readme_examples.py --check  # exit 1 if any output drifted
+    python scripts/readme_examples.py                  # rewrite every page in place
+    python scripts/readme_examples.py docs/commands/fit.md   # some pages
+    python scripts/readme_examples.py --check          # exit 1 if any output drifted
 
-Each example is a line ``$ kvplan ARGS`` (optionally after ``VAR=value`` assignments) followed by its output (stdout, then stderr), up to
-the next ``$`` line or the end of the block. Commands run as ``python -m kvplan`` with
-COLUMNS=140, so tables render the same everywhere. tests/test_readme.py runs the check.
+Each example is a line ``$ kvplan ARGS`` (optionally after ``VAR=value`` assignments) followed by its
+output (stdout, then stderr, then ``(exit N)`` when N is not 0), up to the next ``$`` line or the end
+of the block. Commands run as ``python -m kvplan`` in the repository's root with COLUMNS=140, so
+tables render the same everywhere. tests/test_readme.py runs the check.
 """
 from __future__ import annotations
 
@@ -19,6 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 BLOCK = re.compile(r"```console\n(.*?)```", re.S)
+
+
+def pages() -> list[Path]:
+    """Every page whose examples are real output: the README, then the docs site's pages."""
+    return [README, *sorted((ROOT / "docs").rglob("*.md"))]
 
 
 def run(cmdline: str) -> str:
@@ -54,10 +61,23 @@ def render(text: str) -> str:
     return BLOCK.sub(fix, text)
 
 
+def main(argv: list[str]) -> int:
+    check = "--check" in argv
+    chosen = [ROOT / a for a in argv if a != "--check"] or pages()
+    bad = []
+    for page in chosen:
+        text = page.read_text()
+        if check:
+            bad += [f"{page.relative_to(ROOT)}: {c}" for c, out in examples(text) if run(c) != out]
+        else:
+            new = render(text)
+            if new != text:
+                page.write_text(new)
+                print(f"rewrote {page.relative_to(ROOT)}")
+    if check:
+        print("\n".join(f"drifted: {b}" for b in bad) or "examples are up to date")
+    return 1 if bad else 0
+
+
 if __name__ == "__main__":
-    text = README.read_text()
-    if "--check" in sys.argv:
-        bad = [cmd for cmd, out in examples(text) if run(cmd) != out]
-        print("\n".join(f"drifted: {c}" for c in bad) or "README examples are up to date")
-        sys.exit(1 if bad else 0)
-    README.write_text(render(text))
+    sys.exit(main(sys.argv[1:]))

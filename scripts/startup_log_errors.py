@@ -1,12 +1,12 @@
 """kvplan's vLLM KV budget against real, public vLLM start-up logs, beside aiconfigurator's.
 
-    python scripts/startup_log_errors.py          # the markdown table the README shows
+    python scripts/startup_log_errors.py          # the markdown table docs/startup-logs-first-batch.md shows
 
 Data: tests/data/vllm_startup_logs.json (each log's URL, the lines copied from it, the inputs
 kvplan is given, and NVIDIA aiconfigurator 0.12.0's estimate_kv_cache result, run offline:
 `pip install aiconfigurator==0.12.0`, aiconfigurator_core/sdk/memory.py estimate_kv_cache with
 backend "vllm", backend_version "current" and each log's GPU, TP and flags).
-tests/test_vllm_startup_logs.py checks that this table is the README's and bounds the errors.
+tests/test_vllm_startup_logs.py checks that this table is docs/startup-logs-first-batch.md's and bounds the errors.
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def kvplan_budget(entry: dict) -> int:
 
 
 def readme_logs() -> list[dict]:
-    """The first collection (batch 2026-12-01), the README's table; later batches are scored by
+    """The first collection (batch 2026-12-01), docs/startup-logs-first-batch.md's table; later batches are scored by
     scripts/startup_log_baseline.py into docs/startup-logs.md."""
     return [e for e in json.loads(DATA.read_text())["logs"] if e.get("batch") == "2026-12-01"]
 

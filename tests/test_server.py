@@ -139,7 +139,7 @@ def test_url_forms(vllm):
 
 
 def test_readme_block_is_current(vllm):
-    """README's check-server output is this command's, against this loopback server."""
+    """docs/commands/check-server.md's output is this command's, against this loopback server."""
     import os
     import re
     import shutil
@@ -150,6 +150,6 @@ def test_readme_block_is_current(vllm):
     env = {**os.environ, "COLUMNS": "140", "NO_COLOR": "1", "TERM": "dumb"}
     p = subprocess.run([exe, "check-server", vllm, "--gpu", "a100-sxm-40gb", "--enforce-eager",
                         "--max-num-batched-tokens", "8192"], capture_output=True, text=True, env=env)
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "commands" / "check-server.md").read_text()
     block = re.search(r"```text\n\$ kvplan check-server http://127.0.0.1:PORT [^\n]*\n(.*?)```", readme, re.S)
     assert block.group(1) == p.stdout + p.stderr
