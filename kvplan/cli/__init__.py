@@ -18,7 +18,7 @@ from .app import app
 
 _METAVARS = {  # the help shows what each option takes, not <str>
     "SIZE|GIB": ("--kv-offloading-size",), "native|lmcache": ("--kv-offloading-backend",),
-    "JSON": ("--kv-transfer-config", "--speculative-config"),
+    "JSON": ("--kv-transfer-config", "--speculative-config", "--lmcache-config"),
     "N|RANK": ("--max-lora-rank",), "N|SLOTS": ("--max-loras", "--max-cpu-loras"),
     "N": ("--ctx", "--batch", "--parallel", "--tp", "--pp", "--max-model-len", "--block-size", "--max-num-batched-tokens",
           "--max-num-seqs", "--requests", "--seed", "--shared-prefix", "--ubatch-size", "--prompt",

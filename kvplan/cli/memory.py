@@ -136,6 +136,10 @@ def fit(
     max_loras: str = typer.Option("1", "--max-loras", help="vLLM: LoRA slots on the GPU"),
     max_lora_rank: str = typer.Option("16", "--max-lora-rank", help="vLLM: largest LoRA rank"),
     max_cpu_loras: Optional[str] = typer.Option(None, "--max-cpu-loras", help="vLLM: adapters cached on the host"),
+    lmcache_config: Optional[str] = typer.Option(None, "--lmcache-config",
+                                                 help="LMCache's own settings, JSON or a .yaml/.json file: chunk_size, "
+                                                      "max_local_cpu_size, local_disk, max_local_disk_size, "
+                                                      "save_unfull_chunk, l1_size_gb"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     explain: bool = typer.Option(False, "--explain", help="show the arithmetic"),
     fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
@@ -180,7 +184,8 @@ def fit(
         opts = vllm_flags.extras(opts, engine or _default_engine(model, "vllm"), kv_offloading_size,
                                  kv_offloading_backend, kv_transfer_config, speculative_config, enable_lora,
                                  _count("--max-loras", max_loras), _count("--max-lora-rank", max_lora_rank),
-                                 opt_count("--max-cpu-loras", max_cpu_loras), _size)
+                                 opt_count("--max-cpu-loras", max_cpu_loras), _size,
+                                 lmcache_config)
         spec = _load(model)
         g = catalog.load_gpu(gpu)
         traffic = None

@@ -92,6 +92,8 @@ class ServeOptions:
     kv_connector_extra_config: dict | None = None  # block grouping: block_size or blocks_per_chunk
     speculative_config: object | None = None  # engines/vllm/speculative.py SpecConfig
     lora: tuple[int, int, int | None] | None = None  # (max_loras, max_lora_rank, max_cpu_loras)
+    kv_connector: str | None = None  # --kv-transfer-config's kv_connector (LMCacheConnectorV1)
+    lmcache: object | None = None  # engines/vllm/lmcache.py LMCacheConfig (LMCache's own settings)
 
 
 @record

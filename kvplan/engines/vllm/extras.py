@@ -6,7 +6,7 @@ from __future__ import annotations
 from ...model import dtypes
 from ...errors import KvplanError
 from ..base import BudgetPart
-from . import lora, offload, speculative
+from . import lmcache, lora, offload, speculative
 
 # num_nextn_predict_layers of the models vLLM serves with method "mtp" (their config.json)
 MTP_LAYERS = {"deepseek-v3": 1, "deepseek-r1": 1}
@@ -77,7 +77,10 @@ def draft_pages(eng, wspec, cfg, model_dtype: str, opts, last: bool) -> list:
 
 def details(model, opts, top, block_size: int, tp: int, pp: int) -> dict:
     out = {}
-    if opts.kv_offloading_size is not None:
+    if opts.lmcache is not None or opts.kv_connector == "LMCacheConnectorV1" or (
+            opts.kv_offloading_size is not None and opts.kv_offloading_backend == "lmcache"):
+        out["cpu_offload"] = _lmcache(opts, top, block_size, tp, pp)
+    elif opts.kv_offloading_size is not None:
         mla_only = all(g.page.kind == "mla" for g in top.groups)
         t = offload.plan_tier(opts.kv_offloading_size, opts.kv_offloading_backend, top.bytes_per_block,
                                    block_size, tp, pp, mla_only, opts.kv_connector_extra_config)
@@ -87,3 +90,27 @@ def details(model, opts, top, block_size: int, tp: int, pp: int) -> dict:
         out["speculative"] = {"method": sc.method, "num_speculative_tokens": sc.num_speculative_tokens,
                               "model": sc.model}
     return out
+
+
+def _lmcache(opts, top, block_size: int, tp: int, pp: int) -> dict:
+    """LMCache as the CPU tier (lmcache.py): one rank's bytes per token are its pool's bytes per
+    block over the block size (LMCache's kv_shape holds the same layers, draft layers included)."""
+    kinds = {g.page.kind for g in top.groups}
+    if kinds != {"full"}:
+        raise KvplanError(f"kvplan models LMCache for full-attention models only; this one has "
+                          f"{', '.join(sorted(kinds))} layers")
+    cfg, world = opts.lmcache or lmcache.LMCacheConfig(), tp * pp
+    per_token = top.bytes_per_block // block_size
+    if opts.kv_connector == "LMCacheConnectorV1":
+        t = lmcache.in_process(cfg, per_token, world)
+    else:
+        if cfg.l1_size_gb is not None:
+            l1, note = int(cfg.l1_size_gb * lmcache.GiB), "L1 from --lmcache-config l1_size_gb (the server's --l1-size-gb)"
+        else:
+            l1 = opts.kv_offloading_size
+            note = ("vLLM 0.33 does not pass --kv-offloading-size to LMCache (config/vllm.py "
+                    "_post_init_kv_transfer_config): kvplan takes it as the server's L1; start "
+                    f"`lmcache server --l1-size-gb {l1 / lmcache.GiB:g}` to match")
+        t = lmcache.multi_process(cfg, per_token, world, l1, note)
+    return {"backend": "lmcache", "lmcache_version": lmcache.VERSION,
+            **{f: getattr(t, f) for f in t.__record_fields__}}
