@@ -17,6 +17,9 @@ from .app import app
 
 
 _METAVARS = {  # the help shows what each option takes, not <str>
+    "SIZE|GIB": ("--kv-offloading-size",), "native|lmcache": ("--kv-offloading-backend",),
+    "JSON": ("--kv-transfer-config", "--speculative-config", "--lmcache-config"),
+    "N|RANK": ("--max-lora-rank",), "N|SLOTS": ("--max-loras", "--max-cpu-loras"),
     "N": ("--ctx", "--batch", "--parallel", "--tp", "--pp", "--max-model-len", "--block-size", "--max-num-batched-tokens",
           "--max-num-seqs", "--requests", "--seed", "--shared-prefix", "--ubatch-size", "--prompt",
           "--new-tokens", "--layers", "--steps", "--replicas"),
@@ -27,7 +30,7 @@ _METAVARS = {  # the help shows what each option takes, not <str>
     "FORMAT": ("--kv-dtype", "--weight-dtype", "--cache-type-k", "--cache-type-v"),
     "auto|fp8|fp8_e4m3|fp8_e5m2": ("--kv-cache-dtype",),
     "F": ("--gpu-memory-utilization", "--bw-efficiency", "--flops-efficiency"),
-    "MS": ("--step-overhead-ms",), "GPU": ("--gpu",), "ENGINE": ("--engine",), "SPEC": ("--lengths",),
+    "MS": ("--step-overhead-ms",), "A": ("--acceptance",), "GPU": ("--gpu",), "ENGINE": ("--engine",), "SPEC": ("--lengths",),
     "R|inf": ("--rate",), "C": ("--concurrency",), "poisson|constant": ("--arrivals",),
     "DIST": ("--prompt-tokens", "--output-tokens"), "ROUTER": ("--router",),
     "table|json|csv|md": ("--format",), "on|off": ("--flash-attn",), "V,...": ("--variants",),

@@ -124,6 +124,22 @@ def fit(
     requests: str = typer.Option("1000", "--requests", help="requests sampled from a --lengths distribution"),
     seed: str = typer.Option("0", "--seed", help="seed for sampling --lengths"),
     shared_prefix: str = typer.Option("0", "--shared-prefix", help="prompt tokens common to every request"),
+    kv_offloading_size: Optional[str] = typer.Option(None, "--kv-offloading-size",
+                                                     help="vLLM: CPU KV tier over all ranks (GiB, or 64GiB)"),
+    kv_offloading_backend: Optional[str] = typer.Option(None, "--kv-offloading-backend", help="vLLM: native|lmcache"),
+    kv_transfer_config: Optional[str] = typer.Option(None, "--kv-transfer-config",
+                                                     help="vLLM: JSON; only kv_connector_extra_config's "
+                                                          "block_size / blocks_per_chunk are read"),
+    speculative_config: Optional[str] = typer.Option(None, "--speculative-config",
+                                                     help='vLLM: JSON, e.g. {"method":"eagle3","num_speculative_tokens":3}'),
+    enable_lora: bool = typer.Option(False, "--enable-lora", help="vLLM: reserve LoRA slots"),
+    max_loras: str = typer.Option("1", "--max-loras", help="vLLM: LoRA slots on the GPU"),
+    max_lora_rank: str = typer.Option("16", "--max-lora-rank", help="vLLM: largest LoRA rank"),
+    max_cpu_loras: Optional[str] = typer.Option(None, "--max-cpu-loras", help="vLLM: adapters cached on the host"),
+    lmcache_config: Optional[str] = typer.Option(None, "--lmcache-config",
+                                                 help="LMCache's own settings, JSON or a .yaml/.json file: chunk_size, "
+                                                      "max_local_cpu_size, local_disk, max_local_disk_size, "
+                                                      "save_unfull_chunk, l1_size_gb"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     explain: bool = typer.Option(False, "--explain", help="show the arithmetic"),
     fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
@@ -163,6 +179,13 @@ def fit(
             activation_bytes=_size("--activation-memory", activation_memory),
             cuda_graph_bytes=_size("--cuda-graph-memory", cuda_graph_memory),
             non_torch_bytes=_size("--non-torch-memory", non_torch_memory))
+        from ..engines.vllm import flags as vllm_flags  # issue 23: CPU tier, drafter, LoRA
+
+        opts = vllm_flags.extras(opts, engine or _default_engine(model, "vllm"), kv_offloading_size,
+                                 kv_offloading_backend, kv_transfer_config, speculative_config, enable_lora,
+                                 _count("--max-loras", max_loras), _count("--max-lora-rank", max_lora_rank),
+                                 opt_count("--max-cpu-loras", max_cpu_loras), _size,
+                                 lmcache_config)
         spec = _load(model)
         g = catalog.load_gpu(gpu)
         traffic = None

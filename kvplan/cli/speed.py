@@ -30,6 +30,10 @@ def perf(
     no_cache_compare: bool = typer.Option(False, "--no-cache-compare", help="leave out the cache-vs-recompute table"),
     batch_table: bool = typer.Option(False, "--batch-table", help="decode time by batch up to what fits"),
     engine: str = typer.Option("vllm", "--engine", help="engine whose memory plan bounds --batch-table (vllm)"),
+    speculative_config: Optional[str] = typer.Option(None, "--speculative-config",
+                                                     help='vLLM: JSON, e.g. {"method":"eagle3","num_speculative_tokens":3}'),
+    acceptance: Optional[str] = typer.Option(None, "--acceptance",
+                                             help="per-token acceptance rate of the drafts (0 to 1)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     explain: bool = typer.Option(False, "--explain", help="show the arithmetic with its sources"),
     fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
@@ -47,13 +51,17 @@ def perf(
         c, b = _count("--ctx", ctx), _count("--batch", batch)
         pr = None if prompt is None else _count("--prompt", prompt)
         n = None if no_cache_compare else _count("--new-tokens", new_tokens)
+        from ..engines.vllm import speculative
+
+        sc = None if speculative_config is None else speculative.parse(speculative_config)
+        acc = _number("--acceptance", acceptance, 0, 1, open_low=False)
         spec = _load(model)
         g = catalog.load_gpu(gpu)
         r = perfmod.perf(spec, g, c, b, pr, _count("--tp", tp), kv_dtype, weight_dtype,
                          _number("--bw-efficiency", bw_efficiency, 0, 1),
                          _number("--flops-efficiency", flops_efficiency, 0, 1),
                          _number("--step-overhead-ms", step_overhead_ms, 0, None, open_low=False),
-                         n, batch_table, engine)
+                         n, batch_table, engine, sc, acc)
         for w in r.notes:
             if w.startswith("ctx "):
                 sys.stderr.write(f"kvplan: warning: {w}\n")

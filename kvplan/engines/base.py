@@ -86,6 +86,14 @@ class ServeOptions:
     flash_attn: bool = True
     parallel: int | None = None  # llama-server --parallel (slots); None: one per sequence
     kv_unified: bool = False  # llama-server --kv-unified: the slots share one cache stream
+    # vLLM beyond the GPU pool (issue 23): engines/vllm/offload.py, speculative.py, lora.py
+    kv_offloading_size: int | None = None  # bytes over all ranks (vLLM's flag is in GiB)
+    kv_offloading_backend: str = "native"
+    kv_connector_extra_config: dict | None = None  # block grouping: block_size or blocks_per_chunk
+    speculative_config: object | None = None  # engines/vllm/speculative.py SpecConfig
+    lora: tuple[int, int, int | None] | None = None  # (max_loras, max_lora_rank, max_cpu_loras)
+    kv_connector: str | None = None  # --kv-transfer-config's kv_connector (LMCacheConnectorV1)
+    lmcache: object | None = None  # engines/vllm/lmcache.py LMCacheConfig (LMCache's own settings)
 
 
 @record

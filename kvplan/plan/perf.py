@@ -481,6 +481,7 @@ class PerfReport:
     max_batch: int | None = None
     max_batch_engine: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    speculative: object | None = None  # plan/speculative.py SpecPerf (--speculative-config --acceptance)
 
     @property
     def tokens_per_second(self) -> float:
@@ -509,8 +510,11 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
          tp: int = 1, kv_dtype: str | None = None, weight_dtype: str | None = None,
          bw_efficiency: float | None = None, flops_efficiency: float | None = None,
          step_overhead_ms: float | None = None, new_tokens: int | None = None,
-         batch_table: bool = False, engine: str = "vllm") -> PerfReport:
+         batch_table: bool = False, engine: str = "vllm", speculative_config=None,
+         acceptance: float | None = None) -> PerfReport:
     _positive("--ctx", ctx)
+    if acceptance is not None and speculative_config is None:
+        raise KvplanError("--acceptance needs --speculative-config")
     _positive("--batch", batch)
     prompt = ctx if prompt is None else prompt
     _positive("--prompt", prompt)
@@ -550,7 +554,16 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
         interconnect_bytes_per_s=gpu.interconnect_bytes_per_s, efficiency=r.eff,
         weights_bytes=r.weights_bytes, active_parameters=r.active_params,
         decode=r.decode(ctx, batch), prefill=r.prefill(prompt, batch), generation=gen,
-        batch_table=rows, max_batch=max_b, max_batch_engine=eng_name, notes=tuple(notes))
+        batch_table=rows, max_batch=max_b, max_batch_engine=eng_name, notes=tuple(notes),
+        speculative=_speculative(r, spec, ctx, batch, speculative_config, acceptance))
+
+
+def _speculative(r, spec, ctx, batch, sc, acceptance):
+    if sc is None:
+        return None
+    from .speculative import spec_perf
+
+    return spec_perf(r, spec, ctx, batch, sc, acceptance, r.decode(ctx, batch).seconds)
 
 
 def decode_step(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, kv_dtype: str | None = None,

@@ -53,6 +53,9 @@ def perf_json(r, explain: bool = False) -> dict:
         "max_batch": r.max_batch, "max_batch_engine": r.max_batch_engine,
         "notes": list(r.notes),
     }
+    if r.speculative is not None:
+        sp = r.speculative
+        out["speculative"] = {f: getattr(sp, f) for f in sp.__record_fields__}
     if explain:
         out["explain"] = {ph: _step_explain(r, st) for ph, st in (("decode", d), ("prefill", p))}
     return out
@@ -115,6 +118,12 @@ def perf_table(r, spec, explain: bool = False) -> list:
              f"{rate(r.tokens_per_second)} tokens/s in all ({d.bound}-bound)",
              f"prefill: TTFT {ms(p.seconds)} for {ints(r.prompt)} tokens × {ints(r.batch)} "
              f"({p.bound}-bound)"]
+    sp = r.speculative
+    if sp is not None:
+        lines += [f"speculative ({sp.method}, k {sp.num_speculative_tokens}, acceptance {sp.acceptance:g}): "
+                  f"{sp.tokens_per_step:.2f} tokens per round of {ms(sp.round_seconds)}",
+                  f"  (drafts {ms(sp.draft_seconds)} + verify {ms(sp.verify_seconds)}): "
+                  f"{rate(sp.tokens_per_second_per_sequence)} tokens/s per sequence, {sp.speedup:.2f}× plain"]
     lines += [f"note: {n}" for n in r.notes]
     parts = [Sheet(cols, rows, head, lines, ["quantity", "decode", "prefill"])]
     if r.batch_table:

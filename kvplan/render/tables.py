@@ -333,6 +333,10 @@ def fit_table(r, spec: ModelSpec, explain: bool = False) -> list:
     lines.append("fits" if r.fits else "does NOT fit")
     lines += [f"note: {n}" for n in r.notes]
     parts.append("\n".join(lines))
+    if cap.fits and "cpu_offload" in cap.detail:  # issue 23: the CPU / disk tiers (render/tiers.py)
+        from .tiers import tiers_sheet
+
+        parts.append(tiers_sheet(r))
     if r.traffic:
         parts.append(_traffic_sheet(r))
     if explain:

@@ -78,7 +78,9 @@ class VLLM(Engine):
     def for_model(self, spec, gpu, opts: ServeOptions, kv_fmt: str, model_dtype: str,
                   pp: int = 1) -> "VLLM":
         """This engine with vLLM's settings resolved for one model (and GPU, if known)."""
-        return VLLM(self.configure(spec, gpu, opts, kv_fmt, model_dtype, pp))
+        eng = VLLM(self.configure(spec, gpu, opts, kv_fmt, model_dtype, pp))
+        eng.model = spec  # the whole model, for what the drafter and LoRA add (extras.py)
+        return eng
 
     def hold(self, mixer, ctx: int, model_dtype: str, kv_dtype: str) -> Holding:
         """What vLLM reserves for one request of ctx tokens (``size --engine vllm``): whole
@@ -179,6 +181,10 @@ class VLLM(Engine):
                                     vllm_memory.const("mxfp4_growth_uncertainty_ppm") * grow // 1_000_000))
         if opts.kv_cache_memory is None:
             parts += vllm_memory.overheads(spec, gpu, cfg, opts, tp, pp)
+        from . import extras  # issue 23: the drafter's weights and the LoRA slots, own lines
+
+        self.tp = tp  # the offloaded tier's copies (capacity) follow the world size
+        parts += extras.budget_parts(getattr(self, "model", None) or spec, spec, opts, tp, pp)
         return finish_budget(total, util, parts, opts.kv_cache_memory,
                              f"(1 − {util:g}) × total: outside vLLM's --gpu-memory-utilization share"
                              if opts.kv_cache_memory is None else "")
@@ -186,7 +192,11 @@ class VLLM(Engine):
     def capacity(self, workers: list[Worker], gpu, opts: ServeOptions, kv_fmt,
                  model_dtype: str) -> Capacity:
         cfg = self.configure(workers[0].spec, gpu, opts, kv_fmt.name, model_dtype, len(workers))
-        plans = [plan(self._pages(w.spec, cfg, model_dtype), cfg) for w in workers]
+        from . import extras
+
+        plans = [plan(self._pages(w.spec, cfg, model_dtype)
+                      + extras.draft_pages(self, w.spec, cfg, model_dtype, opts, i == len(workers) - 1), cfg)
+                 for i, w in enumerate(workers)]
         budgets = [w.kv_budget_bytes for w in workers]
         mml = cfg.max_model_len
         live = [(p, b) for p, b in zip(plans, budgets) if p.groups]
@@ -245,6 +255,8 @@ class VLLM(Engine):
             f"= {conc:.2f}",
             f"KV cache tokens = int(concurrency × max_model_len) = {tokens:,}",
         )
+        detail.update(extras.details(getattr(self, "model", None) or workers[0].spec, opts, top,
+                                     cfg.block_size, getattr(self, "tp", 1), len(workers)))
         return Capacity(True, mml, tokens, conc, top.request_bytes(mml), None, (line,), detail, explain)
 
     def max_batch(self, workers, gpu, cap: Capacity, opts, kv_fmt, model_dtype, ctx: int) -> int:
@@ -255,8 +267,11 @@ class VLLM(Engine):
         cfg = self.configure(workers[0].spec, gpu, opts, kv_fmt.name, model_dtype, len(workers))
         cfg = replace(cfg, max_model_len=max(cfg.max_model_len, ctx))
         best = None
+        from . import extras
+
         for w in workers:
-            p = plan(self._pages(w.spec, cfg, model_dtype), cfg)
+            p = plan(self._pages(w.spec, cfg, model_dtype)
+                     + extras.draft_pages(self, w.spec, cfg, model_dtype, opts, w is workers[-1]), cfg)
             if not p.groups:
                 continue
             usable = w.kv_budget_bytes // p.bytes_per_block - 1

@@ -1,0 +1,26 @@
+"""The KV tiers beside the GPU's pool in ``kvplan fit`` (issue 23): tokens each tier holds and
+its memory per GPU (rank) and per node; the exact bytes and the rules' notes are in --json."""
+from __future__ import annotations
+
+from ..units import both, ints
+
+
+def tiers_sheet(r):
+    from .sheet import Col, Sheet
+
+    cap, t = r.capacity, r.capacity.detail["cpu_offload"]
+    world = t.get("world_size") or r.tp * r.pp
+    rows = [{"tier": "GPU (KV pool)", "tokens": cap.kv_cache_tokens, "rank": r.kv_budget_bytes,
+             "node": r.kv_budget_bytes * world}]
+    if t.get("cpu_tokens") is not None:
+        rows.append({"tier": "CPU (host)", "tokens": t["cpu_tokens"], "rank": t["host_bytes_per_rank"],
+                     "node": t["host_bytes_per_node"]})
+    if t.get("disk_tokens"):
+        rows.append({"tier": "disk", "tokens": t["disk_tokens"], "rank": t["disk_bytes_per_rank"],
+                     "node": t["disk_bytes_per_node"]})
+    how = t.get("connector", "")
+    if t.get("mode"):
+        how += f", {t['mode']}, chunks of {t['chunk_size']} tokens"
+    cols = [Col("tier", "tier", left=True), Col("tokens", "tokens", ints),
+            Col("rank", "per GPU", both), Col("node", f"per node ({world} GPUs)", both, drop=1)]
+    return Sheet(cols, rows, [f"KV tiers ({t['backend']}: {how})"])
