@@ -29,6 +29,9 @@ def _eff_json(e) -> dict:
 
 def perf_json(r, explain: bool = False) -> dict:
     d, p = r.decode, r.prefill
+    if d.ops:  # the per-operation model: its efficiencies are per op (--explain), not these three
+        head[1] = (f"weights {r.weight_dtype} · KV {r.kv_dtype} · matmuls in {r.compute_format} · "
+                   "per-operation model (kvplan/plan/latency)")
     out = {
         "model": r.model, "gpu": r.gpu, "tp": r.tp, "ctx": r.ctx, "batch": r.batch,
         "prompt": r.prompt, "kv_dtype": r.kv_dtype, "weight_dtype": r.weight_dtype,
@@ -124,9 +127,25 @@ def perf_table(r, spec, explain: bool = False) -> list:
         parts.append(batch_table(r))
     if r.generation:
         parts.append(cache_table(r.generation))
-    if explain:
+    if explain and d.ops:
+        parts.append(ops_explain(r))
+    elif explain:
         parts.append(perf_explain(r))
     return parts
+
+
+def ops_explain(r):
+    """Each operation of the decode step and the prefill, its time, and the source of its efficiency."""
+    from .sheet import Col, Sheet
+
+    rows = []
+    for phase, step in (("decode", r.decode), ("prefill", r.prefill)):
+        for name, sec, bound, src in step.ops:
+            rows.append({"phase": phase, "op": name, "seconds": sec, "bound": bound, "source": src or "-",
+                         "_text": {"seconds": ms(sec)}})
+    cols = [Col("phase", "phase", left=True), Col("op", "operation", left=True), Col("seconds", "time"),
+            Col("bound", "bound", left=True), Col("source", "efficiency from", left=True)]
+    return Sheet(cols, rows, ["per operation (kvplan perf --explain)"], [], ["phase", "op", "seconds", "source"])
 
 
 def cache_table(g):
