@@ -29,9 +29,6 @@ def _eff_json(e) -> dict:
 
 def perf_json(r, explain: bool = False) -> dict:
     d, p = r.decode, r.prefill
-    if d.ops:  # the per-operation model: its efficiencies are per op (--explain), not these three
-        head[1] = (f"weights {r.weight_dtype} · KV {r.kv_dtype} · matmuls in {r.compute_format} · "
-                   "per-operation model (kvplan/plan/latency)")
     out = {
         "model": r.model, "gpu": r.gpu, "tp": r.tp, "ctx": r.ctx, "batch": r.batch,
         "prompt": r.prompt, "kv_dtype": r.kv_dtype, "weight_dtype": r.weight_dtype,
@@ -93,6 +90,9 @@ def perf_table(r, spec, explain: bool = False) -> list:
             f"{r.peak_tflops:g} TFLOP/s dense × {e.compute:.3f} · memory "
             f"{r.bandwidth_bytes_per_s / 1e12:g} TB/s × {e.memory:.2f} · overhead {ms(e.step_overhead_s)}/step"]
     d, p = r.decode, r.prefill
+    if d.ops:  # the per-operation model: its efficiencies are per op (--explain), not these three
+        head[1] = (f"weights {r.weight_dtype} · KV {r.kv_dtype} · matmuls in {r.compute_format} · "
+                   "per-operation model (kvplan/plan/latency)")
 
     def row(key, label, dv, pv, f, short=None):
         return {"quantity": key, "label": label, "short": short or label, "decode": dv, "prefill": pv,
