@@ -41,7 +41,9 @@ def test_prediction_by_hand_for_one_entry():
 
     e = next(x for x in pa.yaml.safe_load((pa.PUB / "measurements.yaml").read_text())
              if x["id"] == "trtllm-a100-llama2-7b-fp16-bs60-128-2048-throughput")
-    r = perf.Roofline(catalog.load_model("llama-2-7b"), catalog.load_gpu("a100-sxm-80gb"), 1, "fp16", "fp16")
+    from kvplan.plan.latency.step import OpLatency
+
+    r = OpLatency(catalog.load_model("llama-2-7b"), catalog.load_gpu("a100-sxm-80gb"), 1, "fp16", "fp16", engine="trtllm")
     t = r.prefill(128, 60).seconds + sum(r.decode(128 + k, 60).seconds for k in range(1, 2048))
     assert pa.predict(e) == 60 * 2048 / t
 
@@ -53,7 +55,9 @@ def test_per_gpu_throughput_by_hand():
 
     e = next(x for x in pa.yaml.safe_load((pa.PUB / "measurements.yaml").read_text())
              if x["id"] == "trtllm-h100-llama2-70b-fp8-tp2-bs96-2048-128-throughput")
-    r = perf.Roofline(catalog.load_model("llama-2-70b"), catalog.load_gpu("h100-sxm-80gb"), 2, "fp8", "fp8")
+    from kvplan.plan.latency.step import OpLatency
+
+    r = OpLatency(catalog.load_model("llama-2-70b"), catalog.load_gpu("h100-sxm-80gb"), 2, "fp8", "fp8", engine="trtllm")
     t = r.prefill(2048, 96).seconds + sum(r.decode(2048 + k, 96).seconds for k in range(1, 128))
     assert pa.predict(e) == 96 * 128 / t / 2
     assert pa.per_token_error(e["metric"], 2 * e["value"], e["value"]) == -0.5  # twice the rate = half the time

@@ -16,7 +16,9 @@ EAGLE = S.parse('{"method":"eagle3","num_speculative_tokens":3}')
 def test_round_by_hand():
     s, g = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
     r = P.perf(s, g, 4096, 8, new_tokens=None, speculative_config=EAGLE, acceptance=0.7)
-    sp, rf = r.speculative, P.Roofline(s, g)
+    from kvplan.plan.latency.step import OpLatency
+
+    sp, rf = r.speculative, OpLatency(s, g, engine="vllm")  # perf's default step model
     assert sp.tokens_per_step == pytest.approx(1 + 0.7 + 0.49 + 0.343)
     # the target verifies 4 tokens of each of the 8 sequences in one pass
     assert sp.verify_seconds == rf.mixed(chunks=[(4096, 4)] * 8).seconds

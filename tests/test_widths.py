@@ -96,8 +96,12 @@ def test_json_with_explain_is_structured():
     assert f["weights"][0]["bytes"] == 16_060_522_496 and f["capacity"]
     p = json.loads(runner.invoke(app, ["perf", "llama-3-8b", "--gpu", "h100", "--ctx", "8192", "--json",
                                        "--explain", "--no-cache-compare"]).stdout)
+    assert sum(o["seconds"] for o in p["decode_breakdown"]) == pytest.approx(p["decode_step_seconds"])
+    assert all(o["source"] for o in p["decode_breakdown"] if o["op"] != "attention projections (GEMM)")
+    p = json.loads(runner.invoke(app, ["perf", "llama-3-8b", "--gpu", "h100", "--ctx", "8192", "--json",
+                                       "--explain", "--no-cache-compare", "--bw-efficiency", "0.83"]).stdout)
     e = p["explain"]["decode"]
     assert e["bytes"]["total"] == p["decode_bytes"]
     assert e["memory"]["seconds"] == pytest.approx(
         e["bytes"]["total"] / (e["memory"]["bandwidth_bytes_per_s"] * e["memory"]["efficiency"]))
-    assert "gpt-fast" in e["memory"]["source"]
+    assert e["memory"]["source"] == "--bw-efficiency"  # the roofline, chosen by its own knob

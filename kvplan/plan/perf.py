@@ -137,6 +137,7 @@ class Step:
     compute_s: float
     comm_s: float
     overhead_s: float
+    ops: tuple = ()  # per-operation model (kvplan.plan.latency): (name, seconds, bound, source)
 
     @property
     def bytes(self) -> int:
@@ -152,6 +153,8 @@ class Step:
 
     @property
     def seconds(self) -> float:
+        if self.ops:  # a sum of operations, each already at its own roof (kvplan.plan.latency)
+            return self.memory_s + self.compute_s + self.comm_s + self.overhead_s
         return max(self.memory_s, self.compute_s) + self.comm_s + self.overhead_s
 
     def as_dict(self) -> dict:
@@ -174,6 +177,8 @@ def expected_experts(num_experts: int, k: int, tokens: int) -> float:
 class Roofline:
     """A model × GPU × formats × TP, priced once, timed for any step (cheap per call, so a
     sweep of 100,000 points stays well under a second)."""
+
+    needs_interconnect = True  # the per-operation model (latency.step) has a PCIe fallback
 
     def __init__(self, spec: ModelSpec, gpu: GpuSpec, tp: int = 1, kv_dtype: str | None = None,
                  weight_dtype: str | None = None, eff: Efficiency | None = None,
@@ -199,7 +204,7 @@ class Roofline:
         self.peak_flops = gpu.dense_tflops[self.compute_fmt] * 1e12
         self.eff = eff or efficiency(gpu, self.compute_fmt, bw_efficiency, flops_efficiency,
                                      step_overhead_ms)
-        if tp > 1 and not gpu.interconnect_bytes_per_s:
+        if tp > 1 and self.needs_interconnect and not gpu.interconnect_bytes_per_s:
             raise KvplanError(f"{gpu.name} has no interconnect bandwidth in the GPU catalog, so "
                               "kvplan cannot time --tp > 1 on it")
         rank = spec.shard(tp)
@@ -511,15 +516,22 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
          bw_efficiency: float | None = None, flops_efficiency: float | None = None,
          step_overhead_ms: float | None = None, new_tokens: int | None = None,
          batch_table: bool = False, engine: str = "vllm", speculative_config=None,
-         acceptance: float | None = None) -> PerfReport:
+         acceptance: float | None = None, model: str = "ops") -> PerfReport:
     _positive("--ctx", ctx)
     if acceptance is not None and speculative_config is None:
         raise KvplanError("--acceptance needs --speculative-config")
     _positive("--batch", batch)
     prompt = ctx if prompt is None else prompt
     _positive("--prompt", prompt)
-    r = Roofline(spec, gpu, tp, kv_dtype, weight_dtype, None, bw_efficiency, flops_efficiency,
-                 step_overhead_ms)
+    if model == "ops" and any(v is not None for v in (bw_efficiency, flops_efficiency, step_overhead_ms)):
+        model = "roofline"  # an efficiency override names the roofline's own knobs
+    if model == "ops":
+        from .latency.step import OpLatency
+
+        r = OpLatency(spec, gpu, tp, kv_dtype, weight_dtype, engine=engine)
+    else:
+        r = Roofline(spec, gpu, tp, kv_dtype, weight_dtype, None, bw_efficiency, flops_efficiency,
+                     step_overhead_ms)
     notes = []
     if spec.max_context and ctx > spec.max_context:
         notes.append(f"ctx {ctx:,} is beyond {spec.name}'s max_position_embeddings ({spec.max_context:,})")
@@ -533,7 +545,9 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
                      "(indexer keys, compressed entries); a top-k selection's smaller read is not "
                      "modelled, so this is an upper bound")
     if tp > 1:
-        notes.append("all-reduce: bandwidth term only (ring, 2 per layer); latency not modelled")
+        notes.append("all-reduce: α + bytes/β per call, 2 per layer + 1 (kvplan/plan/latency/comm.py)"
+                     if hasattr(r, "prof") else
+                     "all-reduce: bandwidth term only (ring, 2 per layer); latency not modelled")
     need = r.weights_bytes + batch * (r.kv_tokens_read(ctx) + r.state_per_seq)
     if need > gpu.usable_bytes:
         notes.append(f"this does not fit: {need:,} bytes of weights and cache per GPU against "
@@ -543,7 +557,7 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
     if batch_table:
         from .fit import fit
 
-        f = fit(spec, gpu, tp=tp, engine=engine, kv_dtype=kv_dtype, weight_dtype=weight_dtype, ctx=ctx)
+        f = fit(spec, gpu, tp=tp, engine=engine if engine in ("vllm", "sglang", "trtllm", "llamacpp") else "vllm", kv_dtype=kv_dtype, weight_dtype=weight_dtype, ctx=ctx)
         max_b, eng_name = (f.max_batch or 0), f.engine
         rows = tuple(BatchRow(b, r.decode(ctx, b), b <= max_b) for b in batch_sizes(max_b))
     return PerfReport(

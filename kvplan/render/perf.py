@@ -40,6 +40,9 @@ def perf_json(r, explain: bool = False) -> dict:
         "prefill_seconds": p.seconds, "ttft_seconds": r.ttft_seconds,
         "prefill_bound": p.bound,
         "decode_step_seconds": d.seconds, "tokens_per_second": r.tokens_per_second,
+        "step_model": "per-operation" if d.ops else "roofline",
+        "decode_breakdown": [{"op": n, "seconds": s, "bound": b, "source": src} for n, s, b, src in d.ops],
+        "prefill_breakdown": [{"op": n, "seconds": s, "bound": b, "source": src} for n, s, b, src in p.ops],
         "tokens_per_second_per_sequence": 1.0 / d.seconds,
         "bound": d.bound, "decode_bytes": d.bytes, "decode_flops": d.flops,
         "prefill_bytes": p.bytes, "prefill_flops": p.flops,
@@ -90,6 +93,9 @@ def perf_table(r, spec, explain: bool = False) -> list:
             f"{r.peak_tflops:g} TFLOP/s dense × {e.compute:.3f} · memory "
             f"{r.bandwidth_bytes_per_s / 1e12:g} TB/s × {e.memory:.2f} · overhead {ms(e.step_overhead_s)}/step"]
     d, p = r.decode, r.prefill
+    if d.ops:  # the per-operation model: its efficiencies are per op (--explain), not these three
+        head[1] = (f"weights {r.weight_dtype} · KV {r.kv_dtype} · matmuls in {r.compute_format} · "
+                   "per-operation model (kvplan/plan/latency)")
 
     def row(key, label, dv, pv, f, short=None):
         return {"quantity": key, "label": label, "short": short or label, "decode": dv, "prefill": pv,
@@ -130,9 +136,25 @@ def perf_table(r, spec, explain: bool = False) -> list:
         parts.append(batch_table(r))
     if r.generation:
         parts.append(cache_table(r.generation))
-    if explain:
+    if explain and d.ops:
+        parts.append(ops_explain(r))
+    elif explain:
         parts.append(perf_explain(r))
     return parts
+
+
+def ops_explain(r):
+    """Each operation of the decode step and the prefill, its time, and the source of its efficiency."""
+    from .sheet import Col, Sheet
+
+    rows = []
+    for phase, step in (("decode", r.decode), ("prefill", r.prefill)):
+        for name, sec, bound, src in step.ops:
+            rows.append({"phase": phase, "op": name, "seconds": sec, "bound": bound, "source": src or "-",
+                         "_text": {"seconds": ms(sec)}})
+    cols = [Col("phase", "phase", left=True), Col("op", "operation", left=True), Col("seconds", "time"),
+            Col("bound", "bound", left=True), Col("source", "efficiency from", left=True)]
+    return Sheet(cols, rows, ["per operation (kvplan perf --explain)"], [], ["phase", "op", "seconds", "source"])
 
 
 def cache_table(g):

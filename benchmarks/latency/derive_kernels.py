@@ -1,0 +1,203 @@
+"""Efficiency curves per GPU family and engine, derived from aiconfigurator 0.12.0's measured kernel tables.
+
+    /work/scratch/aic/bin/python benchmarks/latency/derive_kernels.py [SYSTEMS_DIR]
+
+aiconfigurator (NVIDIA/aiconfigurator, Apache-2.0) ships, per GPU, tables of kernel latencies measured on the card
+(``aiconfigurator_core/systems/data/<gpu>/<op>/<framework>/<version>/*.parquet``). kvplan does not ship or read them at
+run time: this script reduces them to a few hundred efficiencies per GPU family, each relative to kvplan's own datasheet
+numbers (``model_specs/gpus.yaml``), and writes ``kvplan/plan/latency/data/kernels.yaml`` with the file each curve came
+from. Needs pandas + pyarrow (the scratch venv that has aiconfigurator); kvplan never does.
+
+What each curve is (medians over the table's rows in the stated range):
+
+* ``gemm``: roofline time / measured time, by M (tokens in the pass) and by the weight matrix's size class (N·K below or
+  above 2^24 elements), for N, K in [1,024, 16,384]. Roofline = max(bytes / datasheet bandwidth, 2·M·N·K / datasheet
+  dense peak). ``floor_us``: the median latency of the smallest GEMMs at M ≤ 16 (N·K ≤ 2^20), a launch's floor.
+* ``decode_attention``: K/V bytes read / (measured time × datasheet bandwidth), by batch × context × GQA ratio × KV heads
+  per GPU (head_dim 128, bf16 cache, no window); ``floor_us`` the median time of batch 1 at context ≤ 127.
+* ``prefill_attention``: causal attention FLOPs (2·2·heads·head_dim·isl²/2 per sequence) / (time × dense peak), by prompt
+  length, batch 1, 32 heads, 8 KV heads, head_dim 128.
+* ``allreduce``: α (µs) and β (bytes/s) of ``time = α + bytes / β`` per GPU count, least squares over messages of 2^12 to
+  2^26 bf16 elements (``message_size`` is in elements: aiconfigurator's ops.CustomAllReduce passes tokens × hidden);
+  NCCL's table and the engine's own all-reduce kernel (vLLM/SGLang/TRT-LLM custom all-reduce, CUDA-graph variant).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "kvplan" / "plan" / "latency" / "data" / "kernels.yaml"
+DEFAULT_SYSTEMS = Path("/work/scratch/aic/lib/python3.11/site-packages/aiconfigurator_core/systems")
+# aiconfigurator system -> kvplan GPU names it stands for (same die and memory; 40 GB A100 at its own bandwidth)
+SYSTEMS = {"a100_sxm": ["a100-sxm-80gb", "a100-sxm-40gb"], "h100_sxm": ["h100-sxm-80gb"],
+           "h200_sxm": ["h200-sxm-141gb"], "l40s": ["l40s"], "b200_sxm": ["b200"]}
+FRAMEWORKS = {"trtllm": "trtllm", "vllm": "vllm", "sglang": "sglang"}
+M_GRID = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192]
+BATCH_GRID = [1, 4, 16, 64, 256, 1024]
+CTX_GRID = [127, 511, 2047, 8191, 32767]
+ISL_GRID = [128, 512, 1024, 2048, 4096, 8192, 16384]
+DTYPE_BYTES = {"bfloat16": 2.0, "fp8": 1.0, "fp8_block": 1.0, "int8_wo": 1.0, "int4_wo": 0.5}
+DTYPE_NAME = {"bfloat16": "bf16", "fp8": "fp8", "int8_wo": "int8", "int4_wo": "int4"}
+PEAK_KEY = {"bfloat16": "bf16", "fp8": "fp8", "int8_wo": "bf16", "int4_wo": "bf16"}
+
+
+def latest(folder: Path, needs: str = "") -> Path | None:
+    """The newest version folder under ``folder`` that holds the table ``needs``."""
+    vs = sorted((p for p in folder.iterdir() if p.is_dir() and (not needs or (p / needs).exists())), key=lambda p: [int(x) if x.isdigit() else x
+                for x in p.name.replace("rc", ".").replace("post", ".").split(".")]) if folder.is_dir() else []
+    return vs[-1] if vs else None
+
+
+def rel(p: Path, systems: Path) -> str:
+    return "aiconfigurator 0.12.0: aiconfigurator_core/systems/" + str(p.relative_to(systems))
+
+
+def gemm_curves(df: pd.DataFrame, bw: float, peaks: dict) -> dict:
+    out = {}
+    for dt, g in df.groupby("gemm_dtype"):
+        if dt not in DTYPE_NAME or not peaks.get(PEAK_KEY[dt]):
+            continue
+        g = g[(g.n >= 1024) & (g.n <= 16384) & (g.k >= 1024) & (g.k <= 16384)]
+        peak = peaks[PEAK_KEY[dt]] * 1e12
+        nbytes = g.n * g.k * DTYPE_BYTES[dt] + 2 * g.m * (g.k + g.n)
+        roof = np.maximum(nbytes / bw, 2.0 * g.m * g.n * g.k / peak)
+        eff = roof / (g.latency * 1e-3)
+        big = (g.n * g.k) >= (1 << 24)
+        curve = {}
+        for cls, mask in (("small", ~big), ("large", big)):
+            row = []
+            for m in M_GRID:
+                sel = eff[mask & (g.m == m)]
+                row.append(round(float(np.median(sel)), 4) if len(sel) else None)
+            curve[cls] = row
+        tiny = df[(df.gemm_dtype == dt) & (df.m <= 16) & (df.n * df.k <= (1 << 20))]
+        out[DTYPE_NAME[dt]] = {"m": M_GRID, "efficiency": curve,
+                               "floor_us": round(float(np.median(tiny.latency)) * 1e3, 2) if len(tiny) else None}
+    return out
+
+
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    """head_dim 128, no window, a 16-bit cache (columns some table versions lack are not filtered on)."""
+    m = df.head_dim == 128
+    if "window_size" in df:
+        m &= df.window_size == 0
+    if "kv_cache_dtype" in df:
+        m &= df.kv_cache_dtype.isin(["bfloat16", "float16", "fp16", "bf16"])
+    return df[m]
+
+
+def decode_attention(df: pd.DataFrame, bw: float) -> dict:
+    g = _plain(df)
+    if "beam_width" in g:
+        g = g[g.beam_width == 1]
+    if g.empty:
+        return {}
+    kernel = sorted(g.kernel_source.unique())[0] if "kernel_source" in g else "?"
+    g = g[g.kernel_source == kernel] if "kernel_source" in g else g
+    ctx = g.step + g.isl if "isl" in g else g.step
+    eff = (g.batch_size * ctx * 2 * g.num_key_value_heads * 128 * 2) / (g.latency * 1e-3 * bw)
+    grid = {}
+    for kvh in (1, 2, 4, 8):
+        for ratio in (1, 4, 8):
+            rows = []
+            for b in BATCH_GRID:
+                row = []
+                for c in CTX_GRID:
+                    sel = eff[(g.num_key_value_heads == kvh) & (g.num_heads == kvh * ratio) & (g.batch_size == b)
+                              & (ctx >= c * 0.9) & (ctx <= c * 1.1)]
+                    row.append(round(float(np.median(sel)), 4) if len(sel) else None)
+                rows.append(row)
+            grid[f"kv{kvh}_gqa{ratio}"] = rows
+    tiny = g[(g.batch_size == 1) & (ctx <= 127)]
+    return {"kernel": str(kernel), "batch": BATCH_GRID, "ctx": CTX_GRID, "efficiency": grid,
+            "floor_us": round(float(np.median(tiny.latency)) * 1e3, 2) if len(tiny) else None}
+
+
+def prefill_attention(df: pd.DataFrame, peak: float) -> dict:
+    g = _plain(df)
+    g = g[(g.batch_size == 1) & (g.num_heads == 32) & (g.num_key_value_heads == 8)]
+    if g.empty:
+        return {}
+    kernel = sorted(g.kernel_source.unique())[0] if "kernel_source" in g else "?"
+    g = g[g.kernel_source == kernel] if "kernel_source" in g else g
+    flops = 2 * 2 * 32 * 128 * g.isl * (g.isl + 1) / 2
+    eff = flops / (g.latency * 1e-3 * peak)
+    row = []
+    for s in ISL_GRID:
+        sel = eff[g.isl == s]
+        row.append(round(float(np.median(sel)), 4) if len(sel) else None)
+    return {"kernel": str(kernel), "isl": ISL_GRID, "efficiency": row}
+
+
+def allreduce(df: pd.DataFrame) -> dict:
+    if "op_name" in df:
+        df = df[df.op_name == "all_reduce"]
+    if "nccl_dtype" in df:
+        df = df[df.nccl_dtype == "half"]
+    if "kernel_source" in df and df.kernel_source.str.contains("graph").any():
+        df = df[df.kernel_source.str.contains("graph")]
+    out = {}
+    for n, g in df.groupby("num_gpus"):
+        g = g[(g.message_size >= 1 << 12) & (g.message_size <= 1 << 26)].groupby("message_size").latency.median()
+        if len(g) < 4:
+            continue
+        x = g.index.values * 2.0  # bf16 bytes
+        y = g.values * 1e-3
+        a, b = np.linalg.lstsq(np.vstack([np.ones_like(x), x]).T, y, rcond=None)[0]
+        small = float(g.iloc[0]) * 1e3
+        out[int(n)] = {"alpha_us": round(float(max(small, a * 1e6) if a > 0 else small), 2),
+                       "beta_bytes_per_s": int(1 / b) if b > 0 else None}
+    return out
+
+
+def main(systems: Path) -> dict:
+    sys.path.insert(0, str(ROOT))
+    gpus = {g["name"]: g for g in yaml.safe_load((ROOT / "model_specs" / "gpus.yaml").read_text())}
+    data = {"generated_by": "benchmarks/latency/derive_kernels.py", "source": "aiconfigurator 0.12.0 (NVIDIA, "
+            "Apache-2.0) measured kernel tables, aiconfigurator_core/systems/data; efficiencies relative to "
+            "model_specs/gpus.yaml datasheet bandwidth and dense peak", "families": {}}
+    for sysname, names in SYSTEMS.items():
+        spec = gpus[names[0]]
+        bw, peaks = float(spec["memory_bandwidth_bytes_per_s"]), spec["dense_tflops"]
+        base = systems / "data" / sysname
+        fam = {"gpus": names, "engines": {}}
+        for fw in FRAMEWORKS:
+            eng = {}
+            v = latest(base / "gemm" / fw, "gemm_perf.parquet")
+            if v is not None:
+                eng["gemm"] = {**gemm_curves(pd.read_parquet(v / "gemm_perf.parquet"), bw, peaks),
+                               "source": rel(v / "gemm_perf.parquet", systems)}
+            v = latest(base / "attention" / fw, "generation_attention_perf.parquet")
+            if v is not None:
+                da = decode_attention(pd.read_parquet(v / "generation_attention_perf.parquet"), bw)
+                if da:
+                    eng["decode_attention"] = {**da, "source": rel(v / "generation_attention_perf.parquet", systems)}
+                pa = prefill_attention(pd.read_parquet(v / "context_attention_perf.parquet"), peaks["bf16"] * 1e12)
+                if pa:
+                    eng["prefill_attention"] = {**pa, "source": rel(v / "context_attention_perf.parquet", systems)}
+            v = latest(base / "comm" / fw, "custom_allreduce_perf.parquet")
+            if v is not None and (v / "custom_allreduce_perf.parquet").exists():
+                eng["allreduce"] = {"by_gpus": allreduce(pd.read_parquet(v / "custom_allreduce_perf.parquet")),
+                                    "source": rel(v / "custom_allreduce_perf.parquet", systems)}
+            if eng:
+                fam["engines"][fw] = eng
+        v = latest(base / "comm" / "nccl", "nccl_perf.parquet")
+        if v is not None:
+            fam["nccl_allreduce"] = {"by_gpus": allreduce(pd.read_parquet(v / "nccl_perf.parquet")),
+                                     "source": rel(v / "nccl_perf.parquet", systems)}
+        data["families"][sysname] = fam
+    return data
+
+
+if __name__ == "__main__":
+    systems = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SYSTEMS
+    d = main(systems)
+    head = ("# Generated by benchmarks/latency/derive_kernels.py from aiconfigurator 0.12.0's measured kernel tables "
+            "(Apache-2.0);\n# do not edit by hand. Every curve names the table it came from.\n")
+    OUT.write_text(head + yaml.safe_dump(d, sort_keys=False, width=120, default_flow_style=None))
+    print(f"wrote {OUT.relative_to(ROOT)} ({OUT.stat().st_size:,} bytes)")

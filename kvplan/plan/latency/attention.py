@@ -1,0 +1,23 @@
+"""Attention by kernel: a decode step reads each sequence's K/V at an efficiency measured by batch ×
+context × GQA ratio × KV heads per GPU; a prefill computes the causal triangle at an efficiency
+measured by prompt length. Cache-less kinds (Mamba state, linear attention) are priced as a
+memory pass over their state (the K/V-read curve at context 1)."""
+from __future__ import annotations
+
+
+def decode_seconds(prof, kv_bytes: int, flops: int, seqs: int, ctx: float, kv_heads: int, gqa: int,
+                   layers: int, peak_flops: float):
+    """(seconds, source) of all layers' decode attention over ``seqs`` sequences at mean context ``ctx``."""
+    if seqs == 0 or layers == 0:
+        return 0.0, ""
+    eff, floor, src = prof.decode_attention_efficiency(seqs, max(ctx, 1), max(kv_heads, 1), max(gqa, 1))
+    t = max(kv_bytes / (prof.bw * eff), flops / (peak_flops * 0.5))
+    return max(t, floor * layers), src
+
+
+def prefill_seconds(prof, flops: int, isl: float, layers: int, peak_flops: float):
+    """(seconds, source) of all layers' prefill attention: ``flops`` at the kernel's efficiency at ``isl``."""
+    if flops == 0:
+        return 0.0, ""
+    eff, src = prof.prefill_attention_efficiency(max(isl, 1))
+    return max(flops / (peak_flops * max(eff, 1e-3)), prof.fb["attention_floor_us"] * 1e-6 * layers), src

@@ -1,0 +1,40 @@
+"""One linear layer: M tokens × (N out, K in) weights in a given format.
+
+time = max(roofline / efficiency(M, N·K), the kernel's floor), roofline = max(weight bytes +
+activations in and out / bandwidth, 2·M·N·K / dense peak). Weight bytes count the format's
+scales (int4: an fp16 scale and a 4-bit zero per group of 128, AWQ/GPTQ's layout). A weight-only
+format without a measured table streams at the bf16 curve's efficiency times a dequantization
+factor fitted on the fit half (fitted.yaml)."""
+from __future__ import annotations
+
+# bytes per weight, scales included: int4 = 4 bits + (16-bit scale + 4-bit zero) / 128 per group
+# (AutoAWQ / GPTQ group_size 128); int8 per output channel (one fp16 scale per row: ~0); fp8 per tensor.
+BYTES_PER_WEIGHT = {"int4": 0.5 + 2.5 / 128, "int8": 1.0, "q4_0": 18 / 32, "fp8": 1.0, "fp8_e4m3": 1.0,
+                    "fp8_e5m2": 1.0, "bf16": 2.0, "fp16": 2.0, "fp32": 4.0}
+WEIGHT_ONLY = ("int4", "int8", "q4_0")
+
+
+def seconds(prof, m: int, n: int, k: int, wfmt: str, compute_fmt: str, peak_flops: float, mamf: float):
+    """(seconds, bound, source) of one GEMM."""
+    bpw = BYTES_PER_WEIGHT.get(wfmt, 2.0)
+    nbytes = n * k * bpw + 2 * m * (n + k)
+    mem = nbytes / prof.bw
+    comp = 2.0 * m * n * k / peak_flops
+    table_fmt = {"fp8_e4m3": "fp8", "fp8_e5m2": "fp8", "fp16": "bf16"}.get(wfmt, wfmt)
+    if table_fmt in WEIGHT_ONLY and prof.gemm_curve(table_fmt)[0] is None:
+        table_fmt = "bf16"
+    if table_fmt == "fp8" and compute_fmt != "fp8":
+        table_fmt = "bf16"
+    eff, floor, src = prof.gemm_efficiency(table_fmt, m, n * k, mamf)
+    if eff is None:  # physics fallback: memory at the stated efficiency, compute at the MAMF ratio
+        t_mem, t_comp = mem / prof.fb["memory_efficiency"], comp / mamf
+    else:
+        t_mem, t_comp = mem / eff, comp / eff
+    bound = "compute" if t_comp > t_mem else "memory"
+    t = max(t_mem, t_comp)
+    if wfmt in WEIGHT_ONLY and table_fmt == "bf16":
+        f, fsrc = prof.dequant(wfmt)
+        if bound == "memory":
+            t *= f
+        src += f"; dequant ×{f:.2f}: {fsrc}" if fsrc else ""
+    return max(t, floor), bound, src

@@ -1,0 +1,123 @@
+"""One (GPU, engine) pair's constants, each with its source: measured tables where the GPU family
+has them (kernels.yaml), the physics fallback where not (fallback.yaml), the engine's per-step
+overhead and dequantization factors fitted on the fit half of the published measurements
+(fitted.yaml, written by benchmarks/latency/fit.py)."""
+from __future__ import annotations
+
+from ...errors import KvplanError
+from . import tables
+
+ENGINES = ("vllm", "sglang", "trtllm", "llamacpp")  # what `kvplan perf --engine` offers
+_ALIASES = {"ideal": "vllm", "hf": "vllm", "transformers": "vllm", "tensorrt-llm": "trtllm", "llama.cpp": "llamacpp"}
+
+
+class Profile:
+    def __init__(self, gpu, engine: str = "vllm", cuda_graphs: bool | None = None):
+        engines = tables.load("engines")
+        engine = _ALIASES.get(engine, engine)
+        if engine not in engines:
+            raise KvplanError(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+        self.gpu, self.engine = gpu, engine
+        self.eng = engines[engine]
+        self.cuda_graphs = self.eng["cuda_graphs"] if cuda_graphs is None else cuda_graphs
+        self.fb = tables.load("fallback")
+        kern = tables.load("kernels")
+        self.family = next((k for k, f in kern["families"].items() if gpu.name in f["gpus"]), None)
+        fam = kern["families"].get(self.family, {})
+        self.nccl = fam.get("nccl_allreduce")
+        self.tables = fam.get("engines", {}).get(self.eng["tables"]) if self.eng["tables"] else None
+        fit = tables.load("fitted")
+        self.fit_source = fit["source"]
+        self.fit = fit["engines"].get(engine) or fit["engines"]["_prior"]
+        self.fit_label = (f"fitted on the fit half ({engine})" if engine in fit["engines"]
+                          else "no fit rows for this engine: median of the fitted engines")
+        self.dequant_fit = fit["dequant"]
+        self.bw = gpu.memory_bandwidth_bytes_per_s
+
+    @property
+    def label(self) -> str:
+        if self.tables:
+            return f"measured kernel tables: {self.family} × {self.eng['tables']} (aiconfigurator 0.12.0)"
+        return "physics fallback (no measured kernel table for this GPU/engine)"
+
+    # ---- GEMM ---------------------------------------------------------------------------
+    def gemm_curve(self, fmt: str):
+        """(curve or None, source) for a GEMM whose weights are ``fmt`` (bf16, fp8, int8, int4)."""
+        if self.tables and "gemm" in self.tables:
+            g = self.tables["gemm"]
+            if fmt in g:
+                return g[fmt], g["source"] + f" ({fmt})"
+        return None, ""
+
+    def gemm_efficiency(self, fmt: str, m: int, nk: int, mamf: float):
+        """(efficiency against the roofline, floor seconds, source)."""
+        curve, src = self.gemm_curve(fmt)
+        if curve is not None:
+            cls = "large" if nk >= (1 << 24) else "small"
+            e = tables.interp(curve["m"], curve["efficiency"][cls], m)
+            if e:
+                return min(e, 1.0), (curve["floor_us"] or self.fb["gemm_floor_us"]) * 1e-6, src
+        return None, self.fb["gemm_floor_us"] * 1e-6, "physics fallback: " + self.fb["memory_efficiency_source"]
+
+    def dequant(self, fmt: str):
+        """Multiplier on the weight-streaming time of a weight-only format with no measured table."""
+        key = {"q4_0": "int4"}.get(fmt, fmt)
+        d = self.dequant_fit.get(key)
+        if d is None:
+            return 1.0, ""
+        return d["factor"], d["source"] + ("" if key == fmt else f" (the {key} factor stands for {fmt})")
+
+    # ---- attention ----------------------------------------------------------------------
+    def decode_attention_efficiency(self, batch: int, ctx: float, kv_heads: int, gqa: int):
+        t = self.tables.get("decode_attention") if self.tables else None
+        if t:
+            kvh = min((1, 2, 4, 8), key=lambda k: abs(k - kv_heads))
+            ratio = min((1, 4, 8), key=lambda r: abs(r - gqa))
+            grid = t["efficiency"].get(f"kv{kvh}_gqa{ratio}")
+            if grid:
+                e = tables.interp2(t["batch"], t["ctx"], grid, batch, ctx)
+                if e:
+                    return min(e, 1.0), t["floor_us"] * 1e-6, f"{t['source']} ({t['kernel']}, kv{kvh} gqa{ratio})"
+        rows = batch * kv_heads
+        e = self.fb["memory_efficiency"] * min(1.0, rows / self.fb["decode_attention_full_rows"])
+        return e, self.fb["attention_floor_us"] * 1e-6, "physics fallback: " + self.fb["decode_attention_source"]
+
+    def prefill_attention_efficiency(self, isl: float):
+        t = self.tables.get("prefill_attention") if self.tables else None
+        if t:
+            e = tables.interp(t["isl"], t["efficiency"], isl)
+            if e:
+                return min(e, 1.0), f"{t['source']} ({t['kernel']})"
+        p = self.fb["prefill_attention"]
+        return tables.interp(p["isl"], p["efficiency"], isl), "physics fallback: " + p["source"]
+
+    # ---- all-reduce ---------------------------------------------------------------------
+    def allreduce(self, n: int):
+        """(alpha seconds, beta bytes/s, source) of one all-reduce over ``n`` GPUs."""
+        for t in ((self.tables or {}).get("allreduce"), self.nccl):
+            if t and t["by_gpus"]:
+                k = min(t["by_gpus"], key=lambda g: abs(int(g) - n))
+                row = t["by_gpus"][k]
+                if row["beta_bytes_per_s"]:
+                    return row["alpha_us"] * 1e-6, row["beta_bytes_per_s"], f"{t['source']} ({k} GPUs)"
+        ic = self.gpu.interconnect or ""
+        if self.gpu.interconnect_bytes_per_s and "nvlink" in ic.lower() and "bridge" not in ic.lower():
+            return (self.fb["nvlink_alpha_us"] * 1e-6, self.gpu.interconnect_bytes_per_s * self.fb["nvlink_beta_fraction"],
+                    "physics fallback: " + self.fb["nvlink_alpha_source"] + "; " + self.fb["nvlink_beta_source"])
+        ref = tables.load("kernels")["families"][self.fb["pcie_reference"]]["nccl_allreduce"]
+        k = min(ref["by_gpus"], key=lambda g: abs(int(g) - n))
+        row = ref["by_gpus"][k]
+        return (row["alpha_us"] * 1e-6, row["beta_bytes_per_s"],
+                f"physics fallback (PCIe): {ref['source']} ({k} GPUs); " + self.fb["pcie_reference_source"])
+
+    # ---- overhead -----------------------------------------------------------------------
+    def overhead(self, layers: int, seqs: int):
+        f = self.fit
+        per_layer = f["per_layer_us_graphs"] if self.cuda_graphs else f["per_layer_us_eager"]
+        s = (f["base_ms"] * 1e-3 + per_layer * 1e-6 * layers + f["per_seq_us"] * 1e-6 * seqs)
+        graphs = "CUDA graphs on" if self.cuda_graphs else "CUDA graphs off"
+        return s, f"{self.fit_label}, {graphs}: {f['base_ms']:g} ms + {per_layer:g} us × layers + {f['per_seq_us']:g} us × sequences"
+
+    def scale(self, op: str):
+        """A fitted multiplier on an op's time for this engine (1 where none was fitted)."""
+        return self.fit.get(f"{op}_scale", 1.0)

@@ -1,0 +1,153 @@
+"""A forward pass priced per operation: ``OpLatency`` has ``Roofline``'s interface (decode, prefill,
+mixed, mixed_sum) and byte accounting, and replaces its two roofs by a sum of operations:
+
+    step = Σ GEMMs (per layer, by shape and format; MoE experts at their tokens each)
+         + attention (decode: K/V read by batch × context × GQA; prefill: causal FLOPs by length)
+         + K/V writes and recurrent state + all-reduces (α + bytes/β, 2 per layer + 1)
+         + the LM head on one row per sequence + the engine's per-step overhead
+
+Each op carries the source of its efficiency (``Step.ops``), which ``kvplan perf --explain`` prints."""
+from __future__ import annotations
+
+from ...model.spec import DenseMlp, MoeMlp
+from ..perf import DenseLike, Roofline, Step
+from . import attention, comm, gemm, moe, overhead
+from .profile import Profile
+
+
+class OpLatency(Roofline):
+    def __init__(self, spec, gpu, tp: int = 1, kv_dtype=None, weight_dtype=None, engine: str = "vllm",
+                 cuda_graphs: bool | None = None):
+        super().__init__(spec, gpu, tp, kv_dtype, weight_dtype)
+        self.prof = Profile(gpu, engine, cuda_graphs)
+        self.engine = self.prof.engine
+        rank = self.spec.shard(tp)
+        h = rank.hidden_size
+        self.wfmt = self.weight_dtype
+        self.layers_n = rank.num_layers
+        self.proj, self.mlps, self.moe_shapes = [], [], []  # (layers, [(n, k)])
+        self.kv_heads = self.gqa = 0
+        for lt_name, count in rank.counts().items():
+            lt = rank.layer_types[lt_name]
+            lin = getattr(lt.mixer, "linears", None)
+            if lin is not None:
+                self.proj.append((count, [(o, i) for o, i in lin(h)]))
+            if not self.kv_heads and getattr(lt.mixer, "num_kv_heads", None):
+                self.kv_heads = lt.mixer.num_kv_heads
+                self.gqa = max(1, getattr(lt.mixer, "num_heads", 1) // max(1, lt.mixer.num_kv_heads))
+            if isinstance(lt.mlp, DenseMlp):
+                self.mlps.append((count, list(lt.mlp.linears(h))))
+            elif isinstance(lt.mlp, MoeMlp):
+                self.moe_shapes.append((count, lt.mlp.num_experts, lt.mlp.experts_per_token,
+                                        list(DenseLike(lt.mlp).linears(h))))
+                if lt.mlp.shared_intermediate_size:
+                    self.mlps.append((count, list(DenseMlp(intermediate_size=lt.mlp.shared_intermediate_size,
+                                                           gated=lt.mlp.gated).linears(h))))
+        self.head = (rank.vocab_size, h)
+        self.mamf = self.eff.compute
+
+    # ---- pricing --------------------------------------------------------------------------
+    def _gemms(self, shapes, m: int):
+        t, bound_t, src = 0.0, {"memory": 0.0, "compute": 0.0}, ""
+        for count, lins in shapes:
+            for n, k in lins:
+                s, b, src = gemm.seconds(self.prof, m, n, k, self.wfmt, self.compute_fmt, self.peak_flops, self.mamf)
+                t += count * s
+                bound_t[b] += count * s
+        return t, max(bound_t, key=bound_t.get), src
+
+    def price(self, rows: int, seqs: int, decodes: int, dec_kv: int, dec_flops: int, chunk_kv: int,
+              chunk_flops: int, isl: float, write_state: int):
+        """The ops of one pass, as (name, seconds, bound, source)."""
+        p, ops = self.prof, []
+        g = p.scale("gemm")
+        t, b, src = self._gemms(self.proj, rows)
+        ops.append(("attention projections (GEMM)", g * t, b, src))
+        if self.mlps:
+            t, b, src = self._gemms(self.mlps, rows)
+            ops.append(("MLP (GEMM)", g * t, b, src))
+        for count, e, k, lins in self.moe_shapes:
+            read = moe.expected_experts(e, k, rows)
+            m = max(1, round(moe.tokens_per_expert(e, k, rows)))
+            t, b, src = self._gemms([(count, lins)], m)
+            ops.append((f"MoE experts ({read:.1f} of {e} read, {m} tokens each)", g * read * t, b, src))
+        t, b, src = self._gemms([(1, [self.head])], seqs)
+        ops.append(("logits (LM head GEMM)", g * t, b, src))
+        a = p.scale("attention")
+        if decodes:
+            ctx = dec_kv / (decodes * self.bytes_per_token) if self.bytes_per_token else 1
+            t, src = attention.decode_seconds(p, dec_kv, dec_flops, decodes, ctx, self.kv_heads, self.gqa,
+                                              self.layers_n, self.peak_flops)
+            ops.append((f"decode attention (K/V read, mean ctx {ctx:,.0f})", a * t, "memory", src))
+        if chunk_flops or chunk_kv:
+            t, src = attention.prefill_seconds(p, chunk_flops, isl, self.layers_n, self.peak_flops)
+            t += chunk_kv / (p.bw * p.fb["memory_efficiency"])
+            ops.append((f"prefill attention (causal, {isl:,.0f} tokens)", a * t, "compute", src))
+        if write_state:
+            ops.append(("K/V write and recurrent state", write_state / (p.bw * p.fb["memory_efficiency"]), "memory",
+                        "physics fallback: " + p.fb["memory_efficiency_source"]))
+        t, nbytes, calls, src = comm.seconds(p, self.tp, rows, self.spec.hidden_size, self.act_bytes, self.layers_n)
+        if calls:
+            ops.append((f"all-reduce ({calls} × {nbytes:,} bytes)", t, "comm", src))
+        t, src = overhead.seconds(p, self.layers_n, seqs)
+        ops.append(("engine overhead (per step)", t, "overhead", src))
+        return ops
+
+    def _mixed(self, chunks, decodes: int, kv_read: int, kv_write: int, attn: int, ctx_max: int,
+               seconds: bool = False):
+        rows = decodes
+        state = 2 * decodes * self.state_per_seq
+        chunk_kv = chunk_flops = 0
+        isl = 0
+        write = kv_write
+        for cached, new in chunks:
+            if not isinstance(new, int) or isinstance(new, bool) or new < 1:
+                return super()._mixed(chunks, decodes, kv_read, kv_write, attn, ctx_max, seconds)
+            rows += new
+            chunk_kv += self.kv_tokens_read(cached) if cached else 0
+            write += self.kv_written(cached, new)
+            state += (2 if cached else 1) * self.state_per_seq
+            chunk_flops += self.mix_flops(cached + 1, cached + new)
+            isl = max(isl, cached + new)
+            ctx_max = max(ctx_max, cached)
+        seqs = decodes + len(chunks)
+        if seqs == 0:
+            return super()._mixed(chunks, decodes, kv_read, kv_write, attn, ctx_max, seconds)
+        ops = self.price(rows, seqs, decodes, kv_read, attn, chunk_kv, chunk_flops, isl, write + state)
+        if seconds:
+            return sum(o[1] for o in ops)
+        phase = "decode" if not chunks else ("prefill" if not decodes else "mixed")
+        wbytes = self.weights_read(rows)
+        _, _, _, comm_bytes = self._roof_terms(rows)
+        by = {"memory": 0.0, "compute": 0.0, "comm": 0.0, "overhead": 0.0}
+        for _, s, b, _ in ops:
+            by[b] += s
+        return Step(phase, seqs, ctx_max, rows // seqs if rows % seqs == 0 else 1, wbytes, kv_read + chunk_kv,
+                    write, state, 2 * self.active_params * rows, attn + chunk_flops, comm_bytes,
+                    memory_s=by["memory"], compute_s=by["compute"], comm_s=by["comm"], overhead_s=by["overhead"],
+                    ops=tuple(ops))
+
+    def _roof_terms(self, rows):
+        """All-reduce bytes each GPU sends (a ring: 2(n − 1)/n of each message), as Roofline counts them."""
+        if self.tp <= 1:
+            return None, None, None, 0
+        per = rows * self.spec.hidden_size * self.act_bytes
+        return None, None, None, 2 * self.spec.num_layers * (2 * (self.tp - 1) * per // self.tp)
+
+    def decode(self, ctx: int, batch: int = 1) -> Step:
+        from ..perf import _positive
+
+        _positive("context", ctx)
+        _positive("batch", batch)
+        return self._mixed((), batch, batch * self.kv_tokens_read(ctx), batch * self.kv_written(ctx),
+                           batch * self.mix_flops(ctx + 1, ctx + 1), ctx)
+
+    def prefill(self, tokens: int, batch: int = 1) -> Step:
+        from ..perf import _positive
+
+        _positive("prompt", tokens)
+        _positive("batch", batch)
+        return self._mixed([(0, tokens)] * batch, 0, 0, 0, 0, 0)
+
+
+OpLatency.needs_interconnect = False
