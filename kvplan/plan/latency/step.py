@@ -10,7 +10,7 @@ Each op carries the source of its efficiency (``Step.ops``), which ``kvplan perf
 from __future__ import annotations
 
 from ...model.spec import DenseMlp, MoeMlp
-from ..perf import DenseLike, Roofline, Step
+from ..roofline import DenseLike, Roofline, Step
 from . import attention, comm, gemm, moe, overhead
 from .profile import Profile
 
@@ -135,7 +135,7 @@ class OpLatency(Roofline):
         return None, None, None, 2 * self.spec.num_layers * (2 * (self.tp - 1) * per // self.tp)
 
     def decode(self, ctx: int, batch: int = 1) -> Step:
-        from ..perf import _positive
+        from ..roofline import positive as _positive
 
         _positive("context", ctx)
         _positive("batch", batch)
@@ -143,7 +143,7 @@ class OpLatency(Roofline):
                            batch * self.mix_flops(ctx + 1, ctx + 1), ctx)
 
     def prefill(self, tokens: int, batch: int = 1) -> Step:
-        from ..perf import _positive
+        from ..roofline import positive as _positive
 
         _positive("prompt", tokens)
         _positive("batch", batch)

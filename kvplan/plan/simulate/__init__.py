@@ -1,0 +1,212 @@
+"""Throughput under load: a discrete-event simulation of a serving engine (issue 22, part 1).
+
+Requests arrive (Poisson or evenly spaced at a rate, all at once, a closed loop of clients, or a
+trace), are routed to one of ``replicas`` copies of the engine, and each replica runs its
+scheduler step by step. Every step's time is ``perf.Roofline.mixed`` (or its constant-time
+form ``mixed_sum``) for exactly the prefill chunks and decodes scheduled in it: the same
+roofline ``kvplan perf`` prints, nothing re-derived here. The KV capacity is ``fit``'s for the
+engine, GPU and TP (vLLM: ``num_gpu_blocks`` less the null block; SGLang: its token pool).
+
+vLLM V1's scheduler (vllm/v1/core/sched/scheduler.py, ``Scheduler.schedule``; 0.33):
+
+* a token budget of ``max_num_batched_tokens`` per step; the RUNNING requests first, in their
+  admission order (every decode takes 1 token; a request still in prefill takes
+  ``min(remaining, budget)``: chunked prefill); then, only when nothing was preempted in this
+  step, the WAITING queue in FCFS order while ``len(running) < max_num_seqs``, the budget is
+  positive and ``KVCacheManager.allocate_slots`` finds the blocks (the first that does not fit
+  stops admission: head-of-line, as ``schedule`` breaks);
+* KV in blocks of ``block_size`` tokens: a request holds ``cdiv(computed tokens, block)``
+  blocks; ``allocate_slots`` asks for the blocks of ``computed + new`` tokens, and fails when
+  more are needed than the free queue holds;
+* when a running request cannot get its block, ``self.running.pop()`` preempts the most
+  recently admitted running request (``_preempt_request``: blocks freed, computed tokens 0,
+  back to the FRONT of the waiting queue); if that is the request itself, the running pass
+  stops. A resumed request recomputes its prompt and the tokens it had generated;
+* prefix caching (``KVCacheManager.get_computed_blocks``, ``BlockPool``): full blocks are
+  hashed; a new request reuses the longest run of cached full blocks of its tokens, at most
+  ``num_tokens - 1`` tokens (``max_cache_hit_length``); blocks are refcounted, a freed block goes
+  to the tail of the free queue (a request's blocks in reverse order, so its first blocks are
+  evicted last) and is evicted from the cache when popped from the head for a new allocation.
+  Hit blocks with refcount 0 leave the free queue and count against the allocation
+  (``_get_num_evictable_blocks``). Here: blocks of a ``--shared-prefix`` (per ``prefix_id``)
+  are shared between requests; a preempted request's own full blocks stay cached until evicted
+  and are hit when it resumes; other blocks are never hit (their tokens are unique).
+
+Simplifications, each on the side stated: a request's output length is known (``max_tokens`` =
+``ignore_eos``, as benchmarks run); async scheduling and CUDA-graph padding are not modelled;
+running requests are taken as decodes first then prefills (vLLM's admission order gives that
+order except after unusual preemption patterns); two requests that compute the same prefix
+block at once keep separate copies and only the first is cached (vLLM caches both; a later hit
+may find one here where vLLM would find the other).
+
+SGLang (a documented simplification of ``scheduler.py`` ``get_next_batch_to_run``, 0.5): a
+token pool of ``max_total_num_tokens`` (page size 1) from ``fit``; a step is EITHER a prefill
+batch (new requests FCFS within ``chunked_prefill_size`` tokens, the last one chunked) when one
+can be admitted, OR a decode step of every running request (no mixed batches: its default);
+the radix cache reuses shared-prefix tokens at token granularity; when a decode step lacks
+tokens, the most recently admitted requests are retracted (recompute). Not modelled: SGLang's
+``new_token_ratio`` reservation, which admits fewer requests than this does (so this is
+optimistic about SGLang's admission and pessimistic about its retractions), and its
+``chunked_prefill_size`` / ``max_running_requests`` defaults (given here as stated assumptions;
+pass --max-num-batched-tokens / --max-num-seqs to set them).
+
+``saturated`` (open loop): more than a tenth of the requests that arrived in the second half
+of the arrival window were still waiting (not admitted) when the last one arrived, beyond those
+waiting at its start: the queue grew at over 10 % of the arrival rate, i.e. arrivals outpace
+service. ``--rate inf`` is saturated by definition (an infinite arrival rate); a closed loop
+never is (its queue is bounded by the clients).
+"""
+from __future__ import annotations
+
+import heapq
+import math
+
+from ...errors import KvplanError
+from .limits import (ENGINES, ROUTERS, SATURATION_SHARE, SGLANG_CHUNKED_PREFILL_ASSUMED,  # noqa: F401
+                     SGLANG_MAX_RUNNING_ASSUMED, Limits, engine_limits)
+from .results import SimResult, Stats, summarize, weighted_stats  # noqa: F401
+from .scheduler import Replica, _Prefix, _Req, _Run  # noqa: F401
+from .workload import Request, arrivals, read_trace, sample_lengths  # noqa: F401
+
+
+def _route(router: str, reps: list, r: _Req, state: dict) -> Replica:
+    if len(reps) == 1:
+        return reps[0]
+    if router == "round-robin":
+        state["rr"] = (state.get("rr", -1) + 1) % len(reps)
+        return reps[state["rr"]]
+    least = min(reps, key=lambda x: (x.load, x.index))
+    if router == "prefix" and r.pid is not None:
+        home = state.setdefault("home", {})
+        if r.pid not in home:
+            home[r.pid] = least.index
+        return reps[home[r.pid]]
+    return least
+
+
+def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
+        router: str = "round-robin", shared_prefix: int = 0, concurrency: int | None = None,
+        open_loop_rate: float | None = None, infinite_rate: bool = False) -> dict:
+    """Run ``requests`` (in arrival order; with ``concurrency`` their arrival times are
+    ignored: C clients each send the next request when their last one finishes) through
+    ``replicas`` replicas; the raw per-request and per-replica record."""
+    if router not in ROUTERS:
+        raise KvplanError(f"--router must be one of {', '.join(ROUTERS)}, got '{router}'")
+    reps = [Replica(limits, roofline, shared_prefix, i) for i in range(replicas)]
+    reqs = [_Req(i, q) for i, q in enumerate(requests)]
+    heap: list = []  # (arrival, index)
+    nxt = 0
+    if concurrency:
+        for r in reqs[:concurrency]:
+            r.arrival = 0.0
+            heap.append((0.0, r.i))
+        nxt = min(concurrency, len(reqs))
+    else:
+        heap = [(r.arrival, r.i) for r in reqs]
+    heapq.heapify(heap)
+    state: dict = {}
+    finished = 0
+    arrived = 0
+    half = len(reqs) // 2
+    mark = {}  # waiting counts at the half-way and the last arrival (saturation)
+    one = reps[0] if len(reps) == 1 else None
+    while finished < len(reqs):
+        if one is not None:
+            busy = [one] if (one.waiting or one.running) else []
+            t_step = one.t if busy else math.inf
+        else:
+            busy = [x for x in reps if x.has_work()]
+            t_step = min((x.t for x in busy), default=math.inf)
+        if heap and heap[0][0] <= t_step:
+            t, i = heapq.heappop(heap)
+            r = reqs[i]
+            rep = _route(router, reps, r, state)
+            if not rep.has_work():
+                rep.t = max(rep.t, t)
+            rep.waiting.append(r)
+            arrived += 1
+            if not concurrency and arrived in (half + 1, len(reqs)):
+                mark[arrived] = sum(len(x.waiting) for x in reps) - 1
+            continue
+        if not busy:
+            raise KvplanError("the simulation stalled with requests left (a bug; please report)")
+        rep = one or min(busy, key=lambda x: (x.t, x.index))
+        out = rep.step(rep.t)
+        if out is None:
+            raise KvplanError("a replica with work scheduled nothing (a bug; please report)")
+        d, done = out
+        rep.t += d
+        finished += len(done)
+        if concurrency:
+            for _ in done:
+                if nxt < len(reqs):
+                    reqs[nxt].arrival = rep.t
+                    heapq.heappush(heap, (rep.t, nxt))
+                    nxt += 1
+    return {"reqs": reqs, "reps": reps, "mark": mark}
+
+
+def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
+             rate: float | None = None, concurrency: int | None = None, trace=None,
+             arrivals_kind: str = "poisson", prompt_tokens: str = "1024", output_tokens: str = "128",
+             shared_prefix: int = 0, requests: int = 1000, seed: int = 0, opts=None,
+             prefix_caching: bool = True, router: str = "round-robin",
+             limits: Limits | None = None, roofline=None) -> SimResult:
+    """``kvplan simulate``: exactly one of ``rate`` (requests/s; ``math.inf`` for all at once),
+    ``concurrency`` or ``trace`` (a CSV path or a list of ``Request``). ``limits`` and
+    ``roofline`` replace what ``fit`` and ``perf`` would give (tests use a tiny cache)."""
+    from ..perf import Roofline
+
+    given = [x is not None for x in (rate, concurrency, trace)]
+    if sum(given) != 1:
+        raise KvplanError("give exactly one of --rate, --concurrency or --trace")
+    for name, v in (("--tp", tp), ("--replicas", replicas), ("--requests", requests)):
+        if not isinstance(v, int) or v < 1:
+            raise KvplanError(f"{name} must be a positive integer, got {v!r}")
+    if concurrency is not None and (not isinstance(concurrency, int) or concurrency < 1):
+        raise KvplanError(f"--concurrency must be a positive integer, got {concurrency!r}")
+    if rate is not None and not (rate > 0):
+        raise KvplanError(f"--rate must be a number > 0 or inf, got {rate!r}")
+    if shared_prefix < 0:
+        raise KvplanError("--shared-prefix must not be negative")
+    lim = limits or engine_limits(spec, gpu, tp, engine, opts, prefix_caching)
+    rf = roofline or Roofline(spec, gpu, tp)
+    mml = lim.max_model_len
+    notes = []
+    if trace is not None:
+        reqs = trace if isinstance(trace, list) else read_trace(trace)
+        what = f"trace {trace if not isinstance(trace, list) else ''}".strip() + f" ({len(reqs):,} requests)"
+    else:
+        ps = sample_lengths(prompt_tokens, requests, seed, "--prompt-tokens", mml - 1)
+        os_ = sample_lengths(output_tokens, requests, seed + 1, "--output-tokens", mml - 1)
+        inf = rate is not None and math.isinf(rate)
+        times = arrivals(requests, None if (inf or concurrency) else rate, arrivals_kind, seed + 2)
+        reqs = [Request(t, p, o, "0" if shared_prefix else None) for t, p, o in zip(times, ps, os_)]
+        load = (f"concurrency {concurrency}" if concurrency else "rate inf" if inf else
+                f"{arrivals_kind} {rate:g}/s")
+        what = f"{load}, prompt {prompt_tokens}, output {output_tokens}" + \
+            (f", shared prefix {shared_prefix:,}" if shared_prefix else "")
+    over = [i for i, q in enumerate(reqs) if q.prompt + q.output > mml]
+    if over:
+        clipped = 0
+        for i in over:
+            q = reqs[i]
+            if q.prompt >= mml:
+                raise KvplanError(f"request {i + 1}: a prompt of {q.prompt:,} tokens leaves no room "
+                                  f"for output within max_model_len {mml:,}")
+            reqs[i] = Request(q.arrival_s, q.prompt, mml - q.prompt, q.prefix_id)
+            clipped += 1
+        notes.append(f"{clipped:,} requests' output cut to fit max_model_len {mml:,} (as vLLM caps "
+                     "max_tokens)")
+    if shared_prefix:
+        short = [i for i, q in enumerate(reqs) if q.prefix_id is not None and q.prompt <= shared_prefix]
+        if short:
+            raise KvplanError(f"--shared-prefix {shared_prefix:,} is not shorter than request "
+                              f"{short[0] + 1}'s prompt ({reqs[short[0]].prompt:,} tokens)")
+    if not lim.prefix_caching and shared_prefix:
+        notes.append("prefix caching is off: the shared prefix is recomputed for every request")
+    inf = rate is not None and math.isinf(rate)
+    raw = run(reqs, lim, rf, replicas, router, shared_prefix, concurrency)
+    return summarize(raw, lim, model=spec.name if spec is not None else "", gpu=gpu.name if gpu is not None else "",
+                     tp=tp, router=router, workload=what, concurrency=concurrency,
+                     infinite_rate=inf, notes=tuple(notes))

@@ -1,0 +1,94 @@
+"""simulate's engines, routers and limits: the scheduler's settings and the KV capacity it is
+given, asked of fit for the engine, GPU and TP (``engine_limits``)."""
+from __future__ import annotations
+
+from ...errors import KvplanError
+from ...model.frozen import field, record
+
+ENGINES = ("vllm", "sglang")
+
+
+ROUTERS = ("round-robin", "least-loaded", "prefix")
+
+
+# SGLang values this module assumes where kvplan has no sourced default (see module docstring)
+SGLANG_CHUNKED_PREFILL_ASSUMED = 8192
+
+
+SGLANG_MAX_RUNNING_ASSUMED = 1024
+
+
+SATURATION_SHARE = 0.10
+
+
+# ---- what the engine gives the scheduler -----------------------------------------------------
+@record
+class Limits:
+    """One replica's scheduler limits and KV capacity, each with where it came from."""
+
+    engine: str
+    block_size: int  # tokens per KV block (SGLang: page size, 1)
+    num_blocks: int  # blocks the scheduler may hand out (vLLM: num_gpu_blocks − the null block)
+    max_num_seqs: int
+    max_num_batched_tokens: int
+    max_model_len: int
+    prefix_caching: bool = True
+    sources: dict = field(default_factory=dict)
+
+    @property
+    def kv_tokens(self) -> int:
+        return self.num_blocks * self.block_size
+
+
+def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
+                  prefix_caching: bool = True) -> Limits:
+    """The KV capacity and batch limits ``fit`` plans for ``engine`` on ``gpu`` × ``tp``."""
+    from ...engines import ServeOptions
+    from .. import fit as fitmod
+
+    if engine not in ENGINES:
+        raise KvplanError(f"--engine must be one of {', '.join(ENGINES)} for simulate, got '{engine}'")
+    opts = opts or ServeOptions()
+    r = fitmod.fit(spec, gpu, tp=tp, engine=engine, opts=opts)
+    cap = r.capacity
+    if not cap.fits:
+        raise KvplanError(r.message or cap.message or f"{spec.name} does not fit on {gpu.name}")
+    d = cap.detail
+    where = f"kvplan fit {spec.name} --gpu {gpu.name} --tp {tp} --engine {engine}"
+    if engine == "vllm":
+        groups = d.get("groups", [])
+        if len(groups) != 1 or groups[0]["kind"] not in ("full", "mla"):
+            kinds = ", ".join(sorted({g["kind"] for g in groups})) or "none"
+            raise KvplanError(f"simulate models one KV cache group of full-attention (or MLA) layers; "
+                              f"vLLM keeps {spec.name}'s cache in groups of: {kinds}")
+        src = {"num_blocks": f"{where}: num_gpu_blocks {d['num_gpu_blocks']:,} less the null block",
+               "block_size": f"{where}: {d.get('block_size_source', 'vLLM')}",
+               "max_num_seqs": "--max-num-seqs" if opts.max_num_seqs else
+               "vLLM EngineArgs.get_batch_defaults (kvplan.engines.vllm)",
+               "max_num_batched_tokens": "--max-num-batched-tokens" if opts.max_num_batched_tokens else
+               "vLLM EngineArgs.get_batch_defaults (kvplan.engines.vllm)",
+               "max_model_len": "--max-model-len" if opts.max_model_len else "the model's max context"}
+        lim = Limits("vllm", d["block_size"], d["num_gpu_blocks"] - 1, d["max_num_seqs"],
+                     d["max_num_batched_tokens"], cap.max_model_len, prefix_caching, src)
+        if lim.max_num_batched_tokens < lim.max_num_seqs:
+            # vllm/config/scheduler.py SchedulerConfig: max_num_batched_tokens >= max_num_seqs
+            raise KvplanError(f"--max-num-batched-tokens {lim.max_num_batched_tokens} is smaller than "
+                              f"--max-num-seqs {lim.max_num_seqs}; vLLM refuses that")
+        return lim
+    tokens = d["max_total_num_tokens"]
+    page = d.get("page_size", 1)
+    if d.get("swa_tokens") is not None or d.get("max_mamba_cache_size") is not None:
+        raise KvplanError(f"simulate models SGLang's single full-attention token pool; "
+                          f"{spec.name} uses a hybrid pool")
+    src = {"num_blocks": f"{where}: max_total_num_tokens {tokens:,}",
+           "block_size": "SGLang page size (kvplan.engines.sglang)",
+           "max_num_seqs": "--max-num-seqs" if opts.max_num_seqs else
+           f"assumed {SGLANG_MAX_RUNNING_ASSUMED} (SGLang's max_running_requests default is not modelled)",
+           "max_num_batched_tokens": "--max-num-batched-tokens" if opts.max_num_batched_tokens else
+           f"assumed {SGLANG_CHUNKED_PREFILL_ASSUMED} (SGLang's chunked_prefill_size default is not modelled)",
+           "max_model_len": "--max-model-len" if opts.max_model_len else "the model's max context"}
+    return Limits("sglang", page, tokens // page, opts.max_num_seqs or SGLANG_MAX_RUNNING_ASSUMED,
+                  opts.max_num_batched_tokens or SGLANG_CHUNKED_PREFILL_ASSUMED, cap.max_model_len,
+                  prefix_caching, src)
+
+

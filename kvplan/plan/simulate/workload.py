@@ -1,0 +1,115 @@
+"""simulate's workload: requests, their lengths (a number, a distribution, a trace file) and
+their arrival times."""
+from __future__ import annotations
+
+import csv
+import math
+import random
+import re
+from pathlib import Path
+
+from ...errors import KvplanError
+from ...model.frozen import record
+
+
+# ---- the workload ----------------------------------------------------------------------------
+@record
+class Request:
+    arrival_s: float
+    prompt: int
+    output: int
+    prefix_id: str | None = None
+
+
+_CLAMPED = re.compile(r"^normal:([^,]+),([^,]+),([^,]+),([^,]+)$")
+
+
+def sample_lengths(text: str, n: int, seed: int, what: str, limit: int) -> list[int]:
+    """``n`` lengths for ``what`` (--prompt-tokens, --output-tokens): a whole number, the
+    ``--lengths`` distributions (uniform:A-B, normal:MEAN,STD, lognormal:MEDIAN,SIGMA, clipped to
+    [1, limit]) or a clamped ``normal:MEAN,STD,MIN,MAX``."""
+    from ..traffic import parse_lengths
+
+    t = str(text).strip().replace("_", "")
+    if re.fullmatch(r"\d+", t):
+        v = int(t)
+        if not 1 <= v <= limit:
+            raise KvplanError(f"{what} must be between 1 and {limit:,}, got {v:,}")
+        return [v] * n
+    m = _CLAMPED.match(t)
+    if m:
+        try:
+            mean, std = float(m.group(1)), float(m.group(2))
+            lo, hi = int(m.group(3)), int(m.group(4))
+        except ValueError:
+            raise KvplanError(f"{what} normal:MEAN,STD,MIN,MAX needs numbers and whole MIN, MAX, "
+                              f"got '{text}'") from None
+        if not (math.isfinite(mean) and math.isfinite(std)) or std < 0 or not 1 <= lo <= hi:
+            raise KvplanError(f"{what} normal:MEAN,STD,MIN,MAX needs STD >= 0 and 1 <= MIN <= MAX, "
+                              f"got '{text}'")
+        if hi > limit:
+            raise KvplanError(f"{what}: MAX {hi:,} is beyond the limit of {limit:,} tokens")
+        rng = random.Random(seed)
+        return [min(max(round(rng.gauss(mean, std)), lo), hi) for _ in range(n)]
+    if ":" not in t:
+        raise KvplanError(f"{what} must be a whole number or a distribution (uniform:A-B, "
+                          f"normal:MEAN,STD[,MIN,MAX], lognormal:MEDIAN,SIGMA), got '{text}'")
+    try:
+        lengths, _ = parse_lengths(t, limit, n, seed)
+    except KvplanError as e:
+        raise KvplanError(str(e).replace("--lengths", what)) from None
+    return lengths
+
+
+def read_trace(path: str | Path) -> list[Request]:
+    """A CSV ``arrival_s,prompt_tokens,output_tokens[,prefix_id]`` (a header row optional)."""
+    p = Path(path)
+    try:
+        lines = [ln for ln in p.read_text().splitlines() if ln.strip()]
+    except (OSError, UnicodeDecodeError) as e:
+        raise KvplanError(f"--trace: cannot read {p}: {getattr(e, 'strerror', None) or e}") from None
+    rows = list(csv.reader(lines))
+    if rows and rows[0] and not re.fullmatch(r"\s*[\d.eE+-]+\s*", rows[0][0]):
+        head = [c.strip() for c in rows[0]]
+        if head[:3] != ["arrival_s", "prompt_tokens", "output_tokens"] or len(head) > 4 or \
+                (len(head) == 4 and head[3] != "prefix_id"):
+            raise KvplanError(f"--trace: {p}: the header must be arrival_s,prompt_tokens,output_tokens"
+                              f"[,prefix_id], got '{lines[0]}'")
+        rows = rows[1:]
+    if not rows:
+        raise KvplanError(f"--trace: {p} holds no requests")
+    out = []
+    for i, row in enumerate(rows, start=1):
+        if len(row) not in (3, 4):
+            raise KvplanError(f"--trace: {p} request {i}: needs 3 or 4 columns, got {len(row)}")
+        try:
+            t = float(row[0])
+        except ValueError:
+            t = float("nan")
+        if not (math.isfinite(t) and t >= 0):
+            raise KvplanError(f"--trace: {p} request {i}: arrival_s must be a number >= 0, got '{row[0]}'")
+        nums = []
+        for name, v in (("prompt_tokens", row[1]), ("output_tokens", row[2])):
+            if not re.fullmatch(r"\s*\d+\s*", v) or int(v) < 1:
+                raise KvplanError(f"--trace: {p} request {i}: {name} must be a positive integer, got '{v}'")
+            nums.append(int(v))
+        pid = row[3].strip() if len(row) == 4 and row[3].strip() else None
+        out.append(Request(t, nums[0], nums[1], pid))
+    out.sort(key=lambda r: r.arrival_s)
+    return out
+
+
+def arrivals(n: int, rate: float | None, kind: str = "poisson", seed: int = 0) -> list[float]:
+    """``n`` arrival times: Poisson (exponential gaps) or constant at ``rate`` per second, or all
+    at 0 when ``rate`` is None (``--rate inf``)."""
+    if rate is None:
+        return [0.0] * n
+    if kind == "constant":
+        return [i / rate for i in range(n)]
+    if kind != "poisson":
+        raise KvplanError(f"--arrivals must be poisson or constant, got '{kind}'")
+    rng, t, out = random.Random(seed), 0.0, []
+    for _ in range(n):
+        out.append(t)
+        t += rng.expovariate(rate)
+    return out
