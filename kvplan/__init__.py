@@ -6,11 +6,18 @@ that the CLI does.
 """
 __version__ = "0.1.0"
 
-_API = ("size", "fit", "load_model")
-__all__ = ["__version__", *_API]
+# names of subpackages (engines, plan, ...) are never API names: `from .. import engines` inside
+# kvplan must find the subpackage, not a function
+_API = ("load_model", "load_gpu", "models", "gpus", "engine_names", "size", "size_all", "fit", "traffic", "perf",
+        "compare", "sweep", "simulate", "check_log", "check_server", "import_config", "dump_spec")
+__all__ = ["__version__", "KvplanError", *_API]
 
 
 def __getattr__(name: str):
+    if name == "KvplanError":
+        from .errors import KvplanError
+
+        return KvplanError
     if name in _API:
         from . import api
 

@@ -1,9 +1,12 @@
 """The Python API: the CLI's questions as functions, returning the objects the CLI renders.
+The CLI calls these and nothing below them (tests/test_architecture.py checks it), so a
+notebook can do all the CLI does.
 
     import kvplan
     spec = kvplan.load_model("Qwen/Qwen3-8B")          # any MODEL the CLI takes
-    r = kvplan.size("llama-3.1-8b", ctx=8192, batch=4)  # memory.SizeReport
-    f = kvplan.fit("llama-3.1-8b", gpu="h100", ctx=8192, max_model_len=32768)  # fit.FitReport
+    r = kvplan.size("llama-3.1-8b", ctx=8192, batch=4)  # plan.size.SizeReport
+    f = kvplan.fit("llama-3.1-8b", gpu="h100", ctx=8192, max_model_len=32768)  # plan.fit.FitReport
+    every = kvplan.size("mistral-7b", ctx=32768, engine="all")  # one SizeReport per layout
 
 A model may be given as a name (catalog name or alias, repo id from the local Hugging Face cache,
 YAML spec, config.json or its folder, .gguf) or as a ModelSpec already loaded. Errors are
@@ -29,9 +32,57 @@ def load_model(model, notes: list | None = None):
     return catalog.load_model(model, notes)
 
 
+def load_gpu(gpu):
+    """The GpuSpec for a name from ``kvplan gpus`` (or an alias), or a GpuSpec as it is."""
+    from .model.hardware import GpuSpec
+    from .sources import catalog
+
+    return gpu if isinstance(gpu, GpuSpec) else catalog.load_gpu(str(gpu))
+
+
+def models() -> list:
+    """Every model in the catalog (``kvplan models``)."""
+    from .sources import catalog
+
+    return catalog.all_models()
+
+
+def gpus() -> list:
+    """Every GPU kvplan knows (``kvplan gpus``)."""
+    from .sources import catalog
+
+    return catalog.gpus()
+
+
+def engine_names() -> list[str]:
+    """The engine layouts kvplan models, by the names ``engine=`` takes."""
+    from .engines import MODULES
+
+    return list(MODULES)
+
+
+def import_config(path, name: str | None = None, source: str | None = None):
+    """``kvplan import``: a Hugging Face config.json (or its folder) as a ModelSpec."""
+    from pathlib import Path
+
+    from .sources import hfconfig
+
+    spec = hfconfig.load(Path(path), name)
+    return spec.model_copy(update={"source": source}) if source else spec
+
+
+def dump_spec(spec) -> str:
+    """A ModelSpec as the YAML text of a catalog entry."""
+    from .sources import yaml_spec
+
+    return yaml_spec.dump(spec)
+
+
 def _options(kwargs: dict, what: str):
     from .engines import ServeOptions
 
+    if "options" in kwargs and isinstance(kwargs["options"], ServeOptions):
+        return kwargs["options"]
     known = {f.name for f in fields(ServeOptions)}
     unknown = sorted(set(kwargs) - known)
     if unknown:
@@ -47,13 +98,38 @@ def _is_gguf(model) -> bool:
 def size(model, ctx: int, batch: int = 1, kv_dtype: str | None = None, engine: str | None = None,
          weight_dtype: str | None = None, text_only: bool = False, **options):
     """``kvplan size``: the cache ``batch`` sequences of ``ctx`` tokens hold in ``engine``'s
-    layout (default: ideal; llamacpp for a .gguf). ``options``: llama.cpp's cache_type_k,
-    cache_type_v, ubatch_size, swa_full, flash_attn (ServeOptions). Returns memory.SizeReport."""
+    layout (default: ideal; llamacpp for a .gguf; ``"all"``: a list, one SizeReport per layout
+    that models this model, as ``--engine all``). ``options``: llama.cpp's cache_type_k,
+    cache_type_v, ubatch_size, swa_full, flash_attn (ServeOptions). Returns plan.size.SizeReport."""
     from .plan import size as memory
 
     spec = load_model(model)
     eng = engine or ("llamacpp" if _is_gguf(model) else "ideal")
-    return memory.kv_size(spec, ctx, batch, kv_dtype, eng, weight_dtype, text_only, _options(options, "size"))
+    opts = _options(options, "size")
+    if str(eng).strip().lower() == "all":
+        return size_all(spec, ctx, batch, kv_dtype, weight_dtype, text_only, opts)[0]  # a list, one per layout
+    return memory.kv_size(spec, ctx, batch, kv_dtype, eng, weight_dtype, text_only, opts)
+
+
+def size_all(model, ctx: int, batch: int = 1, kv_dtype: str | None = None, weight_dtype: str | None = None,
+             text_only: bool = False, options=None, **more) -> tuple[list, list[str]]:
+    """``kvplan size --engine all``: (one SizeReport per layout that models this model, and for
+    each layout left out, why)."""
+    from .engines import MODULES
+    from .engines import get as get_engine
+    from .plan import size as memory
+
+    spec = load_model(model)
+    opts = options if options is not None else _options(more, "size")
+    reports, left_out = [], []
+    for e in MODULES:
+        try:
+            get_engine(e).check(spec)
+        except KvplanError as err:
+            left_out.append(str(err))
+            continue
+        reports.append(memory.kv_size(spec, ctx, batch, kv_dtype, e, weight_dtype, text_only, opts))
+    return reports, left_out
 
 
 def fit(model, gpu, ctx: int | None = None, batch: int | None = None, tp: int = 1, pp: int = 1,
@@ -71,5 +147,78 @@ def fit(model, gpu, ctx: int | None = None, batch: int | None = None, tp: int = 
     spec = load_model(model)
     g = gpu if isinstance(gpu, GpuSpec) else catalog.load_gpu(str(gpu))
     eng = engine or ("llamacpp" if _is_gguf(model) else "vllm")
+    traffic = options.pop("traffic", None)
     return fitmod.fit(spec, g, tp, pp, eng, kv_dtype, weight_dtype, ctx, batch, _options(options, "fit"),
-                      text_only)
+                      text_only, traffic=traffic)
+
+
+def traffic(lengths: str, requests: int = 1000, seed: int = 0, shared_prefix: int = 0):
+    """Your traffic for ``fit(..., traffic=...)``: a --lengths distribution or file."""
+    from .plan.fit import Traffic
+
+    return Traffic(lengths, requests, seed, shared_prefix)
+
+
+def perf(model, gpu, ctx: int, batch: int = 1, prompt: int | None = None, tp: int = 1,
+         kv_dtype: str | None = None, weight_dtype: str | None = None, engine: str = "vllm",
+         bw_efficiency: float | None = None, flops_efficiency: float | None = None,
+         step_overhead_ms: float | None = None, new_tokens: int | None = None,
+         batch_table: bool = False, speculative_config=None, acceptance: float | None = None):
+    """``kvplan perf``: prefill and one decode step (per operation by default; any efficiency
+    override selects the roofline). Returns plan.perf.PerfReport."""
+    from .plan import perf as perfmod
+
+    return perfmod.perf(load_model(model), load_gpu(gpu), ctx, batch, prompt, tp, kv_dtype, weight_dtype,
+                        bw_efficiency, flops_efficiency, step_overhead_ms, new_tokens, batch_table, engine,
+                        speculative_config, acceptance)
+
+
+def compare(models, ctx: int, batch: int = 1, variants: list[str] | str | None = None, gpu=None,
+            tp: int = 1, engine: str | None = None, kv_dtype: str | None = None,
+            weight_dtype: str | None = None, **options) -> list[dict]:
+    """``kvplan compare``: one row per model and what-if variant (``"mha,gqa:8"`` or a list).
+    Bytes in ``engine``'s layout (default ideal); with a GPU the max batch is fit's own answer
+    in ``engine`` (default vLLM, as ``fit``)."""
+    from .plan import whatif
+
+    specs = [load_model(m) for m in ([models] if isinstance(models, str) else models)]
+    vs = whatif.parse(variants) if isinstance(variants, str) else variants
+    g = None if gpu is None else load_gpu(gpu)
+    return whatif.rows(specs, ctx, batch, kv_dtype, vs, g, engine, weight_dtype, tp, _options(options, "compare"))
+
+
+def sweep(model, ctxs, batches=(1,), kv_dtypes=(None,), gpu=None, tp: int = 1, engine: str | None = None,
+          weight_dtype: str | None = None, progress=None, **options) -> dict:
+    """``kvplan sweep``: every (context, batch, KV format); ranges as the CLI writes them
+    (``"1k:128k"``) or lists. With a GPU, ``fits`` is fit's own answer at each context."""
+    from .plan import sweep as sw
+
+    def values(name, v):
+        return sw.parse_range(name, v) if isinstance(v, str) else list(v)
+
+    kvs = [k.strip() for k in kv_dtypes.split(",")] if isinstance(kv_dtypes, str) else list(kv_dtypes)
+    return sw.sweep(load_model(model), values("ctx", ctxs), values("batch", batches), kvs,
+                    None if gpu is None else load_gpu(gpu), tp, engine, weight_dtype, progress=progress,
+                    opts=_options(options, "sweep"))
+
+
+def simulate(model, gpu, **kwargs):
+    """``kvplan simulate``: a serving engine under load (see plan.simulate.simulate for the
+    arguments). Returns plan.simulate.SimResult."""
+    from .plan import simulate as sim
+
+    return sim.simulate(load_model(model), load_gpu(gpu), **kwargs)
+
+
+def check_log(text: str, gpu: str | None = None, model: str | None = None):
+    """``kvplan check-log``: kvplan's figure beside each one a start-up log reports."""
+    from .observe import logs
+
+    return logs.check(logs.parse(text), gpu, model)
+
+
+def check_server(url: str, gpu: str, model: str | None = None, timeout: float = 5.0, flags: dict | None = None):
+    """``kvplan check-server``: kvplan's plan beside a running vLLM server's cache."""
+    from .observe import server
+
+    return server.check(url, gpu, model, timeout, flags)

@@ -96,3 +96,24 @@ def test_show_completion_prints_a_script():
     r = subprocess.run([KVPLAN, "--show-completion", "bash"], capture_output=True,
                        text=True, cwd=ROOT)
     assert r.returncode == 0 and "_KVPLAN_COMPLETE=complete_bash" in r.stdout
+
+
+def test_every_command_has_its_function_in_the_api():
+    # issue 19: the API is the door; everything the CLI does a notebook can do
+    for name in ("load_model", "load_gpu", "models", "gpus", "engine_names", "size", "size_all", "fit",
+                 "traffic", "perf", "compare", "sweep", "simulate", "check_log", "check_server",
+                 "import_config", "dump_spec", "KvplanError"):
+        assert name in kvplan.__all__ and getattr(kvplan, name) is not None
+
+
+def test_engine_all_and_the_same_answer_as_the_cli():
+    every = kvplan.size("mistral-7b", ctx=32768, engine="all")
+    assert [r.engine for r in every] == kvplan.engine_names()
+    out = json.loads(runner.invoke(app, ["size", "mistral-7b", "--ctx", "32768", "--engine", "all",
+                                         "--json"]).stdout)
+    assert [e["total_bytes"] for e in out["engines"]] == [r.total_bytes for r in every]
+    # compare's max batch is fit's, through the API as through the CLI
+    (row,) = kvplan.compare("llama-3.1-8b", 32768, gpu="h100")
+    assert row["max_batch"] == kvplan.fit("llama-3.1-8b", "h100", ctx=32768).max_batch
+    res = kvplan.sweep("llama-3.1-8b", [32768], [row["max_batch"], row["max_batch"] + 1], gpu="h100")
+    assert [r["fits"] for r in res["rows"]] == [True, False]

@@ -106,3 +106,10 @@ def test_no_function_over_80_lines(limit):
                 if n > limit:
                     long.append(f"{m}.{node.name}: {n} lines")
     assert not long, "\n".join(long)
+
+
+def test_no_api_name_shadows_a_subpackage():
+    import kvplan
+
+    subpackages = {p.parent.name for p in PKG.glob("*/__init__.py")} | {p.stem for p in PKG.glob("*.py")}
+    assert not set(kvplan.__all__) & subpackages
