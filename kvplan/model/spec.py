@@ -261,10 +261,7 @@ class ModelSpec(_Frozen):
         h = self.hidden_size
         n = self.vocab_size * h * (1 if self.tie_embeddings else 2)
         n += self.position_embeddings * h
-        n += (2 * h if self.norm == "layer" else h) if self.final_norm else 0
-        # DeepseekV4HyperHead: hc_fn (n, n × hidden), hc_base (n), hc_scale (1)
-        n += self.hc_mult * (self.hc_mult * h + 1) + 1 if self.hc_mult else 0
-        n += 2 * h if self.attn_res else 0  # vLLM models/kimi_k3: output_attn_res_norm / _proj
+        n += self.final_norm_params()
         for lt_name, count in self.counts().items():
             n += count * self.layer_types[lt_name].params(h, self.norm)
         return n
@@ -278,8 +275,14 @@ class ModelSpec(_Frozen):
         return 0 if self.tie_embeddings else self.vocab_size * self.hidden_size
 
     def final_norm_params(self) -> int:
+        """What runs after the last layer, before the LM head (on the last pipeline stage): the
+        final norm, DeepSeek-V4's hyper head and Kimi K3's attention-residual output."""
         h = self.hidden_size
-        return (2 * h if self.norm == "layer" else h) if self.final_norm else 0
+        n = (2 * h if self.norm == "layer" else h) if self.final_norm else 0
+        # DeepseekV4HyperHead: hc_fn (n, n × hidden), hc_base (n), hc_scale (1)
+        n += self.hc_mult * (self.hc_mult * h + 1) + 1 if self.hc_mult else 0
+        n += 2 * h if self.attn_res else 0  # vLLM models/kimi_k3: output_attn_res_norm / _proj
+        return n
 
     def layer_params(self) -> dict[str, int]:
         """Layer type -> parameters of one layer of it."""
@@ -337,6 +340,17 @@ class ModelSpec(_Frozen):
         fmt = dtypes.get(weight_dtype or self.dtype)
         if weight_dtype is not None or self.weight_quant is None:
             return fmt.row_bytes(params), fmt.name
+        return self.priced_bytes(params), f"{fmt.name} + {self.weight_quant.describe()}"
+
+    def priced_bytes(self, params: int, weight_dtype: str | None = None) -> int:
+        """The one weight pricer: ``params`` parameters of this spec (the whole model, or one GPU's
+        slice of it: a pipeline stage of a tensor-parallel rank, whose parameter count the caller
+        says, embeddings and LM head included where that slice holds them) in ``weight_dtype``,
+        or as the checkpoint stores them: the matrices ``weight_quant`` names in its format and
+        block scales, routed experts in their own ``expert_format``, the rest in the model's dtype."""
+        fmt = dtypes.get(weight_dtype or self.dtype)
+        if weight_dtype is not None or self.weight_quant is None:
+            return fmt.row_bytes(params)
         q, quantized, nbytes = self.weight_quant, 0, 0
         experts: dict[tuple[int, int], int] = {}  # routed-expert matrices in expert_format, by shape
         if q.expert_format:
@@ -350,7 +364,7 @@ class ModelSpec(_Frozen):
             experts[(o, i)] = experts.get((o, i), 0) - ne
             quantized += n * o * i
             nbytes += (n - ne) * q.matrix_bytes(o, i) + (ne * o * efmt.row_bytes(i) if ne else 0)
-        return nbytes + fmt.row_bytes(params - quantized), f"{fmt.name} + {q.describe()}"
+        return nbytes + fmt.row_bytes(params - quantized)
 
     def active_parameters(self) -> int:
         """Parameters one token's forward touches (MoE: top-k experts only)."""

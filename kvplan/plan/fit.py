@@ -60,6 +60,7 @@ class FitReport:
     traffic: tuple = ()  # traffic.Strategy per allocation strategy, with --lengths
     traffic_note: str = ""
     source: str = ""  # where the model's config came from
+    copies: "Copies | None" = None  # what every GPU keeps whole (tp × pp > 1)
 
     @property
     def gpus(self) -> int:
@@ -73,6 +74,44 @@ class FitReport:
     @property
     def kv_budget_bytes(self) -> int:
         return min(s.kv_budget_bytes for s in self.stages)
+
+
+@record
+class Copies:
+    """Weights over all GPUs of a tp × pp plan beside the model's own: the difference is what
+    ranks hold twice, by part (``parameters``: extra parameters over all GPUs, exact)."""
+
+    all_gpus_bytes: int  # Σ over every GPU of its weights
+    model_bytes: int  # the whole model, priced as ``size`` prices it
+    parameters: dict  # part -> extra parameters held over all GPUs
+
+    @property
+    def replicated_bytes(self) -> int:
+        return self.all_gpus_bytes - self.model_bytes
+
+
+def copies(spec: ModelSpec, rank: ModelSpec, tp: int, stages: list, weight_dtype: str | None,
+           text_only: bool) -> Copies:
+    """What a tp × pp split holds more than once: a layer part whose rank slice × tp exceeds
+    the whole part (a latent or KV projection every rank keeps whole, a router, norms), and the
+    rest (vocabulary padding, a tied LM head's copy on the last stage, encoder rounding)."""
+    whole_params = spec.parameters() + (0 if text_only else spec.encoder_params())
+    extra = tp * sum(st.parameters for st in stages) - whole_params
+    parts: dict[str, int] = {}
+    h = spec.hidden_size
+    for lt, count in spec.counts().items():
+        full, part = spec.layer_types[lt], rank.layer_types[lt]
+        for name in ("mixer", "mlp"):
+            a, b = getattr(full, name), getattr(part, name)
+            if a is not None and b is not None:
+                n = count * (tp * b.params(h) - a.params(h))
+                if n:
+                    parts[f"{lt} {name}"] = n
+    rest = extra - sum(parts.values())
+    if rest:
+        parts["norms, embeddings and head"] = rest
+    model = spec.model_copy(update={"stored_weights": None}).weight_bytes(weight_dtype, text_only)[0]
+    return Copies(tp * sum(st.weights_bytes for st in stages), model, parts)
 
 
 def stage_spec(rank: ModelSpec, first: int, count: int) -> ModelSpec:
@@ -102,15 +141,8 @@ def stage_parameters(rank: ModelSpec, first: int, count: int, pp: int, encoders:
 
 def stage_weight_bytes(sub: ModelSpec, params: int, wfmt) -> int:
     """One GPU's weights: ``params`` in ``wfmt``, or, with wfmt None, as the checkpoint stores
-    them: the stage's quantized matrices (``weight_quant``) in their format, the rest in the
-    model's dtype."""
-    if wfmt is not None:
-        return wfmt.row_bytes(params)
-    q, quantized, nbytes = sub.weight_quant, 0, 0
-    for o, i, n in sub.quantized_matrices():
-        quantized += n * o * i
-        nbytes += n * q.matrix_bytes(o, i)
-    return nbytes + dtypes.get(sub.dtype).row_bytes(params - quantized)
+    them (``ModelSpec.priced_bytes``, the one weight pricer ``size`` uses too)."""
+    return sub.priced_bytes(params, None if wfmt is None else wfmt.name)
 
 
 def _workers(spec: ModelSpec, gpu, tp: int, pp: int, eng, opts: ServeOptions, kv_fmt,
@@ -310,9 +342,10 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     strategies, tnote = (), ""
     if traffic is not None:
         strategies, tnote = _traffic(traffic, workers, cap, kv_fmt, spec.dtype, opts)
+    dup = copies(spec, spec.shard(tp), tp, su.stages, weight_dtype, text_only) if tp * pp > 1 else None
     return FitReport(fits=fits, capacity=cap, message=cap.message, max_batch=max_batch,
                      max_ctx=max_ctx, notes=tuple(notes), traffic=strategies, traffic_note=tnote,
-                     **common)
+                     copies=dup, **common)
 
 
 def _traffic(t: Traffic, workers, cap: Capacity, kv_fmt, model_dtype: str, opts: ServeOptions):

@@ -276,6 +276,11 @@ def fit_json(r, explain: bool = False) -> dict:
         "log_line": cap.log_lines[0] if cap.log_lines else None,
         "message": r.message, "min_tp": r.min_tp, "notes": list(r.notes), "source": r.source,
     }
+    if r.copies is not None:
+        out["weights_all_gpus_bytes"] = r.copies.all_gpus_bytes
+        out["model_weights_bytes"] = r.copies.model_bytes
+        out["replicated_weights_bytes"] = r.copies.replicated_bytes
+        out["replicated_parameters"] = dict(r.copies.parameters)
     if r.traffic:
         out["traffic"] = {"requests": r.traffic_note, "strategies": [
             {"strategy": t.name, "granularity": t.granularity, "fit_at_once": t.fit_at_once,
@@ -308,6 +313,15 @@ def _fit_budget_sheet(r, s):
     return Sheet(cols, rows, [f"budget of {where}: {ints(r.gpu_memory_bytes)} bytes ({r.gpu_memory_source})"])
 
 
+def copies_line(r) -> str:
+    """Weights over all GPUs beside the model's: what the ranks keep more than once, by part."""
+    c = r.copies
+    where = ", ".join(f"{k} {ints(v)}" for k, v in sorted(c.parameters.items(), key=lambda kv: -kv[1]))
+    return (f"weights over all {r.gpus} GPUs: {gb(c.all_gpus_bytes)}, the model's {gb(c.model_bytes)}"
+            + (f"; {gb(c.replicated_bytes)} held more than once (extra parameters: {where})"
+               if c.replicated_bytes else ""))
+
+
 def fit_table(r, spec: ModelSpec, explain: bool = False) -> list:
     cap = r.capacity
     par = f"tp {r.tp} × pp {r.pp} = {r.gpus} GPUs" if r.gpus > 1 else "1 GPU"
@@ -331,6 +345,8 @@ def fit_table(r, spec: ModelSpec, explain: bool = False) -> list:
     if r.batch is not None:
         lines.append(f"max context for {ints(r.batch)} sequences: {ints(r.max_ctx or 0)} tokens each")
     lines.append("fits" if r.fits else "does NOT fit")
+    if r.copies is not None:
+        lines.append(copies_line(r))
     lines += [f"note: {n}" for n in r.notes]
     parts.append("\n".join(lines))
     if cap.fits and "cpu_offload" in cap.detail:  # issue 23: the CPU / disk tiers (render/tiers.py)

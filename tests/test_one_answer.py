@@ -1,0 +1,73 @@
+"""Issue 19: the same question gets the same answer from every command."""
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+import kvplan
+from kvplan.cli import app
+
+runner = CliRunner()
+
+
+def _json(*args):
+    r = runner.invoke(app, list(args))
+    assert r.exit_code in (0, 1), r.output
+    return json.loads(r.stdout)
+
+
+@pytest.mark.parametrize("model", ["llama-3.1-8b", "mistral-7b"])
+@pytest.mark.parametrize("engine", [[], ["--engine", "vllm"]])
+def test_fit_compare_and_sweep_agree_at_32k_on_an_h100(model, engine):
+    most = _json("fit", model, "--gpu", "h100", "--ctx", "32768", *engine, "--json")["max_batch"]
+    assert most >= 1
+    (row,) = _json("compare", model, "--gpu", "h100", "--ctx", "32768", *engine, "--json")
+    assert row["max_batch"] == most
+    res = _json("sweep", model, "--gpu", "h100", "--ctx", "32768", "--batch", f"{most},{most + 1}",
+                *engine, "--json")
+    assert [r["fits"] for r in res["rows"]] == [True, False]
+
+
+@pytest.mark.parametrize("model,gpu,ctx", [("gemma-2-9b", "a100", 8192), ("qwen3-30b-a3b", "h200", 20000),
+                                           ("deepseek-v3", "h200", 4096)])
+@pytest.mark.parametrize("engine", [None, "sglang", "trtllm"])
+def test_one_max_batch_across_models_gpus_and_engines(model, gpu, ctx, engine):
+    tp = 8 if model == "deepseek-v3" else 1
+    f = kvplan.fit(model, gpu, ctx=ctx, tp=tp, engine=engine)
+    (row,) = kvplan.compare(model, ctx, gpu=gpu, tp=tp, engine=engine)
+    assert row["max_batch"] == (f.max_batch or 0)
+    res = kvplan.sweep(model, [ctx], [max(f.max_batch, 1), f.max_batch + 1], gpu=gpu, tp=tp, engine=engine)
+    assert [r["fits"] for r in res["rows"]] == [f.max_batch >= 1, False]
+
+
+def test_llama_at_tp_2_keeps_only_its_norms_twice():
+    # every weight matrix of Llama 3.1 8B divides over 2 ranks (vocabulary 128,256 = 2 × 64,128);
+    # each rank keeps the 2 norms of each of 32 layers and the final norm whole:
+    # (2 × 32 + 1) × 4,096 = 266,240 extra parameters, × 2 bytes (bf16) = 532,480 bytes
+    f = kvplan.fit("llama-3.1-8b", "h100", tp=2)
+    assert f.copies.parameters == {"norms, embeddings and head": 266_240}
+    assert f.copies.replicated_bytes == 532_480
+    assert f.copies.model_bytes == kvplan.size("llama-3.1-8b", ctx=1).weights_bytes
+
+
+@pytest.mark.parametrize("tp,pp", [(8, 1), (4, 2), (2, 4), (1, 2)])
+def test_size_weights_are_the_gpus_weights_less_the_copies(tp, pp):
+    # DeepSeek-V4-Flash: MXFP4 routed experts, FP8 block-scaled linears, bf16 rest, hyper head
+    f = kvplan.fit("deepseek-v4-flash", "b200", tp=tp, pp=pp)
+    whole = kvplan.size("deepseek-v4-flash", ctx=1).weights_bytes
+    all_gpus = tp * sum(s.weights_bytes for s in f.stages)
+    assert f.copies.all_gpus_bytes == all_gpus and f.copies.model_bytes == whole
+    assert all_gpus - f.copies.replicated_bytes == whole
+    spec = kvplan.load_model("deepseek-v4-flash")
+    extra = tp * sum(s.parameters for s in f.stages) - spec.parameters()
+    assert sum(f.copies.parameters.values()) == extra
+    if tp == 1:  # pipeline stages split layers, nothing is held twice (untied embeddings)
+        assert extra == 0 and f.copies.replicated_bytes == 0
+    else:  # the attention parts every rank keeps whole dominate
+        assert max(f.copies.parameters, key=f.copies.parameters.get).endswith("mixer")
+
+
+def test_fit_states_the_copies_on_screen():
+    out = runner.invoke(app, ["fit", "deepseek-v4-flash", "--gpu", "b200", "--tp", "8"],
+                        env={"COLUMNS": "200"}).stdout
+    assert "weights over all 8 GPUs: 176.03 GB, the model's 156.10 GB; 19.93 GB held more than once" in out
