@@ -300,6 +300,14 @@ class Roofline:
         return (comm, nbytes / (self.gpu.memory_bandwidth_bytes_per_s * self.eff.memory),
                 flops / (self.peak_flops * self.eff.compute), comm_s)
 
+    def pass_seconds(self, rows: int, nbytes: int, flops: int) -> tuple[float, str]:
+        """The step equation alone, for callers that price many passes (sweep): (seconds, bound)
+        of a pass over ``rows`` tokens moving ``nbytes`` and computing ``flops``, exactly what
+        ``Step.seconds`` gives for the same terms."""
+        _, memory_s, compute_s, comm_s = self._terms(rows, nbytes, flops)
+        return (max(memory_s, compute_s) + comm_s + self.eff.step_overhead_s,
+                "compute" if compute_s > memory_s else "memory")
+
     # --- the two passes --------------------------------------------------------------------
     def decode(self, ctx: int, batch: int = 1) -> Step:
         """The step that makes token ctx + 1 for ``batch`` sequences holding ``ctx`` tokens."""

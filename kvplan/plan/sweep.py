@@ -89,21 +89,12 @@ def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None]
                 kv_read = roof.kv_tokens_read(c)
                 attn = roof.mix_flops(c + 1, c + 1)
                 mm = 2 * roof.active_params
-                bw = gpu.memory_bandwidth_bytes_per_s * roof.eff.memory
-                peak = roof.peak_flops * roof.eff.compute
                 extra = roof.kv_written(c) + 2 * roof.state_per_seq
-                comm_per = 0.0
-                if tp > 1:
-                    comm_per = (2 * spec.num_layers * 2 * (tp - 1) * spec.hidden_size * roof.act_bytes / tp
-                                / (gpu.interconnect_bytes_per_s / 2))
             for b in batches:
                 row = {"ctx": c, "batch": b, "kv_dtype": fmt.name, "kv_cache_bytes": b * per_seq}
-                if roof is not None:
-                    mem_s = (wread[b] + b * (kv_read + extra)) / bw
-                    comp_s = b * (mm + attn) / peak
-                    t = max(mem_s, comp_s) + b * comm_per + roof.eff.step_overhead_s
-                    row.update(fits=b <= most, decode_step_seconds=t,
-                               tokens_per_second=b / t, bound="compute" if comp_s > mem_s else "memory")
+                if roof is not None:  # the decode step, by the roofline's own equation
+                    t, bound = roof.pass_seconds(b, wread[b] + b * (kv_read + extra), b * (mm + attn))
+                    row.update(fits=b <= most, decode_step_seconds=t, tokens_per_second=b / t, bound=bound)
                 rows.append(row)
             if progress:
                 progress(len(batches))

@@ -269,9 +269,18 @@ class VLLM(Engine):
         best = None
         from . import extras
 
+        # a sweep asks one plan for many contexts: the plan depends on the settings, not on ctx
+        # (beyond max_model_len, which is in cfg), so it is made once per (worker, settings)
+        memo = self.__dict__.setdefault("_plans", {})
+        if len(memo) > 256:
+            memo.clear()
         for w in workers:
-            p = plan(self._pages(w.spec, cfg, model_dtype)
-                     + extras.draft_pages(self, w.spec, cfg, model_dtype, opts, w is workers[-1]), cfg)
+            key = (id(w), id(opts), cfg, model_dtype)
+            hit = memo.get(key)
+            if hit is None or hit[0] is not w or hit[1] is not opts:  # ids are reused once freed
+                hit = memo[key] = (w, opts, plan(self._pages(w.spec, cfg, model_dtype) + extras.draft_pages(
+                    self, w.spec, cfg, model_dtype, opts, w is workers[-1]), cfg))
+            p = hit[2]
             if not p.groups:
                 continue
             usable = w.kv_budget_bytes // p.bytes_per_block - 1
