@@ -3,7 +3,7 @@
     python scripts/build_bundle.py
 
 The JSON bundle is what a query reads (one small parse, no YAML import); the YAML files stay
-the reviewed source. tests/test_catalog.py fails when the two disagree: rerun this script after
+the reviewed source. tests/sources/test_catalog.py fails when the two disagree: rerun this script after
 editing any file in model_specs/ (scripts/build_catalog.py runs it too).
 """
 from __future__ import annotations

@@ -6,7 +6,7 @@ Each entry names the real config.json it is imported from (tests/fixtures/config
 their sources in SOURCES*.md there) and the upstream URL the spec cites. The importer
 (kvplan/sources/hfconfig/) does the arithmetic; this table only adds names, aliases and, where the
 vendored file is known to differ from the published one, the published dtype with a note.
-tests/test_catalog.py re-imports every fixture and checks the YAML still agrees.
+tests/sources/test_catalog.py re-imports every fixture and checks the YAML still agrees.
 """
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ order, ``kvplan COMMAND --help`` (run as the console examples are, scripts/readm
 a new command or option shows up without anyone writing it. docs/reference/api.md is, for every
 public name of ``kvplan`` (its ``__all__``) and the library's error type, the signature and the
 docstring. Only the text between ``<!-- generated: NAME -->`` and ``<!-- end generated -->`` is
-written; the rest of each page is prose. tests/test_docs.py runs the check.
+written; the rest of each page is prose. tests/cli/test_docs.py runs the check.
 """
 from __future__ import annotations
 

@@ -67,23 +67,23 @@ MODULES = {  # short name -> file or package folder; the modules that hold arith
     "fit": "kvplan/plan/fit.py",
 }
 EXCLUDED_TESTS = [
-    "--ignore=tests/test_readme.py",
-    "--ignore=tests/test_docs.py",  # the docs site: a build and generated pages, no arithmetic
-    "--deselect=tests/test_cli.py::test_size_does_not_import_heavy_modules",
-    "--deselect=tests/test_cli.py::test_python_dash_m",
-    "--deselect=tests/test_cli.py::test_usage_errors_are_one_line",
-    "--deselect=tests/test_api.py::test_show_completion_prints_a_script",  # runs the console script
+    "--ignore=tests/cli/test_readme.py",
+    "--ignore=tests/cli/test_docs.py",  # the docs site: a build and generated pages, no arithmetic
+    "--deselect=tests/cli/test_cli.py::test_size_does_not_import_heavy_modules",
+    "--deselect=tests/cli/test_cli.py::test_python_dash_m",
+    "--deselect=tests/cli/test_cli.py::test_usage_errors_are_one_line",
+    "--deselect=tests/cli/test_api.py::test_show_completion_prints_a_script",  # runs the console script
     # matplotlib in a forked mutant process can deadlock on a lock held at fork; the plot is
     # styling, not arithmetic (sweep's rows are tested without it)
-    "--deselect=tests/test_perf.py::test_sweep_plot_writes_a_real_png",
-    "--deselect=tests/test_perf.py::test_sweep_plot_without_matplotlib_is_one_line",
+    "--deselect=tests/plan/test_perf.py::test_sweep_plot_writes_a_real_png",
+    "--deselect=tests/plan/test_perf.py::test_sweep_plot_without_matplotlib_is_one_line",
     # torch in a forked mutant process deadlocks the same way (its thread pools); validate's
     # byte checks compare against kv_size, which the other tests pin directly
-    "--ignore=tests/test_validate.py",
+    "--ignore=tests/validate/test_validate.py",
 ]
-ENGINE_TESTS = ["tests/test_memory.py", "tests/test_hf_golden.py", "tests/test_dtypes.py", "tests/test_cli.py",
-                "tests/test_hf.py", "tests/test_weights.py", "tests/test_rules.py", "tests/test_rules_json.py",
-                "tests/test_frontier.py"]
+ENGINE_TESTS = ["tests/plan/test_memory.py", "tests/sources/test_hf_golden.py", "tests/model/test_dtypes.py", "tests/cli/test_cli.py",
+                "tests/sources/test_hf.py", "tests/model/test_weights.py", "tests/engines/test_rules.py", "tests/engines/test_rules_json.py",
+                "tests/engines/test_frontier.py"]
 ENGINE_MUTANTS = [  # (file, original text, mutated text)
     ("kvplan/engines/transformers.py", "return Holding(mixer.kv_rows(), min(ctx, mixer.window - 1))",
      "return Holding(mixer.kv_rows(), min(ctx, mixer.window))"),
@@ -122,8 +122,8 @@ ENGINE_MUTANTS = [  # (file, original text, mutated text)
     ("kvplan/engines/ideal.py", "Holding(mixer.kv_rows(), mixer.span(ctx), mixer.state(run_dtype), sides=side_holdings(mixer, ctx))",
      "Holding(mixer.kv_rows()[:1], mixer.span(ctx), mixer.state(run_dtype), sides=side_holdings(mixer, ctx))"),
 ]
-FROZEN_TESTS = ["tests/test_frozen.py", "tests/test_catalog.py", "tests/test_rules_errors.py",
-                "tests/test_rules_misc.py", "tests/test_memory.py", "tests/test_fit.py"]
+FROZEN_TESTS = ["tests/model/test_frozen.py", "tests/sources/test_catalog.py", "tests/engines/test_rules_errors.py",
+                "tests/engines/test_rules_misc.py", "tests/plan/test_memory.py", "tests/plan/test_fit.py"]
 FROZEN_MUTANTS = [  # (file, original text, mutated text): bugs a class builder could have
     ("kvplan/model/frozen.py", "if len(args) > len(names):", "if len(args) > len(names) + 1:"),
     ("kvplan/model/frozen.py", "                if name in kw:\n                    raise",
@@ -154,7 +154,7 @@ HAND_MUTANTS = {"kvplan/engines/": (ENGINE_MUTANTS, ENGINE_TESTS), "kvplan/model
 IMPORT_TIME = ("kvplan.model.frozen.x_record__", "kvplan.model.frozen.x__collect__", "kvplan.model.frozen.xǁFrozenǁ__init_subclass__",
                "kvplan.model.frozen.x__pydantic_types__", "kvplan.model.frozen.x__as_dataclasses__", "kvplan.model.frozen.x_field__",
                "kvplan.model.frozen.x_tagged_union__", "kvplan.model.frozen.x_model_validator__", "kvplan.model.frozen.x__default__")
-LLAMACPP_TESTS = ["tests/test_llamacpp_golden.py", "tests/test_logs.py"]
+LLAMACPP_TESTS = ["tests/engines/test_llamacpp_golden.py", "tests/observe/test_logs.py"]
 LLAMACPP_MUTANTS = [  # the slots and streams of --parallel / --kv-unified (session 4)
     ("kvplan/engines/llamacpp.py", "    slots = cfg.parallel or batch\n", "    slots = cfg.parallel or 1\n"),
     ("kvplan/engines/llamacpp.py", "    n_ctx = pad(n_req)\n", "    n_ctx = n_req\n"),
@@ -172,7 +172,7 @@ LLAMACPP_MUTANTS = [  # the slots and streams of --parallel / --kv-unified (sess
 ]
 HAND_MUTANTS["kvplan/engines/llamacpp.py"] = (LLAMACPP_MUTANTS, LLAMACPP_TESTS)
 HAND_MUTANTS["kvplan/engines/ideal.py"] = ([("kvplan/engines/ideal.py", "sides=side_holdings(mixer, ctx))",
-                                             "sides=side_holdings(mixer, ctx + 1))")], ENGINE_TESTS + ["tests/test_frontier.py"])
+                                             "sides=side_holdings(mixer, ctx + 1))")], ENGINE_TESTS + ["tests/engines/test_frontier.py"])
 KILLED = {1, 3, 36, 24, -24, 152, 255}  # mutmut's exit codes for a failing test run or a timeout
 SURVIVED = {0: "survived", 5: "no tests", 33: "no tests"}
 

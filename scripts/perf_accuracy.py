@@ -7,7 +7,7 @@ Reads benchmarks/published/measurements.yaml (the measurements, with sources), b
 (the fit / held-out split by source document, drawn with a seed before any constant was fitted: issue 21) and
 benchmarks/published/aiconfigurator.yaml (aiconfigurator 0.12.0's predictions, run offline), predicts each entry
 with kvplan's roofline at its default efficiencies, and writes every row with both errors and the summaries for
-the held-out and fit halves separately. tests/test_perf_accuracy.py runs the check, so the page cannot drift.
+the held-out and fit halves separately. tests/plan/test_perf_accuracy.py runs the check, so the page cannot drift.
 """
 from __future__ import annotations
 
@@ -194,7 +194,7 @@ def render() -> str:
         "`benchmarks/published/excluded.yaml` with the reason), `benchmarks/published/split.yaml` (the fit / held-out "
         f"split by source document, seed {doc['seed']}, committed before any constant was fitted) and "
         "`benchmarks/published/aiconfigurator.yaml` (NVIDIA aiconfigurator 0.12.0, run offline). "
-        "`tests/test_perf_accuracy.py` recomputes every prediction, so this page cannot drift from the code.",
+        "`tests/plan/test_perf_accuracy.py` recomputes every prediction, so this page cannot drift from the code.",
         "",
         "kvplan predicts each entry from its setup alone with the per-operation model `kvplan perf --engine E` "
         "uses (`kvplan/plan/latency/`): GEMMs by shape and format, attention by kernel, all-reduces as α + bytes/β, "

@@ -7,7 +7,7 @@
 Each example is a line ``$ kvplan ARGS`` (optionally after ``VAR=value`` assignments) followed by its
 output (stdout, then stderr, then ``(exit N)`` when N is not 0), up to the next ``$`` line or the end
 of the block. Commands run as ``python -m kvplan`` in the repository's root with COLUMNS=140, so
-tables render the same everywhere. tests/test_readme.py runs the check.
+tables render the same everywhere. tests/cli/test_readme.py runs the check.
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ row kvplan plans the model, GPU and flags the log states, through the same path 
 `kvplan check-log` (kvplan.observe.logs.vllm_fit; for SGLang, plan.fit.fit with engine "sglang"
 as kvplan.observe.logs._sglang_fit does, plus the weight format) and reports its KV budget per GPU
 beside the log's, and whether it says "fits" where the engine refused. Nothing here changes a
-constant; tests/test_startup_log_baseline.py checks that the doc is this script's output.
+constant; tests/plan/test_startup_log_baseline.py checks that the doc is this script's output.
 """
 from __future__ import annotations
 

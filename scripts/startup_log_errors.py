@@ -6,7 +6,7 @@ Data: tests/data/vllm_startup_logs.json (each log's URL, the lines copied from i
 kvplan is given, and NVIDIA aiconfigurator 0.12.0's estimate_kv_cache result, run offline:
 `pip install aiconfigurator==0.12.0`, aiconfigurator_core/sdk/memory.py estimate_kv_cache with
 backend "vllm", backend_version "current" and each log's GPU, TP and flags).
-tests/test_vllm_startup_logs.py checks that this table is docs/startup-logs-first-batch.md's and bounds the errors.
+tests/plan/test_vllm_startup_logs.py checks that this table is docs/startup-logs-first-batch.md's and bounds the errors.
 """
 from __future__ import annotations
 

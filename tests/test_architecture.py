@@ -113,3 +113,11 @@ def test_no_api_name_shadows_a_subpackage():
 
     subpackages = {p.parent.name for p in PKG.glob("*/__init__.py")} | {p.stem for p in PKG.glob("*.py")}
     assert not set(kvplan.__all__) & subpackages
+
+
+def test_tests_mirror_the_package():
+    # tests/<part>/ for each part of kvplan they test; data, fixtures and goldens stay where they are
+    folders = {p.name for p in (ROOT / "tests").iterdir() if p.is_dir() and any(p.glob("test_*.py"))}
+    assert folders <= set(LAYERS), folders - set(LAYERS)
+    loose = sorted(p.name for p in (ROOT / "tests").glob("test_*.py"))
+    assert loose == ["test_architecture.py", "test_packaging.py"], loose

@@ -384,7 +384,7 @@ def trusted_model_spec(data: dict) -> ModelSpec:
     """Build a ModelSpec from catalog data without running validation.
 
     Only for the YAML files shipped in ``model_specs/``: every one of them is validated in CI
-    (tests/test_catalog.py checks that this path and full validation give equal specs). It keeps a
+    (tests/sources/test_catalog.py checks that this path and full validation give equal specs). It keeps a
     query from building pydantic's validators, which costs more than the rest of the query.
     """
     from .kinds import MIXER_CLASSES

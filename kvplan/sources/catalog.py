@@ -63,7 +63,7 @@ BUNDLE = "catalog.json"
 def bundle() -> dict | None:
     """``model_specs/catalog.json``: the YAML catalog (aliases, models, GPUs) in one JSON file,
     which loads in a fraction of the time. scripts/build_catalog.py writes it from the YAML, the
-    source; tests/test_catalog.py checks that they agree. None when absent (the YAML is read)."""
+    source; tests/sources/test_catalog.py checks that they agree. None when absent (the YAML is read)."""
     import json
 
     try:
@@ -238,14 +238,14 @@ def from_hf_cache(repo_id: str, notes: list | None = None) -> ModelSpec:
 
 
 def all_models() -> list[ModelSpec]:
-    """Every shipped model, built without validation (tests/test_catalog.py validates each file)."""
+    """Every shipped model, built without validation (tests/sources/test_catalog.py validates each file)."""
     return [catalog_spec(n) for n in model_names()]
 
 
 @lru_cache(maxsize=2)
 def gpus(trusted: bool = True) -> list[GpuSpec]:
     """The GPU catalog; ``trusted`` builds it without validation (CI validates the shipped file:
-    tests/test_catalog.py calls ``gpus(trusted=False)``)."""
+    tests/sources/test_catalog.py calls ``gpus(trusted=False)``)."""
     path = specs_dir() / "gpus.yaml"
     b = bundle() if trusted else None
     data = b["gpus"] if b else (_read_yaml(path) or [])

@@ -7,7 +7,7 @@ tests/golden/vllm_0.33_frontier.json).
 
 OUT_DIR holds one JSON per config written by scripts/oracles/vllm_plan_oracle.py (run in a
 scratch virtual environment with vLLM 0.33.0 installed --no-deps; see that file's docstring).
-Keeps, per case, what tests/test_vllm_golden.py compares and nothing else.
+Keeps, per case, what tests/engines/test_vllm_golden.py compares and nothing else.
 """
 from __future__ import annotations
 

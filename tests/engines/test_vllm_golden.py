@@ -17,7 +17,7 @@ from kvplan.plan import fit
 from kvplan.engines import ServeOptions
 from kvplan.errors import KvplanError
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[1]
 DATA = json.loads((ROOT / "golden" / "vllm_0.33_plan.json").read_text())
 RECORDS = DATA["records"]
 H100 = catalog.load_gpu("h100")

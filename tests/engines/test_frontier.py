@@ -113,7 +113,7 @@ def test_gemma4_26b_has_no_shared_layers():
     # global_head_dim 512 × (K + V) × 2 B = 4,096 B (attention_k_eq_v: V comes from the K
     # projection, yet both are cached)
     raw = json.loads((catalog.load_model("gemma-4-26b-a4b").fixture and
-                      (__import__("pathlib").Path(__file__).parent / "fixtures" / "configs" /
+                      (__import__("pathlib").Path(__file__).parents[1] / "fixtures" / "configs" /
                        "gemma-4-26B-A4B.json").read_text()))
     assert raw["text_config"]["num_kv_shared_layers"] == 0
     r = size("gemma-4-26b-a4b", 512)
@@ -201,7 +201,7 @@ def test_show_says_what_each_layer_stores():
 
 # --- engines, against their own code ---------------------------------------------------------
 
-GOLDEN = __import__("pathlib").Path(__file__).parent / "golden"
+GOLDEN = __import__("pathlib").Path(__file__).parents[1] / "golden"
 VLLM = json.loads((GOLDEN / "vllm_0.33_frontier.json").read_text())
 HF = json.loads((GOLDEN / "hf_cache_frontier_bf16.json").read_text())
 

@@ -128,7 +128,7 @@ def test_fp8_quantization_variants():
     q = hf.from_config({**LLAMA, "quantization_config": {"quant_method": "fp8"}}, "t").weight_quant
     assert (q.format, q.block) == ("fp8_e4m3", None)
     # a method kvplan does not model is priced in the model dtype (gptq is modelled now:
-    # tests/test_quantized.py)
+    # tests/sources/test_quantized.py)
     assert hf.from_config({**LLAMA, "quantization_config": {"quant_method": "bitsandbytes"}}, "t").weight_quant is None
 
 

@@ -64,7 +64,7 @@ def test_check_server_beside_the_plan(vllm):
     assert d["model"] == "llama-3.1-8b" and d["gpu"] == "a100-sxm-40gb"
     figs = {f["key"]: f for f in d["figures"]}
     assert figs["gpu_blocks"]["reported"] == 9871 and figs["kv_tokens"]["reported"] == 157_936
-    # the same plan as check-log on the log these figures came from (tests/test_logs.py): 162,720 tokens
+    # the same plan as check-log on the log these figures came from (tests/observe/test_logs.py): 162,720 tokens
     assert figs["kv_tokens"]["kvplan"] == 162_720 and figs["gpu_blocks"]["kvplan"] == 162_720 // 16
     assert abs(figs["kv_tokens"]["error_pct"]) < 5.0  # in sample (engines/vllm/startup.yaml)
     assert d["flags"]["gpu_memory_utilization"] == "0.9" and d["flags"]["max_model_len"] == 131072

@@ -300,7 +300,7 @@ def test_importer_reads_mxfp4_quantization_config():
 
     from pathlib import Path
 
-    raw = json.loads((Path(__file__).parent / "fixtures" / "configs" / "gpt-oss-20b.json").read_text())
+    raw = json.loads((Path(__file__).parents[1] / "fixtures" / "configs" / "gpt-oss-20b.json").read_text())
     assert hf.from_config(raw, "x").weight_quant.format == "mxfp4"
     raw["quantization_config"]["modules_to_not_convert"].append("model.layers.*.mlp.experts")
     with pytest.raises(KvplanError, match="leaves the experts unquantized"):

@@ -13,7 +13,7 @@ from kvplan.plan import fit as F
 from kvplan.sources import catalog
 from kvplan.errors import KvplanError
 
-GOLD = Path(__file__).parent / "golden"
+GOLD = Path(__file__).parents[1] / "golden"
 GiB = 2**30
 MODELS = {"Llama-3.1-8B": "llama-3.1-8b", "DeepSeek-V3": "deepseek-v3"}
 
@@ -52,7 +52,7 @@ def test_offload_by_hand_and_fit():
     # a chunk that is not a multiple of the 4 KiB page is padded: DeepSeek-V3 1,124,352 -> 1,126,400
     assert vllm_offload.plan_tier(64 * GiB, "native", 1124352, 16, 1).chunk_bytes == 1126400
     r = F.fit(s, g, tp=4, opts=ServeOptions(kv_offloading_size=64 * GiB, kv_offloading_backend="lmcache"))
-    t = r.capacity.detail["cpu_offload"]  # LMCache's server sizes it (tests/test_lmcache.py)
+    t = r.capacity.detail["cpu_offload"]  # LMCache's server sizes it (tests/engines/test_lmcache.py)
     assert (t["mode"], t["host_bytes_per_node"]) == ("multi-process", 64 * GiB)
     with pytest.raises(KvplanError):
         vllm_offload.blocks_per_chunk({"block_size": 24}, 16)

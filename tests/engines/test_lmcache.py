@@ -12,7 +12,7 @@ from kvplan.engines.vllm import lmcache as L
 from kvplan.errors import KvplanError
 
 GiB = 2**30
-GOLD = json.loads((Path(__file__).parent / "golden" / "lmcache_0.5.6.json").read_text())
+GOLD = json.loads((Path(__file__).parents[1] / "golden" / "lmcache_0.5.6.json").read_text())
 LLAMA_TOKEN = 32 * 2 * 8 * 128 * 2  # Llama-3.1-8B, bf16: 131,072 bytes a token over all KV heads
 
 

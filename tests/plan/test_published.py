@@ -13,7 +13,7 @@ import yaml
 from kvplan.sources import catalog
 from kvplan.model import dtypes
 
-DIR = Path(__file__).resolve().parent.parent / "benchmarks" / "published"
+DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "published"
 ENTRIES = yaml.safe_load((DIR / "measurements.yaml").read_text())
 AIC = yaml.safe_load((DIR / "aiconfigurator.yaml").read_text())
 FIELDS = ["id", "source", "quote", "retrieved", "engine", "engine_version", "model", "weight_dtype", "kv_dtype", "gpu",

@@ -1,7 +1,7 @@
 """The docs site: it builds with ``mkdocs build --strict``, its generated reference pages are
 current, every command has a page, the README stays a page long and points only at what a clone
 has, and the Python examples print what they say. (The console examples of every page are
-re-run by tests/test_readme.py.)"""
+re-run by tests/cli/test_readme.py.)"""
 import contextlib
 import importlib.util
 import io

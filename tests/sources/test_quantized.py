@@ -27,7 +27,7 @@ from kvplan.engines import ServeOptions
 from kvplan.errors import KvplanError
 from kvplan.model.weights import WeightQuant
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "fixtures" / "configs"
 QUANTIZED = ROOT / "fixtures" / "quantized"
 
