@@ -33,3 +33,8 @@ def get(name: str) -> Engine:
     if key not in _LOADED:
         _LOADED[key] = importlib.import_module(f"{__name__}.{MODULES[key]}").ENGINE
     return _LOADED[key]
+
+
+def default_block_sizes() -> list[int]:
+    """Every paged engine's default tokens per block, in registry order (each engine's own)."""
+    return list(dict.fromkeys(b for k in MODULES if (b := get(k).default_block_tokens)))

@@ -145,6 +145,7 @@ class Engine:
     display = "the ideal layout"  # the engine as a sentence names it
     summary = "what a tight cache must hold to decode the next token"
     rejects_beyond_max_model_len = False  # a request longer than --max-model-len is refused
+    default_block_tokens: int | None = None  # tokens per KV block when the user sets none (paged engines)
     version = ""
     state_in_kv_dtype = False  # recurrent state in the KV dtype (hf) or the model's own (ideal)
     default_utilization = 1.0

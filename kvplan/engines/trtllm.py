@@ -60,6 +60,7 @@ NON_TORCH_PER_TP = 1280 * 2**20
 
 class TRTLLM(Engine):
     name = "trtllm"
+    default_block_tokens = TOKENS_PER_BLOCK
     summary = "TensorRT-LLM PyTorch backend, V1 KV-cache manager (read, not measured)"
     version = f"TensorRT-LLM @ {COMMIT[:10]}"
     rule = staticmethod(trtllm)

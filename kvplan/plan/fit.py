@@ -195,7 +195,6 @@ class Traffic:
 
 
 # TensorRT-LLM's KvCacheConfig.tokens_per_block default (tensorrt_llm/llmapi/llm_args.py)
-TRTLLM_TOKENS_PER_BLOCK = 32
 
 
 @record
@@ -364,7 +363,8 @@ def _traffic(t: Traffic, workers, cap: Capacity, kv_fmt, model_dtype: str, opts:
     def cost(n: int) -> int:
         return max(cache_bytes(w.spec, n, 1, kv_fmt, tight, model_dtype) for w in workers)
 
-    blocks = [cap.detail.get("block_size") or opts.block_size or 16, TRTLLM_TOKENS_PER_BLOCK]
+    # this engine's block, and every paged engine's default (each engine says its own)
+    blocks = [cap.detail.get("block_size") or opts.block_size or 16, *engines.default_block_sizes()]
     if opts.block_size and opts.block_size not in blocks:
         blocks.append(opts.block_size)
     budget = min(w.kv_budget_bytes for w in workers)

@@ -49,6 +49,7 @@ from .settings import (GiB, KV_DTYPE_IGNORED, SSM_DEFAULT, VERSION, align_hybrid
 class VLLM(Engine):
     name = "vllm"
     display = "vLLM"
+    default_block_tokens = 16  # config/cache.py CacheConfig.DEFAULT_BLOCK_SIZE (attention backends may pick more)
     rejects_beyond_max_model_len = True  # a prompt longer than max_model_len is refused, not truncated
     summary = f"vLLM {VERSION} paged KV cache (V1 engine)"
     version = VERSION
