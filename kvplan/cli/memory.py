@@ -140,6 +140,17 @@ def fit(
                                                  help="LMCache's own settings, JSON or a .yaml/.json file: chunk_size, "
                                                       "max_local_cpu_size, local_disk, max_local_disk_size, "
                                                       "save_unfull_chunk, l1_size_gb"),
+    enable_hicache: bool = typer.Option(False, "--enable-hierarchical-cache", "--enable-hicache",
+                                        help="SGLang: a host KV pool behind the radix cache"),
+    hicache_ratio: Optional[str] = typer.Option(None, "--hicache-ratio", help="SGLang: host pool / GPU pool (2.0)"),
+    hicache_size: Optional[str] = typer.Option(None, "--hicache-size", help="SGLang: host pool per rank, whole GB"),
+    hicache_storage_backend: Optional[str] = typer.Option(None, "--hicache-storage-backend",
+                                                          help="SGLang: L3 backend (file, mooncake, ...)"),
+    n_gpu_layers: Optional[str] = typer.Option(None, "--n-gpu-layers", "-ngl", "--gpu-layers",
+                                               help="llama.cpp: layers on the GPU (output layer counts one)"),
+    no_kv_offload: bool = typer.Option(False, "--no-kv-offload", "-nkvo", help="llama.cpp: KV cache in host memory"),
+    host_memory: Optional[str] = typer.Option(None, "--host-memory",
+                                              help="host memory for a host-resident cache (llama.cpp -ngl/-nkvo)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     explain: bool = typer.Option(False, "--explain", help="show the arithmetic"),
     fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
@@ -186,6 +197,11 @@ def fit(
                                  _count("--max-loras", max_loras), _count("--max-lora-rank", max_lora_rank),
                                  opt_count("--max-cpu-loras", max_cpu_loras), _size,
                                  lmcache_config)
+        from ..engines import tier_flags  # issue 23: SGLang's HiCache, llama.cpp's -ngl / -nkvo
+
+        opts = tier_flags.extras(opts, engine or _default_engine(model, "vllm"), enable_hicache, hicache_ratio,
+                                 hicache_size, hicache_storage_backend, n_gpu_layers, no_kv_offload, host_memory,
+                                 _size)
         spec = _load(model)
         g = catalog.load_gpu(gpu)
         traffic = None

@@ -353,6 +353,10 @@ def fit_table(r, spec: ModelSpec, explain: bool = False) -> list:
         from .tiers import tiers_sheet
 
         parts.append(tiers_sheet(r))
+    if "placement" in cap.detail:  # issue 23: llama.cpp -ngl / -nkvo (render/placement.py)
+        from .placement import placement_sheet
+
+        parts.append(placement_sheet(r))
     if r.traffic:
         parts.append(_traffic_sheet(r))
     if explain:
