@@ -117,3 +117,31 @@ def test_ngl_table_shows_devices():
     assert r.exit_code == 0, r.output
     assert "layer placement" in r.output and "host" in r.output
     assert max(len(line) for line in r.output.splitlines()) <= 80
+
+
+# --- reload from a tier beside recompute (plan/reload.py, model_specs/host_links.yaml) ------------
+def test_host_links_by_hand():
+    from kvplan.plan.reload import link_bytes_per_s
+    from kvplan.sources import catalog
+
+    # PCIe 5.0 x16: 32 GT/s × 16 lanes × 128/130 / 8 = 63,015,384,615 bytes/s one way
+    assert link_bytes_per_s("h100-sxm-80gb")[:2] == (63_015_384_615, "pcie5")
+    assert link_bytes_per_s("a100-sxm-80gb")[0] == 31_507_692_307  # PCIe 4.0
+    assert link_bytes_per_s("t4")[0] == 15_753_846_153  # PCIe 3.0
+    assert link_bytes_per_s("gb200")[:2] == (450 * 10**9, "nvlink-c2c")
+    every = {g.name for g in catalog.gpus()}
+    for name in every:  # every catalog GPU has a sourced link
+        assert link_bytes_per_s(name)[2].startswith("http")
+
+
+def test_reload_beside_recompute_in_fit():
+    d = _fit("llama-3.1-8b --gpu h100 --kv-offloading-size 64 --ctx 32000")
+    rl = d["cpu_offload"]["reload"]
+    # the CPU tier holds vLLM's GPU blocks: 131,072 bytes a token; 32,000 tokens over 63.0 GB/s
+    (row,) = rl["tiers"]
+    assert row["bytes_per_token_per_rank"] == 131072 and row["bytes_per_rank"] == 32000 * 131072
+    assert row["seconds"] == pytest.approx(32000 * 131072 / 63_015_384_615)
+    assert rl["recompute_seconds"] > 5 * row["seconds"]  # a 32k prefill on an 8B model is far slower
+    r = run(app, ["fit", "llama-3.1-8b", "--gpu", "h100", "--kv-offloading-size", "64", "--ctx", "32000"],
+            env={"COLUMNS": "80"})
+    assert "recompute (prefill)" in r.output and "copy from CPU (host)" in r.output

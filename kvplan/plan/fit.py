@@ -339,6 +339,8 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     if batch is not None:
         max_ctx = su.max_ctx(batch)
     fits = cap.fits and (max_batch is None or max_batch >= 1) and (max_ctx is None or max_ctx >= 1)
+    if cap.fits and "cpu_offload" in cap.detail:  # issue 23: reload from the host tier vs recompute
+        _reload(su, cap.detail["cpu_offload"], ctx or cap.max_model_len, notes)
     strategies, tnote = (), ""
     if traffic is not None:
         strategies, tnote = _traffic(traffic, workers, cap, kv_fmt, spec.dtype, opts)
@@ -346,6 +348,20 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     return FitReport(fits=fits, capacity=cap, message=cap.message, max_batch=max_batch,
                      max_ctx=max_ctx, notes=tuple(notes), traffic=strategies, traffic_note=tnote,
                      copies=dup, **common)
+
+
+def _reload(su: Setup, tier: dict, prefix: int, notes: list) -> None:
+    from .reload import reload
+
+    rows = [("CPU (host)", tier["host_bytes_per_rank"] // tier["cpu_tokens"])] if tier.get("cpu_tokens") else []
+    if not rows:
+        return
+    try:
+        tier["reload"] = reload(su.spec, su.gpu, su.common["tp"], su.kv_fmt.name, su.eng.name, rows, prefix)
+    except KvplanError as e:
+        notes.append(f"reload time not priced: {e}")
+    if tier.get("disk_tokens"):
+        notes.append("the disk tier's read speed has no sourced figure: its reload time is not priced")
 
 
 def _traffic(t: Traffic, workers, cap: Capacity, kv_fmt, model_dtype: str, opts: ServeOptions):

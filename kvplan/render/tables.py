@@ -353,6 +353,10 @@ def fit_table(r, spec: ModelSpec, explain: bool = False) -> list:
         from .tiers import tiers_sheet
 
         parts.append(tiers_sheet(r))
+        if "reload" in cap.detail["cpu_offload"]:
+            from .tiers import reload_sheet
+
+            parts.append(reload_sheet(r))
     if "placement" in cap.detail:  # issue 23: llama.cpp -ngl / -nkvo (render/placement.py)
         from .placement import placement_sheet
 

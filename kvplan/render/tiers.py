@@ -24,3 +24,18 @@ def tiers_sheet(r):
     cols = [Col("tier", "tier", left=True), Col("tokens", "tokens", ints),
             Col("rank", "per GPU", both), Col("node", f"per node ({world} GPUs)", both, drop=1)]
     return Sheet(cols, rows, [f"KV tiers ({t['backend']}: {how})"])
+
+
+def reload_sheet(r):
+    """Bringing a prefix back from each tier beside recomputing it (plan/reload.py)."""
+    from .sheet import Col, Sheet
+
+    rl = r.capacity.detail["cpu_offload"]["reload"]
+    rows = [{"tier": "recompute (prefill)", "bytes": None, "ms": rl["recompute_seconds"] * 1e3}]
+    rows += [{"tier": f"copy from {t['tier']}", "bytes": t["bytes_per_rank"], "ms": t["seconds"] * 1e3}
+             for t in rl["tiers"]]
+    cols = [Col("tier", "way back", left=True), Col("bytes", "bytes per GPU", lambda v: "-" if v is None else both(v)),
+            Col("ms", "ms", lambda v: f"{v:,.1f}")]
+    gbs = rl["link_bytes_per_s"] / 1e9
+    return Sheet(cols, rows, [f"a {ints(rl['prefix_tokens'])}-token prefix back on the GPU "
+                              f"({rl['link']}, {gbs:.1f} GB/s each way, at peak)"])
