@@ -145,3 +145,33 @@ def test_reload_beside_recompute_in_fit():
     r = run(app, ["fit", "llama-3.1-8b", "--gpu", "h100", "--kv-offloading-size", "64", "--ctx", "32000"],
             env={"COLUMNS": "80"})
     assert "recompute (prefill)" in r.output and "copy from CPU (host)" in r.output
+
+
+# --- prefix reuse from a trace (plan/reuse.py) ----------------------------------------------------
+def test_reuse_replay_by_hand():
+    from kvplan.plan.reuse import replay
+    from kvplan.plan.simulate import Request
+
+    # blocks of 16; a GPU tier of 4 blocks, a host tier of 64; the shared prefix is 64 tokens (4 blocks)
+    reqs = [Request(0.0, 80, 1, "p"), Request(1.0, 80, 1, "q"), Request(2.0, 80, 1, "p")]
+    u = replay(reqs, 64, 16, [("GPU", 64), ("CPU", 1024)])
+    # A and B miss; B's 5 blocks push A's prefix off the GPU (LRU of 4), so C finds its 4 prefix
+    # blocks on the host only; each request's 5th block is its own
+    assert [t.hit_tokens for t in u.tiers] == [0, 64] and u.missed_tokens == 240 - 64
+    assert u.hit_rate == pytest.approx(64 / 240)
+    # at most prompt − 1 tokens come from the cache: a 64-token prompt of a 64-token prefix hits 48
+    u = replay([Request(0.0, 64, 16, "p"), Request(1.0, 64, 16, "p")], 64, 16, [("GPU", 4096)])
+    assert u.tiers[0].hit_tokens == 48
+
+
+def test_reuse_in_fit(tmp_path):
+    f = tmp_path / "t.csv"
+    f.write_text("arrival_s,prompt_tokens,output_tokens,prefix_id\n" +
+                 "".join(f"{i},{9000 + i},10,p{i % 2}\n" for i in range(6)))
+    d = _fit(f"llama-3.1-8b --gpu h100 --trace {f} --shared-prefix 8192")
+    u = d["reuse"]
+    # two prefixes of 8,192 tokens (512 blocks of 16): the four later requests hit all of theirs
+    assert (u["block_size"], u["tiers"][0]["hit_tokens"]) == (16, 4 * 8192)
+    assert u["missed_tokens"] == sum(9000 + i for i in range(6)) - 4 * 8192
+    r = run(app, ["fit", "llama-3.1-8b", "--gpu", "h100", "--trace", str(tmp_path / "none.csv")])
+    assert r.exit_code == 2 and "--trace" in r.output

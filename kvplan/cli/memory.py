@@ -151,6 +151,8 @@ def fit(
     no_kv_offload: bool = typer.Option(False, "--no-kv-offload", "-nkvo", help="llama.cpp: KV cache in host memory"),
     host_memory: Optional[str] = typer.Option(None, "--host-memory",
                                               help="host memory for a host-resident cache (llama.cpp -ngl/-nkvo)"),
+    trace: Optional[str] = typer.Option(None, "--trace", help="simulate's trace CSV (with prefix_id and "
+                                                               "--shared-prefix): prefix hits per KV tier"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     explain: bool = typer.Option(False, "--explain", help="show the arithmetic"),
     fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
@@ -205,8 +207,8 @@ def fit(
         spec = _load(model)
         g = catalog.load_gpu(gpu)
         traffic = None
+        sp = str(shared_prefix).strip()
         if lengths is not None:
-            sp = str(shared_prefix).strip()
             traffic = fitmod.Traffic(lengths, _count("--requests", requests),
                                      int(seed) if re.fullmatch(r"\d+", str(seed).strip()) else _count("--seed", seed),
                                      0 if sp == "0" else _count("--shared-prefix", sp))
@@ -215,7 +217,8 @@ def fit(
         r = fitmod.fit(spec, g, _count("--tp", tp), _count("--pp", pp), engine or _default_engine(model, "vllm"),
                        kvd, weight_dtype,
                        opt_count("--ctx", ctx), opt_count("--batch", batch), opts, text_only,
-                       traffic=traffic)
+                       traffic=traffic, trace=trace,
+                       trace_prefix=0 if sp == "0" else _count("--shared-prefix", sp))
         if f == "json":
             _json(render.fit_json(r, explain))
         else:

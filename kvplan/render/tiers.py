@@ -39,3 +39,19 @@ def reload_sheet(r):
     gbs = rl["link_bytes_per_s"] / 1e9
     return Sheet(cols, rows, [f"a {ints(rl['prefix_tokens'])}-token prefix back on the GPU "
                               f"({rl['link']}, {gbs:.1f} GB/s each way, at peak)"])
+
+
+def reuse_sheet(r):
+    """Prefix hits of a trace per tier (plan/reuse.py)."""
+    from .sheet import Col, Sheet
+
+    u = r.capacity.detail["reuse"]
+    rows = [{"tier": t["tier"], "cap": t["capacity_tokens"], "hit": t["hit_tokens"],
+             "share": t["hit_tokens"] / u["prompt_tokens"]} for t in u["tiers"]]
+    rows.append({"tier": "recomputed", "cap": None, "hit": u["missed_tokens"],
+                 "share": u["missed_tokens"] / u["prompt_tokens"]})
+    cols = [Col("tier", "prompt tokens from", left=True),
+            Col("cap", "tier tokens", lambda v: "-" if v is None else ints(v)),
+            Col("hit", "tokens", ints), Col("share", "share", lambda v: f"{v:.1%}")]
+    return Sheet(cols, rows, [f"prefix reuse: {ints(u['requests'])} requests of the trace, blocks of "
+                              f"{u['block_size']} tokens, LRU per tier (an upper bound)"])
