@@ -214,7 +214,9 @@ def fit(
                                      0 if sp == "0" else _count("--shared-prefix", sp))
         _note_llamacpp_flags(engine or _default_engine(model, "vllm"), cache_type_k, cache_type_v, ubatch_size,
                              swa_full, flash_attn, parallel, kv_unified)
-        r = fitmod.fit(spec, g, _count("--tp", tp), _count("--pp", pp), engine or _default_engine(model, "vllm"),
+        from ..plan import fit_tiers  # issue 23: reload times and --trace's reuse beside fit
+
+        r = fit_tiers.fit(spec, g, _count("--tp", tp), _count("--pp", pp), engine or _default_engine(model, "vllm"),
                        kvd, weight_dtype,
                        opt_count("--ctx", ctx), opt_count("--batch", batch), opts, text_only,
                        traffic=traffic, trace=trace,

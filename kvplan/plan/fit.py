@@ -322,8 +322,7 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
 def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
         kv_dtype: str | None = None, weight_dtype: str | None = None, ctx: int | None = None,
         batch: int | None = None, opts: ServeOptions | None = None, text_only: bool = False,
-        check_memory: bool = True, traffic: Traffic | None = None, trace: str | None = None,
-        trace_prefix: int = 0) -> FitReport:
+        check_memory: bool = True, traffic: Traffic | None = None) -> FitReport:
     """What fits: the largest batch at ``ctx``, the longest context for ``batch``, the capacity
     (see ``setup`` for ``check_memory``)."""
     su = setup(spec, gpu, tp, pp, engine, kv_dtype, weight_dtype, opts, text_only, check_memory, ctx, batch)
@@ -340,10 +339,6 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     if batch is not None:
         max_ctx = su.max_ctx(batch)
     fits = cap.fits and (max_batch is None or max_batch >= 1) and (max_ctx is None or max_ctx >= 1)
-    if cap.fits and "cpu_offload" in cap.detail:  # issue 23: reload from the host tier vs recompute
-        _reload(su, cap.detail["cpu_offload"], ctx or cap.max_model_len, notes)
-    if trace is not None and cap.fits:  # issue 23: prefix reuse from a trace over the tiers (plan/reuse.py)
-        cap.detail["reuse"] = _reuse(trace, cap, opts, trace_prefix)
     strategies, tnote = (), ""
     if traffic is not None:
         strategies, tnote = _traffic(traffic, workers, cap, kv_fmt, spec.dtype, opts)
@@ -351,36 +346,6 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     return FitReport(fits=fits, capacity=cap, message=cap.message, max_batch=max_batch,
                      max_ctx=max_ctx, notes=tuple(notes), traffic=strategies, traffic_note=tnote,
                      copies=dup, **common)
-
-
-def _reload(su: Setup, tier: dict, prefix: int, notes: list) -> None:
-    from .reload import reload
-
-    rows = [("CPU (host)", tier["host_bytes_per_rank"] // tier["cpu_tokens"])] if tier.get("cpu_tokens") else []
-    if not rows:
-        return
-    try:
-        tier["reload"] = reload(su.spec, su.gpu, su.common["tp"], su.kv_fmt.name, su.eng.name, rows, prefix)
-    except KvplanError as e:
-        notes.append(f"reload time not priced: {e}")
-    if tier.get("disk_tokens"):
-        notes.append("the disk tier's read speed has no sourced figure: its reload time is not priced")
-
-
-def _reuse(path: str, cap: Capacity, opts: ServeOptions, shared_prefix: int) -> dict:
-    from .reuse import replay
-    from .simulate import read_trace
-
-    tiers = [("GPU (KV pool)", cap.kv_cache_tokens)]
-    cpu = cap.detail.get("cpu_offload", {})
-    if cpu.get("cpu_tokens"):
-        tiers.append(("CPU (host)", cpu["cpu_tokens"]))
-    block = cap.detail.get("block_size") or cap.detail.get("page_size") or opts.block_size or 16
-    r = replay(read_trace(path), shared_prefix, block, tiers)
-    return {"requests": r.requests, "prompt_tokens": r.prompt_tokens, "block_size": r.block_size,
-            "hit_rate": r.hit_rate, "missed_tokens": r.missed_tokens, "note": r.note,
-            "tiers": [{"tier": t.tier, "capacity_tokens": t.capacity_tokens, "hit_tokens": t.hit_tokens}
-                      for t in r.tiers]}
 
 
 def _traffic(t: Traffic, workers, cap: Capacity, kv_fmt, model_dtype: str, opts: ServeOptions):
