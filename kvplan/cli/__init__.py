@@ -18,13 +18,15 @@ from .app import app
 
 _METAVARS = {  # the help shows what each option takes, not <str>
     "SIZE|GIB": ("--kv-offloading-size",), "native|lmcache": ("--kv-offloading-backend",),
+    "R": ("--hicache-ratio",), "GB": ("--hicache-size",), "BACKEND": ("--hicache-storage-backend",),
+    "N|all|auto": ("--n-gpu-layers",),
     "JSON": ("--kv-transfer-config", "--speculative-config", "--lmcache-config"),
     "N|RANK": ("--max-lora-rank",), "N|SLOTS": ("--max-loras", "--max-cpu-loras"),
     "N": ("--ctx", "--batch", "--parallel", "--tp", "--pp", "--max-model-len", "--block-size", "--max-num-batched-tokens",
           "--max-num-seqs", "--requests", "--seed", "--shared-prefix", "--ubatch-size", "--prompt",
           "--new-tokens", "--layers", "--steps", "--replicas"),
     "SIZE": ("--kv-cache-memory", "--activation-memory", "--cuda-graph-memory", "--non-torch-memory",
-             "--safety-margin"),
+             "--safety-margin", "--host-memory"),
     "cuda|cpu": ("--device",), "N,...": ("--recompute-lengths",), "FILE.yaml": ("--matrix",),
     "FILE": ("--out", "--trace"),
     "FORMAT": ("--kv-dtype", "--weight-dtype", "--cache-type-k", "--cache-type-v"),

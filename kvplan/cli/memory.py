@@ -140,6 +140,19 @@ def fit(
                                                  help="LMCache's own settings, JSON or a .yaml/.json file: chunk_size, "
                                                       "max_local_cpu_size, local_disk, max_local_disk_size, "
                                                       "save_unfull_chunk, l1_size_gb"),
+    enable_hicache: bool = typer.Option(False, "--enable-hierarchical-cache", "--enable-hicache",
+                                        help="SGLang: a host KV pool behind the radix cache"),
+    hicache_ratio: Optional[str] = typer.Option(None, "--hicache-ratio", help="SGLang: host pool / GPU pool (2.0)"),
+    hicache_size: Optional[str] = typer.Option(None, "--hicache-size", help="SGLang: host pool per rank, whole GB"),
+    hicache_storage_backend: Optional[str] = typer.Option(None, "--hicache-storage-backend",
+                                                          help="SGLang: L3 backend (file, mooncake, ...)"),
+    n_gpu_layers: Optional[str] = typer.Option(None, "--n-gpu-layers", "-ngl", "--gpu-layers",
+                                               help="llama.cpp: layers on the GPU (output layer counts one)"),
+    no_kv_offload: bool = typer.Option(False, "--no-kv-offload", "-nkvo", help="llama.cpp: KV cache in host memory"),
+    host_memory: Optional[str] = typer.Option(None, "--host-memory",
+                                              help="host memory for a host-resident cache (llama.cpp -ngl/-nkvo)"),
+    trace: Optional[str] = typer.Option(None, "--trace", help="simulate's trace CSV (with prefix_id and "
+                                                               "--shared-prefix): prefix hits per KV tier"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     explain: bool = typer.Option(False, "--explain", help="show the arithmetic"),
     fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
@@ -186,20 +199,28 @@ def fit(
                                  _count("--max-loras", max_loras), _count("--max-lora-rank", max_lora_rank),
                                  opt_count("--max-cpu-loras", max_cpu_loras), _size,
                                  lmcache_config)
+        from ..engines import tier_flags  # issue 23: SGLang's HiCache, llama.cpp's -ngl / -nkvo
+
+        opts = tier_flags.extras(opts, engine or _default_engine(model, "vllm"), enable_hicache, hicache_ratio,
+                                 hicache_size, hicache_storage_backend, n_gpu_layers, no_kv_offload, host_memory,
+                                 _size)
         spec = _load(model)
         g = catalog.load_gpu(gpu)
         traffic = None
+        sp = str(shared_prefix).strip()
         if lengths is not None:
-            sp = str(shared_prefix).strip()
             traffic = fitmod.Traffic(lengths, _count("--requests", requests),
                                      int(seed) if re.fullmatch(r"\d+", str(seed).strip()) else _count("--seed", seed),
                                      0 if sp == "0" else _count("--shared-prefix", sp))
         _note_llamacpp_flags(engine or _default_engine(model, "vllm"), cache_type_k, cache_type_v, ubatch_size,
                              swa_full, flash_attn, parallel, kv_unified)
-        r = fitmod.fit(spec, g, _count("--tp", tp), _count("--pp", pp), engine or _default_engine(model, "vllm"),
+        from ..plan import fit_tiers  # issue 23: reload times and --trace's reuse beside fit
+
+        r = fit_tiers.fit(spec, g, _count("--tp", tp), _count("--pp", pp), engine or _default_engine(model, "vllm"),
                        kvd, weight_dtype,
                        opt_count("--ctx", ctx), opt_count("--batch", batch), opts, text_only,
-                       traffic=traffic)
+                       traffic=traffic, trace=trace,
+                       trace_prefix=0 if sp == "0" else _count("--shared-prefix", sp))
         if f == "json":
             _json(render.fit_json(r, explain))
         else:

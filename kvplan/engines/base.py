@@ -94,6 +94,10 @@ class ServeOptions:
     lora: tuple[int, int, int | None] | None = None  # (max_loras, max_lora_rank, max_cpu_loras)
     kv_connector: str | None = None  # --kv-transfer-config's kv_connector (LMCacheConnectorV1)
     lmcache: object | None = None  # engines/vllm/lmcache.py LMCacheConfig (LMCache's own settings)
+    hicache: object | None = None  # engines/sglang_hicache.py HiCacheConfig (--enable-hierarchical-cache)
+    n_gpu_layers: int | None = None  # llama.cpp -ngl (engines/llamacpp_offload.py); None: all
+    no_kv_offload: bool = False  # llama.cpp -nkvo: the KV cache in host memory
+    host_memory: int | None = None  # bytes of host memory for a host-resident cache (kvplan's own flag)
 
 
 @record

@@ -74,6 +74,8 @@ class Config:
     model_dtype: str
     parallel: int | None = None  # --parallel slots; None: one per sequence
     kv_unified: bool = False
+    n_gpu_layers: int | None = None  # -ngl (llamacpp_offload.py); None: every layer and the output
+    no_kv_offload: bool = False  # -nkvo: the cache in host memory
 
 
 def _streams(ctx: int, batch: int, cfg: Config) -> tuple[int, int, int, int]:
@@ -116,7 +118,8 @@ class LlamaCpp(Engine):
         v_max = max((spec.layer_types[lt].mixer.num_kv_heads * spec.layer_types[lt].mixer.v_dim
                      for lt in spec.counts() if hasattr(spec.layer_types[lt].mixer, "num_kv_heads")), default=0)
         return LlamaCpp(Config(k, v, opts.ubatch_size or N_UBATCH, opts.swa_full, opts.flash_attn,
-                               fam in CONVERSION_NOTES, v_max, model_dtype, opts.parallel, opts.kv_unified))
+                               fam in CONVERSION_NOTES, v_max, model_dtype, opts.parallel, opts.kv_unified,
+                               opts.n_gpu_layers, opts.no_kv_offload))
 
     def budget(self, gpu, weights_bytes: int, spec, opts: ServeOptions, tp: int, pp: int, kv_fmt):
         """The whole card less the weights (GGUF weights priced at the given --weight-dtype; a
@@ -125,9 +128,67 @@ class LlamaCpp(Engine):
         from .base import BudgetPart, finish_budget
 
         util = opts.gpu_memory_utilization if opts.gpu_memory_utilization is not None else 1.0
+        if self._offload():  # issue 23: -ngl / -nkvo (llamacpp_offload.py)
+            from . import llamacpp_offload as off
+
+            off.check(tp, pp)
+            p = off.place(spec, self.cfg.n_gpu_layers, self.cfg.no_kv_offload)
+            gpu_w, host_w = off.weight_split(weights_bytes, spec, p)
+            self.placement = (p, host_w)
+            out = " + output" if p.output_on_gpu else ""
+            parts = [BudgetPart("weights", f"weights on the GPU ({p.gpu_layers} of {p.n_layer} layers{out})",
+                                gpu_w, "llama-model.cpp load_tensors: i_gpu_start = n_layer + 1 − ngl; "
+                                "the token embeddings stay on the CPU")]
+            return finish_budget(gpu.usable_bytes, util, parts, opts.kv_cache_memory)
         parts = [BudgetPart("weights", "weights", weights_bytes,
                             "parameters × weight format; compute buffers not counted")]
         return finish_budget(gpu.usable_bytes, util, parts, opts.kv_cache_memory)
+
+    def _offload(self) -> bool:
+        return self.cfg is not None and (self.cfg.n_gpu_layers is not None or self.cfg.no_kv_offload)
+
+    def capacity(self, workers, gpu, opts: ServeOptions, kv_fmt, model_dtype: str):
+        if not self._offload():
+            return super().capacity(workers, gpu, opts, kv_fmt, model_dtype)
+        from . import llamacpp_offload as off
+        from .base import Capacity
+
+        mml = opts.max_model_len or workers[0].spec.max_context or 0
+        if not mml:
+            raise KvplanError("the model states no max context; give --max-model-len or --ctx")
+        p, host_w = self.placement
+        gneed, hneed = self._split_bytes(workers[0].spec, mml, 1, kv_fmt, model_dtype)
+        budget = workers[0].kv_budget_bytes
+        host = None if opts.host_memory is None else opts.host_memory - host_w
+        ratios = [b / n for b, n in ((budget, gneed), (host, hneed)) if b is not None and n]
+        conc = min(ratios) if ratios else float("inf")
+        fits = budget >= gneed and (host is None or host >= hneed)
+        msg = None
+        if budget < gneed:
+            msg = f"one request of {mml:,} tokens needs {gneed:,} bytes of cache on the GPU; the budget is {budget:,}"
+        elif not fits:
+            msg = (f"one request of {mml:,} tokens needs {hneed:,} bytes of cache in host memory beside "
+                   f"{host_w:,} of weights; --host-memory is {opts.host_memory:,}")
+        detail = {"placement": {
+            "n_gpu_layers": p.n_gpu_layers, "n_layer": p.n_layer, "gpu_layers": p.gpu_layers,
+            "first_gpu_layer": p.i_gpu_start, "output_on_gpu": p.output_on_gpu, "kv_offload": p.kv_on_gpu,
+            "weights_gpu_bytes": workers[0].budget[0].bytes, "weights_host_bytes": host_w,
+            "kv_gpu_bytes_per_request": gneed, "kv_host_bytes_per_request": hneed,
+            "host_memory_bytes": opts.host_memory, "llamacpp_commit": COMMIT}}
+        explain = (f"-ngl {p.n_gpu_layers}: i_gpu_start = max({p.n_layer} + 1 − {p.n_gpu_layers}, 0) = "
+                   f"{p.i_gpu_start}; layers {p.i_gpu_start}-{p.n_layer - 1} on the GPU"
+                   + (", output too" if p.output_on_gpu else ""),
+                   f"cache of one {mml:,}-token request: {gneed:,} bytes on the GPU, {hneed:,} in host memory"
+                   + ("" if p.kv_on_gpu else " (-nkvo)"))
+        return Capacity(fits, mml, int(conc * mml) if ratios else 0,
+                        conc, gneed, msg, detail=detail, explain=explain)
+
+    def _split_bytes(self, spec, ctx: int, batch: int, kv_fmt, model_dtype: str) -> tuple[int, int]:
+        """(GPU, host) cache bytes of ``batch`` sequences of ``ctx`` tokens under -ngl / -nkvo."""
+        from . import llamacpp_offload as off
+
+        g, h = off.split_specs(spec, self.placement[0])
+        return tuple(cache_bytes(s, ctx, batch, kv_fmt, self, model_dtype) if s is not None else 0 for s in (g, h))
 
     def notes(self, spec) -> list[str]:
         out = [CONVERSION_NOTES[spec.family]] if spec.family in CONVERSION_NOTES else []
@@ -170,6 +231,16 @@ class LlamaCpp(Engine):
 
         def ok(b: int) -> bool:
             return max(cache_bytes(w.spec, ctx, b, kv_fmt, self, model_dtype) for w in workers) <= budget
+
+        if self._offload():  # -ngl / -nkvo: the GPU's layers against the GPU, the rest against --host-memory
+            host = None if opts.host_memory is None else opts.host_memory - self.placement[1]
+            if host is None and not self._split_bytes(workers[0].spec, ctx, 1, kv_fmt, model_dtype)[0]:
+                raise KvplanError("the whole cache is in host memory (-nkvo or no layer on the GPU): give "
+                                  "--host-memory to bound the batch")
+
+            def ok(b: int) -> bool:  # noqa: F811
+                g, h = self._split_bytes(workers[0].spec, ctx, b, kv_fmt, model_dtype)
+                return g <= budget and (host is None or h <= host)
 
         hi = 1
         while ok(hi) and hi < 2**40:

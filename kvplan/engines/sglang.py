@@ -24,6 +24,7 @@ pool configuration run on the CPU (tests/golden/sglang_0.5.23.json, scripts/orac
 """
 from __future__ import annotations
 
+from ..errors import KvplanError
 from ..model import dtypes
 from ..model.kinds import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, Mamba, Mamba2, SlidingWindow
 from .base import BudgetPart, Capacity, Engine, Holding, ServeOptions, Worker, finish_budget, largest
@@ -188,6 +189,7 @@ class SGLang(Engine):
 
     def budget(self, gpu, weights_bytes: int, spec, opts: ServeOptions, tp: int, pp: int, kv_fmt):
         total = gpu.usable_bytes
+        self.tp = tp  # the hierarchical cache's pools are per rank (capacity)
         mla = any(isinstance(spec.layer_types[lt].mixer, MLA) for lt in spec.counts())
         mfs = opts.gpu_memory_utilization if opts.gpu_memory_utilization is not None else \
             default_mem_fraction_static(gpu, tp, pp, mla, spec.family.startswith("gemma4"), spec)
@@ -216,6 +218,14 @@ class SGLang(Engine):
         if p["mamba_slots"] is not None:
             explain.insert(0, f"Mamba states: {p['mamba_slots']:,} requests × {p['mamba_per_req']:,} bytes "
                               f"(+1 padding slot) taken first; the KV pool gets {p['budget_after_mamba']:,}")
+        if opts.hicache is not None:  # issue 23: the host pool behind the radix cache
+            from . import sglang_hicache
+
+            if p.get("swa_tokens") is not None or p["mamba_slots"] is not None:
+                raise KvplanError("kvplan models SGLang's hierarchical cache for full-attention and MLA "
+                                  "models only (this one has sliding-window or Mamba pools)")
+            detail["cpu_offload"] = sglang_hicache.tier(opts.hicache, [(tokens, q["cell"]) for q in pools],
+                                                        getattr(self, "tp", 1), page)
         msg = None if tokens >= 1 else "no memory left for the KV pool"
         per_req = max(_request_bytes(w.spec, kv_fmt, model_dtype, mml) for w in workers)
         return Capacity(tokens >= 1, mml, tokens, conc, per_req, msg, (line,), detail, tuple(explain))

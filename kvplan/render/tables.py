@@ -353,6 +353,18 @@ def fit_table(r, spec: ModelSpec, explain: bool = False) -> list:
         from .tiers import tiers_sheet
 
         parts.append(tiers_sheet(r))
+        if "reload" in cap.detail["cpu_offload"]:
+            from .tiers import reload_sheet
+
+            parts.append(reload_sheet(r))
+    if "reuse" in cap.detail:  # issue 23: prefix hits of --trace per tier (render/tiers.py)
+        from .tiers import reuse_sheet
+
+        parts.append(reuse_sheet(r))
+    if "placement" in cap.detail:  # issue 23: llama.cpp -ngl / -nkvo (render/placement.py)
+        from .placement import placement_sheet
+
+        parts.append(placement_sheet(r))
     if r.traffic:
         parts.append(_traffic_sheet(r))
     if explain:

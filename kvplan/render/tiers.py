@@ -24,3 +24,34 @@ def tiers_sheet(r):
     cols = [Col("tier", "tier", left=True), Col("tokens", "tokens", ints),
             Col("rank", "per GPU", both), Col("node", f"per node ({world} GPUs)", both, drop=1)]
     return Sheet(cols, rows, [f"KV tiers ({t['backend']}: {how})"])
+
+
+def reload_sheet(r):
+    """Bringing a prefix back from each tier beside recomputing it (plan/reload.py)."""
+    from .sheet import Col, Sheet
+
+    rl = r.capacity.detail["cpu_offload"]["reload"]
+    rows = [{"tier": "recompute (prefill)", "bytes": None, "ms": rl["recompute_seconds"] * 1e3}]
+    rows += [{"tier": f"copy from {t['tier']}", "bytes": t["bytes_per_rank"], "ms": t["seconds"] * 1e3}
+             for t in rl["tiers"]]
+    cols = [Col("tier", "way back", left=True), Col("bytes", "bytes per GPU", lambda v: "-" if v is None else both(v)),
+            Col("ms", "ms", lambda v: f"{v:,.1f}")]
+    gbs = rl["link_bytes_per_s"] / 1e9
+    return Sheet(cols, rows, [f"a {ints(rl['prefix_tokens'])}-token prefix back on the GPU "
+                              f"({rl['link']}, {gbs:.1f} GB/s each way, at peak)"])
+
+
+def reuse_sheet(r):
+    """Prefix hits of a trace per tier (plan/reuse.py)."""
+    from .sheet import Col, Sheet
+
+    u = r.capacity.detail["reuse"]
+    rows = [{"tier": t["tier"], "cap": t["capacity_tokens"], "hit": t["hit_tokens"],
+             "share": t["hit_tokens"] / u["prompt_tokens"]} for t in u["tiers"]]
+    rows.append({"tier": "recomputed", "cap": None, "hit": u["missed_tokens"],
+                 "share": u["missed_tokens"] / u["prompt_tokens"]})
+    cols = [Col("tier", "prompt tokens from", left=True),
+            Col("cap", "tier tokens", lambda v: "-" if v is None else ints(v)),
+            Col("hit", "tokens", ints), Col("share", "share", lambda v: f"{v:.1%}")]
+    return Sheet(cols, rows, [f"prefix reuse: {ints(u['requests'])} requests of the trace, blocks of "
+                              f"{u['block_size']} tokens, LRU per tier (an upper bound)"])
