@@ -12,7 +12,7 @@ from kvplan.cli import app
 from kvplan.engines import sglang_hicache as H
 from kvplan.errors import KvplanError
 
-GOLD = json.loads((Path(__file__).parent / "golden" / "sglang_0.5.23_hicache.json").read_text())
+GOLD = json.loads((Path(__file__).parents[1] / "golden" / "sglang_0.5.23_hicache.json").read_text())
 run = CliRunner().invoke
 
 
