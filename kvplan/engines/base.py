@@ -191,6 +191,11 @@ class Engine:
         """The dtype the engine runs the model in (and, by default, caches K/V in)."""
         return spec.dtype
 
+    def kv_formats(self, kv_fmt: str) -> tuple[str, str]:
+        """The element formats this layout keeps K and V in: both ``kv_fmt`` unless the engine
+        stores them apart (llama.cpp's --cache-type-k / --cache-type-v)."""
+        return kv_fmt, kv_fmt
+
     def notes(self, spec) -> list[str]:
         """What a user should know about this model in this engine (e.g. a conversion that
         drops a key the config.json has)."""
@@ -268,6 +273,11 @@ def finish_budget(total: int, util: float, parts: list[BudgetPart],
     return [*parts, BudgetPart("kv_cache", "KV cache", kv, kv_src),
             BudgetPart("unused", "not given to the engine" if kv_cache_memory is None
                        else "left on the card", rest, util_source)]
+
+
+def kv_format_name(k: str, v: str) -> str:
+    """One name for what a cache is sized in: ``q8_0``, or ``q8_0/fp16`` (K/V) where they differ."""
+    return k if k == v else f"{k}/{v}"
 
 
 def per_token_bytes(held: Holding, fmt) -> int:

@@ -140,6 +140,11 @@ class LlamaCpp(Engine):
                        "caches differently")
         return out
 
+    def kv_formats(self, kv_fmt: str) -> tuple[str, str]:
+        """--cache-type-k and --cache-type-v (each the --kv-dtype given, else f16, when not set)."""
+        cfg = self._cfg("", kv_fmt)
+        return cfg.type_k, cfg.type_v
+
     def _cfg(self, model_dtype: str, kv_dtype: str) -> Config:
         return self.cfg or Config(_cache_type(None, kv_dtype), _cache_type(None, kv_dtype), N_UBATCH, False,
                                   True, False, 0, model_dtype)

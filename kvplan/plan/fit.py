@@ -12,6 +12,7 @@ from __future__ import annotations
 from ..model import dtypes
 from .. import engines
 from ..engines import BudgetPart, Capacity, ServeOptions, Worker
+from ..engines.base import kv_format_name
 from ..errors import KvplanError
 from ..model.frozen import field, record
 from ..model.spec import ModelSpec, compress_pattern
@@ -248,7 +249,7 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
         notes.append(f"{gpu.name}: memory as sold ({gpu.memory_bytes:,} bytes); the driver reports "
                      "somewhat less, so the cache will be a little smaller")
     common = dict(model=spec.name, gpu=gpu.name, gpu_memory_bytes=gpu.usable_bytes,
-                  gpu_memory_source=mem_src, engine=eng.name, tp=tp, pp=pp, kv_dtype=kv_fmt.name,
+                  gpu_memory_source=mem_src, engine=eng.name, tp=tp, pp=pp, kv_dtype=kv_format_name(*eng.kv_formats(kv_fmt.name)),
                   weight_dtype=wname, stages=stages, ctx=ctx, batch=batch, source=spec.source)
     worst = min(stages, key=lambda s: s.kv_budget_bytes)
     if worst.kv_budget_bytes <= 0 and check_memory:

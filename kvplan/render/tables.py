@@ -13,7 +13,8 @@ from ..units import both, gb, gib, ints
 
 def size_json(r: SizeReport, explain: bool = False) -> dict:
     out = {
-        "model": r.model, "ctx": r.ctx, "batch": r.batch, "kv_dtype": r.kv_dtype, "engine": r.engine,
+        "model": r.model, "ctx": r.ctx, "batch": r.batch, "kv_dtype": r.kv_dtype,
+        "k_dtype": r.k_dtype or r.kv_dtype, "v_dtype": r.v_dtype or r.kv_dtype, "engine": r.engine,
         "kv_cache_bytes": r.kv_cache_bytes, "state_bytes": r.state_bytes, "total_bytes": r.total_bytes,
         "bytes_per_token": r.bytes_per_token, "next_token_bytes": r.next_token_bytes,
         "parameters": r.parameters, "encoder_parameters": r.encoder_parameters,
@@ -34,11 +35,12 @@ def size_json(r: SizeReport, explain: bool = False) -> dict:
 def explain_json(r: SizeReport) -> dict:
     """--explain as data: each layer type's terms (layers × batch × tokens × Σ rows × bytes per
     row, and each state tensor), so a program can recompute every figure."""
-    fmt = dtypes.get(r.kv_dtype)
+    fmt = dtypes.get(r.k_dtype or r.kv_dtype)
     groups = []
     for g in r.groups:
         held = g.held
-        tensors = [{"rows": rows, "values_per_row": n, "bytes_per_row": fmt.row_bytes(n)} for rows, n in held.rows]
+        tensors = [{"rows": rows, "values_per_row": n, "format": f.name, "bytes_per_row": f.row_bytes(n)}
+                   for (rows, n), f in zip(held.rows, _formats(held, fmt))]
         states = [{"name": st.name, "elements": st.elements, "dtype": st.dtype,
                    "bytes": dtypes.get(st.dtype).row_bytes(st.elements)} for st in held.state]
         groups.append({"layer_type": g.layer_type, "layers": g.count, "batch": r.batch, "copies": g.copies,
@@ -50,6 +52,17 @@ def explain_json(r: SizeReport) -> dict:
             "element_format": {"name": fmt.name, "bits": fmt.bits, "group": fmt.group,
                                "group_bytes": fmt.group_bytes},
             "groups": groups, "total_bytes": r.total_bytes}
+
+
+def _formats(held, fmt) -> list:
+    """Each cached tensor's element format: the engine's own per tensor (llama.cpp's K and V
+    types), else ``fmt``."""
+    return [dtypes.get(f) for f in held.formats] if held.formats else [fmt] * len(held.rows)
+
+
+def _kv_title(r: SizeReport) -> str:
+    k, v = r.k_dtype or r.kv_dtype, r.v_dtype or r.kv_dtype
+    return f"KV {k}" if k == v else f"K {k}, V {v}"
 
 
 def stored_json(st, architecture: int) -> dict | None:
@@ -83,7 +96,7 @@ def size_table(r: SizeReport, spec: ModelSpec) -> list:
     from .sheet import Col, Sheet
 
     title = (f"{r.model}: {spec.display_name} · ctx {ints(r.ctx)} · batch {ints(r.batch)} · "
-             f"KV {r.kv_dtype} · layout {r.engine}")
+             f"{_kv_title(r)} · layout {r.engine}")
     rows = [{"layer_type": g.layer_type, "layers": g.count, "kind": g.label, "geometry": g.geometry,
              "tokens": g.tokens or None, "bytes_per_token": g.bytes_per_token or None,
              "state_bytes_per_seq": (g.state_bytes // r.batch) or None,
@@ -117,9 +130,15 @@ def size_table(r: SizeReport, spec: ModelSpec) -> list:
 
 
 def explain(r: SizeReport, spec: ModelSpec) -> str:
-    fmt = dtypes.get(r.kv_dtype)
-    unit = (f"{fmt.name}: ceil(n / {fmt.group}) × {fmt.group_bytes} bytes for a row of n values"
-            if fmt.grouped else f"{fmt.name}: {fmt.bits} bits per value")
+    fmt = dtypes.get(r.k_dtype or r.kv_dtype)
+
+    def describe(f) -> str:
+        return (f"{f.name}: ceil(n / {f.group}) × {f.group_bytes} bytes for a row of n values"
+                if f.grouped else f"{f.name}: {f.bits} bits per value")
+
+    unit = describe(fmt)
+    if r.v_dtype and r.v_dtype != fmt.name:
+        unit = f"K {unit}; V {describe(dtypes.get(r.v_dtype))}"
     pooled = any(g.copies != r.batch for g in r.groups)
     out = ["KV bytes = Σ over layer types: layers × batch × tokens held × Σ over cached tensors "
            "(rows per token × bytes per row)", f"  element format {unit}"]
@@ -131,8 +150,9 @@ def explain(r: SizeReport, spec: ModelSpec) -> str:
     for g in r.groups:
         held, copies = g.held, g.copies
         if held.rows:
-            parts = " + ".join(f"{rows} × {fmt.row_bytes(n)}" for rows, n in held.rows)
-            main = g.count * copies * g.tokens * sum(rows * fmt.row_bytes(n) for rows, n in held.rows)
+            fmts = _formats(held, fmt)
+            parts = " + ".join(f"{rows} × {f.row_bytes(n)}" for (rows, n), f in zip(held.rows, fmts))
+            main = g.count * copies * g.tokens * sum(rows * f.row_bytes(n) for (rows, n), f in zip(held.rows, fmts))
             out.append(f"  {g.layer_type}: {g.count} × {copies} × {ints(g.tokens)} × ({parts}) "
                        f"= {ints(main)}")
         for sd in held.sides:
