@@ -48,3 +48,62 @@ def test_fit_says_llamacpp_cache_types():
     r = run("fit", "llama-3.1-8b", "--gpu", "rtx4090", "--ctx", "8k", "--engine", "llamacpp", "-ctk", "q8_0",
             "-ctv", "q8_0")
     assert "KV q8_0" in r.stdout and "KV fp16" not in r.stdout
+
+
+# 2. validate's table fits 80 columns and takes --format and --wide like the other commands.
+
+def _made_up_validate_result():
+    """Every row the report can show (CUDA, --fit, speed), from made-up inputs: rendering only."""
+    import pytest
+
+    pytest.importorskip("torch")
+    from types import SimpleNamespace
+
+    from kvplan.sources import catalog
+    from kvplan.validate import device as dev
+    from kvplan.validate import layout as lay
+    from kvplan.validate import timing as sp
+    from kvplan.validate.run import FitCheck, Result
+
+    plan = lay.plan_layout(catalog.load_model("llama-3.1-8b"), 131072, 64, None, "vllm", 2)
+    info = dev.DeviceInfo("cuda", "made-up card", "default: torch sees a CUDA device", "2.x", "999.1", "12.x",
+                          80 * 2**30, "2026-01-01 00:00 UTC")
+    t = sp.Timing(0.010, 0.009, 0.012, 0.009, 0.013, 50, True)
+    speed = sp.SpeedResult(2, 32, t, t, 0.170, 85_899_345_920, 85_899_345_920, 900,
+                           [{"tokens": 4096, "cached_step_s": 0.01, "recomputed_step_s": 0.02}], [])
+    fit = FitCheck("h100-sxm-80gb", 7, 85_899_345_920, 85_899_345_920, 85_899_345_920, 85_899_345_920,
+                   85_899_345_920, 84 * 2**30, 8 * 2**30, 85_899_345_920,
+                   [{"part": "activation peak (profile run)", "bytes": 85_899_345_920, "source": ""}], True, True)
+    return Result("llama-3.1-8b", "kvplan validate ...", info, plan, plan.predicted_bytes, 85_899_345_920,
+                  85_899_345_920, 85_899_345_920, speed,
+                  SimpleNamespace(seconds=0.2, bytes=85_899_345_920, flops=1, bound="memory"), "", fit)
+
+
+def test_validate_table_fits_80_columns_keeping_every_column():
+    from kvplan.render.sheet import to_text
+    from kvplan.validate import report
+
+    r = _made_up_validate_result()
+    text = to_text([report.table(r)], 80)
+    assert max(len(line) for line in text.splitlines()) <= 80, text
+    assert "left out" not in text  # shorter wordings, not fewer columns
+    header = text.splitlines()[1]
+    assert all(h in header for h in ("quantity", "predicted", "measured", "error"))
+    wide = to_text([report.table(r)], 80, wide=True)
+    assert "torch.cuda.memory_allocated() change (512-byte rounding)" in wide
+
+
+def test_validate_takes_format_and_wide():
+    import pytest
+
+    pytest.importorskip("torch")
+    zoo = str(__import__("conftest").ROOT / "tests" / "fixtures" / "validate" / "zoo.yaml")
+    base = ("validate", zoo, "--device", "cpu", "--ctx", "40", "--memory-only")
+    r = run(*base, "--format", "csv")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines()[0] == "quantity,predicted,measured,error"
+    r = run(*base, "--format", "md")
+    assert "| quantity | predicted | measured | error |" in r.stdout
+    assert json.loads(run(*base, "--format", "json").stdout)["equal"] is True
+    assert run(*base, "--wide").exit_code == 0
+    assert "--format must be one of" in run(*base, "--format", "xml").output
