@@ -107,3 +107,33 @@ def test_validate_takes_format_and_wide():
     assert json.loads(run(*base, "--format", "json").stdout)["equal"] is True
     assert run(*base, "--wide").exit_code == 0
     assert "--format must be one of" in run(*base, "--format", "xml").output
+
+
+# 3. fit --batch where the model's default max-model-len cannot start: answer the longest context
+# for the batch, and say which --max-model-len makes vLLM start.
+
+def test_fit_batch_answers_longest_context_when_default_max_model_len_refused():
+    r = run("fit", "llama-3.1-8b", "--gpu", "rtx4090", "--batch", "4")
+    assert r.exit_code == 0, r.output
+    assert "max context for 4 sequences: 0 tokens" not in r.stdout and "does NOT fit" not in r.stdout
+    assert "max context for 4 sequences: 9,824 tokens each" in r.stdout
+    assert "--max-model-len 9824" in " ".join(r.stdout.split())
+    d = json.loads(run("fit", "llama-3.1-8b", "--gpu", "rtx4090", "--batch", "4", "--json").stdout)
+    assert d["fits"] and d["max_ctx"] == 9_824 and d["max_model_len"] == 9_824
+    # the same answer as asking with that --max-model-len, and one token more does not fit
+    same = json.loads(run("fit", "llama-3.1-8b", "--gpu", "rtx4090", "--batch", "4", "--max-model-len", "9824",
+                          "--json").stdout)
+    assert same["max_ctx"] == 9_824 and same["kv_cache_tokens"] == d["kv_cache_tokens"]
+    more = json.loads(run("fit", "llama-3.1-8b", "--gpu", "rtx4090", "--batch", "4", "--max-model-len", "9825",
+                          "--json").stdout)
+    assert more["max_ctx"] < 9_825
+    # a --max-model-len the user gave is theirs: no search, the refusal stands
+    given = run("fit", "llama-3.1-8b", "--gpu", "rtx4090", "--batch", "4", "--max-model-len", "131072")
+    assert given.exit_code == 1 and "does NOT fit" in given.stdout
+
+
+def test_library_fit_batch_answers_longest_context():
+    import kvplan
+
+    r = kvplan.fit("llama-3.1-8b", "rtx4090", batch=4)
+    assert r.fits and r.max_ctx == 9_824 and r.capacity.max_model_len == 9_824

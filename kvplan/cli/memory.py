@@ -200,6 +200,11 @@ def fit(
                        kvd, weight_dtype,
                        opt_count("--ctx", ctx), opt_count("--batch", batch), opts, text_only,
                        traffic=traffic)
+        if batch is not None and ctx is None and traffic is None:
+            from ..plan.longest import longest_for_batch
+
+            r = longest_for_batch(spec, g, r.tp, r.pp, engine or _default_engine(model, "vllm"), kvd, weight_dtype,
+                                  r.batch, opts, text_only, first=r)
         if f == "json":
             _json(render.fit_json(r, explain))
         else:
