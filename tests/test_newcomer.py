@@ -137,3 +137,17 @@ def test_library_fit_batch_answers_longest_context():
 
     r = kvplan.fit("llama-3.1-8b", "rtx4090", batch=4)
     assert r.fits and r.max_ctx == 9_824 and r.capacity.max_model_len == 9_824
+
+
+# 4. fit --engine llamacpp: the compute buffers it does not count are said at 80 columns.
+
+def test_llamacpp_fit_says_compute_buffers_not_counted_at_80_columns():
+    r = run("fit", "llama-3.1-8b", "--gpu", "rtx4090", "--ctx", "8k", "--engine", "llamacpp", env={"COLUMNS": "80"})
+    text = " ".join(r.stdout.split())
+    assert "note: compute buffers" in text and "not counted" in text
+    assert max(len(line) for line in r.stdout.splitlines()) <= 80
+    d = json.loads(run("fit", "llama-3.1-8b", "--gpu", "rtx4090", "--ctx", "8k", "--engine", "llamacpp",
+                       "--json").stdout)
+    assert any("compute buffers" in n for n in d["notes"])
+    vllm = run("fit", "llama-3.1-8b", "--gpu", "rtx4090", "--ctx", "8k")
+    assert "compute buffers" not in vllm.stdout

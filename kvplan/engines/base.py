@@ -148,6 +148,7 @@ class Engine:
     version = ""
     state_in_kv_dtype = False  # recurrent state in the KV dtype (hf) or the model's own (ideal)
     default_utilization = 1.0
+    budget_caveat = ""  # what the budget leaves out, said under every fit (one line)
     frontier: frozenset = frozenset()  # the FRONTIER_KINDS this engine's rules model
 
     def check(self, spec) -> None:

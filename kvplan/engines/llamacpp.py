@@ -94,6 +94,9 @@ class LlamaCpp(Engine):
     name = "llamacpp"
     summary = f"llama.cpp @{COMMIT} (llama-cpp-python 0.3.36), llama-server defaults, one slot per sequence"
     version = f"llama.cpp {COMMIT}"
+    budget_caveat = ("compute buffers not counted: llama.cpp also reserves its compute graph's buffers "
+                     "(tens to hundreds of MiB, more with a larger --ubatch-size), which the cache here "
+                     "does not leave room for")
 
     def __init__(self, cfg: Config | None = None):
         self.cfg = cfg

@@ -276,6 +276,14 @@ def gpus_table(gs: list[GpuSpec]) -> list:
                   ["* fp16 shown only where it differs from bf16"])]
 
 
+def fit_notes(r) -> list[str]:
+    """The fit's notes, and what the engine's budget leaves out (its caveat), for every width."""
+    from ..engines import get
+
+    caveat = get(r.engine).budget_caveat
+    return [*r.notes, *([caveat] if caveat else [])]
+
+
 def fit_json(r, explain: bool = False) -> dict:
     cap = r.capacity
     out = {
@@ -294,7 +302,7 @@ def fit_json(r, explain: bool = False) -> dict:
                     "budget": [{"label": p.label, "key": p.key, "bytes": p.bytes} for p in s.budget]}
                    for s in r.stages],
         "log_line": cap.log_lines[0] if cap.log_lines else None,
-        "message": r.message, "min_tp": r.min_tp, "notes": list(r.notes), "source": r.source,
+        "message": r.message, "min_tp": r.min_tp, "notes": fit_notes(r), "source": r.source,
     }
     if r.traffic:
         out["traffic"] = {"requests": r.traffic_note, "strategies": [
@@ -351,7 +359,7 @@ def fit_table(r, spec: ModelSpec, explain: bool = False) -> list:
     if r.batch is not None:
         lines.append(f"max context for {ints(r.batch)} sequences: {ints(r.max_ctx or 0)} tokens each")
     lines.append("fits" if r.fits else "does NOT fit")
-    lines += [f"note: {n}" for n in r.notes]
+    lines += [f"note: {n}" for n in fit_notes(r)]
     parts.append("\n".join(lines))
     if cap.fits and "cpu_offload" in cap.detail:  # issue 23: the CPU / disk tiers (render/tiers.py)
         from .tiers import tiers_sheet
