@@ -151,3 +151,66 @@ def test_llamacpp_fit_says_compute_buffers_not_counted_at_80_columns():
     assert any("compute buffers" in n for n in d["notes"])
     vllm = run("fit", "llama-3.1-8b", "--gpu", "rtx4090", "--ctx", "8k")
     assert "compute buffers" not in vllm.stdout
+
+
+# 5. The sweep plot: budget labels apart, points that do not fit marked, one colour per line,
+# the legend beside the axes (inspected on the figure object).
+
+def _sweep_figure():
+    import pytest
+
+    pytest.importorskip("matplotlib")
+    from kvplan.plan import sweep as sw
+    from kvplan.render.plots import sweep_figure
+    from kvplan.sources import catalog
+
+    spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    res = sw.sweep(spec, sw.parse_range("--ctx", "1k:128k"), [1, 2, 4, 8, 16, 32, 64, 128], ["bf16", "fp8"], gpu)
+    return res, sweep_figure(res, "llama-3.1-8b · h100")
+
+
+def _data_lines(ax):
+    return [ln for ln in ax.get_lines() if not ln.get_label().startswith("_") and ln.get_gid() == "series"]
+
+
+def test_sweep_plot_budget_labels_do_not_overlap():
+    res, fig = _sweep_figure()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    labels = [t for t in ax.texts if "KV budget" in t.get_text()]
+    assert labels and len(res["kv_budget_bytes"]) == 2
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    # every budget is still named (both formats), with its GiB
+    text = " ".join(t.get_text() for t in labels)
+    assert "bf16" in text and "fp8" in text
+
+
+def test_sweep_plot_marks_what_does_not_fit_and_colours_each_line():
+    res, fig = _sweep_figure()
+    for ax in fig.axes[:2]:
+        lines = _data_lines(ax)
+        colours = [ln.get_color() for ln in lines]
+        assert len(colours) == len(set(colours)), "a colour used twice"
+    kv = fig.axes[0]
+    assert len(_data_lines(kv)) == 16
+    over = [ln for ln in kv.get_lines() if ln.get_gid() == "does not fit"]
+    n_over = sum(not r["fits"] for r in res["rows"])
+    assert n_over > 0 and sum(len(ln.get_xdata()) for ln in over) == n_over
+    assert all(ln.get_marker() == "x" for ln in over)
+    fits = [ln for ln in kv.get_lines() if ln.get_gid() == "fits"]
+    assert fits and all(ln.get_marker() == "o" for ln in fits)
+
+
+def test_sweep_plot_legend_is_outside_the_axes():
+    _, fig = _sweep_figure()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes[:2]:
+        leg = ax.get_legend()
+        assert leg is not None
+        assert not leg.get_window_extent(renderer).overlaps(ax.get_window_extent(renderer))
+        # and inside the figure
+        fb, lb = fig.bbox, leg.get_window_extent(renderer)
+        assert lb.x1 <= fb.x1 + 1 and lb.y0 >= fb.y0 - 1
