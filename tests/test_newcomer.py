@@ -214,3 +214,61 @@ def test_sweep_plot_legend_is_outside_the_axes():
         # and inside the figure
         fb, lb = fig.bbox, leg.get_window_extent(renderer)
         assert lb.x1 <= fb.x1 + 1 and lb.y0 >= fb.y0 - 1
+
+
+# 6. Wording: plurals, parentheses, a negative saving, a header, hints, suggestions.
+
+def test_one_sequence_is_singular():
+    r = run("fit", "llama-3.1-8b", "--gpu", "h100", "--batch", "1")
+    assert "max context for 1 sequence:" in r.stdout and "1 sequences" not in r.stdout
+    r = run("fit", "llama-3.1-8b", "--gpu", "rtx4090", "--ctx", "32k", "--max-model-len", "32k")
+    assert "max batch at 32,000 tokens: 1 sequence\n" in r.stdout
+    from kvplan.units import plural
+
+    assert plural(1, "sequence") == "1 sequence" and plural(0, "sequence") == "0 sequences"
+    assert plural(1_000, "request") == "1,000 requests"
+
+
+def test_gpu_memory_source_has_no_nested_parentheses():
+    r = run("fit", "llama-3.1-8b", "--gpu", "l40", "--ctx", "1k")
+    assert "((" not in r.stdout and "))" not in r.stdout
+    assert "(as sold, no driver figure known)" in r.stdout
+
+
+def test_compare_says_a_negative_saving_as_a_cost():
+    r = run("compare", "llama-3.1-8b", "--variants", "mha", "--ctx", "8k", "--gpu", "h100")
+    assert "-300.0 %" not in r.stdout and "−300.0 %" not in r.stdout
+    assert "adds 300.0 %" in r.stdout
+
+
+def test_perf_batch_table_status_column_has_a_header():
+    from kvplan.render.sheet import Sheet
+
+    r = run("perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "8k", "--batch", "8", "--batch-table", "--wide")
+    header = next(line for line in r.stdout.splitlines() if line.startswith("batch "))
+    assert header.rstrip().endswith("status")
+    assert Sheet  # every column of the batch table has a header
+    md = run("perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "8k", "--batch", "8", "--batch-table",
+             "--format", "md").stdout
+    assert "| batch | step | tok/s/seq | tok/s | bound | status |" in md
+
+
+def test_count_errors_hint_at_counts_and_ctx_at_tokens():
+    for flag in ("--batch", "--tp"):
+        r = run("fit", "llama-3.1-8b", "--gpu", "h100", "--ctx", "1k", flag, "x")
+        assert r.exit_code == 2
+        assert f"{flag} must be a positive whole number, got 'x'" in r.output
+        assert "128K" not in r.output and "128k" not in r.output and "tokens" not in r.output
+    r = run("fit", "llama-3.1-8b", "--gpu", "h100", "--ctx", "x")
+    assert "--ctx must be a positive whole number, got 'x'" in r.output and "128K = 131,072" in r.output
+    r = run("fit", "llama-3.1-8b", "--gpu", "h100", "--batch", "1", "--max-model-len", "x")
+    assert "128K = 131,072" in r.output
+
+
+def test_gpu_suggestions_name_each_gpu_once():
+    r = run("fit", "llama-3.1-8b", "--gpu", "rtx509", "--ctx", "1k")
+    assert r.exit_code == 2
+    line = r.output.strip().splitlines()[-1]
+    names = line.split("did you mean: ")[1].split(", ")
+    assert len(names) == len(set(names)) and "rtx-5090" in names
+    assert not ({"rtx5090", "rtx-5090"} <= set(names))

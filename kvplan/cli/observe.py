@@ -95,7 +95,7 @@ def validate(
                     fh.write(md)
             if f == "json":
                 return _json([report.to_json(r) for r in results])
-            sys.stdout.write(md if not out else f"wrote {out}: {len(results)} cases\n")
+            sys.stdout.write(md if not out else f"wrote {out}: {len(results)} case{'s' if len(results) != 1 else ''}\n")
             if not all(r.memory_equal for r in results):
                 raise typer.Exit(1)
             return

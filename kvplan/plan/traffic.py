@@ -76,7 +76,7 @@ def parse_lengths(spec: str, limit: int, n: int = DEFAULT_REQUESTS, seed: int = 
                 raw = [round(rng.lognormvariate(math.log(a), b)) for _ in range(n)]
         lengths = [min(max(1, x), limit) for x in raw]
         clipped = sum(1 for x in raw if x < 1 or x > limit)
-        note = f"{n:,} requests sampled from {text} (seed {seed})" + \
+        note = f"{n:,} request{'s' if n != 1 else ''} sampled from {text} (seed {seed})" + \
             (f", {clipped:,} clipped to [1, {limit:,}]" if clipped else "")
         return lengths, note
     if ":" in text and not Path(text).exists():

@@ -8,7 +8,7 @@ from ..model import dtypes
 from ..plan.size import SizeReport
 from ..model.hardware import GpuSpec
 from ..model.spec import ModelSpec, compress_pattern
-from ..units import both, gb, gib, ints
+from ..units import both, gb, gib, ints, plural
 
 
 def size_json(r: SizeReport, explain: bool = False) -> dict:
@@ -146,7 +146,7 @@ def explain(r: SizeReport, spec: ModelSpec) -> str:
         out[0] = out[0].replace("layers × batch", "layers × copies")
         out.append(f"  copies: the cache streams of each layer as the engine allocates them, not one per "
                    f"sequence ({r.engine}: {', '.join(sorted({str(g.copies) for g in r.groups}))} for "
-                   f"{ints(r.batch)} sequences)")
+                   f"{plural(r.batch, 'sequence')})")
     for g in r.groups:
         held, copies = g.held, g.copies
         if held.rows:
@@ -333,7 +333,9 @@ def _fit_budget_sheet(r, s):
             Col("rule", "rule", left=True, drop=2)]
     if r.pp > 1:
         cols.insert(0, Col("stage", "stage", drop=3))
-    return Sheet(cols, rows, [f"budget of {where}: {ints(r.gpu_memory_bytes)} bytes ({r.gpu_memory_source})"])
+    # the source may carry its own parenthesis ("as sold (no driver figure known)"): one level only
+    src = r.gpu_memory_source.replace(" (", ", ").replace(")", "")
+    return Sheet(cols, rows, [f"budget of {where}: {ints(r.gpu_memory_bytes)} bytes ({src})"])
 
 
 def fit_table(r, spec: ModelSpec, explain: bool = False) -> list:
@@ -355,9 +357,9 @@ def fit_table(r, spec: ModelSpec, explain: bool = False) -> list:
                      f"one {ints(cap.max_model_len)}-token request takes {ints(cap.kv_bytes_per_request)} "
                      f"bytes per GPU")
     if r.ctx is not None:
-        lines.append(f"max batch at {ints(r.ctx)} tokens: {ints(r.max_batch or 0)} sequences")
+        lines.append(f"max batch at {plural(r.ctx, 'token')}: {plural(r.max_batch or 0, 'sequence')}")
     if r.batch is not None:
-        lines.append(f"max context for {ints(r.batch)} sequences: {ints(r.max_ctx or 0)} tokens each")
+        lines.append(f"max context for {plural(r.batch, 'sequence')}: {plural(r.max_ctx or 0, 'token')} each")
     lines.append("fits" if r.fits else "does NOT fit")
     lines += [f"note: {n}" for n in fit_notes(r)]
     parts.append("\n".join(lines))

@@ -269,7 +269,8 @@ def load_gpu(ref: str) -> GpuSpec:
             return g
     import difflib
 
-    pool = [g.name for g in gpus()] + [a for g in gpus() for a in g.aliases]
-    hint = difflib.get_close_matches(key, pool, n=4, cutoff=0.5)
+    canonical = {**{a: g.name for g in gpus() for a in g.aliases}, **{g.name: g.name for g in gpus()}}
+    close = difflib.get_close_matches(key, list(canonical), n=len(canonical), cutoff=0.5)
+    hint = list(dict.fromkeys(canonical[c] for c in close))[:4]  # each GPU once, by its own name
     more = f"; did you mean: {', '.join(hint)}" if hint else "; see `kvplan gpus`"
     raise KvplanError(f"unknown GPU '{ref}'{more}")
