@@ -272,3 +272,44 @@ def test_gpu_suggestions_name_each_gpu_once():
     names = line.split("did you mean: ")[1].split(", ")
     assert len(names) == len(set(names)) and "rtx-5090" in names
     assert not ({"rtx5090", "rtx-5090"} <= set(names))
+
+
+# 7. Three bad files: one line naming the file and the problem, exit 2 (CLI size and show, and
+# the library's KvplanError).
+
+def _bad_files(tmp_path):
+    binary = tmp_path / "binary" / "config.json"
+    binary.parent.mkdir()
+    binary.write_bytes(bytes(range(256)) * 4)
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    deep_obj = tmp_path / "deep_obj.json"
+    deep_obj.write_text('{"a":' * 100_000 + "1" + "}" * 100_000)
+    latin = tmp_path / "latin1.yaml"
+    latin.write_bytes("name: café\nsource: here\n".encode("latin-1"))
+    return {binary: "not UTF-8", deep: "nested", deep_obj: "nested", latin: "not UTF-8"}
+
+
+def test_bad_files_are_one_line_exit_2_in_the_cli(tmp_path):
+    import subprocess
+    import sys
+
+    for path, problem in _bad_files(tmp_path).items():
+        for cmd in (["size", str(path), "--ctx", "1k"], ["show", str(path)]):
+            p = subprocess.run([sys.executable, "-m", "kvplan", *cmd], capture_output=True, text=True)
+            assert p.returncode == 2, (cmd, p.stderr[-300:])
+            assert p.stderr.count("\n") == 1 and "Traceback" not in p.stderr, p.stderr[-300:]
+            assert p.stderr.startswith("kvplan: error: ") and str(path) in p.stderr and problem in p.stderr
+            if problem == "not UTF-8":
+                assert "byte 0x" in p.stderr  # where the bad byte is
+
+
+def test_bad_files_are_kvplan_errors_in_the_library(tmp_path):
+    import pytest
+
+    import kvplan
+    from kvplan.errors import KvplanError
+
+    for path, problem in _bad_files(tmp_path).items():
+        with pytest.raises(KvplanError, match=problem):
+            kvplan.size(str(path), 1024)

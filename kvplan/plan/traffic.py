@@ -90,6 +90,9 @@ def _from_file(path: Path, limit: int) -> tuple[list[int], str]:
         body = path.read_text()
     except OSError as e:
         raise KvplanError(f"--lengths: cannot read {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise KvplanError(f"--lengths: {path}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset "
+                          f"{e.start:,})") from None
     lines = [ln for ln in body.splitlines() if ln.strip()]
     if not lines:
         raise KvplanError(f"--lengths: {path} holds no request lengths")

@@ -24,19 +24,9 @@ def specs_dir() -> Path:
 
 
 def _read_yaml(path: Path):
-    try:
-        text = path.read_text()
-    except OSError as e:
-        raise KvplanError(f"cannot read {path}: {e.strerror or e}") from None
-    import yaml
+    from .readers import load_yaml  # UTF-8, depth-capped, one KvplanError for a bad file
 
-    try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise KvplanError(f"{path}: malformed YAML{where}: {problem}") from None
+    return load_yaml(path)
 
 
 def load_spec_file(path: Path, trusted: bool = False) -> ModelSpec:
