@@ -313,3 +313,59 @@ def test_bad_files_are_kvplan_errors_in_the_library(tmp_path):
     for path, problem in _bad_files(tmp_path).items():
         with pytest.raises(KvplanError, match=problem):
             kvplan.size(str(path), 1024)
+
+
+# 8. Library errors speak the library's terms (tp, engine="ideal", max_model_len) and carry the
+# parameter as KvplanError.option; the CLI says the flag (--tp, --engine ideal), as before.
+
+LIBRARY_ERRORS = [
+    # (call, option, library message, CLI args, CLI message)
+    (lambda k: k.fit("llama-3.1-8b", "h100", ctx=1024, max_model_len=200_000), "max_model_len",
+     "max_model_len=200000 is greater than llama-3.1-8b's max_position_embeddings",
+     ["fit", "llama-3.1-8b", "--gpu", "h100", "--ctx", "1k", "--max-model-len", "200000"],
+     "--max-model-len 200000 is greater than llama-3.1-8b's max_position_embeddings"),
+    (lambda k: k.fit("llama-3.1-8b", "h100", ctx=1024, gpu_memory_utilization=1.5), "gpu_memory_utilization",
+     "gpu_memory_utilization must be in (0, 1], got 1.5", None, None),
+    (lambda k: k.size("deepseek-v4-flash", 10, engine="sglang"), "engine",
+     "the sglang layout does not model 'compressed' layers (sliding W=128); use engine=\"ideal\"",
+     ["size", "deepseek-v4-flash", "--ctx", "10", "--engine", "sglang"],
+     "the sglang layout does not model 'compressed' layers (sliding W=128); use --engine ideal"),
+    (lambda k: k.size("llama-3.1-8b", 0), "ctx", "ctx must be a positive integer, got 0", None, None),
+    (lambda k: k.size("llama-3.1-8b", 10, batch=0), "batch", "batch must be a positive integer, got 0", None, None),
+    (lambda k: k.fit("llama-3.1-8b", "h100", ctx=1024, engine="nope"), "engine", "unknown engine 'nope'",
+     ["fit", "llama-3.1-8b", "--gpu", "h100", "--ctx", "1k", "--engine", "nope"], "unknown engine 'nope'"),
+]
+
+
+def test_library_errors_speak_library_terms():
+    import pytest
+
+    import kvplan
+    from kvplan.errors import KvplanError
+
+    for call, option, message, _, _ in LIBRARY_ERRORS:
+        with pytest.raises(KvplanError) as e:
+            call(kvplan)
+        assert str(e.value).startswith(message), str(e.value)
+        assert "--" not in str(e.value)
+        assert e.value.option == option
+
+
+def test_cli_says_flags_for_library_errors():
+    for _, _, _, args, message in LIBRARY_ERRORS:
+        if args is None:
+            continue
+        r = run(*args)
+        assert r.exit_code == 2
+        assert r.output.startswith(f"kvplan: error: {message}"), r.output
+
+
+def test_flag_names_at_the_cli_edge():
+    from kvplan.cli.common import flag_message
+    from kvplan.errors import KvplanError, opt
+
+    e = KvplanError(f"{opt('kv_dtype', 'q4_0')} is not a cache type; {opt('gpu_memory_utilization')} too")
+    assert str(e) == 'kv_dtype="q4_0" is not a cache type; gpu_memory_utilization too'
+    assert e.option == "kv_dtype"
+    assert flag_message(e) == "--kv-dtype q4_0 is not a cache type; --gpu-memory-utilization too"
+    assert flag_message(KvplanError("plain words")) == "plain words"

@@ -9,7 +9,7 @@ import typer
 
 from ..errors import KvplanError
 from .app import app
-from .common import (FORMAT_HELP, MODEL_HELP, PARALLEL_HELP, UNIFIED_HELP, WIDE_HELP, _complete_gpu, _complete_model,
+from .common import (FORMAT_HELP, flag_message, MODEL_HELP, PARALLEL_HELP, UNIFIED_HELP, WIDE_HELP, _complete_gpu, _complete_model,
                      _count, _default_engine, _format, _fraction, _json, _llamacpp_opts, _load,
                      _note_llamacpp_flags, _run, _show, _size)
 
@@ -61,7 +61,7 @@ def size(
                 try:
                     get_engine(e).check(spec)
                 except KvplanError as err:  # a layout that does not model a kind is left out, said why
-                    sys.stderr.write(f"kvplan: note: {err}\n")
+                    sys.stderr.write(f"kvplan: note: {flag_message(err)}\n")
                     continue
                 reports.append(memory.kv_size(spec, c, b, kv_dtype, e, weight_dtype, text_only, opts))
             for w in reports[0].warnings:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..model import dtypes
 from .. import engines
-from ..errors import KvplanError
+from ..errors import KvplanError, opt
 from ..model.frozen import record
 from ..model.spec import ModelSpec
 from ..engines.base import cache_bytes, kv_format_name, per_token_bytes, side_bytes, state_bytes
@@ -71,14 +71,14 @@ class SizeReport:
 
 def _check_count(name: str, value: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise KvplanError(f"{name} must be a positive integer, got {value!r}")
+        raise KvplanError(f"{opt(name)} must be a positive integer, got {value!r}")
 
 
 def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = None,
             engine: "str | engines.Engine" = "ideal", weight_dtype: str | None = None,
             text_only: bool = False, opts: "engines.ServeOptions | None" = None) -> SizeReport:
     """The cache a decode holds after ``ctx`` tokens in each of ``batch`` sequences."""
-    _check_count("context", ctx)
+    _check_count("ctx", ctx)
     _check_count("batch", batch)
     eng = engine if isinstance(engine, engines.Engine) else engines.get(engine)
     eng.check(spec)
