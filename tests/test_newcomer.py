@@ -320,6 +320,12 @@ def test_bad_files_are_kvplan_errors_in_the_library(tmp_path):
 
 LIBRARY_ERRORS = [
     # (call, option, library message, CLI args, CLI message)
+    (lambda k: k.fit("llama-3.1-8b", "h100", ctx=1024, tp=3), "tp",
+     "tp=3 does not divide the 32 attention heads",
+     ["fit", "llama-3.1-8b", "--gpu", "h100", "--ctx", "1k", "--tp", "3"], "--tp 3 does not divide the 32 attention heads"),
+    (lambda k: k.fit("llama-3.1-8b", "h100", ctx=1024, pp=100), "pp",
+     "pp=100 is more than the model's 32 layers",
+     ["fit", "llama-3.1-8b", "--gpu", "h100", "--ctx", "1k", "--pp", "100"], "--pp 100 is more than the model's 32 layers"),
     (lambda k: k.fit("llama-3.1-8b", "h100", ctx=1024, max_model_len=200_000), "max_model_len",
      "max_model_len=200000 is greater than llama-3.1-8b's max_position_embeddings",
      ["fit", "llama-3.1-8b", "--gpu", "h100", "--ctx", "1k", "--max-model-len", "200000"],

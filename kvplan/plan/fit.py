@@ -13,7 +13,7 @@ from ..model import dtypes
 from .. import engines
 from ..engines import BudgetPart, Capacity, ServeOptions, Worker
 from ..engines.base import kv_format_name
-from ..errors import KvplanError
+from ..errors import KvplanError, opt
 from ..model.frozen import field, record
 from ..model.spec import ModelSpec, compress_pattern
 
@@ -138,7 +138,7 @@ def rank_stages(spec: ModelSpec, tp: int, pp: int, eng) -> list[tuple[int, int, 
     allocates it."""
     rank = spec.shard(tp)
     if pp > spec.num_layers:
-        raise KvplanError(f"--pp {pp} is more than the model's {spec.num_layers} layers")
+        raise KvplanError(f"{opt('pp', pp)} is more than the model's {spec.num_layers} layers")
     out, first = [], 0
     for count in eng.stages(spec.num_layers, pp):
         out.append((first, count, stage_spec(rank, first, count)))
@@ -211,9 +211,9 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     capacity. ``check_memory=False`` plans the cache for ``--kv-cache-memory`` even where the
     card could not also hold the weights (what the engine's planner alone would say)."""
     opts = opts or ServeOptions()
-    for name, v in (("--tp", tp), ("--pp", pp)):
+    for name, v in (("tp", tp), ("pp", pp)):
         if not isinstance(v, int) or v < 1:
-            raise KvplanError(f"{name} must be a positive integer, got {v!r}")
+            raise KvplanError(f"{opt(name)} must be a positive integer, got {v!r}")
     base = engines.get(engine)
     base.check(spec)
     run = base.run_dtype(spec, gpu)
