@@ -148,8 +148,14 @@ def fit(model, gpu, ctx: int | None = None, batch: int | None = None, tp: int = 
     g = gpu if isinstance(gpu, GpuSpec) else catalog.load_gpu(str(gpu))
     eng = engine or ("llamacpp" if _is_gguf(model) else "vllm")
     traffic = options.pop("traffic", None)
-    return fitmod.fit(spec, g, tp, pp, eng, kv_dtype, weight_dtype, ctx, batch, _options(options, "fit"),
-                      text_only, traffic=traffic)
+    opts = _options(options, "fit")
+    r = fitmod.fit(spec, g, tp, pp, eng, kv_dtype, weight_dtype, ctx, batch, opts, text_only, traffic=traffic)
+    if batch is not None and ctx is None and traffic is None:
+        # the longest context for the batch, even where the default max_model_len cannot start
+        from .plan.longest import longest_for_batch
+
+        r = longest_for_batch(spec, g, tp, pp, eng, kv_dtype, weight_dtype, batch, opts, text_only, first=r)
+    return r
 
 
 def traffic(lengths: str, requests: int = 1000, seed: int = 0, shared_prefix: int = 0):

@@ -33,11 +33,23 @@ def _times(number: str, mult: int) -> tuple[int, bool]:
     return num // den, num % den == 0
 
 
+_TOKEN_WORDS = ("ctx", "context", "len", "token", "prompt", "prefix")
+
+
+def _hint(what: str) -> str:
+    """How to write the number: the token suffixes for a length in tokens (``--ctx``,
+    ``max_model_len``), a plain count for anything else (``--batch``, ``tp``)."""
+    if any(w in what.lower() for w in _TOKEN_WORDS):
+        return "(write 4096, 4,096, 128k = 128,000 or 128K = 131,072)"
+    return "(write a count: 1, 8, 1,024)"
+
+
 def parse_count(text, what: str = "count", limit: int = MAX_COUNT) -> int:
     """A positive whole number as people write it: ``4096``, ``4_096``, ``4,096``, and vLLM's
     suffixes (vllm/utils/argparse_utils.py human_readable_int): ``128k`` = 128,000, ``128K`` =
     131,072, ``25.6k`` = 25,600, ``1M`` = 1,048,576. What is not a whole number (``4096.5``,
-    ``1.5K``) or is above ``limit`` is one clear error."""
+    ``1.5K``) or is above ``limit`` is one clear error; its hint shows the suffixes where
+    ``what`` is a length in tokens, and plain counts elsewhere."""
     if isinstance(text, int) and not isinstance(text, bool):
         value = text
     else:
@@ -49,8 +61,7 @@ def parse_count(text, what: str = "count", limit: int = MAX_COUNT) -> int:
             v, whole = _times(m.group(1), _SUFFIX.get(m.group(2), 1))
             value = v if whole else None
     if value is None or value < 1:
-        raise KvplanError(f"{what} must be a positive whole number, got '{text}' "
-                          "(write 4096, 4,096, 128k = 128,000 or 128K = 131,072)")
+        raise KvplanError(f"{what} must be a positive whole number, got '{text}' {_hint(what)}")
     if value > limit:
         raise KvplanError(f"{what} {value:,} is more than kvplan takes ({limit:,}); is it a typo?")
     return value
@@ -133,6 +144,11 @@ def gib(n: int) -> str:
 def both(n: int) -> str:
     """``3.36 GB (3.125 GiB)``."""
     return f"{gb(n)} ({gib(n)})"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 sequence``, ``2 sequences``, ``1,000 requests`` (``many``: an irregular plural)."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
 def ints(n: int) -> str:

@@ -154,9 +154,28 @@ def _json(obj) -> None:
     sys.stdout.write(dumps(obj) + "\n")
 
 
+# The library's parameter names -> the CLI's options, where the option is not the parameter
+# with dashes (tp -> --tp, max_model_len -> --max-model-len need no entry)
+FLAGS = {"ctx": "--ctx", "kv_cache_memory": "--kv-cache-memory", "activation_bytes": "--activation-memory",
+         "cuda_graph_bytes": "--cuda-graph-memory", "non_torch_bytes": "--non-torch-memory",
+         "cache_type_k": "--cache-type-k", "cache_type_v": "--cache-type-v", "model": "MODEL"}
+
+
+def flag(name: str) -> str:
+    """The CLI's option for a library parameter: ``tp`` -> ``--tp``, ``max_model_len`` -> ``--max-model-len``."""
+    return FLAGS.get(name) or "--" + name.replace("_", "-")
+
+
+def flag_message(e: KvplanError) -> str:
+    """A library error as the CLI says it: its parameters as flags (``use --engine ideal``)."""
+    from ..errors import render
+
+    return render(getattr(e, "template", str(e)), flag)
+
+
 def _run(fn):
-    """Call fn; turn library errors into one line and exit 2."""
+    """Call fn; turn library errors into one line (in the CLI's flag names) and exit 2."""
     try:
         return fn()
     except KvplanError as e:
-        _fail(str(e))
+        _fail(flag_message(e))

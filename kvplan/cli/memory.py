@@ -9,7 +9,7 @@ import typer
 
 from ..errors import KvplanError
 from .app import app
-from .common import (FORMAT_HELP, MODEL_HELP, PARALLEL_HELP, UNIFIED_HELP, WIDE_HELP, _complete_gpu, _complete_model,
+from .common import (FORMAT_HELP, flag_message, MODEL_HELP, PARALLEL_HELP, UNIFIED_HELP, WIDE_HELP, _complete_gpu, _complete_model,
                      _count, _default_engine, _format, _fraction, _json, _llamacpp_opts, _load,
                      _note_llamacpp_flags, _run, _show, _size)
 
@@ -61,7 +61,7 @@ def size(
                 try:
                     get_engine(e).check(spec)
                 except KvplanError as err:  # a layout that does not model a kind is left out, said why
-                    sys.stderr.write(f"kvplan: note: {err}\n")
+                    sys.stderr.write(f"kvplan: note: {flag_message(err)}\n")
                     continue
                 reports.append(memory.kv_size(spec, c, b, kv_dtype, e, weight_dtype, text_only, opts))
             for w in reports[0].warnings:
@@ -221,6 +221,11 @@ def fit(
                        opt_count("--ctx", ctx), opt_count("--batch", batch), opts, text_only,
                        traffic=traffic, trace=trace,
                        trace_prefix=0 if sp == "0" else _count("--shared-prefix", sp))
+        if batch is not None and ctx is None and traffic is None and trace is None:
+            from ..plan.longest import longest_for_batch
+
+            r = longest_for_batch(spec, g, r.tp, r.pp, engine or _default_engine(model, "vllm"), kvd, weight_dtype,
+                                  r.batch, opts, text_only, first=r)
         if f == "json":
             _json(render.fit_json(r, explain))
         else:

@@ -8,7 +8,7 @@ import typer
 
 from ..errors import KvplanError
 from .app import app
-from .common import (_count, _fail, _json, _load, _run, _show, _size)
+from .common import (FORMAT_HELP, WIDE_HELP, _count, _fail, _format, _json, _load, _run, _show, _size)
 
 
 @app.command(name="check-log")
@@ -62,15 +62,18 @@ def validate(
     pp: Optional[str] = typer.Option(None, "--pp", help="pipeline stages: tp × pp ranks"),
     timeout: str = typer.Option("300", "--timeout", help="with --tp/--pp: seconds a collective may wait"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+    fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
+    wide: bool = typer.Option(False, "--wide", help=WIDE_HELP),
 ):
     """Allocate the predicted cache with PyTorch and time a cached decode: predicted beside measured."""
 
     def go():
         from ..validate import ranks as rk
 
+        f = _format(fmt, as_json)
         if tp is not None or pp is not None or rk.torchrun_env() is not None:
             return _validate_ranks(model, ctx, batch, kv_dtype, engine, device, layers, memory_only,
-                                   steps, tp, pp, timeout, gpu, as_json,
+                                   steps, tp, pp, timeout, gpu, f == "json",
                                    fit or cuda_graph or matrix is not None or recompute_lengths is not None)
         from ..validate import report, require_torch
         from ..validate.run import validate as check
@@ -88,11 +91,11 @@ def validate(
                 results = run_matrix(matrix, device, _load, progress=say, safety_margin=common["safety_margin"], gpu=gpu)
             md = report.markdown(results)
             if out:
-                with open(out, "w") as f:
-                    f.write(md)
-            if as_json:
+                with open(out, "w") as fh:
+                    fh.write(md)
+            if f == "json":
                 return _json([report.to_json(r) for r in results])
-            sys.stdout.write(md if not out else f"wrote {out}: {len(results)} cases\n")
+            sys.stdout.write(md if not out else f"wrote {out}: {len(results)} case{'s' if len(results) != 1 else ''}\n")
             if not all(r.memory_equal for r in results):
                 raise typer.Exit(1)
             return
@@ -109,10 +112,10 @@ def validate(
             r = check(spec, case["ctx"], case["batch"], kv_dtype, engine, device, case["layers"], fit,
                       speed=not memory_only, steps=case["steps"], lengths=lens,
                       command=command(case, device), progress=say, **common)
-        if as_json:
+        if f == "json":
             _json(report.to_json(r))
         else:
-            _show([report.table(r), "\n".join(report.footer(r, deterministic=memory_only))])
+            _show([report.table(r), "\n".join(report.footer(r, deterministic=memory_only))], f, wide)
         if not r.memory_equal:
             raise typer.Exit(1)
 

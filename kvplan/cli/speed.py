@@ -163,7 +163,9 @@ def sweep(
         else:
             res = sw.sweep(spec, ctxs, batches, kvs, g, _count("--tp", tp), engine, weight_dtype, opts=opts)
         if plot is not None:
-            sw.plot(res, plot, f"{spec.name} · layout {res['engine']}" + (f" · {g.name}" if g else ""))
+            from ..render.plots import sweep_plot
+
+            sweep_plot(res, plot, f"{spec.name} · layout {res['engine']}" + (f" · {g.name}" if g else ""))
             sys.stderr.write(f"kvplan: wrote {plot}\n")
         if f == "json":
             return _json({"model": spec.name, "engine": res["engine"], "gpu": g.name if g else None,

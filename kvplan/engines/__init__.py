@@ -29,7 +29,7 @@ _LOADED: dict[str, Engine] = {}
 def get(name: str) -> Engine:
     key = str(name).strip().lower()
     if key not in MODULES:
-        raise KvplanError(f"unknown engine '{name}'; known: {', '.join(MODULES)}")
+        raise KvplanError(f"unknown engine '{name}'; known: {', '.join(MODULES)}", option="engine")
     if key not in _LOADED:
         _LOADED[key] = importlib.import_module(f"{__name__}.{MODULES[key]}").ENGINE
     return _LOADED[key]

@@ -6,7 +6,7 @@ home of bytes per token, which ``plan.size``, ``fit`` and every engine ask.
 """
 from __future__ import annotations
 
-from ..errors import KvplanError
+from ..errors import KvplanError, opt
 from ..model.frozen import field, record
 from ..model import dtypes as _dtypes
 from ..model.kinds import StateTensor
@@ -60,7 +60,7 @@ FRONTIER_FAMILIES = frozenset({"mimo_v2_flash"})
 def refuse(engine: str, mixer) -> None:
     """One clear refusal for a kind an engine's rules do not model (never a silent number)."""
     raise KvplanError(f"the {engine} layout does not model '{mixer.kind}' layers ({mixer.label()}); "
-                      "use --engine ideal")
+                      f"use {opt('engine', 'ideal')}")
 
 
 @record
@@ -153,6 +153,7 @@ class Engine:
     version = ""
     state_in_kv_dtype = False  # recurrent state in the KV dtype (hf) or the model's own (ideal)
     default_utilization = 1.0
+    budget_caveat = ""  # what the budget leaves out, said under every fit (one line)
     frontier: frozenset = frozenset()  # the FRONTIER_KINDS this engine's rules model
 
     def check(self, spec) -> None:
@@ -163,7 +164,7 @@ class Engine:
                 refuse(self.name, mixer)
         if spec.family in FRONTIER_FAMILIES and spec.family not in self.frontier:
             raise KvplanError(f"the {self.name} layout is not checked for {spec.family} models "
-                              f"({spec.name}); use --engine ideal, hf or vllm")
+                              f"({spec.name}); use {opt('engine')} ideal, hf or vllm")
 
     @staticmethod
     def rule(mixer, ctx: int, run_dtype: str) -> Holding:
@@ -196,6 +197,11 @@ class Engine:
         """The dtype the engine runs the model in (and, by default, caches K/V in)."""
         return spec.dtype
 
+    def kv_formats(self, kv_fmt: str) -> tuple[str, str]:
+        """The element formats this layout keeps K and V in: both ``kv_fmt`` unless the engine
+        stores them apart (llama.cpp's --cache-type-k / --cache-type-v)."""
+        return kv_fmt, kv_fmt
+
     def notes(self, spec) -> list[str]:
         """What a user should know about this model in this engine (e.g. a conversion that
         drops a key the config.json has)."""
@@ -210,7 +216,7 @@ class Engine:
                  model_dtype: str) -> Capacity:
         mml = opts.max_model_len or workers[0].spec.max_context or 0
         if not mml:
-            raise KvplanError("the model states no max context; give --max-model-len or --ctx")
+            raise KvplanError(f"the model states no max context; give {opt('max_model_len')} or {opt('ctx')}")
 
         def per_request(n: int) -> int:
             return max(cache_bytes(w.spec, n, 1, kv_fmt, self, model_dtype) for w in workers)
@@ -261,7 +267,7 @@ def finish_budget(total: int, util: float, parts: list[BudgetPart],
     With ``kv_cache_memory`` the cache gets exactly that and the share left outside is
     whatever remains (negative means the card is over-committed, and ``fit`` says so)."""
     if not 0 < util <= 1:
-        raise KvplanError(f"--gpu-memory-utilization must be in (0, 1], got {util}")
+        raise KvplanError(f"{opt('gpu_memory_utilization')} must be in (0, 1], got {util}")
     charged = sum(p.bytes for p in parts)
     if kv_cache_memory is not None:
         kv = kv_cache_memory
@@ -273,6 +279,11 @@ def finish_budget(total: int, util: float, parts: list[BudgetPart],
     return [*parts, BudgetPart("kv_cache", "KV cache", kv, kv_src),
             BudgetPart("unused", "not given to the engine" if kv_cache_memory is None
                        else "left on the card", rest, util_source)]
+
+
+def kv_format_name(k: str, v: str) -> str:
+    """One name for what a cache is sized in: ``q8_0``, or ``q8_0/fp16`` (K/V) where they differ."""
+    return k if k == v else f"{k}/{v}"
 
 
 def per_token_bytes(held: Holding, fmt) -> int:

@@ -96,6 +96,9 @@ class LlamaCpp(Engine):
     name = "llamacpp"
     summary = f"llama.cpp @{COMMIT} (llama-cpp-python 0.3.36), llama-server defaults, one slot per sequence"
     version = f"llama.cpp {COMMIT}"
+    budget_caveat = ("compute buffers not counted: llama.cpp also reserves its compute graph's buffers "
+                     "(tens to hundreds of MiB, more with a larger --ubatch-size), which the cache here "
+                     "does not leave room for")
 
     def __init__(self, cfg: Config | None = None):
         self.cfg = cfg
@@ -200,6 +203,11 @@ class LlamaCpp(Engine):
                        "stream among 4 slots (--parallel 4 --kv-unified), which sizes sliding and recurrent "
                        "caches differently")
         return out
+
+    def kv_formats(self, kv_fmt: str) -> tuple[str, str]:
+        """--cache-type-k and --cache-type-v (each the --kv-dtype given, else f16, when not set)."""
+        cfg = self._cfg("", kv_fmt)
+        return cfg.type_k, cfg.type_v
 
     def _cfg(self, model_dtype: str, kv_dtype: str) -> Config:
         return self.cfg or Config(_cache_type(None, kv_dtype), _cache_type(None, kv_dtype), N_UBATCH, False,

@@ -12,7 +12,8 @@ from __future__ import annotations
 from ..model import dtypes
 from .. import engines
 from ..engines import BudgetPart, Capacity, ServeOptions, Worker
-from ..errors import KvplanError
+from ..engines.base import kv_format_name
+from ..errors import KvplanError, opt
 from ..model.frozen import field, record
 from ..model.spec import ModelSpec, compress_pattern
 
@@ -169,7 +170,7 @@ def rank_stages(spec: ModelSpec, tp: int, pp: int, eng) -> list[tuple[int, int, 
     allocates it."""
     rank = spec.shard(tp)
     if pp > spec.num_layers:
-        raise KvplanError(f"--pp {pp} is more than the model's {spec.num_layers} layers")
+        raise KvplanError(f"{opt('pp', pp)} is more than the model's {spec.num_layers} layers")
     out, first = [], 0
     for count in eng.stages(spec.num_layers, pp):
         out.append((first, count, stage_spec(rank, first, count)))
@@ -241,9 +242,9 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     capacity. ``check_memory=False`` plans the cache for ``--kv-cache-memory`` even where the
     card could not also hold the weights (what the engine's planner alone would say)."""
     opts = opts or ServeOptions()
-    for name, v in (("--tp", tp), ("--pp", pp)):
+    for name, v in (("tp", tp), ("pp", pp)):
         if not isinstance(v, int) or v < 1:
-            raise KvplanError(f"{name} must be a positive integer, got {v!r}")
+            raise KvplanError(f"{opt(name)} must be a positive integer, got {v!r}")
     base = engines.get(engine)
     base.check(spec)
     run = base.run_dtype(spec, gpu)
@@ -279,7 +280,7 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
         notes.append(f"{gpu.name}: memory as sold ({gpu.memory_bytes:,} bytes); the driver reports "
                      "somewhat less, so the cache will be a little smaller")
     common = dict(model=spec.name, gpu=gpu.name, gpu_memory_bytes=gpu.usable_bytes,
-                  gpu_memory_source=mem_src, engine=eng.name, tp=tp, pp=pp, kv_dtype=kv_fmt.name,
+                  gpu_memory_source=mem_src, engine=eng.name, tp=tp, pp=pp, kv_dtype=kv_format_name(*eng.kv_formats(kv_fmt.name)),
                   weight_dtype=wname, stages=stages, ctx=ctx, batch=batch, source=spec.source)
     worst = min(stages, key=lambda s: s.kv_budget_bytes)
     if worst.kv_budget_bytes <= 0 and check_memory:

@@ -28,7 +28,7 @@ docs/perf-accuracy.md states its error against published measurements.
 from __future__ import annotations
 
 from ..model import dtypes
-from ..errors import KvplanError
+from ..errors import KvplanError, opt
 from ..model.frozen import field, record
 from ..model.hardware import GpuSpec
 from ..model.spec import DenseMlp, ModelSpec, MoeMlp
@@ -187,7 +187,7 @@ class Roofline:
         from .fit import stage_parameters, stage_weight_bytes
 
         if not isinstance(tp, int) or tp < 1:
-            raise KvplanError(f"--tp must be a positive integer, got {tp!r}")
+            raise KvplanError(f"{opt('tp')} must be a positive integer, got {tp!r}")
         act = spec.dtype if spec.dtype in ("fp16", "bf16") else "bf16"
         if act != spec.dtype:  # engines run fp32 checkpoints in bf16 (vLLM, SGLang)
             spec = spec.model_copy(update={"dtype": act})
@@ -206,7 +206,7 @@ class Roofline:
                                      step_overhead_ms)
         if tp > 1 and self.needs_interconnect and not gpu.interconnect_bytes_per_s:
             raise KvplanError(f"{gpu.name} has no interconnect bandwidth in the GPU catalog, so "
-                              "kvplan cannot time --tp > 1 on it")
+                              f"kvplan cannot time {opt('tp')} > 1 on it")
         rank = spec.shard(tp)
         h = spec.hidden_size
         params = stage_parameters(rank, 0, rank.num_layers, 1)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from ..model import dtypes
 from .. import engines
-from ..errors import KvplanError
+from ..errors import KvplanError, opt
 from ..model.frozen import record
 from ..model.spec import ModelSpec
-from ..engines.base import cache_bytes, per_token_bytes, side_bytes, state_bytes
+from ..engines.base import cache_bytes, kv_format_name, per_token_bytes, side_bytes, state_bytes
 
 
 @record
@@ -33,7 +33,7 @@ class SizeReport:
     model: str
     ctx: int
     batch: int
-    kv_dtype: str
+    kv_dtype: str  # what the cache is sized in: one format, or "K/V" (q8_0/fp16) where they differ
     engine: str
     groups: list[GroupSize]
     parameters: int
@@ -43,6 +43,8 @@ class SizeReport:
     warnings: tuple[str, ...] = ()
     source: str = ""  # where the model's config came from (the spec's source)
     stored_weights: object = None  # spec.StoredWeights when weights_bytes is the checkpoint's own
+    k_dtype: str = ""  # K's element format ("" = kv_dtype)
+    v_dtype: str = ""  # V's element format ("" = kv_dtype)
 
     @property
     def kv_cache_bytes(self) -> int:
@@ -69,14 +71,14 @@ class SizeReport:
 
 def _check_count(name: str, value: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise KvplanError(f"{name} must be a positive integer, got {value!r}")
+        raise KvplanError(f"{opt(name)} must be a positive integer, got {value!r}")
 
 
 def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = None,
             engine: "str | engines.Engine" = "ideal", weight_dtype: str | None = None,
             text_only: bool = False, opts: "engines.ServeOptions | None" = None) -> SizeReport:
     """The cache a decode holds after ``ctx`` tokens in each of ``batch`` sequences."""
-    _check_count("context", ctx)
+    _check_count("ctx", ctx)
     _check_count("batch", batch)
     eng = engine if isinstance(engine, engines.Engine) else engines.get(engine)
     eng.check(spec)
@@ -103,7 +105,7 @@ def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = No
         groups.append(GroupSize(
             layer_type=lt_name, kind=mixer.kind, label=mixer.label(), count=count,
             geometry="shared" if spec.layer_types[lt_name].kv_shared
-            else mixer.geometry() if held.rows == mixer.kv_rows()
+            else mixer.geometry() if [r * n for r, n in held.rows] == [r * n for r, n in mixer.kv_rows()]
             else " + ".join(f"{rows}×{n}" for rows, n in held.rows), tokens=held.tokens,
             bytes_per_token=count * (per_token + side_per_token), growing=growing, held=held,
             kv_bytes=count * copies * (held.tokens * per_token + side_held),
@@ -115,7 +117,9 @@ def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = No
     warnings = list(eng.notes(spec))
     if spec.max_context and ctx > spec.max_context:
         warnings.append(f"ctx {ctx:,} is beyond {spec.name}'s max_position_embeddings ({spec.max_context:,})")
-    return SizeReport(warnings=tuple(warnings), model=spec.name, ctx=ctx, batch=batch, kv_dtype=fmt.name, engine=eng.name,
+    k_fmt, v_fmt = eng.kv_formats(fmt.name)
+    return SizeReport(warnings=tuple(warnings), model=spec.name, ctx=ctx, batch=batch,
+                      kv_dtype=kv_format_name(k_fmt, v_fmt), k_dtype=k_fmt, v_dtype=v_fmt, engine=eng.name,
                       groups=groups, parameters=params, weight_dtype=wname, weights_bytes=wbytes,
                       encoder_parameters=enc, source=spec.source,
                       stored_weights=spec.stored_weights if weight_dtype is None else None)

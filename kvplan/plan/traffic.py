@@ -76,7 +76,7 @@ def parse_lengths(spec: str, limit: int, n: int = DEFAULT_REQUESTS, seed: int = 
                 raw = [round(rng.lognormvariate(math.log(a), b)) for _ in range(n)]
         lengths = [min(max(1, x), limit) for x in raw]
         clipped = sum(1 for x in raw if x < 1 or x > limit)
-        note = f"{n:,} requests sampled from {text} (seed {seed})" + \
+        note = f"{n:,} request{'s' if n != 1 else ''} sampled from {text} (seed {seed})" + \
             (f", {clipped:,} clipped to [1, {limit:,}]" if clipped else "")
         return lengths, note
     if ":" in text and not Path(text).exists():
@@ -90,6 +90,9 @@ def _from_file(path: Path, limit: int) -> tuple[list[int], str]:
         body = path.read_text()
     except OSError as e:
         raise KvplanError(f"--lengths: cannot read {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise KvplanError(f"--lengths: {path}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset "
+                          f"{e.start:,})") from None
     lines = [ln for ln in body.splitlines() if ln.strip()]
     if not lines:
         raise KvplanError(f"--lengths: {path} holds no request lengths")

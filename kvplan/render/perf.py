@@ -1,7 +1,7 @@
 """Rendering for `kvplan perf`, `compare` and `sweep`: tables, JSON rows, CSV and Markdown."""
 from __future__ import annotations
 
-from ..units import both, gb, ints
+from ..units import both, gb, ints, plural
 
 
 def ms(seconds: float) -> str:
@@ -178,7 +178,7 @@ def batch_table(r):
     from .sheet import Col, Sheet
 
     head = [f"decode at ctx {ints(r.ctx)} by batch ({r.max_batch_engine}'s memory plan fits "
-            f"{ints(r.max_batch or 0)} sequences)"]
+            f"{plural(r.max_batch or 0, 'sequence')})"]
     rows, turned = [], False
     for row in r.batch_table:
         mark = []
@@ -194,7 +194,7 @@ def batch_table(r):
     cols = [Col("batch", "batch", ints), Col("decode_step_seconds", "step", ms),
             Col("tokens_per_second_per_sequence", "tok/s/seq", rate, drop=1),
             Col("tokens_per_second", "tok/s", rate), Col("bound", "bound", left=True),
-            Col("mark", "", left=True)]
+            Col("mark", "status", left=True)]
     for x in rows:
         x["_text"] = {"mark": x["mark"] or ""}
     return Sheet(cols, rows, head)
@@ -236,7 +236,8 @@ def compare_sheet(rows: list[dict], ctx: int, batch: int, variants: bool, gpu):
     if any(r["state_bytes"] for r in rows):
         cols.append(Col("state_bytes", "state", gb, drop=5))
     if variants:
-        cols.append(Col("saving", "saving", lambda v: f"{100 * v:.1f} %"))
+        # a variant that needs more cache than the original is a cost, not a negative saving
+        cols.append(Col("saving", "saving", lambda v: f"{100 * v:.1f} %" if v >= 0 else f"adds {-100 * v:.1f} %"))
     cols.append(Col("weights_bytes", "weights", gb, drop=2))
     if gpu is not None:
         cols += [Col("max_batch", "max batch", ints, narrow_header="max"),

@@ -37,6 +37,7 @@ class Sheet:
     title: list[str] = field(default_factory=list)
     footer: list[str] = field(default_factory=list)
     csv_keys: list[str] | None = None  # CSV columns, when not the table's own keys
+    narrow_first: bool = False  # at a narrow width, try the narrow wordings before dropping columns
 
 
 def cell(row: dict, c: Col) -> str:
@@ -84,20 +85,28 @@ def _need(s: Sheet, cols: list[Col]) -> int:
     return sum(_widths(s, cols)) + 3 * (len(cols) - 1)
 
 
+def _narrowed(cols: list[Col]) -> list[Col]:
+    """The columns in their narrow wordings, where they have one."""
+    return [replace(c, fmt=c.narrow or c.fmt, key=c.narrow_key or c.key,
+                    header=c.narrow_header or c.header, narrow=None, narrow_key=None,
+                    narrow_header=None, orig=c.header)
+            if (c.narrow or c.narrow_key or c.narrow_header) else c for c in cols]
+
+
 def fit_columns(s: Sheet, width: int, wide: bool = False) -> list[Col]:
     """The columns to show at ``width``: all of them with ``wide``; otherwise drop the highest
     drop ranks (the last such column first) until the table fits, then use narrow wordings."""
     cols = list(s.columns)
     if wide:
         return cols
+    if s.narrow_first and _need(s, cols) > width:
+        short = _narrowed(cols)
+        if _need(s, short) <= width or not any(c.drop for c in cols):
+            return short
     while _need(s, cols) > width:
         droppable = [c for c in cols if c.drop]
         if not droppable:
-            short = [replace(c, fmt=c.narrow or c.fmt, key=c.narrow_key or c.key,
-                             header=c.narrow_header or c.header, narrow=None, narrow_key=None,
-                             narrow_header=None, orig=c.header)
-                     if (c.narrow or c.narrow_key or c.narrow_header) else c for c in cols]
-            return short if short != cols else cols
+            return _narrowed(cols)
         worst = max(c.drop for c in droppable)
         cols.remove([c for c in cols if c.drop == worst][-1])
     return cols

@@ -8,12 +8,13 @@ from ..model import dtypes
 from ..plan.size import SizeReport
 from ..model.hardware import GpuSpec
 from ..model.spec import ModelSpec, compress_pattern
-from ..units import both, gb, gib, ints
+from ..units import both, gb, gib, ints, plural
 
 
 def size_json(r: SizeReport, explain: bool = False) -> dict:
     out = {
-        "model": r.model, "ctx": r.ctx, "batch": r.batch, "kv_dtype": r.kv_dtype, "engine": r.engine,
+        "model": r.model, "ctx": r.ctx, "batch": r.batch, "kv_dtype": r.kv_dtype,
+        "k_dtype": r.k_dtype or r.kv_dtype, "v_dtype": r.v_dtype or r.kv_dtype, "engine": r.engine,
         "kv_cache_bytes": r.kv_cache_bytes, "state_bytes": r.state_bytes, "total_bytes": r.total_bytes,
         "bytes_per_token": r.bytes_per_token, "next_token_bytes": r.next_token_bytes,
         "parameters": r.parameters, "encoder_parameters": r.encoder_parameters,
@@ -34,11 +35,12 @@ def size_json(r: SizeReport, explain: bool = False) -> dict:
 def explain_json(r: SizeReport) -> dict:
     """--explain as data: each layer type's terms (layers × batch × tokens × Σ rows × bytes per
     row, and each state tensor), so a program can recompute every figure."""
-    fmt = dtypes.get(r.kv_dtype)
+    fmt = dtypes.get(r.k_dtype or r.kv_dtype)
     groups = []
     for g in r.groups:
         held = g.held
-        tensors = [{"rows": rows, "values_per_row": n, "bytes_per_row": fmt.row_bytes(n)} for rows, n in held.rows]
+        tensors = [{"rows": rows, "values_per_row": n, "format": f.name, "bytes_per_row": f.row_bytes(n)}
+                   for (rows, n), f in zip(held.rows, _formats(held, fmt))]
         states = [{"name": st.name, "elements": st.elements, "dtype": st.dtype,
                    "bytes": dtypes.get(st.dtype).row_bytes(st.elements)} for st in held.state]
         groups.append({"layer_type": g.layer_type, "layers": g.count, "batch": r.batch, "copies": g.copies,
@@ -50,6 +52,17 @@ def explain_json(r: SizeReport) -> dict:
             "element_format": {"name": fmt.name, "bits": fmt.bits, "group": fmt.group,
                                "group_bytes": fmt.group_bytes},
             "groups": groups, "total_bytes": r.total_bytes}
+
+
+def _formats(held, fmt) -> list:
+    """Each cached tensor's element format: the engine's own per tensor (llama.cpp's K and V
+    types), else ``fmt``."""
+    return [dtypes.get(f) for f in held.formats] if held.formats else [fmt] * len(held.rows)
+
+
+def _kv_title(r: SizeReport) -> str:
+    k, v = r.k_dtype or r.kv_dtype, r.v_dtype or r.kv_dtype
+    return f"KV {k}" if k == v else f"K {k}, V {v}"
 
 
 def stored_json(st, architecture: int) -> dict | None:
@@ -83,7 +96,7 @@ def size_table(r: SizeReport, spec: ModelSpec) -> list:
     from .sheet import Col, Sheet
 
     title = (f"{r.model}: {spec.display_name} · ctx {ints(r.ctx)} · batch {ints(r.batch)} · "
-             f"KV {r.kv_dtype} · layout {r.engine}")
+             f"{_kv_title(r)} · layout {r.engine}")
     rows = [{"layer_type": g.layer_type, "layers": g.count, "kind": g.label, "geometry": g.geometry,
              "tokens": g.tokens or None, "bytes_per_token": g.bytes_per_token or None,
              "state_bytes_per_seq": (g.state_bytes // r.batch) or None,
@@ -117,9 +130,15 @@ def size_table(r: SizeReport, spec: ModelSpec) -> list:
 
 
 def explain(r: SizeReport, spec: ModelSpec) -> str:
-    fmt = dtypes.get(r.kv_dtype)
-    unit = (f"{fmt.name}: ceil(n / {fmt.group}) × {fmt.group_bytes} bytes for a row of n values"
-            if fmt.grouped else f"{fmt.name}: {fmt.bits} bits per value")
+    fmt = dtypes.get(r.k_dtype or r.kv_dtype)
+
+    def describe(f) -> str:
+        return (f"{f.name}: ceil(n / {f.group}) × {f.group_bytes} bytes for a row of n values"
+                if f.grouped else f"{f.name}: {f.bits} bits per value")
+
+    unit = describe(fmt)
+    if r.v_dtype and r.v_dtype != fmt.name:
+        unit = f"K {unit}; V {describe(dtypes.get(r.v_dtype))}"
     pooled = any(g.copies != r.batch for g in r.groups)
     out = ["KV bytes = Σ over layer types: layers × batch × tokens held × Σ over cached tensors "
            "(rows per token × bytes per row)", f"  element format {unit}"]
@@ -127,12 +146,13 @@ def explain(r: SizeReport, spec: ModelSpec) -> str:
         out[0] = out[0].replace("layers × batch", "layers × copies")
         out.append(f"  copies: the cache streams of each layer as the engine allocates them, not one per "
                    f"sequence ({r.engine}: {', '.join(sorted({str(g.copies) for g in r.groups}))} for "
-                   f"{ints(r.batch)} sequences)")
+                   f"{plural(r.batch, 'sequence')})")
     for g in r.groups:
         held, copies = g.held, g.copies
         if held.rows:
-            parts = " + ".join(f"{rows} × {fmt.row_bytes(n)}" for rows, n in held.rows)
-            main = g.count * copies * g.tokens * sum(rows * fmt.row_bytes(n) for rows, n in held.rows)
+            fmts = _formats(held, fmt)
+            parts = " + ".join(f"{rows} × {f.row_bytes(n)}" for (rows, n), f in zip(held.rows, fmts))
+            main = g.count * copies * g.tokens * sum(rows * f.row_bytes(n) for (rows, n), f in zip(held.rows, fmts))
             out.append(f"  {g.layer_type}: {g.count} × {copies} × {ints(g.tokens)} × ({parts}) "
                        f"= {ints(main)}")
         for sd in held.sides:
@@ -256,6 +276,14 @@ def gpus_table(gs: list[GpuSpec]) -> list:
                   ["* fp16 shown only where it differs from bf16"])]
 
 
+def fit_notes(r) -> list[str]:
+    """The fit's notes, and what the engine's budget leaves out (its caveat), for every width."""
+    from ..engines import get
+
+    caveat = get(r.engine).budget_caveat
+    return [*r.notes, *([caveat] if caveat else [])]
+
+
 def fit_json(r, explain: bool = False) -> dict:
     cap = r.capacity
     out = {
@@ -274,7 +302,7 @@ def fit_json(r, explain: bool = False) -> dict:
                     "budget": [{"label": p.label, "key": p.key, "bytes": p.bytes} for p in s.budget]}
                    for s in r.stages],
         "log_line": cap.log_lines[0] if cap.log_lines else None,
-        "message": r.message, "min_tp": r.min_tp, "notes": list(r.notes), "source": r.source,
+        "message": r.message, "min_tp": r.min_tp, "notes": fit_notes(r), "source": r.source,
     }
     if r.copies is not None:
         out["weights_all_gpus_bytes"] = r.copies.all_gpus_bytes
@@ -310,7 +338,9 @@ def _fit_budget_sheet(r, s):
             Col("rule", "rule", left=True, drop=2)]
     if r.pp > 1:
         cols.insert(0, Col("stage", "stage", drop=3))
-    return Sheet(cols, rows, [f"budget of {where}: {ints(r.gpu_memory_bytes)} bytes ({r.gpu_memory_source})"])
+    # the source may carry its own parenthesis ("as sold (no driver figure known)"): one level only
+    src = r.gpu_memory_source.replace(" (", ", ").replace(")", "")
+    return Sheet(cols, rows, [f"budget of {where}: {ints(r.gpu_memory_bytes)} bytes ({src})"])
 
 
 def copies_line(r) -> str:
@@ -341,13 +371,13 @@ def fit_table(r, spec: ModelSpec, explain: bool = False) -> list:
                      f"one {ints(cap.max_model_len)}-token request takes {ints(cap.kv_bytes_per_request)} "
                      f"bytes per GPU")
     if r.ctx is not None:
-        lines.append(f"max batch at {ints(r.ctx)} tokens: {ints(r.max_batch or 0)} sequences")
+        lines.append(f"max batch at {plural(r.ctx, 'token')}: {plural(r.max_batch or 0, 'sequence')}")
     if r.batch is not None:
-        lines.append(f"max context for {ints(r.batch)} sequences: {ints(r.max_ctx or 0)} tokens each")
+        lines.append(f"max context for {plural(r.batch, 'sequence')}: {plural(r.max_ctx or 0, 'token')} each")
     lines.append("fits" if r.fits else "does NOT fit")
     if r.copies is not None:
         lines.append(copies_line(r))
-    lines += [f"note: {n}" for n in r.notes]
+    lines += [f"note: {n}" for n in fit_notes(r)]
     parts.append("\n".join(lines))
     if cap.fits and "cpu_offload" in cap.detail:  # issue 23: the CPU / disk tiers (render/tiers.py)
         from .tiers import tiers_sheet

@@ -24,19 +24,9 @@ def specs_dir() -> Path:
 
 
 def _read_yaml(path: Path):
-    try:
-        text = path.read_text()
-    except OSError as e:
-        raise KvplanError(f"cannot read {path}: {e.strerror or e}") from None
-    import yaml
+    from .readers import load_yaml  # UTF-8, depth-capped, one KvplanError for a bad file
 
-    try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise KvplanError(f"{path}: malformed YAML{where}: {problem}") from None
+    return load_yaml(path)
 
 
 def load_spec_file(path: Path, trusted: bool = False) -> ModelSpec:
@@ -269,7 +259,8 @@ def load_gpu(ref: str) -> GpuSpec:
             return g
     import difflib
 
-    pool = [g.name for g in gpus()] + [a for g in gpus() for a in g.aliases]
-    hint = difflib.get_close_matches(key, pool, n=4, cutoff=0.5)
+    canonical = {**{a: g.name for g in gpus() for a in g.aliases}, **{g.name: g.name for g in gpus()}}
+    close = difflib.get_close_matches(key, list(canonical), n=len(canonical), cutoff=0.5)
+    hint = list(dict.fromkeys(canonical[c] for c in close))[:4]  # each GPU once, by its own name
     more = f"; did you mean: {', '.join(hint)}" if hint else "; see `kvplan gpus`"
     raise KvplanError(f"unknown GPU '{ref}'{more}")

@@ -102,10 +102,12 @@ def read(folder: Path, num_layers: int | None = None) -> StoredWeights | None:
     total = None
     if index.exists():
         try:
-            data = json.loads(index.read_text())
+            from .readers import load_json
+
+            data = load_json(index, "safetensors index")
             total = data.get("metadata", {}).get("total_size")
             listed = sorted(set((data.get("weight_map") or {}).values()))
-        except (OSError, ValueError, AttributeError):
+        except (ValueError, AttributeError):
             raise KvplanError(f"{index}: not a safetensors index (malformed JSON)") from None
     present = {f.name for f in files}
     missing = [s for s in listed if s not in present]

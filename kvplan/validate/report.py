@@ -75,66 +75,97 @@ def to_json(r) -> dict:
     return out
 
 
-def rows(r) -> list[tuple[str, str, str, str]]:
-    """(quantity, predicted, measured, error) rows."""
+def _row(quantity: str, predicted: str, measured: str, error: str, short: str | None = None,
+         predicted_short: str | None = None, measured_short: str | None = None) -> dict:
+    """One row: the wording for a wide terminal, and a shorter one (``*_short``) for 80 columns."""
+    return {"quantity": quantity, "predicted": predicted, "measured": measured, "error": error,
+            "quantity_short": short or quantity, "predicted_short": predicted_short or predicted,
+            "measured_short": measured_short or measured}
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+def _rows(r) -> list[dict]:
     lay = r.layout
     which = f"{lay.layers_allocated} of {lay.layers_total} layers" if lay.scaled else f"all {lay.layers_total} layers"
-    out = [(f"KV cache + state bytes ({which})", render.ints(lay.predicted_bytes),
-            render.ints(r.measured_kv_bytes), _err(r.measured_kv_bytes, lay.predicted_bytes))]
+    short = f"{lay.layers_allocated}/{lay.layers_total} layers" if lay.scaled else f"{lay.layers_total} layers"
+    out = [_row(f"KV cache + state bytes ({which})", render.ints(lay.predicted_bytes),
+                render.ints(r.measured_kv_bytes), _err(r.measured_kv_bytes, lay.predicted_bytes),
+                f"KV+state, {short}")]
     if lay.scaled:
-        out.append((f"KV cache + state bytes (all {lay.layers_total} layers, not allocated)",
-                    render.ints(lay.predicted_full_bytes), DASH, DASH))
-    out.append(("tensors allocated", DASH, render.ints(len(lay.tensors)), DASH))
+        out.append(_row(f"KV cache + state bytes (all {lay.layers_total} layers, not allocated)",
+                        render.ints(lay.predicted_full_bytes), DASH, DASH, f"  {lay.layers_total} layers (unallocated)"))
+    out.append(_row("tensors allocated", DASH, render.ints(len(lay.tensors)), DASH))
     if lay.engine == "vllm" and lay.detail.get("num_blocks"):
         d = lay.detail
-        out.append(("vLLM blocks (batch × per request + null)",
-                    f"{lay.batch} × {d['blocks_per_request']:,} + 1 = {d['num_blocks']:,}",
-                    DASH, DASH))
+        out.append(_row("vLLM blocks (batch × per request + null)",
+                        f"{lay.batch} × {d['blocks_per_request']:,} + 1 = {d['num_blocks']:,}", DASH, DASH,
+                        "vLLM blocks (B×req+1)", f"{d['num_blocks']:,}"))
     if r.cuda_allocated_delta is not None:
-        out.append(("torch.cuda.memory_allocated() change (512-byte rounding)",
-                    render.ints(r.cuda_allocated_expected), render.ints(r.cuda_allocated_delta),
-                    _err(r.cuda_allocated_delta, r.cuda_allocated_expected)))
-        out.append(("torch.cuda.memory_reserved() change (segments)", DASH,
-                    render.ints(r.cuda_reserved_delta), DASH))
+        out.append(_row("torch.cuda.memory_allocated() change (512-byte rounding)",
+                        render.ints(r.cuda_allocated_expected), render.ints(r.cuda_allocated_delta),
+                        _err(r.cuda_allocated_delta, r.cuda_allocated_expected), "memory_allocated() Δ"))
+        out.append(_row("torch.cuda.memory_reserved() change (segments)", DASH,
+                        render.ints(r.cuda_reserved_delta), DASH, "memory_reserved() Δ"))
     f = r.fit
     if f is not None:
-        out += [("--fit: weights stand-in (per GPU)", render.ints(f.weights_bytes), render.ints(f.weights_bytes), DASH),
-                (f"--fit: cache for max batch {f.max_batch}", render.ints(f.cache_bytes_predicted),
-                 render.ints(f.cache_bytes), _err(f.cache_bytes, f.cache_bytes_predicted)),
-                ("--fit: KV budget", render.ints(f.kv_budget_bytes), "fits" if f.fits else "DOES NOT FIT", DASH),
-                (f"--fit: cache for {f.max_batch + 1} sequences", render.ints(f.one_more_bytes),
-                 "over the budget" if f.one_more_exceeds else "WITHIN the budget", DASH),
-                *((f"--fit: budget: {b['part']}", render.ints(b["bytes"]), DASH, DASH) for b in f.budget),
-                ("--fit: free memory before / after", DASH,
-                 f"{render.gib(f.free_before)} / {render.gib(f.free_after)}", DASH)]
+        out += [_row("--fit: weights stand-in (per GPU)", render.ints(f.weights_bytes), render.ints(f.weights_bytes),
+                     DASH, "fit: weights stand-in"),
+                _row(f"--fit: cache for max batch {f.max_batch}", render.ints(f.cache_bytes_predicted),
+                     render.ints(f.cache_bytes), _err(f.cache_bytes, f.cache_bytes_predicted),
+                     _clip(f"fit: cache, batch {f.max_batch:,}", 24)),
+                _row("--fit: KV budget", render.ints(f.kv_budget_bytes), "fits" if f.fits else "DOES NOT FIT", DASH,
+                     "fit: KV budget"),
+                _row(f"--fit: cache for {render.plural(f.max_batch + 1, 'sequence')}", render.ints(f.one_more_bytes),
+                     "over the budget" if f.one_more_exceeds else "WITHIN the budget", DASH,
+                     _clip(f"fit: cache, batch {f.max_batch + 1:,}", 24)),
+                *(_row(f"--fit: budget: {b['part']}", render.ints(b["bytes"]), DASH, DASH,
+                       _clip(f"fit: {b['part']}", 24)) for b in f.budget),
+                _row("--fit: free memory before / after", DASH,
+                     f"{render.gib(f.free_before)} / {render.gib(f.free_after)}", DASH, "fit: free before/after",
+                     measured_short=f"{f.free_before / 2**30:.1f} / {f.free_after / 2**30:.1f} GiB")]
     s = r.speed
     if s is not None:
         p = r.prediction
         scaled = f"scaled to {s.layers_total} layers" if s.layers_timed != s.layers_total else f"{s.layers_total} layers"
         t = s.layers_step
-        out += [(f"decode step ({scaled} + LM head)", _ms(p.seconds) if p else DASH, _ms(s.step_s),
-                 _err(s.step_s, p.seconds if p else None)),
-                (f"  {s.layers_timed} layers timed: median (p10-p90)" + (", CUDA graph" if t.graph else ""),
-                 DASH, f"{_ms(t.median_s)} ({_ms(t.p10_s)}-{_ms(t.p90_s)})", DASH),
-                (f"bytes moved per step ({scaled})", render.ints(p.bytes) if p else DASH,
-                 render.ints(s.bytes_step), _err(s.bytes_step, p.bytes if p else None)),
-                ("bandwidth achieved (timed layers + head)", DASH, _rate(s.bandwidth), DASH)]
+        graph = ", CUDA graph" if t.graph else ""
+        out += [_row(f"decode step ({scaled} + LM head)", _ms(p.seconds) if p else DASH, _ms(s.step_s),
+                     _err(s.step_s, p.seconds if p else None), f"decode step, {s.layers_total} layers"),
+                _row(f"  {render.plural(s.layers_timed, 'layer')} timed: median{graph}", DASH, _ms(t.median_s), DASH,
+                     f"  {s.layers_timed} timed: median" + (", graph" if t.graph else "")),
+                _row(f"  {render.plural(s.layers_timed, 'layer')} timed: p10-p90", DASH,
+                     f"{t.p10_s * 1e3:.3f}-{_ms(t.p90_s)}", DASH, f"  {s.layers_timed} timed: p10-p90"),
+                _row(f"bytes moved per step ({scaled})", render.ints(p.bytes) if p else DASH,
+                     render.ints(s.bytes_step), _err(s.bytes_step, p.bytes if p else None), "bytes moved per step"),
+                _row("bandwidth achieved (timed layers + head)", DASH, _rate(s.bandwidth), DASH, "bandwidth achieved")]
         for g in s.growth:
-            out.append((f"  at {g['tokens']:,} tokens: cached / whole prefix recomputed", DASH,
-                        f"{_ms(g['cached_step_s'])} / {_ms(g['recomputed_step_s'])}", DASH))
+            out.append(_row(f"  at {g['tokens']:,} tokens: cached / whole prefix recomputed", DASH,
+                            f"{_ms(g['cached_step_s'])} / {_ms(g['recomputed_step_s'])}", DASH,
+                            _clip(f"  {g['tokens']:,}: cached/no cache", 24),
+                            measured_short=f"{g['cached_step_s'] * 1e3:.3f} / {_ms(g['recomputed_step_s'])}"))
     return out
 
 
+def rows(r) -> list[tuple[str, str, str, str]]:
+    """(quantity, predicted, measured, error) rows, as a wide terminal words them."""
+    return [(d["quantity"], d["predicted"], d["measured"], d["error"]) for d in _rows(r)]
+
+
 def table(r):
-    """predicted | measured | error, as a kvplan Sheet (it fits the terminal like every table)."""
+    """predicted | measured | error, as a kvplan Sheet: at 80 columns the shorter wordings
+    (every column kept); narrower than that, the error column goes first."""
     from ..render.sheet import Col, Sheet
 
     lay = r.layout
-    data = [dict(zip(("quantity", "predicted", "measured", "error"), row)) for row in rows(r)]
-    cols = [Col("quantity", "quantity", left=True), Col("predicted", "predicted"),
-            Col("measured", "measured"), Col("error", "error")]
-    return Sheet(cols, data, [f"validate {r.model} · ctx {lay.ctx:,} · batch {lay.batch} · KV {lay.kv_format} · "
-                              f"layout {lay.engine} · {r.device.kind}"])
+    cols = [Col("quantity", "quantity", left=True, narrow_key="quantity_short"),
+            Col("predicted", "predicted", narrow_key="predicted_short"),
+            Col("measured", "measured", narrow_key="measured_short"), Col("error", "error", drop=1)]
+    return Sheet(cols, _rows(r), [f"validate {r.model} · ctx {lay.ctx:,} · batch {lay.batch} · KV {lay.kv_format} · "
+                                  f"layout {lay.engine} · {r.device.kind}"],
+                 csv_keys=["quantity", "predicted", "measured", "error"], narrow_first=True)
 
 
 def footer(r, deterministic: bool = False) -> list[str]:

@@ -217,7 +217,7 @@ def _fit(torch, spec, ctx, kv_dtype, engine, live, info, margin, weight_dtype, s
     plan = lay.plan_layout(spec, ctx, b, kv_dtype, engine, None, gpu)
     more = lay.plan_layout(spec, ctx, b + 1, kv_dtype, engine, None, gpu).predicted_bytes
     need = r.weights_bytes + plan.planned_tensor_bytes
-    dev.guard(f"--fit (weights {r.weights_bytes:,} + cache for {b} sequences)", need, free0, margin, device)
+    dev.guard(f"--fit (weights {r.weights_bytes:,} + cache for {b} sequence{'s' if b != 1 else ''})", need, free0, margin, device)
     held = []
     try:
         try:
@@ -228,7 +228,7 @@ def _fit(torch, spec, ctx, kv_dtype, engine, live, info, margin, weight_dtype, s
         except _oom(torch) as e:
             raise KvplanError(f"--fit: out of memory after {lay.storage_bytes(held):,} bytes "
                               f"(weights {r.weights_bytes:,} + a {plan.planned_tensor_bytes:,}-byte "
-                              f"cache for {b} sequences): {str(e).splitlines()[0]}") from None
+                              f"cache for {b} sequence{'s' if b != 1 else ''}): {str(e).splitlines()[0]}") from None
         if device == "cuda":
             torch.cuda.synchronize()
         cache = lay.storage_bytes(held[1:])

@@ -35,7 +35,9 @@ def test_size_json_every_field_hybrid():
     kv = 32768 * 2 * per_token
     state = 23 * 2 * mamba_state
     assert d == {
-        "model": "nemotron-3-nano-30b-a3b", "ctx": 32768, "batch": 2, "kv_dtype": "bf16", "engine": "ideal",
+        "model": "nemotron-3-nano-30b-a3b", "ctx": 32768, "batch": 2, "kv_dtype": "bf16",
+        "k_dtype": "bf16", "v_dtype": "bf16",  # K and V formats (issue 19: llama.cpp may store them apart)
+        "engine": "ideal",
         "kv_cache_bytes": kv, "state_bytes": state, "total_bytes": kv + state,
         "bytes_per_token": per_token, "next_token_bytes": per_token,
         # transformers' count (tests/golden/hf_params_extra.json); bf16 = 2 B each

@@ -31,7 +31,7 @@ def test_negative_row():
 
 # --- memory ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("ctx,batch,message", [(0, 1, "context must be a positive integer, got 0"),
+@pytest.mark.parametrize("ctx,batch,message", [(0, 1, "ctx must be a positive integer, got 0"),  # the parameter's name (issue 19)
                                                (5, 0, "batch must be a positive integer, got 0")])
 def test_count_messages(ctx, batch, message):
     with pytest.raises(KvplanError) as e:

@@ -141,13 +141,13 @@ def test_attention_shard():
     assert (a.shard(8).num_heads, a.shard(8).num_kv_heads) == (1, 1)  # 4 KV heads replicated over 8 ranks
     with pytest.raises(KvplanError) as e:
         FullAttention(num_heads=12, num_kv_heads=6, head_dim=4).shard(4)
-    assert str(e.value) == "--tp 4 does not divide the 6 KV heads; choose a tensor-parallel size that divides 6"
+    assert str(e.value) == "tp=4 does not divide the 6 KV heads; choose a tensor-parallel size that divides 6"
     with pytest.raises(KvplanError) as e:
         FullAttention(num_heads=24, num_kv_heads=4, head_dim=4).shard(6)
-    assert str(e.value) == "--tp 6 is not a multiple of the 4 KV heads, so they cannot be replicated evenly"
+    assert str(e.value) == "tp=6 is not a multiple of the 4 KV heads, so they cannot be replicated evenly"
     with pytest.raises(KvplanError) as e:
         a.shard(3)
-    assert str(e.value) == "--tp 3 does not divide the 8 attention heads; choose a tensor-parallel size that divides 8"
+    assert str(e.value) == "tp=3 does not divide the 8 attention heads; choose a tensor-parallel size that divides 8"
 
 
 def test_mla_shard():
@@ -156,7 +156,7 @@ def test_mla_shard():
     assert ints(dict(s)) == {**dict(mla), "num_heads": 2}  # the latent is replicated, not split
     with pytest.raises(KvplanError) as e:
         mla.shard(4)
-    assert str(e.value) == "--tp 4 does not divide the 6 attention heads; choose a tensor-parallel size that divides 6"
+    assert str(e.value) == "tp=4 does not divide the 6 attention heads; choose a tensor-parallel size that divides 6"
 
 
 def test_mamba2_shard():
@@ -166,7 +166,7 @@ def test_mamba2_shard():
     assert ints(dict(m.shard(4))) == {**dict(m), "num_heads": 2, "n_groups": 1}
     with pytest.raises(KvplanError) as e:
         m.shard(3)
-    assert str(e.value) == "--tp 3 does not divide the 8 Mamba2 heads; choose a tensor-parallel size that divides 8"
+    assert str(e.value) == "tp=3 does not divide the 8 Mamba2 heads; choose a tensor-parallel size that divides 8"
 
 
 def test_mamba_shard():
@@ -174,7 +174,7 @@ def test_mamba_shard():
     assert ints(dict(m.shard(2))) == {**dict(m), "inner": 4}
     with pytest.raises(KvplanError) as e:
         m.shard(3)
-    assert str(e.value) == "--tp 3 does not divide the 8 Mamba inner channels; choose a tensor-parallel size that divides 8"
+    assert str(e.value) == "tp=3 does not divide the 8 Mamba inner channels; choose a tensor-parallel size that divides 8"
 
 
 def test_gated_deltanet_shard():
@@ -182,10 +182,10 @@ def test_gated_deltanet_shard():
     assert ints(dict(g.shard(2))) == {**dict(g), "num_key_heads": 2, "num_value_heads": 4}
     with pytest.raises(KvplanError) as e:
         g.shard(8)
-    assert str(e.value) == "--tp 8 does not divide the 4 DeltaNet key heads; choose a tensor-parallel size that divides 4"
+    assert str(e.value) == "tp=8 does not divide the 4 DeltaNet key heads; choose a tensor-parallel size that divides 4"
     with pytest.raises(KvplanError) as e:
         g.model_copy(update={"num_value_heads": 6}).shard(4)
-    assert str(e.value) == "--tp 4 does not divide the 6 DeltaNet value heads; choose a tensor-parallel size that divides 6"
+    assert str(e.value) == "tp=4 does not divide the 6 DeltaNet value heads; choose a tensor-parallel size that divides 6"
 
 
 def test_mlp_shard():
@@ -193,15 +193,15 @@ def test_mlp_shard():
     assert ints(dict(d.shard(4))) == {**dict(d), "intermediate_size": 3}
     with pytest.raises(KvplanError) as e:
         d.shard(5)
-    assert str(e.value) == "--tp 5 does not divide the 12 MLP intermediate size; choose a tensor-parallel size that divides 12"
+    assert str(e.value) == "tp=5 does not divide the 12 MLP intermediate size; choose a tensor-parallel size that divides 12"
     moe = MoeMlp(num_experts=4, experts_per_token=1, intermediate_size=12, shared_intermediate_size=8)
     assert ints(dict(moe.shard(2))) == {**dict(moe), "intermediate_size": 6, "shared_intermediate_size": 4}
     with pytest.raises(KvplanError) as e:
         moe.shard(5)
-    assert str(e.value) == "--tp 5 does not divide the 12 expert intermediate size; choose a tensor-parallel size that divides 12"
+    assert str(e.value) == "tp=5 does not divide the 12 expert intermediate size; choose a tensor-parallel size that divides 12"
     with pytest.raises(KvplanError) as e:
         moe.shard(12)
-    assert str(e.value) == ("--tp 12 does not divide the 8 shared-expert intermediate size; "
+    assert str(e.value) == ("tp=12 does not divide the 8 shared-expert intermediate size; "
                             "choose a tensor-parallel size that divides 8")
 
 

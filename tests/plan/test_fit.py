@@ -172,7 +172,7 @@ def test_pipeline_stages_follow_vllm():
 
 
 def test_tp_errors_and_too_large():
-    with pytest.raises(KvplanError, match="--tp 3 does not divide the 64 attention heads"):
+    with pytest.raises(KvplanError, match="tp=3 does not divide the 64 attention heads"):
         vllm_fit("llama-3.1-70b", tp=3)
     with pytest.raises(KvplanError, match="not a multiple of the 8 KV heads"):
         _kv_not_multiple()
@@ -501,9 +501,10 @@ def test_what_does_not_fit_says_so_with_zeros():
                    opts=ServeOptions(max_model_len=8192), ctx=10_000).max_batch > 0  # only vLLM refuses
 
 
-@pytest.mark.parametrize("kw,message", [({"tp": 0}, "--tp must be a positive integer, got 0"),
-                                        ({"pp": -1}, "--pp must be a positive integer, got -1"),
-                                        ({"tp": 1.5}, "--tp must be a positive integer, got 1.5")])
+# the library says its parameters by name (issue 19: the CLI translates them into --tp / --pp)
+@pytest.mark.parametrize("kw,message", [({"tp": 0}, "tp must be a positive integer, got 0"),
+                                        ({"pp": -1}, "pp must be a positive integer, got -1"),
+                                        ({"tp": 1.5}, "tp must be a positive integer, got 1.5")])
 def test_parallelism_must_be_positive_integers(kw, message):
     with pytest.raises(KvplanError) as e:
         fit.fit(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), engine="ideal", **kw)
@@ -542,7 +543,7 @@ def test_pipeline_stages_by_hand():
                        ctx=100).stages) == 12
     with pytest.raises(KvplanError) as e:
         fit.fit(catalog.load_model("gpt2"), catalog.load_gpu("h100"), engine="ideal", pp=13, ctx=100)
-    assert str(e.value) == "--pp 13 is more than the model's 12 layers"
+    assert str(e.value) == "pp=13 is more than the model's 12 layers"
 
 
 def test_traffic_shared_prefix_checks(monkeypatch):

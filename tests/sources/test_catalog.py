@@ -313,6 +313,7 @@ def test_an_unreadable_spec_and_a_missing_catalog_are_one_line(tmp_path, monkeyp
         raise PermissionError(13, "Permission denied", str(self))
 
     monkeypatch.setattr(Path, "read_text", refuse)
+    monkeypatch.setattr(Path, "read_bytes", refuse)  # specs are read as bytes, then decoded (to name a bad encoding)
     with pytest.raises(KvplanError) as e:
         catalog.load_model(str(p))
     assert str(e.value) == f"cannot read {p}: Permission denied"

@@ -35,7 +35,7 @@ Facts copied, not code: every function below is kvplan's own.
 from __future__ import annotations
 
 from ...model import dtypes
-from ...errors import KvplanError
+from ...errors import KvplanError, opt
 from ...model.frozen import replace
 from ...model.kinds import MLA, CompressedAttention, IndexedAttention, IndexedMLA
 from ..base import BudgetPart, Capacity, Engine, Holding, ServeOptions, Side, Worker, finish_budget, largest
@@ -124,11 +124,11 @@ class VLLM(Engine):
         mml = opts.max_model_len or (spec.max_context if spec is not None else None)
         if spec is not None and opts.max_model_len and spec.max_context and opts.max_model_len > spec.max_context:
             # config/model.py ModelConfig: a longer max_model_len needs VLLM_ALLOW_LONG_MAX_MODEL_LEN=1
-            raise KvplanError(f"--max-model-len {opts.max_model_len} is greater than {spec.name}'s "
+            raise KvplanError(f"{opt('max_model_len', opts.max_model_len)} is greater than {spec.name}'s "
                               f"max_position_embeddings ({spec.max_context}); vLLM refuses it unless "
                               "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1")
         if not mml:
-            raise KvplanError("the model states no max_position_embeddings; give --max-model-len")
+            raise KvplanError(f"the model states no max_position_embeddings; give {opt('max_model_len')}")
         mnbt = opts.max_num_batched_tokens or mnbt_default
         block, note = (opts.block_size, "--block-size") if opts.block_size else \
             (attention_block_size(spec, gpu, kv_fmt) if spec is not None else (16, "default"))

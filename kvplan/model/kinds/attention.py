@@ -93,9 +93,9 @@ class _Attention(_Frozen):
         if self.num_kv_heads >= tp:
             _divides("KV heads", self.num_kv_heads, tp)
         elif tp % self.num_kv_heads:  # vLLM: num_kv_head_replicas = divide(tp, kv_heads)
-            from ...errors import KvplanError
+            from ...errors import KvplanError, opt
 
-            raise KvplanError(f"--tp {tp} is not a multiple of the {self.num_kv_heads} KV heads, "
+            raise KvplanError(f"{opt('tp', tp)} is not a multiple of the {self.num_kv_heads} KV heads, "
                               "so they cannot be replicated evenly")
         return self.model_copy(update={"num_heads": self.num_heads // tp,
                                        "num_kv_heads": max(1, self.num_kv_heads // tp)})

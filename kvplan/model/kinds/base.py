@@ -11,9 +11,9 @@ class _Frozen(Frozen):
 
 def _divides(what: str, n: int, tp: int) -> None:
     if n % tp:
-        from ...errors import KvplanError
+        from ...errors import KvplanError, opt
 
-        raise KvplanError(f"--tp {tp} does not divide the {n} {what}; "
+        raise KvplanError(f"{opt('tp', tp)} does not divide the {n} {what}; "
                           f"choose a tensor-parallel size that divides {n}")
 
 

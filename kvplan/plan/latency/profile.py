@@ -4,7 +4,7 @@ overhead and dequantization factors fitted on the fit half of the published meas
 (fitted.yaml, written by benchmarks/latency/fit.py)."""
 from __future__ import annotations
 
-from ...errors import KvplanError
+from ...errors import KvplanError, opt
 from . import tables
 
 ENGINES = ("vllm", "sglang", "trtllm", "llamacpp")  # what `kvplan perf --engine` offers
@@ -16,7 +16,7 @@ class Profile:
         engines = tables.load("engines")
         engine = _ALIASES.get(engine, engine)
         if engine not in engines:
-            raise KvplanError(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+            raise KvplanError(f"{opt('engine')} must be one of {', '.join(ENGINES)}, got {engine!r}")
         self.gpu, self.engine = gpu, engine
         self.eng = engines[engine]
         self.cuda_graphs = self.eng["cuda_graphs"] if cuda_graphs is None else cuda_graphs

@@ -61,7 +61,7 @@ from __future__ import annotations
 import heapq
 import math
 
-from ...errors import KvplanError
+from ...errors import KvplanError, opt
 from .limits import (ENGINES, ROUTERS, SATURATION_SHARE, SGLANG_CHUNKED_PREFILL_ASSUMED,  # noqa: F401
                      SGLANG_MAX_RUNNING_ASSUMED, Limits, engine_limits)
 from .results import SimResult, Stats, summarize, weighted_stats  # noqa: F401
@@ -91,7 +91,7 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
     ignored: C clients each send the next request when their last one finishes) through
     ``replicas`` replicas; the raw per-request and per-replica record."""
     if router not in ROUTERS:
-        raise KvplanError(f"--router must be one of {', '.join(ROUTERS)}, got '{router}'")
+        raise KvplanError(f"{opt('router')} must be one of {', '.join(ROUTERS)}, got '{router}'")
     reps = [Replica(limits, roofline, shared_prefix, i) for i in range(replicas)]
     reqs = [_Req(i, q) for i, q in enumerate(requests)]
     heap: list = []  # (arrival, index)
@@ -160,15 +160,15 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
     given = [x is not None for x in (rate, concurrency, trace)]
     if sum(given) != 1:
         raise KvplanError("give exactly one of --rate, --concurrency or --trace")
-    for name, v in (("--tp", tp), ("--replicas", replicas), ("--requests", requests)):
+    for name, v in (("tp", tp), ("replicas", replicas), ("requests", requests)):
         if not isinstance(v, int) or v < 1:
-            raise KvplanError(f"{name} must be a positive integer, got {v!r}")
+            raise KvplanError(f"{opt(name)} must be a positive integer, got {v!r}")
     if concurrency is not None and (not isinstance(concurrency, int) or concurrency < 1):
-        raise KvplanError(f"--concurrency must be a positive integer, got {concurrency!r}")
+        raise KvplanError(f"{opt('concurrency')} must be a positive integer, got {concurrency!r}")
     if rate is not None and not (rate > 0):
-        raise KvplanError(f"--rate must be a number > 0 or inf, got {rate!r}")
+        raise KvplanError(f"{opt('rate')} must be a number > 0 or inf, got {rate!r}")
     if shared_prefix < 0:
-        raise KvplanError("--shared-prefix must not be negative")
+        raise KvplanError(f"{opt('shared_prefix')} must not be negative")
     lim = limits or engine_limits(spec, gpu, tp, engine, opts, prefix_caching)
     rf = roofline or Roofline(spec, gpu, tp)
     mml = lim.max_model_len

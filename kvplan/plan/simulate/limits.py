@@ -2,7 +2,7 @@
 given, asked of fit for the engine, GPU and TP (``engine_limits``)."""
 from __future__ import annotations
 
-from ...errors import KvplanError
+from ...errors import KvplanError, opt
 from ...model.frozen import field, record
 
 ENGINES = ("vllm", "sglang")
@@ -47,7 +47,7 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
     from .. import fit as fitmod
 
     if engine not in ENGINES:
-        raise KvplanError(f"--engine must be one of {', '.join(ENGINES)} for simulate, got '{engine}'")
+        raise KvplanError(f"{opt('engine')} must be one of {', '.join(ENGINES)} for simulate, got '{engine}'")
     opts = opts or ServeOptions()
     r = fitmod.fit(spec, gpu, tp=tp, engine=engine, opts=opts)
     cap = r.capacity

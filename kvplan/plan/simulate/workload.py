@@ -8,7 +8,7 @@ import random
 import re
 from pathlib import Path
 
-from ...errors import KvplanError
+from ...errors import KvplanError, opt
 from ...model.frozen import record
 
 
@@ -107,7 +107,7 @@ def arrivals(n: int, rate: float | None, kind: str = "poisson", seed: int = 0) -
     if kind == "constant":
         return [i / rate for i in range(n)]
     if kind != "poisson":
-        raise KvplanError(f"--arrivals must be poisson or constant, got '{kind}'")
+        raise KvplanError(f"{opt('arrivals')} must be poisson or constant, got '{kind}'")
     rng, t, out = random.Random(seed), 0.0, []
     for _ in range(n):
         out.append(t)

@@ -8,7 +8,6 @@ be either understood here or listed as harmless in ``_HARMLESS``.
 """
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -23,14 +22,9 @@ from .quant import _weight_quant
 
 
 def load_json(path: Path) -> dict:
-    try:
-        text = path.read_text()
-    except OSError as e:
-        raise KvplanError(f"cannot read {path}: {e.strerror or e}") from None
-    try:
-        data = json.loads(text)  # Python's json accepts Infinity / NaN, as found in real configs
-    except json.JSONDecodeError as e:
-        raise KvplanError(f"{path}: malformed JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+    from ..readers import load_json as read  # UTF-8, depth-capped, one KvplanError for a bad file
+
+    data = read(path)
     if not isinstance(data, dict):
         raise KvplanError(f"{path}: a config.json must hold a JSON object")
     return data
