@@ -204,7 +204,11 @@ def fit(
             _json(render.fit_json(r, explain))
         else:
             _show(render.fit_table(r, spec, explain), f, wide)
-        if not r.fits:
-            raise typer.Exit(1)
+        from ..plan.verdict import EXIT  # 0 fits, 1 does not fit, 3 at risk (docs/commands/fit.md)
+
+        if r.verdict == "at_risk":
+            sys.stderr.write(f"kvplan: at risk: {r.judgement.why}\n")
+        if EXIT[r.verdict]:
+            raise typer.Exit(EXIT[r.verdict])
 
     _run(go)

@@ -13,8 +13,9 @@ from ..model import dtypes
 from .. import engines
 from ..engines import BudgetPart, Capacity, ServeOptions, Worker
 from ..errors import KvplanError
-from ..model.frozen import field, record
+from ..model.frozen import field, record, replace
 from ..model.spec import ModelSpec, compress_pattern
+from .verdict import judge
 
 
 @record
@@ -61,6 +62,21 @@ class FitReport:
     traffic_note: str = ""
     source: str = ""  # where the model's config came from
     copies: "Copies | None" = None  # what every GPU keeps whole (tp × pp > 1)
+    judgement: object = None  # plan.verdict.Verdict: fits / at risk / does not fit, margin, term
+    max_batch_low: int | None = None  # max_batch with every estimated part at its error (Setup.pessimistic)
+
+    @property
+    def verdict(self) -> str:
+        """fits, at_risk or does_not_fit (``fits`` is true for the first two)."""
+        return self.judgement.verdict if self.judgement else ("fits" if self.fits else "does_not_fit")
+
+    @property
+    def margin_bytes(self) -> int | None:
+        return self.judgement.margin_bytes if self.judgement else None
+
+    @property
+    def deciding_term(self) -> str | None:
+        return self.judgement.deciding_term if self.judgement else None
 
     @property
     def gpus(self) -> int:
@@ -226,6 +242,32 @@ class Setup:
         return self.eng.max_batch(self.workers, self.gpu, self.cap, self.opts, self.kv_fmt,
                                   self.spec.dtype, ctx)
 
+    def judgement(self, ctx: int | None = None):
+        """fit's three answers for this set-up (plan.verdict): the report's where it cannot start."""
+        if self.report is not None:
+            return self.report.judgement
+        fits = self.cap.fits and (ctx is None or self.max_batch(ctx) >= 1)
+        return judge(self.eng.name, self.stages, self.cap, fits,
+                     ctx if ctx is not None and ctx <= self.cap.max_model_len else None,
+                     self.opts.kv_cache_memory is not None)
+
+    def pessimistic(self) -> "Setup":
+        """This set-up with every estimated part of each GPU's budget at the far end of its error
+        (the KV budget less the parts' uncertainties): what "at risk" is measured against."""
+        if self.report is not None:
+            return self
+
+        def lower(w):
+            unc = sum(p.uncertainty for p in w.budget)
+            return Worker(w.spec, [replace(p, bytes=p.bytes - unc) if p.key == "kv_cache" else p
+                                   for p in w.budget]) if unc else w
+
+        workers = [lower(w) for w in self.workers]
+        if all(a is b for a, b in zip(workers, self.workers)):
+            return self
+        cap = self.eng.capacity(workers, self.gpu, self.opts, self.kv_fmt, self.spec.dtype)
+        return replace(self, workers=workers, cap=cap)
+
     def max_ctx(self, batch: int) -> int:
         """The longest context each of ``batch`` sequences can have, up to the max model length."""
         if self.report is not None:
@@ -297,13 +339,17 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
                 break
         hint = f"; the smallest --tp that fits is {min_tp}" if min_tp else \
             "; no --tp up to 64 fits on this GPU type"
-        msg = (f"{spec.name} does not fit: each GPU needs {worst.weights_bytes:,} bytes of weights "
-               f"plus {worst.part('activation') + worst.part('cuda_graphs') + worst.part('non_torch'):,} "
-               f"of runtime, more than the {gpu.usable_bytes - worst.part('unused'):,} bytes "
+        # weights as loaded: the checkpoint's bytes and what post-load transforms add (MXFP4)
+        loaded = worst.weights_bytes + worst.part("weights_transform")
+        charged = sum(p.bytes for p in worst.budget if p.key not in ("kv_cache", "unused"))
+        msg = (f"{spec.name} does not fit: each GPU needs {loaded:,} bytes of weights as loaded "
+               f"plus {charged - loaded:,} of runtime, more than the "
+               f"{gpu.usable_bytes - worst.part('unused'):,} bytes "
                f"{eng.name} may use of the {gpu.usable_bytes:,} on {gpu.name}{hint}")
         cap = Capacity(False, opts.max_model_len or spec.max_context or 0, 0, 0.0, 0, msg)
         rep = FitReport(fits=False, capacity=cap, message=msg, min_tp=min_tp, notes=tuple(notes),
-                        max_batch=0 if ctx else None, max_ctx=0 if batch else None, **common)
+                        max_batch=0 if ctx else None, max_ctx=0 if batch else None,
+                        judgement=judge(eng.name, stages, cap, False, ctx), **common)
         return Setup(spec, gpu, eng, opts, kv_fmt, workers, stages, notes, common, cap, rep)
     over = min(s.part("unused") for s in stages)
     if opts.kv_cache_memory is not None and over < 0 and check_memory:
@@ -311,7 +357,8 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
                f"weights is {-over:,} bytes more than the {gpu.usable_bytes:,} on {gpu.name}")
         cap = Capacity(False, opts.max_model_len or spec.max_context or 0, 0, 0.0, 0, msg)
         rep = FitReport(fits=False, capacity=cap, message=msg, notes=tuple(notes),
-                        max_batch=0 if ctx else None, max_ctx=0 if batch else None, **common)
+                        max_batch=0 if ctx else None, max_ctx=0 if batch else None,
+                        judgement=judge(eng.name, stages, cap, False, ctx, True), **common)
         return Setup(spec, gpu, eng, opts, kv_fmt, workers, stages, notes, common, cap, rep)
     cap = eng.capacity(workers, gpu, opts, kv_fmt, spec.dtype)
     if cap.detail.get("kv_cache_dtype_note"):
@@ -343,9 +390,15 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     if traffic is not None:
         strategies, tnote = _traffic(traffic, workers, cap, kv_fmt, spec.dtype, opts)
     dup = copies(spec, spec.shard(tp), tp, su.stages, weight_dtype, text_only) if tp * pp > 1 else None
+    v = judge(eng.name, su.stages, cap, fits, ctx if ctx is not None and ctx <= cap.max_model_len else None,
+              opts.kv_cache_memory is not None)
+    low = None
+    if ctx is not None and max_batch and v.uncertainty_bytes:
+        low = su.pessimistic().max_batch(ctx)
+
     return FitReport(fits=fits, capacity=cap, message=cap.message, max_batch=max_batch,
                      max_ctx=max_ctx, notes=tuple(notes), traffic=strategies, traffic_note=tnote,
-                     copies=dup, **common)
+                     judgement=v, max_batch_low=low, copies=dup, **common)
 
 
 def _traffic(t: Traffic, workers, cap: Capacity, kv_fmt, model_dtype: str, opts: ServeOptions):

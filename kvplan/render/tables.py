@@ -262,13 +262,16 @@ def fit_json(r, explain: bool = False) -> dict:
         "model": r.model, "gpu": r.gpu, "gpu_memory_bytes": r.gpu_memory_bytes,
         "gpu_memory_source": r.gpu_memory_source, "engine": r.engine, "tp": r.tp, "pp": r.pp,
         "gpus": r.gpus, "kv_dtype": r.kv_dtype, "weight_dtype": r.weight_dtype, "fits": r.fits,
+        "verdict": r.verdict, "margin_bytes": r.margin_bytes, "deciding_term": r.deciding_term,
+        "uncertainty_bytes": r.judgement.uncertainty_bytes if r.judgement else None,
+        "verdict_reason": r.judgement.why if r.judgement else None, "max_batch_low": r.max_batch_low,
         "ctx": r.ctx, "batch": r.batch, "max_batch": r.max_batch, "max_ctx": r.max_ctx,
         "max_model_len": cap.max_model_len, "kv_cache_tokens": cap.kv_cache_tokens,
         "max_concurrency": cap.max_concurrency if cap.max_concurrency != float("inf") else None,
         "kv_budget_bytes": r.kv_budget_bytes, "weights_bytes": r.weights_bytes,
         "kv_bytes_per_request": cap.kv_bytes_per_request,
-        "budget": [{"label": p.label, "key": p.key, "bytes": p.bytes, "source": p.source}
-                   for p in r.stages[0].budget],
+        "budget": [{"label": p.label, "key": p.key, "bytes": p.bytes, "source": p.source,
+                    "uncertainty_bytes": p.uncertainty} for p in r.stages[0].budget],
         "stages": [{"stage": s.index, "first_layer": s.first_layer, "layers": s.layers,
                     "parameters": s.parameters, "weights_bytes": s.weights_bytes,
                     "budget": [{"label": p.label, "key": p.key, "bytes": p.bytes} for p in s.budget]}
@@ -344,7 +347,7 @@ def fit_table(r, spec: ModelSpec, explain: bool = False) -> list:
         lines.append(f"max batch at {ints(r.ctx)} tokens: {ints(r.max_batch or 0)} sequences")
     if r.batch is not None:
         lines.append(f"max context for {ints(r.batch)} sequences: {ints(r.max_ctx or 0)} tokens each")
-    lines.append("fits" if r.fits else "does NOT fit")
+    lines += verdict_lines(r)
     if r.copies is not None:
         lines.append(copies_line(r))
     lines += [f"note: {n}" for n in r.notes]
@@ -360,9 +363,30 @@ def fit_table(r, spec: ModelSpec, explain: bool = False) -> list:
     return parts
 
 
+def verdict_lines(r) -> list[str]:
+    """The answer (fits / at risk / does NOT fit) with its margin; the deciding term's why
+    under at risk (plan/verdict.py)."""
+    v = r.judgement
+    if v is None:
+        return ["fits" if r.fits else "does NOT fit"]
+    if v.verdict == "fits":
+        return [f"fits (margin {both(v.margin_bytes)} per GPU)"]
+    if v.verdict == "at_risk":
+        return [f"at risk: fits by {both(v.margin_bytes)} per GPU, within the ±{both(v.uncertainty_bytes)} "
+                f"the estimated parts may err (deciding: {v.deciding_term}; --explain says why)"]
+    return ["does NOT fit" + (f" (short by {both(-v.margin_bytes)} per GPU)" if v.margin_bytes < 0 else "")]
+
+
 def fit_explain(r) -> list[str]:
     ex = [f"weights per GPU: {ints(s.parameters)} parameters × {r.weight_dtype} = "
           f"{ints(s.weights_bytes)} bytes" for s in r.stages]
+    v = r.judgement
+    if v is not None:
+        ex.append(f"verdict: {v.words}: margin = KV budget − what {r.engine} needs to start "
+                  f"({ints(v.need_bytes)} bytes) = {ints(v.margin_bytes)} bytes; {v.why}")
+        if r.max_batch_low is not None and r.max_batch is not None and r.max_batch_low < r.max_batch:
+            ex.append(f"with every estimated part at the far end of its error, the max batch at "
+                      f"{ints(r.ctx)} tokens is {ints(r.max_batch_low)}, not {ints(r.max_batch)}")
     return ex + list(r.capacity.explain)
 
 
