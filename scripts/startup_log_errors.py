@@ -24,7 +24,7 @@ def kvplan_budget(entry: dict) -> int:
     from kvplan.observe import logs
 
     k = entry["kvplan"]
-    spec = catalog.load_model(k["model"])
+    spec = logs.row_spec(k)
     gpu = catalog.load_gpu(k["gpu"])
     r = logs.vllm_fit(spec, gpu, k, weight_dtype=k.get("weight_dtype"))
     kv = r.kv_budget_bytes

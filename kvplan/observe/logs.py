@@ -369,6 +369,20 @@ def _weights_as_loaded(spec, facts: LogFacts, flags: dict):
                f"fp8, embeddings, LM head and routers in {spec.dtype}; observe/launch.py)")
 
 
+def row_spec(k: dict):
+    """The model of a start-up-log row's kvplan inputs (tests/data/*startup_logs.json), with its
+    checkpoint's ``quantization`` priced as the engine loads it (launch.checkpoint_quant)."""
+    from ..sources import catalog
+
+    spec = catalog.load_model(k["model"])
+    if k.get("quantization"):
+        q = launch.checkpoint_quant(spec, k["quantization"])
+        if q is None:
+            raise KvplanError(f"quantization '{k['quantization']}' is not one kvplan prices as loaded")
+        spec = q
+    return spec
+
+
 def _sglang_fit(spec, gpu, flags: dict, weight_dtype: str | None = None):
     from ..plan import fit
     from ..engines import ServeOptions
