@@ -140,6 +140,13 @@ def fit(
                                                  help="LMCache's own settings, JSON or a .yaml/.json file: chunk_size, "
                                                       "max_local_cpu_size, local_disk, max_local_disk_size, "
                                                       "save_unfull_chunk, l1_size_gb"),
+    data_parallel_size: str = typer.Option("1", "--data-parallel-size", "-dp", "--dp-size",
+                                           help="attention replicas (vLLM --data-parallel-size, SGLang --dp-size)"),
+    enable_expert_parallel: bool = typer.Option(False, "--enable-expert-parallel",
+                                                help="vLLM: routed experts whole, over tp × dp ranks"),
+    ep_size: Optional[str] = typer.Option(None, "--ep-size", help="SGLang: routed experts over this many ranks"),
+    enable_dp_attention: bool = typer.Option(False, "--enable-dp-attention",
+                                             help="SGLang: attention data-parallel, --tp / --dp-size ranks each"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     explain: bool = typer.Option(False, "--explain", help="show the arithmetic"),
     fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
@@ -179,6 +186,11 @@ def fit(
             activation_bytes=_size("--activation-memory", activation_memory),
             cuda_graph_bytes=_size("--cuda-graph-memory", cuda_graph_memory),
             non_torch_bytes=_size("--non-torch-memory", non_torch_memory))
+        from ..model.frozen import replace as _replace  # issue 20: expert and data parallelism
+
+        opts = _replace(opts, data_parallel_size=_count("--data-parallel-size", data_parallel_size),
+                        enable_expert_parallel=enable_expert_parallel,
+                        ep_size=opt_count("--ep-size", ep_size), dp_attention=enable_dp_attention)
         from ..engines.vllm import flags as vllm_flags  # issue 23: CPU tier, drafter, LoRA
 
         opts = vllm_flags.extras(opts, engine or _default_engine(model, "vllm"), kv_offloading_size,

@@ -94,6 +94,11 @@ class ServeOptions:
     lora: tuple[int, int, int | None] | None = None  # (max_loras, max_lora_rank, max_cpu_loras)
     kv_connector: str | None = None  # --kv-transfer-config's kv_connector (LMCacheConnectorV1)
     lmcache: object | None = None  # engines/vllm/lmcache.py LMCacheConfig (LMCache's own settings)
+    # expert and data parallelism (issue 20): plan/parallel.py
+    data_parallel_size: int = 1  # vLLM --data-parallel-size; SGLang --dp-size
+    enable_expert_parallel: bool = False  # vLLM: experts over tp × dp ranks
+    ep_size: int | None = None  # SGLang --ep-size
+    dp_attention: bool = False  # SGLang --enable-dp-attention
 
 
 @record

@@ -64,6 +64,7 @@ class FitReport:
     copies: "Copies | None" = None  # what every GPU keeps whole (tp × pp > 1)
     judgement: object = None  # plan.verdict.Verdict: fits / at risk / does not fit, margin, term
     max_batch_low: int | None = None  # max_batch with every estimated part at its error (Setup.pessimistic)
+    world: int | None = None  # GPUs in all, where data parallelism adds replicas (plan/parallel.py)
 
     @property
     def verdict(self) -> str:
@@ -80,7 +81,7 @@ class FitReport:
 
     @property
     def gpus(self) -> int:
-        return self.tp * self.pp
+        return self.world or self.tp * self.pp
 
     @property
     def weights_bytes(self) -> int:
@@ -163,7 +164,15 @@ def stage_weight_bytes(sub: ModelSpec, params: int, wfmt) -> int:
 
 def _workers(spec: ModelSpec, gpu, tp: int, pp: int, eng, opts: ServeOptions, kv_fmt,
              wfmt, text_only: bool = False, stored: int | None = None) -> tuple[list[Stage], list[Worker]]:
-    """``stored``: the checkpoint's own weight bytes, which replace the computed ones on one GPU."""
+    """``stored``: the checkpoint's own weight bytes, which replace the computed ones on one GPU.
+    Expert and data parallelism (plan/parallel.py): attention and dense parts split over the
+    attention group, the fullest rank's routed experts added (``ep_delta``)."""
+    from .parallel import ep_delta, layout
+
+    lay = layout(eng.name, tp, opts.data_parallel_size, opts.enable_expert_parallel, opts.ep_size,
+                 opts.dp_attention)
+    split = lay.gpus > 1 or pp > 1
+    tp = lay.attn_tp
     rank = spec.shard(tp)
     # encoder towers load on the first stage, split over its ranks (vLLM's default
     # mm_encoder_tp_mode "weights"); not exact per rank where a tower dimension does not divide
@@ -171,7 +180,8 @@ def _workers(spec: ModelSpec, gpu, tp: int, pp: int, eng, opts: ServeOptions, kv
     stages, workers = [], []
     for i, (first, count, sub) in enumerate(rank_stages(spec, tp, pp, eng)):
         params = stage_parameters(rank, first, count, pp, encoders)
-        wbytes = stage_weight_bytes(sub, params, wfmt) if stored is None or tp * pp > 1 else stored
+        wbytes = stage_weight_bytes(sub, params, wfmt) if stored is None or split else stored
+        wbytes += ep_delta(sub, spec, lay, wfmt)
         budget = eng.budget(gpu, wbytes, sub, opts, tp, pp, kv_fmt)
         stages.append(Stage(i, first, count, params, wbytes, budget))
         workers.append(Worker(sub, budget))
@@ -321,7 +331,14 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     if not gpu.driver_memory_bytes:
         notes.append(f"{gpu.name}: memory as sold ({gpu.memory_bytes:,} bytes); the driver reports "
                      "somewhat less, so the cache will be a little smaller")
-    common = dict(model=spec.name, gpu=gpu.name, gpu_memory_bytes=gpu.usable_bytes,
+    from .parallel import layout
+
+    lay = layout(eng.name, tp, opts.data_parallel_size, opts.enable_expert_parallel, opts.ep_size,
+                 opts.dp_attention)
+    if lay.replicas > 1 or lay.moe_ep > 1 or lay.attn_tp != tp:
+        notes.append(f"per rank: {lay.describe}; {lay.gpus * pp} GPUs; the budget and KV figures are one "
+                     f"rank's (the fullest), the capacity one attention replica's")
+    common = dict(world=lay.gpus * pp, model=spec.name, gpu=gpu.name, gpu_memory_bytes=gpu.usable_bytes,
                   gpu_memory_source=mem_src, engine=eng.name, tp=tp, pp=pp, kv_dtype=kv_fmt.name,
                   weight_dtype=wname, stages=stages, ctx=ctx, batch=batch, source=spec.source)
     worst = min(stages, key=lambda s: s.kv_budget_bytes)

@@ -327,7 +327,8 @@ def copies_line(r) -> str:
 
 def fit_table(r, spec: ModelSpec, explain: bool = False) -> list:
     cap = r.capacity
-    par = f"tp {r.tp} × pp {r.pp} = {r.gpus} GPUs" if r.gpus > 1 else "1 GPU"
+    par = (f"tp {r.tp} × pp {r.pp} = {r.gpus} GPUs" if r.gpus == r.tp * r.pp else
+           f"{r.gpus} GPUs (tp {r.tp}, pp {r.pp}, see the note)") if r.gpus > 1 else "1 GPU"
     head = (f"{r.model}: {spec.display_name} on {par} {r.gpu} · engine {r.engine} · "
             f"KV {r.kv_dtype} · weights {r.weight_dtype}")
     sheets = [_fit_budget_sheet(r, s) for s in r.stages]
