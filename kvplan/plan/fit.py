@@ -337,7 +337,9 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
                  opts.dp_attention)
     if lay.replicas > 1 or lay.moe_ep > 1 or lay.attn_tp != tp:
         notes.append(f"per rank: {lay.describe}; {lay.gpus * pp} GPUs; the budget and KV figures are one "
-                     f"rank's (the fullest), the capacity one attention replica's")
+                     f"rank's (the fullest), the capacity one attention replica's"
+                     + ("; the all-to-all buffers of expert parallelism (DeepEP, pplx) are not modelled"
+                        if lay.moe_ep > 1 else ""))
     common = dict(world=lay.gpus * pp, model=spec.name, gpu=gpu.name, gpu_memory_bytes=gpu.usable_bytes,
                   gpu_memory_source=mem_src, engine=eng.name, tp=tp, pp=pp, kv_dtype=kv_fmt.name,
                   weight_dtype=wname, stages=stages, ctx=ctx, batch=batch, source=spec.source)
