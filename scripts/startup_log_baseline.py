@@ -34,21 +34,21 @@ def _side(url: str) -> str:
 
 
 def _vllm(k: dict):
-    from kvplan.observe import logs
+    from kvplan.observe import launch, logs
     from kvplan.sources import catalog
 
-    return logs.vllm_fit(logs.row_spec(k), catalog.load_gpu(k["gpu"]), k,
+    return logs.vllm_fit(launch.row_spec(k), catalog.load_gpu(k["gpu"]), k,
                          weight_dtype=k.get("weight_dtype"))
 
 
 def _sglang(k: dict):
     from kvplan.engines.base import ServeOptions
     from kvplan.plan import fit
-    from kvplan.observe import logs
+    from kvplan.observe import launch
     from kvplan.sources import catalog
 
     opts = ServeOptions(gpu_memory_utilization=k.get("mem_fraction_static"), max_model_len=k.get("context_length"))
-    return fit.fit(logs.row_spec(k), catalog.load_gpu(k["gpu"]), tp=k.get("tp") or 1,
+    return fit.fit(launch.row_spec(k), catalog.load_gpu(k["gpu"]), tp=k.get("tp") or 1,
                    engine="sglang", weight_dtype=k.get("weight_dtype"), opts=opts)
 
 

@@ -160,6 +160,35 @@ def checkpoint_quant(spec, fmt: str):
     return spec.model_copy(update={"weight_quant": wq})
 
 
+def weights_as_loaded(spec, model: str | None, flags: dict):
+    """The spec priced in the weight format the log states (launch.weight_format), and a note."""
+    fmt, where = weight_format(model, flags, [])
+    if fmt is None or spec.weight_quant is not None:
+        return spec, ""
+    flags.setdefault("quantization", fmt)
+    q = checkpoint_quant(spec, fmt)
+    if q is None:
+        return spec, (f"weights: {where} says {fmt}, which kvplan does not price from a name; priced in "
+                      f"{spec.dtype} (give --weight-dtype)")
+    return q, (f"weights: {fmt} read from {where}, priced as vLLM loads an FP8 checkpoint (linear layers in "
+               f"fp8, embeddings, LM head and routers in {spec.dtype}; checkpoint_quant)")
+
+
+def row_spec(k: dict):
+    """The model of a start-up-log row's kvplan inputs (tests/data/*startup_logs.json), with its
+    checkpoint's ``quantization`` priced as the engine loads it (checkpoint_quant)."""
+    from ..errors import KvplanError
+    from ..sources import catalog
+
+    spec = catalog.load_model(k["model"])
+    if k.get("quantization"):
+        q = checkpoint_quant(spec, k["quantization"])
+        if q is None:
+            raise KvplanError(f"quantization '{k['quantization']}' is not one kvplan prices as loaded")
+        spec = q
+    return spec
+
+
 # --- vLLM V0 -------------------------------------------------------------------------------
 _V0_LINES = ("Loading model weights took", "# GPU blocks:", "stored in KV cache", "Initializing an LLM engine (v")
 

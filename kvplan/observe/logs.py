@@ -355,34 +355,6 @@ def vllm_fit(spec, gpu, flags: dict, weight_dtype: str | None = None):
     return fit.fit(spec, gpu, tp=tp, engine="vllm", kv_dtype=kvd, weight_dtype=weight_dtype, opts=opts)
 
 
-def _weights_as_loaded(spec, facts: LogFacts, flags: dict):
-    """The spec priced in the weight format the log states (launch.weight_format), and a note."""
-    fmt, where = launch.weight_format(facts.model, flags, [])
-    if fmt is None or spec.weight_quant is not None:
-        return spec, ""
-    flags.setdefault("quantization", fmt)
-    q = launch.checkpoint_quant(spec, fmt)
-    if q is None:
-        return spec, (f"weights: {where} says {fmt}, which kvplan does not price from a name; priced in "
-                      f"{spec.dtype} (give --weight-dtype)")
-    return q, (f"weights: {fmt} read from {where}, priced as vLLM loads an FP8 checkpoint (linear layers in "
-               f"fp8, embeddings, LM head and routers in {spec.dtype}; observe/launch.py)")
-
-
-def row_spec(k: dict):
-    """The model of a start-up-log row's kvplan inputs (tests/data/*startup_logs.json), with its
-    checkpoint's ``quantization`` priced as the engine loads it (launch.checkpoint_quant)."""
-    from ..sources import catalog
-
-    spec = catalog.load_model(k["model"])
-    if k.get("quantization"):
-        q = launch.checkpoint_quant(spec, k["quantization"])
-        if q is None:
-            raise KvplanError(f"quantization '{k['quantization']}' is not one kvplan prices as loaded")
-        spec = q
-    return spec
-
-
 def _sglang_fit(spec, gpu, flags: dict, weight_dtype: str | None = None):
     from ..plan import fit
     from ..engines import ServeOptions
@@ -457,7 +429,7 @@ def check(facts: LogFacts, gpu: str | None = None, model: str | None = None, tp:
         else:
             flags[tp_key] = tp
     if facts.engine != "llamacpp" and weight_dtype is None:
-        spec, wnote = _weights_as_loaded(spec, facts, flags)
+        spec, wnote = launch.weights_as_loaded(spec, facts.model, flags)
         if wnote:
             notes.append(wnote)
     facts = replace(facts, flags=flags)

@@ -286,6 +286,32 @@ class Setup:
                                 self.spec.dtype, batch, self.cap.max_model_len)
 
 
+def _too_big(spec, gpu, tp, pp, eng, opts, kv_fmt, wfmt, text_only, worst) -> tuple[str, int | None]:
+    """The "does not fit" message (weights as loaded, runtime, the engine's share) and the
+    smallest --tp that would leave a KV budget."""
+    min_tp = None
+    for t in _divisors_of_heads(spec):
+        if t <= tp:
+            continue
+        try:
+            s2, _ = _workers(spec, gpu, t, pp, eng, opts, kv_fmt, wfmt, text_only)
+        except KvplanError:
+            continue
+        if min(s.kv_budget_bytes for s in s2) > 0:
+            min_tp = t
+            break
+    hint = f"; the smallest --tp that fits is {min_tp}" if min_tp else \
+        "; no --tp up to 64 fits on this GPU type"
+    # weights as loaded: the checkpoint's bytes and what post-load transforms add (MXFP4)
+    loaded = worst.weights_bytes + worst.part("weights_transform")
+    charged = sum(p.bytes for p in worst.budget if p.key not in ("kv_cache", "unused"))
+    msg = (f"{spec.name} does not fit: each GPU needs {loaded:,} bytes of weights as loaded "
+           f"plus {charged - loaded:,} of runtime, more than the "
+           f"{gpu.usable_bytes - worst.part('unused'):,} bytes "
+           f"{eng.name} may use of the {gpu.usable_bytes:,} on {gpu.name}{hint}")
+    return msg, min_tp
+
+
 def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
           kv_dtype: str | None = None, weight_dtype: str | None = None, opts: ServeOptions | None = None,
           text_only: bool = False, check_memory: bool = True, ctx: int | None = None,
@@ -331,40 +357,15 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     if not gpu.driver_memory_bytes:
         notes.append(f"{gpu.name}: memory as sold ({gpu.memory_bytes:,} bytes); the driver reports "
                      "somewhat less, so the cache will be a little smaller")
-    from .parallel import layout
+    from .parallel import layout_of
 
-    lay = layout(eng.name, tp, opts.data_parallel_size, opts.enable_expert_parallel, opts.ep_size,
-                 opts.dp_attention)
-    if lay.replicas > 1 or lay.moe_ep > 1 or lay.attn_tp != tp:
-        notes.append(f"per rank: {lay.describe}; {lay.gpus * pp} GPUs; the budget and KV figures are one "
-                     f"rank's (the fullest), the capacity one attention replica's"
-                     + ("; the all-to-all buffers of expert parallelism (DeepEP, pplx) are not modelled"
-                        if lay.moe_ep > 1 else ""))
+    lay = layout_of(eng.name, tp, opts, pp, notes)
     common = dict(world=lay.gpus * pp, model=spec.name, gpu=gpu.name, gpu_memory_bytes=gpu.usable_bytes,
                   gpu_memory_source=mem_src, engine=eng.name, tp=tp, pp=pp, kv_dtype=kv_fmt.name,
                   weight_dtype=wname, stages=stages, ctx=ctx, batch=batch, source=spec.source)
     worst = min(stages, key=lambda s: s.kv_budget_bytes)
     if worst.kv_budget_bytes <= 0 and check_memory:
-        min_tp = None
-        for t in _divisors_of_heads(spec):
-            if t <= tp:
-                continue
-            try:
-                s2, _ = _workers(spec, gpu, t, pp, eng, opts, kv_fmt, wfmt, text_only)
-            except KvplanError:
-                continue
-            if min(s.kv_budget_bytes for s in s2) > 0:
-                min_tp = t
-                break
-        hint = f"; the smallest --tp that fits is {min_tp}" if min_tp else \
-            "; no --tp up to 64 fits on this GPU type"
-        # weights as loaded: the checkpoint's bytes and what post-load transforms add (MXFP4)
-        loaded = worst.weights_bytes + worst.part("weights_transform")
-        charged = sum(p.bytes for p in worst.budget if p.key not in ("kv_cache", "unused"))
-        msg = (f"{spec.name} does not fit: each GPU needs {loaded:,} bytes of weights as loaded "
-               f"plus {charged - loaded:,} of runtime, more than the "
-               f"{gpu.usable_bytes - worst.part('unused'):,} bytes "
-               f"{eng.name} may use of the {gpu.usable_bytes:,} on {gpu.name}{hint}")
+        msg, min_tp = _too_big(spec, gpu, tp, pp, eng, opts, kv_fmt, wfmt, text_only, worst)
         cap = Capacity(False, opts.max_model_len or spec.max_context or 0, 0, 0.0, 0, msg)
         rep = FitReport(fits=False, capacity=cap, message=msg, min_tp=min_tp, notes=tuple(notes),
                         max_batch=0 if ctx else None, max_ctx=0 if batch else None,

@@ -66,6 +66,18 @@ def layout(engine: str, tp: int, dp: int = 1, expert_parallel: bool = False, ep_
     return Layout(tp, dp, 1, world, world)
 
 
+def layout_of(engine: str, tp: int, opts, pp: int = 1, notes: list | None = None) -> Layout:
+    """The layout for ``opts`` (ServeOptions), with a note for ``fit`` where it is not plain TP."""
+    lay = layout(engine, tp, opts.data_parallel_size, opts.enable_expert_parallel, opts.ep_size,
+                 opts.dp_attention)
+    if notes is not None and (lay.replicas > 1 or lay.moe_ep > 1 or lay.attn_tp != tp):
+        notes.append(f"per rank: {lay.describe}; {lay.gpus * pp} GPUs; the budget and KV figures are one "
+                     f"rank's (the fullest), the capacity one attention replica's"
+                     + ("; the all-to-all buffers of expert parallelism (DeepEP, pplx) are not modelled"
+                        if lay.moe_ep > 1 else ""))
+    return lay
+
+
 def one_expert_bytes(mlp: MoeMlp, hidden: int, intermediate: int, q, model_dtype: str, wfmt=None) -> int:
     """One routed expert's matrices (gate, up, down) of ``intermediate`` width, in the checkpoint's
     format (``q`` covers routed experts in every scope) or in ``wfmt``; biases in the model's dtype."""
