@@ -27,6 +27,7 @@ import startup_log_split  # noqa: E402
 
 from kvplan.engines.vllm import settings, startup  # noqa: E402
 from kvplan.sources import catalog  # noqa: E402
+from kvplan.observe import launch, logs  # noqa: E402
 
 GiB, MiB = 2**30, 2**20
 SPLIT = json.loads((ROOT / "tests" / "data" / "startup_logs_split.json").read_text())
@@ -44,7 +45,7 @@ def points():
         w, kv = e.get("model_weights_gib"), e.get("available_kv_cache_gib")
         if w is None or kv is None:
             continue
-        spec, gpu = catalog.load_model(k["model"]), catalog.load_gpu(k["gpu"])
+        spec, gpu = launch.row_spec(k), catalog.load_gpu(k["gpu"])
         mnbt, seqs = settings.batch_defaults(gpu)
         mnbt, seqs = k.get("max_num_batched_tokens") or mnbt, k.get("max_num_seqs") or seqs
         tp = k.get("tp", 1)
@@ -78,7 +79,7 @@ def fit_mxfp4():
     for e in fit_rows():
         k = e["kvplan"]
         w = e.get("model_weights_gib")
-        spec = catalog.load_model(k["model"])
+        spec = launch.row_spec(k)
         if w is None or not spec.weight_quant or spec.weight_quant.format != "mxfp4":
             continue
         from kvplan.plan import fit as planfit

@@ -34,20 +34,21 @@ def _side(url: str) -> str:
 
 
 def _vllm(k: dict):
-    from kvplan.observe import logs
+    from kvplan.observe import launch, logs
     from kvplan.sources import catalog
 
-    return logs.vllm_fit(catalog.load_model(k["model"]), catalog.load_gpu(k["gpu"]), k,
+    return logs.vllm_fit(launch.row_spec(k), catalog.load_gpu(k["gpu"]), k,
                          weight_dtype=k.get("weight_dtype"))
 
 
 def _sglang(k: dict):
     from kvplan.engines.base import ServeOptions
     from kvplan.plan import fit
+    from kvplan.observe import launch
     from kvplan.sources import catalog
 
     opts = ServeOptions(gpu_memory_utilization=k.get("mem_fraction_static"), max_model_len=k.get("context_length"))
-    return fit.fit(catalog.load_model(k["model"]), catalog.load_gpu(k["gpu"]), tp=k.get("tp") or 1,
+    return fit.fit(launch.row_spec(k), catalog.load_gpu(k["gpu"]), tp=k.get("tp") or 1,
                    engine="sglang", weight_dtype=k.get("weight_dtype"), opts=opts)
 
 
@@ -80,7 +81,9 @@ def rows() -> list[dict]:
             else:
                 kv = rep.kv_budget_bytes
             r["kv"] = kv / GiB
-            r["fits"] = rep.fits
+            # "fits" only where kvplan's answer is fits: "at risk" is not a promise (plan/verdict.py)
+            r["fits"] = rep.verdict == "fits"
+            r["verdict"] = rep.verdict
             st = max(rep.stages, key=lambda s: s.weights_bytes)
             r["parts"] = {p.key: p.bytes / GiB for p in st.budget}
             r["parts"]["weights"] = (st.weights_bytes + st.part("weights_transform")) / GiB  # as loaded
@@ -145,10 +148,11 @@ def table(rs: list[dict]) -> str:
         if not r["scored"]:
             note = f"not scored: {r['why_not']}"
         elif r["refused"]:
-            note = ("**refused; kvplan says fits**" if r["fits"] else "refused; kvplan: does not fit") + \
+            note = ("**refused; kvplan says fits**" if r["fits"] else
+                    f"refused; kvplan: {r['verdict'].replace('_', ' ')}") + \
                 f" ({(e.get('refusal') or {}).get('kind', '')})"
         else:
-            note = "" if r["fits"] else "started; kvplan: does not fit"
+            note = "" if r["verdict"] == "fits" else f"started; kvplan: {r['verdict'].replace('_', ' ')}"
         model = (e.get("model") or "?").replace("|", "/")
         lines.append(f"| [{r['id']}]({e.get('log_url') or r['url']}) | {r['side']} | {eng} | {_gpus(e)} | {model} | "
                      f"{_flags(e)} | {_num(r['log_kv'])} | {_num(r['kv'])} | {err} | {note.replace('|', '/')} |")
@@ -228,8 +232,11 @@ kvplan's figure is what `kvplan check-log` plans for the same model, GPU and fla
 current code (kvplan.observe.logs.vllm_fit; SGLang: plan.fit.fit with engine "sglang" and the weight
 format).
 The error is (kvplan − log) / log for logs that started with a positive KV budget, else the
-difference in GiB. "kvplan says fits" on a refused log means kvplan plans at least one request of
-max_model_len where the engine stopped.
+difference in GiB. "kvplan says fits" on a refused log means kvplan's answer is "fits" (not "at
+risk", plan/verdict.py) where the engine stopped. FP8 checkpoints are priced as vLLM loads them
+(linear layers in fp8, embeddings, LM head and routers in bf16; observe/launch.py
+checkpoint_quant); before, every weight was priced in fp8 and Llama-3.3-70B FP8-dynamic's weights
+came out 2 GiB under the log.
 
 ## Headline
 

@@ -21,10 +21,10 @@ def kvplan_budget(entry: dict) -> int:
     """kvplan's KV budget per GPU for one log, from model, GPU and the log's flags alone (the same
     path as `kvplan check-log`: kvplan.observe.logs.vllm_fit)."""
     from kvplan.sources import catalog
-    from kvplan.observe import logs
+    from kvplan.observe import launch, logs
 
     k = entry["kvplan"]
-    spec = catalog.load_model(k["model"])
+    spec = launch.row_spec(k)
     gpu = catalog.load_gpu(k["gpu"])
     r = logs.vllm_fit(spec, gpu, k, weight_dtype=k.get("weight_dtype"))
     kv = r.kv_budget_bytes

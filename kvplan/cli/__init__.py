@@ -24,7 +24,7 @@ _METAVARS = {  # the help shows what each option takes, not <str>
     "N|RANK": ("--max-lora-rank",), "N|SLOTS": ("--max-loras", "--max-cpu-loras"),
     "N": ("--ctx", "--batch", "--parallel", "--tp", "--pp", "--max-model-len", "--block-size", "--max-num-batched-tokens",
           "--max-num-seqs", "--requests", "--seed", "--shared-prefix", "--ubatch-size", "--prompt",
-          "--new-tokens", "--layers", "--steps", "--replicas"),
+          "--new-tokens", "--layers", "--steps", "--replicas", "--data-parallel-size", "--ep-size"),
     "SIZE": ("--kv-cache-memory", "--activation-memory", "--cuda-graph-memory", "--non-torch-memory",
              "--safety-margin", "--host-memory"),
     "cuda|cpu": ("--device",), "N,...": ("--recompute-lengths",), "FILE.yaml": ("--matrix",),

@@ -153,6 +153,13 @@ def fit(
                                               help="host memory for a host-resident cache (llama.cpp -ngl/-nkvo)"),
     trace: Optional[str] = typer.Option(None, "--trace", help="simulate's trace CSV (with prefix_id and "
                                                                "--shared-prefix): prefix hits per KV tier"),
+    data_parallel_size: str = typer.Option("1", "--data-parallel-size", "-dp", "--dp-size",
+                                           help="attention replicas (vLLM --data-parallel-size, SGLang --dp-size)"),
+    enable_expert_parallel: bool = typer.Option(False, "--enable-expert-parallel",
+                                                help="vLLM: routed experts whole, over tp × dp ranks"),
+    ep_size: Optional[str] = typer.Option(None, "--ep-size", help="SGLang: routed experts over this many ranks"),
+    enable_dp_attention: bool = typer.Option(False, "--enable-dp-attention",
+                                             help="SGLang: attention data-parallel, --tp / --dp-size ranks each"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     explain: bool = typer.Option(False, "--explain", help="show the arithmetic"),
     fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
@@ -170,17 +177,7 @@ def fit(
 
     def go():
         f = _format(fmt, as_json)
-        if kv_dtype is not None and kv_cache_dtype is not None:
-            raise KvplanError("give --kv-dtype or --kv-cache-dtype, not both")
-        kvd = kv_dtype
-        if kv_cache_dtype is not None:
-            from ..engines.vllm import KV_CACHE_DTYPES
-
-            key = kv_cache_dtype.strip().lower()
-            if key != "auto" and key not in KV_CACHE_DTYPES:
-                raise KvplanError(f"--kv-cache-dtype '{kv_cache_dtype}' is not one kvplan models; "
-                                  f"known: auto, {', '.join(KV_CACHE_DTYPES)}")
-            kvd = None if key == "auto" else KV_CACHE_DTYPES[key]
+        kvd = _kv_format(kv_dtype, kv_cache_dtype)
         opts = _llamacpp_opts(
             cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel, kv_unified,
             max_model_len=opt_count("--max-model-len", max_model_len),
@@ -192,6 +189,11 @@ def fit(
             activation_bytes=_size("--activation-memory", activation_memory),
             cuda_graph_bytes=_size("--cuda-graph-memory", cuda_graph_memory),
             non_torch_bytes=_size("--non-torch-memory", non_torch_memory))
+        from ..model.frozen import replace as _replace  # issue 20: expert and data parallelism
+
+        opts = _replace(opts, data_parallel_size=_count("--data-parallel-size", data_parallel_size),
+                        enable_expert_parallel=enable_expert_parallel,
+                        ep_size=opt_count("--ep-size", ep_size), dp_attention=enable_dp_attention)
         from ..engines.vllm import flags as vllm_flags  # issue 23: CPU tier, drafter, LoRA
 
         opts = vllm_flags.extras(opts, engine or _default_engine(model, "vllm"), kv_offloading_size,
@@ -230,7 +232,26 @@ def fit(
             _json(render.fit_json(r, explain))
         else:
             _show(render.fit_table(r, spec, explain), f, wide)
-        if not r.fits:
-            raise typer.Exit(1)
+        from ..plan.verdict import EXIT  # 0 fits, 1 does not fit, 3 at risk (docs/commands/fit.md)
+
+        if r.verdict == "at_risk":
+            sys.stderr.write(f"kvplan: at risk: {r.judgement.why}\n")
+        if EXIT[r.verdict]:
+            raise typer.Exit(EXIT[r.verdict])
 
     _run(go)
+
+
+def _kv_format(kv_dtype, kv_cache_dtype):
+    """--kv-dtype (kvplan's names) or --kv-cache-dtype (vLLM's: auto, fp8, ...), not both."""
+    if kv_dtype is not None and kv_cache_dtype is not None:
+        raise KvplanError("give --kv-dtype or --kv-cache-dtype, not both")
+    if kv_cache_dtype is None:
+        return kv_dtype
+    from ..engines.vllm import KV_CACHE_DTYPES
+
+    key = kv_cache_dtype.strip().lower()
+    if key != "auto" and key not in KV_CACHE_DTYPES:
+        raise KvplanError(f"--kv-cache-dtype '{kv_cache_dtype}' is not one kvplan models; "
+                          f"known: auto, {', '.join(KV_CACHE_DTYPES)}")
+    return None if key == "auto" else KV_CACHE_DTYPES[key]

@@ -17,11 +17,16 @@ def check_log(
     gpu: Optional[str] = typer.Option(None, "--gpu", help="the GPU it ran on (logs do not say; vLLM and SGLang)"),
     model: Optional[str] = typer.Option(None, "--model",
                                         help="the model, when the log's is a path here unknown (any MODEL form)"),
+    tp: Optional[str] = typer.Option(None, "--tp", "--tensor-parallel-size",
+                                     help="tensor-parallel size, when the log does not say it"),
+    weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype",
+                                               help="price every weight in this format (default: as the log "
+                                                    "or the model's name says)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ):
     """Put kvplan's plan beside each figure an engine's start-up log reports, with the error."""
     from ..observe import logs
-    from ..render import tables as render
+    from ..render import check as render
 
     def go():
         if log == "-":
@@ -33,7 +38,11 @@ def check_log(
                 text = Path(log).read_text(errors="replace")
             except OSError as e:
                 raise KvplanError(f"cannot read {log}: {e.strerror or e}") from None
-        c = logs.check(logs.parse(text), gpu, model)
+        if weight_dtype is not None:
+            from ..model import dtypes
+
+            dtypes.get(weight_dtype)  # an unknown name: one clear line
+        c = logs.check(logs.parse(text), gpu, model, None if tp is None else _count("--tp", tp), weight_dtype)
         _json(render.check_json(c)) if as_json else _show(render.check_table(c))
 
     _run(go)
@@ -172,7 +181,7 @@ def check_server(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ):
     """Put kvplan's plan beside a running vLLM server's cache (its /metrics and /v1/models)."""
-    from ..render import tables as render
+    from ..render import check as render
     from ..observe import server
 
     def go():

@@ -98,6 +98,11 @@ class ServeOptions:
     n_gpu_layers: int | None = None  # llama.cpp -ngl (engines/llamacpp_offload.py); None: all
     no_kv_offload: bool = False  # llama.cpp -nkvo: the KV cache in host memory
     host_memory: int | None = None  # bytes of host memory for a host-resident cache (kvplan's own flag)
+    # expert and data parallelism (issue 20): plan/parallel.py
+    data_parallel_size: int = 1  # vLLM --data-parallel-size; SGLang --dp-size
+    enable_expert_parallel: bool = False  # vLLM: experts over tp × dp ranks
+    ep_size: int | None = None  # SGLang --ep-size
+    dp_attention: bool = False  # SGLang --enable-dp-attention
 
 
 @record

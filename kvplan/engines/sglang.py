@@ -19,8 +19,10 @@ pool configuration run on the CPU (tests/golden/sglang_0.5.23.json, scripts/orac
 * dtype auto (configs/model_config.py _get_and_verify_dtype): float32 checkpoints run in
   float16 (Gemma in bfloat16);
 * budget: mem_fraction_static × the memory free before the weights load − the weights
-  (_profile_available_bytes), with the default mem_fraction_static of
-  arg_groups/memory_hook.py handle_gpu_memory_settings (``default_mem_fraction_static``).
+  (_profile_available_bytes; what was used before that baseline, the CUDA context and NCCL, is
+  a constant fitted on the fit-side logs: engines/sglang_startup.py), with the default
+  mem_fraction_static of arg_groups/memory_hook.py handle_gpu_memory_settings
+  (``default_mem_fraction_static``).
 """
 from __future__ import annotations
 
@@ -193,6 +195,14 @@ class SGLang(Engine):
         mla = any(isinstance(spec.layer_types[lt].mixer, MLA) for lt in spec.counts())
         mfs = opts.gpu_memory_utilization if opts.gpu_memory_utilization is not None else \
             default_mem_fraction_static(gpu, tp, pp, mla, spec.family.startswith("gemma4"), spec)
+        if not 0 < mfs <= 1:
+            from ..errors import KvplanError
+
+            raise KvplanError(f"--mem-fraction-static must be in (0, 1], got {mfs}")
+        if opts.kv_cache_memory is None:  # the fraction of what was free before the weights
+            from .sglang_startup import budget_parts
+
+            return budget_parts(total, mfs, weights_bytes)
         parts = [BudgetPart("weights", "weights (this GPU's share)", weights_bytes,
                             "parameters × weight format")]
         return finish_budget(total, mfs, parts, opts.kv_cache_memory,

@@ -45,7 +45,8 @@ import re
 import shlex
 
 from ..errors import KvplanError
-from ..model.frozen import field, record
+from ..model.frozen import field, record, replace
+from . import launch
 
 GiB = 2**30
 MiB = 2**20
@@ -102,7 +103,8 @@ _VLLM_MARKERS = ("Available KV cache memory", "KV cache size:", "non-default arg
                  "vllm serve", "LLM engine (v", "Loading model weights took", "vLLM API server version",
                  "Maximum concurrency for", "Current kv cache memory in use", "Memory profiling results",
                  "GPU blocks:", "stored in KV cache", "KV cache is needed")
-_SGLANG_MARKERS = ("KV Cache is allocated", "max_total_num_tokens=", "server_args=", "Load weight end.")
+_SGLANG_MARKERS = ("KV Cache is allocated", "max_total_num_tokens=", "server_args=", "Load weight end.",
+                   "sglang.launch_server", "sglang serve")
 _LLAMA_MARKERS = ("llama_kv_cache", "llama_context:", "llama_model_loader:", "print_info:")
 
 
@@ -143,46 +145,6 @@ def _literal_dict(text: str) -> dict:
     return out
 
 
-_SERVE_FLAGS = {"--tensor-parallel-size": "tensor_parallel_size", "-tp": "tensor_parallel_size",
-                "--tensor_parallel_size": "tensor_parallel_size", "--tensor_parallel": "tensor_parallel_size",
-                "--pipeline-parallel-size": "pipeline_parallel_size", "-pp": "pipeline_parallel_size",
-                "--gpu-memory-utilization": "gpu_memory_utilization",
-                "--gpu_memory_utilization": "gpu_memory_utilization",
-                "--max-model-len": "max_model_len", "--max_model_len": "max_model_len",
-                "--max-num-seqs": "max_num_seqs", "--max_num_seqs": "max_num_seqs",
-                "--max-num-batched-tokens": "max_num_batched_tokens",
-                "--max_num_batched_tokens": "max_num_batched_tokens",
-                "--kv-cache-dtype": "kv_cache_dtype", "--kv_cache_dtype": "kv_cache_dtype",
-                "--block-size": "block_size", "--block_size": "block_size",
-                "--kv-cache-memory": "kv_cache_memory_bytes", "--kv-cache-memory-bytes": "kv_cache_memory_bytes"}
-_SERVE_SWITCHES = {"--enforce-eager": "enforce_eager", "--enforce_eager": "enforce_eager"}
-
-
-def _serve_command(line: str) -> tuple[str | None, dict]:
-    """``vllm serve MODEL --flag value ...``: the model and the flags kvplan models."""
-    try:
-        words = shlex.split(line.replace("\\", " ")[line.index("vllm serve") + len("vllm serve"):])
-    except ValueError:
-        words = line.split()[2:]
-    model, flags, i = None, {}, 0
-    while i < len(words):
-        w = words[i]
-        if "=" in w and w.startswith("--"):
-            w, v = w.split("=", 1)
-            words[i + 1:i + 1] = [v]
-        if w in _SERVE_FLAGS and i + 1 < len(words):
-            flags[_SERVE_FLAGS[w]] = words[i + 1]
-            i += 2
-            continue
-        if w in _SERVE_SWITCHES:
-            flags[_SERVE_SWITCHES[w]] = True
-        elif not w.startswith("-") and model is None and (i == 0 or not words[i - 1].startswith("-")
-                                                           or words[i - 1] in _SERVE_SWITCHES):
-            model = w
-        i += 1
-    return model, flags
-
-
 def _vllm(lines: list[str]) -> LogFacts:
     flags: dict = {}
     figures: list[Figure] = []
@@ -193,8 +155,8 @@ def _vllm(lines: list[str]) -> LogFacts:
             d = _literal_dict(m.group(1))
             model = d.get("model") or d.get("model_tag") or model
             flags.update({k: v for k, v in d.items() if k not in ("model", "model_tag")})
-        if "vllm serve" in line:
-            mdl, f = _serve_command(line)
+        if "vllm serve" in line or re.search(r"\bLLM\(", line):
+            mdl, f = launch.vllm_serve(line) if "vllm serve" in line else launch.llm_call(line)
             model = model or mdl
             for k, v in f.items():
                 flags.setdefault(k, v)
@@ -215,7 +177,7 @@ def _vllm(lines: list[str]) -> LogFacts:
         if (m := re.search(rf"Loading model weights took {_NUM} GB", line)):  # V0: bytes / 2**30, said GB
             b, tol = _gib(m.group(1))
             figures.append(Figure("weights", "model weights (V0, GB = GiB)", b, "bytes", n, f"{m.group(1)} GB", tol))
-        if (m := re.search(rf"Available KV cache memory: {_NUM} GiB", line)):
+        if (m := re.search(r"Available KV cache memory:\**\s*(-?[\d,]+(?:\.\d+)?) GiB", line)):
             b, tol = _gib(m.group(1))
             figures.append(Figure("kv_budget", "available KV cache memory", b, "bytes", n, f"{m.group(1)} GiB", tol))
         if (m := re.search(rf"Current kv cache memory in use is {_NUM} GiB", line)):
@@ -244,6 +206,10 @@ def _vllm(lines: list[str]) -> LogFacts:
             figures.append(Figure("request_bytes", "KV one max-length request needs (refusal)", b, "bytes", n,
                                   f"{m.group(1)} GiB", tol))
             notes.append(f"line {n}: vLLM refused to start: one request of max_model_len does not fit")
+    if (why := launch.v0_reason(version, lines)):
+        flags["v0"] = why
+        notes.append(f"a vLLM V0 log ({why}): V0 profiles memory differently from the V1 engine kvplan "
+                     "models, so its KV budget and capacity are out of scope; only the weights are compared")
     return LogFacts("vllm", model, flags, tuple(figures), version, tuple(notes))
 
 
@@ -252,6 +218,10 @@ def _sglang(lines: list[str]) -> LogFacts:
     figures: list[Figure] = []
     model = None
     for n, line in enumerate(lines, 1):
+        if (got := launch.sglang_launch(line)) is not None:
+            model = model or got[0]
+            for k, v in got[1].items():
+                flags.setdefault(k, v)
         if (m := re.search(r"server_args=(\{.*\}|ServerArgs\(.*\))\s*$", line)):
             text = m.group(1)
             d = _literal_dict(text) if text.startswith("{") else {
@@ -259,6 +229,8 @@ def _sglang(lines: list[str]) -> LogFacts:
                 for k, v in re.findall(r"(\w+)=('[^']*'|[^,()]+)", text)}
             model = d.get("model_path") or model
             flags.update({k: v for k, v in d.items() if k != "model_path"})
+        if (m := re.search(r"Load weight end\..*\bquant=(\w+)", line)) and m.group(1).lower() != "none":
+            flags.setdefault("quantization", m.group(1).lower())
         if (m := re.search(rf"Load weight end\..*mem usage={_NUM} GB", line)):
             b, tol = _gib(m.group(1))
             figures.append(Figure("weights", "memory taken while loading weights", b, "bytes", n,
@@ -383,7 +355,7 @@ def vllm_fit(spec, gpu, flags: dict, weight_dtype: str | None = None):
     return fit.fit(spec, gpu, tp=tp, engine="vllm", kv_dtype=kvd, weight_dtype=weight_dtype, opts=opts)
 
 
-def _sglang_fit(spec, gpu, flags: dict):
+def _sglang_fit(spec, gpu, flags: dict, weight_dtype: str | None = None):
     from ..plan import fit
     from ..engines import ServeOptions
     from ..engines.vllm import KV_CACHE_DTYPES
@@ -392,7 +364,8 @@ def _sglang_fit(spec, gpu, flags: dict):
     opts = ServeOptions(gpu_memory_utilization=_float(flags.get("mem_fraction_static")),
                         max_model_len=_int(flags.get("context_length")), block_size=_int(flags.get("page_size")))
     return fit.fit(spec, gpu, tp=_int(flags.get("tp_size")) or 1, engine="sglang",
-                   kv_dtype=None if kvd == "auto" else KV_CACHE_DTYPES.get(kvd, kvd), opts=opts)
+                   kv_dtype=None if kvd == "auto" else KV_CACHE_DTYPES.get(kvd, kvd), weight_dtype=weight_dtype,
+                   opts=opts)
 
 
 def _llamacpp_size(spec, flags: dict):
@@ -440,12 +413,26 @@ def _resolve_model(facts: LogFacts, model: str | None, notes: list[str]):
     return spec
 
 
-def check(facts: LogFacts, gpu: str | None = None, model: str | None = None) -> Check:
-    """kvplan's figure beside each reported one, for the log's model, flags and ``gpu``."""
+def check(facts: LogFacts, gpu: str | None = None, model: str | None = None, tp: int | None = None,
+          weight_dtype: str | None = None) -> Check:
+    """kvplan's figure beside each reported one, for the log's model, flags and ``gpu``;
+    ``tp`` and ``weight_dtype`` where the log does not say them (the log's own win, with a note)."""
     from ..sources import catalog
 
     notes: list[str] = list(facts.notes)
     spec = _resolve_model(facts, model, notes)
+    flags = dict(facts.flags)
+    tp_key = "tensor_parallel_size" if facts.engine == "vllm" else "tp_size"
+    if tp is not None:
+        if flags.get(tp_key) is not None and _int(flags[tp_key]) != tp:
+            notes.append(f"the log says tensor parallel {flags[tp_key]}; --tp {tp} ignored")
+        else:
+            flags[tp_key] = tp
+    if facts.engine != "llamacpp" and weight_dtype is None:
+        spec, wnote = launch.weights_as_loaded(spec, facts.model, flags)
+        if wnote:
+            notes.append(wnote)
+    facts = replace(facts, flags=flags)
     rows: list[Row] = []
     if facts.engine == "llamacpp":
         r = _llamacpp_size(spec, facts.flags)
@@ -467,9 +454,9 @@ def check(facts: LogFacts, gpu: str | None = None, model: str | None = None) -> 
         raise KvplanError(f"a {facts.engine} log does not say which GPU it ran on; give --gpu (see `kvplan gpus`)")
     g = catalog.load_gpu(gpu)
     if facts.engine == "vllm":
-        r = vllm_fit(spec, g, facts.flags)
+        r = vllm_fit(spec, g, facts.flags, weight_dtype)
     else:
-        r = _sglang_fit(spec, g, facts.flags)
+        r = _sglang_fit(spec, g, facts.flags, weight_dtype)
     cap = r.capacity
     cell = cap.detail.get("cell_size_bytes")
     pred = {"weights": r.weights_bytes, "kv_budget": r.kv_budget_bytes,
@@ -478,9 +465,13 @@ def check(facts: LogFacts, gpu: str | None = None, model: str | None = None) -> 
             "max_concurrency": cap.max_concurrency if cap.fits else None,
             "request_bytes": cap.kv_bytes_per_request,
             "kv_bytes": round(cap.kv_cache_tokens * cell) if cell else None, "cell_bytes": cell}
+    v0 = facts.flags.get("v0")
     for f in facts.figures:
         p = pred.get(f.key)
         p = None if p is not None and p == float("inf") else p  # attention-free: no finite figure
+        if v0 and f.key != "weights":
+            rows.append(Row(f, None, "vLLM V0: out of scope"))
+            continue
         rows.append(Row(f, p, "" if p is not None else "kvplan's plan refuses this set-up" if not cap.fits
                         else "kvplan has no such figure"))
     if not cap.fits and cap.message:

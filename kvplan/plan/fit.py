@@ -14,8 +14,9 @@ from .. import engines
 from ..engines import BudgetPart, Capacity, ServeOptions, Worker
 from ..engines.base import kv_format_name
 from ..errors import KvplanError, opt
-from ..model.frozen import field, record
+from ..model.frozen import field, record, replace
 from ..model.spec import ModelSpec, compress_pattern
+from .verdict import judge
 
 
 @record
@@ -62,10 +63,26 @@ class FitReport:
     traffic_note: str = ""
     source: str = ""  # where the model's config came from
     copies: "Copies | None" = None  # what every GPU keeps whole (tp × pp > 1)
+    judgement: object = None  # plan.verdict.Verdict: fits / at risk / does not fit, margin, term
+    max_batch_low: int | None = None  # max_batch with every estimated part at its error (Setup.pessimistic)
+    world: int | None = None  # GPUs in all, where data parallelism adds replicas (plan/parallel.py)
+
+    @property
+    def verdict(self) -> str:
+        """fits, at_risk or does_not_fit (``fits`` is true for the first two)."""
+        return self.judgement.verdict if self.judgement else ("fits" if self.fits else "does_not_fit")
+
+    @property
+    def margin_bytes(self) -> int | None:
+        return self.judgement.margin_bytes if self.judgement else None
+
+    @property
+    def deciding_term(self) -> str | None:
+        return self.judgement.deciding_term if self.judgement else None
 
     @property
     def gpus(self) -> int:
-        return self.tp * self.pp
+        return self.world or self.tp * self.pp
 
     @property
     def weights_bytes(self) -> int:
@@ -148,7 +165,15 @@ def stage_weight_bytes(sub: ModelSpec, params: int, wfmt) -> int:
 
 def _workers(spec: ModelSpec, gpu, tp: int, pp: int, eng, opts: ServeOptions, kv_fmt,
              wfmt, text_only: bool = False, stored: int | None = None) -> tuple[list[Stage], list[Worker]]:
-    """``stored``: the checkpoint's own weight bytes, which replace the computed ones on one GPU."""
+    """``stored``: the checkpoint's own weight bytes, which replace the computed ones on one GPU.
+    Expert and data parallelism (plan/parallel.py): attention and dense parts split over the
+    attention group, the fullest rank's routed experts added (``ep_delta``)."""
+    from .parallel import ep_delta, layout
+
+    lay = layout(eng.name, tp, opts.data_parallel_size, opts.enable_expert_parallel, opts.ep_size,
+                 opts.dp_attention)
+    split = lay.gpus > 1 or pp > 1
+    tp = lay.attn_tp
     rank = spec.shard(tp)
     # encoder towers load on the first stage, split over its ranks (vLLM's default
     # mm_encoder_tp_mode "weights"); not exact per rank where a tower dimension does not divide
@@ -156,7 +181,8 @@ def _workers(spec: ModelSpec, gpu, tp: int, pp: int, eng, opts: ServeOptions, kv
     stages, workers = [], []
     for i, (first, count, sub) in enumerate(rank_stages(spec, tp, pp, eng)):
         params = stage_parameters(rank, first, count, pp, encoders)
-        wbytes = stage_weight_bytes(sub, params, wfmt) if stored is None or tp * pp > 1 else stored
+        wbytes = stage_weight_bytes(sub, params, wfmt) if stored is None or split else stored
+        wbytes += ep_delta(sub, spec, lay, wfmt)
         budget = eng.budget(gpu, wbytes, sub, opts, tp, pp, kv_fmt)
         stages.append(Stage(i, first, count, params, wbytes, budget))
         workers.append(Worker(sub, budget))
@@ -226,12 +252,64 @@ class Setup:
         return self.eng.max_batch(self.workers, self.gpu, self.cap, self.opts, self.kv_fmt,
                                   self.spec.dtype, ctx)
 
+    def judgement(self, ctx: int | None = None):
+        """fit's three answers for this set-up (plan.verdict): the report's where it cannot start."""
+        if self.report is not None:
+            return self.report.judgement
+        fits = self.cap.fits and (ctx is None or self.max_batch(ctx) >= 1)
+        return judge(self.eng.name, self.stages, self.cap, fits,
+                     ctx if ctx is not None and ctx <= self.cap.max_model_len else None,
+                     self.opts.kv_cache_memory is not None)
+
+    def pessimistic(self) -> "Setup":
+        """This set-up with every estimated part of each GPU's budget at the far end of its error
+        (the KV budget less the parts' uncertainties): what "at risk" is measured against."""
+        if self.report is not None:
+            return self
+
+        def lower(w):
+            unc = sum(p.uncertainty for p in w.budget)
+            return Worker(w.spec, [replace(p, bytes=p.bytes - unc) if p.key == "kv_cache" else p
+                                   for p in w.budget]) if unc else w
+
+        workers = [lower(w) for w in self.workers]
+        if all(a is b for a, b in zip(workers, self.workers)):
+            return self
+        cap = self.eng.capacity(workers, self.gpu, self.opts, self.kv_fmt, self.spec.dtype)
+        return replace(self, workers=workers, cap=cap)
+
     def max_ctx(self, batch: int) -> int:
         """The longest context each of ``batch`` sequences can have, up to the max model length."""
         if self.report is not None:
             return 0
         return self.eng.max_ctx(self.workers, self.gpu, self.cap, self.opts, self.kv_fmt,
                                 self.spec.dtype, batch, self.cap.max_model_len)
+
+
+def _too_big(spec, gpu, tp, pp, eng, opts, kv_fmt, wfmt, text_only, worst) -> tuple[str, int | None]:
+    """The "does not fit" message (weights as loaded, runtime, the engine's share) and the
+    smallest --tp that would leave a KV budget."""
+    min_tp = None
+    for t in _divisors_of_heads(spec):
+        if t <= tp:
+            continue
+        try:
+            s2, _ = _workers(spec, gpu, t, pp, eng, opts, kv_fmt, wfmt, text_only)
+        except KvplanError:
+            continue
+        if min(s.kv_budget_bytes for s in s2) > 0:
+            min_tp = t
+            break
+    hint = f"; the smallest --tp that fits is {min_tp}" if min_tp else \
+        "; no --tp up to 64 fits on this GPU type"
+    # weights as loaded: the checkpoint's bytes and what post-load transforms add (MXFP4)
+    loaded = worst.weights_bytes + worst.part("weights_transform")
+    charged = sum(p.bytes for p in worst.budget if p.key not in ("kv_cache", "unused"))
+    msg = (f"{spec.name} does not fit: each GPU needs {loaded:,} bytes of weights as loaded "
+           f"plus {charged - loaded:,} of runtime, more than the "
+           f"{gpu.usable_bytes - worst.part('unused'):,} bytes "
+           f"{eng.name} may use of the {gpu.usable_bytes:,} on {gpu.name}{hint}")
+    return msg, min_tp
 
 
 def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
@@ -279,31 +357,19 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     if not gpu.driver_memory_bytes:
         notes.append(f"{gpu.name}: memory as sold ({gpu.memory_bytes:,} bytes); the driver reports "
                      "somewhat less, so the cache will be a little smaller")
-    common = dict(model=spec.name, gpu=gpu.name, gpu_memory_bytes=gpu.usable_bytes,
+    from .parallel import layout_of
+
+    lay = layout_of(eng.name, tp, opts, pp, notes)
+    common = dict(world=lay.gpus * pp, model=spec.name, gpu=gpu.name, gpu_memory_bytes=gpu.usable_bytes,
                   gpu_memory_source=mem_src, engine=eng.name, tp=tp, pp=pp, kv_dtype=kv_format_name(*eng.kv_formats(kv_fmt.name)),
                   weight_dtype=wname, stages=stages, ctx=ctx, batch=batch, source=spec.source)
     worst = min(stages, key=lambda s: s.kv_budget_bytes)
     if worst.kv_budget_bytes <= 0 and check_memory:
-        min_tp = None
-        for t in _divisors_of_heads(spec):
-            if t <= tp:
-                continue
-            try:
-                s2, _ = _workers(spec, gpu, t, pp, eng, opts, kv_fmt, wfmt, text_only)
-            except KvplanError:
-                continue
-            if min(s.kv_budget_bytes for s in s2) > 0:
-                min_tp = t
-                break
-        hint = f"; the smallest --tp that fits is {min_tp}" if min_tp else \
-            "; no --tp up to 64 fits on this GPU type"
-        msg = (f"{spec.name} does not fit: each GPU needs {worst.weights_bytes:,} bytes of weights "
-               f"plus {worst.part('activation') + worst.part('cuda_graphs') + worst.part('non_torch'):,} "
-               f"of runtime, more than the {gpu.usable_bytes - worst.part('unused'):,} bytes "
-               f"{eng.name} may use of the {gpu.usable_bytes:,} on {gpu.name}{hint}")
+        msg, min_tp = _too_big(spec, gpu, tp, pp, eng, opts, kv_fmt, wfmt, text_only, worst)
         cap = Capacity(False, opts.max_model_len or spec.max_context or 0, 0, 0.0, 0, msg)
         rep = FitReport(fits=False, capacity=cap, message=msg, min_tp=min_tp, notes=tuple(notes),
-                        max_batch=0 if ctx else None, max_ctx=0 if batch else None, **common)
+                        max_batch=0 if ctx else None, max_ctx=0 if batch else None,
+                        judgement=judge(eng.name, stages, cap, False, ctx), **common)
         return Setup(spec, gpu, eng, opts, kv_fmt, workers, stages, notes, common, cap, rep)
     over = min(s.part("unused") for s in stages)
     if opts.kv_cache_memory is not None and over < 0 and check_memory:
@@ -311,7 +377,8 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
                f"weights is {-over:,} bytes more than the {gpu.usable_bytes:,} on {gpu.name}")
         cap = Capacity(False, opts.max_model_len or spec.max_context or 0, 0, 0.0, 0, msg)
         rep = FitReport(fits=False, capacity=cap, message=msg, notes=tuple(notes),
-                        max_batch=0 if ctx else None, max_ctx=0 if batch else None, **common)
+                        max_batch=0 if ctx else None, max_ctx=0 if batch else None,
+                        judgement=judge(eng.name, stages, cap, False, ctx, True), **common)
         return Setup(spec, gpu, eng, opts, kv_fmt, workers, stages, notes, common, cap, rep)
     cap = eng.capacity(workers, gpu, opts, kv_fmt, spec.dtype)
     if cap.detail.get("kv_cache_dtype_note"):
@@ -343,9 +410,15 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     if traffic is not None:
         strategies, tnote = _traffic(traffic, workers, cap, kv_fmt, spec.dtype, opts)
     dup = copies(spec, spec.shard(tp), tp, su.stages, weight_dtype, text_only) if tp * pp > 1 else None
+    v = judge(eng.name, su.stages, cap, fits, ctx if ctx is not None and ctx <= cap.max_model_len else None,
+              opts.kv_cache_memory is not None)
+    low = None
+    if ctx is not None and max_batch and v.uncertainty_bytes:
+        low = su.pessimistic().max_batch(ctx)
+
     return FitReport(fits=fits, capacity=cap, message=cap.message, max_batch=max_batch,
                      max_ctx=max_ctx, notes=tuple(notes), traffic=strategies, traffic_note=tnote,
-                     copies=dup, **common)
+                     judgement=v, max_batch_low=low, copies=dup, **common)
 
 
 def _traffic(t: Traffic, workers, cap: Capacity, kv_fmt, model_dtype: str, opts: ServeOptions):

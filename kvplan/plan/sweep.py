@@ -86,6 +86,8 @@ def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None]
             per_seq = cache_bytes(spec, c, 1, fmt, eng, run)
             if roof is not None:
                 most = su.max_batch(c)
+                # at risk: batches that fit only if the estimated parts err the kind way (plan/verdict.py)
+                low = su.pessimistic().max_batch(c) if most else 0
                 kv_read = roof.kv_tokens_read(c)
                 attn = roof.mix_flops(c + 1, c + 1)
                 mm = 2 * roof.active_params
@@ -94,7 +96,8 @@ def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None]
                 row = {"ctx": c, "batch": b, "kv_dtype": fmt.name, "kv_cache_bytes": b * per_seq}
                 if roof is not None:  # the decode step, by the roofline's own equation
                     t, bound = roof.pass_seconds(b, wread[b] + b * (kv_read + extra), b * (mm + attn))
-                    row.update(fits=b <= most, decode_step_seconds=t, tokens_per_second=b / t, bound=bound)
+                    row.update(fits=b <= most, verdict="fits" if b <= low else "at_risk" if b <= most
+                               else "does_not_fit", decode_step_seconds=t, tokens_per_second=b / t, bound=bound)
                 rows.append(row)
             if progress:
                 progress(len(batches))

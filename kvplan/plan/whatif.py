@@ -190,6 +190,8 @@ def rows(specs: list[ModelSpec], ctx: int, batch: int = 1, kv_dtype: str | None 
                            decode_tokens_per_second=batch / rl.decode(ctx, batch).seconds,
                            max_batch_tokens_per_second=(f.max_batch / rl.decode(ctx, f.max_batch).seconds)
                            if f.max_batch else None)
+                row["fit_verdict"] = f.verdict  # plan/verdict.py: fits, at_risk, does_not_fit
+                row["max_batch_low"] = f.max_batch_low if f.max_batch_low is not None else f.max_batch
                 if not f.max_batch:
                     row["max_batch_reason"] = _why_none(f, ctx)
             out.append(row)

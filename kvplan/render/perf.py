@@ -255,6 +255,10 @@ def compare_sheet(rows: list[dict], ctx: int, batch: int, variants: bool, gpu):
         for r in rows:
             if r.get("max_batch_reason"):
                 footer.append(f"max batch of {r['model']} {r['variant'] or 'original'}: {r['max_batch_reason']}")
+            if r.get("fit_verdict") == "at_risk":  # plan/verdict.py: inside the estimates' error
+                r["_text"]["max_batch"] = f"{ints(r['max_batch'])}*"
+                footer.append(f"* {r['model']} {r['variant'] or 'original'}: at risk (kvplan fit --explain "
+                              f"says why); {r['max_batch_low']:,} with every estimated part at its error")
     keys = list(dict.fromkeys(k for r in rows for k in r if not k.startswith("_")))
     return Sheet(cols, rows, [title], footer, csv_keys=keys)
 
@@ -265,7 +269,7 @@ def sweep_sheet(res: dict, spec, gpu):
     cols = [Col("ctx", "ctx", ints), Col("batch", "batch", ints), Col("kv_dtype", "KV", left=True, drop=2),
             Col("kv_cache_bytes", "KV cache", gb)]
     if gpu is not None:
-        cols += [Col("fits", "fits", lambda v: "yes" if v else "no"),
+        cols += [Col("verdict", "fits", lambda v: {"fits": "yes", "at_risk": "at risk"}.get(v, "no")),
                  Col("decode_step_seconds", "step", ms, drop=1),
                  Col("tokens_per_second", "tok/s", rate), Col("bound", "bound", left=True, drop=3)]
     title = f"{spec.name} · layout {res['engine']}"

@@ -290,13 +290,16 @@ def fit_json(r, explain: bool = False) -> dict:
         "model": r.model, "gpu": r.gpu, "gpu_memory_bytes": r.gpu_memory_bytes,
         "gpu_memory_source": r.gpu_memory_source, "engine": r.engine, "tp": r.tp, "pp": r.pp,
         "gpus": r.gpus, "kv_dtype": r.kv_dtype, "weight_dtype": r.weight_dtype, "fits": r.fits,
+        "verdict": r.verdict, "margin_bytes": r.margin_bytes, "deciding_term": r.deciding_term,
+        "uncertainty_bytes": r.judgement.uncertainty_bytes if r.judgement else None,
+        "verdict_reason": r.judgement.why if r.judgement else None, "max_batch_low": r.max_batch_low,
         "ctx": r.ctx, "batch": r.batch, "max_batch": r.max_batch, "max_ctx": r.max_ctx,
         "max_model_len": cap.max_model_len, "kv_cache_tokens": cap.kv_cache_tokens,
         "max_concurrency": cap.max_concurrency if cap.max_concurrency != float("inf") else None,
         "kv_budget_bytes": r.kv_budget_bytes, "weights_bytes": r.weights_bytes,
         "kv_bytes_per_request": cap.kv_bytes_per_request,
-        "budget": [{"label": p.label, "key": p.key, "bytes": p.bytes, "source": p.source}
-                   for p in r.stages[0].budget],
+        "budget": [{"label": p.label, "key": p.key, "bytes": p.bytes, "source": p.source,
+                    "uncertainty_bytes": p.uncertainty} for p in r.stages[0].budget],
         "stages": [{"stage": s.index, "first_layer": s.first_layer, "layers": s.layers,
                     "parameters": s.parameters, "weights_bytes": s.weights_bytes,
                     "budget": [{"label": p.label, "key": p.key, "bytes": p.bytes} for p in s.budget]}
@@ -354,7 +357,8 @@ def copies_line(r) -> str:
 
 def fit_table(r, spec: ModelSpec, explain: bool = False) -> list:
     cap = r.capacity
-    par = f"tp {r.tp} × pp {r.pp} = {r.gpus} GPUs" if r.gpus > 1 else "1 GPU"
+    par = (f"tp {r.tp} × pp {r.pp} = {r.gpus} GPUs" if r.gpus == r.tp * r.pp else
+           f"{r.gpus} GPUs (tp {r.tp}, pp {r.pp}, see the note)") if r.gpus > 1 else "1 GPU"
     head = (f"{r.model}: {spec.display_name} on {par} {r.gpu} · engine {r.engine} · "
             f"KV {r.kv_dtype} · weights {r.weight_dtype}")
     sheets = [_fit_budget_sheet(r, s) for s in r.stages]
@@ -374,7 +378,7 @@ def fit_table(r, spec: ModelSpec, explain: bool = False) -> list:
         lines.append(f"max batch at {plural(r.ctx, 'token')}: {plural(r.max_batch or 0, 'sequence')}")
     if r.batch is not None:
         lines.append(f"max context for {plural(r.batch, 'sequence')}: {plural(r.max_ctx or 0, 'token')} each")
-    lines.append("fits" if r.fits else "does NOT fit")
+    lines += verdict_lines(r)
     if r.copies is not None:
         lines.append(copies_line(r))
     lines += [f"note: {n}" for n in fit_notes(r)]
@@ -402,9 +406,30 @@ def fit_table(r, spec: ModelSpec, explain: bool = False) -> list:
     return parts
 
 
+def verdict_lines(r) -> list[str]:
+    """The answer (fits / at risk / does NOT fit) with its margin; the deciding term's why
+    under at risk (plan/verdict.py)."""
+    v = r.judgement
+    if v is None:
+        return ["fits" if r.fits else "does NOT fit"]
+    if v.verdict == "fits":
+        return [f"fits (margin {both(v.margin_bytes)} per GPU)"]
+    if v.verdict == "at_risk":
+        return [f"at risk: fits by {both(v.margin_bytes)} per GPU, within the ±{both(v.uncertainty_bytes)} "
+                f"the estimated parts may err (deciding: {v.deciding_term}; --explain says why)"]
+    return ["does NOT fit" + (f" (short by {both(-v.margin_bytes)} per GPU)" if v.margin_bytes < 0 else "")]
+
+
 def fit_explain(r) -> list[str]:
     ex = [f"weights per GPU: {ints(s.parameters)} parameters × {r.weight_dtype} = "
           f"{ints(s.weights_bytes)} bytes" for s in r.stages]
+    v = r.judgement
+    if v is not None:
+        ex.append(f"verdict: {v.words}: margin = KV budget − what {r.engine} needs to start "
+                  f"({ints(v.need_bytes)} bytes) = {ints(v.margin_bytes)} bytes; {v.why}")
+        if r.max_batch_low is not None and r.max_batch is not None and r.max_batch_low < r.max_batch:
+            ex.append(f"with every estimated part at the far end of its error, the max batch at "
+                      f"{ints(r.ctx)} tokens is {ints(r.max_batch_low)}, not {ints(r.max_batch)}")
     return ex + list(r.capacity.explain)
 
 
@@ -439,62 +464,3 @@ def _traffic_sheet(r):
             Col("waste", "never written", lambda v: f"{100 * v:.1f} %")]
     return Sheet(cols, rows, [f"your traffic: {r.traffic_note}; KV budget {ints(r.kv_budget_bytes)} "
                               "bytes per GPU"])
-
-
-def _figure_value(v, f, printed: bool = False) -> str:
-    """A figure in the unit and digits the engine printed it in (GiB, MiB, x), so that reported
-    and planned read alike; the exact bytes are in --json."""
-    if v is None:
-        return "-"
-    if printed:
-        return f.text
-    unit = f.text.rsplit(" ", 1)[-1] if f.unit == "bytes" else ""
-    if unit == "MiB":
-        return f"{v / 2**20:.2f} MiB"
-    if unit in ("GiB", "GB"):  # vLLM V0 and SGLang print GiB and call it GB
-        return f"{v / 2**30:.2f} {unit}"
-    if f.unit == "x":
-        return f"{v:.2f}x"
-    if f.unit == "bytes/token":
-        return f"{v:,.1f}" if round(v) != v else ints(round(v))
-    return ints(round(v))
-
-
-def check_json(c) -> dict:
-    """kvplan check-log / check-server: each reported figure beside kvplan's."""
-    f = c.facts
-    return {"engine": f.engine, "version": f.version, "model_in_log": f.model, "model": c.model, "gpu": c.gpu,
-            "flags": {k: v if isinstance(v, (int, float, str, bool)) or v is None else str(v)
-                      for k, v in f.flags.items()},
-            "figures": [{"key": r.figure.key, "label": r.figure.label, "line": r.figure.line,
-                         "as_printed": r.figure.text, "unit": r.figure.unit, "reported": r.figure.reported,
-                         "printed_rounding": r.figure.tolerance, "kvplan": r.predicted,
-                         "error_pct": r.error_pct, "why_no_figure": r.why_not or None} for r in c.rows],
-            "notes": list(c.notes)}
-
-
-def check_table(c, what: str = "log") -> list:
-    from .sheet import Col, Sheet
-
-    f = c.facts
-    ver = f" {f.version}" if f.version else ""
-    names = {"vllm": "vLLM", "sglang": "SGLang", "llamacpp": "llama.cpp"}
-    head = f"{names[f.engine]}{ver} {what}: model {f.model or '-'} → kvplan {c.model}" + (f" on {c.gpu}" if c.gpu else "")
-    rows = []
-    for r in c.rows:
-        printed = what == "log" and r.figure.unit != "bytes/token"
-        rows.append({"where": r.figure.line if what == "log" else r.figure.text, "figure": r.figure.label,
-                     "key": r.figure.key,
-                     "reported": r.figure.reported, "kvplan": r.predicted, "error_pct": r.error_pct,
-                     "_text": {"reported": _figure_value(r.figure.reported, r.figure, printed),
-                               "kvplan": _figure_value(r.predicted, r.figure),
-                               "error_pct": f"{r.error_pct:+.2f} %" if r.error_pct is not None
-                               else (r.why_not or "-")}})
-    cols = [Col("where", "line" if what == "log" else "source", left=what != "log", drop=1),
-            Col("figure", "figure", left=True, narrow_key="key"), Col("reported", "reported"),
-            Col("kvplan", "kvplan"),
-            Col("error_pct", "error")]
-    flags = ", ".join(f"{k}={v}" for k, v in f.flags.items() if not isinstance(v, (dict, list)))
-    lines = [f"flags read: {flags}" if flags else "flags read: none (the engine's defaults)"]
-    lines += [f"note: {n}" for n in c.notes]
-    return [Sheet(cols, rows, [head]), "\n".join(lines)]

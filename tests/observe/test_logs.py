@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 
 from conftest import GOLDEN, ROOT
 from kvplan.sources import catalog
-from kvplan.observe import logs
+from kvplan.observe import launch, logs
+from kvplan.engines import ServeOptions
 from kvplan.cli import app
 from kvplan.errors import KvplanError
 
@@ -59,13 +60,19 @@ def test_vllm_prediction_is_the_scripts():
 
 
 def _read_as_recorded_cases():
-    """Rows whose lines are the engine's own; check-log reads no negative "Available KV cache
-    memory: -2.14 GiB" yet (issue 20, item 6): those are strict xfails, to flip when it does."""
+    """Rows whose lines are the engine's own, negative "Available KV cache memory: -2.14 GiB"
+    included (issue 20: these two were strict xfails until check-log read the sign)."""
     for e in DATA:
         if (e.get("available_kv_cache_gib") or e.get("kv_cache_tokens")) and e.get("verbatim_kind", "log") == "log":
-            neg = (e.get("available_kv_cache_gib") or 0) < 0
-            yield pytest.param(e, id=e["id"], marks=[pytest.mark.xfail(
-                strict=True, reason="check-log reads no negative available KV")] if neg else [])
+            yield pytest.param(e, id=e["id"])
+
+
+def test_negative_available_kv_is_read():
+    f = logs.parse("(EngineCore_0 pid=1) INFO 08-20 18:04:22 [gpu_worker.py:276] Available KV cache memory: -2.14 GiB")
+    assert [x.reported for x in f.figures if x.key == "kv_budget"] == [-2.14 * GiB]
+    # llm-d's Markdown copy of the same line
+    f = logs.parse("- **Available KV cache memory:** -1.44 GiB (NEGATIVE - INSUFFICIENT)")
+    assert [x.reported for x in f.figures if x.key == "kv_budget"] == [-1.44 * GiB]
 
 
 @pytest.mark.parametrize("entry", list(_read_as_recorded_cases()))
@@ -199,3 +206,87 @@ def test_missing_file_is_one_line(tmp_path):
 def test_parse_errors_are_library_errors():
     with pytest.raises(KvplanError):
         logs.parse("")
+
+
+# --- launch lines, weight format, V0 (issue 20) -----------------------------------------------
+KV_LINE = "INFO [gpu_worker.py:276] Available KV cache memory: 20.00 GiB"
+
+
+def test_model_and_flags_from_an_llm_call():
+    f = logs.parse('llm = LLM(model="meta-llama/Llama-3.1-8B-Instruct", tensor_parallel_size=2, '
+                   'gpu_memory_utilization=0.8, quantization="fp8")\n' + KV_LINE)
+    assert f.model == "meta-llama/Llama-3.1-8B-Instruct"
+    assert (f.flags["tensor_parallel_size"], f.flags["gpu_memory_utilization"], f.flags["quantization"]) == \
+        ("2", "0.8", "fp8")
+
+
+@pytest.mark.parametrize("flag", ["--tp", "--tensor-parallel-size", "--tp-size", "-tp"])
+def test_vllm_serve_tp_spellings(flag):
+    f = logs.parse(f"vllm serve Qwen/Qwen3-32B {flag} 4 --enable-expert-parallel\n" + KV_LINE)
+    assert f.model == "Qwen/Qwen3-32B" and f.flags["tensor_parallel_size"] == "4"
+    assert f.flags["enable_expert_parallel"] is True
+
+
+def test_sglang_launch_line():
+    e = next(x for x in json.loads((ROOT / "tests" / "data" / "sglang_startup_logs.json").read_text())["logs"]
+             if x["id"] == "vllm21348_sglang_4xh100_qwen3-235b-a22b-fp8_tp4_mfs0.93")
+    f = logs.parse("\n".join(e["verbatim"]))
+    assert f.engine == "sglang" and f.model == "/path/to/Qwen3-235B-A22B-FP8"
+    assert (f.flags["tp_size"], f.flags["mem_fraction_static"]) == ("4", "0.93")
+    f = logs.parse("python -m sglang.launch_server --model-path deepseek-ai/DeepSeek-V3 --tp-size 8 --ep-size 8 "
+                   "--enable-dp-attention --dp 8\nKV Cache is allocated. #tokens: 100, KV size: 1.00 GB")
+    assert f.model == "deepseek-ai/DeepSeek-V3"
+    assert (f.flags["tp_size"], f.flags["ep_size"], f.flags["dp_size"], f.flags["enable_dp_attention"]) == \
+        ("8", "8", "8", True)
+
+
+def test_fp8_name_priced_as_vllm_loads_it():
+    """Llama-3.3-70B FP8-dynamic: linear layers fp8 + one fp32 scale per output channel; the
+    embedding and LM head stay bf16 (2 × 128,256 × 8,192 × 2 bytes = 4,202,692,608 bytes)."""
+    text = "vllm serve RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic --max-model-len 16000\n" + KV_LINE
+    c = logs.check(logs.parse(text), "h100", "llama-3.1-70b")
+    w = next(r for r in c.rows if r.figure.key == "kv_budget")
+    assert w.predicted is not None
+    assert any("fp8_dynamic read from the model's name" in n for n in c.notes)
+    from kvplan.plan import fit as fitmod
+    spec = catalog.load_model("llama-3.1-70b")
+    all_fp8 = fitmod.fit(spec, catalog.load_gpu("h100"), weight_dtype="fp8",
+                         opts=ServeOptions(max_model_len=16000)).weights_bytes
+    as_loaded = logs.vllm_fit(launch.checkpoint_quant(spec, "fp8_dynamic"), catalog.load_gpu("h100"),
+                              {"max_model_len": 16000}).weights_bytes
+    embed_head = 2 * 128_256 * 8_192
+    assert as_loaded - all_fp8 >= embed_head  # the 16-bit embedding and head, plus the channel scales
+    assert as_loaded - all_fp8 - embed_head < 0.01 * all_fp8  # the scales are small
+
+
+def test_weight_dtype_and_tp_when_the_log_does_not_say():
+    text = "vllm serve /models/llama-3.1-8b\n" + KV_LINE
+    one = logs.check(logs.parse(text), "h100")
+    two = logs.check(logs.parse(text), "h100", tp=2, weight_dtype="fp8")
+    w1 = next(r.predicted for r in one.rows if r.figure.key == "kv_budget")
+    w2 = next(r.predicted for r in two.rows if r.figure.key == "kv_budget")
+    assert w2 > w1  # half the weights per GPU, in one byte each
+    said = logs.check(logs.parse("vllm serve /models/llama-3.1-8b --tp 4\n" + KV_LINE), "h100", tp=2)
+    assert any("--tp 2 ignored" in n for n in said.notes)
+
+
+def test_cli_check_log_tp_and_weight_dtype(tmp_path):
+    p = tmp_path / "a.log"
+    p.write_text("vllm serve /models/llama-3.1-8b\n" + KV_LINE)
+    r = CliRunner().invoke(app, ["check-log", str(p), "--gpu", "h100", "--tp", "2", "--weight-dtype", "fp8"])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(app, ["check-log", str(p), "--gpu", "h100", "--weight-dtype", "fp7"])
+    assert r.exit_code != 0 and "Traceback" not in r.output
+
+
+def test_v0_log_is_out_of_scope_in_one_line():
+    text = ("INFO 10-01 [llm_engine.py:237] Initializing an LLM engine (v0.6.3) with config: "
+            "model='meta-llama/Llama-3.1-8B-Instruct', tensor_parallel_size=1\n"
+            "INFO [model_runner.py:1067] Loading model weights took 14.9888 GB\n"
+            "INFO [gpu_executor.py:122] # GPU blocks: 2000, # CPU blocks: 2048\n")
+    f = logs.parse(text)
+    assert f.flags["v0"] and sum("V0" in n for n in f.notes) == 1
+    c = logs.check(f, "rtx-3090")
+    rows = {r.figure.key: r for r in c.rows}
+    assert rows["gpu_blocks"].predicted is None and rows["gpu_blocks"].why_not == "vLLM V0: out of scope"
+    assert rows["weights"].predicted is not None

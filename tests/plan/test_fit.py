@@ -485,7 +485,7 @@ def test_what_does_not_fit_says_so_with_zeros():
     r = vllm_fit("llama-3.1-70b", max_model_len=8192, ctx=4096, batch=2)
     assert (r.fits, r.max_batch, r.max_ctx, r.min_tp) == (False, 0, 0, 2)
     # runtime: the sampler peak 5,056,364,544 (1,024 × 128,256 × 38.5) + CUDA graphs 697,932,185
-    assert r.message == ("llama-3.1-70b does not fit: each GPU needs 141,107,412,992 bytes of weights plus "
+    assert r.message == ("llama-3.1-70b does not fit: each GPU needs 141,107,412,992 bytes of weights as loaded plus "
                          "5,754,296,729 of runtime, more than the 76,968,728,985 bytes vllm may use of the "
                          "85,520,809,984 on h100-sxm-80gb; the smallest --tp that fits is 2")
     assert r.capacity.fits is False and r.capacity.max_model_len == 8192

@@ -172,7 +172,7 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
     lim = limits or engine_limits(spec, gpu, tp, engine, opts, prefix_caching)
     rf = roofline or Roofline(spec, gpu, tp)
     mml = lim.max_model_len
-    notes = []
+    notes = [lim.note] if lim.note else []
     if trace is not None:
         reqs = trace if isinstance(trace, list) else read_trace(trace)
         what = f"trace {trace if not isinstance(trace, list) else ''}".strip() + f" ({len(reqs):,} requests)"

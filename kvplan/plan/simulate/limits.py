@@ -34,6 +34,7 @@ class Limits:
     max_model_len: int
     prefix_caching: bool = True
     sources: dict = field(default_factory=dict)
+    note: str = ""  # fit's "at risk" answer (plan/verdict.py), said beside the results
 
     @property
     def kv_tokens(self) -> int:
@@ -53,6 +54,7 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
     cap = r.capacity
     if not cap.fits:
         raise KvplanError(r.message or cap.message or f"{spec.name} does not fit on {gpu.name}")
+    risk = f"fit says at risk: {r.judgement.why}" if r.verdict == "at_risk" else ""
     d = cap.detail
     where = f"kvplan fit {spec.name} --gpu {gpu.name} --tp {tp} --engine {engine}"
     if engine == "vllm":
@@ -69,7 +71,7 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
                "vLLM EngineArgs.get_batch_defaults (kvplan.engines.vllm)",
                "max_model_len": "--max-model-len" if opts.max_model_len else "the model's max context"}
         lim = Limits("vllm", d["block_size"], d["num_gpu_blocks"] - 1, d["max_num_seqs"],
-                     d["max_num_batched_tokens"], cap.max_model_len, prefix_caching, src)
+                     d["max_num_batched_tokens"], cap.max_model_len, prefix_caching, src, risk)
         if lim.max_num_batched_tokens < lim.max_num_seqs:
             # vllm/config/scheduler.py SchedulerConfig: max_num_batched_tokens >= max_num_seqs
             raise KvplanError(f"--max-num-batched-tokens {lim.max_num_batched_tokens} is smaller than "
@@ -89,6 +91,6 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
            "max_model_len": "--max-model-len" if opts.max_model_len else "the model's max context"}
     return Limits("sglang", page, tokens // page, opts.max_num_seqs or SGLANG_MAX_RUNNING_ASSUMED,
                   opts.max_num_batched_tokens or SGLANG_CHUNKED_PREFILL_ASSUMED, cap.max_model_len,
-                  prefix_caching, src)
+                  prefix_caching, src, risk)
 
 

@@ -1,0 +1,97 @@
+"""Three answers, not two: fits, at risk, does not fit (issue 20).
+
+The engine's own check says whether the model starts (``Capacity.fits``; vLLM's
+``_check_enough_kv_cache_memory``, SGLang's "no memory left for the KV pool", TensorRT-LLM's
+one block). kvplan's budget behind that check is partly computed from the engine's code
+(weights, the share, the cache's page arithmetic) and partly estimated: the profile run's
+activation peak, the CUDA-graph pool, the MXFP4 post-load growth, SGLang's CUDA context.
+Each estimated part carries ``BudgetPart.uncertainty`` (bytes either way, with its source).
+
+* **margin** = KV budget − what the engine needs to start (and, with ``--ctx``, to hold one
+  sequence of ``ctx`` tokens), on the GPU with the least of it;
+* **does not fit**: margin ≤ 0, or the engine refuses;
+* **at risk**: 0 < margin ≤ the sum of the uncertainties of the estimated parts on that GPU
+  (summed, not added in quadrature: never optimistic). The *deciding term* is the part with the
+  largest uncertainty: the one whose error alone could turn the answer;
+* **fits**: the margin is larger than every estimated part's error together.
+
+Where a term is estimated, the answer leans to "at risk" by construction; a term computed from
+the engine's code (uncertainty 0) never makes it so.
+"""
+from __future__ import annotations
+
+from ..model.frozen import record
+
+FITS, AT_RISK, DOES_NOT_FIT = "fits", "at_risk", "does_not_fit"
+WORDS = {FITS: "fits", AT_RISK: "at risk", DOES_NOT_FIT: "does NOT fit"}
+# the CLI's exit status per answer (docs/commands/fit.md): 3 for at risk, so that a script
+# running `kvplan fit ... && deploy` does not go ahead on an answer kvplan cannot promise
+EXIT = {FITS: 0, DOES_NOT_FIT: 1, AT_RISK: 3}
+
+
+@record
+class Verdict:
+    verdict: str  # fits, at_risk, does_not_fit
+    margin_bytes: int  # KV budget − what the engine needs, on the tightest GPU (negative: short)
+    need_bytes: int  # what the engine needs of the KV budget to start (and hold one ctx sequence)
+    uncertainty_bytes: int  # the estimated parts' errors together, on that GPU
+    deciding_term: str | None = None  # BudgetPart.key whose uncertainty decides the answer
+    why: str = ""
+
+    @property
+    def words(self) -> str:
+        return WORDS[self.verdict]
+
+
+def start_need(engine: str, cap, ctx: int | None = None) -> int:
+    """Bytes of KV budget per GPU the engine needs before it starts (its own check), and to
+    hold one sequence of ``ctx`` tokens where ``ctx`` is given:
+
+    * vLLM: one request of max_model_len plus the null block held back before the check
+      (v1/core/kv_cache_planning.py get_kv_cache_configs, _check_enough_kv_cache_memory);
+    * SGLang: one token of the pool (its cell; model_executor/model_runner.py refuses an empty
+      pool), or ``ctx`` tokens;
+    * TensorRT-LLM: one 32-token block, or the blocks of ``ctx`` tokens;
+    * the tight layouts: one request of max_model_len (Engine.capacity)."""
+    d = cap.detail
+    if engine == "sglang" and d.get("cell_size_bytes"):
+        cell = -(-int(d["cell_size_bytes"] * 1000) // 1000)
+        return cell * max(ctx or 1, 1) * (d.get("page_size") or 1)
+    if engine == "trtllm" and d.get("bytes_per_token"):
+        blk = d.get("block_size", 32)
+        return d["bytes_per_token"] * blk * max(-(-(ctx or 1) // blk), 1)
+    return cap.kv_bytes_per_request + int(d.get("bytes_per_block") or 0)
+
+
+def judge(engine: str, stages, cap, fits: bool, ctx: int | None = None,
+          kv_cache_fixed: bool = False) -> Verdict:
+    """The answer, its margin and the term that decides it (see the module docstring)."""
+    need = start_need(engine, cap, ctx) if cap.fits or cap.kv_bytes_per_request else 0
+    worst = min(stages, key=lambda s: s.kv_budget_bytes)
+    margin = worst.kv_budget_bytes - need
+    if kv_cache_fixed:  # the cache is fixed; the card must hold it beside everything else
+        margin = min(margin, min(s.part("unused") for s in stages))
+    parts = [p for p in worst.budget if p.uncertainty]
+    unc = sum(p.uncertainty for p in parts)
+    top = max(parts, key=lambda p: p.uncertainty) if parts else None
+    gib = 2**30
+
+    def term() -> str:
+        return (f"{top.key} ({top.label}: ±{top.uncertainty / gib:.2f} GiB, {top.source})"
+                if top else "")
+
+    if not fits or margin < 0:
+        close = top is not None and -margin <= unc
+        why = (f"short by {-margin / gib:.2f} GiB of KV budget" if margin < 0 else
+               "the engine refuses this set-up")
+        if close:
+            why += (f"; within the ±{unc / gib:.2f} GiB the estimated parts may err, so it might "
+                    f"start, but kvplan does not say fits where that rests on {term()}")
+        return Verdict(DOES_NOT_FIT, margin, need, unc, top.key if close else None, why)
+    if top is not None and margin <= unc:
+        return Verdict(AT_RISK, margin, need, unc, top.key,
+                       f"the margin of {margin / gib:.2f} GiB is within the ±{unc / gib:.2f} GiB the "
+                       f"estimated parts may err; the largest: {term()}")
+    why = (f"margin {margin / gib:.2f} GiB, more than the ±{unc / gib:.2f} GiB the estimated parts may "
+           f"err" if parts else f"margin {margin / gib:.2f} GiB; no part of the budget is estimated")
+    return Verdict(FITS, margin, need, unc, None, why)

@@ -1,0 +1,111 @@
+"""Three answers (issue 20): fits / at risk / does not fit, with the margin and the term whose
+uncertainty decides it (kvplan/plan/verdict.py)."""
+import json
+
+from typer.testing import CliRunner
+
+from kvplan.cli import app
+from kvplan.engines import BudgetPart, Capacity, ServeOptions
+from kvplan.plan import fit
+from kvplan.plan.fit import Stage
+from kvplan.plan.verdict import judge
+from kvplan.sources import catalog
+
+GiB = 2**30
+
+
+def run(*args):
+    return CliRunner().invoke(app, list(args))
+
+
+def _stage(kv: int, unc: dict) -> Stage:
+    parts = [BudgetPart("weights", "weights", 10 * GiB)]
+    parts += [BudgetPart(k, k, GiB, "estimated", u) for k, u in unc.items()]
+    parts += [BudgetPart("kv_cache", "KV cache", kv), BudgetPart("unused", "unused", GiB)]
+    return Stage(0, 0, 1, 1, 10 * GiB, parts)
+
+
+def _cap(need: int, fits: bool = True) -> Capacity:
+    return Capacity(fits, 1000, 0, 0.0, need, detail={"bytes_per_block": 0})
+
+
+def test_margin_and_deciding_term_by_hand():
+    # KV budget 3 GiB, one request needs 2 GiB: margin 1 GiB. Estimated parts ±0.25 and ±1 GiB
+    # (±1.25 together, more than the margin): at risk, decided by the ±1 GiB part.
+    s = _stage(3 * GiB, {"activation": GiB // 4, "cuda_graphs": GiB})
+    v = judge("ideal", [s], _cap(2 * GiB), True)
+    assert (v.verdict, v.margin_bytes, v.uncertainty_bytes, v.deciding_term) == \
+        ("at_risk", GiB, 5 * GiB // 4, "cuda_graphs")
+    # the same margin with every part computed (uncertainty 0): fits
+    v = judge("ideal", [_stage(3 * GiB, {"activation": 0})], _cap(2 * GiB), True)
+    assert (v.verdict, v.deciding_term) == ("fits", None)
+    # margin 1 GiB beyond the ±0.5 GiB: fits
+    assert judge("ideal", [_stage(3 * GiB, {"activation": GiB // 2})], _cap(2 * GiB), True).verdict == "fits"
+    # the engine refuses: does not fit, whatever the estimates, and never at risk
+    v = judge("ideal", [_stage(GiB, {"cuda_graphs": GiB})], _cap(2 * GiB, False), False)
+    assert (v.verdict, v.margin_bytes, v.deciding_term) == ("does_not_fit", -GiB, "cuda_graphs")
+
+
+def _vllm(model, gpu, **kw):
+    return fit.fit(catalog.load_model(model), catalog.load_gpu(gpu), engine="vllm", opts=ServeOptions(**kw))
+
+
+def test_gpt_oss_120b_on_one_h100_does_not_fit_at_090_and_095():
+    """vLLM found −2.14 GiB (0.9, vllm#23278) and 1.71 GiB (0.95, vllm#27508) and stopped."""
+    for util in (0.9, 0.95):
+        r = _vllm("gpt-oss-120b", "h100", gpu_memory_utilization=util)
+        assert r.verdict == "does_not_fit" and r.margin_bytes < 0 and not r.fits
+
+
+def test_llama_8b_on_a_3090_at_29000_is_not_called_fits():
+    """vLLM refused it (vllm#10517, V0); kvplan's margin is inside the estimates' error."""
+    r = _vllm("llama-3.1-8b", "rtx-3090", max_model_len=29000)
+    assert r.fits and r.verdict == "at_risk"
+    assert r.deciding_term == "cuda_graphs"  # ±1.23 GiB, the largest estimated part
+    assert 0 < r.margin_bytes <= r.judgement.uncertainty_bytes
+
+
+def test_fixed_kv_memory_has_no_estimated_part():
+    r = _vllm("llama-3.1-8b", "h100", kv_cache_memory=10 * GiB, max_model_len=8192)
+    assert r.verdict == "fits" and r.judgement.uncertainty_bytes == 0
+
+
+def test_cli_exit_codes_json_and_explain():
+    ok = run("fit", "llama-3.1-8b", "--gpu", "h100", "--json")
+    d = json.loads(ok.stdout)
+    assert ok.exit_code == 0 and d["verdict"] == "fits" and d["margin_bytes"] > 0 and d["deciding_term"] is None
+    risk = run("fit", "llama-3.1-8b", "--gpu", "rtx-3090", "--max-model-len", "29000", "--json")
+    d = json.loads(risk.stdout)
+    assert risk.exit_code == 3 and d["verdict"] == "at_risk" and d["deciding_term"] == "cuda_graphs"
+    assert d["fits"] is True  # the engine's own check passes; the verdict says how sure that is
+    assert {p["key"]: p["uncertainty_bytes"] for p in d["budget"]}["cuda_graphs"] == 1_320_702_443
+    no = run("fit", "gpt-oss-120b", "--gpu", "h100", "--json")
+    d = json.loads(no.stdout)
+    assert no.exit_code == 1 and d["verdict"] == "does_not_fit" and d["margin_bytes"] < 0
+    ex = run("fit", "llama-3.1-8b", "--gpu", "rtx-3090", "--max-model-len", "29000", "--explain")
+    assert ex.exit_code == 3
+    assert "at risk: fits by" in ex.stdout and "verdict: at risk" in ex.stdout and "cuda_graphs" in ex.stdout
+
+
+def test_gpt_oss_120b_weights_as_loaded_in_the_refusal():
+    """The message counts the MXFP4 post-load growth under the weights: 65.97 GiB as vLLM logs
+    (vllm#23278, "Model loading took 65.9651 GiB"), within 1 %."""
+    r = _vllm("gpt-oss-120b", "h100")
+    loaded = int(r.message.split("needs ")[1].split(" bytes")[0].replace(",", ""))
+    assert abs(loaded / GiB - 65.9651) / 65.9651 < 0.01
+    assert "bytes of weights as loaded plus" in r.message
+
+
+def test_sglang_budget_from_its_code_by_hand():
+    """SGLang 0.5.23 kv_cache_configurator.py _profile_available_bytes: KV = (total − used before
+    the baseline) × mem_fraction_static − weights; used before = 2,866,066,391 bytes (fitted,
+    engines/sglang_startup.py). Llama-3.1-8B on an H100 at 0.8: weights 8,030,261,248 × 2 =
+    16,060,522,496; (85,520,809,984 − 2,866,066,391) × 0.8 = 66,123,794,874 (int);
+    KV = 66,123,794,874 − 16,060,522,496 = 50,063,272,378."""
+    r = fit.fit(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), engine="sglang",
+                opts=ServeOptions(gpu_memory_utilization=0.8))
+    assert r.weights_bytes == 16_060_522_496
+    assert r.kv_budget_bytes == 50_063_272_378
+    parts = {p.key: p for p in r.stages[0].budget}
+    assert parts["non_torch"].bytes == 2_866_066_391 and parts["non_torch"].uncertainty == 2**29
+    assert sum(p.bytes for p in r.stages[0].budget) == 85_520_809_984
