@@ -40,6 +40,13 @@ def load_gpu(gpu):
     return gpu if isinstance(gpu, GpuSpec) else catalog.load_gpu(str(gpu))
 
 
+def model_names() -> list[str]:
+    """The catalog's model names (shell completion)."""
+    from .sources import catalog
+
+    return catalog.model_names()
+
+
 def models() -> list:
     """Every model in the catalog (``kvplan models``)."""
     from .sources import catalog
@@ -91,6 +98,12 @@ def _options(kwargs: dict, what: str):
     return ServeOptions(**kwargs)
 
 
+def serve_options(**options):
+    """The serving flags by the engines' names (max_model_len, gpu_memory_utilization,
+    cache_type_k, ...) as one ServeOptions, for the functions that take ``options=``."""
+    return _options(options, "serve_options")
+
+
 def _is_gguf(model) -> bool:
     return isinstance(model, str) and model.strip().lower().endswith(".gguf")
 
@@ -114,7 +127,7 @@ def size(model, ctx: int, batch: int = 1, kv_dtype: str | None = None, engine: s
 def size_all(model, ctx: int, batch: int = 1, kv_dtype: str | None = None, weight_dtype: str | None = None,
              text_only: bool = False, options=None, **more) -> tuple[list, list[str]]:
     """``kvplan size --engine all``: (one SizeReport per layout that models this model, and for
-    each layout left out, why)."""
+    each layout left out, the KvplanError that says why)."""
     from .engines import MODULES
     from .engines import get as get_engine
     from .plan import size as memory
@@ -126,7 +139,7 @@ def size_all(model, ctx: int, batch: int = 1, kv_dtype: str | None = None, weigh
         try:
             get_engine(e).check(spec)
         except KvplanError as err:
-            left_out.append(str(err))
+            left_out.append(err)
             continue
         reports.append(memory.kv_size(spec, ctx, batch, kv_dtype, e, weight_dtype, text_only, opts))
     return reports, left_out
@@ -140,17 +153,17 @@ def fit(model, gpu, ctx: int | None = None, batch: int | None = None, tp: int = 
     the serving flags by vLLM's names (max_model_len, gpu_memory_utilization, kv_cache_memory in
     bytes, block_size, max_num_batched_tokens, max_num_seqs, enforce_eager, ...). Returns
     fit.FitReport (``.fits``, ``.max_batch``, ``.max_ctx``, ``.capacity``, ``.stages``)."""
-    from .sources import catalog
-    from .plan import fit as fitmod
-    from .model.hardware import GpuSpec
-
     spec = load_model(model)
-    g = gpu if isinstance(gpu, GpuSpec) else catalog.load_gpu(str(gpu))
+    g = load_gpu(gpu)
     eng = engine or ("llamacpp" if _is_gguf(model) else "vllm")
     traffic = options.pop("traffic", None)
+    trace, trace_prefix = options.pop("trace", None), options.pop("trace_prefix", 0)
     opts = _options(options, "fit")
-    r = fitmod.fit(spec, g, tp, pp, eng, kv_dtype, weight_dtype, ctx, batch, opts, text_only, traffic=traffic)
-    if batch is not None and ctx is None and traffic is None:
+    from .plan import fit_tiers  # fit, with the KV tiers' reload times and a trace's reuse
+
+    r = fit_tiers.fit(spec, g, tp, pp, eng, kv_dtype, weight_dtype, ctx, batch, opts, text_only,
+                      traffic=traffic, trace=trace, trace_prefix=trace_prefix)
+    if batch is not None and ctx is None and traffic is None and trace is None:
         # the longest context for the batch, even where the default max_model_len cannot start
         from .plan.longest import longest_for_batch
 
@@ -216,11 +229,13 @@ def simulate(model, gpu, **kwargs):
     return sim.simulate(load_model(model), load_gpu(gpu), **kwargs)
 
 
-def check_log(text: str, gpu: str | None = None, model: str | None = None):
-    """``kvplan check-log``: kvplan's figure beside each one a start-up log reports."""
+def check_log(text: str, gpu: str | None = None, model: str | None = None, tp: int | None = None,
+              weight_dtype: str | None = None):
+    """``kvplan check-log``: kvplan's figure beside each one a start-up log reports (``tp`` and
+    ``weight_dtype`` where the log does not say)."""
     from .observe import logs
 
-    return logs.check(logs.parse(text), gpu, model)
+    return logs.check(logs.parse(text), gpu, model, tp, weight_dtype)
 
 
 def check_server(url: str, gpu: str, model: str | None = None, timeout: float = 5.0, flags: dict | None = None):

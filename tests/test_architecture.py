@@ -121,3 +121,17 @@ def test_tests_mirror_the_package():
     assert folders <= set(LAYERS), folders - set(LAYERS)
     loose = sorted(p.name for p in (ROOT / "tests").glob("test_*.py"))
     assert loose == ["test_architecture.py", "test_packaging.py"], loose
+
+
+# What the CLI may import besides the API: presentation (render), its own parsers (units, errors),
+# torch's validate, and the engines' own flag vocabularies (each engine owns its flag names)
+CLI_MAY_IMPORT = ("kvplan.api", "kvplan.errors", "kvplan.units", "kvplan.render", "kvplan.validate", "kvplan.cli",
+                  "kvplan.engines.vllm.flags", "kvplan.engines.tier_flags", "kvplan.engines.vllm.speculative",
+                  "kvplan.engines.vllm", "kvplan.plan.verdict", "kvplan.model.frozen", "kvplan.model.dtypes")
+
+
+def test_the_cli_goes_through_the_api():
+    graph = _graph()
+    other = sorted(f"{m} -> {d}" for m, deps in graph.items() if m.startswith("kvplan.cli")
+                   for d in deps if d != "kvplan" and not d.startswith(CLI_MAY_IMPORT))
+    assert not other, "the CLI calls kvplan.api, not the layers below it:\n" + "\n".join(other)

@@ -16,11 +16,11 @@ def models(as_json: bool = typer.Option(False, "--json", help="print JSON"),
            fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
            wide: bool = typer.Option(False, "--wide", help=WIDE_HELP)):
     """List the models in the catalog."""
-    from ..sources import catalog
+    from .. import api
     from ..render import tables as render
 
     def go():
-        specs = catalog.all_models()
+        specs = api.models()
         f = _format(fmt, as_json)
         _json(render.models_json(specs)) if f == "json" else _show(render.models_table(specs), f, wide)
 
@@ -48,11 +48,11 @@ def gpus(as_json: bool = typer.Option(False, "--json", help="print JSON"),
          fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
          wide: bool = typer.Option(False, "--wide", help=WIDE_HELP)):
     """List the GPUs kvplan knows, with memory, bandwidth and dense throughput."""
-    from ..sources import catalog
+    from .. import api
     from ..render import tables as render
 
     def go():
-        gs = catalog.gpus()
+        gs = api.gpus()
         f = _format(fmt, as_json)
         _json(render.gpus_json(gs)) if f == "json" else _show(render.gpus_table(gs), f, wide)
 
@@ -64,14 +64,9 @@ def import_(config: str = typer.Argument(..., metavar="CONFIG", help="path to a 
             name: Optional[str] = typer.Option(None, "--name", help="spec name (default: from the path)"),
             source: Optional[str] = typer.Option(None, "--source", help="URL the config came from")):
     """Convert a Hugging Face config.json into a kvplan YAML spec (printed)."""
-    from pathlib import Path
-
-    from ..sources import hfconfig as hf, yaml_spec as specyaml
+    from .. import api
 
     def go():
-        spec = hf.load(Path(config), name)
-        if source:
-            spec = spec.model_copy(update={"source": source})
-        sys.stdout.write(specyaml.dump(spec))
+        sys.stdout.write(api.dump_spec(api.import_config(config, name, source)))
 
     _run(go)

@@ -32,15 +32,15 @@ MODEL_HELP = ("catalog name or alias, a Hugging Face repo id (from the local cac
 
 def _complete_model(incomplete: str) -> list[str]:
     """Shell completion of MODEL: catalog names (`kvplan --install-completion`)."""
-    from ..sources import catalog
+    from .. import api
 
-    return [n for n in catalog.model_names() if n.startswith(incomplete.lower())]
+    return [n for n in api.model_names() if n.startswith(incomplete.lower())]
 
 
 def _complete_gpu(incomplete: str) -> list[str]:
-    from ..sources import catalog
+    from .. import api
 
-    return [g.name for g in catalog.gpus() if g.name.startswith(incomplete.lower())]
+    return [g.name for g in api.gpus() if g.name.startswith(incomplete.lower())]
 
 
 def _fail(msg: str, code: int = 2):
@@ -50,10 +50,10 @@ def _fail(msg: str, code: int = 2):
 
 def _load(model: str):
     """The spec for a model reference; a variant read as its base model is said on stderr."""
-    from ..sources import catalog
+    from .. import api
 
     notes: list[str] = []
-    spec = catalog.load_model(model, notes)
+    spec = api.load_model(model, notes)
     for n in notes:
         sys.stderr.write(f"kvplan: note: {n}\n")
     return spec
@@ -66,12 +66,12 @@ def _default_engine(model: str, default: str) -> str:
 
 def _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel=None,
                    kv_unified=False, **more):
-    from ..engines import ServeOptions
+    from .. import api
 
     fa = str(flash_attn).strip().lower()
     if fa not in ("on", "off"):
         raise KvplanError(f"--flash-attn must be on or off, got '{flash_attn}'")
-    return ServeOptions(cache_type_k=cache_type_k, cache_type_v=cache_type_v,
+    return api.serve_options(cache_type_k=cache_type_k, cache_type_v=cache_type_v,
                         ubatch_size=None if ubatch_size is None else _count("--ubatch-size", ubatch_size),
                         swa_full=swa_full, flash_attn=fa == "on",
                         parallel=None if parallel is None else _count("--parallel", parallel),

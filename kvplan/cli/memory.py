@@ -42,7 +42,7 @@ def size(
     """How big the KV cache is at this context and batch.
 
     Example: kvplan size llama-3.1-8b --ctx 128k --batch 4 --kv-dtype fp8 --engine vllm"""
-    from ..plan import size as memory
+    from .. import api
     from ..render import tables as render
 
     def go():
@@ -53,24 +53,16 @@ def size(
         eng = engine or _default_engine(model, "ideal")
         _note_llamacpp_flags(eng, cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel, kv_unified)
         if eng.strip().lower() == "all":
-            from ..engines import MODULES
-            from ..engines import get as get_engine
-
-            reports = []
-            for e in MODULES:
-                try:
-                    get_engine(e).check(spec)
-                except KvplanError as err:  # a layout that does not model a kind is left out, said why
-                    sys.stderr.write(f"kvplan: note: {flag_message(err)}\n")
-                    continue
-                reports.append(memory.kv_size(spec, c, b, kv_dtype, e, weight_dtype, text_only, opts))
+            reports, left_out = api.size_all(spec, c, b, kv_dtype, weight_dtype, text_only, options=opts)
+            for err in left_out:  # a layout that does not model a kind is left out, said why
+                sys.stderr.write(f"kvplan: note: {flag_message(err)}\n")
             for w in reports[0].warnings:
                 sys.stderr.write(f"kvplan: warning: {w}\n")
             if f == "json":
                 return _json({"model": spec.name, "ctx": c, "batch": b,
                               "engines": [render.size_json(r, explain) for r in reports]})
             return _show(render.engines_table(reports, spec), f, wide)
-        report = memory.kv_size(spec, c, b, kv_dtype, eng, weight_dtype, text_only, opts)
+        report = api.size(spec, c, b, kv_dtype, eng, weight_dtype, text_only, options=opts)
         for w in report.warnings:
             sys.stderr.write(f"kvplan: warning: {w}\n")
         if f == "json":
@@ -168,9 +160,8 @@ def fit(
     """What fits on one GPU or several: batch at --ctx, context at --batch, KV capacity.
 
     Example: kvplan fit llama-3.1-70b --gpu h100 --tensor-parallel-size 2 --ctx 8k"""
-    from ..sources import catalog
+    from .. import api
     from ..render import tables as render
-    from ..plan import fit as fitmod
 
     def opt_count(name, v):
         return None if v is None else _count(name, v)
@@ -207,27 +198,19 @@ def fit(
                                  hicache_size, hicache_storage_backend, n_gpu_layers, no_kv_offload, host_memory,
                                  _size)
         spec = _load(model)
-        g = catalog.load_gpu(gpu)
+        g = api.load_gpu(gpu)
         traffic = None
         sp = str(shared_prefix).strip()
         if lengths is not None:
-            traffic = fitmod.Traffic(lengths, _count("--requests", requests),
+            traffic = api.traffic(lengths, _count("--requests", requests),
                                      int(seed) if re.fullmatch(r"\d+", str(seed).strip()) else _count("--seed", seed),
                                      0 if sp == "0" else _count("--shared-prefix", sp))
         _note_llamacpp_flags(engine or _default_engine(model, "vllm"), cache_type_k, cache_type_v, ubatch_size,
                              swa_full, flash_attn, parallel, kv_unified)
-        from ..plan import fit_tiers  # issue 23: reload times and --trace's reuse beside fit
-
-        r = fit_tiers.fit(spec, g, _count("--tp", tp), _count("--pp", pp), engine or _default_engine(model, "vllm"),
-                       kvd, weight_dtype,
-                       opt_count("--ctx", ctx), opt_count("--batch", batch), opts, text_only,
-                       traffic=traffic, trace=trace,
-                       trace_prefix=0 if sp == "0" else _count("--shared-prefix", sp))
-        if batch is not None and ctx is None and traffic is None and trace is None:
-            from ..plan.longest import longest_for_batch
-
-            r = longest_for_batch(spec, g, r.tp, r.pp, engine or _default_engine(model, "vllm"), kvd, weight_dtype,
-                                  r.batch, opts, text_only, first=r)
+        r = api.fit(spec, g, opt_count("--ctx", ctx), opt_count("--batch", batch), _count("--tp", tp),
+                    _count("--pp", pp), engine or _default_engine(model, "vllm"), kvd, weight_dtype, text_only,
+                    options=opts, traffic=traffic, trace=trace,
+                    trace_prefix=0 if sp == "0" else _count("--shared-prefix", sp))
         if f == "json":
             _json(render.fit_json(r, explain))
         else:

@@ -25,7 +25,7 @@ def check_log(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ):
     """Put kvplan's plan beside each figure an engine's start-up log reports, with the error."""
-    from ..observe import logs
+    from .. import api
     from ..render import check as render
 
     def go():
@@ -42,7 +42,7 @@ def check_log(
             from ..model import dtypes
 
             dtypes.get(weight_dtype)  # an unknown name: one clear line
-        c = logs.check(logs.parse(text), gpu, model, None if tp is None else _count("--tp", tp), weight_dtype)
+        c = api.check_log(text, gpu, model, None if tp is None else _count("--tp", tp), weight_dtype)
         _json(render.check_json(c)) if as_json else _show(render.check_table(c))
 
     _run(go)
@@ -182,7 +182,7 @@ def check_server(
 ):
     """Put kvplan's plan beside a running vLLM server's cache (its /metrics and /v1/models)."""
     from ..render import check as render
-    from ..observe import server
+    from .. import api
 
     def go():
         try:
@@ -196,7 +196,7 @@ def check_server(
                  "max_num_batched_tokens": None if max_num_batched_tokens is None
                  else _count("--max-num-batched-tokens", max_num_batched_tokens),
                  "max_num_seqs": None if max_num_seqs is None else _count("--max-num-seqs", max_num_seqs)}
-        c = server.check(url, gpu, model, secs, flags)
+        c = api.check_server(url, gpu, model, secs, flags)
         _json(render.check_json(c)) if as_json else _show(render.check_table(c, "server"))
 
     _run(go)

@@ -45,10 +45,8 @@ def simulate(
     Example: kvplan simulate llama-3.1-8b --gpu h100 --rate 8 --prompt-tokens 2048 --output-tokens 250"""
     import math
 
-    from ..sources import catalog
-    from ..plan import simulate as sim
+    from .. import api
     from ..render.simulate import render as render_sim
-    from ..engines.base import ServeOptions
 
     def go():
         given = [n for n, v in (("--rate", rate), ("--concurrency", concurrency), ("--trace", trace)) if v is not None]
@@ -59,12 +57,7 @@ def simulate(
             raise KvplanError("--prompt-tokens and --output-tokens are needed (unless --trace gives them)")
         if trace is not None and (prompt_tokens is not None or output_tokens is not None):
             raise KvplanError("--trace gives each request's lengths; leave out --prompt-tokens and --output-tokens")
-        eng = engine.strip().lower()
-        if eng not in sim.ENGINES:
-            raise KvplanError(f"--engine must be vllm or sglang for simulate, got '{engine}'")
-        rt = router.strip().lower()
-        if rt not in sim.ROUTERS:
-            raise KvplanError(f"--router must be one of {', '.join(sim.ROUTERS)}, got '{router}'")
+        eng, rt = engine.strip().lower(), router.strip().lower()  # checked by the library
         kind = arrivals.strip().lower()
         if kind not in ("poisson", "constant"):
             raise KvplanError(f"--arrivals must be poisson or constant, got '{arrivals}'")
@@ -76,7 +69,7 @@ def simulate(
                 raise KvplanError(f"--rate must be a number > 0 or inf, got '{rate}'")
         sd = str(seed).strip()
         sp = str(shared_prefix).strip()
-        opts = ServeOptions(
+        opts = api.serve_options(
             max_model_len=None if max_model_len is None else _count("--max-model-len", max_model_len),
             max_num_seqs=None if max_num_seqs is None else _count("--max-num-seqs", max_num_seqs),
             max_num_batched_tokens=None if max_num_batched_tokens is None else
@@ -90,8 +83,7 @@ def simulate(
                   seed=int(sd) if re.fullmatch(r"\d+", sd) else _count("--seed", sd), opts=opts,
                   prefix_caching=prefix_caching, router=rt)
         spec = _load(model)
-        g = catalog.load_gpu(gpu)
-        res = sim.simulate(spec, g, **kw)
+        res = api.simulate(spec, gpu, **kw)
         if as_json:
             return _json(res.as_dict())
         sys.stdout.write(render_sim(res))

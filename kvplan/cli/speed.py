@@ -42,9 +42,8 @@ def perf(
     """How fast: prefill (TTFT) and one decode step, as a labelled roofline.
 
     Example: kvplan perf llama-3.1-8b --gpu h100 --ctx 8k --batch 8 --batch-table"""
-    from ..sources import catalog
+    from .. import api
     from ..render import perf as render_perf
-    from ..plan import perf as perfmod
 
     def go():
         f = _format(fmt, as_json)
@@ -56,12 +55,11 @@ def perf(
         sc = None if speculative_config is None else speculative.parse(speculative_config)
         acc = _number("--acceptance", acceptance, 0, 1, open_low=False)
         spec = _load(model)
-        g = catalog.load_gpu(gpu)
-        r = perfmod.perf(spec, g, c, b, pr, _count("--tp", tp), kv_dtype, weight_dtype,
-                         _number("--bw-efficiency", bw_efficiency, 0, 1),
-                         _number("--flops-efficiency", flops_efficiency, 0, 1),
-                         _number("--step-overhead-ms", step_overhead_ms, 0, None, open_low=False),
-                         n, batch_table, engine, sc, acc)
+        r = api.perf(spec, gpu, c, b, pr, _count("--tp", tp), kv_dtype, weight_dtype, engine,
+                     _number("--bw-efficiency", bw_efficiency, 0, 1),
+                     _number("--flops-efficiency", flops_efficiency, 0, 1),
+                     _number("--step-overhead-ms", step_overhead_ms, 0, None, open_low=False),
+                     n, batch_table, sc, acc)
         for w in r.notes:
             if w.startswith("ctx "):
                 sys.stderr.write(f"kvplan: warning: {w}\n")
@@ -95,19 +93,18 @@ def compare(
     """Models side by side, or one model's what-if variants (GQA, MQA, MLA, a window, a format).
 
     Example: kvplan compare llama-2-13b --variants mha,gqa:8,mqa,kv:fp8 --ctx 4096 --gpu h100"""
-    from ..sources import catalog
+    from .. import api
     from ..render import perf as render_perf
-    from ..plan import whatif
 
     def go():
         f = _format(fmt, as_json)
         c, b = _count("--ctx", ctx), _count("--batch", batch)
         specs = [_load(m) for m in models_]
-        g = catalog.load_gpu(gpu) if gpu else None
-        vs = whatif.parse(variants) if variants is not None else None
+        g = api.load_gpu(gpu) if gpu else None
         opts = _serve_opts(max_model_len)
         _warn_beyond_context(specs, c, opts)
-        rows = whatif.rows(specs, c, b, kv_dtype, vs, g, engine, weight_dtype, _count("--tp", tp), opts)
+        rows = api.compare(specs, c, b, variants, g, _count("--tp", tp), engine, kv_dtype, weight_dtype, options=opts)
+        vs = variants is not None
         if f == "json":
             return _json(rows)
         _note_fit_engine(engine, g)
@@ -137,17 +134,17 @@ def sweep(
     """Every combination of context, batch and KV format, as a table, CSV, JSON or a plot.
 
     Example: kvplan sweep llama-3.1-8b --ctx 1k:128k --batch 1,8,32 --gpu h100 --plot kv.png"""
-    from ..sources import catalog
+    from .. import api
     from ..render import perf as render_perf
-    from ..plan import sweep as sw
+    from ..units import parse_range
 
     def go():
         f = _format(fmt, as_json)
-        ctxs = sw.parse_range("--ctx", ctx)
-        batches = sw.parse_range("--batch", batch)
+        ctxs = parse_range("--ctx", ctx)
+        batches = parse_range("--batch", batch)
         kvs = [k.strip() for k in kv_dtype.split(",")] if kv_dtype else [None]
         spec = _load(model)
-        g = catalog.load_gpu(gpu) if gpu else None
+        g = api.load_gpu(gpu) if gpu else None
         opts = _serve_opts(max_model_len)
         _warn_beyond_context([spec], max(ctxs), opts)
         total = len(ctxs) * len(kvs)
@@ -158,10 +155,10 @@ def sweep(
 
             with Progress(transient=True) as bar:
                 task = bar.add_task("sweeping", total=total * len(batches))
-                res = sw.sweep(spec, ctxs, batches, kvs, g, _count("--tp", tp), engine, weight_dtype,
-                               progress=lambda n: bar.advance(task, n), opts=opts)
+                res = api.sweep(spec, ctxs, batches, kvs, g, _count("--tp", tp), engine, weight_dtype,
+                                progress=lambda n: bar.advance(task, n), options=opts)
         else:
-            res = sw.sweep(spec, ctxs, batches, kvs, g, _count("--tp", tp), engine, weight_dtype, opts=opts)
+            res = api.sweep(spec, ctxs, batches, kvs, g, _count("--tp", tp), engine, weight_dtype, options=opts)
         if plot is not None:
             from ..render.plots import sweep_plot
 
@@ -178,9 +175,9 @@ def sweep(
 
 
 def _serve_opts(max_model_len):
-    from ..engines.base import ServeOptions
+    from .. import api
 
-    return ServeOptions(max_model_len=None if max_model_len is None else _count("--max-model-len", max_model_len))
+    return api.serve_options(max_model_len=None if max_model_len is None else _count("--max-model-len", max_model_len))
 
 
 def _warn_beyond_context(specs, ctx: int, opts) -> None:

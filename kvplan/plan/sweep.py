@@ -12,40 +12,7 @@ import re
 
 from ..model import dtypes
 from ..errors import KvplanError
-from ..units import parse_count
-
-
-def parse_range(name: str, text: str) -> list[int]:
-    """``1k:128k`` (doubling from the first to the last, the last always included),
-    ``1k:128k:x4`` (× 4), ``1024:8192:+1024`` (steps of 1,024), or a list ``1,8,32``."""
-    t = str(text).strip()
-    if ":" in t:
-        parts = t.split(":")
-        if len(parts) not in (2, 3):
-            raise KvplanError(f"{name} range must be START:END or START:END:xF / +STEP, got '{text}'")
-        lo, hi = parse_count(parts[0], name), parse_count(parts[1], name)
-        if hi < lo:
-            raise KvplanError(f"{name} range ends before it starts: '{text}'")
-        step = parts[2].strip() if len(parts) == 3 else "x2"
-        m = re.fullmatch(r"([x*+])(.+)", step)
-        if not m:
-            raise KvplanError(f"{name} range step must be xF (multiply) or +N (add), got '{step}'")
-        s = parse_count(m.group(2), name)
-        if m.group(1) in "x*" and s < 2:
-            raise KvplanError(f"{name} range factor must be at least 2, got '{step}'")
-        out, v = [], lo
-        while v <= hi:
-            out.append(v)
-            v = v * s if m.group(1) in "x*" else v + s
-            if len(out) > 100_000:
-                raise KvplanError(f"{name} range '{text}' has more than 100,000 values")
-        if out[-1] != hi:
-            out.append(hi)
-        return out
-    vals = [parse_count(v, name) for v in t.split(",") if v.strip()]
-    if not vals:
-        raise KvplanError(f"{name} is empty")
-    return vals
+from ..units import parse_range  # noqa: F401  (sweep.parse_range: the range syntax, in units)
 
 
 def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None],

@@ -169,6 +169,10 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
         raise KvplanError(f"{opt('rate')} must be a number > 0 or inf, got {rate!r}")
     if shared_prefix < 0:
         raise KvplanError(f"{opt('shared_prefix')} must not be negative")
+    if engine not in ENGINES:
+        raise KvplanError(f"{opt('engine')} must be vllm or sglang for simulate, got '{engine}'")
+    if router not in ROUTERS:
+        raise KvplanError(f"{opt('router')} must be one of {', '.join(ROUTERS)}, got '{router}'")
     lim = limits or engine_limits(spec, gpu, tp, engine, opts, prefix_caching)
     rf = roofline or Roofline(spec, gpu, tp)
     mml = lim.max_model_len
