@@ -210,10 +210,11 @@ def _models(w: Workload, gpu_name: str, tp: int, seqs: int | None, decode_side: 
     step = _CACHE.get(("step", w.model, w.engine, w.profile, gpu_name, tp))
     if step is None:
         step = OpLatency(spec, gpu, tp, engine=w.engine)
-        if w.profile:
-            from .latency.calibrate import apply_profile
+        if w.profile:  # a profile is one GPU's: the other GPUs of the search keep the tables
+            from .latency.calibrate import apply_profile, load_profile
 
-            step = apply_profile(step, w.profile)
+            if load_profile(w.profile).get("gpu") in (None, gpu.name):
+                step = apply_profile(step, w.profile)
         _CACHE[("step", w.model, w.engine, w.profile, gpu_name, tp)] = step
     if decode_side:
         lim = sim.Limits(lim.engine, lim.block_size, lim.num_blocks, lim.max_num_seqs, 1 << 40,

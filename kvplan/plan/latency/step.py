@@ -46,6 +46,7 @@ class OpLatency(Roofline):
         self.head = (rank.vocab_size, h)
         self.mamf = self.eff.compute
         self._memo_rows, self._memo_seqs, self._memo_prefill = {}, {}, {}
+        self.profile_scale, self.profile_label = 1.0, ""  # a calibrated profile (latency/calibrate.py)
         self._attn_scale = self.prof.scale("attention")
 
     # ---- pricing --------------------------------------------------------------------------
@@ -155,8 +156,11 @@ class OpLatency(Roofline):
         if seqs == 0:
             return super()._mixed(chunks, decodes, kv_read, kv_write, attn, ctx_max, seconds)
         if seconds:
-            return self.seconds(rows, seqs, decodes, kv_read, attn, chunk_kv, chunk_flops, isl, write + state)
+            t = self.seconds(rows, seqs, decodes, kv_read, attn, chunk_kv, chunk_flops, isl, write + state)
+            return t if self.profile_scale == 1.0 else t * self.profile_scale
         ops = self.price(rows, seqs, decodes, kv_read, attn, chunk_kv, chunk_flops, isl, write + state)
+        if self.profile_scale != 1.0:
+            ops = [(n, t * self.profile_scale, b, f"{src}; {self.profile_label}") for n, t, b, src in ops]
         phase = "decode" if not chunks else ("prefill" if not decodes else "mixed")
         wbytes = self.weights_read(rows)
         _, _, _, comm_bytes = self._roof_terms(rows)
