@@ -64,7 +64,7 @@ def check_bench(
             cal.apply_profile(step, profile)
             notes.append(f"steps scaled {step.profile_label}")
         if calibrate:
-            scale, before, after, rows = cal.fit(levels, spec, g, max_requests=min(n, 300), **kw)
+            scale, before, after, rows = bench.calibrate(levels, spec, g, max_requests=min(n, 300), **kw)
             cal.write_profile(calibrate, scale, g, eng, spec.name, ", ".join(files), len(levels), before, after)
             notes.append(f"calibrated: every step × {scale:.3f}; RMS log error {before ** 0.5:.3f} -> "
                          f"{after ** 0.5:.3f} over {len(levels)} levels (fitted on this run: not a held-out "

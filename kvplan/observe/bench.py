@@ -231,3 +231,61 @@ def pairs(row: Row):
     if m:
         out.append(("output_tokens_per_s", "", m, row.predicted["output_tokens_per_s"]))
     return out
+
+
+# ---- calibration ------------------------------------------------------------------------------
+def objective(rows) -> float:
+    err = []
+    for row in rows:
+        got = {(m, s): (a, b) for m, s, a, b in pairs(row)}
+        for key in (("ttft_ms", "p50"), ("ttft_ms", "mean")):
+            if key in got:
+                err.append(got[key])
+                break
+        for key in (("itl_ms", "mean"), ("itl_ms", "p50")):
+            if key in got:
+                err.append(got[key])
+                break
+        if ("output_tokens_per_s", "") in got:
+            err.append(got[("output_tokens_per_s", "")])
+    terms = [math.log(p / m) ** 2 for m, p in err if m > 0 and p and p > 0]
+    if not terms:
+        raise KvplanError("the run has no TTFT, ITL or throughput figure to fit to")
+    return sum(terms) / len(terms)
+
+
+def calibrate(levels, spec, gpu, *, tp=1, replicas=1, engine="vllm", opts=None, max_requests=300, seed=0):
+    """One factor on every step's time fitted to a run (kvplan/plan/latency/calibrate.py says what
+    and why): (scale, error before, error after, rows after), by golden-section search on
+    log(scale) in [1/8, 8] of the mean squared log error of TTFT (median, else mean), ITL (mean,
+    else median) and output tokens/s over the run's levels."""
+    from ..plan.latency.step import OpLatency
+
+    def run(scale):
+        st = OpLatency(spec, gpu, tp, engine=engine)
+        st.profile_scale = scale
+        rows = replay(levels, spec, gpu, tp=tp, replicas=replicas, engine=engine, opts=opts,
+                      max_requests=max_requests, seed=seed, step=st)
+        return objective(rows), rows
+
+    cache = {}
+
+    def f(x):
+        if x not in cache:
+            cache[x] = run(math.exp(x))
+        return cache[x][0]
+
+    a, b = math.log(1 / 8), math.log(8)
+    g = (math.sqrt(5) - 1) / 2
+    c, d = b - g * (b - a), a + g * (b - a)
+    for _ in range(14):
+        if f(c) < f(d):
+            b, d = d, c
+            c = b - g * (b - a)
+        else:
+            a, c = c, d
+            d = a + g * (b - a)
+    x = (a + b) / 2
+    best = min([x, c, d], key=f)
+    before = run(1.0)[0]
+    return math.exp(best), before, cache[best][0], cache[best][1]

@@ -15,7 +15,7 @@ from kvplan.plan.latency.calibrate import apply_profile, load_profile
 from kvplan.plan.latency.step import OpLatency
 from kvplan.sources import catalog
 
-FIX = Path(__file__).parent / "fixtures" / "bench"
+FIX = Path(__file__).parent.parent / "fixtures" / "bench"
 SG = FIX / "sglang_llama-3.3-70b_4xh200_online.jsonl"
 VL = FIX / "vllm_llama-3.2-3b_4xl40s_rate10.json"
 IP0 = FIX / "inference-perf_llama-3-8b_a100_stage_0_lifecycle_metrics.json"
