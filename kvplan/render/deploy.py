@@ -85,10 +85,10 @@ def render(res, explain: bool = False, top: int = 10, width: int = 80) -> str:
         para("no deployment met the SLA within the search (raise --max-gpus, add --gpus, or "
              "relax the targets); --explain says why each configuration was given up")
     else:
-        out.append(f"{'#':>2} {'GPU':<14}{'layout':<18}{'seqs':>5}{'TTFT p90':>9}{'ITL p90':>8}"
+        out.append(f"{'#':>2} {'GPU':<15}{'layout':<18}{'seqs':>5}{'TTFT p90':>9}{'ITL p90':>8}"
                    f"{'GPUs':>5}{'$/hour':>8}{'$/M out':>9}")
         for i, c in enumerate(res.ranked[:top], start=1):
-            out.append(f"{i:>2} {c.gpu:<14}{c.layout:<18}{c.max_num_seqs:>5}{_ms(c.ttft_p90_ms):>9}"
+            out.append(f"{i:>2} {c.gpu:<15}{c.layout:<18}{c.max_num_seqs:>5}{_ms(c.ttft_p90_ms):>9}"
                        f"{_ms(c.itl_p90_ms):>8}{c.gpus:>5}{c.usd_per_hour:>8.2f}{c.usd_per_m_output:>9.3f}")
         out.append("(ms, simulated p90s; layout: replicas × TP; P, D: prefill, decode pools)")
         out.append("")
