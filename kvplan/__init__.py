@@ -9,7 +9,8 @@ __version__ = "0.1.0"
 # names of subpackages (engines, plan, ...) are never API names: `from .. import engines` inside
 # kvplan must find the subpackage, not a function
 _API = ("load_model", "load_gpu", "model_names", "models", "gpus", "engine_names", "size", "size_all", "fit", "traffic", "perf",
-        "compare", "sweep", "simulate", "check_log", "check_server", "import_config", "dump_spec", "serve_options")
+        "compare", "sweep", "simulate", "check_log", "check_server", "import_config", "dump_spec", "serve_options",
+        "check_bench", "plan_deployment")
 __all__ = ["__version__", "KvplanError", *_API]
 
 

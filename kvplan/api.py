@@ -15,7 +15,7 @@ into the CLI's tables (``render.size_table(r, spec)``) and JSON (``render.size_j
 """
 from __future__ import annotations
 
-from .errors import KvplanError
+from .errors import KvplanError, opt
 from .model.frozen import fields
 
 
@@ -182,14 +182,15 @@ def perf(model, gpu, ctx: int, batch: int = 1, prompt: int | None = None, tp: in
          kv_dtype: str | None = None, weight_dtype: str | None = None, engine: str = "vllm",
          bw_efficiency: float | None = None, flops_efficiency: float | None = None,
          step_overhead_ms: float | None = None, new_tokens: int | None = None,
-         batch_table: bool = False, speculative_config=None, acceptance: float | None = None):
+         batch_table: bool = False, speculative_config=None, acceptance: float | None = None, profile=None):
     """``kvplan perf``: prefill and one decode step (per operation by default; any efficiency
-    override selects the roofline). Returns plan.perf.PerfReport."""
+    override selects the roofline; ``profile``: a per-GPU profile from ``check-bench --calibrate``).
+    Returns plan.perf.PerfReport."""
     from .plan import perf as perfmod
 
     return perfmod.perf(load_model(model), load_gpu(gpu), ctx, batch, prompt, tp, kv_dtype, weight_dtype,
                         bw_efficiency, flops_efficiency, step_overhead_ms, new_tokens, batch_table, engine,
-                        speculative_config, acceptance)
+                        speculative_config, acceptance, profile=profile)
 
 
 def compare(models, ctx: int, batch: int = 1, variants: list[str] | str | None = None, gpu=None,
@@ -243,3 +244,82 @@ def check_server(url: str, gpu: str, model: str | None = None, timeout: float = 
     from .observe import server
 
     return server.check(url, gpu, model, timeout, flags)
+
+
+def check_bench(files, gpu, model=None, tp: int = 1, replicas: int = 1, engine: str = "vllm",
+                max_num_seqs: int | None = None, max_model_len: int | None = None, max_requests: int = 1000,
+                prefix_caching: bool = True, calibrate: str | None = None, profile: str | None = None) -> dict:
+    """``kvplan check-bench``: each load level of measured benchmark runs (GuideLLM, vllm bench
+    serve, SGLang bench_serving, inference-perf) replayed through ``simulate``: {spec, gpu,
+    levels, rows, notes}. ``calibrate``: fit the step time to the run and write a profile there."""
+    from .engines.base import ServeOptions
+    from .observe import bench
+    from .plan.latency import calibrate as cal
+    from .plan.latency.step import OpLatency
+
+    eng = engine.strip().lower()
+    if eng not in ("vllm", "sglang"):
+        raise KvplanError(f"{opt('engine')} must be vllm or sglang for check-bench, got '{engine}'")
+    if calibrate and profile:
+        raise KvplanError("--calibrate fits a new profile; leave out --profile")
+    levels = [lv for f in files for lv in bench.read(f)]
+    ref = model or next((lv.model for lv in levels if lv.model), None)
+    if not ref:
+        raise KvplanError("the file does not name its model; give --model")
+    spec, g = load_model(ref), load_gpu(gpu)
+    kw = dict(tp=tp, replicas=replicas, engine=eng,
+              opts=ServeOptions(max_num_seqs=max_num_seqs, max_model_len=max_model_len))
+    notes = []
+    step = OpLatency(spec, g, tp, engine=eng)
+    if profile:
+        cal.apply_profile(step, profile)
+        notes.append(f"steps scaled {step.profile_label}")
+    if calibrate:
+        scale, before, after, rows = bench.calibrate(levels, spec, g, max_requests=min(max_requests, 300), **kw)
+        cal.write_profile(calibrate, scale, g, eng, spec.name, ", ".join(map(str, files)), len(levels), before, after)
+        notes.append(f"calibrated: every step × {scale:.3f}; RMS log error {before ** 0.5:.3f} -> "
+                     f"{after ** 0.5:.3f} over {len(levels)} levels (fitted on this run: not a held-out "
+                     f"figure); profile written to {calibrate}")
+    else:
+        rows = bench.replay(levels, spec, g, prefix_caching=prefix_caching, max_requests=max_requests, step=step, **kw)
+    return {"spec": spec, "gpu": g, "engine": eng, "levels": levels, "rows": rows, "notes": notes}
+
+
+def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, ttft_p90_ms: float,
+                    itl_p90_ms: float, gpus="h100,h200", engine: str = "vllm", tps=None, seqs=None,
+                    max_gpus: int = 8, disaggregated: bool = True, link: str = "auto", prices=None,
+                    requests: int = 300, seed: int = 0, max_model_len: int | None = None, profile=None,
+                    workers: int | None = None, ray: str | None = None):
+    """``kvplan plan``: the cheapest deployments that meet a TTFT and ITL p90 target (see
+    plan.deploy for the search); ``gpus`` a comma-separated list or a list of names."""
+    from .plan import deploy
+    from .plan import simulate as sim
+    from .sources import catalog
+
+    eng = engine.strip().lower()
+    if eng not in ("vllm", "sglang"):
+        raise KvplanError(f"{opt('engine')} must be vllm or sglang for plan, got '{engine}'")
+    lk = link.strip().lower()
+    if lk not in deploy.LINKS:
+        raise KvplanError(f"{opt('link')} must be one of {', '.join(deploy.LINKS)}, got '{link}'")
+    spec = load_model(model)
+    names = [load_gpu(x.strip()).name for x in (gpus.split(",") if isinstance(gpus, str) else gpus) if x.strip()]
+    if not names:
+        raise KvplanError("--gpus needs at least one GPU (see kvplan gpus)")
+    price = deploy.load_prices(prices)
+    missing = [x for x in names if x not in price]
+    if missing:
+        raise KvplanError(f"no hourly price for {', '.join(missing)}; give one with --prices FILE")
+    if profile is not None:
+        from .plan.latency.calibrate import load_profile
+
+        load_profile(profile)  # one clear line now rather than in every worker
+    # the lengths are checked here, once, with simulate's own messages
+    sim.sample_lengths(prompt_tokens, 1, 0, "--prompt-tokens", spec.max_context or 1 << 30)
+    sim.sample_lengths(output_tokens, 1, 0, "--output-tokens", spec.max_context or 1 << 30)
+    name = spec.name if isinstance(model, str) and catalog.canonical_name(model) else model
+    w = deploy.Workload(name, rate, prompt_tokens, output_tokens, ttft_p90_ms, itl_p90_ms, eng, requests, seed,
+                        max_gpus, max_model_len, profile, price)
+    tasks = deploy.tasks_for(names, tuple(tps or deploy.DEFAULT_TPS), tuple(seqs or deploy.DEFAULT_SEQS),
+                             disaggregated, lk)
+    return deploy.search(w, tasks, workers, ray)

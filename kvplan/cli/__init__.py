@@ -13,6 +13,8 @@ from . import speed  # noqa: F401  perf, compare, sweep
 from . import catalog  # noqa: F401  models, show, gpus, import
 from . import observe  # noqa: F401  check-log, validate, check-server
 from . import serve  # noqa: F401  simulate
+from . import deploy  # noqa: F401  plan
+from . import bench  # noqa: F401  check-bench
 from .app import app
 
 

@@ -38,6 +38,8 @@ def simulate(
     max_num_batched_tokens: Optional[str] = typer.Option(None, "--max-num-batched-tokens"),
     prefix_caching: bool = typer.Option(True, "--enable-prefix-caching/--no-enable-prefix-caching",
                                         help="reuse cached prefix blocks (vLLM's default: on)"),
+    profile: Optional[str] = typer.Option(None, "--profile", metavar="FILE",
+                                          help="a calibrated latency profile (check-bench --calibrate)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ):
     """Serving under load: TTFT, inter-token latency and throughput, simulated step by step.
@@ -81,7 +83,7 @@ def simulate(
                   shared_prefix=0 if sp == "0" else _count("--shared-prefix", sp),
                   requests=_count("--requests", requests),
                   seed=int(sd) if re.fullmatch(r"\d+", sd) else _count("--seed", sd), opts=opts,
-                  prefix_caching=prefix_caching, router=rt)
+                  prefix_caching=prefix_caching, router=rt, profile=profile)
         spec = _load(model)
         res = api.simulate(spec, gpu, **kw)
         if as_json:

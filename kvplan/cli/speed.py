@@ -34,6 +34,8 @@ def perf(
                                                      help='vLLM: JSON, e.g. {"method":"eagle3","num_speculative_tokens":3}'),
     acceptance: Optional[str] = typer.Option(None, "--acceptance",
                                              help="per-token acceptance rate of the drafts (0 to 1)"),
+    profile: Optional[str] = typer.Option(None, "--profile", metavar="FILE",
+                                          help="a calibrated latency profile (check-bench --calibrate)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     explain: bool = typer.Option(False, "--explain", help="show the arithmetic with its sources"),
     fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
@@ -59,7 +61,7 @@ def perf(
                      _number("--bw-efficiency", bw_efficiency, 0, 1),
                      _number("--flops-efficiency", flops_efficiency, 0, 1),
                      _number("--step-overhead-ms", step_overhead_ms, 0, None, open_low=False),
-                     n, batch_table, sc, acc)
+                     n, batch_table, sc, acc, profile=profile)
         for w in r.notes:
             if w.startswith("ctx "):
                 sys.stderr.write(f"kvplan: warning: {w}\n")

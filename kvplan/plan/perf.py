@@ -123,7 +123,7 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
          bw_efficiency: float | None = None, flops_efficiency: float | None = None,
          step_overhead_ms: float | None = None, new_tokens: int | None = None,
          batch_table: bool = False, engine: str = "vllm", speculative_config=None,
-         acceptance: float | None = None, model: str = "ops") -> PerfReport:
+         acceptance: float | None = None, model: str = "ops", profile=None) -> PerfReport:
     positive("--ctx", ctx)
     if acceptance is not None and speculative_config is None:
         raise KvplanError("--acceptance needs --speculative-config")
@@ -136,10 +136,14 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
         from .latency.step import OpLatency
 
         r = OpLatency(spec, gpu, tp, kv_dtype, weight_dtype, engine=engine)
+        if profile is not None:  # a calibrated profile (kvplan check-bench --calibrate)
+            from .latency.calibrate import apply_profile
+
+            apply_profile(r, profile)
     else:
         r = Roofline(spec, gpu, tp, kv_dtype, weight_dtype, None, bw_efficiency, flops_efficiency,
                      step_overhead_ms)
-    notes = []
+    notes = [f"every op's time scaled {r.profile_label}"] if getattr(r, "profile_label", "") else []
     if spec.max_context and ctx > spec.max_context:
         notes.append(f"ctx {ctx:,} is beyond {spec.name}'s max_position_embeddings ({spec.max_context:,})")
     if r.moe:

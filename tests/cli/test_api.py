@@ -83,7 +83,7 @@ def test_shell_completion_completes_commands_models_and_gpus():
     env = {**os.environ, "_KVPLAN_COMPLETE": "complete_bash", "COMP_WORDS": "kvplan che", "COMP_CWORD": "1"}
     run = [KVPLAN]
     out = subprocess.run(run, capture_output=True, text=True, env=env, cwd=ROOT).stdout.split()
-    assert out == ["check-log", "check-server"]
+    assert sorted(out) == ["check-bench", "check-log", "check-server"]
     env.update(COMP_WORDS="kvplan size llama-3.1-", COMP_CWORD="2")
     out = subprocess.run(run, capture_output=True, text=True, env=env, cwd=ROOT).stdout.split()
     assert out == ["llama-3.1-405b", "llama-3.1-70b", "llama-3.1-8b"]

@@ -9,13 +9,15 @@ import pytest
 from kvplan.sources import catalog
 from kvplan.plan import simulate as sim
 from kvplan.errors import KvplanError
+from kvplan.plan.latency.step import OpLatency
 from kvplan.plan.perf import Roofline
 
 
 @pytest.fixture(scope="module")
 def llama():
+    """The step model simulate uses by default: the one `kvplan perf` prints (per operation)."""
     spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
-    return spec, gpu, Roofline(spec, gpu)
+    return spec, gpu, OpLatency(spec, gpu)
 
 
 def tiny(blocks: int, engine: str = "vllm", block: int = 16, seqs: int = 256, budget: int = 8192,
@@ -33,10 +35,35 @@ def test_a_mixed_step_is_priced_from_the_same_terms_as_prefill_and_decode(llama)
     assert rf.mixed_sum([], 4, 4 * 1001, 1001) == rf.decode(1001, 4)
     mixed = rf.mixed([(512, 256)], [100, 2000])
     assert rf.mixed_sum([(512, 256)], 2, 2100, 2000) == mixed
-    assert rf.mixed_sum([(512, 256)], 2, 2100, seconds=True) == mixed.seconds
+    assert rf.mixed_sum([(512, 256)], 2, 2100, seconds=True) == pytest.approx(mixed.seconds, rel=1e-12)
+    # the fast path a simulator takes adds exactly the ops `perf --explain` lists
+    assert rf.mixed_sum([(512, 256)], 2, 2100, seconds=True) == sum(o[1] for o in mixed.ops)
     # the weights are read once for the step's 258 tokens, not once per sequence
     assert mixed.weight_bytes == rf.weights_read(258) == rf.weights_bytes
     assert mixed.matmul_flops == 2 * rf.active_params * 258
+
+
+@pytest.mark.parametrize("model,gpu,tp", [("llama-3.1-70b", "h100", 4), ("mixtral-8x7b", "a100-80gb", 2),
+                                          ("llama-3.1-8b", "l40s", 1)])
+def test_the_fast_step_price_is_the_sum_of_the_ops_for_random_mixes(model, gpu, tp):
+    import random
+
+    rf = OpLatency(catalog.load_model(model), catalog.load_gpu(gpu), tp)
+    rng = random.Random(7)
+    for _ in range(60):
+        chunks = [(rng.randrange(0, 3000), rng.randrange(1, 2000)) for _ in range(rng.randrange(0, 3))]
+        dec = [rng.randrange(1, 5000) for _ in range(rng.randrange(0 if chunks else 1, 200))]
+        step = rf.mixed(chunks, dec)
+        assert rf.mixed_sum(chunks, len(dec), sum(dec), seconds=True) == sum(o[1] for o in step.ops)
+
+
+def test_simulate_prices_steps_with_perfs_default_model_for_its_engine():
+    spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    for engine in ("vllm", "sglang"):
+        r = sim.simulate(spec, gpu, engine=engine, concurrency=1, requests=1, prompt_tokens="500",
+                         output_tokens="1")
+        assert r.ttft_ms.mean == pytest.approx(OpLatency(spec, gpu, engine=engine).prefill(500).seconds * 1000,
+                                               rel=1e-12)
 
 
 def test_a_sliding_window_model_is_not_priced_from_sums():

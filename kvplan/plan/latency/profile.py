@@ -33,6 +33,7 @@ class Profile:
                           else "no fit rows for this engine: median of the fitted engines")
         self.dequant_fit = fit["dequant"]
         self.bw = gpu.memory_bandwidth_bytes_per_s
+        self._decode_grids: dict = {}  # (kv heads, GQA ratio) -> (grid, floor, source)
 
     @property
     def label(self) -> str:
@@ -71,13 +72,18 @@ class Profile:
     def decode_attention_efficiency(self, batch: int, ctx: float, kv_heads: int, gqa: int):
         t = self.tables.get("decode_attention") if self.tables else None
         if t:
-            kvh = min((1, 2, 4, 8), key=lambda k: abs(k - kv_heads))
-            ratio = min((1, 4, 8), key=lambda r: abs(r - gqa))
-            grid = t["efficiency"].get(f"kv{kvh}_gqa{ratio}")
+            pick = self._decode_grids.get((kv_heads, gqa))
+            if pick is None:
+                kvh = min((1, 2, 4, 8), key=lambda k: abs(k - kv_heads))
+                ratio = min((1, 4, 8), key=lambda r: abs(r - gqa))
+                pick = self._decode_grids[(kv_heads, gqa)] = (
+                    t["efficiency"].get(f"kv{kvh}_gqa{ratio}"), t["floor_us"] * 1e-6,
+                    f"{t['source']} ({t['kernel']}, kv{kvh} gqa{ratio})")
+            grid, floor, src = pick
             if grid:
                 e = tables.interp2(t["batch"], t["ctx"], grid, batch, ctx)
                 if e:
-                    return min(e, 1.0), t["floor_us"] * 1e-6, f"{t['source']} ({t['kernel']}, kv{kvh} gqa{ratio})"
+                    return min(e, 1.0), floor, src
         rows = batch * kv_heads
         e = self.fb["memory_efficiency"] * min(1.0, rows / self.fb["decode_attention_full_rows"])
         return e, self.fb["attention_floor_us"] * 1e-6, "physics fallback: " + self.fb["decode_attention_source"]

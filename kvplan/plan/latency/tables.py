@@ -16,23 +16,80 @@ def load(name: str) -> dict:
     return yaml.safe_load((DATA / f"{name}.yaml").read_text())
 
 
+_PTS: dict = {}  # id(xs), id(ys) -> (xs, ys, log xs, ys) of the points with a value (data is loaded once)
+
+
+def _points(xs, ys):
+    key = (id(xs), id(ys))
+    got = _PTS.get(key)
+    if got is None or got[0] is not xs or got[1] is not ys:
+        pts = [(math.log(a), b) for a, b in zip(xs, ys) if b is not None]
+        got = _PTS[key] = (xs, ys, [p[0] for p in pts], [p[1] for p in pts])
+    return got[2], got[3]
+
+
+def _at(lxs, vals, lx: float) -> float | None:
+    if not lxs:
+        return None
+    if lx <= lxs[0]:
+        return vals[0]
+    if lx >= lxs[-1]:
+        return vals[-1]
+    i = bisect.bisect_right(lxs, lx)
+    x0, x1 = lxs[i - 1], lxs[i]
+    y0 = vals[i - 1]
+    return y0 + (vals[i] - y0) * (lx - x0) / (x1 - x0)
+
+
 def interp(xs, ys, x: float) -> float | None:
     """``ys`` at ``x`` by linear interpolation in log x over the points that have a value;
     clamped at both ends. None when no point has one."""
-    pts = [(math.log(a), b) for a, b in zip(xs, ys) if b is not None]
-    if not pts:
-        return None
-    lx = math.log(max(x, 1e-9))
-    if lx <= pts[0][0]:
-        return pts[0][1]
-    if lx >= pts[-1][0]:
-        return pts[-1][1]
-    i = bisect.bisect_right([p[0] for p in pts], lx)
-    (x0, y0), (x1, y1) = pts[i - 1], pts[i]
-    return y0 + (y1 - y0) * (lx - x0) / (x1 - x0)
+    lxs, vals = _points(xs, ys)
+    return _at(lxs, vals, math.log(max(x, 1e-9)))
+
+
+class _Grid:
+    """A grid compiled once: each row's points in log y, and per x the two rows (and weight)
+    the interpolation along x uses. A row with any value always yields one (clamped), so which
+    rows take part does not depend on y."""
+
+    def __init__(self, xs, ys, grid):
+        self.src = (xs, ys, grid)
+        self.rows = [_points(ys, row) for row in grid]
+        self.lxs = [math.log(a) for a, row in zip(xs, self.rows) if row[0]]
+        self.idx = [i for i, row in enumerate(self.rows) if row[0]]
+        self.by_x: dict = {}
+
+    def at(self, x: float, y: float) -> float | None:
+        plan = self.by_x.get(x)
+        if plan is None:
+            lx, lxs, idx = math.log(max(x, 1e-9)), self.lxs, self.idx
+            if not lxs:
+                plan = ()
+            elif lx <= lxs[0]:
+                plan = (idx[0],)
+            elif lx >= lxs[-1]:
+                plan = (idx[-1],)
+            else:
+                i = bisect.bisect_right(lxs, lx)
+                plan = (idx[i - 1], idx[i], lxs[i - 1], lxs[i], lx)
+            self.by_x[x] = plan
+        if not plan:
+            return None
+        ly = math.log(max(y, 1e-9))
+        y0 = _at(*self.rows[plan[0]], ly)
+        if len(plan) == 1:
+            return y0
+        x0, x1, lx = plan[2], plan[3], plan[4]
+        return y0 + (_at(*self.rows[plan[1]], ly) - y0) * (lx - x0) / (x1 - x0)
+
+
+_GRIDS: dict = {}
 
 
 def interp2(xs, ys, grid, x: float, y: float) -> float | None:
     """``grid[i][j]`` (row i at xs[i], column j at ys[j]) at (x, y): along y in each row, then along x."""
-    col = [interp(ys, row, y) for row in grid]
-    return interp(xs, col, x)
+    g = _GRIDS.get(id(grid))
+    if g is None or g.src[2] is not grid or g.src[0] is not xs or g.src[1] is not ys:
+        g = _GRIDS[id(grid)] = _Grid(xs, ys, grid)
+    return g.at(x, y)

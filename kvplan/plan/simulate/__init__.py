@@ -2,9 +2,10 @@
 
 Requests arrive (Poisson or evenly spaced at a rate, all at once, a closed loop of clients, or a
 trace), are routed to one of ``replicas`` copies of the engine, and each replica runs its
-scheduler step by step. Every step's time is ``perf.Roofline.mixed`` (or its constant-time
-form ``mixed_sum``) for exactly the prefill chunks and decodes scheduled in it: the same
-roofline ``kvplan perf`` prints, nothing re-derived here. The KV capacity is ``fit``'s for the
+scheduler step by step. Every step's time is the per-operation step model's ``mixed`` (or its
+constant-time form ``mixed_sum``; ``kvplan.plan.latency.step.OpLatency``, with the kernels and
+per-step overhead of the simulated engine) for exactly the prefill chunks and decodes scheduled
+in it: the step ``kvplan perf --engine`` prints by default, nothing re-derived here. The KV capacity is ``fit``'s for the
 engine, GPU and TP (vLLM: ``num_gpu_blocks`` less the null block; SGLang: its token pool).
 
 vLLM V1's scheduler (vllm/v1/core/sched/scheduler.py, ``Scheduler.schedule``; 0.33):
@@ -151,11 +152,13 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
              arrivals_kind: str = "poisson", prompt_tokens: str = "1024", output_tokens: str = "128",
              shared_prefix: int = 0, requests: int = 1000, seed: int = 0, opts=None,
              prefix_caching: bool = True, router: str = "round-robin",
-             limits: Limits | None = None, roofline=None) -> SimResult:
+             limits: Limits | None = None, roofline=None, profile=None) -> SimResult:
     """``kvplan simulate``: exactly one of ``rate`` (requests/s; ``math.inf`` for all at once),
     ``concurrency`` or ``trace`` (a CSV path or a list of ``Request``). ``limits`` and
-    ``roofline`` replace what ``fit`` and ``perf`` would give (tests use a tiny cache)."""
-    from ..perf import Roofline
+    ``roofline`` (any step model with ``Roofline``'s interface; default ``OpLatency`` for the
+    engine, as ``kvplan perf``) replace what ``fit`` and ``perf`` would give (tests use a tiny
+    cache); ``profile``: a calibrated latency profile (``kvplan check-bench --calibrate``)."""
+    from ..latency.step import OpLatency
 
     given = [x is not None for x in (rate, concurrency, trace)]
     if sum(given) != 1:
@@ -174,7 +177,11 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
     if router not in ROUTERS:
         raise KvplanError(f"{opt('router')} must be one of {', '.join(ROUTERS)}, got '{router}'")
     lim = limits or engine_limits(spec, gpu, tp, engine, opts, prefix_caching)
-    rf = roofline or Roofline(spec, gpu, tp)
+    rf = roofline or OpLatency(spec, gpu, tp, engine=lim.engine)
+    if profile is not None:
+        from ..latency.calibrate import apply_profile
+
+        rf = apply_profile(rf, profile)
     mml = lim.max_model_len
     notes = [lim.note] if lim.note else []
     if trace is not None:

@@ -1,0 +1,44 @@
+"""The command line that starts an engine for a planned deployment (``kvplan plan``). Each engine
+owns its flag names here, each with the page that documents it:
+
+* vLLM 0.33 (docs.vllm.ai, "vllm serve" CLI reference): ``--tensor-parallel-size``,
+  ``--max-num-seqs``, ``--max-model-len``; disaggregated prefill/decode through the NIXL
+  connector: ``--kv-transfer-config '{"kv_connector":"NixlConnector","kv_role":"kv_both"}'``
+  (docs/features/nixl_connector_usage.md).
+* SGLang 0.5 (docs.sglang.ai, server arguments): ``--model-path``, ``--tp``,
+  ``--max-running-requests``, ``--context-length``; disaggregation:
+  ``--disaggregation-mode prefill|decode`` (docs/advanced_features/pd_disaggregation.md).
+"""
+from __future__ import annotations
+
+import shlex
+
+from ..errors import KvplanError
+
+NIXL = '{"kv_connector":"NixlConnector","kv_role":"kv_both"}'
+
+
+def serve_command(engine: str, model: str, tp: int, max_num_seqs: int | None = None,
+                  role: str | None = None, max_model_len: int | None = None) -> str:
+    """One replica's command. ``role``: None (aggregated), "prefill" or "decode"."""
+    if role not in (None, "prefill", "decode"):
+        raise KvplanError(f"role must be prefill or decode, got {role!r}")
+    if engine == "vllm":
+        args = ["vllm", "serve", model, "--tensor-parallel-size", str(tp)]
+        if max_num_seqs:
+            args += ["--max-num-seqs", str(max_num_seqs)]
+        if max_model_len:
+            args += ["--max-model-len", str(max_model_len)]
+        if role:
+            args += ["--kv-transfer-config", NIXL]
+    elif engine == "sglang":
+        args = ["python", "-m", "sglang.launch_server", "--model-path", model, "--tp", str(tp)]
+        if max_num_seqs:
+            args += ["--max-running-requests", str(max_num_seqs)]
+        if max_model_len:
+            args += ["--context-length", str(max_model_len)]
+        if role:
+            args += ["--disaggregation-mode", role]
+    else:
+        raise KvplanError(f"no launch command for engine {engine!r} (vllm or sglang)")
+    return shlex.join(args)

@@ -1,0 +1,291 @@
+"""``kvplan check-bench``: a measured serving benchmark beside its simulation (issue 22, part 3).
+
+Reads the result files of four tools, one load level per run:
+
+* vLLM ``vllm bench serve --save-result`` (and ``benchmarks/benchmark_serving.py``): one JSON
+  object per file (or one per line when appended): ``request_rate``, ``max_concurrency``,
+  ``completed``, ``total_input_tokens``, ``total_output_tokens``, ``output_throughput``,
+  ``{mean,median,p99}_{ttft,itl}_ms``;
+* SGLang ``python -m sglang.bench_serving --output-file``: JSONL, a line per run, the same keys
+  as vLLM's plus ``random_input_len``, ``random_output_len``, ``random_range_ratio``;
+* inference-perf (kubernetes-sigs): ``*_lifecycle_metrics.json``: ``load_summary.requested_rate``,
+  ``successes.latency.{time_to_first_token,time_per_output_token}`` in seconds (its
+  ``inter_token_latency`` is per streamed chunk, not per token),
+  ``successes.throughput.output_tokens_per_sec``, ``successes.{prompt_len,output_len}``;
+* GuideLLM ``benchmarks.json``: ``benchmarks[]``, each with its strategy's rate or concurrency
+  and ``metrics.<name>.successful.{mean,median,percentiles}`` (the schema GuideLLM documents; no
+  real GuideLLM file is among the fixtures, see tests/fixtures/bench/SOURCES.md).
+
+The workload replayed per level: the file's rate (Poisson, as all four tools default to) or
+concurrency, its number of completed requests (at most ``max_requests``), and its lengths: a
+uniform range where the file states one (SGLang's random dataset: ``randint(max(int(len ×
+ratio), 1), len + 1)``, python/sglang/bench_serving.py ``sample_random_requests``), else each
+request at the file's mean prompt and output lengths (a stated simplification: the spread of
+ShareGPT lengths is not replayed).
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from ..errors import KvplanError
+from ..model.frozen import field, record
+
+TOOLS = ("vllm", "sglang", "inference-perf", "guidellm")
+
+
+@record
+class Level:
+    tool: str
+    source: str  # file (and line / index)
+    model: str | None
+    rate: float | None  # requests/s; None with concurrency, inf for all at once
+    concurrency: int | None
+    requests: int
+    prompt_tokens: str  # simulate's --prompt-tokens
+    output_tokens: str
+    measured: dict = field(default_factory=dict)  # ttft_ms / itl_ms: {mean, p50, p90, p99}; output_tokens_per_s
+
+
+def _num(v):
+    return None if v is None or isinstance(v, bool) else float(v)
+
+
+def _stats(d: dict, prefix: str, scale: float = 1.0) -> dict:
+    out = {}
+    for key, name in (("mean", "mean"), ("median", "p50"), ("p50", "p50"), ("p90", "p90"), ("p99", "p99")):
+        v = d.get(f"{key}_{prefix}") if prefix else d.get(key)
+        if v is not None and name not in out:
+            out[name] = float(v) * scale
+    return out
+
+
+def _rate(v) -> float | None:
+    if v is None:
+        return None
+    if isinstance(v, str) and v.strip().lower() in ("inf", "infinity"):
+        return math.inf
+    f = float(v)
+    return math.inf if math.isinf(f) else f
+
+
+def _vllm_like(d: dict, where: str, tool: str) -> Level:
+    done = int(d.get("completed") or d.get("num_prompts") or 0)
+    if done < 1:
+        raise KvplanError(f"{where}: no completed requests")
+    conc = d.get("max_concurrency")
+    rate = _rate(d.get("request_rate"))
+    if conc is not None and (rate is None or math.isinf(rate)):
+        rate = None
+    mean_in = d["total_input_tokens"] / done
+    mean_out = d["total_output_tokens"] / done
+    if tool == "sglang" and d.get("dataset_name") == "random" and d.get("random_input_len"):
+        r = float(d.get("random_range_ratio") or 0.0)
+        lo_i, hi_i = max(int(d["random_input_len"] * r), 1), int(d["random_input_len"])
+        lo_o, hi_o = max(int(d["random_output_len"] * r), 1), int(d["random_output_len"])
+        prompt = f"uniform:{lo_i}-{hi_i}" if lo_i < hi_i else str(hi_i)
+        output = f"uniform:{lo_o}-{hi_o}" if lo_o < hi_o else str(hi_o)
+    else:
+        prompt, output = str(max(1, round(mean_in))), str(max(1, round(mean_out)))
+    measured = {"ttft_ms": _stats({k: v for k, v in d.items() if k.endswith("_ttft_ms")}, "ttft_ms"),
+                "itl_ms": _stats({k: v for k, v in d.items() if k.endswith("_itl_ms")}, "itl_ms"),
+                "output_tokens_per_s": _num(d.get("output_throughput")),
+                "mean_prompt_tokens": mean_in, "mean_output_tokens": mean_out}
+    return Level(tool, where, d.get("model_id"), rate, None if conc is None else int(conc), done, prompt,
+                 output, measured)
+
+
+def _inference_perf(d: dict, where: str) -> Level:
+    s = d["successes"]
+    n = int(s.get("count") or 0)
+    if n < 1:
+        raise KvplanError(f"{where}: no successful requests")
+    lat = s.get("latency", {})
+    # inference-perf's inter_token_latency is per streamed chunk (its median is ~0.05 ms: tokens
+    # arriving together); its time_per_output_token, (latency − TTFT) / (output − 1) per
+    # request, is the per-token figure simulate's ITL compares with
+    measured = {"ttft_ms": _stats(lat.get("time_to_first_token") or {}, "", 1000),
+                "itl_ms": _stats(lat.get("time_per_output_token") or {}, "", 1000),
+                "output_tokens_per_s": _num((s.get("throughput") or {}).get("output_tokens_per_sec")),
+                "mean_prompt_tokens": s["prompt_len"]["mean"], "mean_output_tokens": s["output_len"]["mean"]}
+    rate = _rate(d["load_summary"].get("requested_rate"))
+    return Level("inference-perf", where, None, rate, None, n, str(max(1, round(s["prompt_len"]["mean"]))),
+                 str(max(1, round(s["output_len"]["mean"]))), measured)
+
+
+def _guidellm(doc: dict, where: str) -> list[Level]:
+    out = []
+    for i, b in enumerate(doc["benchmarks"]):
+        m = b.get("metrics") or {}
+        strat = ((b.get("config") or {}).get("strategy") or b.get("args", {}).get("strategy") or {})
+        kind = strat.get("type_") or strat.get("type")
+        rate = conc = None
+        if kind in ("constant", "poisson"):
+            rate = float(strat["rate"])
+        elif kind == "concurrent":
+            conc = int(strat.get("streams") or strat.get("max_concurrency"))
+        elif kind == "throughput":
+            rate = math.inf
+        elif kind == "synchronous":
+            conc = 1
+        else:
+            raise KvplanError(f"{where} benchmark {i + 1}: strategy {kind!r} is not replayed "
+                              "(constant, poisson, concurrent, throughput, synchronous)")
+
+        def dist(name, scale=1.0):
+            s = (m.get(name) or {}).get("successful") or {}
+            got = {k: float(s[k]) * scale for k in ("mean",) if s.get(k) is not None}
+            if s.get("median") is not None:
+                got["p50"] = float(s["median"]) * scale
+            for k, v in (s.get("percentiles") or {}).items():
+                if k in ("p50", "p90", "p99"):
+                    got[k] = float(v) * scale
+            return got
+
+        n = int(((m.get("request_totals") or {}).get("successful")) or 0)
+        pin = dist("prompt_token_count").get("mean")
+        pout = dist("output_token_count").get("mean")
+        if not n or pin is None or pout is None:
+            raise KvplanError(f"{where} benchmark {i + 1}: needs request_totals and prompt/output token counts")
+        out.append(Level("guidellm", f"{where} #{i + 1}", None, rate, conc, n, str(max(1, round(pin))),
+                         str(max(1, round(pout))),
+                         {"ttft_ms": dist("time_to_first_token_ms"), "itl_ms": dist("inter_token_latency_ms"),
+                          "output_tokens_per_s": dist("output_tokens_per_second").get("mean"),
+                          "mean_prompt_tokens": pin, "mean_output_tokens": pout}))
+    return out
+
+
+def read(path: str | Path) -> list[Level]:
+    """Every load level in one result file, whichever of the four tools wrote it."""
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except (OSError, UnicodeDecodeError) as e:
+        raise KvplanError(f"cannot read {p}: {getattr(e, 'strerror', None) or e}") from None
+    try:
+        docs = [json.loads(text)]
+    except json.JSONDecodeError:
+        try:
+            docs = [json.loads(ln) for ln in text.splitlines() if ln.strip()]
+        except json.JSONDecodeError as e:
+            raise KvplanError(f"{p}: not JSON or JSON lines ({e.msg}, line {e.lineno})") from None
+    out: list[Level] = []
+    for i, d in enumerate(docs, start=1):
+        where = p.name + (f":{i}" if len(docs) > 1 else "")
+        if not isinstance(d, dict):
+            raise KvplanError(f"{where}: expected a JSON object")
+        try:
+            if "benchmarks" in d and isinstance(d["benchmarks"], list):
+                out.extend(_guidellm(d, where))
+            elif "load_summary" in d and "successes" in d:
+                out.append(_inference_perf(d, where))
+            elif "total_output_tokens" in d and ("median_itl_ms" in d or "mean_itl_ms" in d):
+                tool = "sglang" if d.get("backend", "").startswith("sglang") or "random_range_ratio" in d \
+                    and "mean_e2e_latency_ms" in d else "vllm"
+                out.append(_vllm_like(d, where, tool))
+            else:
+                raise KvplanError(f"{where}: not a result of {', '.join(TOOLS)} (keys: "
+                                  f"{', '.join(sorted(d)[:6])}...)")
+        except (KeyError, TypeError, ValueError) as e:
+            raise KvplanError(f"{where}: a {TOOLS} result missing or malformed field: {e}") from None
+    return out
+
+
+# ---- replay ------------------------------------------------------------------------------------
+@record
+class Row:
+    level: Level
+    predicted: dict  # ttft_ms, itl_ms (Stats as dicts), output_tokens_per_s, saturated
+
+
+def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm", opts=None,
+           prefix_caching: bool = True, max_requests: int = 1000, seed: int = 0, step=None) -> list[Row]:
+    from ..plan import simulate as sim
+    from ..plan.latency.step import OpLatency
+
+    lim = sim.engine_limits(spec, gpu, tp, engine, opts, prefix_caching)
+    step = step or OpLatency(spec, gpu, tp, engine=engine)
+    rows = []
+    for lv in levels:
+        n = min(lv.requests, max_requests)
+        kw = dict(concurrency=lv.concurrency) if lv.concurrency else dict(rate=lv.rate)
+        r = sim.simulate(spec, gpu, tp=tp, replicas=replicas, engine=engine, prompt_tokens=lv.prompt_tokens,
+                         output_tokens=lv.output_tokens, requests=n, seed=seed, limits=lim, roofline=step,
+                         router="least-loaded", **kw)
+        rows.append(Row(lv, {"ttft_ms": r.ttft_ms.as_dict(), "itl_ms": r.itl_ms.as_dict(),
+                             "output_tokens_per_s": r.output_tokens_per_s, "saturated": r.saturated}))
+    return rows
+
+
+def pairs(row: Row):
+    """(metric, statistic, measured, predicted) for every figure both sides have."""
+    out = []
+    for metric in ("ttft_ms", "itl_ms"):
+        for stat in ("p50", "mean", "p90", "p99"):
+            m = row.level.measured.get(metric, {}).get(stat)
+            p = row.predicted[metric].get(stat)
+            if m is not None and p is not None:
+                out.append((metric, stat, m, p))
+    m = row.level.measured.get("output_tokens_per_s")
+    if m:
+        out.append(("output_tokens_per_s", "", m, row.predicted["output_tokens_per_s"]))
+    return out
+
+
+# ---- calibration ------------------------------------------------------------------------------
+def objective(rows) -> float:
+    err = []
+    for row in rows:
+        got = {(m, s): (a, b) for m, s, a, b in pairs(row)}
+        for key in (("ttft_ms", "p50"), ("ttft_ms", "mean")):
+            if key in got:
+                err.append(got[key])
+                break
+        for key in (("itl_ms", "mean"), ("itl_ms", "p50")):
+            if key in got:
+                err.append(got[key])
+                break
+        if ("output_tokens_per_s", "") in got:
+            err.append(got[("output_tokens_per_s", "")])
+    terms = [math.log(p / m) ** 2 for m, p in err if m > 0 and p and p > 0]
+    if not terms:
+        raise KvplanError("the run has no TTFT, ITL or throughput figure to fit to")
+    return sum(terms) / len(terms)
+
+
+def calibrate(levels, spec, gpu, *, tp=1, replicas=1, engine="vllm", opts=None, max_requests=300, seed=0):
+    """One factor on every step's time fitted to a run (kvplan/plan/latency/calibrate.py says what
+    and why): (scale, error before, error after, rows after), by golden-section search on
+    log(scale) in [1/8, 8] of the mean squared log error of TTFT (median, else mean), ITL (mean,
+    else median) and output tokens/s over the run's levels."""
+    from ..plan.latency.step import OpLatency
+
+    def run(scale):
+        st = OpLatency(spec, gpu, tp, engine=engine)
+        st.profile_scale = scale
+        rows = replay(levels, spec, gpu, tp=tp, replicas=replicas, engine=engine, opts=opts,
+                      max_requests=max_requests, seed=seed, step=st)
+        return objective(rows), rows
+
+    cache = {}
+
+    def f(x):
+        if x not in cache:
+            cache[x] = run(math.exp(x))
+        return cache[x][0]
+
+    a, b = math.log(1 / 8), math.log(8)
+    g = (math.sqrt(5) - 1) / 2
+    c, d = b - g * (b - a), a + g * (b - a)
+    for _ in range(14):
+        if f(c) < f(d):
+            b, d = d, c
+            c = b - g * (b - a)
+        else:
+            a, c = c, d
+            d = a + g * (b - a)
+    x = (a + b) / 2
+    best = min([x, c, d], key=f)
+    before = run(1.0)[0]
+    return math.exp(best), before, cache[best][0], cache[best][1]

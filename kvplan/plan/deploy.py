@@ -1,0 +1,443 @@
+"""``kvplan plan``: the cheapest deployment that meets a latency SLA (issue 22, part 2).
+
+The search space, for each GPU type given:
+
+* aggregated: TP × ``max_num_seqs`` × replicas behind a least-loaded router. For each (TP,
+  max_num_seqs) the replica count starts at the lower bound ``ceil(rate / μ)`` (μ: one
+  replica's requests/s with ``max_num_seqs`` clients in a closed loop, simulated) and grows one
+  by one until the SLA is met, the GPU budget is spent, or ``SCAN`` more replicas did not help;
+* disaggregated prefill/decode: a prefill pool (TP_p × R_p, every request's prompt, output 1)
+  and a decode pool (TP_d × max_num_seqs × R_d) sized apart, on the same GPU type. The decode
+  pool's replica count grows until its ITL p90 is met; the prefill pool's until the prompt's
+  TTFT (its own p90 plus the KV transfer) is; then the two are simulated joined (each request
+  reaches the decode pool when its prefill ends plus its transfer) and the prefill pool grows
+  while the joined TTFT p90 misses.
+
+Every candidate is a ``simulate`` run (``kvplan.plan.simulate``, the engine's scheduler, KV
+capacity from ``fit``, steps from ``perf``'s per-operation model), so its p90s are the
+simulator's, with its stated simplifications. A decode-pool replica receives a request's KV
+(the sim's one "prefill" step of it is priced as one decode row at that context: the token the
+decode instance computes first), so it never computes a prompt.
+
+KV transfer: the bytes each prefill rank holds for the prompt (``Roofline.kv_written``) over
+the link's one-way bandwidth per GPU (``model_specs/links.yaml``): NVLink when both pools fit in
+one 8-GPU node and the GPU has NVLink, else InfiniBand (``--link`` chooses). Cost: GPUs ×
+hourly price (``model_specs/gpu_prices.yaml`` or ``--prices``) / the offered output tokens per
+hour (rate × mean output), per million output tokens. Ranked cheapest first among those meeting both p90 targets.
+
+Not searched: expert parallelism (the step model has no all-to-all, so EP would be priced as
+TP: listing it would rank two identical numbers), pipeline parallelism, and mixed GPU types
+across the two pools.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import os
+from pathlib import Path
+
+from ..errors import KvplanError
+from ..model.frozen import field, record, replace
+
+NODE_GPUS = 8
+SCAN = 4  # replicas added past the lower bound before a configuration is given up
+DEFAULT_TPS = (1, 2, 4, 8)
+DEFAULT_SEQS = (32, 64, 128, 256)
+LINKS = ("auto", "nvlink", "infiniband", "ethernet")
+
+
+# ---- data --------------------------------------------------------------------------------------
+def load_prices(path: str | Path | None = None) -> dict:
+    """{gpu name: (usd per hour, source)} from ``model_specs/gpu_prices.yaml`` or a user file of
+    the same shape (``prices: {name: {usd_per_hour, source?}}``)."""
+    import yaml
+
+    from ..sources import catalog
+
+    p = Path(path) if path else catalog.specs_dir() / "gpu_prices.yaml"
+    try:
+        doc = yaml.safe_load(p.read_text())
+    except (OSError, UnicodeDecodeError) as e:
+        raise KvplanError(f"--prices: cannot read {p}: {getattr(e, 'strerror', None) or e}") from None
+    except yaml.YAMLError:
+        raise KvplanError(f"--prices: {p} is not valid YAML") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("prices"), dict):
+        raise KvplanError(f"--prices: {p} needs a 'prices:' map of GPU name -> usd_per_hour")
+    out = {}
+    for name, row in doc["prices"].items():
+        v = row.get("usd_per_hour") if isinstance(row, dict) else row
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0 or not math.isfinite(v):
+            raise KvplanError(f"--prices: {p}: {name}: usd_per_hour must be a number > 0, got {v!r}")
+        try:
+            gname = catalog.load_gpu(str(name)).name
+        except KvplanError:
+            raise KvplanError(f"--prices: {p}: unknown GPU '{name}' (see kvplan gpus)") from None
+        src = (row.get("source") if isinstance(row, dict) else None) or doc.get("source") or str(p)
+        out[gname] = (float(v), src)
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def load_links() -> dict:
+    import yaml
+
+    from ..sources import catalog
+
+    return yaml.safe_load((catalog.specs_dir() / "links.yaml").read_text())["links"]
+
+
+def link_seconds(link: str, gpu, rank_bytes: int, links: dict | None = None) -> float:
+    """Seconds to move one request's KV: ``rank_bytes`` on every prefill rank, in parallel."""
+    links = links or load_links()
+    if link == "nvlink":
+        if not gpu.interconnect_bytes_per_s or "nvlink" not in (gpu.interconnect or "").lower():
+            raise KvplanError(f"{gpu.name} has no NVLink in the catalog; use --link infiniband or ethernet")
+        return rank_bytes / (gpu.interconnect_bytes_per_s / 2)
+    if link == "infiniband":
+        return rank_bytes / links["infiniband"]["per_gpu_bytes_per_s"]
+    if link == "ethernet":  # the node's NIC is shared by its GPUs
+        return rank_bytes * NODE_GPUS / links["ethernet"]["per_node_bytes_per_s"]
+    raise KvplanError(f"--link must be one of {', '.join(LINKS)}, got '{link}'")
+
+
+# ---- what one candidate is ------------------------------------------------------------------------
+@record
+class Candidate:
+    mode: str  # aggregated | disaggregated
+    gpu: str
+    tp: int  # (decode pool's, when disaggregated)
+    replicas: int
+    max_num_seqs: int
+    prefill_tp: int = 0
+    prefill_replicas: int = 0
+    link: str = ""
+    transfer_ms: float = 0.0
+    ttft_p90_ms: float | None = None
+    itl_p90_ms: float | None = None
+    output_tokens_per_s: float = 0.0
+    saturated: bool = False
+    usd_per_hour: float = 0.0
+    usd_per_m_output: float | None = None
+    meets: bool = False
+    note: str = ""
+
+    @property
+    def gpus(self) -> int:
+        return self.tp * self.replicas + self.prefill_tp * self.prefill_replicas
+
+    @property
+    def layout(self) -> str:
+        if self.mode == "aggregated":
+            return f"{self.replicas}×tp{self.tp}"
+        return f"P {self.prefill_replicas}×tp{self.prefill_tp} + D {self.replicas}×tp{self.tp}"
+
+    def as_dict(self) -> dict:
+        d = {k: getattr(self, k) for k in ("mode", "gpu", "tp", "replicas", "max_num_seqs", "prefill_tp",
+                                           "prefill_replicas", "link", "transfer_ms", "ttft_p90_ms",
+                                           "itl_p90_ms", "output_tokens_per_s", "saturated",
+                                           "usd_per_hour", "usd_per_m_output", "meets", "note")}
+        d["gpus"] = self.gpus
+        return d
+
+
+@record
+class Task:
+    """One unit of work for a process (or a Ray task): a configuration and its replica scan."""
+
+    mode: str
+    gpu: str
+    tp: int
+    max_num_seqs: int
+    prefill_tp: int = 0
+    link: str = "auto"
+
+
+@record
+class Workload:
+    model: str
+    rate: float
+    prompt_tokens: str
+    output_tokens: str
+    ttft_p90_ms: float
+    itl_p90_ms: float
+    engine: str = "vllm"
+    requests: int = 200
+    seed: int = 0
+    max_gpus: int = 64
+    max_model_len: int | None = None
+    profile: str | None = None
+    prices: dict = field(default_factory=dict)
+
+
+# ---- the decode side of a disaggregated pair ---------------------------------------------------
+class DecodeSide:
+    """A decode-pool replica's step model: a request arriving with its KV computes one token at
+    its context (one decode row), never its prompt; everything else is the engine's own step."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.decode_is_linear = inner.decode_is_linear
+
+    def mixed_sum(self, chunks, decodes, ctx_sum, ctx_max=0, seconds=False):
+        return self.inner.mixed_sum((), decodes + len(chunks), ctx_sum + sum(c + n for c, n in chunks),
+                                    ctx_max, seconds)
+
+    def mixed(self, chunks=(), decodes=()):
+        return self.inner.mixed((), list(decodes) + [c + n for c, n in chunks])
+
+
+# ---- evaluating one task ------------------------------------------------------------------------
+_CACHE: dict = {}
+
+
+def _models(w: Workload, gpu_name: str, tp: int, seqs: int | None, decode_side: bool = False):
+    """(spec, gpu, limits, step model) for one replica, kept per process."""
+    key = (w.model, w.engine, w.max_model_len, w.profile, gpu_name, tp, seqs, decode_side)
+    if key in _CACHE:
+        return _CACHE[key]
+    from ..engines.base import ServeOptions
+    from ..sources import catalog
+    from . import simulate as sim
+    from .latency.step import OpLatency
+
+    spec, gpu = catalog.load_model(w.model), catalog.load_gpu(gpu_name)
+    try:
+        lim = sim.engine_limits(spec, gpu, tp, w.engine, ServeOptions(max_model_len=w.max_model_len,
+                                                                     max_num_seqs=seqs))
+    except KvplanError as e:
+        _CACHE[key] = (spec, gpu, None, str(e))
+        return _CACHE[key]
+    step = _CACHE.get(("step", w.model, w.engine, w.profile, gpu_name, tp))
+    if step is None:
+        step = OpLatency(spec, gpu, tp, engine=w.engine)
+        if w.profile:  # a profile is one GPU's: the other GPUs of the search keep the tables
+            from .latency.calibrate import apply_profile, load_profile
+
+            if load_profile(w.profile).get("gpu") in (None, gpu.name):
+                step = apply_profile(step, w.profile)
+        _CACHE[("step", w.model, w.engine, w.profile, gpu_name, tp)] = step
+    if decode_side:
+        lim = sim.Limits(lim.engine, lim.block_size, lim.num_blocks, lim.max_num_seqs, 1 << 40,
+                         lim.max_model_len, lim.prefix_caching, lim.sources)
+        step = DecodeSide(step)
+    _CACHE[key] = (spec, gpu, lim, step)
+    return _CACHE[key]
+
+
+def _requests(w: Workload, n: int, rate: float | None, seed: int, output: str | None = None):
+    from . import simulate as sim
+
+    ps = sim.sample_lengths(w.prompt_tokens, n, seed, "--prompt-tokens", 1 << 30)
+    os_ = sim.sample_lengths(output or w.output_tokens, n, seed + 1, "--output-tokens", 1 << 30)
+    times = sim.arrivals(n, rate, "poisson", seed + 2)
+    return [sim.Request(t, p, o) for t, p, o in zip(times, ps, os_)]
+
+
+def _capacity(w: Workload, lim, step, output: str | None = None) -> float:
+    """One replica's requests/s with ``max_num_seqs`` clients always waiting (a closed loop)."""
+    from . import simulate as sim
+
+    c = lim.max_num_seqs
+    reqs = _requests(w, max(2 * c, 64), None, w.seed + 7, output)
+    raw = sim.run(reqs, lim, step, 1, "least-loaded", 0, c)
+    t1 = max(r.end for r in raw["reqs"])
+    return len(reqs) / t1 if t1 > 0 else math.inf
+
+
+def _p90(values) -> float | None:
+    from .simulate import weighted_stats
+
+    return weighted_stats([(v, 1) for v in values], 1000).p90
+
+
+def _price(w: Workload, gpu: str) -> float:
+    got = w.prices.get(gpu)
+    if got is None:
+        raise KvplanError(f"no hourly price for {gpu}; add it with --prices FILE")
+    return got[0]
+
+
+def _finish(c: Candidate, w: Workload, reqs, price: float) -> Candidate:
+    """Cost at the offered load (rate × the mean output of the simulated requests): every
+    deployment that meets the SLA serves the same tokens, so they rank by dollars per hour."""
+    out_per_s = w.rate * sum(q.output for q in reqs) / len(reqs)
+    per_h = c.gpus * price
+    usd_m = per_h / (out_per_s * 3600) * 1e6 if out_per_s > 0 else None
+    meets = (not c.saturated and c.ttft_p90_ms is not None and c.itl_p90_ms is not None
+             and c.ttft_p90_ms <= w.ttft_p90_ms and c.itl_p90_ms <= w.itl_p90_ms)
+    return replace(c, output_tokens_per_s=out_per_s, usd_per_hour=per_h, usd_per_m_output=usd_m, meets=meets)
+
+
+def _aggregated(w: Workload, t: Task) -> list[Candidate]:
+    from . import simulate as sim
+
+    spec, gpu, lim, step = _models(w, t.gpu, t.tp, t.max_num_seqs)
+    base = Candidate("aggregated", gpu.name, t.tp, 0, t.max_num_seqs)
+    if lim is None:
+        return [replace(base, note=f"does not fit: {step}")]
+    price = _price(w, gpu.name)
+    lo = max(1, math.ceil(w.rate / _capacity(w, lim, step)))
+    out = []
+    for r in range(lo, lo + SCAN + 1):
+        if r * t.tp > w.max_gpus:
+            out.append(replace(base, replicas=r, note=f"over --max-gpus {w.max_gpus}"))
+            break
+        reqs = _requests(w, w.requests, w.rate, w.seed)
+        res = sim.summarize(sim.run(reqs, lim, step, r, "least-loaded", 0, None), lim, model=spec.name,
+                            gpu=gpu.name, tp=t.tp, router="least-loaded", workload="", concurrency=None,
+                            infinite_rate=False)
+        c = _finish(replace(base, replicas=r, ttft_p90_ms=res.ttft_ms.p90, itl_p90_ms=res.itl_ms.p90,
+                                 saturated=res.saturated), w, reqs, price)
+        out.append(c)
+        if c.meets:
+            break
+    return out
+
+
+def _link(t: Task, gpu, gpus: int) -> str:
+    if t.link != "auto":
+        return t.link
+    nv = gpu.interconnect_bytes_per_s and "nvlink" in (gpu.interconnect or "").lower()
+    return "nvlink" if nv and gpus <= NODE_GPUS else "infiniband"
+
+
+def _disaggregated(w: Workload, t: Task) -> list[Candidate]:
+    from . import simulate as sim
+
+    spec, gpu, lim_p, step_p = _models(w, t.gpu, t.prefill_tp, None)
+    _, _, lim_d, step_d = _models(w, t.gpu, t.tp, t.max_num_seqs, decode_side=True)
+    base = Candidate("disaggregated", gpu.name, t.tp, 0, t.max_num_seqs, t.prefill_tp, 0)
+    if lim_p is None or lim_d is None:
+        return [replace(base, note=f"does not fit: {step_p if lim_p is None else step_d}")]
+    price = _price(w, gpu.name)
+    reqs = _requests(w, w.requests, w.rate, w.seed)
+    out: list[Candidate] = []
+
+    # lower bounds from each pool's closed-loop capacity; then grow whichever pool misses
+    rd = max(1, math.ceil(w.rate / _capacity(w, lim_d, step_d)))
+    pre = [sim.Request(q.arrival_s, q.prompt, 1) for q in reqs]  # the prefill pool's view: output 1
+    rp = max(1, math.ceil(w.rate / _capacity(w, lim_p, step_p, "1")))
+    for k in range(2 * SCAN + 1):
+        gpus = t.prefill_tp * rp + t.tp * rd
+        link = _link(t, gpu, gpus)
+        try:
+            xfer = [link_seconds(link, gpu, step_p.kv_written(0, q.prompt)) for q in reqs]
+        except KvplanError as e:
+            return [replace(base, note=str(e))]
+        c = replace(base, replicas=rd, prefill_replicas=rp, link=link,
+                    transfer_ms=sum(xfer) / len(xfer) * 1000)
+        if c.gpus > w.max_gpus:
+            out.append(replace(c, note=f"over --max-gpus {w.max_gpus}"))
+            break
+        raw_p = sim.run(pre, lim_p, step_p, rp, "least-loaded", 0, None)
+        ready = [r.end + x for r, x in zip(raw_p["reqs"], xfer)]
+        if k < 2 * SCAN and _p90([rt - q.arrival_s for rt, q in zip(ready, reqs)]) > w.ttft_p90_ms:
+            rp += 1  # the prefill pool alone misses the TTFT: no need to simulate the pair yet
+            continue
+        joined = [sim.Request(rt, q.prompt, q.output) for rt, q in zip(ready, reqs)]
+        raw_d = sim.run(joined, lim_d, step_d, rd, "least-loaded", 0, None)
+        ttft = _p90([d.first_tok - q.arrival_s for d, q in zip(raw_d["reqs"], reqs)])
+        itl = sim.weighted_stats([g for x in raw_d["reps"] for g in x.gaps], 1000).p90
+        sat = any(sim.summarize(raw, lim, model=spec.name, gpu=gpu.name, tp=1, router="", workload="",
+                                concurrency=None, infinite_rate=False).saturated
+                  for raw, lim in ((raw_p, lim_p), (raw_d, lim_d)))
+        c = _finish(replace(c, ttft_p90_ms=ttft, itl_p90_ms=itl, saturated=sat), w, reqs, price)
+        out.append(c)
+        if c.meets:
+            break
+        if itl is None or itl > w.itl_p90_ms or sat:
+            rd += 1
+        if ttft is None or ttft > w.ttft_p90_ms:
+            rp += 1
+    return out
+
+
+def evaluate(w: Workload, t: Task) -> list[Candidate]:
+    """Every candidate deployment one task simulated (its replica scan), in order."""
+    try:
+        return _aggregated(w, t) if t.mode == "aggregated" else _disaggregated(w, t)
+    except KvplanError as e:
+        return [Candidate(t.mode, t.gpu, t.tp, 0, t.max_num_seqs, t.prefill_tp, note=str(e))]
+
+
+def _evaluate_packed(args):
+    return evaluate(*args)
+
+
+# ---- the search ----------------------------------------------------------------------------------
+@record
+class PlanResult:
+    workload: Workload
+    candidates: tuple  # every simulated candidate
+    ranked: tuple  # those meeting the SLA, cheapest first
+    tasks: int
+    workers: str
+    price_sources: dict = field(default_factory=dict)
+
+    @property
+    def simulated(self) -> int:
+        return sum(1 for c in self.candidates if c.ttft_p90_ms is not None)
+
+
+def tasks_for(gpus, tps=DEFAULT_TPS, seqs=DEFAULT_SEQS, disaggregated: bool = True,
+              link: str = "auto") -> list[Task]:
+    out = []
+    for g in gpus:
+        for tp in tps:
+            for s in seqs:
+                out.append(Task("aggregated", g, tp, s, link=link))
+                if disaggregated:
+                    for tp_p in tps:
+                        out.append(Task("disaggregated", g, tp, s, tp_p, link))
+    return out
+
+
+def search(w: Workload, tasks: list[Task], workers: int | None = None, ray_address: str | None = None) -> PlanResult:
+    """Evaluate ``tasks`` on a process pool of ``workers`` (default: every core) or on a Ray
+    cluster at ``ray_address``; rank the candidates that meet the SLA by cost."""
+    if ray_address:
+        rows, how = _on_ray(w, tasks, ray_address)
+    else:
+        n = workers or os.cpu_count() or 1
+        if n == 1:
+            rows = [evaluate(w, t) for t in tasks]
+        else:
+            from concurrent.futures import ProcessPoolExecutor
+
+            # tasks of one (GPU, TP) next to each other, in a few chunks per worker: a worker
+            # builds each step model and KV plan once
+            order = sorted(range(len(tasks)), key=lambda i: (tasks[i].gpu, tasks[i].tp, tasks[i].prefill_tp))
+            chunk = max(1, len(tasks) // (4 * n))
+            with ProcessPoolExecutor(max_workers=n) as ex:
+                got = list(ex.map(_evaluate_packed, [(w, tasks[i]) for i in order], chunksize=chunk))
+            rows = [None] * len(tasks)
+            for i, r in zip(order, got):
+                rows[i] = r
+        how = f"process pool of {n}"
+    cands = tuple(c for r in rows for c in r)
+    ranked = tuple(sorted((c for c in cands if c.meets),
+                          key=lambda c: (c.usd_per_m_output, c.gpus, c.ttft_p90_ms)))
+    return PlanResult(w, cands, ranked, len(tasks), how,
+                      {g: w.prices[g][1] for g in {c.gpu for c in cands} if g in w.prices})
+
+
+def _on_ray(w: Workload, tasks: list[Task], address: str):
+    try:
+        import ray
+    except ImportError:
+        raise KvplanError("--ray needs Ray: pip install 'kvplan[ray]'") from None
+    started = False
+    if not ray.is_initialized():
+        try:
+            ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
+        except Exception as e:  # Ray raises ConnectionError, RuntimeError, ValueError ...
+            raise KvplanError(f"--ray {address}: cannot connect: {str(e).splitlines()[0] if str(e) else e}") from None
+        started = True
+    try:
+        remote = ray.remote(_evaluate_packed)
+        rows = ray.get([remote.remote((w, t)) for t in tasks])
+        n = int(ray.cluster_resources().get("CPU", 0))
+    finally:
+        if started:
+            ray.shutdown()
+    return rows, f"Ray cluster at {address} ({n} CPUs)"

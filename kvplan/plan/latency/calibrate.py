@@ -1,0 +1,67 @@
+"""A per-GPU latency profile fitted to one measured serving run (``kvplan check-bench --calibrate``;
+the fit itself is ``kvplan.observe.bench.calibrate``, which replays the run) and applied with
+``--profile FILE`` (perf, simulate, plan, check-bench).
+
+What is fitted: one factor ``step_scale`` on every step's time (all ops of ``OpLatency``
+alike), the value that minimizes the squared log error of the simulated TTFT (median or mean),
+inter-token latency (mean, else median) and output tokens/s against the run's, over all its load
+levels, by golden-section search on log(scale) in [1/8, 8]. One number, because one run cannot
+tell the kernels' efficiencies apart from each other; it says how much faster or slower this
+hardware and engine build are than the model's tables, and nothing finer.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from ...errors import KvplanError
+
+KIND = "kvplan-latency-profile"
+
+
+def load_profile(src) -> dict:
+    import yaml
+
+    if isinstance(src, dict):
+        doc = src
+    else:
+        p = Path(src)
+        try:
+            doc = yaml.safe_load(p.read_text())
+        except (OSError, UnicodeDecodeError) as e:
+            raise KvplanError(f"--profile: cannot read {p}: {getattr(e, 'strerror', None) or e}") from None
+        except yaml.YAMLError:
+            raise KvplanError(f"--profile: {p} is not valid YAML") from None
+    if not isinstance(doc, dict) or doc.get("kind") != KIND:
+        raise KvplanError(f"--profile: not a kvplan latency profile (kind: {KIND}); write one with "
+                          "kvplan check-bench FILE --calibrate OUT.yaml")
+    s = doc.get("step_scale")
+    if isinstance(s, bool) or not isinstance(s, (int, float)) or not (0 < s < math.inf):
+        raise KvplanError(f"--profile: step_scale must be a number > 0, got {s!r}")
+    return doc
+
+
+def apply_profile(step, src):
+    """``step`` (an ``OpLatency``) with the profile's scale; refuses a profile of another GPU."""
+    doc = load_profile(src)
+    if doc.get("gpu") and doc["gpu"] != step.gpu.name:
+        raise KvplanError(f"--profile was fitted on {doc['gpu']}, not {step.gpu.name}")
+    step.profile_scale = float(doc["step_scale"])
+    step.profile_label = f"× {step.profile_scale:.3f} (profile fitted on {doc.get('fitted_on', '?')})"
+    return step
+
+
+def write_profile(path, scale: float, gpu, engine: str, model: str, fitted_on: str, levels: int,
+                  before: float, after: float) -> dict:
+    import yaml
+
+    doc = {"kind": KIND, "gpu": gpu.name, "engine": engine, "model": model, "step_scale": round(scale, 4),
+           "fitted_on": fitted_on, "levels": levels,
+           "rms_log_error_before": round(math.sqrt(before), 4), "rms_log_error_after": round(math.sqrt(after), 4),
+           "note": "one factor on every step's time, fitted by kvplan check-bench --calibrate "
+                   "(kvplan/plan/latency/calibrate.py); apply with --profile"}
+    try:
+        Path(path).write_text(yaml.safe_dump(doc, sort_keys=False))
+    except OSError as e:
+        raise KvplanError(f"--calibrate: cannot write {path}: {e.strerror or e}") from None
+    return doc

@@ -1,0 +1,125 @@
+"""``kvplan plan``'s report: the cheapest deployments that meet the SLA, their launch commands,
+and (``--explain``) one line per survivor and per configuration given up, saying why."""
+from __future__ import annotations
+
+import textwrap
+
+
+def _ms(v) -> str:
+    return "-" if v is None else (f"{v:,.0f}" if v >= 100 else f"{v:.1f}")
+
+
+def describe(c) -> str:
+    return f"{c.gpu} {c.layout}, max_num_seqs {c.max_num_seqs}" + (f", KV over {c.link}" if c.link else "")
+
+
+def commands(c, engine: str, model: str) -> list[str]:
+    from ..engines.launch import serve_command
+
+    if c.mode == "aggregated":
+        many = f"{c.replicas} replicas, each on {c.tp} × {c.gpu}, behind a least-loaded router"
+        return [f"# {many if c.replicas > 1 else f'one replica on {c.tp} × {c.gpu}'}:",
+                serve_command(engine, model, c.tp, c.max_num_seqs)]
+    return [f"# prefill pool: {c.prefill_replicas} × ({c.prefill_tp} × {c.gpu}):",
+            serve_command(engine, model, c.prefill_tp, None, "prefill"),
+            f"# decode pool: {c.replicas} × ({c.tp} × {c.gpu}), KV over {c.link}:",
+            serve_command(engine, model, c.tp, c.max_num_seqs, "decode")]
+
+
+def verdicts(res) -> list[str]:
+    """One line per survivor (why it won or lost) and per configuration that never met the SLA."""
+    w = res.workload
+    out = []
+    best = res.ranked[0] if res.ranked else None
+    for i, c in enumerate(res.ranked, start=1):
+        head = (f"#{i} {describe(c)}: TTFT p90 {_ms(c.ttft_p90_ms)} <= {w.ttft_p90_ms:g} ms, ITL p90 "
+                f"{_ms(c.itl_p90_ms)} <= {w.itl_p90_ms:g} ms; {c.gpus} GPU{'s' if c.gpus > 1 else ''} = ${c.usd_per_hour:,.2f}/h at "
+                f"{c.output_tokens_per_s:,.0f} output tokens/s offered = ${c.usd_per_m_output:,.3f} per M")
+        if c is best:
+            why = "won: the cheapest per output token"
+            if len(res.ranked) > 1:
+                d = res.ranked[1].usd_per_m_output - c.usd_per_m_output
+                why += (f" (#2 costs ${d:,.3f} more per M)" if d > 0 else
+                        " (tied with #2 on cost; first on fewer GPUs, then lower TTFT p90)")
+        else:
+            d = c.usd_per_m_output - best.usd_per_m_output
+            why = f"lost to #1 by ${d:,.3f} per M (+{d / best.usd_per_m_output:.0%})"
+            if d == 0:
+                why = f"tied with #1 on cost; ranked by GPUs ({c.gpus} vs {best.gpus}), then TTFT"
+        out.append(f"{head}; {why}")
+    groups: dict = {}
+    for c in res.candidates:
+        groups.setdefault((c.mode, c.gpu, c.tp, c.prefill_tp, c.max_num_seqs), []).append(c)
+    for tried in groups.values():
+        if any(c.meets for c in tried):
+            continue
+        last = tried[-1]
+        if last.note:
+            out.append(f"out: {describe(last)}: {last.note}")
+            continue
+        miss = []
+        if last.saturated:
+            miss.append("saturated")
+        if last.ttft_p90_ms is None or last.ttft_p90_ms > w.ttft_p90_ms:
+            miss.append(f"TTFT p90 {_ms(last.ttft_p90_ms)} > {w.ttft_p90_ms:g} ms")
+        if last.itl_p90_ms is None or last.itl_p90_ms > w.itl_p90_ms:
+            miss.append(f"ITL p90 {_ms(last.itl_p90_ms)} > {w.itl_p90_ms:g} ms")
+        out.append(f"out: {describe(last)}: {', '.join(miss)} after {len(tried)} replica count"
+                   f"{'s' if len(tried) > 1 else ''} tried")
+    return out
+
+
+def render(res, explain: bool = False, top: int = 10, width: int = 80) -> str:
+    w = res.workload
+    out = []
+
+    def para(text: str) -> None:
+        out.extend(textwrap.wrap(text, width, subsequent_indent="  ", break_on_hyphens=False))
+
+    para(f"{w.model} · {w.engine} · {w.rate:g} requests/s, prompt {w.prompt_tokens}, output "
+         f"{w.output_tokens} · SLA: TTFT p90 <= {w.ttft_p90_ms:g} ms, ITL p90 <= {w.itl_p90_ms:g} ms")
+    para(f"searched {res.simulated:,} simulated deployments ({res.tasks:,} configurations, "
+         f"{w.requests:,} requests each) on a {res.workers}; {len(res.ranked):,} meet the SLA")
+    out.append("")
+    if not res.ranked:
+        para("no deployment met the SLA within the search (raise --max-gpus, add --gpus, or "
+             "relax the targets); --explain says why each configuration was given up")
+    else:
+        out.append(f"{'#':>2} {'GPU':<15}{'layout':<18}{'seqs':>5}{'TTFT p90':>9}{'ITL p90':>8}"
+                   f"{'GPUs':>5}{'$/hour':>8}{'$/M out':>9}")
+        for i, c in enumerate(res.ranked[:top], start=1):
+            out.append(f"{i:>2} {c.gpu:<15}{c.layout:<18}{c.max_num_seqs:>5}{_ms(c.ttft_p90_ms):>9}"
+                       f"{_ms(c.itl_p90_ms):>8}{c.gpus:>5}{c.usd_per_hour:>8.2f}{c.usd_per_m_output:>9.3f}")
+        out.append("(ms, simulated p90s; layout: replicas × TP; P, D: prefill, decode pools)")
+        out.append("")
+        from ..sources import catalog
+
+        spec = catalog.load_model(w.model)
+        repo = spec.hf_repo or spec.name
+        for i, c in enumerate(res.ranked[:3], start=1):
+            out.append(f"#{i} ({'disaggregated' if c.mode != 'aggregated' else 'aggregated'}):")
+            out.extend(commands(c, w.engine, repo))
+    out.append("")
+    for g, src in sorted(res.price_sources.items()):
+        para(f"price {g}: {src}")
+    if explain:
+        out.append("")
+        out.append("why:")
+        for line in verdicts(res):
+            para(line)
+    return "\n".join(out) + "\n"
+
+
+def as_dict(res) -> dict:
+    w = res.workload
+    from ..sources import catalog
+
+    repo = catalog.load_model(w.model).hf_repo or w.model
+    return {"model": w.model, "engine": w.engine, "rate": w.rate, "prompt_tokens": w.prompt_tokens,
+            "output_tokens": w.output_tokens,
+            "sla": {"ttft_p90_ms": w.ttft_p90_ms, "itl_p90_ms": w.itl_p90_ms},
+            "simulated": res.simulated, "configurations": res.tasks, "workers": res.workers,
+            "ranked": [dict(c.as_dict(), rank=i, commands=commands(c, w.engine, repo))
+                       for i, c in enumerate(res.ranked, start=1)],
+            "candidates": [c.as_dict() for c in res.candidates],
+            "explain": verdicts(res), "price_sources": dict(res.price_sources)}

@@ -1,0 +1,145 @@
+"""kvplan check-bench: the result files of the benchmark tools (real files, tests/fixtures/bench/
+SOURCES.md), replayed through simulate; --calibrate writes a profile that --profile applies."""
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kvplan.errors import KvplanError
+from kvplan.observe import bench
+from kvplan.plan.latency.calibrate import apply_profile, load_profile
+from kvplan.plan.latency.step import OpLatency
+from kvplan.sources import catalog
+
+FIX = Path(__file__).parent.parent / "fixtures" / "bench"
+SG = FIX / "sglang_llama-3.3-70b_4xh200_online.jsonl"
+VL = FIX / "vllm_llama-3.2-3b_4xl40s_rate10.json"
+IP0 = FIX / "inference-perf_llama-3-8b_a100_stage_0_lifecycle_metrics.json"
+
+
+def test_every_fixture_is_listed_with_its_source():
+    sources = (FIX / "SOURCES.md").read_text()
+    for f in FIX.iterdir():
+        if f.name != "SOURCES.md":
+            assert f"`{f.name}`" in sources, f.name
+
+
+def test_sglang_jsonl_is_one_level_per_line_with_its_uniform_lengths():
+    lv = bench.read(SG)
+    assert [x.rate for x in lv] == [1.0, 2.0, 4.0, 8.0, 16.0]
+    assert [x.requests for x in lv] == [300, 600, 1200, 2400, 3200]
+    # random_range_ratio 0.0: randint(max(int(1024 * 0), 1), 1024 + 1)
+    assert lv[0].prompt_tokens == lv[0].output_tokens == "uniform:1-1024"
+    assert lv[0].measured["ttft_ms"] == {"p50": 85.74514742940664}
+    assert lv[0].measured["itl_ms"] == {"p50": 13.638956006616354}
+    assert lv[0].tool == "sglang"
+
+
+def test_vllm_save_result_reads_means_medians_p99_and_the_mean_lengths():
+    (lv,) = bench.read(VL)
+    assert lv.tool == "vllm" and lv.rate == 10.0 and lv.concurrency is None and lv.requests == 300
+    assert lv.prompt_tokens == "999" and lv.output_tokens == str(round(81050 / 300))
+    assert lv.measured["ttft_ms"]["p99"] == pytest.approx(89.76647855975897)
+    assert lv.model == "meta-llama/Llama-3.2-3B-Instruct"
+
+
+def test_inference_perf_converts_seconds_and_uses_time_per_output_token():
+    (lv,) = bench.read(IP0)
+    assert lv.tool == "inference-perf" and lv.rate == 1.0 and lv.requests == 60
+    assert lv.measured["ttft_ms"]["p50"] == pytest.approx(54.611469531664625)
+    assert lv.measured["itl_ms"]["mean"] == pytest.approx(7.278099084623923)
+    assert lv.prompt_tokens == "207" and lv.output_tokens == "229"
+
+
+def test_guidellm_schema(tmp_path):
+    # the documented benchmarks.json shape (no real GuideLLM file was found: SOURCES.md)
+    doc = {"benchmarks": [{"config": {"strategy": {"type_": "concurrent", "streams": 8}}, "metrics": {
+        "request_totals": {"successful": 40},
+        "prompt_token_count": {"successful": {"mean": 512.0}},
+        "output_token_count": {"successful": {"mean": 128.0}},
+        "time_to_first_token_ms": {"successful": {"mean": 40.0, "median": 38.0, "percentiles": {"p90": 55.0}}},
+        "inter_token_latency_ms": {"successful": {"mean": 9.0, "median": 8.5}},
+        "output_tokens_per_second": {"successful": {"mean": 900.0}}}}]}
+    f = tmp_path / "benchmarks.json"
+    f.write_text(json.dumps(doc))
+    (lv,) = bench.read(f)
+    assert lv.concurrency == 8 and lv.rate is None and lv.prompt_tokens == "512"
+    assert lv.measured["ttft_ms"] == {"mean": 40.0, "p50": 38.0, "p90": 55.0}
+
+
+@pytest.mark.parametrize("text,msg", [("{}", "not a result of"), ("not json", "not JSON"),
+                                      ('{"load_summary": {}, "successes": {"count": 0}}', "no successful")])
+def test_bad_files_are_one_clear_error(tmp_path, text, msg):
+    f = tmp_path / "x.json"
+    f.write_text(text)
+    with pytest.raises(KvplanError, match=msg):
+        bench.read(f)
+
+
+def test_replay_is_simulate_at_the_files_load():
+    from kvplan.plan import simulate as sim
+
+    spec, gpu = catalog.load_model("llama-3.2-3b"), catalog.load_gpu("l40s")
+    lv = bench.read(VL)
+    (row,) = bench.replay(lv, spec, gpu, replicas=4, max_requests=100)
+    r = sim.simulate(spec, gpu, replicas=4, rate=10.0, prompt_tokens="999", output_tokens="270",
+                     requests=100, router="least-loaded")
+    assert row.predicted["ttft_ms"] == r.ttft_ms.as_dict()
+    assert row.predicted["output_tokens_per_s"] == r.output_tokens_per_s
+
+
+def test_a_profile_scales_every_step_and_is_refused_on_another_gpu(tmp_path):
+    spec = catalog.load_model("llama-3.1-8b")
+    h100 = catalog.load_gpu("h100")
+    base = OpLatency(spec, h100)
+    f = tmp_path / "p.yaml"
+    f.write_text(yaml.safe_dump({"kind": "kvplan-latency-profile", "gpu": h100.name, "step_scale": 1.5}))
+    st = apply_profile(OpLatency(spec, h100), f)
+    assert st.decode(1000, 8).seconds == pytest.approx(1.5 * base.decode(1000, 8).seconds, rel=1e-12)
+    assert st.mixed_sum([(0, 500)], 3, 3000, seconds=True) == pytest.approx(
+        1.5 * base.mixed_sum([(0, 500)], 3, 3000, seconds=True), rel=1e-12)
+    with pytest.raises(KvplanError, match="fitted on h100-sxm-80gb"):
+        apply_profile(OpLatency(spec, catalog.load_gpu("a100-sxm-80gb")), f)
+    f.write_text("kind: other\n")
+    with pytest.raises(KvplanError, match="not a kvplan latency profile"):
+        load_profile(f)
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "kvplan", *args], capture_output=True, text=True)
+
+
+def test_calibrate_writes_a_profile_that_lowers_the_error_on_its_own_run(tmp_path):
+    out = tmp_path / "prof.yaml"
+    r = cli("check-bench", str(VL), "--gpu", "l40s", "--replicas", "4", "--max-requests", "120",
+            "--calibrate", str(out))
+    assert r.returncode == 0, r.stderr
+    doc = load_profile(out)
+    assert doc["gpu"] == "l40s" and doc["rms_log_error_after"] <= doc["rms_log_error_before"]
+    assert not math.isclose(doc["step_scale"], 1.0)
+    r2 = cli("simulate", "llama-3.2-3b", "--gpu", "l40s", "--concurrency", "1", "--prompt-tokens", "500",
+             "--output-tokens", "50", "--requests", "20", "--profile", str(out), "--json")
+    r1 = cli("simulate", "llama-3.2-3b", "--gpu", "l40s", "--concurrency", "1", "--prompt-tokens", "500",
+             "--output-tokens", "50", "--requests", "20", "--json")
+    a, b = json.loads(r1.stdout), json.loads(r2.stdout)
+    assert b["itl_ms"]["p50"] == pytest.approx(a["itl_ms"]["p50"] * doc["step_scale"], rel=1e-9)
+
+
+def test_check_bench_table_fits_80_columns_and_json_is_valid():
+    r = cli("check-bench", str(SG), "--model", "llama-3.1-70b", "--gpu", "h200", "--tp", "4", "--engine",
+            "sglang", "--max-requests", "100")
+    assert r.returncode == 0, r.stderr
+    assert all(len(line) <= 80 for line in r.stdout.splitlines())
+    assert "rate 16/s (3,200)" in r.stdout
+    r = cli("check-bench", str(IP0), "--model", "llama-3-8b", "--gpu", "a100-sxm-40gb", "--json")
+    doc = json.loads(r.stdout)
+    assert doc["levels"][0]["tool"] == "inference-perf"
+
+
+def test_check_bench_bad_input_is_one_line():
+    r = cli("check-bench", str(IP0), "--gpu", "a100-sxm-40gb")
+    assert r.returncode == 2 and "give --model" in r.stderr and len(r.stderr.strip().splitlines()) == 1
