@@ -1,0 +1,269 @@
+"""Issue 25: the kinds of one-line bug an independent check slipped past the suite, each pinned
+by numbers a reader can work out by hand (the arithmetic is in the comments).
+
+* vLLM: a budget that fits exactly one request plus the null block; pipeline parallelism with
+  sliding-window layers (more batches in flight); each of its --kv-cache-dtype names;
+* SGLang: the default mem_fraction_static with PP > 1;
+* TensorRT-LLM: its default budget, and contexts that are not a multiple of its 32-token block;
+* the log readers' units: vLLM reads ``32k`` as 32,000 and ``32K`` as 32,768; SGLang's "GB" are GiB;
+* a what-if MLA variant of a model whose value head differs from its key head.
+"""
+from types import SimpleNamespace
+
+import pytest
+
+from kvplan.engines import ServeOptions
+from kvplan.engines.sglang import _prefill_graph_sizes, default_mem_fraction_static
+from kvplan.engines.vllm import KV_CACHE_DTYPES
+from kvplan.errors import KvplanError
+from kvplan.model.kinds import MLA
+from kvplan.observe import logs
+from kvplan.plan import fit, whatif
+from kvplan.sources import catalog
+
+GiB = 2**30
+MiB = 2**20
+H100 = 85_520_809_984  # h100-sxm-80gb usable bytes: 81,559 MiB
+
+
+def plan(model, engine="vllm", gpu="h100", **kw):
+    opts = ServeOptions(**{k: kw.pop(k) for k in list(kw) if k in ServeOptions.__record_fields__})
+    return fit.fit(catalog.load_model(model), catalog.load_gpu(gpu), engine=engine, opts=opts, **kw)
+
+
+# --- vLLM ------------------------------------------------------------------------------------
+
+def test_vllm_budget_of_exactly_one_request_and_the_null_block():
+    # Llama 3 8B, 16-token blocks: 32 layers × 16 × 8 heads × 256 values × 2 bytes = 2 MiB per
+    # block; an 8,192-token request needs 8192 / 16 = 512 blocks; BlockPool holds one null block
+    # back, so the smallest budget that starts is 513 blocks = 1,075,838,976 bytes.
+    exact = 513 * 2 * MiB
+    r = plan("llama-3-8b", block_size=16, kv_cache_memory=exact, max_model_len=8192, ctx=8192)
+    assert r.fits
+    assert r.capacity.detail["num_gpu_blocks"] == 513
+    assert r.capacity.max_concurrency == 513 / 512
+    assert r.capacity.kv_cache_tokens == int(513 / 512 * 8192) == 8208
+    assert r.max_batch == (513 - 1) // 512 == 1
+    # one byte less: 512 blocks' worth minus a byte after the null block: refused, and the longest
+    # request that fits is 511 whole blocks = 8,176 tokens
+    r = plan("llama-3-8b", block_size=16, kv_cache_memory=exact - 1, max_model_len=8192, ctx=8192)
+    assert not r.fits and r.max_batch == 0
+    assert r.capacity.detail["estimated_max_model_len"] == 511 * 16 == 8176
+    assert "the estimated maximum model length is 8176." in r.message
+    # the longest context for a batch of 1 at the exact budget: the whole 8,192 (512 blocks)
+    r = plan("llama-3-8b", block_size=16, kv_cache_memory=exact, max_model_len=8192, batch=1)
+    assert r.max_ctx == 8192
+
+
+def test_vllm_pipeline_stages_with_sliding_windows():
+    # Mistral 7B: 32 sliding layers (W = 4,096) of 8 KV heads × 256 values; 16-token pages of
+    # 16 × 8 × 256 × 2 = 65,536 bytes; --max-num-batched-tokens 2048, max_model_len 32,768.
+    # vLLM keeps pp + 1 batches in flight (2 at pp 1), so a sliding layer reserves
+    #   pp 1: cdiv(4095 + 2 × 2048, 16) + 1 = cdiv(8191, 16) + 1 = 512 + 1 = 513 blocks
+    #   pp 2: cdiv(4095 + 3 × 2048, 16) + 1 = cdiv(10239, 16) + 1 = 640 + 1 = 641 blocks
+    # and a stage of pp 2 holds 16 layers: 1 MiB blocks; 4 GiB / 1 MiB = 4,096 blocks
+    one = plan("mistral-7b", kv_cache_memory=4 * GiB, max_num_batched_tokens=2048, ctx=32_768)
+    two = plan("mistral-7b", pp=2, kv_cache_memory=4 * GiB, max_num_batched_tokens=2048, ctx=32_768)
+    assert one.capacity.detail["groups"] == [{"kind": "sliding", "layers": 32, "block_size": 16,
+                                              "page_size_bytes": 65_536, "blocks_per_request": 513,
+                                              "window": 4096}]
+    assert two.capacity.detail["groups"] == [{"kind": "sliding", "layers": 16, "block_size": 16,
+                                              "page_size_bytes": 65_536, "blocks_per_request": 641,
+                                              "window": 4096}]
+    assert one.capacity.detail["num_gpu_blocks"] == 4 * GiB // (2 * MiB) == 2048
+    assert two.capacity.detail["num_gpu_blocks"] == 4 * GiB // MiB == 4096
+    assert two.capacity.max_concurrency == 4096 / 641
+    # requests at once: (blocks − the null block) // blocks per request
+    assert one.max_batch == 2047 // 513 == 3
+    assert two.max_batch == 4095 // 641 == 6
+
+
+# Each --kv-cache-dtype name vLLM 0.33 takes (config/cache.py CacheDType) and kvplan models.
+KV_NAMES = {"fp8": "fp8_e4m3", "fp8_e4m3": "fp8_e4m3", "fp8_e5m2": "fp8_e5m2",
+            "bfloat16": "bf16", "float16": "fp16"}
+
+
+def test_vllm_kv_cache_dtype_names():
+    assert KV_CACHE_DTYPES == KV_NAMES
+    for name, fmt in KV_NAMES.items():
+        assert logs.vllm_options({"kv_cache_dtype": name})[2] == fmt, name
+        assert logs.vllm_options({"kv_cache_dtype": name.upper()})[2] == fmt, name  # logged as typed
+    assert logs.vllm_options({"kv_cache_dtype": "auto"})[2] is None
+    assert logs.vllm_options({})[2] is None
+    with pytest.raises(KvplanError, match="--kv-cache-dtype 'nvfp4' in the log is not one kvplan models"):
+        logs.vllm_options({"kv_cache_dtype": "nvfp4"})
+
+
+@pytest.mark.parametrize("name,page", [("auto", 65_536), ("bfloat16", 65_536), ("float16", 65_536),
+                                       ("fp8", 32_768), ("fp8_e4m3", 32_768), ("fp8_e5m2", 32_768)])
+def test_vllm_kv_cache_dtype_names_in_the_page(name, page):
+    # Llama 3 8B: a 16-token page is 16 × 8 heads × 256 values × 2 bytes = 65,536 in a 16-bit
+    # cache and 16 × 8 × 256 × 1 = 32,768 in either fp8
+    r = logs.vllm_fit(catalog.load_model("llama-3-8b"), catalog.load_gpu("h100"),
+                      {"kv_cache_dtype": name, "max_model_len": "8192", "block_size": "16",
+                       "kv_cache_memory_bytes": str(2 * GiB)})
+    assert r.capacity.detail["groups"][0]["page_size_bytes"] == page
+
+
+# --- SGLang ------------------------------------------------------------------------------------
+
+def test_sglang_mem_fraction_static_with_pipeline_stages():
+    # handle_gpu_memory_settings on an H100 (81,559 MiB: between 61,440 and 163,840): chunked
+    # prefill 8,192, decode graphs up to 256 (tp < 4). Reserved MiB:
+    #   512 + 8192 × 1.5 + tp × pp / 8 × 1024 + 2 × 256 + 8 × (prefill graph sizes up to 8,192)
+    # the prefill sizes: 4..32 step 4 (8), 48..256 step 16 (14), 288..512 step 32 (8),
+    # 576..1024 step 64 (8), 1280..4096 step 256 (12), 4608..8192 step 512 (8): 58
+    assert _prefill_graph_sizes(8192) == 8 + 14 + 8 + 8 + 12 + 8 == 58
+    gpu = SimpleNamespace(usable_bytes=81_559 * MiB)
+    # pp 1: 512 + 12,288 + 128 + 512 + 464 = 13,904 -> (81,559 − 13,904) / 81,559 = 0.8295 -> 0.830
+    # pp 2: 512 + 12,288 + 256 + 512 + 464 = 14,032 -> (81,559 − 14,032) / 81,559 = 0.8280 -> 0.828
+    # pp 4: 512 + 12,288 + 512 + 512 + 464 = 14,288 -> 67,271 / 81,559 = 0.8248 -> 0.825
+    assert default_mem_fraction_static(gpu, 1, 1, False, False) == 0.830
+    assert default_mem_fraction_static(gpu, 1, 2, False, False) == 0.828
+    assert default_mem_fraction_static(gpu, 1, 4, False, False) == 0.825
+    # and tp 2 × pp 2 reserves what tp 4 × pp 1 reserves for communication (tp × pp / 8 × 1024),
+    # but tp 4 takes the larger decode-graph cap (512): + 2 × 256 more
+    assert default_mem_fraction_static(gpu, 2, 2, False, False) == round((81_559 - 14_288) / 81_559, 3)
+    assert default_mem_fraction_static(gpu, 4, 1, False, False) == round((81_559 - 14_800) / 81_559, 3)
+
+
+def test_sglang_fit_passes_the_pipeline_stages_to_its_budget():
+    # fit's budget for SGLang: the cache gets mem_fraction_static × total − weights; with pp 2
+    # the fraction is 0.828 (above), with pp 1 0.830
+    for pp, mfs in ((1, 0.830), (2, 0.828)):
+        r = plan("llama-3.1-8b", engine="sglang", pp=pp, max_model_len=8192)
+        assert r.stages[0].part("kv_cache") == int(H100 * mfs) - r.stages[0].part("weights"), pp
+
+
+# --- TensorRT-LLM ------------------------------------------------------------------------------
+
+def test_trtllm_default_budget_by_hand():
+    # free_gpu_memory_fraction 0.9 of what is left after weights, the estimation run's peak and
+    # the non-torch runtime. Llama 3.1 8B in bf16: 8,030,261,248 parameters × 2 bytes; give the
+    # activation peak and the non-torch bytes so every term is written here.
+    weights = 8_030_261_248 * 2
+    act, non_torch = 3 * GiB, GiB
+    r = plan("llama-3.1-8b", engine="trtllm", max_model_len=8192, activation_bytes=act, non_torch_bytes=non_torch)
+    assert r.weights_bytes == weights == 16_060_522_496
+    free = H100 - weights - act - non_torch
+    assert free == 85_520_809_984 - 16_060_522_496 - 3_221_225_472 - 1_073_741_824 == 65_165_320_192
+    assert r.kv_budget_bytes == int(free * 0.9) == 58_648_788_172
+    assert r.stages[0].part("unused") == free - int(free * 0.9)
+    assert sum(p.bytes for p in r.stages[0].budget) == H100
+    # 131,072 bytes per token (32 layers × 2 × 8 heads × 128 × 2 bytes): 58,648,788,172 // 131,072
+    # = 447,454 tokens = 13,982 whole blocks of 32 = 447,424 tokens in the pool
+    assert r.capacity.detail["num_gpu_blocks"] == 58_648_788_172 // 131_072 // 32 == 13_982
+    assert r.capacity.kv_cache_tokens == 13_982 * 32
+
+
+def test_trtllm_default_non_torch_and_activation():
+    from kvplan.engines.vllm import startup
+
+    spec = catalog.load_model("llama-3.1-8b")
+    # non-torch: 1,152 MiB on one GPU, 1,152 + 1,280 MiB with more than one (NCCL)
+    one = plan("llama-3.1-8b", engine="trtllm", max_model_len=8192)
+    two = plan("llama-3.1-8b", engine="trtllm", tp=2, max_model_len=8192)
+    assert one.stages[0].part("non_torch") == 1152 * MiB
+    assert two.stages[0].part("non_torch") == (1152 + 1280) * MiB
+    # the estimation run's peak at max_num_tokens 8,192 (TensorRT-LLM's default), or the flag's
+    assert one.stages[0].part("activation") == startup.activation_peak(spec, 8192, 0)
+    mine = plan("llama-3.1-8b", engine="trtllm", max_model_len=8192, max_num_batched_tokens=2048)
+    assert mine.stages[0].part("activation") == startup.activation_peak(spec, 2048, 0)
+    # --gpu-memory-utilization is the fraction of the free memory, not of the card
+    half = plan("llama-3.1-8b", engine="trtllm", max_model_len=8192, gpu_memory_utilization=0.5,
+                activation_bytes=3 * GiB, non_torch_bytes=GiB)
+    assert half.kv_budget_bytes == int(65_165_320_192 * 0.5) == 32_582_660_096
+
+
+def test_trtllm_contexts_not_a_multiple_of_its_block():
+    # 8 GiB at 131,072 bytes per token = 65,536 tokens = 2,048 blocks of 32
+    r = plan("llama-3.1-8b", engine="trtllm", kv_cache_memory=8 * GiB, max_model_len=100, ctx=100)
+    assert r.capacity.detail["num_gpu_blocks"] == 2048
+    # a 100-token request holds cdiv(100, 32) = 4 blocks: 2048 // 4 = 512 at once (not
+    # 65,536 // 100 = 655); 96 tokens are exactly 3 blocks: 682; 97 tokens 4 blocks again
+    assert r.max_batch == 2048 // 4 == 512
+    assert r.capacity.kv_bytes_per_request == 4 * 32 * 131_072
+    assert r.capacity.max_concurrency == 2048 / 4
+    assert plan("llama-3.1-8b", engine="trtllm", kv_cache_memory=8 * GiB, max_model_len=100, ctx=96).max_batch == 682
+    assert plan("llama-3.1-8b", engine="trtllm", kv_cache_memory=8 * GiB, max_model_len=100, ctx=97).max_batch == 512
+    # the longest context for 3 requests: each may hold 2048 // 3 = 682 blocks = 21,824 tokens
+    r = plan("llama-3.1-8b", engine="trtllm", kv_cache_memory=8 * GiB, max_model_len=32_768, batch=3)
+    assert r.max_ctx == 682 * 32 == 21_824
+
+
+def test_trtllm_size_pads_to_whole_blocks():
+    from kvplan.plan import size
+
+    spec = catalog.load_model("llama-3.1-8b")
+    # 33 tokens fill 2 blocks of 32: 64 × 131,072 bytes; 32 tokens exactly 1 block
+    assert size.kv_size(spec, 33, engine="trtllm").kv_cache_bytes == 64 * 131_072
+    assert size.kv_size(spec, 32, engine="trtllm").kv_cache_bytes == 32 * 131_072
+
+
+# --- the log readers' units -------------------------------------------------------------------
+
+def test_vllm_counts_k_is_thousand_and_capital_k_is_kibi():
+    # vLLM's human_readable_int: lower-case k/m/g are powers of 10, upper-case K/M/G of 2
+    opts, tp, _ = logs.vllm_options({"max_model_len": "32k", "max_num_batched_tokens": "8K",
+                                     "max_num_seqs": "1", "tensor_parallel_size": "2"})
+    assert opts.max_model_len == 32_000
+    assert opts.max_num_batched_tokens == 8 * 1024 == 8192
+    assert opts.max_num_seqs == 1 and tp == 2
+    assert logs.vllm_options({"max_model_len": "32K"})[0].max_model_len == 32 * 1024 == 32_768
+    assert logs.vllm_options({"kv_cache_memory_bytes": "1G"})[0].kv_cache_memory == 2**30
+    assert logs.vllm_options({"kv_cache_memory_bytes": "1g"})[0].kv_cache_memory == 10**9
+    assert logs.vllm_options({"kv_cache_memory_bytes": "2M"})[0].kv_cache_memory == 2 * 2**20
+    assert logs.vllm_options({"kv_cache_memory_bytes": "2m"})[0].kv_cache_memory == 2_000_000
+    assert logs.vllm_options({"max_model_len": "1.5k"})[0].max_model_len == 1500
+    assert logs.vllm_options({"max_model_len": "None"})[0].max_model_len is None
+
+
+SGLANG_LOG = """\
+[2026-01-01 00:00:00] server_args=ServerArgs(model_path='meta-llama/Llama-3.1-8B', tp_size=1, mem_fraction_static=0.8)
+[2026-01-01 00:00:01] Load weight end. elapsed=3.1 s, type=LlamaForCausalLM, avail mem=63.50 GB, mem usage=14.99 GB.
+[2026-01-01 00:00:02] KV Cache is allocated. dtype: torch.bfloat16, #tokens: 400000, K size: 24.41 GB, V size: 24.41 GB
+[2026-01-01 00:00:03] max_total_num_tokens=400000, chunked_prefill_size=8192, context_len=131072
+"""
+
+
+def test_sglang_gb_are_gib():
+    facts = logs.parse(SGLANG_LOG)
+    assert facts.engine == "sglang" and facts.model == "meta-llama/Llama-3.1-8B"
+    assert facts.flags["mem_fraction_static"] == 0.8 and facts.flags["context_length"] == 131_072
+    f = {x.key: x for x in facts.figures if x.key != "kv_tokens"}
+    # 14.99 GB = 14.99 × 2**30 bytes (not 14.99 × 10**9), ± half the last digit: 0.005 × 2**30
+    assert f["weights"].reported == 14.99 * GiB
+    assert f["weights"].tolerance == 0.005 * GiB
+    # K + V = (24.41 + 24.41) × 2**30; per token that / 400,000 (≈ 131,040, Llama 3.1 8B's 131,072
+    # within the printed digits: ± 0.01 × 2**30 / 400,000 = 26.8)
+    assert f["kv_bytes"].reported == 24.41 * GiB + 24.41 * GiB
+    assert f["kv_bytes"].tolerance == 0.01 * GiB
+    assert f["cell_bytes"].reported == pytest.approx(48.82 * GiB / 400_000)
+    assert abs(f["cell_bytes"].reported - 131_072) <= f["cell_bytes"].tolerance
+    assert [x.reported for x in facts.figures if x.key == "kv_tokens"] == [400_000, 400_000]
+
+
+def test_sglang_mla_kv_size_in_gib():
+    facts = logs.parse("KV Cache is allocated. dtype: torch.bfloat16, #tokens: 1000, KV size: 2.50 GB\n")
+    (tokens, kv) = facts.figures
+    assert tokens.reported == 1000 and kv.reported == 2.5 * GiB == 2_684_354_560
+
+
+# --- what-if: MLA for a model whose value head is not its key head -----------------------------
+
+def test_whatif_mla_keeps_the_value_head():
+    # MiMo-V2-Flash: 64 query heads of 192 key dims and 128 value dims. mla:512+64 keeps the
+    # 192 as the no-RoPE key part and the 128 as the value head, so per layer
+    #   kv_b: 512 → 64 × (192 + 128) = 10,485,760; o_proj: 64 × 128 → 4,096 = 33,554,432
+    spec = catalog.load_model("mimo-v2-flash")
+    v = whatif.apply(spec, "mla:512+64")
+    full = [lt for lt in v.spec.layer_types.values() if isinstance(lt.mixer, MLA)]
+    assert full
+    for lt in full:
+        m = lt.mixer
+        assert (m.num_heads, m.qk_nope_head_dim, m.v_head_dim, m.kv_lora_rank, m.qk_rope_head_dim) == \
+            (64, 192, 128, 512, 64)
+    m = full[0].mixer
+    as_if_v_were_192 = m.model_copy(update={"v_head_dim": 192})
+    # the two differ by 64 more value dims in kv_b (512 × 64 × 64) and o_proj (64 × 64 × 4,096)
+    assert as_if_v_were_192.params(4096) - m.params(4096) == 512 * 64 * 64 + 64 * 64 * 4096 == 18_874_368
