@@ -267,3 +267,45 @@ def test_whatif_mla_keeps_the_value_head():
     as_if_v_were_192 = m.model_copy(update={"v_head_dim": 192})
     # the two differ by 64 more value dims in kv_b (512 × 64 × 64) and o_proj (64 × 64 × 4,096)
     assert as_if_v_were_192.params(4096) - m.params(4096) == 512 * 64 * 64 + 64 * 64 * 4096 == 18_874_368
+
+
+def test_sglang_capacity_by_hand():
+    # Llama 3.1 8B, bf16: cell = 32 layers × 8 heads × (128 + 128) × 2 bytes = 131,072 bytes per
+    # token; an 8 GiB pool: 8,589,934,592 // 131,072 = 65,536 tokens
+    r = plan("llama-3.1-8b", engine="sglang", kv_cache_memory=8 * GiB, max_model_len=8192, ctx=8000)
+    c = r.capacity
+    assert c.fits and c.kv_cache_tokens == 65_536
+    assert c.detail == {"cell_size_bytes": 131_072, "page_size": 1, "max_total_num_tokens": 65_536}
+    assert c.log_lines == ("max_total_num_tokens=65536",)
+    assert c.explain == ("cell = 131,072 bytes per token (attention layers on this GPU)",
+                         "max_total_num_tokens = budget // cell = 8,589,934,592 // 131,072 = 65,536")
+    # one 8,192-token request: 8,192 × 131,072 bytes; 65,536 / 8,192 = 8 at once
+    assert c.kv_bytes_per_request == 8192 * 131_072 and c.max_concurrency == 8.0
+    assert r.max_batch == 65_536 // 8000 == 8  # token-granular: no blocks to round up
+    r = plan("llama-3.1-8b", engine="sglang", kv_cache_memory=8 * GiB, max_model_len=32_768, batch=3)
+    assert r.max_ctx == 65_536 // 3 == 21_845
+    # a pool smaller than one token's cell: 0 tokens, refused
+    r = plan("llama-3.1-8b", engine="sglang", kv_cache_memory=131_071, max_model_len=8192, ctx=8000)
+    assert not r.fits and r.message == "no memory left for the KV pool" and r.max_batch == 0
+    r = plan("llama-3.1-8b", engine="sglang", kv_cache_memory=131_072, max_model_len=8192, ctx=1)
+    assert r.capacity.kv_cache_tokens == 1 and r.capacity.fits and r.max_batch == 1
+
+
+def test_sglang_hybrid_swa_pool_by_hand():
+    # gpt-oss-20b: 12 full + 12 sliding (W = 128) layers of 8 KV heads × (64 + 64) values, bf16:
+    # 2,048 bytes per token and layer. SGLang's hybrid SWA pool: cell = 12 × 2,048 (full) +
+    # 0.8 × 12 × 2,048 (SWA) = 24,576 + 19,660.8 = 44,236.8 bytes;
+    # full tokens = int(8,589,934,592 // 44,236.8) = 194,180; SWA tokens = int(194,180 × 0.8) = 155,344
+    r = plan("gpt-oss-20b", engine="sglang", kv_cache_memory=8 * GiB, max_model_len=8192, ctx=8192)
+    c = r.capacity
+    assert c.detail == {"cell_size_bytes": 44_236.8, "page_size": 1, "max_total_num_tokens": 194_180,
+                        "swa_tokens": 155_344}
+    assert c.log_lines == ("Use sliding window memory pool. full_layer_tokens=194180, swa_layer_tokens=155344",)
+    # one 8,192-token request: 12 × 8,192 × 2,048 (full) + 12 × 127 × 2,048 (its last W − 1
+    # tokens in the SWA layers) = 201,326,592 + 3,121,152 = 204,447,744 bytes
+    assert c.kv_bytes_per_request == 204_447_744
+    assert r.max_batch == 194_180 // 8192 == 23
+    # with 64-token pages both pools round down to whole pages: 194,176 and int(194,176 × 0.8)
+    # = 155,340 -> 155,328
+    r = plan("gpt-oss-20b", engine="sglang", kv_cache_memory=8 * GiB, max_model_len=8192, block_size=64)
+    assert (r.capacity.kv_cache_tokens, r.capacity.detail["swa_tokens"]) == (194_176, 155_328)
