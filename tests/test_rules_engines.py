@@ -309,3 +309,47 @@ def test_sglang_hybrid_swa_pool_by_hand():
     # = 155,340 -> 155,328
     r = plan("gpt-oss-20b", engine="sglang", kv_cache_memory=8 * GiB, max_model_len=8192, block_size=64)
     assert (r.capacity.kv_cache_tokens, r.capacity.detail["swa_tokens"]) == (194_176, 155_328)
+
+
+def test_trtllm_capacity_lines_by_hand():
+    # Llama 3.1 8B, 8 GiB given: 8,589,934,592 // 131,072 = 65,536 tokens = 2,048 blocks of 32,
+    # the whole 8.00 GiB allocated
+    r = plan("llama-3.1-8b", engine="trtllm", kv_cache_memory=8 * GiB, max_model_len=8192, ctx=8000)
+    c = r.capacity
+    assert c.log_lines == ("[MemUsageChange] Allocated 8.00 GiB for max tokens in paged KV cache (65536).",)
+    assert c.detail == {"block_size": 32, "num_gpu_blocks": 2048, "bytes_per_token": 131_072}
+    assert c.explain == ("bytes per token = 131,072 (all attention layers, full length: no max_attention_window given)",
+                         "max_tokens = budget // bytes per token = 8,589,934,592 // 131,072 = 65,536",
+                         "blocks = max_tokens // 32 = 2,048; pool = 65,536 tokens")
+    # an 8,192-token request: 256 blocks; 2,048 / 256 = 8 at once; 8,000 tokens: 250 blocks -> 8
+    assert c.max_concurrency == 8.0 and c.kv_bytes_per_request == 8192 * 131_072 and r.max_batch == 8
+    # the given budget: weights, then exactly the 8 GiB, the rest of the card left over
+    assert [(p.key, p.bytes) for p in r.stages[0].budget] == [
+        ("weights", 16_060_522_496), ("kv_cache", 8 * GiB), ("unused", H100 - 16_060_522_496 - 8 * GiB)]
+
+
+def test_trtllm_pool_of_one_block_or_none():
+    # 32 tokens × 131,072 bytes = one block: it starts, and the 8,192-token max_seq_len is cut
+    r = plan("llama-3.1-8b", engine="trtllm", kv_cache_memory=32 * 131_072, max_model_len=8192, ctx=32)
+    assert r.fits and r.capacity.kv_cache_tokens == 32 and r.max_batch == 1
+    assert r.capacity.detail["note"] == ("max_seq_len 8,192 exceeds the pool's 32 tokens: TensorRT-LLM cuts "
+                                         "it to 32 (_validate_and_adjust_attention_windows)")
+    assert r.capacity.max_concurrency == 1 / 256
+    # a byte less: 31 tokens, no whole block
+    r = plan("llama-3.1-8b", engine="trtllm", kv_cache_memory=32 * 131_072 - 1, max_model_len=8192, ctx=32)
+    assert not r.fits and r.message == "no room for a single 32-token block" and r.max_batch == 0
+    assert r.capacity.log_lines == ("[MemUsageChange] Allocated 0.00 GiB for max tokens in paged KV cache (0).",)
+    # a pool that holds max_seq_len has no note: 8,192 tokens exactly
+    r = plan("llama-3.1-8b", engine="trtllm", kv_cache_memory=8192 * 131_072, max_model_len=8192)
+    assert "note" not in r.capacity.detail and r.capacity.max_concurrency == 1.0
+
+
+def test_trtllm_bytes_per_token_leaves_recurrent_state_out():
+    # Qwen3-Next: 12 full-attention layers of 2 KV heads × 256 dims (K and V) in bf16:
+    # 12 × 2 × 2 × 256 × 2 = 24,576 bytes per token; the 36 Gated DeltaNet layers' fixed state
+    # does not grow with the context, so it is not in the per-token figure
+    spec = catalog.load_model("qwen3-next-80b-a3b")
+    r = fit.fit(spec, catalog.load_gpu("h200"), engine="trtllm", check_memory=False,
+                opts=ServeOptions(kv_cache_memory=8 * GiB, max_model_len=8192))
+    assert r.capacity.detail["bytes_per_token"] == 12 * 2 * 2 * 256 * 2 == 24_576
+    assert r.capacity.detail["num_gpu_blocks"] == 8 * GiB // 24_576 // 32 == 10_922
