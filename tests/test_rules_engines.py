@@ -353,3 +353,64 @@ def test_trtllm_bytes_per_token_leaves_recurrent_state_out():
                 opts=ServeOptions(kv_cache_memory=8 * GiB, max_model_len=8192))
     assert r.capacity.detail["bytes_per_token"] == 12 * 2 * 2 * 256 * 2 == 24_576
     assert r.capacity.detail["num_gpu_blocks"] == 8 * GiB // 24_576 // 32 == 10_922
+
+
+def _with_mixer(spec, kind, **update):
+    """The spec with every ``kind`` mixer changed (a fresh spec, as what-if builds one)."""
+    from kvplan.model.spec import ModelSpec
+
+    lts = {k: v.model_copy(update={"mixer": v.mixer.model_copy(update=update)}) if v.mixer.kind == kind else v
+           for k, v in spec.layer_types.items()}
+    data = {k: getattr(spec, k) for k in type(spec).model_fields}
+    data.update(layer_types=lts)
+    return ModelSpec.model_construct(**data)
+
+
+def test_sglang_mamba_slots_by_hand():
+    from kvplan.engines.sglang import pool
+    from kvplan.model import dtypes
+
+    # Jamba v0.1: 28 Mamba-1 layers (12 with a dense MLP, 16 with MoE: two layer types) of
+    # inner 8,192, state 16, conv kernel 4, bf16; 4 attention layers of 8 KV heads × 128.
+    # One request's state per layer: conv 8,192 × 3 × 2 bytes + SSM 8,192 × 16 × 2 bytes
+    # = 49,152 + 262,144 = 311,296; × 28 layers = 8,716,288 bytes.
+    # SGLang gives 0.9 / 1.9 of the 8 GiB to states: 4,068,916,385.68 bytes; slots =
+    # (that − one state) // one state = 465, plus one padding slot taken: 466 × 8,716,288 =
+    # 4,061,790,208; the KV pool gets 8,589,934,592 − 4,061,790,208 = 4,528,144,384 bytes, at
+    # 4 × 8 × 256 × 2 = 16,384 bytes per token: 276,376 tokens.
+    jamba = catalog.load_model("jamba-v0.1")
+    assert pool(jamba, dtypes.get("bf16"), "bf16", 8 * GiB) == {
+        "mamba_slots": 465, "budget_after_mamba": 4_528_144_384, "mamba_per_req": 8_716_288,
+        "cell": 16_384, "tokens": 276_376, "swa_tokens": None}
+    # the config's own SSM dtype wins: fp32 SSM states are 49,152 + 8,192 × 16 × 4 = 573,440
+    # bytes per layer, 16,056,320 per request; 4,068,916,385.68 // 16,056,320 − 1 = 252 slots;
+    # 8,589,934,592 − 253 × 16,056,320 = 4,527,685,632 bytes = 276,348 tokens
+    p = pool(_with_mixer(jamba, "mamba", ssm_state_dtype="fp32"), dtypes.get("bf16"), "bf16", 8 * GiB)
+    assert (p["mamba_per_req"], p["mamba_slots"], p["tokens"]) == (16_056_320, 252, 276_348)
+    # Qwen3-Next: 36 Gated DeltaNet layers, conv (2 × 16 × 128 + 32 × 128) × 3 × 2 bytes = 49,152
+    # and a recurrent 32 × 128 × 128 state in bf16 = 1,048,576: 1,097,728 per layer, 39,518,208
+    # per request; 4,068,916,385.68 // 39,518,208 − 1 = 101 slots; 8 GiB − 102 × 39,518,208 =
+    # 4,559,077,376 bytes // (12 × 2 × 2 × 256 × 2 = 24,576) = 185,509 tokens
+    p = pool(catalog.load_model("qwen3-next-80b-a3b"), dtypes.get("bf16"), "bf16", 8 * GiB)
+    assert (p["mamba_per_req"], p["mamba_slots"], p["budget_after_mamba"], p["tokens"]) == \
+        (39_518_208, 101, 4_559_077_376, 185_509)
+    # and its own recurrent-state dtype: fp32 doubles the 1,048,576 to 2,097,152 bytes
+    p = pool(_with_mixer(catalog.load_model("qwen3-next-80b-a3b"), "gated_deltanet", recurrent_state_dtype="fp32"),
+             dtypes.get("bf16"), "bf16", 8 * GiB)
+    assert p["mamba_per_req"] == 36 * (49_152 + 2_097_152)
+
+
+def test_sglang_requests_capped_by_mamba_slots():
+    # Jamba as above: 276,376 tokens and 465 state slots. At 100 tokens the pool would take
+    # 2,763 requests, the states 465; at 1,000 tokens the pool 276
+    def jamba(**kw):
+        return fit.fit(catalog.load_model("jamba-v0.1"), catalog.load_gpu("h200"), engine="sglang",
+                       check_memory=False, opts=ServeOptions(kv_cache_memory=8 * GiB, max_model_len=4096), **kw)
+    r = jamba(ctx=100)
+    assert r.capacity.detail["max_mamba_cache_size"] == 465 and r.max_batch == 465
+    assert r.capacity.explain[0] == ("Mamba states: 465 requests × 8,716,288 bytes (+1 padding slot) taken "
+                                     "first; the KV pool gets 4,528,144,384")
+    assert jamba(ctx=1000).max_batch == 276_376 // 1000 == 276
+    # the longest context 465 requests can have: 276,376 // 465 = 594 tokens each; 466 requests: none
+    assert jamba(batch=465).max_ctx == 594
+    assert jamba(batch=466).max_ctx == 0
