@@ -414,3 +414,76 @@ def test_sglang_requests_capped_by_mamba_slots():
     # the longest context 465 requests can have: 276,376 // 465 = 594 tokens each; 466 requests: none
     assert jamba(batch=465).max_ctx == 594
     assert jamba(batch=466).max_ctx == 0
+
+
+def test_sglang_budget_follows_the_model():
+    # MLA (DeepSeek-V2-Lite) on an H100: 1,536 MiB for the MLA graphs instead of the prefill
+    # graphs' 8 × 58: 512 + 12,288 + 128 + 512 + 1,536 = 14,976 -> 66,583 / 81,559 = 0.8164 -> 0.816;
+    # the cache: int(85,520,809,984 × 0.816) − 31,412,968,448 weights = 38,372,012,498
+    r = plan("deepseek-v2-lite", engine="sglang")
+    assert [(p.key, p.bytes) for p in r.stages[0].budget] == [
+        ("weights", 31_412_968_448), ("kv_cache", 38_372_012_498),
+        ("unused", H100 - 31_412_968_448 - 38_372_012_498)]
+    # Llama 2 (a "llama-2" model path): the prefill graphs stop at 4,096: 8 + 14 + 8 + 8 + 12 = 50
+    # sizes, 400 MiB. On an H200 (143,771 MiB): 512 + 12,288 + 128 + 512 + 400 = 13,840 ->
+    # 129,931 / 143,771 = 0.9037 -> 0.904 (0.903 without the cap: 13,904 -> 0.9033)
+    r = plan("llama-2-7b", engine="sglang", gpu="h200")
+    assert [(p.key, p.label, p.source) for p in r.stages[0].budget] == [
+        ("weights", "weights (this GPU's share)", "parameters × weight format"),
+        ("kv_cache", "KV cache", "total × 0.904 − the parts above"),
+        ("unused", "not given to the engine", "(1 − mem_fraction_static 0.904) × total: activations, CUDA graphs")]
+    assert r.stages[0].part("kv_cache") == int(150_754_820_096 * 0.904) - 13_476_831_232
+    # Gemma 4 (no prefill graph: 512 + 12,288 + 128 + 512 = 13,440 -> 0.835) with its vision
+    # tower of 27 layers × 1,152: ratio = 27 × 1,152² / (24 × 1,024²) = 1.423828125, so
+    # 0.835 × 0.95 × (1 − 0.1 × 0.423828125) = 0.835 × 0.95 × 0.9576171875
+    r = plan("gemma-4-26b-a4b", engine="sglang")
+    mfs = 0.835 * 0.95 * 0.9576171875
+    assert r.stages[0].part("kv_cache") == int(H100 * mfs) - r.stages[0].part("weights")
+    # an explicit --mem-fraction-static (gpu_memory_utilization) replaces the default
+    r = plan("llama-2-7b", engine="sglang", gpu="h200", gpu_memory_utilization=0.5)
+    assert r.stages[0].part("kv_cache") == int(150_754_820_096 * 0.5) - 13_476_831_232
+
+
+def test_sglang_size_of_hybrid_models():
+    from kvplan.plan import size
+
+    # Nemotron-H 56B: 54 Mamba-2 layers, each request holds conv (256 × 64 + 2 × 8 × 256 = 20,480
+    # channels × 3) = 61,440 values in bf16 = 122,880 bytes and its SSM 256 × 64 × 256 =
+    # 4,194,304 values in float32 (SGLang's default for NemotronH) = 16,777,216 bytes;
+    # 54 × 16,900,096 = 912,605,184; 10 attention layers × 1,000 tokens × 8 × 256 × 2 = 40,960,000
+    r = size.kv_size(catalog.load_model("nemotron-h-56b"), 1000, engine="sglang")
+    (mamba,) = [g for g in r.groups if g.kind == "mamba2"]
+    assert [(s.name, s.elements, s.dtype) for s in mamba.held.state] == [("conv", 61_440, "bf16"),
+                                                                        ("ssm", 4_194_304, "fp32")]
+    assert r.total_bytes == 54 * (122_880 + 16_777_216) + 40_960_000 == 953_565_184
+    # Jamba (not NemotronH): its SSM state stays in bf16: 28 × (49,152 + 262,144) = 8,716,288
+    r = size.kv_size(catalog.load_model("jamba-v0.1"), 1000, engine="sglang")
+    assert r.total_bytes == 8_716_288 + 4 * 1000 * 8 * 256 * 2 == 25_100_288
+    # Llama 4 Scout is a hybrid-SWA model for SGLang: its 36 chunked layers keep at most one
+    # chunk (8,192) of a 10,000-token request, the 12 full layers all of it; 4,096 bytes per
+    # token and layer: 36 × 8,192 × 4,096 + 12 × 10,000 × 4,096 = 1,207,959,552 + 491,520,000
+    r = size.kv_size(catalog.load_model("llama-4-scout"), 10_000, engine="sglang")
+    assert [(g.kind, g.held.tokens) for g in r.groups] == [("chunked", 8192), ("full", 10_000)]
+    assert r.total_bytes == 1_207_959_552 + 491_520_000
+
+
+def test_sglang_request_bytes_of_a_mamba_hybrid():
+    # Jamba at max_model_len 4,096: the states of both Mamba layer types (8,716,288 bytes) and 4
+    # attention layers × 4,096 tokens × 4,096 bytes = 67,108,864
+    r = fit.fit(catalog.load_model("jamba-v0.1"), catalog.load_gpu("h200"), engine="sglang",
+                check_memory=False, opts=ServeOptions(kv_cache_memory=8 * GiB, max_model_len=4096))
+    assert r.capacity.kv_bytes_per_request == 8_716_288 + 67_108_864 == 75_825_152
+
+
+def test_sglang_without_a_context_length():
+    # a model that states no max_position_embeddings and no --context-length: SGLang's pool is
+    # still 65,536 tokens; no per-request figure, concurrency 0
+    spec = catalog.load_model("llama-3.1-8b")
+    data = {k: getattr(spec, k) for k in type(spec).model_fields}
+    data.update(max_context=None)
+    from kvplan.model.spec import ModelSpec
+
+    r = fit.fit(ModelSpec.model_construct(**data), catalog.load_gpu("h100"), engine="sglang",
+                opts=ServeOptions(kv_cache_memory=8 * GiB))
+    assert r.capacity.kv_cache_tokens == 65_536
+    assert r.capacity.max_concurrency == 0.0 and r.capacity.kv_bytes_per_request == 0
