@@ -274,7 +274,7 @@ def test_sglang_capacity_by_hand():
     # token; an 8 GiB pool: 8,589,934,592 // 131,072 = 65,536 tokens
     r = plan("llama-3.1-8b", engine="sglang", kv_cache_memory=8 * GiB, max_model_len=8192, ctx=8000)
     c = r.capacity
-    assert c.fits and c.kv_cache_tokens == 65_536
+    assert c.fits and c.kv_cache_tokens == 65_536 and c.message is None
     assert c.detail == {"cell_size_bytes": 131_072, "page_size": 1, "max_total_num_tokens": 65_536}
     assert c.log_lines == ("max_total_num_tokens=65536",)
     assert c.explain == ("cell = 131,072 bytes per token (attention layers on this GPU)",
@@ -289,6 +289,7 @@ def test_sglang_capacity_by_hand():
     assert not r.fits and r.message == "no memory left for the KV pool" and r.max_batch == 0
     r = plan("llama-3.1-8b", engine="sglang", kv_cache_memory=131_072, max_model_len=8192, ctx=1)
     assert r.capacity.kv_cache_tokens == 1 and r.capacity.fits and r.max_batch == 1
+    assert r.capacity.message is None  # one token is a pool
 
 
 def test_sglang_hybrid_swa_pool_by_hand():
