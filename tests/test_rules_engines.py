@@ -150,6 +150,12 @@ def test_trtllm_default_budget_by_hand():
     assert r.kv_budget_bytes == int(free * 0.9) == 58_648_788_172
     assert r.stages[0].part("unused") == free - int(free * 0.9)
     assert sum(p.bytes for p in r.stages[0].budget) == H100
+    assert [(p.key, p.label, p.source) for p in r.stages[0].budget] == [
+        ("weights", "weights (this GPU's share)", "parameters × weight format, split as the parallel layers split them"),
+        ("activation", "estimation-run peak (activations)", "--activation-memory"),
+        ("non_torch", "non-torch runtime (CUDA graphs, NCCL)", "--non-torch-memory"),
+        ("kv_cache", "KV cache", "free_gpu_memory_fraction 0.9 × (total − the parts above)"),
+        ("unused", "left free (1 − fraction)", "")]
     # 131,072 bytes per token (32 layers × 2 × 8 heads × 128 × 2 bytes): 58,648,788,172 // 131,072
     # = 447,454 tokens = 13,982 whole blocks of 32 = 447,424 tokens in the pool
     assert r.capacity.detail["num_gpu_blocks"] == 58_648_788_172 // 131_072 // 32 == 13_982
@@ -167,6 +173,8 @@ def test_trtllm_default_non_torch_and_activation():
     assert two.stages[0].part("non_torch") == (1152 + 1280) * MiB
     # the estimation run's peak at max_num_tokens 8,192 (TensorRT-LLM's default), or the flag's
     assert one.stages[0].part("activation") == startup.activation_peak(spec, 8192, 0)
+    assert [p.source for p in one.stages[0].budget[1:3]] == [
+        "estimated for 8,192 tokens (vllm_memory.activation_peak)", "default estimate (trtllm.NON_TORCH_*)"]
     mine = plan("llama-3.1-8b", engine="trtllm", max_model_len=8192, max_num_batched_tokens=2048)
     assert mine.stages[0].part("activation") == startup.activation_peak(spec, 2048, 0)
     # --gpu-memory-utilization is the fraction of the free memory, not of the card
