@@ -496,3 +496,19 @@ def test_sglang_without_a_context_length():
                 opts=ServeOptions(kv_cache_memory=8 * GiB))
     assert r.capacity.kv_cache_tokens == 65_536
     assert r.capacity.max_concurrency == 0.0 and r.capacity.kv_bytes_per_request == 0
+
+
+def test_sglang_hybrid_family_with_only_sliding_layers():
+    # gpt-oss-20b with every layer sliding (what-if window:128): a hybrid-SWA family with no full
+    # layer, so no ratio: cell = 24 × 2,048 = 49,152 bytes; 8,589,934,592 // 49,152 = 174,762
+    # tokens (174,720 in 64-token pages); an 8,192-token request holds 127 tokens per layer:
+    # 24 × 127 × 2,048 = 6,242,304 bytes
+    spec = whatif.apply(catalog.load_model("gpt-oss-20b"), "window:128").spec
+    for page, tokens in ((None, 174_762), (64, 174_720)):
+        r = fit.fit(spec, catalog.load_gpu("h100"), engine="sglang", ctx=1000,
+                    opts=ServeOptions(kv_cache_memory=8 * GiB, max_model_len=8192, block_size=page))
+        assert r.capacity.detail == {"cell_size_bytes": 49_152, "page_size": page or 1,
+                                     "max_total_num_tokens": tokens}
+        assert r.capacity.log_lines == (f"max_total_num_tokens={tokens}",)
+        assert r.capacity.kv_bytes_per_request == 24 * 127 * 2048 == 6_242_304
+        assert r.max_batch == tokens // 1000 == 174
