@@ -512,3 +512,57 @@ def test_sglang_hybrid_family_with_only_sliding_layers():
         assert r.capacity.log_lines == (f"max_total_num_tokens={tokens}",)
         assert r.capacity.kv_bytes_per_request == 24 * 127 * 2048 == 6_242_304
         assert r.max_batch == tokens // 1000 == 174
+
+
+def test_sglang_reserved_mib_per_card_size():
+    from kvplan.engines.sglang import reserved_mib
+
+    # reserved = 512 + max(chunked prefill, 2,048) × 1.5 + tp × pp / 8 × 1,024 + 2 × decode graph
+    # cap + 8 × prefill graph sizes up to the chunked prefill (8 + 14 + 8 + 8 = 38 up to 1,024;
+    # then 1,280..4,096 step 256; then 4,608.. step 512):
+    #   up to 2,048: 38 + 4 = 42; up to 4,096: 38 + 12 = 50; 8,192: 50 + 8 = 58; 16,384: 50 + 24 = 74
+    assert [_prefill_graph_sizes(n) for n in (2048, 4096, 16_384)] == [42, 50, 74]
+    # under 20,480 MiB: prefill 2,048, decode cap 8: 512 + 3,072 + 128 + 16 + 336 = 4,064
+    assert reserved_mib(16_384, 1, 1, False, False) == reserved_mib(20_479, 1, 1, False, False) == 4064
+    # 20,480 to 35,839: prefill 4,096, decode cap 48 (160 from tp 4):
+    #   tp 1: 512 + 6,144 + 128 + 96 + 400 = 7,280; tp 3: 512 + 6,144 + 384 + 96 + 400 = 7,536;
+    #   tp 4: 512 + 6,144 + 512 + 320 + 400 = 7,888
+    assert reserved_mib(20_480, 1, 1, False, False) == reserved_mib(35_839, 1, 1, False, False) == 7280
+    assert reserved_mib(20_480, 3, 1, False, False) == 7536
+    assert reserved_mib(20_480, 4, 1, False, False) == 7888
+    # 35,840 to 61,439: decode cap 32 (160 from tp 4): tp 1: 7,248; tp 3: 7,504; tp 4: 7,888
+    assert reserved_mib(35_840, 1, 1, False, False) == reserved_mib(61_439, 1, 1, False, False) == 7248
+    assert reserved_mib(35_840, 3, 1, False, False) == 7504
+    assert reserved_mib(35_840, 4, 1, False, False) == 7888
+    # 61,440 to 163,839: prefill 8,192, decode cap 256 (512 from tp 4):
+    #   tp 1: 512 + 12,288 + 128 + 512 + 464 = 13,904; tp 3: 14,160; tp 4: 14,800
+    assert reserved_mib(61_440, 1, 1, False, False) == reserved_mib(163_839, 1, 1, False, False) == 13_904
+    assert reserved_mib(61_440, 3, 1, False, False) == 14_160
+    assert reserved_mib(61_440, 4, 1, False, False) == 14_800
+    # from 163,840: prefill 16,384, decode cap 512: 512 + 24,576 + 128 + 1,024 + 592 = 26,832
+    assert reserved_mib(163_840, 1, 1, False, False) == 26_832
+    # MLA: 1,536 instead of the prefill graphs; Gemma 4: no prefill graph at all
+    assert reserved_mib(81_559, 1, 1, True, False) == 13_904 - 464 + 1536 == 14_976
+    assert reserved_mib(81_559, 1, 1, False, True) == 13_904 - 464 == 13_440
+    # a "llama-2" model path (its repo or its name) caps the prefill graphs at 4,096: 50 sizes
+    repo = SimpleNamespace(hf_repo="meta-llama/Llama-2-7b-hf", name="my-model")
+    named = SimpleNamespace(hf_repo=None, name="llama-2-13b-chat")
+    other = SimpleNamespace(hf_repo="meta-llama/Llama-3.1-8B", name="llama-3.1-8b")
+    assert reserved_mib(81_559, 1, 1, False, False, repo) == reserved_mib(81_559, 1, 1, False, False, named) \
+        == 13_904 - 464 + 400 == 13_840
+    assert reserved_mib(81_559, 1, 1, False, False, other) == 13_904
+
+
+def test_sglang_vision_tower_adjustment_is_clamped():
+    # Gemma 4 only: mfs × 0.95 × clamp(1 − 0.1 × (ratio − 1), 0.8, 1.05), ratio = layers ×
+    # hidden² / (24 × 1,024²). H100, Gemma 4: 0.835 before (13,440 MiB reserved, above)
+    gpu = SimpleNamespace(usable_bytes=81_559 * MiB)
+
+    def vlm(layers, hidden):
+        return SimpleNamespace(hf_repo=None, name="x", encoders=[SimpleNamespace(layers=layers, hidden_size=hidden)])
+    # 1 layer of 1,024: ratio 1/24, 1 − 0.1 × (1/24 − 1) = 1.0958 -> 1.05
+    assert default_mem_fraction_static(gpu, 1, 1, False, True, vlm(1, 1024)) == 0.835 * 0.95 * 1.05
+    # 96 layers of 1,024: ratio 4, 1 − 0.3 = 0.7 -> 0.8
+    assert default_mem_fraction_static(gpu, 1, 1, False, True, vlm(96, 1024)) == 0.835 * 0.95 * 0.8
+    # a tower on a model that is not Gemma 4: no adjustment (0.830, the plain H100 figure)
+    assert default_mem_fraction_static(gpu, 1, 1, False, False, vlm(96, 1024)) == 0.830
