@@ -566,3 +566,44 @@ def test_sglang_vision_tower_adjustment_is_clamped():
     assert default_mem_fraction_static(gpu, 1, 1, False, True, vlm(96, 1024)) == 0.835 * 0.95 * 0.8
     # a tower on a model that is not Gemma 4: no adjustment (0.830, the plain H100 figure)
     assert default_mem_fraction_static(gpu, 1, 1, False, False, vlm(96, 1024)) == 0.830
+
+
+# --- vLLM's planner on made-up pages ----------------------------------------------------------
+
+def test_vllm_planner_rules_on_small_pages():
+    from kvplan.engines.vllm.pages import Config, Page
+    from kvplan.engines.vllm.planner import _approximate_gcd, _unify, plan as vplan
+
+    # _approximate_gcd: the d >= the bound with the least round-up padding, ties to the larger d:
+    # [12, 18] from 5: d = 6 pads nothing; [4, 8] from 2: d = 2 and d = 4 both pad nothing -> 4
+    assert _approximate_gcd([12, 18], 5) == 6
+    assert _approximate_gcd([4, 8], 2) == 4
+    cfg = Config(16, 1024, 2048, 256, 4096, "align", "bf16")
+    full, slide = Page("full", 16, 1000), Page("sliding", 16, 1000, window=100)
+    # one spec for every layer: one group, a block holds one page of each of the 3 layers
+    p = vplan([full] * 3, cfg)
+    assert [(g.page.kind, g.layers) for g in p.groups] == [("full", 3)] and p.bytes_per_block == 3 * 16_000
+    # 3 full + 2 sliding layers: bucket sizes 3 and 2; 3 is not < 2 × 1.5, so groups of 2:
+    # the full layers split [0::2] (2 layers) and [1::2] (1); the sliding layers one group of 2.
+    # bytes per block: the largest group, 2 × 16,000
+    p = vplan([full] * 3 + [slide] * 2, cfg)
+    assert [(g.page.kind, g.layers) for g in p.groups] == [("full", 2), ("full", 1), ("sliding", 2)]
+    assert p.bytes_per_block == 32_000
+    # a 1,024-token request: 64 blocks in each full group; the sliding group cdiv(min(99 + 4,096,
+    # 1,024), 16) + 1 = 65: 193 blocks of 32,000 bytes
+    assert p.blocks_per_request(1024) == 64 + 64 + 65 == 193
+    assert p.request_bytes(1024) == 193 * 32_000
+    # 3 and 3: one group each
+    p = vplan([full] * 3 + [slide] * 3, cfg)
+    assert [(g.page.kind, g.layers) for g in p.groups] == [("full", 3), ("sliding", 3)]
+    assert p.bytes_per_block == 48_000
+    # unify: a 8,000-byte sliding page divides the 16,000-byte one, so its block doubles (32
+    # tokens); a 10,000-byte Mamba state is padded to 16,000; an MLA page that does not divide
+    # cannot be unified
+    u = _unify([full, Page("sliding", 16, 500, window=100), Page("mamba", 0, 0, state_bytes=10_000)])
+    assert [(q.kind, q.block_size, q.bytes) for q in u] == [("full", 16, 16_000), ("sliding", 32, 16_000),
+                                                            ("mamba", 0, 16_000)]
+    with pytest.raises(KvplanError, match="vLLM cannot unify this model's MLA page with its other layers' pages"):
+        _unify([full, Page("mla", 16, 300)])
+    # no cache at all: an empty plan
+    assert vplan([None, None], cfg).groups == [] and vplan([None], cfg).bytes_per_block == 0
