@@ -171,6 +171,9 @@ def test_trtllm_default_non_torch_and_activation():
     two = plan("llama-3.1-8b", engine="trtllm", tp=2, max_model_len=8192)
     assert one.stages[0].part("non_torch") == 1152 * MiB
     assert two.stages[0].part("non_torch") == (1152 + 1280) * MiB
+    # pipeline stages count like tensor ranks (tp × pp > 1): 2,432 MiB on each of 2 stages
+    pp2 = plan("llama-3.1-8b", engine="trtllm", pp=2, max_model_len=8192)
+    assert [s.part("non_torch") for s in pp2.stages] == [2432 * MiB] * 2 == [2_550_136_832] * 2
     # the estimation run's peak at max_num_tokens 8,192 (TensorRT-LLM's default), or the flag's
     assert one.stages[0].part("activation") == startup.activation_peak(spec, 8192, 0)
     assert [p.source for p in one.stages[0].budget[1:3]] == [
@@ -340,7 +343,7 @@ def test_trtllm_capacity_lines_by_hand():
 def test_trtllm_pool_of_one_block_or_none():
     # 32 tokens × 131,072 bytes = one block: it starts, and the 8,192-token max_seq_len is cut
     r = plan("llama-3.1-8b", engine="trtllm", kv_cache_memory=32 * 131_072, max_model_len=8192, ctx=32)
-    assert r.fits and r.capacity.kv_cache_tokens == 32 and r.max_batch == 1
+    assert r.fits and r.capacity.kv_cache_tokens == 32 and r.max_batch == 1 and r.capacity.message is None
     assert r.capacity.detail["note"] == ("max_seq_len 8,192 exceeds the pool's 32 tokens: TensorRT-LLM cuts "
                                          "it to 32 (_validate_and_adjust_attention_windows)")
     assert r.capacity.max_concurrency == 1 / 256
@@ -607,3 +610,26 @@ def test_vllm_planner_rules_on_small_pages():
         _unify([full, Page("mla", 16, 300)])
     # no cache at all: an empty plan
     assert vplan([None, None], cfg).groups == [] and vplan([None], cfg).bytes_per_block == 0
+
+
+def test_trtllm_without_a_context_length_or_a_growing_layer():
+    from kvplan.model.spec import ModelSpec
+
+    spec = catalog.load_model("llama-3.1-8b")
+    data = {k: getattr(spec, k) for k in type(spec).model_fields}
+    data.update(max_context=None)
+    # no max_position_embeddings and no --max-seq-len: the pool is still 2,048 blocks of 8 GiB,
+    # with no request to compare it to (concurrency 0, no note)
+    r = fit.fit(ModelSpec.model_construct(**data), catalog.load_gpu("h100"), engine="trtllm",
+                opts=ServeOptions(kv_cache_memory=8 * GiB))
+    assert r.capacity.detail == {"block_size": 32, "num_gpu_blocks": 2048, "bytes_per_token": 131_072}
+    assert r.capacity.max_concurrency == 0.0 and r.capacity.kv_bytes_per_request == 0
+    # a model with no layer whose cache grows (four of Jamba's Mamba layers): 0 bytes per token.
+    # kvplan has no rule for such a model under the V1 manager and refuses rather than guess
+    j = catalog.load_model("jamba-v0.1")
+    data = {k: getattr(j, k) for k in type(j).model_fields}
+    data.update(layer_types={"mamba-dense": j.layer_types["mamba-dense"]}, pattern="mamba-dense*4")
+    r = fit.fit(ModelSpec.model_construct(**data), catalog.load_gpu("h100"), engine="trtllm",
+                opts=ServeOptions(kv_cache_memory=GiB, max_model_len=4096), ctx=100)
+    assert r.capacity.detail["bytes_per_token"] == 0 and r.capacity.detail["num_gpu_blocks"] == 0
+    assert not r.fits and r.max_batch == 0
