@@ -633,3 +633,13 @@ def test_trtllm_without_a_context_length_or_a_growing_layer():
                 opts=ServeOptions(kv_cache_memory=GiB, max_model_len=4096), ctx=100)
     assert r.capacity.detail["bytes_per_token"] == 0 and r.capacity.detail["num_gpu_blocks"] == 0
     assert not r.fits and r.max_batch == 0
+
+
+@pytest.mark.parametrize("engine", ["vllm", "sglang", "trtllm"])
+def test_fit_refuses_a_zero_context_or_batch(engine):
+    # a library caller's ctx=0 used to reach the engines' block arithmetic (ZeroDivisionError)
+    spec, h100 = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    with pytest.raises(KvplanError, match=r"^--ctx must be a positive integer, got 0$"):
+        fit.fit(spec, h100, engine=engine, ctx=0)
+    with pytest.raises(KvplanError, match=r"^--batch must be a positive integer, got 0$"):
+        fit.fit(spec, h100, engine=engine, batch=0)
