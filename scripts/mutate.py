@@ -185,9 +185,9 @@ HAND_MUTANTS["kvplan/engines/llamacpp.py"] = (LLAMACPP_MUTANTS, LLAMACPP_TESTS)
 HAND_MUTANTS["kvplan/engines/ideal.py"] = ([("kvplan/engines/ideal.py", "sides=side_holdings(mixer, ctx))",
                                              "sides=side_holdings(mixer, ctx + 1))")], ENGINE_TESTS + ["tests/engines/test_frontier.py"])
 # Issue 25: the kinds of one-line bug an independent check made and the suite missed, each
-# guarded by tests/test_rules_engines.py (numbers worked out by hand). Applied whenever their
+# guarded by tests/engines/test_rules_engines.py (numbers worked out by hand). Applied whenever their
 # module is selected, beside mutmut's own mutants of it.
-ISSUE25_TESTS = ["tests/test_rules_engines.py", "tests/plan/test_fit.py", "tests/engines/test_trtllm.py",
+ISSUE25_TESTS = ["tests/engines/test_rules_engines.py", "tests/plan/test_fit.py", "tests/engines/test_trtllm.py",
                  "tests/engines/test_sglang_golden.py", "tests/observe/test_logs.py"]
 ISSUE25_MUTANTS = {
     "kvplan/engines/vllm/__init__.py": [
