@@ -91,6 +91,9 @@ EXCLUDED_TESTS = [
     # torch in a forked mutant process deadlocks the same way (its thread pools); validate's
     # byte checks compare against kv_size, which the other tests pin directly
     "--ignore=tests/validate/test_validate.py",
+    # the package's shape (module length, imports): mutmut's copy of a module holds every mutant
+    # as a function (18,708 lines for sglang.py), so it always fails there; no arithmetic
+    "--ignore=tests/test_architecture.py",
 ]
 ENGINE_TESTS = ["tests/plan/test_memory.py", "tests/sources/test_hf_golden.py", "tests/model/test_dtypes.py", "tests/cli/test_cli.py",
                 "tests/sources/test_hf.py", "tests/model/test_weights.py", "tests/engines/test_rules.py", "tests/engines/test_rules_json.py",
