@@ -85,7 +85,7 @@ def pool(spec, kv_fmt, model_dtype: str, budget: int, page: int = 1) -> dict:
         out.update(mamba_slots=slots, budget_after_mamba=budget, mamba_per_req=mamba_per_req)
     if swa_layers and full_layers:
         cell = full_pt + SWA_RATIO * swa_pt * swa_layers
-        full = int(budget // cell) // page * page
+        full = int(max(budget, 0) // cell) // page * page
         out.update(cell=cell, tokens=full, swa_tokens=int(full * SWA_RATIO) // page * page)
     elif swa_layers:  # all layers sliding: no ratio
         cell = swa_pt * swa_layers
