@@ -643,3 +643,60 @@ def test_fit_refuses_a_zero_context_or_batch(engine):
         fit.fit(spec, h100, engine=engine, ctx=0)
     with pytest.raises(KvplanError, match=r"^--batch must be a positive integer, got 0$"):
         fit.fit(spec, h100, engine=engine, batch=0)
+
+
+def test_sglang_run_dtype_of_float32_checkpoints():
+    # configs/model_config.py _get_and_verify_dtype: float32 checkpoints run in float16, Gemma's
+    # in bfloat16; any other dtype as stored
+    from kvplan.engines.sglang import SGLang
+
+    h100 = catalog.load_gpu("h100")
+    llama, gemma = catalog.load_model("llama-3.1-8b"), catalog.load_model("gemma-2-9b")
+    assert SGLang().run_dtype(llama.model_copy(update={"dtype": "fp32"}), h100) == "fp16"
+    assert SGLang().run_dtype(gemma.model_copy(update={"dtype": "fp32"}), h100) == "bf16"
+    assert SGLang().run_dtype(llama, h100) == "bf16" and SGLang().run_dtype(llama.model_copy(update={"dtype": "fp16"}), h100) == "fp16"
+
+
+def test_sglang_size_keeps_a_configs_own_ssm_dtype_and_no_tokens_for_state():
+    from kvplan.plan import size
+
+    # Nemotron-H with the config saying bf16 for the SSM state: SGLang's float32 default for
+    # NemotronH gives way: 4,194,304 values × 2 bytes
+    spec = _with_mixer(catalog.load_model("nemotron-h-56b"), "mamba2", ssm_state_dtype="bf16")
+    r = size.kv_size(spec, 1000, engine="sglang")
+    (mamba,) = [g for g in r.groups if g.kind == "mamba2"]
+    assert [(s.name, s.dtype) for s in mamba.held.state] == [("conv", "bf16"), ("ssm", "bf16")]
+    assert r.total_bytes == 54 * (122_880 + 4_194_304 * 2) + 40_960_000
+    # state-only and cache-less layers hold no tokens
+    r = size.kv_size(catalog.load_model("nemotron-h-56b"), 1000, engine="sglang")
+    assert {g.kind: g.held.tokens for g in r.groups} == {"mamba2": 0, "none": 0, "full": 1000}
+
+
+def test_sglang_pool_without_attention_or_budget():
+    # four of Jamba's Mamba layers and no attention: no per-token cell, a pool of 0 tokens (kvplan
+    # has no rule for SGLang serving such a model and refuses rather than guess)
+    from kvplan.model.spec import ModelSpec
+
+    j = catalog.load_model("jamba-v0.1")
+    data = {k: getattr(j, k) for k in type(j).model_fields}
+    data.update(layer_types={"mamba-dense": j.layer_types["mamba-dense"]}, pattern="mamba-dense*4")
+    r = fit.fit(ModelSpec.model_construct(**data), catalog.load_gpu("h100"), engine="sglang",
+                opts=ServeOptions(kv_cache_memory=GiB, max_model_len=4096))
+    assert r.capacity.detail["cell_size_bytes"] == 0 and r.capacity.kv_cache_tokens == 0 and not r.fits
+    # a negative budget (gpt-oss-120b's weights on an L4, planned anyway) is an empty hybrid pool,
+    # not a negative one
+    r = fit.fit(catalog.load_model("gpt-oss-120b"), catalog.load_gpu("l4"), engine="sglang", check_memory=False)
+    assert r.kv_budget_bytes < 0
+    assert (r.capacity.kv_cache_tokens, r.capacity.detail["swa_tokens"]) == (0, 0) and not r.fits
+    assert r.message == "no memory left for the KV pool"
+
+
+def test_sglang_hierarchical_cache_refuses_swa_and_mamba_pools():
+    from kvplan.engines.sglang_hicache import HiCacheConfig
+
+    for model, gpu in (("gpt-oss-20b", "h100"), ("jamba-v0.1", "h200")):
+        with pytest.raises(KvplanError) as e:
+            fit.fit(catalog.load_model(model), catalog.load_gpu(gpu), engine="sglang", check_memory=False,
+                    opts=ServeOptions(kv_cache_memory=8 * GiB, max_model_len=4096, hicache=HiCacheConfig()))
+        assert str(e.value) == ("kvplan models SGLang's hierarchical cache for full-attention and MLA models "
+                                "only (this one has sliding-window or Mamba pools)")
