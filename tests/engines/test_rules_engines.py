@@ -606,8 +606,22 @@ def test_vllm_planner_rules_on_small_pages():
     u = _unify([full, Page("sliding", 16, 500, window=100), Page("mamba", 0, 0, state_bytes=10_000)])
     assert [(q.kind, q.block_size, q.bytes) for q in u] == [("full", 16, 16_000), ("sliding", 32, 16_000),
                                                             ("mamba", 0, 16_000)]
-    with pytest.raises(KvplanError, match="vLLM cannot unify this model's MLA page with its other layers' pages"):
+    assert all(type(q.block_size) is int for q in u)
+    # a Mamba page that divides the largest is padded, never given a bigger block
+    assert [(q.kind, q.block_size, q.bytes) for q in _unify([full, Page("mamba", 0, 0, state_bytes=8000)])] == \
+        [("full", 16, 16_000), ("mamba", 0, 16_000)]
+    with pytest.raises(KvplanError, match="^vLLM cannot unify this model's MLA page with its other layers' pages$"):
         _unify([full, Page("mla", 16, 300)])
+    # the d up to the largest value: [8] from 2: 2, 4 and 8 all pad nothing -> 8
+    assert _approximate_gcd([8], 2) == 8
+    # UniformTypeKVCacheSpecs: full pages of different block sizes, or sliding pages of one
+    # window and different sizes, are one group whose block holds a page of each layer
+    p = vplan([full, Page("full", 32, 500)], cfg)
+    assert [(g.page.kind, g.layers, g.page.bytes) for g in p.groups] == [("full", 1, 32_000)]
+    p = vplan([slide, Page("sliding", 16, 500, window=100)], cfg)
+    assert [(g.page.kind, g.layers, g.page.bytes) for g in p.groups] == [("sliding", 1, 24_000)]
+    # a 1,024-token request: cdiv(min(99 + 4,096, 1,024), 16) + 1 = 65 blocks of 24,000 bytes
+    assert p.bytes_per_block == 24_000 and p.blocks_per_request(1024) == 65
     # no cache at all: an empty plan
     assert vplan([None, None], cfg).groups == [] and vplan([None], cfg).bytes_per_block == 0
 
