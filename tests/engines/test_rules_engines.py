@@ -622,6 +622,9 @@ def test_vllm_planner_rules_on_small_pages():
     assert [(g.page.kind, g.layers, g.page.bytes) for g in p.groups] == [("sliding", 1, 24_000)]
     # a 1,024-token request: cdiv(min(99 + 4,096, 1,024), 16) + 1 = 65 blocks of 24,000 bytes
     assert p.bytes_per_block == 24_000 and p.blocks_per_request(1024) == 65
+    # 4 full + 3 sliding layers: 4 < 3 × 1.5, so groups of 4: one full group of 4, one sliding of 3
+    p = vplan([full] * 4 + [slide] * 3, cfg)
+    assert [(g.page.kind, g.layers) for g in p.groups] == [("full", 4), ("sliding", 3)]
     # no cache at all: an empty plan
     assert vplan([None, None], cfg).groups == [] and vplan([None], cfg).bytes_per_block == 0
 
