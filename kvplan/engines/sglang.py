@@ -85,7 +85,7 @@ def pool(spec, kv_fmt, model_dtype: str, budget: int, page: int = 1) -> dict:
         out.update(mamba_slots=slots, budget_after_mamba=budget, mamba_per_req=mamba_per_req)
     if swa_layers and full_layers:
         cell = full_pt + SWA_RATIO * swa_pt * swa_layers
-        full = int(budget // cell) // page * page
+        full = int(max(budget, 0) // cell) // page * page
         out.update(cell=cell, tokens=full, swa_tokens=int(full * SWA_RATIO) // page * page)
     elif swa_layers:  # all layers sliding: no ratio
         cell = swa_pt * swa_layers
@@ -101,6 +101,17 @@ def default_mem_fraction_static(gpu, tp: int, pp: int, mla: bool, gemma4: bool, 
     default): reserve MiB for activations, communication and CUDA graphs, as a share of the
     card (gpu_mem = nvidia-smi's total in MiB)."""
     gpu_mem = gpu.usable_bytes // 2**20
+    mfs = round((gpu_mem - reserved_mib(gpu_mem, tp, pp, mla, gemma4, spec)) / gpu_mem, 3)
+    if gemma4 and spec is not None and spec.encoders:  # adjust_mem_fraction_for_vlm
+        enc = spec.encoders[0]
+        ratio = enc.layers * enc.hidden_size ** 2 / (24 * 1024 ** 2)
+        mfs *= 0.95 * max(0.8, min(1.05, 1.0 - 0.1 * (ratio - 1.0)))
+    return mfs
+
+
+def reserved_mib(gpu_mem: int, tp: int, pp: int, mla: bool, gemma4: bool, spec=None) -> float:
+    """The MiB handle_gpu_memory_settings keeps out of mem_fraction_static on a card of
+    gpu_mem MiB: activations by chunked-prefill size, communication, the CUDA graphs."""
     if gpu_mem < 20480:
         cps, max_bs = 2048, 8
     elif gpu_mem < 35840:
@@ -121,12 +132,7 @@ def default_mem_fraction_static(gpu, tp: int, pp: int, mla: bool, gemma4: bool, 
         reserved += 1536 if mla else 8 * _prefill_graph_sizes(prefill_max)
     if gpu_mem > 61440:
         reserved = max(reserved, 10240)
-    mfs = round((gpu_mem - reserved) / gpu_mem, 3)
-    if gemma4 and spec is not None and spec.encoders:  # adjust_mem_fraction_for_vlm
-        enc = spec.encoders[0]
-        ratio = enc.layers * enc.hidden_size ** 2 / (24 * 1024 ** 2)
-        mfs *= 0.95 * max(0.8, min(1.05, 1.0 - 0.1 * (ratio - 1.0)))
-    return mfs
+    return reserved
 
 
 def _prefill_graph_sizes(max_bs: int) -> int:

@@ -81,8 +81,10 @@ class TRTLLM(Engine):
         non_torch = opts.non_torch_bytes if opts.non_torch_bytes is not None else \
             NON_TORCH_TP1 + (NON_TORCH_PER_TP if tp * pp > 1 else 0)
         parts += [BudgetPart("activation", "estimation-run peak (activations)", act,
+                             "--activation-memory" if opts.activation_bytes is not None else
                              f"estimated for {tokens:,} tokens (vllm_memory.activation_peak)"),
                   BudgetPart("non_torch", "non-torch runtime (CUDA graphs, NCCL)", non_torch,
+                             "--non-torch-memory" if opts.non_torch_bytes is not None else
                              "default estimate (trtllm.NON_TORCH_*)")]
         fraction = opts.gpu_memory_utilization if opts.gpu_memory_utilization is not None else FRACTION
         free = total - sum(p.bytes for p in parts)

@@ -320,7 +320,8 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     capacity. ``check_memory=False`` plans the cache for ``--kv-cache-memory`` even where the
     card could not also hold the weights (what the engine's planner alone would say)."""
     opts = opts or ServeOptions()
-    for name, v in (("tp", tp), ("pp", pp)):
+    for name, v in (("tp", tp), ("pp", pp), ("ctx", 1 if ctx is None else ctx),
+                    ("batch", 1 if batch is None else batch)):
         if not isinstance(v, int) or v < 1:
             raise KvplanError(f"{opt(name)} must be a positive integer, got {v!r}")
     base = engines.get(engine)
