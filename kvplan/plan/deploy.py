@@ -50,17 +50,14 @@ LINKS = ("auto", "nvlink", "infiniband", "ethernet")
 def load_prices(path: str | Path | None = None) -> dict:
     """{gpu name: (usd per hour, source)} from ``model_specs/gpu_prices.yaml`` or a user file of
     the same shape (``prices: {name: {usd_per_hour, source?}}``)."""
-    import yaml
-
     from ..sources import catalog
+    from ..sources.readers import load_yaml
 
     p = Path(path) if path else catalog.specs_dir() / "gpu_prices.yaml"
     try:
-        doc = yaml.safe_load(p.read_text())
-    except (OSError, UnicodeDecodeError) as e:
-        raise KvplanError(f"--prices: cannot read {p}: {getattr(e, 'strerror', None) or e}") from None
-    except yaml.YAMLError:
-        raise KvplanError(f"--prices: {p} is not valid YAML") from None
+        doc = load_yaml(p, "price table")  # the project's one YAML reader: UTF-8, depth-capped
+    except KvplanError as e:
+        raise KvplanError(f"--prices: {e}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("prices"), dict):
         raise KvplanError(f"--prices: {p} needs a 'prices:' map of GPU name -> usd_per_hour")
     out = {}

@@ -11,6 +11,7 @@ and says which ``--max-model-len`` to pass.
 from __future__ import annotations
 
 from ..engines import ServeOptions
+from ..engines.base import largest
 from ..model.frozen import replace
 from .fit import FitReport, fit
 
@@ -49,17 +50,9 @@ def longest_for_batch(spec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     if guess >= 1 and ok(guess) and not ok(guess + 1):
         best = guess
     else:
-        lo, hi = 0, default - 1  # ok(lo) (or lo = 0: none), not known for hi
-        if not ok(1):
+        best = largest(ok, default - 1)  # the engines' one binary search
+        if best == 0:
             return r
-        lo = 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if ok(mid):
-                lo = mid
-            else:
-                hi = mid - 1
-        best = lo
     out = at(best)
     note = (f"{out.engine} cannot start with the model's max context ({default:,} tokens) as "
             f"max-model-len on this GPU; the longest context for {batch:,} "

@@ -20,18 +20,16 @@ KIND = "kvplan-latency-profile"
 
 
 def load_profile(src) -> dict:
-    import yaml
-
     if isinstance(src, dict):
         doc = src
     else:
         p = Path(src)
+        from ...sources.readers import load_yaml
+
         try:
-            doc = yaml.safe_load(p.read_text())
-        except (OSError, UnicodeDecodeError) as e:
-            raise KvplanError(f"--profile: cannot read {p}: {getattr(e, 'strerror', None) or e}") from None
-        except yaml.YAMLError:
-            raise KvplanError(f"--profile: {p} is not valid YAML") from None
+            doc = load_yaml(p, "profile")  # the project's one YAML reader: UTF-8, depth-capped
+        except KvplanError as e:
+            raise KvplanError(f"--profile: {e}") from None
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
         raise KvplanError(f"--profile: not a kvplan latency profile (kind: {KIND}); write one with "
                           "kvplan check-bench FILE --calibrate OUT.yaml")
