@@ -193,5 +193,5 @@ def _warn_beyond_context(specs, ctx: int, opts) -> None:
 def _note_fit_engine(engine, gpu) -> None:
     """Say which plan the max batch / fits column follows when it is not the bytes' layout."""
     if gpu is not None and engine is None:
-        sys.stderr.write("kvplan: note: bytes in the ideal layout; max batch and fits follow vLLM's plan, "
-                         "as `kvplan fit` (give --engine to use one engine for both)\n")
+        # one line within 80 columns; --engine plans both in one engine
+        sys.stderr.write("kvplan: note: bytes: ideal layout; max batch and fits: vLLM's plan, as in fit\n")
