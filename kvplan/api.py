@@ -147,15 +147,23 @@ def size_all(model, ctx: int, batch: int = 1, kv_dtype: str | None = None, weigh
 
 def fit(model, gpu, ctx: int | None = None, batch: int | None = None, tp: int = 1, pp: int = 1,
         engine: str | None = None, kv_dtype: str | None = None, weight_dtype: str | None = None,
-        text_only: bool = False, **options):
+        text_only: bool = False, kv_cache_dtype: str | None = None, **options):
     """``kvplan fit``: what fits on ``gpu`` (a name from ``kvplan gpus`` or a GpuSpec) with
-    ``tp`` × ``pp`` GPUs in ``engine`` (default vllm; llamacpp for a .gguf). ``options`` are
+    ``tp`` × ``pp`` GPUs in ``engine`` (default vllm; llamacpp for a .gguf). The KV format is
+    ``kv_dtype`` (kvplan's names) or ``kv_cache_dtype`` (the engine's own names: vLLM's and
+    SGLang's ``--kv-cache-dtype``, TensorRT-LLM's ``kv_cache_config.dtype``), not both. ``options`` are
     the serving flags by vLLM's names (max_model_len, gpu_memory_utilization, kv_cache_memory in
     bytes, block_size, max_num_batched_tokens, max_num_seqs, enforce_eager, ...). Returns
     fit.FitReport (``.fits``, ``.max_batch``, ``.max_ctx``, ``.capacity``, ``.stages``)."""
     spec = load_model(model)
     g = load_gpu(gpu)
     eng = engine or ("llamacpp" if _is_gguf(model) else "vllm")
+    if kv_cache_dtype is not None:
+        if kv_dtype is not None:
+            raise KvplanError("give --kv-dtype or --kv-cache-dtype, not both", option="kv-cache-dtype")
+        from .engines import kv_cache_format
+
+        kv_dtype = kv_cache_format(eng, kv_cache_dtype)
     traffic = options.pop("traffic", None)
     trace, trace_prefix = options.pop("trace", None), options.pop("trace_prefix", 0)
     opts = _options(options, "fit")

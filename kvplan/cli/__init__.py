@@ -32,7 +32,7 @@ _METAVARS = {  # the help shows what each option takes, not <str>
     "cuda|cpu": ("--device",), "N,...": ("--recompute-lengths",), "FILE.yaml": ("--matrix",),
     "FILE": ("--out", "--trace"),
     "FORMAT": ("--kv-dtype", "--weight-dtype", "--cache-type-k", "--cache-type-v"),
-    "auto|fp8|fp8_e4m3|fp8_e5m2": ("--kv-cache-dtype",),
+    "DTYPE": ("--kv-cache-dtype",),
     "F": ("--gpu-memory-utilization", "--bw-efficiency", "--flops-efficiency"),
     "MS": ("--step-overhead-ms",), "A": ("--acceptance",), "GPU": ("--gpu",), "ENGINE": ("--engine",), "SPEC": ("--lengths",),
     "R|inf": ("--rate",), "C": ("--concurrency",), "poisson|constant": ("--arrivals",),

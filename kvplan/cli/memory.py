@@ -86,7 +86,8 @@ def fit(
                                                                 "trtllm, llamacpp, ideal, hf or hf-static"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format, kvplan's names"),
     kv_cache_dtype: Optional[str] = typer.Option(None, "--kv-cache-dtype",
-                                                 help="vLLM's names: auto, fp8, fp8_e4m3, fp8_e5m2"),
+                                                 help="the engine's names (vLLM: auto, fp8, fp8_e4m3, "
+                                                      "fp8_e5m2; SGLang: auto, fp8_e4m3, fp8_e5m2, bf16)"),
     weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: the model's dtype)"),
     gpu_memory_utilization: Optional[str] = typer.Option(None, "--gpu-memory-utilization", "--mem-fraction-static",
                                                          help="the engine's share of the GPU (vLLM: 0.9; SGLang's "
@@ -168,7 +169,6 @@ def fit(
 
     def go():
         f = _format(fmt, as_json)
-        kvd = _kv_format(kv_dtype, kv_cache_dtype)
         opts = _llamacpp_opts(
             cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel, kv_unified,
             max_model_len=opt_count("--max-model-len", max_model_len),
@@ -208,8 +208,8 @@ def fit(
         _note_llamacpp_flags(engine or _default_engine(model, "vllm"), cache_type_k, cache_type_v, ubatch_size,
                              swa_full, flash_attn, parallel, kv_unified)
         r = api.fit(spec, g, opt_count("--ctx", ctx), opt_count("--batch", batch), _count("--tp", tp),
-                    _count("--pp", pp), engine or _default_engine(model, "vllm"), kvd, weight_dtype, text_only,
-                    options=opts, traffic=traffic, trace=trace,
+                    _count("--pp", pp), engine or _default_engine(model, "vllm"), kv_dtype, weight_dtype, text_only,
+                    kv_cache_dtype=kv_cache_dtype, options=opts, traffic=traffic, trace=trace,
                     trace_prefix=0 if sp == "0" else _count("--shared-prefix", sp))
         if f == "json":
             _json(render.fit_json(r, explain))
@@ -224,17 +224,3 @@ def fit(
 
     _run(go)
 
-
-def _kv_format(kv_dtype, kv_cache_dtype):
-    """--kv-dtype (kvplan's names) or --kv-cache-dtype (vLLM's: auto, fp8, ...), not both."""
-    if kv_dtype is not None and kv_cache_dtype is not None:
-        raise KvplanError("give --kv-dtype or --kv-cache-dtype, not both")
-    if kv_cache_dtype is None:
-        return kv_dtype
-    from ..engines.vllm import KV_CACHE_DTYPES
-
-    key = kv_cache_dtype.strip().lower()
-    if key != "auto" and key not in KV_CACHE_DTYPES:
-        raise KvplanError(f"--kv-cache-dtype '{kv_cache_dtype}' is not one kvplan models; "
-                          f"known: auto, {', '.join(KV_CACHE_DTYPES)}")
-    return None if key == "auto" else KV_CACHE_DTYPES[key]

@@ -38,3 +38,22 @@ def get(name: str) -> Engine:
 def default_block_sizes() -> list[int]:
     """Every paged engine's default tokens per block, in registry order (each engine's own)."""
     return list(dict.fromkeys(b for k in MODULES if (b := get(k).default_block_tokens)))
+
+
+def kv_cache_format(engine: str, name: str) -> str | None:
+    """The element format an engine's own ``--kv-cache-dtype`` name means; None for "auto"
+    (the model's dtype). Each engine module owns its names (``KV_CACHE_DTYPES``); an engine
+    with none, or a name outside its list, is one clear error naming what it accepts."""
+    get(engine)  # an unknown engine is its own error
+    mod = importlib.import_module(f"{__name__}.{MODULES[str(engine).strip().lower()]}")
+    names = getattr(mod, "KV_CACHE_DTYPES", None)
+    key = str(name).strip().lower()
+    if names is None:
+        raise KvplanError(getattr(mod, "KV_CACHE_DTYPE_NOTE", f"{engine} has no --kv-cache-dtype; use --kv-dtype"),
+                          option="kv-cache-dtype")
+    if key == "auto":
+        return None
+    if key not in names:
+        raise KvplanError(f"--kv-cache-dtype '{name}' is not one of {engine}'s names kvplan models; "
+                          f"known: auto, {', '.join(names)}", option="kv-cache-dtype")
+    return names[key]

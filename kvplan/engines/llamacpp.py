@@ -49,6 +49,7 @@ LLAMA4_CHUNK = 8192  # src/models/llama4: n_swa hard-coded for the chunked layer
 # llama.cpp's --cache-type-k / -v names -> kvplan element formats
 CACHE_TYPES = {"f32": "fp32", "f16": "fp16", "bf16": "bf16", "q8_0": "q8_0", "q4_0": "q4_0",
                "q4_1": "q4_1", "q5_0": "q5_0", "q5_1": "q5_1", "iq4_nl": "iq4_nl"}
+KV_CACHE_DTYPE_NOTE = "llama.cpp names its cache formats with --cache-type-k / --cache-type-v (f16, q8_0, ...)"
 # Models whose GGUF carries no sliding window although the config.json has one
 CONVERSION_NOTES = {
     "mistral": "convert_hf_to_gguf.py writes Mistral as the llama arch, which has no sliding window: "

@@ -32,6 +32,9 @@ from ..model.kinds import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, M
 from .base import BudgetPart, Capacity, Engine, Holding, ServeOptions, Worker, finish_budget, largest
 
 VERSION = "0.5.23"
+# server_args.py add_cli_args --kv-cache-dtype choices (0.5.23): "auto" is the model's dtype;
+# "fp4_e2m1" (MXFP4 with per-block scales kept apart) is not modelled, so not listed.
+KV_CACHE_DTYPES = {"fp8_e5m2": "fp8_e5m2", "fp8_e4m3": "fp8_e4m3", "bf16": "bf16", "bfloat16": "bf16"}
 SWA_RATIO = 0.8  # swa_full_tokens_ratio default
 MAMBA_RATIO = 0.9  # mamba_full_memory_ratio default
 # configs/model_config.py is_hybrid_swa_model, as kvplan families (the config's model_type)

@@ -31,6 +31,10 @@ from .base import cache_bytes, BudgetPart, Capacity, Engine, Holding, ServeOptio
 COMMIT = "0004396720054fd8e205cbf616f21f0b57c6b412"
 TOKENS_PER_BLOCK = 32  # llm_args.py KvCacheConfig.tokens_per_block
 FRACTION = 0.9  # llm_args.py KvCacheConfig.free_gpu_memory_fraction
+# llm_args.py KvCacheConfig.dtype: "auto" follows the checkpoint, else the dtype forced;
+# "fp8" is FP8 e4m3 (examples/pytorch/README.md: "FP8(e4m3) kvcache ... --kv_cache_dtype fp8").
+# nvfp4 is not modelled.
+KV_CACHE_DTYPES = {"fp8": "fp8_e4m3"}
 MAX_NUM_TOKENS = 8192  # llm_args.py BaseLlmArgs.max_num_tokens default
 
 
