@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from kvplan.engines.base import ServeOptions
+from kvplan.model.frozen import replace
 from kvplan.observe import bench
 from kvplan.sources import catalog
 
@@ -39,37 +40,67 @@ def pick(d: dict, order):
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--max-requests", type=int, default=600)
+    ap.add_argument("--half", choices=("fit", "all"), default="all",
+                    help="fit: replay and print the fit side only (while tuning; writes no docs)")
     a = ap.parse_args()
     runs = yaml.safe_load((HERE / "runs.yaml").read_text())["sources"]
     split = yaml.safe_load((HERE / "split.yaml").read_text())
-    half = {s: "held-out" for s in split["held_out"]} | {s: "fit" for s in split["fit"]}
+    r2 = split["round2"]
+    half = ({s: "held-out" for s in r2["held_out"]} | {s: "fit" for s in r2["fit"]}
+            | {s: "seen" for s in r2["seen"]})
     rows = []
     for src, body in runs.items():
+        if a.half == "fit" and half[src] == "held-out":
+            continue
         for run in body["runs"]:
             spec, gpu = catalog.load_model(run["model"]), catalog.load_gpu(run["gpu"])
             levels = bench.read(HERE / run["file"])
+            if "rate" in run:  # a printed summary that does not state its load: the run's own setting
+                levels = [replace(lv, rate=bench._rate(run["rate"])) if lv.rate is None and not lv.concurrency
+                          else lv for lv in levels]
+            opts = ServeOptions(**{k: run[k] for k in ("max_model_len", "gpu_memory_utilization",
+                                                       "max_num_seqs", "max_num_batched_tokens") if k in run})
             got = bench.replay(levels, spec, gpu, tp=run["tp"], replicas=run["replicas"], engine=run["engine"],
-                               opts=ServeOptions(), prefix_caching=run["prefix_caching"],
+                               opts=opts, prefix_caching=run["prefix_caching"],
                                max_requests=a.max_requests)
             for r in got:
                 lv, m, p = r.level, r.level.measured, r.predicted
                 kt, ttft_m = pick(m["ttft_ms"], ("p50", "mean"))
-                ki, itl_m = pick(m["itl_ms"], ("mean", "p50"))
+                itl_key = "tpot_ms" if run.get("itl_metric") == "tpot" else "itl_ms"
+                ki, itl_m = pick(m[itl_key], ("mean", "p50"))
                 out_m = m.get("output_tokens_per_s")
-                offered = math.inf if lv.rate is None or math.isinf(lv.rate) else lv.rate * m["mean_output_tokens"]
-                sat_m = math.isinf(offered) or (out_m is not None and out_m < SAT_SHARE * offered)
+                # one rule for both sides (bench.saturated), each with its own throughput
+                sat_m = bench.saturated(lv.rate, m["mean_output_tokens"], out_m)
+                sat_p = bench.saturated(lv.rate, m["mean_output_tokens"], p["output_tokens_per_s"])
                 rows.append({
                     "source": src, "half": half[src], "file": Path(run["file"]).name, "level": lv.source,
                     "model": spec.name, "gpu": gpu.name, "tp": run["tp"], "replicas": run["replicas"],
                     "engine": run["engine"], "load": "inf" if lv.rate is None or math.isinf(lv.rate) else f"{lv.rate:g}/s",
                     "lengths": f"{lv.prompt_tokens} / {lv.output_tokens}",
                     "out": (out_m, p["output_tokens_per_s"]),
-                    "itl": (itl_m, p["itl_ms"].get(ki)) if ki else (None, None), "itl_stat": ki or "",
+                    "itl": (itl_m, p[itl_key].get(ki)) if ki else (None, None),
+                    "itl_stat": (ki or "") + (" TPOT" if itl_key == "tpot_ms" else ""),
                     "ttft": (ttft_m, p["ttft_ms"].get(kt)) if kt else (None, None), "ttft_stat": kt or "",
-                    "sat": (sat_m, p["saturated"])})
+                    "sat": (sat_m, sat_p), "sim_flag": p["saturated"]})
                 print(f"{src:<24}{lv.source:<60}done", file=sys.stderr)
+    if a.half == "fit":
+        for r in rows:
+            print(f"{r['half']:<6}{r['source']:<24}{r['load']:>8} {r['lengths']:<34}"
+                  f"out {pct1(r['out'])} itl {pct1(r['itl'])} ttft {pct1(r['ttft'])} "
+                  f"sat {'y' if r['sat'][0] else 'n'}/{'y' if r['sat'][1] else 'n'}")
+        for h in ("fit", "seen"):
+            sub = [r for r in rows if r["half"] == h]
+            print(h, len(sub), *(f"{k} {med(sub, k)[0]:.0%} ({med(sub, k)[1]:+.0%})" for k in ("out", "itl", "ttft")
+                                  if med(sub, k)[0] is not None),
+                  f"sat {sum(1 for r in sub if r['sat'][0] and r['sat'][1])} of {sum(1 for r in sub if r['sat'][0])}")
+        return 0
     write(rows, split, a.max_requests)
     return 0
+
+
+def pct1(pair):
+    e = err(pair)
+    return "   -" if e is None else f"{e:+5.0%}"
 
 
 def err(pair):

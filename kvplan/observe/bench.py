@@ -12,6 +12,12 @@ Reads the result files of four tools, one load level per run:
   ``successes.latency.{time_to_first_token,time_per_output_token}`` in seconds (its
   ``inter_token_latency`` is per streamed chunk, not per token),
   ``successes.throughput.output_tokens_per_sec``, ``successes.{prompt_len,output_len}``;
+* the summary ``vllm bench serve`` / ``benchmark_serving.py`` / ``sglang.bench_serving`` print
+  (``============ Serving Benchmark Result ============`` blocks, as READMEs and blogs quote them):
+  its counts, ``Output token throughput``, ``{Mean,Median,P99} {TTFT,TPOT,ITL} (ms)``; the rate
+  and concurrency when the block states them (``Traffic request rate``, ``Maximum request
+  concurrency``), else none: the caller must give the load (a printed block without them is not
+  replayed on a guess);
 * GuideLLM ``benchmarks.json``: ``benchmarks[]``, each with its strategy's rate or concurrency
   and ``metrics.<name>.successful.{mean,median,percentiles}`` (the schema GuideLLM documents; no
   real GuideLLM file is among the fixtures, see tests/fixtures/bench/SOURCES.md).
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 from ..errors import KvplanError
@@ -90,6 +97,7 @@ def _vllm_like(d: dict, where: str, tool: str) -> Level:
         prompt, output = str(max(1, round(mean_in))), str(max(1, round(mean_out)))
     measured = {"ttft_ms": _stats({k: v for k, v in d.items() if k.endswith("_ttft_ms")}, "ttft_ms"),
                 "itl_ms": _stats({k: v for k, v in d.items() if k.endswith("_itl_ms")}, "itl_ms"),
+                "tpot_ms": _stats({k: v for k, v in d.items() if k.endswith("_tpot_ms")}, "tpot_ms"),
                 "output_tokens_per_s": _num(d.get("output_throughput")),
                 "mean_prompt_tokens": mean_in, "mean_output_tokens": mean_out}
     return Level(tool, where, d.get("model_id"), rate, None if conc is None else int(conc), done, prompt,
@@ -156,6 +164,42 @@ def _guidellm(doc: dict, where: str) -> list[Level]:
     return out
 
 
+_BLOCK = "Serving Benchmark Result"
+_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 ()/._-]*?)\s*:\s*([-+0-9.eE]+|inf)\s*$")
+_PRINTED = {"successful requests": "completed", "total input tokens": "total_input_tokens",
+            "total generated tokens": "total_output_tokens", "traffic request rate": "request_rate",
+            "maximum request concurrency": "max_concurrency",
+            "output token throughput (tok/s)": "output_throughput"}
+
+
+def _printed(text: str, name: str) -> list[Level]:
+    """Every printed ``Serving Benchmark Result`` block in ``text`` (vLLM's or SGLang's)."""
+    out = []
+    parts = text.split(_BLOCK)[1:]
+    for i, part in enumerate(parts, start=1):
+        d: dict = {}
+        for ln in part.splitlines()[1:]:
+            if ln.strip().startswith("=" * 10):
+                break
+            m = _LINE.match(ln)
+            if not m:
+                continue
+            key, val = m.group(1).strip().lower(), m.group(2)
+            st = re.fullmatch(r"(mean|median|p99|p90) (ttft|tpot|itl|e2e latency) \(ms\)", key)
+            if st:
+                d[f"{st.group(1)}_{st.group(2).replace('e2e latency', 'e2e_latency')}_ms"] = float(val)
+            elif key in _PRINTED:
+                d[_PRINTED[key]] = val if key == "traffic request rate" else float(val)
+        where = f"{name} #{i}" if len(parts) > 1 else name
+        if "completed" not in d or "total_output_tokens" not in d:
+            raise KvplanError(f"{where}: a printed result without its request and token counts")
+        d["completed"] = int(d["completed"])
+        if d.get("max_concurrency") is not None:
+            d["max_concurrency"] = int(d["max_concurrency"])
+        out.append(_vllm_like(d, where, "printed"))
+    return out
+
+
 def read(path: str | Path) -> list[Level]:
     """Every load level in one result file, whichever of the four tools wrote it."""
     p = Path(path)
@@ -163,6 +207,8 @@ def read(path: str | Path) -> list[Level]:
         text = p.read_text()
     except (OSError, UnicodeDecodeError) as e:
         raise KvplanError(f"cannot read {p}: {getattr(e, 'strerror', None) or e}") from None
+    if _BLOCK in text:
+        return _printed(text, p.name)
     try:
         docs = [json.loads(text)]
     except json.JSONDecodeError:
@@ -204,6 +250,10 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
     from ..plan import simulate as sim
     from ..plan.latency.step import OpLatency
 
+    for lv in levels:
+        if lv.rate is None and not lv.concurrency:
+            raise KvplanError(f"{lv.source}: the result does not state its request rate or concurrency, "
+                              "so it cannot be replayed (a printed summary without 'Traffic request rate')")
     lim = sim.engine_limits(spec, gpu, tp, engine, opts, prefix_caching)
     step = step or OpLatency(spec, gpu, tp, engine=engine)
     rows = []
@@ -214,8 +264,25 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
                          output_tokens=lv.output_tokens, requests=n, seed=seed, limits=lim, roofline=step,
                          router="least-loaded", **kw)
         rows.append(Row(lv, {"ttft_ms": r.ttft_ms.as_dict(), "itl_ms": r.itl_ms.as_dict(),
+                             "tpot_ms": r.tpot_ms.as_dict(),
                              "output_tokens_per_s": r.output_tokens_per_s, "saturated": r.saturated}))
     return rows
+
+
+SATURATED_SHARE = 0.9
+
+
+def saturated(rate: float | None, mean_output_tokens: float, output_tokens_per_s: float | None) -> bool | None:
+    """One rule for a measured run and its simulation alike: an open-loop run is saturated when
+    its output throughput fell below 90 % of the offered load (rate × mean output tokens); all at
+    once (rate inf) always is; a closed loop never is. None when the throughput is unknown."""
+    if rate is None:
+        return False
+    if math.isinf(rate):
+        return True
+    if output_tokens_per_s is None:
+        return None
+    return output_tokens_per_s < SATURATED_SHARE * rate * mean_output_tokens
 
 
 def pairs(row: Row):

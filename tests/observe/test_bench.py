@@ -143,3 +143,40 @@ def test_check_bench_table_fits_80_columns_and_json_is_valid():
 def test_check_bench_bad_input_is_one_line():
     r = cli("check-bench", str(IP0), "--gpu", "a100-sxm-40gb")
     assert r.returncode == 2 and "give --model" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_reads_the_printed_summary_blocks_of_vllm_bench_serve(tmp_path):
+    from kvplan.observe import bench
+
+    block = """noise before
+============ Serving Benchmark Result ============
+Successful requests:                     500
+Benchmark duration (s):                  98.91
+Total input tokens:                      998175
+Total generated tokens:                  50000
+Output token throughput (tok/s):         505.51
+Mean TTFT (ms):                          50716.13
+Median TTFT (ms):                        49138.28
+Mean TPOT (ms):                          206.51
+Mean ITL (ms):                           204.84
+Median ITL (ms):                         46.01
+==================================================
+"""
+    f = tmp_path / "run.txt"
+    f.write_text(block + block.replace("Successful requests:                     500",
+                                       "Traffic request rate:                    4.0\nSuccessful requests: 10"))
+    a, b = bench.read(f)
+    assert (a.requests, a.prompt_tokens, a.output_tokens, a.rate) == (500, "1996", "100", None)
+    assert a.measured["ttft_ms"] == {"mean": 50716.13, "p50": 49138.28}
+    assert a.measured["tpot_ms"] == {"mean": 206.51} and a.measured["output_tokens_per_s"] == 505.51
+    assert (b.requests, b.rate) == (10, 4.0)
+    with pytest.raises(KvplanError, match="request rate or concurrency"):
+        bench.replay([a], None, None)
+
+
+def test_one_saturation_rule_for_measured_and_simulated():
+    from kvplan.observe.bench import saturated
+
+    assert saturated(2.0, 100.0, 179.9) and not saturated(2.0, 100.0, 180.0)  # 90 % of 200 tok/s
+    assert saturated(math.inf, 100.0, None) and saturated(2.0, 100.0, None) is None
+    assert saturated(None, 100.0, 1.0) is False  # a closed loop

@@ -62,8 +62,24 @@ def test_simulate_prices_steps_with_perfs_default_model_for_its_engine():
     for engine in ("vllm", "sglang"):
         r = sim.simulate(spec, gpu, engine=engine, concurrency=1, requests=1, prompt_tokens="500",
                          output_tokens="1")
-        assert r.ttft_ms.mean == pytest.approx(OpLatency(spec, gpu, engine=engine).prefill(500).seconds * 1000,
-                                               rel=1e-12)
+        front = sim.limits.FRONTEND[engine]["per_request_s"]  # the front end's delay, then the prefill
+        assert r.ttft_ms.mean == pytest.approx((front + OpLatency(spec, gpu, engine=engine).prefill(500).seconds)
+                                               * 1000, rel=1e-12)
+
+
+def test_the_front_end_delays_every_request_by_its_per_request_time_and_no_more():
+    """A delay, not a queue: 10 requests all at once each reach the scheduler 22.72 ms late
+    (vLLM's fitted value), so every TTFT grows by exactly that and the throughput barely moves."""
+    from kvplan.model.frozen import replace
+
+    spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    lim = sim.engine_limits(spec, gpu)
+    assert lim.frontend == (0.02272,) and "22.72 s" in lim.sources["frontend"]
+    kw = dict(rate=math.inf, requests=10, prompt_tokens="300", output_tokens="20")
+    with_fe = sim.simulate(spec, gpu, limits=lim, **kw)
+    without = sim.simulate(spec, gpu, limits=replace(lim, frontend=(0.0,)), **kw)
+    assert with_fe.ttft_ms.p50 - without.ttft_ms.p50 == pytest.approx(22.72, abs=1e-9)
+    assert with_fe.itl_ms.mean == pytest.approx(without.itl_ms.mean)
 
 
 def test_a_sliding_window_model_is_not_priced_from_sums():
@@ -82,7 +98,7 @@ def test_one_request_at_a_time_costs_a_prefill_and_n_minus_1_decodes(llama, engi
     p, n = 1000, 50
     r = sim.simulate(spec, gpu, concurrency=1, requests=3, prompt_tokens=str(p),
                      output_tokens=str(n), limits=lim, roofline=rf)
-    ttft = rf.prefill(p).seconds
+    ttft = lim.frontend[0] + rf.prefill(p).seconds  # the front end's delay (limits.FRONTEND), the prefill
     e2e = ttft + sum(rf.decode(p + t).seconds for t in range(1, n))
     assert r.ttft_ms.p50 == pytest.approx(ttft * 1000, rel=1e-12)
     assert r.e2e_ms.mean == pytest.approx(e2e * 1000, rel=1e-12)
@@ -97,7 +113,7 @@ def test_a_prompt_longer_than_the_token_budget_is_prefilled_in_chunks(llama):
     assert lim.max_num_batched_tokens == 8192
     r = sim.simulate(spec, gpu, concurrency=1, requests=1, prompt_tokens="10000",
                      output_tokens="2", limits=lim, roofline=rf)
-    ttft = rf.mixed([(0, 8192)]).seconds + rf.mixed([(8192, 1808)]).seconds
+    ttft = lim.frontend[0] + rf.mixed([(0, 8192)]).seconds + rf.mixed([(8192, 1808)]).seconds
     assert r.ttft_ms.mean == pytest.approx(ttft * 1000, rel=1e-12)
     assert r.e2e_ms.mean == pytest.approx((ttft + rf.decode(10001).seconds) * 1000, rel=1e-12)
 

@@ -33,6 +33,12 @@ vLLM V1's scheduler (vllm/v1/core/sched/scheduler.py, ``Scheduler.schedule``; 0.
   are shared between requests; a preempted request's own full blocks stay cached until evicted
   and are hit when it resumes; other blocks are never hit (their tokens are unique).
 
+The front end (``limits.FRONTEND``, data with its source): every request reaches the scheduler
+``per_request_s`` after it arrives (HTTP, chat template, tokenization), which its TTFT includes.
+It is a delay, not a queue: the front end's own capacity (one Python process in vLLM) is not
+modelled, because the fit-side runs disagree on it (gpustack's chat-endpoint run admitted 44
+requests/s, inference-perf's completions run 89/s on the same vLLM version).
+
 Simplifications, each on the side stated: a request's output length is known (``max_tokens`` =
 ``ignore_eos``, as benchmarks run); async scheduling and CUDA-graph padding are not modelled;
 running requests are taken as decodes first then prefills (vLLM's admission order gives that
@@ -95,15 +101,22 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
         raise KvplanError(f"{opt('router')} must be one of {', '.join(ROUTERS)}, got '{router}'")
     reps = [Replica(limits, roofline, shared_prefix, i) for i in range(replicas)]
     reqs = [_Req(i, q) for i, q in enumerate(requests)]
-    heap: list = []  # (arrival, index)
+    heap: list = []  # (time it reaches the scheduler, index)
+    fe_req = (getattr(limits, "frontend", None) or (0.0, 0.0))[0]
+
+    def enter(t: float, r: _Req) -> float:
+        """The front end's time on the request's own path to the scheduler (a delay, not a
+        queue: see the module docstring)."""
+        return t + fe_req
+
     nxt = 0
     if concurrency:
         for r in reqs[:concurrency]:
             r.arrival = 0.0
-            heap.append((0.0, r.i))
+            heap.append((enter(0.0, r), r.i))
         nxt = min(concurrency, len(reqs))
     else:
-        heap = [(r.arrival, r.i) for r in reqs]
+        heap = [(enter(r.arrival, r), r.i) for r in reqs]
     heapq.heapify(heap)
     state: dict = {}
     finished = 0
@@ -142,7 +155,7 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
             for _ in done:
                 if nxt < len(reqs):
                     reqs[nxt].arrival = rep.t
-                    heapq.heappush(heap, (rep.t, nxt))
+                    heapq.heappush(heap, (enter(rep.t, reqs[nxt]), nxt))
                     nxt += 1
     return {"reqs": reqs, "reps": reps, "mark": mark}
 

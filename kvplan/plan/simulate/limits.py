@@ -21,6 +21,21 @@ SGLANG_MAX_RUNNING_ASSUMED = 1024
 SATURATION_SHARE = 0.10
 
 
+# The engine's front end (HTTP server, chat template, tokenization) as a delay before the scheduler
+# sees a request: seconds per request. Data with its source; 0 where nothing was fitted.
+FRONTEND = {
+    "vllm": {"per_request_s": 0.02272,
+             "source": "fitted (issue 22, round 2, fit side only): gpustack's vLLM 0.11.0 run of 1,000 "
+                       "requests of 128 -> 4 tokens at rate inf on one H100 (Qwen3-14B, openai-chat) took "
+                       "22.72 s, 22.72 ms a request, where the engine's own work is under 3 s; the "
+                       "low-load vLLM runs miss 19-29 ms of TTFT without it (nerdalert 10/s: 53.0 ms "
+                       "measured, 34.4 simulated; inference-perf 1/s: 54.6 and 25.7)"},
+    "sglang": {"per_request_s": 0.0,
+               "source": "not fitted: SGLang tokenizes in a process of its own; no SGLang run among "
+                         "the fit side isolates a per-request cost"},
+}
+
+
 # ---- what the engine gives the scheduler -----------------------------------------------------
 @record
 class Limits:
@@ -35,6 +50,7 @@ class Limits:
     prefix_caching: bool = True
     sources: dict = field(default_factory=dict)
     note: str = ""  # fit's "at risk" answer (plan/verdict.py), said beside the results
+    frontend: tuple = (0.0,)  # FRONTEND's (per_request_s,) for the engine
 
     @property
     def kv_tokens(self) -> int:
@@ -70,8 +86,10 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
                "max_num_batched_tokens": "--max-num-batched-tokens" if opts.max_num_batched_tokens else
                "vLLM EngineArgs.get_batch_defaults (kvplan.engines.vllm)",
                "max_model_len": "--max-model-len" if opts.max_model_len else "the model's max context"}
+        src["frontend"] = FRONTEND["vllm"]["source"]
         lim = Limits("vllm", d["block_size"], d["num_gpu_blocks"] - 1, d["max_num_seqs"],
-                     d["max_num_batched_tokens"], cap.max_model_len, prefix_caching, src, risk)
+                     d["max_num_batched_tokens"], cap.max_model_len, prefix_caching, src, risk,
+                     _frontend("vllm"))
         if lim.max_num_batched_tokens < lim.max_num_seqs:
             # vllm/config/scheduler.py SchedulerConfig: max_num_batched_tokens >= max_num_seqs
             raise KvplanError(f"--max-num-batched-tokens {lim.max_num_batched_tokens} is smaller than "
@@ -89,8 +107,14 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
            "max_num_batched_tokens": "--max-num-batched-tokens" if opts.max_num_batched_tokens else
            f"assumed {SGLANG_CHUNKED_PREFILL_ASSUMED} (SGLang's chunked_prefill_size default is not modelled)",
            "max_model_len": "--max-model-len" if opts.max_model_len else "the model's max context"}
+    src["frontend"] = FRONTEND["sglang"]["source"]
     return Limits("sglang", page, tokens // page, opts.max_num_seqs or SGLANG_MAX_RUNNING_ASSUMED,
                   opts.max_num_batched_tokens or SGLANG_CHUNKED_PREFILL_ASSUMED, cap.max_model_len,
-                  prefix_caching, src, risk)
+                  prefix_caching, src, risk, _frontend("sglang"))
+
+
+def _frontend(engine: str) -> tuple:
+    f = FRONTEND[engine]
+    return (f["per_request_s"],)
 
 
