@@ -9,6 +9,11 @@ collection (batch 2026-12-01) goes to the fit side: kvplan's current defaults
 be held out. The other URLs are sorted, shuffled with ``random.Random(SEED)``, then each goes to
 the side with fewer scored rows so far (ties: fewer URLs, then held-out). It reads only what the
 rows state (URL, batch, engine, kvplan inputs, exclusion), never an error.
+
+Round 2 (``round_2``): the URLs of batch 2026-12-08, collected after round 1's held-out figures had
+been seen, are split the same way (shuffled with ``SEED_2``, each to the side with fewer scored rows)
+before any constant or code is changed. Round 1's sides are unchanged; round 2's held-out half is the
+headline, round 1's held-out half is reported as seen, and round 2's fit half joins the fit rows.
 """
 from __future__ import annotations
 
@@ -21,6 +26,12 @@ DATA = ROOT / "tests" / "data"
 FILES = ("vllm_startup_logs.json", "sglang_startup_logs.json")
 OUT = DATA / "startup_logs_split.json"
 SEED = 20_2026_12_06  # issue 20, the day the split was made
+ROUND_1 = ("2026-12-01", "2026-12-06")
+# Round 2 (batch 2026-12-08): the logs collected after round 1's held-out error had been seen. Round 1
+# stays as it was; round 2's URLs are split the same way with a new seed, before any constant or code
+# changes, and round 2's held-out half is the headline from then on.
+SEED_2 = 20_2026_12_08
+ROUND_2 = ("2026-12-08",)
 
 
 def all_logs() -> list[dict]:
@@ -31,25 +42,40 @@ def scored(e: dict) -> bool:
     return "kvplan" in e and not e.get("excluded") and e.get("engine") != "V0"
 
 
-def split() -> dict:
-    count: dict[str, int] = {}
-    first: set[str] = set()
-    for e in all_logs():
-        count[e["url"]] = count.get(e["url"], 0) + scored(e)
-        if e.get("batch") == "2026-12-01":
-            first.add(e["url"])
-    sides = {"held_out": [], "fit": sorted(first)}
-    n = {"held_out": 0, "fit": sum(count[u] for u in first)}
-    urls = sorted(set(count) - first)
-    random.Random(SEED).shuffle(urls)
+def _balance(urls: list[str], count: dict[str, int], seed: int, sides: dict, n: dict) -> None:
+    """Shuffle ``urls`` with ``seed``; each goes to the side with fewer scored rows so far (ties: fewer
+    URLs, then held-out)."""
+    urls = sorted(urls)
+    random.Random(seed).shuffle(urls)
     for u in urls:
         key = {k: (n[k], len(sides[k]), k != "held_out") for k in sides}
         side = min(sides, key=key.get)
         sides[side].append(u)
         n[side] += count[u]
+
+
+def split() -> dict:
+    count: dict[str, int] = {}
+    first: set[str] = set()
+    batch: dict[str, str] = {}
+    for e in all_logs():
+        count[e["url"]] = count.get(e["url"], 0) + scored(e)
+        batch.setdefault(e["url"], e.get("batch"))
+        if e.get("batch") == "2026-12-01":
+            first.add(e["url"])
+    round_2 = {u for u, b in batch.items() if b in ROUND_2}
+    sides = {"held_out": [], "fit": sorted(first)}
+    n = {"held_out": 0, "fit": sum(count[u] for u in first)}
+    _balance(sorted(set(count) - first - round_2), count, SEED, sides, n)
+    sides_2: dict = {"held_out": [], "fit": []}
+    n_2 = {"held_out": 0, "fit": 0}
+    _balance(sorted(round_2), count, SEED_2, sides_2, n_2)
     return {"seed": SEED, "method": " ".join(__doc__.split("\n\n")[2].split()),
             "files": list(FILES), "scored_rows": n,
-            "held_out_urls": sorted(sides["held_out"]), "fit_urls": sorted(sides["fit"])}
+            "held_out_urls": sorted(sides["held_out"]), "fit_urls": sorted(sides["fit"]),
+            "round_2": {"seed": SEED_2, "batches": list(ROUND_2),
+                        "method": " ".join(__doc__.split("\n\n")[3].split()), "scored_rows": n_2,
+                        "held_out_urls": sorted(sides_2["held_out"]), "fit_urls": sorted(sides_2["fit"])}}
 
 
 if __name__ == "__main__":

@@ -16,10 +16,21 @@ def test_split_is_the_seeded_one():
 
 
 def test_every_url_on_one_side():
-    held, fit = set(SPLIT["held_out_urls"]), set(SPLIT["fit_urls"])
-    assert not held & fit
-    assert {e["url"] for e in startup_log_split.all_logs()} == held | fit
+    r2 = SPLIT["round_2"]
+    sides = [set(SPLIT["held_out_urls"]), set(SPLIT["fit_urls"]), set(r2["held_out_urls"]), set(r2["fit_urls"])]
+    assert sum(len(s) for s in sides) == len(set().union(*sides))  # no URL on two sides
+    assert {e["url"] for e in startup_log_split.all_logs()} == set().union(*sides)
     assert SPLIT["scored_rows"]["held_out"] >= 10
+
+
+def test_round_2_holds_only_its_own_batch_and_leaves_round_1_as_it_was():
+    """Round 2 is split with its own seed; round 1's sides (whose held-out figures were seen) do not move."""
+    r2 = SPLIT["round_2"]
+    assert r2["seed"] != SPLIT["seed"]
+    batch = {e["url"]: e.get("batch") for e in startup_log_split.all_logs()}
+    assert {batch[u] for u in r2["held_out_urls"] + r2["fit_urls"]} == set(r2["batches"])
+    assert not {u for u, b in batch.items() if b in r2["batches"]} & set(SPLIT["held_out_urls"] + SPLIT["fit_urls"])
+    assert r2["scored_rows"]["held_out"] >= 1 and r2["scored_rows"]["fit"] >= 1
 
 
 def test_first_batch_is_on_the_fit_side():
