@@ -33,6 +33,16 @@ PRE_LOAD = {
         "No fit-side log runs at TP 1 (there the CUDA context alone is less: kvplan charges the "
         "same, the cautious side)."),
 }
+# The same on one GPU (no NCCL communicator or custom all-reduce buffers between GPUs), round 2.
+PRE_LOAD_TP1 = {
+    "value": 1_331_439_862,  # 1.24 GiB
+    "source": (
+        "fit half of round 2 (tests/data/startup_logs_split.json round_2.fit_urls), the one TP 1 row: "
+        "jerryzsj_sglang_rtx3090_r1-distill-qwen-7b_mfs0.88 (RTX 3090, WSL2 desktop): 'Load weight begin. "
+        "avail mem=22.76 GB' of kvplan's 24 GiB card = 25,769,803,776 − 24,438,363,914 bytes. Before, the "
+        "multi-GPU figure (2.67 GiB) was charged on one GPU too and this row's pool came out 18.7 % under "
+        "the log. One row, on a desktop card that also drives a display: the uncertainty below stays."),
+}
 PRE_LOAD_UNCERTAINTY = {
     "value": 536_870_912,  # 0.5 GiB
     "source": ("the two fit-side figures differ by 0.17 GiB; rounded up to 0.5 GiB for the TP sizes "
@@ -40,11 +50,12 @@ PRE_LOAD_UNCERTAINTY = {
 }
 
 
-def budget_parts(total: int, mfs: float, weights_bytes: int):
-    """(parts before the cache, KV budget, slack) for one GPU, as _profile_available_bytes sizes it."""
+def budget_parts(total: int, mfs: float, weights_bytes: int, gpus: int = 1):
+    """(parts before the cache, KV budget, slack) for one GPU of ``gpus`` (TP × PP), as
+    _profile_available_bytes sizes it."""
     from .base import BudgetPart
 
-    pre_used = PRE_LOAD["value"]
+    pre_used = (PRE_LOAD if gpus > 1 else PRE_LOAD_TP1)["value"]
     pre = total - pre_used
     kv = int(pre * mfs) - weights_bytes
     slack = total - pre_used - weights_bytes - kv

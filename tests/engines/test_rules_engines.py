@@ -25,6 +25,7 @@ GiB = 2**30
 MiB = 2**20
 H100 = 85_520_809_984  # h100-sxm-80gb usable bytes: 81,559 MiB
 PRE = 2_866_066_391  # SGLang: used before its baseline (engines/sglang_startup.py PRE_LOAD, fitted on the fit-side logs)
+PRE1 = 1_331_439_862  # the same on one GPU (PRE_LOAD_TP1, round 2's fit-side TP 1 log)
 
 
 def plan(model, engine="vllm", gpu="h100", **kw):
@@ -130,10 +131,11 @@ def test_sglang_mem_fraction_static_with_pipeline_stages():
 
 def test_sglang_fit_passes_the_pipeline_stages_to_its_budget():
     # fit's budget for SGLang: the cache gets mem_fraction_static × (total − what was used before
-    # SGLang's baseline, PRE) − weights; with pp 2 the fraction is 0.828 (above), with pp 1 0.830
-    for pp, mfs in ((1, 0.830), (2, 0.828)):
+    # SGLang's baseline: PRE1 on one GPU, PRE on two) − weights; with pp 2 the fraction is 0.828
+    # (above), with pp 1 0.830
+    for pp, mfs, pre in ((1, 0.830, PRE1), (2, 0.828, PRE)):
         r = plan("llama-3.1-8b", engine="sglang", pp=pp, max_model_len=8192)
-        assert r.stages[0].part("kv_cache") == int((H100 - PRE) * mfs) - r.stages[0].part("weights"), pp
+        assert r.stages[0].part("kv_cache") == int((H100 - pre) * mfs) - r.stages[0].part("weights"), pp
 
 
 # --- TensorRT-LLM ------------------------------------------------------------------------------
@@ -432,12 +434,15 @@ def test_sglang_requests_capped_by_mamba_slots():
 def test_sglang_budget_follows_the_model():
     # MLA (DeepSeek-V2-Lite) on an H100: 1,536 MiB for the MLA graphs instead of the prefill
     # graphs' 8 × 58: 512 + 12,288 + 128 + 512 + 1,536 = 14,976 -> 66,583 / 81,559 = 0.8164 -> 0.816;
-    # the cache: int((85,520,809,984 − 2,866,066,391 used before SGLang's baseline) × 0.816)
-    # − 31,412,968,448 weights = 67,446,270,771 − 31,412,968,448 = 36,033,302,323
+    # the cache: int((85,520,809,984 − 1,331,439,862 used before SGLang's baseline on one GPU)
+    # × 0.816) − 31,412,968,448 weights = 68,698,526,019 − 31,412,968,448 = 37,285,557,571
     r = plan("deepseek-v2-lite", engine="sglang")
     assert [(p.key, p.bytes) for p in r.stages[0].budget] == [
-        ("weights", 31_412_968_448), ("non_torch", PRE), ("kv_cache", 36_033_302_323),
-        ("unused", H100 - PRE - 31_412_968_448 - 36_033_302_323)]
+        ("weights", 31_412_968_448), ("non_torch", PRE1), ("kv_cache", 37_285_557_571),
+        ("unused", H100 - PRE1 - 31_412_968_448 - 37_285_557_571)]
+    # on two GPUs the multi-GPU figure: int((85,520,809,984 − 2,866,066,391) × mfs) − weights
+    r = plan("deepseek-v2-lite", engine="sglang", tp=2)
+    assert r.stages[0].part("non_torch") == PRE
     # Llama 2 (a "llama-2" model path): the prefill graphs stop at 4,096: 8 + 14 + 8 + 8 + 12 = 50
     # sizes, 400 MiB. On an H200 (143,771 MiB): 512 + 12,288 + 128 + 512 + 400 = 13,840 ->
     # 129,931 / 143,771 = 0.9037 -> 0.904 (0.903 without the cap: 13,904 -> 0.9033)
@@ -445,17 +450,17 @@ def test_sglang_budget_follows_the_model():
     assert [(p.key, p.label) for p in r.stages[0].budget] == [
         ("weights", "weights (this GPU's share)"), ("non_torch", "CUDA context, NCCL (before the baseline)"),
         ("kv_cache", "KV cache"), ("unused", "slack: activations, CUDA graphs")]
-    # int((150,754,820,096 − 2,866,066,391) × 0.904) − 13,476,831,232 = 120,214,602,117
-    assert r.stages[0].part("kv_cache") == int((150_754_820_096 - PRE) * 0.904) - 13_476_831_232 == 120_214_602_117
+    # int((150,754,820,096 − 1,331,439,862) × 0.904) − 13,476,831,232 = 121,601,904,499
+    assert r.stages[0].part("kv_cache") == int((150_754_820_096 - PRE1) * 0.904) - 13_476_831_232 == 121_601_904_499
     # Gemma 4 (no prefill graph: 512 + 12,288 + 128 + 512 = 13,440 -> 0.835) with its vision
     # tower of 27 layers × 1,152: ratio = 27 × 1,152² / (24 × 1,024²) = 1.423828125, so
     # 0.835 × 0.95 × (1 − 0.1 × 0.423828125) = 0.835 × 0.95 × 0.9576171875
     r = plan("gemma-4-26b-a4b", engine="sglang")
     mfs = 0.835 * 0.95 * 0.9576171875
-    assert r.stages[0].part("kv_cache") == int((H100 - PRE) * mfs) - r.stages[0].part("weights")
+    assert r.stages[0].part("kv_cache") == int((H100 - PRE1) * mfs) - r.stages[0].part("weights")
     # an explicit --mem-fraction-static (gpu_memory_utilization) replaces the default
     r = plan("llama-2-7b", engine="sglang", gpu="h200", gpu_memory_utilization=0.5)
-    assert r.stages[0].part("kv_cache") == int((150_754_820_096 - PRE) * 0.5) - 13_476_831_232
+    assert r.stages[0].part("kv_cache") == int((150_754_820_096 - PRE1) * 0.5) - 13_476_831_232
 
 
 def test_sglang_size_of_hybrid_models():

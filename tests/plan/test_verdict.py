@@ -98,14 +98,14 @@ def test_gpt_oss_120b_weights_as_loaded_in_the_refusal():
 
 def test_sglang_budget_from_its_code_by_hand():
     """SGLang 0.5.23 kv_cache_configurator.py _profile_available_bytes: KV = (total − used before
-    the baseline) × mem_fraction_static − weights; used before = 2,866,066,391 bytes (fitted,
-    engines/sglang_startup.py). Llama-3.1-8B on an H100 at 0.8: weights 8,030,261,248 × 2 =
-    16,060,522,496; (85,520,809,984 − 2,866,066,391) × 0.8 = 66,123,794,874 (int);
-    KV = 66,123,794,874 − 16,060,522,496 = 50,063,272,378."""
+    the baseline) × mem_fraction_static − weights; used before on one GPU = 1,331,439,862 bytes
+    (fitted, engines/sglang_startup.py PRE_LOAD_TP1). Llama-3.1-8B on an H100 at 0.8: weights
+    8,030,261,248 × 2 = 16,060,522,496; (85,520,809,984 − 1,331,439,862) × 0.8 = 67,351,496,097
+    (int); KV = 67,351,496,097 − 16,060,522,496 = 51,290,973,601."""
     r = fit.fit(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), engine="sglang",
                 opts=ServeOptions(gpu_memory_utilization=0.8))
     assert r.weights_bytes == 16_060_522_496
-    assert r.kv_budget_bytes == 50_063_272_378
+    assert r.kv_budget_bytes == 51_290_973_601
     parts = {p.key: p for p in r.stages[0].budget}
-    assert parts["non_torch"].bytes == 2_866_066_391 and parts["non_torch"].uncertainty == 2**29
+    assert parts["non_torch"].bytes == 1_331_439_862 and parts["non_torch"].uncertainty == 2**29
     assert sum(p.bytes for p in r.stages[0].budget) == 85_520_809_984
