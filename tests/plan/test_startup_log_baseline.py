@@ -27,9 +27,32 @@ def test_rows_are_sourced_and_unscored_rows_say_why():
 
 def test_both_sides_hold_refusals_and_scored_logs():
     rs = startup_log_baseline.rows()
-    for side in ("held-out", "fit"):
+    for side in ("held-out (round 1, seen)", "fit"):
         s = startup_log_baseline.summary(rs, side)
         assert s["scored"] >= 10 and s["refused"] >= 2 and s["with_error"] >= 8, (side, s)
+
+
+def test_round_2_is_the_headline_and_no_held_out_refusal_is_called_fits():
+    rs = startup_log_baseline.rows()
+    assert {r["side"] for r in rs} <= set(startup_log_baseline.SIDES)
+    head = startup_log_baseline.headline(rs).splitlines()[2]
+    assert head.startswith("| held-out (round 2) |")
+    s = startup_log_baseline.summary(rs, "held-out (round 2)")
+    assert s["scored"] >= 3 and s["with_error"] >= 3
+    for side in startup_log_baseline.SIDES:
+        assert startup_log_baseline.summary(rs, side)["refused_but_fits"] == 0, side
+
+
+def test_round_2_sglang_rows_obey_the_version_rule():
+    """The SGLang version rule (sglang_startup_logs.json "about"): a scored round-2 row's own lines
+    satisfy 0.5.23's pool = pre × mem_fraction_static − weights within 0.02 GiB."""
+    d = json.loads((ROOT / "tests" / "data" / "sglang_startup_logs.json").read_text())
+    rows = [e for e in d["logs"] if e.get("batch") in startup_log_split.ROUND_2 and "kvplan" in e]
+    assert len(rows) >= 4
+    for e in rows:
+        pre, w, mfs = e["pre_load_avail_gib"], e["weights_mem_usage_gib"], e["kvplan"]["mem_fraction_static"]
+        assert abs(pre * mfs - w - e["kv_pool_gib"]) <= 0.02, e["id"]
+        assert abs(pre - w - e["avail_mem_after_load_gib"]) <= 0.02, e["id"]
 
 
 def test_sglang_rows_parallel_schema():
