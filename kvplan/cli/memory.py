@@ -36,6 +36,9 @@ def size(
     flash_attn: str = typer.Option("on", "--flash-attn", "-fa", help="llama.cpp: on (default) or off"),
     parallel: Optional[str] = typer.Option(None, "--parallel", "-np", help=PARALLEL_HELP),
     kv_unified: bool = typer.Option(False, "--kv-unified", "-kvu", help=UNIFIED_HELP),
+    n_gpu_layers: Optional[str] = typer.Option(None, "--n-gpu-layers", "-ngl", "--gpu-layers",
+                                               help="llama.cpp: layers on the GPU (output layer counts one)"),
+    no_kv_offload: bool = typer.Option(False, "--no-kv-offload", "-nkvo", help="llama.cpp: KV cache in host memory"),
     fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
     wide: bool = typer.Option(False, "--wide", help=WIDE_HELP),
 ):
@@ -51,6 +54,9 @@ def size(
         opts = _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel, kv_unified)
         spec = _load(model)
         eng = engine or _default_engine(model, "ideal")
+        from ..engines import tier_flags  # issue 23: llama.cpp's -ngl / -nkvo, as fit reads them
+
+        opts = tier_flags.extras(opts, eng, False, None, None, None, n_gpu_layers, no_kv_offload, None, _size)
         _note_llamacpp_flags(eng, cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel, kv_unified)
         if eng.strip().lower() == "all":
             reports, left_out = api.size_all(spec, c, b, kv_dtype, weight_dtype, text_only, options=opts)

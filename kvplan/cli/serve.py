@@ -9,7 +9,7 @@ import typer
 
 from ..errors import KvplanError
 from .app import app
-from .common import MODEL_HELP, _complete_gpu, _complete_model, _count, _json, _load, _number, _run
+from .common import MODEL_HELP, _complete_gpu, _complete_model, _count, _json, _load, _number, _run, _size
 
 
 @app.command()
@@ -38,6 +38,19 @@ def simulate(
     max_num_batched_tokens: Optional[str] = typer.Option(None, "--max-num-batched-tokens"),
     prefix_caching: bool = typer.Option(True, "--enable-prefix-caching/--no-enable-prefix-caching",
                                         help="reuse cached prefix blocks (vLLM's default: on)"),
+    speculative_config: Optional[str] = typer.Option(None, "--speculative-config",
+                                                     help='vLLM: JSON, e.g. {"method":"eagle3",'
+                                                          '"num_speculative_tokens":3}'),
+    acceptance: Optional[str] = typer.Option(None, "--acceptance",
+                                             help="per-token acceptance rate of the drafts (0 to 1)"),
+    kv_offloading_size: Optional[str] = typer.Option(None, "--kv-offloading-size",
+                                                     help="vLLM: CPU KV tier over all ranks (GiB, or 64GiB): "
+                                                          "prefix hits load from it"),
+    kv_offloading_backend: Optional[str] = typer.Option(None, "--kv-offloading-backend", help="vLLM: native|lmcache"),
+    kv_transfer_config: Optional[str] = typer.Option(None, "--kv-transfer-config",
+                                                     help="vLLM: JSON (as kvplan fit reads it)"),
+    lmcache_config: Optional[str] = typer.Option(None, "--lmcache-config",
+                                                 help="LMCache's own settings, JSON or a file (as kvplan fit)"),
     profile: Optional[str] = typer.Option(None, "--profile", metavar="FILE",
                                           help="a calibrated latency profile (check-bench --calibrate)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
@@ -76,6 +89,10 @@ def simulate(
             max_num_seqs=None if max_num_seqs is None else _count("--max-num-seqs", max_num_seqs),
             max_num_batched_tokens=None if max_num_batched_tokens is None else
             _count("--max-num-batched-tokens", max_num_batched_tokens))
+        from ..engines.vllm import flags as vllm_flags  # issue 23: the drafter, the CPU tier
+
+        opts = vllm_flags.extras(opts, eng, kv_offloading_size, kv_offloading_backend, kv_transfer_config,
+                                 speculative_config, False, 1, 16, None, _size, lmcache_config)
         kw = dict(tp=_count("--tp", tp), replicas=_count("--replicas", replicas), engine=eng,
                   rate=r, concurrency=None if concurrency is None else _count("--concurrency", concurrency),
                   trace=trace, arrivals_kind=kind, prompt_tokens=prompt_tokens or "1",
@@ -83,7 +100,8 @@ def simulate(
                   shared_prefix=0 if sp == "0" else _count("--shared-prefix", sp),
                   requests=_count("--requests", requests),
                   seed=int(sd) if re.fullmatch(r"\d+", sd) else _count("--seed", sd), opts=opts,
-                  prefix_caching=prefix_caching, router=rt, profile=profile)
+                  prefix_caching=prefix_caching, router=rt, profile=profile,
+                  acceptance=_number("--acceptance", acceptance, 0, 1, open_low=False))
         spec = _load(model)
         res = api.simulate(spec, gpu, **kw)
         if as_json:

@@ -207,6 +207,12 @@ class Engine:
         stores them apart (llama.cpp's --cache-type-k / --cache-type-v)."""
         return kv_fmt, kv_fmt
 
+    def offload_split(self, spec, ctx: int, batch: int, kv_fmt, model_dtype: str,
+                      weights_bytes: int | None) -> dict | None:
+        """Where a partly offloaded model's layers, cache and weights are (llama.cpp's -ngl /
+        -nkvo); None for an engine that keeps them all on the GPU."""
+        return None
+
     def notes(self, spec) -> list[str]:
         """What a user should know about this model in this engine (e.g. a conversion that
         drops a key the config.json has)."""

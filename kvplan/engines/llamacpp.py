@@ -161,7 +161,8 @@ class LlamaCpp(Engine):
         if not mml:
             raise KvplanError("the model states no max context; give --max-model-len or --ctx")
         p, host_w = self.placement
-        gneed, hneed = self._split_bytes(workers[0].spec, mml, 1, kv_fmt, model_dtype)
+        split = self.offload_split(workers[0].spec, mml, 1, kv_fmt, model_dtype, None)
+        gneed, hneed = split["kv_gpu_bytes"], split["kv_host_bytes"]
         budget = workers[0].kv_budget_bytes
         host = None if opts.host_memory is None else opts.host_memory - host_w
         ratios = [b / n for b, n in ((budget, gneed), (host, hneed)) if b is not None and n]
@@ -188,11 +189,27 @@ class LlamaCpp(Engine):
                         conc, gneed, msg, detail=detail, explain=explain)
 
     def _split_bytes(self, spec, ctx: int, batch: int, kv_fmt, model_dtype: str) -> tuple[int, int]:
-        """(GPU, host) cache bytes of ``batch`` sequences of ``ctx`` tokens under -ngl / -nkvo."""
+        d = self.offload_split(spec, ctx, batch, kv_fmt, model_dtype, None)
+        return d["kv_gpu_bytes"], d["kv_host_bytes"]
+
+    def offload_split(self, spec, ctx: int, batch: int, kv_fmt, model_dtype: str,
+                      weights_bytes: int | None) -> dict | None:
+        """Under -ngl / -nkvo (None without them): where the layers are, and the cache of
+        ``batch`` sequences of ``ctx`` tokens (and the weights, when given) on the GPU and in
+        host memory. ``kvplan size`` and ``kvplan fit`` both ask this."""
+        if not self._offload():
+            return None
         from . import llamacpp_offload as off
 
-        g, h = off.split_specs(spec, self.placement[0])
-        return tuple(cache_bytes(s, ctx, batch, kv_fmt, self, model_dtype) if s is not None else 0 for s in (g, h))
+        p = off.place(spec, self.cfg.n_gpu_layers, self.cfg.no_kv_offload)
+        g, h = off.split_specs(spec, p)
+        kv = [cache_bytes(s, ctx, batch, kv_fmt, self, model_dtype) if s is not None else 0 for s in (g, h)]
+        out = {"n_gpu_layers": p.n_gpu_layers, "n_layer": p.n_layer, "gpu_layers": p.gpu_layers,
+               "first_gpu_layer": p.i_gpu_start, "output_on_gpu": p.output_on_gpu, "kv_offload": p.kv_on_gpu,
+               "kv_gpu_bytes": kv[0], "kv_host_bytes": kv[1]}
+        if weights_bytes is not None:
+            out["weights_gpu_bytes"], out["weights_host_bytes"] = off.weight_split(weights_bytes, spec, p)
+        return out
 
     def notes(self, spec) -> list[str]:
         out = [CONVERSION_NOTES[spec.family]] if spec.family in CONVERSION_NOTES else []

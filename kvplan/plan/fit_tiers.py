@@ -25,14 +25,14 @@ def _reload(spec, gpu, r, tier: dict, prefix: int, notes: list) -> None:
     from .reload import reload
 
     rows = [("CPU (host)", tier["host_bytes_per_rank"] // tier["cpu_tokens"])] if tier.get("cpu_tokens") else []
+    if tier.get("disk_tokens"):  # LMCache's local disk, per rank
+        rows.append(("local disk", tier["disk_bytes_per_rank"] // tier["disk_tokens"], "disk"))
     if not rows:
         return
     try:
         tier["reload"] = reload(spec, gpu, r.tp, r.kv_dtype, r.engine, rows, prefix)
     except KvplanError as e:
         notes.append(f"reload time not priced: {e}")
-    if tier.get("disk_tokens"):
-        notes.append("the disk tier's read speed has no sourced figure: its reload time is not priced")
 
 
 def _reuse(path: str, cap, opts, shared_prefix: int) -> dict:

@@ -45,6 +45,7 @@ class SizeReport:
     stored_weights: object = None  # spec.StoredWeights when weights_bytes is the checkpoint's own
     k_dtype: str = ""  # K's element format ("" = kv_dtype)
     v_dtype: str = ""  # V's element format ("" = kv_dtype)
+    placement: dict | None = None  # llama.cpp -ngl / -nkvo: GPU and host shares (Engine.offload_split)
 
     @property
     def kv_cache_bytes(self) -> int:
@@ -118,11 +119,13 @@ def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = No
     if spec.max_context and ctx > spec.max_context:
         warnings.append(f"ctx {ctx:,} is beyond {spec.name}'s max_position_embeddings ({spec.max_context:,})")
     k_fmt, v_fmt = eng.kv_formats(fmt.name)
+    placement = eng.offload_split(spec, ctx, batch, fmt, run, wbytes)
     return SizeReport(warnings=tuple(warnings), model=spec.name, ctx=ctx, batch=batch,
                       kv_dtype=kv_format_name(k_fmt, v_fmt), k_dtype=k_fmt, v_dtype=v_fmt, engine=eng.name,
                       groups=groups, parameters=params, weight_dtype=wname, weights_bytes=wbytes,
                       encoder_parameters=enc, source=spec.source,
-                      stored_weights=spec.stored_weights if weight_dtype is None else None)
+                      stored_weights=spec.stored_weights if weight_dtype is None else None,
+                      placement=placement)
 
 
 #END

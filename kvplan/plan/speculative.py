@@ -34,7 +34,21 @@ class SpecPerf:
     speedup: float  # over plain decode at the same ctx and batch
 
 
-def spec_perf(r, spec, ctx: int, batch: int, sc, acceptance: float, plain_step_seconds: float) -> SpecPerf:
+@record
+class Drafter:
+    """What one speculative round costs and yields, for ``perf`` and ``simulate`` alike."""
+
+    method: str
+    num_speculative_tokens: int  # k
+    acceptance: float
+    tokens_per_step: float  # per sequence, per verification round
+    weights_bytes: int  # the drafter's weights on one GPU (0 for n-gram)
+    kv_layers: int  # attention layers the drafter adds to the pool
+    lookahead: int  # KV slots vLLM reserves past the k + 1 verified (config/vllm.py num_lookahead_tokens)
+
+
+def drafter(r, spec, sc, acceptance: float | None) -> Drafter:
+    """The drafter of ``sc`` (a SpecConfig) for the step model ``r``, at acceptance rate α."""
     from ..engines.vllm import extras, speculative
 
     if acceptance is None:
@@ -43,16 +57,29 @@ def spec_perf(r, spec, ctx: int, batch: int, sc, acceptance: float, plain_step_s
     tps = speculative.tokens_per_step(acceptance, k)
     draft_bytes, draft_layers = 0, 0
     if sc.method != "ngram":
-        rank = spec.shard(r.tp)
-        d = extras.draft(spec, rank, _Opts(sc), r.tp, 1)
+        d = extras.draft(spec, spec.shard(r.tp), _Opts(sc), r.tp, 1)
         draft_bytes, draft_layers = d.weights_bytes, d.kv_layers
+    return Drafter(sc.method, k, acceptance, tps, draft_bytes, draft_layers, speculative.lookahead(sc))
+
+
+def draft_seconds(r, d: Drafter, kv_per_layer_sum: int) -> float:
+    """The k draft passes of one round: each reads the drafter's weights and its layers' share
+    of the cache (``kv_per_layer_sum``: one target layer's cache read, summed over the
+    sequences) at the GPU's effective bandwidth, plus the per-step overhead; 0 for n-gram."""
+    if d.method == "ngram":
+        return 0.0
     bw = r.gpu.memory_bandwidth_bytes_per_s * r.eff.memory
-    kv_per_layer = r.kv_tokens_read(ctx) // max(1, spec.num_layers)
-    one_draft = (draft_bytes + batch * draft_layers * kv_per_layer) / bw + r.eff.step_overhead_s
-    draft_s = k * one_draft if sc.method != "ngram" else 0.0
+    return d.num_speculative_tokens * ((d.weights_bytes + d.kv_layers * kv_per_layer_sum) / bw
+                                       + r.eff.step_overhead_s)
+
+
+def spec_perf(r, spec, ctx: int, batch: int, sc, acceptance: float, plain_step_seconds: float) -> SpecPerf:
+    d = drafter(r, spec, sc, acceptance)
+    k, tps = d.num_speculative_tokens, d.tokens_per_step
+    draft_s = draft_seconds(r, d, batch * (r.kv_tokens_read(ctx) // max(1, spec.num_layers)))
     verify_s = r.mixed(chunks=[(ctx, k + 1)] * batch).seconds
     round_s = draft_s + verify_s
-    return SpecPerf(sc.method, k, acceptance, tps, draft_bytes, draft_s, verify_s, round_s,
+    return SpecPerf(sc.method, k, acceptance, tps, d.weights_bytes, draft_s, verify_s, round_s,
                     batch * tps / round_s, tps / round_s, plain_step_seconds / round_s * tps)
 
 

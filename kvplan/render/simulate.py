@@ -33,6 +33,8 @@ def render(r, width: int = 80) -> str:
     para(f"throughput: {r.requests_per_s:,.2f} requests/s · {r.output_tokens_per_s:,.1f} output "
          f"tokens/s · {r.input_tokens_per_s:,.1f} prompt tokens/s over {r.duration_s:,.2f} s")
     hit = f"{r.prefix_hit_tokens:,} of {r.prompt_tokens:,} prompt tokens from the prefix cache"
+    if r.limits.host_blocks:
+        hit += f" ({r.host_hit_tokens:,} loaded from the CPU tier of {r.limits.host_blocks * r.limits.block_size:,} tokens)"
     para(f"preemptions: {r.preemptions:,} · {hit}")
     para(f"KV usage: mean {r.kv_usage_mean:.1%}, max {r.kv_usage_max:.1%} · waiting: mean "
          f"{r.queue_mean:,.1f}, max {r.queue_max:,} · running: mean {r.running_mean:,.1f} · "

@@ -27,6 +27,8 @@ def size_json(r: SizeReport, explain: bool = False) -> dict:
         "source": r.source,
         "stored_weights": stored_json(r.stored_weights, r.parameters),
     }
+    if r.placement is not None:  # llama.cpp -ngl / -nkvo (Engine.offload_split), as fit's placement
+        out["placement"] = dict(r.placement)
     if explain:
         out["explain"] = explain_json(r)
     return out
@@ -126,7 +128,12 @@ def size_table(r: SizeReport, spec: ModelSpec) -> list:
             lines.append(f"  weights without the vision/audio towers (--text-only): {ints(r.weights_bytes)} bytes")
     keys = ["layer_type", "layers", "kind", "geometry", "tokens", "bytes_per_token",
             "state_bytes_per_seq", "bytes"]
-    return [Sheet(cols, rows, [title], lines, keys)]
+    out = [Sheet(cols, rows, [title], lines, keys)]
+    if r.placement is not None:  # issue 23: llama.cpp -ngl / -nkvo (render/placement.py)
+        from .placement import size_placement_sheet
+
+        out.append(size_placement_sheet(r))
+    return out
 
 
 def explain(r: SizeReport, spec: ModelSpec) -> str:

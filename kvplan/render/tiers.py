@@ -37,8 +37,10 @@ def reload_sheet(r):
     cols = [Col("tier", "way back", left=True), Col("bytes", "bytes per GPU", lambda v: "-" if v is None else both(v)),
             Col("ms", "ms", lambda v: f"{v:,.1f}")]
     gbs = rl["link_bytes_per_s"] / 1e9
+    lines = [f"local disk: one drive a node, read by every GPU's share at once, "
+             f"{rl['disk_bytes_per_s'] / 1e9:.1f} GB/s ({rl['disk']})"] if "disk_bytes_per_s" in rl else []
     return Sheet(cols, rows, [f"a {ints(rl['prefix_tokens'])}-token prefix back on the GPU "
-                              f"({rl['link']}, {gbs:.1f} GB/s each way, at peak)"])
+                              f"({rl['link']}, {gbs:.1f} GB/s each way, at peak)"], lines)
 
 
 def reuse_sheet(r):

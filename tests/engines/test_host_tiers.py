@@ -128,6 +128,28 @@ def test_ngl_table_shows_devices():
     assert max(len(line) for line in r.output.splitlines()) <= 80
 
 
+def test_size_and_fit_give_one_answer_under_ngl():
+    # kvplan size -ngl 20 at ctx 8,192: 19 layers' cache on the GPU, 13 in host memory, the
+    # whole the plain size; the same split and weights as fit's placement at --max-model-len 8192
+    r = run(app, ["size", "llama-3.1-8b", "--engine", "llamacpp", "--ctx", "8192", "-ngl", "20", "--json"])
+    assert r.exit_code == 0, r.output
+    s = json.loads(r.stdout)
+    p = s["placement"]
+    assert p["kv_gpu_bytes"] == 19 * 8192 * KV_TOKEN_LAYER and p["kv_host_bytes"] == 13 * 8192 * KV_TOKEN_LAYER
+    assert p["kv_gpu_bytes"] + p["kv_host_bytes"] == s["total_bytes"]
+    f = _fit("llama-3.1-8b --gpu rtx-4090 --engine llamacpp -ngl 20 --max-model-len 8192")["placement"]
+    assert (f["kv_gpu_bytes_per_request"], f["kv_host_bytes_per_request"]) == (p["kv_gpu_bytes"], p["kv_host_bytes"])
+    assert (f["weights_gpu_bytes"], f["weights_host_bytes"]) == (p["weights_gpu_bytes"], p["weights_host_bytes"])
+    nkvo = json.loads(run(app, ["size", "llama-3.1-8b", "--engine", "llamacpp", "--ctx", "8192", "-nkvo",
+                                "--json"]).stdout)["placement"]
+    assert nkvo["kv_gpu_bytes"] == 0 and nkvo["kv_host_bytes"] == s["total_bytes"]
+    r = run(app, ["size", "llama-3.1-8b", "--engine", "llamacpp", "--ctx", "8k", "-ngl", "20"], env={"COLUMNS": "80"})
+    assert "layer placement" in r.output and max(len(line) for line in r.output.splitlines()) <= 80
+    for bad in (["-ngl", "x"], ["-ngl", "20", "--engine", "vllm"]):
+        r = run(app, ["size", "llama-3.1-8b", "--engine", "llamacpp", "--ctx", "8k", *bad])
+        assert r.exit_code != 0 and "Traceback" not in r.output
+
+
 # --- reload from a tier beside recompute (plan/reload.py, model_specs/host_links.yaml) ------------
 def test_host_links_by_hand():
     from kvplan.plan.reload import link_bytes_per_s
@@ -154,6 +176,22 @@ def test_reload_beside_recompute_in_fit():
     r = run(app, ["fit", "llama-3.1-8b", "--gpu", "h100", "--kv-offloading-size", "64", "--ctx", "32000"],
             env={"COLUMNS": "80"})
     assert "recompute (prefill)" in r.output and "copy from CPU (host)" in r.output
+
+
+def test_disk_tier_reload_by_hand():
+    from kvplan.plan.reload import disk_bytes_per_s
+
+    assert disk_bytes_per_s()[0] == 6_500_000_000  # the drive's datasheet, model_specs/host_links.yaml
+    d = _fit("llama-3.1-8b --gpu h100 --tp 4 --ctx 32000 --kv-transfer-config "
+             "'{\"kv_connector\":\"LMCacheConnectorV1\"}' --lmcache-config "
+             "'{\"max_local_cpu_size\":20,\"local_disk\":\"/nvme\",\"max_local_disk_size\":100}'")
+    cpu, disk = d["cpu_offload"]["reload"]["tiers"]
+    # a rank's share: 8 KV heads / 4 × 128 × 2 (K, V) × 2 bytes × 32 layers = 32,768 bytes a token
+    assert disk["tier"] == "local disk" and disk["bytes_per_token_per_rank"] == 32768
+    # the CPU copy: each rank over its own PCIe 5.0 link; the disk: 4 ranks' shares through one drive
+    assert cpu["seconds"] == pytest.approx(32000 * 32768 / 63_015_384_615)
+    assert disk["seconds"] == pytest.approx(4 * 32000 * 32768 / 6_500_000_000)
+    assert not any("disk" in n and "not priced" in n for n in d["notes"])
 
 
 # --- prefix reuse from a trace (plan/reuse.py) ----------------------------------------------------

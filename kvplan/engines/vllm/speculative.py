@@ -115,6 +115,14 @@ def tokens_per_step(alpha: float, k: int) -> float:
     return (1 - alpha ** (k + 1)) / (1 - alpha)
 
 
+def lookahead(sc: SpecConfig) -> int:
+    """KV slots vLLM reserves past the 1 + k tokens a decode verifies: k for the drafters that
+    read the target's hidden states (eagle, eagle3, mtp) or run a draft model, 0 for n-gram
+    (config/vllm.py VllmConfig.num_lookahead_tokens, SpeculativeConfig.use_eagle; the scheduler
+    passes it to allocate_slots: v1/core/sched/scheduler.py)."""
+    return 0 if sc.method == "ngram" else sc.num_speculative_tokens
+
+
 def _pad64(n: int) -> int:
     """model_executor/layers/vocab_parallel_embedding.py pad_vocab_size (DEFAULT_VOCAB_PADDING_SIZE 64)."""
     return cdiv(n, 64) * 64

@@ -57,6 +57,10 @@ optimistic about SGLang's admission and pessimistic about its retractions), and 
 ``chunked_prefill_size`` / ``max_running_requests`` defaults (given here as stated assumptions;
 pass --max-num-batched-tokens / --max-num-seqs to set them).
 
+Issue 23's two extensions, each in its own module: vLLM's ``--speculative-config`` (every
+decode step a speculative round: speculative.py) and the CPU tier of ``--kv-offloading-size``
+as a second level behind the prefix cache (host.py).
+
 ``saturated`` (open loop): more than a tenth of the requests that arrived in the second half
 of the arrival window were still waiting (not admitted) when the last one arrived, beyond those
 waiting at its start: the queue grew at over 10 % of the arrival rate, i.e. arrivals outpace
@@ -93,13 +97,19 @@ def _route(router: str, reps: list, r: _Req, state: dict) -> Replica:
 
 def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
         router: str = "round-robin", shared_prefix: int = 0, concurrency: int | None = None,
-        open_loop_rate: float | None = None, infinite_rate: bool = False) -> dict:
+        open_loop_rate: float | None = None, infinite_rate: bool = False, drafter=None) -> dict:
     """Run ``requests`` (in arrival order; with ``concurrency`` their arrival times are
     ignored: C clients each send the next request when their last one finishes) through
-    ``replicas`` replicas; the raw per-request and per-replica record."""
+    ``replicas`` replicas; the raw per-request and per-replica record. ``drafter``: a
+    plan.speculative.Drafter (speculative decoding: simulate/speculative.py)."""
     if router not in ROUTERS:
         raise KvplanError(f"{opt('router')} must be one of {', '.join(ROUTERS)}, got '{router}'")
-    reps = [Replica(limits, roofline, shared_prefix, i) for i in range(replicas)]
+    if drafter is not None:
+        from .speculative import SpecReplica
+
+        reps = [SpecReplica(limits, roofline, drafter, shared_prefix, i) for i in range(replicas)]
+    else:
+        reps = [Replica(limits, roofline, shared_prefix, i) for i in range(replicas)]
     reqs = [_Req(i, q) for i, q in enumerate(requests)]
     heap: list = []  # (time it reaches the scheduler, index)
     fe_req = (getattr(limits, "frontend", None) or (0.0, 0.0))[0]
@@ -165,12 +175,14 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
              arrivals_kind: str = "poisson", prompt_tokens: str = "1024", output_tokens: str = "128",
              shared_prefix: int = 0, requests: int = 1000, seed: int = 0, opts=None,
              prefix_caching: bool = True, router: str = "round-robin",
-             limits: Limits | None = None, roofline=None, profile=None) -> SimResult:
+             limits: Limits | None = None, roofline=None, profile=None,
+             acceptance: float | None = None) -> SimResult:
     """``kvplan simulate``: exactly one of ``rate`` (requests/s; ``math.inf`` for all at once),
     ``concurrency`` or ``trace`` (a CSV path or a list of ``Request``). ``limits`` and
     ``roofline`` (any step model with ``Roofline``'s interface; default ``OpLatency`` for the
     engine, as ``kvplan perf``) replace what ``fit`` and ``perf`` would give (tests use a tiny
-    cache); ``profile``: a calibrated latency profile (``kvplan check-bench --calibrate``)."""
+    cache); ``profile``: a calibrated latency profile (``kvplan check-bench --calibrate``);
+    ``acceptance``: the per-token acceptance rate of ``opts.speculative_config``'s drafts."""
     from ..latency.step import OpLatency
 
     given = [x is not None for x in (rate, concurrency, trace)]
@@ -197,6 +209,7 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
         rf = apply_profile(rf, profile)
     mml = lim.max_model_len
     notes = [lim.note] if lim.note else []
+    drafter = _drafter(spec, rf, lim, opts, acceptance, notes)
     if trace is not None:
         reqs = trace if isinstance(trace, list) else read_trace(trace)
         what = f"trace {trace if not isinstance(trace, list) else ''}".strip() + f" ({len(reqs):,} requests)"
@@ -230,7 +243,24 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
     if not lim.prefix_caching and shared_prefix:
         notes.append("prefix caching is off: the shared prefix is recomputed for every request")
     inf = rate is not None and math.isinf(rate)
-    raw = run(reqs, lim, rf, replicas, router, shared_prefix, concurrency)
+    raw = run(reqs, lim, rf, replicas, router, shared_prefix, concurrency, drafter=drafter)
     return summarize(raw, lim, model=spec.name if spec is not None else "", gpu=gpu.name if gpu is not None else "",
                      tp=tp, router=router, workload=what, concurrency=concurrency,
                      infinite_rate=inf, notes=tuple(notes))
+
+
+def _drafter(spec, rf, lim: Limits, opts, acceptance, notes: list):
+    """The speculative drafter of ``opts.speculative_config`` (None without one)."""
+    sc = getattr(opts, "speculative_config", None)
+    if sc is None:
+        if acceptance is not None:
+            raise KvplanError("--acceptance needs --speculative-config")
+        return None
+    if lim.engine != "vllm":
+        raise KvplanError("--speculative-config is vLLM's flag; simulate it with --engine vllm")
+    from ..speculative import drafter
+
+    d = drafter(rf, spec, sc, acceptance)
+    notes.append(f"speculative ({d.method}, k {d.num_speculative_tokens}, acceptance {d.acceptance:g}): "
+                 f"{d.tokens_per_step:.3f} tokens per decode step, the expected number (not drawn)")
+    return d

@@ -51,6 +51,10 @@ class Limits:
     sources: dict = field(default_factory=dict)
     note: str = ""  # fit's "at risk" answer (plan/verdict.py), said beside the results
     frontend: tuple = (0.0,)  # FRONTEND's (per_request_s,) for the engine
+    # the CPU tier behind the prefix cache (simulate/host.py; fit's --kv-offloading-size / LMCache)
+    host_blocks: int = 0  # blocks of block_size tokens it holds
+    host_chunk_blocks: int = 1  # its unit of a hit, in blocks
+    host_block_seconds: float = 0.0  # loading one block to the GPU (plan/reload.py)
 
     @property
     def kv_tokens(self) -> int:
@@ -89,7 +93,7 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
         src["frontend"] = FRONTEND["vllm"]["source"]
         lim = Limits("vllm", d["block_size"], d["num_gpu_blocks"] - 1, d["max_num_seqs"],
                      d["max_num_batched_tokens"], cap.max_model_len, prefix_caching, src, risk,
-                     _frontend("vllm"))
+                     _frontend("vllm"), *_host(d.get("cpu_offload"), d["block_size"], gpu, tp))
         if lim.max_num_batched_tokens < lim.max_num_seqs:
             # vllm/config/scheduler.py SchedulerConfig: max_num_batched_tokens >= max_num_seqs
             raise KvplanError(f"--max-num-batched-tokens {lim.max_num_batched_tokens} is smaller than "
@@ -118,3 +122,15 @@ def _frontend(engine: str) -> tuple:
     return (f["per_request_s"],)
 
 
+
+
+def _host(t: dict | None, block: int, gpu, tp: int) -> tuple[int, int, float]:
+    """(blocks, blocks a hit unit, seconds to load a block) of fit's CPU tier; none: (0, 1, 0)."""
+    if not t or not t.get("cpu_tokens"):
+        return 0, 1, 0.0
+    from ..reload import link_bytes_per_s, seconds
+
+    chunk_tokens = t.get("chunk_size") or t["tokens_per_block"] * t["blocks_per_chunk"]
+    per_token = t["host_bytes_per_rank"] // t["cpu_tokens"]
+    return (t["cpu_tokens"] // block, max(1, chunk_tokens // block),
+            seconds(per_token * block, tp, link_bytes_per_s(gpu.name)[0]))

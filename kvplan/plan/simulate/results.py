@@ -78,6 +78,7 @@ class SimResult:
     running_mean: float
     timeline: list = field(default_factory=list)  # (t, kv usage, waiting, running), thinned
     notes: tuple = ()
+    host_hit_tokens: int = 0  # of prefix_hit_tokens, loaded from the CPU tier (host.py)
 
     def as_dict(self) -> dict:
         lim = self.limits
@@ -93,7 +94,9 @@ class SimResult:
             "saturation": self.saturation, "duration_s": self.duration_s,
             "prefix_cache": {"enabled": lim.prefix_caching, "hit_tokens": self.prefix_hit_tokens,
                              "prompt_tokens": self.prompt_tokens,
-                             "hit_rate": self.prefix_hit_tokens / self.prompt_tokens if self.prompt_tokens else 0.0},
+                             "hit_rate": self.prefix_hit_tokens / self.prompt_tokens if self.prompt_tokens else 0.0,
+                             "host_hit_tokens": self.host_hit_tokens, "host_tier_tokens": lim.host_blocks * lim.block_size,
+                             "host_block_seconds": lim.host_block_seconds},
             "kv_cache": {"blocks": lim.num_blocks, "block_size": lim.block_size,
                          "tokens": lim.kv_tokens, "usage_mean": self.kv_usage_mean,
                          "usage_max": self.kv_usage_max, "source": lim.sources.get("num_blocks", "")},
@@ -166,6 +169,7 @@ def summarize(raw: dict, limits: Limits, *, model: str, gpu: str, tp: int, route
         input_tokens_per_s=in_tokens / dur,
         preemptions=sum(x.preemptions for x in reps), saturated=sat, saturation=why,
         prefix_hit_tokens=sum(x.hit_tokens for x in reps),
+        host_hit_tokens=sum(x.host.hit_tokens for x in reps if x.host is not None),
         prompt_tokens=sum(x.prompt_tokens for x in reps), steps=sum(x.steps for x in reps),
         kv_usage_mean=usage_sum / span, kv_usage_max=usage_max, queue_max=qmax,
         queue_mean=q_sum / span, running_mean=run_sum / span, timeline=timeline,

@@ -6,6 +6,7 @@ from collections import deque
 
 from ...errors import KvplanError
 from ...model.dtypes import cdiv
+from .host import HostTier
 from .limits import Limits
 from .workload import Request
 
@@ -14,7 +15,7 @@ from .workload import Request
 class _Req:
     __slots__ = ("i", "arrival", "prompt", "output", "pid", "g", "computed", "state", "admit",
                  "shared", "run", "run_base", "epoch", "dec_step", "dec_base", "finish_at",
-                 "last_tok", "first_tok", "end", "fresh", "preempted", "hit_tokens")
+                 "last_tok", "first_tok", "end", "fresh", "preempted", "hit_tokens", "held")
 
     def __init__(self, i: int, r: Request):
         self.i, self.arrival, self.prompt, self.output, self.pid = i, r.arrival_s, r.prompt, r.output, r.prefix_id
@@ -31,6 +32,7 @@ class _Req:
         self.fresh = False  # decoding, but no decode step since its last token
         self.preempted = 0
         self.hit_tokens = 0
+        self.held = 0  # blocks held while decoding (speculative.py: beyond the computed tokens')
 
 
 class _Run:
@@ -61,10 +63,14 @@ class Replica:
         self.lim, self.rf, self.index = limits, roofline, index
         self.bs = limits.block_size
         self.mixed_batches = limits.engine == "vllm"
+        self.q = 1  # tokens a decode is scheduled with (speculative: 1 + k)
         self.linear = roofline.decode_is_linear
         self.k_prefix = shared_prefix // self.bs  # full blocks of a shared prefix
         self.free = limits.num_blocks
         self.queue = deque([limits.num_blocks]) if limits.prefix_caching else None
+        self.host = HostTier(limits.host_blocks, limits.host_chunk_blocks, limits.host_block_seconds) \
+            if limits.host_blocks and limits.prefix_caching else None  # host.py: the CPU tier
+        self.reload_s = 0.0  # host-tier loads charged to the step being scheduled
         self.prefixes: dict = {}
         self.waiting: deque = deque()
         self.running: dict = {}  # insertion = admission order; the last is the most recent
@@ -196,7 +202,7 @@ class Replica:
     def _free_blocks(self, r: _Req, keep_own: bool) -> None:
         """vLLM ``KVCacheManager.free``: a request's blocks in reverse order to the queue's tail
         (its partial last block, its own full blocks, then the shared ones)."""
-        own = cdiv(r.computed, self.bs) - r.shared
+        own = self._held(r) - r.shared
         full_own = max(0, r.computed // self.bs - r.shared)
         self.free += own
         if keep_own and full_own and self.queue is not None:
@@ -205,6 +211,8 @@ class Replica:
             self.queue.append(r.run)
         else:
             self._append(own)
+        if self.host is not None:
+            self.host.put(("u", r.i), full_own)
         if r.shared:
             self._release_prefix(r)
 
@@ -229,11 +237,12 @@ class Replica:
         return True
 
     # -- admission, with prefix hits ---------------------------------------------------------------
-    def _hits(self, r: _Req) -> tuple[int, int, int]:
-        """(shared blocks hit, own blocks hit, blocks among them now free) for a request with no
-        computed tokens: vLLM ``get_computed_blocks``, at most num_tokens − 1 tokens."""
+    def _hits(self, r: _Req) -> tuple[int, int, int, int]:
+        """(shared blocks hit, own blocks hit, blocks among them now free, shared blocks found in
+        host memory past those: host.py) for a request with no computed tokens: vLLM
+        ``get_computed_blocks``, at most num_tokens − 1 tokens."""
         if self.queue is None:
-            return 0, 0, 0
+            return 0, 0, 0, 0
         cap = (r.prompt + r.g - 1) // self.bs
         hp = evict = ho = 0
         if r.pid is not None and self.k_prefix and r.pid in self.prefixes:
@@ -243,22 +252,28 @@ class Replica:
         if r.run is not None and r.run.left and hp == r.run_base:
             ho = min(r.run.left, cap - hp)
             evict += ho
-        return hp, ho, evict
+        hc = 0
+        if self.host is not None and not ho and r.pid is not None and self.k_prefix:
+            hc = max(0, self.host.prefix_blocks(r.pid, min(self.k_prefix, cap)) - hp)
+        return hp, ho, evict, hc
 
     def _fits(self, r: _Req, budget: int):
-        hp, ho, evict = self._hits(r)
-        hit = (hp + ho) * self.bs
+        hp, ho, evict, hc = self._hits(r)
+        hit = (hp + ho + hc) * self.bs
         n = min(r.prompt + r.g - hit, budget)
         need = cdiv(hit + n, self.bs) - (hp + ho)
-        return (hp, ho, hit, n, need) if need + evict <= self.free else None
+        return (hp, ho, hit, n, need, hc) if need + evict <= self.free else None
 
     def _admit(self, r: _Req, budget: int):
         """Admit the head of the waiting queue if its blocks fit (``allocate_slots``)."""
         f = self._fits(r, budget)
         if f is None:
             return None
-        hp, ho, hit, n, need = f
+        hp, ho, hit, n, need, hc = f
         self.waiting.popleft()
+        if hc:  # loaded from host memory (host.py), not recomputed
+            self.reload_s += hc * self.host.block_seconds
+            self.host.hit_tokens += hc * self.bs
         if hp:
             self._hold_prefix(r, hp, hit=True)
         if ho:
@@ -290,6 +305,8 @@ class Replica:
         if r.shared == p.cached and full > p.cached:
             p.cached = full
             self._hold_prefix(r, full, hit=False)
+            if self.host is not None:
+                self.host.put(("p", r.pid), full)
 
     # -- one step ----------------------------------------------------------------------------------
     def step(self, now: float):
@@ -301,7 +318,7 @@ class Replica:
         budget = self.lim.max_num_batched_tokens
         if do_decode:
             self._decode_blocks(clock)
-            budget -= self.n_dec
+            budget -= self.n_dec * self.q
         chunks = self._schedule_prefills(budget, before) if self.mixed_batches or not do_decode else []
         decoding = do_decode and self.n_dec > 0
         if not chunks and not decoding:
@@ -312,6 +329,8 @@ class Replica:
                                   f"the cache has {self.lim.num_blocks:,}")
             return None
         d = self._price(chunks, decoding)
+        if self.reload_s:
+            d, self.reload_s = d + self.reload_s, 0.0
         end = now + d
         self.steps += 1
         self.busy_s += d
@@ -404,10 +423,23 @@ class Replica:
                 continue
             r.fresh = True
             self.fresh[r] = None
-            r.finish_at = self.dec_clock + r.output - r.g
+            r.held = cdiv(r.computed, self.bs)
+            r.finish_at = self._reach(r, r.output - r.g)
             self.finish_due.setdefault(r.finish_at, []).append((r, r.epoch))
-            self._file_block(r, r.dec_step + 1 + cdiv(r.computed, self.bs) * self.bs - r.computed)
+            self._file_block(r, self._block_due(r))
         return done
+
+    # hooks speculative.py's replica overrides (a decode step emits more than one token)
+    def _held(self, r: _Req) -> int:
+        return cdiv(r.computed, self.bs)
+
+    def _reach(self, r: _Req, n: int) -> int:
+        """The decode step at which ``r`` has ``n`` more tokens than at its ``dec_step``."""
+        return r.dec_step + n
+
+    def _block_due(self, r: _Req) -> int:
+        """The decode step at which ``r``, just decoding, needs its next block."""
+        return r.dec_step + 1 + cdiv(r.computed, self.bs) * self.bs - r.computed
 
     def _file_block(self, r: _Req, at: int) -> None:
         """File ``r``'s next block allocation at decode step ``at``: its decode at computed c
