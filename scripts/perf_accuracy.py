@@ -24,8 +24,18 @@ COMMAND = "python benchmarks/latency/fit.py && python scripts/perf_accuracy.py"
 PHASE = {"decode_tokens_per_s_per_seq": "decode", "decode_ms_per_token": "decode",
          "prefill_tokens_per_s": "prefill", "ttft_ms": "prefill",
          "output_tokens_per_s_total": "static batch", "output_tokens_per_s_per_gpu": "static batch",
-         "e2e_latency_ms": "static batch"}
+         "e2e_latency_ms": "static batch", "e2e_latency_s": "static batch"}
 SIDES = ("held_out", "fit")
+
+
+def _round2_ids() -> set[str]:
+    """Ids after the round-2 marker line of measurements.yaml (rows added after round 1's held-out figures were seen)."""
+    text = (PUB / "measurements.yaml").read_text()
+    _, _, tail = text.partition("# ---- round 2")
+    return {e["id"] for e in yaml.safe_load(tail.partition("\n")[2]) or []}
+
+
+ROUND2_IDS = _round2_ids()
 
 
 def model_for(e: dict):
@@ -52,6 +62,8 @@ def predict(e: dict, r=None) -> float:
     total = r.prefill(i, b).seconds + sum(r.decode(i + t, b).seconds for t in range(1, o))
     if m == "e2e_latency_ms":
         return 1e3 * total
+    if m == "e2e_latency_s":
+        return total
     if m == "output_tokens_per_s_total":
         return b * o / total
     if m == "output_tokens_per_s_per_gpu":
@@ -83,6 +95,8 @@ def rows() -> list[dict]:
            if ln.strip() and not ln.startswith("#")}
     out = []
     for e in meas:
+        if e["id"] in ROUND2_IDS:
+            continue  # round 2's rows stay unpredicted until the round-2 model is frozen (issue 21)
         src = [s for p, s in prefixes.items() if e["source"].startswith(p)]
         if len(src) != 1:
             raise ValueError(f"{e['id']}: its source matches {len(src)} sources of split.yaml")

@@ -7,6 +7,11 @@ One source document is one publication of one measurement campaign: its rows all
 numbers never sit on both sides. The held-out sources are drawn with Python's random.Random(SEED).sample from the
 sorted source ids, ceil(n / 2) of them. Nothing here reads an error or a prediction: the split was made before any
 constant was fitted, and must not be redrawn after looking at results.
+
+Round 2 (`round2` in split.yaml): the round-1 held-out figures were printed and read before round 2, so they no longer
+measure anything; the round-1 held-out sources become "seen" (they may now be fitted, and are labelled in-sample).
+Five new source documents, read after that, are split the same way with their own seed (SEED_ROUND2), drawn and
+committed before any constant or structure of the model was changed for round 2.
 """
 from __future__ import annotations
 
@@ -46,8 +51,44 @@ SOURCES = [
     ("mlc-llm-perf-bench", ["https://github.com/mlc-ai/llm-perf-bench/"], False, "new in issue 21"),
 ]
 
+SEED_ROUND2 = 2026120602  # 2026-12-06, second draw of the day; fixed before any round-2 row was predicted
+# (id, url prefixes, how) of the round-2 source documents
+SOURCES_ROUND2 = [
+    ("vllm-buildkite-9523", ["https://buildkite.com/vllm/performance-benchmark/builds/9523"],
+     "round 2: vLLM performance CI on A100-SXM4-80GB, latency tests (3 rows)"),
+    ("vllm-buildkite-9555", ["https://buildkite.com/vllm/performance-benchmark/builds/9555"],
+     "round 2: vLLM performance CI on 8xH100, latency tests (3 rows)"),
+    ("vllm-pr-23197", ["https://github.com/vllm-project/vllm/pull/23197"],
+     "round 2: vLLM benchmark_latency on H100, Llama 3.1 8B bf16 / RTN int8 / int4 and Llama 3.3 70B bf16 TP 4, batch 1-16"),
+    ("autoawq-pr-320", ["https://github.com/casper-hansen/AutoAWQ/pull/320"],
+     "round 2: AutoAWQ benchmark.py, A100-SXM4-80GB, Vicuna 7B AWQ int4, batch 1"),
+    ("autoawq-pr-365", ["https://github.com/casper-hansen/AutoAWQ/pull/365"],
+     "round 2: AutoAWQ benchmark.py, RTX 4090, Mistral 7B AWQ int4, batch 1"),
+]
+
+
+def split_round2() -> dict:
+    ids = sorted(s[0] for s in SOURCES_ROUND2)
+    held = sorted(random.Random(SEED_ROUND2).sample(ids, math.ceil(len(ids) / 2)))
+    return {
+        "seed": SEED_ROUND2,
+        "method": METHOD,
+        "made": "2026-12-06, after the round-1 held-out figures were seen, before any constant or structure of kvplan's "
+                "perf model was changed for round 2 and before any round-2 row was predicted",
+        "seen_sources": split_round1()["held_out_sources"],
+        "seen_how": "round-1 held-out sources: their figures were printed in docs/perf-accuracy.md, so from round 2 on they "
+                    "may be fitted and are reported as in-sample ('seen')",
+        "held_out_sources": held,
+        "fit_sources": [i for i in ids if i not in held],
+        "sources": [{"id": i, "url_prefixes": p, "seen_before_issue_21": False, "how": how} for i, p, how in SOURCES_ROUND2],
+    }
+
 
 def split() -> dict:
+    return {**split_round1(), "round2": split_round2()}
+
+
+def split_round1() -> dict:
     ids = sorted(s[0] for s in SOURCES)
     held = sorted(random.Random(SEED).sample(ids, math.ceil(len(ids) / 2)))
     return {
@@ -60,8 +101,13 @@ def split() -> dict:
     }
 
 
+def all_sources(doc: dict) -> list[dict]:
+    """Every source document of both rounds."""
+    return doc["sources"] + doc.get("round2", {}).get("sources", [])
+
+
 def source_of(url: str, doc: dict) -> str:
-    hits = [s["id"] for s in doc["sources"] if any(url.startswith(p) for p in s["url_prefixes"])]
+    hits = [s["id"] for s in all_sources(doc) if any(url.startswith(p) for p in s["url_prefixes"])]
     if len(hits) != 1:
         raise ValueError(f"{url}: matches {len(hits)} sources in split.yaml")
     return hits[0]
@@ -82,6 +128,7 @@ if __name__ == "__main__":
     out.write_text(render())
     s = split()
     rows = yaml.safe_load((HERE / "measurements.yaml").read_text())
-    n = {k: sum(source_of(e["source"], s) in s[k] for e in rows) for k in ("held_out_sources", "fit_sources")}
-    print(f"held out: {', '.join(s['held_out_sources'])} ({n['held_out_sources']} rows)\n"
-          f"fit:      {', '.join(s['fit_sources'])} ({n['fit_sources']} rows)")
+    for name, d in (("round 1", s), ("round 2", s["round2"])):
+        n = {k: sum(source_of(e["source"], s) in d[k] for e in rows) for k in ("held_out_sources", "fit_sources")}
+        print(f"{name} held out: {', '.join(d['held_out_sources'])} ({n['held_out_sources']} rows)\n"
+              f"{name} fit:      {', '.join(d['fit_sources'])} ({n['fit_sources']} rows)")

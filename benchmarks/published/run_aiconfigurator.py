@@ -100,6 +100,8 @@ def predicted_value(metric: str, r, e: dict) -> float:
         return raw["tokens/s/gpu"]  # the same, divided by the GPUs of the run
     if metric == "e2e_latency_ms":
         return raw["request_latency"]  # context + all generation steps of the batch
+    if metric == "e2e_latency_s":
+        return raw["request_latency"] / 1000
     raise ValueError(metric)
 
 

@@ -20,7 +20,8 @@ FIELDS = ["id", "source", "quote", "retrieved", "engine", "engine_version", "mod
           "num_gpus", "batch", "input_len", "output_len", "metric", "value", "notes"]
 ENGINES = {"llamacpp", "vllm", "sglang", "trtllm", "hf", "gptfast", "mlc", "exllamav2", "other"}
 METRICS = {"decode_tokens_per_s_per_seq", "decode_ms_per_token", "prefill_tokens_per_s", "ttft_ms",
-           "output_tokens_per_s_total", "output_tokens_per_s_per_gpu", "e2e_latency_ms"}
+           "output_tokens_per_s_total", "output_tokens_per_s_per_gpu", "e2e_latency_ms",
+           "e2e_latency_s"}
 GPUS = {g.name for g in catalog.gpus()}
 
 
@@ -71,8 +72,11 @@ EXCLUDED = yaml.safe_load((DIR / "excluded.yaml").read_text())
 SPLIT = yaml.safe_load((DIR / "split.yaml").read_text())
 
 
+R2 = SPLIT["round2"]
+
+
 def _source_of(url):
-    hits = [s["id"] for s in SPLIT["sources"] if any(url.startswith(p) for p in s["url_prefixes"])]
+    hits = [s["id"] for s in SPLIT["sources"] + R2["sources"] if any(url.startswith(p) for p in s["url_prefixes"])]
     assert len(hits) == 1, url
     return hits[0]
 
@@ -93,8 +97,12 @@ def test_split_is_by_source_and_matches_its_seed():
     held, fit = set(SPLIT["held_out_sources"]), set(SPLIT["fit_sources"])
     assert not held & fit and held | fit == {s["id"] for s in SPLIT["sources"]}
     used = {_source_of(e["source"]) for e in ENTRIES}
-    assert used == held | fit and len(used) >= 8  # every source has rows; each row has one source, so one side
-    assert abs(len(held) - len(fit)) <= 1
+    held2, fit2 = set(R2["held_out_sources"]), set(R2["fit_sources"])
+    assert not held2 & fit2 and held2 | fit2 == {s["id"] for s in R2["sources"]}
+    assert used == held | fit | held2 | fit2 and len(held | fit) >= 8  # every source has rows, each row one source
+    assert abs(len(held) - len(fit)) <= 1 and abs(len(held2) - len(fit2)) <= 1
+    assert set(R2["seen_sources"]) == held and len(held2 | fit2) >= 5  # round 1's held-out sources are now "seen"
+    assert R2["seed"] != SPLIT["seed"]
 
 
 def test_rows_before_issue_21_are_marked():
