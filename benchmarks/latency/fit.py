@@ -1,14 +1,18 @@
-"""Fit the per-step engine overhead and the dequantization factors on the FIT half only, and write them.
+"""Fit the per-step engine overheads and the dequantization factors on the FIT side only, and write them.
 
     python benchmarks/latency/fit.py      # rewrites kvplan/plan/latency/data/fitted.yaml
 
-Reads benchmarks/published/split.yaml and uses only rows whose source is a fit source; a held-out row is never
-predicted here. For each row, the time behind its metric (a prefill, the decode steps, or both) is linear in the
-constants fitted: T = T0 + base × steps + per_layer × layers × steps + per_seq × Σ sequences per step
-+ (factor − 1) × weight-only GEMM streaming time. Each constant is chosen by grid search to minimise the median
-|error| of its engine's fit rows (engines with no fit row get the median of the fitted engines, labelled so).
-The dequantization factor of int8 / int4 weight-only GEMMs (where no measured table has the format) is fitted on
-the fit rows in those formats after their engine's overhead. Deterministic: same data, same output.
+Which rows may be fitted (benchmarks/published/split.yaml): round 1's fit sources, round 1's held-out sources (their
+figures were seen before round 2, so they are in-sample now: `round2.seen_sources`) and round 2's fit sources. Round
+2's held-out rows are never predicted here. For each row, the time behind its metric (a prefill, the decode steps, or
+both) is linear in the constants fitted: T = T0 + base × steps + per_layer × layers × steps + per_seq × Σ sequences
+per step + (factor − 1) × weight-only GEMM streaming time. Per engine, the graphs-on constants (base, per layer, per
+sequence) are chosen by grid search to minimise the median |error| of its rows that run with CUDA graphs (its 16-bit
+and fp8 rows where it has them); the eager per-layer cost on its rows that run without graphs (ExLlamaV2,
+transformers, vLLM before v0.2.5: benchmarks/published/cuda_graphs_off.yaml), or graphs-on + 40 us where it has none.
+Then each engine's int4 (q4_0 counts as int4) and int8 dequantization factor on its rows in that format; engines
+without such rows take the median over the engines that have them (`dequant` at the top level). Engines with no row at
+all (SGLang) take the median of the fitted engines' overheads, labelled so. Deterministic: same data, same output.
 """
 from __future__ import annotations
 
@@ -31,18 +35,26 @@ pa = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(pa)
 
 ZERO = {"base_ms": 0.0, "per_layer_us_graphs": 0.0, "per_layer_us_eager": 0.0, "per_seq_us": 0.0}
+KEYS = (("base_ms", "cb"), ("per_layer_us_graphs", "cl"), ("per_layer_us_eager", "cl"), ("per_seq_us", "cs"))
+GRID = ([i * 0.05 for i in range(81)], [float(i) for i in range(0, 61, 2)], [i * 2.5 for i in range(41)])
+EAGER = [float(i) for i in range(0, 601, 5)]
+FACTORS = [round(0.5 + i * 0.05, 2) for i in range(71)]  # 0.5 ... 4.0
 _real_load = tables.load
 
 
-def _with(fitted: dict):
-    def load(name):
-        return fitted if name == "fitted" else _real_load(name)
-    tables.load = load
+def _fmt(w: str) -> str:
+    return {"q4_0": "int4"}.get(w, w)
+
+
+def fitted_doc(engines: dict, dequant: dict) -> dict:
+    return {"source": "benchmarks/latency/fit.py on the fit side of benchmarks/published/split.yaml: round 1's fit and "
+                      "seen (round-1 held-out) sources and round 2's fit sources (seeds 20261206, 2026120602)",
+            "engines": engines, "dequant": dequant}
 
 
 def row_time(e: dict, fitted: dict) -> float:
     """The predicted time behind the entry's metric (∝ 1 / rate), under ``fitted``."""
-    _with(fitted)
+    tables.load = lambda name: fitted if name == "fitted" else _real_load(name)
     try:
         v = pa.predict(e)
     finally:
@@ -50,73 +62,97 @@ def row_time(e: dict, fitted: dict) -> float:
     return 1 / v if "_per_s" in e["metric"] else v
 
 
-def fitted_doc(engines: dict, dequant: dict) -> dict:
-    return {"source": "benchmarks/latency/fit.py on the fit half of benchmarks/published/split.yaml (seed 20261206)",
-            "engines": engines, "dequant": dequant}
+def fit_side_entries() -> list[dict]:
+    split = yaml.safe_load((ROOT / "benchmarks" / "published" / "split.yaml").read_text())
+    r2 = split["round2"]
+    ok = set(split["fit_sources"]) | set(r2["seen_sources"]) | set(r2["fit_sources"])
+    assert not ok & set(r2["held_out_sources"])
+    prefixes = [p for s in split["sources"] + r2["sources"] if s["id"] in ok for p in s["url_prefixes"]]
+    return [e for e in yaml.safe_load((ROOT / "benchmarks" / "published" / "measurements.yaml").read_text())
+            if any(e["source"].startswith(p) for p in prefixes)]
+
+
+def coefficients(e: dict) -> dict:
+    """The row's time with every constant 0, and its derivative by each constant (linear, so exact)."""
+    none = {"int4": {"factor": 1.0, "source": "-"}, "int8": {"factor": 1.0, "source": "-"}}
+    t0 = row_time(e, fitted_doc({"_prior": dict(ZERO)}, none))
+    out = {"id": e["id"], "engine": e["engine"], "w": _fmt(e["weight_dtype"]), "t0": t0,
+           "eager": not pa.model_for(e).prof.cuda_graphs}
+    for key, c in (("base_ms", "cb"), ("per_layer_us_graphs", "cl"), ("per_seq_us", "cs")):
+        one = dict(ZERO, **{key: 1.0}, **({"per_layer_us_eager": 1.0} if key == "per_layer_us_graphs" else {}))
+        out[c] = row_time(e, fitted_doc({"_prior": one}, none)) - t0
+    two = {"int4": {"factor": 2.0, "source": "-"}, "int8": {"factor": 2.0, "source": "-"}}
+    out["cq"] = row_time(e, fitted_doc({"_prior": dict(ZERO)}, two)) - t0
+    err0 = pa.per_token_error(e["metric"], pa.predict(e), e["value"])  # under the current fitted.yaml
+    out["t"] = row_time(e, tables.load("fitted")) / (1 + err0)
+    return out
+
+
+def _time(r: dict, c: dict, f: float = 1.0) -> float:
+    pl = c["per_layer_us_eager"] if r["eager"] else c["per_layer_us_graphs"]
+    return r["t0"] + c["base_ms"] * r["cb"] + pl * r["cl"] + c["per_seq_us"] * r["cs"] + (f - 1) * r["cq"]
+
+
+def _err(rs: list[dict], c: dict, f: dict | None = None) -> float:
+    return statistics.median(abs(_time(r, c, (f or {}).get(r["w"], 1.0)) / r["t"] - 1) for r in rs)
+
+
+def fit_engine(rs: list[dict], f: dict) -> dict:
+    """Overhead constants of one engine from its rows (dequant factors ``f`` held fixed)."""
+    graphs = [r for r in rs if not r["eager"]]
+    eager = [r for r in rs if r["eager"]]
+    if graphs:
+        pick = [r for r in graphs if r["w"] not in ("int4", "int8")] or graphs
+        b, pl, ps = min(itertools.product(*GRID), key=lambda p: (_err(pick, dict(
+            ZERO, base_ms=p[0], per_layer_us_graphs=p[1], per_seq_us=p[2]), f), p))
+        c = dict(base_ms=round(b, 3), per_layer_us_graphs=pl, per_layer_us_eager=pl + 40.0, per_seq_us=ps)
+        if eager:
+            c["per_layer_us_eager"] = min(EAGER, key=lambda x: (_err(eager, dict(c, per_layer_us_eager=x), f), x))
+    else:  # every row eager: base, eager per layer and per sequence together
+        b, pe, ps = min(itertools.product(GRID[0], EAGER, GRID[2]), key=lambda p: (_err(eager, dict(
+            ZERO, base_ms=p[0], per_layer_us_eager=p[1], per_seq_us=p[2]), f), p))
+        c = dict(base_ms=round(b, 3), per_layer_us_graphs=max(pe - 40.0, 0.0), per_layer_us_eager=pe, per_seq_us=ps)
+    c.update(fit_rows=len(rs), graphs_rows=len(graphs), eager_rows=len(eager))
+    return c
+
+
+def fit_factor(rs: list[dict], c: dict, fmt: str) -> float:
+    mine = [r for r in rs if r["w"] == fmt]
+    return min(FACTORS, key=lambda x: (_err(mine, c, {fmt: x}), abs(x - 1)))
 
 
 def main() -> dict:
-    split = yaml.safe_load((ROOT / "benchmarks" / "published" / "split.yaml").read_text())
-    fit_prefixes = [p for s in split["sources"] if s["id"] in split["fit_sources"] for p in s["url_prefixes"]]
-    entries = [e for e in yaml.safe_load((ROOT / "benchmarks" / "published" / "measurements.yaml").read_text())
-               if any(e["source"].startswith(p) for p in fit_prefixes)]
-    base = fitted_doc({"_prior": dict(ZERO)}, {"int4": {"factor": 1.0, "source": "-"}, "int8": {"factor": 1.0, "source": "-"}})
-    rows = []
-    for e in entries:
-        t0 = row_time(e, base)
-        one = {k: dict(ZERO) for k in ("b", "l", "s")}
-        one["b"]["base_ms"], one["l"]["per_layer_us_graphs"], one["l"]["per_layer_us_eager"] = 1.0, 1.0, 1.0
-        one["s"]["per_seq_us"] = 1.0
-        cb = row_time(e, fitted_doc({"_prior": one["b"]}, base["dequant"])) - t0
-        cl = row_time(e, fitted_doc({"_prior": one["l"]}, base["dequant"])) - t0
-        cs = row_time(e, fitted_doc({"_prior": one["s"]}, base["dequant"])) - t0
-        two = {"int4": {"factor": 2.0, "source": "-"}, "int8": {"factor": 2.0, "source": "-"}}
-        cq = row_time(e, fitted_doc({"_prior": dict(ZERO)}, two)) - t0
-        err0 = pa.per_token_error(e["metric"], pa.predict(e), e["value"])  # under the current fitted.yaml
-        t_meas = row_time(e, tables.load("fitted")) / (1 + err0)
-        rows.append({"id": e["id"], "engine": e["engine"], "w": e["weight_dtype"], "t0": t0, "cb": cb, "cl": cl,
-                     "cs": cs, "cq": cq, "t": t_meas})
-    engines, grid = {}, (
-        [i * 0.05 for i in range(81)], [float(i) for i in range(0, 61, 2)], [i * 2.5 for i in range(41)])
-
-    def err(rs, b, pl, ps, fq=None):
-        return statistics.median(abs((r["t0"] + b * r["cb"] + pl * r["cl"] + ps * r["cs"]
-                                      + ((fq[r["w"]] - 1) * r["cq"] if fq and r["w"] in fq else 0)) / r["t"] - 1)
-                                 for r in rs)
-
+    rows = [coefficients(e) for e in fit_side_entries()]
+    engines, factors = {}, {}
     for eng in sorted({r["engine"] for r in rows}):
-        rs = [r for r in rows if r["engine"] == eng and r["w"] not in ("int4", "int8")] or \
-             [r for r in rows if r["engine"] == eng]
-        best = min(itertools.product(*grid), key=lambda p: (err(rs, *p), p))
-        engines[eng] = {"base_ms": round(best[0], 3), "per_layer_us_graphs": best[1], "per_layer_us_eager": None,
-                        "per_seq_us": best[2], "fit_rows": len(rs), "fit_median_abs_error": round(err(rs, *best), 4)}
-    prior = {k: statistics.median(v[k] for v in engines.values()) for k in ("base_ms", "per_layer_us_graphs", "per_seq_us")}
-    # CUDA graphs off: each kernel launch from the host, ~8 launches per layer at ~5 us each (CUDA C Programming Guide,
-    # launch overhead order) on top of the graphs-on figure: not fitted (no fit row runs eager).
-    for v in list(engines.values()) + [prior]:
-        v["per_layer_us_eager"] = v["per_layer_us_graphs"] + 40.0
+        rs = [r for r in rows if r["engine"] == eng]
+        f = {}
+        c = fit_engine(rs, f)
+        for _ in range(2):  # engines whose rows are mostly quantized: overhead and factor alternate (twice suffices)
+            f = {fmt: fit_factor(rs, c, fmt) for fmt in ("int4", "int8") if any(r["w"] == fmt for r in rs)}
+            if not f or any(r["w"] not in f for r in rs):
+                break
+            c = fit_engine(rs, f)
+        c["fit_median_abs_error"] = round(_err(rs, c, f), 4)
+        if f:
+            c["dequant"] = {k: {"factor": v, "source": f"fitted on {sum(r['w'] == k for r in rs)} {k} rows of {eng} "
+                                f"(fit side)"} for k, v in f.items()}
+            for k, v in f.items():
+                factors.setdefault(k, []).append(v)
+        engines[eng] = c
+    prior = {k: round(statistics.median(v[k] for v in engines.values()), 3) for k in ("base_ms", "per_layer_us_graphs",
+                                                                          "per_layer_us_eager", "per_seq_us")}
     engines["_prior"] = prior
-    dequant = {}
-    for fmt in ("int8", "int4"):
-        rs = [r for r in rows if r["w"] == fmt]
-        if not rs:
-            continue
-        fs = [1.0 + i * 0.05 for i in range(61)]
-
-        def ferr(f, rs=rs):
-            return statistics.median(abs((r["t0"] + sum(engines[r["engine"]][k] * r[c] for k, c in (
-                ("base_ms", "cb"), ("per_layer_us_graphs", "cl"), ("per_seq_us", "cs"))) + (f - 1) * r["cq"]) / r["t"] - 1)
-                for r in rs)
-        f = min(fs, key=lambda f: (ferr(f), f))
-        dequant[fmt] = {"factor": round(f, 3), "source": f"fitted on {len(rs)} {fmt} rows of the fit half "
-                        f"({', '.join(sorted({r['engine'] for r in rs}))}): median |error| {100 * ferr(f):.1f} %"}
+    dequant = {k: {"factor": round(statistics.median(v), 3), "source": f"median of the per-engine {k} factors "
+                   f"({len(v)} engines with {k} rows on the fit side); used by engines with none"}
+               for k, v in sorted(factors.items())}
     return fitted_doc(engines, dequant)
 
 
 if __name__ == "__main__":
     d = main()
-    OUT.write_text("# Generated by benchmarks/latency/fit.py from the FIT half only; do not edit by hand.\n"
-                   "# base_ms + per_layer_us × layers + per_seq_us × sequences per step; per_layer_us_eager (CUDA graphs off)\n"
-                   "# is the graphs-on figure + 40 us (not fitted: no fit row runs eager).\n"
+    OUT.write_text("# Generated by benchmarks/latency/fit.py from the FIT side only; do not edit by hand.\n"
+                   "# base_ms + per_layer_us × layers + per_seq_us × sequences per step; per_layer_us_eager applies when the\n"
+                   "# step runs without CUDA graphs (fitted where the engine has such rows, else graphs-on + 40 us).\n"
                    + yaml.safe_dump(d, sort_keys=False, width=120))
     print(OUT.read_text())

@@ -8,7 +8,7 @@ from ...errors import KvplanError, opt
 from . import tables
 
 ENGINES = ("vllm", "sglang", "trtllm", "llamacpp")  # what `kvplan perf --engine` offers
-_ALIASES = {"ideal": "vllm", "hf": "vllm", "transformers": "vllm", "tensorrt-llm": "trtllm", "llama.cpp": "llamacpp"}
+_ALIASES = {"ideal": "vllm", "transformers": "hf", "tensorrt-llm": "trtllm", "llama.cpp": "llamacpp"}
 
 
 class Profile:
@@ -63,7 +63,7 @@ class Profile:
     def dequant(self, fmt: str):
         """Multiplier on the weight-streaming time of a weight-only format with no measured table."""
         key = {"q4_0": "int4"}.get(fmt, fmt)
-        d = self.dequant_fit.get(key)
+        d = self.fit.get("dequant", {}).get(key) or self.dequant_fit.get(key)
         if d is None:
             return 1.0, ""
         return d["factor"], d["source"] + ("" if key == fmt else f" (the {key} factor stands for {fmt})")
