@@ -1,5 +1,8 @@
 """kvplan perf's default prediction beside every published measurement, and the error, held-out first.
 
+Sides (issue 21, round 2): held_out = round 2's held-out sources (the headline); seen = round 1's held-out sources,
+whose figures were read before round 2 and which are fitted since; fit = round 1's and round 2's fit sources.
+
     python scripts/perf_accuracy.py          # rewrite docs/perf-accuracy.md
     python scripts/perf_accuracy.py --check  # exit 1 if the page is out of date
 
