@@ -25,9 +25,11 @@ Reads the result files of four tools, one load level per run:
 The workload replayed per level: the file's rate (Poisson, as all four tools default to) or
 concurrency, its number of completed requests (at most ``max_requests``), and its lengths: a
 uniform range where the file states one (SGLang's random dataset: ``randint(max(int(len ×
-ratio), 1), len + 1)``, python/sglang/bench_serving.py ``sample_random_requests``), else each
-request at the file's mean prompt and output lengths (a stated simplification: the spread of
-ShareGPT lengths is not replayed).
+ratio), 1), len + 1)``, python/sglang/bench_serving.py ``sample_random_requests``); the file's
+own per-request lengths where it keeps them (vLLM's ``input_lens`` / ``output_lens``); for a
+ShareGPT run known only by its means, a measured ShareGPT sample scaled to them
+(``kvplan.observe.sharegpt``); else each request at the file's mean prompt and output lengths.
+The front end is the endpoint's (``chat`` for the tools' chat backends, else ``completions``).
 """
 from __future__ import annotations
 
@@ -53,6 +55,9 @@ class Level:
     prompt_tokens: str  # simulate's --prompt-tokens
     output_tokens: str
     measured: dict = field(default_factory=dict)  # ttft_ms / itl_ms: {mean, p50, p90, p99}; output_tokens_per_s
+    lengths: tuple = ()  # per-request (prompt, output) tokens, where the file keeps them
+    dataset: str | None = None  # the tool's data set ("sharegpt", "random"), where known
+    endpoint: str | None = None  # "chat" or "completions" where the file says (its backend)
 
 
 def _num(v):
@@ -100,8 +105,17 @@ def _vllm_like(d: dict, where: str, tool: str) -> Level:
                 "tpot_ms": _stats({k: v for k, v in d.items() if k.endswith("_tpot_ms")}, "tpot_ms"),
                 "output_tokens_per_s": _num(d.get("output_throughput")),
                 "mean_prompt_tokens": mean_in, "mean_output_tokens": mean_out}
+    lens = d.get("input_lens"), d.get("output_lens")
+    lengths = tuple(zip(lens[0], lens[1])) if all(isinstance(x, list) and len(x) == done for x in lens) else ()
     return Level(tool, where, d.get("model_id"), rate, None if conc is None else int(conc), done, prompt,
-                 output, measured)
+                 output, measured, lengths, d.get("dataset_name"), _endpoint(d))
+
+
+def _endpoint(d: dict) -> str | None:
+    """chat for the tools' chat backends (vLLM openai-chat, SGLang *-chat), completions for the
+    others they name, None when the file does not say."""
+    b = str(d.get("endpoint_type") or d.get("backend") or "")
+    return None if not b else "chat" if "chat" in b else "completions"
 
 
 def _inference_perf(d: dict, where: str) -> Level:
@@ -254,19 +268,36 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
         if lv.rate is None and not lv.concurrency:
             raise KvplanError(f"{lv.source}: the result does not state its request rate or concurrency, "
                               "so it cannot be replayed (a printed summary without 'Traffic request rate')")
-    lim = sim.engine_limits(spec, gpu, tp, engine, opts, prefix_caching)
+    lims = {}
     step = step or OpLatency(spec, gpu, tp, engine=engine)
     rows = []
     for lv in levels:
+        ep = lv.endpoint or "completions"
+        if ep not in lims:
+            lims[ep] = sim.engine_limits(spec, gpu, tp, engine, opts, prefix_caching, ep)
+        lim = lims[ep]
         n = min(lv.requests, max_requests)
         kw = dict(concurrency=lv.concurrency) if lv.concurrency else dict(rate=lv.rate)
         r = sim.simulate(spec, gpu, tp=tp, replicas=replicas, engine=engine, prompt_tokens=lv.prompt_tokens,
                          output_tokens=lv.output_tokens, requests=n, seed=seed, limits=lim, roofline=step,
-                         router="least-loaded", **kw)
+                         router="least-loaded", lengths=_lengths(lv, n, seed), **kw)
         rows.append(Row(lv, {"ttft_ms": r.ttft_ms.as_dict(), "itl_ms": r.itl_ms.as_dict(),
                              "tpot_ms": r.tpot_ms.as_dict(),
                              "output_tokens_per_s": r.output_tokens_per_s, "saturated": r.saturated}))
     return rows
+
+
+def _lengths(lv: Level, n: int, seed: int):
+    """The lengths a level is replayed with: the file's own per-request lengths (the first ``n``),
+    else for a ShareGPT run stated only by its means a measured ShareGPT sample scaled to them
+    (``kvplan.observe.sharegpt``), else None (``prompt_tokens`` / ``output_tokens``)."""
+    if lv.lengths:
+        return list(lv.lengths[:n])
+    if (lv.dataset or "").lower() == "sharegpt" and "mean_prompt_tokens" in lv.measured:
+        from .sharegpt import pairs
+
+        return pairs(n, lv.measured["mean_prompt_tokens"], lv.measured["mean_output_tokens"], seed)
+    return None
 
 
 SATURATED_SHARE = 0.9

@@ -180,3 +180,42 @@ def test_one_saturation_rule_for_measured_and_simulated():
     assert saturated(2.0, 100.0, 179.9) and not saturated(2.0, 100.0, 180.0)  # 90 % of 200 tok/s
     assert saturated(math.inf, 100.0, None) and saturated(2.0, 100.0, None) is None
     assert saturated(None, 100.0, 1.0) is False  # a closed loop
+
+
+def test_a_save_result_with_its_per_request_lengths_is_replayed_with_them(tmp_path):
+    """vLLM's --save-result keeps input_lens / output_lens: the replay sends exactly those
+    requests (two requests of 100 -> 5 and 900 -> 60 tokens: 1,000 prompt tokens in all)."""
+    d = {"backend": "openai-chat", "request_rate": "inf", "completed": 2, "total_input_tokens": 1000,
+         "total_output_tokens": 65, "output_throughput": 100.0, "median_ttft_ms": 50.0, "mean_itl_ms": 10.0,
+         "input_lens": [100, 900], "output_lens": [5, 60]}
+    f = tmp_path / "r.json"
+    f.write_text(json.dumps(d))
+    (lv,) = bench.read(f)
+    assert lv.lengths == ((100, 5), (900, 60)) and lv.endpoint == "chat" and lv.prompt_tokens == "500"
+    spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    (row,) = bench.replay([lv], spec, gpu)
+    assert row.predicted["output_tokens_per_s"] > 0
+    assert bench._lengths(lv, 2, 0) == [(100, 5), (900, 60)]
+
+
+def test_a_sharegpt_run_stated_by_its_means_is_replayed_with_a_measured_spread():
+    from kvplan.observe import sharegpt
+
+    # the source file's own totals (LambdaLabs' 320-prompt ShareGPT run): the data are unchanged
+    assert len(sharegpt.PAIRS) == 320
+    assert sum(p for p, _ in sharegpt.PAIRS) == 65_578 and sum(o for _, o in sharegpt.PAIRS) == 65_331
+    got = sharegpt.pairs(20_000, 217.0, 202.0, seed=1)
+    assert sum(p for p, _ in got) / len(got) == pytest.approx(217.0, rel=0.03)
+    assert sum(o for _, o in got) / len(got) == pytest.approx(202.0, rel=0.03)
+    assert max(o for _, o in got) > 3 * 202  # the long answers that set an all-at-once run's length
+    lv = bench.Level("printed", "x", None, math.inf, None, 10, "217", "202",
+                     {"mean_prompt_tokens": 217.0, "mean_output_tokens": 202.0}, dataset="sharegpt")
+    assert len(bench._lengths(lv, 10, 0)) == 10
+    assert bench._lengths(bench.Level("printed", "x", None, math.inf, None, 10, "217", "202", {}), 10, 0) is None
+
+
+@pytest.mark.parametrize("d,want", [({"backend": "openai-chat"}, "chat"), ({"backend": "vllm"}, "completions"),
+                                    ({"endpoint_type": "vllm", "backend": "vllm"}, "completions"),
+                                    ({"backend": "sglang-oai-chat"}, "chat"), ({}, None)])
+def test_the_endpoint_follows_the_files_backend(d, want):
+    assert bench._endpoint(d) == want

@@ -62,24 +62,45 @@ def test_simulate_prices_steps_with_perfs_default_model_for_its_engine():
     for engine in ("vllm", "sglang"):
         r = sim.simulate(spec, gpu, engine=engine, concurrency=1, requests=1, prompt_tokens="500",
                          output_tokens="1")
-        front = sim.limits.FRONTEND[engine]["per_request_s"]  # the front end's delay, then the prefill
+        front = sim.limits.FRONTEND[engine]["per_request_s"]["completions"]  # the front end, then the prefill
         assert r.ttft_ms.mean == pytest.approx((front + OpLatency(spec, gpu, engine=engine).prefill(500).seconds)
                                                * 1000, rel=1e-12)
 
 
-def test_the_front_end_delays_every_request_by_its_per_request_time_and_no_more():
-    """A delay, not a queue: 10 requests all at once each reach the scheduler 22.72 ms late
-    (vLLM's fitted value), so every TTFT grows by exactly that and the throughput barely moves."""
+def test_the_front_end_serves_requests_one_at_a_time():
+    """A FIFO server, not a delay: three requests all at once behind a front end of 1 s a request
+    reach the scheduler at 1, 2 and 3 s; each is done long before the next comes, so request i's
+    first token is at (i + 1) s + its prefill, by hand."""
     from kvplan.model.frozen import replace
 
     spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
     lim = sim.engine_limits(spec, gpu)
-    assert lim.frontend == (0.02272,) and "22.72 s" in lim.sources["frontend"]
-    kw = dict(rate=math.inf, requests=10, prompt_tokens="300", output_tokens="20")
-    with_fe = sim.simulate(spec, gpu, limits=lim, **kw)
-    without = sim.simulate(spec, gpu, limits=replace(lim, frontend=(0.0,)), **kw)
-    assert with_fe.ttft_ms.p50 - without.ttft_ms.p50 == pytest.approx(22.72, abs=1e-9)
-    assert with_fe.itl_ms.mean == pytest.approx(without.itl_ms.mean)
+    rf = OpLatency(spec, gpu)
+    reqs = [sim.Request(0.0, 300, 2) for _ in range(3)]
+    raw = sim.run(reqs, replace(lim, frontend=(1.0,)), rf)
+    got = [r.first_tok for r in raw["reqs"]]
+    want = [i + 1.0 + rf.prefill(300).seconds for i in range(3)]
+    assert got == pytest.approx(want, rel=1e-12)
+
+
+def test_the_front_end_takes_each_endpoints_fitted_time():
+    spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    assert sim.engine_limits(spec, gpu).frontend == (0.0108,)  # completions: vllm bench serve's default
+    chat = sim.engine_limits(spec, gpu, endpoint="chat")
+    assert chat.frontend == (0.02272,) and "22.72 s" in chat.sources["frontend"]
+    with pytest.raises(KvplanError, match="endpoint"):
+        sim.engine_limits(spec, gpu, endpoint="grpc")
+
+
+def test_given_lengths_replace_the_drawn_ones():
+    """lengths=[(p, o)]: one request of 700 -> 3 tokens at a time costs its prefill and 2 decodes."""
+    spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    lim, rf = sim.engine_limits(spec, gpu), OpLatency(spec, gpu)
+    r = sim.simulate(spec, gpu, concurrency=1, requests=2, prompt_tokens="10", output_tokens="10",
+                     limits=lim, roofline=rf, lengths=[(700, 3)])
+    e2e = lim.frontend[0] + rf.prefill(700).seconds + rf.decode(701).seconds + rf.decode(702).seconds
+    assert r.e2e_ms.mean == pytest.approx(e2e * 1000, rel=1e-12)
+    assert r.prompt_tokens == 1400 and "2 per-request lengths" not in r.workload and "1 per-request" in r.workload
 
 
 def test_a_sliding_window_model_is_not_priced_from_sums():

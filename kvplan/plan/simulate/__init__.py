@@ -33,11 +33,12 @@ vLLM V1's scheduler (vllm/v1/core/sched/scheduler.py, ``Scheduler.schedule``; 0.
   are shared between requests; a preempted request's own full blocks stay cached until evicted
   and are hit when it resumes; other blocks are never hit (their tokens are unique).
 
-The front end (``limits.FRONTEND``, data with its source): every request reaches the scheduler
-``per_request_s`` after it arrives (HTTP, chat template, tokenization), which its TTFT includes.
-It is a delay, not a queue: the front end's own capacity (one Python process in vLLM) is not
-modelled, because the fit-side runs disagree on it (gpustack's chat-endpoint run admitted 44
-requests/s, inference-perf's completions run 89/s on the same vLLM version).
+The front end (``limits.FRONTEND``, data with its source, per endpoint): one FIFO server (vLLM's
+API-server process: HTTP, chat template, tokenization) that spends ``per_request_s`` on each
+request before the scheduler sees it; its TTFT includes the wait and that time. The fit-side runs
+that outran it give its rate: 44 requests/s on /v1/chat/completions (gpustack), about 90 on
+/v1/completions (kvcached; inference-perf). With ``replicas`` the front ends are taken as one
+queue ``replicas`` times as fast (each replica has its own; routing happens after it here).
 
 Simplifications, each on the side stated: a request's output length is known (``max_tokens`` =
 ``ignore_eos``, as benchmarks run); async scheduling and CUDA-graph padding are not modelled;
@@ -112,12 +113,14 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
         reps = [Replica(limits, roofline, shared_prefix, i) for i in range(replicas)]
     reqs = [_Req(i, q) for i, q in enumerate(requests)]
     heap: list = []  # (time it reaches the scheduler, index)
-    fe_req = (getattr(limits, "frontend", None) or (0.0, 0.0))[0]
+    fe_req = (getattr(limits, "frontend", None) or (0.0, 0.0))[0] / replicas
+    fe_free = [0.0]
 
     def enter(t: float, r: _Req) -> float:
-        """The front end's time on the request's own path to the scheduler (a delay, not a
-        queue: see the module docstring)."""
-        return t + fe_req
+        """When the request reaches a scheduler: the front end serves requests one at a time, in
+        the order they come (see the module docstring)."""
+        fe_free[0] = max(fe_free[0], t) + fe_req
+        return fe_free[0]
 
     nxt = 0
     if concurrency:
@@ -176,13 +179,16 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
              shared_prefix: int = 0, requests: int = 1000, seed: int = 0, opts=None,
              prefix_caching: bool = True, router: str = "round-robin",
              limits: Limits | None = None, roofline=None, profile=None,
-             acceptance: float | None = None) -> SimResult:
+             acceptance: float | None = None, lengths=None,
+             endpoint: str = "completions") -> SimResult:
     """``kvplan simulate``: exactly one of ``rate`` (requests/s; ``math.inf`` for all at once),
     ``concurrency`` or ``trace`` (a CSV path or a list of ``Request``). ``limits`` and
     ``roofline`` (any step model with ``Roofline``'s interface; default ``OpLatency`` for the
     engine, as ``kvplan perf``) replace what ``fit`` and ``perf`` would give (tests use a tiny
     cache); ``profile``: a calibrated latency profile (``kvplan check-bench --calibrate``);
-    ``acceptance``: the per-token acceptance rate of ``opts.speculative_config``'s drafts."""
+    ``acceptance``: the per-token acceptance rate of ``opts.speculative_config``'s drafts;
+    ``lengths``: per-request (prompt, output) pairs used in order (cycled) in place of drawing
+    ``prompt_tokens`` / ``output_tokens`` (a measured run's own lengths)."""
     from ..latency.step import OpLatency
 
     given = [x is not None for x in (rate, concurrency, trace)]
@@ -201,7 +207,7 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
         raise KvplanError(f"{opt('engine')} must be vllm or sglang for simulate, got '{engine}'")
     if router not in ROUTERS:
         raise KvplanError(f"{opt('router')} must be one of {', '.join(ROUTERS)}, got '{router}'")
-    lim = limits or engine_limits(spec, gpu, tp, engine, opts, prefix_caching)
+    lim = limits or engine_limits(spec, gpu, tp, engine, opts, prefix_caching, endpoint)
     rf = roofline or OpLatency(spec, gpu, tp, engine=lim.engine)
     if profile is not None:
         from ..latency.calibrate import apply_profile
@@ -214,14 +220,20 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
         reqs = trace if isinstance(trace, list) else read_trace(trace)
         what = f"trace {trace if not isinstance(trace, list) else ''}".strip() + f" ({len(reqs):,} requests)"
     else:
-        ps = sample_lengths(prompt_tokens, requests, seed, "--prompt-tokens", mml - 1)
-        os_ = sample_lengths(output_tokens, requests, seed + 1, "--output-tokens", mml - 1)
+        if lengths:
+            ps = [max(1, int(lengths[i % len(lengths)][0])) for i in range(requests)]
+            os_ = [max(1, int(lengths[i % len(lengths)][1])) for i in range(requests)]
+        else:
+            ps = sample_lengths(prompt_tokens, requests, seed, "--prompt-tokens", mml - 1)
+            os_ = sample_lengths(output_tokens, requests, seed + 1, "--output-tokens", mml - 1)
         inf = rate is not None and math.isinf(rate)
         times = arrivals(requests, None if (inf or concurrency) else rate, arrivals_kind, seed + 2)
         reqs = [Request(t, p, o, "0" if shared_prefix else None) for t, p, o in zip(times, ps, os_)]
         load = (f"concurrency {concurrency}" if concurrency else "rate inf" if inf else
                 f"{arrivals_kind} {rate:g}/s")
-        what = f"{load}, prompt {prompt_tokens}, output {output_tokens}" + \
+        sizes = (f"{len(lengths):,} per-request lengths" if lengths else
+                 f"prompt {prompt_tokens}, output {output_tokens}")
+        what = f"{load}, {sizes}" + \
             (f", shared prefix {shared_prefix:,}" if shared_prefix else "")
     over = [i for i, q in enumerate(reqs) if q.prompt + q.output > mml]
     if over:

@@ -21,18 +21,27 @@ SGLANG_MAX_RUNNING_ASSUMED = 1024
 SATURATION_SHARE = 0.10
 
 
-# The engine's front end (HTTP server, chat template, tokenization) as a delay before the scheduler
-# sees a request: seconds per request. Data with its source; 0 where nothing was fitted.
+# The engine's front end (HTTP server, chat template, tokenization: one API-server process in
+# vLLM) as one FIFO server that hands each request to the scheduler after ``per_request_s`` of its
+# time, per endpoint (``ENDPOINTS``; vllm bench serve's default backend posts to /v1/completions).
+# Data with its source; 0 where nothing was fitted.
+ENDPOINTS = ("completions", "chat")
 FRONTEND = {
-    "vllm": {"per_request_s": 0.02272,
-             "source": "fitted (issue 22, round 2, fit side only): gpustack's vLLM 0.11.0 run of 1,000 "
-                       "requests of 128 -> 4 tokens at rate inf on one H100 (Qwen3-14B, openai-chat) took "
-                       "22.72 s, 22.72 ms a request, where the engine's own work is under 3 s; the "
-                       "low-load vLLM runs miss 19-29 ms of TTFT without it (nerdalert 10/s: 53.0 ms "
-                       "measured, 34.4 simulated; inference-perf 1/s: 54.6 and 25.7)"},
-    "sglang": {"per_request_s": 0.0,
-               "source": "not fitted: SGLang tokenizes in a process of its own; no SGLang run among "
-                         "the fit side isolates a per-request cost"},
+    "vllm": {"per_request_s": {"completions": 0.0108, "chat": 0.02272},
+             "source": {
+                 "chat": "fitted (issue 22, round 2, fit side only): gpustack's vLLM 0.11.0 run of 1,000 "
+                         "requests of 128 -> 4 tokens at rate inf on one H100 (Qwen3-14B, openai-chat, "
+                         "/v1/chat/completions) took 22.72 s, 22.72 ms a request, where the engine's own "
+                         "work is under 3 s",
+                 "completions": "fitted (issue 22, round 3, fit side only): kvcached's three vLLM 0.19.0 runs "
+                                "of 500 requests of 512 -> 128 tokens at rate inf on one H100 (Qwen3-0.6B, "
+                                "/v1/completions) took 5.16-5.40 s (92.6-97.0 requests/s; TTFT median 2.8-3.0 s, "
+                                "half the run: the requests reached the engine one after another), where "
+                                "the engine's own work is under 1 s; inference-perf's 112.55/s run (vLLM "
+                                "0.11.0, completions, seen side) completed 89 requests/s, the same ceiling"}},
+    "sglang": {"per_request_s": {"completions": 0.0, "chat": 0.0},
+               "source": {e: "not fitted: SGLang tokenizes in a process of its own; no SGLang run among "
+                             "the fit side isolates a per-request cost" for e in ENDPOINTS}},
 }
 
 
@@ -50,7 +59,7 @@ class Limits:
     prefix_caching: bool = True
     sources: dict = field(default_factory=dict)
     note: str = ""  # fit's "at risk" answer (plan/verdict.py), said beside the results
-    frontend: tuple = (0.0,)  # FRONTEND's (per_request_s,) for the engine
+    frontend: tuple = (0.0,)  # FRONTEND's (per_request_s,) for the engine and endpoint
     # the CPU tier behind the prefix cache (simulate/host.py; fit's --kv-offloading-size / LMCache)
     host_blocks: int = 0  # blocks of block_size tokens it holds
     host_chunk_blocks: int = 1  # its unit of a hit, in blocks
@@ -62,8 +71,11 @@ class Limits:
 
 
 def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
-                  prefix_caching: bool = True) -> Limits:
-    """The KV capacity and batch limits ``fit`` plans for ``engine`` on ``gpu`` × ``tp``."""
+                  prefix_caching: bool = True, endpoint: str = "completions") -> Limits:
+    """The KV capacity and batch limits ``fit`` plans for ``engine`` on ``gpu`` × ``tp``, and the
+    front end's time per request on ``endpoint`` (``FRONTEND``)."""
+    if endpoint not in ENDPOINTS:
+        raise KvplanError(f"the endpoint must be one of {', '.join(ENDPOINTS)}, got '{endpoint}'")
     from ...engines import ServeOptions
     from .. import fit as fitmod
 
@@ -90,10 +102,10 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
                "max_num_batched_tokens": "--max-num-batched-tokens" if opts.max_num_batched_tokens else
                "vLLM EngineArgs.get_batch_defaults (kvplan.engines.vllm)",
                "max_model_len": "--max-model-len" if opts.max_model_len else "the model's max context"}
-        src["frontend"] = FRONTEND["vllm"]["source"]
+        src["frontend"] = FRONTEND["vllm"]["source"][endpoint]
         lim = Limits("vllm", d["block_size"], d["num_gpu_blocks"] - 1, d["max_num_seqs"],
                      d["max_num_batched_tokens"], cap.max_model_len, prefix_caching, src, risk,
-                     _frontend("vllm"), *_host(d.get("cpu_offload"), d["block_size"], gpu, tp))
+                     _frontend("vllm", endpoint), *_host(d.get("cpu_offload"), d["block_size"], gpu, tp))
         if lim.max_num_batched_tokens < lim.max_num_seqs:
             # vllm/config/scheduler.py SchedulerConfig: max_num_batched_tokens >= max_num_seqs
             raise KvplanError(f"--max-num-batched-tokens {lim.max_num_batched_tokens} is smaller than "
@@ -111,15 +123,14 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
            "max_num_batched_tokens": "--max-num-batched-tokens" if opts.max_num_batched_tokens else
            f"assumed {SGLANG_CHUNKED_PREFILL_ASSUMED} (SGLang's chunked_prefill_size default is not modelled)",
            "max_model_len": "--max-model-len" if opts.max_model_len else "the model's max context"}
-    src["frontend"] = FRONTEND["sglang"]["source"]
+    src["frontend"] = FRONTEND["sglang"]["source"][endpoint]
     return Limits("sglang", page, tokens // page, opts.max_num_seqs or SGLANG_MAX_RUNNING_ASSUMED,
                   opts.max_num_batched_tokens or SGLANG_CHUNKED_PREFILL_ASSUMED, cap.max_model_len,
-                  prefix_caching, src, risk, _frontend("sglang"))
+                  prefix_caching, src, risk, _frontend("sglang", endpoint))
 
 
-def _frontend(engine: str) -> tuple:
-    f = FRONTEND[engine]
-    return (f["per_request_s"],)
+def _frontend(engine: str, endpoint: str = "completions") -> tuple:
+    return (FRONTEND[engine]["per_request_s"][endpoint],)
 
 
 
