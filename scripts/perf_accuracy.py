@@ -78,7 +78,8 @@ def per_token_error(metric: str, predicted: float, measured: float) -> float:
 def split() -> tuple[dict, dict]:
     """(split.yaml, {source url prefix: source entry}) over both rounds' sources."""
     doc = yaml.safe_load((PUB / "split.yaml").read_text())
-    return doc, {p: s for s in doc["sources"] + doc["round2"]["sources"] for p in s["url_prefixes"]}
+    return doc, {p: s for s in doc["sources"] + doc["round2"]["sources"] + doc["round3"]["sources"]
+                 for p in s["url_prefixes"]}
 
 
 def side_of(doc_id: str, doc: dict) -> str:

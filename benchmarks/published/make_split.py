@@ -12,6 +12,10 @@ Round 2 (`round2` in split.yaml): the round-1 held-out figures were printed and 
 measure anything; the round-1 held-out sources become "seen" (they may now be fitted, and are labelled in-sample).
 Five new source documents, read after that, are split the same way with their own seed (SEED_ROUND2), drawn and
 committed before any constant or structure of the model was changed for round 2.
+
+Round 3 (`round3`): likewise, round 2's held-out sources become "seen"; the new source documents (SOURCES_ROUND3, only
+those that hold measurement rows) are split with SEED_ROUND3, committed before any round-3 change. With one such
+document, ceil(1 / 2) = 1 puts it on the held-out side: round 3 fits nothing new, it only tests.
 """
 from __future__ import annotations
 
@@ -84,8 +88,36 @@ def split_round2() -> dict:
     }
 
 
+SEED_ROUND3 = 2026120703  # 2026-12-07, round 3; fixed before any round-3 row was predicted
+# (id, url prefixes, how) of the round-3 source documents that hold measurements (the Azure NDv5 page's LLM rows are all
+# in excluded.yaml: weight format not stated; its NCCL table is in nccl_tests.yaml)
+SOURCES_ROUND3 = [
+    ("azure-nd-a100-v4", ["https://github.com/Azure/AI-benchmarking-guide/blob/3bb66cacc25632d8ece36bc1d5128c5ea886a60b/"
+                          "Azure_Results/ND_A100_v4_results.md"],
+     "round 3: Azure AI-benchmarking-guide ND A100 v4 (8 x A100 SXM 80 GB), TensorRT-LLM benchmark.py, fp16, 128 -> 8, "
+     "batch 16-64, TP 1 and 8 (5 rows)"),
+]
+
+
+def split_round3() -> dict:
+    ids = sorted(s[0] for s in SOURCES_ROUND3)
+    held = sorted(random.Random(SEED_ROUND3).sample(ids, math.ceil(len(ids) / 2)))
+    return {
+        "seed": SEED_ROUND3,
+        "method": METHOD,
+        "made": "2026-12-07, after the round-2 held-out figures were seen, before any constant or structure of kvplan's "
+                "perf model was changed for round 3 and before any round-3 row was predicted",
+        "seen_sources": split_round2()["held_out_sources"],
+        "seen_how": "round-2 held-out sources: their figures were printed in docs/perf-accuracy.md, so from round 3 on they "
+                    "may be fitted and are reported as in-sample ('seen', like round 1's held-out sources)",
+        "held_out_sources": held,
+        "fit_sources": [i for i in ids if i not in held],
+        "sources": [{"id": i, "url_prefixes": p, "seen_before_issue_21": False, "how": how} for i, p, how in SOURCES_ROUND3],
+    }
+
+
 def split() -> dict:
-    return {**split_round1(), "round2": split_round2()}
+    return {**split_round1(), "round2": split_round2(), "round3": split_round3()}
 
 
 def split_round1() -> dict:
@@ -103,7 +135,7 @@ def split_round1() -> dict:
 
 def all_sources(doc: dict) -> list[dict]:
     """Every source document of both rounds."""
-    return doc["sources"] + doc.get("round2", {}).get("sources", [])
+    return doc["sources"] + doc.get("round2", {}).get("sources", []) + doc.get("round3", {}).get("sources", [])
 
 
 def source_of(url: str, doc: dict) -> str:
@@ -128,7 +160,7 @@ if __name__ == "__main__":
     out.write_text(render())
     s = split()
     rows = yaml.safe_load((HERE / "measurements.yaml").read_text())
-    for name, d in (("round 1", s), ("round 2", s["round2"])):
+    for name, d in (("round 1", s), ("round 2", s["round2"]), ("round 3", s["round3"])):
         n = {k: sum(source_of(e["source"], s) in d[k] for e in rows) for k in ("held_out_sources", "fit_sources")}
         print(f"{name} held out: {', '.join(d['held_out_sources'])} ({n['held_out_sources']} rows)\n"
               f"{name} fit:      {', '.join(d['fit_sources'])} ({n['fit_sources']} rows)")

@@ -73,10 +73,13 @@ SPLIT = yaml.safe_load((DIR / "split.yaml").read_text())
 
 
 R2 = SPLIT["round2"]
+R3 = SPLIT["round3"]
+NCCL = yaml.safe_load((DIR / "nccl_tests.yaml").read_text())
 
 
 def _source_of(url):
-    hits = [s["id"] for s in SPLIT["sources"] + R2["sources"] if any(url.startswith(p) for p in s["url_prefixes"])]
+    hits = [s["id"] for s in SPLIT["sources"] + R2["sources"] + R3["sources"]
+            if any(url.startswith(p) for p in s["url_prefixes"])]
     assert len(hits) == 1, url
     return hits[0]
 
@@ -85,7 +88,16 @@ def test_excluded_rows_say_why():
     assert EXCLUDED
     for x in EXCLUDED:
         assert list(x) == ["source", "quote", "reason"] and x["quote"].strip() and x["reason"].strip()
-        _source_of(x["source"])  # a row left out belongs to a source document that is used
+        if x["source"] not in {t["source"] for t in NCCL["tables"]}:  # a page used only for its NCCL table
+            _source_of(x["source"])  # a row left out belongs to a source document that is used
+
+
+def test_nccl_tables_are_sourced_and_grow():
+    for t in NCCL["tables"]:
+        assert t["source"].startswith("https://") and t["quote"].strip() and t["num_gpus"] > 1
+        sizes = [r["bytes"] for r in t["busbw_gb_per_s"]]
+        assert sizes == sorted(sizes) and all(isinstance(b, int) for b in sizes)
+        assert all(r["busbw"] > 0 for r in t["busbw_gb_per_s"])
 
 
 def test_split_is_by_source_and_matches_its_seed():
@@ -99,7 +111,10 @@ def test_split_is_by_source_and_matches_its_seed():
     used = {_source_of(e["source"]) for e in ENTRIES}
     held2, fit2 = set(R2["held_out_sources"]), set(R2["fit_sources"])
     assert not held2 & fit2 and held2 | fit2 == {s["id"] for s in R2["sources"]}
-    assert used == held | fit | held2 | fit2 and len(held | fit) >= 8  # every source has rows, each row one source
+    held3, fit3 = set(R3["held_out_sources"]), set(R3["fit_sources"])
+    assert not held3 & fit3 and held3 | fit3 == {s["id"] for s in R3["sources"]} and abs(len(held3) - len(fit3)) <= 1
+    assert set(R3["seen_sources"]) == held2 and R3["seed"] not in (SPLIT["seed"], R2["seed"])
+    assert used == held | fit | held2 | fit2 | held3 | fit3 and len(held | fit) >= 8  # every source has rows
     assert abs(len(held) - len(fit)) <= 1 and abs(len(held2) - len(fit2)) <= 1
     assert set(R2["seen_sources"]) == held and len(held2 | fit2) >= 5  # round 1's held-out sources are now "seen"
     assert R2["seed"] != SPLIT["seed"]
