@@ -1,0 +1,48 @@
+"""vLLM 0.33's per-layer pages (kvplan/engines/vllm/pages.py) for the kinds its golden runs
+(tests/golden/vllm_0.33_plan.json, _frontier.json) do not cover: Mamba-1 (Jamba) and the gated
+DeltaNet (Qwen3-Next). Every number is worked out by hand from the rule's docstring: vLLM's
+mamba1_state_shape and gated_delta_net_state_shape (conv state of conv_kernel - 1 columns)."""
+from kvplan.engines.vllm.pages import Config, page
+from kvplan.model import dtypes
+from kvplan.model.frozen import replace
+from kvplan.sources import catalog
+
+CFG = Config(16, 4096, 2048, 256, 4096, "align", "bf16")
+BF16 = dtypes.get("bf16")
+
+
+def _mixer(model: str, kind: str):
+    return catalog.load_model(model).layer_types[kind].mixer
+
+
+def test_jamba_mamba1_page():
+    m = _mixer("jamba-v0.1", "mamba-dense")  # inner 8,192, state 16, conv kernel 4
+    # conv 8,192 x (4 - 1) = 24,576 bf16 values = 49,152 bytes; SSM 8,192 x 16 = 131,072 values
+    # in the model dtype = 262,144 bytes; 311,296 bytes in all, no prefill-checkpoint block
+    p = page(m, BF16, "bf16", CFG)
+    assert (p.kind, p.state_bytes, p.checkpoint_blocks, p.bytes) == ("mamba", 311_296, 0, 311_296)
+    # align mode (prefix caching): 2 pages per request; "none": 1
+    assert p.blocks(4096, CFG) == 2 and p.blocks(4096, replace(CFG, mamba_cache_mode="none")) == 1
+    # a float32 run keeps both in float32: twice the bytes
+    assert page(m, BF16, "fp32", CFG).state_bytes == 2 * 311_296
+    # a state dtype named by the config is used for the SSM only: 49,152 + 131,072 x 4 = 573,440
+    assert page(m.model_copy(update={"ssm_state_dtype": "fp32"}), BF16, "bf16", CFG).state_bytes == 573_440
+
+
+def test_qwen3_next_gated_deltanet_page():
+    m = _mixer("qwen3-next-80b-a3b", "linear")  # 16 key heads, 32 value heads, 128 dims, kernel 4
+    # conv_dim = 2 x 16 x 128 + 32 x 128 = 8,192; conv 8,192 x 3 = 24,576 bf16 values = 49,152
+    # bytes; recurrent 32 x 128 x 128 = 524,288 values x 2 = 1,048,576 bytes: 1,097,728
+    assert m.conv_dim == 8192
+    p = page(m, BF16, "bf16", CFG)
+    assert (p.kind, p.state_bytes, p.checkpoint_blocks) == ("mamba", 1_097_728, 0)
+    assert p.blocks(4096, CFG) == 2
+    # a recurrent state dtype from the config: 49,152 + 524,288 x 4 = 2,146,304
+    assert page(m.model_copy(update={"recurrent_state_dtype": "fp32"}), BF16, "bf16", CFG).state_bytes == 2_146_304
+
+
+def test_full_attention_page_follows_the_block_size():
+    m = _mixer("qwen3-next-80b-a3b", "attention")  # 2 KV heads of 256 dims
+    # one token: 2 heads x (256 + 256) x 2 bytes = 2,048; a 16-token page 32,768, a 64-token 131,072
+    assert page(m, BF16, "bf16", CFG).bytes == 32_768
+    assert page(m, BF16, "bf16", replace(CFG, block_size=64)).bytes == 131_072
