@@ -46,3 +46,26 @@ def test_full_attention_page_follows_the_block_size():
     # one token: 2 heads x (256 + 256) x 2 bytes = 2,048; a 16-token page 32,768, a 64-token 131,072
     assert page(m, BF16, "bf16", CFG).bytes == 32_768
     assert page(m, BF16, "bf16", replace(CFG, block_size=64)).bytes == 131_072
+
+
+def test_llama4_chunked_page_keeps_the_whole_chunk():
+    m = _mixer("llama-4-scout", "local")  # chunk 8,192 tokens, 8 KV heads of 128
+    cfg = replace(CFG, block_size=1, max_model_len=1_000_000)
+    p = page(m, BF16, "bf16", cfg)
+    # ChunkedLocalAttentionSpec: the window is the chunk; a request holds at most
+    # min(chunk + in-flight tokens, max_len) = min(8,192 + 4,096, 1,000,000) = 12,288 1-token blocks
+    assert (p.kind, p.window, p.token_bytes) == ("chunked", 8192, 8 * 256 * 2)
+    assert p.blocks(1_000_000, cfg) == 12_288
+
+
+def test_deepseek_v4_indexer_page_counts_the_scales():
+    """The indexer keys (DeepseekV4IndexerCache): per compressed entry index_head_dim fp8 bytes
+    plus a 4-byte scale per 128. DeepSeek-V4's own 128 dims cannot tell the scales apart once the
+    page is aligned to 576 bytes (64 x 132 = 8,448 and 64 x 128 = 8,192 both round up to 8,640),
+    so a made-up 256-dim indexer is used."""
+    m = _mixer("deepseek-v4-flash", "c4").model_copy(update={"index_head_dim": 256})
+    pages = page(m, BF16, "bf16", replace(CFG, block_size=256))
+    idx = pages[2]
+    # one entry: 256 + 256 // 128 x 4 = 264 bytes; a 256-token block holds 256 / 4 = 64 entries:
+    # 16,896 bytes, aligned up to 576: cdiv(16,896, 576) = 30 -> 17,280
+    assert (idx.kind, idx.token_bytes, idx.bytes) == ("mla", 264, 17_280)
