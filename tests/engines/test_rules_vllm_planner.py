@@ -81,3 +81,19 @@ def test_vllm_full_and_mla_layers_of_one_block_size_are_one_full_group():
     # a 1,024-token request: cdiv(1,024, 16) = 64 blocks
     assert [(g.page.kind, g.layers, g.page.bytes) for g in p.groups] == [("full", 1, 24_000)]
     assert p.bytes_per_block == 24_000 and p.blocks_per_request(1024) == 64
+
+
+def test_vllm_group_size_is_the_larger_bucket_when_within_one_and_a_half():
+    """_get_kv_cache_groups_uniform_page_size: the group size is the smallest bucket's layers,
+    unless the largest has fewer than 1.5 times as many; then the largest (vLLM's own example:
+    gpt-oss-20b + EAGLE, 12 sliding + 13 full layers, padded to 13 and 13, not 12 and 24)."""
+    cfg = Config(16, 1024, 2048, 256, 4096, "align", "bf16")
+    full, slide = Page("full", 16, 1000), Page("sliding", 16, 1000, window=100)
+    p = vplan([full] * 13 + [slide] * 12, cfg)
+    # 13 < 12 x 1.5 = 18: groups of 13, each bucket one group; a block holds 13 pages of 16,000
+    assert [(g.page.kind, g.layers) for g in p.groups] == [("full", 13), ("sliding", 12)]
+    assert p.bytes_per_block == 13 * 16_000
+    # 18 is not < 18: groups of 12, the full bucket split [0::2] and [1::2] (9 layers each)
+    p = vplan([full] * 18 + [slide] * 12, cfg)
+    assert [(g.page.kind, g.layers) for g in p.groups] == [("full", 9), ("full", 9), ("sliding", 12)]
+    assert p.bytes_per_block == 12 * 16_000
