@@ -69,3 +69,16 @@ def test_deepseek_v4_indexer_page_counts_the_scales():
     # one entry: 256 + 256 // 128 x 4 = 264 bytes; a 256-token block holds 256 / 4 = 64 entries:
     # 16,896 bytes, aligned up to 576: cdiv(16,896, 576) = 30 -> 17,280
     assert (idx.kind, idx.token_bytes, idx.bytes) == ("mla", 264, 17_280)
+
+
+def test_dsa_formats_and_indexer_bytes_are_names_and_ints():
+    from kvplan.engines.vllm.pages import _indexer_bytes, dsa_latent_format
+
+    # an fp8 cache keeps the latent in DeepSeek's fp8_ds_mla rows; other formats stay as asked
+    assert dsa_latent_format(dtypes.get("fp8_e4m3")) == "fp8_ds_mla"
+    assert dsa_latent_format(BF16) == "bf16"
+    # DeepSeek-V3.2's indexer keys: 128 fp8 bytes + 128 // 128 x 4 scale bytes = 132, an int
+    m = catalog.load_model("deepseek-v3.2").layer_types
+    mixer = next(lt.mixer for lt in m.values() if hasattr(lt.mixer, "index_head_dim"))
+    assert mixer.index_head_dim == 128
+    assert _indexer_bytes(mixer) == 132 and type(_indexer_bytes(mixer)) is int
