@@ -35,3 +35,23 @@ def test_vllm_batch_defaults_without_a_gpu():
 ])
 def test_vllm_capability_by_family(name, want):
     assert capability(SimpleNamespace(name=name)) == want
+
+
+@pytest.mark.parametrize("model, gpu, kv, want", [
+    ("deepseek-v4-flash", "h100", "bf16", (256, "DeepSeek-V4 (FLASHMLA_SPARSE_DSV4): 256 tokens per block")),
+    ("minimax-m3", "b200", "fp8_e4m3", (128, "MiniMax-M3 sparse attention: blocks of sparse_block_size tokens")),
+    ("deepseek-v3.2", "h100", "bf16",
+     (64, "DeepSeek Sparse Attention (FLASH_ATTN_MLA_SPARSE + DEEPSEEK_V32_INDEXER): 64 tokens per block")),
+    ("deepseek-v3", "b200", "fp8_e4m3", (32, "FLASHINFER_MLA on sm100 takes 32 or 64 tokens per block: 32")),
+    ("deepseek-v3", "h100", "fp8_e4m3", (64, "FLASHMLA (MLA with an fp8 cache on sm90) takes 64 tokens per block")),
+    ("deepseek-v3", "h100", "bf16", (16, "vLLM's default (CacheConfig.DEFAULT_BLOCK_SIZE)")),
+    ("gemma-4-26b-a4b", "h100", "fp8_e4m3", (64, "head size 512 with an fp8 cache on sm90: 64-token pages")),
+    ("gemma-4-26b-a4b", "b200", "fp8_e4m3", (16, "vLLM's default (CacheConfig.DEFAULT_BLOCK_SIZE)")),
+])
+def test_vllm_block_size_and_its_reason_per_backend(model, gpu, kv, want):
+    """attention_block_size: the block each backend takes and the reason kvplan shows for it
+    (the block sizes measured: tests/golden/vllm_0.33_plan.json and _frontier.json)."""
+    from kvplan.engines.vllm.settings import attention_block_size
+    from kvplan.sources import catalog
+
+    assert attention_block_size(catalog.load_model(model), catalog.load_gpu(gpu), kv) == want
