@@ -55,3 +55,12 @@ def test_vllm_block_size_and_its_reason_per_backend(model, gpu, kv, want):
     from kvplan.sources import catalog
 
     assert attention_block_size(catalog.load_model(model), catalog.load_gpu(gpu), kv) == want
+
+
+def test_vllm_mla_block_on_every_sm10x():
+    # FLASHINFER_MLA is picked on the whole sm10x family: a B300 (sm103) as a B200 (sm100)
+    from kvplan.engines.vllm.settings import attention_block_size
+    from kvplan.sources import catalog
+
+    b300 = SimpleNamespace(name="b300", usable_bytes=288 * GiB)
+    assert attention_block_size(catalog.load_model("deepseek-v3"), b300, "bf16")[0] == 32
