@@ -47,6 +47,9 @@ def test_vllm_capability_by_family(name, want):
     ("deepseek-v3", "h100", "bf16", (16, "vLLM's default (CacheConfig.DEFAULT_BLOCK_SIZE)")),
     ("gemma-4-26b-a4b", "h100", "fp8_e4m3", (64, "head size 512 with an fp8 cache on sm90: 64-token pages")),
     ("gemma-4-26b-a4b", "b200", "fp8_e4m3", (16, "vLLM's default (CacheConfig.DEFAULT_BLOCK_SIZE)")),
+    # sm80: FLASH_ATTN, whatever the cache dtype or head size
+    ("deepseek-v3", "a100-sxm-80gb", "fp8_e4m3", (16, "vLLM's default (CacheConfig.DEFAULT_BLOCK_SIZE)")),
+    ("gemma-4-26b-a4b", "a100-sxm-80gb", "fp8_e4m3", (16, "vLLM's default (CacheConfig.DEFAULT_BLOCK_SIZE)")),
 ])
 def test_vllm_block_size_and_its_reason_per_backend(model, gpu, kv, want):
     """attention_block_size: the block each backend takes and the reason kvplan shows for it
@@ -64,3 +67,12 @@ def test_vllm_mla_block_on_every_sm10x():
 
     b300 = SimpleNamespace(name="b300", usable_bytes=288 * GiB)
     assert attention_block_size(catalog.load_model("deepseek-v3"), b300, "bf16")[0] == 32
+
+
+def test_vllm_block_size_without_a_gpu_assumes_sm90():
+    # no GPU known: the sm90 choices (an fp8 MLA cache on FLASHMLA: 64-token blocks)
+    from kvplan.engines.vllm.settings import attention_block_size
+    from kvplan.sources import catalog
+
+    assert attention_block_size(catalog.load_model("deepseek-v3"), None, "fp8_e4m3")[0] == 64
+    assert attention_block_size(catalog.load_model("gemma-4-26b-a4b"), None, "fp8_e4m3")[0] == 64
