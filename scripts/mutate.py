@@ -76,6 +76,15 @@ MODULES = {  # short name -> file or package folder; the modules that hold arith
     "engines.trtllm": "kvplan/engines/trtllm.py",
     "logs": "kvplan/observe/logs.py",
     "server": "kvplan/observe/server.py",
+    "engines.vllm.offload": "kvplan/engines/vllm/offload.py",
+    "engines.vllm.lmcache": "kvplan/engines/vllm/lmcache.py",
+    "engines.vllm.speculative": "kvplan/engines/vllm/speculative.py",
+    "engines.vllm.lora": "kvplan/engines/vllm/lora.py",
+    "engines.vllm.extras": "kvplan/engines/vllm/extras.py",
+    "engines.sglang_startup": "kvplan/engines/sglang_startup.py",
+    "engines.sglang_hicache": "kvplan/engines/sglang_hicache.py",
+    "engines.llamacpp_offload": "kvplan/engines/llamacpp_offload.py",
+    "engines.tier_flags": "kvplan/engines/tier_flags.py",
 }
 EXCLUDED_TESTS = [
     "--ignore=tests/cli/test_readme.py",
@@ -228,6 +237,42 @@ ISSUE25_MUTANTS = {
         ("kvplan/plan/whatif.py", "v_head_dim=m.v_dim)", "v_head_dim=m.head_dim)"),
     ],
 }
+# Session 6: vLLM's page rules (singledispatch, out of mutmut's reach) and Page's properties
+VLLM_PAGE_TESTS = ["tests/engines/test_vllm_golden.py", "tests/engines/test_frontier.py", "tests/engines/test_rules_engines.py",
+                   "tests/engines/test_rules_misc.py", "tests/engines/test_rules.py", "tests/engines/test_rules_vllm_pages.py"]
+_P = "kvplan/engines/vllm/pages.py"
+VLLM_PAGE_MUTANTS = [
+    (_P, "return self.padded if self.padded is not None else self.real_bytes", "return self.real_bytes"),
+    (_P, "return self.state_bytes if self.kind == \"mamba\" else self.block_size * self.token_bytes",
+     "return self.block_size * self.token_bytes"),
+    (_P, "return Page(\"full\", cfg.block_size, _kv_token_bytes(mixer, fmt))\n", "return Page(\"full\", 16, _kv_token_bytes(mixer, fmt))\n"),
+    (_P, "_kv_token_bytes(mixer, fmt), window=mixer.window)", "_kv_token_bytes(mixer, fmt), window=mixer.window - 1)"),
+    (_P, "_kv_token_bytes(mixer, fmt), window=mixer.chunk)", "_kv_token_bytes(mixer, fmt), window=mixer.chunk - 1)"),
+    (_P, "latent = dtypes.get(dsa_latent_format(fmt)) if cfg.sparse_mla else fmt", "latent = fmt"),
+    (_P, "return Page(\"mla\", cfg.block_size, latent.row_bytes(mixer.kv_lora_rank + mixer.qk_rope_head_dim))",
+     "return Page(\"mla\", cfg.block_size, latent.row_bytes(mixer.kv_lora_rank))"),
+    (_P, "    latent = dtypes.get(dsa_latent_format(fmt)).row_bytes(", "    latent = fmt.row_bytes("),
+    (_P, "Page(\"mla\", cfg.block_size, _indexer_bytes(mixer))", "Page(\"mla\", cfg.block_size, mixer.index_head_dim)"),
+    (_P, "index = dtypes.get(mixer.index_format or \"bf16\")", "index = dtypes.get(mixer.index_format or fmt.name)"),
+    (_P, "(mixer.num_heads * mixer.head_dim * mixer.state_size,\n                         mixer.ssm_state_dtype or cfg.ssm_default_dtype or model_dtype)],\n                       checkpoint_blocks=1)",
+     "(mixer.num_heads * mixer.head_dim * mixer.state_size,\n                         mixer.ssm_state_dtype or cfg.ssm_default_dtype or model_dtype)],\n                       checkpoint_blocks=0)"),
+    (_P, "mixer.ssm_state_dtype or cfg.ssm_default_dtype or model_dtype)", "mixer.ssm_state_dtype or model_dtype)"),
+    (_P, "return _state_page([(mixer.conv_dim * (mixer.conv_kernel - 1), model_dtype),\n                        (mixer.num_heads",
+     "return _state_page([(mixer.conv_dim * mixer.conv_kernel, model_dtype),\n                        (mixer.num_heads"),
+    (_P, "[(mixer.inner * (mixer.conv_kernel - 1), model_dtype)", "[(mixer.inner * mixer.conv_kernel, model_dtype)"),
+    (_P, "(mixer.inner * mixer.state_size, mixer.ssm_state_dtype or model_dtype)", "(mixer.inner * mixer.state_size, \"fp32\")"),
+    (_P, "mixer.recurrent_state_dtype or model_dtype)])", "mixer.recurrent_state_dtype or \"fp32\")])"),
+    (_P, "mixer.recurrent_state_dtype or \"fp32\")], checkpoint_blocks=1)", "mixer.recurrent_state_dtype or model_dtype)], checkpoint_blocks=1)"),
+    (_P, "mixer.recurrent_state_dtype or \"fp32\")], checkpoint_blocks=1)", "mixer.recurrent_state_dtype or \"fp32\")])"),
+    (_P, "window=mixer.window,\n                  padded=_aligned(DSV4_SWA_BLOCK * DSV4_ROW)", "window=mixer.window,\n                  padded=DSV4_SWA_BLOCK * DSV4_ROW"),
+    (_P, "padded=_aligned(DSV4_BLOCK // r * DSV4_ROW), packed=True)", "padded=_aligned(DSV4_BLOCK * DSV4_ROW), packed=True)"),
+    (_P, "row = mixer.index_head_dim + mixer.index_head_dim // 128 * 4", "row = mixer.index_head_dim"),
+    (_P, "state_block = {4: 4, 128: 8}.get(r)", "state_block = {4: 8, 128: 8}.get(r)"),
+    (_P, "dims = [mixer.head_dim] + ([mixer.index_head_dim] if mixer.indexed else [])", "dims = [mixer.head_dim]"),
+    (_P, "row = 2 * coff * d * 4  # float32", "row = coff * d * 4  # float32"),
+    (_P, "window=coff * r,", "window=r,"),
+]
+HAND_MUTANTS[_P] = (VLLM_PAGE_MUTANTS, VLLM_PAGE_TESTS)
 for _f, _ms in ISSUE25_MUTANTS.items():
     _old = HAND_MUTANTS.get(_f, ([], []))
     HAND_MUTANTS[_f] = (_old[0] + _ms, sorted(set(_old[1]) | set(ISSUE25_TESTS)))
