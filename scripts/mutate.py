@@ -85,6 +85,12 @@ MODULES = {  # short name -> file or package folder; the modules that hold arith
     "engines.sglang_hicache": "kvplan/engines/sglang_hicache.py",
     "engines.llamacpp_offload": "kvplan/engines/llamacpp_offload.py",
     "engines.tier_flags": "kvplan/engines/tier_flags.py",
+    "bench": "kvplan/observe/bench.py",
+    "launch": "kvplan/observe/launch.py",
+    "gguf": "kvplan/sources/gguf.py",
+    "safetensors": "kvplan/sources/safetensors.py",
+    "readers": "kvplan/sources/readers.py",
+    "hfcache": "kvplan/sources/hfcache.py",
 }
 EXCLUDED_TESTS = [
     "--ignore=tests/cli/test_readme.py",

@@ -1,0 +1,281 @@
+"""check-log's readers, line by line (issue 25: the mutants of kvplan/observe/logs.py).
+
+Each log below is made of the engines' own format strings (quoted in kvplan/observe/logs.py's
+docstring, with the file and line of each) filled with round made-up numbers, so every figure
+is checkable by hand: a printed GiB figure is that number × 2**30 bytes, give or take half its
+last printed digit (x.yz GiB: ± 0.005 × 2**30).
+"""
+import pytest
+
+from kvplan.errors import KvplanError
+from kvplan.observe import logs
+from kvplan.observe.logs import Figure
+
+GiB, MiB = 2**30, 2**20
+
+VLLM_V1 = """\
+INFO 12-01 10:00:00 [api_server.py:1] vLLM API server version 0.33.0
+INFO 12-01 10:00:00 [utils.py:1] non-default args: {'model': 'meta-llama/Llama-3.1-8B', 'max_model_len': '32k', 'tensor_parallel_size': 2}
+INFO 12-01 10:00:01 [core.py:1] Initializing a V1 LLM engine (v0.33.0) with config: model='other/Model', tensor_parallel_size=4, pipeline_parallel_size=3, enforce_eager=True, max_seq_len=9999
+INFO 12-01 10:00:01 [config.py:1] Using max model len 8888
+INFO 12-01 10:00:01 [config.py:1] Chunked prefill is enabled with max_num_batched_tokens=2048.
+INFO 12-01 10:00:09 [gpu_model_runner.py:5089] Model loading took 14.99 GiB memory and 3.000000 seconds
+INFO 12-01 10:00:20 [gpu_worker.py:773] Available KV cache memory: 1,234.5 GiB
+INFO 12-01 10:00:20 [gpu_worker.py:1] Current kv cache memory in use is 20 GiB
+INFO 12-01 10:00:21 [kv_cache_utils.py:1148] GPU KV cache size: 157,936 tokens, Maximum concurrency for 32,000 tokens per request: 4.93x
+"""
+
+
+def test_vllm_v1_every_line_as_a_figure():
+    f = logs.parse(VLLM_V1)
+    assert (f.engine, f.model, f.version, f.notes) == ("vllm", "meta-llama/Llama-3.1-8B", "0.33.0", ())
+    # non-default args win over the config line, which only fills what they leave out; the model
+    # key is not a flag
+    assert f.flags == {"max_model_len": "32k", "tensor_parallel_size": 2, "pipeline_parallel_size": "3",
+                       "enforce_eager": "True", "max_num_batched_tokens": 2048}
+    assert f.figures == (
+        # 14.99 GiB = 14.99 × 2**30 bytes, ± 0.005 × 2**30 (two decimals)
+        Figure("weights", "model loading (weights)", 14.99 * GiB, "bytes", 6, "14.99 GiB", 0.005 * GiB),
+        # 1,234.5 GiB: the comma is a thousands separator; one decimal: ± 0.05 × 2**30
+        Figure("kv_budget", "available KV cache memory", 1234.5 * GiB, "bytes", 7, "1,234.5 GiB", 0.05 * GiB),
+        # 20 GiB, no decimals: ± 0.5 × 2**30
+        Figure("kv_budget", "KV cache memory in use", 20 * GiB, "bytes", 8, "20 GiB", 0.5 * GiB),
+        Figure("kv_tokens", "KV cache size", 157_936, "tokens", 9, "157,936 tokens"),
+        Figure("max_concurrency", "max concurrency at 32,000 tokens", 4.93, "x", 9, "4.93x", 0.005),
+    )
+
+
+def test_vllm_config_line_and_max_model_len_lines_fill_what_is_not_said():
+    text = ("Initializing a V1 LLM engine (v0.9.2) with config: model='org/M', tensor_parallel_size=4, "
+            "max_seq_len=9999\nAvailable KV cache memory: 1.00 GiB\n")
+    f = logs.parse(text)
+    assert (f.model, f.version) == ("org/M", "0.9.2")
+    assert f.flags == {"tensor_parallel_size": "4", "max_model_len": "9999"}
+    # without the config line: "Using max model len", else the concurrency line's length
+    f = logs.parse("Using max model len 8888\nMaximum concurrency for 4,096 tokens per request: 2.50x\n")
+    assert f.flags == {"max_model_len": 8888}
+    f = logs.parse("Maximum concurrency for 4,096 tokens per request: 2.50x\n")
+    assert f.flags == {"max_model_len": 4096}
+    assert f.figures == (Figure("max_concurrency", "max concurrency at 4,096 tokens", 2.5, "x", 1, "2.50x", 0.005),)
+    # a tensor_parallel_size outside the config line is not read as a flag
+    f = logs.parse("tensor_parallel_size=8\nAvailable KV cache memory: 1.00 GiB\n")
+    assert f.flags == {}
+
+
+@pytest.mark.parametrize("line,version", [
+    ("INFO vLLM API server version 0.10.1.1", "0.10.1.1"),
+    ("Initializing a V1 LLM engine (v0.11.0rc2) with config: model='m'", "0.11.0rc2"),
+    ("INFO [utils.py:1]  █ version 0.33.0", "0.33.0"),
+])
+def test_vllm_version_lines(line, version):
+    assert logs.parse(line + "\nAvailable KV cache memory: 1.00 GiB\n").version == version
+
+
+def test_vllm_model_tag_and_a_model_from_the_serve_line():
+    # `vllm serve` logs the positional model as model_tag in its non-default args
+    f = logs.parse("non-default args: {'model_tag': 'Qwen/Qwen3-8B', 'gpu_memory_utilization': 0.8}\n"
+                   "Available KV cache memory: 1.00 GiB\n")
+    assert f.model == "Qwen/Qwen3-8B" and f.flags == {"gpu_memory_utilization": 0.8}
+    # the serve line's flags fill in, never override the non-default args
+    f = logs.parse("non-default args: {'max_model_len': 1000}\nvllm serve org/M --max-model-len 2000 --tp 2\n"
+                   "Available KV cache memory: 1.00 GiB\n")
+    assert f.model == "org/M" and f.flags == {"max_model_len": 1000, "tensor_parallel_size": "2"}
+
+
+def test_elided_non_default_args_read_key_by_key():
+    # vLLM prints long dicts whole, but copies in issues elide them; each readable pair is kept,
+    # strings unquoted, numbers and booleans as literals, anything else as written
+    d = logs._literal_dict("{... 'model': 'a/b', 'max_num_seqs': 8, 'x': \"q\", 'enforce_eager': True, "
+                           "'rate': 1e-3, 'mode': auto_x, ...}")
+    assert d == {"model": "a/b", "max_num_seqs": 8, "x": "q", "enforce_eager": True, "rate": 0.001,
+                 "mode": "auto_x"}
+    assert logs._literal_dict("{'a': 1}") == {"a": 1}
+    assert logs._literal_dict("[1, 2]") == {}  # a literal, but not a dict
+
+
+VLLM_V0 = """\
+INFO 10-01 [llm_engine.py:237] Initializing an LLM engine (v0.6.3) with config: model='m/M', tensor_parallel_size=1
+INFO 10-01 [model_runner.py:1067] Loading model weights took 14.9888 GB
+INFO 10-01 [worker.py:1] Memory profiling results: total_gpu_memory=79.1GiB kv_cache_size=55.25GiB
+INFO 10-01 [gpu_executor.py:122] # GPU blocks: 2000, # CPU blocks: 2048
+ValueError: The model's max seq len (131072) is larger than the maximum number of tokens that can be stored in KV cache (32000). Try increasing gpu_memory_utilization.
+"""
+
+
+def test_vllm_v0_lines():
+    f = logs.parse(VLLM_V0)
+    assert f.version == "0.6.3" and f.flags["max_model_len"] == 131072 and f.flags["v0"]
+    assert f.figures == (
+        # V0's "GB" is bytes / 2**30; four decimals: ± 0.00005 × 2**30
+        Figure("weights", "model weights (V0, GB = GiB)", 14.9888 * GiB, "bytes", 2, "14.9888 GB", 0.5e-4 * GiB),
+        Figure("kv_budget", "kv_cache_size (V0 profile)", 55.25 * GiB, "bytes", 3, "55.25 GiB", 0.005 * GiB),
+        Figure("gpu_blocks", "GPU blocks", 2000, "blocks", 4, "2000"),
+        Figure("kv_tokens", "KV cache tokens (refusal)", 32000, "tokens", 5, "32000"),
+    )
+    assert f.notes[0] == "line 5: vLLM refused max seq len 131072"
+    assert f.notes[1].startswith("a vLLM V0 log (a V0-only line ('Initializing an LLM engine (v')): V0 profiles")
+    # the V1 spelling without '#'
+    assert logs.parse("GPU blocks: 17\n").figures == (Figure("gpu_blocks", "GPU blocks", 17, "blocks", 1, "17"),)
+
+
+def test_vllm_refusal_of_one_max_length_request():
+    line = ("ValueError: To serve at least one request with the models's max seq len (131072), (16.00 GiB KV "
+            "cache is needed, which is larger than the available KV cache memory (10.5 GiB). Try ...")
+    f = logs.parse(line)
+    # 16.00 GiB = 16 × 2**30 bytes ± 0.005 × 2**30; the available figure is not a figure of its own
+    assert f.figures == (Figure("request_bytes", "KV one max-length request needs (refusal)", 16 * GiB, "bytes",
+                                1, "16.00 GiB", 0.005 * GiB),)
+    assert f.notes == ("line 1: vLLM refused to start: one request of max_model_len does not fit",)
+
+
+@pytest.mark.parametrize("line", [
+    "Model loading took 1.5 GiB memory and 2.0 seconds", "Loading model weights took 1.5 GB",
+    "Available KV cache memory: 1.5 GiB", "GPU KV cache size: 10 tokens", "Current kv cache memory in use is 1.5 GiB",
+    "# GPU blocks: 10", "Maximum concurrency for 10 tokens per request: 1.00x",
+    "The model's max seq len (20) is larger than the maximum number of tokens that can be stored in KV cache (10)",
+    "(1.00 GiB KV cache is needed, which is larger than the available KV cache memory (0.50 GiB)",
+])
+def test_each_vllm_figure_line_alone_is_a_vllm_log(line):
+    """Each of vLLM's figure lines tells the engine by itself (a log cut down to one line)."""
+    f = logs.parse(f"prefix {line}\n")
+    assert f.engine == "vllm" and len(f.figures) == 1
+
+
+@pytest.mark.parametrize("line", [
+    "INFO Memory profiling results: duration=1.0 seconds, kv_cache_size=1.5GiB",
+    "INFO vLLM API server version 0.33.0\nINFO kv_cache_size=1.5GiB",
+    "INFO Initializing a V1 LLM engine (v0.9.0) with config: model='m'\nINFO kv_cache_size=1.5GiB",
+])
+def test_vllm_marker_lines(line):
+    assert logs.parse(line).engine == "vllm"
+
+
+def test_a_log_of_none_of_the_engines_is_refused():
+    with pytest.raises(KvplanError, match="^not a vLLM, SGLang or llama.cpp start-up log"):
+        logs.parse("kv_cache_size=1.5GiB\n")  # a figure, but no engine's marker
+    with pytest.raises(KvplanError, match=r"^a sglang log, but with none of the figures kvplan compares \(KV cache "
+                                          r"size, available memory, weights\)$"):
+        logs.parse("python -m sglang.launch_server --model-path m\n")
+
+
+# --- human-readable counts (vLLM's human_readable_int) ---------------------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("32k", 32_000), ("32K", 32_768), ("2m", 2_000_000), ("2M", 2 * 2**20), ("1g", 10**9), ("1G", 2**30),
+    ("1.5K", 1536),  # 1.5 × 1,024
+    (" '4096' ", 4096), (4096, 4096), ("0", 0), ("32x", None), ("k", None), ("", None),
+])
+def test_human_int(text, value):
+    assert logs._human_int(text) == value
+
+
+def test_int_and_float_of_logged_values():
+    assert logs._int(None) is None and logs._int("None") is None and logs._int("8K") == 8192
+    assert logs._float(None) is None and logs._float("None") is None and logs._float("abc") is None
+    assert logs._float("0.9") == 0.9 and logs._float([1]) is None
+
+
+# --- SGLang ---------------------------------------------------------------------------------
+
+SGLANG = """\
+[2026-01-01 00:00:00] server_args=ServerArgs(model_path='org/Model-7B', tp_size=2, mem_fraction_static=0.85, enable_dp_attention=False, kv_cache_dtype='fp8_e4m3', chunked_prefill_size=None, device=cuda)
+[2026-01-01 00:00:01 TP0] Load weight end. elapsed=3.1 s, type=LlamaForCausalLM, quant=FP8, fmt=e4m3, avail mem=63.5 GB, mem usage=7.25 GB.
+[2026-01-01 00:00:02 TP0] KV Cache is allocated. dtype: torch.float8_e4m3fn, #tokens: 1000000, K size: 2.5 GB, V size: 1.25 GB
+[2026-01-01 00:00:03 TP0] max_total_num_tokens=999999, chunked_prefill_size=8192, max_prefill_tokens=16384, max_running_requests=64, context_len=4096, available_gpu_mem=10.00 GB
+"""
+
+
+def test_sglang_every_line_as_a_figure():
+    f = logs.parse(SGLANG)
+    assert (f.engine, f.model, f.version, f.notes) == ("sglang", "org/Model-7B", None, ())
+    assert f.flags == {"tp_size": 2, "mem_fraction_static": 0.85, "enable_dp_attention": False,
+                       "kv_cache_dtype": "fp8_e4m3", "chunked_prefill_size": None, "device": "cuda",
+                       "quantization": "fp8", "context_length": 4096}
+    assert f.figures == (
+        # SGLang's GB are GiB (utils/common.py:576): 7.25 × 2**30, ± 0.005 × 2**30
+        Figure("weights", "memory taken while loading weights", 7.25 * GiB, "bytes", 2, "7.25 GB", 0.005 * GiB),
+        Figure("kv_tokens", "KV pool tokens (#tokens)", 1_000_000, "tokens", 3, "1000000"),
+        # K + V = (2.5 + 1.25) × 2**30 = 4,026,531,840 bytes, each ± 0.05 × 2**30 (one decimal)
+        Figure("kv_bytes", "KV pool K + V", 3.75 * GiB, "bytes", 3, "2.5 + 1.25 GB", 0.05 * GiB + 0.005 * GiB),
+        # per token: 4,026,531,840 / 1,000,000 = 4,026.53184 bytes, ± 0.055 × 2**30 / 1,000,000
+        Figure("cell_bytes", "bytes per token (K + V size / #tokens)", 4026.53184, "bytes/token", 3,
+               "(2.5 + 1.25 GB) / 1000000", 0.055 * GiB / 1_000_000),
+        Figure("kv_tokens", "max_total_num_tokens", 999_999, "tokens", 4, "999999"),
+    )
+    assert f.figures[1].reported + 0 == 1_000_000 and 2.5 * GiB + 1.25 * GiB == 4_026_531_840
+
+
+def test_sglang_server_args_as_a_dict_and_quant_none():
+    f = logs.parse("server_args={'model_path': 'a/b', 'tp_size': 4, 'context_length': None}\n"
+                   "Load weight end. elapsed=1 s, quant=None, fmt=x, mem usage=1.00 GB.\n"
+                   "KV Cache is allocated. dtype: torch.bfloat16, #tokens: 0, K size: 0.00 GB, V size: 0.00 GB\n"
+                   "max_total_num_tokens=0, chunked_prefill_size=8192\n")
+    assert f.model == "a/b" and f.flags == {"tp_size": 4, "context_length": None}  # quant=None is no format
+    # #tokens 0: no bytes per token (no division by zero)
+    assert [x.key for x in f.figures] == ["weights", "kv_tokens", "kv_bytes", "kv_tokens"]
+
+
+def test_sglang_mla_pool():
+    f = logs.parse("KV Cache is allocated. dtype: torch.bfloat16, #tokens: 4096, KV size: 0.27 GB\n")
+    assert f.figures == (Figure("kv_tokens", "KV pool tokens (#tokens)", 4096, "tokens", 1, "4096"),
+                         Figure("kv_bytes", "KV pool (KV size)", 0.27 * GiB, "bytes", 1, "0.27 GB", 0.005 * GiB))
+
+
+@pytest.mark.parametrize("line", ["KV Cache is allocated. #tokens: 1, KV size: 1.00 GB", "max_total_num_tokens=5",
+                                  "server_args={}\nmax_total_num_tokens=5", "Load weight end. mem usage=1.00 GB.",
+                                  "sglang.launch_server --tp 2\nmax_total_num_tokens=5",
+                                  "sglang serve --tp 2\nmax_total_num_tokens=5"])
+def test_sglang_marker_lines(line):
+    # each also carries a vLLM marker-free figure, so only SGLang's markers can tell the engine
+    assert logs.parse(line).engine == "sglang"
+
+
+# --- llama.cpp ------------------------------------------------------------------------------
+
+LLAMA = """\
+llama_model_loader: loaded meta data with 40 key-value pairs and 400 tensors from /m/model-Q8_0.gguf (version GGUF V3 (latest))
+llama_context: n_seq_max     = 2
+llama_context: n_ctx         = 8192
+llama_context: n_ctx_seq     = 4096
+llama_context: n_batch       = 2048
+llama_context: n_ubatch      = 512
+llama_context: flash_attn    = auto
+llama_context: kv_unified    = false
+llama_kv_cache: size =  100.00 MiB (  4096 cells,  10 layers,  2/2 seqs), K (q8_0):   50.00 MiB, V (f16):   50.00 MiB
+llama_kv_cache_iswa: creating     SWA KV cache, size = 1024 cells
+llama_kv_cache: size =   25.50 MiB (  1024 cells,  20 layers,  2/2 seqs), K (q8_0):   12.75 MiB, V (f16):   12.75 MiB
+"""
+
+
+def test_llamacpp_every_line_as_a_figure():
+    f = logs.parse(LLAMA)
+    assert (f.engine, f.model) == ("llamacpp", "/m/model-Q8_0.gguf")
+    assert f.flags == {"n_seq_max": "2", "n_ctx": "8192", "n_ctx_seq": "4096", "n_batch": "2048", "n_ubatch": "512",
+                       "flash_attn": "auto", "kv_unified": "false", "type_k": "q8_0", "type_v": "f16"}
+    # a cache line before any "creating ... KV cache" is a plain KV cache; the announced one is SWA
+    assert f.figures == (
+        Figure("cache1_cells", "KV cache cells (10 layers)", 4096, "cells", 9, "4096"),
+        Figure("cache1_bytes", "KV cache size (10 layers)", 100 * MiB, "bytes", 9, "100.00 MiB", 0.005 * MiB),
+        Figure("cache2_cells", "SWA cache cells (20 layers)", 1024, "cells", 11, "1024"),
+        # 25.50 MiB = 25.5 × 2**20 bytes, ± 0.005 × 2**20
+        Figure("cache2_bytes", "SWA cache size (20 layers)", 25.5 * MiB, "bytes", 11, "25.50 MiB", 0.005 * MiB),
+    )
+
+
+def test_llamacpp_seqs_when_no_context_line_says():
+    f = logs.parse("llama_kv_cache: size =  100.00 MiB (  4096 cells,  10 layers,  3/1 seqs), K (f16):   50.00 MiB, "
+                   "V (f16):   50.00 MiB\n")
+    assert f.flags == {"type_k": "f16", "type_v": "f16", "n_seq_max": "3"}
+
+
+@pytest.mark.parametrize("marker", ["llama_kv_cache: x", "llama_context: x", "llama_model_loader: x",
+                                    "print_info: x"])
+def test_llamacpp_markers_beat_the_others(marker):
+    # a llama.cpp log that also mentions vLLM's and SGLang's words is llama.cpp's
+    with pytest.raises(KvplanError, match="^a llamacpp log, but with none of the figures"):
+        logs.parse(f"{marker}\nmax_total_num_tokens=5\nAvailable KV cache memory: 1.00 GiB\n")
+
+
+def test_sglang_markers_beat_vllms():
+    f = logs.parse("max_total_num_tokens=5\nAvailable KV cache memory: 1.00 GiB\n")
+    assert f.engine == "sglang"
