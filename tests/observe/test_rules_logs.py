@@ -279,3 +279,46 @@ def test_llamacpp_markers_beat_the_others(marker):
 def test_sglang_markers_beat_vllms():
     f = logs.parse("max_total_num_tokens=5\nAvailable KV cache memory: 1.00 GiB\n")
     assert f.engine == "sglang"
+
+
+def test_a_log_without_a_model_says_none():
+    assert logs.parse("KV Cache is allocated. #tokens: 1, KV size: 1.00 GB\n").model is None
+    assert logs.parse("llama_kv_cache: size =  100.00 MiB (  4096 cells,  10 layers,  1/1 seqs), K (f16):   "
+                      "50.00 MiB, V (f16):   50.00 MiB\n").model is None
+    assert logs.parse("Available KV cache memory: 1.00 GiB\n").model is None
+
+
+# --- the plan for the same set-up: each logged SGLang flag reaches kvplan's plan --------------
+
+def _plan(r):
+    c = r.capacity
+    return (r.weights_bytes, r.kv_budget_bytes, c.kv_cache_tokens, c.detail.get("cell_size_bytes"), c.max_model_len)
+
+
+def test_sglang_flags_reach_the_plan():
+    from kvplan.engines import ServeOptions
+    from kvplan.plan import fit
+    from kvplan.sources import catalog
+
+    spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    # as logged: SGLang's names, strings, upper case; "4k" is 4,000 (lower-case k: 10**3)
+    flags = {"kv_cache_dtype": "FP8_E5M2", "mem_fraction_static": "0.5", "context_length": "4k", "page_size": "16",
+             "tp_size": "2"}
+    got = logs._sglang_fit(spec, gpu, flags, weight_dtype="fp8")
+    want = fit.fit(spec, gpu, tp=2, engine="sglang", kv_dtype="fp8_e5m2", weight_dtype="fp8",
+                   opts=ServeOptions(gpu_memory_utilization=0.5, max_model_len=4000, block_size=16))
+    assert _plan(got) == _plan(want)
+    # one byte per element, 4 of Llama 3.1 8B's 8 KV heads per GPU at tp 2:
+    # 32 layers × 4 heads × 128 × 2 (K, V) × 1 byte = 32,768 bytes per token
+    assert _plan(got)[3] == 32_768 and _plan(got)[4] == 4000
+    # each flag moves the plan: the one-flag-less plans all differ from it
+    for k in flags:
+        less = {x: v for x, v in flags.items() if x != k}
+        assert _plan(logs._sglang_fit(spec, gpu, less, weight_dtype="fp8")) != _plan(got), k
+    assert _plan(logs._sglang_fit(spec, gpu, flags)) != _plan(got)  # weight_dtype reaches it too
+    # no flags: SGLang's defaults, tp 1, the model's dtype (bf16: 32 × 8 × 128 × 2 × 2 = 131,072)
+    assert _plan(logs._sglang_fit(spec, gpu, {})) == _plan(fit.fit(spec, gpu, engine="sglang"))
+    assert _plan(logs._sglang_fit(spec, gpu, {"kv_cache_dtype": "auto"}))[3] == 131_072
+    # a dtype name that is not one of vLLM's spellings is passed on as kvplan's own:
+    # fp32 is 32 × 8 × 128 × 2 × 4 = 262,144 bytes per token
+    assert _plan(logs._sglang_fit(spec, gpu, {"kv_cache_dtype": "fp32"}))[3] == 262_144
