@@ -322,3 +322,114 @@ def test_sglang_flags_reach_the_plan():
     # a dtype name that is not one of vLLM's spellings is passed on as kvplan's own:
     # fp32 is 32 × 8 × 128 × 2 × 4 = 262,144 bytes per token
     assert _plan(logs._sglang_fit(spec, gpu, {"kv_cache_dtype": "fp32"}))[3] == 262_144
+
+
+# --- llama.cpp: the context lines reach kvplan's plan ------------------------------------------
+# Gemma 2 9B: 42 layers, 21 sliding (window 4,096) and 21 global, 8 KV heads of 256. Per cell and
+# layer: K in q8_0 = 2,048 elements in 64 blocks of 34 bytes = 2,176 bytes; V in f16 = 4,096 bytes.
+LLAMA_FLAGS = {"n_ctx": "8192", "type_k": "q8_0", "type_v": "f16", "n_ubatch": "512", "flash_attn": "enabled",
+               "n_seq_max": "1", "kv_unified": "false"}
+
+
+def _cells(flags):
+    from kvplan.sources import catalog
+
+    r = logs._llamacpp_size(catalog.load_model("gemma-2-9b"), flags)
+    return {g.kind: (g.held.tokens, g.kv_bytes) for g in r.groups}
+
+
+def test_llamacpp_flags_reach_the_plan():
+    # global: 21 × 8,192 × (2,176 + 4,096) = 1,078,984,704; sliding: min(8,192, 4,096 + 512) = 4,608 cells
+    # (llama.cpp keeps the window plus a micro-batch), 21 × 4,608 × 6,272 = 606,928,896
+    assert _cells(LLAMA_FLAGS) == {"full": (8192, 1_078_984_704), "sliding": (4608, 606_928_896)}
+    # n_ubatch 2,048: 4,096 + 2,048 = 6,144 sliding cells
+    assert _cells({**LLAMA_FLAGS, "n_ubatch": "2048"})["sliding"][0] == 6144
+    # K in f16 too: 21 × 8,192 × 8,192 = 1,409,286,144
+    assert _cells({**LLAMA_FLAGS, "type_k": "f16"})["full"] == (8192, 1_409_286_144)
+    # the defaults: one sequence, not unified, flash attention on
+    less = {"n_ctx": "8192", "type_k": "q8_0", "type_v": "f16", "n_ubatch": "512"}
+    assert _cells(less) == _cells(LLAMA_FLAGS)
+
+
+def test_llamacpp_streams_from_n_ctx_seq():
+    # 2 sequences of n_ctx_seq 4,096, not unified: n_ctx = 2 × 4,096 = 8,192, 4,096 cells per stream
+    two = _cells({**LLAMA_FLAGS, "n_ctx_seq": "4096", "n_seq_max": "2"})
+    assert two == _cells({**LLAMA_FLAGS, "n_seq_max": "2"})  # the same as n_ctx 8,192 said outright
+    assert two["full"] == (4096, 1_078_984_704)  # 2 streams × 21 × 4,096 × 6,272
+    # unified: one stream of n_ctx_seq = n_ctx = 4,096 cells, half the bytes
+    assert _cells({"n_ctx_seq": "4096", "n_seq_max": "2", "kv_unified": "true", "type_k": "q8_0",
+                   "type_v": "f16"})["full"] == (4096, 539_492_352)
+    # n_ctx_seq wins over n_ctx
+    assert _cells({**LLAMA_FLAGS, "n_ctx": "999", "n_ctx_seq": "8192"}) == _cells(LLAMA_FLAGS)
+    with pytest.raises(KvplanError, match=r"^the llama\.cpp log states no n_ctx; kvplan needs the context to plan "
+                                          r"the cache$"):
+        _cells({"n_seq_max": "2"})
+
+
+@pytest.mark.parametrize("fa", ["disabled", "off", "false", "0", "OFF", "Disabled"])
+def test_llamacpp_flash_attention_off_spellings(fa):
+    # llama.cpp refuses a quantized V cache without flash attention; so must the plan of such a log
+    with pytest.raises(KvplanError, match="needs flash attention for a quantized V cache"):
+        _cells({**LLAMA_FLAGS, "type_v": "q8_0", "flash_attn": fa})
+
+
+@pytest.mark.parametrize("fa", ["enabled", "auto", "on", "1", None])
+def test_llamacpp_flash_attention_on_or_auto(fa):
+    flags = {**LLAMA_FLAGS, "type_v": "q8_0", "flash_attn": fa}
+    if fa is None:
+        del flags["flash_attn"]
+    # V in q8_0 too: 21 × 8,192 × (2,176 + 2,176) = 748,683,264
+    assert _cells(flags)["full"] == (8192, 748_683_264)
+
+
+# --- the model a log names ---------------------------------------------------------------------
+
+def _facts(model, engine="vllm"):
+    return logs.LogFacts(engine, model, {}, (Figure("kv_tokens", "KV cache size", 1, "tokens", 1, "1"),))
+
+
+def test_resolve_model_notes_and_errors():
+    notes = []
+    assert logs._resolve_model(_facts("Meta-Llama-3.1-8B-Instruct"), None, notes).name == "llama-3.1-8b"
+    assert notes[0].startswith("'Meta-Llama-3.1-8B-Instruct' read as llama-3.1-8b: the same architecture")
+    # a path in someone else's log: its last part, with the catalog's note and one saying so
+    notes = []
+    path = "/home/me/models/Meta-Llama-3.1-8B-Instruct"
+    assert logs._resolve_model(_facts(path), None, notes).name == "llama-3.1-8b"
+    assert notes[0].startswith("'Meta-Llama-3.1-8B-Instruct' read as llama-3.1-8b")
+    assert notes[1] == f"the log's model '{path}' read as llama-3.1-8b"
+    # no slash: the catalog's own error, not the path's
+    with pytest.raises(KvplanError, match=r"^unknown model 'nosuchmodel-7b'"):
+        logs._resolve_model(_facts("nosuchmodel-7b"), None, [])
+    # --model given: its own error, never its last part
+    with pytest.raises(KvplanError, match=r"^no such file: /x/llama-3.1-8b$"):
+        logs._resolve_model(_facts(None), "/x/llama-3.1-8b", [])
+    with pytest.raises(KvplanError, match=r"^the log does not name the model; give --model \(a catalog name, a repo "
+                                          r"id, a config\.json or a \.gguf\)$"):
+        logs._resolve_model(_facts(None), None, [])
+
+
+def test_check_tp_lands_on_each_engines_flag():
+    text = "server_args={'model_path': 'meta-llama/Llama-3.1-8B'}\nmax_total_num_tokens=5\n"
+    c = logs.check(logs.parse(text), gpu="h100", tp=2)
+    assert c.facts.flags["tp_size"] == 2 and "tensor_parallel_size" not in c.facts.flags
+    c = logs.check(logs.parse("vllm serve meta-llama/Llama-3.1-8B\n" + "GPU KV cache size: 10 tokens\n"),
+                   gpu="h100", tp=2)
+    assert c.facts.flags["tensor_parallel_size"] == 2 and "tp_size" not in c.facts.flags
+
+
+def test_vllm_v0_by_version_alone_and_its_note():
+    f = logs.parse("INFO vLLM API server version 0.7.3\nAvailable KV cache memory: 1.00 GiB\n")
+    assert f.flags["v0"] == "version 0.7.3, before V1 became the default (0.8.0)"
+    assert f.notes == ("a vLLM V0 log (version 0.7.3, before V1 became the default (0.8.0)): V0 profiles memory "
+                       "differently from the V1 engine kvplan models, so its KV budget and capacity are out of "
+                       "scope; only the weights are compared",)
+
+
+def test_vllm_refusal_figures_without_decimals():
+    f = logs.parse("(16 GiB KV cache is needed, which is larger than the available KV cache memory (10 GiB)")
+    assert [(x.reported, x.tolerance) for x in f.figures] == [(16 * GiB, 0.5 * GiB)]
+
+
+def test_literal_dict_keeps_nested_values():
+    assert logs._literal_dict("{'a': [1, 2], 'b': {'c': 1}}") == {"a": [1, 2], "b": {"c": 1}}
