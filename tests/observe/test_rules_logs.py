@@ -433,3 +433,24 @@ def test_vllm_refusal_figures_without_decimals():
 
 def test_literal_dict_keeps_nested_values():
     assert logs._literal_dict("{'a': [1, 2], 'b': {'c': 1}}") == {"a": [1, 2], "b": {"c": 1}}
+
+
+def test_vllm_options_block_size_eager_and_graphs():
+    opts = logs.vllm_options({"block_size": "32", "enforce_eager": "True", "cuda_graphs_charged": False})[0]
+    assert (opts.block_size, opts.enforce_eager, opts.cuda_graph_bytes) == (32, True, 0)
+    opts = logs.vllm_options({"enforce_eager": True})[0]
+    assert (opts.block_size, opts.enforce_eager, opts.cuda_graph_bytes) == (None, True, None)
+    for off in (False, "False", None, "true"):  # vLLM logs Python's True; anything else is not eager
+        assert logs.vllm_options({"enforce_eager": off})[0].enforce_eager is False, off
+    assert logs.vllm_options({})[0].enforce_eager is False
+
+
+def test_vllm_fit_max_model_len_and_weights():
+    from kvplan.sources import catalog
+
+    spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    # no max_model_len in the flags: the model's own (131,072 for Llama 3.1)
+    assert logs.vllm_fit(spec, gpu, {}).capacity.max_model_len == 131_072
+    assert logs.vllm_fit(spec.model_copy(update={"max_context": None}), gpu, {}).capacity.max_model_len == 4096
+    # weights in fp8: 1 byte a parameter where bf16 took 2
+    assert logs.vllm_fit(spec, gpu, {}, weight_dtype="fp8").weights_bytes < logs.vllm_fit(spec, gpu, {}).weights_bytes

@@ -198,3 +198,19 @@ def test_check_without_a_model_anywhere(monkeypatch):
 
 def test_none_values():
     assert [server._none(v) for v in (None, "None", "", "0", 0)] == [None, None, None, "0", 0]
+
+
+def test_read_names_the_metrics_page_in_its_errors(monkeypatch):
+    fake_server(monkeypatch, {"http://hostX/metrics": "# TYPE up gauge\nup 1\n"})
+    # a host ending in X keeps its X (only slashes are stripped from the end)
+    with pytest.raises(KvplanError, match=r"^http://hostX/metrics is not a vLLM metrics page"):
+        server.read("http://hostX//")
+
+
+def test_parse_metrics_without_prometheus_client(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "prometheus_client.parser", None)  # import fails
+    with pytest.raises(KvplanError, match=r"^check-server needs prometheus_client to read /metrics: pip install "
+                                          r"'kvplan\[server\]'$"):
+        server.parse_metrics("", "x")
