@@ -214,3 +214,10 @@ def test_parse_metrics_without_prometheus_client(monkeypatch):
     with pytest.raises(KvplanError, match=r"^check-server needs prometheus_client to read /metrics: pip install "
                                           r"'kvplan\[server\]'$"):
         server.parse_metrics("", "x")
+
+
+def test_check_default_timeout_is_five_seconds(monkeypatch):
+    asked = fake_server(monkeypatch, {"http://h/metrics": page(LABELS)})
+    facts_of_check(monkeypatch)
+    server.check("http://h", "h100", model="m")
+    assert asked[0] == ("http://h/metrics", 5.0)
