@@ -358,13 +358,13 @@ def vllm_fit(spec, gpu, flags: dict, weight_dtype: str | None = None):
 def _sglang_fit(spec, gpu, flags: dict, weight_dtype: str | None = None):
     from ..plan import fit
     from ..engines import ServeOptions
-    from ..engines.vllm import KV_CACHE_DTYPES
+    from ..engines import kv_cache_format
 
     kvd = str(flags.get("kv_cache_dtype") or "auto").lower()
     opts = ServeOptions(gpu_memory_utilization=_float(flags.get("mem_fraction_static")),
                         max_model_len=_int(flags.get("context_length")), block_size=_int(flags.get("page_size")))
     return fit.fit(spec, gpu, tp=_int(flags.get("tp_size")) or 1, engine="sglang",
-                   kv_dtype=None if kvd == "auto" else KV_CACHE_DTYPES.get(kvd, kvd), weight_dtype=weight_dtype,
+                   kv_dtype=kv_cache_format("sglang", kvd), weight_dtype=weight_dtype,
                    opts=opts)
 
 

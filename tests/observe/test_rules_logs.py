@@ -319,9 +319,12 @@ def test_sglang_flags_reach_the_plan():
     # no flags: SGLang's defaults, tp 1, the model's dtype (bf16: 32 × 8 × 128 × 2 × 2 = 131,072)
     assert _plan(logs._sglang_fit(spec, gpu, {})) == _plan(fit.fit(spec, gpu, engine="sglang"))
     assert _plan(logs._sglang_fit(spec, gpu, {"kv_cache_dtype": "auto"}))[3] == 131_072
-    # a dtype name that is not one of vLLM's spellings is passed on as kvplan's own:
-    # fp32 is 32 × 8 × 128 × 2 × 4 = 262,144 bytes per token
-    assert _plan(logs._sglang_fit(spec, gpu, {"kv_cache_dtype": "fp32"}))[3] == 262_144
+    # the log's name is read in SGLang's own spellings (server_args' choices): bf16 is one of
+    # them (not vLLM's), fp8 alone and fp32 are not, and say so
+    assert _plan(logs._sglang_fit(spec, gpu, {"kv_cache_dtype": "bf16"}))[3] == 131_072
+    for name in ("fp8", "fp32"):
+        with pytest.raises(KvplanError, match="sglang's names"):
+            logs._sglang_fit(spec, gpu, {"kv_cache_dtype": name})
 
 
 # --- llama.cpp: the context lines reach kvplan's plan ------------------------------------------
