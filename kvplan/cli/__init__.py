@@ -20,7 +20,7 @@ from .app import app
 
 _METAVARS = {  # the help shows what each option takes, not <str>
     "SIZE|GIB": ("--kv-offloading-size",), "native|lmcache": ("--kv-offloading-backend",),
-    "R": ("--hicache-ratio",), "GB": ("--hicache-size",), "BACKEND": ("--hicache-storage-backend",),
+    "R": ("--hicache-ratio",), "GB": ("--hicache-size",), "BACKEND": ("--hicache-storage-backend", "--all2all-backend"),
     "N|all|auto": ("--n-gpu-layers",),
     "JSON": ("--kv-transfer-config", "--speculative-config", "--lmcache-config"),
     "N|RANK": ("--max-lora-rank",), "N|SLOTS": ("--max-loras", "--max-cpu-loras"),

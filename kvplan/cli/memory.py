@@ -159,6 +159,8 @@ def fit(
     ep_size: Optional[str] = typer.Option(None, "--ep-size", help="SGLang: routed experts over this many ranks"),
     enable_dp_attention: bool = typer.Option(False, "--enable-dp-attention",
                                              help="SGLang: attention data-parallel, --tp / --dp-size ranks each"),
+    all2all_backend: Optional[str] = typer.Option(None, "--all2all-backend",
+                                                  help="vLLM: expert-parallel all-to-all (default allgather_reducescatter)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     explain: bool = typer.Option(False, "--explain", help="show the arithmetic"),
     fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
@@ -190,7 +192,8 @@ def fit(
 
         opts = _replace(opts, data_parallel_size=_count("--data-parallel-size", data_parallel_size),
                         enable_expert_parallel=enable_expert_parallel,
-                        ep_size=opt_count("--ep-size", ep_size), dp_attention=enable_dp_attention)
+                        ep_size=opt_count("--ep-size", ep_size), dp_attention=enable_dp_attention,
+                        all2all_backend=all2all_backend)
         from ..engines.vllm import flags as vllm_flags  # issue 23: CPU tier, drafter, LoRA
 
         opts = vllm_flags.extras(opts, engine or _default_engine(model, "vllm"), kv_offloading_size,

@@ -103,6 +103,7 @@ class ServeOptions:
     enable_expert_parallel: bool = False  # vLLM: experts over tp × dp ranks
     ep_size: int | None = None  # SGLang --ep-size
     dp_attention: bool = False  # SGLang --enable-dp-attention
+    all2all_backend: str | None = None  # vLLM --all2all-backend (engines/vllm/ep_buffers.py); None: default
 
 
 @record
@@ -114,6 +115,7 @@ class BudgetPart:
     bytes: int
     source: str = ""
     uncertainty: int = 0  # bytes either way, where the part is estimated rather than computed
+    unmodelled: bool = False  # kvplan cannot size it at all: the verdict is never "fits" (plan/verdict.py)
 
 
 @record

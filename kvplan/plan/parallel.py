@@ -73,8 +73,8 @@ def layout_of(engine: str, tp: int, opts, pp: int = 1, notes: list | None = None
     if notes is not None and (lay.replicas > 1 or lay.moe_ep > 1 or lay.attn_tp != tp):
         notes.append(f"per rank: {lay.describe}; {lay.gpus * pp} GPUs; the budget and KV figures are one "
                      f"rank's (the fullest), the capacity one attention replica's"
-                     + ("; the all-to-all buffers of expert parallelism (DeepEP, pplx) are not modelled"
-                        if lay.moe_ep > 1 else ""))
+                     + ("; the all-to-all buffers of expert parallelism are not modelled"
+                        if lay.moe_ep > 1 and engine != "vllm" else ""))
     return lay
 
 

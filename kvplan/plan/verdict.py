@@ -13,7 +13,9 @@ Each estimated part carries ``BudgetPart.uncertainty`` (bytes either way, with i
 * **at risk**: 0 < margin ≤ the sum of the uncertainties of the estimated parts on that GPU
   (summed, not added in quadrature: never optimistic). The *deciding term* is the part with the
   largest uncertainty: the one whose error alone could turn the answer;
-* **fits**: the margin is larger than every estimated part's error together.
+* **fits**: the margin is larger than every estimated part's error together, and no part is
+  ``unmodelled`` (a term kvplan cannot size, e.g. an all-to-all backend it has not read: then
+  "at risk", naming it).
 
 Where a term is estimated, the answer leans to "at risk" by construction; a term computed from
 the engine's code (uncertainty 0) never makes it so.
@@ -92,6 +94,11 @@ def judge(engine: str, stages, cap, fits: bool, ctx: int | None = None,
         return Verdict(AT_RISK, margin, need, unc, top.key,
                        f"the margin of {margin / gib:.2f} GiB is within the ±{unc / gib:.2f} GiB the "
                        f"estimated parts may err; the largest: {term()}")
+    blind = next((p for p in worst.budget if p.unmodelled), None)
+    if blind is not None:
+        return Verdict(AT_RISK, margin, need, unc, blind.key,
+                       f"margin {margin / gib:.2f} GiB, but {blind.key} ({blind.label}) is not modelled: "
+                       f"{blind.source}")
     why = (f"margin {margin / gib:.2f} GiB, more than the ±{unc / gib:.2f} GiB the estimated parts may "
            f"err" if parts else f"margin {margin / gib:.2f} GiB; no part of the budget is estimated")
     return Verdict(FITS, margin, need, unc, None, why)

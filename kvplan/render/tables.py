@@ -421,6 +421,9 @@ def verdict_lines(r) -> list[str]:
         return ["fits" if r.fits else "does NOT fit"]
     if v.verdict == "fits":
         return [f"fits (margin {both(v.margin_bytes)} per GPU)"]
+    if v.verdict == "at_risk" and v.margin_bytes > v.uncertainty_bytes:  # an unmodelled part decides
+        return [f"at risk: fits by {both(v.margin_bytes)} per GPU, but {v.deciding_term} is not "
+                f"modelled (--explain says why)"]
     if v.verdict == "at_risk":
         return [f"at risk: fits by {both(v.margin_bytes)} per GPU, within the ±{both(v.uncertainty_bytes)} "
                 f"the estimated parts may err (deciding: {v.deciding_term}; --explain says why)"]

@@ -129,7 +129,9 @@ class VLLM(Engine):
                               "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1")
         if not mml:
             raise KvplanError(f"the model states no max_position_embeddings; give {opt('max_model_len')}")
-        mnbt = opts.max_num_batched_tokens or mnbt_default
+        from .ep_buffers import default_batched_tokens
+
+        mnbt = opts.max_num_batched_tokens or default_batched_tokens(opts) or mnbt_default
         block, note = (opts.block_size, "--block-size") if opts.block_size else \
             (attention_block_size(spec, gpu, kv_fmt) if spec is not None else (16, "default"))
         # VllmConfig.max_concurrent_batches: async scheduling (on by default) keeps 2 batches in
@@ -168,6 +170,7 @@ class VLLM(Engine):
 
     def budget(self, gpu, weights_bytes: int, spec, opts: ServeOptions, tp: int, pp: int,
                kv_fmt) -> list[BudgetPart]:
+        from . import ep_buffers
         from . import startup as vllm_memory
 
         util = opts.gpu_memory_utilization if opts.gpu_memory_utilization is not None else 0.9
@@ -182,6 +185,9 @@ class VLLM(Engine):
                                     vllm_memory.const("mxfp4_growth_uncertainty_ppm") * grow // 1_000_000))
         if opts.kv_cache_memory is None:
             parts += vllm_memory.overheads(spec, gpu, cfg, opts, tp, pp)
+            parts += ep_buffers.parts(spec, cfg, opts, tp)  # expert parallelism's all-to-all
+        elif opts.all2all_backend:
+            ep_buffers.backend(opts.all2all_backend)  # a bad name is refused either way
         from . import extras  # issue 23: the drafter's weights and the LoRA slots, own lines
 
         self.tp = tp  # the offloaded tier's copies (capacity) follow the world size
