@@ -13,9 +13,23 @@ calculate_max_num_blocks) of the same period. Tests check the arithmetic by hand
 * Sliding windows: the V1 manager knows only ``max_attention_window`` passed by the user; with
   none, every attention layer gets a full-length pool, even where the HF config has a window
   (Mistral, Gemma 2, gpt-oss). Not modelled: ``--max-attention-window``, KVCacheManagerV2.
-* Budget: ``free_gpu_memory_fraction`` (0.9) × (total − the peak of an estimation run, weights
-  included); the estimation's peak is estimated here like vLLM's profile (vllm_memory) with
-  TensorRT-LLM's ``max_num_tokens`` default of 8192 and no sampler pass.
+* Budget (_util.py KvCacheCreator, term by term):
+  ``configure_kv_cache_capacity`` runs the estimation (dummy context requests filling
+  ``max_num_tokens``, 8192 by default) on a temporary cache, then
+  ``peak_memory = torch_peak_memory + extra_cost`` (torch's allocated peak, weights included,
+  plus ``extra_cost`` = what the driver shows used beyond torch's allocations after the run:
+  CUDA context, NCCL, CUDA graphs), and ``_cal_max_memory``:
+  ``(total_gpu_memory − peak_memory + allocated_bytes) × free_gpu_memory_fraction``, where
+  ``allocated_bytes`` (the temporary cache, inside the peak) is added back, so it cancels. kvplan
+  charges weights (computed), the estimation run's activations (estimated like vLLM's profile
+  forward, no sampler pass: ``max_tokens=1`` per dummy request) and the non-torch share
+  (estimated, no TensorRT-LLM log yet), each estimated term with an uncertainty, then
+  ``max_tokens = tokens_for_budget(budget)`` (budget // bytes per token). A user's
+  ``max_gpu_total_bytes`` (kvplan's ``--kv-cache-memory``) is a cap: ``min(estimate, cap)``, not
+  a fixed size. Not modelled: ``get_mla_context_workspace_reserve`` (MLA with block reuse and
+  no chunked prefill, KvCacheConfig's defaults: up to budget × w / (k + w) off the cache, w the
+  attention backend's ``runtime_workspace_bytes_per_token``, not read), said as a term that
+  keeps an MLA model at "at risk"; the multimodal encoder reserve; ``KvCacheConfig.max_tokens``.
 * Capacity: max_tokens = budget // bytes per token; blocks = max_tokens // 32; the pool holds
   blocks × 32 tokens. A ``max_seq_len`` longer than that is cut to it, not refused
   (_validate_and_adjust_attention_windows).
@@ -77,25 +91,36 @@ class TRTLLM(Engine):
         total = gpu.usable_bytes
         parts = [BudgetPart("weights", "weights (this GPU's share)", weights_bytes,
                             "parameters × weight format, split as the parallel layers split them")]
-        if opts.kv_cache_memory is not None:
-            return finish_budget(total, 1.0, parts, opts.kv_cache_memory)
         tokens = opts.max_num_batched_tokens or MAX_NUM_TOKENS
-        act = opts.activation_bytes if opts.activation_bytes is not None else \
-            vllm_memory.activation_peak(spec, tokens, 0)
-        non_torch = opts.non_torch_bytes if opts.non_torch_bytes is not None else \
-            NON_TORCH_TP1 + (NON_TORCH_PER_TP if tp * pp > 1 else 0)
-        parts += [BudgetPart("activation", "estimation-run peak (activations)", act,
-                             "--activation-memory" if opts.activation_bytes is not None else
-                             f"estimated for {tokens:,} tokens (vllm_memory.activation_peak)"),
-                  BudgetPart("non_torch", "non-torch runtime (CUDA graphs, NCCL)", non_torch,
-                             "--non-torch-memory" if opts.non_torch_bytes is not None else
-                             "default estimate (trtllm.NON_TORCH_*)")]
+        if opts.activation_bytes is not None:
+            act, act_src, act_unc = opts.activation_bytes, "--activation-memory", 0
+        else:
+            act = vllm_memory.activation_peak(spec, tokens, 0)
+            act_src = f"estimated for {tokens:,} tokens (vllm_memory.activation_peak)"  # torch peak − weights
+            act_unc = vllm_memory.const("activation_non_torch_uncertainty_bytes")
+        if opts.non_torch_bytes is not None:
+            nt, nt_src, nt_unc = opts.non_torch_bytes, "--non-torch-memory", 0
+        else:
+            nt = NON_TORCH_TP1 + (NON_TORCH_PER_TP if tp * pp > 1 else 0)
+            nt_src, nt_unc = "default estimate (trtllm.NON_TORCH_*)", nt  # _util.py extra_cost
+        parts += [BudgetPart("activation", "estimation-run peak (activations)", act, act_src, act_unc),
+                  BudgetPart("non_torch", "non-torch runtime (CUDA graphs, NCCL)", nt, nt_src, nt_unc)]
+        if any(isinstance(spec.layer_types[lt].mixer, MLA) for lt in spec.counts()):
+            parts.append(BudgetPart(
+                "mla_workspace", "context-MLA workspace reserve", 0,
+                "_util.py get_mla_context_workspace_reserve: with block reuse on and chunked prefill off "
+                "(the defaults) TensorRT-LLM may take up to budget × w / (k + w) off the cache; w, the "
+                "backend's runtime_workspace_bytes_per_token, was not read", unmodelled=True))
         fraction = opts.gpu_memory_utilization if opts.gpu_memory_utilization is not None else FRACTION
         free = total - sum(p.bytes for p in parts)
         kv = int(free * fraction)
-        return [*parts, BudgetPart("kv_cache", "KV cache", kv,
-                                   f"free_gpu_memory_fraction {fraction:g} × (total − the parts above)"),
-                BudgetPart("unused", "left free (1 − fraction)", free - kv, "")]
+        src = f"free_gpu_memory_fraction {fraction:g} × (total − the parts above)"  # _cal_max_memory
+        if opts.kv_cache_memory is not None:  # max_gpu_total_bytes: min(estimate, cap)
+            src += f"; capped by max_gpu_total_bytes (--kv-cache-memory {opts.kv_cache_memory:,})"
+            kv = min(kv, opts.kv_cache_memory)
+        return [*parts, BudgetPart("kv_cache", "KV cache", kv, src),
+                BudgetPart("unused", "left free (1 − fraction)" if opts.kv_cache_memory is None else "left free",
+                           total - sum(p.bytes for p in parts) - kv, "")]
 
     def capacity(self, workers: list[Worker], gpu, opts: ServeOptions, kv_fmt,
                  model_dtype: str) -> Capacity:

@@ -338,9 +338,13 @@ def test_trtllm_capacity_lines_by_hand():
                          "blocks = max_tokens // 32 = 2,048; pool = 65,536 tokens")
     # an 8,192-token request: 256 blocks; 2,048 / 256 = 8 at once; 8,000 tokens: 250 blocks -> 8
     assert c.max_concurrency == 8.0 and c.kv_bytes_per_request == 8192 * 131_072 and r.max_batch == 8
-    # the given budget: weights, then exactly the 8 GiB, the rest of the card left over
+    # the given budget is max_gpu_total_bytes, a cap (_util.py configure_kv_cache_capacity:
+    # min(estimate, cap)): weights, the estimated run's parts, then the 8 GiB (below the
+    # estimate), the rest of the card left over
+    act, nt = 838_860_800, 1_207_959_552  # 8,192 × (2 × 4,096 + 3 × 14,336) × 2; 1,152 MiB
     assert [(p.key, p.bytes) for p in r.stages[0].budget] == [
-        ("weights", 16_060_522_496), ("kv_cache", 8 * GiB), ("unused", H100 - 16_060_522_496 - 8 * GiB)]
+        ("weights", 16_060_522_496), ("activation", act), ("non_torch", nt), ("kv_cache", 8 * GiB),
+        ("unused", H100 - 16_060_522_496 - act - nt - 8 * GiB)]
 
 
 def test_trtllm_pool_of_one_block_or_none():
@@ -364,8 +368,11 @@ def test_trtllm_bytes_per_token_leaves_recurrent_state_out():
     # 12 × 2 × 2 × 256 × 2 = 24,576 bytes per token; the 36 Gated DeltaNet layers' fixed state
     # does not grow with the context, so it is not in the per-token figure
     spec = catalog.load_model("qwen3-next-80b-a3b")
-    r = fit.fit(spec, catalog.load_gpu("h200"), engine="trtllm", check_memory=False,
-                opts=ServeOptions(kv_cache_memory=8 * GiB, max_model_len=8192))
+    # (8 GiB is a cap under the estimate, give the activation so that the 160 GB of bf16
+    # weights leave room on a B200)
+    r = fit.fit(spec, catalog.load_gpu("b200"), engine="trtllm", check_memory=False,
+                opts=ServeOptions(kv_cache_memory=8 * GiB, max_model_len=8192, activation_bytes=0))
+    assert r.kv_budget_bytes == 8 * GiB
     assert r.capacity.detail["bytes_per_token"] == 12 * 2 * 2 * 256 * 2 == 24_576
     assert r.capacity.detail["num_gpu_blocks"] == 8 * GiB // 24_576 // 32 == 10_922
 
