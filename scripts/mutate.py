@@ -85,6 +85,16 @@ MODULES = {  # short name -> file or package folder; the modules that hold arith
     "engines.sglang_hicache": "kvplan/engines/sglang_hicache.py",
     "engines.llamacpp_offload": "kvplan/engines/llamacpp_offload.py",
     "engines.tier_flags": "kvplan/engines/tier_flags.py",
+    "latency": "kvplan/plan/latency",  # a package: every module in it
+    "roofline": "kvplan/plan/roofline.py",
+    "verdict": "kvplan/plan/verdict.py",
+    "longest": "kvplan/plan/longest.py",
+    "parallel": "kvplan/plan/parallel.py",
+    "fit_tiers": "kvplan/plan/fit_tiers.py",
+    "reuse": "kvplan/plan/reuse.py",
+    "reload": "kvplan/plan/reload.py",
+    "speculative": "kvplan/plan/speculative.py",
+    "simulate": "kvplan/plan/simulate",  # a package: every module in it
 }
 EXCLUDED_TESTS = [
     "--ignore=tests/cli/test_readme.py",
