@@ -200,3 +200,20 @@ def test_note_for_a_context_beyond_max_model_len(h100):
     note = "--ctx 8,193 is beyond --max-model-len 8,192: vLLM rejects such requests"
     assert note in fit.fit(spec, h100, ctx=8193, opts=ServeOptions(max_model_len=8192)).notes
     assert not any("beyond" in n for n in fit.fit(spec, h100, ctx=8192, opts=ServeOptions(max_model_len=8192)).notes)
+
+
+def test_stored_weights_in_the_smallest_tp_and_the_copies(h100):
+    # a checkpoint that stores 2 GiB more than Llama 3 8B's computed 16,060,522,496 bytes (used
+    # as stored on one GPU only). On a card of the computed bytes + 1 GiB the stored weights do
+    # not fit on one GPU; over tp 2 (computed shares, 8,030,527,488 bytes each) they do, so the
+    # hint is tp 2, never tp 1 recomputed. Over tp 2 the copies compare computed with computed:
+    # the 266,240 norm parameters both ranks keep, × 2 bytes
+    from kvplan.model.weights import StoredWeights
+
+    computed = 16_060_522_496
+    spec = catalog.load_model("llama-3-8b")
+    spec = spec.model_copy(update={"stored_weights": StoredWeights(bytes=computed + 2**31, source="a test")})
+    r = fit.fit(spec, h100.model_copy(update={"driver_memory_bytes": computed + 2**30}), engine="ideal")
+    assert r.stages[0].weights_bytes == computed + 2**31
+    assert not r.fits and r.min_tp == 2
+    assert fit.fit(spec, h100, tp=2).copies.replicated_bytes == 532_480
