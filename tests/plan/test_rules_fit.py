@@ -19,12 +19,15 @@ def test_setup_judgement_is_fits_own(h100):
     # with and without a context, a context beyond max-model-len (judged without it), a fixed
     # --kv-cache-memory, and a model that cannot start (the refusal's own judgement)
     spec = catalog.load_model("llama-3-8b")
-    for ctx, opts in ((8192, None), (None, None), (10_000, ServeOptions(max_model_len=8192)),
-                      (4096, ServeOptions(kv_cache_memory=20 * 2**30)),
-                      (4096, ServeOptions(gpu_memory_utilization=0.1))):
-        su = fit.setup(spec, h100, ctx=ctx, opts=opts)
-        r = fit.fit(spec, h100, ctx=ctx, opts=opts)
-        assert su.judgement(ctx) == r.judgement, (ctx, opts)
+    # (SGLang and TensorRT-LLM: their own start rule, one token of the pool / one block)
+    for engine, ctx, opts in (("vllm", 8192, None), ("vllm", None, None),
+                              ("vllm", 10_000, ServeOptions(max_model_len=8192)),
+                              ("vllm", 4096, ServeOptions(kv_cache_memory=20 * 2**30)),
+                              ("sglang", 4096, None), ("trtllm", 4096, None),
+                              ("vllm", 4096, ServeOptions(gpu_memory_utilization=0.1))):
+        su = fit.setup(spec, h100, engine=engine, ctx=ctx, opts=opts)
+        r = fit.fit(spec, h100, engine=engine, ctx=ctx, opts=opts)
+        assert su.judgement(ctx) == r.judgement, (engine, ctx, opts)
     # 0.1 × 85.5 GB = 8.6 GB cannot hold 16 GB of weights: the set-up is the refusal
     assert su.report is not None and su.judgement(4096).verdict == "does_not_fit"
 
@@ -104,6 +107,9 @@ def test_traffic_block_sizes_compared(h100, monkeypatch):
     assert names("ideal") == ["contiguous", "padded", "paged 16", "paged 32", "token"]
     assert names("ideal", block_size=48) == ["contiguous", "padded", "paged 48", "paged 16", "paged 32", "token"]
     assert seen == [7, 7]  # the seed reaches the sampler
+    # without --lengths: no strategies and no note about them
+    plain = fit.fit(spec, h100, engine="ideal")
+    assert plain.traffic == () and plain.traffic_note == ""
     # Jamba under vLLM: the attention block is raised to hold the Mamba state (80 tokens at the
     # default, 128 with --block-size 64); the user's 64 is compared as well
     jamba, h200 = catalog.load_model("jamba-v0.1"), catalog.load_gpu("h200")
@@ -192,6 +198,8 @@ def test_a_context_of_exactly_one_token_fits(h100):
     assert r.max_ctx == 1 and r.fits
     r = fit.fit(spec, gpu, engine="ideal", ctx=1, opts=one)
     assert r.max_batch == 1 and r.fits
+    assert fit.setup(spec, gpu, engine="ideal", ctx=1, opts=one).judgement(1) == r.judgement
+    assert r.judgement.verdict == "fits"
 
 
 def test_note_for_a_context_beyond_max_model_len(h100):
