@@ -32,6 +32,19 @@ def test_setup_judgement_is_fits_own(h100):
     assert su.report is not None and su.judgement(4096).verdict == "does_not_fit"
 
 
+def test_fixed_kv_cache_margin_is_what_the_card_has_left(h100):
+    # --kv-cache-memory 58 GiB for Llama 3 8B: the cache is fixed, so the margin is the smaller
+    # of (58 GiB − one request and the null block) and what the card has left beside the cache,
+    # weights, activation and CUDA graphs (the "unused" part, about 1.4 GB here)
+    spec = catalog.load_model("llama-3-8b")
+    r = fit.fit(spec, h100, ctx=4096, opts=ServeOptions(kv_cache_memory=58 * 2**30))
+    left = r.stages[0].part("unused")
+    assert 0 < left < 58 * 2**30 - 2**30
+    assert r.margin_bytes == left
+    # one GPU (tp 1, pp 1) holds nothing twice: no copies
+    assert r.copies is None
+
+
 def test_setup_that_cannot_start_answers_zero(h100):
     # Llama 3.1 405B in bf16 on one H100: 811,706,777,600 bytes of weights on an 85.5 GB card
     su = fit.setup(catalog.load_model("llama-3.1-405b"), h100)
