@@ -23,6 +23,7 @@ def test_setup_judgement_is_fits_own(h100):
     for engine, ctx, opts in (("vllm", 8192, None), ("vllm", None, None),
                               ("vllm", 10_000, ServeOptions(max_model_len=8192)),
                               ("vllm", 4096, ServeOptions(kv_cache_memory=20 * 2**30)),
+                              ("vllm", 4096, ServeOptions(kv_cache_memory=58 * 2**30)),
                               ("sglang", 4096, None), ("trtllm", 4096, None),
                               ("vllm", 4096, ServeOptions(gpu_memory_utilization=0.1))):
         su = fit.setup(spec, h100, engine=engine, ctx=ctx, opts=opts)
