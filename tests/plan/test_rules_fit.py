@@ -25,6 +25,8 @@ def test_setup_judgement_is_fits_own(h100):
                               ("vllm", 4096, ServeOptions(kv_cache_memory=20 * 2**30)),
                               ("vllm", 4096, ServeOptions(kv_cache_memory=58 * 2**30)),
                               ("sglang", 4096, None), ("trtllm", 4096, None),
+                              ("sglang", 8192, ServeOptions(max_model_len=8192)),
+                              ("sglang", 10_000, ServeOptions(max_model_len=8192)),
                               ("vllm", 4096, ServeOptions(gpu_memory_utilization=0.1))):
         su = fit.setup(spec, h100, engine=engine, ctx=ctx, opts=opts)
         r = fit.fit(spec, h100, engine=engine, ctx=ctx, opts=opts)
@@ -239,3 +241,14 @@ def test_stored_weights_in_the_smallest_tp_and_the_copies(h100):
     assert r.stages[0].weights_bytes == computed + 2**31
     assert not r.fits and r.min_tp == 2
     assert fit.fit(spec, h100, tp=2).copies.replicated_bytes == 532_480
+
+
+def test_max_batch_low_only_where_a_part_is_estimated(h100):
+    # the pessimistic batch is asked only with --ctx, of a batch that fits, where some part of
+    # the budget is estimated: not for the ideal layout (nothing estimated), not without --ctx,
+    # not where no request of --ctx fits (vLLM refuses 10,000 tokens beyond --max-model-len 8,192)
+    spec = catalog.load_model("llama-3-8b")
+    assert fit.fit(spec, h100, engine="ideal", ctx=8192).max_batch_low is None
+    assert fit.fit(spec, h100).max_batch_low is None
+    r = fit.fit(spec, h100, ctx=10_000, opts=ServeOptions(max_model_len=8192))
+    assert r.max_batch == 0 and r.max_batch_low is None
