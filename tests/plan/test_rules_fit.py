@@ -121,8 +121,9 @@ def test_traffic_block_sizes_compared(h100, monkeypatch):
 
     # the tight layout has no block of its own: --block-size, else 16
     assert names("ideal") == ["contiguous", "padded", "paged 16", "paged 32", "token"]
+    assert fit.fit(spec, h100, engine="ideal", traffic=fit.Traffic("x")).traffic_note == "three requests"
     assert names("ideal", block_size=48) == ["contiguous", "padded", "paged 48", "paged 16", "paged 32", "token"]
-    assert seen == [7, 7]  # the seed reaches the sampler
+    assert seen == [7, 0, 7]  # the seed reaches the sampler (0 by default)
     # without --lengths: no strategies and no note about them
     plain = fit.fit(spec, h100, engine="ideal")
     assert plain.traffic == () and plain.traffic_note == ""
