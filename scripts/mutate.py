@@ -91,6 +91,16 @@ MODULES = {  # short name -> file or package folder; the modules that hold arith
     "safetensors": "kvplan/sources/safetensors.py",
     "readers": "kvplan/sources/readers.py",
     "hfcache": "kvplan/sources/hfcache.py",
+    "latency": "kvplan/plan/latency",  # a package: every module in it
+    "roofline": "kvplan/plan/roofline.py",
+    "verdict": "kvplan/plan/verdict.py",
+    "longest": "kvplan/plan/longest.py",
+    "parallel": "kvplan/plan/parallel.py",
+    "fit_tiers": "kvplan/plan/fit_tiers.py",
+    "reuse": "kvplan/plan/reuse.py",
+    "reload": "kvplan/plan/reload.py",
+    "speculative": "kvplan/plan/speculative.py",
+    "simulate": "kvplan/plan/simulate",  # a package: every module in it
 }
 EXCLUDED_TESTS = [
     "--ignore=tests/cli/test_readme.py",
@@ -279,6 +289,15 @@ VLLM_PAGE_MUTANTS = [
     (_P, "window=coff * r,", "window=r,"),
 ]
 HAND_MUTANTS[_P] = (VLLM_PAGE_MUTANTS, VLLM_PAGE_TESTS)
+# Session 6: fit's smallest --tp search after its fix (a model without attention heads tries every
+# power of two), by hand: mutmut's run of fit mutated the code before the fix
+ISSUE25_MUTANTS["kvplan/plan/fit.py"] = [
+    ("kvplan/plan/fit.py", "if not heads or min(heads) % t == 0]", "if heads and min(heads) % t == 0]"),
+    ("kvplan/plan/fit.py", "if not heads or min(heads) % t == 0]", "if not heads and min(heads) % t == 0]"),
+    ("kvplan/plan/fit.py", "return [t for t in (1, 2, 4, 8, 16, 32, 64) if not heads",
+     "return [t for t in (1, 2, 4, 8, 16, 64) if not heads"),
+]
+ISSUE25_TESTS.append("tests/plan/test_fit_headless.py")
 for _f, _ms in ISSUE25_MUTANTS.items():
     _old = HAND_MUTANTS.get(_f, ([], []))
     HAND_MUTANTS[_f] = (_old[0] + _ms, sorted(set(_old[1]) | set(ISSUE25_TESTS)))

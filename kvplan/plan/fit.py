@@ -205,10 +205,12 @@ def rank_stages(spec: ModelSpec, tp: int, pp: int, eng) -> list[tuple[int, int, 
 
 
 def _divisors_of_heads(spec: ModelSpec) -> list[int]:
+    """The --tp values the smallest-tp search tries: powers of two up to 64 that divide the
+    fewest attention heads of any layer; every one for a model without heads (pure Mamba),
+    whose shard refuses those that do not divide its channels."""
     heads = [spec.layer_types[lt].mixer.num_heads for lt in spec.counts()
              if hasattr(spec.layer_types[lt].mixer, "num_heads")]
-    h = min(heads) if heads else 1
-    return [t for t in (1, 2, 4, 8, 16, 32, 64) if h % t == 0]
+    return [t for t in (1, 2, 4, 8, 16, 32, 64) if not heads or min(heads) % t == 0]
 
 
 @record
