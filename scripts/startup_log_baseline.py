@@ -245,7 +245,7 @@ scripts/startup_log_split.py); the logs kvplan's current defaults were fitted to
 fit side.
 
 **Two rounds.** Round 1's held-out figures (64 logs, seed 2020261206) were seen while kvplan's
-start-up model was built, so they are labelled "seen" below. Round 2 (batch 2026-12-08, seed
+start-up model was built, so they are labelled "seen" below. Round 2 (batch 2026-12-06-r2, seed
 2020261208) was split before any change; one constant then changed on its fit side only (SGLang's
 memory used before its baseline on one GPU, engines/sglang_startup.py PRE_LOAD_TP1), and round 2's
 held-out errors were computed once, after that commit, for this page. Round 2 is small: 5 scored

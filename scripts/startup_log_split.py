@@ -10,7 +10,7 @@ be held out. The other URLs are sorted, shuffled with ``random.Random(SEED)``, t
 the side with fewer scored rows so far (ties: fewer URLs, then held-out). It reads only what the
 rows state (URL, batch, engine, kvplan inputs, exclusion), never an error.
 
-Round 2 (``round_2``): the URLs of batch 2026-12-08, collected after round 1's held-out figures had
+Round 2 (``round_2``): the URLs of batch 2026-12-06-r2, collected after round 1's held-out figures had
 been seen, are split the same way (shuffled with ``SEED_2``, each to the side with fewer scored rows)
 before any constant or code is changed. Round 1's sides are unchanged; round 2's held-out half is the
 headline, round 1's held-out half is reported as seen, and round 2's fit half joins the fit rows.
@@ -27,11 +27,11 @@ FILES = ("vllm_startup_logs.json", "sglang_startup_logs.json")
 OUT = DATA / "startup_logs_split.json"
 SEED = 20_2026_12_06  # issue 20, the day the split was made
 ROUND_1 = ("2026-12-01", "2026-12-06")
-# Round 2 (batch 2026-12-08): the logs collected after round 1's held-out error had been seen. Round 1
+# Round 2 (batch 2026-12-06-r2): the logs collected after round 1's held-out error had been seen. Round 1
 # stays as it was; round 2's URLs are split the same way with a new seed, before any constant or code
 # changes, and round 2's held-out half is the headline from then on.
 SEED_2 = 20_2026_12_08
-ROUND_2 = ("2026-12-08",)
+ROUND_2 = ("2026-12-06-r2",)
 
 
 def all_logs() -> list[dict]:

@@ -88,7 +88,7 @@ def split_round2() -> dict:
     }
 
 
-SEED_ROUND3 = 2026120703  # 2026-12-07, round 3; fixed before any round-3 row was predicted
+SEED_ROUND3 = 2026120703  # 2026-12-06, round 3; fixed before any round-3 row was predicted
 # (id, url prefixes, how) of the round-3 source documents that hold measurements (the Azure NDv5 page's LLM rows are all
 # in excluded.yaml: weight format not stated; its NCCL table is in nccl_tests.yaml)
 SOURCES_ROUND3 = [
@@ -105,7 +105,7 @@ def split_round3() -> dict:
     return {
         "seed": SEED_ROUND3,
         "method": METHOD,
-        "made": "2026-12-07, after the round-2 held-out figures were seen, before any constant or structure of kvplan's "
+        "made": "2026-12-06, after the round-2 held-out figures were seen, before any constant or structure of kvplan's "
                 "perf model was changed for round 3 and before any round-3 row was predicted",
         "seen_sources": split_round2()["held_out_sources"],
         "seen_how": "round-2 held-out sources: their figures were printed in docs/perf-accuracy.md, so from round 3 on they "
