@@ -20,6 +20,8 @@ What each curve is (medians over the table's rows in the stated range):
 * ``allreduce``: α (µs) and β (bytes/s) of ``time = α + bytes / β`` per GPU count, least squares over messages of 2^12 to
   2^26 bf16 elements (``message_size`` is in elements: aiconfigurator's ops.CustomAllReduce passes tokens × hidden);
   NCCL's table and the engine's own all-reduce kernel (vLLM/SGLang/TRT-LLM custom all-reduce, CUDA-graph variant).
+* ``nccl_alltoall``: the same fit over NCCL's ``alltoall`` rows (nccl-tests' alltoall_perf: ``message_size`` elements is
+  one rank's whole send buffer, 1/n of it to each rank), for expert parallelism's dispatch and combine.
 """
 from __future__ import annotations
 
@@ -134,9 +136,9 @@ def prefill_attention(df: pd.DataFrame, peak: float) -> dict:
     return {"kernel": str(kernel), "isl": ISL_GRID, "efficiency": row}
 
 
-def allreduce(df: pd.DataFrame) -> dict:
+def allreduce(df: pd.DataFrame, op: str = "all_reduce") -> dict:
     if "op_name" in df:
-        df = df[df.op_name == "all_reduce"]
+        df = df[df.op_name == op]
     if "nccl_dtype" in df:
         df = df[df.nccl_dtype == "half"]
     if "kernel_source" in df and df.kernel_source.str.contains("graph").any():
@@ -190,6 +192,8 @@ def main(systems: Path) -> dict:
         if v is not None:
             fam["nccl_allreduce"] = {"by_gpus": allreduce(pd.read_parquet(v / "nccl_perf.parquet")),
                                      "source": rel(v / "nccl_perf.parquet", systems)}
+            fam["nccl_alltoall"] = {"by_gpus": allreduce(pd.read_parquet(v / "nccl_perf.parquet"), "alltoall"),
+                                    "source": rel(v / "nccl_perf.parquet", systems) + " (op alltoall)"}
         data["families"][sysname] = fam
     return data
 

@@ -21,6 +21,10 @@ def perf(
     batch: str = typer.Option("1", "--batch", "-b", help="sequences decoded together"),
     prompt: Optional[str] = typer.Option(None, "--prompt", help="prompt tokens for prefill/TTFT (default: --ctx)"),
     tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs"),
+    data_parallel_size: str = typer.Option("1", "--data-parallel-size", "-dp",
+                                           help="vLLM: attention replicas, --batch is one replica's"),
+    enable_expert_parallel: bool = typer.Option(False, "--enable-expert-parallel",
+                                                help="vLLM: routed experts whole, over tp × dp ranks"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format (default: the model's dtype)"),
     weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored)"),
     bw_efficiency: Optional[str] = typer.Option(None, "--bw-efficiency", help="share of datasheet bandwidth reached (default 0.83)"),
@@ -61,7 +65,9 @@ def perf(
                      _number("--bw-efficiency", bw_efficiency, 0, 1),
                      _number("--flops-efficiency", flops_efficiency, 0, 1),
                      _number("--step-overhead-ms", step_overhead_ms, 0, None, open_low=False),
-                     n, batch_table, sc, acc, profile=profile)
+                     n, batch_table, sc, acc, profile=profile,
+                     data_parallel_size=_count("--data-parallel-size", data_parallel_size),
+                     enable_expert_parallel=enable_expert_parallel)
         for w in r.notes:
             if w.startswith("ctx "):
                 sys.stderr.write(f"kvplan: warning: {w}\n")

@@ -94,6 +94,8 @@ class PerfReport:
     max_batch_engine: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
     speculative: object | None = None  # plan/speculative.py SpecPerf (--speculative-config --acceptance)
+    data_parallel_size: int = 1  # attention replicas (vLLM --data-parallel-size)
+    expert_parallel: int = 1  # ranks the routed experts are split over (tp × DP with --enable-expert-parallel)
 
     @property
     def tokens_per_second(self) -> float:
@@ -123,8 +125,17 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
          bw_efficiency: float | None = None, flops_efficiency: float | None = None,
          step_overhead_ms: float | None = None, new_tokens: int | None = None,
          batch_table: bool = False, engine: str = "vllm", speculative_config=None,
-         acceptance: float | None = None, model: str = "ops", profile=None) -> PerfReport:
+         acceptance: float | None = None, model: str = "ops", profile=None,
+         data_parallel_size: int = 1, enable_expert_parallel: bool = False) -> PerfReport:
+    """``data_parallel_size`` / ``enable_expert_parallel``: vLLM's flags; with EP the step is one
+    of tp × DP ranks (``batch`` its DP rank's sequences), priced per operation only."""
     positive("--ctx", ctx)
+    positive("--data-parallel-size", data_parallel_size)
+    ep = tp * data_parallel_size if enable_expert_parallel else 1
+    if enable_expert_parallel:
+        from .latency.moe import check_expert_parallel
+
+        check_expert_parallel(spec, tp, ep, asked=True)
     if acceptance is not None and speculative_config is None:
         raise KvplanError("--acceptance needs --speculative-config")
     positive("--batch", batch)
@@ -135,20 +146,32 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
     if model == "ops":
         from .latency.step import OpLatency
 
-        r = OpLatency(spec, gpu, tp, kv_dtype, weight_dtype, engine=engine)
+        r = OpLatency(spec, gpu, tp, kv_dtype, weight_dtype, engine=engine, ep=ep)
         if profile is not None:  # a calibrated profile (kvplan check-bench --calibrate)
             from .latency.calibrate import apply_profile
 
             apply_profile(r, profile)
+    elif enable_expert_parallel:
+        raise KvplanError("expert parallelism is priced by the per-operation model only; drop the "
+                          "efficiency overrides (--bw-efficiency, --flops-efficiency, --step-overhead-ms)")
     else:
         r = Roofline(spec, gpu, tp, kv_dtype, weight_dtype, None, bw_efficiency, flops_efficiency,
                      step_overhead_ms)
+    if data_parallel_size > 1 and not enable_expert_parallel and r.moe:
+        raise KvplanError("--data-parallel-size without --enable-expert-parallel splits every expert over "
+                          "tp × DP ranks, which the step model does not price; add --enable-expert-parallel")
     notes = [f"every op's time scaled {r.profile_label}"] if getattr(r, "profile_label", "") else []
     if spec.max_context and ctx > spec.max_context:
         notes.append(f"ctx {ctx:,} is beyond {spec.name}'s max_position_embeddings ({spec.max_context:,})")
     if r.moe:
         notes.append("MoE: weights read per step count the experts the batch's tokens route to, "
                      "E × (1 − (1 − k/E)^tokens), assuming uniform routing")
+    if data_parallel_size > 1:
+        notes.append(f"data parallel: {data_parallel_size} attention replicas of tp {tp} ({tp * data_parallel_size} "
+                     f"GPUs); --batch and tokens/s are one replica's"
+                     + (f"; experts whole over EP {ep} ranks ({getattr(r, 'ep_moe', [(0, 0)])[0][1] // ep} "
+                        f"per rank), read at all replicas' tokens (equal batches, lockstep), a dispatch + "
+                        f"combine all-to-all per MoE layer (kvplan/plan/latency/comm.py)" if ep > 1 else ""))
     if spec.encoders:
         notes.append("encoder towers are not read in a text decode step (not counted)")
     if r.sides:
@@ -180,7 +203,8 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
         weights_bytes=r.weights_bytes, active_parameters=r.active_params,
         decode=r.decode(ctx, batch), prefill=r.prefill(prompt, batch), generation=gen,
         batch_table=rows, max_batch=max_b, max_batch_engine=eng_name, notes=tuple(notes),
-        speculative=_speculative(r, spec, ctx, batch, speculative_config, acceptance))
+        speculative=_speculative(r, spec, ctx, batch, speculative_config, acceptance),
+        data_parallel_size=data_parallel_size, expert_parallel=ep)
 
 
 def _speculative(r, spec, ctx, batch, sc, acceptance):

@@ -30,7 +30,8 @@ def _eff_json(e) -> dict:
 def perf_json(r, explain: bool = False) -> dict:
     d, p = r.decode, r.prefill
     out = {
-        "model": r.model, "gpu": r.gpu, "tp": r.tp, "ctx": r.ctx, "batch": r.batch,
+        "model": r.model, "gpu": r.gpu, "tp": r.tp, "data_parallel_size": r.data_parallel_size,
+        "expert_parallel": r.expert_parallel, "ctx": r.ctx, "batch": r.batch,
         "prompt": r.prompt, "kv_dtype": r.kv_dtype, "weight_dtype": r.weight_dtype,
         "compute_format": r.compute_format, "peak_tflops": r.peak_tflops,
         "bandwidth_bytes_per_s": r.bandwidth_bytes_per_s,
@@ -88,6 +89,8 @@ def perf_table(r, spec, explain: bool = False) -> list:
 
     e = r.efficiency
     par = f"tp {r.tp} × " if r.tp > 1 else ""
+    if r.data_parallel_size > 1:
+        par += f"dp {r.data_parallel_size}" + (f" (EP {r.expert_parallel})" if r.expert_parallel > 1 else "") + " × "
     head = [f"{r.model}: {spec.display_name} on {par}{r.gpu} · ctx {ints(r.ctx)} · batch {ints(r.batch)}",
             f"weights {r.weight_dtype} · KV {r.kv_dtype} · matmuls in {r.compute_format}: "
             f"{r.peak_tflops:g} TFLOP/s dense × {e.compute:.3f} · memory "
@@ -110,8 +113,9 @@ def perf_table(r, spec, explain: bool = False) -> list:
             row("flops", "FLOPs (matmul + attention)", d.flops, p.flops, flops, "FLOPs"),
             row("memory_seconds", "memory time", d.memory_s, p.memory_s, ms),
             row("compute_seconds", "compute time", d.compute_s, p.compute_s, ms)]
-    if r.tp > 1:
-        rows.append(row("comm_seconds", "all-reduce time", d.comm_s, p.comm_s, ms, "all-reduce"))
+    if r.tp > 1 or r.expert_parallel > 1:
+        what = "all-reduce" if r.expert_parallel == 1 else ("all-to-all" if r.tp == 1 else "all-reduce + all-to-all")
+        rows.append(row("comm_seconds", f"{what} time", d.comm_s, p.comm_s, ms, what))
     rows += [row("overhead_seconds", "overhead", d.overhead_s, p.overhead_s, ms),
              row("seconds", "time", d.seconds, p.seconds, ms),
              row("bound", "bound", d.bound, p.bound, str)]

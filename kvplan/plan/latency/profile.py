@@ -25,6 +25,7 @@ class Profile:
         self.family = next((k for k, f in kern["families"].items() if gpu.name in f["gpus"]), None)
         fam = kern["families"].get(self.family, {})
         self.nccl = fam.get("nccl_allreduce")
+        self.nccl_a2a = fam.get("nccl_alltoall")
         self.tables = fam.get("engines", {}).get(self.eng["tables"]) if self.eng["tables"] else None
         fit = tables.load("fitted")
         self.fit_source = fit["source"]
@@ -97,10 +98,22 @@ class Profile:
         p = self.fb["prefill_attention"]
         return tables.interp(p["isl"], p["efficiency"], isl), "physics fallback: " + p["source"]
 
-    # ---- all-reduce ---------------------------------------------------------------------
+    # ---- collectives: all-reduce (TP), all-to-all (EP dispatch and combine) ------------------
     def allreduce(self, n: int):
         """(alpha seconds, beta bytes/s, source) of one all-reduce over ``n`` GPUs."""
-        for t in ((self.tables or {}).get("allreduce"), self.nccl):
+        return self._collective(((self.tables or {}).get("allreduce"), self.nccl), n, "nccl_allreduce",
+                                self.fb["nvlink_beta_fraction"], self.fb["nvlink_beta_source"])
+
+    def alltoall(self, n: int):
+        """(alpha seconds, beta bytes/s, source) of one all-to-all over ``n`` GPUs, bytes being one
+        rank's whole send buffer (NCCL's alltoall table; nccl-tests' size convention)."""
+        return self._collective((self.nccl_a2a,), n, "nccl_alltoall", self.fb["nvlink_alltoall_beta_fraction"],
+                                self.fb["nvlink_alltoall_beta_source"])
+
+    def _collective(self, measured, n: int, ref_key: str, nvlink_fraction: float, fraction_source: str):
+        """The first measured table with a row (nearest GPU count); else NVLink at the catalog's
+        bandwidth × ``nvlink_fraction``; else the PCIe reference card's measured NCCL table."""
+        for t in measured:
             if t and t["by_gpus"]:
                 k = min(t["by_gpus"], key=lambda g: abs(int(g) - n))
                 row = t["by_gpus"][k]
@@ -108,9 +121,9 @@ class Profile:
                     return row["alpha_us"] * 1e-6, row["beta_bytes_per_s"], f"{t['source']} ({k} GPUs)"
         ic = self.gpu.interconnect or ""
         if self.gpu.interconnect_bytes_per_s and "nvlink" in ic.lower() and "bridge" not in ic.lower():
-            return (self.fb["nvlink_alpha_us"] * 1e-6, self.gpu.interconnect_bytes_per_s * self.fb["nvlink_beta_fraction"],
-                    "physics fallback: " + self.fb["nvlink_alpha_source"] + "; " + self.fb["nvlink_beta_source"])
-        ref = tables.load("kernels")["families"][self.fb["pcie_reference"]]["nccl_allreduce"]
+            return (self.fb["nvlink_alpha_us"] * 1e-6, self.gpu.interconnect_bytes_per_s * nvlink_fraction,
+                    "physics fallback: " + self.fb["nvlink_alpha_source"] + "; " + fraction_source)
+        ref = tables.load("kernels")["families"][self.fb["pcie_reference"]][ref_key]
         k = min(ref["by_gpus"], key=lambda g: abs(int(g) - n))
         row = ref["by_gpus"][k]
         return (row["alpha_us"] * 1e-6, row["beta_bytes_per_s"],

@@ -4,6 +4,8 @@ mixed, mixed_sum) and byte accounting, and replaces its two roofs by a sum of op
     step = Σ GEMMs (per layer, by shape and format; MoE experts at their tokens each)
          + attention (decode: K/V read by batch × context × GQA; prefill: causal FLOPs by length)
          + K/V writes and recurrent state + all-reduces (α + bytes/β, 2 per layer + 1)
+         + under expert parallelism (``ep`` > 1): whole experts, E/EP per rank, read at all
+           data-parallel ranks' tokens, and a dispatch + combine all-to-all per MoE layer
          + the LM head on one row per sequence + the engine's per-step overhead
 
 Each op carries the source of its efficiency (``Step.ops``), which ``kvplan perf --explain`` prints."""
@@ -17,8 +19,9 @@ from .profile import Profile
 
 class OpLatency(Roofline):
     def __init__(self, spec, gpu, tp: int = 1, kv_dtype=None, weight_dtype=None, engine: str = "vllm",
-                 cuda_graphs: bool | None = None):
+                 cuda_graphs: bool | None = None, ep: int = 1):
         super().__init__(spec, gpu, tp, kv_dtype, weight_dtype)
+        self.ep, self.dp = ep, moe.check_expert_parallel(self.spec, tp, ep)  # EP = tp × DP ranks
         self.prof = Profile(gpu, engine, cuda_graphs)
         self.engine = self.prof.engine
         rank = self.spec.shard(tp)
@@ -38,8 +41,9 @@ class OpLatency(Roofline):
             if isinstance(lt.mlp, DenseMlp):
                 self.mlps.append((count, list(lt.mlp.linears(h))))
             elif isinstance(lt.mlp, MoeMlp):
+                whole = self.spec.layer_types[lt_name].mlp if ep > 1 else lt.mlp  # EP: experts unsplit
                 self.moe_shapes.append((count, lt.mlp.num_experts, lt.mlp.experts_per_token,
-                                        list(DenseLike(lt.mlp).linears(h))))
+                                        list(DenseLike(whole).linears(h))))
                 if lt.mlp.shared_intermediate_size:
                     self.mlps.append((count, list(DenseMlp(intermediate_size=lt.mlp.shared_intermediate_size,
                                                            gated=lt.mlp.gated).linears(h))))
@@ -48,6 +52,8 @@ class OpLatency(Roofline):
         self._memo_rows, self._memo_seqs, self._memo_prefill = {}, {}, {}
         self.profile_scale, self.profile_label = 1.0, ""  # a calibrated profile (latency/calibrate.py)
         self._attn_scale = self.prof.scale("attention")
+        if ep > 1:
+            self._expert_parallel_bytes(weight_dtype)
 
     # ---- pricing --------------------------------------------------------------------------
     def _gemms(self, shapes, m: int):
@@ -70,10 +76,16 @@ class OpLatency(Roofline):
             t, b, src = self._gemms(self.mlps, rows)
             ops.append(("MLP (GEMM)", g * t, b, src))
         for count, e, k, lins in self.moe_shapes:
-            read = moe.expected_experts(e, k, rows)
-            m = max(1, round(moe.tokens_per_expert(e, k, rows)))
+            if self.ep > 1:
+                read = moe.experts_read_per_rank(e, k, rows * self.dp, self.ep)
+                m = max(1, round(moe.tokens_per_expert(e, k, rows * self.dp)))
+                name = f"MoE experts, EP {self.ep} ({read:.1f} of {e // self.ep} on the rank read, {m} tokens each)"
+            else:
+                read = moe.expected_experts(e, k, rows)
+                m = max(1, round(moe.tokens_per_expert(e, k, rows)))
+                name = f"MoE experts ({read:.1f} of {e} read, {m} tokens each)"
             t, b, src = self._gemms([(count, lins)], m)
-            ops.append((f"MoE experts ({read:.1f} of {e} read, {m} tokens each)", g * read * t, b, src))
+            ops.append((name, g * read * t, b, src))
         t, b, src = self._gemms([(1, [self.head])], seqs)
         ops.append(("logits (LM head GEMM)", g * t, b, src))
         a = p.scale("attention")
@@ -92,6 +104,10 @@ class OpLatency(Roofline):
         t, nbytes, calls, src = comm.seconds(p, self.tp, rows, self.spec.hidden_size, self.act_bytes, self.layers_n)
         if calls:
             ops.append((f"all-reduce ({calls} × {nbytes:,} bytes)", t, "comm", src))
+        if self.ep > 1:
+            t, nbytes, calls, src = self._alltoall(rows)
+            ops.append((f"all-to-all, EP dispatch + combine ({calls} × {nbytes:,} bytes)", t, "comm",
+                        src + "; a rank sends its attention group's tokens / tp"))
         t, src = overhead.seconds(p, self.layers_n, seqs)
         ops.append(("engine overhead (per step)", t, "overhead", src))
         return ops
@@ -112,7 +128,7 @@ class OpLatency(Roofline):
             by_seqs = self._memo_seqs[seqs] = (next(o[1] for o in ops if o[0].startswith("logits")),
                                                ops[-1][1])
         p = self.prof
-        n_gemm = len(by_rows) - (1 if self.tp > 1 else 0)
+        n_gemm = len(by_rows) - (1 if self.tp > 1 else 0) - (1 if self.ep > 1 else 0)
         t = 0
         for x in by_rows[:n_gemm]:
             t += x
@@ -131,8 +147,8 @@ class OpLatency(Roofline):
             t += self._attn_scale * a
         if write_state:
             t += write_state / (p.bw * p.fb["memory_efficiency"])
-        if self.tp > 1:
-            t += by_rows[-1]
+        for x in by_rows[n_gemm:]:  # all-reduce, all-to-all
+            t += x
         return t + by_seqs[1]
 
     def _mixed(self, chunks, decodes: int, kv_read: int, kv_write: int, attn: int, ctx_max: int,
@@ -173,11 +189,45 @@ class OpLatency(Roofline):
                     ops=tuple(ops))
 
     def _roof_terms(self, rows):
-        """All-reduce bytes each GPU sends (a ring: 2(n − 1)/n of each message), as Roofline counts them."""
+        """All-reduce bytes each GPU sends (a ring: 2(n − 1)/n of each message), as Roofline counts them;
+        under EP plus the all-to-alls' bytes that leave the rank ((EP − 1)/EP of each send buffer)."""
+        a2a = 0
+        if self.ep > 1:
+            _, nbytes, calls, _ = self._alltoall(rows)
+            a2a = calls * (nbytes * (self.ep - 1) // self.ep)
         if self.tp <= 1:
-            return None, None, None, 0
+            return None, None, None, a2a
         per = rows * self.spec.hidden_size * self.act_bytes
-        return None, None, None, 2 * self.spec.num_layers * (2 * (self.tp - 1) * per // self.tp)
+        return None, None, None, 2 * self.spec.num_layers * (2 * (self.tp - 1) * per // self.tp) + a2a
+
+    # ---- expert parallelism -------------------------------------------------------------------
+    def _alltoall(self, rows: int):
+        """(seconds, bytes per call, calls, source) of the step's EP all-to-alls."""
+        k = max(k for _, _, k, _ in self.moe_shapes)
+        return comm.alltoall_seconds(self.prof, self.ep, -(-rows // self.tp), k, self.spec.hidden_size,
+                                     self.act_bytes, sum(c for c, _, _, _ in self.moe_shapes))
+
+    def _expert_parallel_bytes(self, weight_dtype):
+        """One rank's weights under EP: E/EP whole experts per MoE layer where ``spec.shard(tp)``
+        priced E experts of intermediate / tp (``Roofline._expert_bytes``, the unsharded spec)."""
+        from ...model import dtypes
+
+        wfmt = dtypes.get(weight_dtype) if weight_dtype else (None if self.spec.weight_quant
+                                                              else dtypes.get(self.act_dtype))
+        names = [n for n in self.spec.shard(self.tp).counts() if isinstance(self.spec.layer_types[n].mlp, MoeMlp)]
+        self.ep_moe = []  # (layers, experts, k, bytes of one whole expert), in Roofline.moe's order
+        for (count, e, k, rank_bytes, _), name in zip(self.moe, names):
+            full = self._expert_bytes(self.spec, self.spec.layer_types[name].mlp, wfmt)
+            self.ep_moe.append((count, e, k, full))
+            self.weights_bytes += count * (e // self.ep * full - e * rank_bytes)
+
+    def weights_read(self, tokens: int) -> int:
+        if self.ep == 1:
+            return super().weights_read(tokens)
+        unread = 0.0
+        for count, e, k, nbytes in self.ep_moe:
+            unread += count * (e / self.ep - moe.experts_read_per_rank(e, k, tokens * self.dp, self.ep)) * nbytes
+        return self.weights_bytes - round(unread)
 
     def decode(self, ctx: int, batch: int = 1) -> Step:
         from ..roofline import positive as _positive
