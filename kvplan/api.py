@@ -331,6 +331,8 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
     name = spec.name if isinstance(model, str) and catalog.canonical_name(model) else model
     w = deploy.Workload(name, rate, prompt_tokens, output_tokens, ttft_p90_ms, itl_p90_ms, eng, requests, seed,
                         max_gpus, max_model_len, profile, price)
-    tasks = deploy.tasks_for(names, tuple(tps or deploy.DEFAULT_TPS), tuple(seqs or deploy.DEFAULT_SEQS),
-                             disaggregated, lk)
+    experts = sorted({lt.mlp.num_experts for lt in spec.layer_types.values() if hasattr(lt.mlp, "num_experts")})
+    tps_ = tuple(tps or deploy.DEFAULT_TPS)
+    tasks = deploy.tasks_for(names, tps_, tuple(seqs or deploy.DEFAULT_SEQS), disaggregated, lk,
+                             deploy.ep_layouts(tps_, experts, eng))
     return deploy.search(w, tasks, workers, ray)

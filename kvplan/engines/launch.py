@@ -19,12 +19,18 @@ NIXL = '{"kv_connector":"NixlConnector","kv_role":"kv_both"}'
 
 
 def serve_command(engine: str, model: str, tp: int, max_num_seqs: int | None = None,
-                  role: str | None = None, max_model_len: int | None = None) -> str:
-    """One replica's command. ``role``: None (aggregated), "prefill" or "decode"."""
+                  role: str | None = None, max_model_len: int | None = None, data_parallel_size: int = 1,
+                  enable_expert_parallel: bool = False) -> str:
+    """One replica's command. ``role``: None (aggregated), "prefill" or "decode".
+    ``data_parallel_size`` / ``enable_expert_parallel``: vLLM's flags (vLLM only)."""
     if role not in (None, "prefill", "decode"):
         raise KvplanError(f"role must be prefill or decode, got {role!r}")
     if engine == "vllm":
         args = ["vllm", "serve", model, "--tensor-parallel-size", str(tp)]
+        if data_parallel_size > 1:
+            args += ["--data-parallel-size", str(data_parallel_size)]
+        if enable_expert_parallel:
+            args += ["--enable-expert-parallel"]
         if max_num_seqs:
             args += ["--max-num-seqs", str(max_num_seqs)]
         if max_model_len:
@@ -32,6 +38,8 @@ def serve_command(engine: str, model: str, tp: int, max_num_seqs: int | None = N
         if role:
             args += ["--kv-transfer-config", NIXL]
     elif engine == "sglang":
+        if data_parallel_size > 1 or enable_expert_parallel:
+            raise KvplanError("no SGLang launch command for vLLM's data/expert-parallel flags")
         args = ["python", "-m", "sglang.launch_server", "--model-path", model, "--tp", str(tp)]
         if max_num_seqs:
             args += ["--max-running-requests", str(max_num_seqs)]

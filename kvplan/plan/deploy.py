@@ -12,6 +12,13 @@ The search space, for each GPU type given:
   TTFT (its own p90 plus the KV transfer) is; then the two are simulated joined (each request
   reaches the decode pool when its prefill ends plus its transfer) and the prefill pool grows
   while the joined TTFT p90 misses.
+* expert parallelism, for MoE models under vLLM: aggregated replicas of TP × DP GPUs with
+  ``--enable-expert-parallel`` (EP = TP × DP ≤ 8, one node, dividing every MoE layer's experts;
+  DP 1 with TP > 1 is EP over the TP ranks). Each replica is DP attention ranks, each with its
+  own KV cache (``fit``'s per-rank plan) and requests, simulated as DP replicas of the step model
+  behind the router; each rank's step holds E/EP whole experts, reads them at all DP ranks'
+  tokens (equal batches, lockstep) and pays a dispatch + combine all-to-all per MoE layer
+  (``latency/moe.py``, ``latency/comm.py``). Dense models are searched as before.
 
 Every candidate is a ``simulate`` run (``kvplan.plan.simulate``, the engine's scheduler, KV
 capacity from ``fit``, steps from ``perf``'s per-operation model), so its p90s are the
@@ -25,9 +32,8 @@ one 8-GPU node and the GPU has NVLink, else InfiniBand (``--link`` chooses). Cos
 hourly price (``model_specs/gpu_prices.yaml`` or ``--prices``) / the offered output tokens per
 hour (rate × mean output), per million output tokens. Ranked cheapest first among those meeting both p90 targets.
 
-Not searched: expert parallelism (the step model has no all-to-all, so EP would be priced as
-TP: listing it would rank two identical numbers), pipeline parallelism, and mixed GPU types
-across the two pools.
+Not searched: expert parallelism in disaggregated pools (both pools are TP only), SGLang's
+``--ep-size`` / DP attention, pipeline parallelism, and mixed GPU types across the two pools.
 """
 from __future__ import annotations
 
@@ -117,22 +123,25 @@ class Candidate:
     usd_per_m_output: float | None = None
     meets: bool = False
     note: str = ""
+    dp: int = 1  # attention replicas (vLLM --data-parallel-size) in one replica of tp × dp GPUs
+    ep: int = 1  # ranks the routed experts are split over (--enable-expert-parallel: tp × dp)
 
     @property
     def gpus(self) -> int:
-        return self.tp * self.replicas + self.prefill_tp * self.prefill_replicas
+        return self.tp * self.dp * self.replicas + self.prefill_tp * self.prefill_replicas
 
     @property
     def layout(self) -> str:
         if self.mode == "aggregated":
-            return f"{self.replicas}×tp{self.tp}"
+            return (f"{self.replicas}×tp{self.tp}" + (f"×dp{self.dp}" if self.dp > 1 else "")
+                    + (" EP" if self.ep > 1 else ""))
         return f"P {self.prefill_replicas}×tp{self.prefill_tp} + D {self.replicas}×tp{self.tp}"
 
     def as_dict(self) -> dict:
         d = {k: getattr(self, k) for k in ("mode", "gpu", "tp", "replicas", "max_num_seqs", "prefill_tp",
                                            "prefill_replicas", "link", "transfer_ms", "ttft_p90_ms",
                                            "itl_p90_ms", "output_tokens_per_s", "saturated",
-                                           "usd_per_hour", "usd_per_m_output", "meets", "note")}
+                                           "usd_per_hour", "usd_per_m_output", "meets", "note", "dp", "ep")}
         d["gpus"] = self.gpus
         return d
 
@@ -147,6 +156,8 @@ class Task:
     max_num_seqs: int
     prefill_tp: int = 0
     link: str = "auto"
+    dp: int = 1
+    ep: bool = False  # --enable-expert-parallel over tp × dp
 
 
 @record
@@ -187,9 +198,10 @@ class DecodeSide:
 _CACHE: dict = {}
 
 
-def _models(w: Workload, gpu_name: str, tp: int, seqs: int | None, decode_side: bool = False):
-    """(spec, gpu, limits, step model) for one replica, kept per process."""
-    key = (w.model, w.engine, w.max_model_len, w.profile, gpu_name, tp, seqs, decode_side)
+def _models(w: Workload, gpu_name: str, tp: int, seqs: int | None, decode_side: bool = False, dp: int = 1,
+            ep: bool = False):
+    """(spec, gpu, limits, step model) for one replica (one DP rank of it), kept per process."""
+    key = (w.model, w.engine, w.max_model_len, w.profile, gpu_name, tp, seqs, decode_side, dp, ep)
     if key in _CACHE:
         return _CACHE[key]
     from ..engines.base import ServeOptions
@@ -200,19 +212,20 @@ def _models(w: Workload, gpu_name: str, tp: int, seqs: int | None, decode_side: 
     spec, gpu = catalog.load_model(w.model), catalog.load_gpu(gpu_name)
     try:
         lim = sim.engine_limits(spec, gpu, tp, w.engine, ServeOptions(max_model_len=w.max_model_len,
-                                                                     max_num_seqs=seqs))
+                                                                     max_num_seqs=seqs, data_parallel_size=dp,
+                                                                     enable_expert_parallel=ep))
     except KvplanError as e:
         _CACHE[key] = (spec, gpu, None, str(e))
         return _CACHE[key]
-    step = _CACHE.get(("step", w.model, w.engine, w.profile, gpu_name, tp))
+    step = _CACHE.get(("step", w.model, w.engine, w.profile, gpu_name, tp, dp, ep))
     if step is None:
-        step = OpLatency(spec, gpu, tp, engine=w.engine)
+        step = OpLatency(spec, gpu, tp, engine=w.engine, ep=tp * dp if ep else 1)
         if w.profile:  # a profile is one GPU's: the other GPUs of the search keep the tables
             from .latency.calibrate import apply_profile, load_profile
 
             if load_profile(w.profile).get("gpu") in (None, gpu.name):
                 step = apply_profile(step, w.profile)
-        _CACHE[("step", w.model, w.engine, w.profile, gpu_name, tp)] = step
+        _CACHE[("step", w.model, w.engine, w.profile, gpu_name, tp, dp, ep)] = step
     if decode_side:
         lim = sim.Limits(lim.engine, lim.block_size, lim.num_blocks, lim.max_num_seqs, 1 << 40,
                          lim.max_model_len, lim.prefix_caching, lim.sources)
@@ -268,19 +281,20 @@ def _finish(c: Candidate, w: Workload, reqs, price: float) -> Candidate:
 def _aggregated(w: Workload, t: Task) -> list[Candidate]:
     from . import simulate as sim
 
-    spec, gpu, lim, step = _models(w, t.gpu, t.tp, t.max_num_seqs)
-    base = Candidate("aggregated", gpu.name, t.tp, 0, t.max_num_seqs)
+    spec, gpu, lim, step = _models(w, t.gpu, t.tp, t.max_num_seqs, dp=t.dp, ep=t.ep)
+    base = Candidate("aggregated", gpu.name, t.tp, 0, t.max_num_seqs, dp=t.dp, ep=t.tp * t.dp if t.ep else 1)
     if lim is None:
         return [replace(base, note=f"does not fit: {step}")]
     price = _price(w, gpu.name)
-    lo = max(1, math.ceil(w.rate / _capacity(w, lim, step)))
+    # a replica is dp attention ranks, each its own KV cache and requests: dp simulated replicas
+    lo = max(1, math.ceil(w.rate / (t.dp * _capacity(w, lim, step))))
     out = []
     for r in range(lo, lo + SCAN + 1):
-        if r * t.tp > w.max_gpus:
+        if r * t.tp * t.dp > w.max_gpus:
             out.append(replace(base, replicas=r, note=f"over --max-gpus {w.max_gpus}"))
             break
         reqs = _requests(w, w.requests, w.rate, w.seed)
-        res = sim.summarize(sim.run(reqs, lim, step, r, "least-loaded", 0, None), lim, model=spec.name,
+        res = sim.summarize(sim.run(reqs, lim, step, r * t.dp, "least-loaded", 0, None), lim, model=spec.name,
                             gpu=gpu.name, tp=t.tp, router="least-loaded", workload="", concurrency=None,
                             infinite_rate=False)
         c = _finish(replace(base, replicas=r, ttft_p90_ms=res.ttft_ms.p90, itl_p90_ms=res.itl_ms.p90,
@@ -354,7 +368,8 @@ def evaluate(w: Workload, t: Task) -> list[Candidate]:
     try:
         return _aggregated(w, t) if t.mode == "aggregated" else _disaggregated(w, t)
     except KvplanError as e:
-        return [Candidate(t.mode, t.gpu, t.tp, 0, t.max_num_seqs, t.prefill_tp, note=str(e))]
+        return [Candidate(t.mode, t.gpu, t.tp, 0, t.max_num_seqs, t.prefill_tp, note=str(e), dp=t.dp,
+                          ep=t.tp * t.dp if t.ep else 1)]
 
 
 def _evaluate_packed(args):
@@ -376,10 +391,22 @@ class PlanResult:
         return sum(1 for c in self.candidates if c.ttft_p90_ms is not None)
 
 
+def ep_layouts(tps, experts=(), engine: str = "vllm") -> list[tuple[int, int]]:
+    """(tp, dp) of the expert-parallel replicas searched: vLLM and a MoE model (``experts``: each
+    MoE layer's expert count), EP = tp × dp from 2 to one node's GPUs, dividing every count."""
+    if engine != "vllm" or not experts:
+        return []
+    return [(tp, dp) for tp in tps for dp in (1, 2, 4, 8)
+            if 2 <= tp * dp <= NODE_GPUS and all(e % (tp * dp) == 0 for e in experts)]
+
+
 def tasks_for(gpus, tps=DEFAULT_TPS, seqs=DEFAULT_SEQS, disaggregated: bool = True,
-              link: str = "auto") -> list[Task]:
+              link: str = "auto", ep_pairs=()) -> list[Task]:
     out = []
     for g in gpus:
+        for tp, dp in ep_pairs:
+            for s in seqs:
+                out.append(Task("aggregated", g, tp, s, link=link, dp=dp, ep=True))
         for tp in tps:
             for s in seqs:
                 out.append(Task("aggregated", g, tp, s, link=link))
@@ -403,7 +430,8 @@ def search(w: Workload, tasks: list[Task], workers: int | None = None, ray_addre
 
             # tasks of one (GPU, TP) next to each other, in a few chunks per worker: a worker
             # builds each step model and KV plan once
-            order = sorted(range(len(tasks)), key=lambda i: (tasks[i].gpu, tasks[i].tp, tasks[i].prefill_tp))
+            order = sorted(range(len(tasks)), key=lambda i: (tasks[i].gpu, tasks[i].tp, tasks[i].prefill_tp,
+                                                              tasks[i].dp, tasks[i].ep))
             chunk = max(1, len(tasks) // (4 * n))
             with ProcessPoolExecutor(max_workers=n) as ex:
                 got = list(ex.map(_evaluate_packed, [(w, tasks[i]) for i in order], chunksize=chunk))

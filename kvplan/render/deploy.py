@@ -10,16 +10,20 @@ def _ms(v) -> str:
 
 
 def describe(c) -> str:
-    return f"{c.gpu} {c.layout}, max_num_seqs {c.max_num_seqs}" + (f", KV over {c.link}" if c.link else "")
+    ep = (f", experts over EP {c.ep} (tp {c.tp} × dp {c.dp}; all-to-all priced)" if c.ep > 1 else
+          f", {c.dp} DP attention ranks" if c.dp > 1 else "")
+    return f"{c.gpu} {c.layout}, max_num_seqs {c.max_num_seqs}{ep}" + (f", KV over {c.link}" if c.link else "")
 
 
 def commands(c, engine: str, model: str) -> list[str]:
     from ..engines.launch import serve_command
 
     if c.mode == "aggregated":
-        many = f"{c.replicas} replicas, each on {c.tp} × {c.gpu}, behind a least-loaded router"
-        return [f"# {many if c.replicas > 1 else f'one replica on {c.tp} × {c.gpu}'}:",
-                serve_command(engine, model, c.tp, c.max_num_seqs)]
+        n = c.tp * c.dp
+        many = f"{c.replicas} replicas, each on {n} × {c.gpu}, behind a least-loaded router"
+        return [f"# {many if c.replicas > 1 else f'one replica on {n} × {c.gpu}'}:",
+                serve_command(engine, model, c.tp, c.max_num_seqs, data_parallel_size=c.dp,
+                              enable_expert_parallel=c.ep > 1)]
     return [f"# prefill pool: {c.prefill_replicas} × ({c.prefill_tp} × {c.gpu}):",
             serve_command(engine, model, c.prefill_tp, None, "prefill"),
             f"# decode pool: {c.replicas} × ({c.tp} × {c.gpu}), KV over {c.link}:",
@@ -49,7 +53,7 @@ def verdicts(res) -> list[str]:
         out.append(f"{head}; {why}")
     groups: dict = {}
     for c in res.candidates:
-        groups.setdefault((c.mode, c.gpu, c.tp, c.prefill_tp, c.max_num_seqs), []).append(c)
+        groups.setdefault((c.mode, c.gpu, c.tp, c.prefill_tp, c.max_num_seqs, c.dp, c.ep), []).append(c)
     for tried in groups.values():
         if any(c.meets for c in tried):
             continue
@@ -90,7 +94,9 @@ def render(res, explain: bool = False, top: int = 10, width: int = 80) -> str:
         for i, c in enumerate(res.ranked[:top], start=1):
             out.append(f"{i:>2} {c.gpu:<15}{c.layout:<18}{c.max_num_seqs:>5}{_ms(c.ttft_p90_ms):>9}"
                        f"{_ms(c.itl_p90_ms):>8}{c.gpus:>5}{c.usd_per_hour:>8.2f}{c.usd_per_m_output:>9.3f}")
-        out.append("(ms, simulated p90s; layout: replicas × TP; P, D: prefill, decode pools)")
+        out.append("(ms, simulated p90s; layout: replicas × TP; P, D: prefill, decode pools)"
+                   if not any(c.ep > 1 for c in res.ranked[:top]) else
+                   "(ms, simulated p90s; layout: replicas × TP × DP, EP: experts over TP × DP)")
         out.append("")
         from ..sources import catalog
 
