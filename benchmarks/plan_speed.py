@@ -12,7 +12,12 @@ what 2 free cores would take; both are printed, the verdict is on the wall clock
 
 Measured 2026-12-06 on this project's 2-core machine, shared with other jobs: 526 candidates
 simulated (400 configurations); at load average 4.7: 49.2 s wall, 33.2 CPU-s: met; at load
-average 9: 99.0 s wall, 34.9 CPU-s: missed. Not measured on 2 otherwise idle cores."""
+average 9: 99.0 s wall, 34.9 CPU-s: missed. Not measured on 2 otherwise idle cores.
+Rerun 2026-12-06 after issue 21's round-2 constants (commit 65bfce4) and again with expert
+parallelism searched (branch planep; llama-3.1-8b is dense, so its search is unchanged): both
+400 configurations, 464 candidates simulated (the faster steps meet the SLA at fewer replicas),
+at load average 13-16: 88.4 s wall, 35.9 CPU-s (65bfce4) and 88.2 s wall, 36.8 CPU-s (planep):
+missed on both counts, the candidate count since round 2, the wall clock under that load."""
 from __future__ import annotations
 
 import argparse

@@ -8,8 +8,10 @@ as data (``data/``), each with the table, datasheet or fit it came from:
   regime at small M (scales counted, dequantization priced), the tensor-core regime at large M;
 * ``attention``: the decode kernel's K/V read by batch × context × GQA ratio, and the prefill
   kernel's FLOPs by prompt length;
-* ``moe``: distinct experts a pass reads, E·(1 − (1 − k/E)^T), and the tokens each one gets;
+* ``moe``: distinct experts a pass reads, E·(1 − (1 − k/E)^T), and the tokens each one gets (under
+  expert parallelism a rank's E/EP share, T being all data-parallel ranks' tokens);
 * ``comm``: α + bytes/β per all-reduce, by interconnect and GPU count, two per layer under TP;
+  and per all-to-all, a dispatch and a combine per MoE layer under expert parallelism;
 * ``overhead``: per-step engine cost by engine and CUDA graphs on/off, growing with layers and
   batch, plus logits and sampling.
 
