@@ -13,11 +13,12 @@ what 2 free cores would take; both are printed, the verdict is on the wall clock
 Measured 2026-12-06 on this project's 2-core machine, shared with other jobs: 526 candidates
 simulated (400 configurations); at load average 4.7: 49.2 s wall, 33.2 CPU-s: met; at load
 average 9: 99.0 s wall, 34.9 CPU-s: missed. Not measured on 2 otherwise idle cores.
-Rerun 2026-12-06 after issue 21's round-2 constants (commit 65bfce4) and again with expert
-parallelism searched (branch planep; llama-3.1-8b is dense, so its search is unchanged): both
-400 configurations, 464 candidates simulated (the faster steps meet the SLA at fewer replicas),
-at load average 13-16: 88.4 s wall, 35.9 CPU-s (65bfce4) and 88.2 s wall, 36.8 CPU-s (planep):
-missed on both counts, the candidate count since round 2, the wall clock under that load."""
+Rerun 2026-12-06 with expert parallelism searched (branch planep, rebased on main after issue 21's
+round-3 constants; llama-3.1-8b is dense, so its search is the same 400 configurations): 524
+candidates simulated on both main and the branch; main 36.5 s wall / 36.8 CPU-s (load 8) and
+53.0 s / 45.2 CPU-s (load 5); the branch 59.6 s / 40.4 CPU-s (load 10) and 81.4 s / 40.7 CPU-s
+(load 5, other jobs): main met twice, the branch met once and missed once under load; the CPU
+seconds do not separate the two."""
 from __future__ import annotations
 
 import argparse
