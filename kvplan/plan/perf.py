@@ -189,11 +189,8 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
     gen = generation(r, prompt, new_tokens, batch) if new_tokens else None
     rows, max_b, eng_name = (), None, None
     if batch_table:
-        from .fit import fit
-
-        f = fit(spec, gpu, tp=tp, engine=engine if engine in ("vllm", "sglang", "trtllm", "llamacpp") else "vllm", kv_dtype=kv_dtype, weight_dtype=weight_dtype, ctx=ctx)
-        max_b, eng_name = (f.max_batch or 0), f.engine
-        rows = tuple(BatchRow(b, r.decode(ctx, b), b <= max_b) for b in batch_sizes(max_b))
+        rows, max_b, eng_name = _batch_table(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx,
+                                             data_parallel_size, enable_expert_parallel)
     return PerfReport(
         model=spec.name, gpu=gpu.name, tp=tp, ctx=ctx, batch=batch, prompt=prompt,
         kv_dtype=r.kv_fmt.name, weight_dtype=r.weight_dtype, compute_format=r.compute_fmt,
@@ -205,6 +202,22 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
         batch_table=rows, max_batch=max_b, max_batch_engine=eng_name, notes=tuple(notes),
         speculative=_speculative(r, spec, ctx, batch, speculative_config, acceptance),
         data_parallel_size=data_parallel_size, expert_parallel=ep)
+
+
+def _batch_table(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep):
+    """(rows, max batch, engine) of the batch table, bounded by the engine's memory plan (one DP
+    rank's under vLLM's --data-parallel-size / --enable-expert-parallel)."""
+    from .fit import fit
+
+    opts = None
+    if dp > 1 or ep:
+        from ..engines.base import ServeOptions
+
+        opts = ServeOptions(data_parallel_size=dp, enable_expert_parallel=ep)
+    f = fit(spec, gpu, tp=tp, engine=engine if engine in ("vllm", "sglang", "trtllm", "llamacpp") else "vllm",
+            kv_dtype=kv_dtype, weight_dtype=weight_dtype, ctx=ctx, opts=opts)
+    max_b = f.max_batch or 0
+    return tuple(BatchRow(b, r.decode(ctx, b), b <= max_b) for b in batch_sizes(max_b)), max_b, f.engine
 
 
 def _speculative(r, spec, ctx, batch, sc, acceptance):

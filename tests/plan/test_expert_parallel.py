@@ -150,3 +150,24 @@ def test_cli_bad_combinations_are_one_line_and_non_zero(args, msg):
     err = r.stderr if r.stderr else r.output
     assert r.exit_code != 0 and msg in err and len(err.strip().splitlines()) == 1, err
     assert not math.isnan(r.exit_code)
+
+
+@pytest.mark.parametrize("tp,dp", [(1, 8), (2, 4), (4, 2), (2, 1)])
+def test_a_ranks_weights_are_fits_ep_plan(qwen, h100, tp, dp):
+    """The step model's per-rank weights (Roofline._expert_bytes of whole experts, E/EP of them)
+    equal `fit`'s under the same vLLM flags (kvplan/plan/parallel.py routed_bytes)."""
+    from kvplan.engines.base import ServeOptions
+    from kvplan.plan.fit import fit
+
+    r = fit(qwen, h100, tp=tp, ctx=8000, opts=ServeOptions(data_parallel_size=dp, enable_expert_parallel=True))
+    assert OpLatency(qwen, h100, tp, ep=tp * dp).weights_bytes == r.weights_bytes
+
+
+def test_the_batch_table_uses_one_dp_ranks_memory_plan():
+    r = runner.invoke(app, ["perf", "qwen3-30b-a3b", "--gpu", "h100", "--ctx", "8k", "--data-parallel-size", "8",
+                            "--enable-expert-parallel", "--batch-table", "--json", "--no-cache-compare"])
+    assert r.exit_code == 0, r.output
+    plain = runner.invoke(app, ["perf", "qwen3-30b-a3b", "--gpu", "h100", "--ctx", "8k", "--batch-table", "--json",
+                                "--no-cache-compare"])
+    # EP 8 frees 7/8 of the 57.98 GB of experts on each rank, so more sequences fit than at tp 1 alone
+    assert json.loads(r.stdout)["max_batch"] > json.loads(plain.stdout)["max_batch"]
