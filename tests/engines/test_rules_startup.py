@@ -1,0 +1,174 @@
+"""vLLM's start-up budget (kvplan/engines/vllm/startup.py) and SGLang's (engines/sglang_startup.py),
+term by term, with numbers a reader can check by hand (issue 25: the mutants these kill are listed
+in MUTATION.md, session 6)."""
+import pytest
+
+from kvplan.engines import ServeOptions
+from kvplan.engines.sglang_startup import PRE_LOAD, PRE_LOAD_TP1, PRE_LOAD_UNCERTAINTY, budget_parts
+from kvplan.engines.vllm import startup
+from kvplan.sources import catalog
+
+GiB = 2**30
+
+
+def replace(obj, **changes):
+    return obj.model_copy(update=changes)
+
+
+def _with_mlp(spec, **changes):
+    """``spec`` with every layer's MLP changed (to make another term the widest)."""
+    lts = {k: replace(lt, mlp=replace(lt.mlp, **changes)) for k, lt in spec.layer_types.items()}
+    return replace(spec, layer_types=lts)
+
+
+def test_forward_peak_dense_mlp_is_widest():
+    # Llama 3.1 8B: hidden 4,096; attention (2 × 32 + 2 × 8) × 128 = 10,240; MLP 3 × 14,336 = 43,008
+    # 8,192 tokens × (2 × 4,096 + 43,008) × 2 bytes = 838,860,800
+    assert startup.forward_peak(catalog.load_model("llama-3.1-8b"), 8192) == 838_860_800
+
+
+def test_forward_peak_attention_is_widest():
+    # Llama 3.1 8B with an MLP of 1,000 (3,000 < attention's 10,240):
+    # 10 tokens × (8,192 + 10,240) × 2 = 368,640
+    m = _with_mlp(catalog.load_model("llama-3.1-8b"), intermediate_size=1000)
+    assert startup.forward_peak(m, 10) == 368_640
+
+
+def test_forward_peak_mla_is_widest():
+    # DeepSeek V3 with every MLP 100 wide (dense 300; MoE 3 × 100 × 8 + 3 × 100 = 2,700):
+    # MLA 128 × (128 + 64 + 128) + 512 = 41,472; 10 × (2 × 7,168 + 41,472) × 2 = 1,116,160
+    m = _with_mlp(catalog.load_model("deepseek-v3"), intermediate_size=100)
+    lts = {k: replace(lt, mlp=replace(lt.mlp, shared_intermediate_size=100)) if k == "moe" else lt
+           for k, lt in m.layer_types.items()}
+    assert startup.forward_peak(replace(m, layer_types=lts), 10) == 1_116_160
+
+
+def test_forward_peak_moe_routed_copies_and_shared_expert():
+    # Qwen3 30B-A3B: 3 × 768 × 8 experts per token + 0 shared = 18,432 > attention
+    # (64 + 8) × 128 = 9,216; 1,000 × (2 × 2,048 + 18,432) × 2 = 45,056,000
+    assert startup.forward_peak(catalog.load_model("qwen3-30b-a3b"), 1000) == 45_056_000
+    # Llama 4 Scout: 3 × 8,192 × 1 + 3 × 8,192 shared = 49,152; 100 × (10,240 + 49,152) × 2
+    assert startup.forward_peak(catalog.load_model("llama-4-scout"), 100) == 11_878_400
+
+
+def test_sampler_peak_rows_vocab_and_tp():
+    m = catalog.load_model("llama-3.1-8b")  # vocabulary 128,256; 38,500 millibytes per logit
+    # min(256 seqs, 8,192 tokens) = 256 rows: 256 × 128,256 × 38,500 // 1,000 = 1,264,091,136
+    assert startup.sampler_peak(m, 1, 8192, 256) == 1_264_091_136
+    # fewer tokens than seqs: 100 rows: 100 × 128,256 × 38.5 = 493,785,600
+    assert startup.sampler_peak(m, 1, 100, 256) == 493_785_600
+    # the rank's vocabulary share gathered over tp 2: 2 × 64,128 × 100 rows × 38.5 = 493,785,600
+    half = replace(m, vocab_size=64_128)
+    assert startup.sampler_peak(half, 2, 100, 256) == 493_785_600
+    # 1 row × 3 × 38.5 = 115.5: floored to 115
+    assert startup.sampler_peak(replace(m, vocab_size=3), 1, 1, 1) == 115
+
+
+def test_activation_peak_is_the_larger_of_forward_and_sampler():
+    m = catalog.load_model("llama-3.1-8b")
+    # forward 838,860,800 < sampler 1,264,091,136 (256 rows)
+    assert startup.activation_peak(m, 8192, 256) == 1_264_091_136
+    # no rows (TensorRT-LLM's call): the forward alone
+    assert startup.activation_peak(m, 8192, 0) == 838_860_800
+    # tp defaults to 1: 100 rows × 64,128 × 38.5 = 246,892,800 > forward 100 × 51,200 × 2 = 10,240,000
+    assert startup.activation_peak(replace(m, vocab_size=64_128), 100, 100) == 246_892_800
+    assert startup.activation_peak(replace(m, vocab_size=64_128), 100, 100, 2) == 493_785_600
+
+
+def test_constants_keep_values_only_and_are_ints():
+    c = startup.constants()
+    assert all(isinstance(v, dict) and "value" in v for v in c.values())
+    assert startup.const("cuda_graph_bytes") == 697_932_185
+    assert startup.const("sampler_millibytes_per_logit") == 38_500
+
+
+def test_non_torch_tp1_and_extra_beyond_one_gpu(monkeypatch):
+    # both fitted constants are 0 in startup.yaml; the formula's shape with 1 and 10
+    monkeypatch.setattr(startup, "constants", lambda: {"non_torch_tp1_bytes": {"value": 1},
+                                                       "non_torch_extra_tp_bytes": {"value": 10}})
+    assert startup.non_torch(1, 1) == 1
+    assert startup.non_torch(2, 1) == 11 and startup.non_torch(1, 2) == 11 and startup.non_torch(2, 2) == 11
+
+
+def test_mxfp4_growth_per_capability():
+    # gpt-oss-20b: 2 × 1,152 expert matrices of 2,880 × 2,880 in MXFP4, each 2,880² / 2 +
+    # 2,880² / 32 scales = 4,406,400 bytes: 10,152,345,600 bytes
+    m = catalog.load_model("gpt-oss-20b")
+    assert startup.mxfp4_growth(m, catalog.load_gpu("h100")) == 10_152_345_600 * 91_615 // 1_000_000 == 930_107_142
+    assert startup.mxfp4_growth(m, catalog.load_gpu("a100")) == 10_152_345_600 * 113_838 // 1_000_000 == 1_155_722_718
+    assert startup.mxfp4_growth(m, None) == 1_155_722_718  # no GPU: the sm80 figure
+    assert startup.mxfp4_growth(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")) == 0
+    assert startup.mxfp4_growth(catalog.load_model("deepseek-v3"), catalog.load_gpu("h100")) == 0  # fp8
+
+
+class _Cfg:
+    max_num_batched_tokens = 8192
+    max_num_seqs = 256
+
+
+def _parts(**kw):
+    m = catalog.load_model("llama-3.1-8b")
+    return {p.key: p for p in startup.overheads(m, catalog.load_gpu("h100"), _Cfg, ServeOptions(**kw), 1, 1)}
+
+
+def test_overheads_estimated():
+    p = _parts()
+    assert [k for k in p] == ["activation", "cuda_graphs", "non_torch"]
+    a, g, n = p["activation"], p["cuda_graphs"], p["non_torch"]
+    assert (a.bytes, a.uncertainty) == (1_264_091_136, 751_619_276)  # the sampler, ± 0.70 GiB
+    assert a.label == "activation peak (profile forward + sampler)"
+    # 838,860,800 / 2³⁰ = 0.78 GiB; 1,264,091,136 / 2³⁰ = 1.18 GiB
+    assert a.source == ("profile run: max(forward over 8,192 tokens 0.78 GiB, sampler over 256 rows × vocab "
+                        "1.18 GiB); fitted on the fit half of the start-up logs (engines/vllm/startup.yaml)")
+    assert (g.bytes, g.uncertainty, g.label) == (697_932_185, 1_320_702_443, "CUDA graphs")
+    assert g.source == ("profile_cudagraph_memory estimate; fitted on the fit half of the start-up logs "
+                        "(engines/vllm/startup.yaml)")
+    assert (n.bytes, n.uncertainty, n.label) == (0, 0, "non-torch growth (after vLLM's snapshot)")
+    assert n.source == "growth after the start-up snapshot; fitted on the fit half of the start-up logs " \
+                       "(engines/vllm/startup.yaml)"
+
+
+def test_overheads_given_by_the_user():
+    p = _parts(activation_bytes=5, cuda_graph_bytes=7, non_torch_bytes=11)
+    assert {k: (v.bytes, v.uncertainty, v.source) for k, v in p.items()} == {
+        "activation": (5, 0, "--activation-memory"), "cuda_graphs": (7, 0, "--cuda-graph-memory"),
+        "non_torch": (11, 0, "--non-torch-memory")}
+    e = _parts(enforce_eager=True, cuda_graph_bytes=7)["cuda_graphs"]  # eager wins over a size
+    assert (e.bytes, e.uncertainty, e.source) == (0, 0, "--enforce-eager: none")
+
+
+def test_sglang_budget_on_two_gpus_by_hand():
+    # 80 GiB card, 0.9, 10 GiB of weights, TP 2: used before 2,866,066,391 (PRE_LOAD);
+    # int((85,899,345,920 − 2,866,066,391) × 0.9) = 74,729,951,576; KV = that − 10,737,418,240
+    # = 63,992,533,336; slack = 85,899,345,920 − 2,866,066,391 − 10,737,418,240 − KV = 8,303,327,953
+    parts = budget_parts(80 * GiB, 0.9, 10 * GiB, 2)
+    assert [(p.key, p.bytes, p.uncertainty) for p in parts] == [
+        ("weights", 10 * GiB, 0), ("non_torch", 2_866_066_391, 536_870_912),
+        ("kv_cache", 63_992_533_336, 0), ("unused", 8_303_327_953, 0)]
+    assert sum(p.bytes for p in parts) == 80 * GiB
+    assert PRE_LOAD["value"] == 2_866_066_391 and PRE_LOAD_UNCERTAINTY["value"] == 2**29
+
+
+def test_sglang_budget_on_one_gpu_is_the_default():
+    # gpus defaults to 1: used before 1,331,439,862 (PRE_LOAD_TP1)
+    # int((85,899,345,920 − 1,331,439,862) × 0.5) = 42,283,953,029; − 10 GiB = 31,546,534,789
+    parts = {p.key: p for p in budget_parts(80 * GiB, 0.5, 10 * GiB)}
+    assert parts["non_torch"].bytes == PRE_LOAD_TP1["value"] == 1_331_439_862
+    assert parts["kv_cache"].bytes == 31_546_534_789
+    assert parts["unused"].bytes == 80 * GiB - 1_331_439_862 - 10 * GiB - 31_546_534_789
+
+
+def test_sglang_budget_labels_and_sources():
+    w, nt, kv, un = budget_parts(80 * GiB, 0.9, 10 * GiB, 2)
+    assert (w.label, w.source) == ("weights (this GPU's share)", "parameters × weight format")
+    assert (nt.label, nt.source) == ("CUDA context, NCCL (before the baseline)",
+                                     "fitted on the fit half of the SGLang logs (engines/sglang_startup.py)")
+    assert (kv.label, kv.source) == ("KV cache", "(total − used before the baseline) × mem_fraction_static 0.9 − "
+                                     "weights (kv_cache_configurator.py _profile_available_bytes)")
+    assert (un.label, un.source) == ("slack: activations, CUDA graphs",
+                                     "(total − used before the baseline) × (1 − 0.9)")
+
+
+@pytest.mark.parametrize("gpus", [2, 8])
+def test_sglang_multi_gpu_figure_from_two_gpus(gpus):
+    assert budget_parts(80 * GiB, 0.9, 0, gpus)[1].bytes == 2_866_066_391
