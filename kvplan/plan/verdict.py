@@ -9,7 +9,10 @@ Each estimated part carries ``BudgetPart.uncertainty`` (bytes either way, with i
 
 * **margin** = KV budget − what the engine needs to start (and, with ``--ctx``, to hold one
   sequence of ``ctx`` tokens), on the GPU with the least of it;
-* **does not fit**: margin ≤ 0, or the engine refuses;
+* **does not fit**: margin < 0, or the engine refuses (a margin of exactly 0 passes the engines'
+  own checks, e.g. vLLM 0.33's `needed_memory > available_memory`,
+  v1/core/kv_cache_planning.py _check_enough_kv_cache_memory; it is "at risk" where a part is
+  estimated);
 * **at risk**: 0 < margin ≤ the sum of the uncertainties of the estimated parts on that GPU
   (summed, not added in quadrature: never optimistic). The *deciding term* is the part with the
   largest uncertainty: the one whose error alone could turn the answer;
