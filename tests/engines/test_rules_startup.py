@@ -51,6 +51,22 @@ def test_forward_peak_moe_routed_copies_and_shared_expert():
     assert startup.forward_peak(catalog.load_model("llama-4-scout"), 100) == 11_878_400
 
 
+def test_forward_peak_widest_over_every_layer_type():
+    # Nemotron-H 56B: layer types mamba (no attention, no MLP), mlp (3 × 32,768 = 98,304, the
+    # widest) and attention last ((2 × 64 + 2 × 8) × 128 = 18,432): the widest of all, not the
+    # last: 10 × (2 × 8,192 + 98,304) × 2 = 2,293,760
+    assert startup.forward_peak(catalog.load_model("nemotron-h-56b"), 10) == 2_293_760
+
+
+def test_forward_peak_of_layers_with_neither_attention_nor_mlp():
+    # Nemotron-H's Mamba-2 layers alone: nothing but the residual stream and hidden state:
+    # 10 × 2 × 8,192 × 2 = 327,680
+    m = catalog.load_model("nemotron-h-56b")
+    mamba = replace(m, layer_types={"mamba": m.layer_types["mamba"]}, pattern="mamba*4")
+    assert mamba.counts() == {"mamba": 4}
+    assert startup.forward_peak(mamba, 10) == 327_680
+
+
 def test_sampler_peak_rows_vocab_and_tp():
     m = catalog.load_model("llama-3.1-8b")  # vocabulary 128,256; 38,500 millibytes per logit
     # min(256 seqs, 8,192 tokens) = 256 rows: 256 × 128,256 × 38,500 // 1,000 = 1,264,091,136
