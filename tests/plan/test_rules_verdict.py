@@ -149,3 +149,34 @@ def test_unmodelled_part_is_never_fits():
     # an unmodelled part with the margin inside the error: at risk by the error's term
     v = judge("vllm", [_stage(3 * GiB, {"activation": 2 * GiB}, blind="all2all")], _cap(2 * GiB), True)
     assert (v.verdict, v.deciding_term) == ("at_risk", "activation")
+
+
+def test_trtllm_one_token_blocks_without_ctx():
+    # block size 1: no ctx is one token (100 bytes), not two
+    assert start_need("trtllm", _cap(7, bytes_per_token=100, block_size=1)) == 100
+
+
+def test_judge_passes_ctx_to_the_need():
+    # SGLang, cell 1,000 bytes, ctx 10: need 10,000; budget 25,000: margin 15,000
+    v = judge("sglang", [_stage(25_000)], _cap(7, cell_size_bytes=1000), True, ctx=10)
+    assert (v.need_bytes, v.margin_bytes, v.verdict) == (10_000, 15_000, "fits")
+
+
+def test_refused_at_margin_zero_says_refused():
+    # the engine refuses with a margin of exactly 0: "refuses", not "short by 0.00 GiB"
+    v = judge("vllm", [_stage(2 * GiB)], _cap(2 * GiB, False), False)
+    assert (v.verdict, v.margin_bytes, v.why) == ("does_not_fit", 0, "the engine refuses this set-up")
+
+
+def test_every_verdict_carries_need_and_uncertainty():
+    # does not fit: need 2 GiB, ±0.5 GiB; unmodelled: need 2 GiB, ±0.25 GiB
+    v = judge("vllm", [_stage(GiB, {"activation": GiB // 2})], _cap(2 * GiB), True)
+    assert (v.verdict, v.need_bytes, v.uncertainty_bytes) == ("does_not_fit", 2 * GiB, GiB // 2)
+    v = judge("vllm", [_stage(9 * GiB, {"activation": GiB // 4}, blind="all2all")], _cap(2 * GiB), True)
+    assert (v.verdict, v.need_bytes, v.uncertainty_bytes) == ("at_risk", 2 * GiB, GiB // 4)
+
+
+def test_fits_with_nothing_estimated_states_the_margin():
+    # budget 3 GiB, need 2 GiB, no estimated part: margin 1.00 GiB
+    v = judge("vllm", [_stage(3 * GiB)], _cap(2 * GiB), True)
+    assert (v.verdict, v.why) == ("fits", "margin 1.00 GiB; no part of the budget is estimated")
