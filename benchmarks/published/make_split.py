@@ -71,22 +71,28 @@ SOURCES_ROUND2 = [
 ]
 
 
-def split_round2() -> dict:
-    ids = sorted(s[0] for s in SOURCES_ROUND2)
-    held = sorted(random.Random(SEED_ROUND2).sample(ids, math.ceil(len(ids) / 2)))
+def _later_round(n: int, seed: int, sources: list, seen: dict) -> dict:
+    """Round ``n`` (2, 3, ...): its own sources split by its own seed, the previous round's
+    held-out sources become seen."""
+    ids = sorted(src[0] for src in sources)
+    held = sorted(random.Random(seed).sample(ids, math.ceil(len(ids) / 2)))
     return {
-        "seed": SEED_ROUND2,
+        "seed": seed,
         "method": METHOD,
-        "made": "2026-12-06, after the round-1 held-out figures were seen, before any constant or structure of kvplan's "
-                "perf model was changed for round 2 and before any round-2 row was predicted",
-        "seen_sources": split_round1()["held_out_sources"],
-        "seen_how": "round-1 held-out sources: their figures were printed in docs/perf-accuracy.md, so from round 2 on they "
-                    "may be fitted and are reported as in-sample ('seen')",
+        "made": f"2026-12-06, after the round-{n - 1} held-out figures were seen, before any constant or structure of "
+                f"kvplan's perf model was changed for round {n} and before any round-{n} row was predicted",
+        "seen_sources": seen["held_out_sources"],
+        "seen_how": f"round-{n - 1} held-out sources: their figures were printed in docs/perf-accuracy.md, so from round "
+                    f"{n} on they may be fitted and are reported as in-sample ('seen'"
+                    + (")" if n == 2 else ", like round 1's held-out sources)"),
         "held_out_sources": held,
         "fit_sources": [i for i in ids if i not in held],
-        "sources": [{"id": i, "url_prefixes": p, "seen_before_issue_21": False, "how": how} for i, p, how in SOURCES_ROUND2],
+        "sources": [{"id": i, "url_prefixes": u, "seen_before_issue_21": False, "how": how} for i, u, how in sources],
     }
 
+
+def split_round2() -> dict:
+    return _later_round(2, SEED_ROUND2, SOURCES_ROUND2, split_round1())
 
 SEED_ROUND3 = 2026120703  # 2026-12-06, round 3; fixed before any round-3 row was predicted
 # (id, url prefixes, how) of the round-3 source documents that hold measurements (the Azure NDv5 page's LLM rows are all
@@ -100,21 +106,7 @@ SOURCES_ROUND3 = [
 
 
 def split_round3() -> dict:
-    ids = sorted(s[0] for s in SOURCES_ROUND3)
-    held = sorted(random.Random(SEED_ROUND3).sample(ids, math.ceil(len(ids) / 2)))
-    return {
-        "seed": SEED_ROUND3,
-        "method": METHOD,
-        "made": "2026-12-06, after the round-2 held-out figures were seen, before any constant or structure of kvplan's "
-                "perf model was changed for round 3 and before any round-3 row was predicted",
-        "seen_sources": split_round2()["held_out_sources"],
-        "seen_how": "round-2 held-out sources: their figures were printed in docs/perf-accuracy.md, so from round 3 on they "
-                    "may be fitted and are reported as in-sample ('seen', like round 1's held-out sources)",
-        "held_out_sources": held,
-        "fit_sources": [i for i in ids if i not in held],
-        "sources": [{"id": i, "url_prefixes": p, "seen_before_issue_21": False, "how": how} for i, p, how in SOURCES_ROUND3],
-    }
-
+    return _later_round(3, SEED_ROUND3, SOURCES_ROUND3, split_round2())
 
 def split() -> dict:
     return {**split_round1(), "round2": split_round2(), "round3": split_round3()}
