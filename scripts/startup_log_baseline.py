@@ -29,6 +29,9 @@ GiB = 2**30
 # Round 2's logs (startup_log_split.ROUND_2) stay out of this doc until the constants are frozen, so
 # that no round-2 held-out error is computed before then.
 ROUND_2_SHOWN = True  # constants frozen at commit dddb8b9; round 2's held-out errors first computed after it
+# Round 3's logs (startup_log_split.ROUND_3) stay out until round 3's held-out figures are printed once,
+# with the model as it stood when the split was committed.
+ROUND_3_SHOWN = False
 SIDES = ("held-out (round 2)", "held-out (round 1, seen)", "fit (round 2)", "fit")
 
 
@@ -70,6 +73,8 @@ def rows() -> list[dict]:
     out = []
     for e in startup_log_split.all_logs():
         if e.get("batch") in startup_log_split.ROUND_2 and not ROUND_2_SHOWN:
+            continue
+        if e.get("batch") in startup_log_split.ROUND_3 and not ROUND_3_SHOWN:
             continue
         r = {"id": e["id"], "url": e["url"], "side": _side(e["url"]), "engine": e.get("engine"),
              "version": e.get("vllm_version") or e.get("sglang_version"), "e": e, "log_kv": _log_kv(e),

@@ -14,6 +14,11 @@ Round 2 (``round_2``): the URLs of batch 2026-12-06-r2, collected after round 1'
 been seen, are split the same way (shuffled with ``SEED_2``, each to the side with fewer scored rows)
 before any constant or code is changed. Round 1's sides are unchanged; round 2's held-out half is the
 headline, round 1's held-out half is reported as seen, and round 2's fit half joins the fit rows.
+
+Round 3 (``round_3``): the URLs of batch 2026-12-06-r3, collected after round 2's held-out figures had
+been seen, are split the same way with ``SEED_3``, before any constant or code is changed. Rounds 1 and
+2 keep their sides; round 3's held-out half becomes the headline and round 2's held-out half is reported
+as seen.
 """
 from __future__ import annotations
 
@@ -32,6 +37,10 @@ ROUND_1 = ("2026-12-01", "2026-12-06")
 # changes, and round 2's held-out half is the headline from then on.
 SEED_2 = 20_2026_12_08
 ROUND_2 = ("2026-12-06-r2",)
+# Round 3 (batch 2026-12-06-r3): collected after round 2's held-out error had been seen; split with its
+# own seed before any constant or code changes.
+SEED_3 = 20_2026_12_09
+ROUND_3 = ("2026-12-06-r3",)
 
 
 def all_logs() -> list[dict]:
@@ -64,18 +73,25 @@ def split() -> dict:
         if e.get("batch") == "2026-12-01":
             first.add(e["url"])
     round_2 = {u for u, b in batch.items() if b in ROUND_2}
+    round_3 = {u for u, b in batch.items() if b in ROUND_3}
     sides = {"held_out": [], "fit": sorted(first)}
     n = {"held_out": 0, "fit": sum(count[u] for u in first)}
-    _balance(sorted(set(count) - first - round_2), count, SEED, sides, n)
+    _balance(sorted(set(count) - first - round_2 - round_3), count, SEED, sides, n)
     sides_2: dict = {"held_out": [], "fit": []}
     n_2 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_2), count, SEED_2, sides_2, n_2)
+    sides_3: dict = {"held_out": [], "fit": []}
+    n_3 = {"held_out": 0, "fit": 0}
+    _balance(sorted(round_3), count, SEED_3, sides_3, n_3)
     return {"seed": SEED, "method": " ".join(__doc__.split("\n\n")[2].split()),
             "files": list(FILES), "scored_rows": n,
             "held_out_urls": sorted(sides["held_out"]), "fit_urls": sorted(sides["fit"]),
             "round_2": {"seed": SEED_2, "batches": list(ROUND_2),
                         "method": " ".join(__doc__.split("\n\n")[3].split()), "scored_rows": n_2,
-                        "held_out_urls": sorted(sides_2["held_out"]), "fit_urls": sorted(sides_2["fit"])}}
+                        "held_out_urls": sorted(sides_2["held_out"]), "fit_urls": sorted(sides_2["fit"])},
+            "round_3": {"seed": SEED_3, "batches": list(ROUND_3),
+                        "method": " ".join(__doc__.split("\n\n")[4].split()), "scored_rows": n_3,
+                        "held_out_urls": sorted(sides_3["held_out"]), "fit_urls": sorted(sides_3["fit"])}}
 
 
 if __name__ == "__main__":

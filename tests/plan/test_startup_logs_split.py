@@ -16,8 +16,9 @@ def test_split_is_the_seeded_one():
 
 
 def test_every_url_on_one_side():
-    r2 = SPLIT["round_2"]
-    sides = [set(SPLIT["held_out_urls"]), set(SPLIT["fit_urls"]), set(r2["held_out_urls"]), set(r2["fit_urls"])]
+    r2, r3 = SPLIT["round_2"], SPLIT["round_3"]
+    sides = [set(SPLIT["held_out_urls"]), set(SPLIT["fit_urls"]), set(r2["held_out_urls"]), set(r2["fit_urls"]),
+             set(r3["held_out_urls"]), set(r3["fit_urls"])]
     assert sum(len(s) for s in sides) == len(set().union(*sides))  # no URL on two sides
     assert {e["url"] for e in startup_log_split.all_logs()} == set().union(*sides)
     assert SPLIT["scored_rows"]["held_out"] >= 10
@@ -31,6 +32,18 @@ def test_round_2_holds_only_its_own_batch_and_leaves_round_1_as_it_was():
     assert {batch[u] for u in r2["held_out_urls"] + r2["fit_urls"]} == set(r2["batches"])
     assert not {u for u, b in batch.items() if b in r2["batches"]} & set(SPLIT["held_out_urls"] + SPLIT["fit_urls"])
     assert r2["scored_rows"]["held_out"] >= 1 and r2["scored_rows"]["fit"] >= 1
+
+
+def test_round_3_holds_only_its_own_batch_and_leaves_rounds_1_and_2_as_they_were():
+    """Round 3 is split with a seed of its own; the URLs of rounds 1 and 2 (whose held-out figures were
+    seen) do not move."""
+    r2, r3 = SPLIT["round_2"], SPLIT["round_3"]
+    assert len({SPLIT["seed"], r2["seed"], r3["seed"]}) == 3
+    batch = {e["url"]: e.get("batch") for e in startup_log_split.all_logs()}
+    assert {batch[u] for u in r3["held_out_urls"] + r3["fit_urls"]} == set(r3["batches"])
+    earlier = set(SPLIT["held_out_urls"] + SPLIT["fit_urls"] + r2["held_out_urls"] + r2["fit_urls"])
+    assert not {u for u, b in batch.items() if b in r3["batches"]} & earlier
+    assert r3["scored_rows"]["held_out"] >= 1
 
 
 def test_first_batch_is_on_the_fit_side():
