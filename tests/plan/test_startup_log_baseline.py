@@ -32,12 +32,13 @@ def test_both_sides_hold_refusals_and_scored_logs():
         assert s["scored"] >= 10 and s["refused"] >= 2 and s["with_error"] >= 8, (side, s)
 
 
-def test_round_2_is_the_headline_and_no_held_out_refusal_is_called_fits():
+def test_round_3_is_the_headline_and_no_refusal_is_called_fits():
     rs = startup_log_baseline.rows()
     assert {r["side"] for r in rs} <= set(startup_log_baseline.SIDES)
     head = startup_log_baseline.headline(rs).splitlines()[2]
-    assert head.startswith("| held-out (round 2) |")
-    s = startup_log_baseline.summary(rs, "held-out (round 2)")
+    assert head.startswith("| held-out (round 3) |")
+    assert startup_log_baseline.summary(rs, "held-out (round 3)")["with_error"] >= 1
+    s = startup_log_baseline.summary(rs, "held-out (round 2, seen)")
     assert s["scored"] >= 3 and s["with_error"] >= 3
     for side in startup_log_baseline.SIDES:
         assert startup_log_baseline.summary(rs, side)["refused_but_fits"] == 0, side
