@@ -261,6 +261,19 @@ change, and its held-out figures were printed once with the model as it stood th
 +3.5 % (Qwen3-8B on an A100 40GB, vLLM 0.9.2), no refusal. That is the headline, and it is one log:
 it says almost nothing about the 80 % target. Round 3 found no new TensorRT-LLM log, no new DP+EP
 log, and its two refusals (vLLM 0.8.5) are listed but not scored (flags or memory lines missing).
+After round 3's figures were printed, two things were looked at on the fit side and in vLLM's code
+only (no constant changed): (1) the Qwen3-32B refusal at max-model-len 40,960 on one H100 (kvplan:
+4.43 GiB of KV after a 5.58 GiB activation peak) is not too cautious. vLLM 0.33's profile run
+(v1/worker/gpu_model_runner.py profile_run → _dummy_run over max_num_batched_tokens, then
+_dummy_sampler_run over min(max_num_seqs, max_num_batched_tokens) rows, run twice) is what
+kvplan prices, with 8,192 tokens and 1,024 sequences on an H100 (engine/arg_utils.py
+get_batch_defaults); llm-d's vLLM 0.11.0 log of the same model, card and utilization measured a
+5.64 GiB peak and 4.45 GiB of KV at 16,000 tokens and refused at 32,000, so vLLM with those
+defaults refuses 40,960 too; gpustack's run that served 32K prompts cannot have been
+`vllm serve Qwen/Qwen3-32B` on one 80 GB card (its page says "NVIDIA H100 GPUs"). (2) Data
+parallelism without expert parallelism now charges the profile run's all-gather of the MoE rows
+(engines/vllm/ep_buffers.py, moe_runner.py do_naive_dispatch_combine; vLLM allocates no buffer
+for it at start-up), an estimate whose uncertainty is itself; no log tests it yet.
 Version rules: the "about" fields of the two data files.
 
 kvplan's figure is what `kvplan check-log` plans for the same model, GPU and flags with the

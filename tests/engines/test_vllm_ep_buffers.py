@@ -83,6 +83,19 @@ def test_no_all2all_without_dp_or_ep():
     assert not {"ep_buffers", "ep_rdma"} & set(b)
 
 
+def test_dp_without_ep_charges_the_naive_all_gather_by_hand():
+    """DP 8 without EP (moe_runner.py do_naive_dispatch_combine): no buffer, but the profile run's MoE
+    all-gathers 8 × 8,192 tokens. Extra = 7 × 8,192 × ((2 + 8) × 7,168 × 2 + 256 × 4)
+    = 57,344 × 144,384 = 8,279,556,096 bytes, estimated: its uncertainty is itself."""
+    r, b = _budget(data_parallel_size=8)
+    assert b["dp_dispatch"].bytes == 8_279_556_096 == b["dp_dispatch"].uncertainty
+    assert "ep_dispatch" not in b
+    _, one = _budget()  # one replica: nothing gathered
+    assert "dp_dispatch" not in one
+    _, dense = _budget(model="llama-3.1-8b", data_parallel_size=4)  # no MoE layer: nothing
+    assert "dp_dispatch" not in dense
+
+
 def test_default_backend_deepseek_v3_dp8_by_hand():
     """allgather_reducescatter has no buffer; its profile run's MoE sees 8 × 8,192 tokens
     (H200: 8,192 batched tokens by default). Extra = 7 × 8,192 × (2 × 7,168 + 3 × 2,048 × 8) × 2

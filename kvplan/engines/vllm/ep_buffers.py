@@ -36,7 +36,18 @@ The dispatch transient of the profile run (torch memory, inside the activation p
 (dp − 1) × T tokens the MoE layers see under all-gather (and at most under DeepEP
 high-throughput), or DeepEP low-latency's expert-batched receive tensor
 (csrc/deep_ep.cpp low_latency_dispatch ``packed_recv_x``: local experts × ranks × T × hidden,
-bf16), charged with an uncertainty as large as itself: estimated. Facts copied, not code.
+bf16), charged with an uncertainty as large as itself: estimated.
+
+Data parallelism without ``--enable-expert-parallel`` (config/parallel.py ParallelConfig.use_all2all
+is true for any DP > 1, so the EP group gets the default AgRsAll2AllManager, which holds no buffer;
+fused_moe/all2all_utils.py maybe_make_prepare_finalize returns early without EP, so no DeepEP buffer
+either): nothing is allocated at start-up, but the profile run's MoE layers take the naive dispatch
+(fused_moe/runner/moe_runner.py do_naive_dispatch_combine: ``all_gatherv`` of the hidden states and
+router logits over the DP group, AgRsAll2AllManager._get_comm_group), so each rank's MoE sees
+dp × T tokens. Its experts are split over tp × dp ranks, so the routed intermediates stay what the
+forward estimate charges; the extra is the gathered rows: hidden states in, the combine's output,
+the fused-MoE output cache (top-k × hidden) and the router logits (fp32 taken). Estimated, with an
+uncertainty as large as itself. Facts copied, not code.
 """
 from __future__ import annotations
 
@@ -163,9 +174,26 @@ def _dispatch(name: str, moe: MoeMlp, hidden: int, tokens: int, ranks: int, dp: 
                       f"{rule}; estimated (a shape estimate, not vLLM's profile run)", extra)
 
 
+def _naive_dispatch(moe: MoeMlp, hidden: int, tokens: int, dp: int) -> BudgetPart:
+    """DP without EP: the profile run's all-gathered MoE rows (see the module docstring)."""
+    per_token = (2 + moe.experts_per_token) * hidden * 2 + moe.num_experts * 4
+    extra = (dp - 1) * tokens * per_token
+    rule = (f"DP {dp} without expert parallelism: each MoE layer all-gathers {dp} × {tokens:,} tokens "
+            f"(moe_runner.py do_naive_dispatch_combine); ({dp} − 1) × {tokens:,} × ((2 + top-k "
+            f"{moe.experts_per_token}) × hidden {hidden} × 2 + {moe.num_experts} router logits × 4) bytes")
+    return BudgetPart("dp_dispatch", "DP all-gather of the MoE rows in the profile run", extra,
+                      f"{rule}; estimated (a shape estimate, not vLLM's profile run)", extra)
+
+
 def parts(spec, cfg, opts, tp: int) -> list[BudgetPart]:
-    """The all-to-all lines of one rank's budget (empty without EP + DP or without MoE layers).
+    """The all-to-all lines of one rank's budget (empty without DP or without MoE layers).
     ``spec``: the rank's spec; ``tp``: the attention tensor-parallel size."""
+    if not opts.enable_expert_parallel and opts.data_parallel_size > 1:
+        moe = _moe(spec)
+        if moe is None:
+            return []
+        return [_naive_dispatch(moe, moe.latent_size or spec.hidden_size, cfg.max_num_batched_tokens,
+                                opts.data_parallel_size)]
     moe = _moe(spec) if uses_all2all(opts) else None
     if moe is None:
         return []
