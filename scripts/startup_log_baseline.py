@@ -32,6 +32,9 @@ ROUND_2_SHOWN = True  # constants frozen at commit dddb8b9; round 2's held-out e
 # Round 3's logs (startup_log_split.ROUND_3) stay out until round 3's held-out figures are printed once,
 # with the model as it stood when the split was committed.
 ROUND_3_SHOWN = True  # split committed at 646a799; round 3's held-out errors first computed after it
+# Round 4's logs (startup_log_split.ROUND_4) stay out until round 4's held-out figures are printed once,
+# with the model as it stood when the split was committed.
+ROUND_4_SHOWN = False
 SIDES = ("held-out (round 3)", "held-out (round 2, seen)", "held-out (round 1, seen)", "fit (round 3)",
          "fit (round 2)", "fit")
 
@@ -77,6 +80,8 @@ def rows() -> list[dict]:
         if e.get("batch") in startup_log_split.ROUND_2 and not ROUND_2_SHOWN:
             continue
         if e.get("batch") in startup_log_split.ROUND_3 and not ROUND_3_SHOWN:
+            continue
+        if e.get("batch") in startup_log_split.ROUND_4 and not ROUND_4_SHOWN:
             continue
         r = {"id": e["id"], "url": e["url"], "side": _side(e["url"]), "engine": e.get("engine"),
              "version": e.get("vllm_version") or e.get("sglang_version"), "e": e, "log_kv": _log_kv(e),

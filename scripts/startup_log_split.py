@@ -19,6 +19,11 @@ Round 3 (``round_3``): the URLs of batch 2026-12-06-r3, collected after round 2'
 been seen, are split the same way with ``SEED_3``, before any constant or code is changed. Rounds 1 and
 2 keep their sides; round 3's held-out half becomes the headline and round 2's held-out half is reported
 as seen.
+
+Round 4 (``round_4``): the URLs of batch 2026-12-06-r4, collected after round 3's held-out figures had
+been seen, are split the same way with ``SEED_4``, before any constant or code is changed. Rounds 1 to 3
+keep their sides; round 4's held-out half becomes the headline and round 3's held-out half is reported as
+seen.
 """
 from __future__ import annotations
 
@@ -41,6 +46,10 @@ ROUND_2 = ("2026-12-06-r2",)
 # own seed before any constant or code changes.
 SEED_3 = 20_2026_12_09
 ROUND_3 = ("2026-12-06-r3",)
+# Round 4 (batch 2026-12-06-r4): collected after round 3's held-out error had been seen; split with its
+# own seed before any constant or code changes.
+SEED_4 = 20_2026_12_10
+ROUND_4 = ("2026-12-06-r4",)
 
 
 def all_logs() -> list[dict]:
@@ -74,15 +83,19 @@ def split() -> dict:
             first.add(e["url"])
     round_2 = {u for u, b in batch.items() if b in ROUND_2}
     round_3 = {u for u, b in batch.items() if b in ROUND_3}
+    round_4 = {u for u, b in batch.items() if b in ROUND_4}
     sides = {"held_out": [], "fit": sorted(first)}
     n = {"held_out": 0, "fit": sum(count[u] for u in first)}
-    _balance(sorted(set(count) - first - round_2 - round_3), count, SEED, sides, n)
+    _balance(sorted(set(count) - first - round_2 - round_3 - round_4), count, SEED, sides, n)
     sides_2: dict = {"held_out": [], "fit": []}
     n_2 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_2), count, SEED_2, sides_2, n_2)
     sides_3: dict = {"held_out": [], "fit": []}
     n_3 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_3), count, SEED_3, sides_3, n_3)
+    sides_4: dict = {"held_out": [], "fit": []}
+    n_4 = {"held_out": 0, "fit": 0}
+    _balance(sorted(round_4), count, SEED_4, sides_4, n_4)
     return {"seed": SEED, "method": " ".join(__doc__.split("\n\n")[2].split()),
             "files": list(FILES), "scored_rows": n,
             "held_out_urls": sorted(sides["held_out"]), "fit_urls": sorted(sides["fit"]),
@@ -91,7 +104,10 @@ def split() -> dict:
                         "held_out_urls": sorted(sides_2["held_out"]), "fit_urls": sorted(sides_2["fit"])},
             "round_3": {"seed": SEED_3, "batches": list(ROUND_3),
                         "method": " ".join(__doc__.split("\n\n")[4].split()), "scored_rows": n_3,
-                        "held_out_urls": sorted(sides_3["held_out"]), "fit_urls": sorted(sides_3["fit"])}}
+                        "held_out_urls": sorted(sides_3["held_out"]), "fit_urls": sorted(sides_3["fit"])},
+            "round_4": {"seed": SEED_4, "batches": list(ROUND_4),
+                        "method": " ".join(__doc__.split("\n\n")[5].split()), "scored_rows": n_4,
+                        "held_out_urls": sorted(sides_4["held_out"]), "fit_urls": sorted(sides_4["fit"])}}
 
 
 if __name__ == "__main__":

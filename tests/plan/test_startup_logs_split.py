@@ -16,9 +16,9 @@ def test_split_is_the_seeded_one():
 
 
 def test_every_url_on_one_side():
-    r2, r3 = SPLIT["round_2"], SPLIT["round_3"]
+    r2, r3, r4 = SPLIT["round_2"], SPLIT["round_3"], SPLIT["round_4"]
     sides = [set(SPLIT["held_out_urls"]), set(SPLIT["fit_urls"]), set(r2["held_out_urls"]), set(r2["fit_urls"]),
-             set(r3["held_out_urls"]), set(r3["fit_urls"])]
+             set(r3["held_out_urls"]), set(r3["fit_urls"]), set(r4["held_out_urls"]), set(r4["fit_urls"])]
     assert sum(len(s) for s in sides) == len(set().union(*sides))  # no URL on two sides
     assert {e["url"] for e in startup_log_split.all_logs()} == set().union(*sides)
     assert SPLIT["scored_rows"]["held_out"] >= 10
@@ -44,6 +44,20 @@ def test_round_3_holds_only_its_own_batch_and_leaves_rounds_1_and_2_as_they_were
     earlier = set(SPLIT["held_out_urls"] + SPLIT["fit_urls"] + r2["held_out_urls"] + r2["fit_urls"])
     assert not {u for u, b in batch.items() if b in r3["batches"]} & earlier
     assert r3["scored_rows"]["held_out"] >= 1
+
+
+def test_round_4_holds_only_its_own_batch_and_leaves_rounds_1_to_3_as_they_were():
+    """Round 4 is split with a seed of its own; the URLs of rounds 1 to 3 (whose held-out figures were
+    seen) do not move."""
+    r2, r3, r4 = SPLIT["round_2"], SPLIT["round_3"], SPLIT["round_4"]
+    assert len({SPLIT["seed"], r2["seed"], r3["seed"], r4["seed"]}) == 4
+    batch = {e["url"]: e.get("batch") for e in startup_log_split.all_logs()}
+    assert {batch[u] for u in r4["held_out_urls"] + r4["fit_urls"]} == set(r4["batches"])
+    earlier = set(SPLIT["held_out_urls"] + SPLIT["fit_urls"])
+    for r in (r2, r3):
+        earlier |= set(r["held_out_urls"] + r["fit_urls"])
+    assert not {u for u, b in batch.items() if b in r4["batches"]} & earlier
+    assert r4["held_out_urls"] and r4["fit_urls"]
 
 
 def test_first_batch_is_on_the_fit_side():
