@@ -115,16 +115,7 @@ def default_mem_fraction_static(gpu, tp: int, pp: int, mla: bool, gemma4: bool, 
 def reserved_mib(gpu_mem: int, tp: int, pp: int, mla: bool, gemma4: bool, spec=None) -> float:
     """The MiB handle_gpu_memory_settings keeps out of mem_fraction_static on a card of
     gpu_mem MiB: activations by chunked-prefill size, communication, the CUDA graphs."""
-    if gpu_mem < 20480:
-        cps, max_bs = 2048, 8
-    elif gpu_mem < 35840:
-        cps, max_bs = 4096, (48 if tp < 4 else 160)
-    elif gpu_mem < 61440:
-        cps, max_bs = 4096, (32 if tp < 4 else 160)
-    elif gpu_mem < 163840:
-        cps, max_bs = 8192, (256 if tp < 4 else 512)
-    else:
-        cps, max_bs = 16384, 512
+    cps, max_bs = _card_defaults(gpu_mem, tp)
     reserved = 512 + max(cps, 2048) * 1.5 + tp * pp / 8 * 1024
     reserved += 2 * max_bs  # decode CUDA graph
     if not gemma4:  # Gemma 4 turns the prefill graph off
@@ -136,6 +127,45 @@ def reserved_mib(gpu_mem: int, tp: int, pp: int, mla: bool, gemma4: bool, spec=N
     if gpu_mem > 61440:
         reserved = max(reserved, 10240)
     return reserved
+
+
+def _card_defaults(gpu_mem: int, tp: int) -> tuple[int, int]:
+    """handle_gpu_memory_settings' defaults on a card of gpu_mem MiB: (chunked_prefill_size, the
+    decode CUDA graphs' max batch size)."""
+    if gpu_mem < 20480:
+        return 2048, 8
+    if gpu_mem < 35840:
+        return 4096, (48 if tp < 4 else 160)
+    if gpu_mem < 61440:
+        return 4096, (32 if tp < 4 else 160)
+    if gpu_mem < 163840:
+        return 8192, (256 if tp < 4 else 512)
+    return 16384, 512
+
+
+# The share of a running request's remaining max_new_tokens the scheduler reserves when it admits
+# another (schedule_policy.py PrefillAdder._get_running_request_total_token_offset): 1 for
+# ignore_eos requests, else new_token_ratio, which starts at SGLANG_INIT_NEW_TOKEN_RATIO 0.7 and
+# decays over SGLANG_NEW_TOKEN_RATIO_DECAY_STEPS 600 decode steps to 0.7 × SGLANG_MIN_NEW_TOKEN_RATIO_FACTOR
+# 0.14 (environ.py; managers/scheduler_components/new_token_ratio_tracker.py), its floor here.
+NEW_TOKEN_RATIO_FLOOR = 0.7 * 0.14
+
+
+def chunked_prefill_size(gpu, opts: ServeOptions) -> int:
+    """--chunked-prefill-size (kvplan's --max-num-batched-tokens), else handle_gpu_memory_settings'
+    default by the card's memory (arg_groups/memory_hook.py): 2,048 tokens under 20 GiB, 4,096
+    under 60 GiB, 8,192 under 160 GiB (H100, A100 80GB, H200), 16,384 above."""
+    return opts.max_num_batched_tokens or _card_defaults(gpu.usable_bytes // 2**20, 1)[0]
+
+
+def max_running_requests(tokens: int, context_len: int, opts: ServeOptions) -> int:
+    """mem_cache/kv_cache_configurator.py resolve_max_num_reqs (one DP worker): --max-running-requests
+    (kvplan's --max-num-seqs) capped at half the token pool, else tokens / context_len × 512
+    clamped to 2,048-4,096, capped the same way."""
+    if opts.max_num_seqs:
+        return max(1, min(opts.max_num_seqs, tokens // 2))
+    est = int(tokens / context_len * 512) if context_len else 4096
+    return max(1, min(max(min(est, 4096), 2048), tokens // 2))
 
 
 def _prefill_graph_sizes(max_bs: int) -> int:

@@ -39,7 +39,7 @@ import re
 from pathlib import Path
 
 from ..errors import KvplanError
-from ..model.frozen import field, record
+from ..model.frozen import field, record, replace
 
 TOOLS = ("vllm", "sglang", "inference-perf", "guidellm")
 
@@ -276,6 +276,8 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
         if ep not in lims:
             lims[ep] = sim.engine_limits(spec, gpu, tp, engine, opts, prefix_caching, ep)
         lim = lims[ep]
+        if lv.tool == "sglang" and lim.engine == "sglang":  # bench_serving sends ignore_eos (its default)
+            lim = replace(lim, output_reserve=1.0)
         n = min(lv.requests, max_requests)
         kw = dict(concurrency=lv.concurrency) if lv.concurrency else dict(rate=lv.rate)
         r = sim.simulate(spec, gpu, tp=tp, replicas=replicas, engine=engine, prompt_tokens=lv.prompt_tokens,

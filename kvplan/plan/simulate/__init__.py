@@ -47,16 +47,17 @@ order except after unusual preemption patterns); two requests that compute the s
 block at once keep separate copies and only the first is cached (vLLM caches both; a later hit
 may find one here where vLLM would find the other).
 
-SGLang (a documented simplification of ``scheduler.py`` ``get_next_batch_to_run``, 0.5): a
-token pool of ``max_total_num_tokens`` (page size 1) from ``fit``; a step is EITHER a prefill
-batch (new requests FCFS within ``chunked_prefill_size`` tokens, the last one chunked) when one
-can be admitted, OR a decode step of every running request (no mixed batches: its default);
-the radix cache reuses shared-prefix tokens at token granularity; when a decode step lacks
-tokens, the most recently admitted requests are retracted (recompute). Not modelled: SGLang's
-``new_token_ratio`` reservation, which admits fewer requests than this does (so this is
-optimistic about SGLang's admission and pessimistic about its retractions), and its
-``chunked_prefill_size`` / ``max_running_requests`` defaults (given here as stated assumptions;
-pass --max-num-batched-tokens / --max-num-seqs to set them).
+SGLang (a documented simplification of ``scheduler.py`` ``get_next_batch_to_run``, 0.5.23; its
+own rules in sglang.py): a token pool of ``max_total_num_tokens`` (page size 1) from ``fit``; a
+step is EITHER a prefill batch (new requests FCFS, its default ``schedule_policy``, within
+``chunked_prefill_size`` tokens, the last one chunked) when one can be admitted, OR a decode step
+of every running request (no mixed batches: its default); admission keeps the running requests'
+remaining output free (``PrefillAdder``, times ``new_token_ratio``); the overlap scheduler forms
+the next batch while the current one runs, so a request that arrives during a busy step waits one
+more; the radix cache reuses shared-prefix tokens at token granularity; when a decode step lacks
+tokens, the most recently admitted requests are retracted (recompute). ``chunked_prefill_size``
+and ``max_running_requests`` are SGLang's defaults (kvplan.engines.sglang, by card memory and
+token pool) unless --max-num-batched-tokens / --max-num-seqs set them.
 
 Issue 23's two extensions, each in its own module: vLLM's ``--speculative-config`` (every
 decode step a speculative round: speculative.py) and the CPU tier of ``--kv-offloading-size``
@@ -74,8 +75,7 @@ import heapq
 import math
 
 from ...errors import KvplanError, opt
-from .limits import (ENGINES, ROUTERS, SATURATION_SHARE, SGLANG_CHUNKED_PREFILL_ASSUMED,  # noqa: F401
-                     SGLANG_MAX_RUNNING_ASSUMED, Limits, engine_limits)
+from .limits import ENGINES, ROUTERS, SATURATION_SHARE, Limits, engine_limits  # noqa: F401
 from .results import SimResult, Stats, summarize, weighted_stats  # noqa: F401
 from .scheduler import Replica, _Prefix, _Req, _Run  # noqa: F401
 from .workload import Request, arrivals, read_trace, sample_lengths  # noqa: F401
@@ -110,7 +110,10 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
 
         reps = [SpecReplica(limits, roofline, drafter, shared_prefix, i) for i in range(replicas)]
     else:
-        reps = [Replica(limits, roofline, shared_prefix, i) for i in range(replicas)]
+        from .sglang import SGLangReplica
+
+        cls = SGLangReplica if limits.engine == "sglang" else Replica
+        reps = [cls(limits, roofline, shared_prefix, i) for i in range(replicas)]
     reqs = [_Req(i, q) for i, q in enumerate(requests)]
     heap: list = []  # (time it reaches the scheduler, index)
     fe_req = (getattr(limits, "frontend", None) or (0.0, 0.0))[0] / replicas
@@ -150,6 +153,7 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
             rep = _route(router, reps, r, state)
             if not rep.has_work():
                 rep.t = max(rep.t, t)
+            r.seen = t
             rep.waiting.append(r)
             arrived += 1
             if not concurrency and arrived in (half + 1, len(reqs)):

@@ -11,13 +11,6 @@ ENGINES = ("vllm", "sglang")
 ROUTERS = ("round-robin", "least-loaded", "prefix")
 
 
-# SGLang values this module assumes where kvplan has no sourced default (see module docstring)
-SGLANG_CHUNKED_PREFILL_ASSUMED = 8192
-
-
-SGLANG_MAX_RUNNING_ASSUMED = 1024
-
-
 SATURATION_SHARE = 0.10
 
 
@@ -64,6 +57,7 @@ class Limits:
     host_blocks: int = 0  # blocks of block_size tokens it holds
     host_chunk_blocks: int = 1  # its unit of a hit, in blocks
     host_block_seconds: float = 0.0  # loading one block to the GPU (plan/reload.py)
+    output_reserve: float = 0.0  # SGLang: the share of running requests' remaining output kept free
 
     @property
     def kv_tokens(self) -> int:
@@ -119,14 +113,20 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
     src = {"num_blocks": f"{where}: max_total_num_tokens {tokens:,}",
            "block_size": "SGLang page size (kvplan.engines.sglang)",
            "max_num_seqs": "--max-num-seqs" if opts.max_num_seqs else
-           f"assumed {SGLANG_MAX_RUNNING_ASSUMED} (SGLang's max_running_requests default is not modelled)",
+           "SGLang's max_running_requests from the token pool (kv_cache_configurator.py "
+           "resolve_max_num_reqs; kvplan.engines.sglang)",
            "max_num_batched_tokens": "--max-num-batched-tokens" if opts.max_num_batched_tokens else
-           f"assumed {SGLANG_CHUNKED_PREFILL_ASSUMED} (SGLang's chunked_prefill_size default is not modelled)",
+           "SGLang's chunked_prefill_size by card memory (memory_hook.py handle_gpu_memory_settings; "
+           "kvplan.engines.sglang)",
            "max_model_len": "--max-model-len" if opts.max_model_len else "the model's max context"}
     src["frontend"] = FRONTEND["sglang"]["source"][endpoint]
-    return Limits("sglang", page, tokens // page, opts.max_num_seqs or SGLANG_MAX_RUNNING_ASSUMED,
-                  opts.max_num_batched_tokens or SGLANG_CHUNKED_PREFILL_ASSUMED, cap.max_model_len,
-                  prefix_caching, src, risk, _frontend("sglang", endpoint))
+    from ...engines.sglang import NEW_TOKEN_RATIO_FLOOR, chunked_prefill_size, max_running_requests
+
+    src["output_reserve"] = ("SGLang's new_token_ratio after its decay (kvplan.engines.sglang "
+                             "NEW_TOKEN_RATIO_FLOOR); 1 for ignore_eos requests (check-bench: sglang.bench_serving)")
+    return Limits("sglang", page, tokens // page, max_running_requests(tokens, cap.max_model_len, opts),
+                  chunked_prefill_size(gpu, opts), cap.max_model_len,
+                  prefix_caching, src, risk, _frontend("sglang", endpoint), output_reserve=NEW_TOKEN_RATIO_FLOOR)
 
 
 def _frontend(engine: str, endpoint: str = "completions") -> tuple:

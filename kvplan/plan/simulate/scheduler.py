@@ -15,7 +15,7 @@ from .workload import Request
 class _Req:
     __slots__ = ("i", "arrival", "prompt", "output", "pid", "g", "computed", "state", "admit",
                  "shared", "run", "run_base", "epoch", "dec_step", "dec_base", "finish_at",
-                 "last_tok", "first_tok", "end", "fresh", "preempted", "hit_tokens", "held")
+                 "last_tok", "first_tok", "end", "fresh", "preempted", "hit_tokens", "held", "seen")
 
     def __init__(self, i: int, r: Request):
         self.i, self.arrival, self.prompt, self.output, self.pid = i, r.arrival_s, r.prompt, r.output, r.prefix_id
@@ -33,6 +33,7 @@ class _Req:
         self.preempted = 0
         self.hit_tokens = 0
         self.held = 0  # blocks held while decoding (speculative.py: beyond the computed tokens')
+        self.seen = 0.0  # when it reached the scheduler (past the front end)
 
 
 class _Run:

@@ -1,0 +1,96 @@
+"""simulate's SGLang replica (kvplan/plan/simulate/sglang.py): SGLang 0.5.23's defaults, its
+PrefillAdder's reservation of the running requests' outputs and its overlap scheduler, each
+checked by hand."""
+import pytest
+
+from kvplan.engines.base import ServeOptions
+from kvplan.engines.sglang import NEW_TOKEN_RATIO_FLOOR, chunked_prefill_size, max_running_requests
+from kvplan.model.frozen import replace
+from kvplan.plan import fit as fitmod
+from kvplan.plan import simulate as sim
+from kvplan.plan.latency.step import OpLatency
+from kvplan.plan.simulate.workload import Request
+from kvplan.sources import catalog
+
+
+@pytest.fixture(scope="module")
+def llama():
+    spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    return spec, gpu, OpLatency(spec, gpu, engine="sglang")
+
+
+def tiny(tokens: int, reserve: float = 0.0) -> sim.Limits:
+    return sim.Limits("sglang", 1, tokens, 256, 8192, 131072, True, {"num_blocks": "test"},
+                      output_reserve=reserve)
+
+
+@pytest.mark.parametrize("gpu, cps", [("t4", 2048), ("rtx-4090", 4096), ("l40s", 4096),
+                                      ("a100-sxm-40gb", 4096), ("h100", 8192), ("h200", 8192),
+                                      ("b200", 16384)])
+def test_chunked_prefill_size_follows_the_cards_memory(gpu, cps):
+    # memory_hook.py handle_gpu_memory_settings: < 20 GiB 2k, < 60 GiB 4k, < 160 GiB 8k, else 16k
+    assert chunked_prefill_size(catalog.load_gpu(gpu), ServeOptions()) == cps
+    assert chunked_prefill_size(catalog.load_gpu(gpu), ServeOptions(max_num_batched_tokens=512)) == 512
+
+
+def test_max_running_requests_by_hand():
+    # kv_cache_configurator.py resolve_max_num_reqs: tokens / context × 512 clamped to 2048..4096,
+    # at most half the pool
+    o = ServeOptions()
+    assert max_running_requests(400_000, 131072, o) == 2048  # 1,562 -> 2,048
+    assert max_running_requests(800_000, 65536, o) == 4096  # 6,250 -> 4,096
+    assert max_running_requests(700_000, 131072, o) == 2734  # int(2,734.4)
+    assert max_running_requests(3000, 131072, o) == 1500  # half the pool
+    assert max_running_requests(400_000, 131072, ServeOptions(max_num_seqs=64)) == 64
+    assert max_running_requests(100, 131072, ServeOptions(max_num_seqs=64)) == 50
+
+
+def test_simulate_takes_sglangs_defaults_from_fit(llama):
+    spec, gpu, _ = llama
+    lim = sim.engine_limits(spec, gpu, engine="sglang")
+    tokens = fitmod.fit(spec, gpu, engine="sglang").capacity.detail["max_total_num_tokens"]
+    assert lim.max_num_batched_tokens == 8192
+    assert lim.max_num_seqs == max(min(int(tokens / 131072 * 512), 4096), 2048)
+    assert lim.output_reserve == pytest.approx(0.098)
+
+
+def test_admission_reserves_the_running_requests_outputs(llama):
+    """1,000 tokens; two requests of 100 + 450. Reserving everything (ignore_eos): the first needs
+    100 + 450 + 1 ≤ 1,000; the second 551 > 900 free − 450 reserved, and stays out until the first
+    is done (free − reserved stays 451 as it decodes), so it is never preempted. Reserving
+    nothing, both start at once and the pool (1,100 needed) runs out."""
+    spec, gpu, rf = llama
+    two = [Request(0.0, 100, 450), Request(0.0, 100, 450)]
+    full = sim.simulate(spec, gpu, trace=two, limits=tiny(1000, 1.0), roofline=rf)
+    none = sim.simulate(spec, gpu, trace=two, limits=tiny(1000, 0.0), roofline=rf)
+    assert full.preemptions == 0 and none.preemptions > 0
+    first_e2e = rf.prefill(100).seconds + sum(rf.decode(100 + t).seconds for t in range(1, 450))
+    ttft_second = 2 * full.ttft_ms.mean - rf.prefill(100).seconds * 1000
+    assert ttft_second > first_e2e * 1000  # its prefill waited for the first to end
+    assert none.ttft_ms.p50 == none.ttft_ms.p99 == pytest.approx(rf.mixed([(0, 100), (0, 100)]).seconds * 1000)
+    assert NEW_TOKEN_RATIO_FLOOR == pytest.approx(0.7 * 0.14)
+
+
+def test_the_overlap_scheduler_sees_a_request_one_step_late(llama):
+    """A alone from 0: prefill P, decode steps D1, D2, ... B arrives halfway through D1. The batch
+    after D1 was formed when D1 began, without B; so B is prefilled after D2."""
+    spec, gpu, rf = llama
+    P, D1, D2 = rf.prefill(500).seconds, rf.decode(501).seconds, rf.decode(502).seconds
+    tb = P + D1 / 2
+    r = sim.simulate(spec, gpu, trace=[Request(0.0, 500, 100), Request(tb, 300, 2)],
+                     limits=tiny(100000), roofline=rf)
+    ttft_b = P + D1 + D2 + rf.prefill(300).seconds - tb
+    assert r.ttft_ms.mean == pytest.approx((P + ttft_b) / 2 * 1000, rel=1e-9)
+
+
+def test_an_idle_sglang_schedules_at_once(llama):
+    spec, gpu, rf = llama
+    r = sim.simulate(spec, gpu, trace=[Request(0.0, 500, 2), Request(5.0, 300, 2)],
+                     limits=tiny(100000), roofline=rf)
+    assert r.ttft_ms.mean == pytest.approx((rf.prefill(500).seconds + rf.prefill(300).seconds) / 2 * 1000,
+                                           rel=1e-9)
+
+
+def test_check_bench_reserves_everything_for_sglang_bench_serving(llama):
+    lim = replace(tiny(1000), output_reserve=1.0)
+    assert lim.output_reserve == 1.0
