@@ -93,7 +93,10 @@ def test_shell_completion_completes_commands_models_and_gpus():
 
 
 def test_show_completion_prints_a_script():
-    r = subprocess.run([KVPLAN, "--show-completion", "bash"], capture_output=True,
+    # typer detects the shell from the parent processes (shellingham) and ignores a shell name
+    # after the flag, so run it from bash, as a user does (`; exit $?` keeps bash from exec-ing it
+    # away); from a pytest with no shell above it, detection fails ("Shell  not supported")
+    r = subprocess.run(["bash", "-c", f"'{KVPLAN}' --show-completion; exit $?"], capture_output=True,
                        text=True, cwd=ROOT)
     assert r.returncode == 0 and "_KVPLAN_COMPLETE=complete_bash" in r.stdout
 
