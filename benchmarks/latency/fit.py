@@ -4,8 +4,8 @@
 
 Which rows may be fitted (benchmarks/published/split.yaml): round 1's fit sources, round 1's held-out sources (their
 figures were seen before round 2, so they are in-sample now: `round2.seen_sources`), round 2's fit sources, round 2's
-held-out sources (seen before round 3: `round3.seen_sources`) and round 3's fit sources. Round 3's held-out rows are
-never predicted here. For each row, the time behind its metric (a prefill, the decode steps, or
+held-out sources (seen before round 3: `round3.seen_sources`), round 3's held-out source (seen before round 4) and
+round 4's fit sources. Round 4's held-out rows are never predicted here. For each row, the time behind its metric (a prefill, the decode steps, or
 both) is linear in the constants fitted: T = T0 + base × steps + per_layer × layers × steps + per_seq × Σ sequences
 per step + (factor − 1) × weight-only GEMM streaming time. Per engine, the graphs-on constants (base, per layer, per
 sequence) are chosen by grid search to minimise the median |error| of its rows that run with CUDA graphs (its 16-bit
@@ -48,9 +48,9 @@ def _fmt(w: str) -> str:
 
 
 def fitted_doc(engines: dict, dequant: dict) -> dict:
-    return {"source": "benchmarks/latency/fit.py on the fit side of benchmarks/published/split.yaml: round 1's fit and "
-                      "seen (round-1 held-out) sources, round 2's fit and seen (round-2 held-out) sources and round 3's fit "
-                      "sources (seeds 20261206, 2026120602, 2026120703)",
+    return {"source": "benchmarks/latency/fit.py on the fit side of benchmarks/published/split.yaml: every round's fit "
+                      "sources and the held-out sources of rounds 1-3 (seen before the next round); round 4's held-out "
+                      "sources never (seeds 20261206, 2026120602, 2026120703, 2026120604)",
             "engines": engines, "dequant": dequant}
 
 
@@ -66,11 +66,11 @@ def row_time(e: dict, fitted: dict) -> float:
 
 def fit_side_entries() -> list[dict]:
     split = yaml.safe_load((ROOT / "benchmarks" / "published" / "split.yaml").read_text())
-    r2, r3 = split["round2"], split["round3"]
-    ok = (set(split["fit_sources"]) | set(r2["seen_sources"]) | set(r2["fit_sources"]) | set(r3["seen_sources"])
-          | set(r3["fit_sources"]))
-    assert not ok & set(r3["held_out_sources"])
-    prefixes = [p for s in split["sources"] + r2["sources"] + r3["sources"] if s["id"] in ok for p in s["url_prefixes"]]
+    later = [split[n] for n in pa.LATER]
+    ok = set(split["fit_sources"]).union(*(set(r["seen_sources"]) | set(r["fit_sources"]) for r in later))
+    assert not ok & set(later[-1]["held_out_sources"])
+    prefixes = [p for s in split["sources"] + [x for r in later for x in r["sources"]] if s["id"] in ok
+                for p in s["url_prefixes"]]
     return [e for e in yaml.safe_load((ROOT / "benchmarks" / "published" / "measurements.yaml").read_text())
             if any(e["source"].startswith(p) for p in prefixes)]
 

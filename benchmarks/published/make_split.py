@@ -16,6 +16,9 @@ committed before any constant or structure of the model was changed for round 2.
 Round 3 (`round3`): likewise, round 2's held-out sources become "seen"; the new source documents (SOURCES_ROUND3, only
 those that hold measurement rows) are split with SEED_ROUND3, committed before any round-3 change. With one such
 document, ceil(1 / 2) = 1 puts it on the held-out side: round 3 fits nothing new, it only tests.
+
+Round 4 (`round4`): round 3's held-out source becomes "seen"; three new source documents (SOURCES_ROUND4), split
+with SEED_ROUND4, committed before any round-4 row was predicted or any constant changed.
 """
 from __future__ import annotations
 
@@ -108,8 +111,31 @@ SOURCES_ROUND3 = [
 def split_round3() -> dict:
     return _later_round(3, SEED_ROUND3, SOURCES_ROUND3, split_round2())
 
+SEED_ROUND4 = 2026120604  # 2026-12-06, round 4; fixed before any round-4 row was predicted
+# (id, url prefixes, how) of the round-4 source documents (their rows left out are in excluded.yaml with the reason;
+# the NCCL-tests PCIe table read in round 4 holds no speed row and is in nccl_tests.yaml)
+SOURCES_ROUND4 = [
+    ("lmdeploy-a100-fp16-v0.1.0a1", ["https://github.com/InternLM/lmdeploy/blob/3e391df4673326f79363eebe030876861a9b7090/"
+                                     "docs/en/benchmark/a100_fp16.md"],
+     "round 4: lmdeploy docs 'Benchmark on A100 (FP16)', TurboMind v0.1.0a1 profile_generation, Llama 2 7B / 13B (TP 1) "
+     "and 70B (TP 4), batch 1-64, per-token decode latency and batch-1 first-token latency"),
+    ("lmdeploy-w4a16-4090", ["https://github.com/InternLM/lmdeploy/blob/00948ee273c696465b3a301519c08ef9c674683f/"
+                             "docs/en/quantization/w4a16.md"],
+     "round 4: lmdeploy docs 'AWQ/GPTQ' performance table, RTX 4090, Llama 2 7B / 13B int4, batch 1, 1 -> 512 tokens "
+     "(llm-awq, MLC LLM, TurboMind)"),
+    ("autoawq-readme-0.1.6", ["https://github.com/casper-hansen/AutoAWQ/blob/027758d473e3e85356d2deb952a5279c0d85c396/"
+                              "README.md"],
+     "round 4: AutoAWQ README benchmarks (AutoAWQ 0.1.6, RTX 4090), Vicuna 7B, Mistral 7B, Llama 2 13B, Falcon 7B, "
+     "CodeLlama 34B, int4 GEMM / GEMV, batch 1-8, prefill and decode"),
+]
+
+
+def split_round4() -> dict:
+    return _later_round(4, SEED_ROUND4, SOURCES_ROUND4, split_round3())
+
+
 def split() -> dict:
-    return {**split_round1(), "round2": split_round2(), "round3": split_round3()}
+    return {**split_round1(), "round2": split_round2(), "round3": split_round3(), "round4": split_round4()}
 
 
 def split_round1() -> dict:
@@ -127,7 +153,7 @@ def split_round1() -> dict:
 
 def all_sources(doc: dict) -> list[dict]:
     """Every source document of both rounds."""
-    return doc["sources"] + doc.get("round2", {}).get("sources", []) + doc.get("round3", {}).get("sources", [])
+    return doc["sources"] + [s for n in ("round2", "round3", "round4") for s in doc.get(n, {}).get("sources", [])]
 
 
 def source_of(url: str, doc: dict) -> str:
@@ -152,7 +178,7 @@ if __name__ == "__main__":
     out.write_text(render())
     s = split()
     rows = yaml.safe_load((HERE / "measurements.yaml").read_text())
-    for name, d in (("round 1", s), ("round 2", s["round2"]), ("round 3", s["round3"])):
+    for name, d in (("round 1", s), ("round 2", s["round2"]), ("round 3", s["round3"]), ("round 4", s["round4"])):
         n = {k: sum(source_of(e["source"], s) in d[k] for e in rows) for k in ("held_out_sources", "fit_sources")}
         print(f"{name} held out: {', '.join(d['held_out_sources'])} ({n['held_out_sources']} rows)\n"
               f"{name} fit:      {', '.join(d['fit_sources'])} ({n['fit_sources']} rows)")

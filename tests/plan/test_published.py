@@ -18,10 +18,10 @@ ENTRIES = yaml.safe_load((DIR / "measurements.yaml").read_text())
 AIC = yaml.safe_load((DIR / "aiconfigurator.yaml").read_text())
 FIELDS = ["id", "source", "quote", "retrieved", "engine", "engine_version", "model", "weight_dtype", "kv_dtype", "gpu",
           "num_gpus", "batch", "input_len", "output_len", "metric", "value", "notes"]
-ENGINES = {"llamacpp", "vllm", "sglang", "trtllm", "hf", "gptfast", "mlc", "exllamav2", "other"}
+ENGINES = {"llamacpp", "vllm", "sglang", "trtllm", "hf", "gptfast", "mlc", "exllamav2", "lmdeploy", "other"}
 METRICS = {"decode_tokens_per_s_per_seq", "decode_ms_per_token", "prefill_tokens_per_s", "ttft_ms",
            "output_tokens_per_s_total", "output_tokens_per_s_per_gpu", "e2e_latency_ms",
-           "e2e_latency_s"}
+           "e2e_latency_s", "decode_s_per_token", "ttft_s", "decode_tokens_per_s_total"}
 GPUS = {g.name for g in catalog.gpus()}
 
 
@@ -74,11 +74,12 @@ SPLIT = yaml.safe_load((DIR / "split.yaml").read_text())
 
 R2 = SPLIT["round2"]
 R3 = SPLIT["round3"]
+R4 = SPLIT["round4"]
 NCCL = yaml.safe_load((DIR / "nccl_tests.yaml").read_text())
 
 
 def _source_of(url):
-    hits = [s["id"] for s in SPLIT["sources"] + R2["sources"] + R3["sources"]
+    hits = [s["id"] for s in SPLIT["sources"] + R2["sources"] + R3["sources"] + R4["sources"]
             if any(url.startswith(p) for p in s["url_prefixes"])]
     assert len(hits) == 1, url
     return hits[0]
@@ -114,7 +115,10 @@ def test_split_is_by_source_and_matches_its_seed():
     held3, fit3 = set(R3["held_out_sources"]), set(R3["fit_sources"])
     assert not held3 & fit3 and held3 | fit3 == {s["id"] for s in R3["sources"]} and abs(len(held3) - len(fit3)) <= 1
     assert set(R3["seen_sources"]) == held2 and R3["seed"] not in (SPLIT["seed"], R2["seed"])
-    assert used == held | fit | held2 | fit2 | held3 | fit3 and len(held | fit) >= 8  # every source has rows
+    held4, fit4 = set(R4["held_out_sources"]), set(R4["fit_sources"])
+    assert not held4 & fit4 and held4 | fit4 == {s["id"] for s in R4["sources"]} and abs(len(held4) - len(fit4)) <= 1
+    assert set(R4["seen_sources"]) == held3 and R4["seed"] not in (SPLIT["seed"], R2["seed"], R3["seed"])
+    assert used == held | fit | held2 | fit2 | held3 | fit3 | held4 | fit4 and len(held | fit) >= 8  # all have rows
     assert abs(len(held) - len(fit)) <= 1 and abs(len(held2) - len(fit2)) <= 1
     assert set(R2["seen_sources"]) == held and len(held2 | fit2) >= 5  # round 1's held-out sources are now "seen"
     assert R2["seed"] != SPLIT["seed"]
