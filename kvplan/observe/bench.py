@@ -183,6 +183,7 @@ _LINE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 ()/._-]*?)\s*:\s*([-+0-9.eE]+|inf)\
 _PRINTED = {"successful requests": "completed", "total input tokens": "total_input_tokens",
             "total generated tokens": "total_output_tokens", "traffic request rate": "request_rate",
             "maximum request concurrency": "max_concurrency",
+            "max request concurrency": "max_concurrency",  # sglang.bench_serving's wording
             "output token throughput (tok/s)": "output_throughput"}
 
 
@@ -205,12 +206,14 @@ def _printed(text: str, name: str) -> list[Level]:
             elif key in _PRINTED:
                 d[_PRINTED[key]] = val if key == "traffic request rate" else float(val)
         where = f"{name} #{i}" if len(parts) > 1 else name
+        backend = re.search(r"^\s*Backend:\s*(\S+)", part, re.M)  # printed by sglang.bench_serving only
+        tool = "sglang" if backend and backend.group(1).startswith("sglang") else "printed"
         if "completed" not in d or "total_output_tokens" not in d:
             raise KvplanError(f"{where}: a printed result without its request and token counts")
         d["completed"] = int(d["completed"])
         if d.get("max_concurrency") is not None:
             d["max_concurrency"] = int(d["max_concurrency"])
-        out.append(_vllm_like(d, where, "printed"))
+        out.append(_vllm_like(d, where, tool))
     return out
 
 

@@ -219,3 +219,27 @@ def test_a_sharegpt_run_stated_by_its_means_is_replayed_with_a_measured_spread()
                                     ({"backend": "sglang-oai-chat"}, "chat"), ({}, None)])
 def test_the_endpoint_follows_the_files_backend(d, want):
     assert bench._endpoint(d) == want
+
+
+def test_reads_sglang_bench_serving_printed_blocks_with_their_concurrency(tmp_path):
+    """sglang.bench_serving prints 'Backend:' and 'Max request concurrency:' (vLLM's client
+    prints 'Maximum request concurrency' and no backend): a closed-loop SGLang run read from its
+    printed block keeps its concurrency, and is known as SGLang's client (which sends ignore_eos)."""
+    from kvplan.observe import bench
+
+    block = """============ Serving Benchmark Result ============
+Backend:                                 sglang
+Traffic request rate:                    inf
+Max request concurrency:                 16
+Successful requests:                     80
+Total input tokens:                      39668
+Total generated tokens:                  40805
+Output token throughput (tok/s):         513.48
+Median TTFT (ms):                        147.02
+==================================================
+"""
+    f = tmp_path / "run.txt"
+    f.write_text(block + block.replace("Backend:                                 sglang\n", ""))
+    a, b = bench.read(f)
+    assert (a.tool, a.concurrency, a.rate, a.requests) == ("sglang", 16, None, 80)
+    assert (b.tool, b.concurrency) == ("printed", 16)
