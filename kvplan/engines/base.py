@@ -294,6 +294,16 @@ def finish_budget(total: int, util: float, parts: list[BudgetPart],
                        else "left on the card", rest, util_source)]
 
 
+def total_parts(gpu) -> list[BudgetPart]:
+    """The GPU's total as a term of the budget where it is estimated (no CUDA total observed,
+    model/hardware.py GpuSpec.memory_basis): no bytes of its own, but its uncertainty, so the
+    verdict can say "at risk" naming it (plan/verdict.py). None where CUDA's total is known."""
+    basis = gpu.memory_basis
+    if not basis.estimated:
+        return []
+    return [BudgetPart("gpu_total", "GPU total (estimated)", 0, basis.source, basis.uncertainty)]
+
+
 def kv_format_name(k: str, v: str) -> str:
     """One name for what a cache is sized in: ``q8_0``, or ``q8_0/fp16`` (K/V) where they differ."""
     return k if k == v else f"{k}/{v}"

@@ -103,7 +103,7 @@ def default_mem_fraction_static(gpu, tp: int, pp: int, mla: bool, gemma4: bool, 
     """arg_groups/memory_hook.py handle_gpu_memory_settings (post-capture sizing off, the
     default): reserve MiB for activations, communication and CUDA graphs, as a share of the
     card (gpu_mem = nvidia-smi's total in MiB)."""
-    gpu_mem = gpu.usable_bytes // 2**20
+    gpu_mem = gpu.smi_bytes // 2**20
     mfs = round((gpu_mem - reserved_mib(gpu_mem, tp, pp, mla, gemma4, spec)) / gpu_mem, 3)
     if gemma4 and spec is not None and spec.encoders:  # adjust_mem_fraction_for_vlm
         enc = spec.encoders[0]

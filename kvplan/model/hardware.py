@@ -1,9 +1,44 @@
 """An accelerator: its memory, bandwidth and dense throughput, with their sources."""
 from __future__ import annotations
 
-from typing import Literal
+from decimal import Decimal
+from typing import Literal, NamedTuple
 
 from .frozen import Frozen, PositiveInt, Sources, field
+
+MiB = 2**20
+# What a driver keeps that CUDA never reports (issue 20): the engines size their budgets from
+# CUDA's total (cudaMemGetInfo / torch.cuda.mem_get_info), which is below nvidia-smi's "Total"
+# and below the capacity sold. Where no CUDA total of a GPU was observed, kvplan subtracts the
+# LARGEST shortfall observed on any catalog GPU (cautious, never optimistic), marked estimated.
+# Each figure is the max over model_specs/gpus.yaml's sourced pairs, rounded up to a MiB;
+# tests/model/test_cuda_total.py recomputes them from the file, so they cannot drift.
+RESERVE_BELOW_DRIVER = 734 * MiB  # b200: nvidia-smi 183,359 MiB, CUDA 178.35 GiB
+RESERVE_BELOW_SOLD = {"hbm": 1695 * MiB,  # b200: 180 GiB sold, CUDA 178.35 GiB
+                      "other": 3672 * MiB}  # l40s (GDDR6 with ECC): 48 GiB sold, CUDA 44.42 GiB
+
+
+def printed_floor(printed: str) -> int:
+    """The fewest bytes a printed total can stand for: "79.11 GiB" (a value rounded to its last
+    digit) is at least 79.105 GiB; "42298834944 bytes" is exact. Rounded down to a byte."""
+    num, unit = printed.split()
+    if unit == "bytes":
+        return int(num)
+    scale = {"GiB": 2**30, "MiB": MiB}[unit]
+    step = Decimal(1).scaleb(Decimal(num).as_tuple().exponent)  # 0.01 for "79.11"
+    return int((Decimal(num) - step / 2) * scale)
+
+
+class MemoryBasis(NamedTuple):
+    """The total an engine's budget starts from, where it comes from, and how far it may err."""
+
+    bytes: int
+    source: str  # one line, no nested parentheses (it is printed inside one)
+    uncertainty: int  # bytes either way; 0 where CUDA's own total was observed
+
+    @property
+    def estimated(self) -> bool:
+        return self.uncertainty > 0
 
 
 class _Frozen(Frozen):
@@ -20,6 +55,10 @@ class GpuSpec(_Frozen):
     memory_label: str
     memory_bytes: PositiveInt
     driver_memory_bytes: PositiveInt | None = None
+    # CUDA's (HIP's) total, the lowest observed over cuda_memory_sources, each
+    # {printed, url, quote}; printed as "79.11 GiB" or "42298834944 bytes"
+    cuda_memory_bytes: PositiveInt | None = None
+    cuda_memory_sources: list[dict[str, str]] = field(default_factory=list)
     memory_bandwidth_bytes_per_s: PositiveInt
     dense_tflops: dict[Literal["fp16", "bf16", "fp8", "int8", "fp4", "fp32", "tf32"], float | None]
     interconnect: str | None = None
@@ -28,6 +67,31 @@ class GpuSpec(_Frozen):
     notes: str = ""
 
     @property
-    def usable_bytes(self) -> int:
-        """What an allocator can see: the driver's figure where known, else the capacity sold."""
+    def smi_bytes(self) -> int:
+        """nvidia-smi's (rocm-smi's) total where known, else the capacity sold: what SGLang's
+        default --mem-fraction-static reads (nvidia-smi --query-gpu=memory.total)."""
         return self.driver_memory_bytes or self.memory_bytes
+
+    @property
+    def memory_basis(self) -> MemoryBasis:
+        """CUDA's total where observed (the lowest); else nvidia-smi's total or the capacity sold
+        less the largest shortfall observed on any catalog GPU, marked estimated."""
+        if self.cuda_memory_bytes:
+            urls = sorted({s["url"] for s in self.cuda_memory_sources
+                           if printed_floor(s["printed"]) == self.cuda_memory_bytes})
+            return MemoryBasis(self.cuda_memory_bytes,
+                               f"CUDA total, the lowest observed: {', '.join(urls)}", 0)
+        if self.driver_memory_bytes:
+            r = RESERVE_BELOW_DRIVER
+            return MemoryBasis(self.driver_memory_bytes - r,
+                               f"estimated: no CUDA total observed; the driver's total less "
+                               f"{r // MiB:,} MiB, the largest reserve observed on a catalog GPU", r)
+        r = RESERVE_BELOW_SOLD["hbm" if "HBM" in self.memory_label.upper() else "other"]
+        return MemoryBasis(self.memory_bytes - r,
+                           f"estimated: no CUDA or driver total observed; the capacity sold less "
+                           f"{r // MiB:,} MiB, the largest shortfall observed on a catalog GPU", r)
+
+    @property
+    def usable_bytes(self) -> int:
+        """What an engine's budget starts from: CUDA's total (``memory_basis``)."""
+        return self.memory_basis.bytes

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..model import dtypes
 from .. import engines
 from ..engines import BudgetPart, Capacity, ServeOptions, Worker
-from ..engines.base import kv_format_name
+from ..engines.base import kv_format_name, total_parts
 from ..errors import KvplanError, opt
 from ..model.frozen import field, record, replace
 from ..model.spec import ModelSpec, compress_pattern
@@ -42,7 +42,7 @@ class Stage:
 class FitReport:
     model: str
     gpu: str
-    gpu_memory_bytes: int  # per GPU, as the driver reports it (or as sold, see gpu_memory_source)
+    gpu_memory_bytes: int  # per GPU, CUDA's total (or estimated, see gpu_memory_source)
     gpu_memory_source: str
     engine: str
     tp: int
@@ -183,7 +183,7 @@ def _workers(spec: ModelSpec, gpu, tp: int, pp: int, eng, opts: ServeOptions, kv
         params = stage_parameters(rank, first, count, pp, encoders)
         wbytes = stage_weight_bytes(sub, params, wfmt) if stored is None or split else stored
         wbytes += ep_delta(sub, spec, lay, wfmt)
-        budget = eng.budget(gpu, wbytes, sub, opts, tp, pp, kv_fmt)
+        budget = eng.budget(gpu, wbytes, sub, opts, tp, pp, kv_fmt) + total_parts(gpu)
         stages.append(Stage(i, first, count, params, wbytes, budget))
         workers.append(Worker(sub, budget))
     return stages, workers
@@ -352,14 +352,14 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
             wname = f"as stored ({st.describe_formats()})"
             notes.append(f"weights: {stored:,} bytes as stored, read from {st.source}")
     stages, workers = _workers(spec, gpu, tp, pp, eng, opts, kv_fmt, wfmt, text_only, stored)
-    mem_src = "driver" if gpu.driver_memory_bytes else "as sold (no driver figure known)"
+    mem_src = gpu.memory_basis.source
     notes += eng.notes(spec)
     if spec.encoders and not text_only:
         notes.append(f"weights include {spec.encoder_params():,} parameters of encoder towers "
                      "(--text-only leaves them out, as an engine told to skip them does)")
-    if not gpu.driver_memory_bytes:
-        notes.append(f"{gpu.name}: memory as sold ({gpu.memory_bytes:,} bytes); the driver reports "
-                     "somewhat less, so the cache will be a little smaller")
+    if gpu.memory_basis.estimated:
+        notes.append(f"{gpu.name}: no CUDA total observed; its total is {mem_src.split('; ', 1)[1]}, "
+                     "so the budget may be a little off either way (an estimated term)")
     from .parallel import layout_of
 
     lay = layout_of(eng.name, tp, opts, pp, notes)

@@ -23,7 +23,7 @@ from kvplan.sources import catalog
 
 GiB = 2**30
 MiB = 2**20
-H100 = 85_520_809_984  # h100-sxm-80gb usable bytes: 81,559 MiB
+H100 = 84_938_346_987  # CUDA's total of h100-sxm-80gb (gpus.yaml cuda_memory_bytes: 79.11 GiB printed, vllm#27508, kept as 79.105 GiB); nvidia-smi says 81,559 MiB
 PRE = 2_866_066_391  # SGLang: used before its baseline (engines/sglang_startup.py PRE_LOAD, fitted on the fit-side logs)
 PRE1 = 1_331_439_862  # the same on one GPU (PRE_LOAD_TP1, round 2's fit-side TP 1 log)
 
@@ -116,7 +116,7 @@ def test_sglang_mem_fraction_static_with_pipeline_stages():
     # the prefill sizes: 4..32 step 4 (8), 48..256 step 16 (14), 288..512 step 32 (8),
     # 576..1024 step 64 (8), 1280..4096 step 256 (12), 4608..8192 step 512 (8): 58
     assert _prefill_graph_sizes(8192) == 8 + 14 + 8 + 8 + 12 + 8 == 58
-    gpu = SimpleNamespace(usable_bytes=81_559 * MiB)
+    gpu = SimpleNamespace(smi_bytes=81_559 * MiB)  # SGLang reads nvidia-smi's total
     # pp 1: 512 + 12,288 + 128 + 512 + 464 = 13,904 -> (81,559 − 13,904) / 81,559 = 0.8295 -> 0.830
     # pp 2: 512 + 12,288 + 256 + 512 + 464 = 14,032 -> (81,559 − 14,032) / 81,559 = 0.8280 -> 0.828
     # pp 4: 512 + 12,288 + 512 + 512 + 464 = 14,288 -> 67,271 / 81,559 = 0.8248 -> 0.825
@@ -149,8 +149,8 @@ def test_trtllm_default_budget_by_hand():
     r = plan("llama-3.1-8b", engine="trtllm", max_model_len=8192, activation_bytes=act, non_torch_bytes=non_torch)
     assert r.weights_bytes == weights == 16_060_522_496
     free = H100 - weights - act - non_torch
-    assert free == 85_520_809_984 - 16_060_522_496 - 3_221_225_472 - 1_073_741_824 == 65_165_320_192
-    assert r.kv_budget_bytes == int(free * 0.9) == 58_648_788_172
+    assert free == 84_938_346_987 - 16_060_522_496 - 3_221_225_472 - 1_073_741_824 == 64_582_857_195
+    assert r.kv_budget_bytes == int(free * 0.9) == 58_124_571_475
     assert r.stages[0].part("unused") == free - int(free * 0.9)
     assert sum(p.bytes for p in r.stages[0].budget) == H100
     assert [(p.key, p.label, p.source) for p in r.stages[0].budget] == [
@@ -159,10 +159,10 @@ def test_trtllm_default_budget_by_hand():
         ("non_torch", "non-torch runtime (CUDA graphs, NCCL)", "--non-torch-memory"),
         ("kv_cache", "KV cache", "free_gpu_memory_fraction 0.9 × (total − the parts above)"),
         ("unused", "left free (1 − fraction)", "")]
-    # 131,072 bytes per token (32 layers × 2 × 8 heads × 128 × 2 bytes): 58,648,788,172 // 131,072
-    # = 447,454 tokens = 13,982 whole blocks of 32 = 447,424 tokens in the pool
-    assert r.capacity.detail["num_gpu_blocks"] == 58_648_788_172 // 131_072 // 32 == 13_982
-    assert r.capacity.kv_cache_tokens == 13_982 * 32
+    # 131,072 bytes per token (32 layers × 2 × 8 heads × 128 × 2 bytes): 58,124,571,475 // 131,072
+    # = 443,455 tokens = 13,857 whole blocks of 32 = 443,424 tokens in the pool
+    assert r.capacity.detail["num_gpu_blocks"] == 58_124_571_475 // 131_072 // 32 == 13_857
+    assert r.capacity.kv_cache_tokens == 13_857 * 32
 
 
 def test_trtllm_default_non_torch_and_activation():
@@ -186,7 +186,7 @@ def test_trtllm_default_non_torch_and_activation():
     # --gpu-memory-utilization is the fraction of the free memory, not of the card
     half = plan("llama-3.1-8b", engine="trtllm", max_model_len=8192, gpu_memory_utilization=0.5,
                 activation_bytes=3 * GiB, non_torch_bytes=GiB)
-    assert half.kv_budget_bytes == int(65_165_320_192 * 0.5) == 32_582_660_096
+    assert half.kv_budget_bytes == int(64_582_857_195 * 0.5) == 32_291_428_597
 
 
 def test_trtllm_contexts_not_a_multiple_of_its_block():
@@ -441,13 +441,14 @@ def test_sglang_requests_capped_by_mamba_slots():
 def test_sglang_budget_follows_the_model():
     # MLA (DeepSeek-V2-Lite) on an H100: 1,536 MiB for the MLA graphs instead of the prefill
     # graphs' 8 × 58: 512 + 12,288 + 128 + 512 + 1,536 = 14,976 -> 66,583 / 81,559 = 0.8164 -> 0.816;
-    # the cache: int((85,520,809,984 − 1,331,439,862 used before SGLang's baseline on one GPU)
-    # × 0.816) − 31,412,968,448 weights = 68,698,526,019 − 31,412,968,448 = 37,285,557,571
+    # (the fraction reads nvidia-smi's 81,559 MiB; the pool starts from CUDA's total)
+    # the cache: int((84,938,346,987 − 1,331,439,862 used before SGLang's baseline on one GPU)
+    # × 0.816) − 31,412,968,448 weights = 68,223,236,213 − 31,412,968,448 = 36,810,267,765
     r = plan("deepseek-v2-lite", engine="sglang")
     assert [(p.key, p.bytes) for p in r.stages[0].budget] == [
-        ("weights", 31_412_968_448), ("non_torch", PRE1), ("kv_cache", 37_285_557_571),
-        ("unused", H100 - PRE1 - 31_412_968_448 - 37_285_557_571)]
-    # on two GPUs the multi-GPU figure: int((85,520,809,984 − 2,866,066,391) × mfs) − weights
+        ("weights", 31_412_968_448), ("non_torch", PRE1), ("kv_cache", 36_810_267_765),
+        ("unused", H100 - PRE1 - 31_412_968_448 - 36_810_267_765)]
+    # on two GPUs the multi-GPU figure: int((84,938,346,987 − 2,866,066,391) × mfs) − weights
     r = plan("deepseek-v2-lite", engine="sglang", tp=2)
     assert r.stages[0].part("non_torch") == PRE
     # Llama 2 (a "llama-2" model path): the prefill graphs stop at 4,096: 8 + 14 + 8 + 8 + 12 = 50
@@ -456,9 +457,12 @@ def test_sglang_budget_follows_the_model():
     r = plan("llama-2-7b", engine="sglang", gpu="h200")
     assert [(p.key, p.label) for p in r.stages[0].budget] == [
         ("weights", "weights (this GPU's share)"), ("non_torch", "CUDA context, NCCL (before the baseline)"),
-        ("kv_cache", "KV cache"), ("unused", "slack: activations, CUDA graphs")]
-    # int((150,754,820,096 − 1,331,439,862) × 0.904) − 13,476,831,232 = 121,601,904,499
-    assert r.stages[0].part("kv_cache") == int((150_754_820_096 - PRE1) * 0.904) - 13_476_831_232 == 121_601_904_499
+        ("kv_cache", "KV cache"), ("unused", "slack: activations, CUDA graphs"),
+        ("gpu_total", "GPU total (estimated)")]
+    # no CUDA total observed for the H200: nvidia-smi's 143,771 MiB less the 734 MiB reserve,
+    # 143,037 MiB = 149,985,165,312 (model/hardware.py RESERVE_BELOW_DRIVER); the fraction still
+    # reads nvidia-smi's total. int((149,985,165,312 − 1,331,439,862) × 0.904) − 13,476,831,232
+    assert r.stages[0].part("kv_cache") == int((149_985_165_312 - PRE1) * 0.904) - 13_476_831_232 == 120_906_136_574
     # Gemma 4 (no prefill graph: 512 + 12,288 + 128 + 512 = 13,440 -> 0.835) with its vision
     # tower of 27 layers × 1,152: ratio = 27 × 1,152² / (24 × 1,024²) = 1.423828125, so
     # 0.835 × 0.95 × (1 − 0.1 × 0.423828125) = 0.835 × 0.95 × 0.9576171875
@@ -467,7 +471,7 @@ def test_sglang_budget_follows_the_model():
     assert r.stages[0].part("kv_cache") == int((H100 - PRE1) * mfs) - r.stages[0].part("weights")
     # an explicit --mem-fraction-static (gpu_memory_utilization) replaces the default
     r = plan("llama-2-7b", engine="sglang", gpu="h200", gpu_memory_utilization=0.5)
-    assert r.stages[0].part("kv_cache") == int((150_754_820_096 - PRE1) * 0.5) - 13_476_831_232
+    assert r.stages[0].part("kv_cache") == int((149_985_165_312 - PRE1) * 0.5) - 13_476_831_232
 
 
 def test_sglang_size_of_hybrid_models():
@@ -573,7 +577,7 @@ def test_sglang_reserved_mib_per_card_size():
 def test_sglang_vision_tower_adjustment_is_clamped():
     # Gemma 4 only: mfs × 0.95 × clamp(1 − 0.1 × (ratio − 1), 0.8, 1.05), ratio = layers ×
     # hidden² / (24 × 1,024²). H100, Gemma 4: 0.835 before (13,440 MiB reserved, above)
-    gpu = SimpleNamespace(usable_bytes=81_559 * MiB)
+    gpu = SimpleNamespace(smi_bytes=81_559 * MiB)  # SGLang reads nvidia-smi's total
 
     def vlm(layers, hidden):
         return SimpleNamespace(hf_repo=None, name="x", encoders=[SimpleNamespace(layers=layers, hidden_size=hidden)])

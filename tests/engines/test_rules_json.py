@@ -139,12 +139,15 @@ def test_gpus_json_every_field():
     rows = cli_json("gpus", "--json")
     h = next(r for r in rows if r["name"] == "h100-sxm-80gb")
     assert set(h) == {"name", "display_name", "vendor", "aliases", "memory_label", "memory_bytes",
-                      "driver_memory_bytes", "memory_bandwidth_bytes_per_s", "dense_tflops", "interconnect",
+                      "driver_memory_bytes", "cuda_memory_bytes", "cuda_memory_sources",
+                      "memory_bandwidth_bytes_per_s", "dense_tflops", "interconnect",
                       "interconnect_bytes_per_s", "sources", "notes"}
     assert h["display_name"] == "NVIDIA H100 SXM5 80GB" and h["vendor"] == "nvidia"
     assert "h100" in h["aliases"] and h["memory_label"] == "80GB HBM3"
     assert h["memory_bytes"] == 80 * 2**30 == 85_899_345_920             # 5 HBM3 stacks × 16 GiB
     assert h["driver_memory_bytes"] == 81_559 * 2**20 == 85_520_809_984  # nvidia-smi: 81559 MiB
+    # CUDA's total, the lowest observed: "total capacity of 79.11 GiB" (vllm#27508), kept as 79.105 GiB
+    assert h["cuda_memory_bytes"] == 84_938_346_987 and len(h["cuda_memory_sources"]) == 2
     assert h["memory_bandwidth_bytes_per_s"] == 3_350_000_000_000           # datasheet: 3.35 TB/s
     # datasheet: 1,979 (BF16) and 3,958 (FP8) TFLOPS with sparsity, "1/2 lower without"
     assert abs(h["dense_tflops"]["bf16"] - 1979 / 2) < 0.5 and h["dense_tflops"]["fp16"] == h["dense_tflops"]["bf16"]

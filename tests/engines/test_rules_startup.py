@@ -68,34 +68,34 @@ def test_forward_peak_of_layers_with_neither_attention_nor_mlp():
 
 
 def test_sampler_peak_rows_vocab_and_tp():
-    m = catalog.load_model("llama-3.1-8b")  # vocabulary 128,256; 38,500 millibytes per logit
-    # min(256 seqs, 8,192 tokens) = 256 rows: 256 × 128,256 × 38,500 // 1,000 = 1,264,091,136
-    assert startup.sampler_peak(m, 1, 8192, 256) == 1_264_091_136
-    # fewer tokens than seqs: 100 rows: 100 × 128,256 × 38.5 = 493,785,600
-    assert startup.sampler_peak(m, 1, 100, 256) == 493_785_600
-    # the rank's vocabulary share gathered over tp 2: 2 × 64,128 × 100 rows × 38.5 = 493,785,600
+    m = catalog.load_model("llama-3.1-8b")  # vocabulary 128,256; 34,000 millibytes per logit (refit on CUDA's totals, issue 20; 38,500 before)
+    # min(256 seqs, 8,192 tokens) = 256 rows: 256 × 128,256 × 34,000 // 1,000 = 1,116,340,224
+    assert startup.sampler_peak(m, 1, 8192, 256) == 1_116_340_224
+    # fewer tokens than seqs: 100 rows: 100 × 128,256 × 34 = 436,070,400
+    assert startup.sampler_peak(m, 1, 100, 256) == 436_070_400
+    # the rank's vocabulary share gathered over tp 2: 2 × 64,128 × 100 rows × 34 = 436,070,400
     half = replace(m, vocab_size=64_128)
-    assert startup.sampler_peak(half, 2, 100, 256) == 493_785_600
-    # 1 row × 3 × 38.5 = 115.5: floored to 115
-    assert startup.sampler_peak(replace(m, vocab_size=3), 1, 1, 1) == 115
+    assert startup.sampler_peak(half, 2, 100, 256) == 436_070_400
+    # 1 row × 3 × 34.000 = 102 (millibytes: 3 × 34,000 // 1,000)
+    assert startup.sampler_peak(replace(m, vocab_size=3), 1, 1, 1) == 102
 
 
 def test_activation_peak_is_the_larger_of_forward_and_sampler():
     m = catalog.load_model("llama-3.1-8b")
-    # forward 838,860,800 < sampler 1,264,091,136 (256 rows)
-    assert startup.activation_peak(m, 8192, 256) == 1_264_091_136
+    # forward 838,860,800 < sampler 1,116,340,224 (256 rows)
+    assert startup.activation_peak(m, 8192, 256) == 1_116_340_224
     # no rows (TensorRT-LLM's call): the forward alone
     assert startup.activation_peak(m, 8192, 0) == 838_860_800
-    # tp defaults to 1: 100 rows × 64,128 × 38.5 = 246,892,800 > forward 100 × 51,200 × 2 = 10,240,000
-    assert startup.activation_peak(replace(m, vocab_size=64_128), 100, 100) == 246_892_800
-    assert startup.activation_peak(replace(m, vocab_size=64_128), 100, 100, 2) == 493_785_600
+    # tp defaults to 1: 100 rows × 64,128 × 34 = 218,035,200 > forward 100 × 51,200 × 2 = 10,240,000
+    assert startup.activation_peak(replace(m, vocab_size=64_128), 100, 100) == 218_035_200
+    assert startup.activation_peak(replace(m, vocab_size=64_128), 100, 100, 2) == 436_070_400
 
 
 def test_constants_keep_values_only_and_are_ints():
     c = startup.constants()
     assert all(isinstance(v, dict) and "value" in v for v in c.values())
     assert startup.const("cuda_graph_bytes") == 697_932_185
-    assert startup.const("sampler_millibytes_per_logit") == 38_500
+    assert startup.const("sampler_millibytes_per_logit") == 34_000
 
 
 def test_non_torch_tp1_and_extra_beyond_one_gpu(monkeypatch):
@@ -131,11 +131,11 @@ def test_overheads_estimated():
     p = _parts()
     assert [k for k in p] == ["activation", "cuda_graphs", "non_torch"]
     a, g, n = p["activation"], p["cuda_graphs"], p["non_torch"]
-    assert (a.bytes, a.uncertainty) == (1_264_091_136, 751_619_276)  # the sampler, ± 0.70 GiB
+    assert (a.bytes, a.uncertainty) == (1_116_340_224, 966_367_641)  # the sampler, ± 0.90 GiB
     assert a.label == "activation peak (profile forward + sampler)"
-    # 838,860,800 / 2³⁰ = 0.78 GiB; 1,264,091,136 / 2³⁰ = 1.18 GiB
+    # 838,860,800 / 2³⁰ = 0.78 GiB; 1,116,340,224 / 2³⁰ = 1.04 GiB
     assert a.source == ("profile run: max(forward over 8,192 tokens 0.78 GiB, sampler over 256 rows × vocab "
-                        "1.18 GiB); fitted on the fit half of the start-up logs (engines/vllm/startup.yaml)")
+                        "1.04 GiB); fitted on the fit half of the start-up logs (engines/vllm/startup.yaml)")
     assert (g.bytes, g.uncertainty, g.label) == (697_932_185, 1_320_702_443, "CUDA graphs")
     assert g.source == ("profile_cudagraph_memory estimate; fitted on the fit half of the start-up logs "
                         "(engines/vllm/startup.yaml)")

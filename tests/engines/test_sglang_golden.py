@@ -54,7 +54,7 @@ def test_pool_matches_sglang(config):
                          ids=lambda m: f"{m['config']}-{m['gpu']}-tp{m['tp']}")
 def test_default_mem_fraction_static(m):
     spec = spec_of(m["config"])
-    gpu = SimpleNamespace(usable_bytes=m["gpu_mem_mib"] * 2**20)
+    gpu = SimpleNamespace(smi_bytes=m["gpu_mem_mib"] * 2**20)  # SGLang reads nvidia-smi's total
     got = default_mem_fraction_static(gpu, m["tp"], 1, bool(m["use_mla_backend"]),
                                       spec.family.startswith("gemma4"), spec)
     assert got == pytest.approx(m["mem_fraction_static"], abs=1e-12)

@@ -46,13 +46,13 @@ def _parts(r):
 
 def test_budget_term_by_term_llama_8b_h100():
     """_util.py _cal_max_memory: (total − peak + allocated_bytes) × fraction, the temporary cache
-    cancelling. H100 driver total 85,520,809,984; weights 16,060,522,496; the estimation run's
+    cancelling. H100 CUDA total 84,938,346,987 (gpus.yaml cuda_memory_bytes); weights 16,060,522,496; the estimation run's
     activations over 8,192 tokens: 8,192 × (2 × 4,096 + 3 × 14,336) × 2 = 838,860,800; non-torch
-    1,152 MiB = 1,207,959,552. Free = 67,413,467,136; × 0.9 = 60,672,120,422 (int)."""
+    1,152 MiB = 1,207,959,552. Free = 66,831,004,139; × 0.9 = 60,147,903,725 (int)."""
     r = trt("llama-3.1-8b")
     p = _parts(r)
     assert p["activation"].bytes == 838_860_800 and p["non_torch"].bytes == 1_207_959_552
-    assert p["kv_cache"].bytes == int(0.9 * 67_413_467_136) == 60_672_120_422
+    assert p["kv_cache"].bytes == int(0.9 * 66_831_004_139) == 60_147_903_725
     # both are estimates: they carry uncertainty, so the verdict can say "at risk"
     assert p["activation"].uncertainty > 0 and p["non_torch"].uncertainty == 1_207_959_552
 
@@ -61,7 +61,7 @@ def test_max_gpu_total_bytes_is_a_cap_not_a_size():
     """configure_kv_cache_capacity: kv_cache_max_memory = min(estimate, max_gpu_total_bytes). A cap
     above the estimate changes nothing (kvplan used to hand the cache the whole cap)."""
     big = trt("llama-3.1-8b", kv_cache_memory=1000 * GiB)
-    assert _parts(big)["kv_cache"].bytes == 60_672_120_422
+    assert _parts(big)["kv_cache"].bytes == 60_147_903_725
     small = trt("llama-3.1-8b", kv_cache_memory=8 * GiB)
     assert _parts(small)["kv_cache"].bytes == 8 * GiB
 

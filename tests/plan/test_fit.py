@@ -12,7 +12,10 @@ from kvplan.errors import KvplanError
 
 GiB = 2**30
 MiB = 2**20
-H100 = 85_520_809_984  # h100-sxm-80gb driver_memory_bytes (81,559 MiB)
+# h100-sxm-80gb: CUDA's total, what vLLM sizes its budget from (gpus.yaml cuda_memory_bytes: the
+# lowest observed, "total capacity of 79.11 GiB", vllm#27508, kept as 79.105 GiB); nvidia-smi says
+# 81,559 MiB = 85,520,809,984, which kvplan used before issue 20
+H100 = 84_938_346_987
 
 
 def run(*args):
@@ -61,17 +64,18 @@ def test_llama31_70b_tp2_h100_by_hand():
     assert r.stages[0].parameters == params == 35_277_512_704
     assert r.weights_bytes == 2 * params
     # budget: int(total × 0.9) − weights − activation − CUDA graphs − non-torch
-    # activation: the sampler's 1,024 rows × 128,256 gathered vocabulary × 38.5 bytes
-    # (engines/vllm/startup.yaml) beats the forward's 8192 × (2 × 8192 + 3 × 14,336) × 2
+    # activation: the sampler's 1,024 rows × 128,256 gathered vocabulary × 34.0 bytes
+    # (engines/vllm/startup.yaml, refit on CUDA's totals; 38.5 before) beats the forward's
+    # 8192 × (2 × 8192 + 3 × 14,336) × 2
     fwd = 8192 * (2 * 8192 + 3 * 14_336) * 2
-    act = 1024 * 128_256 * 38_500 // 1000
-    assert act == 5_056_364_544 > fwd == 973_078_528
+    act = 1024 * 128_256 * 34_000 // 1000
+    assert act == 4_465_360_896 > fwd == 973_078_528
     assert r.stages[0].part("activation") == act
     # CUDA graphs: 0.65 GiB (697,932,185 bytes, startup.yaml); non-torch: 0 (outside the snapshot)
     kv = int(H100 * 0.9) - 2 * params - act - 697_932_185 - 0
-    assert r.kv_budget_bytes == kv == 659_406_848
+    assert r.kv_budget_bytes == kv == 726_193_799
     # 80 layers × 16 tokens × 4 heads × 256 values × 2 bytes = 2,621,440 bytes per block; one
-    # 8,192-token request needs 512 blocks = 1,342,177,280 bytes > 659,406,848 − one null block
+    # 8,192-token request needs 512 blocks = 1,342,177,280 bytes > 726,193,799 − one null block
     assert r.capacity.kv_bytes_per_request == 512 * 2_621_440
     assert not r.fits and "max seq len (8192)" in r.message
     # at the model's own max_model_len (131,072) vLLM refuses to start on these two GPUs
@@ -439,13 +443,13 @@ def test_max_context_for_a_batch_by_hand():
     # token of all 32 layers is 32 × 2 × 8 × 128 × 2 = 131,072 bytes; 8 sequences:
     # floor(69,460,287,488 / (8 × 131,072)) = 66,242 tokens each.
     r = fit.fit(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), engine="ideal", batch=8)
-    assert (r.batch, r.ctx, r.max_batch, r.max_ctx, r.fits) == (8, None, None, 66_242, True)
-    assert (H100 - 16_060_522_496) // (8 * 131_072) == 66_242
+    assert (r.batch, r.ctx, r.max_batch, r.max_ctx, r.fits) == (8, None, None, 65_687, True)
+    assert (H100 - 16_060_522_496) // (8 * 131_072) == 65_687
     # capped by the model's context: 4 sequences would have room for 132,484 tokens each
     assert fit.fit(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), engine="ideal",
                    batch=4).max_ctx == 131_072
     d = json.loads(run("fit", "llama-3.1-8b", "--gpu", "h100", "--engine", "ideal", "--batch", "8", "--json").stdout)
-    assert (d["batch"], d["max_ctx"], d["ctx"], d["max_batch"]) == (8, 66_242, None, None)
+    assert (d["batch"], d["max_ctx"], d["ctx"], d["max_batch"]) == (8, 65_687, None, None)
 
 
 @pytest.mark.parametrize("engine", ["vllm", "sglang", "trtllm", "llamacpp"])
@@ -462,13 +466,18 @@ def test_max_context_is_where_the_batch_stops_fitting(engine):
 def test_report_fields_notes_and_memory_source():
     spec = catalog.load_model("llama-3.1-8b")
     r = fit.fit(spec, catalog.load_gpu("h100"), engine="ideal", ctx=8000)
-    assert (r.ctx, r.batch, r.gpu_memory_source, r.notes, r.tp, r.pp) == (8000, None, "driver", (), 1, 1)
+    assert (r.ctx, r.batch, r.notes, r.tp, r.pp) == (8000, None, (), 1, 1)
+    assert r.gpu_memory_source == "CUDA total, the lowest observed: https://github.com/vllm-project/vllm/issues/27508"
     assert r.source == spec.source and r.kv_dtype == "bf16" and r.weight_dtype == "bf16"
     r = fit.fit(spec, catalog.load_gpu("h100-pcie"), engine="ideal", batch=8)
-    assert r.gpu_memory_source == "as sold (no driver figure known)"
-    assert r.notes == ("h100-pcie-80gb: memory as sold (85,899,345,920 bytes); the driver reports somewhat "
-                       "less, so the cache will be a little smaller",)
-    assert r.max_ctx == (85_899_345_920 - 16_060_522_496) // (8 * 131_072)  # 66,603
+    # no CUDA or driver total found: 80 GiB sold less 1,695 MiB, the largest HBM shortfall observed
+    # (b200), estimated: 85,899,345,920 − 1,777,336,320 = 84,122,009,600
+    assert r.gpu_memory_source.startswith("estimated: no CUDA or driver total observed; the capacity sold less 1,695 MiB")
+    assert r.notes == ("h100-pcie-80gb: no CUDA total observed; its total is the capacity sold less 1,695 MiB, the "
+                       "largest shortfall observed on a catalog GPU, so the budget may be a little off either way "
+                       "(an estimated term)",)
+    assert r.gpu_memory_bytes == 84_122_009_600
+    assert r.max_ctx == (84_122_009_600 - 16_060_522_496) // (8 * 131_072)  # 64,908
     # an engine's own notes are kept beside fit's (llama.cpp runs a bf16 model in fp16)
     r = fit.fit(catalog.load_model("gemma-2-9b"), catalog.load_gpu("h100"), engine="llamacpp", ctx=8000)
     assert r.notes[0] == "llamacpp keeps this bf16 model in fp16 by default (cache and weights)"
@@ -484,16 +493,17 @@ def test_report_fields_notes_and_memory_source():
 def test_what_does_not_fit_says_so_with_zeros():
     r = vllm_fit("llama-3.1-70b", max_model_len=8192, ctx=4096, batch=2)
     assert (r.fits, r.max_batch, r.max_ctx, r.min_tp) == (False, 0, 0, 2)
-    # runtime: the sampler peak 5,056,364,544 (1,024 × 128,256 × 38.5) + CUDA graphs 697,932,185
+    # runtime: the sampler peak 4,465,360,896 (1,024 × 128,256 × 34.0) + CUDA graphs 697,932,185;
+    # vllm may use int(0.9 × 84,938,346,987) = 76,444,512,288 (CUDA's total)
     assert r.message == ("llama-3.1-70b does not fit: each GPU needs 141,107,412,992 bytes of weights as loaded plus "
-                         "5,754,296,729 of runtime, more than the 76,968,728,985 bytes vllm may use of the "
-                         "85,520,809,984 on h100-sxm-80gb; the smallest --tp that fits is 2")
+                         "5,163,293,081 of runtime, more than the 76,444,512,288 bytes vllm may use of the "
+                         "84,938,346,987 on h100-sxm-80gb; the smallest --tp that fits is 2")
     assert r.capacity.fits is False and r.capacity.max_model_len == 8192
     assert vllm_fit("llama-3.1-70b", max_model_len=8192).max_batch is None  # no --ctx asked: no answer
     r = vllm_fit("llama-3.1-8b", kv_cache_memory=80 * GiB, ctx=8192, batch=1)
     assert (r.fits, r.max_batch, r.max_ctx) == (False, 0, 0)
     assert r.message == ("--kv-cache-memory 85,899,345,920 bytes plus 16,060,522,496 of weights is "
-                         "16,439,058,432 bytes more than the 85,520,809,984 on h100-sxm-80gb")
+                         "17,021,521,429 bytes more than the 84,938,346,987 on h100-sxm-80gb")
     r = vllm_fit("llama-3.1-8b", max_model_len=8192, ctx=10_000)
     assert (r.fits, r.max_batch) == (False, 0)
     assert r.notes == ("--ctx 10,000 is beyond --max-model-len 8,192: vLLM rejects such requests",)

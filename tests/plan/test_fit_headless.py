@@ -28,7 +28,7 @@ def test_smallest_tp_of_a_model_without_attention_heads(tmp_path):
     f.write_text(PURE_MAMBA)
     spec = catalog.load_model(str(f))
     w2 = fit.fit(spec, h100, engine="ideal", tp=2).stages[0].weights_bytes
-    r = fit.fit(spec, h100.model_copy(update={"driver_memory_bytes": w2 + 1}), engine="ideal")
+    r = fit.fit(spec, h100.model_copy(update={"cuda_memory_bytes": w2 + 1}), engine="ideal")
     assert not r.fits and r.min_tp == 2
     assert r.message.endswith("the smallest --tp that fits is 2")
 
@@ -41,5 +41,5 @@ def test_smallest_tp_can_be_32():
     h100 = catalog.load_gpu("h100")
     spec = catalog.load_model("llama-3.1-405b")
     w32 = fit.fit(spec, h100, engine="ideal", tp=32).stages[0].weights_bytes
-    r = fit.fit(spec, h100.model_copy(update={"driver_memory_bytes": w32 + 1}), engine="ideal")
+    r = fit.fit(spec, h100.model_copy(update={"cuda_memory_bytes": w32 + 1}), engine="ideal")
     assert r.min_tp == 32 and r.message.endswith("the smallest --tp that fits is 32")

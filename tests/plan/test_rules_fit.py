@@ -159,7 +159,7 @@ def test_smallest_tp_needs_a_positive_budget(h100):
     assert fit.fit(spec, h100, engine="ideal", tp=2).stages[0].weights_bytes == 8_030_527_488
 
     def min_tp(mem):
-        return fit.fit(spec, h100.model_copy(update={"driver_memory_bytes": mem}), engine="ideal").min_tp
+        return fit.fit(spec, h100.model_copy(update={"cuda_memory_bytes": mem}), engine="ideal").min_tp
 
     assert min_tp(8_030_527_488) == 4
     assert min_tp(8_030_527_489) == 2
@@ -173,7 +173,7 @@ def test_smallest_tp_with_text_only(h100):
     spec = catalog.load_model("gemma-4-26b-a4b")
     w = fit.fit(spec, h100, engine="ideal", tp=2, text_only=True).stages[0].weights_bytes
     assert fit.fit(spec, h100, engine="ideal", tp=2).stages[0].weights_bytes - w == 572_792_112
-    gpu = h100.model_copy(update={"driver_memory_bytes": w + 1})
+    gpu = h100.model_copy(update={"cuda_memory_bytes": w + 1})
     assert fit.fit(spec, gpu, engine="ideal", text_only=True).min_tp == 2
     assert fit.fit(spec, gpu, engine="ideal").min_tp == 4
 
@@ -209,7 +209,7 @@ def test_a_context_of_exactly_one_token_fits(h100):
     # token: started with --max-model-len 1, one sequence of 1 token fits, and that is the
     # answer to --batch 1
     spec = catalog.load_model("llama-3-8b")
-    gpu = h100.model_copy(update={"driver_memory_bytes": 16_060_522_496 + 131_072})
+    gpu = h100.model_copy(update={"cuda_memory_bytes": 16_060_522_496 + 131_072})
     one = ServeOptions(max_model_len=1)
     r = fit.fit(spec, gpu, engine="ideal", batch=1, opts=one)
     assert r.max_ctx == 1 and r.fits
@@ -238,7 +238,7 @@ def test_stored_weights_in_the_smallest_tp_and_the_copies(h100):
     computed = 16_060_522_496
     spec = catalog.load_model("llama-3-8b")
     spec = spec.model_copy(update={"stored_weights": StoredWeights(bytes=computed + 2**31, source="a test")})
-    r = fit.fit(spec, h100.model_copy(update={"driver_memory_bytes": computed + 2**30}), engine="ideal")
+    r = fit.fit(spec, h100.model_copy(update={"cuda_memory_bytes": computed + 2**30}), engine="ideal")
     assert r.stages[0].weights_bytes == computed + 2**31
     assert not r.fits and r.min_tp == 2
     assert fit.fit(spec, h100, tp=2).copies.replicated_bytes == 532_480

@@ -100,12 +100,13 @@ def test_sglang_budget_from_its_code_by_hand():
     """SGLang 0.5.23 kv_cache_configurator.py _profile_available_bytes: KV = (total − used before
     the baseline) × mem_fraction_static − weights; used before on one GPU = 1,331,439,862 bytes
     (fitted, engines/sglang_startup.py PRE_LOAD_TP1). Llama-3.1-8B on an H100 at 0.8: weights
-    8,030,261,248 × 2 = 16,060,522,496; (85,520,809,984 − 1,331,439,862) × 0.8 = 67,351,496,097
-    (int); KV = 67,351,496,097 − 16,060,522,496 = 51,290,973,601."""
+    8,030,261,248 × 2 = 16,060,522,496; (84,938,346,987 − 1,331,439,862) × 0.8 = 66,885,525,700
+    (int; the total is CUDA's, gpus.yaml cuda_memory_bytes); KV = 66,885,525,700 − 16,060,522,496
+    = 50,825,003,204."""
     r = fit.fit(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), engine="sglang",
                 opts=ServeOptions(gpu_memory_utilization=0.8))
     assert r.weights_bytes == 16_060_522_496
-    assert r.kv_budget_bytes == 51_290_973_601
+    assert r.kv_budget_bytes == 50_825_003_204
     parts = {p.key: p for p in r.stages[0].budget}
     assert parts["non_torch"].bytes == 1_331_439_862 and parts["non_torch"].uncertainty == 2**29
-    assert sum(p.bytes for p in r.stages[0].budget) == 85_520_809_984
+    assert sum(p.bytes for p in r.stages[0].budget) == 84_938_346_987

@@ -1,0 +1,96 @@
+"""The total an engine's budget starts from: CUDA's, not nvidia-smi's (issue 20).
+
+vLLM (v1/worker/gpu_worker.py: requested = total × gpu_memory_utilization, total from
+cudaMemGetInfo), SGLang and TensorRT-LLM (torch.cuda.mem_get_info) and llama.cpp
+(cudaMemGetInfo) all start from CUDA's total, which is below nvidia-smi's "Total": the driver
+keeps a reserve CUDA never reports.
+"""
+from __future__ import annotations
+
+import math
+
+import pytest
+import yaml
+
+from kvplan.engines.base import total_parts
+from kvplan.model.hardware import (MiB, RESERVE_BELOW_DRIVER, RESERVE_BELOW_SOLD, printed_floor)
+from kvplan.sources import catalog
+from kvplan.sources.catalog import specs_dir
+
+GiB = 2**30
+RAW = yaml.safe_load((specs_dir() / "gpus.yaml").read_text())
+
+
+def test_printed_floor_is_the_lowest_value_the_print_can_stand_for():
+    # "79.11 GiB" is a value in [79.105, 79.115) GiB: kvplan keeps the lower end, rounded down
+    assert printed_floor("79.11 GiB") == math.floor(79.105 * GiB) == 84_938_346_987
+    assert printed_floor("44.42 GiB") == 47_690_243_112  # 44.415 × 2**30 = 47,690,243,112.96
+    assert printed_floor("42298834944 bytes") == 42_298_834_944  # deviceQuery: exact
+    assert printed_floor("81008 MiB") == 81_007 * MiB + MiB // 2  # 81007.5 MiB
+
+
+@pytest.mark.parametrize("g", [g for g in RAW if g.get("cuda_memory_bytes")], ids=lambda g: g["name"])
+def test_each_cuda_total_is_the_lowest_sourced_figure(g):
+    src = g["cuda_memory_sources"]
+    assert src and all(set(s) == {"printed", "url", "quote"} and s["url"].startswith("https://") for s in src)
+    assert g["cuda_memory_bytes"] == min(printed_floor(s["printed"]) for s in src)
+    # below every other figure of the same card
+    assert g["cuda_memory_bytes"] < g["memory_bytes"]
+    assert g["driver_memory_bytes"] is None or g["cuda_memory_bytes"] < g["driver_memory_bytes"]
+
+
+def test_reserves_are_the_largest_observed_over_the_catalog():
+    """The estimates' reserves are recomputed from the sourced pairs, rounded up to a MiB."""
+    have = [g for g in RAW if g.get("cuda_memory_bytes")]
+    below_driver = max(g["driver_memory_bytes"] - g["cuda_memory_bytes"] for g in have if g["driver_memory_bytes"])
+    assert RESERVE_BELOW_DRIVER == -(-below_driver // MiB) * MiB == 734 * MiB
+
+    def sold(hbm):
+        return max(g["memory_bytes"] - g["cuda_memory_bytes"] for g in have
+                   if ("HBM" in g["memory_label"].upper()) == hbm)
+    assert RESERVE_BELOW_SOLD == {"hbm": -(-sold(True) // MiB) * MiB, "other": -(-sold(False) // MiB) * MiB}
+
+
+def test_usable_bytes_is_cuda_total_where_observed():
+    h100 = catalog.load_gpu("h100")
+    assert h100.usable_bytes == h100.cuda_memory_bytes == printed_floor("79.11 GiB")
+    assert h100.smi_bytes == 81_559 * MiB  # what SGLang's default fraction reads
+    b = h100.memory_basis
+    assert not b.estimated and b.uncertainty == 0
+    assert "https://github.com/vllm-project/vllm/issues/27508" in b.source
+    assert "(" not in b.source  # printed inside one parenthesis
+    assert total_parts(h100) == []
+
+
+def test_estimated_from_the_driver_total_less_the_largest_reserve():
+    h200 = catalog.load_gpu("h200")
+    assert h200.cuda_memory_bytes is None
+    assert h200.usable_bytes == 143_771 * MiB - 734 * MiB  # nvidia-smi 143,771 MiB − 734 MiB
+    b = h200.memory_basis
+    assert b.estimated and b.uncertainty == 734 * MiB and "734 MiB" in b.source
+    (part,) = total_parts(h200)
+    assert (part.key, part.bytes, part.uncertainty) == ("gpu_total", 0, 734 * MiB)
+
+
+def test_estimated_from_the_capacity_sold_by_memory_kind():
+    pcie = catalog.load_gpu("h100-pcie-80gb")  # HBM2e, no driver or CUDA figure
+    assert pcie.usable_bytes == 80 * GiB - 1695 * MiB
+    l40 = catalog.load_gpu("l40")  # GDDR6 with ECC
+    assert l40.usable_bytes == 48 * GiB - 3672 * MiB
+    assert l40.memory_basis.uncertainty == 3672 * MiB
+
+
+def test_verdict_names_the_estimated_total():
+    """A margin within the estimated total's error is "at risk", naming gpu_total."""
+    from kvplan.plan import fit as planfit
+
+    spec = catalog.catalog_spec("llama-3.1-8b")
+    h200 = catalog.load_gpu("h200")
+    r = planfit.fit(spec, h200, engine="ideal")
+    assert any(p.key == "gpu_total" for p in r.stages[0].budget)
+    kv = r.stages[0].kv_budget_bytes
+    # a card whose KV budget leaves less than the 734 MiB the total may err by
+    need = r.capacity.kv_bytes_per_request
+    tight = h200.model_copy(update={"driver_memory_bytes": h200.driver_memory_bytes - kv + need + 100 * MiB})
+    t = planfit.fit(spec, tight, engine="ideal")
+    assert t.verdict == "at_risk" and t.deciding_term == "gpu_total"
