@@ -161,3 +161,64 @@ def test_not_found_message(monkeypatch):
     from huggingface_hub import constants
     assert f"({constants.HF_HUB_CACHE})" in str(hfcache.not_found("o/n"))
     assert str(hfcache.not_found("o/n")).endswith("or its folder")
+
+
+# --- the defaults each reader names, the depth cap of YAML, the loader ---------------------
+
+def test_default_names_in_the_encoding_message(tmp_path):
+    p = tmp_path / "x"
+    p.write_bytes(b"\xe9")
+    with pytest.raises(KvplanError, match=r"; a config\.json must be UTF-8$"):
+        readers.load_json(p)
+    with pytest.raises(KvplanError, match=r"; a YAML spec must be UTF-8$"):
+        readers.load_yaml(p)
+    with pytest.raises(KvplanError, match=r"; a price table must be UTF-8$"):
+        readers.load_yaml(p, "price table")
+
+
+def test_load_yaml_at_and_past_the_depth_cap(tmp_path):
+    p = tmp_path / "s.yaml"
+    p.write_text("[" * 100 + "]" * 100)  # exactly MAX_DEPTH = 100 flow levels: read
+    assert readers.load_yaml(p) is not None
+    p.write_text("[" * 101 + "]" * 101)
+    with pytest.raises(KvplanError, match=r"^.*s\.yaml: nested more than 100 levels deep; no model config is$"):
+        readers.load_yaml(p)
+
+
+def test_a_parser_recursion_error_names_the_file(tmp_path, monkeypatch):
+    # a parser that recurses too deep below the bracket cap (block-style YAML nests by indent,
+    # which nesting_depth does not count) is the same one-line error, naming the file
+    import json
+    import yaml
+
+    def deep(*a, **k):
+        raise RecursionError
+    p = tmp_path / "c.json"
+    p.write_text("{}")
+    monkeypatch.setattr(json, "loads", deep)
+    with pytest.raises(KvplanError, match=r"^.*c\.json: nested more than 100 levels deep; no model config is$"):
+        readers.load_json(p)
+    monkeypatch.setattr(yaml, "load", deep)
+    with pytest.raises(KvplanError, match=r"^.*c\.json: nested more than 100 levels deep; no model config is$"):
+        readers.load_yaml(p)
+
+
+def test_load_yaml_uses_libyaml_when_built_and_the_python_loader_otherwise(tmp_path, monkeypatch):
+    # the C loader (libyaml) reads the catalog's specs ~10× faster; without it, the pure-Python
+    # SafeLoader: never yaml's unsafe loaders
+    import yaml
+
+    p = tmp_path / "s.yaml"
+    p.write_text("a: [1, 2]\n")
+    used = []
+    real = yaml.load
+
+    def spy(text, Loader):
+        used.append(Loader)
+        return real(text, Loader=yaml.SafeLoader)
+    monkeypatch.setattr(yaml, "load", spy)
+    fast = type("CSafeLoader", (), {})
+    monkeypatch.setattr(yaml, "CSafeLoader", fast, raising=False)
+    assert readers.load_yaml(p) == {"a": [1, 2]} and used == [fast]
+    monkeypatch.delattr(yaml, "CSafeLoader")
+    assert readers.load_yaml(p) == {"a": [1, 2]} and used == [fast, yaml.SafeLoader]
