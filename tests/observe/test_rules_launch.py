@@ -121,3 +121,33 @@ def test_row_spec():
 ])
 def test_v0_reason(version, lines, want):
     assert launch.v0_reason(version, lines) == want
+
+
+def test_line_continuations_anywhere():
+    # a backslash-newline with no space before it, and one before the model: each is a space
+    # (shlex alone would keep "org/M\n--tp" as one word)
+    assert launch.vllm_serve("vllm serve org/M\\\n--tp 2") == ("org/M", {"tensor_parallel_size": "2"})
+    assert launch.vllm_serve("vllm serve \\\n  org/M --tp 2") == ("org/M", {"tensor_parallel_size": "2"})
+
+
+def test_the_first_vllm_serve_is_the_command():
+    # a served name that repeats the command does not restart the parse
+    line = "vllm serve org/M --tp 2 --served-model-name 'vllm serve demo'"
+    assert launch.vllm_serve(line) == ("org/M", {"tensor_parallel_size": "2"})
+
+
+def test_flag_equals_value_first_keeps_the_words_after_it():
+    model, flags = launch.parse_flags(["--tp=2", "org/M", "--max-model-len", "4096"], launch.VLLM_FLAGS,
+                                      launch.VLLM_SWITCHES, True)
+    assert model == "org/M" and flags == {"tensor_parallel_size": "2", "max_model_len": "4096"}
+
+
+def test_llm_call_strips_only_quotes():
+    assert launch.llm_call('LLM(model="org/Model-X", dtype="half")') == ("org/Model-X", {"dtype": "half"})
+
+
+def test_weight_format_reads_the_last_part_of_a_path():
+    # a local path: only the folder's own name is read, not the parent folders'
+    assert launch.weight_format("/data/fp8-models/Llama-3-8B", {}, []) == (None, "")
+    assert launch.weight_format("/data/models/Llama-3-8B-FP8", {}, []) == ("fp8", "the model's name "
+                                                                           "(/data/models/Llama-3-8B-FP8)")
