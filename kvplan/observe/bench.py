@@ -361,7 +361,8 @@ def calibrate(levels, spec, gpu, *, tp=1, replicas=1, engine="vllm", opts=None, 
     """One factor on every step's time fitted to a run (kvplan/plan/latency/calibrate.py says what
     and why): (scale, error before, error after, rows after), by golden-section search on
     log(scale) in [1/8, 8] of the mean squared log error of TTFT (median, else mean), ITL (mean,
-    else median) and output tokens/s over the run's levels."""
+    else median) and output tokens/s over the run's levels; scale 1 unless a scale tried lowers
+    that error."""
     from ..plan.latency.step import OpLatency
 
     def run(scale):
@@ -389,6 +390,8 @@ def calibrate(levels, spec, gpu, *, tp=1, replicas=1, engine="vllm", opts=None, 
             a, c = c, d
             d = a + g * (b - a)
     x = (a + b) / 2
-    best = min([x, c, d], key=f)
-    before = run(1.0)[0]
+    before = f(0.0)
+    # scale 1 first: where no scale tried beats it (a flat objective), it is kept, not the end
+    # the search drifted to (a flat objective ends at 8, a step 8× slower for no gain)
+    best = min([0.0, x, c, d], key=f)
     return math.exp(best), before, cache[best][0], cache[best][1]

@@ -60,6 +60,12 @@ def test_objective_is_the_mean_over_figures_and_levels():
     assert bench.objective([c]) == pytest.approx(LN2 ** 2)
 
 
+def test_objective_of_figures_under_one():
+    # an ITL of 0.5 ms measured, 0.25 ms predicted: (ln ½)² = (ln 2)²; both under 1, both kept
+    r = row({"itl_ms": {"mean": 0.5}}, {"itl_ms": {"mean": 0.25}})
+    assert bench.objective([r]) == pytest.approx(LN2 ** 2)
+
+
 def test_objective_skips_figures_it_cannot_take_the_log_of():
     # a predicted throughput of 0 (a saturated simulation) has no log: the TTFT term alone
     r = row({"ttft_ms": {"p50": 100.0}, "output_tokens_per_s": 100.0},
@@ -75,27 +81,32 @@ def test_objective_skips_figures_it_cannot_take_the_log_of():
 
 class FakeStep:
     """Stands in for OpLatency: calibrate sets profile_scale on it."""
+    made = []
+
     def __init__(self, *a, **k):
         self.profile_scale = None
+        FakeStep.made.append((a, k))
 
 
 @pytest.fixture
 def made_up(monkeypatch):
     """calibrate with the simulator replaced: replay returns the scale it was given, and the
-    objective is (ln scale − ln target)². Returns (run calibrate at target, the scales tried)."""
+    objective is (ln scale − ln target)², or ``flat``. Returns (run calibrate at target, the scales
+    tried, the last replay's arguments)."""
     from kvplan.plan.latency import step
 
     tried, seen = [], {}
     monkeypatch.setattr(step, "OpLatency", FakeStep)
 
     def replay(levels, spec, gpu, **kw):
-        seen.update(kw)
+        seen.update(kw, levels=levels, spec=spec, gpu=gpu)
         tried.append(kw["step"].profile_scale)
         return [kw["step"].profile_scale]
 
-    def go(target, **kw):
+    def go(target, flat=None, **kw):
         monkeypatch.setattr(bench, "replay", replay)
-        monkeypatch.setattr(bench, "objective", lambda rows: (math.log(rows[0]) - math.log(target)) ** 2)
+        monkeypatch.setattr(bench, "objective", lambda rows: flat if flat is not None else
+                            (math.log(rows[0]) - math.log(target)) ** 2)
         return bench.calibrate(["levels"], "spec", "gpu", **kw)
     return go, tried, seen
 
@@ -111,10 +122,29 @@ def test_calibrate_finds_the_minimum_of_a_made_up_objective(made_up, target):
     assert before == pytest.approx(math.log(target) ** 2)  # the objective at scale 1
     assert after == pytest.approx((math.log(scale) - math.log(target)) ** 2) and after < 1e-5
     assert rows == [scale]  # the rows of the best scale, not of another
-    # two starting points, one per step (each point replayed once: cached), the final bracket's
-    # midpoint, then scale 1 for the error before
-    assert len(tried) == 2 + 14 + 1 + 1 and tried[-1] == 1.0
-    assert len(set(tried[:-1])) == 17
+    # each point is replayed once (cached): the two starting points and one new point in each of
+    # the next 13 steps (the 14th step's point is first needed at the end), then scale 1 (the
+    # error before), the final bracket's midpoint (within the bracket of the target too) and
+    # the 14th step's point
+    assert len(tried) == 2 + 13 + 3 and len(set(tried)) == 18 and tried[15] == 1.0
+    assert abs(math.log(tried[16]) - math.log(target)) < BRACKET
+
+
+def test_calibrate_first_steps_by_hand(made_up):
+    # target 2 (ln 2 = 0.6931): the first two points are ln s = ∓ (√5 − 2) × ln 8 = ∓ 0.4909; the
+    # upper one is closer, so the lower part goes and the third point is
+    # -0.4909 + 0.618034 × (2.0794 + 0.4909) = 1.0977
+    go, tried, _ = made_up
+    go(2.0)
+    assert [round(math.log(s), 4) for s in tried[:3]] == [-0.4909, 0.4909, 1.0977]
+
+
+def test_calibrate_keeps_scale_one_unless_a_scale_beats_it(made_up):
+    go, tried, _ = made_up
+    assert go(1.0)[0] == 1.0  # the minimum itself: exactly 1, not the search's 1 ± 0.5 %
+    # a flat objective (a run whose figures do not move with the step time): scale 1, not the
+    # end of [1/8, 8] the search drifts to on ties (7.98 before this was fixed)
+    assert go(2.0, flat=0.25) == (1.0, 0.25, 0.25, [1.0])
 
 
 def test_calibrate_stays_in_one_eighth_to_eight(made_up):
@@ -131,7 +161,10 @@ def test_calibrate_stays_in_one_eighth_to_eight(made_up):
 
 def test_calibrate_passes_the_set_up_to_every_replay(made_up):
     go, _, seen = made_up
+    FakeStep.made.clear()
     go(2.0, tp=2, replicas=3, engine="sglang", opts={"x": 1}, max_requests=50, seed=7)
+    assert set(map(repr, FakeStep.made)) == {repr((("spec", "gpu", 2), {"engine": "sglang"}))}
+    assert (seen["levels"], seen["spec"], seen["gpu"]) == (["levels"], "spec", "gpu")
     assert {k: seen[k] for k in ("tp", "replicas", "engine", "opts", "max_requests", "seed")} == \
         {"tp": 2, "replicas": 3, "engine": "sglang", "opts": {"x": 1}, "max_requests": 50, "seed": 7}
     go(2.0)  # the defaults: one GPU, one replica, vLLM, 300 requests, seed 0
