@@ -294,3 +294,97 @@ def test_replay_refuses_a_level_without_its_load():
                                           r"so it cannot be replayed \(a printed summary without 'Traffic request "
                                           r"rate'\)$"):
         bench.replay([lv], "spec", "gpu", step="step")
+
+
+PRINTED = """INFO 05-01 10:00:00 Starting
+============ Serving Benchmark Result ============
+Successful requests:                     10
+Maximum request concurrency:             8
+Total input tokens:                      1000
+Total generated tokens:                  200
+Output token throughput (tok/s):         50.5
+---------------Time to First Token----------------
+Mean TTFT (ms):                          40.0
+Median TTFT (ms):                        38.0
+-----Inter-token Latency (ITL)-----
+Mean ITL (ms):                           9.0
+==================================================
+Successful requests:                     99999
+"""
+
+
+def test_printed_block_whole():
+    # the "----" headings inside the block are skipped, not an end; the "====" line ends it (the
+    # line after it is not read); a stated concurrency is kept as an integer
+    f = _write(None, "run.txt")
+    f.write_text(PRINTED)
+    (lv,) = bench.read(f)
+    assert lv == Level("printed", "run.txt", None, None, 8, 10, "100", "20",
+                       {"ttft_ms": {"mean": 40.0, "p50": 38.0}, "itl_ms": {"mean": 9.0}, "tpot_ms": {},
+                        "output_tokens_per_s": 50.5, "mean_prompt_tokens": 100.0, "mean_output_tokens": 20.0},
+                       (), None, None)
+
+
+def test_printed_blocks_are_numbered_from_one():
+    f = _write(None, "run.txt")
+    f.write_text(PRINTED + PRINTED.replace("Successful requests:                     10\n",
+                                           "Successful requests:                     20\n", 1))
+    a, b = bench.read(f)
+    assert (a.source, a.requests, b.source, b.requests) == ("run.txt #1", 10, "run.txt #2", 20)
+
+
+@pytest.mark.parametrize("drop", ["Successful requests:                     10\n",
+                                  "Total generated tokens:                  200\n"])
+def test_a_printed_block_needs_its_counts(drop):
+    f = _write(None, "run.txt")
+    f.write_text(PRINTED.replace(drop, ""))
+    with pytest.raises(KvplanError, match=r"^run\.txt: a printed result without its request and token counts$"):
+        bench.read(f)
+
+
+def test_endpoint_type_before_backend():
+    assert bench._endpoint({"endpoint_type": "openai-chat", "backend": "vllm"}) == "chat"
+    assert bench._endpoint({"endpoint_type": "", "backend": "openai-chat"}) == "chat"
+
+
+def test_guidellm_without_a_strategy_and_with_tiny_means():
+    b = guidellm_benchmark({})
+    del b["config"]  # neither config.strategy nor args.strategy: no strategy named
+    with pytest.raises(KvplanError, match=r"^r\.json benchmark 1: strategy None is not replayed"):
+        bench.read(_write({"benchmarks": [b]}))
+    b = guidellm_benchmark({"type_": "synchronous"})
+    b["metrics"]["prompt_token_count"]["successful"]["mean"] = 0.4  # under one token a request: 1
+    assert bench.read(_write({"benchmarks": [b]}))[0].prompt_tokens == "1"
+
+
+def test_sharegpt_lengths_are_the_measured_sample_at_the_runs_means_and_seed():
+    from kvplan.observe import sharegpt
+
+    lv = Level("vllm", "f", None, 1.0, None, 10, "217", "202",
+               {"mean_prompt_tokens": 217.0, "mean_output_tokens": 202.0}, dataset="ShareGPT")
+    got = bench._lengths(lv, 10, 9)
+    assert got == sharegpt.pairs(10, 217.0, 202.0, 9) and got != sharegpt.pairs(10, 217.0, 202.0, 0)
+
+
+def test_replay_builds_the_step_model_and_passes_the_seed(monkeypatch):
+    from kvplan.observe import sharegpt
+    from kvplan.plan import simulate as sim
+    from kvplan.plan.latency import step
+
+    made, calls = [], []
+    monkeypatch.setattr(step, "OpLatency", lambda *a, **k: made.append((a, k)) or "step")
+    monkeypatch.setattr(sim, "engine_limits", lambda *a: "limits")
+
+    class R:
+        class S:
+            def as_dict(self):
+                return {}
+        ttft_ms = itl_ms = tpot_ms = S()
+        output_tokens_per_s, saturated = 1.0, False
+
+    monkeypatch.setattr(sim, "simulate", lambda spec, gpu, **kw: calls.append(kw) or R())
+    lv = Level("vllm", "f", None, 1.0, None, 10, "217", "202",
+               {"mean_prompt_tokens": 217.0, "mean_output_tokens": 202.0}, dataset="sharegpt")
+    bench.replay([lv], "spec", "gpu", tp=4, engine="sglang", seed=9)
+    assert made == [(("spec", "gpu", 4), {"engine": "sglang"})] and calls[0]["roofline"] == "step"
+    assert calls[0]["lengths"] == sharegpt.pairs(10, 217.0, 202.0, 9)

@@ -105,3 +105,45 @@ def test_not_cached_with_and_without_suggestions(cache):
     with pytest.raises(KvplanError) as e:
         catalog.from_hf_cache("acme/zz")
     assert str(e.value).endswith("or give the path of a config.json or its folder")
+
+
+def test_typed_names_lose_every_org_level(monkeypatch):
+    # "a-long-org/sub-org/qw" is scored as "qw": 1.0 beside "qw"; scored as "sub-org/qw" it would
+    # be 2 × 2 / 12 = 0.33, under the bar
+    small_catalog(monkeypatch, ["qw"], {})
+    assert catalog.suggestions("a-long-org/sub-org/qw") == ["qw"]
+
+
+def test_a_cached_repo_without_an_org(cache):
+    # a repo id without an org ("gpt2"-style) is valid for huggingface_hub; from_hf_cache takes
+    # its whole name (load_model sends only ids with a "/" here)
+    cache("Tiny", (FIXTURES / "Qwen3-0.6B.json").read_bytes())
+    assert catalog.from_hf_cache("Tiny").name == "tiny"
+
+
+def test_canonical_name_reads_the_bundle_when_there_is_one(monkeypatch):
+    # a name only the bundle holds is found (the YAML files are not probed for it)
+    monkeypatch.setattr(catalog, "bundle", lambda: {"models": {"only-in-bundle": {}}, "aliases": {}})
+    assert catalog.canonical_name(" Only-In-Bundle ") == "only-in-bundle"
+
+
+def test_long_names_shown_whole_up_to_80_characters():
+    with pytest.raises(KvplanError) as e:
+        catalog.load_model("q" * 80)
+    assert str(e.value) == f"unknown model '{'q' * 80}'; see `kvplan models`"
+
+
+def test_a_name_the_os_refuses_as_a_path_is_a_name():
+    # 300 characters: longer than a file name may be (255), so the path probes raise OSError
+    # (ENAMETOOLONG); it is an unknown model, not a file
+    with pytest.raises(KvplanError) as e:
+        catalog.load_model("q" * 300)
+    assert str(e.value) == f"unknown model '{'q' * 40}…' (300 characters); see `kvplan models`"
+
+
+def test_unknown_gpu_hints_from_a_score_of_one_half():
+    # "a6" beside "a6000": 2 × 2 / 7 = 0.57, over difflib's 0.5 cutoff kvplan asks for (its
+    # default, 0.6, would give no hint)
+    with pytest.raises(KvplanError) as e:
+        catalog.load_gpu("a6")
+    assert str(e.value) == "unknown GPU 'a6'; did you mean: a6000"
