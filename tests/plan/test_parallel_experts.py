@@ -1,0 +1,73 @@
+"""One routed expert's bytes and a rank's routed experts (kvplan/plan/parallel.py), by hand.
+
+gpt-oss-20b (model_specs/models/gpt-oss-20b.yaml): hidden 2,880, 24 MoE layers of two types
+(12 sliding, 12 full), 32 experts of intermediate 2,880 each, gated, with biases on the expert
+projections; the experts are MXFP4 (a 4-bit value per weight and a 1-byte scale per 32), the
+biases stay in the model's bf16.
+"""
+import pytest
+
+from kvplan.errors import KvplanError
+from kvplan.model import dtypes
+from kvplan.model.spec import MoeMlp
+from kvplan.plan.parallel import layout, one_expert_bytes, routed_bytes
+from kvplan.sources import catalog
+
+H = 2880
+MATRIX = H * H // 2 + H * H // 32  # 4,147,200 + 259,200 = 4,406,400 bytes of MXFP4
+BIASES = (2 * H + H) * 2  # gate and up of 2,880 each, down of 2,880: 17,280 bytes of bf16
+ONE = 3 * MATRIX + BIASES  # 13,236,480
+
+
+@pytest.fixture(scope="module")
+def oss():
+    return catalog.load_model("gpt-oss-20b")
+
+
+def test_the_hand_numbers_are_the_catalogs(oss):
+    mlp = oss.layer_types["local"].mlp
+    assert (oss.hidden_size, mlp.num_experts, mlp.intermediate_size, mlp.gated, mlp.expert_bias) == (H, 32, H, True, True)
+    assert oss.counts() == {"local": 12, "global": 12} and oss.weight_quant.format == "mxfp4"
+    assert ONE == 13_236_480
+
+
+def test_one_expert_in_its_checkpoint_format_with_bf16_biases(oss):
+    mlp = oss.layer_types["local"].mlp
+    assert one_expert_bytes(mlp, H, H, oss.weight_quant, "bf16") == 13_236_480
+    # unquantized: 3 × 2,880² + 3 × 2,880 = 24,891,840 parameters × 2 bytes
+    assert one_expert_bytes(mlp, H, H, None, "bf16") == 49_783_680
+    assert one_expert_bytes(mlp, H, H, None, "fp32") == 99_567_360
+    # --weight-dtype fp8: every parameter one byte, biases included
+    assert one_expert_bytes(mlp, H, H, oss.weight_quant, "bf16", dtypes.get("fp8")) == 24_891_840
+
+
+def test_one_expert_plain_and_gated_with_and_without_biases():
+    # a plain (up, down) expert of 128 over a hidden of 64, with biases: 2 × 64 × 128 + 128 + 64
+    plain = MoeMlp(num_experts=8, experts_per_token=2, intermediate_size=128, gated=False, expert_bias=True)
+    assert one_expert_bytes(plain, 64, 128, None, "bf16") == (16384 + 192) * 2 == 33_152
+    # gated (gate, up, down) without biases: 3 × 64 × 128 = 24,576 parameters
+    gated = MoeMlp(num_experts=8, experts_per_token=2, intermediate_size=128)
+    assert one_expert_bytes(gated, 64, 128, None, "bf16") == 49_152
+
+
+def test_a_ranks_routed_experts_over_both_layer_types(oss):
+    # EP 4: 8 experts a rank in each of the 24 layers (both layer types count)
+    ep4 = layout("vllm", 1, 4, True)
+    assert [routed_bytes(oss, oss, ep4, r) for r in range(4)] == [24 * 8 * ONE] * 4 == [2_541_404_160] * 4
+    # EP 3: 32 = 11 + 11 + 10 experts; the first two ranks hold one more
+    ep3 = layout("vllm", 1, 3, True)
+    assert [routed_bytes(oss, oss, ep3, r) for r in range(3)] == [3_494_430_720, 3_494_430_720, 3_176_755_200]
+    assert 24 * 11 * ONE == 3_494_430_720 and 24 * 10 * ONE == 3_176_755_200
+    # one rank holding all: 24 × 32 experts
+    assert routed_bytes(oss, oss, layout("vllm", 1), 0) == 24 * 32 * ONE == 10_165_616_640
+    # --weight-dtype fp8 reaches the experts: 24 × 8 × 24,891,840
+    assert routed_bytes(oss, oss, ep4, 0, dtypes.get("fp8")) == 24 * 8 * 24_891_840 == 4_779_233_280
+
+
+def test_refusals_say_why(oss):
+    with pytest.raises(KvplanError, match="the expert intermediate size 2880 does not divide over 7 ranks"):
+        routed_bytes(oss, oss, layout("vllm", 7), 0)
+    v4 = catalog.load_model("deepseek-v4-flash")
+    mlp = next(lt.mlp for lt in v4.layer_types.values() if isinstance(lt.mlp, MoeMlp))
+    with pytest.raises(KvplanError, match=r"^expert parallelism is not modelled for experts in their own format \(mxfp4\)$"):
+        one_expert_bytes(mlp, v4.hidden_size, mlp.intermediate_size, v4.weight_quant, v4.dtype)
