@@ -1,0 +1,107 @@
+"""The longest context a batch can have when vLLM cannot start with the model's own max context
+(kvplan/plan/longest.py), by hand.
+
+Llama 3 8B (max context 8,192) under vLLM with 16-token blocks: 32 layers × 16 tokens × 8 KV
+heads × 256 values × 2 bytes = 2 MiB a block (1 MiB with an fp8 cache). A fixed
+--kv-cache-memory of 257 blocks leaves 256 after vLLM's null block: 4,096 tokens, so
+max-model-len 8,192 (512 blocks) cannot start; started with max-model-len c, it holds
+256 // cdiv(c, 16) sequences of c tokens.
+"""
+import pytest
+
+from kvplan.engines import ServeOptions
+from kvplan.model.frozen import replace
+from kvplan.plan import fit as F
+from kvplan.plan import longest as L
+from kvplan.sources import catalog
+
+MiB = 2**20
+BUDGET = 257 * 2 * MiB
+
+
+def _note(best: int, batch: int) -> str:
+    seqs = f"{batch:,} sequence{'s' if batch != 1 else ''}"
+    return (f"vllm cannot start with the model's max context (8,192 tokens) as max-model-len on this GPU; "
+            f"the longest context for {seqs} is {best:,} tokens each: pass --max-model-len {best} so that vllm starts")
+
+
+@pytest.fixture()
+def calls(monkeypatch):
+    """How many times longest_for_batch asks fit (each is a whole engine plan)."""
+    n = [0]
+    real = L.fit
+
+    def counting(*a, **k):
+        n[0] += 1
+        return real(*a, **k)
+
+    monkeypatch.setattr(L, "fit", counting)
+    return n
+
+
+@pytest.fixture(scope="module")
+def llama():
+    return catalog.load_model("llama-3-8b"), catalog.load_gpu("h100")
+
+
+@pytest.mark.parametrize("batch, kv, budget, best", [
+    (1, None, BUDGET, 4096),        # 256 blocks × 16
+    (2, None, BUDGET, 2048),        # 128 blocks each
+    (3, None, BUDGET, 1360),        # 256 // 3 = 85 blocks = 1,360 tokens each
+    (1, "fp8", 129 * 2 * MiB, 4112),  # 258 blocks of 1 MiB, 257 after the null block
+])
+def test_the_longest_context_and_its_note(llama, calls, batch, kv, budget, best):
+    s, g = llama
+    o = ServeOptions(kv_cache_memory=budget)
+    assert not F.fit(s, g, kv_dtype=kv, batch=batch, opts=o).fits  # max-model-len 8,192 cannot start
+    calls[0] = 0
+    r = L.longest_for_batch(s, g, kv_dtype=kv, batch=batch, opts=o)
+    assert r.fits and r.max_ctx == best and r.capacity.max_model_len == best
+    assert r.notes[0] == _note(best, batch)
+    # vLLM's own estimate of the longest max-model-len, checked at best and best + 1: five plans
+    # (the first fit, the estimate's, best, best + 1, the answer), not a binary search
+    assert calls[0] == 5
+
+
+def test_without_an_estimate_a_binary_search_finds_the_same(llama, calls):
+    s, g = llama
+    o = ServeOptions(kv_cache_memory=BUDGET)
+    first = F.fit(s, g, batch=2, opts=o)
+    cap = first.capacity
+    bare = replace(first, capacity=replace(cap, detail={k: v for k, v in cap.detail.items()
+                                                        if k != "estimated_max_model_len"}))
+    calls[0] = 0
+    r = L.longest_for_batch(s, g, batch=2, opts=o, first=bare)
+    assert r.max_ctx == 2048 and r.notes[0] == _note(2048, 2)
+    # largest over [1, 8,191]: ok(1), then 13 halvings (2^13 = 8,192), then the answer
+    assert calls[0] == 1 + 13 + 1
+
+
+def test_what_is_left_as_it_was(llama, calls):
+    s, g = llama
+    # a batch that cannot hold one token each: 1,000 requests of 1 block > 256 blocks
+    r = L.longest_for_batch(s, g, batch=1000, opts=ServeOptions(kv_cache_memory=BUDGET))
+    assert not r.fits and r.max_ctx == 0 and not any("--max-model-len" in n for n in r.notes)
+    # the user chose max-model-len: their answer, refused, without a search
+    calls[0] = 0
+    r = L.longest_for_batch(s, g, batch=1, opts=ServeOptions(kv_cache_memory=BUDGET, max_model_len=8192))
+    assert not r.fits and calls[0] == 1 and not r.notes
+    # it fits as asked: no search
+    calls[0] = 0
+    r = L.longest_for_batch(s, g, batch=1, opts=ServeOptions(kv_cache_memory=513 * 2 * MiB))
+    assert r.fits and r.max_ctx == 8192 and calls[0] == 1
+    # no room for a cache at all (Llama 3.1 405B's weights on one H100): no search
+    calls[0] = 0
+    big = catalog.load_model("llama-3.1-405b")
+    r = L.longest_for_batch(big, g, batch=1)
+    assert r.kv_budget_bytes <= 0 and not r.fits and calls[0] == 1
+
+
+def test_the_flags_reach_every_plan(calls):
+    # --weight-dtype: Llama 3.1 70B's bf16 weights (141 GB) do not fit one H100, its fp8 ones do;
+    # the search's plans must keep the fp8 weights
+    s, g = catalog.load_model("llama-3.1-70b"), catalog.load_gpu("h100")
+    block = 80 * 16 * 8 * 256 * 2  # 5 MiB a block of 80 layers
+    o = ServeOptions(kv_cache_memory=257 * block)
+    r = L.longest_for_batch(s, g, weight_dtype="fp8", batch=1, opts=o)
+    assert r.fits and r.max_ctx == 4096 and r.weight_dtype == "fp8_e4m3"
