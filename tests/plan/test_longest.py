@@ -105,3 +105,22 @@ def test_the_flags_reach_every_plan(calls):
     o = ServeOptions(kv_cache_memory=257 * block)
     r = L.longest_for_batch(s, g, weight_dtype="fp8", batch=1, opts=o)
     assert r.fits and r.max_ctx == 4096 and r.weight_dtype == "fp8_e4m3"
+
+
+def test_text_only_reaches_every_plan():
+    """Gemma 4 26B-A4B on a card of 57 GB at --gpu-memory-utilization 0.95: with its encoder
+    towers (572,792,112 parameters, 1.15 GB) vLLM has no cache budget; text-only it has 402 MB,
+    1,760 tokens."""
+    s = catalog.load_model("gemma-4-26b-a4b")
+    g = catalog.load_gpu("h100").model_copy(update={"driver_memory_bytes": 57 * 10**9, "memory_bytes": 57 * 10**9})
+    o = ServeOptions(gpu_memory_utilization=0.95)
+    assert not L.longest_for_batch(s, g, batch=1, opts=o).fits  # towers in by default
+    r = L.longest_for_batch(s, g, batch=1, opts=o, text_only=True)
+    assert r.fits and r.max_ctx == 1760 and r.kv_budget_bytes == 402_093_031
+
+
+def test_the_defaults(llama):
+    s, g = llama
+    # one sequence on one GPU under vLLM unless told otherwise
+    r = L.longest_for_batch(s, g, opts=ServeOptions(kv_cache_memory=BUDGET))
+    assert (r.max_ctx, r.engine, r.tp, r.pp) == (4096, "vllm", 1, 1) and r.notes[0] == _note(4096, 1)
