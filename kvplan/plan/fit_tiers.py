@@ -4,6 +4,8 @@ prefix hits per tier (plan/reuse.py). Kept apart from plan/fit.py, which the ste
 simulate import: these import them in turn."""
 from __future__ import annotations
 
+import inspect
+
 from ..errors import KvplanError
 from .fit import fit as _fit
 
@@ -14,8 +16,9 @@ def fit(spec, gpu, *args, trace: str | None = None, trace_prefix: int = 0, **kw)
     cap, notes = r.capacity, list(r.notes)
     if cap.fits and "cpu_offload" in cap.detail:
         _reload(spec, gpu, r, cap.detail["cpu_offload"], r.ctx or cap.max_model_len, notes)
-    if trace is not None and cap.fits:
-        cap.detail["reuse"] = _reuse(trace, cap, kw.get("opts"), trace_prefix)
+    if trace is not None and cap.fits:  # opts as fit takes it, by name or by position
+        opts = inspect.signature(_fit).bind(spec, gpu, *args, **kw).arguments.get("opts")
+        cap.detail["reuse"] = _reuse(trace, cap, opts, trace_prefix)
     from ..model.frozen import replace
 
     return replace(r, notes=tuple(notes)) if len(notes) != len(r.notes) else r
