@@ -71,3 +71,45 @@ def test_refusals_say_why(oss):
     mlp = next(lt.mlp for lt in v4.layer_types.values() if isinstance(lt.mlp, MoeMlp))
     with pytest.raises(KvplanError, match=r"^expert parallelism is not modelled for experts in their own format \(mxfp4\)$"):
         one_expert_bytes(mlp, v4.hidden_size, mlp.intermediate_size, v4.weight_quant, v4.dtype)
+
+
+TAIL = "the budget and KV figures are one rank's (the fullest), the capacity one attention replica's"
+
+
+def _note(engine, tp, pp=1, **opts):
+    from kvplan.engines import ServeOptions
+    from kvplan.plan.parallel import layout_of
+
+    notes = []
+    lay = layout_of(engine, tp, ServeOptions(**opts), pp, notes)
+    return lay, notes
+
+
+def test_layout_of_says_where_a_rank_is_not_plain_tp():
+    # vLLM tp 2 with expert parallelism: experts over 2 ranks; × pp 2 = 4 GPUs
+    lay, notes = _note("vllm", 2, 2, enable_expert_parallel=True)
+    assert notes == [f"per rank: attention tp 2 × 1 replica(s); routed experts over 2 EP rank(s); 4 GPUs; {TAIL}"]
+    # vLLM data parallel 2 without EP: 2 replicas, every expert split tp 4
+    lay, notes = _note("vllm", 2, data_parallel_size=2)
+    assert notes == [f"per rank: attention tp 2 × 2 replica(s); routed experts over 1 EP rank(s), each split tp 4; "
+                     f"4 GPUs; {TAIL}"]
+    # SGLang --tp 8 --ep-size 2 --enable-dp-attention --dp-size 4: attention tp 2 × 4, experts over
+    # 2 ranks split tp 4; SGLang's all-to-all buffers are not priced, said so
+    lay, notes = _note("sglang", 8, ep_size=2, dp_attention=True, data_parallel_size=4)
+    assert (lay.attn_tp, lay.replicas, lay.moe_ep, lay.moe_tp, lay.gpus) == (2, 4, 2, 4, 8)
+    assert notes == [f"per rank: attention tp 2 × 4 replica(s); routed experts over 2 EP rank(s), each split tp 4; "
+                     f"8 GPUs; {TAIL}; the all-to-all buffers of expert parallelism are not modelled"]
+    # plain tp: no note
+    assert _note("vllm", 4)[1] == [] and _note("sglang", 4)[1] == []
+
+
+def test_ep_delta_by_hand(oss):
+    from kvplan.plan.parallel import ep_delta
+
+    # EP 4 against tp 1's every expert: 24 × (8 − 32) experts, in MXFP4 or in --weight-dtype fp8
+    ep4 = layout("vllm", 1, 4, True)
+    assert ep_delta(oss, oss, ep4) == -24 * 24 * ONE
+    assert ep_delta(oss, oss, ep4, dtypes.get("fp8")) == -24 * 24 * 24_891_840
+    # EP 31: 32 experts = 2 on rank 0 (the fullest), 1 on the others
+    assert ep_delta(oss, oss, layout("vllm", 1, 31, True)) == (2 - 32) * 24 * ONE
+    assert ep_delta(oss, oss, layout("vllm", 1)) == 0  # nothing beyond tp

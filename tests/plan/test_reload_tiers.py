@@ -79,3 +79,36 @@ def test_fit_host_tier_bytes_are_ints():
     (row,) = d["cpu_offload"]["reload"]["tiers"]
     assert row["bytes_per_token_per_rank"] == 131072 and type(row["bytes_per_token_per_rank"]) is int
     assert row["bytes_per_rank"] == 32000 * 131072 and type(row["bytes_per_rank"]) is int
+
+
+def test_fit_recomputes_with_its_own_kv_dtype(llama):
+    s, g = llama
+    d = _fit("llama-3.1-8b --gpu h100 --kv-offloading-size 64 --ctx 32000 --kv-dtype fp8")
+    rl = d["cpu_offload"]["reload"]
+    assert rl["recompute_seconds"] == OpLatency(s, g, 1, "fp8", None, engine="vllm").prefill(32000, 1).seconds
+    (row,) = rl["tiers"]
+    assert row["bytes_per_token_per_rank"] == 65536  # fp8: half of bf16's 131,072
+
+
+def test_a_gpu_without_a_sourced_link_is_said_so(monkeypatch):
+    from kvplan.plan import reload as R
+
+    links = R._links()
+    monkeypatch.setattr(R, "_links", lambda: {**links, "gpus": {k: v for k, v in links["gpus"].items()
+                                                               if k != "h100-sxm-80gb"}})
+    d = _fit("llama-3.1-8b --gpu h100 --kv-offloading-size 64 --ctx 32000")
+    assert "reload" not in d["cpu_offload"]
+    assert "reload time not priced: no sourced host link for h100-sxm-80gb (model_specs/host_links.yaml)" in d["notes"]
+    assert d["fits"]  # the fit itself stands
+
+
+def test_a_trace_shares_nothing_without_a_shared_prefix(tmp_path, llama):
+    from kvplan.plan import fit_tiers
+
+    s, g = llama
+    f = tmp_path / "t.csv"
+    f.write_text("arrival_s,prompt_tokens,output_tokens,prefix_id\n0,100,10,p\n1,100,10,p\n")
+    # SGLang's pages of one token: without --shared-prefix not even the first token is shared
+    r = fit_tiers.fit(s, g, 1, 1, "sglang", trace=str(f))
+    assert r.capacity.detail["reuse"]["tiers"][0]["hit_tokens"] == 0
+    assert fit_tiers.fit(s, g, 1, 1, "sglang", trace=str(f), trace_prefix=64).capacity.detail["reuse"]["tiers"][0]["hit_tokens"] == 64
