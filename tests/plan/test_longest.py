@@ -80,8 +80,11 @@ def test_without_an_estimate_a_binary_search_finds_the_same(llama, calls):
 def test_what_is_left_as_it_was(llama, calls):
     s, g = llama
     # a batch that cannot hold one token each: 1,000 requests of 1 block > 256 blocks
+    calls[0] = 0
     r = L.longest_for_batch(s, g, batch=1000, opts=ServeOptions(kv_cache_memory=BUDGET))
     assert not r.fits and r.max_ctx == 0 and not any("--max-model-len" in n for n in r.notes)
+    # the first plan, the estimate's (4,096 tokens: none of the 1,000), then ok(1): no
+    assert calls[0] == 3
     # the user chose max-model-len: their answer, refused, without a search
     calls[0] = 0
     r = L.longest_for_batch(s, g, batch=1, opts=ServeOptions(kv_cache_memory=BUDGET, max_model_len=8192))
@@ -105,6 +108,14 @@ def test_the_flags_reach_every_plan(calls):
     o = ServeOptions(kv_cache_memory=257 * block)
     r = L.longest_for_batch(s, g, weight_dtype="fp8", batch=1, opts=o)
     assert r.fits and r.max_ctx == 4096 and r.weight_dtype == "fp8_e4m3"
+    # and the first plan: on an H200 a cache of 8,193 blocks (131,072 tokens + the null block)
+    # beside the fp8 weights starts at the model's own 131,072; bf16 weights would not
+    h200 = catalog.load_gpu("h200")
+    o = ServeOptions(kv_cache_memory=8193 * block)
+    assert not F.fit(s, h200, batch=1, opts=o).fits
+    calls[0] = 0
+    r = L.longest_for_batch(s, h200, weight_dtype="fp8", batch=1, opts=o)
+    assert r.fits and r.max_ctx == 131_072 and not r.notes and calls[0] == 1
 
 
 def test_text_only_reaches_every_plan():
