@@ -70,5 +70,7 @@ def test_the_library_call_takes_opts_by_name_or_position(trace):
     by_name = fit_tiers.fit(s, g, 1, 1, "ideal", opts=o, trace=trace, trace_prefix=64)
     by_pos = fit_tiers.fit(s, g, 1, 1, "ideal", None, None, None, None, o, trace=trace, trace_prefix=64)
     assert by_name.capacity.detail["reuse"]["block_size"] == by_pos.capacity.detail["reuse"]["block_size"] == 64
+    # the other keywords reach fit too
+    assert fit_tiers.fit(s, g, ctx=32000).ctx == 32000
     # no opts at all: 16
     assert fit_tiers.fit(s, g, 1, 1, "ideal", trace=trace, trace_prefix=64).capacity.detail["reuse"]["block_size"] == 16

@@ -113,3 +113,19 @@ def test_ep_delta_by_hand(oss):
     # EP 31: 32 experts = 2 on rank 0 (the fullest), 1 on the others
     assert ep_delta(oss, oss, layout("vllm", 1, 31, True)) == (2 - 32) * 24 * ONE
     assert ep_delta(oss, oss, layout("vllm", 1)) == 0  # nothing beyond tp
+
+
+def test_defaults_plain_tp_and_sglang_dp_attention_without_ep():
+    from kvplan.engines import ServeOptions
+    from kvplan.plan.parallel import layout_of
+
+    # SGLang --tp 4 --dp-size 2 without --enable-dp-attention: one attention group of 4
+    assert (layout("sglang", 4, 2).attn_tp, layout("sglang", 4, 2).replicas) == (4, 1)
+    # one pipeline stage unless told: 2 GPUs
+    notes = []
+    layout_of("vllm", 2, ServeOptions(enable_expert_parallel=True), notes=notes)
+    assert notes == [f"per rank: attention tp 2 × 1 replica(s); routed experts over 2 EP rank(s); 2 GPUs; {TAIL}"]
+    # SGLang's dp attention without --ep-size: no expert parallelism, so no all-to-all clause
+    lay, notes = _note("sglang", 4, dp_attention=True, data_parallel_size=2)
+    assert notes == [f"per rank: attention tp 2 × 2 replica(s); routed experts over 1 EP rank(s), each split tp 4; "
+                     f"4 GPUs; {TAIL}"]
