@@ -129,3 +129,10 @@ def test_defaults_plain_tp_and_sglang_dp_attention_without_ep():
     lay, notes = _note("sglang", 4, dp_attention=True, data_parallel_size=2)
     assert notes == [f"per rank: attention tp 2 × 2 replica(s); routed experts over 1 EP rank(s), each split tp 4; "
                      f"4 GPUs; {TAIL}"]
+
+
+def test_bad_sizes_are_named():
+    with pytest.raises(KvplanError, match=r"^--data-parallel-size must be a positive integer, got 0$"):
+        layout("vllm", 1, 0)
+    with pytest.raises(KvplanError, match=r"^--ep-size must be a positive integer, got -2$"):
+        layout("sglang", 2, ep_size=-2)
