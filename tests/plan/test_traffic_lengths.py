@@ -1,0 +1,73 @@
+"""--lengths: distributions and files (kvplan/plan/traffic.py parse_lengths), boundaries and
+messages, by hand."""
+import pytest
+
+from kvplan.errors import KvplanError
+from kvplan.plan.traffic import parse_lengths
+
+
+def test_distributions_at_their_edges():
+    lengths, note = parse_lengths("uniform:1-5", 50)
+    assert len(lengths) == 1000 and min(lengths) == 1 and max(lengths) == 5  # 1,000 requests by default
+    assert note == "1,000 requests sampled from uniform:1-5 (seed 0)"
+    assert parse_lengths("uniform:3-3", 50, n=4) == ([3, 3, 3, 3], "4 requests sampled from uniform:3-3 (seed 0)")
+    # a spread of 0: every request the mean (or the median)
+    assert parse_lengths("normal:10,0", 50, n=2)[0] == [10, 10]
+    assert parse_lengths("lognormal:1,0", 50, n=1) == ([1], "1 request sampled from lognormal:1,0 (seed 0)")
+    # 1 and the limit themselves are not clipped; 0 is, to 1
+    assert parse_lengths("normal:1,0", 50, n=2) == ([1, 1], "2 requests sampled from normal:1,0 (seed 0)")
+    assert parse_lengths("normal:50,0", 50, n=2)[1] == "2 requests sampled from normal:50,0 (seed 0)"
+    assert parse_lengths("normal:0,0", 50, n=2) == (
+        [1, 1], "2 requests sampled from normal:0,0 (seed 0), 2 clipped to [1, 50]")
+
+
+@pytest.mark.parametrize("spec, msg", [
+    ("uniform:0-5", "--lengths uniform:A-B needs whole numbers 1 <= A <= B, got '0-5'"),
+    ("uniform:5-4", "--lengths uniform:A-B needs whole numbers 1 <= A <= B, got '5-4'"),
+    ("uniform:abc", "--lengths uniform:A-B needs whole numbers 1 <= A <= B, got 'abc'"),
+    ("normal:abc,1", "--lengths: the first parameter must be a number, got 'abc'"),
+    ("normal:1,x", "--lengths: the spread must be a number, got 'x'"),
+    ("normal:1,inf", "--lengths: the spread must be finite, got 'inf'"),
+    ("normal:10,-1", "--lengths normal:10,-1: the spread must be >= 0"),
+    ("lognormal:0,1", "--lengths lognormal:0,1: the spread must be >= 0 and the median > 0"),
+    ("foo:1", "--lengths: unknown distribution 'foo'; use uniform:A-B, normal:MEAN,STD, "
+              "lognormal:MEDIAN,SIGMA or a file"),
+])
+def test_bad_distributions_say_why(spec, msg):
+    with pytest.raises(KvplanError) as e:
+        parse_lengths(spec, 50, n=3)
+    assert str(e.value) == msg
+
+
+def test_files(tmp_path):
+    one = tmp_path / "one.txt"
+    one.write_text("7\n")
+    assert parse_lengths(str(one), 50) == ([7], f"1 requests from {one}")
+    plain = tmp_path / "plain.txt"
+    plain.write_text("1\n50\n")  # 1 and the limit itself
+    assert parse_lengths(str(plain), 50)[0] == [1, 50]
+    csv = tmp_path / "t.csv"
+    csv.write_text("prompt_tokens,output_tokens\n5,0\n1,0\n0,3\n")  # zeros allowed, a length of 1 too
+    assert parse_lengths(str(csv), 50)[0] == [5, 1, 3]
+
+
+@pytest.mark.parametrize("body, msg", [
+    ("abc\n", "line 1: a length must be a positive integer, got 'abc'"),
+    ("3\n0\n", "line 2: a length must be a positive integer, got '0'"),
+    ("51\n", "request 1 has 51 tokens, beyond the context limit of 50"),
+    ("prompt_tokens,output_tokens\nx,1\n", "line 2: prompt_tokens must be a positive integer, got 'x'"),
+    ("prompt_tokens,output_tokens\n1,1\n2,y\n", "line 3: output_tokens must be a positive integer, got 'y'"),
+    ("prompt_tokens,output_tokens\n0,0\n", "line 2: a request needs at least one token"),
+])
+def test_bad_files_say_where(tmp_path, body, msg):
+    f = tmp_path / "l.txt"
+    f.write_text(body)
+    with pytest.raises(KvplanError) as e:
+        parse_lengths(str(f), 50)
+    assert str(e.value) == f"--lengths: {f}{' ' if msg.startswith('line') else ': '}{msg}"
+
+
+def test_a_missing_file_names_the_os_reason(tmp_path):
+    with pytest.raises(KvplanError) as e:
+        parse_lengths(str(tmp_path / "none.txt"), 50)
+    assert str(e.value) == f"--lengths: cannot read {tmp_path / 'none.txt'}: No such file or directory"
