@@ -108,6 +108,8 @@ def _from_file(path: Path, limit: int) -> tuple[list[int], str]:
                 raise KvplanError(f"--lengths: {path} line {i}: a request needs at least one token")
     else:
         out = [_length(ln, path, i) for i, ln in enumerate(lines, start=1)]
+    if not out:  # a CSV of its header alone
+        raise KvplanError(f"--lengths: {path} holds no request lengths")
     for i, x in enumerate(out, start=1):
         if x > limit:
             raise KvplanError(f"--lengths: {path}: request {i} has {x:,} tokens, beyond the context "

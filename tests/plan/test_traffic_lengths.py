@@ -71,3 +71,16 @@ def test_a_missing_file_names_the_os_reason(tmp_path):
     with pytest.raises(KvplanError) as e:
         parse_lengths(str(tmp_path / "none.txt"), 50)
     assert str(e.value) == f"--lengths: cannot read {tmp_path / 'none.txt'}: No such file or directory"
+
+
+def test_a_csv_of_its_header_alone_or_not_utf8_is_refused(tmp_path):
+    f = tmp_path / "h.csv"
+    f.write_text("prompt_tokens,output_tokens\n")
+    with pytest.raises(KvplanError) as e:
+        parse_lengths(str(f), 50)
+    assert str(e.value) == f"--lengths: {f} holds no request lengths"  # as an empty file is
+    b = tmp_path / "b.txt"
+    b.write_bytes(b"12\n\xff\n")
+    with pytest.raises(KvplanError) as e:
+        parse_lengths(str(b), 50)
+    assert str(e.value) == f"--lengths: {b}: not UTF-8 text (byte 0xff at offset 3)"
