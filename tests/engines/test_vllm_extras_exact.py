@@ -87,3 +87,56 @@ def test_drafter_in_the_budget_is_labelled():
     assert (p.label, p.source) == ("eagle3 drafter weights", "engines/vllm/speculative.py (llama_eagle3.py / "
                                    "deepseek_mtp.py, shared embedding and head: llm_base_proposer.py)")
     _raises("kvplan prices a drafter at --pp 1 only", _fit, 1, 2, speculative_config=sc)
+
+
+def test_lmcache_connector_alone_selects_lmcache():
+    # --kv-transfer-config LMCacheConnectorV1 with no --lmcache-config: LMCache's defaults
+    # (chunk 256 tokens, max_local_cpu_size 5 GiB on every rank). Llama-3.1-8B at TP 2: a rank's
+    # token is 32 layers × 4 KV heads × 128 × 2 (K, V) × 2 bytes = 65,536; a chunk 16 MiB;
+    # 5 GiB / 16 MiB = 320 chunks = 81,920 tokens
+    t = _fit(tp=2, kv_connector="LMCacheConnectorV1").capacity.detail["cpu_offload"]
+    assert (t["backend"], t["mode"], t["chunk_object_bytes"], t["cpu_chunks"], t["cpu_tokens"],
+            t["host_bytes_per_node"]) == ("lmcache", "in-process", 16 * 2**20, 320, 81_920, 10 * 2**30)
+
+
+def test_native_offload_of_an_mla_model_is_replicated():
+    # DeepSeek-V3 at TP 8: every rank holds the same latent, 61 layers × 16 tokens × 576 × 2 bytes
+    # = 1,124,352 bytes a block; replicated_layout keeps one copy: a chunk rounds up to 275 pages
+    # of 4 KiB = 1,126,400; 64 GiB // 1,126,400 = 61,008 chunks of one 16-token block
+    from kvplan.engines.base import ServeOptions
+    from kvplan.plan import fit as F
+
+    r = F.fit(catalog.load_model("deepseek-v3"), catalog.load_gpu("h200"), tp=8,
+              opts=ServeOptions(kv_offloading_size=64 * 2**30))
+    t = r.capacity.detail["cpu_offload"]
+    assert (t["replicated_layout"], t["chunk_bytes"], t["cpu_blocks"], t["cpu_tokens"], t["host_bytes_per_rank"],
+            t["host_bytes_per_node"]) == (True, 1_126_400, 61_008, 61_008 * 16, 61_008 * 1_124_352,
+                                          61_008 * 1_126_400)
+
+
+def test_offload_chunks_and_speculative_detail_reach_the_report():
+    # kv_connector_extra_config blocks_per_chunk 4: Llama-3.1-8B's 2 MiB block × 4 = 8 MiB a chunk,
+    # 64 GiB / 8 MiB = 8,192 chunks = 32,768 blocks
+    t = _fit(kv_offloading_size=64 * 2**30, kv_connector_extra_config={"blocks_per_chunk": 4}) \
+        .capacity.detail["cpu_offload"]
+    assert (t["blocks_per_chunk"], t["chunk_bytes"], t["num_chunks"], t["cpu_blocks"]) == (4, 8 * 2**20, 8192, 32768)
+    from kvplan.engines.vllm import speculative
+
+    sc = speculative.parse('{"method":"eagle3","num_speculative_tokens":3}')
+    assert _fit(speculative_config=sc).capacity.detail["speculative"] == {
+        "method": "eagle3", "num_speculative_tokens": 3, "model": "yuhuili/EAGLE3-LLaMA3.1-Instruct-8B"}
+
+
+def test_mtp_layer_is_priced_from_the_layer_not_the_checkpoint_total():
+    # with the checkpoint's own bytes read (stored_weights), a one-layer and a two-layer copy of
+    # the spec would both report the whole checkpoint; _one_layer_bytes prices the layer instead
+    from types import SimpleNamespace
+
+    from kvplan.engines.vllm import extras
+
+    s = catalog.load_model("deepseek-v3").shard(8)
+    lt = s.layers[-1]
+    plain = extras._one_layer_bytes(s, lt)
+    stored = SimpleNamespace(bytes=10**12, towers_bytes=lambda: 0, describe_formats=lambda: "fp8")
+    with_st = type(s).model_construct(**{**{k: getattr(s, k) for k in type(s).model_fields}, "stored_weights": stored})
+    assert extras._one_layer_bytes(with_st, lt) == plain > 0
