@@ -140,3 +140,28 @@ def test_mtp_layer_is_priced_from_the_layer_not_the_checkpoint_total():
     stored = SimpleNamespace(bytes=10**12, towers_bytes=lambda: 0, describe_formats=lambda: "fp8")
     with_st = type(s).model_construct(**{**{k: getattr(s, k) for k in type(s).model_fields}, "stored_weights": stored})
     assert extras._one_layer_bytes(with_st, lt) == plain > 0
+
+
+def test_lmcache_server_l1_and_refusals():
+    from kvplan.engines.base import ServeOptions
+    from kvplan.engines.vllm import lmcache, speculative
+    from kvplan.plan import fit as F
+
+    # --kv-offloading-backend lmcache: the server's L1 taken from --kv-offloading-size, 64 GiB on
+    # the node: 4,096 chunks of 16 MiB (a TP-2 rank's 65,536 bytes a token × 256) over 2 ranks
+    t = _fit(tp=2, kv_offloading_size=64 * 2**30, kv_offloading_backend="lmcache").capacity.detail["cpu_offload"]
+    assert (t["connector"], t["cpu_chunks"], t["cpu_tokens"], t["host_bytes_per_rank"]) == (
+        "LMCacheMPConnector", 2048, 524_288, 32 * 2**30)
+    assert t["notes"][0] == ("vLLM 0.33 does not pass --kv-offloading-size to LMCache (config/vllm.py "
+                             "_post_init_kv_transfer_config): kvplan takes it as the server's L1; start "
+                             "`lmcache server --l1-size-gb 64` to match")
+    # l1_size_gb in --lmcache-config wins: 8 GiB = 512 chunks on the node
+    t = _fit(tp=2, kv_offloading_size=64 * 2**30, kv_offloading_backend="lmcache",
+             lmcache=lmcache.LMCacheConfig(l1_size_gb=8.0)).capacity.detail["cpu_offload"]
+    assert t["host_bytes_per_node"] == 8 * 2**30 and t["notes"][0] == \
+        "L1 from --lmcache-config l1_size_gb (the server's --l1-size-gb)"
+    g = catalog.load_gpu("h100")
+    _raises("kvplan models LMCache for full-attention models only; this one has full, sliding layers", F.fit,
+            catalog.load_model("gpt-oss-20b"), g, opts=ServeOptions(kv_connector="LMCacheConnectorV1"))
+    _raises("kvplan knows no MTP layers for llama-3.1-8b (known: deepseek-v3, deepseek-r1)", _fit,
+            speculative_config=speculative.parse('{"method":"mtp","num_speculative_tokens":1}'))
