@@ -155,3 +155,45 @@ def test_ngl_refuses_more_than_one_gpu():
     _raises(msg, off.check, 1, 2)
     _raises(msg, off.check, 2, 1)
     off.check(1, 1)
+
+
+# --- tier_flags.py: the flags into ServeOptions -------------------------------------------------
+def _extras(engine, hicache=False, ratio=None, size=None, backend=None, ngl=None, nkvo=False, host=None):
+    from kvplan.engines import tier_flags
+    from kvplan.engines.base import ServeOptions
+
+    return tier_flags.extras(ServeOptions(), engine, hicache, ratio, size, backend, ngl, nkvo, host,
+                             lambda flag, text: (flag, text))
+
+
+def test_tier_flags_into_serve_options():
+    from kvplan.engines import tier_flags
+    from kvplan.engines.base import ServeOptions
+
+    for t in ("all", " AUTO ", "-1", None):
+        assert tier_flags.n_gpu_layers(t) is None
+    assert tier_flags.n_gpu_layers(" 12 ") == 12 and tier_flags.n_gpu_layers("0") == 0
+    assert _extras(" SGLang ") == ServeOptions()  # no flag: the options as given
+    o = _extras("sglang", True, "1.5", None, "file")
+    assert o.hicache == H.HiCacheConfig(1.5, 0, "file") and (o.n_gpu_layers, o.no_kv_offload) == (None, False)
+    assert _extras("sglang", True).hicache == H.HiCacheConfig()  # the flag alone
+    o = _extras("LlamaCpp", ngl="20", nkvo=True, host="64GiB")
+    assert (o.n_gpu_layers, o.no_kv_offload, o.host_memory, o.hicache) == (20, True, ("--host-memory", "64GiB"), None)
+    assert _extras("llamacpp", nkvo=True).n_gpu_layers is None
+
+
+@pytest.mark.parametrize("kw, msg", [
+    (dict(engine="llamacpp", ngl="x"), "-ngl / --n-gpu-layers takes a number of layers, 'all' or 'auto', got 'x'"),
+    (dict(engine="vllm", hicache=True, ratio="2"),
+     "--enable-hierarchical-cache, --hicache-ratio: SGLang flags; kvplan models them for --engine sglang only"),
+    (dict(engine="sglang", size="4", backend="file"),
+     "--hicache-size, --hicache-storage-backend need --enable-hierarchical-cache"),
+    (dict(engine="sglang", hicache=True, ratio="2", size="4"),
+     "give --hicache-ratio or --hicache-size, not both (SGLang lets the size win)"),
+    (dict(engine="sglang", ngl="4", nkvo=True),
+     "--n-gpu-layers, --no-kv-offload: llama.cpp flags; kvplan models them for --engine llamacpp only"),
+])
+def test_tier_flags_messages(kw, msg):
+    with pytest.raises(KvplanError) as e:
+        _extras(**kw)
+    assert str(e.value) == msg
