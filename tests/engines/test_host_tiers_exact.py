@@ -78,6 +78,10 @@ def test_hicache_parse_and_host_pool_edges():
     # 1 byte a token is a pool; 0 is none
     assert H.host_pool(H.HiCacheConfig(), 10, 1).host_bytes == 21
     assert H.fixed_tokens(H.HiCacheConfig(size_gb=3), 7) == 428_571_428  # 3 × 10^9 // 7
+    # SGLang's floor is integer division: at 10^8 GB and 1,133 bytes a token a float quotient
+    # (88,261,253,309,796.99...) would round up to the next integer
+    assert H.fixed_tokens(H.HiCacheConfig(size_gb=10**8), 1133) == 10**17 // 1133 == 88_261_253_309_796
+    assert H.host_pool(H.HiCacheConfig(size_gb=10**8), 1, 1133).host_tokens == 88_261_253_309_797
 
 
 def test_hicache_auto_ratio_floors_the_per_rank_share():
