@@ -165,3 +165,13 @@ def test_lmcache_server_l1_and_refusals():
             catalog.load_model("gpt-oss-20b"), g, opts=ServeOptions(kv_connector="LMCacheConnectorV1"))
     _raises("kvplan knows no MTP layers for llama-3.1-8b (known: deepseek-v3, deepseek-r1)", _fit,
             speculative_config=speculative.parse('{"method":"mtp","num_speculative_tokens":1}'))
+
+
+def test_ngram_adds_no_drafter():
+    # n-gram speculation proposes from the prompt: no weights, no draft layers in the pool
+    from kvplan.engines.vllm import speculative
+
+    plain = _fit(max_model_len=8192)
+    r = _fit(max_model_len=8192, speculative_config=speculative.parse('{"method":"ngram","num_speculative_tokens":3}'))
+    assert "draft" not in [p.key for p in r.stages[0].budget]
+    assert r.capacity.detail["bytes_per_block"] == plain.capacity.detail["bytes_per_block"]
