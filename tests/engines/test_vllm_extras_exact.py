@@ -175,3 +175,12 @@ def test_ngram_adds_no_drafter():
     r = _fit(max_model_len=8192, speculative_config=speculative.parse('{"method":"ngram","num_speculative_tokens":3}'))
     assert "draft" not in [p.key for p in r.stages[0].budget]
     assert r.capacity.detail["bytes_per_block"] == plain.capacity.detail["bytes_per_block"]
+    # nor for a model with MTP layers (DeepSeek-V3's one nextn layer joins the pool only for mtp):
+    # the pool's block stays 61 layers × 16 tokens × 576 × 2 bytes at TP 8
+    from kvplan.engines.base import ServeOptions
+    from kvplan.plan import fit as F
+
+    sc = speculative.parse('{"method":"ngram","num_speculative_tokens":3}')
+    r = F.fit(catalog.load_model("deepseek-v3"), catalog.load_gpu("h200"), tp=8,
+              opts=ServeOptions(speculative_config=sc, max_model_len=8192))
+    assert r.capacity.detail["bytes_per_block"] == 61 * 16 * 576 * 2
