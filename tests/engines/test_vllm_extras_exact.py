@@ -184,3 +184,20 @@ def test_ngram_adds_no_drafter():
     r = F.fit(catalog.load_model("deepseek-v3"), catalog.load_gpu("h200"), tp=8,
               opts=ServeOptions(speculative_config=sc, max_model_len=8192))
     assert r.capacity.detail["bytes_per_block"] == 61 * 16 * 576 * 2
+
+
+def test_eagle3_refuses_a_target_of_another_head_size():
+    # the EAGLE-3 head for Llama-3.1-8B has 128-wide heads; a made-up target of the same hidden
+    # size and vocabulary with 64 heads of 64 passes the weights' check and is refused at the pool
+    from kvplan.engines.base import ServeOptions
+    from kvplan.engines.vllm import speculative
+    from kvplan.plan import fit as F
+
+    s = catalog.load_model("llama-3.1-8b")
+    lts = {k: v.model_copy(update={"mixer": v.mixer.model_copy(update=dict(num_heads=64, num_kv_heads=16,
+                                                                               head_dim=64))})
+           for k, v in s.layer_types.items()}
+    sc = speculative.parse('{"method":"eagle3","num_speculative_tokens":3}')
+    _raises("yuhuili/EAGLE3-LLaMA3.1-Instruct-8B does not match llama-3.1-8b's attention", F.fit,
+            s.model_copy(update={"layer_types": lts}), catalog.load_gpu("h100"),
+            opts=ServeOptions(speculative_config=sc, max_model_len=8192))
