@@ -44,10 +44,10 @@ def test_lora_slots_over_two_layer_types():
 
 
 @pytest.mark.parametrize("name, kinds", [("qwen3-30b-a3b", "'full' / 'moe'"), ("deepseek-v3", "'mla' / 'dense'"),
-                                         ("gpt-oss-20b", "'sliding' / 'moe'")])
+                                         ("gpt-oss-20b", "'sliding' / 'moe'"), ("nemotron-h-56b", "'mamba2' / 'None'")])
 def test_lora_refuses_layers_it_does_not_model(name, kinds):
-    # the first layer type that is not attention + a dense MLP is named (DeepSeek-V3's first three
-    # layers are MLA + a dense MLP; its later ones MoE)
+    # the first layer type that is not attention + a dense MLP is named (Nemotron-H: a Mamba-2 layer
+    # without an MLP; DeepSeek-V3's first three layers are MLA + a dense MLP, its later ones MoE)
     s = catalog.load_model(name)
     _raises("kvplan models vLLM's LoRA buffers for attention + dense-MLP layers only; "
             f"this model has {kinds} layers", lora.lora_slots, s.shard(1), 1, 2, 8, "bf16", s.vocab_size)
