@@ -97,6 +97,10 @@ def test_lmcache_connector_alone_selects_lmcache():
     t = _fit(tp=2, kv_connector="LMCacheConnectorV1").capacity.detail["cpu_offload"]
     assert (t["backend"], t["mode"], t["chunk_object_bytes"], t["cpu_chunks"], t["cpu_tokens"],
             t["host_bytes_per_node"]) == ("lmcache", "in-process", 16 * 2**20, 320, 81_920, 10 * 2**30)
+    # PP 2 instead: a stage's 16 layers × 8 KV heads × 128 × 2 × 2 bytes = 65,536 a token again, and
+    # the world is TP × PP = 2 ranks, each pinning its own 5 GiB
+    t = _fit(pp=2, kv_connector="LMCacheConnectorV1").capacity.detail["cpu_offload"]
+    assert (t["world_size"], t["chunk_object_bytes"], t["host_bytes_per_node"]) == (2, 16 * 2**20, 10 * 2**30)
 
 
 def test_native_offload_of_an_mla_model_is_replicated():
