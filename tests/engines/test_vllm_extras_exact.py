@@ -101,6 +101,7 @@ def test_lmcache_connector_alone_selects_lmcache():
     # the world is TP × PP = 2 ranks, each pinning its own 5 GiB
     t = _fit(pp=2, kv_connector="LMCacheConnectorV1").capacity.detail["cpu_offload"]
     assert (t["world_size"], t["chunk_object_bytes"], t["host_bytes_per_node"]) == (2, 16 * 2**20, 10 * 2**30)
+    assert t["lmcache_version"] == "0.5.6"  # engines/vllm/lmcache.py VERSION, the release its rules are read from
 
 
 def test_native_offload_of_an_mla_model_is_replicated():
