@@ -161,3 +161,20 @@ def test_check_v0_rows_out_of_scope_but_the_weights():
     c = logs.check(logs.parse(t), gpu="h100")
     assert [(r.figure.key, r.predicted, r.why_not) for r in c.rows] == [
         ("gpu_blocks", None, "vLLM V0: out of scope"), ("weights", 16_060_522_496, "")]
+
+
+def test_check_attention_free_model_has_no_finite_concurrency(tmp_path):
+    # A model whose every layer caches nothing (kind "none", MLP-only blocks): vLLM's planner
+    # makes no KV group, and kvplan's vLLM capacity is "fits, infinitely many requests"
+    # (engines/vllm Capacity(True, mml, 0, inf, ...)). check-log must not print "inf" beside a
+    # logged concurrency: it says kvplan has no such figure, and the weights still compare.
+    spec = tmp_path / "mlp-only.yaml"
+    spec.write_text("name: mlp-only\ndisplay_name: MLP only\nsource: made up for this test\n"
+                    "dtype: bf16\nhidden_size: 1024\nvocab_size: 1000\ntie_embeddings: true\n"
+                    "max_context: 4096\nlayer_types:\n  mlp:\n    mixer:\n      kind: none\n"
+                    "    mlp:\n      kind: dense\n      intermediate_size: 4096\npattern: mlp*4\n")
+    t = ("non-default args: {'model': 'x/mlp-only'}\n"
+         "Maximum concurrency for 4,096 tokens per request: 1.50x\n")
+    c = logs.check(logs.parse(t), gpu="h100", model=str(spec))
+    assert _pred(c, "max_concurrency") == [(None, "kvplan has no such figure")]
+    assert not [n for n in c.notes if n.startswith("kvplan:")]
