@@ -1,0 +1,102 @@
+"""The roofline's mixed step (chunks of prefill beside decodes) and its constant-time form, by
+numbers a reader can check by hand (written to kill what mutation testing found alive).
+
+Llama 3 8B in bf16: 32 layers × 8 KV heads × 128 × (K and V) × 2 bytes = 131,072 cache bytes a
+token; attention of one query over c keys: 2 (QK and PV) × 2 FLOPs × 128 × 32 heads × 32 layers
+× c = 524,288 × c FLOPs."""
+import pytest
+
+from kvplan.sources import catalog
+from kvplan.errors import KvplanError
+from kvplan.plan.roofline import Roofline
+
+H100 = catalog.load_gpu("h100")
+TOKEN = 131_072
+ATTN = 524_288
+
+
+@pytest.fixture(scope="module")
+def llama():
+    return Roofline(catalog.load_model("llama-3-8b"), H100)
+
+
+def test_a_mixed_step_adds_each_sequences_terms(llama):
+    r = llama
+    s = r.mixed([(512, 257)], [100, 2000])
+    assert (s.phase, s.batch, s.ctx, s.tokens) == ("mixed", 3, 2000, 1)  # 259 rows over 3: not whole
+    assert s.kv_read_bytes == TOKEN * (100 + 2000 + 512) == 342_360_064
+    assert s.kv_write_bytes == TOKEN * (1 + 1 + 257) == 33_947_648
+    assert s.state_bytes == 0
+    assert s.weight_bytes == r.weights_bytes  # a dense model reads every weight once
+    assert s.matmul_flops == 2 * r.active_params * 259
+    assert s.attention_flops == ATTN * (101 + 2001 + sum(range(513, 770)))
+    assert s.comm_bytes == 0 and s.overhead_s == 0.0016
+    assert s.memory_s == (s.weight_bytes + s.kv_read_bytes + s.kv_write_bytes) / (3.35e12 * 0.83)
+    # 258 rows over 3 sequences: 86 tokens each
+    assert r.mixed([(512, 256)], [100, 2000]).tokens == 86
+    # the longest context is a chunk's cache where that is longer than every decode's
+    assert r.mixed([(3000, 10)], [100]).ctx == 3000
+    assert r.mixed([(0, 10)], [100]).ctx == 100
+
+
+def test_phases_and_refusals(llama):
+    r = llama
+    assert r.mixed([(0, 4)]).phase == "prefill" and r.mixed(decodes=[4]).phase == "decode"
+    assert r.mixed([(0, 4), (8, 4)]).tokens == 4
+    assert r.mixed(decodes=[7, 9]).ctx == 9
+    with pytest.raises(KvplanError) as e:
+        r.mixed()
+    assert str(e.value) == "a step needs at least one sequence"
+    with pytest.raises(KvplanError) as e:
+        r.mixed([(5, 0)])
+    assert str(e.value) == "chunk must be a positive integer, got 0"
+    with pytest.raises(KvplanError) as e:
+        r.mixed_sum([(5, 0)], 1, 3)
+    assert str(e.value) == "chunk must be a positive integer, got 0"
+    with pytest.raises(KvplanError) as e:
+        r.mixed_sum([], 0, 0)
+    assert str(e.value) == "a step needs at least one sequence"
+
+
+def test_a_chunk_of_a_cached_sequence_reads_its_cache(llama):
+    s = llama.mixed([(1000, 24)])
+    assert s.kv_read_bytes == TOKEN * 1000 and s.kv_write_bytes == TOKEN * 24
+    assert llama.mixed([(0, 24)]).kv_read_bytes == 0
+
+
+def test_recurrent_state_read_once_by_a_fresh_prefill_twice_otherwise():
+    r = Roofline(catalog.load_model("jamba-v0.1"), H100)
+    st = r.state_per_seq
+    assert st > 0
+    assert r.mixed([(0, 10)]).state_bytes == st  # written only
+    assert r.mixed([(5, 10)]).state_bytes == 2 * st  # read and written back
+    assert r.mixed([(5, 10)], [7, 8]).state_bytes == 6 * st
+    assert r.decode_is_linear
+    assert r.mixed_sum([(5, 10)], 2, 15, 8).state_bytes == 6 * st
+    assert r.mixed_sum([(5, 10)], 2, 15, 8) == r.mixed([(5, 10)], [7, 8])
+
+
+def test_the_constant_time_form_equals_the_sum(llama):
+    r = llama
+    assert r.decode_is_linear
+    step = r.mixed([(512, 257)], [100, 2000])
+    fast = r.mixed_sum([(512, 257)], 2, 2100, 2000)
+    assert fast == step
+    assert fast.kv_read_bytes == TOKEN * 2612 and fast.attention_flops == step.attention_flops
+    assert r.mixed_sum([], 4, 4 * 1001, 1001) == r.decode(1001, 4)
+    # ctx_max defaults to 0: the record's ctx is then the chunks' longest cache
+    assert r.mixed_sum([(512, 257)], 2, 2100).ctx == 512
+    assert r.mixed_sum([(512, 257)], 2, 2100, seconds=True) == step.seconds
+    # with tensor parallelism the all-reduce is in the fast price too
+    r2 = Roofline(catalog.load_model("llama-3-8b"), H100, 2)
+    s2 = r2.mixed([(512, 257)], [100, 2000])
+    assert s2.comm_s > 0
+    assert r2.mixed_sum([(512, 257)], 2, 2100, seconds=True) == s2.seconds
+
+
+def test_a_sliding_window_model_is_not_linear_and_refuses_the_fast_form():
+    r = Roofline(catalog.load_model("gemma-2-9b"), H100)
+    assert not r.decode_is_linear
+    with pytest.raises(KvplanError) as e:
+        r.mixed_sum([], 2, 100)
+    assert str(e.value) == "this model's decode cost is not linear in context; use mixed()"
