@@ -100,3 +100,49 @@ def test_a_sliding_window_model_is_not_linear_and_refuses_the_fast_form():
     with pytest.raises(KvplanError) as e:
         r.mixed_sum([], 2, 100)
     assert str(e.value) == "this model's decode cost is not linear in context; use mixed()"
+
+
+def test_an_fp32_checkpoint_is_priced_as_its_bf16_copy():
+    r = Roofline(catalog.load_model("gpt2"), H100)
+    assert r.spec.dtype == "bf16"  # the spec the steps are priced from, not only the label
+
+
+def test_one_gpu_needs_no_interconnect():
+    rtx = catalog.load_gpu("rtx-4090")
+    assert not rtx.interconnect_bytes_per_s
+    d = Roofline(catalog.load_model("llama-3-8b"), rtx).decode(100)
+    assert d.comm_bytes == 0 and d.comm_s == 0
+
+
+def test_a_tie_between_the_roofs_is_memory_bound_in_both_forms():
+    # every efficiency 1: 3.35e12 bytes at H100's 3.35 TB/s and 989.4e12 FLOPs at its bf16
+    # 989.4 TFLOPS both take exactly one second
+    r = Roofline(catalog.load_model("llama-3-8b"), H100, bw_efficiency=1.0, flops_efficiency=1.0)
+    assert r.pass_seconds(1, int(3.35e12), int(989.4e12)) == (1.0016, "memory")
+
+
+def test_a_moe_prefill_routes_every_token_of_every_sequence():
+    # Mixtral 8x7B: 32 layers of 8 experts, 2 a token, 352,321,536 bytes an expert; 2 sequences
+    # of 4 tokens route 8 tokens: 8 × 0.75^8 = 0.8009 experts a layer unread, 9,029,615,616 bytes
+    r = Roofline(catalog.load_model("mixtral-8x7b"), H100)
+    p = r.prefill(4, 2)
+    assert p.weight_bytes == 93_405_585_408 - 9_029_615_616 == r.weights_read(8)
+    assert p.matmul_flops == 2 * r.active_params * 8
+
+
+def test_weight_dtype_override_prices_every_weight_in_it():
+    # Llama 3 8B: 8,030,261,248 parameters, 2 bytes each in bf16, 1 in fp8
+    spec = catalog.load_model("llama-3-8b")
+    assert spec.parameters() == 8_030_261_248
+    assert Roofline(spec, H100).weights_bytes == 16_060_522_496
+    r = Roofline(spec, H100, weight_dtype="fp8")
+    assert (r.weights_bytes, r.weight_dtype, r.compute_fmt) == (8_030_261_248, "fp8_e4m3", "fp8")
+
+
+def test_experts_only_quantization_computes_in_the_activation_dtype():
+    # gpt-oss's experts in fp8 (made up; the checkpoint's are MXFP4): attention and the rest stay
+    # bf16, so the matmuls are timed at the bf16 peak, not the fp8 one
+    g = catalog.load_model("gpt-oss-20b")
+    spec = g.model_copy(update={"weight_quant": g.weight_quant.model_copy(update={"format": "fp8_e4m3"})})
+    r = Roofline(spec, H100)
+    assert r.compute_fmt == "bf16" and r.peak_flops == 989.4e12
