@@ -146,3 +146,11 @@ def test_experts_only_quantization_computes_in_the_activation_dtype():
     spec = g.model_copy(update={"weight_quant": g.weight_quant.model_copy(update={"format": "fp8_e4m3"})})
     r = Roofline(spec, H100)
     assert r.compute_fmt == "bf16" and r.peak_flops == 989.4e12
+
+
+def test_a_moes_parameter_counts_are_whole():
+    r = Roofline(catalog.load_model("mixtral-8x7b"), H100)
+    (layers, experts, k, nbytes, one), = r.moe
+    assert (layers, experts, k, nbytes) == (32, 8, 2, 352_321_536)
+    assert one == 3 * 4096 * 14336 and isinstance(one, int)  # gate, up and down of one expert
+    assert isinstance(r.active_params, int) and isinstance(r.decode(10, 3).matmul_flops, int)
