@@ -154,3 +154,32 @@ def test_a_moes_parameter_counts_are_whole():
     assert (layers, experts, k, nbytes) == (32, 8, 2, 352_321_536)
     assert one == 3 * 4096 * 14336 and isinstance(one, int)  # gate, up and down of one expert
     assert isinstance(r.active_params, int) and isinstance(r.decode(10, 3).matmul_flops, int)
+
+
+def test_side_caches_in_a_mixed_step_complete_groups_from_each_sequences_own_context():
+    # DeepSeek V4 Flash: compressed entries of 4 and 128 tokens; a decode at 127 completes a group
+    # of 128 (and of 4), a chunk of 1 at 127 the same
+    r = Roofline(catalog.load_model("deepseek-v4-flash"), catalog.load_gpu("b200"), 8)
+    assert r.mixed(decodes=[127]) == r.decode(127)
+    assert r.mixed(decodes=[127]).kv_write_bytes == r.kv_written(127) > r.bytes_per_token
+    assert r.mixed([(127, 1)]).kv_write_bytes == r.kv_written(127)
+    assert r.mixed([(127, 1)]).kv_read_bytes == r.kv_tokens_read(127)
+
+
+def test_a_whole_prefill_in_the_mixed_forms_has_context_0(llama):
+    assert llama.mixed([(0, 4)]).ctx == 0 and llama.mixed([(0, 4)]) == llama.prefill(4)
+    assert llama.mixed_sum([(0, 8)], 0, 0).ctx == 0
+    assert isinstance(llama.mixed([(512, 256)], [100, 2000]).tokens, int)
+
+
+@pytest.mark.parametrize("model", ["mixtral-8x7b", "jamba-v0.1"])
+def test_the_fast_price_of_a_compute_bound_step_equals_the_records(model):
+    # a MoE (weights read depend on the step's tokens) and a model with recurrent state, both
+    # compute bound with a 4,096-token chunk beside two decodes
+    r = Roofline(catalog.load_model(model), H100)
+    step = r.mixed([(100, 4096)], [50, 60])
+    assert step.bound == "compute" and step.weight_bytes == r.weights_read(4098)
+    assert r.mixed_sum([(100, 4096)], 2, 110, seconds=True) == step.seconds
+    small = r.mixed([(100, 3)], [50, 60])  # and one bound by memory
+    assert small.bound == "memory"
+    assert r.mixed_sum([(100, 3)], 2, 110, seconds=True) == small.seconds
