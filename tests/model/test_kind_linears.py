@@ -1,0 +1,44 @@
+"""Each 2026 mixer's projections (``linears``, the GEMMs the latency model prices) against its
+parameter count (``params``, the weights): the projections hold every parameter but the norms
+and biases, which are under 0.3 % of the layer (issue 25: survivors of kinds/*.linears, whose
+only other tests price a step). Catalog models, each mixer kind once."""
+import pytest
+
+from kvplan.sources import catalog
+
+CASES = [("deepseek-v3.2", "mla_indexed"), ("glm-5", "mla_indexed"), ("kimi-k3", "kda"),
+         ("kimi-k3", "mla_gated"), ("minimax-m3", "full_indexed"), ("qwen3-next-80b-a3b", "gated_deltanet"),
+         ("llama-3.1-8b", "full"), ("deepseek-v3", "mla")]
+
+
+@pytest.mark.parametrize("model,kind", CASES)
+def test_linears_hold_every_parameter_but_norms(model, kind):
+    spec = catalog.load_model(model)
+    m = next(lt.mixer for lt in spec.layer_types.values() if lt.mixer.kind == kind)
+    lin = m.linears(spec.hidden_size)
+    assert all(type(a) is int and type(b) is int and a > 0 and b > 0 for a, b in lin)
+    rest = m.params(spec.hidden_size) - sum(a * b for a, b in lin)
+    assert 0 <= rest < 0.003 * m.params(spec.hidden_size)
+
+
+def test_labels_of_the_2026_kinds():
+    labels = {lt.mixer.kind: lt.mixer.label() for n in ("deepseek-v3.2", "kimi-k3", "minimax-m3")
+              for lt in catalog.load_model(n).layer_types.values()}
+    assert labels["mla_indexed"] == "mla + indexer"
+    assert labels["mla_gated"] == "mla (gated)"
+    assert labels["kda"] == "kimi delta attention"
+    assert labels["full_indexed"] == "full + index keys"
+
+
+def test_kda_low_rank_gate_is_two_projections():
+    # the output gate: Kimi-K3's full-rank one is one hidden -> heads × key_head_dim matrix; Kimi
+    # Linear's (use_full_rank_gate off) two thin ones, hidden -> key_head_dim -> heads × key_head_dim;
+    # params and linears move by the same count
+    spec = catalog.load_model("kimi-k3")
+    full = next(lt.mixer for lt in spec.layer_types.values() if lt.mixer.kind == "kda")
+    low = full.model_copy(update={"full_rank_gate": False})
+    h, d = spec.hidden_size, full.key_head_dim
+    qkv = full.num_value_heads * d
+    gone = sum(a * b for a, b in full.linears(h)) - sum(a * b for a, b in low.linears(h))
+    assert gone == qkv * h - (d * h + qkv * d)  # 96 × 128 × h − (128 × h + 96 × 128 × 128)
+    assert full.params(h) - low.params(h) == gone
