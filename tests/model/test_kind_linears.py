@@ -42,3 +42,15 @@ def test_kda_low_rank_gate_is_two_projections():
     gone = sum(a * b for a, b in full.linears(h)) - sum(a * b for a, b in low.linears(h))
     assert gone == qkv * h - (d * h + qkv * d)  # 96 × 128 × h − (128 × h + 96 × 128 × 128)
     assert full.params(h) - low.params(h) == gone
+
+
+def test_indexed_attention_shards_its_index_heads_and_keeps_its_index_format():
+    # MiniMax-M3's block-sparse layers: 4 index heads; a rank keeps index_heads // tp of them,
+    # at least one, as an int; the index keys' side cache keeps the layer's index format
+    spec = catalog.load_model("minimax-m3")
+    m = next(lt.mixer for lt in spec.layer_types.values() if lt.mixer.kind == "full_indexed")
+    assert [(type(m.shard(tp).index_heads), m.shard(tp).index_heads) for tp in (1, 2, 4, 8)] == \
+        [(int, 4), (int, 2), (int, 1), (int, 1)]
+    fp8 = m.model_copy(update={"index_format": "fp8"})
+    assert [c.format for c in fp8.side_caches()] == ["fp8"]
+    assert [(c.name, c.values) for c in m.side_caches()] == [("index keys", 128)]
