@@ -54,3 +54,30 @@ def test_indexed_attention_shards_its_index_heads_and_keeps_its_index_format():
     fp8 = m.model_copy(update={"index_format": "fp8"})
     assert [c.format for c in fp8.side_caches()] == ["fp8"]
     assert [(c.name, c.values) for c in m.side_caches()] == [("index keys", 128)]
+
+
+def test_deepseek_v4_compressed_layers_labels_geometry_and_projections():
+    # DeepSeek-V4-Flash: a sliding layer (no compression), c4 = CSA (compressed 1/4, indexed),
+    # c128 = HCA (compressed 1/128, no indexer); every projection a pair of ints (the compressor
+    # and indexer weights are not GEMMs of the step, so params exceed the projections there)
+    spec = catalog.load_model("deepseek-v4-flash")
+    m = {k: lt.mixer for k, lt in spec.layer_types.items()}
+    assert [(m[k].label(), m[k].geometry()) for k in ("swa", "c4", "c128")] == [
+        ("sliding W=128", "1×512 K=V"), ("csa 1/4 + W=128", "1×512 K=V + idx 128"),
+        ("hca 1/128 + W=128", "1×512 K=V")]
+    h = spec.hidden_size
+    for k in ("swa", "c4", "c128"):
+        lin = m[k].linears(h)
+        assert all(type(a) is int and type(b) is int for a, b in lin)
+        assert type(m[k].params(h)) is int and m[k].params(h) >= sum(a * b for a, b in lin)
+    with pytest.raises(Exception, match="attention heads"):
+        m["c4"].shard(3)
+
+
+def test_spec_shard_pads_the_vocabulary_to_64_then_splits_it_in_ints():
+    # vLLM pads the vocabulary to a multiple of 64 before splitting it over TP ranks:
+    # Llama 3.1's 128,256 is already one (2,004 × 64): 64,128 a rank at TP 2; GPT-2's 50,257 pads
+    # to 50,304 (786 × 64): 25,152 a rank
+    assert catalog.load_model("llama-3.1-8b").shard(2).vocab_size == 64_128
+    g = catalog.load_model("gpt2").shard(2).vocab_size
+    assert (type(g), g) == (int, 25_152)
