@@ -83,6 +83,8 @@ def test_eagle3_parts_are_vllms_modules(tp):
     assert d.weights_bytes == d.allocated_bytes - inner["embed_tokens"] == sum(b for _, b in d.parts)
     assert (d.method, d.num_speculative_tokens, d.kv_layers, d.kv_layer_type) == ("eagle3", 3, 1, None)
     assert d.source == S.DRAFTS[EAGLE]["source"]
+    # byte counts are ints (the record keeps a float as given)
+    assert all(type(b) is int for b in (d.weights_bytes, d.allocated_bytes, *dict(d.parts).values()))
 
 
 def test_eagle3_past_the_kv_heads_and_at_pp2():
@@ -120,6 +122,7 @@ def test_mtp_by_hand():
     assert (d.weights_bytes, d.allocated_bytes) == (35_536, 2 * (17_768 + 8_192) + 8_192)
     assert (d.method, d.num_speculative_tokens, d.kv_layers, d.kv_layer_type) == ("mtp", 3, 2, "mla")
     assert d.source == "model_executor/models/deepseek_mtp.py; embed and head shared (llm_base_proposer.py)"
+    assert all(type(b) is int for b in (d.weights_bytes, d.allocated_bytes, *dict(d.parts).values()))
     # fp8 weights: 1 byte an element
     d = S.mtp(SimpleNamespace(name="toy", dtype="fp8", hidden_size=64, vocab_size=100), None, 1, 1,
               S.SpecConfig("mtp", 1), 1000, "mla", 1)
