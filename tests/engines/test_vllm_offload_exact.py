@@ -25,6 +25,8 @@ def test_backend_names():
 def test_blocks_per_chunk():
     assert [O.blocks_per_chunk(x, 16) for x in (None, {}, {"blocks_per_chunk": "3"}, {"block_size": 48},
                                                 {"block_size": 16}, {"blocks_per_chunk": 1})] == [1, 1, 3, 3, 1, 1]
+    assert type(O.blocks_per_chunk({"block_size": 48}, 16)) is int
+    assert O.blocks_per_chunk({"block_size": 1}, 1) == 1  # one token a chunk of one-token blocks
     _raises("give only one of 'block_size' or 'blocks_per_chunk' in kv_connector_extra_config",
             O.blocks_per_chunk, {"block_size": 16, "blocks_per_chunk": 1}, 16)
     for n in (0, -2):
@@ -41,6 +43,7 @@ def test_native_tier_by_hand():
     t = O.plan_tier(10_000, "native", 1000, 16, 2)
     assert t == O.OffloadTier("native", "OffloadingConnector", 10_000, 1, 16, 2, False, 4096, 1000, 2, 2, 32,
                               2000, 8192, SHM)
+    assert all(type(b) is int for b in (t.chunk_bytes, t.cpu_page_size_per_worker, t.host_bytes_per_rank))
     # 3 blocks a chunk, TP 1 × PP 2: chunk 1,000 × 2 × 3 = 6,000 -> 8,192; 20,000 // 8,192 = 2 chunks
     t = O.plan_tier(20_000, "native", 1000, 16, 1, 2, extra={"blocks_per_chunk": 3})
     assert (t.world_size, t.chunk_bytes, t.cpu_page_size_per_worker, t.num_chunks, t.cpu_blocks, t.cpu_tokens,
