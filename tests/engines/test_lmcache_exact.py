@@ -83,6 +83,7 @@ def test_multi_process_by_hand():
     for b in (0, -1):
         _raises("the LMCache server's L1 (--l1-size-gb) must be greater than 0", L.multi_process, c, 1000, 3, b, "")
     assert L.multi_process(c, 1000, 3, 12_288, "").cpu_chunks == 1
+    assert L.multi_process(c, 1000, 3, 1, "").cpu_chunks == 0  # one byte: allowed, holds nothing
 
 
 def test_in_process_by_hand():
@@ -100,4 +101,7 @@ def test_in_process_by_hand():
     assert t.notes == ("LMCache pins max_local_cpu_size on EVERY rank: 1 × 0 GiB on the node",)
     t = L.in_process(L.LMCacheConfig(chunk_size=4, max_local_disk_size=2.0), 1000, 1)
     assert (t.disk_chunks, t.disk_bytes_per_node, len(t.notes)) == (0, 0, 1)
+    # a disk of exactly 1 GiB: 262,144 chunks of 4,096 bytes
+    t = L.in_process(L.LMCacheConfig(chunk_size=4, local_disk="/d", max_local_disk_size=1.0), 1000, 1)
+    assert (t.disk_chunks, t.disk_bytes_per_rank) == (262_144, GiB)
     assert L.in_process(L.LMCacheConfig(max_local_cpu_size=0.5), 1000, 1).notes[0].endswith("1 × 0.5 GiB on the node")
