@@ -214,7 +214,9 @@ class LlamaCpp(Engine):
     def notes(self, spec) -> list[str]:
         out = [CONVERSION_NOTES[spec.family]] if spec.family in CONVERSION_NOTES else []
         cfg = self.cfg
-        differs = (SlidingWindow, ChunkedAttention, Mamba, Mamba2, GatedDeltaNet)
+        # a window the GGUF drops (CONVERSION_NOTES) leaves full layers, sized alike both ways
+        differs = (ChunkedAttention, Mamba, Mamba2, GatedDeltaNet) + \
+            (() if spec.family in CONVERSION_NOTES else (SlidingWindow,))
         if (cfg is None or cfg.parallel is None and not cfg.kv_unified) and \
                 any(isinstance(spec.layer_types[lt].mixer, differs) for lt in spec.counts()):
             out.append("one llama.cpp slot per sequence here; llama-server without --parallel shares one "
