@@ -1,0 +1,208 @@
+"""kvplan/plan/latency/profile.py and tables.py: which table, row and fallback each constant comes
+from, checked against the data files' own numbers (kernels.yaml, fallback.yaml, fitted.yaml), and
+the log-x interpolation worked out by hand (issue 25)."""
+import math
+
+import pytest
+
+from kvplan.errors import KvplanError
+from kvplan.plan.latency import tables
+from kvplan.plan.latency.profile import Profile
+from kvplan.sources import catalog
+
+FB = tables.load("fallback")
+FIT = tables.load("fitted")
+KERN = tables.load("kernels")
+
+
+@pytest.fixture(scope="module")
+def h100():
+    return catalog.load_gpu("h100")
+
+
+# ---- tables -------------------------------------------------------------------------------
+def test_interp_is_linear_in_log_x_and_clamped():
+    """xs 1, 100; ys 0, 10: x = 10 is half-way in log x → 5; clamped at both ends; None skipped."""
+    xs, ys = [1, 100], [0.0, 10.0]
+    assert tables.interp(xs, ys, 10) == pytest.approx(5.0)
+    assert tables.interp(xs, ys, 1000) == 10.0 and tables.interp(xs, ys, 0.5) == 0.0
+    assert tables.interp(xs, ys, 1) == 0.0 and tables.interp(xs, ys, 100) == 10.0
+    assert tables.interp([1, 10, 100], [2.0, None, 4.0], 10) == pytest.approx(3.0)
+    assert tables.interp([1, 10], [None, None], 5) is None
+    assert tables.interp([1, 10, 100, 1000], [0.0, 1.0, 3.0, 6.0], math.sqrt(10) * 100) == pytest.approx(4.5)
+    assert tables.interp([1, 100], [0.0, 10.0], 0) == 0.0  # x <= 0 is held at 1e-9
+
+
+def test_interp2_along_y_then_x():
+    """Rows at x 1, 100 (log-mid 10); columns at y 1, 10000 (log-mid 100).
+    Row 1: 0 → 4, row 2: 10 → 30; at (10, 100): row values 2 and 20, their mean 11."""
+    xs, ys = [1, 100], [1, 10000]
+    grid = [[0.0, 4.0], [10.0, 30.0]]
+    assert tables.interp2(xs, ys, grid, 10, 100) == pytest.approx(11.0)
+    assert tables.interp2(xs, ys, grid, 1, 100) == pytest.approx(2.0)
+    assert tables.interp2(xs, ys, grid, 0.5, 10000) == pytest.approx(4.0)
+    assert tables.interp2(xs, ys, grid, 1000, 1) == pytest.approx(10.0)
+    assert tables.interp2(xs, ys, grid, 10, 100) == pytest.approx(11.0)  # the memoized plan, again
+    # an empty row takes no part: the other row's values everywhere
+    g2 = [[None, None], [10.0, 30.0]]
+    assert tables.interp2(xs, ys, g2, 1, 100) == pytest.approx(20.0)
+    assert tables.interp2([1, 10, 100], ys, [[0.0, 0.0], [None, None], [10.0, 10.0]], 10, 1) == pytest.approx(5.0)
+    assert tables.interp2(xs, ys, [[None, None], [None, None]], 10, 100) is None
+
+
+def test_interp2_grid_cache_follows_the_axes():
+    """The same grid object with other axes is recompiled, not served from the cache."""
+    grid = [[0.0, 4.0], [10.0, 30.0]]
+    assert tables.interp2([1, 100], [1, 10000], grid, 10, 100) == pytest.approx(11.0)
+    assert tables.interp2([1, 10], [1, 10000], grid, 10, 100) == pytest.approx(20.0)
+    assert tables.interp2([1, 10], [1, 100], grid, 10, 100) == pytest.approx(30.0)
+
+
+# ---- profile: GEMM and attention tables -------------------------------------------------------
+def test_engine_names_and_aliases(h100):
+    assert Profile(h100, "ideal").engine == "vllm" and Profile(h100, "tensorrt-llm").engine == "trtllm"
+    assert Profile(h100, "llama.cpp").engine == "llamacpp" and Profile(h100, "transformers").engine == "hf"
+    with pytest.raises(KvplanError, match="engine must be one of vllm, sglang, trtllm, llamacpp, got 'x'"):
+        Profile(h100, "x")
+
+
+def test_gemm_efficiency_reads_the_size_class_and_floor(h100):
+    """H100 × vLLM's bf16 curve: N·K >= 2^24 reads the 'large' row, below it 'small'; at the curve's
+    first M the value is the row's first entry; the floor is the table's, in seconds."""
+    p = Profile(h100, "vllm")
+    g = KERN["families"]["h100_sxm"]["engines"]["vllm"]["gemm"]
+    m0 = g["bf16"]["m"][0]
+    e, floor, src = p.gemm_efficiency("bf16", m0, 1 << 24, 0.7)
+    assert e == g["bf16"]["efficiency"]["large"][0] and floor == pytest.approx(g["bf16"]["floor_us"] * 1e-6)
+    assert src == g["source"] + " (bf16)"
+    e, _, _ = p.gemm_efficiency("bf16", m0, (1 << 24) - 1, 0.7)
+    assert e == g["bf16"]["efficiency"]["small"][0]
+    assert p.gemm_curve("int4") == (None, "")
+    e, floor, src = p.gemm_efficiency("int4", 1, 1 << 24, 0.7)
+    assert e is None and floor == pytest.approx(FB["gemm_floor_us"] * 1e-6)
+    assert src == "physics fallback: " + FB["memory_efficiency_source"]
+
+
+def test_no_tables_is_the_physics_fallback(h100):
+    """llama.cpp has no measured table: GEMMs fall back, decode attention runs at 0.83 × rows / 64
+    (batch 4 × 8 KV heads = 32 rows: half), prefill at fallback.yaml's curve."""
+    p = Profile(h100, "llamacpp")
+    assert p.tables is None and p.label == "physics fallback (no measured kernel table for this GPU/engine)"
+    assert p.gemm_curve("bf16") == (None, "")
+    e, floor, src = p.decode_attention_efficiency(4, 1000, 8, 4)
+    assert e == pytest.approx(FB["memory_efficiency"] * 32 / 64) and floor == pytest.approx(FB["attention_floor_us"] * 1e-6)
+    assert src == "physics fallback: " + FB["decode_attention_source"]
+    assert p.decode_attention_efficiency(64, 1000, 8, 4)[0] == pytest.approx(FB["memory_efficiency"])
+    e, src = p.prefill_attention_efficiency(2048)
+    i = FB["prefill_attention"]["isl"].index(2048)
+    assert e == FB["prefill_attention"]["efficiency"][i] and src == "physics fallback: " + FB["prefill_attention"]["source"]
+    assert Profile(h100, "vllm").label == "measured kernel tables: h100_sxm × vllm (aiconfigurator 0.12.0)"
+
+
+def test_decode_attention_picks_the_nearest_grid(h100):
+    """KV heads 3 is as near 2 as 4 and GQA 6 as near 4 as 8: a tie goes to the first (kv2, gqa4); 5 and 7
+    → kv4, gqa8; 16 → kv8; the value at a grid point is the grid's entry."""
+    p = Profile(h100, "vllm")
+    t = KERN["families"]["h100_sxm"]["engines"]["vllm"]["decode_attention"]
+    b, c = t["batch"][2], t["ctx"][3]
+    e, floor, src = p.decode_attention_efficiency(b, c, 8, 8)
+    assert e == min(t["efficiency"]["kv8_gqa8"][2][3], 1.0) and floor == pytest.approx(t["floor_us"] * 1e-6)
+    assert src == f"{t['source']} ({t['kernel']}, kv8 gqa8)"
+    assert p.decode_attention_efficiency(b, c, 3, 6)[2].endswith("kv2 gqa4)")
+    assert p.decode_attention_efficiency(b, c, 5, 7)[2].endswith("kv4 gqa8)")
+    assert p.decode_attention_efficiency(b, c, 1, 1)[2].endswith("kv1 gqa1)")
+    assert p.decode_attention_efficiency(b, c, 16, 2)[0] == min(t["efficiency"]["kv8_gqa1"][2][3], 1.0)
+
+
+def test_prefill_attention_from_the_table(h100):
+    p = Profile(h100, "vllm")
+    t = KERN["families"]["h100_sxm"]["engines"]["vllm"]["prefill_attention"]
+    e, src = p.prefill_attention_efficiency(t["isl"][3])
+    assert e == t["efficiency"][3] and src == f"{t['source']} ({t['kernel']})"
+
+
+# ---- collectives ----------------------------------------------------------------------------
+def test_allreduce_from_the_engines_table_nearest_gpu_count(h100):
+    """vLLM's custom all-reduce table on H100: 3 GPUs take the 2-GPU row (nearest, first of a tie),
+    5 the 4-GPU row, 16 the 8-GPU row."""
+    p = Profile(h100, "vllm")
+    rows = KERN["families"]["h100_sxm"]["engines"]["vllm"]["allreduce"]["by_gpus"]
+    src = KERN["families"]["h100_sxm"]["engines"]["vllm"]["allreduce"]["source"]
+    for n, k in ((2, 2), (3, 2), (5, 4), (16, 8)):
+        a, b, s = p.allreduce(n)
+        assert a == pytest.approx(rows[k]["alpha_us"] * 1e-6) and b == rows[k]["beta_bytes_per_s"]
+        assert s == f"{src} ({k} GPUs)"
+    # llama.cpp has no engine table: NCCL's
+    a, b, s = Profile(h100, "llamacpp").allreduce(4)
+    nccl = KERN["families"]["h100_sxm"]["nccl_allreduce"]
+    assert (a, b) == (pytest.approx(nccl["by_gpus"][4]["alpha_us"] * 1e-6), nccl["by_gpus"][4]["beta_bytes_per_s"])
+    a, b, s = p.alltoall(8)
+    a2a = KERN["families"]["h100_sxm"]["nccl_alltoall"]
+    assert (a, b) == (pytest.approx(a2a["by_gpus"][8]["alpha_us"] * 1e-6), a2a["by_gpus"][8]["beta_bytes_per_s"])
+    assert s == f"{a2a['source']} (8 GPUs)"
+
+
+def test_nvlink_without_a_table_is_the_datasheet_fraction():
+    """V100 SXM2 (no kernel tables; NVLink 2 at 300 GB/s): α 10 us, β 300 GB/s × 0.5 for an
+    all-reduce, × 0.37 for an all-to-all."""
+    v100 = catalog.load_gpu("v100-sxm2-32gb")
+    p = Profile(v100, "vllm")
+    assert p.family is None and p.tables is None
+    a, b, s = p.allreduce(4)
+    assert a == pytest.approx(FB["nvlink_alpha_us"] * 1e-6) and b == pytest.approx(300e9 * FB["nvlink_beta_fraction"])
+    assert s == "physics fallback: " + FB["nvlink_alpha_source"] + "; " + FB["nvlink_beta_source"]
+    a, b, s = p.alltoall(4)
+    assert b == pytest.approx(300e9 * FB["nvlink_alltoall_beta_fraction"])
+    assert s.endswith(FB["nvlink_alltoall_beta_source"])
+
+
+@pytest.mark.parametrize("gpu", ["h100-nvl-94gb", "a10g", "t4"])
+def test_a_bridge_or_pcie_card_takes_the_pcie_reference(gpu):
+    """An NVLink bridge, no interconnect figure, or PCIe only: L40S's measured NCCL table (3 GPUs:
+    the 2-GPU row, 6: the 4-GPU row)."""
+    p = Profile(catalog.load_gpu(gpu), "vllm")
+    ref = KERN["families"][FB["pcie_reference"]]
+    for n, k in ((3, 2), (6, 4)):
+        a, b, s = p.allreduce(n)
+        row = ref["nccl_allreduce"]["by_gpus"][k]
+        assert (a, b) == (pytest.approx(row["alpha_us"] * 1e-6), row["beta_bytes_per_s"])
+        assert s == f"physics fallback (PCIe): {ref['nccl_allreduce']['source']} ({k} GPUs); " + FB["pcie_reference_source"]
+    a, b, _ = p.alltoall(8)
+    assert b == ref["nccl_alltoall"]["by_gpus"][8]["beta_bytes_per_s"]
+
+
+# ---- overhead, dequantization, fitted scales ----------------------------------------------------
+@pytest.mark.parametrize("engine", ["vllm", "llamacpp", "lmdeploy"])
+def test_overhead_base_per_layer_per_sequence(h100, engine):
+    """base_ms + per-layer us (graphs or eager) × layers + per-seq us × sequences, fitted.yaml's constants
+    (lmdeploy has no fit rows: the _prior)."""
+    f = FIT["engines"].get(engine) or FIT["engines"]["_prior"]
+    for graphs, key in ((True, "per_layer_us_graphs"), (False, "per_layer_us_eager")):
+        p = Profile(h100, engine, cuda_graphs=graphs)
+        s, src = p.overhead(32, 10)
+        assert s == pytest.approx(f["base_ms"] * 1e-3 + f[key] * 1e-6 * 32 + f["per_seq_us"] * 1e-6 * 10)
+        assert ("CUDA graphs on" if graphs else "CUDA graphs off") in src
+        assert f"{f['base_ms']:g} ms + {f[key]:g} us × layers + {f['per_seq_us']:g} us × sequences" in src
+    label = Profile(h100, engine).fit_label
+    assert label == (f"fitted on the fit half ({engine})" if engine in FIT["engines"]
+                     else "no fit rows for this engine: median of the fitted engines")
+
+
+def test_cuda_graphs_default_is_the_engines(h100):
+    assert Profile(h100, "vllm").cuda_graphs is True and Profile(h100, "hf").cuda_graphs is False
+    assert Profile(h100, "vllm", cuda_graphs=False).cuda_graphs is False
+
+
+def test_dequant_factor_by_engine_then_median(h100):
+    v = FIT["engines"]["vllm"]["dequant"]
+    assert Profile(h100, "vllm").dequant("int4") == (v["int4"]["factor"], v["int4"]["source"])
+    f, src = Profile(h100, "vllm").dequant("q4_0")
+    assert f == v["int4"]["factor"] and src == v["int4"]["source"] + " (the int4 factor stands for q4_0)"
+    # trtllm has no factors of its own: the medians
+    assert Profile(h100, "trtllm").dequant("int8") == (FIT["dequant"]["int8"]["factor"], FIT["dequant"]["int8"]["source"])
+    assert Profile(h100, "vllm").dequant("fp8") == (1.0, "")
+
+
+def test_fitted_op_scale_defaults_to_one(h100):
+    p = Profile(h100, "vllm")
+    assert p.scale("gemm") == p.fit.get("gemm_scale", 1.0) and p.scale("no-such-op") == 1.0
