@@ -206,3 +206,57 @@ def test_dequant_factor_by_engine_then_median(h100):
 def test_fitted_op_scale_defaults_to_one(h100):
     p = Profile(h100, "vllm")
     assert p.scale("gemm") == p.fit.get("gemm_scale", 1.0) and p.scale("no-such-op") == 1.0
+
+
+# ---- calibrated profiles (calibrate.py) -------------------------------------------------------
+def test_load_profile_checks_kind_and_scale(tmp_path):
+    from kvplan.plan.latency.calibrate import KIND, load_profile
+
+    assert KIND == "kvplan-latency-profile"
+    good = {"kind": KIND, "step_scale": 2}
+    assert load_profile(good) is good
+    for bad in (True, 0, -1.0, float("inf"), float("nan"), "2", None):
+        with pytest.raises(KvplanError, match=r"^--profile: step_scale must be a number > 0, got "):
+            load_profile({"kind": KIND, "step_scale": bad})
+    for doc in ({"kind": "other", "step_scale": 1}, {"step_scale": 1}):
+        with pytest.raises(KvplanError, match=r"^--profile: not a kvplan latency profile \(kind: kvplan-latency-profile\); "
+                                              r"write one with kvplan check-bench FILE --calibrate OUT.yaml$"):
+            load_profile(doc)
+    f = tmp_path / "p.yaml"
+    f.write_text(f"kind: {KIND}\nstep_scale: 0.5\n")
+    assert load_profile(f)["step_scale"] == 0.5 and load_profile(str(f))["step_scale"] == 0.5
+    with pytest.raises(KvplanError, match=r"^--profile: "):
+        load_profile(tmp_path / "missing.yaml")
+
+
+def test_apply_profile_sets_scale_and_label(h100):
+    from kvplan.plan.latency.calibrate import KIND, apply_profile
+
+    class Step:
+        gpu = h100
+
+    s = apply_profile(Step(), {"kind": KIND, "step_scale": 3, "fitted_on": "run.json", "gpu": h100.name})
+    assert s.profile_scale == 3.0 and isinstance(s.profile_scale, float)
+    assert s.profile_label == "× 3.000 (profile fitted on run.json)"
+    s = apply_profile(Step(), {"kind": KIND, "step_scale": 1.25, "gpu": ""})  # no GPU named: any GPU
+    assert s.profile_label == "× 1.250 (profile fitted on ?)"
+    with pytest.raises(KvplanError, match=r"^--profile was fitted on l40s, not h100-sxm-80gb$"):
+        apply_profile(Step(), {"kind": KIND, "step_scale": 1, "gpu": "l40s"})
+
+
+def test_write_profile_rounds_and_takes_square_roots(tmp_path, h100):
+    """before/after are mean squared log errors: the file holds their square roots (0.09 → 0.3)."""
+    import yaml
+
+    from kvplan.plan.latency.calibrate import KIND, load_profile, write_profile
+
+    out = tmp_path / "p.yaml"
+    doc = write_profile(out, 1.234567, h100, "vllm", "llama-3.1-8b", "run.json", 3, 0.09, 0.0004)
+    assert doc == {"kind": KIND, "gpu": "h100-sxm-80gb", "engine": "vllm", "model": "llama-3.1-8b",
+                   "step_scale": 1.2346, "fitted_on": "run.json", "levels": 3, "rms_log_error_before": 0.3,
+                   "rms_log_error_after": 0.02, "note": doc["note"]}
+    assert "kvplan/plan/latency/calibrate.py" in doc["note"]
+    assert yaml.safe_load(out.read_text()) == doc and list(yaml.safe_load(out.read_text())) == list(doc)
+    assert load_profile(out) == doc
+    with pytest.raises(KvplanError, match=r"^--calibrate: cannot write .*: "):
+        write_profile(tmp_path / "no" / "dir" / "p.yaml", 1.0, h100, "vllm", "m", "f", 1, 0.0, 0.0)
