@@ -182,6 +182,8 @@ def test_alltoall_by_hand():
     assert (nbytes, calls, src) == (524_288, 96, "a2a-src") and p.asked == [("a2a", 8)]
     assert t == pytest.approx(96 * (20e-6 + 524_288 / 5e10))
     assert comm.alltoall_seconds(p, 1, 16, 8, 2048, 2, 48) == (0.0, 0, 0, "")
+    t, nbytes, calls, _ = comm.alltoall_seconds(p, 2, 16, 8, 2048, 2, 1)  # EP 2: two ranks already exchange
+    assert (nbytes, calls) == (524_288, 2) and t == pytest.approx(2 * (20e-6 + 524_288 / 5e10))
     assert comm.alltoall_seconds(p, 8, 16, 8, 2048, 2, 0) == (0.0, 0, 0, "")
 
 

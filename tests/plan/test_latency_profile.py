@@ -225,8 +225,11 @@ def test_load_profile_checks_kind_and_scale(tmp_path):
     f = tmp_path / "p.yaml"
     f.write_text(f"kind: {KIND}\nstep_scale: 0.5\n")
     assert load_profile(f)["step_scale"] == 0.5 and load_profile(str(f))["step_scale"] == 0.5
-    with pytest.raises(KvplanError, match=r"^--profile: "):
+    with pytest.raises(KvplanError, match=r"^--profile: cannot read .*missing.yaml: No such file or directory$"):
         load_profile(tmp_path / "missing.yaml")
+    f.write_bytes(b"kind: \xff\xfe\n")
+    with pytest.raises(KvplanError, match=r"^--profile: .*a profile must be UTF-8$"):
+        load_profile(f)
 
 
 def test_apply_profile_sets_scale_and_label(h100):
@@ -254,9 +257,13 @@ def test_write_profile_rounds_and_takes_square_roots(tmp_path, h100):
     doc = write_profile(out, 1.234567, h100, "vllm", "llama-3.1-8b", "run.json", 3, 0.09, 0.0004)
     assert doc == {"kind": KIND, "gpu": "h100-sxm-80gb", "engine": "vllm", "model": "llama-3.1-8b",
                    "step_scale": 1.2346, "fitted_on": "run.json", "levels": 3, "rms_log_error_before": 0.3,
-                   "rms_log_error_after": 0.02, "note": doc["note"]}
-    assert "kvplan/plan/latency/calibrate.py" in doc["note"]
+                   "rms_log_error_after": 0.02,
+                   "note": "one factor on every step's time, fitted by kvplan check-bench --calibrate "
+                           "(kvplan/plan/latency/calibrate.py); apply with --profile"}
+    # √0.02 = 0.141421..., √0.5 = 0.707106...: four decimals each
+    d2 = write_profile(tmp_path / "q.yaml", 1.0, h100, "vllm", "m", "f", 1, 0.02, 0.5)
+    assert (d2["rms_log_error_before"], d2["rms_log_error_after"]) == (0.1414, 0.7071)
     assert yaml.safe_load(out.read_text()) == doc and list(yaml.safe_load(out.read_text())) == list(doc)
     assert load_profile(out) == doc
-    with pytest.raises(KvplanError, match=r"^--calibrate: cannot write .*: "):
+    with pytest.raises(KvplanError, match=r"^--calibrate: cannot write .*p.yaml: No such file or directory$"):
         write_profile(tmp_path / "no" / "dir" / "p.yaml", 1.0, h100, "vllm", "m", "f", 1, 0.0, 0.0)
