@@ -193,7 +193,7 @@ def test_moe_expected_experts_by_hand():
     assert moe.expected_experts(4, 2, 2) == 3.0
     assert moe.tokens_per_expert(4, 2, 2) == pytest.approx(4 / 3)
     assert moe.experts_read_per_rank(4, 2, 2, 2) == 1.5
-    assert moe.expected_experts(8, 1, 1) == 1.0
+    assert moe.expected_experts(8, 1, 1) == 1.0 and moe.tokens_per_expert(8, 1, 1) == 1.0
     assert moe.tokens_per_expert(8, 2, 0) == 0.0  # no tokens: no division by zero
     assert math.isclose(moe.expected_experts(128, 8, 4096), 128)
 

@@ -267,3 +267,16 @@ def test_write_profile_rounds_and_takes_square_roots(tmp_path, h100):
     assert load_profile(out) == doc
     with pytest.raises(KvplanError, match=r"^--calibrate: cannot write .*p.yaml: No such file or directory$"):
         write_profile(tmp_path / "no" / "dir" / "p.yaml", 1.0, h100, "vllm", "m", "f", 1, 0.0, 0.0)
+
+
+def test_measured_efficiencies_are_capped_at_one(h100):
+    """A table value above 1 (a kernel beating the datasheet roof) is read as 1."""
+    p = Profile(h100, "vllm")
+    p.tables = {"prefill_attention": {"isl": [1, 10], "efficiency": [1.5, 1.5], "source": "s", "kernel": "k"},
+                "gemm": {"bf16": {"m": [1, 10], "efficiency": {"small": [1.7, 1.7], "large": [1.7, 1.7]},
+                                  "floor_us": 2.0}, "source": "g"},
+                "decode_attention": {"batch": [1, 10], "ctx": [1, 10], "floor_us": 3.0, "source": "d", "kernel": "k",
+                                     "efficiency": {"kv8_gqa4": [[1.9, 1.9], [1.9, 1.9]]}}}
+    assert p.prefill_attention_efficiency(5) == (1.0, "s (k)")
+    assert p.gemm_efficiency("bf16", 5, 100, 0.7) == (1.0, pytest.approx(2e-6), "g (bf16)")
+    assert p.decode_attention_efficiency(5, 5, 8, 4) == (1.0, pytest.approx(3e-6), "d (k, kv8 gqa4)")

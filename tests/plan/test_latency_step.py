@@ -5,17 +5,20 @@ Llama-3.1-8B at TP 2 on an H100: 32 layers, hidden 4,096, bf16 activations (2 by
 holds 4 of the 8 KV heads: 32 layers × 2 (K, V) × 4 × 128 × 2 bytes = 65,536 bytes per token."""
 import pytest
 
+from kvplan.errors import KvplanError
+from kvplan.model.spec import MoeMlp
+
 from kvplan.plan.latency import attention, comm, gemm
 from kvplan.plan.latency.step import OpLatency
 from kvplan.sources import catalog
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: mutmut maps a test to the code its own set-up runs
 def tp2():
     return OpLatency(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), tp=2)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def mixed(tp2):
     # two chunks (100 cached + 50 new, 0 + 30) beside decodes at 1,000 and 2,000: 82 rows, 4 sequences
     return tp2.mixed([(100, 50), (0, 30)], [1000, 2000])
@@ -101,3 +104,42 @@ def test_phases_and_whole_tokens(tp2):
     assert (p.phase, p.batch, p.ctx, p.tokens) == ("prefill", 2, 0, 64)
     assert d.ops[3][0] == "decode attention (K/V read, mean ctx 1,000)"
     assert p.ops[3][0] == "prefill attention (causal, 64 tokens)"
+
+
+def test_decode_and_prefill_bytes_and_flops_by_hand(tp2):
+    """decode(1,000, 4): 4 × 1,000 tokens read and 4 × 1 written at 65,536 bytes, attention FLOPs
+    4 × mix_flops(1,001, 1,001); prefill(64, 2): nothing read, 2 × 64 written, 2 × mix_flops(1, 64)."""
+    d, p = tp2.decode(1000, 4), tp2.prefill(64, 2)
+    assert (d.kv_read_bytes, d.kv_write_bytes) == (4 * 1000 * 65536, 4 * 65536)
+    assert d.attention_flops == 4 * tp2.mix_flops(1001, 1001) and d.attention_flops != 4 * tp2.mix_flops(1000, 1002)
+    assert (p.kv_read_bytes, p.kv_write_bytes, p.attention_flops) == (0, 2 * 64 * 65536, 2 * tp2.mix_flops(1, 64))
+
+
+@pytest.mark.parametrize("call,msg", [(lambda s: s.decode(0), "context must be a positive integer, got 0"),
+                                      (lambda s: s.decode(5, 0), "batch must be a positive integer, got 0"),
+                                      (lambda s: s.prefill(0), "prompt must be a positive integer, got 0"),
+                                      (lambda s: s.prefill(5, 0), "batch must be a positive integer, got 0")])
+def test_refusals_name_what_is_wrong(tp2, call, msg):
+    with pytest.raises(KvplanError, match=f"^{msg}$"):
+        call(tp2)
+
+
+@pytest.mark.parametrize("wd,one", [(None, 2), ("fp8", 1)])
+def test_ep_weights_in_the_weight_dtype(wd, one):
+    """Qwen3-30B-A3B: an EP-8 rank drops 48 layers × (128 − 16) experts of 3 × 2,048 × 768 weights
+    at 2 bytes (bf16) or 1 (--weight-dtype fp8): 50,734,301,184 or 25,367,150,592 bytes; an int."""
+    q, h = catalog.load_model("qwen3-30b-a3b"), catalog.load_gpu("h100")
+    a, b = OpLatency(q, h, 1, weight_dtype=wd), OpLatency(q, h, 1, weight_dtype=wd, ep=8)
+    assert a.weights_bytes - b.weights_bytes == 48 * 112 * 3 * 2048 * 768 * one
+    assert isinstance(b.weights_bytes, int)
+
+
+def test_ep_weights_of_a_quantized_checkpoint_stay_quantized():
+    """gpt-oss-20b stores its experts quantized (weight_quant): an EP-4 rank drops 24 layers × (32 − 8)
+    experts at their stored size, 13,236,480 bytes each (bf16 would be 49,783,680)."""
+    g, h = catalog.load_model("gpt-oss-20b"), catalog.load_gpu("h100")
+    mlp = next(lt.mlp for lt in g.layer_types.values() if isinstance(lt.mlp, MoeMlp))
+    assert g.weight_quant is not None and (g.num_layers, mlp.num_experts) == (24, 32)
+    a, b = OpLatency(g, h, 1), OpLatency(g, h, 1, ep=4)
+    assert a._expert_bytes(g, mlp, None) == 13_236_480
+    assert a.weights_bytes - b.weights_bytes == 24 * 24 * 13_236_480
