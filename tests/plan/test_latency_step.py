@@ -143,3 +143,45 @@ def test_ep_weights_of_a_quantized_checkpoint_stay_quantized():
     a, b = OpLatency(g, h, 1), OpLatency(g, h, 1, ep=4)
     assert a._expert_bytes(g, mlp, None) == 13_236_480
     assert a.weights_bytes - b.weights_bytes == 24 * 24 * 13_236_480
+
+
+def test_gemm_ops_in_the_weight_format_and_their_bound():
+    """--weight-dtype fp8 on an H100 (fp8 compute): the projections op is Σ count × gemm.seconds of each
+    shape in fp8, the fp8 table; a decode's GEMMs are memory-bound, a 4,096-token prefill's compute-bound."""
+    st = OpLatency(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), weight_dtype="fp8")
+    assert (st.wfmt, st.compute_fmt) == ("fp8_e4m3", "fp8")
+    want = 0.0
+    for count, lins in st.proj:
+        for n, k in lins:
+            want += count * gemm.seconds(st.prof, 4, n, k, "fp8_e4m3", "fp8", st.peak_flops, st.mamf)[0]
+    d = st.decode(1000, 4)
+    assert d.ops[0][0] == "attention projections (GEMM)" and d.ops[0][1] == pytest.approx(want, rel=1e-12)
+    assert d.ops[0][3].endswith("(fp8)")
+    assert [o[2] for o in d.ops[:3]] == ["memory"] * 3
+    p = st.prefill(4096)
+    assert [o[2] for o in p.ops[:2]] == ["compute"] * 2
+
+
+def test_fitted_op_scales_multiply_their_ops():
+    """fitted.yaml may carry gemm_scale / attention_scale per engine (none today): GEMM ops × the one,
+    attention ops × the other, the rest unchanged."""
+    spec, h = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    base = OpLatency(spec, h).mixed([(0, 64)], [500])
+    st = OpLatency(spec, h)
+    st.prof.fit = dict(st.prof.fit, gemm_scale=2.0, attention_scale=3.0)
+    ops = st.mixed([(0, 64)], [500]).ops
+    want = {"attention projections (GEMM)": 2, "MLP (GEMM)": 2, "logits (LM head GEMM)": 2,
+            "decode attention (K/V read, mean ctx 500)": 3, "prefill attention (causal, 64 tokens)": 3,
+            "K/V write and recurrent state": 1, "engine overhead (per step)": 1}
+    assert [o[0] for o in ops] == list(want)
+    for a, b in zip(base.ops, ops):
+        assert b[1] == pytest.approx(want[a[0]] * a[1], rel=1e-12)
+
+
+@pytest.mark.parametrize("ep,name", [
+    (1, "MoE experts (8.0 of 128 read, 1 tokens each)"),
+    # EP 2: 2 DP ranks × 1 row = 2 tokens: 128 × (1 − (120/128)²) = 15.5 experts read, 16 / 15.5 → 1 token each
+    (2, "MoE experts, EP 2 (7.8 of 64 on the rank read, 1 tokens each)")])
+def test_moe_op_names_by_hand(ep, name):
+    st = OpLatency(catalog.load_model("qwen3-30b-a3b"), catalog.load_gpu("h100"), ep=ep)
+    assert st.decode(1000, 1).ops[1][0] == name
