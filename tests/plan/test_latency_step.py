@@ -75,7 +75,7 @@ def test_the_prefill_op_adds_the_cached_read(tp2, mixed):
 
 
 @pytest.mark.parametrize("model,tp,ep", [("llama-3.1-8b", 1, 1), ("llama-3.1-8b", 2, 1), ("qwen3-30b-a3b", 2, 4),
-                                         ("qwen3-30b-a3b", 1, 1)])
+                                         ("qwen3-30b-a3b", 1, 1), ("qwen3-30b-a3b", 1, 2)])
 def test_the_fast_path_is_the_sum_of_the_ops(model, tp, ep):
     """``seconds=True`` (the simulator's path) adds the same floats in the same order as ``price``'s
     ops (``sum`` of them, exactly), memoized or not: decode only, prefill only, mixed."""
@@ -99,6 +99,7 @@ def test_a_profile_scale_multiplies_every_op_and_names_itself(tp2):
 
 
 def test_phases_and_whole_tokens(tp2):
+    assert (tp2.decode(1000).batch, tp2.prefill(64).batch) == (1, 1)
     d, p = tp2.decode(1000, 4), tp2.prefill(64, 2)
     assert (d.phase, d.batch, d.ctx, d.tokens) == ("decode", 4, 1000, 1)
     assert (p.phase, p.batch, p.ctx, p.tokens) == ("prefill", 2, 0, 64)
@@ -185,3 +186,26 @@ def test_fitted_op_scales_multiply_their_ops():
 def test_moe_op_names_by_hand(ep, name):
     st = OpLatency(catalog.load_model("qwen3-30b-a3b"), catalog.load_gpu("h100"), ep=ep)
     assert st.decode(1000, 1).ops[1][0] == name
+
+
+def test_a_cache_less_model_decodes_on_the_fast_path(tmp_path):
+    """A model of Mamba layers only (Jamba v0.1's Mamba layer, 4 of them) has no K/V bytes per token:
+    its decode attention is priced at context 1, and the fast path does not divide by zero."""
+    import yaml
+
+    doc = yaml.safe_load((catalog.specs_dir() / "models" / "jamba-v0.1.yaml").read_text())
+    doc.update(name="mamba-only", layer_types={"m": doc["layer_types"]["mamba-dense"]}, pattern="(m)*4")
+    f = tmp_path / "mamba-only.yaml"
+    f.write_text(yaml.safe_dump(doc))
+    st = OpLatency(catalog.load_model(str(f)), catalog.load_gpu("h100"))
+    assert st.bytes_per_token == 0 and st.state_per_seq > 0
+    full = st.mixed_sum((), 2, 2000, 1000)
+    assert st.mixed_sum((), 2, 2000, 1000, seconds=True) == sum(o[1] for o in full.ops)
+    assert "decode attention (K/V read, mean ctx 1)" in [o[0] for o in full.ops]
+
+
+def test_decode_writes_side_caches_by_its_context():
+    """DeepSeek-V4-Flash keeps compressed entries written when a group of 4 (or 128) tokens completes:
+    a decode at context 127 writes them, one at 128 does not (Roofline.kv_written of that context)."""
+    st = OpLatency(catalog.load_model("deepseek-v4-flash"), catalog.load_gpu("b200"), tp=8)
+    assert st.decode(127).kv_write_bytes == st.kv_written(127) > st.decode(128).kv_write_bytes == st.bytes_per_token
