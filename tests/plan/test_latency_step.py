@@ -209,3 +209,83 @@ def test_decode_writes_side_caches_by_its_context():
     a decode at context 127 writes them, one at 128 does not (Roofline.kv_written of that context)."""
     st = OpLatency(catalog.load_model("deepseek-v4-flash"), catalog.load_gpu("b200"), tp=8)
     assert st.decode(127).kv_write_bytes == st.kv_written(127) > st.decode(128).kv_write_bytes == st.bytes_per_token
+
+
+def _gemm_sum(st, shapes, m, mamf=None):
+    """Σ count × gemm.seconds over ``shapes`` at ``m`` rows, and the bound with the larger share."""
+    t, by = 0.0, {"memory": 0.0, "compute": 0.0}
+    for count, lins in shapes:
+        for n, k in lins:
+            s, b, _ = gemm.seconds(st.prof, m, n, k, st.wfmt, st.compute_fmt, st.peak_flops, mamf or st.mamf)
+            t += count * s
+            by[b] += count * s
+    return t, max(by, key=by.get)
+
+
+@pytest.mark.parametrize("engine", ["vllm", "llamacpp"])
+def test_gemm_ops_are_sums_of_gemms_with_the_larger_bound(engine):
+    """At 384 rows Llama-3.1-8B's GEMMs are some memory-, some compute-bound: each op is the sum over
+    its shapes, bound by the larger share. llama.cpp has no tables: the fallback divides by the MAMF."""
+    st = OpLatency(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), engine=engine)
+    ops = st.prefill(384).ops
+    for op, shapes in ((ops[0], st.proj), (ops[1], st.mlps)):
+        t, bound = _gemm_sum(st, shapes, 384)
+        assert op[1] == pytest.approx(t, rel=1e-12) and op[2] == bound
+    bounds = {gemm.seconds(st.prof, 384, n, k, st.wfmt, st.compute_fmt, st.peak_flops, st.mamf)[1]
+              for _, lins in st.proj + st.mlps for n, k in lins}
+    assert bounds == {"memory", "compute"} or engine == "llamacpp"
+
+
+def test_the_moe_op_is_the_experts_read_times_one_experts_gemms():
+    """Qwen3-30B-A3B, a 64-token prefill: 128 × (1 − (120/128)^64) experts read, each a GEMM of
+    round(64 × 8 / read) rows."""
+    from kvplan.plan.latency import moe
+
+    st = OpLatency(catalog.load_model("qwen3-30b-a3b"), catalog.load_gpu("h100"))
+    read = 128 * (1 - (120 / 128) ** 64)
+    m = round(64 * 8 / read)
+    op = st.prefill(64).ops[1]
+    assert op[0] == f"MoE experts ({read:.1f} of 128 read, {m} tokens each)" and read == moe.expected_experts(128, 8, 64)
+    count, _, _, lins = st.moe_shapes[0]
+    assert op[1] == pytest.approx(read * _gemm_sum(st, [(count, lins)], m)[0], rel=1e-12)
+
+
+def test_ep_2_prices_its_all_to_all():
+    st = OpLatency(catalog.load_model("qwen3-30b-a3b"), catalog.load_gpu("h100"), ep=2)
+    op = next(o for o in st.decode(1000, 4).ops if o[0].startswith("all-to-all"))
+    # 4 tokens × top-8 × 2,048 × 2 bytes = 131,072 bytes, a dispatch and a combine per layer: 96 calls
+    assert op[0] == "all-to-all, EP dispatch + combine (96 × 131,072 bytes)" and op[2] == "comm"
+    assert op[3].endswith(" (2 GPUs); a rank sends its attention group's tokens / tp")
+
+
+def test_the_write_ops_source(tp2):
+    op = next(o for o in tp2.decode(100).ops if o[0] == "K/V write and recurrent state")
+    assert op[3] == "physics fallback: " + tp2.prof.fb["memory_efficiency_source"]
+
+
+def test_recurrent_state_read_and_written_by_hand():
+    """Jamba v0.1 (8,716,288 bytes of Mamba state per sequence): a decode reads and writes it (2×),
+    a first chunk only writes it (1×), a later chunk reads and writes it (2×): 2 decodes + a later
+    chunk + a first chunk = 2 × 2 + 2 + 1 = 7 states."""
+    st = OpLatency(catalog.load_model("jamba-v0.1"), catalog.load_gpu("h100"))
+    assert st.state_per_seq == 8_716_288
+    assert st.mixed([(100, 50), (0, 30)], [1000, 2000]).state_bytes == 7 * 8_716_288
+    assert st.mixed([(0, 30)]).state_bytes == 8_716_288 and st.decode(10, 3).state_bytes == 6 * 8_716_288
+    assert st.mixed([(100, 1)]).state_bytes == 2 * 8_716_288
+
+
+def test_a_one_token_chunk_is_priced_by_ops_and_bad_chunks_are_refused(tp2):
+    step = tp2.mixed([(100, 1)])
+    assert step.ops and step.seconds == pytest.approx(sum(o[1] for o in step.ops))
+    for chunks in ([(10, 5), (0, 0)], [(10, 5), (0, True)], [(10, 5), (0, 1.5)], [(0, -2)]):
+        with pytest.raises(KvplanError, match="^chunk must be a positive integer, got "):
+            tp2.mixed(chunks)
+    with pytest.raises(KvplanError, match="^a step needs at least one sequence$"):
+        tp2.mixed_sum((), 0, 0)
+    with pytest.raises(KvplanError, match="^a step needs at least one sequence$"):
+        tp2.mixed_sum((), 0, 0, seconds=True)
+
+
+def test_a_chunk_writes_side_caches_by_its_context():
+    st = OpLatency(catalog.load_model("deepseek-v4-flash"), catalog.load_gpu("b200"), tp=8)
+    assert st.mixed([(127, 1)]).kv_write_bytes == st.kv_written(127, 1) > st.bytes_per_token
