@@ -280,3 +280,5 @@ def test_measured_efficiencies_are_capped_at_one(h100):
     assert p.prefill_attention_efficiency(5) == (1.0, "s (k)")
     assert p.gemm_efficiency("bf16", 5, 100, 0.7) == (1.0, pytest.approx(2e-6), "g (bf16)")
     assert p.decode_attention_efficiency(5, 5, 8, 4) == (1.0, pytest.approx(3e-6), "d (k, kv8 gqa4)")
+    p.tables["gemm"]["bf16"]["floor_us"] = None  # a curve without a floor takes the fallback's
+    assert p.gemm_efficiency("bf16", 5, 100, 0.7)[1] == pytest.approx(FB["gemm_floor_us"] * 1e-6)

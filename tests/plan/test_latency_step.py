@@ -289,3 +289,49 @@ def test_a_one_token_chunk_is_priced_by_ops_and_bad_chunks_are_refused(tp2):
 def test_a_chunk_writes_side_caches_by_its_context():
     st = OpLatency(catalog.load_model("deepseek-v4-flash"), catalog.load_gpu("b200"), tp=8)
     assert st.mixed([(127, 1)]).kv_write_bytes == st.kv_written(127, 1) > st.bytes_per_token
+
+
+def test_ep_weights_read_at_a_small_batch_by_hand():
+    """Gemma 4 26B-A4B at EP 2 (tp 1, DP 2) has MoE in two layer types (25 + 5 layers, 128 experts of
+    11,894,784 bytes, top-8): one row per rank routes 2 tokens, 128 × (1 − (120/128)²) = 15.5 experts in
+    all, a rank reads 7.75 of its 64 per layer; the rest, (64 − 7.75) × 30 layers × 11,894,784 bytes, is unread."""
+    st = OpLatency(catalog.load_model("gemma-4-26b-a4b"), catalog.load_gpu("h100"), ep=2)
+    assert st.ep_moe == [(25, 128, 8, 11_894_784), (5, 128, 8, 11_894_784)]
+    assert st.weights_read(1) == st.weights_bytes - round((64 - 7.75) * 30 * 11_894_784)
+
+
+@pytest.mark.parametrize("tp,ep,want", [
+    # TP 4: 2 × 32 layers × (2 × 3 × (10 rows × 4,096 × 2 bytes) // 4 = 122,880) = 7,864,320 bytes
+    (4, 1, 2 * 32 * (2 * 3 * 10 * 4096 * 2 // 4)),
+])
+def test_comm_bytes_by_hand_tp(tp, ep, want):
+    st = OpLatency(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), tp=tp, ep=ep)
+    got = st.decode(100, 10).comm_bytes
+    assert got == want == 7_864_320 and type(got) is int
+
+
+@pytest.mark.parametrize("tp,ep,want", [
+    # EP 2, tp 1: 96 all-to-alls of 10 tokens × 8 × 2,048 × 2 bytes = 327,680, half of each leaves
+    (1, 2, 96 * (327_680 // 2)),
+    # EP 8, tp 2: the all-reduce, 2 × 48 × (2 × 1 × 10 × 2,048 × 2 // 2), plus 96 × (5 tokens' 163,840 × 7 // 8)
+    (2, 8, 2 * 48 * (2 * 10 * 2048 * 2 // 2) + 96 * (163_840 * 7 // 8)),
+])
+def test_comm_bytes_by_hand_ep(tp, ep, want):
+    st = OpLatency(catalog.load_model("qwen3-30b-a3b"), catalog.load_gpu("h100"), tp=tp, ep=ep)
+    got = st.decode(100, 10).comm_bytes
+    assert got == want and type(got) is int
+
+
+def test_step_record_fields_by_hand(mixed, tp2):
+    """matmul FLOPs 2 × active parameters × 82 rows; tokens a whole int."""
+    assert mixed.matmul_flops == 2 * tp2.active_params * 82
+    p = tp2.prefill(64, 2)
+    assert p.tokens == 64 and type(p.tokens) is int
+
+
+def test_state_is_written_in_the_write_op_and_on_the_fast_path():
+    st = OpLatency(catalog.load_model("jamba-v0.1"), catalog.load_gpu("h100"))
+    step = st.mixed_sum([(100, 50)], 2, 3000, 2000)
+    op = next(o for o in step.ops if o[0] == "K/V write and recurrent state")
+    assert op[1] == pytest.approx((step.kv_write_bytes + step.state_bytes) / (st.prof.bw * st.prof.fb["memory_efficiency"]))
+    assert st.mixed_sum([(100, 50)], 2, 3000, 2000, seconds=True) == sum(o[1] for o in step.ops)
