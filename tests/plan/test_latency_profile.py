@@ -282,3 +282,32 @@ def test_measured_efficiencies_are_capped_at_one(h100):
     assert p.decode_attention_efficiency(5, 5, 8, 4) == (1.0, pytest.approx(3e-6), "d (k, kv8 gqa4)")
     p.tables["gemm"]["bf16"]["floor_us"] = None  # a curve without a floor takes the fallback's
     assert p.gemm_efficiency("bf16", 5, 100, 0.7)[1] == pytest.approx(FB["gemm_floor_us"] * 1e-6)
+
+
+def test_interp2_three_rows_exact_at_the_grid_points():
+    """Rows at x 1, 10, 100 with values 0, 10, 30 (flat in y): x = 1, y = 1 is exactly row 1's 0;
+    √10·10 ≈ 31.6 is half-way from 10 to 100 in log x → 20; beyond 100 the last row, 30."""
+    xs, ys = [1, 10, 100], [1, 10000]
+    grid = [[0.0, 4.0], [10.0, 10.0], [30.0, 30.0]]
+    assert tables.interp2(xs, ys, grid, 1, 1) == 0.0
+    assert tables.interp2(xs, ys, grid, math.sqrt(10) * 10, 5) == pytest.approx(20.0)
+    assert tables.interp2(xs, ys, grid, 50, 5) == pytest.approx(10 + 20 * math.log(5) / math.log(10))
+    assert tables.interp2(xs, ys, grid, 1000, 5) == 30.0
+    assert tables.interp2(xs, ys, grid, 10, 1) == 10.0
+
+
+def test_stale_cache_entries_are_not_served():
+    """The caches are keyed by id(); an entry whose lists are other objects (an id reused after a
+    list was freed) is rebuilt, whichever of its lists differs."""
+    xs, ys = [1, 100], [0.0, 10.0]
+    key = (id(xs), id(ys))
+    tables._PTS[key] = ([1, 100], ys, [0.0, 1.0], [5.0, 5.0])  # another xs list
+    assert tables.interp(xs, ys, 10) == pytest.approx(5.0) and tables._PTS[key][0] is xs
+    tables._PTS[key] = (xs, [7.0, 7.0], [0.0, 1.0], [7.0, 7.0])  # another ys list
+    assert tables.interp(xs, ys, 10) == pytest.approx(5.0)
+    gx, gy, grid = [1, 100], [1, 10000], [[0.0, 4.0], [10.0, 30.0]]
+    assert tables.interp2(gx, gy, grid, 10, 100) == pytest.approx(11.0)
+    assert tables.interp2([1, 10], gy, grid, 10, 100) == pytest.approx(20.0)  # same grid and ys, other xs
+    gx2 = [1, 10]
+    assert tables.interp2(gx2, [1, 100], grid, 10, 100) == pytest.approx(30.0)  # same grid, other ys
+    assert tables.interp2(gx2, [1, 10000], grid, 10, 100) == pytest.approx(20.0)  # same grid and xs, other ys
