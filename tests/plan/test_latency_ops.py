@@ -200,3 +200,31 @@ def test_moe_expected_experts_by_hand():
 
 def test_overhead_is_the_profiles():
     assert overhead.seconds(Prof(), 10, 3) == (pytest.approx(1e-3 + 10e-6 + 3e-5), "oh")
+
+
+@pytest.mark.parametrize("tp,ep,asked,msg", [
+    (2, 3, False, "expert parallelism spans tp × data_parallel_size ranks; got 3"),
+    (1, 0, False, "expert parallelism spans tp × data_parallel_size ranks; got 0"),
+    (1, "2", False, "expert parallelism spans tp × data_parallel_size ranks; got '2'"),
+    (1, 3, False, "enable_expert_parallel over 3 ranks (tp × data_parallel_size) does not divide qwen3-30b-a3b's "
+                  "128 experts evenly; kvplan prices even splits only"),
+])
+def test_expert_parallel_messages_in_full(tp, ep, asked, msg):
+    from kvplan.errors import KvplanError
+    from kvplan.sources import catalog
+
+    with pytest.raises(KvplanError) as e:
+        moe.check_expert_parallel(catalog.load_model("qwen3-30b-a3b"), tp, ep, asked)
+    assert str(e.value) == msg
+
+
+def test_expert_parallel_dense_and_dp():
+    from kvplan.errors import KvplanError
+    from kvplan.sources import catalog
+
+    dense, qwen = catalog.load_model("llama-3.1-8b"), catalog.load_model("qwen3-30b-a3b")
+    assert moe.check_expert_parallel(dense, 1, 1) == 1 and moe.check_expert_parallel(qwen, 2, 8) == 4
+    assert moe.check_expert_parallel(qwen, 1, 1, asked=True) == 1
+    with pytest.raises(KvplanError) as e:
+        moe.check_expert_parallel(dense, 1, 1, asked=True)
+    assert str(e.value) == "enable_expert_parallel needs a mixture-of-experts model; llama-3.1-8b is dense"
