@@ -28,6 +28,7 @@ class Prof:
         return self.eff, self.floor, f"table {fmt}"
 
     def dequant(self, fmt):
+        self.dq_asked = fmt
         return self._dequant
 
     def decode_attention_efficiency(self, batch, ctx, kv_heads, gqa):
@@ -98,7 +99,7 @@ def test_gemm_weight_only_without_a_table_streams_at_bf16_times_dequant():
     t, bound, src = gemm.seconds(p, 1, 1024, 1024, "int4", "bf16", PEAK, 0.7)
     assert p.asked[0][0] == "bf16" and bound == "memory"
     assert t == pytest.approx(548_864 / BW / 0.5 * 2.0)
-    assert src == "table bf16; dequant ×2.00: dq-src"
+    assert src == "table bf16; dequant ×2.00: dq-src" and p.dq_asked == "int4"
     # with a table of its own: no factor
     p = Prof(curves=("bf16", "int4"))
     t2, _, src2 = gemm.seconds(p, 1, 1024, 1024, "int4", "bf16", PEAK, 0.7)
@@ -228,3 +229,16 @@ def test_expert_parallel_dense_and_dp():
     with pytest.raises(KvplanError) as e:
         moe.check_expert_parallel(dense, 1, 1, asked=True)
     assert str(e.value) == "enable_expert_parallel needs a mixture-of-experts model; llama-3.1-8b is dense"
+
+
+def test_gemm_activations_in_and_out_by_hand():
+    """M = 8 rows, N = K = 1,000, bf16: 2,000,000 weight bytes + 2 × 8 × 2,000 activation bytes = 2,032,000."""
+    t, bound, _ = gemm.seconds(Prof(), 8, 1000, 1000, "bf16", "bf16", PEAK, 0.7)
+    assert bound == "memory" and t == pytest.approx(2_032_000 / BW / 0.5)
+
+
+def test_gemm_a_tie_is_memory_bound():
+    """N = K = 2, M = 1: 16 bytes at 10^12 B/s and 8 FLOPs at 5·10^11 FLOP/s both take 16 ps."""
+    assert 16 / BW == 8 / 5e11
+    _, bound, _ = gemm.seconds(Prof(), 1, 2, 2, "bf16", "bf16", 5e11, 0.7)
+    assert bound == "memory"

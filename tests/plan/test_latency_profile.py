@@ -181,14 +181,15 @@ def test_overhead_base_per_layer_per_sequence(h100, engine):
         p = Profile(h100, engine, cuda_graphs=graphs)
         s, src = p.overhead(32, 10)
         assert s == pytest.approx(f["base_ms"] * 1e-3 + f[key] * 1e-6 * 32 + f["per_seq_us"] * 1e-6 * 10)
-        assert ("CUDA graphs on" if graphs else "CUDA graphs off") in src
-        assert f"{f['base_ms']:g} ms + {f[key]:g} us × layers + {f['per_seq_us']:g} us × sequences" in src
+        assert src == (f"{p.fit_label}, {'CUDA graphs on' if graphs else 'CUDA graphs off'}: {f['base_ms']:g} ms + "
+                       f"{f[key]:g} us × layers + {f['per_seq_us']:g} us × sequences")
     label = Profile(h100, engine).fit_label
     assert label == (f"fitted on the fit half ({engine})" if engine in FIT["engines"]
                      else "no fit rows for this engine: median of the fitted engines")
 
 
 def test_cuda_graphs_default_is_the_engines(h100):
+    assert Profile(h100).engine == "vllm" and Profile(h100).cuda_graphs is True
     assert Profile(h100, "vllm").cuda_graphs is True and Profile(h100, "hf").cuda_graphs is False
     assert Profile(h100, "vllm", cuda_graphs=False).cuda_graphs is False
 
