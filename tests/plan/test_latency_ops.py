@@ -225,6 +225,7 @@ def test_expert_parallel_dense_and_dp():
 
     dense, qwen = catalog.load_model("llama-3.1-8b"), catalog.load_model("qwen3-30b-a3b")
     assert moe.check_expert_parallel(dense, 1, 1) == 1 and moe.check_expert_parallel(qwen, 2, 8) == 4
+    assert type(moe.check_expert_parallel(qwen, 2, 8)) is int
     assert moe.check_expert_parallel(qwen, 1, 1, asked=True) == 1
     with pytest.raises(KvplanError) as e:
         moe.check_expert_parallel(dense, 1, 1, asked=True)
