@@ -335,3 +335,26 @@ def test_state_is_written_in_the_write_op_and_on_the_fast_path():
     op = next(o for o in step.ops if o[0] == "K/V write and recurrent state")
     assert op[1] == pytest.approx((step.kv_write_bytes + step.state_bytes) / (st.prof.bw * st.prof.fb["memory_efficiency"]))
     assert st.mixed_sum([(100, 50)], 2, 3000, 2000, seconds=True) == sum(o[1] for o in step.ops)
+
+
+def test_constructor_settings_reach_the_step():
+    """kv dtype, engine, CUDA graphs and an empty profile label; GQA ratios as ints (Llama-3.1-8B:
+    32 heads over 8 KV heads = 4, at TP 8 one KV head and 4 heads per rank: 4; Llama-2-7B is MHA: 1)."""
+    spec, h = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    assert OpLatency(spec, h, kv_dtype="fp8").bytes_per_token == 32 * 2 * 8 * 128 * 1
+    st = OpLatency(spec, h, engine="sglang", cuda_graphs=False)
+    assert st.engine == "sglang" and st.prof.cuda_graphs is False and st.profile_label == ""
+    assert type(st.gqa) is int and st.gqa == 4 and OpLatency(spec, h, tp=8).gqa == 4
+    assert OpLatency(catalog.load_model("llama-2-7b"), h).gqa == 1
+
+
+def test_ep_1_keeps_the_tp_split_experts():
+    """At EP 1 and TP 2 a rank holds every expert at half its intermediate (768 / 2 = 384), priced as
+    Roofline does; only EP > 1 takes whole experts."""
+    from kvplan.plan.roofline import Roofline
+
+    q, h = catalog.load_model("qwen3-30b-a3b"), catalog.load_gpu("h100")
+    st = OpLatency(q, h, 2)
+    assert st.weights_bytes == Roofline(q, h, 2).weights_bytes
+    assert 384 in {x for n, k in st.moe_shapes[0][3] for x in (n, k)}
+    assert 768 in {x for n, k in OpLatency(q, h, 2, ep=2).moe_shapes[0][3] for x in (n, k)}
