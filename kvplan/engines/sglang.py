@@ -155,7 +155,7 @@ def chunked_prefill_size(gpu, opts: ServeOptions) -> int:
     """--chunked-prefill-size (kvplan's --max-num-batched-tokens), else handle_gpu_memory_settings'
     default by the card's memory (arg_groups/memory_hook.py): 2,048 tokens under 20 GiB, 4,096
     under 60 GiB, 8,192 under 160 GiB (H100, A100 80GB, H200), 16,384 above."""
-    return opts.max_num_batched_tokens or _card_defaults(gpu.usable_bytes // 2**20, 1)[0]
+    return opts.max_num_batched_tokens or _card_defaults(gpu.smi_bytes // 2**20, 1)[0]
 
 
 def max_running_requests(tokens: int, context_len: int, opts: ServeOptions) -> int:
