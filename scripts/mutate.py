@@ -101,6 +101,13 @@ MODULES = {  # short name -> file or package folder; the modules that hold arith
     "reload": "kvplan/plan/reload.py",
     "speculative": "kvplan/plan/speculative.py",
     "simulate": "kvplan/plan/simulate",  # a package: every module in it
+    "deploy": "kvplan/plan/deploy.py",
+    "engines.vllm.ep_buffers": "kvplan/engines/vllm/ep_buffers.py",
+    "engines.vllm.flags": "kvplan/engines/vllm/flags.py",
+    "engines.transformers_static": "kvplan/engines/transformers_static.py",
+    "engines.launch": "kvplan/engines/launch.py",
+    "units": "kvplan/units.py",
+    "sharegpt": "kvplan/observe/sharegpt.py",
 }
 EXCLUDED_TESTS = [
     "--ignore=tests/cli/test_readme.py",
