@@ -28,8 +28,7 @@ def longest_for_batch(spec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     opts = opts or ServeOptions()
     r = first or fit(spec, gpu, tp, pp, engine, kv_dtype, weight_dtype, None, batch, opts, text_only)
     default = r.capacity.max_model_len
-    if (r.fits or opts.max_model_len is not None or r.capacity.fits or r.kv_budget_bytes <= 0
-            or default <= 1):
+    if r.fits or opts.max_model_len is not None or r.capacity.fits or r.kv_budget_bytes <= 0:
         return r
 
     def at(c: int) -> FitReport:
@@ -39,15 +38,12 @@ def longest_for_batch(spec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
         f = at(c)
         return f.fits and f.capacity.fits and (f.max_ctx or 0) >= c
 
-    # a first guess (the engine's own estimate of the longest max_model_len, or the context it
-    # already found for the batch), checked; else a binary search over [1, default)
-    guess = r.capacity.detail.get("estimated_max_model_len") or 0
-    if guess and guess < default:
-        g = at(guess)
-        guess = (g.max_ctx or 0) if g.capacity.fits else 0
-    else:
-        guess = min(r.max_ctx or 0, default - 1)
-    if guess >= 1 and ok(guess) and not ok(guess + 1):
+    # a first guess, only a shortcut and checked: the context a sequence has in the plan started
+    # at the engine's own estimate of the longest max_model_len (vLLM's); else, or where the
+    # check fails, a binary search over [1, default)
+    est = r.capacity.detail.get("estimated_max_model_len") or 0
+    guess = (at(est).max_ctx or 0) if 0 < est < default else 0
+    if guess and ok(guess) and not ok(guess + 1):
         best = guess
     else:
         best = largest(ok, default - 1)  # the engines' one binary search

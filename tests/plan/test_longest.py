@@ -137,3 +137,34 @@ def test_the_defaults(llama):
     # one sequence on one GPU under vLLM unless told otherwise
     r = L.longest_for_batch(s, g, opts=ServeOptions(kv_cache_memory=BUDGET))
     assert (r.max_ctx, r.engine, r.tp, r.pp) == (4096, "vllm", 1, 1) and r.notes[0] == _note(4096, 1)
+
+
+def test_a_budget_of_nothing_is_not_searched(llama, calls):
+    s, g = llama
+    # --kv-cache-memory 0: no cache at all, the first plan is the answer
+    calls[0] = 0
+    r = L.longest_for_batch(s, g, batch=1, opts=ServeOptions(kv_cache_memory=0))
+    assert not r.fits and r.kv_budget_bytes == 0 and calls[0] == 1
+    # 1 byte is a budget (less than vLLM's null block): searched, ok(1) is no, the first plan is the answer
+    calls[0] = 0
+    r = L.longest_for_batch(s, g, batch=1, opts=ServeOptions(kv_cache_memory=1))
+    assert not r.fits and r.kv_budget_bytes == 1 and r.max_ctx == 0 and calls[0] == 2
+    # a model whose max context is one token: nothing shorter to search
+    one = s.model_copy(update={"max_context": 1})
+    calls[0] = 0
+    r = L.longest_for_batch(one, g, batch=1, opts=ServeOptions(kv_cache_memory=2 * MiB))
+    assert not r.fits and r.capacity.max_model_len == 1 and calls[0] == 1
+
+
+def test_an_estimate_that_cannot_start_is_checked_not_trusted(llama, calls):
+    """The guess is a shortcut: a report whose estimate is wrong still gets the searched answer."""
+    s, g = llama
+    o = ServeOptions(kv_cache_memory=BUDGET)
+    first = F.fit(s, g, batch=1, opts=o)
+    cap = first.capacity
+    for est in (4097, 6000, 8191):  # longer than the 4,096 tokens that start
+        wrong = replace(first, capacity=replace(cap, detail={**cap.detail, "estimated_max_model_len": est}))
+        calls[0] = 0
+        r = L.longest_for_batch(s, g, batch=1, opts=o, first=wrong)
+        assert r.max_ctx == 4096 and r.notes[0] == _note(4096, 1)
+        assert calls[0] > 5  # the estimate's plan, then the binary search: not the 5-plan shortcut
