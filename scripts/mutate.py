@@ -129,8 +129,17 @@ EXCLUDED_TESTS = [
 ]
 ENGINE_TESTS = ["tests/plan/test_memory.py", "tests/sources/test_hf_golden.py", "tests/model/test_dtypes.py", "tests/cli/test_cli.py",
                 "tests/sources/test_hf.py", "tests/model/test_weights.py", "tests/engines/test_rules.py", "tests/engines/test_rules_json.py",
-                "tests/engines/test_frontier.py"]
+                "tests/engines/test_frontier.py", "tests/engines/test_hf_static_golden.py",
+                "tests/engines/test_rules_misc.py"]
 ENGINE_MUTANTS = [  # (file, original text, mutated text)
+    # transformers' StaticCache (hf-static): the whole window / chunk, not window − 1; the rest as hf
+    ("kvplan/engines/transformers_static.py", "return Holding(mixer.kv_rows(), min(ctx, mixer.window))",
+     "return Holding(mixer.kv_rows(), min(ctx, mixer.window - 1))"),
+    ("kvplan/engines/transformers_static.py", "return Holding(mixer.kv_rows(), min(ctx, mixer.chunk))",
+     "return Holding(mixer.kv_rows(), min(ctx, mixer.chunk - 1))"),
+    ("kvplan/engines/transformers_static.py", "    return hf(mixer, ctx, run_dtype)", "    return hf(mixer, ctx + 1, run_dtype)"),
+    ("kvplan/engines/transformers_static.py", "    state_in_kv_dtype = True\n", "    state_in_kv_dtype = False\n"),
+    ("kvplan/engines/transformers_static.py", "    rule = staticmethod(hf_static)", "    rule = staticmethod(hf)"),
     ("kvplan/engines/transformers.py", "return Holding(mixer.kv_rows(), min(ctx, mixer.window - 1))",
      "return Holding(mixer.kv_rows(), min(ctx, mixer.window))"),
     ("kvplan/engines/transformers.py", "return Holding(mixer.kv_rows(), min(ctx, mixer.window - 1))",

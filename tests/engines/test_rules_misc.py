@@ -272,3 +272,14 @@ pattern: "ssm attn"
     block = r.groups[1].tokens  # attention block raised to hold the state: 16 × cdiv(68,608, 16 × 256)
     assert block == 16 * -(-68_608 // (16 * 256)) == 272
     assert r.state_bytes == 3 * 272 * 256  # 3 pages (align mode), each padded to the attention page
+
+
+def test_hf_static_keeps_recurrent_state_in_the_cache_dtype():
+    """transformers' StaticCache holds Mamba layers as DynamicCache does: the conv state in the
+    cache's dtype, the SSM state in fp32. Jamba v0.1: 28 Mamba layers of inner 8,192, conv kernel
+    4, state 16: conv 28 × 8,192 × 4 elements, SSM 28 × 8,192 × 16 × 4 bytes = 14,680,064."""
+    s = catalog.load_model("jamba-v0.1")
+    ssm = 28 * 8192 * 16 * 4
+    for kv, width in (("bf16", 2), ("fp32", 4)):
+        r = kv_size(s, 1000, 1, kv_dtype=kv, engine="hf-static")
+        assert r.state_bytes == 28 * 8192 * 4 * width + ssm  # 16,515,072 and 18,350,080
