@@ -51,15 +51,15 @@ def predict(e: dict, r=None) -> float:
     b, i, o, m = e["batch"], e["input_len"], e["output_len"], e["metric"]
     if m == "prefill_tokens_per_s":
         return b * i / r.prefill(i, b).seconds
-    if m in ("ttft_ms", "ttft_s"):
-        return (1e3 if m == "ttft_ms" else 1) * r.prefill(i, b).seconds
+    if m in ("ttft_ms", "ttft_s"):  # the engine's first token (OpLatency.first_token: the prefill for most engines)
+        return (1e3 if m == "ttft_ms" else 1) * r.first_token(i, b)
     if m == "decode_tokens_per_s_per_seq":  # o tokens, one step each, after an i-token prompt (llama-bench tg: i = 0)
         return o / sum(r.decode(max(i + t, 1), b).seconds for t in range(o))
     if m in ("decode_ms_per_token", "decode_s_per_token"):  # the steps after the first token
         return (1e3 if m == "decode_ms_per_token" else 1) * sum(r.decode(i + t, b).seconds for t in range(1, o)) / (o - 1)
     if m == "decode_tokens_per_s_total":  # the batch's generated tokens per second of decoding (AutoAWQ benchmark.py)
         return b * o / sum(r.decode(max(i + t, 1), b).seconds for t in range(o))
-    total = r.prefill(i, b).seconds + sum(r.decode(i + t, b).seconds for t in range(1, o))
+    total = r.first_token(i, b) + sum(r.decode(i + t, b).seconds for t in range(1, o))
     if m == "e2e_latency_ms":
         return 1e3 * total
     if m == "e2e_latency_s":
@@ -267,8 +267,9 @@ def _headline(s: dict, doc: dict) -> list[str]:
         "source is five int4 batch-1 decode rows on an RTX 4090 (llm-awq, MLC LLM, TurboMind). Still no SGLang row "
         "with a stated GPU and fixed shapes was found.",
         "",
-        "The same rows with today's model, **after a change made with them seen** (round 4's refit on the fit side: "
-        f"see below; no constant was chosen by looking at these rows): {now}. The bucket table and the per-row table "
+        "The same rows with today's model, **after changes made with them seen** (round 4's refit on the fit side, "
+        "then TurboMind's first token as its code makes it: see below; no constant was chosen by looking at these "
+        f"rows): {now}. The bucket table and the per-row table "
         "below show today's predictions.",
         "",
     ]
@@ -306,6 +307,22 @@ def _changes(s: dict) -> list[str]:
         "threads found, 8 × RTX 4090 in NVIDIA/nccl #1530 and nccl-tests #269 / #307, could be read only in part, "
         "no table with every size; PCIe cards keep the L40S NCCL table); llama.cpp decode on HBM cards (A100, H100 "
         "PCIe: 28–44 % optimistic on 3 fit rows).",
+        "5. **What each source's TTFT is** (read from each benchmark tool's and engine's code, after the round-4 TTFT "
+        "figure, 21.3 % optimistic, had been seen). lmdeploy `benchmark/profile_generation.py` (at the page's commit "
+        "3e391df) times `stream_infer` from the call to the first streamed token, and TurboMind up to v0.1.0a1 "
+        "(`LlamaBatch::ContextDecode`, 'skip last input token (will process with decoder later)') prefills only the "
+        "first prompt − 1 tokens; the first token is sampled by the decode step that follows (`Generate`), then "
+        "streamed (`Finish`). kvplan priced one prefill of the whole prompt. `engines.yaml` now says so for lmdeploy "
+        "(`first_token: context_minus_one`, with that source) and `OpLatency.first_token` prices a prefill of "
+        "prompt − 1 tokens plus a decode step at context prompt (a one-token prompt is the decode step alone); "
+        "every other engine still samples its first token from the prefill pass. A structural term from the code, "
+        "no constant: `fit.py` rerun gives the same `fitted.yaml` (no fit-side lmdeploy row). The fit side's TTFT "
+        "rows (in-sample) have no such missing term: TensorRT-LLM `gptSessionBenchmark --input_output_len <in>,1` "
+        "times `GptSession::generate` with one new token, the context step plus the decoder's sampling step and no "
+        "generation step (median −11.3 %, n 10: optimistic in proportion to the prompt, the kernels' rate, see 2); "
+        "NIM's AIPerf TTFT, from the HTTP request to the first streamed token (tokenizer and round trip included), "
+        "−1.1 % (n 2); llama-bench `pp` and AutoAWQ's `benchmark.py` prefill time the forward pass alone "
+        "(−43.4 %, n 5, on HBM cards; −74 % to −83 % for AutoAWQ: kernel rates, not a missing step).",
         "",
         "Round 3 held out one source (azure-nd-a100-v4: 5 TensorRT-LLM fp16 rows on A100 SXM, 128 → 8 tokens, batch "
         "16–64). Its figures were printed on this page: 9.4 % / −9.4 % (n 5), no decode-only row; aiconfigurator "
@@ -380,7 +397,7 @@ def render() -> str:
     doc, _ = split()
     lines = _intro(rs, doc) + _headline(s, doc) + _changes(s) + _in_sample(s) + [
         "## By bucket", "",
-        "| breakdown | bucket | held out (round 4; today's model, after a change made with them seen) | seen "
+        "| breakdown | bucket | held out (round 4; today's model, after changes made with them seen) | seen "
         "(rounds 1–3 held out) | fit |",
         "|---|---|---|---|---|"]
     for name, _, keys in BREAKDOWNS:

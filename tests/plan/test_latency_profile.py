@@ -312,3 +312,16 @@ def test_stale_cache_entries_are_not_served():
     gx2 = [1, 10]
     assert tables.interp2(gx2, [1, 100], grid, 10, 100) == pytest.approx(30.0)  # same grid, other ys
     assert tables.interp2(gx2, [1, 10000], grid, 10, 100) == pytest.approx(20.0)  # same grid and xs, other ys
+
+
+def test_first_token_is_the_prefill_unless_the_engine_says(h100, monkeypatch):
+    """engines.yaml's first_token: TurboMind (lmdeploy, <= v0.1.0a1) prefills prompt − 1 tokens and samples from a
+    decode step; every other engine from the prefill pass; anything else in the file is refused."""
+    assert Profile(h100, "lmdeploy").first_token == "context_minus_one"
+    assert {Profile(h100, e).first_token for e in ("vllm", "sglang", "trtllm", "llamacpp", "hf")} == {"prefill"}
+    engines = dict(tables.load("engines"))
+    engines["vllm"] = dict(engines["vllm"], first_token="decode")
+    real = tables.load
+    monkeypatch.setattr(tables, "load", lambda name: engines if name == "engines" else real(name))
+    with pytest.raises(KvplanError, match="^engines.yaml: vllm's first_token must be prefill or context_minus_one$"):
+        Profile(h100, "vllm")

@@ -358,3 +358,16 @@ def test_ep_1_keeps_the_tp_split_experts():
     assert st.weights_bytes == Roofline(q, h, 2).weights_bytes
     assert 384 in {x for n, k in st.moe_shapes[0][3] for x in (n, k)}
     assert 768 in {x for n, k in OpLatency(q, h, 2, ep=2).moe_shapes[0][3] for x in (n, k)}
+
+
+def test_first_token_by_engine():
+    """Most engines: the prefill. TurboMind <= v0.1.0a1 (lmdeploy): a prefill of prompt − 1 tokens and a decode step at
+    context prompt; a one-token prompt is the decode step alone."""
+    spec, gpu = catalog.load_model("llama-2-7b"), catalog.load_gpu("a100-sxm-80gb")
+    v = OpLatency(spec, gpu, engine="vllm")
+    assert v.first_token(128, 2) == v.prefill(128, 2).seconds
+    t = OpLatency(spec, gpu, engine="lmdeploy")
+    assert t.first_token(128, 2) == t.prefill(127, 2).seconds + t.decode(128, 2).seconds
+    assert t.first_token(2) == t.prefill(1).seconds + t.decode(2).seconds
+    assert t.first_token(1) == t.decode(1).seconds
+    assert t.first_token(128) > t.prefill(128).seconds  # one more pass over the weights

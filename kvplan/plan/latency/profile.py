@@ -20,6 +20,11 @@ class Profile:
         self.gpu, self.engine = gpu, engine
         self.eng = engines[engine]
         self.cuda_graphs = self.eng["cuda_graphs"] if cuda_graphs is None else cuda_graphs
+        # how the engine makes the first token: from the prefill pass's logits (absent), or by prefilling all but the
+        # last prompt token and sampling from a decode step over it ("context_minus_one": TurboMind <= v0.1.0a1)
+        self.first_token = self.eng.get("first_token", "prefill")
+        if self.first_token not in ("prefill", "context_minus_one"):
+            raise KvplanError(f"engines.yaml: {engine}'s first_token must be prefill or context_minus_one")
         self.fb = tables.load("fallback")
         kern = tables.load("kernels")
         self.family = next((k for k, f in kern["families"].items() if gpu.name in f["gpus"]), None)

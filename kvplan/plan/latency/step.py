@@ -244,5 +244,16 @@ class OpLatency(Roofline):
         _positive("batch", batch)
         return self._mixed([(0, tokens)] * batch, 0, 0, 0, 0, 0)
 
+    def first_token(self, prompt: int, batch: int = 1) -> float:
+        """Seconds from a batch of ``prompt``-token prompts to its first sampled tokens (TTFT with no queueing). Most
+        engines sample it from the prefill pass's logits: the prefill. TurboMind up to v0.1.0a1 prefills the first
+        prompt − 1 tokens and runs the last one through a decode step that samples the token (engines.yaml
+        ``first_token: context_minus_one``, with its source): a prefill of prompt − 1 tokens (none for a one-token
+        prompt) plus a decode step at context ``prompt``."""
+        if self.prof.first_token == "prefill":
+            return self.prefill(prompt, batch).seconds
+        head = self.prefill(prompt - 1, batch).seconds if prompt > 1 else 0.0
+        return head + self.decode(prompt, batch).seconds
+
 
 OpLatency.needs_interconnect = False
