@@ -19,6 +19,10 @@ document, ceil(1 / 2) = 1 puts it on the held-out side: round 3 fits nothing new
 
 Round 4 (`round4`): round 3's held-out source becomes "seen"; three new source documents (SOURCES_ROUND4), split
 with SEED_ROUND4, committed before any round-4 row was predicted or any constant changed.
+
+Round 5 (`round5`): round 4's held-out sources become "seen"; four new source documents (SOURCES_ROUND5, SGLang's
+cookbook pages), split with SEED_ROUND5, committed before any round-5 row was predicted. The model they are predicted
+with is the one after round 4's changes (TurboMind's first token included), frozen before this split.
 """
 from __future__ import annotations
 
@@ -134,8 +138,33 @@ def split_round4() -> dict:
     return _later_round(4, SEED_ROUND4, SOURCES_ROUND4, split_round3())
 
 
+SEED_ROUND5 = 2026120605  # 2026-12-06, round 5; fixed before any round-5 row was predicted
+_COOKBOOK = "https://github.com/sgl-project/sgl-cookbook/blob/7b5bd9c05e3d86da5161ac2be9b91c19a34bf49d/docs/autoregressive/"
+# (id, url prefixes, how) of the round-5 source documents: the SGLang cookbook's model pages, each its own benchmark
+# campaign (hardware, model and SGLang version of its own); their rows left out are in excluded.yaml with the reason
+SOURCES_ROUND5 = [
+    ("sglang-cookbook-llama3.1", [_COOKBOOK + "Llama/Llama3.1.md"],
+     "round 5: SGLang cookbook 'Llama 3.1' speed benchmark, SGLang 0.5.6, 8 x A100, Llama 3.1 70B bf16 TP 8, "
+     "sglang.bench_serving at concurrency 1 (median TTFT and TPOT; 1000 / 1000 and 8000 / 1000 random lengths)"),
+    ("sglang-cookbook-qwen3", [_COOKBOOK + "Qwen/Qwen3.md"],
+     "round 5: SGLang cookbook 'Qwen3' speed benchmark, SGLang 0.5.6, 8 x B200, Qwen3-235B-A22B-Instruct-2507 bf16 "
+     "TP 8, concurrency 1 (1000 / 1000, 1000 / 8000, 8000 / 1000)"),
+    ("sglang-cookbook-llama4", [_COOKBOOK + "Llama/Llama4.md"],
+     "round 5: SGLang cookbook 'Llama 4' speed benchmark, SGLang 0.5.9, 8 x MI300X, Llama 4 Scout and Maverick bf16 "
+     "TP 8, concurrency 1 (1000 / 1000)"),
+    ("sglang-cookbook-deepseek-r1", [_COOKBOOK + "DeepSeek/DeepSeek-R1.md"],
+     "round 5: SGLang cookbook 'DeepSeek-R1' speed benchmark, SGLang 0.5.6.post1, 8 x B200, DeepSeek-R1-0528 FP8 "
+     "TP 8, concurrency 1 (1000 / 1000, 1000 / 8000, 8000 / 1000)"),
+]
+
+
+def split_round5() -> dict:
+    return _later_round(5, SEED_ROUND5, SOURCES_ROUND5, split_round4())
+
+
 def split() -> dict:
-    return {**split_round1(), "round2": split_round2(), "round3": split_round3(), "round4": split_round4()}
+    return {**split_round1(), "round2": split_round2(), "round3": split_round3(), "round4": split_round4(),
+            "round5": split_round5()}
 
 
 def split_round1() -> dict:
@@ -153,7 +182,7 @@ def split_round1() -> dict:
 
 def all_sources(doc: dict) -> list[dict]:
     """Every source document of both rounds."""
-    return doc["sources"] + [s for n in ("round2", "round3", "round4") for s in doc.get(n, {}).get("sources", [])]
+    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5") for s in doc.get(n, {}).get("sources", [])]
 
 
 def source_of(url: str, doc: dict) -> str:
@@ -178,7 +207,8 @@ if __name__ == "__main__":
     out.write_text(render())
     s = split()
     rows = yaml.safe_load((HERE / "measurements.yaml").read_text())
-    for name, d in (("round 1", s), ("round 2", s["round2"]), ("round 3", s["round3"]), ("round 4", s["round4"])):
+    for name, d in (("round 1", s), ("round 2", s["round2"]), ("round 3", s["round3"]), ("round 4", s["round4"]),
+                    ("round 5", s["round5"])):
         n = {k: sum(source_of(e["source"], s) in d[k] for e in rows) for k in ("held_out_sources", "fit_sources")}
         print(f"{name} held out: {', '.join(d['held_out_sources'])} ({n['held_out_sources']} rows)\n"
               f"{name} fit:      {', '.join(d['fit_sources'])} ({n['fit_sources']} rows)")

@@ -32,7 +32,12 @@ SYSTEMS = {"a100-sxm-80gb": "a100_sxm", "h100-sxm-80gb": "h100_sxm", "h200-sxm-1
            "b200": "b200_sxm"}
 # kvplan model -> aiconfigurator's bundled config (model_configs/), else kvplan's vendored config.json
 # (its bundled Mixtral-8x7B-v0.1 config is not registered as a default model, so 0.12.0 tries to download it)
-BUNDLED = {"llama-3.1-8b": "meta-llama/Meta-Llama-3.1-8B", "llama-3.1-70b": "meta-llama/Meta-Llama-3.1-70B"}
+BUNDLED = {"llama-3.1-8b": "meta-llama/Meta-Llama-3.1-8B", "llama-3.1-70b": "meta-llama/Meta-Llama-3.1-70B",
+           "qwen3-235b-a22b": "Qwen/Qwen3-235B-A22B", "deepseek-r1": "deepseek-ai/DeepSeek-R1"}
+# MoE models: experts split by tensor parallelism (moe_tp = tp, ep 1), vLLM's and SGLang's default without --ep
+MOE = ("mixtral-8x7b", "qwen3-235b-a22b", "deepseek-r1")
+# checkpoints whose fp8 weights are block-scaled (128 x 128): aiconfigurator's fp8_block GEMM and MoE modes
+FP8_BLOCK = ("deepseek-r1",)
 LOCAL = {"llama-2-7b": "Llama-2-7B.json", "llama-2-13b": "Llama-2-13B.json", "llama-2-70b": "Llama-2-70B.json", "llama-3-70b": "Meta-Llama-3-70B.json",
          "llama-3-8b": "Meta-Llama-3-8B.json", "mixtral-8x7b": "Mixtral-8x7B-v0.1.json"}
 # aiconfigurator has no float16 GEMM mode; bfloat16 runs at the same tensor-core rate, so fp16 maps to it
@@ -78,9 +83,12 @@ def plan(e: dict) -> tuple[dict | None, str, list[str]]:
               isl=max(e["input_len"], 1), osl=max(e["output_len"], 2) if mode == "static" else 1,
               batch_size=e["batch"], tp_size=e["num_gpus"], gemm_quant_mode=GEMM[e["weight_dtype"]],
               kvcache_quant_mode=KV[e["kv_dtype"] or "bf16"], fmha_quant_mode="bfloat16")
-    if e["model"].startswith("mixtral"):
-        kw.update(moe_tp_size=e["num_gpus"], moe_ep_size=1, moe_quant_mode=GEMM[e["weight_dtype"]])
-        notes.append("MoE experts split by tensor parallelism (moe_tp = tp, ep 1), as vLLM does by default")
+    if e["model"] in FP8_BLOCK and e["weight_dtype"] == "fp8":
+        kw["gemm_quant_mode"] = "fp8_block"
+        notes.append("block-scaled FP8 checkpoint: fp8_block GEMM and MoE modes")
+    if e["model"] in MOE:
+        kw.update(moe_tp_size=e["num_gpus"], moe_ep_size=1, moe_quant_mode=kw["gemm_quant_mode"])
+        notes.append("MoE experts split by tensor parallelism (moe_tp = tp, ep 1), as vLLM and SGLang do by default")
     return kw, "", notes
 
 
