@@ -1,7 +1,7 @@
 """kvplan perf's default prediction beside every published measurement, and the error, held-out first.
 
-Sides (issue 21, round 4): held_out = round 4's held-out sources (the headline); seen = the held-out sources of
-rounds 1-3, whose figures were read before the next round and which may be fitted since; fit = every round's fit sources.
+Sides (issue 21, round 5): held_out = round 5's held-out sources (the headline); seen = the held-out sources of
+rounds 1-4, whose figures were read before the next round and which may be fitted since; fit = every round's fit sources.
 
     python scripts/perf_accuracy.py          # rewrite docs/perf-accuracy.md
     python scripts/perf_accuracy.py --check  # exit 1 if the page is out of date
@@ -84,7 +84,7 @@ def split() -> tuple[dict, dict]:
     return doc, {p: s for s in doc["sources"] + [x for n in LATER for x in doc[n]["sources"]] for p in s["url_prefixes"]}
 
 
-LATER = ("round2", "round3", "round4")  # split.yaml's later rounds; the last one's held-out sources are the headline
+LATER = ("round2", "round3", "round4", "round5")  # split.yaml's later rounds; the last one's held-out sources are the headline
 
 
 def side_of(doc_id: str, doc: dict) -> str:
@@ -210,7 +210,8 @@ def _intro(rs: list[dict], doc: dict) -> list[str]:
         "source documents others published, each with its source and a verbatim quote; rows of the source tables left "
         "out are in `benchmarks/published/excluded.yaml` with the reason), `benchmarks/published/split.yaml` (fit / "
         f"held-out split by source document: round 1 seed {doc['seed']}, round 2 seed {doc['round2']['seed']}, "
-        f"round 3 seed {doc['round3']['seed']}, round 4 seed {doc['round4']['seed']}, each "
+        f"round 3 seed {doc['round3']['seed']}, round 4 seed {doc['round4']['seed']}, round 5 seed "
+        f"{doc['round5']['seed']}, each "
         "committed before the model was changed for that round) and `benchmarks/published/aiconfigurator.yaml` (NVIDIA "
         "aiconfigurator 0.12.0, run offline). `tests/plan/test_perf_accuracy.py` recomputes every prediction, so this "
         "page cannot drift from the code.",
@@ -221,7 +222,8 @@ def _intro(rs: list[dict], doc: dict) -> list[str]:
         "(`benchmarks/latency/derive_kernels.py` -> `kvplan/plan/latency/data/kernels.yaml`; A100 SXM, H100 SXM, H200, "
         "L40S, B200) or the labelled physics fallback (`data/fallback.yaml`); the per-step overheads and the "
         "per-engine dequantization factors are fitted on the fit side only (`python benchmarks/latency/fit.py` -> "
-        "`data/fitted.yaml`). An engine with no fit-side row (SGLang) takes the median of the fitted engines. Error is "
+        "`data/fitted.yaml`). An engine `fitted.yaml` has no constants for (SGLang, lmdeploy) takes the median of the "
+        "fitted engines. Error is "
         "of the time (per token, per request, per batch or per prompt): predicted time / measured time − 1, so −10 % "
         "means kvplan is 10 % optimistic. Cells read `median |error| / median signed error (n rows)`; `refused` "
         "counts rows kvplan gives no figure for.",
@@ -238,41 +240,52 @@ FROZEN_ROUND4 = {
 }
 
 
+# Round 5's held-out figures as printed once, with the model as it stood after round 4 (fitted.yaml of round 4, TurboMind's
+# first token; neither touches an SGLang row), before anything was changed for round 5 (the rows' split: commit db81aeb).
+FROZEN_ROUND5 = {
+    "decode": "43.8 % / +43.8 % (n 6)", "prefill": "56.3 % / +56.3 % (n 6)", "all": "43.8 % / +43.8 % (n 12)",
+    "weights": "16-bit: 15.4 % / +15.4 % (n 6); fp8: 84.7 % / +84.7 % (n 6)",
+    "aic": "kvplan 43.8 %, aiconfigurator 42.0 % on all 12",
+}
+
+
 def _headline(s: dict, doc: dict) -> list[str]:
-    h, fz = s["held_out"], FROZEN_ROUND4
-    ph, bd = h["breakdowns"]["phase"], h["breakdowns"]
-    now = (f"decode {_cell(ph['decode'])}, TTFT {_cell(ph['prefill'])}, all {_cell(h['all'])}; by engine: "
-           + "; ".join(f"{k}: {_cell(v)}" for k, v in bd["engine"].items() if v["n"]))
+    h, fz = s["held_out"], FROZEN_ROUND5
     return [
-        "## Round 4 held out (the headline)",
+        "## Round 5 held out (the headline)",
         "",
-        f"{h['all']['n']} rows from {len(h['sources'])} source documents ({', '.join(h['sources'])}), read after the "
-        f"round-3 figures had been seen, split by source with their own seed ({doc['round4']['seed']}) before any "
-        "constant or structure was changed for round 4, and predicted once with the model as it stood (round 3's "
-        "`fitted.yaml`). No constant was fitted to them. The figures as printed then (frozen):",
+        f"{h['all']['n']} rows from {len(h['sources'])} source documents ({', '.join(h['sources'])}): the first SGLang "
+        "rows with a stated GPU, read after the round-4 figures had been seen and after round 4's changes, split by "
+        f"source with their own seed ({doc['round5']['seed']}) and committed before any of them was predicted, then "
+        "predicted once with the model frozen as it stood (round 4's `fitted.yaml`; SGLang has no fit-side row in it, "
+        "so it runs on the median of the fitted engines' overheads). No constant was fitted to them. The figures as "
+        "printed then:",
         "",
-        f"- **Decode** (time per generated token at a fixed batch): {fz['decode']}.",
-        f"- **Prefill / TTFT**: {fz['prefill']}.",
-        f"- All round-4 held-out rows: {fz['all']}.",
-        f"- By engine: {fz['engine']}.",
-        f"- By batch: {fz['batch']}.",
-        f"- aiconfigurator 0.12.0 models none of the {h['all']['n']} round-4 held-out rows (no TurboMind, "
-        "transformers or MLC backend, and no RTX 4090 system): no side-by-side figure this round"
-        + (f" (kvplan {_apct(h['both']['kvplan'])}, aiconfigurator {_apct(h['both']['aic'])} on {h['both']['n']})"
-           if h["both"]["n"] else "") + ".",
+        f"- **Decode** (median TPOT at concurrency 1): {fz['decode']}.",
+        f"- **Prefill / TTFT** (median TTFT at concurrency 1, the client's: HTTP request to first streamed token): "
+        f"{fz['prefill']}.",
+        f"- All round-5 held-out rows: {fz['all']}; by weights: {fz['weights']}.",
+        f"- Beside aiconfigurator 0.12.0 (SGLang backend, static mode): {fz['aic']} (aiconfigurator optimistic, "
+        "−21 % to −73 %; kvplan pessimistic).",
         "",
-        "Read this headline for what it is: most rows are one engine (lmdeploy TurboMind v0.1.0a1, which no fit-side "
-        "row uses, so it runs on the median of the fitted engines' overheads) on A100 80 GB (variant not stated, taken "
-        "as SXM), Llama 2 7B / 13B / 70B fp16, batch 1–64, with the per-token latency printed to 1 ms; the other "
-        "source is five int4 batch-1 decode rows on an RTX 4090 (llm-awq, MLC LLM, TurboMind). Still no SGLang row "
-        "with a stated GPU and fixed shapes was found.",
-        "",
-        "The same rows with today's model, **after changes made with them seen** (round 4's refit on the fit side, "
-        "then TurboMind's first token as its code makes it: see below; no constant was chosen by looking at these "
-        f"rows): {now}. The bucket table and the per-row table "
-        "below show today's predictions.",
+        "Read this headline for what it is: two SGLang cookbook pages, one campaign each, all at batch 1 on 8 × B200 "
+        "with TP 8 and MoE models: Qwen3-235B-A22B bf16 (kvplan +3 % to +17 % per row) and DeepSeek-R1-0528 FP8 "
+        "(kvplan +71 % on TPOT, +97 % to +120 % on TTFT: far too slow). Which model the figures were computed with: "
+        "the model after round 4's changes; round 4's last change (TurboMind's first token, see below) touches only "
+        "lmdeploy rows, so these figures are the same with or without it. The lengths of each row stand for the two "
+        "middle requests of a 10-request median (`benchmarks/published/README.md`, round 5).",
         "",
     ]
+
+
+def _today(s: dict, rnd: str) -> str:
+    """Today's figures on one earlier round's held-out rows (now seen)."""
+    doc, _ = split()
+    part = [r for r in s["_rows"] if r["side"] == "seen" and r["doc"] in doc[rnd]["held_out_sources"]]
+    ph = {k: stats([r for r in part if r["phase"] == k]) for k in ("decode", "prefill")}
+    eng = {k: stats([r for r in part if r["engine"] == k]) for k in sorted({r["engine"] for r in part})}
+    return (f"decode {_cell(ph['decode'])}, TTFT {_cell(ph['prefill'])}, all {_cell(stats(part))}; by engine: "
+            + "; ".join(f"{k}: {_cell(v)}" for k, v in eng.items()))
 
 
 def _changes(s: dict) -> list[str]:
@@ -283,7 +296,16 @@ def _changes(s: dict) -> list[str]:
     return [
         "## What changed after the held-out figures were seen",
         "",
-        "Round 4, after its held-out figures above were printed (so the round-4 held-out rows are no longer untouched: "
+        "Round 5: nothing yet; its held-out rows above are untouched. Its fit-side rows (SGLang on 8 × A100 and 8 × "
+        "MI300X) are on the fit side but `fit.py` has not been rerun with them: `fitted.yaml` is still round 4's.",
+        "",
+        "Round 4 held out two sources (lmdeploy-a100-fp16-v0.1.0a1, lmdeploy-w4a16-4090; 53 rows). Its figures were "
+        f"printed on this page with round 3's `fitted.yaml` (frozen then): decode {FROZEN_ROUND4['decode']}, TTFT "
+        f"{FROZEN_ROUND4['prefill']}, all {FROZEN_ROUND4['all']}; by engine {FROZEN_ROUND4['engine']}; by batch "
+        f"{FROZEN_ROUND4['batch']}; aiconfigurator models none of them. From round 5 on they are **seen**. Today's model "
+        f"on the same rows, after the changes below (made with them seen): {_today(s, 'round4')}.",
+        "",
+        "Round 4, after its held-out figures were printed (so the round-4 held-out rows are no longer untouched: "
         "today's figures on them are labelled \"after a change made with them seen\"; no constant was chosen by "
         "looking at them):",
         "",
@@ -375,10 +397,11 @@ def tables_fitted() -> dict:
 def _in_sample(s: dict) -> list[str]:
     out = []
     for side, title, what in (
-            ("seen", "## Seen: rounds 1–3's held-out sources (in-sample since)",
+            ("seen", "## Seen: rounds 1–4's held-out sources (in-sample since)",
              "their figures were read before the next round, so they may be fitted (`fit.py` puts them on its side)"),
             ("fit", "## Fit side (in-sample: the constants were fitted to these rows)",
-             "the fit sources of rounds 1, 2 and 4 (round 3 has none)")):
+             "the fit sources of rounds 1, 2, 4 and 5 (round 3 has none; round 5's, SGLang on 8 × A100 and 8 × MI300X, "
+             "are not fitted yet: `fit.py` has not been rerun since round 4)")):
         x = s[side]
         ph = x["breakdowns"]["phase"]
         out += [title, "",
@@ -394,11 +417,11 @@ def _in_sample(s: dict) -> list[str]:
 def render() -> str:
     rs = rows()
     s = summary(rs)
+    s["_rows"] = rs
     doc, _ = split()
     lines = _intro(rs, doc) + _headline(s, doc) + _changes(s) + _in_sample(s) + [
         "## By bucket", "",
-        "| breakdown | bucket | held out (round 4; today's model, after changes made with them seen) | seen "
-        "(rounds 1–3 held out) | fit |",
+        "| breakdown | bucket | held out (round 5) | seen (rounds 1–4 held out) | fit |",
         "|---|---|---|---|---|"]
     for name, _, keys in BREAKDOWNS:
         for k in keys:
@@ -407,7 +430,7 @@ def render() -> str:
                 lines.append(f"| {name} | {k} | " + " | ".join(_cell(c) for c in cells) + " |")
     lines += [
         "", "## Every entry", "",
-        f"Regenerate with `{COMMAND}`. Side: **H** held out (round 4), S seen (round 1, 2 or 3 held out), F fit; "
+        f"Regenerate with `{COMMAND}`. Side: **H** held out (round 5), S seen (round 1, 2, 3 or 4 held out), F fit; "
         "* marks a row already in this file before issue 21.", "",
         "| id | side | metric | setup | measured | kvplan | error | aiconfigurator | error |",
         "|---|---|---|---|---:|---:|---:|---:|---:|",

@@ -22,9 +22,10 @@ def test_every_row_on_one_side_and_readme_quotes_the_held_out_median():
     s = pa.summary(rows)
     readme = (ROOT / "README.md").read_text()
     m = re.search(r"held-out median absolute error of decode time is\s+([\d.]+) %", readme)
-    # the headline is round 4's held-out decode figure as printed once, before any round-4 change (frozen on the page)
-    assert m and pa.FROZEN_ROUND4["decode"].startswith(f"{m.group(1)} % ")
-    assert s["held_out"]["breakdowns"]["phase"]["decode"]["n_pred"] == 38  # the frozen figure's rows, all predicted
+    # the headline is round 5's held-out decode figure as printed once, before any round-5 change (frozen on the page)
+    assert m and pa.FROZEN_ROUND5["decode"].startswith(f"{m.group(1)} % ")
+    assert s["held_out"]["breakdowns"]["phase"]["decode"]["n_pred"] == 6  # the frozen figure's rows, all predicted
+    assert pa._cell(s["held_out"]["breakdowns"]["phase"]["decode"]) == pa.FROZEN_ROUND5["decode"]  # no change since
 
 
 def test_refused_rows_are_shown_not_dropped():
@@ -66,7 +67,7 @@ def test_per_gpu_throughput_by_hand():
 
 
 def test_last_round_held_out_is_never_fitted():
-    # the round-4 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-3
+    # the round-5 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-4
     # (printed before the next round) are labelled "seen", not held out
     spec2 = importlib.util.spec_from_file_location("fit", ROOT / "benchmarks" / "latency" / "fit.py")
     fit = importlib.util.module_from_spec(spec2)
@@ -76,9 +77,9 @@ def test_last_round_held_out_is_never_fitted():
     rows = pa.rows()
     held = {r["id"] for r in rows if r["side"] == "held_out"}
     assert held and not held & fitted
-    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round4"]["held_out_sources"])
+    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round5"]["held_out_sources"])
     assert {r["doc"] for r in rows if r["side"] == "seen"} == set(doc["held_out_sources"]) | set(
-        doc["round2"]["held_out_sources"]) | set(doc["round3"]["held_out_sources"])
+        doc["round2"]["held_out_sources"]) | set(doc["round3"]["held_out_sources"]) | set(doc["round4"]["held_out_sources"])
     assert fitted == {r["id"] for r in rows if r["side"] in ("seen", "fit")}
 
 
