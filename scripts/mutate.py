@@ -363,6 +363,37 @@ def results(dest: Path, files: list[str]) -> dict[str, dict[str, int]]:
     return out
 
 
+def print_diffs(dest: Path, names: list[str], env: dict) -> None:
+    """Each survivor's diff against its original function, read from mutmut's mutants/ copy in
+    one pass per file (``mutmut show`` is a new process per mutant: minutes for a few hundred).
+    Line numbers are the function's own; a name not found falls back to ``mutmut show``."""
+    import ast
+    import difflib
+    by_module: dict[str, list[str]] = {}
+    for name in names:
+        module, _, func = name.rpartition(".")
+        by_module.setdefault(module, []).append(func)
+    for module, funcs in by_module.items():
+        rel = Path(*module.split("."))
+        path = dest / "mutants" / rel.with_suffix(".py")
+        if not path.exists():
+            path = dest / "mutants" / rel / "__init__.py"
+        src = path.read_text() if path.exists() else ""
+        lines = src.splitlines()
+        defs = {n.name: "\n".join(lines[n.lineno - 1:n.end_lineno]) for n in ast.walk(ast.parse(src))
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))} if src else {}
+        for func in funcs:
+            base = func.rsplit("__mutmut_", 1)[0]
+            orig, mutant = defs.get(base + "__mutmut_orig"), defs.get(func)
+            if orig is None or mutant is None:
+                subprocess.run([sys.executable, "-m", "mutmut", "show", f"{module}.{func}"], cwd=dest, env=env)
+                continue
+            mutant = mutant.replace(func, base + "__mutmut_orig", 1)
+            print(f"# {module}.{func}: survived")
+            print("\n".join(difflib.unified_diff(orig.splitlines(), mutant.splitlines(), str(rel.with_suffix(".py")),
+                                                 str(rel.with_suffix(".py")), lineterm="", n=2)))
+
+
 def equivalent_names() -> set[str]:
     md = ROOT / "MUTATION.md"
     return set(re.findall(r"`(kvplan\.[^`\s]+__mutmut_\d+)`", md.read_text())) if md.exists() else set()
@@ -476,10 +507,10 @@ def main() -> int:
             print(f"    survived: {a}")
     if unexplained:
         print(f"\n{len(unexplained)} survivors not listed in MUTATION.md:")
-        for name in unexplained:
-            if args.survivors:
-                subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=dest, env=env)
-            else:
+        if args.survivors:
+            print_diffs(dest, unexplained, env)
+        else:
+            for name in unexplained:
                 print(f"  {name}")
         if not args.survivors:
             print(f"(see one: cd {dest} && mutmut show NAME; or rerun with --survivors)")
