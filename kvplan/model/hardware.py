@@ -13,9 +13,9 @@ MiB = 2**20
 # LARGEST shortfall observed on any catalog GPU (cautious, never optimistic), marked estimated.
 # Each figure is the max over model_specs/gpus.yaml's sourced pairs, rounded up to a MiB;
 # tests/model/test_cuda_total.py recomputes them from the file, so they cannot drift.
-RESERVE_BELOW_DRIVER = 734 * MiB  # b200: nvidia-smi 183,359 MiB, CUDA 178.35 GiB
-RESERVE_BELOW_SOLD = {"hbm": 1695 * MiB,  # b200: 180 GiB sold, CUDA 178.35 GiB
-                      "other": 3672 * MiB}  # l40s (GDDR6 with ECC): 48 GiB sold, CUDA 44.42 GiB
+RESERVE_BELOW_DRIVER = 876 * MiB  # a100-sxm-80gb: nvidia-smi 81,920 MiB, CUDA 79.15 GiB
+RESERVE_BELOW_SOLD = {"hbm": 1736 * MiB,  # gb200: 186 GiB sold, CUDA 184.31 GiB
+                      "other": 3784 * MiB}  # l40s (GDDR6 with ECC): 48 GiB sold, CUDA 44.31 GiB
 
 
 def printed_floor(printed: str) -> int:

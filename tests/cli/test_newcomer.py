@@ -232,7 +232,7 @@ def test_one_sequence_is_singular():
 
 
 def test_gpu_memory_source_has_no_nested_parentheses():
-    r = run("fit", "llama-3.1-8b", "--gpu", "l40", "--ctx", "1k")
+    r = run("fit", "llama-3.1-8b", "--gpu", "h100-pcie", "--ctx", "1k")
     assert "((" not in r.stdout and "))" not in r.stdout
     assert "bytes (estimated: no CUDA or driver total observed; the capacity sold less" in " ".join(r.stdout.split())
 

@@ -457,12 +457,11 @@ def test_sglang_budget_follows_the_model():
     r = plan("llama-2-7b", engine="sglang", gpu="h200")
     assert [(p.key, p.label) for p in r.stages[0].budget] == [
         ("weights", "weights (this GPU's share)"), ("non_torch", "CUDA context, NCCL (before the baseline)"),
-        ("kv_cache", "KV cache"), ("unused", "slack: activations, CUDA graphs"),
-        ("gpu_total", "GPU total (estimated)")]
-    # no CUDA total observed for the H200: nvidia-smi's 143,771 MiB less the 734 MiB reserve,
-    # 143,037 MiB = 149,985,165,312 (model/hardware.py RESERVE_BELOW_DRIVER); the fraction still
-    # reads nvidia-smi's total. int((149,985,165,312 − 1,331,439,862) × 0.904) − 13,476,831,232
-    assert r.stages[0].part("kv_cache") == int((149_985_165_312 - PRE1) * 0.904) - 13_476_831_232 == 120_906_136_574
+        ("kv_cache", "KV cache"), ("unused", "slack: activations, CUDA graphs")]
+    # the H200's CUDA total: 139.81 GiB printed (vllm#34553), kept as 139.805 GiB = 150,114,475,704
+    # (gpus.yaml cuda_memory_bytes); the fraction still reads nvidia-smi's 143,771 MiB.
+    # int((150,114,475,704 − 1,331,439,862) × 0.904) − 13,476,831,232
+    assert r.stages[0].part("kv_cache") == int((150_114_475_704 - PRE1) * 0.904) - 13_476_831_232 == 121_023_033_169
     # Gemma 4 (no prefill graph: 512 + 12,288 + 128 + 512 = 13,440 -> 0.835) with its vision
     # tower of 27 layers × 1,152: ratio = 27 × 1,152² / (24 × 1,024²) = 1.423828125, so
     # 0.835 × 0.95 × (1 − 0.1 × 0.423828125) = 0.835 × 0.95 × 0.9576171875
@@ -471,7 +470,7 @@ def test_sglang_budget_follows_the_model():
     assert r.stages[0].part("kv_cache") == int((H100 - PRE1) * mfs) - r.stages[0].part("weights")
     # an explicit --mem-fraction-static (gpu_memory_utilization) replaces the default
     r = plan("llama-2-7b", engine="sglang", gpu="h200", gpu_memory_utilization=0.5)
-    assert r.stages[0].part("kv_cache") == int((149_985_165_312 - PRE1) * 0.5) - 13_476_831_232
+    assert r.stages[0].part("kv_cache") == int((150_114_475_704 - PRE1) * 0.5) - 13_476_831_232 == 60_914_686_689
 
 
 def test_sglang_size_of_hybrid_models():

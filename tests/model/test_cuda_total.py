@@ -43,7 +43,7 @@ def test_reserves_are_the_largest_observed_over_the_catalog():
     """The estimates' reserves are recomputed from the sourced pairs, rounded up to a MiB."""
     have = [g for g in RAW if g.get("cuda_memory_bytes")]
     below_driver = max(g["driver_memory_bytes"] - g["cuda_memory_bytes"] for g in have if g["driver_memory_bytes"])
-    assert RESERVE_BELOW_DRIVER == -(-below_driver // MiB) * MiB == 734 * MiB
+    assert RESERVE_BELOW_DRIVER == -(-below_driver // MiB) * MiB == 876 * MiB  # a100-sxm-80gb
 
     def sold(hbm):
         return max(g["memory_bytes"] - g["cuda_memory_bytes"] for g in have
@@ -63,21 +63,29 @@ def test_usable_bytes_is_cuda_total_where_observed():
 
 
 def test_estimated_from_the_driver_total_less_the_largest_reserve():
+    a10g = catalog.load_gpu("a10g")
+    assert a10g.cuda_memory_bytes is None
+    assert a10g.usable_bytes == 23_028 * MiB - 876 * MiB  # nvidia-smi 23,028 MiB − 876 MiB
+    b = a10g.memory_basis
+    assert b.estimated and b.uncertainty == 876 * MiB and "876 MiB" in b.source
+    (part,) = total_parts(a10g)
+    assert (part.key, part.bytes, part.uncertainty) == ("gpu_total", 0, 876 * MiB)
+
+
+def test_the_h200_total_is_observed_now():
+    """vllm#34553 prints an H200's total: 139.81 GiB, kept as 139.805 GiB (no longer estimated)."""
     h200 = catalog.load_gpu("h200")
-    assert h200.cuda_memory_bytes is None
-    assert h200.usable_bytes == 143_771 * MiB - 734 * MiB  # nvidia-smi 143,771 MiB − 734 MiB
-    b = h200.memory_basis
-    assert b.estimated and b.uncertainty == 734 * MiB and "734 MiB" in b.source
-    (part,) = total_parts(h200)
-    assert (part.key, part.bytes, part.uncertainty) == ("gpu_total", 0, 734 * MiB)
+    assert h200.usable_bytes == printed_floor("139.81 GiB") == 150_114_475_704
+    assert not h200.memory_basis.estimated and total_parts(h200) == []
 
 
 def test_estimated_from_the_capacity_sold_by_memory_kind():
     pcie = catalog.load_gpu("h100-pcie-80gb")  # HBM2e, no driver or CUDA figure
-    assert pcie.usable_bytes == 80 * GiB - 1695 * MiB
-    l40 = catalog.load_gpu("l40")  # GDDR6 with ECC
-    assert l40.usable_bytes == 48 * GiB - 3672 * MiB
-    assert l40.memory_basis.uncertainty == 3672 * MiB
+    assert pcie.usable_bytes == 80 * GiB - 1736 * MiB
+    # every GDDR card in the catalog has a CUDA or driver total now: an L40 without its figures
+    l40 = catalog.load_gpu("l40").model_copy(update={"cuda_memory_bytes": None, "cuda_memory_sources": []})
+    assert l40.usable_bytes == 48 * GiB - 3784 * MiB
+    assert l40.memory_basis.uncertainty == 3784 * MiB
 
 
 def test_verdict_names_the_estimated_total():
@@ -85,11 +93,11 @@ def test_verdict_names_the_estimated_total():
     from kvplan.plan import fit as planfit
 
     spec = catalog.catalog_spec("llama-3.1-8b")
-    h200 = catalog.load_gpu("h200")
+    h200 = catalog.load_gpu("h200").model_copy(update={"cuda_memory_bytes": None, "cuda_memory_sources": []})
     r = planfit.fit(spec, h200, engine="ideal")
     assert any(p.key == "gpu_total" for p in r.stages[0].budget)
     kv = r.stages[0].kv_budget_bytes
-    # a card whose KV budget leaves less than the 734 MiB the total may err by
+    # a card whose KV budget leaves less than the 876 MiB the total may err by
     need = r.capacity.kv_bytes_per_request
     tight = h200.model_copy(update={"driver_memory_bytes": h200.driver_memory_bytes - kv + need + 100 * MiB})
     t = planfit.fit(spec, tight, engine="ideal")

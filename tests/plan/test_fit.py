@@ -470,14 +470,14 @@ def test_report_fields_notes_and_memory_source():
     assert r.gpu_memory_source == "CUDA total, the lowest observed: https://github.com/vllm-project/vllm/issues/27508"
     assert r.source == spec.source and r.kv_dtype == "bf16" and r.weight_dtype == "bf16"
     r = fit.fit(spec, catalog.load_gpu("h100-pcie"), engine="ideal", batch=8)
-    # no CUDA or driver total found: 80 GiB sold less 1,695 MiB, the largest HBM shortfall observed
-    # (b200), estimated: 85,899,345,920 − 1,777,336,320 = 84,122,009,600
-    assert r.gpu_memory_source.startswith("estimated: no CUDA or driver total observed; the capacity sold less 1,695 MiB")
-    assert r.notes == ("h100-pcie-80gb: no CUDA total observed; its total is the capacity sold less 1,695 MiB, the "
+    # no CUDA or driver total found: 80 GiB sold less 1,736 MiB, the largest HBM shortfall observed
+    # (gb200), estimated: 85,899,345,920 − 1,820,327,936 = 84,079,017,984
+    assert r.gpu_memory_source.startswith("estimated: no CUDA or driver total observed; the capacity sold less 1,736 MiB")
+    assert r.notes == ("h100-pcie-80gb: no CUDA total observed; its total is the capacity sold less 1,736 MiB, the "
                        "largest shortfall observed on a catalog GPU, so the budget may be a little off either way "
                        "(an estimated term)",)
-    assert r.gpu_memory_bytes == 84_122_009_600
-    assert r.max_ctx == (84_122_009_600 - 16_060_522_496) // (8 * 131_072)  # 64,908
+    assert r.gpu_memory_bytes == 84_079_017_984
+    assert r.max_ctx == (84_079_017_984 - 16_060_522_496) // (8 * 131_072) == 64_867
     # an engine's own notes are kept beside fit's (llama.cpp runs a bf16 model in fp16)
     r = fit.fit(catalog.load_model("gemma-2-9b"), catalog.load_gpu("h100"), engine="llamacpp", ctx=8000)
     assert r.notes[0] == "llamacpp keeps this bf16 model in fp16 by default (cache and weights)"
