@@ -92,9 +92,10 @@ def test_the_engines_notes_are_the_reports_warnings():
 
 
 def test_llamacpp_placement_under_ngl(llama):
-    # -ngl 16 on 32 layers: llama.cpp counts the output layer among the 16, so layers 17..31 (15)
-    # are on the GPU and 0..16 (17) in host memory. 1,000 tokens fill 1,024 cells (n_ctx padded
-    # to 256); two sequences: 2 × 1,024 × 4,096 B = 8,388,608 B a layer
+    # -ngl 16 on 32 layers: llama.cpp counts the output layer among the 16 (load_tensors:
+    # i_gpu_start = n_layer + 1 − ngl = 17), so layers 17..31 (15) are on the GPU and 0..16 (17) in
+    # host memory. 1,000 tokens fill 1,024 cells (n_ctx GGML_PAD-ed to 256, llama-context.cpp);
+    # two sequences: 2 × 1,024 × 4,096 B = 8,388,608 B a layer
     r = kv_size(llama, 1000, batch=2, engine="llamacpp", opts=engines.ServeOptions(n_gpu_layers=16))
     p = r.placement
     assert (p["n_gpu_layers"], p["n_layer"], p["gpu_layers"], p["first_gpu_layer"]) == (16, 32, 15, 17)
@@ -150,3 +151,32 @@ def test_a_configured_engine_is_used_as_it_is(llama):
     r = kv_size(llama, 1000, engine=eng)
     assert r.groups[0].tokens == 1_024 and r.kv_cache_bytes == 1_024 * 32 * 4_096
     assert kv_size(llama, 1000, engine="vllm").groups[0].tokens == 1_008
+
+
+def test_vllm_keeps_falcon_in_its_own_dtype_whatever_kv_dtype_says():
+    # vLLM 0.33's Falcon attention ignores --kv-cache-dtype (engines/vllm/settings.py
+    # KV_DTYPE_IGNORED); measured: tests/golden/vllm_0.33_plan.json plans falcon-7b's 32 layers in
+    # pages of 4,096 B a 16-token block with fp8 as with auto: 16 × 1 KV head × 64 × (K + V) × 2 B.
+    # So 1,000 tokens (63 blocks, 1,008 tokens) take 1,008 × 32 × 256 B, in bf16, not half of it
+    import json
+    from pathlib import Path
+
+    from kvplan.plan import sweep as sw
+    from kvplan.plan.fit import fit
+
+    golden = json.loads((Path(__file__).parents[1] / "golden" / "vllm_0.33_plan.json").read_text())["records"]
+    pages = {r["kv_cache_dtype"]: r["groups"] for r in golden if r["config"] == "falcon-7b.json" and r["groups"]}
+    assert pages == {"auto": [["FullAttentionSpec", 32, 4096, 128]], "fp8": [["FullAttentionSpec", 32, 4096, 128]]}
+
+    falcon = catalog.load_model("falcon-7b")
+    note = ("vLLM's falcon attention ignores --kv-cache-dtype: its cache stays bf16 (model_executor/models/"
+            "falcon.py FalconAttention: the rotary and ALiBi paths build Attention without cache_config)")
+    r = kv_size(falcon, 1000, kv_dtype="fp8", engine="vllm")
+    assert r.kv_cache_bytes == 1_008 * 32 * 256 == 8_257_536 == kv_size(falcon, 1000, engine="vllm").kv_cache_bytes
+    assert (r.kv_dtype, r.bytes_per_token) == ("bf16", 32 * 256)
+    assert r.warnings == (note,)
+    assert sw.sweep(falcon, [1000], [1], ["fp8"], engine="vllm")["rows"][0]["kv_cache_bytes"] == 8_257_536
+    f = fit(falcon, catalog.load_gpu("h100"), engine="vllm", kv_dtype="fp8")
+    assert f.notes.count(note) == 1 and f.kv_dtype == "bf16"
+    # other layouts keep the format asked for: 1,000 × 32 × 128 × 1 B
+    assert kv_size(falcon, 1000, kv_dtype="fp8").kv_cache_bytes == 4_096_000

@@ -90,6 +90,7 @@ class VLLM(Engine):
         holds, during chunked prefill; while it decodes it holds fewer."""
         cfg = self.cfg or Config(16, ctx, 2048, 256, 2 * 2048, "align", kv_dtype, "default")
         cfg = replace(cfg, max_model_len=max(cfg.max_model_len, ctx))
+        asked, kv_dtype = kv_dtype, cfg.kv_format  # configured: the format vLLM keeps (Falcon: the model's)
         p = page(mixer, dtypes.get(kv_dtype), model_dtype, cfg)
         if p is None:
             return Holding([], 0)
@@ -116,7 +117,18 @@ class VLLM(Engine):
         rows = mixer.kv_rows()
         if isinstance(mixer, MLA) and cfg.sparse_mla:
             return Holding(rows, p.blocks(ctx, cfg) * cfg.block_size, formats=(dsa_latent_format(dtypes.get(kv_dtype)),))
-        return Holding(rows, p.blocks(ctx, cfg) * cfg.block_size)
+        return Holding(rows, p.blocks(ctx, cfg) * cfg.block_size,
+                       formats=None if kv_dtype == asked else (kv_dtype,) * len(rows))
+
+    def kv_formats(self, kv_fmt: str) -> tuple[str, str]:
+        """The format this configured layout keeps K and V in, which is not always the one asked
+        (``KV_DTYPE_IGNORED``: Falcon's attention ignores --kv-cache-dtype)."""
+        fmt = self.cfg.kv_format if self.cfg is not None else kv_fmt
+        return fmt, fmt
+
+    def notes(self, spec) -> list[str]:
+        """Why the cache is not in the format asked for, where it is not (``Config.kv_note``)."""
+        return [self.cfg.kv_note] if self.cfg is not None and self.cfg.kv_note else []
 
     def configure(self, spec, gpu, opts: ServeOptions, kv_fmt: str, model_dtype: str | None = None,
                   pp: int = 1) -> Config:
