@@ -35,6 +35,9 @@ ROUND_3_SHOWN = True  # split committed at 646a799; round 3's held-out errors fi
 # Round 4's logs (startup_log_split.ROUND_4) stay out until round 4's held-out figures are printed once,
 # with the model as it stood when the split was committed.
 ROUND_4_SHOWN = True  # split committed at da981f0; round 4's held-out errors first computed after it
+# Round 5's logs (startup_log_split.ROUND_5) stay out until round 5's held-out figures are printed once,
+# with the model as it stood when the split was committed.
+ROUND_5_SHOWN = False
 SIDES = ("held-out (round 4)", "held-out (round 3, seen)", "held-out (round 2, seen)", "held-out (round 1, seen)",
          "fit (round 4)", "fit (round 3)", "fit (round 2)", "fit")
 
@@ -69,6 +72,19 @@ def _sglang(k: dict):
                    engine="sglang", weight_dtype=k.get("weight_dtype"), opts=opts)
 
 
+def _trtllm(k: dict):
+    """TensorRT-LLM's PyTorch backend (engines/trtllm.py): free_gpu_memory_fraction as the utilization."""
+    from kvplan.engines.base import ServeOptions
+    from kvplan.plan import fit
+    from kvplan.observe import launch
+    from kvplan.sources import catalog
+
+    opts = ServeOptions(gpu_memory_utilization=k.get("free_gpu_memory_fraction"),
+                        max_num_batched_tokens=k.get("max_num_tokens"))
+    return fit.fit(launch.row_spec(k), catalog.load_gpu(k["gpu"]), tp=k.get("tp") or 1, engine="trtllm",
+                   weight_dtype=k.get("weight_dtype"), kv_dtype=k.get("kv_cache_dtype"), opts=opts)
+
+
 def _log_kv(e: dict) -> float | None:
     """The log's KV budget per GPU in GiB: vLLM's available KV memory, SGLang's K + V pool."""
     return e.get("available_kv_cache_gib") if e.get("engine") != "SGLang" else e.get("kv_pool_gib")
@@ -83,8 +99,11 @@ def rows() -> list[dict]:
             continue
         if e.get("batch") in startup_log_split.ROUND_4 and not ROUND_4_SHOWN:
             continue
+        if e.get("batch") in startup_log_split.ROUND_5 and not ROUND_5_SHOWN:
+            continue
         r = {"id": e["id"], "url": e["url"], "side": _side(e["url"]), "engine": e.get("engine"),
-             "version": e.get("vllm_version") or e.get("sglang_version"), "e": e, "log_kv": _log_kv(e),
+             "version": e.get("vllm_version") or e.get("sglang_version") or e.get("trtllm_version"),
+             "e": e, "log_kv": _log_kv(e),
              "refused": bool(e.get("refused")), "scored": startup_log_split.scored(e),
              "why_not": e.get("excluded") or e.get("kvplan_skip") or ("V0 engine: profiling not vLLM 0.33's"
                                                                       if e.get("engine") == "V0" else None),
@@ -92,7 +111,7 @@ def rows() -> list[dict]:
         if r["scored"]:
             k = e["kvplan"]
             try:
-                rep = _sglang(k) if e.get("engine") == "SGLang" else _vllm(k)
+                rep = {"SGLang": _sglang, "TRT-LLM": _trtllm}.get(e.get("engine"), _vllm)(k)
             except KvplanError as exc:  # kvplan cannot plan it: listed, not scored, never "fits"
                 r.update(scored=False, why_not=f"kvplan cannot plan it: {exc}")
                 out.append(r)
@@ -166,7 +185,8 @@ def table(rs: list[dict]) -> str:
     order = {**{k: i for i, k in enumerate(SIDES)}, "?": len(SIDES)}
     for r in sorted(rs, key=lambda r: (order[r["side"]], not r["scored"], r["url"], r["id"])):
         e = r["e"]
-        eng = f"{'SGLang' if r['engine'] == 'SGLang' else 'vLLM ' + str(r['engine'])} {r['version'] or '?'}"
+        name = r["engine"] if r["engine"] in ("SGLang", "TRT-LLM") else f"vLLM {r['engine']}"
+        eng = f"{name} {r['version'] or '?'}"
         err = _num(r["err_pct"], "{:+.1f} %") if r["err_pct"] is not None else (
             _num(r["err_gib"], "{:+.2f} GiB") if r["err_gib"] is not None else "-")
         if not r["scored"]:

@@ -24,6 +24,13 @@ Round 4 (``round_4``): the URLs of batch 2026-12-06-r4, collected after round 3'
 been seen, are split the same way with ``SEED_4``, before any constant or code is changed. Rounds 1 to 3
 keep their sides; round 4's held-out half becomes the headline and round 3's held-out half is reported as
 seen.
+
+Round 5 (``round_5``): the URLs of batch 2026-12-06-r5, collected after round 4's held-out figures had
+been seen (and after the CUDA-total change made with every earlier round seen), are split the same way with
+``SEED_5``, before kvplan's figure for any round-5 log is computed and before any constant or code is
+changed. Rounds 1 to 4 keep their sides; round 5's held-out half becomes the headline and round 4's
+held-out half is reported as seen. tests/data/trtllm_startup_logs.json (TensorRT-LLM logs) joins the files
+in this round; all its rows are round 5's.
 """
 from __future__ import annotations
 
@@ -33,7 +40,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
-FILES = ("vllm_startup_logs.json", "sglang_startup_logs.json")
+FILES = ("vllm_startup_logs.json", "sglang_startup_logs.json", "trtllm_startup_logs.json")
 OUT = DATA / "startup_logs_split.json"
 SEED = 20_2026_12_06  # issue 20, the day the split was made
 ROUND_1 = ("2026-12-01", "2026-12-06")
@@ -50,6 +57,10 @@ ROUND_3 = ("2026-12-06-r3",)
 # own seed before any constant or code changes.
 SEED_4 = 20_2026_12_10
 ROUND_4 = ("2026-12-06-r4",)
+# Round 5 (batch 2026-12-06-r5): collected after round 4's held-out error had been seen; split with its
+# own seed before kvplan's figure for any round-5 log is computed.
+SEED_5 = 20_2026_12_11
+ROUND_5 = ("2026-12-06-r5",)
 
 
 def all_logs() -> list[dict]:
@@ -84,9 +95,10 @@ def split() -> dict:
     round_2 = {u for u, b in batch.items() if b in ROUND_2}
     round_3 = {u for u, b in batch.items() if b in ROUND_3}
     round_4 = {u for u, b in batch.items() if b in ROUND_4}
+    round_5 = {u for u, b in batch.items() if b in ROUND_5}
     sides = {"held_out": [], "fit": sorted(first)}
     n = {"held_out": 0, "fit": sum(count[u] for u in first)}
-    _balance(sorted(set(count) - first - round_2 - round_3 - round_4), count, SEED, sides, n)
+    _balance(sorted(set(count) - first - round_2 - round_3 - round_4 - round_5), count, SEED, sides, n)
     sides_2: dict = {"held_out": [], "fit": []}
     n_2 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_2), count, SEED_2, sides_2, n_2)
@@ -96,6 +108,9 @@ def split() -> dict:
     sides_4: dict = {"held_out": [], "fit": []}
     n_4 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_4), count, SEED_4, sides_4, n_4)
+    sides_5: dict = {"held_out": [], "fit": []}
+    n_5 = {"held_out": 0, "fit": 0}
+    _balance(sorted(round_5), count, SEED_5, sides_5, n_5)
     return {"seed": SEED, "method": " ".join(__doc__.split("\n\n")[2].split()),
             "files": list(FILES), "scored_rows": n,
             "held_out_urls": sorted(sides["held_out"]), "fit_urls": sorted(sides["fit"]),
@@ -107,7 +122,10 @@ def split() -> dict:
                         "held_out_urls": sorted(sides_3["held_out"]), "fit_urls": sorted(sides_3["fit"])},
             "round_4": {"seed": SEED_4, "batches": list(ROUND_4),
                         "method": " ".join(__doc__.split("\n\n")[5].split()), "scored_rows": n_4,
-                        "held_out_urls": sorted(sides_4["held_out"]), "fit_urls": sorted(sides_4["fit"])}}
+                        "held_out_urls": sorted(sides_4["held_out"]), "fit_urls": sorted(sides_4["fit"])},
+            "round_5": {"seed": SEED_5, "batches": list(ROUND_5),
+                        "method": " ".join(__doc__.split("\n\n")[6].split()), "scored_rows": n_5,
+                        "held_out_urls": sorted(sides_5["held_out"]), "fit_urls": sorted(sides_5["fit"])}}
 
 
 if __name__ == "__main__":

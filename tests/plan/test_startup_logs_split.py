@@ -16,9 +16,10 @@ def test_split_is_the_seeded_one():
 
 
 def test_every_url_on_one_side():
-    r2, r3, r4 = SPLIT["round_2"], SPLIT["round_3"], SPLIT["round_4"]
+    r2, r3, r4, r5 = SPLIT["round_2"], SPLIT["round_3"], SPLIT["round_4"], SPLIT["round_5"]
     sides = [set(SPLIT["held_out_urls"]), set(SPLIT["fit_urls"]), set(r2["held_out_urls"]), set(r2["fit_urls"]),
-             set(r3["held_out_urls"]), set(r3["fit_urls"]), set(r4["held_out_urls"]), set(r4["fit_urls"])]
+             set(r3["held_out_urls"]), set(r3["fit_urls"]), set(r4["held_out_urls"]), set(r4["fit_urls"]),
+             set(r5["held_out_urls"]), set(r5["fit_urls"])]
     assert sum(len(s) for s in sides) == len(set().union(*sides))  # no URL on two sides
     assert {e["url"] for e in startup_log_split.all_logs()} == set().union(*sides)
     assert SPLIT["scored_rows"]["held_out"] >= 10
@@ -58,6 +59,22 @@ def test_round_4_holds_only_its_own_batch_and_leaves_rounds_1_to_3_as_they_were(
         earlier |= set(r["held_out_urls"] + r["fit_urls"])
     assert not {u for u, b in batch.items() if b in r4["batches"]} & earlier
     assert r4["held_out_urls"] and r4["fit_urls"]
+
+
+def test_round_5_holds_only_its_own_batch_and_leaves_rounds_1_to_4_as_they_were():
+    """Round 5 is split with a seed of its own; the URLs of rounds 1 to 4 (whose held-out figures were
+    seen) do not move, and the TensorRT-LLM file it adds holds round-5 rows only."""
+    r2, r3, r4, r5 = SPLIT["round_2"], SPLIT["round_3"], SPLIT["round_4"], SPLIT["round_5"]
+    assert len({SPLIT["seed"], r2["seed"], r3["seed"], r4["seed"], r5["seed"]}) == 5
+    logs = startup_log_split.all_logs()
+    batch = {e["url"]: e.get("batch") for e in logs}
+    assert {batch[u] for u in r5["held_out_urls"] + r5["fit_urls"]} == set(r5["batches"])
+    earlier = set(SPLIT["held_out_urls"] + SPLIT["fit_urls"])
+    for r in (r2, r3, r4):
+        earlier |= set(r["held_out_urls"] + r["fit_urls"])
+    assert not {u for u, b in batch.items() if b in r5["batches"]} & earlier
+    assert r5["held_out_urls"] and r5["fit_urls"] and r5["scored_rows"]["held_out"] >= 1
+    assert {e["batch"] for e in logs if e.get("engine") == "TRT-LLM"} == set(r5["batches"])
 
 
 def test_first_batch_is_on_the_fit_side():
