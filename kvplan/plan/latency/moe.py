@@ -9,9 +9,10 @@ under uniform routing a rank reads its share of the distinct experts, E·(1 − 
 each at the same T·k / (experts read) tokens.
 
 The experts of a layer run as ONE grouped kernel per expert linear, not one GEMM per expert: vLLM's
-``fused_experts`` (vllm/model_executor/layers/fused_moe/fused_moe.py, ``fused_experts_impl``) sorts
-the routed (token, expert) pairs by expert (``moe_align_block_size``) and calls
-``invoke_fused_moe_kernel`` twice per layer, once for w13 (gate and up fused, ``w1`` of shape
+``fused_experts`` (vllm/model_executor/layers/fused_moe/fused_moe.py, ``fused_experts_impl``, vllm-project/vllm
+at 000d1458) quantizes the activations, sorts the routed (token, expert) pairs by expert
+(``moe_align_block_size``) and calls ``invoke_fused_moe_kernel`` twice per chunk of up to
+``VLLM_FUSED_MOE_CHUNK_SIZE`` tokens (one chunk for a decode step), with ``silu_and_mul`` and ``moe_sum`` around them, once for w13 (gate and up fused, ``w1`` of shape
 [E, 2·I, H]) and once for w2 ([E, H, I]), each a single Triton launch over every expert the batch
 routes to (SGLang's fused_moe_triton is the same code; TRT-LLM's and FlashInfer's CUTLASS MoE
 likewise group the experts). ``grouped_seconds`` prices that: per fused linear, bytes = experts
