@@ -296,8 +296,17 @@ def _changes(s: dict) -> list[str]:
     return [
         "## What changed after the held-out figures were seen",
         "",
-        "Round 5: nothing yet; its held-out rows above are untouched. Its fit-side rows (SGLang on 8 × A100 and 8 × "
-        "MI300X) are on the fit side but `fit.py` has not been rerun with them: `fitted.yaml` is still round 4's.",
+        "Round 5, **after every round's held-out figures had been seen** (session 8, issue 21's MoE fix; today's "
+        "figures on round 5's held-out rows are \"after the MoE fix, seen\"): a MoE layer's routed experts are priced "
+        "as the engines run them, one grouped kernel per fused expert linear per layer (w13 = gate + up, then w2, over "
+        "every expert the tokens route to: vLLM `fused_experts_impl`), where each expert was 3 GEMMs with its own "
+        "4.6 us floor (`kvplan/plan/latency/moe.py` `grouped_seconds`; fits per GPU × engine × format derived from "
+        "aiconfigurator 0.12.0's `moe_perf.parquet`, `kernels.yaml` `moe`; a physics fallback elsewhere). `fit.py` was "
+        "then rerun, which also fits round 5's fit-side rows for the first time (SGLang gets its own overheads, "
+        "lmdeploy its own). Round 5 held out, first print → after the MoE fix, seen: all 43.8 % / +43.8 % → "
+        f"decode {_cell(s['held_out']['breakdowns']['phase']['decode'])}, TTFT "
+        f"{_cell(s['held_out']['breakdowns']['phase']['prefill'])}, all {_cell(s['held_out']['all'])}: DeepSeek-R1 FP8 went from pessimistic to optimistic, not closer. A DeepSeek-R1 TP 8 "
+        "decode step at batch 50 on H200 (vLLM) went from 175.8 ms (163.0 ms of it MoE) to about 32 ms.",
         "",
         "Round 4 held out two sources (lmdeploy-a100-fp16-v0.1.0a1, lmdeploy-w4a16-4090; 53 rows). Its figures were "
         f"printed on this page with round 3's `fitted.yaml` (frozen then): decode {FROZEN_ROUND4['decode']}, TTFT "

@@ -22,6 +22,17 @@ What each curve is (medians over the table's rows in the stated range):
   NCCL's table and the engine's own all-reduce kernel (vLLM/SGLang/TRT-LLM custom all-reduce, CUDA-graph variant).
 * ``nccl_alltoall``: the same fit over NCCL's ``alltoall`` rows (nccl-tests' alltoall_perf: ``message_size`` elements is
   one rank's whole send buffer, 1/n of it to each rank), for expert parallelism's dispatch and combine.
+* ``moe``: one MoE layer's routed experts as the engine runs them, one fused grouped kernel per expert linear (w13 =
+  gate + up, then w2) over every expert the tokens route to, plus routing, activation quantization and the weighted
+  sum (vLLM ``fused_experts``; the table times that whole call). Model: ``time = alpha + Σ_linear max(bytes /
+  (bandwidth × memory_efficiency), FLOPs / (dense peak × compute_efficiency(M)))`` with bytes = experts read × N × K ×
+  bytes per weight + 2-byte activations in and out, FLOPs = 2 × tokens routed × N × K, M = tokens routed / experts
+  read. Fitted on the ``balanced`` rows without expert parallelism (aiconfigurator's balanced router gives T·k
+  routed pairs to min(E, T·k) distinct experts): ``memory_efficiency`` the median over memory-bound rows reading
+  over 50 us of weights, ``alpha_us`` the median residual of the 1- and 2-token rows, ``compute_efficiency`` the
+  median by M of the compute-bound rows (FLOPs above bytes), alternated 4 times. fp8 is the ``fp8_block`` table
+  (128 × 128 block scales, DeepSeek-V3 / Qwen3 FP8 checkpoints; the per-tensor ``fp8`` table where none), int4 the
+  ``int4_wo`` table (group 128); TRT-LLM's ``nongated`` kernels are left out (kvplan's experts are gated).
 """
 from __future__ import annotations
 
@@ -157,6 +168,63 @@ def allreduce(df: pd.DataFrame, op: str = "all_reduce") -> dict:
     return out
 
 
+MOE_DTYPES = {"bf16": ("bfloat16",), "fp8": ("fp8_block", "fp8"), "int4": ("int4_wo",)}
+MOE_BPW = {"bfloat16": 2.0, "fp8": 1.0, "fp8_block": 1.0 + 4 / 128 / 128, "int4_wo": 0.5 + 2 / 128}
+
+
+def _moe_terms(g: pd.DataFrame, bw: float, peak: float):
+    """(weight + activation seconds at full bandwidth, FLOP seconds at full peak, M) of each row (gated experts)."""
+    inter, h = g.inter_size / g.moe_tp_size, g.hidden_size
+    routed = g.num_tokens * g.topk
+    read = np.minimum(g.num_experts, routed)
+    mem = (read * 3 * inter * h * g.moe_dtype.map(MOE_BPW) + 2 * routed * (3 * inter + 2 * h)) / bw
+    return mem.values, (2 * routed * 3 * inter * h / peak).values, (routed / read).values
+
+
+def moe_fit(g: pd.DataFrame, bw: float, peak: float) -> dict:
+    mem, comp, m = _moe_terms(g, bw, peak)
+    lat = g.latency.values * 1e-3
+    memreg, alpha = comp < 0.25 * mem, 0.0
+    for _ in range(4):
+        big = memreg & (mem > 50e-6)
+        e_mem = float(np.median(mem[big] / np.maximum(lat[big] - alpha, 1e-7)))
+        small = memreg & (g.num_tokens.values <= 2)
+        alpha = float(np.median(np.maximum(lat[small] - mem[small] / e_mem, 0.0)))
+    idx = np.abs(np.log(m)[:, None] - np.log(M_GRID)[None, :]).argmin(1)
+    creg = comp > mem
+    ce = []
+    for j in range(len(M_GRID)):
+        sel = creg & (idx == j)
+        ce.append(round(float(np.median(comp[sel] / np.maximum(lat[sel] - alpha, 1e-7))), 4) if sel.sum() else None)
+    xs = [np.log(x) for x, e in zip(M_GRID, ce) if e]
+    e_c = np.interp(np.log(m), xs, [e for e in ce if e]) if xs else np.full(len(m), np.inf)
+    err = (alpha + np.maximum(mem / e_mem, comp / e_c)) / lat - 1
+    return {"alpha_us": round(alpha * 1e6, 2), "memory_efficiency": round(e_mem, 4), "m": M_GRID,
+            "compute_efficiency": ce, "rows": int(len(g)), "fit_median_abs_error": round(float(np.median(np.abs(err))), 4)}
+
+
+def moe_curves(folder: Path, bw: float, peaks: dict, systems: Path) -> dict:
+    """The newest version of the engine's MoE table with gated rows, reduced to one fit per weight format."""
+    versions = sorted((p for p in folder.iterdir() if (p / "moe_perf.parquet").exists()), reverse=True,
+                      key=lambda p: [int(x) if x.isdigit() else x for x in
+                                     p.name.replace("rc", ".").replace("post", ".").split(".")]) if folder.is_dir() else []
+    for v in versions:
+        df = pd.read_parquet(v / "moe_perf.parquet")
+        df = df[(df.distribution == "balanced") & (df.moe_ep_size == 1) & ~df.kernel_source.str.contains("nongated")]
+        out = {}
+        for name, dts in MOE_DTYPES.items():
+            dt = next((d for d in dts if (df.moe_dtype == d).any()), None)
+            if dt is None:
+                continue
+            g = df[df.moe_dtype == dt]
+            kernel = g.kernel_source.value_counts().index[0]
+            peak = peaks["fp8" if dt.startswith("fp8") else "bf16"] * 1e12
+            out[name] = {"table_dtype": dt, "kernel": str(kernel), **moe_fit(g[g.kernel_source == kernel], bw, peak)}
+        if out:
+            return {**out, "source": rel(v / "moe_perf.parquet", systems)}
+    return {}
+
+
 def main(systems: Path) -> dict:
     sys.path.insert(0, str(ROOT))
     gpus = {g["name"]: g for g in yaml.safe_load((ROOT / "model_specs" / "gpus.yaml").read_text())}
@@ -186,6 +254,9 @@ def main(systems: Path) -> dict:
             if v is not None and (v / "custom_allreduce_perf.parquet").exists():
                 eng["allreduce"] = {"by_gpus": allreduce(pd.read_parquet(v / "custom_allreduce_perf.parquet")),
                                     "source": rel(v / "custom_allreduce_perf.parquet", systems)}
+            moe = moe_curves(base / "moe" / fw, bw, peaks, systems)
+            if moe:
+                eng["moe"] = moe
             if eng:
                 fam["engines"][fw] = eng
         v = latest(base / "comm" / "nccl", "nccl_perf.parquet")

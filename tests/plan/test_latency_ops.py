@@ -31,6 +31,10 @@ class Prof:
         self.dq_asked = fmt
         return self._dequant
 
+    def moe_fit(self, fmt):
+        self.moe_asked = fmt
+        return getattr(self, "moe", None), f"moe {fmt}"
+
     def decode_attention_efficiency(self, batch, ctx, kv_heads, gqa):
         self.asked.append((batch, ctx, kv_heads, gqa))
         return 0.5, 2e-6, "decode-src"
@@ -217,6 +221,51 @@ def test_expert_parallel_messages_in_full(tp, ep, asked, msg):
     with pytest.raises(KvplanError) as e:
         moe.check_expert_parallel(catalog.load_model("qwen3-30b-a3b"), tp, ep, asked)
     assert str(e.value) == msg
+
+
+def test_fused_linears_stack_gate_and_up():
+    assert moe.fused_linears([(768, 2048), (768, 2048), (2048, 768)]) == [(1536, 2048), (2048, 768)]
+    assert moe.fused_linears([(768, 2048), (2048, 768)]) == [(768, 2048), (2048, 768)]  # not gated
+
+
+def test_moe_table_format():
+    from kvplan.sources import catalog
+
+    r1, qwen = catalog.load_model("deepseek-r1"), catalog.load_model("qwen3-30b-a3b")
+    assert moe.table_format(r1, None, "bf16") == "fp8" and moe.table_format(qwen, None, "bf16") == "bf16"
+    assert moe.table_format(qwen, "int4", "bf16") == "int4" and moe.table_format(qwen, "fp8_e4m3", "bf16") == "fp8"
+    assert moe.table_format(qwen, "q4_0", "bf16") is None  # no table: the physics fallback
+
+
+# one expert: gate and up 1,000 × 500, down 500 × 1,000: fused w13 2,000 × 500, w2 500 × 1,000; 1.5 M weights,
+# 1 byte each; 10 experts read
+LINS = [(2000, 500), (500, 1000)]
+
+
+@pytest.mark.parametrize("floor_us,want_us", [
+    # 20 routed pairs. w13: (10 × 1,000,000 + 2 × 20 × 2,500) / 1e12 = 10.1 us / 0.8 = 12.625 us (FLOPs:
+    # 2 × 20 × 1e6 / 1e15 / 0.5 = 0.08 us); w2: (10 × 500,000 + 2 × 20 × 1,500) / 1e12 = 5.06 us / 0.8 = 6.325 us
+    (1.0, 12.625 + 6.325),
+    (8.0, 12.625 + 8.0)])  # one floor per fused kernel: w2 lifted to 8 us
+def test_grouped_moe_at_the_fallback_by_hand(floor_us, want_us):
+    p = Prof()
+    p.fb = dict(p.fb, gemm_floor_us=floor_us, memory_efficiency_source="fb-src")
+    t, bound, src = moe.grouped_seconds(p, 20, 10, 1_500_000, LINS, "fp8", PEAK, 0.5)
+    assert t == pytest.approx(want_us * 1e-6, rel=1e-12) and bound == "memory" and src == "moe fp8"
+    assert p.moe_asked == "fp8"
+
+
+def test_grouped_moe_on_a_measured_table_by_hand():
+    """alpha 30 us; 100 routed pairs over 10 experts (M = 10, halfway in log between 1 and 100: compute
+    efficiency (0.1 + 0.4) / 2 = 0.25); peak 1e13. w13: comp 2 × 100 × 1e6 / 1e13 = 20 us / 0.25 = 80 us, above
+    mem (10e6 + 2 × 100 × 2,500) / 1e12 / 0.5 = 21 us; w2: comp 10 us / 0.25 = 40 us above 10.6 us. 30 + 80 + 40."""
+    p = Prof()
+    p.moe = {"alpha_us": 30.0, "memory_efficiency": 0.5, "m": [1, 100], "compute_efficiency": [0.1, 0.4]}
+    t, bound, _ = moe.grouped_seconds(p, 100, 10, 1_500_000, LINS, "bf16", 1e13, 0.5)
+    assert t == pytest.approx(150e-6, rel=1e-12) and bound == "compute"
+    # memory-bound at 1e15: 30 + 21 + 10.6 us, no floor on a measured table
+    t, bound, _ = moe.grouped_seconds(p, 100, 10, 1_500_000, LINS, "bf16", PEAK, 0.5)
+    assert t == pytest.approx(61.6e-6, rel=1e-12) and bound == "memory"
 
 
 def test_expert_parallel_dense_and_dp():

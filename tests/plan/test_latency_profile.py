@@ -325,3 +325,33 @@ def test_first_token_is_the_prefill_unless_the_engine_says(h100, monkeypatch):
     monkeypatch.setattr(tables, "load", lambda name: engines if name == "engines" else real(name))
     with pytest.raises(KvplanError, match="^engines.yaml: vllm's first_token must be prefill or context_minus_one$"):
         Profile(h100, "vllm")
+
+def test_moe_fit_from_the_engines_table_else_the_fallback(h100):
+    """H100 × vLLM has a grouped-MoE fit per format (kernels.yaml moe, from aiconfigurator's moe_perf.parquet);
+    A100 × vLLM's table has no balanced-routing rows, llama.cpp no tables, mxfp4 no fit: the physics fallback."""
+    t = KERN["families"]["h100_sxm"]["engines"]["vllm"]["moe"]
+    fit, src = Profile(h100, "vllm").moe_fit("fp8")
+    assert fit is t["fp8"] and src.startswith(t["source"] + " (fp8_block, ")
+    fallback = "physics fallback: grouped MoE, one kernel per fused linear (w13, w2) over the experts read; "
+    for prof, fmt in ((Profile(h100, "llamacpp"), "bf16"), (Profile(h100, "vllm"), None),
+                      (Profile(catalog.load_gpu("a100-sxm-80gb"), "vllm"), "bf16")):
+        assert prof.moe_fit(fmt) == (None, fallback + FB["memory_efficiency_source"])
+
+
+def test_moe_fits_are_physical():
+    """Every MoE fit names its table and kernel; memory efficiency in (0, 1], compute efficiency in (0, 1],
+    the fixed cost under 0.1 ms, and the fit's own median |error| on its rows under 30 %."""
+    n = 0
+    for fam in KERN["families"].values():
+        for eng in fam["engines"].values():
+            t = eng.get("moe")
+            if not t:
+                continue
+            assert t["source"].startswith("aiconfigurator 0.12.0: aiconfigurator_core/systems/data/")
+            for fmt, f in ((k, v) for k, v in t.items() if k != "source"):
+                n += 1
+                assert fmt in ("bf16", "fp8", "int4") and f["kernel"] and f["rows"] > 100
+                assert 0 < f["memory_efficiency"] <= 1 and 0 <= f["alpha_us"] < 100
+                assert all(0 < e <= 1 for e in f["compute_efficiency"] if e is not None)
+                assert f["fit_median_abs_error"] < 0.3
+    assert n >= 20

@@ -236,9 +236,9 @@ def test_gemm_ops_are_sums_of_gemms_with_the_larger_bound(engine):
     assert bounds == {"memory", "compute"} or engine == "llamacpp"
 
 
-def test_the_moe_op_is_the_experts_read_times_one_experts_gemms():
-    """Qwen3-30B-A3B, a 64-token prefill: 128 × (1 − (120/128)^64) experts read, each a GEMM of
-    round(64 × 8 / read) rows."""
+def test_the_moe_op_is_one_grouped_kernel_per_fused_linear_per_layer():
+    """Qwen3-30B-A3B, a 64-token prefill: 128 × (1 − (120/128)^64) experts read, 64 × 8 routed pairs,
+    priced per layer by moe.grouped_seconds over w13 (2 × 768 × 2,048) and w2 (2,048 × 768), × 48 layers."""
     from kvplan.plan.latency import moe
 
     st = OpLatency(catalog.load_model("qwen3-30b-a3b"), catalog.load_gpu("h100"))
@@ -246,8 +246,48 @@ def test_the_moe_op_is_the_experts_read_times_one_experts_gemms():
     m = round(64 * 8 / read)
     op = st.prefill(64).ops[1]
     assert op[0] == f"MoE experts ({read:.1f} of 128 read, {m} tokens each)" and read == moe.expected_experts(128, 8, 64)
-    count, _, _, lins = st.moe_shapes[0]
-    assert op[1] == pytest.approx(read * _gemm_sum(st, [(count, lins)], m)[0], rel=1e-12)
+    assert st.moe_shapes == [(48, 128, 8, [(1536, 2048), (2048, 768)])]
+    assert st.expert_bytes == [3 * 768 * 2048 * 2]  # bf16
+    t = moe.grouped_seconds(st.prof, 64 * 8, read, st.expert_bytes[0], st.moe_shapes[0][3], "bf16",
+                            st.peak_flops, st.mamf)[0]
+    assert op[1] == pytest.approx(48 * t, rel=1e-12)
+
+
+def test_deepseek_r1_tp8_decode_batch_50_by_hand_at_the_fallback():
+    """DeepSeek-R1 on 8 × H200, batch 50, llama.cpp (no measured tables: the physics fallback).
+    Experts read per layer: 256 × (1 − (248/256)^50) = 203.66 of 256; routed pairs 50 × 8 = 400.
+    One expert on a rank (moe_intermediate 2,048 / 8 = 256, hidden 7,168, fp8 + fp32 128×128 block scales):
+    gate, up, down 3 × 256 × 7,168 = 5,505,024 bytes + 3 × (2 × 56) × 4 = 1,344 bytes of scales = 5,506,368.
+    w13 (512 × 7,168) holds 2/3 of it, 3,670,912; w2 (7,168 × 256) 1/3, 1,835,456.
+    w13: (203.66 × 3,670,912 + 2 × 400 × (512 + 7,168)) / 4.8 TB/s = 157.03 us; w2: (203.66 × 1,835,456 +
+    2 × 400 × (7,168 + 256)) / 4.8 TB/s = 79.11 us; each above the 4.6 us floor and its FLOPs time
+    (2 × 400 × 512 × 7,168 / 1,979 TFLOP/s / 0.734 = 4.0 us), so a layer is (157.03 + 79.11) / 0.83 = 284.5 us
+    and 58 MoE layers 16.50 ms. The old pricing, 203.7 separate experts × 3 GEMMs at the 4.6 us floor ×
+    58 layers, was 163 ms (issue 21): more than 9 × this."""
+    st = OpLatency(catalog.load_model("deepseek-r1"), catalog.load_gpu("h200"), tp=8, engine="llamacpp")
+    assert st.expert_bytes == [5_506_368] and st.moe_fmt == "fp8"
+    op = next(o for o in st.decode(2000, 50).ops if o[0].startswith("MoE"))
+    assert op[0] == "MoE experts (203.7 of 256 read, 2 tokens each)" and op[2] == "memory"
+    read = 256 * (1 - (248 / 256) ** 50)
+    w13 = (read * 3_670_912 + 2 * 400 * (512 + 7168)) / 4.8e12
+    w2 = (read * 1_835_456 + 2 * 400 * (7168 + 256)) / 4.8e12
+    assert w13 == pytest.approx(157.03e-6, rel=1e-4) and w2 == pytest.approx(79.11e-6, rel=1e-4)
+    assert op[1] == pytest.approx(58 * (w13 + w2) / 0.83, rel=1e-12) == pytest.approx(16.50e-3, rel=1e-3)
+    assert op[3].startswith("physics fallback: grouped MoE, one kernel per fused linear")
+    assert 163e-3 / op[1] > 9
+
+
+def test_deepseek_r1_tp8_decode_batch_50_on_the_measured_vllm_table():
+    """The same step with vLLM's H200 table (kernels.yaml moe fp8 = aiconfigurator's fp8_block rows):
+    alpha + (w13 + w2 bytes) / (4.8 TB/s × memory_efficiency) per layer, × 58; the per-expert floor is gone."""
+    st = OpLatency(catalog.load_model("deepseek-r1"), catalog.load_gpu("h200"), tp=8)
+    fit, src = st.prof.moe_fit("fp8")
+    assert fit["table_dtype"] == "fp8_block" and "h200_sxm/moe/vllm/" in src
+    op = next(o for o in st.decode(2000, 50).ops if o[0].startswith("MoE"))
+    read = 256 * (1 - (248 / 256) ** 50)
+    mem = (read * 5_506_368 + 2 * 400 * (512 + 7168 + 7168 + 256)) / 4.8e12
+    assert op[1] == pytest.approx(58 * (fit["alpha_us"] * 1e-6 + mem / fit["memory_efficiency"]), rel=1e-12)
+    assert 10e-3 < op[1] < 30e-3  # ~68 GB of experts at 2-4 TB/s, not 0.4 TB/s
 
 
 def test_ep_2_prices_its_all_to_all():

@@ -6,11 +6,22 @@ Expert parallelism (vLLM ``--enable-expert-parallel``, EP = tp × data-parallel-
 ``kvplan.plan.parallel``): each rank holds E/EP whole experts and the data-parallel ranks step in
 lockstep, so the tokens routed are all DP ranks' together (T = rows × DP, equal batches assumed);
 under uniform routing a rank reads its share of the distinct experts, E·(1 − (1 − k/E)^T) / EP,
-each at the same T·k / (experts read) tokens."""
+each at the same T·k / (experts read) tokens.
+
+The experts of a layer run as ONE grouped kernel per expert linear, not one GEMM per expert: vLLM's
+``fused_experts`` (vllm/model_executor/layers/fused_moe/fused_moe.py, ``fused_experts_impl``, vllm-project/vllm
+at 000d1458) quantizes the activations, sorts the routed (token, expert) pairs by expert
+(``moe_align_block_size``) and calls ``invoke_fused_moe_kernel`` twice per chunk of up to
+``VLLM_FUSED_MOE_CHUNK_SIZE`` tokens (one chunk for a decode step), with ``silu_and_mul`` and ``moe_sum`` around them, once for w13 (gate and up fused, ``w1`` of shape
+[E, 2·I, H]) and once for w2 ([E, H, I]), each a single Triton launch over every expert the batch
+routes to (SGLang's fused_moe_triton is the same code; TRT-LLM's and FlashInfer's CUTLASS MoE
+likewise group the experts). ``grouped_seconds`` prices that: per fused linear, bytes = experts
+read × N × K at the stored bytes per weight + activations, FLOPs = 2 × tokens routed × N × K."""
 from __future__ import annotations
 
 from ...errors import KvplanError, opt
 from ...model.spec import MoeMlp
+from . import tables
 
 
 def expected_experts(num_experts: int, k: int, tokens: int) -> float:
@@ -44,3 +55,52 @@ def check_expert_parallel(spec, tp: int, ep: int, asked: bool = False) -> int:
                           f"{opt('data_parallel_size')}) does not divide {spec.name}'s {bad[0]} experts "
                           f"evenly; kvplan prices even splits only")
     return ep // tp
+
+
+def fused_linears(lins):
+    """One expert's (N, K) matrices as the fused kernels see them: a gated expert's gate and up
+    projections stacked into w13 (2·I × H), then w2 (H × I)."""
+    if len(lins) == 3 and lins[0] == lins[1]:
+        return [(2 * lins[0][0], lins[0][1]), lins[2]]
+    return list(lins)
+
+
+def table_format(spec, weight_dtype: str | None, act: str) -> str | None:
+    """The key of the experts' format in the measured MoE tables (kernels.yaml ``moe``): bf16, fp8
+    (block-scaled, DeepSeek-V3's layout) or int4 (group 128); None for a format without a table."""
+    q = spec.weight_quant
+    fmt = weight_dtype or (q.expert_format or q.format if q else act)
+    if fmt in ("bf16", "fp16"):
+        return "bf16"
+    if fmt.startswith("fp8"):
+        return "fp8"
+    return "int4" if fmt == "int4" else None
+
+
+def grouped_seconds(prof, routed: float, read: float, expert_bytes: int, lins, fmt: str | None,
+                    peak_flops: float, mamf: float, act_bytes: int = 2):
+    """(seconds, bound, source) of one MoE layer's routed experts: ``routed`` = tokens × k (token,
+    expert) pairs over ``read`` distinct experts of ``expert_bytes`` each (the rank's share, scales
+    included), ``lins`` the fused linears' (N, K). Each linear: ``mem`` = (read × expert_bytes × its
+    share of N·K + act_bytes × routed × (N + K)) / bandwidth, ``comp`` = 2 × routed × N × K / peak.
+
+    Measured table (kernels.yaml ``moe``): alpha + Σ max(mem / memory_efficiency, comp /
+    compute_efficiency(routed / read)). Physics fallback: Σ max(mem / memory efficiency, comp / MAMF,
+    the GEMM floor), one floor per fused kernel."""
+    fit, src = prof.moe_fit(fmt)
+    elems = sum(n * k for n, k in lins)
+    m = routed / read if read else 0.0
+    t, by = (fit["alpha_us"] * 1e-6 if fit else 0.0), {"memory": 0.0, "compute": 0.0}
+    e_comp = tables.interp(fit["m"], fit["compute_efficiency"], max(m, 1.0)) if fit else None
+    for n, k in lins:
+        mem = (read * expert_bytes * (n * k) / elems + act_bytes * routed * (n + k)) / prof.bw
+        comp = 2.0 * routed * n * k / peak_flops
+        if fit:
+            t_mem, t_comp = mem / fit["memory_efficiency"], (comp / e_comp if e_comp else 0.0)
+            one = max(t_mem, t_comp)
+        else:
+            t_mem, t_comp = mem / prof.fb["memory_efficiency"], comp / mamf
+            one = max(t_mem, t_comp, prof.fb["gemm_floor_us"] * 1e-6)
+        t += one
+        by["compute" if t_comp > t_mem else "memory"] += one
+    return t, max(by, key=by.get), src

@@ -66,6 +66,17 @@ class Profile:
                 return min(e, 1.0), (curve["floor_us"] or self.fb["gemm_floor_us"]) * 1e-6, src
         return None, self.fb["gemm_floor_us"] * 1e-6, "physics fallback: " + self.fb["memory_efficiency_source"]
 
+    # ---- MoE ----------------------------------------------------------------------------
+    def moe_fit(self, fmt: str | None):
+        """(the measured grouped-MoE fit for experts in ``fmt``, or None, source) (kernels.yaml ``moe``)."""
+        t = self.tables.get("moe") if self.tables else None
+        if t and fmt in t:
+            f = t[fmt]
+            return f, (f"{t['source']} ({f['table_dtype']}, {f['kernel']}): {f['alpha_us']:g} us + weights at "
+                       f"{f['memory_efficiency']:.2f} of bandwidth, one grouped kernel per fused linear")
+        return None, ("physics fallback: grouped MoE, one kernel per fused linear (w13, w2) over the experts "
+                      "read; " + self.fb["memory_efficiency_source"])
+
     def dequant(self, fmt: str):
         """Multiplier on the weight-streaming time of a weight-only format with no measured table."""
         key = {"q4_0": "int4"}.get(fmt, fmt)

@@ -43,7 +43,7 @@ class OpLatency(Roofline):
             elif isinstance(lt.mlp, MoeMlp):
                 whole = self.spec.layer_types[lt_name].mlp if ep > 1 else lt.mlp  # EP: experts unsplit
                 self.moe_shapes.append((count, lt.mlp.num_experts, lt.mlp.experts_per_token,
-                                        list(DenseLike(whole).linears(h))))
+                                        moe.fused_linears(DenseLike(whole).linears(h))))
                 if lt.mlp.shared_intermediate_size:
                     self.mlps.append((count, list(DenseMlp(intermediate_size=lt.mlp.shared_intermediate_size,
                                                            gated=lt.mlp.gated).linears(h))))
@@ -54,6 +54,9 @@ class OpLatency(Roofline):
         self._attn_scale = self.prof.scale("attention")
         if ep > 1:
             self._expert_parallel_bytes(weight_dtype)
+        # one routed expert's bytes on this rank (its intermediate / tp slice, or whole under EP), scales included
+        self.expert_bytes = [m[3] for m in (self.ep_moe if ep > 1 else self.moe)]
+        self.moe_fmt = moe.table_format(self.spec, weight_dtype and self.wfmt, self.act_dtype)
 
     # ---- pricing --------------------------------------------------------------------------
     def _gemms(self, shapes, m: int):
@@ -75,17 +78,20 @@ class OpLatency(Roofline):
         if self.mlps:
             t, b, src = self._gemms(self.mlps, rows)
             ops.append(("MLP (GEMM)", g * t, b, src))
-        for count, e, k, lins in self.moe_shapes:
+        for (count, e, k, lins), nbytes in zip(self.moe_shapes, self.expert_bytes):
             if self.ep > 1:
                 read = moe.experts_read_per_rank(e, k, rows * self.dp, self.ep)
+                routed = rows * self.dp * k / self.ep
                 m = max(1, round(moe.tokens_per_expert(e, k, rows * self.dp)))
                 name = f"MoE experts, EP {self.ep} ({read:.1f} of {e // self.ep} on the rank read, {m} tokens each)"
             else:
                 read = moe.expected_experts(e, k, rows)
+                routed = rows * k
                 m = max(1, round(moe.tokens_per_expert(e, k, rows)))
                 name = f"MoE experts ({read:.1f} of {e} read, {m} tokens each)"
-            t, b, src = self._gemms([(count, lins)], m)
-            ops.append((name, g * read * t, b, src))
+            t, b, src = moe.grouped_seconds(p, routed, read, nbytes, lins, self.moe_fmt, self.peak_flops,
+                                            self.mamf, self.act_bytes)
+            ops.append((name, g * count * t, b, src))
         t, b, src = self._gemms([(1, [self.head])], seqs)
         ops.append(("logits (LM head GEMM)", g * t, b, src))
         a = p.scale("attention")
