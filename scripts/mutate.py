@@ -378,6 +378,7 @@ def print_diffs(dest: Path, names: list[str], env: dict) -> None:
         path = dest / "mutants" / rel.with_suffix(".py")
         if not path.exists():
             path = dest / "mutants" / rel / "__init__.py"
+        rel = path.relative_to(dest / "mutants")
         src = path.read_text() if path.exists() else ""
         lines = src.splitlines()
         defs = {n.name: "\n".join(lines[n.lineno - 1:n.end_lineno]) for n in ast.walk(ast.parse(src))
@@ -390,8 +391,8 @@ def print_diffs(dest: Path, names: list[str], env: dict) -> None:
                 continue
             mutant = mutant.replace(func, base + "__mutmut_orig", 1)
             print(f"# {module}.{func}: survived")
-            print("\n".join(difflib.unified_diff(orig.splitlines(), mutant.splitlines(), str(rel.with_suffix(".py")),
-                                                 str(rel.with_suffix(".py")), lineterm="", n=2)))
+            print("\n".join(difflib.unified_diff(orig.splitlines(), mutant.splitlines(), str(rel), str(rel),
+                                                 lineterm="", n=2)))
 
 
 def equivalent_names() -> set[str]:
