@@ -4,8 +4,15 @@ time = max(roofline / efficiency(M, N·K), the kernel's floor), roofline = max(w
 activations in and out / bandwidth, 2·M·N·K / dense peak). Weight bytes count the format's
 scales (int4: an fp16 scale and a 4-bit zero per group of 128, AWQ/GPTQ's layout). A weight-only
 format without a measured table streams at the bf16 curve's efficiency times a dequantization
-factor fitted on the fit half (fitted.yaml)."""
+factor fitted on the fit half (fitted.yaml).
+
+``Format`` is one group of a model's GEMMs as it runs (OpLatency: the attention projections, the
+dense MLPs and shared experts, the LM head): a checkpoint's own quantization (``WeightQuant``)
+prices each matrix at ``WeightQuant.matrix_bytes`` (values and scales, the one home of those
+bytes: block scales, group scales, zero points, any 4-bit format), not ``BYTES_PER_WEIGHT``."""
 from __future__ import annotations
+
+from ...model.frozen import record
 
 # bytes per weight, scales included: int4 = 4 bits + (16-bit scale + 4-bit zero) / 128 per group
 # (AutoAWQ / GPTQ group_size 128); int8 per output channel (one fp16 scale per row: ~0); fp8 per tensor.
@@ -14,10 +21,12 @@ BYTES_PER_WEIGHT = {"int4": 0.5 + 2.5 / 128, "int8": 1.0, "q4_0": 18 / 32, "fp8"
 WEIGHT_ONLY = ("int4", "int8", "q4_0")
 
 
-def seconds(prof, m: int, n: int, k: int, wfmt: str, compute_fmt: str, peak_flops: float, mamf: float):
-    """(seconds, bound, source) of one GEMM."""
-    bpw = BYTES_PER_WEIGHT.get(wfmt, 2.0)
-    nbytes = n * k * bpw + 2 * m * (n + k)
+def seconds(prof, m: int, n: int, k: int, wfmt: str, compute_fmt: str, peak_flops: float, mamf: float,
+            weight_bytes: int | None = None):
+    """(seconds, bound, source) of one GEMM; ``weight_bytes``: the matrix's stored bytes, scales
+    included (else N·K × ``BYTES_PER_WEIGHT`` of ``wfmt``)."""
+    wbytes = n * k * BYTES_PER_WEIGHT.get(wfmt, 2.0) if weight_bytes is None else weight_bytes
+    nbytes = wbytes + 2 * m * (n + k)
     mem = nbytes / prof.bw
     comp = 2.0 * m * n * k / peak_flops
     table_fmt = {"fp8_e4m3": "fp8", "fp8_e5m2": "fp8", "fp16": "bf16"}.get(wfmt, wfmt)
@@ -38,3 +47,20 @@ def seconds(prof, m: int, n: int, k: int, wfmt: str, compute_fmt: str, peak_flop
             t *= f
         src += f"; dequant ×{f:.2f}: {fsrc}" if fsrc else ""
     return max(t, floor), bound, src
+
+
+@record
+class Format:
+    """How one group of GEMMs runs: weights in ``wfmt`` (a dtypes name), computed in ``compute_fmt``
+    (roofline.compute_format) at ``peak_flops`` and the MAMF ratio ``mamf``; ``quant``: the
+    checkpoint's ``WeightQuant`` when the group is stored in it (its ``matrix_bytes`` per matrix)."""
+
+    wfmt: str
+    compute_fmt: str
+    peak_flops: float
+    mamf: float
+    quant: object = None
+
+    def seconds(self, prof, m: int, n: int, k: int):
+        wb = None if self.quant is None else self.quant.matrix_bytes(n, k)
+        return seconds(prof, m, n, k, self.wfmt, self.compute_fmt, self.peak_flops, self.mamf, wb)

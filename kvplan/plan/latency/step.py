@@ -8,11 +8,15 @@ mixed, mixed_sum) and byte accounting, and replaces its two roofs by a sum of op
            data-parallel ranks' tokens, and a dispatch + combine all-to-all per MoE layer
          + the LM head on one row per sequence + the engine's per-step overhead
 
+Each GEMM group runs in its stored format (``_gemm_formats``): a checkpoint's ``weight_quant`` covers
+the projections iff its scope is ``linear``, the dense MLPs and shared experts iff ``linear`` or
+``mlp``, the LM head never; ``--weight-dtype`` puts every group in that one format.
+
 Each op carries the source of its efficiency (``Step.ops``), which ``kvplan perf --explain`` prints."""
 from __future__ import annotations
 
 from ...model.spec import DenseMlp, MoeMlp
-from ..roofline import DenseLike, Roofline, Step
+from ..roofline import DenseLike, Roofline, Step, compute_format, efficiency
 from . import attention, comm, gemm, moe, overhead
 from .profile import Profile
 
@@ -57,13 +61,37 @@ class OpLatency(Roofline):
         # one routed expert's bytes on this rank (its intermediate / tp slice, or whole under EP), scales included
         self.expert_bytes = [m[3] for m in (self.ep_moe if ep > 1 else self.moe)]
         self.moe_fmt = moe.table_format(self.spec, weight_dtype and self.wfmt, self.act_dtype)
+        self.proj_fmt, self.mlp_fmt, self.head_fmt = self._gemm_formats(weight_dtype)
+
+    def _gemm_formats(self, weight_dtype):
+        """(projections, dense MLPs and shared experts, LM head) as ``gemm.Format``s. ``--weight-dtype``
+        or an unquantized checkpoint: all three in the one weight format. A checkpoint's own
+        ``weight_quant`` (kvplan/model/weights.py WeightQuant: the scopes): its format and
+        ``matrix_bytes`` for the groups its scope covers, the model's dtype for the rest, each computed
+        in ``roofline.compute_format`` of its own format (an unquantized group on an fp8 card: bf16).
+        The LM head is never quantized: vLLM's Fp8Config.get_quant_method (quantization/fp8.py,
+        vllm-project/vllm at 0071b24b) quantizes LinearBase and FusedMoE layers only, and ParallelLMHead
+        is a VocabParallelEmbedding (AWQ's and compressed-tensors' configs likewise); an AWQ/GPTQ config
+        that asks for a quantized head (``lm_head: true``) is refused on import (sources/hfconfig/quant.py)."""
+        q = self.spec.weight_quant
+        if weight_dtype or q is None:
+            same = gemm.Format(self.wfmt, self.compute_fmt, self.peak_flops, self.mamf)
+            return same, same, same
+
+        def fmt(name, quant):
+            cf = compute_format(name, self.act_dtype, self.gpu)
+            mamf = self.mamf if cf == self.compute_fmt else efficiency(self.gpu, cf).compute
+            return gemm.Format(name, cf, self.gpu.dense_tflops[cf] * 1e12, mamf, quant)
+
+        plain, stored = fmt(self.act_dtype, None), fmt(q.format, q)
+        return (stored if q.scope == "linear" else plain, stored if q.scope in ("linear", "mlp") else plain, plain)
 
     # ---- pricing --------------------------------------------------------------------------
-    def _gemms(self, shapes, m: int):
+    def _gemms(self, shapes, m: int, fmt):
         t, bound_t, src = 0.0, {"memory": 0.0, "compute": 0.0}, ""
         for count, lins in shapes:
             for n, k in lins:
-                s, b, src = gemm.seconds(self.prof, m, n, k, self.wfmt, self.compute_fmt, self.peak_flops, self.mamf)
+                s, b, src = fmt.seconds(self.prof, m, n, k)
                 t += count * s
                 bound_t[b] += count * s
         return t, max(bound_t, key=bound_t.get), src
@@ -73,10 +101,10 @@ class OpLatency(Roofline):
         """The ops of one pass, as (name, seconds, bound, source)."""
         p, ops = self.prof, []
         g = p.scale("gemm")
-        t, b, src = self._gemms(self.proj, rows)
+        t, b, src = self._gemms(self.proj, rows, self.proj_fmt)
         ops.append(("attention projections (GEMM)", g * t, b, src))
         if self.mlps:
-            t, b, src = self._gemms(self.mlps, rows)
+            t, b, src = self._gemms(self.mlps, rows, self.mlp_fmt)
             ops.append(("MLP (GEMM)", g * t, b, src))
         for (count, e, k, lins), nbytes in zip(self.moe_shapes, self.expert_bytes):
             if self.ep > 1:
@@ -92,7 +120,7 @@ class OpLatency(Roofline):
             t, b, src = moe.grouped_seconds(p, routed, read, nbytes, lins, self.moe_fmt, self.peak_flops,
                                             self.mamf, self.act_bytes)
             ops.append((name, g * count * t, b, src))
-        t, b, src = self._gemms([(1, [self.head])], seqs)
+        t, b, src = self._gemms([(1, [self.head])], seqs, self.head_fmt)
         ops.append(("logits (LM head GEMM)", g * t, b, src))
         a = p.scale("attention")
         if decodes:
