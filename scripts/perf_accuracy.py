@@ -308,6 +308,14 @@ def _changes(s: dict) -> list[str]:
         f"{_cell(s['held_out']['breakdowns']['phase']['prefill'])}, all {_cell(s['held_out']['all'])}: DeepSeek-R1 FP8 went from pessimistic to optimistic, not closer. A DeepSeek-R1 TP 8 "
         "decode step at batch 50 on H200 (vLLM) went from 175.8 ms (163.0 ms of it MoE) to about 32 ms.",
         "",
+        "Then issue 21's quantized-GEMM fix (session 8, every round seen): without `--weight-dtype`, a checkpoint "
+        "that carries its own quantization has each GEMM group priced in its stored format (the projections iff its "
+        "scope is `linear`, dense MLPs and shared experts iff `linear` or `mlp`, the LM head never; bytes from "
+        "`WeightQuant.matrix_bytes`, scales included), where the format's description string missed every measured "
+        "table and priced 2 bytes a weight (`kvplan/plan/latency/step.py` `_gemm_formats`). It moves no row on this "
+        "page: every row names its weight format, priced as `--weight-dtype` is, unchanged. The DeepSeek-R1 step "
+        "above (no `--weight-dtype`) is 33.0 ms after it; docs/serving-accuracy.md's DeepSeek-R1 runs moved.",
+        "",
         "Round 4 held out two sources (lmdeploy-a100-fp16-v0.1.0a1, lmdeploy-w4a16-4090; 53 rows). Its figures were "
         f"printed on this page with round 3's `fitted.yaml` (frozen then): decode {FROZEN_ROUND4['decode']}, TTFT "
         f"{FROZEN_ROUND4['prefill']}, all {FROZEN_ROUND4['all']}; by engine {FROZEN_ROUND4['engine']}; by batch "
