@@ -181,7 +181,7 @@ class LlamaCpp(Engine):
             "kv_gpu_bytes_per_request": gneed, "kv_host_bytes_per_request": hneed,
             "host_memory_bytes": opts.host_memory, "llamacpp_commit": COMMIT}}
         explain = (f"-ngl {p.n_gpu_layers}: i_gpu_start = max({p.n_layer} + 1 − {p.n_gpu_layers}, 0) = "
-                   f"{p.i_gpu_start}; layers {p.i_gpu_start}-{p.n_layer - 1} on the GPU"
+                   f"{p.i_gpu_start}; {_gpu_layer_range(p.i_gpu_start, p.n_layer)} on the GPU"
                    + (", output too" if p.output_on_gpu else ""),
                    f"cache of one {mml:,}-token request: {gneed:,} bytes on the GPU, {hneed:,} in host memory"
                    + ("" if p.kv_on_gpu else " (-nkvo)"))
@@ -295,6 +295,13 @@ class LlamaCpp(Engine):
         v_row = mixer.num_kv_heads * mixer.v_dim if cfg.flash_attn or not cfg.v_max else cfg.v_max
         return Holding([(1, mixer.num_kv_heads * mixer.head_dim), (1, v_row)], cells,
                        formats=(cfg.type_k, cfg.type_v))
+
+
+def _gpu_layer_range(first: int, n_layer: int) -> str:
+    """The repeating layers -ngl puts on the GPU, [first, n_layer), in words."""
+    if first < n_layer - 1:
+        return f"layers {first}-{n_layer - 1}"
+    return f"layer {first}" if first == n_layer - 1 else "no decoder layer"
 
 
 def _cache_type(name: str | None, kv_fmt: str | None) -> str:

@@ -278,3 +278,15 @@ def test_max_batch_past_128_and_at_the_search_cap(llama):
     empty = SimpleNamespace(counts=lambda: {}, layer_types={})
     w = [Worker(empty, [BudgetPart("kv_cache", "KV cache", 0)])]
     assert L.ENGINE.max_batch(w, None, None, ServeOptions(), F16, "bf16", 256) == 2**40
+
+
+@pytest.mark.parametrize("ngl, words", [
+    (0, "-ngl 0: i_gpu_start = max(32 + 1 − 0, 0) = 33; no decoder layer on the GPU"),
+    (1, "-ngl 1: i_gpu_start = max(32 + 1 − 1, 0) = 32; no decoder layer on the GPU, output too"),
+    (2, "-ngl 2: i_gpu_start = max(32 + 1 − 2, 0) = 31; layer 31 on the GPU, output too"),
+    (3, "-ngl 3: i_gpu_start = max(32 + 1 − 3, 0) = 30; layers 30-31 on the GPU, output too"),
+])
+def test_the_placement_in_words_at_few_gpu_layers(llama, ngl, words):
+    # -ngl 0 said "layers 33-31 on the GPU" and -ngl 1 "layers 32-31": a range running backwards
+    o = ServeOptions(max_model_len=8192, host_memory=64 * 2**30)
+    assert _cap(llama, GPU_W + 3 * G, o, n_gpu_layers=ngl).explain[0] == words
