@@ -121,3 +121,220 @@ def test_configure_notes_where_the_cache_is_not_in_the_format_asked():
     assert v4.kv_note == ("vLLM keeps DeepSeek-V4's cache in fp8_ds_mla rows (584 bytes per 512 values) "
                           "whatever --kv-cache-dtype says (models/deepseek_v4/attention.py)")
     assert (v4.block_size, v4.sparse_mla) == (256, False)
+
+
+# --- capacity, _refuse, max_batch: the pool, the null block, the refusals ---------------------
+
+BF16, FP8 = dtypes.get("bf16"), dtypes.get("fp8_e4m3")
+# Llama 3 8B in bf16, 16-token blocks: a layer's page is 16 × 8 KV heads × 128 × 2 (K, V) × 2 bytes
+# = 65,536; 32 layers: 2,097,152 bytes (2 MiB) a block; a request of 8,192 tokens: 512 blocks = 1 GiB
+PAGE, BLOCK = 65_536, 2 * MiB
+REFUSE_EMPTY = ("No available memory for the cache blocks. Try increasing `gpu_memory_utilization` "
+                "when initializing the engine.")
+
+
+def _workers(spec, *budgets, tp=1):
+    """One worker per pipeline stage (as fit makes them), each with a KV budget of its own."""
+    from kvplan.plan.fit import rank_stages
+
+    return [Worker(sub, [BudgetPart("kv_cache", "KV cache", b)])
+            for (_, _, sub), b in zip(rank_stages(spec, tp, len(budgets), ENGINE), budgets)]
+
+
+def _slice(name, first, count):
+    from kvplan.plan.fit import stage_spec
+
+    return stage_spec(_model(name).shard(1), first, count)
+
+
+def _cap(workers, eng=None, gpu=H100, fmt=BF16, **opts):
+    return (eng or VLLM()).capacity(workers, gpu, ServeOptions(**opts), fmt, "bf16")
+
+
+def test_capacity_of_a_plain_pool_every_figure():
+    # 4 GiB / 2 MiB = 2,048 blocks; 2,048 / 512 = 4.00 requests of 8,192 tokens; 4 × 8,192 tokens
+    cap = _cap(_workers(_model("llama-3-8b"), 4 * GiB), max_model_len=8192)
+    line = "GPU KV cache size: 32,768 tokens, Maximum concurrency for 8,192 tokens per request: 4.00x"
+    detail = {"block_size": 16, "block_size_source": DEFAULT_NOTE, "num_gpu_blocks": 2048,
+              "bytes_per_block": BLOCK, "blocks_per_request": 512, "max_num_batched_tokens": 8192,
+              "max_num_seqs": 1024,
+              "groups": [{"kind": "full", "layers": 32, "block_size": 16, "page_size_bytes": PAGE,
+                          "blocks_per_request": 512}]}
+    explain = (f"block: 16 tokens ({DEFAULT_NOTE})",
+               "group of 32 full layer(s): page 65,536 bytes, 512 blocks for a 8,192-token request",
+               "bytes per block = largest group's pages = 2,097,152",
+               "num_gpu_blocks = KV budget // bytes per block = 4,294,967,296 // 2,097,152 = 2,048",
+               "max concurrency = num_gpu_blocks / blocks per request = 2,048 / 512 = 4.00",
+               "KV cache tokens = int(concurrency × max_model_len) = 32,768")
+    assert cap == Capacity(True, 8192, 32_768, 4.0, 512 * BLOCK, None, (line,), detail, explain)
+
+
+def test_capacity_notes_the_format_vllm_keeps():
+    # Falcon 7B asked for fp8 keeps bf16: 16 × 1 KV head × 64 × 2 × 2 = 4,096 bytes a layer,
+    # 32 layers: 131,072 a block; 1 GiB / 131,072 = 8,192 blocks; 2,048 tokens = 128 blocks: 64.00x
+    eng = ENGINE.for_model(_model("falcon-7b"), H100, ServeOptions(), "fp8_e4m3", "bf16")
+    cap = eng.capacity(_workers(_model("falcon-7b"), GiB), H100, ServeOptions(), FP8, "bf16")
+    note = eng.cfg.kv_note
+    assert note.startswith("vLLM's falcon attention ignores --kv-cache-dtype")
+    assert (cap.detail["kv_cache_dtype_note"], cap.detail["num_gpu_blocks"], cap.max_concurrency) == \
+        (note, 8192, 64.0)
+    assert cap.explain[:2] == (note, f"block: 16 tokens ({DEFAULT_NOTE})")
+    # the same asked in bf16: no note in the detail nor in the explanation
+    plain = _cap(_workers(_model("falcon-7b"), GiB))
+    assert "kv_cache_dtype_note" not in plain.detail and plain.explain[0] == f"block: 16 tokens ({DEFAULT_NOTE})"
+    assert plain.detail["num_gpu_blocks"] == 8192
+
+
+def test_capacity_of_three_unequal_stages():
+    # 32 layers over pp 3: 11, 11, 10; blocks of 11 × 65,536 = 720,896 and 10 × 65,536 = 655,360;
+    # 4 GiB each: 5,957 and 6,553 blocks; every worker takes the smallest, 5,957
+    # (get_kv_cache_configs); 5,957 / 512 = 11.634765625; int(11.634765625 × 8,192) = 95,312
+    ws = _workers(_model("llama-3-8b"), 4 * GiB, 4 * GiB, 4 * GiB)
+    cap = _cap(ws, max_model_len=8192)
+    assert (cap.detail["num_gpu_blocks"], cap.detail["bytes_per_block"]) == (5957, 11 * PAGE)
+    assert cap.max_concurrency == 5957 / 512 and cap.kv_cache_tokens == 95_312
+    assert cap.kv_bytes_per_request == 512 * 11 * PAGE  # the largest stage's
+    assert [g["layers"] for g in cap.detail["groups"]] == [11]
+    # requests at once: (5,957 − 1) // 512 = 11 on the first stages ((6,553 − 1) // 512 = 12 on the last)
+    assert VLLM().max_batch(ws, H100, cap, ServeOptions(max_model_len=8192), BF16, "bf16", 8192) == 11
+
+
+def test_capacity_with_no_budget_and_at_the_null_block():
+    llama = _model("llama-3-8b")
+    detail = {"estimated_max_model_len": 0, "block_size": 16, "bytes_per_block": BLOCK,
+              "max_num_batched_tokens": 8192, "max_num_seqs": 1024}
+    for b in (0, -1):  # nothing left for the cache: vLLM's first refusal
+        assert _cap(_workers(llama, b), max_model_len=8192) == \
+            Capacity(False, 8192, 0, 0.0, 512 * BLOCK, REFUSE_EMPTY, detail=detail, explain=(REFUSE_EMPTY,))
+    # one byte, or exactly one block: nothing beside the null block, so no estimate is offered
+    for b, avail in ((1, "-0.0"), (BLOCK, "0.0")):
+        msg = (f"To serve at least one request with the model's max seq len (8192), (1.0 GiB KV cache is "
+               f"needed, which is larger than the available KV cache memory ({avail} GiB). Try increasing "
+               "`gpu_memory_utilization` (which also controls CPU memory on the CPU backend) or "
+               "decreasing `max_model_len` when initializing the engine. See "
+               "https://docs.vllm.ai/en/latest/configuration/conserving_memory/ for more details.")
+        assert _cap(_workers(llama, b), max_model_len=8192) == \
+            Capacity(False, 8192, 0, 0.0, 512 * BLOCK, msg, detail=detail, explain=(msg,))
+
+
+def test_capacity_estimate_of_a_one_token_max_model_len():
+    # --block-size 1: a page is 1 × 8 × 128 × 2 × 2 = 4,096 bytes, 131,072 a block; max_model_len 2
+    # needs 2 blocks; a budget of 2 blocks leaves 1 beside the null block: the longest is 1 token
+    cap = _cap(_workers(_model("llama-3-8b"), 2 * 131_072), max_model_len=2, block_size=1)
+    assert not cap.fits and cap.detail["estimated_max_model_len"] == 1
+    assert "(0.0 GiB). Based on the available memory, the estimated maximum model length is 1. Try" in cap.message
+
+
+def test_capacity_and_max_batch_without_any_cache_layer():
+    # Nemotron-H's layer 1 is an MLP-only block: no KV spec, no group; BlockPool keeps its null block
+    mlp = Worker(_slice("nemotron-h-56b", 1, 1), [BudgetPart("kv_cache", "KV cache", GiB)])
+    cap = _cap([mlp])
+    assert cap == Capacity(True, 8192, 0, float("inf"), 0, detail={"num_gpu_blocks": 1})
+    # nothing limits the batch but --max-num-seqs (1,024 on an H100)
+    assert VLLM().max_batch([mlp], H100, cap, ServeOptions(), BF16, "bf16", 8192) == 1024
+    # beside a stage with attention (layer 7: 8 KV heads × 128, 65,536-byte pages): that stage's pool
+    # alone, 1 GiB / 65,536 = 16,384 blocks, (16,384 − 1) // 512 = 31 requests of 8,192 tokens
+    attn = Worker(_slice("nemotron-h-56b", 7, 1), [BudgetPart("kv_cache", "KV cache", GiB)])
+    cap = _cap([mlp, attn])
+    assert (cap.detail["num_gpu_blocks"], cap.max_concurrency, cap.kv_cache_tokens) == (16_384, 32.0, 262_144)
+    assert VLLM().max_batch([mlp, attn], H100, cap, ServeOptions(), BF16, "bf16", 8192) == 31
+
+
+def test_capacity_on_an_engine_not_configured_for_a_model():
+    # a bare engine (no model, no tp from a budget): the CPU tier is one rank's copy; 8 GiB of
+    # 4,096-byte-aligned 2 MiB chunks (blocks_per_chunk 1): 4,096 blocks of 16 tokens
+    cap = _cap(_workers(_model("llama-3-8b"), 4 * GiB), max_model_len=8192, kv_offloading_size=8 * GiB)
+    t = cap.detail["cpu_offload"]
+    assert (t["world_size"], t["blocks_per_chunk"], t["chunk_bytes"], t["cpu_blocks"]) == (1, 1, BLOCK, 4096)
+    assert t["cpu_tokens"] == 4096 * 16
+
+
+def test_max_batch_edges():
+    llama = _model("llama-3-8b")
+    opts = ServeOptions(max_model_len=8192)
+    ws = _workers(llama, 2 * 512 * BLOCK)  # exactly 1,024 blocks: 1,023 usable beside the null block
+    cap = _cap(ws, max_model_len=8192)
+    n = VLLM().max_batch(ws, H100, cap, opts, BF16, "bf16", 8192)
+    assert n == 1023 // 512 == 1 and isinstance(n, int)
+    # a context beyond what the pool holds: 1,023 // cdiv(1,048,576, 16) = 1,023 // 65,536 = 0
+    assert VLLM().max_batch(ws, H100, cap, opts, BF16, "bf16", 1_048_576) == 0
+    # 16-token requests take 1 block each: 1,023, capped by --max-num-seqs: 1,024 on an H100 (256 without a GPU)
+    assert VLLM().max_batch(ws, H100, cap, opts, BF16, "bf16", 16) == 1023
+    big = _workers(llama, 4 * GiB)
+    assert VLLM().max_batch(big, H100, _cap(big, max_model_len=8192), opts, BF16, "bf16", 16) == 1024
+    # a refused pool (no blocks reported) admits nothing, though shorter requests would fit
+    small = _workers(llama, 100 * BLOCK)
+    refused = _cap(small, max_model_len=8192)
+    assert not refused.fits and VLLM().max_batch(small, H100, refused, opts, BF16, "bf16", 16) == 0
+    # where the engine did report a pool, the blocks are counted whatever the verdict: (2,048 − 1) // 512
+    from kvplan.model.frozen import replace
+
+    cap4 = _cap(big, max_model_len=8192)
+    assert VLLM().max_batch(big, H100, replace(cap4, fits=False), opts, BF16, "bf16", 8192) == 3
+
+
+def test_max_batch_in_the_format_vllm_keeps():
+    # Falcon 7B asked for fp8 keeps bf16 pages: 131,072 a block, 1 GiB = 8,192 blocks;
+    # 2,048 tokens = 128 blocks: (8,192 − 1) // 128 = 63 (fp8 pages would give 127)
+    falcon = _model("falcon-7b")
+    ws = _workers(falcon, GiB)
+    eng = ENGINE.for_model(falcon, H100, ServeOptions(), "fp8_e4m3", "bf16")
+    cap = eng.capacity(ws, H100, ServeOptions(), FP8, "bf16")
+    assert eng.max_batch(ws, H100, cap, ServeOptions(), FP8, "bf16", 2048) == 63
+
+
+def test_max_batch_of_a_mamba_hybrid():
+    # Jamba: 28 Mamba-1 layers (311,296-byte state) and 4 attention layers (8 KV heads × 128 × 2 × 2 =
+    # 4,096 bytes a token). _align_hybrid_block_size: 16 × cdiv(311,296, 16 × 4,096) = 16 × 5 = 80-token
+    # blocks, 327,680-byte pages, the Mamba pages padded to them. Groups of min(28, 4) = 4 layers: 7
+    # Mamba groups and 1 attention group, 4 × 327,680 = 1,310,720 bytes a block; 1 GiB = 819 blocks.
+    # A request of 8,000 tokens: cdiv(8,000, 80) = 100 + 7 × 2 (align mode) = 114 blocks: 818 // 114 = 7
+    jamba = _model("jamba-v0.1")
+    ws = _workers(jamba, GiB)
+    opts = ServeOptions(max_model_len=8192)
+    cap = _cap(ws, max_model_len=8192)
+    assert (cap.detail["block_size"], cap.detail["bytes_per_block"], cap.detail["num_gpu_blocks"]) == \
+        (80, 1_310_720, 819)
+    assert VLLM().max_batch(ws, H100, cap, opts, BF16, "bf16", 8000) == 7
+
+
+def test_max_batch_counts_the_drafters_layers():
+    # EAGLE-3 for Llama 3.1 8B adds one attention layer of the same page to the pool (last stage):
+    # 33 × 65,536 = 2,162,688 bytes a block; 4 GiB = 1,985 blocks; a 512-token request is 32 blocks:
+    # 1,984 // 32 = 62 (without the drafter: 2,047 // 32 = 63)
+    from kvplan.engines.vllm import speculative
+
+    s = _model("llama-3.1-8b")
+    sc = speculative.parse('{"method":"eagle3","model":"yuhuili/EAGLE3-LLaMA3.1-Instruct-8B",'
+                           '"num_speculative_tokens":3}')
+    opts = ServeOptions(max_model_len=8192, speculative_config=sc)
+    ws = _workers(s, 4 * GiB)
+    eng = ENGINE.for_model(s, H100, opts, "bf16", "bf16")
+    cap = eng.capacity(ws, H100, opts, BF16, "bf16")
+    assert (cap.detail["bytes_per_block"], cap.detail["num_gpu_blocks"]) == (33 * PAGE, 1985)
+    assert eng.max_batch(ws, H100, cap, opts, BF16, "bf16", 512) == 62
+    plain = ServeOptions(max_model_len=8192)
+    assert eng.max_batch(ws, H100, _cap(ws, max_model_len=8192), plain, BF16, "bf16", 512) == 63
+
+
+def test_max_batch_plans_are_not_reused_across_settings_or_freed_ids():
+    from kvplan.engines.vllm.planner import Plan
+    from kvplan.model.frozen import replace
+
+    llama = _model("llama-3-8b")
+    ws = _workers(llama, 4 * GiB)
+    opts = ServeOptions(max_model_len=8192)
+    cap = _cap(ws, max_model_len=8192)
+    eng = VLLM()
+    # bf16: (2,048 − 1) // 512 = 3; then fp8 on the same engine, worker and options: 1 MiB blocks,
+    # (4,096 − 1) // 512 = 7 (a plan kept from the bf16 call would say 3)
+    assert eng.max_batch(ws, H100, cap, opts, BF16, "bf16", 8192) == 3
+    assert eng.max_batch(ws, H100, cap, opts, FP8, "bf16", 8192) == 7
+    # an entry under this call's key left by another worker or another options object (ids are
+    # reused once freed) is not trusted: an empty plan there would say "no limit but max_num_seqs"
+    cfg = replace(ENGINE.configure(llama, H100, opts, "bf16", "bf16", 1), max_model_len=8192)
+    key = (id(ws[0]), id(opts), cfg, "bf16")
+    for stale in ((object(), opts), (ws[0], ServeOptions())):
+        eng = VLLM()
+        eng._plans = {key: (*stale, Plan([], 0, cfg))}
+        assert eng.max_batch(ws, H100, cap, opts, BF16, "bf16", 8192) == 3
