@@ -15,6 +15,7 @@ from kvplan.engines.vllm import ENGINE, VLLM
 from kvplan.engines.vllm.pages import Config
 from kvplan.errors import KvplanError
 from kvplan.model import dtypes
+from kvplan.model.frozen import replace
 from kvplan.sources import catalog
 
 GiB, MiB = 2**30, 2**20
@@ -267,8 +268,6 @@ def test_max_batch_edges():
     refused = _cap(small, max_model_len=8192)
     assert not refused.fits and VLLM().max_batch(small, H100, refused, opts, BF16, "bf16", 16) == 0
     # where the engine did report a pool, the blocks are counted whatever the verdict: (2,048 − 1) // 512
-    from kvplan.model.frozen import replace
-
     cap4 = _cap(big, max_model_len=8192)
     assert VLLM().max_batch(big, H100, replace(cap4, fits=False), opts, BF16, "bf16", 8192) == 3
 
@@ -319,7 +318,6 @@ def test_max_batch_counts_the_drafters_layers():
 
 def test_max_batch_plans_are_not_reused_across_settings_or_freed_ids():
     from kvplan.engines.vllm.planner import Plan
-    from kvplan.model.frozen import replace
 
     llama = _model("llama-3-8b")
     ws = _workers(llama, 4 * GiB)
@@ -338,3 +336,146 @@ def test_max_batch_plans_are_not_reused_across_settings_or_freed_ids():
         eng = VLLM()
         eng._plans = {key: (*stale, Plan([], 0, cfg))}
         assert eng.max_batch(ws, H100, cap, opts, BF16, "bf16", 8192) == 3
+
+
+# --- hold: what one request holds, layer by layer (size --engine vllm) ------------------------
+
+def test_hold_on_a_bare_engine_uses_vllms_defaults():
+    from kvplan.engines.base import Holding
+
+    local = _model("mistral-7b").layer_types["local"].mixer  # W = 4,096; 8 KV heads × 128
+    # no settings: 16-token blocks, 2,048 batched tokens × 2 batches in flight; a sliding layer
+    # holds cdiv(min(4,095 + 4,096, ctx), 16) + 1 blocks: ctx 32,768: 512 + 1 = 513 blocks, 8,208 tokens
+    assert VLLM().hold(local, 32_768, "bf16", "bf16") == Holding([(8, 128), (8, 128)], 8208)
+    # ctx 100: cdiv(100, 16) + 1 = 8 blocks, 128 tokens; kept in the format asked (fp8: no override)
+    assert VLLM().hold(local, 100, "bf16", "fp8_e4m3") == Holding([(8, 128), (8, 128)], 128)
+    # a layer without cache (Nemotron-H's MLP block) holds nothing
+    assert VLLM().hold(_model("nemotron-h-56b").layer_types["mlp"].mixer, 100, "bf16", "bf16") == Holding([], 0)
+
+
+def test_hold_of_mamba_states():
+    from kvplan.engines.base import Holding
+    from kvplan.model.kinds import StateTensor
+
+    jamba = _model("jamba-v0.1")
+    m = jamba.layer_types["mamba-dense"].mixer  # a 311,296-byte state (test_rules_vllm_pages.py)
+    # align mode (prefix caching, the default): 2 pages a request
+    assert VLLM().hold(m, 100, "bf16", "bf16") == \
+        Holding([], 0, [StateTensor(name="state blocks", elements=2 * 311_296, dtype="int8")])
+    # configured for Jamba: the pages padded to the 80-token attention page, 80 × 4,096 = 327,680
+    eng = ENGINE.for_model(jamba, None, ServeOptions(), "bf16", "bf16")
+    assert eng.hold(m, 100, "bf16", "bf16") == \
+        Holding([], 0, [StateTensor(name="state blocks", elements=2 * 327_680, dtype="int8")])
+
+
+def test_hold_of_minimax_m3_index_keys():
+    from kvplan.engines.base import Holding, Side
+
+    s = _model("minimax-m3")
+    m = s.layer_types["sparse-moe"].mixer  # 4 KV heads × 128, index keys of 128 in bf16 (no format named)
+    eng = ENGINE.for_model(s, None, ServeOptions(max_model_len=4096), "bf16", "bf16")
+    assert eng.cfg.block_size == 128  # sparse_block_size
+    # ctx 1,000: cdiv(1,000, 128) = 8 blocks = 1,024 tokens of K/V and of index keys
+    assert eng.hold(m, 1000, "bf16", "bf16") == \
+        Holding([(4, 128), (4, 128)], 1024, sides=(Side("index keys", 1, 128, 1024, "bf16"),))
+
+
+def test_hold_of_deepseek_sparse_attention():
+    from kvplan.engines.base import Holding, Side
+
+    s = _model("deepseek-v3.2")
+    m = s.layer_types["moe"].mixer  # a 576-value latent; indexer keys of 128
+    eng = ENGINE.for_model(s, None, ServeOptions(max_model_len=4096), "fp8_e4m3", "bf16")
+    assert eng.cfg.block_size == 64
+    # ctx 1,000: cdiv(1,000, 64) = 16 blocks = 1,024 tokens; an fp8 latent is kept in fp8_ds_mla rows
+    assert eng.hold(m, 1000, "bf16", "fp8_e4m3") == \
+        Holding([(1, 576)], 1024, formats=("fp8_ds_mla",),
+                sides=(Side("indexer keys", 1, 128, 1024, "fp8_ds_index"),))
+    # GLM-5.2's MLA layers without an indexer run the sparse backend too
+    glm = _model("glm-5.2")
+    eng = ENGINE.for_model(glm, None, ServeOptions(max_model_len=4096), "fp8_e4m3", "bf16")
+    mla = glm.layer_types["moe-shared"].mixer
+    assert eng.hold(mla, 1000, "bf16", "fp8_e4m3") == Holding(mla.kv_rows(), 1024, formats=("fp8_ds_mla",))
+    # ... but only MLA layers: a full-attention layer under the same settings keeps plain K/V
+    llama = _model("llama-3-8b").layer_types["full"].mixer
+    assert eng.hold(llama, 1000, "bf16", "fp8_e4m3") == Holding([(8, 128), (8, 128)], 1024)
+
+
+def test_hold_of_deepseek_v4_pages():
+    from kvplan.engines.base import Holding
+    from kvplan.model.kinds import StateTensor
+
+    s = _model("deepseek-v4-flash")
+    swa = s.layer_types["swa"].mixer  # window 128, no compression: the window's pages only
+    eng = ENGINE.for_model(s, None, ServeOptions(max_model_len=65_536), "bf16", "bf16")
+    # 64-token blocks of 584-byte rows: 37,376 bytes, aligned up to 576: 65 × 576 = 37,440
+    # ctx 1,000: cdiv(min(127 + 4,096, 1,000), 64) + 1 = 16 + 1 = 17 pages
+    # ctx 10,000: cdiv(min(4,223, 10,000), 64) + 1 = 66 + 1 = 67 pages
+    for ctx, pages in ((1000, 17), (10_000, 67)):
+        assert eng.hold(swa, ctx, "bf16", "bf16") == \
+            Holding([], 0, [StateTensor(name="pages", elements=pages * 37_440, dtype="int8")])
+
+
+# --- _pages: the worker's layer specs ---------------------------------------------------------
+
+def test_pages_pad_only_the_mamba_states():
+    jamba = _model("jamba-v0.1")
+    cfg = ENGINE.configure(jamba, None, ServeOptions(), "bf16", "bf16")
+    assert (cfg.block_size, cfg.mamba_page_bytes) == (80, 327_680)
+    pages = VLLM()._pages(jamba, cfg, "bf16")
+    assert len(pages) == 32
+    # 28 Mamba pages padded from 311,296 to 327,680 bytes; the 4 attention pages are 80 × 4,096 as they are
+    assert sorted({(p.kind, p.padded, p.bytes) for p in pages}) == \
+        [("full", None, 327_680), ("mamba", 327_680, 327_680)]
+    assert sum(p.kind == "mamba" for p in pages) == 28
+
+
+# --- budget: the parts vLLM charges before the cache ------------------------------------------
+
+def test_budget_with_a_fixed_cache():
+    # --kv-cache-memory: no estimate; what the card has beyond weights and cache is left on it
+    total = H100.usable_bytes
+    parts = VLLM().budget(H100, 16 * GiB, _model("llama-3-8b"), ServeOptions(kv_cache_memory=4 * GiB), 1, 1, BF16)
+    assert parts == [
+        BudgetPart("weights", "weights (this GPU's share)", 16 * GiB,
+                   "parameters × weight format, split as vLLM's parallel layers split them"),
+        BudgetPart("kv_cache", "KV cache", 4 * GiB, "--kv-cache-memory (vLLM's --kv-cache-memory-bytes): fixed, no estimate"),
+        BudgetPart("unused", "left on the card", total - 20 * GiB, ""),
+    ]
+    # a bad --all2all-backend is refused even where no buffer is charged
+    with pytest.raises(KvplanError, match="--all2all-backend must be one of"):
+        VLLM().budget(H100, GiB, _model("llama-3-8b"),
+                      ServeOptions(kv_cache_memory=GiB, all2all_backend="carrier-pigeon"), 1, 1, BF16)
+
+
+def test_budget_inside_the_utilization_share():
+    # --gpu-memory-utilization 0.5 with every estimate given: the cache gets int(total × 0.5) less
+    # weights 16 GiB, activation 1 GiB, CUDA graphs 512 MiB, non-torch 256 MiB
+    total = H100.usable_bytes
+    opts = ServeOptions(gpu_memory_utilization=0.5, activation_bytes=GiB, cuda_graph_bytes=512 * MiB,
+                        non_torch_bytes=256 * MiB)
+    parts = VLLM().budget(H100, 16 * GiB, _model("llama-3-8b"), opts, 1, 1, BF16)
+    assert [(p.key, p.bytes) for p in parts] == [
+        ("weights", 16 * GiB), ("activation", GiB), ("cuda_graphs", 512 * MiB), ("non_torch", 256 * MiB),
+        ("kv_cache", int(total * 0.5) - 16 * GiB - GiB - 768 * MiB),
+        ("unused", total - int(total * 0.5))]
+    assert parts[-1].source == "(1 − 0.5) × total: outside vLLM's --gpu-memory-utilization share"
+    # the default share is 0.9
+    parts = VLLM().budget(H100, 16 * GiB, _model("llama-3-8b"), replace(opts, gpu_memory_utilization=None), 1, 1, BF16)
+    assert parts[-1] == BudgetPart("unused", "not given to the engine", total - int(total * 0.9),
+                                   "(1 − 0.9) × total: outside vLLM's --gpu-memory-utilization share")
+
+
+def test_budget_charges_the_mxfp4_transform_by_compute_capability():
+    from kvplan.engines.vllm import startup
+
+    s = _model("gpt-oss-20b")
+    # sm90 grows the MXFP4 experts by 91,615 ppm, sm80 by 113,838 ppm (startup.yaml): the GPU matters
+    grow = startup.mxfp4_growth(s, H100)
+    assert 0 < grow < startup.mxfp4_growth(s, None)
+    parts = VLLM().budget(H100, 12 * GiB, s, ServeOptions(kv_cache_memory=GiB), 1, 1, BF16)
+    # ± 20 % of the growth (mxfp4_growth_uncertainty_ppm 200,000): 200,000 × grow // 1,000,000
+    assert parts[1] == BudgetPart("weights_transform", "weights: MXFP4 post-load transform", grow,
+                                  "fitted on the fit half (engines/vllm/startup.py mxfp4_growth)",
+                                  200_000 * grow // 1_000_000)
+    assert [p.key for p in parts] == ["weights", "weights_transform", "kv_cache", "unused"]
