@@ -112,16 +112,21 @@ def test_configure_notes_where_the_cache_is_not_in_the_format_asked():
             "(model_executor/models/falcon.py FalconAttention: the rotary and ALiBi paths build "
             "Attention without cache_config)")
     assert cfg == Config(16, 2048, 8192, 1024, 16384, "align", "bf16", DEFAULT_NOTE, kv_note=note)
-    eng = ENGINE.for_model(falcon, H100, ServeOptions(), "fp8_e4m3", "bf16")
-    assert eng.notes(falcon) == [note] and eng.kv_formats("fp8_e4m3") == ("bf16", "bf16")
     # asked in the model's own format: nothing to say
-    plain = ENGINE.for_model(falcon, H100, ServeOptions(), "bf16", "bf16")
-    assert plain.cfg.kv_note == "" and plain.notes(falcon) == []
-    assert ENGINE.notes(falcon) == [] and ENGINE.kv_formats("fp8_e4m3") == ("fp8_e4m3", "fp8_e4m3")
+    assert ENGINE.for_model(falcon, H100, ServeOptions(), "bf16", "bf16").cfg.kv_note == ""
     v4 = ENGINE.configure(_model("deepseek-v4-flash"), H100, ServeOptions(max_model_len=4096), "bf16", "bf16")
     assert v4.kv_note == ("vLLM keeps DeepSeek-V4's cache in fp8_ds_mla rows (584 bytes per 512 values) "
                           "whatever --kv-cache-dtype says (models/deepseek_v4/attention.py)")
     assert (v4.block_size, v4.sparse_mla) == (256, False)
+
+
+def test_notes_and_formats_of_a_configured_engine():
+    falcon = _model("falcon-7b")
+    eng = ENGINE.for_model(falcon, H100, ServeOptions(), "fp8_e4m3", "bf16")
+    assert eng.notes(falcon) == [eng.cfg.kv_note] and eng.kv_formats("fp8_e4m3") == ("bf16", "bf16")
+    assert ENGINE.for_model(falcon, H100, ServeOptions(), "bf16", "bf16").notes(falcon) == []
+    # a bare engine: the format asked, nothing to say
+    assert ENGINE.notes(falcon) == [] and ENGINE.kv_formats("fp8_e4m3") == ("fp8_e4m3", "fp8_e4m3")
 
 
 # --- capacity, _refuse, max_batch: the pool, the null block, the refusals ---------------------
