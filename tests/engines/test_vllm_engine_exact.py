@@ -125,6 +125,12 @@ def test_notes_and_formats_of_a_configured_engine():
     eng = ENGINE.for_model(falcon, H100, ServeOptions(), "fp8_e4m3", "bf16")
     assert eng.notes(falcon) == [eng.cfg.kv_note] and eng.kv_formats("fp8_e4m3") == ("bf16", "bf16")
     assert ENGINE.for_model(falcon, H100, ServeOptions(), "bf16", "bf16").notes(falcon) == []
+    # and what a request holds is in bf16: 100 tokens in cdiv(100, 16) = 7 blocks = 112 tokens of
+    # 1 KV head × 64, K and V each named bf16 though fp8 was asked
+    from kvplan.engines.base import Holding
+
+    assert eng.hold(falcon.layer_types["block"].mixer, 100, "bf16", "fp8_e4m3") == \
+        Holding([(1, 64), (1, 64)], 112, formats=("bf16", "bf16"))
     # a bare engine: the format asked, nothing to say
     assert ENGINE.notes(falcon) == [] and ENGINE.kv_formats("fp8_e4m3") == ("fp8_e4m3", "fp8_e4m3")
 
