@@ -450,7 +450,8 @@ def test_budget_with_a_fixed_cache():
     assert parts == [
         BudgetPart("weights", "weights (this GPU's share)", 16 * GiB,
                    "parameters × weight format, split as vLLM's parallel layers split them"),
-        BudgetPart("kv_cache", "KV cache", 4 * GiB, "--kv-cache-memory (vLLM's --kv-cache-memory-bytes): fixed, no estimate"),
+        BudgetPart("kv_cache", "KV cache", 4 * GiB,
+                   "--kv-cache-memory (vLLM's --kv-cache-memory-bytes): fixed, no estimate"),
         BudgetPart("unused", "left on the card", total - 20 * GiB, ""),
     ]
     # a bad --all2all-backend is refused even where no buffer is charged
