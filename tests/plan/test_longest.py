@@ -162,9 +162,21 @@ def test_an_estimate_that_cannot_start_is_checked_not_trusted(llama, calls):
     o = ServeOptions(kv_cache_memory=BUDGET)
     first = F.fit(s, g, batch=1, opts=o)
     cap = first.capacity
-    for est in (4097, 6000, 8191):  # longer than the 4,096 tokens that start
+    for est in (4000, 4095, 4097, 6000, 8191):  # shorter or longer than the 4,096 tokens that start
         wrong = replace(first, capacity=replace(cap, detail={**cap.detail, "estimated_max_model_len": est}))
         calls[0] = 0
         r = L.longest_for_batch(s, g, batch=1, opts=o, first=wrong)
         assert r.max_ctx == 4096 and r.notes[0] == _note(4096, 1)
         assert calls[0] > 5  # the estimate's plan, then the binary search: not the 5-plan shortcut
+
+
+def test_an_estimate_of_one_token_is_tried(calls):
+    """--block-size 1: Llama 3 8B's block is 32 × 1 × 8 × 256 × 2 = 131,072 bytes; a budget of 2
+    blocks leaves 1 after the null block: one token. vLLM's estimate is 1, checked at 1 and 2 (five
+    plans, not the 15 of a binary search over [1, 8,191])."""
+    s, g = catalog.load_model("llama-3-8b"), catalog.load_gpu("h100")
+    o = ServeOptions(kv_cache_memory=2 * 131_072, block_size=1)
+    assert F.fit(s, g, batch=1, opts=o).capacity.detail.get("estimated_max_model_len") == 1
+    calls[0] = 0
+    r = L.longest_for_batch(s, g, batch=1, opts=o)
+    assert r.fits and r.max_ctx == 1 and calls[0] == 5
