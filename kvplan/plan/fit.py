@@ -15,7 +15,7 @@ from ..engines import BudgetPart, Capacity, ServeOptions, Worker
 from ..engines.base import kv_format_name, total_parts
 from ..errors import KvplanError, opt
 from ..model.frozen import field, record, replace
-from ..model.spec import ModelSpec, compress_pattern
+from ..model.spec import ModelSpec, MoeMlp, compress_pattern
 from .verdict import judge
 
 
@@ -163,6 +163,20 @@ def stage_weight_bytes(sub: ModelSpec, params: int, wfmt) -> int:
     return sub.priced_bytes(params, None if wfmt is None else wfmt.name)
 
 
+def _holds_checkpoint(spec: ModelSpec, eng, tp: int, pp: int, opts: ServeOptions) -> bool:
+    """Whether each GPU loads the whole checkpoint, so its stored bytes are the GPU's weights: no
+    tensor or pipeline split, and no expert split (vLLM's data-parallel ranks split a mixture of
+    experts' experts over tp × DP, with or without expert parallelism; a dense model's DP ranks
+    are whole replicas)."""
+    from .parallel import layout
+
+    if tp * pp > 1:
+        return False
+    lay = layout(eng.name, tp, opts.data_parallel_size, opts.enable_expert_parallel, opts.ep_size,
+                 opts.dp_attention)
+    return lay.gpus == 1 or not any(isinstance(lt.mlp, MoeMlp) for lt in spec.layer_types.values())
+
+
 def _workers(spec: ModelSpec, gpu, tp: int, pp: int, eng, opts: ServeOptions, kv_fmt,
              wfmt, text_only: bool = False, stored: int | None = None) -> tuple[list[Stage], list[Worker]]:
     """``stored``: the checkpoint's own weight bytes, which replace the computed ones on one GPU.
@@ -172,7 +186,6 @@ def _workers(spec: ModelSpec, gpu, tp: int, pp: int, eng, opts: ServeOptions, kv
 
     lay = layout(eng.name, tp, opts.data_parallel_size, opts.enable_expert_parallel, opts.ep_size,
                  opts.dp_attention)
-    split = lay.gpus > 1 or pp > 1
     tp = lay.attn_tp
     rank = spec.shard(tp)
     # encoder towers load on the first stage, split over its ranks (vLLM's default
@@ -181,7 +194,7 @@ def _workers(spec: ModelSpec, gpu, tp: int, pp: int, eng, opts: ServeOptions, kv
     stages, workers = [], []
     for i, (first, count, sub) in enumerate(rank_stages(spec, tp, pp, eng)):
         params = stage_parameters(rank, first, count, pp, encoders)
-        wbytes = stage_weight_bytes(sub, params, wfmt) if stored is None or split else stored
+        wbytes = stage_weight_bytes(sub, params, wfmt) if stored is None else stored
         wbytes += ep_delta(sub, spec, lay, wfmt)
         budget = eng.budget(gpu, wbytes, sub, opts, tp, pp, kv_fmt) + total_parts(gpu)
         stages.append(Stage(i, first, count, params, wbytes, budget))
@@ -341,9 +354,11 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     st = spec.stored_weights if weight_dtype is None else None
     stored = None
     if st is not None:
-        if tp * pp > 1:
+        if not _holds_checkpoint(spec, eng, tp, pp, opts):
             notes.append(f"weights as stored ({st.bytes:,} bytes) are used on one GPU only; each GPU's "
-                         f"share over tp {tp} × pp {pp} is computed from the architecture")
+                         f"share over tp {tp} × pp {pp}"
+                         + (f" × {opts.data_parallel_size} DP ranks (the experts split)" if tp * pp == 1 else "")
+                         + " is computed from the architecture")
         elif dtypes.get(run).bits != dtypes.get(base_dtype).bits:
             notes.append(f"weights as stored are {base_dtype}; {base.name} runs them in {run}, so they are "
                          "computed, not read")
