@@ -241,3 +241,29 @@ def test_lengths_sampled_for_the_report(h100, llama):
                 opts=ServeOptions(max_model_len=8192))
     assert r.traffic_note.startswith("7 requests sampled from uniform:1-100000 (seed 0), ")
     assert r.traffic_note.endswith(" clipped to [1, 8,192]")
+
+
+@pytest.mark.parametrize("engine,per_block,batch_blocks,null", [
+    ("sglang", 131_072, 4096, 0),  # SGLang: a pool of 1-token cells; 4,096 cells a request
+    ("trtllm", 32 * 131_072, 4096 // 32, 0),  # TensorRT-LLM: 32-token blocks, 128 a request
+    ("vllm", 16 * 131_072, 4096 // 16, 1)])  # vLLM: 16-token blocks, 256 a request, less the null block
+def test_pessimistic_setup_recounts_the_cache(h100, llama, engine, per_block, batch_blocks, null):
+    # the pessimistic set-up takes every estimated part's uncertainty off the KV budget and asks
+    # the engine again: its cache holds (KV budget − uncertainty) // block bytes, and requests of
+    # 4,096 tokens fit that // blocks per request (Llama 3 8B: 131,072 bytes a token)
+    su = fit.setup(llama, h100, engine=engine, ctx=4096)
+    low = su.pessimistic()
+    kv = su.workers[0].kv_budget_bytes
+    unc = sum(p.uncertainty for p in su.workers[0].budget)
+    assert unc > 0
+    assert su.max_batch(4096) == (kv // per_block - null) // batch_blocks
+    assert low.max_batch(4096) == ((kv - unc) // per_block - null) // batch_blocks < su.max_batch(4096)
+    assert low.cap.kv_cache_tokens == (kv - unc) // per_block * (per_block // 131_072) < su.cap.kv_cache_tokens
+
+
+def test_roofline_reads_one_gpus_parameters(h100, llama):
+    # the roofline prices one GPU's weights with fit's stage_parameters (no encoder towers by
+    # default): Llama 3 8B on one GPU reads 8,030,261,248 × 2 bytes a step
+    from kvplan.plan.perf import Roofline
+
+    assert Roofline(llama, h100, 1, "bf16", None).weights_bytes == W
