@@ -267,3 +267,15 @@ def test_roofline_reads_one_gpus_parameters(h100, llama):
     from kvplan.plan.perf import Roofline
 
     assert Roofline(llama, h100, 1, "bf16", None).weights_bytes == W
+
+
+def test_refusal_of_a_model_that_states_no_context(h100, llama):
+    # a config without max_position_embeddings and no --max-model-len: the refusal's capacity
+    # says a max model length of 0 (nothing known), in both of fit's own refusals
+    big = catalog.load_model("llama-3.1-405b").model_copy(update={"max_context": None})
+    r = fit.fit(big, h100, engine="ideal")
+    assert r.capacity == Capacity(False, 0, 0, 0.0, 0, r.message)
+    small = llama.model_copy(update={"max_context": None})
+    r = fit.fit(small, card(h100, W + GiB - 5), engine="ideal", opts=ServeOptions(kv_cache_memory=GiB))
+    assert r.capacity == Capacity(False, 0, 0, 0.0, 0, r.message)
+    assert r.message.endswith("is 5 bytes more than the 17,134,264,315 on h100-sxm-80gb")
