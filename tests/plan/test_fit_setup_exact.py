@@ -279,3 +279,32 @@ def test_refusal_of_a_model_that_states_no_context(h100, llama):
     r = fit.fit(small, card(h100, W + GiB - 5), engine="ideal", opts=ServeOptions(kv_cache_memory=GiB))
     assert r.capacity == Capacity(False, 0, 0, 0.0, 0, r.message)
     assert r.message.endswith("is 5 bytes more than the 17,134,264,315 on h100-sxm-80gb")
+
+
+def test_data_parallel_experts_priced_in_the_weight_dtype(h100):
+    # Qwen3-30B-A3B: 48 layers × 128 experts × 3 × 2,048 × 768 = 28,991,029,248 routed
+    # parameters. vLLM's data parallel 2 (no EP) splits them tp 2 over both GPUs, so each GPU
+    # holds all 30,532,122,624 parameters less half the experts, at 1 byte each in fp8
+    qwen = catalog.load_model("qwen3-30b-a3b")
+    assert 48 * 128 * 3 * 2048 * 768 == 28_991_029_248
+    r = fit.fit(qwen, h100, engine="ideal", weight_dtype="fp8", opts=ServeOptions(data_parallel_size=2))
+    assert r.stages[0].weights_bytes == qwen.parameters() - 28_991_029_248 // 2 == 16_036_608_000
+
+
+def test_sglang_ep_size_holds_whole_experts(h100):
+    # gpt-oss-20b (24 layers, 32 experts, hidden 2,880, expert biases) on SGLang tp 2: without
+    # --ep-size each rank holds half of every expert but each expert's down-projection bias
+    # (2,880) whole; with --ep-size 2 it holds 16 whole experts. The difference: the 16 biases
+    # of the other rank's experts, 24 × 16 × 2,880 × 2 bytes = 2,211,840
+    g = catalog.load_model("gpt-oss-20b")
+    tp = fit.fit(g, h100, engine="sglang", tp=2).stages[0].weights_bytes
+    ep = fit.fit(g, h100, engine="sglang", tp=2, opts=ServeOptions(ep_size=2)).stages[0].weights_bytes
+    assert tp - ep == 24 * 16 * 2880 * 2 == 2_211_840
+
+
+def test_weight_format_named_from_the_architecture_over_tp(h100):
+    # a checkpoint read for gpt-oss-20b, over tp 2: each share is computed, and named as the
+    # quantization config says (mxfp4 experts, the rest bf16), not "as stored"
+    g = catalog.load_model("gpt-oss-20b")
+    gs = g.model_copy(update={"stored_weights": StoredWeights(bytes=13_000_000_000, source="a test")})
+    assert fit.fit(gs, h100, engine="ideal", tp=2).weight_dtype == "bf16 + mxfp4 experts"
