@@ -308,3 +308,16 @@ def test_weight_format_named_from_the_architecture_over_tp(h100):
     g = catalog.load_model("gpt-oss-20b")
     gs = g.model_copy(update={"stored_weights": StoredWeights(bytes=13_000_000_000, source="a test")})
     assert fit.fit(gs, h100, engine="ideal", tp=2).weight_dtype == "bf16 + mxfp4 experts"
+
+
+def test_pessimistic_setup_is_the_same_engine_on_the_same_gpu(h100):
+    # the pessimistic capacity is asked with the same GPU and model dtype as fit's own: vLLM's
+    # batch defaults on an H100 (8,192 tokens, 1,024 sequences: EngineArgs.get_batch_defaults),
+    # and Falcon's cache in bf16 whatever --kv-cache-dtype says: 16 tokens × 32 layers × (K + V)
+    # × 1 KV head × 64 × 2 bytes = 131,072 bytes a block (65,536 in fp8)
+    su = fit.setup(catalog.load_model("falcon-7b"), h100, kv_dtype="fp8", ctx=100)
+    low = su.pessimistic()
+    assert low is not su and low.cap.kv_cache_tokens < su.cap.kv_cache_tokens
+    d = low.cap.detail
+    assert (d["max_num_batched_tokens"], d["max_num_seqs"]) == (8192, 1024)
+    assert d["bytes_per_block"] == 16 * 32 * 2 * 64 * 2 == 131_072
