@@ -36,3 +36,13 @@ def test_a_moe_dp_rank_holds_its_share_and_says_so():
         assert not any("as stored, read from" in n for n in r.notes)
         assert any(n.startswith(f"weights as stored ({st.bytes:,} bytes) are used on one GPU only; each GPU's "
                                 "share over tp 1 × pp 1 × 2 DP ranks (the experts split)") for n in r.notes)
+
+
+def test_a_tp_and_pp_split_names_no_dp_ranks():
+    """llama-3.1-8b over tp 2 × pp 2 (tp = pp, so tp / pp would be 1 where tp × pp is 4): each GPU's
+    share is computed over tp and pp only; the note names no DP ranks."""
+    spec = catalog.load_model("llama-3.1-8b")
+    st = StoredWeights(bytes=17_060_522_496, source="a test")
+    r = fit(spec.model_copy(update={"stored_weights": st}), H100, tp=2, pp=2, ctx=8192)
+    assert (f"weights as stored ({st.bytes:,} bytes) are used on one GPU only; each GPU's share over "
+            "tp 2 × pp 2 is computed from the architecture") in r.notes
