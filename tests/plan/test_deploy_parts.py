@@ -2,6 +2,7 @@
 a candidate's JSON fields, its price arithmetic, the price table's parsing, the KV link's seconds,
 the prefill/decode split of a disaggregated pair, the task list, and the Ray path (on a stand-in
 ``ray`` module that does what Ray's API says: ``remote(f).remote(x)`` then ``get`` runs f(x))."""
+import math
 import sys
 import types
 
@@ -302,3 +303,47 @@ def test_without_ray_the_ray_path_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray raises ImportError
     with pytest.raises(KvplanError, match=r"^--ray needs Ray: pip install 'kvplan\[ray\]'$"):
         d._on_ray(workload(), [], "auto")
+
+
+# ---- the simulated requests and one replica's capacity -----------------------------------------------------
+@pytest.mark.parametrize("field,flag", [("prompt_tokens", "--prompt-tokens"), ("output_tokens", "--output-tokens")])
+def test_request_lengths_are_capped_at_2_to_the_30_and_errors_name_the_flag(field, flag):
+    # 1 << 30 = 1,073,741,824 tokens is the most either length may be
+    with pytest.raises(KvplanError, match=rf"^{flag} must be between 1 and 1,073,741,824, got 1,073,741,825$"):
+        d._requests(workload(**{field: "1073741825"}), 3, 1.0, 0)
+    assert len(d._requests(workload(**{field: "1073741824"}), 3, 1.0, 0)) == 3
+
+
+def test_requests_are_reproducible_and_each_seed_draws_new_ones():
+    w = workload(prompt_tokens="normal:1000,300,1,4000", output_tokens="normal:100,30,1,400")
+    a, b, c = d._requests(w, 30, 2.0, 5), d._requests(w, 30, 2.0, 5), d._requests(w, 30, 2.0, 6)
+    assert a == b
+    for get in (lambda q: q.arrival_s, lambda q: q.prompt, lambda q: q.output):
+        assert [get(q) for q in a] != [get(q) for q in c]
+    assert d._requests(w, 30, None, 5)[-1].arrival_s == 0.0  # no rate: every request waits at 0
+    assert [q.output for q in d._requests(w, 30, 2.0, 5, "7")] == [7] * 30
+
+
+def test_capacity_is_one_replica_with_max_num_seqs_clients(monkeypatch):
+    from kvplan.plan import simulate as sim
+
+    d._CACHE.clear()
+    w = workload(prompt_tokens="16", output_tokens="64")
+    _, _, lim, step = d._models(w, "h100", 1, 16)
+    seen = []
+    real_requests, real_run = d._requests, sim.run
+    monkeypatch.setattr(d, "_requests", lambda *a: seen.append(a) or real_requests(*a))
+    monkeypatch.setattr(sim, "run", lambda *a, **k: seen.append(a[3:]) or real_run(*a, **k))
+    mu = d._capacity(w, lim, step)
+    # max(2 × 16, 64) = 64 requests, no arrival rate; one replica, 16 clients in a closed loop
+    assert seen[0][1:3] == (64, None) and seen[0][4] is None and seen[1] == (1, "least-loaded", 0, 16)
+    seen.clear()
+    mu1 = d._capacity(w, lim, step, "1")
+    assert seen[0][4] == "1"
+    # 64 requests of 16 prompt tokens and one output token on one H100 take well under a second:
+    # more than 64 requests/s, and more than with 64 output tokens each
+    assert math.isfinite(mu1) and mu1 > 64 and mu1 > mu > 0
+    _, _, lim64, step64 = d._models(w, "h100", 1, 64)
+    seen.clear()
+    d._capacity(w, lim64, step64)
+    assert seen[0][1] == 128 and seen[1][-1] == 64  # 2 × 64 requests
