@@ -179,6 +179,7 @@ def test_a_pool_that_does_not_fit_is_noted():
     w = workload(model="llama-3.1-70b")
     got = d._disaggregated(w, d.Task("disaggregated", "l40s", 1, 64, 1))
     assert len(got) == 1 and got[0].note.startswith("does not fit: ") and got[0].prefill_tp == 1
+    assert (got[0].replicas, got[0].prefill_replicas, got[0].gpus) == (0, 0, 0)
     agg = d._aggregated(w, d.Task("aggregated", "l40s", 1, 64))
     assert len(agg) == 1 and agg[0].note.startswith("does not fit: ") and agg[0].replicas == 0
 
@@ -206,6 +207,7 @@ def test_models_pass_the_options_and_a_decode_pool_has_no_token_budget():
     assert (spec.name, g.name, lim.max_num_seqs, lim.max_model_len) == ("llama-3.1-8b", "h100-sxm-80gb", 32, 4096)
     _, _, lim_d, step_d = d._models(w, "h100", 1, 32, decode_side=True)
     assert isinstance(step_d, d.DecodeSide) and step_d.inner is step and not isinstance(step, d.DecodeSide)
+    assert step_d.decode_is_linear is step.decode_is_linear
     assert lim_d.max_num_batched_tokens == 1 << 40
     assert d.replace(lim_d, max_num_batched_tokens=lim.max_num_batched_tokens, note=lim.note,
                      frontend=lim.frontend) == lim
@@ -283,8 +285,9 @@ def test_a_running_ray_is_used_and_left_running(monkeypatch):
     monkeypatch.setattr(d, "evaluate", lambda w, t: fake(t))
     ray, calls = fake_ray(initialized=True)
     monkeypatch.setitem(sys.modules, "ray", ray)
-    rows, _ = d._on_ray(workload(), [d.Task("aggregated", "a", 1, 64)], "auto")
-    assert rows == [fake(d.Task("aggregated", "a", 1, 64))] and calls == []
+    ray.cluster_resources = lambda: {}  # no CPU resource reported: 0
+    rows, how = d._on_ray(workload(), [d.Task("aggregated", "a", 1, 64)], "auto")
+    assert rows == [fake(d.Task("aggregated", "a", 1, 64))] and calls == [] and how == "Ray cluster at auto (0 CPUs)"
 
 
 @pytest.mark.parametrize("err,msg", [
