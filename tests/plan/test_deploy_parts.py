@@ -350,3 +350,12 @@ def test_capacity_is_one_replica_with_max_num_seqs_clients(monkeypatch):
     seen.clear()
     d._capacity(w, lim64, step64)
     assert seen[0][1] == 128 and seen[1][-1] == 64  # 2 × 64 requests
+
+
+def test_a_budget_of_exactly_the_gpus_needed_is_simulated():
+    # --max-gpus 2: one TP-2 replica, or a 1 + 1 GPU pair, is within it (<=), and the scans start
+    # at one replica (the offered 4 requests/s are within one H100's capacity)
+    agg = d._aggregated(workload(max_gpus=2), d.Task("aggregated", "h100", 2, 64))
+    assert agg[0].replicas == 1 and agg[0].gpus == 2 and agg[0].ttft_p90_ms is not None and agg[0].note == ""
+    pair = d._disaggregated(workload(max_gpus=2), d.Task("disaggregated", "h100", 1, 64, 1, "infiniband"))
+    assert (pair[0].replicas, pair[0].prefill_replicas) == (1, 1) and pair[0].ttft_p90_ms is not None
