@@ -359,3 +359,12 @@ def test_a_budget_of_exactly_the_gpus_needed_is_simulated():
     assert agg[0].replicas == 1 and agg[0].gpus == 2 and agg[0].ttft_p90_ms is not None and agg[0].note == ""
     pair = d._disaggregated(workload(max_gpus=2), d.Task("disaggregated", "h100", 1, 64, 1, "infiniband"))
     assert (pair[0].replicas, pair[0].prefill_replicas) == (1, 1) and pair[0].ttft_p90_ms is not None
+
+
+def test_an_unreadable_price_table_is_one_line_naming_it(tmp_path):
+    f = tmp_path / "p.yaml"
+    f.write_bytes(b"prices:\n  l40s: \xff\n")
+    with pytest.raises(KvplanError, match=r"^--prices: .*p\.yaml: not UTF-8 text .*; a price table must be UTF-8$"):
+        d.load_prices(f)
+    with pytest.raises(KvplanError, match=r"^--prices: cannot read .*nothere\.yaml"):
+        d.load_prices(tmp_path / "nothere.yaml")
