@@ -368,3 +368,13 @@ def test_an_unreadable_price_table_is_one_line_naming_it(tmp_path):
         d.load_prices(f)
     with pytest.raises(KvplanError, match=r"^--prices: cannot read .*nothere\.yaml"):
         d.load_prices(tmp_path / "nothere.yaml")
+
+
+def test_a_decode_side_step_keeps_the_engines_defaults_and_longest_context():
+    from kvplan.plan.latency.step import OpLatency
+
+    rf = OpLatency(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"))
+    side = d.DecodeSide(rf)
+    # an arriving 2048-token prompt is one more decode row at 2048: 3 + 1 rows, 3000 + 2048 context
+    assert side.mixed_sum([(0, 2048)], 3, 3000) == rf.mixed_sum([], 4, 5048)  # a Step, ctx_max 0
+    assert side.mixed_sum([(0, 2048)], 3, 3000, 4096) == rf.mixed_sum([], 4, 5048, 4096)
