@@ -268,7 +268,7 @@ def fake_ray(initialized=False, fail=None):
 
 
 def test_the_ray_path_runs_each_task_remotely_and_shuts_down_what_it_started(monkeypatch):
-    monkeypatch.setattr(d, "evaluate", lambda w, t: fake(t))
+    monkeypatch.setattr(d, "evaluate", lambda w, t: fake(t) if isinstance(w, d.Workload) else [])
     ray, calls = fake_ray()
     monkeypatch.setitem(sys.modules, "ray", ray)
     w = workload()
@@ -378,3 +378,18 @@ def test_a_decode_side_step_keeps_the_engines_defaults_and_longest_context():
     # an arriving 2048-token prompt is one more decode row at 2048: 3 + 1 rows, 3000 + 2048 context
     assert side.mixed_sum([(0, 2048)], 3, 3000) == rf.mixed_sum([], 4, 5048)  # a Step, ctx_max 0
     assert side.mixed_sum([(0, 2048)], 3, 3000, 4096) == rf.mixed_sum([], 4, 5048, 4096)
+
+
+def test_search_uses_every_core_by_default(monkeypatch):
+    monkeypatch.setattr(d, "evaluate", lambda w, t: fake(t))
+    tasks = [d.Task("aggregated", g, 1, 64) for g in "ab"]
+    monkeypatch.setattr(d.os, "cpu_count", lambda: 2)
+    assert d.search(workload(), tasks).workers == "process pool of 2"
+    monkeypatch.setattr(d.os, "cpu_count", lambda: None)  # unknown: one
+    assert d.search(workload(), tasks).workers == "process pool of 1"
+
+
+def test_half_a_token_a_second_is_still_priced():
+    # 0.5 requests/s × 1 output token = 0.5 tokens/s = 1,800 tokens/h; 26 GPUs × $1 = $26/h: $14,444.4/M
+    got = d._finish(d.replace(CAND, dp=1), workload(rate=0.5), reqs(1), 1.0)
+    assert got.output_tokens_per_s == 0.5 and got.usd_per_m_output == pytest.approx(26 / 1800 * 1e6)
