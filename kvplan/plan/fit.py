@@ -399,8 +399,6 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
                         judgement=judge(eng.name, stages, cap, False, ctx, True), **common)
         return Setup(spec, gpu, eng, opts, kv_fmt, workers, stages, notes, common, cap, rep)
     cap = eng.capacity(workers, gpu, opts, kv_fmt, spec.dtype)
-    if cap.detail.get("kv_cache_dtype_note") and cap.detail["kv_cache_dtype_note"] not in notes:
-        notes.append(cap.detail["kv_cache_dtype_note"])
     return Setup(spec, gpu, eng, opts, kv_fmt, workers, stages, notes, common, cap)
 
 
