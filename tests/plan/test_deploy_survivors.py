@@ -135,8 +135,8 @@ def test_a_side_caches_entries_travel_with_the_kv(tmp_path):
 # ---- saturation ---------------------------------------------------------------------------------------
 def test_a_saturated_candidate_is_marked_and_does_not_meet(monkeypatch):
     # the scans start at one replica (the closed-loop lower bound replaced by an endless capacity);
-    # 64 requests/s of 2048-token prompts is 131,072 prompt tokens/s: 2 × 8.0 G params × 131,072 =
-    # 2.1 PFLOP/s, more than an H100's 0.99 dense BF16 PFLOP/s, so one replica (or one prefill
+    # 64 requests/s of 2048-token prompts is 131,072 prompt tokens/s: 2 × 7.5 G params × 131,072 =
+    # 1.97 PFLOP/s, twice an H100's 0.99 dense BF16 PFLOP/s, so one replica (or one prefill
     # replica) saturates; the latency targets (10^9 ms) are met even so
     monkeypatch.setattr(d, "_capacity", lambda *a, **k: math.inf)
     w = workload(rate=64.0, prompt_tokens="2048", requests=60)
