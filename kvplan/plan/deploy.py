@@ -11,7 +11,8 @@ The search space, for each GPU type given:
   pool's replica count grows until its ITL p90 is met; the prefill pool's until the prompt's
   TTFT (its own p90 plus the KV transfer) is; then the two are simulated joined (each request
   reaches the decode pool when its prefill ends plus its transfer) and the prefill pool grows
-  while the joined TTFT p90 misses.
+  while the joined TTFT p90 misses, the decode pool while the ITL p90 does, and either while
+  it is saturated.
 * expert parallelism, for MoE models under vLLM: aggregated replicas of TP × DP GPUs with
   ``--enable-expert-parallel`` (EP = TP × DP ≤ 8, one node, dividing every MoE layer's experts;
   DP 1 with TP > 1 is EP over the TP ranks). Each replica is DP attention ranks, each with its
@@ -349,16 +350,16 @@ def _disaggregated(w: Workload, t: Task) -> list[Candidate]:
         raw_d = sim.run(joined, lim_d, step_d, rd, "least-loaded", 0, None)
         ttft = _p90([d.first_tok - q.arrival_s for d, q in zip(raw_d["reqs"], reqs)])
         itl = sim.weighted_stats([g for x in raw_d["reps"] for g in x.gaps], 1000).p90
-        sat = any(sim.summarize(raw, lim, model=spec.name, gpu=gpu.name, tp=1, router="", workload="",
-                                concurrency=None, infinite_rate=False).saturated
-                  for raw, lim in ((raw_p, lim_p), (raw_d, lim_d)))
-        c = _finish(replace(c, ttft_p90_ms=ttft, itl_p90_ms=itl, saturated=sat), w, reqs, price)
+        sat_p, sat_d = (sim.summarize(raw, lim, model=spec.name, gpu=gpu.name, tp=1, router="", workload="",
+                                      concurrency=None, infinite_rate=False).saturated
+                        for raw, lim in ((raw_p, lim_p), (raw_d, lim_d)))
+        c = _finish(replace(c, ttft_p90_ms=ttft, itl_p90_ms=itl, saturated=sat_p or sat_d), w, reqs, price)
         out.append(c)
         if c.meets:
             break
-        if itl is None or itl > w.itl_p90_ms or sat:
+        if itl is None or itl > w.itl_p90_ms or sat_d:  # a saturated pool grows, whichever it is
             rd += 1
-        if ttft is None or ttft > w.ttft_p90_ms:
+        if ttft is None or ttft > w.ttft_p90_ms or sat_p:
             rp += 1
     return out
 

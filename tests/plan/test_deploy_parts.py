@@ -393,3 +393,18 @@ def test_half_a_token_a_second_is_still_priced():
     # 0.5 requests/s × 1 output token = 0.5 tokens/s = 1,800 tokens/h; 26 GPUs × $1 = $26/h: $14,444.4/M
     got = d._finish(d.replace(CAND, dp=1), workload(rate=0.5), reqs(1), 1.0)
     assert got.output_tokens_per_s == 0.5 and got.usd_per_m_output == pytest.approx(26 / 1800 * 1e6)
+
+
+def test_a_saturated_prefill_pool_grows_the_prefill_pool(monkeypatch):
+    # the bug session 9 found: a saturated pair grew only its decode pool, so a pair whose prefill
+    # pool saturates within the TTFT target was scanned to 9 decode replicas and never met.
+    # The scan starts at 1 + 1 (the lower bound replaced by an endless capacity); 64 requests/s of
+    # 2048-token prompts is 131,072 prompt tokens/s: 2 × 7.5 G params × 131,072 = 1.97 PFLOP/s,
+    # twice an H100's 0.99 dense BF16 PFLOP/s, so the one prefill replica saturates
+    monkeypatch.setattr(d, "_capacity", lambda *a, **k: math.inf)
+    w = workload(rate=64.0, prompt_tokens="2048", output_tokens="16", requests=60, ttft_p90_ms=1e9, itl_p90_ms=1e9)
+    got = d._disaggregated(w, d.Task("disaggregated", "h100", 1, 64, 1, "infiniband"))
+    assert (got[0].prefill_replicas, got[0].replicas, got[0].saturated, got[0].meets) == (1, 1, True, False)
+    assert got[0].itl_p90_ms < 1e9 and got[0].ttft_p90_ms < 1e9  # both targets met: only the saturation grows
+    assert (got[1].prefill_replicas, got[1].replicas) == (2, 1)  # the prefill pool, not the decode pool
+    assert got[-1].meets and len(got) < 9
