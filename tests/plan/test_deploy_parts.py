@@ -408,3 +408,15 @@ def test_a_saturated_prefill_pool_grows_the_prefill_pool(monkeypatch):
     assert got[0].itl_p90_ms < 1e9 and got[0].ttft_p90_ms < 1e9  # both targets met: only the saturation grows
     assert (got[1].prefill_replicas, got[1].replicas) == (2, 1)  # the prefill pool, not the decode pool
     assert got[-1].meets and len(got) < 9
+
+
+def test_a_saturated_decode_pool_grows_the_decode_pool(monkeypatch):
+    # 64 requests/s of 256 output tokens on one decode replica of max_num_seqs 32: a decode step
+    # reads at least llama-3.1-8b's 15 GB of weights at the H100's 3.35 TB/s (4.5 ms), so a request
+    # holds its sequence slot >= 256 × 4.5 ms = 1.15 s and 32 slots serve <= 28 requests/s: the
+    # decode pool saturates (16-token prompts: the prefill pool does not)
+    monkeypatch.setattr(d, "_capacity", lambda *a, **k: math.inf)
+    w = workload(rate=64.0, prompt_tokens="16", output_tokens="256", requests=60, ttft_p90_ms=1e9, itl_p90_ms=1e9)
+    got = d._disaggregated(w, d.Task("disaggregated", "h100", 1, 32, 1, "infiniband"))
+    assert (got[0].prefill_replicas, got[0].replicas, got[0].saturated, got[0].meets) == (1, 1, True, False)
+    assert (got[1].prefill_replicas, got[1].replicas) == (1, 2)  # the decode pool, not the prefill pool
