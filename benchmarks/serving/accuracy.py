@@ -55,7 +55,8 @@ def main() -> int:
             continue
         for run in body["runs"]:
             spec, gpu = catalog.load_model(run["model"]), catalog.load_gpu(run["gpu"])
-            levels = bench.read(HERE / run["file"]) if "file" in run else table_levels(run)
+            levels = (bench.read(HERE / run["file"]) if "file" in run else
+                      csv_levels(run) if "csv" in run else table_levels(run))
             if "rate" in run:  # a printed summary that does not state its load: the run's own setting
                 levels = [replace(lv, rate=bench._rate(run["rate"])) if lv.rate is None and not lv.concurrency
                           else lv for lv in levels]
@@ -107,7 +108,38 @@ def main() -> int:
 
 
 def run_name(run):
+    if "csv" in run:
+        return Path(run["csv"]).name + " " + ", ".join(f"{v}" for v in run["csv_where"].values())
     return Path(run["file"]).name if "file" in run else run["table"]
+
+
+def csv_levels(run):
+    """The rows of a CSV of SGLang bench_serving results (runs.yaml ``csv``, its columns the JSONL
+    result's keys) that match ``csv_where``, as load levels: a closed loop of ``max_concurrency``
+    (or ``request_rate``) over ``completed`` requests of ``random_input_len`` / ``random_output_len``
+    tokens (bench_serving sends ignore_eos; --random-range-ratio 1 makes them fixed)."""
+    import csv
+
+    out = []
+    with open(HERE / run["csv"], encoding="utf-8-sig", newline="") as f:
+        for i, row in enumerate(csv.DictReader(f), start=2):
+            if any(row.get(k) != v for k, v in run["csv_where"].items()):
+                continue
+
+            def st(name):
+                return {k: float(row[f"{s}_{name}_ms"]) for s, k in (("mean", "mean"), ("median", "p50"), ("p99", "p99"))
+                        if row.get(f"{s}_{name}_ms")}
+
+            conc = int(row["max_concurrency"]) if row.get("max_concurrency") else None
+            measured = {"ttft_ms": st("ttft"), "itl_ms": st("itl"), "tpot_ms": st("tpot"),
+                        "output_tokens_per_s": float(row["output_throughput"]),
+                        "mean_prompt_tokens": int(row["total_input_tokens"]) / int(row["completed"]),
+                        "mean_output_tokens": int(row["total_output_tokens"]) / int(row["completed"])}
+            out.append(bench.Level("sglang", f"{Path(run['csv']).name} line {i}", None,
+                                   None if conc else bench._rate(row.get("request_rate") or "inf"), conc,
+                                   int(row["completed"]), row["random_input_len"], row["random_output_len"],
+                                   measured, dataset=row.get("dataset_name")))
+    return out
 
 
 def table_levels(run):
