@@ -46,16 +46,17 @@ def main() -> int:
     a = ap.parse_args()
     runs = yaml.safe_load((HERE / "runs.yaml").read_text())["sources"]
     split = yaml.safe_load((HERE / "split.yaml").read_text())
-    r5 = split["round5"]
-    half = ({s: "held-out" for s in r5["held_out"]} | {s: "fit" for s in r5["fit"]}
-            | {s: "seen" for s in r5["seen"]})
+    r6 = split["round6"]
+    half = ({s: "held-out" for s in r6["held_out"]} | {s: "fit" for s in r6["fit"]}
+            | {s: "seen" for s in r6["seen"]})
     rows = []
     for src, body in runs.items():
         if a.half == "fit" and half[src] == "held-out":
             continue
         for run in body["runs"]:
             spec, gpu = catalog.load_model(run["model"]), catalog.load_gpu(run["gpu"])
-            levels = bench.read(HERE / run["file"]) if "file" in run else table_levels(run)
+            levels = (bench.read(HERE / run["file"]) if "file" in run else
+                      csv_levels(run) if "csv" in run else table_levels(run))
             if "rate" in run:  # a printed summary that does not state its load: the run's own setting
                 levels = [replace(lv, rate=bench._rate(run["rate"])) if lv.rate is None and not lv.concurrency
                           else lv for lv in levels]
@@ -66,7 +67,7 @@ def main() -> int:
             try:
                 got = bench.replay(levels, spec, gpu, tp=run["tp"], replicas=run["replicas"], engine=run["engine"],
                                    opts=opts, prefix_caching=run["prefix_caching"],
-                                   max_requests=a.max_requests)
+                                   max_requests=a.max_requests, scheduler_steps=run.get("num_scheduler_steps", 1))
             except KvplanError as e:  # kvplan refuses the run (e.g. fit finds no room for the KV cache)
                 rows += [refused(src, half[src], run, spec, gpu, lv, str(e)) for lv in levels]
                 continue
@@ -107,7 +108,38 @@ def main() -> int:
 
 
 def run_name(run):
+    if "csv" in run:
+        return Path(run["csv"]).name + " " + ", ".join(f"{v}" for v in run["csv_where"].values())
     return Path(run["file"]).name if "file" in run else run["table"]
+
+
+def csv_levels(run):
+    """The rows of a CSV of SGLang bench_serving results (runs.yaml ``csv``, its columns the JSONL
+    result's keys) that match ``csv_where``, as load levels: a closed loop of ``max_concurrency``
+    (or ``request_rate``) over ``completed`` requests of ``random_input_len`` / ``random_output_len``
+    tokens (bench_serving sends ignore_eos; --random-range-ratio 1 makes them fixed)."""
+    import csv
+
+    out = []
+    with open(HERE / run["csv"], encoding="utf-8-sig", newline="") as f:
+        for i, row in enumerate(csv.DictReader(f), start=2):
+            if any(row.get(k) != v for k, v in run["csv_where"].items()):
+                continue
+
+            def st(name):
+                return {k: float(row[f"{s}_{name}_ms"]) for s, k in (("mean", "mean"), ("median", "p50"), ("p99", "p99"))
+                        if row.get(f"{s}_{name}_ms")}
+
+            conc = int(row["max_concurrency"]) if row.get("max_concurrency") else None
+            measured = {"ttft_ms": st("ttft"), "itl_ms": st("itl"), "tpot_ms": st("tpot"),
+                        "output_tokens_per_s": float(row["output_throughput"]),
+                        "mean_prompt_tokens": int(row["total_input_tokens"]) / int(row["completed"]),
+                        "mean_output_tokens": int(row["total_output_tokens"]) / int(row["completed"])}
+            out.append(bench.Level("sglang", f"{Path(run['csv']).name} line {i}", None,
+                                   None if conc else bench._rate(row.get("request_rate") or "inf"), conc,
+                                   int(row["completed"]), row["random_input_len"], row["random_output_len"],
+                                   measured, dataset=row.get("dataset_name")))
+    return out
 
 
 def table_levels(run):
@@ -248,7 +280,8 @@ NOTES = [
     "  overhead is the candidate; its size has to come from SGLang step-time rows on issue 21's fit",
     "  side (benchmarks/latency has none for SGLang), not from this table.",
     "  (c) vLLM V0 multi-step (`--num-scheduler-steps`, vLLM 0.6): only the 4 seen sglang-vllm060",
-    "  vLLM rows ran it (TTFT −62 % to −76 %); it was not modelled in round 5.",
+    "  vLLM rows ran it (TTFT −62 % to −76 %); it was not modelled in round 5 (it is since session 9:",
+    "  the split's notes above).",
     "- Round 4's held-out source (sglang-vllm060-readme, 12 runs, seen now) as first printed: throughput",
     "  29 %, ITL 13 %, TTFT 40 %, 4 of 4 saturated runs predicted saturated. Thin,",
     "  said plainly: one source (the SGLang team's own 2024 comparison), 2024 engines (SGLang 0.3.0,",
@@ -256,11 +289,12 @@ NOTES = [
     "  without token totals, so lengths are kvplan's ShareGPT sample (its own means, 205 / 204), not",
     "  the runs' own; throughput is compared on the 4 offline rows only (rate inf) and latency on the",
     "  8 online rows only (4 and 8 requests/s, medians).",
-    "- vLLM's held-out TTFT (−62 % to −76 %): these servers ran V0's multi-step scheduling",
-    "  (`--num-scheduler-steps 10`), which schedules once per ten decode steps, so an arriving",
+    "- vLLM's held-out TTFT as first printed (−62 % to −76 %): these servers ran V0's multi-step",
+    "  scheduling (`--num-scheduler-steps 10`), which schedules once per ten decode steps, so an arriving",
     "  request waits for the rest of a ten-step block (measured 100-207 ms median against",
-    "  38-51 ms predicted); simulate models V1's admission at every step. Its per-token TPOT is within",
-    "  0-22 % (the 70B TP 4 H100 steps predicted too fast).",
+    "  38-51 ms predicted then); simulate modelled V1's admission at every step. Its per-token TPOT was",
+    "  within 0-22 % (the 70B TP 4 H100 steps predicted too fast). The rows below replay V0's blocks",
+    "  (session 9, seen).",
     "- SGLang's held-out throughput is over-predicted (+27 % on the 8B A100, +70 % on the 70B TP 4",
     "  H100, all at once) while its TTFT at 4-8 requests/s is within −15 % to +18 % and its ITL within",
     "  −27 % to +13 % (the 70B TP 4 H100 decode step again predicted too fast). SGLang 0.3.0's scheduler",
@@ -321,7 +355,7 @@ def write(rows, split, max_requests):
     def pct(x):
         return "-" if x is None else f"{x:+.0%}"
 
-    r2, r3, r4, r5 = split["round2"], split["round3"], split["round4"], split["round5"]
+    r2, r3, r4, r5, r6 = split["round2"], split["round3"], split["round4"], split["round5"], split["round6"]
     lines = ["# Serving accuracy: `simulate` against published measured runs", "",
              "Generated by `python benchmarks/serving/accuracy.py` (do not edit by hand). Each run is a",
              "benchmark tool's own result (a file, or the summary it printed), copied from a public repository",
@@ -407,7 +441,34 @@ def write(rows, split, max_requests):
              "  seen**; no other run moved (`fit.py`'s rerun left `fitted.yaml` as it was: every fit row names",
              "  its weight format). Round 5 held out, after the MoE fix → after the quantized-GEMM fix:",
              "  throughput 46 % (+46 %) → 37 % (+37 %), ITL 33 % (−33 %) → 29 % (−29 %), TTFT 72 % (−72 %) →",
-             "  66 % (−66 %), 25 of 25 both; all: 14 % → 13 %, 16 % → 16 %, 46 % → 45 %.", "",
+             "  66 % (−66 %), 25 of 25 both; all: 14 % → 13 %, 16 % → 16 %, 46 % → 45 %.",
+             "- **Changed with every round seen** (session 9, judged on seen rows only): vLLM V0's multi-step",
+             "  scheduling (`--num-scheduler-steps`, `kvplan/plan/simulate/vllm_v0.py`, from vLLM 0.6.0's",
+             "  `LLMEngine.step` / `_has_remaining_steps`: nothing is scheduled until the cached batch's steps",
+             "  are done; `Scheduler._schedule_prefills`: a prefill batch runs 1 step, a decode batch N;",
+             "  chunked prefill off, so prefill-first whole prompts; V0's defaults max(max_model_len, 2048)",
+             "  tokens and 256 sequences), replayed for the runs that state the flag (runs.yaml",
+             "  `num_scheduler_steps`: sglang-vllm060's 4 vLLM 0.6.0 tables). Nothing was fitted. Those rows",
+             "  before → after: TTFT −63 % / −66 % / −74 % / −76 % → +2 % / −10 % / −27 % / −34 % (8B A100 and",
+             "  70B TP 4 H100 at 4 and 8/s), TPOT +2 % / −4 % / −14 % / −24 % → +6 % / +3 % / −10 % / −17 %,",
+             "  offline throughput +9 % / +47 % → +8 % / +20 %; seen medians: throughput 10 % → 10 %, ITL",
+             "  9 % → 9 %, TTFT 37 % → 27 %; all: 13 % → 13 %, 16 % → 16 %, 45 % → 43 %; no other row moved.",
+             f"- Round 6 (seed {r6['seed']}, `split.yaml` `round6`, committed at 2a291d2 before any round-6 run was",
+             f"  replayed, after session 9's V0 change): **held out: {', '.join(r6['held_out'])}** (dstackai/benchmarks,",
+             "  DeepSeek-R1: vLLM 0.7.x V0 on 8 x H200 and 8 x MI300X, SGLang 0.4.2 on 8 x MI300X, closed loops of",
+             "  4-128 at 3,200 → 800-6,400 tokens; 27 rows); seen now adds vllm-benchmark-simon-mo. Read for round 6",
+             "  only (no model change): the source's CSV of bench_serving results (`accuracy.py` `csv_levels`).",
+             "  **First print, the model frozen at 2a291d2: throughput 84 % (−65 %), ITL 97 % (+97 %), TTFT 458 %",
+             "  (+458 %), saturation 0 of 0 (closed loops never count); vLLM's 18 rows 89 % (+38 %) / 51 % (−22 %) /",
+             "  110 % (+25 %), SGLang's 9 rows 76 % (−76 %) / 220 % (+220 %) / 1481 % (+1481 %). Every target missed.**",
+             "  Diagnosis, not a model change: on MI300X the step model prices the all-reduce at 25.8 s for a prefill",
+             "  of 4 x 3,200 tokens and 12.1 ms a decode step of batch 4 (`kvplan perf deepseek-r1 --gpu mi300x --tp 8",
+             "  --batch 4 --ctx 3200 --explain`: `kvplan/plan/latency/comm.py`'s link for MI300X), so all 18 MI300X",
+             "  rows are predicted far too slow (throughput −12 % to −90 %); on H200 the vLLM step is too fast",
+             "  (throughput +88 % to +375 %, ITL −18 % to −55 %, as round 5's DeepSeek-R1 rows), and the measured",
+             "  TTFT at C=128 (83 s to 1,273 s median) holds a queue the V1 replay never builds (it admits all 128",
+             "  at once; the server ran vLLM 0.7.4's V0 engine).",
+             "",
              "## Headline", "",
              "| half | runs | output tok/s: median \\|error\\| (signed) | ITL | TTFT | saturated runs predicted saturated |",
              "|---|---|---|---|---|---|"]
@@ -422,10 +483,10 @@ def write(rows, split, max_requests):
         hit = sum(1 for r in sat if r["sat"][1])
         if eng and not sub:
             continue
-        name = {"held-out": "**held-out (round 5), after the MoE fix, then after the quantized-GEMM fix, seen**",
-                "held-out vllm": "held-out (round 5): vLLM, after the MoE fix, then after the quantized-GEMM fix, seen",
-                "held-out sglang": "held-out (round 5): SGLang, after the MoE fix, then after the quantized-GEMM fix, seen",
-                "seen": "seen (round-1 to round-4 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
+        name = {"held-out": "**held-out (round 6), as first printed**",
+                "held-out vllm": "held-out (round 6): vLLM, as first printed",
+                "held-out sglang": "held-out (round 6): SGLang, as first printed",
+                "seen": "seen (round-1 to round-5 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
         nref = sum(1 for r in sub if r.get("refused"))
         runs = f"{len(sub)}" + (f" ({nref} refused by fit)" if nref else "")
         lines.append(f"| {name} | {runs} | {cells[0]} | {cells[1]} | {cells[2]} | {hit} of {len(sat)} |")

@@ -263,8 +263,12 @@ class Row:
 
 
 def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm", opts=None,
-           prefix_caching: bool = True, max_requests: int = 1000, seed: int = 0, step=None) -> list[Row]:
+           prefix_caching: bool = True, max_requests: int = 1000, seed: int = 0, step=None,
+           scheduler_steps: int = 1) -> list[Row]:
+    """Each level simulated at its own load. ``scheduler_steps`` > 1: the server ran vLLM V0's
+    ``--num-scheduler-steps`` (kvplan/plan/simulate/vllm_v0.py)."""
     from ..plan import simulate as sim
+    from ..plan.simulate.vllm_v0 import v0_limits
     from ..plan.latency.step import OpLatency
 
     for lv in levels:
@@ -277,7 +281,8 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
     for lv in levels:
         ep = lv.endpoint or "completions"
         if ep not in lims:
-            lims[ep] = sim.engine_limits(spec, gpu, tp, engine, opts, prefix_caching, ep)
+            lims[ep] = v0_limits(sim.engine_limits(spec, gpu, tp, engine, opts, prefix_caching, ep),
+                                 scheduler_steps, opts)
         lim = lims[ep]
         if lv.tool == "sglang" and lim.engine == "sglang":  # bench_serving sends ignore_eos (its default)
             lim = replace(lim, output_reserve=1.0)

@@ -61,7 +61,8 @@ token pool) unless --max-num-batched-tokens / --max-num-seqs set them.
 
 Issue 23's two extensions, each in its own module: vLLM's ``--speculative-config`` (every
 decode step a speculative round: speculative.py) and the CPU tier of ``--kv-offloading-size``
-as a second level behind the prefix cache (host.py).
+as a second level behind the prefix cache (host.py). For published runs of vLLM V0 with
+``--num-scheduler-steps N`` (``Limits.scheduler_steps``; check-bench's replay): vllm_v0.py.
 
 ``saturated`` (open loop): more than a tenth of the requests that arrived in the second half
 of the arrival window were still waiting (not admitted) when the last one arrived, beyond those
@@ -111,8 +112,10 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
         reps = [SpecReplica(limits, roofline, drafter, shared_prefix, i) for i in range(replicas)]
     else:
         from .sglang import SGLangReplica
+        from .vllm_v0 import V0MultiStepReplica
 
-        cls = SGLangReplica if limits.engine == "sglang" else Replica
+        cls = SGLangReplica if limits.engine == "sglang" else \
+            V0MultiStepReplica if getattr(limits, "scheduler_steps", 1) > 1 else Replica
         reps = [cls(limits, roofline, shared_prefix, i) for i in range(replicas)]
     reqs = [_Req(i, q) for i, q in enumerate(requests)]
     heap: list = []  # (time it reaches the scheduler, index)

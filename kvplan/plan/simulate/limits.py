@@ -58,6 +58,7 @@ class Limits:
     host_chunk_blocks: int = 1  # its unit of a hit, in blocks
     host_block_seconds: float = 0.0  # loading one block to the GPU (plan/reload.py)
     output_reserve: float = 0.0  # SGLang: the share of running requests' remaining output kept free
+    scheduler_steps: int = 1  # vLLM V0's --num-scheduler-steps (vllm_v0.py); 1: vLLM V1
 
     @property
     def kv_tokens(self) -> int:
