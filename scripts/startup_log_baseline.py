@@ -53,23 +53,48 @@ def _side(url: str) -> str:
     return SIDES[4] if url in s["held_out_urls"] else SIDES[9] if url in s["fit_urls"] else "?"
 
 
-def _vllm(k: dict):
-    from kvplan.observe import launch, logs
-    from kvplan.sources import catalog
+# the parallel flags a log states (its "flags"), passed as `kvplan fit` takes them where the row's kvplan
+# inputs do not already say them: vLLM's --data-parallel-size / --enable-expert-parallel /
+# --all2all-backend, SGLang's --dp-size / --ep-size / --enable-dp-attention / --enable-ep-moe
+PARALLEL = {"vllm": ("data_parallel_size", "enable_expert_parallel", "all2all_backend"),
+            "sglang": ("dp_size", "ep_size", "enable_dp_attention", "enable_ep_moe")}
 
-    return logs.vllm_fit(launch.row_spec(k), catalog.load_gpu(k["gpu"]), k,
-                         weight_dtype=k.get("weight_dtype"))
+
+def _inputs(e: dict, engine: str) -> dict:
+    k = dict(e["kvplan"])
+    for key in PARALLEL[engine]:
+        if k.get(key) is None and (e.get("flags") or {}).get(key) is not None:
+            k[key] = e["flags"][key]
+    return k
+
+
+def _model(k: dict):
+    """The row's model: a catalog name, or a config.json stored beside the data (a path from the root)."""
+    from kvplan.observe import launch
+
+    m = k["model"]
+    return launch.row_spec({**k, "model": str(ROOT / m)} if m.endswith(".json") else k)
+
+
+def _vllm(k: dict):
+    """Through kvplan.api.fit, as `kvplan fit` plans it, with check-log's reading of vLLM's flags."""
+    from kvplan import api
+    from kvplan.observe import logs
+
+    spec = _model(k)
+    tp, kvd, opts = logs.vllm_plan_args(spec, k)
+    return api.fit(spec, k["gpu"], tp=tp, engine="vllm", kv_dtype=kvd, weight_dtype=k.get("weight_dtype"),
+                   options=opts)
 
 
 def _sglang(k: dict):
-    from kvplan.engines.base import ServeOptions
-    from kvplan.plan import fit
-    from kvplan.observe import launch
-    from kvplan.sources import catalog
+    """Through kvplan.api.fit, with check-log's reading of SGLang's flags (observe/logs.py sglang_options)."""
+    from kvplan import api
+    from kvplan.observe import logs
 
-    opts = ServeOptions(gpu_memory_utilization=k.get("mem_fraction_static"), max_model_len=k.get("context_length"))
-    return fit.fit(launch.row_spec(k), catalog.load_gpu(k["gpu"]), tp=k.get("tp") or 1,
-                   engine="sglang", weight_dtype=k.get("weight_dtype"), opts=opts)
+    opts, tp, kvd = logs.sglang_options({**k, "tp_size": k.get("tp")})
+    return api.fit(_model(k), k["gpu"], tp=tp, engine="sglang", kv_dtype=kvd, weight_dtype=k.get("weight_dtype"),
+                   options=opts)
 
 
 def _trtllm(k: dict):
@@ -111,7 +136,9 @@ def rows() -> list[dict]:
         if r["scored"]:
             k = e["kvplan"]
             try:
-                rep = {"SGLang": _sglang, "TRT-LLM": _trtllm}.get(e.get("engine"), _vllm)(k)
+                eng = {"SGLang": "sglang", "TRT-LLM": "trtllm"}.get(e.get("engine"), "vllm")
+                rep = {"sglang": _sglang, "trtllm": _trtllm, "vllm": _vllm}[eng](
+                    k if eng == "trtllm" else _inputs(e, eng))
             except KvplanError as exc:  # kvplan cannot plan it: listed, not scored, never "fits"
                 r.update(scored=False, why_not=f"kvplan cannot plan it: {exc}")
                 out.append(r)
@@ -350,6 +377,28 @@ on the fit side the seven A100 80GB rows (0.07 to 0.12 GiB lower each; dennislee
 -12.1 % → -12.8 %), the two L40S rows (8 × L40S +4.1 % → +3.2 %, 2 × L40S +2.0 % → +1.6 %), the
 RTX 6000 Ada row (-9.7 % → -9.6 %) and the RTX 3090 SGLang row (-3.0 % → -3.2 %): fit median
 |error| 2.2 % → 2.4 %, still too generous on 4 of 12, no refusal called fits.
+
+**Data and expert parallelism in the scoring path (issue 20, session 9).** The doc script plans each
+vLLM and SGLang row through kvplan.api.fit, the function `kvplan fit` calls, and passes the parallel
+flags a log states: vLLM's --data-parallel-size, --enable-expert-parallel and --all2all-backend, SGLang's
+--dp-size, --ep-size (--enable-ep-moe: ep = tp) and --enable-dp-attention, read as check-log reads them
+(observe/logs.py vllm_options, sglang_options). Until then every row was planned as plain TP. Newly
+scored: the two rows of vllm-project/recipes#12 (Qwen3-Coder-480B-A35B-Instruct-FP8, DP 8 with EP,
+vLLM 0.10.1.dev101, refused at max-model-len 262,144 at utilization 0.9 and 0.95), on round 1's **fit**
+side; their URL keeps its side and moves no other URL (a row made scorable after its round's split
+counts as it did then: startup_log_split.py split_scored). They needed the model's config.json too
+(tests/data/configs, with its source; the importer now accepts that config's "qkv_bias": false and
+"shared_expert_intermediate_size": 0, keys Qwen3MoeConfig does not read). Their card is a 141 GB H20,
+not the 96 GB one: the two budgets differ by 6.99 GiB for 0.05 of utilization, a CUDA total of 139.8 GiB,
+so they are priced on the H200 SXM entry (139.81 GiB; only the total enters the budget). kvplan says
+"does not fit" for both (the engine refused), its KV budget 3.18 GiB under each log's; 7.88 GiB of
+its rank's budget is the profile run's all-gather of the MoE rows under DP (engines/vllm/ep_buffers.py,
+an estimate, charged with an uncertainty as large as itself), without which kvplan would be 4.70 GiB
+over. The EP rows already scored (2 × and 8 × L40S, EP over the TP group) now get EP's whole-expert
+split: the 8 × L40S row's weights 27.66 → 27.65 GiB, its KV unchanged at two decimals; no other figure
+moved. The other DP or EP rows stay listed with their reasons (vllm#51454, held-out round 5: no GiB line;
+recipes#381, vllm#45178, vllm#51041, vllm#44376). No held-out row is DP or EP, so those paths still rest
+on no held-out evidence.
 
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8

@@ -71,6 +71,13 @@ def scored(e: dict) -> bool:
     return "kvplan" in e and not e.get("excluded") and e.get("engine") != "V0"
 
 
+def split_scored(e: dict) -> bool:
+    """Whether the row counted as scored when its round was split: a row made scorable later
+    (``scored_since``: the scoring path learned its flags or model) keeps its URL's side and moves no
+    other URL, so it counts as it did then."""
+    return scored(e) and not e.get("scored_since")
+
+
 def _balance(urls: list[str], count: dict[str, int], seed: int, sides: dict, n: dict) -> None:
     """Shuffle ``urls`` with ``seed``; each goes to the side with fewer scored rows so far (ties: fewer
     URLs, then held-out)."""
@@ -88,7 +95,7 @@ def split() -> dict:
     first: set[str] = set()
     batch: dict[str, str] = {}
     for e in all_logs():
-        count[e["url"]] = count.get(e["url"], 0) + scored(e)
+        count[e["url"]] = count.get(e["url"], 0) + split_scored(e)
         batch.setdefault(e["url"], e.get("batch"))
         if e.get("batch") == "2026-12-01":
             first.add(e["url"])
