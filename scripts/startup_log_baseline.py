@@ -38,6 +38,9 @@ ROUND_4_SHOWN = True  # split committed at da981f0; round 4's held-out errors fi
 # Round 5's logs (startup_log_split.ROUND_5) stay out until round 5's held-out figures are printed once,
 # with the model as it stood when the split was committed.
 ROUND_5_SHOWN = True  # split committed at c307c2f (first as aeb231a on 76e472d, rebased onto main 266c5a7 unchanged); round 5's held-out errors first computed after it
+# Round 6's logs (startup_log_split.ROUND_6) stay out until round 6's held-out figures are printed once,
+# with the model as it stood when the split was committed.
+ROUND_6_SHOWN = False
 SIDES = ("held-out (round 5)", "held-out (round 4, seen)", "held-out (round 3, seen)", "held-out (round 2, seen)",
          "held-out (round 1, seen)", "fit (round 5)", "fit (round 4)", "fit (round 3)", "fit (round 2)", "fit")
 
@@ -125,6 +128,8 @@ def rows() -> list[dict]:
         if e.get("batch") in startup_log_split.ROUND_4 and not ROUND_4_SHOWN:
             continue
         if e.get("batch") in startup_log_split.ROUND_5 and not ROUND_5_SHOWN:
+            continue
+        if e.get("batch") in startup_log_split.ROUND_6 and not ROUND_6_SHOWN:
             continue
         r = {"id": e["id"], "url": e["url"], "side": _side(e["url"]), "engine": e.get("engine"),
              "version": e.get("vllm_version") or e.get("sglang_version") or e.get("trtllm_version"),
