@@ -40,20 +40,21 @@ ROUND_4_SHOWN = True  # split committed at da981f0; round 4's held-out errors fi
 ROUND_5_SHOWN = True  # split committed at c307c2f (first as aeb231a on 76e472d, rebased onto main 266c5a7 unchanged); round 5's held-out errors first computed after it
 # Round 6's logs (startup_log_split.ROUND_6) stay out until round 6's held-out figures are printed once,
 # with the model as it stood when the split was committed.
-ROUND_6_SHOWN = False
-SIDES = ("held-out (round 5)", "held-out (round 4, seen)", "held-out (round 3, seen)", "held-out (round 2, seen)",
-         "held-out (round 1, seen)", "fit (round 5)", "fit (round 4)", "fit (round 3)", "fit (round 2)", "fit")
+ROUND_6_SHOWN = True  # split committed at 992da5c; round 6's held-out errors first computed after it
+SIDES = ("held-out (round 6)", "held-out (round 5, seen)", "held-out (round 4, seen)", "held-out (round 3, seen)",
+         "held-out (round 2, seen)", "held-out (round 1, seen)", "fit (round 6)", "fit (round 5)", "fit (round 4)",
+         "fit (round 3)", "fit (round 2)", "fit")
 
 
 def _side(url: str) -> str:
     s = json.loads(SPLIT.read_text())
-    rounds = [s.get(f"round_{i}", {}) for i in (5, 4, 3, 2)]
+    rounds = [s.get(f"round_{i}", {}) for i in (6, 5, 4, 3, 2)]
     for i, r in enumerate(rounds):
         if url in r.get("held_out_urls", ()):
             return SIDES[i]
         if url in r.get("fit_urls", ()):
-            return SIDES[5 + i]
-    return SIDES[4] if url in s["held_out_urls"] else SIDES[9] if url in s["fit_urls"] else "?"
+            return SIDES[6 + i]
+    return SIDES[5] if url in s["held_out_urls"] else SIDES[11] if url in s["fit_urls"] else "?"
 
 
 # the parallel flags a log states (its "flags"), passed as `kvplan fit` takes them where the row's kvplan
@@ -309,7 +310,7 @@ and committed before any error below was computed (tests/data/startup_logs_split
 scripts/startup_log_split.py); the logs kvplan's current defaults were fitted to are all on the
 fit side.
 
-**Five rounds.** Round 1's held-out figures (64 logs, seed 2020261206) were seen while kvplan's
+**Six rounds.** Round 1's held-out figures (64 logs, seed 2020261206) were seen while kvplan's
 start-up model was built, so they are labelled "seen" below. Round 2 (batch 2026-12-06-r2, seed
 2020261208) was split before any change; one constant then changed on its fit side only (SGLang's
 memory used before its baseline on one GPU, engines/sglang_startup.py PRE_LOAD_TP1), and round 2's
@@ -349,6 +350,24 @@ log (TensorRT-LLM#4275; kvplan models the PyTorch backend). A full vLLM 0.10.2 l
 Qwen3-Next-80B-A3B on 2 × H200 (TP 2, 44.59 GiB) was found with find_string but not added: the tool
 gave no repository or URL for it. No DP+EP, MoE-with-EP, SGLang or TensorRT-LLM log is scored yet, so
 those paths still rest on no held-out evidence.
+
+Round 6 (batch 2026-12-06-r6, seed 2020261212) was collected in session 9 after the DP/EP change to
+the scoring path and the diagnosis below (no constant or code of the model changed), split and committed
+(992da5c) before kvplan's figure for any round-6 log was computed, and printed once with the model as it
+stood then. The search tool (corpora issues and pages; queries on SGLang's "KV Cache is allocated",
+"max_total_num_tokens" and "Memory pool end", TensorRT-LLM's "Allocated ... GiB for max tokens in paged
+KV cache", vLLM's "Available KV cache memory", "GPU KV cache size" and "Model loading took", DP/EP
+launches of DeepSeek and Qwen3 MoE) returned mostly threads already in the data. It adds 6 rows from 6
+new URLs, **none scorable, so round 6's held-out half (3 rows: TensorRT-LLM#1400, sglang#23933,
+vllm-gguf-plugin#101) holds no scored log**: two TensorRT-engine-backend logs of 2023-24 (TensorRT-LLM#224
+and #1400), a DP-attention launch of DeepSeek-V4-Pro on 16 × H20 and a DeepSeek-V4-Flash summary on 8 ×
+L20 that state tokens, not GiB, for a layout kvplan's SGLang path does not model (sglang#23933, #28620),
+an SGLang DeepSeek-V3 log without its card or fraction (sglang#4161) and a GGUF-plugin launch cut before
+its memory lines (vllm-gguf-plugin#101). Threads seen but not added: ovg-project/kvcached#101
+(kvcached-patched engines, like kvcached#210, figures in a table not read), vllm#5248 and
+deepseek-ai/DeepSeek-V2#83 (V0-era), vllm#17327 (the same user's log as vllm#17469), club-3090#1047
+(a Qwen3.8 preview, not in the catalog), robotmunki.com's annotated Gemma 4 31B NVFP4 log (lines not in the
+read excerpt). So the held-out evidence is still the 13 first prints below.
 
 **After round 4: CUDA's total (issue 20), a change made after the held-out figures of rounds
 1-4 had been seen**, so every held-out row below is in sample for it. Every engine sizes its budget
@@ -438,8 +457,9 @@ per interconnect can be computed; fitting one to this log would again use a held
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8
 logs with a KV figure (+124.9, +75.2, +11.1, +10.3, +10.0, +5.4, +5.1, +5.1 %), 3 refusals, none
 called fits; round 2 3 logs (-43.9, -0.4, +0.0 %); round 3 1 log (+3.5 %); round 4 none; round 5
-1 log (+3.2 %). Combined: 13 logs, median |error| 5.4 %, 4 of 13 within 5 %, 3 refusals, 0 called
-fits (through round 4: 12 logs, 7.7 %, 3 of 12). The headline table below shows the rows with
+1 log (+3.2 %); round 6 none (no round-6 row could be scored). Combined: 13 logs, median |error| 5.4 %,
+4 of 13 within 5 %, 3 refusals, 0 called fits (through round 4: 12 logs, 7.7 %, 3 of 12). The issue's
+bar (median ≤ 3 %, ≥ 80 % within 5 %) is not met on first prints. The headline table below shows the rows with
 today's model; the seen rows are in sample.
 
 Version rules: the "about" fields of the two data files.
@@ -456,7 +476,8 @@ came out 2 GiB under the log.
 
 ## Headline
 
-Round 5's held-out row is the headline (one scored log); "seen" rows are in sample for the start-up model's design.
+Round 6's held-out half is the headline and holds no scored log (its 3 rows are listed with the reasons);
+round 5's one scored held-out log is now seen; "seen" rows are in sample for the start-up model's design.
 
 {headline(rs)}
 
