@@ -31,6 +31,13 @@ been seen (and after the CUDA-total change made with every earlier round seen), 
 changed. Rounds 1 to 4 keep their sides; round 5's held-out half becomes the headline and round 4's
 held-out half is reported as seen. tests/data/trtllm_startup_logs.json (TensorRT-LLM logs) joins the files
 in this round; all its rows are round 5's.
+
+Round 6 (``round_6``): the URLs of batch 2026-12-06-r6, collected after round 5's held-out figures had
+been seen (and after the scoring path began to pass data and expert parallelism), are split the same way
+with ``SEED_6``, before kvplan's figure for any round-6 log is computed and before any constant or code is
+changed. Rounds 1 to 5 keep their sides (a row of theirs made scorable later counts as it did when its
+round was split: ``split_scored``); round 6's held-out half becomes the headline and round 5's held-out
+half is reported as seen.
 """
 from __future__ import annotations
 
@@ -61,6 +68,10 @@ ROUND_4 = ("2026-12-06-r4",)
 # own seed before kvplan's figure for any round-5 log is computed.
 SEED_5 = 20_2026_12_11
 ROUND_5 = ("2026-12-06-r5",)
+# Round 6: batch 2026-12-06-r6, collected after round 5's held-out figures had been seen, split with its
+# own seed before kvplan's figure for any round-6 log is computed.
+SEED_6 = 20_2026_12_12
+ROUND_6 = ("2026-12-06-r6",)
 
 
 def all_logs() -> list[dict]:
@@ -69,6 +80,13 @@ def all_logs() -> list[dict]:
 
 def scored(e: dict) -> bool:
     return "kvplan" in e and not e.get("excluded") and e.get("engine") != "V0"
+
+
+def split_scored(e: dict) -> bool:
+    """Whether the row counted as scored when its round was split: a row made scorable later
+    (``scored_since``: the scoring path learned its flags or model) keeps its URL's side and moves no
+    other URL, so it counts as it did then."""
+    return scored(e) and not e.get("scored_since")
 
 
 def _balance(urls: list[str], count: dict[str, int], seed: int, sides: dict, n: dict) -> None:
@@ -88,7 +106,7 @@ def split() -> dict:
     first: set[str] = set()
     batch: dict[str, str] = {}
     for e in all_logs():
-        count[e["url"]] = count.get(e["url"], 0) + scored(e)
+        count[e["url"]] = count.get(e["url"], 0) + split_scored(e)
         batch.setdefault(e["url"], e.get("batch"))
         if e.get("batch") == "2026-12-01":
             first.add(e["url"])
@@ -96,9 +114,11 @@ def split() -> dict:
     round_3 = {u for u, b in batch.items() if b in ROUND_3}
     round_4 = {u for u, b in batch.items() if b in ROUND_4}
     round_5 = {u for u, b in batch.items() if b in ROUND_5}
+    round_6 = {u for u, b in batch.items() if b in ROUND_6}
     sides = {"held_out": [], "fit": sorted(first)}
     n = {"held_out": 0, "fit": sum(count[u] for u in first)}
-    _balance(sorted(set(count) - first - round_2 - round_3 - round_4 - round_5), count, SEED, sides, n)
+    _balance(sorted(set(count) - first - round_2 - round_3 - round_4 - round_5 - round_6), count, SEED, sides,
+             n)
     sides_2: dict = {"held_out": [], "fit": []}
     n_2 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_2), count, SEED_2, sides_2, n_2)
@@ -111,6 +131,9 @@ def split() -> dict:
     sides_5: dict = {"held_out": [], "fit": []}
     n_5 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_5), count, SEED_5, sides_5, n_5)
+    sides_6: dict = {"held_out": [], "fit": []}
+    n_6 = {"held_out": 0, "fit": 0}
+    _balance(sorted(round_6), count, SEED_6, sides_6, n_6)
     return {"seed": SEED, "method": " ".join(__doc__.split("\n\n")[2].split()),
             "files": list(FILES), "scored_rows": n,
             "held_out_urls": sorted(sides["held_out"]), "fit_urls": sorted(sides["fit"]),
@@ -125,7 +148,10 @@ def split() -> dict:
                         "held_out_urls": sorted(sides_4["held_out"]), "fit_urls": sorted(sides_4["fit"])},
             "round_5": {"seed": SEED_5, "batches": list(ROUND_5),
                         "method": " ".join(__doc__.split("\n\n")[6].split()), "scored_rows": n_5,
-                        "held_out_urls": sorted(sides_5["held_out"]), "fit_urls": sorted(sides_5["fit"])}}
+                        "held_out_urls": sorted(sides_5["held_out"]), "fit_urls": sorted(sides_5["fit"])},
+            "round_6": {"seed": SEED_6, "batches": list(ROUND_6),
+                        "method": " ".join(__doc__.split("\n\n")[7].split()), "scored_rows": n_6,
+                        "held_out_urls": sorted(sides_6["held_out"]), "fit_urls": sorted(sides_6["fit"])}}
 
 
 if __name__ == "__main__":

@@ -318,6 +318,11 @@ def _float(v) -> float | None:
         return None
 
 
+def _on(v) -> bool:
+    """A switch as a log or a data row states it: True, or "True" as the engines log Python's True."""
+    return v is True or str(v) == "True"
+
+
 def vllm_options(flags: dict):
     """vLLM's flags (as logged, or as tests/data/vllm_startup_logs.json states them) -> kvplan's
     ServeOptions, tensor-parallel size and KV dtype. Shared by check-log and
@@ -328,7 +333,6 @@ def vllm_options(flags: dict):
     kvd = str(flags.get("kv_cache_dtype") or "auto").lower()
     if kvd != "auto" and kvd not in KV_CACHE_DTYPES:
         raise KvplanError(f"--kv-cache-dtype '{kvd}' in the log is not one kvplan models")
-    eager = flags.get("enforce_eager")
     charged = flags.get("cuda_graphs_charged", True)
     opts = ServeOptions(gpu_memory_utilization=_float(flags.get("gpu_memory_utilization")),
                         max_model_len=_int(flags.get("max_model_len")),
@@ -336,36 +340,52 @@ def vllm_options(flags: dict):
                         max_num_seqs=_int(flags.get("max_num_seqs")),
                         block_size=_int(flags.get("block_size")),
                         kv_cache_memory=_int(flags.get("kv_cache_memory_bytes")),
-                        enforce_eager=eager is True or str(eager) == "True",
-                        cuda_graph_bytes=None if charged else 0)
+                        enforce_eager=_on(flags.get("enforce_eager")), cuda_graph_bytes=None if charged else 0,
+                        # expert and data parallelism, as `kvplan fit` takes them (plan/parallel.py)
+                        data_parallel_size=_int(flags.get("data_parallel_size")) or 1,
+                        enable_expert_parallel=_on(flags.get("enable_expert_parallel")),
+                        all2all_backend=flags.get("all2all_backend") or None)
     tp = _int(flags.get("tensor_parallel_size") or flags.get("tp")) or 1
     return opts, tp, None if kvd == "auto" else KV_CACHE_DTYPES[kvd]
 
 
-def vllm_fit(spec, gpu, flags: dict, weight_dtype: str | None = None):
-    """kvplan's vLLM plan for a model, a GPU and vLLM's flags (max_model_len: the model's own,
-    else 4,096, when the flags do not say)."""
+def vllm_plan_args(spec, flags: dict):
+    """(tp, KV dtype, ServeOptions) for vLLM's flags, max_model_len filled in as vLLM does when the
+    flags do not say it (the model's own, else 4,096): what `kvplan fit` takes for the same set-up."""
     from ..model.frozen import replace
-
-    from ..plan import fit
-
     opts, tp, kvd = vllm_options(flags)
     if opts.max_model_len is None:
         opts = replace(opts, max_model_len=spec.max_context or 4096)
+    return tp, kvd, opts
+
+
+def vllm_fit(spec, gpu, flags: dict, weight_dtype: str | None = None):
+    """kvplan's vLLM plan for a model, a GPU and vLLM's flags (vllm_plan_args)."""
+    from ..plan import fit
+    tp, kvd, opts = vllm_plan_args(spec, flags)
     return fit.fit(spec, gpu, tp=tp, engine="vllm", kv_dtype=kvd, weight_dtype=weight_dtype, opts=opts)
+
+
+def sglang_options(flags: dict):
+    """SGLang's flags (server_args as logged, or as tests/data/sglang_startup_logs.json states them)
+    -> kvplan's ServeOptions, tensor-parallel size and KV dtype: --dp-size, --ep-size (the older
+    --enable-ep-moe: ep_size = tp_size) and --enable-dp-attention as `kvplan fit` takes them."""
+    from ..engines import ServeOptions, kv_cache_format
+
+    kvd = str(flags.get("kv_cache_dtype") or "auto").lower()
+    tp = _int(flags.get("tp_size")) or 1
+    ep = _int(flags.get("ep_size")) or (tp if _on(flags.get("enable_ep_moe")) else None)
+    opts = ServeOptions(gpu_memory_utilization=_float(flags.get("mem_fraction_static")),
+                        max_model_len=_int(flags.get("context_length")), block_size=_int(flags.get("page_size")),
+                        data_parallel_size=_int(flags.get("dp_size")) or 1, ep_size=ep if ep and ep > 1 else None,
+                        dp_attention=_on(flags.get("enable_dp_attention")))
+    return opts, tp, kv_cache_format("sglang", kvd)
 
 
 def _sglang_fit(spec, gpu, flags: dict, weight_dtype: str | None = None):
     from ..plan import fit
-    from ..engines import ServeOptions
-    from ..engines import kv_cache_format
-
-    kvd = str(flags.get("kv_cache_dtype") or "auto").lower()
-    opts = ServeOptions(gpu_memory_utilization=_float(flags.get("mem_fraction_static")),
-                        max_model_len=_int(flags.get("context_length")), block_size=_int(flags.get("page_size")))
-    return fit.fit(spec, gpu, tp=_int(flags.get("tp_size")) or 1, engine="sglang",
-                   kv_dtype=kv_cache_format("sglang", kvd), weight_dtype=weight_dtype,
-                   opts=opts)
+    opts, tp, kvd = sglang_options(flags)
+    return fit.fit(spec, gpu, tp=tp, engine="sglang", kv_dtype=kvd, weight_dtype=weight_dtype, opts=opts)
 
 
 def _llamacpp_size(spec, flags: dict):

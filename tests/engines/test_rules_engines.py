@@ -731,3 +731,39 @@ def test_sglang_hierarchical_cache_refuses_swa_and_mamba_pools():
                     opts=ServeOptions(kv_cache_memory=8 * GiB, max_model_len=4096, hicache=HiCacheConfig()))
         assert str(e.value) == ("kvplan models SGLang's hierarchical cache for full-attention and MLA models "
                                 "only (this one has sliding-window or Mamba pools)")
+
+
+# --- the log readers' parallel flags (issue 20: DP and EP as `kvplan fit` takes them) ----------
+
+def test_vllm_options_read_data_and_expert_parallelism():
+    opts, tp, _ = logs.vllm_options({"data_parallel_size": "8", "enable_expert_parallel": "True",
+                                     "all2all_backend": "deepep_low_latency"})
+    assert (opts.data_parallel_size, opts.enable_expert_parallel, opts.all2all_backend, tp) == \
+        (8, True, "deepep_low_latency", 1)
+    opts, _, _ = logs.vllm_options({"enable_expert_parallel": True})
+    assert (opts.data_parallel_size, opts.enable_expert_parallel, opts.all2all_backend) == (1, True, None)
+    opts, _, _ = logs.vllm_options({"enable_expert_parallel": "False", "data_parallel_size": None})
+    assert (opts.data_parallel_size, opts.enable_expert_parallel) == (1, False)
+
+
+def test_sglang_options_read_dp_ep_and_dp_attention():
+    opts, tp, kvd = logs.sglang_options({"tp_size": "8", "dp_size": "8", "ep_size": "8",
+                                         "enable_dp_attention": "True", "mem_fraction_static": "0.8"})
+    assert (tp, opts.data_parallel_size, opts.ep_size, opts.dp_attention, kvd) == (8, 8, 8, True, None)
+    assert opts.gpu_memory_utilization == 0.8
+    opts, tp, _ = logs.sglang_options({"tp_size": 4, "enable_ep_moe": True})  # the older switch: ep = tp
+    assert (tp, opts.ep_size, opts.data_parallel_size, opts.dp_attention) == (4, 4, 1, False)
+    opts, _, _ = logs.sglang_options({"tp_size": 4, "ep_size": 1})
+    assert opts.ep_size is None
+
+
+def test_dp_attention_halves_the_attention_group_of_the_sglang_plan():
+    """tp 8 with --enable-dp-attention --dp-size 8: attention tp 1 × 8 replicas (plan/parallel.py)."""
+    from kvplan.sources import catalog
+
+    spec, g = catalog.load_model("qwen3-30b-a3b"), catalog.load_gpu("h100-sxm-80gb")
+    plain = logs._sglang_fit(spec, g, {"tp_size": 8, "mem_fraction_static": 0.8})
+    dpa = logs._sglang_fit(spec, g, {"tp_size": 8, "dp_size": 8, "enable_dp_attention": True,
+                                     "mem_fraction_static": 0.8})
+    assert any("attention tp 1 × 8 replica(s)" in n for n in dpa.notes)
+    assert not any("replica(s)" in n for n in plain.notes)

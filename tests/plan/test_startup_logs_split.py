@@ -19,7 +19,8 @@ def test_every_url_on_one_side():
     r2, r3, r4, r5 = SPLIT["round_2"], SPLIT["round_3"], SPLIT["round_4"], SPLIT["round_5"]
     sides = [set(SPLIT["held_out_urls"]), set(SPLIT["fit_urls"]), set(r2["held_out_urls"]), set(r2["fit_urls"]),
              set(r3["held_out_urls"]), set(r3["fit_urls"]), set(r4["held_out_urls"]), set(r4["fit_urls"]),
-             set(r5["held_out_urls"]), set(r5["fit_urls"])]
+             set(r5["held_out_urls"]), set(r5["fit_urls"]),
+             set(SPLIT["round_6"]["held_out_urls"]), set(SPLIT["round_6"]["fit_urls"])]
     assert sum(len(s) for s in sides) == len(set().union(*sides))  # no URL on two sides
     assert {e["url"] for e in startup_log_split.all_logs()} == set().union(*sides)
     assert SPLIT["scored_rows"]["held_out"] >= 10
@@ -74,10 +75,30 @@ def test_round_5_holds_only_its_own_batch_and_leaves_rounds_1_to_4_as_they_were(
         earlier |= set(r["held_out_urls"] + r["fit_urls"])
     assert not {u for u, b in batch.items() if b in r5["batches"]} & earlier
     assert r5["held_out_urls"] and r5["fit_urls"] and r5["scored_rows"]["held_out"] >= 1
-    assert {e["batch"] for e in logs if e.get("engine") == "TRT-LLM"} == set(r5["batches"])
+    assert {e["batch"] for e in logs if e.get("engine") == "TRT-LLM"} <= set(r5["batches"] + SPLIT["round_6"]["batches"])
 
 
 def test_first_batch_is_on_the_fit_side():
     """kvplan's current defaults were fitted to the first batch: none of it may be held out."""
     first = {e["url"] for e in startup_log_split.all_logs() if e.get("batch") == "2026-12-01"}
     assert first and first <= set(SPLIT["fit_urls"])
+
+
+def test_round_6_holds_only_its_own_batch_and_leaves_rounds_1_to_5_as_they_were():
+    """Round 6 is split with a seed of its own (2020261212); the URLs of rounds 1 to 5 do not move."""
+    rs = [SPLIT[f"round_{i}"] for i in range(2, 7)]
+    assert len({SPLIT["seed"]} | {r["seed"] for r in rs}) == 6 and SPLIT["round_6"]["seed"] == 2020261212
+    r6 = SPLIT["round_6"]
+    batch = {e["url"]: e.get("batch") for e in startup_log_split.all_logs()}
+    assert {batch[u] for u in r6["held_out_urls"] + r6["fit_urls"]} == set(r6["batches"]) == {"2026-12-06-r6"}
+    earlier = set(SPLIT["held_out_urls"] + SPLIT["fit_urls"])
+    for r in rs[:-1]:
+        earlier |= set(r["held_out_urls"] + r["fit_urls"])
+    assert not {u for u, b in batch.items() if b in r6["batches"]} & earlier
+    assert r6["held_out_urls"] and r6["fit_urls"]
+
+
+def test_a_row_scored_later_keeps_its_rounds_split():
+    """recipes#12's rows became scorable after round 1 was split; they count as unscored for it."""
+    rows = [e for e in startup_log_split.all_logs() if e.get("scored_since")]
+    assert rows and all(startup_log_split.scored(e) and not startup_log_split.split_scored(e) for e in rows)

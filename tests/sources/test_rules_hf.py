@@ -376,3 +376,23 @@ def test_llama_mlp_bias_and_attention_bias():
     spec = hf.from_config({**QWEN, "model_type": "llama"}, "t")
     lt = spec.layer_types[spec.layers[0]]
     assert (lt.mlp.bias, lt.mixer.qkv_bias, lt.mixer.o_bias) == (False, False, False)
+
+
+# --- Qwen3 MoE: keys Qwen3MoeConfig does not read ---------------------------------------------
+
+Q3M = "Qwen3-30B-A3B.json"
+
+
+def test_qwen3_moe_accepts_qkv_bias_and_shared_expert_only_at_their_no_op_values():
+    """Qwen3-Coder-480B-A35B's config carries "qkv_bias": false and "shared_expert_intermediate_size": 0,
+    keys transformers' Qwen3MoeConfig does not read (its attention reads attention_bias; it has no shared
+    expert): accepted at those values, the spec unchanged; any other value is refused, not guessed."""
+    base = load(Q3M)
+    same = load(Q3M, qkv_bias=False, shared_expert_intermediate_size=0)
+    assert same.layer_types == base.layer_types and same.pattern == base.pattern
+    assert mixer(same, "full").qkv_bias is False and mlp(same, "full").shared_intermediate_size == 0
+    for key, v in (("qkv_bias", True), ("shared_expert_intermediate_size", 512)):
+        with pytest.raises(Exception) as e:
+            load(Q3M, **{key: v})
+        assert str(e.value) == (f"config.json: key '{key}' = {v!r} is not read by this family's config; refusing to guess "
+                                "its effect")

@@ -39,6 +39,14 @@ def _llama_like(cfg: _Cfg, mt: str) -> dict:
             "_tie_default": mt.startswith("gemma")}
 
 
+def _only_default(cfg: _Cfg, key: str, default) -> None:
+    """A key the family's config class does not read, accepted only at its no-op value."""
+    v = cfg.get(key, default=default)
+    if v != default:
+        raise KvplanError(f"{cfg.where}: key '{key}' = {v!r} is not read by this family's config; "
+                          "refusing to guess its effect")
+
+
 def _llama_attention(cfg: _Cfg, mt: str, hidden: int) -> dict:
     """The attention fields every layer of a Llama-like model shares: heads, biases, norms, sinks."""
     heads = cfg.count("num_attention_heads")
@@ -52,6 +60,10 @@ def _llama_attention(cfg: _Cfg, mt: str, hidden: int) -> dict:
         attn.update(qkv_bias=True, o_bias=True)
     if mt in ("qwen3", "qwen3_moe", "gemma3_text", "gemma3"):
         attn["qk_norm"] = True
+    if mt in ("qwen3", "qwen3_moe"):
+        # Qwen3-Coder's config carries "qkv_bias": false, a key Qwen3(Moe)Config does not read
+        # (its attention reads attention_bias); a true one is not guessed at
+        _only_default(cfg, "qkv_bias", False)
     if mt == "gpt_oss":
         attn["learned_sinks"] = True
     return attn
@@ -98,6 +110,8 @@ def _llama_mlps(cfg: _Cfg, mt: str, layers: int) -> tuple[dict, dict | None, set
             if mt == "qwen2_moe":
                 mlp_moe.update(shared_intermediate_size=cfg.need("shared_expert_intermediate_size"),
                                shared_gate=True)
+            else:  # Qwen3MoeConfig has no shared expert; Qwen3-Coder's config states 0
+                _only_default(cfg, "shared_expert_intermediate_size", 0)
         else:  # Mixtral, gpt-oss: every layer
             moe_layers = set(range(layers))
             mlp_moe = {"kind": "moe", "num_experts": experts, "experts_per_token": topk,
