@@ -40,6 +40,7 @@ ZERO = {"base_ms": 0.0, "per_layer_us_graphs": 0.0, "per_layer_us_eager": 0.0, "
 KEYS = (("base_ms", "cb"), ("per_layer_us_graphs", "cl"), ("per_layer_us_eager", "cl"), ("per_seq_us", "cs"))
 GRID = ([i * 0.05 for i in range(81)], [float(i) for i in range(0, 61, 2)], [i * 2.5 for i in range(41)])
 EAGER = [float(i) for i in range(0, 601, 5)]
+EAGER_WIDE = [float(i) for i in range(0, 3001, 5)]  # eager per layer alone, beside fitted graphs constants
 FACTORS = [round(0.5 + i * 0.05, 2) for i in range(71)]  # 0.5 ... 4.0
 _real_load = tables.load
 
@@ -50,8 +51,8 @@ def _fmt(w: str) -> str:
 
 def fitted_doc(engines: dict, dequant: dict) -> dict:
     return {"source": "benchmarks/latency/fit.py on the fit side of benchmarks/published/split.yaml: every round's fit "
-                      "sources and the held-out sources of rounds 1-3 (seen before the next round); round 4's held-out "
-                      "sources never (seeds 20261206, 2026120602, 2026120703, 2026120604)",
+                      "sources and the held-out sources of rounds 1-4 (seen before the next round); round 5's held-out "
+                      "sources never (seeds 20261206, 2026120602, 2026120703, 2026120604, 2026120605)",
             "engines": engines, "dequant": dequant}
 
 
@@ -80,11 +81,13 @@ def coefficients(e: dict) -> dict:
     """The row's time with every constant 0, and its derivative by each constant (linear, so exact)."""
     none = {"int4": {"factor": 1.0, "source": "-"}, "int8": {"factor": 1.0, "source": "-"}}
     t0 = row_time(e, fitted_doc({"_prior": dict(ZERO)}, none))
-    out = {"id": e["id"], "engine": e["engine"], "w": _fmt(e["weight_dtype"]), "t0": t0,
-           "eager": not pa.model_for(e).prof.cuda_graphs}
-    for key, c in (("base_ms", "cb"), ("per_layer_us_graphs", "cl"), ("per_seq_us", "cs")):
-        one = dict(ZERO, **{key: 1.0}, **({"per_layer_us_eager": 1.0} if key == "per_layer_us_graphs" else {}))
+    out = {"id": e["id"], "engine": e["engine"], "w": _fmt(e["weight_dtype"]), "t0": t0}
+    for key, c in (("base_ms", "cb"), ("per_layer_us_graphs", "cl"), ("per_layer_us_eager", "ce"), ("per_seq_us", "cs")):
+        one = dict(ZERO, **{key: 1.0})
         out[c] = row_time(e, fitted_doc({"_prior": one}, none)) - t0
+    # a row runs eager where any of its passes does (no CUDA graphs, or prompt passes of an engine whose graphs capture
+    # decode steps only: SGLang); its graphed passes, if any, still count per_layer_us_graphs (cl)
+    out["eager"] = out["ce"] > 0
     two = {"int4": {"factor": 2.0, "source": "-"}, "int8": {"factor": 2.0, "source": "-"}}
     out["cq"] = row_time(e, fitted_doc({"_prior": dict(ZERO)}, two)) - t0
     err0 = pa.per_token_error(e["metric"], pa.predict(e), e["value"])  # under the current fitted.yaml
@@ -93,8 +96,8 @@ def coefficients(e: dict) -> dict:
 
 
 def _time(r: dict, c: dict, f: float = 1.0) -> float:
-    pl = c["per_layer_us_eager"] if r["eager"] else c["per_layer_us_graphs"]
-    return r["t0"] + c["base_ms"] * r["cb"] + pl * r["cl"] + c["per_seq_us"] * r["cs"] + (f - 1) * r["cq"]
+    return (r["t0"] + c["base_ms"] * r["cb"] + c["per_layer_us_graphs"] * r["cl"] + c["per_layer_us_eager"] * r["ce"]
+            + c["per_seq_us"] * r["cs"] + (f - 1) * r["cq"])
 
 
 def _err(rs: list[dict], c: dict, f: dict | None = None) -> float:
@@ -103,15 +106,15 @@ def _err(rs: list[dict], c: dict, f: dict | None = None) -> float:
 
 def fit_engine(rs: list[dict], f: dict) -> dict:
     """Overhead constants of one engine from its rows (dequant factors ``f`` held fixed)."""
-    graphs = [r for r in rs if not r["eager"]]
-    eager = [r for r in rs if r["eager"]]
+    graphs = [r for r in rs if not r["eager"]]  # every pass graphed
+    eager = [r for r in rs if r["eager"]]  # some pass eager (all of them, or SGLang's prefill)
     if graphs:
         pick = [r for r in graphs if r["w"] not in ("int4", "int8")] or graphs
         b, pl, ps = min(itertools.product(*GRID), key=lambda p: (_err(pick, dict(
             ZERO, base_ms=p[0], per_layer_us_graphs=p[1], per_seq_us=p[2]), f), p))
         c = dict(base_ms=round(b, 3), per_layer_us_graphs=pl, per_layer_us_eager=pl + 40.0, per_seq_us=ps)
         if eager:
-            c["per_layer_us_eager"] = min(EAGER, key=lambda x: (_err(eager, dict(c, per_layer_us_eager=x), f), x))
+            c["per_layer_us_eager"] = min(EAGER_WIDE, key=lambda x: (_err(eager, dict(c, per_layer_us_eager=x), f), x))
     else:  # every row eager: base, eager per layer and per sequence together
         b, pe, ps = min(itertools.product(GRID[0], EAGER, GRID[2]), key=lambda p: (_err(eager, dict(
             ZERO, base_ms=p[0], per_layer_us_eager=p[1], per_seq_us=p[2]), f), p))

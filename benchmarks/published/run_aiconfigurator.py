@@ -76,7 +76,7 @@ def plan(e: dict) -> tuple[dict | None, str, list[str]]:
     if e["model"] not in BUNDLED and e["model"] not in LOCAL:
         return None, f"model {e['model']} not mapped to an aiconfigurator config", notes
     metric = e["metric"]
-    mode = "static_ctx" if metric in ("ttft_ms", "ttft_s", "prefill_tokens_per_s") else "static"
+    mode = "static_ctx" if metric in ("ttft_ms", "ttft_s", "ttft_ns", "prefill_tokens_per_s") else "static"
     if e["weight_dtype"] == "fp16":
         notes.append("fp16 weights modelled as bfloat16 GEMMs (aiconfigurator has no float16 GEMM mode)")
     kw = dict(system_name=system, mode=mode, backend_name=backend, backend_version="current",
@@ -100,6 +100,10 @@ def predicted_value(metric: str, r, e: dict) -> float:
         return r.ttft / 1000
     if metric == "decode_s_per_token":
         return r.tpot / 1000
+    if metric == "ttft_ns":
+        return r.ttft * 1e6
+    if metric == "decode_ns_per_token":
+        return r.tpot * 1e6
     if metric == "decode_tokens_per_s_total":
         return e["batch"] * 1000 / r.tpot
     if metric == "prefill_tokens_per_s":

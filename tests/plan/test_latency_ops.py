@@ -51,8 +51,8 @@ class Prof:
         self.asked.append(("a2a", n))
         return 20e-6, 5e10, "a2a-src"
 
-    def overhead(self, layers, seqs):
-        return 1e-3 + layers * 1e-6 + seqs * 1e-5, "oh"
+    def overhead(self, layers, seqs, prompt=False):
+        return 1e-3 + layers * 1e-6 + seqs * 1e-5 + (1.0 if prompt else 0.0), "oh"
 
 
 # ---- GEMM ---------------------------------------------------------------------------------
@@ -205,6 +205,7 @@ def test_moe_expected_experts_by_hand():
 
 def test_overhead_is_the_profiles():
     assert overhead.seconds(Prof(), 10, 3) == (pytest.approx(1e-3 + 10e-6 + 3e-5), "oh")
+    assert overhead.seconds(Prof(), 10, 3, True) == (pytest.approx(1.0 + 1e-3 + 10e-6 + 3e-5), "oh")
 
 
 @pytest.mark.parametrize("tp,ep,asked,msg", [

@@ -156,6 +156,16 @@ def test_nvlink_without_a_table_is_the_datasheet_fraction():
     assert s.endswith(FB["nvlink_alltoall_beta_source"])
 
 
+def test_infinity_fabric_is_a_scale_up_fabric_not_pcie():
+    """MI300X (no kernel tables; 7 Infinity Fabric peer links, 896 GB/s in the catalog): priced as NVLink is,
+    α 10 us and β 896 GB/s × 0.5 (was L40S's PCIe table: an 8-GPU all-reduce of 7.6 MB took 8.7 ms)."""
+    p = Profile(catalog.load_gpu("mi300x"), "sglang")
+    a, b, s = p.allreduce(8)
+    assert a == pytest.approx(10e-6) and b == pytest.approx(896e9 * 0.5)
+    assert s.startswith("physics fallback: ") and s.endswith(FB["scale_up_fabrics_source"])
+    assert p.alltoall(8)[1] == pytest.approx(896e9 * FB["nvlink_alltoall_beta_fraction"])
+
+
 @pytest.mark.parametrize("gpu", ["h100-nvl-94gb", "a10g", "t4"])
 def test_a_bridge_or_pcie_card_takes_the_pcie_reference(gpu):
     """An NVLink bridge, no interconnect figure, or PCIe only: L40S's measured NCCL table (3 GPUs:

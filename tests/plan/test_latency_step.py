@@ -411,3 +411,30 @@ def test_first_token_by_engine():
     assert t.first_token(2) == t.prefill(1).seconds + t.decode(2).seconds
     assert t.first_token(1) == t.decode(1).seconds
     assert t.first_token(128) > t.prefill(128).seconds  # one more pass over the weights
+
+
+def test_sglang_prompt_passes_run_eager_its_decode_steps_graphed():
+    """SGLang's CUDA graphs capture decode steps only (engines.yaml prefill_cuda_graphs: false): a prefill or mixed
+    pass pays the eager per-layer cost, a decode step the graphed one; vLLM graphs both. ``seconds`` (the
+    simulator's path, memoised by sequences and whether the pass has prompt tokens) agrees with the ops' sum."""
+    spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    s = OpLatency(spec, gpu, engine="sglang")
+    f = s.prof.fit
+    assert s.prof.cuda_graphs is True and s.prof.prefill_graphs is False
+    eager = f["base_ms"] * 1e-3 + f["per_layer_us_eager"] * 1e-6 * 32 + f["per_seq_us"] * 1e-6
+    graphed = f["base_ms"] * 1e-3 + f["per_layer_us_graphs"] * 1e-6 * 32 + f["per_seq_us"] * 1e-6
+    assert f["per_layer_us_eager"] != f["per_layer_us_graphs"]
+    pre = {o[0]: o for o in s.prefill(500).ops}["engine overhead (per step)"]
+    assert pre[1] == pytest.approx(eager) and "capture decode only: this pass runs eager" in pre[3]
+    assert {o[0]: o for o in s.decode(500).ops}["engine overhead (per step)"][1] == pytest.approx(graphed)
+    for st in (s.prefill(500), s.decode(500), s.mixed([(0, 30)], [1000])):
+        assert st.seconds == pytest.approx(sum(o[1] for o in st.ops))
+    d1, p1 = s.decode(700).seconds, s.prefill(700).seconds  # memoised apart: the decode's overhead stays graphed
+    assert s._mixed((), 1, s.kv_tokens_read(700), s.kv_written(700), s.mix_flops(701, 701), 700, seconds=True) \
+        == pytest.approx(d1)
+    assert s._mixed([(0, 700)], 0, 0, 0, 0, 0, seconds=True) == pytest.approx(p1)
+    v = OpLatency(spec, gpu, engine="vllm")
+    assert v.prof.prefill_graphs is True
+    fv = v.prof.fit
+    assert {o[0]: o for o in v.prefill(500).ops}["engine overhead (per step)"][1] == pytest.approx(
+        fv["base_ms"] * 1e-3 + fv["per_layer_us_graphs"] * 1e-6 * 32 + fv["per_seq_us"] * 1e-6)

@@ -25,11 +25,12 @@ def test_every_row_on_one_side_and_readme_quotes_the_held_out_median():
     # the headline is round 5's held-out decode figure as printed once, before any round-5 change (frozen on the page)
     assert m and pa.FROZEN_ROUND5["decode"].startswith(f"{m.group(1)} % ")
     assert s["held_out"]["breakdowns"]["phase"]["decode"]["n_pred"] == 6  # the frozen figure's rows, all predicted
-    # changed since, by the MoE fix (session 8): the page must then say so beside today's figure
+    # changed since, by the MoE fix (session 8) and session 9's two changes: the page must say so beside today's figure
     today = pa._cell(s["held_out"]["breakdowns"]["phase"]["decode"])
     page = (ROOT / "docs" / "perf-accuracy.md").read_text()
     assert today == pa.FROZEN_ROUND5["decode"] or (
-        '"after the MoE fix, seen"' in page and f"after the MoE fix, seen: all 43.8 % / +43.8 % → decode {today}" in page)
+        '"after session 9\'s changes, seen"' in page and "after the MoE fix, seen: all 43.8 % / +43.8 % → decode "
+        f"{pa.FROZEN_MOE_FIX['decode']}" in page and f"decode {pa.FROZEN_MOE_FIX['decode']} → {today}" in page)
 
 
 def test_refused_rows_are_shown_not_dropped():

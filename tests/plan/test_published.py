@@ -21,7 +21,7 @@ FIELDS = ["id", "source", "quote", "retrieved", "engine", "engine_version", "mod
 ENGINES = {"llamacpp", "vllm", "sglang", "trtllm", "hf", "gptfast", "mlc", "exllamav2", "lmdeploy", "other"}
 METRICS = {"decode_tokens_per_s_per_seq", "decode_ms_per_token", "prefill_tokens_per_s", "ttft_ms",
            "output_tokens_per_s_total", "output_tokens_per_s_per_gpu", "e2e_latency_ms",
-           "e2e_latency_s", "decode_s_per_token", "ttft_s", "decode_tokens_per_s_total"}
+           "e2e_latency_s", "decode_s_per_token", "ttft_s", "decode_tokens_per_s_total", "ttft_ns", "decode_ns_per_token"}
 GPUS = {g.name for g in catalog.gpus()}
 
 

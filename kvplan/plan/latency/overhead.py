@@ -4,5 +4,6 @@ rest as base + per layer + per sequence, constants fitted per engine on the fit 
 from __future__ import annotations
 
 
-def seconds(prof, layers: int, seqs: int):
-    return prof.overhead(layers, seqs)
+def seconds(prof, layers: int, seqs: int, prompt: bool = False):
+    """``prompt``: the pass carries prompt tokens (Profile.overhead: eager where graphs capture decode only)."""
+    return prof.overhead(layers, seqs, prompt)

@@ -20,6 +20,8 @@ class Profile:
         self.gpu, self.engine = gpu, engine
         self.eng = engines[engine]
         self.cuda_graphs = self.eng["cuda_graphs"] if cuda_graphs is None else cuda_graphs
+        # passes with prompt tokens: graphed as decode is unless the engine says its graphs capture decode only
+        self.prefill_graphs = self.cuda_graphs and self.eng.get("prefill_cuda_graphs", True)
         # how the engine makes the first token: from the prefill pass's logits (absent), or by prefilling all but the
         # last prompt token and sampling from a decode step over it ("context_minus_one": TurboMind <= v0.1.0a1)
         self.first_token = self.eng.get("first_token", "prefill")
@@ -127,18 +129,21 @@ class Profile:
                                 self.fb["nvlink_alltoall_beta_source"])
 
     def _collective(self, measured, n: int, ref_key: str, nvlink_fraction: float, fraction_source: str):
-        """The first measured table with a row (nearest GPU count); else NVLink at the catalog's
-        bandwidth × ``nvlink_fraction``; else the PCIe reference card's measured NCCL table."""
+        """The first measured table with a row (nearest GPU count); else a scale-up fabric (NVLink, AMD
+        Infinity Fabric: fallback.yaml ``scale_up_fabrics``) at the catalog's bandwidth × ``nvlink_fraction``;
+        else the PCIe reference card's measured NCCL table."""
         for t in measured:
             if t and t["by_gpus"]:
                 k = min(t["by_gpus"], key=lambda g: abs(int(g) - n))
                 row = t["by_gpus"][k]
                 if row["beta_bytes_per_s"]:
                     return row["alpha_us"] * 1e-6, row["beta_bytes_per_s"], f"{t['source']} ({k} GPUs)"
-        ic = self.gpu.interconnect or ""
-        if self.gpu.interconnect_bytes_per_s and "nvlink" in ic.lower() and "bridge" not in ic.lower():
+        ic = (self.gpu.interconnect or "").lower()
+        fabric = any(f in ic for f in self.fb["scale_up_fabrics"]) and "bridge" not in ic
+        if self.gpu.interconnect_bytes_per_s and fabric:
             return (self.fb["nvlink_alpha_us"] * 1e-6, self.gpu.interconnect_bytes_per_s * nvlink_fraction,
-                    "physics fallback: " + self.fb["nvlink_alpha_source"] + "; " + fraction_source)
+                    "physics fallback: " + self.fb["nvlink_alpha_source"] + "; " + fraction_source
+                    + ("" if "nvlink" in ic else "; " + self.fb["scale_up_fabrics_source"]))
         ref = tables.load("kernels")["families"][self.fb["pcie_reference"]][ref_key]
         k = min(ref["by_gpus"], key=lambda g: abs(int(g) - n))
         row = ref["by_gpus"][k]
@@ -146,11 +151,15 @@ class Profile:
                 f"physics fallback (PCIe): {ref['source']} ({k} GPUs); " + self.fb["pcie_reference_source"])
 
     # ---- overhead -----------------------------------------------------------------------
-    def overhead(self, layers: int, seqs: int):
+    def overhead(self, layers: int, seqs: int, prompt: bool = False):
+        """Per-step cost of a pass; ``prompt``: the pass has prompt tokens (prefill, extend or mixed), which
+        runs eager where the engine captures decode steps only (engines.yaml ``prefill_cuda_graphs``)."""
         f = self.fit
-        per_layer = f["per_layer_us_graphs"] if self.cuda_graphs else f["per_layer_us_eager"]
+        graphed = self.prefill_graphs if prompt else self.cuda_graphs
+        per_layer = f["per_layer_us_graphs"] if graphed else f["per_layer_us_eager"]
         s = (f["base_ms"] * 1e-3 + per_layer * 1e-6 * layers + f["per_seq_us"] * 1e-6 * seqs)
-        graphs = "CUDA graphs on" if self.cuda_graphs else "CUDA graphs off"
+        graphs = "CUDA graphs on" if graphed else ("CUDA graphs off" if not self.cuda_graphs else
+                                                   "CUDA graphs capture decode only: this pass runs eager")
         return s, f"{self.fit_label}, {graphs}: {f['base_ms']:g} ms + {per_layer:g} us × layers + {f['per_seq_us']:g} us × sequences"
 
     def scale(self, op: str):

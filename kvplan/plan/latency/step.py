@@ -142,7 +142,7 @@ class OpLatency(Roofline):
             t, nbytes, calls, src = self._alltoall(rows)
             ops.append((f"all-to-all, EP dispatch + combine ({calls} × {nbytes:,} bytes)", t, "comm",
                         src + "; a rank sends its attention group's tokens / tp"))
-        t, src = overhead.seconds(p, self.layers_n, seqs)
+        t, src = overhead.seconds(p, self.layers_n, seqs, rows > decodes)
         ops.append(("engine overhead (per step)", t, "overhead", src))
         return ops
 
@@ -156,11 +156,12 @@ class OpLatency(Roofline):
             ops = self.price(rows, 1, 0, 0, 0, 0, 0, 0, 0)
             by_rows = self._memo_rows[rows] = tuple(o[1] for o in ops if o[2] != "overhead"
                                                     and not o[0].startswith("logits"))
-        by_seqs = self._memo_seqs.get(seqs)
+        prompt = rows > decodes  # prompt tokens in the pass: its overhead (eager where graphs capture decode only)
+        by_seqs = self._memo_seqs.get((seqs, prompt))
         if by_seqs is None:
-            ops = self.price(1, seqs, 0, 0, 0, 0, 0, 0, 0)
-            by_seqs = self._memo_seqs[seqs] = (next(o[1] for o in ops if o[0].startswith("logits")),
-                                               ops[-1][1])
+            ops = self.price(1, seqs, 0 if prompt else 1, 0, 0, 0, 0, 0, 0)
+            by_seqs = self._memo_seqs[(seqs, prompt)] = (next(o[1] for o in ops if o[0].startswith("logits")),
+                                                         ops[-1][1])
         p = self.prof
         n_gemm = len(by_rows) - (1 if self.tp > 1 else 0) - (1 if self.ep > 1 else 0)
         t = 0
