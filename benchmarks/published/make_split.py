@@ -20,6 +20,10 @@ document, ceil(1 / 2) = 1 puts it on the held-out side: round 3 fits nothing new
 Round 4 (`round4`): round 3's held-out source becomes "seen"; three new source documents (SOURCES_ROUND4), split
 with SEED_ROUND4, committed before any round-4 row was predicted or any constant changed.
 
+Round 6 (`round6`): round 5's held-out sources become "seen"; three new source documents (SOURCES_ROUND6: two tables of
+NVIDIA's DLI course, TensorRT-LLM 0.9.0 and NIM, and vLLM's H200 CI build), split with SEED_ROUND6 and committed
+before any round-6 row was predicted, with the model frozen as session 9 left it.
+
 Round 5 (`round5`): round 4's held-out sources become "seen"; four new source documents (SOURCES_ROUND5, SGLang's
 cookbook pages), split with SEED_ROUND5, committed before any round-5 row was predicted. The model they are predicted
 with is the one after round 4's changes (TurboMind's first token included), frozen before this split.
@@ -162,9 +166,32 @@ def split_round5() -> dict:
     return _later_round(5, SEED_ROUND5, SOURCES_ROUND5, split_round4())
 
 
+SEED_ROUND6 = 2026120606  # 2026-12-06, round 6; fixed before any round-6 row was predicted (round6_rows.py's sample too)
+_DLI = ("https://github.com/wbing520/ai-performance-engineering/blob/5a4d0c37a3231b2ff8a268df7f129be259c48a48/"
+        "code/ch11_inference/inference_gpu_cluster_sizing/dataset/")
+# (id, url prefixes, how) of the round-6 source documents (benchmarks/published/round6_rows.py wrote their rows; the rows
+# left out are in excluded.yaml by rule, with counts). Read after round 5's held-out figures and session 9's changes
+# (SGLang's eager prompt passes, Infinity Fabric) had been seen; the model they are predicted with is the one after them.
+SOURCES_ROUND6 = [
+    ("dli-trtllm-0.9.0", [_DLI + "trt_llm_0_9_0_dli.csv"],
+     "round 6: NVIDIA DLI course table trt_llm_0_9_0_dli.csv (TensorRT-LLM 0.9.0 static batches, H100 SXM / H100 NVL / "
+     "H200 / A100 SXM / L40S / L40, TP 1-8, batch 1-1536, FP8 and fp16), a seeded sample of 30 of its predictable rows, "
+     "first-token and token-to-token latency"),
+    ("dli-nim-genai-perf", [_DLI + "nim.csv"],
+     "round 6: NVIDIA DLI course table nim.csv (NIM for LLMs, TensorRT-LLM backend, GenAI-Perf), Llama 3 8B / 70B on "
+     "A100 SXM / H100 SXM, TP 1-8, fp16 / bf16 / fp8, concurrency 1 (72 runs: TTFT and inter-token latency)"),
+    ("vllm-buildkite-9513", ["https://buildkite.com/vllm/performance-benchmark/builds/9513"],
+     "round 6: vLLM performance CI on H200, latency tests (3 rows: batch 8, 32 -> 128)"),
+]
+
+
+def split_round6() -> dict:
+    return _later_round(6, SEED_ROUND6, SOURCES_ROUND6, split_round5())
+
+
 def split() -> dict:
     return {**split_round1(), "round2": split_round2(), "round3": split_round3(), "round4": split_round4(),
-            "round5": split_round5()}
+            "round5": split_round5(), "round6": split_round6()}
 
 
 def split_round1() -> dict:
@@ -182,7 +209,7 @@ def split_round1() -> dict:
 
 def all_sources(doc: dict) -> list[dict]:
     """Every source document of both rounds."""
-    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5") for s in doc.get(n, {}).get("sources", [])]
+    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6") for s in doc.get(n, {}).get("sources", [])]
 
 
 def source_of(url: str, doc: dict) -> str:
@@ -208,7 +235,7 @@ if __name__ == "__main__":
     s = split()
     rows = yaml.safe_load((HERE / "measurements.yaml").read_text())
     for name, d in (("round 1", s), ("round 2", s["round2"]), ("round 3", s["round3"]), ("round 4", s["round4"]),
-                    ("round 5", s["round5"])):
+                    ("round 5", s["round5"]), ("round 6", s["round6"])):
         n = {k: sum(source_of(e["source"], s) in d[k] for e in rows) for k in ("held_out_sources", "fit_sources")}
         print(f"{name} held out: {', '.join(d['held_out_sources'])} ({n['held_out_sources']} rows)\n"
               f"{name} fit:      {', '.join(d['fit_sources'])} ({n['fit_sources']} rows)")

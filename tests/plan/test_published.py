@@ -76,11 +76,12 @@ R2 = SPLIT["round2"]
 R3 = SPLIT["round3"]
 R4 = SPLIT["round4"]
 R5 = SPLIT["round5"]
+R6 = SPLIT["round6"]
 NCCL = yaml.safe_load((DIR / "nccl_tests.yaml").read_text())
 
 
 def _source_of(url):
-    hits = [s["id"] for s in SPLIT["sources"] + R2["sources"] + R3["sources"] + R4["sources"] + R5["sources"]
+    hits = [s["id"] for s in SPLIT["sources"] + R2["sources"] + R3["sources"] + R4["sources"] + R5["sources"] + R6["sources"]
             if any(url.startswith(p) for p in s["url_prefixes"])]
     assert len(hits) == 1, url
     return hits[0]
@@ -122,7 +123,12 @@ def test_split_is_by_source_and_matches_its_seed():
     held5, fit5 = set(R5["held_out_sources"]), set(R5["fit_sources"])
     assert not held5 & fit5 and held5 | fit5 == {s["id"] for s in R5["sources"]} and abs(len(held5) - len(fit5)) <= 1
     assert set(R5["seen_sources"]) == held4 and R5["seed"] not in (SPLIT["seed"], R2["seed"], R3["seed"], R4["seed"])
-    assert used == held | fit | held2 | fit2 | held3 | fit3 | held4 | fit4 | held5 | fit5 and len(held | fit) >= 8
+    held6, fit6 = set(R6["held_out_sources"]), set(R6["fit_sources"])
+    assert not held6 & fit6 and held6 | fit6 == {s["id"] for s in R6["sources"]} and abs(len(held6) - len(fit6)) <= 1
+    assert set(R6["seen_sources"]) == held5 and R6["seed"] not in (SPLIT["seed"], R2["seed"], R3["seed"], R4["seed"],
+                                                                  R5["seed"])
+    assert used == held | fit | held2 | fit2 | held3 | fit3 | held4 | fit4 | held5 | fit5 | held6 | fit6
+    assert len(held | fit) >= 8
     assert abs(len(held) - len(fit)) <= 1 and abs(len(held2) - len(fit2)) <= 1
     assert set(R2["seen_sources"]) == held and len(held2 | fit2) >= 5  # round 1's held-out sources are now "seen"
     assert R2["seed"] != SPLIT["seed"]
