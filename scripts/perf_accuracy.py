@@ -1,7 +1,7 @@
 """kvplan perf's default prediction beside every published measurement, and the error, held-out first.
 
-Sides (issue 21, round 5): held_out = round 5's held-out sources (the headline); seen = the held-out sources of
-rounds 1-4, whose figures were read before the next round and which may be fitted since; fit = every round's fit sources.
+Sides (issue 21, round 6): held_out = round 6's held-out sources (the headline); seen = the held-out sources of
+rounds 1-5, whose figures were read before the next round and which may be fitted since; fit = every round's fit sources.
 
     python scripts/perf_accuracy.py          # rewrite docs/perf-accuracy.md
     python scripts/perf_accuracy.py --check  # exit 1 if the page is out of date
@@ -86,7 +86,7 @@ def split() -> tuple[dict, dict]:
     return doc, {p: s for s in doc["sources"] + [x for n in LATER for x in doc[n]["sources"]] for p in s["url_prefixes"]}
 
 
-LATER = ("round2", "round3", "round4", "round5")  # split.yaml's later rounds; the last one's held-out sources are the headline
+LATER = ("round2", "round3", "round4", "round5", "round6")  # split.yaml's later rounds; the last one's held-out sources are the headline
 
 
 def side_of(doc_id: str, doc: dict) -> str:
@@ -213,7 +213,7 @@ def _intro(rs: list[dict], doc: dict) -> list[str]:
         "out are in `benchmarks/published/excluded.yaml` with the reason), `benchmarks/published/split.yaml` (fit / "
         f"held-out split by source document: round 1 seed {doc['seed']}, round 2 seed {doc['round2']['seed']}, "
         f"round 3 seed {doc['round3']['seed']}, round 4 seed {doc['round4']['seed']}, round 5 seed "
-        f"{doc['round5']['seed']}, each "
+        f"{doc['round5']['seed']}, round 6 seed {doc['round6']['seed']}, each "
         "committed before the model was changed for that round) and `benchmarks/published/aiconfigurator.yaml` (NVIDIA "
         "aiconfigurator 0.12.0, run offline). `tests/plan/test_perf_accuracy.py` recomputes every prediction, so this "
         "page cannot drift from the code.",
@@ -251,31 +251,72 @@ FROZEN_ROUND5 = {
 }
 
 
+# Round 6's held-out figures as printed once (session 9), with the model frozen as session 9 left it (fitted.yaml of commit
+# a16458e), after the split and the rows were committed (4823506) and before anything was changed for round 6.
+FROZEN_ROUND6 = {
+    "decode": "14.0 % / -12.3 % (n 72)", "prefill": "31.4 % / -31.4 % (n 72)", "static": "4.7 % / -4.7 % (n 3)",
+    "all": "21.5 % / -21.5 % (n 147)",
+    "tp": "1: 18.3 % / -16.5 % (n 37); 2: 29.6 % / -29.6 % (n 37); 4: 15.6 % / -15.2 % (n 37); 8: 23.0 % / -23.0 % (n 36)",
+    "weights": "16-bit: 22.6 % / -22.6 % (n 99); fp8: 18.7 % / -16.0 % (n 48)",
+    "engine": "NIM (`other`): 21.7 % / -21.7 % (n 144); vLLM: 4.7 % / -4.7 % (n 3)",
+    "aic": "kvplan 21.5 %, aiconfigurator 20.7 % on all 147 (both optimistic); decode kvplan 14.0 %, aiconfigurator "
+           "21.7 % (n 72); TTFT kvplan 31.4 %, aiconfigurator 18.1 % (n 72); vLLM fixed batch kvplan 4.7 %, "
+           "aiconfigurator 21.9 % (n 3)",
+}
+
+
 def _headline(s: dict, doc: dict) -> list[str]:
-    h, fz = s["held_out"], FROZEN_ROUND5
+    h, fz = s["held_out"], FROZEN_ROUND6
     return [
-        "## Round 5 held out (the headline)",
+        "## Round 6 held out (the headline)",
         "",
-        f"{h['all']['n']} rows from {len(h['sources'])} source documents ({', '.join(h['sources'])}): the first SGLang "
+        f"{h['all']['n']} rows from {len(h['sources'])} source documents ({', '.join(h['sources'])}): read after round "
+        "5's held-out figures and session 9's changes had been seen, split by source with their own seed "
+        f"({doc['round6']['seed']}) and committed, with aiconfigurator's predictions, before any was predicted; then "
+        "predicted once with the model frozen as session 9 left it (its `fitted.yaml`; round 6's fit source, the DLI "
+        "TensorRT-LLM 0.9.0 table, is not fitted either). No constant was fitted to them. The figures as printed then:",
+        "",
+        f"- **Decode** (NIM, GenAI-Perf's mean inter-token latency at concurrency 1): {fz['decode']}.",
+        f"- **Prefill / TTFT** (NIM, GenAI-Perf's client-side TTFT: HTTP request to first streamed token): "
+        f"{fz['prefill']}.",
+        f"- **Fixed batch** (vLLM `benchmark_latency` on H200, batch 8, 32 → 128): {fz['static']}.",
+        f"- All round-6 held-out rows: {fz['all']}; by TP {fz['tp']}; by weights {fz['weights']}; by engine "
+        f"{fz['engine']}.",
+        f"- Beside aiconfigurator 0.12.0 (TensorRT-LLM backend for NIM, vLLM backend; static modes): {fz['aic']}.",
+        "",
+        "Read this headline for what it is: 144 of the 147 rows are one campaign, NVIDIA's DLI course table of NIM on "
+        "its TensorRT-LLM backend (Llama 3 8B / 70B on A100 SXM and H100 SXM, TP 1–8, batch 1, prompts of 200, 2,000 "
+        "and 7,000 tokens, 200–2,000 generated), with the NIM version and the KV-cache format not stated. kvplan is "
+        "optimistic on nearly all of them, in two patterns: TTFT most at 200-token prompts (median −37 % to −46 % by "
+        "model and GPU, −16 % to −28 % at 7,000: consistent with a fixed per-request cost, HTTP, tokenization and "
+        "scheduling, that `other`'s fitted overheads, 0 ms a step, do not price), decode more as the context grows (−1 % to −16 % at 200-token prompts, −25 % to −29 % at "
+        "7,000: the K/V read at long context). The 3 vLLM rows are within −2 % to −6 %. Nothing has been changed for "
+        "round 6 since.",
+        "",
+    ]
+
+
+def _round5_first(s: dict, doc: dict) -> list[str]:
+    """Round 5's headline as it was printed (now seen)."""
+    fz = FROZEN_ROUND5
+    srcs = doc["round5"]["held_out_sources"]
+    n = sum(1 for r in s["_rows"] if r["doc"] in srcs)
+    return [
+        f"Round 5 held out {n} rows from {len(srcs)} source documents ({', '.join(srcs)}): the first SGLang "
         "rows with a stated GPU, read after the round-4 figures had been seen and after round 4's changes, split by "
         f"source with their own seed ({doc['round5']['seed']}) and committed before any of them was predicted, then "
         "predicted once with the model frozen as it stood (round 4's `fitted.yaml`; SGLang has no fit-side row in it, "
         "so it runs on the median of the fitted engines' overheads). No constant was fitted to them. The figures as "
-        "printed then:",
-        "",
-        f"- **Decode** (median TPOT at concurrency 1): {fz['decode']}.",
-        f"- **Prefill / TTFT** (median TTFT at concurrency 1, the client's: HTTP request to first streamed token): "
-        f"{fz['prefill']}.",
-        f"- All round-5 held-out rows: {fz['all']}; by weights: {fz['weights']}.",
-        f"- Beside aiconfigurator 0.12.0 (SGLang backend, static mode): {fz['aic']} (aiconfigurator optimistic, "
-        "−21 % to −73 %; kvplan pessimistic).",
-        "",
-        "Read this headline for what it is: two SGLang cookbook pages, one campaign each, all at batch 1 on 8 × B200 "
+        "printed then: decode (median TPOT at concurrency 1) "
+        f"{fz['decode']}; TTFT (median, the client's) {fz['prefill']}; all {fz['all']}; by weights {fz['weights']}; "
+        f"beside aiconfigurator 0.12.0 (SGLang backend, static mode) {fz['aic']} (aiconfigurator optimistic, −21 % to "
+        "−73 %; kvplan pessimistic). That headline read: two SGLang cookbook pages, one campaign each, all at batch 1 on 8 × B200 "
         "with TP 8 and MoE models: Qwen3-235B-A22B bf16 (kvplan +3 % to +17 % per row) and DeepSeek-R1-0528 FP8 "
         "(kvplan +71 % on TPOT, +97 % to +120 % on TTFT: far too slow). Which model the figures were computed with: "
         "the model after round 4's changes; round 4's last change (TurboMind's first token, see below) touches only "
         "lmdeploy rows, so these figures are the same with or without it. The lengths of each row stand for the two "
-        "middle requests of a 10-request median (`benchmarks/published/README.md`, round 5).",
+        "middle requests of a 10-request median (`benchmarks/published/README.md`, round 5). From round 6 on they "
+        "are **seen**; the changes made with them seen follow.",
         "",
     ]
 
@@ -313,7 +354,10 @@ BEFORE_SESSION9 = {
 
 def _session9(s: dict) -> list[str]:
     """Session 9's changes, made with every round's held-out figures seen, with each moved row before → after."""
-    ho, sg = s["held_out"]["breakdowns"]["phase"], s.get("_rows", [])
+    doc, _ = split()
+    r5 = [r for r in s.get("_rows", []) if r["doc"] in doc["round5"]["held_out_sources"]]  # round 5's held out, now seen
+    ho = {k: stats([r for r in r5 if r["phase"] == k]) for k in ("decode", "prefill")}
+    sg = s.get("_rows", [])
     moved = [f"{r['id'].removeprefix('sglang-')} {_pct(BEFORE_SESSION9[r['id']])} → {_pct(r['kvplan_err'])}"
              for r in sg if r["id"] in BEFORE_SESSION9]
     sgl = tables_fitted()["engines"]["sglang"]
@@ -341,7 +385,7 @@ def _session9(s: dict) -> list[str]:
         "",
         f"Round 5 held out, after the MoE fix → after session 9's changes (both seen): decode {FROZEN_MOE_FIX['decode']} "
         f"→ {_cell(ho['decode'])}, TTFT {FROZEN_MOE_FIX['prefill']} → {_cell(ho['prefill'])}, all "
-        f"{FROZEN_MOE_FIX['all']} → {_cell(s['held_out']['all'])}. Every row they move (all SGLang; no other engine's "
+        f"{FROZEN_MOE_FIX['all']} → {_cell(stats(r5))}. Every row they move (all SGLang; no other engine's "
         "row moves): " + "; ".join(moved) + ". What is left: DeepSeek-R1's TTFT is still 30–51 % optimistic (its "
         "layer launches more kernels in an eager pass than a Llama layer: MLA's expanded prefill, shared experts, an "
         "activation quantization per fp8 GEMM; kvplan prices one eager cost per layer, fitted on Llama layers) and its "
@@ -359,6 +403,9 @@ def _changes(s: dict) -> list[str]:
     return [
         "## What changed after the held-out figures were seen",
         "",
+        "Round 6: nothing since its figures above were printed.",
+        "",
+        *_round5_first(s, split()[0]),
         *_session9(s),
         "Round 5, **after every round's held-out figures had been seen** (session 8, issue 21's MoE fix; today's "
         "figures on round 5's held-out rows are \"after the MoE fix, seen\"): a MoE layer's routed experts are priced "
@@ -477,11 +524,12 @@ def tables_fitted() -> dict:
 def _in_sample(s: dict) -> list[str]:
     out = []
     for side, title, what in (
-            ("seen", "## Seen: rounds 1–4's held-out sources (in-sample since)",
+            ("seen", "## Seen: rounds 1–5's held-out sources (in-sample since)",
              "their figures were read before the next round, so they may be fitted (`fit.py` puts them on its side)"),
             ("fit", "## Fit side (in-sample: the constants were fitted to these rows)",
-             "the fit sources of rounds 1, 2, 4 and 5 (round 3 has none; round 5's, SGLang on 8 × A100 and 8 × MI300X, "
-             "fitted since session 8)")):
+             "the fit sources of rounds 1, 2, 4, 5 and 6 (round 3 has none; round 5's, SGLang on 8 × A100 and 8 × "
+             "MI300X, fitted since session 8; round 6's, the DLI TensorRT-LLM 0.9.0 sample, not fitted: `fit.py` has not "
+             "been rerun since session 9, so its rows are predicted as the held-out ones were)")):
         x = s[side]
         ph = x["breakdowns"]["phase"]
         out += [title, "",
@@ -501,7 +549,7 @@ def render() -> str:
     doc, _ = split()
     lines = _intro(rs, doc) + _headline(s, doc) + _changes(s) + _in_sample(s) + [
         "## By bucket", "",
-        "| breakdown | bucket | held out (round 5) | seen (rounds 1–4 held out) | fit |",
+        "| breakdown | bucket | held out (round 6) | seen (rounds 1–5 held out) | fit |",
         "|---|---|---|---|---|"]
     for name, _, keys in BREAKDOWNS:
         for k in keys:
@@ -510,7 +558,7 @@ def render() -> str:
                 lines.append(f"| {name} | {k} | " + " | ".join(_cell(c) for c in cells) + " |")
     lines += [
         "", "## Every entry", "",
-        f"Regenerate with `{COMMAND}`. Side: **H** held out (round 5), S seen (round 1, 2, 3 or 4 held out), F fit; "
+        f"Regenerate with `{COMMAND}`. Side: **H** held out (round 6), S seen (round 1, 2, 3, 4 or 5 held out), F fit; "
         "* marks a row already in this file before issue 21.", "",
         "| id | side | metric | setup | measured | kvplan | error | aiconfigurator | error |",
         "|---|---|---|---|---:|---:|---:|---:|---:|",
@@ -524,7 +572,7 @@ def render() -> str:
                      f"{setup} | {_f(r['measured'])} | {kv} | {_pct(r['kvplan_err'])} | {_f(r['aic'])} | "
                      f"{_pct(r['aic_err'])} |")
     refused = sorted({r["refused"] for r in rs if r["refused"]})
-    lines += ["", "Metrics: `*_per_s*` are rates (higher is faster); `*_ms` and `*_s` are times. The error column always "
+    lines += ["", "Metrics: `*_per_s*` are rates (higher is faster); `*_ms`, `*_s` and `*_ns` are times. The error column always "
               "compares times. kvplan refused: " + ("; ".join(refused) if refused else "none") + ".", ""]
     return "\n".join(lines)
 

@@ -6,7 +6,8 @@ Which rows may be fitted (benchmarks/published/split.yaml): round 1's fit source
 figures were seen before round 2, so they are in-sample now: `round2.seen_sources`), round 2's fit sources, round 2's
 held-out sources (seen before round 3: `round3.seen_sources`), round 3's held-out source (seen before round 4) and
 round 4's fit sources (round 4's held-out sources and round 5's fit sources join it from round 5 on: this file's
-LATER[-1] is the last round, whose held-out rows are never predicted here; data/fitted.yaml is still round 4's fit). For each row, the time behind its metric (a prefill, the decode steps, or
+LATER[-1] is the last round, whose held-out rows are never predicted here; data/fitted.yaml is session 9's fit, made
+before round 6's sources were read, so round 6's fit source is not in it yet). For each row, the time behind its metric (a prefill, the decode steps, or
 both) is linear in the constants fitted: T = T0 + base × steps + per_layer × layers × steps + per_seq × Σ sequences
 per step + (factor − 1) × weight-only GEMM streaming time. Per engine, the graphs-on constants (base, per layer, per
 sequence) are chosen by grid search to minimise the median |error| of its rows that run with CUDA graphs (its 16-bit

@@ -22,15 +22,19 @@ def test_every_row_on_one_side_and_readme_quotes_the_held_out_median():
     s = pa.summary(rows)
     readme = (ROOT / "README.md").read_text()
     m = re.search(r"held-out median absolute error of decode time is\s+([\d.]+) %", readme)
-    # the headline is round 5's held-out decode figure as printed once, before any round-5 change (frozen on the page)
-    assert m and pa.FROZEN_ROUND5["decode"].startswith(f"{m.group(1)} % ")
-    assert s["held_out"]["breakdowns"]["phase"]["decode"]["n_pred"] == 6  # the frozen figure's rows, all predicted
-    # changed since, by the MoE fix (session 8) and session 9's two changes: the page must say so beside today's figure
-    today = pa._cell(s["held_out"]["breakdowns"]["phase"]["decode"])
+    # the headline is round 6's held-out decode figure as printed once, before any round-6 change (frozen on the page)
+    assert m and pa.FROZEN_ROUND6["decode"].startswith(f"{m.group(1)} % ")
+    ph = s["held_out"]["breakdowns"]["phase"]
+    assert ph["decode"]["n_pred"] == 72 and ph["prefill"]["n_pred"] == 72  # the frozen figures' rows, all predicted
     page = (ROOT / "docs" / "perf-accuracy.md").read_text()
-    assert today == pa.FROZEN_ROUND5["decode"] or (
-        '"after session 9\'s changes, seen"' in page and "after the MoE fix, seen: all 43.8 % / +43.8 % → decode "
-        f"{pa.FROZEN_MOE_FIX['decode']}" in page and f"decode {pa.FROZEN_MOE_FIX['decode']} → {today}" in page)
+    # nothing changed for round 6 since its print: today's figures are the frozen ones, or the page must say so
+    assert (pa._cell(ph["decode"]), pa._cell(ph["prefill"]), pa._cell(s["held_out"]["all"])) == (
+        pa.FROZEN_ROUND6["decode"], pa.FROZEN_ROUND6["prefill"], pa.FROZEN_ROUND6["all"]) \
+        or "Round 6: nothing since" not in page
+    # round 5 (seen): its first print, the MoE fix and session 9's changes, each labelled with its figures
+    assert f"decode (median TPOT at concurrency 1) {pa.FROZEN_ROUND5['decode']}" in page
+    assert '"after session 9\'s changes, seen"' in page and "after the MoE fix, seen: all 43.8 % / +43.8 % → decode " \
+        f"{pa.FROZEN_MOE_FIX['decode']}" in page
 
 
 def test_refused_rows_are_shown_not_dropped():
@@ -72,7 +76,7 @@ def test_per_gpu_throughput_by_hand():
 
 
 def test_last_round_held_out_is_never_fitted():
-    # the round-5 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-4
+    # the round-6 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-5
     # (printed before the next round) are labelled "seen", not held out
     spec2 = importlib.util.spec_from_file_location("fit", ROOT / "benchmarks" / "latency" / "fit.py")
     fit = importlib.util.module_from_spec(spec2)
@@ -82,9 +86,10 @@ def test_last_round_held_out_is_never_fitted():
     rows = pa.rows()
     held = {r["id"] for r in rows if r["side"] == "held_out"}
     assert held and not held & fitted
-    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round5"]["held_out_sources"])
+    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round6"]["held_out_sources"])
     assert {r["doc"] for r in rows if r["side"] == "seen"} == set(doc["held_out_sources"]) | set(
-        doc["round2"]["held_out_sources"]) | set(doc["round3"]["held_out_sources"]) | set(doc["round4"]["held_out_sources"])
+        doc["round2"]["held_out_sources"]) | set(doc["round3"]["held_out_sources"]) | set(
+        doc["round4"]["held_out_sources"]) | set(doc["round5"]["held_out_sources"])
     assert fitted == {r["id"] for r in rows if r["side"] in ("seen", "fit")}
 
 
