@@ -468,10 +468,20 @@ def write(rows, split, max_requests):
              "  (throughput +88 % to +375 %, ITL −18 % to −55 %, as round 5's DeepSeek-R1 rows), and the measured",
              "  TTFT at C=128 (83 s to 1,273 s median) holds a queue the V1 replay never builds (it admits all 128",
              "  at once; the server ran vLLM 0.7.4's V0 engine).",
+             "- Then (session 9, round 6 seen; issue 21's change, docs/perf-accuracy.md) the diagnosed MI300X link",
+             "  was fixed in the step model: a collective over AMD Infinity Fabric is priced as over NVLink (α 10 us,",
+             "  β = the catalog's 896 GB/s × 0.5; fallback.yaml `scale_up_fabrics`), where the interconnect text,",
+             "  lacking \"nvlink\", took L40S's 8-GPU PCIe table (β 0.87 GB/s); SGLang's prefill passes now pay an",
+             "  eager per-layer cost (its CUDA graphs capture decode only), and `benchmarks/latency/fit.py` was rerun",
+             "  (SGLang's fitted step overhead had absorbed the PCIe cost on four MI300X fit rows). The table below",
+             "  keeps round 6's first print and gives today's figures on the same rows, labelled seen.",
              "",
              "## Headline", "",
              "| half | runs | output tok/s: median \\|error\\| (signed) | ITL | TTFT | saturated runs predicted saturated |",
-             "|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|",
+             "| **held-out (round 6), as first printed (2a291d2)** | 27 | 84% (-65%, n=27) | 97% (+97%, n=27) | 458% (+458%, n=27) | 0 of 0 |",
+             "| held-out (round 6): vLLM, as first printed | 18 | 89% (+38%, n=18) | 51% (-22%, n=18) | 110% (+25%, n=18) | 0 of 0 |",
+             "| held-out (round 6): SGLang, as first printed | 9 | 76% (-76%, n=9) | 220% (+220%, n=9) | 1481% (+1481%, n=9) | 0 of 0 |"]
     for h in ("held-out", "held-out vllm", "held-out sglang", "fit", "seen", "all"):
         half_, _, eng = h.partition(" ")
         sub = [r for r in rows if (h == "all" or r["half"] == half_) and (not eng or r["engine"] == eng)]
@@ -483,9 +493,9 @@ def write(rows, split, max_requests):
         hit = sum(1 for r in sat if r["sat"][1])
         if eng and not sub:
             continue
-        name = {"held-out": "**held-out (round 6), as first printed**",
-                "held-out vllm": "held-out (round 6): vLLM, as first printed",
-                "held-out sglang": "held-out (round 6): SGLang, as first printed",
+        name = {"held-out": "held-out (round 6), today (seen: after session 9's fix)",
+                "held-out vllm": "held-out (round 6): vLLM, today (seen)",
+                "held-out sglang": "held-out (round 6): SGLang, today (seen)",
                 "seen": "seen (round-1 to round-5 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
         nref = sum(1 for r in sub if r.get("refused"))
         runs = f"{len(sub)}" + (f" ({nref} refused by fit)" if nref else "")
