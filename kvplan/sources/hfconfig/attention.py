@@ -3,7 +3,8 @@ MLPs): Llama and its many relatives, Llama 4, GPT-2, OPT, Falcon, Gemma 4, MiMo-
 from __future__ import annotations
 
 from ...errors import KvplanError
-from .cfg import _Cfg, _attention, _head_dim, _layer_kinds_from_types, _mlp_dense, _pattern_from
+from .cfg import (_Cfg, _attention, _head_dim, _layer_kinds_from_types, _mlp_dense, _pattern_from,
+                  _split_heads)
 
 
 
@@ -165,7 +166,8 @@ def _gpt2(cfg: _Cfg, mt: str) -> dict:
     heads = cfg.need("n_head", "num_attention_heads")
     layers = cfg.need("n_layer", "num_hidden_layers")
     inter = cfg.get("n_inner") or 4 * hidden
-    attn = {"kind": "full", **_attention(heads, heads, hidden // heads), "qkv_bias": True, "o_bias": True}
+    attn = {"kind": "full", **_attention(heads, heads, _split_heads(cfg, hidden, heads, "")),
+            "qkv_bias": True, "o_bias": True}
     lt = {"mixer": attn, "mlp": _mlp_dense(cfg, inter, gated=False, bias=True), "norms": 2}
     return {"hidden_size": hidden, "layer_types": {"block": lt}, "pattern": f"block*{layers}",
             "position_embeddings": cfg.need("n_positions"), "norm": "layer", "_tie_default": True}
@@ -180,7 +182,8 @@ def _opt(cfg: _Cfg, mt: str) -> dict:
     if cfg.get("word_embed_proj_dim", default=hidden) != hidden:
         raise KvplanError(f"{cfg.where}: key 'word_embed_proj_dim' != hidden_size (project_in/out) is not supported")
     bias = bool(cfg.get("enable_bias", default=True))
-    attn = {"kind": "full", **_attention(heads, heads, hidden // heads), "qkv_bias": bias, "o_bias": bias}
+    attn = {"kind": "full", **_attention(heads, heads, _split_heads(cfg, hidden, heads, "")),
+            "qkv_bias": bias, "o_bias": bias}
     lt = {"mixer": attn, "mlp": _mlp_dense(cfg, cfg.need("ffn_dim"), gated=False, bias=bias), "norms": 2}
     final = bool(cfg.get("do_layer_norm_before", default=True)) and not cfg.get("_remove_final_layer_norm", default=False)
     return {"hidden_size": hidden, "layer_types": {"block": lt}, "pattern": f"block*{layers}",
@@ -213,7 +216,8 @@ def _falcon(cfg: _Cfg, mt: str) -> dict:
     else:
         norms = 1
     cfg.get("num_ln_in_parallel_attn")
-    attn = {"kind": "full", **_attention(heads, kv, hidden // heads), "qkv_bias": bias, "o_bias": bias}
+    attn = {"kind": "full", **_attention(heads, kv, _split_heads(cfg, hidden, heads, "")),
+            "qkv_bias": bias, "o_bias": bias}
     inter = cfg.get("ffn_hidden_size") or 4 * hidden
     lt = {"mixer": attn, "mlp": _mlp_dense(cfg, inter, gated=False, bias=bias), "norms": norms}
     return {"hidden_size": hidden, "layer_types": {"block": lt}, "pattern": f"block*{layers}",
