@@ -52,3 +52,17 @@ def test_divisible_hidden_sizes_still_split_evenly():
     assert load("GPT-2.json").layer_types["block"].mixer.head_dim == 768 // 12 == 64
     assert load("OPT-125m.json").layer_types["block"].mixer.head_dim == 768 // 12 == 64
     assert load("falcon-7b.json").layer_types["block"].mixer.head_dim == 4544 // 71 == 64
+
+
+# --- MiMo-V2-Flash --------------------------------------------------------------------------------
+MIMO = "MiMo-V2-Flash.json"
+
+
+def test_mimo_has_no_shared_expert_and_refuses_one_it_would_have_to_guess():
+    # transformers 5.20.2 modeling_mimo_v2_flash.py MiMoV2FlashMoE: "no shared experts"; vLLM 0.33
+    # mimo_v2.py MiMoV2MoE builds routed experts only; SGLang 0.5.23 mimo_v2.py passes
+    # gated_shared_output=None. The released config states "n_shared_experts": null.
+    for spec in (load(MIMO), load(MIMO, n_shared_experts=0), load(MIMO, drop=["n_shared_experts"])):
+        assert spec.layer_types["local-moe"].mlp.shared_intermediate_size == 0
+    assert refused(MIMO, n_shared_experts=1) == (
+        f"{W}: key 'n_shared_experts' = 1 is not read by this family's config; refusing to guess its effect")

@@ -296,8 +296,10 @@ def _mimo_v2(cfg: _Cfg, mt: str) -> dict:
              "v_head_dim": cfg.count("swa_v_head_dim"), "qkv_bias": bias,
              "learned_sinks": bool(cfg.get("add_swa_attention_sink_bias", default=False))}
     moe = {"kind": "moe", "num_experts": cfg.need("n_routed_experts"), "experts_per_token": cfg.need("num_experts_per_tok"),
-           "intermediate_size": cfg.need("moe_intermediate_size"),
-           "shared_intermediate_size": (cfg.get("n_shared_experts") or 0) * cfg.need("moe_intermediate_size")}
+           "intermediate_size": cfg.need("moe_intermediate_size")}
+    # no shared expert: transformers 5.20.2 MiMoV2FlashMoE ("no shared experts"), vLLM 0.33 MiMoV2MoE
+    # and SGLang 0.5.23 mimo_v2.py build none; the released config states null
+    _only_default(cfg, "n_shared_experts", 0)
     dense = _mlp_dense(cfg, cfg.need("intermediate_size"))
     # attention_chunk_size: not read by transformers' or vLLM's MiMo-V2 attention (mimo_v2.py)
     cfg.touch("attention_chunk_size", "swa_rope_theta", "attention_value_scale", "n_group", "topk_group",
