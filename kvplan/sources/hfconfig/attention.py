@@ -3,7 +3,8 @@ MLPs): Llama and its many relatives, Llama 4, GPT-2, OPT, Falcon, Gemma 4, MiMo-
 from __future__ import annotations
 
 from ...errors import KvplanError
-from .cfg import _Cfg, _attention, _head_dim, _layer_kinds_from_types, _mlp_dense, _pattern_from
+from .cfg import (_Cfg, _attention, _head_dim, _layer_kinds_from_types, _mlp_dense, _pattern_from,
+                  _split_heads)
 
 
 
@@ -165,7 +166,8 @@ def _gpt2(cfg: _Cfg, mt: str) -> dict:
     heads = cfg.need("n_head", "num_attention_heads")
     layers = cfg.need("n_layer", "num_hidden_layers")
     inter = cfg.get("n_inner") or 4 * hidden
-    attn = {"kind": "full", **_attention(heads, heads, hidden // heads), "qkv_bias": True, "o_bias": True}
+    attn = {"kind": "full", **_attention(heads, heads, _split_heads(cfg, hidden, heads, "")),
+            "qkv_bias": True, "o_bias": True}
     lt = {"mixer": attn, "mlp": _mlp_dense(cfg, inter, gated=False, bias=True), "norms": 2}
     return {"hidden_size": hidden, "layer_types": {"block": lt}, "pattern": f"block*{layers}",
             "position_embeddings": cfg.need("n_positions"), "norm": "layer", "_tie_default": True}
@@ -180,7 +182,8 @@ def _opt(cfg: _Cfg, mt: str) -> dict:
     if cfg.get("word_embed_proj_dim", default=hidden) != hidden:
         raise KvplanError(f"{cfg.where}: key 'word_embed_proj_dim' != hidden_size (project_in/out) is not supported")
     bias = bool(cfg.get("enable_bias", default=True))
-    attn = {"kind": "full", **_attention(heads, heads, hidden // heads), "qkv_bias": bias, "o_bias": bias}
+    attn = {"kind": "full", **_attention(heads, heads, _split_heads(cfg, hidden, heads, "")),
+            "qkv_bias": bias, "o_bias": bias}
     lt = {"mixer": attn, "mlp": _mlp_dense(cfg, cfg.need("ffn_dim"), gated=False, bias=bias), "norms": 2}
     final = bool(cfg.get("do_layer_norm_before", default=True)) and not cfg.get("_remove_final_layer_norm", default=False)
     return {"hidden_size": hidden, "layer_types": {"block": lt}, "pattern": f"block*{layers}",
@@ -213,7 +216,8 @@ def _falcon(cfg: _Cfg, mt: str) -> dict:
     else:
         norms = 1
     cfg.get("num_ln_in_parallel_attn")
-    attn = {"kind": "full", **_attention(heads, kv, hidden // heads), "qkv_bias": bias, "o_bias": bias}
+    attn = {"kind": "full", **_attention(heads, kv, _split_heads(cfg, hidden, heads, "")),
+            "qkv_bias": bias, "o_bias": bias}
     inter = cfg.get("ffn_hidden_size") or 4 * hidden
     lt = {"mixer": attn, "mlp": _mlp_dense(cfg, inter, gated=False, bias=bias), "norms": norms}
     return {"hidden_size": hidden, "layer_types": {"block": lt}, "pattern": f"block*{layers}",
@@ -292,8 +296,10 @@ def _mimo_v2(cfg: _Cfg, mt: str) -> dict:
              "v_head_dim": cfg.count("swa_v_head_dim"), "qkv_bias": bias,
              "learned_sinks": bool(cfg.get("add_swa_attention_sink_bias", default=False))}
     moe = {"kind": "moe", "num_experts": cfg.need("n_routed_experts"), "experts_per_token": cfg.need("num_experts_per_tok"),
-           "intermediate_size": cfg.need("moe_intermediate_size"),
-           "shared_intermediate_size": (cfg.get("n_shared_experts") or 0) * cfg.need("moe_intermediate_size")}
+           "intermediate_size": cfg.need("moe_intermediate_size")}
+    # no shared expert: transformers 5.20.2 MiMoV2FlashMoE ("no shared experts"), vLLM 0.33 MiMoV2MoE
+    # and SGLang 0.5.23 mimo_v2.py build none; the released config states null
+    _only_default(cfg, "n_shared_experts", 0)
     dense = _mlp_dense(cfg, cfg.need("intermediate_size"))
     # attention_chunk_size: not read by transformers' or vLLM's MiMo-V2 attention (mimo_v2.py)
     cfg.touch("attention_chunk_size", "swa_rope_theta", "attention_value_scale", "n_group", "topk_group",

@@ -98,11 +98,18 @@ def _mlp_dense(cfg: _Cfg, inter: int, gated: bool = True, bias: bool = False) ->
     return {"kind": "dense", "intermediate_size": inter, "gated": gated, "bias": bias}
 
 
+def _split_heads(cfg: _Cfg, hidden: int, heads: int, prefix: str) -> int:
+    """The head width when the hidden size is split evenly across the heads; a remainder is an
+    error, as in the attention modules that split it (GPT2Attention, OPTAttention, FalconAttention
+    raise ValueError "... must be divisible by num_heads", transformers 5.20.2)."""
+    if hidden % heads:
+        raise KvplanError(f"{cfg.where}: {prefix}hidden_size {hidden} is not divisible by "
+                          f"num_attention_heads {heads}")
+    return hidden // heads
+
+
 def _head_dim(cfg: _Cfg, hidden: int, heads: int) -> int:
     hd = cfg.get("head_dim")
     if hd is not None:
         return int(hd)
-    if hidden % heads:
-        raise KvplanError(f"{cfg.where}: no head_dim and hidden_size {hidden} is not divisible by "
-                          f"num_attention_heads {heads}")
-    return hidden // heads
+    return _split_heads(cfg, hidden, heads, "no head_dim and ")
