@@ -93,3 +93,27 @@ def test_kimi_generic_keys_it_marks_understood_load_at_other_values():
     base = hf.from_config(kimi(), "t")
     spec = hf.from_config(kimi(add_cross_attention=True, cross_attention_hidden_size=7168, num_beam_groups=2), "t")
     assert spec == base
+
+
+def test_kimi_moe_layer_freq_places_the_moe_layers():
+    # vLLM 0.33 models/kimi_k3/nvidia/model.py: MoE where layer_idx >= first_k_dense_replace and
+    # layer_idx % moe_layer_freq == 0. Frequency 2 after 1 dense layer: MoE on the even indices
+    # 2, 4, ..., 92 (46 layers), dense on 0 and the 46 odd ones (47)
+    spec = hf.from_config(kimi(moe_layer_freq=2), "t")
+    counts = spec.counts()
+    assert sum(v for k, v in counts.items() if k.endswith("-moe")) == 46
+    assert sum(v for k, v in counts.items() if k.endswith("-dense")) == 47
+    # index 3 is layer 4, the first MLA layer: odd, so dense; index 7 (layer 8) too; the MLA layers
+    # are 4, 8, ..., 92 and 93, indices 3, 7, ..., 91 (23 odd) and 92 (even)
+    assert (counts["mla-dense"], counts["mla-moe"]) == (23, 1)
+    assert hf.from_config(kimi(moe_layer_freq=1), "t") == hf.from_config(kimi(), "t")
+    assert refusal(kimi(moe_layer_freq=0)) == "config.json: key 'moe_layer_freq' must be a positive integer, got 0"
+
+
+def test_kimi_pruned_heads_are_refused():
+    # PretrainedConfig.pruned_heads names attention heads removed from the weights: the spec would
+    # count them, so a non-empty one is refused (the generic rule; its default {} loads)
+    assert refusal(kimi(pruned_heads={"3": [0, 1]})) == (
+        "config.json: key 'pruned_heads' = {'3': [0, 1]} is not understood by kvplan's importer; "
+        "refusing to guess its effect on the cache")
+    assert hf.from_config(kimi(pruned_heads={}), "t") == hf.from_config(kimi(), "t")

@@ -169,24 +169,27 @@ def _kimi_linear(cfg: _Cfg, mt: str) -> dict:
     norms = 2 + (4 if cfg.get("attn_res_block_size") else 0)
     cfg.touch("mla_use_nope", "num_nextn_predict_layers", "moe_renormalize",
               "moe_router_activation_func", "num_expert_group", "topk_group", "topk_method",
-              "use_grouped_topk", "routed_scaling_factor", "moe_layer_freq", "activation_situ_beta",
+              "use_grouped_topk", "routed_scaling_factor", "activation_situ_beta",
               "activation_situ_linear_beta", "add_cross_attention", "cross_attention_hidden_size",
               "chunk_size_feed_forward", "tie_encoder_decoder", "output_scores", "return_dict_in_generate",
               # generation defaults saved into Kimi-K3's text_config (PretrainedConfig of transformers 4.x)
               "num_beam_groups", "encoder_no_repeat_ngram_size", "no_repeat_ngram_size",
               "exponential_decay_length_penalty", "begin_suppress_tokens", "suppress_tokens",
-              "is_decoder", "is_encoder_decoder", "decoder_start_token_id", "pruned_heads")
+              "is_decoder", "is_encoder_decoder", "decoder_start_token_id")
     moe = {"kind": "moe", "num_experts": cfg.need("num_experts"), "experts_per_token": cfg.need("num_experts_per_token"),
            "intermediate_size": cfg.need("moe_intermediate_size"),
            "shared_intermediate_size": cfg.get("num_shared_experts", default=0) * cfg.need("moe_intermediate_size"),
            **({"latent_size": latent} if latent else {})}
     dense = _mlp_dense(cfg, cfg.need("intermediate_size"))
     first_dense = cfg.get("first_k_dense_replace", default=0)
+    # vLLM 0.33 models/kimi_k3/nvidia/model.py: MoE where layer_idx >= first_k_dense_replace and
+    # layer_idx % moe_layer_freq == 0 (KimiLinearConfig default 1), a dense MLP elsewhere
+    freq = cfg.count("moe_layer_freq") if cfg.get("moe_layer_freq") is not None else 1
     kda_set = set(kda_layers)
     lts, names = {}, []
     for i in range(layers):
         mixer = "kda" if i + 1 in kda_set else "mla"
-        ffn = "dense" if i < first_dense else "moe"
+        ffn = "dense" if i < first_dense or i % freq else "moe"
         name = f"{mixer}-{ffn}"
         lts.setdefault(name, {"mixer": kda if mixer == "kda" else mla, "mlp": dense if ffn == "dense" else moe,
                               "norms": norms})
