@@ -62,9 +62,11 @@ def test_nemotron_defaults():
     assert (m.conv_bias, m.proj_bias) == (True, False)    # use_conv_bias=True, use_bias=False
     assert mlp(spec, "mlp").bias is False                 # mlp_bias=False
     a = mixer(spec, "attention")
-    assert (a.qkv_bias, a.o_bias, a.num_kv_heads) == (False, False, 64)  # absent KV heads: MHA
-    # 8 fewer KV heads than 64 in 10 layers: k and v projections 2 × 8192 × 56 × 128 each
-    assert spec.parameters() - base.parameters() == 10 * 2 * 8192 * (64 - 8) * 128
+    assert (a.qkv_bias, a.o_bias, a.num_kv_heads) == (False, False, 8)  # absent KV heads: NemotronHConfig's 8
+    mha = load(N56, num_key_value_heads=None)  # null: num_attention_heads (NemotronHConfig.__post_init__)
+    assert mixer(mha, "attention").num_kv_heads == 64
+    # 56 more KV heads than 8 in 10 layers: k and v projections 2 × 8192 × 56 × 128 each
+    assert mha.parameters() - base.parameters() == 10 * 2 * 8192 * (64 - 8) * 128
     assert m.ssm_state_dtype is None                      # no mamba_ssm_cache_dtype: the model dtype
 
 
@@ -80,8 +82,11 @@ def test_nemotron_flags_read():
 
 def test_nemotron_head_dim_keys():
     assert mixer(load(N56), "attention").head_dim == 128  # attention_head_dim
+    assert mixer(load(N56, attention_head_dim=96), "attention").head_dim == 96
     assert mixer(load(N56, drop=["attention_head_dim"], head_dim=96), "attention").head_dim == 96
-    assert mixer(load(N56, drop=["attention_head_dim"]), "attention").head_dim == 8192 // 64
+    # neither key: NemotronHConfig's head_dim 128 (transformers 5.20.2 and 5.25.0), not hidden // heads:
+    # Nano's 2688 // 32 would be 84
+    assert mixer(load(NANO, drop=["head_dim"]), "attention").head_dim == 128
 
 
 def test_nemotron_shared_experts():
@@ -114,7 +119,9 @@ def test_qwen3_next_keys():
     assert (a.qkv_bias, a.o_bias, a.qk_norm, a.output_gate) == (True, True, True, True)
     a = mixer(load(Q3N), "attention")
     assert (a.qkv_bias, a.o_bias, a.num_kv_heads) == (False, False, 2)
-    assert mixer(load(Q3N, drop=["num_key_value_heads"]), "attention").num_kv_heads == 16
+    assert mixer(load(Q3N, drop=["num_key_value_heads"]), "attention").num_kv_heads == 2  # Qwen3NextConfig's 2
+    assert mixer(load(Q3N, num_key_value_heads=None), "attention").num_kv_heads == 16  # null: MHA
+    assert mixer(load(Q3N, num_key_value_heads=4), "attention").num_kv_heads == 4
     m = mlp(load(Q3N, drop=["shared_expert_intermediate_size"]), "linear")
     assert (m.shared_intermediate_size, m.shared_gate) == (0, False)
     m = mlp(load(Q3N), "linear")
@@ -258,7 +265,9 @@ def test_jamba_keys():
     assert (m.dt_rank, m.proj_bias, m.conv_bias) == (100, True, False)
     m = mixer(load(JAMBA, drop=["mamba_dt_rank", "mamba_proj_bias", "mamba_conv_bias"]), "mamba-dense")
     assert (m.dt_rank, m.proj_bias, m.conv_bias) == (-(-4096 // 16), False, True)  # ceil(hidden / 16) = 256
-    assert mixer(load(JAMBA, drop=["num_key_value_heads"]), "attention-dense").num_kv_heads == 32
+    assert mixer(load(JAMBA, drop=["num_key_value_heads"]), "attention-dense").num_kv_heads == 8  # JambaConfig's 8
+    assert mixer(load(JAMBA, num_key_value_heads=None), "attention-dense").num_kv_heads == 32  # null: MHA
+    assert mixer(load(JAMBA, num_key_value_heads=4), "attention-dense").num_kv_heads == 4
 
 
 # --- llama-like families whose branch no fixture takes -------------------------------------------
@@ -324,7 +333,8 @@ def test_tied_by_default_families():
 
 
 def test_qwen3_next_defaults():
-    assert mixer(load(Q3N, drop=["head_dim"]), "attention").head_dim == 2048 // 16
+    assert mixer(load(Q3N, drop=["head_dim"]), "attention").head_dim == 256  # Qwen3NextConfig's 256
+    assert mixer(load(Q3N, head_dim=128), "attention").head_dim == 128
     assert load(Q3N, drop=["decoder_sparse_step"]).counts() == {"linear": 36, "attention": 12}
 
 

@@ -6,6 +6,14 @@ from ...errors import KvplanError
 from .cfg import _Cfg, _DTYPES, _attention, _head_dim, _mlp_dense, _pattern_from
 
 
+def _kv_heads(cfg: _Cfg, heads: int, default: int) -> int:
+    """``num_key_value_heads`` as the family's transformers config class sets it (5.20.2, the one
+    vLLM 0.33 loads, and 5.25.0 alike): a dataclass field with a default of its own when the key
+    is absent, ``None`` (null) turned into ``num_attention_heads`` by ``__post_init__``."""
+    if "num_key_value_heads" not in cfg.data:
+        return default
+    return cfg.get("num_key_value_heads", default=heads)
+
 
 def _nemotron_h(cfg: _Cfg, mt: str) -> dict:
     """Nemotron-H: ``hybrid_override_pattern`` gives one block per character: M = Mamba2,
@@ -29,11 +37,11 @@ def _nemotron_h(cfg: _Cfg, mt: str) -> dict:
     if layers != len(names):
         raise KvplanError(f"{cfg.where}: hybrid_override_pattern has {len(names)} blocks, num_hidden_layers is {layers}")
     heads = cfg.count("num_attention_heads")
-    hd = cfg.get("head_dim", "attention_head_dim") or hidden // heads
+    hd = cfg.get("head_dim", "attention_head_dim", default=128)  # NemotronHConfig head_dim: int = 128
     lts = {}
     if "attention" in names:
         bias = bool(cfg.get("attention_bias", default=False))
-        lts["attention"] = {"mixer": {"kind": "full", **_attention(heads, cfg.get("num_key_value_heads", default=heads), hd),
+        lts["attention"] = {"mixer": {"kind": "full", **_attention(heads, _kv_heads(cfg, heads, 8), hd),
                                       "qkv_bias": bias, "o_bias": bias}, "norms": 1}
     if "mamba" in names:
         mh, mhd = cfg.need("mamba_num_heads"), cfg.need("mamba_head_dim")
@@ -77,8 +85,9 @@ def _qwen3_next(cfg: _Cfg, mt: str) -> dict:
             raise KvplanError(f"{cfg.where}: layer_types entry '{t}' is not understood")
         names.append("linear" if t == "linear_attention" else "attention")
     bias = bool(cfg.get("attention_bias", default=False))
-    attn = {"kind": "full", **_attention(heads, cfg.get("num_key_value_heads", default=heads),
-                                         _head_dim(cfg, hidden, heads)),
+    # Qwen3NextConfig: num_key_value_heads: int = 2, head_dim: int = 256 (vLLM 0.33 qwen3_next.py
+    # reads config.head_dim, which the class always sets)
+    attn = {"kind": "full", **_attention(heads, _kv_heads(cfg, heads, 2), cfg.get("head_dim", default=256)),
             "qkv_bias": bias, "o_bias": bias, "qk_norm": True, "output_gate": True}
     lin = {"kind": "gated_deltanet", "num_key_heads": cfg.need("linear_num_key_heads"),
            "num_value_heads": cfg.need("linear_num_value_heads"),
@@ -110,7 +119,7 @@ def _jamba(cfg: _Cfg, mt: str) -> dict:
     heads = cfg.count("num_attention_heads")
     ap, ao = cfg.need("attn_layer_period"), cfg.need("attn_layer_offset")
     ep, eo = cfg.need("expert_layer_period"), cfg.need("expert_layer_offset")
-    attn = {"kind": "full", **_attention(heads, cfg.get("num_key_value_heads", default=heads),
+    attn = {"kind": "full", **_attention(heads, _kv_heads(cfg, heads, 8),  # JambaConfig: 8
                                          _head_dim(cfg, hidden, heads))}
     mamba = {"kind": "mamba", "inner": cfg.need("mamba_expand") * hidden, "state_size": cfg.need("mamba_d_state"),
              "conv_kernel": cfg.need("mamba_d_conv"),
@@ -169,24 +178,27 @@ def _kimi_linear(cfg: _Cfg, mt: str) -> dict:
     norms = 2 + (4 if cfg.get("attn_res_block_size") else 0)
     cfg.touch("mla_use_nope", "num_nextn_predict_layers", "moe_renormalize",
               "moe_router_activation_func", "num_expert_group", "topk_group", "topk_method",
-              "use_grouped_topk", "routed_scaling_factor", "moe_layer_freq", "activation_situ_beta",
+              "use_grouped_topk", "routed_scaling_factor", "activation_situ_beta",
               "activation_situ_linear_beta", "add_cross_attention", "cross_attention_hidden_size",
               "chunk_size_feed_forward", "tie_encoder_decoder", "output_scores", "return_dict_in_generate",
               # generation defaults saved into Kimi-K3's text_config (PretrainedConfig of transformers 4.x)
               "num_beam_groups", "encoder_no_repeat_ngram_size", "no_repeat_ngram_size",
               "exponential_decay_length_penalty", "begin_suppress_tokens", "suppress_tokens",
-              "is_decoder", "is_encoder_decoder", "decoder_start_token_id", "pruned_heads")
+              "is_decoder", "is_encoder_decoder", "decoder_start_token_id")
     moe = {"kind": "moe", "num_experts": cfg.need("num_experts"), "experts_per_token": cfg.need("num_experts_per_token"),
            "intermediate_size": cfg.need("moe_intermediate_size"),
            "shared_intermediate_size": cfg.get("num_shared_experts", default=0) * cfg.need("moe_intermediate_size"),
            **({"latent_size": latent} if latent else {})}
     dense = _mlp_dense(cfg, cfg.need("intermediate_size"))
     first_dense = cfg.get("first_k_dense_replace", default=0)
+    # vLLM 0.33 models/kimi_k3/nvidia/model.py: MoE where layer_idx >= first_k_dense_replace and
+    # layer_idx % moe_layer_freq == 0 (KimiLinearConfig default 1), a dense MLP elsewhere
+    freq = cfg.count("moe_layer_freq") if cfg.get("moe_layer_freq") is not None else 1
     kda_set = set(kda_layers)
     lts, names = {}, []
     for i in range(layers):
         mixer = "kda" if i + 1 in kda_set else "mla"
-        ffn = "dense" if i < first_dense else "moe"
+        ffn = "dense" if i < first_dense or i % freq else "moe"
         name = f"{mixer}-{ffn}"
         lts.setdefault(name, {"mixer": kda if mixer == "kda" else mla, "mlp": dense if ffn == "dense" else moe,
                               "norms": norms})
