@@ -208,3 +208,17 @@ def test_minimax_m3_without_n_shared_experts_has_no_shared_expert():
     assert spec.layer_types["sparse-moe"].mlp.shared_intermediate_size == 0
     # 57 MoE layers lose one gated MLP of 3 × 6,144 × 3,072 parameters
     assert load(raw("MiniMax-M3.json")).parameters() - spec.parameters() == 57 * 3 * 6144 * 3072
+
+
+def test_deepseek_v4_without_n_shared_experts_has_one_shared_expert():
+    # transformers 5.20.2 DeepseekV4Config: n_shared_experts = 1, and DeepseekV4SparseMoeBlock
+    # always builds one shared_experts MLP; vLLM 0.33 (models/deepseek_v4/nvidia/model.py) reads
+    # config.n_shared_experts through that class and sizes it moe_intermediate_size × 1. So the
+    # key left out = the fixture's 1: 2,048, and the same parameter count (golden-tested).
+    cfg = raw("DeepSeek-V4-Flash.json")
+    assert cfg["n_shared_experts"] == 1
+    plain = load(cfg)
+    del cfg["n_shared_experts"]
+    spec = load(cfg)
+    assert spec.layer_types["c4"].mlp.shared_intermediate_size == 2048
+    assert spec.parameters() == plain.parameters() == 284_332_230_231

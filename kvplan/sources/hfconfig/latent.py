@@ -98,10 +98,12 @@ def _deepseek_v4(cfg: _Cfg, mt: str) -> dict:
             "q_lora_rank": cfg.count("q_lora_rank"), "o_groups": cfg.count("o_groups"),
             "o_lora_rank": cfg.count("o_lora_rank")}
     index = {"index_n_heads": cfg.count("index_n_heads"), "index_head_dim": cfg.count("index_head_dim")}
+    # n_shared_experts: DeepseekV4Config's default is 1 (and DeepseekV4SparseMoeBlock always
+    # builds one shared expert); vLLM 0.33 reads it through that class
     moe = {"kind": "moe", "num_experts": cfg.need("n_routed_experts"),
            "experts_per_token": cfg.need("num_experts_per_tok"),
            "intermediate_size": cfg.need("moe_intermediate_size"),
-           "shared_intermediate_size": cfg.get("n_shared_experts", default=0) * cfg.need("moe_intermediate_size")}
+           "shared_intermediate_size": cfg.get("n_shared_experts", default=1) * cfg.need("moe_intermediate_size")}
     hc = cfg.get("hc_mult") or None
     if cfg.get("attention_bias", default=False):
         raise KvplanError(f"{cfg.where}: key 'attention_bias' = true is not supported for deepseek_v4 "
