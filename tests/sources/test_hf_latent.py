@@ -222,3 +222,19 @@ def test_deepseek_v4_without_n_shared_experts_has_one_shared_expert():
     spec = load(cfg)
     assert spec.layer_types["c4"].mlp.shared_intermediate_size == 2048
     assert spec.parameters() == plain.parameters() == 284_332_230_231
+
+
+def test_minimax_m3_without_use_qk_norm_has_the_norms():
+    # vLLM 0.33's MiniMax-M3 attention builds q_norm and k_norm (RMSNorm over head_dim 128) on
+    # every layer without reading use_qk_norm, as transformers 5.20.2's MiniMaxM3VLAttention does
+    cfg = raw("MiniMax-M3.json")
+    plain = load(cfg)
+    del cfg["use_qk_norm"]
+    spec = load(cfg)
+    assert spec == plain and spec.layer_types["full-dense"].mixer.qk_norm is True
+    # a config that says false has none: 60 layers × 2 norms × 128 weights fewer
+    cfg["use_qk_norm"] = False
+    cfg["qk_norm_type"] = "per_layer"  # not read without the norms
+    off = load(cfg)
+    assert off.layer_types["sparse-moe"].mixer.qk_norm is False
+    assert plain.parameters() - off.parameters() == 60 * 2 * 128 == 15_360

@@ -121,7 +121,8 @@ def _deepseek_v4(cfg: _Cfg, mt: str) -> dict:
 
 
 def _minimax_m3(cfg: _Cfg, mt: str) -> dict:
-    """MiniMax-M3 (vLLM model_executor models/minimax_m3; no transformers class): GQA with
+    """MiniMax-M3 (vLLM 0.33 models/minimax_m3; transformers 5.20.2 has only MiniMaxM3VL's text
+    model, which builds the same layers): GQA with
     per-head q/k norms on every layer; layers flagged in ``sparse_attention_config``'s
     ``sparse_attention_freq`` add a block-sparse index branch whose single shared index key
     (``sparse_index_dim``) is cached per token; ``moe_layer_freq`` flags MoE layers (the rest
@@ -129,9 +130,12 @@ def _minimax_m3(cfg: _Cfg, mt: str) -> dict:
     hidden = cfg.count("hidden_size")
     layers = cfg.count("num_hidden_layers")
     heads = cfg.count("num_attention_heads")
+    # vLLM 0.33's MiniMax-M3 attention (and transformers 5.20.2's MiniMaxM3VLAttention) build the
+    # per-head q/k norms on every layer: a config that leaves use_qk_norm out has them
+    qk_norm = bool(cfg.get("use_qk_norm", default=True))
     attn = {"kind": "full", **_attention(heads, cfg.count("num_key_value_heads"), cfg.count("head_dim")),
-            "qk_norm": bool(cfg.get("use_qk_norm", default=False))}
-    if cfg.get("use_qk_norm") and cfg.get("qk_norm_type", default="per_head") != "per_head":
+            "qk_norm": qk_norm}
+    if qk_norm and cfg.get("qk_norm_type", default="per_head") != "per_head":
         raise KvplanError(f"{cfg.where}: key 'qk_norm_type' = {cfg.get('qk_norm_type')!r} is not understood")
     if cfg.get("attention_output_gate", default=False):
         raise KvplanError(f"{cfg.where}: key 'attention_output_gate' (a gated output) is not supported yet")
