@@ -238,3 +238,25 @@ def test_minimax_m3_without_use_qk_norm_has_the_norms():
     off = load(cfg)
     assert off.layer_types["sparse-moe"].mixer.qk_norm is False
     assert plain.parameters() - off.parameters() == 60 * 2 * 128 == 15_360
+
+
+def test_minimax_m3_experts_are_sized_by_intermediate_size():
+    # vLLM's MiniMaxM3MoE: routed experts intermediate_size, the shared one intermediate_size ×
+    # n_shared_experts; the fixture's moe_intermediate_size and shared_intermediate_size are the
+    # same 3,072, so leaving them out changes nothing
+    cfg = raw("MiniMax-M3.json")
+    assert cfg["intermediate_size"] == cfg["moe_intermediate_size"] == cfg["shared_intermediate_size"] == 3072
+    plain = load(cfg)
+    del cfg["moe_intermediate_size"], cfg["shared_intermediate_size"]
+    assert load(cfg) == plain
+    assert plain.layer_types["sparse-moe"].mlp.shared_intermediate_size == 1 * 3072
+
+
+@pytest.mark.parametrize("key", ["moe_intermediate_size", "shared_intermediate_size"])
+def test_minimax_m3_expert_size_other_than_intermediate_size_is_refused(key):
+    # transformers would size the shared expert by shared_intermediate_size, vLLM by
+    # intermediate_size: kvplan cannot tell which the weights have
+    cfg = raw("MiniMax-M3.json")
+    cfg[key] = 1536
+    refused(cfg, f"{WHERE}: key '{key}' = 1536 differs from intermediate_size 3072 "
+                 "(vLLM sizes MiniMax-M3's experts by intermediate_size alone)")

@@ -151,11 +151,18 @@ def _minimax_m3(cfg: _Cfg, mt: str) -> dict:
     sc.touch("sparse_topk_blocks", "sparse_init_block", "sparse_local_block",
              "sparse_score_type", "sparse_disable_index_value")
     sc.check_unread()
+    # vLLM's MiniMaxM3MoE sizes the routed experts by intermediate_size, and the shared expert
+    # intermediate_size × n_shared_experts (none without the key); transformers' MiniMaxM3VL reads
+    # shared_intermediate_size for the shared one. The two agree only where the sizes are equal.
+    inter = cfg.count("intermediate_size")
+    for key in ("moe_intermediate_size", "shared_intermediate_size"):
+        if cfg.get(key, default=inter) != inter:
+            raise KvplanError(f"{cfg.where}: key '{key}' = {cfg.get(key)!r} differs from intermediate_size {inter} "
+                              "(vLLM sizes MiniMax-M3's experts by intermediate_size alone)")
     moe = {"kind": "moe", "num_experts": cfg.need("num_local_experts"), "experts_per_token": cfg.need("num_experts_per_tok"),
-           "intermediate_size": cfg.need("moe_intermediate_size"),
-           "shared_intermediate_size": cfg.get("n_shared_experts", default=0) * cfg.get("shared_intermediate_size", default=0)}
+           "intermediate_size": inter, "shared_intermediate_size": cfg.get("n_shared_experts", default=0) * inter}
     dense = _mlp_dense(cfg, cfg.need("dense_intermediate_size"))
-    cfg.touch("intermediate_size", "num_mtp_modules", "num_nextn_predict_layers", "rotary_dim", "use_gemma_norm",
+    cfg.touch("num_mtp_modules", "num_nextn_predict_layers", "rotary_dim", "use_gemma_norm",
               "use_routing_bias", "swiglu_alpha", "swiglu_limit", "scoring_func", "routed_scaling_factor",
               "first_k_dense_replace")
     lts, names = {}, []
