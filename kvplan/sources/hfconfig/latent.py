@@ -98,10 +98,12 @@ def _deepseek_v4(cfg: _Cfg, mt: str) -> dict:
             "q_lora_rank": cfg.count("q_lora_rank"), "o_groups": cfg.count("o_groups"),
             "o_lora_rank": cfg.count("o_lora_rank")}
     index = {"index_n_heads": cfg.count("index_n_heads"), "index_head_dim": cfg.count("index_head_dim")}
+    # n_shared_experts: DeepseekV4Config's default is 1 (and DeepseekV4SparseMoeBlock always
+    # builds one shared expert); vLLM 0.33 reads it through that class
     moe = {"kind": "moe", "num_experts": cfg.need("n_routed_experts"),
            "experts_per_token": cfg.need("num_experts_per_tok"),
            "intermediate_size": cfg.need("moe_intermediate_size"),
-           "shared_intermediate_size": cfg.get("n_shared_experts", default=0) * cfg.need("moe_intermediate_size")}
+           "shared_intermediate_size": cfg.get("n_shared_experts", default=1) * cfg.need("moe_intermediate_size")}
     hc = cfg.get("hc_mult") or None
     if cfg.get("attention_bias", default=False):
         raise KvplanError(f"{cfg.where}: key 'attention_bias' = true is not supported for deepseek_v4 "
@@ -119,7 +121,8 @@ def _deepseek_v4(cfg: _Cfg, mt: str) -> dict:
 
 
 def _minimax_m3(cfg: _Cfg, mt: str) -> dict:
-    """MiniMax-M3 (vLLM model_executor models/minimax_m3; no transformers class): GQA with
+    """MiniMax-M3 (vLLM 0.33 models/minimax_m3; transformers 5.20.2 has only MiniMaxM3VL's text
+    model, which builds the same layers): GQA with
     per-head q/k norms on every layer; layers flagged in ``sparse_attention_config``'s
     ``sparse_attention_freq`` add a block-sparse index branch whose single shared index key
     (``sparse_index_dim``) is cached per token; ``moe_layer_freq`` flags MoE layers (the rest
@@ -127,9 +130,12 @@ def _minimax_m3(cfg: _Cfg, mt: str) -> dict:
     hidden = cfg.count("hidden_size")
     layers = cfg.count("num_hidden_layers")
     heads = cfg.count("num_attention_heads")
+    # vLLM 0.33's MiniMax-M3 attention (and transformers 5.20.2's MiniMaxM3VLAttention) build the
+    # per-head q/k norms on every layer: a config that leaves use_qk_norm out has them
+    qk_norm = bool(cfg.get("use_qk_norm", default=True))
     attn = {"kind": "full", **_attention(heads, cfg.count("num_key_value_heads"), cfg.count("head_dim")),
-            "qk_norm": bool(cfg.get("use_qk_norm", default=False))}
-    if cfg.get("use_qk_norm") and cfg.get("qk_norm_type", default="per_head") != "per_head":
+            "qk_norm": qk_norm}
+    if qk_norm and cfg.get("qk_norm_type", default="per_head") != "per_head":
         raise KvplanError(f"{cfg.where}: key 'qk_norm_type' = {cfg.get('qk_norm_type')!r} is not understood")
     if cfg.get("attention_output_gate", default=False):
         raise KvplanError(f"{cfg.where}: key 'attention_output_gate' (a gated output) is not supported yet")
@@ -145,11 +151,18 @@ def _minimax_m3(cfg: _Cfg, mt: str) -> dict:
     sc.touch("sparse_topk_blocks", "sparse_init_block", "sparse_local_block",
              "sparse_score_type", "sparse_disable_index_value")
     sc.check_unread()
+    # vLLM's MiniMaxM3MoE sizes the routed experts by intermediate_size, and the shared expert
+    # intermediate_size × n_shared_experts (none without the key); transformers' MiniMaxM3VL reads
+    # shared_intermediate_size for the shared one. The two agree only where the sizes are equal.
+    inter = cfg.count("intermediate_size")
+    for key in ("moe_intermediate_size", "shared_intermediate_size"):
+        if cfg.get(key, default=inter) != inter:
+            raise KvplanError(f"{cfg.where}: key '{key}' = {cfg.get(key)!r} differs from intermediate_size {inter} "
+                              "(vLLM sizes MiniMax-M3's experts by intermediate_size alone)")
     moe = {"kind": "moe", "num_experts": cfg.need("num_local_experts"), "experts_per_token": cfg.need("num_experts_per_tok"),
-           "intermediate_size": cfg.need("moe_intermediate_size"),
-           "shared_intermediate_size": cfg.get("n_shared_experts", default=0) * cfg.get("shared_intermediate_size", default=0)}
+           "intermediate_size": inter, "shared_intermediate_size": cfg.get("n_shared_experts", default=0) * inter}
     dense = _mlp_dense(cfg, cfg.need("dense_intermediate_size"))
-    cfg.touch("intermediate_size", "num_mtp_modules", "num_nextn_predict_layers", "rotary_dim", "use_gemma_norm",
+    cfg.touch("num_mtp_modules", "num_nextn_predict_layers", "rotary_dim", "use_gemma_norm",
               "use_routing_bias", "swiglu_alpha", "swiglu_limit", "scoring_func", "routed_scaling_factor",
               "first_k_dense_replace")
     lts, names = {}, []
