@@ -119,9 +119,7 @@ def _llama_mlps(cfg: _Cfg, mt: str, layers: int) -> tuple[dict, dict | None, set
                        "intermediate_size": inter}
             if mt == "gpt_oss":
                 mlp_moe.update(expert_bias=True, router_bias=True)
-    cfg.touch("experts_per_token", "norm_topk_prob", "output_router_logits", "router_aux_loss_coef",
-              "swiglu_limit", "max_window_layers", "use_sliding_window", "sliding_window_pattern",
-              "_sliding_window_pattern")
+    cfg.touch("max_window_layers", "use_sliding_window", "sliding_window_pattern", "_sliding_window_pattern")
     dense = _mlp_dense(cfg, inter, bias=bool(cfg.get("mlp_bias", default=False)))
     return dense, mlp_moe, moe_layers
 
@@ -142,14 +140,13 @@ def _llama4(cfg: _Cfg, mt: str) -> dict:
     step = cfg.get("interleave_moe_layer_step", default=1)
     moe_layers = set(cfg.get("moe_layers") or range(step - 1, layers, step))
     bias = bool(cfg.get("attention_bias", default=False))
-    cfg.get("use_qk_norm")  # an L2 norm without weights: no parameters
+    # (use_qk_norm is not read: an L2 norm without weights has no parameters)
     attn = _attention(heads, kv, hd, qkv_bias=bias, o_bias=bias)
     inter = cfg.need("intermediate_size")
     moe = {"kind": "moe", "num_experts": cfg.need("num_local_experts"),
            "experts_per_token": cfg.need("num_experts_per_tok"), "intermediate_size": inter,
            "shared_intermediate_size": inter}
     dense = _mlp_dense(cfg, cfg.get("intermediate_size_mlp", default=inter))
-    cfg.touch("output_router_logits", "router_aux_loss_coef", "router_jitter_noise")
     lts, names = {}, []
     for i, kind in enumerate(kinds):
         key = ("global" if kind == "full" else "local") + ("" if len(moe_layers) == layers else
@@ -237,7 +234,6 @@ def _gemma4(cfg: _Cfg, mt: str) -> dict:
     for key in ("hidden_size_per_layer_input", "num_kv_shared_layers"):
         if cfg.get(key, default=0):
             raise KvplanError(f"{cfg.where}: key '{key}' (per-layer inputs / KV sharing) is not supported yet")
-    cfg.touch("vocab_size_per_layer_input", "use_double_wide_mlp")
     if cfg.get("use_double_wide_mlp", default=False):
         raise KvplanError(f"{cfg.where}: key 'use_double_wide_mlp' is not supported yet")
     types = cfg.need("layer_types")
@@ -302,8 +298,7 @@ def _mimo_v2(cfg: _Cfg, mt: str) -> dict:
     _only_default(cfg, "n_shared_experts", 0)
     dense = _mlp_dense(cfg, cfg.need("intermediate_size"))
     # attention_chunk_size: not read by transformers' or vLLM's MiMo-V2 attention (mimo_v2.py)
-    cfg.touch("attention_chunk_size", "swa_rope_theta", "attention_value_scale", "n_group", "topk_group",
-              "topk_method", "scoring_func", "routed_scaling_factor", "norm_topk_prob", "layernorm_epsilon")
+    cfg.touch("attention_chunk_size", "attention_value_scale", "n_group", "topk_group")
     lts, names = {}, []
     for p_flag, m_flag in zip(pattern, moe_flags):
         name = ("local" if p_flag else "global") + ("-moe" if m_flag else "-dense")

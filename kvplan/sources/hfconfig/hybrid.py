@@ -46,7 +46,7 @@ def _nemotron_h(cfg: _Cfg, mt: str) -> dict:
     if "mamba" in names:
         mh, mhd = cfg.need("mamba_num_heads"), cfg.need("mamba_head_dim")
         ssm_dtype = _DTYPES.get(str(cfg.get("mamba_ssm_cache_dtype")), None)
-        cfg.get("expand")  # inner size is mamba_num_heads * mamba_head_dim
+        # (expand is not read: the inner size is mamba_num_heads * mamba_head_dim)
         lts["mamba"] = {"mixer": {"kind": "mamba2", "num_heads": mh, "head_dim": mhd,
                                   "state_size": cfg.need("ssm_state_size"), "n_groups": cfg.need("n_groups"),
                                   "conv_kernel": cfg.need("conv_kernel"),
@@ -64,8 +64,7 @@ def _nemotron_h(cfg: _Cfg, mt: str) -> dict:
                               "intermediate_size": cfg.need("moe_intermediate_size"), "gated": False,
                               "shared_intermediate_size": cfg.get("moe_shared_expert_intermediate_size", default=0)
                               * (1 if cfg.get("n_shared_experts", default=1) else 0)}}
-    cfg.touch("n_shared_experts", "n_group", "topk_group", "norm_topk_prob", "routed_scaling_factor",
-            "mlp_hidden_act", "intermediate_size", "sliding_window")
+    cfg.touch("n_shared_experts", "n_group", "topk_group", "sliding_window")
     return {"hidden_size": hidden, "layer_types": lts, "pattern": _pattern_from(names)}
 
 
@@ -104,7 +103,6 @@ def _qwen3_next(cfg: _Cfg, mt: str) -> dict:
                "shared_gate": bool(cfg.get("shared_expert_intermediate_size", default=0))}
     else:
         mlp = _mlp_dense(cfg, cfg.need("intermediate_size"))
-    cfg.touch("intermediate_size", "norm_topk_prob", "output_router_logits", "router_aux_loss_coef")
     lts = {"linear": {"mixer": lin, "mlp": mlp}, "attention": {"mixer": attn, "mlp": mlp}}
     return {"hidden_size": hidden, "layer_types": {k: v for k, v in lts.items() if k in names},
             "pattern": _pattern_from(names)}
@@ -129,7 +127,7 @@ def _jamba(cfg: _Cfg, mt: str) -> dict:
     dense = _mlp_dense(cfg, cfg.need("intermediate_size"))
     moe = {"kind": "moe", "num_experts": cfg.need("num_experts"), "experts_per_token": cfg.need("num_experts_per_tok"),
            "intermediate_size": cfg.need("intermediate_size")}
-    cfg.touch("use_mambapy", "use_associative_scan", "output_router_logits", "router_aux_loss_coef")
+    cfg.touch("use_mambapy")
     names, lts = [], {}
     for i in range(layers):
         mixer = "attention" if i % ap == ao else "mamba"
@@ -160,7 +158,6 @@ def _kimi_linear(cfg: _Cfg, mt: str) -> dict:
            "key_head_dim": lc.count("head_dim"), "value_head_dim": lc.count("head_dim"),
            "conv_kernel": lc.count("short_conv_kernel_size")}
     kda["full_rank_gate"] = bool(lc.get("use_full_rank_gate", default=False))
-    lc.touch("gate_lower_bound")
     lc.check_unread()
     cfg.get("num_key_value_heads")  # MLA: no KV heads
     mla = {"kind": "mla", "num_heads": heads, "kv_lora_rank": cfg.need("kv_lora_rank"),
@@ -176,15 +173,11 @@ def _kimi_linear(cfg: _Cfg, mt: str) -> dict:
     # attention residuals (vLLM models/kimi_k3 KimiDecoderLayer): two more RMSNorms and two
     # hidden -> 1 projections per layer, four hidden-sized vectors
     norms = 2 + (4 if cfg.get("attn_res_block_size") else 0)
-    cfg.touch("mla_use_nope", "num_nextn_predict_layers", "moe_renormalize",
-              "moe_router_activation_func", "num_expert_group", "topk_group", "topk_method",
-              "use_grouped_topk", "routed_scaling_factor", "activation_situ_beta",
+    # (add_cross_attention, cross_attention_hidden_size, num_beam_groups: PretrainedConfig defaults of
+    # transformers 4.x saved into Kimi-K3's text_config)
+    cfg.touch("num_nextn_predict_layers", "num_expert_group", "topk_group", "use_grouped_topk",
               "activation_situ_linear_beta", "add_cross_attention", "cross_attention_hidden_size",
-              "chunk_size_feed_forward", "tie_encoder_decoder", "output_scores", "return_dict_in_generate",
-              # generation defaults saved into Kimi-K3's text_config (PretrainedConfig of transformers 4.x)
-              "num_beam_groups", "encoder_no_repeat_ngram_size", "no_repeat_ngram_size",
-              "exponential_decay_length_penalty", "begin_suppress_tokens", "suppress_tokens",
-              "is_decoder", "is_encoder_decoder", "decoder_start_token_id")
+              "num_beam_groups")
     moe = {"kind": "moe", "num_experts": cfg.need("num_experts"), "experts_per_token": cfg.need("num_experts_per_token"),
            "intermediate_size": cfg.need("moe_intermediate_size"),
            "shared_intermediate_size": cfg.get("num_shared_experts", default=0) * cfg.need("moe_intermediate_size"),

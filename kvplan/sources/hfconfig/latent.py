@@ -43,15 +43,13 @@ def _deepseek(cfg: _Cfg, mt: str) -> dict:
         if len(types) != layers or set(types) - {"full", "shared"}:
             raise KvplanError(f"{cfg.where}: key 'indexer_types' must list 'full' or 'shared' for each of {layers} layers")
         indexed = [t == "full" for t in types]
-        cfg.touch("index_topk", "indexer_rope_interleave", "rope_interleave", "qk_head_dim",
-                  "pretraining_tp", "index_share_for_mtp_iteration", "moe_router_dtype")
+        cfg.touch("index_topk", "indexer_rope_interleave", "qk_head_dim", "index_share_for_mtp_iteration")
         cfg.get("head_dim")  # GlmMoeDsaConfig points head_dim at qk_rope_head_dim (RoPE only)
     first_dense = cfg.get("first_k_dense_replace", default=0)
     freq = cfg.get("moe_layer_freq", default=1)
     experts = cfg.get("n_routed_experts")
     mlp_types = cfg.get("mlp_layer_types")  # GlmMoeDsaConfig: "dense" / "sparse" per layer
-    cfg.touch("num_nextn_predict_layers", "n_group", "topk_group", "topk_method", "ep_size",
-            "scoring_func", "routed_scaling_factor", "norm_topk_prob", "seq_aux", "aux_loss_alpha")
+    cfg.touch("num_nextn_predict_layers", "n_group", "topk_group")
     dense = _mlp_dense(cfg, cfg.need("intermediate_size"))
     moe = None
     if experts:
@@ -108,9 +106,7 @@ def _deepseek_v4(cfg: _Cfg, mt: str) -> dict:
     if cfg.get("attention_bias", default=False):
         raise KvplanError(f"{cfg.where}: key 'attention_bias' = true is not supported for deepseek_v4 "
                           "(transformers' DeepseekV4Attention has no biases)")
-    cfg.touch("index_topk", "compress_rope_theta", "num_nextn_predict_layers", "num_hash_layers", "hc_eps",
-              "hc_sinkhorn_iters", "swiglu_limit", "scoring_func", "topk_method", "routed_scaling_factor",
-              "norm_topk_prob")
+    cfg.touch("index_topk", "compress_rope_theta", "num_nextn_predict_layers", "hc_sinkhorn_iters")
     lts, names = {}, []
     for r in ratios:
         name = "swa" if r == 0 else f"c{r}"
@@ -162,9 +158,7 @@ def _minimax_m3(cfg: _Cfg, mt: str) -> dict:
     moe = {"kind": "moe", "num_experts": cfg.need("num_local_experts"), "experts_per_token": cfg.need("num_experts_per_tok"),
            "intermediate_size": inter, "shared_intermediate_size": cfg.get("n_shared_experts", default=0) * inter}
     dense = _mlp_dense(cfg, cfg.need("dense_intermediate_size"))
-    cfg.touch("num_mtp_modules", "num_nextn_predict_layers", "rotary_dim", "use_gemma_norm",
-              "use_routing_bias", "swiglu_alpha", "swiglu_limit", "scoring_func", "routed_scaling_factor",
-              "first_k_dense_replace")
+    cfg.touch("num_nextn_predict_layers")
     lts, names = {}, []
     for s_flag, m_flag in zip(flags, moe_flags):
         name = ("sparse" if s_flag else "full") + ("-moe" if m_flag else "-dense")
