@@ -120,7 +120,7 @@ def _llama_mlps(cfg: _Cfg, mt: str, layers: int) -> tuple[dict, dict | None, set
             if mt == "gpt_oss":
                 mlp_moe.update(expert_bias=True, router_bias=True)
     cfg.touch("max_window_layers", "use_sliding_window", "sliding_window_pattern", "_sliding_window_pattern")
-    dense = _mlp_dense(cfg, inter, bias=bool(cfg.get("mlp_bias", default=False)))
+    dense = _mlp_dense(inter, bias=bool(cfg.get("mlp_bias", default=False)))
     return dense, mlp_moe, moe_layers
 
 
@@ -146,7 +146,7 @@ def _llama4(cfg: _Cfg, mt: str) -> dict:
     moe = {"kind": "moe", "num_experts": cfg.need("num_local_experts"),
            "experts_per_token": cfg.need("num_experts_per_tok"), "intermediate_size": inter,
            "shared_intermediate_size": inter}
-    dense = _mlp_dense(cfg, cfg.get("intermediate_size_mlp", default=inter))
+    dense = _mlp_dense(cfg.get("intermediate_size_mlp", default=inter))
     lts, names = {}, []
     for i, kind in enumerate(kinds):
         key = ("global" if kind == "full" else "local") + ("" if len(moe_layers) == layers else
@@ -165,7 +165,7 @@ def _gpt2(cfg: _Cfg, mt: str) -> dict:
     inter = cfg.get("n_inner") or 4 * hidden
     attn = {"kind": "full", **_attention(heads, heads, _split_heads(cfg, hidden, heads, "")),
             "qkv_bias": True, "o_bias": True}
-    lt = {"mixer": attn, "mlp": _mlp_dense(cfg, inter, gated=False, bias=True), "norms": 2}
+    lt = {"mixer": attn, "mlp": _mlp_dense(inter, gated=False, bias=True), "norms": 2}
     return {"hidden_size": hidden, "layer_types": {"block": lt}, "pattern": f"block*{layers}",
             "position_embeddings": cfg.need("n_positions"), "norm": "layer", "_tie_default": True}
 
@@ -181,7 +181,7 @@ def _opt(cfg: _Cfg, mt: str) -> dict:
     bias = bool(cfg.get("enable_bias", default=True))
     attn = {"kind": "full", **_attention(heads, heads, _split_heads(cfg, hidden, heads, "")),
             "qkv_bias": bias, "o_bias": bias}
-    lt = {"mixer": attn, "mlp": _mlp_dense(cfg, cfg.need("ffn_dim"), gated=False, bias=bias), "norms": 2}
+    lt = {"mixer": attn, "mlp": _mlp_dense(cfg.need("ffn_dim"), gated=False, bias=bias), "norms": 2}
     final = bool(cfg.get("do_layer_norm_before", default=True)) and not cfg.get("_remove_final_layer_norm", default=False)
     return {"hidden_size": hidden, "layer_types": {"block": lt}, "pattern": f"block*{layers}",
             "position_embeddings": cfg.need("max_position_embeddings") + 2, "norm": "layer",
@@ -216,7 +216,7 @@ def _falcon(cfg: _Cfg, mt: str) -> dict:
     attn = {"kind": "full", **_attention(heads, kv, _split_heads(cfg, hidden, heads, "")),
             "qkv_bias": bias, "o_bias": bias}
     inter = cfg.get("ffn_hidden_size") or 4 * hidden
-    lt = {"mixer": attn, "mlp": _mlp_dense(cfg, inter, gated=False, bias=bias), "norms": norms}
+    lt = {"mixer": attn, "mlp": _mlp_dense(inter, gated=False, bias=bias), "norms": norms}
     return {"hidden_size": hidden, "layer_types": {"block": lt}, "pattern": f"block*{layers}",
             "norm": "layer", "_tie_default": True}
 
@@ -248,7 +248,7 @@ def _gemma4(cfg: _Cfg, mt: str) -> dict:
                                          cfg.get("global_head_dim", "head_dim")),
             "qkv_bias": bias, "o_bias": bias, "qk_norm": True,
             "k_eq_v": bool(cfg.get("attention_k_eq_v", default=False))}
-    dense = _mlp_dense(cfg, cfg.need("intermediate_size"))
+    dense = _mlp_dense(cfg.need("intermediate_size"))
     if cfg.get("enable_moe_block", default=False):
         mlp = {"kind": "moe", "num_experts": cfg.need("num_experts"),
                "experts_per_token": cfg.need("top_k_experts"),
@@ -296,7 +296,7 @@ def _mimo_v2(cfg: _Cfg, mt: str) -> dict:
     # no shared expert: transformers 5.20.2 MiMoV2FlashMoE ("no shared experts"), vLLM 0.33 MiMoV2MoE
     # and SGLang 0.5.23 mimo_v2.py build none; the released config states null
     _only_default(cfg, "n_shared_experts", 0)
-    dense = _mlp_dense(cfg, cfg.need("intermediate_size"))
+    dense = _mlp_dense(cfg.need("intermediate_size"))
     # attention_chunk_size: not read by transformers' or vLLM's MiMo-V2 attention (mimo_v2.py)
     cfg.touch("attention_chunk_size", "attention_value_scale", "n_group", "topk_group")
     lts, names = {}, []

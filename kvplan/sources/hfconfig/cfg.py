@@ -97,7 +97,7 @@ def _pattern_from(names: list[str]) -> str:
     return compress_pattern(names)
 
 
-def _mlp_dense(cfg: _Cfg, inter: int, gated: bool = True, bias: bool = False) -> dict:
+def _mlp_dense(inter: int, gated: bool = True, bias: bool = False) -> dict:
     return {"kind": "dense", "intermediate_size": inter, "gated": gated, "bias": bias}
 
 

@@ -45,7 +45,7 @@ def _nemotron_h(cfg: _Cfg, mt: str) -> dict:
                                       "qkv_bias": bias, "o_bias": bias}, "norms": 1}
     if "mamba" in names:
         mh, mhd = cfg.need("mamba_num_heads"), cfg.need("mamba_head_dim")
-        ssm_dtype = _DTYPES.get(str(cfg.get("mamba_ssm_cache_dtype")), None)
+        ssm_dtype = _DTYPES.get(str(cfg.get("mamba_ssm_cache_dtype")))
         # (expand is not read: the inner size is mamba_num_heads * mamba_head_dim)
         lts["mamba"] = {"mixer": {"kind": "mamba2", "num_heads": mh, "head_dim": mhd,
                                   "state_size": cfg.need("ssm_state_size"), "n_groups": cfg.need("n_groups"),
@@ -56,7 +56,7 @@ def _nemotron_h(cfg: _Cfg, mt: str) -> dict:
     mlp_bias = bool(cfg.get("mlp_bias", default=False))
     if "mlp" in names:
         lts["mlp"] = {"mixer": {"kind": "none"},
-                      "mlp": _mlp_dense(cfg, cfg.need("intermediate_size"), gated=False, bias=mlp_bias), "norms": 1}
+                      "mlp": _mlp_dense(cfg.need("intermediate_size"), gated=False, bias=mlp_bias), "norms": 1}
     if "moe" in names:
         lts["moe"] = {"mixer": {"kind": "none"}, "norms": 1,
                       "mlp": {"kind": "moe", "num_experts": cfg.need("n_routed_experts"),
@@ -102,7 +102,7 @@ def _qwen3_next(cfg: _Cfg, mt: str) -> dict:
                "shared_intermediate_size": cfg.get("shared_expert_intermediate_size", default=0),
                "shared_gate": bool(cfg.get("shared_expert_intermediate_size", default=0))}
     else:
-        mlp = _mlp_dense(cfg, cfg.need("intermediate_size"))
+        mlp = _mlp_dense(cfg.need("intermediate_size"))
     lts = {"linear": {"mixer": lin, "mlp": mlp}, "attention": {"mixer": attn, "mlp": mlp}}
     return {"hidden_size": hidden, "layer_types": {k: v for k, v in lts.items() if k in names},
             "pattern": _pattern_from(names)}
@@ -124,7 +124,7 @@ def _jamba(cfg: _Cfg, mt: str) -> dict:
              "dt_rank": cfg.get("mamba_dt_rank") or -(-hidden // 16),
              "conv_bias": bool(cfg.get("mamba_conv_bias", default=True)),
              "proj_bias": bool(cfg.get("mamba_proj_bias", default=False)), "inner_norms": True}
-    dense = _mlp_dense(cfg, cfg.need("intermediate_size"))
+    dense = _mlp_dense(cfg.need("intermediate_size"))
     moe = {"kind": "moe", "num_experts": cfg.need("num_experts"), "experts_per_token": cfg.need("num_experts_per_tok"),
            "intermediate_size": cfg.need("intermediate_size")}
     cfg.touch("use_mambapy")
@@ -182,7 +182,7 @@ def _kimi_linear(cfg: _Cfg, mt: str) -> dict:
            "intermediate_size": cfg.need("moe_intermediate_size"),
            "shared_intermediate_size": cfg.get("num_shared_experts", default=0) * cfg.need("moe_intermediate_size"),
            **({"latent_size": latent} if latent else {})}
-    dense = _mlp_dense(cfg, cfg.need("intermediate_size"))
+    dense = _mlp_dense(cfg.need("intermediate_size"))
     first_dense = cfg.get("first_k_dense_replace", default=0)
     # vLLM 0.33 models/kimi_k3/nvidia/model.py: MoE where layer_idx >= first_k_dense_replace and
     # layer_idx % moe_layer_freq == 0 (KimiLinearConfig default 1), a dense MLP elsewhere

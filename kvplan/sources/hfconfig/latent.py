@@ -50,7 +50,7 @@ def _deepseek(cfg: _Cfg, mt: str) -> dict:
     experts = cfg.get("n_routed_experts")
     mlp_types = cfg.get("mlp_layer_types")  # GlmMoeDsaConfig: "dense" / "sparse" per layer
     cfg.touch("num_nextn_predict_layers", "n_group", "topk_group")
-    dense = _mlp_dense(cfg, cfg.need("intermediate_size"))
+    dense = _mlp_dense(cfg.need("intermediate_size"))
     moe = None
     if experts:
         moe = {"kind": "moe", "num_experts": experts, "experts_per_token": cfg.need("num_experts_per_tok"),
@@ -157,7 +157,7 @@ def _minimax_m3(cfg: _Cfg, mt: str) -> dict:
                               "(vLLM sizes MiniMax-M3's experts by intermediate_size alone)")
     moe = {"kind": "moe", "num_experts": cfg.need("num_local_experts"), "experts_per_token": cfg.need("num_experts_per_tok"),
            "intermediate_size": inter, "shared_intermediate_size": cfg.get("n_shared_experts", default=0) * inter}
-    dense = _mlp_dense(cfg, cfg.need("dense_intermediate_size"))
+    dense = _mlp_dense(cfg.need("dense_intermediate_size"))
     cfg.touch("num_nextn_predict_layers")
     lts, names = {}, []
     for s_flag, m_flag in zip(flags, moe_flags):

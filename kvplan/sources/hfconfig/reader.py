@@ -58,7 +58,7 @@ def from_config(raw: dict, name: str, source: str = "", where: str = "config.jso
     family = _FAMILIES.get(mt, _llama_like)
     spec_data = family(cfg, mt)
     dtype_name = cfg.get("torch_dtype", "dtype") or outer.get("torch_dtype") or outer.get("dtype")
-    dtype = _DTYPES.get(str(dtype_name), None) if dtype_name else None
+    dtype = _DTYPES.get(str(dtype_name)) if dtype_name else None
     encoders = _encoders(outer, where) if outer is not raw else []
     layers = raw.get("num_hidden_layers")
     weight_quant = _weight_quant(outer.get("quantization_config") or raw.get("quantization_config"), where,
