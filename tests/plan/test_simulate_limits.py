@@ -130,13 +130,16 @@ def test_what_does_not_fit_is_fits_own_message():
 
 
 def test_vllm_takes_one_full_or_mla_group():
-    """Gemma 2's full and sliding layers are two KV cache groups; DeepSeek-V2-Lite's MLA is one
-    (81,920 blocks less the null block)."""
+    """Gemma 2's full and sliding layers are two KV cache groups, Mistral 7B's sliding-window
+    layers one group of the wrong kind; DeepSeek-V2-Lite's MLA is one group, taken."""
     h100 = catalog.load_gpu("h100")
     with pytest.raises(KvplanError) as e:
         sim.engine_limits(catalog.load_model("gemma-2-9b"), h100)
     assert str(e.value) == ("simulate models one KV cache group of full-attention (or MLA) layers; "
                             "vLLM keeps gemma-2-9b's cache in groups of: full, sliding")
+    with pytest.raises(KvplanError) as e:  # one group, but of sliding-window layers
+        sim.engine_limits(catalog.load_model("mistral-7b"), h100)
+    assert str(e.value).endswith("vLLM keeps mistral-7b's cache in groups of: sliding")
     ds = catalog.load_model("deepseek-v2-lite")
     assert sim.engine_limits(ds, h100).num_blocks == blocks(ds, h100)["num_gpu_blocks"] - 1
 
