@@ -195,3 +195,106 @@ def test_a_held_prefix_counts_once_and_is_free_only_when_its_last_holder_goes():
     rep.preempt(b)  # the last holder: the 2 prefix blocks join the free queue's tail, still cached
     assert (rep.free, p.holders, p.maxheld, p.cached) == (100, {}, 0, 2)
     assert list(rep.queue) == [98, ("p", "a", 0, 2, 1)] and [r.i for r in rep.waiting] == [1, 0]
+
+
+# ---- SGLang's admission reserve (sglang.py; schedule_policy.py PrefillAdder, 0.5.23) --------------
+# A token pool of 31 (page 1), ratio 1 (ignore_eos). r0 10 -> 5 and r1 10 -> 6 reach it at 0.
+# step 1, a prefill batch: r0 needs its 10 prompt tokens + 5 output + 1 page = 16 <= 31; then r1
+#   needs 10 + 6 + 1 = 17 > 21 free - 5 of r0's output reserved: it waits. r0 samples a token:
+#   4 of its output left.
+# step 2: r1 needs 17 <= 21 - 4 (exactly): a prefill batch of r1 alone (no mixed batches).
+# steps 3-7: decodes take 1 token each a step; r0 ends at step 6 (14 tokens back), r1 at step 7.
+def test_sglang_admits_a_request_only_with_its_output_and_the_running_outputs_kept_free():
+    from kvplan.plan.simulate.sglang import SGLangReplica
+
+    rf = Ledger()
+    rep = SGLangReplica(sim.Limits("sglang", 1, 31, 8, 64, 4096, True, {}, output_reserve=1.0), rf, index=3)
+    assert rep.index == 3
+    rs = [_Req(0, sim.Request(0.0, 10, 5)), _Req(1, sim.Request(0.0, 10, 6))]
+    rep.waiting.extend(rs)
+    free, left, t = [], [], 0.0
+    while rep.has_work():
+        d, _ = rep.step(t)
+        t += d
+        free.append(rep.free)
+        left.append(rep.out_left)
+    assert rf.calls == [([(0, 10)], 0, 0), ([(0, 10)], 0, 0), ([], 2, 22), ([], 2, 24), ([], 2, 26),
+                        ([], 2, 28), ([], 1, 15)]
+    assert free == [21, 11, 9, 7, 5, 17, 31]
+    assert left == [4, 9, 7, 5, 3, 1, 0]  # Σ of the running requests' output still to come
+    assert [(r.first_tok, r.end) for r in rs] == [(1.0, 6.0), (2.0, 7.0)]
+
+
+# ---- speculative decoding (speculative.py) -----------------------------------------------------
+class SpecLedger(Ledger):
+    """The ledger plus what a drafter's cost reads: one sequence's cache read at context c is
+    10 c + 1 bytes over ``layers`` layers, at 1 byte/s and no per-step overhead."""
+
+    def __init__(self, layers: int, linear: bool = True):
+        super().__init__(linear)
+        self.spec = NS(num_layers=layers)
+        self.gpu = NS(memory_bandwidth_bytes_per_s=1.0)
+        self.eff = NS(memory=1.0, step_overhead_s=0.0)
+
+    def kv_tokens_read(self, ctx):
+        return 10 * ctx + 1
+
+
+def _eagle(k=1):
+    from kvplan.plan.speculative import Drafter
+
+    # acceptance 1: every round emits k + 1 tokens; EAGLE's lookahead is k (config/vllm.py)
+    return Drafter(method="eagle", num_speculative_tokens=k, acceptance=1.0, tokens_per_step=k + 1.0,
+                   weights_bytes=0, kv_layers=1, lookahead=k)
+
+
+# k = 1, acceptance 1: 2 tokens a round. Blocks of 4; one request 4 -> 5 tokens.
+# step 1: the prefill (1 block), its 1st token. A decode asks allocate_slots for computed + 1 + k +
+#   lookahead = computed + 3 tokens' slots.
+# step 2 (decode step 1, at 4 computed): 7 slots, a 2nd block; the target verifies (4, 2); the
+#   drafter reads (10 × 4 + 1) // layers bytes once (k = 1 pass); tokens 2, 3.
+# step 3 (decode step 2, at 6): 9 slots, a 3rd block; verifies (6, 2): tokens 4, 5, the last.
+@pytest.mark.parametrize("layers, linear", [(1, True), (4, True), (4, False)])
+def test_a_speculative_round_verifies_k_plus_1_tokens_and_reserves_the_lookahead(layers, linear):
+    from kvplan.plan.simulate.speculative import SpecReplica
+
+    rf = SpecLedger(layers, linear)
+    rep = SpecReplica(lim(budget=64), rf, _eagle())
+    rs, free = drive(rep, [sim.Request(0.0, 4, 5)])
+    verify = [(4, 2)], [(6, 2)]
+    want = [(v, 0, 0) if linear else (v, []) for v in ([(0, 4)],) + verify]
+    assert rf.calls == want
+    assert free == [99, 98, 100] and rep.steps == 3
+    r = rs[0]
+    assert (r.g, r.computed, r.first_tok) == (5, 8, 1.0)
+    assert r.end == 3.0 + 41 // layers + 61 // layers
+
+
+# Two requests, the second prefilled beside the first's first round: its rounds count from the
+# decode step it joined at. r0 4 -> 7 decodes in steps 2, 3, 4 (decode steps 1-3, 2 tokens each,
+# at 4, 6, 8 computed tokens). r1 4 -> 2 comes before step 2: step 2 holds its prefill (0, 4) and
+# r0's round at 4; step 3 r0's round at 6 and r1's first at its own 4 (not 4 + r0's 2), which
+# makes its 2nd token, the last (of the round's 2 tokens, 1 is kept: 6 computed).
+def test_a_later_requests_rounds_count_from_its_own_first_decode_step():
+    from kvplan.plan.simulate.speculative import SpecReplica
+
+    rf = SpecLedger(1)
+    rep = SpecReplica(lim(budget=64), rf, _eagle())
+    r0, r1 = _Req(0, sim.Request(0.0, 4, 7)), _Req(1, sim.Request(0.0, 4, 2))
+    rep.waiting.append(r0)
+    t = 0.0
+    for add in ([], [r1], [], []):
+        rep.waiting.extend(add)
+        t += rep.step(t)[0]
+    assert rf.calls == [([(0, 4)], 0, 0), ([(0, 4), (4, 2)], 0, 0), ([(6, 2), (4, 2)], 0, 0), ([(8, 2)], 0, 0)]
+    assert (r0.g, r0.computed, r1.g, r1.computed) == (7, 10, 2, 6)
+    assert (r0.end, r1.first_tok, r1.end) == (4.0 + 41 + 61 + 81 + 41, 2.0 + 41, 3.0 + 41 + 61 + 41)
+    assert not rep.has_work() and rep.free == 100
+
+
+def test_speculative_replicas_keep_their_index_for_the_prefix_router():
+    rf = SpecLedger(1)
+    reqs = [sim.Request(0.0, 8, 2, "a"), sim.Request(0.0, 8, 2, "b")]
+    raw = sim.run(reqs, lim(budget=64), rf, replicas=2, router="prefix", drafter=_eagle())
+    assert [x.index for x in raw["reps"]] == [0, 1]
+    assert [x.prompt_tokens for x in raw["reps"]] == [8, 8]  # a to replica 0, b to the idle replica 1

@@ -151,3 +151,19 @@ def test_prefix_blocks_rounds_down_to_chunks_and_the_limit():
     t.put(("p", "b"), 1)
     t.prefix_blocks("a", 1)  # a hit (even of nothing whole) makes a the most recent
     assert list(t.d)[-1] == ("p", "a")
+
+
+def test_a_trace_may_start_with_an_exponent_of_either_case(tmp_path):
+    f = tmp_path / "t.csv"
+    for first in ("1e-3", "2E-3"):
+        f.write_text(f"{first},100,3\n0.5,20,2\n")
+        assert [r.arrival_s for r in read_trace(f)] == [float(first), 0.5]
+
+
+def test_drawn_lengths_are_the_seeded_generators():
+    # traffic.parse_lengths draws with random.Random(seed): the same seed the same lengths
+    import random
+
+    rng = random.Random(3)
+    want = [rng.randint(1, 10 ** 6) for _ in range(8)]
+    assert sample_lengths("uniform:1-1000000", 8, 3, "--prompt-tokens", 10 ** 6) == want
