@@ -141,12 +141,12 @@ def test_an_idle_replica_reports_zero_means_and_an_empty_queue():
 
 
 def test_the_timeline_keeps_every_hundredth_share_of_a_long_run():
-    # 250 samples: step max(1, 250 // 100) = 2, so samples 0, 2, ..., 248: 125 points, in time order
-    samples = [(float(i), i % 9, 0, 1) for i in range(249, -1, -1)]
+    # 200 samples: step max(1, 200 // 100) = 2, so samples 0, 2, ..., 198: 100 points, in time order
+    samples = [(float(i), i % 9, 0, 1) for i in range(199, -1, -1)]
     r = summarize({"reqs": REQS, "reps": [_rep(samples)], "mark": {}}, _lim(), model="m", gpu="g", tp=1,
                   router="round-robin", workload="w", concurrency=1, infinite_rate=False)
-    assert len(r.timeline) == 125
-    assert r.timeline[:2] == [(0.0, 0.0, 0, 1), (2.0, 0.25, 0, 1)] and r.timeline[-1][0] == 248.0
+    assert len(r.timeline) == 100
+    assert r.timeline[:2] == [(0.0, 0.0, 0, 1), (2.0, 0.25, 0, 1)] and r.timeline[-1][0] == 198.0
 
 
 # ---- weighted_stats ------------------------------------------------------------------------------

@@ -58,13 +58,19 @@ def drive(rep, reqs):
 #   tokens (7, 5) take its 3rd block, budget 2: r3 admitted whole (0, 2), 1 block. r0 ends
 #   (3 tokens), r3 ends on its only token; r2 samples its first. Free 97.
 # step 4: r2 at 12 tokens asks for a 4th block; decode (length 13) ends it. Free 100.
-def test_a_token_budget_is_shared_by_decodes_then_running_prefills_then_new_requests():
-    rf = Ledger()
+# A step model that is not linear in context is asked with each decode's sequence length.
+@pytest.mark.parametrize("linear", [True, False])
+def test_a_token_budget_is_shared_by_decodes_then_running_prefills_then_new_requests(linear):
+    rf = Ledger(linear)
     rep = Replica(lim(), rf)
     rs, free = drive(rep, [sim.Request(0.0, 3, 3), sim.Request(0.0, 4, 2), sim.Request(0.0, 12, 2),
                            sim.Request(0.0, 2, 1)])
-    assert rf.calls == [([(0, 3), (0, 4), (0, 1)], 0, 0), ([(1, 6)], 2, 4 + 5),
-                        ([(7, 5), (0, 2)], 1, 5), ([], 1, 13)]
+    if linear:
+        assert rf.calls == [([(0, 3), (0, 4), (0, 1)], 0, 0), ([(1, 6)], 2, 4 + 5),
+                            ([(7, 5), (0, 2)], 1, 5), ([], 1, 13)]
+    else:
+        assert rf.calls == [([(0, 3), (0, 4), (0, 1)], []), ([(1, 6)], [4, 5]), ([(7, 5), (0, 2)], [5]),
+                            ([], [13])]
     assert free == [97, 97, 97, 100]
     assert [(r.first_tok, r.end, r.g) for r in rs] == [(1.0, 3.0, 3), (1.0, 2.0, 2), (3.0, 4.0, 2),
                                                       (3.0, 3.0, 1)]
