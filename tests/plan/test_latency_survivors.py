@@ -280,3 +280,31 @@ def test_the_fast_path_adds_the_all_to_all_after_the_attention():
         early += x
     assert early != sum(vals)  # the other order is another float here
     assert st.mixed_sum((), 32, 32000, 1000, seconds=True) == sum(vals)
+
+
+# ---- tables.py: the caches hit ----------------------------------------------------------------------
+def test_the_interpolation_caches_are_built_once_and_then_served(monkeypatch):
+    """The simulator prices ~10^5 steps from the same curves, so each list's log points, each grid and each
+    x's plan are compiled once and served from then on (kept, not rebuilt: the same objects come back)."""
+    xs, ys = [1, 100], [0.0, 10.0]
+    assert tables.interp(xs, ys, 10) == pytest.approx(5.0)
+    pts = tables._PTS[(id(xs), id(ys))]
+    assert tables.interp(xs, ys, 20) == pytest.approx(5 * (1 + 0.30103), rel=1e-5)
+    assert tables._PTS[(id(xs), id(ys))] is pts
+    built = []
+
+    class Grid(tables._Grid):
+        def __init__(self, *a):
+            built.append(a)
+            super().__init__(*a)
+
+    monkeypatch.setattr(tables, "_Grid", Grid)
+    gx, gy, grid = [1, 100], [1, 10000], [[0.0, 4.0], [10.0, 30.0]]
+    assert tables.interp2(gx, gy, grid, 10, 100) == pytest.approx(11.0)
+    g = tables._GRIDS[id(grid)]
+    plan = g.by_x[10]
+    assert tables.interp2(gx, gy, grid, 10, 1) == pytest.approx(5.0)  # row values 0 and 10
+    assert len(built) == 1 and tables._GRIDS[id(grid)] is g and g.by_x[10] is plan
+    empty = [[None, None], [None, None]]
+    assert tables.interp2(gx, gy, empty, 10, 100) is None
+    assert tables._GRIDS[id(empty)].by_x[10] == ()  # no row with a value: the empty plan, kept
