@@ -15,7 +15,7 @@ from .workload import Request
 class _Req:
     __slots__ = ("i", "arrival", "prompt", "output", "pid", "g", "computed", "state", "admit",
                  "shared", "run", "run_base", "epoch", "dec_step", "dec_base", "finish_at",
-                 "last_tok", "first_tok", "end", "fresh", "preempted", "hit_tokens", "held", "seen")
+                 "last_tok", "first_tok", "end", "preempted", "hit_tokens", "held", "seen")
 
     def __init__(self, i: int, r: Request):
         self.i, self.arrival, self.prompt, self.output, self.pid = i, r.arrival_s, r.prompt, r.output, r.prefix_id
@@ -29,7 +29,6 @@ class _Req:
         self.epoch = 0  # bumped at each preemption: stale event entries are skipped
         self.dec_step = self.dec_base = self.finish_at = 0
         self.last_tok = self.first_tok = self.end = None
-        self.fresh = False  # decoding, but no decode step since its last token
         self.preempted = 0
         self.hit_tokens = 0
         self.held = 0  # blocks held while decoding (speculative.py: beyond the computed tokens')
@@ -85,7 +84,6 @@ class Replica:
         self.last_dec_end = 0.0
         self.t = 0.0  # when this replica is next free
         self.admitted = self.preemptions = self.steps = 0
-        self.busy_s = 0.0
         self.hit_tokens = self.prompt_tokens = 0
         self.gaps: list = []  # (seconds, how many tokens had that gap)
         self.samples: list = []  # (t, used blocks, waiting, running) after each step
@@ -221,7 +219,7 @@ class Replica:
         """vLLM ``_preempt_request``: blocks freed, computed tokens 0, front of the queue."""
         self._leave(r)
         self._free_blocks(r, keep_own=True)
-        r.state, r.computed, r.fresh = "waiting", 0, False
+        r.state, r.computed = "waiting", 0
         r.epoch += 1
         r.preempted += 1
         self.preemptions += 1
@@ -334,7 +332,6 @@ class Replica:
             d, self.reload_s = d + self.reload_s, 0.0
         end = now + d
         self.steps += 1
-        self.busy_s += d
         done = self._finish_decodes(end, clock) if decoding else []
         done += self._finish_prefills(chunks, end)
         for r in done:
@@ -387,7 +384,6 @@ class Replica:
             self.gaps.append((end - self.last_dec_end, stale))
         for r in self.fresh:
             self.gaps.append((end - r.last_tok, 1))
-            r.fresh = False
         self.fresh = {}
         self.dec_clock = clock
         self.dec_sum += self.n_dec
@@ -422,7 +418,6 @@ class Replica:
             if r.g >= r.output:
                 done.append(r)
                 continue
-            r.fresh = True
             self.fresh[r] = None
             r.held = cdiv(r.computed, self.bs)
             r.finish_at = self._reach(r, r.output - r.g)
