@@ -153,3 +153,15 @@ def test_a_harmless_default_does_not_end_the_check_of_the_keys_after_it():
         f"{W}: key 'attention_window' = 4096 is not understood by kvplan's importer; refusing to guess its "
         "effect on the cache")
     assert load("Llama-3.1-8B.json", add_cross_attention=False).num_layers == 32
+
+
+@pytest.mark.parametrize("config", ["Qwen3-8B.json", "Qwen3-30B-A3B.json"])
+def test_qwen3_qkv_bias_is_taken_only_at_false(config):
+    """Qwen3(Moe)Config does not read qkv_bias (its attention reads attention_bias); Qwen3-Coder's
+    config states "qkv_bias": false, which loads as if absent; a true one is refused, not guessed
+    (attention.py _only_default), for the dense family and the MoE one alike."""
+    raw = json.loads((FIXTURES / config).read_text())
+    assert hf.from_config({**raw, "qkv_bias": False}, "t") == hf.from_config(raw, "t")
+    with pytest.raises(KvplanError, match=r"^config.json: key 'qkv_bias' = True is not read by this "
+                                          r"family's config; refusing to guess its effect$"):
+        hf.from_config({**raw, "qkv_bias": True}, "t")

@@ -107,6 +107,8 @@ def test_kimi_moe_layer_freq_places_the_moe_layers():
     # are 4, 8, ..., 92 and 93, indices 3, 7, ..., 91 (23 odd) and 92 (even)
     assert (counts["mla-dense"], counts["mla-moe"]) == (23, 1)
     assert hf.from_config(kimi(moe_layer_freq=1), "t") == hf.from_config(kimi(), "t")
+    # absent: KimiLinearConfig's default, 1 (every layer past first_k_dense_replace)
+    assert hf.from_config(kimi(drop=("moe_layer_freq",)), "t") == hf.from_config(kimi(), "t")
     assert refusal(kimi(moe_layer_freq=0)) == "config.json: key 'moe_layer_freq' must be a positive integer, got 0"
 
 
