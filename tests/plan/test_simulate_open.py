@@ -339,3 +339,20 @@ def test_a_fractional_round_counts_tokens_from_decode_step_zero():
     steps(rep, [[r]])
     assert rf.calls == [([(0, 4)], 0, 0), ([(4, 2)], 0, 0), ([(5, 2)], 0, 0), ([(7, 2)], 0, 0), ([(8, 2)], 0, 0)]
     assert r.g == 6
+
+
+# 3 blocks of 4, budget 4, k = 1 (a decode takes 2 of the budget and asks for c + 3 slots).
+# Step 1: r0 (4 -> 5) prefilled (1 block, free 2). Step 2: r0's round at 4 asks for 7 slots: a
+# 2nd block (free 1); r1 (8 -> 2) admitted with the 2 tokens left (1 block, free 0). Step 3: r0's
+# round at 6 asks for 9 slots: none free, so the newest running request, r1, still in prefill
+# with 2 tokens computed and none generated, is preempted (its 1 block back; r0 takes it); r0's
+# round makes tokens 4 and 5 and ends it: 3 blocks free. r1 starts again: (0, 4), (4, 4), its
+# first token at 5 s, then its round at 8 makes the 2nd.
+def test_a_speculative_replica_preempts_a_prefill_by_the_blocks_its_tokens_fill():
+    rf = SpecLedger(1)
+    rep = SpecReplica(lim(blocks=3, budget=4), rf, _eagle())
+    r0, r1 = R(0, 4, 5), R(1, 8, 2)
+    assert steps(rep, [[r0, r1]]) == [2, 0, 3, 2, 1, 3]
+    assert rf.calls == [([(0, 4)], 0, 0), ([(0, 2), (4, 2)], 0, 0), ([(6, 2)], 0, 0), ([(0, 4)], 0, 0),
+                        ([(4, 4)], 0, 0), ([(8, 2)], 0, 0)]
+    assert (r1.preempted, r1.g, r1.hit_tokens, r0.g) == (1, 2, 0, 5)
