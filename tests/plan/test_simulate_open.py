@@ -264,9 +264,9 @@ def test_sglang_decodes_when_the_running_batch_is_full():
 # A pool of 16 tokens, ratio 0 (nothing reserved for running outputs). r0 (4 -> 9) and r1 (4 -> 6)
 # prefilled in step 1 (8 tokens, free 8); each decode step takes 1 token each: free 6, 4, 2, 0.
 # Step 6: 2 decodes, 0 free: r1 (newest) is retracted with 5 tokens generated (out_left loses its 1
-# left), its 8 slots freed, r0 takes 1: free 7. r0 decodes alone to its 9th token (step 9); r1
-# comes back in step 10 on its 4 cached... (at most 8 of its 9 tokens hit: its first 4 cached
-# slots are still in the tree) computing 5, and samples its 6th, last token.
+# left), its 8 computed slots freed but kept cached, r0 takes 1: free 7. r0 decodes alone to its
+# 9th token (step 9), its slots taken from those cached ones; r1 comes back in step 10 hitting
+# the 4 left, computes 5 (prompt 4 + 5 generated = 9) and samples its 6th, last token.
 def test_sglang_retracts_the_newest_request_and_readmits_it_with_its_output():
     rep = sg(16)
     r0, r1 = R(0, 4, 9), R(1, 4, 6)
