@@ -79,3 +79,18 @@ def test_replace_names_the_record_in_its_error():
     with pytest.raises(TypeError) as e:
         replace(Row("kv"), colour=1)
     assert str(e.value) == "Row has no field 'colour'"
+
+
+def test_validation_keeps_kvplans_init_on_the_spec_classes():
+    # validate turns the spec classes into dataclasses for pydantic, keeping kvplan's own
+    # __init__ (its docstring's promise): the catalog path builds and refuses alike before and
+    # after a user's YAML has been validated in the same process
+    from kvplan.model.frozen import validate
+    from kvplan.model.kinds import FullAttention
+
+    assert validate(FullAttention, {"num_heads": 8, "num_kv_heads": 2, "head_dim": 64}) == \
+        FullAttention(num_heads=8, num_kv_heads=2, head_dim=64)
+    assert FullAttention.__init__ is Frozen.__init__
+    with pytest.raises(TypeError) as e:
+        FullAttention(num_heads=8, num_kv_heads=2)
+    assert str(e.value) == "FullAttention() missing keyword argument 'head_dim'"
