@@ -333,7 +333,7 @@ def _as_dataclasses() -> None:
                     setattr(cls, name, dataclasses.field(
                         default=dataclasses.MISSING if d.default is MISSING else d.default,
                         default_factory=dataclasses.MISSING if d.default_factory is MISSING else d.default_factory))
-            keep = {k: vars(cls)[k] for k in ("__init__",) if k in vars(cls)}
+            keep = {"__init__": cls.__init__}  # its own or inherited: dataclasses would write one
             dataclasses.dataclass(frozen=True, kw_only=True, eq=False, repr=False)(cls)
             for k, v in keep.items():
                 setattr(cls, k, v)
