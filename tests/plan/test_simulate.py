@@ -228,8 +228,10 @@ def test_the_block_pool_balances_after_every_run(llama):
         q = rep.queue
         anon = sum(e for e in q if isinstance(e, int))
         runs = sum(e.left for e in q if isinstance(e, sim._Run))
+        spans = sum(max(0, min(e.hi, rep.prefixes[e.pid].cached) - e.lo) for e in q
+                    if not isinstance(e, (int, sim._Run)))
         pref = sum(max(0, p.cached - p.maxheld) for p in rep.prefixes.values())
-        assert anon + runs + pref == rep.free
+        assert anon + runs + spans == rep.free and spans == pref
 
 
 # ---- saturation --------------------------------------------------------------------------------

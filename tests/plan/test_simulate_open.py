@@ -31,6 +31,20 @@ def steps(rep, arrivals, n=12, probe=lambda rep: rep.free):
     return out
 
 
+def queued(rep):
+    """Blocks the free queue holds: never-cached runs, preempted requests' own blocks and the
+    prefix spans still cached (what ``_take`` can pop); equals ``rep.free`` when consistent."""
+    n = 0
+    for e in rep.queue:
+        if isinstance(e, int):
+            n += e
+        elif isinstance(e, sim._Run):
+            n += e.left
+        else:
+            n += max(0, min(e.hi, rep.prefixes[e.pid].cached) - e.lo)
+    return n
+
+
 def R(i, prompt, output, pid=None):
     return _Req(i, sim.Request(0.0, prompt, output, pid))
 
@@ -176,15 +190,18 @@ def test_a_prefix_range_above_a_shorter_hold_is_evicted_one_block_at_a_time():
 
 
 # A request that hits FEWER blocks of a free cached prefix than are cached (r1 above: 1 of 2)
-# leaves the rest counted free but off the free queue (the queue's range is marked stale when the
-# hold grows): allocating every free block then finds the queue empty. A bug found by this
-# triage (session 9), not fixed here: vLLM keeps the unhit block in the free queue.
-@pytest.mark.xfail(strict=True, raises=IndexError, reason="the unhit cached block leaves the free queue")
+# takes just those from the free queue; the unhit block keeps its place there (vLLM's ``touch``
+# removes only the blocks hit). Found by session 9's triage: the queue's whole range was marked
+# stale, so the unhit block stayed counted free but off the queue, and allocating every free
+# block then found the queue empty (IndexError).
 def test_a_partial_prefix_hit_keeps_the_unhit_blocks_in_the_free_queue():
     rep = Replica(lim(budget=512), Ledger(), shared_prefix=8)
     r0, r1, r3 = R(0, 10, 1, "a"), R(1, 7, 3, "a"), R(3, 392, 1)
-    # step 2: r1 holds block 0 and 1 own block: 98 free, block 1 among them; r3 asks for 98
-    steps(rep, [[r0], [r1], [r3]])
+    # step 2: r1 holds block 0 and 1 own block: 98 free, block 1 among them; step 3: r3 takes all
+    # 98 (evicting block 1: 1 cached) and ends in the same step; step 4: r1 ends: 100 free
+    got = steps(rep, [[r0], [r1], [r3]], probe=lambda rep: (rep.free, queued(rep), rep.prefixes["a"].cached))
+    assert got == [(100, 100, 2), (98, 98, 2), (98, 98, 1), (100, 100, 1)]
+    assert (r1.hit_tokens, r3.end, r1.end) == (4, 3.0, 4.0)
 
 
 # 4 blocks; r0 ("a", 10 -> 1) caches 2 prefix blocks and ends: queue [2 never cached, prefix 0..1].

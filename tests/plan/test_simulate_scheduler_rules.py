@@ -190,17 +190,19 @@ def test_a_held_prefix_counts_once_and_is_free_only_when_its_last_holder_goes():
     rep.waiting.append(a)
     rep.step(0.0)  # a: 3 blocks, the first 2 cached as the prefix, held by a
     p = rep.prefixes["a"]
-    assert (rep.free, p.cached, p.maxheld, p.holders, a.shared, p.version) == (97, 2, 2, {2: 1}, 2, 1)
+    assert (rep.free, p.cached, p.maxheld, p.holders, a.shared, p.spans) == (97, 2, 2, {2: 1}, 2, [])
     rep.waiting.append(b)
     rep.step(1.0)  # b hits both, held by a: 1 block of its own
-    assert (rep.free, p.holders, b.shared, p.version) == (96, {2: 2}, 2, 1)
+    assert (rep.free, p.holders, b.shared, p.spans) == (96, {2: 2}, 2, [])
     rep.preempt(a)  # a lets go of the prefix: b still holds it, nothing else comes free
     assert (rep.free, p.holders, p.maxheld, a.shared) == (97, {2: 1}, 2, 0)
     # a's own block (11 computed tokens: no full block of its own) joins the never-cached run
     assert list(rep.queue) == [97] and rep.waiting[0] is a and a.state == "waiting"
     rep.preempt(b)  # the last holder: the 2 prefix blocks join the free queue's tail, still cached
     assert (rep.free, p.holders, p.maxheld, p.cached) == (100, {}, 0, 2)
-    assert list(rep.queue) == [98, ("p", "a", 0, 2, 1)] and [r.i for r in rep.waiting] == [1, 0]
+    span = rep.queue[1]
+    assert (len(rep.queue), rep.queue[0], span.pid, span.lo, span.hi, p.spans) == (2, 98, "a", 0, 2, [span])
+    assert [r.i for r in rep.waiting] == [1, 0]
 
 
 # ---- SGLang's admission reserve (sglang.py; schedule_policy.py PrefillAdder, 0.5.23) --------------

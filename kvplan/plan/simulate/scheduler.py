@@ -45,15 +45,26 @@ class _Run:
         self.left = left
 
 
+class _Span:
+    """Blocks lo..hi−1 of shared prefix ``pid``, freed together: one entry of the free queue.
+    Blocks above ``_Prefix.cached`` were evicted; ``lo`` rises when a request takes the bottom
+    ones back (vLLM ``touch`` removes just the blocks it hits: the rest keep their place)."""
+
+    __slots__ = ("pid", "lo", "hi")
+
+    def __init__(self, pid, lo: int, hi: int):
+        self.pid, self.lo, self.hi = pid, lo, hi
+
+
 class _Prefix:
     """One shared prefix: blocks 0..cached−1 are cached; ``holders`` counts requests by the
-    leading blocks they hold; blocks maxheld..cached−1 are free (in the queue, evictable);
-    ``version`` marks queue entries stale once those blocks are taken back."""
+    leading blocks they hold; blocks maxheld..cached−1 are free, in the free queue as the
+    ``spans`` that cover them."""
 
-    __slots__ = ("cached", "holders", "maxheld", "version")
+    __slots__ = ("cached", "holders", "maxheld", "spans")
 
     def __init__(self):
-        self.cached, self.holders, self.maxheld, self.version = 0, {}, 0, 0
+        self.cached, self.holders, self.maxheld, self.spans = 0, {}, 0, []
 
 
 class Replica:
@@ -133,15 +144,13 @@ class Replica:
                 if e.left == 0:
                     q.popleft()
             else:
-                _, pid, lo, hi, version = e
-                p = self.prefixes[pid]
-                top, bottom = min(hi, p.cached), max(lo, p.maxheld)
-                if version != p.version or top <= bottom:
+                top = min(e.hi, self.prefixes[e.pid].cached)
+                if top <= e.lo:  # taken back or evicted through another span
                     q.popleft()
                     continue
-                take = min(top - bottom, k)
-                p.cached = top - take
-                if take == top - bottom:
+                take = min(top - e.lo, k)
+                self.prefixes[e.pid].cached = top - take
+                if take == top - e.lo:
                     q.popleft()
             k -= take
 
@@ -161,7 +170,9 @@ class Replica:
         new = max(p.holders, default=0)
         if new < p.maxheld:
             self.free += p.maxheld - new
-            self._append(("p", r.pid, new, p.maxheld, p.version))
+            span = _Span(r.pid, new, p.maxheld)
+            p.spans.append(span)
+            self._append(span)
             p.maxheld = new
 
     def _hold_prefix(self, r: _Req, blocks: int, hit: bool) -> None:
@@ -176,7 +187,9 @@ class Replica:
             if hit:
                 self.free -= blocks - p.maxheld
             p.maxheld = blocks
-            p.version += 1
+            for span in p.spans:  # blocks under the hold leave the queue; those above stay put
+                span.lo = max(span.lo, blocks)
+            p.spans = [span for span in p.spans if span.lo < span.hi]
 
     # -- decodes advance lazily ------------------------------------------------------------------
     def _materialize(self, r: _Req) -> None:
