@@ -108,6 +108,7 @@ MODULES = {  # short name -> file or package folder; the modules that hold arith
     "engines.launch": "kvplan/engines/launch.py",
     "units": "kvplan/units.py",
     "sharegpt": "kvplan/observe/sharegpt.py",
+    "api": "kvplan/api.py",  # the public functions: defaults, dispatch, check_bench's calibration note
 }
 EXCLUDED_TESTS = [
     "--ignore=tests/cli/test_readme.py",
