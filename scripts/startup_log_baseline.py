@@ -41,6 +41,9 @@ ROUND_5_SHOWN = True  # split committed at c307c2f (first as aeb231a on 76e472d,
 # Round 6's logs (startup_log_split.ROUND_6) stay out until round 6's held-out figures are printed once,
 # with the model as it stood when the split was committed.
 ROUND_6_SHOWN = True  # split committed at 992da5c; round 6's held-out errors first computed after it
+# Round 7's logs (startup_log_split.ROUND_7) stay out until round 7's held-out figures are printed once,
+# with the model frozen after the fit-side work.
+ROUND_7_SHOWN = False
 SIDES = ("held-out (round 6)", "held-out (round 5, seen)", "held-out (round 4, seen)", "held-out (round 3, seen)",
          "held-out (round 2, seen)", "held-out (round 1, seen)", "fit (round 6)", "fit (round 5)", "fit (round 4)",
          "fit (round 3)", "fit (round 2)", "fit")
@@ -131,6 +134,8 @@ def rows() -> list[dict]:
         if e.get("batch") in startup_log_split.ROUND_5 and not ROUND_5_SHOWN:
             continue
         if e.get("batch") in startup_log_split.ROUND_6 and not ROUND_6_SHOWN:
+            continue
+        if e.get("batch") in startup_log_split.ROUND_7 and not ROUND_7_SHOWN:
             continue
         r = {"id": e["id"], "url": e["url"], "side": _side(e["url"]), "engine": e.get("engine"),
              "version": e.get("vllm_version") or e.get("sglang_version") or e.get("trtllm_version"),

@@ -38,6 +38,11 @@ with ``SEED_6``, before kvplan's figure for any round-6 log is computed and befo
 changed. Rounds 1 to 5 keep their sides (a row of theirs made scorable later counts as it did when its
 round was split: ``split_scored``); round 6's held-out half becomes the headline and round 5's held-out
 half is reported as seen.
+
+Round 7 (``round_7``): the URLs of batch 2026-12-06-r7, collected after round 6's held-out figures had
+been seen, are split the same way with ``SEED_7``, before kvplan's figure for any round-7 log is computed and
+before any constant or code is changed. Rounds 1 to 6 keep their sides; round 7's held-out half becomes the
+headline and round 6's held-out half is reported as seen.
 """
 from __future__ import annotations
 
@@ -72,6 +77,10 @@ ROUND_5 = ("2026-12-06-r5",)
 # own seed before kvplan's figure for any round-6 log is computed.
 SEED_6 = 20_2026_12_12
 ROUND_6 = ("2026-12-06-r6",)
+# Round 7: batch 2026-12-06-r7, collected after round 6's held-out figures had been seen, split with its
+# own seed before kvplan's figure for any round-7 log is computed.
+SEED_7 = 20_2026_12_13
+ROUND_7 = ("2026-12-06-r7",)
 
 
 def all_logs() -> list[dict]:
@@ -115,10 +124,11 @@ def split() -> dict:
     round_4 = {u for u, b in batch.items() if b in ROUND_4}
     round_5 = {u for u, b in batch.items() if b in ROUND_5}
     round_6 = {u for u, b in batch.items() if b in ROUND_6}
+    round_7 = {u for u, b in batch.items() if b in ROUND_7}
     sides = {"held_out": [], "fit": sorted(first)}
     n = {"held_out": 0, "fit": sum(count[u] for u in first)}
-    _balance(sorted(set(count) - first - round_2 - round_3 - round_4 - round_5 - round_6), count, SEED, sides,
-             n)
+    _balance(sorted(set(count) - first - round_2 - round_3 - round_4 - round_5 - round_6 - round_7), count, SEED,
+             sides, n)
     sides_2: dict = {"held_out": [], "fit": []}
     n_2 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_2), count, SEED_2, sides_2, n_2)
@@ -134,6 +144,9 @@ def split() -> dict:
     sides_6: dict = {"held_out": [], "fit": []}
     n_6 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_6), count, SEED_6, sides_6, n_6)
+    sides_7: dict = {"held_out": [], "fit": []}
+    n_7 = {"held_out": 0, "fit": 0}
+    _balance(sorted(round_7), count, SEED_7, sides_7, n_7)
     return {"seed": SEED, "method": " ".join(__doc__.split("\n\n")[2].split()),
             "files": list(FILES), "scored_rows": n,
             "held_out_urls": sorted(sides["held_out"]), "fit_urls": sorted(sides["fit"]),
@@ -151,7 +164,10 @@ def split() -> dict:
                         "held_out_urls": sorted(sides_5["held_out"]), "fit_urls": sorted(sides_5["fit"])},
             "round_6": {"seed": SEED_6, "batches": list(ROUND_6),
                         "method": " ".join(__doc__.split("\n\n")[7].split()), "scored_rows": n_6,
-                        "held_out_urls": sorted(sides_6["held_out"]), "fit_urls": sorted(sides_6["fit"])}}
+                        "held_out_urls": sorted(sides_6["held_out"]), "fit_urls": sorted(sides_6["fit"])},
+            "round_7": {"seed": SEED_7, "batches": list(ROUND_7),
+                        "method": " ".join(__doc__.split("\n\n")[8].split()), "scored_rows": n_7,
+                        "held_out_urls": sorted(sides_7["held_out"]), "fit_urls": sorted(sides_7["fit"])}}
 
 
 if __name__ == "__main__":

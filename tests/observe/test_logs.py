@@ -64,7 +64,14 @@ def _read_as_recorded_cases():
     included (issue 20: these two were strict xfails until check-log read the sign)."""
     for e in DATA:
         if (e.get("available_kv_cache_gib") or e.get("kv_cache_tokens")) and e.get("verbatim_kind", "log") == "log":
-            yield pytest.param(e, id=e["id"])
+            marks = [pytest.mark.xfail(strict=True, reason="V0 profiling lines check-log does not read yet")] \
+                if e["id"] in _V0_UNREAD else []
+            yield pytest.param(e, id=e["id"], marks=marks)
+
+
+# round 7's two V0 logs print their budget in formats check-log does not read yet (the tabular
+# "available_kv_cache_memory" of Dec 2024 and worker.py's "the rest of the memory reserved for KV Cache is")
+_V0_UNREAD = {"vllm-pr10511_V0_h100_llama3-8b_gmu0.9", "vllm16570_V0_4xa100-40g_qwen2.5-vl-72b_v0.8.3"}
 
 
 def test_negative_available_kv_is_read():

@@ -20,7 +20,8 @@ def test_every_url_on_one_side():
     sides = [set(SPLIT["held_out_urls"]), set(SPLIT["fit_urls"]), set(r2["held_out_urls"]), set(r2["fit_urls"]),
              set(r3["held_out_urls"]), set(r3["fit_urls"]), set(r4["held_out_urls"]), set(r4["fit_urls"]),
              set(r5["held_out_urls"]), set(r5["fit_urls"]),
-             set(SPLIT["round_6"]["held_out_urls"]), set(SPLIT["round_6"]["fit_urls"])]
+             set(SPLIT["round_6"]["held_out_urls"]), set(SPLIT["round_6"]["fit_urls"]),
+             set(SPLIT["round_7"]["held_out_urls"]), set(SPLIT["round_7"]["fit_urls"])]
     assert sum(len(s) for s in sides) == len(set().union(*sides))  # no URL on two sides
     assert {e["url"] for e in startup_log_split.all_logs()} == set().union(*sides)
     assert SPLIT["scored_rows"]["held_out"] >= 10
@@ -96,6 +97,20 @@ def test_round_6_holds_only_its_own_batch_and_leaves_rounds_1_to_5_as_they_were(
         earlier |= set(r["held_out_urls"] + r["fit_urls"])
     assert not {u for u, b in batch.items() if b in r6["batches"]} & earlier
     assert r6["held_out_urls"] and r6["fit_urls"]
+
+
+def test_round_7_holds_only_its_own_batch_and_leaves_rounds_1_to_6_as_they_were():
+    """Round 7 is split with a seed of its own (2020261213); the URLs of rounds 1 to 6 do not move."""
+    rs = [SPLIT[f"round_{i}"] for i in range(2, 8)]
+    assert len({SPLIT["seed"]} | {r["seed"] for r in rs}) == 7 and SPLIT["round_7"]["seed"] == 2020261213
+    r7 = SPLIT["round_7"]
+    batch = {e["url"]: e.get("batch") for e in startup_log_split.all_logs()}
+    assert {batch[u] for u in r7["held_out_urls"] + r7["fit_urls"]} == set(r7["batches"]) == {"2026-12-06-r7"}
+    earlier = set(SPLIT["held_out_urls"] + SPLIT["fit_urls"])
+    for r in rs[:-1]:
+        earlier |= set(r["held_out_urls"] + r["fit_urls"])
+    assert not {u for u, b in batch.items() if b in r7["batches"]} & earlier
+    assert r7["held_out_urls"] and r7["fit_urls"]
 
 
 def test_a_row_scored_later_keeps_its_rounds_split():
