@@ -199,6 +199,37 @@ def test_minimax_m3_per_layer_flags_must_cover_every_layer(key, value):
     refused(cfg, f"{WHERE}: key '{key}' must list one flag per layer (60)")
 
 
+@pytest.mark.parametrize("fixture,shared,first_dense,q_lora", [
+    ("DeepSeek-V3.json", 1, 3, 1536), ("Kimi-K2-Instruct.json", 1, 3, 1536), ("DeepSeek-V3.2.json", 1, 3, 1536),
+    ("GLM-5.json", 1, 3, 2048), ("DeepSeek-V2-Lite.json", 2, 0, 1536)])
+def test_deepseek_family_absent_keys_are_transformers_class_defaults(fixture, shared, first_dense, q_lora):
+    # transformers 5.20.2 models/deepseek_v3/configuration_deepseek_v3.py DeepseekV3Config: n_shared_experts
+    # = 1, first_k_dense_replace = 3, q_lora_rank = 1536 (configuration_deepseek_v32.py the same;
+    # configuration_glm_moe_dsa.py GlmMoeDsaConfig q_lora_rank = 2048; configuration_deepseek_v2.py
+    # DeepseekV2Config 2, 0, 1536). A key the file leaves out takes the class default, and vLLM 0.33 reads
+    # the attributes (models/deepseek_v2.py; kimi_k2 loads as DeepseekV3Config, transformers_utils/config.py).
+    # Before, kvplan read an absent key as 0 / 0 / None: every layer MoE, no shared expert, no q LoRA.
+    cfg = raw(fixture)
+    moe_i, layers = cfg["moe_intermediate_size"], cfg["num_hidden_layers"]
+    for k in ("n_shared_experts", "first_k_dense_replace", "q_lora_rank"):
+        del cfg[k]
+    spec = load(cfg)
+    assert spec.layers == ["dense"] * first_dense + ["moe"] * (layers - first_dense)
+    assert spec.layer_types["moe"].mlp.shared_intermediate_size == shared * moe_i
+    assert {lt.mixer.q_lora_rank for lt in spec.layer_types.values()} == {q_lora}
+
+
+def test_deepseek_v3_keys_stated_null_stay_null():
+    # a key present as null is not the class default: vLLM 0.33 builds no shared expert (`if
+    # config.n_shared_experts is not None`) and a plain q_proj (`if self.q_lora_rank is not None`)
+    cfg = raw("DeepSeek-V3.json")
+    cfg["n_shared_experts"] = None
+    cfg["q_lora_rank"] = None
+    spec = load(cfg)
+    assert spec.layer_types["moe"].mlp.shared_intermediate_size == 0
+    assert spec.layer_types["moe"].mixer.q_lora_rank is None
+
+
 def test_minimax_m3_without_n_shared_experts_has_no_shared_expert():
     # vLLM's MiniMaxM3MoE: n_shared_experts = getattr(config, "n_shared_experts", None), and a
     # shared expert only `if self.n_shared_experts`

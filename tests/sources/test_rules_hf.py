@@ -211,7 +211,9 @@ def test_deepseek_layer_rules():
 def test_deepseek_keys():
     # n_shared_experts 2 × moe_intermediate_size 1408
     assert mlp(load(DS2), "moe").shared_intermediate_size == 2 * 1408
-    assert mlp(load(DS2, drop=["n_shared_experts"]), "moe").shared_intermediate_size == 0
+    # absent: transformers 5.20.2 DeepseekV2Config's n_shared_experts = 2 (what vLLM 0.33 reads); null: none
+    assert mlp(load(DS2, drop=["n_shared_experts"]), "moe").shared_intermediate_size == 2 * 1408
+    assert mlp(load(DS2, n_shared_experts=None), "moe").shared_intermediate_size == 0
     assert mixer(load(DS2, attention_bias=True), "moe").o_bias is True
     assert mixer(load(DS2, drop=["attention_bias"]), "moe").o_bias is False
 

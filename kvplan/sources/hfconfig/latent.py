@@ -7,6 +7,22 @@ from .cfg import _Cfg, _attention, _mlp_dense, _pattern_from
 
 
 
+# What a key the file leaves out becomes (n_shared_experts, first_k_dense_replace, q_lora_rank): the
+# class defaults of transformers 5.20.2's DeepseekV2Config, DeepseekV3Config, DeepseekV32Config and
+# GlmMoeDsaConfig (models/<type>/configuration_<type>.py), which fill an absent key; vLLM 0.33 reads the
+# attributes from those classes (models/deepseek_v2.py: config.n_shared_experts, config.first_k_dense_replace,
+# config.q_lora_rank if hasattr) and loads kimi_k2 through DeepseekV3Config (transformers_utils/config.py).
+# A key present as null keeps null: no shared expert (vLLM: `if config.n_shared_experts is not None`), no
+# q LoRA.
+_DEEPSEEK_ABSENT = {"deepseek_v2": (2, 0, 1536), "deepseek_v3": (1, 3, 1536), "kimi_k2": (1, 3, 1536),
+                    "deepseek_v32": (1, 3, 1536), "glm_moe_dsa": (1, 3, 2048)}
+
+
+def _absent(cfg: _Cfg, key: str, default):
+    """``key``'s value; the class default where the file leaves the key out, None where it says null."""
+    return cfg.get(key) if key in cfg.data else default
+
+
 def _deepseek(cfg: _Cfg, mt: str) -> dict:
     """DeepSeek V2 / V3 / R1, Kimi K2 (model_type deepseek_v3): MLA attention, MoE after the
     first ``first_k_dense_replace`` layers. The ``num_nextn_predict_layers`` MTP module is not
@@ -14,10 +30,11 @@ def _deepseek(cfg: _Cfg, mt: str) -> dict:
     hidden = cfg.count("hidden_size")
     layers = cfg.count("num_hidden_layers")
     heads = cfg.count("num_attention_heads")
+    absent = _DEEPSEEK_ABSENT[mt]
     cfg.get("num_key_value_heads")  # equals num_attention_heads; MLA has no KV heads
     mla = {"kind": "mla", "num_heads": heads, "kv_lora_rank": cfg.need("kv_lora_rank"),
            "qk_rope_head_dim": cfg.need("qk_rope_head_dim"), "qk_nope_head_dim": cfg.need("qk_nope_head_dim"),
-           "v_head_dim": cfg.need("v_head_dim"), "q_lora_rank": cfg.get("q_lora_rank"),
+           "v_head_dim": cfg.need("v_head_dim"), "q_lora_rank": _absent(cfg, "q_lora_rank", absent[2]),
            "o_bias": bool(cfg.get("attention_bias", default=False))}
     indexed = [False] * layers
     indexed_mla = None
@@ -45,7 +62,7 @@ def _deepseek(cfg: _Cfg, mt: str) -> dict:
         indexed = [t == "full" for t in types]
         cfg.touch("index_topk", "indexer_rope_interleave", "qk_head_dim", "index_share_for_mtp_iteration")
         cfg.get("head_dim")  # GlmMoeDsaConfig points head_dim at qk_rope_head_dim (RoPE only)
-    first_dense = cfg.get("first_k_dense_replace", default=0)
+    first_dense = cfg.get("first_k_dense_replace", default=absent[1])
     freq = cfg.get("moe_layer_freq", default=1)
     experts = cfg.get("n_routed_experts")
     mlp_types = cfg.get("mlp_layer_types")  # GlmMoeDsaConfig: "dense" / "sparse" per layer
@@ -55,7 +72,8 @@ def _deepseek(cfg: _Cfg, mt: str) -> dict:
     if experts:
         moe = {"kind": "moe", "num_experts": experts, "experts_per_token": cfg.need("num_experts_per_tok"),
                "intermediate_size": cfg.need("moe_intermediate_size"),
-               "shared_intermediate_size": cfg.get("n_shared_experts", default=0) * cfg.need("moe_intermediate_size")}
+               "shared_intermediate_size": (_absent(cfg, "n_shared_experts", absent[0]) or 0)
+               * cfg.need("moe_intermediate_size")}
     if mlp_types is not None:
         if len(mlp_types) != layers or set(mlp_types) - {"dense", "sparse"}:
             raise KvplanError(f"{cfg.where}: key 'mlp_layer_types' must list 'dense' or 'sparse' for each of {layers} layers")
