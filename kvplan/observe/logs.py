@@ -99,10 +99,10 @@ class Check:
 
 # --- vLLM ----------------------------------------------------------------------------------
 _NUM = r"([\d,]+(?:\.\d+)?)"
-_VLLM_MARKERS = ("Available KV cache memory", "KV cache size:", "non-default args", "Model loading took",
-                 "vllm serve", "LLM engine (v", "Loading model weights took", "vLLM API server version",
-                 "Maximum concurrency for", "Current kv cache memory in use", "Memory profiling results",
-                 "GPU blocks:", "stored in KV cache", "KV cache is needed")
+_VLLM_MARKERS = ("Available KV cache memory", "KV cache size:", "non-default args", "Model loading took", "vllm serve",
+                 "LLM engine (v", "Loading model weights took", "vLLM API server version", "Maximum concurrency for",
+                 "Current kv cache memory in use", "Memory profiling results", "GPU blocks:", "stored in KV cache",
+                 "KV cache is needed", "for KV Cache is", "available_kv_cache_memory")
 _SGLANG_MARKERS = ("KV Cache is allocated", "max_total_num_tokens=", "server_args=", "Load weight end.",
                    "sglang.launch_server", "sglang serve")
 _LLAMA_MARKERS = ("llama_kv_cache", "llama_context:", "llama_model_loader:", "print_info:")
@@ -183,8 +183,8 @@ def _vllm(lines: list[str]) -> LogFacts:
         if (m := re.search(rf"Current kv cache memory in use is {_NUM} GiB", line)):
             b, tol = _gib(m.group(1))
             figures.append(Figure("kv_budget", "KV cache memory in use", b, "bytes", n, f"{m.group(1)} GiB", tol))
-        if (m := re.search(rf"\bkv_cache_size={_NUM}GiB", line)):  # V0 memory-profiling line
-            b, tol = _gib(m.group(1))
+        if (m := re.search(r"(?:\bkv_cache_size=|available_kv_cache_memory\s+|for KV Cache is )(-?[\d.]+)GiB", line)):
+            b, tol = _gib(m.group(1))  # V0 worker.py's three profiling formats (Nov 2024 to 0.8)
             figures.append(Figure("kv_budget", "kv_cache_size (V0 profile)", b, "bytes", n, f"{m.group(1)} GiB", tol))
         if (m := re.search(rf"KV cache size: {_NUM} tokens", line)):
             figures.append(Figure("kv_tokens", "KV cache size", _num(m.group(1)), "tokens", n, f"{m.group(1)} tokens"))

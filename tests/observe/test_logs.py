@@ -64,14 +64,18 @@ def _read_as_recorded_cases():
     included (issue 20: these two were strict xfails until check-log read the sign)."""
     for e in DATA:
         if (e.get("available_kv_cache_gib") or e.get("kv_cache_tokens")) and e.get("verbatim_kind", "log") == "log":
-            marks = [pytest.mark.xfail(strict=True, reason="V0 profiling lines check-log does not read yet")] \
-                if e["id"] in _V0_UNREAD else []
-            yield pytest.param(e, id=e["id"], marks=marks)
+            yield pytest.param(e, id=e["id"])
 
 
-# round 7's two V0 logs print their budget in formats check-log does not read yet (the tabular
-# "available_kv_cache_memory" of Dec 2024 and worker.py's "the rest of the memory reserved for KV Cache is")
-_V0_UNREAD = {"vllm-pr10511_V0_h100_llama3-8b_gmu0.9", "vllm16570_V0_4xa100-40g_qwen2.5-vl-72b_v0.8.3"}
+def test_v0_profiling_formats_are_read():
+    """V0 worker.py's budget lines: the tabular one of Dec 2024 (vllm#10511) and 0.7-0.8's sentence
+    (vllm#16570, negative in vllm#13882); both read as the V0 profile's kv_cache_size."""
+    for line, gib in (("INFO 12-13 19:54:18 worker.py:243] available_kv_cache_memory    53.29GiB", 53.29),
+                      ("INFO 02-26 09:54:05 worker.py:267] model weights take 5.20GiB; non_torch_memory takes 0.03GiB; "
+                       "PyTorch activation peak memory takes 1.42GiB; the rest of the memory reserved for KV Cache is "
+                       "-1.05GiB.", -1.05)):
+        f = logs.parse(line)
+        assert f.engine == "vllm" and [x.reported for x in f.figures if x.key == "kv_budget"] == [gib * GiB]
 
 
 def test_negative_available_kv_is_read():
