@@ -43,54 +43,26 @@ def main() -> int:
     ap.add_argument("--max-requests", type=int, default=5000)
     ap.add_argument("--half", choices=("fit", "all"), default="all",
                     help="fit: replay and print the fit side only (while tuning; writes no docs)")
+    ap.add_argument("--rows", type=Path, help="also save every row to this JSON file")
+    ap.add_argument("--render", type=Path, help="write the docs from rows saved by --rows (no replay)")
     a = ap.parse_args()
-    runs = yaml.safe_load((HERE / "runs.yaml").read_text())["sources"]
     split = yaml.safe_load((HERE / "split.yaml").read_text())
-    r6 = split["round6"]
-    half = ({s: "held-out" for s in r6["held_out"]} | {s: "fit" for s in r6["fit"]}
-            | {s: "seen" for s in r6["seen"]})
+    if a.render:
+        saved = json.loads(a.render.read_text())
+        write(saved["rows"], split, saved["max_requests"])
+        return 0
+    runs = yaml.safe_load((HERE / "runs.yaml").read_text())["sources"]
+    r7 = split["round7"]
+    half = ({s: "held-out" for s in r7["held_out"]} | {s: "fit" for s in r7["fit"]}
+            | {s: "seen" for s in r7["seen"]})
     rows = []
     for src, body in runs.items():
         if a.half == "fit" and half[src] == "held-out":
             continue
         for run in body["runs"]:
-            spec, gpu = catalog.load_model(run["model"]), catalog.load_gpu(run["gpu"])
-            levels = (bench.read(HERE / run["file"]) if "file" in run else
-                      csv_levels(run) if "csv" in run else table_levels(run))
-            if "rate" in run:  # a printed summary that does not state its load: the run's own setting
-                levels = [replace(lv, rate=bench._rate(run["rate"])) if lv.rate is None and not lv.concurrency
-                          else lv for lv in levels]
-            levels = with_lengths(run, levels)
-            opts = ServeOptions(**{k: run[k] for k in ("max_model_len", "gpu_memory_utilization",
-                                                       "max_num_seqs", "max_num_batched_tokens", "enable_expert_parallel")
-                                if k in run})
-            try:
-                got = bench.replay(levels, spec, gpu, tp=run["tp"], replicas=run["replicas"], engine=run["engine"],
-                                   opts=opts, prefix_caching=run["prefix_caching"],
-                                   max_requests=a.max_requests, scheduler_steps=run.get("num_scheduler_steps", 1))
-            except KvplanError as e:  # kvplan refuses the run (e.g. fit finds no room for the KV cache)
-                rows += [refused(src, half[src], run, spec, gpu, lv, str(e)) for lv in levels]
-                continue
-            for r in got:
-                lv, m, p = r.level, r.level.measured, r.predicted
-                kt, ttft_m = pick(m["ttft_ms"], ("p50", "mean"))
-                itl_key = "tpot_ms" if run.get("itl_metric") == "tpot" else "itl_ms"
-                ki, itl_m = pick(m[itl_key], ("mean", "p50"))
-                out_m = m.get("output_tokens_per_s")
-                # one rule for both sides (bench.saturated), each with its own throughput
-                sat_m = bench.saturated(lv.rate, m["mean_output_tokens"], out_m)
-                sat_p = bench.saturated(lv.rate, m["mean_output_tokens"], p["output_tokens_per_s"])
-                rows.append({
-                    "source": src, "half": half[src], "file": run_name(run), "level": lv.source,
-                    "model": spec.name, "gpu": gpu.name, "tp": run["tp"], "replicas": run["replicas"],
-                    "engine": run["engine"], "load": load(lv),
-                    "lengths": f"{lv.prompt_tokens} / {lv.output_tokens}",
-                    "out": (out_m, p["output_tokens_per_s"]),
-                    "itl": (itl_m, p[itl_key].get(ki)) if ki else (None, None),
-                    "itl_stat": (ki or "") + (" TPOT" if itl_key == "tpot_ms" else ""),
-                    "ttft": (ttft_m, p["ttft_ms"].get(kt)) if kt else (None, None), "ttft_stat": kt or "",
-                    "sat": (sat_m, sat_p), "sim_flag": p["saturated"]})
-                print(f"{src:<24}{lv.source:<60}done", file=sys.stderr)
+            rows += replay_run(src, half[src], run, a.max_requests)
+    if a.rows:
+        a.rows.write_text(json.dumps({"max_requests": a.max_requests, "rows": rows}, default=str))
     if a.half == "fit":
         for r in rows:
             print(f"{r['half']:<6}{r['source']:<24}{r['load']:>8} {r['lengths']:<34}"
@@ -105,6 +77,56 @@ def main() -> int:
         return 0
     write(rows, split, a.max_requests)
     return 0
+
+
+def replay_run(src, half, run, max_requests):
+    """One runs.yaml run replayed level by level: its rows (a level's table row may carry its own
+    ``max_running_requests``, the server flag that run used: replayed with it)."""
+    spec, gpu = catalog.load_model(run["model"]), catalog.load_gpu(run["gpu"])
+    levels = (bench.read(HERE / run["file"]) if "file" in run else
+              csv_levels(run) if "csv" in run else table_levels(run))
+    if "rate" in run:  # a printed summary that does not state its load: the run's own setting
+        levels = [replace(lv, rate=bench._rate(run["rate"])) if lv.rate is None and not lv.concurrency
+                  else lv for lv in levels]
+    levels = with_lengths(run, levels)
+    base = {k: run[k] for k in ("max_model_len", "gpu_memory_utilization", "max_num_seqs",
+                                "max_num_batched_tokens", "enable_expert_parallel") if k in run}
+    per_level = [(run.get("levels") or [{}] * len(levels))[i].get("max_running_requests")
+                 if "table" in run else None for i in range(len(levels))]
+    rows = []
+    for seqs in dict.fromkeys(per_level):
+        group = [lv for lv, s in zip(levels, per_level) if s == seqs]
+        opts = ServeOptions(**(base | ({"max_num_seqs": seqs} if seqs else {})))
+        try:
+            got = bench.replay(group, spec, gpu, tp=run["tp"], replicas=run["replicas"], engine=run["engine"],
+                               opts=opts, prefix_caching=run["prefix_caching"],
+                               max_requests=max_requests, scheduler_steps=run.get("num_scheduler_steps", 1))
+        except KvplanError as e:  # kvplan refuses the run (e.g. fit finds no room for the KV cache)
+            rows += [refused(src, half, run, spec, gpu, lv, str(e)) for lv in group]
+            continue
+        rows += [row(src, half, run, spec, gpu, r) for r in got]
+    return rows
+
+
+def row(src, half, run, spec, gpu, r):
+    lv, m, p = r.level, r.level.measured, r.predicted
+    kt, ttft_m = pick(m["ttft_ms"], ("p50", "mean"))
+    itl_key = "tpot_ms" if run.get("itl_metric") == "tpot" else "itl_ms"
+    ki, itl_m = pick(m[itl_key], ("mean", "p50"))
+    out_m = m.get("output_tokens_per_s")
+    # one rule for both sides (bench.saturated), each with its own throughput
+    sat_m = bench.saturated(lv.rate, m["mean_output_tokens"], out_m)
+    sat_p = bench.saturated(lv.rate, m["mean_output_tokens"], p["output_tokens_per_s"])
+    print(f"{src:<24}{lv.source:<60}done", file=sys.stderr)
+    return {"source": src, "half": half, "file": run_name(run), "level": lv.source,
+            "model": spec.name, "gpu": gpu.name, "tp": run["tp"], "replicas": run["replicas"],
+            "engine": run["engine"], "load": load(lv),
+            "lengths": f"{lv.prompt_tokens} / {lv.output_tokens}",
+            "out": (out_m, p["output_tokens_per_s"]),
+            "itl": (itl_m, p[itl_key].get(ki)) if ki else (None, None),
+            "itl_stat": (ki or "") + (" TPOT" if itl_key == "tpot_ms" else ""),
+            "ttft": (ttft_m, p["ttft_ms"].get(kt)) if kt else (None, None), "ttft_stat": kt or "",
+            "sat": (sat_m, sat_p), "sim_flag": p["saturated"]}
 
 
 def run_name(run):
@@ -144,28 +166,59 @@ def csv_levels(run):
 
 def table_levels(run):
     """A published table's rows (runs.yaml ``levels``: each row's figures as printed, no result
-    file behind them) as load levels. A ShareGPT table that states no token totals takes the mean
-    lengths of kvplan's measured ShareGPT sample (kvplan.observe.sharegpt), the output mean from
-    output tok/s over req/s where the row gives both."""
+    file behind them) as load levels. A row states its load (``rate`` or ``concurrency``) and its
+    requests; its lengths either as ``isl`` / ``osl`` (a random data set: every request ISL -> OSL
+    tokens, or uniform over [int(L x range_ratio), L] where the row gives ``range_ratio``, as the
+    clients' ``sample_random_requests`` draw them) or, for a ShareGPT table that states no token
+    totals, the mean lengths of kvplan's measured ShareGPT sample (kvplan.observe.sharegpt), the
+    output mean from output tok/s over req/s where the row gives both. Output tok/s: the row's
+    ``output_throughput``; else ``output_throughput_per_gpu`` x the run's GPUs; else, for a closed
+    loop of ``concurrency`` requests, ``osl`` x concurrency / ``e2el_ms`` (the rate it completes
+    tokens at); else none."""
     from kvplan.observe.sharegpt import PAIRS
 
     mp = sum(p for p, _ in PAIRS) / len(PAIRS)
     mo = sum(max(o, 1) for _, o in PAIRS) / len(PAIRS)
     out = []
     for i, row in enumerate(run["levels"], start=1):
-        mean_out = row["output_throughput"] / row["request_throughput"] if "request_throughput" in row else mo
+        if "isl" in row:
+            prompt, mean_in = _table_dist(row["isl"], row.get("range_ratio"))
+            output, mean_out = _table_dist(row["osl"], row.get("range_ratio"))
+        else:
+            prompt, mean_in = str(round(mp)), mp
+            mean_out = row["output_throughput"] / row["request_throughput"] if "request_throughput" in row else mo
+            output = str(round(mean_out))
 
         def st(name):
             return {k: row[f"{s}_{name}_ms"] for s, k in (("mean", "mean"), ("median", "p50"), ("p99", "p99"))
                     if f"{s}_{name}_ms" in row}
 
         measured = {"ttft_ms": st("ttft"), "itl_ms": st("itl"), "tpot_ms": st("tpot"),
-                    "output_tokens_per_s": row.get("output_throughput"),
-                    "mean_prompt_tokens": mp, "mean_output_tokens": mean_out}
-        out.append(bench.Level("sglang", f"{run['table']} #{i}", None, bench._rate(row["rate"]), None,
-                               int(row["requests"]), str(round(mp)), str(round(mean_out)), measured,
-                               dataset=run.get("dataset")))
+                    "output_tokens_per_s": _table_throughput(run, row),
+                    "mean_prompt_tokens": mean_in, "mean_output_tokens": mean_out}
+        conc = row.get("concurrency")
+        out.append(bench.Level("sglang", f"{run['table']} #{i}", None,
+                               None if conc else bench._rate(row["rate"]), conc,
+                               int(row["requests"]), prompt, output, measured, dataset=run.get("dataset")))
     return out
+
+
+def _table_dist(n, ratio):
+    """A random data set's length: exactly ``n``, or uniform over [int(n x ratio), n] (its mean)."""
+    if not ratio:
+        return str(n), float(n)
+    lo = int(n * ratio)
+    return f"uniform:{lo}-{n}", (lo + n) / 2
+
+
+def _table_throughput(run, row):
+    if "output_throughput" in row:
+        return row["output_throughput"]
+    if "output_throughput_per_gpu" in row:
+        return row["output_throughput_per_gpu"] * run["tp"] * run["replicas"]
+    if row.get("e2el_ms") and row.get("concurrency") and "osl" in row:
+        return row["osl"] * row["concurrency"] / (row["e2el_ms"] / 1000)
+    return None
 
 
 def with_lengths(run, levels):
@@ -355,7 +408,7 @@ def write(rows, split, max_requests):
     def pct(x):
         return "-" if x is None else f"{x:+.0%}"
 
-    r2, r3, r4, r5, r6 = split["round2"], split["round3"], split["round4"], split["round5"], split["round6"]
+    r2, r3, r4, r5, r6, r7 = (split[f"round{i}"] for i in range(2, 8))
     lines = ["# Serving accuracy: `simulate` against published measured runs", "",
              "Generated by `python benchmarks/serving/accuracy.py` (do not edit by hand). Each run is a",
              "benchmark tool's own result (a file, or the summary it printed), copied from a public repository",
@@ -474,7 +527,21 @@ def write(rows, split, max_requests):
              "  lacking \"nvlink\", took L40S's 8-GPU PCIe table (β 0.87 GB/s); SGLang's prefill passes now pay an",
              "  eager per-layer cost (its CUDA graphs capture decode only), and `benchmarks/latency/fit.py` was rerun",
              "  (SGLang's fitted step overhead had absorbed the PCIe cost on four MI300X fit rows). The table below",
-             "  keeps round 6's first print and gives today's figures on the same rows, labelled seen.",
+             "  keeps round 6's first print; its rows are seen now (round 7).",
+             f"- Round 7 (seed {r7['seed']}, `split.yaml` `round7`, committed at 1e2218f before any round-7 run was",
+             "  replayed; session 10): three new independent sources, each an issue thread as the search index stores",
+             "  it (no result file: the rows are the threads' printed figures, `runs.yaml` says which and why):",
+             "  vllm-issue-17788-h100nvl (a vLLM 0.8.5.post1 user, Qwen3-32B on one H100 NVL, ShareGPT all at once;",
+             "  the stored block is cut after its TTFT lines), tenstorrent-gpu-reference-qwen3 (Tenstorrent's vLLM GPU",
+             "  references, Qwen3-1.7B / 14B on an A100 at concurrency 1; vLLM version and flags not stated) and",
+             "  inferencex-dsr1-h200-sglang (SemiAnalysis InferenceX #870: DeepSeek-R1-0528 FP8, SGLang 0.5.7, TP 8",
+             f"  without DP attention, 8 x H200, closed loops of 4-64). **Held out: {', '.join(r7['held_out'])}**;",
+             f"  fit adds {', '.join(r7['fit'][:2])}; seen now adds {r7['seen'][0]}. Read for round 7 only (no model",
+             "  change): published tables with lengths (`levels` rows with isl / osl, a range ratio, a concurrency, a",
+             "  per-GPU or E2EL-derived throughput) and a per-row max_running_requests (`accuracy.py` `table_levels`,",
+             "  `replay_run`). Nothing in the simulator or the step model was changed in round 7 before its print",
+             "  (no fit-side run needs SGLang's DP attention: the held-out runs ran without it, and dstack's H200",
+             "  SGLang DP-attention rows stay out, runs.yaml says why).",
              "",
              "## Headline", "",
              "| half | runs | output tok/s: median \\|error\\| (signed) | ITL | TTFT | saturated runs predicted saturated |",
@@ -493,10 +560,10 @@ def write(rows, split, max_requests):
         hit = sum(1 for r in sat if r["sat"][1])
         if eng and not sub:
             continue
-        name = {"held-out": "held-out (round 6), today (seen: after session 9's fix)",
-                "held-out vllm": "held-out (round 6): vLLM, today (seen)",
-                "held-out sglang": "held-out (round 6): SGLang, today (seen)",
-                "seen": "seen (round-1 to round-5 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
+        name = {"held-out": f"**held-out (round 7, seed {r7['seed']})**",
+                "held-out vllm": "held-out (round 7): vLLM",
+                "held-out sglang": "held-out (round 7): SGLang",
+                "seen": "seen (round-1 to round-6 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
         nref = sum(1 for r in sub if r.get("refused"))
         runs = f"{len(sub)}" + (f" ({nref} refused by fit)" if nref else "")
         lines.append(f"| {name} | {runs} | {cells[0]} | {cells[1]} | {cells[2]} | {hit} of {len(sat)} |")

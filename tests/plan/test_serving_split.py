@@ -27,8 +27,50 @@ def test_each_round_names_known_sources_and_earlier_held_outs_are_seen_later():
 
 
 def test_round5_held_out_is_its_seeded_draw():
-    r5 = ROUNDS["round5"]
-    new = sorted(set(RUNS) - set(ROUNDS["round4"]["held_out"]) - set(ROUNDS["round4"]["fit"])
-                 - set(ROUNDS["round4"]["seen"]))
+    r4, r5 = ROUNDS["round4"], ROUNDS["round5"]
+    placed = set(r5["held_out"]) | set(r5["fit"]) | set(r5["seen"])  # round 5's sources, not later rounds'
+    new = sorted(placed - set(r4["held_out"]) - set(r4["fit"]) - set(r4["seen"]))
     random.Random(r5["seed"]).shuffle(new)
     assert r5["held_out"] == new[: -(-len(new) // 3)]
+
+
+def test_round7_held_out_is_its_seeded_draw():
+    r6, r7 = ROUNDS["round6"], ROUNDS["round7"]
+    placed = set(r7["held_out"]) | set(r7["fit"]) | set(r7["seen"])
+    new = sorted(placed - set(r6["held_out"]) - set(r6["fit"]) - set(r6["seen"]))
+    assert len(new) == 3
+    random.Random(r7["seed"]).shuffle(new)
+    assert r7["held_out"] == new[: -(-len(new) // 3)]
+
+
+def _accuracy():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("serving_accuracy", DIR / "accuracy.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_a_table_row_with_lengths_is_a_closed_loop_of_its_stated_lengths():
+    # a row as runs.yaml stores it: 8 GPUs, 21.2 output tok/s a GPU -> 169.6 tok/s; lengths uniform over
+    # [int(1024 x 0.8), 1024] = [819, 1024] (mean 921.5), as the client's sample_random_requests draws them
+    run = {"table": "t", "tp": 8, "replicas": 1, "dataset": "random",
+           "levels": [{"concurrency": 4, "requests": 40, "isl": 1024, "osl": 8192, "range_ratio": 0.8,
+                       "output_throughput_per_gpu": 21.2, "mean_ttft_ms": 267.3, "mean_tpot_ms": 22.73}]}
+    (lv,) = _accuracy().table_levels(run)
+    assert (lv.concurrency, lv.rate, lv.requests) == (4, None, 40)
+    assert (lv.prompt_tokens, lv.output_tokens) == ("uniform:819-1024", "uniform:6553-8192")
+    assert lv.measured["output_tokens_per_s"] == 21.2 * 8
+    assert lv.measured["mean_prompt_tokens"] == 921.5
+    assert lv.measured["ttft_ms"] == {"mean": 267.3} and lv.measured["tpot_ms"] == {"mean": 22.73}
+
+
+def test_a_closed_loop_rows_throughput_comes_from_its_e2el_and_a_cut_row_has_none():
+    run = {"table": "t", "tp": 1, "replicas": 1,
+           "levels": [{"concurrency": 1, "requests": 8, "isl": 128, "osl": 128, "e2el_ms": 640.0},
+                      {"concurrency": 2, "requests": 2, "isl": 8192, "osl": 128, "mean_tpot_ms": 28.3}]}
+    a, b = _accuracy().table_levels(run)
+    assert (a.prompt_tokens, a.output_tokens) == ("128", "128")
+    assert a.measured["output_tokens_per_s"] == 128 * 1 / 0.64  # 200 tok/s: one request of 128 tokens each 0.64 s
+    assert b.measured["output_tokens_per_s"] is None
