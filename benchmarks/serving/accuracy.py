@@ -542,13 +542,24 @@ def write(rows, split, max_requests):
              "  `replay_run`). Nothing in the simulator or the step model was changed in round 7 before its print",
              "  (no fit-side run needs SGLang's DP attention: the held-out runs ran without it, and dstack's H200",
              "  SGLang DP-attention rows stay out, runs.yaml says why).",
+             "  **First print (2026-12-06), the model frozen at bd5490d, every round-7 held-out row replayed once:",
+             "  throughput 17 % (−14 %), TPOT 21 % (+20 %), TTFT 60 % (−60 %), saturation 0 of 0 (closed loops never",
+             "  count); 7 rows, all SGLang. Every target missed.** Diagnosis, not a model change: TTFT is short at",
+             "  every level by 106-257 ms (mean 204-474 ms measured, 98-315 ms predicted), more than round 5's",
+             "  unexplained vLLM front-end residual (about 25 ms), and not explained by SGLang's `--stream-interval 10`",
+             "  (SGLang 0.5.23's `output_streamer.py` `accept` sends the first token at once; the run's 0.5.7 was not",
+             "  read); the DeepSeek-R1 decode step on 8 x H200 is now predicted too slow (TPOT +10 % to +24 %,",
+             "  throughput −9 % to −19 %) where round 5's and round 6's vLLM rows on the same card were too fast; the",
+             "  C=4 1k/1k row (+73 % throughput, TPOT −41 %) ran on another runner, whose TPOT of 22.7 ms is above",
+             "  the 12.8 ms measured at C=8.",
              "",
              "## Headline", "",
              "| half | runs | output tok/s: median \\|error\\| (signed) | ITL | TTFT | saturated runs predicted saturated |",
              "|---|---|---|---|---|---|",
              "| **held-out (round 6), as first printed (2a291d2)** | 27 | 84% (-65%, n=27) | 97% (+97%, n=27) | 458% (+458%, n=27) | 0 of 0 |",
              "| held-out (round 6): vLLM, as first printed | 18 | 89% (+38%, n=18) | 51% (-22%, n=18) | 110% (+25%, n=18) | 0 of 0 |",
-             "| held-out (round 6): SGLang, as first printed | 9 | 76% (-76%, n=9) | 220% (+220%, n=9) | 1481% (+1481%, n=9) | 0 of 0 |"]
+             "| held-out (round 6): SGLang, as first printed | 9 | 76% (-76%, n=9) | 220% (+220%, n=9) | 1481% (+1481%, n=9) | 0 of 0 |",
+             "| **held-out (round 7, seed 2026120707), as first printed (bd5490d, 2026-12-06)** | 7 | 17% (-14%, n=7) | 21% (+20%, n=7) | 60% (-60%, n=7) | 0 of 0 |"]
     for h in ("held-out", "held-out vllm", "held-out sglang", "fit", "seen", "all"):
         half_, _, eng = h.partition(" ")
         sub = [r for r in rows if (h == "all" or r["half"] == half_) and (not eng or r["engine"] == eng)]
@@ -560,9 +571,9 @@ def write(rows, split, max_requests):
         hit = sum(1 for r in sat if r["sat"][1])
         if eng and not sub:
             continue
-        name = {"held-out": f"**held-out (round 7, seed {r7['seed']})**",
-                "held-out vllm": "held-out (round 7): vLLM",
-                "held-out sglang": "held-out (round 7): SGLang",
+        name = {"held-out": "held-out (round 7), today (the first print until the model changes)",
+                "held-out vllm": "held-out (round 7): vLLM, today",
+                "held-out sglang": "held-out (round 7): SGLang, today",
                 "seen": "seen (round-1 to round-6 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
         nref = sum(1 for r in sub if r.get("refused"))
         runs = f"{len(sub)}" + (f" ({nref} refused by fit)" if nref else "")
