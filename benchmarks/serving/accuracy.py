@@ -528,7 +528,7 @@ def write(rows, split, max_requests):
              "  eager per-layer cost (its CUDA graphs capture decode only), and `benchmarks/latency/fit.py` was rerun",
              "  (SGLang's fitted step overhead had absorbed the PCIe cost on four MI300X fit rows). The table below",
              "  keeps round 6's first print; its rows are seen now (round 7).",
-             f"- Round 7 (seed {r7['seed']}, `split.yaml` `round7`, committed at 1e2218f before any round-7 run was",
+             f"- Round 7 (seed {r7['seed']}, `split.yaml` `round7`, committed at 1453f63 (1e2218f before a rebase) before any round-7 run was",
              "  replayed; session 10): three new independent sources, each an issue thread as the search index stores",
              "  it (no result file: the rows are the threads' printed figures, `runs.yaml` says which and why):",
              "  vllm-issue-17788-h100nvl (a vLLM 0.8.5.post1 user, Qwen3-32B on one H100 NVL, ShareGPT all at once;",
@@ -542,7 +542,8 @@ def write(rows, split, max_requests):
              "  `replay_run`). Nothing in the simulator or the step model was changed in round 7 before its print",
              "  (no fit-side run needs SGLang's DP attention: the held-out runs ran without it, and dstack's H200",
              "  SGLang DP-attention rows stay out, runs.yaml says why).",
-             "  **First print (2026-12-06), the model frozen at bd5490d, every round-7 held-out row replayed once:",
+             "  **First print (2026-12-06), the model frozen at bd5490d (e0c4fc2 after the rebase onto main, whose rerun",
+             "  printed the same rows), every round-7 held-out row replayed once:",
              "  throughput 17 % (−14 %), TPOT 21 % (+20 %), TTFT 60 % (−60 %), saturation 0 of 0 (closed loops never",
              "  count); 7 rows, all SGLang. Every target missed.** Diagnosis, not a model change: TTFT is short at",
              "  every level by 106-257 ms (mean 204-474 ms measured, 98-315 ms predicted), more than round 5's",
@@ -559,7 +560,7 @@ def write(rows, split, max_requests):
              "| **held-out (round 6), as first printed (2a291d2)** | 27 | 84% (-65%, n=27) | 97% (+97%, n=27) | 458% (+458%, n=27) | 0 of 0 |",
              "| held-out (round 6): vLLM, as first printed | 18 | 89% (+38%, n=18) | 51% (-22%, n=18) | 110% (+25%, n=18) | 0 of 0 |",
              "| held-out (round 6): SGLang, as first printed | 9 | 76% (-76%, n=9) | 220% (+220%, n=9) | 1481% (+1481%, n=9) | 0 of 0 |",
-             "| **held-out (round 7, seed 2026120707), as first printed (bd5490d, 2026-12-06)** | 7 | 17% (-14%, n=7) | 21% (+20%, n=7) | 60% (-60%, n=7) | 0 of 0 |"]
+             "| **held-out (round 7, seed 2026120707), as first printed (bd5490d = e0c4fc2, 2026-12-06)** | 7 | 17% (-14%, n=7) | 21% (+20%, n=7) | 60% (-60%, n=7) | 0 of 0 |"]
     for h in ("held-out", "held-out vllm", "held-out sglang", "fit", "seen", "all"):
         half_, _, eng = h.partition(" ")
         sub = [r for r in rows if (h == "all" or r["half"] == half_) and (not eng or r["engine"] == eng)]
