@@ -93,3 +93,31 @@ def test_sglang_mem_fraction_static_of_one_is_taken():
     p = {x.key: x for x in parts}
     assert p["kv_cache"].bytes == 84_938_346_987 - p["non_torch"].bytes - 16_060_522_496
     assert p["unused"].bytes == 0
+
+
+def test_sglang_reserve_follows_a_chunked_prefill_size_given():
+    """handle_gpu_memory_settings reserves for cfg.chunked_prefill_size, the user's when given:
+    activations max(cps, 2,048) × 1.5 MiB and, as the prefill CUDA graphs' max_bs, the sizes
+    generate_prefill_cuda_graph_batch_sizes captures up to it (8 MiB each). kvplan used the card's
+    default here whatever --max-num-batched-tokens said (an optimistic budget for a larger size).
+    H100, 81,559 MiB, TP 1: 512 + tp × pp / 8 × 1,024 = 128 + 2 × 256 (decode graphs) = 1,152 MiB
+    plus
+    * cps 16,384: 16,384 × 1.5 = 24,576 and 74 prefill graph sizes (8 + 14 + 8 + 8 + 12 up to
+      4,096, then 4,608..16,384 by 512: 24) × 8 = 592: 26,320 MiB; (81,559 − 26,320) / 81,559
+      = 0.6773 -> 0.677 (the card's default 8,192: 13,904 MiB, 0.830);
+    * cps 512: max(512, 2,048) × 1.5 = 3,072 and 30 sizes (4..512) × 8 = 240: 4,464 MiB, under
+      the 10,240 MiB floor of a card over 60 × 1,024 MiB: (81,559 − 10,240) / 81,559 = 0.8745 -> 0.874."""
+    from kvplan.engines.sglang import default_mem_fraction_static, reserved_mib
+
+    assert reserved_mib(81_559, 1, 1, False, False, None, 16_384) == 26_320
+    assert reserved_mib(81_559, 1, 1, False, False, None, 8192) == reserved_mib(81_559, 1, 1, False, False) == 13_904
+    assert default_mem_fraction_static(H100, 1, 1, False, False, None, 16_384) == 0.677
+    assert default_mem_fraction_static(H100, 1, 1, False, False, None, 512) == 0.874
+    # the floor: only above 61,440 MiB (memory_hook.py: gpu_mem > 60 * 1024)
+    assert reserved_mib(61_440, 1, 1, False, False, None, 512) == 4464
+    assert reserved_mib(61_441, 1, 1, False, False, None, 512) == 10_240
+    # the budget passes --max-num-batched-tokens (SGLang's --chunked-prefill-size) on
+    spec = catalog.load_model("llama-3.1-8b")
+    parts = ENGINE.budget(H100, LLAMA_8B_WEIGHTS, spec, ServeOptions(max_num_batched_tokens=16_384), 1, 1, None)
+    kv = {p.key: p for p in parts}["kv_cache"]
+    assert "mem_fraction_static 0.677 " in kv.source
