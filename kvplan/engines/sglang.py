@@ -283,8 +283,12 @@ class SGLang(Engine):
             detail["cpu_offload"] = sglang_hicache.tier(opts.hicache, [(tokens, q["cell"]) for q in pools],
                                                         getattr(self, "tp", 1), page)
         msg = None if tokens >= 1 else "no memory left for the KV pool"
+        slots = min((q["mamba_slots"] for q in pools if q["mamba_slots"] is not None), default=None)
+        if msg is None and slots is not None and slots < 1:  # _handle_max_mamba_cache raises
+            msg = (f"no memory left for the Mamba state cache (max_mamba_cache_size {slots}: "
+                   "SGLang refuses to start)")
         per_req = max(_request_bytes(w.spec, kv_fmt, model_dtype, mml) for w in workers)
-        return Capacity(tokens >= 1, mml, tokens, conc, per_req, msg, (line,), detail, tuple(explain))
+        return Capacity(msg is None, mml, tokens, conc, per_req, msg, (line,), detail, tuple(explain))
 
     def max_batch(self, workers, gpu, cap: Capacity, opts, kv_fmt, model_dtype, ctx: int) -> int:
         tokens = cap.detail.get("max_total_num_tokens", 0)

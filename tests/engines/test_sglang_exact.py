@@ -121,3 +121,32 @@ def test_sglang_reserve_follows_a_chunked_prefill_size_given():
     parts = ENGINE.budget(H100, LLAMA_8B_WEIGHTS, spec, ServeOptions(max_num_batched_tokens=16_384), 1, 1, None)
     kv = {p.key: p for p in parts}["kv_cache"]
     assert "mem_fraction_static 0.677 " in kv.source
+
+
+def test_sglang_refuses_a_mamba_state_cache_of_no_slot():
+    """mem_cache/kv_cache_configurator.py _handle_max_mamba_cache: max_mamba_cache_size =
+    int((budget × R / (1 + R) − per_req) // per_req), R = 0.9, and SGLang raises ("Not enough GPU
+    memory for hybrid (mamba/linear-attention) state cache") when it is not positive. kvplan said
+    the pool fit with -1 or 0 slots. Jamba v0.1 in bf16: 28 Mamba layers × (24,576 conv + 131,072
+    SSM elements) × 2 bytes = 8,716,288 bytes a request (= 532 × its 16,384-byte attention cell).
+    * 5 requests' worth: 5 × 0.9 / 1.9 = 2.37 -> 1 slot; the pool gets 5 − 2 (1 + the padding
+      slot) = 3 × 8,716,288 = 26,148,864 bytes = 1,596 tokens;
+    * 4: 4 × 0.9 / 1.9 = 1.89 -> 0 slots; 2: 0.95 − 1 < 0 -> (floor) -1: refused, saying so."""
+    from kvplan.plan import fit
+
+    spec = catalog.load_model("jamba-v0.1")
+    per = 28 * (24_576 + 131_072) * 2
+    assert per == 8_716_288 == 532 * 16_384
+
+    def cap(n):
+        return fit.fit(spec, H100, engine="sglang", opts=ServeOptions(kv_cache_memory=n * per, max_model_len=100),
+                       check_memory=False).capacity
+
+    one = cap(5)
+    assert one.fits and one.message is None
+    assert one.detail["max_mamba_cache_size"] == 1 and one.kv_cache_tokens == 1596
+    for n, slots in ((4, 0), (2, -1)):
+        c = cap(n)
+        assert not c.fits and c.detail["max_mamba_cache_size"] == slots
+        assert c.message == (f"no memory left for the Mamba state cache (max_mamba_cache_size {slots}: "
+                             "SGLang refuses to start)")
