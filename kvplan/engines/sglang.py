@@ -22,7 +22,8 @@ pool configuration run on the CPU (tests/golden/sglang_0.5.23.json, scripts/orac
   (_profile_available_bytes; what was used before that baseline, the CUDA context and NCCL, is
   a constant fitted on the fit-side logs: engines/sglang_startup.py), with the default
   mem_fraction_static of arg_groups/memory_hook.py handle_gpu_memory_settings
-  (``default_mem_fraction_static``).
+  (``default_mem_fraction_static``: --chunked-prefill-size, kvplan's --max-num-batched-tokens,
+  sizes its activation and prefill-graph reserve where given, else the card's default).
 """
 from __future__ import annotations
 
@@ -99,12 +100,13 @@ def pool(spec, kv_fmt, model_dtype: str, budget: int, page: int = 1) -> dict:
     return out
 
 
-def default_mem_fraction_static(gpu, tp: int, pp: int, mla: bool, gemma4: bool, spec=None) -> float:
+def default_mem_fraction_static(gpu, tp: int, pp: int, mla: bool, gemma4: bool, spec=None,
+                                cps: int | None = None) -> float:
     """arg_groups/memory_hook.py handle_gpu_memory_settings (post-capture sizing off, the
     default): reserve MiB for activations, communication and CUDA graphs, as a share of the
-    card (gpu_mem = nvidia-smi's total in MiB)."""
+    card (gpu_mem = nvidia-smi's total in MiB); ``cps``: a --chunked-prefill-size given."""
     gpu_mem = gpu.smi_bytes // 2**20
-    mfs = round((gpu_mem - reserved_mib(gpu_mem, tp, pp, mla, gemma4, spec)) / gpu_mem, 3)
+    mfs = round((gpu_mem - reserved_mib(gpu_mem, tp, pp, mla, gemma4, spec, cps)) / gpu_mem, 3)
     if gemma4 and spec is not None and spec.encoders:  # adjust_mem_fraction_for_vlm
         enc = spec.encoders[0]
         ratio = enc.layers * enc.hidden_size ** 2 / (24 * 1024 ** 2)
@@ -112,10 +114,14 @@ def default_mem_fraction_static(gpu, tp: int, pp: int, mla: bool, gemma4: bool, 
     return mfs
 
 
-def reserved_mib(gpu_mem: int, tp: int, pp: int, mla: bool, gemma4: bool, spec=None) -> float:
+def reserved_mib(gpu_mem: int, tp: int, pp: int, mla: bool, gemma4: bool, spec=None,
+                 cps: int | None = None) -> float:
     """The MiB handle_gpu_memory_settings keeps out of mem_fraction_static on a card of
-    gpu_mem MiB: activations by chunked-prefill size, communication, the CUDA graphs."""
-    cps, max_bs = _card_defaults(gpu_mem, tp)
+    gpu_mem MiB: activations by chunked-prefill size, communication, the CUDA graphs. A
+    --chunked-prefill-size given (``cps``) replaces the card's default in the activations and as
+    the prefill graphs' max_bs, as it does in SGLang."""
+    default_cps, max_bs = _card_defaults(gpu_mem, tp)
+    cps = cps or default_cps
     reserved = 512 + max(cps, 2048) * 1.5 + tp * pp / 8 * 1024
     reserved += 2 * max_bs  # decode CUDA graph
     if not gemma4:  # Gemma 4 turns the prefill graph off
@@ -233,7 +239,8 @@ class SGLang(Engine):
         self.tp = tp  # the hierarchical cache's pools are per rank (capacity)
         mla = any(isinstance(spec.layer_types[lt].mixer, MLA) for lt in spec.counts())
         mfs = opts.gpu_memory_utilization if opts.gpu_memory_utilization is not None else \
-            default_mem_fraction_static(gpu, tp, pp, mla, spec.family.startswith("gemma4"), spec)
+            default_mem_fraction_static(gpu, tp, pp, mla, spec.family.startswith("gemma4"), spec,
+                                        opts.max_num_batched_tokens)
         if not 0 < mfs <= 1:
             from ..errors import KvplanError
 
@@ -276,8 +283,12 @@ class SGLang(Engine):
             detail["cpu_offload"] = sglang_hicache.tier(opts.hicache, [(tokens, q["cell"]) for q in pools],
                                                         getattr(self, "tp", 1), page)
         msg = None if tokens >= 1 else "no memory left for the KV pool"
+        slots = min((q["mamba_slots"] for q in pools if q["mamba_slots"] is not None), default=None)
+        if msg is None and slots is not None and slots < 1:  # _handle_max_mamba_cache raises
+            msg = (f"no memory left for the Mamba state cache (max_mamba_cache_size {slots}: "
+                   "SGLang refuses to start)")
         per_req = max(_request_bytes(w.spec, kv_fmt, model_dtype, mml) for w in workers)
-        return Capacity(tokens >= 1, mml, tokens, conc, per_req, msg, (line,), detail, tuple(explain))
+        return Capacity(msg is None, mml, tokens, conc, per_req, msg, (line,), detail, tuple(explain))
 
     def max_batch(self, workers, gpu, cap: Capacity, opts, kv_fmt, model_dtype, ctx: int) -> int:
         tokens = cap.detail.get("max_total_num_tokens", 0)
