@@ -5,7 +5,7 @@ Launch lines read: ``vllm serve MODEL --flags`` (vLLM's CLI, entrypoints/cli/ser
 ``LLM(model=..., tensor_parallel_size=...)`` (vLLM's offline entry point, entrypoints/llm.py),
 ``python -m sglang.launch_server --model-path M --tp N`` and ``sglang serve`` (SGLang's
 server_args.py: ``--model-path``/``--model``, ``--tp-size``/``--tp``, ``--ep-size``/``--ep``,
-``--dp-size``/``--dp``, ``--enable-dp-attention``, ``--mem-fraction-static``,
+``--dp-size``/``--dp``, ``--enable-dp-attention``, 0.5.23's ``--attn-dp-size``, ``--mem-fraction-static``,
 ``--context-length``, ``--quantization``, ``--kv-cache-dtype``).
 
 An FP8 checkpoint is priced as vLLM loads it (``checkpoint_quant``): only linear layers take
@@ -39,13 +39,16 @@ VLLM_FLAGS = {"--tensor-parallel-size": "tensor_parallel_size", "-tp": "tensor_p
               "--kv-cache-dtype": "kv_cache_dtype", "--kv_cache_dtype": "kv_cache_dtype",
               "--block-size": "block_size", "--block_size": "block_size",
               "--quantization": "quantization", "-q": "quantization", "--dtype": "dtype",
-              "--kv-cache-memory": "kv_cache_memory_bytes", "--kv-cache-memory-bytes": "kv_cache_memory_bytes"}
+              "--kv-cache-memory": "kv_cache_memory_bytes", "--kv-cache-memory-bytes": "kv_cache_memory_bytes",
+              "--all2all-backend": "all2all_backend", "--all2all_backend": "all2all_backend"}
 VLLM_SWITCHES = {"--enforce-eager": "enforce_eager", "--enforce_eager": "enforce_eager",
-                 "--enable-expert-parallel": "enable_expert_parallel",
+                 "--enable-expert-parallel": "enable_expert_parallel", "-ep": "enable_expert_parallel",
                  "--enable_expert_parallel": "enable_expert_parallel"}
 SGLANG_FLAGS = {"--model-path": "model_path", "--model": "model_path", "--tp-size": "tp_size", "--tp": "tp_size",
                 "--tensor-parallel-size": "tp_size", "--ep-size": "ep_size", "--ep": "ep_size",
-                "--dp-size": "dp_size", "--dp": "dp_size", "--mem-fraction-static": "mem_fraction_static",
+                "--expert-parallel-size": "ep_size", "--dp-size": "dp_size", "--dp": "dp_size",
+                "--data-parallel-size": "dp_size", "--attn-dp-size": "attn_dp_size",
+                "--attention-data-parallel-size": "attn_dp_size", "--mem-fraction-static": "mem_fraction_static",
                 "--context-length": "context_length", "--quantization": "quantization",
                 "--kv-cache-dtype": "kv_cache_dtype", "--page-size": "page_size", "--dtype": "dtype"}
 SGLANG_SWITCHES = {"--enable-dp-attention": "enable_dp_attention", "--enable-ep-moe": "enable_ep_moe"}

@@ -367,18 +367,18 @@ def vllm_fit(spec, gpu, flags: dict, weight_dtype: str | None = None):
 
 
 def sglang_options(flags: dict):
-    """SGLang's flags (server_args as logged, or as tests/data/sglang_startup_logs.json states them)
-    -> kvplan's ServeOptions, tensor-parallel size and KV dtype: --dp-size, --ep-size (the older
-    --enable-ep-moe: ep_size = tp_size) and --enable-dp-attention as `kvplan fit` takes them."""
+    """SGLang's flags (server_args as logged; tests/data/sglang_startup_logs.json's) -> ServeOptions, tp, KV
+    dtype: --dp-size, --ep-size (older --enable-ep-moe: ep = tp), DP attention as `kvplan fit` takes them."""
     from ..engines import ServeOptions, kv_cache_format
-
     kvd = str(flags.get("kv_cache_dtype") or "auto").lower()
     tp = _int(flags.get("tp_size")) or 1
     ep = _int(flags.get("ep_size")) or (tp if _on(flags.get("enable_ep_moe")) else None)
+    adp = _int(flags.get("attn_dp_size")) or 1  # 0.5.23 logs --dp-size N --enable-dp-attention as this N
     opts = ServeOptions(gpu_memory_utilization=_float(flags.get("mem_fraction_static")),
                         max_model_len=_int(flags.get("context_length")), block_size=_int(flags.get("page_size")),
-                        data_parallel_size=_int(flags.get("dp_size")) or 1, ep_size=ep if ep and ep > 1 else None,
-                        dp_attention=_on(flags.get("enable_dp_attention")))
+                        data_parallel_size=adp if adp > 1 else _int(flags.get("dp_size")) or 1,
+                        ep_size=ep if ep and ep > 1 else None,
+                        dp_attention=adp > 1 or _on(flags.get("enable_dp_attention")))
     return opts, tp, kv_cache_format("sglang", kvd)
 
 

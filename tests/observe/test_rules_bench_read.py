@@ -388,3 +388,51 @@ def test_replay_builds_the_step_model_and_passes_the_seed(monkeypatch):
     bench.replay([lv], "spec", "gpu", tp=4, engine="sglang", seed=9)
     assert made == [(("spec", "gpu", 4), {"engine": "sglang"})] and calls[0]["roofline"] == "step"
     assert calls[0]["lengths"] == sharegpt.pairs(10, 217.0, 202.0, 9)
+
+
+# --- replay's limits: SGLang's ignore_eos reserve, vLLM V0's batch defaults -------------------
+
+def _replayed_limits(monkeypatch, levels, engine, **kw):
+    """The Limits each level is simulated with (the real engine_limits; simulate replaced)."""
+    from kvplan.plan import simulate as sim
+    from kvplan.sources import catalog
+
+    got = []
+
+    class R:
+        class S:
+            def as_dict(self):
+                return {}
+        ttft_ms = itl_ms = tpot_ms = S()
+        output_tokens_per_s, saturated = 1.0, False
+
+    monkeypatch.setattr(sim, "simulate", lambda spec, gpu, **k: got.append(k["limits"]) or R())
+    bench.replay(levels, catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), engine=engine,
+                 step="step", **kw)
+    return got
+
+
+def test_replay_reserves_the_whole_output_for_sglang_bench_serving_on_sglang(monkeypatch):
+    """sglang.bench_serving sends ignore_eos = not --disable-ignore-eos (SGLang 0.5.23,
+    sglang/benchmark/serving.py, each request function's payload), so every request runs to its
+    whole output: the simulator keeps 1.0 of the remaining output free, not the decayed
+    new_token_ratio floor 0.7 × 0.14 = 0.098 (engines/sglang.py NEW_TOKEN_RATIO_FLOOR). Only a run
+    of SGLang's tool on SGLang; vLLM's tool sends no ignore_eos unless told, and vLLM's limits
+    keep no reserve (0.0)."""
+    def lv(tool):
+        return Level(tool, "f", None, 1.0, None, 5, "100", "10", {})
+    assert [lim.output_reserve for lim in _replayed_limits(monkeypatch, [lv("sglang"), lv("vllm")], "sglang")] \
+        == [1.0, pytest.approx(0.098)]
+    assert [lim.output_reserve for lim in _replayed_limits(monkeypatch, [lv("sglang")], "vllm")] == [0.0]
+
+
+def test_replay_v0_batch_defaults_yield_to_the_given_options(monkeypatch):
+    """--num-scheduler-steps 2 (vLLM V0): max_num_seqs is V0's EngineArgs default 256 unless the
+    options give one (plan/simulate/vllm_v0.py v0_limits); here they give 7."""
+    from kvplan.engines import ServeOptions
+
+    lv = Level("vllm", "f", None, 1.0, None, 5, "100", "10", {})
+    given = _replayed_limits(monkeypatch, [lv], "vllm", scheduler_steps=2,
+                             opts=ServeOptions(max_num_seqs=7, max_model_len=4096))
+    default = _replayed_limits(monkeypatch, [lv], "vllm", scheduler_steps=2, opts=ServeOptions(max_model_len=4096))
+    assert (given[0].scheduler_steps, given[0].max_num_seqs, default[0].max_num_seqs) == (2, 7, 256)
