@@ -373,3 +373,26 @@ def test_a_speculative_replica_preempts_a_prefill_by_the_blocks_its_tokens_fill(
     assert rf.calls == [([(0, 4)], 0, 0), ([(0, 2), (4, 2)], 0, 0), ([(6, 2)], 0, 0), ([(0, 4)], 0, 0),
                         ([(4, 4)], 0, 0), ([(8, 2)], 0, 0)]
     assert (r1.preempted, r1.g, r1.hit_tokens, r0.g) == (1, 2, 0, 5)
+
+
+# The host tier's LRU order after a request that hit every cached block of its prefix (no put:
+# its blocks are already in host memory, and its admission's lookup made them most recent).
+# 6 GPU blocks of 4, a host tier of 8 blocks, prefixes of 2 blocks (8 tokens).
+# Step 1: r0 ("a", 10 -> 1) caches prefix a: host [a:2].
+# Step 2: x ("c", 10 -> 1) and b ("a", 10 -> 1): b's lookup makes a most recent, then x caches c:
+#   host [a:2, c:2]; b, holding all of a's cached blocks, adds none (full 2 == cached 2).
+# Step 3: e (24 -> 1) takes all 6 GPU blocks (a and c evicted from the GPU) and ends: its 6 own
+#   full blocks go to the host: 10 > 8, the least recent 2 leave: a. Host [c:2, u:6].
+# Step 4: d ("a", 10 -> 1) finds a neither on the GPU nor in host memory: computes all 10.
+# (Had b's registration re-put a, c would have left instead and d would load 8 tokens.)
+def test_a_full_prefix_hit_does_not_refresh_the_host_tiers_lru_at_registration():
+    rf = Ledger()
+    L = sim.Limits("vllm", 4, 6, 8, 64, 4096, True, {}, host_blocks=8, host_chunk_blocks=1,
+                   host_block_seconds=0.5)
+    rep = Replica(L, rf, shared_prefix=8)
+    r0, x, b, e, d = R(0, 10, 1, "a"), R(1, 10, 1, "c"), R(2, 10, 1, "a"), R(3, 24, 1), R(4, 10, 1, "a")
+    got = steps(rep, [[r0], [x, b], [e], [d]], probe=lambda rep: list(rep.host.d.items()))
+    assert got[1] == [(("p", "a"), 2), (("p", "c"), 2)]
+    assert got[2] == [(("p", "c"), 2), (("u", 3), 6)]
+    assert rf.calls == [([(0, 10)], 0, 0), ([(0, 10), (8, 2)], 0, 0), ([(0, 24)], 0, 0), ([(0, 10)], 0, 0)]
+    assert (b.hit_tokens, d.hit_tokens, rep.host.hit_tokens, d.end) == (8, 0, 0, 4.0)
