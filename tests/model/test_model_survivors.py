@@ -41,6 +41,24 @@ def test_validate_builds_its_adapter_on_a_cache_miss():
     assert (a.num_kv_heads, a.head_dim) == (2, 64) and FullAttention in frozen._ADAPTERS
 
 
+def test_validate_reuses_the_adapter_it_cached_for_the_class():
+    # a hit reads the cache by class (building a TypeAdapter costs ~ms a class: spec loads
+    # validate hundreds of records): a stand-in cached for FullAttention is what answers
+    from kvplan.model.kinds import FullAttention
+
+    class StandIn:
+        def validate_python(self, data):
+            return ("cached", data)
+
+    saved = dict(frozen._ADAPTERS)
+    try:
+        frozen._ADAPTERS[FullAttention] = StandIn()
+        assert frozen.validate(FullAttention, {"kind": "full"}) == ("cached", {"kind": "full"})
+    finally:
+        frozen._ADAPTERS.clear()
+        frozen._ADAPTERS.update(saved)
+
+
 def test_deleting_a_field_is_refused_and_missing_reads_as_such():
     class R(Frozen):
         x: int = 1
