@@ -70,9 +70,12 @@ def row_time(e: dict, fitted: dict) -> float:
 def fit_side_entries() -> list[dict]:
     split = yaml.safe_load((ROOT / "benchmarks" / "published" / "split.yaml").read_text())
     later = [split[n] for n in pa.LATER]
-    ok = set(split["fit_sources"]).union(*(set(r["seen_sources"]) | set(r["fit_sources"]) for r in later))
+    ok = set(split["fit_sources"]).union(*(set(r["seen_sources"]) | set(r["fit_sources"]) for r in later),
+                                         *(set(split[n]["fit_sources"]) for n in pa.PENDING))
     assert not ok & set(later[-1]["held_out_sources"])
-    prefixes = [p for s in split["sources"] + [x for r in later for x in r["sources"]] if s["id"] in ok
+    assert not ok & {i for n in pa.PENDING for i in split[n]["held_out_sources"]}
+    prefixes = [p for s in split["sources"] + [x for r in later + [split[n] for n in pa.PENDING] for x in r["sources"]]
+                if s["id"] in ok
                 for p in s["url_prefixes"]]
     return [e for e in yaml.safe_load((ROOT / "benchmarks" / "published" / "measurements.yaml").read_text())
             if any(e["source"].startswith(p) for p in prefixes)]
