@@ -1,7 +1,7 @@
 """kvplan perf's default prediction beside every published measurement, and the error, held-out first.
 
-Sides (issue 21, round 6): held_out = round 6's held-out sources (the headline); seen = the held-out sources of
-rounds 1-5, whose figures were read before the next round and which may be fitted since; fit = every round's fit sources.
+Sides (issue 21, round 7): held_out = round 7's held-out sources (the headline); seen = the held-out sources of
+rounds 1-6, whose figures were read before the next round and which may be fitted since; fit = every round's fit sources.
 
     python scripts/perf_accuracy.py          # rewrite docs/perf-accuracy.md
     python scripts/perf_accuracy.py --check  # exit 1 if the page is out of date
@@ -110,10 +110,10 @@ def split() -> tuple[dict, dict]:
                  for p in s["url_prefixes"]}
 
 
-LATER = ("round2", "round3", "round4", "round5", "round6")  # split.yaml's later rounds; the last one's held-out sources are the headline
+LATER = ("round2", "round3", "round4", "round5", "round6", "round7")  # split.yaml's later rounds; the last one's held-out sources are the headline
 # a round whose split is committed and whose held-out rows are not predicted yet: its fit sources are fit rows, its
 # held-out rows are left off this page (and out of fit.py) until their first print, made once with the model frozen
-PENDING = ("round7",)
+PENDING: tuple = ()
 
 
 def side_of(doc_id: str, doc: dict) -> str:
@@ -243,7 +243,7 @@ def _intro(rs: list[dict], doc: dict) -> list[str]:
         "out are in `benchmarks/published/excluded.yaml` with the reason), `benchmarks/published/split.yaml` (fit / "
         f"held-out split by source document: round 1 seed {doc['seed']}, round 2 seed {doc['round2']['seed']}, "
         f"round 3 seed {doc['round3']['seed']}, round 4 seed {doc['round4']['seed']}, round 5 seed "
-        f"{doc['round5']['seed']}, round 6 seed {doc['round6']['seed']}, each "
+        f"{doc['round5']['seed']}, round 6 seed {doc['round6']['seed']}, round 7 seed {doc['round7']['seed']}, each "
         "committed before the model was changed for that round) and `benchmarks/published/aiconfigurator.yaml` (NVIDIA "
         "aiconfigurator 0.12.0, run offline). `tests/plan/test_perf_accuracy.py` recomputes every prediction, so this "
         "page cannot drift from the code.",
@@ -295,12 +295,77 @@ FROZEN_ROUND6 = {
 }
 
 
+# Round 7's held-out figures as printed once (session 10), with the model frozen after session 10's fit-side changes
+# (fitted.yaml of 87ef6b0), the rows and split committed first (2e243c4); printed 2026-12-06, kept as printed.
+FROZEN_ROUND7 = {
+    'decode': '62.7 % / -62.7 % (n 5)',
+    'prefill': '51.6 % / -51.6 % (n 5)',
+    'all': '58.1 % / -58.1 % (n 10)',
+    'gpu': 'h200-sxm-141gb: 6.2 % / -5.6 % (n 2); mi300x: 61.2 % / -61.2 % (n 8)',
+    'tp': '1: 31.7 % / -31.7 % (n 4); 8: 61.2 % / -61.2 % (n 6)',
+    'moe': 'MoE: 58.1 % / -58.1 % (n 10)',
+    'weights': '16-bit: 31.7 % / -31.7 % (n 4); fp8: 61.2 % / -61.2 % (n 6)',
+    'aic': 'kvplan 6.2 %, aiconfigurator 39.7 % on the 2 rows it models',
+}
+
+
+def _round7_cells(s: dict) -> dict:
+    h = s["held_out"]
+    b = h["breakdowns"]
+    sel = lambda name, keys: "; ".join(f"{k}: {_cell(b[name][k])}" for k in keys if b[name][k]["n"])  # noqa: E731
+    return {"decode": _cell(b["phase"]["decode"]), "prefill": _cell(b["phase"]["prefill"]), "all": _cell(h["all"]),
+            "gpu": "; ".join(f"{g}: {_cell(stats([r for r in s['_rows'] if r['side'] == 'held_out' and r['gpu'] == g]))}"
+                             for g in sorted({r["gpu"] for r in s["_rows"] if r["side"] == "held_out"})),
+            "tp": sel("TP", ["1", "2", "4", "8"]), "moe": sel("dense / MoE", ["dense", "MoE"]),
+            "weights": sel("weights", ["16-bit", "fp8"]),
+            "aic": f"kvplan {_apct(h['both']['kvplan'])}, aiconfigurator {_apct(h['both']['aic'])} on the "
+                   f"{h['both']['n']} rows it models"}
+
+
 def _headline(s: dict, doc: dict) -> list[str]:
+    h = s["held_out"]
+    fz = FROZEN_ROUND7 or _round7_cells(s)
+    now = _round7_cells(s)
+    return [
+        "## Round 7 held out (the headline)",
+        "",
+        f"{h['all']['n']} rows from {len(h['sources'])} source documents ({', '.join(h['sources'])}): SGLang cookbook "
+        "pages read after round 6's held-out figures had been seen, split by source with their own seed "
+        f"({doc['round7']['seed']}) and committed, with aiconfigurator's predictions, before any was predicted; then "
+        "predicted once (session 10, 2026-12-06) with the model frozen after session 10's fit-side changes (below). "
+        "No constant was fitted to them. The figures as printed then (first print):",
+        "",
+        f"- **Decode** (SGLang `bench_serving` at concurrency 1: median TPOT, or the mean where the page prints no "
+        f"median): {fz['decode']}.",
+        f"- **Prefill / TTFT** (median client-side TTFT, HTTP request to first streamed token): {fz['prefill']}.",
+        f"- All round-7 held-out rows: {fz['all']}; by GPU {fz['gpu']}; by TP {fz['tp']}; dense / MoE {fz['moe']}; "
+        f"by weights {fz['weights']}.",
+        f"- Beside aiconfigurator 0.12.0 (SGLang backend, static modes; it has no MI300X system): {fz['aic']}.",
+        *([] if now == fz else ["", f"Today's figures on the same rows (changed since, see below): decode "
+                                    f"{now['decode']}, TTFT {now['prefill']}, all {now['all']}."]),
+        "",
+        "Read this headline for what it is: 10 rows, two SGLang cookbook campaigns, all at batch 1: DeepSeek-V3.1 FP8 "
+        "at TP 8 on 8 × MI300X (SGLang 0.5.7; 1000 / 1000, 1000 / 8000, 8000 / 1000) and gemma-4-26B-A4B bf16 on one "
+        "H200 and one MI300X (SGLang's gemma4 branch). MI300X has no measured kernel table in kvplan (physics "
+        "fallback) and none in aiconfigurator. The lengths each row stands for are the median requests' "
+        "(`benchmarks/published/README.md`, rounds 5 and 7). Row by row, as printed: gemma-4-26B-A4B on H200 TTFT "
+        "+0.6 %, TPOT −11.7 % (aiconfigurator −49.2 %, −30.2 %); on MI300X TTFT −51.6 %, TPOT −66.2 %; DeepSeek-V3.1 "
+        "on MI300X TTFT −59.7 %, −44.9 %, −74.8 % and TPOT −71.1 %, −62.7 %, −56.4 % (1000 / 1000, 1000 / 8000, "
+        "8000 / 1000). kvplan is optimistic on every MI300X row, by half or more: its MI300X prices are the physics "
+        "fallback's (the data sheet's 5.3 TB/s and dense rates at the fallback's efficiencies), and SGLang's kernels "
+        "on ROCm (MLA, block-FP8 GEMMs, fused MoE; Gemma 4 on a development branch) run far below them. The fit side "
+        "had hinted at it with dense Llama under vLLM on MI300X (ROCm page: 70B within −11 % to +5 %, 405B −8 % to "
+        "−35 %) and the seen SGLang Llama 4 decode rows (−20 %, −33 %). Nothing was changed after this print.",
+        "",
+    ]
+
+
+def _round6_first(s: dict, doc: dict) -> list[str]:
     h, fz = s["held_out"], FROZEN_ROUND6
     return [
-        "## Round 6 held out (the headline)",
+        "## Round 6 held out, as first printed (seen since round 7's split)",
         "",
-        f"{h['all']['n']} rows from {len(h['sources'])} source documents ({', '.join(h['sources'])}): read after round "
+        f"147 rows from 2 source documents ({', '.join(doc['round6']['held_out_sources'])}): read after round "
         "5's held-out figures and session 9's changes had been seen, split by source with their own seed "
         f"({doc['round6']['seed']}) and committed, with aiconfigurator's predictions, before any was predicted; then "
         "predicted once with the model frozen as session 9 left it (its `fitted.yaml`; round 6's fit source, the DLI "
@@ -314,14 +379,14 @@ def _headline(s: dict, doc: dict) -> list[str]:
         f"{fz['engine']}.",
         f"- Beside aiconfigurator 0.12.0 (TensorRT-LLM backend for NIM, vLLM backend; static modes): {fz['aic']}.",
         "",
-        "Read this headline for what it is: 144 of the 147 rows are one campaign, NVIDIA's DLI course table of NIM on "
+        "Read that headline for what it was: 144 of the 147 rows are one campaign, NVIDIA's DLI course table of NIM on "
         "its TensorRT-LLM backend (Llama 3 8B / 70B on A100 SXM and H100 SXM, TP 1–8, batch 1, prompts of 200, 2,000 "
         "and 7,000 tokens, 200–2,000 generated), with the NIM version and the KV-cache format not stated. kvplan is "
         "optimistic on nearly all of them, in two patterns: TTFT most at 200-token prompts (median −37 % to −46 % by "
         "model and GPU, −16 % to −28 % at 7,000: consistent with a fixed per-request cost, HTTP, tokenization and "
         "scheduling, that `other`'s fitted overheads, 0 ms a step, do not price), decode more as the context grows (−1 % to −16 % at 200-token prompts, −25 % to −29 % at "
-        "7,000: the K/V read at long context). The 3 vLLM rows are within −2 % to −6 %. Nothing has been changed for "
-        "round 6 since.",
+        "7,000: the K/V read at long context). The 3 vLLM rows are within −2 % to −6 %. From round 7 on these rows are "
+        f"**seen**; today's figures on them, after session 10's changes (seen): {_today(s, 'round6')}.",
         "",
     ]
 
@@ -510,6 +575,8 @@ def _changes(s: dict) -> list[str]:
     return [
         "## What changed after the held-out figures were seen",
         "",
+        "Round 7: nothing since its figures above were printed.",
+        "",
         *_session10(s),
         *_round5_first(s, split()[0]),
         *_session9(s),
@@ -630,7 +697,7 @@ def tables_fitted() -> dict:
 def _in_sample(s: dict) -> list[str]:
     out = []
     for side, title, what in (
-            ("seen", "## Seen: rounds 1–5's held-out sources (in-sample since)",
+            ("seen", "## Seen: rounds 1–6's held-out sources (in-sample since)",
              "their figures were read before the next round, so they may be fitted (`fit.py` puts them on its side)"),
             ("fit", "## Fit side (in-sample: the constants were fitted to these rows)",
              "the fit sources of rounds 1, 2, 4, 5, 6 and 7 (round 3 has none; round 5's, SGLang on 8 × A100 and 8 × "
@@ -653,9 +720,9 @@ def render() -> str:
     s = summary(rs)
     s["_rows"] = rs
     doc, _ = split()
-    lines = _intro(rs, doc) + _headline(s, doc) + _changes(s) + _in_sample(s) + [
+    lines = _intro(rs, doc) + _headline(s, doc) + _round6_first(s, doc) + _changes(s) + _in_sample(s) + [
         "## By bucket", "",
-        "| breakdown | bucket | held out (round 6) | seen (rounds 1–5 held out) | fit |",
+        "| breakdown | bucket | held out (round 7) | seen (rounds 1–6 held out) | fit |",
         "|---|---|---|---|---|"]
     for name, _, keys in BREAKDOWNS:
         for k in keys:
@@ -664,7 +731,7 @@ def render() -> str:
                 lines.append(f"| {name} | {k} | " + " | ".join(_cell(c) for c in cells) + " |")
     lines += [
         "", "## Every entry", "",
-        f"Regenerate with `{COMMAND}`. Side: **H** held out (round 6), S seen (round 1, 2, 3, 4 or 5 held out), F fit; "
+        f"Regenerate with `{COMMAND}`. Side: **H** held out (round 7), S seen (round 1, 2, 3, 4, 5 or 6 held out), F fit; "
         "* marks a row already in this file before issue 21.", "",
         "| id | side | metric | setup | measured | kvplan | error | aiconfigurator | error |",
         "|---|---|---|---|---:|---:|---:|---:|---:|",
