@@ -50,11 +50,19 @@ def _fmt(w: str) -> str:
     return {"q4_0": "int4"}.get(w, w)
 
 
+ONE_CTA: dict = {}  # fitted.yaml's one_cta_decode while fitting (fit_one_cta), in every doc fitted_doc writes
+ONE_CTA_GRID = [round(0.002 * i, 4) for i in range(1, 21)]  # 0.002 ... 0.040 of the GPU's bandwidth, then ± 0.0015
+
+
 def fitted_doc(engines: dict, dequant: dict) -> dict:
-    return {"source": "benchmarks/latency/fit.py on the fit side of benchmarks/published/split.yaml: every round's fit "
-                      "sources and the held-out sources of rounds 1-4 (seen before the next round); round 5's held-out "
-                      "sources never (seeds 20261206, 2026120602, 2026120703, 2026120604, 2026120605)",
+    return {**({"one_cta_decode": ONE_CTA} if ONE_CTA else {}), "source": "benchmarks/latency/fit.py on the fit side of benchmarks/published/split.yaml: every round's fit "
+                      "sources and the held-out sources of rounds 1-6 (seen before the next round); round 7's held-out "
+                      "sources never (seeds 20261206, 2026120602, 2026120703, 2026120604, 2026120605, 2026120606, "
+                      "2026120707)",
             "engines": engines, "dequant": dequant}
+
+
+PER_REQUEST = [i * 0.5 for i in range(121)]  # ms, 0 ... 60: the front end of a served first token (frontend.py)
 
 
 def row_time(e: dict, fitted: dict) -> float:
@@ -68,8 +76,11 @@ def row_time(e: dict, fitted: dict) -> float:
 
 
 def fit_side_entries() -> list[dict]:
+    """Every round's fit sources and every held-out source whose figures were printed before a later round's split: a
+    pending round's (pa.PENDING: split committed, held-out rows not yet printed) seen sources include the last printed
+    round's held-out sources, which are fitted from then on; a pending round's held-out sources never are."""
     split = yaml.safe_load((ROOT / "benchmarks" / "published" / "split.yaml").read_text())
-    later = [split[n] for n in pa.LATER]
+    later = [split[n] for n in pa.LATER + pa.PENDING]
     ok = set(split["fit_sources"]).union(*(set(r["seen_sources"]) | set(r["fit_sources"]) for r in later))
     assert not ok & set(later[-1]["held_out_sources"])
     prefixes = [p for s in split["sources"] + [x for r in later for x in r["sources"]] if s["id"] in ok
@@ -89,6 +100,9 @@ def coefficients(e: dict) -> dict:
     # a row runs eager where any of its passes does (no CUDA graphs, or prompt passes of an engine whose graphs capture
     # decode steps only: SGLang); its graphed passes, if any, still count per_layer_us_graphs (cl)
     out["eager"] = out["ce"] > 0
+    # a served first token's front end (frontend.per_request_seconds): fitted.yaml's per_request_ms where FRONTEND
+    # has no value for the engine; 0 for every other row
+    out["cr"] = row_time(e, fitted_doc({"_prior": dict(ZERO), e["engine"]: dict(ZERO, per_request_ms=1.0)}, none)) - t0
     two = {"int4": {"factor": 2.0, "source": "-"}, "int8": {"factor": 2.0, "source": "-"}}
     out["cq"] = row_time(e, fitted_doc({"_prior": dict(ZERO)}, two)) - t0
     err0 = pa.per_token_error(e["metric"], pa.predict(e), e["value"])  # under the current fitted.yaml
@@ -98,30 +112,40 @@ def coefficients(e: dict) -> dict:
 
 def _time(r: dict, c: dict, f: float = 1.0) -> float:
     return (r["t0"] + c["base_ms"] * r["cb"] + c["per_layer_us_graphs"] * r["cl"] + c["per_layer_us_eager"] * r["ce"]
-            + c["per_seq_us"] * r["cs"] + (f - 1) * r["cq"])
+            + c["per_seq_us"] * r["cs"] + (f - 1) * r["cq"] + c.get("per_request_ms", 0.0) * r["cr"])
 
 
 def _err(rs: list[dict], c: dict, f: dict | None = None) -> float:
     return statistics.median(abs(_time(r, c, (f or {}).get(r["w"], 1.0)) / r["t"] - 1) for r in rs)
 
 
-def fit_engine(rs: list[dict], f: dict) -> dict:
-    """Overhead constants of one engine from its rows (dequant factors ``f`` held fixed)."""
+def fit_engine(rs: list[dict], f: dict, pr: float = 0.0) -> dict:
+    """Overhead constants of one engine from its rows (dequant factors ``f`` and the front end ``pr`` ms held fixed)."""
     graphs = [r for r in rs if not r["eager"]]  # every pass graphed
     eager = [r for r in rs if r["eager"]]  # some pass eager (all of them, or SGLang's prefill)
+    zero = dict(ZERO, per_request_ms=pr)
     if graphs:
         pick = [r for r in graphs if r["w"] not in ("int4", "int8")] or graphs
         b, pl, ps = min(itertools.product(*GRID), key=lambda p: (_err(pick, dict(
-            ZERO, base_ms=p[0], per_layer_us_graphs=p[1], per_seq_us=p[2]), f), p))
+            zero, base_ms=p[0], per_layer_us_graphs=p[1], per_seq_us=p[2]), f), p))
         c = dict(base_ms=round(b, 3), per_layer_us_graphs=pl, per_layer_us_eager=pl + 40.0, per_seq_us=ps)
         if eager:
             c["per_layer_us_eager"] = min(EAGER_WIDE, key=lambda x: (_err(eager, dict(c, per_layer_us_eager=x), f), x))
     else:  # every row eager: base, eager per layer and per sequence together
         b, pe, ps = min(itertools.product(GRID[0], EAGER, GRID[2]), key=lambda p: (_err(eager, dict(
-            ZERO, base_ms=p[0], per_layer_us_eager=p[1], per_seq_us=p[2]), f), p))
+            zero, base_ms=p[0], per_layer_us_eager=p[1], per_seq_us=p[2]), f), p))
         c = dict(base_ms=round(b, 3), per_layer_us_graphs=max(pe - 40.0, 0.0), per_layer_us_eager=pe, per_seq_us=ps)
+    if pr:
+        c["per_request_ms"] = pr
     c.update(fit_rows=len(rs), graphs_rows=len(graphs), eager_rows=len(eager))
     return c
+
+
+def fit_front_end(rs: list[dict], c: dict, f: dict) -> float:
+    """The front end (ms) of an engine's served first tokens, on its client-side TTFT rows, the steps' constants ``c``
+    held fixed (0 where the engine has none: FRONTEND prices it, or no row is served)."""
+    served = [r for r in rs if r["cr"] > 0]
+    return min(PER_REQUEST, key=lambda x: (_err(served, dict(c, per_request_ms=x), f), x)) if served else 0.0
 
 
 def fit_factor(rs: list[dict], c: dict, fmt: str) -> float:
@@ -129,8 +153,33 @@ def fit_factor(rs: list[dict], c: dict, fmt: str) -> float:
     return min(FACTORS, key=lambda x: (_err(mine, c, {fmt: x}), abs(x - 1)))
 
 
+def fit_one_cta(entries: list[dict]) -> dict:
+    """The bandwidth share one decode-attention thread block streams at (attention.decode_seconds ``one_cta``), on the
+    fit side's decode rows that ran without multi-block mode (pa.MULTI_BLOCK_OFF), the current overheads held: the
+    median |error| of their per-token decode time, smallest share on a tie."""
+    rs = [e for e in entries if pa._doc_of(e["source"]) in pa.MULTI_BLOCK_OFF and pa.PHASE[e["metric"]] == "decode"]
+    if not rs:
+        return {}
+    cur = tables.load("fitted")
+    measured = [row_time(e, cur) / (1 + pa.per_token_error(e["metric"], pa.predict(e), e["value"])) for e in rs]
+
+    def err(x):
+        doc = dict(cur, one_cta_decode={"stream_fraction": x})
+        return statistics.median(abs(row_time(e, doc) / t - 1) for e, t in zip(rs, measured))
+
+    best = min(ONE_CTA_GRID, key=lambda x: (err(x), x))
+    best = min([round(best + 0.0005 * k, 4) for k in range(-3, 4) if best + 0.0005 * k > 0], key=lambda x: (err(x), x))
+    ONE_CTA.clear()
+    ONE_CTA.update(stream_fraction=best, source=(
+        f"benchmarks/latency/fit.py: the median |error| of {len(rs)} fit-side decode rows that ran without TensorRT-LLM's "
+        "multi-block mode (benchmarks/published/multi_block_off.yaml), the overheads of the fitted.yaml before held"))
+    return dict(ONE_CTA)
+
+
 def main() -> dict:
-    rows = [coefficients(e) for e in fit_side_entries()]
+    entries = fit_side_entries()
+    fit_one_cta(entries)
+    rows = [coefficients(e) for e in entries]
     engines, factors = {}, {}
     for eng in sorted({r["engine"] for r in rows}):
         rs = [r for r in rows if r["engine"] == eng]
@@ -141,6 +190,12 @@ def main() -> dict:
             if not f or any(r["w"] not in f for r in rs):
                 break
             c = fit_engine(rs, f)
+        pr = fit_front_end(rs, c, f)
+        if pr:  # then the steps' constants again, with the front end in the served first tokens
+            c = fit_engine(rs, f, pr)
+            c["per_request_source"] = (f"benchmarks/latency/fit.py: the front end of {sum(r['cr'] > 0 for r in rs)} "
+                                       f"client-side TTFT rows of {eng} (fit side; served.yaml), the steps' constants "
+                                       "fitted before and after it")
         c["fit_median_abs_error"] = round(_err(rs, c, f), 4)
         if f:
             c["dequant"] = {k: {"factor": v, "source": f"fitted on {sum(r['w'] == k for r in rs)} {k} rows of {eng} "

@@ -24,6 +24,10 @@ Round 6 (`round6`): round 5's held-out sources become "seen"; three new source d
 NVIDIA's DLI course, TensorRT-LLM 0.9.0 and NIM, and vLLM's H200 CI build), split with SEED_ROUND6 and committed
 before any round-6 row was predicted, with the model frozen as session 9 left it.
 
+Round 7 (`round7`): round 6's held-out sources become "seen"; three new source documents (SOURCES_ROUND7: AMD's ROCm vLLM
+docker page on MI300X, the SGLang cookbook's Gemma 4 and DeepSeek-V3.1 pages), split with SEED_ROUND7 and committed
+before any round-7 row was predicted.
+
 Round 5 (`round5`): round 4's held-out sources become "seen"; four new source documents (SOURCES_ROUND5, SGLang's
 cookbook pages), split with SEED_ROUND5, committed before any round-5 row was predicted. The model they are predicted
 with is the one after round 4's changes (TurboMind's first token included), frozen before this split.
@@ -189,9 +193,31 @@ def split_round6() -> dict:
     return _later_round(6, SEED_ROUND6, SOURCES_ROUND6, split_round5())
 
 
+SEED_ROUND7 = 2026120707  # 2026-12-06, round 7 (session 10); fixed before any round-7 row was predicted
+# (id, url prefixes, how) of the round-7 source documents (benchmarks/published/round7_rows.py wrote their rows; the rows
+# left out are in excluded.yaml with the reason). Read after round 6's held-out figures had been seen; the model they are
+# predicted with is the one after round 7's fit-side changes, frozen before their first print.
+SOURCES_ROUND7 = [
+    ("rocm-vllm-dev-docker-0.10.0", ["https://github.com/ROCm/vllm/blob/040de12d45c16d6de6ad386cc57dd68b8c5b805e/"
+                                     "docs/dev-docker/README.md"],
+     "round 7: AMD's ROCm vLLM docker page (rocm6.4.1_vllm_0.10.0_20250812), 'Latency Measurements': vLLM "
+     "benchmark_latency on 8 x MI300X, Llama 3.1 70B / 405B FP8, TP 8, batch 1-128, 128 / 2048 -> 2048 (32 rows)"),
+    ("sglang-cookbook-gemma4", [_COOKBOOK + "Google/Gemma4.md"],
+     "round 7: SGLang cookbook 'Gemma 4' speed benchmark, SGLang gemma4 branch, gemma-4-26B-A4B-it bf16 on 1 x H200 and "
+     "1 x MI300X, concurrency 1 (median TTFT and mean TPOT; 4 rows)"),
+    ("sglang-cookbook-deepseek-v3.1", [_COOKBOOK + "DeepSeek/DeepSeek-V3_1.md"],
+     "round 7: SGLang cookbook 'DeepSeek-V3.1' speed benchmark, SGLang 0.5.7, 8 x MI300X, DeepSeek-V3.1 FP8 TP 8, "
+     "concurrency 1 (1000 / 1000, 1000 / 8000, 8000 / 1000; median TTFT and TPOT; 6 rows)"),
+]
+
+
+def split_round7() -> dict:
+    return _later_round(7, SEED_ROUND7, SOURCES_ROUND7, split_round6())
+
+
 def split() -> dict:
     return {**split_round1(), "round2": split_round2(), "round3": split_round3(), "round4": split_round4(),
-            "round5": split_round5(), "round6": split_round6()}
+            "round5": split_round5(), "round6": split_round6(), "round7": split_round7()}
 
 
 def split_round1() -> dict:
@@ -209,7 +235,7 @@ def split_round1() -> dict:
 
 def all_sources(doc: dict) -> list[dict]:
     """Every source document of both rounds."""
-    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6") for s in doc.get(n, {}).get("sources", [])]
+    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7") for s in doc.get(n, {}).get("sources", [])]
 
 
 def source_of(url: str, doc: dict) -> str:
@@ -235,7 +261,7 @@ if __name__ == "__main__":
     s = split()
     rows = yaml.safe_load((HERE / "measurements.yaml").read_text())
     for name, d in (("round 1", s), ("round 2", s["round2"]), ("round 3", s["round3"]), ("round 4", s["round4"]),
-                    ("round 5", s["round5"]), ("round 6", s["round6"])):
+                    ("round 5", s["round5"]), ("round 6", s["round6"]), ("round 7", s["round7"])):
         n = {k: sum(source_of(e["source"], s) in d[k] for e in rows) for k in ("held_out_sources", "fit_sources")}
         print(f"{name} held out: {', '.join(d['held_out_sources'])} ({n['held_out_sources']} rows)\n"
               f"{name} fit:      {', '.join(d['fit_sources'])} ({n['fit_sources']} rows)")

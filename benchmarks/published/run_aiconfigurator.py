@@ -4,6 +4,10 @@ Run by hand, in a virtual environment of its own (aiconfigurator is not a kvplan
 
     python3 -m venv /tmp/aic && /tmp/aic/bin/pip install aiconfigurator==0.12.0
     /tmp/aic/bin/python benchmarks/published/run_aiconfigurator.py    # rewrites aiconfigurator.yaml
+    /tmp/aic/bin/python benchmarks/published/run_aiconfigurator.py --new    # only the entries the file lacks, appended
+
+``--new`` (round 7) gives the file a full run would give when the new entries are the last of measurements.yaml (each
+list keeps measurements.yaml's order) and nothing else changed; it saves re-estimating the 500 earlier entries.
 
 It runs offline: aiconfigurator 0.12.0 predicts from kernel tables measured on its systems (shipped in the
 wheel) and reads model shapes from its bundled config.json files, or, for models it does not bundle, from
@@ -35,11 +39,12 @@ SYSTEMS = {"a100-sxm-80gb": "a100_sxm", "h100-sxm-80gb": "h100_sxm", "h200-sxm-1
 BUNDLED = {"llama-3.1-8b": "meta-llama/Meta-Llama-3.1-8B", "llama-3.1-70b": "meta-llama/Meta-Llama-3.1-70B",
            "qwen3-235b-a22b": "Qwen/Qwen3-235B-A22B", "deepseek-r1": "deepseek-ai/DeepSeek-R1"}
 # MoE models: experts split by tensor parallelism (moe_tp = tp, ep 1), vLLM's and SGLang's default without --ep
-MOE = ("mixtral-8x7b", "qwen3-235b-a22b", "deepseek-r1")
+MOE = ("mixtral-8x7b", "qwen3-235b-a22b", "deepseek-r1", "gemma-4-26b-a4b")
 # checkpoints whose fp8 weights are block-scaled (128 x 128): aiconfigurator's fp8_block GEMM and MoE modes
 FP8_BLOCK = ("deepseek-r1",)
 LOCAL = {"llama-2-7b": "Llama-2-7B.json", "llama-2-13b": "Llama-2-13B.json", "llama-2-70b": "Llama-2-70B.json", "llama-3-70b": "Meta-Llama-3-70B.json",
-         "llama-3-8b": "Meta-Llama-3-8B.json", "mixtral-8x7b": "Mixtral-8x7B-v0.1.json"}
+         "llama-3-8b": "Meta-Llama-3-8B.json", "mixtral-8x7b": "Mixtral-8x7B-v0.1.json",
+         "gemma-4-26b-a4b": "gemma-4-26B-A4B.json"}
 # aiconfigurator has no float16 GEMM mode; bfloat16 runs at the same tensor-core rate, so fp16 maps to it
 GEMM = {"fp16": "bfloat16", "bf16": "bfloat16", "fp8": "fp8"}
 KV = {"fp16": "bfloat16", "bf16": "bfloat16", "fp8": "fp8"}
@@ -123,12 +128,17 @@ def predicted_value(metric: str, r, e: dict) -> float:
     raise ValueError(metric)
 
 
-def main() -> None:
+def main(new_only: bool = False) -> None:
     from aiconfigurator.cli.api import cli_estimate
 
     entries = yaml.safe_load((HERE / "measurements.yaml").read_text())
     version = importlib.metadata.version("aiconfigurator")
     preds, skipped = [], []
+    if new_only:
+        old = yaml.safe_load((HERE / "aiconfigurator.yaml").read_text())
+        preds, skipped = old["predictions"], old["not_modelled"]
+        done = {x["id"] for x in preds + skipped}
+        entries = [e for e in entries if e["id"] not in done]
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
         for e in entries:
@@ -172,4 +182,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main("--new" in sys.argv)

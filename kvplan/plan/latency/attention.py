@@ -6,12 +6,18 @@ from __future__ import annotations
 
 
 def decode_seconds(prof, kv_bytes: int, flops: int, seqs: int, ctx: float, kv_heads: int, gqa: int,
-                   layers: int, peak_flops: float):
-    """(seconds, source) of all layers' decode attention over ``seqs`` sequences at mean context ``ctx``."""
+                   layers: int, peak_flops: float, one_cta: float | None = None):
+    """(seconds, source) of all layers' decode attention over ``seqs`` sequences at mean context ``ctx``.
+
+    ``one_cta``: the kernel gives each (sequence, KV head) one thread block that streams the whole context
+    (TensorRT-LLM's XQA / masked MHA without multi-block mode), each at ``one_cta`` × the GPU's bandwidth: the read
+    then takes at least one block's bytes at that rate (``one_cta_decode`` in fitted.yaml, with its source)."""
     if seqs == 0 or layers == 0:
         return 0.0, ""
     eff, floor, src = prof.decode_attention_efficiency(seqs, max(ctx, 1), max(kv_heads, 1), max(gqa, 1))
     t = max(kv_bytes / (prof.bw * eff), flops / (peak_flops * 0.5))
+    if one_cta:
+        t = max(t, kv_bytes / (seqs * max(kv_heads, 1) * one_cta * prof.bw))
     return max(t, floor * layers), src
 
 

@@ -165,3 +165,9 @@ class Profile:
     def scale(self, op: str):
         """A fitted multiplier on an op's time for this engine (1 where none was fitted)."""
         return self.fit.get(f"{op}_scale", 1.0)
+
+    def one_cta(self) -> float | None:
+        """The bandwidth share one decode-attention thread block streams at, where the context is not split across
+        blocks (fitted.yaml ``one_cta_decode``, fitted by benchmarks/latency/fit.py); None where nothing was fitted."""
+        got = tables.load("fitted").get("one_cta_decode")
+        return got["stream_fraction"] if got else None

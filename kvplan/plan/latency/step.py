@@ -23,7 +23,9 @@ from .profile import Profile
 
 class OpLatency(Roofline):
     def __init__(self, spec, gpu, tp: int = 1, kv_dtype=None, weight_dtype=None, engine: str = "vllm",
-                 cuda_graphs: bool | None = None, ep: int = 1):
+                 cuda_graphs: bool | None = None, ep: int = 1, multi_block: bool = True):
+        """``multi_block`` False: decode attention without a split of the context across thread blocks (TensorRT-LLM
+        before 0.13 unless built with --multi_block_mode; attention.decode_seconds ``one_cta``)."""
         super().__init__(spec, gpu, tp, kv_dtype, weight_dtype)
         self.ep, self.dp = ep, moe.check_expert_parallel(self.spec, tp, ep)  # EP = tp × DP ranks
         self.prof = Profile(gpu, engine, cuda_graphs)
@@ -56,6 +58,7 @@ class OpLatency(Roofline):
         self._memo_rows, self._memo_seqs, self._memo_prefill = {}, {}, {}
         self.profile_scale, self.profile_label = 1.0, ""  # a calibrated profile (latency/calibrate.py)
         self._attn_scale = self.prof.scale("attention")
+        self.one_cta = None if multi_block else self.prof.one_cta()
         if ep > 1:
             self._expert_parallel_bytes(weight_dtype)
         # one routed expert's bytes on this rank (its intermediate / tp slice, or whole under EP), scales included
@@ -126,7 +129,7 @@ class OpLatency(Roofline):
         if decodes:
             ctx = dec_kv / (decodes * self.bytes_per_token) if self.bytes_per_token else 1
             t, src = attention.decode_seconds(p, dec_kv, dec_flops, decodes, ctx, self.kv_heads, self.gqa,
-                                              self.layers_n, self.peak_flops)
+                                              self.layers_n, self.peak_flops, self.one_cta)
             ops.append((f"decode attention (K/V read, mean ctx {ctx:,.0f})", a * t, "memory", src))
         if chunk_flops or chunk_kv:
             t, src = attention.prefill_seconds(p, chunk_flops, isl, self.layers_n, self.peak_flops)
@@ -171,7 +174,7 @@ class OpLatency(Roofline):
         if decodes:
             ctx = dec_kv / (decodes * self.bytes_per_token) if self.bytes_per_token else 1
             a, _ = attention.decode_seconds(p, dec_kv, dec_flops, decodes, ctx, self.kv_heads, self.gqa,
-                                            self.layers_n, self.peak_flops)
+                                            self.layers_n, self.peak_flops, self.one_cta)
             t += self._attn_scale * a
         if chunk_flops or chunk_kv:
             a = self._memo_prefill.get((chunk_flops, isl))

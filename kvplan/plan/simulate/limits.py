@@ -14,28 +14,9 @@ ROUTERS = ("round-robin", "least-loaded", "prefix")
 SATURATION_SHARE = 0.10
 
 
-# The engine's front end (HTTP server, chat template, tokenization: one API-server process in
-# vLLM) as one FIFO server that hands each request to the scheduler after ``per_request_s`` of its
-# time, per endpoint (``ENDPOINTS``; vllm bench serve's default backend posts to /v1/completions).
-# Data with its source; 0 where nothing was fitted.
-ENDPOINTS = ("completions", "chat")
-FRONTEND = {
-    "vllm": {"per_request_s": {"completions": 0.0108, "chat": 0.02272},
-             "source": {
-                 "chat": "fitted (issue 22, round 2, fit side only): gpustack's vLLM 0.11.0 run of 1,000 "
-                         "requests of 128 -> 4 tokens at rate inf on one H100 (Qwen3-14B, openai-chat, "
-                         "/v1/chat/completions) took 22.72 s, 22.72 ms a request, where the engine's own "
-                         "work is under 3 s",
-                 "completions": "fitted (issue 22, round 3, fit side only): kvcached's three vLLM 0.19.0 runs "
-                                "of 500 requests of 512 -> 128 tokens at rate inf on one H100 (Qwen3-0.6B, "
-                                "/v1/completions) took 5.16-5.40 s (92.6-97.0 requests/s; TTFT median 2.8-3.0 s, "
-                                "half the run: the requests reached the engine one after another), where "
-                                "the engine's own work is under 1 s; inference-perf's 112.55/s run (vLLM "
-                                "0.11.0, completions, seen side) completed 89 requests/s, the same ceiling"}},
-    "sglang": {"per_request_s": {"completions": 0.0, "chat": 0.0},
-               "source": {e: "not fitted: SGLang tokenizes in a process of its own; no SGLang run among "
-                             "the fit side isolates a per-request cost" for e in ENDPOINTS}},
-}
+# The engine's front end (per request, per endpoint): one home, kvplan/plan/latency/frontend.py (issue 21
+# prices it in a served request's first token as well).
+from ..latency.frontend import ENDPOINTS, FRONTEND  # noqa: E402  (re-exported: simulate's callers and tests)
 
 
 # ---- what the engine gives the scheduler -----------------------------------------------------
