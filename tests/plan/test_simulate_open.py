@@ -214,6 +214,32 @@ def test_a_partly_evicted_prefix_stays_in_the_free_queue_for_the_next_allocation
     assert got == [(4, 2), (1, 1), (4, 0)]
 
 
+# A queued prefix span emptied by a hold of exactly its top (lo raised to hi) covers no block,
+# even after the holder caches MORE blocks of that prefix: popping it evicts nothing. 4 blocks of 4,
+# budget 4, prefix 8 tokens (2 blocks); r0 (4 -> 4), r1 ("a", 12 -> 1), r2 ("a", 9 -> 1) at 4 s.
+# step 1: r0 (0, 4), 1 block; free 3.  step 2: r0's decode at 4 asks for a 2nd block, r1 (0, 3)
+#   gets 1 (free 1); r1 has no whole block yet.  step 3: r1 (3, 3) takes the last block and
+#   caches prefix block 0 (cached 1, held by r1).  step 4: r1's chunk (6, 3) needs a 3rd block,
+#   none free: r1, the newest, is preempted (its own block, then span 0..1 of "a" queued); r0's
+#   decode at 6 makes its 4th token and ends it: queue [1, a 0..1, 2], free 4.
+# step 5: r1 hits block 0 (4 tokens; takes it from the queue: span 1..1, empty) and its chunk
+#   (4, 4) takes the head's 1 block, caching block 1 (cached 2, held by r1); free 2.
+# step 6: r1 (8, 4) takes 1 block: the empty span is popped (nothing evicted), then 1 of the 2;
+#   r1 ends: free 4, both prefix blocks cached and queued.  step 7: r2 hits both (8 tokens, at
+#   most 9 − 1): (8, 1), ends at 7 s. (Evicting down to the empty span's top would leave block 1
+#   uncached: r2 would hit 4 tokens and compute (4, 4) then (8, 1).)
+def test_popping_an_emptied_prefix_span_evicts_nothing_above_it():
+    rf = Ledger()
+    rep = Replica(lim(blocks=4, budget=4), rf, shared_prefix=8)
+    r0, r1, r2 = R(0, 4, 4), R(1, 12, 1, "a"), R(2, 9, 1, "a")
+    got = steps(rep, [[r0, r1], [], [], [], [r2]], probe=lambda rep: (rep.free, queued(rep)))
+    assert got == [(3, 3), (1, 1), (0, 0), (4, 4), (2, 2), (4, 4), (4, 4)]
+    assert rf.calls == [([(0, 4)], 0, 0), ([(0, 3)], 1, 5), ([(3, 3)], 1, 6), ([], 1, 7), ([(4, 4)], 0, 0),
+                        ([(8, 4)], 0, 0), ([(8, 1)], 0, 0)]
+    assert (r1.preempted, r1.hit_tokens, r1.end, r2.hit_tokens, r2.end, rep.prefixes["a"].cached) == \
+        (1, 4, 6.0, 8, 7.0, 2)
+
+
 # A shared prefix configured (8 tokens) but requests without a prefix_id: nothing registers as a
 # prefix, so a preempted request's own blocks are hit on resumption as in the rules test
 # (4 blocks; r0 ("b", 4 -> 6), r1 (4 -> 6); r1 preempted, resumes hitting 4 tokens).
