@@ -252,7 +252,7 @@ class SGLang(Engine):
         parts = [BudgetPart("weights", "weights (this GPU's share)", weights_bytes,
                             "parameters × weight format")]
         return finish_budget(total, mfs, parts, opts.kv_cache_memory,
-                             f"(1 − mem_fraction_static {mfs:g}) × total: activations, CUDA graphs")
+                             "total − weights − the fixed cache: activations, CUDA graphs")
 
     def capacity(self, workers: list[Worker], gpu, opts: ServeOptions, kv_fmt, model_dtype: str) -> Capacity:
         page = opts.block_size or 1

@@ -74,7 +74,7 @@ def test_sglang_budget_with_a_fixed_cache_as_a_whole_record():
         BudgetPart("kv_cache", "KV cache", 8_589_934_592,
                    "--kv-cache-memory (vLLM's --kv-cache-memory-bytes): fixed, no estimate"),
         BudgetPart("unused", "left on the card", 60_287_889_899,
-                   "(1 − mem_fraction_static 0.85) × total: activations, CUDA graphs")]
+                   "total − weights − the fixed cache: activations, CUDA graphs")]
 
 
 @pytest.mark.parametrize("mfs", [0.0, -0.1, 1.5, 1.01])
