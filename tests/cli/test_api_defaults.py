@@ -1,0 +1,475 @@
+"""What kvplan/api.py itself decides: each public function's defaults, its own error messages and
+how it hands each argument to the planner below it.
+
+The functions below api.py are replaced by recorders (``_record``) where the question is only "did
+api.py pass this argument, in this place": the facts checked are the arguments as written in
+api.py's signatures and docstrings (batch 1, tp 1, engine "vllm", llamacpp for a .gguf, ...), so
+every expected value here is read off the call, not off kvplan's output. The few calls that run the
+planner compare two answers of kvplan with each other (the default left out vs spelled out).
+"""
+from types import SimpleNamespace
+
+import pytest
+
+from kvplan import api
+from kvplan.engines import ServeOptions
+from kvplan.errors import KvplanError
+
+M = "llama-3.1-8b"
+
+
+def _record(monkeypatch, module, name, ret="ret"):
+    """Replace ``module.name`` with a recorder; returns the list of (args, kwargs) it was called with."""
+    calls = []
+
+    def fake(*args, **kwargs):
+        calls.append((args, kwargs))
+        return ret(*args, **kwargs) if callable(ret) else ret
+
+    monkeypatch.setattr(module, name, fake)
+    return calls
+
+
+# ---- small helpers ------------------------------------------------------------------------------
+@pytest.mark.parametrize("ref, gguf", [
+    ("model.gguf", True), ("MODEL.GGUF", True), ("  x.GgUf  ", True), ("x.gguf\n", True),
+    ("x.ggml", False), ("gguf", False), ("x.gguf.json", False), (None, False), (3, False),
+])
+def test_is_gguf_by_suffix_any_case_and_spaces(ref, gguf):
+    assert api._is_gguf(ref) is gguf
+
+
+def test_options_refuses_an_unknown_keyword_by_its_name():
+    with pytest.raises(KvplanError) as e:
+        api.serve_options(max_model_len=4096, bogus_flag=1, another=2)
+    msg = str(e.value)
+    assert msg.startswith("serve_options() got unknown option(s) another, bogus_flag; serving options are: ")
+    # then ServeOptions' field names, sorted, comma-separated
+    from kvplan.model.frozen import fields
+
+    assert msg.endswith("serving options are: " + ", ".join(sorted(f.name for f in fields(ServeOptions))))
+    assert "activation_bytes, all2all_backend, " in msg
+    with pytest.raises(KvplanError, match=r"^fit\(\) got unknown option\(s\) nope;"):
+        api.fit(M, "h100", nope=1)
+
+
+def test_options_passes_a_serve_options_through_and_builds_one_from_names():
+    o = ServeOptions(max_model_len=1234)
+    assert api._options({"options": o}, "x") is o
+    assert api.serve_options(max_model_len=4096, block_size=32) == ServeOptions(max_model_len=4096, block_size=32)
+    assert api.serve_options() == ServeOptions()
+
+
+def test_load_model_refuses_a_non_name_and_passes_a_spec_through():
+    spec = api.load_model(M)
+    assert api.load_model(spec) is spec
+    with pytest.raises(KvplanError, match="^a model is a name, a path or a ModelSpec, got int$"):
+        api.load_model(42)
+    notes = []
+    assert api.load_model(M, notes) == spec
+    gpu = api.load_gpu("h100")
+    assert api.load_gpu(gpu) is gpu
+
+
+def test_import_config_source_override(tmp_path):
+    from conftest import ROOT
+
+    cfg = ROOT / "tests/data/configs/Qwen3-Coder-480B-A35B-Instruct.json"
+    plain = api.import_config(cfg, name="x")
+    assert plain.name == "x"
+    assert api.import_config(cfg, name="x", source="https://example.org/cfg").source == "https://example.org/cfg"
+    # no source given: the loader's own source stays (not replaced by None)
+    assert api.import_config(cfg, name="x", source=None).source == plain.source
+    assert api.import_config(cfg, name="x", source="").source == plain.source
+
+
+def test_traffic_defaults():
+    t = api.traffic("1000")
+    assert (t.spec, t.requests, t.seed, t.shared_prefix) == ("1000", 1000, 0, 0)
+    t = api.traffic("1000", 5, 7, 64)
+    assert (t.spec, t.requests, t.seed, t.shared_prefix) == ("1000", 5, 7, 64)
+
+
+# ---- size / fit ---------------------------------------------------------------------------------
+def test_size_hands_each_argument_and_defaults(monkeypatch):
+    from kvplan.plan import size as memory
+
+    calls = _record(monkeypatch, memory, "kv_size")
+    spec = api.load_model(M)
+    assert api.size(M, 4096) == "ret"
+    args, _ = calls[-1]
+    # (spec, ctx, batch, kv_dtype, engine, weight_dtype, text_only, opts): defaults batch 1, ideal
+    assert args == (spec, 4096, 1, None, "ideal", None, False, ServeOptions())
+    api.size(M, 8192, 3, "fp8", "vllm", "bf16", True, block_size=32)
+    assert calls[-1][0] == (spec, 8192, 3, "fp8", "vllm", "bf16", True, ServeOptions(block_size=32))
+
+
+def test_size_and_fit_pick_llamacpp_for_a_gguf(monkeypatch):
+    from kvplan.plan import fit_tiers, size as memory
+
+    size_calls = _record(monkeypatch, memory, "kv_size")
+    fit_calls = _record(monkeypatch, fit_tiers, "fit")
+    spec = api.load_model(M)
+    monkeypatch.setattr(api, "load_model", lambda m, notes=None: spec)
+    api.size("w/Model.GGUF", 10)
+    assert size_calls[-1][0][4] == "llamacpp"
+    api.fit("w/Model.GGUF", "h100")
+    assert fit_calls[-1][0][4] == "llamacpp"
+    api.fit("w/Model.safetensors", "h100")
+    assert fit_calls[-1][0][4] == "vllm"
+
+
+def test_size_engine_all_is_the_list_of_size_all(monkeypatch):
+    from kvplan.plan import size as memory
+
+    calls = _record(monkeypatch, memory, "kv_size", ret=lambda s, ctx, b, kv, e, *rest: (ctx, b, kv, e) + rest)
+    got = api.size(M, 64, engine=" ALL ")
+    reports, left_out = api.size_all(M, 64)
+    assert got == reports and isinstance(got, list)
+    assert [r[3] for r in reports] == [e for e in api.engine_names() if e not in {str(x) for x in left_out}][:len(reports)]
+    assert "ideal" in [r[3] for r in reports] and "vllm" in [r[3] for r in reports]
+    # every layout gets the same arguments; defaults batch 1, kv/weight None, text_only False, no options
+    assert {r[:3] + r[4:] for r in reports} == {(64, 1, None, None, False, ServeOptions())}
+    reports, _ = api.size_all(M, 64, 2, "fp8", "bf16", True, None, block_size=32)
+    assert {r[:3] + r[4:] for r in reports} == {(64, 2, "fp8", "bf16", True, ServeOptions(block_size=32))}
+    o = ServeOptions(max_model_len=99)
+    reports, _ = api.size_all(M, 64, options=o)
+    assert {r[-1] for r in reports} == {o}
+    with pytest.raises(KvplanError, match=r"^size\(\) got unknown option\(s\) zzz;"):
+        api.size_all(M, 64, zzz=1)
+    assert len(calls) > 0
+
+
+def test_size_all_reports_each_layout_left_out():
+    # a .gguf-only layout check: llama.cpp models every llama; the MLA model is left out by some
+    reports, left_out = api.size_all("deepseek-v3", 1024)
+    assert reports and all(isinstance(e, KvplanError) for e in left_out)
+    assert len(reports) + len(left_out) == len(api.engine_names())
+
+
+def test_fit_hands_each_argument_and_defaults(monkeypatch):
+    from kvplan.plan import fit_tiers
+    from kvplan.plan import longest
+
+    calls = _record(monkeypatch, fit_tiers, "fit")
+    longest_calls = _record(monkeypatch, longest, "longest_for_batch", ret="longest")
+    spec, g = api.load_model(M), api.load_gpu("h100")
+    assert api.fit(M, "h100") == "ret"
+    args, kw = calls[-1]
+    # (spec, gpu, tp, pp, engine, kv_dtype, weight_dtype, ctx, batch, opts, text_only)
+    assert args == (spec, g, 1, 1, "vllm", None, None, None, None, ServeOptions(), False)
+    assert kw == {"traffic": None, "trace": None, "trace_prefix": 0}
+    assert longest_calls == []
+    api.fit(M, "h100", 4096, None, 2, 3, "sglang", "fp8", "bf16", True, max_model_len=8192,
+            traffic="T", trace="tr", trace_prefix=5)
+    args, kw = calls[-1]
+    assert args == (spec, g, 2, 3, "sglang", "fp8", "bf16", 4096, None, ServeOptions(max_model_len=8192), True)
+    assert kw == {"traffic": "T", "trace": "tr", "trace_prefix": 5}
+    assert longest_calls == []
+
+
+def test_fit_batch_without_ctx_asks_for_the_longest_context(monkeypatch):
+    from kvplan.plan import fit_tiers
+    from kvplan.plan import longest
+
+    _record(monkeypatch, fit_tiers, "fit", ret="first")
+    calls = _record(monkeypatch, longest, "longest_for_batch", ret="longest")
+    spec, g = api.load_model(M), api.load_gpu("h100")
+    assert api.fit(M, "h100", batch=4) == "longest"
+    args, kw = calls[-1]
+    assert args == (spec, g, 1, 1, "vllm", None, None, 4, ServeOptions(), False)
+    assert kw == {"first": "first"}
+    api.fit(M, "h100", batch=4, tp=2, pp=2, engine="sglang", kv_dtype="fp8", weight_dtype="bf16",
+            text_only=True, block_size=16)
+    assert calls[-1][0] == (spec, g, 2, 2, "sglang", "fp8", "bf16", 4, ServeOptions(block_size=16), True)
+    n = len(calls)
+    # any of ctx, traffic, trace given: fit's own answer
+    assert api.fit(M, "h100", ctx=1024, batch=4) == "first"
+    assert api.fit(M, "h100", batch=4, traffic="T") == "first"
+    assert api.fit(M, "h100", batch=4, trace="t.jsonl") == "first"
+    assert api.fit(M, "h100") == "first"
+    assert len(calls) == n
+
+
+def test_fit_kv_cache_dtype_is_the_engines_name(monkeypatch):
+    from kvplan.engines import kv_cache_format
+    from kvplan.plan import fit_tiers
+
+    calls = _record(monkeypatch, fit_tiers, "fit")
+    api.fit(M, "h100", kv_cache_dtype="fp8")
+    assert calls[-1][0][5] == kv_cache_format("vllm", "fp8")
+    api.fit(M, "h100", engine="trtllm", kv_cache_dtype="fp8")
+    assert calls[-1][0][5] == kv_cache_format("trtllm", "fp8")
+    with pytest.raises(KvplanError) as e:
+        api.fit(M, "h100", kv_dtype="fp8", kv_cache_dtype="fp8")
+    assert str(e.value) == "give --kv-dtype or --kv-cache-dtype, not both"
+    assert e.value.option == "kv-cache-dtype"
+
+
+def test_fit_default_is_the_spelled_out_default():
+    """The real planner: the defaults left out and spelled out give one answer."""
+    a = api.fit(M, "h100", ctx=8192)
+    b = api.fit(M, "h100", ctx=8192, tp=1, pp=1, engine="vllm", text_only=False)
+    assert (a.fits, a.max_batch, a.max_ctx) == (b.fits, b.max_batch, b.max_ctx)
+    c = api.fit(M, "h100", ctx=8192, tp=2)
+    assert c.max_batch > a.max_batch  # two GPUs hold more: the default is not tp=2
+
+
+# ---- perf / compare / sweep / simulate ----------------------------------------------------------
+def test_perf_hands_each_argument_and_defaults(monkeypatch):
+    from kvplan.plan import perf as perfmod
+
+    calls = _record(monkeypatch, perfmod, "perf")
+    spec, g = api.load_model(M), api.load_gpu("h100")
+    api.perf(M, "h100", 2048)
+    args, kw = calls[-1]
+    assert args == (spec, g, 2048, 1, None, 1, None, None, None, None, None, None, False, "vllm", None, None)
+    assert kw == {"profile": None, "data_parallel_size": 1, "enable_expert_parallel": False}
+    api.perf(M, "h100", 2048, 4, 512, 2, "fp8", "bf16", "sglang", 0.8, 0.5, 1.5, 64, True, "SC", 0.7,
+             "P", 2, True)
+    args, kw = calls[-1]
+    assert args == (spec, g, 2048, 4, 512, 2, "fp8", "bf16", 0.8, 0.5, 1.5, 64, True, "sglang", "SC", 0.7)
+    assert kw == {"profile": "P", "data_parallel_size": 2, "enable_expert_parallel": True}
+
+
+def test_compare_hands_each_argument_and_defaults(monkeypatch):
+    from kvplan.plan import whatif
+
+    calls = _record(monkeypatch, whatif, "rows")
+    spec = api.load_model(M)
+    api.compare(M, 1024)
+    assert calls[-1][0] == ([spec], 1024, 1, None, None, None, None, None, 1, ServeOptions())
+    g = api.load_gpu("h100")
+    api.compare([M, "mistral-7b"], 1024, 2, "mha, gqa:8", "h100", 2, "vllm", "fp8", "bf16", block_size=16)
+    assert calls[-1][0] == ([spec, api.load_model("mistral-7b")], 1024, 2, "fp8", ["mha", "gqa:8"], g, "vllm",
+                            "bf16", 2, ServeOptions(block_size=16))
+    api.compare(M, 1024, variants=["mha"])
+    assert calls[-1][0][4] == ["mha"]
+    with pytest.raises(KvplanError, match=r"^compare\(\) got unknown option\(s\) q;"):
+        api.compare(M, 1024, q=1)
+
+
+def test_sweep_hands_each_argument_and_defaults(monkeypatch):
+    from kvplan.plan import sweep as sw
+
+    calls = _record(monkeypatch, sw, "sweep")
+    spec = api.load_model(M)
+    api.sweep(M, [1024, 2048])
+    args, kw = calls[-1]
+    assert args == (spec, [1024, 2048], [1], [None], None, 1, None, None)
+    assert kw == {"progress": None, "opts": ServeOptions()}
+    g = api.load_gpu("h100")
+    api.sweep(M, "1k:2k", "1:2", " fp8 ,bf16", "h100", 2, "vllm", "bf16", progress="cb", block_size=16)
+    args, kw = calls[-1]
+    assert args == (spec, sw.parse_range("ctx", "1k:2k"), sw.parse_range("batch", "1:2"), ["fp8", "bf16"], g, 2,
+                    "vllm", "bf16")
+    assert kw == {"progress": "cb", "opts": ServeOptions(block_size=16)}
+    api.sweep(M, (1024,), (3,), ("fp8",))
+    assert calls[-1][0][1:4] == ([1024], [3], ["fp8"])
+    with pytest.raises(KvplanError) as e:
+        api.sweep(M, "zz")
+    assert "ctx" in str(e.value)
+    with pytest.raises(KvplanError) as e:
+        api.sweep(M, [1024], "zz")
+    assert "batch" in str(e.value)
+
+
+def test_simulate_hands_the_model_gpu_and_keywords(monkeypatch):
+    from kvplan.plan import simulate as sim
+
+    calls = _record(monkeypatch, sim, "simulate")
+    api.simulate(M, "h100", tp=2, rate=3.0)
+    assert calls[-1] == ((api.load_model(M), api.load_gpu("h100")), {"tp": 2, "rate": 3.0})
+
+
+def test_check_log_and_check_server_hand_each_argument(monkeypatch):
+    from kvplan.observe import logs, server
+
+    _record(monkeypatch, logs, "parse", ret=lambda text: ("facts", text))
+    calls = _record(monkeypatch, logs, "check")
+    api.check_log("LOG")
+    assert calls[-1][0] == (("facts", "LOG"), None, None, None, None)
+    api.check_log("LOG", "h100", M, 2, "bf16")
+    assert calls[-1][0] == (("facts", "LOG"), "h100", M, 2, "bf16")
+    calls = _record(monkeypatch, server, "check")
+    api.check_server("http://x", "h100")
+    assert calls[-1][0] == ("http://x", "h100", None, 5.0, None)
+    api.check_server("http://x", "h100", M, 1.5, {"a": 1})
+    assert calls[-1][0] == ("http://x", "h100", M, 1.5, {"a": 1})
+
+
+# ---- check_bench --------------------------------------------------------------------------------
+@pytest.fixture
+def bench_rec(monkeypatch):
+    """check_bench with bench.read / replay / calibrate, OpLatency and the profile I/O recorded."""
+    from kvplan.observe import bench
+    from kvplan.plan.latency import calibrate as cal
+    from kvplan.plan.latency import step as stepmod
+
+    class Step:
+        def __init__(self, spec, gpu, tp, engine):
+            self.args = (spec, gpu, tp, engine)
+            self.profile_label = ""
+
+    def apply(step, src):
+        step.profile_label = f"× 1.500 (profile {src})"
+        rec["apply"].append(src)
+
+    rec = {"read": [], "apply": []}
+    monkeypatch.setattr(stepmod, "OpLatency", Step)
+    monkeypatch.setattr(cal, "apply_profile", apply)
+    monkeypatch.setattr(bench, "read", lambda f: rec["read"].append(f) or [SimpleNamespace(model=None),
+                                                                          SimpleNamespace(model=M)])
+    rec["replay"] = _record(monkeypatch, bench, "replay", ret=["row"])
+    rec["calibrate"] = _record(monkeypatch, bench, "calibrate", ret=(1.25, 0.04, 0.01, ["crow"]))
+    rec["write"] = _record(monkeypatch, cal, "write_profile")
+    return rec
+
+
+def test_check_bench_defaults_and_hand_off(bench_rec):
+    spec, g = api.load_model(M), api.load_gpu("h100")
+    out = api.check_bench(["a.json"], "h100")
+    assert bench_rec["read"] == ["a.json"]
+    assert out["spec"] == spec and out["gpu"] == g and out["engine"] == "vllm" and out["rows"] == ["row"]
+    assert out["notes"] == [] and len(out["levels"]) == 2
+    (levels, s, gg), kw = bench_rec["replay"][-1]
+    assert (levels, s, gg) == (out["levels"], spec, g)
+    step = kw.pop("step")
+    assert step.args == (spec, g, 1, "vllm")
+    assert kw == {"tp": 1, "replicas": 1, "engine": "vllm", "prefix_caching": True, "max_requests": 1000,
+                  "opts": ServeOptions(max_num_seqs=None, max_model_len=None)}
+    assert bench_rec["calibrate"] == [] and bench_rec["write"] == [] and bench_rec["apply"] == []
+
+
+def test_check_bench_arguments_reach_the_replay(bench_rec):
+    out = api.check_bench(["a.json", "b.json"], "h100", model="mistral-7b", tp=2, replicas=3, engine=" SGLang ",
+                          max_num_seqs=64, max_model_len=4096, max_requests=50, prefix_caching=False,
+                          profile="p.yaml")
+    spec = api.load_model("mistral-7b")
+    assert bench_rec["read"] == ["a.json", "b.json"] and len(out["levels"]) == 4
+    assert out["spec"] == spec and out["engine"] == "sglang"
+    kw = dict(bench_rec["replay"][-1][1])
+    assert kw.pop("step").args == (spec, api.load_gpu("h100"), 2, "sglang")
+    assert kw == {"tp": 2, "replicas": 3, "engine": "sglang", "prefix_caching": False, "max_requests": 50,
+                  "opts": ServeOptions(max_num_seqs=64, max_model_len=4096)}
+    assert bench_rec["apply"] == ["p.yaml"]
+    assert out["notes"] == ["steps scaled × 1.500 (profile p.yaml)"]
+
+
+def test_check_bench_calibrate_note_and_profile(bench_rec):
+    spec, g = api.load_model(M), api.load_gpu("h100")
+    out = api.check_bench(["a.json", "b.json"], "h100", tp=2, replicas=2, max_num_seqs=8, calibrate="out.yaml")
+    assert out["rows"] == ["crow"] and bench_rec["replay"] == []
+    args, kw = bench_rec["calibrate"][-1]
+    assert args == (out["levels"], spec, g)
+    # at most 300 requests per level while calibrating (min(1000, 300))
+    assert kw == {"max_requests": 300, "tp": 2, "replicas": 2, "engine": "vllm",
+                  "opts": ServeOptions(max_num_seqs=8, max_model_len=None)}
+    api.check_bench(["a.json"], "h100", calibrate="out.yaml", max_requests=120)
+    assert bench_rec["calibrate"][-1][1]["max_requests"] == 120
+    # write_profile(path, scale, gpu, engine, model, fitted_on, levels, before, after)
+    assert bench_rec["write"][0][0] == ("out.yaml", 1.25, g, "vllm", spec.name, "a.json, b.json", 4, 0.04, 0.01)
+    # sqrt(0.04) = 0.200, sqrt(0.01) = 0.100; 4 levels (2 per file)
+    assert out["notes"] == ["calibrated: every step × 1.250; RMS log error 0.200 -> 0.100 over 4 levels "
+                            "(fitted on this run: not a held-out figure); profile written to out.yaml"]
+
+
+def test_check_bench_errors(bench_rec, monkeypatch):
+    with pytest.raises(KvplanError) as e:
+        api.check_bench(["a.json"], "h100", engine="trtllm")
+    assert str(e.value) == "engine must be vllm or sglang for check-bench, got 'trtllm'"
+    assert e.value.option == "engine"
+    with pytest.raises(KvplanError) as e:
+        api.check_bench(["a.json"], "h100", calibrate="o.yaml", profile="p.yaml")
+    assert str(e.value) == "--calibrate fits a new profile; leave out --profile"
+    assert bench_rec["read"] == []  # refused before reading anything
+    from kvplan.observe import bench
+
+    monkeypatch.setattr(bench, "read", lambda f: [SimpleNamespace(model=None), SimpleNamespace(model="")])
+    with pytest.raises(KvplanError) as e:
+        api.check_bench(["a.json"], "h100")
+    assert str(e.value) == "the file does not name its model; give --model"
+    assert api.check_bench(["a.json"], "h100", model=M)["spec"] == api.load_model(M)
+
+
+# ---- plan_deployment ----------------------------------------------------------------------------
+@pytest.fixture
+def deploy_rec(monkeypatch):
+    from kvplan.plan import deploy
+
+    rec = {"search": _record(monkeypatch, deploy, "search", ret="plan"),
+           "tasks": _record(monkeypatch, deploy, "tasks_for", ret=["task"])}
+    return rec
+
+
+def test_plan_deployment_defaults(deploy_rec):
+    from kvplan.plan import deploy
+
+    assert api.plan_deployment(M, 2.0, "1000", "100", 500, 50) == "plan"
+    (w, tasks, workers, ray), _ = deploy_rec["search"][-1]
+    assert tasks == ["task"] and workers is None and ray is None
+    price = deploy.load_prices(None)
+    assert w == deploy.Workload(api.load_model(M).name, 2.0, "1000", "100", 500, 50, "vllm", 300, 0, 8, None, None,
+                                price)
+    # h100 and h200 (their catalog names); tps 1,2,4,8; seqs 32..256; disaggregated; auto link; a dense model: no EP layouts
+    assert deploy_rec["tasks"][-1][0] == (["h100-sxm-80gb", "h200-sxm-141gb"], (1, 2, 4, 8), (32, 64, 128, 256), True, "auto", [])
+
+
+def test_plan_deployment_hands_each_argument(deploy_rec, tmp_path):
+    from kvplan.plan import deploy
+
+    prices = tmp_path / "p.yaml"
+    prices.write_text("prices:\n  a100-80gb: {usd_per_hour: 2.5}\n  l40s: {usd_per_hour: 1.0}\n")
+    api.plan_deployment(M, 3.5, "2000", "200", 800, 40, gpus=[" a100-80gb", "", "l40s "], engine=" SGLang",
+                        tps=[2, 4], seqs=[16], max_gpus=4, disaggregated=False, link=" NVLink ", prices=str(prices),
+                        requests=50, seed=9, max_model_len=8192, workers=3, ray="ray://h:1")
+    (w, tasks, workers, ray), _ = deploy_rec["search"][-1]
+    assert (workers, ray) == (3, "ray://h:1")
+    assert w == deploy.Workload(api.load_model(M).name, 3.5, "2000", "200", 800, 40, "sglang", 50, 9, 4, 8192, None,
+                                deploy.load_prices(str(prices)))
+    assert deploy_rec["tasks"][-1][0] == (["a100-sxm-80gb", "l40s"], (2, 4), (16,), False, "nvlink", [])
+    api.plan_deployment(M, 1.0, "100", "10", 500, 50, gpus="h200")
+    assert deploy_rec["tasks"][-1][0][0] == ["h200-sxm-141gb"]
+
+
+def test_plan_deployment_moe_searches_expert_parallel_layouts(deploy_rec):
+    from kvplan.plan import deploy
+
+    # mixtral-8x7b: 8 experts; EP = tp × dp from 2 to 8 dividing 8 (deploy.ep_layouts)
+    api.plan_deployment("mixtral-8x7b", 1.0, "100", "10", 500, 50, gpus="h100", tps=[1, 2])
+    args = deploy_rec["tasks"][-1][0]
+    assert args[5] == deploy.ep_layouts((1, 2), [8], "vllm") == [(1, 2), (1, 4), (1, 8), (2, 1), (2, 2), (2, 4)]
+    api.plan_deployment("mixtral-8x7b", 1.0, "100", "10", 500, 50, gpus="h100", tps=[1, 2], engine="sglang")
+    assert deploy_rec["tasks"][-1][0][5] == []
+
+
+def test_plan_deployment_model_name_kept_for_a_path(deploy_rec, monkeypatch):
+    spec = api.load_model(M)
+    api.plan_deployment(spec, 1.0, "100", "10", 500, 50)
+    assert deploy_rec["search"][-1][0][0].model is spec  # not a catalog name: handed on as given
+    api.plan_deployment("Llama-3.1-8B", 1.0, "100", "10", 500, 50)
+    assert deploy_rec["search"][-1][0][0].model == spec.name
+
+
+def test_plan_deployment_errors(deploy_rec, tmp_path):
+    def plan(**kw):
+        a = dict(model=M, rate=1.0, prompt_tokens="100", output_tokens="10", ttft_p90_ms=500, itl_p90_ms=50)
+        a.update(kw)
+        with pytest.raises(KvplanError) as e:
+            api.plan_deployment(**a)
+        return e.value
+
+    e = plan(engine="trtllm")
+    assert str(e) == "engine must be vllm or sglang for plan, got 'trtllm'" and e.option == "engine"
+    e = plan(link="carrier-pigeon")
+    assert str(e) == "link must be one of auto, nvlink, infiniband, ethernet, got 'carrier-pigeon'"
+    assert e.option == "link"
+    assert str(plan(gpus=" , ")) == "--gpus needs at least one GPU (see kvplan gpus)"
+    prices = tmp_path / "p.yaml"
+    prices.write_text("prices:\n  h100: {usd_per_hour: 2.5}\n")
+    assert str(plan(gpus="h100,h200,l40s", prices=str(prices))) == \
+        "no hourly price for h200-sxm-141gb, l40s; give one with --prices FILE"
+    assert "--prompt-tokens" in str(plan(prompt_tokens="nonsense"))
+    assert "--output-tokens" in str(plan(output_tokens="nonsense"))
+    assert "profile" in str(plan(profile=str(tmp_path / "missing.yaml"))).lower()
+    assert deploy_rec["search"] == []
