@@ -141,10 +141,29 @@ def test_size_engine_all_is_the_list_of_size_all(monkeypatch):
 
 
 def test_size_all_reports_each_layout_left_out():
-    # a .gguf-only layout check: llama.cpp models every llama; the MLA model is left out by some
-    reports, left_out = api.size_all("deepseek-v3", 1024)
-    assert reports and all(isinstance(e, KvplanError) for e in left_out)
-    assert len(reports) + len(left_out) == len(api.engine_names())
+    # DeepSeek-V3.2's indexed MLA: ideal, hf and vllm model it; hf-static, sglang, trtllm and
+    # llamacpp (the last layout) refuse it, each with its own error
+    reports, left_out = api.size_all("deepseek-v3.2", 1024)
+    assert len(reports) == 3 and all(isinstance(e, KvplanError) for e in left_out)
+    assert [str(e).split(" layout ")[0] for e in left_out] == ["the hf-static", "the sglang", "the trtllm",
+                                                                 "the llamacpp"]
+
+
+def test_size_engine_all_hands_each_argument(monkeypatch):
+    from kvplan.plan import size as memory
+
+    calls = _record(monkeypatch, memory, "kv_size", ret=lambda *a: a[1:4] + a[5:])
+    got = api.size(M, 512, 2, "fp8", "all", "bf16", True, block_size=16)
+    assert set(got) == {(512, 2, "fp8", "bf16", True, ServeOptions(block_size=16))} and len(calls) == len(got)
+
+
+def test_load_model_hands_the_notes_list_on(monkeypatch):
+    from kvplan.sources import catalog
+
+    calls = _record(monkeypatch, catalog, "load_model")
+    notes = []
+    assert api.load_model("some-name", notes) == "ret"
+    assert calls[-1][0][0] == "some-name" and calls[-1][0][1] is notes
 
 
 def test_fit_hands_each_argument_and_defaults(monkeypatch):
@@ -268,10 +287,12 @@ def test_sweep_hands_each_argument_and_defaults(monkeypatch):
     assert calls[-1][0][1:4] == ([1024], [3], ["fp8"])
     with pytest.raises(KvplanError) as e:
         api.sweep(M, "zz")
-    assert "ctx" in str(e.value)
+    assert str(e.value).startswith("ctx must be a positive whole number, got 'zz'")
     with pytest.raises(KvplanError) as e:
         api.sweep(M, [1024], "zz")
-    assert "batch" in str(e.value)
+    assert str(e.value).startswith("batch must be a positive whole number, got 'zz'")
+    with pytest.raises(KvplanError, match=r"^sweep\(\) got unknown option\(s\) q;"):
+        api.sweep(M, [1024], q=1)
 
 
 def test_simulate_hands_the_model_gpu_and_keywords(monkeypatch):
@@ -473,3 +494,36 @@ def test_plan_deployment_errors(deploy_rec, tmp_path):
     assert "--output-tokens" in str(plan(output_tokens="nonsense"))
     assert "profile" in str(plan(profile=str(tmp_path / "missing.yaml"))).lower()
     assert deploy_rec["search"] == []
+
+
+def test_plan_deployment_profile_and_a_path_reach_the_workload(deploy_rec, tmp_path):
+    from conftest import ROOT
+
+    prof = tmp_path / "prof.yaml"
+    prof.write_text("kind: kvplan-latency-profile\nstep_scale: 1.5\n")
+    api.plan_deployment(M, 1.0, "100", "10", 500, 50, profile=str(prof))
+    assert deploy_rec["search"][-1][0][0].profile == str(prof)
+    # a config path is no catalog name: the workers get the path as given, to load it themselves
+    cfg = str(ROOT / "tests/data/configs/Qwen3-Coder-480B-A35B-Instruct.json")
+    api.plan_deployment(cfg, 1.0, "100", "10", 500, 50, gpus="h100")
+    assert deploy_rec["search"][-1][0][0].model == cfg
+
+
+def test_plan_deployment_checks_the_lengths_against_the_models_context(deploy_rec):
+    # llama-3.1-8b: max_context 131,072; one token more is refused, with the flag's own name
+    with pytest.raises(KvplanError) as e:
+        api.plan_deployment(M, 1.0, "131073", "10", 500, 50)
+    assert str(e.value) == "--prompt-tokens must be between 1 and 131,072, got 131,073"
+    with pytest.raises(KvplanError) as e:
+        api.plan_deployment(M, 1.0, "100", "131073", 500, 50)
+    assert str(e.value) == "--output-tokens must be between 1 and 131,072, got 131,073"
+    api.plan_deployment(M, 1.0, "131072", "131072", 500, 50)  # the limit itself is allowed
+    # no max_context: the limit is 1 << 30 = 1,073,741,824
+    spec = api.load_model(M).model_copy(update={"max_context": None})
+    api.plan_deployment(spec, 1.0, "1073741824", "1073741824", 500, 50)
+    with pytest.raises(KvplanError) as e:
+        api.plan_deployment(spec, 1.0, "1073741825", "10", 500, 50)
+    assert str(e.value) == "--prompt-tokens must be between 1 and 1,073,741,824, got 1,073,741,825"
+    with pytest.raises(KvplanError) as e:
+        api.plan_deployment(spec, 1.0, "10", "1073741825", 500, 50)
+    assert str(e.value) == "--output-tokens must be between 1 and 1,073,741,824, got 1,073,741,825"
