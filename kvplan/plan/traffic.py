@@ -70,10 +70,14 @@ def parse_lengths(spec: str, limit: int, n: int = DEFAULT_REQUESTS, seed: int = 
             if b < 0 or (kind == "lognormal" and a <= 0):
                 raise KvplanError(f"--lengths {kind}:{args}: the spread must be >= 0"
                                   + (" and the median > 0" if kind == "lognormal" else ""))
+            # each draw held to [-1, limit + 1] before rounding, so a huge spread clips rather than
+            # overflowing (round(inf), exp(800)); the same draws and the same clipped count, as
+            # random.lognormvariate is exp(normalvariate(mu, sigma))
             if kind == "normal":
-                raw = [round(rng.gauss(a, b)) for _ in range(n)]
+                raw = [round(min(max(rng.gauss(a, b), -1.0), limit + 1.0)) for _ in range(n)]
             else:
-                raw = [round(rng.lognormvariate(math.log(a), b)) for _ in range(n)]
+                cap = math.log(limit + 1)
+                raw = [round(math.exp(min(rng.normalvariate(math.log(a), b), cap))) for _ in range(n)]
         lengths = [min(max(1, x), limit) for x in raw]
         clipped = sum(1 for x in raw if x < 1 or x > limit)
         note = f"{n:,} request{'s' if n != 1 else ''} sampled from {text} (seed {seed})" + \

@@ -84,3 +84,38 @@ def test_a_csv_of_its_header_alone_or_not_utf8_is_refused(tmp_path):
     with pytest.raises(KvplanError) as e:
         parse_lengths(str(b), 50)
     assert str(e.value) == f"--lengths: {b}: not UTF-8 text (byte 0xff at offset 3)"
+
+
+@pytest.mark.parametrize("spec", ["lognormal:1000,10000", "lognormal:1e300,1e300", "normal:1e308,1e308"])
+def test_a_huge_spread_clips_rather_than_overflowing(spec):
+    # exp(10000 * z) and 1e308 + 1e308 * z overflow a float for most draws; each such draw is
+    # clipped to [1, limit] like any other (it raised OverflowError: a traceback from kvplan fit)
+    for seed in (0, 1, 2):
+        lengths, note = parse_lengths(spec, 4096, n=5, seed=seed)
+        assert len(lengths) == 5 and all(1 <= x <= 4096 for x in lengths)
+    from kvplan.plan.simulate.workload import sample_lengths
+
+    assert all(1 <= x <= 4096 for x in sample_lengths(spec, 5, 1, "--prompt-tokens", 4096))
+    # the clamped form: 1e308 + 1e308 * z is above MAX 100 (or inf) unless z < -1, then below MIN 1
+    assert all(x in (1, 100) for x in sample_lengths("normal:1e308,1e308,1,100", 5, 1, "--prompt-tokens", 4096))
+
+
+def test_the_clip_keeps_the_draws_and_the_clipped_count():
+    # the same numbers as Python's own samplers, rounded and clipped after (the old code):
+    # random.lognormvariate(mu, sigma) is exp(normalvariate(mu, sigma))
+    import math
+    import random
+
+    r = random.Random(7)
+    raw = [round(r.lognormvariate(math.log(1000), 1.5)) for _ in range(200)]
+    want = [min(max(1, x), 4096) for x in raw]
+    clipped = sum(1 for x in raw if x < 1 or x > 4096)
+    assert clipped > 0
+    assert parse_lengths("lognormal:1000,1.5", 4096, n=200, seed=7) == (
+        want, f"200 requests sampled from lognormal:1000,1.5 (seed 7), {clipped} clipped to [1, 4,096]")
+    r = random.Random(3)
+    raw = [round(r.gauss(100, 80)) for _ in range(200)]
+    want = [min(max(1, x), 150) for x in raw]
+    clipped = sum(1 for x in raw if x < 1 or x > 150)
+    assert parse_lengths("normal:100,80", 150, n=200, seed=3) == (
+        want, f"200 requests sampled from normal:100,80 (seed 3), {clipped} clipped to [1, 150]")

@@ -50,7 +50,8 @@ def sample_lengths(text: str, n: int, seed: int, what: str, limit: int) -> list[
         if hi > limit:
             raise KvplanError(f"{what}: MAX {hi:,} is beyond the limit of {limit:,} tokens")
         rng = random.Random(seed)
-        return [min(max(round(rng.gauss(mean, std)), lo), hi) for _ in range(n)]
+        # clipped before rounding (no round(inf)); round(clip(x)) == clip(round(x)) for whole lo, hi
+        return [round(min(max(rng.gauss(mean, std), lo), hi)) for _ in range(n)]
     if ":" not in t:
         raise KvplanError(f"{what} must be a whole number or a distribution (uniform:A-B, "
                           f"normal:MEAN,STD[,MIN,MAX], lognormal:MEDIAN,SIGMA), got '{text}'")
