@@ -137,6 +137,8 @@ def test_size_engine_all_is_the_list_of_size_all(monkeypatch):
     assert {r[-1] for r in reports} == {o}
     with pytest.raises(KvplanError, match=r"^size\(\) got unknown option\(s\) zzz;"):
         api.size_all(M, 64, zzz=1)
+    with pytest.raises(KvplanError, match=r"^size\(\) got unknown option\(s\) zzz;"):
+        api.size(M, 64, zzz=1)
     assert len(calls) > 0
 
 
