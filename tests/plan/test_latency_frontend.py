@@ -75,3 +75,87 @@ def test_served_first_token_pays_the_front_end_once():
     assert pa.front_end(nim) == fe and pa.predict(nim, r) == pytest.approx(1e9 * (r.first_token(200, 1) + fe))
     trt = next(e for e in rows if e["source"].endswith("performance.md") and e["metric"] == "ttft_ms")
     assert pa.front_end(trt) == 0.0  # gptSessionBenchmark times the engine in-process
+
+
+# ---- session 10's mutation run of plan/latency (issue 25) ------------------------------------------------------
+def test_the_default_endpoint_is_completions():
+    """vllm bench serve's default backend posts to /v1/completions (FRONTEND's comment), so the endpoint defaults to
+    it: vLLM's 10.8 ms (kvcached's runs: 500 requests in 5.16-5.40 s at rate inf, 5.40 s / 500 = 10.8 ms), not the
+    chat endpoint's 22.72 ms (gpustack's 1,000 requests in 22.72 s)."""
+    s, src = frontend.per_request_seconds("vllm")
+    assert s == 0.0108 == 5.40 / 500 and src.startswith("fitted (issue 22, round 3, fit side only): kvcached's")
+    assert frontend.per_request_seconds("vllm") == frontend.per_request_seconds("vllm", "completions")
+
+
+def test_a_fitted_front_end_without_a_source_names_fitted_yaml(monkeypatch):
+    """fitted.yaml may give an engine ``per_request_ms`` without ``per_request_source``: the source then names the
+    file (7.5 ms -> 0.0075 s)."""
+    real = tables.load
+
+    def fake(name):
+        d = real(name)
+        if name == "fitted":
+            d = dict(d, engines=dict(d["engines"], other={"per_request_ms": 7.5}))
+        return d
+
+    monkeypatch.setattr(tables, "load", fake)
+    assert frontend.per_request_seconds("other", "chat") == (0.0075, "fitted.yaml")
+
+
+def test_nothing_fitted_says_so_in_full(monkeypatch):
+    real = tables.load
+    monkeypatch.setattr(tables, "load", lambda n: dict(real(n), engines={}) if n == "fitted" else real(n))
+    assert frontend.per_request_seconds("lmdeploy", "chat") == (
+        0.0, "not fitted: no client-side first-token row of this engine on the fit side")
+
+
+def test_one_block_per_kv_head_and_sequence():
+    """Llama-3.1-8B at TP 1: 8 KV heads, so one sequence streams in 8 blocks. 32 layers x 7,000 tokens x 8 heads x
+    128 x 2 (K, V) x 2 bytes = 917,504,000 bytes; at 1 % of 2.0e12 B/s a block: 917.504e6 / (1 x 8 x 0.01 x 2.0e12)
+    = 5.7344 ms (the table's 0.9175 ms at half the bandwidth is below it); two sequences, 16 blocks: 2.8672 ms."""
+    kv = 32 * 7000 * 8 * 128 * 2 * 2
+    assert kv == 917_504_000
+    one, _ = attention.decode_seconds(_Prof(), kv, 0, 1, 7000, 8, 4, 32, 1e15, one_cta=0.01)
+    assert one == pytest.approx(5.7344e-3)
+    two, _ = attention.decode_seconds(_Prof(), kv, 0, 2, 3500, 8, 4, 32, 1e15, one_cta=0.01)
+    assert two == pytest.approx(2.8672e-3)
+
+
+def _one_cta(monkeypatch, value):
+    real = tables.load
+
+    def load(n):
+        d = real(n)
+        if n != "fitted":
+            return d
+        d = dict(d)
+        d.pop("one_cta_decode")
+        return dict(d, one_cta_decode=value) if value is not None else d
+
+    monkeypatch.setattr(tables, "load", load)
+
+
+def test_multi_block_off_on_the_fast_path(monkeypatch):
+    """The simulator's path (``seconds=True``) passes the one-block bound to the decode attention as ``price``
+    does: Llama-3-70B at TP 8 on an A100 has 1 KV head a GPU, so one sequence at 7,000 tokens is one block a layer,
+    and the step is slower without multi-block mode on both paths, by the same float sum."""
+    _one_cta(monkeypatch, {"stream_fraction": 0.01})
+    spec, gpu = catalog.load_model("llama-3-70b"), catalog.load_gpu("a100-sxm-80gb")
+    on = OpLatency(spec, gpu, 8, "bf16", "bf16", engine="other")
+    off = OpLatency(spec, gpu, 8, "bf16", "bf16", engine="other", multi_block=False)
+    fresh = OpLatency(spec, gpu, 8, "bf16", "bf16", engine="other", multi_block=False)
+    full = fresh.mixed_sum((), 1, 7000, 7000)
+    assert off.mixed_sum((), 1, 7000, 7000, seconds=True) == sum(o[1] for o in full.ops)
+    assert off.mixed_sum((), 1, 7000, 7000, seconds=True) > on.mixed_sum((), 1, 7000, 7000, seconds=True)
+
+
+def test_the_fitted_stream_fraction_and_none_without_it(monkeypatch):
+    """fitted.yaml's ``one_cta_decode.stream_fraction`` is 0.011 (benchmarks/latency/fit.py); a fitted.yaml without
+    the row leaves multi-block mode's absence unpriced (None), and the step is the multi-block one."""
+    spec, gpu = catalog.load_model("llama-3-70b"), catalog.load_gpu("a100-sxm-80gb")
+    assert OpLatency(spec, gpu, 8, "bf16", "bf16", engine="other", multi_block=False).one_cta == 0.011
+    _one_cta(monkeypatch, None)
+    off = OpLatency(spec, gpu, 8, "bf16", "bf16", engine="other", multi_block=False)
+    on = OpLatency(spec, gpu, 8, "bf16", "bf16", engine="other")
+    assert off.one_cta is None and off.prof.one_cta() is None
+    assert off.decode(7000).seconds == on.decode(7000).seconds
