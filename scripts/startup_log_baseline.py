@@ -65,7 +65,7 @@ def _side(url: str) -> str:
 # inputs do not already say them: vLLM's --data-parallel-size / --enable-expert-parallel /
 # --all2all-backend, SGLang's --dp-size / --ep-size / --enable-dp-attention / --enable-ep-moe
 PARALLEL = {"vllm": ("data_parallel_size", "enable_expert_parallel", "all2all_backend"),
-            "sglang": ("dp_size", "ep_size", "enable_dp_attention", "enable_ep_moe")}
+            "sglang": ("dp_size", "ep_size", "enable_dp_attention", "enable_ep_moe", "attn_dp_size")}
 
 
 def _inputs(e: dict, engine: str) -> dict:
