@@ -14,6 +14,15 @@ from kvplan.observe.bench import Level
 _TMP = {}
 
 
+class _SimResult:
+    """What replay reads of a simulate result, for tests that replace simulate."""
+    class _Stats:
+        def as_dict(self):
+            return {}
+    ttft_ms = itl_ms = tpot_ms = _Stats()
+    output_tokens_per_s, saturated = 1.0, False
+
+
 def _write(doc, name="r.json"):
     f = _TMP["dir"] / name
     f.write_text(json.dumps(doc))
@@ -375,14 +384,7 @@ def test_replay_builds_the_step_model_and_passes_the_seed(monkeypatch):
     monkeypatch.setattr(step, "OpLatency", lambda *a, **k: made.append((a, k)) or "step")
     monkeypatch.setattr(sim, "engine_limits", lambda *a: "limits")
 
-    class R:
-        class S:
-            def as_dict(self):
-                return {}
-        ttft_ms = itl_ms = tpot_ms = S()
-        output_tokens_per_s, saturated = 1.0, False
-
-    monkeypatch.setattr(sim, "simulate", lambda spec, gpu, **kw: calls.append(kw) or R())
+    monkeypatch.setattr(sim, "simulate", lambda spec, gpu, **kw: calls.append(kw) or _SimResult())
     lv = Level("vllm", "f", None, 1.0, None, 10, "217", "202",
                {"mean_prompt_tokens": 217.0, "mean_output_tokens": 202.0}, dataset="sharegpt")
     bench.replay([lv], "spec", "gpu", tp=4, engine="sglang", seed=9)
@@ -399,14 +401,7 @@ def _replayed_limits(monkeypatch, levels, engine, **kw):
 
     got = []
 
-    class R:
-        class S:
-            def as_dict(self):
-                return {}
-        ttft_ms = itl_ms = tpot_ms = S()
-        output_tokens_per_s, saturated = 1.0, False
-
-    monkeypatch.setattr(sim, "simulate", lambda spec, gpu, **k: got.append(k["limits"]) or R())
+    monkeypatch.setattr(sim, "simulate", lambda spec, gpu, **k: got.append(k["limits"]) or _SimResult())
     bench.replay(levels, catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), engine=engine,
                  step="step", **kw)
     return got
