@@ -1,7 +1,6 @@
 """An accelerator: its memory, bandwidth and dense throughput, with their sources."""
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Literal, NamedTuple
 
 from .frozen import Frozen, PositiveInt, Sources, field
@@ -25,6 +24,8 @@ def printed_floor(printed: str) -> int:
     if unit == "bytes":
         return int(num)
     scale = {"GiB": 2**30, "MiB": MiB}[unit]
+    from decimal import Decimal  # here, not at import: a query that prints no GPU never pays for it
+
     step = Decimal(1).scaleb(Decimal(num).as_tuple().exponent)  # 0.01 for "79.11"
     return int((Decimal(num) - step / 2) * scale)
 

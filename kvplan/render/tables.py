@@ -3,12 +3,15 @@ bytes and GiB = 2**30 bytes, both always labelled)."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from ..model import dtypes
 from ..plan.size import SizeReport
-from ..model.hardware import GpuSpec
 from ..model.spec import ModelSpec, compress_pattern
 from ..units import both, gb, gib, ints, plural
+
+if TYPE_CHECKING:  # annotations only: `kvplan size` never imports the GPU catalog's module
+    from ..model.hardware import GpuSpec
 
 
 def size_json(r: SizeReport, explain: bool = False) -> dict:

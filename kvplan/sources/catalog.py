@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import KvplanError, validation_message
-from ..model.hardware import GpuSpec
 from ..model.spec import ModelSpec
+
+if TYPE_CHECKING:  # annotations only: a model query never imports the GPU module (benchmarks/startup.py)
+    from ..model.hardware import GpuSpec
 
 
 def specs_dir() -> Path:
@@ -236,6 +239,8 @@ def all_models() -> list[ModelSpec]:
 def gpus(trusted: bool = True) -> list[GpuSpec]:
     """The GPU catalog; ``trusted`` builds it without validation (CI validates the shipped file:
     tests/sources/test_catalog.py calls ``gpus(trusted=False)``)."""
+    from ..model.hardware import GpuSpec
+
     path = specs_dir() / "gpus.yaml"
     b = bundle() if trusted else None
     data = b["gpus"] if b else (_read_yaml(path) or [])
