@@ -7,15 +7,37 @@ import sys
 
 import typer
 
-# each module registers its commands on app; the order here is the order of `kvplan --help`
-from . import memory  # noqa: F401,I001  size, fit
-from . import speed  # noqa: F401  perf, compare, sweep
-from . import catalog  # noqa: F401  models, show, gpus, import
-from . import observe  # noqa: F401  check-log, validate, check-server
-from . import serve  # noqa: F401  simulate
-from . import deploy  # noqa: F401  plan
-from . import bench  # noqa: F401  check-bench
-from .app import app
+# The modules that register commands on the app, in the order of `kvplan --help`, and the
+# commands each registers. A run imports only the module of the command it asks for (the others
+# cost about 3 ms of a 70 ms query: benchmarks/startup.py); ``app`` (below) and the overview load
+# them all. tests/cli/test_cli.py checks this table against what each module registers.
+_MODULES = {
+    "memory": ("size", "fit"),
+    "speed": ("perf", "compare", "sweep"),
+    "catalog": ("models", "show", "gpus", "import"),
+    "observe": ("check-log", "validate", "check-server"),
+    "serve": ("simulate",),
+    "deploy": ("plan",),
+    "bench": ("check-bench",),
+}
+
+
+def _load(names=None) -> typer.Typer:
+    """The shared app with the modules of ``names`` (every module when None) registered on it."""
+    import importlib
+
+    for module, commands in _MODULES.items():
+        if names is None or any(c in names for c in commands):
+            importlib.import_module(f"{__name__}.{module}")
+    from .root import app as the_app
+
+    return the_app
+
+
+def __getattr__(name: str):  # `from kvplan.cli import app`: the whole app, every command on it
+    if name == "app":
+        return _load()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _METAVARS = {  # the help shows what each option takes, not <str>
@@ -42,9 +64,9 @@ _METAVARS = {  # the help shows what each option takes, not <str>
 }
 
 
-def _set_metavars() -> None:
+def _set_metavars(the_app: typer.Typer) -> None:
     by_flag = {flag: mv for mv, flags in _METAVARS.items() for flag in flags}
-    for cmd in app.registered_commands:
+    for cmd in the_app.registered_commands:
         for d in cmd.callback.__defaults__ or ():
             decls = getattr(d, "param_decls", None) or ()
             mv = next((by_flag[x] for x in decls if x in by_flag), None)
@@ -61,9 +83,10 @@ def main():  # console script entry point
     import gc
 
     gc.disable()
-    _set_metavars()
     try:
-        _main(_for(sys.argv[1:]))
+        the_app = _for(sys.argv[1:])
+        _set_metavars(the_app)
+        _main(the_app)
     finally:
         gc.freeze()
 
@@ -72,27 +95,31 @@ def _for(argv: list[str]) -> typer.Typer:
     """The app as this run needs it: with only the command asked for, when there is one.
 
     typer builds a click command for every registered command before it dispatches (reading
-    each function's signature: about a millisecond a command); a run needs one. The overview
-    (bare ``kvplan``, ``-h``), an unknown command and shell completion get the whole app."""
+    each function's signature: about a millisecond a command), and each module of commands costs
+    its import; a run needs one. The overview (bare ``kvplan``, ``-h``), an unknown command and
+    shell completion get the whole app."""
     import os
 
     name = next((a for a in argv if not a.startswith("-")), None)
-    if name is None or any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ):
-        return app
+    known = {c for commands in _MODULES.values() for c in commands}
+    if name not in known or any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ):
+        return _load()
     from typer.main import get_command_name
 
-    keep = [c for c in app.registered_commands if (c.name or get_command_name(c.callback.__name__)) == name]
+    the_app = _load({name})
+    keep = [c for c in the_app.registered_commands if (c.name or get_command_name(c.callback.__name__)) == name]
     if not keep:
-        return app
+        return _load()
     import copy
 
-    one = copy.copy(app)
+    one = copy.copy(the_app)
     one.registered_commands = keep
     return one
 
 
-def _main(the_app: typer.Typer = app):
+def _main(the_app: typer.Typer | None = None):
     try:
+        the_app = the_app or _load()
         code = the_app(standalone_mode=False, prog_name="kvplan")
     except KeyboardInterrupt:
         sys.stderr.write("kvplan: interrupted\n")

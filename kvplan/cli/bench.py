@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from .app import app
+from .root import app
 from .common import _complete_gpu, _count, _json, _run
 
 

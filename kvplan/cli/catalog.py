@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from .app import app
+from .root import app
 from .common import (FORMAT_HELP, MODEL_HELP, WIDE_HELP, _complete_model, _format, _json, _load,
                      _run, _show)
 

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from ..errors import KvplanError
-from .app import app
+from .root import app
 from .common import MODEL_HELP, _complete_model, _count, _json, _number, _run
 
 

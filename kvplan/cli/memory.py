@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from ..errors import KvplanError
-from .app import app
+from .root import app
 from .common import (FORMAT_HELP, flag_message, MODEL_HELP, PARALLEL_HELP, UNIFIED_HELP, WIDE_HELP, _complete_gpu, _complete_model,
                      _count, _default_engine, _format, _fraction, _json, _llamacpp_opts, _load,
                      _note_llamacpp_flags, _run, _show, _size)

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from ..errors import KvplanError
-from .app import app
+from .root import app
 from .common import (FORMAT_HELP, WIDE_HELP, _count, _fail, _format, _json, _load, _run, _show, _size)
 
 

@@ -159,6 +159,46 @@ def test_a_run_builds_only_the_command_it_runs(monkeypatch):
     assert cli._for(["size"]) is cli.app
 
 
+def test_each_command_is_where_the_table_of_modules_says():
+    # main() imports only the module of the command asked for, by cli._MODULES: a command left out
+    # of the table (or listed under the wrong module) would be missing from its own run
+    from typer.main import get_command_name
+
+    from kvplan import cli
+
+    registered = {}
+    for c in cli.app.registered_commands:
+        registered.setdefault(c.callback.__module__.rsplit(".", 1)[-1], []).append(
+            c.name or get_command_name(c.callback.__name__))
+    assert registered == {m: list(names) for m, names in cli._MODULES.items()}
+    assert list(registered) == list(cli._MODULES)  # the order of `kvplan --help`
+
+
+@pytest.mark.parametrize("argv,loaded,not_loaded", [
+    (["size", "gpt2", "--ctx", "8", "--json"], "memory", "speed"),
+    (["gpus", "--json"], "catalog", "memory"),
+    (["sise"], "bench", None),  # an unknown command: every module, so click can say so
+])
+def test_a_run_imports_the_module_of_its_command_only(argv, loaded, not_loaded):
+    code = ("import sys; from kvplan import cli; sys.argv = ['kvplan', *%r]\n"
+            "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+            "sys.stderr.write(repr(sorted(m.rsplit('.', 1)[-1] for m in sys.modules if m.startswith('kvplan.cli.'))))"
+            % (argv,))
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    modules = eval(p.stderr.strip().splitlines()[-1])
+    assert loaded in modules
+    if not_loaded is None:
+        assert set(cli_modules()) <= set(modules)
+    else:
+        assert not_loaded not in modules
+
+
+def cli_modules():
+    from kvplan import cli
+
+    return list(cli._MODULES)
+
+
 def test_the_overview_still_lists_every_command():
     p = subprocess.run([sys.executable, "-m", "kvplan", "-h"], capture_output=True, text=True)
     from kvplan import cli
