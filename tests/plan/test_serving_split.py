@@ -43,6 +43,15 @@ def test_round7_held_out_is_its_seeded_draw():
     assert r7["held_out"] == new[: -(-len(new) // 3)]
 
 
+
+def test_round8_held_out_is_its_seeded_draw():
+    r7, r8 = ROUNDS["round7"], ROUNDS["round8"]
+    placed = set(r8["held_out"]) | set(r8["fit"]) | set(r8["seen"])
+    new = sorted(placed - set(r7["held_out"]) - set(r7["fit"]) - set(r7["seen"]))
+    assert len(new) == 4
+    random.Random(r8["seed"]).shuffle(new)
+    assert r8["held_out"] == new[: -(-len(new) // 3)]
+
 def _accuracy():
     import importlib.util
 
