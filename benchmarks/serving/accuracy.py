@@ -557,7 +557,7 @@ def write(rows, split, max_requests):
              "  a served request's front end priced in its first token, TensorRT-LLM decode without multi-block",
              "  mode, `benchmarks/latency/fit.py` rerun with SGLang's eager prompt cost 575 -> 930 us a layer):",
              "  round 7's \"today\" rows below are after those changes, seen; its first print stays the headline.",
-             f"- Round 8 (seed {r8['seed']}, `split.yaml` `round8`, committed at fb64352 before any round-8 run was",
+             f"- Round 8 (seed {r8['seed']}, `split.yaml` `round8`, committed at b8de0ca (fb64352 before a rebase) before any round-8 run was",
              "  replayed; session 11): four new sources (`runs.yaml` says what each copies and why): sglang-cookbook-b200",
              "  (the SGLang cookbook's B200 pages, SGLang 0.5.6, TP 8: Qwen3-235B-A22B random 1k/1k, 1k/8k, 8k/1k at",
              "  C=1-100, and gpt-oss-120b ShareGPT at C=1 and 100; the same template and client as sglang-cookbook, so",
@@ -567,7 +567,7 @@ def write(rows, split, max_requests):
              "  (a Modal user's SGLang gpt-oss-20b on one H100, C=4 and 32; throughput and TTFT only).",
              f"  **Held out: {', '.join(r8['held_out'])}**; fit adds {', '.join(r8['fit'][:2])}; seen now adds",
              f"  {r8['seen'][0]}. Nothing in the simulator, the step model or `accuracy.py`'s replay changed in round 8",
-             "  (only its split mapping). **First print (2026-12-06), the model at fb64352, every round-8 held-out row",
+             "  (only its split mapping). **First print (2026-12-06), the model at fb64352 (= b8de0ca), every round-8 held-out row",
              "  replayed once: no figure. All 9 held-out rows are gpt-oss, and `simulate` refuses gpt-oss on both",
              "  engines (its sliding-window layers: the vLLM replay models one KV-cache group of full-attention or MLA",
              "  layers, the SGLang replay one full-attention token pool), though `kvplan fit` plans both cards; the",
@@ -595,7 +595,7 @@ def write(rows, split, max_requests):
         hit = sum(1 for r in sat if r["sat"][1])
         if eng and not sub:
             continue
-        name = {"held-out": "**held-out (round 8, seed 2026120808), as first printed (fb64352, 2026-12-06)**",
+        name = {"held-out": "**held-out (round 8, seed 2026120808), as first printed (fb64352 = b8de0ca, 2026-12-06)**",
                 "held-out vllm": "held-out (round 8): vLLM, as first printed",
                 "held-out sglang": "held-out (round 8): SGLang, as first printed",
                 "seen": "seen (round-1 to round-7 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
