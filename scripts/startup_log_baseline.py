@@ -46,7 +46,7 @@ ROUND_6_SHOWN = True  # split committed at 992da5c; round 6's held-out errors fi
 ROUND_7_SHOWN = True  # split committed at 3cb7790 (first as 7a04314, rebased onto main 7e663c0 unchanged); round 7's held-out rows first printed after 79a109b and 7147b4c
 # Round 8's logs (startup_log_split.ROUND_8) stay out until round 8's held-out figures are printed once,
 # with the model as it stands when the split is committed (no constant or code of the model changes in round 8).
-ROUND_8_SHOWN = True  # split committed at 4b1863b; round 8's held-out rows first printed after it
+ROUND_8_SHOWN = True  # split committed at 0b5fba9 (first as 4b1863b, rebased onto main ad45e2a unchanged); round 8's held-out rows first printed after it
 SIDES = ("held-out (round 8)", "held-out (round 7, seen)", "held-out (round 6, seen)", "held-out (round 5, seen)",
          "held-out (round 4, seen)", "held-out (round 3, seen)", "held-out (round 2, seen)", "held-out (round 1, seen)",
          "fit (round 8)", "fit (round 7)", "fit (round 6)", "fit (round 5)", "fit (round 4)",
@@ -411,9 +411,9 @@ the engines' exact lines ("Available KV cache memory: N" for each leading digit,
 15.27 GiB", "KV Cache is allocated. #tokens:", "max_total_num_tokens=", TensorRT-LLM's "Memory usage when
 calculating max tokens") and find_files on committed log names (vllm.log, vllm_server.log,
 logs/vllm_server.log), each hit attributed by fetching its repository and reading the file at a commit
-(every URL below is a GitHub blob URL with that commit). It was split and committed (4b1863b) before
-kvplan's figure for any round-8 log was computed, and printed once, first here, on 2026-12-06, with the
-model as it stood then (no constant or code of the model changed in round 8; the doc script only learned
+(every URL below is a GitHub blob URL with that commit). It was split and committed (0b5fba9; 4b1863b
+before a rebase onto main that changed no file of it) before kvplan's figure for any round-8 log was
+computed, and printed once, first here, on 2026-12-06, with the model as it stood then (no constant or code of the model changed in round 8; the doc script only learned
 the round). It adds 9 rows from 8 new URLs, the first TensorRT-LLM PyTorch-backend log among them.
 **Round 8's held-out half (3 URLs, 4 rows) holds 2 scored logs and 1 scored refusal**, as first printed:
 Qwen2.5-14B-Instruct on one H100 80GB HBM3, vLLM 0.21.0, gmu 0.9, mml 4,096
