@@ -43,6 +43,11 @@ Round 7 (``round_7``): the URLs of batch 2026-12-06-r7, collected after round 6'
 been seen, are split the same way with ``SEED_7``, before kvplan's figure for any round-7 log is computed and
 before any constant or code is changed. Rounds 1 to 6 keep their sides; round 7's held-out half becomes the
 headline and round 6's held-out half is reported as seen.
+
+Round 8 (``round_8``): the URLs of batch 2026-12-06-r8, collected after round 7's held-out figures had
+been seen, are split the same way with ``SEED_8``, before kvplan's figure for any round-8 log is computed and
+before any constant or code is changed. Rounds 1 to 7 keep their sides; round 8's held-out half becomes the
+headline and round 7's held-out half is reported as seen.
 """
 from __future__ import annotations
 
@@ -81,6 +86,10 @@ ROUND_6 = ("2026-12-06-r6",)
 # own seed before kvplan's figure for any round-7 log is computed.
 SEED_7 = 20_2026_12_13
 ROUND_7 = ("2026-12-06-r7",)
+# Round 8: batch 2026-12-06-r8, collected after round 7's held-out figures had been seen, split with its
+# own seed before kvplan's figure for any round-8 log is computed.
+SEED_8 = 20_2026_12_14
+ROUND_8 = ("2026-12-06-r8",)
 
 
 def all_logs() -> list[dict]:
@@ -125,10 +134,11 @@ def split() -> dict:
     round_5 = {u for u, b in batch.items() if b in ROUND_5}
     round_6 = {u for u, b in batch.items() if b in ROUND_6}
     round_7 = {u for u, b in batch.items() if b in ROUND_7}
+    round_8 = {u for u, b in batch.items() if b in ROUND_8}
     sides = {"held_out": [], "fit": sorted(first)}
     n = {"held_out": 0, "fit": sum(count[u] for u in first)}
-    _balance(sorted(set(count) - first - round_2 - round_3 - round_4 - round_5 - round_6 - round_7), count, SEED,
-             sides, n)
+    later = round_2 | round_3 | round_4 | round_5 | round_6 | round_7 | round_8
+    _balance(sorted(set(count) - first - later), count, SEED, sides, n)
     sides_2: dict = {"held_out": [], "fit": []}
     n_2 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_2), count, SEED_2, sides_2, n_2)
@@ -147,6 +157,9 @@ def split() -> dict:
     sides_7: dict = {"held_out": [], "fit": []}
     n_7 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_7), count, SEED_7, sides_7, n_7)
+    sides_8: dict = {"held_out": [], "fit": []}
+    n_8 = {"held_out": 0, "fit": 0}
+    _balance(sorted(round_8), count, SEED_8, sides_8, n_8)
     return {"seed": SEED, "method": " ".join(__doc__.split("\n\n")[2].split()),
             "files": list(FILES), "scored_rows": n,
             "held_out_urls": sorted(sides["held_out"]), "fit_urls": sorted(sides["fit"]),
@@ -167,7 +180,10 @@ def split() -> dict:
                         "held_out_urls": sorted(sides_6["held_out"]), "fit_urls": sorted(sides_6["fit"])},
             "round_7": {"seed": SEED_7, "batches": list(ROUND_7),
                         "method": " ".join(__doc__.split("\n\n")[8].split()), "scored_rows": n_7,
-                        "held_out_urls": sorted(sides_7["held_out"]), "fit_urls": sorted(sides_7["fit"])}}
+                        "held_out_urls": sorted(sides_7["held_out"]), "fit_urls": sorted(sides_7["fit"])},
+            "round_8": {"seed": SEED_8, "batches": list(ROUND_8),
+                        "method": " ".join(__doc__.split("\n\n")[9].split()), "scored_rows": n_8,
+                        "held_out_urls": sorted(sides_8["held_out"]), "fit_urls": sorted(sides_8["fit"])}}
 
 
 if __name__ == "__main__":

@@ -32,13 +32,17 @@ def test_both_sides_hold_refusals_and_scored_logs():
         assert s["scored"] >= 10 and s["refused"] >= 2 and s["with_error"] >= 8, (side, s)
 
 
-def test_round_7_is_the_headline_and_no_refusal_is_called_fits():
+def test_round_8_is_the_headline_and_no_refusal_is_called_fits():
     rs = startup_log_baseline.rows()
     assert {r["side"] for r in rs} <= set(startup_log_baseline.SIDES)
     head = startup_log_baseline.headline(rs).splitlines()[2]
-    assert head.startswith("| held-out (round 7) |")
+    assert head.startswith("| held-out (round 8) |")
+    # round 8 (seed 2020261214): scored logs and a refusal on its held-out side, TensorRT-LLM on its fit side
+    s8 = startup_log_baseline.summary(rs, "held-out (round 8)")
+    assert s8["with_error"] >= 2 and s8["refused"] >= 1
+    assert any(r["engine"] == "TRT-LLM" and r["err_pct"] is not None for r in rs if r["side"] == "fit (round 8)")
     # round 7 (seed 2020261213): its held-out rows are listed, each with the reason it is not scored
-    r7 = [r for r in rs if r["side"] == "held-out (round 7)"]
+    r7 = [r for r in rs if r["side"] == "held-out (round 7, seen)"]
     assert r7 and all(not r["scored"] and r["why_not"] for r in r7)
     assert [r for r in rs if r["side"] == "held-out (round 6, seen)" and not r["scored"] and r["why_not"]]
     s5 = startup_log_baseline.summary(rs, "held-out (round 5, seen)")

@@ -21,7 +21,8 @@ def test_every_url_on_one_side():
              set(r3["held_out_urls"]), set(r3["fit_urls"]), set(r4["held_out_urls"]), set(r4["fit_urls"]),
              set(r5["held_out_urls"]), set(r5["fit_urls"]),
              set(SPLIT["round_6"]["held_out_urls"]), set(SPLIT["round_6"]["fit_urls"]),
-             set(SPLIT["round_7"]["held_out_urls"]), set(SPLIT["round_7"]["fit_urls"])]
+             set(SPLIT["round_7"]["held_out_urls"]), set(SPLIT["round_7"]["fit_urls"]),
+             set(SPLIT["round_8"]["held_out_urls"]), set(SPLIT["round_8"]["fit_urls"])]
     assert sum(len(s) for s in sides) == len(set().union(*sides))  # no URL on two sides
     assert {e["url"] for e in startup_log_split.all_logs()} == set().union(*sides)
     assert SPLIT["scored_rows"]["held_out"] >= 10
@@ -65,7 +66,7 @@ def test_round_4_holds_only_its_own_batch_and_leaves_rounds_1_to_3_as_they_were(
 
 def test_round_5_holds_only_its_own_batch_and_leaves_rounds_1_to_4_as_they_were():
     """Round 5 is split with a seed of its own; the URLs of rounds 1 to 4 (whose held-out figures were
-    seen) do not move, and the TensorRT-LLM file it adds holds round-5 rows only."""
+    seen) do not move, and the TensorRT-LLM file it adds holds no row of rounds 1 to 4."""
     r2, r3, r4, r5 = SPLIT["round_2"], SPLIT["round_3"], SPLIT["round_4"], SPLIT["round_5"]
     assert len({SPLIT["seed"], r2["seed"], r3["seed"], r4["seed"], r5["seed"]}) == 5
     logs = startup_log_split.all_logs()
@@ -76,7 +77,8 @@ def test_round_5_holds_only_its_own_batch_and_leaves_rounds_1_to_4_as_they_were(
         earlier |= set(r["held_out_urls"] + r["fit_urls"])
     assert not {u for u, b in batch.items() if b in r5["batches"]} & earlier
     assert r5["held_out_urls"] and r5["fit_urls"] and r5["scored_rows"]["held_out"] >= 1
-    assert {e["batch"] for e in logs if e.get("engine") == "TRT-LLM"} <= set(r5["batches"] + SPLIT["round_6"]["batches"])
+    later = SPLIT["round_6"]["batches"] + SPLIT["round_7"]["batches"] + SPLIT["round_8"]["batches"]
+    assert {e["batch"] for e in logs if e.get("engine") == "TRT-LLM"} <= set(r5["batches"] + later)
 
 
 def test_first_batch_is_on_the_fit_side():
@@ -111,6 +113,20 @@ def test_round_7_holds_only_its_own_batch_and_leaves_rounds_1_to_6_as_they_were(
         earlier |= set(r["held_out_urls"] + r["fit_urls"])
     assert not {u for u, b in batch.items() if b in r7["batches"]} & earlier
     assert r7["held_out_urls"] and r7["fit_urls"]
+
+
+def test_round_8_holds_only_its_own_batch_and_leaves_rounds_1_to_7_as_they_were():
+    """Round 8 is split with a seed of its own (2020261214); the URLs of rounds 1 to 7 do not move."""
+    rs = [SPLIT[f"round_{i}"] for i in range(2, 9)]
+    assert len({SPLIT["seed"]} | {r["seed"] for r in rs}) == 8 and SPLIT["round_8"]["seed"] == 2020261214
+    r8 = SPLIT["round_8"]
+    batch = {e["url"]: e.get("batch") for e in startup_log_split.all_logs()}
+    assert {batch[u] for u in r8["held_out_urls"] + r8["fit_urls"]} == set(r8["batches"]) == {"2026-12-06-r8"}
+    earlier = set(SPLIT["held_out_urls"] + SPLIT["fit_urls"])
+    for r in rs[:-1]:
+        earlier |= set(r["held_out_urls"] + r["fit_urls"])
+    assert not {u for u, b in batch.items() if b in r8["batches"]} & earlier
+    assert r8["held_out_urls"] and r8["fit_urls"]
 
 
 def test_a_row_scored_later_keeps_its_rounds_split():
