@@ -17,6 +17,7 @@ class Prof:
     def __init__(self, eff=0.5, floor=1e-6, curves=("bf16", "fp8"), dequant=(2.0, "dq-src")):
         self.bw = BW
         self.fb = {"memory_efficiency": 0.8, "attention_floor_us": 10.0}
+        self.mem_eff = 0.8  # Profile.mem_eff: the family's measured streaming share, else the fallback's
         self.eff, self.floor, self.curves, self._dequant = eff, floor, curves, dequant
         self.asked = []
 

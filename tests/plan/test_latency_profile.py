@@ -157,9 +157,9 @@ def test_nvlink_without_a_table_is_the_datasheet_fraction():
 
 
 def test_infinity_fabric_is_a_scale_up_fabric_not_pcie():
-    """MI300X (no kernel tables; 7 Infinity Fabric peer links, 896 GB/s in the catalog): priced as NVLink is,
+    """MI325X (no kernel tables; 7 Infinity Fabric peer links, 896 GB/s in the catalog): priced as NVLink is,
     α 10 us and β 896 GB/s × 0.5 (was L40S's PCIe table: an 8-GPU all-reduce of 7.6 MB took 8.7 ms)."""
-    p = Profile(catalog.load_gpu("mi300x"), "sglang")
+    p = Profile(catalog.load_gpu("mi325x"), "sglang")
     a, b, s = p.allreduce(8)
     assert a == pytest.approx(10e-6) and b == pytest.approx(896e9 * 0.5)
     assert s.startswith("physics fallback: ") and s.endswith(FB["scale_up_fabrics_source"])

@@ -22,9 +22,11 @@ WEIGHT_ONLY = ("int4", "int8", "q4_0")
 
 
 def seconds(prof, m: int, n: int, k: int, wfmt: str, compute_fmt: str, peak_flops: float, mamf: float,
-            weight_bytes: int | None = None):
+            weight_bytes: int | None = None, block: int | None = None):
     """(seconds, bound, source) of one GEMM; ``weight_bytes``: the matrix's stored bytes, scales
-    included (else N·K × ``BYTES_PER_WEIGHT`` of ``wfmt``)."""
+    included (else N·K × ``BYTES_PER_WEIGHT`` of ``wfmt``); ``block``: the weights are block-scaled
+    (``WeightQuant.block``), which takes the profile's ``fp8_block`` curve where it has one (rocm.yaml:
+    a block-scale kernel measured on its own; aiconfigurator's ``fp8`` curves stand for both)."""
     wbytes = n * k * BYTES_PER_WEIGHT.get(wfmt, 2.0) if weight_bytes is None else weight_bytes
     nbytes = wbytes + 2 * m * (n + k)
     mem = nbytes / prof.bw
@@ -34,9 +36,11 @@ def seconds(prof, m: int, n: int, k: int, wfmt: str, compute_fmt: str, peak_flop
         table_fmt = "bf16"
     if table_fmt == "fp8" and compute_fmt != "fp8":
         table_fmt = "bf16"
+    if table_fmt == "fp8" and block and prof.gemm_curve("fp8_block")[0] is not None:
+        table_fmt = "fp8_block"
     eff, floor, src = prof.gemm_efficiency(table_fmt, m, n * k, mamf)
     if eff is None:  # physics fallback: memory at the stated efficiency, compute at the MAMF ratio
-        t_mem, t_comp = mem / prof.fb["memory_efficiency"], comp / mamf
+        t_mem, t_comp = mem / prof.mem_eff, comp / mamf
     else:
         t_mem, t_comp = mem / eff, comp / eff
     bound = "compute" if t_comp > t_mem else "memory"
@@ -63,4 +67,5 @@ class Format:
 
     def seconds(self, prof, m: int, n: int, k: int):
         wb = None if self.quant is None else self.quant.matrix_bytes(n, k)
-        return seconds(prof, m, n, k, self.wfmt, self.compute_fmt, self.peak_flops, self.mamf, wb)
+        block = None if self.quant is None else self.quant.block
+        return seconds(prof, m, n, k, self.wfmt, self.compute_fmt, self.peak_flops, self.mamf, wb, block)

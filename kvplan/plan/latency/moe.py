@@ -99,7 +99,7 @@ def grouped_seconds(prof, routed: float, read: float, expert_bytes: int, lins, f
             t_mem, t_comp = mem / fit["memory_efficiency"], (comp / e_comp if e_comp else 0.0)
             one = max(t_mem, t_comp)
         else:
-            t_mem, t_comp = mem / prof.fb["memory_efficiency"], comp / mamf
+            t_mem, t_comp = mem / prof.mem_eff, comp / mamf
             one = max(t_mem, t_comp, prof.fb["gemm_floor_us"] * 1e-6)
         t += one
         by["compute" if t_comp > t_mem else "memory"] += one

@@ -1,5 +1,6 @@
 """One (GPU, engine) pair's constants, each with its source: measured tables where the GPU family
-has them (kernels.yaml), the physics fallback where not (fallback.yaml), the engine's per-step
+has them (kernels.yaml: aiconfigurator's NVIDIA tables; rocm.yaml: MI300X's, from measurements AMD published,
+benchmarks/latency/derive_rocm.py), the physics fallback where not (fallback.yaml), the engine's per-step
 overhead and dequantization factors fitted on the fit half of the published measurements
 (fitted.yaml, written by benchmarks/latency/fit.py)."""
 from __future__ import annotations
@@ -28,9 +29,15 @@ class Profile:
         if self.first_token not in ("prefill", "context_minus_one"):
             raise KvplanError(f"engines.yaml: {engine}'s first_token must be prefill or context_minus_one")
         self.fb = tables.load("fallback")
-        kern = tables.load("kernels")
-        self.family = next((k for k, f in kern["families"].items() if gpu.name in f["gpus"]), None)
-        fam = kern["families"].get(self.family, {})
+        fams = {**tables.load("kernels")["families"], **tables.load("rocm")["families"]}
+        self.family = next((k for k, f in fams.items() if gpu.name in f["gpus"]), None)
+        fam = fams.get(self.family, {})
+        self.family_label = fam.get("label")
+        # a streaming kernel's share of the datasheet bandwidth: measured for the family (rocm.yaml: BabelStream), else
+        # the physics fallback's; every memory pass without a kernel curve is priced at it
+        self.mem_eff = fam.get("memory_efficiency", self.fb["memory_efficiency"])
+        self.mem_source = ("measured: " + fam["memory_efficiency_source"] if "memory_efficiency" in fam
+                           else "physics fallback: " + self.fb["memory_efficiency_source"])
         self.nccl = fam.get("nccl_allreduce")
         self.nccl_a2a = fam.get("nccl_alltoall")
         self.tables = fam.get("engines", {}).get(self.eng["tables"]) if self.eng["tables"] else None
@@ -46,6 +53,8 @@ class Profile:
     @property
     def label(self) -> str:
         if self.tables:
+            if self.family_label:
+                return f"{self.family_label} × {self.eng['tables']}"
             return f"measured kernel tables: {self.family} × {self.eng['tables']} (aiconfigurator 0.12.0)"
         return "physics fallback (no measured kernel table for this GPU/engine)"
 
@@ -66,7 +75,13 @@ class Profile:
             e = tables.interp(curve["m"], curve["efficiency"][cls], m)
             if e:
                 return min(e, 1.0), (curve["floor_us"] or self.fb["gemm_floor_us"]) * 1e-6, src
-        return None, self.fb["gemm_floor_us"] * 1e-6, "physics fallback: " + self.fb["memory_efficiency_source"]
+        return None, self.fb["gemm_floor_us"] * 1e-6, self._fallback(self.fb["compute_efficiency_source"])
+
+    def _fallback(self, what: str) -> str:
+        """The source of a physics-fallback op: ``what``, and the bandwidth share it streams at (measured or not)."""
+        if self.mem_source.startswith("physics fallback: "):
+            return self.mem_source
+        return f"physics fallback: {what}; bandwidth {self.mem_source}"
 
     # ---- MoE ----------------------------------------------------------------------------
     def moe_fit(self, fmt: str | None):
@@ -77,7 +92,7 @@ class Profile:
             return f, (f"{t['source']} ({f['table_dtype']}, {f['kernel']}): {f['alpha_us']:g} us + weights at "
                        f"{f['memory_efficiency']:.2f} of bandwidth, one grouped kernel per fused linear")
         return None, ("physics fallback: grouped MoE, one kernel per fused linear (w13, w2) over the experts "
-                      "read; " + self.fb["memory_efficiency_source"])
+                      "read; " + self.mem_source.replace("physics fallback: ", ""))
 
     def dequant(self, fmt: str):
         """Multiplier on the weight-streaming time of a weight-only format with no measured table."""
@@ -104,8 +119,10 @@ class Profile:
                 if e:
                     return min(e, 1.0), floor, src
         rows = batch * kv_heads
-        e = self.fb["memory_efficiency"] * min(1.0, rows / self.fb["decode_attention_full_rows"])
-        return e, self.fb["attention_floor_us"] * 1e-6, "physics fallback: " + self.fb["decode_attention_source"]
+        e = self.mem_eff * min(1.0, rows / self.fb["decode_attention_full_rows"])
+        src = "physics fallback: " + self.fb["decode_attention_source"]
+        return e, self.fb["attention_floor_us"] * 1e-6, src + ("" if self.mem_eff == self.fb["memory_efficiency"]
+                                                              else "; bandwidth " + self.mem_source)
 
     def prefill_attention_efficiency(self, isl: float):
         t = self.tables.get("prefill_attention") if self.tables else None

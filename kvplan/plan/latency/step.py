@@ -133,11 +133,11 @@ class OpLatency(Roofline):
             ops.append((f"decode attention (K/V read, mean ctx {ctx:,.0f})", a * t, "memory", src))
         if chunk_flops or chunk_kv:
             t, src = attention.prefill_seconds(p, chunk_flops, isl, self.layers_n, self.peak_flops)
-            t += chunk_kv / (p.bw * p.fb["memory_efficiency"])
+            t += chunk_kv / (p.bw * p.mem_eff)
             ops.append((f"prefill attention (causal, {isl:,.0f} tokens)", a * t, "compute", src))
         if write_state:
-            ops.append(("K/V write and recurrent state", write_state / (p.bw * p.fb["memory_efficiency"]), "memory",
-                        "physics fallback: " + p.fb["memory_efficiency_source"]))
+            ops.append(("K/V write and recurrent state", write_state / (p.bw * p.mem_eff), "memory",
+                        p.mem_source))
         t, nbytes, calls, src = comm.seconds(p, self.tp, rows, self.spec.hidden_size, self.act_bytes, self.layers_n)
         if calls:
             ops.append((f"all-reduce ({calls} × {nbytes:,} bytes)", t, "comm", src))
@@ -181,10 +181,10 @@ class OpLatency(Roofline):
             if a is None:
                 a = self._memo_prefill[(chunk_flops, isl)] = attention.prefill_seconds(
                     p, chunk_flops, isl, self.layers_n, self.peak_flops)[0]
-            a += chunk_kv / (p.bw * p.fb["memory_efficiency"])
+            a += chunk_kv / (p.bw * p.mem_eff)
             t += self._attn_scale * a
         if write_state:
-            t += write_state / (p.bw * p.fb["memory_efficiency"])
+            t += write_state / (p.bw * p.mem_eff)
         for x in by_rows[n_gemm:]:  # all-reduce, all-to-all
             t += x
         return t + by_seqs[1]
