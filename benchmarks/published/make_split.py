@@ -28,6 +28,10 @@ Round 7 (`round7`): round 6's held-out sources become "seen"; three new source d
 docker page on MI300X, the SGLang cookbook's Gemma 4 and DeepSeek-V3.1 pages), split with SEED_ROUND7 and committed
 before any round-7 row was predicted.
 
+Round 8 (`round8`): round 7's held-out sources become "seen"; one new source document (SOURCES_ROUND8: dstack's Llama 3.1
+405B FP8 comparison of 8 x H100 SXM5 and 8 x MI300X under vLLM), split with SEED_ROUND8 (one document: held out) and
+committed with aiconfigurator's predictions before any round-8 row was predicted.
+
 Round 5 (`round5`): round 4's held-out sources become "seen"; four new source documents (SOURCES_ROUND5, SGLang's
 cookbook pages), split with SEED_ROUND5, committed before any round-5 row was predicted. The model they are predicted
 with is the one after round 4's changes (TurboMind's first token included), frozen before this split.
@@ -215,9 +219,26 @@ def split_round7() -> dict:
     return _later_round(7, SEED_ROUND7, SOURCES_ROUND7, split_round6())
 
 
+SEED_ROUND8 = 2026120808  # 2026-12-06, round 8 (session 11); fixed before any round-8 row was predicted
+# (id, url prefixes, how) of the round-8 source documents (benchmarks/published/round8_rows.py wrote their rows; the rows
+# left out are in excluded.yaml with the reason). Read after round 7's held-out figures had been seen; the model they are
+# predicted with is the one session 10 left (frozen: no constant or code of it changed for round 8). With one document,
+# ceil(1 / 2) = 1 puts it on the held-out side, as in round 3.
+SOURCES_ROUND8 = [
+    ("dstack-h100-vs-mi300x-405b", ["https://github.com/dstackai/benchmarks/blob/06c957ab51572ca18db9c1f4bb254a9eb86df4d7/"
+                                    "comparison/h100sxm5_vs_mi300x/"],
+     "round 8: dstack's Llama 3.1 405B FP8 comparison, vLLM 0.6.3 / 0.6.4 benchmark_throughput.py with --num-prompts = "
+     "the batch, 8 x H100 SXM5 and 8 x MI300X, TP 8, batch 4-128, 128 / 2048 / 32784 -> 2048, end to end (49 rows)"),
+]
+
+
+def split_round8() -> dict:
+    return _later_round(8, SEED_ROUND8, SOURCES_ROUND8, split_round7())
+
+
 def split() -> dict:
     return {**split_round1(), "round2": split_round2(), "round3": split_round3(), "round4": split_round4(),
-            "round5": split_round5(), "round6": split_round6(), "round7": split_round7()}
+            "round5": split_round5(), "round6": split_round6(), "round7": split_round7(), "round8": split_round8()}
 
 
 def split_round1() -> dict:
@@ -235,7 +256,7 @@ def split_round1() -> dict:
 
 def all_sources(doc: dict) -> list[dict]:
     """Every source document of both rounds."""
-    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7") for s in doc.get(n, {}).get("sources", [])]
+    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8") for s in doc.get(n, {}).get("sources", [])]
 
 
 def source_of(url: str, doc: dict) -> str:
@@ -261,7 +282,8 @@ if __name__ == "__main__":
     s = split()
     rows = yaml.safe_load((HERE / "measurements.yaml").read_text())
     for name, d in (("round 1", s), ("round 2", s["round2"]), ("round 3", s["round3"]), ("round 4", s["round4"]),
-                    ("round 5", s["round5"]), ("round 6", s["round6"]), ("round 7", s["round7"])):
+                    ("round 5", s["round5"]), ("round 6", s["round6"]), ("round 7", s["round7"]),
+                    ("round 8", s["round8"])):
         n = {k: sum(source_of(e["source"], s) in d[k] for e in rows) for k in ("held_out_sources", "fit_sources")}
         print(f"{name} held out: {', '.join(d['held_out_sources'])} ({n['held_out_sources']} rows)\n"
               f"{name} fit:      {', '.join(d['fit_sources'])} ({n['fit_sources']} rows)")

@@ -44,7 +44,7 @@ MOE = ("mixtral-8x7b", "qwen3-235b-a22b", "deepseek-r1", "gemma-4-26b-a4b")
 FP8_BLOCK = ("deepseek-r1",)
 LOCAL = {"llama-2-7b": "Llama-2-7B.json", "llama-2-13b": "Llama-2-13B.json", "llama-2-70b": "Llama-2-70B.json", "llama-3-70b": "Meta-Llama-3-70B.json",
          "llama-3-8b": "Meta-Llama-3-8B.json", "mixtral-8x7b": "Mixtral-8x7B-v0.1.json",
-         "gemma-4-26b-a4b": "gemma-4-26B-A4B.json"}
+         "gemma-4-26b-a4b": "gemma-4-26B-A4B.json", "llama-3.1-405b": "Llama-3.1-405B.json"}
 # aiconfigurator has no float16 GEMM mode; bfloat16 runs at the same tensor-core rate, so fp16 maps to it
 GEMM = {"fp16": "bfloat16", "bf16": "bfloat16", "fp8": "fp8"}
 KV = {"fp16": "bfloat16", "bf16": "bfloat16", "fp8": "fp8"}

@@ -89,11 +89,16 @@ def test_last_round_held_out_is_never_fitted():
     fitted = {e["id"] for e in fit.fit_side_entries()}
     rows = pa.rows()
     held = {r["id"] for r in rows if r["side"] == "held_out"}
-    assert pa.PENDING == () and len(held) == 10 and not held & fitted
+    # round 8 pending: fit.py would take round 7's held-out rows as seen (it is not rerun for round 8: data/fitted.yaml
+    # is session 10's, fitted without them), so the page's held-out rows are round 7's and fit.py's rows hold them
+    assert pa.PENDING == ("round8",) and len(held) == 10 and held <= fitted
+    # round 8's split is committed and its held-out rows are not predicted yet: neither on this page nor in fit.py
+    pending = set(doc["round8"]["held_out_sources"])
+    assert not {r["doc"] for r in rows} & pending and not {pa._doc_of(e["source"]) for e in fit.fit_side_entries()} & pending
     assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round7"]["held_out_sources"])
     assert {r["doc"] for r in rows if r["side"] == "seen"} == set(doc["held_out_sources"]).union(
         *(set(doc[n]["held_out_sources"]) for n in ("round2", "round3", "round4", "round5", "round6")))
-    assert fitted == {r["id"] for r in rows if r["side"] in ("seen", "fit")}
+    assert fitted == {r["id"] for r in rows if r["side"] in ("seen", "fit")} | held
 
 
 def test_rows_that_ran_eager_are_predicted_eager():
