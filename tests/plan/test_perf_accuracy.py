@@ -21,16 +21,18 @@ def test_every_row_on_one_side_and_readme_quotes_the_held_out_median():
         assert len({r["side"] for r in rows if r["doc"] == doc}) == 1
     s = pa.summary(rows)
     readme = (ROOT / "README.md").read_text()
-    m = re.search(r"held-out median absolute error of decode time is\s+([\d.]+) %", readme)
-    # the headline is round 7's held-out decode figure as printed once, before any round-7 change (frozen on the page)
-    assert m and pa.FROZEN_ROUND7["decode"].startswith(f"{m.group(1)} % ")
-    ph = s["held_out"]["breakdowns"]["phase"]
-    assert ph["decode"]["n_pred"] == 5 and ph["prefill"]["n_pred"] == 5  # the frozen figures' rows, all predicted
+    m = re.search(r"held-out median absolute error of whole-batch time is\s+([\d.]+) %", readme)
+    # the headline is round 8's held-out figure as printed once (frozen on the page, every row in
+    # benchmarks/published/round8_first_print.txt); its rows are all whole-batch times
+    assert m and pa.FROZEN_ROUND8["all"].startswith(f"{m.group(1)} % ")
+    assert s["held_out"]["all"]["n_pred"] == 49 and s["held_out"]["breakdowns"]["phase"]["static batch"]["n_pred"] == 49
     page = (ROOT / "docs" / "perf-accuracy.md").read_text()
-    # nothing changed for round 7 since its print: today's figures are the frozen ones, or the page must say so
-    assert (pa._cell(ph["decode"]), pa._cell(ph["prefill"]), pa._cell(s["held_out"]["all"])) == (
-        pa.FROZEN_ROUND7["decode"], pa.FROZEN_ROUND7["prefill"], pa.FROZEN_ROUND7["all"]) \
-        or "Round 7: nothing since" not in page
+    first = (ROOT / "benchmarks" / "published" / "round8_first_print.txt").read_text()
+    assert f"ALL {pa.FROZEN_ROUND8['all']}" in first and f"- All round-8 held-out rows: {pa.FROZEN_ROUND8['all']};" in page
+    # today's figures differ from the first print (session 11's MI300X profile): the page must say so
+    assert pa._cell(s["held_out"]["all"]) == pa.FROZEN_ROUND8["all"] or "Today's figures on the same rows" in page
+    # round 7 (seen since round 8's split): its first print kept literally
+    assert f"median TPOT, or the mean where the page prints no median): {pa.FROZEN_ROUND7['decode']}." in page
     # round 6 (seen since round 7's split): its first print kept literally, with today's figures beside it
     assert f"- **Decode** (NIM, GenAI-Perf's mean inter-token latency at concurrency 1): {pa.FROZEN_ROUND6['decode']}." \
         in page and "Round 6 held out, first print → after session 10's changes (seen): decode " \
@@ -80,7 +82,7 @@ def test_per_gpu_throughput_by_hand():
 
 
 def test_last_round_held_out_is_never_fitted():
-    # the round-7 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-6
+    # the round-8 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-7
     # (printed before the next round) are labelled "seen", not held out
     spec2 = importlib.util.spec_from_file_location("fit", ROOT / "benchmarks" / "latency" / "fit.py")
     fit = importlib.util.module_from_spec(spec2)
@@ -89,16 +91,15 @@ def test_last_round_held_out_is_never_fitted():
     fitted = {e["id"] for e in fit.fit_side_entries()}
     rows = pa.rows()
     held = {r["id"] for r in rows if r["side"] == "held_out"}
-    # round 8 pending: fit.py would take round 7's held-out rows as seen (it is not rerun for round 8: data/fitted.yaml
-    # is session 10's, fitted without them), so the page's held-out rows are round 7's and fit.py's rows hold them
-    assert pa.PENDING == ("round8",) and len(held) == 10 and held <= fitted
-    # round 8's split is committed and its held-out rows are not predicted yet: neither on this page nor in fit.py
-    pending = set(doc["round8"]["held_out_sources"])
-    assert not {r["doc"] for r in rows} & pending and not {pa._doc_of(e["source"]) for e in fit.fit_side_entries()} & pending
-    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round7"]["held_out_sources"])
+    # round 8 printed (session 11): its held-out rows are the headline and never in fit.py's rows; round 7's held-out
+    # rows are seen since round 8's split, so fit.py may take them
+    assert pa.PENDING == () and len(held) == 49 and not held & fitted
+    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round8"]["held_out_sources"])
+    r7 = set(doc["round7"]["held_out_sources"])
+    assert r7 <= set(doc["round8"]["seen_sources"]) and {r["side"] for r in rows if r["doc"] in r7} == {"seen"}
     assert {r["doc"] for r in rows if r["side"] == "seen"} == set(doc["held_out_sources"]).union(
-        *(set(doc[n]["held_out_sources"]) for n in ("round2", "round3", "round4", "round5", "round6")))
-    assert fitted == {r["id"] for r in rows if r["side"] in ("seen", "fit")} | held
+        *(set(doc[n]["held_out_sources"]) for n in ("round2", "round3", "round4", "round5", "round6", "round7")))
+    assert fitted == {r["id"] for r in rows if r["side"] in ("seen", "fit")}
 
 
 def test_rows_that_ran_eager_are_predicted_eager():
