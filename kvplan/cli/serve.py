@@ -53,11 +53,11 @@ def simulate(
                                                  help="LMCache's own settings, JSON or a file (as kvplan fit)"),
     profile: Optional[str] = typer.Option(None, "--profile", metavar="FILE",
                                           help="a calibrated latency profile (check-bench --calibrate)"),
-    dp_size: str = typer.Option("1", "--dp-size", "--dp", help="SGLang: DP attention ranks (with "
+    dp_size: str = typer.Option("1", "--dp-size", "--dp", metavar="N", help="SGLang: DP attention ranks (with "
                                 "--enable-dp-attention), each its own scheduler and token pool"),
     enable_dp_attention: bool = typer.Option(False, "--enable-dp-attention",
                                              help="SGLang: attention data-parallel, --tp / --dp-size GPUs a rank"),
-    ep_size: Optional[str] = typer.Option(None, "--ep-size", help="SGLang: routed experts over this many ranks "
+    ep_size: Optional[str] = typer.Option(None, "--ep-size", metavar="N", help="SGLang: routed experts over this many ranks "
                                           "(1 or --tp with DP attention)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ):

@@ -125,3 +125,24 @@ def test_dp_attention_errors(ds):
         sim.simulate(spec, gpu, engine="sglang", opts=ServeOptions(data_parallel_size=2), **kw)
     with pytest.raises(KvplanError, match="--engine sglang"):
         sim.simulate(spec, gpu, engine="vllm", opts=ServeOptions(data_parallel_size=2, dp_attention=True), **kw)
+
+
+def test_plan_searches_dp_attention_for_moe_mla_on_sglang_only(ds):
+    from kvplan.plan import deploy
+
+    spec, _ = ds
+    assert deploy.dp_attention_layouts((4, 8), spec, "sglang") == [(4, 2), (4, 4), (8, 2), (8, 4), (8, 8)]
+    assert deploy.dp_attention_layouts((8,), spec, "vllm") == []
+    assert deploy.dp_attention_layouts((8,), catalog.load_model("llama-3.1-8b"), "sglang") == []
+    c = deploy.Candidate("aggregated", "h200", 8, 2, 64, dp=8, dp_attention=True)
+    assert c.gpus == 16 and c.layout == "2×tp8 dp-attn8"
+
+
+def test_launch_command_spells_sglangs_flags():
+    from kvplan.engines.launch import serve_command
+
+    assert serve_command("sglang", "deepseek-ai/DeepSeek-R1", 8, 64, data_parallel_size=8, dp_attention=True) == (
+        "python -m sglang.launch_server --model-path deepseek-ai/DeepSeek-R1 --tp 8 --dp-size 8 "
+        "--enable-dp-attention --max-running-requests 64")
+    with pytest.raises(KvplanError):
+        serve_command("sglang", "m", 8, data_parallel_size=2)
