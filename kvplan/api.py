@@ -334,5 +334,5 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
     experts = sorted({lt.mlp.num_experts for lt in spec.layer_types.values() if hasattr(lt.mlp, "num_experts")})
     tps_ = tuple(tps or deploy.DEFAULT_TPS)
     tasks = deploy.tasks_for(names, tps_, tuple(seqs or deploy.DEFAULT_SEQS), disaggregated, lk,
-                             deploy.ep_layouts(tps_, experts, eng))
+                             deploy.ep_layouts(tps_, experts, eng), deploy.dp_attention_layouts(tps_, spec, eng))
     return deploy.search(w, tasks, workers, ray)

@@ -53,6 +53,12 @@ def simulate(
                                                  help="LMCache's own settings, JSON or a file (as kvplan fit)"),
     profile: Optional[str] = typer.Option(None, "--profile", metavar="FILE",
                                           help="a calibrated latency profile (check-bench --calibrate)"),
+    dp_size: str = typer.Option("1", "--dp-size", "--dp", metavar="N", help="SGLang: DP attention ranks (with "
+                                "--enable-dp-attention), each its own scheduler and token pool"),
+    enable_dp_attention: bool = typer.Option(False, "--enable-dp-attention",
+                                             help="SGLang: attention data-parallel, --tp / --dp-size GPUs a rank"),
+    ep_size: Optional[str] = typer.Option(None, "--ep-size", metavar="N", help="SGLang: routed experts over this many ranks "
+                                          "(1 or --tp with DP attention)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ):
     """Serving under load: TTFT, inter-token latency and throughput, simulated step by step.
@@ -88,7 +94,9 @@ def simulate(
             max_model_len=None if max_model_len is None else _count("--max-model-len", max_model_len),
             max_num_seqs=None if max_num_seqs is None else _count("--max-num-seqs", max_num_seqs),
             max_num_batched_tokens=None if max_num_batched_tokens is None else
-            _count("--max-num-batched-tokens", max_num_batched_tokens))
+            _count("--max-num-batched-tokens", max_num_batched_tokens),
+            data_parallel_size=_count("--dp-size", dp_size), dp_attention=enable_dp_attention,
+            ep_size=None if ep_size is None else _count("--ep-size", ep_size))
         from ..engines.vllm import flags as vllm_flags  # issue 23: the drafter, the CPU tier
 
         opts = vllm_flags.extras(opts, eng, kv_offloading_size, kv_offloading_backend, kv_transfer_config,

@@ -6,7 +6,7 @@ owns its flag names here, each with the page that documents it:
   connector: ``--kv-transfer-config '{"kv_connector":"NixlConnector","kv_role":"kv_both"}'``
   (docs/features/nixl_connector_usage.md).
 * SGLang 0.5 (docs.sglang.ai, server arguments): ``--model-path``, ``--tp``,
-  ``--max-running-requests``, ``--context-length``; disaggregation:
+  ``--max-running-requests``, ``--context-length``, ``--dp-size`` with ``--enable-dp-attention``; disaggregation:
   ``--disaggregation-mode prefill|decode`` (docs/advanced_features/pd_disaggregation.md).
 """
 from __future__ import annotations
@@ -20,9 +20,10 @@ NIXL = '{"kv_connector":"NixlConnector","kv_role":"kv_both"}'
 
 def serve_command(engine: str, model: str, tp: int, max_num_seqs: int | None = None,
                   role: str | None = None, max_model_len: int | None = None, data_parallel_size: int = 1,
-                  enable_expert_parallel: bool = False) -> str:
+                  enable_expert_parallel: bool = False, dp_attention: bool = False) -> str:
     """One replica's command. ``role``: None (aggregated), "prefill" or "decode".
-    ``data_parallel_size`` / ``enable_expert_parallel``: vLLM's flags (vLLM only)."""
+    ``data_parallel_size`` / ``enable_expert_parallel``: vLLM's flags; SGLang takes
+    ``data_parallel_size`` with ``dp_attention`` (--dp-size D --enable-dp-attention) only."""
     if role not in (None, "prefill", "decode"):
         raise KvplanError(f"role must be prefill or decode, got {role!r}")
     if engine == "vllm":
@@ -38,9 +39,11 @@ def serve_command(engine: str, model: str, tp: int, max_num_seqs: int | None = N
         if role:
             args += ["--kv-transfer-config", NIXL]
     elif engine == "sglang":
-        if data_parallel_size > 1 or enable_expert_parallel:
+        if (data_parallel_size > 1 and not dp_attention) or enable_expert_parallel:
             raise KvplanError("no SGLang launch command for vLLM's data/expert-parallel flags")
         args = ["python", "-m", "sglang.launch_server", "--model-path", model, "--tp", str(tp)]
+        if dp_attention and data_parallel_size > 1:
+            args += ["--dp-size", str(data_parallel_size), "--enable-dp-attention"]
         if max_num_seqs:
             args += ["--max-running-requests", str(max_num_seqs)]
         if max_model_len:

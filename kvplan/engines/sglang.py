@@ -157,19 +157,32 @@ def _card_defaults(gpu_mem: int, tp: int) -> tuple[int, int]:
 NEW_TOKEN_RATIO_FLOOR = 0.7 * 0.14
 
 
+def attn_dp_size(opts: ServeOptions) -> int:
+    """The DP attention ranks of ``opts``: --dp-size D with --enable-dp-attention (0.5.23's
+    arg_groups/parallel_hook.py handle_deprecated_dp_attention makes it attn_dp_size D), else 1."""
+    return opts.data_parallel_size if opts.dp_attention else 1
+
+
+# arg_groups/parallel_hook.py _handle_data_parallelism (0.5.23): with DP attention the
+# schedule_conservativeness (default 1.0) is multiplied by 0.3, and new_token_ratio_tracker.py scales
+# the initial new_token_ratio, hence its floor, by it
+DP_ATTENTION_CONSERVATIVENESS = 0.3
+
+
 def chunked_prefill_size(gpu, opts: ServeOptions) -> int:
-    """--chunked-prefill-size (kvplan's --max-num-batched-tokens), else handle_gpu_memory_settings'
-    default by the card's memory (arg_groups/memory_hook.py): 2,048 tokens under 20 GiB, 4,096
-    under 60 GiB, 8,192 under 160 GiB (H100, A100 80GB, H200), 16,384 above."""
-    return opts.max_num_batched_tokens or _card_defaults(gpu.smi_bytes // 2**20, 1)[0]
+    """One scheduler's chunk: --chunked-prefill-size (kvplan's --max-num-batched-tokens), else
+    handle_gpu_memory_settings' default by the card's memory (arg_groups/memory_hook.py): 2,048 tokens
+    under 20 GiB, 4,096 under 60 GiB, 8,192 under 160 GiB (H100, A100 80GB, H200), 16,384 above;
+    with DP attention divided by attn_dp_size (parallel_hook.py _handle_data_parallelism)."""
+    return (opts.max_num_batched_tokens or _card_defaults(gpu.smi_bytes // 2**20, 1)[0]) // attn_dp_size(opts)
 
 
 def max_running_requests(tokens: int, context_len: int, opts: ServeOptions) -> int:
     """mem_cache/kv_cache_configurator.py resolve_max_num_reqs (one DP worker): --max-running-requests
-    (kvplan's --max-num-seqs) capped at half the token pool, else tokens / context_len × 512
-    clamped to 2,048-4,096, capped the same way."""
+    (kvplan's --max-num-seqs) split over the DP attention ranks (max(1, N // attn_dp_size)) and capped
+    at half the token pool, else tokens / context_len × 512 clamped to 2,048-4,096, capped the same way."""
     if opts.max_num_seqs:
-        return max(1, min(opts.max_num_seqs, tokens // 2))
+        return max(1, min(max(1, opts.max_num_seqs // attn_dp_size(opts)), tokens // 2))
     est = int(tokens / context_len * 512) if context_len else 4096
     return max(1, min(max(min(est, 4096), 2048), tokens // 2))
 

@@ -33,8 +33,12 @@ one 8-GPU node and the GPU has NVLink, else InfiniBand (``--link`` chooses). Cos
 hourly price (``model_specs/gpu_prices.yaml`` or ``--prices``) / the offered output tokens per
 hour (rate × mean output), per million output tokens. Ranked cheapest first among those meeting both p90 targets.
 
+* DP attention, MoE models with MLA under SGLang (``dp_attention_layouts``): replicas of TP GPUs as
+  ``--dp-size D --enable-dp-attention`` (D from 2 to TP, dividing it), D ranks stepped together
+  (simulate/dp.py); ``max_num_seqs`` is the replica's --max-running-requests, split over the ranks.
+
 Not searched: expert parallelism in disaggregated pools (both pools are TP only), SGLang's
-``--ep-size`` / DP attention, pipeline parallelism, and mixed GPU types across the two pools.
+``--ep-size``, pipeline parallelism, and mixed GPU types across the two pools.
 """
 from __future__ import annotations
 
@@ -126,15 +130,17 @@ class Candidate:
     note: str = ""
     dp: int = 1  # attention replicas (vLLM --data-parallel-size) in one replica of tp × dp GPUs
     ep: int = 1  # ranks the routed experts are split over (--enable-expert-parallel: tp × dp)
+    dp_attention: bool = False  # SGLang --dp-size dp --enable-dp-attention: dp ranks within tp GPUs
 
     @property
     def gpus(self) -> int:
-        return self.tp * self.dp * self.replicas + self.prefill_tp * self.prefill_replicas
+        return self.tp * (1 if self.dp_attention else self.dp) * self.replicas + self.prefill_tp * self.prefill_replicas
 
     @property
     def layout(self) -> str:
         if self.mode == "aggregated":
-            return (f"{self.replicas}×tp{self.tp}" + (f"×dp{self.dp}" if self.dp > 1 else "")
+            return (f"{self.replicas}×tp{self.tp}" + (f" dp-attn{self.dp}" if self.dp_attention else
+                                                      f"×dp{self.dp}" if self.dp > 1 else "")
                     + (" EP" if self.ep > 1 else ""))
         return f"P {self.prefill_replicas}×tp{self.prefill_tp} + D {self.replicas}×tp{self.tp}"
 
@@ -142,7 +148,8 @@ class Candidate:
         d = {k: getattr(self, k) for k in ("mode", "gpu", "tp", "replicas", "max_num_seqs", "prefill_tp",
                                            "prefill_replicas", "link", "transfer_ms", "ttft_p90_ms",
                                            "itl_p90_ms", "output_tokens_per_s", "saturated",
-                                           "usd_per_hour", "usd_per_m_output", "meets", "note", "dp", "ep")}
+                                           "usd_per_hour", "usd_per_m_output", "meets", "note", "dp", "ep",
+                                           "dp_attention")}
         d["gpus"] = self.gpus
         return d
 
@@ -159,6 +166,7 @@ class Task:
     link: str = "auto"
     dp: int = 1
     ep: bool = False  # --enable-expert-parallel over tp × dp
+    dp_attention: bool = False  # SGLang: dp attention ranks within tp GPUs
 
 
 @record
@@ -200,9 +208,10 @@ _CACHE: dict = {}
 
 
 def _models(w: Workload, gpu_name: str, tp: int, seqs: int | None, decode_side: bool = False, dp: int = 1,
-            ep: bool = False):
-    """(spec, gpu, limits, step model) for one replica (one DP rank of it), kept per process."""
-    key = (w.model, w.engine, w.max_model_len, w.profile, gpu_name, tp, seqs, decode_side, dp, ep)
+            ep: bool = False, dpa: bool = False):
+    """(spec, gpu, limits, step model) for one replica (one DP rank of it), kept per process; ``dpa``:
+    SGLang's DP attention, dp ranks within tp GPUs (``DataParallelStep``: simulate/dp.py)."""
+    key = (w.model, w.engine, w.max_model_len, w.profile, gpu_name, tp, seqs, decode_side, dp, ep, dpa)
     if key in _CACHE:
         return _CACHE[key]
     from ..engines.base import ServeOptions
@@ -214,19 +223,22 @@ def _models(w: Workload, gpu_name: str, tp: int, seqs: int | None, decode_side: 
     try:
         lim = sim.engine_limits(spec, gpu, tp, w.engine, ServeOptions(max_model_len=w.max_model_len,
                                                                      max_num_seqs=seqs, data_parallel_size=dp,
-                                                                     enable_expert_parallel=ep))
+                                                                     enable_expert_parallel=ep, dp_attention=dpa))
     except KvplanError as e:
         _CACHE[key] = (spec, gpu, None, str(e))
         return _CACHE[key]
-    step = _CACHE.get(("step", w.model, w.engine, w.profile, gpu_name, tp, dp, ep))
+    step = _CACHE.get(("step", w.model, w.engine, w.profile, gpu_name, tp, dp, ep, dpa))
     if step is None:
-        step = OpLatency(spec, gpu, tp, engine=w.engine, ep=tp * dp if ep else 1)
+        from .latency.dp_attention import DataParallelStep
+
+        step = DataParallelStep(spec, gpu, tp, dp, w.engine) if dpa else \
+            OpLatency(spec, gpu, tp, engine=w.engine, ep=tp * dp if ep else 1)
         if w.profile:  # a profile is one GPU's: the other GPUs of the search keep the tables
             from .latency.calibrate import apply_profile, load_profile
 
             if load_profile(w.profile).get("gpu") in (None, gpu.name):
-                step = apply_profile(step, w.profile)
-        _CACHE[("step", w.model, w.engine, w.profile, gpu_name, tp, dp, ep)] = step
+                step.apply_profile(w.profile) if dpa else apply_profile(step, w.profile)
+        _CACHE[("step", w.model, w.engine, w.profile, gpu_name, tp, dp, ep, dpa)] = step
     if decode_side:
         lim = sim.Limits(lim.engine, lim.block_size, lim.num_blocks, lim.max_num_seqs, 1 << 40,
                          lim.max_model_len, lim.prefix_caching, lim.sources)
@@ -245,10 +257,11 @@ def _requests(w: Workload, n: int, rate: float | None, seed: int, output: str | 
 
 
 def _capacity(w: Workload, lim, step, output: str | None = None) -> float:
-    """One replica's requests/s with ``max_num_seqs`` clients always waiting (a closed loop)."""
+    """One replica's requests/s with ``max_num_seqs`` clients always waiting (a closed loop; under DP
+    attention that many per rank)."""
     from . import simulate as sim
 
-    c = lim.max_num_seqs
+    c = lim.max_num_seqs * (step.dp if hasattr(step, "rank") else 1)
     reqs = _requests(w, max(2 * c, 64), None, w.seed + 7, output)
     raw = sim.run(reqs, lim, step, 1, "least-loaded", 0, c)
     t1 = max(r.end for r in raw["reqs"])
@@ -282,22 +295,25 @@ def _finish(c: Candidate, w: Workload, reqs, price: float) -> Candidate:
 def _aggregated(w: Workload, t: Task) -> list[Candidate]:
     from . import simulate as sim
 
-    spec, gpu, lim, step = _models(w, t.gpu, t.tp, t.max_num_seqs, dp=t.dp, ep=t.ep)
-    base = Candidate("aggregated", gpu.name, t.tp, 0, t.max_num_seqs, dp=t.dp, ep=t.tp * t.dp if t.ep else 1)
+    spec, gpu, lim, step = _models(w, t.gpu, t.tp, t.max_num_seqs, dp=t.dp, ep=t.ep, dpa=t.dp_attention)
+    base = Candidate("aggregated", gpu.name, t.tp, 0, t.max_num_seqs, dp=t.dp, ep=t.tp * t.dp if t.ep else 1,
+                     dp_attention=t.dp_attention)
     if lim is None:
         return [replace(base, note=f"does not fit: {step}")]
     price = _price(w, gpu.name)
-    # a replica is dp attention ranks, each its own KV cache and requests: dp simulated replicas
-    lo = max(1, math.ceil(w.rate / (t.dp * _capacity(w, lim, step))))
+    # vLLM: a replica is dp attention ranks, each its own KV cache and requests: dp simulated
+    # replicas; SGLang's DP attention: one replica of dp ranks stepped together (simulate/dp.py)
+    per = 1 if t.dp_attention else t.dp
+    lo = max(1, math.ceil(w.rate / (per * _capacity(w, lim, step))))
     out = []
     for r in range(lo, lo + SCAN + 1):
-        if r * t.tp * t.dp > w.max_gpus:
+        if r * t.tp * per > w.max_gpus:
             out.append(replace(base, replicas=r, note=f"over --max-gpus {w.max_gpus}"))
             break
         reqs = _requests(w, w.requests, w.rate, w.seed)
-        res = sim.summarize(sim.run(reqs, lim, step, r * t.dp, "least-loaded", 0, None), lim, model=spec.name,
+        res = sim.summarize(sim.run(reqs, lim, step, r * per, "least-loaded", 0, None), lim, model=spec.name,
                             gpu=gpu.name, tp=t.tp, router="least-loaded", workload="", concurrency=None,
-                            infinite_rate=False)
+                            infinite_rate=False, dp=t.dp if t.dp_attention else 1)
         c = _finish(replace(base, replicas=r, ttft_p90_ms=res.ttft_ms.p90, itl_p90_ms=res.itl_ms.p90,
                                  saturated=res.saturated), w, reqs, price)
         out.append(c)
@@ -370,7 +386,7 @@ def evaluate(w: Workload, t: Task) -> list[Candidate]:
         return _aggregated(w, t) if t.mode == "aggregated" else _disaggregated(w, t)
     except KvplanError as e:
         return [Candidate(t.mode, t.gpu, t.tp, 0, t.max_num_seqs, t.prefill_tp, note=str(e), dp=t.dp,
-                          ep=t.tp * t.dp if t.ep else 1)]
+                          ep=t.tp * t.dp if t.ep else 1, dp_attention=t.dp_attention)]
 
 
 def _evaluate_packed(args):
@@ -401,13 +417,28 @@ def ep_layouts(tps, experts=(), engine: str = "vllm") -> list[tuple[int, int]]:
             if 2 <= tp * dp <= NODE_GPUS and all(e % (tp * dp) == 0 for e in experts)]
 
 
+def dp_attention_layouts(tps, spec, engine: str = "sglang") -> list[tuple[int, int]]:
+    """(tp, dp) of SGLang's DP attention for a MoE model with MLA (DeepSeek-V3/R1, Kimi K2), dp | tp."""
+    from ..model.kinds import MLA
+    from ..model.spec import MoeMlp
+
+    lts = spec.layer_types.values()
+    if engine != "sglang" or not any(isinstance(lt.mlp, MoeMlp) for lt in lts) or \
+            not any(isinstance(lt.mixer, MLA) for lt in lts):
+        return []
+    return [(tp, dp) for tp in tps for dp in (2, 4, 8) if dp <= tp and tp % dp == 0]
+
+
 def tasks_for(gpus, tps=DEFAULT_TPS, seqs=DEFAULT_SEQS, disaggregated: bool = True,
-              link: str = "auto", ep_pairs=()) -> list[Task]:
+              link: str = "auto", ep_pairs=(), dpa_pairs=()) -> list[Task]:
     out = []
     for g in gpus:
         for tp, dp in ep_pairs:
             for s in seqs:
                 out.append(Task("aggregated", g, tp, s, link=link, dp=dp, ep=True))
+        for tp, dp in dpa_pairs:
+            for s in seqs:
+                out.append(Task("aggregated", g, tp, s, link=link, dp=dp, dp_attention=True))
         for tp in tps:
             for s in seqs:
                 out.append(Task("aggregated", g, tp, s, link=link))

@@ -11,7 +11,7 @@ def _ms(v) -> str:
 
 def describe(c) -> str:
     ep = (f", experts over EP {c.ep} (tp {c.tp} × dp {c.dp}; all-to-all priced)" if c.ep > 1 else
-          f", {c.dp} DP attention ranks" if c.dp > 1 else "")
+          f", {c.dp} DP attention ranks" + (" in lockstep (SGLang)" if c.dp_attention else "") if c.dp > 1 else "")
     return f"{c.gpu} {c.layout}, max_num_seqs {c.max_num_seqs}{ep}" + (f", KV over {c.link}" if c.link else "")
 
 
@@ -19,11 +19,11 @@ def commands(c, engine: str, model: str) -> list[str]:
     from ..engines.launch import serve_command
 
     if c.mode == "aggregated":
-        n = c.tp * c.dp
+        n = c.tp * (1 if c.dp_attention else c.dp)
         many = f"{c.replicas} replicas, each on {n} × {c.gpu}, behind a least-loaded router"
         return [f"# {many if c.replicas > 1 else f'one replica on {n} × {c.gpu}'}:",
                 serve_command(engine, model, c.tp, c.max_num_seqs, data_parallel_size=c.dp,
-                              enable_expert_parallel=c.ep > 1)]
+                              enable_expert_parallel=c.ep > 1, dp_attention=c.dp_attention)]
     return [f"# prefill pool: {c.prefill_replicas} × ({c.prefill_tp} × {c.gpu}):",
             serve_command(engine, model, c.prefill_tp, None, "prefill"),
             f"# decode pool: {c.replicas} × ({c.tp} × {c.gpu}), KV over {c.link}:",
@@ -53,7 +53,8 @@ def verdicts(res) -> list[str]:
         out.append(f"{head}; {why}")
     groups: dict = {}
     for c in res.candidates:
-        groups.setdefault((c.mode, c.gpu, c.tp, c.prefill_tp, c.max_num_seqs, c.dp, c.ep), []).append(c)
+        groups.setdefault((c.mode, c.gpu, c.tp, c.prefill_tp, c.max_num_seqs, c.dp, c.ep, c.dp_attention),
+                          []).append(c)
     for tried in groups.values():
         if any(c.meets for c in tried):
             continue

@@ -435,7 +435,7 @@ def test_plan_deployment_defaults(deploy_rec):
     assert w == deploy.Workload(api.load_model(M).name, 2.0, "1000", "100", 500, 50, "vllm", 300, 0, 8, None, None,
                                 price)
     # h100 and h200 (their catalog names); tps 1,2,4,8; seqs 32..256; disaggregated; auto link; a dense model: no EP layouts
-    assert deploy_rec["tasks"][-1][0] == (["h100-sxm-80gb", "h200-sxm-141gb"], (1, 2, 4, 8), (32, 64, 128, 256), True, "auto", [])
+    assert deploy_rec["tasks"][-1][0] == (["h100-sxm-80gb", "h200-sxm-141gb"], (1, 2, 4, 8), (32, 64, 128, 256), True, "auto", [], [])
 
 
 def test_plan_deployment_hands_each_argument(deploy_rec, tmp_path):
@@ -450,7 +450,7 @@ def test_plan_deployment_hands_each_argument(deploy_rec, tmp_path):
     assert (workers, ray) == (3, "ray://h:1")
     assert w == deploy.Workload(api.load_model(M).name, 3.5, "2000", "200", 800, 40, "sglang", 50, 9, 4, 8192, None,
                                 deploy.load_prices(str(prices)))
-    assert deploy_rec["tasks"][-1][0] == (["a100-sxm-80gb", "l40s"], (2, 4), (16,), False, "nvlink", [])
+    assert deploy_rec["tasks"][-1][0] == (["a100-sxm-80gb", "l40s"], (2, 4), (16,), False, "nvlink", [], [])
     api.plan_deployment(M, 1.0, "100", "10", 500, 50, gpus="h200")
     assert deploy_rec["tasks"][-1][0][0] == ["h200-sxm-141gb"]
 
@@ -463,7 +463,9 @@ def test_plan_deployment_moe_searches_expert_parallel_layouts(deploy_rec):
     args = deploy_rec["tasks"][-1][0]
     assert args[5] == deploy.ep_layouts((1, 2), [8], "vllm") == [(1, 2), (1, 4), (1, 8), (2, 1), (2, 2), (2, 4)]
     api.plan_deployment("mixtral-8x7b", 1.0, "100", "10", 500, 50, gpus="h100", tps=[1, 2], engine="sglang")
-    assert deploy_rec["tasks"][-1][0][5] == []
+    assert deploy_rec["tasks"][-1][0][5] == [] and deploy_rec["tasks"][-1][0][6] == []  # no MLA: no DP attention
+    api.plan_deployment("deepseek-r1", 1.0, "100", "10", 500, 50, gpus="h200", tps=[8], engine="sglang")
+    assert deploy_rec["tasks"][-1][0][6] == [(8, 2), (8, 4), (8, 8)]  # MoE + MLA on SGLang: DP attention
 
 
 def test_plan_deployment_model_name_kept_for_a_path(deploy_rec, monkeypatch):

@@ -33,7 +33,8 @@ def test_as_dict_holds_every_field_and_the_gpu_count():
         "mode": "disaggregated", "gpu": "h100-sxm-80gb", "tp": 2, "replicas": 3, "max_num_seqs": 64,
         "prefill_tp": 4, "prefill_replicas": 5, "link": "nvlink", "transfer_ms": 1.5, "ttft_p90_ms": 200.0,
         "itl_p90_ms": 20.0, "output_tokens_per_s": 800.0, "saturated": True, "usd_per_hour": 44.0,
-        "usd_per_m_output": 15.0, "meets": True, "note": "n", "dp": 6, "ep": 7, "gpus": 56}
+        "usd_per_m_output": 15.0, "meets": True, "note": "n", "dp": 6, "ep": 7, "dp_attention": False,
+        "gpus": 56}
 
 
 def test_layouts():

@@ -76,6 +76,7 @@ import heapq
 import math
 
 from ...errors import KvplanError, opt
+from ..latency.dp_attention import DataParallelStep
 from .limits import ENGINES, ROUTERS, SATURATION_SHARE, Limits, engine_limits  # noqa: F401
 from .results import SimResult, Stats, summarize, weighted_stats  # noqa: F401
 from .scheduler import Replica, _Prefix, _Req, _Run  # noqa: F401
@@ -116,7 +117,12 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
 
         cls = SGLangReplica if limits.engine == "sglang" else \
             V0MultiStepReplica if getattr(limits, "scheduler_steps", 1) > 1 else Replica
-        reps = [cls(limits, roofline, shared_prefix, i) for i in range(replicas)]
+        if isinstance(roofline, DataParallelStep):  # DP attention (dp.py)
+            from .dp import DPReplica
+
+            reps = [DPReplica(cls, limits, roofline, shared_prefix, i) for i in range(replicas)]
+        else:
+            reps = [cls(limits, roofline, shared_prefix, i) for i in range(replicas)]
     reqs = [_Req(i, q) for i, q in enumerate(requests)]
     heap: list = []  # (time it reaches the scheduler, index)
     fe_req = (getattr(limits, "frontend", None) or (0.0, 0.0))[0] / replicas
@@ -177,7 +183,7 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
                     reqs[nxt].arrival = rep.t
                     heapq.heappush(heap, (enter(rep.t, reqs[nxt]), nxt))
                     nxt += 1
-    return {"reqs": reqs, "reps": reps, "mark": mark}
+    return {"reqs": reqs, "reps": [x for g in reps for x in getattr(g, "ranks", (g,))], "mark": mark}
 
 
 def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
@@ -196,8 +202,6 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
     ``acceptance``: the per-token acceptance rate of ``opts.speculative_config``'s drafts;
     ``lengths``: per-request (prompt, output) pairs used in order (cycled) in place of drawing
     ``prompt_tokens`` / ``output_tokens`` (a measured run's own lengths)."""
-    from ..latency.step import OpLatency
-
     given = [x is not None for x in (rate, concurrency, trace)]
     if sum(given) != 1:
         raise KvplanError("give exactly one of --rate, --concurrency or --trace")
@@ -215,13 +219,13 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
     if router not in ROUTERS:
         raise KvplanError(f"{opt('router')} must be one of {', '.join(ROUTERS)}, got '{router}'")
     lim = limits or engine_limits(spec, gpu, tp, engine, opts, prefix_caching, endpoint)
-    rf = roofline or OpLatency(spec, gpu, tp, engine=lim.engine)
-    if profile is not None:
-        from ..latency.calibrate import apply_profile
-
-        rf = apply_profile(rf, profile)
+    rf, dp = _step_model(spec, gpu, tp, lim, opts, roofline, profile)
     mml = lim.max_model_len
     notes = [lim.note] if lim.note else []
+    if dp > 1:
+        notes.append(f"DP attention: each replica is {dp} attention ranks (tp {tp // dp} each), each with its own "
+                     f"scheduler, token pool and requests (round robin); a step runs on all ranks at once, as "
+                     f"long as the slowest rank's attention plus the MLP over every rank's tokens")
     drafter = _drafter(spec, rf, lim, opts, acceptance, notes)
     if trace is not None:
         reqs = trace if isinstance(trace, list) else read_trace(trace)
@@ -265,7 +269,36 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
     raw = run(reqs, lim, rf, replicas, router, shared_prefix, concurrency, drafter=drafter)
     return summarize(raw, lim, model=spec.name if spec is not None else "", gpu=gpu.name if gpu is not None else "",
                      tp=tp, router=router, workload=what, concurrency=concurrency,
-                     infinite_rate=inf, notes=tuple(notes))
+                     infinite_rate=inf, notes=tuple(notes), dp=dp)
+
+
+def _step_model(spec, gpu, tp: int, lim: Limits, opts, roofline, profile):
+    """(the step model, DP attention ranks per replica): ``roofline`` if given, else ``OpLatency``
+    for the engine, or ``DataParallelStep`` for SGLang's --dp-size D --enable-dp-attention (D > 1)."""
+    from ..latency.calibrate import apply_profile
+    from ..latency.step import OpLatency
+
+    dp = opts.data_parallel_size if opts is not None and opts.dp_attention else 1
+    if opts is not None and opts.data_parallel_size > 1 and not opts.dp_attention:
+        raise KvplanError("simulate models --dp-size with --enable-dp-attention (SGLang); for whole "
+                          "copies of the engine use --replicas")
+    if dp > 1 and lim.engine != "sglang":
+        raise KvplanError("--enable-dp-attention is SGLang's flag; simulate it with --engine sglang")
+    if roofline is not None:
+        rf = roofline
+    elif dp > 1:
+        rf = DataParallelStep(spec, gpu, tp, dp, engine=lim.engine, ep=opts.ep_size or 1)
+        if not rf.decode_is_linear:
+            raise KvplanError(f"DP attention is simulated for models whose decode cost is linear in context; "
+                              f"{spec.name}'s is not")
+    else:
+        rf = OpLatency(spec, gpu, tp, engine=lim.engine)
+    if profile is not None:
+        if isinstance(rf, DataParallelStep):
+            rf.apply_profile(profile)
+        else:
+            rf = apply_profile(rf, profile)
+    return rf, rf.dp if isinstance(rf, DataParallelStep) else 1
 
 
 def _drafter(spec, rf, lim: Limits, opts, acceptance, notes: list):

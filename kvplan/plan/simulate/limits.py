@@ -64,7 +64,9 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
         raise KvplanError(r.message or cap.message or f"{spec.name} does not fit on {gpu.name}")
     risk = f"fit says at risk: {r.judgement.why}" if r.verdict == "at_risk" else ""
     d = cap.detail
-    where = f"kvplan fit {spec.name} --gpu {gpu.name} --tp {tp} --engine {engine}"
+    where = f"kvplan fit {spec.name} --gpu {gpu.name} --tp {tp} --engine {engine}" + \
+        (f" --dp-size {opts.data_parallel_size} --enable-dp-attention"
+         if opts.dp_attention and opts.data_parallel_size > 1 else "")
     if engine == "vllm":
         groups = d.get("groups", [])
         if len(groups) != 1 or groups[0]["kind"] not in ("full", "mla"):
@@ -102,13 +104,19 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
            "kvplan.engines.sglang)",
            "max_model_len": "--max-model-len" if opts.max_model_len else "the model's max context"}
     src["frontend"] = FRONTEND["sglang"]["source"][endpoint]
-    from ...engines.sglang import NEW_TOKEN_RATIO_FLOOR, chunked_prefill_size, max_running_requests
+    from ...engines import sglang as sg
 
     src["output_reserve"] = ("SGLang's new_token_ratio after its decay (kvplan.engines.sglang "
                              "NEW_TOKEN_RATIO_FLOOR); 1 for ignore_eos requests (check-bench: sglang.bench_serving)")
-    return Limits("sglang", page, tokens // page, max_running_requests(tokens, cap.max_model_len, opts),
-                  chunked_prefill_size(gpu, opts), cap.max_model_len,
-                  prefix_caching, src, risk, _frontend("sglang", endpoint), output_reserve=NEW_TOKEN_RATIO_FLOOR)
+    ratio = sg.NEW_TOKEN_RATIO_FLOOR
+    if sg.attn_dp_size(opts) > 1:  # one DP attention rank's scheduler (simulate/dp.py)
+        ratio *= sg.DP_ATTENTION_CONSERVATIVENESS
+        src["output_reserve"] += "; × 0.3 with DP attention (DP_ATTENTION_CONSERVATIVENESS)"
+        for k in ("num_blocks", "max_num_seqs", "max_num_batched_tokens"):
+            src[k] += f"; one of {sg.attn_dp_size(opts)} DP attention ranks"
+    return Limits("sglang", page, tokens // page, sg.max_running_requests(tokens, cap.max_model_len, opts),
+                  sg.chunked_prefill_size(gpu, opts), cap.max_model_len,
+                  prefix_caching, src, risk, _frontend("sglang", endpoint), output_reserve=ratio)
 
 
 def _frontend(engine: str, endpoint: str = "completions") -> tuple:

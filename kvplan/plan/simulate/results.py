@@ -112,7 +112,8 @@ class SimResult:
 
 def summarize(raw: dict, limits: Limits, *, model: str, gpu: str, tp: int, router: str,
               workload: str, concurrency: int | None, infinite_rate: bool,
-              notes: tuple = ()) -> SimResult:
+              notes: tuple = (), dp: int = 1) -> SimResult:
+    """``raw["reps"]``: every scheduler, ``dp`` (DP attention ranks) to a replica."""
     reqs, reps = raw["reqs"], raw["reps"]
     t0 = min(r.arrival for r in reqs)
     t1 = max(r.end for r in reqs)
@@ -161,7 +162,7 @@ def summarize(raw: dict, limits: Limits, *, model: str, gpu: str, tp: int, route
     timeline = [(t, used / limits.num_blocks, w, r) for t, used, w, r in
                 sorted(samples)[::step]] if len(reps) == 1 else []
     return SimResult(
-        model=model, gpu=gpu, engine=limits.engine, tp=tp, replicas=len(reps), router=router,
+        model=model, gpu=gpu, engine=limits.engine, tp=tp, replicas=len(reps) // dp, router=router,
         workload=workload, requests=len(reqs), limits=limits, duration_s=dur,
         ttft_ms=weighted_stats(ttft, 1000), itl_ms=weighted_stats(gaps, 1000),
         tpot_ms=weighted_stats(tpot, 1000), e2e_ms=weighted_stats(e2e, 1000),
@@ -173,4 +174,5 @@ def summarize(raw: dict, limits: Limits, *, model: str, gpu: str, tp: int, route
         prompt_tokens=sum(x.prompt_tokens for x in reps), steps=sum(x.steps for x in reps),
         kv_usage_mean=usage_sum / span, kv_usage_max=usage_max, queue_max=qmax,
         queue_mean=q_sum / span, running_mean=run_sum / span, timeline=timeline,
-        notes=notes + ((f"KV blocks: {nb:,} over {len(reps)} replicas",) if len(reps) > 1 else ()))
+        notes=notes + ((f"KV blocks: {nb:,} over {len(reps)} " + (f"DP attention ranks ({dp} a replica)" if dp > 1
+                                                                   else "replicas"),) if len(reps) > 1 else ()))

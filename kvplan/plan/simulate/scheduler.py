@@ -6,6 +6,7 @@ from collections import deque
 
 from ...errors import KvplanError
 from ...model.dtypes import cdiv
+from .entries import _Prefix, _Run, _Span
 from .host import HostTier
 from .limits import Limits
 from .workload import Request
@@ -33,38 +34,6 @@ class _Req:
         self.hit_tokens = 0
         self.held = 0  # blocks held while decoding (speculative.py: beyond the computed tokens')
         self.seen = 0.0  # when it reached the scheduler (past the front end)
-
-
-class _Run:
-    """A preempted request's own full blocks, cached in the free queue until evicted (the top
-    ones first: vLLM frees a request's blocks in reverse order)."""
-
-    __slots__ = ("left",)
-
-    def __init__(self, left: int):
-        self.left = left
-
-
-class _Span:
-    """Blocks lo..hi−1 of shared prefix ``pid``, freed together: one entry of the free queue.
-    Blocks above ``_Prefix.cached`` were evicted; ``lo`` rises when a request takes the bottom
-    ones back (vLLM ``touch`` removes just the blocks it hits: the rest keep their place)."""
-
-    __slots__ = ("pid", "lo", "hi")
-
-    def __init__(self, pid, lo: int, hi: int):
-        self.pid, self.lo, self.hi = pid, lo, hi
-
-
-class _Prefix:
-    """One shared prefix: blocks 0..cached−1 are cached; ``holders`` counts requests by the
-    leading blocks they hold; blocks maxheld..cached−1 are free, in the free queue as the
-    ``spans`` that cover them."""
-
-    __slots__ = ("cached", "holders", "maxheld", "spans")
-
-    def __init__(self):
-        self.cached, self.holders, self.maxheld, self.spans = 0, {}, 0, []
 
 
 class Replica:
@@ -324,6 +293,16 @@ class Replica:
     def step(self, now: float):
         """Schedule and run one step starting at ``now``: (seconds, requests finished), or None
         when there is nothing to run."""
+        b = self.form(now)
+        if b is None:
+            return None
+        d = self._price(b[1], b[2])
+        if self.reload_s:
+            d, self.reload_s = d + self.reload_s, 0.0
+        return d, self.finish(b, now, d)
+
+    def form(self, now: float):
+        """Schedule one step: (decode clock, prefill chunks, whether decodes run), or None."""
         clock = self.dec_clock + 1
         before = self.preemptions  # a preemption anywhere in this step holds the waiting queue
         do_decode = self.mixed_batches or not self._prefill_ready()
@@ -340,9 +319,11 @@ class Replica:
                                   f"{cdiv(r.prompt + r.g, self.bs):,} blocks of {self.bs} tokens; "
                                   f"the cache has {self.lim.num_blocks:,}")
             return None
-        d = self._price(chunks, decoding)
-        if self.reload_s:
-            d, self.reload_s = d + self.reload_s, 0.0
+        return clock, chunks, decoding
+
+    def finish(self, b: tuple, now: float, d: float) -> list:
+        """The step ``form`` made ran from ``now`` for ``d`` seconds: the requests it finished."""
+        clock, chunks, decoding = b
         end = now + d
         self.steps += 1
         done = self._finish_decodes(end, clock) if decoding else []
@@ -352,7 +333,7 @@ class Replica:
             self._free_blocks(r, keep_own=False)
             r.state, r.end, r.last_tok = "done", end, end
         self.samples.append((end, self.used_blocks(), len(self.waiting), len(self.running)))
-        return d, done
+        return done
 
     def _schedule_prefills(self, budget: int, before: int) -> list:
         """Running requests still in prefill, in order, then WAITING requests, only when nothing

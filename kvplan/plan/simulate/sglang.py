@@ -36,13 +36,14 @@ class SGLangReplica(Replica):
         self.cutoff = 0.0  # requests that reached the scheduler after this are not seen yet
         self.last_start = self.last_end = -1.0
 
-    def step(self, now: float):
+    def form(self, now: float):
         busy = self.running and now <= self.last_end + 1e-12  # else nothing was formed ahead
         self.cutoff = self.last_start if busy else now
-        out = super().step(now)
-        if out is not None:
-            self.last_start, self.last_end = now, now + out[0]
-        return out
+        return super().form(now)
+
+    def finish(self, b: tuple, now: float, d: float) -> list:
+        self.last_start, self.last_end = now, now + d
+        return super().finish(b, now, d)
 
     def _fits(self, r: _Req, budget: int):
         if r.seen > self.cutoff:
