@@ -109,13 +109,18 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
     if drafter is not None:
         from .speculative import SpecReplica
 
+        if getattr(limits, "groups", ()):
+            raise KvplanError("simulate does not model speculative decoding with hybrid KV cache groups")
+
         reps = [SpecReplica(limits, roofline, drafter, shared_prefix, i) for i in range(replicas)]
     else:
         from .sglang import SGLangReplica
         from .vllm_v0 import V0MultiStepReplica
 
-        cls = SGLangReplica if limits.engine == "sglang" else \
-            V0MultiStepReplica if getattr(limits, "scheduler_steps", 1) > 1 else Replica
+        from .hybrid import replica_class
+
+        cls = replica_class(limits) or (SGLangReplica if limits.engine == "sglang" else
+                                        V0MultiStepReplica if getattr(limits, "scheduler_steps", 1) > 1 else Replica)
         reps = [cls(limits, roofline, shared_prefix, i) for i in range(replicas)]
     reqs = [_Req(i, q) for i, q in enumerate(requests)]
     heap: list = []  # (time it reaches the scheduler, index)

@@ -11,11 +11,10 @@ from .limits import Limits
 from .workload import Request
 
 
-# ---- one replica's scheduler ------------------------------------------------------------------
-class _Req:
+class _Req:  # one request in one replica's scheduler
     __slots__ = ("i", "arrival", "prompt", "output", "pid", "g", "computed", "state", "admit",
                  "shared", "run", "run_base", "epoch", "dec_step", "dec_base", "finish_at",
-                 "last_tok", "first_tok", "end", "preempted", "hit_tokens", "held", "seen")
+                 "last_tok", "first_tok", "end", "preempted", "hit_tokens", "held", "seen", "xb")
 
     def __init__(self, i: int, r: Request):
         self.i, self.arrival, self.prompt, self.output, self.pid = i, r.arrival_s, r.prompt, r.output, r.prefix_id
@@ -30,14 +29,13 @@ class _Req:
         self.dec_step = self.dec_base = self.finish_at = 0
         self.last_tok = self.first_tok = self.end = None
         self.preempted = 0
-        self.hit_tokens = 0
+        self.hit_tokens = self.xb = 0  # xb: held in the other KV cache groups (hybrid.py)
         self.held = 0  # blocks held while decoding (speculative.py: beyond the computed tokens')
         self.seen = 0.0  # when it reached the scheduler (past the front end)
 
 
 class _Run:
-    """A preempted request's own full blocks, cached in the free queue until evicted (the top
-    ones first: vLLM frees a request's blocks in reverse order)."""
+    """A preempted request's own full blocks, cached until evicted (the top ones first)."""
 
     __slots__ = ("left",)
 
@@ -57,9 +55,8 @@ class _Span:
 
 
 class _Prefix:
-    """One shared prefix: blocks 0..cached−1 are cached; ``holders`` counts requests by the
-    leading blocks they hold; blocks maxheld..cached−1 are free, in the free queue as the
-    ``spans`` that cover them."""
+    """One shared prefix: blocks 0..cached−1 are cached; ``holders`` counts requests by the leading
+    blocks they hold; blocks maxheld..cached−1 are free, in the free queue as ``spans``."""
 
     __slots__ = ("cached", "holders", "maxheld", "spans")
 
@@ -363,10 +360,10 @@ class Replica:
             if budget <= 0 or r.state != "prefill":
                 break
             n = min(r.prompt + r.g - r.computed, budget)
-            need = cdiv(r.computed + n, self.bs) - cdiv(r.computed, self.bs)
+            need = self._chunk_need(r, n)
             if not self._preempt_for(r, need):
                 break
-            self._take(need)
+            self._take_chunk(r, need)
             chunks.append((r, r.computed, n))
             budget -= n
         if self.preemptions == before:
@@ -437,6 +434,12 @@ class Replica:
             self.finish_due.setdefault(r.finish_at, []).append((r, r.epoch))
             self._file_block(r, self._block_due(r))
         return done
+
+    def _chunk_need(self, r: _Req, n: int) -> int:  # hybrid.py: and the other KV cache groups
+        return cdiv(r.computed + n, self.bs) - cdiv(r.computed, self.bs)
+
+    def _take_chunk(self, r: _Req, need: int) -> None:  # hybrid.py: the other groups' share too
+        self._take(need)
 
     # hooks speculative.py's replica overrides (a decode step emits more than one token)
     def _held(self, r: _Req) -> int:
