@@ -227,6 +227,10 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
         rf = apply_profile(rf, profile)
     mml = lim.max_model_len
     notes = [lim.note] if lim.note else []
+    if getattr(lim, "groups", ()):
+        from .groups import describe
+
+        notes.append(describe(lim))
     drafter = _drafter(spec, rf, lim, opts, acceptance, notes)
     if trace is not None:
         reqs = trace if isinstance(trace, list) else read_trace(trace)

@@ -126,3 +126,14 @@ def sglang_swa_cap(window: int) -> int:
     evicts below seqlen − 1 − W once it is SGLANG_SWA_EVICTION_INTERVAL tokens past its last
     eviction; taken at the top of that saw-tooth: pessimistic by up to 128 tokens)."""
     return window + SGLANG_SWA_EVICTION_INTERVAL
+
+
+def describe(lim) -> str:
+    """The note simulate prints for a cache of several groups or pools."""
+    kinds = ", ".join(f"{g.kind}" + (f" (window {g.window:,})" if g.window else "") +
+                      (f" ({g.fixed} blocks a request)" if g.fixed else "") for g in lim.groups)
+    if lim.engine == "sglang":
+        return (f"beside the full-attention pool, a sliding-window pool of {lim.swa_tokens:,} tokens "
+                f"(window {lim.groups[0].window:,}): a request holds its window there once decoding")
+    return (f"the blocks are shared by the full-attention group and {kinds}: each request holds "
+            "blocks in every group (kvplan/plan/simulate/groups.py)")

@@ -11,8 +11,11 @@ an event as ``Replica`` files a decode's next block, and a decode that finds the
 preempts the most recently admitted request (vLLM's running pass).
 
 SGLang (``SGLangSWAReplica``): the full pool is ``Replica``'s token pool; the SWA pool
-(``Limits.swa_tokens``) is a second count. A prefill holds all its tokens there (with the radix
-cache on, schedule_batch.py evicts SWA tokens only in decode); admission also needs
+(``Limits.swa_tokens``) is a second count. A prefill chunk of n tokens at c computed holds
+min(c, window) + n there: the tokens behind the window are freed between chunks (schedule_batch.py
+``_evict_swa`` in extend, radix cache off) or left evictable in the radix tree (radix cache on:
+``SWAPrefillBudget.remaining_swa`` counts ``swa_evictable_size`` as room, taken as free here);
+admission also needs
 ``groups.sglang_swa_need`` below the free SWA tokens (``SWAPrefillBudget.check_prefill``); a
 request entering decode keeps min(its final length, window + eviction interval)
 (``groups.sglang_swa_cap``, the top of the eviction saw-tooth, so pessimistic) and gives back the
@@ -134,6 +137,12 @@ class SGLangSWAReplica(SGLangReplica):
         self._want = 0  # SWA tokens the chunk being scheduled takes
         self.pending: dict = {}  # requests entering decode: SWA tokens they still need
 
+    def step(self, now: float):
+        """A chunked prefill that had to retract itself for SWA room leaves the step empty: the
+        running decodes go on (the next batch formed)."""
+        out = super().step(now)
+        return super().step(now) if out is None and self.running else out
+
     def _fits(self, r: _Req, budget: int):
         f = super()._fits(r, budget)
         if f is None:
@@ -151,7 +160,7 @@ class SGLangSWAReplica(SGLangReplica):
         return got
 
     def _chunk_need(self, r: _Req, n: int) -> int:
-        self._want = n
+        self._want = min(r.computed, self.window) + n - r.xb  # the window before the chunk, and it
         return super()._chunk_need(r, n)
 
     def _preempt_for(self, r: _Req, need: int) -> bool:
