@@ -129,19 +129,22 @@ def test_what_does_not_fit_is_fits_own_message():
     assert str(e.value) == f.message
 
 
-def test_vllm_takes_one_full_or_mla_group():
-    """Gemma 2's full and sliding layers are two KV cache groups, Mistral 7B's sliding-window
-    layers one group of the wrong kind; DeepSeek-V2-Lite's MLA is one group, taken."""
+def test_vllm_takes_the_first_full_or_mla_group_and_the_others_beside_it():
+    """Gemma 2's full and sliding layers are two KV cache groups: the full one is the scheduler's,
+    the sliding one (window 4096) rides beside it (plan/simulate/groups.py); Mistral 7B's only group
+    is of sliding-window layers, refused; DeepSeek-V2-Lite's MLA is one group, taken alone."""
+    from kvplan.plan.simulate.groups import Group
+
     h100 = catalog.load_gpu("h100")
-    with pytest.raises(KvplanError) as e:
-        sim.engine_limits(catalog.load_model("gemma-2-9b"), h100)
-    assert str(e.value) == ("simulate models one KV cache group of full-attention (or MLA) layers; "
-                            "vLLM keeps gemma-2-9b's cache in groups of: full, sliding")
+    g2 = sim.engine_limits(catalog.load_model("gemma-2-9b"), h100)
+    assert g2.groups == (Group("sliding", 16, 4096),) and g2.block_size == 16
     with pytest.raises(KvplanError) as e:  # one group, but of sliding-window layers
         sim.engine_limits(catalog.load_model("mistral-7b"), h100)
-    assert str(e.value).endswith("vLLM keeps mistral-7b's cache in groups of: sliding")
+    assert str(e.value) == ("simulate needs a KV cache group of full-attention (or MLA) layers; "
+                            "vLLM keeps mistral-7b's cache in groups of: sliding")
     ds = catalog.load_model("deepseek-v2-lite")
     assert sim.engine_limits(ds, h100).num_blocks == blocks(ds, h100)["num_gpu_blocks"] - 1
+    assert sim.engine_limits(ds, h100).groups == ()
 
 
 def test_unknown_engine_and_endpoint_messages(llama):
@@ -195,15 +198,18 @@ def test_sglang_flags_pages_and_a_small_card(llama):
 
 
 @pytest.mark.parametrize("model, gpu, tp", [("nemotron-h-56b", "h200", 1), ("gpt-oss-20b", "h100", 1)])
-def test_sglang_hybrid_pools_are_refused(model, gpu, tp):
-    """Nemotron-H keeps Mamba slots (max_mamba_cache_size) beside its pool, gpt-oss a sliding-window
-    pool (swa_tokens): each one alone is refused."""
+def test_sglang_hybrid_pools(model, gpu, tp):
+    """Nemotron-H keeps Mamba slots (max_mamba_cache_size) beside its pool: they cap the running
+    requests; gpt-oss a sliding-window pool (swa_tokens, window 128) beside the full one."""
     spec, g = catalog.load_model(model), catalog.load_gpu(gpu)
     d = blocks(spec, g, tp, "sglang")
     assert ("swa_tokens" in d) != ("max_mamba_cache_size" in d)
-    with pytest.raises(KvplanError) as e:
-        sim.engine_limits(spec, g, tp, "sglang")
-    assert str(e.value) == (f"simulate models SGLang's single full-attention token pool; {model} uses a hybrid pool")
+    lim = sim.engine_limits(spec, g, tp, "sglang")
+    assert lim.num_blocks == d["max_total_num_tokens"]
+    if "swa_tokens" in d:
+        assert lim.swa_tokens == d["swa_tokens"] and lim.groups[0].window == 128
+    else:
+        assert lim.swa_tokens == 0 and lim.max_num_seqs <= d["max_mamba_cache_size"]
 
 
 # ---- the CPU tier (--kv-offloading-size / LMCache) -------------------------------------------------

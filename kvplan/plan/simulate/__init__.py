@@ -98,6 +98,28 @@ def _route(router: str, reps: list, r: _Req, state: dict) -> Replica:
     return least
 
 
+def _replicas(limits: Limits, roofline, replicas: int, shared_prefix: int, drafter) -> list:
+    """The replicas ``run`` steps: the engine's scheduler (speculative, hybrid KV groups, SGLang, vLLM
+    V0 multi-step or V1), each as D ranks in lockstep under DP attention."""
+    if drafter is not None:
+        from .speculative import SpecReplica
+
+        if getattr(limits, "groups", ()):
+            raise KvplanError("simulate does not model speculative decoding with hybrid KV cache groups")
+        return [SpecReplica(limits, roofline, drafter, shared_prefix, i) for i in range(replicas)]
+    from .hybrid import replica_class
+    from .sglang import SGLangReplica
+    from .vllm_v0 import V0MultiStepReplica
+
+    cls = replica_class(limits) or (SGLangReplica if limits.engine == "sglang" else
+                                    V0MultiStepReplica if getattr(limits, "scheduler_steps", 1) > 1 else Replica)
+    if isinstance(roofline, DataParallelStep):  # DP attention (dp.py)
+        from .dp import DPReplica
+
+        return [DPReplica(cls, limits, roofline, shared_prefix, i) for i in range(replicas)]
+    return [cls(limits, roofline, shared_prefix, i) for i in range(replicas)]
+
+
 def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
         router: str = "round-robin", shared_prefix: int = 0, concurrency: int | None = None,
         open_loop_rate: float | None = None, infinite_rate: bool = False, drafter=None) -> dict:
@@ -107,22 +129,7 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
     plan.speculative.Drafter (speculative decoding: simulate/speculative.py)."""
     if router not in ROUTERS:
         raise KvplanError(f"{opt('router')} must be one of {', '.join(ROUTERS)}, got '{router}'")
-    if drafter is not None:
-        from .speculative import SpecReplica
-
-        reps = [SpecReplica(limits, roofline, drafter, shared_prefix, i) for i in range(replicas)]
-    else:
-        from .sglang import SGLangReplica
-        from .vllm_v0 import V0MultiStepReplica
-
-        cls = SGLangReplica if limits.engine == "sglang" else \
-            V0MultiStepReplica if getattr(limits, "scheduler_steps", 1) > 1 else Replica
-        if isinstance(roofline, DataParallelStep):  # DP attention (dp.py)
-            from .dp import DPReplica
-
-            reps = [DPReplica(cls, limits, roofline, shared_prefix, i) for i in range(replicas)]
-        else:
-            reps = [cls(limits, roofline, shared_prefix, i) for i in range(replicas)]
+    reps = _replicas(limits, roofline, replicas, shared_prefix, drafter)
     reqs = [_Req(i, q) for i, q in enumerate(requests)]
     heap: list = []  # (time it reaches the scheduler, index)
     fe_req = (getattr(limits, "frontend", None) or (0.0, 0.0))[0] / replicas
@@ -226,6 +233,10 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
         notes.append(f"DP attention: each replica is {dp} attention ranks (tp {tp // dp} each), each with its own "
                      f"scheduler, token pool and requests (round robin); a step runs on all ranks at once, as "
                      f"long as the slowest rank's attention plus the MLP over every rank's tokens")
+    if getattr(lim, "groups", ()):
+        from .groups import describe
+
+        notes.append(describe(lim))
     drafter = _drafter(spec, rf, lim, opts, acceptance, notes)
     if trace is not None:
         reqs = trace if isinstance(trace, list) else read_trace(trace)

@@ -40,6 +40,8 @@ class Limits:
     host_block_seconds: float = 0.0  # loading one block to the GPU (plan/reload.py)
     output_reserve: float = 0.0  # SGLang: the share of running requests' remaining output kept free
     scheduler_steps: int = 1  # vLLM V0's --num-scheduler-steps (vllm_v0.py); 1: vLLM V1
+    groups: tuple = ()  # KV cache groups beyond the scheduler's own (groups.Group; hybrid.py)
+    swa_tokens: int = 0  # SGLang: the sliding-window token pool beside the full one (hybrid.py)
 
     @property
     def kv_tokens(self) -> int:
@@ -68,10 +70,12 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
         (f" --dp-size {opts.data_parallel_size} --enable-dp-attention"
          if opts.dp_attention and opts.data_parallel_size > 1 else "")
     if engine == "vllm":
-        groups = d.get("groups", [])
-        if len(groups) != 1 or groups[0]["kind"] not in ("full", "mla"):
-            kinds = ", ".join(sorted({g["kind"] for g in groups})) or "none"
-            raise KvplanError(f"simulate models one KV cache group of full-attention (or MLA) layers; "
+        from .groups import vllm_groups
+
+        block, others = vllm_groups(d)
+        if block is None:
+            kinds = ", ".join(sorted({g["kind"] for g in d.get("groups", [])})) or "none"
+            raise KvplanError(f"simulate needs a KV cache group of full-attention (or MLA) layers; "
                               f"vLLM keeps {spec.name}'s cache in groups of: {kinds}")
         src = {"num_blocks": f"{where}: num_gpu_blocks {d['num_gpu_blocks']:,} less the null block",
                "block_size": f"{where}: {d.get('block_size_source', 'vLLM')}",
@@ -81,9 +85,12 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
                "vLLM EngineArgs.get_batch_defaults (kvplan.engines.vllm)",
                "max_model_len": "--max-model-len" if opts.max_model_len else "the model's max context"}
         src["frontend"] = FRONTEND["vllm"]["source"][endpoint]
-        lim = Limits("vllm", d["block_size"], d["num_gpu_blocks"] - 1, d["max_num_seqs"],
+        if others:
+            src["groups"] = f"{where}: the other KV cache groups ({', '.join(g.kind for g in others)}), one block pool"
+        lim = Limits("vllm", block, d["num_gpu_blocks"] - 1, d["max_num_seqs"],
                      d["max_num_batched_tokens"], cap.max_model_len, prefix_caching, src, risk,
-                     _frontend("vllm", endpoint), *_host(d.get("cpu_offload"), d["block_size"], gpu, tp))
+                     _frontend("vllm", endpoint), *_host(d.get("cpu_offload"), block, gpu, tp),
+                     groups=others)
         if lim.max_num_batched_tokens < lim.max_num_seqs:
             # vllm/config/scheduler.py SchedulerConfig: max_num_batched_tokens >= max_num_seqs
             raise KvplanError(f"--max-num-batched-tokens {lim.max_num_batched_tokens} is smaller than "
@@ -91,9 +98,7 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
         return lim
     tokens = d["max_total_num_tokens"]
     page = d.get("page_size", 1)
-    if d.get("swa_tokens") is not None or d.get("max_mamba_cache_size") is not None:
-        raise KvplanError(f"simulate models SGLang's single full-attention token pool; "
-                          f"{spec.name} uses a hybrid pool")
+    swa, mamba = d.get("swa_tokens"), d.get("max_mamba_cache_size")
     src = {"num_blocks": f"{where}: max_total_num_tokens {tokens:,}",
            "block_size": "SGLang page size (kvplan.engines.sglang)",
            "max_num_seqs": "--max-num-seqs" if opts.max_num_seqs else
@@ -114,9 +119,32 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
         src["output_reserve"] += "; × 0.3 with DP attention (DP_ATTENTION_CONSERVATIVENESS)"
         for k in ("num_blocks", "max_num_seqs", "max_num_batched_tokens"):
             src[k] += f"; one of {sg.attn_dp_size(opts)} DP attention ranks"
-    return Limits("sglang", page, tokens // page, sg.max_running_requests(tokens, cap.max_model_len, opts),
-                  sg.chunked_prefill_size(gpu, opts), cap.max_model_len,
-                  prefix_caching, src, risk, _frontend("sglang", endpoint), output_reserve=ratio)
+    seqs = sg.max_running_requests(tokens, cap.max_model_len, opts)
+    if mamba is not None and mamba < seqs:  # HybridReqToTokenPool: one Mamba slot per running request
+        seqs = mamba
+        src["max_num_seqs"] = f"{where}: max_mamba_cache_size {mamba:,} (one Mamba state slot a request)"
+    groups = ()
+    if swa is not None:
+        from .groups import Group
+
+        groups = (Group("sliding", page, _window(spec)),)
+        src["swa_tokens"] = f"{where}: swa_tokens {swa:,} (SWATokenToKVPoolAllocator's sliding-window pool)"
+    return Limits("sglang", page, tokens // page, seqs, sg.chunked_prefill_size(gpu, opts), cap.max_model_len,
+                  prefix_caching, src, risk, _frontend("sglang", endpoint), output_reserve=ratio,
+                  groups=groups, swa_tokens=swa or 0)
+
+
+def _window(spec) -> int:
+    """The sliding window (or Llama 4's attention chunk) of the model's local layers."""
+    from ...model.kinds import ChunkedAttention, SlidingWindow
+
+    for lt in spec.counts():
+        m = spec.layer_types[lt].mixer
+        if isinstance(m, SlidingWindow):
+            return m.window
+        if isinstance(m, ChunkedAttention):
+            return m.chunk
+    raise KvplanError(f"{spec.name}: SGLang plans a sliding-window pool but no layer has a window")
 
 
 def _frontend(engine: str, endpoint: str = "completions") -> tuple:

@@ -12,11 +12,10 @@ from .limits import Limits
 from .workload import Request
 
 
-# ---- one replica's scheduler ------------------------------------------------------------------
-class _Req:
+class _Req:  # one request in one replica's scheduler
     __slots__ = ("i", "arrival", "prompt", "output", "pid", "g", "computed", "state", "admit",
                  "shared", "run", "run_base", "epoch", "dec_step", "dec_base", "finish_at",
-                 "last_tok", "first_tok", "end", "preempted", "hit_tokens", "held", "seen")
+                 "last_tok", "first_tok", "end", "preempted", "hit_tokens", "held", "seen", "xb")
 
     def __init__(self, i: int, r: Request):
         self.i, self.arrival, self.prompt, self.output, self.pid = i, r.arrival_s, r.prompt, r.output, r.prefix_id
@@ -31,7 +30,7 @@ class _Req:
         self.dec_step = self.dec_base = self.finish_at = 0
         self.last_tok = self.first_tok = self.end = None
         self.preempted = 0
-        self.hit_tokens = 0
+        self.hit_tokens = self.xb = 0  # xb: held in the other KV cache groups (hybrid.py)
         self.held = 0  # blocks held while decoding (speculative.py: beyond the computed tokens')
         self.seen = 0.0  # when it reached the scheduler (past the front end)
 
@@ -344,10 +343,10 @@ class Replica:
             if budget <= 0 or r.state != "prefill":
                 break
             n = min(r.prompt + r.g - r.computed, budget)
-            need = cdiv(r.computed + n, self.bs) - cdiv(r.computed, self.bs)
+            need = self._chunk_need(r, n)
             if not self._preempt_for(r, need):
                 break
-            self._take(need)
+            self._take_chunk(r, need)
             chunks.append((r, r.computed, n))
             budget -= n
         if self.preemptions == before:
@@ -418,6 +417,12 @@ class Replica:
             self.finish_due.setdefault(r.finish_at, []).append((r, r.epoch))
             self._file_block(r, self._block_due(r))
         return done
+
+    def _chunk_need(self, r: _Req, n: int) -> int:  # hybrid.py: and the other KV cache groups
+        return cdiv(r.computed + n, self.bs) - cdiv(r.computed, self.bs)
+
+    def _take_chunk(self, r: _Req, need: int) -> None:  # hybrid.py: the other groups' share too
+        self._take(need)
 
     # hooks speculative.py's replica overrides (a decode step emits more than one token)
     def _held(self, r: _Req) -> int:
