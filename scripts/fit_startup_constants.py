@@ -1,5 +1,10 @@
 """Fit vLLM's start-up constants on the FIT half of the start-up logs only (issue 20).
 
+Session 11: the sampler's bytes per logit now follow from vLLM's code (38, startup.yaml
+sampler_bytes_per_logit) and the non-torch constants were refit by hand on every fit and seen V1
+log that states "non-torch memory" (startup.yaml lists them); this script's least-squares fit of
+both is the earlier method, kept for the record and for the MXFP4 growth, which it still fits.
+
     python scripts/fit_startup_constants.py
 
 Reads tests/data/startup_logs_split.json and uses only rows whose URL is in ``fit_urls``

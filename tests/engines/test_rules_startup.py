@@ -68,38 +68,52 @@ def test_forward_peak_of_layers_with_neither_attention_nor_mlp():
 
 
 def test_sampler_peak_rows_vocab_and_tp():
-    m = catalog.load_model("llama-3.1-8b")  # vocabulary 128,256; 34,000 millibytes per logit (refit on CUDA's totals, issue 20; 38,500 before)
-    # min(256 seqs, 8,192 tokens) = 256 rows: 256 × 128,256 × 34,000 // 1,000 = 1,116,340,224
-    assert startup.sampler_peak(m, 1, 8192, 256) == 1_116_340_224
-    # fewer tokens than seqs: 100 rows: 100 × 128,256 × 34 = 436,070,400
-    assert startup.sampler_peak(m, 1, 100, 256) == 436_070_400
-    # the rank's vocabulary share gathered over tp 2: 2 × 64,128 × 100 rows × 34 = 436,070,400
+    m = catalog.load_model("llama-3.1-8b")  # vocabulary 128,256, hidden 4,096; 38 bytes per logit from code
+    # min(256 seqs, 8,192 tokens) = 256 rows: 256 × 128,256 × 38 = 1,247,674,368 for the sort, plus the
+    # held hidden states (8,192 tokens + 2 × 256 rows) × 4,096 × 2 = 71,303,168
+    assert startup.sampler_peak(m, 1, 8192, 256) == 1_247_674_368 + 71_303_168 == 1_318_977_536
+    # fewer tokens than seqs: 100 rows: 100 × 128,256 × 38 = 487,372,800 + (100 + 200) × 4,096 × 2
+    assert startup.sampler_peak(m, 1, 100, 256) == 487_372_800 + 2_457_600
+    # the rank's vocabulary share gathered over tp 2: 2 × 64,128 × 100 rows × 38, hidden not sharded
     half = replace(m, vocab_size=64_128)
-    assert startup.sampler_peak(half, 2, 100, 256) == 436_070_400
-    # 1 row × 3 × 34.000 = 102 (millibytes: 3 × 34,000 // 1,000)
-    assert startup.sampler_peak(replace(m, vocab_size=3), 1, 1, 1) == 102
+    assert startup.sampler_peak(half, 2, 100, 256) == 489_830_400
+    # 1 row × 3 × 38 = 114, plus (1 + 2) × 4,096 × 2 = 24,576
+    assert startup.sampler_peak(replace(m, vocab_size=3), 1, 1, 1) == 24_690
+    # no sampler pass (0 seqs: TensorRT-LLM's estimation run): nothing, not even the held states
+    assert startup.sampler_peak(m, 1, 8192, 0) == 0
 
 
 def test_activation_peak_is_the_larger_of_forward_and_sampler():
     m = catalog.load_model("llama-3.1-8b")
-    # forward 838,860,800 < sampler 1,116,340,224 (256 rows)
-    assert startup.activation_peak(m, 8192, 256) == 1_116_340_224
+    # forward 838,860,800 < sampler 1,318,977,536 (256 rows)
+    assert startup.activation_peak(m, 8192, 256) == 1_318_977_536
     # no rows (TensorRT-LLM's call): the forward alone
     assert startup.activation_peak(m, 8192, 0) == 838_860_800
-    # tp defaults to 1: 100 rows × 64,128 × 34 = 218,035,200 > forward 100 × 51,200 × 2 = 10,240,000
-    assert startup.activation_peak(replace(m, vocab_size=64_128), 100, 100) == 218_035_200
-    assert startup.activation_peak(replace(m, vocab_size=64_128), 100, 100, 2) == 436_070_400
+    # tp defaults to 1: 100 rows × 64,128 × 38 + 2,457,600 = 246,144,000 > forward 100 × 51,200 × 2
+    assert startup.activation_peak(replace(m, vocab_size=64_128), 100, 100) == 246_144_000
+    assert startup.activation_peak(replace(m, vocab_size=64_128), 100, 100, 2) == 489_830_400
+
+
+def test_blas_workspace_by_architecture():
+    # PyTorch's cuBLAS workspace: ":4096:8" = 32 MiB on sm90 / sm100, ":4096:2:16:8" = 8.125 MiB else
+    assert startup.blas_workspace(catalog.load_gpu("h100")) == 32 * 2**20
+    assert startup.blas_workspace(catalog.load_gpu("b200")) == 32 * 2**20
+    assert startup.blas_workspace(catalog.load_gpu("a100")) == (4096 * 2 + 16 * 8) * 1024
+    assert startup.blas_workspace(None) == 8_519_680
 
 
 def test_constants_keep_values_only_and_are_ints():
     c = startup.constants()
     assert all(isinstance(v, dict) and "value" in v for v in c.values())
     assert startup.const("cuda_graph_bytes") == 697_932_185
-    assert startup.const("sampler_millibytes_per_logit") == 34_000
+    assert startup.const("sampler_bytes_per_logit") == 2 + 4 + 4 + 8 + 8 + 4 + 8 == 38
+    # fitted on fit and seen rows (session 11): 0.14 GiB at TP 1, 0.55 GiB beyond
+    assert startup.const("non_torch_tp1_bytes") == round(0.14 * GiB)
+    assert startup.const("non_torch_tp1_bytes") + startup.const("non_torch_extra_tp_bytes") == round(0.55 * GiB)
 
 
 def test_non_torch_tp1_and_extra_beyond_one_gpu(monkeypatch):
-    # both fitted constants are 0 in startup.yaml; the formula's shape with 1 and 10
+    # the formula's shape with 1 and 10
     monkeypatch.setattr(startup, "constants", lambda: {"non_torch_tp1_bytes": {"value": 1},
                                                        "non_torch_extra_tp_bytes": {"value": 10}})
     assert startup.non_torch(1, 1) == 1
@@ -131,17 +145,18 @@ def test_overheads_estimated():
     p = _parts()
     assert [k for k in p] == ["activation", "cuda_graphs", "non_torch"]
     a, g, n = p["activation"], p["cuda_graphs"], p["non_torch"]
-    assert (a.bytes, a.uncertainty) == (1_116_340_224, 966_367_641)  # the sampler, ± 0.90 GiB
+    # the sampler 1,318,977,536 + the H100's 32 MiB cuBLAS workspace, ± 0.90 GiB
+    assert (a.bytes, a.uncertainty) == (1_318_977_536 + 33_554_432, 966_367_641) == (1_352_531_968, 966_367_641)
     assert a.label == "activation peak (profile forward + sampler)"
-    # 838,860,800 / 2³⁰ = 0.78 GiB; 1,116,340,224 / 2³⁰ = 1.04 GiB
+    # 838,860,800 / 2³⁰ = 0.78 GiB; 1,318,977,536 / 2³⁰ = 1.23 GiB
     assert a.source == ("profile run: max(forward over 8,192 tokens 0.78 GiB, sampler over 256 rows × vocab "
-                        "1.04 GiB); fitted on the fit half of the start-up logs (engines/vllm/startup.yaml)")
+                        "1.23 GiB) + cuBLAS workspace 32 MiB; sampler from vLLM's code (engines/vllm/startup.yaml)")
     assert (g.bytes, g.uncertainty, g.label) == (697_932_185, 1_320_702_443, "CUDA graphs")
     assert g.source == ("profile_cudagraph_memory estimate; fitted on the fit half of the start-up logs "
                         "(engines/vllm/startup.yaml)")
-    assert (n.bytes, n.uncertainty, n.label) == (0, 0, "non-torch growth (after vLLM's snapshot)")
-    assert n.source == "growth after the start-up snapshot; fitted on the fit half of the start-up logs " \
-                       "(engines/vllm/startup.yaml)"
+    assert (n.bytes, n.uncertainty, n.label) == (150_323_855, 0, "non-torch growth (after vLLM's snapshot)")
+    assert n.source == "growth after the start-up snapshot; fitted on fit and seen rows (session 11, " \
+                       "engines/vllm/startup.yaml)"
 
 
 def test_overheads_given_by_the_user():

@@ -64,23 +64,25 @@ def test_llama31_70b_tp2_h100_by_hand():
     assert r.stages[0].parameters == params == 35_277_512_704
     assert r.weights_bytes == 2 * params
     # budget: int(total × 0.9) − weights − activation − CUDA graphs − non-torch
-    # activation: the sampler's 1,024 rows × 128,256 gathered vocabulary × 34.0 bytes
-    # (engines/vllm/startup.yaml, refit on CUDA's totals; 38.5 before) beats the forward's
-    # 8192 × (2 × 8192 + 3 × 14,336) × 2
+    # activation: the sampler (engines/vllm/startup.yaml, from vLLM's code: 38 bytes per logit) over
+    # 1,024 rows × 128,256 gathered vocabulary, plus the held hidden states (8,192 + 2 × 1,024) ×
+    # 8,192 × 2, beats the forward's 8192 × (2 × 8192 + 3 × 14,336) × 2; plus the H100's 32 MiB
+    # cuBLAS workspace
     fwd = 8192 * (2 * 8192 + 3 * 14_336) * 2
-    act = 1024 * 128_256 * 34_000 // 1000
-    assert act == 4_465_360_896 > fwd == 973_078_528
+    smp = 1024 * 128_256 * 38 + (8192 + 2 * 1024) * 8192 * 2
+    act = smp + 32 * 2**20
+    assert act == 5_192_024_064 and smp > fwd == 973_078_528
     assert r.stages[0].part("activation") == act
-    # CUDA graphs: 0.65 GiB (697,932,185 bytes, startup.yaml); non-torch: 0 (outside the snapshot)
-    kv = int(H100 * 0.9) - 2 * params - act - 697_932_185 - 0
-    assert r.kv_budget_bytes == kv == 726_193_799
-    # 80 layers × 16 tokens × 4 heads × 256 values × 2 bytes = 2,621,440 bytes per block; one
-    # 8,192-token request needs 512 blocks = 1,342,177,280 bytes > 726,193,799 − one null block
-    assert r.capacity.kv_bytes_per_request == 512 * 2_621_440
-    assert not r.fits and "max seq len (8192)" in r.message
-    # at the model's own max_model_len (131,072) vLLM refuses to start on these two GPUs
+    # CUDA graphs: 0.65 GiB (697,932,185 bytes, startup.yaml); non-torch at TP 2: 0.55 GiB (0.14 + 0.41,
+    # fitted on fit and seen rows, session 11)
+    kv = int(H100 * 0.9) - 2 * params - act - 697_932_185 - 590_558_003
+    assert r.kv_budget_bytes == kv == -591_027_372
+    # no budget at all: the runtime itself does not fit beside the weights
+    assert not r.fits and "the smallest --tp that fits is 4" in r.message
+    # at the model's own max_model_len (131,072) no better: the same runtime, 5,192,024,064 +
+    # 697,932,185 + 590,558,003 = 6,480,514,252 bytes
     r2 = vllm_fit("llama-3.1-70b", tp=2)
-    assert not r2.fits and "max seq len (131072)" in r2.message
+    assert not r2.fits and "plus 6,480,514,252 of runtime" in r2.message
 
 
 def test_refusal_message_and_estimated_length():
@@ -181,8 +183,8 @@ def test_tp_errors_and_too_large():
     with pytest.raises(KvplanError, match="not a multiple of the 8 KV heads"):
         _kv_not_multiple()
     r = vllm_fit("llama-3.1-70b", max_model_len=8192)
-    assert not r.fits and r.min_tp == 2
-    assert "smallest --tp that fits is 2" in r.message
+    assert not r.fits and r.min_tp == 4  # 2 since session 11: TP 2 leaves no KV budget (test above)
+    assert "smallest --tp that fits is 4" in r.message
 
 
 def _kv_not_multiple():
@@ -492,12 +494,13 @@ def test_report_fields_notes_and_memory_source():
 
 def test_what_does_not_fit_says_so_with_zeros():
     r = vllm_fit("llama-3.1-70b", max_model_len=8192, ctx=4096, batch=2)
-    assert (r.fits, r.max_batch, r.max_ctx, r.min_tp) == (False, 0, 0, 2)
-    # runtime: the sampler peak 4,465,360,896 (1,024 × 128,256 × 34.0) + CUDA graphs 697,932,185;
+    assert (r.fits, r.max_batch, r.max_ctx, r.min_tp) == (False, 0, 0, 4)
+    # runtime: the sampler peak and cuBLAS workspace 5,192,024,064 (test above) + CUDA graphs
+    # 697,932,185 + non-torch 150,323,855;
     # vllm may use int(0.9 × 84,938,346,987) = 76,444,512,288 (CUDA's total)
     assert r.message == ("llama-3.1-70b does not fit: each GPU needs 141,107,412,992 bytes of weights as loaded plus "
-                         "5,163,293,081 of runtime, more than the 76,444,512,288 bytes vllm may use of the "
-                         "84,938,346,987 on h100-sxm-80gb; the smallest --tp that fits is 2")
+                         "6,040,280,104 of runtime, more than the 76,444,512,288 bytes vllm may use of the "
+                         "84,938,346,987 on h100-sxm-80gb; the smallest --tp that fits is 4")
     assert r.capacity.fits is False and r.capacity.max_model_len == 8192
     assert vllm_fit("llama-3.1-70b", max_model_len=8192).max_batch is None  # no --ctx asked: no answer
     r = vllm_fit("llama-3.1-8b", kv_cache_memory=80 * GiB, ctx=8192, batch=1)
@@ -521,11 +524,12 @@ def test_parallelism_must_be_positive_integers(kw, message):
     assert str(e.value) == message
 
 
-@pytest.mark.parametrize("model,gpu,min_tp", [("llama-3.1-70b", "h100", 2), ("llama-3.1-70b", "a100-40gb", 4),
+@pytest.mark.parametrize("model,gpu,min_tp", [("llama-3.1-70b", "h100", 4), ("llama-3.1-70b", "a100-40gb", 4),
                                               ("llama-3.1-70b", "rtx-4090", 8), ("llama-3.1-405b", "h100", 16),
                                               ("llama-3.1-405b", "rtx-4090", 64), ("llama-3.1-405b", "t4", None)])
 def test_smallest_tp_that_fits(model, gpu, min_tp):
-    # the weights alone, bf16: 70B is 141 GB (2 × 80 GB; 4 × 40 GB; 8 × 24 GB), 405B is 811 GB
+    # the weights alone, bf16: 70B is 141 GB (2 × 80 GB, but at TP 2 the profile run's sampler and
+    # non-torch leave no KV budget on an H100 since session 11; 4 × 40 GB; 8 × 24 GB), 405B is 811 GB
     # (16 × 80 GB; 64 × 24 GB, 32 × 24 GB is too few); on 16 GB T4s no power of two up to 64 does
     r = vllm_fit(model, gpu, max_model_len=8192)
     assert not r.fits and r.min_tp == min_tp

@@ -126,12 +126,12 @@ def test_the_batch_table_is_bounded_by_the_engines_plan(llama8b, engine, planned
 
 
 def test_the_batch_table_plans_expert_parallel_at_one_dp_rank():
-    """gpt-oss-120b, tp 4 on an H100 at ctx 32k: whole experts over EP 4 (128 / 4 = 32 per rank,
+    """gpt-oss-120b, tp 4 on an H100 at ctx 20k: whole experts over EP 4 (128 / 4 = 32 per rank,
     MXFP4 blocks whole) leave room for one more sequence than each expert's intermediate split 4 ways."""
     m = catalog.load_model("gpt-oss-120b")
-    ep = fit(m, H100, tp=4, ctx=32768, opts=ServeOptions(enable_expert_parallel=True)).max_batch
-    assert ep != fit(m, H100, tp=4, ctx=32768).max_batch  # the case tells the two plans apart
-    r = P.perf(m, H100, 32768, tp=4, enable_expert_parallel=True, batch_table=True)
+    ep = fit(m, H100, tp=4, ctx=20480, opts=ServeOptions(enable_expert_parallel=True)).max_batch
+    assert ep != fit(m, H100, tp=4, ctx=20480).max_batch  # the case tells the two plans apart
+    r = P.perf(m, H100, 20480, tp=4, enable_expert_parallel=True, batch_table=True)
     assert r.max_batch == ep
 
 

@@ -36,9 +36,9 @@ def test_round_8_is_the_headline_and_no_refusal_is_called_fits():
     rs = startup_log_baseline.rows()
     assert {r["side"] for r in rs} <= set(startup_log_baseline.SIDES)
     head = startup_log_baseline.headline(rs).splitlines()[2]
-    assert head.startswith("| held-out (round 8) |")
+    assert head.startswith("| held-out (round 8, seen) |")
     # round 8 (seed 2020261214): scored logs and a refusal on its held-out side, TensorRT-LLM on its fit side
-    s8 = startup_log_baseline.summary(rs, "held-out (round 8)")
+    s8 = startup_log_baseline.summary(rs, "held-out (round 8, seen)")
     assert s8["with_error"] >= 2 and s8["refused"] >= 1
     assert any(r["engine"] == "TRT-LLM" and r["err_pct"] is not None for r in rs if r["side"] == "fit (round 8)")
     # round 7 (seed 2020261213): its held-out rows are listed, each with the reason it is not scored

@@ -23,9 +23,11 @@ utils/mem_utils.py, memory_profiling; v1/worker/utils.py, request_memory):
   ``VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS`` is on, its default in 0.33 (envs.py); V1
   releases before 0.21 captured graphs after sizing the cache and charged nothing.
 
-kvplan cannot run the forward, so the sampler's bytes per logit, the non-torch growth, the
-CUDA-graph estimate and the MXFP4 post-load growth are constants fitted on the FIT half of the
-public start-up logs only (scripts/fit_startup_constants.py; tests/data/startup_logs_split.json),
+The sampler's bytes per logit and PyTorch's cuBLAS workspace follow from code (startup.yaml, with
+the tensors named). kvplan cannot run the forward, so the non-torch growth, the CUDA-graph
+estimate and the MXFP4 post-load growth are fitted constants: the MXFP4 growth and the graphs on
+the FIT half of the public start-up logs, the non-torch growth (session 11) on every fit and seen
+log that states it (scripts/fit_startup_constants.py; tests/data/startup_logs_split.json),
 stored with their sources in startup.yaml beside this module. Each estimated term carries an
 uncertainty (``BudgetPart.uncertainty``), which the verdict (kvplan.plan.verdict) uses to say
 "at risk". Facts copied, not code.
@@ -61,7 +63,12 @@ def forward_peak(spec, tokens: int) -> int:
     intermediates in the model's 16-bit dtype: an MLP's gate+up and activation (3 ×
     intermediate); an MoE layer's routed copies (top-k × that, the fused-MoE workspace of
     model_executor/layers/fused_moe, plus the shared expert); attention's q, k, v and output
-    (an MLA layer: the decompressed heads and the latent)."""
+    (an MLA layer: the decompressed heads and the latent). FP8 linears (ModelOpt per-tensor,
+    compressed-tensors FP8-dynamic: Fp8LinearOp quantizes each GEMM input to a 1-byte copy plus
+    a scale) never raise a dense MLP's peak: at the down projection the bf16 activation, its fp8
+    copy, the output and the two [tokens, hidden] tensors the layer holds (the normed input and
+    the residual) are 3 × intermediate + 6 × hidden bytes a token, below the 6 × intermediate +
+    4 × hidden at SiluAndMul (gate_up and its output) whenever intermediate ≥ hidden."""
     h = spec.hidden_size
     widest = 0
     for lt in spec.counts():
@@ -84,16 +91,35 @@ def forward_peak(spec, tokens: int) -> int:
 
 
 def sampler_peak(spec, tp: int, tokens: int, seqs: int) -> int:
-    """``_dummy_sampler_run``: min(max_num_seqs, max_num_batched_tokens) rows of logits over the
-    gathered (64-padded) vocabulary, times the fitted bytes per logit (startup.yaml)."""
+    """``_dummy_sampler_run`` (v1/worker/gpu_model_runner.py, vLLM 0.11.0, 0.15.1 and 0.33's V1
+    runner) over min(max_num_seqs, max_num_batched_tokens) rows of the gathered (64-padded)
+    vocabulary, from code (startup.yaml sampler_bytes_per_logit: the tensors alive while
+    v1/sample/ops/topk_topp_sampler.py apply_top_k_top_p sorts), plus what the profile run still
+    holds: the dummy forward's hidden states over ``tokens`` (profile_run keeps them across the
+    sampler), the gathered rows and their ``rand_like`` copy, all in the 16-bit dtype. 0 without
+    a sampler pass (``seqs`` 0: TensorRT-LLM's estimation run)."""
     rows = min(seqs, tokens)
+    if rows <= 0:
+        return 0
     logits = rows * spec.vocab_size * tp  # spec.vocab_size is the rank's padded share
-    return logits * const("sampler_millibytes_per_logit") // 1000
+    held = (tokens + 2 * rows) * spec.hidden_size * 2
+    return logits * const("sampler_bytes_per_logit") + held
+
+
+def blas_workspace(gpu) -> int:
+    """PyTorch's cuBLAS workspace, allocated through the caching allocator at the profile run's
+    first GEMM and kept (aten/src/ATen/cuda/CublasHandlePool.cpp getChosenWorkspaceSize, no
+    CUBLAS_WORKSPACE_CONFIG): ``:4096:8`` on sm90 and sm100, else ``:4096:2:16:8``."""
+    from .settings import capability
+
+    cap = capability(gpu) if gpu is not None else None
+    big = cap is not None and cap // 10 in (9, 10)
+    return const("cublas_workspace_bytes_sm90" if big else "cublas_workspace_bytes")
 
 
 def activation_peak(spec, tokens: int, seqs: int, tp: int = 1) -> int:
     """The transient torch peak of the profile run: the forward, then the sampler, whichever is
-    larger (the forward's activations are freed before the sampler runs)."""
+    larger (the forward's activations but its output are freed before the sampler runs)."""
     return max(forward_peak(spec, tokens), sampler_peak(spec, tp, tokens, seqs))
 
 
@@ -126,10 +152,12 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
     else:
         fwd = forward_peak(spec, cfg.max_num_batched_tokens)
         smp = sampler_peak(spec, tp, cfg.max_num_batched_tokens, cfg.max_num_seqs)
-        act, act_unc = max(fwd, smp), unc
+        ws = blas_workspace(gpu)
+        act, act_unc = max(fwd, smp) + ws, unc
         act_src = (f"profile run: max(forward over {cfg.max_num_batched_tokens:,} tokens "
                    f"{fwd / GiB:.2f} GiB, sampler over {min(cfg.max_num_seqs, cfg.max_num_batched_tokens):,} "
-                   f"rows × vocab {smp / GiB:.2f} GiB); {fitted}")
+                   f"rows × vocab {smp / GiB:.2f} GiB) + cuBLAS workspace {ws / MiB:.0f} MiB; "
+                   "sampler from vLLM's code (engines/vllm/startup.yaml)")
     if opts.enforce_eager:
         graphs, g_src, g_unc = 0, "--enforce-eager: none", 0
     elif opts.cuda_graph_bytes is not None:
@@ -140,7 +168,8 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
     if opts.non_torch_bytes is not None:
         nt, nt_src, nt_unc = opts.non_torch_bytes, "--non-torch-memory", 0
     else:
-        nt, nt_src, nt_unc = non_torch(tp, pp), f"growth after the start-up snapshot; {fitted}", 0
+        nt, nt_src, nt_unc = non_torch(tp, pp), ("growth after the start-up snapshot; fitted on fit and seen "
+                                                 "rows (session 11, engines/vllm/startup.yaml)"), 0
     return [
         BudgetPart("activation", "activation peak (profile forward + sampler)", act, act_src, act_unc),
         BudgetPart("cuda_graphs", "CUDA graphs", graphs, g_src, g_unc),
