@@ -575,6 +575,15 @@ def write(rows, split, max_requests):
              "  misses and are listed below.** The fit side's gpt-oss rows (the cookbook's two, the vLLM PR's one) are",
              "  refused the same way; its 9 Qwen3-235B rows on 8 x B200 replay at throughput −4 % to +16 %, ITL −15 % to",
              "  +9 %, TTFT −14 % to +36 % (in-sample, no change made for them).",
+             "- Changed after round 8's first print (session 11; round 8's rows are seen since, and every \"after\"",
+             "  figure is labelled so): `simulate` replays hybrid KV caches (`kvplan/plan/simulate/groups.py`,",
+             "  `hybrid.py`: vLLM's extra cache groups on one block pool, sliding window, chunked local attention and",
+             "  Mamba, from vLLM 0.33's single_type_kv_cache_manager.py; SGLang's sliding-window pool from",
+             "  swa_memory_pool.py), so the gpt-oss runs replay; SGLang's DP attention (`simulate/dp.py`: per-rank",
+             "  schedulers in lockstep; no run here states it); vLLM's profile-run sampler peak from its code and a",
+             "  non-torch refit (issue 20: the KV capacity every vLLM replay starts from is smaller); MI300X's",
+             "  measured ROCm profile (issue 21: the dstack MI300X runs' steps). None of these was fitted to a run of",
+             "  this page.",
              "",
              "## Headline", "",
              "| half | runs | output tok/s: median \\|error\\| (signed) | ITL | TTFT | saturated runs predicted saturated |",
@@ -583,7 +592,10 @@ def write(rows, split, max_requests):
              "| held-out (round 6): vLLM, as first printed | 18 | 89% (+38%, n=18) | 51% (-22%, n=18) | 110% (+25%, n=18) | 0 of 0 |",
              "| held-out (round 6): SGLang, as first printed | 9 | 76% (-76%, n=9) | 220% (+220%, n=9) | 1481% (+1481%, n=9) | 0 of 0 |",
              "| **held-out (round 7, seed 2026120707), as first printed (bd5490d = e0c4fc2, 2026-12-06)** | 7 | 17% (-14%, n=7) | 21% (+20%, n=7) | 60% (-60%, n=7) | 0 of 0 |",
-             "| held-out (round 7), after session 10's step-model changes (seen), all SGLang | 7 | 15% (-13%, n=7) | 19% (+18%, n=7) | 55% (-55%, n=7) | 0 of 0 |"]
+             "| held-out (round 7), after session 10's step-model changes (seen), all SGLang | 7 | 15% (-13%, n=7) | 19% (+18%, n=7) | 55% (-55%, n=7) | 0 of 0 |",
+             "| **held-out (round 8, seed 2026120808), as first printed (fb64352 = b8de0ca, 2026-12-06)** | 9 (9 refused by kvplan) | - | - | - | 0 of 0 |",
+             "| held-out (round 8): vLLM, as first printed | 7 (7 refused by kvplan) | - | - | - | 0 of 0 |",
+             "| held-out (round 8): SGLang, as first printed | 2 (2 refused by kvplan) | - | - | - | 0 of 0 |"]
     for h in ("held-out", "held-out vllm", "held-out sglang", "fit", "seen", "all"):
         half_, _, eng = h.partition(" ")
         sub = [r for r in rows if (h == "all" or r["half"] == half_) and (not eng or r["engine"] == eng)]
@@ -595,9 +607,9 @@ def write(rows, split, max_requests):
         hit = sum(1 for r in sat if r["sat"][1])
         if eng and not sub:
             continue
-        name = {"held-out": "**held-out (round 8, seed 2026120808), as first printed (fb64352 = b8de0ca, 2026-12-06)**",
-                "held-out vllm": "held-out (round 8): vLLM, as first printed",
-                "held-out sglang": "held-out (round 8): SGLang, as first printed",
+        name = {"held-out": "held-out (round 8), after session 11's changes (seen)",
+                "held-out vllm": "held-out (round 8): vLLM, after session 11's changes (seen)",
+                "held-out sglang": "held-out (round 8): SGLang, after session 11's changes (seen)",
                 "seen": "seen (round-1 to round-7 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
         nref = sum(1 for r in sub if r.get("refused"))
         runs = f"{len(sub)}" + (f" ({nref} refused by kvplan)" if nref else "")
