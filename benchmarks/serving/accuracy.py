@@ -100,7 +100,8 @@ def replay_run(src, half, run, max_requests):
         try:
             got = bench.replay(group, spec, gpu, tp=run["tp"], replicas=run["replicas"], engine=run["engine"],
                                opts=opts, prefix_caching=run["prefix_caching"],
-                               max_requests=max_requests, scheduler_steps=run.get("num_scheduler_steps", 1))
+                               max_requests=max_requests, scheduler_steps=run.get("num_scheduler_steps", 1),
+                               engine_version=str(run.get("engine_version") or ""))
         except KvplanError as e:  # kvplan refuses the run (e.g. fit finds no room for the KV cache)
             rows += [refused(src, half, run, spec, gpu, lv, str(e)) for lv in group]
             continue

@@ -264,10 +264,12 @@ class Row:
 
 def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm", opts=None,
            prefix_caching: bool = True, max_requests: int = 1000, seed: int = 0, step=None,
-           scheduler_steps: int = 1) -> list[Row]:
+           scheduler_steps: int = 1, engine_version: str | None = None) -> list[Row]:
     """Each level simulated at its own load. ``scheduler_steps`` > 1: the server ran vLLM V0's
-    ``--num-scheduler-steps`` (kvplan/plan/simulate/vllm_v0.py)."""
+    ``--num-scheduler-steps`` (kvplan/plan/simulate/vllm_v0.py); ``engine_version``: the vLLM
+    version the run states, for its admission rule (simulate/limits.py ``for_vllm_version``)."""
     from ..plan import simulate as sim
+    from ..plan.simulate.limits import for_vllm_version
     from ..plan.simulate.vllm_v0 import v0_limits
     from ..plan.latency.step import OpLatency
 
@@ -283,6 +285,8 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
         if ep not in lims:
             lims[ep] = v0_limits(sim.engine_limits(spec, gpu, tp, engine, opts, prefix_caching, ep),
                                  scheduler_steps, opts)
+            if engine_version:
+                lims[ep] = for_vllm_version(lims[ep], engine_version)
         lim = lims[ep]
         if lv.tool == "sglang" and lim.engine == "sglang":  # bench_serving sends ignore_eos (its default)
             lim = replace(lim, output_reserve=1.0)

@@ -49,13 +49,14 @@ def test_vllm_defaults_on_an_h100_every_field_and_source(llama):
             lim.max_model_len) == ("vllm", 16, n - 1, 1024, 8192, 131072)
     assert lim.prefix_caching is True and lim.note == "" and lim.frontend == (0.0108,)
     assert (lim.host_blocks, lim.host_chunk_blocks, lim.host_block_seconds) == (0, 1, 0.0)
-    assert (lim.output_reserve, lim.scheduler_steps) == (0.0, 1)
+    assert (lim.output_reserve, lim.scheduler_steps, lim.reserve_full_isl) == (0.0, 1, True)
     assert lim.sources == {
         "num_blocks": f"{where}: num_gpu_blocks {n:,} less the null block",
         "block_size": f"{where}: vLLM's default (CacheConfig.DEFAULT_BLOCK_SIZE)",
         "max_num_seqs": VLLM_BATCH, "max_num_batched_tokens": VLLM_BATCH,
         "max_model_len": "the model's max context",
-        "frontend": FRONTEND["vllm"]["source"]["completions"]}
+        "frontend": FRONTEND["vllm"]["source"]["completions"],
+        "reserve_full_isl": sim.limits.RESERVE_FULL_ISL["source"]}
 
 
 def test_vllm_on_an_l4_and_the_flags_as_sources():
@@ -137,7 +138,8 @@ def test_vllm_takes_the_first_full_or_mla_group_and_the_others_beside_it():
 
     h100 = catalog.load_gpu("h100")
     g2 = sim.engine_limits(catalog.load_model("gemma-2-9b"), h100)
-    assert g2.groups == (Group("sliding", 16, 4096),) and g2.block_size == 16
+    # cap: max_admission_blocks_per_request, cdiv(min(4095 + in-flight tokens, 8192), 16) + 1
+    assert g2.groups == (Group("sliding", 16, 4096, cap=513),) and g2.block_size == 16
     with pytest.raises(KvplanError) as e:  # one group, but of sliding-window layers
         sim.engine_limits(catalog.load_model("mistral-7b"), h100)
     assert str(e.value) == ("simulate needs a KV cache group of full-attention (or MLA) layers; "

@@ -215,8 +215,9 @@ def test_a_partly_evicted_prefix_stays_in_the_free_queue_for_the_next_allocation
 
 
 # A queued prefix span emptied by a hold of exactly its top (lo raised to hi) covers no block,
-# even after the holder caches MORE blocks of that prefix: popping it evicts nothing. 4 blocks of 4,
-# budget 4, prefix 8 tokens (2 blocks); r0 (4 -> 4), r1 ("a", 12 -> 1), r2 ("a", 9 -> 1) at 4 s.
+# even after the holder caches MORE blocks of that prefix: popping it evicts nothing (vLLM before
+# 0.19: admission checks the first chunk only, reserve_full_isl=False). 4 blocks of 4, budget 4,
+# prefix 8 tokens (2 blocks); r0 (4 -> 4), r1 ("a", 12 -> 1), r2 ("a", 9 -> 1) at 4 s.
 # step 1: r0 (0, 4), 1 block; free 3.  step 2: r0's decode at 4 asks for a 2nd block, r1 (0, 3)
 #   gets 1 (free 1); r1 has no whole block yet.  step 3: r1 (3, 3) takes the last block and
 #   caches prefix block 0 (cached 1, held by r1).  step 4: r1's chunk (6, 3) needs a 3rd block,
@@ -230,7 +231,7 @@ def test_a_partly_evicted_prefix_stays_in_the_free_queue_for_the_next_allocation
 #   uncached: r2 would hit 4 tokens and compute (4, 4) then (8, 1).)
 def test_popping_an_emptied_prefix_span_evicts_nothing_above_it():
     rf = Ledger()
-    rep = Replica(lim(blocks=4, budget=4), rf, shared_prefix=8)
+    rep = Replica(lim(blocks=4, budget=4, reserve_full_isl=False), rf, shared_prefix=8)
     r0, r1, r2 = R(0, 4, 4), R(1, 12, 1, "a"), R(2, 9, 1, "a")
     got = steps(rep, [[r0, r1], [], [], [], [r2]], probe=lambda rep: (rep.free, queued(rep)))
     assert got == [(3, 3), (1, 1), (0, 0), (4, 4), (2, 2), (4, 4), (4, 4)]
@@ -384,6 +385,7 @@ def test_a_fractional_round_counts_tokens_from_decode_step_zero():
     assert r.g == 6
 
 
+# vLLM before 0.19 (admission checks the first chunk only: reserve_full_isl=False).
 # 3 blocks of 4, budget 4, k = 1 (a decode takes 2 of the budget and asks for c + 3 slots).
 # Step 1: r0 (4 -> 5) prefilled (1 block, free 2). Step 2: r0's round at 4 asks for 7 slots: a
 # 2nd block (free 1); r1 (8 -> 2) admitted with the 2 tokens left (1 block, free 0). Step 3: r0's
@@ -393,7 +395,7 @@ def test_a_fractional_round_counts_tokens_from_decode_step_zero():
 # first token at 5 s, then its round at 8 makes the 2nd.
 def test_a_speculative_replica_preempts_a_prefill_by_the_blocks_its_tokens_fill():
     rf = SpecLedger(1)
-    rep = SpecReplica(lim(blocks=3, budget=4), rf, _eagle())
+    rep = SpecReplica(lim(blocks=3, budget=4, reserve_full_isl=False), rf, _eagle())
     r0, r1 = R(0, 4, 5), R(1, 8, 2)
     assert steps(rep, [[r0, r1]]) == [2, 0, 3, 2, 1, 3]
     assert rf.calls == [([(0, 4)], 0, 0), ([(0, 2), (4, 2)], 0, 0), ([(6, 2)], 0, 0), ([(0, 4)], 0, 0),

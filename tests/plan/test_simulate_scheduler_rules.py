@@ -105,6 +105,8 @@ def test_the_most_recently_admitted_request_is_preempted_and_resumes_on_its_cach
     assert rs[1].g == rs[0].g == 6 and rep.admitted == 3
 
 
+# vLLM before 0.19 (or --no-scheduler-reserve-full-isl: admission checks the first chunk only;
+# with the gate, r1's 2 blocks do not fit in the 1 free at step 2: test_simulate_full_isl.py).
 # 3 blocks of 4, budget 4 tokens. Step 1: r0 (4 -> 3) alone fills the budget, 1 block. Step 2:
 # r0's decode at 4 tokens takes a 2nd block (free 1); budget 3: r1 (8 -> 2) admitted with a chunk
 # of 3 (1 block, free 0). Step 3: r1's next chunk of 3 needs a 2nd block; none free: the most
@@ -113,7 +115,7 @@ def test_the_most_recently_admitted_request_is_preempted_and_resumes_on_its_cach
 # Steps 4, 5: r1 again from 0, chunks of 4; step 6 its decode at 8 tokens takes a 3rd block.
 def test_a_prefill_that_cannot_get_its_block_preempts_itself_and_stops_the_pass():
     rf = Ledger()
-    rep = Replica(lim(blocks=3, budget=4), rf)
+    rep = Replica(lim(blocks=3, budget=4, reserve_full_isl=False), rf)
     rs, free = drive(rep, [sim.Request(0.0, 4, 3), sim.Request(0.0, 8, 2)])
     assert rf.calls == [([(0, 4)], 0, 0), ([(0, 3)], 1, 5), ([], 1, 6), ([(0, 4)], 0, 0), ([(4, 4)], 0, 0),
                         ([], 1, 9)]

@@ -18,7 +18,9 @@ vLLM V1's scheduler (vllm/v1/core/sched/scheduler.py, ``Scheduler.schedule``; 0.
   stops admission: head-of-line, as ``schedule`` breaks);
 * KV in blocks of ``block_size`` tokens: a request holds ``cdiv(computed tokens, block)``
   blocks; ``allocate_slots`` asks for the blocks of ``computed + new`` tokens, and fails when
-  more are needed than the free queue holds;
+  more are needed than the free queue holds; a WAITING request is admitted only if the blocks of
+  its whole sequence fit (``full_sequence_must_fit``, ``scheduler_reserve_full_isl``: vLLM ≥ 0.19,
+  limits.RESERVE_FULL_ISL; a run of an older version checks its first chunk only);
 * when a running request cannot get its block, ``self.running.pop()`` preempts the most
   recently admitted running request (``_preempt_request``: blocks freed, computed tokens 0,
   back to the FRONT of the waiting queue); if that is the request itself, the running pass

@@ -54,6 +54,7 @@ class Group:
     block_size: int
     window: int = 0  # sliding window, or the attention chunk
     fixed: int = 0  # mamba: blocks held per request whatever its length
+    cap: int = 0  # sliding / chunked: max_admission_blocks_per_request (fit's blocks_per_request)
 
     def skipped(self, c: int) -> int:
         """get_num_skipped_tokens(c): tokens no later token attends to (SlidingWindowManager,
@@ -70,6 +71,16 @@ class Group:
         if self.kind == "mamba":
             return self.fixed
         return cdiv(c + n, self.block_size) - self.skipped(c) // self.block_size
+
+    def admission(self, c: int, full: int) -> int:
+        """Blocks vLLM 0.33's admission gate counts for a whole sequence of ``full`` tokens at
+        ``c`` hit tokens: ``get_num_blocks_to_allocate(apply_admission_cap=True)``, the required
+        blocks capped at ``cap`` (single_type_kv_cache_manager.py), less the skipped ones (the
+        hit's blocks counted as taken, as in ``held``)."""
+        if self.kind == "mamba":
+            return self.fixed
+        need = cdiv(full, self.block_size)
+        return max(0, (min(need, self.cap) if self.cap else need) - self.skipped(c) // self.block_size)
 
     def next_change(self, c: int) -> int | None:
         """The smallest decode position c' > c (computed tokens when the step is scheduled) at
@@ -109,7 +120,8 @@ def vllm_groups(detail: dict) -> tuple[int, tuple]:
     if main is None:
         return None, ()
     rest = tuple(Group(g["kind"], g["block_size"], g.get("window", 0),
-                       g["blocks_per_request"] if g["kind"] == "mamba" else 0)
+                       g["blocks_per_request"] if g["kind"] == "mamba" else 0,
+                       g.get("blocks_per_request", 0) if g["kind"] in ("sliding", "chunked") else 0)
                  for i, g in enumerate(groups) if i != main)
     return groups[main]["block_size"], rest
 

@@ -4,7 +4,8 @@ allocator (groups.py says what each group holds) and SGLang's separate sliding-w
 vLLM (``VllmHybridReplica``): the first full-attention (or MLA) group is ``scheduler.Replica``'s
 own (block pool, prefix cache, preemption: unchanged); each request also holds ``r.xb`` blocks of
 the other groups, from the same pool. Admission (``allocate_slots``) and every prefill chunk need
-the sum over the groups (``HybridKVCacheCoordinator.get_num_blocks_to_allocate``), the blocks that
+the sum over the groups (``HybridKVCacheCoordinator.get_num_blocks_to_allocate``; admission first
+for the whole sequence, each group capped at its ``Group.admission``: vLLM ≥ 0.19), the blocks that
 left the window coming back first (``remove_skipped_blocks``); decodes change their holding only at
 the positions ``groups.next_change`` gives (a new block, a block behind the window), each filed as
 an event as ``Replica`` files a decode's next block, and a decode that finds the pool short
@@ -66,7 +67,13 @@ class VllmHybridReplica(Replica):
         hit = (hp + ho + hc) * self.bs
         n = min(r.prompt + r.g - hit, budget)
         need = cdiv(hit + n, self.bs) - (hp + ho) + held(self.groups, hit, n)
-        return (hp, ho, hit, n, need, hc) if need + evict <= self.free else None
+        gate = max(need, self._full_need(r, hit, hp + ho)) if self.full_isl else need
+        return (hp, ho, hit, n, need, hc) if gate + evict <= self.free else None
+
+    def _full_need(self, r: _Req, hit: int, local: int) -> int:
+        """The whole sequence's blocks in every group (``Group.admission``)."""
+        full = min(r.prompt + r.g, self.lim.max_model_len)
+        return super()._full_need(r, hit, local) + sum(g.admission(hit, full) for g in self.groups)
 
     def _admit(self, r: _Req, budget: int):
         got = super()._admit(r, budget)  # takes the blocks of every group (``_fits``' need)

@@ -3,7 +3,7 @@ given, asked of fit for the engine, GPU and TP (``engine_limits``)."""
 from __future__ import annotations
 
 from ...errors import KvplanError, opt
-from ...model.frozen import field, record
+from ...model.frozen import field, record, replace
 
 ENGINES = ("vllm", "sglang")
 
@@ -17,6 +17,35 @@ SATURATION_SHARE = 0.10
 # The engine's front end (per request, per endpoint): one home, kvplan/plan/latency/frontend.py (issue 21
 # prices it in a served request's first token as well).
 from ..latency.frontend import ENDPOINTS, FRONTEND  # noqa: E402  (re-exported: simulate's callers and tests)
+
+
+# vLLM's admission gate (scheduler.py ``Replica._fits``): SchedulerConfig.scheduler_reserve_full_isl
+# (--scheduler-reserve-full-isl), default True; the scheduler then admits a waiting request only if
+# the blocks of its whole sequence (request.num_tokens, capped at max_model_len) fit, not just its
+# first chunk's. Absent in vLLM 0.18.1's vllm/config/scheduler.py, present (True) in 0.19.0's
+# (KVCacheManager.can_fit_full_sequence, called from Scheduler.schedule); in 0.33.0
+# KVCacheManager.allocate_slots(full_sequence_must_fit=...) (pip download --no-deps vllm==0.18.1,
+# 0.19.0, 0.33.0; upstream PR vllm-project/vllm#37307).
+RESERVE_FULL_ISL = {"since": (0, 19, 0), "default": True,
+                    "source": "vLLM >= 0.19.0 SchedulerConfig.scheduler_reserve_full_isl (default True; "
+                              "vllm/config/scheduler.py): KVCacheManager.allocate_slots(full_sequence_must_fit) "
+                              "in 0.33.0, can_fit_full_sequence in 0.19.0"}
+
+
+def for_vllm_version(lim: "Limits", version: str | None) -> "Limits":
+    """``lim`` with the admission rule of the vLLM ``version`` a run states ("0.11.0", "v0.10.1.1
+    (V1)"): older than 0.19.0, the first chunk's blocks only. A version not stated (or not
+    leading the text) is kvplan's own vLLM (0.33: the whole sequence)."""
+    import re
+
+    m = re.match(r"\s*v?(\d+)\.(\d+)(?:\.(\d+))?", version or "")
+    if lim.engine != "vllm" or m is None:
+        return lim
+    if tuple(int(x or 0) for x in m.groups()) >= RESERVE_FULL_ISL["since"]:
+        return lim
+    src = {**lim.sources, "reserve_full_isl": f"vLLM {m.group(0).strip()}: before 0.19.0, admission "
+                                               "checks the first chunk's blocks only"}
+    return replace(lim, reserve_full_isl=False, sources=src)
 
 
 # ---- what the engine gives the scheduler -----------------------------------------------------
@@ -42,6 +71,7 @@ class Limits:
     scheduler_steps: int = 1  # vLLM V0's --num-scheduler-steps (vllm_v0.py); 1: vLLM V1
     groups: tuple = ()  # KV cache groups beyond the scheduler's own (groups.Group; hybrid.py)
     swa_tokens: int = 0  # SGLang: the sliding-window token pool beside the full one (hybrid.py)
+    reserve_full_isl: bool = True  # vLLM ≥ 0.19: a waiting request's whole sequence must fit (RESERVE_FULL_ISL)
 
     @property
     def kv_tokens(self) -> int:
@@ -84,7 +114,7 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
                "max_num_batched_tokens": "--max-num-batched-tokens" if opts.max_num_batched_tokens else
                "vLLM EngineArgs.get_batch_defaults (kvplan.engines.vllm)",
                "max_model_len": "--max-model-len" if opts.max_model_len else "the model's max context"}
-        src["frontend"] = FRONTEND["vllm"]["source"][endpoint]
+        src["frontend"], src["reserve_full_isl"] = FRONTEND["vllm"]["source"][endpoint], RESERVE_FULL_ISL["source"]
         if others:
             src["groups"] = f"{where}: the other KV cache groups ({', '.join(g.kind for g in others)}), one block pool"
         lim = Limits("vllm", block, d["num_gpu_blocks"] - 1, d["max_num_seqs"],

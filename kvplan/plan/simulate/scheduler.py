@@ -42,6 +42,7 @@ class Replica:
         self.lim, self.rf, self.index = limits, roofline, index
         self.bs = limits.block_size
         self.mixed_batches = limits.engine == "vllm"
+        self.full_isl = self.mixed_batches and getattr(limits, "reserve_full_isl", True)  # _fits
         self.q = 1  # tokens a decode is scheduled with (speculative: 1 + k)
         self.linear = roofline.decode_is_linear
         self.k_prefix = shared_prefix // self.bs  # full blocks of a shared prefix
@@ -238,11 +239,20 @@ class Replica:
         return hp, ho, evict, hc
 
     def _fits(self, r: _Req, budget: int):
+        """(hits, new tokens, blocks to take) if ``r`` can be admitted with ``budget`` tokens:
+        vLLM's ``allocate_slots`` for its first chunk, and with ``full_isl`` (vLLM ≥ 0.19,
+        limits.RESERVE_FULL_ISL) first for its whole sequence (``full_sequence_must_fit``)."""
         hp, ho, evict, hc = self._hits(r)
         hit = (hp + ho + hc) * self.bs
         n = min(r.prompt + r.g - hit, budget)
         need = cdiv(hit + n, self.bs) - (hp + ho)
-        return (hp, ho, hit, n, need, hc) if need + evict <= self.free else None
+        gate = max(need, self._full_need(r, hit, hp + ho)) if self.full_isl else need
+        return (hp, ho, hit, n, need, hc) if gate + evict <= self.free else None
+
+    def _full_need(self, r: _Req, hit: int, local: int) -> int:
+        """Blocks ``r``'s whole sequence needs past its ``local`` hit blocks (hybrid.py: in every
+        group): ``get_num_blocks_to_allocate`` for min(num_tokens, max_model_len) tokens."""
+        return cdiv(min(r.prompt + r.g, self.lim.max_model_len), self.bs) - local
 
     def _admit(self, r: _Req, budget: int):
         """Admit the head of the waiting queue if its blocks fit (``allocate_slots``)."""
