@@ -44,6 +44,15 @@ def test_sglang_lines():
     assert serve_command("sglang", "m/x", 2, data_parallel_size=1) == base
 
 
+def test_sglang_dp_attention_lines():
+    # DP attention is said from 2 ranks on (--dp-size 2 --enable-dp-attention); with 1 rank the
+    # flags are left out: attn_dp_size 1 is SGLang's layout without them (engines/sglang.py attn_dp_size)
+    base = "python -m sglang.launch_server --model-path m/x --tp 2"
+    assert serve_command("sglang", "m/x", 2, data_parallel_size=2, dp_attention=True) == (
+        f"{base} --dp-size 2 --enable-dp-attention")
+    assert serve_command("sglang", "m/x", 2, data_parallel_size=1, dp_attention=True) == base
+
+
 def test_refusals_whole():
     _raises("role must be prefill or decode, got 'both'", "vllm", "m/x", 1, None, "both")
     _raises("no launch command for engine 'trtllm' (vllm or sglang)", "trtllm", "m/x", 1)

@@ -102,6 +102,14 @@ def test_blas_workspace_by_architecture():
     assert startup.blas_workspace(None) == 8_519_680
 
 
+def test_blas_workspace_by_major_not_by_exact_capability():
+    # PyTorch tests the capability's major (9 or 10), so B300's 10.3 (settings._CAPABILITY 103,
+    # NVIDIA's CUDA GPUs page) takes the 32 MiB of B200's 10.0; the catalog has no B300, so the
+    # record is B200's renamed (capability() reads only the name)
+    b300 = catalog.load_gpu("b200").model_copy(update={"name": "b300"})
+    assert startup.blas_workspace(b300) == 32 * 2**20
+
+
 def test_constants_keep_values_only_and_are_ints():
     c = startup.constants()
     assert all(isinstance(v, dict) and "value" in v for v in c.values())
