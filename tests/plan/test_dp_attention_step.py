@@ -131,3 +131,12 @@ def test_a_calibrated_profile_scales_both_sides(ds, m):
     assert p.step(parts) == pytest.approx(0.003 + 2 * (m.mlp_seconds(256) + _sglang_overhead(32, False)), rel=1e-12)
     with pytest.raises(KvplanError, match="fitted on b200"):
         DataParallelStep(*ds, 8, 8).apply_profile({"kind": KIND, "step_scale": 2.0, "gpu": "b200"})
+
+
+def test_a_profile_applied_after_pricing_still_scales_the_mlp_side(ds, m):
+    """The MLP side's memo keeps unscaled seconds: a profile applied after a step was priced scales
+    the next one (before the fix the memo returned the unscaled figure)."""
+    p = DataParallelStep(*ds, 8, 8)
+    before = p.mlp_seconds(256)
+    p.apply_profile({"kind": KIND, "step_scale": 0.5, "gpu": ds[1].name})
+    assert p.mlp_seconds(256) == pytest.approx(0.5 * before, rel=1e-12)
