@@ -93,8 +93,8 @@ class DataParallelStep:
         t = self._group_memo.get(rows)
         if t is None:
             t = self._group_memo[rows] = sum(o[1] for o in self.mlp.price(rows, 1, 0, 0, 0, 0, 0, 0, 0)
-                                             if o[0].startswith(_MLP_OPS)) * self.mlp.profile_scale
-        return t
+                                             if o[0].startswith(_MLP_OPS))
+        return t * self.mlp.profile_scale  # the memo unscaled: a profile applied later still counts
 
     def step(self, parts) -> float:
         """Seconds of one step from each rank with a batch: (its own seconds, rows, sequences, prompt
