@@ -146,3 +146,33 @@ def test_sglang_decode_top_up_retracts_the_latest():
     assert trace[:2] == [(200, 0), (144, 1)]
     assert a.preempted == 0 and b.preempted >= 1 and a.end < b.end
     assert rep.swa_free == 400 and rep.free == 5000 and not rep.pending
+
+
+# -- vLLM's groups on one pool ---------------------------------------------------------------------
+def test_vllm_shared_prefix_hit_counts_the_sliding_group_whole():
+    """A 64-token shared prefix (4 blocks of 16). A (prompt 70, output 2) takes cdiv(70, 16) = 5
+    full + 5 sliding blocks and leaves the prefix's 4 full blocks cached and free. B (prompt 100)
+    hits them: hit 64, it computes 36 tokens, needs cdiv(100, 16) − 4 = 3 full + the sliding
+    group's cdiv(100, 16) − 0 skipped = 7 (its window does not reach back past token 0): 10 new
+    blocks + the 4 hit = 14 in use after its prefill step. A pool of 13 cannot admit it."""
+    lim = sim.Limits("vllm", 16, 100, 8, 1024, 4096, True, {}, groups=(SWA16,))
+    rep = VllmHybridReplica(lim, Ledger(), 64)
+    _run(rep, [sim.Request(0.0, 70, 2, "p")])
+    assert rep.free == 100
+    rs, trace = _run(rep, [sim.Request(0.0, 100, 2, "p")])
+    assert 100 - trace[0][0] == 14 and rs[0].hit_tokens == 64 and rep.free == 100
+    lim = sim.Limits("vllm", 16, 13, 8, 1024, 4096, True, {}, groups=(SWA16,))
+    rep = VllmHybridReplica(lim, Ledger(), 64)
+    _run(rep, [sim.Request(0.0, 70, 2, "p")])
+    with pytest.raises(KvplanError, match="100 tokens"):
+        _run(rep, [sim.Request(0.0, 100, 2, "p")])
+
+
+def test_vllm_preempted_request_keeps_no_blocks_for_a_hit():
+    """Two requests of prompt 100, output 60 on 37 blocks: the later one is preempted at c = 144
+    (test_simulate_hybrid.py); its blocks all go back without being kept for a hit (groups.py:
+    pessimistic), so it recomputes its prompt and the tokens it had made from 0: no hit tokens anywhere."""
+    rep = _vllm(37)
+    (a, b), trace = _run(rep, [sim.Request(0.0, 100, 60), sim.Request(0.0, 100, 60)])
+    assert (a.preempted, b.preempted) == (0, 1) and rep.hit_tokens == 0 and b.hit_tokens == 0
+    assert rep.free == 37
