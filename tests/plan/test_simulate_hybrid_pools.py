@@ -140,7 +140,15 @@ def test_sglang_decode_tops_up_to_window_plus_interval():
 def test_sglang_decode_top_up_retracts_the_latest():
     """Two requests of prompt 100, output 200, pool 400: both admitted (129 < 400, 129 < 300): 200
     free, each to top up 156 on its first decode. A (admitted first) takes 156: 44 left; B's 156 >
-    44 retracts B (its 100 back): 144 free, one preemption. B comes back only after A ends."""
+    44 retracts B (its 100 back): 144 free, one preemption. Step 3 re-admits B (101 tokens): the
+    radix cache kept its tokens, it hits at most 101 − 1 = 100 and takes the one other SWA token
+    (hits taken as still in the SWA pool: hybrid.py's simplification): 143 free. B ends after A."""
+    rep = _sglang(400)
+    rs = [_Req(i, sim.Request(0.0, 100, 200)) for i in range(2)]
+    rep.waiting.extend(rs)
+    for _ in range(3):
+        rep.t += rep.step(rep.t)[0]
+    assert (rs[1].hit_tokens, rs[1].state, rep.swa_free) == (100, "decode", 143)
     rep = _sglang(400)
     (a, b), trace = _run(rep, [sim.Request(0.0, 100, 200), sim.Request(0.0, 100, 200)])
     assert trace[:2] == [(200, 0), (144, 1)]
