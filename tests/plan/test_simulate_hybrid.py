@@ -14,6 +14,7 @@ from kvplan.plan.simulate.groups import Group, held, next_change, sglang_swa_nee
 from kvplan.plan.simulate.hybrid import SGLangSWAReplica, VllmHybridReplica
 from kvplan.plan.simulate.scheduler import Replica, _Req
 from kvplan.sources import catalog
+from tests.plan.test_simulate_scheduler_rules import drive  # one stepping helper for the replica tests
 
 
 
@@ -28,18 +29,6 @@ class Ledger:
     def mixed(self, chunks=(), decodes=()):
         return NS(seconds=1.0)
 
-
-def drive(rep, reqs):
-    """Step ``rep`` with every request waiting at 0 until all are done: the free blocks after
-    each step."""
-    rs = [_Req(i, q) for i, q in enumerate(reqs)]
-    rep.waiting.extend(rs)
-    free, t = [], 0.0
-    while rep.has_work():
-        d, _ = rep.step(t)
-        t += d
-        free.append(rep.free)
-    return rs, free
 
 SWA = Group("sliding", 16, 128)  # gpt-oss: window 128, blocks of 16
 
