@@ -62,3 +62,14 @@ def test_speculative_decoding_with_hybrid_groups_is_refused():
     with pytest.raises(KvplanError) as e:
         sim.run([sim.Request(0.0, 10, 2)], lim, object(), drafter=object())
     assert str(e.value) == "simulate does not model speculative decoding with hybrid KV cache groups"
+
+
+def test_hybrid_groups_are_noted():
+    """gpt-oss on vLLM keeps a sliding group beside the full one: the result says so
+    (groups.describe of the limits simulate used)."""
+    from kvplan.plan.simulate.groups import describe
+
+    spec, gpu = catalog.load_model("gpt-oss-120b"), catalog.load_gpu("h100")
+    lim = sim.engine_limits(spec, gpu, 2, "vllm")
+    r = sim.simulate(spec, gpu, tp=2, rate=4.0, prompt_tokens="100", output_tokens="10", requests=6)
+    assert lim.groups and describe(lim) in r.notes
