@@ -16,6 +16,7 @@ from kvplan.plan import deploy as d
 from kvplan.plan import simulate as sim
 from kvplan.plan.latency.dp_attention import DataParallelStep
 from kvplan.sources import catalog
+from tests.plan.test_deploy_wiring import _fresh_models  # noqa: F401  (autouse: a fresh model cache per test)
 
 H200 = "h200-sxm-141gb"
 PRICES = {H200: (3.0, "src h200")}
@@ -26,13 +27,6 @@ def workload(**kw):
                 itl_p90_ms=1e9, engine="sglang", requests=11, max_gpus=64, prices=PRICES)
     base.update(kw)
     return d.Workload(**base)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_models():
-    d._CACHE.clear()  # a replica's models are cached per process: build them under this test's code
-    yield
-    d._CACHE.clear()
 
 
 @pytest.fixture

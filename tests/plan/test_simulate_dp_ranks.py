@@ -5,31 +5,9 @@ from __future__ import annotations
 import pytest
 
 from kvplan.plan import simulate as sim
-from kvplan.plan.latency.dp_attention import DataParallelStep
 from kvplan.plan.simulate.dp import DPReplica
 from kvplan.plan.simulate.sglang import SGLangReplica
-
-
-class _Side:
-    """A rank's own share: 1 ms per row of its batch (as tests/plan/test_simulate_dp.py's)."""
-
-    decode_is_linear = True
-
-    def mixed_sum(self, chunks, decodes, ctx_sum, ctx_max=0, seconds=False):
-        rows = decodes + sum(n for _, n in chunks)
-        self.last = (rows, decodes + len(chunks), bool(chunks))
-        return 0.001 * rows
-
-
-class _Step(DataParallelStep):
-    """The slowest rank + 0.1 ms per row of every rank; records each step's parts."""
-
-    def __init__(self, dp: int):
-        self.dp, self.rank, self.decode_is_linear, self.seen = dp, _Side(), True, []
-
-    def step(self, parts):
-        self.seen.append(list(parts))
-        return max(p[0] for p in parts) + 0.0001 * sum(p[1] for p in parts)
+from tests.plan.test_simulate_dp import _Step  # the stand-in step: slowest rank + 0.1 ms a row
 
 
 def _lim(block: int = 1) -> sim.Limits:

@@ -11,16 +11,7 @@ from kvplan.plan import simulate as sim
 from kvplan.plan.simulate.groups import Group
 from kvplan.plan.simulate.hybrid import SGLangSWAReplica, VllmHybridReplica, replica_class
 from kvplan.plan.simulate.scheduler import _Req
-
-
-class Ledger:
-    decode_is_linear = True
-
-    def mixed_sum(self, chunks, decodes, ctx_sum, ctx_max=0, seconds=False):
-        return 1.0
-
-    def mixed(self, chunks=(), decodes=()):
-        return NS(seconds=1.0)
+from tests.plan.test_simulate_hybrid import Ledger  # every step takes 1 s
 
 
 SWA1 = Group("sliding", 1, 128)  # SGLang's page of 1 token, window 128 (gpt-oss)

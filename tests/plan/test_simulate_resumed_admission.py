@@ -1,20 +1,9 @@
 """vLLM ≥ 0.19's full-sequence admission (scheduler.py ``Replica._full_need``) for a preempted
 request that resumes: its sequence is its prompt plus the tokens it already generated
 (``request.num_tokens``), so the gate counts prompt + g, by hand."""
-from types import SimpleNamespace as NS
-
 from kvplan.plan import simulate as sim
 from kvplan.plan.simulate.scheduler import Replica, _Req
-
-
-class Ledger:
-    decode_is_linear = True
-
-    def mixed_sum(self, chunks, decodes, ctx_sum, ctx_max=0, seconds=False):
-        return 1.0
-
-    def mixed(self, chunks=(), decodes=()):
-        return NS(seconds=1.0)
+from tests.plan.test_simulate_hybrid import Ledger  # every step takes 1 s
 
 
 def test_a_resumed_request_needs_its_prompt_and_its_generated_tokens():
