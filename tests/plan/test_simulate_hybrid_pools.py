@@ -175,3 +175,34 @@ def test_vllm_preempted_request_keeps_no_blocks_for_a_hit():
     (a, b), trace = _run(rep, [sim.Request(0.0, 100, 60), sim.Request(0.0, 100, 60)])
     assert (a.preempted, b.preempted) == (0, 1) and rep.hit_tokens == 0 and b.hit_tokens == 0
     assert rep.free == 37
+
+
+# -- SGLang with pages of 16 tokens ------------------------------------------------------------------
+def _sglang16(swa, tokens=5000):
+    lim = sim.Limits("sglang", 16, tokens, 8, 4096, 8192, True, {}, output_reserve=0.0,
+                     groups=(Group("sliding", 16, 128),), swa_tokens=swa)
+    return SGLangSWAReplica(lim, Ledger())
+
+
+def test_sglang_page_16_swa_need_counts_tokens_not_pages():
+    """Page 16, prompt 100, output 10: the SWA need is max(100 − 128, 0) + min(100 + 10, 128) + 16
+    = 126 tokens (the prompt's 100 tokens, not its cdiv(100, 16) = 7 pages: that would be 33).
+    126 < 127: admitted; 126 ≥ 126: never, one clear error (it is alone)."""
+    rs, _ = _run(_sglang16(127), [sim.Request(0.0, 100, 10)])
+    assert rs[0].g == 10
+    with pytest.raises(KvplanError, match="100 tokens"):
+        _run(_sglang16(126), [sim.Request(0.0, 100, 10)])
+
+
+def test_sglang_page_16_decode_takes_a_page_at_the_boundary():
+    """Page 16, prompt 16, output 20 on 100 pages: the prefill takes cdiv(16, 16) = 1 page (99
+    free) and makes token 1; its 19 decodes run at c = 16..34: the first (c = 16, slots for 17 tokens)
+    takes a second page (98 free), the 17th (c = 32, step 18) a third (97); all back at the end."""
+    rep = _sglang16(1000, tokens=100)
+    r = _Req(0, sim.Request(0.0, 16, 20))
+    rep.waiting.append(r)
+    frees = []
+    while rep.has_work():
+        rep.t += rep.step(rep.t)[0]
+        frees.append(rep.free)
+    assert frees[:3] == [99, 98, 98] and frees[16:18] == [98, 97] and frees[-1] == 100
