@@ -206,3 +206,13 @@ def test_sglang_page_16_decode_takes_a_page_at_the_boundary():
         rep.t += rep.step(rep.t)[0]
         frees.append(rep.free)
     assert frees[:3] == [99, 98, 98] and frees[16:18] == [98, 97] and frees[-1] == 100
+
+
+def test_vllm_chunk_that_frees_more_window_blocks_than_it_takes():
+    """Prompt 528, output 2, chunks of 512, 100 blocks of 16. Chunk 1 (c = 0): nothing behind the
+    window, so 32 full + 32 sliding blocks: 36 free. Chunk 2 (c = 512, 16 tokens): the full group
+    takes cdiv(528, 16) − 32 = 1; the sliding group keeps tokens 385..527 (512 − 128 + 1 = 385
+    skipped: 24 whole blocks), cdiv(528, 16) − 24 = 9 blocks: 1 + 9 − 32 = −22, so 22 come back:
+    58 free (33 + 9 held). All 100 back at the end."""
+    rs, trace = _run(_vllm(100, budget=512), [sim.Request(0.0, 528, 2)])
+    assert trace == [(36, 0), (58, 0), (100, 0)] and rs[0].xb == 0
