@@ -216,3 +216,13 @@ def test_vllm_chunk_that_frees_more_window_blocks_than_it_takes():
     58 free (33 + 9 held). All 100 back at the end."""
     rs, trace = _run(_vllm(100, budget=512), [sim.Request(0.0, 528, 2)])
     assert trace == [(36, 0), (58, 0), (100, 0)] and rs[0].xb == 0
+
+
+def test_vllm_fixed_group_decode_takes_only_the_full_block():
+    """A Mamba group of 3 fixed blocks beside the full group (blocks of 16), prompt 16, output 20
+    on 100 blocks: admission takes 1 full + 3 fixed (96 free); the decodes at c = 16 and c = 32
+    (steps 2 and 18) each need one new full block and no Mamba block (d = 1 + 3 − 3 = 1): 95,
+    then 94; the Mamba group never changes, so the next event is the full group's next block."""
+    rs, trace = _run(_vllm(100, groups=(Group("mamba", 0, fixed=3),)), [sim.Request(0.0, 16, 20)])
+    frees = [f for f, _ in trace]
+    assert frees == [96] + [95] * 16 + [94, 94, 100] and rs[0].xb == 0
