@@ -226,3 +226,20 @@ def test_vllm_fixed_group_decode_takes_only_the_full_block():
     rs, trace = _run(_vllm(100, groups=(Group("mamba", 0, fixed=3),)), [sim.Request(0.0, 16, 20)])
     frees = [f for f, _ in trace]
     assert frees == [96] + [95] * 16 + [94, 94, 100] and rs[0].xb == 0
+
+
+def test_vllm_preempted_request_recomputes_prompt_and_output_in_one_chunk():
+    """The pool of 37 above: B is preempted at step 46 (c = 144; c = 100 was step 2) with 45 tokens made. A ends at
+    step 60 (1 prefill + 59 decodes; at c = 158 it held 10 + 10 − 1 = 19: 18 free < B's 20).
+    Step 61 re-admits B as one chunk of 100 + 45 = 145 tokens (budget 1,024): 10 full + 10 sliding
+    (c = 0: nothing behind the window) = 20: 17 free; its decode at c = 145 drops one sliding
+    block (145 − 127 = 18 ≥ 16): 18 free."""
+    rep = _vllm(37)
+    a, b = (_Req(i, sim.Request(0.0, 100, 60)) for i in range(2))
+    rep.waiting.extend([a, b])
+    seen = []
+    while rep.has_work():
+        rep.t += rep.step(rep.t)[0]
+        seen.append((a.state, b.state, b.computed, rep.free))
+    assert seen[45][1:] == ("waiting", 0, 18) and seen[59] == ("done", "waiting", 0, 37)
+    assert seen[60:62] == [("done", "decode", 145, 17), ("done", "decode", 145, 18)]
