@@ -243,3 +243,12 @@ def test_vllm_preempted_request_recomputes_prompt_and_output_in_one_chunk():
         seen.append((a.state, b.state, b.computed, rep.free))
     assert seen[45][1:] == ("waiting", 0, 18) and seen[59] == ("done", "waiting", 0, 37)
     assert seen[60:62] == [("done", "decode", 145, 17), ("done", "decode", 145, 18)]
+
+
+def test_sglang_chunk_taking_exactly_the_free_swa_tokens_runs():
+    """The chunked prefill above on a pool of 616: admission needs 513 < 616; chunk 1 takes 512
+    (104 free); chunk 2 wants exactly 104: room enough (SWA tokens short only when the want
+    exceeds the free), 0 free; it keeps 256 entering decode: 616 − 256 = 360."""
+    rep = _sglang(616, budget=512)
+    (r,), trace = _run(rep, [sim.Request(0.0, 1000, 5)])
+    assert trace[:2] == [(104, 0), (360, 0)] and r.preempted == 0 and rep.swa_free == 616
