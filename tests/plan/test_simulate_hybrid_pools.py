@@ -252,3 +252,12 @@ def test_sglang_chunk_taking_exactly_the_free_swa_tokens_runs():
     rep = _sglang(616, budget=512)
     (r,), trace = _run(rep, [sim.Request(0.0, 1000, 5)])
     assert trace[:2] == [(104, 0), (360, 0)] and r.preempted == 0 and rep.swa_free == 616
+
+
+def test_vllm_decode_drops_a_window_block_one_step_before_the_next():
+    """Prompt 140, output 10 on 100 blocks of 16 (decodes at c = 140..148). Prefill: cdiv(140, 16)
+    = 9 full + 9 sliding: 82 free, the same at c = 140..142 (slots for c + 1 ≤ 143 tokens: 9 + 9).
+    At c = 143, 143 − 128 + 1 = 16 tokens are behind the window: one block back (9 + 8: 83 free);
+    at c = 144 both groups take a block (cdiv(145, 16) = 10; 10 + 9: 81 free)."""
+    rs, trace = _run(_vllm(100), [sim.Request(0.0, 140, 10)])
+    assert [f for f, _ in trace] == [82, 82, 82, 82, 83, 81, 81, 81, 81, 100]
