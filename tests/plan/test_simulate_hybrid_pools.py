@@ -175,3 +175,89 @@ def test_vllm_preempted_request_keeps_no_blocks_for_a_hit():
     (a, b), trace = _run(rep, [sim.Request(0.0, 100, 60), sim.Request(0.0, 100, 60)])
     assert (a.preempted, b.preempted) == (0, 1) and rep.hit_tokens == 0 and b.hit_tokens == 0
     assert rep.free == 37
+
+
+# -- SGLang with pages of 16 tokens ------------------------------------------------------------------
+def _sglang16(swa, tokens=5000):
+    lim = sim.Limits("sglang", 16, tokens, 8, 4096, 8192, True, {}, output_reserve=0.0,
+                     groups=(Group("sliding", 16, 128),), swa_tokens=swa)
+    return SGLangSWAReplica(lim, Ledger())
+
+
+def test_sglang_page_16_swa_need_counts_tokens_not_pages():
+    """Page 16, prompt 100, output 10: the SWA need is max(100 − 128, 0) + min(100 + 10, 128) + 16
+    = 126 tokens (the prompt's 100 tokens, not its cdiv(100, 16) = 7 pages: that would be 33).
+    126 < 127: admitted; 126 ≥ 126: never, one clear error (it is alone)."""
+    rs, _ = _run(_sglang16(127), [sim.Request(0.0, 100, 10)])
+    assert rs[0].g == 10
+    with pytest.raises(KvplanError, match="100 tokens"):
+        _run(_sglang16(126), [sim.Request(0.0, 100, 10)])
+
+
+def test_sglang_page_16_decode_takes_a_page_at_the_boundary():
+    """Page 16, prompt 16, output 20 on 100 pages: the prefill takes cdiv(16, 16) = 1 page (99
+    free) and makes token 1; its 19 decodes run at c = 16..34: the first (c = 16, slots for 17 tokens)
+    takes a second page (98 free), the 17th (c = 32, step 18) a third (97); all back at the end."""
+    rep = _sglang16(1000, tokens=100)
+    r = _Req(0, sim.Request(0.0, 16, 20))
+    rep.waiting.append(r)
+    frees = []
+    while rep.has_work():
+        rep.t += rep.step(rep.t)[0]
+        frees.append(rep.free)
+    assert frees[:3] == [99, 98, 98] and frees[16:18] == [98, 97] and frees[-1] == 100
+
+
+def test_vllm_chunk_that_frees_more_window_blocks_than_it_takes():
+    """Prompt 528, output 2, chunks of 512, 100 blocks of 16. Chunk 1 (c = 0): nothing behind the
+    window, so 32 full + 32 sliding blocks: 36 free. Chunk 2 (c = 512, 16 tokens): the full group
+    takes cdiv(528, 16) − 32 = 1; the sliding group keeps tokens 385..527 (512 − 128 + 1 = 385
+    skipped: 24 whole blocks), cdiv(528, 16) − 24 = 9 blocks: 1 + 9 − 32 = −22, so 22 come back:
+    58 free (33 + 9 held). All 100 back at the end."""
+    rs, trace = _run(_vllm(100, budget=512), [sim.Request(0.0, 528, 2)])
+    assert trace == [(36, 0), (58, 0), (100, 0)] and rs[0].xb == 0
+
+
+def test_vllm_fixed_group_decode_takes_only_the_full_block():
+    """A Mamba group of 3 fixed blocks beside the full group (blocks of 16), prompt 16, output 20
+    on 100 blocks: admission takes 1 full + 3 fixed (96 free); the decodes at c = 16 and c = 32
+    (steps 2 and 18) each need one new full block and no Mamba block (d = 1 + 3 − 3 = 1): 95,
+    then 94; the Mamba group never changes, so the next event is the full group's next block."""
+    rs, trace = _run(_vllm(100, groups=(Group("mamba", 0, fixed=3),)), [sim.Request(0.0, 16, 20)])
+    frees = [f for f, _ in trace]
+    assert frees == [96] + [95] * 16 + [94, 94, 100] and rs[0].xb == 0
+
+
+def test_vllm_preempted_request_recomputes_prompt_and_output_in_one_chunk():
+    """The pool of 37 above: B is preempted at step 46 (c = 144; c = 100 was step 2) with 45 tokens made. A ends at
+    step 60 (1 prefill + 59 decodes; at c = 158 it held 10 + 10 − 1 = 19: 18 free < B's 20).
+    Step 61 re-admits B as one chunk of 100 + 45 = 145 tokens (budget 1,024): 10 full + 10 sliding
+    (c = 0: nothing behind the window) = 20: 17 free; its decode at c = 145 drops one sliding
+    block (145 − 127 = 18 ≥ 16): 18 free."""
+    rep = _vllm(37)
+    a, b = (_Req(i, sim.Request(0.0, 100, 60)) for i in range(2))
+    rep.waiting.extend([a, b])
+    seen = []
+    while rep.has_work():
+        rep.t += rep.step(rep.t)[0]
+        seen.append((a.state, b.state, b.computed, rep.free))
+    assert seen[45][1:] == ("waiting", 0, 18) and seen[59] == ("done", "waiting", 0, 37)
+    assert seen[60:62] == [("done", "decode", 145, 17), ("done", "decode", 145, 18)]
+
+
+def test_sglang_chunk_taking_exactly_the_free_swa_tokens_runs():
+    """The chunked prefill above on a pool of 616: admission needs 513 < 616; chunk 1 takes 512
+    (104 free); chunk 2 wants exactly 104: room enough (SWA tokens short only when the want
+    exceeds the free), 0 free; it keeps 256 entering decode: 616 − 256 = 360."""
+    rep = _sglang(616, budget=512)
+    (r,), trace = _run(rep, [sim.Request(0.0, 1000, 5)])
+    assert trace[:2] == [(104, 0), (360, 0)] and r.preempted == 0 and rep.swa_free == 616
+
+
+def test_vllm_decode_drops_a_window_block_one_step_before_the_next():
+    """Prompt 140, output 10 on 100 blocks of 16 (decodes at c = 140..148). Prefill: cdiv(140, 16)
+    = 9 full + 9 sliding: 82 free, the same at c = 140..142 (slots for c + 1 ≤ 143 tokens: 9 + 9).
+    At c = 143, 143 − 128 + 1 = 16 tokens are behind the window: one block back (9 + 8: 83 free);
+    at c = 144 both groups take a block (cdiv(145, 16) = 10; 10 + 9: 81 free)."""
+    rs, trace = _run(_vllm(100), [sim.Request(0.0, 140, 10)])
+    assert [f for f, _ in trace] == [82, 82, 82, 82, 83, 81, 81, 81, 81, 100]
