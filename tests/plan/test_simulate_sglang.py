@@ -94,3 +94,14 @@ def test_an_idle_sglang_schedules_at_once(llama):
 def test_check_bench_reserves_everything_for_sglang_bench_serving(llama):
     lim = replace(tiny(1000), output_reserve=1.0)
     assert lim.output_reserve == 1.0
+
+
+def test_admission_counts_tokens_at_a_page_size_over_one(llama):
+    """Page size 16, a pool of 10 pages = 160 tokens. A request of 16 + 16 tokens needs 16 + 16 +
+    one page (16) = 48 tokens ≤ 160, so it is admitted at once and never preempted (its 32 tokens
+    fill 2 pages); counting the 10 free pages as 10 tokens would refuse it for ever."""
+    spec, gpu, rf = llama
+    lim = sim.Limits("sglang", 16, 10, 256, 8192, 131072, True, {"num_blocks": "test"}, output_reserve=1.0)
+    out = sim.simulate(spec, gpu, trace=[Request(0.0, 16, 16)], limits=lim, roofline=rf)
+    assert out.requests_per_s > 0 and out.preemptions == 0
+    assert out.ttft_ms.p50 == pytest.approx(rf.prefill(16).seconds * 1000, rel=0.05)

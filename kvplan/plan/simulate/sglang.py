@@ -53,8 +53,9 @@ class SGLangReplica(Replica):
             return None
         hp, ho, hit, n, need, hc = f
         whole = r.prompt + r.g - hit  # the uncached prompt, as if unchunked
-        evict = self._hits(r)[2]  # cached tokens it hits that sit free (it locks them)
-        if whole + (r.output - r.g) + self.bs + evict > self.free - self.lim.output_reserve * self.out_left:
+        evict = self._hits(r)[2] * self.bs  # cached tokens it hits that sit free (it locks them)
+        # in tokens, as PrefillAdder's rem_total_tokens counts them: free pages × page size
+        if whole + (r.output - r.g) + self.bs + evict > self.free * self.bs - self.lim.output_reserve * self.out_left:
             return None
         return f
 
