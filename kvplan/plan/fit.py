@@ -168,12 +168,11 @@ def _holds_checkpoint(spec: ModelSpec, eng, tp: int, pp: int, opts: ServeOptions
     tensor or pipeline split, and no expert split (vLLM's data-parallel ranks split a mixture of
     experts' experts over tp × DP, with or without expert parallelism; a dense model's DP ranks
     are whole replicas)."""
-    from .parallel import layout
+    from .parallel import layout_of
 
     if tp * pp > 1:
         return False
-    lay = layout(eng.name, tp, opts.data_parallel_size, opts.enable_expert_parallel, opts.ep_size,
-                 opts.dp_attention)
+    lay = layout_of(eng.name, tp, opts)
     return lay.gpus == 1 or not any(isinstance(lt.mlp, MoeMlp) for lt in spec.layer_types.values())
 
 
@@ -182,10 +181,9 @@ def _workers(spec: ModelSpec, gpu, tp: int, pp: int, eng, opts: ServeOptions, kv
     """``stored``: the checkpoint's own weight bytes, which replace the computed ones on one GPU.
     Expert and data parallelism (plan/parallel.py): attention and dense parts split over the
     attention group, the fullest rank's routed experts added (``ep_delta``)."""
-    from .parallel import ep_delta, layout
+    from .parallel import ep_delta, layout_of
 
-    lay = layout(eng.name, tp, opts.data_parallel_size, opts.enable_expert_parallel, opts.ep_size,
-                 opts.dp_attention)
+    lay = layout_of(eng.name, tp, opts)
     tp = lay.attn_tp
     rank = spec.shard(tp)
     # encoder towers load on the first stage, split over its ranks (vLLM's default
