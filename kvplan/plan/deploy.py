@@ -407,6 +407,22 @@ class PlanResult:
     def simulated(self) -> int:
         return sum(1 for c in self.candidates if c.ttft_p90_ms is not None)
 
+    @property
+    def rows(self) -> tuple:
+        """``ranked`` with the survivors that differ only in ``max_num_seqs`` and simulated alike
+        (the same p90s, throughput and cost: the limit never bound) merged into one row: (the
+        first of them in rank order, the other ``max_num_seqs`` values), in rank order."""
+        out: dict = {}
+        for c in self.ranked:
+            key = (c.mode, c.gpu, c.tp, c.replicas, c.prefill_tp, c.prefill_replicas, c.link, c.dp, c.ep,
+                   c.dp_attention, c.ttft_p90_ms, c.itl_p90_ms, c.output_tokens_per_s, c.saturated,
+                   c.usd_per_m_output, c.transfer_ms)
+            if key in out:
+                out[key][1].append(c.max_num_seqs)
+            else:
+                out[key] = (c, [])
+        return tuple((c, tuple(alike)) for c, alike in out.values())
+
 
 def ep_layouts(tps, experts=(), engine: str = "vllm") -> list[tuple[int, int]]:
     """(tp, dp) of the expert-parallel replicas searched: vLLM and a MoE model (``experts``: each

@@ -34,15 +34,18 @@ def verdicts(res) -> list[str]:
     """One line per survivor (why it won or lost) and per configuration that never met the SLA."""
     w = res.workload
     out = []
-    best = res.ranked[0] if res.ranked else None
-    for i, c in enumerate(res.ranked, start=1):
-        head = (f"#{i} {describe(c)}: TTFT p90 {_ms(c.ttft_p90_ms)} <= {w.ttft_p90_ms:g} ms, ITL p90 "
+    rows = res.rows
+    best = rows[0][0] if rows else None
+    for i, (c, alike) in enumerate(rows, start=1):
+        also = (f" (max_num_seqs {', '.join(map(str, alike))} simulated alike: the limit never bound)"
+                if alike else "")
+        head = (f"#{i} {describe(c)}{also}: TTFT p90 {_ms(c.ttft_p90_ms)} <= {w.ttft_p90_ms:g} ms, ITL p90 "
                 f"{_ms(c.itl_p90_ms)} <= {w.itl_p90_ms:g} ms; {c.gpus} GPU{'s' if c.gpus > 1 else ''} = ${c.usd_per_hour:,.2f}/h at "
                 f"{c.output_tokens_per_s:,.0f} output tokens/s offered = ${c.usd_per_m_output:,.3f} per M")
         if c is best:
             why = "won: the cheapest per output token"
-            if len(res.ranked) > 1:
-                d = res.ranked[1].usd_per_m_output - c.usd_per_m_output
+            if len(rows) > 1:
+                d = rows[1][0].usd_per_m_output - c.usd_per_m_output
                 why += (f" (#2 costs ${d:,.3f} more per M)" if d > 0 else
                         " (tied with #2 on cost; first on fewer GPUs, then lower TTFT p90)")
         else:
@@ -92,18 +95,22 @@ def render(res, explain: bool = False, top: int = 10, width: int = 80) -> str:
     else:
         out.append(f"{'#':>2} {'GPU':<15}{'layout':<18}{'seqs':>5}{'TTFT p90':>9}{'ITL p90':>8}"
                    f"{'GPUs':>5}{'$/hour':>8}{'$/M out':>9}")
-        for i, c in enumerate(res.ranked[:top], start=1):
-            out.append(f"{i:>2} {c.gpu:<15}{c.layout:<18}{c.max_num_seqs:>5}{_ms(c.ttft_p90_ms):>9}"
+        rows = res.rows[:top]
+        for i, (c, alike) in enumerate(rows, start=1):
+            seqs = f"{c.max_num_seqs}{'*' if alike else ''}"
+            out.append(f"{i:>2} {c.gpu:<15}{c.layout:<18}{seqs:>5}{_ms(c.ttft_p90_ms):>9}"
                        f"{_ms(c.itl_p90_ms):>8}{c.gpus:>5}{c.usd_per_hour:>8.2f}{c.usd_per_m_output:>9.3f}")
         out.append("(ms, simulated p90s; layout: replicas × TP; P, D: prefill, decode pools)"
-                   if not any(c.ep > 1 for c in res.ranked[:top]) else
+                   if not any(c.ep > 1 for c, _ in rows) else
                    "(ms, simulated p90s; layout: replicas × TP × DP, EP: experts over TP × DP)")
+        if any(alike for _, alike in rows):
+            out.append("(*: the larger max_num_seqs tried simulate alike; --explain lists them)")
         out.append("")
         from ..sources import catalog
 
         spec = catalog.load_model(w.model)
         repo = spec.hf_repo or spec.name
-        for i, c in enumerate(res.ranked[:3], start=1):
+        for i, (c, _) in enumerate(res.rows[:3], start=1):
             out.append(f"#{i} ({'disaggregated' if c.mode != 'aggregated' else 'aggregated'}):")
             out.extend(commands(c, w.engine, repo))
     out.append("")
@@ -128,5 +135,8 @@ def as_dict(res) -> dict:
             "simulated": res.simulated, "configurations": res.tasks, "workers": res.workers,
             "ranked": [dict(c.as_dict(), rank=i, commands=commands(c, w.engine, repo))
                        for i, c in enumerate(res.ranked, start=1)],
+            "rows": [{"rank": i, "max_num_seqs": c.max_num_seqs, "alike_max_num_seqs": list(alike),
+                      "ranked_index": res.ranked.index(c) + 1}
+                     for i, (c, alike) in enumerate(res.rows, start=1)],
             "candidates": [c.as_dict() for c in res.candidates],
             "explain": verdicts(res), "price_sources": dict(res.price_sources)}

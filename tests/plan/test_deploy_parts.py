@@ -249,6 +249,33 @@ def test_search_ranks_by_price_then_gpus_and_names_the_price_sources(monkeypatch
     assert (res.tasks, res.workers, res.price_sources) == (4, "process pool of 1", {"a": "sa", "b": "sb"})
 
 
+
+def test_rows_merge_only_what_differs_in_max_num_seqs_alone_and_simulated_alike():
+    C = d.Candidate
+
+    def c(seqs, ttft=100.0, gpu="h100", replicas=1):
+        return C("aggregated", gpu, 1, replicas, seqs, ttft_p90_ms=ttft, itl_p90_ms=20.0,
+                 output_tokens_per_s=500.0, usd_per_hour=3.0, usd_per_m_output=1.0, meets=True)
+
+    ranked = (c(64), c(128), c(256), c(32, ttft=100.5), c(64, replicas=2), c(128, gpu="l40s"))
+    res = d.PlanResult(workload(), ranked, ranked, 6, "process pool of 1")
+    assert [(r.max_num_seqs, r.replicas, r.gpu, alike) for r, alike in res.rows] == [
+        (64, 1, "h100", (128, 256)),  # 128 and 256 simulated alike: one row
+        (32, 1, "h100", ()),  # its TTFT p90 differs by 0.5 ms: not merged
+        (64, 2, "h100", ()),  # another replica count
+        (128, 1, "l40s", ())]  # another GPU
+    from kvplan.render.deploy import as_dict, render, verdicts
+
+    text = render(res, top=2)
+    table = [ln for ln in text.splitlines() if ln[:2] in (" 1", " 2")]
+    assert [ln.split()[3] for ln in table] == ["64*", "32"]
+    assert "(*: the larger max_num_seqs tried simulate alike" in text
+    assert "(max_num_seqs 128, 256 simulated alike" in " ".join(verdicts(res)[0].split())
+    doc = as_dict(res)
+    assert len(doc["ranked"]) == 6 and [r["alike_max_num_seqs"] for r in doc["rows"]] == [[128, 256], [], [], []]
+    assert [r["ranked_index"] for r in doc["rows"]] == [1, 4, 5, 6]
+
+
 # ---- Ray -------------------------------------------------------------------------------------------------
 def fake_ray(initialized=False, fail=None):
     calls = []
