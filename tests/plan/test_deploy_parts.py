@@ -276,6 +276,23 @@ def test_rows_merge_only_what_differs_in_max_num_seqs_alone_and_simulated_alike(
     assert [r["ranked_index"] for r in doc["rows"]] == [1, 4, 5, 6]
 
 
+
+@pytest.mark.parametrize("field,other", [
+    ("mode", "disaggregated"), ("gpu", "l40s"), ("tp", 2), ("replicas", 2), ("prefill_tp", 1),
+    ("prefill_replicas", 1), ("link", "nvlink"), ("dp", 2), ("ep", 2), ("dp_attention", True),
+    ("ttft_p90_ms", 100.001), ("itl_p90_ms", 20.001), ("output_tokens_per_s", 500.001), ("saturated", True),
+    ("usd_per_m_output", 1.001), ("transfer_ms", 0.001)])
+def test_rows_keep_apart_what_differs_in_anything_but_max_num_seqs(field, other):
+    base = dict(mode="aggregated", gpu="h100", tp=1, replicas=1, max_num_seqs=64, ttft_p90_ms=100.0,
+                itl_p90_ms=20.0, output_tokens_per_s=500.0, usd_per_hour=3.0, usd_per_m_output=1.0, meets=True)
+    a, b = d.Candidate(**base), d.Candidate(**dict(base, max_num_seqs=128, **{field: other}))
+    res = d.PlanResult(workload(), (a, b), (a, b), 2, "process pool of 1")
+    assert [(c.max_num_seqs, alike) for c, alike in res.rows] == [(64, ()), (128, ())]
+    same = d.Candidate(**dict(base, max_num_seqs=128))
+    res = d.PlanResult(workload(), (a, same), (a, same), 2, "process pool of 1")
+    assert [(c.max_num_seqs, alike) for c, alike in res.rows] == [(64, (128,))]
+
+
 # ---- Ray -------------------------------------------------------------------------------------------------
 def fake_ray(initialized=False, fail=None):
     calls = []
