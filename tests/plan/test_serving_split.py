@@ -52,6 +52,16 @@ def test_round8_held_out_is_its_seeded_draw():
     random.Random(r8["seed"]).shuffle(new)
     assert r8["held_out"] == new[: -(-len(new) // 3)]
 
+
+def test_round9_held_out_is_its_seeded_draw():
+    r8, r9 = ROUNDS["round8"], ROUNDS["round9"]
+    placed = set(r9["held_out"]) | set(r9["fit"]) | set(r9["seen"])
+    new = sorted(placed - set(r8["held_out"]) - set(r8["fit"]) - set(r8["seen"]))
+    assert len(new) == 1
+    random.Random(r9["seed"]).shuffle(new)
+    assert r9["held_out"] == new[: -(-len(new) // 3)]
+
+
 def _accuracy():
     import importlib.util
 
