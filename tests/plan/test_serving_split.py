@@ -52,6 +52,30 @@ def test_round8_held_out_is_its_seeded_draw():
     random.Random(r8["seed"]).shuffle(new)
     assert r8["held_out"] == new[: -(-len(new) // 3)]
 
+
+def test_round9_held_out_is_its_seeded_draw():
+    r8, r9 = ROUNDS["round8"], ROUNDS["round9"]
+    placed = set(r9["held_out"]) | set(r9["fit"]) | set(r9["seen"])
+    new = sorted(placed - set(r8["held_out"]) - set(r8["fit"]) - set(r8["seen"]))
+    assert len(new) == 1
+    random.Random(r9["seed"]).shuffle(new)
+    assert r9["held_out"] == new[: -(-len(new) // 3)]
+
+
+def test_round9_first_print_record_is_every_held_out_level_as_measured():
+    """round9_first_print.json (the held-out rows as first printed, which the headline reads) holds each
+    level of the round-9 held-out source once, in runs.yaml's order, with its measured figures and a prediction."""
+    import json
+
+    rec = json.loads((DIR / "round9_first_print.json").read_text())["rows"]
+    (src,) = ROUNDS["round9"]["held_out"]
+    levels = [lv for run in RUNS[src]["runs"] for lv in run["levels"]]
+    assert [r["source"] for r in rec] == [src] * len(levels)
+    assert [r["out"][0] for r in rec] == [lv["output_throughput"] for lv in levels]
+    assert [r["ttft"][0] for r in rec] == [lv["median_ttft_ms"] for lv in levels]
+    assert all(r["half"] == "held-out" and r["out"][1] is not None and not r.get("refused") for r in rec)
+
+
 def _accuracy():
     import importlib.util
 
