@@ -32,6 +32,11 @@ Round 8 (`round8`): round 7's held-out sources become "seen"; one new source doc
 405B FP8 comparison of 8 x H100 SXM5 and 8 x MI300X under vLLM), split with SEED_ROUND8 (one document: held out) and
 committed with aiconfigurator's predictions before any round-8 row was predicted.
 
+Round 9 (`round9`): round 8's held-out source becomes "seen"; one new source document (SOURCES_ROUND9: TensorRT-LLM's
+performance.md at the v0.8.0 release, its static-batch throughput and batch-1 first-token tables on H200, H100, L40S and
+A100), split with SEED_ROUND9 (one document: held out) and committed with aiconfigurator's predictions before any round-9
+row was predicted.
+
 Round 5 (`round5`): round 4's held-out sources become "seen"; four new source documents (SOURCES_ROUND5, SGLang's
 cookbook pages), split with SEED_ROUND5, committed before any round-5 row was predicted. The model they are predicted
 with is the one after round 4's changes (TurboMind's first token included), frozen before this split.
@@ -236,9 +241,29 @@ def split_round8() -> dict:
     return _later_round(8, SEED_ROUND8, SOURCES_ROUND8, split_round7())
 
 
+SEED_ROUND9 = 2026120909  # 2026-12-06, round 9 (session 12); fixed before any round-9 row was predicted
+# (id, url prefixes, how) of the round-9 source documents (benchmarks/published/round9_rows.py wrote their rows; the rows
+# left out are in excluded.yaml with the reason). Read after round 8's held-out figures had been seen; the model they are
+# predicted with is the one on main when the split was committed (frozen: no constant or code of it changed for round
+# 9). With one document, ceil(1 / 2) = 1 puts it on the held-out side, as in rounds 3 and 8.
+SOURCES_ROUND9 = [
+    ("trtllm-performance-md-v0.8.0",
+     ["https://github.com/NVIDIA/TensorRT-LLM/blob/5955b8afbad2ddcc3156202b16c567e94c52248f/docs/source/performance.md"],
+     "round 9: TensorRT-LLM docs/source/performance.md at the v0.8.0 release ('All data was generated using version "
+     "0.8.0'), gptSessionBenchmark static batches: Peak Throughput (out tok/s/GPU, batch 16-1024, TP 1-4, 128 / 2048 -> "
+     "128 / 2048) and Low Latency (batch-1 first token, 128 / 2048 tokens, TP 1 and 8) on H200, H100, L40S (FP8) and "
+     "A100 (FP16); Mistral 7B, Llama 2 7B / 70B (72 rows)"),
+]
+
+
+def split_round9() -> dict:
+    return _later_round(9, SEED_ROUND9, SOURCES_ROUND9, split_round8())
+
+
 def split() -> dict:
     return {**split_round1(), "round2": split_round2(), "round3": split_round3(), "round4": split_round4(),
-            "round5": split_round5(), "round6": split_round6(), "round7": split_round7(), "round8": split_round8()}
+            "round5": split_round5(), "round6": split_round6(), "round7": split_round7(), "round8": split_round8(),
+            "round9": split_round9()}
 
 
 def split_round1() -> dict:
@@ -256,7 +281,7 @@ def split_round1() -> dict:
 
 def all_sources(doc: dict) -> list[dict]:
     """Every source document of both rounds."""
-    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8") for s in doc.get(n, {}).get("sources", [])]
+    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9") for s in doc.get(n, {}).get("sources", [])]
 
 
 def source_of(url: str, doc: dict) -> str:
@@ -283,7 +308,7 @@ if __name__ == "__main__":
     rows = yaml.safe_load((HERE / "measurements.yaml").read_text())
     for name, d in (("round 1", s), ("round 2", s["round2"]), ("round 3", s["round3"]), ("round 4", s["round4"]),
                     ("round 5", s["round5"]), ("round 6", s["round6"]), ("round 7", s["round7"]),
-                    ("round 8", s["round8"])):
+                    ("round 8", s["round8"]), ("round 9", s["round9"])):
         n = {k: sum(source_of(e["source"], s) in d[k] for e in rows) for k in ("held_out_sources", "fit_sources")}
         print(f"{name} held out: {', '.join(d['held_out_sources'])} ({n['held_out_sources']} rows)\n"
               f"{name} fit:      {', '.join(d['fit_sources'])} ({n['fit_sources']} rows)")

@@ -22,15 +22,23 @@ def test_every_row_on_one_side_and_readme_quotes_the_held_out_median():
     s = pa.summary(rows)
     readme = (ROOT / "README.md").read_text()
     m = re.search(r"held-out median absolute error of whole-batch time is\s+([\d.]+) %", readme)
-    # the headline is round 8's held-out figure as printed once (frozen on the page, every row in
-    # benchmarks/published/round8_first_print.txt); its rows are all whole-batch times
-    assert m and pa.FROZEN_ROUND8["all"].startswith(f"{m.group(1)} % ")
-    assert s["held_out"]["all"]["n_pred"] == 49 and s["held_out"]["breakdowns"]["phase"]["static batch"]["n_pred"] == 49
+    # the headline is round 9's held-out figure as printed once (frozen on the page, every row and cell in
+    # benchmarks/published/round9_first_print.txt): whole-batch time over its 48 static batches
+    assert m and pa.FROZEN_ROUND9["static"].startswith(f"{m.group(1)} % ")
+    assert s["held_out"]["all"]["n_pred"] == 72 and s["held_out"]["breakdowns"]["phase"]["static batch"]["n_pred"] == 48
     page = (ROOT / "docs" / "perf-accuracy.md").read_text()
-    first = (ROOT / "benchmarks" / "published" / "round8_first_print.txt").read_text()
-    assert f"ALL {pa.FROZEN_ROUND8['all']}" in first and f"- All round-8 held-out rows: {pa.FROZEN_ROUND8['all']};" in page
-    # today's figures differ from the first print (session 11's MI300X profile): the page must say so
-    assert pa._cell(s["held_out"]["all"]) == pa.FROZEN_ROUND8["all"] or "Today's figures on the same rows" in page
+    first = (ROOT / "benchmarks" / "published" / "round9_first_print.txt").read_text()
+    assert f"ALL {pa.FROZEN_ROUND9['all']}" in first and f"- All round-9 held-out rows: {pa.FROZEN_ROUND9['all']};" in page
+    assert f"phase static batch {pa.FROZEN_ROUND9['static']}" in first and f"phase prefill {pa.FROZEN_ROUND9['prefill']}" \
+        in first and f"(Peak Throughput, the time of one static batch): {pa.FROZEN_ROUND9['static']}." in page
+    for k in ("gpu", "model", "tp", "input"):  # each bucket as first printed, one line of the file per bucket
+        name = {"input": "in"}.get(k, k)
+        assert all(f"{name} {c.replace(': ', ' ', 1)}" in first for c in pa.FROZEN_ROUND9[k].split("; "))
+    # today's figures differ from the first print once the model changes: the page must say so
+    assert pa._cell(s["held_out"]["all"]) == pa.FROZEN_ROUND9["all"] or "Today's figures on the same rows" in page
+    # round 8 (seen since round 9's split): its first print kept literally, today's figures beside it
+    first8 = (ROOT / "benchmarks" / "published" / "round8_first_print.txt").read_text()
+    assert f"ALL {pa.FROZEN_ROUND8['all']}" in first8 and f"- All round-8 held-out rows: {pa.FROZEN_ROUND8['all']};" in page
     # round 7 (seen since round 8's split): its first print kept literally
     assert f"median TPOT, or the mean where the page prints no median): {pa.FROZEN_ROUND7['decode']}." in page
     # round 6 (seen since round 7's split): its first print kept literally, with today's figures beside it
@@ -82,7 +90,7 @@ def test_per_gpu_throughput_by_hand():
 
 
 def test_last_round_held_out_is_never_fitted():
-    # the round-8 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-7
+    # the round-9 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-8
     # (printed before the next round) are labelled "seen", not held out
     spec2 = importlib.util.spec_from_file_location("fit", ROOT / "benchmarks" / "latency" / "fit.py")
     fit = importlib.util.module_from_spec(spec2)
@@ -91,14 +99,15 @@ def test_last_round_held_out_is_never_fitted():
     fitted = {e["id"] for e in fit.fit_side_entries()}
     rows = pa.rows()
     held = {r["id"] for r in rows if r["side"] == "held_out"}
-    # round 8 printed (session 11): its held-out rows are the headline and never in fit.py's rows; round 7's held-out
-    # rows are seen since round 8's split, so fit.py may take them
-    assert pa.PENDING == () and len(held) == 49 and not held & fitted
-    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round8"]["held_out_sources"])
-    r7 = set(doc["round7"]["held_out_sources"])
-    assert r7 <= set(doc["round8"]["seen_sources"]) and {r["side"] for r in rows if r["doc"] in r7} == {"seen"}
+    # round 9 printed (session 12): its held-out rows are the headline and never in fit.py's rows; round 8's held-out
+    # rows are seen since round 9's split, so fit.py may take them
+    assert pa.PENDING == () and len(held) == 72 and not held & fitted
+    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round9"]["held_out_sources"])
+    r8 = set(doc["round8"]["held_out_sources"])
+    assert r8 <= set(doc["round9"]["seen_sources"]) and {r["side"] for r in rows if r["doc"] in r8} == {"seen"}
     assert {r["doc"] for r in rows if r["side"] == "seen"} == set(doc["held_out_sources"]).union(
-        *(set(doc[n]["held_out_sources"]) for n in ("round2", "round3", "round4", "round5", "round6", "round7")))
+        *(set(doc[n]["held_out_sources"]) for n in ("round2", "round3", "round4", "round5", "round6", "round7",
+                                                    "round8")))
     assert fitted == {r["id"] for r in rows if r["side"] in ("seen", "fit")}
 
 
