@@ -9,7 +9,12 @@ Figures compared per load level: output tokens/s; inter-token latency (mean wher
 else median; inference-perf: its time_per_output_token); TTFT (median where the file has it, else
 mean); and saturation: a run counts as saturated when its measured output throughput fell below
 90 % of the offered load (rate × the file's mean output tokens; rate inf always), and the
-simulation's own `saturated` flag is set beside it."""
+simulation's own `saturated` flag is set beside it. A run whose throughput is not tokens over the
+measured wall time says so (runs.yaml ``throughput``), and the replay gives the same quantity:
+``per_request_sum``, C × Σ output tokens / Σ per-request latency (a closed loop of C counted as
+if its C clients were never idle), from the replay's own requests.
+
+    python benchmarks/serving/accuracy.py --source NAME   # one source's rows printed, no docs"""
 from __future__ import annotations
 
 import argparse
@@ -45,6 +50,7 @@ def main() -> int:
                     help="fit: replay and print the fit side only (while tuning; writes no docs)")
     ap.add_argument("--rows", type=Path, help="also save every row to this JSON file")
     ap.add_argument("--render", type=Path, help="write the docs from rows saved by --rows (no replay)")
+    ap.add_argument("--source", help="replay and print one runs.yaml source's rows only (writes no docs)")
     a = ap.parse_args()
     split = yaml.safe_load((HERE / "split.yaml").read_text())
     if a.render:
@@ -56,21 +62,26 @@ def main() -> int:
     half = ({s: "held-out" for s in r9["held_out"]} | {s: "fit" for s in r9["fit"]}
             | {s: "seen" for s in r9["seen"]})
     rows = []
+    if a.source and a.source not in runs:
+        print(f"accuracy.py: no source '{a.source}' in runs.yaml", file=sys.stderr)
+        return 2
     for src, body in runs.items():
-        if a.half == "fit" and half[src] == "held-out":
+        if a.half == "fit" and half[src] == "held-out" or a.source and src != a.source:
             continue
         for run in body["runs"]:
             rows += replay_run(src, half[src], run, a.max_requests)
     if a.rows:
         a.rows.write_text(json.dumps({"max_requests": a.max_requests, "rows": rows}, default=str))
-    if a.half == "fit":
+    if a.half == "fit" or a.source:
         for r in rows:
             print(f"{r['half']:<6}{r['source']:<24}{r['load']:>8} {r['lengths']:<34}"
                   f"out {pct1(r['out'])} itl {pct1(r['itl'])} ttft {pct1(r['ttft'])} "
                   f"sat {'y' if r['sat'][0] else 'n'}/{'y' if r['sat'][1] else 'n'}"
                   + (f"  REFUSED: {r['refused'][:60]}" if r.get("refused") else ""))
-        for h in ("fit", "seen"):
+        for h in ("fit", "seen", "held-out"):
             sub = [r for r in rows if r["half"] == h]
+            if not sub:
+                continue
             print(h, len(sub), *(f"{k} {med(sub, k)[0]:.0%} ({med(sub, k)[1]:+.0%})" for k in ("out", "itl", "ttft")
                                   if med(sub, k)[0] is not None),
                   f"sat {sum(1 for r in sub if r['sat'][0] and r['sat'][1])} of {sum(1 for r in sub if r['sat'][0])}")
@@ -117,13 +128,16 @@ def row(src, half, run, spec, gpu, r):
     out_m = m.get("output_tokens_per_s")
     # one rule for both sides (bench.saturated), each with its own throughput
     sat_m = bench.saturated(lv.rate, m["mean_output_tokens"], out_m)
-    sat_p = bench.saturated(lv.rate, m["mean_output_tokens"], p["output_tokens_per_s"])
+    out_p = p["output_tokens_per_s"]
+    if run.get("throughput") == "per_request_sum":  # the source's C x Σ tokens / Σ latency, replayed alike
+        out_p = lv.concurrency * p["output_tokens"] / (p["e2e_ms"]["mean"] / 1000 * p["requests"])
+    sat_p = bench.saturated(lv.rate, m["mean_output_tokens"], out_p)
     print(f"{src:<24}{lv.source:<60}done", file=sys.stderr)
     return {"source": src, "half": half, "file": run_name(run), "level": lv.source,
             "model": spec.name, "gpu": gpu.name, "tp": run["tp"], "replicas": run["replicas"],
             "engine": run["engine"], "load": load(lv),
             "lengths": f"{lv.prompt_tokens} / {lv.output_tokens}",
-            "out": (out_m, p["output_tokens_per_s"]),
+            "out": (out_m, out_p),
             "itl": (itl_m, p[itl_key].get(ki)) if ki else (None, None),
             "itl_stat": (ki or "") + (" TPOT" if itl_key == "tpot_ms" else ""),
             "ttft": (ttft_m, p["ttft_ms"].get(kt)) if kt else (None, None), "ttft_stat": kt or "",

@@ -296,7 +296,8 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
                          output_tokens=lv.output_tokens, requests=n, seed=seed, limits=lim, roofline=step,
                          router="least-loaded", lengths=_lengths(lv, n, seed), **kw)
         rows.append(Row(lv, {"ttft_ms": r.ttft_ms.as_dict(), "itl_ms": r.itl_ms.as_dict(),
-                             "tpot_ms": r.tpot_ms.as_dict(),
+                             "tpot_ms": r.tpot_ms.as_dict(), "e2e_ms": r.e2e_ms.as_dict(),
+                             "output_tokens": round(r.output_tokens_per_s * r.duration_s), "requests": r.requests,
                              "output_tokens_per_s": r.output_tokens_per_s, "saturated": r.saturated}))
     return rows
 

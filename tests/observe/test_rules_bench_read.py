@@ -19,8 +19,8 @@ class _SimResult:
     class _Stats:
         def as_dict(self):
             return {}
-    ttft_ms = itl_ms = tpot_ms = _Stats()
-    output_tokens_per_s, saturated = 1.0, False
+    ttft_ms = itl_ms = tpot_ms = e2e_ms = _Stats()
+    output_tokens_per_s, saturated, duration_s, requests = 1.0, False, 1.0, 1
 
 
 def _write(doc, name="r.json"):
@@ -261,8 +261,8 @@ def test_replay_passes_the_files_load_and_the_set_up(monkeypatch):
             return {"p50": self.v}
 
     class Result:
-        ttft_ms, itl_ms, tpot_ms = Stats(1.0), Stats(2.0), Stats(3.0)
-        output_tokens_per_s, saturated = 4.0, False
+        ttft_ms, itl_ms, tpot_ms, e2e_ms = Stats(1.0), Stats(2.0), Stats(3.0), Stats(5.0)
+        output_tokens_per_s, saturated, duration_s, requests = 4.0, False, 10.0, 50
 
     def engine_limits(*a):
         limits.append(a)
@@ -289,6 +289,7 @@ def test_replay_passes_the_files_load_and_the_set_up(monkeypatch):
                                             limits="limits-completions", lengths=[(3, 4)] * 1_000, concurrency=4))
     assert calls[2][2]["rate"] == 1.0 and "concurrency" not in calls[2][2]
     assert rows[0] == bench.Row(a, {"ttft_ms": {"p50": 1.0}, "itl_ms": {"p50": 2.0}, "tpot_ms": {"p50": 3.0},
+                                    "e2e_ms": {"p50": 5.0}, "output_tokens": 40, "requests": 50,
                                     "output_tokens_per_s": 4.0, "saturated": False})
     # the defaults: one GPU and replica, vLLM, prefix caching on, 1,000 requests, seed 0
     calls.clear(), limits.clear()
