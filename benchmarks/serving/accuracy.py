@@ -99,7 +99,7 @@ def replay_run(src, half, run, max_requests):
     if "rate" in run:  # a printed summary that does not state its load: the run's own setting
         levels = [replace(lv, rate=bench._rate(run["rate"])) if lv.rate is None and not lv.concurrency
                   else lv for lv in levels]
-    levels = with_lengths(run, levels)
+    levels = with_client_prompts(run, with_lengths(run, levels))
     base = {k: run[k] for k in ("max_model_len", "gpu_memory_utilization", "max_num_seqs",
                                 "max_num_batched_tokens", "enable_expert_parallel") if k in run}
     per_level = [(run.get("levels") or [{}] * len(levels))[i].get("max_running_requests")
@@ -255,6 +255,24 @@ def with_lengths(run, levels):
         names = ds if isinstance(ds, list) else [ds] * len(levels)
         levels = [replace(lv, dataset=lv.dataset or name) for lv, name in zip(levels, names)]
     return levels
+
+
+def with_client_prompts(run, levels):
+    """A client's own prompts counted in tokens (runs.yaml ``client_prompts``: ``file``, a JSON of
+    per-commit, per-regime ``prompt_tokens`` in the order the client sends them; ``commit`` and
+    ``regime`` pick the list): each level replays its ``requests`` first prompts at those lengths,
+    every output at the level's ``osl`` (benchmarks/serving/ree2raz_prompts.py made the one file)."""
+    cp = run.get("client_prompts")
+    if not cp:
+        return levels
+    toks = json.loads((HERE / cp["file"]).read_text())["workloads"][cp["commit"]][cp["regime"]]["prompt_tokens"]
+    out = []
+    for lv in levels:
+        pairs = tuple((toks[i % len(toks)], int(lv.output_tokens)) for i in range(lv.requests))
+        mean = sum(p for p, _ in pairs) / len(pairs)
+        out.append(replace(lv, lengths=pairs, prompt_tokens=str(round(mean)),
+                           measured=lv.measured | {"mean_prompt_tokens": mean}))
+    return out
 
 
 def refused(src, half, run, spec, gpu, lv, why):
