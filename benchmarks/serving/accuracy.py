@@ -261,17 +261,27 @@ def with_client_prompts(run, levels):
     """A client's own prompts counted in tokens (runs.yaml ``client_prompts``: ``file``, a JSON of
     per-commit, per-regime ``prompt_tokens`` in the order the client sends them; ``commit`` and
     ``regime`` pick the list): each level replays its ``requests`` first prompts at those lengths,
-    every output at the level's ``osl`` (benchmarks/serving/ree2raz_prompts.py made the one file)."""
+    every output at the level's ``osl`` (benchmarks/serving/ree2raz_prompts.py made the one file).
+    With ``groups``, identical prompts (the file's ``group``) share all but their last token in the
+    prefix cache (simulate's per-request prefix groups; its shared prefix is one length, the
+    shortest prompt's less one, so a longer prompt recomputes the tokens past it); with
+    ``warmup_per_client`` W, the client's warm-up batch, its first W x C prompts (as many as there
+    are), runs before them as its own closed loop of C (simulate's ``warmup``)."""
     cp = run.get("client_prompts")
     if not cp:
         return levels
-    toks = json.loads((HERE / cp["file"]).read_text())["workloads"][cp["commit"]][cp["regime"]]["prompt_tokens"]
+    d = json.loads((HERE / cp["file"]).read_text())["workloads"][cp["commit"]][cp["regime"]]
+    toks, groups = d["prompt_tokens"], d["group"]
     out = []
     for lv in levels:
-        pairs = tuple((toks[i % len(toks)], int(lv.output_tokens)) for i in range(lv.requests))
-        mean = sum(p for p, _ in pairs) / len(pairs)
-        out.append(replace(lv, lengths=pairs, prompt_tokens=str(round(mean)),
-                           measured=lv.measured | {"mean_prompt_tokens": mean}))
+        warm = list(range(min(cp.get("warmup_per_client", 0) * lv.concurrency, len(toks))))
+        sent = warm + [i % len(toks) for i in range(lv.requests)]
+        pairs = tuple((toks[i], int(lv.output_tokens)) for i in sent)
+        mean = sum(p for p, _ in pairs[len(warm):]) / lv.requests
+        more = dict(prefix_ids=tuple(f"p{groups[i]}" for i in sent),
+                    shared_prefix=min(toks[i] for i in sent) - 1) if cp.get("groups") else {}
+        out.append(replace(lv, lengths=pairs, warmup=len(warm), prompt_tokens=str(round(mean)),
+                           measured=lv.measured | {"mean_prompt_tokens": mean}, **more))
     return out
 
 
