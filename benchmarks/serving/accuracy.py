@@ -144,6 +144,26 @@ def row(src, half, run, spec, gpu, r):
             "sat": (sat_m, sat_p), "sim_flag": p["saturated"]}
 
 
+def round9_after(first9, rows):
+    """Round 9's rows as first printed beside today's replay of them (seen after the print): each
+    figure's error, first print → now."""
+    now = {(r["file"], r["level"]): r for r in rows if r["source"] == first9[0]["source"]}
+    out = ["| engine | GPU | load | prompt / output (first → now) | output tok/s error | TPOT error | TTFT error |",
+           "|---|---|---|---|---|---|---|"]
+    for f in first9:
+        n = now.get((f["file"], f["level"]))
+        if n is None:
+            continue
+
+        def two(key):
+            a, b = err(f[key]), err(n[key])
+            return " → ".join("-" if e is None else f"{e:+.0%}" for e in (a, b))
+
+        out.append(f"| {f['engine']} | {f['gpu']} | {f['load']} | {f['lengths']} → {n['lengths']} | {two('out')} | "
+                   f"{two('itl')} | {two('ttft')} |")
+    return out
+
+
 def run_name(run):
     if "csv" in run:
         return Path(run["csv"]).name + " " + ", ".join(f"{v}" for v in run["csv_where"].values())
@@ -651,6 +671,24 @@ def write(rows, split, max_requests):
              "  Found after the print: the same source's two BF16 Qwen3-30B-A3B rows (vLLM 0.20.1, one A100 80GB, C=1 and 4)",
              "  were missed at collection (read from an older summary.csv); they are not added after the print (`runs.yaml`",
              "  lists them for a later round).",
+             "- Changed after round 9's print (session 12; round 9's rows are **seen** since, and every figure after",
+             "  it is labelled so; the first print above and in the headline does not move): the replay of",
+             "  ree2raz-inference-bench now does what its client did (bench_lib.py run_benchmark_impl, scripts/ at",
+             "  5b60d5a; `runs.yaml` caveats 1-3 cite each file), nothing in the step model or the schedulers' rules:",
+             "  (1) the L4 rows' throughput is the repository's scripts/reaggregate.py figure, C × output tokens / the",
+             "  sum of the requests' latencies (its raw per-request files reproduce every L4 row that way to 0.01",
+             "  tok/s; the real wall clock of vLLM short C=64 was about 19.5 s, reported 15.4 s), and the replay",
+             "  computes the same quantity (`throughput: per_request_sum`), which removes the short rows' −10 % to",
+             "  −25 % at C=16-64; (2) the prompts the client sent (in the repository) are counted: short 37-46",
+             "  tokens (mean 41.8, stated ~200), long 1,437-1,497 (mean 1,459.8, stated ~1,800), with a Qwen3",
+             "  tokenizer file of the same BPE as Qwen2.5's (an estimate, `runs.yaml` caveat 2); (3) the long",
+             "  prompts are 10 texts each sent 10 times, and the client warms up with its first 2 × C prompts",
+             "  before it measures: the replay runs that warm-up (simulate's `warmup`) and puts identical prompts in",
+             "  one prefix group (simulate's `prefix_ids`), so the long C=64 levels no longer run out of KV.",
+             "  What is left at that change (not looked into here): TPOT at the short L4 levels is −12 % at C=64,",
+             "  SGLang's TTFT is under-predicted (−42 % to −91 % at C=16-64), and the A100 40GB vLLM 0.20.1 step",
+             "  stays too slow (TPOT +24 % to +42 %). Each row, first print → today's replay (seen):",
+             ""] + round9_after(first9, rows) + [
              "",
              "## Headline", "",
              "| half | runs | output tok/s: median \\|error\\| (signed) | ITL | TTFT | saturated runs predicted saturated |",
@@ -689,9 +727,9 @@ def write(rows, split, max_requests):
         sub = [r for r in rows if (h == "all" or r["half"] == half_) and (not eng or r["engine"] == eng)]
         if eng and not sub:
             continue
-        name = {"held-out": "held-out (round 9), today's replay (equal to the first print until the simulator changes)",
-                "held-out vllm": "held-out (round 9): vLLM, today's replay",
-                "held-out sglang": "held-out (round 9): SGLang, today's replay",
+        name = {"held-out": "round 9's held-out rows after round 9's print (seen): today's replay",
+                "held-out vllm": "round 9's rows after its print (seen): vLLM, today's replay",
+                "held-out sglang": "round 9's rows after its print (seen): SGLang, today's replay",
                 "seen": "seen (round-1 to round-8 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
         lines.append(headline(name, sub))
     lines += ["", "Read with care:", ""] + NOTES + [
@@ -709,7 +747,8 @@ def write(rows, split, max_requests):
 
     for r in rows:
         gpus = f"{r['replicas']} × {r['tp']} × {r['gpu']}"
-        lines.append(f"| {r['half']} | {r['source']} | {r['model']} | {gpus} | {r['engine']} | {r['load']} | "
+        half = "seen (round 9, after its print)" if r["source"] in r9["held_out"] else r["half"]
+        lines.append(f"| {half} | {r['source']} | {r['model']} | {gpus} | {r['engine']} | {r['load']} | "
                      f"{r['lengths']} | {mp(r['out'])} | {mp(r['itl'], r['itl_stat'])} | "
                      f"{mp(r['ttft'], r['ttft_stat'])} | {yn(r['sat'][0])} / {yn(r['sat'][1])} |")
     refs = sorted({(r["source"], r["file"], r["refused"]) for r in rows if r.get("refused")})
