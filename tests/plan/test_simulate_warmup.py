@@ -93,3 +93,10 @@ def test_run_refuses_a_warm_up_that_leaves_nothing_to_measure():
         sim.run(reqs, tiny(), Steps(), concurrency=1, warmup=2)
     with pytest.raises(KvplanError, match="needs a closed loop"):
         sim.run(reqs, tiny(), Steps(), warmup=1)
+
+
+def test_a_warm_up_over_replicas_leaves_each_groups_prefix_at_home(llama):
+    """Two replicas behind the prefix router: a warms up on one, b on the other; the measured a and b
+    go home and hit their 32 tokens; each replica runs 2 measured steps (4 in all)."""
+    r = run(llama, concurrency=2, requests=2, warmup=2, prefix_ids=["a", "b"], replicas=2, router="prefix")
+    assert (r.requests, r.duration_s, r.prefix_hit_tokens, r.steps) == (2, 2.0, 64, 4)
