@@ -58,6 +58,12 @@ class Level:
     lengths: tuple = ()  # per-request (prompt, output) tokens, where the file keeps them
     dataset: str | None = None  # the tool's data set ("sharegpt", "random"), where known
     endpoint: str | None = None  # "chat" or "completions" where the file says (its backend)
+    # a client that sends documents' prompts and warms up first (benchmarks/serving/accuracy.py's
+    # client_prompts): per-request prefix groups beside ``lengths`` (the first ``warmup`` of both are
+    # the warm-up batch, the ``requests`` measured ones follow), sharing their first ``shared_prefix``
+    prefix_ids: tuple = ()
+    shared_prefix: int = 0
+    warmup: int = 0
 
 
 def _num(v):
@@ -292,11 +298,15 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
             lim = replace(lim, output_reserve=1.0)
         n = min(lv.requests, max_requests)
         kw = dict(concurrency=lv.concurrency) if lv.concurrency else dict(rate=lv.rate)
+        if lv.prefix_ids or lv.warmup:
+            kw |= dict(prefix_ids=list(lv.prefix_ids[:lv.warmup + n]) or None, shared_prefix=lv.shared_prefix,
+                       warmup=lv.warmup)
         r = sim.simulate(spec, gpu, tp=tp, replicas=replicas, engine=engine, prompt_tokens=lv.prompt_tokens,
                          output_tokens=lv.output_tokens, requests=n, seed=seed, limits=lim, roofline=step,
-                         router="least-loaded", lengths=_lengths(lv, n, seed), **kw)
+                         router="least-loaded", lengths=_lengths(lv, lv.warmup + n, seed), **kw)
         rows.append(Row(lv, {"ttft_ms": r.ttft_ms.as_dict(), "itl_ms": r.itl_ms.as_dict(),
-                             "tpot_ms": r.tpot_ms.as_dict(),
+                             "tpot_ms": r.tpot_ms.as_dict(), "e2e_ms": r.e2e_ms.as_dict(),
+                             "output_tokens": round(r.output_tokens_per_s * r.duration_s), "requests": r.requests,
                              "output_tokens_per_s": r.output_tokens_per_s, "saturated": r.saturated}))
     return rows
 

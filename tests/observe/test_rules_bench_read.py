@@ -19,8 +19,8 @@ class _SimResult:
     class _Stats:
         def as_dict(self):
             return {}
-    ttft_ms = itl_ms = tpot_ms = _Stats()
-    output_tokens_per_s, saturated = 1.0, False
+    ttft_ms = itl_ms = tpot_ms = e2e_ms = _Stats()
+    output_tokens_per_s, saturated, duration_s, requests = 1.0, False, 1.0, 1
 
 
 def _write(doc, name="r.json"):
@@ -261,8 +261,8 @@ def test_replay_passes_the_files_load_and_the_set_up(monkeypatch):
             return {"p50": self.v}
 
     class Result:
-        ttft_ms, itl_ms, tpot_ms = Stats(1.0), Stats(2.0), Stats(3.0)
-        output_tokens_per_s, saturated = 4.0, False
+        ttft_ms, itl_ms, tpot_ms, e2e_ms = Stats(1.0), Stats(2.0), Stats(3.0), Stats(5.0)
+        output_tokens_per_s, saturated, duration_s, requests = 4.0, False, 10.0, 50
 
     def engine_limits(*a):
         limits.append(a)
@@ -289,7 +289,17 @@ def test_replay_passes_the_files_load_and_the_set_up(monkeypatch):
                                             limits="limits-completions", lengths=[(3, 4)] * 1_000, concurrency=4))
     assert calls[2][2]["rate"] == 1.0 and "concurrency" not in calls[2][2]
     assert rows[0] == bench.Row(a, {"ttft_ms": {"p50": 1.0}, "itl_ms": {"p50": 2.0}, "tpot_ms": {"p50": 3.0},
+                                    "e2e_ms": {"p50": 5.0}, "output_tokens": 40, "requests": 50,
                                     "output_tokens_per_s": 4.0, "saturated": False})
+    # a client's warm-up and prefix groups (the first 2 of lengths and prefix_ids): the warm-up plus the
+    # measured requests' lengths and groups, cut at max_requests like the lengths alone
+    calls.clear()
+    d = Level("vllm", "d", None, None, 2, 3, "5", "2", {}, lengths=((5, 2), (6, 2), (7, 2), (8, 2), (9, 2)),
+              prefix_ids=("a", "b", "a", "b", "c"), shared_prefix=4, warmup=2)
+    bench.replay([d], "spec", "gpu", step="step", max_requests=2)
+    got = calls[0][2]
+    assert (got["requests"], got["warmup"], got["shared_prefix"], got["concurrency"]) == (2, 2, 4, 2)
+    assert got["lengths"] == [(5, 2), (6, 2), (7, 2), (8, 2)] and got["prefix_ids"] == ["a", "b", "a", "b"]
     # the defaults: one GPU and replica, vLLM, prefix caching on, 1,000 requests, seed 0
     calls.clear(), limits.clear()
     bench.replay([b], "spec", "gpu", step="step")

@@ -124,13 +124,22 @@ def _replicas(limits: Limits, roofline, replicas: int, shared_prefix: int, draft
 
 def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
         router: str = "round-robin", shared_prefix: int = 0, concurrency: int | None = None,
-        open_loop_rate: float | None = None, infinite_rate: bool = False, drafter=None) -> dict:
+        open_loop_rate: float | None = None, infinite_rate: bool = False, drafter=None,
+        warmup: int = 0) -> dict:
     """Run ``requests`` (in arrival order; with ``concurrency`` their arrival times are
     ignored: C clients each send the next request when their last one finishes) through
     ``replicas`` replicas; the raw per-request and per-replica record. ``drafter``: a
-    plan.speculative.Drafter (speculative decoding: simulate/speculative.py)."""
+    plan.speculative.Drafter (speculative decoding: simulate/speculative.py). ``warmup``
+    (closed loop only): the first ``warmup`` requests are a warm-up batch, run as their own
+    closed loop of C; the rest start, C at once, when the last of them has finished (a client
+    that awaits its warm-up before it measures). The warm-up leaves its prefix cache behind; its
+    requests and its steps' records are dropped (``raw["reqs"]`` holds the measured ones)."""
     if router not in ROUTERS:
         raise KvplanError(f"{opt('router')} must be one of {', '.join(ROUTERS)}, got '{router}'")
+    if warmup and not concurrency:
+        raise KvplanError("a warm-up batch needs a closed loop (--concurrency)")
+    if not 0 <= warmup < len(requests):
+        raise KvplanError(f"the warm-up takes {warmup:,} of {len(requests):,} requests: none would be measured")
     reps = _replicas(limits, roofline, replicas, shared_prefix, drafter)
     reqs = [_Req(i, q) for i, q in enumerate(requests)]
     heap: list = []  # (time it reaches the scheduler, index)
@@ -144,11 +153,12 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
         return fe_free[0]
 
     nxt = 0
+    phase_end = warmup or len(reqs)  # the closed loop sends requests up to here, then waits
     if concurrency:
-        for r in reqs[:concurrency]:
+        for r in reqs[:min(concurrency, phase_end)]:
             r.arrival = 0.0
             heap.append((enter(0.0, r), r.i))
-        nxt = min(concurrency, len(reqs))
+        nxt = min(concurrency, phase_end)
     else:
         heap = [(enter(r.arrival, r), r.i) for r in reqs]
     heapq.heapify(heap)
@@ -188,11 +198,30 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
         finished += len(done)
         if concurrency:
             for _ in done:
-                if nxt < len(reqs):
+                if nxt < phase_end:
                     reqs[nxt].arrival = rep.t
                     heapq.heappush(heap, (enter(rep.t, reqs[nxt]), nxt))
                     nxt += 1
-    return {"reqs": reqs, "reps": [x for g in reps for x in getattr(g, "ranks", (g,))], "mark": mark}
+            if phase_end < len(reqs) and finished == phase_end:  # the warm-up is over: measure
+                ranks = [x for g in reps for x in getattr(g, "ranks", (g,))]
+                for x in ranks:
+                    _forget(x)
+                phase_end = len(reqs)
+                for r in reqs[nxt:nxt + concurrency]:
+                    r.arrival = rep.t
+                    heapq.heappush(heap, (enter(rep.t, r), r.i))
+                nxt = min(nxt + concurrency, len(reqs))
+    return {"reqs": reqs[warmup:], "reps": [x for g in reps for x in getattr(g, "ranks", (g,))], "mark": mark}
+
+
+def _forget(rep) -> None:
+    """A replica's records of a warm-up batch dropped (what it cached stays cached): the ITL gaps,
+    the KV / queue samples and the counts a result reports."""
+    rep.gaps.clear()
+    rep.samples.clear()
+    rep.preemptions = rep.steps = rep.hit_tokens = rep.prompt_tokens = 0
+    if getattr(rep, "host", None) is not None:
+        rep.host.hit_tokens = 0
 
 
 def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
@@ -201,7 +230,7 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
              shared_prefix: int = 0, requests: int = 1000, seed: int = 0, opts=None,
              prefix_caching: bool = True, router: str = "round-robin",
              limits: Limits | None = None, roofline=None, profile=None,
-             acceptance: float | None = None, lengths=None,
+             acceptance: float | None = None, lengths=None, prefix_ids=None, warmup: int = 0,
              endpoint: str = "completions") -> SimResult:
     """``kvplan simulate``: exactly one of ``rate`` (requests/s; ``math.inf`` for all at once),
     ``concurrency`` or ``trace`` (a CSV path or a list of ``Request``). ``limits`` and
@@ -210,7 +239,12 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
     cache); ``profile``: a calibrated latency profile (``kvplan check-bench --calibrate``);
     ``acceptance``: the per-token acceptance rate of ``opts.speculative_config``'s drafts;
     ``lengths``: per-request (prompt, output) pairs used in order (cycled) in place of drawing
-    ``prompt_tokens`` / ``output_tokens`` (a measured run's own lengths)."""
+    ``prompt_tokens`` / ``output_tokens`` (a measured run's own lengths); ``prefix_ids``:
+    per-request prefix groups used in order (cycled), requests of one group sharing their first
+    ``shared_prefix`` tokens (a population of documents, each asked several questions; without
+    them every request shares one prefix); ``warmup`` (with ``concurrency``): that many requests
+    first, as a warm-up batch whose cache stays and whose figures are dropped (``run``), before
+    the ``requests`` measured ones (lengths and prefix groups run on through both)."""
     given = [x is not None for x in (rate, concurrency, trace)]
     if sum(given) != 1:
         raise KvplanError("give exactly one of --rate, --concurrency or --trace")
@@ -223,6 +257,12 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
         raise KvplanError(f"{opt('rate')} must be a number > 0 or inf, got {rate!r}")
     if shared_prefix < 0:
         raise KvplanError(f"{opt('shared_prefix')} must not be negative")
+    if prefix_ids is not None and (not shared_prefix or not len(prefix_ids) or trace is not None):
+        raise KvplanError("per-request prefix groups need --shared-prefix (and no --trace: a trace "
+                          "carries its own prefix_id column)")
+    if not isinstance(warmup, int) or warmup < 0 or (warmup and concurrency is None):
+        raise KvplanError(f"a warm-up batch is a whole number of requests >= 0 in a closed loop "
+                          f"(--concurrency), got {warmup!r}")
     if engine not in ENGINES:
         raise KvplanError(f"{opt('engine')} must be vllm or sglang for simulate, got '{engine}'")
     if router not in ROUTERS:
@@ -244,21 +284,26 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
         reqs = trace if isinstance(trace, list) else read_trace(trace)
         what = f"trace {trace if not isinstance(trace, list) else ''}".strip() + f" ({len(reqs):,} requests)"
     else:
+        n = warmup + requests
         if lengths:
-            ps = [max(1, int(lengths[i % len(lengths)][0])) for i in range(requests)]
-            os_ = [max(1, int(lengths[i % len(lengths)][1])) for i in range(requests)]
+            ps = [max(1, int(lengths[i % len(lengths)][0])) for i in range(n)]
+            os_ = [max(1, int(lengths[i % len(lengths)][1])) for i in range(n)]
         else:
-            ps = sample_lengths(prompt_tokens, requests, seed, "--prompt-tokens", mml - 1)
-            os_ = sample_lengths(output_tokens, requests, seed + 1, "--output-tokens", mml - 1)
+            ps = sample_lengths(prompt_tokens, n, seed, "--prompt-tokens", mml - 1)
+            os_ = sample_lengths(output_tokens, n, seed + 1, "--output-tokens", mml - 1)
         inf = rate is not None and math.isinf(rate)
-        times = arrivals(requests, None if (inf or concurrency) else rate, arrivals_kind, seed + 2)
-        reqs = [Request(t, p, o, "0" if shared_prefix else None) for t, p, o in zip(times, ps, os_)]
+        times = arrivals(n, None if (inf or concurrency) else rate, arrivals_kind, seed + 2)
+        pids = [str(prefix_ids[i % len(prefix_ids)]) for i in range(n)] if prefix_ids is not None else \
+            ["0" if shared_prefix else None] * n
+        reqs = [Request(t, p, o, g) for t, p, o, g in zip(times, ps, os_, pids)]
         load = (f"concurrency {concurrency}" if concurrency else "rate inf" if inf else
                 f"{arrivals_kind} {rate:g}/s")
         sizes = (f"{len(lengths):,} per-request lengths" if lengths else
                  f"prompt {prompt_tokens}, output {output_tokens}")
         what = f"{load}, {sizes}" + \
-            (f", shared prefix {shared_prefix:,}" if shared_prefix else "")
+            (f", shared prefix {shared_prefix:,}" if shared_prefix else "") + \
+            (f" in {len(set(pids)):,} groups" if prefix_ids is not None else "") + \
+            (f", after a warm-up of {warmup:,}" if warmup else "")
     over = [i for i, q in enumerate(reqs) if q.prompt + q.output > mml]
     if over:
         clipped = 0
@@ -279,7 +324,7 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
     if not lim.prefix_caching and shared_prefix:
         notes.append("prefix caching is off: the shared prefix is recomputed for every request")
     inf = rate is not None and math.isinf(rate)
-    raw = run(reqs, lim, rf, replicas, router, shared_prefix, concurrency, drafter=drafter)
+    raw = run(reqs, lim, rf, replicas, router, shared_prefix, concurrency, drafter=drafter, warmup=warmup)
     return summarize(raw, lim, model=spec.name if spec is not None else "", gpu=gpu.name if gpu is not None else "",
                      tp=tp, router=router, workload=what, concurrency=concurrency,
                      infinite_rate=inf, notes=tuple(notes), dp=dp)

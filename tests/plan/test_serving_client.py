@@ -1,0 +1,80 @@
+"""benchmarks/serving/accuracy.py: a source's own client, replayed as it ran (round 9's
+ree2raz/inference-bench, after its print): its prompts counted and grouped, its warm-up batch,
+and its throughput as the source computed it. Numbers counted by hand."""
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kvplan.observe import bench
+from kvplan.sources import catalog
+
+DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "serving"
+
+
+@pytest.fixture(scope="module")
+def acc():
+    spec = importlib.util.spec_from_file_location("serving_accuracy_client", DIR / "accuracy.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def prompts(tmp_path, toks, groups):
+    f = tmp_path / "prompts.json"
+    f.write_text(json.dumps({"workloads": {"c": {"short": {"prompt_tokens": toks, "group": groups}}}}))
+    return str(f)  # absolute: accuracy.py's HERE / it is itself
+
+
+def run(file, **cp):
+    return {"table": "t", "tp": 1, "replicas": 1,
+            "client_prompts": {"file": file, "commit": "c", "regime": "short"} | cp,
+            "levels": [{"concurrency": 1, "requests": 4, "isl": 200, "osl": 5},
+                       {"concurrency": 4, "requests": 4, "isl": 200, "osl": 5}]}
+
+
+def test_the_client_prompts_are_replayed_in_its_order_after_its_warm_up(acc, tmp_path):
+    """Prompts of 10, 12, 10, 11 tokens (groups 0 1 0 2). One client warms up with the first 2
+    (2 x C), then sends all 4: 6 requests, 2 of them warm-up; four clients warm up with all 4
+    (2 x 4 = 8, but there are 4). The shared prefix is the shortest prompt less one: 9."""
+    f = prompts(tmp_path, [10, 12, 10, 11], [0, 1, 0, 2])
+    r = run(f, groups=True, warmup_per_client=2)
+    one, four = acc.with_client_prompts(r, acc.table_levels(r))
+    assert one.lengths == ((10, 5), (12, 5), (10, 5), (12, 5), (10, 5), (11, 5)) and one.warmup == 2
+    assert one.prefix_ids == ("p0", "p1", "p0", "p1", "p0", "p2") and one.shared_prefix == 9
+    assert one.requests == 4 and one.prompt_tokens == "11" and one.measured["mean_prompt_tokens"] == 10.75
+    assert four.warmup == 4 and [p for p, _ in four.lengths] == [10, 12, 10, 11] * 2
+    # counted lengths alone: no groups, no warm-up
+    plain = run(f)
+    a, _ = acc.with_client_prompts(plain, acc.table_levels(plain))
+    assert a.lengths == ((10, 5), (12, 5), (10, 5), (11, 5)) and (a.warmup, a.prefix_ids, a.shared_prefix) == (0, (), 0)
+
+
+def test_per_request_sum_is_c_times_the_tokens_over_the_summed_latencies(acc):
+    """reaggregate.py's figure: two clients, 4 requests of 10 tokens, each 2 s: 2 x 40 / 8 s =
+    10 tok/s, whatever the replay's wall-clock figure (7 tok/s here)."""
+    lv = acc.table_levels({"table": "t", "tp": 1, "replicas": 1, "levels": [
+        {"concurrency": 2, "requests": 4, "isl": 8, "osl": 10, "output_throughput": 9.0,
+         "median_ttft_ms": 50.0, "median_tpot_ms": 100.0}]})[0]
+    pred = {"ttft_ms": {"p50": 40.0}, "itl_ms": {}, "tpot_ms": {"p50": 100.0}, "e2e_ms": {"mean": 2000.0},
+            "output_tokens": 40, "requests": 4, "output_tokens_per_s": 7.0, "saturated": False}
+    spec, gpu = catalog.load_model("qwen2.5-7b"), catalog.load_gpu("l4")
+    base = {"tp": 1, "replicas": 1, "engine": "vllm", "table": "t", "itl_metric": "tpot"}
+    got = acc.row("s", "seen", base | {"throughput": "per_request_sum"}, spec, gpu, bench.Row(lv, pred))
+    assert got["out"] == (9.0, 10.0)
+    assert acc.row("s", "seen", base, spec, gpu, bench.Row(lv, pred))["out"] == (9.0, 7.0)
+
+
+def test_the_round9_source_says_how_its_client_ran():
+    src = yaml.safe_load((DIR / "runs.yaml").read_text())["sources"]["ree2raz-inference-bench"]
+    counted = json.loads((DIR / "files" / "ree2raz-inference-bench" / "prompts.json").read_text())["workloads"]
+    for run in src["runs"]:
+        cp = run["client_prompts"]
+        d = counted[cp["commit"]][cp["regime"]]
+        assert len(d["prompt_tokens"]) == len(d["group"]) == 100 == max(lv["requests"] for lv in run["levels"])
+        # the L4 summary is reaggregate.py's (C x tokens / summed latency); the v2 A100 files are not
+        assert (run.get("throughput") == "per_request_sum") == (run["gpu"] == "l4")
+    long = counted["5b60d5a"]["long"]
+    assert len(set(long["group"])) == 10 and all(long["group"].count(g) == 10 for g in range(10))
