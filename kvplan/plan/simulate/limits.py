@@ -32,18 +32,29 @@ RESERVE_FULL_ISL = {"since": (0, 19, 0), "default": True,
                               "in 0.33.0, can_fit_full_sequence in 0.19.0"}
 
 
+def vllm_version(version: str | None) -> tuple[str, tuple[int, int, int]] | None:
+    """(the version as stated, (major, minor, patch)) of a vLLM version text ("0.11.0", "v0.10.1.1
+    (V1)", "0.19.0rc1"), None when it does not lead with one."""
+    import re
+
+    m = re.match(r"\s*v?(\d+)\.(\d+)(?:\.(\d+))?", version or "")
+    return None if m is None else (m.group(0).strip(), tuple(int(x or 0) for x in m.groups()))
+
+
+def reserves_full_isl(version: str | None) -> bool:
+    """Whether vLLM ``version`` admits a waiting request only when its whole sequence fits
+    (RESERVE_FULL_ISL: from 0.19.0); a version not stated is kvplan's own vLLM (0.33: it does)."""
+    v = vllm_version(version)
+    return v is None or v[1] >= RESERVE_FULL_ISL["since"]
+
+
 def for_vllm_version(lim: "Limits", version: str | None) -> "Limits":
     """``lim`` with the admission rule of the vLLM ``version`` a run states ("0.11.0", "v0.10.1.1
     (V1)"): older than 0.19.0, the first chunk's blocks only. A version not stated (or not
     leading the text) is kvplan's own vLLM (0.33: the whole sequence)."""
-    import re
-
-    m = re.match(r"\s*v?(\d+)\.(\d+)(?:\.(\d+))?", version or "")
-    if lim.engine != "vllm" or m is None:
+    if lim.engine != "vllm" or reserves_full_isl(version):
         return lim
-    if tuple(int(x or 0) for x in m.groups()) >= RESERVE_FULL_ISL["since"]:
-        return lim
-    src = {**lim.sources, "reserve_full_isl": f"vLLM {m.group(0).strip()}: before 0.19.0, admission "
+    src = {**lim.sources, "reserve_full_isl": f"vLLM {vllm_version(version)[0]}: before 0.19.0, admission "
                                                "checks the first chunk's blocks only"}
     return replace(lim, reserve_full_isl=False, sources=src)
 
