@@ -109,7 +109,9 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
     d = cap.detail
     where = f"kvplan fit {spec.name} --gpu {gpu.name} --tp {tp} --engine {engine}" + \
         (f" --dp-size {opts.data_parallel_size} --enable-dp-attention"
-         if opts.dp_attention and opts.data_parallel_size > 1 else "")
+         if opts.dp_attention and opts.data_parallel_size > 1 else
+         f" --data-parallel-size {opts.data_parallel_size} --enable-expert-parallel"
+         if opts.enable_expert_parallel and opts.data_parallel_size > 1 else "")
     if engine == "vllm":
         from .groups import vllm_groups
 
