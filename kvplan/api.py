@@ -264,13 +264,14 @@ def check_bench(files, gpu, model=None, tp: int = 1, replicas: int = 1, engine: 
     """``kvplan check-bench``: each load level of measured benchmark runs (GuideLLM, vllm bench
     serve, SGLang bench_serving, inference-perf) replayed through ``simulate``: {spec, gpu,
     levels, rows, notes}. ``calibrate``: fit the step time to the run and write a profile there.
-    ``engine_version``: the vLLM version the server ran ("0.11.0"; its admission rule, see
-    simulate/limits.py ``for_vllm_version``); default: the version a file states, else 0.33's rule."""
+    ``engine_version``: the engine's version the server ran ("0.11.0"; its rules, see
+    simulate/limits.py ``for_engine_version``); default: the version a file states, else kvplan's
+    own engine's rules (vLLM 0.33, SGLang 0.5.23)."""
     from .engines.base import ServeOptions
     from .observe import bench
     from .plan.latency import calibrate as cal
     from .plan.latency.step import OpLatency
-    from .plan.simulate.limits import reserves_full_isl, vllm_version
+    from .plan.simulate.limits import OVERLAP_SCHEDULE, reserves_full_isl, vllm_version
 
     eng = engine.strip().lower()
     if eng not in ("vllm", "sglang"):
@@ -287,12 +288,14 @@ def check_bench(files, gpu, model=None, tp: int = 1, replicas: int = 1, engine: 
     kw = dict(tp=tp, replicas=replicas, engine=eng,
               opts=ServeOptions(max_num_seqs=max_num_seqs, max_model_len=max_model_len))
     notes = []
-    if eng == "vllm":
-        for v in dict.fromkeys(engine_version or getattr(lv, "engine_version", None) for lv in levels):
-            if not reserves_full_isl(v):
-                said = "--engine-version" if engine_version else "stated in the file"
-                notes.append(f"vLLM {vllm_version(v)[0]} ({said}): before 0.19.0 a waiting request is "
-                             "admitted when its first chunk fits")
+    for v in dict.fromkeys(engine_version or getattr(lv, "engine_version", None) for lv in levels):
+        said = "--engine-version" if engine_version else "stated in the file"
+        if eng == "vllm" and not reserves_full_isl(v):
+            notes.append(f"vLLM {vllm_version(v)[0]} ({said}): before 0.19.0 a waiting request is "
+                         "admitted when its first chunk fits")
+        if eng == "sglang" and v and vllm_version(v) and vllm_version(v)[1] < OVERLAP_SCHEDULE["since"]:
+            notes.append(f"SGLang {vllm_version(v)[0]} ({said}): before 0.4.0 the overlap scheduler is off "
+                         "by default")
     step = OpLatency(spec, g, tp, engine=eng)
     if profile:
         cal.apply_profile(step, profile)

@@ -30,8 +30,9 @@ def check_bench(
                                             help="fit the step time to this run and write a profile"),
     profile: Optional[str] = typer.Option(None, "--profile", metavar="FILE", help="a calibrated profile"),
     engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
-                                                 help="the vLLM version the server ran (vllm --version; default: "
-                                                 "the file's, else 0.33's rules)"),
+                                                 help="the engine's version the server ran (vLLM: before 0.19 "
+                                                 "admission checks the first chunk; SGLang: before 0.4 no overlap "
+                                                 "scheduler); default: the file's, else kvplan's"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ):
     """Predicted beside measured for each load level of a benchmark run.

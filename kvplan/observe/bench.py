@@ -31,8 +31,8 @@ ShareGPT run known only by its means, a measured ShareGPT sample scaled to them
 (``kvplan.observe.sharegpt``); else each request at the file's mean prompt and output lengths.
 The front end is the endpoint's (``chat`` for the tools' chat backends, else ``completions``).
 
-The vLLM version (its admission rule: simulate/limits.py ``for_vllm_version``): the caller's
-(``--engine-version``), else the one a file states. None of the four tools writes the server's
+The engine's version (its rules: simulate/limits.py ``for_engine_version``): the caller's
+(``--engine-version``), else the vLLM version a file states. None of the four tools writes the server's
 version into its result (vLLM's ``--save-result`` JSON: date, backend, label, model_id,
 tokenizer_id, num_prompts, the user's ``--metadata``; SGLang's: its arguments and metrics), so
 it is read only from vLLM's own start-up lines kept in a printed result's text (``vLLM API
@@ -278,11 +278,11 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
            prefix_caching: bool = True, max_requests: int = 1000, seed: int = 0, step=None,
            scheduler_steps: int = 1, engine_version: str | None = None) -> list[Row]:
     """Each level simulated at its own load. ``scheduler_steps`` > 1: the server ran vLLM V0's
-    ``--num-scheduler-steps`` (kvplan/plan/simulate/vllm_v0.py); ``engine_version``: the vLLM
-    version the run used, for its admission rule (simulate/limits.py ``for_vllm_version``); when
+    ``--num-scheduler-steps`` (kvplan/plan/simulate/vllm_v0.py); ``engine_version``: the engine's
+    version the run used, for its rules (simulate/limits.py ``for_engine_version``); when
     not given, each level's own (``Level.engine_version``, where its file states one)."""
     from ..plan import simulate as sim
-    from ..plan.simulate.limits import for_vllm_version
+    from ..plan.simulate.limits import for_engine_version
     from ..plan.simulate.vllm_v0 import v0_limits
     from ..plan.latency.step import OpLatency
 
@@ -300,7 +300,7 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
             lims[ep, ver] = v0_limits(sim.engine_limits(spec, gpu, tp, engine, opts, prefix_caching, ep),
                                       scheduler_steps, opts)
             if ver:
-                lims[ep, ver] = for_vllm_version(lims[ep, ver], ver)
+                lims[ep, ver] = for_engine_version(lims[ep, ver], ver)
         lim = lims[ep, ver]
         if lv.tool == "sglang" and lim.engine == "sglang":  # bench_serving sends ignore_eos (its default)
             lim = replace(lim, output_reserve=1.0)

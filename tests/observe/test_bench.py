@@ -295,3 +295,20 @@ def test_check_bench_engine_version_flag_reaches_the_replay_and_says_so():
     r = cli("check-bench", str(IP0), "--model", "llama-3-8b", "--gpu", "a100-sxm-40gb", "--engine-version", "latest")
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
     assert "--engine-version must be a version such as 0.11.0, got 'latest'" in r.stderr
+
+
+def test_check_bench_engine_version_turns_sglangs_overlap_scheduler_off_before_0_4():
+    args = ("check-bench", str(SG), "--model", "llama-3.1-70b", "--gpu", "h200", "--tp", "4", "--engine", "sglang",
+            "--max-requests", "20", "--json", "--engine-version")
+    r = cli(*args, "0.3.0")
+    assert r.returncode == 0, r.stderr
+    old = json.loads(r.stdout)
+    assert old["notes"] == ["SGLang 0.3.0 (--engine-version): before 0.4.0 the overlap scheduler is off by default"]
+    new = json.loads(cli(*args, "0.4.0").stdout)
+    assert new["notes"] == []
+    # at 1 request/s (the first level) a request that arrives mid-step no longer waits a second step
+
+    def ttft(doc):
+        return next(p["predicted"] for p in doc["levels"][0]["pairs"] if p["metric"] == "ttft_ms")
+
+    assert ttft(old) < ttft(new)

@@ -83,6 +83,26 @@ def test_the_overlap_scheduler_sees_a_request_one_step_late(llama):
     assert r.ttft_ms.mean == pytest.approx((P + ttft_b) / 2 * 1000, rel=1e-9)
 
 
+def test_without_the_overlap_scheduler_a_request_joins_the_next_step(llama):
+    """The same trace on SGLang 0.3.0 (before 0.4.0 the overlap scheduler is off by default:
+    limits.OVERLAP_SCHEDULE): B, arriving halfway through D1, is prefilled right after D1, one
+    decode step earlier than with overlap. 0.3.6 is still before; 0.4.0 has it (the rule's edge)."""
+    from kvplan.plan.simulate.limits import for_engine_version
+
+    spec, gpu, rf = llama
+    P, D1 = rf.prefill(500).seconds, rf.decode(501).seconds
+    tb = P + D1 / 2
+    trace = [Request(0.0, 500, 100), Request(tb, 300, 2)]
+    old = for_engine_version(tiny(100000), "0.3.0")
+    assert old.overlap is False and "PR #2067" in old.sources["overlap"]
+    r = sim.simulate(spec, gpu, trace=trace, limits=old, roofline=rf)
+    ttft_b = P + D1 + rf.prefill(300).seconds - tb
+    assert r.ttft_ms.mean == pytest.approx((P + ttft_b) / 2 * 1000, rel=1e-9)
+    assert for_engine_version(tiny(1), "v0.3.6").overlap is False
+    assert for_engine_version(tiny(1), "0.4.0").overlap is True
+    assert for_engine_version(tiny(1), None).overlap is True  # not stated: SGLang 0.5.23's default
+
+
 def test_an_idle_sglang_schedules_at_once(llama):
     spec, gpu, rf = llama
     r = sim.simulate(spec, gpu, trace=[Request(0.0, 500, 2), Request(5.0, 300, 2)],

@@ -32,8 +32,18 @@ RESERVE_FULL_ISL = {"since": (0, 19, 0), "default": True,
                               "in 0.33.0, can_fit_full_sequence in 0.19.0"}
 
 
+# SGLang's overlap scheduler (sglang.py): opt-in and "experimental" (--enable-overlap-schedule)
+# until sgl-project/sglang PR #2067 "Enable overlap by default" (merged 2024-11-18; its author: TTFT
+# rises "because we delayed the processing of the first batch"), on by default in 0.4.0 (2024-12)
+# and after (--disable-overlap-schedule). A run of an older release replays without it; 0.3.6, the
+# release nearest the change, is taken as before it (not checked against its code).
+OVERLAP_SCHEDULE = {"since": (0, 4, 0),
+                    "source": "sgl-project/sglang PR #2067 (merged 2024-11-18): --enable-overlap-schedule on "
+                              "by default from then; before, opt-in (docs of 2024-11-15, PR #2047)"}
+
+
 def vllm_version(version: str | None) -> tuple[str, tuple[int, int, int]] | None:
-    """(the version as stated, (major, minor, patch)) of a vLLM version text ("0.11.0", "v0.10.1.1
+    """(the version as stated, (major, minor, patch)) of an engine's version text ("0.11.0", "v0.10.1.1
     (V1)", "0.19.0rc1"), None when it does not lead with one."""
     import re
 
@@ -48,15 +58,26 @@ def reserves_full_isl(version: str | None) -> bool:
     return v is None or v[1] >= RESERVE_FULL_ISL["since"]
 
 
-def for_vllm_version(lim: "Limits", version: str | None) -> "Limits":
-    """``lim`` with the admission rule of the vLLM ``version`` a run states ("0.11.0", "v0.10.1.1
-    (V1)"): older than 0.19.0, the first chunk's blocks only. A version not stated (or not
-    leading the text) is kvplan's own vLLM (0.33: the whole sequence)."""
+def for_engine_version(lim: "Limits", version: str | None) -> "Limits":
+    """``lim`` with the rules of the engine ``version`` a run states ("0.11.0", "v0.10.1.1 (V1)").
+    vLLM older than 0.19.0: admission checks the first chunk's blocks only; SGLang older than
+    0.4.0: no overlap scheduler (OVERLAP_SCHEDULE). A version not stated (or not leading the text)
+    is kvplan's own engine (vLLM 0.33, SGLang 0.5.23)."""
+    if lim.engine == "sglang":
+        v = vllm_version(version)
+        if v is None or v[1] >= OVERLAP_SCHEDULE["since"]:
+            return lim
+        src = {**lim.sources, "overlap": f"SGLang {v[0]}: before 0.4.0 the overlap scheduler is off "
+                                         f"by default ({OVERLAP_SCHEDULE['source']})"}
+        return replace(lim, overlap=False, sources=src)
     if lim.engine != "vllm" or reserves_full_isl(version):
         return lim
     src = {**lim.sources, "reserve_full_isl": f"vLLM {vllm_version(version)[0]}: before 0.19.0, admission "
                                                "checks the first chunk's blocks only"}
     return replace(lim, reserve_full_isl=False, sources=src)
+
+
+for_vllm_version = for_engine_version  # its first name (vLLM's rule only)
 
 
 # ---- what the engine gives the scheduler -----------------------------------------------------
@@ -83,6 +104,7 @@ class Limits:
     groups: tuple = ()  # KV cache groups beyond the scheduler's own (groups.Group; hybrid.py)
     swa_tokens: int = 0  # SGLang: the sliding-window token pool beside the full one (hybrid.py)
     reserve_full_isl: bool = True  # vLLM ≥ 0.19: a waiting request's whole sequence must fit (RESERVE_FULL_ISL)
+    overlap: bool = True  # SGLang: the overlap scheduler (sglang.py), off before 0.4.0 (OVERLAP_SCHEDULE)
 
     @property
     def kv_tokens(self) -> int:

@@ -18,7 +18,8 @@
   --disable-overlap-schedule): the CPU forms batch k+1 while the GPU runs batch k, so a request
   that reaches the scheduler after step k began waits for step k+1 to finish too (it joins batch
   k+2). When the GPU was idle, or nothing was running (the batch formed ahead was empty), it is
-  scheduled at once.
+  scheduled at once. A run of SGLang before 0.4.0 (``Limits.overlap`` False: limits.py
+  OVERLAP_SCHEDULE) ran without it: a request is seen by the next step that starts after it.
 * chunked_prefill_size and max_running_requests come from fit (kvplan.engines.sglang: SGLang's
   defaults by card memory and token pool). FCFS is SGLang's default ``schedule_policy``.
 """
@@ -37,7 +38,7 @@ class SGLangReplica(Replica):
         self.last_start = self.last_end = -1.0
 
     def form(self, now: float):
-        busy = self.running and now <= self.last_end + 1e-12  # else nothing was formed ahead
+        busy = self.lim.overlap and self.running and now <= self.last_end + 1e-12  # else nothing formed ahead
         self.cutoff = self.last_start if busy else now
         return super().form(now)
 
