@@ -303,7 +303,7 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
                 lims[ep, ver] = for_engine_version(lims[ep, ver], ver)
         lim = lims[ep, ver]
         if lv.tool == "sglang" and lim.engine == "sglang":  # bench_serving sends ignore_eos (its default)
-            lim = replace(lim, output_reserve=1.0)
+            lim = replace(lim, ignore_eos=True)
         n = min(lv.requests, max_requests)
         kw = dict(concurrency=lv.concurrency) if lv.concurrency else dict(rate=lv.rate)
         r = sim.simulate(spec, gpu, tp=tp, replicas=replicas, engine=engine, prompt_tokens=lv.prompt_tokens,

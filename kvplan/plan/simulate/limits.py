@@ -68,8 +68,10 @@ def for_engine_version(lim: "Limits", version: str | None) -> "Limits":
         if v is None or v[1] >= OVERLAP_SCHEDULE["since"]:
             return lim
         src = {**lim.sources, "overlap": f"SGLang {v[0]}: before 0.4.0 the overlap scheduler is off "
-                                         f"by default ({OVERLAP_SCHEDULE['source']})"}
-        return replace(lim, overlap=False, sources=src)
+                                         f"by default ({OVERLAP_SCHEDULE['source']})",
+               "ignore_eos_peak": f"SGLang {v[0]}: its ignore_eos admission not read; every running "
+                                  "request's remaining output is kept free"}
+        return replace(lim, overlap=False, ignore_eos_peak=False, sources=src)
     if lim.engine != "vllm" or reserves_full_isl(version):
         return lim
     src = {**lim.sources, "reserve_full_isl": f"vLLM {vllm_version(version)[0]}: before 0.19.0, admission "
@@ -105,6 +107,8 @@ class Limits:
     swa_tokens: int = 0  # SGLang: the sliding-window token pool beside the full one (hybrid.py)
     reserve_full_isl: bool = True  # vLLM ≥ 0.19: a waiting request's whole sequence must fit (RESERVE_FULL_ISL)
     overlap: bool = True  # SGLang: the overlap scheduler (sglang.py), off before 0.4.0 (OVERLAP_SCHEDULE)
+    ignore_eos: bool = False  # SGLang: the requests ask ignore_eos (sglang.bench_serving's default; sglang.py)
+    ignore_eos_peak: bool = True  # SGLang ≥ 0.4: add_one_req_ignore_eos's peak check (sglang.py); before: not read
 
     @property
     def kv_tokens(self) -> int:
@@ -177,7 +181,8 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
     from ...engines import sglang as sg
 
     src["output_reserve"] = ("SGLang's new_token_ratio after its decay (kvplan.engines.sglang "
-                             "NEW_TOKEN_RATIO_FLOOR); 1 for ignore_eos requests (check-bench: sglang.bench_serving)")
+                             "NEW_TOKEN_RATIO_FLOOR), for every running request, ignore_eos or not "
+                             "(PrefillAdder._get_running_request_total_token_offset)")
     ratio = sg.NEW_TOKEN_RATIO_FLOOR
     if sg.attn_dp_size(opts) > 1:  # one DP attention rank's scheduler (simulate/dp.py)
         ratio *= sg.DP_ATTENTION_CONSERVATIVENESS
