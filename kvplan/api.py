@@ -259,20 +259,27 @@ def check_server(url: str, gpu: str, model: str | None = None, timeout: float = 
 
 def check_bench(files, gpu, model=None, tp: int = 1, replicas: int = 1, engine: str = "vllm",
                 max_num_seqs: int | None = None, max_model_len: int | None = None, max_requests: int = 1000,
-                prefix_caching: bool = True, calibrate: str | None = None, profile: str | None = None) -> dict:
+                prefix_caching: bool = True, calibrate: str | None = None, profile: str | None = None,
+                engine_version: str | None = None) -> dict:
     """``kvplan check-bench``: each load level of measured benchmark runs (GuideLLM, vllm bench
     serve, SGLang bench_serving, inference-perf) replayed through ``simulate``: {spec, gpu,
-    levels, rows, notes}. ``calibrate``: fit the step time to the run and write a profile there."""
+    levels, rows, notes}. ``calibrate``: fit the step time to the run and write a profile there.
+    ``engine_version``: the engine's version the server ran ("0.11.0"; its rules, see
+    simulate/limits.py ``for_engine_version``); default: the version a file states, else kvplan's
+    own engine's rules (vLLM 0.33, SGLang 0.5.23)."""
     from .engines.base import ServeOptions
     from .observe import bench
     from .plan.latency import calibrate as cal
     from .plan.latency.step import OpLatency
+    from .plan.simulate.limits import OVERLAP_SCHEDULE, reserves_full_isl, vllm_version
 
     eng = engine.strip().lower()
     if eng not in ("vllm", "sglang"):
         raise KvplanError(f"{opt('engine')} must be vllm or sglang for check-bench, got '{engine}'")
     if calibrate and profile:
         raise KvplanError("--calibrate fits a new profile; leave out --profile")
+    if engine_version is not None and vllm_version(engine_version) is None:
+        raise KvplanError(f"{opt('engine_version')} must be a version such as 0.11.0, got '{engine_version}'")
     levels = [lv for f in files for lv in bench.read(f)]
     ref = model or next((lv.model for lv in levels if lv.model), None)
     if not ref:
@@ -281,18 +288,28 @@ def check_bench(files, gpu, model=None, tp: int = 1, replicas: int = 1, engine: 
     kw = dict(tp=tp, replicas=replicas, engine=eng,
               opts=ServeOptions(max_num_seqs=max_num_seqs, max_model_len=max_model_len))
     notes = []
+    for v in dict.fromkeys(engine_version or getattr(lv, "engine_version", None) for lv in levels):
+        said = "--engine-version" if engine_version else "stated in the file"
+        if eng == "vllm" and not reserves_full_isl(v):
+            notes.append(f"vLLM {vllm_version(v)[0]} ({said}): before 0.19.0 a waiting request is "
+                         "admitted when its first chunk fits")
+        if eng == "sglang" and v and vllm_version(v) and vllm_version(v)[1] < OVERLAP_SCHEDULE["since"]:
+            notes.append(f"SGLang {vllm_version(v)[0]} ({said}): before 0.4.0 the overlap scheduler is off "
+                         "by default")
     step = OpLatency(spec, g, tp, engine=eng)
     if profile:
         cal.apply_profile(step, profile)
         notes.append(f"steps scaled {step.profile_label}")
     if calibrate:
-        scale, before, after, rows = bench.calibrate(levels, spec, g, max_requests=min(max_requests, 300), **kw)
+        scale, before, after, rows = bench.calibrate(levels, spec, g, max_requests=min(max_requests, 300),
+                                                     engine_version=engine_version, **kw)
         cal.write_profile(calibrate, scale, g, eng, spec.name, ", ".join(map(str, files)), len(levels), before, after)
         notes.append(f"calibrated: every step × {scale:.3f}; RMS log error {before ** 0.5:.3f} -> "
                      f"{after ** 0.5:.3f} over {len(levels)} levels (fitted on this run: not a held-out "
                      f"figure); profile written to {calibrate}")
     else:
-        rows = bench.replay(levels, spec, g, prefix_caching=prefix_caching, max_requests=max_requests, step=step, **kw)
+        rows = bench.replay(levels, spec, g, prefix_caching=prefix_caching, max_requests=max_requests, step=step,
+                            engine_version=engine_version, **kw)
     return {"spec": spec, "gpu": g, "engine": eng, "levels": levels, "rows": rows, "notes": notes}
 
 

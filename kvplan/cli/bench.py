@@ -29,6 +29,10 @@ def check_bench(
     calibrate: Optional[str] = typer.Option(None, "--calibrate", metavar="OUT.yaml",
                                             help="fit the step time to this run and write a profile"),
     profile: Optional[str] = typer.Option(None, "--profile", metavar="FILE", help="a calibrated profile"),
+    engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
+                                                 help="the engine's version the server ran (vLLM: before 0.19 "
+                                                 "admission checks the first chunk; SGLang: before 0.4 no overlap "
+                                                 "scheduler); default: the file's, else kvplan's"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ):
     """Predicted beside measured for each load level of a benchmark run.
@@ -41,7 +45,8 @@ def check_bench(
         r = api.check_bench(files, gpu, model, _count("--tp", tp), _count("--replicas", replicas), engine,
                             None if max_num_seqs is None else _count("--max-num-seqs", max_num_seqs),
                             None if max_model_len is None else _count("--max-model-len", max_model_len),
-                            _count("--max-requests", max_requests), prefix_caching, calibrate, profile)
+                            _count("--max-requests", max_requests), prefix_caching, calibrate, profile,
+                            engine_version)
         spec, g, levels, rows, notes = r["spec"], r["gpu"], r["levels"], r["rows"], r["notes"]
         head = (f"{spec.name} on {_count('--replicas', replicas)} × {_count('--tp', tp)} × {g.name} · "
                 f"{r['engine']} · {len(levels)} load level{'s' if len(levels) > 1 else ''} from "

@@ -53,8 +53,12 @@ def simulate(
                                                  help="LMCache's own settings, JSON or a file (as kvplan fit)"),
     profile: Optional[str] = typer.Option(None, "--profile", metavar="FILE",
                                           help="a calibrated latency profile (check-bench --calibrate)"),
-    dp_size: str = typer.Option("1", "--dp-size", "--dp", metavar="N", help="SGLang: DP attention ranks (with "
-                                "--enable-dp-attention), each its own scheduler and token pool"),
+    dp_size: str = typer.Option("1", "--dp-size", "--dp", "--data-parallel-size", metavar="N",
+                                help="SGLang: DP attention ranks (with --enable-dp-attention); vLLM: DP ranks (with "
+                                "--enable-expert-parallel); each its own scheduler and KV cache"),
+    enable_expert_parallel: bool = typer.Option(False, "--enable-expert-parallel",
+                                                help="vLLM: experts over --tp × --data-parallel-size GPUs, the "
+                                                     "ranks stepped in lockstep"),
     enable_dp_attention: bool = typer.Option(False, "--enable-dp-attention",
                                              help="SGLang: attention data-parallel, --tp / --dp-size GPUs a rank"),
     ep_size: Optional[str] = typer.Option(None, "--ep-size", metavar="N", help="SGLang: routed experts over this many ranks "
@@ -96,6 +100,7 @@ def simulate(
             max_num_batched_tokens=None if max_num_batched_tokens is None else
             _count("--max-num-batched-tokens", max_num_batched_tokens),
             data_parallel_size=_count("--dp-size", dp_size), dp_attention=enable_dp_attention,
+            enable_expert_parallel=enable_expert_parallel,
             ep_size=None if ep_size is None else _count("--ep-size", ep_size))
         from ..engines.vllm import flags as vllm_flags  # issue 23: the drafter, the CPU tier
 

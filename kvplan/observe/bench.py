@@ -30,6 +30,13 @@ own per-request lengths where it keeps them (vLLM's ``input_lens`` / ``output_le
 ShareGPT run known only by its means, a measured ShareGPT sample scaled to them
 (``kvplan.observe.sharegpt``); else each request at the file's mean prompt and output lengths.
 The front end is the endpoint's (``chat`` for the tools' chat backends, else ``completions``).
+
+The engine's version (its rules: simulate/limits.py ``for_engine_version``): the caller's
+(``--engine-version``), else the vLLM version a file states. None of the four tools writes the server's
+version into its result (vLLM's ``--save-result`` JSON: date, backend, label, model_id,
+tokenizer_id, num_prompts, the user's ``--metadata``; SGLang's: its arguments and metrics), so
+it is read only from vLLM's own start-up lines kept in a printed result's text (``vLLM API
+server version X``, ``Initializing a V1 LLM engine (vX)``: observe/logs.py ``VLLM_VERSION``).
 """
 from __future__ import annotations
 
@@ -40,6 +47,7 @@ from pathlib import Path
 
 from ..errors import KvplanError
 from ..model.frozen import field, record, replace
+from .logs import VLLM_VERSION
 
 TOOLS = ("vllm", "sglang", "inference-perf", "guidellm")
 
@@ -64,6 +72,7 @@ class Level:
     prefix_ids: tuple = ()
     shared_prefix: int = 0
     warmup: int = 0
+    engine_version: str | None = None  # the vLLM version where the file states it (its server's log lines)
 
 
 def _num(v):
@@ -220,6 +229,9 @@ def _printed(text: str, name: str) -> list[Level]:
         if d.get("max_concurrency") is not None:
             d["max_concurrency"] = int(d["max_concurrency"])
         out.append(_vllm_like(d, where, tool))
+    ver = VLLM_VERSION.search(text)
+    if ver:
+        out = [replace(lv, engine_version=next(g for g in ver.groups() if g)) for lv in out]
     return out
 
 
@@ -272,10 +284,11 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
            prefix_caching: bool = True, max_requests: int = 1000, seed: int = 0, step=None,
            scheduler_steps: int = 1, engine_version: str | None = None) -> list[Row]:
     """Each level simulated at its own load. ``scheduler_steps`` > 1: the server ran vLLM V0's
-    ``--num-scheduler-steps`` (kvplan/plan/simulate/vllm_v0.py); ``engine_version``: the vLLM
-    version the run states, for its admission rule (simulate/limits.py ``for_vllm_version``)."""
+    ``--num-scheduler-steps`` (kvplan/plan/simulate/vllm_v0.py); ``engine_version``: the engine's
+    version the run used, for its rules (simulate/limits.py ``for_engine_version``); when
+    not given, each level's own (``Level.engine_version``, where its file states one)."""
     from ..plan import simulate as sim
-    from ..plan.simulate.limits import for_vllm_version
+    from ..plan.simulate.limits import for_engine_version
     from ..plan.simulate.vllm_v0 import v0_limits
     from ..plan.latency.step import OpLatency
 
@@ -288,14 +301,15 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
     rows = []
     for lv in levels:
         ep = lv.endpoint or "completions"
-        if ep not in lims:
-            lims[ep] = v0_limits(sim.engine_limits(spec, gpu, tp, engine, opts, prefix_caching, ep),
-                                 scheduler_steps, opts)
-            if engine_version:
-                lims[ep] = for_vllm_version(lims[ep], engine_version)
-        lim = lims[ep]
+        ver = engine_version or lv.engine_version
+        if (ep, ver) not in lims:
+            lims[ep, ver] = v0_limits(sim.engine_limits(spec, gpu, tp, engine, opts, prefix_caching, ep),
+                                      scheduler_steps, opts)
+            if ver:
+                lims[ep, ver] = for_engine_version(lims[ep, ver], ver)
+        lim = lims[ep, ver]
         if lv.tool == "sglang" and lim.engine == "sglang":  # bench_serving sends ignore_eos (its default)
-            lim = replace(lim, output_reserve=1.0)
+            lim = replace(lim, ignore_eos=True)
         n = min(lv.requests, max_requests)
         kw = dict(concurrency=lv.concurrency) if lv.concurrency else dict(rate=lv.rate)
         if lv.prefix_ids or lv.warmup:
@@ -376,7 +390,8 @@ def objective(rows) -> float:
     return sum(terms) / len(terms)
 
 
-def calibrate(levels, spec, gpu, *, tp=1, replicas=1, engine="vllm", opts=None, max_requests=300, seed=0):
+def calibrate(levels, spec, gpu, *, tp=1, replicas=1, engine="vllm", opts=None, max_requests=300, seed=0,
+              engine_version=None):
     """One factor on every step's time fitted to a run (kvplan/plan/latency/calibrate.py says what
     and why): (scale, error before, error after, rows after), by golden-section search on
     log(scale) in [1/8, 8] of the mean squared log error of TTFT (median, else mean), ITL (mean,
@@ -388,7 +403,7 @@ def calibrate(levels, spec, gpu, *, tp=1, replicas=1, engine="vllm", opts=None, 
         st = OpLatency(spec, gpu, tp, engine=engine)
         st.profile_scale = scale
         rows = replay(levels, spec, gpu, tp=tp, replicas=replicas, engine=engine, opts=opts,
-                      max_requests=max_requests, seed=seed, step=st)
+                      max_requests=max_requests, seed=seed, step=st, engine_version=engine_version)
         return objective(rows), rows
 
     cache = {}

@@ -98,6 +98,10 @@ class Check:
 
 
 # --- vLLM ----------------------------------------------------------------------------------
+# the version vLLM prints at start-up: ``Initializing a V1 LLM engine (v%s) with config``
+# (v1/engine/core.py), ``vLLM API server version %s`` (entrypoints/openai/api_server.py), the
+# banner's ``█ version %s``; also read by check-bench from a result file that carries its log
+VLLM_VERSION = re.compile(r"LLM engine \(v([\w.+-]+)\)|API server version ([\w.+-]+)|█ version ([\w.+-]+)")
 _NUM = r"([\d,]+(?:\.\d+)?)"
 _VLLM_MARKERS = ("Available KV cache memory", "KV cache size:", "non-default args", "Model loading took", "vllm serve",
                  "LLM engine (v", "Loading model weights took", "vLLM API server version", "Maximum concurrency for",
@@ -165,7 +169,7 @@ def _vllm(lines: list[str]) -> LogFacts:
         for key in ("tensor_parallel_size", "pipeline_parallel_size", "enforce_eager", "max_seq_len"):
             if (m := re.search(rf"\b{key}=(\w+)", line)) and "with config" in line:
                 flags.setdefault("max_model_len" if key == "max_seq_len" else key, m.group(1))
-        if (m := re.search(r"LLM engine \(v([\w.+-]+)\)|API server version ([\w.+-]+)|█ version ([\w.+-]+)", line)):
+        if (m := VLLM_VERSION.search(line)):
             version = next(g for g in m.groups() if g)
         if (m := re.search(r"Using max model len (\d+)", line)):
             flags.setdefault("max_model_len", int(m.group(1)))

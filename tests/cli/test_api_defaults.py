@@ -360,21 +360,21 @@ def test_check_bench_defaults_and_hand_off(bench_rec):
     step = kw.pop("step")
     assert step.args == (spec, g, 1, "vllm")
     assert kw == {"tp": 1, "replicas": 1, "engine": "vllm", "prefix_caching": True, "max_requests": 1000,
-                  "opts": ServeOptions(max_num_seqs=None, max_model_len=None)}
+                  "opts": ServeOptions(max_num_seqs=None, max_model_len=None), "engine_version": None}
     assert bench_rec["calibrate"] == [] and bench_rec["write"] == [] and bench_rec["apply"] == []
 
 
 def test_check_bench_arguments_reach_the_replay(bench_rec):
     out = api.check_bench(["a.json", "b.json"], "h100", model="mistral-7b", tp=2, replicas=3, engine=" SGLang ",
                           max_num_seqs=64, max_model_len=4096, max_requests=50, prefix_caching=False,
-                          profile="p.yaml")
+                          profile="p.yaml", engine_version="0.18.1")
     spec = api.load_model("mistral-7b")
     assert bench_rec["read"] == ["a.json", "b.json"] and len(out["levels"]) == 4
     assert out["spec"] == spec and out["engine"] == "sglang"
     kw = dict(bench_rec["replay"][-1][1])
     assert kw.pop("step").args == (spec, api.load_gpu("h100"), 2, "sglang")
     assert kw == {"tp": 2, "replicas": 3, "engine": "sglang", "prefix_caching": False, "max_requests": 50,
-                  "opts": ServeOptions(max_num_seqs=64, max_model_len=4096)}
+                  "opts": ServeOptions(max_num_seqs=64, max_model_len=4096), "engine_version": "0.18.1"}
     assert bench_rec["apply"] == ["p.yaml"]
     assert out["notes"] == ["steps scaled × 1.500 (profile p.yaml)"]
 
@@ -387,7 +387,7 @@ def test_check_bench_calibrate_note_and_profile(bench_rec):
     assert args == (out["levels"], spec, g)
     # at most 300 requests per level while calibrating (min(1000, 300))
     assert kw == {"max_requests": 300, "tp": 2, "replicas": 2, "engine": "vllm",
-                  "opts": ServeOptions(max_num_seqs=8, max_model_len=None)}
+                  "opts": ServeOptions(max_num_seqs=8, max_model_len=None), "engine_version": None}
     api.check_bench(["a.json"], "h100", calibrate="out.yaml", max_requests=120)
     assert bench_rec["calibrate"][-1][1]["max_requests"] == 120
     # write_profile(path, scale, gpu, engine, model, fitted_on, levels, before, after)

@@ -243,3 +243,73 @@ Median TTFT (ms):                        147.02
     a, b = bench.read(f)
     assert (a.tool, a.concurrency, a.rate, a.requests) == ("sglang", 16, None, 80)
     assert (b.tool, b.concurrency) == ("printed", 16)
+
+
+# ---- the vLLM version a run states (its admission rule: simulate/limits.py for_vllm_version) ----
+D4 = Path(__file__).parent.parent.parent / "benchmarks/serving/files/dennislee22/test4_qwen2-7b_1xa100-80gb_gmu0.25.txt"
+LOG = FIX / "vllm-0.10.1.1_startup_head.log"
+
+
+def _admission(monkeypatch, levels, **kw):
+    """The reserve_full_isl each level was replayed with (simulate recorded, not run)."""
+    from types import SimpleNamespace
+
+    from kvplan.plan import simulate as sim
+
+    got = []
+
+    def fake(*a, limits=None, **k):
+        got.append(limits.reserve_full_isl)
+        z = SimpleNamespace(as_dict=dict)
+        return SimpleNamespace(ttft_ms=z, itl_ms=z, tpot_ms=z, e2e_ms=z, output_tokens_per_s=1.0, duration_s=1.0,
+                               requests=1, saturated=False)
+
+    monkeypatch.setattr(sim, "simulate", fake)
+    levels = [bench.replace(lv, rate=math.inf) for lv in levels]  # the README's runs use the default rate inf
+    bench.replay(levels, catalog.load_model("qwen2.5-7b"), catalog.load_gpu("a100-sxm-80gb"), **kw)
+    return got
+
+
+def test_a_printed_result_with_its_server_log_states_the_vllm_version(tmp_path, monkeypatch):
+    # the vLLM 0.10.1.1 server's first log lines, then the benchmark's printed results (both stored)
+    f = tmp_path / "run.txt"
+    f.write_text(LOG.read_text() + D4.read_text())
+    levels = bench.read(f)
+    assert len(levels) == 10 and {lv.engine_version for lv in levels} == {"0.10.1.1"}
+    assert {lv.engine_version for lv in bench.read(D4)} == {None}  # the results alone do not say
+    # 0.10.1.1 < 0.19.0: admission checks the first chunk only; the caller's version wins over the file's
+    assert _admission(monkeypatch, levels[:1]) == [False]
+    assert _admission(monkeypatch, levels[:1], engine_version="0.19.0") == [True]
+    assert _admission(monkeypatch, levels[:1], engine_version="0.18.1") == [False]
+    assert _admission(monkeypatch, bench.read(D4)[:1]) == [True]  # none stated: kvplan's vLLM (0.33)
+
+
+def test_check_bench_engine_version_flag_reaches_the_replay_and_says_so():
+    r = cli("check-bench", str(IP0), "--model", "llama-3-8b", "--gpu", "a100-sxm-40gb", "--max-requests", "20",
+            "--engine-version", "0.11.0", "--json")  # the demo's server: vllm/vllm-openai:v0.11.0 (SOURCES.md)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["notes"] == ["vLLM 0.11.0 (--engine-version): before 0.19.0 a waiting request "
+                                             "is admitted when its first chunk fits"]
+    r = cli("check-bench", str(IP0), "--model", "llama-3-8b", "--gpu", "a100-sxm-40gb", "--max-requests", "20",
+            "--engine-version", "0.19.0", "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["notes"] == []
+    r = cli("check-bench", str(IP0), "--model", "llama-3-8b", "--gpu", "a100-sxm-40gb", "--engine-version", "latest")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "--engine-version must be a version such as 0.11.0, got 'latest'" in r.stderr
+
+
+def test_check_bench_engine_version_turns_sglangs_overlap_scheduler_off_before_0_4():
+    args = ("check-bench", str(SG), "--model", "llama-3.1-70b", "--gpu", "h200", "--tp", "4", "--engine", "sglang",
+            "--max-requests", "20", "--json", "--engine-version")
+    r = cli(*args, "0.3.0")
+    assert r.returncode == 0, r.stderr
+    old = json.loads(r.stdout)
+    assert old["notes"] == ["SGLang 0.3.0 (--engine-version): before 0.4.0 the overlap scheduler is off by default"]
+    new = json.loads(cli(*args, "0.4.0").stdout)
+    assert new["notes"] == []
+    # at 1 request/s (the first level) a request that arrives mid-step no longer waits a second step
+
+    def ttft(doc):
+        return next(p["predicted"] for p in doc["levels"][0]["pairs"] if p["metric"] == "ttft_ms")
+
+    assert ttft(old) < ttft(new)

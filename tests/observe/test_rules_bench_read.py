@@ -417,18 +417,20 @@ def _replayed_limits(monkeypatch, levels, engine, **kw):
     return got
 
 
-def test_replay_reserves_the_whole_output_for_sglang_bench_serving_on_sglang(monkeypatch):
+def test_replay_marks_sglang_bench_serving_runs_on_sglang_ignore_eos(monkeypatch):
     """sglang.bench_serving sends ignore_eos = not --disable-ignore-eos (SGLang 0.5.23,
-    sglang/benchmark/serving.py, each request function's payload), so every request runs to its
-    whole output: the simulator keeps 1.0 of the remaining output free, not the decayed
-    new_token_ratio floor 0.7 × 0.14 = 0.098 (engines/sglang.py NEW_TOKEN_RATIO_FLOOR). Only a run
-    of SGLang's tool on SGLang; vLLM's tool sends no ignore_eos unless told, and vLLM's limits
-    keep no reserve (0.0)."""
+    sglang/benchmark/serving.py, each request function's payload): the replay says so
+    (``Limits.ignore_eos``; with the radix cache off SGLang then admits by add_one_req_ignore_eos's
+    peak check, simulate/sglang.py) and keeps the decayed new_token_ratio floor 0.7 × 0.14 = 0.098
+    for the running requests (SGLang's offset takes the ratio whether or not a request ignores
+    EOS). Only a run of SGLang's tool on SGLang; vLLM's limits keep no reserve (0.0)."""
     def lv(tool):
         return Level(tool, "f", None, 1.0, None, 5, "100", "10", {})
-    assert [lim.output_reserve for lim in _replayed_limits(monkeypatch, [lv("sglang"), lv("vllm")], "sglang")] \
-        == [1.0, pytest.approx(0.098)]
-    assert [lim.output_reserve for lim in _replayed_limits(monkeypatch, [lv("sglang")], "vllm")] == [0.0]
+    got = _replayed_limits(monkeypatch, [lv("sglang"), lv("vllm")], "sglang")
+    assert [(lim.ignore_eos, lim.output_reserve) for lim in got] == [(True, pytest.approx(0.098)),
+                                                                     (False, pytest.approx(0.098))]
+    assert [(lim.ignore_eos, lim.output_reserve) for lim in _replayed_limits(monkeypatch, [lv("sglang")], "vllm")] \
+        == [(False, 0.0)]
 
 
 def test_replay_v0_batch_defaults_yield_to_the_given_options(monkeypatch):

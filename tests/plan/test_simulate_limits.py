@@ -25,8 +25,8 @@ SGL_SEQS = ("SGLang's max_running_requests from the token pool (kv_cache_configu
             "resolve_max_num_reqs; kvplan.engines.sglang)")
 SGL_CHUNK = ("SGLang's chunked_prefill_size by card memory (memory_hook.py handle_gpu_memory_settings; "
              "kvplan.engines.sglang)")
-SGL_RESERVE = ("SGLang's new_token_ratio after its decay (kvplan.engines.sglang NEW_TOKEN_RATIO_FLOOR); "
-               "1 for ignore_eos requests (check-bench: sglang.bench_serving)")
+SGL_RESERVE = ("SGLang's new_token_ratio after its decay (kvplan.engines.sglang NEW_TOKEN_RATIO_FLOOR), "
+               "for every running request, ignore_eos or not (PrefillAdder._get_running_request_total_token_offset)")
 
 
 @pytest.fixture(scope="module")

@@ -107,9 +107,9 @@ def test_dp_attention_sources_say_one_rank(ds):
         "SGLang's chunked_prefill_size by card memory (memory_hook.py handle_gpu_memory_settings; "
         "kvplan.engines.sglang)" + rank)
     assert lim.sources["output_reserve"] == (
-        "SGLang's new_token_ratio after its decay (kvplan.engines.sglang NEW_TOKEN_RATIO_FLOOR); 1 for "
-        "ignore_eos requests (check-bench: sglang.bench_serving); × 0.3 with DP attention "
-        "(DP_ATTENTION_CONSERVATIVENESS)")
+        "SGLang's new_token_ratio after its decay (kvplan.engines.sglang NEW_TOKEN_RATIO_FLOOR), for every "
+        "running request, ignore_eos or not (PrefillAdder._get_running_request_total_token_offset); × 0.3 "
+        "with DP attention (DP_ATTENTION_CONSERVATIVENESS)")
 
 
 def test_dp_attention_of_two_ranks_scales_the_reserve(ds):

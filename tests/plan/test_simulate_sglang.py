@@ -83,6 +83,26 @@ def test_the_overlap_scheduler_sees_a_request_one_step_late(llama):
     assert r.ttft_ms.mean == pytest.approx((P + ttft_b) / 2 * 1000, rel=1e-9)
 
 
+def test_without_the_overlap_scheduler_a_request_joins_the_next_step(llama):
+    """The same trace on SGLang 0.3.0 (before 0.4.0 the overlap scheduler is off by default:
+    limits.OVERLAP_SCHEDULE): B, arriving halfway through D1, is prefilled right after D1, one
+    decode step earlier than with overlap. 0.3.6 is still before; 0.4.0 has it (the rule's edge)."""
+    from kvplan.plan.simulate.limits import for_engine_version
+
+    spec, gpu, rf = llama
+    P, D1 = rf.prefill(500).seconds, rf.decode(501).seconds
+    tb = P + D1 / 2
+    trace = [Request(0.0, 500, 100), Request(tb, 300, 2)]
+    old = for_engine_version(tiny(100000), "0.3.0")
+    assert old.overlap is False and "PR #2067" in old.sources["overlap"]
+    r = sim.simulate(spec, gpu, trace=trace, limits=old, roofline=rf)
+    ttft_b = P + D1 + rf.prefill(300).seconds - tb
+    assert r.ttft_ms.mean == pytest.approx((P + ttft_b) / 2 * 1000, rel=1e-9)
+    assert for_engine_version(tiny(1), "v0.3.6").overlap is False
+    assert for_engine_version(tiny(1), "0.4.0").overlap is True
+    assert for_engine_version(tiny(1), None).overlap is True  # not stated: SGLang 0.5.23's default
+
+
 def test_an_idle_sglang_schedules_at_once(llama):
     spec, gpu, rf = llama
     r = sim.simulate(spec, gpu, trace=[Request(0.0, 500, 2), Request(5.0, 300, 2)],
@@ -105,3 +125,34 @@ def test_admission_counts_tokens_at_a_page_size_over_one(llama):
     out = sim.simulate(spec, gpu, trace=[Request(0.0, 16, 16)], limits=lim, roofline=rf)
     assert out.requests_per_s > 0 and out.preemptions == 0
     assert out.ttft_ms.p50 == pytest.approx(rf.prefill(16).seconds * 1000, rel=0.05)
+
+
+def _ignore_eos_pair(b_output: int, version: str | None = None):
+    """A pool of 1,000 tokens, radix cache off, ignore_eos (sglang.bench_serving): A (100 + 100)
+    and B (100 + ``b_output``) arrive together; how many of them the first step admits."""
+    from kvplan.plan.simulate.scheduler import _Req
+    from kvplan.plan.simulate.sglang import SGLangReplica
+
+    from kvplan.plan.simulate.limits import for_engine_version
+
+    lim = for_engine_version(sim.Limits("sglang", 1, 1000, 256, 8192, 131072, False, {}, output_reserve=0.0,
+                                        ignore_eos=True), version)
+    rep = SGLangReplica(lim, OpLatency(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"),
+                                       engine="sglang"))
+    rep.waiting.extend([_Req(0, Request(0.0, 100, 100)), _Req(1, Request(0.0, 100, b_output))])
+    rep.form(0.0)
+    return len(rep.running)
+
+
+def test_ignore_eos_with_the_radix_cache_off_checks_the_peak_not_the_sum():
+    """PrefillAdder.add_one_req_ignore_eos. A: 101 tokens (prompt + a page) of 1,000, then A alone
+    keeps 899 − 100 > 1 free: admitted. B: 900 free − 101 = 799; sorted by output left, at A's end
+    both have grown 100 (799 − 2 × 100 = 599 > 2 × 1); at B's end the 100 tokens A holds now are
+    counted back (SGLang's tokens_occupied) and B grew b: 799 + 100 − b > 1 admits b = 897, refuses
+    b = 898 (IGNORE_EOS_RESERVE_TOKENS 1).
+    The sum rule would have refused B: 100 + 897 + 1 > 900 − 100 reserved for A."""
+    assert _ignore_eos_pair(897) == 2
+    assert _ignore_eos_pair(898) == 1
+    # a release before 0.4.0 (its rule not read): the whole remaining outputs are kept free, so B
+    # waits at 897 too (998 > 900 − 100)
+    assert _ignore_eos_pair(897, "0.3.0") == 1

@@ -271,7 +271,12 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
     rf, dp = _step_model(spec, gpu, tp, lim, opts, roofline, profile)
     mml = lim.max_model_len
     notes = [lim.note] if lim.note else []
-    if dp > 1:
+    if dp > 1 and lim.engine == "vllm":
+        notes.append(f"data parallel: each replica is {dp} engine ranks (tp {tp} each), each with its own "
+                     f"scheduler, KV cache and requests (vLLM's load balancing); a step runs on all ranks at "
+                     f"once, as long as the slowest rank's own share plus the experts over {dp} × the most "
+                     f"tokens any rank has (an idle rank runs a dummy batch)")
+    elif dp > 1:
         notes.append(f"DP attention: each replica is {dp} attention ranks (tp {tp // dp} each), each with its own "
                      f"scheduler, token pool and requests (round robin); a step runs on all ranks at once, as "
                      f"long as the slowest rank's attention plus the MLP over every rank's tokens")
@@ -331,19 +336,32 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
 
 
 def _step_model(spec, gpu, tp: int, lim: Limits, opts, roofline, profile):
-    """(the step model, DP attention ranks per replica): ``roofline`` if given, else ``OpLatency``
-    for the engine, or ``DataParallelStep`` for SGLang's --dp-size D --enable-dp-attention (D > 1)."""
+    """(the step model, DP ranks per replica): ``roofline`` if given, else ``OpLatency`` for the
+    engine, ``DataParallelStep`` for SGLang's --dp-size D --enable-dp-attention (D > 1), or
+    ``DataParallelMoEStep`` for vLLM's --data-parallel-size D --enable-expert-parallel."""
     from ..latency.calibrate import apply_profile
     from ..latency.step import OpLatency
 
-    dp = opts.data_parallel_size if opts is not None and opts.dp_attention else 1
-    if opts is not None and opts.data_parallel_size > 1 and not opts.dp_attention:
+    d = opts.data_parallel_size if opts is not None else 1
+    moe_dp = d > 1 and lim.engine == "vllm" and not opts.dp_attention  # vLLM DP + EP (latency/dp_moe.py)
+    dp = d if opts is not None and (opts.dp_attention or moe_dp) else 1
+    if moe_dp and not opts.enable_expert_parallel:
+        raise KvplanError("simulate models vLLM's --data-parallel-size with --enable-expert-parallel (a MoE "
+                          "model's ranks in lockstep); for whole copies of the engine use --replicas")
+    if d > 1 and not opts.dp_attention and not moe_dp:
         raise KvplanError("simulate models --dp-size with --enable-dp-attention (SGLang); for whole "
                           "copies of the engine use --replicas")
-    if dp > 1 and lim.engine != "sglang":
+    if dp > 1 and opts.dp_attention and lim.engine != "sglang":
         raise KvplanError("--enable-dp-attention is SGLang's flag; simulate it with --engine sglang")
     if roofline is not None:
         rf = roofline
+    elif moe_dp:
+        from ..latency.dp_moe import DataParallelMoEStep
+
+        rf = DataParallelMoEStep(spec, gpu, tp, dp)
+        if not rf.decode_is_linear:
+            raise KvplanError(f"vLLM data parallel is simulated for models whose decode cost is linear in "
+                              f"context; {spec.name}'s is not")
     elif dp > 1:
         rf = DataParallelStep(spec, gpu, tp, dp, engine=lim.engine, ep=opts.ep_size or 1)
         if not rf.decode_is_linear:

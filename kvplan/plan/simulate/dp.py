@@ -1,4 +1,4 @@
-"""simulate's data-parallel attention: one engine replica of D attention ranks stepped together.
+"""simulate's data-parallel ranks: one engine replica of D ranks, each its own scheduler, stepped together.
 
 SGLang 0.5.23 with ``--dp-size D --enable-dp-attention`` (latency/dp_attention.py has the step's
 price and its sources):
@@ -13,6 +13,15 @@ price and its sources):
   ``engine_limits``;
 * a step runs on every rank at once (idle ranks run an idle batch) and lasts as long as the
   slowest rank's share plus the MLP over every rank's tokens (``DataParallelStep.step``).
+
+vLLM with ``--data-parallel-size D --enable-expert-parallel`` on a MoE model (latency/dp_moe.py has
+the step's price and its sources): D engine cores, each its own scheduler (``Replica``) and KV
+cache (fit's per-rank ``num_gpu_blocks``), stepped in lockstep (``DPEngineCoreProc``; an idle rank
+runs a dummy batch); the API server routes each request (v1/engine/core_client.py
+``DPLBAsyncMPClient.get_core_engine_for_request``, one API server, @ 00080ee1) to the rank of the
+lowest score, ``max(in flight, waiting + running)`` (taken here as waiting + running, exact: the
+coordinator's 100 ms snapshot delay is not modelled) plus ``waiting × 6 × max(0, KV cache usage −
+0.5)``, scanning from a start that moves on by one rank each request (ties go to the first scanned).
 """
 from __future__ import annotations
 
@@ -31,6 +40,27 @@ class _Waiting:
         return sum(len(x.waiting) for x in self.ranks)
 
 
+class _Balanced(_Waiting):
+    """vLLM's DP load balancing (see the module docstring): the lowest score from a rotating start."""
+
+    def append(self, r) -> None:
+        d = len(self.ranks)
+        self.rr = (self.rr + 1) % d  # the scan start: 0 for the first request, then one on each time
+        best = None
+        for i in range(d):
+            x = self.ranks[(self.rr + i) % d]
+            score = len(x.waiting) + len(x.running)
+            if x.waiting:
+                score += len(x.waiting) * WAITING_PENALTY * max(0.0, x.used_blocks() / x.lim.num_blocks - 0.5)
+            if best is None or score < best[0]:
+                best = (score, x)
+        best[1].waiting.append(r)
+
+
+# core_client.py DPLBAsyncMPClient: ``score += waiting * 6.0 * max(0.0, kv_cache_usage - 0.5)``
+WAITING_PENALTY = 6.0
+
+
 class _Running:
     def __init__(self, ranks: list):
         self.ranks = ranks
@@ -40,13 +70,15 @@ class _Running:
 
 
 class DPReplica:
-    """D ranks of ``cls`` (each its own scheduler and pool) behind round-robin dispatch, stepped in
-    lockstep by ``step`` (a ``DataParallelStep``); ``simulate`` routes to it as to a replica."""
+    """D ranks of ``cls`` (each its own scheduler and pool) behind the engine's dispatch (SGLang: round
+    robin; vLLM: its load balancing), stepped in lockstep by ``step`` (a ``DataParallelStep``);
+    ``simulate`` routes to it as to a replica."""
 
     def __init__(self, cls, limits, step, shared_prefix: int = 0, index: int = 0):
         self.ranks = [cls(limits, step.rank, shared_prefix, index * step.dp + i) for i in range(step.dp)]
         self.model, self.index, self.t = step, index, 0.0
-        self.waiting, self.running = _Waiting(self.ranks), _Running(self.ranks)
+        self.waiting = (_Balanced if limits.engine == "vllm" else _Waiting)(self.ranks)
+        self.running = _Running(self.ranks)
 
     @property
     def load(self) -> int:

@@ -32,20 +32,54 @@ RESERVE_FULL_ISL = {"since": (0, 19, 0), "default": True,
                               "in 0.33.0, can_fit_full_sequence in 0.19.0"}
 
 
-def for_vllm_version(lim: "Limits", version: str | None) -> "Limits":
-    """``lim`` with the admission rule of the vLLM ``version`` a run states ("0.11.0", "v0.10.1.1
-    (V1)"): older than 0.19.0, the first chunk's blocks only. A version not stated (or not
-    leading the text) is kvplan's own vLLM (0.33: the whole sequence)."""
+# SGLang's overlap scheduler (sglang.py): opt-in and "experimental" (--enable-overlap-schedule)
+# until sgl-project/sglang PR #2067 "Enable overlap by default" (merged 2024-11-18; its author: TTFT
+# rises "because we delayed the processing of the first batch"), on by default in 0.4.0 (2024-12)
+# and after (--disable-overlap-schedule). A run of an older release replays without it; 0.3.6, the
+# release nearest the change, is taken as before it (not checked against its code).
+OVERLAP_SCHEDULE = {"since": (0, 4, 0),
+                    "source": "sgl-project/sglang PR #2067 (merged 2024-11-18): --enable-overlap-schedule on "
+                              "by default from then; before, opt-in (docs of 2024-11-15, PR #2047)"}
+
+
+def vllm_version(version: str | None) -> tuple[str, tuple[int, int, int]] | None:
+    """(the version as stated, (major, minor, patch)) of an engine's version text ("0.11.0", "v0.10.1.1
+    (V1)", "0.19.0rc1"), None when it does not lead with one."""
     import re
 
     m = re.match(r"\s*v?(\d+)\.(\d+)(?:\.(\d+))?", version or "")
-    if lim.engine != "vllm" or m is None:
+    return None if m is None else (m.group(0).strip(), tuple(int(x or 0) for x in m.groups()))
+
+
+def reserves_full_isl(version: str | None) -> bool:
+    """Whether vLLM ``version`` admits a waiting request only when its whole sequence fits
+    (RESERVE_FULL_ISL: from 0.19.0); a version not stated is kvplan's own vLLM (0.33: it does)."""
+    v = vllm_version(version)
+    return v is None or v[1] >= RESERVE_FULL_ISL["since"]
+
+
+def for_engine_version(lim: "Limits", version: str | None) -> "Limits":
+    """``lim`` with the rules of the engine ``version`` a run states ("0.11.0", "v0.10.1.1 (V1)").
+    vLLM older than 0.19.0: admission checks the first chunk's blocks only; SGLang older than
+    0.4.0: no overlap scheduler (OVERLAP_SCHEDULE). A version not stated (or not leading the text)
+    is kvplan's own engine (vLLM 0.33, SGLang 0.5.23)."""
+    if lim.engine == "sglang":
+        v = vllm_version(version)
+        if v is None or v[1] >= OVERLAP_SCHEDULE["since"]:
+            return lim
+        src = {**lim.sources, "overlap": f"SGLang {v[0]}: before 0.4.0 the overlap scheduler is off "
+                                         f"by default ({OVERLAP_SCHEDULE['source']})",
+               "ignore_eos_peak": f"SGLang {v[0]}: its ignore_eos admission not read; every running "
+                                  "request's remaining output is kept free"}
+        return replace(lim, overlap=False, ignore_eos_peak=False, sources=src)
+    if lim.engine != "vllm" or reserves_full_isl(version):
         return lim
-    if tuple(int(x or 0) for x in m.groups()) >= RESERVE_FULL_ISL["since"]:
-        return lim
-    src = {**lim.sources, "reserve_full_isl": f"vLLM {m.group(0).strip()}: before 0.19.0, admission "
+    src = {**lim.sources, "reserve_full_isl": f"vLLM {vllm_version(version)[0]}: before 0.19.0, admission "
                                                "checks the first chunk's blocks only"}
     return replace(lim, reserve_full_isl=False, sources=src)
+
+
+for_vllm_version = for_engine_version  # its first name (vLLM's rule only)
 
 
 # ---- what the engine gives the scheduler -----------------------------------------------------
@@ -72,6 +106,9 @@ class Limits:
     groups: tuple = ()  # KV cache groups beyond the scheduler's own (groups.Group; hybrid.py)
     swa_tokens: int = 0  # SGLang: the sliding-window token pool beside the full one (hybrid.py)
     reserve_full_isl: bool = True  # vLLM ≥ 0.19: a waiting request's whole sequence must fit (RESERVE_FULL_ISL)
+    overlap: bool = True  # SGLang: the overlap scheduler (sglang.py), off before 0.4.0 (OVERLAP_SCHEDULE)
+    ignore_eos: bool = False  # SGLang: the requests ask ignore_eos (sglang.bench_serving's default; sglang.py)
+    ignore_eos_peak: bool = True  # SGLang ≥ 0.4: add_one_req_ignore_eos's peak check (sglang.py); before: not read
 
     @property
     def kv_tokens(self) -> int:
@@ -98,7 +135,9 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
     d = cap.detail
     where = f"kvplan fit {spec.name} --gpu {gpu.name} --tp {tp} --engine {engine}" + \
         (f" --dp-size {opts.data_parallel_size} --enable-dp-attention"
-         if opts.dp_attention and opts.data_parallel_size > 1 else "")
+         if opts.dp_attention and opts.data_parallel_size > 1 else
+         f" --data-parallel-size {opts.data_parallel_size} --enable-expert-parallel"
+         if opts.enable_expert_parallel and opts.data_parallel_size > 1 else "")
     if engine == "vllm":
         from .groups import vllm_groups
 
@@ -142,7 +181,8 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
     from ...engines import sglang as sg
 
     src["output_reserve"] = ("SGLang's new_token_ratio after its decay (kvplan.engines.sglang "
-                             "NEW_TOKEN_RATIO_FLOOR); 1 for ignore_eos requests (check-bench: sglang.bench_serving)")
+                             "NEW_TOKEN_RATIO_FLOOR), for every running request, ignore_eos or not "
+                             "(PrefillAdder._get_running_request_total_token_offset)")
     ratio = sg.NEW_TOKEN_RATIO_FLOOR
     if sg.attn_dp_size(opts) > 1:  # one DP attention rank's scheduler (simulate/dp.py)
         ratio *= sg.DP_ATTENTION_CONSERVATIVENESS

@@ -174,5 +174,5 @@ def summarize(raw: dict, limits: Limits, *, model: str, gpu: str, tp: int, route
         prompt_tokens=sum(x.prompt_tokens for x in reps), steps=sum(x.steps for x in reps),
         kv_usage_mean=usage_sum / span, kv_usage_max=usage_max, queue_max=qmax,
         queue_mean=q_sum / span, running_mean=run_sum / span, timeline=timeline,
-        notes=notes + ((f"KV blocks: {nb:,} over {len(reps)} " + (f"DP attention ranks ({dp} a replica)" if dp > 1
+        notes=notes + ((f"KV blocks: {nb:,} over {len(reps)} " + (f"{'DP' if limits.engine == 'vllm' else 'DP attention'} ranks ({dp} a replica)" if dp > 1
                                                                    else "replicas"),) if len(reps) > 1 else ()))

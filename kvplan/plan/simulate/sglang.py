@@ -2,29 +2,35 @@
 
 * Admission reserves every running request's remaining output (schedule_policy.py
   ``PrefillAdder``): the room a new request may use is the free and evictable pool less
-  Σ min(max_new_tokens − generated, CLIP_MAX_NEW_TOKENS) × ratio over the running batch
-  (``_get_running_request_total_token_offset``; ratio 1 for ``ignore_eos`` requests, as
-  sglang.bench_serving sends them, else the decaying ``new_token_ratio``), and the request needs
-  its uncached prompt + min(max_new_tokens, CLIP_MAX_NEW_TOKENS) + one page (``add_one_req``).
-  The ratio is ``Limits.output_reserve``: the new_token_ratio's floor (0.098,
-  kvplan.engines.sglang), or 1 for ignore_eos runs. Simplifications: the ratio's decay from 0.7
-  and its rise after a retraction are not modelled (optimistic about admission in a run's first
-  600 steps and after retractions); CLIP_MAX_NEW_TOKENS (4,096) is not applied and ignore_eos
-  runs with the radix cache off (``add_one_req_ignore_eos``, which checks the peak of future use
-  instead) are held to the same sum (both pessimistic); a chunked request reserves its output
-  from its first chunk (SGLang: from its last). When decode runs out of tokens anyway (ratio
-  < 1), the base replica retracts the most recently admitted request.
+  Σ min(max_new_tokens − generated, CLIP_MAX_NEW_TOKENS) × new_token_ratio over the running
+  batch (``_get_running_request_total_token_offset``: the ratio for every request, ignore_eos or
+  not), and the request needs its uncached prompt + min(max_new_tokens, CLIP_MAX_NEW_TOKENS) +
+  one page (``add_one_req``). The ratio is ``Limits.output_reserve``: the new_token_ratio's
+  floor (0.098, kvplan.engines.sglang). With the radix cache off and ignore_eos requests
+  (``Limits.ignore_eos``: sglang.bench_serving's default), ``add_one_req_ignore_eos`` (read at
+  sgl-project/sglang 00550cd1) instead: the uncached prompt in pages + one page within the free
+  tokens and that room, then a check of the peak of future use (``_peak_fits``; skipped for a
+  sliding-window pool, as SGLang skips it). A run of a release before 0.4.0 (not read here:
+  ``Limits.ignore_eos_peak`` False, limits.py ``for_engine_version``) keeps every running
+  ignore_eos request's whole remaining output free instead. Simplifications: the ratio's decay from 0.7 and its
+  rise after a retraction are not modelled (optimistic about admission in a run's first 600
+  steps and after retractions); CLIP_MAX_NEW_TOKENS (4,096) is not applied (pessimistic); a
+  chunked request reserves its output from its first chunk (SGLang: from its last). When decode
+  runs out of tokens anyway, the base replica retracts the most recently admitted request.
 * The overlap scheduler (scheduler.py ``event_loop_overlap``, on unless
   --disable-overlap-schedule): the CPU forms batch k+1 while the GPU runs batch k, so a request
   that reaches the scheduler after step k began waits for step k+1 to finish too (it joins batch
   k+2). When the GPU was idle, or nothing was running (the batch formed ahead was empty), it is
-  scheduled at once.
+  scheduled at once. A run of SGLang before 0.4.0 (``Limits.overlap`` False: limits.py
+  OVERLAP_SCHEDULE) ran without it: a request is seen by the next step that starts after it.
 * chunked_prefill_size and max_running_requests come from fit (kvplan.engines.sglang: SGLang's
   defaults by card memory and token pool). FCFS is SGLang's default ``schedule_policy``.
 """
 from __future__ import annotations
 
 from .scheduler import Replica, _Req
+
+IGNORE_EOS_RESERVE_TOKENS = 1  # python/sglang/srt/managers/schedule_policy.py
 
 
 class SGLangReplica(Replica):
@@ -37,7 +43,7 @@ class SGLangReplica(Replica):
         self.last_start = self.last_end = -1.0
 
     def form(self, now: float):
-        busy = self.running and now <= self.last_end + 1e-12  # else nothing was formed ahead
+        busy = self.lim.overlap and self.running and now <= self.last_end + 1e-12  # else nothing formed ahead
         self.cutoff = self.last_start if busy else now
         return super().form(now)
 
@@ -55,9 +61,36 @@ class SGLangReplica(Replica):
         whole = r.prompt + r.g - hit  # the uncached prompt, as if unchunked
         evict = self._hits(r)[2] * self.bs  # cached tokens it hits that sit free (it locks them)
         # in tokens, as PrefillAdder's rem_total_tokens counts them: free pages × page size
-        if whole + (r.output - r.g) + self.bs + evict > self.free * self.bs - self.lim.output_reserve * self.out_left:
+        ratio = self.lim.output_reserve
+        if self.lim.ignore_eos and not self.lim.ignore_eos_peak:
+            ratio = 1.0  # a release before 0.4.0 (its rule not read): every remaining output kept free
+        room = self.free * self.bs - ratio * self.out_left
+        if self.lim.ignore_eos and self.lim.ignore_eos_peak and not self.lim.prefix_caching:
+            return f if self._peak_fits(r, whole, room) else None  # add_one_req_ignore_eos
+        if whole + (r.output - r.g) + self.bs + evict > room:
             return None
         return f
+
+    def _peak_fits(self, r: _Req, whole: int, room: float) -> bool:
+        """SGLang's ``add_one_req_ignore_eos`` (radix cache off, ignore_eos): the uncached prompt in
+        pages + one page within the free tokens and ``room``; then, every running request and this
+        one sorted by the output it has left, the pool must keep more than
+        IGNORE_EOS_RESERVE_TOKENS a request free at each one's end, counting the tokens of those
+        that ended first (skipped for a sliding-window pool, as SGLang skips it)."""
+        paged = -(-whole // self.bs) * self.bs + self.bs
+        free = self.free * self.bs
+        if paged > min(free, room):
+            return False
+        if self.lim.swa_tokens:
+            return True
+        states = sorted([(x.output - x.g, x.prompt + x.g) for x in self.running if x.output > x.g]
+                        + [(r.output - r.g, r.prompt + r.g)])
+        cur, freed, n = free - paged, 0, len(states)
+        for i, (left, held) in enumerate(states):
+            if cur + freed - left * (n - i) <= IGNORE_EOS_RESERVE_TOKENS * (n - i):
+                return False
+            freed += held
+        return True
 
     def _admit(self, r: _Req, budget: int):
         got = super()._admit(r, budget)
