@@ -48,6 +48,11 @@ Round 8 (``round_8``): the URLs of batch 2026-12-06-r8, collected after round 7'
 been seen, are split the same way with ``SEED_8``, before kvplan's figure for any round-8 log is computed and
 before any constant or code is changed. Rounds 1 to 7 keep their sides; round 8's held-out half becomes the
 headline and round 7's held-out half is reported as seen.
+
+Round 9 (``round_9``): the URLs of batch 2026-12-06-r9, collected after round 8's held-out figures had
+been seen, are split the same way with ``SEED_9``, before kvplan's figure for any round-9 log is computed and
+before any constant or code is changed. Rounds 1 to 8 keep their sides; round 9's held-out half becomes the
+headline and round 8's held-out half is reported as seen.
 """
 from __future__ import annotations
 
@@ -90,6 +95,10 @@ ROUND_7 = ("2026-12-06-r7",)
 # own seed before kvplan's figure for any round-8 log is computed.
 SEED_8 = 20_2026_12_14
 ROUND_8 = ("2026-12-06-r8",)
+# Round 9: batch 2026-12-06-r9, collected after round 8's held-out figures had been seen, split with its
+# own seed before kvplan's figure for any round-9 log is computed.
+SEED_9 = 20_2026_12_15
+ROUND_9 = ("2026-12-06-r9",)
 
 
 def all_logs() -> list[dict]:
@@ -135,9 +144,10 @@ def split() -> dict:
     round_6 = {u for u, b in batch.items() if b in ROUND_6}
     round_7 = {u for u, b in batch.items() if b in ROUND_7}
     round_8 = {u for u, b in batch.items() if b in ROUND_8}
+    round_9 = {u for u, b in batch.items() if b in ROUND_9}
     sides = {"held_out": [], "fit": sorted(first)}
     n = {"held_out": 0, "fit": sum(count[u] for u in first)}
-    later = round_2 | round_3 | round_4 | round_5 | round_6 | round_7 | round_8
+    later = round_2 | round_3 | round_4 | round_5 | round_6 | round_7 | round_8 | round_9
     _balance(sorted(set(count) - first - later), count, SEED, sides, n)
     sides_2: dict = {"held_out": [], "fit": []}
     n_2 = {"held_out": 0, "fit": 0}
@@ -160,6 +170,9 @@ def split() -> dict:
     sides_8: dict = {"held_out": [], "fit": []}
     n_8 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_8), count, SEED_8, sides_8, n_8)
+    sides_9: dict = {"held_out": [], "fit": []}
+    n_9 = {"held_out": 0, "fit": 0}
+    _balance(sorted(round_9), count, SEED_9, sides_9, n_9)
     return {"seed": SEED, "method": " ".join(__doc__.split("\n\n")[2].split()),
             "files": list(FILES), "scored_rows": n,
             "held_out_urls": sorted(sides["held_out"]), "fit_urls": sorted(sides["fit"]),
@@ -183,7 +196,10 @@ def split() -> dict:
                         "held_out_urls": sorted(sides_7["held_out"]), "fit_urls": sorted(sides_7["fit"])},
             "round_8": {"seed": SEED_8, "batches": list(ROUND_8),
                         "method": " ".join(__doc__.split("\n\n")[9].split()), "scored_rows": n_8,
-                        "held_out_urls": sorted(sides_8["held_out"]), "fit_urls": sorted(sides_8["fit"])}}
+                        "held_out_urls": sorted(sides_8["held_out"]), "fit_urls": sorted(sides_8["fit"])},
+            "round_9": {"seed": SEED_9, "batches": list(ROUND_9),
+                        "method": " ".join(__doc__.split("\n\n")[10].split()), "scored_rows": n_9,
+                        "held_out_urls": sorted(sides_9["held_out"]), "fit_urls": sorted(sides_9["fit"])}}
 
 
 if __name__ == "__main__":
