@@ -555,6 +555,23 @@ now within 0.01 GiB of its log), and `kvplan fit gpt-oss-120b --gpu h100` says "
 0.95. User-facing: Llama-3.1-70B in bf16 on H100s at 0.9 now needs TP 4 (TP 2 leaves no KV budget: 65.7
 GiB of weights, 4.84 GiB of profile run, 0.55 of non-torch and 0.65 of graphs per GPU against 71.2).
 
+**Changed after round 8, seen: gpt-oss's MXFP4 experts as vLLM loads them on Blackwell (issue 20,
+session 12).** Made after every round's held-out figures had been seen, so every row below is in sample
+for it; no constant was fitted. On compute capability 10.x (B200, GB200) the growth of the MXFP4 experts
+after loading now follows from vLLM's code, not the ppm fitted on an H100 row: vLLM 0.13.0 and 0.15.1
+model_executor/layers/quantization/mxfp4.py get_mxfp4_backend picks FlashInfer's SM100 MXFP4 backends
+there (SM100_FI_MXFP4_BF16 by default, SM100_FI_MXFP4_MXFP8_TRTLLM under the log's
+VLLM_USE_FLASHINFER_MOE_MXFP4_MXFP8=1), whose Mxfp4MoEMethod.create_weights pads the expert
+intermediate size per rank and the hidden size to multiples of 256 (the largest padding of its backends,
+the cautious side), and process_weights_after_loading keeps the padded shapes, casts the expert biases
+to fp32 and adds three fp32 values per expert (engines/vllm/startup.py mxfp4_growth_sm100, startup.yaml
+mxfp4_sm100_pad). gpt-oss-120b at TP 8 pads 360 → 512 and 2,880 → 3,072: 11.63 GB of experts per GPU as
+loaded, 3.55 GiB over the checkpoint's (0.66 GiB charged before). One scored row moved:
+vllm30919_8xb200_gpt-oss-120b_tp8_kvfp8_mml2058 (round 5, seen) 144.13 → 141.24 GiB against the log's
+140.97, +2.2 % → +0.2 %. Every other row is unchanged (no other scored row runs MXFP4 on 10.x): fit
+median |error| 3.7 %, too generous on 1 of 12; all 33 fit and seen rows with a KV figure 2.7 %, too
+generous on 5; 8 refusals, none called "fits".
+
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8
 logs with a KV figure (+124.9, +75.2, +11.1, +10.3, +10.0, +5.4, +5.1, +5.1 %), 3 refusals, none

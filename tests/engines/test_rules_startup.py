@@ -139,6 +139,27 @@ def test_mxfp4_growth_per_capability():
     assert startup.mxfp4_growth(catalog.load_model("deepseek-v3"), catalog.load_gpu("h100")) == 0  # fp8
 
 
+
+def test_mxfp4_growth_sm100_from_code():
+    # vLLM 0.13.0 / 0.15.1 mxfp4.py on capability 10.x: intermediate and hidden padded to 256,
+    # uint8 weights (2 values a byte) with a uint8 scale per 32, float32 biases, three float32
+    # per expert (gemm1_alpha, beta, clamp_limit). gpt-oss-120b at TP 8: I = 360 -> 512,
+    # H = 2,880 -> 3,072. Loaded per expert: 2·512·3072/2 + 2·512·3072/32 + 3072·512/2 +
+    # 3072·512/32 + (2·512 + 3072)·4 + 12 = 2,523,148 bytes. kvplan's checkpoint price: two
+    # 360 × 2,880 MXFP4 matrices (90 blocks of 17 bytes a row: 550,800 each), one 2,880 × 360
+    # (12 blocks a row: 587,520) and bf16 biases (720 + 2,880)·2 = 7,200: 1,696,320 bytes.
+    # Growth: (2,523,148 - 1,696,320) × 128 experts × 36 layers.
+    b200 = catalog.load_gpu("b200")
+    m = catalog.load_model("gpt-oss-120b").shard(8)
+    assert startup.mxfp4_growth(m, b200) == (2_523_148 - 1_696_320) * 128 * 36 == 3_810_023_424
+    # gpt-oss-20b at TP 1: 2,880 -> 3,072 both ways; loaded 15,077,388 bytes per expert,
+    # checkpoint 3 × 4,406,400 + (5,760 + 2,880)·2 = 13,236,480; 32 experts × 24 layers
+    m20 = catalog.load_model("gpt-oss-20b")
+    assert startup.mxfp4_growth(m20, b200) == (15_077_388 - 13_236_480) * 32 * 24
+    assert startup.mxfp4_from_code(b200) and startup.mxfp4_from_code(catalog.load_gpu("gb200"))
+    assert not startup.mxfp4_from_code(catalog.load_gpu("h100")) and not startup.mxfp4_from_code(None)
+    assert startup.mxfp4_growth(catalog.load_model("deepseek-v3"), b200) == 0  # fp8, not MXFP4
+
 class _Cfg:
     max_num_batched_tokens = 8192
     max_num_seqs = 256

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import yaml
 
+from ...model import dtypes
 from ...model.spec import MoeMlp
 from ..base import BudgetPart
 
@@ -130,17 +131,61 @@ def non_torch(tp: int, pp: int) -> int:
 def mxfp4_growth(spec, gpu) -> int:
     """Bytes vLLM's MXFP4 MoE method adds to the rank's MXFP4 experts after loading
     (model_executor/layers/quantization/mxfp4.py, Mxfp4MoEMethod.process_weights_after_loading:
-    the Marlin repack or the triton_kernels swizzle with padded dimensions), fitted per compute
-    capability (startup.yaml); 0 for other formats."""
+    the Marlin repack or the triton_kernels swizzle with padded dimensions): on compute capability
+    10.x from code (``mxfp4_growth_sm100``), else fitted per compute capability (startup.yaml);
+    0 for other formats."""
     from .settings import capability
 
     q = spec.weight_quant
     if q is None or q.format != "mxfp4":
         return 0
+    if mxfp4_from_code(gpu):
+        return mxfp4_growth_sm100(spec)
     cap = capability(gpu) if gpu is not None else None
     key = "mxfp4_growth_ppm_sm90" if cap is not None and cap >= 90 else "mxfp4_growth_ppm_sm80"
     mx = sum(n * q.matrix_bytes(o, i) for o, i, n in spec.quantized_matrices())
     return mx * const(key) // 1_000_000
+
+
+def mxfp4_from_code(gpu) -> bool:
+    """Whether the MXFP4 growth on ``gpu`` follows from vLLM's code (compute capability 10.x)."""
+    from .settings import capability
+
+    cap = capability(gpu) if gpu is not None else None
+    return cap is not None and cap // 10 == 10
+
+
+def mxfp4_growth_sm100(spec) -> int:
+    """The MXFP4 experts as vLLM loads them on compute capability 10.x, from code, less the
+    checkpoint's bytes kvplan already prices (the MXFP4 matrices and the experts' 16-bit biases).
+
+    vLLM 0.13.0 and 0.15.1, model_executor/layers/quantization/mxfp4.py: get_mxfp4_backend picks
+    SM100_FI_MXFP4_BF16 on ``is_device_capability_family(100)`` with FlashInfer installed (as in
+    vLLM's images), SM100_FI_MXFP4_MXFP8_TRTLLM under VLLM_USE_FLASHINFER_MOE_MXFP4_MXFP8=1;
+    Mxfp4MoEMethod.create_weights pads both with ``round_up(intermediate_size_per_partition, 256)``
+    and ``round_up(hidden_size, 256)`` (the largest padding of its backends: the CUTLASS variant
+    and Marlin pad to 128, triton_kernels to 64) and allocates per expert w13 [2·I', H'/2] and w2
+    [H', I'/2] uint8 with one uint8 scale per 32 values; process_weights_after_loading keeps the
+    padded shapes, casts both biases to float32 (``.to(torch.float32)``: 2·I' + H' values of 4
+    bytes) and adds gemm1_alpha, gemm1_beta and gemm1_clamp_limit, one float32 per expert each."""
+    q = spec.weight_quant
+    h = spec.hidden_size
+    model_bytes = dtypes.get(spec.dtype).row_bytes(1)
+    grow = 0
+    for lt_name, count in spec.counts().items():
+        mlp = spec.layer_types[lt_name].mlp
+        if not isinstance(mlp, MoeMlp):
+            continue
+        e, i, w = mlp.num_experts, mlp.intermediate_size, mlp.latent_size or h
+        pad = const("mxfp4_sm100_pad")
+        ip, hp = dtypes.cdiv(i, pad) * pad, dtypes.cdiv(w, pad) * pad
+        loaded = 2 * ip * hp // 2 + 2 * ip * hp // 32 + hp * ip // 2 + hp * ip // 32
+        stored = sum(q.matrix_bytes(o, n) for o, n in mlp.expert_linears(h)[:3 if mlp.gated else 2])
+        if mlp.expert_bias:
+            loaded += (2 * ip + hp) * 4
+            stored += (2 * i + w) * model_bytes
+        grow += count * (e * (loaded - stored) + 3 * e * 4)
+    return grow
 
 
 def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
