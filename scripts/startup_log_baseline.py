@@ -572,6 +572,21 @@ vllm30919_8xb200_gpt-oss-120b_tp8_kvfp8_mml2058 (round 5, seen) 144.13 → 141.2
 median |error| 3.7 %, too generous on 1 of 12; all 33 fit and seen rows with a KV figure 2.7 %, too
 generous on 5; 8 refusals, none called "fits".
 
+**Changed after round 8, seen: TensorRT-LLM's non-torch share at TP 1 (issue 20, session 12).** Refit
+on a fit-side row, made after every round's held-out figures had been seen. TensorRT-LLM's own code
+(tensorrt_llm/_torch/pyexecutor/_util.py KvCacheCreator.configure_kv_cache_capacity: ``extra_cost`` =
+driver-used less torch-allocated after the estimation run, which follows the autotuner and the CUDA-graph
+warmup) fixes what the term holds but not its size. bench3_h200_llama-3-8b_trtllm1.2.0rc4_pytorch_frac0.9
+(round 8, fit) prints it: "Memory used outside torch (e.g., NCCL and CUDA graphs) in memory usage
+profiling: 2.55 GiB" (32 CUDA-graph batch sizes), against the 1,152 MiB kvplan had kept from its
+earlier vLLM defaults; kvplan now charges 2,612 MiB at TP 1 (the printed figure rounded up to a MiB,
+taken as printed: it holds the 0.13 GiB temporary cache TensorRT-LLM adds back, which here covers the
+0.14 GiB of torch memory kvplan's activation estimate leaves out), with an uncertainty as large as
+itself (engines/trtllm.py NON_TORCH_TP1); the NCCL share beyond one GPU (1,280 MiB) is unchanged, no
+log states it. The row goes from +1.2 % to +0.0 % (111.26 → 109.98 GiB against 109.96); it is the
+only scored TensorRT-LLM row, so no other figure moved: fit (round 8) median |error| 1.2 % → 0.0 %; all
+33 fit and seen rows with a KV figure 2.7 % (unchanged), too generous on 5 (this row by 0.02 GiB).
+
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8
 logs with a KV figure (+124.9, +75.2, +11.1, +10.3, +10.0, +5.4, +5.1, +5.1 %), 3 refusals, none
