@@ -587,6 +587,18 @@ log states it. The row goes from +1.2 % to +0.0 % (111.26 → 109.98 GiB against
 only scored TensorRT-LLM row, so no other figure moved: fit (round 8) median |error| 1.2 % → 0.0 %; all
 33 fit and seen rows with a KV figure 2.7 % (unchanged), too generous on 5 (this row by 0.02 GiB).
 
+**Changed after round 8, seen: the fused-MoE workspaces of the profile forward (issue 20, session 12).**
+From code, no constant: vLLM 0.15.1's fused-MoE kernels (model_executor/layers/fused_moe
+FusedMoEModularKernel._allocate_buffers with TritonExperts.workspace_shapes; DeepGemmExperts and
+CutlassExpertsFp8 take the same widths) hold top-k × (max(I, K) + max(2·I, K)) values a token at once,
+I the rank's expert intermediate and K the hidden size, where kvplan charged 3 × I × top-k: the same
+where I ≥ K, but fine-grained experts (Qwen3 MoE, DeepSeek) take about 2 × K × top-k
+(engines/vllm/startup.py forward_peak). At 8,192 tokens the forward is now 1.98 GiB for DeepSeek-V3 at
+TP 8 (0.32 before), 1.13 GiB for Qwen3-235B-A22B at TP 4 (0.27) and 0.56 GiB for Qwen3-30B-A3B (0.34),
+each still below the sampler pass at 1,024 sequences (4.8 to 5.6 GiB), so no scored row moved (every
+MoE row's peak is its sampler's); it raises the charge, the cautious side, where max_num_seqs is small.
+Not priced: DeepGEMM's per-expert alignment of the rows (deep_gemm_moe.py compute_aligned_M).
+
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8
 logs with a KV figure (+124.9, +75.2, +11.1, +10.3, +10.0, +5.4, +5.1, +5.1 %), 3 refusals, none

@@ -35,20 +35,28 @@ def test_forward_peak_attention_is_widest():
 
 
 def test_forward_peak_mla_is_widest():
-    # DeepSeek V3 with every MLP 100 wide (dense 300; MoE 3 × 100 × 8 + 3 × 100 = 2,700):
-    # MLA 128 × (128 + 64 + 128) + 512 = 41,472; 10 × (2 × 7,168 + 41,472) × 2 = 1,116,160
+    # DeepSeek V3 with every MLP 100 wide and one expert a token (dense 300; MoE workspaces
+    # 1 × (7,168 + 7,168) + 3 × 100 shared = 14,636): MLA 128 × (128 + 64 + 128) + 512 = 41,472;
+    # 10 × (2 × 7,168 + 41,472) × 2 = 1,116,160
     m = _with_mlp(catalog.load_model("deepseek-v3"), intermediate_size=100)
-    lts = {k: replace(lt, mlp=replace(lt.mlp, shared_intermediate_size=100)) if k == "moe" else lt
-           for k, lt in m.layer_types.items()}
+    lts = {k: replace(lt, mlp=replace(lt.mlp, shared_intermediate_size=100, experts_per_token=1))
+           if k == "moe" else lt for k, lt in m.layer_types.items()}
     assert startup.forward_peak(replace(m, layer_types=lts), 10) == 1_116_160
 
 
-def test_forward_peak_moe_routed_copies_and_shared_expert():
-    # Qwen3 30B-A3B: 3 × 768 × 8 experts per token + 0 shared = 18,432 > attention
-    # (64 + 8) × 128 = 9,216; 1,000 × (2 × 2,048 + 18,432) × 2 = 45,056,000
-    assert startup.forward_peak(catalog.load_model("qwen3-30b-a3b"), 1000) == 45_056_000
-    # Llama 4 Scout: 3 × 8,192 × 1 + 3 × 8,192 shared = 49,152; 100 × (10,240 + 49,152) × 2
+def test_forward_peak_moe_workspaces_and_shared_expert():
+    # vLLM 0.15.1 TritonExperts.workspace_shapes: (M, top-k, max(I, K)) + (M, top-k, max(2I, K)).
+    # Qwen3 30B-A3B (I = 768 < K/2 = 1,024): 8 × (2,048 + 2,048) = 32,768 + 0 shared > attention
+    # (64 + 8) × 128 = 9,216; 1,000 × (2 × 2,048 + 32,768) × 2 = 73,728,000 (3 × 768 × 8 =
+    # 18,432 before: the workspaces are as wide as the hidden size, not the intermediate)
+    assert startup.forward_peak(catalog.load_model("qwen3-30b-a3b"), 1000) == 73_728_000
+    # Llama 4 Scout (I = 8,192 ≥ K = 5,120): 1 × (8,192 + 16,384) + 3 × 8,192 shared = 49,152;
+    # 100 × (10,240 + 49,152) × 2
     assert startup.forward_peak(catalog.load_model("llama-4-scout"), 100) == 11_878_400
+    # at TP 4 Scout's experts are 2,048 wide, under K: 1 × (5,120 + 5,120) + 3 × 2,048 = 16,384,
+    # where 3 × I would give 6,144 + 6,144; 100 × (10,240 + 16,384) × 2, against attention
+    # (2 × 10 + 2 × 2) × 128 = 3,072
+    assert startup.forward_peak(catalog.load_model("llama-4-scout").shard(4), 100) == 5_324_800
 
 
 def test_forward_peak_widest_over_every_layer_type():

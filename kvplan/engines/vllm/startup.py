@@ -62,14 +62,24 @@ def forward_peak(spec, tokens: int) -> int:
     """The profile forward's transient peak for one rank (``spec`` already sharded by TP), a
     shape estimate: the residual stream and hidden state (2 × hidden) plus the widest layer's
     intermediates in the model's 16-bit dtype: an MLP's gate+up and activation (3 ×
-    intermediate); an MoE layer's routed copies (top-k × that, the fused-MoE workspace of
-    model_executor/layers/fused_moe, plus the shared expert); attention's q, k, v and output
+    intermediate); an MoE layer's fused-MoE workspaces (below) plus the shared expert (3 × its
+    intermediate); attention's q, k, v and output
     (an MLA layer: the decompressed heads and the latent). FP8 linears (ModelOpt per-tensor,
     compressed-tensors FP8-dynamic: Fp8LinearOp quantizes each GEMM input to a 1-byte copy plus
     a scale) never raise a dense MLP's peak: at the down projection the bf16 activation, its fp8
     copy, the output and the two [tokens, hidden] tensors the layer holds (the normed input and
     the residual) are 3 × intermediate + 6 × hidden bytes a token, below the 6 × intermediate +
-    4 × hidden at SiluAndMul (gate_up and its output) whenever intermediate ≥ hidden."""
+    4 × hidden at SiluAndMul (gate_up and its output) whenever intermediate ≥ hidden.
+
+    The fused-MoE workspaces, from code (vLLM 0.15.1 model_executor/layers/fused_moe:
+    FusedMoEModularKernel._allocate_buffers takes workspace13 and workspace2 at once, the output
+    sharing workspace13's memory when the tokens fit one chunk of VLLM_FUSED_MOE_CHUNK_SIZE,
+    16,384; TritonExperts.workspace_shapes (M, top-k, max(I, K)) and (M, top-k, max(2·I, K)),
+    DeepGemmExperts and CutlassExpertsFp8 the same widths over M·top-k rows, Marlin's the same
+    sizes): top-k × (max(I, K) + max(2·I, K)) values a token, I the rank's expert intermediate and
+    K the hidden (or latent) width. Where I ≥ K this is 3 × I × top-k; fine-grained experts (I <
+    K/2: Qwen3 MoE, DeepSeek) take 2 × K × top-k. Not priced: DeepGEMM's per-expert alignment
+    of M (deep_gemm_moe.py compute_aligned_M) and chunks past 16,384 tokens."""
     h = spec.hidden_size
     widest = 0
     for lt in spec.counts():
@@ -86,7 +96,8 @@ def forward_peak(spec, tokens: int) -> int:
             i = layer.mlp.intermediate_size
             mlp = 3 * i
             if isinstance(layer.mlp, MoeMlp):
-                mlp = 3 * i * layer.mlp.experts_per_token + 3 * layer.mlp.shared_intermediate_size
+                k, w = layer.mlp.experts_per_token, layer.mlp.latent_size or h
+                mlp = k * (max(i, w) + max(2 * i, w)) + 3 * layer.mlp.shared_intermediate_size
         widest = max(widest, attn, mlp)
     return tokens * (2 * h + widest) * 2
 
