@@ -599,6 +599,39 @@ each still below the sampler pass at 1,024 sequences (4.8 to 5.6 GiB), so no sco
 MoE row's peak is its sampler's); it raises the charge, the cautious side, where max_num_seqs is small.
 Not priced: DeepGEMM's per-expert alignment of the rows (deep_gemm_moe.py compute_aligned_M).
 
+**Looked at after round 8, seen, nothing changed (issue 20, session 12; diagnosis from the engines'
+code).** (1) litellmk8s_h100_llama-3.3-70b-fp8_kvfp8_mml32000_gmu0.95 (+12.0 %, "at risk"): the log
+leaves 2.34 GiB for the profile run and non-torch memory where kvplan charges 1.73 (1.59 + 0.14). vLLM
+0.15.1's code (the image's release on its date) does not put that in the forward's tensors: the
+profile run skips attention (v1/worker/gpu_model_runner.py _dummy_run builds attention metadata only
+under force_attention or a FULL CUDA graph, neither in profile_run), a ModelOpt FP8 checkpoint runs its linears through
+init_fp8_linear_kernel(kFp8StaticTensorSym) (CutlassFP8ScaledMMLinearKernel on sm90: a static-scale
+1-byte copy of each GEMM input, the bf16 output) and no CUDA-graph estimate is charged in 0.15.1
+(no profile_cudagraph_memory). At 8,192 tokens the widest moment is Llama-70B's MLP: gate_up's bf16
+output (0.875 GiB) with SiluAndMul's output (0.44 GiB bf16, or 0.22 GiB fp8 when fused with the
+quantization) and the residual (0.125 GiB): at most 1.44 GiB plus cuBLAS's 32 MiB, below kvplan's
+16-bit shape estimate (1.56 GiB). The 0.61 GiB is therefore not the forward's tensors as the code
+allocates them; what the code leaves open (Inductor compiling and tuning its kernels in that first
+forward, a CUDA 13 image's lazily loaded modules, PYTORCH_ALLOC_CONF=expandable_segments) has no size
+in code. The row stays "at risk" (the 0.90 GiB activation/non-torch uncertainty covers it) and no
+constant was fitted to it. (2) 4xh100_qwen3-235b-a22b-fp8_tp4_lmcache (fit, +22.2 %, 1.80 GiB): no
+version, flags, weights or term line beyond the KV figure and the launch; its profile peak is the
+sampler's at 38 bytes a logit (FlashInfer's sampler, vLLM 0.10.x's default where installed,
+startup.yaml, would take less, so kvplan may already charge more there), its fused-MoE forward (1.13 GiB, above) is below
+that, and its LMCache connector's GPU buffers are not sized by vLLM's code; before 0.15 vLLM took its
+start-up snapshot before NCCL (v1/worker/gpu_worker.py init_device), so NCCL's buffers at TP 4
+(NVLS on NVSwitch H100s) fall in non-torch, 0.55 GiB charged from llm-d's TP 2 rows, with no size in
+vLLM's code. Not changed. (3) gpustack's Qwen3-32B runs on one 80 GB card (docs/serving-accuracy.md,
+vLLM 0.11.0, "defaults"): vLLM 0.11.0's code refuses them. requested 0.9 × CUDA total, less weights
+(61.02 GiB, as llm-d's 0.11.0 H100 log loads them), the profile run (H100: engine/arg_utils.py
+get_batch_defaults gives 8,192 tokens and 1,024 sequences, 5.64 GiB, llm-d's log 5.64; A100: 2,048
+and 256, "a100" in the name, 1.41 GiB) and non-torch (0.14), no graphs before 0.21: 4.40 GiB of KV on
+an H100 and 8.66 on an A100 SXM, under the 10.0 GiB one 40,960-token request needs
+(v1/core/kv_cache_utils.py check_enough_kv_cache_memory); llm-d's own 0.11.0 H100 log refuses at
+32,000 tokens with 4.45 GiB. The A100 page's ShareGPT run sets --max-model-len 32768 (8.0 GiB, which
+fits); the other runs' pages show no command, so they cannot have run with 0.11.0's defaults at
+40,960 tokens, and kvplan's refusals stand.
+
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8
 logs with a KV figure (+124.9, +75.2, +11.1, +10.3, +10.0, +5.4, +5.1, +5.1 %), 3 refusals, none
