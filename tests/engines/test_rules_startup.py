@@ -57,6 +57,10 @@ def test_forward_peak_moe_workspaces_and_shared_expert():
     # where 3 × I would give 6,144 + 6,144; 100 × (10,240 + 16,384) × 2, against attention
     # (2 × 10 + 2 × 2) × 128 = 3,072
     assert startup.forward_peak(catalog.load_model("llama-4-scout").shard(4), 100) == 5_324_800
+    # between the two: Qwen3 30B-A3B with experts 1,500 wide (K/2 ≤ I < K): 8 × (max(1,500, 2,048)
+    # + max(3,000, 2,048)) = 8 × 5,048 = 40,384; 10 × (4,096 + 40,384) × 2
+    m = _with_mlp(catalog.load_model("qwen3-30b-a3b"), intermediate_size=1500)
+    assert startup.forward_peak(m, 10) == 889_600
 
 
 def test_forward_peak_widest_over_every_layer_type():

@@ -191,7 +191,7 @@ def mxfp4_growth_sm100(spec) -> int:
         pad = const("mxfp4_sm100_pad")
         ip, hp = dtypes.cdiv(i, pad) * pad, dtypes.cdiv(w, pad) * pad
         loaded = 2 * ip * hp // 2 + 2 * ip * hp // 32 + hp * ip // 2 + hp * ip // 32
-        stored = sum(q.matrix_bytes(o, n) for o, n in mlp.expert_linears(h)[:3 if mlp.gated else 2])
+        stored = 2 * q.matrix_bytes(i, w) + q.matrix_bytes(w, i)  # gate, up (w13) and down (w2)
         if mlp.expert_bias:
             loaded += (2 * ip + hp) * 4
             stored += (2 * i + w) * model_bytes
