@@ -23,7 +23,7 @@ calculate_max_num_blocks) of the same period. Tests check the arithmetic by hand
   ``allocated_bytes`` (the temporary cache, inside the peak) is added back, so it cancels. kvplan
   charges weights (computed), the estimation run's activations (estimated like vLLM's profile
   forward, no sampler pass: ``max_tokens=1`` per dummy request) and the non-torch share
-  (estimated, no TensorRT-LLM log yet), each estimated term with an uncertainty, then
+  (fitted on one TensorRT-LLM log at TP 1, NON_TORCH_TP1), each estimated term with an uncertainty, then
   ``max_tokens = tokens_for_budget(budget)`` (budget // bytes per token). A user's
   ``max_gpu_total_bytes`` (kvplan's ``--kv-cache-memory``) is a cap: ``min(estimate, cap)``, not
   a fixed size. Not modelled: ``get_mla_context_workspace_reserve`` (MLA with block reuse and
@@ -71,9 +71,24 @@ def _paged(mixer, ctx: int, run_dtype: str) -> Holding:
     return Holding(mixer.kv_rows(), cdiv(ctx, TOKENS_PER_BLOCK) * TOKENS_PER_BLOCK)
 
 
-# Kept from kvplan's earlier vLLM defaults (fitted in sample to the first four V1 logs, no
-# TensorRT-LLM log): CUDA context, cuBLAS workspaces and NCCL for the estimation run.
-NON_TORCH_TP1 = 1152 * 2**20
+# _util.py configure_kv_cache_capacity: extra_cost = what the driver shows used beyond torch's
+# allocations after the estimation run, which comes after the warmup (autotuner, CUDA graphs for
+# every batch size up to max_batch_size), so it holds the CUDA context, cuBLAS, the CUDA graphs'
+# non-torch part, the C++ runtime's buffers and, at TP > 1, NCCL.
+# NON_TORCH_TP1: fitted on fit and seen rows (session 12; 1,152 MiB before, kept from kvplan's
+# earlier vLLM defaults): the one TensorRT-LLM PyTorch-backend log that states it, round 8's fit
+# side, bench3_h200_llama-3-8b_trtllm1.2.0rc4_pytorch_frac0.9
+# (https://github.com/faradawn/bench3/blob/64ae4f53eaf341cac03be15bf7b0e59960310486/logs/trtllm-serve-egine.log,
+# TensorRT-LLM 1.2.0rc4, Llama-3-8B on one H200, max_batch_size 32): "Memory used outside torch
+# (e.g., NCCL and CUDA graphs) in memory usage profiling: 2.55 GiB", rounded up to a MiB. Taken
+# as printed, the cautious side: it holds the 0.13 GiB temporary cache ("tmp kv_mem 0.13 GiB")
+# that _cal_max_memory adds back, which here covers the torch memory kvplan's activation estimate
+# leaves out ("Memory used after loading model weights (inside torch) ... 15.06 GiB" against 14.96
+# of weights, plus "Memory dynamically allocated during inference (inside torch) ... 0.14 GiB"
+# against kvplan's 0.10). One log at 32 batch sizes: larger max_batch_size captures more graphs,
+# so the term keeps an uncertainty as large as itself.
+NON_TORCH_TP1 = 2612 * 2**20
+# NON_TORCH_PER_TP: kept from kvplan's earlier vLLM defaults (no TensorRT-LLM log at TP > 1).
 NON_TORCH_PER_TP = 1280 * 2**20
 
 class TRTLLM(Engine):
@@ -102,7 +117,8 @@ class TRTLLM(Engine):
             nt, nt_src, nt_unc = opts.non_torch_bytes, "--non-torch-memory", 0
         else:
             nt = NON_TORCH_TP1 + (NON_TORCH_PER_TP if tp * pp > 1 else 0)
-            nt_src, nt_unc = "default estimate (trtllm.NON_TORCH_*)", nt  # _util.py extra_cost
+            nt_src, nt_unc = ("fitted on one TensorRT-LLM log at TP 1 (trtllm.NON_TORCH_TP1); "
+                             "NCCL at TP > 1 a default estimate"), nt  # _util.py extra_cost
         parts += [BudgetPart("activation", "estimation-run peak (activations)", act, act_src, act_unc),
                   BudgetPart("non_torch", "non-torch runtime (CUDA graphs, NCCL)", nt, nt_src, nt_unc)]
         if any(isinstance(spec.layer_types[lt].mixer, MLA) for lt in spec.counts()):

@@ -169,18 +169,19 @@ def test_trtllm_default_non_torch_and_activation():
     from kvplan.engines.vllm import startup
 
     spec = catalog.load_model("llama-3.1-8b")
-    # non-torch: 1,152 MiB on one GPU, 1,152 + 1,280 MiB with more than one (NCCL)
+    # non-torch: 2,612 MiB on one GPU, 2,612 + 1,280 MiB with more than one (NCCL)
     one = plan("llama-3.1-8b", engine="trtllm", max_model_len=8192)
     two = plan("llama-3.1-8b", engine="trtllm", tp=2, max_model_len=8192)
-    assert one.stages[0].part("non_torch") == 1152 * MiB
-    assert two.stages[0].part("non_torch") == (1152 + 1280) * MiB
-    # pipeline stages count like tensor ranks (tp × pp > 1): 2,432 MiB on each of 2 stages
+    assert one.stages[0].part("non_torch") == 2612 * MiB
+    assert two.stages[0].part("non_torch") == (2612 + 1280) * MiB
+    # pipeline stages count like tensor ranks (tp × pp > 1): 3,892 MiB on each of 2 stages
     pp2 = plan("llama-3.1-8b", engine="trtllm", pp=2, max_model_len=8192)
-    assert [s.part("non_torch") for s in pp2.stages] == [2432 * MiB] * 2 == [2_550_136_832] * 2
+    assert [s.part("non_torch") for s in pp2.stages] == [3892 * MiB] * 2 == [4_081_057_792] * 2
     # the estimation run's peak at max_num_tokens 8,192 (TensorRT-LLM's default), or the flag's
     assert one.stages[0].part("activation") == startup.activation_peak(spec, 8192, 0)
     assert [p.source for p in one.stages[0].budget[1:3]] == [
-        "estimated for 8,192 tokens (vllm_memory.activation_peak)", "default estimate (trtllm.NON_TORCH_*)"]
+        "estimated for 8,192 tokens (vllm_memory.activation_peak)",
+        "fitted on one TensorRT-LLM log at TP 1 (trtllm.NON_TORCH_TP1); NCCL at TP > 1 a default estimate"]
     mine = plan("llama-3.1-8b", engine="trtllm", max_model_len=8192, max_num_batched_tokens=2048)
     assert mine.stages[0].part("activation") == startup.activation_peak(spec, 2048, 0)
     # --gpu-memory-utilization is the fraction of the free memory, not of the card
@@ -341,7 +342,7 @@ def test_trtllm_capacity_lines_by_hand():
     # the given budget is max_gpu_total_bytes, a cap (_util.py configure_kv_cache_capacity:
     # min(estimate, cap)): weights, the estimated run's parts, then the 8 GiB (below the
     # estimate), the rest of the card left over
-    act, nt = 838_860_800, 1_207_959_552  # 8,192 × (2 × 4,096 + 3 × 14,336) × 2; 1,152 MiB
+    act, nt = 838_860_800, 2_738_880_512  # 8,192 × (2 × 4,096 + 3 × 14,336) × 2; 2,612 MiB
     assert [(p.key, p.bytes) for p in r.stages[0].budget] == [
         ("weights", 16_060_522_496), ("activation", act), ("non_torch", nt), ("kv_cache", 8 * GiB),
         ("unused", H100 - 16_060_522_496 - act - nt - 8 * GiB)]

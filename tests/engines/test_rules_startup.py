@@ -35,20 +35,32 @@ def test_forward_peak_attention_is_widest():
 
 
 def test_forward_peak_mla_is_widest():
-    # DeepSeek V3 with every MLP 100 wide (dense 300; MoE 3 × 100 × 8 + 3 × 100 = 2,700):
-    # MLA 128 × (128 + 64 + 128) + 512 = 41,472; 10 × (2 × 7,168 + 41,472) × 2 = 1,116,160
+    # DeepSeek V3 with every MLP 100 wide and one expert a token (dense 300; MoE workspaces
+    # 1 × (7,168 + 7,168) + 3 × 100 shared = 14,636): MLA 128 × (128 + 64 + 128) + 512 = 41,472;
+    # 10 × (2 × 7,168 + 41,472) × 2 = 1,116,160
     m = _with_mlp(catalog.load_model("deepseek-v3"), intermediate_size=100)
-    lts = {k: replace(lt, mlp=replace(lt.mlp, shared_intermediate_size=100)) if k == "moe" else lt
-           for k, lt in m.layer_types.items()}
+    lts = {k: replace(lt, mlp=replace(lt.mlp, shared_intermediate_size=100, experts_per_token=1))
+           if k == "moe" else lt for k, lt in m.layer_types.items()}
     assert startup.forward_peak(replace(m, layer_types=lts), 10) == 1_116_160
 
 
-def test_forward_peak_moe_routed_copies_and_shared_expert():
-    # Qwen3 30B-A3B: 3 × 768 × 8 experts per token + 0 shared = 18,432 > attention
-    # (64 + 8) × 128 = 9,216; 1,000 × (2 × 2,048 + 18,432) × 2 = 45,056,000
-    assert startup.forward_peak(catalog.load_model("qwen3-30b-a3b"), 1000) == 45_056_000
-    # Llama 4 Scout: 3 × 8,192 × 1 + 3 × 8,192 shared = 49,152; 100 × (10,240 + 49,152) × 2
+def test_forward_peak_moe_workspaces_and_shared_expert():
+    # vLLM 0.15.1 TritonExperts.workspace_shapes: (M, top-k, max(I, K)) + (M, top-k, max(2I, K)).
+    # Qwen3 30B-A3B (I = 768 < K/2 = 1,024): 8 × (2,048 + 2,048) = 32,768 + 0 shared > attention
+    # (64 + 8) × 128 = 9,216; 1,000 × (2 × 2,048 + 32,768) × 2 = 73,728,000 (3 × 768 × 8 =
+    # 18,432 before: the workspaces are as wide as the hidden size, not the intermediate)
+    assert startup.forward_peak(catalog.load_model("qwen3-30b-a3b"), 1000) == 73_728_000
+    # Llama 4 Scout (I = 8,192 ≥ K = 5,120): 1 × (8,192 + 16,384) + 3 × 8,192 shared = 49,152;
+    # 100 × (10,240 + 49,152) × 2
     assert startup.forward_peak(catalog.load_model("llama-4-scout"), 100) == 11_878_400
+    # at TP 4 Scout's experts are 2,048 wide, under K: 1 × (5,120 + 5,120) + 3 × 2,048 = 16,384,
+    # where 3 × I would give 6,144 + 6,144; 100 × (10,240 + 16,384) × 2, against attention
+    # (2 × 10 + 2 × 2) × 128 = 3,072
+    assert startup.forward_peak(catalog.load_model("llama-4-scout").shard(4), 100) == 5_324_800
+    # between the two: Qwen3 30B-A3B with experts 1,500 wide (K/2 ≤ I < K): 8 × (max(1,500, 2,048)
+    # + max(3,000, 2,048)) = 8 × 5,048 = 40,384; 10 × (4,096 + 40,384) × 2
+    m = _with_mlp(catalog.load_model("qwen3-30b-a3b"), intermediate_size=1500)
+    assert startup.forward_peak(m, 10) == 889_600
 
 
 def test_forward_peak_widest_over_every_layer_type():
@@ -138,6 +150,27 @@ def test_mxfp4_growth_per_capability():
     assert startup.mxfp4_growth(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")) == 0
     assert startup.mxfp4_growth(catalog.load_model("deepseek-v3"), catalog.load_gpu("h100")) == 0  # fp8
 
+
+
+def test_mxfp4_growth_sm100_from_code():
+    # vLLM 0.13.0 / 0.15.1 mxfp4.py on capability 10.x: intermediate and hidden padded to 256,
+    # uint8 weights (2 values a byte) with a uint8 scale per 32, float32 biases, three float32
+    # per expert (gemm1_alpha, beta, clamp_limit). gpt-oss-120b at TP 8: I = 360 -> 512,
+    # H = 2,880 -> 3,072. Loaded per expert: 2·512·3072/2 + 2·512·3072/32 + 3072·512/2 +
+    # 3072·512/32 + (2·512 + 3072)·4 + 12 = 2,523,148 bytes. kvplan's checkpoint price: two
+    # 360 × 2,880 MXFP4 matrices (90 blocks of 17 bytes a row: 550,800 each), one 2,880 × 360
+    # (12 blocks a row: 587,520) and bf16 biases (720 + 2,880)·2 = 7,200: 1,696,320 bytes.
+    # Growth: (2,523,148 - 1,696,320) × 128 experts × 36 layers.
+    b200 = catalog.load_gpu("b200")
+    m = catalog.load_model("gpt-oss-120b").shard(8)
+    assert startup.mxfp4_growth(m, b200) == (2_523_148 - 1_696_320) * 128 * 36 == 3_810_023_424
+    # gpt-oss-20b at TP 1: 2,880 -> 3,072 both ways; loaded 15,077,388 bytes per expert,
+    # checkpoint 3 × 4,406,400 + (5,760 + 2,880)·2 = 13,236,480; 32 experts × 24 layers
+    m20 = catalog.load_model("gpt-oss-20b")
+    assert startup.mxfp4_growth(m20, b200) == (15_077_388 - 13_236_480) * 32 * 24
+    assert startup.mxfp4_from_code(b200) and startup.mxfp4_from_code(catalog.load_gpu("gb200"))
+    assert not startup.mxfp4_from_code(catalog.load_gpu("h100")) and not startup.mxfp4_from_code(None)
+    assert startup.mxfp4_growth(catalog.load_model("deepseek-v3"), b200) == 0  # fp8, not MXFP4
 
 class _Cfg:
     max_num_batched_tokens = 8192

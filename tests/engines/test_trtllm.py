@@ -22,10 +22,10 @@ def test_llama_8b_8gib():
 
 
 def test_llama_70b_tp2_and_mla():
-    # 70B, TP 2: 80 × 2 × 4 × 128 × 2 = 163,840 bytes/token; 8 GiB // that = 52,428 tokens,
-    # 1,638 blocks, 52,416 tokens in the pool
-    r = trt("llama-3.1-70b", tp=2, kv_cache_memory=8 * GiB)
-    assert r.capacity.kv_cache_tokens == 52_416
+    # 70B, TP 2: 80 × 2 × 4 × 128 × 2 = 163,840 bytes/token; a 4 GiB cap (below the estimate,
+    # about 7.8 GiB on an H100) // that = 26,214 tokens, 819 blocks, 26,208 tokens in the pool
+    r = trt("llama-3.1-70b", tp=2, kv_cache_memory=4 * GiB)
+    assert r.capacity.kv_cache_tokens == 26_208
     # DeepSeek-V3: 61 × 576 × 2 = 70,272 bytes/token on every rank; 8 GiB // that = 122,238
     # tokens = 3,819 whole blocks = 122,208 tokens in the pool
     r = trt("deepseek-v3", gpu="h200", tp=8, kv_cache_memory=8 * GiB)
@@ -48,20 +48,20 @@ def test_budget_term_by_term_llama_8b_h100():
     """_util.py _cal_max_memory: (total − peak + allocated_bytes) × fraction, the temporary cache
     cancelling. H100 CUDA total 84,938,346,987 (gpus.yaml cuda_memory_bytes); weights 16,060,522,496; the estimation run's
     activations over 8,192 tokens: 8,192 × (2 × 4,096 + 3 × 14,336) × 2 = 838,860,800; non-torch
-    1,152 MiB = 1,207,959,552. Free = 66,831,004,139; × 0.9 = 60,147,903,725 (int)."""
+    2,612 MiB = 2,738,880,512. Free = 65,300,083,179; × 0.9 = 58,770,074,861 (int)."""
     r = trt("llama-3.1-8b")
     p = _parts(r)
-    assert p["activation"].bytes == 838_860_800 and p["non_torch"].bytes == 1_207_959_552
-    assert p["kv_cache"].bytes == int(0.9 * 66_831_004_139) == 60_147_903_725
+    assert p["activation"].bytes == 838_860_800 and p["non_torch"].bytes == 2_738_880_512
+    assert p["kv_cache"].bytes == int(0.9 * 65_300_083_179) == 58_770_074_861
     # both are estimates: they carry uncertainty, so the verdict can say "at risk"
-    assert p["activation"].uncertainty > 0 and p["non_torch"].uncertainty == 1_207_959_552
+    assert p["activation"].uncertainty > 0 and p["non_torch"].uncertainty == 2_738_880_512
 
 
 def test_max_gpu_total_bytes_is_a_cap_not_a_size():
     """configure_kv_cache_capacity: kv_cache_max_memory = min(estimate, max_gpu_total_bytes). A cap
     above the estimate changes nothing (kvplan used to hand the cache the whole cap)."""
     big = trt("llama-3.1-8b", kv_cache_memory=1000 * GiB)
-    assert _parts(big)["kv_cache"].bytes == 60_147_903_725
+    assert _parts(big)["kv_cache"].bytes == 58_770_074_861
     small = trt("llama-3.1-8b", kv_cache_memory=8 * GiB)
     assert _parts(small)["kv_cache"].bytes == 8 * GiB
 

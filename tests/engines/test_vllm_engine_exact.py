@@ -491,3 +491,13 @@ def test_budget_charges_the_mxfp4_transform_by_compute_capability():
                                   "fitted on the fit half (engines/vllm/startup.py mxfp4_growth)",
                                   200_000 * grow // 1_000_000)
     assert [p.key for p in parts] == ["weights", "weights_transform", "kv_cache", "unused"]
+    # on capability 10.x the growth follows from vLLM's code (startup.mxfp4_growth_sm100): no
+    # uncertainty, and the source says so
+    from kvplan.sources import catalog
+
+    b200 = catalog.load_gpu("b200")
+    parts = VLLM().budget(b200, 12 * GiB, s, ServeOptions(kv_cache_memory=GiB), 1, 1, BF16)
+    assert parts[1] == BudgetPart("weights_transform", "weights: MXFP4 post-load transform",
+                                  startup.mxfp4_growth_sm100(s),
+                                  "from vLLM's code: padded experts, fp32 biases on compute capability "
+                                  "10.x (engines/vllm/startup.py mxfp4_growth_sm100)", 0)

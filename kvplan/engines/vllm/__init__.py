@@ -191,7 +191,11 @@ class VLLM(Engine):
         parts = [BudgetPart("weights", "weights (this GPU's share)", weights_bytes,
                             "parameters × weight format, split as vLLM's parallel layers split them")]
         grow = vllm_memory.mxfp4_growth(spec, gpu)
-        if grow:
+        if grow and vllm_memory.mxfp4_from_code(gpu):
+            parts.append(BudgetPart("weights_transform", "weights: MXFP4 post-load transform", grow,
+                                    "from vLLM's code: padded experts, fp32 biases on compute capability "
+                                    "10.x (engines/vllm/startup.py mxfp4_growth_sm100)", 0))
+        elif grow:
             parts.append(BudgetPart("weights_transform", "weights: MXFP4 post-load transform", grow,
                                     "fitted on the fit half (engines/vllm/startup.py mxfp4_growth)",
                                     vllm_memory.const("mxfp4_growth_uncertainty_ppm") * grow // 1_000_000))

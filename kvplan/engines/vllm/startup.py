@@ -39,6 +39,7 @@ from pathlib import Path
 
 import yaml
 
+from ...model import dtypes
 from ...model.spec import MoeMlp
 from ..base import BudgetPart
 
@@ -61,14 +62,24 @@ def forward_peak(spec, tokens: int) -> int:
     """The profile forward's transient peak for one rank (``spec`` already sharded by TP), a
     shape estimate: the residual stream and hidden state (2 × hidden) plus the widest layer's
     intermediates in the model's 16-bit dtype: an MLP's gate+up and activation (3 ×
-    intermediate); an MoE layer's routed copies (top-k × that, the fused-MoE workspace of
-    model_executor/layers/fused_moe, plus the shared expert); attention's q, k, v and output
+    intermediate); an MoE layer's fused-MoE workspaces (below) plus the shared expert (3 × its
+    intermediate); attention's q, k, v and output
     (an MLA layer: the decompressed heads and the latent). FP8 linears (ModelOpt per-tensor,
     compressed-tensors FP8-dynamic: Fp8LinearOp quantizes each GEMM input to a 1-byte copy plus
     a scale) never raise a dense MLP's peak: at the down projection the bf16 activation, its fp8
     copy, the output and the two [tokens, hidden] tensors the layer holds (the normed input and
     the residual) are 3 × intermediate + 6 × hidden bytes a token, below the 6 × intermediate +
-    4 × hidden at SiluAndMul (gate_up and its output) whenever intermediate ≥ hidden."""
+    4 × hidden at SiluAndMul (gate_up and its output) whenever intermediate ≥ hidden.
+
+    The fused-MoE workspaces, from code (vLLM 0.15.1 model_executor/layers/fused_moe:
+    FusedMoEModularKernel._allocate_buffers takes workspace13 and workspace2 at once, the output
+    sharing workspace13's memory when the tokens fit one chunk of VLLM_FUSED_MOE_CHUNK_SIZE,
+    16,384; TritonExperts.workspace_shapes (M, top-k, max(I, K)) and (M, top-k, max(2·I, K)),
+    DeepGemmExperts and CutlassExpertsFp8 the same widths over M·top-k rows, Marlin's the same
+    sizes): top-k × (max(I, K) + max(2·I, K)) values a token, I the rank's expert intermediate and
+    K the hidden (or latent) width. Where I ≥ K this is 3 × I × top-k; fine-grained experts (I <
+    K/2: Qwen3 MoE, DeepSeek) take 2 × K × top-k. Not priced: DeepGEMM's per-expert alignment
+    of M (deep_gemm_moe.py compute_aligned_M) and chunks past 16,384 tokens."""
     h = spec.hidden_size
     widest = 0
     for lt in spec.counts():
@@ -85,7 +96,8 @@ def forward_peak(spec, tokens: int) -> int:
             i = layer.mlp.intermediate_size
             mlp = 3 * i
             if isinstance(layer.mlp, MoeMlp):
-                mlp = 3 * i * layer.mlp.experts_per_token + 3 * layer.mlp.shared_intermediate_size
+                k, w = layer.mlp.experts_per_token, layer.mlp.latent_size or h
+                mlp = k * (max(i, w) + max(2 * i, w)) + 3 * layer.mlp.shared_intermediate_size
         widest = max(widest, attn, mlp)
     return tokens * (2 * h + widest) * 2
 
@@ -130,17 +142,61 @@ def non_torch(tp: int, pp: int) -> int:
 def mxfp4_growth(spec, gpu) -> int:
     """Bytes vLLM's MXFP4 MoE method adds to the rank's MXFP4 experts after loading
     (model_executor/layers/quantization/mxfp4.py, Mxfp4MoEMethod.process_weights_after_loading:
-    the Marlin repack or the triton_kernels swizzle with padded dimensions), fitted per compute
-    capability (startup.yaml); 0 for other formats."""
+    the Marlin repack or the triton_kernels swizzle with padded dimensions): on compute capability
+    10.x from code (``mxfp4_growth_sm100``), else fitted per compute capability (startup.yaml);
+    0 for other formats."""
     from .settings import capability
 
     q = spec.weight_quant
     if q is None or q.format != "mxfp4":
         return 0
+    if mxfp4_from_code(gpu):
+        return mxfp4_growth_sm100(spec)
     cap = capability(gpu) if gpu is not None else None
     key = "mxfp4_growth_ppm_sm90" if cap is not None and cap >= 90 else "mxfp4_growth_ppm_sm80"
     mx = sum(n * q.matrix_bytes(o, i) for o, i, n in spec.quantized_matrices())
     return mx * const(key) // 1_000_000
+
+
+def mxfp4_from_code(gpu) -> bool:
+    """Whether the MXFP4 growth on ``gpu`` follows from vLLM's code (compute capability 10.x)."""
+    from .settings import capability
+
+    cap = capability(gpu) if gpu is not None else None
+    return cap is not None and cap // 10 == 10
+
+
+def mxfp4_growth_sm100(spec) -> int:
+    """The MXFP4 experts as vLLM loads them on compute capability 10.x, from code, less the
+    checkpoint's bytes kvplan already prices (the MXFP4 matrices and the experts' 16-bit biases).
+
+    vLLM 0.13.0 and 0.15.1, model_executor/layers/quantization/mxfp4.py: get_mxfp4_backend picks
+    SM100_FI_MXFP4_BF16 on ``is_device_capability_family(100)`` with FlashInfer installed (as in
+    vLLM's images), SM100_FI_MXFP4_MXFP8_TRTLLM under VLLM_USE_FLASHINFER_MOE_MXFP4_MXFP8=1;
+    Mxfp4MoEMethod.create_weights pads both with ``round_up(intermediate_size_per_partition, 256)``
+    and ``round_up(hidden_size, 256)`` (the largest padding of its backends: the CUTLASS variant
+    and Marlin pad to 128, triton_kernels to 64) and allocates per expert w13 [2·I', H'/2] and w2
+    [H', I'/2] uint8 with one uint8 scale per 32 values; process_weights_after_loading keeps the
+    padded shapes, casts both biases to float32 (``.to(torch.float32)``: 2·I' + H' values of 4
+    bytes) and adds gemm1_alpha, gemm1_beta and gemm1_clamp_limit, one float32 per expert each."""
+    q = spec.weight_quant
+    h = spec.hidden_size
+    model_bytes = dtypes.get(spec.dtype).row_bytes(1)
+    grow = 0
+    for lt_name, count in spec.counts().items():
+        mlp = spec.layer_types[lt_name].mlp
+        if not isinstance(mlp, MoeMlp):
+            continue
+        e, i, w = mlp.num_experts, mlp.intermediate_size, mlp.latent_size or h
+        pad = const("mxfp4_sm100_pad")
+        ip, hp = dtypes.cdiv(i, pad) * pad, dtypes.cdiv(w, pad) * pad
+        loaded = 2 * ip * hp // 2 + 2 * ip * hp // 32 + hp * ip // 2 + hp * ip // 32
+        stored = 2 * q.matrix_bytes(i, w) + q.matrix_bytes(w, i)  # gate, up (w13) and down (w2)
+        if mlp.expert_bias:
+            loaded += (2 * ip + hp) * 4
+            stored += (2 * i + w) * model_bytes
+        grow += count * (e * (loaded - stored) + 3 * e * 4)
+    return grow
 
 
 def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
