@@ -204,9 +204,11 @@ def table_levels(run):
     file behind them) as load levels. A row states its load (``rate`` or ``concurrency``) and its
     requests; its lengths either as ``isl`` / ``osl`` (a random data set: every request ISL -> OSL
     tokens, or uniform over [int(L x range_ratio), L] where the row gives ``range_ratio``, as the
-    clients' ``sample_random_requests`` draw them) or, for a ShareGPT table that states no token
-    totals, the mean lengths of kvplan's measured ShareGPT sample (kvplan.observe.sharegpt), the
-    output mean from output tok/s over req/s where the row gives both. Output tok/s: the row's
+    clients' ``sample_random_requests`` draw them) or, for a ShareGPT table, the means of its
+    ``total_input_tokens`` / ``total_output_tokens`` over its requests where the row states them
+    (the replay scales kvplan's measured ShareGPT sample to them), else the mean lengths of that
+    sample (kvplan.observe.sharegpt), the output mean from output tok/s over req/s where the row
+    gives both. Output tok/s: the row's
     ``output_throughput``; else ``output_throughput_per_gpu`` x the run's GPUs; else, for a closed
     loop of ``concurrency`` requests, ``osl`` x concurrency / ``e2el_ms`` (the rate it completes
     tokens at); else none."""
@@ -219,6 +221,9 @@ def table_levels(run):
         if "isl" in row:
             prompt, mean_in = _table_dist(row["isl"], row.get("range_ratio"))
             output, mean_out = _table_dist(row["osl"], row.get("range_ratio"))
+        elif "total_input_tokens" in row:  # a ShareGPT row that states its token totals: their means
+            mean_in, mean_out = row["total_input_tokens"] / row["requests"], row["total_output_tokens"] / row["requests"]
+            prompt, output = str(round(mean_in)), str(round(mean_out))
         else:
             prompt, mean_in = str(round(mp)), mp
             mean_out = row["output_throughput"] / row["request_throughput"] if "request_throughput" in row else mo

@@ -62,6 +62,15 @@ def test_round9_held_out_is_its_seeded_draw():
     assert r9["held_out"] == new[: -(-len(new) // 3)]
 
 
+def test_round10_held_out_is_its_seeded_draw():
+    r9, r10 = ROUNDS["round9"], ROUNDS["round10"]
+    placed = set(r10["held_out"]) | set(r10["fit"]) | set(r10["seen"])
+    new = sorted(placed - set(r9["held_out"]) - set(r9["fit"]) - set(r9["seen"]))
+    assert new == ["aws-bentoml-llm-optimizer-l4"]
+    random.Random(r10["seed"]).shuffle(new)
+    assert r10["held_out"] == new[: -(-len(new) // 3)]
+
+
 def test_round9_first_print_record_is_every_held_out_level_as_measured():
     """round9_first_print.json (the held-out rows as first printed, which the headline reads) holds each
     level of the round-9 held-out source once, in runs.yaml's order, with its measured figures and a prediction."""
@@ -107,3 +116,15 @@ def test_a_closed_loop_rows_throughput_comes_from_its_e2el_and_a_cut_row_has_non
     assert (a.prompt_tokens, a.output_tokens) == ("128", "128")
     assert a.measured["output_tokens_per_s"] == 128 * 1 / 0.64  # 200 tok/s: one request of 128 tokens each 0.64 s
     assert b.measured["output_tokens_per_s"] is None
+
+
+def test_a_sharegpt_row_with_token_totals_is_replayed_at_their_means():
+    # 1,000 requests of 302,118 prompt and 195,775 output tokens in all: means 302.118 / 195.775, not the sample's own
+    run = {"table": "t", "tp": 4, "replicas": 1, "dataset": "sharegpt",
+           "levels": [{"concurrency": 32, "requests": 1000, "total_input_tokens": 302118, "total_output_tokens": 195775,
+                       "request_throughput": 5.6, "output_throughput": 1095.6, "median_ttft_ms": 75.9, "mean_itl_ms": 27.6}]}
+    (lv,) = _accuracy().table_levels(run)
+    assert (lv.concurrency, lv.requests, lv.dataset) == (32, 1000, "sharegpt")
+    assert (lv.prompt_tokens, lv.output_tokens) == ("302", "196")
+    assert lv.measured["mean_prompt_tokens"] == 302.118 and lv.measured["mean_output_tokens"] == 195.775
+    assert lv.measured["output_tokens_per_s"] == 1095.6 and lv.measured["itl_ms"] == {"mean": 27.6}
