@@ -85,6 +85,21 @@ def test_round9_first_print_record_is_every_held_out_level_as_measured():
     assert all(r["half"] == "held-out" and r["out"][1] is not None and not r.get("refused") for r in rec)
 
 
+def test_round10_first_print_record_is_every_held_out_level_as_measured():
+    """round10_first_print.json (the held-out rows as first printed, which the headline reads) holds each level of the
+    round-10 held-out source once, in runs.yaml's order, with its measured figures and a prediction."""
+    import json
+
+    rec = json.loads((DIR / "round10_first_print.json").read_text())["rows"]
+    (src,) = ROUNDS["round10"]["held_out"]
+    levels = [lv for run in RUNS[src]["runs"] for lv in run["levels"]]
+    assert [r["source"] for r in rec] == [src] * len(levels) and len(levels) == 4
+    assert [r["out"][0] for r in rec] == [lv["output_throughput"] for lv in levels]
+    assert [r["ttft"][0] for r in rec] == [lv.get("median_ttft_ms") for lv in levels]
+    assert [r["itl"][0] for r in rec] == [lv.get("mean_itl_ms") for lv in levels]
+    assert all(r["half"] == "held-out" and r["out"][1] is not None and not r.get("refused") for r in rec)
+
+
 def _accuracy():
     import importlib.util
 
