@@ -50,6 +50,9 @@ ROUND_8_SHOWN = True  # split committed at 0b5fba9 (first as 4b1863b, rebased on
 # Round 9's logs (startup_log_split.ROUND_9) stay out until round 9's held-out figures are printed once,
 # with the model as it stands when the split is committed (no constant or code of the model changes in round 9).
 ROUND_9_SHOWN = True  # split committed at 570f324; round 9's held-out rows first printed after it
+# Round 10's logs (startup_log_split.ROUND_10) stay out until round 10's held-out figures are printed once,
+# with the model as it stands when the split is committed (no constant or code of the model changes in round 10).
+ROUND_10_SHOWN = False
 SIDES = ("held-out (round 9)", "held-out (round 8, seen)", "held-out (round 7, seen)", "held-out (round 6, seen)",
          "held-out (round 5, seen)", "held-out (round 4, seen)", "held-out (round 3, seen)", "held-out (round 2, seen)",
          "held-out (round 1, seen)", "fit (round 9)", "fit (round 8)", "fit (round 7)", "fit (round 6)", "fit (round 5)",
@@ -147,6 +150,8 @@ def rows() -> list[dict]:
         if e.get("batch") in startup_log_split.ROUND_8 and not ROUND_8_SHOWN:
             continue
         if e.get("batch") in startup_log_split.ROUND_9 and not ROUND_9_SHOWN:
+            continue
+        if e.get("batch") in startup_log_split.ROUND_10 and not ROUND_10_SHOWN:
             continue
         r = {"id": e["id"], "url": e["url"], "side": _side(e["url"]), "engine": e.get("engine"),
              "version": e.get("vllm_version") or e.get("sglang_version") or e.get("trtllm_version"),
