@@ -154,12 +154,22 @@ def test_round_10_holds_only_its_own_batch_and_leaves_rounds_1_to_9_as_they_were
     assert len({SPLIT["seed"]} | {r["seed"] for r in rs}) == 10 and SPLIT["round_10"]["seed"] == 2020261216
     r10 = SPLIT["round_10"]
     batch = {e["url"]: e.get("batch") for e in startup_log_split.all_logs()}
-    assert {batch[u] for u in r10["held_out_urls"] + r10["fit_urls"]} == set(r10["batches"]) == {"2026-12-06-r10"}
+    assert {batch[u] for u in r10["held_out_urls"] + r10["fit_urls"]} == set(r10["batches"]) == \
+        {"2026-12-06-r10", "2026-12-06-r10b"}
     earlier = set(SPLIT["held_out_urls"] + SPLIT["fit_urls"])
     for r in rs[:-1]:
         earlier |= set(r["held_out_urls"] + r["fit_urls"])
     assert not {u for u, b in batch.items() if b in r10["batches"]} & earlier
     assert r10["scored_rows"]["held_out"] >= 1 and r10["scored_rows"]["fit"] >= 1
+    # the second pass (r10b) moves no URL of the first: round 10's own URLs alone fall where they fall with it
+    count = {}
+    for e in startup_log_split.all_logs():
+        count[e["url"]] = count.get(e["url"], 0) + startup_log_split.split_scored(e)
+    alone: dict = {"held_out": [], "fit": []}
+    first = [u for u, b in batch.items() if b == "2026-12-06-r10"]
+    startup_log_split._balance(first, count, r10["seed"], alone, {"held_out": 0, "fit": 0})
+    assert set(alone["held_out"]) <= set(r10["held_out_urls"]) and set(alone["fit"]) <= set(r10["fit_urls"])
+    assert {batch[u] for u in r10["held_out_urls"] + r10["fit_urls"]} - {"2026-12-06-r10"} == {"2026-12-06-r10b"}
 
 
 def test_a_row_scored_later_keeps_its_rounds_split():
