@@ -53,6 +53,13 @@ Round 9 (``round_9``): the URLs of batch 2026-12-06-r9, collected after round 8'
 been seen, are split the same way with ``SEED_9``, before kvplan's figure for any round-9 log is computed and
 before any constant or code is changed. Rounds 1 to 8 keep their sides; round 9's held-out half becomes the
 headline and round 8's held-out half is reported as seen.
+
+Round 10 (``round_10``): the URLs of batch 2026-12-06-r10, collected after round 9's held-out figures had
+been seen, are split the same way with ``SEED_10``, before kvplan's figure for any round-10 log is computed and
+before any constant or code is changed. Rounds 1 to 9 keep their sides; round 10's held-out half becomes the
+headline and round 9's held-out half is reported as seen. Rows found in round 10's second pass (batch
+2026-12-06-r10b: read after round 10's split was committed, before any round-10 figure was computed, none
+scored) are placed after round 10's own URLs with the same seed and counts, so no committed side moves.
 """
 from __future__ import annotations
 
@@ -99,6 +106,10 @@ ROUND_8 = ("2026-12-06-r8",)
 # own seed before kvplan's figure for any round-9 log is computed.
 SEED_9 = 20_2026_12_15
 ROUND_9 = ("2026-12-06-r9",)
+# Round 10: batch 2026-12-06-r10, collected after round 9's held-out figures had been seen, split with its
+# own seed before kvplan's figure for any round-10 log is computed.
+SEED_10 = 20_2026_12_16
+ROUND_10 = ("2026-12-06-r10", "2026-12-06-r10b")
 
 
 def all_logs() -> list[dict]:
@@ -145,9 +156,11 @@ def split() -> dict:
     round_7 = {u for u, b in batch.items() if b in ROUND_7}
     round_8 = {u for u, b in batch.items() if b in ROUND_8}
     round_9 = {u for u, b in batch.items() if b in ROUND_9}
+    round_10 = {u for u, b in batch.items() if b == ROUND_10[0]}
+    round_10b = {u for u, b in batch.items() if b == ROUND_10[1]}
     sides = {"held_out": [], "fit": sorted(first)}
     n = {"held_out": 0, "fit": sum(count[u] for u in first)}
-    later = round_2 | round_3 | round_4 | round_5 | round_6 | round_7 | round_8 | round_9
+    later = round_2 | round_3 | round_4 | round_5 | round_6 | round_7 | round_8 | round_9 | round_10 | round_10b
     _balance(sorted(set(count) - first - later), count, SEED, sides, n)
     sides_2: dict = {"held_out": [], "fit": []}
     n_2 = {"held_out": 0, "fit": 0}
@@ -173,6 +186,10 @@ def split() -> dict:
     sides_9: dict = {"held_out": [], "fit": []}
     n_9 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_9), count, SEED_9, sides_9, n_9)
+    sides_10: dict = {"held_out": [], "fit": []}
+    n_10 = {"held_out": 0, "fit": 0}
+    _balance(sorted(round_10), count, SEED_10, sides_10, n_10)
+    _balance(sorted(round_10b), count, SEED_10, sides_10, n_10)  # the second pass: after, so nothing moves
     return {"seed": SEED, "method": " ".join(__doc__.split("\n\n")[2].split()),
             "files": list(FILES), "scored_rows": n,
             "held_out_urls": sorted(sides["held_out"]), "fit_urls": sorted(sides["fit"]),
@@ -199,7 +216,10 @@ def split() -> dict:
                         "held_out_urls": sorted(sides_8["held_out"]), "fit_urls": sorted(sides_8["fit"])},
             "round_9": {"seed": SEED_9, "batches": list(ROUND_9),
                         "method": " ".join(__doc__.split("\n\n")[10].split()), "scored_rows": n_9,
-                        "held_out_urls": sorted(sides_9["held_out"]), "fit_urls": sorted(sides_9["fit"])}}
+                        "held_out_urls": sorted(sides_9["held_out"]), "fit_urls": sorted(sides_9["fit"])},
+            "round_10": {"seed": SEED_10, "batches": list(ROUND_10),
+                         "method": " ".join(__doc__.split("\n\n")[11].split()), "scored_rows": n_10,
+                         "held_out_urls": sorted(sides_10["held_out"]), "fit_urls": sorted(sides_10["fit"])}}
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ def test_every_url_on_one_side():
              set(SPLIT["round_6"]["held_out_urls"]), set(SPLIT["round_6"]["fit_urls"]),
              set(SPLIT["round_7"]["held_out_urls"]), set(SPLIT["round_7"]["fit_urls"]),
              set(SPLIT["round_8"]["held_out_urls"]), set(SPLIT["round_8"]["fit_urls"]),
-             set(SPLIT["round_9"]["held_out_urls"]), set(SPLIT["round_9"]["fit_urls"])]
+             set(SPLIT["round_9"]["held_out_urls"]), set(SPLIT["round_9"]["fit_urls"]),
+             set(SPLIT["round_10"]["held_out_urls"]), set(SPLIT["round_10"]["fit_urls"])]
     assert sum(len(s) for s in sides) == len(set().union(*sides))  # no URL on two sides
     assert {e["url"] for e in startup_log_split.all_logs()} == set().union(*sides)
     assert SPLIT["scored_rows"]["held_out"] >= 10
@@ -79,7 +80,7 @@ def test_round_5_holds_only_its_own_batch_and_leaves_rounds_1_to_4_as_they_were(
     assert not {u for u, b in batch.items() if b in r5["batches"]} & earlier
     assert r5["held_out_urls"] and r5["fit_urls"] and r5["scored_rows"]["held_out"] >= 1
     later = SPLIT["round_6"]["batches"] + SPLIT["round_7"]["batches"] + SPLIT["round_8"]["batches"] + \
-        SPLIT["round_9"]["batches"]
+        SPLIT["round_9"]["batches"] + SPLIT["round_10"]["batches"]
     assert {e["batch"] for e in logs if e.get("engine") == "TRT-LLM"} <= set(r5["batches"] + later)
 
 
@@ -144,6 +145,31 @@ def test_round_9_holds_only_its_own_batch_and_leaves_rounds_1_to_8_as_they_were(
         earlier |= set(r["held_out_urls"] + r["fit_urls"])
     assert not {u for u, b in batch.items() if b in r9["batches"]} & earlier
     assert r9["scored_rows"]["held_out"] >= 1 and r9["scored_rows"]["fit"] >= 1
+
+
+def test_round_10_holds_only_its_own_batch_and_leaves_rounds_1_to_9_as_they_were():
+    """Round 10 is split with a seed of its own (2020261216); the URLs of rounds 1 to 9 do not move, and
+    scored rows land on both sides."""
+    rs = [SPLIT[f"round_{i}"] for i in range(2, 11)]
+    assert len({SPLIT["seed"]} | {r["seed"] for r in rs}) == 10 and SPLIT["round_10"]["seed"] == 2020261216
+    r10 = SPLIT["round_10"]
+    batch = {e["url"]: e.get("batch") for e in startup_log_split.all_logs()}
+    assert {batch[u] for u in r10["held_out_urls"] + r10["fit_urls"]} == set(r10["batches"]) == \
+        {"2026-12-06-r10", "2026-12-06-r10b"}
+    earlier = set(SPLIT["held_out_urls"] + SPLIT["fit_urls"])
+    for r in rs[:-1]:
+        earlier |= set(r["held_out_urls"] + r["fit_urls"])
+    assert not {u for u, b in batch.items() if b in r10["batches"]} & earlier
+    assert r10["scored_rows"]["held_out"] >= 1 and r10["scored_rows"]["fit"] >= 1
+    # the second pass (r10b) moves no URL of the first: round 10's own URLs alone fall where they fall with it
+    count = {}
+    for e in startup_log_split.all_logs():
+        count[e["url"]] = count.get(e["url"], 0) + startup_log_split.split_scored(e)
+    alone: dict = {"held_out": [], "fit": []}
+    first = [u for u, b in batch.items() if b == "2026-12-06-r10"]
+    startup_log_split._balance(first, count, r10["seed"], alone, {"held_out": 0, "fit": 0})
+    assert set(alone["held_out"]) <= set(r10["held_out_urls"]) and set(alone["fit"]) <= set(r10["fit_urls"])
+    assert {batch[u] for u in r10["held_out_urls"] + r10["fit_urls"]} - {"2026-12-06-r10"} == {"2026-12-06-r10b"}
 
 
 def test_a_row_scored_later_keeps_its_rounds_split():
