@@ -37,6 +37,11 @@ performance.md at the v0.8.0 release, its static-batch throughput and batch-1 fi
 A100), split with SEED_ROUND9 (one document: held out) and committed with aiconfigurator's predictions before any round-9
 row was predicted.
 
+Round 10 (`round10`): round 9's held-out source becomes "seen"; one new source document (SOURCES_ROUND10: a third party's
+llama-bench runs of Llama 3 8B F16 on a Google Cloud A100-SXM4-40GB and L4 and a vSphere T4, Majestic-labs-AI/benchmarks-ai),
+split with SEED_ROUND10 (one document: held out) and committed with aiconfigurator's coverage (none: no llama.cpp backend)
+before any round-10 row was predicted.
+
 Round 5 (`round5`): round 4's held-out sources become "seen"; four new source documents (SOURCES_ROUND5, SGLang's
 cookbook pages), split with SEED_ROUND5, committed before any round-5 row was predicted. The model they are predicted
 with is the one after round 4's changes (TurboMind's first token included), frozen before this split.
@@ -260,10 +265,28 @@ def split_round9() -> dict:
     return _later_round(9, SEED_ROUND9, SOURCES_ROUND9, split_round8())
 
 
+SEED_ROUND10 = 2026121010  # 2026-12-06, round 10 (session 12); fixed before any round-10 row was predicted
+# (id, url prefixes, how) of the round-10 source documents (benchmarks/published/round10_rows.py wrote their rows; the rows
+# left out are in excluded.yaml with the reason). Read after round 9's held-out figures had been seen; the model they are
+# predicted with is the one on this branch when the split was committed (frozen: no constant or code of it changed for
+# round 10). With one document, ceil(1 / 2) = 1 puts it on the held-out side, as in rounds 3, 8 and 9.
+SOURCES_ROUND10 = [
+    ("majestic-benchmarks-ai-llamabench",
+     ["https://github.com/Majestic-labs-AI/benchmarks-ai/blob/"],
+     "round 10: Majestic-labs-AI/benchmarks-ai README.md (July 2024, two tables in turn: 6b14b36 and 7851f17), a third "
+     "party's llama-bench runs of Meta-Llama-3-8B F16 (llama.cpp master of mid-July 2024, defaults): pp512 and tg128 / "
+     "256 / 512 at batch 1 on a Google Cloud A100-SXM4-40GB and L4 and a T4 in a vSphere VM (12 rows)"),
+]
+
+
+def split_round10() -> dict:
+    return _later_round(10, SEED_ROUND10, SOURCES_ROUND10, split_round9())
+
+
 def split() -> dict:
     return {**split_round1(), "round2": split_round2(), "round3": split_round3(), "round4": split_round4(),
             "round5": split_round5(), "round6": split_round6(), "round7": split_round7(), "round8": split_round8(),
-            "round9": split_round9()}
+            "round9": split_round9(), "round10": split_round10()}
 
 
 def split_round1() -> dict:
@@ -281,7 +304,7 @@ def split_round1() -> dict:
 
 def all_sources(doc: dict) -> list[dict]:
     """Every source document of both rounds."""
-    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9") for s in doc.get(n, {}).get("sources", [])]
+    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10") for s in doc.get(n, {}).get("sources", [])]
 
 
 def source_of(url: str, doc: dict) -> str:
@@ -308,7 +331,7 @@ if __name__ == "__main__":
     rows = yaml.safe_load((HERE / "measurements.yaml").read_text())
     for name, d in (("round 1", s), ("round 2", s["round2"]), ("round 3", s["round3"]), ("round 4", s["round4"]),
                     ("round 5", s["round5"]), ("round 6", s["round6"]), ("round 7", s["round7"]),
-                    ("round 8", s["round8"]), ("round 9", s["round9"])):
+                    ("round 8", s["round8"]), ("round 9", s["round9"]), ("round 10", s["round10"])):
         n = {k: sum(source_of(e["source"], s) in d[k] for e in rows) for k in ("held_out_sources", "fit_sources")}
         print(f"{name} held out: {', '.join(d['held_out_sources'])} ({n['held_out_sources']} rows)\n"
               f"{name} fit:      {', '.join(d['fit_sources'])} ({n['fit_sources']} rows)")

@@ -21,21 +21,30 @@ def test_every_row_on_one_side_and_readme_quotes_the_held_out_median():
         assert len({r["side"] for r in rows if r["doc"] == doc}) == 1
     s = pa.summary(rows)
     readme = (ROOT / "README.md").read_text()
-    m = re.search(r"held-out median absolute error of whole-batch time is\s+([\d.]+) %", readme)
-    # the headline is round 9's held-out figure as printed once (frozen on the page, every row and cell in
-    # benchmarks/published/round9_first_print.txt): whole-batch time over its 48 static batches
-    assert m and pa.FROZEN_ROUND9["static"].startswith(f"{m.group(1)} % ")
-    assert s["held_out"]["all"]["n_pred"] == 72 and s["held_out"]["breakdowns"]["phase"]["static batch"]["n_pred"] == 48
+    m = re.search(r"held-out median absolute error of decode time\s+per token is\s+([\d.]+) %", readme)
+    # the headline is round 10's held-out figure as printed once (frozen on the page, every row and cell in
+    # benchmarks/published/round10_first_print.txt): decode time per token over its 10 llama-bench tg rows
+    assert m and pa.FROZEN_ROUND10["decode"].startswith(f"{m.group(1)} % ")
+    assert s["held_out"]["all"]["n_pred"] == 12 and s["held_out"]["breakdowns"]["phase"]["decode"]["n_pred"] == 10
     page = (ROOT / "docs" / "perf-accuracy.md").read_text()
-    first = (ROOT / "benchmarks" / "published" / "round9_first_print.txt").read_text()
-    assert f"ALL {pa.FROZEN_ROUND9['all']}" in first and f"- All round-9 held-out rows: {pa.FROZEN_ROUND9['all']};" in page
-    assert f"phase static batch {pa.FROZEN_ROUND9['static']}" in first and f"phase prefill {pa.FROZEN_ROUND9['prefill']}" \
-        in first and f"(Peak Throughput, the time of one static batch): {pa.FROZEN_ROUND9['static']}." in page
-    for k in ("gpu", "model", "tp", "input"):  # each bucket as first printed, one line of the file per bucket
-        name = {"input": "in"}.get(k, k)
-        assert all(f"{name} {c.replace(': ', ' ', 1)}" in first for c in pa.FROZEN_ROUND9[k].split("; "))
+    first = (ROOT / "benchmarks" / "published" / "round10_first_print.txt").read_text()
+    assert f"\nall {pa.FROZEN_ROUND10['all']}\n" in first and f"- All round-10 held-out rows: {pa.FROZEN_ROUND10['all']};" in page
+    assert f"decode (tg) {pa.FROZEN_ROUND10['decode']}" in first and f"prefill (pp512) {pa.FROZEN_ROUND10['prefill']}" \
+        in first and f"(`tg`, one sequence from an empty context): {pa.FROZEN_ROUND10['decode']};" in page
+    for k, name in (("gpu", "gpu"), ("decode_gpu", "decode on")):  # each bucket as first printed, one line per bucket
+        assert all(f"{name} {c.replace(': ', ' ', 1)}" in first for c in pa.FROZEN_ROUND10[k].split("; "))
+    assert all(f"tg {c[2:].replace(': ', ' ', 1)}" in first for c in pa.FROZEN_ROUND10["tg"].split("; "))
+    assert all(f"table {c.split()[0]} {c.split(': ', 1)[1]}" in first for c in pa.FROZEN_ROUND10["table"].split("; "))
     # today's figures differ from the first print once the model changes: the page must say so
-    assert pa._cell(s["held_out"]["all"]) == pa.FROZEN_ROUND9["all"] or "Today's figures on the same rows" in page
+    assert pa._cell(s["held_out"]["all"]) == pa.FROZEN_ROUND10["all"] or "Today's figures on the same rows" in page
+    # round 9 (seen since round 10's split): its first print kept literally, today's figures beside it
+    first9 = (ROOT / "benchmarks" / "published" / "round9_first_print.txt").read_text()
+    assert f"ALL {pa.FROZEN_ROUND9['all']}" in first9 and f"- All round-9 held-out rows: {pa.FROZEN_ROUND9['all']};" in page
+    assert f"phase static batch {pa.FROZEN_ROUND9['static']}" in first9 and f"phase prefill {pa.FROZEN_ROUND9['prefill']}" \
+        in first9 and f"(Peak Throughput, the time of one static batch): {pa.FROZEN_ROUND9['static']}." in page
+    for k in ("gpu", "model", "tp", "input"):
+        name = {"input": "in"}.get(k, k)
+        assert all(f"{name} {c.replace(': ', ' ', 1)}" in first9 for c in pa.FROZEN_ROUND9[k].split("; "))
     # round 8 (seen since round 9's split): its first print kept literally, today's figures beside it
     first8 = (ROOT / "benchmarks" / "published" / "round8_first_print.txt").read_text()
     assert f"ALL {pa.FROZEN_ROUND8['all']}" in first8 and f"- All round-8 held-out rows: {pa.FROZEN_ROUND8['all']};" in page
@@ -90,7 +99,7 @@ def test_per_gpu_throughput_by_hand():
 
 
 def test_last_round_held_out_is_never_fitted():
-    # the round-9 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-8
+    # the round-10 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-9
     # (printed before the next round) are labelled "seen", not held out
     spec2 = importlib.util.spec_from_file_location("fit", ROOT / "benchmarks" / "latency" / "fit.py")
     fit = importlib.util.module_from_spec(spec2)
@@ -99,15 +108,15 @@ def test_last_round_held_out_is_never_fitted():
     fitted = {e["id"] for e in fit.fit_side_entries()}
     rows = pa.rows()
     held = {r["id"] for r in rows if r["side"] == "held_out"}
-    # round 9 printed (session 12): its held-out rows are the headline and never in fit.py's rows; round 8's held-out
-    # rows are seen since round 9's split, so fit.py may take them
-    assert pa.PENDING == () and len(held) == 72 and not held & fitted
-    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round9"]["held_out_sources"])
-    r8 = set(doc["round8"]["held_out_sources"])
-    assert r8 <= set(doc["round9"]["seen_sources"]) and {r["side"] for r in rows if r["doc"] in r8} == {"seen"}
+    # round 10 printed (session 12): its held-out rows are the headline and never in fit.py's rows; round 9's held-out
+    # rows are seen since round 10's split, so fit.py may take them
+    assert pa.PENDING == () and len(held) == 12 and not held & fitted
+    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round10"]["held_out_sources"])
+    r9 = set(doc["round9"]["held_out_sources"])
+    assert r9 <= set(doc["round10"]["seen_sources"]) and {r["side"] for r in rows if r["doc"] in r9} == {"seen"}
     assert {r["doc"] for r in rows if r["side"] == "seen"} == set(doc["held_out_sources"]).union(
         *(set(doc[n]["held_out_sources"]) for n in ("round2", "round3", "round4", "round5", "round6", "round7",
-                                                    "round8")))
+                                                    "round8", "round9")))
     assert fitted == {r["id"] for r in rows if r["side"] in ("seen", "fit")}
 
 

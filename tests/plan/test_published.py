@@ -80,12 +80,13 @@ R6 = SPLIT["round6"]
 R7 = SPLIT["round7"]
 R8 = SPLIT["round8"]
 R9 = SPLIT["round9"]
+R10 = SPLIT["round10"]
 NCCL = yaml.safe_load((DIR / "nccl_tests.yaml").read_text())
 
 
 def _source_of(url):
     hits = [s["id"] for s in SPLIT["sources"] + R2["sources"] + R3["sources"] + R4["sources"] + R5["sources"] + R6["sources"]
-            + R7["sources"] + R8["sources"] + R9["sources"] if any(url.startswith(p) for p in s["url_prefixes"])]
+            + R7["sources"] + R8["sources"] + R9["sources"] + R10["sources"] if any(url.startswith(p) for p in s["url_prefixes"])]
     assert len(hits) == 1, url
     return hits[0]
 
@@ -142,8 +143,12 @@ def test_split_is_by_source_and_matches_its_seed():
     assert not held9 & fit9 and held9 | fit9 == {s["id"] for s in R9["sources"]} and abs(len(held9) - len(fit9)) <= 1
     assert set(R9["seen_sources"]) == held8 and R9["seed"] == 2026120909 and R9["seed"] not in (
         SPLIT["seed"], R2["seed"], R3["seed"], R4["seed"], R5["seed"], R6["seed"], R7["seed"], R8["seed"])
+    held10, fit10 = set(R10["held_out_sources"]), set(R10["fit_sources"])
+    assert not held10 & fit10 and held10 | fit10 == {s["id"] for s in R10["sources"]} and abs(len(held10) - len(fit10)) <= 1
+    assert set(R10["seen_sources"]) == held9 and R10["seed"] == 2026121010 and R10["seed"] not in (
+        SPLIT["seed"], R2["seed"], R3["seed"], R4["seed"], R5["seed"], R6["seed"], R7["seed"], R8["seed"], R9["seed"])
     assert used == (held | fit | held2 | fit2 | held3 | fit3 | held4 | fit4 | held5 | fit5 | held6 | fit6 | held7
-                    | fit7 | held8 | fit8 | held9 | fit9)
+                    | fit7 | held8 | fit8 | held9 | fit9 | held10 | fit10)
     assert len(held | fit) >= 8
     assert abs(len(held) - len(fit)) <= 1 and abs(len(held2) - len(fit2)) <= 1
     assert set(R2["seen_sources"]) == held and len(held2 | fit2) >= 5  # round 1's held-out sources are now "seen"
