@@ -320,7 +320,7 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
                     workers: int | None = None, ray: str | None = None):
     """``kvplan plan``: the cheapest deployments that meet a TTFT and ITL p90 target (see
     plan.deploy for the search); ``gpus`` a comma-separated list or a list of names."""
-    from .plan import deploy
+    from .plan import costs, deploy
     from .plan import simulate as sim
     from .sources import catalog
 
@@ -328,13 +328,13 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
     if eng not in ("vllm", "sglang"):
         raise KvplanError(f"{opt('engine')} must be vllm or sglang for plan, got '{engine}'")
     lk = link.strip().lower()
-    if lk not in deploy.LINKS:
-        raise KvplanError(f"{opt('link')} must be one of {', '.join(deploy.LINKS)}, got '{link}'")
+    if lk not in costs.LINKS:
+        raise KvplanError(f"{opt('link')} must be one of {', '.join(costs.LINKS)}, got '{link}'")
     spec = load_model(model)
     names = [load_gpu(x.strip()).name for x in (gpus.split(",") if isinstance(gpus, str) else gpus) if x.strip()]
     if not names:
         raise KvplanError("--gpus needs at least one GPU (see kvplan gpus)")
-    price = deploy.load_prices(prices)
+    price = costs.load_prices(prices)
     missing = [x for x in names if x not in price]
     if missing:
         raise KvplanError(f"no hourly price for {', '.join(missing)}; give one with --prices FILE")

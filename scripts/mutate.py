@@ -102,6 +102,7 @@ MODULES = {  # short name -> file or package folder; the modules that hold arith
     "speculative": "kvplan/plan/speculative.py",
     "simulate": "kvplan/plan/simulate",  # a package: every module in it
     "deploy": "kvplan/plan/deploy.py",
+    "costs": "kvplan/plan/costs.py",
     "engines.vllm.ep_buffers": "kvplan/engines/vllm/ep_buffers.py",
     "engines.vllm.flags": "kvplan/engines/vllm/flags.py",
     "engines.transformers_static": "kvplan/engines/transformers_static.py",

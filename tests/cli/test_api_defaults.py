@@ -426,12 +426,12 @@ def deploy_rec(monkeypatch):
 
 
 def test_plan_deployment_defaults(deploy_rec):
-    from kvplan.plan import deploy
+    from kvplan.plan import costs, deploy
 
     assert api.plan_deployment(M, 2.0, "1000", "100", 500, 50) == "plan"
     (w, tasks, workers, ray), _ = deploy_rec["search"][-1]
     assert tasks == ["task"] and workers is None and ray is None
-    price = deploy.load_prices(None)
+    price = costs.load_prices(None)
     assert w == deploy.Workload(api.load_model(M).name, 2.0, "1000", "100", 500, 50, "vllm", 300, 0, 8, None, None,
                                 price)
     # h100 and h200 (their catalog names); tps 1,2,4,8; seqs 32..256; disaggregated; auto link; a dense model: no EP layouts
@@ -439,7 +439,7 @@ def test_plan_deployment_defaults(deploy_rec):
 
 
 def test_plan_deployment_hands_each_argument(deploy_rec, tmp_path):
-    from kvplan.plan import deploy
+    from kvplan.plan import costs, deploy
 
     prices = tmp_path / "p.yaml"
     prices.write_text("prices:\n  a100-80gb: {usd_per_hour: 2.5}\n  l40s: {usd_per_hour: 1.0}\n")
@@ -449,7 +449,7 @@ def test_plan_deployment_hands_each_argument(deploy_rec, tmp_path):
     (w, tasks, workers, ray), _ = deploy_rec["search"][-1]
     assert (workers, ray) == (3, "ray://h:1")
     assert w == deploy.Workload(api.load_model(M).name, 3.5, "2000", "200", 800, 40, "sglang", 50, 9, 4, 8192, None,
-                                deploy.load_prices(str(prices)))
+                                costs.load_prices(str(prices)))
     assert deploy_rec["tasks"][-1][0] == (["a100-sxm-80gb", "l40s"], (2, 4), (16,), False, "nvlink", [], [])
     api.plan_deployment(M, 1.0, "100", "10", 500, 50, gpus="h200")
     assert deploy_rec["tasks"][-1][0][0] == ["h200-sxm-141gb"]

@@ -10,6 +10,7 @@ import yaml
 
 from kvplan.errors import KvplanError
 from kvplan.engines.launch import serve_command
+from kvplan.plan import costs
 from kvplan.plan import deploy as d
 from kvplan.plan.latency.step import OpLatency
 from kvplan.sources import catalog
@@ -17,7 +18,7 @@ from kvplan.sources import catalog
 
 def workload(**kw):
     base = dict(model="llama-3.1-8b", rate=4.0, prompt_tokens="1024", output_tokens="128",
-                ttft_p90_ms=1000.0, itl_p90_ms=60.0, requests=60, prices=d.load_prices())
+                ttft_p90_ms=1000.0, itl_p90_ms=60.0, requests=60, prices=costs.load_prices())
     base.update(kw)
     return d.Workload(**base)
 
@@ -35,23 +36,23 @@ def test_every_price_is_the_quoted_per_second_rate_times_3600():
 def test_prices_can_be_overridden_and_bad_files_are_one_line(tmp_path):
     f = tmp_path / "p.yaml"
     f.write_text("prices:\n  h100: {usd_per_hour: 1.5, source: my contract}\n")
-    assert d.load_prices(f) == {"h100-sxm-80gb": (1.5, "my contract")}
+    assert costs.load_prices(f) == {"h100-sxm-80gb": (1.5, "my contract")}
     f.write_text("prices:\n  h100: {usd_per_hour: -1}\n")
     with pytest.raises(KvplanError, match="must be a number > 0"):
-        d.load_prices(f)
+        costs.load_prices(f)
     f.write_text("prices:\n  nosuchgpu: {usd_per_hour: 1}\n")
     with pytest.raises(KvplanError, match="unknown GPU"):
-        d.load_prices(f)
+        costs.load_prices(f)
 
 
 def test_kv_transfer_is_bytes_over_the_links_one_way_bandwidth():
     h100 = catalog.load_gpu("h100")
     gb = 10**9
-    assert d.link_seconds("infiniband", h100, gb) == pytest.approx(gb / 50e9)  # 400 Gb/s = 50 GB/s
-    assert d.link_seconds("nvlink", h100, gb) == pytest.approx(gb / (h100.interconnect_bytes_per_s / 2))
-    assert d.link_seconds("ethernet", h100, gb) == pytest.approx(8 * gb / 12.5e9)  # 8 GPUs share 100 Gb/s
+    assert costs.link_seconds("infiniband", h100, gb) == pytest.approx(gb / 50e9)  # 400 Gb/s = 50 GB/s
+    assert costs.link_seconds("nvlink", h100, gb) == pytest.approx(gb / (h100.interconnect_bytes_per_s / 2))
+    assert costs.link_seconds("ethernet", h100, gb) == pytest.approx(8 * gb / 12.5e9)  # 8 GPUs share 100 Gb/s
     with pytest.raises(KvplanError, match="no NVLink"):
-        d.link_seconds("nvlink", catalog.load_gpu("l40s"), gb)
+        costs.link_seconds("nvlink", catalog.load_gpu("l40s"), gb)
 
 
 def test_a_decode_pool_prices_an_arriving_prompt_as_one_decode_row():

@@ -9,6 +9,7 @@ import types
 import pytest
 
 from kvplan.errors import KvplanError
+from kvplan.plan import costs
 from kvplan.plan import deploy as d
 from kvplan.sources import catalog
 
@@ -86,10 +87,10 @@ def test_a_gpu_without_a_price_says_so():
 def test_price_sources_row_then_file_then_path(tmp_path):
     f = tmp_path / "p.yaml"
     f.write_text("source: the file's\nprices:\n  h100: {usd_per_hour: 2, source: the row's}\n  l40s: 1.25\n")
-    assert d.load_prices(f) == {"h100-sxm-80gb": (2.0, "the row's"), "l40s": (1.25, "the file's")}
+    assert costs.load_prices(f) == {"h100-sxm-80gb": (2.0, "the row's"), "l40s": (1.25, "the file's")}
     f.write_text("prices:\n  l40s: {usd_per_hour: 3}\n")
-    assert d.load_prices(str(f)) == {"l40s": (3.0, str(f))}
-    assert isinstance(d.load_prices(f)["l40s"][0], float)
+    assert costs.load_prices(str(f)) == {"l40s": (3.0, str(f))}
+    assert isinstance(costs.load_prices(f)["l40s"][0], float)
 
 
 @pytest.mark.parametrize("body,msg", [
@@ -106,12 +107,12 @@ def test_bad_price_tables_are_one_line(tmp_path, body, msg):
     f = tmp_path / "p.yaml"
     f.write_text(body)
     with pytest.raises(KvplanError) as e:
-        d.load_prices(f)
+        costs.load_prices(f)
     assert str(e.value).startswith("--prices: ") and str(e.value).endswith(msg) and "\n" not in str(e.value)
 
 
 def test_the_default_price_table_is_read():
-    got = d.load_prices()
+    got = costs.load_prices()
     assert got["h100-sxm-80gb"][0] > 0 and got["h100-sxm-80gb"][1].startswith("https://")
 
 
@@ -125,17 +126,17 @@ LINKS = {"infiniband": {"per_gpu_bytes_per_s": 1000}, "ethernet": {"per_node_byt
 
 def test_link_seconds_with_a_given_link_table():
     g = gpu("NVLink 9", 600)
-    assert d.link_seconds("nvlink", g, 900, LINKS) == 3.0  # 900 B / (600 / 2 B/s one way)
-    assert d.link_seconds("infiniband", g, 900, LINKS) == 0.9  # 900 / 1000
-    assert d.link_seconds("ethernet", g, 900, LINKS) == 1.8  # 900 × 8 GPUs / 4000
+    assert costs.link_seconds("nvlink", g, 900, LINKS) == 3.0  # 900 B / (600 / 2 B/s one way)
+    assert costs.link_seconds("infiniband", g, 900, LINKS) == 0.9  # 900 / 1000
+    assert costs.link_seconds("ethernet", g, 900, LINKS) == 1.8  # 900 × 8 GPUs / 4000
     with pytest.raises(KvplanError, match=r"^g has no NVLink in the catalog; use --link infiniband or ethernet$"):
-        d.link_seconds("nvlink", gpu("PCIe", 600), 900, LINKS)
+        costs.link_seconds("nvlink", gpu("PCIe", 600), 900, LINKS)
     with pytest.raises(KvplanError, match="no NVLink"):
-        d.link_seconds("nvlink", gpu(None, 600), 900, LINKS)
+        costs.link_seconds("nvlink", gpu(None, 600), 900, LINKS)
     with pytest.raises(KvplanError, match="no NVLink"):
-        d.link_seconds("nvlink", gpu("NVLink", None), 900, LINKS)
+        costs.link_seconds("nvlink", gpu("NVLink", None), 900, LINKS)
     with pytest.raises(KvplanError, match=r"^--link must be one of auto, nvlink, infiniband, ethernet, got 'wifi'$"):
-        d.link_seconds("wifi", g, 900, LINKS)
+        costs.link_seconds("wifi", g, 900, LINKS)
 
 
 def test_auto_link_is_nvlink_within_one_node_of_nvlink_gpus():
@@ -410,9 +411,9 @@ def test_an_unreadable_price_table_is_one_line_naming_it(tmp_path):
     f = tmp_path / "p.yaml"
     f.write_bytes(b"prices:\n  l40s: \xff\n")
     with pytest.raises(KvplanError, match=r"^--prices: .*p\.yaml: not UTF-8 text .*; a price table must be UTF-8$"):
-        d.load_prices(f)
+        costs.load_prices(f)
     with pytest.raises(KvplanError, match=r"^--prices: cannot read .*nothere\.yaml"):
-        d.load_prices(tmp_path / "nothere.yaml")
+        costs.load_prices(tmp_path / "nothere.yaml")
 
 
 def test_a_decode_side_step_keeps_the_engines_defaults_and_longest_context():
