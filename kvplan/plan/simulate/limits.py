@@ -132,39 +132,50 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
     if not cap.fits:
         raise KvplanError(r.message or cap.message or f"{spec.name} does not fit on {gpu.name}")
     risk = f"fit says at risk: {r.judgement.why}" if r.verdict == "at_risk" else ""
-    d = cap.detail
     where = f"kvplan fit {spec.name} --gpu {gpu.name} --tp {tp} --engine {engine}" + \
         (f" --dp-size {opts.data_parallel_size} --enable-dp-attention"
          if opts.dp_attention and opts.data_parallel_size > 1 else
          f" --data-parallel-size {opts.data_parallel_size} --enable-expert-parallel"
          if opts.enable_expert_parallel and opts.data_parallel_size > 1 else "")
-    if engine == "vllm":
-        from .groups import vllm_groups
+    args = (spec, gpu, tp, opts, prefix_caching, endpoint, cap, where, risk)
+    return _vllm_limits(*args) if engine == "vllm" else _sglang_limits(*args)
 
-        block, others = vllm_groups(d)
-        if block is None:
-            kinds = ", ".join(sorted({g["kind"] for g in d.get("groups", [])})) or "none"
-            raise KvplanError(f"simulate needs a KV cache group of full-attention (or MLA) layers; "
-                              f"vLLM keeps {spec.name}'s cache in groups of: {kinds}")
-        src = {"num_blocks": f"{where}: num_gpu_blocks {d['num_gpu_blocks']:,} less the null block",
-               "block_size": f"{where}: {d.get('block_size_source', 'vLLM')}",
-               "max_num_seqs": "--max-num-seqs" if opts.max_num_seqs else
-               "vLLM EngineArgs.get_batch_defaults (kvplan.engines.vllm)",
-               "max_num_batched_tokens": "--max-num-batched-tokens" if opts.max_num_batched_tokens else
-               "vLLM EngineArgs.get_batch_defaults (kvplan.engines.vllm)",
-               "max_model_len": "--max-model-len" if opts.max_model_len else "the model's max context"}
-        src["frontend"], src["reserve_full_isl"] = FRONTEND["vllm"]["source"][endpoint], RESERVE_FULL_ISL["source"]
-        if others:
-            src["groups"] = f"{where}: the other KV cache groups ({', '.join(g.kind for g in others)}), one block pool"
-        lim = Limits("vllm", block, d["num_gpu_blocks"] - 1, d["max_num_seqs"],
-                     d["max_num_batched_tokens"], cap.max_model_len, prefix_caching, src, risk,
-                     _frontend("vllm", endpoint), *_host(d.get("cpu_offload"), block, gpu, tp),
-                     groups=others)
-        if lim.max_num_batched_tokens < lim.max_num_seqs:
-            # vllm/config/scheduler.py SchedulerConfig: max_num_batched_tokens >= max_num_seqs
-            raise KvplanError(f"--max-num-batched-tokens {lim.max_num_batched_tokens} is smaller than "
-                              f"--max-num-seqs {lim.max_num_seqs}; vLLM refuses that")
-        return lim
+
+def _vllm_limits(spec, gpu, tp, opts, prefix_caching, endpoint, cap, where, risk) -> Limits:
+    """vLLM's limits from ``fit``'s plan (``cap.detail``): its KV block pool and batch limits."""
+    d = cap.detail
+    from .groups import vllm_groups
+
+    block, others = vllm_groups(d)
+    if block is None:
+        kinds = ", ".join(sorted({g["kind"] for g in d.get("groups", [])})) or "none"
+        raise KvplanError(f"simulate needs a KV cache group of full-attention (or MLA) layers; "
+                          f"vLLM keeps {spec.name}'s cache in groups of: {kinds}")
+    src = {"num_blocks": f"{where}: num_gpu_blocks {d['num_gpu_blocks']:,} less the null block",
+           "block_size": f"{where}: {d.get('block_size_source', 'vLLM')}",
+           "max_num_seqs": "--max-num-seqs" if opts.max_num_seqs else
+           "vLLM EngineArgs.get_batch_defaults (kvplan.engines.vllm)",
+           "max_num_batched_tokens": "--max-num-batched-tokens" if opts.max_num_batched_tokens else
+           "vLLM EngineArgs.get_batch_defaults (kvplan.engines.vllm)",
+           "max_model_len": "--max-model-len" if opts.max_model_len else "the model's max context"}
+    src["frontend"], src["reserve_full_isl"] = FRONTEND["vllm"]["source"][endpoint], RESERVE_FULL_ISL["source"]
+    if others:
+        src["groups"] = f"{where}: the other KV cache groups ({', '.join(g.kind for g in others)}), one block pool"
+    lim = Limits("vllm", block, d["num_gpu_blocks"] - 1, d["max_num_seqs"],
+                 d["max_num_batched_tokens"], cap.max_model_len, prefix_caching, src, risk,
+                 _frontend("vllm", endpoint), *_host(d.get("cpu_offload"), block, gpu, tp),
+                 groups=others)
+    if lim.max_num_batched_tokens < lim.max_num_seqs:
+        # vllm/config/scheduler.py SchedulerConfig: max_num_batched_tokens >= max_num_seqs
+        raise KvplanError(f"--max-num-batched-tokens {lim.max_num_batched_tokens} is smaller than "
+                          f"--max-num-seqs {lim.max_num_seqs}; vLLM refuses that")
+    return lim
+
+
+def _sglang_limits(spec, gpu, tp, opts, prefix_caching, endpoint, cap, where, risk) -> Limits:
+    """SGLang's limits from ``fit``'s plan (``cap.detail``): its token pool, running requests and
+    chunk size."""
+    d = cap.detail
     tokens = d["max_total_num_tokens"]
     page = d.get("page_size", 1)
     swa, mamba = d.get("swa_tokens"), d.get("max_mamba_cache_size")
