@@ -224,27 +224,9 @@ def _forget(rep) -> None:
         rep.host.hit_tokens = 0
 
 
-def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
-             rate: float | None = None, concurrency: int | None = None, trace=None,
-             arrivals_kind: str = "poisson", prompt_tokens: str = "1024", output_tokens: str = "128",
-             shared_prefix: int = 0, requests: int = 1000, seed: int = 0, opts=None,
-             prefix_caching: bool = True, router: str = "round-robin",
-             limits: Limits | None = None, roofline=None, profile=None,
-             acceptance: float | None = None, lengths=None, prefix_ids=None, warmup: int = 0,
-             endpoint: str = "completions") -> SimResult:
-    """``kvplan simulate``: exactly one of ``rate`` (requests/s; ``math.inf`` for all at once),
-    ``concurrency`` or ``trace`` (a CSV path or a list of ``Request``). ``limits`` and
-    ``roofline`` (any step model with ``Roofline``'s interface; default ``OpLatency`` for the
-    engine, as ``kvplan perf``) replace what ``fit`` and ``perf`` would give (tests use a tiny
-    cache); ``profile``: a calibrated latency profile (``kvplan check-bench --calibrate``);
-    ``acceptance``: the per-token acceptance rate of ``opts.speculative_config``'s drafts;
-    ``lengths``: per-request (prompt, output) pairs used in order (cycled) in place of drawing
-    ``prompt_tokens`` / ``output_tokens`` (a measured run's own lengths); ``prefix_ids``:
-    per-request prefix groups used in order (cycled), requests of one group sharing their first
-    ``shared_prefix`` tokens (a population of documents, each asked several questions; without
-    them every request shares one prefix); ``warmup`` (with ``concurrency``): that many requests
-    first, as a warm-up batch whose cache stays and whose figures are dropped (``run``), before
-    the ``requests`` measured ones (lengths and prefix groups run on through both)."""
+def _check_args(rate, concurrency, trace, tp, replicas, requests, shared_prefix, prefix_ids, warmup, engine,
+                router) -> None:
+    """``simulate``'s arguments: one clear error for the first one that is wrong."""
     given = [x is not None for x in (rate, concurrency, trace)]
     if sum(given) != 1:
         raise KvplanError("give exactly one of --rate, --concurrency or --trace")
@@ -267,6 +249,31 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
         raise KvplanError(f"{opt('engine')} must be vllm or sglang for simulate, got '{engine}'")
     if router not in ROUTERS:
         raise KvplanError(f"{opt('router')} must be one of {', '.join(ROUTERS)}, got '{router}'")
+
+
+def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
+             rate: float | None = None, concurrency: int | None = None, trace=None,
+             arrivals_kind: str = "poisson", prompt_tokens: str = "1024", output_tokens: str = "128",
+             shared_prefix: int = 0, requests: int = 1000, seed: int = 0, opts=None,
+             prefix_caching: bool = True, router: str = "round-robin",
+             limits: Limits | None = None, roofline=None, profile=None,
+             acceptance: float | None = None, lengths=None, prefix_ids=None, warmup: int = 0,
+             endpoint: str = "completions") -> SimResult:
+    """``kvplan simulate``: exactly one of ``rate`` (requests/s; ``math.inf`` for all at once),
+    ``concurrency`` or ``trace`` (a CSV path or a list of ``Request``). ``limits`` and
+    ``roofline`` (any step model with ``Roofline``'s interface; default ``OpLatency`` for the
+    engine, as ``kvplan perf``) replace what ``fit`` and ``perf`` would give (tests use a tiny
+    cache); ``profile``: a calibrated latency profile (``kvplan check-bench --calibrate``);
+    ``acceptance``: the per-token acceptance rate of ``opts.speculative_config``'s drafts;
+    ``lengths``: per-request (prompt, output) pairs used in order (cycled) in place of drawing
+    ``prompt_tokens`` / ``output_tokens`` (a measured run's own lengths); ``prefix_ids``:
+    per-request prefix groups used in order (cycled), requests of one group sharing their first
+    ``shared_prefix`` tokens (a population of documents, each asked several questions; without
+    them every request shares one prefix); ``warmup`` (with ``concurrency``): that many requests
+    first, as a warm-up batch whose cache stays and whose figures are dropped (``run``), before
+    the ``requests`` measured ones (lengths and prefix groups run on through both)."""
+    _check_args(rate, concurrency, trace, tp, replicas, requests, shared_prefix, prefix_ids, warmup, engine,
+                router)
     lim = limits or engine_limits(spec, gpu, tp, engine, opts, prefix_caching, endpoint)
     rf, dp = _step_model(spec, gpu, tp, lim, opts, roofline, profile)
     mml = lim.max_model_len
