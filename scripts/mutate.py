@@ -75,6 +75,7 @@ MODULES = {  # short name -> file or package folder; the modules that hold arith
     "engines.sglang": "kvplan/engines/sglang.py",
     "engines.trtllm": "kvplan/engines/trtllm.py",
     "logs": "kvplan/observe/logs.py",
+    "log_flags": "kvplan/observe/log_flags.py",
     "server": "kvplan/observe/server.py",
     "engines.vllm.offload": "kvplan/engines/vllm/offload.py",
     "engines.vllm.lmcache": "kvplan/engines/vllm/lmcache.py",

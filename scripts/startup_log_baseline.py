@@ -6,8 +6,8 @@ Data: tests/data/vllm_startup_logs.json and sglang_startup_logs.json (URL, the l
 the inputs kvplan is given), split by tests/data/startup_logs_split.json (scripts/
 startup_log_split.py, seeded, committed before this script computed an error). For each scored
 row kvplan plans the model, GPU and flags the log states, through the same path as
-`kvplan check-log` (kvplan.observe.logs.vllm_fit; for SGLang, plan.fit.fit with engine "sglang"
-as kvplan.observe.logs._sglang_fit does, plus the weight format) and reports its KV budget per GPU
+`kvplan check-log` (kvplan.observe.log_flags.vllm_fit; for SGLang, plan.fit.fit with engine "sglang"
+as kvplan.observe.log_flags._sglang_fit does, plus the weight format) and reports its KV budget per GPU
 beside the log's, and whether it says "fits" where the engine refused. Nothing here changes a
 constant; tests/plan/test_startup_log_baseline.py checks that the doc is this script's output.
 """
@@ -96,20 +96,20 @@ def _model(k: dict):
 def _vllm(k: dict):
     """Through kvplan.api.fit, as `kvplan fit` plans it, with check-log's reading of vLLM's flags."""
     from kvplan import api
-    from kvplan.observe import logs
+    from kvplan.observe import log_flags
 
     spec = _model(k)
-    tp, kvd, opts = logs.vllm_plan_args(spec, k)
+    tp, kvd, opts = log_flags.vllm_plan_args(spec, k)
     return api.fit(spec, k["gpu"], tp=tp, engine="vllm", kv_dtype=kvd, weight_dtype=k.get("weight_dtype"),
                    options=opts)
 
 
 def _sglang(k: dict):
-    """Through kvplan.api.fit, with check-log's reading of SGLang's flags (observe/logs.py sglang_options)."""
+    """Through kvplan.api.fit, with check-log's reading of SGLang's flags (observe/log_flags.py sglang_options)."""
     from kvplan import api
-    from kvplan.observe import logs
+    from kvplan.observe import log_flags
 
-    opts, tp, kvd = logs.sglang_options({**k, "tp_size": k.get("tp")})
+    opts, tp, kvd = log_flags.sglang_options({**k, "tp_size": k.get("tp")})
     return api.fit(_model(k), k["gpu"], tp=tp, engine="sglang", kv_dtype=kvd, weight_dtype=k.get("weight_dtype"),
                    options=opts)
 
@@ -762,7 +762,7 @@ today's model; the seen rows are in sample.
 Version rules: the "about" fields of the two data files.
 
 kvplan's figure is what `kvplan check-log` plans for the same model, GPU and flags with the
-current code (kvplan.observe.logs.vllm_fit; SGLang: plan.fit.fit with engine "sglang" and the weight
+current code (kvplan.observe.log_flags.vllm_fit; SGLang: plan.fit.fit with engine "sglang" and the weight
 format).
 The error is (kvplan − log) / log for logs that started with a positive KV budget, else the
 difference in GiB. "kvplan says fits" on a refused log means kvplan's answer is "fits" (not "at

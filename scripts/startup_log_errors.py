@@ -19,14 +19,14 @@ GiB = 2**30
 
 def kvplan_budget(entry: dict) -> int:
     """kvplan's KV budget per GPU for one log, from model, GPU and the log's flags alone (the same
-    path as `kvplan check-log`: kvplan.observe.logs.vllm_fit)."""
+    path as `kvplan check-log`: kvplan.observe.log_flags.vllm_fit)."""
     from kvplan.sources import catalog
-    from kvplan.observe import launch, logs
+    from kvplan.observe import launch, log_flags
 
     k = entry["kvplan"]
     spec = launch.row_spec(k)
     gpu = catalog.load_gpu(k["gpu"])
-    r = logs.vllm_fit(spec, gpu, k, weight_dtype=k.get("weight_dtype"))
+    r = log_flags.vllm_fit(spec, gpu, k, weight_dtype=k.get("weight_dtype"))
     kv = r.kv_budget_bytes
     if "weights_gib_from_log" in k:  # swap kvplan's weights for the checkpoint's as loaded
         kv += r.weights_bytes - round(k["weights_gib_from_log"] * GiB)

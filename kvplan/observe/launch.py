@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import shlex
 
-# flag -> the key vLLM's non-default args use (kvplan.observe.logs.vllm_options reads these)
+# flag -> the key vLLM's non-default args use (kvplan.observe.log_flags.vllm_options reads these)
 VLLM_FLAGS = {"--tensor-parallel-size": "tensor_parallel_size", "-tp": "tensor_parallel_size",
               "--tensor_parallel_size": "tensor_parallel_size", "--tensor_parallel": "tensor_parallel_size",
               "--tp": "tensor_parallel_size", "--tp-size": "tensor_parallel_size",

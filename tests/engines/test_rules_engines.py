@@ -17,7 +17,7 @@ from kvplan.engines.sglang import _prefill_graph_sizes, default_mem_fraction_sta
 from kvplan.engines.vllm import KV_CACHE_DTYPES
 from kvplan.errors import KvplanError
 from kvplan.model.kinds import MLA
-from kvplan.observe import logs
+from kvplan.observe import log_flags, logs
 from kvplan.plan import fit, whatif
 from kvplan.sources import catalog
 
@@ -88,12 +88,12 @@ KV_NAMES = {"fp8": "fp8_e4m3", "fp8_e4m3": "fp8_e4m3", "fp8_e5m2": "fp8_e5m2",
 def test_vllm_kv_cache_dtype_names():
     assert KV_CACHE_DTYPES == KV_NAMES
     for name, fmt in KV_NAMES.items():
-        assert logs.vllm_options({"kv_cache_dtype": name})[2] == fmt, name
-        assert logs.vllm_options({"kv_cache_dtype": name.upper()})[2] == fmt, name  # logged as typed
-    assert logs.vllm_options({"kv_cache_dtype": "auto"})[2] is None
-    assert logs.vllm_options({})[2] is None
+        assert log_flags.vllm_options({"kv_cache_dtype": name})[2] == fmt, name
+        assert log_flags.vllm_options({"kv_cache_dtype": name.upper()})[2] == fmt, name  # logged as typed
+    assert log_flags.vllm_options({"kv_cache_dtype": "auto"})[2] is None
+    assert log_flags.vllm_options({})[2] is None
     with pytest.raises(KvplanError, match="--kv-cache-dtype 'nvfp4' in the log is not one kvplan models"):
-        logs.vllm_options({"kv_cache_dtype": "nvfp4"})
+        log_flags.vllm_options({"kv_cache_dtype": "nvfp4"})
 
 
 @pytest.mark.parametrize("name,page", [("auto", 65_536), ("bfloat16", 65_536), ("float16", 65_536),
@@ -101,7 +101,7 @@ def test_vllm_kv_cache_dtype_names():
 def test_vllm_kv_cache_dtype_names_in_the_page(name, page):
     # Llama 3 8B: a 16-token page is 16 × 8 heads × 256 values × 2 bytes = 65,536 in a 16-bit
     # cache and 16 × 8 × 256 × 1 = 32,768 in either fp8
-    r = logs.vllm_fit(catalog.load_model("llama-3-8b"), catalog.load_gpu("h100"),
+    r = log_flags.vllm_fit(catalog.load_model("llama-3-8b"), catalog.load_gpu("h100"),
                       {"kv_cache_dtype": name, "max_model_len": "8192", "block_size": "16",
                        "kv_cache_memory_bytes": str(2 * GiB)})
     assert r.capacity.detail["groups"][0]["page_size_bytes"] == page
@@ -219,18 +219,18 @@ def test_trtllm_size_pads_to_whole_blocks():
 
 def test_vllm_counts_k_is_thousand_and_capital_k_is_kibi():
     # vLLM's human_readable_int: lower-case k/m/g are powers of 10, upper-case K/M/G of 2
-    opts, tp, _ = logs.vllm_options({"max_model_len": "32k", "max_num_batched_tokens": "8K",
+    opts, tp, _ = log_flags.vllm_options({"max_model_len": "32k", "max_num_batched_tokens": "8K",
                                      "max_num_seqs": "1", "tensor_parallel_size": "2"})
     assert opts.max_model_len == 32_000
     assert opts.max_num_batched_tokens == 8 * 1024 == 8192
     assert opts.max_num_seqs == 1 and tp == 2
-    assert logs.vllm_options({"max_model_len": "32K"})[0].max_model_len == 32 * 1024 == 32_768
-    assert logs.vllm_options({"kv_cache_memory_bytes": "1G"})[0].kv_cache_memory == 2**30
-    assert logs.vllm_options({"kv_cache_memory_bytes": "1g"})[0].kv_cache_memory == 10**9
-    assert logs.vllm_options({"kv_cache_memory_bytes": "2M"})[0].kv_cache_memory == 2 * 2**20
-    assert logs.vllm_options({"kv_cache_memory_bytes": "2m"})[0].kv_cache_memory == 2_000_000
-    assert logs.vllm_options({"max_model_len": "1.5k"})[0].max_model_len == 1500
-    assert logs.vllm_options({"max_model_len": "None"})[0].max_model_len is None
+    assert log_flags.vllm_options({"max_model_len": "32K"})[0].max_model_len == 32 * 1024 == 32_768
+    assert log_flags.vllm_options({"kv_cache_memory_bytes": "1G"})[0].kv_cache_memory == 2**30
+    assert log_flags.vllm_options({"kv_cache_memory_bytes": "1g"})[0].kv_cache_memory == 10**9
+    assert log_flags.vllm_options({"kv_cache_memory_bytes": "2M"})[0].kv_cache_memory == 2 * 2**20
+    assert log_flags.vllm_options({"kv_cache_memory_bytes": "2m"})[0].kv_cache_memory == 2_000_000
+    assert log_flags.vllm_options({"max_model_len": "1.5k"})[0].max_model_len == 1500
+    assert log_flags.vllm_options({"max_model_len": "None"})[0].max_model_len is None
 
 
 SGLANG_LOG = """\
@@ -737,24 +737,24 @@ def test_sglang_hierarchical_cache_refuses_swa_and_mamba_pools():
 # --- the log readers' parallel flags (issue 20: DP and EP as `kvplan fit` takes them) ----------
 
 def test_vllm_options_read_data_and_expert_parallelism():
-    opts, tp, _ = logs.vllm_options({"data_parallel_size": "8", "enable_expert_parallel": "True",
+    opts, tp, _ = log_flags.vllm_options({"data_parallel_size": "8", "enable_expert_parallel": "True",
                                      "all2all_backend": "deepep_low_latency"})
     assert (opts.data_parallel_size, opts.enable_expert_parallel, opts.all2all_backend, tp) == \
         (8, True, "deepep_low_latency", 1)
-    opts, _, _ = logs.vllm_options({"enable_expert_parallel": True})
+    opts, _, _ = log_flags.vllm_options({"enable_expert_parallel": True})
     assert (opts.data_parallel_size, opts.enable_expert_parallel, opts.all2all_backend) == (1, True, None)
-    opts, _, _ = logs.vllm_options({"enable_expert_parallel": "False", "data_parallel_size": None})
+    opts, _, _ = log_flags.vllm_options({"enable_expert_parallel": "False", "data_parallel_size": None})
     assert (opts.data_parallel_size, opts.enable_expert_parallel) == (1, False)
 
 
 def test_sglang_options_read_dp_ep_and_dp_attention():
-    opts, tp, kvd = logs.sglang_options({"tp_size": "8", "dp_size": "8", "ep_size": "8",
+    opts, tp, kvd = log_flags.sglang_options({"tp_size": "8", "dp_size": "8", "ep_size": "8",
                                          "enable_dp_attention": "True", "mem_fraction_static": "0.8"})
     assert (tp, opts.data_parallel_size, opts.ep_size, opts.dp_attention, kvd) == (8, 8, 8, True, None)
     assert opts.gpu_memory_utilization == 0.8
-    opts, tp, _ = logs.sglang_options({"tp_size": 4, "enable_ep_moe": True})  # the older switch: ep = tp
+    opts, tp, _ = log_flags.sglang_options({"tp_size": 4, "enable_ep_moe": True})  # the older switch: ep = tp
     assert (tp, opts.ep_size, opts.data_parallel_size, opts.dp_attention) == (4, 4, 1, False)
-    opts, _, _ = logs.sglang_options({"tp_size": 4, "ep_size": 1})
+    opts, _, _ = log_flags.sglang_options({"tp_size": 4, "ep_size": 1})
     assert opts.ep_size is None
 
 
@@ -763,8 +763,8 @@ def test_dp_attention_halves_the_attention_group_of_the_sglang_plan():
     from kvplan.sources import catalog
 
     spec, g = catalog.load_model("qwen3-30b-a3b"), catalog.load_gpu("h100-sxm-80gb")
-    plain = logs._sglang_fit(spec, g, {"tp_size": 8, "mem_fraction_static": 0.8})
-    dpa = logs._sglang_fit(spec, g, {"tp_size": 8, "dp_size": 8, "enable_dp_attention": True,
+    plain = log_flags._sglang_fit(spec, g, {"tp_size": 8, "mem_fraction_static": 0.8})
+    dpa = log_flags._sglang_fit(spec, g, {"tp_size": 8, "dp_size": 8, "enable_dp_attention": True,
                                      "mem_fraction_static": 0.8})
     assert any("attention tp 1 × 8 replica(s)" in n for n in dpa.notes)
     assert not any("replica(s)" in n for n in plain.notes)

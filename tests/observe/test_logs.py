@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from conftest import GOLDEN, ROOT
 from kvplan.sources import catalog
-from kvplan.observe import launch, logs
+from kvplan.observe import launch, log_flags, logs
 from kvplan.engines import ServeOptions
 from kvplan.cli import app
 from kvplan.errors import KvplanError
@@ -263,7 +263,7 @@ def test_fp8_name_priced_as_vllm_loads_it():
     spec = catalog.load_model("llama-3.1-70b")
     all_fp8 = fitmod.fit(spec, catalog.load_gpu("h100"), weight_dtype="fp8",
                          opts=ServeOptions(max_model_len=16000)).weights_bytes
-    as_loaded = logs.vllm_fit(launch.checkpoint_quant(spec, "fp8_dynamic"), catalog.load_gpu("h100"),
+    as_loaded = log_flags.vllm_fit(launch.checkpoint_quant(spec, "fp8_dynamic"), catalog.load_gpu("h100"),
                               {"max_model_len": 16000}).weights_bytes
     embed_head = 2 * 128_256 * 8_192
     assert as_loaded - all_fp8 >= embed_head  # the 16-bit embedding and head, plus the channel scales

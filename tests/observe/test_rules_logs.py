@@ -8,7 +8,7 @@ last printed digit (x.yz GiB: ± 0.005 × 2**30).
 import pytest
 
 from kvplan.errors import KvplanError
-from kvplan.observe import logs
+from kvplan.observe import log_flags, logs
 from kvplan.observe.logs import Figure
 
 GiB, MiB = 2**30, 2**20
@@ -166,13 +166,13 @@ def test_a_log_of_none_of_the_engines_is_refused():
     (" '4096' ", 4096), (4096, 4096), ("0", 0), ("32x", None), ("k", None), ("", None),
 ])
 def test_human_int(text, value):
-    assert logs._human_int(text) == value
+    assert log_flags._human_int(text) == value
 
 
 def test_int_and_float_of_logged_values():
-    assert logs._int(None) is None and logs._int("None") is None and logs._int("8K") == 8192
-    assert logs._float(None) is None and logs._float("None") is None and logs._float("abc") is None
-    assert logs._float("0.9") == 0.9 and logs._float([1]) is None
+    assert log_flags._int(None) is None and log_flags._int("None") is None and log_flags._int("8K") == 8192
+    assert log_flags._float(None) is None and log_flags._float("None") is None and log_flags._float("abc") is None
+    assert log_flags._float("0.9") == 0.9 and log_flags._float([1]) is None
 
 
 # --- SGLang ---------------------------------------------------------------------------------
@@ -304,7 +304,7 @@ def test_sglang_flags_reach_the_plan():
     # as logged: SGLang's names, strings, upper case; "4k" is 4,000 (lower-case k: 10**3)
     flags = {"kv_cache_dtype": "FP8_E5M2", "mem_fraction_static": "0.5", "context_length": "4k", "page_size": "16",
              "tp_size": "2"}
-    got = logs._sglang_fit(spec, gpu, flags, weight_dtype="fp8")
+    got = log_flags._sglang_fit(spec, gpu, flags, weight_dtype="fp8")
     want = fit.fit(spec, gpu, tp=2, engine="sglang", kv_dtype="fp8_e5m2", weight_dtype="fp8",
                    opts=ServeOptions(gpu_memory_utilization=0.5, max_model_len=4000, block_size=16))
     assert _plan(got) == _plan(want)
@@ -314,17 +314,17 @@ def test_sglang_flags_reach_the_plan():
     # each flag moves the plan: the one-flag-less plans all differ from it
     for k in flags:
         less = {x: v for x, v in flags.items() if x != k}
-        assert _plan(logs._sglang_fit(spec, gpu, less, weight_dtype="fp8")) != _plan(got), k
-    assert _plan(logs._sglang_fit(spec, gpu, flags)) != _plan(got)  # weight_dtype reaches it too
+        assert _plan(log_flags._sglang_fit(spec, gpu, less, weight_dtype="fp8")) != _plan(got), k
+    assert _plan(log_flags._sglang_fit(spec, gpu, flags)) != _plan(got)  # weight_dtype reaches it too
     # no flags: SGLang's defaults, tp 1, the model's dtype (bf16: 32 × 8 × 128 × 2 × 2 = 131,072)
-    assert _plan(logs._sglang_fit(spec, gpu, {})) == _plan(fit.fit(spec, gpu, engine="sglang"))
-    assert _plan(logs._sglang_fit(spec, gpu, {"kv_cache_dtype": "auto"}))[3] == 131_072
+    assert _plan(log_flags._sglang_fit(spec, gpu, {})) == _plan(fit.fit(spec, gpu, engine="sglang"))
+    assert _plan(log_flags._sglang_fit(spec, gpu, {"kv_cache_dtype": "auto"}))[3] == 131_072
     # the log's name is read in SGLang's own spellings (server_args' choices): bf16 is one of
     # them (not vLLM's), fp8 alone and fp32 are not, and say so
-    assert _plan(logs._sglang_fit(spec, gpu, {"kv_cache_dtype": "bf16"}))[3] == 131_072
+    assert _plan(log_flags._sglang_fit(spec, gpu, {"kv_cache_dtype": "bf16"}))[3] == 131_072
     for name in ("fp8", "fp32"):
         with pytest.raises(KvplanError, match="sglang's names"):
-            logs._sglang_fit(spec, gpu, {"kv_cache_dtype": name})
+            log_flags._sglang_fit(spec, gpu, {"kv_cache_dtype": name})
 
 
 # --- llama.cpp: the context lines reach kvplan's plan ------------------------------------------
@@ -337,7 +337,7 @@ LLAMA_FLAGS = {"n_ctx": "8192", "type_k": "q8_0", "type_v": "f16", "n_ubatch": "
 def _cells(flags):
     from kvplan.sources import catalog
 
-    r = logs._llamacpp_size(catalog.load_model("gemma-2-9b"), flags)
+    r = log_flags._llamacpp_size(catalog.load_model("gemma-2-9b"), flags)
     return {g.kind: (g.held.tokens, g.kv_bytes) for g in r.groups}
 
 
@@ -439,13 +439,13 @@ def test_literal_dict_keeps_nested_values():
 
 
 def test_vllm_options_block_size_eager_and_graphs():
-    opts = logs.vllm_options({"block_size": "32", "enforce_eager": "True", "cuda_graphs_charged": False})[0]
+    opts = log_flags.vllm_options({"block_size": "32", "enforce_eager": "True", "cuda_graphs_charged": False})[0]
     assert (opts.block_size, opts.enforce_eager, opts.cuda_graph_bytes) == (32, True, 0)
-    opts = logs.vllm_options({"enforce_eager": True})[0]
+    opts = log_flags.vllm_options({"enforce_eager": True})[0]
     assert (opts.block_size, opts.enforce_eager, opts.cuda_graph_bytes) == (None, True, None)
     for off in (False, "False", None, "true"):  # vLLM logs Python's True; anything else is not eager
-        assert logs.vllm_options({"enforce_eager": off})[0].enforce_eager is False, off
-    assert logs.vllm_options({})[0].enforce_eager is False
+        assert log_flags.vllm_options({"enforce_eager": off})[0].enforce_eager is False, off
+    assert log_flags.vllm_options({})[0].enforce_eager is False
 
 
 def test_vllm_fit_max_model_len_and_weights():
@@ -453,7 +453,7 @@ def test_vllm_fit_max_model_len_and_weights():
 
     spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
     # no max_model_len in the flags: the model's own (131,072 for Llama 3.1)
-    assert logs.vllm_fit(spec, gpu, {}).capacity.max_model_len == 131_072
-    assert logs.vllm_fit(spec.model_copy(update={"max_context": None}), gpu, {}).capacity.max_model_len == 4096
+    assert log_flags.vllm_fit(spec, gpu, {}).capacity.max_model_len == 131_072
+    assert log_flags.vllm_fit(spec.model_copy(update={"max_context": None}), gpu, {}).capacity.max_model_len == 4096
     # weights in fp8: 1 byte a parameter where bf16 took 2
-    assert logs.vllm_fit(spec, gpu, {}, weight_dtype="fp8").weights_bytes < logs.vllm_fit(spec, gpu, {}).weights_bytes
+    assert log_flags.vllm_fit(spec, gpu, {}, weight_dtype="fp8").weights_bytes < log_flags.vllm_fit(spec, gpu, {}).weights_bytes

@@ -12,7 +12,7 @@ layer holds 8 × 128 × 2 (K, V) × 2 bytes = 4,096 bytes. With -c 16384 and n_u
 import pytest
 
 from kvplan.errors import KvplanError
-from kvplan.observe import logs
+from kvplan.observe import log_flags, logs
 
 GLOBAL_BYTES, CHUNKED_BYTES = 805_306_368, 1_283_457_024
 CTX = "llama_context: n_ctx         = 16384\nllama_context: n_ubatch      = 512\n"
@@ -122,7 +122,7 @@ def test_sglang_kv_cache_dtype_error_echoes_the_lower_cased_name():
 
     spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
     with pytest.raises(KvplanError, match=r"^--kv-cache-dtype 'fp32' is not one of sglang's names"):
-        logs._sglang_fit(spec, gpu, {"kv_cache_dtype": "FP32"})
+        log_flags._sglang_fit(spec, gpu, {"kv_cache_dtype": "FP32"})
 
 
 def test_check_pool_bytes_and_bytes_per_token_beside_sglangs():

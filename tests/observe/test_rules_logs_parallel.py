@@ -27,7 +27,7 @@ expert-parallel ranks, expert tp, GPUs), checkable by hand from the rules quoted
 import pytest
 
 from kvplan.errors import KvplanError
-from kvplan.observe import logs
+from kvplan.observe import log_flags, logs
 from kvplan.plan.parallel import Layout, layout_of
 
 KV_VLLM = "\nINFO Available KV cache memory: 20.00 GiB"
@@ -35,7 +35,7 @@ KV_SGLANG = "\nKV Cache is allocated. #tokens: 100, KV size: 1.00 GB"
 
 
 def _vllm(line: str):
-    opts, tp, kvd = logs.vllm_options(logs.parse(line + KV_VLLM).flags)
+    opts, tp, kvd = log_flags.vllm_options(logs.parse(line + KV_VLLM).flags)
     return opts, tp, kvd
 
 
@@ -69,7 +69,7 @@ def test_vllm_non_default_args_each_key():
 
 def test_vllm_unknown_kv_cache_dtype_is_one_line():
     with pytest.raises(KvplanError, match=r"^--kv-cache-dtype 'nvfp4' in the log is not one kvplan models$"):
-        logs.vllm_options({"kv_cache_dtype": "NVFP4"})
+        log_flags.vllm_options({"kv_cache_dtype": "NVFP4"})
 
 
 def test_vllm_layout_of_the_logged_flags():
@@ -87,15 +87,15 @@ def test_vllm_fit_takes_the_logs_kv_cache_dtype():
     from kvplan.sources import catalog
 
     spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
-    fp8 = logs.vllm_fit(spec, gpu, {"kv_cache_dtype": "fp8", "max_model_len": 4096})
-    auto = logs.vllm_fit(spec, gpu, {"max_model_len": 4096})
+    fp8 = log_flags.vllm_fit(spec, gpu, {"kv_cache_dtype": "fp8", "max_model_len": 4096})
+    auto = log_flags.vllm_fit(spec, gpu, {"max_model_len": 4096})
     assert (fp8.capacity.kv_bytes_per_request, auto.capacity.kv_bytes_per_request) == (268_435_456, 536_870_912)
 
 
 # --- SGLang ----------------------------------------------------------------------------------
 
 def _sglang(text: str):
-    return logs.sglang_options(logs.parse(text + KV_SGLANG).flags)
+    return log_flags.sglang_options(logs.parse(text + KV_SGLANG).flags)
 
 
 LAUNCH = "python -m sglang.launch_server --model-path M "
