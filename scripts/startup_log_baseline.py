@@ -692,6 +692,28 @@ an H100 and 8.66 on an A100 SXM, under the 10.0 GiB one 40,960-token request nee
 fits); the other runs' pages show no command, so they cannot have run with 0.11.0's defaults at
 40,960 tokens, and kvplan's refusals stand.
 
+**Changed after round 9's print, seen: no NCCL buffers charged at TP > 1 on cards without peer
+access (issue 20, session 12).** leadawon/LAMBO's four vLLM 0.18.1 runs of Qwen2.5-32B at TP 4 on
+4 × RTX 3090 (eager, custom all-reduce off; one held-out, dawonv3, three fit) were -8.3 % (0.44 GiB
+cautious). Term by term: weights 15.39 in the log, 15.26 in kvplan; no CUDA graphs (eager); the log
+leaves 0.10 to 0.12 GiB of 0.88 × 23.57-23.58 GiB (the 3090's cited CUDA totals) for the activation
+peak and non-torch growth together, where kvplan charged 0.13 (the forward over 2,048 tokens, 0.12, and
+cuBLAS's 8 MiB) + 0.55 (non-torch: 0.14 at TP 1 and 0.41 for TP > 1). vLLM's code (0.10.0, 0.11.0 and
+0.18.1 wheels, v1/worker/gpu_worker.py Worker.init_device) takes the start-up snapshot before
+init_worker_distributed_environment in 0.10.0 and after it from 0.11.0 on (0.33 too), so the 0.41 GiB
+llm-d's 0.11.0 H100 TP 2 rows show is what TP adds once the communicators exist: NCCL's connection
+buffers, set up at the profile run's first large collectives (this corrects the paragraph above that
+dates the move to 0.15). An RTX 3090 has no peer access on the stock driver (NVIDIA/nccl#1127), so NCCL
+connects the ranks through its SHM transport, whose buffers are host memory (src/transport/shm.cc), and
+vLLM turns custom all-reduce off (custom_all_reduce.py _can_p2p). engines/vllm/startup.yaml
+no_peer_access_gpus (rtx-3090 only, cited) now drops the 0.41 GiB there and carries it as the non-torch
+part's uncertainty, so the verdict leans to "at risk" (an NVLink bridge gives a pair of 3090s P2P). The
+four rows, after round 9's print, seen: -8.3 -> -0.5 % (kvplan 4.80 -> 5.21 GiB against 5.24, still
+cautious by 0.03 GiB); no other scored row is on such a card. Round 9's held-out row, after round 9's
+print, seen: median |error| 4.6 -> 1.5 %, 4 of 5 within 5 % (3 before), 2 of 5 too generous (unchanged);
+round 9's fit side 8.3 -> 0.5 %, 5 of 5 within 5 %; every other scored row (vLLM and SGLang, fit and
+seen) unchanged. No refusal is affected (none of the refused logs is on a 3090 at TP > 1).
+
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8
 logs with a KV figure (+124.9, +75.2, +11.1, +10.3, +10.0, +5.4, +5.1, +5.1 %), 3 refusals, none
@@ -726,7 +748,10 @@ below is today's model: session 12's start-up changes (the paragraphs above: MXF
 capability 10.x, TensorRT-LLM's non-torch share at TP 1, the fused-MoE workspaces) were made on fit and
 seen rows only, by a session that did not read round 9's rows, and merged after round 9's print; of
 the held-out rows only Qwen3-30B-A3B at TP 2 moved (+0.3 -> -0.2 %, the MoE workspaces), so the row
-shows 2 of 5 too generous where the first print had 3. Round 8's held-out half (+0.9 % and
+shows 2 of 5 too generous where the first print had 3. After round 9's print, seen: round 9's held-out logs were then read
+and the Qwen2.5-32B TP 4 RTX 3090 row moved -8.3 -> -0.5 % (no NCCL buffers on cards without peer
+access, paragraph above), so the row shows median 1.5 %, 4 of 5 within 5 %: in sample, not a held-out
+figure. Round 8's held-out half (+0.9 % and
 +15.4 % as first printed, 1 refusal called "does not fit") is now seen: its row below is today's model
 (changed after round 8 was seen, paragraph above), in sample as every earlier round's; the first prints
 stay the held-out figures.
