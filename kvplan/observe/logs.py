@@ -206,7 +206,26 @@ def _vllm(lines: list[str]) -> LogFacts:
         flags["v0"] = why
         notes.append(f"a vLLM V0 log ({why}): V0 profiles memory differently from the V1 engine kvplan "
                      "models, so its KV budget and capacity are out of scope; only the weights are compared")
+    elif (note := snapshot_before_nccl(version, flags)):
+        notes.append(note)
     return LogFacts("vllm", model, flags, tuple(figures), version, tuple(notes))
+
+
+def snapshot_before_nccl(version: str | None, flags: dict) -> str | None:
+    """A note for a vLLM V1 log before 0.11.0 on more than one GPU: those releases took the start-up
+    snapshot before initializing the distributed environment (v1/worker/gpu_worker.py
+    Worker.init_device, read in the 0.10.0 and 0.10.2 wheels; 0.11.0, 0.18.1 and 0.33 take it
+    after, "Initialize the distributed environment BEFORE taking memory snapshot"), so the log's
+    non-torch growth holds NCCL's communicators and custom all-reduce buffers, which kvplan (the
+    later accounting) does not charge. None otherwise."""
+    m = re.match(r"(\d+)\.(\d+)", version or "")
+    gpus = (_int(flags.get("tensor_parallel_size")) or 1) * (_int(flags.get("pipeline_parallel_size")) or 1)
+    if not m or (int(m.group(1)), int(m.group(2))) >= (0, 11) or gpus <= 1:
+        return None
+    return (f"vLLM {version} took its start-up snapshot before NCCL was initialized (0.11.0 and later take it "
+            "after): this log's budget also pays for NCCL's communicators and custom all-reduce buffers, which "
+            "kvplan, following the later accounting, does not charge, so the log's KV budget may be below "
+            "kvplan's by that much")
 
 
 def _sglang(lines: list[str]) -> LogFacts:

@@ -140,6 +140,26 @@ def test_non_torch_tp1_and_extra_beyond_one_gpu(monkeypatch):
     assert startup.non_torch(2, 1) == 11 and startup.non_torch(1, 2) == 11 and startup.non_torch(2, 2) == 11
 
 
+def test_non_torch_extra_not_charged_without_peer_access():
+    # RTX 3090: no peer access (startup.yaml no_peer_access_gpus, NVIDIA/nccl#1127), NCCL's SHM
+    # transport keeps its buffers in host memory: at TP 4 only the TP 1 growth is charged, the
+    # 0.41 GiB extra becomes the non-torch part's uncertainty; an H100 (peer access) keeps both
+    rtx, h100 = catalog.load_gpu("rtx-3090"), catalog.load_gpu("h100")
+    tp1, extra = startup.const("non_torch_tp1_bytes"), startup.const("non_torch_extra_tp_bytes")
+    assert startup.no_peer_access(rtx) and not startup.no_peer_access(h100) and not startup.no_peer_access(None)
+    assert startup.non_torch(4, 1, rtx) == tp1 == 150_323_855 and startup.non_torch(1, 2, rtx) == tp1
+    assert startup.non_torch(4, 1, h100) == tp1 + extra == 590_558_003
+    m = catalog.load_model("llama-3.1-8b")
+    n = {k: next(p for p in startup.overheads(m, g, _Cfg, ServeOptions(), 4, 1) if p.key == "non_torch")
+         for k, g in (("rtx", rtx), ("h100", h100))}
+    assert (n["rtx"].bytes, n["rtx"].uncertainty) == (150_323_855, 440_234_148)
+    assert (n["h100"].bytes, n["h100"].uncertainty) == (590_558_003, 0)
+    assert "SHM transport" in n["rtx"].source and "SHM" not in n["h100"].source
+    # at TP 1 nothing changes on either card
+    one = next(p for p in startup.overheads(m, rtx, _Cfg, ServeOptions(), 1, 1) if p.key == "non_torch")
+    assert (one.bytes, one.uncertainty) == (150_323_855, 0)
+
+
 def test_mxfp4_growth_per_capability():
     # gpt-oss-20b: 2 × 1,152 expert matrices of 2,880 × 2,880 in MXFP4, each 2,880² / 2 +
     # 2,880² / 32 scales = 4,406,400 bytes: 10,152,345,600 bytes

@@ -301,3 +301,16 @@ def test_v0_log_is_out_of_scope_in_one_line():
     rows = {r.figure.key: r for r in c.rows}
     assert rows["gpu_blocks"].predicted is None and rows["gpu_blocks"].why_not == "vLLM V0: out of scope"
     assert rows["weights"].predicted is not None
+
+
+def test_v1_log_before_0_11_on_several_gpus_notes_the_snapshot_before_nccl():
+    # vLLM 0.10.x (gpu_worker.py Worker.init_device) snapshots before NCCL; 0.11.0 after
+    head = ("INFO 08-16 [core.py:71] Initializing a V1 LLM engine (v{v}) with config: "
+            "model='Qwen/Qwen3-32B', tensor_parallel_size={tp}, pipeline_parallel_size=1\n")
+    kv = "INFO [gpu_worker.py:255] Available KV cache memory: 55.71 GiB\n"
+    said = [n for n in logs.parse(head.format(v="0.10.0", tp=8) + kv).notes if "before NCCL" in n]
+    assert len(said) == 1 and said[0].startswith("vLLM 0.10.0 took its start-up snapshot before NCCL")
+    for v, tp in (("0.11.0", 8), ("0.10.0", 1), ("0.18.1", 4)):
+        assert not any("before NCCL" in n for n in logs.parse(head.format(v=v, tp=tp) + kv).notes), (v, tp)
+    assert logs.snapshot_before_nccl(None, {"tensor_parallel_size": 2}) is None
+    assert logs.snapshot_before_nccl("0.10.2", {"tensor_parallel_size": 1, "pipeline_parallel_size": 2})

@@ -48,10 +48,14 @@ GiB = 2**30
 
 
 @lru_cache(maxsize=1)
+def _data() -> dict:
+    return yaml.safe_load((Path(__file__).with_name("startup.yaml")).read_text())
+
+
+@lru_cache(maxsize=1)
 def constants() -> dict:
     """startup.yaml: each constant with ``value`` (an int) and its ``source``."""
-    data = yaml.safe_load((Path(__file__).with_name("startup.yaml")).read_text())
-    return {k: v for k, v in data.items() if isinstance(v, dict) and "value" in v}
+    return {k: v for k, v in _data().items() if isinstance(v, dict) and "value" in v}
 
 
 def const(name: str) -> int:
@@ -135,8 +139,27 @@ def activation_peak(spec, tokens: int, seqs: int, tp: int = 1) -> int:
     return max(forward_peak(spec, tokens), sampler_peak(spec, tp, tokens, seqs))
 
 
-def non_torch(tp: int, pp: int) -> int:
-    return const("non_torch_tp1_bytes") + (const("non_torch_extra_tp_bytes") if tp * pp > 1 else 0)
+def no_peer_access(gpu) -> bool:
+    """Whether ``gpu`` is one whose stock driver gives no peer-to-peer access between cards
+    (startup.yaml ``no_peer_access_gpus``, each with its source): NCCL then connects ranks through
+    its SHM transport, whose buffers are host memory."""
+    return gpu is not None and gpu.name in _data()["no_peer_access_gpus"]["gpus"]
+
+
+def non_torch_extra_tp(gpu) -> tuple[int, int]:
+    """(bytes charged, uncertainty) of the non-torch growth that TP or PP > 1 adds after vLLM's
+    snapshot: NCCL's connection buffers, set up at the first collectives that need them (the
+    communicators themselves exist before the snapshot from vLLM 0.11.0 on, gpu_worker.py
+    init_device). On a card without peer access NCCL's SHM transport (src/transport/shm.cc
+    shmRecvSetup: every protocol's buffer in host shared memory) puts none on the GPU, so nothing
+    is charged, but the fitted extra is carried as the uncertainty (an NVLink bridge gives a pair
+    of such cards P2P, and with it device buffers)."""
+    extra = const("non_torch_extra_tp_bytes")
+    return (0, extra) if no_peer_access(gpu) else (extra, 0)
+
+
+def non_torch(tp: int, pp: int, gpu=None) -> int:
+    return const("non_torch_tp1_bytes") + (non_torch_extra_tp(gpu)[0] if tp * pp > 1 else 0)
 
 
 def mxfp4_growth(spec, gpu) -> int:
@@ -224,8 +247,12 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
     if opts.non_torch_bytes is not None:
         nt, nt_src, nt_unc = opts.non_torch_bytes, "--non-torch-memory", 0
     else:
-        nt, nt_src, nt_unc = non_torch(tp, pp), ("growth after the start-up snapshot; fitted on fit and seen "
-                                                 "rows (session 11, engines/vllm/startup.yaml)"), 0
+        nt, nt_src, nt_unc = non_torch(tp, pp, gpu), ("growth after the start-up snapshot; fitted on fit and seen "
+                                                      "rows (session 11, engines/vllm/startup.yaml)"), 0
+        if tp * pp > 1 and no_peer_access(gpu):
+            nt_unc = non_torch_extra_tp(gpu)[1]
+            nt_src += ("; no NCCL buffers on a card without peer access (NCCL's SHM transport keeps "
+                       "them in host memory), their fitted size carried as the uncertainty")
     return [
         BudgetPart("activation", "activation peak (profile forward + sampler)", act, act_src, act_unc),
         BudgetPart("cuda_graphs", "CUDA graphs", graphs, g_src, g_unc),
