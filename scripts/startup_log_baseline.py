@@ -53,6 +53,9 @@ ROUND_9_SHOWN = True  # split committed at 570f324; round 9's held-out rows firs
 # Round 10's logs (startup_log_split.ROUND_10) stay out until round 10's held-out figures are printed once,
 # with the model as it stands when the split is committed (no constant or code of the model changes in round 10).
 ROUND_10_SHOWN = True  # split committed at 0b9b868, its second pass (batch r10b) at 6be3bfc; round 10's rows first printed after them
+# Round 11's logs (startup_log_split.ROUND_11) stay out until round 11's held-out figures are printed once,
+# with the model as it stands when the split is committed (no constant or code of the model changes in round 11).
+ROUND_11_SHOWN = False
 SIDES = ("held-out (round 10)", "held-out (round 9, seen)", "held-out (round 8, seen)", "held-out (round 7, seen)", "held-out (round 6, seen)",
          "held-out (round 5, seen)", "held-out (round 4, seen)", "held-out (round 3, seen)", "held-out (round 2, seen)",
          "held-out (round 1, seen)", "fit (round 10)", "fit (round 9)", "fit (round 8)", "fit (round 7)", "fit (round 6)", "fit (round 5)",
@@ -152,6 +155,8 @@ def rows() -> list[dict]:
         if e.get("batch") in startup_log_split.ROUND_9 and not ROUND_9_SHOWN:
             continue
         if e.get("batch") in startup_log_split.ROUND_10 and not ROUND_10_SHOWN:
+            continue
+        if e.get("batch") in startup_log_split.ROUND_11 and not ROUND_11_SHOWN:
             continue
         r = {"id": e["id"], "url": e["url"], "side": _side(e["url"]), "engine": e.get("engine"),
              "version": e.get("vllm_version") or e.get("sglang_version") or e.get("trtllm_version"),

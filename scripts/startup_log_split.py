@@ -60,6 +60,11 @@ before any constant or code is changed. Rounds 1 to 9 keep their sides; round 10
 headline and round 9's held-out half is reported as seen. Rows found in round 10's second pass (batch
 2026-12-06-r10b: read after round 10's split was committed, before any round-10 figure was computed, none
 scored) are placed after round 10's own URLs with the same seed and counts, so no committed side moves.
+
+Round 11 (``round_11``): the URLs of batch 2026-12-06-r11, collected after round 10's held-out figures had
+been seen, are split the same way with ``SEED_11``, before kvplan's figure for any round-11 log is computed and
+before any constant or code is changed. Rounds 1 to 10 keep their sides; round 11's held-out half becomes the
+headline and round 10's held-out half is reported as seen.
 """
 from __future__ import annotations
 
@@ -110,6 +115,10 @@ ROUND_9 = ("2026-12-06-r9",)
 # own seed before kvplan's figure for any round-10 log is computed.
 SEED_10 = 20_2026_12_16
 ROUND_10 = ("2026-12-06-r10", "2026-12-06-r10b")
+# Round 11: batch 2026-12-06-r11, collected after round 10's held-out figures had been seen, split with its
+# own seed before kvplan's figure for any round-11 log is computed.
+SEED_11 = 20_2026_12_17
+ROUND_11 = ("2026-12-06-r11",)
 
 
 def all_logs() -> list[dict]:
@@ -158,9 +167,11 @@ def split() -> dict:
     round_9 = {u for u, b in batch.items() if b in ROUND_9}
     round_10 = {u for u, b in batch.items() if b == ROUND_10[0]}
     round_10b = {u for u, b in batch.items() if b == ROUND_10[1]}
+    round_11 = {u for u, b in batch.items() if b in ROUND_11}
     sides = {"held_out": [], "fit": sorted(first)}
     n = {"held_out": 0, "fit": sum(count[u] for u in first)}
-    later = round_2 | round_3 | round_4 | round_5 | round_6 | round_7 | round_8 | round_9 | round_10 | round_10b
+    later = (round_2 | round_3 | round_4 | round_5 | round_6 | round_7 | round_8 | round_9 | round_10 | round_10b
+             | round_11)
     _balance(sorted(set(count) - first - later), count, SEED, sides, n)
     sides_2: dict = {"held_out": [], "fit": []}
     n_2 = {"held_out": 0, "fit": 0}
@@ -190,6 +201,9 @@ def split() -> dict:
     n_10 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_10), count, SEED_10, sides_10, n_10)
     _balance(sorted(round_10b), count, SEED_10, sides_10, n_10)  # the second pass: after, so nothing moves
+    sides_11: dict = {"held_out": [], "fit": []}
+    n_11 = {"held_out": 0, "fit": 0}
+    _balance(sorted(round_11), count, SEED_11, sides_11, n_11)
     return {"seed": SEED, "method": " ".join(__doc__.split("\n\n")[2].split()),
             "files": list(FILES), "scored_rows": n,
             "held_out_urls": sorted(sides["held_out"]), "fit_urls": sorted(sides["fit"]),
@@ -219,7 +233,10 @@ def split() -> dict:
                         "held_out_urls": sorted(sides_9["held_out"]), "fit_urls": sorted(sides_9["fit"])},
             "round_10": {"seed": SEED_10, "batches": list(ROUND_10),
                          "method": " ".join(__doc__.split("\n\n")[11].split()), "scored_rows": n_10,
-                         "held_out_urls": sorted(sides_10["held_out"]), "fit_urls": sorted(sides_10["fit"])}}
+                         "held_out_urls": sorted(sides_10["held_out"]), "fit_urls": sorted(sides_10["fit"])},
+            "round_11": {"seed": SEED_11, "batches": list(ROUND_11),
+                         "method": " ".join(__doc__.split("\n\n")[12].split()), "scored_rows": n_11,
+                         "held_out_urls": sorted(sides_11["held_out"]), "fit_urls": sorted(sides_11["fit"])}}
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@ def test_every_url_on_one_side():
              set(SPLIT["round_7"]["held_out_urls"]), set(SPLIT["round_7"]["fit_urls"]),
              set(SPLIT["round_8"]["held_out_urls"]), set(SPLIT["round_8"]["fit_urls"]),
              set(SPLIT["round_9"]["held_out_urls"]), set(SPLIT["round_9"]["fit_urls"]),
-             set(SPLIT["round_10"]["held_out_urls"]), set(SPLIT["round_10"]["fit_urls"])]
+             set(SPLIT["round_10"]["held_out_urls"]), set(SPLIT["round_10"]["fit_urls"]),
+             set(SPLIT["round_11"]["held_out_urls"]), set(SPLIT["round_11"]["fit_urls"])]
     assert sum(len(s) for s in sides) == len(set().union(*sides))  # no URL on two sides
     assert {e["url"] for e in startup_log_split.all_logs()} == set().union(*sides)
     assert SPLIT["scored_rows"]["held_out"] >= 10
@@ -80,7 +81,7 @@ def test_round_5_holds_only_its_own_batch_and_leaves_rounds_1_to_4_as_they_were(
     assert not {u for u, b in batch.items() if b in r5["batches"]} & earlier
     assert r5["held_out_urls"] and r5["fit_urls"] and r5["scored_rows"]["held_out"] >= 1
     later = SPLIT["round_6"]["batches"] + SPLIT["round_7"]["batches"] + SPLIT["round_8"]["batches"] + \
-        SPLIT["round_9"]["batches"] + SPLIT["round_10"]["batches"]
+        SPLIT["round_9"]["batches"] + SPLIT["round_10"]["batches"] + SPLIT["round_11"]["batches"]
     assert {e["batch"] for e in logs if e.get("engine") == "TRT-LLM"} <= set(r5["batches"] + later)
 
 
@@ -170,6 +171,27 @@ def test_round_10_holds_only_its_own_batch_and_leaves_rounds_1_to_9_as_they_were
     startup_log_split._balance(first, count, r10["seed"], alone, {"held_out": 0, "fit": 0})
     assert set(alone["held_out"]) <= set(r10["held_out_urls"]) and set(alone["fit"]) <= set(r10["fit_urls"])
     assert {batch[u] for u in r10["held_out_urls"] + r10["fit_urls"]} - {"2026-12-06-r10"} == {"2026-12-06-r10b"}
+
+
+def test_round_11_holds_only_its_own_batch_and_leaves_rounds_1_to_10_as_they_were():
+    """Round 11 is split with a seed of its own (2020261217); the URLs of rounds 1 to 10 do not move. Its rows
+    were all unscorable when it was split (models outside the catalog, cards not named, V0 engines, LoRA), so
+    both its sides hold URLs and no scored row."""
+    rs = [SPLIT[f"round_{i}"] for i in range(2, 12)]
+    assert len({SPLIT["seed"]} | {r["seed"] for r in rs}) == 11 and SPLIT["round_11"]["seed"] == 2020261217
+    r11 = SPLIT["round_11"]
+    batch = {e["url"]: e.get("batch") for e in startup_log_split.all_logs()}
+    assert {batch[u] for u in r11["held_out_urls"] + r11["fit_urls"]} == set(r11["batches"]) == {"2026-12-06-r11"}
+    earlier = set(SPLIT["held_out_urls"] + SPLIT["fit_urls"])
+    for r in rs[:-1]:
+        earlier |= set(r["held_out_urls"] + r["fit_urls"])
+    assert not {u for u, b in batch.items() if b in r11["batches"]} & earlier
+    assert r11["held_out_urls"] and r11["fit_urls"]
+    rows = [e for e in startup_log_split.all_logs() if e.get("batch") in r11["batches"]]
+    assert r11["scored_rows"] == {"held_out": sum(startup_log_split.split_scored(e) for e in rows
+                                                  if e["url"] in r11["held_out_urls"]),
+                                  "fit": sum(startup_log_split.split_scored(e) for e in rows
+                                             if e["url"] in r11["fit_urls"])}
 
 
 def test_a_row_scored_later_keeps_its_rounds_split():
