@@ -32,14 +32,18 @@ def test_both_sides_hold_refusals_and_scored_logs():
         assert s["scored"] >= 10 and s["refused"] >= 2 and s["with_error"] >= 8, (side, s)
 
 
-def test_round_10_is_the_headline_and_no_refusal_is_called_fits():
+def test_round_11_is_the_headline_and_no_refusal_is_called_fits():
     rs = startup_log_baseline.rows()
     assert {r["side"] for r in rs} <= set(startup_log_baseline.SIDES)
     head = startup_log_baseline.headline(rs).splitlines()[2]
-    assert head.startswith("| held-out (round 10) |")
-    # round 10 (seed 2020261216): a scored log with a KV figure on each side, and a scored log that
+    assert head.startswith("| held-out (round 11) |")
+    # round 11 (seed 2020261217): no row could be scored; every row on both sides is listed with its reason
+    r11 = [r for r in rs if r["side"] in ("held-out (round 11)", "fit (round 11)")]
+    assert {r["side"] for r in r11} == {"held-out (round 11)", "fit (round 11)"}
+    assert all(not r["scored"] and r["why_not"] for r in r11)
+    # round 10 (seed 2020261216, now seen): a scored log with a KV figure on each side, and a scored log that
     # states tokens only (vLLM 0.9.0 prints no KV GiB), which has no error
-    s10 = startup_log_baseline.summary(rs, "held-out (round 10)")
+    s10 = startup_log_baseline.summary(rs, "held-out (round 10, seen)")
     assert s10["with_error"] >= 1 and s10["scored"] > s10["with_error"]
     assert startup_log_baseline.summary(rs, "fit (round 10)")["with_error"] >= 1
     # round 9 (seed 2020261215, now seen): scored logs on both sides, and its unplannable row listed
