@@ -164,3 +164,21 @@ def test_round11_rows_are_the_archive_rows_as_copied():
     assert runs[0]["levels"][2] == {"concurrency": 8, "requests": 16, "isl": 512, "osl": 256, "output_throughput": 458.88}
     assert runs[4]["levels"][1]["concurrency"] == 2 and runs[4]["levels"][1]["output_throughput"] == 68.9
     assert not any(k.endswith("_ms") for lv in levels for k in lv)  # no latency figure is stated, none is invented
+
+
+def test_round11_first_print_record_is_every_held_out_level_as_measured():
+    """round11_first_print.json (the held-out rows as first printed, which the headline reads) holds each level of the
+    round-11 held-out source once, in runs.yaml's order, with its measured output tok/s; kvplan refused the Mistral rows
+    at that print (its catalog's mistral-7b is all sliding-window) and predicted every Qwen3-4B row."""
+    import json
+
+    rec = json.loads((DIR / "round11_first_print.json").read_text())["rows"]
+    (src,) = ROUNDS["round11"]["held_out"]
+    runs = RUNS[src]["runs"]
+    levels = [(run["model"], lv) for run in runs for lv in run["levels"]]
+    assert [r["source"] for r in rec] == [src] * len(levels) and len(levels) == 40
+    assert [r["out"][0] for r in rec] == [lv["output_throughput"] for _, lv in levels]
+    assert [r["model"] for r in rec] == [m for m, _ in levels]
+    assert all(r["half"] == "held-out" and r["itl"][0] is None and r["ttft"][0] is None for r in rec)
+    assert all(bool(r.get("refused")) == (r["model"] == "mistral-7b") for r in rec)
+    assert all(r["out"][1] is not None for r in rec if r["model"] == "qwen3-4b")
