@@ -143,3 +143,42 @@ def test_a_sharegpt_row_with_token_totals_is_replayed_at_their_means():
     assert (lv.prompt_tokens, lv.output_tokens) == ("302", "196")
     assert lv.measured["mean_prompt_tokens"] == 302.118 and lv.measured["mean_output_tokens"] == 195.775
     assert lv.measured["output_tokens_per_s"] == 1095.6 and lv.measured["itl_ms"] == {"mean": 27.6}
+
+
+def test_round11_held_out_is_its_seeded_draw():
+    r10, r11 = ROUNDS["round10"], ROUNDS["round11"]
+    placed = set(r11["held_out"]) | set(r11["fit"]) | set(r11["seen"])
+    new = sorted(placed - set(r10["held_out"]) - set(r10["fit"]) - set(r10["seen"]))
+    assert new == ["lottolotto-4x3090-vllm025"]
+    random.Random(r11["seed"]).shuffle(new)
+    assert r11["held_out"] == new[: -(-len(new) // 3)]
+
+
+def test_round11_rows_are_the_archive_rows_as_copied():
+    # the 40 no-spec bf16 rows of data/benchmarks.jsonl (bd22281): 512 -> 256 at concurrency 1-8, output tok/s only;
+    # a hand check of two: qwen3-4b--no-spec/repetitive/c8 458.88 (mean of 459.0 and 458.76), baseline c2 68.9
+    runs = RUNS["lottolotto-4x3090-vllm025"]["runs"]
+    levels = [lv for run in runs for lv in run["levels"]]
+    assert len(levels) == 40 and {(lv["isl"], lv["osl"]) for lv in levels} == {(512, 256)}
+    assert {run["gpu"] for run in runs} == {"rtx-3090"} and {run["engine_version"] for run in runs} == {"0.25.0"}
+    assert runs[0]["levels"][2] == {"concurrency": 8, "requests": 16, "isl": 512, "osl": 256, "output_throughput": 458.88}
+    assert runs[4]["levels"][1]["concurrency"] == 2 and runs[4]["levels"][1]["output_throughput"] == 68.9
+    assert not any(k.endswith("_ms") for lv in levels for k in lv)  # no latency figure is stated, none is invented
+
+
+def test_round11_first_print_record_is_every_held_out_level_as_measured():
+    """round11_first_print.json (the held-out rows as first printed, which the headline reads) holds each level of the
+    round-11 held-out source once, in runs.yaml's order, with its measured output tok/s; kvplan refused the Mistral rows
+    at that print (its catalog's mistral-7b is all sliding-window) and predicted every Qwen3-4B row."""
+    import json
+
+    rec = json.loads((DIR / "round11_first_print.json").read_text())["rows"]
+    (src,) = ROUNDS["round11"]["held_out"]
+    runs = RUNS[src]["runs"]
+    levels = [(run["model"], lv) for run in runs for lv in run["levels"]]
+    assert [r["source"] for r in rec] == [src] * len(levels) and len(levels) == 40
+    assert [r["out"][0] for r in rec] == [lv["output_throughput"] for _, lv in levels]
+    assert [r["model"] for r in rec] == [m for m, _ in levels]
+    assert all(r["half"] == "held-out" and r["itl"][0] is None and r["ttft"][0] is None for r in rec)
+    assert all(bool(r.get("refused")) == (r["model"] == "mistral-7b") for r in rec)
+    assert all(r["out"][1] is not None for r in rec if r["model"] == "qwen3-4b")
