@@ -39,6 +39,21 @@ GRAPHS_OFF = {i for x in yaml.safe_load((PUB / "cuda_graphs_off.yaml").read_text
 SERVED = {i: x["endpoint"] for x in yaml.safe_load((PUB / "served.yaml").read_text()) for i in x["sources"]}
 # source documents whose decode attention ran without TensorRT-LLM's multi-block mode (multi_block_off.yaml)
 MULTI_BLOCK_OFF = {i for x in yaml.safe_load((PUB / "multi_block_off.yaml").read_text()) for i in x["sources"]}
+# rows that ran a quantized checkpoint whose layers are not all in the row's weight_dtype: row id -> its layout
+# (kvplan WeightQuant fields), with the sources that say so (checkpoints.yaml)
+CHECKPOINTS = {i: x["weight_quant"] for x in yaml.safe_load((PUB / "checkpoints.yaml").read_text()) for i in x["ids"]}
+
+
+def spec_for(e: dict):
+    """(the model spec, the --weight-dtype) the entry ran: its checkpoint's own layout where checkpoints.yaml names
+    the row (no --weight-dtype then: each GEMM group in its stored format), else the row's weight_dtype for all."""
+    from kvplan.model.weights import WeightQuant
+    from kvplan.sources import catalog
+
+    spec = catalog.load_model(e["model"])
+    if e["id"] in CHECKPOINTS:
+        return spec.model_copy(update={"weight_quant": WeightQuant(**CHECKPOINTS[e["id"]])}), None
+    return spec, e["weight_dtype"]
 
 
 def model_for(e: dict):
@@ -46,8 +61,9 @@ def model_for(e: dict):
     from kvplan.sources import catalog
     from kvplan.plan.latency.step import OpLatency
 
-    return OpLatency(catalog.load_model(e["model"]), catalog.load_gpu(e["gpu"]), e["num_gpus"],
-                     e["kv_dtype"] or e["weight_dtype"], e["weight_dtype"], engine=e["engine"],
+    spec, wd = spec_for(e)
+    return OpLatency(spec, catalog.load_gpu(e["gpu"]), e["num_gpus"],
+                     e["kv_dtype"] or e["weight_dtype"], wd, engine=e["engine"],
                      cuda_graphs=False if e["id"] in GRAPHS_OFF else None,
                      multi_block=_doc_of(e["source"]) not in MULTI_BLOCK_OFF)
 
@@ -352,7 +368,8 @@ def _headline(s: dict, doc: dict) -> list[str]:
         f"- Beside aiconfigurator 0.12.0 (vLLM backend, static mode; it has no MI300X system): {fz['aic']}.",
         *([] if now["all"] == fz["all"] else [
             "", f"Today's figures on the same rows (after session 11's MI300X profile, made before these rows were "
-                f"predicted but merged after their first print; labelled so): all {now['all']}; by GPU {now['gpu']}."]),
+                f"predicted but merged after their first print, and session 12's changes, made after it had been read: "
+                f"seen; labelled so): all {now['all']}; by GPU {now['gpu']}."]),
         "",
         "Read this headline for what it is: one campaign, one model, TP 8. On H100 kvplan is within −0 % to +6 % at "
         "batch ≤ 16 with 128- and 2,048-token prompts, and optimistic from batch 32 up (−21 % to −72 %): the measured "
@@ -574,6 +591,67 @@ FROZEN_SESSION11 = {
     "rocm_70b": "−11.0 % to +4.8 %", "rocm_405b": "−35.1 % to −8.2 %"}
 
 
+# Today's figures before session 12 changed anything (session 11's model, rocm.yaml included), the "before" of its
+# changes: round 8's rows (seen since session 12: the changes were made after their first print had been read) by
+# bucket, and the seen and fit sides
+FROZEN_SESSION12_BEFORE = {
+    "all": "45.4 % / -9.1 % (n 49)",
+    "gpu": "mi300x: 46.7 % / -24.0 % (n 36); h100-sxm-80gb: 11.7 % / +0.7 % (n 13)",
+    "checkpoint": "mi300x amd's Quark FP8: 74.4 % / +74.4 % (n 18); mi300x meta-llama's FP8: 45.3 % / -45.3 % (n 18); "
+                  "h100-sxm-80gb meta-llama's FP8: 11.7 % / +0.7 % (n 13)",
+    "batch": "2–16: 46.7 % / +1.4 % (n 26); 17–128: 45.3 % / -31.1 % (n 19); 129–512: 27.2 % / -27.2 % (n 4)",
+    "input": "128: 45.2 % / +3.1 % (n 20); 2048: 43.2 % / -9.1 % (n 19); 32784: 56.0 % / -43.7 % (n 10)",
+    "seen": "8.3 % / -1.9 % (n 316)", "fit": "14.6 % / +3.0 % (n 233)",
+}
+
+
+def _round8_cells(rows: list[dict]) -> dict:
+    """Round 8's rows by the buckets FROZEN_SESSION12_BEFORE records."""
+    part = [r for r in rows if r["doc"] in split()[0]["round8"]["held_out_sources"]]
+
+    def by(key):
+        return "; ".join(f"{k}: {_cell(stats([r for r in part if key(r) == k]))}"
+                         for k in sorted({key(r) for r in part}, key=lambda x: (len(x), x)))
+
+    ck = lambda r: "amd's Quark FP8" if "-amd-" in r["id"] else "meta-llama's FP8"  # noqa: E731
+    return {"all": _cell(stats(part)), "gpu": by(lambda r: r["gpu"]), "checkpoint": by(lambda r: f"{r['gpu']} {ck(r)}"),
+            "batch": by(lambda r: _batch_bucket(r["batch"])), "input": by(lambda r: str(r["in"]))}
+
+
+SESSION12_CHANGES = [
+    "**What each dstack checkpoint stores** (`benchmarks/published/checkpoints.yaml`, read by `spec_for`): "
+    "meta-llama/Llama-3.1-405B-FP8 is not FP8 throughout. Meta's FP8 quantization (llama-stack "
+    "`quantize_checkpoint.py`, `main()`) converts the feed-forward matrices w1, w3, w2 of layers 1 … n − 2 only; vLLM "
+    "builds every layer its `fbgemm_fp8` config skips unquantized (`FBGEMMFp8Config.get_quant_method`: "
+    "`UnquantizedLinearMethod` for `modules_to_not_convert`), so the attention projections run in bf16; the campaign's "
+    "own start-up logs (dstack `raw_data/gpu-usage.md`) say 'Loading model weights took `56.7677 GB`' a GPU for it "
+    "and `49.3235 GB` for amd's Quark FP8-KV checkpoint. Its rows are priced with that layout "
+    "(`WeightQuant(scope=mlp, fp8_e4m3, per-channel fp32 scales)`: kvplan 56.13 GiB a GPU, the 0.61 GiB short being "
+    "layers 0 and 125's MLPs, bf16 but priced fp8) where they were priced all-FP8 (47.25 GiB); amd's rows keep "
+    "all-FP8. The KV cache the meta checkpoint leaves on an H100 shrinks with it (kvplan's vLLM plan: 67 sequences "
+    "of 2,176 tokens where it said 135).",
+]
+
+
+def _session12(s: dict) -> list[str]:
+    """Session 12's changes, made after round 8's held-out figures had been seen (structural, each from the engine's
+    code or the campaign's own logs; no constant fitted, fit.py's output unchanged)."""
+    fz, now = FROZEN_SESSION12_BEFORE, _round8_cells(s["_rows"])
+    return [
+        "Round 8, session 12, **after round 8's held-out figures had been seen** (its rows are seen since; today's "
+        "figures on them are \"after session 12's changes, seen\"; no constant was fitted to them and `fit.py`'s "
+        "output is unchanged, as no fit-side row moved):",
+        "",
+        *[f"{k}. {c}" for k, c in enumerate(SESSION12_CHANGES, 1)],
+        "",
+        f"Round 8's rows, before → after session 12's changes (seen): all {fz['all']} → {now['all']}; by GPU "
+        f"{fz['gpu']} → {now['gpu']}; by GPU and checkpoint {fz['checkpoint']} → {now['checkpoint']}; by batch "
+        f"{fz['batch']} → {now['batch']}; by prompt length {fz['input']} → {now['input']}. Seen side (rounds 1–7 "
+        f"held out) {fz['seen']} → {_cell(s['seen']['all'])}; fit side {fz['fit']} → {_cell(s['fit']['all'])}.",
+        "",
+    ]
+
+
 def _session11_rocm(s: dict) -> list[str]:
     """Session 11's MI300X profile (rocm.yaml), made after round 7's held-out figures were seen; no refit."""
     fz, rows = FROZEN_SESSION11, {r["id"]: r for r in s["_rows"]}
@@ -670,6 +748,7 @@ def _changes(s: dict) -> list[str]:
     return [
         "## What changed after the held-out figures were seen",
         "",
+        *_session12(s),
         *_session11_rocm(s),
         *_session10(s),
         *_round5_first(s, split()[0]),
