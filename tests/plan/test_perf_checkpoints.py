@@ -49,3 +49,35 @@ def test_a_listed_row_is_slower_than_the_same_row_priced_all_fp8():
     # bandwidth, no table to hide it)
     e = ROWS["dstack-vllm-mi300x-meta-llama3.1-405b-fp8-tp8-bs4-128-2048-latency"]
     assert pa.predict(e) > pa.predict(dict(e, id="not-listed"))
+
+
+def test_a_batch_that_does_not_fit_at_once_is_simulated():
+    # batch 128 at 128 + 2,048 tokens of the meta checkpoint on 8 x H100: kvplan's vLLM plan holds 9,233 blocks of 16,
+    # the batch needs 128 x 136 = 17,408, so the engine preempts and recomputes: the row's time is simulate's makespan,
+    # longer than the batch running together
+    e = ROWS["dstack-vllm-h100-llama3.1-405b-fp8-tp8-bs128-128-2048-latency"]
+    r = pa.model_for(e)
+    together = r.first_token(128, 128) + sum(r.decode(128 + t, 128).seconds for t in range(1, 2048))
+    got = pa.closed_batch_seconds(e, r)
+    assert got is not None and got > 1.2 * together and pa.predict(e) == got
+
+
+def test_a_batch_that_fits_runs_together():
+    # batch 64 at the same lengths needs 64 x 136 = 8,704 blocks of the 9,233: one batch, priced as before
+    e = ROWS["dstack-vllm-h100-llama3.1-405b-fp8-tp8-bs64-128-2048-latency"]
+    r = pa.model_for(e)
+    assert pa.closed_batch_seconds(e, r) is None
+    assert pa.predict(e) == r.first_token(128, 64) + sum(r.decode(128 + t, 64).seconds for t in range(1, 2048))
+
+
+def test_engine_limits_plans_the_weight_format_it_is_given():
+    # 405B in bf16 does not fit 8 x H100; in fp8 it does: simulate's limits follow the format asked for
+    import pytest
+    from kvplan.errors import KvplanError
+    from kvplan.plan.simulate.limits import engine_limits
+    from kvplan.sources import catalog
+
+    spec, gpu = catalog.load_model("llama-3.1-405b"), catalog.load_gpu("h100-sxm-80gb")
+    assert engine_limits(spec, gpu, 8, "vllm", weight_dtype="fp8", kv_dtype="bf16").num_blocks > 0
+    with pytest.raises(KvplanError):
+        engine_limits(spec, gpu, 8, "vllm", kv_dtype="bf16")
