@@ -35,6 +35,9 @@ SIDES = ("held_out", "seen", "fit")
 
 # rows that ran without CUDA graphs although their engine captures them today, each with its reason and source
 GRAPHS_OFF = {i for x in yaml.safe_load((PUB / "cuda_graphs_off.yaml").read_text()) for i in x["ids"]}
+# rows whose engine version runs a profile of its own (engines.yaml; cuda_graphs_off.yaml engine_profile): row id -> it
+ENGINE_PROFILE = {i: x["engine_profile"] for x in yaml.safe_load((PUB / "cuda_graphs_off.yaml").read_text())
+                  if "engine_profile" in x for i in x["ids"]}
 # source documents whose first token was timed by a client through the HTTP API: source id -> endpoint (served.yaml)
 SERVED = {i: x["endpoint"] for x in yaml.safe_load((PUB / "served.yaml").read_text()) for i in x["sources"]}
 # source documents whose decode attention ran without TensorRT-LLM's multi-block mode (multi_block_off.yaml)
@@ -56,6 +59,11 @@ def spec_for(e: dict):
     return spec, e["weight_dtype"]
 
 
+def profile_of(e: dict) -> str:
+    """The engines.yaml profile the entry runs: its engine's, or its version's where ENGINE_PROFILE names one."""
+    return ENGINE_PROFILE.get(e["id"], e["engine"])
+
+
 def model_for(e: dict):
     """The step model `kvplan perf --engine E` uses, for the entry's setup (its engine's kernels and overhead)."""
     from kvplan.sources import catalog
@@ -63,7 +71,7 @@ def model_for(e: dict):
 
     spec, wd = spec_for(e)
     return OpLatency(spec, catalog.load_gpu(e["gpu"]), e["num_gpus"],
-                     e["kv_dtype"] or e["weight_dtype"], wd, engine=e["engine"],
+                     e["kv_dtype"] or e["weight_dtype"], wd, engine=profile_of(e),
                      cuda_graphs=False if e["id"] in GRAPHS_OFF else None,
                      multi_block=_doc_of(e["source"]) not in MULTI_BLOCK_OFF)
 
@@ -672,19 +680,43 @@ SESSION12_CHANGES = [
     "simulated scheduler is vLLM V1's (kvplan's `vllm`), not V0 0.6.3's; two more H100 rows (batch 64 at 128 + "
     "2,048, 32 at 2,048 + 2,048) fill 94 % and 89 % of kvplan's plan and stay optimistic: had vLLM 0.6.3 planned "
     "fewer blocks than kvplan, they preempted too, but its start-up log's block count is not in the campaign.",
+    "**vLLM's overheads by version** (`engines.yaml` `vllm_v020`; `cuda_graphs_off.yaml` `engine_profile`; "
+    "`fit.py` groups rows by `profile_of`): vLLM's eager cost, 430 us a layer, was fitted on the only fit-side "
+    "rows that ran eagerly, llm-perf-bench's vLLM acbed3e (2023, about v0.2.0), which had no CUDA graphs at all (PR "
+    "#1926 added them in v0.2.5) and whose eager steps also carried NCCL all-reduces over PCIe; `kvplan perf "
+    "--engine vllm` with CUDA graphs off priced every vLLM at it. dstack's amd Quark rows (vLLM 0.6.4, "
+    "`--enforce-eager`, 126 layers) measured a whole step at batch 4 of 33.1 ms, less than 126 × 430 us = 54.2 ms "
+    "alone. The llm-perf-bench rows now run a profile of their own, `vllm_v020`, fitted on them alone; vLLM's eager "
+    "cost from v0.2.5 on has no fit-side row and takes `fit.py`'s rule for that case (graphs-on + 40 us a layer: "
+    "{eager:g} us). `fit.py` was rerun for it, which also fits round 7's held-out rows for the first time (seen since "
+    "round 8's split; session 11 did not rerun it): SGLang's fit rows 20 → {sg_rows}, and every engine's constants "
+    "and the one-block decode share move with the new fit (`fitted.yaml`). The per-sequence cost of vLLM 0.6's V0 "
+    "engine (scheduling, sampling and detokenizing on the CPU each step) is not fitted: its only rows are round 8's, "
+    "on `fit.py`'s side from the next round's split on. On them the amd rows' optimism grows with the batch (batch "
+    "4 → 256 at 128-token prompts: −17 % → −40 %), about 0.16 ms a sequence a step more than vLLM's fitted "
+    "{per_seq:g} us; meta-llama's checkpoint on MI300X (vLLM 0.6.3, `--num-scheduler-step 15`, `--enforce-eager`) "
+    "measured 4.1 times amd's step at batch 4 and is left unexplained (per-channel weight scales with per-token "
+    "activations take `apply_fp8_linear`'s unfused path on ROCm, w8a8_utils.py: `torch._scaled_mm` to fp32, then the "
+    "scales multiplied, a fused row-wise branch only with PyTorch PR #144432, 2025; the extra bytes of that path are "
+    "small beside the weights).",
 ]
 
 
 def _session12(s: dict) -> list[str]:
     """Session 12's changes, made after round 8's held-out figures had been seen (structural, each from the engine's
-    code or the campaign's own logs; no constant fitted, fit.py's output unchanged)."""
+    code or the campaign's own logs; no constant fitted to round 8's rows)."""
     fz, now = FROZEN_SESSION12_BEFORE, _round8_cells(s["_rows"])
+    from kvplan.plan.latency import tables
+
+    f = tables.load("fitted")["engines"]
+    live = {"eager": f["vllm"]["per_layer_us_eager"], "per_seq": f["vllm"]["per_seq_us"],
+            "sg_rows": f["sglang"]["fit_rows"]}
     return [
         "Round 8, session 12, **after round 8's held-out figures had been seen** (its rows are seen since; today's "
-        "figures on them are \"after session 12's changes, seen\"; no constant was fitted to them and `fit.py`'s "
-        "output is unchanged, as no fit-side row moved):",
+        "figures on them are \"after session 12's changes, seen\"; no constant was fitted to them; changes 1 and 2 "
+        "move no fit-side row, and `fit.py` was rerun for change 3, which regroups vLLM's fit-side rows by version):",
         "",
-        *[f"{k}. {c}" for k, c in enumerate(SESSION12_CHANGES, 1)],
+        *[f"{k}. {c.format(**live)}" for k, c in enumerate(SESSION12_CHANGES, 1)],
         "",
         f"Round 8's rows, before → after session 12's changes (seen): all {fz['all']} → {now['all']}; by GPU "
         f"{fz['gpu']} → {now['gpu']}; by GPU and checkpoint {fz['checkpoint']} → {now['checkpoint']}; by batch "
@@ -891,8 +923,9 @@ def _changes(s: dict) -> list[str]:
         "sequences) come from the vLLM CI latency rows (builds 9515, 9555); before, vLLM took the median of other engines.",
         "3. Rows that ran without CUDA graphs are predicted eager and the eager per-layer cost is fitted where an engine "
         "has such rows: the llm-perf-bench vLLM rows ran vLLM acbed3e, before CUDA-graph decoding (vLLM PR #1926; "
-        "`benchmarks/published/cuda_graphs_off.yaml`); vLLM's fitted eager cost of "
-        f"{v.get('per_layer_us_eager', 0):g} us per layer also absorbs that version's NCCL all-reduce over PCIe.",
+        "`benchmarks/published/cuda_graphs_off.yaml`); that vLLM's fitted eager cost (today its own profile's, "
+        f"`vllm_v020`, since session 12: {e.get('vllm_v020', v).get('per_layer_us_eager', 0):g} us per layer) also "
+        "absorbs that version's NCCL all-reduce over PCIe.",
         f"4. Dequantization factors are per engine instead of one factor fitted on gpt-fast: {q}; engines without "
         "such rows take the median.",
         "5. A `hf` engine entry (transformers / AutoAWQ: eager, physics-fallback kernels) was added for the AutoAWQ "
