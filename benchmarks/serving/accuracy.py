@@ -585,6 +585,11 @@ def write(rows, split, max_requests):
              "  non-torch refit (issue 20: the KV capacity every vLLM replay starts from is smaller); MI300X's",
              "  measured ROCm profile (issue 21: the dstack MI300X runs' steps). None of these was fitted to a run of",
              "  this page.",
+             "- Changed after that (session 12, issue 21, every row of this page seen or fit): the step model's",
+             "  per-step constants were refitted (`benchmarks/latency/fit.py` rerun, with round 7's perf rows and vLLM",
+             "  before v0.2.5 as a profile of its own, `vllm_v020`: vLLM's graphs-on 22 us a layer + 80 us a sequence,",
+             "  eager 62 us a layer, where they were 28 + 97.5 and 430; SGLang's 1.45 ms + 0 / 690 us a layer + 30 us a",
+             "  sequence); every replay's steps move with them. Nothing was fitted to a run of this page.",
              "",
              "## Headline", "",
              "| half | runs | output tok/s: median \\|error\\| (signed) | ITL | TTFT | saturated runs predicted saturated |",
@@ -608,9 +613,9 @@ def write(rows, split, max_requests):
         hit = sum(1 for r in sat if r["sat"][1])
         if eng and not sub:
             continue
-        name = {"held-out": "held-out (round 8), after session 11's changes (seen)",
-                "held-out vllm": "held-out (round 8): vLLM, after session 11's changes (seen)",
-                "held-out sglang": "held-out (round 8): SGLang, after session 11's changes (seen)",
+        name = {"held-out": "held-out (round 8), after sessions 11-12's changes (seen)",
+                "held-out vllm": "held-out (round 8): vLLM, after sessions 11-12's changes (seen)",
+                "held-out sglang": "held-out (round 8): SGLang, after sessions 11-12's changes (seen)",
                 "seen": "seen (round-1 to round-7 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
         nref = sum(1 for r in sub if r.get("refused"))
         runs = f"{len(sub)}" + (f" ({nref} refused by kvplan)" if nref else "")
