@@ -35,10 +35,33 @@ SIDES = ("held_out", "seen", "fit")
 
 # rows that ran without CUDA graphs although their engine captures them today, each with its reason and source
 GRAPHS_OFF = {i for x in yaml.safe_load((PUB / "cuda_graphs_off.yaml").read_text()) for i in x["ids"]}
+# rows whose engine version runs a profile of its own (engines.yaml; cuda_graphs_off.yaml engine_profile): row id -> it
+ENGINE_PROFILE = {i: x["engine_profile"] for x in yaml.safe_load((PUB / "cuda_graphs_off.yaml").read_text())
+                  if "engine_profile" in x for i in x["ids"]}
 # source documents whose first token was timed by a client through the HTTP API: source id -> endpoint (served.yaml)
 SERVED = {i: x["endpoint"] for x in yaml.safe_load((PUB / "served.yaml").read_text()) for i in x["sources"]}
 # source documents whose decode attention ran without TensorRT-LLM's multi-block mode (multi_block_off.yaml)
 MULTI_BLOCK_OFF = {i for x in yaml.safe_load((PUB / "multi_block_off.yaml").read_text()) for i in x["sources"]}
+# rows that ran a quantized checkpoint whose layers are not all in the row's weight_dtype: row id -> its layout
+# (kvplan WeightQuant fields), with the sources that say so (checkpoints.yaml)
+CHECKPOINTS = {i: x["weight_quant"] for x in yaml.safe_load((PUB / "checkpoints.yaml").read_text()) for i in x["ids"]}
+
+
+def spec_for(e: dict):
+    """(the model spec, the --weight-dtype) the entry ran: its checkpoint's own layout where checkpoints.yaml names
+    the row (no --weight-dtype then: each GEMM group in its stored format), else the row's weight_dtype for all."""
+    from kvplan.model.weights import WeightQuant
+    from kvplan.sources import catalog
+
+    spec = catalog.load_model(e["model"])
+    if e["id"] in CHECKPOINTS:
+        return spec.model_copy(update={"weight_quant": WeightQuant(**CHECKPOINTS[e["id"]])}), None
+    return spec, e["weight_dtype"]
+
+
+def profile_of(e: dict) -> str:
+    """The engines.yaml profile the entry runs: its engine's, or its version's where ENGINE_PROFILE names one."""
+    return ENGINE_PROFILE.get(e["id"], e["engine"])
 
 
 def model_for(e: dict):
@@ -46,8 +69,9 @@ def model_for(e: dict):
     from kvplan.sources import catalog
     from kvplan.plan.latency.step import OpLatency
 
-    return OpLatency(catalog.load_model(e["model"]), catalog.load_gpu(e["gpu"]), e["num_gpus"],
-                     e["kv_dtype"] or e["weight_dtype"], e["weight_dtype"], engine=e["engine"],
+    spec, wd = spec_for(e)
+    return OpLatency(spec, catalog.load_gpu(e["gpu"]), e["num_gpus"],
+                     e["kv_dtype"] or e["weight_dtype"], wd, engine=profile_of(e),
                      cuda_graphs=False if e["id"] in GRAPHS_OFF else None,
                      multi_block=_doc_of(e["source"]) not in MULTI_BLOCK_OFF)
 
@@ -84,7 +108,9 @@ def predict(e: dict, r=None) -> float:
         return SCALE[m.split("_")[1]] * sum(r.decode(i + t, b).seconds for t in range(1, o)) / (o - 1)
     if m == "decode_tokens_per_s_total":  # the batch's generated tokens per second of decoding (AutoAWQ benchmark.py)
         return b * o / sum(r.decode(max(i + t, 1), b).seconds for t in range(o))
-    total = r.first_token(i, b) + sum(r.decode(i + t, b).seconds for t in range(1, o))
+    total = closed_batch_seconds(e, r)
+    if total is None:
+        total = r.first_token(i, b) + sum(r.decode(i + t, b).seconds for t in range(1, o))
     if m == "e2e_latency_ms":
         return 1e3 * total
     if m == "e2e_latency_s":
@@ -94,6 +120,34 @@ def predict(e: dict, r=None) -> float:
     if m == "output_tokens_per_s_per_gpu":
         return b * o / total / e["num_gpus"]
     raise ValueError(f"unknown metric {m}")
+
+
+def closed_batch_seconds(e: dict, r):
+    """A whole batch's time where kvplan's memory plan cannot hold all of it at once, else None (the batch runs
+    together: a prefill, then its decode steps). The engine admits what its KV blocks hold and, when a running
+    sequence needs a block none is free for, preempts one and recomputes it later (vLLM V0 Scheduler._preempt,
+    PreemptionMode.RECOMPUTE for a one-sequence group; V1 Scheduler.schedule preempts the last-admitted request):
+    the batch, submitted at once, is run through ``kvplan simulate``'s scheduler for the engine with the same step
+    model, and its makespan is the batch's time. Only engines simulate replicates (vLLM, SGLang)."""
+    from kvplan.plan.simulate import simulate
+    from kvplan.plan.simulate.limits import ENGINES, engine_limits
+    from kvplan.plan.simulate.workload import Request
+    from kvplan.engines import ServeOptions
+    from kvplan.sources import catalog
+
+    if e["engine"] not in ENGINES:
+        return None
+    spec, wd = spec_for(e)
+    gpu = catalog.load_gpu(e["gpu"])
+    opts = ServeOptions(enforce_eager=e["id"] in GRAPHS_OFF)
+    lim = engine_limits(spec, gpu, e["num_gpus"], e["engine"], opts, prefix_caching=False,
+                        kv_dtype=e["kv_dtype"] or e["weight_dtype"], weight_dtype=wd)
+    b, i, o = e["batch"], e["input_len"], e["output_len"]
+    if b * -(-(i + o) // lim.block_size) <= lim.num_blocks:
+        return None
+    res = simulate(spec, gpu, tp=e["num_gpus"], engine=e["engine"], trace=[Request(0.0, i, o)] * b,
+                   requests=b, limits=lim, roofline=r, prefix_caching=False)
+    return res.duration_s
 
 
 def per_token_error(metric: str, predicted: float, measured: float) -> float:
@@ -477,9 +531,10 @@ def _round8_first(s: dict, doc: dict) -> list[str]:
         f"- All round-8 held-out rows: {fz['all']}; by GPU {fz['gpu']}; on MI300X by checkpoint {fz['checkpoint']}.",
         f"- By batch {fz['batch']}; by prompt length {fz['input']}.",
         f"- Beside aiconfigurator 0.12.0 (vLLM backend, static mode; it has no MI300X system): {fz['aic']}.",
-        "", f"Today's figures on the same rows (seen since round 9's split; after session 11's MI300X profile, made "
-            f"before these rows were predicted but merged after their first print): all {now['all']}; by GPU "
-            f"{now['gpu']}.",
+        *([] if now["all"] == fz["all"] else [
+            "", f"Today's figures on the same rows (seen since round 9's split; after session 11's MI300X profile, "
+                f"made before these rows were predicted but merged after their first print, and session 12's changes, "
+                f"made after they had been read): all {now['all']}; by GPU {now['gpu']}."]),
         "",
         "Read that headline for what it was: one campaign, one model, TP 8. On H100 kvplan is within −0 % to +6 % at "
         "batch ≤ 16 with 128- and 2,048-token prompts, and optimistic from batch 32 up (−21 % to −72 %): the measured "
@@ -701,6 +756,103 @@ FROZEN_SESSION11 = {
     "rocm_70b": "−11.0 % to +4.8 %", "rocm_405b": "−35.1 % to −8.2 %"}
 
 
+# Today's figures before session 12 changed anything (session 11's model, rocm.yaml included), the "before" of its
+# changes: round 8's rows (seen since session 12: the changes were made after their first print had been read) by
+# bucket, and the seen and fit sides
+FROZEN_SESSION12_BEFORE = {
+    "all": "45.4 % / -9.1 % (n 49)",
+    "gpu": "mi300x: 46.7 % / -24.0 % (n 36); h100-sxm-80gb: 11.7 % / +0.7 % (n 13)",
+    "checkpoint": "mi300x amd's Quark FP8: 74.4 % / +74.4 % (n 18); mi300x meta-llama's FP8: 45.3 % / -45.3 % (n 18); "
+                  "h100-sxm-80gb meta-llama's FP8: 11.7 % / +0.7 % (n 13)",
+    "batch": "2–16: 46.7 % / +1.4 % (n 26); 17–128: 45.3 % / -31.1 % (n 19); 129–512: 27.2 % / -27.2 % (n 4)",
+    "input": "128: 45.2 % / +3.1 % (n 20); 2048: 43.2 % / -9.1 % (n 19); 32784: 56.0 % / -43.7 % (n 10)",
+    "seen": "8.3 % / -1.9 % (n 316)", "fit": "14.6 % / +3.0 % (n 233)",
+}
+
+
+def _round8_cells(rows: list[dict]) -> dict:
+    """Round 8's rows by the buckets FROZEN_SESSION12_BEFORE records."""
+    part = [r for r in rows if r["doc"] in split()[0]["round8"]["held_out_sources"]]
+
+    def by(key):
+        return "; ".join(f"{k}: {_cell(stats([r for r in part if key(r) == k]))}"
+                         for k in sorted({key(r) for r in part}, key=lambda x: (len(x), x)))
+
+    ck = lambda r: "amd's Quark FP8" if "-amd-" in r["id"] else "meta-llama's FP8"  # noqa: E731
+    return {"all": _cell(stats(part)), "gpu": by(lambda r: r["gpu"]), "checkpoint": by(lambda r: f"{r['gpu']} {ck(r)}"),
+            "batch": by(lambda r: _batch_bucket(r["batch"])), "input": by(lambda r: str(r["in"]))}
+
+
+SESSION12_CHANGES = [
+    "**What each dstack checkpoint stores** (`benchmarks/published/checkpoints.yaml`, read by `spec_for`): "
+    "meta-llama/Llama-3.1-405B-FP8 is not FP8 throughout. Meta's FP8 quantization (llama-stack "
+    "`quantize_checkpoint.py`, `main()`) converts the feed-forward matrices w1, w3, w2 of layers 1 … n − 2 only; vLLM "
+    "builds every layer its `fbgemm_fp8` config skips unquantized (`FBGEMMFp8Config.get_quant_method`: "
+    "`UnquantizedLinearMethod` for `modules_to_not_convert`), so the attention projections run in bf16; the campaign's "
+    "own start-up logs (dstack `raw_data/gpu-usage.md`) say 'Loading model weights took `56.7677 GB`' a GPU for it "
+    "and `49.3235 GB` for amd's Quark FP8-KV checkpoint. Its rows are priced with that layout "
+    "(`WeightQuant(scope=mlp, fp8_e4m3, per-channel fp32 scales)`: kvplan 56.13 GiB a GPU, the 0.61 GiB short being "
+    "layers 0 and 125's MLPs, bf16 but priced fp8) where they were priced all-FP8 (47.25 GiB); amd's rows keep "
+    "all-FP8. The KV cache the meta checkpoint leaves on an H100 shrinks with it (kvplan's vLLM plan: 67 sequences "
+    "of 2,176 tokens where it said 135).",
+    "**A whole batch that does not fit at once** (`closed_batch_seconds`): a static-batch row was priced as its "
+    "batch running together (a prefill, then its decode steps) whatever the KV cache held. vLLM admits what its KV "
+    "blocks hold and, when a running sequence needs a block none is free for, preempts one and recomputes it later "
+    "(V0 `Scheduler._preempt`, `PreemptionMode.RECOMPUTE` for a one-sequence group; V1 `Scheduler.schedule` "
+    "preempts the last-admitted request). Where kvplan's memory plan for the row (its checkpoint, engine, GPU, TP "
+    "and KV format: `simulate`'s `engine_limits`) holds fewer blocks than the batch's prompts and outputs need, the "
+    "batch, submitted at once, now runs through `kvplan simulate`'s scheduler for the engine with the same step "
+    "model, and its makespan is the row's time. Three rows qualify, all dstack H100 runs of the meta checkpoint "
+    "(batch 128 at 128 + 2,048 tokens, 64 at 2,048 + 2,048, 8 at 32,784 + 2,048); no fit or seen row does. The "
+    "simulated scheduler is vLLM V1's (kvplan's `vllm`), not V0 0.6.3's; two more H100 rows (batch 64 at 128 + "
+    "2,048, 32 at 2,048 + 2,048) fill 94 % and 89 % of kvplan's plan and stay optimistic: had vLLM 0.6.3 planned "
+    "fewer blocks than kvplan, they preempted too, but its start-up log's block count is not in the campaign.",
+    "**vLLM's overheads by version** (`engines.yaml` `vllm_v020`; `cuda_graphs_off.yaml` `engine_profile`; "
+    "`fit.py` groups rows by `profile_of`): vLLM's eager cost, 430 us a layer, was fitted on the only fit-side "
+    "rows that ran eagerly, llm-perf-bench's vLLM acbed3e (2023, about v0.2.0), which had no CUDA graphs at all (PR "
+    "#1926 added them in v0.2.5) and whose eager steps also carried NCCL all-reduces over PCIe; `kvplan perf "
+    "--engine vllm` with CUDA graphs off priced every vLLM at it. dstack's amd Quark rows (vLLM 0.6.4, "
+    "`--enforce-eager`, 126 layers) measured a whole step at batch 4 of 33.1 ms, less than 126 × 430 us = 54.2 ms "
+    "alone. The llm-perf-bench rows now run a profile of their own, `vllm_v020`, fitted on them alone; vLLM's eager "
+    "cost from v0.2.5 on has no fit-side row and takes `fit.py`'s rule for that case (graphs-on + 40 us a layer: "
+    "{eager:g} us). `fit.py` was rerun for it, which also fits round 7's held-out rows for the first time (seen since "
+    "round 8's split; session 11 did not rerun it): SGLang's fit rows 20 → {sg_rows}, and every engine's constants "
+    "and the one-block decode share move with the new fit (`fitted.yaml`). The per-sequence cost of vLLM 0.6's V0 "
+    "engine (scheduling, sampling and detokenizing on the CPU each step) is not fitted: its only rows are round 8's, "
+    "on `fit.py`'s side from the next round's split on. On them the amd rows' optimism grows with the batch (batch "
+    "4 → 256 at 128-token prompts: −17 % → −40 %), about 0.16 ms a sequence a step more than vLLM's fitted "
+    "{per_seq:g} us; meta-llama's checkpoint on MI300X (vLLM 0.6.3, `--num-scheduler-step 15`, `--enforce-eager`) "
+    "measured 4.1 times amd's step at batch 4 and is left unexplained (per-channel weight scales with per-token "
+    "activations take `apply_fp8_linear`'s unfused path on ROCm, w8a8_utils.py: `torch._scaled_mm` to fp32, then the "
+    "scales multiplied, a fused row-wise branch only with PyTorch PR #144432, 2025; the extra bytes of that path are "
+    "small beside the weights).",
+]
+
+
+def _session12(s: dict) -> list[str]:
+    """Session 12's changes, made after round 8's held-out figures had been seen (structural, each from the engine's
+    code or the campaign's own logs; no constant fitted to round 8's rows)."""
+    fz, now = FROZEN_SESSION12_BEFORE, _round8_cells(s["_rows"])
+    from kvplan.plan.latency import tables
+
+    f = tables.load("fitted")["engines"]
+    live = {"eager": f["vllm"]["per_layer_us_eager"], "per_seq": f["vllm"]["per_seq_us"],
+            "sg_rows": f["sglang"]["fit_rows"]}
+    return [
+        "Round 8, session 12, **after round 8's held-out figures had been seen** (its rows are seen since; today's "
+        "figures on them are \"after session 12's changes, seen\"; no constant was fitted to them; changes 1 and 2 "
+        "move no fit-side row, and `fit.py` was rerun for change 3, which regroups vLLM's fit-side rows by version):",
+        "",
+        *[f"{k}. {c.format(**live)}" for k, c in enumerate(SESSION12_CHANGES, 1)],
+        "",
+        f"Round 8's rows, before → after session 12's changes (seen): all {fz['all']} → {now['all']}; by GPU "
+        f"{fz['gpu']} → {now['gpu']}; by GPU and checkpoint {fz['checkpoint']} → {now['checkpoint']}; by batch "
+        f"{fz['batch']} → {now['batch']}; by prompt length {fz['input']} → {now['input']}. Seen side (rounds 1–7 "
+        f"held out) {fz['seen']} → {_cell(s['seen']['all'])}; fit side {fz['fit']} → {_cell(s['fit']['all'])}.",
+        "",
+    ]
+
+
 def _session11_rocm(s: dict) -> list[str]:
     """Session 11's MI300X profile (rocm.yaml), made after round 7's held-out figures were seen; no refit."""
     fz, rows = FROZEN_SESSION11, {r["id"]: r for r in s["_rows"]}
@@ -797,6 +949,7 @@ def _changes(s: dict) -> list[str]:
     return [
         "## What changed after the held-out figures were seen",
         "",
+        *_session12(s),
         *_session11_rocm(s),
         *_session10(s),
         *_round5_first(s, split()[0]),
@@ -897,8 +1050,9 @@ def _changes(s: dict) -> list[str]:
         "sequences) come from the vLLM CI latency rows (builds 9515, 9555); before, vLLM took the median of other engines.",
         "3. Rows that ran without CUDA graphs are predicted eager and the eager per-layer cost is fitted where an engine "
         "has such rows: the llm-perf-bench vLLM rows ran vLLM acbed3e, before CUDA-graph decoding (vLLM PR #1926; "
-        "`benchmarks/published/cuda_graphs_off.yaml`); vLLM's fitted eager cost of "
-        f"{v.get('per_layer_us_eager', 0):g} us per layer also absorbs that version's NCCL all-reduce over PCIe.",
+        "`benchmarks/published/cuda_graphs_off.yaml`); that vLLM's fitted eager cost (today its own profile's, "
+        f"`vllm_v020`, since session 12: {e.get('vllm_v020', v).get('per_layer_us_eager', 0):g} us per layer) also "
+        "absorbs that version's NCCL all-reduce over PCIe.",
         f"4. Dequantization factors are per engine instead of one factor fitted on gpt-fast: {q}; engines without "
         "such rows take the median.",
         "5. A `hf` engine entry (transformers / AutoAWQ: eager, physics-fallback kernels) was added for the AutoAWQ "

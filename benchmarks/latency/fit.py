@@ -15,7 +15,9 @@ and fp8 rows where it has them); the eager per-layer cost on its rows that run w
 transformers, vLLM before v0.2.5: benchmarks/published/cuda_graphs_off.yaml), or graphs-on + 40 us where it has none.
 Then each engine's int4 (q4_0 counts as int4) and int8 dequantization factor on its rows in that format; engines
 without such rows take the median over the engines that have them (`dequant` at the top level). Engines with no row at
-all (SGLang) take the median of the fitted engines' overheads, labelled so. Deterministic: same data, same output.
+all (SGLang) take the median of the fitted engines' overheads, labelled so. An engine's rows are grouped by the profile
+they run (perf_accuracy.profile_of: vLLM before v0.2.5, without CUDA graphs, is `vllm_v020`, fitted on its own rows, so
+its eager cost is not today's vLLM --enforce-eager). Deterministic: same data, same output.
 """
 from __future__ import annotations
 
@@ -93,7 +95,7 @@ def coefficients(e: dict) -> dict:
     """The row's time with every constant 0, and its derivative by each constant (linear, so exact)."""
     none = {"int4": {"factor": 1.0, "source": "-"}, "int8": {"factor": 1.0, "source": "-"}}
     t0 = row_time(e, fitted_doc({"_prior": dict(ZERO)}, none))
-    out = {"id": e["id"], "engine": e["engine"], "w": _fmt(e["weight_dtype"]), "t0": t0}
+    out = {"id": e["id"], "engine": pa.profile_of(e), "w": _fmt(e["weight_dtype"]), "t0": t0}
     for key, c in (("base_ms", "cb"), ("per_layer_us_graphs", "cl"), ("per_layer_us_eager", "ce"), ("per_seq_us", "cs")):
         one = dict(ZERO, **{key: 1.0})
         out[c] = row_time(e, fitted_doc({"_prior": one}, none)) - t0

@@ -116,9 +116,11 @@ class Limits:
 
 
 def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
-                  prefix_caching: bool = True, endpoint: str = "completions") -> Limits:
+                  prefix_caching: bool = True, endpoint: str = "completions",
+                  kv_dtype: str | None = None, weight_dtype: str | None = None) -> Limits:
     """The KV capacity and batch limits ``fit`` plans for ``engine`` on ``gpu`` × ``tp``, and the
-    front end's time per request on ``endpoint`` (``FRONTEND``)."""
+    front end's time per request on ``endpoint`` (``FRONTEND``); ``kv_dtype`` / ``weight_dtype``
+    as ``fit``'s (None: the spec's own)."""
     if endpoint not in ENDPOINTS:
         raise KvplanError(f"the endpoint must be one of {', '.join(ENDPOINTS)}, got '{endpoint}'")
     from ...engines import ServeOptions
@@ -127,7 +129,7 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
     if engine not in ENGINES:
         raise KvplanError(f"{opt('engine')} must be one of {', '.join(ENGINES)} for simulate, got '{engine}'")
     opts = opts or ServeOptions()
-    r = fitmod.fit(spec, gpu, tp=tp, engine=engine, opts=opts)
+    r = fitmod.fit(spec, gpu, tp=tp, engine=engine, kv_dtype=kv_dtype, weight_dtype=weight_dtype, opts=opts)
     cap = r.capacity
     if not cap.fits:
         raise KvplanError(r.message or cap.message or f"{spec.name} does not fit on {gpu.name}")
