@@ -21,15 +21,15 @@ def _sglang(pages: int, budget: int, bs: int = 16, swa: int = 10_000, caching: b
 
 
 def _run(rep, reqs):
-    """Requests waiting at 0, stepped to the end: (requests, [(free pages, free SWA tokens) after
-    each step])."""
+    """Requests waiting at 0, stepped to the end: (requests, [(free pages or blocks, free SWA
+    tokens or None) after each step])."""
     rs = [_Req(i, sim.Request(0.0, p, o)) for i, (p, o) in enumerate(reqs)]
     rep.waiting.extend(rs)
     trace = []
     while rep.has_work():
         d, _ = rep.step(rep.t)
         rep.t += d
-        trace.append((rep.free, rep.swa_free))
+        trace.append((rep.free, getattr(rep, "swa_free", None)))
     return rs, trace
 
 
@@ -42,8 +42,8 @@ def test_sglang_page_16_decode_shortage_after_a_decode_retraction():
     retracted (its page back: 1 free). Steps 3-17: C needs 17 + 15 + 16 = 48 > 16 tokens: waits.
     Step 18: A and B at c = 48 need a 4th page, 2 > 1: A takes it, B is retracted (3 back: 3 free).
     A's 26th token at step 26 ends it (1 + 25 decodes): 7 free. Step 27: B (49 + 11 + 16 = 76 ≤ 112;
-    4 pages) and C (17 + 15 + 16 = 48 ≤ 48; 2 pages) come back: 1 free; B's 28th token at 37 (10 decodes), C's 16th at 41
-    (14), no page boundary on the way (B 49..58, C 17..30)."""
+    4 pages) and C (17 + 15 + 16 = 48 ≤ 48; 2 pages) come back: 1 free; B's 28th token at 37
+    (10 decodes), C's 16th at 41 (14), no page boundary on the way (B 49..58, C 17..30)."""
     rep = _sglang(7, 4096)
     (a, b, c), trace = _run(rep, [(32, 26), (32, 28), (16, 16)])
     assert [f for f, _ in trace][:2] == [2, 1] and trace[16][0] == 1 and trace[17][0] == 3
@@ -111,3 +111,19 @@ def test_vllm_resumed_request_gate_counts_generated_tokens_in_every_group():
         r.g = 10
         assert rep._full_need(r, 0, 0) == 8
         assert (rep._fits(r, 16) is not None) is fits
+
+
+def test_vllm_stale_block_event_of_a_readmitted_request_is_skipped():
+    """Blocks of 16 and a Mamba group of 1 block a request, 6 blocks. A (prompt 20, output 16):
+    2 + 1 blocks; B (16, 31): 1 + 1; 1 free. Step 2: B's first decode (c = 16) takes a second full
+    block: 0 free; B files its next block for c = 32, A for c = 32 too (A at step 14, B at 18).
+    Step 14: A needs its third block, none free: B (the latest) is preempted, its 3 blocks back, A
+    takes one (2 free); B's event for c = 32 stays filed under its old epoch. A's 16th token at
+    step 16 ends it: 6 free. Step 17: B comes back with 16 + 13 = 29 tokens: 2 + 1 blocks (3 free),
+    its 14th token; step 21 (c = 32) its third full block: 2 free, the old event skipped (taking it
+    too would hold a block B never frees: 5 of 6 back). B's 31st token at step 34: 6 free."""
+    lim = sim.Limits("vllm", 16, 6, 8, 1024, 4096, True, {}, groups=(Group("mamba", 0, fixed=1),))
+    rep = VllmHybridReplica(lim, Ledger())
+    (a, b), trace = _run(rep, [(20, 16), (16, 31)])
+    assert [f for f, _ in trace] == [1] + [0] * 12 + [2, 2, 6] + [3] * 4 + [2] * 13 + [6]
+    assert (a.end, b.end, a.preempted, b.preempted) == (16.0, 34.0, 0, 1)
