@@ -140,3 +140,30 @@ def test_a_profile_applied_after_pricing_still_scales_the_mlp_side(ds, m):
     before = p.mlp_seconds(256)
     p.apply_profile({"kind": KIND, "step_scale": 0.5, "gpu": ds[1].name})
     assert p.mlp_seconds(256) == pytest.approx(0.5 * before, rel=1e-12)
+
+
+def test_attention_groups_wider_than_a_gpu_leave_every_all_reduce_to_the_mlp_side(ds):
+    """--tp 8 --dp-size 2: attention groups of 4 GPUs. SGLang runs no all-reduce inside an attention
+    group (sgl-project/sglang, models/deepseek_v2.py at 3e4a39ee: DeepseekV2DecoderLayer builds
+    self_attn with ``reduce_results=False``, so o_proj leaves partial sums; layers/communicator.py at
+    fd3907ee, CommunicateWithAllReduceAndLayerNormFn._gather_hidden_states_and_residual: with
+    attn_dp_size != 1 those partials go through ``dp_gather_partial``, one all-reduce over all 8 GPUs
+    that sums the group's partials and gathers the ranks at once; _scatter_hidden_states after the MLP
+    is ``dp_scatter``, a copy; the embedding is built with ``enable_tp=not is_dp_attention_enabled()``).
+    The MLP side already prices those (2 × 61 + 1 all-reduces over 8 at the summed rows), so a rank's
+    own share must not keep its own tp-4 all-reduces: 123 × (α₄ + 32 × 7,168 × 2 / β₄) for 32 decodes
+    (before the fix it kept them, the MLP's reduction counted twice and the attention's once too many)."""
+    two = DataParallelStep(*ds, 8, 2, engine="sglang")
+    r = two.rank
+    whole = r.decode(3000, 32).ops
+    alpha, beta, _ = r.prof.allreduce(4)
+    ar = [o for o in whole if o[0].startswith("all-reduce")]
+    assert [o[0] for o in ar] == ["all-reduce (123 × 458,752 bytes)"]  # 32 × 7,168 × 2 bytes, 2 × 61 + 1 calls
+    assert ar[0][1] == pytest.approx(123 * (alpha + 458_752 / beta), rel=1e-12)
+    own = r.mixed_sum((), 32, 32 * 3000, seconds=True)
+    assert own == pytest.approx(sum(o[1] for o in whole if not o[0].startswith(_SIDE + ("all-reduce",))),
+                                rel=1e-12)
+    # the step: the rank's share + the MLP side at 2 × 32 = 64 rows (its 123 all-reduces over 8 GPUs)
+    # + the graphed overhead at 32 sequences, and no tp-4 all-reduce anywhere
+    parts = [(own, 32, 32, False), (own, 32, 32, False)]
+    assert two.step(parts) == pytest.approx(own + two.mlp_seconds(64) + _sglang_overhead(32, False), rel=1e-12)

@@ -5,14 +5,21 @@ SGLang 0.5.23, ``--tp-size T --dp-size D --enable-dp-attention`` (arg_groups/par
 ``handle_deprecated_dp_attention`` turns it into ``attn_dp_size`` D; T / D GPUs per attention group):
 
 * each rank runs its own batch through attention, the attention projections, the K/V write and the
-  LM head, sharded over its attention group (``attn_tp`` = T / D; usually 1);
+  LM head, sharded over its attention group (``attn_tp`` = T / D; usually 1), with no all-reduce of
+  its own: o_proj leaves partial sums (models/deepseek_v2.py ``DeepseekV2DecoderLayer``:
+  ``reduce_results=False``; sgl-project/sglang at 3e4a39ee) that the gather below sums over all T
+  GPUs, and the embedding is replicated (``enable_tp=not is_dp_attention_enabled()``);
 * around every layer's MLP the ranks' hidden states are gathered over all T ranks and scattered back
   (layers/dp_attention.py ``dp_gather`` / ``dp_scatter``; ``DpPaddingMode.SUM_LEN``, an all-reduce
-  of the summed rows, whenever a rank prefills): the MLP (dense layers, shared and routed experts,
-  split tp T, or whole experts over ``--ep-size`` T) runs once on every rank's tokens together.
+  of the summed rows, whenever a rank prefills; layers/communicator.py at fd3907ee,
+  ``CommunicateWithAllReduceAndLayerNormFn._gather_hidden_states_and_residual`` calls
+  ``dp_gather_partial``, and ``dp_scatter`` after the MLP is a copy): the MLP (dense layers, shared
+  and routed experts, split tp T, or whole experts over ``--ep-size`` T) runs once on every rank's
+  tokens together.
   Priced as ``OpLatency`` at tp T prices its MLP ops and its all-reduces (comm.py: 2 per layer + 1)
-  at the summed rows: the gather and the scatter each as one all-reduce (pessimistic for a
-  reduce-scatter's half);
+  at the summed rows: per layer the gather's all-reduce and the MLP's own (``DeepseekV2MoE``
+  ``forward_normal``: ``tensor_model_parallel_all_reduce``; a reduce-scatter under max-len padding,
+  priced as the all-reduce, pessimistic by its half);
 * a step runs on every rank at once: scheduler_components/dp_attn.py ``prepare_mlp_sync_batch_raw``
   all-gathers each rank's token count and a rank without a batch runs an idle one (``get_idle_batch``)
   whenever any rank has tokens; the decode CUDA graph runs only where every rank can
@@ -33,9 +40,10 @@ _MLP_OPS = ("MLP", "MoE", "all-reduce")  # OpLatency.price's op names of the MLP
 
 
 class _RankSide(OpLatency):
-    """One rank's own share: ``OpLatency`` at the attention TP less its MLP ops and its engine
-    overhead (both priced once per step by ``DataParallelStep``). ``last`` keeps the (rows,
-    sequences, prompt tokens or not) of the pass priced last."""
+    """One rank's own share: ``OpLatency`` at the attention TP less its MLP ops, its all-reduces
+    (none runs inside an attention group: the module's docstring) and its engine overhead (the MLP
+    side and the overhead are priced once per step by ``DataParallelStep``). ``last`` keeps the
+    (rows, sequences, prompt tokens or not) of the pass priced last."""
 
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
@@ -52,7 +60,7 @@ class _RankSide(OpLatency):
         t = self._mlp_memo.get(rows)
         if t is None:
             t = self._mlp_memo[rows] = sum(o[1] for o in self.price(rows, 1, 0, 0, 0, 0, 0, 0, 0)
-                                           if o[0].startswith(("MLP", "MoE")))
+                                           if o[0].startswith(_MLP_OPS))
         return t
 
     def overhead_seconds(self, seqs: int, prompt: bool) -> float:
