@@ -32,8 +32,8 @@ def m(ds):
 
 
 def _sglang_overhead(seqs: int, eager: bool) -> float:
-    """fitted.yaml's SGLang constants, by hand: today 0.1 ms + 28 µs (graphs) or 930 µs (eager) × 61
-    layers + 5 µs × seqs."""
+    """fitted.yaml's SGLang constants, by hand: today (session 12's refit) 1.45 ms + 0 µs (graphs) or
+    690 µs (eager) × 61 layers + 30 µs × seqs."""
     f = tables.load("fitted")["engines"]["sglang"]
     per_layer = f["per_layer_us_eager"] if eager else f["per_layer_us_graphs"]
     return f["base_ms"] * 1e-3 + per_layer * 1e-6 * 61 + f["per_seq_us"] * 1e-6 * seqs
@@ -73,10 +73,10 @@ def test_a_fresh_rank_has_priced_no_pass(m):
 
 
 def test_rank_overhead_is_the_engines_graphed_or_eager(m):
-    # graphs: 0.1 + 1.708 + 0.16 = 1.968 ms; eager (SGLang graphs capture decode only): 0.1 + 56.73 + 0.16 = 56.99 ms
+    # graphs: 1.45 + 0 + 0.96 = 2.41 ms; eager (SGLang graphs capture decode only): 1.45 + 42.09 + 0.96 = 44.5 ms
     assert m.rank.overhead_seconds(32, False) == pytest.approx(_sglang_overhead(32, False))
     assert m.rank.overhead_seconds(32, True) == pytest.approx(_sglang_overhead(32, True))
-    assert m.rank.overhead_seconds(32, True) > 20 * m.rank.overhead_seconds(32, False)
+    assert m.rank.overhead_seconds(32, True) > 10 * m.rank.overhead_seconds(32, False)
 
 
 @pytest.mark.parametrize("kind", ["decode", "prefill"])
