@@ -48,7 +48,7 @@ def check_bench(
                             _count("--max-requests", max_requests), prefix_caching, calibrate, profile,
                             engine_version)
         spec, g, levels, rows, notes = r["spec"], r["gpu"], r["levels"], r["rows"], r["notes"]
-        head = (f"{spec.name} on {_count('--replicas', replicas)} × {_count('--tp', tp)} × {g.name} · "
+        head = (f"{spec.name} on {_count('--replicas', replicas)} × {g.name} (tp {_count('--tp', tp)}) · "
                 f"{r['engine']} · {len(levels)} load level{'s' if len(levels) > 1 else ''} from "
                 f"{', '.join(Path(f).name for f in files)} "
                 f"({', '.join(sorted({lv.tool for lv in levels}))})")
