@@ -828,8 +828,20 @@ FP8 +12.0 → +11.4 %; Qwen3-32B at TP 2 +0.0 → -0.0 %); all 44 fit and seen r
 RTX 5090 tokens-only row 11.92 → 11.89 GiB. scripts/startup_log_errors.py now swaps the weights as
 loaded (transform and table included) for a log's where the data say so, which corrects the
 first-batch table's a100_gpt-oss-20b row (-3.3 → -2.2 %: the MXFP4 growth had been charged on top
-of the log's weights). Not explained: Qwen2 checkpoints still load 0.02 to 0.19 GiB above kvplan
-(lambo's Qwen2.5-32B at TP 4 0.10, elloraa's R1-Distill-Qwen-32B 0.19 GiB).
+of the log's weights). Not explained, so not priced: what some Qwen rows still load above kvplan
+with the table (log − kvplan per GPU: Qwen2.5-7B 57 MiB at TP 1 and 22 at TP 2, vLLM 0.10.1.1;
+Qwen2.5-32B at TP 4 103 MiB, 0.18.1; R1-Distill-Qwen-32B FP8 190 MiB, 0.11.0; Qwen3-4B 54 MiB,
+0.10.2). It does not follow the architecture: llm-d's Qwen3-32B loads exactly at TP 1 and 69 MiB
+above at TP 2 (same 0.11.0 image), and eval_dataset's Qwen3-32B at TP 8 49 MiB above where its
+Qwen3-235B-A22B at TP 8 loads exactly (same 0.10.0 runs). vLLM's code rules out what was suspected:
+VocabParallelEmbedding / ParallelLMHead pad the vocabulary to a multiple of 64 before splitting it
+(model_executor/layers/vocab_parallel_embedding.py, pad_vocab_size and divide; 0.11.0), and 151,936
+and 152,064 are already multiples of 64 that split evenly over TP 2 to 8; the bf16 linear method adds nothing after loading
+(layers/linear.py UnquantizedLinearMethod.process_weights_after_loading: a CPU-only repack, 0.18.1);
+tied embeddings share one tensor (models/qwen2.py, qwen3.py: lm_head = model.embed_tokens); q/k/v
+biases are priced. "Model loading took" is torch's allocated bytes after load less before it
+(v1/worker/gpu_model_runner.py load_model with utils/mem_utils.py DeviceMemoryProfiler; 0.11.0,
+0.18.1), so only tensors alive after loading count; which ones these are is not found in code.
 
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8
