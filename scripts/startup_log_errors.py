@@ -28,9 +28,10 @@ def kvplan_budget(entry: dict) -> int:
     gpu = catalog.load_gpu(k["gpu"])
     r = log_flags.vllm_fit(spec, gpu, k, weight_dtype=k.get("weight_dtype"))
     kv = r.kv_budget_bytes
-    if "weights_gib_from_log" in k:  # swap kvplan's weights for the checkpoint's as loaded
-        kv += r.weights_bytes - round(k["weights_gib_from_log"] * GiB)
-    return kv, r.weights_bytes
+    loaded = r.weights_as_loaded  # what "Model loading took" counts
+    if "weights_gib_from_log" in k:  # swap kvplan's weights as loaded for the log's
+        kv += loaded - round(k["weights_gib_from_log"] * GiB)
+    return kv, loaded
 
 
 def readme_logs() -> list[dict]:

@@ -190,6 +190,19 @@ def compress_pattern(names: list[str]) -> str:
     return best
 
 
+class Rope(_Frozen):
+    """The rotary position embedding as config.json states it (``rope_scaling`` or
+    ``rope_parameters``, ``partial_rotary_factor``). An engine sizes its cos/sin table from it
+    (vLLM: engines/vllm/startup.py rotary_cache_bytes); absent where the model has no rotary
+    embedding or kvplan does not read its per-layer ropes."""
+
+    type: str = "default"  # rope_type (or the older "type"): default, llama3, yarn, linear, ...
+    factor: float | None = None
+    original_max_position: PositiveInt | None = None  # original_max_position_embeddings
+    partial_rotary_factor: float = 1.0  # rotated dims = head dim × this
+    mrope: bool = False  # multimodal rope (an mrope_section is given)
+
+
 class ModelSpec(_Frozen):
     """A model's cache-relevant architecture and what its weights cost."""
 
@@ -212,6 +225,7 @@ class ModelSpec(_Frozen):
     norm: Literal["rms", "layer"] = "rms"
     final_norm: bool = True
     max_context: PositiveInt | None = None
+    rope: Rope | None = None  # rotary embedding's parameters, when kvplan reads them
     hc_mult: PositiveInt | None = None  # DeepSeek-V4: streams of the final hyper-connection head
     attn_res: bool | None = None  # Kimi-K3: a final attention-residual RMSNorm and hidden -> 1 projection
     layer_types: dict[str, LayerType]
@@ -398,6 +412,8 @@ def trusted_model_spec(data: dict) -> ModelSpec:
         lts[name] = LayerType.model_construct(mixer=mixer, mlp=mlp, **rest)
     extra = {"weight_quant": WeightQuant.model_construct(**data["weight_quant"])} \
         if data.get("weight_quant") else {}
+    if data.get("rope") is not None:
+        extra["rope"] = Rope.model_construct(**data["rope"])
     if data.get("encoders"):
         encoders = {"gemma4_vision": Gemma4Vision}
         extra["encoders"] = [encoders[e["kind"]].model_construct(**e) for e in data["encoders"]]

@@ -390,7 +390,7 @@ def check(facts: LogFacts, gpu: str | None = None, model: str | None = None, tp:
         r = _sglang_fit(spec, g, facts.flags, weight_dtype)
     cap = r.capacity
     cell = cap.detail.get("cell_size_bytes")
-    pred = {"weights": r.weights_bytes, "kv_budget": r.kv_budget_bytes,
+    pred = {"weights": r.weights_as_loaded, "kv_budget": r.kv_budget_bytes,
             "kv_tokens": cap.kv_cache_tokens if cap.fits or facts.engine == "sglang" else None,
             "gpu_blocks": cap.detail.get("num_gpu_blocks"),
             "max_concurrency": cap.max_concurrency if cap.fits else None,

@@ -37,6 +37,12 @@ class Stage:
     def part(self, key: str) -> int:
         return sum(p.bytes for p in self.budget if p.key == key)
 
+    @property
+    def weights_as_loaded(self) -> int:
+        """The checkpoint's bytes plus what the engine adds while loading (MXFP4's post-load
+        transform, vLLM's rotary cos/sin table): what "Model loading took X GiB" reports."""
+        return self.weights_bytes + self.part("weights_transform") + self.part("weights_rotary")
+
 
 @record
 class FitReport:
@@ -88,6 +94,11 @@ class FitReport:
     def weights_bytes(self) -> int:
         """The largest weight share on one GPU."""
         return max(s.weights_bytes for s in self.stages)
+
+    @property
+    def weights_as_loaded(self) -> int:
+        """The largest weight share on one GPU as the engine loads it (Stage.weights_as_loaded)."""
+        return max(s.weights_as_loaded for s in self.stages)
 
     @property
     def kv_budget_bytes(self) -> int:
@@ -315,8 +326,7 @@ def _too_big(spec, gpu, tp, pp, eng, opts, kv_fmt, wfmt, text_only, worst) -> tu
             break
     hint = f"; the smallest --tp that fits is {min_tp}" if min_tp else \
         "; no --tp up to 64 fits on this GPU type"
-    # weights as loaded: the checkpoint's bytes and what post-load transforms add (MXFP4)
-    loaded = worst.weights_bytes + worst.part("weights_transform")
+    loaded = worst.weights_as_loaded  # the checkpoint's bytes and what loading adds (MXFP4, rotary table)
     charged = sum(p.bytes for p in worst.budget if p.key not in ("kv_cache", "unused"))
     msg = (f"{spec.name} does not fit: each GPU needs {loaded:,} bytes of weights as loaded "
            f"plus {charged - loaded:,} of runtime, more than the "
@@ -389,8 +399,8 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
         return Setup(spec, gpu, eng, opts, kv_fmt, workers, stages, notes, common, cap, rep)
     over = min(s.part("unused") for s in stages)
     if opts.kv_cache_memory is not None and over < 0 and check_memory:
-        msg = (f"--kv-cache-memory {opts.kv_cache_memory:,} bytes plus {worst.weights_bytes:,} of "
-               f"weights is {-over:,} bytes more than the {gpu.usable_bytes:,} on {gpu.name}")
+        msg = (f"--kv-cache-memory {opts.kv_cache_memory:,} bytes plus {worst.weights_as_loaded:,} of "
+               f"weights as loaded is {-over:,} bytes more than the {gpu.usable_bytes:,} on {gpu.name}")
         cap = Capacity(False, opts.max_model_len or spec.max_context or 0, 0, 0.0, 0, msg)
         rep = FitReport(fits=False, capacity=cap, message=msg, notes=tuple(notes),
                         max_batch=0 if ctx else None, max_ctx=0 if batch else None,

@@ -74,6 +74,6 @@ def test_fit_table_shows_the_tiers_in_80_columns():
             '{"max_local_cpu_size": 16, "local_disk": "/nvme", "max_local_disk_size": 100}')
     assert r.exit_code == 0
     lines = r.stdout.splitlines()
-    assert "CPU (host)    │   524,288 │     17.18 GB (16 GiB) │      68.72 GB (64 GiB)" in lines
-    assert "disk          │ 3,276,800 │   107.37 GB (100 GiB) │    429.50 GB (400 GiB)" in lines
+    assert "CPU (host)    │   524,288 │     17.18 GB (16 GiB) │       68.72 GB (64 GiB)" in lines
+    assert "disk          │ 3,276,800 │   107.37 GB (100 GiB) │     429.50 GB (400 GiB)" in lines
     assert max(len(x) for x in lines) <= 80

@@ -108,6 +108,7 @@ def test_show_json_every_field():
                     "gated": True, "expert_bias": False, "router_bias": False, "shared_intermediate_size": 0,
                     "shared_gate": False, "router_scale": False},
             "norms": 2, "kv_shared": False}},
+        "rope": {"type": "default", "partial_rotary_factor": 1.0, "mrope": False},
         "pattern": "full*32", "layers": ["full"] * cfg["num_hidden_layers"], "num_layers": 32,
         "parameters": 46_702_792_704, "active_parameters": active,
     }

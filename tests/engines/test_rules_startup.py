@@ -164,9 +164,9 @@ def test_mxfp4_growth_per_capability():
     # gpt-oss-20b: 2 × 1,152 expert matrices of 2,880 × 2,880 in MXFP4, each 2,880² / 2 +
     # 2,880² / 32 scales = 4,406,400 bytes: 10,152,345,600 bytes
     m = catalog.load_model("gpt-oss-20b")
-    assert startup.mxfp4_growth(m, catalog.load_gpu("h100")) == 10_152_345_600 * 91_615 // 1_000_000 == 930_107_142
-    assert startup.mxfp4_growth(m, catalog.load_gpu("a100")) == 10_152_345_600 * 113_838 // 1_000_000 == 1_155_722_718
-    assert startup.mxfp4_growth(m, None) == 1_155_722_718  # no GPU: the sm80 figure
+    assert startup.mxfp4_growth(m, catalog.load_gpu("h100")) == 10_152_345_600 * 91_065 // 1_000_000 == 924_523_352
+    assert startup.mxfp4_growth(m, catalog.load_gpu("a100")) == 10_152_345_600 * 111_092 // 1_000_000 == 1_127_844_377
+    assert startup.mxfp4_growth(m, None) == 1_127_844_377  # no GPU: the sm80 figure
     assert startup.mxfp4_growth(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")) == 0
     assert startup.mxfp4_growth(catalog.load_model("deepseek-v3"), catalog.load_gpu("h100")) == 0  # fp8
 

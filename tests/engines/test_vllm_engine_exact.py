@@ -447,12 +447,17 @@ def test_budget_with_a_fixed_cache():
     # --kv-cache-memory: no estimate; what the card has beyond weights and cache is left on it
     total = H100.usable_bytes
     parts = VLLM().budget(H100, 16 * GiB, _model("llama-3-8b"), ServeOptions(kv_cache_memory=4 * GiB), 1, 1, BF16)
+    # Llama 3 8B's rotary table: 8,192 positions × 128 dims × 2 bytes (bf16) = 2 MiB, loaded with the weights
+    rot = 8_192 * 128 * 2
     assert parts == [
         BudgetPart("weights", "weights (this GPU's share)", 16 * GiB,
                    "parameters × weight format, split as vLLM's parallel layers split them"),
+        BudgetPart("weights_rotary", "weights: rotary cos/sin cache", rot,
+                   "from vLLM's code: get_rope's cos_sin_cache buffer, positions × rotary dim × dtype, "
+                   "inside \"Model loading took\" (engines/vllm/startup.py rotary_cache_bytes)", 0),
         BudgetPart("kv_cache", "KV cache", 4 * GiB,
                    "--kv-cache-memory (vLLM's --kv-cache-memory-bytes): fixed, no estimate"),
-        BudgetPart("unused", "left on the card", total - 20 * GiB, ""),
+        BudgetPart("unused", "left on the card", total - 20 * GiB - rot, ""),
     ]
     # a bad --all2all-backend is refused even where no buffer is charged
     with pytest.raises(KvplanError, match="--all2all-backend must be one of"):
@@ -468,8 +473,9 @@ def test_budget_inside_the_utilization_share():
                         non_torch_bytes=256 * MiB)
     parts = VLLM().budget(H100, 16 * GiB, _model("llama-3-8b"), opts, 1, 1, BF16)
     assert [(p.key, p.bytes) for p in parts] == [
-        ("weights", 16 * GiB), ("activation", GiB), ("cuda_graphs", 512 * MiB), ("non_torch", 256 * MiB),
-        ("kv_cache", int(total * 0.5) - 16 * GiB - GiB - 768 * MiB),
+        ("weights", 16 * GiB), ("weights_rotary", 2 * MiB),  # 8,192 positions × 128 dims × 2 bytes
+        ("activation", GiB), ("cuda_graphs", 512 * MiB), ("non_torch", 256 * MiB),
+        ("kv_cache", int(total * 0.5) - 16 * GiB - 2 * MiB - GiB - 768 * MiB),
         ("unused", total - int(total * 0.5))]
     assert parts[-1].source == "(1 − 0.5) × total: outside vLLM's --gpu-memory-utilization share"
     # the default share is 0.9
@@ -482,7 +488,7 @@ def test_budget_charges_the_mxfp4_transform_by_compute_capability():
     from kvplan.engines.vllm import startup
 
     s = _model("gpt-oss-20b")
-    # sm90 grows the MXFP4 experts by 91,615 ppm, sm80 by 113,838 ppm (startup.yaml): the GPU matters
+    # sm90 grows the MXFP4 experts by 91,065 ppm, sm80 by 111,092 ppm (startup.yaml): the GPU matters
     grow = startup.mxfp4_growth(s, H100)
     assert 0 < grow < startup.mxfp4_growth(s, None)
     parts = VLLM().budget(H100, 12 * GiB, s, ServeOptions(kv_cache_memory=GiB), 1, 1, BF16)
@@ -490,7 +496,10 @@ def test_budget_charges_the_mxfp4_transform_by_compute_capability():
     assert parts[1] == BudgetPart("weights_transform", "weights: MXFP4 post-load transform", grow,
                                   "fitted on the fit half (engines/vllm/startup.py mxfp4_growth)",
                                   200_000 * grow // 1_000_000)
-    assert [p.key for p in parts] == ["weights", "weights_transform", "kv_cache", "unused"]
+    # gpt-oss asks get_rope for a float32 table: 4,096 × 32 = 131,072 positions × 64 dims × 4 bytes
+    assert parts[2] == BudgetPart("weights_rotary", "weights: rotary cos/sin cache", 131_072 * 64 * 4,
+                                  parts[2].source, 0)
+    assert [p.key for p in parts] == ["weights", "weights_transform", "weights_rotary", "kv_cache", "unused"]
     # on capability 10.x the growth follows from vLLM's code (startup.mxfp4_growth_sm100): no
     # uncertainty, and the source says so
     from kvplan.sources import catalog

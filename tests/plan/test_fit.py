@@ -74,9 +74,12 @@ def test_llama31_70b_tp2_h100_by_hand():
     assert act == 5_192_024_064 and smp > fwd == 973_078_528
     assert r.stages[0].part("activation") == act
     # CUDA graphs: 0.65 GiB (697,932,185 bytes, startup.yaml); non-torch at TP 2: 0.55 GiB (0.14 + 0.41,
-    # fitted on fit and seen rows, session 11)
-    kv = int(H100 * 0.9) - 2 * params - act - 697_932_185 - 590_558_003
-    assert r.kv_budget_bytes == kv == -591_027_372
+    # fitted on fit and seen rows, session 11); vLLM's rotary table, unsharded: 131,072 positions ×
+    # 128 dims × 2 bytes (bf16) = 32 MiB (engines/vllm/startup.py rotary_cache_bytes)
+    rot = 131_072 * 128 * 2
+    assert r.stages[0].part("weights_rotary") == rot == 33_554_432
+    kv = int(H100 * 0.9) - 2 * params - rot - act - 697_932_185 - 590_558_003
+    assert r.kv_budget_bytes == kv == -624_581_804
     # no budget at all: the runtime itself does not fit beside the weights
     assert not r.fits and "the smallest --tp that fits is 4" in r.message
     # at the model's own max_model_len (131,072) no better: the same runtime, 5,192,024,064 +
@@ -249,9 +252,11 @@ def test_ideal_engine_fits_by_bytes():
 def test_kv_cache_memory_beyond_the_card():
     r = vllm_fit("llama-3.1-8b", kv_cache_memory=100 * GiB)
     assert not r.fits
-    over = 100 * GiB + 2 * 8_030_261_248 - H100
-    assert r.message.startswith(f"--kv-cache-memory {100 * GiB:,} bytes plus 16,060,522,496 of weights "
-                                f"is {over:,} bytes more")
+    # weights as loaded: the parameters in bf16 plus vLLM's rotary table, 131,072 × 128 × 2 bytes
+    loaded = 2 * 8_030_261_248 + 131_072 * 128 * 2
+    over = 100 * GiB + loaded - H100
+    assert r.message.startswith(f"--kv-cache-memory {100 * GiB:,} bytes plus 16,094,076,928 of weights "
+                                f"as loaded is {over:,} bytes more")
 
 
 def test_max_batch_capped_by_max_num_seqs():
@@ -497,16 +502,18 @@ def test_what_does_not_fit_says_so_with_zeros():
     assert (r.fits, r.max_batch, r.max_ctx, r.min_tp) == (False, 0, 0, 4)
     # runtime: the sampler peak and cuBLAS workspace 5,192,024,064 (test above) + CUDA graphs
     # 697,932,185 + non-torch 150,323,855;
-    # vllm may use int(0.9 × 84,938,346,987) = 76,444,512,288 (CUDA's total)
-    assert r.message == ("llama-3.1-70b does not fit: each GPU needs 141,107,412,992 bytes of weights as loaded plus "
+    # vllm may use int(0.9 × 84,938,346,987) = 76,444,512,288 (CUDA's total); weights as loaded: 2 × 70,553,706,496
+    # parameters + the rotary table, 131,072 × 128 × 2 = 33,554,432
+    assert r.message == ("llama-3.1-70b does not fit: each GPU needs 141,140,967,424 bytes of weights as loaded plus "
                          "6,040,280,104 of runtime, more than the 76,444,512,288 bytes vllm may use of the "
                          "84,938,346,987 on h100-sxm-80gb; the smallest --tp that fits is 4")
     assert r.capacity.fits is False and r.capacity.max_model_len == 8192
     assert vllm_fit("llama-3.1-70b", max_model_len=8192).max_batch is None  # no --ctx asked: no answer
     r = vllm_fit("llama-3.1-8b", kv_cache_memory=80 * GiB, ctx=8192, batch=1)
     assert (r.fits, r.max_batch, r.max_ctx) == (False, 0, 0)
-    assert r.message == ("--kv-cache-memory 85,899,345,920 bytes plus 16,060,522,496 of weights is "
-                         "17,021,521,429 bytes more than the 84,938,346,987 on h100-sxm-80gb")
+    # 80 GiB + 16,060,522,496 + the 33,554,432-byte rotary table − 84,938,346,987 = 17,055,075,861
+    assert r.message == ("--kv-cache-memory 85,899,345,920 bytes plus 16,094,076,928 of weights as loaded is "
+                         "17,055,075,861 bytes more than the 84,938,346,987 on h100-sxm-80gb")
     r = vllm_fit("llama-3.1-8b", max_model_len=8192, ctx=10_000)
     assert (r.fits, r.max_batch) == (False, 0)
     assert r.notes == ("--ctx 10,000 is beyond --max-model-len 8,192: vLLM rejects such requests",)

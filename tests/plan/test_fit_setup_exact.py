@@ -87,7 +87,7 @@ def test_kv_cache_memory_beyond_the_card_field_by_field(h100, llama):
     opts = ServeOptions(kv_cache_memory=GiB, data_parallel_size=2)
     gpu = card(h100, W + GiB - 5)
     r = fit.fit(llama, gpu, engine="ideal", ctx=4096, batch=2, opts=opts)
-    msg = ("--kv-cache-memory 1,073,741,824 bytes plus 16,060,522,496 of weights is 5 bytes more than the "
+    msg = ("--kv-cache-memory 1,073,741,824 bytes plus 16,060,522,496 of weights as loaded is 5 bytes more than the "
            "17,134,264,315 on h100-sxm-80gb")
     assert (r.message, r.max_batch, r.max_ctx, r.world) == (msg, 0, 0, 2)
     assert r.capacity == Capacity(False, 8192, 0, 0.0, 0, msg)

@@ -199,6 +199,12 @@ class VLLM(Engine):
             parts.append(BudgetPart("weights_transform", "weights: MXFP4 post-load transform", grow,
                                     "fitted on the fit half (engines/vllm/startup.py mxfp4_growth)",
                                     vllm_memory.const("mxfp4_growth_uncertainty_ppm") * grow // 1_000_000))
+        rot = vllm_memory.rotary_cache_bytes(spec)
+        if rot:
+            parts.append(BudgetPart("weights_rotary", "weights: rotary cos/sin cache", rot,
+                                    "from vLLM's code: get_rope's cos_sin_cache buffer, positions × rotary dim "
+                                    "× dtype, inside \"Model loading took\" (engines/vllm/startup.py "
+                                    "rotary_cache_bytes)", 0))
         if opts.kv_cache_memory is None:
             parts += vllm_memory.overheads(spec, gpu, cfg, opts, tp, pp)
             parts += ep_buffers.parts(spec, cfg, opts, tp)  # expert parallelism's all-to-all

@@ -34,6 +34,7 @@ uncertainty (``BudgetPart.uncertainty``), which the verdict (kvplan.plan.verdict
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from pathlib import Path
 
@@ -220,6 +221,56 @@ def mxfp4_growth_sm100(spec) -> int:
             stored += (2 * i + w) * model_bytes
         grow += count * (e * (loaded - stored) + 3 * e * 4)
     return grow
+
+
+def rotary_positions(rope, max_position: int) -> int:
+    """Rows of vLLM's cos/sin table for one rotary embedding (model_executor/layers/rotary_embedding,
+    get_rope and each class's _compute_cos_sin_cache; the same in 0.10.0's rotary_embedding.py and
+    0.18.1's package): the model passes config.max_position_embeddings as ``max_position``; default
+    and llama3 keep it; linear and dynamic scale it by the factor; yarn (DeepSeek's deepseek_yarn
+    too) takes original_max_position_embeddings × factor; longrope (Phi-3) keeps a short and a long
+    table, original + max_position rows; MRoPE (an mrope_section) keeps 4 × its max_position
+    (mrope.py: "enlarge max_position_embeddings to 4 times"; yarn's passes the original there)."""
+    orig = rope.original_max_position or max_position
+    if rope.mrope:
+        return 4 * (orig if rope.type == "yarn" else max_position)
+    if rope.type in ("linear", "dynamic") and rope.factor:
+        return math.ceil(max_position * rope.factor)
+    if rope.type in ("yarn", "deepseek_yarn") and rope.factor:
+        return math.ceil(orig * rope.factor)  # torch.arange(float end): ceil(end) rows
+    if rope.type == "longrope":
+        return orig + max_position
+    return max_position  # default, llama3, mllama4; other types are not read (the same rows assumed)
+
+
+def rotary_cache_bytes(spec) -> int:
+    """Bytes of the rotary cos/sin tables vLLM allocates while it builds the model, inside "Model
+    loading took X GiB" (one rank; the table is not sharded). RotaryEmbeddingBase.__init__
+    (rotary_embedding/base.py, vLLM 0.18.1; rotary_embedding.py RotaryEmbedding in 0.10.0) registers
+    ``cos_sin_cache``, [positions, rotary_dim] (cos and sin halves) cast to ``dtype``, which get_rope
+    takes from torch.get_default_dtype(), the model's dtype while the loader builds it
+    (model_loader/base_loader.py set_default_torch_dtype); rotary_dim = int(head size ×
+    partial_rotary_factor), the head size being the attention head dim (MLA: qk_rope_head_dim).
+    get_rope caches one module per (head size, rotary_dim, max_position, rope parameters, dtype) in
+    _ROPE_DICT, so the layers share one table per distinct head size; gpt-oss asks for float32
+    (startup.yaml rotary_fp32_families). 0 without ``spec.rope``."""
+    from ...model.kinds.attention import _Attention
+    from ...model.kinds.mla import MLA
+
+    rope = spec.rope
+    if rope is None or not spec.max_context:
+        return 0
+    heads = set()
+    for lt in spec.counts():
+        mixer = spec.layer_types[lt].mixer
+        if isinstance(mixer, MLA):
+            heads.add(mixer.qk_rope_head_dim)
+        elif isinstance(mixer, _Attention):
+            heads.add(mixer.head_dim)
+    rows = rotary_positions(rope, spec.max_context)
+    fp32 = spec.family in _data()["rotary_fp32_families"]["families"]
+    elem = 4 if fp32 else dtypes.get(spec.dtype).row_bytes(1)
+    return sum(rows * int(h * rope.partial_rotary_factor) * elem for h in heads)
 
 
 def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:

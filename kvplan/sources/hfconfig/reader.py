@@ -48,6 +48,34 @@ def _encoders(outer: dict, where: str) -> list[dict]:
 _ATTENTION_KINDS = {"full", "sliding", "chunked", "mla", "mla_gated", "mla_indexed", "full_indexed", "compressed", "none"}
 
 
+# model types whose attention has no rotary embedding (learned positions; Mamba hybrids whose
+# attention layers take no positions) or whose per-layer ropes kvplan does not read (Gemma 3/4:
+# rope_local_base_freq or per-type rope_parameters; MiMo-V2, MiniMax-M3, DeepSeek-V4, Kimi-Linear):
+# no Rope, so no rotary table is priced for them
+_NO_ROPE = {"gpt2", "opt", "jamba", "nemotron_h", "gemma3", "gemma3_text", "gemma4", "gemma4_text",
+            "mimo_v2_flash", "minimax_m3", "deepseek_v4", "kimi_linear"}
+
+
+def _rope(cfg: _Cfg, mt: str) -> dict | None:
+    """The rotary embedding's parameters as the config states them (spec.Rope), or None."""
+    if mt in _NO_ROPE:
+        return None
+    rs = cfg.get("rope_scaling", "rope_parameters") or {}
+    if not isinstance(rs, dict) or any(isinstance(v, dict) for v in rs.values()):
+        return None  # per-layer-type parameters: not read
+    kind = str(rs.get("rope_type") or rs.get("type") or "default")
+    if kind in ("mrope", "su"):  # older names: Qwen2-VL's mrope is the default rope with sections
+        kind = "default" if kind == "mrope" else "longrope"
+    factor = rs.get("factor")
+    # Phi-3's longrope states it beside rope_scaling (vLLM copies it in: transformers_utils/config.py)
+    orig = rs.get("original_max_position_embeddings") or cfg.get("original_max_position_embeddings")
+    prf = cfg.get("partial_rotary_factor", default=rs.get("partial_rotary_factor", 1.0))
+    return {"type": kind, **({"factor": float(factor)} if factor is not None else {}),
+            **({"original_max_position": int(orig)} if orig else {}),
+            **({"partial_rotary_factor": float(prf)} if float(prf) != 1.0 else {}),
+            **({"mrope": True} if rs.get("mrope_section") else {})}
+
+
 def from_config(raw: dict, name: str, source: str = "", where: str = "config.json") -> ModelSpec:
     """Build a spec from a parsed config.json."""
     outer = raw
@@ -86,6 +114,7 @@ def from_config(raw: dict, name: str, source: str = "", where: str = "config.jso
         "tie_embeddings": bool(cfg.get("tie_word_embeddings", default=outer.get("tie_word_embeddings",
                                                                                   spec_data.pop("_tie_default", False)))),
         "max_context": cfg.get("max_position_embeddings", "n_positions"),
+        **({"rope": rope} if (rope := _rope(cfg, mt)) else {}),
         **({"weight_quant": weight_quant} if weight_quant else {}),
         **({"encoders": encoders} if encoders else {}),
         **spec_data,
