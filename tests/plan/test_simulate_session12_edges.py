@@ -153,3 +153,67 @@ def test_vllm_dp_without_ep_is_refused_in_one_whole_line():
                      requests=10, opts=ServeOptions(data_parallel_size=2))
     assert str(e.value) == ("simulate models vLLM's --data-parallel-size with --enable-expert-parallel (a MoE "
                             "model's ranks in lockstep); for whole copies of the engine use --replicas")
+
+
+def test_vllm_dp_of_a_model_with_a_window_is_refused_in_full():
+    """gpt-oss-20b's sliding-window layers (window 128) make a decode's cost not affine in its
+    context, which the DP step needs (one sum of contexts per rank): refused in one line, naming the
+    model."""
+    import pytest
+
+    from kvplan.engines import ServeOptions
+    from kvplan.errors import KvplanError
+    from kvplan.sources import catalog
+
+    with pytest.raises(KvplanError) as e:
+        sim.simulate(catalog.load_model("gpt-oss-20b"), catalog.load_gpu("h100"), tp=1, engine="vllm", rate=4.0,
+                     prompt_tokens="512", output_tokens="64", requests=10,
+                     opts=ServeOptions(data_parallel_size=2, enable_expert_parallel=True))
+    assert str(e.value) == ("vLLM data parallel is simulated for models whose decode cost is linear in context; "
+                            "gpt-oss-20b's is not")
+
+
+def test_a_warm_up_in_an_open_loop_is_refused_in_full():
+    """A warm-up batch is the first requests of a closed loop; at a rate there is no loop to wait on."""
+    import pytest
+
+    from kvplan.errors import KvplanError
+
+    lim = sim.Limits("vllm", 16, 100, 256, 8192, 131072, True, {})
+    with pytest.raises(KvplanError) as e:
+        sim.run([sim.Request(0.0, 10, 1), sim.Request(0.0, 10, 1)], lim, object(), warmup=1)
+    assert str(e.value) == "a warm-up batch needs a closed loop (--concurrency)"
+
+
+def test_a_warm_up_over_dp_ranks_drops_each_ranks_figures():
+    """vLLM DP of 2 ranks (the stand-in step of test_simulate_dp_moe.py: a rank's share 1 ms a
+    row, the step that + 0.1 ms × 2 × the most rows), two clients, prompts of 10 and 2 output
+    tokens, a warm-up of 2 then 2 measured. Each phase: one request a rank, a prefill step (10 +
+    0.1 × 2 × 10 = 12 ms, the first token) and one decode step (1 + 0.2 = 1.2 ms). The warm-up's
+    step counts are dropped on every rank (the replica's ranks, not the replica, are forgotten):
+    2 steps a rank; each measured TTFT 12 ms."""
+    import pytest
+
+    from tests.plan.test_simulate_dp_moe import _Step as DPStep
+
+    reqs = [sim.Request(0.0, 10, 2) for _ in range(4)]
+    raw = sim.run(reqs, sim.Limits("vllm", 16, 100_000, 64, 4096, 100_000, True, {}, "", (0.0,)), DPStep(2),
+                  concurrency=2, warmup=2)
+    assert [x.steps for x in raw["reps"]] == [2, 2]
+    assert [r.first_tok - r.arrival for r in raw["reqs"]] == pytest.approx([0.012, 0.012])
+    assert raw["reqs"][0].arrival == pytest.approx(0.0132)
+
+
+def test_after_a_warm_up_the_loop_goes_on_to_the_last_request():
+    """One client (test_simulate_warmup.py's stand-in: every step 1 s), a warm-up of 1 then 2
+    measured, prompts of 40 with a 32-token shared prefix, 2 output tokens each: the warm-up runs
+    0-2 s; the first measured 2-4 s, the second 4-6 s (each a prefill step, then a decode step).
+    Measured: 2 requests over 4 s, E2E 2 s each, both hitting the prefix (2 × 32 tokens)."""
+    from kvplan.sources import catalog
+    from tests.plan.test_simulate_warmup import Steps, tiny
+
+    r = sim.simulate(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), concurrency=1, requests=2,
+                     warmup=1, prompt_tokens="40", output_tokens="2", shared_prefix=32, limits=tiny(),
+                     roofline=Steps())
+    assert r.requests == 2 and r.duration_s == 4.0 and r.e2e_ms.mean == 2000
+    assert r.prefix_hit_tokens == 2 * 32
