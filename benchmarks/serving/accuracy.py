@@ -774,7 +774,7 @@ def write(rows, split, max_requests):
              "  `nvidia-tesla-a100`): its TPOT (median 7.37 ms, the ITL this page compares) is under the 10.3 ms it",
              "  takes to read the model's 16.06 GB once at the A100 40 GB's 1,555 GB/s (7.9 ms at the 80 GB card's 2,039",
              "  GB/s), so no step of that length happened; its per-chunk latencies (median 0.085 ms, p90 15.1 ms) show",
-             "  tokens counted in pairs (inference-perf re-tokenizes the streamed text on the client), a step of about",
+             "  tokens counted about two to a step (inference-perf counts them on the client from the streamed text), a step of about",
              "  15 ms against kvplan's 16.7 ms. ree2raz-inference-bench's vLLM 0.20.1 C=1 level (12.4 ms TPOT for",
              "  Qwen2.5-7B, kvplan +25 %) would stream its GEMMs' 14.1 GB at 73 % or more of the 40 GB datasheet, where",
              "  aiconfigurator's measured A100 80 GB table gives 49-68 % of its own at M = 1; it is within 5 % of",
