@@ -309,6 +309,17 @@ VLLM_PAGE_MUTANTS = [
     (_P, "window=coff * r,", "window=r,"),
 ]
 HAND_MUTANTS[_P] = (VLLM_PAGE_MUTANTS, VLLM_PAGE_TESTS)
+# Session 12: PlanResult.rows, a @property mutmut skips (the survivors merged by max_num_seqs)
+_D = "kvplan/plan/deploy.py"
+DEPLOY_ROWS_MUTANTS = [
+    (_D, "        for c in self.ranked:\n            key", "        for c in self.candidates:\n            key"),
+    (_D, "c.usd_per_m_output, c.transfer_ms)", "c.usd_per_m_output, c.transfer_ms, c.max_num_seqs)"),
+    (_D, "c.dp_attention, c.ttft_p90_ms, c.itl_p90_ms,", "c.dp_attention, c.itl_p90_ms,"),
+    (_D, "c.usd_per_m_output, c.transfer_ms)", "c.usd_per_m_output)"),
+    (_D, "out[key][1].append(c.max_num_seqs)", "out[key] = (c, out[key][1] + [out[key][0].max_num_seqs])"),
+    (_D, "tuple((c, tuple(alike)) for", "tuple((c, alike) for"),
+]
+HAND_MUTANTS[_D] = (DEPLOY_ROWS_MUTANTS, ["tests/plan/test_deploy_parts.py"])
 # Session 6: fit's smallest --tp search after its fix (a model without attention heads tries every
 # power of two), by hand: mutmut's run of fit mutated the code before the fix
 ISSUE25_MUTANTS["kvplan/plan/fit.py"] = [

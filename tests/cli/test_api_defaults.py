@@ -531,3 +531,55 @@ def test_plan_deployment_checks_the_lengths_against_the_models_context(deploy_re
     with pytest.raises(KvplanError) as e:
         api.plan_deployment(spec, 1.0, "10", "1073741825", 500, 50)
     assert str(e.value) == "--output-tokens must be between 1 and 1,073,741,824, got 1,073,741,825"
+
+
+def _levels_with_versions(monkeypatch, versions):
+    """bench.read stubbed: one level per version (the first names the model), as a file states it."""
+    from kvplan.observe import bench
+
+    monkeypatch.setattr(bench, "read", lambda f: [SimpleNamespace(model=M if i == 0 else None, engine_version=v)
+                                                  for i, v in enumerate(versions)])
+
+
+def test_check_bench_notes_each_stated_vllm_version_before_0_19_once(bench_rec, monkeypatch):
+    # vLLM admits a waiting request on its first chunk before 0.19.0 (simulate/limits.py RESERVE_FULL_ISL):
+    # 0.10.1.1 (stated twice) gets one note, said as vllm_version reads it (major.minor.patch: "0.10.1");
+    # 0.19.0 and a level that states none (kvplan's own vLLM 0.33) get none
+    _levels_with_versions(monkeypatch, ["0.10.1.1", "0.19.0", None, "0.10.1.1"])
+    out = api.check_bench(["a.json"], "h100")
+    assert out["notes"] == ["vLLM 0.10.1 (stated in the file): before 0.19.0 a waiting request is admitted when "
+                            "its first chunk fits"]
+    assert bench_rec["replay"][-1][1]["engine_version"] is None  # each level keeps its own (bench.replay)
+    # the caller's version stands for every level's: one note, said to come from --engine-version
+    out = api.check_bench(["a.json"], "h100", engine_version="0.11.0")
+    assert out["notes"] == ["vLLM 0.11.0 (--engine-version): before 0.19.0 a waiting request is admitted when "
+                            "its first chunk fits"]
+    assert bench_rec["replay"][-1][1]["engine_version"] == "0.11.0"
+    assert api.check_bench(["a.json"], "h100", engine_version="0.19.0")["notes"] == []
+    # a vLLM run older than SGLang's overlap cut-off (0.4.0) gets vLLM's note only, not SGLang's
+    assert api.check_bench(["a.json"], "h100", engine_version="0.3.0")["notes"] == [
+        "vLLM 0.3.0 (--engine-version): before 0.19.0 a waiting request is admitted when its first chunk fits"]
+
+
+def test_check_bench_notes_sglang_before_0_4_and_not_vllms_rule(bench_rec, monkeypatch):
+    # SGLang's overlap scheduler is on by default from 0.4.0 (OVERLAP_SCHEDULE["since"] = (0, 4, 0)):
+    # 0.3.0 gets the note; 0.4.0 itself none; vLLM's 0.19.0 admission rule is not SGLang's (0.3.0 < 0.19.0)
+    _levels_with_versions(monkeypatch, [None, None])
+    out = api.check_bench(["a.json"], "h100", engine="sglang", engine_version="0.3.0")
+    assert out["notes"] == ["SGLang 0.3.0 (--engine-version): before 0.4.0 the overlap scheduler is off by default"]
+    assert api.check_bench(["a.json"], "h100", engine="sglang", engine_version="0.4.0")["notes"] == []
+    _levels_with_versions(monkeypatch, ["0.3.1"])
+    assert api.check_bench(["a.json"], "h100", engine="sglang")["notes"] == [
+        "SGLang 0.3.1 (stated in the file): before 0.4.0 the overlap scheduler is off by default"]
+
+
+def test_check_bench_refuses_a_version_it_cannot_read_before_reading_the_files(bench_rec):
+    with pytest.raises(KvplanError) as e:
+        api.check_bench(["a.json"], "h100", engine_version="latest")
+    assert str(e.value) == "engine_version must be a version such as 0.11.0, got 'latest'"
+    assert e.value.option == "engine_version" and bench_rec["read"] == []
+
+
+def test_check_bench_calibration_replays_at_the_version_given(bench_rec):
+    api.check_bench(["a.json"], "h100", calibrate="out.yaml", engine_version="0.18.1")
+    assert bench_rec["calibrate"][-1][1]["engine_version"] == "0.18.1"

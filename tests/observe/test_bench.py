@@ -313,3 +313,22 @@ def test_check_bench_engine_version_turns_sglangs_overlap_scheduler_off_before_0
         return next(p["predicted"] for p in doc["levels"][0]["pairs"] if p["metric"] == "ttft_ms")
 
     assert ttft(old) < ttft(new)
+
+
+def test_calibrate_replays_every_scale_it_tries_at_the_version_given(monkeypatch):
+    # the golden-section search replays the run once per scale tried; each replay must carry the
+    # caller's engine version (its rules), not the levels' own (objective stubbed: a flat error)
+    seen = []
+
+    def spy(levels, spec, gpu, **kw):
+        seen.append(kw["engine_version"])
+        return []
+
+    monkeypatch.setattr(bench, "replay", spy)
+    monkeypatch.setattr(bench, "objective", lambda rows: 1.0)
+    spec, g = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    scale, before, after, rows = bench.calibrate([], spec, g, engine_version="0.11.0")
+    assert scale == 1.0 and len(seen) > 1 and set(seen) == {"0.11.0"}  # flat: scale 1 kept (the first of min)
+    seen.clear()
+    bench.calibrate([], spec, g)
+    assert set(seen) == {None}

@@ -314,3 +314,20 @@ def test_v1_log_before_0_11_on_several_gpus_notes_the_snapshot_before_nccl():
         assert not any("before NCCL" in n for n in logs.parse(head.format(v=v, tp=tp) + kv).notes), (v, tp)
     assert logs.snapshot_before_nccl(None, {"tensor_parallel_size": 2}) is None
     assert logs.snapshot_before_nccl("0.10.2", {"tensor_parallel_size": 1, "pipeline_parallel_size": 2})
+
+
+def test_snapshot_note_counts_a_missing_parallel_flag_as_one_gpu_and_says_why_in_full():
+    # a log without the config line states neither size: one GPU (tp 1 x pp 1), no NCCL, no note;
+    # either size alone at 1 is still one GPU; 2 x 1 is two
+    for flags in ({}, {"tensor_parallel_size": 1}, {"pipeline_parallel_size": "1"}):
+        assert logs.snapshot_before_nccl("0.10.0", flags) is None, flags
+    assert logs.snapshot_before_nccl("0.10.2", {"tensor_parallel_size": "2"}) == (
+        "vLLM 0.10.2 took its start-up snapshot before NCCL was initialized (0.11.0 and later take it after): "
+        "this log's budget also pays for NCCL's communicators and custom all-reduce buffers, which kvplan, "
+        "following the later accounting, does not charge, so the log's KV budget may be below kvplan's by that much")
+
+
+def test_vllm_fit_plans_at_the_logged_tensor_parallel_size():
+    # --tensor-parallel-size 2 in the log: kvplan's plan for the same set-up is TP 2 (default 1)
+    spec, g = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    assert (log_flags.vllm_fit(spec, g, {"tensor_parallel_size": "2"}).tp, log_flags.vllm_fit(spec, g, {}).tp) == (2, 1)

@@ -8,6 +8,7 @@ import pytest
 
 from kvplan.errors import KvplanError
 from kvplan.observe import bench
+from kvplan.model.frozen import replace
 from kvplan.observe.bench import Level
 
 
@@ -300,6 +301,15 @@ def test_replay_passes_the_files_load_and_the_set_up(monkeypatch):
     got = calls[0][2]
     assert (got["requests"], got["warmup"], got["shared_prefix"], got["concurrency"]) == (2, 2, 4, 2)
     assert got["lengths"] == [(5, 2), (6, 2), (7, 2), (8, 2)] and got["prefix_ids"] == ["a", "b", "a", "b"]
+    # prefix groups without a warm-up, and a warm-up without groups: each still reaches simulate
+    # (groups: the first warmup + n = 0 + 2 of them; no groups: None, the warm-up's 1 + 2 lengths)
+    calls.clear()
+    e = replace(d, warmup=0)
+    f = replace(d, prefix_ids=(), shared_prefix=0, warmup=1)
+    bench.replay([e, f], "spec", "gpu", step="step", max_requests=2)
+    assert [(k["prefix_ids"], k["shared_prefix"], k["warmup"]) for _, _, k in calls] == [(["a", "b"], 4, 0),
+                                                                                        (None, 0, 1)]
+    assert calls[0][2]["lengths"] == [(5, 2), (6, 2)] and calls[1][2]["lengths"] == [(5, 2), (6, 2), (7, 2)]
     # the defaults: one GPU and replica, vLLM, prefix caching on, 1,000 requests, seed 0
     calls.clear(), limits.clear()
     bench.replay([b], "spec", "gpu", step="step")

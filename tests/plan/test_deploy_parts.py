@@ -294,6 +294,20 @@ def test_rows_keep_apart_what_differs_in_anything_but_max_num_seqs(field, other)
     assert [(c.max_num_seqs, alike) for c, alike in res.rows] == [(64, (128,))]
 
 
+def test_rows_are_the_ranked_survivors_in_rank_order_not_every_candidate():
+    # candidates in task order with one that missed the SLA (no p90s); ranked: the two survivors,
+    # cheapest first (h100 at $1 per M before l40s at $2). rows follow ranked: 2 rows, h100 first,
+    # the failed one left out (iterating candidates would give 3 rows, l40s first)
+    def c(gpu, usd, seqs=64, meets=True):
+        return d.Candidate("aggregated", gpu, 1, 1, seqs, ttft_p90_ms=100.0 if meets else None,
+                           itl_p90_ms=20.0 if meets else None, output_tokens_per_s=500.0, usd_per_hour=3.0,
+                           usd_per_m_output=usd, meets=meets)
+
+    l40s, failed, h100 = c("l40s", 2.0), c("h100", 1.0, seqs=32, meets=False), c("h100", 1.0)
+    res = d.PlanResult(workload(), (l40s, failed, h100), (h100, l40s), 3, "process pool of 1")
+    assert [(r.gpu, r.max_num_seqs, alike) for r, alike in res.rows] == [("h100", 64, ()), ("l40s", 64, ())]
+
+
 # ---- Ray -------------------------------------------------------------------------------------------------
 def fake_ray(initialized=False, fail=None):
     calls = []
