@@ -543,11 +543,11 @@ def _levels_with_versions(monkeypatch, versions):
 
 def test_check_bench_notes_each_stated_vllm_version_before_0_19_once(bench_rec, monkeypatch):
     # vLLM admits a waiting request on its first chunk before 0.19.0 (simulate/limits.py RESERVE_FULL_ISL):
-    # 0.10.1.1 (stated twice) gets one note, said as vllm_version reads it (major.minor.patch: "0.10.1");
+    # 0.10.1.1 (stated twice) gets one note, said as stated ("0.10.1.1"; compared as 0.10.1);
     # 0.19.0 and a level that states none (kvplan's own vLLM 0.33) get none
     _levels_with_versions(monkeypatch, ["0.10.1.1", "0.19.0", None, "0.10.1.1"])
     out = api.check_bench(["a.json"], "h100")
-    assert out["notes"] == ["vLLM 0.10.1 (stated in the file): before 0.19.0 a waiting request is admitted when "
+    assert out["notes"] == ["vLLM 0.10.1.1 (stated in the file): before 0.19.0 a waiting request is admitted when "
                             "its first chunk fits"]
     assert bench_rec["replay"][-1][1]["engine_version"] is None  # each level keeps its own (bench.replay)
     # the caller's version stands for every level's: one note, said to come from --engine-version

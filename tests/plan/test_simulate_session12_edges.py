@@ -102,6 +102,8 @@ def test_a_version_without_its_patch_number_reads_patch_0():
     assert vllm_version("0.19") == ("0.19", (0, 19, 0))
     assert vllm_version("v0.4.1 (V1)") == ("v0.4.1", (0, 4, 1))
     assert vllm_version("nightly") is None and vllm_version(None) is None
+    assert vllm_version("0.10.1.1") == ("0.10.1.1", (0, 10, 1))  # said as stated, compared by three parts
+    assert vllm_version("0.19.0rc1 (V1)") == ("0.19.0rc1", (0, 19, 0))
 
 
 def test_engine_limits_plans_the_kv_and_weight_dtypes_it_is_given():

@@ -47,7 +47,7 @@ def vllm_version(version: str | None) -> tuple[str, tuple[int, int, int]] | None
     (V1)", "0.19.0rc1"), None when it does not lead with one."""
     import re
 
-    m = re.match(r"\s*v?(\d+)\.(\d+)(?:\.(\d+))?", version or "")
+    m = re.match(r"\s*v?(\d+)\.(\d+)(?:\.(\d+))?[\w.+-]*", version or "")  # the rest of its token: "0.10.1.1"
     return None if m is None else (m.group(0).strip(), tuple(int(x or 0) for x in m.groups()))
 
 
