@@ -27,11 +27,9 @@ TABLES holds the README's table lines verbatim (header, separator, data rows) at
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-import yaml
+from rows_io import append
 
-HERE = Path(__file__).resolve().parent
 RETRIEVED = "2026-12-06"
 REPO = "https://github.com/Majestic-labs-AI/benchmarks-ai/blob/"
 HEADING = ("## Benchmarks Using Georgi Gerganov's [llama-bench]"
@@ -142,12 +140,7 @@ def rows() -> tuple[list, list]:
 
 def main() -> None:
     r, x = rows()
-    dump = lambda d: yaml.safe_dump(d, sort_keys=False, width=120, allow_unicode=True)  # noqa: E731
-    with open(HERE / "measurements.yaml", "a") as f:
-        f.write(dump(r))
-    with open(HERE / "excluded.yaml", "a") as f:
-        f.write(dump(x))
-    print(f"{len(r)} rows, {len(x)} excluded entries")
+    append(r, x)
 
 
 if __name__ == "__main__":

@@ -24,11 +24,9 @@ from __future__ import annotations
 import csv
 import random
 import sys
-from pathlib import Path
 
-import yaml
+from rows_io import append
 
-HERE = Path(__file__).resolve().parent
 SEED = 2026120606  # round 6's seed: the sample below and make_split.py's draw
 SAMPLE = 30
 RETRIEVED = "2026-12-06"
@@ -204,12 +202,7 @@ def main(dli_csv: str, nim_csv: str) -> None:
     for r, x in (dli(dli_csv), nim(nim_csv), buildkite()):
         rows += r
         excl += x
-    dump = lambda d: yaml.safe_dump(d, sort_keys=False, width=120, allow_unicode=True)  # noqa: E731
-    with open(HERE / "measurements.yaml", "a") as f:
-        f.write("# ---- round 6 (issue 21, session 9): benchmarks/published/round6_rows.py\n" + dump(rows))
-    with open(HERE / "excluded.yaml", "a") as f:
-        f.write("# ---- round 6 (issue 21, session 9): benchmarks/published/round6_rows.py\n" + dump(excl))
-    print(f"{len(rows)} rows, {len(excl)} exclusion entries")
+    append(rows, excl, "# ---- round 6 (issue 21, session 9): benchmarks/published/round6_rows.py\n")
 
 
 if __name__ == "__main__":

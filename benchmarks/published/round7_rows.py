@@ -24,9 +24,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import yaml
+from rows_io import append
 
-HERE = Path(__file__).resolve().parent
 RETRIEVED = "2026-12-06"
 ROCM = "https://github.com/ROCm/vllm/blob/040de12d45c16d6de6ad386cc57dd68b8c5b805e/docs/dev-docker/README.md"
 COOKBOOK = "https://github.com/sgl-project/sgl-cookbook/blob/7b5bd9c05e3d86da5161ac2be9b91c19a34bf49d/docs/autoregressive/"
@@ -204,12 +203,7 @@ def main(rocm_md: str, gemma_md: str, dsv31_md: str) -> None:
     parts = [rocm(rocm_md), gemma(gemma_md), dsv31(dsv31_md)]
     rows = [r for p in parts for r in p[0]]
     excluded = [x for p in parts for x in p[1]]
-    dump = lambda d: yaml.safe_dump(d, sort_keys=False, width=120, allow_unicode=True)  # noqa: E731
-    with open(HERE / "measurements.yaml", "a") as f:
-        f.write(dump(rows))
-    with open(HERE / "excluded.yaml", "a") as f:
-        f.write(dump(excluded))
-    print(f"{len(rows)} rows, {len(excluded)} excluded entries")
+    append(rows, excluded)
 
 
 if __name__ == "__main__":

@@ -25,11 +25,9 @@ import csv
 import io
 import subprocess
 import sys
-from pathlib import Path
 
-import yaml
+from rows_io import append
 
-HERE = Path(__file__).resolve().parent
 RETRIEVED = "2026-12-06"
 COMMIT = "06c957ab51572ca18db9c1f4bb254a9eb86df4d7"
 DIR = "comparison/h100sxm5_vs_mi300x/"
@@ -147,12 +145,7 @@ def rows(git_dir: str) -> tuple[list, list]:
 
 def main(git_dir: str) -> None:
     r, x = rows(git_dir)
-    dump = lambda d: yaml.safe_dump(d, sort_keys=False, width=120, allow_unicode=True)  # noqa: E731
-    with open(HERE / "measurements.yaml", "a") as f:
-        f.write(dump(r))
-    with open(HERE / "excluded.yaml", "a") as f:
-        f.write(dump(x))
-    print(f"{len(r)} rows, {len(x)} excluded entries")
+    append(r, x)
 
 
 if __name__ == "__main__":

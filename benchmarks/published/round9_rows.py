@@ -19,11 +19,9 @@ from the file at that commit; every row is either a measurement or an excluded.y
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-import yaml
+from rows_io import append
 
-HERE = Path(__file__).resolve().parent
 RETRIEVED = "2026-12-06"
 COMMIT = "5955b8afbad2ddcc3156202b16c567e94c52248f"
 SOURCE = f"https://github.com/NVIDIA/TensorRT-LLM/blob/{COMMIT}/docs/source/performance.md"
@@ -234,12 +232,7 @@ def rows() -> tuple[list, list]:
 
 def main() -> None:
     r, x = rows()
-    dump = lambda d: yaml.safe_dump(d, sort_keys=False, width=120, allow_unicode=True)  # noqa: E731
-    with open(HERE / "measurements.yaml", "a") as f:
-        f.write(dump(r))
-    with open(HERE / "excluded.yaml", "a") as f:
-        f.write(dump(x))
-    print(f"{len(r)} rows, {len(x)} excluded entries")
+    append(r, x)
 
 
 if __name__ == "__main__":
