@@ -26,6 +26,7 @@ import resource
 import sys
 import time
 
+from kvplan.plan import costs
 from kvplan.plan import deploy as d
 
 GOAL_S, GOAL_N = 60.0, 500
@@ -40,7 +41,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--workers", type=int, default=2)
     a = ap.parse_args()
-    w = d.Workload("llama-3.1-8b", 30.0, "1024", "256", 500.0, 25.0, prices=d.load_prices())
+    w = d.Workload("llama-3.1-8b", 30.0, "1024", "256", 500.0, 25.0, prices=costs.load_prices())
     tasks = d.tasks_for(["h100", "h200", "a100-sxm-80gb", "l40s"], (1, 2, 4, 8), (16, 32, 64, 128, 256))
     t, c = time.perf_counter(), cpu_s()
     res = d.search(w, tasks, workers=a.workers)
