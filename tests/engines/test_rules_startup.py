@@ -221,6 +221,17 @@ def test_non_torch_extra_tp_pair():
     assert startup.non_torch_extra_tp(catalog.load_gpu("h100")) == (440_234_148, 0)
     assert startup.non_torch_extra_tp(catalog.load_gpu("rtx-3090")) == (0, 440_234_148)
     assert startup.non_torch_extra_tp(None) == (440_234_148, 0)
+    # overheads: any split over more than one GPU (tp × pp > 1) on a card without peer access
+    # moves the extra into the uncertainty: TP 2 × PP 1 and TP 1 × PP 2 as TP 4 above
+    m = catalog.load_model("llama-3.1-8b")
+    rtx = catalog.load_gpu("rtx-3090")
+    for tp, pp in ((2, 1), (1, 2)):
+        n = next(p for p in startup.overheads(m, rtx, _Cfg, ServeOptions(), tp, pp) if p.key == "non_torch")
+        assert (n.bytes, n.uncertainty) == (150_323_855, 440_234_148)
+        assert n.source == ("growth after the start-up snapshot; fitted on fit and seen rows (session 11, "
+                            "engines/vllm/startup.yaml); no NCCL buffers on a card without peer access "
+                            "(NCCL's SHM transport keeps them in host memory), their fitted size carried "
+                            "as the uncertainty")
 
 class _Cfg:
     max_num_batched_tokens = 8192
