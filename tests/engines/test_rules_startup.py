@@ -221,6 +221,9 @@ def test_non_torch_extra_tp_pair():
     assert startup.non_torch_extra_tp(catalog.load_gpu("h100")) == (440_234_148, 0)
     assert startup.non_torch_extra_tp(catalog.load_gpu("rtx-3090")) == (0, 440_234_148)
     assert startup.non_torch_extra_tp(None) == (440_234_148, 0)
+
+
+def test_overheads_without_peer_access_at_two_gpus():
     # overheads: any split over more than one GPU (tp × pp > 1) on a card without peer access
     # moves the extra into the uncertainty: TP 2 × PP 1 and TP 1 × PP 2 as TP 4 above
     m = catalog.load_model("llama-3.1-8b")
