@@ -192,6 +192,50 @@ def test_mxfp4_growth_sm100_from_code():
     assert not startup.mxfp4_from_code(catalog.load_gpu("h100")) and not startup.mxfp4_from_code(None)
     assert startup.mxfp4_growth(catalog.load_model("deepseek-v3"), b200) == 0  # fp8, not MXFP4
 
+
+def test_mxfp4_growth_sm100_session12_survivors():
+    # mutation pass, session 12 (MUTATION.md): the growth is an int of bytes (ip, hp are multiples
+    # of 256, so every // is exact, but `/` would give a float); gpt-oss-20b's figure from above
+    b200 = catalog.load_gpu("b200")
+    m20 = catalog.load_model("gpt-oss-20b")
+    g = startup.mxfp4_growth_sm100(m20)
+    assert type(g) is int and g == (15_077_388 - 13_236_480) * 32 * 24 == 1_413_817_344
+    # a dense layer type before the MoE ones adds nothing and does not stop the sum: the same
+    # 1,413,817,344 bytes with one dense layer (no MXFP4 experts) put first
+    from kvplan.model.spec import DenseMlp
+    lt = m20.layer_types["local"].model_copy(update={"mlp": DenseMlp(intermediate_size=2_880)})
+    dense_first = m20.model_copy(update={"layer_types": {"dense": lt, **m20.layer_types},
+                                         "pattern": "dense " + m20.pattern})
+    assert list(dense_first.counts()) == ["dense", "local", "global"]
+    assert startup.mxfp4_growth_sm100(dense_first) == 1_413_817_344
+    # B300 is compute capability 10.3 (settings._CAPABILITY): vLLM's is_device_capability_family(100)
+    # tests the major (103 // 10 == 10), so it takes the code path too
+    b300 = b200.model_copy(update={"name": "b300"})
+    assert startup.mxfp4_from_code(b300)
+
+
+def test_non_torch_extra_tp_pair():
+    # (bytes charged, uncertainty): an H100 (peer access) is charged the fitted extra
+    # 590,558,003 - 150,323,855 = 440,234,148 with no uncertainty; an RTX 3090 (no peer access)
+    # nothing, the same figure carried as the uncertainty
+    assert startup.non_torch_extra_tp(catalog.load_gpu("h100")) == (440_234_148, 0)
+    assert startup.non_torch_extra_tp(catalog.load_gpu("rtx-3090")) == (0, 440_234_148)
+    assert startup.non_torch_extra_tp(None) == (440_234_148, 0)
+
+
+def test_overheads_without_peer_access_at_two_gpus():
+    # overheads: any split over more than one GPU (tp × pp > 1) on a card without peer access
+    # moves the extra into the uncertainty: TP 2 × PP 1 and TP 1 × PP 2 as TP 4 above
+    m = catalog.load_model("llama-3.1-8b")
+    rtx = catalog.load_gpu("rtx-3090")
+    for tp, pp in ((2, 1), (1, 2)):
+        n = next(p for p in startup.overheads(m, rtx, _Cfg, ServeOptions(), tp, pp) if p.key == "non_torch")
+        assert (n.bytes, n.uncertainty) == (150_323_855, 440_234_148)
+        assert n.source == ("growth after the start-up snapshot; fitted on fit and seen rows (session 11, "
+                            "engines/vllm/startup.yaml); no NCCL buffers on a card without peer access "
+                            "(NCCL's SHM transport keeps them in host memory), their fitted size carried "
+                            "as the uncertainty")
+
 class _Cfg:
     max_num_batched_tokens = 8192
     max_num_seqs = 256

@@ -38,6 +38,13 @@ def test_positions_per_scaling_type():
     assert startup.rotary_positions(Rope(mrope=True), 128_000) == 512_000
     assert startup.rotary_positions(Rope(type="yarn", factor=4.0, original_max_position=8_192, mrope=True),
                                     32_768) == 32_768
+    # MRoPE under another type keeps 4 × max_position even when an original is given:
+    # 4 × 32,768 = 131,072, not 4 × 8,192
+    assert startup.rotary_positions(Rope(mrope=True, original_max_position=8_192), 32_768) == 131_072
+    # DeepSeek's deepseek_yarn is yarn's rule: original × factor = 4,096 × 4 = 16,384 rows, not
+    # the 8,192 of max_position
+    assert startup.rotary_positions(Rope(type="deepseek_yarn", factor=4.0, original_max_position=4_096),
+                                    8_192) == 16_384
 
 
 def test_the_importer_reads_the_rope():
