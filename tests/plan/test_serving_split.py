@@ -213,3 +213,22 @@ def test_round12_rows_are_the_pages_vllm_rows_as_copied_and_read():
     from kvplan.observe.bench import saturated as sat
 
     assert sat(8, 199.774, 986.37) and not sat(5, 199.774, 915.52) and not sat(5, 199.778, 914.19)
+
+
+def test_round12_first_print_record_is_every_held_out_level_as_measured():
+    """round12_first_print.json (the held-out rows as first printed, which the headline reads) holds each level of the
+    round-12 held-out source once, in runs.yaml's order, with its measured output tok/s, median TTFT and median TPOT;
+    kvplan predicted every row (none refused), and the measured rate-8 row is saturated by kvplan's rule."""
+    import json
+
+    rec = json.loads((DIR / "round12_first_print.json").read_text())["rows"]
+    (src,) = ROUNDS["round12"]["held_out"]
+    levels = [lv for run in RUNS[src]["runs"] for lv in run["levels"]]
+    assert [r["source"] for r in rec] == [src] * len(levels) and len(levels) == 5
+    assert [r["out"][0] for r in rec] == [lv["output_throughput"] for lv in levels]
+    assert [r["ttft"][0] for r in rec] == [lv["median_ttft_ms"] for lv in levels]
+    assert [r["itl"][0] for r in rec] == [lv["median_tpot_ms"] for lv in levels]
+    assert all(r["itl_stat"] == "p50 TPOT" and r["ttft_stat"] == "p50" for r in rec)
+    assert all(r["half"] == "held-out" and not r.get("refused") for r in rec)
+    assert all(None not in (r["out"][1], r["itl"][1], r["ttft"][1]) for r in rec)
+    assert [r["load"] for r in rec] == ["1/s", "2/s", "5/s", "8/s", "5/s"] and rec[3]["sat"][0] is True
