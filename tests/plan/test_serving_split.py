@@ -209,10 +209,12 @@ def test_round12_rows_are_the_pages_vllm_rows_as_copied_and_read():
     assert r8.measured["tpot_ms"] == {"p50": 104.71, "p99": 199.54} and r8.measured["itl_ms"] == {}
     assert r8.measured["mean_prompt_tokens"] == 213.987 and r8.measured["mean_output_tokens"] == 199.774
     assert abs(21789 / 105.08 - a[0].measured["output_tokens_per_s"]) < 0.02  # its duration is printed to 0.01 s
-    # the rate-8 row saturated as measured (below 90 % of 8 x 199.774 offered), the rate-5 rows did not
+    # the rate-8 row saturated as measured (below 90 % of 8 x 199.774 offered), the rate-5 rows did not; the rule also
+    # counts the rate-2 row (391.28 < 0.9 x 2 x 220.66), a short run's drain, not a queue (runs.yaml caveat 5)
     from kvplan.observe.bench import saturated as sat
 
     assert sat(8, 199.774, 986.37) and not sat(5, 199.774, 915.52) and not sat(5, 199.778, 914.19)
+    assert sat(2, 220.66, 391.28) and not sat(1, 217.89, 207.35)
 
 
 def test_round12_first_print_record_is_every_held_out_level_as_measured():
