@@ -182,3 +182,55 @@ def test_round11_first_print_record_is_every_held_out_level_as_measured():
     assert all(r["half"] == "held-out" and r["itl"][0] is None and r["ttft"][0] is None for r in rec)
     assert all(bool(r.get("refused")) == (r["model"] == "mistral-7b") for r in rec)
     assert all(r["out"][1] is not None for r in rec if r["model"] == "qwen3-4b")
+
+
+def test_round12_held_out_is_its_seeded_draw():
+    r11, r12 = ROUNDS["round11"], ROUNDS["round12"]
+    placed = set(r12["held_out"]) | set(r12["fit"]) | set(r12["seen"])
+    new = sorted(placed - set(r11["held_out"]) - set(r11["fit"]) - set(r11["seen"]))
+    assert new == ["zhjunqin-3090-vllm041"]
+    random.Random(r12["seed"]).shuffle(new)
+    assert r12["held_out"] == new[: -(-len(new) // 3)]
+
+
+def test_round12_rows_are_the_pages_vllm_rows_as_copied_and_read():
+    # zhjunqin/LLM-Learning inference/benchmark/README.md (17aa102): the vLLM 0.4.1 rows at rates 1 / 2 / 5 / 8 and the
+    # flash-attn row at 5; a hand check of two: rate 8 is 1,000 prompts, 986.37 output tok/s, P50 TTFT 24,919.84 ms,
+    # P50 TPOT 104.71 ms; rate 1's output tok/s is its 21,789 tokens over its 105.08 s (207.35, to the
+    # duration's printed digits)
+    runs = RUNS["zhjunqin-3090-vllm041"]["runs"]
+    assert [len(r["levels"]) for r in runs] == [4, 1]
+    assert {(r["model"], r["gpu"], r["engine_version"], r["prefix_caching"]) for r in runs} == {
+        ("llama-3-8b", "rtx-3090", "0.4.1", False)}
+    a, b = _accuracy().table_levels(runs[0]), _accuracy().table_levels(runs[1])
+    assert [lv.rate for lv in a + b] == [1, 2, 5, 8, 5] and [lv.requests for lv in a + b] == [100, 200, 1000, 1000, 1000]
+    r8 = a[3]
+    assert r8.measured["output_tokens_per_s"] == 986.37 and r8.measured["ttft_ms"] == {"p50": 24919.84, "p99": 53385.48}
+    assert r8.measured["tpot_ms"] == {"p50": 104.71, "p99": 199.54} and r8.measured["itl_ms"] == {}
+    assert r8.measured["mean_prompt_tokens"] == 213.987 and r8.measured["mean_output_tokens"] == 199.774
+    assert abs(21789 / 105.08 - a[0].measured["output_tokens_per_s"]) < 0.02  # its duration is printed to 0.01 s
+    # the rate-8 row saturated as measured (below 90 % of 8 x 199.774 offered), the rate-5 rows did not; the rule also
+    # counts the rate-2 row (391.28 < 0.9 x 2 x 220.66), a short run's drain, not a queue (runs.yaml caveat 5)
+    from kvplan.observe.bench import saturated as sat
+
+    assert sat(8, 199.774, 986.37) and not sat(5, 199.774, 915.52) and not sat(5, 199.778, 914.19)
+    assert sat(2, 220.66, 391.28) and not sat(1, 217.89, 207.35)
+
+
+def test_round12_first_print_record_is_every_held_out_level_as_measured():
+    """round12_first_print.json (the held-out rows as first printed, which the headline reads) holds each level of the
+    round-12 held-out source once, in runs.yaml's order, with its measured output tok/s, median TTFT and median TPOT;
+    kvplan predicted every row (none refused), and the measured rate-8 row is saturated by kvplan's rule."""
+    import json
+
+    rec = json.loads((DIR / "round12_first_print.json").read_text())["rows"]
+    (src,) = ROUNDS["round12"]["held_out"]
+    levels = [lv for run in RUNS[src]["runs"] for lv in run["levels"]]
+    assert [r["source"] for r in rec] == [src] * len(levels) and len(levels) == 5
+    assert [r["out"][0] for r in rec] == [lv["output_throughput"] for lv in levels]
+    assert [r["ttft"][0] for r in rec] == [lv["median_ttft_ms"] for lv in levels]
+    assert [r["itl"][0] for r in rec] == [lv["median_tpot_ms"] for lv in levels]
+    assert all(r["itl_stat"] == "p50 TPOT" and r["ttft_stat"] == "p50" for r in rec)
+    assert all(r["half"] == "held-out" and not r.get("refused") for r in rec)
+    assert all(None not in (r["out"][1], r["itl"][1], r["ttft"][1]) for r in rec)
+    assert [r["load"] for r in rec] == ["1/s", "2/s", "5/s", "8/s", "5/s"] and rec[3]["sat"][0] is True
