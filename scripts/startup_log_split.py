@@ -65,6 +65,11 @@ Round 11 (``round_11``): the URLs of batch 2026-12-06-r11, collected after round
 been seen, are split the same way with ``SEED_11``, before kvplan's figure for any round-11 log is computed and
 before any constant or code is changed. Rounds 1 to 10 keep their sides; round 11's held-out half becomes the
 headline and round 10's held-out half is reported as seen.
+
+Round 12 (``round_12``): the URLs of batch 2026-12-07-r12, collected after round 11's held-out figures had
+been seen, are split the same way with ``SEED_12``, before kvplan's figure for any round-12 log is computed and
+before any constant or code is changed. Rounds 1 to 11 keep their sides; round 12's held-out half becomes the
+headline and round 11's held-out half is reported as seen.
 """
 from __future__ import annotations
 
@@ -119,6 +124,10 @@ ROUND_10 = ("2026-12-06-r10", "2026-12-06-r10b")
 # own seed before kvplan's figure for any round-11 log is computed.
 SEED_11 = 20_2026_12_17
 ROUND_11 = ("2026-12-06-r11",)
+# Round 12: batch 2026-12-07-r12, collected after round 11's held-out figures had been seen, split with its
+# own seed before kvplan's figure for any round-12 log is computed.
+SEED_12 = 20_2026_12_18
+ROUND_12 = ("2026-12-07-r12",)
 
 
 def all_logs() -> list[dict]:
@@ -168,10 +177,11 @@ def split() -> dict:
     round_10 = {u for u, b in batch.items() if b == ROUND_10[0]}
     round_10b = {u for u, b in batch.items() if b == ROUND_10[1]}
     round_11 = {u for u, b in batch.items() if b in ROUND_11}
+    round_12 = {u for u, b in batch.items() if b in ROUND_12}
     sides = {"held_out": [], "fit": sorted(first)}
     n = {"held_out": 0, "fit": sum(count[u] for u in first)}
     later = (round_2 | round_3 | round_4 | round_5 | round_6 | round_7 | round_8 | round_9 | round_10 | round_10b
-             | round_11)
+             | round_11 | round_12)
     _balance(sorted(set(count) - first - later), count, SEED, sides, n)
     sides_2: dict = {"held_out": [], "fit": []}
     n_2 = {"held_out": 0, "fit": 0}
@@ -204,6 +214,9 @@ def split() -> dict:
     sides_11: dict = {"held_out": [], "fit": []}
     n_11 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_11), count, SEED_11, sides_11, n_11)
+    sides_12: dict = {"held_out": [], "fit": []}
+    n_12 = {"held_out": 0, "fit": 0}
+    _balance(sorted(round_12), count, SEED_12, sides_12, n_12)
     return {"seed": SEED, "method": " ".join(__doc__.split("\n\n")[2].split()),
             "files": list(FILES), "scored_rows": n,
             "held_out_urls": sorted(sides["held_out"]), "fit_urls": sorted(sides["fit"]),
@@ -236,7 +249,10 @@ def split() -> dict:
                          "held_out_urls": sorted(sides_10["held_out"]), "fit_urls": sorted(sides_10["fit"])},
             "round_11": {"seed": SEED_11, "batches": list(ROUND_11),
                          "method": " ".join(__doc__.split("\n\n")[12].split()), "scored_rows": n_11,
-                         "held_out_urls": sorted(sides_11["held_out"]), "fit_urls": sorted(sides_11["fit"])}}
+                         "held_out_urls": sorted(sides_11["held_out"]), "fit_urls": sorted(sides_11["fit"])},
+            "round_12": {"seed": SEED_12, "batches": list(ROUND_12),
+                         "method": " ".join(__doc__.split("\n\n")[13].split()), "scored_rows": n_12,
+                         "held_out_urls": sorted(sides_12["held_out"]), "fit_urls": sorted(sides_12["fit"])}}
 
 
 if __name__ == "__main__":

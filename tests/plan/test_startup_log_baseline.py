@@ -32,14 +32,20 @@ def test_both_sides_hold_refusals_and_scored_logs():
         assert s["scored"] >= 10 and s["refused"] >= 2 and s["with_error"] >= 8, (side, s)
 
 
-def test_round_11_is_the_headline_and_no_refusal_is_called_fits():
+def test_round_12_is_the_headline_and_no_refusal_is_called_fits():
     rs = startup_log_baseline.rows()
     assert {r["side"] for r in rs} <= set(startup_log_baseline.SIDES)
     head = startup_log_baseline.headline(rs).splitlines()[2]
-    assert head.startswith("| held-out (round 11) |")
-    # round 11 (seed 2020261217): no row could be scored; every row on both sides is listed with its reason
-    r11 = [r for r in rs if r["side"] in ("held-out (round 11)", "fit (round 11)")]
-    assert {r["side"] for r in r11} == {"held-out (round 11)", "fit (round 11)"}
+    assert head.startswith("| held-out (round 12) |")
+    # round 12 (seed 2020261218): one scored log with a KV figure on each side (vLLM 0.23.0 on one H100), every
+    # other row listed with its reason
+    for side in ("held-out (round 12)", "fit (round 12)"):
+        s12 = startup_log_baseline.summary(rs, side)
+        assert s12["scored"] == s12["with_error"] == 1 and s12["refused"] == 0, side
+        assert all(r["scored"] or r["why_not"] for r in rs if r["side"] == side)
+    # round 11 (seed 2020261217, now seen): no row could be scored; every row on both sides is listed with its reason
+    r11 = [r for r in rs if r["side"] in ("held-out (round 11, seen)", "fit (round 11)")]
+    assert {r["side"] for r in r11} == {"held-out (round 11, seen)", "fit (round 11)"}
     assert all(not r["scored"] and r["why_not"] for r in r11)
     # round 10 (seed 2020261216, now seen): a scored log with a KV figure on each side, and a scored log that
     # states tokens only (vLLM 0.9.0 prints no KV GiB), which has no error

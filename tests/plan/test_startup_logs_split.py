@@ -25,7 +25,8 @@ def test_every_url_on_one_side():
              set(SPLIT["round_8"]["held_out_urls"]), set(SPLIT["round_8"]["fit_urls"]),
              set(SPLIT["round_9"]["held_out_urls"]), set(SPLIT["round_9"]["fit_urls"]),
              set(SPLIT["round_10"]["held_out_urls"]), set(SPLIT["round_10"]["fit_urls"]),
-             set(SPLIT["round_11"]["held_out_urls"]), set(SPLIT["round_11"]["fit_urls"])]
+             set(SPLIT["round_11"]["held_out_urls"]), set(SPLIT["round_11"]["fit_urls"]),
+             set(SPLIT["round_12"]["held_out_urls"]), set(SPLIT["round_12"]["fit_urls"])]
     assert sum(len(s) for s in sides) == len(set().union(*sides))  # no URL on two sides
     assert {e["url"] for e in startup_log_split.all_logs()} == set().union(*sides)
     assert SPLIT["scored_rows"]["held_out"] >= 10
@@ -81,7 +82,8 @@ def test_round_5_holds_only_its_own_batch_and_leaves_rounds_1_to_4_as_they_were(
     assert not {u for u, b in batch.items() if b in r5["batches"]} & earlier
     assert r5["held_out_urls"] and r5["fit_urls"] and r5["scored_rows"]["held_out"] >= 1
     later = SPLIT["round_6"]["batches"] + SPLIT["round_7"]["batches"] + SPLIT["round_8"]["batches"] + \
-        SPLIT["round_9"]["batches"] + SPLIT["round_10"]["batches"] + SPLIT["round_11"]["batches"]
+        SPLIT["round_9"]["batches"] + SPLIT["round_10"]["batches"] + SPLIT["round_11"]["batches"] + \
+        SPLIT["round_12"]["batches"]
     assert {e["batch"] for e in logs if e.get("engine") == "TRT-LLM"} <= set(r5["batches"] + later)
 
 
@@ -192,6 +194,27 @@ def test_round_11_holds_only_its_own_batch_and_leaves_rounds_1_to_10_as_they_wer
                                                   if e["url"] in r11["held_out_urls"]),
                                   "fit": sum(startup_log_split.split_scored(e) for e in rows
                                              if e["url"] in r11["fit_urls"])}
+
+
+def test_round_12_holds_only_its_own_batch_and_leaves_rounds_1_to_11_as_they_were():
+    """Round 12 is split with a seed of its own (2020261218); the URLs of rounds 1 to 11 do not move. It was
+    split with one scored row on each side (Qwen3-8B and Qwen3-4B-Instruct-2507 on one H100, vLLM 0.23), and
+    every other row listed with its reason, before kvplan's figure for any of them was computed."""
+    rs = [SPLIT[f"round_{i}"] for i in range(2, 13)]
+    assert len({SPLIT["seed"]} | {r["seed"] for r in rs}) == 12 and SPLIT["round_12"]["seed"] == 2020261218
+    r12 = SPLIT["round_12"]
+    batch = {e["url"]: e.get("batch") for e in startup_log_split.all_logs()}
+    assert {batch[u] for u in r12["held_out_urls"] + r12["fit_urls"]} == set(r12["batches"]) == {"2026-12-07-r12"}
+    earlier = set(SPLIT["held_out_urls"] + SPLIT["fit_urls"])
+    for r in rs[:-1]:
+        earlier |= set(r["held_out_urls"] + r["fit_urls"])
+    assert not {u for u, b in batch.items() if b in r12["batches"]} & earlier
+    rows = [e for e in startup_log_split.all_logs() if e.get("batch") in r12["batches"]]
+    assert r12["scored_rows"] == {"held_out": sum(startup_log_split.split_scored(e) for e in rows
+                                                  if e["url"] in r12["held_out_urls"]),
+                                  "fit": sum(startup_log_split.split_scored(e) for e in rows
+                                             if e["url"] in r12["fit_urls"])} == {"held_out": 1, "fit": 1}
+    assert all(startup_log_split.scored(e) or e.get("kvplan_skip") for e in rows)
 
 
 def test_a_row_scored_later_keeps_its_rounds_split():
