@@ -42,6 +42,11 @@ llama-bench runs of Llama 3 8B F16 on a Google Cloud A100-SXM4-40GB and L4 and a
 split with SEED_ROUND10 (one document: held out) and committed with aiconfigurator's coverage (none: no llama.cpp backend)
 before any round-10 row was predicted.
 
+Round 11 (`round11`): round 10's held-out source becomes "seen"; three new source documents (SOURCES_ROUND11: Vultr's NVIDIA
+HGX B200 vLLM cookbook, a cloud provider's vllm bench serve runs at fixed 2,048 / 512 random lengths, and vLLM PRs #2542
+and #3240, benchmark_latency sweeps of Mixtral-8x7B on H100 and A100), split with SEED_ROUND11 (ceil(3 / 2) = 2 held out)
+and committed with aiconfigurator's predictions before any round-11 row was predicted.
+
 Round 5 (`round5`): round 4's held-out sources become "seen"; four new source documents (SOURCES_ROUND5, SGLang's
 cookbook pages), split with SEED_ROUND5, committed before any round-5 row was predicted. The model they are predicted
 with is the one after round 4's changes (TurboMind's first token included), frozen before this split.
@@ -100,7 +105,7 @@ SOURCES_ROUND2 = [
 ]
 
 
-def _later_round(n: int, seed: int, sources: list, seen: dict) -> dict:
+def _later_round(n: int, seed: int, sources: list, seen: dict, day: str = "2026-12-06") -> dict:
     """Round ``n`` (2, 3, ...): its own sources split by its own seed, the previous round's
     held-out sources become seen."""
     ids = sorted(src[0] for src in sources)
@@ -108,7 +113,7 @@ def _later_round(n: int, seed: int, sources: list, seen: dict) -> dict:
     return {
         "seed": seed,
         "method": METHOD,
-        "made": f"2026-12-06, after the round-{n - 1} held-out figures were seen, before any constant or structure of "
+        "made": f"{day}, after the round-{n - 1} held-out figures were seen, before any constant or structure of "
                 f"kvplan's perf model was changed for round {n} and before any round-{n} row was predicted",
         "seen_sources": seen["held_out_sources"],
         "seen_how": f"round-{n - 1} held-out sources: their figures were printed in docs/perf-accuracy.md, so from round "
@@ -283,10 +288,35 @@ def split_round10() -> dict:
     return _later_round(10, SEED_ROUND10, SOURCES_ROUND10, split_round9())
 
 
+SEED_ROUND11 = 2026121111  # 2026-12-07, round 11 (session 13); fixed before any round-11 row was predicted
+# (id, url prefixes, how) of the round-11 source documents (benchmarks/published/round11_rows.py wrote their rows; the rows
+# left out are in excluded.yaml with the reason). Read after round 10's held-out figures had been seen; the model they are
+# predicted with is the one on this branch when the split was committed (frozen: no constant or code of it changed for
+# round 11). Three documents: ceil(3 / 2) = 2 are drawn to the held-out side; the third is a fit-side source (nothing is
+# fitted on it this round: the model stays frozen).
+SOURCES_ROUND11 = [
+    ("vultr-b200-vllm-cookbook", ["https://docs.vultr.com/inference-cookbook/cuda/"],
+     "round 11: Vultr's NVIDIA HGX B200 vLLM Optimization Cookbook (docs.vultr.com/inference-cookbook/cuda/, pages of "
+     "11 March 2026): vllm bench serve (vLLM 0.16.0) against vllm serve on B200, random 2,048 / 512 tokens, concurrency "
+     "1-1024; rows: the concurrency-1 TTFT and TPOT of Nemotron 3 Nano 30B-A3B FP8 at TP 2 (2 rows)"),
+    ("vllm-pr-2542", ["https://github.com/vllm-project/vllm/pull/2542"],
+     "round 11: vLLM PR #2542 (2024-01-22) benchmark_latency sweep, Mixtral-8x7B-Instruct bf16 on 8 x H100, TP 8, "
+     "1,000 -> 50 tokens, batch 1-64, vLLM main and main + the PR (14 rows)"),
+    ("vllm-pr-3240", ["https://github.com/vllm-project/vllm/pull/3240"],
+     "round 11: vLLM PR #3240 (2024-03-06) benchmark_latency sweep, Mixtral-8x7B-Instruct bf16 on 2 x A100 80 GB, TP 2, "
+     "1,000 -> 50 tokens, batch 1-64, vLLM main and main + the PR's tuned MoE config (14 rows)"),
+]
+
+
+def split_round11() -> dict:
+    return _later_round(11, SEED_ROUND11, SOURCES_ROUND11, split_round10(), day="2026-12-07")
+
+
 def split() -> dict:
     return {**split_round1(), "round2": split_round2(), "round3": split_round3(), "round4": split_round4(),
             "round5": split_round5(), "round6": split_round6(), "round7": split_round7(), "round8": split_round8(),
-            "round9": split_round9(), "round10": split_round10()}
+            "round9": split_round9(), "round10": split_round10(),
+            "round11": split_round11()}
 
 
 def split_round1() -> dict:
@@ -304,7 +334,7 @@ def split_round1() -> dict:
 
 def all_sources(doc: dict) -> list[dict]:
     """Every source document of both rounds."""
-    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10") for s in doc.get(n, {}).get("sources", [])]
+    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11") for s in doc.get(n, {}).get("sources", [])]
 
 
 def source_of(url: str, doc: dict) -> str:
@@ -331,7 +361,8 @@ if __name__ == "__main__":
     rows = yaml.safe_load((HERE / "measurements.yaml").read_text())
     for name, d in (("round 1", s), ("round 2", s["round2"]), ("round 3", s["round3"]), ("round 4", s["round4"]),
                     ("round 5", s["round5"]), ("round 6", s["round6"]), ("round 7", s["round7"]),
-                    ("round 8", s["round8"]), ("round 9", s["round9"]), ("round 10", s["round10"])):
+                    ("round 8", s["round8"]), ("round 9", s["round9"]), ("round 10", s["round10"]),
+                    ("round 11", s["round11"])):
         n = {k: sum(source_of(e["source"], s) in d[k] for e in rows) for k in ("held_out_sources", "fit_sources")}
         print(f"{name} held out: {', '.join(d['held_out_sources'])} ({n['held_out_sources']} rows)\n"
               f"{name} fit:      {', '.join(d['fit_sources'])} ({n['fit_sources']} rows)")

@@ -37,9 +37,10 @@ SYSTEMS = {"a100-sxm-80gb": "a100_sxm", "h100-sxm-80gb": "h100_sxm", "h200-sxm-1
 # kvplan model -> aiconfigurator's bundled config (model_configs/), else kvplan's vendored config.json
 # (its bundled Mixtral-8x7B-v0.1 config is not registered as a default model, so 0.12.0 tries to download it)
 BUNDLED = {"llama-3.1-8b": "meta-llama/Meta-Llama-3.1-8B", "llama-3.1-70b": "meta-llama/Meta-Llama-3.1-70B",
-           "qwen3-235b-a22b": "Qwen/Qwen3-235B-A22B", "deepseek-r1": "deepseek-ai/DeepSeek-R1"}
+           "qwen3-235b-a22b": "Qwen/Qwen3-235B-A22B", "deepseek-r1": "deepseek-ai/DeepSeek-R1",
+           "nemotron-3-nano-30b-a3b": "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16"}
 # MoE models: experts split by tensor parallelism (moe_tp = tp, ep 1), vLLM's and SGLang's default without --ep
-MOE = ("mixtral-8x7b", "qwen3-235b-a22b", "deepseek-r1", "gemma-4-26b-a4b")
+MOE = ("mixtral-8x7b", "qwen3-235b-a22b", "deepseek-r1", "gemma-4-26b-a4b", "nemotron-3-nano-30b-a3b")
 # checkpoints whose fp8 weights are block-scaled (128 x 128): aiconfigurator's fp8_block GEMM and MoE modes
 FP8_BLOCK = ("deepseek-r1",)
 LOCAL = {"llama-2-7b": "Llama-2-7B.json", "llama-2-13b": "Llama-2-13B.json", "llama-2-70b": "Llama-2-70B.json", "llama-3-70b": "Meta-Llama-3-70B.json",

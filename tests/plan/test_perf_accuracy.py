@@ -22,21 +22,41 @@ def test_every_row_on_one_side_and_readme_quotes_the_held_out_median():
     s = pa.summary(rows)
     readme = (ROOT / "README.md").read_text()
     m = re.search(r"held-out median absolute error of decode time\s+per token is\s+([\d.]+) %", readme)
-    # the headline is round 10's held-out figure as printed once (frozen on the page, every row and cell in
-    # benchmarks/published/round10_first_print.txt): decode time per token over its 10 llama-bench tg rows
-    assert m and pa.FROZEN_ROUND10["decode"].startswith(f"{m.group(1)} % ")
-    assert s["held_out"]["all"]["n_pred"] == 12 and s["held_out"]["breakdowns"]["phase"]["decode"]["n_pred"] == 10
+    # the headline is round 11's held-out figure as printed once (frozen on the page, every row and cell in
+    # benchmarks/published/round11_first_print.txt): decode time per token over its one TPOT row (Vultr, B200)
+    assert m and pa.FROZEN_ROUND11["decode"].startswith(f"{m.group(1)} % ")
+    ph = s["held_out"]["breakdowns"]["phase"]
+    assert s["held_out"]["all"]["n_pred"] == 16 and ph["decode"]["n_pred"] == 1 and ph["prefill"]["n_pred"] == 1 \
+        and ph["static batch"]["n_pred"] == 14
     page = (ROOT / "docs" / "perf-accuracy.md").read_text()
-    first = (ROOT / "benchmarks" / "published" / "round10_first_print.txt").read_text()
-    assert f"\nall {pa.FROZEN_ROUND10['all']}\n" in first and f"- All round-10 held-out rows: {pa.FROZEN_ROUND10['all']};" in page
-    assert f"decode (tg) {pa.FROZEN_ROUND10['decode']}" in first and f"prefill (pp512) {pa.FROZEN_ROUND10['prefill']}" \
-        in first and f"(`tg`, one sequence from an empty context): {pa.FROZEN_ROUND10['decode']};" in page
-    for k, name in (("gpu", "gpu"), ("decode_gpu", "decode on")):  # each bucket as first printed, one line per bucket
-        assert all(f"{name} {c.replace(': ', ' ', 1)}" in first for c in pa.FROZEN_ROUND10[k].split("; "))
-    assert all(f"tg {c[2:].replace(': ', ' ', 1)}" in first for c in pa.FROZEN_ROUND10["tg"].split("; "))
-    assert all(f"table {c.split()[0]} {c.split(': ', 1)[1]}" in first for c in pa.FROZEN_ROUND10["table"].split("; "))
+    first = (ROOT / "benchmarks" / "published" / "round11_first_print.txt").read_text()
+    fz = pa.FROZEN_ROUND11
+    assert f"\nall kvplan {fz['all']}; aic " in first and f"- All round-11 held-out rows: {fz['all']};" in page
+    for name, k in (("static batch", "static"), ("decode", "decode"), ("ttft", "ttft")):
+        assert f"\nphase {name} kvplan {fz[k]}; aic " in first
+    assert f"(PR #2542, the time of one static batch): {fz['static']};" in page
+    assert f"(Vultr, TPOT at concurrency 1): {fz['decode']}." in page and f"at concurrency 1): {fz['ttft']}." in page
+    for k, name in (("gpu", "gpu"), ("batch", "batch"), ("column", "pr2542 column")):  # each bucket as first printed
+        assert all(f"\n{name} {c.replace(': ', ' kvplan ', 1)}; aic " in first for c in fz[k].split("; "))
+    aic = dict(x.split(" ", 1) if not x.startswith("fixed") else ("static", x[len("fixed batch "):])
+               for x in fz["aic"].split("; "))
+    assert f"\nall kvplan {fz['all']}; aic {aic['all']}\n" in first
+    assert f"\nphase static batch kvplan {fz['static']}; aic {aic['static']}\n" in first
+    assert f"\nphase decode kvplan {fz['decode']}; aic {aic['decode']}\n" in first
+    assert f"\nphase ttft kvplan {fz['ttft']}; aic {aic['TTFT']}\n" in first
+    assert f"## fit-side summary (vllm-pr-3240, not fitted)\nall {fz['fit_side']}\n" in first
     # today's figures differ from the first print once the model changes: the page must say so
-    assert pa._cell(s["held_out"]["all"]) == pa.FROZEN_ROUND10["all"] or "Today's figures on the same rows" in page
+    assert pa._cell(s["held_out"]["all"]) == fz["all"] or "Today's figures on the same rows" in page
+    # round 10 (seen since round 11's split): its first print kept literally, today's figures beside it
+    first10 = (ROOT / "benchmarks" / "published" / "round10_first_print.txt").read_text()
+    assert f"\nall {pa.FROZEN_ROUND10['all']}\n" in first10 and f"- All round-10 held-out rows: {pa.FROZEN_ROUND10['all']};" in page
+    assert f"decode (tg) {pa.FROZEN_ROUND10['decode']}" in first10 and f"prefill (pp512) {pa.FROZEN_ROUND10['prefill']}" \
+        in first10 and f"(`tg`, one sequence from an empty context): {pa.FROZEN_ROUND10['decode']};" in page
+    for k, name in (("gpu", "gpu"), ("decode_gpu", "decode on")):  # each bucket as first printed, one line per bucket
+        assert all(f"{name} {c.replace(': ', ' ', 1)}" in first10 for c in pa.FROZEN_ROUND10[k].split("; "))
+    assert all(f"tg {c[2:].replace(': ', ' ', 1)}" in first10 for c in pa.FROZEN_ROUND10["tg"].split("; "))
+    assert all(f"table {c.split()[0]} {c.split(': ', 1)[1]}" in first10 for c in pa.FROZEN_ROUND10["table"].split("; "))
+    assert "Today's figures on the same rows (seen since round 11's split)" in page
     # round 9 (seen since round 10's split): its first print kept literally, today's figures beside it
     first9 = (ROOT / "benchmarks" / "published" / "round9_first_print.txt").read_text()
     assert f"ALL {pa.FROZEN_ROUND9['all']}" in first9 and f"- All round-9 held-out rows: {pa.FROZEN_ROUND9['all']};" in page
@@ -99,7 +119,7 @@ def test_per_gpu_throughput_by_hand():
 
 
 def test_last_round_held_out_is_never_fitted():
-    # the round-10 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-9
+    # the round-11 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-10
     # (printed before the next round) are labelled "seen", not held out
     spec2 = importlib.util.spec_from_file_location("fit", ROOT / "benchmarks" / "latency" / "fit.py")
     fit = importlib.util.module_from_spec(spec2)
@@ -108,15 +128,17 @@ def test_last_round_held_out_is_never_fitted():
     fitted = {e["id"] for e in fit.fit_side_entries()}
     rows = pa.rows()
     held = {r["id"] for r in rows if r["side"] == "held_out"}
-    # round 10 printed (session 12): its held-out rows are the headline and never in fit.py's rows; round 9's held-out
-    # rows are seen since round 10's split, so fit.py may take them
-    assert pa.PENDING == () and len(held) == 12 and not held & fitted
-    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round10"]["held_out_sources"])
-    r9 = set(doc["round9"]["held_out_sources"])
-    assert r9 <= set(doc["round10"]["seen_sources"]) and {r["side"] for r in rows if r["doc"] in r9} == {"seen"}
+    # round 11 printed (session 13): its held-out rows are the headline and never in fit.py's rows; round 10's held-out
+    # rows are seen since round 11's split, so fit.py may take them (it was not rerun for round 11)
+    assert pa.PENDING == () and len(held) == 16 and not held & fitted
+    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round11"]["held_out_sources"])
+    r10 = set(doc["round10"]["held_out_sources"])
+    assert r10 <= set(doc["round11"]["seen_sources"]) and {r["side"] for r in rows if r["doc"] in r10} == {"seen"}
     assert {r["doc"] for r in rows if r["side"] == "seen"} == set(doc["held_out_sources"]).union(
         *(set(doc[n]["held_out_sources"]) for n in ("round2", "round3", "round4", "round5", "round6", "round7",
-                                                    "round8", "round9")))
+                                                    "round8", "round9", "round10")))
+    # round 11's fit-side source (vLLM PR #3240) is on the fit side of the page and in fit.py's rows
+    assert set(doc["round11"]["fit_sources"]) <= {r["doc"] for r in rows if r["side"] == "fit"}
     assert fitted == {r["id"] for r in rows if r["side"] in ("seen", "fit")}
 
 

@@ -81,12 +81,13 @@ R7 = SPLIT["round7"]
 R8 = SPLIT["round8"]
 R9 = SPLIT["round9"]
 R10 = SPLIT["round10"]
+R11 = SPLIT["round11"]
 NCCL = yaml.safe_load((DIR / "nccl_tests.yaml").read_text())
 
 
 def _source_of(url):
     hits = [s["id"] for s in SPLIT["sources"] + R2["sources"] + R3["sources"] + R4["sources"] + R5["sources"] + R6["sources"]
-            + R7["sources"] + R8["sources"] + R9["sources"] + R10["sources"] if any(url.startswith(p) for p in s["url_prefixes"])]
+            + R7["sources"] + R8["sources"] + R9["sources"] + R10["sources"] + R11["sources"] if any(url.startswith(p) for p in s["url_prefixes"])]
     assert len(hits) == 1, url
     return hits[0]
 
@@ -147,8 +148,13 @@ def test_split_is_by_source_and_matches_its_seed():
     assert not held10 & fit10 and held10 | fit10 == {s["id"] for s in R10["sources"]} and abs(len(held10) - len(fit10)) <= 1
     assert set(R10["seen_sources"]) == held9 and R10["seed"] == 2026121010 and R10["seed"] not in (
         SPLIT["seed"], R2["seed"], R3["seed"], R4["seed"], R5["seed"], R6["seed"], R7["seed"], R8["seed"], R9["seed"])
+    held11, fit11 = set(R11["held_out_sources"]), set(R11["fit_sources"])
+    assert not held11 & fit11 and held11 | fit11 == {s["id"] for s in R11["sources"]} and abs(len(held11) - len(fit11)) <= 1
+    assert set(R11["seen_sources"]) == held10 and R11["seed"] == 2026121111 and R11["seed"] not in (
+        SPLIT["seed"], R2["seed"], R3["seed"], R4["seed"], R5["seed"], R6["seed"], R7["seed"], R8["seed"], R9["seed"],
+        R10["seed"])
     assert used == (held | fit | held2 | fit2 | held3 | fit3 | held4 | fit4 | held5 | fit5 | held6 | fit6 | held7
-                    | fit7 | held8 | fit8 | held9 | fit9 | held10 | fit10)
+                    | fit7 | held8 | fit8 | held9 | fit9 | held10 | fit10 | held11 | fit11)
     assert len(held | fit) >= 8
     assert abs(len(held) - len(fit)) <= 1 and abs(len(held2) - len(fit2)) <= 1
     assert set(R2["seen_sources"]) == held and len(held2 | fit2) >= 5  # round 1's held-out sources are now "seen"
