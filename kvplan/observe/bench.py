@@ -285,8 +285,9 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
            scheduler_steps: int = 1, engine_version: str | None = None) -> list[Row]:
     """Each level simulated at its own load. ``scheduler_steps`` > 1: the server ran vLLM V0's
     ``--num-scheduler-steps`` (kvplan/plan/simulate/vllm_v0.py); ``engine_version``: the engine's
-    version the run used, for its rules (simulate/limits.py ``for_engine_version``); when
-    not given, each level's own (``Level.engine_version``, where its file states one)."""
+    version the run used, for its rules (simulate/limits.py ``for_engine_version``; a vLLM before
+    0.8.0 is replayed by V0's scheduler, vllm_v0.py ``v0_engine``); when not given, each level's
+    own (``Level.engine_version``, where its file states one)."""
     from ..plan import simulate as sim
     from ..plan.simulate.limits import for_engine_version
     from ..plan.simulate.vllm_v0 import v0_limits
@@ -304,7 +305,7 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
         ver = engine_version or lv.engine_version
         if (ep, ver) not in lims:
             lims[ep, ver] = v0_limits(sim.engine_limits(spec, gpu, tp, engine, opts, prefix_caching, ep),
-                                      scheduler_steps, opts)
+                                      scheduler_steps, opts, ver if engine == "vllm" else None)
             if ver:
                 lims[ep, ver] = for_engine_version(lims[ep, ver], ver)
         lim = lims[ep, ver]

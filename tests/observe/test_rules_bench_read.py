@@ -453,3 +453,20 @@ def test_replay_v0_batch_defaults_yield_to_the_given_options(monkeypatch):
                              opts=ServeOptions(max_num_seqs=7, max_model_len=4096))
     default = _replayed_limits(monkeypatch, [lv], "vllm", scheduler_steps=2, opts=ServeOptions(max_model_len=4096))
     assert (given[0].scheduler_steps, given[0].max_num_seqs, default[0].max_num_seqs) == (2, 7, 256)
+
+
+def test_replay_of_a_v0_release_takes_v0s_scheduler(monkeypatch):
+    """A run of vLLM 0.4.1 (stated by --engine-version or by its file) replays V0's scheduler one step
+    at a time with V0's budget max(max_model_len, 2048) = 4096; 0.8.0 (V1 by default) and SGLang
+    keep their own; ``Limits.v0`` selects the replica (simulate/vllm_v0.py)."""
+    from kvplan.engines import ServeOptions
+
+    o = ServeOptions(max_model_len=4096)
+    lv = Level("vllm", "f", None, 1.0, None, 5, "100", "10", {})
+    old = _replayed_limits(monkeypatch, [lv], "vllm", opts=o, engine_version="0.4.1")[0]
+    assert (old.v0, old.scheduler_steps, old.max_num_batched_tokens, old.reserve_full_isl) == (True, 1, 4096, False)
+    stated = _replayed_limits(monkeypatch, [Level("vllm", "f", None, 1.0, None, 5, "100", "10", {},
+                                                  engine_version="0.4.1")], "vllm", opts=o)[0]
+    assert stated.v0
+    assert not _replayed_limits(monkeypatch, [lv], "vllm", opts=o, engine_version="0.8.0")[0].v0
+    assert not _replayed_limits(monkeypatch, [lv], "sglang", engine_version="0.3.0")[0].v0
