@@ -8,7 +8,9 @@ split.yaml. Writes docs/serving-accuracy.md.
 Figures compared per load level: output tokens/s; inter-token latency (mean where the file has it,
 else median; inference-perf: its time_per_output_token); TTFT (median where the file has it, else
 mean); and saturation: a run counts as saturated when its measured output throughput fell below
-90 % of the offered load (rate × the file's mean output tokens; rate inf always), and the
+90 % of what a server that keeps up gives over the run's own length (its output tokens over its
+arrivals' span plus one request's decode: `kvplan.observe.bench.saturated`, one rule for the file
+and the replay, each with its own span and per-token latency; rate inf always), and the
 simulation's own `saturated` flag is set beside it. A run whose throughput is not tokens over the
 measured wall time says so (runs.yaml ``throughput``), and the replay gives the same quantity:
 ``per_request_sum``, C × Σ output tokens / Σ per-request latency (a closed loop of C counted as
@@ -126,12 +128,16 @@ def row(src, half, run, spec, gpu, r):
     itl_key = "tpot_ms" if run.get("itl_metric") == "tpot" else "itl_ms"
     ki, itl_m = pick(m[itl_key], ("mean", "p50"))
     out_m = m.get("output_tokens_per_s")
-    # one rule for both sides (bench.saturated), each with its own throughput
-    sat_m = bench.saturated(lv.rate, m["mean_output_tokens"], out_m)
+    # one rule for both sides (bench.saturated), each with its own throughput, output tokens, arrival span
+    # (the file's mean draw, the replay's own) and drain (its own per-token latency over the mean output)
+    mo = m["mean_output_tokens"]
+    sat_m = bench.saturated(lv.rate, mo, out_m, lv.requests, drain_s=mo * (itl_m or 0) / 1000)
     out_p = p["output_tokens_per_s"]
     if run.get("throughput") == "per_request_sum":  # the source's C x Σ tokens / Σ latency, replayed alike
         out_p = lv.concurrency * p["output_tokens"] / (p["e2e_ms"]["mean"] / 1000 * p["requests"])
-    sat_p = bench.saturated(lv.rate, m["mean_output_tokens"], out_p)
+    itl_p = p["tpot_ms" if itl_key == "tpot_ms" else "itl_ms"].get(ki or "mean")
+    mo_p = p["output_tokens"] / p["requests"]  # the replay's own lengths (a scaled sample's mean may differ)
+    sat_p = bench.saturated(lv.rate, mo_p, out_p, p["requests"], p.get("arrival_span_s"), mo_p * (itl_p or 0) / 1000)
     print(f"{src:<24}{lv.source:<60}done", file=sys.stderr)
     return {"source": src, "half": half, "file": run_name(run), "level": lv.source,
             "model": spec.name, "gpu": gpu.name, "tp": run["tp"], "replicas": run["replicas"],
@@ -322,7 +328,8 @@ def refused(src, half, run, spec, gpu, lv, why):
             "engine": run["engine"], "load": load(lv), "lengths": f"{lv.prompt_tokens} / {lv.output_tokens}",
             "out": (out_m, None), "itl": (itl_m, None), "itl_stat": (ki or "") + (" TPOT" if itl_key == "tpot_ms" else ""),
             "ttft": (ttft_m, None), "ttft_stat": kt or "",
-            "sat": (bench.saturated(lv.rate, m["mean_output_tokens"], out_m), None), "sim_flag": None,
+            "sat": (bench.saturated(lv.rate, m["mean_output_tokens"], out_m, lv.requests,
+                                    drain_s=m["mean_output_tokens"] * (itl_m or 0) / 1000), None), "sim_flag": None,
             "refused": why.split(". ")[0]}
 
 
@@ -463,8 +470,9 @@ NOTES = [
     "  27 ms against 15 ms with its overlap lag (gpustack, C=4). Tokenization and the hops between",
     "  the API server, the engine core and the detokenizer are one FIFO service time here, with no",
     "  latency of their own; no engine code gives that latency's size, and it was not fitted.",
-    "- The saturation rule (below 90 % of the offered output load) is one rule for both sides;",
-    "  simulate's own queue-growth flag is still in its JSON.",
+    "- The saturation rule (`kvplan.observe.bench.saturated`; since session 13 over the run's own arrival",
+    "  span, see \"How the runs were split\") is one rule for both sides; simulate's own queue-growth flag is",
+    "  still in its JSON.",
 ]
 
 

@@ -263,7 +263,7 @@ def test_replay_passes_the_files_load_and_the_set_up(monkeypatch):
 
     class Result:
         ttft_ms, itl_ms, tpot_ms, e2e_ms = Stats(1.0), Stats(2.0), Stats(3.0), Stats(5.0)
-        output_tokens_per_s, saturated, duration_s, requests = 4.0, False, 10.0, 50
+        output_tokens_per_s, saturated, duration_s, requests, arrival_span_s = 4.0, False, 10.0, 50, 7.5
 
     def engine_limits(*a):
         limits.append(a)
@@ -291,7 +291,7 @@ def test_replay_passes_the_files_load_and_the_set_up(monkeypatch):
     assert calls[2][2]["rate"] == 1.0 and "concurrency" not in calls[2][2]
     assert rows[0] == bench.Row(a, {"ttft_ms": {"p50": 1.0}, "itl_ms": {"p50": 2.0}, "tpot_ms": {"p50": 3.0},
                                     "e2e_ms": {"p50": 5.0}, "output_tokens": 40, "requests": 50,
-                                    "output_tokens_per_s": 4.0, "saturated": False})
+                                    "arrival_span_s": 7.5, "output_tokens_per_s": 4.0, "saturated": False})
     # a client's warm-up and prefix groups (the first 2 of lengths and prefix_ids): the warm-up plus the
     # measured requests' lengths and groups, cut at max_requests like the lengths alone
     calls.clear()
