@@ -285,8 +285,9 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
            scheduler_steps: int = 1, engine_version: str | None = None) -> list[Row]:
     """Each level simulated at its own load. ``scheduler_steps`` > 1: the server ran vLLM V0's
     ``--num-scheduler-steps`` (kvplan/plan/simulate/vllm_v0.py); ``engine_version``: the engine's
-    version the run used, for its rules (simulate/limits.py ``for_engine_version``); when
-    not given, each level's own (``Level.engine_version``, where its file states one)."""
+    version the run used, for its rules (simulate/limits.py ``for_engine_version``; a vLLM before
+    0.8.0 is replayed by V0's scheduler, vllm_v0.py ``v0_engine``); when not given, each level's
+    own (``Level.engine_version``, where its file states one)."""
     from ..plan import simulate as sim
     from ..plan.simulate.limits import for_engine_version
     from ..plan.simulate.vllm_v0 import v0_limits
@@ -304,7 +305,7 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
         ver = engine_version or lv.engine_version
         if (ep, ver) not in lims:
             lims[ep, ver] = v0_limits(sim.engine_limits(spec, gpu, tp, engine, opts, prefix_caching, ep),
-                                      scheduler_steps, opts)
+                                      scheduler_steps, opts, ver if engine == "vllm" else None)
             if ver:
                 lims[ep, ver] = for_engine_version(lims[ep, ver], ver)
         lim = lims[ep, ver]
@@ -321,6 +322,7 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
         rows.append(Row(lv, {"ttft_ms": r.ttft_ms.as_dict(), "itl_ms": r.itl_ms.as_dict(),
                              "tpot_ms": r.tpot_ms.as_dict(), "e2e_ms": r.e2e_ms.as_dict(),
                              "output_tokens": round(r.output_tokens_per_s * r.duration_s), "requests": r.requests,
+                             "arrival_span_s": getattr(r, "arrival_span_s", None),
                              "output_tokens_per_s": r.output_tokens_per_s, "saturated": r.saturated}))
     return rows
 
@@ -341,17 +343,31 @@ def _lengths(lv: Level, n: int, seed: int):
 SATURATED_SHARE = 0.9
 
 
-def saturated(rate: float | None, mean_output_tokens: float, output_tokens_per_s: float | None) -> bool | None:
-    """One rule for a measured run and its simulation alike: an open-loop run is saturated when
-    its output throughput fell below 90 % of the offered load (rate × mean output tokens); all at
-    once (rate inf) always is; a closed loop never is. None when the throughput is unknown."""
+def saturated(rate: float | None, mean_output_tokens: float, output_tokens_per_s: float | None,
+              requests: int | None = None, span_s: float | None = None, drain_s: float = 0.0) -> bool | None:
+    """One rule for a measured run and its simulation alike: an open-loop run of ``requests``
+    requests is saturated when its output throughput fell below 90 % of what a server that keeps up
+    would give over the run's own length: its output tokens (``requests`` × ``mean_output_tokens``)
+    over its arrivals' span plus the last request's own decode (``drain_s``: each side's per-token
+    latency × the mean output; 0 where unknown). ``span_s``: when the first and the last request
+    were sent (a simulation knows its own draw); not given, (requests − 1) / rate, the mean of a
+    client's draw (vLLM's benchmark_serving.py sends its first request at once and waits one
+    interval after each, so N requests span N − 1 intervals of mean 1 / rate). Throughput is tokens
+    over the run's wall time (first request sent to last token), so a run that keeps up still
+    falls short of rate × mean output by the span's draw and the drain: at 100 requests a draw one
+    standard deviation long (√(N − 1) / rate) is 10 % of the span. Without ``requests``, the
+    steady-state load rate × mean output. All at once (rate inf) always is saturated; a closed loop
+    never is. None when the throughput is unknown."""
     if rate is None:
         return False
     if math.isinf(rate):
         return True
     if output_tokens_per_s is None:
         return None
-    return output_tokens_per_s < SATURATED_SHARE * rate * mean_output_tokens
+    if not requests or requests < 2:
+        return output_tokens_per_s < SATURATED_SHARE * rate * mean_output_tokens
+    span = (requests - 1) / rate if span_s is None else span_s
+    return output_tokens_per_s * (span + drain_s) < SATURATED_SHARE * requests * mean_output_tokens
 
 
 def pairs(row: Row):

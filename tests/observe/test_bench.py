@@ -182,6 +182,33 @@ def test_one_saturation_rule_for_measured_and_simulated():
     assert saturated(None, 100.0, 1.0) is False  # a closed loop
 
 
+def test_saturation_over_a_finite_runs_own_span():
+    """101 requests of 100 tokens at 1/s: their mean span is 100 s (100 intervals), so a server that
+    keeps up gives 10,100 tokens in 100 s plus the last request's decode; saturated below 90 % of that:
+    90.9 tok/s with no drain, 90.9 × 100 / 110 = 82.6 with a 10 s drain or over a drawn span of 110 s."""
+    from kvplan.observe.bench import saturated
+
+    assert saturated(1.0, 100.0, 90.8, 101) and not saturated(1.0, 100.0, 91.0, 101)
+    assert not saturated(1.0, 100.0, 85.0, 101, drain_s=10.0) and saturated(1.0, 100.0, 82.5, 101, drain_s=10.0)
+    assert not saturated(1.0, 100.0, 85.0, 101, span_s=110.0)
+    assert saturated(math.inf, 100.0, None, 101) and saturated(None, 100.0, 1.0, 101) is False
+
+
+def test_round_12s_runs_by_the_finite_run_rule():
+    """zhjunqin's vLLM 0.4.1 rows (benchmarks/serving/runs.yaml): the 2/s run (200 requests, 220.66
+    tokens each on average, median TPOT 29.64 ms, median TTFT 68 ms: no queue) kept up: 0.9 × 44,132
+    tokens / (99.5 s + 220.66 × 0.02964 s) = 374.6 tok/s < 391.28 measured; the steady-state rule
+    called it saturated (391.28 < 0.9 × 2 × 220.66 = 397.2). The 8/s run (1,000 requests, 199.774
+    tokens, TPOT 104.71 ms; median TTFT 24.9 s) stays saturated: 0.9 × 199,774 / (124.875 + 20.92) =
+    1,233 > 986.37; the 5/s run (TPOT 82.95 ms) is not: 831 < 915.52."""
+    from kvplan.observe.bench import saturated
+
+    assert saturated(2.0, 220.66, 391.28)  # the steady-state rule, without the run's count
+    assert not saturated(2.0, 220.66, 391.28, 200, drain_s=220.66 * 0.02964)
+    assert saturated(8.0, 199.774, 986.37, 1000, drain_s=199.774 * 0.10471)
+    assert not saturated(5.0, 199.774, 915.52, 1000, drain_s=199.774 * 0.08295)
+
+
 def test_a_save_result_with_its_per_request_lengths_is_replayed_with_them(tmp_path):
     """vLLM's --save-result keeps input_lens / output_lens: the replay sends exactly those
     requests (two requests of 100 -> 5 and 900 -> 60 tokens: 1,000 prompt tokens in all)."""

@@ -263,7 +263,7 @@ def test_replay_passes_the_files_load_and_the_set_up(monkeypatch):
 
     class Result:
         ttft_ms, itl_ms, tpot_ms, e2e_ms = Stats(1.0), Stats(2.0), Stats(3.0), Stats(5.0)
-        output_tokens_per_s, saturated, duration_s, requests = 4.0, False, 10.0, 50
+        output_tokens_per_s, saturated, duration_s, requests, arrival_span_s = 4.0, False, 10.0, 50, 7.5
 
     def engine_limits(*a):
         limits.append(a)
@@ -291,7 +291,7 @@ def test_replay_passes_the_files_load_and_the_set_up(monkeypatch):
     assert calls[2][2]["rate"] == 1.0 and "concurrency" not in calls[2][2]
     assert rows[0] == bench.Row(a, {"ttft_ms": {"p50": 1.0}, "itl_ms": {"p50": 2.0}, "tpot_ms": {"p50": 3.0},
                                     "e2e_ms": {"p50": 5.0}, "output_tokens": 40, "requests": 50,
-                                    "output_tokens_per_s": 4.0, "saturated": False})
+                                    "arrival_span_s": 7.5, "output_tokens_per_s": 4.0, "saturated": False})
     # a client's warm-up and prefix groups (the first 2 of lengths and prefix_ids): the warm-up plus the
     # measured requests' lengths and groups, cut at max_requests like the lengths alone
     calls.clear()
@@ -453,3 +453,20 @@ def test_replay_v0_batch_defaults_yield_to_the_given_options(monkeypatch):
                              opts=ServeOptions(max_num_seqs=7, max_model_len=4096))
     default = _replayed_limits(monkeypatch, [lv], "vllm", scheduler_steps=2, opts=ServeOptions(max_model_len=4096))
     assert (given[0].scheduler_steps, given[0].max_num_seqs, default[0].max_num_seqs) == (2, 7, 256)
+
+
+def test_replay_of_a_v0_release_takes_v0s_scheduler(monkeypatch):
+    """A run of vLLM 0.4.1 (stated by --engine-version or by its file) replays V0's scheduler one step
+    at a time with V0's budget max(max_model_len, 2048) = 4096; 0.8.0 (V1 by default) and SGLang
+    keep their own; ``Limits.v0`` selects the replica (simulate/vllm_v0.py)."""
+    from kvplan.engines import ServeOptions
+
+    o = ServeOptions(max_model_len=4096)
+    lv = Level("vllm", "f", None, 1.0, None, 5, "100", "10", {})
+    old = _replayed_limits(monkeypatch, [lv], "vllm", opts=o, engine_version="0.4.1")[0]
+    assert (old.v0, old.scheduler_steps, old.max_num_batched_tokens, old.reserve_full_isl) == (True, 1, 4096, False)
+    stated = _replayed_limits(monkeypatch, [Level("vllm", "f", None, 1.0, None, 5, "100", "10", {},
+                                                  engine_version="0.4.1")], "vllm", opts=o)[0]
+    assert stated.v0
+    assert not _replayed_limits(monkeypatch, [lv], "vllm", opts=o, engine_version="0.8.0")[0].v0
+    assert not _replayed_limits(monkeypatch, [lv], "sglang", engine_version="0.3.0")[0].v0

@@ -215,6 +215,8 @@ def test_round12_rows_are_the_pages_vllm_rows_as_copied_and_read():
 
     assert sat(8, 199.774, 986.37) and not sat(5, 199.774, 915.52) and not sat(5, 199.778, 914.19)
     assert sat(2, 220.66, 391.28) and not sat(1, 217.89, 207.35)
+    # by the finite-run rule (session 13: the run's own span, (N - 1) / rate, plus one request's decode at its TPOT)
+    assert not sat(2, 220.66, 391.28, 200, drain_s=220.66 * 0.02964) and sat(8, 199.774, 986.37, 1000, drain_s=20.92)
 
 
 def test_round12_first_print_record_is_every_held_out_level_as_measured():

@@ -211,3 +211,19 @@ def test_as_dict_without_prompt_tokens_or_a_capacity_source():
     d = _result(prompt_tokens=0, prefix_hit_tokens=0, limits=_lim(sources={}, prefix_caching=False)).as_dict()
     assert d["prefix_cache"]["hit_rate"] == 0.0 and d["prefix_cache"]["enabled"] is False
     assert d["kv_cache"]["source"] == "" and d["scheduler"]["sources"] == {}
+
+
+class _Flat:
+    """Every step 10 ms."""
+    decode_is_linear = True
+
+    def mixed_sum(self, parts, n_dec, dec_sum, seconds=True):
+        return 0.010
+
+
+def test_a_result_states_its_arrivals_span():
+    """Arrivals at 0, 1 and 3 s: the span is 3 s (bench.saturated's span of a replay)."""
+    r = sim.simulate(None, None, trace=[sim.Request(0.0, 10, 2), sim.Request(1.0, 10, 2), sim.Request(3.0, 10, 2)],
+                     limits=sim.Limits("vllm", 16, 10_000, 256, 8192, 4096, False, {}),
+                     roofline=_Flat())
+    assert r.arrival_span_s == 3.0

@@ -63,8 +63,9 @@ token pool) unless --max-num-batched-tokens / --max-num-seqs set them.
 
 Issue 23's two extensions, each in its own module: vLLM's ``--speculative-config`` (every
 decode step a speculative round: speculative.py) and the CPU tier of ``--kv-offloading-size``
-as a second level behind the prefix cache (host.py). For published runs of vLLM V0 with
-``--num-scheduler-steps N`` (``Limits.scheduler_steps``; check-bench's replay): vllm_v0.py.
+as a second level behind the prefix cache (host.py). For published runs of vLLM's V0 engine (a
+version before 0.8.0, and ``--num-scheduler-steps N``; ``Limits.v0``, check-bench's replay):
+vllm_v0.py, prefill-first steps of whole prompts that never mix with decodes.
 
 ``saturated`` (open loop): more than a tenth of the requests that arrived in the second half
 of the arrival window were still waiting (not admitted) when the last one arrived, beyond those
@@ -114,7 +115,7 @@ def _replicas(limits: Limits, roofline, replicas: int, shared_prefix: int, draft
     from .vllm_v0 import V0MultiStepReplica
 
     cls = replica_class(limits) or (SGLangReplica if limits.engine == "sglang" else
-                                    V0MultiStepReplica if getattr(limits, "scheduler_steps", 1) > 1 else Replica)
+                                    V0MultiStepReplica if getattr(limits, "v0", False) else Replica)
     if isinstance(roofline, DataParallelStep):  # DP attention (dp.py)
         from .dp import DPReplica
 

@@ -45,6 +45,8 @@ def replica_class(limits):
                           "vLLM's hybrid KV cache groups")
     if getattr(limits, "scheduler_steps", 1) > 1:
         raise KvplanError("vLLM V0 (--num-scheduler-steps) has no hybrid KV cache groups")
+    if getattr(limits, "v0", False):  # vllm_v0.py: a run of vLLM before 0.8.0
+        raise KvplanError("vLLM V0 (a release before 0.8.0) has no hybrid KV cache groups")
     return VllmHybridReplica
 
 

@@ -102,7 +102,8 @@ class Limits:
     host_chunk_blocks: int = 1  # its unit of a hit, in blocks
     host_block_seconds: float = 0.0  # loading one block to the GPU (plan/reload.py)
     output_reserve: float = 0.0  # SGLang: the share of running requests' remaining output kept free
-    scheduler_steps: int = 1  # vLLM V0's --num-scheduler-steps (vllm_v0.py); 1: vLLM V1
+    scheduler_steps: int = 1  # vLLM V0's --num-scheduler-steps (vllm_v0.py)
+    v0: bool = False  # vLLM's V0 scheduler (vllm_v0.py: a run before 0.8.0, or multi-step); False: V1
     groups: tuple = ()  # KV cache groups beyond the scheduler's own (groups.Group; hybrid.py)
     swa_tokens: int = 0  # SGLang: the sliding-window token pool beside the full one (hybrid.py)
     reserve_full_isl: bool = True  # vLLM ≥ 0.19: a waiting request's whole sequence must fit (RESERVE_FULL_ISL)

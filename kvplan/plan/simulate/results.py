@@ -79,6 +79,7 @@ class SimResult:
     timeline: list = field(default_factory=list)  # (t, kv usage, waiting, running), thinned
     notes: tuple = ()
     host_hit_tokens: int = 0  # of prefix_hit_tokens, loaded from the CPU tier (host.py)
+    arrival_span_s: float = 0.0  # the first request's arrival to the last's (open loop: the draw's span)
 
     def as_dict(self) -> dict:
         lim = self.limits
@@ -164,6 +165,7 @@ def summarize(raw: dict, limits: Limits, *, model: str, gpu: str, tp: int, route
     return SimResult(
         model=model, gpu=gpu, engine=limits.engine, tp=tp, replicas=len(reps) // dp, router=router,
         workload=workload, requests=len(reqs), limits=limits, duration_s=dur,
+        arrival_span_s=max(r.arrival for r in reqs) - t0,
         ttft_ms=weighted_stats(ttft, 1000), itl_ms=weighted_stats(gaps, 1000),
         tpot_ms=weighted_stats(tpot, 1000), e2e_ms=weighted_stats(e2e, 1000),
         requests_per_s=len(reqs) / dur, output_tokens_per_s=out_tokens / dur,
