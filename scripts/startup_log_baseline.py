@@ -87,6 +87,8 @@ PARALLEL = {"vllm": ("data_parallel_size", "enable_expert_parallel", "all2all_ba
 
 def _inputs(e: dict, engine: str) -> dict:
     k = dict(e["kvplan"])
+    if engine == "vllm" and e.get("vllm_version"):  # the release decides the profile run's model runner
+        k.setdefault("vllm_version", e["vllm_version"])
     for key in PARALLEL[engine]:
         if k.get(key) is None and (e.get("flags") or {}).get(key) is not None:
             k[key] = e["flags"][key]
