@@ -60,7 +60,7 @@ ROUND_11_SHOWN = True  # split committed at ec35d0e; round 11's rows first print
 # with the model as it stands on the branch when the split is committed (no constant or code of the model changes
 # in round 12).
 ROUND_12_SHOWN = True  # split committed at 8a06775; round 12's rows first printed after it
-SIDES = ("held-out (round 12)", "held-out (round 11, seen)", "held-out (round 10, seen)", "held-out (round 9, seen)",
+SIDES = ("held-out (round 12, seen)", "held-out (round 11, seen)", "held-out (round 10, seen)", "held-out (round 9, seen)",
          "held-out (round 8, seen)", "held-out (round 7, seen)", "held-out (round 6, seen)", "held-out (round 5, seen)",
          "held-out (round 4, seen)", "held-out (round 3, seen)", "held-out (round 2, seen)", "held-out (round 1, seen)",
          "fit (round 12)", "fit (round 11)", "fit (round 10)", "fit (round 9)", "fit (round 8)", "fit (round 7)",
@@ -87,6 +87,8 @@ PARALLEL = {"vllm": ("data_parallel_size", "enable_expert_parallel", "all2all_ba
 
 def _inputs(e: dict, engine: str) -> dict:
     k = dict(e["kvplan"])
+    if engine == "vllm" and e.get("vllm_version"):  # the release decides the profile run's model runner
+        k.setdefault("vllm_version", e["vllm_version"])
     for key in PARALLEL[engine]:
         if k.get(key) is None and (e.get("flags") or {}).get(key) is not None:
             k[key] = e["flags"][key]
@@ -948,6 +950,45 @@ biases are priced. "Model loading took" is torch's allocated bytes after load le
 (v1/worker/gpu_model_runner.py load_model with utils/mem_utils.py DeviceMemoryProfiler; 0.11.0,
 0.18.1), so only tensors alive after loading count; which ones these are is not found in code.
 
+**Changed after round 12's print, seen: the profile run's model runner follows the vLLM release
+(issue 20, session 13; from code).** Made after round 12's held-out figure had been printed and read,
+so every row below is in sample for it; round 12's first print (-61.2 %) stays the held-out figure.
+Read in the wheels of vLLM 0.19.0 to 0.28.0 and 0.33.0: config/vllm.py VllmConfig.use_v2_model_runner
+and _is_default_v2_model_runner_model, envs.py VLLM_USE_V2_MODEL_RUNNER (which overrides every rule).
+Up to 0.21.0 the V1 runner (V2 only with the variable set to 1); the V2 runner
+(v1/worker/gpu/model_runner.py) by default for dense, unquantized Qwen3ForCausalLM in 0.22.0-0.22.1,
+Llama, Mistral and Qwen3 in 0.23.0, six architectures (MoE and quantized included) in 0.24.0, every
+dense model plus a few MoE architectures in 0.25.0-0.28.0, and every model in 0.33.0 (some drafters
+and micro-batching aside). Its profile_run calls _dummy_sampler_run once over the same
+min(max_num_seqs, max_num_batched_tokens) rows, with no request added, so the sampling states keep their
+start values (v1/worker/gpu/sample/states.py: top_k = vocabulary, top_p = 1.0, temperature 0, no
+logprobs): no top-k/top-p, so no sort and no FlashInfer; the bf16 logits and one float32 copy
+(sampler.py apply_sampling_params; none in 0.28.0) and gumbel_sample's per-block buffers: 6 bytes a
+logit (2 in 0.28.0) where the V1 runner's sort pipeline holds 38. Its profile_cudagraph_memory returns 0
+in 0.21.0-0.28.0 ("It is TBD whether we keep this API or not"): no CUDA-graph estimate. 0.33.0's V2
+runner samples twice, the second time with SamplingParams.for_sampler_warmup() (top-k 50, top-p 0.9,
+penalties, logprobs 5) through FlashInfer's sampler (on by default) or the Triton top-k/top-p, which
+kvplan has not derived. engines/vllm/startup.yaml model_runner holds the ranges, each with its file and
+function; startup.py model_runner picks the runner from the release (ServeOptions.vllm_version: the
+row's version here, the log's in check-log); where the runner cannot be told (a release not read, a
+version not printed, a drafter) or its sampler is not derived (0.33.0, kvplan's default) the V1 figure is
+still charged and the gap down to the logits alone is added to the activation term's uncertainty, so
+the verdict leans to "at risk". Rows moved (kvplan KV, before → after): round 12's held-out Qwen3-8B on an
+H100 at gmu 0.3, vLLM 0.23.0, 2.71 → 7.35 GiB against the log's 6.98 (-61.2 → +5.3 %, "at risk" →
+"fits"; it started); round 12's fit Qwen3-4B-Instruct-2507 at gmu 0.22, 4.17 → 8.81 GiB against 8.61
+(-51.5 → +2.4 %). Both are now too generous: the logs leave about 1.5 and 1.2 GiB for the activation
+peak and non-torch growth, where kvplan now charges 0.97 + 0.14 and 0.95 + 0.14 GiB (the V2 sampler
+pass, 0.94 and 0.92 GiB, still above the forward over 8,192 tokens, 0.69 and 0.52 GiB; nothing refit on
+these rows). No other scored row's
+KV moved: every other scored vLLM row is on a release up to 0.21 (V1), or its version is not printed (4
+rows) or not given (2 rows, planned as 0.33.0), which keep the V1 figure with the wider uncertainty. All 41
+fit and seen vLLM rows with a KV figure: median |error| 1.6 → 1.6 %, 33 → 34 within 5 %, too generous on 6
+→ 8; fit side 3.6 → 3.2 %, 17 → 18 of 22 within 5 %; the 8 refusals stay "does not fit", none called
+"fits". Not derived: the V1 runner's sampler on 0.23.0 and 0.33.0, whose envs.py turn
+VLLM_USE_FLASHINFER_SAMPLER on by default; kvplan's own --weight-dtype is not seen by the rule (a
+checkpoint's quantization_config is), so a 0.22 or 0.23 plan with --weight-dtype fp8 of a dense Llama
+or Qwen3 is priced on the V2 runner where vLLM would take V1.
+
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8
 logs with a KV figure (+124.9, +75.2, +11.1, +10.3, +10.0, +5.4, +5.1, +5.1 %), 3 refusals, none
@@ -1002,7 +1043,9 @@ access, paragraph above), so the row shows median 1.5 %, 4 of 5 within 5 %: in s
 figure. Round 8's held-out half (+0.9 % and
 +15.4 % as first printed, 1 refusal called "does not fit") is now seen: its row below is today's model
 (changed after round 8 was seen, paragraph above), in sample as every earlier round's; the first prints
-stay the held-out figures.
+stay the held-out figures. After round 12's print, seen: the Qwen3-8B row moved -61.2 → +5.3 % (the
+profile run's model runner by release, paragraph above), so the row below is in sample, not a held-out
+figure.
 
 {headline(rs)}
 

@@ -104,6 +104,9 @@ class ServeOptions:
     ep_size: int | None = None  # SGLang --ep-size
     dp_attention: bool = False  # SGLang --enable-dp-attention
     all2all_backend: str | None = None  # vLLM --all2all-backend (engines/vllm/ep_buffers.py); None: default
+    # the vLLM release planned for (its profile run's model runner: engines/vllm/startup.py model_runner);
+    # None: kvplan's vLLM version
+    vllm_version: str | None = None
 
 
 @record

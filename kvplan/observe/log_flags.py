@@ -57,7 +57,8 @@ def vllm_options(flags: dict):
                         # expert and data parallelism, as `kvplan fit` takes them (plan/parallel.py)
                         data_parallel_size=_int(flags.get("data_parallel_size")) or 1,
                         enable_expert_parallel=_on(flags.get("enable_expert_parallel")),
-                        all2all_backend=flags.get("all2all_backend") or None)
+                        all2all_backend=flags.get("all2all_backend") or None,
+                        vllm_version=str(flags["vllm_version"]) if flags.get("vllm_version") else None)
     tp = _int(flags.get("tensor_parallel_size") or flags.get("tp")) or 1
     return opts, tp, None if kvd == "auto" else KV_CACHE_DTYPES[kvd]
 

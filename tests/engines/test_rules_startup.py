@@ -247,7 +247,8 @@ def _parts(**kw):
 
 
 def test_overheads_estimated():
-    p = _parts()
+    """vLLM 0.21.0 (the V1 runner, startup.yaml model_runner): the V1 sampler, no extra doubt."""
+    p = _parts(vllm_version="0.21.0")
     assert [k for k in p] == ["activation", "cuda_graphs", "non_torch"]
     a, g, n = p["activation"], p["cuda_graphs"], p["non_torch"]
     # the sampler 1,318,977,536 + the H100's 32 MiB cuBLAS workspace, ± 0.90 GiB
@@ -255,13 +256,75 @@ def test_overheads_estimated():
     assert a.label == "activation peak (profile forward + sampler)"
     # 838,860,800 / 2³⁰ = 0.78 GiB; 1,318,977,536 / 2³⁰ = 1.23 GiB
     assert a.source == ("profile run: max(forward over 8,192 tokens 0.78 GiB, sampler over 256 rows × vocab "
-                        "1.23 GiB) + cuBLAS workspace 32 MiB; sampler from vLLM's code (engines/vllm/startup.yaml)")
+                        "1.23 GiB) + cuBLAS workspace 32 MiB; sampler from vLLM's code (engines/vllm/startup.yaml); "
+                        "vLLM 0.21.0: the V1 model runner (V2 only with VLLM_USE_V2_MODEL_RUNNER=1)")
     assert (g.bytes, g.uncertainty, g.label) == (697_932_185, 1_320_702_443, "CUDA graphs")
     assert g.source == ("profile_cudagraph_memory estimate; fitted on the fit half of the start-up logs "
                         "(engines/vllm/startup.yaml)")
     assert (n.bytes, n.uncertainty, n.label) == (150_323_855, 0, "non-torch growth (after vLLM's snapshot)")
     assert n.source == "growth after the start-up snapshot; fitted on fit and seen rows (session 11, " \
                        "engines/vllm/startup.yaml)"
+
+
+def test_sampler_v2_by_hand():
+    """The V2 runner's one dummy pass (vLLM 0.22.0 to 0.27.1: bf16 logits 2 + their float32 copy 4
+    bytes a logit), Llama-3.1-8B, 256 rows, 8,192 tokens: 256 × 128,256 × 6 = 197,001,216; gumbel's
+    buffers 256 × ceil(128,256 / 1,024) = 126 blocks × 12 = 387,072; the forward's hidden states and
+    the gathered rows (8,192 + 256) × 4,096 × 2 = 69,206,016. 0.28.0 keeps no float32 copy (2)."""
+    m = catalog.load_model("llama-3.1-8b")
+    assert startup.sampler_peak(m, 1, 8192, 256, 6) == 197_001_216 + 387_072 + 69_206_016 == 266_594_304
+    assert startup.sampler_peak(m, 1, 8192, 256, 2) == 65_667_072 + 387_072 + 69_206_016
+    assert startup.sampler_peak(m, 1, 8192, 256) == 1_318_977_536  # the V1 runner's 38 bytes
+    assert startup.sampler_peak(m, 1, 8192, 0, 6) == 0
+
+
+def test_overheads_v2_runner_0_23():
+    """vLLM 0.23.0 runs a dense, unquantized Llama on the V2 runner: its sampler (266,594,304) is
+    below the forward over 8,192 tokens (8,192 × (2 × 4,096 + 3 × 14,336) × 2 = 838,860,800), and
+    the V2 runner estimates no CUDA graphs (profile_cudagraph_memory returns 0)."""
+    p = _parts(vllm_version="0.23.0")
+    a, g = p["activation"], p["cuda_graphs"]
+    assert (a.bytes, a.uncertainty) == (838_860_800 + 33_554_432, 966_367_641)
+    assert a.source.endswith("vLLM 0.23.0: the V2 model runner by default (dense, llama), whose one dummy "
+                             "sampler pass holds 6 bytes a logit")
+    assert (g.bytes, g.uncertainty) == (0, 0) and "profile_cudagraph_memory returns 0" in g.source
+    # the user's own figures still win
+    assert _parts(vllm_version="0.23.0", cuda_graph_bytes=7)["cuda_graphs"].bytes == 7
+
+
+def test_overheads_runner_not_told_keeps_v1_and_is_at_risk():
+    """vLLM 0.33.0 (kvplan's default) runs every plain model on the V2 runner, whose two-pass
+    sampler warm-up kvplan has not derived; 0.30.0 is a release not read. Both charge the V1
+    sampler (the cautious side) and carry what the logits alone would leave as uncertainty:
+    1,318,977,536 − max(forward 838,860,800, floor 65,667,072 + 387,072 + 69,206,016) =
+    480,116,736, on top of the 966,367,641."""
+    for kw in ({}, {"vllm_version": "0.33.0"}, {"vllm_version": "0.30.0"}):
+        a = _parts(**kw)["activation"]
+        assert (a.bytes, a.uncertainty) == (1_352_531_968, 966_367_641 + 480_116_736), kw
+        assert a.source.endswith("the V1 runner's sampler charged, at risk down to the logits alone")
+    assert "has not derived" in _parts()["activation"].source
+    assert "not read" in _parts(vllm_version="0.30.0")["activation"].source
+
+
+def test_model_runner_by_release():
+    """startup.yaml model_runner, per release (vllm/config/vllm.py _is_default_v2_model_runner_model)."""
+    q8, llama, moe = (catalog.load_model(n) for n in ("qwen3-8b", "llama-3.1-8b", "qwen3-30b-a3b"))
+    fp8 = llama.model_copy(update={"weight_quant": catalog.load_model("gpt-oss-20b").weight_quant})
+    opts = ServeOptions()
+    run = lambda spec, v: startup.model_runner(spec, opts, v)[0]  # noqa: E731
+    assert [run(q8, v) for v in ("0.21.0", "0.22.0", "0.23.0", "0.25.1", "0.28.0", "0.33.0")] == \
+        ["v1", "v2", "v2", "v2", "v2", "v2"]
+    assert [run(llama, v) for v in ("0.22.1", "0.23.0", "0.24.0", "0.26.0")] == ["v1", "v2", "v2", "v2"]
+    assert [run(fp8, v) for v in ("0.23.0", "0.24.0", "0.25.0")] == ["v1", "v2", "v2"]  # quantized
+    assert [run(moe, v) for v in ("0.23.0", "0.24.0", "0.27.1", "0.33.0")] == ["v1", "v1", "v1", "v2"]
+    # releases not read, dev builds before a read release, strings with no release: not told
+    for v in ("0.30.0", "0.22.0rc1.dev5", "0.26.1rc1.dev156+g0eec856cc", "not printed (June 2025)", None):
+        assert run(q8, v) is None, v
+    assert run(q8, "0.19.2rc1.dev206+g95995bbef") == run(q8, "0.10.1.1") == "v1"
+    assert run(q8, "0.11.x (Oct 2025, gpu_worker.py:298)") == "v1" and run(q8, "0.22.x") is None
+    assert run(q8, "0.10.2") == "v1"  # no V2 default before 0.22
+    spec_opts = ServeOptions(speculative_config=object())
+    assert startup.model_runner(q8, spec_opts, "0.23.0")[0] is None  # a drafter: not told
 
 
 def test_overheads_given_by_the_user():

@@ -457,3 +457,26 @@ def test_vllm_fit_max_model_len_and_weights():
     assert log_flags.vllm_fit(spec.model_copy(update={"max_context": None}), gpu, {}).capacity.max_model_len == 4096
     # weights in fp8: 1 byte a parameter where bf16 took 2
     assert log_flags.vllm_fit(spec, gpu, {}, weight_dtype="fp8").weights_bytes < log_flags.vllm_fit(spec, gpu, {}).weights_bytes
+
+
+def test_check_log_prices_the_release_s_model_runner():
+    """The version line decides the profile run's runner (engines/vllm/startup.py model_runner):
+    vLLM 0.23.0 runs Qwen3-8B on the V2 runner (6 bytes a logit, no CUDA-graph estimate), 0.21.0
+    on the V1 runner (38); the same launch otherwise. The V2 budget is larger by the sampler
+    difference (the V1 sampler 1,024 rows × 151,936 × 38 + (8,192 + 2,048) × 4,096 × 2 against the
+    V2 one, 1,024 × 151,936 × 6 + 1,024 × 149 blocks × 12 + (8,192 + 1,024) × 4,096 × 2) and the
+    0.65 GiB of graphs (697,932,185) the V1 runner's estimate is charged."""
+    launch_line = ("non-default args: {'model': 'Qwen/Qwen3-8B', 'max_model_len': 16384, "
+                   "'gpu_memory_utilization': 0.3, 'max_num_batched_tokens': 8192}\n")
+
+    def budget(version):
+        text = f"Initializing a V1 LLM engine (v{version}) with config: model='Qwen/Qwen3-8B'\n" + launch_line + \
+            "Available KV cache memory: 6.98 GiB\n"
+        c = logs.check(logs.parse(text), gpu="h100-sxm-80gb")
+        return next(r.predicted for r in c.rows if r.figure.key == "kv_budget")
+
+    v1 = 1024 * 151_936 * 38 + (8192 + 2048) * 4096 * 2
+    v2 = 1024 * 151_936 * 6 + 1024 * 149 * 12 + (8192 + 1024) * 4096 * 2
+    assert budget("0.23.0") - budget("0.21.0") == v1 - v2 + 697_932_185
+    assert log_flags.vllm_options({"vllm_version": "0.23.0"})[0].vllm_version == "0.23.0"
+    assert log_flags.vllm_options({})[0].vllm_version is None

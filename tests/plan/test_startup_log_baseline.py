@@ -36,10 +36,10 @@ def test_round_12_is_the_headline_and_no_refusal_is_called_fits():
     rs = startup_log_baseline.rows()
     assert {r["side"] for r in rs} <= set(startup_log_baseline.SIDES)
     head = startup_log_baseline.headline(rs).splitlines()[2]
-    assert head.startswith("| held-out (round 12) |")
+    assert head.startswith("| held-out (round 12, seen) |")
     # round 12 (seed 2020261218): one scored log with a KV figure on each side (vLLM 0.23.0 on one H100), every
     # other row listed with its reason
-    for side in ("held-out (round 12)", "fit (round 12)"):
+    for side in ("held-out (round 12, seen)", "fit (round 12)"):
         s12 = startup_log_baseline.summary(rs, side)
         assert s12["scored"] == s12["with_error"] == 1 and s12["refused"] == 0, side
         assert all(r["scored"] or r["why_not"] for r in rs if r["side"] == side)

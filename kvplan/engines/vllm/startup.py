@@ -18,6 +18,14 @@ utils/mem_utils.py, memory_profiling; v1/worker/utils.py, request_memory):
   logits are all-gathered over TP, model_executor/layers/logits_processor.py
   LogitsProcessor._gather_logits, so this part does not shrink with TP), run twice, the second
   time with ``SamplingParams.for_sampler_warmup()`` through the fp32 pipeline;
+* which runner profiles follows the release (startup.yaml model_runner, read in each release's
+  config/vllm.py VllmConfig.use_v2_model_runner): the V1 runner up to 0.21; the V2 runner by
+  default for some dense models from 0.22.0 (Qwen3), 0.23.0 (Llama, Mistral, Qwen3), 0.24.0, every
+  dense model from 0.25.0 and every model in 0.33.0. The V2 runner's profile sampler pass in 0.22.0
+  to 0.28.0 runs with no top-k / top-p (6 bytes a logit, 2 in 0.28.0; ``ServeOptions.vllm_version``
+  picks the release, check-log reads it from the log); where the runner or its sampler is not
+  known (a release not read, a drafter, 0.33's two-pass V2 warm-up) the V1 figure is charged and
+  the gap to the logits alone is carried as uncertainty ("at risk");
 * the CUDA-graph estimate (v1/worker/gpu/cudagraph_utils.py, profile_cudagraph_memory: captures
   into a throwaway pool, extrapolating FULL graphs from the largest few) is subtracted when
   ``VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS`` is on, its default in 0.33 (envs.py); V1
@@ -43,6 +51,7 @@ import yaml
 from ...model import dtypes
 from ...model.spec import MoeMlp
 from ..base import BudgetPart
+from .settings import VERSION
 
 MiB = 2**20
 GiB = 2**30
@@ -107,20 +116,93 @@ def forward_peak(spec, tokens: int) -> int:
     return tokens * (2 * h + widest) * 2
 
 
-def sampler_peak(spec, tp: int, tokens: int, seqs: int) -> int:
+def sampler_peak(spec, tp: int, tokens: int, seqs: int, bytes_per_logit: int | None = None) -> int:
     """``_dummy_sampler_run`` (v1/worker/gpu_model_runner.py, vLLM 0.11.0, 0.15.1 and 0.33's V1
     runner) over min(max_num_seqs, max_num_batched_tokens) rows of the gathered (64-padded)
     vocabulary, from code (startup.yaml sampler_bytes_per_logit: the tensors alive while
     v1/sample/ops/topk_topp_sampler.py apply_top_k_top_p sorts), plus what the profile run still
     holds: the dummy forward's hidden states over ``tokens`` (profile_run keeps them across the
     sampler), the gathered rows and their ``rand_like`` copy, all in the 16-bit dtype. 0 without
-    a sampler pass (``seqs`` 0: TensorRT-LLM's estimation run)."""
+    a sampler pass (``seqs`` 0: TensorRT-LLM's estimation run).
+
+    With ``bytes_per_logit`` (the V2 runner's, startup.yaml model_runner): its one dummy pass
+    (v1/worker/gpu/model_runner.py _dummy_sampler_run, 0.22.0 to 0.28.0) holds that many bytes a
+    logit, gumbel_sample's per-block argmax and max (12 bytes a row and block of
+    sampler_v2_gumbel_block entries), the forward's hidden states and the gathered rows (no
+    ``rand_like`` copy)."""
     rows = min(seqs, tokens)
     if rows <= 0:
         return 0
-    logits = rows * spec.vocab_size * tp  # spec.vocab_size is the rank's padded share
+    vocab = spec.vocab_size * tp  # spec.vocab_size is the rank's padded share
+    if bytes_per_logit is not None:
+        blocks = -(-vocab // const("sampler_v2_gumbel_block"))
+        return rows * vocab * bytes_per_logit + rows * blocks * 12 + (tokens + rows) * spec.hidden_size * 2
     held = (tokens + 2 * rows) * spec.hidden_size * 2
-    return logits * const("sampler_bytes_per_logit") + held
+    return rows * vocab * const("sampler_bytes_per_logit") + held
+
+
+def _release(version: str | None) -> tuple[int, int, int, int] | None:
+    """A vLLM version string as a sortable key: (major, minor, patch, 1), a pre-release or dev
+    build of that release (``0.19.2rc1.dev206+g95995bbef``) (…, 0): before the release. None where
+    no release can be read (``not printed``, ``nightly``)."""
+    import re
+
+    m = re.match(r"\s*v?(\d+)\.(\d+)\.(\d+)(\.\d+)?([\w.+-]*)", version or "")
+    if not m:
+        return None
+    final = not re.match(r"(rc|dev|a|b|\.dev)", m.group(5) or "")
+    return int(m.group(1)), int(m.group(2)), int(m.group(3)), int(final)
+
+
+def runner_range(version: str | None) -> dict | None:
+    """The startup.yaml model_runner range holding ``version`` (None where the release is not
+    read, or none can be read from the string). ``0.11.x`` counts where every 0.11 release and
+    build falls in one range."""
+    import re
+
+    if (m := re.match(r"\s*v?(\d+)\.(\d+)\.x\b", version or "")):
+        lo, hi = (runner_range(f"{m.group(1)}.{m.group(2)}.{p}") for p in ("0rc0", "999"))
+        return lo if lo is not None and lo is hi else None
+    key = _release(version)
+    if key is None:
+        return None
+    for r in _data()["model_runner"]["ranges"]:
+        lo, hi = _release(r["first"]), _release(r["last"])
+        if lo <= key <= hi:
+            return r
+    return None
+
+
+def _moe(spec) -> bool:
+    return any(isinstance(spec.layer_types[lt].mlp, MoeMlp) for lt in spec.counts())
+
+
+def _attention(mixer) -> bool:
+    return hasattr(mixer, "num_kv_heads") or hasattr(mixer, "kv_lora_rank")
+
+
+def model_runner(spec, opts, version: str | None) -> tuple[str | None, str]:
+    """("v1" | "v2" | None, why): the model runner vLLM ``version`` picks by default for ``spec``
+    (vllm/config/vllm.py VllmConfig.use_v2_model_runner, per release in startup.yaml
+    model_runner); None where kvplan cannot tell (a release not read, or a drafter)."""
+    rng = runner_range(version)
+    if rng is None:
+        return None, f"vLLM {version or '(release not given)'}: a release whose model runner kvplan has not read"
+    if rng["rule"] == "v1":
+        return "v1", f"vLLM {version}: the V1 model runner (V2 only with VLLM_USE_V2_MODEL_RUNNER=1)"
+    if getattr(opts, "speculative_config", None) is not None:
+        return None, f"vLLM {version} with a drafter: the V2 runner takes some methods and not others"
+    mixers = [spec.layer_types[lt].mixer for lt in spec.counts()]
+    attn = [m for m in mixers if _attention(m)]
+    hybrid = bool(attn) and len(attn) < len(mixers) and any(hasattr(m, "conv_kernel") for m in mixers)
+    listed = spec.family in rng.get("families", [])
+    moe, quant = _moe(spec), spec.weight_quant is not None
+    v2 = {"listed_dense_unquantized": listed and not moe and not quant,
+          "listed": listed,
+          "dense_or_listed": bool(attn) and (listed or (not moe and not hybrid)),
+          "all": True}[rng["rule"]]
+    what = f"{'MoE' if moe else 'dense'}{', quantized' if quant else ''}, {spec.family or 'family not given'}"
+    return ("v2" if v2 else "v1"), f"vLLM {version}: the {'V2' if v2 else 'V1'} model runner by default ({what})"
 
 
 def blas_workspace(gpu) -> int:
@@ -277,19 +359,37 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
     """The non-KV parts vLLM charges inside its share, for one rank, each with its uncertainty."""
     fitted = "fitted on the fit half of the start-up logs (engines/vllm/startup.yaml)"
     unc = const("activation_non_torch_uncertainty_bytes")
+    v2 = False
     if opts.activation_bytes is not None:
         act, act_src, act_unc = opts.activation_bytes, "--activation-memory", 0
     else:
         fwd = forward_peak(spec, cfg.max_num_batched_tokens)
-        smp = sampler_peak(spec, tp, cfg.max_num_batched_tokens, cfg.max_num_seqs)
+        runner, runner_why = model_runner(spec, opts, opts.vllm_version or VERSION)
+        per_logit = (runner_range(opts.vllm_version or VERSION) or {}).get("v2_bytes_per_logit")
+        v2 = runner == "v2" and per_logit is not None
+        smp = sampler_peak(spec, tp, cfg.max_num_batched_tokens, cfg.max_num_seqs, per_logit if v2 else None)
         ws = blas_workspace(gpu)
         act, act_unc = max(fwd, smp) + ws, unc
+        rows = min(cfg.max_num_seqs, cfg.max_num_batched_tokens)
         act_src = (f"profile run: max(forward over {cfg.max_num_batched_tokens:,} tokens "
-                   f"{fwd / GiB:.2f} GiB, sampler over {min(cfg.max_num_seqs, cfg.max_num_batched_tokens):,} "
-                   f"rows × vocab {smp / GiB:.2f} GiB) + cuBLAS workspace {ws / MiB:.0f} MiB; "
-                   "sampler from vLLM's code (engines/vllm/startup.yaml)")
+                   f"{fwd / GiB:.2f} GiB, sampler over {rows:,} rows × vocab {smp / GiB:.2f} GiB) + cuBLAS "
+                   f"workspace {ws / MiB:.0f} MiB; sampler from vLLM's code (engines/vllm/startup.yaml); "
+                   + runner_why)
+        if v2:
+            act_src += f", whose one dummy sampler pass holds {per_logit} bytes a logit"
+        elif runner != "v1":
+            # the runner, or the V2 runner's sampler, is not known: the V1 figure (the cautious
+            # side) is charged, and what the logits alone would leave is carried as uncertainty
+            floor = max(fwd, sampler_peak(spec, tp, cfg.max_num_batched_tokens, cfg.max_num_seqs, 2))
+            act_unc += max(fwd, smp) - floor
+            act_src += ("" if runner is None else ", whose sampler warm-up kvplan has not derived") + \
+                "; the V1 runner's sampler charged, at risk down to the logits alone"
     if opts.enforce_eager:
         graphs, g_src, g_unc = 0, "--enforce-eager: none", 0
+    elif opts.cuda_graph_bytes is None and v2:
+        graphs, g_src, g_unc = 0, ("the V2 model runner estimates none (v1/worker/gpu/model_runner.py "
+                                   "profile_cudagraph_memory returns 0, vLLM 0.21.0 to 0.28.0): captured "
+                                   "after the KV cache is sized"), 0
     elif opts.cuda_graph_bytes is not None:
         graphs, g_src, g_unc = opts.cuda_graph_bytes, "--cuda-graph-memory", 0
     else:
