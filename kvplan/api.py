@@ -260,13 +260,14 @@ def check_server(url: str, gpu: str, model: str | None = None, timeout: float = 
 def check_bench(files, gpu, model=None, tp: int = 1, replicas: int = 1, engine: str = "vllm",
                 max_num_seqs: int | None = None, max_model_len: int | None = None, max_requests: int = 1000,
                 prefix_caching: bool = True, calibrate: str | None = None, profile: str | None = None,
-                engine_version: str | None = None) -> dict:
+                engine_version: str | None = None, data_parallel_size: int = 1) -> dict:
     """``kvplan check-bench``: each load level of measured benchmark runs (GuideLLM, vllm bench
     serve, SGLang bench_serving, inference-perf) replayed through ``simulate``: {spec, gpu,
     levels, rows, notes}. ``calibrate``: fit the step time to the run and write a profile there.
     ``engine_version``: the engine's version the server ran ("0.11.0"; its rules, see
     simulate/limits.py ``for_engine_version``); default: the version a file states, else kvplan's
-    own engine's rules (vLLM 0.33, SGLang 0.5.23)."""
+    own engine's rules (vLLM 0.33, SGLang 0.5.23). ``data_parallel_size``: vLLM's --data-parallel-size the
+    server ran (a dense model's engines behind vLLM's balancer: plan/simulate ``_dense_dp``)."""
     from .engines.base import ServeOptions
     from .observe import bench
     from .plan.latency import calibrate as cal
@@ -286,7 +287,8 @@ def check_bench(files, gpu, model=None, tp: int = 1, replicas: int = 1, engine: 
         raise KvplanError("the file does not name its model; give --model")
     spec, g = load_model(ref), load_gpu(gpu)
     kw = dict(tp=tp, replicas=replicas, engine=eng,
-              opts=ServeOptions(max_num_seqs=max_num_seqs, max_model_len=max_model_len))
+              opts=ServeOptions(max_num_seqs=max_num_seqs, max_model_len=max_model_len,
+                                data_parallel_size=data_parallel_size))
     notes = []
     for v in dict.fromkeys(engine_version or getattr(lv, "engine_version", None) for lv in levels):
         said = "--engine-version" if engine_version else "stated in the file"

@@ -33,6 +33,9 @@ def check_bench(
                                                  help="the engine's version the server ran (vLLM: before 0.19 "
                                                  "admission checks the first chunk; SGLang: before 0.4 no overlap "
                                                  "scheduler); default: the file's, else kvplan's"),
+    data_parallel_size: str = typer.Option("1", "--data-parallel-size", "-dp", metavar="N",
+                                           help="vLLM --data-parallel-size the server ran (a dense model: N "
+                                           "engines behind vLLM's balancer)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ):
     """Predicted beside measured for each load level of a benchmark run.
@@ -46,7 +49,7 @@ def check_bench(
                             None if max_num_seqs is None else _count("--max-num-seqs", max_num_seqs),
                             None if max_model_len is None else _count("--max-model-len", max_model_len),
                             _count("--max-requests", max_requests), prefix_caching, calibrate, profile,
-                            engine_version)
+                            engine_version, _count("--data-parallel-size", data_parallel_size))
         spec, g, levels, rows, notes = r["spec"], r["gpu"], r["levels"], r["rows"], r["notes"]
         head = (f"{spec.name} on {_count('--replicas', replicas)} × {g.name} (tp {_count('--tp', tp)}) · "
                 f"{r['engine']} · {len(levels)} load level{'s' if len(levels) > 1 else ''} from "

@@ -54,8 +54,9 @@ def simulate(
     profile: Optional[str] = typer.Option(None, "--profile", metavar="FILE",
                                           help="a calibrated latency profile (check-bench --calibrate)"),
     dp_size: str = typer.Option("1", "--dp-size", "--dp", "--data-parallel-size", metavar="N",
-                                help="SGLang: DP attention ranks (with --enable-dp-attention); vLLM: DP ranks (with "
-                                "--enable-expert-parallel); each its own scheduler and KV cache"),
+                                help="SGLang: DP attention ranks (with --enable-dp-attention); vLLM: DP ranks (a MoE "
+                                "model: with --enable-expert-parallel, in lockstep; a dense model: independent "
+                                "engines behind vLLM's balancer); each its own scheduler and KV cache"),
     enable_expert_parallel: bool = typer.Option(False, "--enable-expert-parallel",
                                                 help="vLLM: experts over --tp × --data-parallel-size GPUs, the "
                                                      "ranks stepped in lockstep"),

@@ -318,7 +318,7 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
                        warmup=lv.warmup)
         r = sim.simulate(spec, gpu, tp=tp, replicas=replicas, engine=engine, prompt_tokens=lv.prompt_tokens,
                          output_tokens=lv.output_tokens, requests=n, seed=seed, limits=lim, roofline=step,
-                         router="least-loaded", lengths=_lengths(lv, lv.warmup + n, seed), **kw)
+                         router="least-loaded", lengths=_lengths(lv, lv.warmup + n, seed), opts=opts, **kw)
         rows.append(Row(lv, {"ttft_ms": r.ttft_ms.as_dict(), "itl_ms": r.itl_ms.as_dict(),
                              "tpot_ms": r.tpot_ms.as_dict(), "e2e_ms": r.e2e_ms.as_dict(),
                              "output_tokens": round(r.output_tokens_per_s * r.duration_s), "requests": r.requests,

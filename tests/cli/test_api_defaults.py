@@ -379,6 +379,12 @@ def test_check_bench_arguments_reach_the_replay(bench_rec):
     assert out["notes"] == ["steps scaled × 1.500 (profile p.yaml)"]
 
 
+def test_check_bench_data_parallel_size_reaches_the_replay(bench_rec):
+    api.check_bench(["a.json"], "h100", data_parallel_size=4)
+    assert bench_rec["replay"][-1][1]["opts"] == ServeOptions(max_num_seqs=None, max_model_len=None,
+                                                              data_parallel_size=4)
+
+
 def test_check_bench_calibrate_note_and_profile(bench_rec):
     spec, g = api.load_model(M), api.load_gpu("h100")
     out = api.check_bench(["a.json", "b.json"], "h100", tp=2, replicas=2, max_num_seqs=8, calibrate="out.yaml")

@@ -282,7 +282,7 @@ def test_replay_passes_the_files_load_and_the_set_up(monkeypatch):
     # one engine_limits per endpoint (chat, then completions for the two that do not say)
     assert limits == [("spec", "gpu", 2, "sglang", "opts", False, "chat"),
                       ("spec", "gpu", 2, "sglang", "opts", False, "completions")]
-    common = dict(tp=2, replicas=3, engine="sglang", seed=9, roofline="step", router="least-loaded")
+    common = dict(tp=2, replicas=3, engine="sglang", seed=9, roofline="step", router="least-loaded", opts="opts")
     assert calls[0] == ("spec", "gpu", dict(common, prompt_tokens="100", output_tokens="10", requests=50,
                                             limits="limits-chat", lengths=None, rate=2.0))
     # 5,000 completed requests, replayed up to max_requests = 1,000, with the first 1,000 lengths

@@ -213,7 +213,8 @@ def test_a_held_prefix_counts_once_and_is_free_only_when_its_last_holder_goes():
 #   needs 10 + 6 + 1 = 17 > 21 free - 5 of r0's output reserved: it waits. r0 samples a token:
 #   4 of its output left.
 # step 2: r1 needs 17 <= 21 - 4 (exactly): a prefill batch of r1 alone (no mixed batches).
-# steps 3-7: decodes take 1 token each a step; r0 ends at step 6 (14 tokens back), r1 at step 7.
+# steps 3-7: decodes take 1 token each a step; r0 ends at step 6 (14 tokens back), r1 at step 7;
+#   step 7 was formed (overlap) before step 6's result: it still runs r0's decode (at 15 tokens).
 def test_sglang_admits_a_request_only_with_its_output_and_the_running_outputs_kept_free():
     from kvplan.plan.simulate.sglang import SGLangReplica
 
@@ -229,7 +230,7 @@ def test_sglang_admits_a_request_only_with_its_output_and_the_running_outputs_ke
         free.append(rep.free)
         left.append(rep.out_left)
     assert rf.calls == [([(0, 10)], 0, 0), ([(0, 10)], 0, 0), ([], 2, 22), ([], 2, 24), ([], 2, 26),
-                        ([], 2, 28), ([], 1, 15)]
+                        ([], 2, 28), ([], 2, 30)]
     assert free == [21, 11, 9, 7, 5, 17, 31]
     assert left == [4, 9, 7, 5, 3, 1, 0]  # Σ of the running requests' output still to come
     assert [(r.first_tok, r.end) for r in rs] == [(1.0, 6.0), (2.0, 7.0)]

@@ -156,3 +156,36 @@ def test_ignore_eos_with_the_radix_cache_off_checks_the_peak_not_the_sum():
     # a release before 0.4.0 (its rule not read): the whole remaining outputs are kept free, so B
     # waits at 897 too (998 > 900 − 100)
     assert _ignore_eos_pair(897, "0.3.0") == 1
+
+
+def test_the_overlap_scheduler_runs_a_trailing_step_for_finished_requests(llama):
+    """A alone: prefill P, one decode D1 that gives its last token. The batch after D1 was formed
+    when D1 began, before its result said A was done (event_loop_overlap: process_batch_result of
+    the last batch follows run_batch of the next), so the GPU runs A's decode once more (T, at its
+    502 tokens). B, arriving a quarter into T, is prefilled when T ends; SGLang 0.3.0 (no overlap)
+    prefills it at once."""
+    from kvplan.plan.simulate.limits import for_engine_version
+
+    spec, gpu, rf = llama
+    P, D1, T = rf.prefill(500).seconds, rf.decode(501).seconds, rf.decode(502).seconds
+    tb = P + D1 + T / 4
+    trace = [Request(0.0, 500, 2), Request(tb, 300, 2)]
+    r = sim.simulate(spec, gpu, trace=trace, limits=tiny(100000), roofline=rf)
+    assert r.ttft_ms.mean == pytest.approx((P + T * 3 / 4 + rf.prefill(300).seconds) / 2 * 1000, rel=1e-9)
+    old = sim.simulate(spec, gpu, trace=trace, limits=for_engine_version(tiny(100000), "0.3.0"), roofline=rf)
+    assert old.ttft_ms.mean == pytest.approx((P + rf.prefill(300).seconds) / 2 * 1000, rel=1e-9)
+
+
+def test_a_decode_formed_ahead_still_prices_the_requests_just_finished(llama):
+    """A (output 2) and B (output 4) prefilled together, then decodes. D1 ends A; the decode after
+    it was formed before that was known, so it still runs A (2 rows, A at 502 tokens); the one
+    after that runs B alone. B's last token: P + D1 + D2(both) + D3(B alone)."""
+    spec, gpu, rf = llama
+    P = rf.mixed([(0, 500), (0, 500)]).seconds
+    d1 = rf.mixed([], [501, 501]).seconds
+    d2 = rf.mixed([], [502, 502]).seconds
+    d3 = rf.mixed([], [503]).seconds
+    r = sim.simulate(spec, gpu, trace=[Request(0.0, 500, 2), Request(0.0, 500, 4)],
+                     limits=tiny(100000), roofline=rf)
+    e2e_a, e2e_b = P + d1, P + d1 + d2 + d3
+    assert r.e2e_ms.mean == pytest.approx((e2e_a + e2e_b) / 2 * 1000, rel=1e-9)

@@ -86,9 +86,17 @@ from .scheduler import Replica, _Prefix, _Req, _Run  # noqa: F401
 from .workload import Request, arrivals, read_trace, sample_lengths  # noqa: F401
 
 
+# vLLM's internal load balancer over a dense model's --data-parallel-size engines (not a --router choice)
+DP_BALANCER = "vllm-dp"
+DP_WAITING_WEIGHT = 4  # vllm/v1/engine/core_client.py DPLBAsyncMPClient.get_core_engine_for_request:
+# "score = waiting * 4 + running", the lowest score from eng_start_index (0 for one client), ties to the first
+
+
 def _route(router: str, reps: list, r: _Req, state: dict) -> Replica:
     if len(reps) == 1:
         return reps[0]
+    if router == DP_BALANCER:
+        return min(reps, key=lambda x: (DP_WAITING_WEIGHT * len(x.waiting) + len(x.running), x.index))
     if router == "round-robin":
         state["rr"] = (state.get("rr", -1) + 1) % len(reps)
         return reps[state["rr"]]
@@ -135,7 +143,7 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
     closed loop of C; the rest start, C at once, when the last of them has finished (a client
     that awaits its warm-up before it measures). The warm-up leaves its prefix cache behind; its
     requests and its steps' records are dropped (``raw["reqs"]`` holds the measured ones)."""
-    if router not in ROUTERS:
+    if router not in ROUTERS + (DP_BALANCER,):
         raise KvplanError(f"{opt('router')} must be one of {', '.join(ROUTERS)}, got '{router}'")
     if warmup and not concurrency:
         raise KvplanError("a warm-up batch needs a closed loop (--concurrency)")
@@ -279,7 +287,18 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
     rf, dp = _step_model(spec, gpu, tp, lim, opts, roofline, profile)
     mml = lim.max_model_len
     notes = [lim.note] if lim.note else []
-    if dp > 1 and lim.engine == "vllm":
+    engines = _dense_dp(spec, lim, opts)
+    if engines > 1:
+        if replicas > 1:
+            raise KvplanError("give --replicas or a dense model's --data-parallel-size, not both (simulate "
+                              "does not model a router in front of vLLM's own DP balancer)")
+        replicas, router, dp = engines, DP_BALANCER, engines
+        notes.append(f"data parallel (a dense model): {engines} independent engines (tp {tp} each), each with its "
+                     f"own scheduler and KV cache, no lockstep (vLLM runs DPEngineCoreProc for MoE models only); "
+                     f"vLLM's balancer sends each request to the engine with the lowest 4 × waiting + running "
+                     f"(counted at once here; vLLM's counts come from its coordinator every 100 ms), and "
+                     f"{engines} API servers (vLLM's default for internal load balancing) share the front end")
+    elif dp > 1 and lim.engine == "vllm":
         notes.append(f"data parallel: each replica is {dp} engine ranks (tp {tp} each), each with its own "
                      f"scheduler, KV cache and requests (vLLM's load balancing); a step runs on all ranks at "
                      f"once, as long as the slowest rank's own share plus the experts over {dp} × the most "
@@ -343,6 +362,21 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
                      infinite_rate=inf, notes=tuple(notes), dp=dp)
 
 
+def _dense_dp(spec, lim: Limits, opts) -> int:
+    """vLLM's --data-parallel-size D for a model without MoE layers (and without
+    --enable-expert-parallel): D whole engines behind vLLM's load balancer (DPLBAsyncMPClient), each
+    an ordinary EngineCoreProc (core.py runs DPEngineCoreProc, the ranks in lockstep, only for MoE
+    models); 1 otherwise."""
+    d = opts.data_parallel_size if opts is not None else 1
+    if d <= 1 or lim.engine != "vllm" or opts.dp_attention or opts.enable_expert_parallel or spec is None:
+        return 1
+    from ...model.spec import MoeMlp
+
+    if any(isinstance(spec.layer_types[lt].mlp, MoeMlp) for lt in spec.counts()):
+        return 1
+    return d
+
+
 def _step_model(spec, gpu, tp: int, lim: Limits, opts, roofline, profile):
     """(the step model, DP ranks per replica): ``roofline`` if given, else ``OpLatency`` for the
     engine, ``DataParallelStep`` for SGLang's --dp-size D --enable-dp-attention (D > 1), or
@@ -351,12 +385,13 @@ def _step_model(spec, gpu, tp: int, lim: Limits, opts, roofline, profile):
     from ..latency.step import OpLatency
 
     d = opts.data_parallel_size if opts is not None else 1
-    moe_dp = d > 1 and lim.engine == "vllm" and not opts.dp_attention  # vLLM DP + EP (latency/dp_moe.py)
+    moe_dp = d > 1 and lim.engine == "vllm" and not opts.dp_attention and _dense_dp(spec, lim, opts) == 1
+    # vLLM DP + EP on a MoE model (latency/dp_moe.py); a dense model's DP engines are independent (_dense_dp)
     dp = d if opts is not None and (opts.dp_attention or moe_dp) else 1
     if moe_dp and not opts.enable_expert_parallel:
         raise KvplanError("simulate models vLLM's --data-parallel-size with --enable-expert-parallel (a MoE "
                           "model's ranks in lockstep); for whole copies of the engine use --replicas")
-    if d > 1 and not opts.dp_attention and not moe_dp:
+    if d > 1 and not opts.dp_attention and not moe_dp and _dense_dp(spec, lim, opts) == 1:
         raise KvplanError("simulate models --dp-size with --enable-dp-attention (SGLang); for whole "
                           "copies of the engine use --replicas")
     if dp > 1 and opts.dp_attention and lim.engine != "sglang":

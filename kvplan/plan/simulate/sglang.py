@@ -21,7 +21,11 @@
   --disable-overlap-schedule): the CPU forms batch k+1 while the GPU runs batch k, so a request
   that reaches the scheduler after step k began waits for step k+1 to finish too (it joins batch
   k+2). When the GPU was idle, or nothing was running (the batch formed ahead was empty), it is
-  scheduled at once. A run of SGLang before 0.4.0 (``Limits.overlap`` False: limits.py
+  scheduled at once. The batch formed ahead does not know which requests step k finishes (their
+  results are processed after batch k+1 is launched: ``process_batch_result`` of the last batch
+  follows ``run_batch`` of the current one), so when it is a decode it still runs them (a trailing
+  step); when step k finished every running request, batch k+1 is that decode alone, and a request
+  that arrives while it runs is scheduled when it ends (``_trail``). A run of SGLang before 0.4.0 (``Limits.overlap`` False: limits.py
   OVERLAP_SCHEDULE) ran without it: a request is seen by the next step that starts after it.
 * chunked_prefill_size and max_running_requests come from fit (kvplan.engines.sglang: SGLang's
   defaults by card memory and token pool). FCFS is SGLang's default ``schedule_policy``.
@@ -41,15 +45,49 @@ class SGLangReplica(Replica):
         self.out_left = 0  # Σ over running requests of their remaining output tokens
         self.cutoff = 0.0  # requests that reached the scheduler after this are not seen yet
         self.last_start = self.last_end = -1.0
+        self.trail: list = []  # sequence lengths of the requests the last step finished (overlap)
+        self.extra: list = []  # those a decode step formed ahead still runs (priced, no token)
+        self.ghost = 0.0  # seconds of a trailing decode step that runs alone
 
     def form(self, now: float):
+        trail, self.trail, self.extra, self.ghost = self.trail, [], [], 0.0
+        if trail and self.waiting and not self.running and not any(r.seen <= self.last_start for r in self.waiting):
+            end = self.last_end + self._decode_s(trail)  # batch k+1: the finished requests' decode alone
+            if now < end - 1e-12:
+                self.ghost = end - now
+                return None, [], False
         busy = self.lim.overlap and self.running and now <= self.last_end + 1e-12  # else nothing formed ahead
         self.cutoff = self.last_start if busy else now
-        return super().form(now)
+        b = super().form(now)
+        if b is not None and trail and busy and not b[1]:
+            self.extra = trail  # a decode formed ahead: it still holds the requests step k finished
+        return b
+
+    def _decode_s(self, lengths: list) -> float:
+        if self.linear:
+            return self.rf.mixed_sum([], len(lengths), sum(lengths), seconds=True)
+        return self.rf.mixed([], lengths).seconds
+
+    def _price(self, chunks: list, decoding: bool) -> float:
+        if self.ghost:
+            return self.ghost
+        if not self.extra:
+            return super()._price(chunks, decoding)
+        if self.linear:
+            n, s = len(self.extra), sum(self.extra)
+            return self.rf.mixed_sum([(c, k) for _, c, k in chunks], self.n_dec + n, self.dec_sum + s, seconds=True)
+        return self.rf.mixed([(c, k) for _, c, k in chunks],
+                             [r.dec_base + self.dec_clock - r.dec_step + 1 for r in self.running
+                              if r.state == "decode"] + self.extra).seconds
 
     def finish(self, b: tuple, now: float, d: float) -> list:
         self.last_start, self.last_end = now, now + d
-        return super().finish(b, now, d)
+        if b[0] is None:  # the trailing step ran: nothing of it is anyone's token
+            return []
+        done = super().finish(b, now, d)
+        if self.lim.overlap:
+            self.trail = [r.prompt + r.g for r in done]
+        return done
 
     def _fits(self, r: _Req, budget: int):
         if r.seen > self.cutoff:
