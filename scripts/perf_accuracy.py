@@ -898,6 +898,55 @@ SESSION12_CHANGES = [
 ]
 
 
+# Before issue 21's per-block count (session 13, after round 11's print): the round-11 Nemotron rows as first printed
+# (round11_first_print.txt) and every side's figure the line before the change (python scripts/perf_accuracy.py at 56bc714)
+FROZEN_HYBRID_BEFORE = {
+    "tpot": "5.86 ms, +101.3 %", "ttft": "13.2 ms, -96.4 %", "held_out": "51.5 % / -50.2 % (n 16)",
+    "seen": "9.1 % / -2.9 % (n 449)", "fit": "14.6 % / -0.5 % (n 247)",
+}
+HYBRID_IDS = {"tpot": "vultr-b200-nemotron3-nano-30b-fp8-tp2-c1-2048-512-tpot",
+              "ttft": "vultr-b200-nemotron3-nano-30b-fp8-tp2-c1-2048-512-ttft"}
+
+
+def _hybrid_blocks(s: dict) -> list[str]:
+    """Issue 21's per-block count of all-reduces and per-layer overhead (session 13), made after round 11's print."""
+    from kvplan.plan.latency import comm, overhead
+    from kvplan.sources import catalog
+
+    fz, rows = FROZEN_HYBRID_BEFORE, {r["id"]: r for r in s["_rows"]}
+    spec = catalog.load_model("nemotron-3-nano-30b-a3b")
+
+    def now(key, digits):  # both rows' metrics are in ms
+        r = rows[HYBRID_IDS[key]]
+        return f"{r['kvplan']:.{digits}f} ms, {_pct(r['kvplan_err'])}"
+    return [
+        "Round 11, session 13, **after round 11's held-out figures had been seen** (issue 21: the hybrid model's "
+        "layers; no constant was fitted, `fit.py` was not rerun): tensor parallelism's all-reduces are counted per "
+        "residual block, not two per layer. A layer's blocks are its token mixer (unless it has none) and its MLP or "
+        "MoE (`LayerType.blocks` in `kvplan/model/spec.py`); each ends in one all-reduce (vLLM: the RowParallelLinear "
+        "o_proj / out_proj / down_proj, a FusedMoE's one reduce of routed and shared experts), plus one for the "
+        "embedding (`comm.allreduces_per_step`). A Nemotron-H layer is one block (`hybrid_override_pattern`: M Mamba2, "
+        "* attention, - MLP, E MoE; vLLM `models/nemotron_h.py`: each `NemotronH*DecoderLayer` holds one norm and one "
+        f"mixer), so Nemotron 3 Nano's {spec.num_layers} layers make {comm.allreduces_per_step(spec)} all-reduces a "
+        "pass where 105 were priced; Jamba, Qwen3-Next and Kimi Linear layers hold a mixer and an MLP or MoE each and "
+        "keep two. The engine's per-layer overhead is charged per two blocks (`overhead.layer_equivalents`: "
+        f"{overhead.layer_equivalents(spec):g} layers for Nemotron 3 Nano, was {spec.num_layers}): its constant was "
+        "fitted on rows whose every layer holds two blocks (every catalog model but the Nemotron-H family; no fit row "
+        "runs one), so no fitted row moves, and a single-block layer, with about half a two-block layer's kernels, "
+        "counts half; the fit cannot tell a Mamba block's kernels from an MoE block's, so every block counts alike "
+        "(a choice, not a measurement). The same count sets Roofline's all-reduce bytes. Rows moved (round 11 held "
+        f"out, seen since; first print → after): Vultr B200 Nemotron 3 Nano FP8 TP 2 TPOT {fz['tpot']} → "
+        f"{now('tpot', 2)} (2.91 ms measured), TTFT {fz['ttft']} → {now('ttft', 1)} (362 ms measured: a "
+        "served first token priced as its prefill, see the headline; the prefill's all-reduces and overhead fell, so "
+        "this row is farther). No other row moved: round 11 held out "
+        f"{fz['held_out']} → {_cell(stats([r for r in s['_rows'] if r['side'] == 'held_out']))}; seen side (rounds "
+        f"1–10 held out) {fz['seen']} → {_cell(s['seen']['all'])}; fit side {fz['fit']} → {_cell(s['fit']['all'])}. "
+        "Left as it was: the decode and prefill attention floors are still charged per layer "
+        "(`attention.py`: `floor × layers`), for Nemotron 3 Nano's 23 MoE-only layers too.",
+        "",
+    ]
+
+
 def _a100_decode(s: dict) -> list[str]:
     """Issue 21's A100 small-batch decode report, read after round 10's print (every row fit or seen; nothing in
     kvplan/ changed for it): today's A100 decode rows by side, engine and card, and the diagnosis."""
@@ -1087,6 +1136,7 @@ def _changes(s: dict) -> list[str]:
     return [
         "## What changed after the held-out figures were seen",
         "",
+        *_hybrid_blocks(s),
         *_a100_decode(s),
         *_session12(s),
         *_session11_rocm(s),

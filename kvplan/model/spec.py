@@ -121,6 +121,16 @@ class LayerType(_Frozen):
     kv_shared: bool = False
     hc_mult: PositiveInt | None = None  # DeepSeek-V4: manifold-constrained hyper-connection streams
 
+    def blocks(self) -> int:
+        """The layer's residual blocks: its token mixer unless it has none (kind ``none``), and its MLP
+        or MoE if any. Under tensor parallelism each ends in one all-reduce of the hidden state (vLLM:
+        the mixer's RowParallelLinear o_proj / out_proj, the MLP's down_proj, a FusedMoE's one reduce
+        of routed + shared experts). 2 for a transformer layer (Jamba, Qwen3-Next and Kimi Linear
+        layers too: a mixer and an MLP or MoE each); 1 for a Nemotron-H layer, which is one block
+        (``hybrid_override_pattern``: M Mamba2, * attention, - MLP, E MoE; vLLM
+        models/nemotron_h.py: each NemotronH*DecoderLayer holds one norm and one ``mixer``)."""
+        return (self.mixer.kind != "none") + (self.mlp is not None)
+
     def shard(self, tp: int) -> "LayerType":
         return self.model_copy(update={"mixer": self.mixer.shard(tp),
                                        "mlp": self.mlp.shard(tp) if self.mlp else None})
@@ -262,6 +272,10 @@ class ModelSpec(_Frozen):
     @property
     def num_layers(self) -> int:
         return len(self.layers)
+
+    def blocks(self) -> int:
+        """Residual blocks over all layers (``LayerType.blocks``): 2 × layers for a transformer."""
+        return sum(count * self.layer_types[n].blocks() for n, count in self.counts().items())
 
     def counts(self) -> dict[str, int]:
         """Layer type -> how many layers of it, in first-seen order."""

@@ -16,8 +16,9 @@ and the larger of the two terms names the bound. What each term holds:
 * FLOPs: 2 × the parameters each token touches (top-k experts; not the input embedding, a
   lookup; the LM head) + each layer's cache-dependent work (``mix_flops`` of its kind:
   attention over the keys it sees, MLA in absorbed form, a recurrent state update);
-* with ``tp`` > 1, one GPU's share (weights and KV heads split as ``fit`` splits them) and two
-  ring all-reduces per layer of tokens × hidden activations over the catalog's interconnect.
+* with ``tp`` > 1, one GPU's share (weights and KV heads split as ``fit`` splits them) and a
+  ring all-reduce of tokens × hidden activations per residual block (``ModelSpec.blocks``: two
+  per transformer layer, after the mixer and after the MLP) over the catalog's interconnect.
 
 Efficiencies and the overhead are defaults with the published measurement each comes from
 (``EFFICIENCY_SOURCES``); every one can be overridden. The model is a roofline: it does not
@@ -295,7 +296,7 @@ class Roofline:
         comm = comm_s = 0
         if self.tp > 1:
             per = rows * self.spec.hidden_size * self.act_bytes
-            comm = 2 * self.spec.num_layers * (2 * (self.tp - 1) * per // self.tp)
+            comm = self.spec.blocks() * (2 * (self.tp - 1) * per // self.tp)
             comm_s = comm / (self.gpu.interconnect_bytes_per_s / 2)
         return (comm, nbytes / (self.gpu.memory_bandwidth_bytes_per_s * self.eff.memory),
                 flops / (self.peak_flops * self.eff.compute), comm_s)

@@ -219,11 +219,5 @@ def _time_send_recv(torch, dist, job: Job, rank, local_rank, buf, n, warm, say):
 
 def _stage_reduces(sub, tp: int) -> int:
     """All-reduces one decode step makes in a stage: one after each token mixer and one after
-    each MLP (vLLM's RowParallelLinear o_proj / down_proj), none with tp 1."""
-    if tp == 1:
-        return 0
-    n = 0
-    for lt in sub.layers:
-        layer = sub.layer_types[lt]
-        n += (layer.mixer.kind != "none") + (layer.mlp is not None)
-    return n
+    each MLP (vLLM's RowParallelLinear o_proj / down_proj; ``ModelSpec.blocks``), none with tp 1."""
+    return 0 if tp == 1 else sub.blocks()

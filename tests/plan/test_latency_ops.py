@@ -169,14 +169,17 @@ def test_prefill_attention_by_hand():
 
 # ---- communication ------------------------------------------------------------------------
 def test_allreduce_by_hand():
-    """TP 4, 16 rows × 4,096 hidden × 2 bytes = 131,072 bytes; 2 × 32 + 1 = 65 calls of
-    10 us + 131,072 / 10^11 s = 11.31072 us: 735.1968 us."""
+    """TP 4, 16 rows × 4,096 hidden × 2 bytes = 131,072 bytes; Llama-3.1-8B's 32 layers of attention + MLP:
+    2 × 32 + 1 = 65 calls of 10 us + 131,072 / 10^11 s = 11.31072 us: 735.1968 us."""
+    from kvplan.sources import catalog
+
+    spec = catalog.load_model("llama-3.1-8b")
     p = Prof()
-    t, nbytes, calls, src = comm.seconds(p, 4, 16, 4096, 2, 32)
+    t, nbytes, calls, src = comm.seconds(p, 4, 16, 4096, 2, spec)
     assert (nbytes, calls, src) == (131_072, 65, "ar-src") and p.asked == [("ar", 4)]
     assert t == pytest.approx(65 * (10e-6 + 131_072 / 1e11))
-    assert comm.allreduces_per_step(32) == 65
-    assert comm.seconds(p, 1, 16, 4096, 2, 32) == (0.0, 0, 0, "")
+    assert comm.allreduces_per_step(spec) == 65
+    assert comm.seconds(p, 1, 16, 4096, 2, spec) == (0.0, 0, 0, "")
 
 
 def test_alltoall_by_hand():

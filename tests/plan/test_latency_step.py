@@ -53,7 +53,7 @@ def test_each_op_is_its_functions(tp2, mixed):
     assert ops["decode attention (K/V read, mean ctx 1,500)"][1] == pytest.approx(p.scale("attention") * dec[0])
     # the K/V write at the fallback's memory efficiency
     assert ops["K/V write and recurrent state"][1] == pytest.approx(5_373_952 / (p.bw * p.fb["memory_efficiency"]))
-    ar = comm.seconds(p, 2, 82, 4096, 2, 32)
+    ar = comm.seconds(p, 2, 82, 4096, 2, tp2.spec)
     assert ops["all-reduce (65 × 671,744 bytes)"][1:3] == (ar[0], "comm") and ar[1:3] == (671_744, 65)
     assert ops["engine overhead (per step)"][1] == p.overhead(32, 4)[0]
     by = {b: sum(o[1] for o in mixed.ops if o[2] == b) for b in ("memory", "compute", "comm", "overhead")}

@@ -88,13 +88,13 @@ def test_data_parallel_notes(llama8b, qwen):
             f"experts whole over EP 2 ranks (64 per rank), {tail}") in r.notes
     r = P.perf(llama8b, H100, 2048, 16, tp=2, data_parallel_size=2)
     assert r.notes == ("data parallel: 2 attention replicas of tp 2 (4 GPUs); --batch and tokens/s are one "
-                       "replica's", "all-reduce: α + bytes/β per call, 2 per layer + 1 (kvplan/plan/latency/comm.py)")
+                       "replica's", "all-reduce: α + bytes/β per call, 1 per mixer and per MLP + 1 (kvplan/plan/latency/comm.py)")
 
 
 def test_the_rooflines_all_reduce_note(llama8b):
     """An efficiency override prices the step with the roofline, whose all-reduce has no latency term."""
     r = P.perf(llama8b, H100, 2048, 16, tp=2, bw_efficiency=0.8)
-    assert r.notes == ("all-reduce: bandwidth term only (ring, 2 per layer); latency not modelled",)
+    assert r.notes == ("all-reduce: bandwidth term only (ring, 1 per mixer and per MLP); latency not modelled",)
 
 
 def test_the_does_not_fit_note_counts_the_recurrent_state():

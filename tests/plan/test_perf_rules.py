@@ -187,7 +187,7 @@ def test_perf_report_notes():
         "ctx 40,000 is beyond mixtral-8x7b's max_position_embeddings (32,768)",
         "MoE: weights read per step count the experts the batch's tokens route to, "
         "E × (1 − (1 − k/E)^tokens), assuming uniform routing",
-        "all-reduce: α + bytes/β per call, 2 per layer + 1 (kvplan/plan/latency/comm.py)")
+        "all-reduce: α + bytes/β per call, 1 per mixer and per MLP + 1 (kvplan/plan/latency/comm.py)")
     g = perf.perf(catalog.load_model("gemma-4-26b-a4b"), H100, 100)
     assert "encoder towers are not read in a text decode step (not counted)" in g.notes
 

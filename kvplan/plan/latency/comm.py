@@ -2,8 +2,10 @@
 (``Profile.allreduce`` / ``Profile.alltoall``: aiconfigurator's measured NCCL tables, else the
 physics fallback of ``data/fallback.yaml``):
 
-* tensor parallelism: two all-reduces per layer (after attention's output projection and after
-  the MLP's down projection, Megatron-LM's split), one more for the vocabulary-parallel embedding;
+* tensor parallelism: one all-reduce per residual block (``ModelSpec.blocks``: after the token
+  mixer's output projection and after the MLP's or MoE's down projection, Megatron-LM's split;
+  none for a block a layer lacks), one more for the vocabulary-parallel embedding: 2 × layers + 1
+  for a transformer, 52 + 1 for Nemotron 3 Nano's 52 single-block layers;
 * expert parallelism: per MoE layer a dispatch and a combine all-to-all over the EP ranks, each
   rank's send buffer its tokens × top-k × hidden × activation bytes (every token goes to its k
   experts and comes back; 1/EP of the buffer stays on the rank, NCCL's table counts it the same
@@ -11,17 +13,18 @@ physics fallback of ``data/fallback.yaml``):
 from __future__ import annotations
 
 
-def allreduces_per_step(layers: int) -> int:
-    return 2 * layers + 1
+def allreduces_per_step(spec) -> int:
+    """A tensor-parallel pass's all-reduces: one per residual block of ``spec`` + the embedding's."""
+    return spec.blocks() + 1
 
 
-def seconds(prof, tp: int, rows: int, hidden: int, act_bytes: int, layers: int):
-    """(seconds, bytes per all-reduce, calls, source)."""
+def seconds(prof, tp: int, rows: int, hidden: int, act_bytes: int, spec):
+    """(seconds, bytes per all-reduce, calls, source) of ``spec``'s all-reduces."""
     if tp <= 1:
         return 0.0, 0, 0, ""
     nbytes = rows * hidden * act_bytes
     alpha, beta, src = prof.allreduce(tp)
-    calls = allreduces_per_step(layers)
+    calls = allreduces_per_step(spec)
     return calls * (alpha + nbytes / beta), nbytes, calls, src
 
 

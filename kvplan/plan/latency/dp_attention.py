@@ -16,7 +16,7 @@ SGLang 0.5.23, ``--tp-size T --dp-size D --enable-dp-attention`` (arg_groups/par
   ``dp_gather_partial``, and ``dp_scatter`` after the MLP is a copy): the MLP (dense layers, shared
   and routed experts, split tp T, or whole experts over ``--ep-size`` T) runs once on every rank's
   tokens together.
-  Priced as ``OpLatency`` at tp T prices its MLP ops and its all-reduces (comm.py: 2 per layer + 1)
+  Priced as ``OpLatency`` at tp T prices its MLP ops and its all-reduces (comm.py: 1 per mixer and per MLP + 1)
   at the summed rows: per layer the gather's all-reduce and the MLP's own (``DeepseekV2MoE``
   ``forward_normal``: ``tensor_model_parallel_all_reduce``; a reduce-scatter under max-len padding,
   priced as the all-reduce, pessimistic by its half);

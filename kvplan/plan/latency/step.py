@@ -3,10 +3,11 @@ mixed, mixed_sum) and byte accounting, and replaces its two roofs by a sum of op
 
     step = Σ GEMMs (per layer, by shape and format; MoE experts at their tokens each)
          + attention (decode: K/V read by batch × context × GQA; prefill: causal FLOPs by length)
-         + K/V writes and recurrent state + all-reduces (α + bytes/β, 2 per layer + 1)
+         + K/V writes and recurrent state + all-reduces (α + bytes/β, one per mixer and per MLP + 1)
          + under expert parallelism (``ep`` > 1): whole experts, E/EP per rank, read at all
            data-parallel ranks' tokens, and a dispatch + combine all-to-all per MoE layer
-         + the LM head on one row per sequence + the engine's per-step overhead
+         + the LM head on one row per sequence + the engine's per-step overhead (per layer: per two
+           residual blocks, overhead.layer_equivalents)
 
 Each GEMM group runs in its stored format (``_gemm_formats``): a checkpoint's ``weight_quant`` covers
 the projections iff its scope is ``linear``, the dense MLPs and shared experts iff ``linear`` or
@@ -34,6 +35,7 @@ class OpLatency(Roofline):
         h = rank.hidden_size
         self.wfmt = self.weight_dtype
         self.layers_n = rank.num_layers
+        self.overhead_layers = overhead.layer_equivalents(rank)  # blocks / 2: a single-block layer is half
         self.proj, self.mlps, self.moe_shapes = [], [], []  # (layers, [(n, k)])
         self.kv_heads = self.gqa = 0
         for lt_name, count in rank.counts().items():
@@ -138,14 +140,14 @@ class OpLatency(Roofline):
         if write_state:
             ops.append(("K/V write and recurrent state", write_state / (p.bw * p.mem_eff), "memory",
                         p.mem_source))
-        t, nbytes, calls, src = comm.seconds(p, self.tp, rows, self.spec.hidden_size, self.act_bytes, self.layers_n)
+        t, nbytes, calls, src = comm.seconds(p, self.tp, rows, self.spec.hidden_size, self.act_bytes, self.spec)
         if calls:
             ops.append((f"all-reduce ({calls} × {nbytes:,} bytes)", t, "comm", src))
         if self.ep > 1:
             t, nbytes, calls, src = self._alltoall(rows)
             ops.append((f"all-to-all, EP dispatch + combine ({calls} × {nbytes:,} bytes)", t, "comm",
                         src + "; a rank sends its attention group's tokens / tp"))
-        t, src = overhead.seconds(p, self.layers_n, seqs, rows > decodes)
+        t, src = overhead.seconds(p, self.overhead_layers, seqs, rows > decodes)
         ops.append(("engine overhead (per step)", t, "overhead", src))
         return ops
 
@@ -236,7 +238,7 @@ class OpLatency(Roofline):
         if self.tp <= 1:
             return None, None, None, a2a
         per = rows * self.spec.hidden_size * self.act_bytes
-        return None, None, None, 2 * self.spec.num_layers * (2 * (self.tp - 1) * per // self.tp) + a2a
+        return None, None, None, self.spec.blocks() * (2 * (self.tp - 1) * per // self.tp) + a2a
 
     # ---- expert parallelism -------------------------------------------------------------------
     def _alltoall(self, rows: int):
