@@ -931,6 +931,30 @@ charged on MXFP4 checkpoints, whose fitted growth (startup.yaml mxfp4_growth_ppm
 that hold the blocks; charged also under PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True, which splits
 every remainder (the cautious side, by the same bytes).
 
+**Looked at after round 11's print, seen, nothing changed (issue 20, session 13; diagnosis from the
+engines' code).** (1) litellmk8s_h100_llama-3.3-70b-fp8_kvfp8_mml32000_gmu0.95 (+11.4 %, 0.58 GiB too
+generous, "at risk"): three more candidates ruled out. vLLM 0.15.1's FP8 kernel list
+(model_executor/layers/quantization/kernels/scaled_mm/__init__.py _POSSIBLE_FP8_KERNELS) puts
+FlashInferFP8ScaledMMLinearKernel first, but its is_supported needs compute capability 100, so an H100
+takes CutlassFP8ScaledMMLinearKernel as read in session 12; no CUDA-graph estimate is charged in a Feb
+2026 image (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS is absent from 0.13.0's and 0.15.1's envs.py and
+defaults to "0" in 0.18.1's); and the caching allocator's whole blocks (paragraph above) add nothing:
+Llama-70B's matrices and embedding are 2 MiB-exact, and the row runs
+PYTORCH_ALLOC_CONF=expandable_segments:True, under which should_split splits every remainder, so
+neither the weights (67.70 / 67.72 GiB) nor the profile run's peak gain a rounding. The 0.61 GiB the
+log leaves beyond kvplan's profile run and non-torch share is still not found in code; no constant
+was fitted to the one row, and the 0.90 GiB activation/non-torch uncertainty keeps it "at risk". (2)
+The 0.41 GiB non-torch extra at TP > 1 (startup.yaml non_torch_extra_tp_bytes) stays a fitted
+value: vLLM 0.11.0's code allocates everything it sizes before the start-up snapshot
+(v1/worker/gpu_worker.py init_device takes it after init_worker_distributed_environment, which builds
+distributed/device_communicators/cuda_communicator.py's PyNcclCommunicator, whose __init__ runs a
+1-element warm-up all_reduce, and CustomAllreduce, whose __init__ maps its IPC buffers of max_size,
+8 MiB or all_reduce_utils.py CUSTOM_ALL_REDUCE_MAX_SIZES with symmetric memory, and an 8 MiB
+rank_data tensor). What grows after the snapshot is NCCL's own buffers for the profile run's first
+large collective (a [8,192, hidden] all-reduce, above custom all-reduce's size), whose number of
+channels, protocols and NVLS use NCCL chooses at run time from the topology: no size in vLLM's code,
+so no byte count follows from it.
+
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8
 logs with a KV figure (+124.9, +75.2, +11.1, +10.3, +10.0, +5.4, +5.1, +5.1 %), 3 refusals, none
