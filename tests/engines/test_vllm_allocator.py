@@ -102,3 +102,20 @@ def test_quantized_and_moe_tensors():
     # without EP every rank holds all 128 experts at 1,536 / 8 = 192 wide: w13 128 × 384 × 4,096 × 2
     sizes = startup.load_tensors(catalog.load_model("qwen3-235b-a22b").shard(8), 8, ServeOptions())
     assert 384 * MiB in sizes and 128 * 4_096 * 192 * 2 in sizes
+
+
+def test_the_expert_split_is_plan_parallel_s():
+    # load_tensors repeats vLLM's expert split (engines may not import plan/parallel.py): the same
+    # experts per rank and intermediate per expert as plan.parallel.layout, with and without EP
+    from kvplan.plan.parallel import layout
+
+    full = catalog.load_model("qwen3-235b-a22b")
+    mlp = next(lt.mlp for lt in full.layer_types.values() if lt.mlp is not None)
+    # 128 experts over 12 ranks do not divide: EP gives the fullest rank 11 whole experts (1,536
+    # wide), TP-style every expert 128 wide: different tensors
+    for dp, ep in ((1, False), (2, False), (2, True), (1, True), (3, True), (3, False)):
+        lay = layout("vllm", 4, dp, ep)
+        e = -(-mlp.num_experts // lay.moe_ep)
+        w13 = e * 2 * (mlp.intermediate_size // lay.moe_tp) * full.hidden_size * 2
+        sizes = startup.load_tensors(full.shard(4), 4, ServeOptions(data_parallel_size=dp, enable_expert_parallel=ep))
+        assert w13 in sizes, (dp, ep)

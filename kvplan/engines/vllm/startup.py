@@ -321,10 +321,13 @@ def load_tensors(spec, tp: int, opts) -> list[int]:
     LM head are both counted (the cautious side)."""
     from ...model.kinds.attention import _Attention
     from ...model.kinds.mla import MLA
-    from ...plan.parallel import layout_of
 
     h, q, model = spec.hidden_size, spec.weight_quant, dtypes.get(spec.dtype)
-    lay = layout_of("vllm", tp, opts)
+    # vLLM's split of the routed experts (plan/parallel.py layout, which engines may not import):
+    # whole experts over tp × DP ranks with --enable-expert-parallel, else every expert's
+    # intermediate over them
+    world = tp * opts.data_parallel_size
+    moe_ep, moe_tp = (world, 1) if opts.enable_expert_parallel else (1, world)
 
     def mats(shapes, quantized: bool, lead: int = 1) -> list[int]:
         out = []
@@ -364,8 +367,8 @@ def load_tensors(spec, tp: int, opts) -> list[int]:
         mlp = lt.mlp
         if isinstance(mlp, MoeMlp):
             w = mlp.latent_size or h
-            e = dtypes.cdiv(mlp.num_experts, lay.moe_ep)
-            i = mlp.intermediate_size * tp // lay.moe_tp  # spec's is split over tp
+            e = dtypes.cdiv(mlp.num_experts, moe_ep)
+            i = mlp.intermediate_size * tp // moe_tp  # spec's is split over tp
             sizes.append(mlp.num_experts * model.row_bytes(h))  # the router
             sizes += mats([((2 if mlp.gated else 1) * i, w), (w, i)], True, e)  # every scope covers experts
             if mlp.shared_intermediate_size:
