@@ -343,41 +343,45 @@ def load_tensors(spec, tp: int, opts) -> list[int]:
 
     mixer_q = q is not None and q.scope == "linear"
     mlp_q = q is not None and q.scope in ("linear", "mlp")
-    sizes = [spec.vocab_size * model.row_bytes(h)]
-    rotary = rotary_cache_bytes(spec)
-    for name in spec.layers:
-        lt = spec.layer_types[name]
+    def mixer(lt) -> list[int]:
         m = lt.mixer
         if isinstance(m, _Attention):  # an index head (MiniMax-M3) is fused into qkv_proj too
             lin = m.linears(h)
             o_proj = _Attention.linears(m, h)[-1]
             qkv = (sum(r for r, _ in lin) - o_proj[0], h)
-            sizes += mats([qkv], mixer_q)
-            if m.qkv_bias:
-                sizes.append(model.row_bytes(qkv[0]))
-            sizes += mats([o_proj], mixer_q)
-        elif isinstance(m, MLA) and m.q_lora_rank:
+            bias = [model.row_bytes(qkv[0])] if m.qkv_bias else []
+            return mats([qkv], mixer_q) + bias + mats([o_proj], mixer_q)
+        if isinstance(m, MLA) and m.q_lora_rank:
             lin = m.linears(h)
-            sizes += mats([(lin[0][0] + lin[2][0], h)] + [lin[1]] + lin[3:], mixer_q)
-        else:
-            sizes += mats(m.linears(h), mixer_q)
-        if rotary:
-            sizes.append(rotary)
-            rotary = 0
-        mlp = lt.mlp
+            return mats([(lin[0][0] + lin[2][0], h)] + [lin[1]] + lin[3:], mixer_q)
+        return mats(m.linears(h), mixer_q)
+
+    def rest(lt) -> list[int]:
+        out, mlp = [], lt.mlp
         if isinstance(mlp, MoeMlp):
             w = mlp.latent_size or h
             e = dtypes.cdiv(mlp.num_experts, moe_ep)
             i = mlp.intermediate_size * tp // moe_tp  # spec's is split over tp
-            sizes.append(mlp.num_experts * model.row_bytes(h))  # the router
-            sizes += mats([((2 if mlp.gated else 1) * i, w), (w, i)], True, e)  # every scope covers experts
+            out.append(mlp.num_experts * model.row_bytes(h))  # the router
+            out += mats([((2 if mlp.gated else 1) * i, w), (w, i)], True, e)  # every scope covers experts
             if mlp.shared_intermediate_size:
                 s = mlp.shared_intermediate_size
-                sizes += mats([((2 if mlp.gated else 1) * s, h), (h, s)], mlp_q)
+                out += mats([((2 if mlp.gated else 1) * s, h), (h, s)], mlp_q)
         elif mlp is not None:
             i = mlp.intermediate_size
-            sizes += mats([((2 if mlp.gated else 1) * i, h), (h, i)], mlp_q)
-        sizes += [model.row_bytes(h)] * lt.norms
+            out += mats([((2 if mlp.gated else 1) * i, h), (h, i)], mlp_q)
+        return out + [model.row_bytes(h)] * lt.norms
+
+    per_type = {n: (mixer(spec.layer_types[n]), rest(spec.layer_types[n])) for n in spec.counts()}
+    sizes = [spec.vocab_size * model.row_bytes(h)]
+    rotary = rotary_cache_bytes(spec)
+    for name in spec.layers:
+        first, second = per_type[name]
+        sizes += first
+        if rotary:  # built with the first layer's attention, shared by the others
+            sizes.append(rotary)
+            rotary = 0
+        sizes += second
     sizes.append(model.row_bytes(h))  # the final norm
     if not spec.tie_embeddings:
         sizes.append(spec.vocab_size * model.row_bytes(h))
