@@ -989,6 +989,64 @@ VLLM_USE_FLASHINFER_SAMPLER on by default; kvplan's own --weight-dtype is not se
 checkpoint's quantization_config is), so a 0.22 or 0.23 plan with --weight-dtype fp8 of a dense Llama
 or Qwen3 is priced on the V2 runner where vLLM would take V1.
 
+**Changed after round 11's print, seen: the caching allocator's whole blocks in the weights as loaded
+(issue 20, session 13).** From code, no constant fitted; made on fit and seen rows only (every row in
+the data at 9bc96d4; no held-out row of a later round was read). The Qwen rows' unexplained load
+(previous paragraph) is PyTorch's CUDA caching allocator (c10/cuda/CUDACachingAllocator.cpp):
+get_allocation_size gives a request of 10 MiB or more a segment rounded up to 2 MiB, should_split splits
+a large-pool block only when "remaining > kSmallSize" (1 MiB), and alloc_found_block adds the block's
+size, not the request, to allocated_bytes, the counter vLLM's "Model loading took" reads
+(DeviceMemoryProfiler, platforms/cuda.py get_current_memory_usage). So a weight whose 2 MiB-rounded
+segment leaves at most 1 MiB loads that much heavier, and 2 MiB-exact tensors (every Llama matrix and
+its 128,256-row embedding) load exactly. engines/vllm/startup.py allocator_slack simulates the rules
+(startup.yaml caching_allocator) over load_tensors, the rank's tensors in the order vLLM's models build
+them (fused qkv_proj and gate_up_proj, o_proj, down_proj, a FusedMoE's w13 and w2 over EP or TP,
+embedding, LM head, rotary table), a new "weights: caching allocator's whole blocks" line. Qwen2-7B:
+qkv 31.5 MiB keeps 0.5, gate_up 259 MiB keeps 1, down 129.5 keeps 0.5, o 24.5 splits 1.5 off: 57 MiB
+at TP 1 and 21.5 at TP 2, where dennislee22's vLLM 0.10.1.1 logs load 57 and 22 above the parameters
+and rotary table. Weights as loaded against the 41 vLLM logs that state them (fit and seen): median
+|kvplan − log| 0.021 → 0.001 GiB, kvplan under the log on 16 → 3, over it on 5 → 9 (gpt-oss's three,
+litellmk8s's two, and LAMBO's four Qwen2.5-32B TP 4 rows of vLLM 0.18.1, 15.29 → 15.42 GiB against
+15.39: 26 MiB over, not found in code, the cautious side). Rows that moved (KV error, before → after):
+dennislee22 Qwen2-7B (fit) -19.2 → -20.3, -4.0 → -4.2, -10.7 → -10.9, -4.1 → -4.2, -3.5 → -3.7 %
+(weights 14.19 → 14.25 and 7.10 → 7.12 GiB, logs 14.2488 and 7.1217); graphrag Qwen3-4B (fit) -0.1 →
+-0.2 % (7.50 → 7.56, log 7.5552); eval_dataset Qwen3-32B TP 8 (fit) +3.0 → +2.9 % (7.64 → 7.69, log
+7.6871); LAMBO (3 fit, 1 seen) -1.1 → -3.5 %; llm-d Qwen3-32B TP 2 (seen) -0.0 → -0.2 % (30.52 → 30.59,
+log 30.59); elloraa R1-Distill-Qwen-32B FP8 (seen) +4.5 → +1.3 % (32.01 → 32.20, log 32.1993;
+still "at risk"); server-sim Qwen2.5-14B (seen) -0.1 → -0.3 %; tokenkaki Qwen3-8B (seen) -0.2 → -0.3 %;
+the first-batch V0 R1-Distill-Qwen-14B TP 2 row's weights 13.79 → 13.95 GiB (log 13.95). All fit
+sides together (24 rows with a KV figure): median |error| 3.1 → 3.5 %, 20 of 24 within 5 %, too
+generous on 3 (both unchanged); all seen rows (21): 0.6 → 0.6 %, 18 of 21 within 5 %, too generous on 4
+(unchanged); all 45: 1.5 → 2.9 % (LAMBO's four: with the log's weights they were already -3.0 %, so
+the weights had hidden a cautious error elsewhere). 8 refusals, none called "fits" (unchanged). Not
+charged on MXFP4 checkpoints, whose fitted growth (startup.yaml mxfp4_growth_ppm_*) was fitted on logs
+that hold the blocks; charged also under PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True, which splits
+every remainder (the cautious side, by the same bytes).
+
+**Looked at after round 11's print, seen, nothing changed (issue 20, session 13; diagnosis from the
+engines' code).** (1) litellmk8s_h100_llama-3.3-70b-fp8_kvfp8_mml32000_gmu0.95 (+11.4 %, 0.58 GiB too
+generous, "at risk"): three more candidates ruled out. vLLM 0.15.1's FP8 kernel list
+(model_executor/layers/quantization/kernels/scaled_mm/__init__.py _POSSIBLE_FP8_KERNELS) puts
+FlashInferFP8ScaledMMLinearKernel first, but its is_supported needs compute capability 100, so an H100
+takes CutlassFP8ScaledMMLinearKernel as read in session 12; no CUDA-graph estimate is charged in a Feb
+2026 image (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS is absent from 0.13.0's and 0.15.1's envs.py and
+defaults to "0" in 0.18.1's); and the caching allocator's whole blocks (paragraph above) add nothing:
+Llama-70B's matrices and embedding are 2 MiB-exact, and the row runs
+PYTORCH_ALLOC_CONF=expandable_segments:True, under which should_split splits every remainder, so
+neither the weights (67.70 / 67.72 GiB) nor the profile run's peak gain a rounding. The 0.61 GiB the
+log leaves beyond kvplan's profile run and non-torch share is still not found in code; no constant
+was fitted to the one row, and the 0.90 GiB activation/non-torch uncertainty keeps it "at risk". (2)
+The 0.41 GiB non-torch extra at TP > 1 (startup.yaml non_torch_extra_tp_bytes) stays a fitted
+value: vLLM 0.11.0's code allocates everything it sizes before the start-up snapshot
+(v1/worker/gpu_worker.py init_device takes it after init_worker_distributed_environment, which builds
+distributed/device_communicators/cuda_communicator.py's PyNcclCommunicator, whose __init__ runs a
+1-element warm-up all_reduce, and CustomAllreduce, whose __init__ maps its IPC buffers of max_size,
+8 MiB or all_reduce_utils.py CUSTOM_ALL_REDUCE_MAX_SIZES with symmetric memory, and an 8 MiB
+rank_data tensor). What grows after the snapshot is NCCL's own buffers for the profile run's first
+large collective (a [8,192, hidden] all-reduce, above custom all-reduce's size), whose number of
+channels, protocols and NVLS use NCCL chooses at run time from the topology: no size in vLLM's code,
+so no byte count follows from it.
+
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8
 logs with a KV figure (+124.9, +75.2, +11.1, +10.3, +10.0, +5.4, +5.1, +5.1 %), 3 refusals, none

@@ -40,8 +40,10 @@ class Stage:
     @property
     def weights_as_loaded(self) -> int:
         """The checkpoint's bytes plus what the engine adds while loading (MXFP4's post-load
-        transform, vLLM's rotary cos/sin table): what "Model loading took X GiB" reports."""
-        return self.weights_bytes + self.part("weights_transform") + self.part("weights_rotary")
+        transform, vLLM's rotary cos/sin table, the caching allocator's whole blocks): what
+        "Model loading took X GiB" reports."""
+        return self.weights_bytes + self.part("weights_transform") + self.part("weights_rotary") \
+            + self.part("weights_allocator")
 
 
 @record

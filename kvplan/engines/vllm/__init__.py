@@ -205,6 +205,14 @@ class VLLM(Engine):
                                     "from vLLM's code: get_rope's cos_sin_cache buffer, positions × rotary dim "
                                     "× dtype, inside \"Model loading took\" (engines/vllm/startup.py "
                                     "rotary_cache_bytes)", 0))
+        q = spec.weight_quant
+        if q is None or (q.format != "mxfp4" and not q.expert_format):  # MXFP4: inside its growth
+            slack = vllm_memory.allocator_slack(vllm_memory.load_tensors(spec, tp, opts))
+            if slack:
+                parts.append(BudgetPart("weights_allocator", "weights: caching allocator's whole blocks", slack,
+                                        "from PyTorch's code: a weight whose 2 MiB-rounded segment leaves at most "
+                                        "1 MiB keeps it whole, counted in \"Model loading took\" "
+                                        "(engines/vllm/startup.py allocator_slack)", 0))
         if opts.kv_cache_memory is None:
             parts += vllm_memory.overheads(spec, gpu, cfg, opts, tp, pp)
             parts += ep_buffers.parts(spec, cfg, opts, tp)  # expert parallelism's all-to-all

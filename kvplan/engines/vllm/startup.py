@@ -355,6 +355,121 @@ def rotary_cache_bytes(spec) -> int:
     return sum(rows * int(h * rope.partial_rotary_factor) * elem for h in heads)
 
 
+def allocator_slack(sizes) -> int:
+    """Bytes PyTorch's CUDA caching allocator counts as allocated beyond ``sizes`` (tensors
+    allocated in this order, none freed, starting from no cached block: vLLM's
+    DeviceMemoryProfiler empties the cache before loading), from code (startup.yaml
+    ``caching_allocator``, with the functions named): each request is rounded up to 512 bytes;
+    up to 1 MiB it comes from the small pool, which splits off any remainder, so nothing more
+    is kept; a larger request takes the smallest free cached block that holds it, else a new
+    segment (20 MiB below 10 MiB, else the request rounded up to 2 MiB), and keeps the whole
+    block unless more than 1 MiB would remain, which is split off and cached for later requests."""
+    import bisect
+
+    c = _data()["caching_allocator"]
+    unit, small = c["min_block_size"], c["small_size"]
+    free: list[int] = []  # cached free large-pool blocks, sorted by size
+    extra = 0
+    for n in sizes:
+        size = max(unit, dtypes.cdiv(n, unit) * unit)
+        if size > small:
+            i = bisect.bisect_left(free, size)
+            if i < len(free):
+                block = free.pop(i)
+            elif size < c["min_large_alloc"]:
+                block = c["large_buffer"]
+            else:
+                block = dtypes.cdiv(size, c["round_large"]) * c["round_large"]
+            if block - size > small:
+                bisect.insort(free, block - size)
+                block = size
+            size = block
+        extra += size - n
+    return extra
+
+
+def load_tensors(spec, tp: int, opts) -> list[int]:
+    """The bytes of each tensor one rank allocates while vLLM builds the model, in the order the
+    model's __init__ creates them (models/llama.py, qwen2.py, qwen3.py, deepseek_v2.py: the token
+    embedding, then per layer the attention's fused QKVParallelLinear ``qkv_proj`` [q + k + v, hidden]
+    with its bias and o_proj, the rotary table once (get_rope shares it), the MLP's fused
+    MergedColumnParallelLinear ``gate_up_proj`` [2 × intermediate, hidden] and down_proj, or a
+    FusedMoE's router and its w13 [experts, 2 × intermediate, hidden] and w2 [experts, hidden,
+    intermediate] (layers/fused_moe/layer.py create_weights, experts over EP ranks, intermediate over
+    the others), the shared experts, the two norms; the final norm and the LM head). ``spec`` is the
+    rank's (sharded over ``tp``). Matrices the checkpoint quantizes are priced in its format with
+    their scales as one more tensor. Other mixers' matrices are taken one by one; an MLA layer's
+    q_a and kv_a are fused as vLLM's fused_qkv_a_proj. With pipeline stages the embedding and the
+    LM head are both counted (the cautious side)."""
+    from ...model.kinds.attention import _Attention
+    from ...model.kinds.mla import MLA
+
+    h, q, model = spec.hidden_size, spec.weight_quant, dtypes.get(spec.dtype)
+    # vLLM's split of the routed experts (plan/parallel.py layout, which engines may not import):
+    # whole experts over tp × DP ranks with --enable-expert-parallel, else every expert's
+    # intermediate over them
+    world = tp * opts.data_parallel_size
+    moe_ep, moe_tp = (world, 1) if opts.enable_expert_parallel else (1, world)
+
+    def mats(shapes, quantized: bool, lead: int = 1) -> list[int]:
+        out = []
+        for o, i in shapes:
+            if quantized and q is not None and not q.expert_format:
+                fmt = dtypes.get(q.format)
+                main = o * (dtypes.cdiv(i * fmt.bits, 32) * 4 if q.packed else fmt.row_bytes(i))
+                out += [lead * main] + ([lead * (q.matrix_bytes(o, i) - main)]
+                                        if q.matrix_bytes(o, i) > main else [])
+            else:
+                out.append(lead * o * model.row_bytes(i))
+        return out
+
+    mixer_q = q is not None and q.scope == "linear"
+    mlp_q = q is not None and q.scope in ("linear", "mlp")
+    def mixer(lt) -> list[int]:
+        m = lt.mixer
+        if isinstance(m, _Attention):  # an index head (MiniMax-M3) is fused into qkv_proj too
+            lin = m.linears(h)
+            o_proj = _Attention.linears(m, h)[-1]
+            qkv = (sum(r for r, _ in lin) - o_proj[0], h)
+            bias = [model.row_bytes(qkv[0])] if m.qkv_bias else []
+            return mats([qkv], mixer_q) + bias + mats([o_proj], mixer_q)
+        if isinstance(m, MLA) and m.q_lora_rank:
+            lin = m.linears(h)
+            return mats([(lin[0][0] + lin[2][0], h)] + [lin[1]] + lin[3:], mixer_q)
+        return mats(m.linears(h), mixer_q)
+
+    def rest(lt) -> list[int]:
+        out, mlp = [], lt.mlp
+        if isinstance(mlp, MoeMlp):
+            w = mlp.latent_size or h
+            e = dtypes.cdiv(mlp.num_experts, moe_ep)
+            i = mlp.intermediate_size * tp // moe_tp  # spec's is split over tp
+            out.append(mlp.num_experts * model.row_bytes(h))  # the router
+            out += mats([((2 if mlp.gated else 1) * i, w), (w, i)], True, e)  # every scope covers experts
+            if mlp.shared_intermediate_size:
+                s = mlp.shared_intermediate_size
+                out += mats([((2 if mlp.gated else 1) * s, h), (h, s)], mlp_q)
+        elif mlp is not None:
+            i = mlp.intermediate_size
+            out += mats([((2 if mlp.gated else 1) * i, h), (h, i)], mlp_q)
+        return out + [model.row_bytes(h)] * lt.norms
+
+    per_type = {n: (mixer(spec.layer_types[n]), rest(spec.layer_types[n])) for n in spec.counts()}
+    sizes = [spec.vocab_size * model.row_bytes(h)]
+    rotary = rotary_cache_bytes(spec)
+    for name in spec.layers:
+        first, second = per_type[name]
+        sizes += first
+        if rotary:  # built with the first layer's attention, shared by the others
+            sizes.append(rotary)
+            rotary = 0
+        sizes += second
+    sizes.append(model.row_bytes(h))  # the final norm
+    if not spec.tie_embeddings:
+        sizes.append(spec.vocab_size * model.row_bytes(h))
+    return sizes
+
+
 def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
     """The non-KV parts vLLM charges inside its share, for one rank, each with its uncertainty."""
     fitted = "fitted on the fit half of the start-up logs (engines/vllm/startup.yaml)"
