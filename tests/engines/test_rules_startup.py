@@ -236,6 +236,21 @@ def test_overheads_without_peer_access_at_two_gpus():
                             "(NCCL's SHM transport keeps them in host memory), their fitted size carried "
                             "as the uncertainty")
 
+
+def test_budget_passes_the_gpu_to_the_overheads():
+    # VLLM.budget on an RTX 3090 (no peer access) at TP 2: the non-torch part is the 150,323,855
+    # bytes without NCCL buffers, their 590,558,003 − 150,323,855 = 440,234,148 carried as the
+    # uncertainty (as test_overheads_without_peer_access_at_two_gpus); an H100 keeps them, ± 0
+    from kvplan.engines.vllm import VLLM
+    from kvplan.model import dtypes
+
+    m = catalog.load_model("llama-3.1-8b")
+    for gpu, want in (("rtx-3090", (150_323_855, 440_234_148)), ("h100", (590_558_003, 0))):
+        parts = VLLM().budget(catalog.load_gpu(gpu), 8_030_261_248, m, ServeOptions(), 2, 1, dtypes.get("bf16"))
+        n = next(p for p in parts if p.key == "non_torch")
+        assert (n.bytes, n.uncertainty) == want
+
+
 class _Cfg:
     max_num_batched_tokens = 8192
     max_num_seqs = 256
