@@ -15,6 +15,8 @@ into the CLI's tables (``render.size_table(r, spec)``) and JSON (``render.size_j
 """
 from __future__ import annotations
 
+import math
+
 from .errors import KvplanError, opt
 from .model.frozen import fields
 
@@ -324,6 +326,9 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
     from .plan import simulate as sim
     from .sources import catalog
 
+    for name, v in (("rate", rate), ("ttft_p90_ms", ttft_p90_ms), ("itl_p90_ms", itl_p90_ms)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+            raise KvplanError(f"{opt(name)} must be a finite number > 0, got {v!r}")
     eng = engine.strip().lower()
     if eng not in ("vllm", "sglang"):
         raise KvplanError(f"{opt('engine')} must be vllm or sglang for plan, got '{engine}'")

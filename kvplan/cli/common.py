@@ -158,7 +158,8 @@ def _json(obj) -> None:
 # with dashes (tp -> --tp, max_model_len -> --max-model-len need no entry)
 FLAGS = {"ctx": "--ctx", "kv_cache_memory": "--kv-cache-memory", "activation_bytes": "--activation-memory",
          "cuda_graph_bytes": "--cuda-graph-memory", "non_torch_bytes": "--non-torch-memory",
-         "cache_type_k": "--cache-type-k", "cache_type_v": "--cache-type-v", "model": "MODEL"}
+         "cache_type_k": "--cache-type-k", "cache_type_v": "--cache-type-v", "model": "MODEL",
+         "ttft_p90_ms": "--ttft-p90", "itl_p90_ms": "--itl-p90"}
 
 
 def flag(name: str) -> str:
