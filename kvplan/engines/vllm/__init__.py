@@ -165,6 +165,15 @@ class VLLM(Engine):
                      kv_note=kv_note,
                      sparse_mla=spec is not None and any(isinstance(spec.layer_types[lt].mixer, IndexedMLA)
                                                          for lt in spec.counts()))
+        if (opts.max_num_batched_tokens or opts.max_num_seqs) and cfg.max_num_batched_tokens < cfg.max_num_seqs:
+            # vllm/config/scheduler.py SchedulerConfig: max_num_batched_tokens >= max_num_seqs (said
+            # where either was given: two defaults are vLLM's to reconcile, e.g. DeepEP LL's 256)
+            on = getattr(gpu, "name", "this GPU")
+            seqs = opt("max_num_seqs", cfg.max_num_seqs) if opts.max_num_seqs else \
+                f"max_num_seqs {cfg.max_num_seqs} (vLLM's default on {on}; {opt('max_num_seqs')} sets it)"
+            tokens = opt("max_num_batched_tokens", cfg.max_num_batched_tokens) if opts.max_num_batched_tokens else \
+                f"max_num_batched_tokens {cfg.max_num_batched_tokens} (vLLM's default on {on})"
+            raise KvplanError(f"{tokens} is smaller than {seqs}; vLLM refuses that")
         if spec is not None:
             cfg = align_hybrid(spec, cfg, model_dtype or spec.dtype)
         return cfg

@@ -167,11 +167,7 @@ def _vllm_limits(spec, gpu, tp, opts, prefix_caching, endpoint, cap, where, risk
                  d["max_num_batched_tokens"], cap.max_model_len, prefix_caching, src, risk,
                  _frontend("vllm", endpoint), *_host(d.get("cpu_offload"), block, gpu, tp),
                  groups=others)
-    if lim.max_num_batched_tokens < lim.max_num_seqs:
-        # vllm/config/scheduler.py SchedulerConfig: max_num_batched_tokens >= max_num_seqs
-        raise KvplanError(f"--max-num-batched-tokens {lim.max_num_batched_tokens} is smaller than "
-                          f"--max-num-seqs {lim.max_num_seqs}; vLLM refuses that")
-    return lim
+    return lim  # max_num_batched_tokens >= max_num_seqs: checked by the engine (engines/vllm configure)
 
 
 def _sglang_limits(spec, gpu, tp, opts, prefix_caching, endpoint, cap, where, risk) -> Limits:
