@@ -1,0 +1,119 @@
+"""Bad input a demanding new user typed (session 13): one line, exit 2, never a traceback or a hang;
+and the same question answered alike by fit and simulate."""
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from kvplan.cli import app
+from kvplan.errors import KvplanError
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, list(args))
+
+
+def one_line(r, *words):
+    assert r.exit_code == 2, r.output
+    assert r.output.count("\n") == 1 and r.output.startswith("kvplan: error: "), r.output
+    for w in words:
+        assert w in r.output, r.output
+
+
+PLAN = ["plan", "llama-3.1-8b", "--prompt-tokens", "100", "--output-tokens", "10", "--gpus", "h100", "--tp", "1",
+        "--max-num-seqs", "8", "--requests", "20", "--no-disaggregated", "--workers", "1"]
+
+
+# `kvplan plan --rate inf` raised OverflowError (math.ceil(inf / capacity)) from a worker: a traceback.
+@pytest.mark.parametrize("flag, value", [("--rate", "inf"), ("--rate", "-inf"), ("--ttft-p90", "inf"),
+                                         ("--itl-p90", "Infinity")])
+def test_plan_refuses_infinite_rate_and_targets(flag, value):
+    args = {"--rate": "1", "--ttft-p90": "500", "--itl-p90": "50", flag: value}
+    r = run(*PLAN, *[x for kv in args.items() for x in kv])
+    one_line(r, flag, value)
+
+
+def test_library_plan_refuses_infinite_rate():
+    from kvplan import api
+
+    with pytest.raises(KvplanError, match=r"^rate must be a finite number > 0, got inf"):
+        api.plan_deployment("llama-3.1-8b", float("inf"), "100", "10", 500.0, 50.0, gpus="h100")
+    with pytest.raises(KvplanError, match=r"^ttft_p90_ms must be a finite number > 0, got nan"):
+        api.plan_deployment("llama-3.1-8b", 1.0, "100", "10", float("nan"), 50.0, gpus="h100")
+
+
+# `kvplan perf --step-overhead-ms inf` printed nan× in its tables, exit 0: no option takes inf as a number.
+def test_numbers_are_finite():
+    from kvplan.units import parse_number
+
+    for text in ("inf", "-inf", "Infinity", "nan", "1e999"):
+        with pytest.raises(KvplanError, match="must be a number"):
+            parse_number(text, "--x", 0.0, None, open_low=False)
+    assert parse_number("1e300", "--x") == 1e300
+    one_line(run("perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4096", "--step-overhead-ms", "inf"),
+             "--step-overhead-ms", "'inf'")
+
+
+# `kvplan simulate ... --requests 100000000000` died with a MemoryError traceback.
+def test_out_of_memory_is_one_line(capsys):
+    from kvplan import cli
+
+    class Greedy:
+        def __call__(self, **kw):
+            raise MemoryError
+
+    with pytest.raises(SystemExit) as e:
+        cli._main(Greedy())
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("kvplan: error: out of memory") and "--requests" in err
+
+
+# `kvplan perf --batch 100000000` ran for hours: a prefill walked a list of --batch chunks, once per
+# token of the generation table. Alike chunks are priced once and counted --batch times.
+def test_prefill_of_alike_sequences_is_their_list_priced_once():
+    from kvplan import api
+    from kvplan.plan.latency.step import OpLatency, _Alike
+
+    for model, tp in (("llama-3.1-8b", 1), ("qwen3-30b-a3b", 1), ("nemotron-3-nano", 1), ("deepseek-v3", 8)):
+        r = OpLatency(api.load_model(model), api.load_gpu("h200"), tp)
+        for tokens, batch in ((1, 1), (512, 3), (100, 17)):
+            listed = r._mixed([(0, tokens)] * batch, 0, 0, 0, 0, 0)
+            assert r.prefill(tokens, batch) == listed, (model, tokens, batch)
+            assert r._mixed(_Alike((0, tokens), batch), 0, 0, 0, 0, 0, seconds=True) == \
+                r._mixed([(0, tokens)] * batch, 0, 0, 0, 0, 0, seconds=True)
+        one, huge = r.prefill(4096, 1), r.prefill(4096, 10**12)  # would not return if walked
+        assert huge.kv_write_bytes == 10**12 * one.kv_write_bytes and huge.batch == 10**12
+
+
+def test_perf_with_a_huge_batch_answers():
+    p = subprocess.run([sys.executable, "-m", "kvplan", "perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4096",
+                        "--batch", "100000000"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr[-300:]
+    assert "100,000,000" in p.stdout
+
+
+# `kvplan fit --max-num-batched-tokens 1` said "fits" where `kvplan simulate` with the same flags said
+# vLLM refuses it (SchedulerConfig: max_num_batched_tokens >= max_num_seqs): both say it now.
+@pytest.mark.parametrize("flags, message", [
+    (["--max-num-batched-tokens", "100", "--max-num-seqs", "256"],
+     "--max-num-batched-tokens 100 is smaller than --max-num-seqs 256; vLLM refuses that"),
+    (["--max-num-batched-tokens", "1"],
+     "--max-num-batched-tokens 1 is smaller than max_num_seqs 1024 (vLLM's default on h100-sxm-80gb; "
+     "--max-num-seqs sets it); vLLM refuses that"),
+    (["--max-num-seqs", "9000"],
+     "max_num_batched_tokens 8192 (vLLM's default on h100-sxm-80gb) is smaller than --max-num-seqs 9000; "
+     "vLLM refuses that"),
+])
+def test_fit_and_simulate_refuse_fewer_batched_tokens_than_sequences_alike(flags, message):
+    fit = run("fit", "llama-3.1-8b", "--gpu", "h100", *flags)
+    sim = run("simulate", "llama-3.1-8b", "--gpu", "h100", "--rate", "1", "--prompt-tokens", "10",
+              "--output-tokens", "10", "--requests", "5", *flags)
+    for r in (fit, sim):
+        one_line(r)
+        assert r.output == f"kvplan: error: {message}\n"
+    assert run("fit", "llama-3.1-8b", "--gpu", "h100", "--max-num-batched-tokens", "256",
+               "--max-num-seqs", "256").exit_code == 0  # equal is allowed
