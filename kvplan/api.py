@@ -347,9 +347,14 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
         from .plan.latency.calibrate import load_profile
 
         load_profile(profile)  # one clear line now rather than in every worker
-    # the lengths are checked here, once, with simulate's own messages
-    sim.sample_lengths(prompt_tokens, 1, 0, "--prompt-tokens", spec.max_context or 1 << 30)
-    sim.sample_lengths(output_tokens, 1, 0, "--output-tokens", spec.max_context or 1 << 30)
+    if eng == "vllm":  # the engine's own refusal, once, rather than every candidate's "does not fit"
+        from .engines.vllm import check_max_model_len
+
+        check_max_model_len(spec, max_model_len)
+    # the lengths are checked here, once, with simulate's own messages and limit (max_model_len − 1)
+    limit = (max_model_len or spec.max_context or 1 << 30) - 1
+    sim.sample_lengths(prompt_tokens, 1, 0, "--prompt-tokens", limit)
+    sim.sample_lengths(output_tokens, 1, 0, "--output-tokens", limit)
     name = spec.name if isinstance(model, str) and catalog.canonical_name(model) else model
     w = deploy.Workload(name, rate, prompt_tokens, output_tokens, ttft_p90_ms, itl_p90_ms, eng, requests, seed,
                         max_gpus, max_model_len, profile, price)

@@ -117,3 +117,23 @@ def test_fit_and_simulate_refuse_fewer_batched_tokens_than_sequences_alike(flags
         assert r.output == f"kvplan: error: {message}\n"
     assert run("fit", "llama-3.1-8b", "--gpu", "h100", "--max-num-batched-tokens", "256",
                "--max-num-seqs", "256").exit_code == 0  # equal is allowed
+
+
+# `kvplan plan --max-model-len 10000000` searched, gave every candidate up ("does not fit") and exited 0,
+# where fit and simulate refuse the flag; and plan took --prompt-tokens up to the model's context where
+# simulate (which plan runs) takes up to max_model_len − 1: one answer, one line, from all three.
+@pytest.mark.parametrize("flags, message", [
+    (["--prompt-tokens", "100", "--max-model-len", "10000000"],
+     "--max-model-len 10000000 is greater than llama-3.1-8b's max_position_embeddings (131072); vLLM refuses it "
+     "unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1"),
+    (["--prompt-tokens", "131072"], "--prompt-tokens must be between 1 and 131,071, got 131,072"),
+    (["--prompt-tokens", "2000", "--max-model-len", "1000"], "--prompt-tokens must be between 1 and 999, got 2,000"),
+])
+def test_plan_and_simulate_refuse_lengths_alike(flags, message):
+    plan = run(*PLAN, "--rate", "1", "--ttft-p90", "500", "--itl-p90", "50", *flags)
+    sim = run("simulate", "llama-3.1-8b", "--gpu", "h100", "--rate", "1", "--output-tokens", "10", *flags)
+    for r in (plan, sim):
+        one_line(r)
+        assert r.output == f"kvplan: error: {message}\n"
+    if "10000000" in flags:  # fit says it in the same words
+        assert run("fit", "llama-3.1-8b", "--gpu", "h100", *flags[2:]).output == f"kvplan: error: {message}\n"

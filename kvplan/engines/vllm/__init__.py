@@ -46,6 +46,15 @@ from .settings import (GiB, KV_DTYPE_IGNORED, SSM_DEFAULT, VERSION, align_hybrid
                        attention_block_size, batch_defaults, capability)
 
 
+def check_max_model_len(spec, max_model_len: int | None) -> None:
+    """vLLM refuses a --max-model-len past the model's max_position_embeddings (config/model.py
+    ModelConfig: a longer one needs VLLM_ALLOW_LONG_MAX_MODEL_LEN=1)."""
+    if spec is not None and max_model_len and spec.max_context and max_model_len > spec.max_context:
+        raise KvplanError(f"{opt('max_model_len', max_model_len)} is greater than {spec.name}'s "
+                          f"max_position_embeddings ({spec.max_context}); vLLM refuses it unless "
+                          "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1")
+
+
 class VLLM(Engine):
     name = "vllm"
     display = "vLLM"
@@ -134,11 +143,7 @@ class VLLM(Engine):
                   pp: int = 1) -> Config:
         mnbt_default, seqs_default = batch_defaults(gpu)
         mml = opts.max_model_len or (spec.max_context if spec is not None else None)
-        if spec is not None and opts.max_model_len and spec.max_context and opts.max_model_len > spec.max_context:
-            # config/model.py ModelConfig: a longer max_model_len needs VLLM_ALLOW_LONG_MAX_MODEL_LEN=1
-            raise KvplanError(f"{opt('max_model_len', opts.max_model_len)} is greater than {spec.name}'s "
-                              f"max_position_embeddings ({spec.max_context}); vLLM refuses it unless "
-                              "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1")
+        check_max_model_len(spec, opts.max_model_len)
         if not mml:
             raise KvplanError(f"the model states no max_position_embeddings; give {opt('max_model_len')}")
         from .ep_buffers import default_batched_tokens
