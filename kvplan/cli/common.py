@@ -138,6 +138,8 @@ WIDE_HELP = "show every column even where the terminal is narrower"
 
 
 def _format(fmt: str | None, as_json: bool) -> str:
+    if as_json and fmt is not None and fmt.strip().lower() != "json":
+        raise KvplanError(f"give --json or --format {fmt}, not both (--json is --format json)")
     f = "json" if as_json else (fmt or "table").strip().lower()
     if f not in _FORMATS:
         raise KvplanError(f"--format must be one of {', '.join(_FORMATS)}, got '{fmt}'")

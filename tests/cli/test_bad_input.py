@@ -156,3 +156,35 @@ def test_fit_and_simulate_report_one_kv_capacity(model, gpu):
                "--requests", "5").output
     said = f"is {f['kv_cache_tokens']:,} tokens" in " ".join(text.split())
     assert said == (len(f["groups"]) > 1), text
+
+
+# Contradictory flags were taken silently: --format csv --json printed JSON; simulate dropped --arrivals
+# beside --concurrency or --trace, and --requests beside --trace (which replays its own requests).
+def test_format_and_json_together_must_agree():
+    one_line(run("fit", "llama-3.1-8b", "--gpu", "h100", "--format", "csv", "--json"), "--json", "--format csv")
+    one_line(run("models", "--format", "md", "--json"), "not both")
+    assert run("gpus", "--format", "json", "--json").exit_code == 0
+
+
+TRACE = ["simulate", "llama-3.1-8b", "--gpu", "h100", "--trace", "docs/examples/prefix_trace.csv"]
+CLOSED = ["simulate", "llama-3.1-8b", "--gpu", "h100", "--concurrency", "2", "--prompt-tokens", "64",
+          "--output-tokens", "8", "--requests", "4"]
+
+
+@pytest.mark.parametrize("args, words", [
+    ([*CLOSED, "--arrivals", "constant"], ("--arrivals", "--concurrency sets its own")),
+    ([*TRACE, "--arrivals", "poisson"], ("--arrivals", "--trace sets its own")),
+    ([*TRACE, "--requests", "5"], ("--trace replays each of its requests", "--requests")),
+])
+def test_simulate_refuses_flags_it_would_ignore(args, words):
+    one_line(run(*args), *words)
+
+
+def test_simulate_arrivals_and_requests_still_work_where_they_mean_something():
+    import json
+
+    r = run("simulate", "llama-3.1-8b", "--gpu", "h100", "--rate", "2", "--arrivals", "constant", "--prompt-tokens",
+            "64", "--output-tokens", "8", "--requests", "4", "--json")
+    d = json.loads(r.output)
+    assert r.exit_code == 0 and d["requests"] == 4 and d["workload"].startswith("constant 2/s")
+    assert json.loads(run(*CLOSED, "--json").output)["requests"] == 4
