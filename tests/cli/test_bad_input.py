@@ -188,3 +188,19 @@ def test_simulate_arrivals_and_requests_still_work_where_they_mean_something():
     d = json.loads(r.output)
     assert r.exit_code == 0 and d["requests"] == 4 and d["workload"].startswith("constant 2/s")
     assert json.loads(run(*CLOSED, "--json").output)["requests"] == 4
+
+
+# A GGUF cut short (a download that stopped) was "not a GGUF file (index 0 is out of bounds for axis 0
+# with size 0)": numpy's words. It starts with GGUF's magic, so say it is truncated or damaged.
+@pytest.mark.parametrize("keep", [10, 24, 1000, 3000])
+def test_truncated_gguf_is_said_so(tmp_path, keep):
+    cut = tmp_path / "cut.gguf"
+    cut.write_bytes(open("tests/data/tiny-gemma2.gguf", "rb").read()[:keep])
+    one_line(run("show", str(cut)), f"cut.gguf: a truncated or damaged GGUF file ({keep:,} bytes; the reader "
+                                    "stopped: ")
+
+
+def test_empty_gguf_is_said_so(tmp_path):
+    empty = tmp_path / "empty.gguf"
+    empty.write_bytes(b"")
+    one_line(run("size", str(empty), "--ctx", "16"), "empty.gguf: not a GGUF file (empty)")
