@@ -204,3 +204,10 @@ def test_empty_gguf_is_said_so(tmp_path):
     empty = tmp_path / "empty.gguf"
     empty.write_bytes(b"")
     one_line(run("size", str(empty), "--ctx", "16"), "empty.gguf: not a GGUF file (empty)")
+
+
+# `kvplan fit llama-3.1-8b --gpu h100 --all2all-backend nope` said "fits": the name was read only where an
+# all-to-all runs (a MoE model under EP × DP). vLLM's argument parser refuses it whatever the model.
+def test_a_bad_all2all_backend_is_refused_on_any_model():
+    one_line(run("fit", "llama-3.1-8b", "--gpu", "h100", "--all2all-backend", "nope"), "--all2all-backend", "'nope'")
+    assert run("fit", "llama-3.1-8b", "--gpu", "h100", "--all2all-backend", "naive").exit_code == 0

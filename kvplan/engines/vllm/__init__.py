@@ -221,7 +221,7 @@ class VLLM(Engine):
                                     "rotary_cache_bytes)", 0))
         if opts.kv_cache_memory is None:
             parts += vllm_memory.overheads(spec, gpu, cfg, opts, tp, pp)
-            parts += ep_buffers.parts(spec, cfg, opts, tp)  # expert parallelism's all-to-all
+            parts += ep_buffers.parts(spec, cfg, opts, tp)  # expert parallelism's all-to-all (a bad backend refused)
         elif opts.all2all_backend:
             ep_buffers.backend(opts.all2all_backend)  # a bad name is refused either way
         from . import extras  # issue 23: the drafter's weights and the LoRA slots, own lines
