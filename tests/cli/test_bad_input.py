@@ -211,3 +211,18 @@ def test_empty_gguf_is_said_so(tmp_path):
 def test_a_bad_all2all_backend_is_refused_on_any_model():
     one_line(run("fit", "llama-3.1-8b", "--gpu", "h100", "--all2all-backend", "nope"), "--all2all-backend", "'nope'")
     assert run("fit", "llama-3.1-8b", "--gpu", "h100", "--all2all-backend", "naive").exit_code == 0
+
+
+# A config.json with "torch_dtype": "float7" was priced as float32 with the note "config.json states no
+# torch_dtype": untrue. The note now names the value it could not read (still float32: the largest).
+def test_an_unknown_torch_dtype_is_named_not_called_missing(tmp_path):
+    import json
+
+    cfg = json.load(open("tests/fixtures/configs/Mistral-7B-v0.1.json"))
+    cfg["torch_dtype"] = "float7"
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(cfg))
+    r = run("show", str(path), "--json")
+    d = json.loads(r.output)
+    assert r.exit_code == 0 and d["dtype"] == "fp32"
+    assert "'float7' is not one kvplan reads" in d["dtype_note"] and "states no torch_dtype" not in d["dtype_note"]
