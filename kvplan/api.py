@@ -360,6 +360,14 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
                         max_gpus, max_model_len, profile, price)
     experts = sorted({lt.mlp.num_experts for lt in spec.layer_types.values() if hasattr(lt.mlp, "num_experts")})
     tps_ = tuple(tps or deploy.DEFAULT_TPS)
+    refused = []
+    for t in tps_:  # a size no layer can split is the user's to change, not a candidate that "does not fit"
+        try:
+            spec.shard(t)
+        except KvplanError as e:
+            refused.append(e)
+    if eng == "vllm" and len(refused) == len(tps_):  # (SGLang's DP attention splits heads over tp / dp)
+        raise refused[0]
     tasks = deploy.tasks_for(names, tps_, tuple(seqs or deploy.DEFAULT_SEQS), disaggregated, lk,
                              deploy.ep_layouts(tps_, experts, eng), deploy.dp_attention_layouts(tps_, spec, eng))
     return deploy.search(w, tasks, workers, ray)

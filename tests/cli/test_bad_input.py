@@ -226,3 +226,17 @@ def test_an_unknown_torch_dtype_is_named_not_called_missing(tmp_path):
     d = json.loads(r.output)
     assert r.exit_code == 0 and d["dtype"] == "fp32"
     assert "'float7' is not one kvplan reads" in d["dtype_note"] and "states no torch_dtype" not in d["dtype_note"]
+
+
+# `kvplan plan ... --tp 3` (32 heads) searched nothing, said "no deployment met the SLA ... raise
+# --max-gpus, add --gpus, or relax the targets" and exited 0. When no size given can split the model,
+# that is fit's error; a list with one good size still searches it.
+def test_plan_refuses_tp_sizes_none_of_which_split_the_model():
+    base = ["plan", "llama-3.1-8b", "--prompt-tokens", "100", "--output-tokens", "10", "--gpus", "h100",
+            "--max-num-seqs", "8", "--requests", "20", "--no-disaggregated", "--workers", "1",
+            "--rate", "1", "--ttft-p90", "500", "--itl-p90", "50"]
+    r = run(*base, "--tp", "3,5")
+    one_line(r)
+    assert r.output == run("fit", "llama-3.1-8b", "--gpu", "h100", "--tp", "3").output
+    ok = run(*base, "--tp", "1,3", "--json")
+    assert ok.exit_code == 0 and "ranked" in ok.output
