@@ -31,6 +31,9 @@ def load_model(model, notes: list | None = None):
         return model
     if not isinstance(model, str):
         raise KvplanError(f"a model is a name, a path or a ModelSpec, got {type(model).__name__}")
+    if not model.strip():  # '' read as the current folder's config.json: "no such file: config.json"
+        raise KvplanError("the model is empty; give a catalog name (see kvplan models), a Hugging Face repo id, "
+                          "a config.json or a .gguf file")
     return catalog.load_model(model, notes)
 
 

@@ -240,3 +240,14 @@ def test_plan_refuses_tp_sizes_none_of_which_split_the_model():
     assert r.output == run("fit", "llama-3.1-8b", "--gpu", "h100", "--tp", "3").output
     ok = run(*base, "--tp", "1,3", "--json")
     assert ok.exit_code == 0 and "ranked" in ok.output
+
+
+# `kvplan fit '' --gpu h100` said "no such file: config.json" (the empty name read as this folder).
+def test_an_empty_model_is_said_so():
+    from kvplan import api
+
+    for args in (["fit", "", "--gpu", "h100"], ["size", "  ", "--ctx", "16"], ["show", ""]):
+        one_line(run(*args), "the model is empty")
+    with pytest.raises(KvplanError, match="^the model is empty"):
+        api.load_model("")
+
