@@ -146,10 +146,10 @@ def test_plan_and_simulate_refuse_lengths_alike(flags, message):
 def test_fit_and_simulate_report_one_kv_capacity(model, gpu):
     import json
 
-    f = json.loads(run("fit", model, "--gpu", gpu, "--json").output)
+    f = json.loads(run("fit", model, "--gpu", gpu, "--json").stdout)
     r = run("simulate", model, "--gpu", gpu, "--rate", "1", "--prompt-tokens", "100", "--output-tokens", "10",
             "--requests", "5", "--json")
-    kv = json.loads(r.output)["kv_cache"]
+    kv = json.loads(r.stdout)["kv_cache"]
     assert kv["fit_tokens"] == f["kv_cache_tokens"]
     assert kv["blocks"] == f["num_gpu_blocks"] - 1 and kv["tokens"] == kv["blocks"] * f["block_size"]
     text = run("simulate", model, "--gpu", gpu, "--rate", "1", "--prompt-tokens", "100", "--output-tokens", "10",
