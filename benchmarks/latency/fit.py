@@ -1,6 +1,7 @@
 """Fit the per-step engine overheads and the dequantization factors on the FIT side only, and write them.
 
     python benchmarks/latency/fit.py      # rewrites kvplan/plan/latency/data/fitted.yaml
+    python benchmarks/latency/fit.py --f16-gemm-only  # refits fitted.yaml's f16_gemm alone, the rest held
 
 Which rows may be fitted (benchmarks/published/split.yaml): round 1's fit sources, round 1's held-out sources (their
 figures were seen before round 2, so they are in-sample now: `round2.seen_sources`), round 2's fit sources, round 2's
@@ -17,10 +18,14 @@ Then each engine's int4 (q4_0 counts as int4) and int8 dequantization factor on 
 without such rows take the median over the engines that have them (`dequant` at the top level). Engines with no row at
 all (SGLang) take the median of the fitted engines' overheads, labelled so. An engine's rows are grouped by the profile
 they run (perf_accuracy.profile_of: vLLM before v0.2.5, without CUDA graphs, is `vllm_v020`, fitted on its own rows, so
-its eager cost is not today's vLLM --enforce-eager). Deterministic: same data, same output.
+its eager cost is not today's vLLM --enforce-eager). Before the overheads, per engine whose fp16 GEMMs accumulate in fp16
+(llama.cpp), the share of the fp16-accumulate peak its compute-bound fp16 GEMMs reach on GPUs without a kernel table
+(`f16_gemm`, on its fp16 prompt rows). A last round whose first print has been read (perf_accuracy.PRINTED_SEEN) has its
+held-out rows on this side too. Deterministic: same data, same output.
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 import itertools
 import statistics
@@ -56,11 +61,26 @@ ONE_CTA: dict = {}  # fitted.yaml's one_cta_decode while fitting (fit_one_cta), 
 ONE_CTA_GRID = [round(0.002 * i, 4) for i in range(1, 21)]  # 0.002 ... 0.040 of the GPU's bandwidth, then ± 0.0015
 
 
+@functools.lru_cache(maxsize=None)
+def _fit_side_words() -> str:
+    """Which held-out sources fit.py's side holds, and every split's seed, from split.yaml and perf_accuracy's rounds."""
+    split = yaml.safe_load((ROOT / "benchmarks" / "published" / "split.yaml").read_text())
+    names = ["round1", *pa.LATER]
+    last = len(names) if pa.LATER[-1] in pa.PRINTED_SEEN else len(names) - 1
+    seeds = ", ".join(str(split["seed"] if n == "round1" else split[n]["seed"]) for n in names)
+    never = "" if last == len(names) else f"; round {len(names)}'s held-out sources never"
+    return (f"benchmarks/latency/fit.py on the fit side of benchmarks/published/split.yaml: every round's fit sources "
+            f"and the held-out sources of rounds 1-{last} (seen: printed and read before this fit){never} (seeds "
+            f"{seeds})")
+
+
+F16_GEMM: dict = {}  # fitted.yaml's f16_gemm while fitting (fit_f16_gemm), in every doc fitted_doc writes
+F16_GRID = [round(0.01 * i, 2) for i in range(10, 91)]  # 0.10 ... 0.90 of the fp16-accumulate tensor peak
+
+
 def fitted_doc(engines: dict, dequant: dict) -> dict:
-    return {**({"one_cta_decode": ONE_CTA} if ONE_CTA else {}), "source": "benchmarks/latency/fit.py on the fit side of benchmarks/published/split.yaml: every round's fit "
-                      "sources and the held-out sources of rounds 1-6 (seen before the next round); round 7's held-out "
-                      "sources never (seeds 20261206, 2026120602, 2026120703, 2026120604, 2026120605, 2026120606, "
-                      "2026120707)",
+    return {**({"one_cta_decode": ONE_CTA} if ONE_CTA else {}), **({"f16_gemm": F16_GEMM} if F16_GEMM else {}),
+            "source": _fit_side_words(),
             "engines": engines, "dequant": dequant}
 
 
@@ -80,15 +100,17 @@ def row_time(e: dict, fitted: dict) -> float:
 def fit_side_entries() -> list[dict]:
     """Every round's fit sources and every held-out source whose figures were printed before a later round's split: a
     pending round's (pa.PENDING: split committed, held-out rows not yet printed) seen sources include the last printed
-    round's held-out sources, which are fitted from then on; a pending round's held-out sources never are."""
+    round's held-out sources, which are fitted from then on; a pending round's held-out sources never are, nor are
+    not_fitted.yaml's rows (pa.NOT_FITTED: an engine's rows through a kernel path no table prices)."""
     split = yaml.safe_load((ROOT / "benchmarks" / "published" / "split.yaml").read_text())
     later = [split[n] for n in pa.LATER + pa.PENDING]
-    ok = set(split["fit_sources"]).union(*(set(r["seen_sources"]) | set(r["fit_sources"]) for r in later))
-    assert not ok & set(later[-1]["held_out_sources"])
+    ok = set(split["fit_sources"]).union(*(set(r["seen_sources"]) | set(r["fit_sources"]) for r in later),
+                                         *(set(split[n]["held_out_sources"]) for n in pa.PRINTED_SEEN))
+    assert pa.LATER[-1] in pa.PRINTED_SEEN or not ok & set(later[-1]["held_out_sources"])
     prefixes = [p for s in split["sources"] + [x for r in later for x in r["sources"]] if s["id"] in ok
                 for p in s["url_prefixes"]]
     return [e for e in yaml.safe_load((ROOT / "benchmarks" / "published" / "measurements.yaml").read_text())
-            if any(e["source"].startswith(p) for p in prefixes)]
+            if any(e["source"].startswith(p) for p in prefixes) and e["id"] not in pa.NOT_FITTED]
 
 
 def coefficients(e: dict) -> dict:
@@ -178,9 +200,38 @@ def fit_one_cta(entries: list[dict]) -> dict:
     return dict(ONE_CTA)
 
 
+def fit_f16_gemm(entries: list[dict]) -> dict:
+    """Per engine whose fp16 GEMMs accumulate in fp16 (engines.yaml ``gemm_accumulate``: llama.cpp), the share of the
+    fp16-accumulate tensor peak its compute-bound fp16 GEMMs run at on GPUs without a measured table (profile.py
+    ``fallback_compute``): the median |error| of its fit-side fp16 prompt rows (prefill / TTFT), the current overheads
+    held, smallest share on a tie. Their prompt time is almost all such GEMMs (llama-bench ``pp512``: 512 tokens)."""
+    engines = tables.load("engines")
+    out = {}
+    for eng in sorted(k for k, v in engines.items() if v.get("gemm_accumulate") == "fp16"):
+        rs = [e for e in entries if e["engine"] == eng and e["weight_dtype"] == "fp16" and pa.PHASE[e["metric"]] == "prefill"]
+        if not rs:
+            continue
+        cur = tables.load("fitted")
+        measured = [row_time(e, cur) / (1 + pa.per_token_error(e["metric"], pa.predict(e), e["value"])) for e in rs]
+
+        def err(x):
+            doc = dict(cur, f16_gemm={**cur.get("f16_gemm", {}), eng: {"compute_efficiency": x, "source": "-"}})
+            return statistics.median(abs(row_time(e, doc) / t - 1) for e, t in zip(rs, measured))
+
+        best = min(F16_GRID, key=lambda x: (err(x), x))
+        out[eng] = {"compute_efficiency": best, "source": (
+            f"benchmarks/latency/fit.py: the median |error| of {len(rs)} fit-side {eng} fp16 prompt rows ("
+            + ", ".join(sorted(e["gpu"] for e in rs)) + "), the overheads of the fitted.yaml before held; "
+            "fp16 accumulation: engines.yaml gemm_accumulate_source")}
+    F16_GEMM.clear()
+    F16_GEMM.update(out)
+    return dict(F16_GEMM)
+
+
 def main() -> dict:
     entries = fit_side_entries()
     fit_one_cta(entries)
+    fit_f16_gemm(entries)
     rows = [coefficients(e) for e in entries]
     engines, factors = {}, {}
     for eng in sorted({r["engine"] for r in rows}):
@@ -214,8 +265,17 @@ def main() -> dict:
     return fitted_doc(engines, dequant)
 
 
+def main_f16_only() -> dict:
+    """``--f16-gemm-only``: fit_f16_gemm alone, every other constant of the current fitted.yaml held (the engines'
+    overheads were fitted with their fp16 prompt GEMMs at the MAMF share; a full run refits them with the share)."""
+    doc = tables.load("fitted")
+    fit_f16_gemm(fit_side_entries())
+    return {**({"one_cta_decode": doc["one_cta_decode"]} if "one_cta_decode" in doc else {}), "f16_gemm": dict(F16_GEMM),
+            "source": doc["source"], "engines": doc["engines"], "dequant": doc["dequant"]}
+
+
 if __name__ == "__main__":
-    d = main()
+    d = main_f16_only() if "--f16-gemm-only" in sys.argv else main()
     OUT.write_text("# Generated by benchmarks/latency/fit.py from the FIT side only; do not edit by hand.\n"
                    "# base_ms + per_layer_us × layers + per_seq_us × sequences per step; per_layer_us_eager applies when the\n"
                    "# step runs without CUDA graphs (fitted where the engine has such rows, else graphs-on + 40 us).\n"
