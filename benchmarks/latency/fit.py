@@ -205,11 +205,12 @@ def per_seq_scan(rs: list[dict]) -> dict:
 SCAN = [0.0, 20.0, 40.0, 80.0, 120.0, 200.0, 300.0]  # us a sequence a step (per_seq_scan)
 
 
-def fit_profile(eng: str, rs: list[dict]) -> tuple[dict, dict]:
-    """One profile's constants (and its dequant factors) from its rows; a profile whose engines.yaml entry holds
-    ``fit_per_seq_us`` keeps that per-sequence cost (its rows cannot tell it from the per-step one:
-    ``fit_per_seq_source``) and fits the rest."""
-    ps = tables.load("engines").get(eng, {}).get("fit_per_seq_us")
+def fit_profile(eng: str, rs: list[dict], fitted: dict | None = None) -> tuple[dict, dict]:
+    """One profile's constants (and its dequant factors) from its rows; a profile whose engines.yaml entry names
+    ``fit_per_seq_of`` keeps that profile's per-sequence cost as fitted (``fitted``: the engines fitted so far; its
+    rows cannot tell the per-sequence cost from the per-step one: ``fit_per_seq_source``) and fits the rest."""
+    of = tables.load("engines").get(eng, {}).get("fit_per_seq_of")
+    ps = None if of is None else (fitted or {})[of]["per_seq_us"]
     f = {}
     c = fit_engine(rs, f, per_seq=ps)
     for _ in range(2):  # engines whose rows are mostly quantized: overhead and factor alternate (twice suffices)
@@ -248,7 +249,7 @@ def main_profile(eng: str) -> dict:
     if not rs:
         raise SystemExit(f"fit.py: no fit-side row runs the profile {eng!r}")
     print(f"# {eng}: graphs-on rows' best median |error| by per-sequence us (per_seq_scan): {per_seq_scan(rs)}")
-    c, _ = fit_profile(eng, rs)
+    c, _ = fit_profile(eng, rs, doc["engines"])
     c["source"] = (f"benchmarks/latency/fit.py --profile {eng}: its {len(rs)} fit-side rows (fit_row_ids; "
                    "not_fitted.yaml's left out), the other profiles' constants held")
     engines = {k: v for k, v in {**doc["engines"], eng: c}.items() if k != "_prior"}
@@ -262,7 +263,7 @@ def main() -> dict:
     engines, factors = {}, {}
     for eng in sorted({r["engine"] for r in rows}):
         rs = [r for r in rows if r["engine"] == eng]
-        c, f = fit_profile(eng, rs)
+        c, f = fit_profile(eng, rs, engines)  # sorted: a profile's fit_per_seq_of (vllm for vllm_v0) comes first
         for k, v in f.items():
             factors.setdefault(k, []).append(v)
         engines[eng] = c
