@@ -277,6 +277,7 @@ def check_bench(files, gpu, model=None, tp: int = 1, replicas: int = 1, engine: 
     from .observe import bench
     from .plan.latency import calibrate as cal
     from .plan.latency.step import OpLatency
+    from .plan.latency.versions import levels_profile
     from .plan.simulate.limits import OVERLAP_SCHEDULE, reserves_full_isl, vllm_version
 
     eng = engine.strip().lower()
@@ -303,8 +304,10 @@ def check_bench(files, gpu, model=None, tp: int = 1, replicas: int = 1, engine: 
         if eng == "sglang" and v and vllm_version(v) and vllm_version(v)[1] < OVERLAP_SCHEDULE["since"]:
             notes.append(f"SGLang {vllm_version(v)[0]} ({said}): before 0.4.0 the overlap scheduler is off "
                          "by default")
-    step = OpLatency(spec, g, tp, engine=eng)
+    step = None  # each level's version's step model (bench.replay), unless a profile scales one
     if profile:
+        step = OpLatency(spec, g, tp, engine=levels_profile(
+            eng, {engine_version or getattr(lv, "engine_version", None) for lv in levels}))
         cal.apply_profile(step, profile)
         notes.append(f"steps scaled {step.profile_label}")
     if calibrate:

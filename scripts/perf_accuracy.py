@@ -62,9 +62,19 @@ def spec_for(e: dict):
     return spec, e["weight_dtype"]
 
 
+# rows whose engine_version states a date on main, not a release: the releases it lies between (engine_versions.yaml)
+ENGINE_RELEASES = yaml.safe_load((PUB / "engine_versions.yaml").read_text())
+
+
 def profile_of(e: dict) -> str:
-    """The engines.yaml profile the entry runs: its engine's, or its version's where ENGINE_PROFILE names one."""
-    return ENGINE_PROFILE.get(e["id"], e["engine"])
+    """The engines.yaml profile the entry runs: ENGINE_PROFILE's where it names the row, else its stated version's
+    (latency/versions.py profile_for; a date on main by engine_versions.yaml's release it follows), else its engine's."""
+    from kvplan.plan.latency.versions import profile_for
+
+    if e["id"] in ENGINE_PROFILE:
+        return ENGINE_PROFILE[e["id"]]
+    rel = next((x["released_after"] for x in ENGINE_RELEASES if e["source"].startswith(x["source_prefix"])), None)
+    return profile_for(e["engine"], rel or e.get("engine_version"))
 
 
 def model_for(e: dict):

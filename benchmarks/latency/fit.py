@@ -2,6 +2,7 @@
 
     python benchmarks/latency/fit.py      # rewrites kvplan/plan/latency/data/fitted.yaml
     python benchmarks/latency/fit.py --f16-gemm-only  # refits fitted.yaml's f16_gemm alone, the rest held
+    python benchmarks/latency/fit.py --profile vllm_v0  # refits that profile alone on its rows, the rest held
 
 Which rows may be fitted (benchmarks/published/split.yaml): round 1's fit sources, round 1's held-out sources (their
 figures were seen before round 2, so they are in-sample now: `round2.seen_sources`), round 2's fit sources, round 2's
@@ -18,10 +19,14 @@ Then each engine's int4 (q4_0 counts as int4) and int8 dequantization factor on 
 without such rows take the median over the engines that have them (`dequant` at the top level). Engines with no row at
 all (SGLang) take the median of the fitted engines' overheads, labelled so. An engine's rows are grouped by the profile
 they run (perf_accuracy.profile_of: vLLM before v0.2.5, without CUDA graphs, is `vllm_v020`, fitted on its own rows, so
-its eager cost is not today's vLLM --enforce-eager). Before the overheads, per engine whose fp16 GEMMs accumulate in fp16
-(llama.cpp), the share of the fp16-accumulate peak its compute-bound fp16 GEMMs reach on GPUs without a kernel table
-(`f16_gemm`, on its fp16 prompt rows). A last round whose first print has been read (perf_accuracy.PRINTED_SEEN) has its
-held-out rows on this side too. Deterministic: same data, same output.
+its eager cost is not today's vLLM --enforce-eager; vLLM 0.2.5-0.7.x, the V0 engine, is `vllm_v0`: latency/versions.py
+profile_for by the rows' engine_version). A profile a version routes to (engines.yaml ``versions_of``) stores the ids
+of the rows it was fitted on (``fit_row_ids``). Where the best graphs-on base or per-sequence value is at its grid's
+top (4 ms, 100 us), that axis's grid widens (to 20 ms, 500 us) and the three are searched again. Before the overheads,
+per engine whose fp16 GEMMs accumulate in fp16 (llama.cpp), the share of the fp16-accumulate peak its compute-bound
+fp16 GEMMs reach on GPUs without a kernel table (`f16_gemm`, on its fp16 prompt rows). A last round whose first print
+has been read (perf_accuracy.PRINTED_SEEN) has its held-out rows on this side too. Deterministic: same data, same
+output.
 """
 from __future__ import annotations
 
@@ -48,6 +53,8 @@ ZERO = {"base_ms": 0.0, "per_layer_us_graphs": 0.0, "per_layer_us_eager": 0.0, "
 KEYS = (("base_ms", "cb"), ("per_layer_us_graphs", "cl"), ("per_layer_us_eager", "cl"), ("per_seq_us", "cs"))
 GRID = ([i * 0.05 for i in range(81)], [float(i) for i in range(0, 61, 2)], [i * 2.5 for i in range(41)])
 EAGER = [float(i) for i in range(0, 601, 5)]
+PER_SEQ_WIDE = [100.0 + i * 5 for i in range(81)]  # 100 ... 500 us a sequence, where GRID's top is the best
+BASE_WIDE = [round(4.0 + i * 0.1, 1) for i in range(161)]  # 4 ... 20 ms a step, where GRID's top is the best
 EAGER_WIDE = [float(i) for i in range(0, 3001, 5)]  # eager per layer alone, beside fitted graphs constants
 FACTORS = [round(0.5 + i * 0.05, 2) for i in range(71)]  # 0.5 ... 4.0
 _real_load = tables.load
@@ -143,15 +150,24 @@ def _err(rs: list[dict], c: dict, f: dict | None = None) -> float:
     return statistics.median(abs(_time(r, c, (f or {}).get(r["w"], 1.0)) / r["t"] - 1) for r in rs)
 
 
-def fit_engine(rs: list[dict], f: dict, pr: float = 0.0) -> dict:
-    """Overhead constants of one engine from its rows (dequant factors ``f`` and the front end ``pr`` ms held fixed)."""
+def fit_engine(rs: list[dict], f: dict, pr: float = 0.0, per_seq: float | None = None) -> dict:
+    """Overhead constants of one engine from its rows (dequant factors ``f`` and the front end ``pr`` ms held fixed;
+    ``per_seq`` us: the per-sequence cost held there, where the rows cannot tell it from the per-step cost)."""
     graphs = [r for r in rs if not r["eager"]]  # every pass graphed
     eager = [r for r in rs if r["eager"]]  # some pass eager (all of them, or SGLang's prefill)
     zero = dict(ZERO, per_request_ms=pr)
     if graphs:
         pick = [r for r in graphs if r["w"] not in ("int4", "int8")] or graphs
-        b, pl, ps = min(itertools.product(*GRID), key=lambda p: (_err(pick, dict(
-            zero, base_ms=p[0], per_layer_us_graphs=p[1], per_seq_us=p[2]), f), p))
+        axes = list(GRID) if per_seq is None else [GRID[0], GRID[1], [per_seq]]
+        while True:  # a best value at its grid's top: that axis's wider grid (V0's CPU work a step, a sequence)
+            b, pl, ps = min(itertools.product(*axes), key=lambda p: (_err(pick, dict(
+                zero, base_ms=p[0], per_layer_us_graphs=p[1], per_seq_us=p[2]), f), p))
+            wide = [(k, w) for k, v, w in ((0, b, BASE_WIDE), (2, ps, PER_SEQ_WIDE)) if axes[k] is GRID[k]
+                    and v == GRID[k][-1]]
+            if not wide:
+                break
+            for k, w in wide:
+                axes[k] = w
         c = dict(base_ms=round(b, 3), per_layer_us_graphs=pl, per_layer_us_eager=pl + 40.0, per_seq_us=ps)
         if eager:
             c["per_layer_us_eager"] = min(EAGER_WIDE, key=lambda x: (_err(eager, dict(c, per_layer_us_eager=x), f), x))
@@ -226,6 +242,66 @@ def fit_f16_gemm(entries: list[dict]) -> dict:
     F16_GEMM.clear()
     F16_GEMM.update(out)
     return dict(F16_GEMM)
+def per_seq_scan(rs: list[dict]) -> dict:
+    """Whether the rows tell the per-sequence cost from the per-step one: for each per-sequence value, the graphs-on
+    rows' best median |error| over the base and per-layer grids (a flat line: they cannot)."""
+    pick = [r for r in rs if not r["eager"] and r["w"] not in ("int4", "int8")] or [r for r in rs if not r["eager"]]
+    return {ps: round(min(_err(pick, dict(ZERO, base_ms=b, per_layer_us_graphs=pl, per_seq_us=ps))
+                          for b, pl in itertools.product(GRID[0] + BASE_WIDE, GRID[1])), 4) for ps in SCAN}
+
+
+SCAN = [0.0, 20.0, 40.0, 80.0, 120.0, 200.0, 300.0]  # us a sequence a step (per_seq_scan)
+
+
+def fit_profile(eng: str, rs: list[dict], fitted: dict | None = None) -> tuple[dict, dict]:
+    """One profile's constants (and its dequant factors) from its rows; a profile whose engines.yaml entry names
+    ``fit_per_seq_of`` keeps that profile's per-sequence cost as fitted (``fitted``: the engines fitted so far; its
+    rows cannot tell the per-sequence cost from the per-step one: ``fit_per_seq_source``) and fits the rest."""
+    of = tables.load("engines").get(eng, {}).get("fit_per_seq_of")
+    ps = None if of is None else (fitted or {})[of]["per_seq_us"]
+    f = {}
+    c = fit_engine(rs, f, per_seq=ps)
+    for _ in range(2):  # engines whose rows are mostly quantized: overhead and factor alternate (twice suffices)
+        f = {fmt: fit_factor(rs, c, fmt) for fmt in ("int4", "int8") if any(r["w"] == fmt for r in rs)}
+        if not f or any(r["w"] not in f for r in rs):
+            break
+        c = fit_engine(rs, f, per_seq=ps)
+    pr = fit_front_end(rs, c, f)
+    if pr:  # then the steps' constants again, with the front end in the served first tokens
+        c = fit_engine(rs, f, pr, per_seq=ps)
+        c["per_request_source"] = (f"benchmarks/latency/fit.py: the front end of {sum(r['cr'] > 0 for r in rs)} "
+                                   f"client-side TTFT rows of {eng} (fit side; served.yaml), the steps' constants "
+                                   "fitted before and after it")
+    c["fit_median_abs_error"] = round(_err(rs, c, f), 4)
+    if f:
+        c["dequant"] = {k: {"factor": v, "source": f"fitted on {sum(r['w'] == k for r in rs)} {k} rows of {eng} "
+                            f"(fit side)"} for k, v in f.items()}
+    if "versions_of" in tables.load("engines").get(eng, {}):  # a version's profile: the rows it rests on
+        c["fit_row_ids"] = sorted(r["id"] for r in rs)
+    return c, f
+
+
+def profile_entries(eng: str) -> list[dict]:
+    """The fit side's rows that run profile ``eng`` (perf_accuracy.profile_of), less not_fitted.yaml's (rows through a
+    kernel path kvplan does not price, each with its reason)."""
+    nf = ROOT / "benchmarks" / "published" / "not_fitted.yaml"
+    skip = {i for x in yaml.safe_load(nf.read_text()) for i in x["ids"]} if nf.exists() else set()
+    return [e for e in fit_side_entries() if pa.profile_of(e) == eng and e["id"] not in skip]
+
+
+def main_profile(eng: str) -> dict:
+    """``--profile ENG``: that profile refitted on its fit-side rows alone, every other constant of the current
+    fitted.yaml held (the median prior and dequant defaults too: the profile had no rows when they were fitted)."""
+    doc = tables.load("fitted")
+    rs = [coefficients(e) for e in profile_entries(eng)]
+    if not rs:
+        raise SystemExit(f"fit.py: no fit-side row runs the profile {eng!r}")
+    print(f"# {eng}: graphs-on rows' best median |error| by per-sequence us (per_seq_scan): {per_seq_scan(rs)}")
+    c, _ = fit_profile(eng, rs, doc["engines"])
+    c["source"] = (f"benchmarks/latency/fit.py --profile {eng}: its {len(rs)} fit-side rows (fit_row_ids; "
+                   "not_fitted.yaml's left out), the other profiles' constants held")
+    engines = {k: v for k, v in {**doc["engines"], eng: c}.items() if k != "_prior"}
+    return {**doc, "engines": {**dict(sorted(engines.items())), "_prior": doc["engines"]["_prior"]}}
 
 
 def main() -> dict:
@@ -236,25 +312,9 @@ def main() -> dict:
     engines, factors = {}, {}
     for eng in sorted({r["engine"] for r in rows}):
         rs = [r for r in rows if r["engine"] == eng]
-        f = {}
-        c = fit_engine(rs, f)
-        for _ in range(2):  # engines whose rows are mostly quantized: overhead and factor alternate (twice suffices)
-            f = {fmt: fit_factor(rs, c, fmt) for fmt in ("int4", "int8") if any(r["w"] == fmt for r in rs)}
-            if not f or any(r["w"] not in f for r in rs):
-                break
-            c = fit_engine(rs, f)
-        pr = fit_front_end(rs, c, f)
-        if pr:  # then the steps' constants again, with the front end in the served first tokens
-            c = fit_engine(rs, f, pr)
-            c["per_request_source"] = (f"benchmarks/latency/fit.py: the front end of {sum(r['cr'] > 0 for r in rs)} "
-                                       f"client-side TTFT rows of {eng} (fit side; served.yaml), the steps' constants "
-                                       "fitted before and after it")
-        c["fit_median_abs_error"] = round(_err(rs, c, f), 4)
-        if f:
-            c["dequant"] = {k: {"factor": v, "source": f"fitted on {sum(r['w'] == k for r in rs)} {k} rows of {eng} "
-                                f"(fit side)"} for k, v in f.items()}
-            for k, v in f.items():
-                factors.setdefault(k, []).append(v)
+        c, f = fit_profile(eng, rs, engines)  # sorted: a profile's fit_per_seq_of (vllm for vllm_v0) comes first
+        for k, v in f.items():
+            factors.setdefault(k, []).append(v)
         engines[eng] = c
     prior = {k: round(statistics.median(v[k] for v in engines.values()), 3) for k in ("base_ms", "per_layer_us_graphs",
                                                                           "per_layer_us_eager", "per_seq_us")}
@@ -275,7 +335,12 @@ def main_f16_only() -> dict:
 
 
 if __name__ == "__main__":
-    d = main_f16_only() if "--f16-gemm-only" in sys.argv else main()
+    if "--f16-gemm-only" in sys.argv:
+        d = main_f16_only()
+    elif "--profile" in sys.argv:
+        d = main_profile(sys.argv[sys.argv.index("--profile") + 1])
+    else:
+        d = main()
     OUT.write_text("# Generated by benchmarks/latency/fit.py from the FIT side only; do not edit by hand.\n"
                    "# base_ms + per_layer_us × layers + per_seq_us × sequences per step; per_layer_us_eager applies when the\n"
                    "# step runs without CUDA graphs (fitted where the engine has such rows, else graphs-on + 40 us).\n"
