@@ -93,11 +93,11 @@ def fit_mxfp4():
         sub = spec.shard(k.get("tp", 1))
         q = sub.weight_quant
         mx = sum(n * q.matrix_bytes(o, i) for o, i, n in sub.quantized_matrices())
-        # the log's weights hold vLLM's rotary cos/sin table too (engines/vllm/startup.py
+        # the log's weights hold vLLM's rotary cos/sin table too (engines/vllm/loaded.py
         # rotary_cache_bytes, from code): not part of the experts' growth
-        from kvplan.engines.vllm import startup
+        from kvplan.engines.vllm import loaded
 
-        ppm = round(1_000_000 * (w * GiB - rep.weights_bytes - startup.rotary_cache_bytes(spec)) / mx)
+        ppm = round(1_000_000 * (w * GiB - rep.weights_bytes - loaded.rotary_cache_bytes(spec)) / mx)
         out.setdefault(settings.capability(gpu), []).append((e["id"], ppm))
     return out
 

@@ -72,6 +72,7 @@ MODULES = {  # short name -> file or package folder; the modules that hold arith
     "engines.vllm.planner": "kvplan/engines/vllm/planner.py",
     "engines.vllm.settings": "kvplan/engines/vllm/settings.py",
     "engines.vllm.startup": "kvplan/engines/vllm/startup.py",
+    "engines.vllm.loaded": "kvplan/engines/vllm/loaded.py",
     "engines.sglang": "kvplan/engines/sglang.py",
     "engines.trtllm": "kvplan/engines/trtllm.py",
     "logs": "kvplan/observe/logs.py",

@@ -203,7 +203,7 @@ def compress_pattern(names: list[str]) -> str:
 class Rope(_Frozen):
     """The rotary position embedding as config.json states it (``rope_scaling`` or
     ``rope_parameters``, ``partial_rotary_factor``). An engine sizes its cos/sin table from it
-    (vLLM: engines/vllm/startup.py rotary_cache_bytes); absent where the model has no rotary
+    (vLLM: engines/vllm/loaded.py rotary_cache_bytes); absent where the model has no rotary
     embedding or kvplan does not read its per-layer ropes."""
 
     type: str = "default"  # rope_type (or the older "type"): default, llama3, yarn, linear, ...

@@ -1,9 +1,9 @@
-"""The caching allocator's whole blocks in vLLM's "Model loading took X GiB" (engines/vllm/startup.py
+"""The caching allocator's whole blocks in vLLM's "Model loading took X GiB" (engines/vllm/loaded.py
 allocator_slack and load_tensors; the rules, from PyTorch's c10/cuda/CUDACachingAllocator.cpp, are
 in startup.yaml ``caching_allocator``). Each figure by hand from the model's config.json and checked
 against the start-up logs that state the weights (tests/data/vllm_startup_logs.json, fit and seen rows)."""
 from kvplan.engines.base import ServeOptions
-from kvplan.engines.vllm import startup
+from kvplan.engines.vllm import loaded
 from kvplan.plan import fit
 from kvplan.sources import catalog
 
@@ -12,7 +12,7 @@ GiB = 2**30
 
 
 def test_the_allocator_rules():
-    slack = startup.allocator_slack
+    slack = loaded.allocator_slack
     # small pool (up to 1 MiB): rounded up to 512 bytes, remainders always split off
     assert slack([7_168]) == 0 and slack([100]) == 412 and slack([MiB]) == 0
     # 10 MiB and up: a new segment of the request rounded up to 2 MiB; a remainder of at most
@@ -33,7 +33,7 @@ def test_the_allocator_rules():
 
 def _slack(name: str, tp: int) -> int:
     spec = catalog.load_model(name)
-    return startup.allocator_slack(startup.load_tensors(spec.shard(tp), tp, ServeOptions()))
+    return loaded.allocator_slack(loaded.load_tensors(spec.shard(tp), tp, ServeOptions()))
 
 
 def test_qwen2_7b_by_hand_and_against_its_logs():
@@ -91,16 +91,16 @@ def test_quantized_and_moe_tensors():
 
     spec = catalog.load_model("qwen2.5-32b").model_copy(update={"weight_quant": WeightQuant(
         scope="linear", format="fp8_e4m3", channel=True)})
-    sizes = startup.load_tensors(spec, 1, ServeOptions())
-    assert startup.allocator_slack(sizes) == (64 * 3 + 2) * MiB
+    sizes = loaded.load_tensors(spec, 1, ServeOptions())
+    assert loaded.allocator_slack(sizes) == (64 * 3 + 2) * MiB
     assert 35 * MiB in sizes and 7_168 * 4 in sizes  # the fused qkv and its per-channel fp32 scales
     # expert parallelism: Qwen3-235B-A22B at TP 8 with EP holds 128 / 8 = 16 whole experts, w13
     # 16 × 3,072 × 4,096 × 2 = 384 MiB and w2 192 MiB (2 MiB-exact) per layer
     ep = ServeOptions(enable_expert_parallel=True)
-    sizes = startup.load_tensors(catalog.load_model("qwen3-235b-a22b").shard(8), 8, ep)
+    sizes = loaded.load_tensors(catalog.load_model("qwen3-235b-a22b").shard(8), 8, ep)
     assert 384 * MiB in sizes and 192 * MiB in sizes
     # without EP every rank holds all 128 experts at 1,536 / 8 = 192 wide: w13 128 × 384 × 4,096 × 2
-    sizes = startup.load_tensors(catalog.load_model("qwen3-235b-a22b").shard(8), 8, ServeOptions())
+    sizes = loaded.load_tensors(catalog.load_model("qwen3-235b-a22b").shard(8), 8, ServeOptions())
     assert 384 * MiB in sizes and 128 * 4_096 * 192 * 2 in sizes
 
 
@@ -117,5 +117,5 @@ def test_the_expert_split_is_plan_parallel_s():
         lay = layout("vllm", 4, dp, ep)
         e = -(-mlp.num_experts // lay.moe_ep)
         w13 = e * 2 * (mlp.intermediate_size // lay.moe_tp) * full.hidden_size * 2
-        sizes = startup.load_tensors(full.shard(4), 4, ServeOptions(data_parallel_size=dp, enable_expert_parallel=ep))
+        sizes = loaded.load_tensors(full.shard(4), 4, ServeOptions(data_parallel_size=dp, enable_expert_parallel=ep))
         assert w13 in sizes, (dp, ep)

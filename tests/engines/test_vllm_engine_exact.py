@@ -454,7 +454,7 @@ def test_budget_with_a_fixed_cache():
                    "parameters × weight format, split as vLLM's parallel layers split them"),
         BudgetPart("weights_rotary", "weights: rotary cos/sin cache", rot,
                    "from vLLM's code: get_rope's cos_sin_cache buffer, positions × rotary dim × dtype, "
-                   "inside \"Model loading took\" (engines/vllm/startup.py rotary_cache_bytes)", 0),
+                   "inside \"Model loading took\" (engines/vllm/loaded.py rotary_cache_bytes)", 0),
         BudgetPart("kv_cache", "KV cache", 4 * GiB,
                    "--kv-cache-memory (vLLM's --kv-cache-memory-bytes): fixed, no estimate"),
         BudgetPart("unused", "left on the card", total - 20 * GiB - rot, ""),

@@ -77,7 +77,7 @@ def test_llama31_70b_tp2_h100_by_hand():
     assert r.stages[0].part("activation") == act
     # CUDA graphs: 0.65 GiB (697,932,185 bytes, startup.yaml); non-torch at TP 2: 0.55 GiB (0.14 + 0.41,
     # fitted on fit and seen rows, session 11); vLLM's rotary table, unsharded: 131,072 positions ×
-    # 128 dims × 2 bytes (bf16) = 32 MiB (engines/vllm/startup.py rotary_cache_bytes)
+    # 128 dims × 2 bytes (bf16) = 32 MiB (engines/vllm/loaded.py rotary_cache_bytes)
     rot = 131_072 * 128 * 2
     assert r.stages[0].part("weights_rotary") == rot == 33_554_432
     kv = int(H100 * 0.9) - 2 * params - rot - act - 697_932_185 - 590_558_003

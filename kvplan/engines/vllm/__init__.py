@@ -197,7 +197,7 @@ class VLLM(Engine):
     def budget(self, gpu, weights_bytes: int, spec, opts: ServeOptions, tp: int, pp: int,
                kv_fmt) -> list[BudgetPart]:
         from . import ep_buffers
-        from . import startup as vllm_memory
+        from . import loaded, startup as vllm_memory
 
         util = opts.gpu_memory_utilization if opts.gpu_memory_utilization is not None else 0.9
         total = gpu.usable_bytes
@@ -213,20 +213,20 @@ class VLLM(Engine):
             parts.append(BudgetPart("weights_transform", "weights: MXFP4 post-load transform", grow,
                                     "fitted on the fit half (engines/vllm/startup.py mxfp4_growth)",
                                     vllm_memory.const("mxfp4_growth_uncertainty_ppm") * grow // 1_000_000))
-        rot = vllm_memory.rotary_cache_bytes(spec)
+        rot = loaded.rotary_cache_bytes(spec)
         if rot:
             parts.append(BudgetPart("weights_rotary", "weights: rotary cos/sin cache", rot,
                                     "from vLLM's code: get_rope's cos_sin_cache buffer, positions × rotary dim "
-                                    "× dtype, inside \"Model loading took\" (engines/vllm/startup.py "
+                                    "× dtype, inside \"Model loading took\" (engines/vllm/loaded.py "
                                     "rotary_cache_bytes)", 0))
         q = spec.weight_quant
         if q is None or (q.format != "mxfp4" and not q.expert_format):  # MXFP4: inside its growth
-            slack = vllm_memory.allocator_slack(vllm_memory.load_tensors(spec, tp, opts))
+            slack = loaded.allocator_slack(loaded.load_tensors(spec, tp, opts))
             if slack:
                 parts.append(BudgetPart("weights_allocator", "weights: caching allocator's whole blocks", slack,
                                         "from PyTorch's code: a weight whose 2 MiB-rounded segment leaves at most "
                                         "1 MiB keeps it whole, counted in \"Model loading took\" "
-                                        "(engines/vllm/startup.py allocator_slack)", 0))
+                                        "(engines/vllm/loaded.py allocator_slack)", 0))
         if opts.kv_cache_memory is None:
             parts += vllm_memory.overheads(spec, gpu, cfg, opts, tp, pp)
             parts += ep_buffers.parts(spec, cfg, opts, tp)  # expert parallelism's all-to-all (a bad backend refused)

@@ -1,0 +1,178 @@
+"""vLLM's weights as loaded beyond their parameters: the rotary cos/sin table the model builds
+(``rotary_cache_bytes``) and the bytes PyTorch's CUDA caching allocator keeps whole for each
+weight (``allocator_slack`` over ``load_tensors``), both inside vLLM's "Model loading took X GiB".
+From code, no constant fitted; the rules' data and sources are in startup.yaml
+(``rotary_fp32_families``, ``caching_allocator``). Facts copied, not code.
+"""
+from __future__ import annotations
+
+import math
+
+from ...model import dtypes
+from ...model.spec import MoeMlp
+from .startup import _data
+
+
+def rotary_positions(rope, max_position: int) -> int:
+    """Rows of vLLM's cos/sin table for one rotary embedding (model_executor/layers/rotary_embedding,
+    get_rope and each class's _compute_cos_sin_cache; the same in 0.10.0's rotary_embedding.py and
+    0.18.1's package): the model passes config.max_position_embeddings as ``max_position``; default
+    and llama3 keep it; linear and dynamic scale it by the factor; yarn (DeepSeek's deepseek_yarn
+    too) takes original_max_position_embeddings × factor; longrope (Phi-3) keeps a short and a long
+    table, original + max_position rows; MRoPE (an mrope_section) keeps 4 × its max_position
+    (mrope.py: "enlarge max_position_embeddings to 4 times"; yarn's passes the original there)."""
+    orig = rope.original_max_position or max_position
+    if rope.mrope:
+        return 4 * (orig if rope.type == "yarn" else max_position)
+    if rope.type in ("linear", "dynamic") and rope.factor:
+        return math.ceil(max_position * rope.factor)
+    if rope.type in ("yarn", "deepseek_yarn") and rope.factor:
+        return math.ceil(orig * rope.factor)  # torch.arange(float end): ceil(end) rows
+    if rope.type == "longrope":
+        return orig + max_position
+    return max_position  # default, llama3, mllama4; other types are not read (the same rows assumed)
+
+
+def rotary_cache_bytes(spec) -> int:
+    """Bytes of the rotary cos/sin tables vLLM allocates while it builds the model, inside "Model
+    loading took X GiB" (one rank; the table is not sharded). RotaryEmbeddingBase.__init__
+    (rotary_embedding/base.py, vLLM 0.18.1; rotary_embedding.py RotaryEmbedding in 0.10.0) registers
+    ``cos_sin_cache``, [positions, rotary_dim] (cos and sin halves) cast to ``dtype``, which get_rope
+    takes from torch.get_default_dtype(), the model's dtype while the loader builds it
+    (model_loader/base_loader.py set_default_torch_dtype); rotary_dim = int(head size ×
+    partial_rotary_factor), the head size being the attention head dim (MLA: qk_rope_head_dim).
+    get_rope caches one module per (head size, rotary_dim, max_position, rope parameters, dtype) in
+    _ROPE_DICT, so the layers share one table per distinct head size; gpt-oss asks for float32
+    (startup.yaml rotary_fp32_families). 0 without ``spec.rope``."""
+    from ...model.kinds.attention import _Attention
+    from ...model.kinds.mla import MLA
+
+    rope = spec.rope
+    if rope is None or not spec.max_context:
+        return 0
+    heads = set()
+    for lt in spec.counts():
+        mixer = spec.layer_types[lt].mixer
+        if isinstance(mixer, MLA):
+            heads.add(mixer.qk_rope_head_dim)
+        elif isinstance(mixer, _Attention):
+            heads.add(mixer.head_dim)
+    rows = rotary_positions(rope, spec.max_context)
+    fp32 = spec.family in _data()["rotary_fp32_families"]["families"]
+    elem = 4 if fp32 else dtypes.get(spec.dtype).row_bytes(1)
+    return sum(rows * int(h * rope.partial_rotary_factor) * elem for h in heads)
+
+
+def allocator_slack(sizes) -> int:
+    """Bytes PyTorch's CUDA caching allocator counts as allocated beyond ``sizes`` (tensors
+    allocated in this order, none freed, starting from no cached block: vLLM's
+    DeviceMemoryProfiler empties the cache before loading), from code (startup.yaml
+    ``caching_allocator``, with the functions named): each request is rounded up to 512 bytes;
+    up to 1 MiB it comes from the small pool, which splits off any remainder, so nothing more
+    is kept; a larger request takes the smallest free cached block that holds it, else a new
+    segment (20 MiB below 10 MiB, else the request rounded up to 2 MiB), and keeps the whole
+    block unless more than 1 MiB would remain, which is split off and cached for later requests."""
+    import bisect
+
+    c = _data()["caching_allocator"]
+    unit, small = c["min_block_size"], c["small_size"]
+    free: list[int] = []  # cached free large-pool blocks, sorted by size
+    extra = 0
+    for n in sizes:
+        size = max(unit, dtypes.cdiv(n, unit) * unit)
+        if size > small:
+            i = bisect.bisect_left(free, size)
+            if i < len(free):
+                block = free.pop(i)
+            elif size < c["min_large_alloc"]:
+                block = c["large_buffer"]
+            else:
+                block = dtypes.cdiv(size, c["round_large"]) * c["round_large"]
+            if block - size > small:
+                bisect.insort(free, block - size)
+                block = size
+            size = block
+        extra += size - n
+    return extra
+
+
+def load_tensors(spec, tp: int, opts) -> list[int]:
+    """The bytes of each tensor one rank allocates while vLLM builds the model, in the order the
+    model's __init__ creates them (models/llama.py, qwen2.py, qwen3.py, deepseek_v2.py: the token
+    embedding, then per layer the attention's fused QKVParallelLinear ``qkv_proj`` [q + k + v, hidden]
+    with its bias and o_proj, the rotary table once (get_rope shares it), the MLP's fused
+    MergedColumnParallelLinear ``gate_up_proj`` [2 × intermediate, hidden] and down_proj, or a
+    FusedMoE's router and its w13 [experts, 2 × intermediate, hidden] and w2 [experts, hidden,
+    intermediate] (layers/fused_moe/layer.py create_weights, experts over EP ranks, intermediate over
+    the others), the shared experts, the two norms; the final norm and the LM head). ``spec`` is the
+    rank's (sharded over ``tp``). Matrices the checkpoint quantizes are priced in its format with
+    their scales as one more tensor. Other mixers' matrices are taken one by one; an MLA layer's
+    q_a and kv_a are fused as vLLM's fused_qkv_a_proj. With pipeline stages the embedding and the
+    LM head are both counted (the cautious side)."""
+    from ...model.kinds.attention import _Attention
+    from ...model.kinds.mla import MLA
+
+    h, q, model = spec.hidden_size, spec.weight_quant, dtypes.get(spec.dtype)
+    # vLLM's split of the routed experts (plan/parallel.py layout, which engines may not import):
+    # whole experts over tp × DP ranks with --enable-expert-parallel, else every expert's
+    # intermediate over them
+    world = tp * opts.data_parallel_size
+    moe_ep, moe_tp = (world, 1) if opts.enable_expert_parallel else (1, world)
+
+    def mats(shapes, quantized: bool, lead: int = 1) -> list[int]:
+        out = []
+        for o, i in shapes:
+            if quantized and q is not None and not q.expert_format:
+                fmt = dtypes.get(q.format)
+                main = o * (dtypes.cdiv(i * fmt.bits, 32) * 4 if q.packed else fmt.row_bytes(i))
+                out += [lead * main] + ([lead * (q.matrix_bytes(o, i) - main)]
+                                        if q.matrix_bytes(o, i) > main else [])
+            else:
+                out.append(lead * o * model.row_bytes(i))
+        return out
+
+    mixer_q = q is not None and q.scope == "linear"
+    mlp_q = q is not None and q.scope in ("linear", "mlp")
+    def mixer(lt) -> list[int]:
+        m = lt.mixer
+        if isinstance(m, _Attention):  # an index head (MiniMax-M3) is fused into qkv_proj too
+            lin = m.linears(h)
+            o_proj = _Attention.linears(m, h)[-1]
+            qkv = (sum(r for r, _ in lin) - o_proj[0], h)
+            bias = [model.row_bytes(qkv[0])] if m.qkv_bias else []
+            return mats([qkv], mixer_q) + bias + mats([o_proj], mixer_q)
+        if isinstance(m, MLA) and m.q_lora_rank:
+            lin = m.linears(h)
+            return mats([(lin[0][0] + lin[2][0], h)] + [lin[1]] + lin[3:], mixer_q)
+        return mats(m.linears(h), mixer_q)
+
+    def rest(lt) -> list[int]:
+        out, mlp = [], lt.mlp
+        if isinstance(mlp, MoeMlp):
+            w = mlp.latent_size or h
+            e = dtypes.cdiv(mlp.num_experts, moe_ep)
+            i = mlp.intermediate_size * tp // moe_tp  # spec's is split over tp
+            out.append(mlp.num_experts * model.row_bytes(h))  # the router
+            out += mats([((2 if mlp.gated else 1) * i, w), (w, i)], True, e)  # every scope covers experts
+            if mlp.shared_intermediate_size:
+                s = mlp.shared_intermediate_size
+                out += mats([((2 if mlp.gated else 1) * s, h), (h, s)], mlp_q)
+        elif mlp is not None:
+            i = mlp.intermediate_size
+            out += mats([((2 if mlp.gated else 1) * i, h), (h, i)], mlp_q)
+        return out + [model.row_bytes(h)] * lt.norms
+
+    per_type = {n: (mixer(spec.layer_types[n]), rest(spec.layer_types[n])) for n in spec.counts()}
+    sizes = [spec.vocab_size * model.row_bytes(h)]
+    rotary = rotary_cache_bytes(spec)
+    for name in spec.layers:
+        first, second = per_type[name]
+        sizes += first
+        if rotary:  # built with the first layer's attention, shared by the others
+            sizes.append(rotary)
+            rotary = 0
+        sizes += second
+    sizes.append(model.row_bytes(h))  # the final norm
+    if not spec.tie_embeddings:
+        sizes.append(spec.vocab_size * model.row_bytes(h))
+    return sizes
