@@ -70,6 +70,11 @@ Round 12 (``round_12``): the URLs of batch 2026-12-07-r12, collected after round
 been seen, are split the same way with ``SEED_12``, before kvplan's figure for any round-12 log is computed and
 before any constant or code is changed. Rounds 1 to 11 keep their sides; round 12's held-out half becomes the
 headline and round 11's held-out half is reported as seen.
+
+Round 13 (``round_13``): the URLs of batch 2026-12-07-r13, collected after round 12's held-out figures had
+been seen, are split the same way with ``SEED_13``, before kvplan's figure for any round-13 log is computed and
+before any constant or code is changed. Rounds 1 to 12 keep their sides; round 13's held-out half becomes the
+headline and round 12's held-out half is reported as seen.
 """
 from __future__ import annotations
 
@@ -128,6 +133,10 @@ ROUND_11 = ("2026-12-06-r11",)
 # own seed before kvplan's figure for any round-12 log is computed.
 SEED_12 = 20_2026_12_18
 ROUND_12 = ("2026-12-07-r12",)
+# Round 13: batch 2026-12-07-r13, collected after round 12's held-out figures had been seen, split with its
+# own seed before kvplan's figure for any round-13 log is computed.
+SEED_13 = 20_2026_12_19
+ROUND_13 = ("2026-12-07-r13",)
 
 
 def all_logs() -> list[dict]:
@@ -178,10 +187,11 @@ def split() -> dict:
     round_10b = {u for u, b in batch.items() if b == ROUND_10[1]}
     round_11 = {u for u, b in batch.items() if b in ROUND_11}
     round_12 = {u for u, b in batch.items() if b in ROUND_12}
+    round_13 = {u for u, b in batch.items() if b in ROUND_13}
     sides = {"held_out": [], "fit": sorted(first)}
     n = {"held_out": 0, "fit": sum(count[u] for u in first)}
     later = (round_2 | round_3 | round_4 | round_5 | round_6 | round_7 | round_8 | round_9 | round_10 | round_10b
-             | round_11 | round_12)
+             | round_11 | round_12 | round_13)
     _balance(sorted(set(count) - first - later), count, SEED, sides, n)
     sides_2: dict = {"held_out": [], "fit": []}
     n_2 = {"held_out": 0, "fit": 0}
@@ -217,6 +227,9 @@ def split() -> dict:
     sides_12: dict = {"held_out": [], "fit": []}
     n_12 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_12), count, SEED_12, sides_12, n_12)
+    sides_13: dict = {"held_out": [], "fit": []}
+    n_13 = {"held_out": 0, "fit": 0}
+    _balance(sorted(round_13), count, SEED_13, sides_13, n_13)
     return {"seed": SEED, "method": " ".join(__doc__.split("\n\n")[2].split()),
             "files": list(FILES), "scored_rows": n,
             "held_out_urls": sorted(sides["held_out"]), "fit_urls": sorted(sides["fit"]),
@@ -252,7 +265,10 @@ def split() -> dict:
                          "held_out_urls": sorted(sides_11["held_out"]), "fit_urls": sorted(sides_11["fit"])},
             "round_12": {"seed": SEED_12, "batches": list(ROUND_12),
                          "method": " ".join(__doc__.split("\n\n")[13].split()), "scored_rows": n_12,
-                         "held_out_urls": sorted(sides_12["held_out"]), "fit_urls": sorted(sides_12["fit"])}}
+                         "held_out_urls": sorted(sides_12["held_out"]), "fit_urls": sorted(sides_12["fit"])},
+            "round_13": {"seed": SEED_13, "batches": list(ROUND_13),
+                         "method": " ".join(__doc__.split("\n\n")[14].split()), "scored_rows": n_13,
+                         "held_out_urls": sorted(sides_13["held_out"]), "fit_urls": sorted(sides_13["fit"])}}
 
 
 if __name__ == "__main__":

@@ -26,7 +26,8 @@ def test_every_url_on_one_side():
              set(SPLIT["round_9"]["held_out_urls"]), set(SPLIT["round_9"]["fit_urls"]),
              set(SPLIT["round_10"]["held_out_urls"]), set(SPLIT["round_10"]["fit_urls"]),
              set(SPLIT["round_11"]["held_out_urls"]), set(SPLIT["round_11"]["fit_urls"]),
-             set(SPLIT["round_12"]["held_out_urls"]), set(SPLIT["round_12"]["fit_urls"])]
+             set(SPLIT["round_12"]["held_out_urls"]), set(SPLIT["round_12"]["fit_urls"]),
+             set(SPLIT["round_13"]["held_out_urls"]), set(SPLIT["round_13"]["fit_urls"])]
     assert sum(len(s) for s in sides) == len(set().union(*sides))  # no URL on two sides
     assert {e["url"] for e in startup_log_split.all_logs()} == set().union(*sides)
     assert SPLIT["scored_rows"]["held_out"] >= 10
@@ -83,7 +84,7 @@ def test_round_5_holds_only_its_own_batch_and_leaves_rounds_1_to_4_as_they_were(
     assert r5["held_out_urls"] and r5["fit_urls"] and r5["scored_rows"]["held_out"] >= 1
     later = SPLIT["round_6"]["batches"] + SPLIT["round_7"]["batches"] + SPLIT["round_8"]["batches"] + \
         SPLIT["round_9"]["batches"] + SPLIT["round_10"]["batches"] + SPLIT["round_11"]["batches"] + \
-        SPLIT["round_12"]["batches"]
+        SPLIT["round_12"]["batches"] + SPLIT["round_13"]["batches"]
     assert {e["batch"] for e in logs if e.get("engine") == "TRT-LLM"} <= set(r5["batches"] + later)
 
 
@@ -214,6 +215,28 @@ def test_round_12_holds_only_its_own_batch_and_leaves_rounds_1_to_11_as_they_wer
                                                   if e["url"] in r12["held_out_urls"]),
                                   "fit": sum(startup_log_split.split_scored(e) for e in rows
                                              if e["url"] in r12["fit_urls"])} == {"held_out": 1, "fit": 1}
+    assert all(startup_log_split.scored(e) or e.get("kvplan_skip") for e in rows)
+
+
+def test_round_13_holds_only_its_own_batch_and_leaves_rounds_1_to_12_as_they_were():
+    """Round 13 is split with a seed of its own (2020261219); the URLs of rounds 1 to 12 do not move. It was
+    split with one scored row on each side (a Llama-4-Scout refusal on 2 H100 NVL, vLLM; Qwen3-32B on one H100,
+    SGLang 0.5.19), and every other row listed with its reason, before kvplan's figure for any of them was
+    computed."""
+    rs = [SPLIT[f"round_{i}"] for i in range(2, 14)]
+    assert len({SPLIT["seed"]} | {r["seed"] for r in rs}) == 13 and SPLIT["round_13"]["seed"] == 2020261219
+    r13 = SPLIT["round_13"]
+    batch = {e["url"]: e.get("batch") for e in startup_log_split.all_logs()}
+    assert {batch[u] for u in r13["held_out_urls"] + r13["fit_urls"]} == set(r13["batches"]) == {"2026-12-07-r13"}
+    earlier = set(SPLIT["held_out_urls"] + SPLIT["fit_urls"])
+    for r in rs[:-1]:
+        earlier |= set(r["held_out_urls"] + r["fit_urls"])
+    assert not {u for u, b in batch.items() if b in r13["batches"]} & earlier
+    rows = [e for e in startup_log_split.all_logs() if e.get("batch") in r13["batches"]]
+    assert r13["scored_rows"] == {"held_out": sum(startup_log_split.split_scored(e) for e in rows
+                                                  if e["url"] in r13["held_out_urls"]),
+                                  "fit": sum(startup_log_split.split_scored(e) for e in rows
+                                             if e["url"] in r13["fit_urls"])} == {"held_out": 1, "fit": 1}
     assert all(startup_log_split.scored(e) or e.get("kvplan_skip") for e in rows)
 
 
