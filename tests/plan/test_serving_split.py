@@ -269,3 +269,24 @@ def test_round13_rows_are_the_pages_table_as_copied_and_read():
     for run in runs:
         for lv in run["levels"]:
             assert abs(lv["output_throughput"] / lv["request_throughput"] - lv["osl"]) / lv["osl"] < 0.01
+
+
+def test_round13_first_print_record_is_every_held_out_level_as_measured():
+    """round13_first_print.json (the held-out rows as first printed, which the headline reads) holds each level of the
+    round-13 held-out source once, in runs.yaml's order, with its measured output tok/s and median TTFT; no per-token
+    figure (the page states TPOT p99 only); kvplan predicted every row (none refused); closed loops, none saturated."""
+    import json
+
+    rec = json.loads((DIR / "round13_first_print.json").read_text())["rows"]
+    (src,) = ROUNDS["round13"]["held_out"]
+    runs = RUNS[src]["runs"]
+    levels = [lv for run in runs for lv in run["levels"]]
+    assert [r["source"] for r in rec] == [src] * len(levels) and len(levels) == 6
+    assert [r["tp"] for r in rec] == [1, 1, 1, 2, 2, 2]
+    assert [r["load"] for r in rec] == [f"C={lv['concurrency']}" for lv in levels]
+    assert [r["out"][0] for r in rec] == [lv["output_throughput"] for lv in levels]
+    assert [r["ttft"][0] for r in rec] == [lv["median_ttft_ms"] for lv in levels]
+    assert all(r["ttft_stat"] == "p50" and r["itl"] == [None, None] for r in rec)
+    assert all(r["half"] == "held-out" and not r.get("refused") for r in rec)
+    assert all(None not in (r["out"][1], r["ttft"][1]) for r in rec)
+    assert all(r["sat"] == [False, False] for r in rec)
