@@ -236,3 +236,57 @@ def test_round12_first_print_record_is_every_held_out_level_as_measured():
     assert all(r["half"] == "held-out" and not r.get("refused") for r in rec)
     assert all(None not in (r["out"][1], r["itl"][1], r["ttft"][1]) for r in rec)
     assert [r["load"] for r in rec] == ["1/s", "2/s", "5/s", "8/s", "5/s"] and rec[3]["sat"][0] is True
+
+
+def test_round13_held_out_is_its_seeded_draw():
+    r12, r13 = ROUNDS["round12"], ROUNDS["round13"]
+    placed = set(r13["held_out"]) | set(r13["fit"]) | set(r13["seen"])
+    new = sorted(placed - set(r12["held_out"]) - set(r12["fit"]) - set(r12["seen"]))
+    assert new == ["cssnoeasy-a100pcie-vllm019"]
+    random.Random(r13["seed"]).shuffle(new)
+    assert r13["held_out"] == new[: -(-len(new) // 3)]
+    assert set(r12["held_out"]) <= set(r13["seen"]) and r13["fit"] == r12["fit"]
+
+
+def test_round13_rows_are_the_pages_table_as_copied_and_read():
+    # cssnoeasy/a100-vllm-benchmark-blog docs/reports/a100-tp1-vs-tp2-formal-baseline.md (e4226b0), section 8: six rows,
+    # each the mean of 3 runs of 100 requests; a hand check of two: TP 1 2048 -> 512 at C = 32 is 3.43 req/s, 1757.34
+    # output tok/s, TTFT p50 228.90 ms, p99 638.80 ms, TPOT p99 14.75 ms; TP 2 512 -> 256 at C = 8 is 3.30 req/s, 845.67
+    # tok/s, TTFT p50 116.52 ms
+    runs = RUNS["cssnoeasy-a100pcie-vllm019"]["runs"]
+    assert [r["tp"] for r in runs] == [1, 2] and [len(r["levels"]) for r in runs] == [3, 3]
+    assert {(r["model"], r["gpu"], r["engine"], r["engine_version"], r["max_model_len"], r["gpu_memory_utilization"])
+            for r in runs} == {("qwen2.5-7b", "a100-pcie-80gb", "vllm", "0.19.0", 4096, 0.75)}
+    a, b = _accuracy().table_levels(runs[0]), _accuracy().table_levels(runs[1])
+    assert [lv.concurrency for lv in a + b] == [8, 16, 32] * 2 and {lv.rate for lv in a + b} == {None}
+    assert [(lv.prompt_tokens, lv.output_tokens) for lv in a] == [("512", "256"), ("2048", "128"), ("2048", "512")]
+    assert {lv.requests for lv in a + b} == {100}
+    t1 = a[2].measured
+    assert t1["output_tokens_per_s"] == 1757.34 and t1["ttft_ms"] == {"p50": 228.90, "p99": 638.80}
+    assert t1["tpot_ms"] == {"p99": 14.75} and t1["itl_ms"] == {}  # no median per-token figure: none compared
+    assert b[0].measured["output_tokens_per_s"] == 845.67 and b[0].measured["ttft_ms"]["p50"] == 116.52
+    # every request generated its full output (caveat 2): output tok/s over req/s is the row's osl to the printed digits
+    for run in runs:
+        for lv in run["levels"]:
+            assert abs(lv["output_throughput"] / lv["request_throughput"] - lv["osl"]) / lv["osl"] < 0.01
+
+
+def test_round13_first_print_record_is_every_held_out_level_as_measured():
+    """round13_first_print.json (the held-out rows as first printed, which the headline reads) holds each level of the
+    round-13 held-out source once, in runs.yaml's order, with its measured output tok/s and median TTFT; no per-token
+    figure (the page states TPOT p99 only); kvplan predicted every row (none refused); closed loops, none saturated."""
+    import json
+
+    rec = json.loads((DIR / "round13_first_print.json").read_text())["rows"]
+    (src,) = ROUNDS["round13"]["held_out"]
+    runs = RUNS[src]["runs"]
+    levels = [lv for run in runs for lv in run["levels"]]
+    assert [r["source"] for r in rec] == [src] * len(levels) and len(levels) == 6
+    assert [r["tp"] for r in rec] == [1, 1, 1, 2, 2, 2]
+    assert [r["load"] for r in rec] == [f"C={lv['concurrency']}" for lv in levels]
+    assert [r["out"][0] for r in rec] == [lv["output_throughput"] for lv in levels]
+    assert [r["ttft"][0] for r in rec] == [lv["median_ttft_ms"] for lv in levels]
+    assert all(r["ttft_stat"] == "p50" and r["itl"] == [None, None] for r in rec)
+    assert all(r["half"] == "held-out" and not r.get("refused") for r in rec)
+    assert all(None not in (r["out"][1], r["ttft"][1]) for r in rec)
+    assert all(r["sat"] == [False, False] for r in rec)
