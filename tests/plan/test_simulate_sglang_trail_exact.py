@@ -87,3 +87,17 @@ def test_a_request_that_arrives_as_the_trailing_step_ends_waits_for_nothing():
     (0.53 to 0.84 s): TTFT 0.31 s, no empty step priced before it."""
     end = (P + 0.010) + 0.010  # the same sums the replica makes: last_end + the trailing decode
     assert _ttft_b(end) == pytest.approx(0.31, abs=1e-12)
+
+
+def test_a_decode_formed_ahead_priced_per_length_after_earlier_decodes(llama):
+    """As above, but Z (100, 2) ran first and is long done when A and B arrive at 1 s (Z: a prefill of
+    100 and one decode at 101; its trailing decode ends well before 1 s): the decode clock has moved
+    on, and each decode still prices A and B at their own lengths, 501, 502 (A's formed ahead), 503."""
+    spec, gpu, rf = llama
+    z = rf.mixed([(0, 100)]).seconds + rf.mixed([], [101]).seconds
+    P = rf.mixed([(0, 500), (0, 500)]).seconds
+    d1, d2, d3 = rf.mixed([], [501, 501]).seconds, rf.mixed([], [502, 502]).seconds, rf.mixed([], [503]).seconds
+    assert z + rf.mixed([], [102]).seconds < 1.0
+    r = sim.simulate(spec, gpu, trace=[Request(0.0, 100, 2), Request(1.0, 500, 2), Request(1.0, 500, 4)],
+                     limits=tiny(100000), roofline=PerLength(rf))
+    assert r.e2e_ms.mean == pytest.approx((z + P + d1 + P + d1 + d2 + d3) / 3 * 1000, rel=1e-9)

@@ -1,8 +1,7 @@
 """vLLM V0 (kvplan/plan/simulate/vllm_v0.py): the block manager's watermark counts every block of
 the prompt, the cached ones too (vLLM 0.4.1 core/block_manager_v1.py ``can_allocate``:
-``num_required_blocks = len(seq.logical_token_blocks)``, whatever the prefix cache holds), admission
-reserves the prompt's blocks only, and v0_engine / v0_limits' texts. Session 13's mutation run of
-vllm_v0.py (MUTATION.md) left these unchecked; each figure by hand."""
+``num_required_blocks = len(seq.logical_token_blocks)``, whatever the prefix cache holds), and
+v0_engine / v0_limits' texts. Session 13's mutation run of vllm_v0.py (MUTATION.md) left these unchecked; each figure by hand."""
 import pytest
 
 from kvplan.errors import KvplanError
@@ -38,12 +37,6 @@ def test_the_watermark_counts_cached_blocks_too(hits):
     assert _rep(hits)._fits(_Req(0, Request(0.0, 144, 5)), 8192) is None
     # 128 tokens = 8 blocks, 2 hit: 10 − 8 = 2, admitted (6 to take, 32 tokens hit)
     assert _rep(hits)._fits(_Req(0, Request(0.0, 128, 5)), 8192) == (*hits[:2], 32, 96, 6, 0)
-
-
-def test_v0_reserves_the_prompt_not_the_whole_sequence():
-    # 128 prompt tokens (8 blocks) and 100 to generate (228 tokens, 15 blocks) with 10 free: V0
-    # allocates the prompt's 8 (10 − 8 = 2, the watermark) and admits it
-    assert _rep((0, 0, 0, 0))._fits(_Req(0, Request(0.0, 128, 100)), 8192) == (0, 0, 0, 128, 8, 0)
 
 
 def test_a_text_that_says_v0_is_v0_at_any_version():
