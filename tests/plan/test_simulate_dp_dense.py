@@ -36,6 +36,7 @@ def test_two_dense_dp_engines_prefill_two_requests_apart(llama):
     assert one.ttft_ms.mean == pytest.approx(rf.mixed([(0, 500), (0, 500)]).seconds * 1000, rel=1e-9)
     assert one.ttft_ms.mean > two.ttft_ms.mean
     assert any(n.startswith("data parallel (a dense model): 2 independent engines") for n in two.notes)
+    assert not any(n.startswith(("data parallel", "DP attention")) for n in one.notes)  # one engine: no DP note
     assert two.router == DP_BALANCER
 
 
