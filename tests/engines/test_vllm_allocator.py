@@ -29,6 +29,12 @@ def test_the_allocator_rules():
     assert slack([24 * MiB + MiB // 2, MiB + MiB // 4]) == MiB // 4
     # order matters: 11.5 MiB first gets its own 12 MiB segment (0.5 kept), then 8 MiB a new 20 MiB one
     assert slack([11 * MiB + MiB // 2, 8 * MiB]) == MiB // 2
+    # the pools' edges: exactly 1 MiB is still the small pool (no 20 MiB segment whose 19 MiB
+    # remainder an 18.5 MiB request would then take whole, keeping 0.5 MiB); exactly 10 MiB is
+    # already a segment of its own size (no 20 MiB one whose 10 MiB remainder a 9.5 MiB request
+    # would take whole)
+    assert slack([MiB, 18 * MiB + MiB // 2]) == 0
+    assert slack([10 * MiB, 9 * MiB + MiB // 2]) == 0
 
 
 def _slack(name: str, tp: int) -> int:

@@ -194,6 +194,19 @@ def test_saturation_over_a_finite_runs_own_span():
     assert saturated(math.inf, 100.0, None, 101) and saturated(None, 100.0, 1.0, 101) is False
 
 
+def test_saturation_of_two_requests_and_at_exactly_ninety_percent():
+    """Two requests already span one interval: 2 requests of 100 tokens at 1/s keep up with 200
+    tokens over (2 − 1) / 1 = 1 s, so 100 tok/s is saturated (100 × 1 < 0.9 × 200 = 180) where the
+    steady-state rule (0.9 × 1 × 100 = 90) would call it kept up; 180 tok/s is not (180 = 180). At
+    exactly 90 % of a longer run it is not saturated either: 10 requests of 10 tokens over a drawn
+    span of 9 s give 10 tok/s × 9 s = 90 tokens = 0.9 × 100 (exact in binary: 0.9 × 10 is 9.0)."""
+    from kvplan.observe.bench import saturated
+
+    assert saturated(1.0, 100.0, 100.0, 2) and saturated(1.0, 100.0, 179.9, 2)
+    assert not saturated(1.0, 100.0, 180.0, 2)
+    assert not saturated(1.0, 10.0, 10.0, 10, span_s=9.0) and saturated(1.0, 10.0, 9.99, 10, span_s=9.0)
+
+
 def test_round_12s_runs_by_the_finite_run_rule():
     """zhjunqin's vLLM 0.4.1 rows (benchmarks/serving/runs.yaml): the 2/s run (200 requests, 220.66
     tokens each on average, median TPOT 29.64 ms, median TTFT 68 ms: no queue) kept up: 0.9 × 44,132

@@ -36,6 +36,7 @@ def test_two_dense_dp_engines_prefill_two_requests_apart(llama):
     assert one.ttft_ms.mean == pytest.approx(rf.mixed([(0, 500), (0, 500)]).seconds * 1000, rel=1e-9)
     assert one.ttft_ms.mean > two.ttft_ms.mean
     assert any(n.startswith("data parallel (a dense model): 2 independent engines") for n in two.notes)
+    assert not any(n.startswith(("data parallel", "DP attention")) for n in one.notes)  # one engine: no DP note
     assert two.router == DP_BALANCER
 
 
@@ -74,3 +75,20 @@ def test_a_dense_models_dp_takes_fits_per_engine_cache():
     one = sim.engine_limits(spec, gpu)
     got = sim.simulate(spec, gpu, opts=ServeOptions(data_parallel_size=2), **kw)
     assert f"KV blocks: {2 * one.num_blocks:,} over 2 DP ranks (2 a replica)" in " ".join(got.notes)
+
+
+def test_which_runs_are_dense_dp_engines():
+    """``_dense_dp``: D engines only for vLLM, D > 1, a model without MoE layers, neither
+    --enable-expert-parallel nor DP attention; 1 otherwise (Mixtral-8x7B: MoE, the ranks in lockstep)."""
+    from kvplan.plan.simulate import _dense_dp
+
+    dense, moe = catalog.load_model("llama-3.1-8b"), catalog.load_model("mixtral-8x7b")
+    sgl = sim.Limits("sglang", 1, 10000, 256, 8192, 131072, True, {"num_blocks": "test"})
+    assert _dense_dp(dense, lim(), ServeOptions(data_parallel_size=4)) == 4
+    assert _dense_dp(dense, lim(), ServeOptions(data_parallel_size=1)) == 1
+    assert _dense_dp(dense, lim(), ServeOptions(data_parallel_size=4, enable_expert_parallel=True)) == 1
+    assert _dense_dp(dense, lim(), ServeOptions(data_parallel_size=4, dp_attention=True)) == 1
+    assert _dense_dp(dense, sgl, ServeOptions(data_parallel_size=4)) == 1
+    assert _dense_dp(None, lim(), ServeOptions(data_parallel_size=4)) == 1
+    assert _dense_dp(dense, lim(), None) == 1
+    assert _dense_dp(moe, lim(), ServeOptions(data_parallel_size=4)) == 1
