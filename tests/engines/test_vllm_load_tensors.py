@@ -1,9 +1,9 @@
-"""engines/vllm/startup.py ``load_tensors``: the tensors one rank allocates while vLLM builds the
+"""engines/vllm/loaded.py ``load_tensors``: the tensors one rank allocates while vLLM builds the
 model, in order, each worked out by hand from the model's config (model_specs/models/*.yaml) and the
 rules in load_tensors' docstring (vLLM models/qwen2.py, llama.py, deepseek_v2.py; layers/fused_moe
 create_weights). Session 13's mutation run of load_tensors (MUTATION.md) left these paths unchecked."""
 from kvplan.engines.base import ServeOptions
-from kvplan.engines.vllm import startup
+from kvplan.engines.vllm import loaded
 from kvplan.model.weights import WeightQuant
 from kvplan.sources import catalog
 
@@ -15,7 +15,7 @@ ROTARY = 8 * 2**20
 
 
 def test_qwen2_7b_every_tensor_in_order():
-    sizes = startup.load_tensors(catalog.load_model("qwen2.5-7b"), 1, OPTS)
+    sizes = loaded.load_tensors(catalog.load_model("qwen2.5-7b"), 1, OPTS)
     first = [V * H * 2,  # the embedding
              QKV * H * 2, QKV * 2, H * H * 2,  # qkv_proj, its bias, o_proj
              ROTARY,  # once, with the first layer's attention
@@ -29,7 +29,7 @@ def test_qwen2_7b_every_tensor_in_order():
 
 def test_no_qkv_bias_no_bias_tensor():
     # Llama 3.1 8B (no attention bias): qkv 6,144 × 4,096 × 2, then o_proj 4,096 × 4,096 × 2 at once
-    sizes = startup.load_tensors(catalog.load_model("llama-3.1-8b"), 1, OPTS)
+    sizes = loaded.load_tensors(catalog.load_model("llama-3.1-8b"), 1, OPTS)
     assert sizes[1:3] == [6_144 * 4_096 * 2, 4_096 * 4_096 * 2]
 
 
@@ -38,7 +38,7 @@ def test_a_checkpoint_that_quantizes_only_its_mlps():
     # with one fp32 scale per output row as a tensor of their own
     q = WeightQuant(scope="mlp", format="fp8_e4m3", channel=True)
     spec = catalog.load_model("qwen2.5-7b").model_copy(update={"weight_quant": q})
-    sizes = startup.load_tensors(spec, 1, OPTS)
+    sizes = loaded.load_tensors(spec, 1, OPTS)
     assert sizes[1:11] == [QKV * H * 2, QKV * 2, H * H * 2, ROTARY,
                            2 * I * H, 2 * I * 4, H * I, H * 4, H * 2, H * 2]
 
@@ -48,7 +48,7 @@ def test_a_quantization_without_scales_adds_no_tensor():
     # 0-byte tensor would still take a 512-byte block in allocator_slack)
     q = WeightQuant(scope="linear", format="fp8_e4m3")
     spec = catalog.load_model("qwen2.5-7b").model_copy(update={"weight_quant": q})
-    sizes = startup.load_tensors(spec, 1, OPTS)
+    sizes = loaded.load_tensors(spec, 1, OPTS)
     assert sizes[1:7] == [QKV * H, QKV * 2, H * H, ROTARY, 2 * I * H, H * I]
     assert 0 not in sizes
 
@@ -60,10 +60,10 @@ def test_packed_rows_fill_whole_int32_words():
     # hidden size of 3,585 is made up: every catalog row is a multiple of 32 bits, where both agree.
     base = catalog.load_model("qwen2.5-7b").model_copy(update={"hidden_size": 3_585})
     awq = WeightQuant(scope="linear", format="int4", packed=True, channel=True, scale_bytes=2)
-    sizes = startup.load_tensors(base.model_copy(update={"weight_quant": awq}), 1, OPTS)
+    sizes = loaded.load_tensors(base.model_copy(update={"weight_quant": awq}), 1, OPTS)
     assert sizes[1:3] == [QKV * 1_796, QKV * 2]
     fp8 = WeightQuant(scope="linear", format="fp8_e4m3", channel=True)
-    sizes = startup.load_tensors(base.model_copy(update={"weight_quant": fp8}), 1, OPTS)
+    sizes = loaded.load_tensors(base.model_copy(update={"weight_quant": fp8}), 1, OPTS)
     assert sizes[1:3] == [QKV * 3_585, QKV * 4]
 
 
@@ -74,14 +74,14 @@ def test_mla_without_q_lora_and_moe_with_shared_experts():
     # rows of 512, o 2,048 rows of 16 × 128; each with its fp32 scales, one a row
     q = WeightQuant(scope="linear", format="fp8_e4m3", channel=True)
     spec = catalog.load_model("deepseek-v2-lite").model_copy(update={"weight_quant": q})
-    sizes = startup.load_tensors(spec, 1, OPTS)
+    sizes = loaded.load_tensors(spec, 1, OPTS)
     assert sizes[:9] == [102_400 * 2_048 * 2, 3_072 * 2_048, 3_072 * 4, 576 * 2_048, 576 * 4,
                          4_096 * 512, 4_096 * 4, 2_048 * 2_048, 2_048 * 4]
     # bf16, a MoE layer (the second): its MLA as above in bf16, then the router 64 × 2,048 × 2, w13
     # 64 × 2,816 × 2,048 × 2, w2 64 × 2,048 × 1,408 × 2, the shared gate_up 5,632 × 2,048 × 2 and
     # down 2,048 × 2,816 × 2, two norms
     spec = catalog.load_model("deepseek-v2-lite")
-    sizes = startup.load_tensors(spec, 1, OPTS)
+    sizes = loaded.load_tensors(spec, 1, OPTS)
     mla = [3_072 * 2_048 * 2, 576 * 2_048 * 2, 4_096 * 512 * 2, 2_048 * 2_048 * 2]
     dense = len(mla) + 1 + 2 + 2  # layer 0: MLA, the rotary table, gate_up and down, two norms
     assert sizes[1 + dense:1 + dense + 11] == mla + [
@@ -95,7 +95,7 @@ def test_mla_with_q_lora_fuses_q_a_and_kv_a():
     # nope 128, v 128; FP8 in 128 × 128 blocks, one fp32 scale a block; vocabulary 129,280 split
     # over 8): fused_qkv_a_proj (1,536 + 576) × 7,168 with 17 × 56 scales; q_b 3,072 × 1,536 (24 ×
     # 12); kv_b 4,096 × 512 (32 × 4); o 7,168 × 2,048 (56 × 16)
-    sizes = startup.load_tensors(catalog.load_model("deepseek-v3").shard(8), 8, OPTS)
+    sizes = loaded.load_tensors(catalog.load_model("deepseek-v3").shard(8), 8, OPTS)
     assert sizes[:9] == [129_280 // 8 * 7_168 * 2, 2_112 * 7_168, 17 * 56 * 4, 3_072 * 1_536, 24 * 12 * 4,
                          4_096 * 512, 32 * 4 * 4, 7_168 * 2_048, 56 * 16 * 4]
 
@@ -108,7 +108,7 @@ def test_quantized_routed_and_shared_experts():
     # and down (2,048 × 2,816, 2,048 × 4), two norms
     q = WeightQuant(scope="linear", format="fp8_e4m3", channel=True)
     spec = catalog.load_model("deepseek-v2-lite").model_copy(update={"weight_quant": q})
-    sizes = startup.load_tensors(spec, 1, OPTS)
+    sizes = loaded.load_tensors(spec, 1, OPTS)
     assert sizes[16 + 8:16 + 8 + 11] == [
         64 * 2_048 * 2, 64 * 2_816 * 2_048, 64 * 2_816 * 4, 64 * 2_048 * 1_408, 64 * 2_048 * 4,
         5_632 * 2_048, 5_632 * 4, 2_048 * 2_816, 2_048 * 4, 2_048 * 2, 2_048 * 2]
@@ -119,13 +119,13 @@ def test_mamba_and_ungated_mlps():
     # MLP layers of one ungated up_proj 32,768 wide; bf16; a layer is one block and one norm):
     # in_proj 2 × 16,384 + 2 × 8 × 256 + 256 = 37,120 rows, out_proj 8,192 × 16,384, a norm; then
     # an MLP layer (no mixer tensor): up 32,768 × 8,192, down 8,192 × 32,768, a norm
-    sizes = startup.load_tensors(catalog.load_model("nemotron-h-56b"), 1, OPTS)
+    sizes = loaded.load_tensors(catalog.load_model("nemotron-h-56b"), 1, OPTS)
     assert sizes[:7] == [131_072 * 8_192 * 2, 37_120 * 8_192 * 2, 8_192 * 16_384 * 2, 8_192 * 2,
                          32_768 * 8_192 * 2, 8_192 * 32_768 * 2, 8_192 * 2]
     # Nemotron 3 Nano (hidden 2,688; Mamba2 64 × 64 = 4,096 inner, 8 groups, state 128: 10,304 rows;
     # 128 ungated experts of 1,856 and a shared one of 3,712): router 128 × 2,688, w13 128 × 1,856 ×
     # 2,688, w2 the same, shared up 3,712 × 2,688 and down, a norm (all bf16)
-    sizes = startup.load_tensors(catalog.load_model("nemotron-3-nano-30b-a3b"), 1, OPTS)
+    sizes = loaded.load_tensors(catalog.load_model("nemotron-3-nano-30b-a3b"), 1, OPTS)
     assert sizes[:11] == [131_072 * 2_688 * 2, 10_304 * 2_688 * 2, 2_688 * 4_096 * 2, 2_688 * 2,
                           128 * 2_688 * 2, 128 * 1_856 * 2_688 * 2, 128 * 2_688 * 1_856 * 2,
                           3_712 * 2_688 * 2, 2_688 * 3_712 * 2, 2_688 * 2, 10_304 * 2_688 * 2]
