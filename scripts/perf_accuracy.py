@@ -167,7 +167,7 @@ def split() -> tuple[dict, dict]:
 LATER = ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11")  # split.yaml's later rounds; the last one's held-out sources are the headline
 # a round whose split is committed and whose held-out rows are not predicted yet: its fit sources are fit rows, its
 # held-out rows are left off this page (and out of fit.py) until their first print, made once with the model frozen
-PENDING: tuple = ()
+PENDING: tuple = ("round12",)
 
 
 def side_of(doc_id: str, doc: dict) -> str:
