@@ -15,6 +15,8 @@ into the CLI's tables (``render.size_table(r, spec)``) and JSON (``render.size_j
 """
 from __future__ import annotations
 
+import math
+
 from .errors import KvplanError, opt
 from .model.frozen import fields
 
@@ -29,6 +31,9 @@ def load_model(model, notes: list | None = None):
         return model
     if not isinstance(model, str):
         raise KvplanError(f"a model is a name, a path or a ModelSpec, got {type(model).__name__}")
+    if not model.strip():  # '' read as the current folder's config.json: "no such file: config.json"
+        raise KvplanError("the model is empty; give a catalog name (see kvplan models), a Hugging Face repo id, "
+                          "a config.json or a .gguf file")
     return catalog.load_model(model, notes)
 
 
@@ -272,6 +277,7 @@ def check_bench(files, gpu, model=None, tp: int = 1, replicas: int = 1, engine: 
     from .observe import bench
     from .plan.latency import calibrate as cal
     from .plan.latency.step import OpLatency
+    from .plan.latency.versions import levels_profile
     from .plan.simulate.limits import OVERLAP_SCHEDULE, reserves_full_isl, vllm_version
 
     eng = engine.strip().lower()
@@ -298,8 +304,10 @@ def check_bench(files, gpu, model=None, tp: int = 1, replicas: int = 1, engine: 
         if eng == "sglang" and v and vllm_version(v) and vllm_version(v)[1] < OVERLAP_SCHEDULE["since"]:
             notes.append(f"SGLang {vllm_version(v)[0]} ({said}): before 0.4.0 the overlap scheduler is off "
                          "by default")
-    step = OpLatency(spec, g, tp, engine=eng)
+    step = None  # each level's version's step model (bench.replay), unless a profile scales one
     if profile:
+        step = OpLatency(spec, g, tp, engine=levels_profile(
+            eng, {engine_version or getattr(lv, "engine_version", None) for lv in levels}))
         cal.apply_profile(step, profile)
         notes.append(f"steps scaled {step.profile_label}")
     if calibrate:
@@ -326,6 +334,9 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
     from .plan import simulate as sim
     from .sources import catalog
 
+    for name, v in (("rate", rate), ("ttft_p90_ms", ttft_p90_ms), ("itl_p90_ms", itl_p90_ms)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+            raise KvplanError(f"{opt(name)} must be a finite number > 0, got {v!r}")
     eng = engine.strip().lower()
     if eng not in ("vllm", "sglang"):
         raise KvplanError(f"{opt('engine')} must be vllm or sglang for plan, got '{engine}'")
@@ -344,14 +355,27 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
         from .plan.latency.calibrate import load_profile
 
         load_profile(profile)  # one clear line now rather than in every worker
-    # the lengths are checked here, once, with simulate's own messages
-    sim.sample_lengths(prompt_tokens, 1, 0, "--prompt-tokens", spec.max_context or 1 << 30)
-    sim.sample_lengths(output_tokens, 1, 0, "--output-tokens", spec.max_context or 1 << 30)
+    if eng == "vllm":  # the engine's own refusal, once, rather than every candidate's "does not fit"
+        from .engines.vllm import check_max_model_len
+
+        check_max_model_len(spec, max_model_len)
+    # the lengths are checked here, once, with simulate's own messages and limit (max_model_len − 1)
+    limit = (max_model_len or spec.max_context or 1 << 30) - 1
+    sim.sample_lengths(prompt_tokens, 1, 0, "--prompt-tokens", limit)
+    sim.sample_lengths(output_tokens, 1, 0, "--output-tokens", limit)
     name = spec.name if isinstance(model, str) and catalog.canonical_name(model) else model
     w = deploy.Workload(name, rate, prompt_tokens, output_tokens, ttft_p90_ms, itl_p90_ms, eng, requests, seed,
                         max_gpus, max_model_len, profile, price)
     experts = sorted({lt.mlp.num_experts for lt in spec.layer_types.values() if hasattr(lt.mlp, "num_experts")})
     tps_ = tuple(tps or deploy.DEFAULT_TPS)
+    refused = []
+    for t in tps_:  # a size no layer can split is the user's to change, not a candidate that "does not fit"
+        try:
+            spec.shard(t)
+        except KvplanError as e:
+            refused.append(e)
+    if eng == "vllm" and len(refused) == len(tps_):  # (SGLang's DP attention splits heads over tp / dp)
+        raise refused[0]
     tasks = deploy.tasks_for(names, tps_, tuple(seqs or deploy.DEFAULT_SEQS), disaggregated, lk,
                              deploy.ep_layouts(tps_, experts, eng), deploy.dp_attention_layouts(tps_, spec, eng))
     return deploy.search(w, tasks, workers, ray)

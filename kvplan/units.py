@@ -12,6 +12,8 @@ Errors are ``KvplanError`` naming ``what`` was being parsed (the CLI passes its 
 """
 from __future__ import annotations
 
+import math
+
 import re
 
 from .errors import KvplanError
@@ -133,14 +135,16 @@ def parse_fraction(text, what: str = "fraction") -> float | None:
 
 def parse_number(text, what: str = "number", low: float = 0.0, high: float | None = None,
                  open_low: bool = True) -> float | None:
-    """A real number in (low, high] (or [low, high] with ``open_low`` False); None stays None."""
+    """A finite real number in (low, high] (or [low, high] with ``open_low`` False); None stays
+    None. ``inf`` is refused: no option means "unbounded" by it (simulate reads ``--rate inf``
+    itself)."""
     if text is None:
         return None
     try:
         v = float(str(text).strip())
     except ValueError:
         v = float("nan")
-    ok = v == v and (v > low if open_low else v >= low) and (high is None or v <= high)
+    ok = math.isfinite(v) and (v > low if open_low else v >= low) and (high is None or v <= high)
     if not ok:
         rng = f"{'(' if open_low else '['}{low:g}, {high:g}]" if high is not None else \
             (f"> {low:g}" if open_low else f">= {low:g}")

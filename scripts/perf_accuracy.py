@@ -45,6 +45,9 @@ MULTI_BLOCK_OFF = {i for x in yaml.safe_load((PUB / "multi_block_off.yaml").read
 # rows that ran a quantized checkpoint whose layers are not all in the row's weight_dtype: row id -> its layout
 # (kvplan WeightQuant fields), with the sources that say so (checkpoints.yaml)
 CHECKPOINTS = {i: x["weight_quant"] for x in yaml.safe_load((PUB / "checkpoints.yaml").read_text()) for i in x["ids"]}
+# seen or fit rows fit.py leaves out of its fit, each with its reason and source (not_fitted.yaml): a kernel path no
+# table prices, which fitted would be charged to every other row of the engine
+NOT_FITTED = {i for x in yaml.safe_load((PUB / "not_fitted.yaml").read_text()) for i in x["ids"]}
 
 
 def spec_for(e: dict):
@@ -59,9 +62,19 @@ def spec_for(e: dict):
     return spec, e["weight_dtype"]
 
 
+# rows whose engine_version states a date on main, not a release: the releases it lies between (engine_versions.yaml)
+ENGINE_RELEASES = yaml.safe_load((PUB / "engine_versions.yaml").read_text())
+
+
 def profile_of(e: dict) -> str:
-    """The engines.yaml profile the entry runs: its engine's, or its version's where ENGINE_PROFILE names one."""
-    return ENGINE_PROFILE.get(e["id"], e["engine"])
+    """The engines.yaml profile the entry runs: ENGINE_PROFILE's where it names the row, else its stated version's
+    (latency/versions.py profile_for; a date on main by engine_versions.yaml's release it follows), else its engine's."""
+    from kvplan.plan.latency.versions import profile_for
+
+    if e["id"] in ENGINE_PROFILE:
+        return ENGINE_PROFILE[e["id"]]
+    rel = next((x["released_after"] for x in ENGINE_RELEASES if e["source"].startswith(x["source_prefix"])), None)
+    return profile_for(e["engine"], rel or e.get("engine_version"))
 
 
 def model_for(e: dict):
@@ -168,14 +181,20 @@ LATER = ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "
 # a round whose split is committed and whose held-out rows are not predicted yet: its fit sources are fit rows, its
 # held-out rows are left off this page (and out of fit.py) until their first print, made once with the model frozen
 PENDING: tuple = ("round12",)
+# a round whose held-out first print has been recorded (its roundN_first_print.txt) and read, and whose held-out rows
+# are seen from then on although no later round's split names them yet: "seen" on this page (today's figures labelled
+# so, the first print kept frozen) and fitted by fit.py. Round 10's first print (session 12) was read by session 13
+# (issue 21) before fit.py was rerun with its rows; round 11's split names them seen since, so none is listed here
+PRINTED_SEEN: tuple = ()
 
 
 def side_of(doc_id: str, doc: dict) -> str:
     """held_out: the last round's held-out sources (the headline); seen: every earlier round's held-out sources, whose
     figures were read before the next round and which may be fitted since; fit: every round's fit sources."""
-    if doc_id in doc[LATER[-1]]["held_out_sources"]:
+    if doc_id in doc[LATER[-1]]["held_out_sources"] and LATER[-1] not in PRINTED_SEEN:
         return "held_out"
-    return "seen" if any(doc_id in doc[n]["seen_sources"] for n in LATER) else "fit"
+    return "seen" if any(doc_id in doc[n]["seen_sources"] for n in LATER) or any(
+        doc_id in doc[n]["held_out_sources"] for n in PRINTED_SEEN) else "fit"
 
 
 def rows() -> list[dict]:
@@ -444,6 +463,13 @@ def _seen_cells(s: dict, rnd: str) -> dict:
     by = lambda key: "; ".join(f"{k}: {_cell(stats([r for r in part if key(r) == k]))}"  # noqa: E731
                                for k in sorted({key(r) for r in part}))
     return {"all": _cell(stats(part)), "gpu": by(lambda r: r["gpu"])}
+
+
+def _seen_phase(s: dict, rnd: str) -> str:
+    """Today's figures on an earlier round's held-out rows by phase."""
+    srcs = split()[0][rnd]["held_out_sources"]
+    part = [r for r in s["_rows"] if r["doc"] in srcs]
+    return "; ".join(f"{k}: {_cell(stats([r for r in part if r['phase'] == k]))}" for k in sorted({r["phase"] for r in part}))
 
 
 def _headline(s: dict, doc: dict) -> list[str]:
@@ -1016,6 +1042,176 @@ def _a100_decode(s: dict) -> list[str]:
     ]
 
 
+# Session 13's figures (issue 21): every side's buckets before its changes (main at 9bc96d4, fitted.yaml as session 12
+# left it) and after step 1 (today's fitted.yaml without its f16_gemm: the refitted constants, llama.cpp's fp16 GEMMs at
+# the MAMF share), each computed once with this page's buckets, round 10's 12 rows on the seen side in both
+FROZEN_SESSION13 = {
+    "before": {"fit": {"all": "13.9 % / +1.4 % (n 233)", "phase decode": "15.6 % / +8.4 % (n 102)", "phase prefill": "30.3 % / -10.9 % (n 77)", "phase static batch": "7.1 % / -0.1 % (n 54)", "batch 1": "15.8 % / -1.1 % (n 117)", "batch 2–16": "14.9 % / +2.7 % (n 60)", "batch 17–128": "8.5 % / +2.1 % (n 48)", "batch 129–512": "22.7 % / +2.6 % (n 5)", "batch 513+": "6.1 % / -5.5 % (n 3)", "TP 1": "23.6 % / -0.5 % (n 113)", "TP 2": "14.2 % / +6.1 % (n 33)", "TP 4": "13.1 % / +3.8 % (n 27)", "TP 8": "8.8 % / +1.7 % (n 60)", "weights 16-bit": "10.5 % / +4.4 % (n 75)", "weights fp8": "9.6 % / +5.6 % (n 92)", "weights int8": "9.1 % / -6.6 % (n 11)", "weights int4 (groups)": "51.7 % / -51.7 % (n 55)", "dense / MoE dense": "13.3 % / +1.9 % (n 211)", "dense / MoE MoE": "16.7 % / -8.1 % (n 22)", "engine vllm": "7.0 % / -0.5 % (n 35)", "engine sglang": "9.4 % / +6.6 % (n 8)", "engine trtllm": "11.6 % / +6.1 % (n 89)", "engine llamacpp": "18.2 % / -1.1 % (n 13)", "engine hf": "52.0 % / -52.0 % (n 52)", "engine other": "40.0 % / +40.0 % (n 4)", "engine gptfast": "9.9 % / +6.1 % (n 32)"}, "seen": {"all": "9.1 % / -2.9 % (n 449)", "phase decode": "5.3 % / -0.0 % (n 179)", "phase prefill": "13.6 % / -6.1 % (n 133)", "phase static batch": "10.0 % / -3.9 % (n 137)", "batch 1": "9.1 % / -2.9 % (n 286)", "batch 2–16": "4.6 % / -3.2 % (n 61)", "batch 17–128": "12.5 % / -3.5 % (n 78)", "batch 129–512": "21.9 % / -2.8 % (n 15)", "batch 513+": "8.7 % / +0.2 % (n 9)", "TP 1": "5.7 % / +0.2 % (n 190)", "TP 2": "8.8 % / -2.1 % (n 58)", "TP 4": "6.5 % / -3.1 % (n 76)", "TP 8": "17.6 % / -15.2 % (n 125)", "weights 16-bit": "5.5 % / -3.9 % (n 220)", "weights fp8": "16.8 % / +2.7 % (n 173)", "weights int8": "2.6 % / -1.8 % (n 4)", "weights int4 (groups)": "8.4 % / +2.2 % (n 48)", "weights q4_0 (llama.cpp)": "8.3 % / -6.4 % (n 4)", "dense / MoE dense": "8.8 % / -2.6 % (n 424)", "dense / MoE MoE": "21.9 % / -21.9 % (n 25)", "engine vllm": "11.6 % / -6.4 % (n 90)", "engine sglang": "24.1 % / -24.1 % (n 22)", "engine trtllm": "9.3 % / +2.7 % (n 87)", "engine llamacpp": "5.1 % / -5.1 % (n 18)", "engine hf": "39.4 % / +5.1 % (n 15)", "engine lmdeploy": "3.3 % / -2.0 % (n 50)", "engine other": "9.1 % / -2.6 % (n 144)", "engine mlc": "8.1 % / +4.0 % (n 21)", "engine exllamav2": "0.8 % / +0.8 % (n 2)"}},
+    "refit": {"fit": {"all": "13.3 % / -0.8 % (n 233)", "phase decode": "14.0 % / +7.7 % (n 102)", "phase prefill": "30.4 % / -16.9 % (n 77)", "phase static batch": "7.3 % / -0.7 % (n 54)", "batch 1": "17.6 % / -2.8 % (n 117)", "batch 2–16": "14.8 % / +2.6 % (n 60)", "batch 17–128": "8.1 % / -2.2 % (n 48)", "batch 129–512": "11.1 % / -0.8 % (n 5)", "batch 513+": "8.6 % / -8.6 % (n 3)", "TP 1": "19.8 % / -4.7 % (n 113)", "TP 2": "13.0 % / -0.6 % (n 33)", "TP 4": "13.1 % / +0.1 % (n 27)", "TP 8": "9.2 % / +1.5 % (n 60)", "weights 16-bit": "11.3 % / +2.2 % (n 75)", "weights fp8": "9.9 % / +0.8 % (n 92)", "weights int8": "9.1 % / -6.6 % (n 11)", "weights int4 (groups)": "51.7 % / -51.7 % (n 55)", "dense / MoE dense": "13.2 % / -0.5 % (n 211)", "dense / MoE MoE": "16.7 % / -9.2 % (n 22)", "engine vllm": "7.0 % / +0.0 % (n 35)", "engine sglang": "9.4 % / +6.6 % (n 8)", "engine trtllm": "11.5 % / -0.3 % (n 89)", "engine llamacpp": "17.8 % / -2.8 % (n 13)", "engine hf": "52.0 % / -52.0 % (n 52)", "engine other": "40.2 % / +40.2 % (n 4)", "engine gptfast": "9.9 % / +6.1 % (n 32)"}, "seen": {"all": "8.2 % / -2.6 % (n 449)", "phase decode": "5.5 % / +0.4 % (n 179)", "phase prefill": "13.6 % / -6.6 % (n 133)", "phase static batch": "8.9 % / -3.4 % (n 137)", "batch 1": "8.6 % / -2.7 % (n 286)", "batch 2–16": "4.3 % / +1.3 % (n 61)", "batch 17–128": "10.7 % / -5.3 % (n 78)", "batch 129–512": "14.7 % / -5.5 % (n 15)", "batch 513+": "9.3 % / -7.7 % (n 9)", "TP 1": "5.9 % / +0.1 % (n 190)", "TP 2": "7.9 % / +0.8 % (n 58)", "TP 4": "6.0 % / -3.4 % (n 76)", "TP 8": "15.5 % / -12.4 % (n 125)", "weights 16-bit": "5.7 % / -3.5 % (n 220)", "weights fp8": "14.7 % / +2.1 % (n 173)", "weights int8": "2.7 % / -0.4 % (n 4)", "weights int4 (groups)": "8.4 % / +2.7 % (n 48)", "weights q4_0 (llama.cpp)": "9.8 % / -8.4 % (n 4)", "dense / MoE dense": "8.1 % / -2.1 % (n 424)", "dense / MoE MoE": "21.9 % / -21.9 % (n 25)", "engine vllm": "8.0 % / -2.8 % (n 90)", "engine sglang": "24.1 % / -24.1 % (n 22)", "engine trtllm": "8.2 % / -4.6 % (n 87)", "engine llamacpp": "5.8 % / -5.8 % (n 18)", "engine hf": "39.4 % / +5.1 % (n 15)", "engine lmdeploy": "3.3 % / -2.0 % (n 50)", "engine other": "8.8 % / -0.2 % (n 144)", "engine mlc": "8.1 % / +4.0 % (n 21)", "engine exllamav2": "0.8 % / +0.8 % (n 2)"}},
+}
+# the rows step 2 is about, before -> after step 1 (signed error, as printed by this page then)
+FROZEN_SESSION13_ROWS = {"llamacpp-3090-llama2-7b-f16-pp512": ("+3.3 %", "+2.9 %"),
+    "llamacpp-3090-llama3-8b-f16-pp512": ("+18.2 %", "+17.8 %"),
+    "llamacpp-4090-llama3-8b-f16-pp512": ("+9.8 %", "+9.1 %"),
+    "llamacpp-a100pcie-llama3-8b-f16-pp512": ("-51.6 %", "-52.1 %"),
+    "llamacpp-a6000-llama3-8b-f16-pp512": ("-43.4 %", "-43.8 %"),
+    "llamacpp-h100pcie-llama3-8b-f16-pp512": ("-69.3 %", "-70.1 %"),
+    "majestic-l4-llama3-8b-f16-pp512-0716": ("-62.4 %", "-62.6 %"),
+    "majestic-t4-llama3-8b-f16-pp512-0716": ("-57.3 %", "-57.4 %")}
+
+
+def _s13_cells(s: dict) -> dict:
+    """Today's cells in FROZEN_SESSION13's keys."""
+    out = {}
+    for side in ("fit", "seen"):
+        d = {"all": _cell(s[side]["all"])}
+        for name, _, keys in BREAKDOWNS:
+            for k in keys:
+                if s[side]["breakdowns"][name][k]["n"]:
+                    d[f"{name} {k}"] = _cell(s[side]["breakdowns"][name][k])
+        out[side] = d
+    return out
+
+
+def _s13_moves(a: dict, b: dict, c: dict) -> str:
+    """Every bucket of one side before → after step 1 → after step 2 (today), the unmoved ones named at the end."""
+    moved = [k for k in a if len({a[k], b.get(k), c.get(k)}) > 1]
+    same = [k for k in a if k not in moved]
+    return "; ".join(f"{k} {a[k]} → {b.get(k, '—')} → {c.get(k, '—')}" for k in moved) + (
+        f"; unchanged: {', '.join(same)}" if same else "")
+
+
+# fitted.yaml's constants before session 13's refit (as session 12 left them): engine -> (base ms, per layer us graphs,
+# eager, per sequence us)
+FROZEN_SESSION13_CONSTANTS = {
+    "llamacpp": (0.85, 12.0, 52.0, 15.0), "other": (0.35, 10.0, 50.0, 20.0), "trtllm": (0.25, 56.0, 96.0, 5.0),
+    "vllm": (0.05, 22.0, 62.0, 80.0), "one_cta": 0.0135,
+}
+
+
+def _s13_constants() -> str:
+    """Each engine whose constants session 13's refit moved, before → after (base ms + per layer us graphs / eager +
+    per sequence us), and the one-block decode share."""
+    from kvplan.plan.latency import tables
+
+    fit = tables.load("fitted")
+    out = []
+    for eng, was in FROZEN_SESSION13_CONSTANTS.items():
+        if eng == "one_cta":
+            out.append(f"one-block decode share {was:g} → {fit['one_cta_decode']['stream_fraction']:g}")
+            continue
+        c = fit["engines"][eng]
+        now = (c["base_ms"], c["per_layer_us_graphs"], c["per_layer_us_eager"], c["per_seq_us"])
+        out.append(f"{eng} {was[0]:g} ms + {was[1]:g} / {was[2]:g} us + {was[3]:g} us → {now[0]:g} ms + {now[1]:g} / "
+                   f"{now[2]:g} us + {now[3]:g} us")
+    return "; ".join(out)
+
+
+def _f16_implied(s: dict) -> str:
+    """The share of the fp16-accumulate peak each llama.cpp fp16 prompt row (fit or seen) implies."""
+    from kvplan.plan.latency import tables
+    from kvplan.sources import catalog
+
+    ratio = tables.load("fallback")["fp16_accumulate_ratio"]
+    out = []
+    for r in sorted((r for r in s["_rows"] if r["engine"] == "llamacpp" and r["w"] == "fp16" and r["phase"] == "prefill"),
+                    key=lambda r: r["id"]):
+        e = next(x for x in yaml.safe_load((PUB / "measurements.yaml").read_text()) if x["id"] == r["id"])
+        st = model_for(e).prefill(e["input_len"], e["batch"])
+        t = e["input_len"] * e["batch"] / e["value"] if "_per_s" in e["metric"] else e["value"] / SCALE[e["metric"].split("_")[1]]
+        gpu = catalog.load_gpu(e["gpu"])
+        peak = gpu.dense_tflops["fp16"] * 1e12 * ratio.get(e["gpu"], 1.0)
+        out.append(f"{e['gpu']} ({e['model']}) {(st.matmul_flops + st.attention_flops) / t / peak:.2f}")
+    return ", ".join(out)
+
+
+def _session13(s: dict) -> list[str]:
+    """Session 13's changes (issue 21), made after round 10's first print had been read: every row fit or seen."""
+    fz, now = FROZEN_SESSION13, _s13_cells(s)
+    if fz["refit"] is None:
+        return []
+    from kvplan.plan.latency import tables
+
+    f16 = tables.load("fitted").get("f16_gemm", {}).get("llamacpp", {})
+    rows = {r["id"]: r for r in s["_rows"]}
+    r_now = "; ".join(f"{i} {v[0]} → {v[1]} → {_pct(rows[i]['kvplan_err'])}" for i, v in FROZEN_SESSION13_ROWS.items())
+    return [
+        "Session 13 (issue 21), **after round 10's first print had been read** (round 10's 12 rows are seen since and "
+        "on `fit.py`'s side; every row on this page is fit or seen, none held out, until the next round is split). "
+        "Figures are before → after step 1 → after step 2 (today), by bucket, the fit side and the seen side (rounds "
+        "1–10 held out) apart, as `median |error| / median signed error (n)`; `fit.py` ran once for both steps, and "
+        "'after step 1' is today's `fitted.yaml` without its `f16_gemm` (the refitted constants, llama.cpp's fp16 "
+        "GEMMs still at the MAMF share):",
+        "",
+        "1. **`fit.py` rerun with rounds 8–10's held-out rows on its side** (`python benchmarks/latency/fit.py`; "
+        "round 10's by `perf_accuracy.PRINTED_SEEN`, rounds 8–9's by the later rounds' `seen_sources`; session 12's "
+        "fit had the fit side and rounds 1–7's held-out rows). Every engine's overheads, the dequantization factors "
+        "and the one-block decode share are refitted (`fitted.yaml`: " + _s13_constants() + "). Left out of the fit, "
+        "with the reason and its source (`benchmarks/published/not_fitted.yaml`): round 8's 18 rows of meta-llama's "
+        "FP8 405B on MI300X, whose FP8 GEMMs run an unfused per-channel path on ROCm that nothing prices (below). "
+        "Fitted with them, vLLM's eager per-layer cost came out at 885 us, from their 136 ms steps at batch 4, and "
+        "the 18 rows of amd's Quark checkpoint of the same campaign (per-tensor scales, the fused path, `--enforce-eager` "
+        "too) went from -19.8 % to +179 % (median signed error); that refit was not kept.",
+        "2. **llama.cpp's F16 prompt GEMMs at llama.cpp's own rate** (`engines.yaml` `gemm_accumulate: fp16`, from "
+        "ggml-cuda's `ggml_cuda_op_mul_mat_cublas`: an F16 weight matrix times a multi-token batch runs "
+        "`cublasGemmEx` with `CUBLAS_COMPUTE_16F`; `profile.py` `fallback_compute`). llama.cpp has no kernel table, "
+        "so its compute-bound GEMMs were priced at the MAMF share of the catalog's fp16 peak (0.803 without a MAMF "
+        "row), fitted on nothing of llama.cpp's. They now run at a share of the fp16-accumulate peak fitted by "
+        f"`fit.py` on the fit side's llama.cpp fp16 prompt rows (`fitted.yaml` `f16_gemm`: "
+        f"{f16.get('compute_efficiency', '—')}), the peak being the catalog's fp16 figure times "
+        "`fallback.yaml` `fp16_accumulate_ratio` (2 on the RTX 3090 and 4090, whose catalog figure is the "
+        "fp32-accumulate rate: GA102 and Ada whitepapers, Appendix A; 1 elsewhere). The share the rows imply, one "
+        "by one (the pass's matmul and attention FLOPs / the measured time / that peak): " + _f16_implied(s) + "; at 0.803 of "
+        "the listed peak the A6000, A100 PCIe, H100 PCIe, T4 and L4 rows were 43–69 % optimistic and the GeForce rows "
+        "3–18 % pessimistic. Rows, "
+        "signed error, before → after step 1 → after step 2: " + r_now + ".",
+        "",
+        f"- Fit side: {_s13_moves(fz['before']['fit'], fz['refit']['fit'], now['fit'])}.",
+        f"- Seen side: {_s13_moves(fz['before']['seen'], fz['refit']['seen'], now['seen'])}.",
+        "",
+        *SESSION13_LOOKED,
+        "",
+    ]
+
+
+SESSION13_LOOKED = [
+    "Looked at in session 13 and not changed (no source prices them):",
+    "",
+    "- **meta-llama's FP8 405B on MI300X** (round 8, seen; 62–79 % optimistic, up to 4× amd's Quark checkpoint on the same "
+    "8 GPUs). vLLM's code gives it a slower path on ROCm: `fbgemm_fp8` layers run `apply_fp8_linear` "
+    "(`quantization/utils/w8a8_utils.py`, vllm-project/vllm at 0039d4b, a later 0.6.x; the 0.6.3 tag was not read) "
+    "with `cutlass_fp8_supported()` False on ROCm ('cutlass is not supported on Rocm'), and per-channel weight scales "
+    "with per-token activation scales are not what `torch._scaled_mm` fuses, so each FP8 GEMM becomes "
+    "`scaled_fp8_quant` of the activations, `torch._scaled_mm` with identity scales into an fp32 output, then "
+    "'unfused DQ' (`output * x_scale * weight_scale.t()`, `.to(dtype)`): a few more kernels and fp32 passes per GEMM, "
+    "2 FP8 GEMMs (w13, w2) a layer on 124 of 126 layers; amd's Quark checkpoint (per-tensor scales) takes the fused "
+    "`torch._scaled_mm` branch. Both campaigns ran `--enforce-eager`. At batch 4 the meta run's step is about 136 ms "
+    "(279.1 s for 2,048 tokens) where the Quark run's is 33 ms: some 100 ms a step more, where those extra kernels, "
+    "about 1,240 a step (5 a GEMM), account for at most a few tens of ms at an eager launch each, and their fp32 "
+    "passes at batch 4 for microseconds. What hipBLASLt's `_scaled_mm` with identity scales and an fp32 output costs "
+    "at small M is in no table kvplan has, so the path is named here and not priced.",
+    "- **L40S TP 8 first token** (round 9, seen; Llama 2 70B FP8, 70.9 ms measured for a 128-token prompt, kvplan "
+    "+600 %). kvplan counts the all-reduces as TensorRT-LLM runs them: 2 a layer (attention output and MLP down "
+    "projection) and one more for the embedding, 161 for 80 layers (whether TensorRT-LLM 0.8 ran that last one moves "
+    "the total by 1 of 161), each of 128 tokens × 8,192 × 2 bytes = 2,097,152 bytes (fp16 activations), and each is "
+    "priced from aiconfigurator's measured 8 × L40S table: TensorRT-LLM's custom all-reduce measures 3.44 ms for that "
+    "message (NCCL 2.27.3: 2.62 ms), kvplan's α + bytes/β line 2.94 ms (α 1,253 us, β 1.24 GB/s), 473 ms a pass. "
+    "No count, byte or ring factor is wrong: the GPUs aiconfigurator measured all-reduce 2 MB among 8 at "
+    "0.6–0.8 GB/s, where NVIDIA's v0.8.0 run needed at most 0.44 ms a call (70.9 ms / 161, with no compute at "
+    "all); its "
+    "PCIe topology is not in the doc. `nccl_tests.yaml` has no PCIe table (Azure ND A100 / H100 / H200 NVLink only), "
+    "and the L40S NCCL table is the PCIe reference for every card without NVLink (`fallback.yaml` `pcie_reference`); "
+    "nothing in the data says which of the two machines is the usual one, so it is kept.",
+    "- **Found, not fixed: the α + bytes/β line misprices small messages.** `derive_kernels.py` fits one line per GPU "
+    "count over messages of 2^12 to 2^26 elements by least squares, with α no less than the smallest message's time; "
+    "the tables are not linear over that range, so at decode-sized messages (2^14–2^16 elements: 32–128 KB, batch "
+    "2–8 at hidden 8,192) the line is 1.3–1.5 × the measured NCCL time on 8 × H100 / H200, 1.4–5.4 × the engines' "
+    "custom all-reduce (TensorRT-LLM 1.3.0rc20 on H100: 5.4 × at 2^14) and 4.6–14 × on 8 × L40S (TensorRT-LLM), and "
+    "0.6–1.0 × at 2^22 (8 MB). Pricing each call from the table itself would make TP decode cheaper on every GPU "
+    "and move every TP row and the fitted overheads with it; not done in this session.",
+]
+
+
 def _session12(s: dict) -> list[str]:
     """Session 12's changes, made after round 8's held-out figures had been seen (structural, each from the engine's
     code or the campaign's own logs; no constant fitted to round 8's rows)."""
@@ -1137,6 +1333,7 @@ def _changes(s: dict) -> list[str]:
         "## What changed after the held-out figures were seen",
         "",
         *_hybrid_blocks(s),
+        *_session13(s),
         *_a100_decode(s),
         *_session12(s),
         *_session11_rocm(s),

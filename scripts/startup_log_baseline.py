@@ -87,8 +87,10 @@ PARALLEL = {"vllm": ("data_parallel_size", "enable_expert_parallel", "all2all_ba
 
 def _inputs(e: dict, engine: str) -> dict:
     k = dict(e["kvplan"])
-    if engine == "vllm" and e.get("vllm_version"):  # the release decides the profile run's model runner
-        k.setdefault("vllm_version", e["vllm_version"])
+    if engine == "vllm":  # the release decides the profile run's model runner
+        # a log that names no release is not planned as kvplan's default (0.33.0): its runner is
+        # not told (engines/vllm/startup.py model_runner), so the V1 sampler is charged, at risk
+        k.setdefault("vllm_version", e.get("vllm_version") or "not given")
     for key in PARALLEL[engine]:
         if k.get(key) is None and (e.get("flags") or {}).get(key) is not None:
             k[key] = e["flags"][key]
@@ -1046,6 +1048,29 @@ rank_data tensor). What grows after the snapshot is NCCL's own buffers for the p
 large collective (a [8,192, hidden] all-reduce, above custom all-reduce's size), whose number of
 channels, protocols and NVLS use NCCL chooses at run time from the topology: no size in vLLM's code,
 so no byte count follows from it.
+**Changed after round 12's print, seen: vLLM 0.33's V2 sampler warm-up from code (issue 20,
+session 13).** Read in the 0.33.0 wheel and FlashInfer 0.7.2.post1 (the version it pins); the tensors and
+their files are in engines/vllm/startup.yaml v2_sampler_0_33_source. The second pass of
+v1/worker/gpu/model_runner.py _dummy_sampler_run (SamplingParams.for_sampler_warmup()) holds, per
+row and vocabulary entry, the bf16 logits (2), sampler.py apply_sampling_params' float32 copy (4) and,
+through FlashInfer's top_k_top_p_sampling_from_logits (top-k a tensor, so "top_k_first"), the masked
+logits (4) and their softmax (4): 14 bytes a logit; the Triton top-k/top-p path (in place, plus a buffer
+of fewer than 2 × rows vocabulary rows) with gumbel's blocks stays below it. Penalties, logit bias,
+bad words, temperature and min_p work in place and the top-5 logprobs materialise no vocabulary-wide
+tensor; penalties.py PenaltiesState keeps max_num_seqs × vocabulary int32 counts (and a bitmask) for the
+engine's life, which 0.33's memory_profiling counts, so they are added. 0.33's V2
+profile_cudagraph_memory captures the graphs against a minimal KV cache and measures them, as the V1
+runner's does, so the CUDA-graph constant stays. Its extra uncertainty is gone. A row or log naming no
+release is no longer planned as 0.33.0 but as a release not told (the V1 figure, at risk): the two
+"not given" rows (a100_gemma-4-26b-a4b_eager_gmu0.9, whose post shows 0.19.0, and
+4xh100_qwen3-235b-a22b-fp8_tp4_lmcache, July 2025) are not 0.33 runs. No fit or seen row's KV moved
+(this table, before and after, diffed); the refusals stay "does not fit". Had the two "not given" rows
+been planned as 0.33.0 they would have moved 20.63 → 21.87 GiB (-4.1 → +1.7 %) and 9.90 → 12.78 GiB
+(+22.0 → +57.6 %), which says the V1 runner's figure is the right one for them, not that 0.33's is
+wrong; no 0.33 log is in the data. The V1 runner from 0.21.0 on (FlashInfer's sampler on by default,
+the Triton top-k/top-p for 8 rows or more, every count in 0.33) holds about 14 bytes a logit plus the
+Triton buffer, under the
+38 charged: not re-priced (no scored V1 log of 0.22 or later; startup.yaml sampler_bytes_per_logit).
 
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8

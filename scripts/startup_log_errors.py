@@ -23,7 +23,10 @@ def kvplan_budget(entry: dict) -> int:
     from kvplan.sources import catalog
     from kvplan.observe import launch, log_flags
 
-    k = entry["kvplan"]
+    # the log's release decides the profile run's model runner (engines/vllm/startup.py
+    # model_runner), as in scripts/startup_log_baseline.py; a log that names none is not told
+    k = {**entry["kvplan"]}
+    k.setdefault("vllm_version", entry.get("vllm_version") or "not given")
     spec = launch.row_spec(k)
     gpu = catalog.load_gpu(k["gpu"])
     r = log_flags.vllm_fit(spec, gpu, k, weight_dtype=k.get("weight_dtype"))

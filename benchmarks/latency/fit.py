@@ -1,6 +1,8 @@
 """Fit the per-step engine overheads and the dequantization factors on the FIT side only, and write them.
 
     python benchmarks/latency/fit.py      # rewrites kvplan/plan/latency/data/fitted.yaml
+    python benchmarks/latency/fit.py --f16-gemm-only  # refits fitted.yaml's f16_gemm alone, the rest held
+    python benchmarks/latency/fit.py --profile vllm_v0  # refits that profile alone on its rows, the rest held
 
 Which rows may be fitted (benchmarks/published/split.yaml): round 1's fit sources, round 1's held-out sources (their
 figures were seen before round 2, so they are in-sample now: `round2.seen_sources`), round 2's fit sources, round 2's
@@ -17,10 +19,18 @@ Then each engine's int4 (q4_0 counts as int4) and int8 dequantization factor on 
 without such rows take the median over the engines that have them (`dequant` at the top level). Engines with no row at
 all (SGLang) take the median of the fitted engines' overheads, labelled so. An engine's rows are grouped by the profile
 they run (perf_accuracy.profile_of: vLLM before v0.2.5, without CUDA graphs, is `vllm_v020`, fitted on its own rows, so
-its eager cost is not today's vLLM --enforce-eager). Deterministic: same data, same output.
+its eager cost is not today's vLLM --enforce-eager; vLLM 0.2.5-0.7.x, the V0 engine, is `vllm_v0`: latency/versions.py
+profile_for by the rows' engine_version). A profile a version routes to (engines.yaml ``versions_of``) stores the ids
+of the rows it was fitted on (``fit_row_ids``). Where the best graphs-on base or per-sequence value is at its grid's
+top (4 ms, 100 us), that axis's grid widens (to 20 ms, 500 us) and the three are searched again. Before the overheads,
+per engine whose fp16 GEMMs accumulate in fp16 (llama.cpp), the share of the fp16-accumulate peak its compute-bound
+fp16 GEMMs reach on GPUs without a kernel table (`f16_gemm`, on its fp16 prompt rows). A last round whose first print
+has been read (perf_accuracy.PRINTED_SEEN) has its held-out rows on this side too. Deterministic: same data, same
+output.
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 import itertools
 import statistics
@@ -43,6 +53,8 @@ ZERO = {"base_ms": 0.0, "per_layer_us_graphs": 0.0, "per_layer_us_eager": 0.0, "
 KEYS = (("base_ms", "cb"), ("per_layer_us_graphs", "cl"), ("per_layer_us_eager", "cl"), ("per_seq_us", "cs"))
 GRID = ([i * 0.05 for i in range(81)], [float(i) for i in range(0, 61, 2)], [i * 2.5 for i in range(41)])
 EAGER = [float(i) for i in range(0, 601, 5)]
+PER_SEQ_WIDE = [100.0 + i * 5 for i in range(81)]  # 100 ... 500 us a sequence, where GRID's top is the best
+BASE_WIDE = [round(4.0 + i * 0.1, 1) for i in range(161)]  # 4 ... 20 ms a step, where GRID's top is the best
 EAGER_WIDE = [float(i) for i in range(0, 3001, 5)]  # eager per layer alone, beside fitted graphs constants
 FACTORS = [round(0.5 + i * 0.05, 2) for i in range(71)]  # 0.5 ... 4.0
 _real_load = tables.load
@@ -56,11 +68,26 @@ ONE_CTA: dict = {}  # fitted.yaml's one_cta_decode while fitting (fit_one_cta), 
 ONE_CTA_GRID = [round(0.002 * i, 4) for i in range(1, 21)]  # 0.002 ... 0.040 of the GPU's bandwidth, then ± 0.0015
 
 
+@functools.lru_cache(maxsize=None)
+def _fit_side_words() -> str:
+    """Which held-out sources fit.py's side holds, and every split's seed, from split.yaml and perf_accuracy's rounds."""
+    split = yaml.safe_load((ROOT / "benchmarks" / "published" / "split.yaml").read_text())
+    names = ["round1", *pa.LATER]
+    last = len(names) if pa.LATER[-1] in pa.PRINTED_SEEN else len(names) - 1
+    seeds = ", ".join(str(split["seed"] if n == "round1" else split[n]["seed"]) for n in names)
+    never = "" if last == len(names) else f"; round {len(names)}'s held-out sources never"
+    return (f"benchmarks/latency/fit.py on the fit side of benchmarks/published/split.yaml: every round's fit sources "
+            f"and the held-out sources of rounds 1-{last} (seen: printed and read before this fit){never} (seeds "
+            f"{seeds})")
+
+
+F16_GEMM: dict = {}  # fitted.yaml's f16_gemm while fitting (fit_f16_gemm), in every doc fitted_doc writes
+F16_GRID = [round(0.01 * i, 2) for i in range(10, 91)]  # 0.10 ... 0.90 of the fp16-accumulate tensor peak
+
+
 def fitted_doc(engines: dict, dequant: dict) -> dict:
-    return {**({"one_cta_decode": ONE_CTA} if ONE_CTA else {}), "source": "benchmarks/latency/fit.py on the fit side of benchmarks/published/split.yaml: every round's fit "
-                      "sources and the held-out sources of rounds 1-6 (seen before the next round); round 7's held-out "
-                      "sources never (seeds 20261206, 2026120602, 2026120703, 2026120604, 2026120605, 2026120606, "
-                      "2026120707)",
+    return {**({"one_cta_decode": ONE_CTA} if ONE_CTA else {}), **({"f16_gemm": F16_GEMM} if F16_GEMM else {}),
+            "source": _fit_side_words(),
             "engines": engines, "dequant": dequant}
 
 
@@ -80,15 +107,17 @@ def row_time(e: dict, fitted: dict) -> float:
 def fit_side_entries() -> list[dict]:
     """Every round's fit sources and every held-out source whose figures were printed before a later round's split: a
     pending round's (pa.PENDING: split committed, held-out rows not yet printed) seen sources include the last printed
-    round's held-out sources, which are fitted from then on; a pending round's held-out sources never are."""
+    round's held-out sources, which are fitted from then on; a pending round's held-out sources never are, nor are
+    not_fitted.yaml's rows (pa.NOT_FITTED: an engine's rows through a kernel path no table prices)."""
     split = yaml.safe_load((ROOT / "benchmarks" / "published" / "split.yaml").read_text())
     later = [split[n] for n in pa.LATER + pa.PENDING]
-    ok = set(split["fit_sources"]).union(*(set(r["seen_sources"]) | set(r["fit_sources"]) for r in later))
-    assert not ok & set(later[-1]["held_out_sources"])
+    ok = set(split["fit_sources"]).union(*(set(r["seen_sources"]) | set(r["fit_sources"]) for r in later),
+                                         *(set(split[n]["held_out_sources"]) for n in pa.PRINTED_SEEN))
+    assert pa.LATER[-1] in pa.PRINTED_SEEN or not ok & set(later[-1]["held_out_sources"])
     prefixes = [p for s in split["sources"] + [x for r in later for x in r["sources"]] if s["id"] in ok
                 for p in s["url_prefixes"]]
     return [e for e in yaml.safe_load((ROOT / "benchmarks" / "published" / "measurements.yaml").read_text())
-            if any(e["source"].startswith(p) for p in prefixes)]
+            if any(e["source"].startswith(p) for p in prefixes) and e["id"] not in pa.NOT_FITTED]
 
 
 def coefficients(e: dict) -> dict:
@@ -121,15 +150,24 @@ def _err(rs: list[dict], c: dict, f: dict | None = None) -> float:
     return statistics.median(abs(_time(r, c, (f or {}).get(r["w"], 1.0)) / r["t"] - 1) for r in rs)
 
 
-def fit_engine(rs: list[dict], f: dict, pr: float = 0.0) -> dict:
-    """Overhead constants of one engine from its rows (dequant factors ``f`` and the front end ``pr`` ms held fixed)."""
+def fit_engine(rs: list[dict], f: dict, pr: float = 0.0, per_seq: float | None = None) -> dict:
+    """Overhead constants of one engine from its rows (dequant factors ``f`` and the front end ``pr`` ms held fixed;
+    ``per_seq`` us: the per-sequence cost held there, where the rows cannot tell it from the per-step cost)."""
     graphs = [r for r in rs if not r["eager"]]  # every pass graphed
     eager = [r for r in rs if r["eager"]]  # some pass eager (all of them, or SGLang's prefill)
     zero = dict(ZERO, per_request_ms=pr)
     if graphs:
         pick = [r for r in graphs if r["w"] not in ("int4", "int8")] or graphs
-        b, pl, ps = min(itertools.product(*GRID), key=lambda p: (_err(pick, dict(
-            zero, base_ms=p[0], per_layer_us_graphs=p[1], per_seq_us=p[2]), f), p))
+        axes = list(GRID) if per_seq is None else [GRID[0], GRID[1], [per_seq]]
+        while True:  # a best value at its grid's top: that axis's wider grid (V0's CPU work a step, a sequence)
+            b, pl, ps = min(itertools.product(*axes), key=lambda p: (_err(pick, dict(
+                zero, base_ms=p[0], per_layer_us_graphs=p[1], per_seq_us=p[2]), f), p))
+            wide = [(k, w) for k, v, w in ((0, b, BASE_WIDE), (2, ps, PER_SEQ_WIDE)) if axes[k] is GRID[k]
+                    and v == GRID[k][-1]]
+            if not wide:
+                break
+            for k, w in wide:
+                axes[k] = w
         c = dict(base_ms=round(b, 3), per_layer_us_graphs=pl, per_layer_us_eager=pl + 40.0, per_seq_us=ps)
         if eager:
             c["per_layer_us_eager"] = min(EAGER_WIDE, key=lambda x: (_err(eager, dict(c, per_layer_us_eager=x), f), x))
@@ -178,32 +216,105 @@ def fit_one_cta(entries: list[dict]) -> dict:
     return dict(ONE_CTA)
 
 
+def fit_f16_gemm(entries: list[dict]) -> dict:
+    """Per engine whose fp16 GEMMs accumulate in fp16 (engines.yaml ``gemm_accumulate``: llama.cpp), the share of the
+    fp16-accumulate tensor peak its compute-bound fp16 GEMMs run at on GPUs without a measured table (profile.py
+    ``fallback_compute``): the median |error| of its fit-side fp16 prompt rows (prefill / TTFT), the current overheads
+    held, smallest share on a tie. Their prompt time is almost all such GEMMs (llama-bench ``pp512``: 512 tokens)."""
+    engines = tables.load("engines")
+    out = {}
+    for eng in sorted(k for k, v in engines.items() if v.get("gemm_accumulate") == "fp16"):
+        rs = [e for e in entries if e["engine"] == eng and e["weight_dtype"] == "fp16" and pa.PHASE[e["metric"]] == "prefill"]
+        if not rs:
+            continue
+        cur = tables.load("fitted")
+        measured = [row_time(e, cur) / (1 + pa.per_token_error(e["metric"], pa.predict(e), e["value"])) for e in rs]
+
+        def err(x):
+            doc = dict(cur, f16_gemm={**cur.get("f16_gemm", {}), eng: {"compute_efficiency": x, "source": "-"}})
+            return statistics.median(abs(row_time(e, doc) / t - 1) for e, t in zip(rs, measured))
+
+        best = min(F16_GRID, key=lambda x: (err(x), x))
+        out[eng] = {"compute_efficiency": best, "source": (
+            f"benchmarks/latency/fit.py: the median |error| of {len(rs)} fit-side {eng} fp16 prompt rows ("
+            + ", ".join(sorted(e["gpu"] for e in rs)) + "), the overheads of the fitted.yaml before held; "
+            "fp16 accumulation: engines.yaml gemm_accumulate_source")}
+    F16_GEMM.clear()
+    F16_GEMM.update(out)
+    return dict(F16_GEMM)
+def per_seq_scan(rs: list[dict]) -> dict:
+    """Whether the rows tell the per-sequence cost from the per-step one: for each per-sequence value, the graphs-on
+    rows' best median |error| over the base and per-layer grids (a flat line: they cannot)."""
+    pick = [r for r in rs if not r["eager"] and r["w"] not in ("int4", "int8")] or [r for r in rs if not r["eager"]]
+    return {ps: round(min(_err(pick, dict(ZERO, base_ms=b, per_layer_us_graphs=pl, per_seq_us=ps))
+                          for b, pl in itertools.product(GRID[0] + BASE_WIDE, GRID[1])), 4) for ps in SCAN}
+
+
+SCAN = [0.0, 20.0, 40.0, 80.0, 120.0, 200.0, 300.0]  # us a sequence a step (per_seq_scan)
+
+
+def fit_profile(eng: str, rs: list[dict], fitted: dict | None = None) -> tuple[dict, dict]:
+    """One profile's constants (and its dequant factors) from its rows; a profile whose engines.yaml entry names
+    ``fit_per_seq_of`` keeps that profile's per-sequence cost as fitted (``fitted``: the engines fitted so far; its
+    rows cannot tell the per-sequence cost from the per-step one: ``fit_per_seq_source``) and fits the rest."""
+    of = tables.load("engines").get(eng, {}).get("fit_per_seq_of")
+    ps = None if of is None else (fitted or {})[of]["per_seq_us"]
+    f = {}
+    c = fit_engine(rs, f, per_seq=ps)
+    for _ in range(2):  # engines whose rows are mostly quantized: overhead and factor alternate (twice suffices)
+        f = {fmt: fit_factor(rs, c, fmt) for fmt in ("int4", "int8") if any(r["w"] == fmt for r in rs)}
+        if not f or any(r["w"] not in f for r in rs):
+            break
+        c = fit_engine(rs, f, per_seq=ps)
+    pr = fit_front_end(rs, c, f)
+    if pr:  # then the steps' constants again, with the front end in the served first tokens
+        c = fit_engine(rs, f, pr, per_seq=ps)
+        c["per_request_source"] = (f"benchmarks/latency/fit.py: the front end of {sum(r['cr'] > 0 for r in rs)} "
+                                   f"client-side TTFT rows of {eng} (fit side; served.yaml), the steps' constants "
+                                   "fitted before and after it")
+    c["fit_median_abs_error"] = round(_err(rs, c, f), 4)
+    if f:
+        c["dequant"] = {k: {"factor": v, "source": f"fitted on {sum(r['w'] == k for r in rs)} {k} rows of {eng} "
+                            f"(fit side)"} for k, v in f.items()}
+    if "versions_of" in tables.load("engines").get(eng, {}):  # a version's profile: the rows it rests on
+        c["fit_row_ids"] = sorted(r["id"] for r in rs)
+    return c, f
+
+
+def profile_entries(eng: str) -> list[dict]:
+    """The fit side's rows that run profile ``eng`` (perf_accuracy.profile_of), less not_fitted.yaml's (rows through a
+    kernel path kvplan does not price, each with its reason)."""
+    nf = ROOT / "benchmarks" / "published" / "not_fitted.yaml"
+    skip = {i for x in yaml.safe_load(nf.read_text()) for i in x["ids"]} if nf.exists() else set()
+    return [e for e in fit_side_entries() if pa.profile_of(e) == eng and e["id"] not in skip]
+
+
+def main_profile(eng: str) -> dict:
+    """``--profile ENG``: that profile refitted on its fit-side rows alone, every other constant of the current
+    fitted.yaml held (the median prior and dequant defaults too: the profile had no rows when they were fitted)."""
+    doc = tables.load("fitted")
+    rs = [coefficients(e) for e in profile_entries(eng)]
+    if not rs:
+        raise SystemExit(f"fit.py: no fit-side row runs the profile {eng!r}")
+    print(f"# {eng}: graphs-on rows' best median |error| by per-sequence us (per_seq_scan): {per_seq_scan(rs)}")
+    c, _ = fit_profile(eng, rs, doc["engines"])
+    c["source"] = (f"benchmarks/latency/fit.py --profile {eng}: its {len(rs)} fit-side rows (fit_row_ids; "
+                   "not_fitted.yaml's left out), the other profiles' constants held")
+    engines = {k: v for k, v in {**doc["engines"], eng: c}.items() if k != "_prior"}
+    return {**doc, "engines": {**dict(sorted(engines.items())), "_prior": doc["engines"]["_prior"]}}
+
+
 def main() -> dict:
     entries = fit_side_entries()
     fit_one_cta(entries)
+    fit_f16_gemm(entries)
     rows = [coefficients(e) for e in entries]
     engines, factors = {}, {}
     for eng in sorted({r["engine"] for r in rows}):
         rs = [r for r in rows if r["engine"] == eng]
-        f = {}
-        c = fit_engine(rs, f)
-        for _ in range(2):  # engines whose rows are mostly quantized: overhead and factor alternate (twice suffices)
-            f = {fmt: fit_factor(rs, c, fmt) for fmt in ("int4", "int8") if any(r["w"] == fmt for r in rs)}
-            if not f or any(r["w"] not in f for r in rs):
-                break
-            c = fit_engine(rs, f)
-        pr = fit_front_end(rs, c, f)
-        if pr:  # then the steps' constants again, with the front end in the served first tokens
-            c = fit_engine(rs, f, pr)
-            c["per_request_source"] = (f"benchmarks/latency/fit.py: the front end of {sum(r['cr'] > 0 for r in rs)} "
-                                       f"client-side TTFT rows of {eng} (fit side; served.yaml), the steps' constants "
-                                       "fitted before and after it")
-        c["fit_median_abs_error"] = round(_err(rs, c, f), 4)
-        if f:
-            c["dequant"] = {k: {"factor": v, "source": f"fitted on {sum(r['w'] == k for r in rs)} {k} rows of {eng} "
-                                f"(fit side)"} for k, v in f.items()}
-            for k, v in f.items():
-                factors.setdefault(k, []).append(v)
+        c, f = fit_profile(eng, rs, engines)  # sorted: a profile's fit_per_seq_of (vllm for vllm_v0) comes first
+        for k, v in f.items():
+            factors.setdefault(k, []).append(v)
         engines[eng] = c
     prior = {k: round(statistics.median(v[k] for v in engines.values()), 3) for k in ("base_ms", "per_layer_us_graphs",
                                                                           "per_layer_us_eager", "per_seq_us")}
@@ -214,8 +325,22 @@ def main() -> dict:
     return fitted_doc(engines, dequant)
 
 
+def main_f16_only() -> dict:
+    """``--f16-gemm-only``: fit_f16_gemm alone, every other constant of the current fitted.yaml held (the engines'
+    overheads were fitted with their fp16 prompt GEMMs at the MAMF share; a full run refits them with the share)."""
+    doc = tables.load("fitted")
+    fit_f16_gemm(fit_side_entries())
+    return {**({"one_cta_decode": doc["one_cta_decode"]} if "one_cta_decode" in doc else {}), "f16_gemm": dict(F16_GEMM),
+            "source": doc["source"], "engines": doc["engines"], "dequant": doc["dequant"]}
+
+
 if __name__ == "__main__":
-    d = main()
+    if "--f16-gemm-only" in sys.argv:
+        d = main_f16_only()
+    elif "--profile" in sys.argv:
+        d = main_profile(sys.argv[sys.argv.index("--profile") + 1])
+    else:
+        d = main()
     OUT.write_text("# Generated by benchmarks/latency/fit.py from the FIT side only; do not edit by hand.\n"
                    "# base_ms + per_layer_us × layers + per_seq_us × sequences per step; per_layer_us_eager applies when the\n"
                    "# step runs without CUDA graphs (fitted where the engine has such rows, else graphs-on + 40 us).\n"

@@ -124,6 +124,10 @@ def _main(the_app: typer.Typer | None = None):
     except KeyboardInterrupt:
         sys.stderr.write("kvplan: interrupted\n")
         sys.exit(130)
+    except MemoryError:  # a count far past what was meant (simulate --requests 100000000000): one line
+        sys.stderr.write("kvplan: error: out of memory: is a count (--requests, --batch, --ctx) far larger "
+                         "than meant?\n")
+        sys.exit(2)
     except BrokenPipeError:  # `kvplan models | head`
         sys.stderr.close()
         sys.exit(0)

@@ -138,6 +138,8 @@ WIDE_HELP = "show every column even where the terminal is narrower"
 
 
 def _format(fmt: str | None, as_json: bool) -> str:
+    if as_json and fmt is not None and fmt.strip().lower() != "json":
+        raise KvplanError(f"give --json or --format {fmt}, not both (--json is --format json)")
     f = "json" if as_json else (fmt or "table").strip().lower()
     if f not in _FORMATS:
         raise KvplanError(f"--format must be one of {', '.join(_FORMATS)}, got '{fmt}'")
@@ -158,7 +160,8 @@ def _json(obj) -> None:
 # with dashes (tp -> --tp, max_model_len -> --max-model-len need no entry)
 FLAGS = {"ctx": "--ctx", "kv_cache_memory": "--kv-cache-memory", "activation_bytes": "--activation-memory",
          "cuda_graph_bytes": "--cuda-graph-memory", "non_torch_bytes": "--non-torch-memory",
-         "cache_type_k": "--cache-type-k", "cache_type_v": "--cache-type-v", "model": "MODEL"}
+         "cache_type_k": "--cache-type-k", "cache_type_v": "--cache-type-v", "model": "MODEL",
+         "ttft_p90_ms": "--ttft-p90", "itl_p90_ms": "--itl-p90"}
 
 
 def flag(name: str) -> str:

@@ -25,13 +25,14 @@ def simulate(
                                               "sending its next request when the last ends"),
     trace: Optional[str] = typer.Option(None, "--trace", help="CSV arrival_s,prompt_tokens,output_tokens"
                                         "[,prefix_id]"),
-    arrivals: str = typer.Option("poisson", "--arrivals", help="with --rate: poisson or constant"),
+    arrivals: Optional[str] = typer.Option(None, "--arrivals", help="with --rate: poisson (default) or constant"),
     prompt_tokens: Optional[str] = typer.Option(None, "--prompt-tokens", help="N, uniform:A-B, "
                                                 "normal:MEAN,STD[,MIN,MAX], lognormal:MEDIAN,SIGMA"),
     output_tokens: Optional[str] = typer.Option(None, "--output-tokens", help="as --prompt-tokens"),
     shared_prefix: str = typer.Option("0", "--shared-prefix", help="prompt tokens shared (per prefix_id "
                                       "of a trace)"),
-    requests: str = typer.Option("1000", "--requests", help="requests to simulate"),
+    requests: Optional[str] = typer.Option(None, "--requests", help="requests to simulate (default 1000; a "
+                                           "--trace's own)"),
     seed: str = typer.Option("0", "--seed", help="seed for lengths and arrivals"),
     max_model_len: Optional[str] = typer.Option(None, "--max-model-len", help="default: the model's"),
     max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs"),
@@ -84,9 +85,13 @@ def simulate(
         if trace is not None and (prompt_tokens is not None or output_tokens is not None):
             raise KvplanError("--trace gives each request's lengths; leave out --prompt-tokens and --output-tokens")
         eng, rt = engine.strip().lower(), router.strip().lower()  # checked by the library
-        kind = arrivals.strip().lower()
+        kind = (arrivals or "poisson").strip().lower()
         if kind not in ("poisson", "constant"):
             raise KvplanError(f"--arrivals must be poisson or constant, got '{arrivals}'")
+        if arrivals is not None and rate is None:  # it was ignored: a closed loop and a trace set their own
+            raise KvplanError(f"--arrivals shapes --rate's arrivals; {given[0]} sets its own, leave --arrivals out")
+        if requests is not None and trace is not None:
+            raise KvplanError("--trace replays each of its requests; leave out --requests")
         r = None
         if rate is not None:
             r = math.inf if rate.strip().lower() in ("inf", "infinity") else \
@@ -112,7 +117,7 @@ def simulate(
                   trace=trace, arrivals_kind=kind, prompt_tokens=prompt_tokens or "1",
                   output_tokens=output_tokens or "1",
                   shared_prefix=0 if sp == "0" else _count("--shared-prefix", sp),
-                  requests=_count("--requests", requests),
+                  requests=1000 if requests is None else _count("--requests", requests),
                   seed=int(sd) if re.fullmatch(r"\d+", sd) else _count("--seed", sd), opts=opts,
                   prefix_caching=prefix_caching, router=rt, profile=profile,
                   acceptance=_number("--acceptance", acceptance, 0, 1, open_low=False))

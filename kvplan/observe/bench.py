@@ -287,22 +287,27 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
     ``--num-scheduler-steps`` (kvplan/plan/simulate/vllm_v0.py); ``engine_version``: the engine's
     version the run used, for its rules (simulate/limits.py ``for_engine_version``; a vLLM before
     0.8.0 is replayed by V0's scheduler, vllm_v0.py ``v0_engine``); when not given, each level's
-    own (``Level.engine_version``, where its file states one)."""
+    own (``Level.engine_version``, where its file states one). ``step``: the step model for every
+    level; None: each level's version's (latency/versions.py ``step_profile``: vLLM 0.2.5-0.7.x
+    one step at a time runs ``vllm_v0``'s per-step constants)."""
     from ..plan import simulate as sim
     from ..plan.simulate.limits import for_engine_version
     from ..plan.simulate.vllm_v0 import v0_limits
     from ..plan.latency.step import OpLatency
+    from ..plan.latency.versions import step_profile
 
     for lv in levels:
         if lv.rate is None and not lv.concurrency:
             raise KvplanError(f"{lv.source}: the result does not state its request rate or concurrency, "
                               "so it cannot be replayed (a printed summary without 'Traffic request rate')")
-    lims = {}
-    step = step or OpLatency(spec, gpu, tp, engine=engine)
+    lims, steps = {}, {}
     rows = []
     for lv in levels:
         ep = lv.endpoint or "completions"
         ver = engine_version or lv.engine_version
+        prof = step_profile(engine, ver, scheduler_steps)
+        if prof not in steps:
+            steps[prof] = step or OpLatency(spec, gpu, tp, engine=prof)
         if (ep, ver) not in lims:
             lims[ep, ver] = v0_limits(sim.engine_limits(spec, gpu, tp, engine, opts, prefix_caching, ep),
                                       scheduler_steps, opts, ver if engine == "vllm" else None)
@@ -317,7 +322,7 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
             kw |= dict(prefix_ids=list(lv.prefix_ids[:lv.warmup + n]) or None, shared_prefix=lv.shared_prefix,
                        warmup=lv.warmup)
         r = sim.simulate(spec, gpu, tp=tp, replicas=replicas, engine=engine, prompt_tokens=lv.prompt_tokens,
-                         output_tokens=lv.output_tokens, requests=n, seed=seed, limits=lim, roofline=step,
+                         output_tokens=lv.output_tokens, requests=n, seed=seed, limits=lim, roofline=steps[prof],
                          router="least-loaded", lengths=_lengths(lv, lv.warmup + n, seed), opts=opts, **kw)
         rows.append(Row(lv, {"ttft_ms": r.ttft_ms.as_dict(), "itl_ms": r.itl_ms.as_dict(),
                              "tpot_ms": r.tpot_ms.as_dict(), "e2e_ms": r.e2e_ms.as_dict(),
@@ -414,9 +419,12 @@ def calibrate(levels, spec, gpu, *, tp=1, replicas=1, engine="vllm", opts=None, 
     else median) and output tokens/s over the run's levels; scale 1 unless a scale tried lowers
     that error."""
     from ..plan.latency.step import OpLatency
+    from ..plan.latency.versions import levels_profile
+
+    prof = levels_profile(engine, {engine_version or lv.engine_version for lv in levels})
 
     def run(scale):
-        st = OpLatency(spec, gpu, tp, engine=engine)
+        st = OpLatency(spec, gpu, tp, engine=prof)
         st.profile_scale = scale
         rows = replay(levels, spec, gpu, tp=tp, replicas=replicas, engine=engine, opts=opts,
                       max_requests=max_requests, seed=seed, step=st, engine_version=engine_version)

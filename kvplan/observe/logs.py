@@ -385,8 +385,9 @@ def check(facts: LogFacts, gpu: str | None = None, model: str | None = None, tp:
         raise KvplanError(f"a {facts.engine} log does not say which GPU it ran on; give --gpu (see `kvplan gpus`)")
     g = catalog.load_gpu(gpu)
     if facts.engine == "vllm":
-        # the release decides the profile run's model runner (engines/vllm/startup.py model_runner)
-        r = vllm_fit(spec, g, {**facts.flags, "vllm_version": facts.version}, weight_dtype)
+        # the release decides the profile run's model runner (engines/vllm/startup.py model_runner);
+        # a log that prints none is not taken for kvplan's default release: the runner is not told
+        r = vllm_fit(spec, g, {**facts.flags, "vllm_version": facts.version or "not printed"}, weight_dtype)
     else:
         r = _sglang_fit(spec, g, facts.flags, weight_dtype)
     cap = r.capacity

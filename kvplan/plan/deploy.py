@@ -187,7 +187,8 @@ def _models(w: Workload, gpu_name: str, tp: int, seqs: int | None, decode_side: 
         _CACHE[("step", w.model, w.engine, w.profile, gpu_name, tp, dp, ep, dpa)] = step
     if decode_side:
         lim = sim.Limits(lim.engine, lim.block_size, lim.num_blocks, lim.max_num_seqs, 1 << 40, lim.max_model_len,
-                         lim.prefix_caching, lim.sources, groups=lim.groups, swa_tokens=lim.swa_tokens)
+                         lim.prefix_caching, lim.sources, groups=lim.groups, swa_tokens=lim.swa_tokens,
+                         fit_tokens=lim.fit_tokens)
         step = DecodeSide(step)
     _CACHE[key] = (spec, gpu, lim, step)
     return _CACHE[key]

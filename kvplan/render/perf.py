@@ -151,14 +151,17 @@ def ops_explain(r):
     """Each operation of the decode step and the prefill, its time, and the source of its efficiency."""
     from .sheet import Col, Sheet
 
-    rows = []
-    for phase, step in (("decode", r.decode), ("prefill", r.prefill)):
+    rows, sources = [], {}  # each source once, as a numbered note under the table (they run to 200
+    for phase, step in (("decode", r.decode), ("prefill", r.prefill)):  # characters: no column fits them)
         for name, sec, bound, src in step.ops:
+            n = sources.setdefault(src or "-", len(sources) + 1)
             rows.append({"phase": phase, "op": name, "seconds": sec, "bound": bound, "source": src or "-",
-                         "_text": {"seconds": ms(sec)}})
+                         "ref": n, "_text": {"seconds": ms(sec), "ref": f"[{n}]"}})
     cols = [Col("phase", "phase", left=True), Col("op", "operation", left=True), Col("seconds", "time"),
-            Col("bound", "bound", left=True), Col("source", "efficiency from", left=True)]
-    return Sheet(cols, rows, ["per operation (kvplan perf --explain)"], [], ["phase", "op", "seconds", "source"])
+            Col("bound", "bound", left=True, drop=1), Col("ref", "from", left=True)]
+    notes = [f"[{n}] {src}" for src, n in sources.items()]
+    return Sheet(cols, rows, ["per operation (kvplan perf --explain); from: the source of its efficiency"], notes,
+                 ["phase", "op", "seconds", "source"])
 
 
 def cache_table(g):

@@ -20,7 +20,10 @@ def render(r, width: int = 80) -> str:
     para(f"{r.model} on {r.replicas} × {r.gpu} (tp {r.tp}"
          + (f", {r.router} router" if r.replicas > 1 else "") + f") · {r.engine} · {r.workload}")
     para(f"KV cache per replica: {lim.num_blocks:,} blocks × {lim.block_size} tokens = "
-         f"{lim.kv_tokens:,} tokens ({lim.sources.get('num_blocks', 'given')})")
+         f"{lim.kv_tokens:,} tokens ({lim.sources.get('num_blocks', 'given')})"
+         + (f"; shared by {len(lim.groups) + 1} KV cache groups: fit's KV cache size, a request's blocks in "
+            f"every group, is {lim.fit_tokens:,} tokens" if lim.engine == "vllm" and lim.groups and lim.fit_tokens
+            else ""))
     para(f"limits: max_num_seqs {lim.max_num_seqs:,} · max_num_batched_tokens "
          f"{lim.max_num_batched_tokens:,} · max_model_len {lim.max_model_len:,} · prefix caching "
          + ("on" if lim.prefix_caching else "off"))

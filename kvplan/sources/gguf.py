@@ -169,7 +169,12 @@ def read(path: Path) -> tuple[dict, list[tuple[str, str, int, int]]]:
         raise KvplanError(f"cannot read {path}: {e.strerror or e}") from None
     except Exception as e:  # gguf raises ValueError / struct errors on a file that is not GGUF
         why = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
-        raise KvplanError(f"{path}: not a GGUF file ({why})") from None
+        with open(path, "rb") as f:
+            head = f.read(4)
+        if head == b"GGUF":  # GGUF's magic, then numpy's words for where the bytes ran out
+            raise KvplanError(f"{path}: a truncated or damaged GGUF file ({path.stat().st_size:,} bytes; "
+                              f"the reader stopped: {why})") from None
+        raise KvplanError(f"{path}: not a GGUF file ({'empty' if not head else why})") from None
     tensors = [(t.name, t.tensor_type.name, int(t.n_elements), int(t.n_bytes)) for t in reader.tensors]
     return _fields(reader), tensors
 

@@ -520,23 +520,28 @@ def test_plan_deployment_profile_and_a_path_reach_the_workload(deploy_rec, tmp_p
 
 
 def test_plan_deployment_checks_the_lengths_against_the_models_context(deploy_rec):
-    # llama-3.1-8b: max_context 131,072; one token more is refused, with the flag's own name
+    # llama-3.1-8b: max_context 131,072; as simulate (which plan runs), a length leaves one position
+    # for the other: 131,071 at most, and the flag's own name
     with pytest.raises(KvplanError) as e:
-        api.plan_deployment(M, 1.0, "131073", "10", 500, 50)
-    assert str(e.value) == "--prompt-tokens must be between 1 and 131,072, got 131,073"
+        api.plan_deployment(M, 1.0, "131072", "10", 500, 50)
+    assert str(e.value) == "--prompt-tokens must be between 1 and 131,071, got 131,072"
     with pytest.raises(KvplanError) as e:
-        api.plan_deployment(M, 1.0, "100", "131073", 500, 50)
-    assert str(e.value) == "--output-tokens must be between 1 and 131,072, got 131,073"
-    api.plan_deployment(M, 1.0, "131072", "131072", 500, 50)  # the limit itself is allowed
-    # no max_context: the limit is 1 << 30 = 1,073,741,824
+        api.plan_deployment(M, 1.0, "100", "131072", 500, 50)
+    assert str(e.value) == "--output-tokens must be between 1 and 131,071, got 131,072"
+    api.plan_deployment(M, 1.0, "131071", "131071", 500, 50)  # the limit itself is allowed
+    # max_model_len, when given, is the context
+    with pytest.raises(KvplanError) as e:
+        api.plan_deployment(M, 1.0, "4096", "10", 500, 50, max_model_len=4096)
+    assert str(e.value) == "--prompt-tokens must be between 1 and 4,095, got 4,096"
+    # no max_context: the limit is (1 << 30) − 1 = 1,073,741,823
     spec = api.load_model(M).model_copy(update={"max_context": None})
-    api.plan_deployment(spec, 1.0, "1073741824", "1073741824", 500, 50)
+    api.plan_deployment(spec, 1.0, "1073741823", "1073741823", 500, 50)
     with pytest.raises(KvplanError) as e:
-        api.plan_deployment(spec, 1.0, "1073741825", "10", 500, 50)
-    assert str(e.value) == "--prompt-tokens must be between 1 and 1,073,741,824, got 1,073,741,825"
+        api.plan_deployment(spec, 1.0, "1073741824", "10", 500, 50)
+    assert str(e.value) == "--prompt-tokens must be between 1 and 1,073,741,823, got 1,073,741,824"
     with pytest.raises(KvplanError) as e:
-        api.plan_deployment(spec, 1.0, "10", "1073741825", 500, 50)
-    assert str(e.value) == "--output-tokens must be between 1 and 1,073,741,824, got 1,073,741,825"
+        api.plan_deployment(spec, 1.0, "10", "1073741824", 500, 50)
+    assert str(e.value) == "--output-tokens must be between 1 and 1,073,741,823, got 1,073,741,824"
 
 
 def _levels_with_versions(monkeypatch, versions):

@@ -236,6 +236,21 @@ def test_overheads_without_peer_access_at_two_gpus():
                             "(NCCL's SHM transport keeps them in host memory), their fitted size carried "
                             "as the uncertainty")
 
+
+def test_budget_passes_the_gpu_to_the_overheads():
+    # VLLM.budget on an RTX 3090 (no peer access) at TP 2: the non-torch part is the 150,323,855
+    # bytes without NCCL buffers, their 590,558,003 − 150,323,855 = 440,234,148 carried as the
+    # uncertainty (as test_overheads_without_peer_access_at_two_gpus); an H100 keeps them, ± 0
+    from kvplan.engines.vllm import VLLM
+    from kvplan.model import dtypes
+
+    m = catalog.load_model("llama-3.1-8b")
+    for gpu, want in (("rtx-3090", (150_323_855, 440_234_148)), ("h100", (590_558_003, 0))):
+        parts = VLLM().budget(catalog.load_gpu(gpu), 8_030_261_248, m, ServeOptions(), 2, 1, dtypes.get("bf16"))
+        n = next(p for p in parts if p.key == "non_torch")
+        assert (n.bytes, n.uncertainty) == want
+
+
 class _Cfg:
     max_num_batched_tokens = 8192
     max_num_seqs = 256
@@ -292,18 +307,43 @@ def test_overheads_v2_runner_0_23():
     assert _parts(vllm_version="0.23.0", cuda_graph_bytes=7)["cuda_graphs"].bytes == 7
 
 
+def test_sampler_v2_0_33_by_hand():
+    """vLLM 0.33.0's V2 warm-up pass (startup.yaml v2_sampler_0_33_source): bf16 logits 2, the
+    float32 copy 4, FlashInfer's top_k_mask_logits output 4 and its softmax 4 = 14 bytes a logit.
+    Llama-3.1-8B, 256 rows, 8,192 tokens: 256 × 128,256 = 32,833,536 logits × 14 = 459,669,504;
+    gumbel's buffers 387,072 and the held rows 69,206,016 as in 0.22-0.28. The penalty counts:
+    256 × (128,256 + 128,256 / 32 = 4,008) × 4 bytes = 135,438,336."""
+    m = catalog.load_model("llama-3.1-8b")
+    assert startup.sampler_peak(m, 1, 8192, 256, 14) == 459_669_504 + 387_072 + 69_206_016 == 529_262_592
+    assert startup.penalty_state(m, 1, 256) == 135_438_336
+    # a vocabulary not a multiple of 32 rounds its bitmask words up: 2 × (100 + 4) × 4
+    assert startup.penalty_state(m.model_copy(update={"vocab_size": 100}), 1, 2) == 832
+    assert startup.penalty_state(m, 2, 1) == (256_512 + 8_016) * 4  # the whole vocabulary at TP 2
+
+
+def test_overheads_v2_runner_0_33():
+    """vLLM 0.33.0 (kvplan's default) runs Llama on the V2 runner: its warm-up sampler
+    (529,262,592) is below the forward over 8,192 tokens (838,860,800); the penalty counts
+    (135,438,336) are kept, so added: 838,860,800 + 33,554,432 + 135,438,336 = 1,007,853,568, with
+    no uncertainty beyond the 0.90 GiB (the V1 figure and its at-risk extra before). Its CUDA
+    graphs are estimated by capture, so the fitted cuda_graph_bytes stays."""
+    for kw in ({}, {"vllm_version": "0.33.0"}):
+        a, g = _parts(**kw)["activation"], _parts(**kw)["cuda_graphs"]
+        assert (a.bytes, a.uncertainty) == (1_007_853_568, 966_367_641), kw
+        assert a.source.endswith("vLLM 0.33.0: the V2 model runner by default (dense, llama), whose dummy "
+                                 "sampler warm-up holds 14 bytes a logit, plus its penalty counts over 256 "
+                                 "sequences 0.13 GiB")
+        assert (g.bytes, g.uncertainty) == (697_932_185, 1_320_702_443), kw
+
+
 def test_overheads_runner_not_told_keeps_v1_and_is_at_risk():
-    """vLLM 0.33.0 (kvplan's default) runs every plain model on the V2 runner, whose two-pass
-    sampler warm-up kvplan has not derived; 0.30.0 is a release not read. Both charge the V1
-    sampler (the cautious side) and carry what the logits alone would leave as uncertainty:
-    1,318,977,536 − max(forward 838,860,800, floor 65,667,072 + 387,072 + 69,206,016) =
-    480,116,736, on top of the 966,367,641."""
-    for kw in ({}, {"vllm_version": "0.33.0"}, {"vllm_version": "0.30.0"}):
-        a = _parts(**kw)["activation"]
-        assert (a.bytes, a.uncertainty) == (1_352_531_968, 966_367_641 + 480_116_736), kw
-        assert a.source.endswith("the V1 runner's sampler charged, at risk down to the logits alone")
-    assert "has not derived" in _parts()["activation"].source
-    assert "not read" in _parts(vllm_version="0.30.0")["activation"].source
+    """0.30.0 is a release not read: the V1 sampler (the cautious side) is charged and what the
+    logits alone would leave is carried as uncertainty: 1,318,977,536 − max(forward 838,860,800,
+    floor 65,667,072 + 387,072 + 69,206,016) = 480,116,736, on top of the 966,367,641."""
+    a = _parts(vllm_version="0.30.0")["activation"]
+    assert (a.bytes, a.uncertainty) == (1_352_531_968, 966_367_641 + 480_116_736)
+    assert a.source.endswith("the V1 runner's sampler charged, at risk down to the logits alone")
+    assert "not read" in a.source
 
 
 def test_model_runner_by_release():

@@ -14,6 +14,8 @@ from kvplan.errors import KvplanError
 from kvplan.observe import bench
 
 LN2 = math.log(2)
+# a level stands in for a run's load level: calibrate reads only its engine_version (the engine's profile)
+LEVELS = [type("Level", (), {"engine_version": None})()]
 
 
 def level(measured):
@@ -107,7 +109,7 @@ def made_up(monkeypatch):
         monkeypatch.setattr(bench, "replay", replay)
         monkeypatch.setattr(bench, "objective", lambda rows: flat if flat is not None else
                             (math.log(rows[0]) - math.log(target)) ** 2)
-        return bench.calibrate(["levels"], "spec", "gpu", **kw)
+        return bench.calibrate(LEVELS, "spec", "gpu", **kw)
     return go, tried, seen
 
 
@@ -164,7 +166,7 @@ def test_calibrate_passes_the_set_up_to_every_replay(made_up):
     FakeStep.made.clear()
     go(2.0, tp=2, replicas=3, engine="sglang", opts={"x": 1}, max_requests=50, seed=7)
     assert set(map(repr, FakeStep.made)) == {repr((("spec", "gpu", 2), {"engine": "sglang"}))}
-    assert (seen["levels"], seen["spec"], seen["gpu"]) == (["levels"], "spec", "gpu")
+    assert (seen["levels"], seen["spec"], seen["gpu"]) == (LEVELS, "spec", "gpu")
     assert {k: seen[k] for k in ("tp", "replicas", "engine", "opts", "max_requests", "seed")} == \
         {"tp": 2, "replicas": 3, "engine": "sglang", "opts": {"x": 1}, "max_requests": 50, "seed": 7}
     go(2.0)  # the defaults: one GPU, one replica, vLLM, 300 requests, seed 0

@@ -480,3 +480,25 @@ def test_check_log_prices_the_release_s_model_runner():
     assert budget("0.23.0") - budget("0.21.0") == v1 - v2 + 697_932_185
     assert log_flags.vllm_options({"vllm_version": "0.23.0"})[0].vllm_version == "0.23.0"
     assert log_flags.vllm_options({})[0].vllm_version is None
+
+
+def test_check_log_0_33_and_a_log_with_no_version():
+    """vLLM 0.33.0 runs Qwen3-8B on the V2 runner, whose warm-up sampler is derived
+    (engines/vllm/startup.yaml v2_sampler_0_33_source: 14 bytes a logit, plus the kept penalty
+    counts, max_num_seqs × (151,936 + 151,936 / 32 = 4,748) × 4); a log that prints no version is
+    not taken for 0.33.0 (kvplan's default) but left untold: the V1 sampler is charged, at risk.
+    Both charge the 0.65 GiB of graphs; the forward over 8,192 tokens (0.69 GiB) is below both."""
+    text = ("non-default args: {'model': 'Qwen/Qwen3-8B', 'max_model_len': 16384, "
+            "'gpu_memory_utilization': 0.3, 'max_num_batched_tokens': 8192}\nAvailable KV cache memory: 6.98 GiB\n")
+
+    def check(version):
+        head = f"Initializing a V1 LLM engine (v{version}) with config: model='Qwen/Qwen3-8B'\n" if version else ""
+        return logs.check(logs.parse(head + text), gpu="h100-sxm-80gb")
+
+    def kv(c):
+        return next(r.predicted for r in c.rows if r.figure.key == "kv_budget")
+
+    v1 = 1024 * 151_936 * 38 + (8192 + 2048) * 4096 * 2
+    v2 = 1024 * 151_936 * 14 + 1024 * 149 * 12 + (8192 + 1024) * 4096 * 2 + 1024 * (151_936 + 4_748) * 4
+    assert (v1, v2) == (5_996_019_712, 2_897_260_544)
+    assert kv(check("0.33.0")) - kv(check(None)) == v1 - v2

@@ -32,6 +32,9 @@ class Prof:
         self.dq_asked = fmt
         return self._dequant
 
+    def fallback_compute(self, wfmt, mamf):  # Profile.fallback_compute for an engine without fp16 accumulation
+        return mamf, None
+
     def moe_fit(self, fmt):
         self.moe_asked = fmt
         return getattr(self, "moe", None), f"moe {fmt}"

@@ -120,18 +120,22 @@ def test_the_flags_reach_every_plan(calls):
 
 
 def test_text_only_reaches_every_plan():
-    """Gemma 4 26B-A4B on a card whose CUDA total is 57 GB, at --gpu-memory-utilization 0.95:
-    with its encoder towers (572,792,112 parameters, 1,145,584,224 bytes) vLLM has no cache
-    budget (−931,498,248 bytes: −908,232,968 less the 23,265,280 bytes of whole blocks PyTorch's
-    caching allocator keeps for its matrices, engines/vllm/startup.py allocator_slack); text-only it
-    has 1,145,584,224 more, 214,085,976: 928 tokens."""
+    """Gemma 4 26B-A4B at --gpu-memory-utilization 0.95 on a card whose CUDA total is 57 GB has a
+    cache budget of 402,945,784 bytes with its encoder towers in (572,792,112 parameters,
+    1,145,584,224 bytes; the budget is the engine's own arithmetic, engines/vllm/startup.py); a
+    card 1 GB smaller asks vLLM for 0.95 × 10**9 = 950,000,000 bytes less: −547,054,216, no cache.
+    Text-only it has the towers' 1,145,584,224 bytes more, 598,530,008: it fits again."""
     s = catalog.load_model("gemma-4-26b-a4b")
-    g = catalog.load_gpu("h100").model_copy(update={"cuda_memory_bytes": 57 * 10**9, "cuda_memory_sources": []})
     o = ServeOptions(gpu_memory_utilization=0.95)
-    r = L.longest_for_batch(s, g, batch=1, opts=o)  # towers in by default
-    assert not r.fits and r.kv_budget_bytes == -931_498_248 == -908_232_968 - 23_265_280
-    r = L.longest_for_batch(s, g, batch=1, opts=o, text_only=True)
-    assert r.fits and r.max_ctx == 928 and r.kv_budget_bytes == 214_085_976 == -931_498_248 + 2 * 572_792_112
+
+    def card(gb):
+        return catalog.load_gpu("h100").model_copy(update={"cuda_memory_bytes": gb * 10**9, "cuda_memory_sources": []})
+    big = L.longest_for_batch(s, card(57), batch=1, opts=o)  # towers in by default
+    r = L.longest_for_batch(s, card(56), batch=1, opts=o)
+    assert big.fits and r.kv_budget_bytes == big.kv_budget_bytes - 950_000_000
+    assert not r.fits and r.kv_budget_bytes == -547_054_216
+    t = L.longest_for_batch(s, card(56), batch=1, opts=o, text_only=True)
+    assert t.fits and t.max_ctx > 0 and t.kv_budget_bytes == 598_530_008 == -547_054_216 + 2 * 572_792_112
 
 
 def test_the_defaults(llama):

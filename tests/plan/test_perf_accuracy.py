@@ -125,6 +125,7 @@ def test_last_round_held_out_is_never_fitted():
     fit = importlib.util.module_from_spec(spec2)
     spec2.loader.exec_module(fit)
     doc, _ = pa.split()
+    r10 = set(doc["round10"]["held_out_sources"])
     fitted = {e["id"] for e in fit.fit_side_entries()}
     rows = pa.rows()
     held = {r["id"] for r in rows if r["side"] == "held_out"}
@@ -142,7 +143,8 @@ def test_last_round_held_out_is_never_fitted():
                                                     "round8", "round9", "round10")))
     # round 11's fit-side source (vLLM PR #3240) is on the fit side of the page and in fit.py's rows
     assert set(doc["round11"]["fit_sources"]) <= {r["doc"] for r in rows if r["side"] == "fit"}
-    assert fitted == {r["id"] for r in rows if r["side"] in ("seen", "fit")}
+    # every seen and fit row but not_fitted.yaml's (meta's FP8 405B on MI300X: an unpriced ROCm GEMM path)
+    assert fitted == {r["id"] for r in rows if r["side"] in ("seen", "fit")} - pa.NOT_FITTED
 
 
 def test_rows_that_ran_eager_are_predicted_eager():

@@ -1,5 +1,6 @@
 """vLLM's per-step constants by version: rows of vLLM before v0.2.5 (no CUDA graphs at all) run their own profile,
-vllm_v020, fitted on them alone (engines.yaml; benchmarks/published/cuda_graphs_off.yaml engine_profile)."""
+vllm_v020, fitted on them alone (engines.yaml; benchmarks/published/cuda_graphs_off.yaml engine_profile); rows of
+vLLM 0.2.5-0.7.x (the V0 engine) run vllm_v0 (latency/versions.py profile_for, by the rows' engine_version)."""
 import importlib.util
 
 import yaml
@@ -19,23 +20,84 @@ def test_pre_graph_vllm_rows_run_their_own_profile():
     r = pa.model_for(old)
     assert r.engine == "vllm_v020" and not r.prof.cuda_graphs
     new = ROWS["dstack-vllm-mi300x-amd-llama3.1-405b-fp8-tp8-bs4-128-2048-latency"]  # vLLM 0.6.4 --enforce-eager
-    assert pa.profile_of(new) == "vllm" and not pa.model_for(new).prof.cuda_graphs
+    assert pa.profile_of(new) == "vllm_v0" and not pa.model_for(new).prof.cuda_graphs
+    v1 = ROWS["vultr-b200-nemotron3-nano-30b-fp8-tp2-c1-2048-512-tpot"]  # vLLM 0.16.0: V1
+    assert pa.profile_of(v1) == "vllm" and pa.model_for(v1).prof.cuda_graphs
     # every row the profile names ran vLLM acbed3e
     assert all("acbed3e" in ROWS[i]["engine_version"] for i, p in pa.ENGINE_PROFILE.items() if p == "vllm_v020")
 
 
 def test_fit_py_fits_each_version_on_its_own_rows():
-    # the 16 acbed3e rows are vllm_v020's and all eager; vLLM's own rows (v0.2.5 on) have no eager fit-side row, so its
-    # eager cost is fit.py's rule for that case, graphs-on + 40 us a layer
+    # the 16 acbed3e rows are vllm_v020's and all eager; vLLM's own eager rows (v0.2.5 on) are round 8's dstack MI300X
+    # runs (--enforce-eager, seen since round 9's split, fitted since session 13): amd's 18 Quark rows, meta's 18 left
+    # out (not_fitted.yaml: an unfused FP8 path on ROCm)
     assert FITTED["vllm_v020"]["fit_rows"] == 16 == FITTED["vllm_v020"]["eager_rows"]
     v = FITTED["vllm"]
-    assert v["eager_rows"] == 0 and v["per_layer_us_eager"] == v["per_layer_us_graphs"] + 40.0
+    eager = [i for i in ROWS if i.startswith("dstack-vllm-mi300x-amd-")]
+    assert v["eager_rows"] == len(eager) == 18 and not set(eager) & pa.NOT_FITTED
+    assert {i for i in ROWS if i.startswith("dstack-vllm-mi300x-meta-")} <= pa.NOT_FITTED
 
 
 def test_old_versions_eager_cost_cannot_be_todays():
     # dstack's amd Quark rows ran vLLM 0.6.4 with --enforce-eager: the whole step at batch 4 (e2e / 2,048 steps,
-    # prefill included) is shorter than 126 layers at vllm_v020's eager cost alone, and longer than at vLLM's
+    # prefill included) is shorter than 126 layers at vllm_v020's eager cost alone, and longer than at V1's
     e = ROWS["dstack-vllm-mi300x-amd-llama3.1-405b-fp8-tp8-bs4-128-2048-latency"]
     step = e["value"] / e["output_len"]
     old, new = (126 * FITTED[k]["per_layer_us_eager"] * 1e-6 for k in ("vllm_v020", "vllm"))
     assert old > step > new
+
+
+def test_version_routing_picks_the_profile():
+    from kvplan.plan.latency.versions import levels_profile, profile_for, step_profile
+
+    assert profile_for("vllm", "0.7.3") == "vllm_v0"
+    assert profile_for("vllm", "0.8.0") == "vllm"  # V1 by default from 0.8.0 (PR #13726)
+    assert profile_for("vllm", "0.2.4") == "vllm_v020"  # no CUDA graphs before 0.2.5 (PR #1926)
+    assert profile_for("vllm", "0.2.5") == "vllm_v0" and profile_for("vllm", "v0.4.1") == "vllm_v0"
+    assert profile_for("vllm", "vLLM 0.6.3.post2.dev308+gb489fc3c (the README's)") == "vllm_v0"
+    assert profile_for("vllm", "0.7.3 (V1)") == "vllm"  # VLLM_USE_V1=1 before 0.8.0 ran V1
+    assert profile_for("vllm", None) == profile_for("vllm", "vLLM main of 2024-01-22") == "vllm"
+    assert profile_for("sglang", "0.4.1") == "sglang"  # only vLLM's versions route
+    assert step_profile("vllm", "0.6.0 (V0, multi-step)", 10) == "vllm" == step_profile("vllm", "0.11.0")
+    assert levels_profile("vllm", {"0.4.1", "0.7.3"}) == "vllm_v0"
+    assert levels_profile("vllm", {"0.4.1", "0.11.0"}) == "vllm"  # mixed versions: the engine's own
+
+
+def test_dated_main_rows_route_by_the_releases_they_lie_between():
+    from kvplan.plan.latency.versions import profile_for
+
+    for x in pa.ENGINE_RELEASES:
+        ends = {profile_for("vllm", x["released_after"]), profile_for("vllm", x["released_before"]) == "vllm"}
+        assert ends == {"vllm_v0", True}  # after 0.2.5 and before 0.8.0: V0 with CUDA graphs
+        rows = [e for e in ROWS.values() if e["source"].startswith(x["source_prefix"])]
+        assert rows and all(pa.profile_of(e) == "vllm_v0" and pa.model_for(e).prof.cuda_graphs for e in rows)
+
+
+def test_v0_profile_constants_are_the_data_files_with_their_rows():
+    import importlib.util as iu
+
+    from kvplan.plan.latency.profile import Profile
+    from kvplan.sources import catalog
+
+    v0 = FITTED["vllm_v0"]
+    prof = Profile(catalog.load_gpu("h100"), "vllm_v0")
+    assert prof.fit is not None and prof.fit == v0 and "--profile vllm_v0" in v0["source"]
+    assert prof.cuda_graphs and "1926" in prof.eng["cuda_graphs_source"] and "13726" in prof.eng["versions_source"]
+    s1, _ = prof.overhead(126, 1)
+    s2, why = prof.overhead(126, 33)
+    assert abs((s2 - s1) - 32 * v0["per_seq_us"] * 1e-6) < 1e-12 and f"{v0['per_seq_us']:g} us × sequences" in why
+    assert abs(s1 - (v0["base_ms"] * 1e-3 + 126 * v0["per_layer_us_graphs"] * 1e-6 + v0["per_seq_us"] * 1e-6)) < 1e-12
+    # the rows it rests on: exactly the fit side's rows that run the profile, none held out
+    fs = iu.spec_from_file_location("fit", ROOT / "benchmarks" / "latency" / "fit.py")
+    fit = iu.module_from_spec(fs)
+    fs.loader.exec_module(fit)
+    mine = sorted(e["id"] for e in fit.profile_entries("vllm_v0"))
+    # not_fitted.yaml's rows (meta's FP8 405B on MI300X) are out: fit_side_entries leaves them out for every profile
+    assert not set(mine) & pa.NOT_FITTED and any(i.startswith("dstack-vllm-mi300x-meta") for i in pa.NOT_FITTED)
+    assert mine == sorted(e["id"] for e in fit.fit_side_entries() if pa.profile_of(e) == "vllm_v0")
+    assert v0["per_seq_us"] == FITTED[prof.eng["fit_per_seq_of"]]["per_seq_us"]  # held: not separable (its source)
+    assert "per_seq_scan" in prof.eng["fit_per_seq_source"]
+    assert v0["fit_row_ids"] == mine and v0["fit_rows"] == len(mine) == v0["graphs_rows"] + v0["eager_rows"]
+    doc, prefixes = pa.split()
+    held = set(doc[pa.LATER[-1]]["held_out_sources"])
+    assert not any(pa._doc_of(ROWS[i]["source"]) in held for i in mine)

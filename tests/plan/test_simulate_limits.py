@@ -98,7 +98,7 @@ def test_vllm_refuses_fewer_batched_tokens_than_sequences(llama):
     with pytest.raises(KvplanError) as e:
         sim.engine_limits(spec, gpu, opts=ServeOptions(max_model_len=4096, max_num_seqs=64,
                                                        max_num_batched_tokens=32))
-    assert str(e.value) == "--max-num-batched-tokens 32 is smaller than --max-num-seqs 64; vLLM refuses that"
+    assert str(e.value) == "max_num_batched_tokens=32 is smaller than max_num_seqs=64; vLLM refuses that"
 
 
 def test_fit_at_risk_is_said_beside_the_results():

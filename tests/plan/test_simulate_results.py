@@ -171,7 +171,8 @@ def test_a_value_counted_zero_times_is_not_in_the_set():
 def _result(**kw):
     st = Stats(1.0, 2.0, 3.0, 4.0)
     base = dict(model="m", gpu="g", engine="vllm", tp=2, replicas=3, router="prefix", workload="w",
-                requests=10, limits=_lim(host_blocks=5, host_block_seconds=0.25), duration_s=2.5,
+                requests=10, limits=_lim(host_blocks=5, host_block_seconds=0.25, fit_tokens=64),
+                duration_s=2.5,
                 ttft_ms=st, itl_ms=Stats(5.0, 6.0, 7.0, 8.0), tpot_ms=Stats(9.0, 10.0, 11.0, 12.0),
                 e2e_ms=Stats(13.0, 14.0, 15.0, 16.0), requests_per_s=4.0, output_tokens_per_s=40.0,
                 input_tokens_per_s=400.0, preemptions=1, saturated=True, saturation="why",
@@ -195,8 +196,9 @@ def test_as_dict_names_every_figure():
         # hit rate 50 / 200; the host tier 5 blocks × 16 tokens
         "prefix_cache": {"enabled": True, "hit_tokens": 50, "prompt_tokens": 200, "hit_rate": 0.25,
                          "host_hit_tokens": 16, "host_tier_tokens": 80, "host_block_seconds": 0.25},
-        # 8 blocks × 16 tokens
-        "kv_cache": {"blocks": 8, "block_size": 16, "tokens": 128, "usage_mean": 0.5, "usage_max": 0.75,
+        # 8 blocks × 16 tokens; fit's own figure as given
+        "kv_cache": {"blocks": 8, "block_size": 16, "tokens": 128, "fit_tokens": 64, "usage_mean": 0.5,
+                     "usage_max": 0.75,
                      "source": "by hand"},
         "scheduler": {"max_num_seqs": 4, "max_num_batched_tokens": 512, "max_model_len": 4096,
                       "sources": {"num_blocks": "by hand"}},

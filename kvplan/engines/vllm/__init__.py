@@ -46,6 +46,15 @@ from .settings import (GiB, KV_DTYPE_IGNORED, SSM_DEFAULT, VERSION, align_hybrid
                        attention_block_size, batch_defaults, capability)
 
 
+def check_max_model_len(spec, max_model_len: int | None) -> None:
+    """vLLM refuses a --max-model-len past the model's max_position_embeddings (config/model.py
+    ModelConfig: a longer one needs VLLM_ALLOW_LONG_MAX_MODEL_LEN=1)."""
+    if spec is not None and max_model_len and spec.max_context and max_model_len > spec.max_context:
+        raise KvplanError(f"{opt('max_model_len', max_model_len)} is greater than {spec.name}'s "
+                          f"max_position_embeddings ({spec.max_context}); vLLM refuses it unless "
+                          "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1")
+
+
 class VLLM(Engine):
     name = "vllm"
     display = "vLLM"
@@ -134,11 +143,7 @@ class VLLM(Engine):
                   pp: int = 1) -> Config:
         mnbt_default, seqs_default = batch_defaults(gpu)
         mml = opts.max_model_len or (spec.max_context if spec is not None else None)
-        if spec is not None and opts.max_model_len and spec.max_context and opts.max_model_len > spec.max_context:
-            # config/model.py ModelConfig: a longer max_model_len needs VLLM_ALLOW_LONG_MAX_MODEL_LEN=1
-            raise KvplanError(f"{opt('max_model_len', opts.max_model_len)} is greater than {spec.name}'s "
-                              f"max_position_embeddings ({spec.max_context}); vLLM refuses it unless "
-                              "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1")
+        check_max_model_len(spec, opts.max_model_len)
         if not mml:
             raise KvplanError(f"the model states no max_position_embeddings; give {opt('max_model_len')}")
         from .ep_buffers import default_batched_tokens
@@ -165,6 +170,15 @@ class VLLM(Engine):
                      kv_note=kv_note,
                      sparse_mla=spec is not None and any(isinstance(spec.layer_types[lt].mixer, IndexedMLA)
                                                          for lt in spec.counts()))
+        if (opts.max_num_batched_tokens or opts.max_num_seqs) and cfg.max_num_batched_tokens < cfg.max_num_seqs:
+            # vllm/config/scheduler.py SchedulerConfig: max_num_batched_tokens >= max_num_seqs (said
+            # where either was given: two defaults are vLLM's to reconcile, e.g. DeepEP LL's 256)
+            on = getattr(gpu, "name", "this GPU")
+            seqs = opt("max_num_seqs", cfg.max_num_seqs) if opts.max_num_seqs else \
+                f"max_num_seqs {cfg.max_num_seqs} (vLLM's default on {on}; {opt('max_num_seqs')} sets it)"
+            tokens = opt("max_num_batched_tokens", cfg.max_num_batched_tokens) if opts.max_num_batched_tokens else \
+                f"max_num_batched_tokens {cfg.max_num_batched_tokens} (vLLM's default on {on})"
+            raise KvplanError(f"{tokens} is smaller than {seqs}; vLLM refuses that")
         if spec is not None:
             cfg = align_hybrid(spec, cfg, model_dtype or spec.dtype)
         return cfg
@@ -215,7 +229,7 @@ class VLLM(Engine):
                                         "(engines/vllm/startup.py allocator_slack)", 0))
         if opts.kv_cache_memory is None:
             parts += vllm_memory.overheads(spec, gpu, cfg, opts, tp, pp)
-            parts += ep_buffers.parts(spec, cfg, opts, tp)  # expert parallelism's all-to-all
+            parts += ep_buffers.parts(spec, cfg, opts, tp)  # expert parallelism's all-to-all (a bad backend refused)
         elif opts.all2all_backend:
             ep_buffers.backend(opts.all2all_backend)  # a bad name is refused either way
         from . import extras  # issue 23: the drafter's weights and the LoRA slots, own lines

@@ -187,7 +187,10 @@ def _naive_dispatch(moe: MoeMlp, hidden: int, tokens: int, dp: int) -> BudgetPar
 
 def parts(spec, cfg, opts, tp: int) -> list[BudgetPart]:
     """The all-to-all lines of one rank's budget (empty without DP or without MoE layers).
-    ``spec``: the rank's spec; ``tp``: the attention tensor-parallel size."""
+    ``spec``: the rank's spec; ``tp``: the attention tensor-parallel size. A bad
+    ``--all2all-backend`` is refused even where no all-to-all runs (vLLM's argument parser does)."""
+    if opts.all2all_backend:
+        backend(opts.all2all_backend)
     if not opts.enable_expert_parallel and opts.data_parallel_size > 1:
         moe = _moe(spec)
         if moe is None:

@@ -125,11 +125,11 @@ def sampler_peak(spec, tp: int, tokens: int, seqs: int, bytes_per_logit: int | N
     sampler), the gathered rows and their ``rand_like`` copy, all in the 16-bit dtype. 0 without
     a sampler pass (``seqs`` 0: TensorRT-LLM's estimation run).
 
-    With ``bytes_per_logit`` (the V2 runner's, startup.yaml model_runner): its one dummy pass
-    (v1/worker/gpu/model_runner.py _dummy_sampler_run, 0.22.0 to 0.28.0) holds that many bytes a
-    logit, gumbel_sample's per-block argmax and max (12 bytes a row and block of
-    sampler_v2_gumbel_block entries), the forward's hidden states and the gathered rows (no
-    ``rand_like`` copy)."""
+    With ``bytes_per_logit`` (the V2 runner's, startup.yaml model_runner): its dummy pass
+    (v1/worker/gpu/model_runner.py _dummy_sampler_run; 0.22.0 to 0.28.0 one pass, 0.33.0 a second
+    with SamplingParams.for_sampler_warmup()) holds that many bytes a logit, gumbel_sample's
+    per-block argmax and max (12 bytes a row and block of sampler_v2_gumbel_block entries), the
+    forward's hidden states and the gathered rows (no ``rand_like`` copy)."""
     rows = min(seqs, tokens)
     if rows <= 0:
         return 0
@@ -139,6 +139,15 @@ def sampler_peak(spec, tp: int, tokens: int, seqs: int, bytes_per_logit: int | N
         return rows * vocab * bytes_per_logit + rows * blocks * 12 + (tokens + rows) * spec.hidden_size * 2
     held = (tokens + 2 * rows) * spec.hidden_size * 2
     return rows * vocab * const("sampler_bytes_per_logit") + held
+
+
+def penalty_state(spec, tp: int, seqs: int) -> int:
+    """The V2 sampler's penalty counts, built with the sampler in load_model and kept (vLLM 0.33.0
+    v1/worker/gpu/sample/penalties.py PenaltiesState.__init__: output_bin_counts, max_num_seqs x
+    vocab int32, and prompt_bin_mask, max_num_seqs x cdiv(vocab, 32) int32); 0.33's
+    memory_profiling counts them (startup.yaml v2_sampler_0_33_source)."""
+    vocab = spec.vocab_size * tp  # the padded vocabulary, at least vLLM's unpadded one
+    return max(seqs, 0) * (vocab + -(-vocab // 32)) * 4
 
 
 def _release(version: str | None) -> tuple[int, int, int, int] | None:
@@ -474,24 +483,29 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
     """The non-KV parts vLLM charges inside its share, for one rank, each with its uncertainty."""
     fitted = "fitted on the fit half of the start-up logs (engines/vllm/startup.yaml)"
     unc = const("activation_non_torch_uncertainty_bytes")
-    v2 = False
+    v2 = v2_graphs = False
     if opts.activation_bytes is not None:
         act, act_src, act_unc = opts.activation_bytes, "--activation-memory", 0
     else:
         fwd = forward_peak(spec, cfg.max_num_batched_tokens)
         runner, runner_why = model_runner(spec, opts, opts.vllm_version or VERSION)
-        per_logit = (runner_range(opts.vllm_version or VERSION) or {}).get("v2_bytes_per_logit")
+        rng = runner_range(opts.vllm_version or VERSION) or {}
+        per_logit = rng.get("v2_bytes_per_logit")
         v2 = runner == "v2" and per_logit is not None
+        v2_graphs = v2 and rng.get("v2_cudagraph_estimate", False)
         smp = sampler_peak(spec, tp, cfg.max_num_batched_tokens, cfg.max_num_seqs, per_logit if v2 else None)
         ws = blas_workspace(gpu)
-        act, act_unc = max(fwd, smp) + ws, unc
+        state = penalty_state(spec, tp, cfg.max_num_seqs) if v2 and rng.get("v2_penalty_state") else 0
+        act, act_unc = max(fwd, smp) + ws + state, unc
         rows = min(cfg.max_num_seqs, cfg.max_num_batched_tokens)
         act_src = (f"profile run: max(forward over {cfg.max_num_batched_tokens:,} tokens "
                    f"{fwd / GiB:.2f} GiB, sampler over {rows:,} rows × vocab {smp / GiB:.2f} GiB) + cuBLAS "
                    f"workspace {ws / MiB:.0f} MiB; sampler from vLLM's code (engines/vllm/startup.yaml); "
                    + runner_why)
         if v2:
-            act_src += f", whose one dummy sampler pass holds {per_logit} bytes a logit"
+            act_src += (f", whose {'dummy sampler warm-up' if state else 'one dummy sampler pass'} holds {per_logit} bytes a logit"
+                        + (f", plus its penalty counts over {cfg.max_num_seqs:,} sequences {state / GiB:.2f} GiB"
+                           if state else ""))
         elif runner != "v1":
             # the runner, or the V2 runner's sampler, is not known: the V1 figure (the cautious
             # side) is charged, and what the logits alone would leave is carried as uncertainty
@@ -501,7 +515,7 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
                 "; the V1 runner's sampler charged, at risk down to the logits alone"
     if opts.enforce_eager:
         graphs, g_src, g_unc = 0, "--enforce-eager: none", 0
-    elif opts.cuda_graph_bytes is None and v2:
+    elif opts.cuda_graph_bytes is None and v2 and not v2_graphs:
         graphs, g_src, g_unc = 0, ("the V2 model runner estimates none (v1/worker/gpu/model_runner.py "
                                    "profile_cudagraph_memory returns 0, vLLM 0.21.0 to 0.28.0): captured "
                                    "after the KV cache is sized"), 0

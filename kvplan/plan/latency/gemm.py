@@ -39,11 +39,15 @@ def seconds(prof, m: int, n: int, k: int, wfmt: str, compute_fmt: str, peak_flop
     if table_fmt == "fp8" and block and prof.gemm_curve("fp8_block")[0] is not None:
         table_fmt = "fp8_block"
     eff, floor, src = prof.gemm_efficiency(table_fmt, m, n * k, mamf)
-    if eff is None:  # physics fallback: memory at the stated efficiency, compute at the MAMF ratio
-        t_mem, t_comp = mem / prof.mem_eff, comp / mamf
+    csrc = None
+    if eff is None:  # physics fallback: memory at the stated efficiency, compute at the MAMF ratio (or the engine's)
+        ce, csrc = prof.fallback_compute(wfmt, mamf)
+        t_mem, t_comp = mem / prof.mem_eff, comp / ce
     else:
         t_mem, t_comp = mem / eff, comp / eff
     bound = "compute" if t_comp > t_mem else "memory"
+    if csrc and bound == "compute":
+        src = csrc
     t = max(t_mem, t_comp)
     if wfmt in WEIGHT_ONLY and table_fmt == "bf16":
         f, fsrc = prof.dequant(wfmt)

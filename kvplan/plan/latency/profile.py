@@ -47,6 +47,7 @@ class Profile:
         self.fit_label = (f"fitted on the fit half ({engine})" if engine in fit["engines"]
                           else "no fit rows for this engine: median of the fitted engines")
         self.dequant_fit = fit["dequant"]
+        self.f16_gemm = fit.get("f16_gemm", {}).get(engine)  # fit.py fit_f16_gemm: engines with gemm_accumulate fp16
         self.bw = gpu.memory_bandwidth_bytes_per_s
         self._decode_grids: dict = {}  # (kv heads, GQA ratio) -> (grid, floor, source)
 
@@ -82,6 +83,20 @@ class Profile:
         if self.mem_source.startswith("physics fallback: "):
             return self.mem_source
         return f"physics fallback: {what}; bandwidth {self.mem_source}"
+
+    def fallback_compute(self, wfmt: str, mamf: float):
+        """(share of the catalog's dense peak, source or None) a compute-bound GEMM with no measured curve runs at: the
+        MAMF ratio, or, for an engine whose fp16 GEMMs accumulate in fp16 (engines.yaml ``gemm_accumulate``: llama.cpp's
+        cuBLAS path), its fitted share of the fp16-accumulate peak (fitted.yaml ``f16_gemm``, by engine) times that peak's ratio to
+        the catalog's figure (fallback.yaml ``fp16_accumulate_ratio``: GeForce cards list the fp32-accumulate rate)."""
+        f = self.f16_gemm
+        if wfmt != "fp16" or self.eng.get("gemm_accumulate") != "fp16" or not f:
+            return mamf, None
+        r = self.fb["fp16_accumulate_ratio"].get(self.gpu.name, 1.0)
+        return f["compute_efficiency"] * r, (f"physics fallback: {self.engine}'s fp16 GEMMs (fp16 accumulate) at "
+                                            f"{f['compute_efficiency']:.2f} of the fp16-accumulate peak"
+                                            + (f" ({r:g} × the catalog's fp32-accumulate figure)" if r != 1 else "")
+                                            + f": {f['source']}")
 
     # ---- MoE ----------------------------------------------------------------------------
     def moe_fit(self, fmt: str | None):

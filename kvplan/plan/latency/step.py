@@ -198,14 +198,14 @@ class OpLatency(Roofline):
         chunk_kv = chunk_flops = 0
         isl = 0
         write = kv_write
-        for cached, new in chunks:
+        for (cached, new), k in _runs(chunks):  # k alike chunks at once: every sum is k × one's (ints)
             if not isinstance(new, int) or isinstance(new, bool) or new < 1:
                 return super()._mixed(chunks, decodes, kv_read, kv_write, attn, ctx_max, seconds)
-            rows += new
-            chunk_kv += self.kv_tokens_read(cached) if cached else 0
-            write += self.kv_written(cached, new)
-            state += (2 if cached else 1) * self.state_per_seq
-            chunk_flops += self.mix_flops(cached + 1, cached + new)
+            rows += k * new
+            chunk_kv += k * self.kv_tokens_read(cached) if cached else 0
+            write += k * self.kv_written(cached, new)
+            state += k * (2 if cached else 1) * self.state_per_seq
+            chunk_flops += k * self.mix_flops(cached + 1, cached + new)
             isl = max(isl, cached + new)
             ctx_max = max(ctx_max, cached)
         seqs = decodes + len(chunks)
@@ -282,7 +282,7 @@ class OpLatency(Roofline):
 
         _positive("prompt", tokens)
         _positive("batch", batch)
-        return self._mixed([(0, tokens)] * batch, 0, 0, 0, 0, 0)
+        return self._mixed(_Alike((0, tokens), batch), 0, 0, 0, 0, 0)
 
     def first_token(self, prompt: int, batch: int = 1) -> float:
         """Seconds from a batch of ``prompt``-token prompts to its first sampled tokens (TTFT with no queueing). Most
@@ -297,3 +297,27 @@ class OpLatency(Roofline):
 
 
 OpLatency.needs_interconnect = False
+
+
+class _Alike:
+    """``n`` copies of one chunk, as a sequence of chunks (``len``, iteration) that ``_mixed``
+    prices once and counts ``n`` times: a prefill of a large ``--batch`` costs one chunk's work,
+    not a pass over a list of that many (``kvplan perf --batch 100000000`` ran for hours)."""
+
+    def __init__(self, chunk, n: int):
+        self.chunk, self.n = chunk, n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self):
+        from itertools import repeat
+
+        return repeat(self.chunk, self.n)
+
+
+def _runs(chunks):
+    """(chunk, how many) for each run of ``chunks`` that ``_mixed`` may price at once."""
+    if isinstance(chunks, _Alike):
+        return ((chunks.chunk, chunks.n),) if chunks.n else ()
+    return ((c, 1) for c in chunks)

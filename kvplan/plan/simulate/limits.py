@@ -110,6 +110,9 @@ class Limits:
     overlap: bool = True  # SGLang: the overlap scheduler (sglang.py), off before 0.4.0 (OVERLAP_SCHEDULE)
     ignore_eos: bool = False  # SGLang: the requests ask ignore_eos (sglang.bench_serving's default; sglang.py)
     ignore_eos_peak: bool = True  # SGLang ≥ 0.4: add_one_req_ignore_eos's peak check (sglang.py); before: not read
+    # fit's "KV cache size" in tokens (Capacity.kv_cache_tokens): vLLM's int(concurrency × max_model_len),
+    # which counts a request's blocks in every KV cache group, so half of kv_tokens for two groups alike
+    fit_tokens: int = 0
 
     @property
     def kv_tokens(self) -> int:
@@ -167,12 +170,8 @@ def _vllm_limits(spec, gpu, tp, opts, prefix_caching, endpoint, cap, where, risk
     lim = Limits("vllm", block, d["num_gpu_blocks"] - 1, d["max_num_seqs"],
                  d["max_num_batched_tokens"], cap.max_model_len, prefix_caching, src, risk,
                  _frontend("vllm", endpoint), *_host(d.get("cpu_offload"), block, gpu, tp),
-                 groups=others)
-    if lim.max_num_batched_tokens < lim.max_num_seqs:
-        # vllm/config/scheduler.py SchedulerConfig: max_num_batched_tokens >= max_num_seqs
-        raise KvplanError(f"--max-num-batched-tokens {lim.max_num_batched_tokens} is smaller than "
-                          f"--max-num-seqs {lim.max_num_seqs}; vLLM refuses that")
-    return lim
+                 groups=others, fit_tokens=cap.kv_cache_tokens)
+    return lim  # max_num_batched_tokens >= max_num_seqs: checked by the engine (engines/vllm configure)
 
 
 def _sglang_limits(spec, gpu, tp, opts, prefix_caching, endpoint, cap, where, risk) -> Limits:
@@ -215,7 +214,7 @@ def _sglang_limits(spec, gpu, tp, opts, prefix_caching, endpoint, cap, where, ri
         src["swa_tokens"] = f"{where}: swa_tokens {swa:,} (SWATokenToKVPoolAllocator's sliding-window pool)"
     return Limits("sglang", page, tokens // page, seqs, sg.chunked_prefill_size(gpu, opts), cap.max_model_len,
                   prefix_caching, src, risk, _frontend("sglang", endpoint), output_reserve=ratio,
-                  groups=groups, swa_tokens=swa or 0)
+                  groups=groups, swa_tokens=swa or 0, fit_tokens=cap.kv_cache_tokens)
 
 
 def _window(spec) -> int:

@@ -99,7 +99,7 @@ class SimResult:
                              "host_hit_tokens": self.host_hit_tokens, "host_tier_tokens": lim.host_blocks * lim.block_size,
                              "host_block_seconds": lim.host_block_seconds},
             "kv_cache": {"blocks": lim.num_blocks, "block_size": lim.block_size,
-                         "tokens": lim.kv_tokens, "usage_mean": self.kv_usage_mean,
+                         "tokens": lim.kv_tokens, "fit_tokens": lim.fit_tokens, "usage_mean": self.kv_usage_mean,
                          "usage_max": self.kv_usage_max, "source": lim.sources.get("num_blocks", "")},
             "scheduler": {"max_num_seqs": lim.max_num_seqs,
                           "max_num_batched_tokens": lim.max_num_batched_tokens,

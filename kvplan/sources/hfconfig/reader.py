@@ -109,7 +109,9 @@ def from_config(raw: dict, name: str, source: str = "", where: str = "config.jso
     data = {
         "name": name, "display_name": name, "source": source or where, "family": mt,
         "dtype": dtype or "fp32",
-        "dtype_note": None if dtype else "config.json states no torch_dtype; transformers defaults to float32",
+        "dtype_note": None if dtype else "config.json states no torch_dtype; transformers defaults to float32"
+        if not dtype_name else f"config.json's torch_dtype {str(dtype_name)!r} is not one kvplan reads "
+        f"({', '.join(_DTYPES)}); priced as float32, transformers' default and the largest",
         "vocab_size": cfg.count("vocab_size"),
         "tie_embeddings": bool(cfg.get("tie_word_embeddings", default=outer.get("tie_word_embeddings",
                                                                                   spec_data.pop("_tie_default", False)))),

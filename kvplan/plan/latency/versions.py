@@ -1,0 +1,57 @@
+"""Which engines.yaml overhead profile a run of an engine's stated version takes (issue 21): a profile with
+``versions_of: ENGINE`` and ``versions_from`` / ``versions_below`` (and their sources) stands for those releases of
+ENGINE. vLLM: before 0.2.5 (no CUDA graphs, PR #1926) ``vllm_v020``; 0.2.5 to 0.7.x, the V0 engine
+(simulate/vllm_v0.py ``v0_engine``: V1 by default from 0.8.0, PR #13726) ``vllm_v0``; 0.8.0 on, and any version
+not stated or not leading with a number, the engine's own profile (kvplan's vLLM, V1)."""
+from __future__ import annotations
+
+import re
+
+
+def _release(text: str | None) -> tuple[int, int, int] | None:
+    """(major, minor, patch) of a version text that leads with one, after an optional engine name
+    ("vLLM 0.6.3.post2.dev308+gb489fc3c", "0.7.3", "v0.4.1"); None otherwise ("vLLM main of 2024-01-22")."""
+    from ..simulate.limits import vllm_version
+
+    v = vllm_version(re.sub(r"^\s*[A-Za-z][\w.-]*\s+(?=v?\d)", "", text or ""))
+    return None if v is None else v[1]
+
+
+def _parse(s: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in str(s).split("."))
+
+
+def profile_for(engine: str, version: str | None) -> str:
+    """The engines.yaml profile ``engine`` at ``version`` runs: the profile whose ``versions_of`` is the engine and
+    whose [versions_from, versions_below) holds the release; else the engine itself. A vLLM release the V0 bracket
+    holds whose text says V1 ("0.7.3 (V1)": VLLM_USE_V1=1) is V1's: vllm_v0.py ``v0_engine`` decides V0 / V1."""
+    from . import tables
+
+    rel = _release(version)
+    if rel is None:
+        return engine
+    for name, p in tables.load("engines").items():
+        if p.get("versions_of") != engine:
+            continue
+        if _parse(p["versions_from"]) <= rel < _parse(p["versions_below"]):
+            if p.get("v0_engine"):  # the bracket is V0's: a text that says V1 ran V1
+                from ..simulate.vllm_v0 import v0_engine
+
+                if not v0_engine(re.sub(r"^\s*[A-Za-z][\w.-]*\s+(?=v?\d)", "", version)):
+                    return engine
+            return name
+    return engine
+
+
+def step_profile(engine: str, version: str | None, scheduler_steps: int = 1) -> str:
+    """The profile a replayed run's steps take (observe/bench.py ``replay``): ``profile_for`` its version, one step
+    scheduled at a time; with V0's multi-step (``--num-scheduler-steps`` > 1, simulate/vllm_v0.py) the engine's own,
+    since that mode runs the block's steps without scheduling or handing outputs back between them, the per-step CPU
+    work ``vllm_v0``'s constants price (not fitted on such a run: no fit-side row states its steps)."""
+    return engine if scheduler_steps > 1 else profile_for(engine, version)
+
+
+def levels_profile(engine: str, versions, scheduler_steps: int = 1) -> str:
+    """The one profile of runs stating ``versions`` (``step_profile``), or the engine's own where they differ."""
+    got = {step_profile(engine, v, scheduler_steps) for v in versions}
+    return got.pop() if len(got) == 1 else engine

@@ -1,0 +1,253 @@
+"""Bad input a demanding new user typed (session 13): one line, exit 2, never a traceback or a hang;
+and the same question answered alike by fit and simulate."""
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from kvplan.cli import app
+from kvplan.errors import KvplanError
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, list(args))
+
+
+def one_line(r, *words):
+    assert r.exit_code == 2, r.output
+    assert r.output.count("\n") == 1 and r.output.startswith("kvplan: error: "), r.output
+    for w in words:
+        assert w in r.output, r.output
+
+
+PLAN = ["plan", "llama-3.1-8b", "--prompt-tokens", "100", "--output-tokens", "10", "--gpus", "h100", "--tp", "1",
+        "--max-num-seqs", "8", "--requests", "20", "--no-disaggregated", "--workers", "1"]
+
+
+# `kvplan plan --rate inf` raised OverflowError (math.ceil(inf / capacity)) from a worker: a traceback.
+@pytest.mark.parametrize("flag, value", [("--rate", "inf"), ("--rate", "-inf"), ("--ttft-p90", "inf"),
+                                         ("--itl-p90", "Infinity")])
+def test_plan_refuses_infinite_rate_and_targets(flag, value):
+    args = {"--rate": "1", "--ttft-p90": "500", "--itl-p90": "50", flag: value}
+    r = run(*PLAN, *[x for kv in args.items() for x in kv])
+    one_line(r, flag, value)
+
+
+def test_library_plan_refuses_infinite_rate():
+    from kvplan import api
+
+    with pytest.raises(KvplanError, match=r"^rate must be a finite number > 0, got inf"):
+        api.plan_deployment("llama-3.1-8b", float("inf"), "100", "10", 500.0, 50.0, gpus="h100")
+    with pytest.raises(KvplanError, match=r"^ttft_p90_ms must be a finite number > 0, got nan"):
+        api.plan_deployment("llama-3.1-8b", 1.0, "100", "10", float("nan"), 50.0, gpus="h100")
+
+
+# `kvplan perf --step-overhead-ms inf` printed nan× in its tables, exit 0: no option takes inf as a number.
+def test_numbers_are_finite():
+    from kvplan.units import parse_number
+
+    for text in ("inf", "-inf", "Infinity", "nan", "1e999"):
+        with pytest.raises(KvplanError, match="must be a number"):
+            parse_number(text, "--x", 0.0, None, open_low=False)
+    assert parse_number("1e300", "--x") == 1e300
+    one_line(run("perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4096", "--step-overhead-ms", "inf"),
+             "--step-overhead-ms", "'inf'")
+
+
+# `kvplan simulate ... --requests 100000000000` died with a MemoryError traceback.
+def test_out_of_memory_is_one_line(capsys):
+    from kvplan import cli
+
+    class Greedy:
+        def __call__(self, **kw):
+            raise MemoryError
+
+    with pytest.raises(SystemExit) as e:
+        cli._main(Greedy())
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("kvplan: error: out of memory") and "--requests" in err
+
+
+# `kvplan perf --batch 100000000` ran for hours: a prefill walked a list of --batch chunks, once per
+# token of the generation table. Alike chunks are priced once and counted --batch times.
+def test_prefill_of_alike_sequences_is_their_list_priced_once():
+    from kvplan import api
+    from kvplan.plan.latency.step import OpLatency, _Alike
+
+    for model, tp in (("llama-3.1-8b", 1), ("qwen3-30b-a3b", 1), ("nemotron-3-nano", 1), ("deepseek-v3", 8)):
+        r = OpLatency(api.load_model(model), api.load_gpu("h200"), tp)
+        for tokens, batch in ((1, 1), (512, 3), (100, 17)):
+            listed = r._mixed([(0, tokens)] * batch, 0, 0, 0, 0, 0)
+            assert r.prefill(tokens, batch) == listed, (model, tokens, batch)
+            assert r._mixed(_Alike((0, tokens), batch), 0, 0, 0, 0, 0, seconds=True) == \
+                r._mixed([(0, tokens)] * batch, 0, 0, 0, 0, 0, seconds=True)
+        one, huge = r.prefill(4096, 1), r.prefill(4096, 10**12)  # would not return if walked
+        assert huge.kv_write_bytes == 10**12 * one.kv_write_bytes and huge.batch == 10**12
+
+
+def test_perf_with_a_huge_batch_answers():
+    p = subprocess.run([sys.executable, "-m", "kvplan", "perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4096",
+                        "--batch", "100000000"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr[-300:]
+    assert "100,000,000" in p.stdout
+
+
+# `kvplan fit --max-num-batched-tokens 1` said "fits" where `kvplan simulate` with the same flags said
+# vLLM refuses it (SchedulerConfig: max_num_batched_tokens >= max_num_seqs): both say it now.
+@pytest.mark.parametrize("flags, message", [
+    (["--max-num-batched-tokens", "100", "--max-num-seqs", "256"],
+     "--max-num-batched-tokens 100 is smaller than --max-num-seqs 256; vLLM refuses that"),
+    (["--max-num-batched-tokens", "1"],
+     "--max-num-batched-tokens 1 is smaller than max_num_seqs 1024 (vLLM's default on h100-sxm-80gb; "
+     "--max-num-seqs sets it); vLLM refuses that"),
+    (["--max-num-seqs", "9000"],
+     "max_num_batched_tokens 8192 (vLLM's default on h100-sxm-80gb) is smaller than --max-num-seqs 9000; "
+     "vLLM refuses that"),
+])
+def test_fit_and_simulate_refuse_fewer_batched_tokens_than_sequences_alike(flags, message):
+    fit = run("fit", "llama-3.1-8b", "--gpu", "h100", *flags)
+    sim = run("simulate", "llama-3.1-8b", "--gpu", "h100", "--rate", "1", "--prompt-tokens", "10",
+              "--output-tokens", "10", "--requests", "5", *flags)
+    for r in (fit, sim):
+        one_line(r)
+        assert r.output == f"kvplan: error: {message}\n"
+    assert run("fit", "llama-3.1-8b", "--gpu", "h100", "--max-num-batched-tokens", "256",
+               "--max-num-seqs", "256").exit_code == 0  # equal is allowed
+
+
+# `kvplan plan --max-model-len 10000000` searched, gave every candidate up ("does not fit") and exited 0,
+# where fit and simulate refuse the flag; and plan took --prompt-tokens up to the model's context where
+# simulate (which plan runs) takes up to max_model_len − 1: one answer, one line, from all three.
+@pytest.mark.parametrize("flags, message", [
+    (["--prompt-tokens", "100", "--max-model-len", "10000000"],
+     "--max-model-len 10000000 is greater than llama-3.1-8b's max_position_embeddings (131072); vLLM refuses it "
+     "unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1"),
+    (["--prompt-tokens", "131072"], "--prompt-tokens must be between 1 and 131,071, got 131,072"),
+    (["--prompt-tokens", "2000", "--max-model-len", "1000"], "--prompt-tokens must be between 1 and 999, got 2,000"),
+])
+def test_plan_and_simulate_refuse_lengths_alike(flags, message):
+    plan = run(*PLAN, "--rate", "1", "--ttft-p90", "500", "--itl-p90", "50", *flags)
+    sim = run("simulate", "llama-3.1-8b", "--gpu", "h100", "--rate", "1", "--output-tokens", "10", *flags)
+    for r in (plan, sim):
+        one_line(r)
+        assert r.output == f"kvplan: error: {message}\n"
+    if "10000000" in flags:  # fit says it in the same words
+        assert run("fit", "llama-3.1-8b", "--gpu", "h100", *flags[2:]).output == f"kvplan: error: {message}\n"
+
+
+# The same model, GPU and flags through fit and simulate --json: one KV capacity. For gemma-2-9b (a full
+# and a sliding group sharing one block pool) simulate said 121,824 tokens (its pool's slots) beside
+# fit's 60,860 (vLLM's own figure: a max_model_len request's blocks in both groups) and never said why.
+@pytest.mark.parametrize("model, gpu", [("llama-3.1-8b", "a100-sxm-40gb"), ("gemma-2-9b", "l40s")])
+def test_fit_and_simulate_report_one_kv_capacity(model, gpu):
+    import json
+
+    f = json.loads(run("fit", model, "--gpu", gpu, "--json").stdout)
+    r = run("simulate", model, "--gpu", gpu, "--rate", "1", "--prompt-tokens", "100", "--output-tokens", "10",
+            "--requests", "5", "--json")
+    kv = json.loads(r.stdout)["kv_cache"]
+    assert kv["fit_tokens"] == f["kv_cache_tokens"]
+    assert kv["blocks"] == f["num_gpu_blocks"] - 1 and kv["tokens"] == kv["blocks"] * f["block_size"]
+    text = run("simulate", model, "--gpu", gpu, "--rate", "1", "--prompt-tokens", "100", "--output-tokens", "10",
+               "--requests", "5").output
+    said = f"is {f['kv_cache_tokens']:,} tokens" in " ".join(text.split())
+    assert said == (len(f["groups"]) > 1), text
+
+
+# Contradictory flags were taken silently: --format csv --json printed JSON; simulate dropped --arrivals
+# beside --concurrency or --trace, and --requests beside --trace (which replays its own requests).
+def test_format_and_json_together_must_agree():
+    one_line(run("fit", "llama-3.1-8b", "--gpu", "h100", "--format", "csv", "--json"), "--json", "--format csv")
+    one_line(run("models", "--format", "md", "--json"), "not both")
+    assert run("gpus", "--format", "json", "--json").exit_code == 0
+
+
+TRACE = ["simulate", "llama-3.1-8b", "--gpu", "h100", "--trace", "docs/examples/prefix_trace.csv"]
+CLOSED = ["simulate", "llama-3.1-8b", "--gpu", "h100", "--concurrency", "2", "--prompt-tokens", "64",
+          "--output-tokens", "8", "--requests", "4"]
+
+
+@pytest.mark.parametrize("args, words", [
+    ([*CLOSED, "--arrivals", "constant"], ("--arrivals", "--concurrency sets its own")),
+    ([*TRACE, "--arrivals", "poisson"], ("--arrivals", "--trace sets its own")),
+    ([*TRACE, "--requests", "5"], ("--trace replays each of its requests", "--requests")),
+])
+def test_simulate_refuses_flags_it_would_ignore(args, words):
+    one_line(run(*args), *words)
+
+
+def test_simulate_arrivals_and_requests_still_work_where_they_mean_something():
+    import json
+
+    r = run("simulate", "llama-3.1-8b", "--gpu", "h100", "--rate", "2", "--arrivals", "constant", "--prompt-tokens",
+            "64", "--output-tokens", "8", "--requests", "4", "--json")
+    d = json.loads(r.output)
+    assert r.exit_code == 0 and d["requests"] == 4 and d["workload"].startswith("constant 2/s")
+    assert json.loads(run(*CLOSED, "--json").output)["requests"] == 4
+
+
+# A GGUF cut short (a download that stopped) was "not a GGUF file (index 0 is out of bounds for axis 0
+# with size 0)": numpy's words. It starts with GGUF's magic, so say it is truncated or damaged.
+@pytest.mark.parametrize("keep", [10, 24, 1000, 3000])
+def test_truncated_gguf_is_said_so(tmp_path, keep):
+    cut = tmp_path / "cut.gguf"
+    cut.write_bytes(open("tests/data/tiny-gemma2.gguf", "rb").read()[:keep])
+    one_line(run("show", str(cut)), f"cut.gguf: a truncated or damaged GGUF file ({keep:,} bytes; the reader "
+                                    "stopped: ")
+
+
+def test_empty_gguf_is_said_so(tmp_path):
+    empty = tmp_path / "empty.gguf"
+    empty.write_bytes(b"")
+    one_line(run("size", str(empty), "--ctx", "16"), "empty.gguf: not a GGUF file (empty)")
+
+
+# `kvplan fit llama-3.1-8b --gpu h100 --all2all-backend nope` said "fits": the name was read only where an
+# all-to-all runs (a MoE model under EP × DP). vLLM's argument parser refuses it whatever the model.
+def test_a_bad_all2all_backend_is_refused_on_any_model():
+    one_line(run("fit", "llama-3.1-8b", "--gpu", "h100", "--all2all-backend", "nope"), "--all2all-backend", "'nope'")
+    assert run("fit", "llama-3.1-8b", "--gpu", "h100", "--all2all-backend", "naive").exit_code == 0
+
+
+# A config.json with "torch_dtype": "float7" was priced as float32 with the note "config.json states no
+# torch_dtype": untrue. The note now names the value it could not read (still float32: the largest).
+def test_an_unknown_torch_dtype_is_named_not_called_missing(tmp_path):
+    import json
+
+    cfg = json.load(open("tests/fixtures/configs/Mistral-7B-v0.1.json"))
+    cfg["torch_dtype"] = "float7"
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(cfg))
+    r = run("show", str(path), "--json")
+    d = json.loads(r.output)
+    assert r.exit_code == 0 and d["dtype"] == "fp32"
+    assert "'float7' is not one kvplan reads" in d["dtype_note"] and "states no torch_dtype" not in d["dtype_note"]
+
+
+# `kvplan plan ... --tp 3` (32 heads) searched nothing, said "no deployment met the SLA ... raise
+# --max-gpus, add --gpus, or relax the targets" and exited 0. When no size given can split the model,
+# that is fit's error; a list with one good size still searches it.
+def test_plan_refuses_tp_sizes_none_of_which_split_the_model():
+    base = ["plan", "llama-3.1-8b", "--prompt-tokens", "100", "--output-tokens", "10", "--gpus", "h100",
+            "--max-num-seqs", "8", "--requests", "20", "--no-disaggregated", "--workers", "1",
+            "--rate", "1", "--ttft-p90", "500", "--itl-p90", "50"]
+    r = run(*base, "--tp", "3,5")
+    one_line(r)
+    assert r.output == run("fit", "llama-3.1-8b", "--gpu", "h100", "--tp", "3").output
+    ok = run(*base, "--tp", "1,3", "--json")
+    assert ok.exit_code == 0 and "ranked" in ok.output
+
+
+# `kvplan fit '' --gpu h100` said "no such file: config.json" (the empty name read as this folder).
+def test_an_empty_model_is_said_so():
+    from kvplan import api
+
+    for args in (["fit", "", "--gpu", "h100"], ["size", "  ", "--ctx", "16"], ["show", ""]):
+        one_line(run(*args), "the model is empty")
+    with pytest.raises(KvplanError, match="^the model is empty"):
+        api.load_model("")
+
