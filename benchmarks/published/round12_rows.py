@@ -57,7 +57,7 @@ TPOT = "TPOT: (E2EL - TTFT) / (OSL - 1) per request, averaged: the decode steps 
 TABLES = [
     ("356", "gtobarTT · comment · 2025-07-10",
      "### Performance Benchmark Sweeps for DeepSeek-R1-0528-AWQ on 8xH100s (vLLM)",
-     dict(model="deepseek-r1", weight_dtype="int4", gpu="h100-sxm-80gb", num_gpus=8, tag="h100x8-deepseek-r1-0528-awq",
+     dict(model="deepseek-r1", weight_dtype="int4", kv_dtype="fp16", gpu="h100-sxm-80gb", num_gpus=8, tag="h100x8-deepseek-r1-0528-awq",
           version="vLLM (release not stated; run of July 2025)"),
      ["|   128 |  128 |           1 |     8 |      47.3 |      16.1 |           62.11 |              62.1 |             "
       "2708.7 |    2091.9 |          0.478 |",
@@ -80,7 +80,7 @@ TABLES = [
     ("394", "gtobarTT · comment · 2025-11-12",
      "### Performance Benchmark Sweeps for Qwen_Qwen3-4B on 4090\n\n#### Text-to-Text Performance Benchmark Sweeps for "
      "Qwen_Qwen3-4B on 4090",
-     dict(model="qwen3-4b", weight_dtype="bf16", gpu="rtx-4090", num_gpus=1, tag="rtx4090-qwen3-4b-bf16",
+     dict(model="qwen3-4b", weight_dtype="bf16", kv_dtype=None, gpu="rtx-4090", num_gpus=1, tag="rtx4090-qwen3-4b-bf16",
           version="vLLM (release not stated; run of November 2025)"),
      ["|   128 |  128 |           1 |     8 |      33.1 |      10.5 |           95.27 |              95.3 |             "
       "3872.1 |    1366.1 |          0.731 |",
@@ -131,7 +131,7 @@ def rows() -> tuple[list, list]:
                 out.append({
                     "id": f"tt-{setup['tag']}-c1-{isl}-{osl}-{tag}", "source": source, "quote": quote,
                     "retrieved": RETRIEVED, "engine": "vllm", "engine_version": setup["version"],
-                    "model": setup["model"], "weight_dtype": setup["weight_dtype"], "kv_dtype": None,
+                    "model": setup["model"], "weight_dtype": setup["weight_dtype"], "kv_dtype": setup["kv_dtype"],
                     "gpu": setup["gpu"], "num_gpus": setup["num_gpus"], "batch": 1, "input_len": isl, "output_len": o,
                     "metric": metric, "value": value, "notes": f"{what} {client} {note}"})
             if len(cells) > 6:
