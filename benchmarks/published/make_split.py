@@ -47,6 +47,11 @@ HGX B200 vLLM cookbook, a cloud provider's vllm bench serve runs at fixed 2,048 
 and #3240, benchmark_latency sweeps of Mixtral-8x7B on H100 and A100), split with SEED_ROUND11 (ceil(3 / 2) = 2 held out)
 and committed with aiconfigurator's predictions before any round-11 row was predicted.
 
+Round 12 (`round12`): round 11's held-out sources become "seen"; two new source documents (SOURCES_ROUND12: Tenstorrent's
+tt-inference-server issues #356 and #394, their engineers' vLLM reference runs on NVIDIA GPUs at fixed ISL / OSL,
+concurrency 1), split with SEED_ROUND12 (ceil(2 / 2) = 1 held out) and committed with aiconfigurator's coverage before any
+round-12 row was predicted.
+
 Round 5 (`round5`): round 4's held-out sources become "seen"; four new source documents (SOURCES_ROUND5, SGLang's
 cookbook pages), split with SEED_ROUND5, committed before any round-5 row was predicted. The model they are predicted
 with is the one after round 4's changes (TurboMind's first token included), frozen before this split.
@@ -312,11 +317,33 @@ def split_round11() -> dict:
     return _later_round(11, SEED_ROUND11, SOURCES_ROUND11, split_round10(), day="2026-12-07")
 
 
+SEED_ROUND12 = 2026121212  # 2026-12-07, round 12 (session 13); fixed before any round-12 row was predicted
+# (id, url prefixes, how) of the round-12 source documents (benchmarks/published/round12_rows.py wrote their rows; the rows
+# left out are in excluded.yaml with the reason). Read after round 11's held-out figures had been seen; the model they are
+# predicted with is main's when the split was committed, merged before the first print (frozen: no constant or code of it
+# changed for round 12). Two documents: ceil(2 / 2) = 1 is drawn to the held-out side; the other is a fit-side source
+# (nothing is fitted on it this round).
+SOURCES_ROUND12 = [
+    ("tt-inference-server-issue-356", ["https://github.com/tenstorrent/tt-inference-server/issues/356"],
+     "round 12: tt-inference-server issue #356 'DeepSeek-R1-0528: GPU Benchmarks' (July 2025), Tenstorrent's reference "
+     "runs on NVIDIA GPUs: vLLM benchmark_serving at fixed ISL / OSL, concurrency 1; rows: the vLLM table of "
+     "DeepSeek-R1-0528-AWQ (int4) on 8 x H100, TP 8, TTFT and TPOT at 128-8,192 -> 128 / 1,024 (14 rows)"),
+    ("tt-inference-server-issue-394", ["https://github.com/tenstorrent/tt-inference-server/issues/394"],
+     "round 12: tt-inference-server issue #394 '[Model Readiness Support]: Qwen3-4B', its GPU comment of 2025-11-12: "
+     "vLLM benchmark_serving at fixed ISL / OSL, concurrency 1, Qwen3-4B bf16 on one RTX 4090; TTFT and TPOT at "
+     "128-4,096 -> 128 / 1,024 (12 rows)"),
+]
+
+
+def split_round12() -> dict:
+    return _later_round(12, SEED_ROUND12, SOURCES_ROUND12, split_round11(), day="2026-12-07")
+
+
 def split() -> dict:
     return {**split_round1(), "round2": split_round2(), "round3": split_round3(), "round4": split_round4(),
             "round5": split_round5(), "round6": split_round6(), "round7": split_round7(), "round8": split_round8(),
             "round9": split_round9(), "round10": split_round10(),
-            "round11": split_round11()}
+            "round11": split_round11(), "round12": split_round12()}
 
 
 def split_round1() -> dict:
@@ -334,7 +361,7 @@ def split_round1() -> dict:
 
 def all_sources(doc: dict) -> list[dict]:
     """Every source document of both rounds."""
-    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11") for s in doc.get(n, {}).get("sources", [])]
+    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12") for s in doc.get(n, {}).get("sources", [])]
 
 
 def source_of(url: str, doc: dict) -> str:
@@ -362,7 +389,7 @@ if __name__ == "__main__":
     for name, d in (("round 1", s), ("round 2", s["round2"]), ("round 3", s["round3"]), ("round 4", s["round4"]),
                     ("round 5", s["round5"]), ("round 6", s["round6"]), ("round 7", s["round7"]),
                     ("round 8", s["round8"]), ("round 9", s["round9"]), ("round 10", s["round10"]),
-                    ("round 11", s["round11"])):
+                    ("round 11", s["round11"]), ("round 12", s["round12"])):
         n = {k: sum(source_of(e["source"], s) in d[k] for e in rows) for k in ("held_out_sources", "fit_sources")}
         print(f"{name} held out: {', '.join(d['held_out_sources'])} ({n['held_out_sources']} rows)\n"
               f"{name} fit:      {', '.join(d['fit_sources'])} ({n['fit_sources']} rows)")

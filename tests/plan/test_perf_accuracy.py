@@ -22,13 +22,28 @@ def test_every_row_on_one_side_and_readme_quotes_the_held_out_median():
     s = pa.summary(rows)
     readme = (ROOT / "README.md").read_text()
     m = re.search(r"held-out median absolute error of decode time\s+per token is\s+([\d.]+) %", readme)
-    # the headline is round 11's held-out figure as printed once (frozen on the page, every row and cell in
-    # benchmarks/published/round11_first_print.txt): decode time per token over its one TPOT row (Vultr, B200)
-    assert m and pa.FROZEN_ROUND11["decode"].startswith(f"{m.group(1)} % ")
+    # the headline is round 12's held-out figure as printed once (frozen on the page, every row and cell in
+    # benchmarks/published/round12_first_print.txt): decode time per token over its 7 TPOT rows (DeepSeek-R1 AWQ, 8 x H100)
+    assert m and pa.FROZEN_ROUND12["decode"].startswith(f"{m.group(1)} % ")
     ph = s["held_out"]["breakdowns"]["phase"]
-    assert s["held_out"]["all"]["n_pred"] == 16 and ph["decode"]["n_pred"] == 1 and ph["prefill"]["n_pred"] == 1 \
-        and ph["static batch"]["n_pred"] == 14
+    assert s["held_out"]["all"]["n_pred"] == 14 and ph["decode"]["n_pred"] == 7 and ph["prefill"]["n_pred"] == 7
     page = (ROOT / "docs" / "perf-accuracy.md").read_text()
+    first12 = (ROOT / "benchmarks" / "published" / "round12_first_print.txt").read_text()
+    fz12 = pa.FROZEN_ROUND12
+    assert f"\nall kvplan {fz12['all']}; aic not modelled (n 0)\n" in first12
+    assert f"\nphase decode kvplan {fz12['decode']}\n" in first12 and f"\nphase prefill kvplan {fz12['ttft']}\n" in first12
+    assert all(f"\nprompt {c.replace(': ', ' kvplan ', 1)}\n" in first12 for c in fz12["prompt"].split("; "))
+    fit_all, fit_ph = fz12["fit_side"].split(": ", 1)
+    assert f"## fit-side summary (tt-inference-server-issue-394, not fitted)\nall {fit_all}; aic" in first12
+    tp, tt = fit_ph.split(", ")
+    assert f"\nphase decode kvplan {tp[len('TPOT '):]}\n" in first12.split("## fit-side")[1]
+    assert f"\nphase prefill kvplan {tt[len('TTFT '):]}\n" in first12.split("## fit-side")[1]
+    assert f"- All round-12 held-out rows: {fz12['all']};" in page and f"of context): {fz12['decode']}." in page \
+        and f"completions front end): {fz12['ttft']}." in page
+    # today's figures differ from the first print once the model changes: the page must say so
+    assert pa._cell(s["held_out"]["all"]) == fz12["all"] or "Today's figures on the same rows (after" in page
+    # round 11 (seen since round 12's split): its first print kept literally, today's figures beside it
+    assert "Today's figures on the same rows (seen since round 12's split)" in page
     first = (ROOT / "benchmarks" / "published" / "round11_first_print.txt").read_text()
     fz = pa.FROZEN_ROUND11
     assert f"\nall kvplan {fz['all']}; aic " in first and f"- All round-11 held-out rows: {fz['all']};" in page
@@ -45,8 +60,6 @@ def test_every_row_on_one_side_and_readme_quotes_the_held_out_median():
     assert f"\nphase decode kvplan {fz['decode']}; aic {aic['decode']}\n" in first
     assert f"\nphase ttft kvplan {fz['ttft']}; aic {aic['TTFT']}\n" in first
     assert f"## fit-side summary (vllm-pr-3240, not fitted)\nall {fz['fit_side']}\n" in first
-    # today's figures differ from the first print once the model changes: the page must say so
-    assert pa._cell(s["held_out"]["all"]) == fz["all"] or "Today's figures on the same rows" in page
     # round 10 (seen since round 11's split): its first print kept literally, today's figures beside it
     first10 = (ROOT / "benchmarks" / "published" / "round10_first_print.txt").read_text()
     assert f"\nall {pa.FROZEN_ROUND10['all']}\n" in first10 and f"- All round-10 held-out rows: {pa.FROZEN_ROUND10['all']};" in page
@@ -119,7 +132,7 @@ def test_per_gpu_throughput_by_hand():
 
 
 def test_last_round_held_out_is_never_fitted():
-    # the round-11 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-10
+    # the round-12 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-11
     # (printed before the next round) are labelled "seen", not held out
     spec2 = importlib.util.spec_from_file_location("fit", ROOT / "benchmarks" / "latency" / "fit.py")
     fit = importlib.util.module_from_spec(spec2)
@@ -129,17 +142,19 @@ def test_last_round_held_out_is_never_fitted():
     fitted = {e["id"] for e in fit.fit_side_entries()}
     rows = pa.rows()
     held = {r["id"] for r in rows if r["side"] == "held_out"}
-    # round 11 printed (session 13): its held-out rows are the headline and never in fit.py's rows; round 10's held-out
-    # rows are seen since round 11's split, so fit.py may take them (it was not rerun for round 11)
-    assert pa.PENDING == () and len(held) == 16 and not held & fitted
-    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round11"]["held_out_sources"])
-    r10 = set(doc["round10"]["held_out_sources"])
+    # round 12 printed (session 13): its held-out rows are the headline and never in fit.py's rows; round 11's held-out
+    # rows are seen since round 12's split, so fit.py may take them (it was not rerun for round 12)
+    assert pa.PENDING == () and len(held) == 14 and not held & fitted
+    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round12"]["held_out_sources"])
+    r11 = set(doc["round11"]["held_out_sources"])
+    assert r11 <= set(doc["round12"]["seen_sources"]) and {r["side"] for r in rows if r["doc"] in r11} == {"seen"}
     assert r10 <= set(doc["round11"]["seen_sources"]) and {r["side"] for r in rows if r["doc"] in r10} == {"seen"}
     assert {r["doc"] for r in rows if r["side"] == "seen"} == set(doc["held_out_sources"]).union(
         *(set(doc[n]["held_out_sources"]) for n in ("round2", "round3", "round4", "round5", "round6", "round7",
-                                                    "round8", "round9", "round10")))
-    # round 11's fit-side source (vLLM PR #3240) is on the fit side of the page and in fit.py's rows
-    assert set(doc["round11"]["fit_sources"]) <= {r["doc"] for r in rows if r["side"] == "fit"}
+                                                    "round8", "round9", "round10", "round11")))
+    # rounds 11 and 12's fit-side sources (vLLM PR #3240; tt-inference-server #394) are on the fit side and in fit.py's rows
+    assert set(doc["round11"]["fit_sources"]) | set(doc["round12"]["fit_sources"]) <= {
+        r["doc"] for r in rows if r["side"] == "fit"}
     # every seen and fit row but not_fitted.yaml's (meta's FP8 405B on MI300X: an unpriced ROCm GEMM path)
     assert fitted == {r["id"] for r in rows if r["side"] in ("seen", "fit")} - pa.NOT_FITTED
 
