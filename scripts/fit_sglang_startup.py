@@ -44,11 +44,12 @@ def _rows() -> dict[str, dict]:
 
 
 def _kvplan_weights(e: dict) -> int:
-    """kvplan's weights as loaded for the row (parameters × format), the GPU with the most."""
+    """kvplan's weights as loaded for the row (parameters × format), the GPU with the most,
+    without LOAD_EXTRA (the term read here)."""
     import startup_log_baseline as base
 
     rep = base._sglang(base._inputs(e, "sglang"))
-    return max(s.weights_as_loaded for s in rep.stages)
+    return max(s.weights_as_loaded - s.part("load_extra") for s in rep.stages)
 
 
 def _gpu(e: dict):

@@ -207,8 +207,8 @@ def rows() -> list[dict]:
             r["parts"] = {p.key: p.bytes / GiB for p in st.budget}
             r["parts"]["weights"] = st.weights_as_loaded / GiB  # as loaded
             w_log = e.get("model_weights_gib") or e.get("weights_mem_usage_gib")
-            if w_log is not None:  # SGLang's "mem usage" holds what loading allocated beyond the weights too
-                r["kv_logw"] = r["kv"] + r["parts"]["weights"] + r["parts"].get("load_extra", 0) - w_log
+            if w_log is not None:
+                r["kv_logw"] = r["kv"] + r["parts"]["weights"] - w_log
             if r["log_kv"] is not None:
                 r["err_gib"] = r["kv"] - r["log_kv"]
                 if r["log_kv"] > 0 and not r["refused"]:
