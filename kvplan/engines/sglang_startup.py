@@ -102,12 +102,16 @@ def custom_all_reduce_bytes(tp: int) -> int:
     return 3 * CUSTOM_AR["max_size"] if tp in CUSTOM_AR["world_sizes"] else 0
 
 
+def desktop_card(gpu) -> bool:
+    """A card that may drive a display (DISPLAY_CARDS); no card given: True, the larger figure."""
+    name = getattr(gpu, "display_name", None)
+    return name is None or any(w in name for w in DISPLAY_CARDS["value"])
+
+
 def used_before(gpu, tp: int, gpus: int) -> int:
     """Bytes used on each GPU before SGLang's baseline: the context by card kind, plus at more
     than one GPU NCCL's share and the custom all-reduce buffers."""
-    name = getattr(gpu, "display_name", None)
-    desktop = name is None or any(w in name for w in DISPLAY_CARDS["value"])  # unknown: the larger
-    used = PRE_LOAD_TP1["display" if desktop else "datacenter"]["value"]
+    used = PRE_LOAD_TP1["display" if desktop_card(gpu) else "datacenter"]["value"]
     if gpus > 1:
         used += NCCL_TP["value"] + custom_all_reduce_bytes(tp)
     return used
@@ -124,7 +128,7 @@ def budget_parts(total: int, mfs: float, weights_bytes: int, gpus: int = 1, gpu=
     pre = total - pre_used
     kv = int(pre * mfs) - weights_bytes - extra
     slack = total - pre_used - weights_bytes - extra - kv
-    kind = "a desktop card's" if pre_used == used_before(None, tp, gpus) else "a datacenter card's"
+    kind = "a desktop card's" if desktop_card(gpu) else "a datacenter card's"
     parts = [BudgetPart("weights", "weights (this GPU's share)", weights_bytes, "parameters × weight format"),
              BudgetPart("non_torch", "CUDA context, NCCL (before the baseline)", pre_used,
                         f"{kind} context{' + NCCL + custom all-reduce' if gpus > 1 else ''}, from the fit "
