@@ -92,7 +92,7 @@ LOAD_EXTRA = {
 PRE_LOAD_UNCERTAINTY = {
     "value": 536_870_912,  # 0.5 GiB
     "source": ("the fit-side figures of one term differ by up to 0.17 GiB (PRE_LOAD_TP1: 0.64 and 0.81), the "
-               "held-out H100 contexts seen lie up to 0.33 GiB under PRE_LOAD_TP1's; rounded up to 0.5 GiB "
+               "held-out H100 contexts seen lie up to 0.34 GiB under the datacenter PRE_LOAD_TP1 (0.295 of 0.635); rounded up to 0.5 GiB "
                "for the drivers, TP sizes and interconnects no fit-side log shows"),
 }
 
