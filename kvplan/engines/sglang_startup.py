@@ -85,15 +85,15 @@ LOAD_EXTRA = {
     "value": 219_911_823,  # 0.205 GiB
     "source": (
         "fit half, the larger of its two figures (cautious; scripts/fit_sglang_startup.py): "
-        "jerryzsj_sglang_rtx3090 (Qwen2.5-7B shapes): 'mem usage' 22.76 − 8.37 = 14.39 GB (15,451,144,847 bytes) against "
-        "kvplan's 15,231,233,024-byte weights; llmd-gke-snapshot (Qwen3-32B): 61.07 GB (65,573,413,192) "
+        "jerryzsj_sglang_rtx3090 (Qwen2.5-7B shapes): 'mem usage' 22.76 − 8.37 = 14.39 GB (15,451,144,847 "
+        "bytes) against kvplan's 15,231,233,024-byte weights; llmd-gke-snapshot (Qwen3-32B): 61.07 GB (65,573,413,192) "
         "against 65,524,246,528: 0.046 GiB. Estimated: charged with an uncertainty as large as itself"),
 }
 PRE_LOAD_UNCERTAINTY = {
     "value": 536_870_912,  # 0.5 GiB
     "source": ("the fit-side figures of one term differ by up to 0.17 GiB (PRE_LOAD_TP1: 0.64 and 0.81), the "
-               "held-out H100 contexts seen lie up to 0.34 GiB under the datacenter PRE_LOAD_TP1 (0.295 of 0.635); rounded up to 0.5 GiB "
-               "for the drivers, TP sizes and interconnects no fit-side log shows"),
+               "held-out H100 contexts seen lie up to 0.34 GiB under the datacenter PRE_LOAD_TP1 (0.295 of "
+               "0.635); rounded up to 0.5 GiB for the drivers, TP sizes and interconnects no fit-side log shows"),
 }
 
 

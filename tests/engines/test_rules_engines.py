@@ -461,7 +461,8 @@ def test_sglang_budget_follows_the_model():
     r = plan("llama-2-7b", engine="sglang", gpu="h200")
     assert [(p.key, p.label) for p in r.stages[0].budget] == [
         ("weights", "weights (this GPU's share)"), ("non_torch", "CUDA context, NCCL (before the baseline)"),
-        ("load_extra", "allocated while loading, beyond the weights"), ("kv_cache", "KV cache"), ("unused", "slack: activations, CUDA graphs")]
+        ("load_extra", "allocated while loading, beyond the weights"), ("kv_cache", "KV cache"),
+        ("unused", "slack: activations, CUDA graphs")]
     # the H200's CUDA total: 139.81 GiB printed (vllm#34553), kept as 139.805 GiB = 150,114,475,704
     # (gpus.yaml cuda_memory_bytes); the fraction still reads nvidia-smi's 143,771 MiB.
     # int((150,114,475,704 − 681,826,058) × 0.904) − 13,476,831,232 − 219,911,823 = 135,087,115,279 − ...
