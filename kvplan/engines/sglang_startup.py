@@ -86,8 +86,8 @@ LOAD_EXTRA = {
     "source": (
         "fit half, the larger of its two figures (cautious; scripts/fit_sglang_startup.py): "
         "jerryzsj_sglang_rtx3090 (Qwen2.5-7B shapes): 'mem usage' 22.76 − 8.37 = 14.39 GB (15,451,144,847 "
-        "bytes) against kvplan's 15,231,233,024-byte weights; llmd-gke-snapshot (Qwen3-32B): 61.07 GB (65,573,413,192) "
-        "against 65,524,246,528: 0.046 GiB. Estimated: charged with an uncertainty as large as itself"),
+        "bytes) against kvplan's 15,231,233,024-byte weights; llmd-gke-snapshot (Qwen3-32B): 61.07 GB "
+        "(65,573,413,192) against 65,524,246,528: 0.046 GiB. Estimated: charged with an uncertainty as large as itself"),
 }
 PRE_LOAD_UNCERTAINTY = {
     "value": 536_870_912,  # 0.5 GiB
