@@ -261,7 +261,7 @@ class SGLang(Engine):
         if opts.kv_cache_memory is None:  # the fraction of what was free before the weights
             from .sglang_startup import budget_parts
 
-            return budget_parts(total, mfs, weights_bytes, tp * pp)
+            return budget_parts(total, mfs, weights_bytes, tp * pp, gpu, tp)
         parts = [BudgetPart("weights", "weights (this GPU's share)", weights_bytes,
                             "parameters × weight format")]
         return finish_budget(total, mfs, parts, opts.kv_cache_memory,
