@@ -166,6 +166,16 @@ class Engine:
     budget_caveat = ""  # what the budget leaves out, said under every fit (one line)
     frontier: frozenset = frozenset()  # the FRONTIER_KINDS this engine's rules model
 
+    def check_max_model_len(self, spec, max_model_len: int | None) -> None:
+        """Refuse a --max-model-len this engine itself refuses for ``spec`` (past the model's
+        positions: vLLM and SGLang refuse it unless an environment variable is set); other
+        engines take any length."""
+
+    def context_limit(self, spec) -> tuple[int, str] | None:
+        """The longest context this engine serves ``spec`` at by default and what it says past it,
+        or None where it takes any length."""
+        return None
+
     def check(self, spec) -> None:
         """Refuse a spec holding a frontier kind (or family) this engine does not model."""
         for lt in spec.counts():

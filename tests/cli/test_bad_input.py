@@ -251,3 +251,92 @@ def test_an_empty_model_is_said_so():
     with pytest.raises(KvplanError, match="^the model is empty"):
         api.load_model("")
 
+
+
+# ---- session 14 ------------------------------------------------------------------------------
+# `kvplan fit --engine sglang --max-model-len 1000000` said "fits" for a 131,072-position model. SGLang
+# refuses a --context-length past the one it derives (configs/model_config.py
+# ModelConfig._derive_context_length) unless SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN is set; fit,
+# simulate and plan say so in its words, as they do vLLM's.
+SGLANG_TOO_LONG = ("--max-model-len 1000000 (SGLang's --context-length) is greater than llama-3.1-8b's context "
+                   "length as SGLang derives it (131072: max_position_embeddings); SGLang refuses it unless "
+                   "SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1")
+
+
+@pytest.mark.parametrize("args", [
+    ["fit", "llama-3.1-8b", "--gpu", "h100", "--engine", "sglang", "--max-model-len", "1000000"],
+    ["fit", "llama-3.1-8b", "--gpu", "h100", "--engine", "sglang", "--max-model-len", "1000000", "--json"],
+    ["simulate", "llama-3.1-8b", "--gpu", "h100", "--engine", "sglang", "--max-model-len", "1000000", "--rate", "1",
+     "--prompt-tokens", "100", "--output-tokens", "10", "--requests", "5"],
+    [*PLAN, "--engine", "sglang", "--rate", "1", "--ttft-p90", "500", "--itl-p90", "50", "--max-model-len", "1000000"],
+])
+def test_sglang_refuses_a_context_length_past_the_model(args):
+    r = run(*args)
+    one_line(r)
+    assert r.output == f"kvplan: error: {SGLANG_TOO_LONG}\n"
+    ok = run("fit", "llama-3.1-8b", "--gpu", "h100", "--engine", "sglang", "--max-model-len", "131072")
+    assert ok.exit_code == 0 and "fits" in ok.output
+
+
+def test_sglang_derives_its_context_length_with_the_rope_factor(tmp_path):
+    """get_context_length (utils/hf_transformers_utils.py): max_position_embeddings × rope factor, unless
+    rope_scaling states original_max_position_embeddings or is llama3's."""
+    import json
+
+    from kvplan import api
+    from kvplan.engines import sglang
+
+    cfg = json.load(open("tests/fixtures/configs/Mistral-7B-v0.1.json"))
+    cfg["rope_scaling"] = {"type": "linear", "factor": 2.0}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(cfg))
+    spec = api.load_model(str(path))
+    assert sglang.derived_context_len(spec) == 2 * cfg["max_position_embeddings"] == 65536
+    sglang.check_context_length(spec, 65536)
+    with pytest.raises(KvplanError, match=r"\(65536: max_position_embeddings 32768 × rope factor 2\); SGLang"):
+        sglang.check_context_length(spec, 65537)
+    cfg["rope_scaling"]["original_max_position_embeddings"] = 4096
+    path.write_text(json.dumps(cfg))
+    assert sglang.derived_context_len(api.load_model(str(path))) == 32768
+
+
+# `kvplan perf --new-tokens 100000000` priced 2 × 10^8 steps one by one: hours. Past EXACT_STEPS the
+# cache-vs-recompute table prices runs of steps by their middle one and says so; and a generation past
+# the model's positions is warned of in the engine's words, as --ctx is.
+def test_perf_with_huge_new_tokens_answers_and_says_it_estimated():
+    import json
+
+    p = subprocess.run([sys.executable, "-m", "kvplan", "perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4096",
+                        "--new-tokens", "100000000", "--json"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr[-300:]
+    g = json.loads(p.stdout)["cache_vs_recompute"]
+    assert g["new_tokens"] == 10**8 and g["steps_priced_every"] == 12209
+    assert p.stderr == ("kvplan: warning: ctx 100,004,095 (the prompt + the new tokens − 1) is beyond llama-3.1-8b's "
+                        "max_position_embeddings (131,072); vLLM refuses a longer max_model_len unless "
+                        "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1: priced as if it were set\n")
+    text = run("perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4096", "--new-tokens", "9000").output
+    assert "estimated: runs of 3 steps, each priced by its middle step" in text
+
+
+def test_generation_priced_in_runs_is_close_to_every_step(monkeypatch):
+    from kvplan import api
+    from kvplan.plan import perf
+    from kvplan.plan.latency.step import OpLatency
+
+    r = OpLatency(api.load_model("llama-3.1-8b"), api.load_gpu("h100"), 1)
+    exact = perf.generation(r, 1000, 3001)
+    monkeypatch.setattr(perf, "EXACT_STEPS", 100)
+    runs = perf.generation(r, 1000, 3001)
+    assert (exact.every, runs.every) == (1, 31)
+    for k in ("cached_flops", "cached_bytes", "cached_seconds", "recompute_flops", "recompute_bytes",
+              "recompute_seconds"):
+        assert getattr(runs, k) == pytest.approx(getattr(exact, k), rel=1e-5), k
+    assert runs.recompute_bytes == exact.recompute_bytes  # affine in the context: exact in runs of odd length
+
+
+def test_perf_warns_of_a_context_past_the_model_in_the_engine_words():
+    r = run("perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "200000", "--engine", "sglang", "--no-cache-compare")
+    assert r.exit_code == 0
+    assert ("kvplan: warning: ctx 200,000 is beyond llama-3.1-8b's max_position_embeddings (131,072); SGLang refuses "
+            "a longer --context-length unless SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1: priced as if it were set"
+            ) in r.stderr

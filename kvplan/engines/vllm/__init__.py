@@ -129,6 +129,13 @@ class VLLM(Engine):
         return Holding(rows, p.blocks(ctx, cfg) * cfg.block_size,
                        formats=None if kv_dtype == asked else (kv_dtype,) * len(rows))
 
+    def check_max_model_len(self, spec, max_model_len: int | None) -> None:
+        check_max_model_len(spec, max_model_len)
+
+    def context_limit(self, spec) -> tuple[int, str] | None:
+        return (spec.max_context, "vLLM refuses a longer max_model_len unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1") \
+            if spec.max_context else None
+
     def kv_formats(self, kv_fmt: str) -> tuple[str, str]:
         """The format this configured layout keeps K and V in, which is not always the one asked
         (``KV_DTYPE_IGNORED``: Falcon's attention ignores --kv-cache-dtype)."""
