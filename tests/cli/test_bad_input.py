@@ -340,3 +340,44 @@ def test_perf_warns_of_a_context_past_the_model_in_the_engine_words():
     assert ("kvplan: warning: ctx 200,000 is beyond llama-3.1-8b's max_position_embeddings (131,072); SGLang refuses "
             "a longer --context-length unless SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1: priced as if it were set"
             ) in r.stderr
+
+
+# `kvplan plan` exited 0 when no deployment met the SLA: a script could not tell. It exits 1 (as fit's
+# "does not fit"), the report or --json printed all the same; bad input stays 2.
+def test_plan_exits_1_when_no_deployment_meets_the_sla():
+    import json
+
+    args = [*PLAN, "--rate", "1", "--ttft-p90", "0.001", "--itl-p90", "50"]
+    r = run(*args, "--json")
+    d = json.loads(r.stdout)
+    assert r.exit_code == 1 and d["ranked"] == [] and d["candidates"], r.output
+    text = run(*args)
+    assert text.exit_code == 1 and "no deployment met the SLA" in text.output
+    ok = run(*PLAN, "--rate", "1", "--ttft-p90", "500", "--itl-p90", "50", "--json")
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["ranked"]
+    assert "Exit status: 0 when a deployment meets the SLA, 1 when none does" in " ".join(
+        run("plan", "--help").output.split())
+
+
+# `kvplan plan --explain` said "out: h100-sxm-80gb 0×tp1, max_num_seqs 9000: does not fit: ... smaller
+# than max_num_seqs=9000": the library's Python names and a replica count never simulated. It says the
+# CLI's flags (--json's explain too); the library's own report keeps its parameter names.
+def test_plan_explain_speaks_the_users_words():
+    import json
+
+    args = [("9000" if a == "8" else a) for a in PLAN] + ["--rate", "1", "--ttft-p90", "500", "--itl-p90", "50"]
+    r = run(*args, "--explain")
+    why = " ".join(r.output.split("why:\n")[1].split())
+    assert r.exit_code == 1
+    assert why == ("out: h100-sxm-80gb TP 1, --max-num-seqs 9000: does not fit: max_num_batched_tokens 8192 (vLLM's "
+                   "default on h100-sxm-80gb) is smaller than --max-num-seqs 9000; vLLM refuses that")
+    d = json.loads(run(*args, "--json").stdout)
+    assert d["explain"] == [why]
+    assert d["candidates"][0]["note"].endswith("is smaller than max_num_seqs=9000; vLLM refuses that")
+    from kvplan import api
+    from kvplan.render.deploy import verdicts
+
+    res = api.plan_deployment("llama-3.1-8b", 1.0, "100", "10", 500.0, 50.0, gpus="h100", tps=[1], seqs=[9000],
+                              requests=20, disaggregated=False, workers=1)
+    assert verdicts(res)[0].startswith("out: h100-sxm-80gb TP 1, max_num_seqs=9000: does not fit: ")
+    assert "\x1f" not in json.dumps(d)
