@@ -10,7 +10,7 @@ def ms(seconds: float) -> str:
 
 
 def flops(n: int) -> str:
-    for size, name in ((10**15, "PFLOP"), (10**12, "TFLOP"), (10**9, "GFLOP"), (10**6, "MFLOP")):
+    for size, name in ((10**18, "EFLOP"), (10**15, "PFLOP"), (10**12, "TFLOP"), (10**9, "GFLOP"), (10**6, "MFLOP")):
         if n >= size:
             return f"{n / size:,.2f} {name}"
     return f"{n:,} FLOP"

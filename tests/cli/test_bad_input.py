@@ -381,3 +381,30 @@ def test_plan_explain_speaks_the_users_words():
                               requests=20, disaggregated=False, workers=1)
     assert verdicts(res)[0].startswith("out: h100-sxm-80gb TP 1, max_num_seqs=9000: does not fit: ")
     assert "\x1f" not in json.dumps(d)
+
+
+# `kvplan check-bench empty.json --model ... --gpu h100` printed a table of "0 load level" and exited 0:
+# a check that checked nothing. An empty file, or one holding no load level, is one line and exit 2.
+@pytest.mark.parametrize("text, words", [("", "empty.json: empty (no result in it)"),
+                                         ("  \n", "empty.json: empty (no result in it)"),
+                                         ('{"benchmarks": []}', "empty.json: no load level in it")])
+def test_check_bench_refuses_a_file_with_no_load_level(tmp_path, text, words):
+    path = tmp_path / "empty.json"
+    path.write_text(text)
+    for extra in ([], ["--json"]):
+        one_line(run("check-bench", str(path), "--gpu", "h100", "--model", "llama-3.1-8b", *extra), words)
+
+
+# `kvplan perf --new-tokens 100000` printed "1606.05 TB" (no unit past TB) and its table ran past 80
+# columns at larger counts: sizes go on to PB and EB, FLOPs to EFLOP.
+def test_sizes_past_a_terabyte_have_units():
+    from kvplan.render.perf import flops
+    from kvplan.units import gb, gib
+
+    assert gb(1_606_052_250_000_000) == "1.61 PB" and gb(657 * 10**18) == "657.00 EB"
+    assert gib(2**50) == "1 PiB" and gib(3 * 2**60) == "3 EiB" and gb(999 * 10**12) == "999.00 TB"
+    assert flops(179_756 * 10**15) == "179.76 EFLOP"
+    p = subprocess.run([sys.executable, "-m", "kvplan", "perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4096",
+                        "--new-tokens", "100000000"], capture_output=True, text=True, timeout=60,
+                       env={**__import__("os").environ, "COLUMNS": "80"})
+    assert p.returncode == 0 and max(map(len, p.stdout.splitlines())) <= 80, p.stdout
