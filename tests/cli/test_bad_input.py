@@ -408,3 +408,18 @@ def test_sizes_past_a_terabyte_have_units():
                         "--new-tokens", "100000000"], capture_output=True, text=True, timeout=60,
                        env={**__import__("os").environ, "COLUMNS": "80"})
     assert p.returncode == 0 and max(map(len, p.stdout.splitlines())) <= 80, p.stdout
+
+
+# `kvplan fit --engine llamacpp --ctx 200000` on a 131,072-token model said "fits" and nothing else.
+# llama-server starts (its cache at the full -c) but caps each slot at the GGUF's training context
+# (tools/server/server-context.cpp load_model): fit says so.
+def test_llamacpp_past_the_training_context_is_noted():
+    import json
+
+    d = json.loads(run("fit", "llama-3.1-8b", "--gpu", "h100", "--engine", "llamacpp", "--ctx", "200000",
+                       "--json").stdout)
+    assert ("200,000 tokens are beyond llama-3.1-8b's training context (131,072); llama-server caps each slot "
+            "there") in " ".join(d["notes"])
+    d = json.loads(run("fit", "llama-3.1-8b", "--gpu", "h100", "--engine", "llamacpp", "--ctx", "131072",
+                       "--json").stdout)
+    assert "training context" not in " ".join(d["notes"])
