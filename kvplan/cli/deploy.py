@@ -57,6 +57,7 @@ def plan_cmd(
     from ..render.deploy import as_dict, render
 
     def go():
+        n_top = _count("--top", top)  # before the search, which can take minutes
         res = api.plan_deployment(
             model, _number("--rate", rate, 0), prompt_tokens, output_tokens, _number("--ttft-p90", ttft_p90, 0),
             _number("--itl-p90", itl_p90, 0), gpus, engine, _counts("--tp", tps), _counts("--max-num-seqs", seqs),
@@ -67,7 +68,7 @@ def plan_cmd(
         if as_json:
             _json(as_dict(res, flag))
         else:
-            sys.stdout.write(render(res, explain, _count("--top", top), words=flag))
+            sys.stdout.write(render(res, explain, n_top, words=flag))
         if not res.ranked:  # exit 1, as fit's "does not fit": a script can test it (--help, docs/commands/plan.md)
             raise typer.Exit(1)
 

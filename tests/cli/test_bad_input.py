@@ -423,3 +423,16 @@ def test_llamacpp_past_the_training_context_is_noted():
     d = json.loads(run("fit", "llama-3.1-8b", "--gpu", "h100", "--engine", "llamacpp", "--ctx", "131072",
                        "--json").stdout)
     assert "training context" not in " ".join(d["notes"])
+
+
+# `kvplan plan ... --top 0` searched every deployment (minutes with the default GPUs and sizes), then
+# refused --top: it is read before the search.
+def test_plan_reads_top_before_searching(monkeypatch):
+    from kvplan import api
+
+    def search(*a, **k):
+        raise AssertionError("searched")
+
+    monkeypatch.setattr(api, "plan_deployment", search)
+    one_line(run("plan", "llama-3.1-8b", "--rate", "1", "--prompt-tokens", "100", "--output-tokens", "10",
+                 "--ttft-p90", "500", "--itl-p90", "50", "--top", "0"), "--top must be a positive whole number")
