@@ -262,7 +262,8 @@ class SGLang(Engine):
                          "SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1") if derived else None
 
     def for_model(self, spec, gpu, opts: ServeOptions, kv_fmt: str, model_dtype: str, pp: int = 1) -> "SGLang":
-        check_context_length(spec, opts.max_model_len)
+        if not opts.long_context_allowed:
+            check_context_length(spec, opts.max_model_len)
         return SGLang(_hybrid(spec), spec.family in SSM_FP32)
 
     def hold(self, mixer, ctx: int, model_dtype: str, kv_dtype: str) -> Holding:

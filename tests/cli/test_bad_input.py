@@ -436,3 +436,23 @@ def test_plan_reads_top_before_searching(monkeypatch):
     monkeypatch.setattr(api, "plan_deployment", search)
     one_line(run("plan", "llama-3.1-8b", "--rate", "1", "--prompt-tokens", "100", "--output-tokens", "10",
                  "--ttft-p90", "500", "--itl-p90", "50", "--top", "0"), "--top must be a positive whole number")
+
+
+# A start-up log shows an engine that started: check-log takes the length it logged even past the model's
+# (the server ran with the override set), where fit, unset, refuses it.
+def test_a_logged_length_past_the_model_is_taken_as_allowed():
+    from kvplan import api
+    from kvplan.engines.base import ServeOptions
+    from kvplan.observe.log_flags import sglang_options, vllm_options
+    from kvplan.plan import fit
+
+    spec, gpu = api.load_model("llama-3.1-8b"), api.load_gpu("h100")
+    assert sglang_options({"context_length": "200000"})[0].long_context_allowed
+    assert vllm_options({"max_model_len": "200000"})[0].long_context_allowed
+    for engine in ("sglang", "vllm"):
+        with pytest.raises(KvplanError, match="unless"):
+            fit.fit(spec, gpu, engine=engine, opts=ServeOptions(max_model_len=200000))
+        r = fit.fit(spec, gpu, engine=engine, opts=ServeOptions(max_model_len=200000, long_context_allowed=True))
+        assert r.capacity.max_model_len == 200000
+        assert any(n.startswith("200,000 tokens are beyond llama-3.1-8b's training context (131,072)")
+                   for n in r.notes), r.notes

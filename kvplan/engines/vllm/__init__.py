@@ -150,7 +150,8 @@ class VLLM(Engine):
                   pp: int = 1) -> Config:
         mnbt_default, seqs_default = batch_defaults(gpu)
         mml = opts.max_model_len or (spec.max_context if spec is not None else None)
-        check_max_model_len(spec, opts.max_model_len)
+        if not opts.long_context_allowed:
+            check_max_model_len(spec, opts.max_model_len)
         if not mml:
             raise KvplanError(f"the model states no max_position_embeddings; give {opt('max_model_len')}")
         from .ep_buffers import default_batched_tokens
