@@ -428,7 +428,7 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     longest = max(cap.max_model_len, ctx or 0)
     if limit is not None and longest > limit[0]:
         notes.append(f"{longest:,} tokens are beyond {spec.name}'s training context ({limit[0]:,}); {limit[1]}"
-                     + (" (taken as set: long_context_allowed)" if opts.long_context_allowed else ""))
+                     + (" (taken as set here)" if opts.long_context_allowed else ""))
     if ctx is not None:
         if ctx > cap.max_model_len and eng.rejects_beyond_max_model_len:
             notes.append(f"--ctx {ctx:,} is beyond --max-model-len {cap.max_model_len:,}: {eng.display} "
