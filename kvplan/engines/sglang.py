@@ -27,7 +27,7 @@ pool configuration run on the CPU (tests/golden/sglang_0.5.23.json, scripts/orac
 """
 from __future__ import annotations
 
-from ..errors import KvplanError
+from ..errors import KvplanError, opt
 from ..model import dtypes
 from ..model.kinds import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, Mamba, Mamba2, SlidingWindow
 from .base import BudgetPart, Capacity, Engine, Holding, ServeOptions, Worker, finish_budget, largest
@@ -210,6 +210,36 @@ def _request_bytes(spec, kv_fmt, model_dtype: str, n: int) -> int:
     return total
 
 
+def derived_context_len(spec) -> int | None:
+    """The context length SGLang derives for ``spec`` (utils/hf_transformers_utils.py
+    get_context_length): max_position_embeddings × the rope factor, the factor taken as 1 where
+    rope_scaling states original_max_position_embeddings or its rope_type is llama3. (SGLang
+    reads max_sequence_length, seq_length, max_seq_len and model_max_length first where a config
+    has them; kvplan's specs keep max_position_embeddings only.)"""
+    if spec is None or not spec.max_context:
+        return None
+    rope = spec.rope
+    factor = 1.0
+    if rope is not None and rope.factor is not None and rope.original_max_position is None \
+            and rope.type != "llama3":
+        factor = rope.factor
+    return int(factor * spec.max_context)
+
+
+def check_context_length(spec, context_length: int | None) -> None:
+    """SGLang refuses a --context-length past the derived one (configs/model_config.py
+    ModelConfig._derive_context_length raises ValueError "... To allow overriding this maximum,
+    set the env var SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1"); kvplan's --max-model-len is
+    that flag here."""
+    derived = derived_context_len(spec)
+    if context_length and derived and context_length > derived:
+        how = "max_position_embeddings" if derived == spec.max_context else \
+            f"max_position_embeddings {spec.max_context} × rope factor {spec.rope.factor:g}"
+        raise KvplanError(f"{opt('max_model_len', context_length)} (SGLang's --context-length) is greater "
+                          f"than {spec.name}'s context length as SGLang derives it ({derived}: {how}); "
+                          "SGLang refuses it unless SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1")
+
+
 class SGLang(Engine):
     name = "sglang"
     summary = f"SGLang {VERSION} token pool (radix cache, page size 1)"
@@ -223,7 +253,17 @@ class SGLang(Engine):
     def __init__(self, hybrid: bool = False, ssm_fp32: bool = False):
         self.hybrid, self.ssm_fp32 = hybrid, ssm_fp32
 
+    def check_max_model_len(self, spec, max_model_len: int | None) -> None:
+        check_context_length(spec, max_model_len)
+
+    def context_limit(self, spec) -> tuple[int, str] | None:
+        derived = derived_context_len(spec)
+        return (derived, "SGLang refuses a longer --context-length unless "
+                         "SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1") if derived else None
+
     def for_model(self, spec, gpu, opts: ServeOptions, kv_fmt: str, model_dtype: str, pp: int = 1) -> "SGLang":
+        if not opts.long_context_allowed:
+            check_context_length(spec, opts.max_model_len)
         return SGLang(_hybrid(spec), spec.family in SSM_FP32)
 
     def hold(self, mixer, ctx: int, model_dtype: str, kv_dtype: str) -> Holding:

@@ -129,6 +129,13 @@ class VLLM(Engine):
         return Holding(rows, p.blocks(ctx, cfg) * cfg.block_size,
                        formats=None if kv_dtype == asked else (kv_dtype,) * len(rows))
 
+    def check_max_model_len(self, spec, max_model_len: int | None) -> None:
+        check_max_model_len(spec, max_model_len)
+
+    def context_limit(self, spec) -> tuple[int, str] | None:
+        return (spec.max_context, "vLLM refuses a longer max_model_len unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1") \
+            if spec.max_context else None
+
     def kv_formats(self, kv_fmt: str) -> tuple[str, str]:
         """The format this configured layout keeps K and V in, which is not always the one asked
         (``KV_DTYPE_IGNORED``: Falcon's attention ignores --kv-cache-dtype)."""
@@ -143,7 +150,8 @@ class VLLM(Engine):
                   pp: int = 1) -> Config:
         mnbt_default, seqs_default = batch_defaults(gpu)
         mml = opts.max_model_len or (spec.max_context if spec is not None else None)
-        check_max_model_len(spec, opts.max_model_len)
+        if not opts.long_context_allowed:
+            check_max_model_len(spec, opts.max_model_len)
         if not mml:
             raise KvplanError(f"the model states no max_position_embeddings; give {opt('max_model_len')}")
         from .ep_buffers import default_batched_tokens
