@@ -79,3 +79,10 @@ def test_describe_notes_in_full():
     assert describe(NS(engine="sglang", groups=(Group("sliding", 1, 4096),), swa_tokens=123456)) \
         == ("beside the full-attention pool, a sliding-window pool of 123,456 tokens "
             "(window 4,096): a request holds its window there once decoding")
+
+
+def test_describe_a_sliding_only_cache():
+    """Mistral 7B v0.1 on vLLM: no full-attention group to share with; the note says so."""
+    assert describe(NS(engine="vllm", groups=(Group("sliding", 16, 4096),), swa_tokens=0, main_group=False)) == (
+        "every KV cache group is sliding window (sliding (window 4,096)): a request holds the blocks of its "
+        "window, the ones behind it freed; prefix-cache hits not modelled (kvplan/plan/simulate/hybrid.py)")

@@ -153,5 +153,8 @@ def describe(lim) -> str:
     if lim.engine == "sglang":
         return (f"beside the full-attention pool, a sliding-window pool of {lim.swa_tokens:,} tokens "
                 f"(window {lim.groups[0].window:,}): a request holds its window there once decoding")
+    if not getattr(lim, "main_group", True):
+        return (f"every KV cache group is sliding window ({kinds}): a request holds the blocks of its window, "
+                "the ones behind it freed; prefix-cache hits not modelled (kvplan/plan/simulate/hybrid.py)")
     return (f"the blocks are shared by the full-attention group and {kinds}: each request holds "
             "blocks in every group (kvplan/plan/simulate/groups.py)")
