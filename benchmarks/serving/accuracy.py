@@ -982,7 +982,7 @@ def write(rows, split, max_requests):
              "  per-layer constant was fitted as a sum (`benchmarks/latency/fit.py`), so it is not all launch time.",
              "  Not refitted here (issue 21's fit). In all, main's c6278a5 -> this session: fit 10.4 / 11.8 / 24.4 % ->",
              "  12.4 / 12.7 / 26.3 %; seen 19.0 (n=150) / 18.1 / 57.6 % -> 21.0 (n=172, the Mistral rows now in) /",
-             "  18.3 / 57.6 %.",
+             "  18.3 / 57.6 %; round 9's SGLang rows (ree2raz, seen, the eager ones) 2 / 2 / 35 % -> 8 / 9 / 42 %.",
              "",
              "## Headline", "",
              "| half | runs | output tok/s: median \\|error\\| (signed) | ITL | TTFT | saturated runs predicted saturated |",
