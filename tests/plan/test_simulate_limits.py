@@ -133,17 +133,17 @@ def test_what_does_not_fit_is_fits_own_message():
 def test_vllm_takes_the_first_full_or_mla_group_and_the_others_beside_it():
     """Gemma 2's full and sliding layers are two KV cache groups: the full one is the scheduler's,
     the sliding one (window 4096) rides beside it (plan/simulate/groups.py); Mistral 7B's only group
-    is of sliding-window layers, refused; DeepSeek-V2-Lite's MLA is one group, taken alone."""
+    is of sliding-window layers, all beside no full group; DeepSeek-V2-Lite's MLA is one group, taken alone."""
     from kvplan.plan.simulate.groups import Group
 
     h100 = catalog.load_gpu("h100")
     g2 = sim.engine_limits(catalog.load_model("gemma-2-9b"), h100)
     # cap: max_admission_blocks_per_request, cdiv(min(4095 + in-flight tokens, 8192), 16) + 1
     assert g2.groups == (Group("sliding", 16, 4096, cap=513),) and g2.block_size == 16
-    with pytest.raises(KvplanError) as e:  # one group, but of sliding-window layers
-        sim.engine_limits(catalog.load_model("mistral-7b"), h100)
-    assert str(e.value) == ("simulate needs a KV cache group of full-attention (or MLA) layers; "
-                            "vLLM keeps mistral-7b's cache in groups of: sliding")
+    # one group, of sliding-window layers, beside no full one (hybrid.py VllmSlidingReplica); its cap
+    # cdiv(min(4095 + 16,384 batched tokens, 32,768), 16) + 1 = 1,281
+    m7 = sim.engine_limits(catalog.load_model("mistral-7b"), h100)
+    assert m7.groups == (Group("sliding", 16, 4096, cap=1281),) and not m7.main_group and g2.main_group
     ds = catalog.load_model("deepseek-v2-lite")
     assert sim.engine_limits(ds, h100).num_blocks == blocks(ds, h100)["num_gpu_blocks"] - 1
     assert sim.engine_limits(ds, h100).groups == ()
