@@ -45,10 +45,6 @@ class _RankSide(OpLatency):
     side and the overhead are priced once per step by ``DataParallelStep``). ``last`` keeps the
     (rows, sequences, prompt tokens or not) of the pass priced last."""
 
-    # its seconds leave the overhead out (DataParallelStep.step adds it once): simulate/sglang.py's overlap of
-    # the launches with the GPU is not applied to DP attention's joined step
-    overhead_parts = None
-
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
         self.last = (0, 0, False)

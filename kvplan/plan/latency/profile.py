@@ -189,16 +189,10 @@ class Profile:
         f = self.fit
         graphed = self.prefill_graphs if prompt else self.cuda_graphs
         per_layer = f["per_layer_us_graphs"] if graphed else f["per_layer_us_eager"]
-        s = (f["base_ms"] * 1e-3 + self.launch(layers, prompt) + f["per_seq_us"] * 1e-6 * seqs)
+        s = (f["base_ms"] * 1e-3 + per_layer * 1e-6 * layers + f["per_seq_us"] * 1e-6 * seqs)
         graphs = "CUDA graphs on" if graphed else ("CUDA graphs off" if not self.cuda_graphs else
                                                    "CUDA graphs capture decode only: this pass runs eager")
         return s, f"{self.fit_label}, {graphs}: {f['base_ms']:g} ms + {per_layer:g} us × layers + {f['per_seq_us']:g} us × sequences"
-
-    def launch(self, layers: float, prompt: bool = False) -> float:
-        """``overhead``'s per-layer term alone (seconds): the kernels' launches, eager or a graph's, that the CPU
-        issues without a sync (simulate/sglang.py hides them behind the GPU's previous step)."""
-        graphed = self.prefill_graphs if prompt else self.cuda_graphs
-        return (self.fit["per_layer_us_graphs"] if graphed else self.fit["per_layer_us_eager"]) * 1e-6 * layers
 
     def scale(self, op: str):
         """A fitted multiplier on an op's time for this engine (1 where none was fitted)."""

@@ -191,13 +191,6 @@ class OpLatency(Roofline):
             t += x
         return t + by_seqs[1]
 
-    def overhead_parts(self, seqs: int, prompt: bool = False) -> tuple[float, float]:
-        """(the engine overhead ``seconds`` / ``price`` add to a pass of ``seqs`` sequences, its per-layer
-        launch term), both scaled as they scale them (``prompt``: the pass has prompt tokens): what a
-        simulator that overlaps the launches with the GPU takes apart (simulate/sglang.py ``_overlapped``)."""
-        total = overhead.seconds(self.prof, self.overhead_layers, seqs, prompt)[0]
-        return total * self.profile_scale, self.prof.launch(self.overhead_layers, prompt) * self.profile_scale
-
     def _mixed(self, chunks, decodes: int, kv_read: int, kv_write: int, attn: int, ctx_max: int,
                seconds: bool = False):
         rows = decodes

@@ -48,15 +48,11 @@ class SGLangReplica(Replica):
         self.trail: list = []  # sequence lengths of the requests the last step finished (overlap)
         self.extra: list = []  # those a decode step formed ahead still runs (priced, no token)
         self.ghost = 0.0  # seconds of a trailing decode step that runs alone
-        self.prev_gpu = 0.0  # the GPU work of the step that ran last (its seconds less its overhead)
-        self.ahead = False  # the step being formed was launched while the last one ran (_overlapped)
 
     def form(self, now: float):
         trail, self.trail, self.extra, self.ghost = self.trail, [], [], 0.0
-        self.ahead = self.lim.overlap and self.last_end >= 0 and now <= self.last_end + 1e-12
         if trail and self.waiting and not self.running and not any(r.seen <= self.last_start for r in self.waiting):
-            # batch k+1: the finished requests' decode alone, launched while batch k ran
-            end = self.last_end + self._overlapped(self._decode_s(trail), len(trail), False, ahead=True)
+            end = self.last_end + self._decode_s(trail)  # batch k+1: the finished requests' decode alone
             if now < end - 1e-12:
                 self.ghost = end - now
                 return None, [], False
@@ -75,36 +71,14 @@ class SGLangReplica(Replica):
     def _price(self, chunks: list, decoding: bool) -> float:
         if self.ghost:
             return self.ghost
-        seqs = len(chunks) + (self.n_dec + len(self.extra) if decoding or self.extra else 0)
         if not self.extra:
-            return self._overlapped(super()._price(chunks, decoding), seqs, bool(chunks))
+            return super()._price(chunks, decoding)
         if self.linear:
             n, s = len(self.extra), sum(self.extra)
-            t = self.rf.mixed_sum([(c, k) for _, c, k in chunks], self.n_dec + n, self.dec_sum + s, seconds=True)
-        else:
-            t = self.rf.mixed([(c, k) for _, c, k in chunks],
-                              [r.dec_base + self.dec_clock - r.dec_step + 1 for r in self.running
-                               if r.state == "decode"] + self.extra).seconds
-        return self._overlapped(t, seqs, bool(chunks))
-
-    def _overlapped(self, t: float, seqs: int, prompt: bool, ahead: bool | None = None) -> float:
-        """A step of ``t`` seconds (the step model's GPU work and engine overhead, summed) under the overlap
-        scheduler: its kernel launches (the overhead's per-layer term, latency/profile.py ``Profile.launch``:
-        690 us a layer for an eager prompt pass, none for a decode's graph replay) hide behind the GPU work of
-        the step before it, up to that work's length. scheduler.py ``event_loop_overlap``: ``run_batch`` of
-        batch k+1 (its forward, whose kernels are enqueued without a sync) is called while the GPU still runs
-        batch k, and ``process_batch_result`` of batch k follows it; so the launch of k+1 overlaps k's GPU
-        time, and the GPU starts k+1 when k ends and the launch is done. Only a step formed while the last one
-        ran (``ahead``; a trailing decode always was) overlaps; after an idle GPU, or without the overlap scheduler (``Limits.overlap``
-        False), the launches are on the path. The per-step and per-sequence terms (scheduling, sampling,
-        the result's sync) stay summed: SGLang's decode rows fitted them so (benchmarks/latency/fit.py)."""
-        parts = getattr(self.rf, "overhead_parts", None)
-        if not self.lim.overlap or parts is None or not seqs:
-            return t
-        total, launch = parts(seqs, prompt)
-        hidden = min(launch, self.prev_gpu) if (self.ahead if ahead is None else ahead) else 0.0
-        self.prev_gpu = t - total
-        return t - hidden
+            return self.rf.mixed_sum([(c, k) for _, c, k in chunks], self.n_dec + n, self.dec_sum + s, seconds=True)
+        return self.rf.mixed([(c, k) for _, c, k in chunks],
+                             [r.dec_base + self.dec_clock - r.dec_step + 1 for r in self.running
+                              if r.state == "decode"] + self.extra).seconds
 
     def finish(self, b: tuple, now: float, d: float) -> list:
         self.last_start, self.last_end = now, now + d
