@@ -109,8 +109,6 @@ def replay_run(src, half, run, max_requests):
     levels = with_client_prompts(run, with_lengths(run, levels))
     base = {k: run[k] for k in ("max_model_len", "gpu_memory_utilization", "max_num_seqs",
                                 "max_num_batched_tokens", "enable_expert_parallel") if k in run}
-    if eager(run):  # the server ran without CUDA graphs: the step model's eager cost (latency/versions.py cuda_graphs)
-        base["enforce_eager"] = True
     per_level = [(run.get("levels") or [{}] * len(levels))[i].get("max_running_requests")
                  if "table" in run else None for i in range(len(levels))]
     rows = []
@@ -127,15 +125,6 @@ def replay_run(src, half, run, max_requests):
             continue
         rows += [row(src, half, run, spec, gpu, r) for r in got]
     return rows
-
-
-EAGER_FLAGS = ("--enforce-eager", "--disable-cuda-graph")  # vLLM's and SGLang's switch for no CUDA graphs
-
-
-def eager(run) -> bool:
-    """Whether a run's server command (runs.yaml ``flags``, before its parenthesised notes) turns CUDA graphs off."""
-    cmd = (run.get("flags") or "").split(" (")[0].split()
-    return any(f in cmd for f in EAGER_FLAGS)
 
 
 def row(src, half, run, spec, gpu, r):

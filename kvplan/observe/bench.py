@@ -302,7 +302,7 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
     from ..plan.simulate.limits import for_engine_version
     from ..plan.simulate.vllm_v0 import v0_limits
     from ..plan.latency.step import OpLatency
-    from ..plan.latency.versions import cuda_graphs, step_profile
+    from ..plan.latency.versions import step_profile
 
     for lv in levels:
         if lv.rate is None and not lv.concurrency:
@@ -315,7 +315,7 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
         ver = engine_version or lv.engine_version
         prof = step_profile(engine, ver, scheduler_steps)
         if prof not in steps:
-            steps[prof] = step or OpLatency(spec, gpu, tp, engine=prof, cuda_graphs=cuda_graphs(opts))
+            steps[prof] = step or OpLatency(spec, gpu, tp, engine=prof)
         if (ep, ver) not in lims:
             lims[ep, ver] = v0_limits(sim.engine_limits(spec, gpu, tp, engine, opts, prefix_caching, ep),
                                       scheduler_steps, opts, ver if engine == "vllm" else None)
@@ -427,12 +427,12 @@ def calibrate(levels, spec, gpu, *, tp=1, replicas=1, engine="vllm", opts=None, 
     else median) and output tokens/s over the run's levels; scale 1 unless a scale tried lowers
     that error."""
     from ..plan.latency.step import OpLatency
-    from ..plan.latency.versions import cuda_graphs, levels_profile
+    from ..plan.latency.versions import levels_profile
 
     prof = levels_profile(engine, {engine_version or lv.engine_version for lv in levels})
 
     def run(scale):
-        st = OpLatency(spec, gpu, tp, engine=prof, cuda_graphs=cuda_graphs(opts))
+        st = OpLatency(spec, gpu, tp, engine=prof)
         st.profile_scale = scale
         rows = replay(levels, spec, gpu, tp=tp, replicas=replicas, engine=engine, opts=opts,
                       max_requests=max_requests, seed=seed, step=st, engine_version=engine_version)

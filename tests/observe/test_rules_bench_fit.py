@@ -165,7 +165,7 @@ def test_calibrate_passes_the_set_up_to_every_replay(made_up):
     go, _, seen = made_up
     FakeStep.made.clear()
     go(2.0, tp=2, replicas=3, engine="sglang", opts={"x": 1}, max_requests=50, seed=7)
-    assert set(map(repr, FakeStep.made)) == {repr((("spec", "gpu", 2), {"engine": "sglang", "cuda_graphs": None}))}
+    assert set(map(repr, FakeStep.made)) == {repr((("spec", "gpu", 2), {"engine": "sglang"}))}
     assert (seen["levels"], seen["spec"], seen["gpu"]) == (LEVELS, "spec", "gpu")
     assert {k: seen[k] for k in ("tp", "replicas", "engine", "opts", "max_requests", "seed")} == \
         {"tp": 2, "replicas": 3, "engine": "sglang", "opts": {"x": 1}, "max_requests": 50, "seed": 7}

@@ -408,7 +408,7 @@ def test_replay_builds_the_step_model_and_passes_the_seed(monkeypatch):
     lv = Level("vllm", "f", None, 1.0, None, 10, "217", "202",
                {"mean_prompt_tokens": 217.0, "mean_output_tokens": 202.0}, dataset="sharegpt")
     bench.replay([lv], "spec", "gpu", tp=4, engine="sglang", seed=9)
-    assert made == [(("spec", "gpu", 4), {"engine": "sglang", "cuda_graphs": None})] and calls[0]["roofline"] == "step"
+    assert made == [(("spec", "gpu", 4), {"engine": "sglang"})] and calls[0]["roofline"] == "step"
     assert calls[0]["lengths"] == sharegpt.pairs(10, 217.0, 202.0, 9)
 
 

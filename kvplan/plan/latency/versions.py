@@ -55,11 +55,3 @@ def levels_profile(engine: str, versions, scheduler_steps: int = 1) -> str:
     """The one profile of runs stating ``versions`` (``step_profile``), or the engine's own where they differ."""
     got = {step_profile(engine, v, scheduler_steps) for v in versions}
     return got.pop() if len(got) == 1 else engine
-
-
-def cuda_graphs(opts) -> bool | None:
-    """The step model's CUDA graphs for a server started with ``opts``: False when it ran without them
-    (``ServeOptions.enforce_eager``: vLLM's --enforce-eager, SGLang's --disable-cuda-graph), so every pass
-    takes the profile's eager per-layer cost (profile.py ``Profile.overhead``); None: the engine's default
-    (engines.yaml ``cuda_graphs``)."""
-    return False if getattr(opts, "enforce_eager", False) else None

@@ -383,7 +383,6 @@ def _step_model(spec, gpu, tp: int, lim: Limits, opts, roofline, profile):
     ``DataParallelMoEStep`` for vLLM's --data-parallel-size D --enable-expert-parallel."""
     from ..latency.calibrate import apply_profile
     from ..latency.step import OpLatency
-    from ..latency.versions import cuda_graphs
 
     d = opts.data_parallel_size if opts is not None else 1
     moe_dp = d > 1 and lim.engine == "vllm" and not opts.dp_attention and _dense_dp(spec, lim, opts) == 1
@@ -412,7 +411,7 @@ def _step_model(spec, gpu, tp: int, lim: Limits, opts, roofline, profile):
             raise KvplanError(f"DP attention is simulated for models whose decode cost is linear in context; "
                               f"{spec.name}'s is not")
     else:
-        rf = OpLatency(spec, gpu, tp, engine=lim.engine, cuda_graphs=cuda_graphs(opts))
+        rf = OpLatency(spec, gpu, tp, engine=lim.engine)
     if profile is not None:
         if isinstance(rf, DataParallelStep):
             rf.apply_profile(profile)
