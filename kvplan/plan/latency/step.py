@@ -16,9 +16,10 @@ the projections iff its scope is ``linear``, the dense MLPs and shared experts i
 Each op carries the source of its efficiency (``Step.ops``), which ``kvplan perf --explain`` prints."""
 from __future__ import annotations
 
+from ...model import dtypes
 from ...model.spec import DenseMlp, MoeMlp
 from ..roofline import DenseLike, Roofline, Step, compute_format, efficiency
-from . import attention, comm, gemm, moe, overhead
+from . import attention, comm, gemm, moe, overhead, tables
 from .profile import Profile
 
 
@@ -65,8 +66,16 @@ class OpLatency(Roofline):
             self._expert_parallel_bytes(weight_dtype)
         # one routed expert's bytes on this rank (its intermediate / tp slice, or whole under EP), scales included
         self.expert_bytes = [m[3] for m in (self.ep_moe if ep > 1 else self.moe)]
+        if weight_dtype:  # a --weight-dtype streams its scales in the experts as in the dense GEMMs (gemm.stored_bytes)
+            fmt = dtypes.get(self.wfmt)
+            self.expert_bytes = [b + sum(gemm.stored_bytes(self.wfmt, n, k) - fmt.row_bytes(n * k) for n, k in lins)
+                                 for b, (_, _, _, lins) in zip(self.expert_bytes, self.moe_shapes)]
         self.moe_fmt = moe.table_format(self.spec, weight_dtype and self.wfmt, self.act_dtype)
         self.proj_fmt, self.mlp_fmt, self.head_fmt = self._gemm_formats(weight_dtype)
+        cf = compute_format(self.act_dtype, self.act_dtype, self.gpu)  # the MoE router's gate: never quantized
+        self.router_fmt = gemm.Format(self.act_dtype, cf, self.gpu.dense_tflops[cf] * 1e12,
+                                      self.mamf if cf == self.compute_fmt else efficiency(self.gpu, cf).compute)
+        self.router = tables.load("moe_routing")
 
     def _gemm_formats(self, weight_dtype):
         """(projections, dense MLPs and shared experts, LM head) as ``gemm.Format``s. ``--weight-dtype``
@@ -125,6 +134,11 @@ class OpLatency(Roofline):
             t, b, src = moe.grouped_seconds(p, routed, read, nbytes, lins, self.moe_fmt, self.peak_flops,
                                             self.mamf, self.act_bytes)
             ops.append((name, g * count * t, b, src))
+        for count, e, _, _ in self.moe_shapes:  # the router: gate GEMM (hidden -> experts) + top-k, per MoE layer
+            t, b, src = self.router_fmt.seconds(p, rows, e, self.spec.hidden_size)
+            t += self.router["topk_us"] * 1e-6
+            ops.append((f"MoE router (gate {self.spec.hidden_size:,} -> {e}, top-k)", g * count * t, b,
+                        f"{src}; top-k {self.router['topk_us']:g} us: {self.router['topk_label']}"))
         t, b, src = self._gemms([(1, [self.head])], seqs, self.head_fmt)
         ops.append(("logits (LM head GEMM)", g * t, b, src))
         a = p.scale("attention")
