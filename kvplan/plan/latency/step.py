@@ -8,6 +8,10 @@ mixed, mixed_sum) and byte accounting, and replaces its two roofs by a sum of op
            data-parallel ranks' tokens, and a dispatch + combine all-to-all per MoE layer
          + the LM head on one row per sequence + the engine's per-step overhead (per layer: per two
            residual blocks, overhead.layer_equivalents)
+         + per MoE layer, the router: its unquantized gate GEMM and a top-k kernel (data/moe_routing.yaml;
+           the measured MoE tables time the experts alone)
+         + per MLA layer of a decode pass priced by vLLM's tables, the rest of vLLM's MLA module (norms, RoPE,
+           cache write, absorbed BMMs: measured module time - priced parts, data/mla_module.yaml)
 
 Each GEMM group runs in its stored format (``_gemm_formats``): a checkpoint's ``weight_quant`` covers
 the projections iff its scope is ``linear``, the dense MLPs and shared experts iff ``linear`` or
@@ -76,6 +80,26 @@ class OpLatency(Roofline):
         self.router_fmt = gemm.Format(self.act_dtype, cf, self.gpu.dense_tflops[cf] * 1e12,
                                       self.mamf if cf == self.compute_fmt else efficiency(self.gpu, cf).compute)
         self.router = tables.load("moe_routing")
+        self.mla_rest = self._mla_rest(rank)
+
+    def _mla_rest(self, rank):
+        """(MLA layers, heads per rank, the measured grid, its source) where the engine runs vLLM's kernels on a family
+        with vLLM's MLA module table (data/mla_module.yaml, benchmarks/latency/derive_mla_module.py), else None: what
+        vLLM's MLA module costs at decode beyond its GEMMs and attention kernel (norms, RoPE, cache write, the
+        absorbed BMMs), measured module time minus kvplan's price of those parts."""
+        fam = tables.load("mla_module")["families"].get(self.prof.family)
+        if fam is None or self.prof.eng["tables"] != "vllm":
+            return None
+        mla = [(count, rank.layer_types[n].mixer) for n, count in rank.counts().items()
+               if getattr(rank.layer_types[n].mixer, "kind", None) == "mla"]
+        if not mla:
+            return None
+        grid = [fam["residual_us"][h] for h in fam["heads"]]
+        return sum(c for c, _ in mla), mla[0][1].num_heads, (fam["heads"], fam["batch"], grid), fam["source"]
+
+    def _mla_rest_seconds(self, decodes: int) -> float:
+        layers, heads, (hs, bs, grid), _ = self.mla_rest
+        return layers * tables.interp2(hs, bs, grid, heads, decodes) * 1e-6
 
     def _gemm_formats(self, weight_dtype):
         """(projections, dense MLPs and shared experts, LM head) as ``gemm.Format``s. ``--weight-dtype``
@@ -147,6 +171,10 @@ class OpLatency(Roofline):
             t, src = attention.decode_seconds(p, dec_kv, dec_flops, decodes, ctx, self.kv_heads, self.gqa,
                                               self.layers_n, self.peak_flops, self.one_cta)
             ops.append((f"decode attention (K/V read, mean ctx {ctx:,.0f})", a * t, "memory", src))
+            if self.mla_rest:
+                ops.append((f"MLA module rest ({self.mla_rest[0]} layers: norms, RoPE, cache write, BMMs)",
+                            self._mla_rest_seconds(decodes), "overhead",
+                            f"measured vLLM module - priced parts: {self.mla_rest[3]}"))
         if chunk_flops or chunk_kv:
             t, src = attention.prefill_seconds(p, chunk_flops, isl, self.layers_n, self.peak_flops)
             t += chunk_kv / (p.bw * p.mem_eff)
@@ -192,6 +220,8 @@ class OpLatency(Roofline):
             a, _ = attention.decode_seconds(p, dec_kv, dec_flops, decodes, ctx, self.kv_heads, self.gqa,
                                             self.layers_n, self.peak_flops, self.one_cta)
             t += self._attn_scale * a
+            if self.mla_rest:
+                t += self._mla_rest_seconds(decodes)
         if chunk_flops or chunk_kv:
             a = self._memo_prefill.get((chunk_flops, isl))
             if a is None:
