@@ -33,7 +33,7 @@ def test_decode_pays_61_layers_at_the_measured_cell(batch):
     (op,) = rest(step)
     cell = H100["residual_us"][16][H100["batch"].index(batch)]
     assert op[1] == pytest.approx(61 * cell * 1e-6, rel=1e-9)
-    assert op[0].startswith("MLA module rest (61 layers")
+    assert op[0] == "MLA module rest (61 layers, norms, BMMs)"
     assert step.seconds == pytest.approx(sum(o[1] for o in step.ops), rel=1e-9)  # the fast path carries it
 
 

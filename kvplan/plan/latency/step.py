@@ -172,7 +172,7 @@ class OpLatency(Roofline):
                                               self.layers_n, self.peak_flops, self.one_cta)
             ops.append((f"decode attention (K/V read, mean ctx {ctx:,.0f})", a * t, "memory", src))
             if self.mla_rest:
-                ops.append((f"MLA module rest ({self.mla_rest[0]} layers: norms, RoPE, cache write, BMMs)",
+                ops.append((f"MLA module rest ({self.mla_rest[0]} layers, norms, BMMs)",
                             self._mla_rest_seconds(decodes), "overhead",
                             f"measured vLLM module - priced parts: {self.mla_rest[3]}"))
         if chunk_flops or chunk_kv:
