@@ -44,13 +44,13 @@ def test_other_formats_keep_the_rooflines_expert_bytes():
 def test_router_op_prices_the_gate_gemm_and_top_k():
     st = r1(weight_dtype="int4")
     ops = {o[0]: o for o in st.decode(1000, 1).ops}
-    name = "MoE router (gate 7,168 -> 256, top-k)"
-    gate, _, _ = gemm.seconds(st.prof, 1, 256, 7168, "bf16", "bf16", st.gpu.dense_tflops["bf16"] * 1e12,
-                              st.router_fmt.mamf)
-    want = st.prof.scale("gemm") * 58 * (gate + 7e-6)
+    gate, _, src = gemm.seconds(st.prof, 1, 256, 7168, "bf16", "bf16", st.gpu.dense_tflops["bf16"] * 1e12,
+                                st.router_fmt.mamf)
+    assert gate > 0 and src.endswith("h100_sxm/gemm/vllm/0.24.0/gemm_perf.parquet (bf16)")
+    assert ops["MoE router gate 7,168 -> 256 (GEMM)"][1:] == (pytest.approx(st.prof.scale("gemm") * 58 * gate,
+                                                                            rel=1e-12), "memory", src)
     assert tables.load("moe_routing")["topk_us"] == 7.0
-    assert ops[name][1] == pytest.approx(want, rel=1e-12)
-    assert gate > 0 and ops[name][1] > 58 * 7e-6
+    assert ops["MoE top-k (58 layers × 7 us)"][1] == pytest.approx(58 * 7e-6, rel=1e-12)
     # the step's sum carries it: the fast path (seconds) equals the sum of the ops
     step = st.decode(1000, 1)
     assert step.seconds == pytest.approx(sum(o[1] for o in step.ops), rel=1e-9)
@@ -58,4 +58,4 @@ def test_router_op_prices_the_gate_gemm_and_top_k():
 
 def test_a_dense_model_has_no_router():
     st = OpLatency(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100-sxm-80gb"))
-    assert not any(o[0].startswith("MoE router") for o in st.decode(1000, 1).ops)
+    assert not any(o[0].startswith(("MoE router", "MoE top-k")) for o in st.decode(1000, 1).ops)

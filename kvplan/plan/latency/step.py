@@ -158,11 +158,11 @@ class OpLatency(Roofline):
             t, b, src = moe.grouped_seconds(p, routed, read, nbytes, lins, self.moe_fmt, self.peak_flops,
                                             self.mamf, self.act_bytes)
             ops.append((name, g * count * t, b, src))
-        for count, e, _, _ in self.moe_shapes:  # the router: gate GEMM (hidden -> experts) + top-k, per MoE layer
+        for count, e, _, _ in self.moe_shapes:  # the router, per MoE layer: gate GEMM (hidden -> experts), top-k
             t, b, src = self.router_fmt.seconds(p, rows, e, self.spec.hidden_size)
-            t += self.router["topk_us"] * 1e-6
-            ops.append((f"MoE router (gate {self.spec.hidden_size:,} -> {e}, top-k)", g * count * t, b,
-                        f"{src}; top-k {self.router['topk_us']:g} us: {self.router['topk_label']}"))
+            ops.append((f"MoE router gate {self.spec.hidden_size:,} -> {e} (GEMM)", g * count * t, b, src))
+            ops.append((f"MoE top-k ({count} layers × {self.router['topk_us']:g} us)",
+                        count * self.router["topk_us"] * 1e-6, "overhead", self.router["topk_label"]))
         t, b, src = self._gemms([(1, [self.head])], seqs, self.head_fmt)
         ops.append(("logits (LM head GEMM)", g * t, b, src))
         a = p.scale("attention")
@@ -201,8 +201,8 @@ class OpLatency(Roofline):
         by_rows = self._memo_rows.get(rows)
         if by_rows is None:
             ops = self.price(rows, 1, 0, 0, 0, 0, 0, 0, 0)
-            by_rows = self._memo_rows[rows] = tuple(o[1] for o in ops if o[2] != "overhead"
-                                                    and not o[0].startswith("logits"))
+            by_rows = self._memo_rows[rows] = tuple(o[1] for o in ops[:-1]  # all but the engine overhead
+                                                    if not o[0].startswith("logits"))
         prompt = rows > decodes  # prompt tokens in the pass: its overhead (eager where graphs capture decode only)
         by_seqs = self._memo_seqs.get((seqs, prompt))
         if by_seqs is None:
