@@ -231,7 +231,8 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
                      "(indexer keys, compressed entries); a top-k selection's smaller read is not "
                      "modelled, so this is an upper bound")
     if tp > 1:
-        notes.append("all-reduce: α + bytes/β per call, 1 per mixer and per MLP + 1 (kvplan/plan/latency/comm.py)"
+        notes.append("all-reduce: measured time by message size (log-size interpolation), the engine's choice of "
+                     "kernel, 1 per mixer and per MLP + 1 (kvplan/plan/latency/comm.py)"
                      if hasattr(r, "prof") else
                      "all-reduce: bandwidth term only (ring, 1 per mixer and per MLP); latency not modelled")
     need = r.weights_bytes + batch * (r.kv_tokens_read(ctx) + r.state_per_seq)

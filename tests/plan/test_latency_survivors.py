@@ -135,10 +135,10 @@ def test_an_engine_without_fit_rows_takes_the_prior(monkeypatch):
 def test_an_infinity_fabric_sources_name_the_fabric():
     """MI325X: NVLink's α and β fraction, and why Infinity Fabric counts as a scale-up fabric, joined by '; '."""
     fb = tables.load("fallback")
-    s = Profile(catalog.load_gpu("mi325x"), "sglang").allreduce(8)[2]  # MI300X has rccl-tests' (rocm.yaml)
+    s = Profile(catalog.load_gpu("mi325x"), "sglang").allreduce(8, 16_384)[1]  # MI300X has rccl-tests' (rocm.yaml)
     assert s == ("physics fallback: " + fb["nvlink_alpha_source"] + "; " + fb["nvlink_beta_source"] + "; "
                  + fb["scale_up_fabrics_source"])
-    s = Profile(catalog.load_gpu("v100-sxm2-32gb"), "vllm").allreduce(8)[2]
+    s = Profile(catalog.load_gpu("v100-sxm2-32gb"), "vllm").allreduce(8, 16_384)[1]
     assert s == "physics fallback: " + fb["nvlink_alpha_source"] + "; " + fb["nvlink_beta_source"]
 
 

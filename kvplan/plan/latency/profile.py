@@ -38,7 +38,10 @@ class Profile:
         self.mem_eff = fam.get("memory_efficiency", self.fb["memory_efficiency"])
         self.mem_source = ("measured: " + fam["memory_efficiency_source"] if "memory_efficiency" in fam
                            else "physics fallback: " + self.fb["memory_efficiency_source"])
-        self.nccl = fam.get("nccl_allreduce")
+        ar = tables.load("allreduce_dispatch")
+        self.ar_rules = ar["profiles"].get(engine, {})  # which engine's all-reduce choice this profile follows
+        self.ar_family = next((f for f in tables.load("allreduce")["families"].values() if gpu.name in f["gpus"]), None)
+        self.ar_capability = ar["compute_capability"].get(gpu.name)
         self.nccl_a2a = fam.get("nccl_alltoall")
         self.tables = fam.get("engines", {}).get(self.eng["tables"]) if self.eng["tables"] else None
         fit = tables.load("fitted")
@@ -149,10 +152,42 @@ class Profile:
         return tables.interp(p["isl"], p["efficiency"], isl), "physics fallback: " + p["source"]
 
     # ---- collectives: all-reduce (TP), all-to-all (EP dispatch and combine) ------------------
-    def allreduce(self, n: int):
-        """(alpha seconds, beta bytes/s, source) of one all-reduce over ``n`` GPUs."""
-        return self._collective(((self.tables or {}).get("allreduce"), self.nccl), n, "nccl_allreduce",
-                                self.fb["nvlink_beta_fraction"], self.fb["nvlink_beta_source"])
+    def allreduce(self, n: int, nbytes: int):
+        """(seconds, source) of one all-reduce of ``nbytes`` over ``n`` GPUs: the engine's choice (comm.choice) read
+        off its measured curve (allreduce.yaml: the engine's own table where it runs its custom kernels, NCCL's
+        where it runs NCCL); without a table for the GPU, a scale-up fabric's physics line (fallback.yaml), else the
+        PCIe reference card's measured curves."""
+        from . import comm
+        from ...engines.vllm.startup import no_peer_access
+
+        ic = (self.gpu.interconnect or "").lower()
+        # a scale-up fabric joining every GPU (NVSwitch, Infinity Fabric), with its bandwidth in the catalog ("no
+        # NVLink" in a PCIe card's text names no fabric: it has no figure)
+        fabric = (any(f in ic for f in self.fb["scale_up_fabrics"]) and "bridge" not in ic
+                  and bool(self.gpu.interconnect_bytes_per_s))
+        rules = self.ar_rules.get("rules")
+        algo = comm.choice(rules, n, nbytes, fully_connected=fabric, p2p=not no_peer_access(self.gpu),
+                           capability=self.ar_capability if self.ar_rules.get("symm_mem", True) else None,
+                           multicast=fabric)
+        runs = f"{rules or self.engine} runs {algo}"
+        fam, pre = self.ar_family, ""
+        if fam is None and not fabric:
+            fam = tables.load("allreduce")["families"][self.fb["pcie_reference"]]
+            pre = "physics fallback (PCIe): "
+        if fam is not None:
+            cur = fam["engines"].get(self.eng["tables"]) if algo != comm.NCCL and rules else None
+            if cur is None:
+                cur = fam["nccl"]
+                if algo != comm.NCCL:
+                    runs += ", no table of it here: NCCL's"
+            k = comm.gpu_count(cur["us"], n)
+            t = comm.curve_seconds(cur["bytes"], cur["us"][k], nbytes)
+            return t, (f"{pre}{cur['source']} ({k} GPUs; {runs}; log-size interpolation)"
+                       + (f"; {self.fb['pcie_reference_source']}" if pre else ""))
+        alpha, beta = self.fb["nvlink_alpha_us"] * 1e-6, self.gpu.interconnect_bytes_per_s * self.fb["nvlink_beta_fraction"]
+        return alpha + nbytes / beta, ("physics fallback: " + self.fb["nvlink_alpha_source"] + "; "
+                                       + self.fb["nvlink_beta_source"] + ("" if "nvlink" in ic else "; "
+                                                                          + self.fb["scale_up_fabrics_source"]))
 
     def alltoall(self, n: int):
         """(alpha seconds, beta bytes/s, source) of one all-to-all over ``n`` GPUs, bytes being one

@@ -3,7 +3,8 @@ mixed, mixed_sum) and byte accounting, and replaces its two roofs by a sum of op
 
     step = Σ GEMMs (per layer, by shape and format; MoE experts at their tokens each)
          + attention (decode: K/V read by batch × context × GQA; prefill: causal FLOPs by length)
-         + K/V writes and recurrent state + all-reduces (α + bytes/β, one per mixer and per MLP + 1)
+         + K/V writes and recurrent state + all-reduces (measured curves by message size, one per mixer and
+           per MLP + 1)
          + under expert parallelism (``ep`` > 1): whole experts, E/EP per rank, read at all
            data-parallel ranks' tokens, and a dispatch + combine all-to-all per MoE layer
          + the LM head on one row per sequence + the engine's per-step overhead (per layer: per two
