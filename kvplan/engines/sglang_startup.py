@@ -170,9 +170,9 @@ def budget_parts(total: int, mfs: float, weights_bytes: int, gpus: int = 1, gpu=
     if gpus == 1:
         how = f"{kind} context, from the fit half of the SGLang logs (engines/sglang_startup.py)"
     elif nccl_risk:
+        no_car = "" if custom_all_reduce_bytes(tp, gpu) else "; no custom all-reduce past two PCIe-only GPUs"
         how = (f"{kind} context from the fit half of the SGLang logs + NCCL on PCIe-only cards, estimated "
-               f"from a vLLM log{'' if custom_all_reduce_bytes(tp, gpu) else '; no custom all-reduce past two PCIe-only GPUs'}"
-               " (engines/sglang_startup.py NCCL_TP_PCIE)")
+               f"from a vLLM log{no_car} (engines/sglang_startup.py NCCL_TP_PCIE)")
     else:
         how = (f"{kind} context + NCCL + custom all-reduce, from the fit half of the SGLang logs "
                "(engines/sglang_startup.py)")
