@@ -580,3 +580,16 @@ def test_budget_charges_the_mxfp4_transform_by_compute_capability():
                                   startup.mxfp4_growth_sm100(s),
                                   "from vLLM's code: padded experts, fp32 biases on compute capability "
                                   "10.x (engines/vllm/startup.py mxfp4_growth_sm100)", 0)
+
+
+def test_a_longrope_model_defaults_to_its_original_length():
+    """_get_and_verify_max_len: unset, a LongRoPE model (Phi-3.5 mini: 131,072 positions, original
+    4,096) is served at original_max_position_embeddings; a longer one given is taken up to 131,072."""
+    from kvplan.engines.vllm import default_max_model_len, max_len_limit
+
+    s = _model("phi-3.5-mini")
+    assert (s.rope.type, s.rope.original_max_position, s.max_context) == ("longrope", 4096, 131072)
+    assert default_max_model_len(s) == 4096 and max_len_limit(s) == (131072, "max_position_embeddings")
+    assert ENGINE.configure(s, None, ServeOptions(), "bf16").max_model_len == 4096
+    assert ENGINE.configure(s, None, ServeOptions(max_model_len=131072), "bf16").max_model_len == 131072
+    assert default_max_model_len(_model("llama-3.1-8b")) == 131072  # llama3 rope: the derived length

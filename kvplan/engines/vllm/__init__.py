@@ -78,6 +78,17 @@ def max_len_limit(spec) -> tuple[int, str] | None:
     return limit, how
 
 
+def default_max_model_len(spec) -> int | None:
+    """The max_model_len vLLM 0.33 serves ``spec`` at when none is given (config/model.py
+    _get_and_verify_max_len): the derived length (max_len_limit), except that a LongRoPE model
+    gets its original_max_position_embeddings ("to avoid performance degradation for shorter
+    sequences")."""
+    got = max_len_limit(spec)
+    if got and spec.rope is not None and spec.rope.type == "longrope" and spec.rope.original_max_position:
+        return spec.rope.original_max_position
+    return got[0] if got else None
+
+
 def check_max_model_len(spec, max_model_len: int | None) -> None:
     """vLLM refuses a --max-model-len past the length it derives from the config (max_len_limit)
     unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1."""
@@ -184,9 +195,7 @@ class VLLM(Engine):
     def configure(self, spec, gpu, opts: ServeOptions, kv_fmt: str, model_dtype: str | None = None,
                   pp: int = 1) -> Config:
         mnbt_default, seqs_default = batch_defaults(gpu)
-        # unset, vLLM serves the length it derives (max_len_limit; LongRoPE's default, the
-        # original length, is not modelled: kvplan keeps the longer one)
-        mml = opts.max_model_len or ((max_len_limit(spec) or (None,))[0] if spec is not None else None)
+        mml = opts.max_model_len or (default_max_model_len(spec) if spec is not None else None)
         if not opts.long_context_allowed:
             check_max_model_len(spec, opts.max_model_len)
         if not mml:
