@@ -359,7 +359,8 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
     # the engine's own refusal, once, rather than every candidate's "does not fit"
     engines.get(eng).check_max_model_len(spec, max_model_len)
     # the lengths are checked here, once, with simulate's own messages and limit (max_model_len − 1)
-    limit = (max_model_len or spec.max_context or 1 << 30) - 1
+    own = engines.get(eng).context_limit(spec)  # the engine's default length (vLLM, SGLang: derived)
+    limit = (max_model_len or (own[0] if own else spec.max_context) or 1 << 30) - 1
     sim.sample_lengths(prompt_tokens, 1, 0, "--prompt-tokens", limit)
     sim.sample_lengths(output_tokens, 1, 0, "--output-tokens", limit)
     name = spec.name if isinstance(model, str) and catalog.canonical_name(model) else model

@@ -1142,6 +1142,24 @@ together (26 rows with a KV figure): median |error| 3.5 → 3.5 %, 21 → 22 wit
 5 (the 4 × H100 row, +0.05 %, by its rounded GiB figure only); every seen row (22): 0.7 → 0.5 %, 18 within
 5 %, too generous on 5 (unchanged); no refusal is an SGLang row, none called "fits" (unchanged).
 
+**Changed after round 13's print, seen: SGLang on PCIe-only cards, and the engines' length limits
+(issue 20, session 14; from code, one estimate from a fit-side log).** SGLang's custom all-reduce
+(custom_all_reduce.py CustomAllreduce.__init__) is off where world_size > 2 and the GPUs are not all
+NVLinked ("not supported on more than two PCIe-only GPUs"): its 3 × 8 MiB are no longer charged on
+cards without a scale-up fabric (plan/latency/profile.py scale_up_fabric, the catalog's interconnect).
+NCCL's share there is charged at 0.70 GiB instead of the 1.248 read on NVLink systems: the whole
+non-torch footprint of the fit-side 8 × L40S vLLM 0.10.2 log (44.42 − 43.93 GiB used at start-up +
+0.21 GiB of non-torch memory, context included), an upper bound for NCCL at 8 ranks, estimated (a vLLM
+log) and carried as the non-torch part's uncertainty, so a verdict it decides is "at risk"
+(engines/sglang_startup.py NCCL_TP_PCIE). Only one scored row runs SGLang on PCIe-only cards: the seen
+4 × L4 QwQ-32B, 1.66 → 2.14 GiB (-41.7 → -24.6 %; still cautious: the log's pool implies 0.42 GiB used
+before the baseline, kvplan now charges 1.33). vLLM's and SGLang's refusal of a longer max-model-len now
+follow their code (vLLM 0.33 config/model.py _get_and_verify_max_len with
+model_arch_config_convertor.py derive_max_model_len_and_key: the smallest length key, model_max_length
+winning, times the rope factor except for yarn, llama3, longrope and DeepSeek's yarn; SGLang's
+get_context_length: the first of max_sequence_length, seq_length, max_seq_len, model_max_length,
+max_position_embeddings); no logged row's limit moved.
+
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8
 logs with a KV figure (+124.9, +75.2, +11.1, +10.3, +10.0, +5.4, +5.1, +5.1 %), 3 refusals, none

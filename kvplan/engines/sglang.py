@@ -210,20 +210,35 @@ def _request_bytes(spec, kv_fmt, model_dtype: str, n: int) -> int:
     return total
 
 
-def derived_context_len(spec) -> int | None:
-    """The context length SGLang derives for ``spec`` (utils/hf_transformers_utils.py
-    get_context_length): max_position_embeddings × the rope factor, the factor taken as 1 where
-    rope_scaling states original_max_position_embeddings or its rope_type is llama3. (SGLang
-    reads max_sequence_length, seq_length, max_seq_len and model_max_length first where a config
-    has them; kvplan's specs keep max_position_embeddings only.)"""
-    if spec is None or not spec.max_context:
+# utils/hf_transformers_utils.py CONTEXT_LENGTH_KEYS: "The ordering here is important"; the
+# first the config states is the context length
+_CONTEXT_KEYS = ("max_sequence_length", "seq_length", "max_seq_len", "model_max_length", "max_position_embeddings")
+
+
+def _derived(spec) -> tuple[int, str] | None:
+    """The context length SGLang derives for ``spec`` and how (utils/hf_transformers_utils.py
+    get_context_length): the first of ``_CONTEXT_KEYS`` the config states, times the rope
+    factor, the factor taken as 1 where rope_scaling states original_max_position_embeddings or
+    its rope_type is llama3. (A config stating none of the keys gets 2048; GPT-2's n_positions is
+    not among them, but kvplan reads it as max_position_embeddings: a shorter limit, not a
+    longer one.)"""
+    if spec is None:
+        return None
+    keys = {**spec.context_keys, **({"max_position_embeddings": spec.max_context} if spec.max_context else {})}
+    key = next((k for k in _CONTEXT_KEYS if k in keys), None)
+    if key is None:
         return None
     rope = spec.rope
-    factor = 1.0
     if rope is not None and rope.factor is not None and rope.original_max_position is None \
             and rope.type != "llama3":
-        factor = rope.factor
-    return int(factor * spec.max_context)
+        return int(rope.factor * keys[key]), f"{key} {keys[key]} × rope factor {rope.factor:g}"
+    return keys[key], key
+
+
+def derived_context_len(spec) -> int | None:
+    """The context length SGLang derives for ``spec`` (``_derived``)."""
+    got = _derived(spec)
+    return got[0] if got else None
 
 
 def check_context_length(spec, context_length: int | None) -> None:
@@ -231,12 +246,10 @@ def check_context_length(spec, context_length: int | None) -> None:
     ModelConfig._derive_context_length raises ValueError "... To allow overriding this maximum,
     set the env var SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1"); kvplan's --max-model-len is
     that flag here."""
-    derived = derived_context_len(spec)
-    if context_length and derived and context_length > derived:
-        how = "max_position_embeddings" if derived == spec.max_context else \
-            f"max_position_embeddings {spec.max_context} × rope factor {spec.rope.factor:g}"
+    got = _derived(spec)
+    if context_length and got and context_length > got[0]:
         raise KvplanError(f"{opt('max_model_len', context_length)} (SGLang's --context-length) is greater "
-                          f"than {spec.name}'s context length as SGLang derives it ({derived}: {how}); "
+                          f"than {spec.name}'s context length as SGLang derives it ({got[0]}: {got[1]}); "
                           "SGLang refuses it unless SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1")
 
 
@@ -309,7 +322,7 @@ class SGLang(Engine):
 
     def capacity(self, workers: list[Worker], gpu, opts: ServeOptions, kv_fmt, model_dtype: str) -> Capacity:
         page = opts.block_size or 1
-        mml = opts.max_model_len or workers[0].spec.max_context or 0
+        mml = opts.max_model_len or derived_context_len(workers[0].spec) or 0  # SGLang's default: the derived length
         pools = [pool(w.spec, kv_fmt, model_dtype, w.kv_budget_bytes, page) for w in workers]
         p = min(pools, key=lambda x: x["tokens"])
         tokens = p["tokens"]

@@ -65,8 +65,22 @@ NCCL_TP = {
         "(PRE_LOAD_TP1) and the custom all-reduce buffers (24 MiB): 1.248 GiB. "
         "inferencex2128_sglang_8xh200_dsv4-pro-fp8_tp8_mfs0.88 (8 × H200): 'avail mem=12.25 GB, mem "
         "usage=125.65 GB' after loading, 137.90 GiB free before of CUDA's 139.81: 1.247 GiB. Both NVLink "
-        "systems; no fit-side log runs on PCIe-only cards (the held-out 4 × L4 log shows far less): there "
-        "kvplan charges the same, the cautious side"),
+        "systems; on cards without a scale-up fabric kvplan charges NCCL_TP_PCIE instead"),
+}
+# NCCL's share at TP > 1 on cards that PCIe alone links (no NVLink or Infinity Fabric across the
+# group: plan/latency/profile.py scale_up_fabric): no NVLink SHARP buffers, P2P or SHM transports.
+# No fit-side SGLang log runs on such cards, so the figure is vLLM's (both engines build the same
+# NCCL communicators: torch's process group and PyNccl), estimated, and charged with an
+# uncertainty as large as itself ("at risk").
+NCCL_TP_PCIE = {
+    "value": 751_619_276,  # 0.70 GiB
+    "source": (
+        "fit half, round 4: 8xl40s_qwen3-235b-a22b-fp8_tp8ep_v0.10.2 (vLLM 0.10.2, 8 × L40S, PCIe only): "
+        "'Free memory on device (43.93/44.42 GiB) on startup' and '0.21 GiB for non-torch memory': "
+        "44.42 − 43.93 + 0.21 = 0.70 GiB per GPU held outside torch's allocator in all (the CUDA context, "
+        "NCCL's communicators and buffers wherever vLLM's snapshot falls, cuBLAS), an upper bound on NCCL's "
+        "share at 8 ranks (more peers than 4 or 2); the context is charged again beside it (PRE_LOAD_TP1), the "
+        "cautious side. Estimated: a vLLM log, not SGLang's"),
 }
 # SGLang's custom all-reduce (distributed/device_communicators/custom_all_reduce.py CustomAllreduce,
 # read at sgl-project/sglang 004e6561): on world sizes 2, 4, 6, 8 it cudaMallocs meta_ptrs
@@ -77,7 +91,10 @@ CUSTOM_AR = {
     "world_sizes": (2, 4, 6, 8),
     "source": ("custom_all_reduce.py CustomAllreduce.__init__ (_MAX_CAR_SIZE, _SUPPORTED_WORLD_SIZES); "
                "ops.meta_size(), a few KiB, is left out (NCCL_TP, read after it, absorbs it on the fit logs). "
-               "SGLang turns it off on more than two PCIe-only GPUs; kvplan charges it there too (cautious)"),
+               "Off ('not supported on more than two PCIe-only GPUs') where world_size > 2 and not "
+               "is_full_nvlink: kvplan's cards without a scale-up fabric (custom_all_reduce_bytes); at "
+               "world size 2 it is kept (P2P over PCIe), where a card without P2P turns it off (_can_p2p): "
+               "charged, the cautious side"),
 }
 # Allocated while the weights load beyond kvplan's parameters × format ('mem usage' − kvplan's weights):
 # buffers the model builds at load (rotary caches and the like) and the CUDA modules loaded lazily.
@@ -97,9 +114,29 @@ PRE_LOAD_UNCERTAINTY = {
 }
 
 
-def custom_all_reduce_bytes(tp: int) -> int:
-    """The custom all-reduce buffers on each GPU of a TP group of ``tp`` (CUSTOM_AR)."""
-    return 3 * CUSTOM_AR["max_size"] if tp in CUSTOM_AR["world_sizes"] else 0
+def pcie_only(gpu) -> bool:
+    """Cards that PCIe alone links (no scale-up fabric); no card given: False (NVLink's larger
+    NCCL share and the custom all-reduce buffers are charged, the cautious side)."""
+    from ..plan.latency.profile import scale_up_fabric
+
+    return gpu is not None and not scale_up_fabric(gpu)
+
+
+def custom_all_reduce_bytes(tp: int, gpu=None) -> int:
+    """The custom all-reduce buffers on each GPU of a TP group of ``tp`` (CUSTOM_AR): none past
+    two PCIe-only GPUs."""
+    if tp not in CUSTOM_AR["world_sizes"] or (tp > 2 and pcie_only(gpu)):
+        return 0
+    return 3 * CUSTOM_AR["max_size"]
+
+
+def nccl_bytes(gpu) -> tuple[int, int]:
+    """NCCL's share on each GPU at more than one GPU and its uncertainty: NCCL_TP on a scale-up
+    fabric (read from SGLang's fit logs, its uncertainty in PRE_LOAD_UNCERTAINTY), NCCL_TP_PCIE
+    without one (an estimate from vLLM's log, charged with an uncertainty as large as itself)."""
+    if pcie_only(gpu):
+        return NCCL_TP_PCIE["value"], NCCL_TP_PCIE["value"]
+    return NCCL_TP["value"], 0
 
 
 def desktop_card(gpu) -> bool:
@@ -113,7 +150,7 @@ def used_before(gpu, tp: int, gpus: int) -> int:
     than one GPU NCCL's share and the custom all-reduce buffers."""
     used = PRE_LOAD_TP1["display" if desktop_card(gpu) else "datacenter"]["value"]
     if gpus > 1:
-        used += NCCL_TP["value"] + custom_all_reduce_bytes(tp)
+        used += nccl_bytes(gpu)[0] + custom_all_reduce_bytes(tp, gpu)
     return used
 
 
@@ -129,11 +166,19 @@ def budget_parts(total: int, mfs: float, weights_bytes: int, gpus: int = 1, gpu=
     kv = int(pre * mfs) - weights_bytes - extra
     slack = total - pre_used - weights_bytes - extra - kv
     kind = "a desktop card's" if desktop_card(gpu) else "a datacenter card's"
+    nccl_risk = nccl_bytes(gpu)[1] if gpus > 1 else 0
+    if gpus == 1:
+        how = f"{kind} context, from the fit half of the SGLang logs (engines/sglang_startup.py)"
+    elif nccl_risk:
+        no_car = "" if custom_all_reduce_bytes(tp, gpu) else "; no custom all-reduce past two PCIe-only GPUs"
+        how = (f"{kind} context from the fit half of the SGLang logs + NCCL on PCIe-only cards, estimated "
+               f"from a vLLM log{no_car} (engines/sglang_startup.py NCCL_TP_PCIE)")
+    else:
+        how = (f"{kind} context + NCCL + custom all-reduce, from the fit half of the SGLang logs "
+               "(engines/sglang_startup.py)")
     parts = [BudgetPart("weights", "weights (this GPU's share)", weights_bytes, "parameters × weight format"),
-             BudgetPart("non_torch", "CUDA context, NCCL (before the baseline)", pre_used,
-                        f"{kind} context{' + NCCL + custom all-reduce' if gpus > 1 else ''}, from the fit "
-                        "half of the SGLang logs (engines/sglang_startup.py)",
-                        PRE_LOAD_UNCERTAINTY["value"]),
+             BudgetPart("non_torch", "CUDA context, NCCL (before the baseline)", pre_used, how,
+                        PRE_LOAD_UNCERTAINTY["value"] + nccl_risk),
              BudgetPart("load_extra", "allocated while loading, beyond the weights", extra,
                         "from the fit half of the SGLang logs (engines/sglang_startup.py LOAD_EXTRA)", extra),
              BudgetPart("kv_cache", "KV cache", kv,

@@ -70,7 +70,9 @@ def vllm_plan_args(spec, flags: dict):
     from ..model.frozen import replace
     opts, tp, kvd = vllm_options(flags)
     if opts.max_model_len is None:
-        opts = replace(opts, max_model_len=spec.max_context or 4096)
+        from ..engines.vllm import default_max_model_len
+
+        opts = replace(opts, max_model_len=default_max_model_len(spec) or 4096)
     return tp, kvd, opts
 
 

@@ -124,7 +124,8 @@ def test_fit_and_simulate_refuse_fewer_batched_tokens_than_sequences_alike(flags
 # simulate (which plan runs) takes up to max_model_len − 1: one answer, one line, from all three.
 @pytest.mark.parametrize("flags, message", [
     (["--prompt-tokens", "100", "--max-model-len", "10000000"],
-     "--max-model-len 10000000 is greater than llama-3.1-8b's max_position_embeddings (131072); vLLM refuses it "
+     "--max-model-len 10000000 is greater than llama-3.1-8b's length as vLLM derives it (131072: "
+     "max_position_embeddings); vLLM refuses it "
      "unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1"),
     (["--prompt-tokens", "131072"], "--prompt-tokens must be between 1 and 131,071, got 131,072"),
     (["--prompt-tokens", "2000", "--max-model-len", "1000"], "--prompt-tokens must be between 1 and 999, got 2,000"),

@@ -8,6 +8,15 @@ from __future__ import annotations
 from ...errors import KvplanError, opt
 from . import tables
 
+
+def scale_up_fabric(gpu) -> bool:
+    """Whether ``gpu``'s cards are all linked by a scale-up fabric (NVLink, AMD Infinity Fabric:
+    fallback.yaml ``scale_up_fabrics``) rather than PCIe, a bridge joining pairs only; read from
+    the catalog's interconnect text ("PCIe 4.0 x16 (no NVLink)" names none)."""
+    ic = (getattr(gpu, "interconnect", None) or "").lower()
+    return any(f in ic for f in tables.load("fallback")["scale_up_fabrics"]) and "bridge" not in ic \
+        and "no nvlink" not in ic
+
 ENGINES = ("vllm", "sglang", "trtllm", "llamacpp")  # what `kvplan perf --engine` offers
 _ALIASES = {"ideal": "vllm", "transformers": "hf", "tensorrt-llm": "trtllm", "llama.cpp": "llamacpp"}
 
@@ -206,7 +215,7 @@ class Profile:
                 if row["beta_bytes_per_s"]:
                     return row["alpha_us"] * 1e-6, row["beta_bytes_per_s"], f"{t['source']} ({k} GPUs)"
         ic = (self.gpu.interconnect or "").lower()
-        fabric = any(f in ic for f in self.fb["scale_up_fabrics"]) and "bridge" not in ic
+        fabric = scale_up_fabric(self.gpu)
         if self.gpu.interconnect_bytes_per_s and fabric:
             return (self.fb["nvlink_alpha_us"] * 1e-6, self.gpu.interconnect_bytes_per_s * nvlink_fraction,
                     "physics fallback: " + self.fb["nvlink_alpha_source"] + "; " + fraction_source
