@@ -63,9 +63,10 @@ def test_fallback_decode_attention_splits_the_context():
 
 def test_split_kv_only_where_the_engine_splits():
     """AutoAWQ's (hf) FasterTransformer decode kernel runs one block per (head, sequence): no split; llama.cpp has no
-    split read; ROCm (MI300X, no decode table) keeps the unsplit rows: at 8,192 tokens still 8 of 64 rows."""
+    split read; AMD GPUs (MI300X, MI325X: no decode table, no ROCm kernel's split read) keep the unsplit rows: at 8,192
+    tokens still 8 of 64 rows."""
     m = catalog.load_model("llama-3-8b")
-    for gpu, engine in (("rtx-4090", "hf"), ("rtx-4090", "llamacpp"), ("mi300x", "vllm")):
+    for gpu, engine in (("rtx-4090", "hf"), ("rtx-4090", "llamacpp"), ("mi300x", "vllm"), ("mi325x", "sglang")):
         p = OpLatency(m, catalog.load_gpu(gpu), engine=engine).prof
         assert not p.split_kv
         assert p.decode_attention_efficiency(1, 8192, 8, 4)[0] == pytest.approx(p.mem_eff * 8 / 64)

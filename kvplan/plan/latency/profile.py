@@ -35,7 +35,7 @@ class Profile:
         self.family_label = fam.get("label")
         # flash-decoding in the fallback's decode attention: the engine's kernel splits a long context across thread
         # blocks (engines.yaml decode_split_kv, with its source: CUDA kernels; no ROCm kernel's split was read)
-        self.split_kv = bool(self.eng.get("decode_split_kv")) and self.family not in tables.load("rocm")["families"]
+        self.split_kv = bool(self.eng.get("decode_split_kv")) and gpu.vendor == "nvidia"
         # a streaming kernel's share of the datasheet bandwidth: measured for the family (rocm.yaml: BabelStream), else
         # the physics fallback's; every memory pass without a kernel curve is priced at it
         self.mem_eff = fam.get("memory_efficiency", self.fb["memory_efficiency"])
