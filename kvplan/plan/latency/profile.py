@@ -42,6 +42,9 @@ class Profile:
         self.family = next((k for k, f in fams.items() if gpu.name in f["gpus"]), None)
         fam = fams.get(self.family, {})
         self.family_label = fam.get("label")
+        # flash-decoding in the fallback's decode attention: the engine's kernel splits a long context across thread
+        # blocks (engines.yaml decode_split_kv, with its source: CUDA kernels; no ROCm kernel's split was read)
+        self.split_kv = bool(self.eng.get("decode_split_kv")) and gpu.vendor == "nvidia"
         # a streaming kernel's share of the datasheet bandwidth: measured for the family (rocm.yaml: BabelStream), else
         # the physics fallback's; every memory pass without a kernel curve is priced at it
         self.mem_eff = fam.get("memory_efficiency", self.fb["memory_efficiency"])
@@ -145,9 +148,15 @@ class Profile:
                 e = tables.interp2(t["batch"], t["ctx"], grid, batch, ctx)
                 if e:
                     return min(e, 1.0), floor, src
-        rows = batch * kv_heads
+        # flash-decoding: a (sequence, KV head) row's context is split into up to ``max_splits`` pieces of at least
+        # ``split_tokens`` tokens, each its own thread block, when the rows alone leave SMs idle
+        split = self.fb["decode_attention_split_kv"]
+        pieces = min(split["max_splits"], -(-int(ctx) // split["split_tokens"])) if self.split_kv else 1
+        rows = batch * kv_heads * max(1, pieces)
         e = self.mem_eff * min(1.0, rows / self.fb["decode_attention_full_rows"])
         src = "physics fallback: " + self.fb["decode_attention_source"]
+        if self.split_kv:
+            src += f"; split-KV ({self.engine}): " + split["source"]
         return e, self.fb["attention_floor_us"] * 1e-6, src + ("" if self.mem_eff == self.fb["memory_efficiency"]
                                                               else "; bandwidth " + self.mem_source)
 

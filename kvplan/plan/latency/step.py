@@ -41,6 +41,7 @@ class OpLatency(Roofline):
         h = rank.hidden_size
         self.wfmt = self.weight_dtype
         self.layers_n = rank.num_layers
+        self.attn_layers = attention_layers(rank)  # layers with an attention kernel: its per-kernel floor
         self.overhead_layers = overhead.layer_equivalents(rank)  # blocks / 2: a single-block layer is half
         self.proj, self.mlps, self.moe_shapes = [], [], []  # (layers, [(n, k)])
         self.kv_heads = self.gqa = 0
@@ -170,14 +171,14 @@ class OpLatency(Roofline):
         if decodes:
             ctx = dec_kv / (decodes * self.bytes_per_token) if self.bytes_per_token else 1
             t, src = attention.decode_seconds(p, dec_kv, dec_flops, decodes, ctx, self.kv_heads, self.gqa,
-                                              self.layers_n, self.peak_flops, self.one_cta)
+                                              self.attn_layers, self.peak_flops, self.one_cta)
             ops.append((f"decode attention (K/V read, mean ctx {ctx:,.0f})", a * t, "memory", src))
             if self.mla_rest:
                 ops.append((f"MLA module rest ({self.mla_rest[0]} layers, norms, BMMs)",
                             self._mla_rest_seconds(decodes), "overhead",
                             f"measured vLLM module - priced parts: {self.mla_rest[3]}"))
         if chunk_flops or chunk_kv:
-            t, src = attention.prefill_seconds(p, chunk_flops, isl, self.layers_n, self.peak_flops)
+            t, src = attention.prefill_seconds(p, chunk_flops, isl, self.attn_layers, self.peak_flops)
             t += chunk_kv / (p.bw * p.mem_eff)
             ops.append((f"prefill attention (causal, {isl:,.0f} tokens)", a * t, "compute", src))
         if write_state:
@@ -219,7 +220,7 @@ class OpLatency(Roofline):
         if decodes:
             ctx = dec_kv / (decodes * self.bytes_per_token) if self.bytes_per_token else 1
             a, _ = attention.decode_seconds(p, dec_kv, dec_flops, decodes, ctx, self.kv_heads, self.gqa,
-                                            self.layers_n, self.peak_flops, self.one_cta)
+                                            self.attn_layers, self.peak_flops, self.one_cta)
             t += self._attn_scale * a
             if self.mla_rest:
                 t += self._mla_rest_seconds(decodes)
@@ -227,7 +228,7 @@ class OpLatency(Roofline):
             a = self._memo_prefill.get((chunk_flops, isl))
             if a is None:
                 a = self._memo_prefill[(chunk_flops, isl)] = attention.prefill_seconds(
-                    p, chunk_flops, isl, self.layers_n, self.peak_flops)[0]
+                    p, chunk_flops, isl, self.attn_layers, self.peak_flops)[0]
             a += chunk_kv / (p.bw * p.mem_eff)
             t += self._attn_scale * a
         if write_state:
@@ -342,6 +343,16 @@ class OpLatency(Roofline):
 
 
 OpLatency.needs_interconnect = False
+
+
+def attention_layers(rank) -> int:
+    """Layers whose token mixer is attention over a K/V cache (full, sliding, chunked, MLA, compressed: one attention
+    kernel each per pass); Mamba / Mamba2, gated-delta-net and KDA mixers (``attention.NO_KV_KERNEL``: a state update,
+    priced as a memory pass over their state) and layers with no mixer run none. A Nemotron-H layer is one block
+    (``hybrid_override_pattern``: M Mamba2, * attention, - MLP, E MoE; vLLM ``models/nemotron_h.py``), so Nemotron 3
+    Nano's 52 layers hold 6 attention kernels, not 52."""
+    return sum(count for name, count in rank.counts().items()
+               if rank.layer_types[name].mixer.kind not in attention.NO_KV_KERNEL)
 
 
 class _Alike:
