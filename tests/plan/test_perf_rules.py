@@ -188,7 +188,8 @@ def test_perf_report_notes():
         "max_model_len unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1: priced as if it were set",
         "MoE: weights read per step count the experts the batch's tokens route to, "
         "E × (1 − (1 − k/E)^tokens), assuming uniform routing",
-        "all-reduce: α + bytes/β per call, 1 per mixer and per MLP + 1 (kvplan/plan/latency/comm.py)")
+        "all-reduce: measured time by message size (log-size interpolation), the engine's choice of kernel, "
+        "1 per mixer and per MLP + 1 (kvplan/plan/latency/comm.py)")
     g = perf.perf(catalog.load_model("gemma-4-26b-a4b"), H100, 100)
     assert "encoder towers are not read in a text decode step (not counted)" in g.notes
 
