@@ -47,3 +47,18 @@ def test_the_training_context_note_word_for_word():
         "max_model_len unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 (taken as set here)"]
     assert notes("llamacpp", ctx=200000) == [LLAMACPP_NOTE]  # no override: nothing appended
     assert notes("llamacpp", opts=allowed) == [LLAMACPP_NOTE + " (taken as set here)"]
+
+
+def test_no_limit_where_the_model_states_no_context():
+    """A config without max_position_embeddings (max_context None): vLLM and llama.cpp give no limit, and fit
+    plans the length given without a training-context note."""
+    from kvplan import engines
+
+    spec = api.load_model("llama-3.1-8b").model_copy(update={"max_context": None})
+    assert engines.get("vllm").context_limit(spec) is None and engines.get("llamacpp").context_limit(spec) is None
+    assert engines.get("sglang").context_limit(spec) is None
+    gpu = api.load_gpu("h100")
+    r = fit.fit(spec, gpu, engine="vllm", opts=ServeOptions(max_model_len=4096))
+    assert r.capacity.max_model_len == 4096 and not [n for n in r.notes if "training context" in n]
+    r = fit.fit(spec, gpu, engine="llamacpp", ctx=4096, opts=ServeOptions(max_model_len=4096))
+    assert not [n for n in r.notes if "training context" in n]
