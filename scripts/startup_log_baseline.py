@@ -64,6 +64,10 @@ ROUND_12_SHOWN = True  # split committed at 8a06775; round 12's rows first print
 # with the model as it stands on the branch after main is merged (no constant or code of the model changes
 # in round 13).
 ROUND_13_SHOWN = True  # split committed at c47c82b; round 13's rows first printed after main (bffbeb8) was merged
+# Round 14's logs (startup_log_split.ROUND_14) stay out until round 14's held-out figures are printed once,
+# with the model as it stands on the branch after main is merged (no constant or code of the model changes
+# in round 14).
+ROUND_14_SHOWN = False
 SIDES = ("held-out (round 13)", "held-out (round 12, seen)", "held-out (round 11, seen)", "held-out (round 10, seen)",
          "held-out (round 9, seen)", "held-out (round 8, seen)", "held-out (round 7, seen)", "held-out (round 6, seen)",
          "held-out (round 5, seen)", "held-out (round 4, seen)", "held-out (round 3, seen)", "held-out (round 2, seen)",
@@ -175,6 +179,8 @@ def rows() -> list[dict]:
         if e.get("batch") in startup_log_split.ROUND_12 and not ROUND_12_SHOWN:
             continue
         if e.get("batch") in startup_log_split.ROUND_13 and not ROUND_13_SHOWN:
+            continue
+        if e.get("batch") in startup_log_split.ROUND_14 and not ROUND_14_SHOWN:
             continue
         r = {"id": e["id"], "url": e["url"], "side": _side(e["url"]), "engine": e.get("engine"),
              "version": e.get("vllm_version") or e.get("sglang_version") or e.get("trtllm_version"),
