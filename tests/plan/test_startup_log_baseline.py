@@ -32,19 +32,23 @@ def test_both_sides_hold_refusals_and_scored_logs():
         assert s["scored"] >= 10 and s["refused"] >= 2 and s["with_error"] >= 8, (side, s)
 
 
-def test_round_13_is_the_headline_and_no_refusal_is_called_fits():
+def test_round_14_is_the_headline_and_no_refusal_is_called_fits():
     rs = startup_log_baseline.rows()
     assert {r["side"] for r in rs} <= set(startup_log_baseline.SIDES)
     head = startup_log_baseline.headline(rs).splitlines()[2]
-    assert head.startswith("| held-out (round 13) |")
-    # round 13 (seed 2020261219): a scored refusal held out (Llama-4-Scout bf16 on 2 H100 NVL, vLLM: kvplan says
-    # it does not fit), a scored log with a KV figure on the fit side (Qwen3-32B, SGLang 0.5.19, one H100), every
-    # other row listed with its reason
-    s13 = startup_log_baseline.summary(rs, "held-out (round 13)")
+    assert head.startswith("| held-out (round 14) | 0 |")
+    # round 14 (seed 2020261220): no row could be scored; every row on both sides is listed with its reason
+    r14 = [r for r in rs if r["side"] in ("held-out (round 14)", "fit (round 14)")]
+    assert {r["side"] for r in r14} == {"held-out (round 14)", "fit (round 14)"} and len(r14) == 8
+    assert all(not r["scored"] and r["why_not"] for r in r14)
+    # round 13 (seed 2020261219, now seen): a scored refusal held out (Llama-4-Scout bf16 on 2 H100 NVL, vLLM:
+    # kvplan says it does not fit), a scored log with a KV figure on the fit side (Qwen3-32B, SGLang 0.5.19, one
+    # H100), every other row listed with its reason
+    s13 = startup_log_baseline.summary(rs, "held-out (round 13, seen)")
     assert s13["scored"] == s13["refused"] == 1 and s13["with_error"] == 0 and s13["refused_but_fits"] == 0
     f13 = startup_log_baseline.summary(rs, "fit (round 13)")
     assert f13["scored"] == f13["with_error"] == 1 and f13["refused"] == 0
-    for side in ("held-out (round 13)", "fit (round 13)"):
+    for side in ("held-out (round 13, seen)", "fit (round 13)"):
         assert all(r["scored"] or r["why_not"] for r in rs if r["side"] == side)
     # round 12 (seed 2020261218, now seen): one scored log with a KV figure on each side (vLLM 0.23.0 on one H100), every
     # other row listed with its reason
