@@ -196,8 +196,12 @@ def _vllm(lines: list[str]) -> LogFacts:
             flags.setdefault("max_model_len", int(m.group(1)))
             figures.append(Figure("kv_tokens", "KV cache tokens (refusal)", int(m.group(2)), "tokens", n, m.group(2)))
             notes.append(f"line {n}: vLLM refused max seq len {m.group(1)}")
-        if (m := re.search(rf"\(({_NUM[1:-1]}) GiB KV cache is needed, which is larger than the available "
+        # vLLM's check_enough_kv_cache_memory (v1/core/kv_cache_utils.py): "(X GiB KV cache is needed, ..." up to
+        # the 0.1x releases, "max seq len (N), X GiB KV cache is needed, ..." (no parenthesis) in later ones
+        if (m := re.search(rf"\(?({_NUM[1:-1]}) GiB KV cache is needed, which is larger than the available "
                            rf"KV cache memory \(({_NUM[1:-1]}) GiB\)", line)):
+            if (ml := re.search(r"max seq len \((\d+)\), \(?[\d.]+ GiB KV cache is needed", line)):
+                flags.setdefault("max_model_len", int(ml.group(1)))
             b, tol = _gib(m.group(1))
             figures.append(Figure("request_bytes", "KV one max-length request needs (refusal)", b, "bytes", n,
                                   f"{m.group(1)} GiB", tol))

@@ -434,6 +434,21 @@ def test_vllm_refusal_figures_without_decimals():
     assert [(x.reported, x.tolerance) for x in f.figures] == [(16 * GiB, 0.5 * GiB)]
 
 
+def test_vllm_refusal_without_the_parenthesis_of_later_releases():
+    # club-3090 issue 35 (round 14 of tests/data/vllm_startup_logs.json), a vLLM nightly's wording, verbatim
+    line = ("ValueError: To serve at least one request with the model's max seq len (180000), 3.05 GiB KV cache is "
+            "needed, which is larger than the available KV cache memory (2.17 GiB). Based on the available memory, "
+            "the estimated maximum model length is 111456.")
+    f = logs.parse(line)
+    assert [(x.key, x.reported, x.text) for x in f.figures] == [("request_bytes", 3.05 * GiB, "3.05 GiB")]
+    assert f.flags["max_model_len"] == 180000
+    assert f.notes == ("line 1: vLLM refused to start: one request of max_model_len does not fit",)
+    # the older wording still reads, and its max seq len with it
+    old = logs.parse("the models's max seq len (131072), (4.54 GiB KV cache is needed, which is larger than the "
+                     "available KV cache memory (1.71 GiB).")
+    assert [x.text for x in old.figures] == ["4.54 GiB"] and old.flags["max_model_len"] == 131072
+
+
 def test_literal_dict_keeps_nested_values():
     assert logs._literal_dict("{'a': [1, 2], 'b': {'c': 1}}") == {"a": [1, 2], "b": {"c": 1}}
 
