@@ -335,3 +335,26 @@ def test_round14_files_are_the_pages_blocks_as_read():
             for lv in b} == {(95293, 60411)}
     assert (ds["model"], ds["gpu"], ds["tp"], ds["engine"], ds["dataset"]) == (
         "deepseek-v3", "h200-sxm-141gb", 8, "sglang", "sharegpt")
+
+
+def test_round14_first_print_record_is_every_held_out_level_as_measured():
+    """round14_first_print.json (the held-out rows as first printed, which the headline reads) holds each level of the
+    round-14 held-out source once, in its file's order, with its measured output tok/s, mean ITL and median TTFT as
+    check-bench reads the file; kvplan predicted every row (none refused); the runs at 4 and 8 per second queued."""
+    import json
+
+    from kvplan.observe import bench
+
+    rec = json.loads((DIR / "round14_first_print.json").read_text())["rows"]
+    (src,) = ROUNDS["round14"]["held_out"]
+    (run,) = RUNS[src]["runs"]
+    levels = bench.read(DIR / run["file"])
+    assert [r["source"] for r in rec] == [src] * len(levels) and len(levels) == 3
+    assert [r["load"] for r in rec] == ["1/s", "4/s", "8/s"]
+    assert [r["out"][0] for r in rec] == [lv.measured["output_tokens_per_s"] for lv in levels]
+    assert [r["itl"][0] for r in rec] == [lv.measured["itl_ms"]["mean"] for lv in levels]
+    assert [r["ttft"][0] for r in rec] == [lv.measured["ttft_ms"]["p50"] for lv in levels]
+    assert all(r["itl_stat"] == "mean" and r["ttft_stat"] == "p50" for r in rec)
+    assert all(r["half"] == "held-out" and not r.get("refused") for r in rec)
+    assert all(None not in (r["out"][1], r["itl"][1], r["ttft"][1]) for r in rec)
+    assert [r["sat"][0] for r in rec] == [False, True, True]
