@@ -91,10 +91,10 @@ def main() -> int:
 
 
 def halves(split):
-    """Each source's half: round 13's split (session 13)."""
-    r13 = split["round13"]
-    return ({s: "held-out" for s in r13["held_out"]} | {s: "fit" for s in r13["fit"]}
-            | {s: "seen" for s in r13["seen"]})
+    """Each source's half: round 14's split (session 14)."""
+    r14 = split["round14"]
+    return ({s: "held-out" for s in r14["held_out"]} | {s: "fit" for s in r14["fit"]}
+            | {s: "seen" for s in r14["seen"]})
 
 
 def replay_run(src, half, run, max_requests):
@@ -489,12 +489,13 @@ def write(rows, split, max_requests):
     def pct(x):
         return "-" if x is None else f"{x:+.0%}"
 
-    r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13 = (split[f"round{i}"] for i in range(2, 14))
+    r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14 = (split[f"round{i}"] for i in range(2, 15))
     first9 = json.loads((HERE / "round9_first_print.json").read_text())["rows"]
     first10 = json.loads((HERE / "round10_first_print.json").read_text())["rows"]
     first11 = json.loads((HERE / "round11_first_print.json").read_text())["rows"]
     first12 = json.loads((HERE / "round12_first_print.json").read_text())["rows"]
     first13 = json.loads((HERE / "round13_first_print.json").read_text())["rows"]
+    first14 = json.loads((HERE / "round14_first_print.json").read_text())["rows"]
     half_of = halves(split)
     rows = [dict(r, half=half_of[r["source"]]) for r in rows]  # rows saved before round 12 was seen say held-out
     lines = ["# Serving accuracy: `simulate` against published measured runs", "",
@@ -965,6 +966,36 @@ def write(rows, split, max_requests):
              "  was fitted as a sum (`benchmarks/latency/fit.py`), so it is not all launch time. Both wait for a refit",
              "  of SGLang's overhead that separates launch time from the rest (issue 21). Net of this session's kept",
              "  change: fit unchanged; seen gains the 22 Mistral rows.",
+             f"- Round 14 (seed {r14['seed']}, `split.yaml` `round14`, committed at e2dc3f9 before any round-14 run was",
+             "  replayed; session 14): two new sources, both SGLang Poisson rate sweeps that reach a queue, each block",
+             "  copied unchanged into `files/` (`runs.yaml` says what each copies, its caveats and what is left out).",
+             "  bbuf-dsv3-h200-sglang: BBuf/how-to-optim-algorithm-in-cuda's note on SGLang PR #4918 at ec33ce3",
+             "  (2025-04-01): DeepSeek-V3 (fp8) at TP 8 on H200, the server with --disable-shared-experts-fusion (SGLang's",
+             "  MoE before the PR; version not stated, the author's branch), `sglang.bench_serving` ShareGPT, 300 prompts",
+             "  at 1 / 4 / 8 requests/s (3 rows; the fused runs are left out). kvcached-a100-sglang: ovg-project/kvcached's",
+             "  bench_kvcached_overhead README at f5330bc: Llama-3.2-3B on SGLang 0.4.6.post2, one A100 80GB (GCP),",
+             "  --disable-radix-cache, random uniform 1-1913 -> 1-162 tokens at 32 / 16 / 8 requests/s, the 'without",
+             "  kvcached' column (3 rows; the same repository as the fit side's kvcached-h100, another benchmark).",
+             "  **Held out: " + ", ".join(r14["held_out"]) + "**; fit adds kvcached-a100-sglang; seen now adds " + ", ".join(r13["held_out"]) + ".",
+             "  Nothing in the simulator, the step model or `accuracy.py`'s replay changed in round 14 before its print",
+             "  (`kvplan fit` was run once per new model and card to check that it plans). **First print (2026-12-07),",
+             "  kvplan/ as main's 2159084 (session 14's final model, merged at 850efa1), every round-14 held-out row",
+             "  replayed once (`benchmarks/serving/round14_first_print.json`, kept as printed; the headline reads it):",
+             "  throughput 43 % (+43 %, n=3), ITL 63 % (−63 %, n=3, mean ITL), TTFT 76 % (−76 %, n=3, median), 1 of 2",
+             "  saturated runs predicted saturated. Every scored target is missed.** Per rate, 1 / 4 / 8 per second:",
+             "  throughput +4 % / +43 % / +96 % (predicted 198 / 715 / 1,102 tok/s against 191 / 501 / 561), mean ITL",
+             "  −62 % / −67 % / −63 % (13.6 / 33.6 / 55.9 ms against 36.0 / 101.4 / 150.7), median TTFT −68 % / −76 % /",
+             "  −80 % (95 / 117 / 149 ms against 298 / 484 / 756); the runs at 4 and 8 per second queued (2.49 and",
+             "  2.79 req/s served), kvplan's replay keeps up at 4 per second. Not looked into (no model change): kvplan's",
+             "  DeepSeek-V3 step on 8 x H200 is about 2.6 times faster than this early-2025 SGLang branch's (at 1 per",
+             "  second, about 7 requests in flight, 13.6 ms against a measured mean ITL of 36.0 ms, median 28.2 ms); the",
+             "  seen SGLang 0.5.7 rows of DeepSeek-R1 on the same card (inferencex-dsr1-h200-sglang) measure 11-13 ms",
+             "  TPOT at 4-8 in flight (one C=4 runner 22.7 ms) and are predicted within −41..+27 %, so the candidates",
+             "  are SGLang's DeepSeek kernels of early 2025 (fp8 block-scaled MoE, MLA, the shared expert run apart),",
+             "  which one SGLang step model does not tell apart by version, and the prefill priced for 318-token",
+             "  ShareGPT prompts. The fit",
+             "  side's kvcached-a100-sglang (in-sample, replayed once with the rest): throughput −19 % / +6 % / −8 % at",
+             "  32 / 16 / 8 per second, mean ITL +22 % / +248 % / +54 %, median TTFT +331 % / +52 % / +19 %.",
              "",
              "## Headline", "",
              "| half | runs | output tok/s: median \\|error\\| (signed) | ITL | TTFT | saturated runs predicted saturated |",
@@ -1025,10 +1056,17 @@ def write(rows, split, max_requests):
     lines += [headline(f"**held-out (round 13, seed {r13['seed']}), as first printed (a875aa3, 2026-12-07)**", first13)]
     lines += [headline(f"held-out (round 13): {lab}, as first printed", [r for r in first13 if r["tp"] == tp])
               for lab, tp in (("1 × A100 80GB PCIe (TP 1)", 1), ("2 × A100 80GB PCIe (TP 2)", 2))]
+    seen13 = [r for r in rows if r["source"] in r13["held_out"]]  # round 13's rows, today's replay (seen)
+    lines += [headline("round 13's held-out rows after round 13's print (seen): today's replay", seen13)]
+    # round 14's first print, as printed (round14_first_print.json), whatever today's replay gives
+    lines += [headline(f"**held-out (round 14, seed {r14['seed']}), as first printed (850efa1, 2026-12-07)**", first14)]
+    lines += [headline(f"held-out (round 14): {lab}, as first printed", [r for r in first14 if pred(r["load"])])
+              for lab, pred in (("rate 1/s (below capacity)", lambda x: x == "1/s"),
+                                ("rates 4-8/s (the runs that queued)", lambda x: x != "1/s"))]
     for h in ("held-out", "fit", "seen", "all"):
         sub = [r for r in rows if h == "all" or r["half"] == h]
-        name = {"held-out": "held-out (round 13), today's replay (equal to the first print until the simulator changes)",
-                "seen": "seen (round-1 to round-12 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
+        name = {"held-out": "held-out (round 14), today's replay (equal to the first print until the simulator changes)",
+                "seen": "seen (round-1 to round-13 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
         lines.append(headline(name, sub))
     lines += ["", "Read with care:", ""] + NOTES + [
               "", "## Every run", "",

@@ -291,3 +291,70 @@ def test_round13_first_print_record_is_every_held_out_level_as_measured():
     assert all(r["half"] == "held-out" and not r.get("refused") for r in rec)
     assert all(None not in (r["out"][1], r["ttft"][1]) for r in rec)
     assert all(r["sat"] == [False, False] for r in rec)
+
+
+def test_round14_held_out_is_its_seeded_draw():
+    r13, r14 = ROUNDS["round13"], ROUNDS["round14"]
+    placed = set(r14["held_out"]) | set(r14["fit"]) | set(r14["seen"])
+    new = sorted(placed - set(r13["held_out"]) - set(r13["fit"]) - set(r13["seen"]))
+    assert new == ["bbuf-dsv3-h200-sglang", "kvcached-a100-sglang"]
+    random.Random(r14["seed"]).shuffle(new)
+    assert r14["held_out"] == new[: -(-len(new) // 3)] == ["bbuf-dsv3-h200-sglang"]
+    assert set(r13["held_out"]) <= set(r14["seen"]) and set(r13["fit"]) < set(r14["fit"])
+
+
+def test_round14_files_are_the_pages_blocks_as_read():
+    """The two round-14 files, read by check-bench's reader: each SGLang block's rate, requests, token totals, output
+    tok/s and TTFT / ITL as the pages print them (hand-checked: ovg-project/kvcached f5330bc README's 'without kvcached'
+    column at 32 / 16 / 8 per second; BBuf/how-to-optim-algorithm-in-cuda ec33ce3's --disable-shared-experts-fusion block
+    at qps 1 / 4 / 8)."""
+    from kvplan.observe import bench
+
+    (kv,) = RUNS["kvcached-a100-sglang"]["runs"]
+    a = bench.read(DIR / kv["file"])
+    assert [(lv.tool, lv.rate, lv.requests) for lv in a] == [("sglang", 32.0, 1920), ("sglang", 16.0, 960),
+                                                            ("sglang", 8.0, 480)]
+    assert [lv.measured["output_tokens_per_s"] for lv in a] == [2192.53, 1178.78, 671.60]
+    assert a[0].measured["ttft_ms"] == {"mean": 2187.97, "p50": 2308.73, "p99": 5356.42}
+    assert a[2].measured["itl_ms"] == {"mean": 9.76, "p50": 7.08, "p99": 53.50}
+    # caveat 3: uniform 1-1913 / 1-162 (bench_serving's range ratio 0.0): each rate's means within 3.5 % of 957 / 81.5
+    # (480 uniform draws' mean has a standard error of 2.6 %); fixed lengths (ratio 1.0) would give 1913 / 162
+    assert all(abs(lv.measured["mean_prompt_tokens"] / 957 - 1) < 0.035 for lv in a)
+    assert all(abs(lv.measured["mean_output_tokens"] / 81.5 - 1) < 0.035 for lv in a)
+    assert (kv["prompt_tokens"], kv["output_tokens"], kv["prefix_caching"]) == ("uniform:1-1913", "uniform:1-162", False)
+
+    (ds,) = RUNS["bbuf-dsv3-h200-sglang"]["runs"]
+    b = bench.read(DIR / ds["file"])
+    assert [(lv.tool, lv.rate, lv.requests) for lv in b] == [("sglang", 1.0, 300), ("sglang", 4.0, 300),
+                                                            ("sglang", 8.0, 300)]
+    assert [lv.measured["output_tokens_per_s"] for lv in b] == [190.52, 500.61, 561.02]
+    assert [lv.measured["ttft_ms"]["p50"] for lv in b] == [297.76, 484.26, 755.54]
+    assert [lv.measured["itl_ms"]["mean"] for lv in b] == [35.95, 101.44, 150.65]
+    # the same 300 ShareGPT prompts at each rate (95,293 prompt / 60,411 output tokens)
+    assert {(round(lv.measured["mean_prompt_tokens"] * 300), round(lv.measured["mean_output_tokens"] * 300))
+            for lv in b} == {(95293, 60411)}
+    assert (ds["model"], ds["gpu"], ds["tp"], ds["engine"], ds["dataset"]) == (
+        "deepseek-v3", "h200-sxm-141gb", 8, "sglang", "sharegpt")
+
+
+def test_round14_first_print_record_is_every_held_out_level_as_measured():
+    """round14_first_print.json (the held-out rows as first printed, which the headline reads) holds each level of the
+    round-14 held-out source once, in its file's order, with its measured output tok/s, mean ITL and median TTFT as
+    check-bench reads the file; kvplan predicted every row (none refused); the runs at 4 and 8 per second queued."""
+    import json
+
+    from kvplan.observe import bench
+
+    rec = json.loads((DIR / "round14_first_print.json").read_text())["rows"]
+    (src,) = ROUNDS["round14"]["held_out"]
+    (run,) = RUNS[src]["runs"]
+    levels = bench.read(DIR / run["file"])
+    assert [r["source"] for r in rec] == [src] * len(levels) and len(levels) == 3
+    assert [r["load"] for r in rec] == ["1/s", "4/s", "8/s"]
+    assert [r["out"][0] for r in rec] == [lv.measured["output_tokens_per_s"] for lv in levels]
+    assert [r["itl"][0] for r in rec] == [lv.measured["itl_ms"]["mean"] for lv in levels]
+    assert [r["ttft"][0] for r in rec] == [lv.measured["ttft_ms"]["p50"] for lv in levels]
+    assert all(r["itl_stat"] == "mean" and r["ttft_stat"] == "p50" for r in rec)
+    assert all(r["half"] == "held-out" and not r.get("refused") for r in rec)
+    assert all(None not in (r["out"][1], r["itl"][1], r["ttft"][1]) for r in rec)
+    assert [r["sat"][0] for r in rec] == [False, True, True]
