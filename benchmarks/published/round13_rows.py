@@ -108,7 +108,7 @@ TRT_NOTE = (
     "tokens; their standard deviations and the request count are not stated (LLMPerf's defaults: 150 and 80). {what} "
     "{setup_note}")
 ITL = ("ITL p50: the median over requests of LLMPerf's inter_token_latency_s = (TTFT + every later token's gap) / output "
-       "tokens, in seconds: it holds one TTFT per request spread over the ~{osl} tokens (about 2-6 % of the figure here), "
+       "tokens, in seconds: it holds one TTFT per request spread over the ~{osl} tokens (about 2-9 % of the figure here), "
        "so it is slightly above the decode step time.")
 TTFT = ("TTFT p50: client-side, from the HTTP request to the first streamed content token (chat template, tokenization, "
         "scheduling, the prefill of ~{isl} tokens), the median over requests, in seconds.")
