@@ -91,7 +91,8 @@ TRT_ROWS = [
 TRT_SETUP = {
     "FP8": dict(weight_dtype="fp8", gpu="h200-sxm-141gb", tag="h200x8-deepseek-r1-fp8",
                 note="DeepSeek-R1 FP8: deepseek-ai/DeepSeek-R1's own FP8 weights (block-scaled, 128 x 128; kvplan's fp8 "
-                     "does not count the block scales), kvplan's deepseek-r1. 8 x H200 141 GB (SXM: the HGX part), TP 8. "
+                     "does not count the block scales), kvplan's deepseek-r1. 8 x H200 141 GB (the variant is not stated: "
+                     "taken as SXM, the 8-GPU HGX board), TP 8. "
                      "KV format not stated: TensorRT-LLM's KvCacheConfig dtype 'auto' takes the checkpoint's, which "
                      "quantizes no KV cache: bf16 (MLA latent cache)."),
     "FP4": dict(weight_dtype="nvfp4", gpu="b200", tag="b200x8-deepseek-r1-fp4",
