@@ -330,6 +330,7 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
                     workers: int | None = None, ray: str | None = None):
     """``kvplan plan``: the cheapest deployments that meet a TTFT and ITL p90 target (see
     plan.deploy for the search); ``gpus`` a comma-separated list or a list of names."""
+    from . import engines
     from .plan import costs, deploy
     from .plan import simulate as sim
     from .sources import catalog
@@ -355,12 +356,11 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
         from .plan.latency.calibrate import load_profile
 
         load_profile(profile)  # one clear line now rather than in every worker
-    if eng == "vllm":  # the engine's own refusal, once, rather than every candidate's "does not fit"
-        from .engines.vllm import check_max_model_len
-
-        check_max_model_len(spec, max_model_len)
+    # the engine's own refusal, once, rather than every candidate's "does not fit"
+    engines.get(eng).check_max_model_len(spec, max_model_len)
     # the lengths are checked here, once, with simulate's own messages and limit (max_model_len − 1)
-    limit = (max_model_len or spec.max_context or 1 << 30) - 1
+    own = engines.get(eng).context_limit(spec)  # the engine's default length (vLLM, SGLang: derived)
+    limit = (max_model_len or (own[0] if own else spec.max_context) or 1 << 30) - 1
     sim.sample_lengths(prompt_tokens, 1, 0, "--prompt-tokens", limit)
     sim.sample_lengths(output_tokens, 1, 0, "--output-tokens", limit)
     name = spec.name if isinstance(model, str) and catalog.canonical_name(model) else model

@@ -152,8 +152,8 @@ def parse_number(text, what: str = "number", low: float = 0.0, high: float | Non
     return v
 
 
-_DEC = [(10**12, "TB"), (10**9, "GB"), (10**6, "MB"), (10**3, "kB")]
-_BIN = [(2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")]
+_DEC = [(10**18, "EB"), (10**15, "PB"), (10**12, "TB"), (10**9, "GB"), (10**6, "MB"), (10**3, "kB")]
+_BIN = [(2**60, "EiB"), (2**50, "PiB"), (2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")]
 
 
 def _unit(n: int, table, digits: int) -> str:

@@ -33,6 +33,12 @@ ENTRIES = [
     ("llama-3.1-405b", "Llama 3.1 405B", "Llama-3.1-405B.json", "meta-llama/Meta-Llama-3.1-405B",
      ["meta-llama/llama-3.1-405b", "llama3.1-405b", "llama-3.1-405b-instruct"], None, ""),
     ("mistral-7b", "Mistral 7B v0.1", "Mistral-7B-v0.1.json", "mistralai/Mistral-7B-v0.1", ["mistral-7b-v0.1"], None, ""),
+    ("mistral-7b-v0.3", "Mistral 7B v0.3", "Mistral-7B-v0.3.json", "mistralai/Mistral-7B-v0.3",
+     ["mistralai/mistral-7b-v0.3", "mistral-7b-instruct-v0.3", "mistralai/mistral-7b-instruct-v0.3"], None,
+     "Imported from the Instruct-v0.3 config (an instruct fine-tune of Mistral-7B-v0.3, its model card says); "
+     "the base's geometry agrees (litgpt's Mistral-7B-v0.3 entry). v0.3 has no sliding window (sliding_window "
+     "null: every layer full attention) and a 32,768-token vocabulary, where v0.1 (mistral-7b) has a 4,096 "
+     "window and 32,000."),
     ("mixtral-8x7b", "Mixtral 8x7B v0.1", "Mixtral-8x7B-v0.1.json", "mistralai/Mixtral-8x7B-v0.1",
      ["mixtral-8x7b-v0.1", "mixtral"], None, ""),
     ("qwen2.5-7b", "Qwen2.5 7B (Instruct config)", "Qwen2.5-7B-Instruct.json", "Qwen/Qwen2.5-7B-Instruct",

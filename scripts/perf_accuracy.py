@@ -1027,8 +1027,57 @@ def _hybrid_blocks(s: dict) -> list[str]:
         "this row is farther). No other row moved: round 11 held out "
         f"{fz['held_out']} → {_cell(stats([r for r in s['_rows'] if r['side'] == 'held_out']))}; seen side (rounds "
         f"1–10 held out) {fz['seen']} → {_cell(s['seen']['all'])}; fit side {fz['fit']} → {_cell(s['fit']['all'])}. "
-        "Left as it was: the decode and prefill attention floors are still charged per layer "
-        "(`attention.py`: `floor × layers`), for Nemotron 3 Nano's 23 MoE-only layers too.",
+        "Left as it was then: the decode and prefill attention floors were still charged per layer "
+        "(`attention.py`: `floor × layers`), for Nemotron 3 Nano's 23 MoE-only layers too (changed in session 14, "
+        "below).",
+        "",
+    ]
+
+
+# Before session 14's attention-layer count and split-KV fallback (issue 21, every row fit or seen): this script's
+# rows() at main d38add2 (the line before the change), every side's figure and the rows that moved
+FROZEN_S14_ATTN = {
+    "fit": "13.2 % / +0.1 % (n 259)", "fit_decode": "13.8 % / +7.8 % (n 108)",
+    "seen": "9.3 % / -2.8 % (n 465)", "seen_decode": "5.7 % / +0.7 % (n 180)",
+    "rows": {"vultr-b200-nemotron3-nano-30b-fp8-tp2-c1-2048-512-tpot": "5.03 ms, +72.8 %",
+             "tt-rtx4090-qwen3-4b-bf16-c1-128-1024-tpot": "11.67 ms, +12.2 %",
+             "tt-rtx4090-qwen3-4b-bf16-c1-1024-128-tpot": "12.29 ms, +19.3 %",
+             "tt-rtx4090-qwen3-4b-bf16-c1-2048-128-tpot": "13.73 ms, +27.1 %",
+             "tt-rtx4090-qwen3-4b-bf16-c1-3072-128-tpot": "15.18 ms, +40.5 %",
+             "tt-rtx4090-qwen3-4b-bf16-c1-4096-128-tpot": "16.62 ms, +52.5 %"},
+}
+
+
+def _session14_attention(s: dict) -> list[str]:
+    """Session 14's two attention fixes (issue 21), made with every row fit or seen; no constant fitted."""
+    fz, rows = FROZEN_S14_ATTN, {r["id"]: r for r in s["_rows"]}
+    moved = "; ".join(f"{i} {v} → {rows[i]['kvplan']:.2f} ms, {_pct(rows[i]['kvplan_err'])}"
+                      for i, v in fz["rows"].items())
+    decode = {side: stats([r for r in s["_rows"] if r["side"] == side and r["phase"] == "decode"])
+              for side in ("fit", "seen")}
+    return [
+        "Session 14 (issue 21, every row fit or seen; no constant was fitted, `fit.py` was not rerun): two attention "
+        "terms. (1) Attention's per-kernel floors are charged per attention layer (`step.attention_layers`: layers "
+        "whose mixer is attention over a K/V cache), not per layer: Mamba / Mamba2, gated-delta-net and KDA mixers "
+        "and mixer-less layers run no attention kernel (their state is read and written as a memory pass, as "
+        "before), so Nemotron 3 Nano's decode and prefill attention floors count its 6 attention layers, not 52 "
+        "(0.47 ms of its 5.03 ms decode step at 2,300 tokens on 2 × B200 was 52 × the table's floor). (2) The "
+        "physics fallback's decode attention (GPUs and engines without a measured table: the RTX 4090 among them) "
+        "counts flash-decoding's context pieces in its occupancy: a row is (sequence, KV head, 128-token piece, at "
+        "most 128 pieces), from FlashAttention 2's `flash_api.cpp` (`set_params_splitkv`, `num_splits_heuristic`), "
+        "where it counted (sequence, KV head) only, so one sequence with 8 KV heads read its K/V at 8 / 64 of the "
+        "streaming bandwidth at any context; aiconfigurator's measured L40S tables (AD102, the RTX 4090's die) "
+        "reach 0.70 (vLLM FA2) and 0.80 (SGLang FlashInfer) of bandwidth at batch 1 and 32,767 tokens, K/V out of "
+        "L2. It applies where the engine's decode kernel splits (`engines.yaml` `decode_split_kv`: vLLM, SGLang; "
+        "AutoAWQ's FasterTransformer kernel does not; llama.cpp, MLC, lmdeploy, ExLlamaV2 unread, left unsplit) on "
+        "NVIDIA GPUs (no ROCm kernel's split was read; MI300X rows keep the old count). Rows moved (before → "
+        f"after): {moved}. Fit side {fz['fit']} → {_cell(s['fit']['all'])} (decode {fz['fit_decode']} → "
+        f"{_cell(decode['fit'])}); seen side {fz['seen']} → {_cell(s['seen']['all'])} (decode {fz['seen_decode']} → "
+        f"{_cell(decode['seen'])}). Left: the Nemotron TPOT is still pessimistic; most of its step is fp8 GEMMs at "
+        "M = 1 priced from aiconfigurator's B200 vLLM fp8 table (0.053 of the roofline at M = 1, 0.12 at M = 2: "
+        "1.88 ms for the Mamba, attention and shared-expert projections), all-reduces and the engine overhead; a "
+        "Mamba2 layer's decode kernels (conv1d update, selective state update) have no floor, for want of a measured "
+        "one (aiconfigurator's TensorRT-LLM `mamba2_perf.txt` is stored as a Git LFS pointer).",
         "",
     ]
 
@@ -1392,6 +1441,7 @@ def _changes(s: dict) -> list[str]:
     return [
         "## What changed after the held-out figures were seen",
         "",
+        *_session14_attention(s),
         *_hybrid_blocks(s),
         *_session13(s),
         *_a100_decode(s),

@@ -1112,6 +1112,54 @@ the Triton top-k/top-p for 8 rows or more, every count in 0.33) holds about 14 b
 Triton buffer, under the
 38 charged: not re-priced (no scored V1 log of 0.22 or later; startup.yaml sampler_bytes_per_logit).
 
+**Changed after round 13's print, seen: SGLang's memory before its baseline, term by term (issue 20,
+session 14).** Made on fit-side logs only (every scored SGLang row is fit or seen; no held-out figure was
+read). SGLang's code (distributed/bootstrap.py init_torch_distributed; 0.4.x model_runner.py) takes the
+baseline with get_available_gpu_memory (torch.cuda.empty_cache, then mem_get_info's free bytes, the
+minimum over ranks) after the parallel groups exist, and sizes the pool from (total − used before) ×
+mem_fraction_static − what loading allocated. The two fitted figures it replaces had been read against
+the totals kvplan used before it moved to CUDA's (24 GiB for the RTX 3090, 79.65 GiB for the H100,
+140.40 for the H200) and were never re-read: 1.24 GiB on one GPU (the 3090's 24 − 22.76) and 2.67 GiB at
+TP > 1, so every SGLang budget was 0.4 to 0.6 GiB × the fraction too cautious. Now, term by term
+(engines/sglang_startup.py; scripts/fit_sglang_startup.py prints each figure from the logs, and a test
+checks them to the byte): the CUDA context on one GPU by card kind, 0.635 GiB on a datacenter card
+(llm-d's SGLang 0.5.19 H100 log, round 13: CUDA's 79.105 GiB less 78.47 free) and 0.805 GiB on a desktop
+GeForce/RTX card that may drive a display (the RTX 3090 WSL2 log: 23.565 less 22.76); at TP > 1 NCCL's
+communicators, 1.248 GiB (the 4 × H100 log through its pool and the 8 × H200 log's own lines agree: 1.248
+and 1.247 GiB), and SGLang's custom all-reduce buffers, computed from custom_all_reduce.py (3 × 8 MiB on
+world sizes 2, 4, 6, 8); and what loading allocates beyond kvplan's weights, 0.205 GiB (the larger of the
+3090 log's 0.205 and llm-d's 0.046 GiB; SGLang's "mem usage" is mem_get_info's difference, so it holds
+whole allocator segments, rotary tables and lazily loaded CUDA modules: not priced term by term), a new
+budget line charged with an uncertainty as large as itself. Only the custom all-reduce is computed; the
+context, NCCL and the load extra stay estimated (±0.5 GiB and ±0.205 GiB in the verdict). Rows (kvplan KV,
+before → after): fit: 4 × H100 Qwen3-235B-A22B-FP8 15.96 → 16.47 GiB (-3.0 → +0.0 %: 367,404 tokens, the
+log's own count; the log's 16.46 is its rounded K + V), RTX 3090 R1-Distill-Qwen-7B 5.46 → 5.64 (-3.2 →
+-0.0 %), llm-d H100 Qwen3-32B 9.05 → 9.39 (-5.1 → -1.5 %); seen: the SGLang docs' H100 Llama-3.1-8B 53.56
+→ 53.89 (-1.3 → -0.7 %), sglang#4760's H100 Llama-3.1-8B 53.56 → 53.89 (-0.9 → -0.3 %), the 4 × L4 QwQ-32B
+1.21 → 1.66 (-57.3 → -41.7 %: on PCIe-only cards SGLang's custom all-reduce is off and NCCL holds far less;
+no fit-side log shows it, so the NVLink figure is still charged there, the cautious side). Every fit side
+together (26 rows with a KV figure): median |error| 3.5 → 3.5 %, 21 → 22 within 5 %, too generous on 4 →
+5 (the 4 × H100 row, +0.05 %, by its rounded GiB figure only); every seen row (22): 0.7 → 0.5 %, 18 within
+5 %, too generous on 5 (unchanged); no refusal is an SGLang row, none called "fits" (unchanged).
+
+**Changed after round 13's print, seen: SGLang on PCIe-only cards, and the engines' length limits
+(issue 20, session 14; from code, one estimate from a fit-side log).** SGLang's custom all-reduce
+(custom_all_reduce.py CustomAllreduce.__init__) is off where world_size > 2 and the GPUs are not all
+NVLinked ("not supported on more than two PCIe-only GPUs"): its 3 × 8 MiB are no longer charged on
+cards without a scale-up fabric (plan/latency/profile.py scale_up_fabric, the catalog's interconnect).
+NCCL's share there is charged at 0.70 GiB instead of the 1.248 read on NVLink systems: the whole
+non-torch footprint of the fit-side 8 × L40S vLLM 0.10.2 log (44.42 − 43.93 GiB used at start-up +
+0.21 GiB of non-torch memory, context included), an upper bound for NCCL at 8 ranks, estimated (a vLLM
+log) and carried as the non-torch part's uncertainty, so a verdict it decides is "at risk"
+(engines/sglang_startup.py NCCL_TP_PCIE). Only one scored row runs SGLang on PCIe-only cards: the seen
+4 × L4 QwQ-32B, 1.66 → 2.14 GiB (-41.7 → -24.6 %; still cautious: the log's pool implies 0.42 GiB used
+before the baseline, kvplan now charges 1.33). vLLM's and SGLang's refusal of a longer max-model-len now
+follow their code (vLLM 0.33 config/model.py _get_and_verify_max_len with
+model_arch_config_convertor.py derive_max_model_len_and_key: the smallest length key, model_max_length
+winning, times the rope factor except for yarn, llama3, longrope and DeepSeek's yarn; SGLang's
+get_context_length: the first of max_sequence_length, seq_length, max_seq_len, model_max_length,
+max_position_embeddings); no logged row's limit moved.
+
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8
 logs with a KV figure (+124.9, +75.2, +11.1, +10.3, +10.0, +5.4, +5.1, +5.1 %), 3 refusals, none

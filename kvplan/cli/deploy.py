@@ -8,7 +8,7 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import MODEL_HELP, _complete_model, _count, _json, _number, _run
+from .common import MODEL_HELP, _complete_model, _count, _json, _number, _run, flag
 
 
 def _counts(name: str, text: str) -> tuple[int, ...]:
@@ -49,11 +49,15 @@ def plan_cmd(
 ):
     """The cheapest deployment that meets a TTFT and ITL target, with its launch command.
 
+    Exit status: 0 when a deployment meets the SLA, 1 when none does (the report, or --json, is
+    printed all the same), 2 on bad input.
+
     Example: kvplan plan llama-3.1-8b --rate 8 --prompt-tokens 2048 --output-tokens 250 --ttft-p90 500 --itl-p90 50"""
     from .. import api
     from ..render.deploy import as_dict, render
 
     def go():
+        n_top = _count("--top", top)  # before the search, which can take minutes
         res = api.plan_deployment(
             model, _number("--rate", rate, 0), prompt_tokens, output_tokens, _number("--ttft-p90", ttft_p90, 0),
             _number("--itl-p90", itl_p90, 0), gpus, engine, _counts("--tp", tps), _counts("--max-num-seqs", seqs),
@@ -62,7 +66,10 @@ def plan_cmd(
             None if max_model_len is None else _count("--max-model-len", max_model_len), profile,
             None if workers is None else _count("--workers", workers), ray)
         if as_json:
-            return _json(as_dict(res))
-        sys.stdout.write(render(res, explain, _count("--top", top)))
+            _json(as_dict(res, flag))
+        else:
+            sys.stdout.write(render(res, explain, n_top, words=flag))
+        if not res.ranked:  # exit 1, as fit's "does not fit": a script can test it (--help, docs/commands/plan.md)
+            raise typer.Exit(1)
 
     _run(go)

@@ -107,6 +107,10 @@ class ServeOptions:
     # the vLLM release planned for (its profile run's model runner: engines/vllm/startup.py model_runner);
     # None: kvplan's vLLM version
     vllm_version: str | None = None
+    # the engine's own override of its context limit is set (VLLM_ALLOW_LONG_MAX_MODEL_LEN=1,
+    # SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1): a max_model_len past the model's is taken. A start-up
+    # log read by check-log shows an engine that started, so its length was allowed.
+    long_context_allowed: bool = False
 
 
 @record
@@ -165,6 +169,16 @@ class Engine:
     default_utilization = 1.0
     budget_caveat = ""  # what the budget leaves out, said under every fit (one line)
     frontier: frozenset = frozenset()  # the FRONTIER_KINDS this engine's rules model
+
+    def check_max_model_len(self, spec, max_model_len: int | None) -> None:
+        """Refuse a --max-model-len this engine itself refuses for ``spec`` (past the model's
+        positions: vLLM and SGLang refuse it unless an environment variable is set); other
+        engines take any length."""
+
+    def context_limit(self, spec) -> tuple[int, str] | None:
+        """The longest context this engine serves ``spec`` at by default and what it says past it,
+        or None where it takes any length."""
+        return None
 
     def check(self, spec) -> None:
         """Refuse a spec holding a frontier kind (or family) this engine does not model."""

@@ -211,6 +211,16 @@ class LlamaCpp(Engine):
             out["weights_gpu_bytes"], out["weights_host_bytes"] = off.weight_split(weights_bytes, spec, p)
         return out
 
+    def context_limit(self, spec) -> tuple[int, str] | None:
+        """llama-server caps a slot's context at the GGUF's training context (ggml-org/llama.cpp
+        tools/server/server-context.cpp load_model: "the slot context (%d) exceeds the training
+        context of the model (%d) - capping"; src/llama-context.cpp warns "possible training
+        context overflow"): it starts, the cache allocated at the full -c, but serves no longer
+        request."""
+        return (spec.max_context, "llama-server caps each slot there (\"the slot context ... exceeds the "
+                                  "training context of the model ... - capping\"), so no longer request is "
+                                  "served; the cache here is what -c allocates") if spec.max_context else None
+
     def notes(self, spec) -> list[str]:
         out = [CONVERSION_NOTES[spec.family]] if spec.family in CONVERSION_NOTES else []
         cfg = self.cfg

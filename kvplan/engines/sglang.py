@@ -27,7 +27,7 @@ pool configuration run on the CPU (tests/golden/sglang_0.5.23.json, scripts/orac
 """
 from __future__ import annotations
 
-from ..errors import KvplanError
+from ..errors import KvplanError, opt
 from ..model import dtypes
 from ..model.kinds import MLA, ChunkedAttention, FullAttention, GatedDeltaNet, Mamba, Mamba2, SlidingWindow
 from .base import BudgetPart, Capacity, Engine, Holding, ServeOptions, Worker, finish_budget, largest
@@ -210,6 +210,49 @@ def _request_bytes(spec, kv_fmt, model_dtype: str, n: int) -> int:
     return total
 
 
+# utils/hf_transformers_utils.py CONTEXT_LENGTH_KEYS: "The ordering here is important"; the
+# first the config states is the context length
+_CONTEXT_KEYS = ("max_sequence_length", "seq_length", "max_seq_len", "model_max_length", "max_position_embeddings")
+
+
+def _derived(spec) -> tuple[int, str] | None:
+    """The context length SGLang derives for ``spec`` and how (utils/hf_transformers_utils.py
+    get_context_length): the first of ``_CONTEXT_KEYS`` the config states, times the rope
+    factor, the factor taken as 1 where rope_scaling states original_max_position_embeddings or
+    its rope_type is llama3. (A config stating none of the keys gets 2048; GPT-2's n_positions is
+    not among them, but kvplan reads it as max_position_embeddings: a shorter limit, not a
+    longer one.)"""
+    if spec is None:
+        return None
+    keys = {**spec.context_keys, **({"max_position_embeddings": spec.max_context} if spec.max_context else {})}
+    key = next((k for k in _CONTEXT_KEYS if k in keys), None)
+    if key is None:
+        return None
+    rope = spec.rope
+    if rope is not None and rope.factor is not None and rope.original_max_position is None \
+            and rope.type != "llama3":
+        return int(rope.factor * keys[key]), f"{key} {keys[key]} × rope factor {rope.factor:g}"
+    return keys[key], key
+
+
+def derived_context_len(spec) -> int | None:
+    """The context length SGLang derives for ``spec`` (``_derived``)."""
+    got = _derived(spec)
+    return got[0] if got else None
+
+
+def check_context_length(spec, context_length: int | None) -> None:
+    """SGLang refuses a --context-length past the derived one (configs/model_config.py
+    ModelConfig._derive_context_length raises ValueError "... To allow overriding this maximum,
+    set the env var SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1"); kvplan's --max-model-len is
+    that flag here."""
+    got = _derived(spec)
+    if context_length and got and context_length > got[0]:
+        raise KvplanError(f"{opt('max_model_len', context_length)} (SGLang's --context-length) is greater "
+                          f"than {spec.name}'s context length as SGLang derives it ({got[0]}: {got[1]}); "
+                          "SGLang refuses it unless SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1")
+
+
 class SGLang(Engine):
     name = "sglang"
     summary = f"SGLang {VERSION} token pool (radix cache, page size 1)"
@@ -223,7 +266,17 @@ class SGLang(Engine):
     def __init__(self, hybrid: bool = False, ssm_fp32: bool = False):
         self.hybrid, self.ssm_fp32 = hybrid, ssm_fp32
 
+    def check_max_model_len(self, spec, max_model_len: int | None) -> None:
+        check_context_length(spec, max_model_len)
+
+    def context_limit(self, spec) -> tuple[int, str] | None:
+        derived = derived_context_len(spec)
+        return (derived, "SGLang refuses a longer --context-length unless "
+                         "SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1") if derived else None
+
     def for_model(self, spec, gpu, opts: ServeOptions, kv_fmt: str, model_dtype: str, pp: int = 1) -> "SGLang":
+        if not opts.long_context_allowed:
+            check_context_length(spec, opts.max_model_len)
         return SGLang(_hybrid(spec), spec.family in SSM_FP32)
 
     def hold(self, mixer, ctx: int, model_dtype: str, kv_dtype: str) -> Holding:
@@ -261,7 +314,7 @@ class SGLang(Engine):
         if opts.kv_cache_memory is None:  # the fraction of what was free before the weights
             from .sglang_startup import budget_parts
 
-            return budget_parts(total, mfs, weights_bytes, tp * pp)
+            return budget_parts(total, mfs, weights_bytes, tp * pp, gpu, tp)
         parts = [BudgetPart("weights", "weights (this GPU's share)", weights_bytes,
                             "parameters × weight format")]
         return finish_budget(total, mfs, parts, opts.kv_cache_memory,
@@ -269,7 +322,7 @@ class SGLang(Engine):
 
     def capacity(self, workers: list[Worker], gpu, opts: ServeOptions, kv_fmt, model_dtype: str) -> Capacity:
         page = opts.block_size or 1
-        mml = opts.max_model_len or workers[0].spec.max_context or 0
+        mml = opts.max_model_len or derived_context_len(workers[0].spec) or 0  # SGLang's default: the derived length
         pools = [pool(w.spec, kv_fmt, model_dtype, w.kv_budget_bytes, page) for w in workers]
         p = min(pools, key=lambda x: x["tokens"])
         tokens = p["tokens"]

@@ -235,6 +235,10 @@ class ModelSpec(_Frozen):
     norm: Literal["rms", "layer"] = "rms"
     final_norm: bool = True
     max_context: PositiveInt | None = None
+    # the other context-length keys config.json states besides the one max_context is read from
+    # (seq_length, max_seq_len, model_max_length, ...: sources/hfconfig/reader.py LENGTH_KEYS); an
+    # engine derives its own limit from them (engines/vllm max_len_limit, engines/sglang.py)
+    context_keys: dict[str, PositiveInt] = field(default_factory=dict)
     rope: Rope | None = None  # rotary embedding's parameters, when kvplan reads them
     hc_mult: PositiveInt | None = None  # DeepSeek-V4: streams of the final hyper-connection head
     attn_res: bool | None = None  # Kimi-K3: a final attention-residual RMSNorm and hidden -> 1 projection

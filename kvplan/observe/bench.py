@@ -242,8 +242,10 @@ def read(path: str | Path) -> list[Level]:
         text = p.read_text()
     except (OSError, UnicodeDecodeError) as e:
         raise KvplanError(f"cannot read {p}: {getattr(e, 'strerror', None) or e}") from None
+    if not text.strip():  # JSON lines of none: no load level, which replayed nothing and exited 0
+        raise KvplanError(f"{p}: empty (no result in it)")
     if _BLOCK in text:
-        return _printed(text, p.name)
+        return _some(_printed(text, p.name), p)
     try:
         docs = [json.loads(text)]
     except json.JSONDecodeError:
@@ -270,7 +272,13 @@ def read(path: str | Path) -> list[Level]:
                                   f"{', '.join(sorted(d)[:6])}...)")
         except (KeyError, TypeError, ValueError) as e:
             raise KvplanError(f"{where}: a {TOOLS} result missing or malformed field: {e}") from None
-    return out
+    return _some(out, p)
+
+
+def _some(levels: list[Level], p: Path) -> list[Level]:
+    if not levels:  # e.g. GuideLLM's "benchmarks": []: nothing to replay is not a check that passed
+        raise KvplanError(f"{p}: no load level in it")
+    return levels
 
 
 # ---- replay ------------------------------------------------------------------------------------

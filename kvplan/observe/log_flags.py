@@ -58,7 +58,8 @@ def vllm_options(flags: dict):
                         data_parallel_size=_int(flags.get("data_parallel_size")) or 1,
                         enable_expert_parallel=_on(flags.get("enable_expert_parallel")),
                         all2all_backend=flags.get("all2all_backend") or None,
-                        vllm_version=str(flags["vllm_version"]) if flags.get("vllm_version") else None)
+                        vllm_version=str(flags["vllm_version"]) if flags.get("vllm_version") else None,
+                        long_context_allowed=True)  # the engine started with the length it logged
     tp = _int(flags.get("tensor_parallel_size") or flags.get("tp")) or 1
     return opts, tp, None if kvd == "auto" else KV_CACHE_DTYPES[kvd]
 
@@ -69,7 +70,9 @@ def vllm_plan_args(spec, flags: dict):
     from ..model.frozen import replace
     opts, tp, kvd = vllm_options(flags)
     if opts.max_model_len is None:
-        opts = replace(opts, max_model_len=spec.max_context or 4096)
+        from ..engines.vllm import default_max_model_len
+
+        opts = replace(opts, max_model_len=default_max_model_len(spec) or 4096)
     return tp, kvd, opts
 
 
@@ -92,7 +95,8 @@ def sglang_options(flags: dict):
                         max_model_len=_int(flags.get("context_length")), block_size=_int(flags.get("page_size")),
                         data_parallel_size=adp if adp > 1 else _int(flags.get("dp_size")) or 1,
                         ep_size=ep if ep and ep > 1 else None,
-                        dp_attention=adp > 1 or _on(flags.get("enable_dp_attention")))
+                        dp_attention=adp > 1 or _on(flags.get("enable_dp_attention")),
+                        long_context_allowed=True)  # the engine started with the length it logged
     return opts, tp, kv_cache_format("sglang", kvd)
 
 

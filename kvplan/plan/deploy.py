@@ -45,7 +45,7 @@ from __future__ import annotations
 import math
 import os
 
-from ..errors import KvplanError
+from ..errors import KvplanError, opt, render
 from ..model.frozen import field, record, replace
 from .costs import NODE_GPUS, link_seconds
 
@@ -73,7 +73,7 @@ class Candidate:
     usd_per_hour: float = 0.0
     usd_per_m_output: float | None = None
     meets: bool = False
-    note: str = ""
+    note: str = ""  # why it was given up: a message template (errors.render says it in a caller's words)
     dp: int = 1  # attention replicas (vLLM --data-parallel-size) in one replica of tp × dp GPUs
     ep: int = 1  # ranks the routed experts are split over (--enable-expert-parallel: tp × dp)
     dp_attention: bool = False  # SGLang --dp-size dp --enable-dp-attention: dp ranks within tp GPUs
@@ -96,6 +96,7 @@ class Candidate:
                                            "itl_p90_ms", "output_tokens_per_s", "saturated",
                                            "usd_per_hour", "usd_per_m_output", "meets", "note", "dp", "ep",
                                            "dp_attention")}
+        d["note"] = render(self.note)  # a KvplanError's template: its parameters in the library's words
         d["gpus"] = self.gpus
         return d
 
@@ -171,7 +172,7 @@ def _models(w: Workload, gpu_name: str, tp: int, seqs: int | None, decode_side: 
                                                                      max_num_seqs=seqs, data_parallel_size=dp,
                                                                      enable_expert_parallel=ep, dp_attention=dpa))
     except KvplanError as e:
-        _CACHE[key] = (spec, gpu, None, str(e))
+        _CACHE[key] = (spec, gpu, None, e.template)  # said in the caller's words (render)
         return _CACHE[key]
     step = _CACHE.get(("step", w.model, w.engine, w.profile, gpu_name, tp, dp, ep, dpa))
     if step is None:
@@ -255,7 +256,7 @@ def _aggregated(w: Workload, t: Task) -> list[Candidate]:
     out = []
     for r in range(lo, lo + SCAN + 1):
         if r * t.tp * per > w.max_gpus:
-            out.append(replace(base, replicas=r, note=f"over --max-gpus {w.max_gpus}"))
+            out.append(replace(base, replicas=r, note=f"over {opt('max_gpus', w.max_gpus)}"))
             break
         reqs = _requests(w, w.requests, w.rate, w.seed)
         res = sim.summarize(sim.run(reqs, lim, step, r * per, "least-loaded", 0, None), lim, model=spec.name,
@@ -298,11 +299,11 @@ def _disaggregated(w: Workload, t: Task) -> list[Candidate]:
         try:
             xfer = [link_seconds(link, gpu, step_p.kv_written(0, q.prompt)) for q in reqs]
         except KvplanError as e:
-            return [replace(base, note=str(e))]
+            return [replace(base, note=e.template)]
         c = replace(base, replicas=rd, prefill_replicas=rp, link=link,
                     transfer_ms=sum(xfer) / len(xfer) * 1000)
         if c.gpus > w.max_gpus:
-            out.append(replace(c, note=f"over --max-gpus {w.max_gpus}"))
+            out.append(replace(c, note=f"over {opt('max_gpus', w.max_gpus)}"))
             break
         raw_p = sim.run(pre, lim_p, step_p, rp, "least-loaded", 0, None)
         ready = [r.end + x for r, x in zip(raw_p["reqs"], xfer)]
@@ -332,7 +333,7 @@ def evaluate(w: Workload, t: Task) -> list[Candidate]:
     try:
         return _aggregated(w, t) if t.mode == "aggregated" else _disaggregated(w, t)
     except KvplanError as e:
-        return [Candidate(t.mode, t.gpu, t.tp, 0, t.max_num_seqs, t.prefill_tp, note=str(e), dp=t.dp,
+        return [Candidate(t.mode, t.gpu, t.tp, 0, t.max_num_seqs, t.prefill_tp, note=e.template, dp=t.dp,
                           ep=t.tp * t.dp if t.ep else 1, dp_attention=t.dp_attention)]
 
 

@@ -40,10 +40,11 @@ class Stage:
     @property
     def weights_as_loaded(self) -> int:
         """The checkpoint's bytes plus what the engine adds while loading (MXFP4's post-load
-        transform, vLLM's rotary cos/sin table, the caching allocator's whole blocks): what
-        "Model loading took X GiB" reports."""
+        transform, vLLM's rotary cos/sin table, the caching allocator's whole blocks; SGLang's
+        allocated-while-loading estimate): what "Model loading took X GiB" (vLLM) and "Load weight
+        end ... mem usage" (SGLang) report."""
         return self.weights_bytes + self.part("weights_transform") + self.part("weights_rotary") \
-            + self.part("weights_allocator")
+            + self.part("weights_allocator") + self.part("load_extra")
 
 
 @record
@@ -424,6 +425,11 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     spec, eng, cap, notes, common = su.spec, su.eng, su.cap, su.notes, su.common
     kv_fmt, workers, opts = su.kv_fmt, su.workers, su.opts
     max_batch = max_ctx = None
+    limit = eng.context_limit(spec)  # vLLM and SGLang refused a longer one in setup; llama.cpp caps it
+    longest = max(cap.max_model_len, ctx or 0)
+    if limit is not None and longest > limit[0]:
+        notes.append(f"{longest:,} tokens are beyond {spec.name}'s training context ({limit[0]:,}); {limit[1]}"
+                     + (" (taken as set here)" if opts.long_context_allowed else ""))
     if ctx is not None:
         if ctx > cap.max_model_len and eng.rejects_beyond_max_model_len:
             notes.append(f"--ctx {ctx:,} is beyond --max-model-len {cap.max_model_len:,}: {eng.display} "

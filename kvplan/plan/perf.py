@@ -12,6 +12,13 @@ from .roofline import (COMPUTE_EFFICIENCY, COMPUTE_SOURCE, DenseLike, EFFICIENCY
 
 
 # ---- generation with and without the cache --------------------------------------------------
+# Steps priced exactly, one by one, per column of the cache-vs-recompute table; a longer generation
+# is priced in runs of an odd number of steps, each by its middle step times the run's length (exact
+# where a step's cost is affine in its context, as a full-attention decode's FLOPs and bytes are),
+# so that --new-tokens 100000000 answers in seconds rather than hours. Chosen for time, not fitted.
+EXACT_STEPS = 8192
+
+
 @record
 class Generation:
     prompt: int
@@ -23,6 +30,7 @@ class Generation:
     recompute_flops: int
     recompute_bytes: int
     recompute_seconds: float
+    every: int = 1  # 1: every step priced; n: runs of n steps, each priced by its middle one
 
     @property
     def flops_ratio(self) -> float:
@@ -38,23 +46,44 @@ class Generation:
                                "seconds": self.cached_seconds},
                 "without_cache": {"flops": self.recompute_flops, "bytes": self.recompute_bytes,
                                   "seconds": self.recompute_seconds},
-                "flops_ratio": self.flops_ratio, "time_ratio": self.time_ratio}
+                "flops_ratio": self.flops_ratio, "time_ratio": self.time_ratio,
+                "steps_priced_every": self.every}
+
+
+def _runs(price, lo: int, hi: int, every: int) -> tuple[int, int, float]:
+    """(FLOPs, bytes, seconds) of the steps ``price(t)`` for t in lo ... hi − 1, each run of
+    ``every`` steps priced by its middle step (every = 1: each step)."""
+    flops = nbytes = 0
+    seconds = 0.0
+    for start in range(lo, hi, every):
+        n = min(every, hi - start)
+        s, b = price(start + (n - 1) // 2)
+        flops, nbytes, seconds = flops + n * s.flops, nbytes + n * b, seconds + n * s.seconds
+    return flops, nbytes, seconds
 
 
 def generation(r: Roofline, prompt: int, new_tokens: int, batch: int = 1) -> Generation:
     """``new_tokens`` tokens after a ``prompt``-token prompt. With the cache: one prefill (it
     makes the first token) and a decode step per further token, at contexts prompt + 1 ...
     prompt + n − 1. Without it: every token re-runs the whole prefix, a prefill of prompt + t
-    tokens for t = 0 ... n − 1 (no K/V kept, none written)."""
+    tokens for t = 0 ... n − 1 (no K/V kept, none written). Past ``EXACT_STEPS`` steps, runs of
+    ``every`` (odd) steps are priced by their middle step (``Generation.every``)."""
     positive("--new-tokens", new_tokens)
-    cached = [r.prefill(prompt, batch)] + [r.decode(prompt + t, batch) for t in range(1, new_tokens)]
-    again = [r.prefill(prompt + t, batch) for t in range(new_tokens)]
-    no_write = [s.bytes - s.kv_write_bytes for s in again]
-    return Generation(prompt, new_tokens, batch,
-                      sum(s.flops for s in cached), sum(s.bytes for s in cached),
-                      sum(s.seconds for s in cached),
-                      sum(s.flops for s in again), sum(no_write),
-                      sum(s.seconds for s in again))
+    every = 1 if new_tokens <= EXACT_STEPS else -(-new_tokens // EXACT_STEPS) | 1
+    first = r.prefill(prompt, batch)
+
+    def decode(t):
+        s = r.decode(prompt + t, batch)
+        return s, s.bytes
+
+    def again(t):
+        s = r.prefill(prompt + t, batch)
+        return s, s.bytes - s.kv_write_bytes
+
+    cf, cb, cs = _runs(decode, 1, new_tokens, every)
+    rf, rb, rs = _runs(again, 0, new_tokens, every)
+    return Generation(prompt, new_tokens, batch, first.flops + cf, first.bytes + cb, first.seconds + cs,
+                      rf, rb, rs, every)
 
 
 # ---- the report `kvplan perf` prints --------------------------------------------------------
@@ -120,6 +149,30 @@ def batch_sizes(max_batch: int) -> list[int]:
     return out + [b]
 
 
+def beyond_positions(spec: ModelSpec, engine: str, ctx: int, prompt: int, new_tokens: int | None) -> list[str]:
+    """A note where a step reaches past the model's positions, in the engine's words (vLLM and SGLang
+    refuse such a length by default: ``Engine.context_limit``); priced all the same."""
+    from .. import engines
+
+    try:
+        limit = engines.get(engine).context_limit(spec)
+    except KvplanError:  # a latency profile's engine (vllm_v0, lmdeploy, ...) that plans no memory
+        limit = None
+    if limit is None and spec.max_context:
+        limit = (spec.max_context, "")
+    if limit is None:
+        return []
+    n, says = limit
+    how = "max_position_embeddings" if n == spec.max_context else "context length"
+    out = []
+    for what, tokens in (("", ctx), (" (the prompt)", prompt if prompt != ctx else 0),
+                         (" (the prompt + the new tokens − 1)", prompt + new_tokens - 1 if new_tokens else 0)):
+        if tokens > n:
+            out.append(f"ctx {tokens:,}{what} is beyond {spec.name}'s {how} ({n:,})"
+                       + (f"; {says}: priced as if it were set" if says else ""))
+    return out
+
+
 def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | None = None,
          tp: int = 1, kv_dtype: str | None = None, weight_dtype: str | None = None,
          bw_efficiency: float | None = None, flops_efficiency: float | None = None,
@@ -161,8 +214,7 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
         raise KvplanError("--data-parallel-size without --enable-expert-parallel splits every expert over "
                           "tp × DP ranks, which the step model does not price; add --enable-expert-parallel")
     notes = [f"every op's time scaled {r.profile_label}"] if getattr(r, "profile_label", "") else []
-    if spec.max_context and ctx > spec.max_context:
-        notes.append(f"ctx {ctx:,} is beyond {spec.name}'s max_position_embeddings ({spec.max_context:,})")
+    notes += beyond_positions(spec, engine, ctx, prompt, new_tokens)
     if r.moe:
         notes.append("MoE: weights read per step count the experts the batch's tokens route to, "
                      "E × (1 − (1 − k/E)^tokens), assuming uniform routing")
@@ -179,7 +231,8 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
                      "(indexer keys, compressed entries); a top-k selection's smaller read is not "
                      "modelled, so this is an upper bound")
     if tp > 1:
-        notes.append("all-reduce: α + bytes/β per call, 1 per mixer and per MLP + 1 (kvplan/plan/latency/comm.py)"
+        notes.append("all-reduce: measured time by message size (log-size interpolation), the engine's choice of "
+                     "kernel, 1 per mixer and per MLP + 1 (kvplan/plan/latency/comm.py)"
                      if hasattr(r, "prof") else
                      "all-reduce: bandwidth term only (ring, 1 per mixer and per MLP); latency not modelled")
     need = r.weights_bytes + batch * (r.kv_tokens_read(ctx) + r.state_per_seq)

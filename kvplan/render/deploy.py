@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import textwrap
 
+from ..errors import opt, render as say
+
 
 def _ms(v) -> str:
     return "-" if v is None else (f"{v:,.0f}" if v >= 100 else f"{v:.1f}")
 
 
-def describe(c) -> str:
-    ep = (f", experts over EP {c.ep} (tp {c.tp} × dp {c.dp}; all-to-all priced)" if c.ep > 1 else
+def describe(c, words=None) -> str:
+    """A deployment in words: ``words`` names a parameter (the CLI's flags; None: the library's)."""
+    ep = (f", experts over EP {c.ep} (TP {c.tp} × DP {c.dp}; all-to-all priced)" if c.ep > 1 else
           f", {c.dp} DP attention ranks" + (" in lockstep (SGLang)" if c.dp_attention else "") if c.dp > 1 else "")
-    return f"{c.gpu} {c.layout}, max_num_seqs {c.max_num_seqs}{ep}" + (f", KV over {c.link}" if c.link else "")
+    layout = c.layout
+    if not c.replicas:  # given up before any replica count was simulated: its shape only
+        layout = f"TP {c.tp}" if c.mode == "aggregated" else f"prefill TP {c.prefill_tp} + decode TP {c.tp}"
+    seqs = say(opt("max_num_seqs", c.max_num_seqs), words)
+    return f"{c.gpu} {layout}, {seqs}{ep}" + (f", KV over {c.link}" if c.link else "")
 
 
 def commands(c, engine: str, model: str) -> list[str]:
@@ -30,16 +37,17 @@ def commands(c, engine: str, model: str) -> list[str]:
             serve_command(engine, model, c.tp, c.max_num_seqs, "decode")]
 
 
-def verdicts(res) -> list[str]:
-    """One line per survivor (why it won or lost) and per configuration that never met the SLA."""
+def verdicts(res, words=None) -> list[str]:
+    """One line per survivor (why it won or lost) and per configuration that never met the SLA;
+    ``words`` names a parameter (the CLI's flags; None: the library's)."""
     w = res.workload
     out = []
     rows = res.rows
     best = rows[0][0] if rows else None
     for i, (c, alike) in enumerate(rows, start=1):
-        also = (f" (max_num_seqs {', '.join(map(str, alike))} simulated alike: the limit never bound)"
+        also = (f" ({say(opt('max_num_seqs'), words)} {', '.join(map(str, alike))} simulated alike: the limit never bound)"
                 if alike else "")
-        head = (f"#{i} {describe(c)}{also}: TTFT p90 {_ms(c.ttft_p90_ms)} <= {w.ttft_p90_ms:g} ms, ITL p90 "
+        head = (f"#{i} {describe(c, words)}{also}: TTFT p90 {_ms(c.ttft_p90_ms)} <= {w.ttft_p90_ms:g} ms, ITL p90 "
                 f"{_ms(c.itl_p90_ms)} <= {w.itl_p90_ms:g} ms; {c.gpus} GPU{'s' if c.gpus > 1 else ''} = ${c.usd_per_hour:,.2f}/h at "
                 f"{c.output_tokens_per_s:,.0f} output tokens/s offered = ${c.usd_per_m_output:,.3f} per M")
         if c is best:
@@ -63,7 +71,7 @@ def verdicts(res) -> list[str]:
             continue
         last = tried[-1]
         if last.note:
-            out.append(f"out: {describe(last)}: {last.note}")
+            out.append(f"out: {describe(last, words)}: {say(last.note, words)}")
             continue
         miss = []
         if last.saturated:
@@ -72,12 +80,13 @@ def verdicts(res) -> list[str]:
             miss.append(f"TTFT p90 {_ms(last.ttft_p90_ms)} > {w.ttft_p90_ms:g} ms")
         if last.itl_p90_ms is None or last.itl_p90_ms > w.itl_p90_ms:
             miss.append(f"ITL p90 {_ms(last.itl_p90_ms)} > {w.itl_p90_ms:g} ms")
-        out.append(f"out: {describe(last)}: {', '.join(miss)} after {len(tried)} replica count"
+        out.append(f"out: {describe(last, words)}: {', '.join(miss)} after {len(tried)} replica count"
                    f"{'s' if len(tried) > 1 else ''} tried")
     return out
 
 
-def render(res, explain: bool = False, top: int = 10, width: int = 80) -> str:
+def render(res, explain: bool = False, top: int = 10, width: int = 80, words=None) -> str:
+    """The report as text; ``words`` names a parameter (the CLI passes its flags)."""
     w = res.workload
     out = []
 
@@ -104,7 +113,7 @@ def render(res, explain: bool = False, top: int = 10, width: int = 80) -> str:
                    if not any(c.ep > 1 for c, _ in rows) else
                    "(ms, simulated p90s; layout: replicas × TP × DP, EP: experts over TP × DP)")
         if any(alike for _, alike in rows):
-            out.append("(*: the larger max_num_seqs tried simulate alike; --explain lists them)")
+            out.append(f"(*: the larger {say(opt('max_num_seqs'), words)} values tried simulate alike; --explain lists them)")
         out.append("")
         from ..sources import catalog
 
@@ -119,12 +128,12 @@ def render(res, explain: bool = False, top: int = 10, width: int = 80) -> str:
     if explain:
         out.append("")
         out.append("why:")
-        for line in verdicts(res):
+        for line in verdicts(res, words):
             para(line)
     return "\n".join(out) + "\n"
 
 
-def as_dict(res) -> dict:
+def as_dict(res, words=None) -> dict:
     w = res.workload
     from ..sources import catalog
 
@@ -139,4 +148,4 @@ def as_dict(res) -> dict:
                       "ranked_index": res.ranked.index(c) + 1}
                      for i, (c, alike) in enumerate(res.rows, start=1)],
             "candidates": [c.as_dict() for c in res.candidates],
-            "explain": verdicts(res), "price_sources": dict(res.price_sources)}
+            "explain": verdicts(res, words), "price_sources": dict(res.price_sources)}

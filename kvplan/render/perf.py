@@ -10,7 +10,7 @@ def ms(seconds: float) -> str:
 
 
 def flops(n: int) -> str:
-    for size, name in ((10**15, "PFLOP"), (10**12, "TFLOP"), (10**9, "GFLOP"), (10**6, "MFLOP")):
+    for size, name in ((10**18, "EFLOP"), (10**15, "PFLOP"), (10**12, "TFLOP"), (10**9, "GFLOP"), (10**6, "MFLOP")):
         if n >= size:
             return f"{n / size:,.2f} {name}"
     return f"{n:,} FLOP"
@@ -169,6 +169,8 @@ def cache_table(g):
 
     head = [f"{ints(g.new_tokens)} tokens generated after a prompt of {ints(g.prompt)} "
             f"(batch {ints(g.batch)}): with the KV cache, or recomputing the whole prefix each step"]
+    if g.every > 1:
+        head.append(f"estimated: runs of {ints(g.every)} steps, each priced by its middle step")
     rows = [{"way": "with cache", "flops": g.cached_flops, "bytes": g.cached_bytes, "seconds": g.cached_seconds},
             {"way": "recompute", "flops": g.recompute_flops, "bytes": g.recompute_bytes,
              "seconds": g.recompute_seconds},

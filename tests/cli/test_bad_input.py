@@ -124,7 +124,8 @@ def test_fit_and_simulate_refuse_fewer_batched_tokens_than_sequences_alike(flags
 # simulate (which plan runs) takes up to max_model_len − 1: one answer, one line, from all three.
 @pytest.mark.parametrize("flags, message", [
     (["--prompt-tokens", "100", "--max-model-len", "10000000"],
-     "--max-model-len 10000000 is greater than llama-3.1-8b's max_position_embeddings (131072); vLLM refuses it "
+     "--max-model-len 10000000 is greater than llama-3.1-8b's length as vLLM derives it (131072: "
+     "max_position_embeddings); vLLM refuses it "
      "unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1"),
     (["--prompt-tokens", "131072"], "--prompt-tokens must be between 1 and 131,071, got 131,072"),
     (["--prompt-tokens", "2000", "--max-model-len", "1000"], "--prompt-tokens must be between 1 and 999, got 2,000"),
@@ -251,3 +252,208 @@ def test_an_empty_model_is_said_so():
     with pytest.raises(KvplanError, match="^the model is empty"):
         api.load_model("")
 
+
+
+# ---- session 14 ------------------------------------------------------------------------------
+# `kvplan fit --engine sglang --max-model-len 1000000` said "fits" for a 131,072-position model. SGLang
+# refuses a --context-length past the one it derives (configs/model_config.py
+# ModelConfig._derive_context_length) unless SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN is set; fit,
+# simulate and plan say so in its words, as they do vLLM's.
+SGLANG_TOO_LONG = ("--max-model-len 1000000 (SGLang's --context-length) is greater than llama-3.1-8b's context "
+                   "length as SGLang derives it (131072: max_position_embeddings); SGLang refuses it unless "
+                   "SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1")
+
+
+@pytest.mark.parametrize("args", [
+    ["fit", "llama-3.1-8b", "--gpu", "h100", "--engine", "sglang", "--max-model-len", "1000000"],
+    ["fit", "llama-3.1-8b", "--gpu", "h100", "--engine", "sglang", "--max-model-len", "1000000", "--json"],
+    ["simulate", "llama-3.1-8b", "--gpu", "h100", "--engine", "sglang", "--max-model-len", "1000000", "--rate", "1",
+     "--prompt-tokens", "100", "--output-tokens", "10", "--requests", "5"],
+    [*PLAN, "--engine", "sglang", "--rate", "1", "--ttft-p90", "500", "--itl-p90", "50", "--max-model-len", "1000000"],
+])
+def test_sglang_refuses_a_context_length_past_the_model(args):
+    r = run(*args)
+    one_line(r)
+    assert r.output == f"kvplan: error: {SGLANG_TOO_LONG}\n"
+    ok = run("fit", "llama-3.1-8b", "--gpu", "h100", "--engine", "sglang", "--max-model-len", "131072")
+    assert ok.exit_code == 0 and "fits" in ok.output
+
+
+def test_sglang_derives_its_context_length_with_the_rope_factor(tmp_path):
+    """get_context_length (utils/hf_transformers_utils.py): max_position_embeddings × rope factor, unless
+    rope_scaling states original_max_position_embeddings or is llama3's."""
+    import json
+
+    from kvplan import api
+    from kvplan.engines import sglang
+
+    cfg = json.load(open("tests/fixtures/configs/Mistral-7B-v0.1.json"))
+    cfg["rope_scaling"] = {"type": "linear", "factor": 2.0}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(cfg))
+    spec = api.load_model(str(path))
+    assert sglang.derived_context_len(spec) == 2 * cfg["max_position_embeddings"] == 65536
+    sglang.check_context_length(spec, 65536)
+    with pytest.raises(KvplanError, match=r"\(65536: max_position_embeddings 32768 × rope factor 2\); SGLang"):
+        sglang.check_context_length(spec, 65537)
+    cfg["rope_scaling"]["original_max_position_embeddings"] = 4096
+    path.write_text(json.dumps(cfg))
+    assert sglang.derived_context_len(api.load_model(str(path))) == 32768
+
+
+# `kvplan perf --new-tokens 100000000` priced 2 × 10^8 steps one by one: hours. Past EXACT_STEPS the
+# cache-vs-recompute table prices runs of steps by their middle one and says so; and a generation past
+# the model's positions is warned of in the engine's words, as --ctx is.
+def test_perf_with_huge_new_tokens_answers_and_says_it_estimated():
+    import json
+
+    p = subprocess.run([sys.executable, "-m", "kvplan", "perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4096",
+                        "--new-tokens", "100000000", "--json"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr[-300:]
+    g = json.loads(p.stdout)["cache_vs_recompute"]
+    assert g["new_tokens"] == 10**8 and g["steps_priced_every"] == 12209
+    assert p.stderr == ("kvplan: warning: ctx 100,004,095 (the prompt + the new tokens − 1) is beyond llama-3.1-8b's "
+                        "max_position_embeddings (131,072); vLLM refuses a longer max_model_len unless "
+                        "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1: priced as if it were set\n")
+    text = run("perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4096", "--new-tokens", "9000").output
+    assert "estimated: runs of 3 steps, each priced by its middle step" in text
+
+
+def test_generation_priced_in_runs_is_close_to_every_step(monkeypatch):
+    from kvplan import api
+    from kvplan.plan import perf
+    from kvplan.plan.latency.step import OpLatency
+
+    r = OpLatency(api.load_model("llama-3.1-8b"), api.load_gpu("h100"), 1)
+    exact = perf.generation(r, 1000, 3001)
+    monkeypatch.setattr(perf, "EXACT_STEPS", 100)
+    runs = perf.generation(r, 1000, 3001)
+    assert (exact.every, runs.every) == (1, 31)
+    for k in ("cached_flops", "cached_bytes", "cached_seconds", "recompute_flops", "recompute_bytes",
+              "recompute_seconds"):
+        assert getattr(runs, k) == pytest.approx(getattr(exact, k), rel=1e-5), k
+    assert runs.recompute_bytes == exact.recompute_bytes  # affine in the context: exact in runs of odd length
+
+
+def test_perf_warns_of_a_context_past_the_model_in_the_engine_words():
+    r = run("perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "200000", "--engine", "sglang", "--no-cache-compare")
+    assert r.exit_code == 0
+    assert ("kvplan: warning: ctx 200,000 is beyond llama-3.1-8b's max_position_embeddings (131,072); SGLang refuses "
+            "a longer --context-length unless SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1: priced as if it were set"
+            ) in r.stderr
+
+
+# `kvplan plan` exited 0 when no deployment met the SLA: a script could not tell. It exits 1 (as fit's
+# "does not fit"), the report or --json printed all the same; bad input stays 2.
+def test_plan_exits_1_when_no_deployment_meets_the_sla():
+    import json
+
+    args = [*PLAN, "--rate", "1", "--ttft-p90", "0.001", "--itl-p90", "50"]
+    r = run(*args, "--json")
+    d = json.loads(r.stdout)
+    assert r.exit_code == 1 and d["ranked"] == [] and d["candidates"], r.output
+    text = run(*args)
+    assert text.exit_code == 1 and "no deployment met the SLA" in text.output
+    ok = run(*PLAN, "--rate", "1", "--ttft-p90", "500", "--itl-p90", "50", "--json")
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["ranked"]
+    assert "Exit status: 0 when a deployment meets the SLA, 1 when none does" in " ".join(
+        run("plan", "--help").output.split())
+
+
+# `kvplan plan --explain` said "out: h100-sxm-80gb 0×tp1, max_num_seqs 9000: does not fit: ... smaller
+# than max_num_seqs=9000": the library's Python names and a replica count never simulated. It says the
+# CLI's flags (--json's explain too); the library's own report keeps its parameter names.
+def test_plan_explain_speaks_the_users_words():
+    import json
+
+    args = [("9000" if a == "8" else a) for a in PLAN] + ["--rate", "1", "--ttft-p90", "500", "--itl-p90", "50"]
+    r = run(*args, "--explain")
+    why = " ".join(r.output.split("why:\n")[1].split())
+    assert r.exit_code == 1
+    assert why == ("out: h100-sxm-80gb TP 1, --max-num-seqs 9000: does not fit: max_num_batched_tokens 8192 (vLLM's "
+                   "default on h100-sxm-80gb) is smaller than --max-num-seqs 9000; vLLM refuses that")
+    d = json.loads(run(*args, "--json").stdout)
+    assert d["explain"] == [why]
+    assert d["candidates"][0]["note"].endswith("is smaller than max_num_seqs=9000; vLLM refuses that")
+    from kvplan import api
+    from kvplan.render.deploy import verdicts
+
+    res = api.plan_deployment("llama-3.1-8b", 1.0, "100", "10", 500.0, 50.0, gpus="h100", tps=[1], seqs=[9000],
+                              requests=20, disaggregated=False, workers=1)
+    assert verdicts(res)[0].startswith("out: h100-sxm-80gb TP 1, max_num_seqs=9000: does not fit: ")
+    assert "\x1f" not in json.dumps(d)
+
+
+# `kvplan check-bench empty.json --model ... --gpu h100` printed a table of "0 load level" and exited 0:
+# a check that checked nothing. An empty file, or one holding no load level, is one line and exit 2.
+@pytest.mark.parametrize("text, words", [("", "empty.json: empty (no result in it)"),
+                                         ("  \n", "empty.json: empty (no result in it)"),
+                                         ('{"benchmarks": []}', "empty.json: no load level in it")])
+def test_check_bench_refuses_a_file_with_no_load_level(tmp_path, text, words):
+    path = tmp_path / "empty.json"
+    path.write_text(text)
+    for extra in ([], ["--json"]):
+        one_line(run("check-bench", str(path), "--gpu", "h100", "--model", "llama-3.1-8b", *extra), words)
+
+
+# `kvplan perf --new-tokens 100000` printed "1606.05 TB" (no unit past TB) and its table ran past 80
+# columns at larger counts: sizes go on to PB and EB, FLOPs to EFLOP.
+def test_sizes_past_a_terabyte_have_units():
+    from kvplan.render.perf import flops
+    from kvplan.units import gb, gib
+
+    assert gb(1_606_052_250_000_000) == "1.61 PB" and gb(657 * 10**18) == "657.00 EB"
+    assert gib(2**50) == "1 PiB" and gib(3 * 2**60) == "3 EiB" and gb(999 * 10**12) == "999.00 TB"
+    assert flops(179_756 * 10**15) == "179.76 EFLOP"
+    p = subprocess.run([sys.executable, "-m", "kvplan", "perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4096",
+                        "--new-tokens", "100000000"], capture_output=True, text=True, timeout=60,
+                       env={**__import__("os").environ, "COLUMNS": "80"})
+    assert p.returncode == 0 and max(map(len, p.stdout.splitlines())) <= 80, p.stdout
+
+
+# `kvplan fit --engine llamacpp --ctx 200000` on a 131,072-token model said "fits" and nothing else.
+# llama-server starts (its cache at the full -c) but caps each slot at the GGUF's training context
+# (tools/server/server-context.cpp load_model): fit says so.
+def test_llamacpp_past_the_training_context_is_noted():
+    import json
+
+    d = json.loads(run("fit", "llama-3.1-8b", "--gpu", "h100", "--engine", "llamacpp", "--ctx", "200000",
+                       "--json").stdout)
+    assert ("200,000 tokens are beyond llama-3.1-8b's training context (131,072); llama-server caps each slot "
+            "there") in " ".join(d["notes"])
+    d = json.loads(run("fit", "llama-3.1-8b", "--gpu", "h100", "--engine", "llamacpp", "--ctx", "131072",
+                       "--json").stdout)
+    assert "training context" not in " ".join(d["notes"])
+
+
+# `kvplan plan ... --top 0` searched every deployment (minutes with the default GPUs and sizes), then
+# refused --top: it is read before the search.
+def test_plan_reads_top_before_searching(monkeypatch):
+    from kvplan import api
+
+    def search(*a, **k):
+        raise AssertionError("searched")
+
+    monkeypatch.setattr(api, "plan_deployment", search)
+    one_line(run("plan", "llama-3.1-8b", "--rate", "1", "--prompt-tokens", "100", "--output-tokens", "10",
+                 "--ttft-p90", "500", "--itl-p90", "50", "--top", "0"), "--top must be a positive whole number")
+
+
+# A start-up log shows an engine that started: check-log takes the length it logged even past the model's
+# (the server ran with the override set), where fit, unset, refuses it.
+def test_a_logged_length_past_the_model_is_taken_as_allowed():
+    from kvplan import api
+    from kvplan.engines.base import ServeOptions
+    from kvplan.observe.log_flags import sglang_options, vllm_options
+    from kvplan.plan import fit
+
+    spec, gpu = api.load_model("llama-3.1-8b"), api.load_gpu("h100")
+    assert sglang_options({"context_length": "200000"})[0].long_context_allowed
+    assert vllm_options({"max_model_len": "200000"})[0].long_context_allowed
+    for engine in ("sglang", "vllm"):
+        with pytest.raises(KvplanError, match="unless"):
+            fit.fit(spec, gpu, engine=engine, opts=ServeOptions(max_model_len=200000))
+        r = fit.fit(spec, gpu, engine=engine, opts=ServeOptions(max_model_len=200000, long_context_allowed=True))
+        assert r.capacity.max_model_len == 200000
+        assert any(n.startswith("200,000 tokens are beyond llama-3.1-8b's training context (131,072)")
+                   for n in r.notes), r.notes

@@ -24,8 +24,10 @@ from kvplan.sources import catalog
 GiB = 2**30
 MiB = 2**20
 H100 = 84_938_346_987  # CUDA's total of h100-sxm-80gb (gpus.yaml cuda_memory_bytes: 79.11 GiB printed, vllm#27508, kept as 79.105 GiB); nvidia-smi says 81,559 MiB
-PRE = 2_866_066_391  # SGLang: used before its baseline (engines/sglang_startup.py PRE_LOAD, fitted on the fit-side logs)
-PRE1 = 1_331_439_862  # the same on one GPU (PRE_LOAD_TP1, round 2's fit-side TP 1 log)
+PRE1 = 681_826_058  # SGLang: used before its baseline on one datacenter GPU (engines/sglang_startup.py PRE_LOAD_TP1)
+PRE = PRE1 + 1_340_153_712 + 25_165_824  # at TP 2: + NCCL_TP + the custom all-reduce buffers (3 × 8 MiB)
+PRE_PP = PRE1 + 1_340_153_712  # TP 1 × PP 2: NCCL, no custom all-reduce
+EXTRA = 219_911_823  # allocated while loading beyond the weights (LOAD_EXTRA)
 
 
 def plan(model, engine="vllm", gpu="h100", **kw):
@@ -131,11 +133,11 @@ def test_sglang_mem_fraction_static_with_pipeline_stages():
 
 def test_sglang_fit_passes_the_pipeline_stages_to_its_budget():
     # fit's budget for SGLang: the cache gets mem_fraction_static × (total − what was used before
-    # SGLang's baseline: PRE1 on one GPU, PRE on two) − weights; with pp 2 the fraction is 0.828
-    # (above), with pp 1 0.830
-    for pp, mfs, pre in ((1, 0.830, PRE1), (2, 0.828, PRE)):
+    # SGLang's baseline: PRE1 on one GPU, PRE_PP on two pipeline stages) − weights − EXTRA; with pp 2
+    # the fraction is 0.828 (above), with pp 1 0.830
+    for pp, mfs, pre in ((1, 0.830, PRE1), (2, 0.828, PRE_PP)):
         r = plan("llama-3.1-8b", engine="sglang", pp=pp, max_model_len=8192)
-        assert r.stages[0].part("kv_cache") == int((H100 - pre) * mfs) - r.stages[0].part("weights"), pp
+        assert r.stages[0].part("kv_cache") == int((H100 - pre) * mfs) - r.stages[0].part("weights") - EXTRA, pp
 
 
 # --- TensorRT-LLM ------------------------------------------------------------------------------
@@ -443,13 +445,14 @@ def test_sglang_budget_follows_the_model():
     # MLA (DeepSeek-V2-Lite) on an H100: 1,536 MiB for the MLA graphs instead of the prefill
     # graphs' 8 × 58: 512 + 12,288 + 128 + 512 + 1,536 = 14,976 -> 66,583 / 81,559 = 0.8164 -> 0.816;
     # (the fraction reads nvidia-smi's 81,559 MiB; the pool starts from CUDA's total)
-    # the cache: int((84,938,346,987 − 1,331,439,862 used before SGLang's baseline on one GPU)
-    # × 0.816) − 31,412,968,448 weights = 68,223,236,213 − 31,412,968,448 = 36,810,267,765
+    # the cache: int((84,938,346,987 − 681,826,058 used before SGLang's baseline on one datacenter GPU)
+    # × 0.816) − 31,412,968,448 weights − 219,911,823 (EXTRA) = 68,753,321,078 − 31,412,968,448 − 219,911,823
+    # = 37,120,440,807
     r = plan("deepseek-v2-lite", engine="sglang")
     assert [(p.key, p.bytes) for p in r.stages[0].budget] == [
-        ("weights", 31_412_968_448), ("non_torch", PRE1), ("kv_cache", 36_810_267_765),
-        ("unused", H100 - PRE1 - 31_412_968_448 - 36_810_267_765)]
-    # on two GPUs the multi-GPU figure: int((84,938,346,987 − 2,866,066,391) × mfs) − weights
+        ("weights", 31_412_968_448), ("non_torch", PRE1), ("load_extra", EXTRA), ("kv_cache", 37_120_440_807),
+        ("unused", H100 - PRE1 - 31_412_968_448 - EXTRA - 37_120_440_807)]
+    # on two GPUs: + NCCL_TP and the custom all-reduce buffers
     r = plan("deepseek-v2-lite", engine="sglang", tp=2)
     assert r.stages[0].part("non_torch") == PRE
     # Llama 2 (a "llama-2" model path): the prefill graphs stop at 4,096: 8 + 14 + 8 + 8 + 12 = 50
@@ -458,20 +461,23 @@ def test_sglang_budget_follows_the_model():
     r = plan("llama-2-7b", engine="sglang", gpu="h200")
     assert [(p.key, p.label) for p in r.stages[0].budget] == [
         ("weights", "weights (this GPU's share)"), ("non_torch", "CUDA context, NCCL (before the baseline)"),
-        ("kv_cache", "KV cache"), ("unused", "slack: activations, CUDA graphs")]
+        ("load_extra", "allocated while loading, beyond the weights"), ("kv_cache", "KV cache"),
+        ("unused", "slack: activations, CUDA graphs")]
     # the H200's CUDA total: 139.81 GiB printed (vllm#34553), kept as 139.805 GiB = 150,114,475,704
     # (gpus.yaml cuda_memory_bytes); the fraction still reads nvidia-smi's 143,771 MiB.
-    # int((150,114,475,704 − 1,331,439,862) × 0.904) − 13,476,831,232
-    assert r.stages[0].part("kv_cache") == int((150_114_475_704 - PRE1) * 0.904) - 13_476_831_232 == 121_023_033_169
+    # int((150,114,475,704 − 681,826,058) × 0.904) − 13,476,831,232 − 219,911,823 = 135,087,115,279 − ...
+    assert r.stages[0].part("kv_cache") == int((150_114_475_704 - PRE1) * 0.904) - 13_476_831_232 - EXTRA \
+        == 121_390_372_224
     # Gemma 4 (no prefill graph: 512 + 12,288 + 128 + 512 = 13,440 -> 0.835) with its vision
     # tower of 27 layers × 1,152: ratio = 27 × 1,152² / (24 × 1,024²) = 1.423828125, so
     # 0.835 × 0.95 × (1 − 0.1 × 0.423828125) = 0.835 × 0.95 × 0.9576171875
     r = plan("gemma-4-26b-a4b", engine="sglang")
     mfs = 0.835 * 0.95 * 0.9576171875
-    assert r.stages[0].part("kv_cache") == int((H100 - PRE1) * mfs) - r.stages[0].part("weights")
+    assert r.stages[0].part("kv_cache") == int((H100 - PRE1) * mfs) - r.stages[0].part("weights") - EXTRA
     # an explicit --mem-fraction-static (gpu_memory_utilization) replaces the default
     r = plan("llama-2-7b", engine="sglang", gpu="h200", gpu_memory_utilization=0.5)
-    assert r.stages[0].part("kv_cache") == int((150_114_475_704 - PRE1) * 0.5) - 13_476_831_232 == 60_914_686_689
+    assert r.stages[0].part("kv_cache") == int((150_114_475_704 - PRE1) * 0.5) - 13_476_831_232 - EXTRA \
+        == 61_019_581_768
 
 
 def test_sglang_size_of_hybrid_models():

@@ -97,7 +97,7 @@ def test_show_json_every_field():
         "family": cfg["model_type"], "notes": "", "dtype": "bf16", "encoders": [],
         "hidden_size": cfg["hidden_size"], "vocab_size": cfg["vocab_size"],
         "tie_embeddings": cfg["tie_word_embeddings"], "position_embeddings": 0, "norm": "rms",
-        "final_norm": True, "max_context": cfg["max_position_embeddings"],
+        "final_norm": True, "max_context": cfg["max_position_embeddings"], "context_keys": {},
         "layer_types": {"full": {
             "mixer": {"num_heads": cfg["num_attention_heads"], "num_kv_heads": cfg["num_key_value_heads"],
                       "head_dim": cfg["hidden_size"] // cfg["num_attention_heads"], "qkv_bias": False,

@@ -4,7 +4,8 @@ in MUTATION.md, session 6)."""
 import pytest
 
 from kvplan.engines import ServeOptions
-from kvplan.engines.sglang_startup import PRE_LOAD, PRE_LOAD_TP1, PRE_LOAD_UNCERTAINTY, budget_parts
+from kvplan.engines.sglang_startup import (PRE_LOAD_TP1, PRE_LOAD_UNCERTAINTY, budget_parts,
+                                           custom_all_reduce_bytes, used_before)
 from kvplan.engines.vllm import startup
 from kvplan.sources import catalog
 
@@ -377,37 +378,87 @@ def test_overheads_given_by_the_user():
 
 
 def test_sglang_budget_on_two_gpus_by_hand():
-    # 80 GiB card, 0.9, 10 GiB of weights, TP 2: used before 2,866,066,391 (PRE_LOAD);
-    # int((85,899,345,920 − 2,866,066,391) × 0.9) = 74,729,951,576; KV = that − 10,737,418,240
-    # = 63,992,533,336; slack = 85,899,345,920 − 2,866,066,391 − 10,737,418,240 − KV = 8,303,327,953
-    parts = budget_parts(80 * GiB, 0.9, 10 * GiB, 2)
+    # 80 GiB card, 0.9, 10 GiB of weights, TP 2 on a datacenter card (no display): used before
+    # 681,826,058 (PRE_LOAD_TP1 datacenter) + 1,340,153,712 (NCCL_TP) + 3 × 8,388,608 (custom
+    # all-reduce) = 2,047,145,594; int((85,899,345,920 − 2,047,145,594) × 0.9) = 75,466,980,293;
+    # KV = that − 10,737,418,240 − 219,911,823 (LOAD_EXTRA) = 64,509,650,230; slack = the rest
+    parts = budget_parts(80 * GiB, 0.9, 10 * GiB, 2, catalog.load_gpu("h100"))
     assert [(p.key, p.bytes, p.uncertainty) for p in parts] == [
-        ("weights", 10 * GiB, 0), ("non_torch", 2_866_066_391, 536_870_912),
-        ("kv_cache", 63_992_533_336, 0), ("unused", 8_303_327_953, 0)]
+        ("weights", 10 * GiB, 0), ("non_torch", 2_047_145_594, 536_870_912),
+        ("load_extra", 219_911_823, 219_911_823), ("kv_cache", 64_509_650_230, 0), ("unused", 8_385_220_033, 0)]
     assert sum(p.bytes for p in parts) == 80 * GiB
-    assert PRE_LOAD["value"] == 2_866_066_391 and PRE_LOAD_UNCERTAINTY["value"] == 2**29
+    assert PRE_LOAD_UNCERTAINTY["value"] == 2**29
 
 
 def test_sglang_budget_on_one_gpu_is_the_default():
-    # gpus defaults to 1: used before 1,331,439,862 (PRE_LOAD_TP1)
-    # int((85,899,345,920 − 1,331,439,862) × 0.5) = 42,283,953,029; − 10 GiB = 31,546,534,789
+    # gpus defaults to 1, no card given: the desktop context, 864,362,168 (the larger, cautious)
+    # int((85,899,345,920 − 864,362,168) × 0.5) = 42,517,491,876; − 10 GiB − 219,911,823 = 31,560,161,813
     parts = {p.key: p for p in budget_parts(80 * GiB, 0.5, 10 * GiB)}
-    assert parts["non_torch"].bytes == PRE_LOAD_TP1["value"] == 1_331_439_862
-    assert parts["kv_cache"].bytes == 31_546_534_789
-    assert parts["unused"].bytes == 80 * GiB - 1_331_439_862 - 10 * GiB - 31_546_534_789
+    assert parts["non_torch"].bytes == PRE_LOAD_TP1["display"]["value"] == 864_362_168
+    assert parts["kv_cache"].bytes == 31_560_161_813
+    assert parts["unused"].bytes == 80 * GiB - 864_362_168 - 10 * GiB - 219_911_823 - 31_560_161_813
 
 
 def test_sglang_budget_labels_and_sources():
-    w, nt, kv, un = budget_parts(80 * GiB, 0.9, 10 * GiB, 2)
+    w, nt, le, kv, un = budget_parts(80 * GiB, 0.9, 10 * GiB, 2, catalog.load_gpu("h100"))
     assert (w.label, w.source) == ("weights (this GPU's share)", "parameters × weight format")
     assert (nt.label, nt.source) == ("CUDA context, NCCL (before the baseline)",
-                                     "fitted on the fit half of the SGLang logs (engines/sglang_startup.py)")
+                                     "a datacenter card's context + NCCL + custom all-reduce, from the fit half "
+                                     "of the SGLang logs (engines/sglang_startup.py)")
+    assert (le.label, le.source) == ("allocated while loading, beyond the weights",
+                                     "from the fit half of the SGLang logs (engines/sglang_startup.py LOAD_EXTRA)")
     assert (kv.label, kv.source) == ("KV cache", "(total − used before the baseline) × mem_fraction_static 0.9 − "
-                                     "weights (kv_cache_configurator.py _profile_available_bytes)")
+                                     "loaded (kv_cache_configurator.py _profile_available_bytes)")
     assert (un.label, un.source) == ("slack: activations, CUDA graphs",
                                      "(total − used before the baseline) × (1 − 0.9)")
+    assert budget_parts(80 * GiB, 0.9, 0, 1, catalog.load_gpu("rtx-3090"))[1].source.startswith(
+        "a desktop card's context, from")
 
 
-@pytest.mark.parametrize("gpus", [2, 8])
-def test_sglang_multi_gpu_figure_from_two_gpus(gpus):
-    assert budget_parts(80 * GiB, 0.9, 0, gpus)[1].bytes == 2_866_066_391
+@pytest.mark.parametrize("gpu,tp,gpus,used", [
+    ("h100", 1, 1, 681_826_058), ("l4", 1, 1, 681_826_058), ("rtx-3090", 1, 1, 864_362_168),
+    ("rtx-6000-ada", 1, 1, 864_362_168), ("h100", 2, 2, 681_826_058 + 1_340_153_712 + 25_165_824),
+    ("h200", 8, 8, 681_826_058 + 1_340_153_712 + 25_165_824),
+    ("h100", 1, 2, 681_826_058 + 1_340_153_712),  # PP 2: NCCL, no custom all-reduce on a TP group of 1
+    ("h100", 16, 16, 681_826_058 + 1_340_153_712),  # world size 16: SGLang's custom all-reduce is off
+    # PCIe-only cards (no scale-up fabric): NCCL_TP_PCIE 751,619,276 instead of NCCL_TP; custom
+    # all-reduce kept at 2 GPUs, off past two (custom_all_reduce.py: "not supported on more than two
+    # PCIe-only GPUs"); H100 PCIe's NVLink bridge joins pairs only, so 4 of them are PCIe-only
+    ("rtx-4090", 2, 2, 864_362_168 + 751_619_276 + 25_165_824),
+    ("l4", 4, 4, 681_826_058 + 751_619_276), ("l40s", 8, 8, 681_826_058 + 751_619_276),
+    ("h100-pcie", 4, 4, 681_826_058 + 751_619_276), ("h100-pcie", 2, 2, 681_826_058 + 751_619_276 + 25_165_824)])
+def test_sglang_used_before_by_card_and_parallelism(gpu, tp, gpus, used):
+    assert used_before(catalog.load_gpu(gpu), tp, gpus) == used
+    assert budget_parts(80 * GiB, 0.9, 0, gpus, catalog.load_gpu(gpu), tp)[1].bytes == used
+
+
+def test_sglang_nccl_on_pcie_only_cards_is_an_estimate_at_risk():
+    """NCCL_TP_PCIE from the fit-side 8 × L40S vLLM 0.10.2 log: 44.42 − 43.93 GiB used at start-up
+    plus 0.21 GiB of non-torch memory; charged with an uncertainty as large as itself."""
+    import json
+    import re
+
+    row = next(r for r in json.load(open("tests/data/vllm_startup_logs.json"))
+               ["logs"] if r["id"] == "8xl40s_qwen3-235b-a22b-fp8_tp8ep_v0.10.2")
+    free, total = map(float, re.search(r"Free memory on device \(([\d.]+)/([\d.]+) GiB\)",
+                                       " ".join(row["verbatim"])).groups())
+    assert int(round(total - free + row["non_torch_gib"], 2) * 2**30) == 751_619_276
+    from kvplan.engines.sglang_startup import NCCL_TP_PCIE
+
+    assert NCCL_TP_PCIE["value"] == 751_619_276
+    nt = budget_parts(22 * GiB, 0.85, 0, 4, catalog.load_gpu("l4"))[1]
+    assert nt.uncertainty == 536_870_912 + 751_619_276
+    assert nt.source == ("a datacenter card's context from the fit half of the SGLang logs + NCCL on PCIe-only "
+                         "cards, estimated from a vLLM log; no custom all-reduce past two PCIe-only GPUs "
+                         "(engines/sglang_startup.py NCCL_TP_PCIE)")
+    # one GPU: no NCCL, no extra uncertainty
+    assert budget_parts(22 * GiB, 0.85, 0, 1, catalog.load_gpu("l4"))[1].uncertainty == 536_870_912
+
+
+def test_sglang_custom_all_reduce_from_its_code():
+    # custom_all_reduce.py: meta (8 MiB + meta_size), buffer (8 MiB), rank_data (8 MiB) on world sizes 2, 4, 6, 8
+    assert [custom_all_reduce_bytes(n) for n in (1, 2, 3, 4, 6, 8, 16)] == [0, 25_165_824, 0, 25_165_824,
+                                                                           25_165_824, 25_165_824, 0]
+    l4 = catalog.load_gpu("l4")  # PCIe only: kept at world size 2, off past two
+    assert [custom_all_reduce_bytes(n, l4) for n in (2, 4, 8)] == [25_165_824, 0, 0]
+    assert custom_all_reduce_bytes(8, catalog.load_gpu("h100")) == 25_165_824

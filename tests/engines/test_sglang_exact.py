@@ -87,11 +87,11 @@ def test_sglang_mem_fraction_static_outside_0_to_1_is_refused(mfs):
 
 def test_sglang_mem_fraction_static_of_one_is_taken():
     # (0, 1]: 1 is allowed; with the fraction's budget (engines/sglang_startup.py budget_parts)
-    # the cache is (total − used before the baseline) × 1 − weights
+    # the cache is (total − used before the baseline) × 1 − weights − allocated while loading
     spec = catalog.load_model("llama-3.1-8b")
     parts = ENGINE.budget(H100, LLAMA_8B_WEIGHTS, spec, ServeOptions(gpu_memory_utilization=1.0), 1, 1, None)
     p = {x.key: x for x in parts}
-    assert p["kv_cache"].bytes == 84_938_346_987 - p["non_torch"].bytes - 16_060_522_496
+    assert p["kv_cache"].bytes == 84_938_346_987 - p["non_torch"].bytes - 16_060_522_496 - p["load_extra"].bytes
     assert p["unused"].bytes == 0
 
 

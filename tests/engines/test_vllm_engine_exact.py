@@ -90,8 +90,78 @@ def test_configure_refuses_a_max_model_len_beyond_the_model():
     assert ENGINE.configure(s, None, ServeOptions(max_model_len=8192), "bf16").max_model_len == 8192
     with pytest.raises(KvplanError) as e:
         ENGINE.configure(s, None, ServeOptions(max_model_len=8193), "bf16")
-    assert str(e.value) == ("max_model_len=8193 is greater than llama-3-8b's max_position_embeddings "
-                            "(8192); vLLM refuses it unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1")
+    assert str(e.value) == ("max_model_len=8193 is greater than llama-3-8b's length as vLLM derives it "
+                            "(8192: max_position_embeddings); vLLM refuses it unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1")
+
+
+# vLLM 0.33 derives the limit from every length key and, for some rope types, the rope factor
+# (config/model.py _get_and_verify_max_len; model_arch_config_convertor.py
+# derive_max_model_len_and_key); SGLang from the first of its keys (get_context_length). Each case
+# is a real config.json (tests/fixtures/configs/) edited as the comment says, checked by hand.
+def _edited(tmp_path, fixture, **edits):
+    import json
+
+    from kvplan import api
+
+    cfg = json.load(open(f"tests/fixtures/configs/{fixture}.json"))
+    cfg.update(edits)
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(cfg))
+    return api.load_model(str(path))
+
+
+@pytest.mark.parametrize("fixture, edits, vllm_limit, sglang_limit", [
+    # Qwen's long-context recipe: yarn, factor 4, original 32,768 on a 32,768-position model. vLLM:
+    # yarn's factor is not applied (32,768); SGLang: original_max_position_embeddings stated, factor 1
+    ("Qwen2.5-7B-Instruct", {"rope_scaling": {"type": "yarn", "factor": 4.0,
+                                              "original_max_position_embeddings": 32768}}, 32768, 32768),
+    # yarn without the original length: SGLang applies the factor (131,072), vLLM does not
+    ("Qwen2.5-7B-Instruct", {"rope_scaling": {"rope_type": "yarn", "factor": 4.0}}, 32768, 131072),
+    # Llama 3.1's own llama3 rope (factor 8 on 131,072 positions): neither engine scales it
+    ("Llama-3.1-8B", {}, 131072, 131072),
+    # linear factor 2 on Mistral's 32,768: both scale it, 65,536
+    ("Mistral-7B-v0.1", {"rope_scaling": {"type": "linear", "factor": 2.0}}, 65536, 65536),
+    # dynamic factor 2 with seq_length 4,096 beside the 32,768 positions: vLLM takes the smallest key
+    # (seq_length) × 2 = 8,192; SGLang reads seq_length before max_position_embeddings: 4,096 × 2
+    ("Mistral-7B-v0.1", {"seq_length": 4096, "rope_scaling": {"type": "dynamic", "factor": 2.0}}, 8192, 8192),
+    # model_max_length wins in vLLM even where longer (Command-R); SGLang reads it before the positions
+    ("Mistral-7B-v0.1", {"model_max_length": 65536}, 65536, 65536),
+    # max_seq_len 16,384 and max_sequence_length 8,192: vLLM the smallest, SGLang max_sequence_length first
+    ("Mistral-7B-v0.1", {"max_seq_len": 16384, "max_sequence_length": 8192}, 8192, 8192),
+    ("Mistral-7B-v0.1", {"max_seq_len": 4096, "max_sequence_length": 8192}, 4096, 8192),
+])
+def test_engines_derive_the_length_limit_from_the_config(tmp_path, fixture, edits, vllm_limit, sglang_limit):
+    from kvplan.engines import sglang
+    from kvplan.engines.vllm import check_max_model_len, max_len_limit
+
+    spec = _edited(tmp_path, fixture, **edits)
+    assert max_len_limit(spec)[0] == vllm_limit
+    assert sglang.derived_context_len(spec) == sglang_limit
+    check_max_model_len(spec, vllm_limit)
+    with pytest.raises(KvplanError, match=f"derives it \\({vllm_limit}: .*VLLM_ALLOW_LONG_MAX_MODEL_LEN=1"):
+        check_max_model_len(spec, vllm_limit + 1)
+    sglang.check_context_length(spec, sglang_limit)
+    with pytest.raises(KvplanError, match=f"derives it \\({sglang_limit}: "):
+        sglang.check_context_length(spec, sglang_limit + 1)
+    # unset, each engine serves the length it derives
+    assert ENGINE.configure(spec, None, ServeOptions(), "bf16").max_model_len == vllm_limit
+
+
+def test_a_config_with_only_seq_length():
+    """ChatGLM-style: no max_position_embeddings, only seq_length (vLLM and SGLang both read it)."""
+    from kvplan.engines import sglang
+    from kvplan.engines.vllm import max_len_limit
+    from kvplan.sources.hfconfig.reader import from_config
+    import json
+
+    cfg = json.load(open("tests/fixtures/configs/Mistral-7B-v0.1.json"))
+    del cfg["max_position_embeddings"]
+    cfg["seq_length"] = 8192
+    spec = from_config(cfg, "seq-only")
+    assert spec.max_context is None and spec.context_keys == {"seq_length": 8192}
+    assert max_len_limit(spec) == (8192, "seq_length")
+    assert sglang.derived_context_len(spec) == 8192
+    assert ENGINE.configure(spec, None, ServeOptions(), "bf16").max_model_len == 8192
 
 
 def test_configure_block_size_given_and_by_backend():
@@ -510,3 +580,16 @@ def test_budget_charges_the_mxfp4_transform_by_compute_capability():
                                   startup.mxfp4_growth_sm100(s),
                                   "from vLLM's code: padded experts, fp32 biases on compute capability "
                                   "10.x (engines/vllm/startup.py mxfp4_growth_sm100)", 0)
+
+
+def test_a_longrope_model_defaults_to_its_original_length():
+    """_get_and_verify_max_len: unset, a LongRoPE model (Phi-3.5 mini: 131,072 positions, original
+    4,096) is served at original_max_position_embeddings; a longer one given is taken up to 131,072."""
+    from kvplan.engines.vllm import default_max_model_len, max_len_limit
+
+    s = _model("phi-3.5-mini")
+    assert (s.rope.type, s.rope.original_max_position, s.max_context) == ("longrope", 4096, 131072)
+    assert default_max_model_len(s) == 4096 and max_len_limit(s) == (131072, "max_position_embeddings")
+    assert ENGINE.configure(s, None, ServeOptions(), "bf16").max_model_len == 4096
+    assert ENGINE.configure(s, None, ServeOptions(max_model_len=131072), "bf16").max_model_len == 131072
+    assert default_max_model_len(_model("llama-3.1-8b")) == 131072  # llama3 rope: the derived length

@@ -8,7 +8,8 @@ import types
 
 import pytest
 
-from kvplan.errors import KvplanError
+from kvplan.cli.common import flag
+from kvplan.errors import KvplanError, render
 from kvplan.plan import costs
 from kvplan.plan import deploy as d
 from kvplan.sources import catalog
@@ -172,7 +173,7 @@ def test_a_disaggregated_pair_moves_each_prompts_kv_over_the_link():
 def test_a_disaggregated_pair_over_the_gpu_budget_or_without_nvlink_is_noted():
     w = workload(max_gpus=1)
     got = d._disaggregated(w, d.Task("disaggregated", "h100", 1, 64, 1, "infiniband"))
-    assert len(got) == 1 and got[0].note == "over --max-gpus 1" and got[0].gpus == 2 and got[0].ttft_p90_ms is None
+    assert len(got) == 1 and render(got[0].note, flag) == "over --max-gpus 1" and got[0].gpus == 2 and got[0].ttft_p90_ms is None
     got = d._disaggregated(workload(), d.Task("disaggregated", "l40s", 1, 64, 1, "nvlink"))
     assert len(got) == 1 and got[0].note.startswith("l40s has no NVLink") and got[0].ttft_p90_ms is None
 
@@ -188,7 +189,7 @@ def test_a_pool_that_does_not_fit_is_noted():
 
 def test_an_aggregated_scan_stops_at_the_gpu_budget():
     got = d._aggregated(workload(max_gpus=1), d.Task("aggregated", "h100", 2, 64))
-    assert len(got) == 1 and got[0].note == "over --max-gpus 1" and got[0].replicas == 1 and got[0].gpus == 2
+    assert len(got) == 1 and render(got[0].note, flag) == "over --max-gpus 1" and got[0].replicas == 1 and got[0].gpus == 2
 
 
 def test_evaluate_turns_an_error_into_a_noted_candidate():
@@ -270,7 +271,7 @@ def test_rows_merge_only_what_differs_in_max_num_seqs_alone_and_simulated_alike(
     text = render(res, top=2)
     table = [ln for ln in text.splitlines() if ln[:2] in (" 1", " 2")]
     assert [ln.split()[3] for ln in table] == ["64*", "32"]
-    assert "(*: the larger max_num_seqs tried simulate alike" in text
+    assert "(*: the larger max_num_seqs values tried simulate alike" in text
     assert "(max_num_seqs 128, 256 simulated alike" in " ".join(verdicts(res)[0].split())
     doc = as_dict(res)
     assert len(doc["ranked"]) == 6 and [r["alike_max_num_seqs"] for r in doc["rows"]] == [[128, 256], [], [], []]

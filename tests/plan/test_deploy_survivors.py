@@ -10,6 +10,8 @@ import math
 
 import pytest
 
+from kvplan.cli.common import flag
+from kvplan.errors import render
 from kvplan.engines.base import ServeOptions
 from kvplan.plan import deploy as d
 from kvplan.plan import simulate as sim
@@ -162,7 +164,7 @@ def test_dp_ranks_count_against_the_gpu_budget():
     # qwen3-30b-a3b, EP over TP 1 × DP 2: 2 GPUs a replica; --max-gpus 2 holds one replica, not two
     w = workload(model="qwen3-30b-a3b", itl_p90_ms=0.001, max_gpus=2)
     got = d._aggregated(w, d.Task("aggregated", "h100", 1, 32, dp=2, ep=True))
-    assert [(c.replicas, c.gpus, c.note) for c in got] == [(1, 2, ""), (2, 4, "over --max-gpus 2")]
+    assert [(c.replicas, c.gpus, render(c.note, flag)) for c in got] == [(1, 2, ""), (2, 4, "over --max-gpus 2")]
     assert got[0].ttft_p90_ms is not None and got[1].ttft_p90_ms is None
 
 

@@ -122,7 +122,7 @@ def test_sliding_hybrid_blocks():
     r = vllm_fit("mistral-7b", kv_cache_memory=40 * GiB)
     assert r.capacity.detail["groups"][0]["blocks_per_request"] == -(-(4095 + 16384) // 16) + 1 == 1281
     # and vLLM refuses a max_model_len beyond the model's positions
-    with pytest.raises(KvplanError, match="greater than gemma-2-9b's max_position_embeddings"):
+    with pytest.raises(KvplanError, match=r"gemma-2-9b's length as vLLM derives it \(8192: max_position_embeddings\)"):
         vllm_fit("gemma-2-9b", kv_cache_memory=40 * GiB, max_model_len=65_536)
 
 

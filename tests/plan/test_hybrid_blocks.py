@@ -42,8 +42,8 @@ def test_a_small_hybrids_step_prices_its_blocks():
     r = OpLatency(small_hybrid(), catalog.load_gpu("h100"), tp=2)
     st = r.decode(100, 3)
     ops = {o[0]: o for o in st.ops}
-    alpha, beta, _ = r.prof.allreduce(2)
-    assert ops["all-reduce (8 × 3,072 bytes)"][1] == pytest.approx(8 * (alpha + 3072 / beta))
+    one, _ = r.prof.allreduce(2, 3072)
+    assert ops["all-reduce (8 × 3,072 bytes)"][1] == pytest.approx(8 * one)
     assert ops["engine overhead (per step)"][1] == r.prof.overhead(3.5, 3)[0]
     # bytes each GPU sends: 7 blocks × 2 (2 − 1) / 2 × 3,072 = 21,504
     assert st.comm_bytes == 21_504

@@ -47,9 +47,9 @@ class Prof:
         self.asked.append(isl)
         return self.eff, "prefill-src"
 
-    def allreduce(self, n):
-        self.asked.append(("ar", n))
-        return 10e-6, 1e11, "ar-src"
+    def allreduce(self, n, nbytes):
+        self.asked.append(("ar", n, nbytes))
+        return 10e-6 + nbytes / 1e11, "ar-src"
 
     def alltoall(self, n):
         self.asked.append(("a2a", n))
@@ -179,7 +179,7 @@ def test_allreduce_by_hand():
     spec = catalog.load_model("llama-3.1-8b")
     p = Prof()
     t, nbytes, calls, src = comm.seconds(p, 4, 16, 4096, 2, spec)
-    assert (nbytes, calls, src) == (131_072, 65, "ar-src") and p.asked == [("ar", 4)]
+    assert (nbytes, calls, src) == (131_072, 65, "ar-src") and p.asked == [("ar", 4, 131_072)]
     assert t == pytest.approx(65 * (10e-6 + 131_072 / 1e11))
     assert comm.allreduces_per_step(spec) == 65
     assert comm.seconds(p, 1, 16, 4096, 2, spec) == (0.0, 0, 0, "")

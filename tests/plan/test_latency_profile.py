@@ -122,20 +122,23 @@ def test_prefill_attention_from_the_table(h100):
 
 
 # ---- collectives ----------------------------------------------------------------------------
-def test_allreduce_from_the_engines_table_nearest_gpu_count(h100):
-    """vLLM's custom all-reduce table on H100: 3 GPUs take the 2-GPU row (nearest, first of a tie),
-    5 the 4-GPU row, 16 the 8-GPU row."""
+AR = tables.load("allreduce")["families"]
+
+
+def test_allreduce_is_the_engines_curve_where_it_runs_its_kernels_else_ncclS(h100):
+    """vLLM on H100, 14,336 bytes: 2 GPUs run its custom all-reduce (its own curve); 3 and 5 GPUs are no custom
+    all-reduce world size, so NCCL's curve at the nearest count (2, 4); 16 GPUs NCCL's 8-GPU curve. llama.cpp has no
+    custom all-reduce: NCCL's."""
+    from kvplan.plan.latency import comm
+
+    fam = AR["h100_sxm"]
     p = Profile(h100, "vllm")
-    rows = KERN["families"]["h100_sxm"]["engines"]["vllm"]["allreduce"]["by_gpus"]
-    src = KERN["families"]["h100_sxm"]["engines"]["vllm"]["allreduce"]["source"]
-    for n, k in ((2, 2), (3, 2), (5, 4), (16, 8)):
-        a, b, s = p.allreduce(n)
-        assert a == pytest.approx(rows[k]["alpha_us"] * 1e-6) and b == rows[k]["beta_bytes_per_s"]
-        assert s == f"{src} ({k} GPUs)"
-    # llama.cpp has no engine table: NCCL's
-    a, b, s = Profile(h100, "llamacpp").allreduce(4)
-    nccl = KERN["families"]["h100_sxm"]["nccl_allreduce"]
-    assert (a, b) == (pytest.approx(nccl["by_gpus"][4]["alpha_us"] * 1e-6), nccl["by_gpus"][4]["beta_bytes_per_s"])
+    for n, k, cur in ((2, 2, fam["engines"]["vllm"]), (3, 2, fam["nccl"]), (5, 4, fam["nccl"]), (16, 8, fam["nccl"])):
+        t, s = p.allreduce(n, 14_336)
+        assert t == comm.curve_seconds(cur["bytes"], cur["us"][k], 14_336)
+        assert s.startswith(f"{cur['source']} ({k} GPUs; vllm runs ")
+    t, s = Profile(h100, "llamacpp").allreduce(4, 14_336)
+    assert t == comm.curve_seconds(fam["nccl"]["bytes"], fam["nccl"]["us"][4], 14_336) and "llamacpp runs NCCL" in s
     a, b, s = p.alltoall(8)
     a2a = KERN["families"]["h100_sxm"]["nccl_alltoall"]
     assert (a, b) == (pytest.approx(a2a["by_gpus"][8]["alpha_us"] * 1e-6), a2a["by_gpus"][8]["beta_bytes_per_s"])
@@ -143,13 +146,13 @@ def test_allreduce_from_the_engines_table_nearest_gpu_count(h100):
 
 
 def test_nvlink_without_a_table_is_the_datasheet_fraction():
-    """V100 SXM2 (no kernel tables; NVLink 2 at 300 GB/s): α 10 us, β 300 GB/s × 0.5 for an
-    all-reduce, × 0.37 for an all-to-all."""
+    """V100 SXM2 (no measured curve; NVLink 2 at 300 GB/s): α 10 us + bytes / (300 GB/s × 0.5) for an
+    all-reduce, β 300 GB/s × 0.37 for an all-to-all."""
     v100 = catalog.load_gpu("v100-sxm2-32gb")
     p = Profile(v100, "vllm")
-    assert p.family is None and p.tables is None
-    a, b, s = p.allreduce(4)
-    assert a == pytest.approx(FB["nvlink_alpha_us"] * 1e-6) and b == pytest.approx(300e9 * FB["nvlink_beta_fraction"])
+    assert p.family is None and p.tables is None and p.ar_family is None
+    t, s = p.allreduce(4, 1_500_000)
+    assert t == pytest.approx(FB["nvlink_alpha_us"] * 1e-6 + 1_500_000 / (300e9 * FB["nvlink_beta_fraction"]))
     assert s == "physics fallback: " + FB["nvlink_alpha_source"] + "; " + FB["nvlink_beta_source"]
     a, b, s = p.alltoall(4)
     assert b == pytest.approx(300e9 * FB["nvlink_alltoall_beta_fraction"])
@@ -157,28 +160,31 @@ def test_nvlink_without_a_table_is_the_datasheet_fraction():
 
 
 def test_infinity_fabric_is_a_scale_up_fabric_not_pcie():
-    """MI325X (no kernel tables; 7 Infinity Fabric peer links, 896 GB/s in the catalog): priced as NVLink is,
-    α 10 us and β 896 GB/s × 0.5 (was L40S's PCIe table: an 8-GPU all-reduce of 7.6 MB took 8.7 ms)."""
+    """MI325X (no measured curve; 7 Infinity Fabric peer links, 896 GB/s in the catalog): priced as NVLink is,
+    10 us + bytes / (896 GB/s × 0.5) (was L40S's PCIe table: an 8-GPU all-reduce of 7.6 MB took 8.7 ms)."""
     p = Profile(catalog.load_gpu("mi325x"), "sglang")
-    a, b, s = p.allreduce(8)
-    assert a == pytest.approx(10e-6) and b == pytest.approx(896e9 * 0.5)
+    t, s = p.allreduce(8, 7_600_000)
+    assert t == pytest.approx(10e-6 + 7_600_000 / (896e9 * 0.5))
     assert s.startswith("physics fallback: ") and s.endswith(FB["scale_up_fabrics_source"])
     assert p.alltoall(8)[1] == pytest.approx(896e9 * FB["nvlink_alltoall_beta_fraction"])
 
 
 @pytest.mark.parametrize("gpu", ["h100-nvl-94gb", "a10g", "t4"])
 def test_a_bridge_or_pcie_card_takes_the_pcie_reference(gpu):
-    """An NVLink bridge, no interconnect figure, or PCIe only: L40S's measured NCCL table (3 GPUs:
-    the 2-GPU row, 6: the 4-GPU row)."""
+    """An NVLink bridge, no interconnect figure, or PCIe only: L40S's measured curves. vLLM at 2 GPUs runs its
+    custom all-reduce (P2P over PCIe): L40S's vLLM curve; 3 GPUs (no custom world size) and 6 (more than two
+    PCIe-only GPUs) NCCL's, at the 2- and 4-GPU curves (6: 4 and 8 tie, the smaller)."""
+    from kvplan.plan.latency import comm
+
     p = Profile(catalog.load_gpu(gpu), "vllm")
-    ref = KERN["families"][FB["pcie_reference"]]
-    for n, k in ((3, 2), (6, 4)):
-        a, b, s = p.allreduce(n)
-        row = ref["nccl_allreduce"]["by_gpus"][k]
-        assert (a, b) == (pytest.approx(row["alpha_us"] * 1e-6), row["beta_bytes_per_s"])
-        assert s == f"physics fallback (PCIe): {ref['nccl_allreduce']['source']} ({k} GPUs); " + FB["pcie_reference_source"]
+    ref = AR[FB["pcie_reference"]]
+    for n, k, cur in ((2, 2, ref["engines"]["vllm"]), (3, 2, ref["nccl"]), (6, 4, ref["nccl"])):
+        t, s = p.allreduce(n, 65_536)
+        assert t == comm.curve_seconds(cur["bytes"], cur["us"][k], 65_536)
+        assert s.startswith(f"physics fallback (PCIe): {cur['source']} ({k} GPUs; ")
+        assert s.endswith("; " + FB["pcie_reference_source"])
     a, b, _ = p.alltoall(8)
-    assert b == ref["nccl_alltoall"]["by_gpus"][8]["beta_bytes_per_s"]
+    assert b == KERN["families"][FB["pcie_reference"]]["nccl_alltoall"]["by_gpus"][8]["beta_bytes_per_s"]
 
 
 # ---- overhead, dequantization, fitted scales ----------------------------------------------------

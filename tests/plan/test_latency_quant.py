@@ -59,13 +59,15 @@ def test_deepseek_r1_mlps_and_shared_experts_quantized_the_head_in_bf16(calls):
     on the H200 (989.5 TFLOP/s, MAMF 0.803): vLLM leaves it unquantized."""
     st = r1()
     st.decode(1000, 2)
-    mlp, head = calls[10:16], calls[16]
+    mlp, router, head = calls[10:16], calls[16], calls[17]
     # gate, up 2,304 × 7,168 = 16,515,072 + 18 × 56 × 4 = 4,032; down 7,168 × 2,304 + 56 × 18 × 4
     assert [c[7] for c in mlp[:3]] == [16_519_104] * 3
     # shared: 256 × 7,168 = 1,835,008 + 2 × 56 × 4 = 448
     assert [c[7] for c in mlp[3:]] == [1_835_456] * 3
     assert {c[3:5] for c in mlp} == {("fp8_e4m3", "fp8")}
     assert head == (2, 16160, 7168, "bf16", "bf16", 989.5e12, 0.803, None)
+    # the 58 MoE layers' router gate, 7,168 -> 256 experts, replicated and unquantized (data/moe_routing.yaml)
+    assert router == (2, 256, 7168, "bf16", "bf16", 989.5e12, 0.803, None)
 
 
 def test_the_fix_on_the_measured_vllm_table():
@@ -78,11 +80,14 @@ def test_the_fix_on_the_measured_vllm_table():
 
 
 def test_an_explicit_weight_dtype_prices_every_group_in_it(calls):
-    """--weight-dtype fp8: today's behaviour: every group (the head too) in fp8_e4m3 at BYTES_PER_WEIGHT."""
+    """--weight-dtype fp8: today's behaviour: every group (the head too) in fp8_e4m3 at BYTES_PER_WEIGHT; the MoE
+    router's gate stays in the activation dtype (vLLM builds it without the quant config: data/moe_routing.yaml)."""
     st = r1(weight_dtype="fp8")
     assert st.proj_fmt == st.mlp_fmt == st.head_fmt == gemm.Format("fp8_e4m3", "fp8", 1979e12, 0.734)
     st.decode(1000, 1)
-    assert {c[3:] for c in calls} == {("fp8_e4m3", "fp8", 1979e12, 0.734, None)}
+    router = [c for c in calls if c[3] != "fp8_e4m3"]
+    assert router == [(1, 256, 7168, "bf16", "bf16", 989.5e12, 0.803, None)]
+    assert {c[3:] for c in calls if c not in router} == {("fp8_e4m3", "fp8", 1979e12, 0.734, None)}
 
 
 def test_without_fp8_tensor_cores_the_block_fp8_groups_compute_in_bf16(calls):

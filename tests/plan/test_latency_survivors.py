@@ -120,40 +120,40 @@ def _fitted_with(monkeypatch, edit):
 
 def test_an_engine_without_fit_rows_takes_the_prior(monkeypatch):
     """fitted.yaml without vLLM rows: its overhead is the _prior's (the fitted engines' median), so labelled:
-    0.3 ms + 16 us × 32 layers + 17.5 us × 1 sequence = 0.8295 ms with graphs (session 13's fit)."""
+    0.35 ms + 28.5 us × 32 layers + 62.5 us × 1 sequence = 1.3245 ms with graphs (session 14's fit)."""
     _fitted_with(monkeypatch, lambda e: {k: v for k, v in e.items() if k != "vllm"})
     p = Profile(catalog.load_gpu("h100"), "vllm")
     prior = tables.load("fitted")["engines"]["_prior"]
-    assert p.fit == prior and (prior["base_ms"], prior["per_layer_us_graphs"], prior["per_seq_us"]) == (0.3, 16.0, 17.5)
+    assert p.fit == prior and (prior["base_ms"], prior["per_layer_us_graphs"], prior["per_seq_us"]) == (0.35, 28.5, 62.5)
     assert p.fit_label == "no fit rows for this engine: median of the fitted engines"
     s, src = p.overhead(32, 1)
-    assert s == pytest.approx(0.8295e-3, rel=1e-12)
+    assert s == pytest.approx(1.3245e-3, rel=1e-12)
     assert src == ("no fit rows for this engine: median of the fitted engines, CUDA graphs on: "
-                   "0.3 ms + 16 us × layers + 17.5 us × sequences")
+                   "0.35 ms + 28.5 us × layers + 62.5 us × sequences")
 
 
 def test_an_infinity_fabric_sources_name_the_fabric():
     """MI325X: NVLink's α and β fraction, and why Infinity Fabric counts as a scale-up fabric, joined by '; '."""
     fb = tables.load("fallback")
-    s = Profile(catalog.load_gpu("mi325x"), "sglang").allreduce(8)[2]  # MI300X has rccl-tests' (rocm.yaml)
+    s = Profile(catalog.load_gpu("mi325x"), "sglang").allreduce(8, 16_384)[1]  # MI300X has rccl-tests' (rocm.yaml)
     assert s == ("physics fallback: " + fb["nvlink_alpha_source"] + "; " + fb["nvlink_beta_source"] + "; "
                  + fb["scale_up_fabrics_source"])
-    s = Profile(catalog.load_gpu("v100-sxm2-32gb"), "vllm").allreduce(8)[2]
+    s = Profile(catalog.load_gpu("v100-sxm2-32gb"), "vllm").allreduce(8, 16_384)[1]
     assert s == "physics fallback: " + fb["nvlink_alpha_source"] + "; " + fb["nvlink_beta_source"]
 
 
 def test_the_overhead_of_a_pass_is_a_decode_steps_unless_told():
     """SGLang graphs decode steps only (engines.yaml prefill_cuda_graphs: false). ``overhead(layers, seqs)``
-    is a decode step's: 1.45 ms + 0 us × 32 layers + 30 us = 1.48 ms; a pass with prompt tokens runs eager,
-    1.45 ms + 690 us × 32 + 30 us = 23.56 ms, and says so (session 12's fit)."""
+    is a decode step's: 0.5 ms + 32 us × 32 layers + 67.5 us = 1.5915 ms; a pass with prompt tokens runs eager,
+    0.5 ms + 670 us × 32 + 67.5 us = 22.0075 ms, and says so (session 14's fit)."""
     p = Profile(catalog.load_gpu("h100"), "sglang")
     f = p.fit
-    assert (f["base_ms"], f["per_layer_us_graphs"], f["per_layer_us_eager"], f["per_seq_us"]) == (1.45, 0.0, 690.0, 30.0)
-    assert p.overhead(32, 1)[0] == pytest.approx(1.48e-3, rel=1e-12)
+    assert (f["base_ms"], f["per_layer_us_graphs"], f["per_layer_us_eager"], f["per_seq_us"]) == (0.5, 32.0, 670.0, 67.5)
+    assert p.overhead(32, 1)[0] == pytest.approx(1.5915e-3, rel=1e-12)
     s, src = p.overhead(32, 1, prompt=True)
-    assert s == pytest.approx(23.56e-3, rel=1e-12)
+    assert s == pytest.approx(22.0075e-3, rel=1e-12)
     assert src == ("fitted on the fit half (sglang), CUDA graphs capture decode only: this pass runs eager: "
-                   "1.45 ms + 690 us × layers + 30 us × sequences")
+                   "0.5 ms + 670 us × layers + 67.5 us × sequences")
 
 
 # ---- step.py: construction ------------------------------------------------------------------------
@@ -269,18 +269,19 @@ def test_the_fallback_moe_op_divides_its_flops_by_the_mamf():
 # ---- step.py: the simulator's fast path ----------------------------------------------------------
 def test_the_fast_path_adds_the_all_to_all_after_the_attention():
     """``seconds`` adds the same floats in the same order as ``price``'s ops: under EP the all-to-all comes
-    after the attention and the K/V write, as in ``price``. At decode batch 32 (Qwen3-30B-A3B, EP 2) adding
-    it right after the GEMMs rounds differently, so this step tells the two orders apart."""
+    after the attention and the K/V write, as in ``price``. At decode batch 33 (Qwen3-30B-A3B, EP 2) adding
+    it right after the GEMMs rounds differently, so this step tells the two orders apart (batch 32 did until the
+    MoE router's ops were priced: which batch rounds apart moves with the ops' values)."""
     st = OpLatency(catalog.load_model("qwen3-30b-a3b"), catalog.load_gpu("h100"), ep=2)
     fresh = OpLatency(catalog.load_model("qwen3-30b-a3b"), catalog.load_gpu("h100"), ep=2)
-    full = fresh.mixed_sum((), 32, 32000, 1000)
+    full = fresh.mixed_sum((), 33, 33000, 1000)
     vals, names = [o[1] for o in full.ops], [o[0] for o in full.ops]
     a2a, logits = names.index(next(n for n in names if n.startswith("all-to-all"))), names.index("logits (LM head GEMM)")
     early = 0
     for x in vals[:logits] + [vals[a2a]] + [v for i, v in enumerate(vals) if i >= logits and i != a2a]:
         early += x
     assert early != sum(vals)  # the other order is another float here
-    assert st.mixed_sum((), 32, 32000, 1000, seconds=True) == sum(vals)
+    assert st.mixed_sum((), 33, 33000, 1000, seconds=True) == sum(vals)
 
 
 # ---- tables.py: the caches hit ----------------------------------------------------------------------

@@ -88,7 +88,8 @@ def test_data_parallel_notes(llama8b, qwen):
             f"experts whole over EP 2 ranks (64 per rank), {tail}") in r.notes
     r = P.perf(llama8b, H100, 2048, 16, tp=2, data_parallel_size=2)
     assert r.notes == ("data parallel: 2 attention replicas of tp 2 (4 GPUs); --batch and tokens/s are one "
-                       "replica's", "all-reduce: α + bytes/β per call, 1 per mixer and per MLP + 1 (kvplan/plan/latency/comm.py)")
+                       "replica's", "all-reduce: measured time by message size (log-size interpolation), the "
+                       "engine's choice of kernel, 1 per mixer and per MLP + 1 (kvplan/plan/latency/comm.py)")
 
 
 def test_the_rooflines_all_reduce_note(llama8b):

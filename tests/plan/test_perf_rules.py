@@ -184,10 +184,12 @@ def test_generation_with_a_batch():
 def test_perf_report_notes():
     r = perf.perf(catalog.load_model("mixtral-8x7b"), H100, 40000, tp=2)
     assert r.notes == (
-        "ctx 40,000 is beyond mixtral-8x7b's max_position_embeddings (32,768)",
+        "ctx 40,000 is beyond mixtral-8x7b's max_position_embeddings (32,768); vLLM refuses a longer "
+        "max_model_len unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1: priced as if it were set",
         "MoE: weights read per step count the experts the batch's tokens route to, "
         "E × (1 − (1 − k/E)^tokens), assuming uniform routing",
-        "all-reduce: α + bytes/β per call, 1 per mixer and per MLP + 1 (kvplan/plan/latency/comm.py)")
+        "all-reduce: measured time by message size (log-size interpolation), the engine's choice of kernel, "
+        "1 per mixer and per MLP + 1 (kvplan/plan/latency/comm.py)")
     g = perf.perf(catalog.load_model("gemma-4-26b-a4b"), H100, 100)
     assert "encoder towers are not read in a text decode step (not counted)" in g.notes
 
@@ -413,7 +415,9 @@ def test_perf_defaults_and_fields():
     assert (rep.decode.batch, rep.decode.ctx, rep.prefill.tokens) == (1, 4096, 4096)
     assert rep.notes == ()  # no MoE, no tp, ctx within the model's 8,192
     assert perf.perf(spec, H100, 8192).notes == ()
-    assert perf.perf(spec, H100, 8193).notes == ("ctx 8,193 is beyond llama-3-8b's max_position_embeddings (8,192)",)
+    assert perf.perf(spec, H100, 8193).notes == ("ctx 8,193 is beyond llama-3-8b's max_position_embeddings (8,192); "
+                                                 "vLLM refuses a longer max_model_len unless "
+                                                 "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1: priced as if it were set",)
 
 
 def test_perf_passes_every_setting_on():
@@ -502,7 +506,8 @@ def test_step_and_generation_json_fields():
         "prompt": 10, "new_tokens": 3, "batch": 2,
         "with_cache": {"flops": g.cached_flops, "bytes": g.cached_bytes, "seconds": g.cached_seconds},
         "without_cache": {"flops": g.recompute_flops, "bytes": g.recompute_bytes, "seconds": g.recompute_seconds},
-        "flops_ratio": g.flops_ratio, "time_ratio": g.time_ratio}
+        "flops_ratio": g.flops_ratio, "time_ratio": g.time_ratio,
+        "steps_priced_every": 1}
 
 
 def test_side_caches_in_steps_and_shared_layers():

@@ -53,10 +53,13 @@ def test_vllm_groups_from_fits_detail():
     assert vllm_groups(detail) == (16, (
         Group("sliding", 16, 4096, 0, 257), Group("mamba", 16, 0, 3, 0),
         Group("chunked", 16, 8192, 0, 513), Group("full", 32, 0, 0, 0),
-        Group("sliding", 16, 128, 0, 0)))
-    assert vllm_groups({}) == (None, ())
+        Group("sliding", 16, 128, 0, 0)), True)
+    assert vllm_groups({}) == (None, (), False)
     assert vllm_groups({"groups": [{"kind": "mamba", "block_size": 16, "blocks_per_request": 3}]}) \
-        == (None, ())
+        == (None, (), False)
+    # sliding-window groups only (Mistral 7B v0.1): every group, none the scheduler's own
+    only = {"groups": [{"kind": "sliding", "block_size": 16, "blocks_per_request": 513, "window": 4096}]}
+    assert vllm_groups(only) == (16, (Group("sliding", 16, 4096, 0, 513),), False)
 
 
 def test_sglang_swa_need_short_prompt():
@@ -76,3 +79,10 @@ def test_describe_notes_in_full():
     assert describe(NS(engine="sglang", groups=(Group("sliding", 1, 4096),), swa_tokens=123456)) \
         == ("beside the full-attention pool, a sliding-window pool of 123,456 tokens "
             "(window 4,096): a request holds its window there once decoding")
+
+
+def test_describe_a_sliding_only_cache():
+    """Mistral 7B v0.1 on vLLM: no full-attention group to share with; the note says so."""
+    assert describe(NS(engine="vllm", groups=(Group("sliding", 16, 4096),), swa_tokens=0, main_group=False)) == (
+        "every KV cache group is sliding window (sliding (window 4,096)): a request holds the blocks of its "
+        "window, the ones behind it freed; prefix-cache hits not modelled (kvplan/plan/simulate/hybrid.py)")

@@ -133,17 +133,17 @@ def test_what_does_not_fit_is_fits_own_message():
 def test_vllm_takes_the_first_full_or_mla_group_and_the_others_beside_it():
     """Gemma 2's full and sliding layers are two KV cache groups: the full one is the scheduler's,
     the sliding one (window 4096) rides beside it (plan/simulate/groups.py); Mistral 7B's only group
-    is of sliding-window layers, refused; DeepSeek-V2-Lite's MLA is one group, taken alone."""
+    is of sliding-window layers, all beside no full group; DeepSeek-V2-Lite's MLA is one group, taken alone."""
     from kvplan.plan.simulate.groups import Group
 
     h100 = catalog.load_gpu("h100")
     g2 = sim.engine_limits(catalog.load_model("gemma-2-9b"), h100)
     # cap: max_admission_blocks_per_request, cdiv(min(4095 + in-flight tokens, 8192), 16) + 1
     assert g2.groups == (Group("sliding", 16, 4096, cap=513),) and g2.block_size == 16
-    with pytest.raises(KvplanError) as e:  # one group, but of sliding-window layers
-        sim.engine_limits(catalog.load_model("mistral-7b"), h100)
-    assert str(e.value) == ("simulate needs a KV cache group of full-attention (or MLA) layers; "
-                            "vLLM keeps mistral-7b's cache in groups of: sliding")
+    # one group, of sliding-window layers, beside no full one (hybrid.py VllmSlidingReplica); its cap
+    # cdiv(min(4095 + 16,384 batched tokens, 32,768), 16) + 1 = 1,281
+    m7 = sim.engine_limits(catalog.load_model("mistral-7b"), h100)
+    assert m7.groups == (Group("sliding", 16, 4096, cap=1281),) and not m7.main_group and g2.main_group
     ds = catalog.load_model("deepseek-v2-lite")
     assert sim.engine_limits(ds, h100).num_blocks == blocks(ds, h100)["num_gpu_blocks"] - 1
     assert sim.engine_limits(ds, h100).groups == ()
@@ -161,19 +161,19 @@ def test_unknown_engine_and_endpoint_messages(llama):
 
 
 def test_sglang_defaults_on_an_h100_every_field_and_source(llama):
-    """A token pool of max_total_num_tokens at page 1; max_running_requests = 406,900 / 131,072 ×
-    512 = 1,589, clamped up to 2,048; chunked_prefill_size 8,192 (80 GB); the output reserve is
+    """A token pool of max_total_num_tokens at page 1; max_running_requests = 409,335 / 131,072 ×
+    512 = 1,598, clamped up to 2,048; chunked_prefill_size 8,192 (80 GB); the output reserve is
     new_token_ratio's floor 0.7 × 0.14 = 0.098; no front-end time."""
     spec, gpu = llama
     tokens = blocks(spec, gpu, engine="sglang")["max_total_num_tokens"]
-    assert tokens == 406_900 and int(tokens / 131072 * 512) == 1589
+    assert tokens == 409_335 and int(tokens / 131072 * 512) == 1598
     lim = sim.engine_limits(spec, gpu, engine="sglang")
     assert (lim.engine, lim.block_size, lim.num_blocks, lim.max_num_seqs, lim.max_num_batched_tokens,
-            lim.max_model_len) == ("sglang", 1, 406_900, 2048, 8192, 131072)
+            lim.max_model_len) == ("sglang", 1, 409_335, 2048, 8192, 131072)
     assert lim.prefix_caching is True and lim.note == "" and lim.frontend == (0.0,)
     assert lim.output_reserve == pytest.approx(0.098) and lim.host_blocks == 0
     assert lim.sources == {
-        "num_blocks": f"kvplan fit llama-3.1-8b --gpu {H100} --tp 1 --engine sglang: max_total_num_tokens 406,900",
+        "num_blocks": f"kvplan fit llama-3.1-8b --gpu {H100} --tp 1 --engine sglang: max_total_num_tokens 409,335",
         "block_size": "SGLang page size (kvplan.engines.sglang)",
         "max_num_seqs": SGL_SEQS, "max_num_batched_tokens": SGL_CHUNK,
         "max_model_len": "the model's max context",
@@ -181,12 +181,12 @@ def test_sglang_defaults_on_an_h100_every_field_and_source(llama):
 
 
 def test_sglang_flags_pages_and_a_small_card(llama):
-    """--block-size 16 as SGLang's page: 406,896 tokens in 25,431 pages of 16. Flags are their
+    """--block-size 16 as SGLang's page: 409,328 tokens in 25,583 pages of 16. Flags are their
     own sources; --max-num-seqs is capped at half the pool. On an L4 (< 60 GiB) the chunk is
     4,096; Llama 3.2 1B's pool / 131,072 × 512 falls under 2,048, clamped up to it."""
     spec, gpu = llama
     paged = sim.engine_limits(spec, gpu, engine="sglang", opts=ServeOptions(block_size=16))
-    assert (paged.block_size, paged.num_blocks, paged.kv_tokens) == (16, 25_431, 406_896)
+    assert (paged.block_size, paged.num_blocks, paged.kv_tokens) == (16, 25_583, 409_328)
     o = ServeOptions(max_model_len=4096, max_num_seqs=8, max_num_batched_tokens=512)
     f = sim.engine_limits(spec, gpu, engine="sglang", opts=o, prefix_caching=False, endpoint="chat")
     assert (f.max_num_seqs, f.max_num_batched_tokens, f.max_model_len, f.prefix_caching) == (8, 512, 4096, False)

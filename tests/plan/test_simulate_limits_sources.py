@@ -35,7 +35,7 @@ def test_vllm_two_other_groups_are_listed_with_a_comma(oss, monkeypatch):
 
     spec, gpu = oss
     two = (Group("sliding", 16, 128), Group("mamba", 16, 0, 1))
-    monkeypatch.setattr(groups, "vllm_groups", lambda d: (16, two))
+    monkeypatch.setattr(groups, "vllm_groups", lambda d: (16, two, True))
     lim = sim.engine_limits(spec, gpu, 2, "vllm")
     assert lim.sources["groups"].endswith(": the other KV cache groups (sliding, mamba), one block pool")
 
@@ -58,8 +58,8 @@ def test_vllm_without_a_full_attention_group_names_the_kinds(oss, monkeypatch):
     monkeypatch.setattr(fitmod, "fit", only(["sliding", "mamba", "sliding"]))
     with pytest.raises(KvplanError) as e:
         sim.engine_limits(spec, gpu, 2, "vllm")
-    assert str(e.value) == ("simulate needs a KV cache group of full-attention (or MLA) layers; "
-                            "vLLM keeps gpt-oss-120b's cache in groups of: mamba, sliding")
+    assert str(e.value) == ("simulate needs a KV cache group of full-attention (or MLA) layers, or "
+                            "sliding-window groups only; vLLM keeps gpt-oss-120b's cache in groups of: mamba, sliding")
 
     def none(*a, **kw):
         r = real(*a, **kw)

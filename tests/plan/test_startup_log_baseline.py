@@ -61,11 +61,13 @@ def test_round_13_is_the_headline_and_no_refusal_is_called_fits():
     s10 = startup_log_baseline.summary(rs, "held-out (round 10, seen)")
     assert s10["with_error"] >= 1 and s10["scored"] > s10["with_error"]
     assert startup_log_baseline.summary(rs, "fit (round 10)")["with_error"] >= 1
-    # round 9 (seed 2020261215, now seen): scored logs on both sides, and its unplannable row listed
+    # round 9 (seed 2020261215, now seen): scored logs on both sides; its row kvplan could not plan until session
+    # 14 (Qwen3-Coder at max_model_len 131,072, past the model's positions: the log shows vLLM started with it,
+    # so check-log takes the length as allowed, ServeOptions.long_context_allowed) is scored now
     s9 = startup_log_baseline.summary(rs, "held-out (round 9, seen)")
-    assert s9["with_error"] >= 5 and startup_log_baseline.summary(rs, "fit (round 9)")["with_error"] >= 5
-    assert [r for r in rs if r["side"] == "held-out (round 9, seen)" and not r["scored"]
-            and r["why_not"].startswith("kvplan cannot plan it")]
+    assert s9["with_error"] >= 6 and startup_log_baseline.summary(rs, "fit (round 9)")["with_error"] >= 5
+    coder = [r for r in rs if r["side"] == "held-out (round 9, seen)" and "qwen3-coder" in r["id"]]
+    assert coder and all(r["scored"] and r["err_pct"] is not None for r in coder)
     # round 8 (seed 2020261214): scored logs and a refusal on its held-out side, TensorRT-LLM on its fit side
     s8 = startup_log_baseline.summary(rs, "held-out (round 8, seen)")
     assert s8["with_error"] >= 2 and s8["refused"] >= 1

@@ -105,15 +105,17 @@ def test_gpt_oss_120b_weights_as_loaded_in_the_refusal():
 
 def test_sglang_budget_from_its_code_by_hand():
     """SGLang 0.5.23 kv_cache_configurator.py _profile_available_bytes: KV = (total − used before
-    the baseline) × mem_fraction_static − weights; used before on one GPU = 1,331,439,862 bytes
-    (fitted, engines/sglang_startup.py PRE_LOAD_TP1). Llama-3.1-8B on an H100 at 0.8: weights
-    8,030,261,248 × 2 = 16,060,522,496; (84,938,346,987 − 1,331,439,862) × 0.8 = 66,885,525,700
-    (int; the total is CUDA's, gpus.yaml cuda_memory_bytes); KV = 66,885,525,700 − 16,060,522,496
-    = 50,825,003,204."""
+    the baseline) × mem_fraction_static − loaded; used before on one datacenter GPU = 681,826,058
+    bytes and 219,911,823 allocated while loading beyond the weights (both read from fit-side logs,
+    engines/sglang_startup.py PRE_LOAD_TP1, LOAD_EXTRA). Llama-3.1-8B on an H100 at 0.8: weights
+    8,030,261,248 × 2 = 16,060,522,496; (84,938,346,987 − 681,826,058) × 0.8 = 67,405,216,743
+    (int; the total is CUDA's, gpus.yaml cuda_memory_bytes); KV = 67,405,216,743 − 16,060,522,496
+    − 219,911,823 = 51,124,782,424."""
     r = fit.fit(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), engine="sglang",
                 opts=ServeOptions(gpu_memory_utilization=0.8))
     assert r.weights_bytes == 16_060_522_496
-    assert r.kv_budget_bytes == 50_825_003_204
+    assert r.kv_budget_bytes == 51_124_782_424
     parts = {p.key: p for p in r.stages[0].budget}
-    assert parts["non_torch"].bytes == 1_331_439_862 and parts["non_torch"].uncertainty == 2**29
+    assert parts["non_torch"].bytes == 681_826_058 and parts["non_torch"].uncertainty == 2**29
+    assert parts["load_extra"].bytes == parts["load_extra"].uncertainty == 219_911_823
     assert sum(p.bytes for p in r.stages[0].budget) == 84_938_346_987

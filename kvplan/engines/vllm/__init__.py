@@ -46,12 +46,57 @@ from .settings import (GiB, KV_DTYPE_IGNORED, SSM_DEFAULT, VERSION, align_hybrid
                        attention_block_size, batch_defaults, capability)
 
 
+# rope types whose factor vLLM does not apply to the derived length (config/model.py
+# _get_and_verify_max_len: "YaRN variants leave max_position_embeddings already scaled"; llama3
+# and longrope state the extended length too); "su" is read as longrope (sources/hfconfig)
+_UNSCALED_ROPE = frozenset({"su", "longrope", "llama3", "yarn", "deepseek_yarn", "deepseek_llama_scaling"})
+
+
+def max_len_limit(spec) -> tuple[int, str] | None:
+    """The longest --max-model-len vLLM 0.33 takes for ``spec`` without
+    VLLM_ALLOW_LONG_MAX_MODEL_LEN, and how it is derived, or None where the config states no
+    length (vLLM then assumes 2048 but takes any length given).
+
+    transformers_utils/model_arch_config_convertor.py derive_max_model_len_and_key: the smallest
+    of the length keys the config states, except that model_max_length, where stated, wins;
+    config/model.py _get_and_verify_max_len: times the rope factor unless the rope type is one
+    of ``_UNSCALED_ROPE`` or the model type is a Gemma 3 ("already scaled by RoPE scaling"); a
+    longer max_model_len is refused unless it is at most model_max_length."""
+    if spec is None:
+        return None
+    keys = dict(spec.context_keys)
+    if spec.max_context:
+        keys.setdefault("max_position_embeddings", spec.max_context)
+    if not keys:
+        return None
+    key = "model_max_length" if "model_max_length" in keys else min(keys, key=lambda k: keys[k])
+    limit, how = keys[key], key
+    rope = spec.rope
+    if rope is not None and rope.factor is not None and rope.type not in _UNSCALED_ROPE \
+            and "gemma3" not in spec.family:
+        limit, how = int(limit * rope.factor), f"{key} {keys[key]} × {rope.type} rope factor {rope.factor:g}"
+    return limit, how
+
+
+def default_max_model_len(spec) -> int | None:
+    """The max_model_len vLLM 0.33 serves ``spec`` at when none is given (config/model.py
+    _get_and_verify_max_len): the derived length (max_len_limit), except that a LongRoPE model
+    gets its original_max_position_embeddings ("to avoid performance degradation for shorter
+    sequences")."""
+    got = max_len_limit(spec)
+    if got and spec.rope is not None and spec.rope.type == "longrope" and spec.rope.original_max_position:
+        return spec.rope.original_max_position
+    return got[0] if got else None
+
+
 def check_max_model_len(spec, max_model_len: int | None) -> None:
-    """vLLM refuses a --max-model-len past the model's max_position_embeddings (config/model.py
-    ModelConfig: a longer one needs VLLM_ALLOW_LONG_MAX_MODEL_LEN=1)."""
-    if spec is not None and max_model_len and spec.max_context and max_model_len > spec.max_context:
+    """vLLM refuses a --max-model-len past the length it derives from the config (max_len_limit)
+    unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1."""
+    got = max_len_limit(spec)
+    if got and max_model_len and max_model_len > got[0]:
+        limit, how = got
         raise KvplanError(f"{opt('max_model_len', max_model_len)} is greater than {spec.name}'s "
-                          f"max_position_embeddings ({spec.max_context}); vLLM refuses it unless "
+                          f"length as vLLM derives it ({limit}: {how}); vLLM refuses it unless "
                           "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1")
 
 
@@ -129,6 +174,14 @@ class VLLM(Engine):
         return Holding(rows, p.blocks(ctx, cfg) * cfg.block_size,
                        formats=None if kv_dtype == asked else (kv_dtype,) * len(rows))
 
+    def check_max_model_len(self, spec, max_model_len: int | None) -> None:
+        check_max_model_len(spec, max_model_len)
+
+    def context_limit(self, spec) -> tuple[int, str] | None:
+        got = max_len_limit(spec)
+        return (got[0], "vLLM refuses a longer max_model_len unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1") \
+            if got else None
+
     def kv_formats(self, kv_fmt: str) -> tuple[str, str]:
         """The format this configured layout keeps K and V in, which is not always the one asked
         (``KV_DTYPE_IGNORED``: Falcon's attention ignores --kv-cache-dtype)."""
@@ -142,8 +195,9 @@ class VLLM(Engine):
     def configure(self, spec, gpu, opts: ServeOptions, kv_fmt: str, model_dtype: str | None = None,
                   pp: int = 1) -> Config:
         mnbt_default, seqs_default = batch_defaults(gpu)
-        mml = opts.max_model_len or (spec.max_context if spec is not None else None)
-        check_max_model_len(spec, opts.max_model_len)
+        mml = opts.max_model_len or (default_max_model_len(spec) if spec is not None else None)
+        if not opts.long_context_allowed:
+            check_max_model_len(spec, opts.max_model_len)
         if not mml:
             raise KvplanError(f"the model states no max_position_embeddings; give {opt('max_model_len')}")
         from .ep_buffers import default_batched_tokens

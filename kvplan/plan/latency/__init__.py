@@ -10,7 +10,8 @@ as data (``data/``), each with the table, datasheet or fit it came from:
   kernel's FLOPs by prompt length;
 * ``moe``: distinct experts a pass reads, E·(1 − (1 − k/E)^T), and the tokens each one gets (under
   expert parallelism a rank's E/EP share, T being all data-parallel ranks' tokens);
-* ``comm``: α + bytes/β per all-reduce, by interconnect and GPU count, one per mixer and per MLP under TP;
+* ``comm``: each all-reduce's time by message size on a measured curve (the engine's kernel or NCCL, by
+  size and topology), one per mixer and per MLP under TP;
   and per all-to-all, a dispatch and a combine per MoE layer under expert parallelism;
 * ``overhead``: per-step engine cost by engine and CUDA graphs on/off, growing with layers and
   batch, plus logits and sampling.

@@ -1,13 +1,19 @@
 """Attention by kernel: a decode step reads each sequence's K/V at an efficiency measured by batch ×
 context × GQA ratio × KV heads per GPU; a prefill computes the causal triangle at an efficiency
-measured by prompt length. Cache-less kinds (Mamba state, linear attention) are priced as a
-memory pass over their state (the K/V-read curve at context 1)."""
+measured by prompt length. Both are charged per attention layer (step.attention_layers): recurrent mixers (Mamba,
+Mamba2, gated delta net, KDA) run no attention kernel; their state is read and written as a memory pass at the streaming
+efficiency (step.py, "K/V write and recurrent state")."""
 from __future__ import annotations
+
+# Mixer kinds (kvplan/model/kinds) that run no attention kernel over a K/V cache: the recurrent ones update a fixed-size
+# state (priced in step.py's "K/V write and recurrent state" memory pass, read + written), ``none`` has no mixer.
+NO_KV_KERNEL = frozenset({"mamba", "mamba2", "gated_deltanet", "kda", "none"})
 
 
 def decode_seconds(prof, kv_bytes: int, flops: int, seqs: int, ctx: float, kv_heads: int, gqa: int,
                    layers: int, peak_flops: float, one_cta: float | None = None):
-    """(seconds, source) of all layers' decode attention over ``seqs`` sequences at mean context ``ctx``.
+    """(seconds, source) of all ``layers`` attention layers' decode attention over ``seqs`` sequences at mean context
+    ``ctx`` (``layers``: the layers with an attention kernel, step.attention_layers; the floor is per kernel).
 
     ``one_cta``: the kernel gives each (sequence, KV head) one thread block that streams the whole context
     (TensorRT-LLM's XQA / masked MHA without multi-block mode), each at ``one_cta`` × the GPU's bandwidth: the read

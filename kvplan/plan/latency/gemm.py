@@ -21,13 +21,21 @@ BYTES_PER_WEIGHT = {"int4": 0.5 + 2.5 / 128, "int8": 1.0, "q4_0": 18 / 32, "fp8"
 WEIGHT_ONLY = ("int4", "int8", "q4_0")
 
 
+def stored_bytes(wfmt: str, n: int, k: int) -> int:
+    """Bytes an N × K matrix in ``wfmt`` (a ``--weight-dtype``, no checkpoint layout) streams, scales included:
+    N·K × ``BYTES_PER_WEIGHT``, rounded to a whole byte. int4 group 128: 4 bits a weight plus, per 128 weights, an
+    fp16 scale and a 4-bit zero point (2.5 bytes), 5,505,024 weights -> 2,752,512 + 107,520 = 2,860,032 bytes. The
+    dense GEMMs and the routed experts (step.OpLatency's ``expert_bytes``) both price a ``--weight-dtype`` this way."""
+    return round(n * k * BYTES_PER_WEIGHT.get(wfmt, 2.0))
+
+
 def seconds(prof, m: int, n: int, k: int, wfmt: str, compute_fmt: str, peak_flops: float, mamf: float,
             weight_bytes: int | None = None, block: int | None = None):
     """(seconds, bound, source) of one GEMM; ``weight_bytes``: the matrix's stored bytes, scales
     included (else N·K × ``BYTES_PER_WEIGHT`` of ``wfmt``); ``block``: the weights are block-scaled
     (``WeightQuant.block``), which takes the profile's ``fp8_block`` curve where it has one (rocm.yaml:
     a block-scale kernel measured on its own; aiconfigurator's ``fp8`` curves stand for both)."""
-    wbytes = n * k * BYTES_PER_WEIGHT.get(wfmt, 2.0) if weight_bytes is None else weight_bytes
+    wbytes = stored_bytes(wfmt, n, k) if weight_bytes is None else weight_bytes
     nbytes = wbytes + 2 * m * (n + k)
     mem = nbytes / prof.bw
     comp = 2.0 * m * n * k / peak_flops

@@ -8,6 +8,15 @@ from __future__ import annotations
 from ...errors import KvplanError, opt
 from . import tables
 
+
+def scale_up_fabric(gpu) -> bool:
+    """Whether ``gpu``'s cards are all linked by a scale-up fabric (NVLink, AMD Infinity Fabric:
+    fallback.yaml ``scale_up_fabrics``) rather than PCIe, a bridge joining pairs only; read from
+    the catalog's interconnect text ("PCIe 4.0 x16 (no NVLink)" names none)."""
+    ic = (getattr(gpu, "interconnect", None) or "").lower()
+    return any(f in ic for f in tables.load("fallback")["scale_up_fabrics"]) and "bridge" not in ic \
+        and "no nvlink" not in ic
+
 ENGINES = ("vllm", "sglang", "trtllm", "llamacpp")  # what `kvplan perf --engine` offers
 _ALIASES = {"ideal": "vllm", "transformers": "hf", "tensorrt-llm": "trtllm", "llama.cpp": "llamacpp"}
 
@@ -33,12 +42,18 @@ class Profile:
         self.family = next((k for k, f in fams.items() if gpu.name in f["gpus"]), None)
         fam = fams.get(self.family, {})
         self.family_label = fam.get("label")
+        # flash-decoding in the fallback's decode attention: the engine's kernel splits a long context across thread
+        # blocks (engines.yaml decode_split_kv, with its source: CUDA kernels; no ROCm kernel's split was read)
+        self.split_kv = bool(self.eng.get("decode_split_kv")) and gpu.vendor == "nvidia"
         # a streaming kernel's share of the datasheet bandwidth: measured for the family (rocm.yaml: BabelStream), else
         # the physics fallback's; every memory pass without a kernel curve is priced at it
         self.mem_eff = fam.get("memory_efficiency", self.fb["memory_efficiency"])
         self.mem_source = ("measured: " + fam["memory_efficiency_source"] if "memory_efficiency" in fam
                            else "physics fallback: " + self.fb["memory_efficiency_source"])
-        self.nccl = fam.get("nccl_allreduce")
+        ar = tables.load("allreduce_dispatch")
+        self.ar_rules = ar["profiles"].get(engine, {})  # which engine's all-reduce choice this profile follows
+        self.ar_family = next((f for f in tables.load("allreduce")["families"].values() if gpu.name in f["gpus"]), None)
+        self.ar_capability = ar["compute_capability"].get(gpu.name)
         self.nccl_a2a = fam.get("nccl_alltoall")
         self.tables = fam.get("engines", {}).get(self.eng["tables"]) if self.eng["tables"] else None
         fit = tables.load("fitted")
@@ -133,9 +148,15 @@ class Profile:
                 e = tables.interp2(t["batch"], t["ctx"], grid, batch, ctx)
                 if e:
                     return min(e, 1.0), floor, src
-        rows = batch * kv_heads
+        # flash-decoding: a (sequence, KV head) row's context is split into up to ``max_splits`` pieces of at least
+        # ``split_tokens`` tokens, each its own thread block, when the rows alone leave SMs idle
+        split = self.fb["decode_attention_split_kv"]
+        pieces = min(split["max_splits"], -(-int(ctx) // split["split_tokens"])) if self.split_kv else 1
+        rows = batch * kv_heads * max(1, pieces)
         e = self.mem_eff * min(1.0, rows / self.fb["decode_attention_full_rows"])
         src = "physics fallback: " + self.fb["decode_attention_source"]
+        if self.split_kv:
+            src += f"; split-KV ({self.engine}): " + split["source"]
         return e, self.fb["attention_floor_us"] * 1e-6, src + ("" if self.mem_eff == self.fb["memory_efficiency"]
                                                               else "; bandwidth " + self.mem_source)
 
@@ -149,10 +170,42 @@ class Profile:
         return tables.interp(p["isl"], p["efficiency"], isl), "physics fallback: " + p["source"]
 
     # ---- collectives: all-reduce (TP), all-to-all (EP dispatch and combine) ------------------
-    def allreduce(self, n: int):
-        """(alpha seconds, beta bytes/s, source) of one all-reduce over ``n`` GPUs."""
-        return self._collective(((self.tables or {}).get("allreduce"), self.nccl), n, "nccl_allreduce",
-                                self.fb["nvlink_beta_fraction"], self.fb["nvlink_beta_source"])
+    def allreduce(self, n: int, nbytes: int):
+        """(seconds, source) of one all-reduce of ``nbytes`` over ``n`` GPUs: the engine's choice (comm.choice) read
+        off its measured curve (allreduce.yaml: the engine's own table where it runs its custom kernels, NCCL's
+        where it runs NCCL); without a table for the GPU, a scale-up fabric's physics line (fallback.yaml), else the
+        PCIe reference card's measured curves."""
+        from . import comm
+        from ...engines.vllm.startup import no_peer_access
+
+        ic = (self.gpu.interconnect or "").lower()
+        # a scale-up fabric joining every GPU (NVSwitch, Infinity Fabric), with its bandwidth in the catalog ("no
+        # NVLink" in a PCIe card's text names no fabric: it has no figure)
+        fabric = (any(f in ic for f in self.fb["scale_up_fabrics"]) and "bridge" not in ic
+                  and bool(self.gpu.interconnect_bytes_per_s))
+        rules = self.ar_rules.get("rules")
+        algo = comm.choice(rules, n, nbytes, fully_connected=fabric, p2p=not no_peer_access(self.gpu),
+                           capability=self.ar_capability if self.ar_rules.get("symm_mem", True) else None,
+                           multicast=fabric)
+        runs = f"{rules or self.engine} runs {algo}"
+        fam, pre = self.ar_family, ""
+        if fam is None and not fabric:
+            fam = tables.load("allreduce")["families"][self.fb["pcie_reference"]]
+            pre = "physics fallback (PCIe): "
+        if fam is not None:
+            cur = fam["engines"].get(self.eng["tables"]) if algo != comm.NCCL and rules else None
+            if cur is None:
+                cur = fam["nccl"]
+                if algo != comm.NCCL:
+                    runs += ", no table of it here: NCCL's"
+            k = comm.gpu_count(cur["us"], n)
+            t = comm.curve_seconds(cur["bytes"], cur["us"][k], nbytes)
+            return t, (f"{pre}{cur['source']} ({k} GPUs; {runs}; log-size interpolation)"
+                       + (f"; {self.fb['pcie_reference_source']}" if pre else ""))
+        alpha, beta = self.fb["nvlink_alpha_us"] * 1e-6, self.gpu.interconnect_bytes_per_s * self.fb["nvlink_beta_fraction"]
+        return alpha + nbytes / beta, ("physics fallback: " + self.fb["nvlink_alpha_source"] + "; "
+                                       + self.fb["nvlink_beta_source"] + ("" if "nvlink" in ic else "; "
+                                                                          + self.fb["scale_up_fabrics_source"]))
 
     def alltoall(self, n: int):
         """(alpha seconds, beta bytes/s, source) of one all-to-all over ``n`` GPUs, bytes being one
@@ -171,7 +224,7 @@ class Profile:
                 if row["beta_bytes_per_s"]:
                     return row["alpha_us"] * 1e-6, row["beta_bytes_per_s"], f"{t['source']} ({k} GPUs)"
         ic = (self.gpu.interconnect or "").lower()
-        fabric = any(f in ic for f in self.fb["scale_up_fabrics"]) and "bridge" not in ic
+        fabric = scale_up_fabric(self.gpu)
         if self.gpu.interconnect_bytes_per_s and fabric:
             return (self.fb["nvlink_alpha_us"] * 1e-6, self.gpu.interconnect_bytes_per_s * nvlink_fraction,
                     "physics fallback: " + self.fb["nvlink_alpha_source"] + "; " + fraction_source

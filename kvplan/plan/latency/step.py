@@ -3,11 +3,16 @@ mixed, mixed_sum) and byte accounting, and replaces its two roofs by a sum of op
 
     step = Σ GEMMs (per layer, by shape and format; MoE experts at their tokens each)
          + attention (decode: K/V read by batch × context × GQA; prefill: causal FLOPs by length)
-         + K/V writes and recurrent state + all-reduces (α + bytes/β, one per mixer and per MLP + 1)
+         + K/V writes and recurrent state + all-reduces (measured curves by message size, one per mixer and
+           per MLP + 1)
          + under expert parallelism (``ep`` > 1): whole experts, E/EP per rank, read at all
            data-parallel ranks' tokens, and a dispatch + combine all-to-all per MoE layer
          + the LM head on one row per sequence + the engine's per-step overhead (per layer: per two
            residual blocks, overhead.layer_equivalents)
+         + per MoE layer, the router: its unquantized gate GEMM and a top-k kernel (data/moe_routing.yaml;
+           the measured MoE tables time the experts alone)
+         + per MLA layer of a decode pass priced by vLLM's tables, the rest of vLLM's MLA module (norms, RoPE,
+           cache write, absorbed BMMs: measured module time - priced parts, data/mla_module.yaml)
 
 Each GEMM group runs in its stored format (``_gemm_formats``): a checkpoint's ``weight_quant`` covers
 the projections iff its scope is ``linear``, the dense MLPs and shared experts iff ``linear`` or
@@ -16,9 +21,10 @@ the projections iff its scope is ``linear``, the dense MLPs and shared experts i
 Each op carries the source of its efficiency (``Step.ops``), which ``kvplan perf --explain`` prints."""
 from __future__ import annotations
 
+from ...model import dtypes
 from ...model.spec import DenseMlp, MoeMlp
 from ..roofline import DenseLike, Roofline, Step, compute_format, efficiency
-from . import attention, comm, gemm, moe, overhead
+from . import attention, comm, gemm, moe, overhead, tables
 from .profile import Profile
 
 
@@ -35,6 +41,7 @@ class OpLatency(Roofline):
         h = rank.hidden_size
         self.wfmt = self.weight_dtype
         self.layers_n = rank.num_layers
+        self.attn_layers = attention_layers(rank)  # layers with an attention kernel: its per-kernel floor
         self.overhead_layers = overhead.layer_equivalents(rank)  # blocks / 2: a single-block layer is half
         self.proj, self.mlps, self.moe_shapes = [], [], []  # (layers, [(n, k)])
         self.kv_heads = self.gqa = 0
@@ -65,8 +72,36 @@ class OpLatency(Roofline):
             self._expert_parallel_bytes(weight_dtype)
         # one routed expert's bytes on this rank (its intermediate / tp slice, or whole under EP), scales included
         self.expert_bytes = [m[3] for m in (self.ep_moe if ep > 1 else self.moe)]
+        if weight_dtype:  # a --weight-dtype streams its scales in the experts as in the dense GEMMs (gemm.stored_bytes)
+            fmt = dtypes.get(self.wfmt)
+            self.expert_bytes = [b + sum(gemm.stored_bytes(self.wfmt, n, k) - fmt.row_bytes(n * k) for n, k in lins)
+                                 for b, (_, _, _, lins) in zip(self.expert_bytes, self.moe_shapes)]
         self.moe_fmt = moe.table_format(self.spec, weight_dtype and self.wfmt, self.act_dtype)
         self.proj_fmt, self.mlp_fmt, self.head_fmt = self._gemm_formats(weight_dtype)
+        cf = compute_format(self.act_dtype, self.act_dtype, self.gpu)  # the MoE router's gate: never quantized
+        self.router_fmt = gemm.Format(self.act_dtype, cf, self.gpu.dense_tflops[cf] * 1e12,
+                                      self.mamf if cf == self.compute_fmt else efficiency(self.gpu, cf).compute)
+        self.router = tables.load("moe_routing")
+        self.mla_rest = self._mla_rest(rank)
+
+    def _mla_rest(self, rank):
+        """(MLA layers, heads per rank, the measured grid, its source) where the engine runs vLLM's kernels on a family
+        with vLLM's MLA module table (data/mla_module.yaml, benchmarks/latency/derive_mla_module.py), else None: what
+        vLLM's MLA module costs at decode beyond its GEMMs and attention kernel (norms, RoPE, cache write, the
+        absorbed BMMs), measured module time minus kvplan's price of those parts."""
+        fam = tables.load("mla_module")["families"].get(self.prof.family)
+        if fam is None or self.prof.eng["tables"] != "vllm":
+            return None
+        mla = [(count, rank.layer_types[n].mixer) for n, count in rank.counts().items()
+               if getattr(rank.layer_types[n].mixer, "kind", None) == "mla"]
+        if not mla:
+            return None
+        grid = [fam["residual_us"][h] for h in fam["heads"]]
+        return sum(c for c, _ in mla), mla[0][1].num_heads, (fam["heads"], fam["batch"], grid), fam["source"]
+
+    def _mla_rest_seconds(self, decodes: int) -> float:
+        layers, heads, (hs, bs, grid), _ = self.mla_rest
+        return layers * tables.interp2(hs, bs, grid, heads, decodes) * 1e-6
 
     def _gemm_formats(self, weight_dtype):
         """(projections, dense MLPs and shared experts, LM head) as ``gemm.Format``s. ``--weight-dtype``
@@ -125,16 +160,25 @@ class OpLatency(Roofline):
             t, b, src = moe.grouped_seconds(p, routed, read, nbytes, lins, self.moe_fmt, self.peak_flops,
                                             self.mamf, self.act_bytes)
             ops.append((name, g * count * t, b, src))
+        for count, e, _, _ in self.moe_shapes:  # the router, per MoE layer: gate GEMM (hidden -> experts), top-k
+            t, b, src = self.router_fmt.seconds(p, rows, e, self.spec.hidden_size)
+            ops.append((f"MoE router gate {self.spec.hidden_size:,} -> {e} (GEMM)", g * count * t, b, src))
+            ops.append((f"MoE top-k ({count} layers × {self.router['topk_us']:g} us)",
+                        count * self.router["topk_us"] * 1e-6, "overhead", self.router["topk_label"]))
         t, b, src = self._gemms([(1, [self.head])], seqs, self.head_fmt)
         ops.append(("logits (LM head GEMM)", g * t, b, src))
         a = p.scale("attention")
         if decodes:
             ctx = dec_kv / (decodes * self.bytes_per_token) if self.bytes_per_token else 1
             t, src = attention.decode_seconds(p, dec_kv, dec_flops, decodes, ctx, self.kv_heads, self.gqa,
-                                              self.layers_n, self.peak_flops, self.one_cta)
+                                              self.attn_layers, self.peak_flops, self.one_cta)
             ops.append((f"decode attention (K/V read, mean ctx {ctx:,.0f})", a * t, "memory", src))
+            if self.mla_rest:
+                ops.append((f"MLA module rest ({self.mla_rest[0]} layers, norms, BMMs)",
+                            self._mla_rest_seconds(decodes), "overhead",
+                            f"measured vLLM module - priced parts: {self.mla_rest[3]}"))
         if chunk_flops or chunk_kv:
-            t, src = attention.prefill_seconds(p, chunk_flops, isl, self.layers_n, self.peak_flops)
+            t, src = attention.prefill_seconds(p, chunk_flops, isl, self.attn_layers, self.peak_flops)
             t += chunk_kv / (p.bw * p.mem_eff)
             ops.append((f"prefill attention (causal, {isl:,.0f} tokens)", a * t, "compute", src))
         if write_state:
@@ -159,8 +203,8 @@ class OpLatency(Roofline):
         by_rows = self._memo_rows.get(rows)
         if by_rows is None:
             ops = self.price(rows, 1, 0, 0, 0, 0, 0, 0, 0)
-            by_rows = self._memo_rows[rows] = tuple(o[1] for o in ops if o[2] != "overhead"
-                                                    and not o[0].startswith("logits"))
+            by_rows = self._memo_rows[rows] = tuple(o[1] for o in ops[:-1]  # all but the engine overhead
+                                                    if not o[0].startswith("logits"))
         prompt = rows > decodes  # prompt tokens in the pass: its overhead (eager where graphs capture decode only)
         by_seqs = self._memo_seqs.get((seqs, prompt))
         if by_seqs is None:
@@ -176,13 +220,15 @@ class OpLatency(Roofline):
         if decodes:
             ctx = dec_kv / (decodes * self.bytes_per_token) if self.bytes_per_token else 1
             a, _ = attention.decode_seconds(p, dec_kv, dec_flops, decodes, ctx, self.kv_heads, self.gqa,
-                                            self.layers_n, self.peak_flops, self.one_cta)
+                                            self.attn_layers, self.peak_flops, self.one_cta)
             t += self._attn_scale * a
+            if self.mla_rest:
+                t += self._mla_rest_seconds(decodes)
         if chunk_flops or chunk_kv:
             a = self._memo_prefill.get((chunk_flops, isl))
             if a is None:
                 a = self._memo_prefill[(chunk_flops, isl)] = attention.prefill_seconds(
-                    p, chunk_flops, isl, self.layers_n, self.peak_flops)[0]
+                    p, chunk_flops, isl, self.attn_layers, self.peak_flops)[0]
             a += chunk_kv / (p.bw * p.mem_eff)
             t += self._attn_scale * a
         if write_state:
@@ -297,6 +343,16 @@ class OpLatency(Roofline):
 
 
 OpLatency.needs_interconnect = False
+
+
+def attention_layers(rank) -> int:
+    """Layers whose token mixer is attention over a K/V cache (full, sliding, chunked, MLA, compressed: one attention
+    kernel each per pass); Mamba / Mamba2, gated-delta-net and KDA mixers (``attention.NO_KV_KERNEL``: a state update,
+    priced as a memory pass over their state) and layers with no mixer run none. A Nemotron-H layer is one block
+    (``hybrid_override_pattern``: M Mamba2, * attention, - MLP, E MoE; vLLM ``models/nemotron_h.py``), so Nemotron 3
+    Nano's 52 layers hold 6 attention kernels, not 52."""
+    return sum(count for name, count in rank.counts().items()
+               if rank.layer_types[name].mixer.kind not in attention.NO_KV_KERNEL)
 
 
 class _Alike:

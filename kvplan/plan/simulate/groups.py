@@ -111,19 +111,25 @@ def next_change(groups, c: int) -> int | None:
     return min((x for x in (g.next_change(c) for g in groups) if x is not None), default=None)
 
 
-def vllm_groups(detail: dict) -> tuple[int, tuple]:
-    """(the scheduler's own group's block size, the other groups) from fit's vLLM plan
-    (``detail["groups"]``); None in place of the block size when no group is full attention
-    or MLA."""
+def vllm_groups(detail: dict) -> tuple[int, tuple, bool]:
+    """(the scheduler's own group's block size, the other groups, whether there is a
+    full-attention or MLA group) from fit's vLLM plan (``detail["groups"]``). A cache of
+    sliding-window groups only (vLLM: one ``SlidingWindowSpec`` group, hybrid.py
+    ``VllmSlidingReplica``) gives the first group's block size, every group, False; None in
+    place of the block size when there is neither."""
     groups = detail.get("groups", [])
+
+    def group(g):
+        return Group(g["kind"], g["block_size"], g.get("window", 0),
+                     g["blocks_per_request"] if g["kind"] == "mamba" else 0,
+                     g.get("blocks_per_request", 0) if g["kind"] in ("sliding", "chunked") else 0)
+
     main = next((i for i, g in enumerate(groups) if g["kind"] in MAIN_KINDS), None)
     if main is None:
-        return None, ()
-    rest = tuple(Group(g["kind"], g["block_size"], g.get("window", 0),
-                       g["blocks_per_request"] if g["kind"] == "mamba" else 0,
-                       g.get("blocks_per_request", 0) if g["kind"] in ("sliding", "chunked") else 0)
-                 for i, g in enumerate(groups) if i != main)
-    return groups[main]["block_size"], rest
+        if groups and all(g["kind"] == "sliding" for g in groups):
+            return groups[0]["block_size"], tuple(group(g) for g in groups), False
+        return None, (), False
+    return groups[main]["block_size"], tuple(group(g) for i, g in enumerate(groups) if i != main), True
 
 
 def sglang_swa_need(extend: int, max_new: int, window: int, page: int) -> int:
@@ -147,5 +153,8 @@ def describe(lim) -> str:
     if lim.engine == "sglang":
         return (f"beside the full-attention pool, a sliding-window pool of {lim.swa_tokens:,} tokens "
                 f"(window {lim.groups[0].window:,}): a request holds its window there once decoding")
+    if not getattr(lim, "main_group", True):
+        return (f"every KV cache group is sliding window ({kinds}): a request holds the blocks of its window, "
+                "the ones behind it freed; prefix-cache hits not modelled (kvplan/plan/simulate/hybrid.py)")
     return (f"the blocks are shared by the full-attention group and {kinds}: each request holds "
             "blocks in every group (kvplan/plan/simulate/groups.py)")

@@ -40,6 +40,7 @@ def replica_class(limits):
         return SGLangSWAReplica if limits.swa_tokens else None
     if not limits.groups:
         return None
+    main = getattr(limits, "main_group", True)
     if limits.host_blocks:
         raise KvplanError("simulate does not model a CPU KV tier (--kv-offloading-size) beside "
                           "vLLM's hybrid KV cache groups")
@@ -47,7 +48,7 @@ def replica_class(limits):
         raise KvplanError("vLLM V0 (--num-scheduler-steps) has no hybrid KV cache groups")
     if getattr(limits, "v0", False):  # vllm_v0.py: a run of vLLM before 0.8.0
         raise KvplanError("vLLM V0 (a release before 0.8.0) has no hybrid KV cache groups")
-    return VllmHybridReplica
+    return VllmHybridReplica if main else VllmSlidingReplica
 
 
 class VllmHybridReplica(Replica):
@@ -117,7 +118,7 @@ class VllmHybridReplica(Replica):
             if r.epoch == ep and r.state == "decode":
                 c = r.dec_base + clock - 1 - r.dec_step  # computed tokens as this step is scheduled
                 x = held(self.groups, c, 1)
-                moves.append((r, c, x, (c % self.bs == 0) + x - r.xb))
+                moves.append((r, c, x, self._own_new(c) + x - r.xb))
         if sum(d for *_, d in moves if d > 0) > self.free:
             moves.sort(key=lambda m: m[0].admit)
         for r, c, x, d in moves:
@@ -130,9 +131,56 @@ class VllmHybridReplica(Replica):
             elif d < 0:
                 self._give(-d)
             r.xb = x
-            nxt = min(next_change(self.main, c), next_change(self.groups, c) or 1 << 62)
+            nxt = next_change(self.main + self.groups, c)
             self._file_block(r, clock + nxt - c)
         return self.preemptions > before
+
+
+    def _own_new(self, c: int) -> int:
+        """The scheduler's own (full-attention) group takes a block when c reaches a block's end."""
+        return int(c % self.bs == 0)
+
+
+class VllmSlidingReplica(VllmHybridReplica):
+    """vLLM 0.33 with no full-attention or MLA group: every layer sliding window (Mistral 7B
+    v0.1: one window of 4,096 for all 32 layers). kv_cache_utils.py ``is_kv_cache_spec_uniform``
+    makes that one KV cache group of ``SlidingWindowSpec`` (or ``UniformTypeKVCacheSpecs`` for
+    equal windows of different page sizes), run by ``UnitaryKVCacheCoordinator`` with one
+    ``SlidingWindowManager`` (single_type_kv_cache_manager.py): a request holds
+    ``cdiv(c + n, block) − skipped(c) // block`` blocks, the blocks wholly behind the window
+    freed by ``remove_skipped_blocks`` before each allocation (groups.py ``Group.held``), and
+    admission counts ``max_admission_blocks_per_request`` at most (``Group.admission``). So the
+    scheduler's own group holds nothing here and every block is ``r.xb`` (``held`` over
+    ``limits.groups``, the sliding group among them). Not modelled, on the pessimistic side:
+    prefix-cache hits (``SlidingWindowManager.find_longest_cache_hit`` finds a hit whose last
+    ``cdiv(W − 1, block)`` blocks are cached): each request recomputes its prompt, as with
+    ``--no-enable-prefix-caching``."""
+
+    def __init__(self, limits, roofline, shared_prefix: int = 0, index: int = 0):
+        super().__init__(limits, roofline, shared_prefix, index)
+        self.main = ()  # no full-attention group: no block of the scheduler's own
+        self.queue = self.host = None  # no prefix hits (pessimistic; the docstring)
+        self.k_prefix = 0
+
+    def _fits(self, r: _Req, budget: int):
+        n = min(r.prompt + r.g, budget)
+        need = held(self.groups, 0, n)
+        gate = max(need, self._full_need(r, 0, 0)) if self.full_isl else need
+        return (0, 0, 0, n, need, 0) if gate <= self.free else None
+
+    def _full_need(self, r: _Req, hit: int, local: int) -> int:
+        full = min(r.prompt + r.g, self.lim.max_model_len)
+        return sum(g.admission(hit, full) for g in self.groups)
+
+    def _chunk_need(self, r: _Req, n: int) -> int:
+        self._x = held(self.groups, r.computed, n)
+        return self._x - r.xb
+
+    def _held(self, r: _Req) -> int:
+        return 0
+
+    def _own_new(self, c: int) -> int:
+        return 0
 
 
 class SGLangSWAReplica(SGLangReplica):

@@ -105,6 +105,7 @@ class Limits:
     scheduler_steps: int = 1  # vLLM V0's --num-scheduler-steps (vllm_v0.py)
     v0: bool = False  # vLLM's V0 scheduler (vllm_v0.py: a run before 0.8.0, or multi-step); False: V1
     groups: tuple = ()  # KV cache groups beyond the scheduler's own (groups.Group; hybrid.py)
+    main_group: bool = True  # vLLM: a full-attention / MLA group exists; False: sliding-window groups only
     swa_tokens: int = 0  # SGLang: the sliding-window token pool beside the full one (hybrid.py)
     reserve_full_isl: bool = True  # vLLM ≥ 0.19: a waiting request's whole sequence must fit (RESERVE_FULL_ISL)
     overlap: bool = True  # SGLang: the overlap scheduler (sglang.py), off before 0.4.0 (OVERLAP_SCHEDULE)
@@ -152,11 +153,11 @@ def _vllm_limits(spec, gpu, tp, opts, prefix_caching, endpoint, cap, where, risk
     d = cap.detail
     from .groups import vllm_groups
 
-    block, others = vllm_groups(d)
+    block, others, main = vllm_groups(d)
     if block is None:
         kinds = ", ".join(sorted({g["kind"] for g in d.get("groups", [])})) or "none"
-        raise KvplanError(f"simulate needs a KV cache group of full-attention (or MLA) layers; "
-                          f"vLLM keeps {spec.name}'s cache in groups of: {kinds}")
+        raise KvplanError(f"simulate needs a KV cache group of full-attention (or MLA) layers, or "
+                          f"sliding-window groups only; vLLM keeps {spec.name}'s cache in groups of: {kinds}")
     src = {"num_blocks": f"{where}: num_gpu_blocks {d['num_gpu_blocks']:,} less the null block",
            "block_size": f"{where}: {d.get('block_size_source', 'vLLM')}",
            "max_num_seqs": "--max-num-seqs" if opts.max_num_seqs else
@@ -166,11 +167,13 @@ def _vllm_limits(spec, gpu, tp, opts, prefix_caching, endpoint, cap, where, risk
            "max_model_len": "--max-model-len" if opts.max_model_len else "the model's max context"}
     src["frontend"], src["reserve_full_isl"] = FRONTEND["vllm"]["source"][endpoint], RESERVE_FULL_ISL["source"]
     if others:
-        src["groups"] = f"{where}: the other KV cache groups ({', '.join(g.kind for g in others)}), one block pool"
+        src["groups"] = (f"{where}: the other KV cache groups ({', '.join(g.kind for g in others)}), one block pool"
+                         if main else f"{where}: sliding-window KV cache groups only ({len(others)}), one block pool "
+                         "(hybrid.py VllmSlidingReplica: no prefix-cache hits modelled)")
     lim = Limits("vllm", block, d["num_gpu_blocks"] - 1, d["max_num_seqs"],
                  d["max_num_batched_tokens"], cap.max_model_len, prefix_caching, src, risk,
                  _frontend("vllm", endpoint), *_host(d.get("cpu_offload"), block, gpu, tp),
-                 groups=others, fit_tokens=cap.kv_cache_tokens)
+                 groups=others, fit_tokens=cap.kv_cache_tokens, main_group=main)
     return lim  # max_num_batched_tokens >= max_num_seqs: checked by the engine (engines/vllm configure)
 
 

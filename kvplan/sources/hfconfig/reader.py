@@ -76,6 +76,28 @@ def _rope(cfg: _Cfg, mt: str) -> dict | None:
             **({"mrope": True} if rs.get("mrope_section") else {})}
 
 
+# config.json keys that state a context length, besides max_position_embeddings: the union of
+# those vLLM 0.33 reads (transformers_utils/model_arch_config_convertor.py
+# derive_max_model_len_and_key: max_position_embeddings, n_positions, max_seq_len, seq_length,
+# model_max_length, max_target_positions, max_sequence_length, max_seq_length, seq_len) and
+# SGLang's (utils/hf_transformers_utils.py CONTEXT_LENGTH_KEYS: max_sequence_length, seq_length,
+# max_seq_len, model_max_length, max_position_embeddings)
+LENGTH_KEYS = ("n_positions", "max_seq_len", "seq_length", "model_max_length", "max_target_positions",
+               "max_sequence_length", "max_seq_length", "seq_len")
+
+
+def _length_keys(cfg: _Cfg) -> dict[str, int]:
+    """The context-length keys the config states other than the one ``max_context`` is read from
+    (max_position_embeddings, or GPT-2's n_positions where it states none)."""
+    own = "max_position_embeddings" if cfg.get("max_position_embeddings") is not None else "n_positions"
+    out = {}
+    for k in LENGTH_KEYS:
+        v = cfg.get(k)
+        if k != own and isinstance(v, int) and not isinstance(v, bool) and v > 0:
+            out[k] = v
+    return out
+
+
 def from_config(raw: dict, name: str, source: str = "", where: str = "config.json") -> ModelSpec:
     """Build a spec from a parsed config.json."""
     outer = raw
@@ -116,6 +138,7 @@ def from_config(raw: dict, name: str, source: str = "", where: str = "config.jso
         "tie_embeddings": bool(cfg.get("tie_word_embeddings", default=outer.get("tie_word_embeddings",
                                                                                   spec_data.pop("_tie_default", False)))),
         "max_context": cfg.get("max_position_embeddings", "n_positions"),
+        **({"context_keys": keys} if (keys := _length_keys(cfg)) else {}),
         **({"rope": rope} if (rope := _rope(cfg, mt)) else {}),
         **({"weight_quant": weight_quant} if weight_quant else {}),
         **({"encoders": encoders} if encoders else {}),
