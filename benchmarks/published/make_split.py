@@ -52,6 +52,11 @@ tt-inference-server issues #356 and #394, their engineers' vLLM reference runs o
 concurrency 1), split with SEED_ROUND12 (ceil(2 / 2) = 1 held out) and committed with aiconfigurator's coverage before any
 round-12 row was predicted.
 
+Round 13 (`round13`): round 12's held-out sources become "seen"; two new source documents (SOURCES_ROUND13: vLLM PR #2192's
+benchmark_latency table, static batches of 32 / 64 at TP 2 / 4, and TensorRT-LLM issue #5929's LLMPerf runs of
+DeepSeek-R1 on 8 x H200 / 8 x B200 at concurrency 1), split with SEED_ROUND13 (ceil(2 / 2) = 1 held out) and committed
+with aiconfigurator's coverage before any round-13 row was predicted.
+
 Round 5 (`round5`): round 4's held-out sources become "seen"; four new source documents (SOURCES_ROUND5, SGLang's
 cookbook pages), split with SEED_ROUND5, committed before any round-5 row was predicted. The model they are predicted
 with is the one after round 4's changes (TurboMind's first token included), frozen before this split.
@@ -339,11 +344,34 @@ def split_round12() -> dict:
     return _later_round(12, SEED_ROUND12, SOURCES_ROUND12, split_round11(), day="2026-12-07")
 
 
+SEED_ROUND13 = 2026121413  # 2026-12-07, round 13 (session 14); fixed before any round-13 row was predicted
+# (id, url prefixes, how) of the round-13 source documents (benchmarks/published/round13_rows.py wrote their rows; the rows
+# left out are in excluded.yaml with the reason). Read after round 12's held-out figures had been seen; the model they are
+# predicted with is main's when the first print is made (merged then; no constant or code of it changed for round 13 by
+# this work). Two documents: ceil(2 / 2) = 1 is drawn to the held-out side; the other is a fit-side source (nothing is
+# fitted on it this round).
+SOURCES_ROUND13 = [
+    ("vllm-pr-2192", ["https://github.com/vllm-project/vllm/pull/2192"],
+     "round 13: vLLM PR #2192 'Custom all reduce kernels' (2023-12-19), benchmark_latency at 256 -> 256 tokens, vLLM main "
+     "without / with the PR's custom all-reduce: Llama 2 70B fp16 on 4 x A100 80 GB (TP 4, batch 64) and Llama 7B fp16 on "
+     "2 x T4 (TP 2, batch 32), end to end seconds (4 rows)"),
+    ("trtllm-issue-5929", ["https://github.com/NVIDIA/TensorRT-LLM/issues/5929"],
+     "round 13: TensorRT-LLM issue #5929 (2025-07-10), LLMPerf against trtllm-serve v0.21.0rc2 at concurrency 1, "
+     "DeepSeek-R1 FP8 on 8 x H200 and FP4 on 8 x B200, TP 8 without expert parallel, 1,600 / 8,192 -> 600 tokens: p50 ITL "
+     "and p50 TTFT (8 rows)"),
+]
+
+
+def split_round13() -> dict:
+    return _later_round(13, SEED_ROUND13, SOURCES_ROUND13, split_round12(), day="2026-12-07")
+
+
 def split() -> dict:
     return {**split_round1(), "round2": split_round2(), "round3": split_round3(), "round4": split_round4(),
             "round5": split_round5(), "round6": split_round6(), "round7": split_round7(), "round8": split_round8(),
             "round9": split_round9(), "round10": split_round10(),
-            "round11": split_round11(), "round12": split_round12()}
+            "round11": split_round11(), "round12": split_round12(),
+            "round13": split_round13()}
 
 
 def split_round1() -> dict:
@@ -361,7 +389,7 @@ def split_round1() -> dict:
 
 def all_sources(doc: dict) -> list[dict]:
     """Every source document of both rounds."""
-    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12") for s in doc.get(n, {}).get("sources", [])]
+    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13") for s in doc.get(n, {}).get("sources", [])]
 
 
 def source_of(url: str, doc: dict) -> str:
@@ -389,7 +417,8 @@ if __name__ == "__main__":
     for name, d in (("round 1", s), ("round 2", s["round2"]), ("round 3", s["round3"]), ("round 4", s["round4"]),
                     ("round 5", s["round5"]), ("round 6", s["round6"]), ("round 7", s["round7"]),
                     ("round 8", s["round8"]), ("round 9", s["round9"]), ("round 10", s["round10"]),
-                    ("round 11", s["round11"]), ("round 12", s["round12"])):
+                    ("round 11", s["round11"]), ("round 12", s["round12"]),
+                    ("round 13", s["round13"])):
         n = {k: sum(source_of(e["source"], s) in d[k] for e in rows) for k in ("held_out_sources", "fit_sources")}
         print(f"{name} held out: {', '.join(d['held_out_sources'])} ({n['held_out_sources']} rows)\n"
               f"{name} fit:      {', '.join(d['fit_sources'])} ({n['fit_sources']} rows)")

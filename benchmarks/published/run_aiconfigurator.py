@@ -47,7 +47,8 @@ LOCAL = {"llama-2-7b": "Llama-2-7B.json", "llama-2-13b": "Llama-2-13B.json", "ll
          "llama-3-8b": "Meta-Llama-3-8B.json", "mixtral-8x7b": "Mixtral-8x7B-v0.1.json",
          "gemma-4-26b-a4b": "gemma-4-26B-A4B.json", "llama-3.1-405b": "Llama-3.1-405B.json"}
 # aiconfigurator has no float16 GEMM mode; bfloat16 runs at the same tensor-core rate, so fp16 maps to it
-GEMM = {"fp16": "bfloat16", "bf16": "bfloat16", "fp8": "fp8"}
+# nvfp4 (round 13: DeepSeek-R1 FP4 on B200) is aiconfigurator's nvfp4 GEMM and MoE mode (every linear, as kvplan prices it)
+GEMM = {"fp16": "bfloat16", "bf16": "bfloat16", "fp8": "fp8", "nvfp4": "nvfp4"}
 KV = {"fp16": "bfloat16", "bf16": "bfloat16", "fp8": "fp8"}
 BACKENDS = {"trtllm": "trtllm", "vllm": "vllm", "sglang": "sglang"}
 
@@ -155,9 +156,9 @@ def main(new_only: bool = False) -> None:
                 continue
             shown_mp = mp if e["model"] in BUNDLED else f"<dir with tests/fixtures/configs/{LOCAL[e['model']]} as config.json>"
             args = ", ".join(f"{k}={v!r}" for k, v in kw.items())
-            value = predicted_value(e["metric"], r, e)
+            value = predicted_value(e["metric"], r, e)  # below 0.1 (seconds per token, round 13) kept to 4 figures
             preds.append({
-                "id": e["id"], "metric": e["metric"], "measured": e["value"], "predicted": round(value, 3),
+                "id": e["id"], "metric": e["metric"], "measured": e["value"], "predicted": round(value, 3) if abs(value) >= 0.1 else float(f"{value:.4g}"),
                 "error_pct": round(100 * (value - e["value"]) / e["value"], 1),
                 "system": kw["system_name"], "backend": kw["backend_name"], "backend_version": r.raw.get("version"),
                 "engine_version_measured": e["engine_version"],

@@ -22,12 +22,26 @@ def test_every_row_on_one_side_and_readme_quotes_the_held_out_median():
     s = pa.summary(rows)
     readme = (ROOT / "README.md").read_text()
     m = re.search(r"held-out median absolute error of decode time\s+per token is\s+([\d.]+) %", readme)
-    # the headline is round 12's held-out figure as printed once (frozen on the page, every row and cell in
-    # benchmarks/published/round12_first_print.txt): decode time per token over its 7 TPOT rows (DeepSeek-R1 AWQ, 8 x H100)
-    assert m and pa.FROZEN_ROUND12["decode"].startswith(f"{m.group(1)} % ")
+    # the headline is round 13's held-out figure as printed once (frozen on the page, every row and cell in
+    # benchmarks/published/round13_first_print.txt): decode time per token over its 4 ITL rows (DeepSeek-R1, TensorRT-LLM)
+    assert m and pa.FROZEN_ROUND13["decode"].startswith(f"{m.group(1)} % ")
     ph = s["held_out"]["breakdowns"]["phase"]
-    assert s["held_out"]["all"]["n_pred"] == 14 and ph["decode"]["n_pred"] == 7 and ph["prefill"]["n_pred"] == 7
+    assert s["held_out"]["all"]["n_pred"] == 8 and ph["decode"]["n_pred"] == 4 and ph["prefill"]["n_pred"] == 4
     page = (ROOT / "docs" / "perf-accuracy.md").read_text()
+    first13 = (ROOT / "benchmarks" / "published" / "round13_first_print.txt").read_text()
+    fz13 = pa.FROZEN_ROUND13
+    aic13 = dict(x.split(" ", 1) for x in fz13["aic"].split("; "))
+    assert f"\nall kvplan {fz13['all']}; aic {aic13['all']}\n" in first13
+    assert f"\nphase decode kvplan {fz13['decode']}; aic {aic13['decode']}\n" in first13
+    assert f"\nphase ttft kvplan {fz13['ttft']}; aic {aic13['TTFT']}\n" in first13
+    assert all(f"\ngpu {c.replace(': ', ' kvplan ', 1)}; aic " in first13 for c in fz13["gpu"].split("; "))
+    assert f"## fit-side summary (vllm-pr-2192, not fitted)\nall {fz13['fit_side']}\n" in first13
+    assert f"- All round-13 held-out rows: {fz13['all']};" in page and f"of context): {fz13['decode']}." in page \
+        and f"~8,192 tokens): {fz13['ttft']}." in page
+    # today's figures differ from the first print once the model changes: the page must say so
+    assert pa._cell(s["held_out"]["all"]) == fz13["all"] or "Today's figures on the same rows (after" in page
+    # round 12 (seen since round 13's split): its first print kept literally, today's figures beside it
+    assert "Today's figures on the same rows (seen since round 13's split)" in page
     first12 = (ROOT / "benchmarks" / "published" / "round12_first_print.txt").read_text()
     fz12 = pa.FROZEN_ROUND12
     assert f"\nall kvplan {fz12['all']}; aic not modelled (n 0)\n" in first12
@@ -40,8 +54,6 @@ def test_every_row_on_one_side_and_readme_quotes_the_held_out_median():
     assert f"\nphase prefill kvplan {tt[len('TTFT '):]}\n" in first12.split("## fit-side")[1]
     assert f"- All round-12 held-out rows: {fz12['all']};" in page and f"of context): {fz12['decode']}." in page \
         and f"completions front end): {fz12['ttft']}." in page
-    # today's figures differ from the first print once the model changes: the page must say so
-    assert pa._cell(s["held_out"]["all"]) == fz12["all"] or "Today's figures on the same rows (after" in page
     # round 11 (seen since round 12's split): its first print kept literally, today's figures beside it
     assert "Today's figures on the same rows (seen since round 12's split)" in page
     first = (ROOT / "benchmarks" / "published" / "round11_first_print.txt").read_text()
@@ -132,29 +144,29 @@ def test_per_gpu_throughput_by_hand():
 
 
 def test_last_round_held_out_is_never_fitted():
-    # the round-12 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-11
+    # the round-13 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-12
     # (printed before the next round) are labelled "seen", not held out
     spec2 = importlib.util.spec_from_file_location("fit", ROOT / "benchmarks" / "latency" / "fit.py")
     fit = importlib.util.module_from_spec(spec2)
     spec2.loader.exec_module(fit)
     doc, _ = pa.split()
-    r10 = set(doc["round10"]["held_out_sources"])
     fitted = {e["id"] for e in fit.fit_side_entries()}
     rows = pa.rows()
     held = {r["id"] for r in rows if r["side"] == "held_out"}
-    # round 12 printed (session 13): its held-out rows are the headline and never in fit.py's rows; round 11's held-out
-    # rows are seen since round 12's split, so fit.py may take them (it was not rerun for round 12)
-    assert pa.PENDING == () and len(held) == 14 and not held & fitted
-    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round12"]["held_out_sources"])
-    r11 = set(doc["round11"]["held_out_sources"])
-    assert r11 <= set(doc["round12"]["seen_sources"]) and {r["side"] for r in rows if r["doc"] in r11} == {"seen"}
-    assert r10 <= set(doc["round11"]["seen_sources"]) and {r["side"] for r in rows if r["doc"] in r10} == {"seen"}
+    # round 13 printed (session 14): its held-out rows are the headline and never in fit.py's rows; round 12's held-out
+    # rows are seen since round 13's split, so fit.py may take them
+    assert pa.PENDING == () and len(held) == 8 and not held & fitted
+    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round13"]["held_out_sources"])
+    for prev, nxt in (("round10", "round11"), ("round11", "round12"), ("round12", "round13")):
+        ho = set(doc[prev]["held_out_sources"])
+        assert ho <= set(doc[nxt]["seen_sources"]) and {r["side"] for r in rows if r["doc"] in ho} == {"seen"}
     assert {r["doc"] for r in rows if r["side"] == "seen"} == set(doc["held_out_sources"]).union(
         *(set(doc[n]["held_out_sources"]) for n in ("round2", "round3", "round4", "round5", "round6", "round7",
-                                                    "round8", "round9", "round10", "round11")))
-    # rounds 11 and 12's fit-side sources (vLLM PR #3240; tt-inference-server #394) are on the fit side and in fit.py's rows
-    assert set(doc["round11"]["fit_sources"]) | set(doc["round12"]["fit_sources"]) <= {
-        r["doc"] for r in rows if r["side"] == "fit"}
+                                                    "round8", "round9", "round10", "round11", "round12")))
+    # rounds 11-13's fit-side sources (vLLM PR #3240; tt-inference-server #394; vLLM PR #2192) are on the fit side and in
+    # fit.py's rows
+    assert set(doc["round11"]["fit_sources"]) | set(doc["round12"]["fit_sources"]) | set(doc["round13"]["fit_sources"]) \
+        <= {r["doc"] for r in rows if r["side"] == "fit"}
     # every seen and fit row but not_fitted.yaml's (meta's FP8 405B on MI300X: an unpriced ROCm GEMM path)
     assert fitted == {r["id"] for r in rows if r["side"] in ("seen", "fit")} - pa.NOT_FITTED
 

@@ -83,12 +83,13 @@ R9 = SPLIT["round9"]
 R10 = SPLIT["round10"]
 R11 = SPLIT["round11"]
 R12 = SPLIT["round12"]
+R13 = SPLIT["round13"]
 NCCL = yaml.safe_load((DIR / "nccl_tests.yaml").read_text())
 
 
 def _source_of(url):
     hits = [s["id"] for s in SPLIT["sources"] + R2["sources"] + R3["sources"] + R4["sources"] + R5["sources"] + R6["sources"]
-            + R7["sources"] + R8["sources"] + R9["sources"] + R10["sources"] + R11["sources"] + R12["sources"] if any(url.startswith(p) for p in s["url_prefixes"])]
+            + R7["sources"] + R8["sources"] + R9["sources"] + R10["sources"] + R11["sources"] + R12["sources"] + R13["sources"] if any(url.startswith(p) for p in s["url_prefixes"])]
     assert len(hits) == 1, url
     return hits[0]
 
@@ -159,8 +160,14 @@ def test_split_is_by_source_and_matches_its_seed():
     assert set(R12["seen_sources"]) == held11 and R12["seed"] == 2026121212 and R12["seed"] not in (
         SPLIT["seed"], R2["seed"], R3["seed"], R4["seed"], R5["seed"], R6["seed"], R7["seed"], R8["seed"], R9["seed"],
         R10["seed"], R11["seed"])
+    held13, fit13 = set(R13["held_out_sources"]), set(R13["fit_sources"])
+    assert not held13 & fit13 and held13 | fit13 == {s["id"] for s in R13["sources"]} and abs(len(held13) - len(fit13)) <= 1
+    assert set(R13["seen_sources"]) == held12 and R13["seed"] == 2026121413 and R13["seed"] not in (
+        SPLIT["seed"], R2["seed"], R3["seed"], R4["seed"], R5["seed"], R6["seed"], R7["seed"], R8["seed"], R9["seed"],
+        R10["seed"], R11["seed"], R12["seed"])
     assert used == (held | fit | held2 | fit2 | held3 | fit3 | held4 | fit4 | held5 | fit5 | held6 | fit6 | held7
-                    | fit7 | held8 | fit8 | held9 | fit9 | held10 | fit10 | held11 | fit11 | held12 | fit12)
+                    | fit7 | held8 | fit8 | held9 | fit9 | held10 | fit10 | held11 | fit11 | held12 | fit12 | held13
+                    | fit13)
     assert len(held | fit) >= 8
     assert abs(len(held) - len(fit)) <= 1 and abs(len(held2) - len(fit2)) <= 1
     assert set(R2["seen_sources"]) == held and len(held2 | fit2) >= 5  # round 1's held-out sources are now "seen"
