@@ -22,6 +22,8 @@ uncertainty. Facts copied, not code.
 """
 from __future__ import annotations
 
+from ..model.hardware import scale_up_fabric
+
 GiB = 2**30
 MiB = 2**20
 
@@ -68,7 +70,7 @@ NCCL_TP = {
         "systems; on cards without a scale-up fabric kvplan charges NCCL_TP_PCIE instead"),
 }
 # NCCL's share at TP > 1 on cards that PCIe alone links (no NVLink or Infinity Fabric across the
-# group: plan/latency/profile.py scale_up_fabric): no NVLink SHARP buffers, P2P or SHM transports.
+# group: model/hardware.py scale_up_fabric): no NVLink SHARP buffers, P2P or SHM transports.
 # No fit-side SGLang log runs on such cards, so the figure is vLLM's (both engines build the same
 # NCCL communicators: torch's process group and PyNccl), estimated, and charged with an
 # uncertainty as large as itself ("at risk").
@@ -117,8 +119,6 @@ PRE_LOAD_UNCERTAINTY = {
 def pcie_only(gpu) -> bool:
     """Cards that PCIe alone links (no scale-up fabric); no card given: False (NVLink's larger
     NCCL share and the custom all-reduce buffers are charged, the cautious side)."""
-    from ..plan.latency.profile import scale_up_fabric
-
     return gpu is not None and not scale_up_fabric(gpu)
 
 

@@ -17,6 +17,23 @@ RESERVE_BELOW_SOLD = {"hbm": 1736 * MiB,  # gb200: 186 GiB sold, CUDA 184.31 GiB
                       "other": 3784 * MiB}  # l40s (GDDR6 with ECC): 48 GiB sold, CUDA 44.31 GiB
 
 
+# Which interconnects (the catalog's free text, matched case-insensitively) are a GPU-to-GPU scale-up fabric
+# joining every card, rather than PCIe or a bridge joining pairs only.
+SCALE_UP_FABRICS = ("nvlink", "infinity fabric")
+SCALE_UP_FABRICS_SOURCE = (
+    "NVLink / NVSwitch (NVIDIA datasheets); AMD Infinity Fabric: an 8 x MI300X platform connects every GPU to the "
+    "7 others by direct peer links of 128 GB/s each (AMD MI300X data sheet; ROCm docs, conceptual/gpu-arch/mi300), "
+    "a GPU-to-GPU fabric like NVLink, not PCIe")
+
+
+def scale_up_fabric(gpu) -> bool:
+    """Whether ``gpu``'s cards are all linked by a scale-up fabric (NVLink, AMD Infinity Fabric:
+    SCALE_UP_FABRICS) rather than PCIe, a bridge joining pairs only; read from the catalog's
+    interconnect text ("PCIe 4.0 x16 (no NVLink)" names none)."""
+    ic = (getattr(gpu, "interconnect", None) or "").lower()
+    return any(f in ic for f in SCALE_UP_FABRICS) and "bridge" not in ic and "no nvlink" not in ic
+
+
 def printed_floor(printed: str) -> int:
     """The fewest bytes a printed total can stand for: "79.11 GiB" (a value rounded to its last
     digit) is at least 79.105 GiB; "42298834944 bytes" is exact. Rounded down to a byte."""

@@ -5,6 +5,7 @@ import math
 
 import pytest
 
+from kvplan.model.hardware import SCALE_UP_FABRICS_SOURCE
 from kvplan.errors import KvplanError
 from kvplan.plan.latency import tables
 from kvplan.plan.latency.profile import Profile
@@ -165,7 +166,7 @@ def test_infinity_fabric_is_a_scale_up_fabric_not_pcie():
     p = Profile(catalog.load_gpu("mi325x"), "sglang")
     t, s = p.allreduce(8, 7_600_000)
     assert t == pytest.approx(10e-6 + 7_600_000 / (896e9 * 0.5))
-    assert s.startswith("physics fallback: ") and s.endswith(FB["scale_up_fabrics_source"])
+    assert s.startswith("physics fallback: ") and s.endswith(SCALE_UP_FABRICS_SOURCE)
     assert p.alltoall(8)[1] == pytest.approx(896e9 * FB["nvlink_alltoall_beta_fraction"])
 
 

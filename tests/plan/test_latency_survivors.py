@@ -6,6 +6,7 @@ scale on the simulator's fast path, the GEMM groups' formats, and the fast path'
 Every figure is worked by hand here or read from the data file it comes from."""
 import pytest
 
+from kvplan.model.hardware import SCALE_UP_FABRICS_SOURCE
 from kvplan.model.spec import MoeMlp
 from kvplan.model.weights import WeightQuant
 from kvplan.plan.latency import gemm, moe, tables
@@ -137,7 +138,7 @@ def test_an_infinity_fabric_sources_name_the_fabric():
     fb = tables.load("fallback")
     s = Profile(catalog.load_gpu("mi325x"), "sglang").allreduce(8, 16_384)[1]  # MI300X has rccl-tests' (rocm.yaml)
     assert s == ("physics fallback: " + fb["nvlink_alpha_source"] + "; " + fb["nvlink_beta_source"] + "; "
-                 + fb["scale_up_fabrics_source"])
+                 + SCALE_UP_FABRICS_SOURCE)
     s = Profile(catalog.load_gpu("v100-sxm2-32gb"), "vllm").allreduce(8, 16_384)[1]
     assert s == "physics fallback: " + fb["nvlink_alpha_source"] + "; " + fb["nvlink_beta_source"]
 

@@ -6,16 +6,9 @@ overhead and dequantization factors fitted on the fit half of the published meas
 from __future__ import annotations
 
 from ...errors import KvplanError, opt
+from ...model.hardware import SCALE_UP_FABRICS_SOURCE, scale_up_fabric
 from . import tables
 
-
-def scale_up_fabric(gpu) -> bool:
-    """Whether ``gpu``'s cards are all linked by a scale-up fabric (NVLink, AMD Infinity Fabric:
-    fallback.yaml ``scale_up_fabrics``) rather than PCIe, a bridge joining pairs only; read from
-    the catalog's interconnect text ("PCIe 4.0 x16 (no NVLink)" names none)."""
-    ic = (getattr(gpu, "interconnect", None) or "").lower()
-    return any(f in ic for f in tables.load("fallback")["scale_up_fabrics"]) and "bridge" not in ic \
-        and "no nvlink" not in ic
 
 ENGINES = ("vllm", "sglang", "trtllm", "llamacpp")  # what `kvplan perf --engine` offers
 _ALIASES = {"ideal": "vllm", "transformers": "hf", "tensorrt-llm": "trtllm", "llama.cpp": "llamacpp"}
@@ -181,8 +174,7 @@ class Profile:
         ic = (self.gpu.interconnect or "").lower()
         # a scale-up fabric joining every GPU (NVSwitch, Infinity Fabric), with its bandwidth in the catalog ("no
         # NVLink" in a PCIe card's text names no fabric: it has no figure)
-        fabric = (any(f in ic for f in self.fb["scale_up_fabrics"]) and "bridge" not in ic
-                  and bool(self.gpu.interconnect_bytes_per_s))
+        fabric = scale_up_fabric(self.gpu) and bool(self.gpu.interconnect_bytes_per_s)
         rules = self.ar_rules.get("rules")
         algo = comm.choice(rules, n, nbytes, fully_connected=fabric, p2p=not no_peer_access(self.gpu),
                            capability=self.ar_capability if self.ar_rules.get("symm_mem", True) else None,
@@ -205,7 +197,7 @@ class Profile:
         alpha, beta = self.fb["nvlink_alpha_us"] * 1e-6, self.gpu.interconnect_bytes_per_s * self.fb["nvlink_beta_fraction"]
         return alpha + nbytes / beta, ("physics fallback: " + self.fb["nvlink_alpha_source"] + "; "
                                        + self.fb["nvlink_beta_source"] + ("" if "nvlink" in ic else "; "
-                                                                          + self.fb["scale_up_fabrics_source"]))
+                                                                          + SCALE_UP_FABRICS_SOURCE))
 
     def alltoall(self, n: int):
         """(alpha seconds, beta bytes/s, source) of one all-to-all over ``n`` GPUs, bytes being one
@@ -228,7 +220,7 @@ class Profile:
         if self.gpu.interconnect_bytes_per_s and fabric:
             return (self.fb["nvlink_alpha_us"] * 1e-6, self.gpu.interconnect_bytes_per_s * nvlink_fraction,
                     "physics fallback: " + self.fb["nvlink_alpha_source"] + "; " + fraction_source
-                    + ("" if "nvlink" in ic else "; " + self.fb["scale_up_fabrics_source"]))
+                    + ("" if "nvlink" in ic else "; " + SCALE_UP_FABRICS_SOURCE))
         ref = tables.load("kernels")["families"][self.fb["pcie_reference"]][ref_key]
         k = min(ref["by_gpus"], key=lambda g: abs(int(g) - n))
         row = ref["by_gpus"][k]
