@@ -9,7 +9,6 @@ from ...errors import KvplanError, opt
 from ...model.hardware import SCALE_UP_FABRICS_SOURCE, scale_up_fabric
 from . import tables
 
-
 ENGINES = ("vllm", "sglang", "trtllm", "llamacpp")  # what `kvplan perf --engine` offers
 _ALIASES = {"ideal": "vllm", "transformers": "hf", "tensorrt-llm": "trtllm", "llama.cpp": "llamacpp"}
 
@@ -206,12 +205,14 @@ class Profile:
                                 self.fb["nvlink_alltoall_beta_source"])
 
     def _collective(self, measured, n: int, ref_key: str, nvlink_fraction: float, fraction_source: str):
-        """The first measured table with a row (nearest GPU count); else a scale-up fabric (NVLink, AMD
-        Infinity Fabric: fallback.yaml ``scale_up_fabrics``) at the catalog's bandwidth × ``nvlink_fraction``;
-        else the PCIe reference card's measured NCCL table."""
+        """The first measured table with a row (nearest GPU count, ``comm.gpu_count``); else a scale-up fabric
+        (NVLink, AMD Infinity Fabric: model/hardware.py ``scale_up_fabric``) at the catalog's bandwidth ×
+        ``nvlink_fraction``; else the PCIe reference card's measured NCCL table."""
+        from . import comm
+
         for t in measured:
             if t and t["by_gpus"]:
-                k = min(t["by_gpus"], key=lambda g: abs(int(g) - n))
+                k = comm.gpu_count(t["by_gpus"], n)
                 row = t["by_gpus"][k]
                 if row["beta_bytes_per_s"]:
                     return row["alpha_us"] * 1e-6, row["beta_bytes_per_s"], f"{t['source']} ({k} GPUs)"
@@ -222,7 +223,7 @@ class Profile:
                     "physics fallback: " + self.fb["nvlink_alpha_source"] + "; " + fraction_source
                     + ("" if "nvlink" in ic else "; " + SCALE_UP_FABRICS_SOURCE))
         ref = tables.load("kernels")["families"][self.fb["pcie_reference"]][ref_key]
-        k = min(ref["by_gpus"], key=lambda g: abs(int(g) - n))
+        k = comm.gpu_count(ref["by_gpus"], n)
         row = ref["by_gpus"][k]
         return (row["alpha_us"] * 1e-6, row["beta_bytes_per_s"],
                 f"physics fallback (PCIe): {ref['source']} ({k} GPUs); " + self.fb["pcie_reference_source"])
