@@ -203,8 +203,8 @@ class OpLatency(Roofline):
         by_rows = self._memo_rows.get(rows)
         if by_rows is None:
             ops = self.price(rows, 1, 0, 0, 0, 0, 0, 0, 0)
-            by_rows = self._memo_rows[rows] = tuple(o[1] for o in ops[:-1]  # all but the engine overhead
-                                                    if not o[0].startswith("logits"))
+            by_rows = self._memo_rows[rows] = tuple(o[1] for o in ops  # the router's overhead-kind ops stay
+                                                    if not o[0].startswith(("logits", "engine overhead")))
         prompt = rows > decodes  # prompt tokens in the pass: its overhead (eager where graphs capture decode only)
         by_seqs = self._memo_seqs.get((seqs, prompt))
         if by_seqs is None:
