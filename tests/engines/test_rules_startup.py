@@ -462,3 +462,68 @@ def test_sglang_custom_all_reduce_from_its_code():
     l4 = catalog.load_gpu("l4")  # PCIe only: kept at world size 2, off past two
     assert [custom_all_reduce_bytes(n, l4) for n in (2, 4, 8)] == [25_165_824, 0, 0]
     assert custom_all_reduce_bytes(8, catalog.load_gpu("h100")) == 25_165_824
+
+
+# --- session 15: NCCL's communicators inside the growth of vLLM releases before 0.11.0 ---------------
+
+
+@pytest.mark.parametrize("version,before", [
+    ("0.10.0", True), ("0.10.2", True), ("0.10.1.1", True), ("0.9.2", True),
+    ("0.11.0rc1", True),  # a pre-release of 0.11.0 counts as before it (the cautious side)
+    ("0.11.0", False), ("0.11.2", False), ("0.33.0", False), ("0.10.x", True), ("0.11.x", False),
+    ("not printed", None), (None, None)])
+def test_snapshot_before_nccl_by_release(version, before):
+    # gpu_worker.py Worker.init_device: 0.10.0 / 0.10.2 snapshot, then init_worker_distributed_environment;
+    # 0.11.0 the other way round (startup.yaml snapshot_after_distributed_from)
+    assert startup.snapshot_before_nccl(version) is before
+
+
+@pytest.mark.parametrize("gpu,tp,pp,nvls", [
+    ("h100", 8, 1, True), ("h100", 3, 1, True), ("h100", 2, 1, False),  # NCCL: no NVLS when gpuCount <= 2
+    ("h100", 1, 4, True), ("h100", 2, 2, False), ("h200", 4, 1, True), ("b200", 4, 1, True), ("h20", 8, 1, True),
+    ("a100", 8, 1, False),  # compute capability 8.0: no multicast
+    ("l40s", 8, 1, False), ("h100-pcie", 4, 1, False),  # PCIe only; an NVLink bridge joins pairs
+])
+def test_nvls_group(gpu, tp, pp, nvls):
+    assert startup.nvls_group(catalog.load_gpu(gpu), tp, pp) is nvls
+    assert startup.nvls_group(None, 8, 1) is False
+
+
+def test_nccl_before_snapshot_charged_with_its_uncertainty():
+    # H100 at TP 8: 150,323,855 (TP 1) + 440,234,148 (TP > 1) + 1,731,604,758 (NCCL before the
+    # snapshot, vLLM < 0.11) = 2,322,162,761 bytes, the last carried as the uncertainty
+    m, h100 = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    assert startup.const("nccl_before_snapshot_nvls_bytes") == 1_731_604_758
+
+    def nt(version, tp=8, gpu=h100):
+        return next(p for p in startup.overheads(m, gpu, _Cfg, ServeOptions(vllm_version=version), tp, 1)
+                    if p.key == "non_torch")
+    old = nt("0.10.0")
+    assert (old.bytes, old.uncertainty) == (150_323_855 + 440_234_148 + 1_731_604_758, 1_731_604_758)
+    assert old.bytes == 2_322_162_761
+    assert "vLLM 0.10.0 takes its snapshot before NCCL's communicators exist" in old.source
+    unread = nt("not printed")  # a release kvplan cannot read: charged, the cautious side
+    assert (unread.bytes, unread.uncertainty) == (2_322_162_761, 1_731_604_758)
+    assert "cannot read" in unread.source
+    for version in ("0.11.0", None):  # from 0.11.0 on (None: kvplan's 0.33.0) NCCL is outside the growth
+        assert (nt(version).bytes, nt(version).uncertainty) == (590_558_003, 0)
+    assert nt("0.10.0", tp=2).bytes == 590_558_003  # two GPUs: no NVLS
+    assert nt("0.10.0", gpu=catalog.load_gpu("a100")).bytes == 590_558_003
+    # --non-torch-memory replaces the whole term
+    given = next(p for p in startup.overheads(m, h100, _Cfg, ServeOptions(vllm_version="0.10.0", non_torch_bytes=7),
+                                               8, 1) if p.key == "non_torch")
+    assert (given.bytes, given.uncertainty) == (7, 0)
+
+
+def test_nccl_before_snapshot_is_the_fit_row_to_the_byte():
+    """startup.yaml nccl_before_snapshot_nvls_bytes is what the fit-side evalds Qwen3-32B TP 8 log
+    (vLLM 0.10.0, 8 × H100) leaves under kvplan's budget without it (scripts/fit_startup_constants.py)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+    import fit_startup_constants
+
+    need, err = fit_startup_constants.fit_nccl_before_snapshot()
+    assert need == startup.const("nccl_before_snapshot_nvls_bytes")
+    assert err == 0
