@@ -421,36 +421,43 @@ def test_sglang_budget_labels_and_sources():
     ("h200", 8, 8, 681_826_058 + 1_340_153_712 + 25_165_824),
     ("h100", 1, 2, 681_826_058 + 1_340_153_712),  # PP 2: NCCL, no custom all-reduce on a TP group of 1
     ("h100", 16, 16, 681_826_058 + 1_340_153_712),  # world size 16: SGLang's custom all-reduce is off
-    # PCIe-only cards (no scale-up fabric): NCCL_TP_PCIE 751,619,276 instead of NCCL_TP; custom
+    # PCIe-only cards (no scale-up fabric): NCCL_TP_PCIE 139,586,437 instead of NCCL_TP; custom
     # all-reduce kept at 2 GPUs, off past two (custom_all_reduce.py: "not supported on more than two
     # PCIe-only GPUs"); H100 PCIe's NVLink bridge joins pairs only, so 4 of them are PCIe-only
-    ("rtx-4090", 2, 2, 864_362_168 + 751_619_276 + 25_165_824),
-    ("l4", 4, 4, 681_826_058 + 751_619_276), ("l40s", 8, 8, 681_826_058 + 751_619_276),
-    ("h100-pcie", 4, 4, 681_826_058 + 751_619_276), ("h100-pcie", 2, 2, 681_826_058 + 751_619_276 + 25_165_824)])
+    ("rtx-4090", 2, 2, 864_362_168 + 139_586_437 + 25_165_824),
+    ("l4", 4, 4, 681_826_058 + 139_586_437), ("l40s", 8, 8, 681_826_058 + 139_586_437),
+    ("h100-pcie", 4, 4, 681_826_058 + 139_586_437), ("h100-pcie", 2, 2, 681_826_058 + 139_586_437 + 25_165_824)])
 def test_sglang_used_before_by_card_and_parallelism(gpu, tp, gpus, used):
     assert used_before(catalog.load_gpu(gpu), tp, gpus) == used
     assert budget_parts(80 * GiB, 0.9, 0, gpus, catalog.load_gpu(gpu), tp)[1].bytes == used
 
 
 def test_sglang_nccl_on_pcie_only_cards_is_an_estimate_at_risk():
-    """NCCL_TP_PCIE from the fit-side 8 × L40S vLLM 0.10.2 log: 44.42 − 43.93 GiB used at start-up
-    plus 0.21 GiB of non-torch memory; charged with an uncertainty as large as itself."""
+    """NCCL_TP_PCIE from the seen 4 × L4 SGLang log's own line ("Init torch distributed ends. mem
+    usage=0.13 GB": round(0.13 × 2**30) = 139,586,437 bytes), charged with the fit-side 8 × L40S vLLM
+    0.10.2 log's figure as its uncertainty: 44.42 − 43.93 GiB used at start-up plus 0.21 GiB of
+    non-torch memory = 0.70 GiB."""
     import json
     import re
 
+    from kvplan.engines.sglang_startup import NCCL_TP_PCIE, NCCL_TP_PCIE_UNCERTAINTY
+
+    sgl = next(r for r in json.load(open("tests/data/sglang_startup_logs.json"))["logs"]
+               if r["id"] == "llmsinclouds_sglang0.4.3_4xl4_qwq-32b_tp4_mfs0.85")
+    usage = float(re.search(r"Init torch distributed ends\. mem usage=([\d.]+) GB", " ".join(sgl["verbatim"]))[1])
+    assert round(usage * 2**30) == NCCL_TP_PCIE["value"] == 139_586_437
     row = next(r for r in json.load(open("tests/data/vllm_startup_logs.json"))
                ["logs"] if r["id"] == "8xl40s_qwen3-235b-a22b-fp8_tp8ep_v0.10.2")
     free, total = map(float, re.search(r"Free memory on device \(([\d.]+)/([\d.]+) GiB\)",
                                        " ".join(row["verbatim"])).groups())
     assert int(round(total - free + row["non_torch_gib"], 2) * 2**30) == 751_619_276
-    from kvplan.engines.sglang_startup import NCCL_TP_PCIE
-
-    assert NCCL_TP_PCIE["value"] == 751_619_276
+    assert NCCL_TP_PCIE_UNCERTAINTY["value"] == 751_619_276
     nt = budget_parts(22 * GiB, 0.85, 0, 4, catalog.load_gpu("l4"))[1]
+    assert nt.bytes == 681_826_058 + 139_586_437
     assert nt.uncertainty == 536_870_912 + 751_619_276
     assert nt.source == ("a datacenter card's context from the fit half of the SGLang logs + NCCL on PCIe-only "
-                         "cards, estimated from a vLLM log; no custom all-reduce past two PCIe-only GPUs "
-                         "(engines/sglang_startup.py NCCL_TP_PCIE)")
+                         "cards, read from one seen SGLang log at 4 GPUs, up to a vLLM log's figure; no custom "
+                         "all-reduce past two PCIe-only GPUs (engines/sglang_startup.py NCCL_TP_PCIE)")
     # one GPU: no NCCL, no extra uncertainty
     assert budget_parts(22 * GiB, 0.85, 0, 1, catalog.load_gpu("l4"))[1].uncertainty == 536_870_912
 
