@@ -222,6 +222,31 @@ def test_non_torch_extra_tp_pair():
     assert startup.non_torch_extra_tp(catalog.load_gpu("h100")) == (440_234_148, 0)
     assert startup.non_torch_extra_tp(catalog.load_gpu("rtx-3090")) == (0, 440_234_148)
     assert startup.non_torch_extra_tp(None) == (440_234_148, 0)
+    # session 15: a card with no NVLink at all is charged the PCIe figure, round(0.21 GiB) - 150,323,855
+    # = 75,161,928 (the 8 x L40S vLLM 0.10.2 log), the rest of the NVLink figure,
+    # 440,234,148 - 75,161,928 = 365,072,220, carried as the uncertainty
+    assert startup.const("non_torch_extra_tp_pcie_bytes") == round(0.21 * GiB) - 150_323_855 == 75_161_928
+    assert startup.non_torch_extra_tp(catalog.load_gpu("l40s")) == (75_161_928, 365_072_220)
+
+
+@pytest.mark.parametrize("gpu,pcie", [
+    ("l40s", True), ("l4", True), ("rtx-4090", True), ("a10g", True), ("t4", True),  # "(no NVLink ...)" reads as none
+    ("rtx-3090", False), ("a6000", False),  # an optional NVLink bridge: the NVLink figure, the cautious side
+    ("h100-pcie", False), ("a100-pcie", False), ("h100", False), ("mi300x", False)])
+def test_pcie_only(gpu, pcie):
+    assert startup.pcie_only(catalog.load_gpu(gpu)) is pcie
+    assert startup.pcie_only(None) is False
+
+
+def test_non_torch_on_pcie_only_cards_at_two_gpus():
+    # L40S at TP 2: 150,323,855 + 75,161,928 = 225,485,783 charged, 365,072,220 uncertain; at TP 1 neither
+    m, l40s = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("l40s")
+    two = next(p for p in startup.overheads(m, l40s, _Cfg, ServeOptions(), 2, 1) if p.key == "non_torch")
+    assert (two.bytes, two.uncertainty) == (225_485_783, 365_072_220)
+    assert "NCCL over PCIe" in two.source
+    assert startup.non_torch(2, 1, l40s) == startup.non_torch(1, 2, l40s) == 225_485_783
+    one = next(p for p in startup.overheads(m, l40s, _Cfg, ServeOptions(), 1, 1) if p.key == "non_torch")
+    assert (one.bytes, one.uncertainty) == (150_323_855, 0)
 
 
 def test_overheads_without_peer_access_at_two_gpus():

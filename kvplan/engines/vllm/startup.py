@@ -244,9 +244,28 @@ def non_torch_extra_tp(gpu) -> tuple[int, int]:
     init_device). On a card without peer access NCCL's SHM transport (src/transport/shm.cc
     shmRecvSetup: every protocol's buffer in host shared memory) puts none on the GPU, so nothing
     is charged, but the fitted extra is carried as the uncertainty (an NVLink bridge gives a pair
-    of such cards P2P, and with it device buffers)."""
+    of such cards P2P, and with it device buffers). On cards with no NVLink at all (``pcie_only``)
+    the fitted PCIe figure is charged and the rest of the NVLink figure carried as the
+    uncertainty."""
     extra = const("non_torch_extra_tp_bytes")
-    return (0, extra) if no_peer_access(gpu) else (extra, 0)
+    if no_peer_access(gpu):
+        return 0, extra
+    if pcie_only(gpu):
+        pcie = const("non_torch_extra_tp_pcie_bytes")
+        return pcie, extra - pcie
+    return extra, 0
+
+
+def pcie_only(gpu) -> bool:
+    """Whether ``gpu``'s cards have no NVLink of any kind (not even a bridge) nor another scale-up
+    fabric: NCCL then links ranks over PCIe with few channels (startup.yaml
+    non_torch_extra_tp_pcie_bytes). No card given: False (the NVLink figure, the cautious side)."""
+    from ...model.hardware import scale_up_fabric
+
+    if gpu is None or scale_up_fabric(gpu):
+        return False
+    ic = (getattr(gpu, "interconnect", None) or "").lower()
+    return "nvlink" not in ic or "no nvlink" in ic
 
 
 def non_torch(tp: int, pp: int, gpu=None) -> int:
@@ -403,6 +422,10 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
             nt_unc = non_torch_extra_tp(gpu)[1]
             nt_src += ("; no NCCL buffers on a card without peer access (NCCL's SHM transport keeps "
                        "them in host memory), their fitted size carried as the uncertainty")
+        elif tp * pp > 1 and pcie_only(gpu):
+            nt_unc = non_torch_extra_tp(gpu)[1]
+            nt_src += ("; NCCL over PCIe (no NVLink): the PCIe figure fitted on a fit-side log, the rest of "
+                       "the NVLink figure carried as the uncertainty")
         ver = opts.vllm_version or VERSION
         if (nccl := nccl_before_snapshot(gpu, tp, pp, ver)):
             nt, nt_unc = nt + nccl, nt_unc + nccl
