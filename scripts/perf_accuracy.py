@@ -941,7 +941,7 @@ def _session9(s: dict) -> list[str]:
         "SGLang's CUDA graphs capture decode steps only; piecewise graphs for prefill were opt-in in the 0.5.x "
         "releases measured): a pass with prompt tokens pays the engine's eager per-layer cost, and `fit.py` fits it "
         f"on SGLang's fit-side TTFT rows (`fit.py` now keeps graphed and eager per-layer costs apart in a row): "
-        f"{SESSION9_SGLANG} (session 9's fit; session 10's, with round 5's held-out rows on its side: {sgl['base_ms']:g} "
+        f"{SESSION9_SGLANG} (session 9's fit; today's, refitted since with round 5's held-out rows on its side: {sgl['base_ms']:g} "
         f"ms + {sgl['per_layer_us_graphs']:g} us × layers (graphs) or {sgl['per_layer_us_eager']:g} us × layers (eager) "
         f"+ {sgl['per_seq_us']:g} us × sequences), was 0 ms + 0 us (graphs) or 40 us (eager, never used) + 0 us.",
         "",
