@@ -14,7 +14,8 @@ if TYPE_CHECKING:  # typer is imported by main() after it turns the collector of
 # cost about 3 ms of a 70 ms query: benchmarks/startup.py); ``app`` (below) and the overview load
 # them all. tests/cli/test_cli.py checks this table against what each module registers.
 _MODULES = {
-    "memory": ("size", "fit"),
+    "memory": ("size",),
+    "fit": ("fit",),
     "speed": ("perf", "compare", "sweep"),
     "catalog": ("models", "show", "gpus", "import"),
     "observe": ("check-log", "validate", "check-server"),
