@@ -16,7 +16,7 @@ import math
 
 import re
 
-from .errors import KvplanError
+from .errors import KvplanError, opt
 
 # The largest count kvplan takes: 2^40 (1.1 trillion) tokens or sequences. No model has a
 # context within three orders of magnitude of it; a bigger number is a typo, not a question.
@@ -67,6 +67,15 @@ def parse_count(text, what: str = "count", limit: int = MAX_COUNT) -> int:
     if value > limit:
         raise KvplanError(f"{what} {value:,} is more than kvplan takes ({limit:,}); is it a typo?")
     return value
+
+
+def check_tokens(ctx: int, batch: int, what: str = "ctx") -> None:
+    """The tokens a cache holds, ``what`` (a length: ``ctx``, ``prompt``) times ``batch``, are a
+    count too: past ``MAX_COUNT`` they are a typo, not a question (``--ctx 1T --batch 1T`` would
+    price 10^24 tokens, and its table would not fit a terminal)."""
+    if ctx * batch > MAX_COUNT:
+        raise KvplanError(f"{opt(what)} × {opt('batch')} = {ctx * batch:,} tokens is more than kvplan takes "
+                          f"({MAX_COUNT:,}); is it a typo?")
 
 
 def parse_range(name: str, text: str) -> list[int]:

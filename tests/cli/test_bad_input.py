@@ -457,3 +457,40 @@ def test_a_logged_length_past_the_model_is_taken_as_allowed():
         assert r.capacity.max_model_len == 200000
         assert any(n.startswith("200,000 tokens are beyond llama-3.1-8b's training context (131,072)")
                    for n in r.notes), r.notes
+
+
+# `kvplan perf --ctx 8k --prompt 1000000000000` (a count kvplan takes: 2^40 is its largest) drew
+# its TTFT as "394,626,911,820,611.06 s" and FLOPs as "262,144,015,533.88 EFLOP": the cache table
+# ran to 86 columns. Past a million seconds and 1,000 EFLOP the cells keep three figures.
+def test_an_absurd_prompt_keeps_its_tables_within_80_columns():
+    from kvplan.render.perf import flops, ms
+
+    assert ms(394_626_911_820_611.06) == "3.95e+14 s" and ms(999_999.994) == "999,999.99 s"
+    assert ms(66_124.68) == "66,124.68 s" and ms(0.007869) == "7.869 ms"
+    assert flops(262_144_015_533_880 * 10**15) == "2.62e+29 FLOP" and flops(999_994 * 10**15) == "999.99 EFLOP"
+    p = subprocess.run([sys.executable, "-m", "kvplan", "perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "8k",
+                        "--prompt", "1000000000000"], capture_output=True, text=True, timeout=60,
+                       env={**__import__("os").environ, "COLUMNS": "80"})
+    assert p.returncode == 0 and max(map(len, p.stdout.splitlines())) <= 80, p.stdout
+    assert "TTFT 3.95e+14 s for 1,000,000,000,000 tokens" in p.stdout
+
+
+# `kvplan perf --ctx 1T --batch 1T` priced 10^24 tokens of cache, in a 97-column table: the tokens
+# a cache holds are a count like any other, refused past kvplan's largest (2^40), as one line.
+@pytest.mark.parametrize("args, words", [
+    (["perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "1T", "--batch", "1T"], "--ctx × --batch = "),
+    (["perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "8k", "--prompt", "1T", "--batch", "2"],
+     "--prompt × --batch = 2,199,023,255,552 tokens"),
+    (["size", "llama-3.1-8b", "--ctx", "1M", "--batch", "1048577"], "--ctx × --batch = 1,099,512,676,352 tokens"),
+])
+def test_tokens_past_the_largest_count_are_one_line(args, words):
+    for extra in ([], ["--json"]):
+        one_line(run(*args, *extra), words, "is more than kvplan takes (1,099,511,627,776); is it a typo?")
+    assert run("size", "llama-3.1-8b", "--ctx", "1M", "--batch", "1048576", "--json").exit_code == 0  # = 2^40
+
+
+def test_library_refuses_tokens_past_the_largest_count_in_its_words():
+    from kvplan import api
+
+    with pytest.raises(KvplanError, match=r"^ctx × batch = 1,099,511,627,777 tokens is more than kvplan takes"):
+        api.size("llama-3.1-8b", 2**40 + 1, 1)
