@@ -52,7 +52,10 @@ def plan_cmd(
     Exit status: 0 when a deployment meets the SLA, 1 when none does (the report, or --json, is
     printed all the same), 2 on bad input.
 
-    Example: kvplan plan llama-3.1-8b --rate 8 --prompt-tokens 2048 --output-tokens 250 --ttft-p90 500 --itl-p90 50"""
+    \b
+    Example:
+      kvplan plan llama-3.1-8b --rate 8 --prompt-tokens 2048 \\
+        --output-tokens 250 --ttft-p90 500 --itl-p90 50"""
     from .. import api
     from ..render.deploy import as_dict, render
 

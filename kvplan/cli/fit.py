@@ -102,7 +102,9 @@ def fit(
 ):
     """What fits on one GPU or several: batch at --ctx, context at --batch, KV capacity.
 
-    Example: kvplan fit llama-3.1-70b --gpu h100 --tensor-parallel-size 2 --ctx 8k"""
+    \b
+    Example:
+      kvplan fit llama-3.1-70b --gpu h100 --tensor-parallel-size 2 --ctx 8k"""
     from .. import api
     from ..render import tables as render
 

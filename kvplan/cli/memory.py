@@ -43,7 +43,9 @@ def size(
 ):
     """How big the KV cache is at this context and batch.
 
-    Example: kvplan size llama-3.1-8b --ctx 128k --batch 4 --kv-dtype fp8 --engine vllm"""
+    \b
+    Example:
+      kvplan size llama-3.1-8b --ctx 128k --batch 4 --kv-dtype fp8 --engine vllm"""
     from .. import api
     from ..render import tables as render
 

@@ -69,7 +69,10 @@ def simulate(
 ):
     """Serving under load: TTFT, inter-token latency and throughput, simulated step by step.
 
-    Example: kvplan simulate llama-3.1-8b --gpu h100 --rate 8 --prompt-tokens 2048 --output-tokens 250"""
+    \b
+    Example:
+      kvplan simulate llama-3.1-8b --gpu h100 --rate 8 --prompt-tokens 2048 \\
+        --output-tokens 250"""
     import math
 
     from .. import api
