@@ -46,12 +46,13 @@ def _hint(what: str) -> str:
     return "(write a count: 1, 8, 1,024)"
 
 
-def parse_count(text, what: str = "count", limit: int = MAX_COUNT) -> int:
+def parse_count(text, what: str = "count", limit: int = MAX_COUNT, zero: bool = False) -> int:
     """A positive whole number as people write it: ``4096``, ``4_096``, ``4,096``, and vLLM's
     suffixes (vllm/utils/argparse_utils.py human_readable_int): ``128k`` = 128,000, ``128K`` =
     131,072, ``25.6k`` = 25,600, ``1M`` = 1,048,576. What is not a whole number (``4096.5``,
     ``1.5K``) or is above ``limit`` is one clear error; its hint shows the suffixes where
-    ``what`` is a length in tokens, and plain counts elsewhere."""
+    ``what`` is a length in tokens, and plain counts elsewhere. ``zero``: 0 is taken too (a
+    seed, a shared prefix), and the error says so."""
     if isinstance(text, int) and not isinstance(text, bool):
         value = text
     else:
@@ -62,8 +63,9 @@ def parse_count(text, what: str = "count", limit: int = MAX_COUNT) -> int:
         if m and len(m.group(1)) <= 40 and (m.group(2).islower() or "." not in m.group(1)):
             v, whole = _times(m.group(1), _SUFFIX.get(m.group(2), 1))
             value = v if whole else None
-    if value is None or value < 1:
-        raise KvplanError(f"{what} must be a positive whole number, got '{text}' {_hint(what)}")
+    if value is None or value < (0 if zero else 1):
+        kind = "a whole number, 0 or more" if zero else "a positive whole number"
+        raise KvplanError(f"{what} must be {kind}, got '{text}' {_hint(what)}")
     if value > limit:
         raise KvplanError(f"{what} {value:,} is more than kvplan takes ({limit:,}); is it a typo?")
     return value

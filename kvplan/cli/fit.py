@@ -1,7 +1,6 @@
 """kvplan fit: what fits on one GPU or several."""
 from __future__ import annotations
 
-import re
 import sys
 from typing import Optional
 
@@ -10,7 +9,7 @@ import typer
 from .root import app
 from .common import (FORMAT_HELP, MODEL_HELP, PARALLEL_HELP, UNIFIED_HELP, WIDE_HELP, _complete_gpu, _complete_model,
                      _count, _default_engine, _format, _fraction, _json, _llamacpp_opts, _load,
-                     _note_llamacpp_flags, _run, _show, _size)
+                     _note_llamacpp_flags, _run, _show, _size, _whole)
 
 
 @app.command()
@@ -148,14 +147,13 @@ def fit(
         sp = str(shared_prefix).strip()
         if lengths is not None:
             traffic = api.traffic(lengths, _count("--requests", requests),
-                                     int(seed) if re.fullmatch(r"\d+", str(seed).strip()) else _count("--seed", seed),
-                                     0 if sp == "0" else _count("--shared-prefix", sp))
+                                     _whole("--seed", seed), _whole("--shared-prefix", sp))
         _note_llamacpp_flags(engine or _default_engine(model, "vllm"), cache_type_k, cache_type_v, ubatch_size,
                              swa_full, flash_attn, parallel, kv_unified)
         r = api.fit(spec, g, opt_count("--ctx", ctx), opt_count("--batch", batch), _count("--tp", tp),
                     _count("--pp", pp), engine or _default_engine(model, "vllm"), kv_dtype, weight_dtype, text_only,
                     kv_cache_dtype=kv_cache_dtype, options=opts, traffic=traffic, trace=trace,
-                    trace_prefix=0 if sp == "0" else _count("--shared-prefix", sp))
+                    trace_prefix=_whole("--shared-prefix", sp))
         if f == "json":
             _json(render.fit_json(r, explain))
         else:

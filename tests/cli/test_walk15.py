@@ -104,3 +104,41 @@ def test_every_long_running_example_is_shown():
                 "--itl-p90 50",
         "check-bench": "kvplan check-bench online.jsonl --model llama-3.1-70b --gpu h200 --tp 4 --engine sglang",
         "sweep": "kvplan sweep llama-3.1-8b --ctx 1k:128k --batch 1,8,32 --gpu h100 --plot kv.png"}
+
+
+# `--seed -1` and `--shared-prefix -1` said "must be a positive whole number", though 0 is their
+# default and is taken: the message says 0 or more (fit, simulate, plan).
+@pytest.mark.parametrize("args", [
+    ["fit", "llama-3.1-8b", "--gpu", "h100", "--ctx", "8k", "--lengths", "uniform:10-20"],
+    ["simulate", "llama-3.1-8b", "--gpu", "h100", "--rate", "2", "--prompt-tokens", "100", "--output-tokens", "10",
+     "--requests", "10"],
+])
+def test_seed_and_shared_prefix_take_zero_and_say_so(args):
+    for flag in ("--seed", "--shared-prefix"):
+        for extra in ([], ["--json"]):
+            r = run(*args, flag, "-1", *extra)
+            assert r.exit_code == 2 and r.output.count("\n") == 1, r.output
+            assert r.output.startswith(f"kvplan: error: {flag} must be a whole number, 0 or more, got '-1'")
+    r = run(*args, "--seed", "0", "--shared-prefix", "0", "--json")
+    assert r.exit_code == 0, r.output
+
+
+def test_units_count_with_zero():
+    from kvplan.errors import KvplanError
+    from kvplan.units import parse_count
+
+    assert parse_count("0", "--seed", zero=True) == 0 and parse_count("4k", "--seed", zero=True) == 4000
+    with pytest.raises(KvplanError, match=r"^--batch must be a positive whole number, got '0'"):
+        parse_count("0", "--batch")
+
+
+# `kvplan validate --ctx 1T` refused in one line but said "(4194304.00 GiB)": sizes in the
+# refusal go through kvplan.units like every other (4 PiB).
+def test_validate_refusal_sizes_have_units():
+    from kvplan.errors import KvplanError
+    from kvplan.validate.device import guard
+
+    with pytest.raises(KvplanError) as e:
+        guard("the cache", 2**52, 24 * 2**30, 2 * 2**30, "cpu")
+    assert str(e.value).startswith("the cache needs 4,503,599,627,370,496 bytes (4 PiB), but the cpu has "
+                                   "25,769,803,776 bytes free (24 GiB) less the 2 GiB safety margin")
