@@ -142,3 +142,17 @@ def test_validate_refusal_sizes_have_units():
         guard("the cache", 2**52, 24 * 2**30, 2 * 2**30, "cpu")
     assert str(e.value).startswith("the cache needs 4,503,599,627,370,496 bytes (4 PiB), but the cpu has "
                                    "25,769,803,776 bytes free (24 GiB) less the 2 GiB safety margin")
+
+
+# `kvplan size . --ctx 8` (a folder with no config.json) said "no such file: config.json", and
+# check-bench on a binary file said "'utf-8' codec can't decode byte 0x82 in position 0".
+def test_a_folder_without_a_config_and_a_binary_result_are_said_plainly(tmp_path):
+    r = run("size", str(tmp_path), "--ctx", "8")
+    assert r.exit_code == 2 and r.output == f"kvplan: error: no config.json in the folder {tmp_path}\n", r.output
+    blob = tmp_path / "run.json"
+    blob.write_bytes(b"\x82\x00\x01binary")
+    for extra in ([], ["--json"]):
+        r = run("check-bench", str(blob), "--gpu", "h100", "--model", "llama-3.1-8b", *extra)
+        assert r.exit_code == 2 and r.output == (
+            f"kvplan: error: {blob}: not UTF-8 text (a binary file: byte 0x82 at offset 0); a benchmark result "
+            "must be UTF-8\n"), r.output
