@@ -91,9 +91,34 @@ def main():  # console script entry point
     try:
         the_app = _for(sys.argv[1:])
         _set_metavars(the_app)
+        empty = _empty_option(the_app, sys.argv[1:])
+        if empty is not None:
+            sys.stderr.write(f"kvplan: error: {empty} is empty; give it a value or leave it out\n")
+            sys.exit(2)
         _main(the_app)
     finally:
         gc.freeze()
+
+
+def _empty_option(the_app: typer.Typer, argv: list[str]) -> str | None:
+    """The option given an empty value (``--engine ''``, ``--engine=``), if one was: typer takes ''
+    as given, and most options then fall back to their default without a word (a shell variable
+    left empty). Looked for only where argv holds an empty value; the model argument has its own
+    message (sources.catalog)."""
+    if not any(a == "" or (a.startswith("--") and a.endswith("=")) for a in argv):
+        return None
+    from typer.main import get_command
+
+    name = next((a for a in argv if not a.startswith("-")), None)
+    cmd = getattr(get_command(the_app), "commands", {}).get(name) if name else None
+    if cmd is None:
+        return None
+    takes = {o for p in cmd.params if getattr(p, "is_flag", None) is False for o in p.opts}
+    for i, a in enumerate(argv):
+        opt, eq, value = a.partition("=")
+        if (eq and opt in takes and not value) or (a == "" and i and argv[i - 1] in takes):
+            return opt if eq else argv[i - 1]
+    return None
 
 
 def _for(argv: list[str]) -> typer.Typer:

@@ -156,3 +156,32 @@ def test_a_folder_without_a_config_and_a_binary_result_are_said_plainly(tmp_path
         assert r.exit_code == 2 and r.output == (
             f"kvplan: error: {blob}: not UTF-8 text (a binary file: byte 0x82 at offset 0); a benchmark result "
             "must be UTF-8\n"), r.output
+
+
+# `kvplan size llama-3.1-8b --ctx 8 --engine ''` (a shell variable left empty) ran with the default
+# engine without a word, as did --weight-dtype '' in perf and --kv-dtype '' in sweep: an option
+# given an empty value is one line, exit 2, in the console script (cli.main).
+@pytest.mark.parametrize("args, option", [
+    (["size", "llama-3.1-8b", "--ctx", "8", "--engine", ""], "--engine"),
+    (["size", "llama-3.1-8b", "--ctx", "8", "--engine=", "--json"], "--engine"),
+    (["perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "8", "--weight-dtype", ""], "--weight-dtype"),
+    (["sweep", "llama-3.1-8b", "--ctx", "8", "--kv-dtype", ""], "--kv-dtype"),
+    (["fit", "llama-3.1-8b", "--gpu", "h100", "--ctx", "8", "-b", ""], "-b"),
+])
+def test_an_option_given_an_empty_value_is_one_line(args, option):
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-m", "kvplan", *args], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr == f"kvplan: error: {option} is empty; give it a value or leave it out\n"
+
+
+def test_an_empty_model_keeps_its_own_message():
+    from kvplan import cli
+
+    the_app = cli._for(["size", "", "--ctx", "8"])
+    assert cli._empty_option(the_app, ["size", "", "--ctx", "8"]) is None  # MODEL: sources.catalog says it
+    assert cli._empty_option(the_app, ["size", "--json", "", "--ctx", "8"]) is None  # --json takes no value
+    assert cli._empty_option(the_app, ["size", "x", "--ctx", "8"]) is None
+    assert cli._empty_option(the_app, ["size", "x", "--ctx", ""]) == "--ctx"
