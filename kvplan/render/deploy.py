@@ -2,6 +2,7 @@
 and (``--explain``) one line per survivor and per configuration given up, saying why."""
 from __future__ import annotations
 
+import shlex
 import textwrap
 
 from ..errors import opt, render as say
@@ -35,6 +36,35 @@ def commands(c, engine: str, model: str) -> list[str]:
             serve_command(engine, model, c.prefill_tp, None, "prefill"),
             f"# decode pool: {c.replicas} × ({c.tp} × {c.gpu}), KV over {c.link}:",
             serve_command(engine, model, c.tp, c.max_num_seqs, "decode")]
+
+
+def shell_lines(cmd: str, width: int) -> list[str]:
+    """A shell command folded to ``width`` columns with `` \\`` continuations, so that it pastes
+    as it is: breaks fall between arguments, an option kept with its value, continuation lines
+    indented by two; an option and value wider than the line go on lines of their own."""
+    args = shlex.split(cmd)
+    groups: list[list[str]] = []
+    for a in args:
+        if groups and groups[-1][0].startswith("-") and len(groups[-1]) == 1 and not a.startswith("-"):
+            groups[-1].append(a)
+        else:
+            groups.append([a])
+    lines: list[str] = []
+    line = ""
+    for g in groups:
+        text = " ".join(shlex.quote(a) for a in g)
+        indent = "  " if lines or line else ""
+        if line and len(line) + 1 + len(text) + 2 <= width:
+            line += " " + text
+            continue
+        if line:
+            lines.append(line + " \\")
+        if len(indent) + len(text) + 2 > width and len(g) == 2:  # the option, then its value
+            lines.append(indent + shlex.quote(g[0]) + " \\")
+            text = shlex.quote(g[1])
+        line = (indent if lines else "") + text
+    lines.append(line)
+    return lines
 
 
 def verdicts(res, words=None) -> list[str]:
@@ -121,7 +151,8 @@ def render(res, explain: bool = False, top: int = 10, width: int = 80, words=Non
         repo = spec.hf_repo or spec.name
         for i, (c, _) in enumerate(res.rows[:3], start=1):
             out.append(f"#{i} ({'disaggregated' if c.mode != 'aggregated' else 'aggregated'}):")
-            out.extend(commands(c, w.engine, repo))
+            for line in commands(c, w.engine, repo):  # comments as they are, commands folded to the width
+                out.extend([line] if line.startswith("#") else shell_lines(line, width))
     out.append("")
     for g, src in sorted(res.price_sources.items()):
         para(f"price {g}: {src}")
