@@ -40,6 +40,10 @@ ENGINE_PROFILE = {i: x["engine_profile"] for x in yaml.safe_load((PUB / "cuda_gr
                   if "engine_profile" in x for i in x["ids"]}
 # source documents whose first token was timed by a client through the HTTP API: source id -> endpoint (served.yaml)
 SERVED = {i: x["endpoint"] for x in yaml.safe_load((PUB / "served.yaml").read_text()) for i in x["sources"]}
+# rows of a served run whose client sends one request's prompt again before the run and whose figure is the run's mean
+# TTFT, with a prefix-caching engine (served.yaml warm_repeat, ttft_statistic mean): row id -> the run's requests
+WARM_REPEAT = {i: n for x in yaml.safe_load((PUB / "served.yaml").read_text())
+               if x.get("warm_repeat") and x.get("ttft_statistic") == "mean" for i, n in x["requests"].items()}
 # source documents whose decode attention ran without TensorRT-LLM's multi-block mode (multi_block_off.yaml)
 MULTI_BLOCK_OFF = {i for x in yaml.safe_load((PUB / "multi_block_off.yaml").read_text()) for i in x["sources"]}
 # rows that ran a quantized checkpoint whose layers are not all in the row's weight_dtype: row id -> its layout
@@ -97,6 +101,30 @@ def front_end(e: dict) -> float:
     return per_request_seconds(e["engine"], SERVED[doc])[0] if doc in SERVED else 0.0
 
 
+def prefix_hit_tokens(prompt: int, block: int) -> int:
+    """The tokens of a prompt the engine has seen before that vLLM V1 serves from its prefix cache: whole ``block``-token
+    blocks of at most prompt - 1 tokens (v1/core/kv_cache_manager.py get_computed_blocks: max_cache_hit_length =
+    num_tokens - 1, the last token recomputed for its logits; served.yaml warm_repeat)."""
+    return (prompt - 1) // block * block
+
+
+def served_first_token(e: dict, r) -> float:
+    """The entry's first token as its statistic saw it: ``r.first_token``; for a WARM_REPEAT row, the mean over its run's
+    n requests of n - 1 full prefills and one prefill of the tokens past the cached prefix of the prompt its client sent
+    before the run (vLLM's block size for the row's model, GPU and cache: engines/vllm/settings.attention_block_size)."""
+    from kvplan.engines.vllm.settings import attention_block_size
+    from kvplan.sources import catalog
+
+    i, b = e["input_len"], e["batch"]
+    full = r.first_token(i, b)
+    n = WARM_REPEAT.get(e["id"])
+    if not n:
+        return full
+    block = attention_block_size(spec_for(e)[0], catalog.load_gpu(e["gpu"]), e["kv_dtype"] or e["weight_dtype"])[0]
+    hit = prefix_hit_tokens(i, block)
+    return ((n - 1) * full + r.mixed([(hit, i - hit)] * b).seconds) / n
+
+
 def _doc_of(url: str) -> str:
     if not _DOCS:
         doc, prefixes = split()
@@ -114,7 +142,7 @@ def predict(e: dict, r=None) -> float:
     if m == "prefill_tokens_per_s":
         return b * i / r.prefill(i, b).seconds
     if m in ("ttft_ms", "ttft_s", "ttft_ns"):  # the engine's first token (OpLatency.first_token: the prefill for most)
-        return SCALE[m.split("_")[1]] * (r.first_token(i, b) + front_end(e))  # + the front end where served
+        return SCALE[m.split("_")[1]] * (served_first_token(e, r) + front_end(e))  # + the front end where served
     if m == "decode_tokens_per_s_per_seq":  # o tokens, one step each, after an i-token prompt (llama-bench tg: i = 0)
         return o / sum(r.decode(max(i + t, 1), b).seconds for t in range(o))
     if m in ("decode_ms_per_token", "decode_s_per_token", "decode_ns_per_token"):  # the steps after the first token
