@@ -143,3 +143,22 @@ def test_the_reason_for_no_custom_all_reduce_is_the_tp_group():
         "a datacenter card's context + NCCL, from the fit half of the SGLang logs; no custom all-reduce at TP 1 "
         "(SGLang's is per TP group) (engines/sglang_startup.py)")
     assert "+ custom all-reduce" in budget_parts(80 * GiB, 0.9, 0, 2, h100, 2)[1].source
+
+
+def test_plans_launch_commands_carry_the_max_model_len_it_simulated():
+    """plan --max-model-len 8,400 simulated an 8,400-token max_model_len, but its `vllm serve` lines had no
+    --max-model-len, so vLLM would serve Phi-3.5-mini at its 4,096 default and refuse the 8,000-token prompts
+    planned (render/deploy.py commands): each command now carries it (SGLang: --context-length); without
+    it, nothing is added (the engine's default is the length simulated)."""
+    from kvplan.plan import deploy as d
+    from kvplan.render.deploy import commands
+
+    agg = d.Candidate("aggregated", "h100-sxm-80gb", 1, 1, 32)
+    dis = d.Candidate("disaggregated", "h100-sxm-80gb", 1, 1, 32, prefill_tp=1, prefill_replicas=1, link="nvlink")
+    repo = "microsoft/Phi-3.5-mini-instruct"
+    assert commands(agg, "vllm", repo, 8400)[1] == ("vllm serve microsoft/Phi-3.5-mini-instruct "
+                                                     "--tensor-parallel-size 1 --max-num-seqs 32 --max-model-len 8400")
+    assert commands(agg, "vllm", repo)[1] == ("vllm serve microsoft/Phi-3.5-mini-instruct --tensor-parallel-size 1 "
+                                              "--max-num-seqs 32")
+    assert [ln.count("--max-model-len 8400") for ln in commands(dis, "vllm", repo, 8400)] == [0, 1, 0, 1]
+    assert commands(agg, "sglang", repo, 8400)[1].endswith("--max-running-requests 32 --context-length 8400")
