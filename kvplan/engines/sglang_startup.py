@@ -140,6 +140,19 @@ def custom_all_reduce_bytes(tp: int, gpu=None) -> int:
     return 3 * CUSTOM_AR["max_size"]
 
 
+def no_custom_all_reduce(tp: int, gpu=None) -> str:
+    """Why a TP group of ``tp`` holds no custom all-reduce buffers (``custom_all_reduce_bytes`` 0),
+    or "" where it holds them: SGLang builds the custom all-reduce on the TP group alone (one GPU:
+    none, whatever the pipeline stages), on world sizes 2, 4, 6, 8, and not past two PCIe-only GPUs."""
+    if custom_all_reduce_bytes(tp, gpu):
+        return ""
+    if tp == 1:
+        return "no custom all-reduce at TP 1 (SGLang's is per TP group)"
+    if tp not in CUSTOM_AR["world_sizes"]:
+        return f"no custom all-reduce at TP {tp} (its world sizes are 2, 4, 6, 8)"
+    return "no custom all-reduce past two PCIe-only GPUs"
+
+
 def nccl_bytes(gpu) -> tuple[int, int]:
     """NCCL's share on each GPU at more than one GPU and its uncertainty: NCCL_TP on a scale-up
     fabric (read from SGLang's fit logs, its uncertainty in PRE_LOAD_UNCERTAINTY), NCCL_TP_PCIE
@@ -181,10 +194,14 @@ def budget_parts(total: int, mfs: float, weights_bytes: int, gpus: int = 1, gpu=
     if gpus == 1:
         how = f"{kind} context, from the fit half of the SGLang logs (engines/sglang_startup.py)"
     elif nccl_risk:
-        no_car = "" if custom_all_reduce_bytes(tp, gpu) else "; no custom all-reduce past two PCIe-only GPUs"
+        no_car = no_custom_all_reduce(tp, gpu)
+        no_car = f"; {no_car}" if no_car else ""
         how = (f"{kind} context from the fit half of the SGLang logs + NCCL on PCIe-only cards, read from "
                f"one seen SGLang log at 4 GPUs, up to a vLLM log's figure{no_car} (engines/sglang_startup.py "
                "NCCL_TP_PCIE)")
+    elif no_custom_all_reduce(tp, gpu):
+        how = (f"{kind} context + NCCL, from the fit half of the SGLang logs; {no_custom_all_reduce(tp, gpu)} "
+               "(engines/sglang_startup.py)")
     else:
         how = (f"{kind} context + NCCL + custom all-reduce, from the fit half of the SGLang logs "
                "(engines/sglang_startup.py)")

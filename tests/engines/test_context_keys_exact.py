@@ -57,16 +57,19 @@ def test_vllm_leaves_gemma3s_rope_factor_out():
     assert max_len_limit(mistral) == (262144, "max_position_embeddings 32768 × linear rope factor 8")
 
 
-def test_sglang_derives_nothing_where_the_config_states_no_length(tmp_path):
-    """Mistral's config without max_position_embeddings (and none of the other keys): kvplan derives no length,
-    with or without a rope factor, and refuses no --context-length for it, as context_limit gives none
-    (test_context_limit_exact.py). SGLang itself would take get_context_length's 2048 there (or, in the releases
-    that read the config with getattr, a transformers class default kvplan does not know): see _derived."""
+def test_sglang_takes_2048_where_the_config_states_no_length(tmp_path):
+    """Mistral's config without max_position_embeddings (and none of the other keys): SGLang's get_context_length
+    (utils/hf_transformers_utils.py) falls through its keys to "return 2048", the rope factor unapplied, so
+    kvplan derives 2,048 with or without a linear factor 2 and refuses a longer --context-length (as
+    ModelConfig._derive_context_length does). (SGLang reads the config through transformers, whose
+    MistralConfig defaults max_position_embeddings to 131,072: see engines/sglang.py _derived.)"""
     for rope in ({}, {"rope_scaling": {"type": "linear", "factor": 2.0}}):
         spec = _edited(tmp_path, "Mistral-7B-v0.1", drop=("max_position_embeddings",), **rope)
         assert (spec.max_context, spec.context_keys) == (None, {})
-        assert sglang.derived_context_len(spec) is None
-        sglang.check_context_length(spec, 1_000_000)
+        assert sglang.derived_context_len(spec) == 2048
+        sglang.check_context_length(spec, 2048)
+        with pytest.raises(KvplanError, match="as SGLang derives it \\(2048: SGLang's default 2048 where"):
+            sglang.check_context_length(spec, 2049)
 
 
 def test_sglang_serves_its_derived_length_when_none_is_given(tmp_path):
