@@ -244,8 +244,11 @@ def fit_f16_gemm(entries: list[dict]) -> dict:
     return dict(F16_GEMM)
 def per_seq_scan(rs: list[dict]) -> dict:
     """Whether the rows tell the per-sequence cost from the per-step one: for each per-sequence value, the graphs-on
-    rows' best median |error| over the base and per-layer grids (a flat line: they cannot)."""
+    rows' best median |error| over the base and per-layer grids (a flat line: they cannot); empty where every row runs
+    eager (hf: its per-sequence cost is searched with the eager constants, fit_engine)."""
     pick = [r for r in rs if not r["eager"] and r["w"] not in ("int4", "int8")] or [r for r in rs if not r["eager"]]
+    if not pick:
+        return {}
     return {ps: round(min(_err(pick, dict(ZERO, base_ms=b, per_layer_us_graphs=pl, per_seq_us=ps))
                           for b, pl in itertools.product(GRID[0] + BASE_WIDE, GRID[1])), 4) for ps in SCAN}
 
