@@ -263,7 +263,13 @@ def check_context_length(spec, context_length: int | None) -> None:
 
 class SGLang(Engine):
     name = "sglang"
+    display = "SGLang"
     summary = f"SGLang {VERSION} token pool (radix cache, page size 1)"
+    # managers/tokenizer_manager.py TokenizerManager._validate_one_request (read at sgl-project/sglang
+    # 001067ff): an input of context_len tokens or more, or input + max_new_tokens past context_len,
+    # raises ValueError ("... is longer than the model's context length"), unless the server runs with
+    # --allow-auto-truncate
+    rejects_beyond_max_model_len = True
     version = VERSION
 
     def run_dtype(self, spec, gpu) -> str:
