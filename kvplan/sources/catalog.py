@@ -119,6 +119,8 @@ class _Models(Mapping):
     def __init__(self, lines: list[bytes]):
         self._raw = {}
         for line in lines:
+            if not line:  # bundle_text of a catalog with no models leaves one empty line
+                continue
             end = line.index(b'":')  # a catalog name has no quote in it (SpecName)
             self._raw[line[1:end].decode()] = line[end + 2:].removesuffix(b",")
         self._parsed: dict = {}

@@ -40,3 +40,16 @@ def test_a_whole_parsed_bundle_keeps_its_files_order():
     raw = json.dumps({"gpus": DATA["gpus"], "aliases": DATA["aliases"], "models": DATA["models"]})
     b = catalog._Bundle(raw.encode())
     assert list(b) == ["gpus", "aliases", "models"] and _read(b) == DATA and len(b) == 3
+
+
+def test_a_catalog_with_no_models_reads_back_empty():
+    """bundle_text of no models writes an empty line between '"models":{' and '}}' (session 15's
+    mutation run found the lazy reader failing on it, though the file is valid JSON)."""
+    import json
+
+    from kvplan.sources.catalog import _Bundle, bundle_text
+
+    text = bundle_text({"aliases": {}, "gpus": {}, "models": {}})
+    assert json.loads(text) == {"aliases": {}, "gpus": {}, "models": {}}
+    b = _Bundle(text.encode())
+    assert len(b["models"]) == 0 and list(b["models"]) == []
