@@ -162,3 +162,38 @@ def test_plans_launch_commands_carry_the_max_model_len_it_simulated():
                                               "--max-num-seqs 32")
     assert [ln.count("--max-model-len 8400") for ln in commands(dis, "vllm", repo, 8400)] == [0, 1, 0, 1]
     assert commands(agg, "sglang", repo, 8400)[1].endswith("--max-running-requests 32 --context-length 8400")
+
+
+# ---- vLLM on a config stating no length ------------------------------------------------------------------
+def _no_length(tmp_path, rope):
+    cfg = json.load(open("tests/fixtures/configs/Llama-3.1-8B.json"))
+    del cfg["max_position_embeddings"]
+    cfg["rope_scaling"] = rope
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(cfg))
+    return api.load_model(str(path))
+
+
+@pytest.mark.parametrize("rope, served", [
+    (None, 2048),  # no rope scaling: the 2048 vLLM assumes
+    ({"rope_type": "linear", "factor": 2.0}, 4096),  # 2048 × 2: linear is not in vLLM's unscaled types
+    ({"rope_type": "dynamic", "factor": 3.0}, 6144),
+    ({"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+      "original_max_position_embeddings": 8192}, 2048),  # llama3 is unscaled
+    ({"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768}, 2048),  # so is yarn
+])
+def test_vllm_serves_its_2048_default_where_the_config_states_no_length(tmp_path, rope, served):
+    """vLLM 0.33 config/model.py _get_and_verify_max_len: none of the length keys found and no
+    max_model_len given -> default_max_len = 2048 ("Assuming the model's maximum length is 2048"),
+    then times the rope factor unless the rope type is su, longrope, llama3, yarn or a DeepSeek yarn.
+    kvplan said "give --max-model-len" here until session 15; any length given is taken (the
+    function returns a user's max_model_len unchecked when no key is found)."""
+    spec = _no_length(tmp_path, rope)
+    assert max_len_limit(spec) is None
+    assert default_max_model_len(spec) == served
+    assert default_len(spec)[1].startswith("vLLM's default where the config states no length: it assumes 2048")
+    r = fit.fit(spec, api.load_gpu("h100"), engine="vllm", opts=ServeOptions(kv_cache_memory=8 * GiB))
+    assert r.capacity.max_model_len == served
+    long = fit.fit(spec, api.load_gpu("h100"), engine="vllm",
+                   opts=ServeOptions(kv_cache_memory=8 * GiB, max_model_len=100_000))
+    assert long.capacity.max_model_len == 100_000

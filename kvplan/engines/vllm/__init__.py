@@ -70,12 +70,22 @@ def max_len_limit(spec) -> tuple[int, str] | None:
     if not keys:
         return None
     key = "model_max_length" if "model_max_length" in keys else min(keys, key=lambda k: keys[k])
-    limit, how = keys[key], key
+    return _rope_scaled(spec, keys[key], key)
+
+
+def _rope_scaled(spec, n: int, key: str) -> tuple[int, str]:
+    """``n`` (read from ``key``) times the rope factor where vLLM 0.33 applies it
+    (_get_and_verify_max_len: not for ``_UNSCALED_ROPE`` types nor Gemma 3)."""
     rope = spec.rope
     if rope is not None and rope.factor is not None and rope.type not in _UNSCALED_ROPE \
             and "gemma3" not in spec.family:
-        limit, how = int(limit * rope.factor), f"{key} {keys[key]} × {rope.type} rope factor {rope.factor:g}"
-    return limit, how
+        return int(n * rope.factor), f"{key} {n} × {rope.type} rope factor {rope.factor:g}"
+    return n, key
+
+
+# config/model.py _get_and_verify_max_len: "If none of the keys were found in the config, use a
+# default and log a warning" (default_max_len = 2048), then scaled as a stated length is
+NO_LENGTH_DEFAULT = 2048
 
 
 def default_len(spec) -> tuple[int, str] | None:
@@ -91,7 +101,17 @@ def default_len(spec) -> tuple[int, str] | None:
         n = spec.rope.original_max_position
         return n, (f"vLLM's default for a LongRoPE model, original_max_position_embeddings, not the {got[0]:,} "
                    f"it takes at most; --max-model-len up to {got[0]:,} sets it")
-    return (got[0], f"the length vLLM derives ({got[1]})") if got else None
+    if got:
+        return got[0], f"the length vLLM derives ({got[1]})"
+    if spec is None:
+        return None
+    if spec.rope is not None and spec.rope.type == "longrope":  # hf_config's attribute, else the 2048
+        n = spec.rope.original_max_position or NO_LENGTH_DEFAULT
+        return n, "vLLM's default for a LongRoPE model whose config states no length"
+    n, how = _rope_scaled(spec, NO_LENGTH_DEFAULT, "default")
+    scaled = f" ({how})" if n != NO_LENGTH_DEFAULT else ""
+    return n, (f"vLLM's default where the config states no length: it assumes 2048{scaled}; "
+               f"{opt('max_model_len')} sets any other")
 
 
 def default_max_model_len(spec) -> int | None:
