@@ -197,3 +197,13 @@ def test_vllm_serves_its_2048_default_where_the_config_states_no_length(tmp_path
     long = fit.fit(spec, api.load_gpu("h100"), engine="vllm",
                    opts=ServeOptions(kv_cache_memory=8 * GiB, max_model_len=100_000))
     assert long.capacity.max_model_len == 100_000
+
+
+def test_vllm_longrope_without_a_length_serves_its_original_length(tmp_path):
+    """Phi-3.5-mini without max_position_embeddings: no length key, so the derived length is the
+    2048 default, but the rope is LongRoPE, and vLLM's default then reads hf_config's
+    original_max_position_embeddings (4,096) where it is stated (_get_and_verify_max_len's
+    ``getattr(hf_config, "original_max_position_embeddings", derived_max_model_len)``)."""
+    spec = api.load_model(_edited(tmp_path, "Phi-3.5-mini-instruct", drop=("max_position_embeddings",)))
+    assert spec.rope.type == "longrope" and max_len_limit(spec) is None
+    assert default_len(spec) == (4096, "vLLM's default for a LongRoPE model whose config states no length")
