@@ -68,6 +68,10 @@ ROUND_13_SHOWN = True  # split committed at c47c82b; round 13's rows first print
 # with the model as it stands on the branch after main is merged (no constant or code of the model changes
 # in round 14).
 ROUND_14_SHOWN = True  # split committed at adc62b1; round 14's rows first printed after main was merged
+# Round 15's logs (startup_log_split.ROUND_15) stay out until round 15's held-out figures are printed once,
+# with the model as it stands on the branch after main is merged (no constant or code of the model changes
+# in round 15).
+ROUND_15_SHOWN = False
 SIDES = ("held-out (round 14)", "held-out (round 13, seen)", "held-out (round 12, seen)",
          "held-out (round 11, seen)", "held-out (round 10, seen)", "held-out (round 9, seen)",
          "held-out (round 8, seen)", "held-out (round 7, seen)", "held-out (round 6, seen)", "held-out (round 5, seen)",
@@ -182,6 +186,8 @@ def rows() -> list[dict]:
         if e.get("batch") in startup_log_split.ROUND_13 and not ROUND_13_SHOWN:
             continue
         if e.get("batch") in startup_log_split.ROUND_14 and not ROUND_14_SHOWN:
+            continue
+        if e.get("batch") in startup_log_split.ROUND_15 and not ROUND_15_SHOWN:
             continue
         r = {"id": e["id"], "url": e["url"], "side": _side(e["url"]), "engine": e.get("engine"),
              "version": e.get("vllm_version") or e.get("sglang_version") or e.get("trtllm_version"),
