@@ -68,18 +68,22 @@ ROUND_13_SHOWN = True  # split committed at c47c82b; round 13's rows first print
 # with the model as it stands on the branch after main is merged (no constant or code of the model changes
 # in round 14).
 ROUND_14_SHOWN = True  # split committed at adc62b1; round 14's rows first printed after main was merged
-SIDES = ("held-out (round 14)", "held-out (round 13, seen)", "held-out (round 12, seen)",
+# Round 15's logs (startup_log_split.ROUND_15) stay out until round 15's held-out figures are printed once,
+# with the model as it stands on the branch after main is merged (no constant or code of the model changes
+# in round 15).
+ROUND_15_SHOWN = True  # split committed at 4b2a2d5; round 15's rows first printed after main (ab3aa59) was merged
+SIDES = ("held-out (round 15)", "held-out (round 14, seen)", "held-out (round 13, seen)", "held-out (round 12, seen)",
          "held-out (round 11, seen)", "held-out (round 10, seen)", "held-out (round 9, seen)",
          "held-out (round 8, seen)", "held-out (round 7, seen)", "held-out (round 6, seen)", "held-out (round 5, seen)",
          "held-out (round 4, seen)", "held-out (round 3, seen)", "held-out (round 2, seen)",
-         "held-out (round 1, seen)", "fit (round 14)", "fit (round 13)", "fit (round 12)",
+         "held-out (round 1, seen)", "fit (round 15)", "fit (round 14)", "fit (round 13)", "fit (round 12)",
          "fit (round 11)", "fit (round 10)", "fit (round 9)", "fit (round 8)", "fit (round 7)", "fit (round 6)",
          "fit (round 5)", "fit (round 4)", "fit (round 3)", "fit (round 2)", "fit")
 
 
 def _side(url: str) -> str:
     s = json.loads(SPLIT.read_text())
-    rounds = [s.get(f"round_{i}", {}) for i in range(14, 1, -1)]
+    rounds = [s.get(f"round_{i}", {}) for i in range(15, 1, -1)]
     for i, r in enumerate(rounds):
         if url in r.get("held_out_urls", ()):
             return SIDES[i]
@@ -182,6 +186,8 @@ def rows() -> list[dict]:
         if e.get("batch") in startup_log_split.ROUND_13 and not ROUND_13_SHOWN:
             continue
         if e.get("batch") in startup_log_split.ROUND_14 and not ROUND_14_SHOWN:
+            continue
+        if e.get("batch") in startup_log_split.ROUND_15 and not ROUND_15_SHOWN:
             continue
         r = {"id": e["id"], "url": e["url"], "side": _side(e["url"]), "engine": e.get("engine"),
              "version": e.get("vllm_version") or e.get("sglang_version") or e.get("trtllm_version"),
@@ -361,7 +367,7 @@ and committed before any error below was computed (tests/data/startup_logs_split
 scripts/startup_log_split.py); the logs kvplan's current defaults were fitted to are all on the
 fit side.
 
-**Fourteen rounds.** Round 1's held-out figures (64 logs, seed 2020261206) were seen while kvplan's
+**Fifteen rounds.** Round 1's held-out figures (64 logs, seed 2020261206) were seen while kvplan's
 start-up model was built, so they are labelled "seen" below. Round 2 (batch 2026-12-06-r2, seed
 2020261208) was split before any change; one constant then changed on its fit side only (SGLang's
 memory used before its baseline on one GPU, engines/sglang_startup.py PRE_LOAD_TP1), and round 2's
@@ -739,6 +745,43 @@ H200, no OOM line); sglang#32834 (a cookbook cell's figures, not a log); vllm#43
 vllm#14992, #12529, #26884, #40691, #12890, QwenLM/Qwen3-VL#1205 (the same post as vllm#18124), sglang#6027
 and #9162 (no start-up KV line, or models and cards outside the catalog); aihpi/litellm-k8s and myoceane.fr,
 already in the data.
+
+Round 15 (batch 2026-12-07-r15, seed 2020261221) was collected in session 15 with angles not tried before:
+find_string on the engines' lines ("Available KV cache memory: 4" / ": 7" / ": 8" / ": 9", "GiB for peak
+activation", "Free memory on device (4", "Load weight end. type=LlamaForCausalLM", "KV Cache is allocated.
+#tokens: 4", "No available memory for the cache blocks", the fused-MoE config names of the H100, A100-SXM4-80GB
+and L40S), each hit attributed with find_files, fetch or the code corpus before it was added; the search tool's
+code, page and issue corpora with model- and card-specific queries (Llama-3.3-70B at TP 2 on H100, gpt-oss-20b,
+Qwen3-30B-A3B, Llama-3.1-8B on L4, Gemma-3-27b, SGLang's Qwen3-32B, TensorRT-LLM's paged-KV lines, KAITO's
+Azure SKUs, RunPod's vLLM worker); and repositories that commit serving notes (vllm-project/recipes fetched and
+grepped, sgl-project/sgl-cookbook fetched, with no memory line, LMCache/LMCache, llm-d's workload-variant-autoscaler
+forks). It was split and committed (4b2a2d5) before kvplan's figure for any round-15 log was computed, and
+printed once, first here, on 2026-12-07, with the model as it stands after main (ab3aa59) was merged (no constant
+or code of the model changed in round 15; the doc script only learned the round). It adds 7 rows from 4 URLs (2
+issue threads, 1 pull request, 1 repository file), **none of them scorable**, so round 15's held-out half holds
+no scored row and gives no figure. Held out: kaito-project/kaito#2132, Mistral-Small-4-119B-2603 on an Azure
+Standard_NC80adis_H100_v5 (2 × H100 NVL), refused at its 1,048,576 tokens (22.5 GiB needed, 17.39 GiB available;
+a model outside the catalog, KAITO's preset flags not in the post); NVIDIA/TensorRT-LLM#2671, a Triton
+tensorrtllm_backend start-up with speculative decoding on an 80 GB card (79.10 GiB total, 9.71 GiB for 63,616
+tokens; the TensorRT-engine backend, the model and TP not in its lines). Fit side, listed: LMCache/LMCache#1769's
+FAQ table of vLLM's figures (Qwen3-8B 50.32 GiB and 366,400 tokens on a card not stated; Qwen3-32B at TP 2 on
+H100 33.66 GiB a GPU, 275,760 tokens; Llama-3.1-70B at TP 4 on H100 32.06 GiB a GPU, 420,208 tokens; release and
+utilization not stated) and vllm-project/recipes' Kimi-K2-Thinking recipe (494c567: 8 × H200, 46.80 GiB and
+715,072 tokens at TP 8, 5,721,088 tokens with decode context parallelism 8; the model's 262,144 positions are
+beyond the catalog's kimi-k2-instruct, its INT4 experts are not priced, decode context parallelism is not
+modelled). Seen, not added: a vLLM 0.31.0 start-up of Llama-3.1-8B-Instruct with defaults on an A100 80GB PCIe
+(gmu 0.92, 56.21 GiB, 460,496 tokens, CUDA's total 79.25 GiB) and an llm-d workload-variant-autoscaler guide's
+Qwen3-0.6B on an H100 (206,592 tokens at gmu 0.30; an OOM at 0.95 beside co-tenant pods), whose files name no
+repository that find_files or the code corpus could attribute (no URL to cite); a Qwen3.8-27B FP8 refusal on an
+L40S, GLM-5.2-NVFP4 on 4 × GB200 and Qwen3.5 / 3.6 start-ups (models outside the catalog, most in files without
+a repository); LMCache#3171 (DeepSeek-V4-Flash through LMCache on 8 × H20, no memory line in the part read);
+triton-inference-server/tutorials#150 (TensorRT-LLM's PyTorch backend on 2 × H100, the model not in the part
+read); KiranTallapragada/gpu-fit v1.2.0 (a release note; its per-model table is not stored); club-3090#294
+(Qwen3.6-27B int4 at TP 2 on 2 × RTX 3090) and vllm#49011 (Qwen3.5 with an nvfp4 cache on an RTX 5090), outside the
+catalog; vllm#26349, #6689 and #23087 (no start-up memory line in the part read, or V0); and a later copy of
+llm-d-benchmark's empirical results, llm-inferno/server-sim, didier-durand/llms-in-clouds, docs.sglang.ai's
+send_request, vllm#17327 (its turn 23 is vllm#17469's log), club-3090#1087, vllm#34076 and Lvllm#35, already in
+the data.
 
 **After round 4: CUDA's total (issue 20), a change made after the held-out figures of rounds
 1-4 had been seen**, so every held-out row below is in sample for it. Every engine sizes its budget
@@ -1245,8 +1288,10 @@ log with a KV figure (-0.4 %) and 1 without (RTX 5090, tokens only), no refusal;
 2020261217, printed 2026-12-06) none (no round-11 row could be scored); round 12 (seed 2020261218, printed
 2026-12-07) 1 log (-61.2 %), no refusal; round 13 (seed 2020261219, printed 2026-12-07) no log with a KV
 figure and 1 refusal (Llama-4-Scout on 2 × H100 NVL), kvplan "does not fit"; round 14 (seed 2020261220,
-printed 2026-12-07) none (no round-14 row could be scored). Combined over rounds 1-14: 22 logs, median
-|error| 5.1 %, 9 of 22 within 5 %, 5 refusals, 0 called fits (unchanged from rounds 1-13; rounds 1-12: 22
+printed 2026-12-07) none (no round-14 row could be scored); round 15 (seed 2020261221, printed 2026-12-07)
+none (no round-15 row could be scored; its held-out refusal, kaito#2132, is unscored, so kvplan gives no verdict
+on it). Combined over rounds 1-15: 22 logs, median |error| 5.1 %, 9 of 22 within 5 %, 5 refusals, 0 called fits
+(unchanged from rounds 1-13 and 1-14; rounds 1-12: 22
 logs, 5.1 %, 9 of 22, 4 refusals; rounds 1-11: 21 logs, 5.1 %, 9 of 21; rounds 1-9: 20
 logs, 5.1 %, 8 of 20; rounds 1-8: 15 logs, 5.4 %, 5 of 15; rounds 1-7:
 13 logs, 5.4 %, 4 of 13; through round 4: 12 logs, 7.7 %, 3 of 12). The issue's
@@ -1267,10 +1312,12 @@ came out 2 GiB under the log.
 
 ## Headline
 
-Round 14's held-out half, the newest, holds no scored row: its 4 rows (a Kimi-K3 OOM at TP 32, a
-Qwen2.5-VL refusal on an A100, Qwen3-4B on an unnamed 48 GB card, Qwen3.5-9B on ROCm) are listed with the
-reasons, and so are the 4 on its fit side. The figure to quote is the combined first prints of rounds 1-14:
-22 logs, median |error| 5.1 %, 9 of 22 within 5 %, 5 refusals, none called fits. Round 13's held-out half
+Round 15's held-out half, the newest, holds no scored row: its 2 rows (a Mistral-Small-4-119B refusal on 2 ×
+H100 NVL under KAITO, a TensorRT-engine start-up on an 80 GB card) are listed with the reasons, and so are the 5
+on its fit side. The figure to quote is the combined first prints of rounds 1-15: 22 logs, median |error| 5.1 %,
+9 of 22 within 5 %, 5 refusals, none called fits. Round 14's held-out half (now seen) held no scored row either
+(a Kimi-K3 OOM at TP 32, a Qwen2.5-VL refusal on an A100, Qwen3-4B on an unnamed 48 GB card, Qwen3.5-9B on
+ROCm). Round 13's held-out half
 (now seen) was, as first printed, 1 scored row, a refusal: Llama-4-Scout in bf16 on 2 × H100 NVL (vLLM, gmu
 0.99), which ran out of memory loading its weights; kvplan said "does not fit".
 Round 12's held-out half (now seen) was, as first printed, 1 scored log:

@@ -32,14 +32,18 @@ def test_both_sides_hold_refusals_and_scored_logs():
         assert s["scored"] >= 10 and s["refused"] >= 2 and s["with_error"] >= 8, (side, s)
 
 
-def test_round_14_is_the_headline_and_no_refusal_is_called_fits():
+def test_round_15_is_the_headline_and_no_refusal_is_called_fits():
     rs = startup_log_baseline.rows()
     assert {r["side"] for r in rs} <= set(startup_log_baseline.SIDES)
     head = startup_log_baseline.headline(rs).splitlines()[2]
-    assert head.startswith("| held-out (round 14) | 0 |")
-    # round 14 (seed 2020261220): no row could be scored; every row on both sides is listed with its reason
-    r14 = [r for r in rs if r["side"] in ("held-out (round 14)", "fit (round 14)")]
-    assert {r["side"] for r in r14} == {"held-out (round 14)", "fit (round 14)"} and len(r14) == 8
+    assert head.startswith("| held-out (round 15) | 0 |")
+    # round 15 (seed 2020261221): no row could be scored; every row on both sides is listed with its reason
+    r15 = [r for r in rs if r["side"] in ("held-out (round 15)", "fit (round 15)")]
+    assert {r["side"] for r in r15} == {"held-out (round 15)", "fit (round 15)"} and len(r15) == 7
+    assert all(not r["scored"] and r["why_not"] for r in r15)
+    # round 14 (seed 2020261220, now seen): no row could be scored; every row on both sides is listed with its reason
+    r14 = [r for r in rs if r["side"] in ("held-out (round 14, seen)", "fit (round 14)")]
+    assert {r["side"] for r in r14} == {"held-out (round 14, seen)", "fit (round 14)"} and len(r14) == 8
     assert all(not r["scored"] and r["why_not"] for r in r14)
     # round 13 (seed 2020261219, now seen): a scored refusal held out (Llama-4-Scout bf16 on 2 H100 NVL, vLLM:
     # kvplan says it does not fit), a scored log with a KV figure on the fit side (Qwen3-32B, SGLang 0.5.19, one

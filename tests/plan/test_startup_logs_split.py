@@ -28,7 +28,8 @@ def test_every_url_on_one_side():
              set(SPLIT["round_11"]["held_out_urls"]), set(SPLIT["round_11"]["fit_urls"]),
              set(SPLIT["round_12"]["held_out_urls"]), set(SPLIT["round_12"]["fit_urls"]),
              set(SPLIT["round_13"]["held_out_urls"]), set(SPLIT["round_13"]["fit_urls"]),
-             set(SPLIT["round_14"]["held_out_urls"]), set(SPLIT["round_14"]["fit_urls"])]
+             set(SPLIT["round_14"]["held_out_urls"]), set(SPLIT["round_14"]["fit_urls"]),
+             set(SPLIT["round_15"]["held_out_urls"]), set(SPLIT["round_15"]["fit_urls"])]
     assert sum(len(s) for s in sides) == len(set().union(*sides))  # no URL on two sides
     assert {e["url"] for e in startup_log_split.all_logs()} == set().union(*sides)
     assert SPLIT["scored_rows"]["held_out"] >= 10
@@ -85,7 +86,8 @@ def test_round_5_holds_only_its_own_batch_and_leaves_rounds_1_to_4_as_they_were(
     assert r5["held_out_urls"] and r5["fit_urls"] and r5["scored_rows"]["held_out"] >= 1
     later = SPLIT["round_6"]["batches"] + SPLIT["round_7"]["batches"] + SPLIT["round_8"]["batches"] + \
         SPLIT["round_9"]["batches"] + SPLIT["round_10"]["batches"] + SPLIT["round_11"]["batches"] + \
-        SPLIT["round_12"]["batches"] + SPLIT["round_13"]["batches"] + SPLIT["round_14"]["batches"]
+        SPLIT["round_12"]["batches"] + SPLIT["round_13"]["batches"] + SPLIT["round_14"]["batches"] + \
+        SPLIT["round_15"]["batches"]
     assert {e["batch"] for e in logs if e.get("engine") == "TRT-LLM"} <= set(r5["batches"] + later)
 
 
@@ -261,6 +263,30 @@ def test_round_14_holds_only_its_own_batch_and_leaves_rounds_1_to_13_as_they_wer
                                   "fit": sum(startup_log_split.split_scored(e) for e in rows
                                              if e["url"] in r14["fit_urls"])} == {"held_out": 0, "fit": 0}
     assert len(r14["held_out_urls"]) == len(r14["fit_urls"]) == 4
+    assert all(e.get("excluded") and e.get("kvplan_skip") for e in rows)
+
+
+def test_round_15_holds_only_its_own_batch_and_leaves_rounds_1_to_14_as_they_were():
+    """Round 15 is split with a seed of its own (2020261221); the URLs of rounds 1 to 14 do not move. No
+    round-15 row was scorable when it was split (a docs table without the release or utilization, a recipe
+    whose model serves more positions than the catalog's entry, a model outside the catalog, a TensorRT-engine
+    log): every row is listed with its reason, and the four URLs alternate between the sides by the seeded
+    order."""
+    rs = [SPLIT[f"round_{i}"] for i in range(2, 16)]
+    assert len({SPLIT["seed"]} | {r["seed"] for r in rs}) == 15 and SPLIT["round_15"]["seed"] == 2020261221
+    r15 = SPLIT["round_15"]
+    batch = {e["url"]: e.get("batch") for e in startup_log_split.all_logs()}
+    assert {batch[u] for u in r15["held_out_urls"] + r15["fit_urls"]} == set(r15["batches"]) == {"2026-12-07-r15"}
+    earlier = set(SPLIT["held_out_urls"] + SPLIT["fit_urls"])
+    for r in rs[:-1]:
+        earlier |= set(r["held_out_urls"] + r["fit_urls"])
+    assert not {u for u, b in batch.items() if b in r15["batches"]} & earlier
+    rows = [e for e in startup_log_split.all_logs() if e.get("batch") in r15["batches"]]
+    assert r15["scored_rows"] == {"held_out": sum(startup_log_split.split_scored(e) for e in rows
+                                                  if e["url"] in r15["held_out_urls"]),
+                                  "fit": sum(startup_log_split.split_scored(e) for e in rows
+                                             if e["url"] in r15["fit_urls"])} == {"held_out": 0, "fit": 0}
+    assert len(r15["held_out_urls"]) == len(r15["fit_urls"]) == 2
     assert all(e.get("excluded") and e.get("kvplan_skip") for e in rows)
 
 
