@@ -411,3 +411,27 @@ def test_round15_files_and_tables_are_the_pages_figures_as_read():
         (8, 150, "uniform:17000-23000", "uniform:1700-2300")] * 2
     assert [(lv.measured["output_tokens_per_s"], lv.measured["ttft_ms"], lv.measured["itl_ms"]) for (lv,) in rows] == [
         (450.3, {"p50": 763.6}, {"p50": 15.18}), (831.6, {"p50": 468.9}, {"p50": 8.09})]
+
+
+def test_round15_first_print_record_is_every_held_out_level_as_measured():
+    """round15_first_print.json (the held-out rows as first printed, which the headline reads) holds each level of the
+    round-15 held-out source once, in its file's order, with its measured output tok/s, ITL (the page's median: it prints
+    no mean) and TTFT (median at concurrency 1, mean at 100: the page's shortened block) as check-bench reads the file;
+    kvplan predicted every row (none refused); closed loops, none saturated by the file's rule."""
+    import json
+
+    from kvplan.observe import bench
+
+    rec = json.loads((DIR / "round15_first_print.json").read_text())["rows"]
+    (src,) = ROUNDS["round15"]["held_out"]
+    (run,) = RUNS[src]["runs"]
+    levels = bench.read(DIR / run["file"])
+    assert [r["source"] for r in rec] == [src] * len(levels) and len(levels) == 2
+    assert [r["load"] for r in rec] == ["C=1", "C=100"]
+    assert [r["out"][0] for r in rec] == [lv.measured["output_tokens_per_s"] for lv in levels]
+    assert [r["itl"][0] for r in rec] == [lv.measured["itl_ms"]["p50"] for lv in levels]
+    assert [r["itl_stat"] for r in rec] == ["p50", "p50"] and [r["ttft_stat"] for r in rec] == ["p50", "mean"]
+    assert [r["ttft"][0] for r in rec] == [levels[0].measured["ttft_ms"]["p50"], levels[1].measured["ttft_ms"]["mean"]]
+    assert all(r["half"] == "held-out" and not r.get("refused") for r in rec)
+    assert all(None not in (r["out"][1], r["itl"][1], r["ttft"][1]) for r in rec)
+    assert [r["sat"][0] for r in rec] == [False, False]
