@@ -91,10 +91,10 @@ def main() -> int:
 
 
 def halves(split):
-    """Each source's half: round 14's split (session 14)."""
-    r14 = split["round14"]
-    return ({s: "held-out" for s in r14["held_out"]} | {s: "fit" for s in r14["fit"]}
-            | {s: "seen" for s in r14["seen"]})
+    """Each source's half: round 15's split (session 15)."""
+    r15 = split["round15"]
+    return ({s: "held-out" for s in r15["held_out"]} | {s: "fit" for s in r15["fit"]}
+            | {s: "seen" for s in r15["seen"]})
 
 
 def replay_run(src, half, run, max_requests):
@@ -489,13 +489,14 @@ def write(rows, split, max_requests):
     def pct(x):
         return "-" if x is None else f"{x:+.0%}"
 
-    r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14 = (split[f"round{i}"] for i in range(2, 15))
+    r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15 = (split[f"round{i}"] for i in range(2, 16))
     first9 = json.loads((HERE / "round9_first_print.json").read_text())["rows"]
     first10 = json.loads((HERE / "round10_first_print.json").read_text())["rows"]
     first11 = json.loads((HERE / "round11_first_print.json").read_text())["rows"]
     first12 = json.loads((HERE / "round12_first_print.json").read_text())["rows"]
     first13 = json.loads((HERE / "round13_first_print.json").read_text())["rows"]
     first14 = json.loads((HERE / "round14_first_print.json").read_text())["rows"]
+    first15 = json.loads((HERE / "round15_first_print.json").read_text())["rows"]
     half_of = halves(split)
     rows = [dict(r, half=half_of[r["source"]]) for r in rows]  # rows saved before round 12 was seen say held-out
     lines = ["# Serving accuracy: `simulate` against published measured runs", "",
@@ -1042,6 +1043,27 @@ def write(rows, split, max_requests):
              "  graphs and the overlap scheduler on, no CPU term explains 13 ms a step, so the gap is the early-2025",
              "  branch's GPU kernels (block-fp8 fused MoE, MLA decode, the shared expert run apart), which no source",
              "  prices; kvplan's tables are SGLang 0.5.14's.",
+             f"- Round 15 (seed {r15['seed']}, `split.yaml` `round15`, committed at 7733dae before any round-15 run was",
+             "  replayed; session 15): three new sources (`runs.yaml` says what each copies, its caveats and what is left out).",
+             "  sgl-cookbook-mi300x: sgl-project/sgl-cookbook's pages, every printed block of a run on AMD MI300X of a model in",
+             "  the catalog (DeepSeek-V3.1 at TP 8, SGLang 0.5.7, 9 closed loops; Llama-4-Scout / -Maverick at TP 8, SGLang 0.5.9,",
+             "  3 each; Gemma-4-26B-A4B on one card, 2). sgl-cookbook-h200: the same repository's Gemma 4 page, Gemma-4-26B-A4B on",
+             "  one H200 ('gemma4 branch'), random 1024 -> 1024 at concurrency 1 and 100 (2 rows; the same template and client,",
+             "  another card). vllm-blog-fp8kv-h100: the vLLM blog's FP8 KV-cache post, Tables 4 and 5, BF16 rows (Llama-3.1-8B and",
+             "  gpt-oss-20b on one H100, ~20k -> ~2k tokens at concurrency 8; 2 rows).",
+             "  **Held out: " + ", ".join(r15["held_out"]) + "**; fit adds sgl-cookbook-mi300x and vllm-blog-fp8kv-h100; seen now adds " + ", ".join(r14["held_out"]) + ".",
+             "  Nothing in the simulator, the step model or `accuracy.py`'s replay changed in round 15 before its print",
+             "  (`kvplan fit` was run once per new model and card). **First print (2026-12-07), kvplan/ as main's ab3aa59",
+             "  (merged at 55688dd), every round-15 held-out row replayed once (`benchmarks/serving/round15_first_print.json`,",
+             "  kept as printed; the headline reads it): throughput 5 % (−5 %, n=2), ITL 6 % (+6 %, n=2, median ITL: the page",
+             "  prints no mean), TTFT 13 % (−13 %, n=2; median at concurrency 1, mean at 100), no saturated run (closed loops).",
+             "  Every target met, on two rows of one model on one card.** Per level, concurrency 1 / 100: throughput −2 % / −9 %",
+             "  (166 / 3,341 tok/s against 169 / 3,676), median ITL +3 % / +10 % (5.96 / 22.19 ms against 5.78 / 20.23), TTFT",
+             "  −2 % / −25 % (45.6 / 115.7 ms against 46.6 / 153.8). The fit side's new rows (in-sample, replayed once with the",
+             "  rest): sgl-cookbook-mi300x throughput 85 % (+85 %, n=17), ITL 44 % (−44 %), TTFT 47 % (−47 %): kvplan's MI300X",
+             "  SGLang steps are faster than these ROCm runs, most for DeepSeek-V3.1 (ITL −35..−58 %), and the concurrency-1",
+             "  throughputs are cut by one slow first request each (mean TTFT 0.56-4.3 s against medians of 57-214 ms);",
+             "  vllm-blog-fp8kv-h100 throughput 12 % (+10 %, n=2), ITL 10 % (−4 %), TTFT 35 % (−35 %).",
              "",
              "## Headline", "",
              "| half | runs | output tok/s: median \\|error\\| (signed) | ITL | TTFT | saturated runs predicted saturated |",
@@ -1109,10 +1131,14 @@ def write(rows, split, max_requests):
     lines += [headline(f"held-out (round 14): {lab}, as first printed", [r for r in first14 if pred(r["load"])])
               for lab, pred in (("rate 1/s (below capacity)", lambda x: x == "1/s"),
                                 ("rates 4-8/s (the runs that queued)", lambda x: x != "1/s"))]
+    seen14 = [r for r in rows if r["source"] in r14["held_out"]]  # round 14's rows, today's replay (seen)
+    lines += [headline("round 14's held-out rows after round 14's print (seen): today's replay", seen14)]
+    # round 15's first print, as printed (round15_first_print.json), whatever today's replay gives
+    lines += [headline(f"**held-out (round 15, seed {r15['seed']}), as first printed (55688dd, 2026-12-07)**", first15)]
     for h in ("held-out", "fit", "seen", "all"):
         sub = [r for r in rows if h == "all" or r["half"] == h]
-        name = {"held-out": "held-out (round 14), today's replay (equal to the first print until the simulator changes)",
-                "seen": "seen (round-1 to round-13 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
+        name = {"held-out": "held-out (round 15), today's replay (equal to the first print until the simulator changes)",
+                "seen": "seen (round-1 to round-14 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
         lines.append(headline(name, sub))
     lines += ["", "Read with care:", ""] + NOTES + [
               "", "## Every run", "",

@@ -358,3 +358,80 @@ def test_round14_first_print_record_is_every_held_out_level_as_measured():
     assert all(r["half"] == "held-out" and not r.get("refused") for r in rec)
     assert all(None not in (r["out"][1], r["itl"][1], r["ttft"][1]) for r in rec)
     assert [r["sat"][0] for r in rec] == [False, True, True]
+
+
+def test_round15_held_out_is_its_seeded_draw():
+    r14, r15 = ROUNDS["round14"], ROUNDS["round15"]
+    placed = set(r15["held_out"]) | set(r15["fit"]) | set(r15["seen"])
+    new = sorted(placed - set(r14["held_out"]) - set(r14["fit"]) - set(r14["seen"]))
+    assert new == ["sgl-cookbook-h200", "sgl-cookbook-mi300x", "vllm-blog-fp8kv-h100"]
+    random.Random(r15["seed"]).shuffle(new)
+    assert r15["held_out"] == new[: -(-len(new) // 3)] == ["sgl-cookbook-h200"]
+    assert set(r14["held_out"]) <= set(r15["seen"]) and set(r14["fit"]) < set(r15["fit"])
+
+
+def test_round15_files_and_tables_are_the_pages_figures_as_read():
+    """The round-15 runs as check-bench's reader and accuracy.py's table reader take them: each level's load, requests,
+    token totals, output tok/s, TTFT and ITL as the pages print them (hand-checked: sgl-project/sgl-cookbook's Gemma4.md
+    at 21e9ea1, the 26B-A4B H200 and MI300X text blocks; DeepSeek-V3_1.md at 0e5d0fe; Llama4.md at 855445b; the vLLM
+    blog's FP8 KV-cache post at 5ffe2dd, Tables 4 and 5, BF16 rows)."""
+    import sys
+
+    from kvplan.observe import bench
+
+    (h,) = RUNS["sgl-cookbook-h200"]["runs"]
+    g = bench.read(DIR / h["file"])
+    assert [(lv.tool, lv.concurrency, lv.requests) for lv in g] == [("sglang", 1, 10), ("sglang", 100, 1000)]
+    assert [lv.measured["output_tokens_per_s"] for lv in g] == [168.81, 3675.81]
+    # the page shortens its blocks: a median TTFT at concurrency 1 only, a median ITL and no mean
+    assert [lv.measured["ttft_ms"] for lv in g] == [{"mean": 103.74, "p50": 46.57}, {"mean": 153.77}]
+    assert [lv.measured["itl_ms"] for lv in g] == [{"p50": 5.78}, {"p50": 20.23}]
+    assert round(g[1].measured["mean_prompt_tokens"] * 1000) == 512842 and h["prompt_tokens"] == "uniform:1-1024"
+    assert (h["model"], h["gpu"], h["tp"], h["engine"]) == ("gemma-4-26b-a4b", "h200-sxm-141gb", 1, "sglang")
+
+    runs = {Path(r["file"]).name.split("_")[0]: r for r in RUNS["sgl-cookbook-mi300x"]["runs"]}
+    d = bench.read(DIR / runs["deepseek-v3.1"]["file"])
+    assert [lv.concurrency for lv in d] == [1, 16, 100, 1, 16, 64, 1, 16, 64]
+    assert [lv.measured["output_tokens_per_s"] for lv in d][:3] == [39.72, 378.84, 1216.79]
+    assert d[0].measured["ttft_ms"]["p50"] == 213.58 and d[0].measured["itl_ms"]["mean"] == 23.90
+    assert len(runs["deepseek-v3.1"]["prompt_tokens"]) == len(runs["deepseek-v3.1"]["output_tokens"]) == len(d)
+    s = bench.read(DIR / runs["llama-4-scout"]["file"])
+    assert [lv.measured["output_tokens_per_s"] for lv in s] == [57.42, 1152.47, 2944.82]
+    assert round(s[1].measured["mean_prompt_tokens"] * 80) == 49668  # the page's figure (caveat 4)
+    m = bench.read(DIR / runs["llama-4-maverick"]["file"])
+    assert [lv.measured["output_tokens_per_s"] for lv in m] == [61.99, 1328.41, 2777.9]
+    assert all(r["gpu"] == "mi300x" for r in runs.values())
+    assert [r["tp"] for r in runs.values()] == [8, 8, 8, 1]
+
+    sys.path.insert(0, str(DIR))
+    import accuracy
+
+    rows = [accuracy.with_lengths(r, accuracy.table_levels(r)) for r in RUNS["vllm-blog-fp8kv-h100"]["runs"]]
+    assert [(lv.concurrency, lv.requests, lv.prompt_tokens, lv.output_tokens) for (lv,) in rows] == [
+        (8, 150, "uniform:17000-23000", "uniform:1700-2300")] * 2
+    assert [(lv.measured["output_tokens_per_s"], lv.measured["ttft_ms"], lv.measured["itl_ms"]) for (lv,) in rows] == [
+        (450.3, {"p50": 763.6}, {"p50": 15.18}), (831.6, {"p50": 468.9}, {"p50": 8.09})]
+
+
+def test_round15_first_print_record_is_every_held_out_level_as_measured():
+    """round15_first_print.json (the held-out rows as first printed, which the headline reads) holds each level of the
+    round-15 held-out source once, in its file's order, with its measured output tok/s, ITL (the page's median: it prints
+    no mean) and TTFT (median at concurrency 1, mean at 100: the page's shortened block) as check-bench reads the file;
+    kvplan predicted every row (none refused); closed loops, none saturated by the file's rule."""
+    import json
+
+    from kvplan.observe import bench
+
+    rec = json.loads((DIR / "round15_first_print.json").read_text())["rows"]
+    (src,) = ROUNDS["round15"]["held_out"]
+    (run,) = RUNS[src]["runs"]
+    levels = bench.read(DIR / run["file"])
+    assert [r["source"] for r in rec] == [src] * len(levels) and len(levels) == 2
+    assert [r["load"] for r in rec] == ["C=1", "C=100"]
+    assert [r["out"][0] for r in rec] == [lv.measured["output_tokens_per_s"] for lv in levels]
+    assert [r["itl"][0] for r in rec] == [lv.measured["itl_ms"]["p50"] for lv in levels]
+    assert [r["itl_stat"] for r in rec] == ["p50", "p50"] and [r["ttft_stat"] for r in rec] == ["p50", "mean"]
+    assert [r["ttft"][0] for r in rec] == [levels[0].measured["ttft_ms"]["p50"], levels[1].measured["ttft_ms"]["mean"]]
+    assert all(r["half"] == "held-out" and not r.get("refused") for r in rec)
+    assert all(None not in (r["out"][1], r["itl"][1], r["ttft"][1]) for r in rec)
+    assert [r["sat"][0] for r in rec] == [False, False]
