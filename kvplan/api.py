@@ -358,11 +358,11 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
         load_profile(profile)  # one clear line now rather than in every worker
     # the engine's own refusal, once, rather than every candidate's "does not fit"
     engines.get(eng).check_max_model_len(spec, max_model_len)
-    # the lengths are checked here, once, with simulate's own messages and limit (max_model_len − 1)
-    own = engines.get(eng).context_limit(spec)  # the engine's default length (vLLM, SGLang: derived)
-    limit = (max_model_len or (own[0] if own else spec.max_context) or 1 << 30) - 1
-    sim.sample_lengths(prompt_tokens, 1, 0, "--prompt-tokens", limit)
-    sim.sample_lengths(output_tokens, 1, 0, "--output-tokens", limit)
+    # the lengths are checked here, once, with simulate's own messages and limit (max_model_len − 1):
+    # the length the engine serves at (Engine.default_len: vLLM's LongRoPE default is not its limit)
+    mml, why = sim.served_len(spec, eng, max_model_len)
+    sim.lengths_within(prompt_tokens, 1, 0, "--prompt-tokens", mml, why)
+    sim.lengths_within(output_tokens, 1, 0, "--output-tokens", mml, why)
     name = spec.name if isinstance(model, str) and catalog.canonical_name(model) else model
     w = deploy.Workload(name, rate, prompt_tokens, output_tokens, ttft_p90_ms, itl_p90_ms, eng, requests, seed,
                         max_gpus, max_model_len, profile, price)

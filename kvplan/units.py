@@ -16,7 +16,7 @@ import math
 
 import re
 
-from .errors import KvplanError
+from .errors import KvplanError, opt
 
 # The largest count kvplan takes: 2^40 (1.1 trillion) tokens or sequences. No model has a
 # context within three orders of magnitude of it; a bigger number is a typo, not a question.
@@ -46,12 +46,13 @@ def _hint(what: str) -> str:
     return "(write a count: 1, 8, 1,024)"
 
 
-def parse_count(text, what: str = "count", limit: int = MAX_COUNT) -> int:
+def parse_count(text, what: str = "count", limit: int = MAX_COUNT, zero: bool = False) -> int:
     """A positive whole number as people write it: ``4096``, ``4_096``, ``4,096``, and vLLM's
     suffixes (vllm/utils/argparse_utils.py human_readable_int): ``128k`` = 128,000, ``128K`` =
     131,072, ``25.6k`` = 25,600, ``1M`` = 1,048,576. What is not a whole number (``4096.5``,
     ``1.5K``) or is above ``limit`` is one clear error; its hint shows the suffixes where
-    ``what`` is a length in tokens, and plain counts elsewhere."""
+    ``what`` is a length in tokens, and plain counts elsewhere. ``zero``: 0 is taken too (a
+    seed, a shared prefix), and the error says so."""
     if isinstance(text, int) and not isinstance(text, bool):
         value = text
     else:
@@ -62,11 +63,21 @@ def parse_count(text, what: str = "count", limit: int = MAX_COUNT) -> int:
         if m and len(m.group(1)) <= 40 and (m.group(2).islower() or "." not in m.group(1)):
             v, whole = _times(m.group(1), _SUFFIX.get(m.group(2), 1))
             value = v if whole else None
-    if value is None or value < 1:
-        raise KvplanError(f"{what} must be a positive whole number, got '{text}' {_hint(what)}")
+    if value is None or value < (0 if zero else 1):
+        kind = "a whole number, 0 or more" if zero else "a positive whole number"
+        raise KvplanError(f"{what} must be {kind}, got '{text}' {_hint(what)}")
     if value > limit:
         raise KvplanError(f"{what} {value:,} is more than kvplan takes ({limit:,}); is it a typo?")
     return value
+
+
+def check_tokens(ctx: int, batch: int, what: str = "ctx") -> None:
+    """The tokens a cache holds, ``what`` (a length: ``ctx``, ``prompt``) times ``batch``, are a
+    count too: past ``MAX_COUNT`` they are a typo, not a question (``--ctx 1T --batch 1T`` would
+    price 10^24 tokens, and its table would not fit a terminal)."""
+    if ctx * batch > MAX_COUNT:
+        raise KvplanError(f"{opt(what)} × {opt('batch')} = {ctx * batch:,} tokens is more than kvplan takes "
+                          f"({MAX_COUNT:,}); is it a typo?")
 
 
 def parse_range(name: str, text: str) -> list[int]:

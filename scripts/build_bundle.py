@@ -8,7 +8,6 @@ editing any file in model_specs/ (scripts/build_catalog.py runs it too).
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from kvplan.sources import catalog  # noqa: E402
 def main() -> None:
     data = catalog.make_bundle()
     path = ROOT / "model_specs" / catalog.BUNDLE
-    path.write_text(json.dumps(data, separators=(",", ":"), ensure_ascii=False) + "\n")
+    path.write_text(catalog.bundle_text(data))
     print(f"wrote {path.relative_to(ROOT)}: {len(data['models'])} models, {len(data['aliases'])} aliases, "
           f"{len(data['gpus'])} GPUs")
 

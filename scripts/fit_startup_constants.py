@@ -6,6 +6,7 @@ log that states "non-torch memory" (startup.yaml lists them); this script's leas
 both is the earlier method, kept for the record and for the MXFP4 growth, which it still fits.
 
     python scripts/fit_startup_constants.py
+    python scripts/fit_startup_constants.py nccl   # session 15: nccl_before_snapshot_nvls_bytes only
 
 Reads tests/data/startup_logs_split.json and uses only rows whose URL is in ``fit_urls``
 (held-out rows are never read for a figure). Prints the values kvplan/engines/vllm/startup.yaml
@@ -102,7 +103,32 @@ def fit_mxfp4():
     return out
 
 
-if __name__ == "__main__":
+# The fit-side log startup.yaml nccl_before_snapshot_nvls_bytes is fitted on (session 15): the one
+# fit-side vLLM log before 0.11.0 with a group of more than two Hopper NVLink GPUs and no connector.
+NCCL_FIT_ROW = "evalds_8xh100_qwen3-32b_tp8_fp8kv_v0.10.0"
+
+
+def fit_nccl_before_snapshot() -> tuple[int, int]:
+    """(bytes, the row's KV error in bytes with them): what the fit-side log NCCL_FIT_ROW's
+    available KV leaves under kvplan's budget without nccl_before_snapshot_nvls_bytes, planned as
+    docs/startup-logs.md plans it (scripts/startup_log_baseline.py). Refuses a held-out row."""
+    import startup_log_baseline as base
+
+    e = next(e for e in startup_log_split.all_logs() if e["id"] == NCCL_FIT_ROW)
+    assert base._side(e["url"]).startswith("fit"), "fitted on the fit half only"
+    k = base._inputs(e, "vllm")
+    rep = base._vllm(k)
+    term = startup.nccl_before_snapshot(catalog.load_gpu(k["gpu"]), k["tp"], 1, k["vllm_version"])
+    log_kv = round(e["available_kv_cache_gib"] * GiB)
+    need = rep.kv_budget_bytes + term - log_kv
+    return need, rep.kv_budget_bytes - log_kv
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["nccl"]:
+    need, err = fit_nccl_before_snapshot()
+    print(f"nccl_before_snapshot_nvls_bytes: {need} bytes ({need / GiB:.3f} GiB), from {NCCL_FIT_ROW} "
+          f"(its KV error with the stored value: {err / GiB:+.3f} GiB)")
+elif __name__ == "__main__":
     b2, n0, n1, res = fit_activation()
     print(f"sampler bytes per logit: {b2 / 2}")
     print(f"non-torch tp1: {n0} bytes ({n0 / GiB:.3f} GiB); extra for tp > 1: {n1} bytes")

@@ -1202,6 +1202,36 @@ winning, times the rope factor except for yarn, llama3, longrope and DeepSeek's 
 get_context_length: the first of max_sequence_length, seq_length, max_seq_len, model_max_length,
 max_position_embeddings); no logged row's limit moved.
 
+**Changed after round 14's print, seen: NCCL's memory by release and interconnect (issue 20, session 15;
+from code, three figures read from fit-side or seen logs).** (1) vLLM before 0.11.0 takes its start-up
+snapshot before the distributed environment exists (v1/worker/gpu_worker.py Worker.init_device, read in
+the 0.10.0 and 0.10.2 wheels; 0.11.0 moved init_worker_distributed_environment first, "This ensures NCCL
+buffers are allocated before we measure available memory"), so NCCL's communicators are inside the
+non-torch growth it charges to the KV budget. Where NCCL can set up NVLink SHARP (more than two GPUs in
+the group, nccl src/transport/nvls.cc ncclNvlsInit; multicast on Hopper and later NVLink cards) that is
+1.61 GiB a GPU on the one fit-side log that shows it (evalds Qwen3-32B, TP 8 on H100, vLLM 0.10.0;
+engines/vllm/startup.yaml nccl_before_snapshot_nvls_bytes, `python scripts/fit_startup_constants.py
+nccl`), charged for such releases (and for a release kvplan cannot read) and carried as its own
+uncertainty, so a verdict it decides is "at risk"; 0.11.0 and later, kvplan's default 0.33.0 included,
+are unchanged. (2) On cards with no NVLink at all (L4, L40S, RTX 4090, ...) the non-torch extra at TP or
+PP > 1 is the fit-side 8 × L40S log's 0.21 GiB less the TP 1 growth, 0.07 GiB (NCCL runs few channels
+over PCIe), instead of the 0.41 GiB fitted on NVLinked H100s, whose rest is carried as the uncertainty.
+(3) SGLang's NCCL share on PCIe-only cards is read from SGLang's own line in the seen 4 × L4 log ("Init
+torch distributed ends. mem usage=0.13 GB", init_torch_distributed: the groups' memory, the context
+excluded), 0.13 GiB, with the former 0.70 GiB charge as its uncertainty (engines/sglang_startup.py
+NCCL_TP_PCIE). Rows (kvplan KV error, before → after): fit (in-sample): evalds Qwen3-32B TP 8 +2.9 →
+-0.0 %, 4 × H100 Qwen3-235B-A22B-FP8 with LMCache (July 2025, release not printed) +22.0 → +2.2 % (fits →
+at risk), 8 × L40S Qwen3-235B-A22B-FP8 -3.7 → -0.5 %, 2 × L40S Qwen3-30B-A3B-FP8 -1.2 → +0.1 %; seen:
+evalds Qwen3-235B-A22B-FP8 TP 8 with EP +4.5 → +0.0 %, 8 × B200 gpt-oss-120b (a Dec 2025 main build,
+after 0.11 but its release not readable, so charged) +0.2 → -1.0 %, SGLang 4 × L4 QwQ-32B -24.6 → -7.6 %
+(the rest is the datacenter CUDA context, 0.635 GiB charged against about 0.29 on this L4, the cautious
+side). Every fit side (26 rows with a KV figure): median |error| 3.5 → 2.8 %, 22 → 23 within 5 %, too
+generous on 5 (unchanged); every seen row (23): 0.6 → 0.6 %, 19 within 5 % (unchanged), too generous on
+5 → 4; 9 refusals, none called "fits" (unchanged). Looked at, not changed (no rule found in code):
+litellmk8s Llama-3.3-70B FP8 (+11.4 %, at risk), RAG-System's Qwen3-8B on vLLM 0.23's V2 runner (+5.3 %),
+whose forward over 8,192 tokens would have to hold about 1.9 × kvplan's shape estimate (its Qwen3-4B
+sibling agrees), and llm-d's gpt-oss-120b row, whose own figures do not add up (notes in the data).
+
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8
 logs with a KV figure (+124.9, +75.2, +11.1, +10.3, +10.0, +5.4, +5.1, +5.1 %), 3 refusals, none

@@ -244,8 +244,11 @@ def fit_f16_gemm(entries: list[dict]) -> dict:
     return dict(F16_GEMM)
 def per_seq_scan(rs: list[dict]) -> dict:
     """Whether the rows tell the per-sequence cost from the per-step one: for each per-sequence value, the graphs-on
-    rows' best median |error| over the base and per-layer grids (a flat line: they cannot)."""
+    rows' best median |error| over the base and per-layer grids (a flat line: they cannot); empty where every row runs
+    eager (hf: its per-sequence cost is searched with the eager constants, fit_engine)."""
     pick = [r for r in rs if not r["eager"] and r["w"] not in ("int4", "int8")] or [r for r in rs if not r["eager"]]
+    if not pick:
+        return {}
     return {ps: round(min(_err(pick, dict(ZERO, base_ms=b, per_layer_us_graphs=pl, per_seq_us=ps))
                           for b, pl in itertools.product(GRID[0] + BASE_WIDE, GRID[1])), 4) for ps in SCAN}
 
@@ -255,10 +258,10 @@ SCAN = [0.0, 20.0, 40.0, 80.0, 120.0, 200.0, 300.0]  # us a sequence a step (per
 
 def fit_profile(eng: str, rs: list[dict], fitted: dict | None = None) -> tuple[dict, dict]:
     """One profile's constants (and its dequant factors) from its rows; a profile whose engines.yaml entry names
-    ``fit_per_seq_of`` keeps that profile's per-sequence cost as fitted (``fitted``: the engines fitted so far; its
-    rows cannot tell the per-sequence cost from the per-step one: ``fit_per_seq_source``) and fits the rest."""
-    of = tables.load("engines").get(eng, {}).get("fit_per_seq_of")
-    ps = None if of is None else (fitted or {})[of]["per_seq_us"]
+    ``fit_per_seq_of`` keeps that profile's per-sequence cost as fitted (``fitted``: the engines fitted so far), one
+    that names ``fit_per_seq_us`` keeps that cost (its rows cannot tell the per-sequence cost from the per-step one:
+    ``fit_per_seq_source`` says why that value), and fits the rest."""
+    ps = held_per_seq(eng, fitted)
     f = {}
     c = fit_engine(rs, f, per_seq=ps)
     for _ in range(2):  # engines whose rows are mostly quantized: overhead and factor alternate (twice suffices)
@@ -281,6 +284,15 @@ def fit_profile(eng: str, rs: list[dict], fitted: dict | None = None) -> tuple[d
     return c, f
 
 
+def held_per_seq(eng: str, fitted: dict | None = None) -> float | None:
+    """The per-sequence cost (us) ``eng``'s fit holds (engines.yaml ``fit_per_seq_of``: that profile's as fitted in
+    ``fitted``; else ``fit_per_seq_us``), or None where the fit searches it."""
+    cfg = tables.load("engines").get(eng, {})
+    if "fit_per_seq_of" in cfg:
+        return (fitted or {})[cfg["fit_per_seq_of"]]["per_seq_us"]
+    return cfg.get("fit_per_seq_us")
+
+
 def profile_entries(eng: str) -> list[dict]:
     """The fit side's rows that run profile ``eng`` (perf_accuracy.profile_of), less not_fitted.yaml's (rows through a
     kernel path kvplan does not price, each with its reason)."""
@@ -298,8 +310,10 @@ def main_profile(eng: str) -> dict:
         raise SystemExit(f"fit.py: no fit-side row runs the profile {eng!r}")
     print(f"# {eng}: graphs-on rows' best median |error| by per-sequence us (per_seq_scan): {per_seq_scan(rs)}")
     c, _ = fit_profile(eng, rs, doc["engines"])
-    c["source"] = (f"benchmarks/latency/fit.py --profile {eng}: its {len(rs)} fit-side rows (fit_row_ids; "
-                   "not_fitted.yaml's left out), the other profiles' constants held")
+    c["source"] = (f"benchmarks/latency/fit.py --profile {eng}: its {len(rs)} fit-side rows ("
+                   + ("fit_row_ids; " if "fit_row_ids" in c else "") + "not_fitted.yaml's left out), the other "
+                   "profiles' constants held" + ("" if held_per_seq(eng, doc["engines"]) is None else
+                                                 ", the per-sequence cost held (engines.yaml fit_per_seq_source)"))
     engines = {k: v for k, v in {**doc["engines"], eng: c}.items() if k != "_prior"}
     return {**doc, "engines": {**dict(sorted(engines.items())), "_prior": doc["engines"]["_prior"]}}
 

@@ -4,15 +4,18 @@ One module per group of commands; ``main`` is the console script."""
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-import typer
+if TYPE_CHECKING:  # typer is imported by main() after it turns the collector off (benchmarks/startup.py)
+    import typer
 
 # The modules that register commands on the app, in the order of `kvplan --help`, and the
 # commands each registers. A run imports only the module of the command it asks for (the others
 # cost about 3 ms of a 70 ms query: benchmarks/startup.py); ``app`` (below) and the overview load
 # them all. tests/cli/test_cli.py checks this table against what each module registers.
 _MODULES = {
-    "memory": ("size", "fit"),
+    "memory": ("size",),
+    "fit": ("fit",),
     "speed": ("perf", "compare", "sweep"),
     "catalog": ("models", "show", "gpus", "import"),
     "observe": ("check-log", "validate", "check-server"),
@@ -77,18 +80,45 @@ def _set_metavars(the_app: typer.Typer) -> None:
 def main():  # console script entry point
     """Run the app; usage errors (unknown option, missing --ctx) also end in one line, exit 2.
 
-    The collector is off for the run and the heap frozen before exit: a query allocates little
-    that cycles, and the interpreter's final collection over every imported module's objects
-    costs more than the query itself (benchmarks/startup.py)."""
+    The collector is off for the run, typer's import included (this module imports typer only
+    here, after it: the collections that importing typer triggers cost about 5% of that import),
+    and the heap is frozen before exit: a query allocates little that cycles, and the
+    interpreter's final collection over every imported module's objects costs more than the
+    query itself (benchmarks/startup.py)."""
     import gc
 
     gc.disable()
     try:
         the_app = _for(sys.argv[1:])
         _set_metavars(the_app)
+        empty = _empty_option(the_app, sys.argv[1:])
+        if empty is not None:
+            sys.stderr.write(f"kvplan: error: {empty} is empty; give it a value or leave it out\n")
+            sys.exit(2)
         _main(the_app)
     finally:
         gc.freeze()
+
+
+def _empty_option(the_app: typer.Typer, argv: list[str]) -> str | None:
+    """The option given an empty value (``--engine ''``, ``--engine=``), if one was: typer takes ''
+    as given, and most options then fall back to their default without a word (a shell variable
+    left empty). Looked for only where argv holds an empty value; the model argument has its own
+    message (sources.catalog)."""
+    if not any(a == "" or (a.startswith("--") and a.endswith("=")) for a in argv):
+        return None
+    from typer.main import get_command
+
+    name = next((a for a in argv if not a.startswith("-")), None)
+    cmd = getattr(get_command(the_app), "commands", {}).get(name) if name else None
+    if cmd is None:
+        return None
+    takes = {o for p in cmd.params if getattr(p, "is_flag", None) is False for o in p.opts}
+    for i, a in enumerate(argv):
+        opt, eq, value = a.partition("=")
+        if (eq and opt in takes and not value) or (a == "" and i and argv[i - 1] in takes):
+            return opt if eq else argv[i - 1]
+    return None
 
 
 def _for(argv: list[str]) -> typer.Typer:

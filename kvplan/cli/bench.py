@@ -40,7 +40,10 @@ def check_bench(
 ):
     """Predicted beside measured for each load level of a benchmark run.
 
-    Example: kvplan check-bench online.jsonl --model llama-3.1-70b --gpu h200 --tp 4 --engine sglang"""
+    \b
+    Example:
+      kvplan check-bench online.jsonl --model llama-3.1-70b --gpu h200 \\
+        --tp 4 --engine sglang"""
     from .. import api
     from ..render.bench import render, rows_as_dicts
 

@@ -14,6 +14,11 @@ def _count(name: str, text) -> int:
     return parse_count(text, name)
 
 
+def _whole(name: str, text) -> int:
+    """A count that may be 0 (--seed, --shared-prefix)."""
+    return parse_count(text, name, zero=True)
+
+
 def _size(name: str, text) -> int | None:
     return parse_size(text, name)
 

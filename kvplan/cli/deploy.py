@@ -8,7 +8,7 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import MODEL_HELP, _complete_model, _count, _json, _number, _run, flag
+from .common import MODEL_HELP, _complete_model, _count, _json, _number, _run, _whole, flag
 
 
 def _counts(name: str, text: str) -> tuple[int, ...]:
@@ -52,7 +52,10 @@ def plan_cmd(
     Exit status: 0 when a deployment meets the SLA, 1 when none does (the report, or --json, is
     printed all the same), 2 on bad input.
 
-    Example: kvplan plan llama-3.1-8b --rate 8 --prompt-tokens 2048 --output-tokens 250 --ttft-p90 500 --itl-p90 50"""
+    \b
+    Example:
+      kvplan plan llama-3.1-8b --rate 8 --prompt-tokens 2048 \\
+        --output-tokens 250 --ttft-p90 500 --itl-p90 50"""
     from .. import api
     from ..render.deploy import as_dict, render
 
@@ -62,7 +65,7 @@ def plan_cmd(
             model, _number("--rate", rate, 0), prompt_tokens, output_tokens, _number("--ttft-p90", ttft_p90, 0),
             _number("--itl-p90", itl_p90, 0), gpus, engine, _counts("--tp", tps), _counts("--max-num-seqs", seqs),
             _count("--max-gpus", max_gpus), disaggregated, link, prices, _count("--requests", requests),
-            int(_count("--seed", seed)) if seed.strip() != "0" else 0,
+            _whole("--seed", seed),
             None if max_model_len is None else _count("--max-model-len", max_model_len), profile,
             None if workers is None else _count("--workers", workers), ray)
         if as_json:

@@ -1,7 +1,6 @@
 """kvplan simulate: a serving engine under load, step by step (continuous batching, replicas)."""
 from __future__ import annotations
 
-import re
 import sys
 from typing import Optional
 
@@ -9,7 +8,7 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import MODEL_HELP, _complete_gpu, _complete_model, _count, _json, _load, _number, _run, _size
+from .common import MODEL_HELP, _complete_gpu, _complete_model, _count, _json, _load, _number, _run, _size, _whole
 
 
 @app.command()
@@ -69,7 +68,10 @@ def simulate(
 ):
     """Serving under load: TTFT, inter-token latency and throughput, simulated step by step.
 
-    Example: kvplan simulate llama-3.1-8b --gpu h100 --rate 8 --prompt-tokens 2048 --output-tokens 250"""
+    \b
+    Example:
+      kvplan simulate llama-3.1-8b --gpu h100 --rate 8 --prompt-tokens 2048 \\
+        --output-tokens 250"""
     import math
 
     from .. import api
@@ -116,9 +118,9 @@ def simulate(
                   rate=r, concurrency=None if concurrency is None else _count("--concurrency", concurrency),
                   trace=trace, arrivals_kind=kind, prompt_tokens=prompt_tokens or "1",
                   output_tokens=output_tokens or "1",
-                  shared_prefix=0 if sp == "0" else _count("--shared-prefix", sp),
+                  shared_prefix=_whole("--shared-prefix", sp),
                   requests=1000 if requests is None else _count("--requests", requests),
-                  seed=int(sd) if re.fullmatch(r"\d+", sd) else _count("--seed", sd), opts=opts,
+                  seed=_whole("--seed", sd), opts=opts,
                   prefix_caching=prefix_caching, router=rt, profile=profile,
                   acceptance=_number("--acceptance", acceptance, 0, 1, open_low=False))
         spec = _load(model)

@@ -47,7 +47,9 @@ def perf(
 ):
     """How fast: prefill (TTFT) and one decode step, as a labelled roofline.
 
-    Example: kvplan perf llama-3.1-8b --gpu h100 --ctx 8k --batch 8 --batch-table"""
+    \b
+    Example:
+      kvplan perf llama-3.1-8b --gpu h100 --ctx 8k --batch 8 --batch-table"""
     from .. import api
     from ..render import perf as render_perf
 
@@ -100,7 +102,10 @@ def compare(
 ):
     """Models side by side, or one model's what-if variants (GQA, MQA, MLA, a window, a format).
 
-    Example: kvplan compare llama-2-13b --variants mha,gqa:8,mqa,kv:fp8 --ctx 4096 --gpu h100"""
+    \b
+    Example:
+      kvplan compare llama-2-13b --variants mha,gqa:8,mqa,kv:fp8 \\
+        --ctx 4096 --gpu h100"""
     from .. import api
     from ..render import perf as render_perf
 
@@ -141,7 +146,10 @@ def sweep(
 ):
     """Every combination of context, batch and KV format, as a table, CSV, JSON or a plot.
 
-    Example: kvplan sweep llama-3.1-8b --ctx 1k:128k --batch 1,8,32 --gpu h100 --plot kv.png"""
+    \b
+    Example:
+      kvplan sweep llama-3.1-8b --ctx 1k:128k --batch 1,8,32 --gpu h100 \\
+        --plot kv.png"""
     from .. import api
     from ..render import perf as render_perf
     from ..units import parse_range

@@ -176,9 +176,28 @@ class Engine:
         engines take any length."""
 
     def context_limit(self, spec) -> tuple[int, str] | None:
-        """The longest context this engine serves ``spec`` at by default and what it says past it,
-        or None where it takes any length."""
+        """The longest --max-model-len this engine takes for ``spec`` without its override and what
+        it says past it, or None where it takes any length."""
         return None
+
+    def default_len(self, spec) -> tuple[int, str] | None:
+        """The max_model_len this engine serves ``spec`` at when none is given and where it comes
+        from (vLLM: not always ``context_limit``: a LongRoPE model gets its original length), or
+        None where kvplan has no rule for it (the model's max_context is then taken)."""
+        return None
+
+    def served_len(self, spec, max_model_len: int | None) -> tuple[int | None, str]:
+        """The max_model_len this engine serves ``spec`` at (the one given, else ``default_len``,
+        else the model's max_context; None where none is known) and, where that default is shorter
+        than the longest the engine takes (``context_limit``: vLLM's LongRoPE default) or the model
+        states no max_context (SGLang's 2048), why, for the length checks' messages; "" otherwise."""
+        if max_model_len or spec is None:
+            return max_model_len or None, ""
+        own, top = self.default_len(spec), self.context_limit(spec)
+        if own is None:
+            return spec.max_context, ""
+        shorter = top is not None and own[0] < top[0]
+        return own[0], (own[1] if shorter or not spec.max_context else "")  # no max_context: the engine's guess
 
     def check(self, spec) -> None:
         """Refuse a spec holding a frontier kind (or family) this engine does not model."""

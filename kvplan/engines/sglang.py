@@ -213,21 +213,28 @@ def _request_bytes(spec, kv_fmt, model_dtype: str, n: int) -> int:
 # utils/hf_transformers_utils.py CONTEXT_LENGTH_KEYS: "The ordering here is important"; the
 # first the config states is the context length
 _CONTEXT_KEYS = ("max_sequence_length", "seq_length", "max_seq_len", "model_max_length", "max_position_embeddings")
+# utils/hf_transformers_utils.py get_context_length: "return 2048" where the config holds none of
+# _CONTEXT_KEYS (after the loop over them; no rope factor applied)
+DEFAULT_CONTEXT_LEN = 2048
+_DEFAULT_HOW = (f"SGLang's default {DEFAULT_CONTEXT_LEN} where the config states none of {', '.join(_CONTEXT_KEYS)} "
+                "(get_context_length)")
 
 
 def _derived(spec) -> tuple[int, str] | None:
     """The context length SGLang derives for ``spec`` and how (utils/hf_transformers_utils.py
     get_context_length): the first of ``_CONTEXT_KEYS`` the config states, times the rope
     factor, the factor taken as 1 where rope_scaling states original_max_position_embeddings or
-    its rope_type is llama3. (A config stating none of the keys gets 2048; GPT-2's n_positions is
-    not among them, but kvplan reads it as max_position_embeddings: a shorter limit, not a
-    longer one.)"""
+    its rope_type is llama3; a config stating none of the keys gets ``DEFAULT_CONTEXT_LEN``
+    (2048), unscaled. (SGLang reads the keys with getattr on transformers' config object, so where
+    a transformers config class gives max_position_embeddings a default SGLang takes that one;
+    kvplan, reading config.json alone, takes 2048. GPT-2's n_positions is not among the keys, but
+    kvplan reads it as max_position_embeddings: a shorter limit, not a longer one.)"""
     if spec is None:
         return None
     keys = {**spec.context_keys, **({"max_position_embeddings": spec.max_context} if spec.max_context else {})}
     key = next((k for k in _CONTEXT_KEYS if k in keys), None)
     if key is None:
-        return None
+        return DEFAULT_CONTEXT_LEN, _DEFAULT_HOW
     rope = spec.rope
     if rope is not None and rope.factor is not None and rope.original_max_position is None \
             and rope.type != "llama3":
@@ -236,7 +243,8 @@ def _derived(spec) -> tuple[int, str] | None:
 
 
 def derived_context_len(spec) -> int | None:
-    """The context length SGLang derives for ``spec`` (``_derived``)."""
+    """The context length SGLang derives for ``spec`` (``_derived``), the one it serves at when
+    --context-length is unset (ModelConfig._derive_context_length)."""
     got = _derived(spec)
     return got[0] if got else None
 
@@ -244,8 +252,8 @@ def derived_context_len(spec) -> int | None:
 def check_context_length(spec, context_length: int | None) -> None:
     """SGLang refuses a --context-length past the derived one (configs/model_config.py
     ModelConfig._derive_context_length raises ValueError "... To allow overriding this maximum,
-    set the env var SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1"); kvplan's --max-model-len is
-    that flag here."""
+    set the env var SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1"), the 2048 it assumes for a
+    config stating no length included; kvplan's --max-model-len is that flag here."""
     got = _derived(spec)
     if context_length and got and context_length > got[0]:
         raise KvplanError(f"{opt('max_model_len', context_length)} (SGLang's --context-length) is greater "
@@ -255,7 +263,13 @@ def check_context_length(spec, context_length: int | None) -> None:
 
 class SGLang(Engine):
     name = "sglang"
+    display = "SGLang"
     summary = f"SGLang {VERSION} token pool (radix cache, page size 1)"
+    # managers/tokenizer_manager.py TokenizerManager._validate_one_request (read at sgl-project/sglang
+    # 001067ff): an input of context_len tokens or more, or input + max_new_tokens past context_len,
+    # raises ValueError ("... is longer than the model's context length"), unless the server runs with
+    # --allow-auto-truncate
+    rejects_beyond_max_model_len = True
     version = VERSION
 
     def run_dtype(self, spec, gpu) -> str:
@@ -270,9 +284,18 @@ class SGLang(Engine):
         check_context_length(spec, max_model_len)
 
     def context_limit(self, spec) -> tuple[int, str] | None:
-        derived = derived_context_len(spec)
-        return (derived, "SGLang refuses a longer --context-length unless "
-                         "SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1") if derived else None
+        got = _derived(spec)
+        if got is None:
+            return None
+        says = "SGLang refuses a longer --context-length unless SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1"
+        return got[0], f"{_DEFAULT_HOW}; {says}" if got[1] == _DEFAULT_HOW else says
+
+    def default_len(self, spec) -> tuple[int, str] | None:
+        """SGLang with --context-length unset serves at the length it derives (``_derived``)."""
+        got = _derived(spec)
+        if got is None:
+            return None
+        return got[0], got[1] if got[1] == _DEFAULT_HOW else f"the context length SGLang derives ({got[1]})"
 
     def for_model(self, spec, gpu, opts: ServeOptions, kv_fmt: str, model_dtype: str, pp: int = 1) -> "SGLang":
         if not opts.long_context_allowed:
@@ -322,7 +345,7 @@ class SGLang(Engine):
 
     def capacity(self, workers: list[Worker], gpu, opts: ServeOptions, kv_fmt, model_dtype: str) -> Capacity:
         page = opts.block_size or 1
-        mml = opts.max_model_len or derived_context_len(workers[0].spec) or 0  # SGLang's default: the derived length
+        mml = opts.max_model_len or derived_context_len(workers[0].spec) or 0  # --context-length unset: the derived one
         pools = [pool(w.spec, kv_fmt, model_dtype, w.kv_budget_bytes, page) for w in workers]
         p = min(pools, key=lambda x: x["tokens"])
         tokens = p["tokens"]

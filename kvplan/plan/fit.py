@@ -432,7 +432,10 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
                      + (" (taken as set here)" if opts.long_context_allowed else ""))
     if ctx is not None:
         if ctx > cap.max_model_len and eng.rejects_beyond_max_model_len:
-            notes.append(f"--ctx {ctx:,} is beyond --max-model-len {cap.max_model_len:,}: {eng.display} "
+            why = eng.served_len(spec, opts.max_model_len)[1]  # a default shorter than the limit: why
+            notes.append(f"--ctx {ctx:,} is beyond max_model_len {cap.max_model_len:,} ({why}): {eng.display} "
+                         "rejects such requests" if why else
+                         f"--ctx {ctx:,} is beyond --max-model-len {cap.max_model_len:,}: {eng.display} "
                          "rejects such requests")
         max_batch = su.max_batch(ctx)
     if batch is not None:

@@ -5,6 +5,7 @@ step is priced by the per-operation model (``latency/``) or the roofline (``roof
 from __future__ import annotations
 
 from ..errors import KvplanError
+from ..units import check_tokens
 from ..model.frozen import field, record
 from ..model.hardware import GpuSpec
 from ..model.spec import ModelSpec
@@ -194,6 +195,8 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
     positive("--batch", batch)
     prompt = ctx if prompt is None else prompt
     positive("--prompt", prompt)
+    check_tokens(ctx, batch)
+    check_tokens(prompt, batch, "prompt")
     if model == "ops" and any(v is not None for v in (bw_efficiency, flops_efficiency, step_overhead_ms)):
         model = "roofline"  # an efficiency override names the roofline's own knobs
     if model == "ops":

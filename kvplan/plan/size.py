@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..model import dtypes
 from .. import engines
 from ..errors import KvplanError, opt
+from ..units import check_tokens
 from ..model.frozen import record
 from ..model.spec import ModelSpec
 from ..engines.base import cache_bytes, kv_format_name, per_token_bytes, side_bytes, state_bytes
@@ -81,6 +82,7 @@ def kv_size(spec: ModelSpec, ctx: int, batch: int = 1, kv_dtype: str | None = No
     """The cache a decode holds after ``ctx`` tokens in each of ``batch`` sequences."""
     _check_count("ctx", ctx)
     _check_count("batch", batch)
+    check_tokens(ctx, batch)
     eng = engine if isinstance(engine, engines.Engine) else engines.get(engine)
     eng.check(spec)
     run = eng.run_dtype(spec, None)

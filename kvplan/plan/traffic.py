@@ -33,6 +33,8 @@ from ..model.frozen import record
 
 DEFAULT_REQUESTS = 1000
 _DIST = re.compile(r"^(uniform|normal|lognormal):(.+)$")
+_EXAMPLES = {"uniform": "uniform:100-4000", "normal": "normal:4096,1024", "lognormal": "lognormal:2048,0.5"}
+_FORMS = "uniform:A-B, normal:MEAN,STD, lognormal:MEDIAN,SIGMA or a file"
 
 
 def _num(text: str, what: str) -> float:
@@ -52,6 +54,11 @@ def parse_lengths(spec: str, limit: int, n: int = DEFAULT_REQUESTS, seed: int = 
     lengths must already be within it (one integer per line, or a CSV with ``prompt_tokens`` and
     ``output_tokens`` columns whose sum is the length)."""
     text = spec.strip()
+    if not text:
+        raise KvplanError(f"--lengths is empty; give {_FORMS}")
+    head, colon, rest = text.partition(":")
+    if head in _EXAMPLES and not rest.strip() and (colon or not Path(text).exists()):  # "uniform:" alone
+        raise KvplanError(f"--lengths {head}: needs its parameters, e.g. {_EXAMPLES[head]}")
     m = _DIST.match(text)
     rng = random.Random(seed)
     if m:
@@ -84,14 +91,15 @@ def parse_lengths(spec: str, limit: int, n: int = DEFAULT_REQUESTS, seed: int = 
             (f", {clipped:,} clipped to [1, {limit:,}]" if clipped else "")
         return lengths, note
     if ":" in text and not Path(text).exists():
-        raise KvplanError(f"--lengths: unknown distribution '{text.split(':')[0]}'; use uniform:A-B, "
-                          "normal:MEAN,STD, lognormal:MEDIAN,SIGMA or a file")
+        raise KvplanError(f"--lengths: unknown distribution '{text.split(':')[0]}'; use {_FORMS}")
     return _from_file(Path(text), limit)
 
 
 def _from_file(path: Path, limit: int) -> tuple[list[int], str]:
     try:
         body = path.read_text()
+    except FileNotFoundError:  # not a file: perhaps a distribution mistyped (10,20; uniform 1-10)
+        raise KvplanError(f"--lengths: no such file: {path}; give {_FORMS}") from None
     except OSError as e:
         raise KvplanError(f"--lengths: cannot read {path}: {e.strerror or e}") from None
     except UnicodeDecodeError as e:

@@ -2,6 +2,7 @@
 and (``--explain``) one line per survivor and per configuration given up, saying why."""
 from __future__ import annotations
 
+import shlex
 import textwrap
 
 from ..errors import opt, render as say
@@ -22,19 +23,52 @@ def describe(c, words=None) -> str:
     return f"{c.gpu} {layout}, {seqs}{ep}" + (f", KV over {c.link}" if c.link else "")
 
 
-def commands(c, engine: str, model: str) -> list[str]:
+def commands(c, engine: str, model: str, max_model_len: int | None = None) -> list[str]:
+    """The launch commands of one deployment; ``max_model_len`` (plan's --max-model-len, what it
+    simulated) on each, else the engine serves at its own default (vLLM: a LongRoPE model's
+    original length), not the length planned."""
     from ..engines.launch import serve_command
 
+    mml = max_model_len
     if c.mode == "aggregated":
         n = c.tp * (1 if c.dp_attention else c.dp)
         many = f"{c.replicas} replicas, each on {n} × {c.gpu}, behind a least-loaded router"
         return [f"# {many if c.replicas > 1 else f'one replica on {n} × {c.gpu}'}:",
-                serve_command(engine, model, c.tp, c.max_num_seqs, data_parallel_size=c.dp,
+                serve_command(engine, model, c.tp, c.max_num_seqs, max_model_len=mml, data_parallel_size=c.dp,
                               enable_expert_parallel=c.ep > 1, dp_attention=c.dp_attention)]
     return [f"# prefill pool: {c.prefill_replicas} × ({c.prefill_tp} × {c.gpu}):",
-            serve_command(engine, model, c.prefill_tp, None, "prefill"),
+            serve_command(engine, model, c.prefill_tp, None, "prefill", max_model_len=mml),
             f"# decode pool: {c.replicas} × ({c.tp} × {c.gpu}), KV over {c.link}:",
-            serve_command(engine, model, c.tp, c.max_num_seqs, "decode")]
+            serve_command(engine, model, c.tp, c.max_num_seqs, "decode", max_model_len=mml)]
+
+
+def shell_lines(cmd: str, width: int) -> list[str]:
+    """A shell command folded to ``width`` columns with `` \\`` continuations, so that it pastes
+    as it is: breaks fall between arguments, an option kept with its value, continuation lines
+    indented by two; an option and value wider than the line go on lines of their own."""
+    args = shlex.split(cmd)
+    groups: list[list[str]] = []
+    for a in args:
+        if groups and groups[-1][0].startswith("-") and len(groups[-1]) == 1 and not a.startswith("-"):
+            groups[-1].append(a)
+        else:
+            groups.append([a])
+    lines: list[str] = []
+    line = ""
+    for g in groups:
+        text = " ".join(shlex.quote(a) for a in g)
+        indent = "  " if lines or line else ""
+        if line and len(line) + 1 + len(text) + 2 <= width:
+            line += " " + text
+            continue
+        if line:
+            lines.append(line + " \\")
+        if len(indent) + len(text) + 2 > width and len(g) == 2:  # the option, then its value
+            lines.append(indent + shlex.quote(g[0]) + " \\")
+            text = shlex.quote(g[1])
+        line = (indent if lines else "") + text
+    lines.append(line)
+    return lines
 
 
 def verdicts(res, words=None) -> list[str]:
@@ -121,7 +155,8 @@ def render(res, explain: bool = False, top: int = 10, width: int = 80, words=Non
         repo = spec.hf_repo or spec.name
         for i, (c, _) in enumerate(res.rows[:3], start=1):
             out.append(f"#{i} ({'disaggregated' if c.mode != 'aggregated' else 'aggregated'}):")
-            out.extend(commands(c, w.engine, repo))
+            for line in commands(c, w.engine, repo, w.max_model_len):  # comments as they are, commands folded
+                out.extend([line] if line.startswith("#") else shell_lines(line, width))
     out.append("")
     for g, src in sorted(res.price_sources.items()):
         para(f"price {g}: {src}")
@@ -142,7 +177,7 @@ def as_dict(res, words=None) -> dict:
             "output_tokens": w.output_tokens,
             "sla": {"ttft_p90_ms": w.ttft_p90_ms, "itl_p90_ms": w.itl_p90_ms},
             "simulated": res.simulated, "configurations": res.tasks, "workers": res.workers,
-            "ranked": [dict(c.as_dict(), rank=i, commands=commands(c, w.engine, repo))
+            "ranked": [dict(c.as_dict(), rank=i, commands=commands(c, w.engine, repo, w.max_model_len))
                        for i, c in enumerate(res.ranked, start=1)],
             "rows": [{"rank": i, "max_num_seqs": c.max_num_seqs, "alike_max_num_seqs": list(alike),
                       "ranked_index": res.ranked.index(c) + 1}

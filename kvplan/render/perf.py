@@ -5,11 +5,19 @@ from ..units import both, gb, ints, plural
 
 
 def ms(seconds: float) -> str:
+    """``7.869 ms``, ``123.45 ms``, ``66,124.68 s``; past a million seconds (11.6 days), three
+    figures and an exponent (``3.95e+14 s``), so that an absurd input keeps its table within 80
+    columns (a 10^12-token prompt's TTFT had 24 digits)."""
     v = seconds * 1e3
+    if seconds >= 1e6:
+        return f"{seconds:.3g} s"
     return f"{v:,.3f} ms" if v < 10 else f"{v:,.2f} ms" if v < 1000 else f"{seconds:,.2f} s"
 
 
 def flops(n: int) -> str:
+    """``19.20 GFLOP``; past 1,000 EFLOP, three figures and an exponent (``2.62e+32 FLOP``)."""
+    if n >= 10**21:
+        return f"{n:.3g} FLOP"
     for size, name in ((10**18, "EFLOP"), (10**15, "PFLOP"), (10**12, "TFLOP"), (10**9, "GFLOP"), (10**6, "MFLOP")):
         if n >= size:
             return f"{n / size:,.2f} {name}"

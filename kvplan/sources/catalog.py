@@ -6,6 +6,7 @@ not the whole catalog) and ``model_specs/gpus.yaml``.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,16 +54,92 @@ BUNDLE = "catalog.json"
 
 
 @lru_cache(maxsize=1)
-def bundle() -> dict | None:
+def bundle() -> Mapping | None:
     """``model_specs/catalog.json``: the YAML catalog (aliases, models, GPUs) in one JSON file,
-    which loads in a fraction of the time. scripts/build_catalog.py writes it from the YAML, the
-    source; tests/sources/test_catalog.py checks that they agree. None when absent (the YAML is read)."""
-    import json
+    which loads in a fraction of the time. scripts/build_bundle.py writes it from the YAML, the
+    source; tests/sources/test_catalog.py checks that they agree. None when absent (the YAML is read).
 
+    Each part is parsed when first asked for, and each model alone (``bundle_text``'s layout):
+    a query about one model parses its own line, not the whole catalog (benchmarks/startup.py)."""
     try:
-        return json.loads((specs_dir() / BUNDLE).read_text())
+        raw = (specs_dir() / BUNDLE).read_bytes()
     except FileNotFoundError:
         return None
+    return _Bundle(raw)
+
+
+def bundle_text(data: dict) -> str:
+    """catalog.json's text: one JSON object, laid out a part a line (the aliases, the GPUs, then
+    one model a line) so that ``bundle`` can parse only the lines a query needs."""
+    import json
+
+    def dump(v) -> str:
+        return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+
+    models = ",\n".join(f"{dump(n)}:{dump(m)}" for n, m in data["models"].items())
+    return (f'{{"aliases":{dump(data["aliases"])},\n"gpus":{dump(data["gpus"])},\n'
+            f'"models":{{\n{models}\n}}}}\n')
+
+
+class _Bundle(Mapping):
+    """catalog.json as ``bundle_text`` lays it out, each part parsed on first use; any other
+    layout (a file written some other way) is parsed whole."""
+
+    def __init__(self, raw: bytes):
+        lines = raw.split(b"\n")
+        self._parts: dict = {}
+        if (len(lines) >= 5 and lines[0].startswith(b'{"aliases":') and lines[0].endswith(b",")
+                and lines[1].startswith(b'"gpus":') and lines[1].endswith(b",") and lines[2] == b'"models":{'
+                and lines[-2:] == [b"}}", b""]):
+            self._lines = {"aliases": lines[0][len(b'{"aliases":'):-1], "gpus": lines[1][len(b'"gpus":'):-1]}
+            self._parts["models"] = _Models(lines[3:-2])
+        else:
+            import json
+
+            self._lines = {}
+            self._parts.update(json.loads(raw))
+
+    def __getitem__(self, key: str):
+        if key not in self._parts:
+            import json
+
+            self._parts[key] = json.loads(self._lines[key])  # KeyError for an unknown part
+        return self._parts[key]
+
+    def __iter__(self):
+        return iter(("aliases", "gpus", "models") if self._lines else self._parts)
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
+
+
+class _Models(Mapping):
+    """The models' lines (``"name":{...},``), each parsed when first asked for."""
+
+    def __init__(self, lines: list[bytes]):
+        self._raw = {}
+        for line in lines:
+            if not line:  # bundle_text of a catalog with no models leaves one empty line
+                continue
+            end = line.index(b'":')  # a catalog name has no quote in it (SpecName)
+            self._raw[line[1:end].decode()] = line[end + 2:].removesuffix(b",")
+        self._parsed: dict = {}
+
+    def __getitem__(self, name: str) -> dict:
+        if name not in self._parsed:
+            import json
+
+            self._parsed[name] = json.loads(self._raw[name])
+        return self._parsed[name]
+
+    def __contains__(self, name) -> bool:
+        return name in self._raw
+
+    def __iter__(self):
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
 
 
 def make_bundle() -> dict:

@@ -12,6 +12,7 @@ import platform
 
 from ..errors import KvplanError
 from ..model.frozen import record
+from ..units import gib
 
 GiB = 2**30
 DEFAULT_SAFETY_MARGIN = 2 * GiB  # left free on top of what is allocated: CUDA context growth,
@@ -99,8 +100,8 @@ def guard(what: str, need: int, free: int | None, margin: int, kind: str) -> Non
     room = free - margin
     if need > room:
         raise KvplanError(
-            f"{what} needs {need:,} bytes ({need / GiB:.2f} GiB), but the {kind} has {free:,} "
-            f"bytes free ({free / GiB:.2f} GiB) less the {margin / GiB:g} GiB safety margin "
+            f"{what} needs {need:,} bytes ({gib(need)}), but the {kind} has {free:,} "
+            f"bytes free ({gib(free)}) less the {margin / GiB:g} GiB safety margin "
             f"(--safety-margin): use fewer --layers, a smaller --batch or --ctx")
 
 

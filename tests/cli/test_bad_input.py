@@ -1,5 +1,6 @@
 """Bad input a demanding new user typed (session 13): one line, exit 2, never a traceback or a hang;
 and the same question answered alike by fit and simulate."""
+import json
 import subprocess
 import sys
 
@@ -457,3 +458,77 @@ def test_a_logged_length_past_the_model_is_taken_as_allowed():
         assert r.capacity.max_model_len == 200000
         assert any(n.startswith("200,000 tokens are beyond llama-3.1-8b's training context (131,072)")
                    for n in r.notes), r.notes
+
+
+# `kvplan perf --ctx 8k --prompt 1000000000000` (a count kvplan takes: 2^40 is its largest) drew
+# its TTFT as "394,626,911,820,611.06 s" and FLOPs as "262,144,015,533.88 EFLOP": the cache table
+# ran to 86 columns. Past a million seconds and 1,000 EFLOP the cells keep three figures.
+def test_an_absurd_prompt_keeps_its_tables_within_80_columns():
+    from kvplan.render.perf import flops, ms
+
+    assert ms(394_626_911_820_611.06) == "3.95e+14 s" and ms(999_999.994) == "999,999.99 s"
+    assert ms(66_124.68) == "66,124.68 s" and ms(0.007869) == "7.869 ms"
+    assert flops(262_144_015_533_880 * 10**15) == "2.62e+29 FLOP" and flops(999_994 * 10**15) == "999.99 EFLOP"
+    p = subprocess.run([sys.executable, "-m", "kvplan", "perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "8k",
+                        "--prompt", "1000000000000"], capture_output=True, text=True, timeout=60,
+                       env={**__import__("os").environ, "COLUMNS": "80"})
+    assert p.returncode == 0 and max(map(len, p.stdout.splitlines())) <= 80, p.stdout
+    assert "TTFT 3.95e+14 s for 1,000,000,000,000 tokens" in p.stdout
+
+
+# `kvplan perf --ctx 1T --batch 1T` priced 10^24 tokens of cache, in a 97-column table: the tokens
+# a cache holds are a count like any other, refused past kvplan's largest (2^40), as one line.
+@pytest.mark.parametrize("args, words", [
+    (["perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "1T", "--batch", "1T"], "--ctx × --batch = "),
+    (["perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "8k", "--prompt", "1T", "--batch", "2"],
+     "--prompt × --batch = 2,199,023,255,552 tokens"),
+    (["size", "llama-3.1-8b", "--ctx", "1M", "--batch", "1048577"], "--ctx × --batch = 1,099,512,676,352 tokens"),
+])
+def test_tokens_past_the_largest_count_are_one_line(args, words):
+    for extra in ([], ["--json"]):
+        one_line(run(*args, *extra), words, "is more than kvplan takes (1,099,511,627,776); is it a typo?")
+    assert run("size", "llama-3.1-8b", "--ctx", "1M", "--batch", "1048576", "--json").exit_code == 0  # = 2^40
+
+
+def test_library_refuses_tokens_past_the_largest_count_in_its_words():
+    from kvplan import api
+
+    with pytest.raises(KvplanError, match=r"^ctx × batch = 1,099,511,627,777 tokens is more than kvplan takes"):
+        api.size("llama-3.1-8b", 2**40 + 1, 1)
+
+
+# `kvplan fit --engine trtllm --max-model-len 200000 --ctx 200000` on a 131,072-position model said
+# "fits" with no rule sourced. TensorRT-LLM's PyTorch backend lowers a max_seq_len past the model's
+# length to it (model_engine.py _init_max_seq_len) and refuses a longer request (executor/worker.py
+# _deduce_max_tokens): a 200,000-token sequence is not served, exit 1, with both reasons.
+def test_trtllm_past_the_models_positions_does_not_fit_and_says_why():
+    args = ["fit", "llama-3.1-8b", "--gpu", "h100", "--engine", "trtllm", "--max-model-len", "200000",
+            "--ctx", "200000"]
+    r = run(*args)
+    assert r.exit_code == 1 and "does NOT fit" in r.stdout and "fits (" not in r.stdout, r.output
+    d = json.loads(run(*args, "--json").stdout)
+    assert d["verdict"] == "does_not_fit" and d["max_batch"] == 0
+    assert d["notes"] == [
+        "200,000 tokens are beyond llama-3.1-8b's training context (131,072); TensorRT-LLM lowers a longer "
+        "max_seq_len to it (max_position_embeddings; _torch/pyexecutor/model_engine.py _init_max_seq_len)",
+        "--ctx 200,000 is beyond --max-model-len 131,072: TensorRT-LLM rejects such requests"]
+    assert run(*args[:-4], "--ctx", "131072").exit_code == 0  # at the model's length: fits
+
+
+def test_trtllm_max_seq_len_limit_follows_its_rope_rule():
+    # _infer_max_seq_len_from_config: max_position_embeddings × the rope factor, rounded up, unless
+    # the rope type is su, longrope, llama3 or yarn (their length is already the extended one)
+    from kvplan.engines.trtllm import max_seq_len_limit
+    from kvplan.model.spec import ModelSpec, Rope
+    from kvplan.sources import catalog
+
+    spec = catalog.load_model("llama-3.1-8b")
+    assert spec.rope.type == "llama3" and max_seq_len_limit(spec) == (131_072, "max_position_embeddings")
+
+    def with_(**kw):
+        return ModelSpec.model_construct(**{**{k: getattr(spec, k) for k in type(spec).model_fields}, **kw})
+
+    assert max_seq_len_limit(with_(rope=Rope(type="linear", factor=2.5)))[0] == 327_680
+    assert max_seq_len_limit(with_(max_context=4097, rope=Rope(type="dynamic", factor=1.5)))[0] == 6146
+    assert max_seq_len_limit(with_(rope=Rope(type="yarn", factor=4.0)))[0] == 131_072
+    assert max_seq_len_limit(with_(max_context=None, rope=None))[0] == 2048

@@ -176,6 +176,8 @@ def test_each_command_is_where_the_table_of_modules_says():
 
 @pytest.mark.parametrize("argv,loaded,not_loaded", [
     (["size", "gpt2", "--ctx", "8", "--json"], "memory", "speed"),
+    (["size", "gpt2", "--ctx", "8"], "memory", "fit"),  # fit's 55 options are not built for a size run
+    (["fit", "gpt2", "--gpu", "h100", "--ctx", "8", "--json"], "fit", "memory"),
     (["gpus", "--json"], "catalog", "memory"),
     (["sise"], "bench", None),  # an unknown command: every module, so click can say so
 ])
@@ -191,6 +193,20 @@ def test_a_run_imports_the_module_of_its_command_only(argv, loaded, not_loaded):
         assert set(cli_modules()) <= set(modules)
     else:
         assert not_loaded not in modules
+
+
+def test_importing_the_cli_leaves_typer_to_main():
+    # main() turns the collector off and then imports typer (the collections during typer's import
+    # cost about 5% of it: docs/performance.md); `import kvplan.cli` alone must not import it first
+    code = "import sys, kvplan.cli; sys.stderr.write(repr('typer' in sys.modules))"
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert p.stderr.strip().splitlines()[-1] == "False"
+    code = ("import gc, sys, kvplan.cli\nseen = []\nclass Spy:\n    def find_spec(self, name, *a):\n"
+            "        if name == 'typer': seen.append(gc.isenabled())\n        return None\n"
+            "sys.meta_path.insert(0, Spy()); sys.argv = ['kvplan', 'models', '--json']\n"
+            "try:\n    kvplan.cli.main()\nexcept SystemExit:\n    pass\nsys.stderr.write(repr(seen))")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert p.stderr.strip().splitlines()[-1] == "[False]"
 
 
 def cli_modules():

@@ -51,12 +51,13 @@ def test_the_training_context_note_word_for_word():
 
 def test_no_limit_where_the_model_states_no_context():
     """A config without max_position_embeddings (max_context None): vLLM and llama.cpp give no limit, and fit
-    plans the length given without a training-context note."""
+    plans the length given without a training-context note. SGLang's get_context_length returns 2048 there
+    (utils/hf_transformers_utils.py), and refuses a longer --context-length (test_context_defaults_exact.py)."""
     from kvplan import engines
 
     spec = api.load_model("llama-3.1-8b").model_copy(update={"max_context": None})
     assert engines.get("vllm").context_limit(spec) is None and engines.get("llamacpp").context_limit(spec) is None
-    assert engines.get("sglang").context_limit(spec) is None
+    assert engines.get("sglang").context_limit(spec)[0] == 2048
     gpu = api.load_gpu("h100")
     r = fit.fit(spec, gpu, engine="vllm", opts=ServeOptions(max_model_len=4096))
     assert r.capacity.max_model_len == 4096 and not [n for n in r.notes if "training context" in n]

@@ -513,7 +513,8 @@ def test_sglang_request_bytes_of_a_mamba_hybrid():
 
 def test_sglang_without_a_context_length():
     # a model that states no max_position_embeddings and no --context-length: SGLang's pool is
-    # still 65,536 tokens; no per-request figure, concurrency 0
+    # still 65,536 tokens, and it serves at get_context_length's default 2,048 (engines/sglang.py
+    # DEFAULT_CONTEXT_LEN): 65,536 / 2,048 = 32 requests, each 2,048 × 131,072 = 268,435,456 bytes
     spec = catalog.load_model("llama-3.1-8b")
     data = {k: getattr(spec, k) for k in type(spec).model_fields}
     data.update(max_context=None)
@@ -522,7 +523,8 @@ def test_sglang_without_a_context_length():
     r = fit.fit(ModelSpec.model_construct(**data), catalog.load_gpu("h100"), engine="sglang",
                 opts=ServeOptions(kv_cache_memory=8 * GiB))
     assert r.capacity.kv_cache_tokens == 65_536
-    assert r.capacity.max_concurrency == 0.0 and r.capacity.kv_bytes_per_request == 0
+    assert r.capacity.max_model_len == 2048
+    assert r.capacity.max_concurrency == 32.0 and r.capacity.kv_bytes_per_request == 268_435_456
 
 
 def test_sglang_hybrid_family_with_only_sliding_layers():
@@ -656,12 +658,14 @@ def test_trtllm_without_a_context_length_or_a_growing_layer():
     spec = catalog.load_model("llama-3.1-8b")
     data = {k: getattr(spec, k) for k in type(spec).model_fields}
     data.update(max_context=None)
-    # no max_position_embeddings and no --max-seq-len: the pool is still 2,048 blocks of 8 GiB,
-    # with no request to compare it to (concurrency 0, no note)
+    # no max_position_embeddings and no --max-seq-len: the pool is still 2,048 blocks of 8 GiB;
+    # max_seq_len is TensorRT-LLM's inferred default, 2048 (model_engine.py
+    # _infer_max_seq_len_from_config), so a request takes 64 blocks: concurrency 2,048 / 64 = 32
     r = fit.fit(ModelSpec.model_construct(**data), catalog.load_gpu("h100"), engine="trtllm",
                 opts=ServeOptions(kv_cache_memory=8 * GiB))
     assert r.capacity.detail == {"block_size": 32, "num_gpu_blocks": 2048, "bytes_per_token": 131_072}
-    assert r.capacity.max_concurrency == 0.0 and r.capacity.kv_bytes_per_request == 0
+    assert r.capacity.max_model_len == 2048 and r.capacity.max_concurrency == 32.0
+    assert r.capacity.kv_bytes_per_request == 2048 * 131_072
     # a model with no layer whose cache grows (four of Jamba's Mamba layers): 0 bytes per token.
     # kvplan has no rule for such a model under the V1 manager and refuses rather than guess
     j = catalog.load_model("jamba-v0.1")

@@ -222,6 +222,31 @@ def test_non_torch_extra_tp_pair():
     assert startup.non_torch_extra_tp(catalog.load_gpu("h100")) == (440_234_148, 0)
     assert startup.non_torch_extra_tp(catalog.load_gpu("rtx-3090")) == (0, 440_234_148)
     assert startup.non_torch_extra_tp(None) == (440_234_148, 0)
+    # session 15: a card with no NVLink at all is charged the PCIe figure, round(0.21 GiB) - 150,323,855
+    # = 75,161,928 (the 8 x L40S vLLM 0.10.2 log), the rest of the NVLink figure,
+    # 440,234,148 - 75,161,928 = 365,072,220, carried as the uncertainty
+    assert startup.const("non_torch_extra_tp_pcie_bytes") == round(0.21 * GiB) - 150_323_855 == 75_161_928
+    assert startup.non_torch_extra_tp(catalog.load_gpu("l40s")) == (75_161_928, 365_072_220)
+
+
+@pytest.mark.parametrize("gpu,pcie", [
+    ("l40s", True), ("l4", True), ("rtx-4090", True), ("a10g", True), ("t4", True),  # "(no NVLink ...)" reads as none
+    ("rtx-3090", False), ("a6000", False),  # an optional NVLink bridge: the NVLink figure, the cautious side
+    ("h100-pcie", False), ("a100-pcie", False), ("h100", False), ("mi300x", False)])
+def test_pcie_only(gpu, pcie):
+    assert startup.pcie_only(catalog.load_gpu(gpu)) is pcie
+    assert startup.pcie_only(None) is False
+
+
+def test_non_torch_on_pcie_only_cards_at_two_gpus():
+    # L40S at TP 2: 150,323,855 + 75,161,928 = 225,485,783 charged, 365,072,220 uncertain; at TP 1 neither
+    m, l40s = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("l40s")
+    two = next(p for p in startup.overheads(m, l40s, _Cfg, ServeOptions(), 2, 1) if p.key == "non_torch")
+    assert (two.bytes, two.uncertainty) == (225_485_783, 365_072_220)
+    assert "NCCL over PCIe" in two.source
+    assert startup.non_torch(2, 1, l40s) == startup.non_torch(1, 2, l40s) == 225_485_783
+    one = next(p for p in startup.overheads(m, l40s, _Cfg, ServeOptions(), 1, 1) if p.key == "non_torch")
+    assert (one.bytes, one.uncertainty) == (150_323_855, 0)
 
 
 def test_overheads_without_peer_access_at_two_gpus():
@@ -421,36 +446,43 @@ def test_sglang_budget_labels_and_sources():
     ("h200", 8, 8, 681_826_058 + 1_340_153_712 + 25_165_824),
     ("h100", 1, 2, 681_826_058 + 1_340_153_712),  # PP 2: NCCL, no custom all-reduce on a TP group of 1
     ("h100", 16, 16, 681_826_058 + 1_340_153_712),  # world size 16: SGLang's custom all-reduce is off
-    # PCIe-only cards (no scale-up fabric): NCCL_TP_PCIE 751,619,276 instead of NCCL_TP; custom
+    # PCIe-only cards (no scale-up fabric): NCCL_TP_PCIE 139,586,437 instead of NCCL_TP; custom
     # all-reduce kept at 2 GPUs, off past two (custom_all_reduce.py: "not supported on more than two
     # PCIe-only GPUs"); H100 PCIe's NVLink bridge joins pairs only, so 4 of them are PCIe-only
-    ("rtx-4090", 2, 2, 864_362_168 + 751_619_276 + 25_165_824),
-    ("l4", 4, 4, 681_826_058 + 751_619_276), ("l40s", 8, 8, 681_826_058 + 751_619_276),
-    ("h100-pcie", 4, 4, 681_826_058 + 751_619_276), ("h100-pcie", 2, 2, 681_826_058 + 751_619_276 + 25_165_824)])
+    ("rtx-4090", 2, 2, 864_362_168 + 139_586_437 + 25_165_824),
+    ("l4", 4, 4, 681_826_058 + 139_586_437), ("l40s", 8, 8, 681_826_058 + 139_586_437),
+    ("h100-pcie", 4, 4, 681_826_058 + 139_586_437), ("h100-pcie", 2, 2, 681_826_058 + 139_586_437 + 25_165_824)])
 def test_sglang_used_before_by_card_and_parallelism(gpu, tp, gpus, used):
     assert used_before(catalog.load_gpu(gpu), tp, gpus) == used
     assert budget_parts(80 * GiB, 0.9, 0, gpus, catalog.load_gpu(gpu), tp)[1].bytes == used
 
 
 def test_sglang_nccl_on_pcie_only_cards_is_an_estimate_at_risk():
-    """NCCL_TP_PCIE from the fit-side 8 × L40S vLLM 0.10.2 log: 44.42 − 43.93 GiB used at start-up
-    plus 0.21 GiB of non-torch memory; charged with an uncertainty as large as itself."""
+    """NCCL_TP_PCIE from the seen 4 × L4 SGLang log's own line ("Init torch distributed ends. mem
+    usage=0.13 GB": round(0.13 × 2**30) = 139,586,437 bytes), charged with the fit-side 8 × L40S vLLM
+    0.10.2 log's figure as its uncertainty: 44.42 − 43.93 GiB used at start-up plus 0.21 GiB of
+    non-torch memory = 0.70 GiB."""
     import json
     import re
 
+    from kvplan.engines.sglang_startup import NCCL_TP_PCIE, NCCL_TP_PCIE_UNCERTAINTY
+
+    sgl = next(r for r in json.load(open("tests/data/sglang_startup_logs.json"))["logs"]
+               if r["id"] == "llmsinclouds_sglang0.4.3_4xl4_qwq-32b_tp4_mfs0.85")
+    usage = float(re.search(r"Init torch distributed ends\. mem usage=([\d.]+) GB", " ".join(sgl["verbatim"]))[1])
+    assert round(usage * 2**30) == NCCL_TP_PCIE["value"] == 139_586_437
     row = next(r for r in json.load(open("tests/data/vllm_startup_logs.json"))
                ["logs"] if r["id"] == "8xl40s_qwen3-235b-a22b-fp8_tp8ep_v0.10.2")
     free, total = map(float, re.search(r"Free memory on device \(([\d.]+)/([\d.]+) GiB\)",
                                        " ".join(row["verbatim"])).groups())
     assert int(round(total - free + row["non_torch_gib"], 2) * 2**30) == 751_619_276
-    from kvplan.engines.sglang_startup import NCCL_TP_PCIE
-
-    assert NCCL_TP_PCIE["value"] == 751_619_276
+    assert NCCL_TP_PCIE_UNCERTAINTY["value"] == 751_619_276
     nt = budget_parts(22 * GiB, 0.85, 0, 4, catalog.load_gpu("l4"))[1]
+    assert nt.bytes == 681_826_058 + 139_586_437
     assert nt.uncertainty == 536_870_912 + 751_619_276
     assert nt.source == ("a datacenter card's context from the fit half of the SGLang logs + NCCL on PCIe-only "
-                         "cards, estimated from a vLLM log; no custom all-reduce past two PCIe-only GPUs "
-                         "(engines/sglang_startup.py NCCL_TP_PCIE)")
+                         "cards, read from one seen SGLang log at 4 GPUs, up to a vLLM log's figure; no custom "
+                         "all-reduce past two PCIe-only GPUs (engines/sglang_startup.py NCCL_TP_PCIE)")
     # one GPU: no NCCL, no extra uncertainty
     assert budget_parts(22 * GiB, 0.85, 0, 1, catalog.load_gpu("l4"))[1].uncertainty == 536_870_912
 
@@ -462,3 +494,68 @@ def test_sglang_custom_all_reduce_from_its_code():
     l4 = catalog.load_gpu("l4")  # PCIe only: kept at world size 2, off past two
     assert [custom_all_reduce_bytes(n, l4) for n in (2, 4, 8)] == [25_165_824, 0, 0]
     assert custom_all_reduce_bytes(8, catalog.load_gpu("h100")) == 25_165_824
+
+
+# --- session 15: NCCL's communicators inside the growth of vLLM releases before 0.11.0 ---------------
+
+
+@pytest.mark.parametrize("version,before", [
+    ("0.10.0", True), ("0.10.2", True), ("0.10.1.1", True), ("0.9.2", True),
+    ("0.11.0rc1", True),  # a pre-release of 0.11.0 counts as before it (the cautious side)
+    ("0.11.0", False), ("0.11.2", False), ("0.33.0", False), ("0.10.x", True), ("0.11.x", False),
+    ("not printed", None), (None, None)])
+def test_snapshot_before_nccl_by_release(version, before):
+    # gpu_worker.py Worker.init_device: 0.10.0 / 0.10.2 snapshot, then init_worker_distributed_environment;
+    # 0.11.0 the other way round (startup.yaml snapshot_after_distributed_from)
+    assert startup.snapshot_before_nccl(version) is before
+
+
+@pytest.mark.parametrize("gpu,tp,pp,nvls", [
+    ("h100", 8, 1, True), ("h100", 3, 1, True), ("h100", 2, 1, False),  # NCCL: no NVLS when gpuCount <= 2
+    ("h100", 1, 4, True), ("h100", 2, 2, False), ("h200", 4, 1, True), ("b200", 4, 1, True), ("h20", 8, 1, True),
+    ("a100", 8, 1, False),  # compute capability 8.0: no multicast
+    ("l40s", 8, 1, False), ("h100-pcie", 4, 1, False),  # PCIe only; an NVLink bridge joins pairs
+])
+def test_nvls_group(gpu, tp, pp, nvls):
+    assert startup.nvls_group(catalog.load_gpu(gpu), tp, pp) is nvls
+    assert startup.nvls_group(None, 8, 1) is False
+
+
+def test_nccl_before_snapshot_charged_with_its_uncertainty():
+    # H100 at TP 8: 150,323,855 (TP 1) + 440,234,148 (TP > 1) + 1,731,604,758 (NCCL before the
+    # snapshot, vLLM < 0.11) = 2,322,162,761 bytes, the last carried as the uncertainty
+    m, h100 = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    assert startup.const("nccl_before_snapshot_nvls_bytes") == 1_731_604_758
+
+    def nt(version, tp=8, gpu=h100):
+        return next(p for p in startup.overheads(m, gpu, _Cfg, ServeOptions(vllm_version=version), tp, 1)
+                    if p.key == "non_torch")
+    old = nt("0.10.0")
+    assert (old.bytes, old.uncertainty) == (150_323_855 + 440_234_148 + 1_731_604_758, 1_731_604_758)
+    assert old.bytes == 2_322_162_761
+    assert "vLLM 0.10.0 takes its snapshot before NCCL's communicators exist" in old.source
+    unread = nt("not printed")  # a release kvplan cannot read: charged, the cautious side
+    assert (unread.bytes, unread.uncertainty) == (2_322_162_761, 1_731_604_758)
+    assert "cannot read" in unread.source
+    for version in ("0.11.0", None):  # from 0.11.0 on (None: kvplan's 0.33.0) NCCL is outside the growth
+        assert (nt(version).bytes, nt(version).uncertainty) == (590_558_003, 0)
+    assert nt("0.10.0", tp=2).bytes == 590_558_003  # two GPUs: no NVLS
+    assert nt("0.10.0", gpu=catalog.load_gpu("a100")).bytes == 590_558_003
+    # --non-torch-memory replaces the whole term
+    given = next(p for p in startup.overheads(m, h100, _Cfg, ServeOptions(vllm_version="0.10.0", non_torch_bytes=7),
+                                               8, 1) if p.key == "non_torch")
+    assert (given.bytes, given.uncertainty) == (7, 0)
+
+
+def test_nccl_before_snapshot_is_the_fit_row_to_the_byte():
+    """startup.yaml nccl_before_snapshot_nvls_bytes is what the fit-side evalds Qwen3-32B TP 8 log
+    (vLLM 0.10.0, 8 × H100) leaves under kvplan's budget without it (scripts/fit_startup_constants.py)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+    import fit_startup_constants
+
+    need, err = fit_startup_constants.fit_nccl_before_snapshot()
+    assert need == startup.const("nccl_before_snapshot_nvls_bytes")
+    assert err == 0

@@ -20,6 +20,12 @@ def test_stored_terms_are_the_fit_side_logs_to_the_byte():
         d["tp1_datacenter"], d["tp1_display"], d["nccl"], d["load_extra"])
 
 
+def test_pcie_nccl_is_the_seen_log_line_to_the_byte():
+    # session 15: NCCL on PCIe-only cards from the seen 4 × L4 log's "Init torch distributed ends.
+    # mem usage=0.13 GB" (scripts/fit_sglang_startup.py PCIE_SEEN_ROW)
+    assert ss.NCCL_TP_PCIE["value"] == fit_sglang_startup.derive()["nccl_pcie"] == round(0.13 * 2**30)
+
+
 def test_the_two_nvlink_logs_agree_on_nccl():
     # 4 × H100 (through the pool) and 8 × H200 (its own lines): 1,340,153,712 and 1,338,486,292 bytes
     by_row = fit_sglang_startup.derive()["_by_row"]

@@ -146,7 +146,9 @@ def cli(*args):
 def test_plan_prints_the_best_command_and_explains_line_by_line():
     r = cli(*ARGS, "--explain")
     assert r.returncode == 0, r.stderr
-    assert "vllm serve meta-llama/Meta-Llama-3.1-8B --tensor-parallel-size 1 --max-num-seqs 64" in r.stdout
+    # the command is folded to the width with ` \` continuations (render.deploy.shell_lines)
+    assert "vllm serve meta-llama/Meta-Llama-3.1-8B --tensor-parallel-size 1 --max-num-seqs 64" in \
+        r.stdout.replace(" \\\n  ", " ")
     why = r.stdout.split("why:\n")[1]
     assert why.startswith("#1 ") and "won: the cheapest" in " ".join(why.split())
     table = r.stdout.split("\n\n")[1].splitlines()

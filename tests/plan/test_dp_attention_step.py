@@ -32,8 +32,8 @@ def m(ds):
 
 
 def _sglang_overhead(seqs: int, eager: bool) -> float:
-    """fitted.yaml's SGLang constants, by hand: today (session 14's refit) 0.5 ms + 32 µs (graphs) or
-    670 µs (eager) × 61 layers + 67.5 µs × seqs."""
+    """fitted.yaml's SGLang constants, by hand: today (session 15's refit) 0.75 ms + 30 µs (graphs) or
+    670 µs (eager) × 61 layers + 0 µs × seqs (engines.yaml sglang fit_per_seq_us)."""
     f = tables.load("fitted")["engines"]["sglang"]
     per_layer = f["per_layer_us_eager"] if eager else f["per_layer_us_graphs"]
     return f["base_ms"] * 1e-3 + per_layer * 1e-6 * 61 + f["per_seq_us"] * 1e-6 * seqs
@@ -73,11 +73,11 @@ def test_a_fresh_rank_has_priced_no_pass(m):
 
 
 def test_rank_overhead_is_the_engines_graphed_or_eager(m):
-    # graphs: 0.5 + 1.952 + 2.16 = 4.612 ms; eager (SGLang graphs capture decode only): 0.5 + 40.87 + 2.16 = 43.53 ms
+    # graphs: 0.75 + 1.83 + 0 = 2.58 ms; eager (SGLang graphs capture decode only): 0.75 + 40.87 + 0 = 41.62 ms
     assert m.rank.overhead_seconds(32, False) == pytest.approx(_sglang_overhead(32, False))
     assert m.rank.overhead_seconds(32, True) == pytest.approx(_sglang_overhead(32, True))
-    assert m.rank.overhead_seconds(32, False) == pytest.approx(4.612e-3, rel=1e-12)
-    assert m.rank.overhead_seconds(32, True) - m.rank.overhead_seconds(32, False) == pytest.approx(61 * 638e-6, rel=1e-12)
+    assert m.rank.overhead_seconds(32, False) == pytest.approx(2.58e-3, rel=1e-12)
+    assert m.rank.overhead_seconds(32, True) - m.rank.overhead_seconds(32, False) == pytest.approx(61 * 640e-6, rel=1e-12)
 
 
 @pytest.mark.parametrize("kind", ["decode", "prefill"])

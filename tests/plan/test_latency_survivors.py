@@ -121,16 +121,16 @@ def _fitted_with(monkeypatch, edit):
 
 def test_an_engine_without_fit_rows_takes_the_prior(monkeypatch):
     """fitted.yaml without vLLM rows: its overhead is the _prior's (the fitted engines' median), so labelled:
-    0.35 ms + 28.5 us × 32 layers + 62.5 us × 1 sequence = 1.3245 ms with graphs (session 14's fit)."""
+    0.35 ms + 28.5 us × 32 layers + 65 us × 1 sequence = 1.327 ms with graphs (session 15's fit)."""
     _fitted_with(monkeypatch, lambda e: {k: v for k, v in e.items() if k != "vllm"})
     p = Profile(catalog.load_gpu("h100"), "vllm")
     prior = tables.load("fitted")["engines"]["_prior"]
-    assert p.fit == prior and (prior["base_ms"], prior["per_layer_us_graphs"], prior["per_seq_us"]) == (0.35, 28.5, 62.5)
+    assert p.fit == prior and (prior["base_ms"], prior["per_layer_us_graphs"], prior["per_seq_us"]) == (0.35, 28.5, 65.0)
     assert p.fit_label == "no fit rows for this engine: median of the fitted engines"
     s, src = p.overhead(32, 1)
-    assert s == pytest.approx(1.3245e-3, rel=1e-12)
+    assert s == pytest.approx(1.327e-3, rel=1e-12)
     assert src == ("no fit rows for this engine: median of the fitted engines, CUDA graphs on: "
-                   "0.35 ms + 28.5 us × layers + 62.5 us × sequences")
+                   "0.35 ms + 28.5 us × layers + 65 us × sequences")
 
 
 def test_an_infinity_fabric_sources_name_the_fabric():
@@ -145,16 +145,19 @@ def test_an_infinity_fabric_sources_name_the_fabric():
 
 def test_the_overhead_of_a_pass_is_a_decode_steps_unless_told():
     """SGLang graphs decode steps only (engines.yaml prefill_cuda_graphs: false). ``overhead(layers, seqs)``
-    is a decode step's: 0.5 ms + 32 us × 32 layers + 67.5 us = 1.5915 ms; a pass with prompt tokens runs eager,
-    0.5 ms + 670 us × 32 + 67.5 us = 22.0075 ms, and says so (session 14's fit)."""
+    is a decode step's: 0.75 ms + 30 us × 32 layers + 0 us a sequence = 1.71 ms; a pass with prompt tokens runs
+    eager, 0.75 ms + 670 us × 32 = 22.19 ms, and says so (session 15's fit, the per-sequence cost held at 0: the
+    overlap scheduler runs the per-request CPU work beside the GPU, engines.yaml fit_per_seq_source), so 64
+    running requests cost the step no more than one."""
     p = Profile(catalog.load_gpu("h100"), "sglang")
     f = p.fit
-    assert (f["base_ms"], f["per_layer_us_graphs"], f["per_layer_us_eager"], f["per_seq_us"]) == (0.5, 32.0, 670.0, 67.5)
-    assert p.overhead(32, 1)[0] == pytest.approx(1.5915e-3, rel=1e-12)
+    assert (f["base_ms"], f["per_layer_us_graphs"], f["per_layer_us_eager"], f["per_seq_us"]) == (0.75, 30.0, 670.0, 0.0)
+    assert p.overhead(32, 1)[0] == pytest.approx(1.71e-3, rel=1e-12)
+    assert p.overhead(32, 64)[0] == pytest.approx(1.71e-3, rel=1e-12)
     s, src = p.overhead(32, 1, prompt=True)
-    assert s == pytest.approx(22.0075e-3, rel=1e-12)
+    assert s == pytest.approx(22.19e-3, rel=1e-12)
     assert src == ("fitted on the fit half (sglang), CUDA graphs capture decode only: this pass runs eager: "
-                   "0.5 ms + 670 us × layers + 67.5 us × sequences")
+                   "0.75 ms + 670 us × layers + 0 us × sequences")
 
 
 # ---- step.py: construction ------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """benchmarks/published/checkpoints.yaml: rows that ran a checkpoint whose layers are not all in the row's
 weight_dtype are priced with the checkpoint's own layout (scripts/perf_accuracy.py spec_for)."""
 import importlib.util
+import re
 
 import yaml
 from conftest import ROOT
@@ -18,7 +19,31 @@ def test_every_listed_row_exists_and_names_its_checkpoint():
         assert c["ids"] and c["sources"]
         for i in c["ids"]:
             e = ROWS[i]  # a KeyError is a row id that is not in measurements.yaml
-            assert f'--model "{c["checkpoint"]}"' in e["quote"], i
+            # the row's command names the checkpoint (quoted or not: --model, or the server's --model-path)
+            assert re.search(rf'--model(-path)? "?{re.escape(c["checkpoint"])}"?(\s|$)', e["quote"]), i
+
+
+def test_a_command_naming_another_checkpoint_is_caught():
+    # the pattern above must not accept a longer name that merely starts with the checkpoint's
+    q = "--model deepseek-ai/DeepSeek-V3.1-Terminus --tp 8"
+    assert not re.search(rf'--model(-path)? "?{re.escape("deepseek-ai/DeepSeek-V3.1")}"?(\s|$)', q)
+    assert re.search(rf'--model(-path)? "?{re.escape("deepseek-ai/DeepSeek-V3.1")}"?(\s|$)', "--model deepseek-ai/DeepSeek-V3.1 \\")
+
+
+def test_deepseek_fp8_rows_run_block_scaled_gemms_with_a_bf16_head():
+    # DeepSeek's FP8 checkpoints: every linear e4m3 with 128 x 128 block scales, the LM head bf16 (config.json
+    # quantization_config weight_block_size [128, 128]); on MI300X SGLang's block-FP8 linears run AITER's
+    # gemm_a8w8_blockscale, which rocm.yaml prices with AITER's tuned fp8_block curve
+    e = ROWS["sglang-mi300x-deepseek-v3.1-fp8-tp8-c1-1000-1000-tpot"]
+    r = pa.model_for(e)
+    assert r.proj_fmt.quant.block == 128 and r.mlp_fmt.quant.block == 128
+    assert r.head_fmt.wfmt == "bf16" and r.head_fmt.quant is None
+    ops = {n: src for n, _, _, src in r.decode(900, 1).ops}
+    assert ops["attention projections (GEMM)"].startswith("AITER")
+    # AITER's block-scale kernel at M = 1 streams 0.13 of bandwidth on small matrices, below the fallback's: slower
+    assert pa.predict(e) > pa.predict(dict(e, id="not-listed"))
+    b200 = pa.model_for(ROWS["sglang-b200-deepseek-r1-fp8-tp8-c1-1000-1000-tpot"])
+    assert b200.proj_fmt.quant.block == 128 and b200.head_fmt.wfmt == "bf16"
 
 
 def test_meta_fp8_405b_weights_match_the_campaigns_log():

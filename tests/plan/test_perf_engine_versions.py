@@ -103,3 +103,26 @@ def test_v0_profile_constants_are_the_data_files_with_their_rows():
     doc, prefixes = pa.split()
     held = set(doc[pa.LATER[-1]]["held_out_sources"])
     assert not any(pa._doc_of(ROWS[i]["source"]) in held for i in mine)
+
+
+def test_sglangs_per_sequence_cost_is_held_at_its_stated_value():
+    """engines.yaml sglang ``fit_per_seq_us``: 0 us a sequence (the overlap scheduler runs the per-request CPU work
+    beside the GPU: fit_per_seq_source cites Scheduler.event_loop_overlap), held by fit.py, which fits the base and
+    per-layer costs alone; vllm_v0 holds vLLM's fitted value instead (fit_per_seq_of); vLLM itself searches it."""
+    fs = importlib.util.spec_from_file_location("fit", ROOT / "benchmarks" / "latency" / "fit.py")
+    fit = importlib.util.module_from_spec(fs)
+    fs.loader.exec_module(fit)
+    eng = yaml.safe_load((ROOT / "kvplan" / "plan" / "latency" / "data" / "engines.yaml").read_text())["sglang"]
+    assert eng["fit_per_seq_us"] == 0.0 and "event_loop_overlap" in eng["fit_per_seq_source"]
+    assert fit.held_per_seq("sglang") == 0.0 == FITTED["sglang"]["per_seq_us"]
+    assert fit.held_per_seq("vllm_v0", FITTED) == FITTED["vllm"]["per_seq_us"] and fit.held_per_seq("vllm") is None
+    # two batch-1 rows (one step, one sequence each: 1 ms a unit of base, 1e-3 ms a us a sequence), measured 1 ms and
+    # 2 ms, 0 and 1 ms with every constant 0: held at 0 us a sequence, only base 1.0 ms makes both exact (per layer:
+    # no row has a layer term, the smallest, 0). Searched, the tie goes to the smallest base: the rows cannot tell
+    # 1.0 ms a step from a smaller base plus a per-sequence cost, the reason it is held
+    rows = [dict(t0=0.0, cb=1.0, cl=0.0, ce=0.0, cs=1e-3, cq=0.0, cr=0.0, t=1.0, w="fp16", eager=False),
+            dict(t0=1.0, cb=1.0, cl=0.0, ce=0.0, cs=1e-3, cq=0.0, cr=0.0, t=2.0, w="fp16", eager=False)]
+    c = fit.fit_engine(rows, {}, per_seq=fit.held_per_seq("sglang"))
+    assert (c["base_ms"], c["per_layer_us_graphs"], c["per_seq_us"]) == (1.0, 0.0, 0.0)
+    free = fit.fit_engine(rows, {})
+    assert free["base_ms"] < 1.0 and free["per_seq_us"] > 0 and fit._err(rows, free) < 1e-9

@@ -67,10 +67,30 @@ def test_bad_files_say_where(tmp_path, body, msg):
     assert str(e.value) == f"--lengths: {f}{' ' if msg.startswith('line') else ': '}{msg}"
 
 
-def test_a_missing_file_names_the_os_reason(tmp_path):
+def test_a_missing_file_says_what_lengths_takes(tmp_path):
+    # not a file and not a distribution (a mistyped one: 10,20): both ways of giving lengths named
     with pytest.raises(KvplanError) as e:
         parse_lengths(str(tmp_path / "none.txt"), 50)
-    assert str(e.value) == f"--lengths: cannot read {tmp_path / 'none.txt'}: No such file or directory"
+    assert str(e.value) == (f"--lengths: no such file: {tmp_path / 'none.txt'}; give uniform:A-B, "
+                            "normal:MEAN,STD, lognormal:MEDIAN,SIGMA or a file")
+    with pytest.raises(KvplanError) as e:  # another reason the OS gives is said in its words
+        parse_lengths(str(tmp_path), 50)
+    assert str(e.value) == f"--lengths: cannot read {tmp_path}: Is a directory"
+
+
+@pytest.mark.parametrize("spec, msg", [
+    ("", "--lengths is empty; give uniform:A-B, normal:MEAN,STD, lognormal:MEDIAN,SIGMA or a file"),
+    ("  ", "--lengths is empty; give uniform:A-B, normal:MEAN,STD, lognormal:MEDIAN,SIGMA or a file"),
+    ("uniform:", "--lengths uniform: needs its parameters, e.g. uniform:100-4000"),
+    ("normal", "--lengths normal: needs its parameters, e.g. normal:4096,1024"),
+    ("lognormal: ", "--lengths lognormal: needs its parameters, e.g. lognormal:2048,0.5"),
+])
+def test_an_empty_or_bare_distribution_says_what_it_needs(spec, msg):
+    # `--lengths ''` read the current folder ("cannot read .: Is a directory"), `uniform:` was an
+    # "unknown distribution 'uniform'" (session 15's walk)
+    with pytest.raises(KvplanError) as e:
+        parse_lengths(spec, 50, n=3)
+    assert str(e.value) == msg
 
 
 def test_a_csv_of_its_header_alone_or_not_utf8_is_refused(tmp_path):

@@ -192,8 +192,9 @@ def test_json_bundle_equals_the_yaml():
     # a query reads model_specs/catalog.json; the YAML is the source (scripts/build_bundle.py)
     import json
 
-    shipped = json.loads((catalog.specs_dir() / catalog.BUNDLE).read_text())
-    assert shipped == catalog.make_bundle(), "run `python scripts/build_bundle.py`"
+    text = (catalog.specs_dir() / catalog.BUNDLE).read_text()
+    assert json.loads(text) == catalog.make_bundle(), "run `python scripts/build_bundle.py`"
+    assert text == catalog.bundle_text(catalog.make_bundle()), "run `python scripts/build_bundle.py`"
     assert [catalog.catalog_spec(n) for n in catalog.model_names()] == \
         [catalog.load_spec_file(catalog.specs_dir() / "models" / f"{n}.yaml") for n in catalog.model_names()]
 
@@ -322,3 +323,40 @@ def test_an_unreadable_spec_and_a_missing_catalog_are_one_line(tmp_path, monkeyp
     with pytest.raises(KvplanError) as e:
         catalog.specs_dir()
     assert str(e.value) == "kvplan's model_specs/ folder is missing from this installation"
+
+
+def test_the_bundle_parses_only_what_a_lookup_needs(monkeypatch):
+    # catalog.json is laid out a part a line (bundle_text): a query about one model parses the
+    # aliases and that model's line, not the other models nor the GPUs (benchmarks/startup.py)
+    import json
+
+    parsed = []
+    real = json.loads
+    monkeypatch.setattr(json, "loads", lambda s, *a, **k: parsed.append(len(s)) or real(s, *a, **k))
+    catalog.bundle.cache_clear()
+    catalog.aliases.cache_clear()
+    try:
+        assert catalog.load_model("llama-13b").name == "llama-2-13b"
+        b = catalog.bundle()
+    finally:
+        catalog.bundle.cache_clear()
+        catalog.aliases.cache_clear()
+    raw = (catalog.specs_dir() / catalog.BUNDLE).read_bytes()
+    assert len(parsed) == 2 and sum(parsed) < len(raw) / 5
+    assert b._lines and "gpus" not in b._parts and list(b["models"]._parsed) == ["llama-2-13b"]
+
+
+def test_a_bundle_in_another_layout_reads_the_same(tmp_path):
+    # a catalog.json written compactly (not bundle_text's layout) is parsed whole: same catalog
+    import json
+
+    raw = (catalog.specs_dir() / catalog.BUNDLE).read_bytes()
+    lazy = catalog._Bundle(raw)
+    whole = catalog._Bundle(json.dumps(json.loads(raw), separators=(",", ":")).encode())
+    assert lazy._lines and not whole._lines
+    assert list(lazy) == list(whole) == ["aliases", "gpus", "models"] and len(lazy) == 3
+    for part in ("aliases", "gpus"):
+        assert lazy[part] == whole[part]
+    assert list(lazy["models"]) == list(whole["models"]) and len(lazy["models"]) == len(whole["models"]) > 60
+    assert {n: lazy["models"][n] for n in lazy["models"]} == dict(whole["models"])
+    assert "llama-2-13b" in lazy["models"] and "llama-13b" not in lazy["models"]

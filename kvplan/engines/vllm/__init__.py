@@ -78,14 +78,25 @@ def max_len_limit(spec) -> tuple[int, str] | None:
     return limit, how
 
 
-def default_max_model_len(spec) -> int | None:
-    """The max_model_len vLLM 0.33 serves ``spec`` at when none is given (config/model.py
-    _get_and_verify_max_len): the derived length (max_len_limit), except that a LongRoPE model
-    gets its original_max_position_embeddings ("to avoid performance degradation for shorter
-    sequences")."""
+def default_len(spec) -> tuple[int, str] | None:
+    """The max_model_len vLLM 0.33 serves ``spec`` at when none is given, and why (config/model.py
+    _get_and_verify_max_len, ``max_model_len is None or max_model_len == -1``): the derived length
+    (max_len_limit), except that a model with a rope of type longrope ("su" read as longrope)
+    gets original_max_position_embeddings ("For LongRoPE, default to
+    original_max_position_embeddings to avoid performance degradation for shorter sequences"),
+    whatever any environment variable says; a longer --max-model-len, up to the derived length,
+    is taken."""
     got = max_len_limit(spec)
     if got and spec.rope is not None and spec.rope.type == "longrope" and spec.rope.original_max_position:
-        return spec.rope.original_max_position
+        n = spec.rope.original_max_position
+        return n, (f"vLLM's default for a LongRoPE model, original_max_position_embeddings, not the {got[0]:,} "
+                   f"it takes at most; --max-model-len up to {got[0]:,} sets it")
+    return (got[0], f"the length vLLM derives ({got[1]})") if got else None
+
+
+def default_max_model_len(spec) -> int | None:
+    """The max_model_len vLLM 0.33 serves ``spec`` at when none is given (``default_len``)."""
+    got = default_len(spec)
     return got[0] if got else None
 
 
@@ -181,6 +192,9 @@ class VLLM(Engine):
         got = max_len_limit(spec)
         return (got[0], "vLLM refuses a longer max_model_len unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1") \
             if got else None
+
+    def default_len(self, spec) -> tuple[int, str] | None:
+        return default_len(spec)
 
     def kv_formats(self, kv_fmt: str) -> tuple[str, str]:
         """The format this configured layout keeps K and V in, which is not always the one asked

@@ -244,13 +244,68 @@ def non_torch_extra_tp(gpu) -> tuple[int, int]:
     init_device). On a card without peer access NCCL's SHM transport (src/transport/shm.cc
     shmRecvSetup: every protocol's buffer in host shared memory) puts none on the GPU, so nothing
     is charged, but the fitted extra is carried as the uncertainty (an NVLink bridge gives a pair
-    of such cards P2P, and with it device buffers)."""
+    of such cards P2P, and with it device buffers). On cards with no NVLink at all (``pcie_only``)
+    the fitted PCIe figure is charged and the rest of the NVLink figure carried as the
+    uncertainty."""
     extra = const("non_torch_extra_tp_bytes")
-    return (0, extra) if no_peer_access(gpu) else (extra, 0)
+    if no_peer_access(gpu):
+        return 0, extra
+    if pcie_only(gpu):
+        pcie = const("non_torch_extra_tp_pcie_bytes")
+        return pcie, extra - pcie
+    return extra, 0
+
+
+def pcie_only(gpu) -> bool:
+    """Whether ``gpu``'s cards have no NVLink of any kind (not even a bridge) nor another scale-up
+    fabric: NCCL then links ranks over PCIe with few channels (startup.yaml
+    non_torch_extra_tp_pcie_bytes). No card given: False (the NVLink figure, the cautious side)."""
+    from ...model.hardware import scale_up_fabric
+
+    if gpu is None or scale_up_fabric(gpu):
+        return False
+    ic = (getattr(gpu, "interconnect", None) or "").lower()
+    return "nvlink" not in ic or "no nvlink" in ic
 
 
 def non_torch(tp: int, pp: int, gpu=None) -> int:
     return const("non_torch_tp1_bytes") + (non_torch_extra_tp(gpu)[0] if tp * pp > 1 else 0)
+
+
+def snapshot_before_nccl(version: str | None) -> bool | None:
+    """Whether vLLM ``version`` takes its start-up snapshot before NCCL's communicators exist
+    (v1/worker/gpu_worker.py Worker.init_device: before 0.11.0, startup.yaml
+    snapshot_after_distributed_from), so that they are in the growth it charges; None where no
+    release can be read. ``0.10.x`` reads as its minor release."""
+    import re
+
+    first = _release(_data()["snapshot_after_distributed_from"]["release"])
+    if (m := re.match(r"\s*v?(\d+)\.(\d+)\.x\b", version or "")):
+        return (int(m.group(1)), int(m.group(2))) < first[:2]
+    key = _release(version)
+    return None if key is None else key < first
+
+
+def nvls_group(gpu, tp: int, pp: int) -> bool:
+    """Whether a TP or PP group of ``tp`` × ``pp`` on ``gpu`` is one where NCCL can set up NVLink
+    SHARP: more than two GPUs in the group (NVIDIA/nccl src/transport/nvls.cc ncclNvlsInit,
+    "gpuCount <= 2" returns without it) on NVLink cards of compute capability 9.0 or later
+    (multicast; model/hardware.py scale_up_fabric)."""
+    from ...model.hardware import scale_up_fabric
+    from .settings import capability
+
+    cap = capability(gpu) if gpu is not None else None
+    return max(tp, pp) > 2 and cap is not None and cap >= 90 and scale_up_fabric(gpu)
+
+
+def nccl_before_snapshot(gpu, tp: int, pp: int, version: str | None) -> int:
+    """Bytes of NCCL's communicators inside vLLM's non-torch growth: the fitted
+    ``nccl_before_snapshot_nvls_bytes`` where the release takes its snapshot before NCCL (or
+    cannot be read: the cautious side) and the group is one NCCL can run NVLink SHARP on
+    (``nvls_group``); else 0. An estimate: overheads carries it as its own uncertainty."""
+    if not nvls_group(gpu, tp, pp) or snapshot_before_nccl(version) is False:
+        return 0
+    return const("nccl_before_snapshot_nvls_bytes")
 
 
 def mxfp4_growth(spec, gpu) -> int:
@@ -367,6 +422,19 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
             nt_unc = non_torch_extra_tp(gpu)[1]
             nt_src += ("; no NCCL buffers on a card without peer access (NCCL's SHM transport keeps "
                        "them in host memory), their fitted size carried as the uncertainty")
+        elif tp * pp > 1 and pcie_only(gpu):
+            nt_unc = non_torch_extra_tp(gpu)[1]
+            nt_src += ("; NCCL over PCIe (no NVLink): the PCIe figure fitted on a fit-side log, the rest of "
+                       "the NVLink figure carried as the uncertainty")
+        ver = opts.vllm_version or VERSION
+        if (nccl := nccl_before_snapshot(gpu, tp, pp, ver)):
+            nt, nt_unc = nt + nccl, nt_unc + nccl
+            when = ("takes its snapshot before NCCL's communicators exist (gpu_worker.py init_device, "
+                    "before 0.11.0)" if snapshot_before_nccl(ver) else
+                    "is a release kvplan cannot read, so its snapshot may come before NCCL's communicators")
+            nt_src += (f"; vLLM {ver} {when}: {nccl / GiB:.2f} GiB of NCCL's on a group of more than two "
+                       "NVLink GPUs that can use NVLink SHARP, estimated (fitted on one fit-side log), "
+                       "carried as its uncertainty")
     return [
         BudgetPart("activation", "activation peak (profile forward + sampler)", act, act_src, act_unc),
         BudgetPart("cuda_graphs", "CUDA graphs", graphs, g_src, g_unc),

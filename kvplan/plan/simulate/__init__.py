@@ -260,6 +260,52 @@ def _check_args(rate, concurrency, trace, tp, replicas, requests, shared_prefix,
         raise KvplanError(f"{opt('router')} must be one of {', '.join(ROUTERS)}, got '{router}'")
 
 
+def served_len(spec, engine: str, max_model_len: int | None) -> tuple[int | None, str]:
+    """``Engine.served_len`` of the engine named."""
+    from ... import engines
+
+    return engines.get(engine).served_len(spec, max_model_len)
+
+
+def lengths_within(text: str, n: int, seed: int, what: str, mml: int | None, why: str = "") -> list[int]:
+    """``sample_lengths`` bounded by max_model_len − 1 (a request needs a prompt token and an output
+    token; 1 << 30 without one), its refusal followed by ``why`` where given (``served_len``)."""
+    try:
+        return sample_lengths(text, n, seed, what, (mml or 1 << 30) - 1)
+    except KvplanError as e:
+        if not why:
+            raise
+        raise KvplanError(f"{e} (max_model_len {mml:,}: {why})") from None
+
+
+def _drawn(spec, engine, opts, limits, mml, n, rate, concurrency, arrivals_kind, prompt_tokens, output_tokens,
+           shared_prefix, seed, lengths, prefix_ids, warmup):
+    """``simulate``'s ``n`` requests when no trace is given (lengths drawn or given, arrivals, prefix
+    groups) and the words that describe the load."""
+    if lengths:
+        ps = [max(1, int(lengths[i % len(lengths)][0])) for i in range(n)]
+        os_ = [max(1, int(lengths[i % len(lengths)][1])) for i in range(n)]
+    else:
+        served, why = served_len(spec, engine, getattr(opts, "max_model_len", None))
+        why = why if limits is None and served == mml else ""  # the limits given: the caller's length
+        ps = lengths_within(prompt_tokens, n, seed, "--prompt-tokens", mml, why)
+        os_ = lengths_within(output_tokens, n, seed + 1, "--output-tokens", mml, why)
+    inf = rate is not None and math.isinf(rate)
+    times = arrivals(n, None if (inf or concurrency) else rate, arrivals_kind, seed + 2)
+    pids = [str(prefix_ids[i % len(prefix_ids)]) for i in range(n)] if prefix_ids is not None else \
+        ["0" if shared_prefix else None] * n
+    reqs = [Request(t, p, o, g) for t, p, o, g in zip(times, ps, os_, pids)]
+    load = (f"concurrency {concurrency}" if concurrency else "rate inf" if inf else
+            f"{arrivals_kind} {rate:g}/s")
+    sizes = (f"{len(lengths):,} per-request lengths" if lengths else
+             f"prompt {prompt_tokens}, output {output_tokens}")
+    what = f"{load}, {sizes}" + \
+        (f", shared prefix {shared_prefix:,}" if shared_prefix else "") + \
+        (f" in {len(set(pids)):,} groups" if prefix_ids is not None else "") + \
+        (f", after a warm-up of {warmup:,}" if warmup else "")
+    return reqs, what
+
+
 def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
              rate: float | None = None, concurrency: int | None = None, trace=None,
              arrivals_kind: str = "poisson", prompt_tokens: str = "1024", output_tokens: str = "128",
@@ -316,26 +362,8 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
         reqs = trace if isinstance(trace, list) else read_trace(trace)
         what = f"trace {trace if not isinstance(trace, list) else ''}".strip() + f" ({len(reqs):,} requests)"
     else:
-        n = warmup + requests
-        if lengths:
-            ps = [max(1, int(lengths[i % len(lengths)][0])) for i in range(n)]
-            os_ = [max(1, int(lengths[i % len(lengths)][1])) for i in range(n)]
-        else:
-            ps = sample_lengths(prompt_tokens, n, seed, "--prompt-tokens", mml - 1)
-            os_ = sample_lengths(output_tokens, n, seed + 1, "--output-tokens", mml - 1)
-        inf = rate is not None and math.isinf(rate)
-        times = arrivals(n, None if (inf or concurrency) else rate, arrivals_kind, seed + 2)
-        pids = [str(prefix_ids[i % len(prefix_ids)]) for i in range(n)] if prefix_ids is not None else \
-            ["0" if shared_prefix else None] * n
-        reqs = [Request(t, p, o, g) for t, p, o, g in zip(times, ps, os_, pids)]
-        load = (f"concurrency {concurrency}" if concurrency else "rate inf" if inf else
-                f"{arrivals_kind} {rate:g}/s")
-        sizes = (f"{len(lengths):,} per-request lengths" if lengths else
-                 f"prompt {prompt_tokens}, output {output_tokens}")
-        what = f"{load}, {sizes}" + \
-            (f", shared prefix {shared_prefix:,}" if shared_prefix else "") + \
-            (f" in {len(set(pids)):,} groups" if prefix_ids is not None else "") + \
-            (f", after a warm-up of {warmup:,}" if warmup else "")
+        reqs, what = _drawn(spec, engine, opts, limits, mml, requests + warmup, rate, concurrency, arrivals_kind,
+                            prompt_tokens, output_tokens, shared_prefix, seed, lengths, prefix_ids, warmup)
     over = [i for i, q in enumerate(reqs) if q.prompt + q.output > mml]
     if over:
         clipped = 0

@@ -164,7 +164,7 @@ def _vllm_limits(spec, gpu, tp, opts, prefix_caching, endpoint, cap, where, risk
            "vLLM EngineArgs.get_batch_defaults (kvplan.engines.vllm)",
            "max_num_batched_tokens": "--max-num-batched-tokens" if opts.max_num_batched_tokens else
            "vLLM EngineArgs.get_batch_defaults (kvplan.engines.vllm)",
-           "max_model_len": "--max-model-len" if opts.max_model_len else "the model's max context"}
+           "max_model_len": "--max-model-len" if opts.max_model_len else _default_len(spec, "vllm")}
     src["frontend"], src["reserve_full_isl"] = FRONTEND["vllm"]["source"][endpoint], RESERVE_FULL_ISL["source"]
     if others:
         src["groups"] = (f"{where}: the other KV cache groups ({', '.join(g.kind for g in others)}), one block pool"
@@ -175,6 +175,14 @@ def _vllm_limits(spec, gpu, tp, opts, prefix_caching, endpoint, cap, where, risk
                  _frontend("vllm", endpoint), *_host(d.get("cpu_offload"), block, gpu, tp),
                  groups=others, fit_tokens=cap.kv_cache_tokens, main_group=main)
     return lim  # max_num_batched_tokens >= max_num_seqs: checked by the engine (engines/vllm configure)
+
+
+def _default_len(spec, engine: str) -> str:
+    """Where max_model_len comes from when none is given: the model's max context, or the engine's
+    shorter default (``Engine.served_len``: vLLM's LongRoPE default)."""
+    from ... import engines
+
+    return engines.get(engine).served_len(spec, None)[1] or "the model's max context"
 
 
 def _sglang_limits(spec, gpu, tp, opts, prefix_caching, endpoint, cap, where, risk) -> Limits:
@@ -192,7 +200,7 @@ def _sglang_limits(spec, gpu, tp, opts, prefix_caching, endpoint, cap, where, ri
            "max_num_batched_tokens": "--max-num-batched-tokens" if opts.max_num_batched_tokens else
            "SGLang's chunked_prefill_size by card memory (memory_hook.py handle_gpu_memory_settings; "
            "kvplan.engines.sglang)",
-           "max_model_len": "--max-model-len" if opts.max_model_len else "the model's max context"}
+           "max_model_len": "--max-model-len" if opts.max_model_len else _default_len(spec, "sglang")}
     src["frontend"] = FRONTEND["sglang"]["source"][endpoint]
     from ...engines import sglang as sg
 

@@ -164,6 +164,8 @@ _FAMILIES = {"deepseek_v2": _deepseek, "deepseek_v3": _deepseek, "kimi_k2": _dee
 
 def resolve_config_path(path: Path) -> Path:
     if path.is_dir():
+        if not (path / "config.json").exists():  # `kvplan size .`: say which folder, not a bare config.json
+            raise KvplanError(f"no config.json in the folder {path}")
         path = path / "config.json"
     if not path.exists():
         raise KvplanError(f"no such file: {path}")
