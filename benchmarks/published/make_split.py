@@ -57,6 +57,13 @@ benchmark_latency table, static batches of 32 / 64 at TP 2 / 4, and TensorRT-LLM
 DeepSeek-R1 on 8 x H200 / 8 x B200 at concurrency 1), split with SEED_ROUND13 (ceil(2 / 2) = 1 held out) and committed
 with aiconfigurator's coverage before any round-13 row was predicted.
 
+Round 14 (`round14`): round 13's held-out source becomes "seen"; two new source documents (SOURCES_ROUND14: torchao's
+quantization README at 92dd5f5, PyTorch's batch-1 decode rates of Llama 2 7B / Llama 3 8B on an A100 80 GB and Llama 3.1
+8B on an H100 in bfloat16, int8 / int4 weight-only and FP8, measured with torchao's gpt-fast generate.py; and Qwen's
+Qwen2.5 speed benchmark page, batch-1 runs of Qwen2.5 7B / 14B / 32B on A100 80 GB under vLLM 0.6.3 and Transformers
+4.46 in bfloat16, GPTQ-Int8 / Int4 and AWQ, 1 to 129,024 prompt tokens), split with SEED_ROUND14 (ceil(2 / 2) = 1 held
+out) and committed with aiconfigurator's coverage before any round-14 row was predicted.
+
 Round 5 (`round5`): round 4's held-out sources become "seen"; four new source documents (SOURCES_ROUND5, SGLang's
 cookbook pages), split with SEED_ROUND5, committed before any round-5 row was predicted. The model they are predicted
 with is the one after round 4's changes (TurboMind's first token included), frozen before this split.
@@ -366,12 +373,39 @@ def split_round13() -> dict:
     return _later_round(13, SEED_ROUND13, SOURCES_ROUND13, split_round12(), day="2026-12-07")
 
 
+SEED_ROUND14 = 2026121521  # 2026-12-07, round 14 (session 15); fixed before any round-14 row was predicted
+# (id, url prefixes, how) of the round-14 source documents (benchmarks/published/round14_rows.py wrote their rows; the rows
+# left out are in excluded.yaml with the reason). Read after round 13's held-out figures had been seen; the model they are
+# predicted with is main's when the first print is made (merged then; no constant or code of it changed for round 14 by
+# this work). Two documents: ceil(2 / 2) = 1 is drawn to the held-out side; the other is a fit-side source (nothing is
+# fitted on it this round).
+SOURCES_ROUND14 = [
+    ("torchao-quantization-readme-92dd5f5",
+     ["https://github.com/pytorch/ao/blob/92dd5f557d32ce616a138dfe0bdc195355271514/torchao/quantization/README.md"],
+     "round 14: pytorch/ao torchao/quantization/README.md at 92dd5f5 (2024-10-07), PyTorch's torchao benchmarks with "
+     "torchao/_models/llama/generate.py (gpt-fast's, torch.compile decode), batch 1, a 6-token prompt, 200 new tokens: "
+     "tokens/s of Llama-2-7B and Llama-3-8B on one A100-80GB (bfloat16, int8 / int4 weight-only) and Llama-3.1-8B on one "
+     "H100 (bfloat16, int8 / int4 weight-only, FP8 weight-only and dynamic) (14 rows)"),
+    ("qwen25-speed-benchmark-a912d23",
+     ["https://github.com/QwenLM/Qwen2.5/blob/a912d239c2d0e2e5d10bb8d02e6f5685edb43e68/docs/source/benchmark/"
+      "speed_benchmark.rst"],
+     "round 14: QwenLM/Qwen2.5 docs/source/benchmark/speed_benchmark.rst at a912d23 (2024-11-06; tables of 2024-10-30), "
+     "the Qwen team's 'Qwen2.5 Speed Benchmark': batch 1, 2,048 generated tokens after 1-129,024 prompt tokens on NVIDIA "
+     "A100 80GB, vLLM 0.6.3 (0.6.2 at 129,024) and Transformers 4.46.0, bfloat16 / GPTQ-Int8 / GPTQ-Int4 / AWQ; rows: "
+     "Qwen2.5-7B / 14B / 32B-Instruct, output tokens per second of the whole generate call (120 rows)"),
+]
+
+
+def split_round14() -> dict:
+    return _later_round(14, SEED_ROUND14, SOURCES_ROUND14, split_round13(), day="2026-12-07")
+
+
 def split() -> dict:
     return {**split_round1(), "round2": split_round2(), "round3": split_round3(), "round4": split_round4(),
             "round5": split_round5(), "round6": split_round6(), "round7": split_round7(), "round8": split_round8(),
             "round9": split_round9(), "round10": split_round10(),
             "round11": split_round11(), "round12": split_round12(),
-            "round13": split_round13()}
+            "round13": split_round13(), "round14": split_round14()}
 
 
 def split_round1() -> dict:
@@ -389,7 +423,7 @@ def split_round1() -> dict:
 
 def all_sources(doc: dict) -> list[dict]:
     """Every source document of both rounds."""
-    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13") for s in doc.get(n, {}).get("sources", [])]
+    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14") for s in doc.get(n, {}).get("sources", [])]
 
 
 def source_of(url: str, doc: dict) -> str:
@@ -418,7 +452,7 @@ if __name__ == "__main__":
                     ("round 5", s["round5"]), ("round 6", s["round6"]), ("round 7", s["round7"]),
                     ("round 8", s["round8"]), ("round 9", s["round9"]), ("round 10", s["round10"]),
                     ("round 11", s["round11"]), ("round 12", s["round12"]),
-                    ("round 13", s["round13"])):
+                    ("round 13", s["round13"]), ("round 14", s["round14"])):
         n = {k: sum(source_of(e["source"], s) in d[k] for e in rows) for k in ("held_out_sources", "fit_sources")}
         print(f"{name} held out: {', '.join(d['held_out_sources'])} ({n['held_out_sources']} rows)\n"
               f"{name} fit:      {', '.join(d['fit_sources'])} ({n['fit_sources']} rows)")

@@ -45,7 +45,10 @@ MOE = ("mixtral-8x7b", "qwen3-235b-a22b", "deepseek-r1", "gemma-4-26b-a4b", "nem
 FP8_BLOCK = ("deepseek-r1",)
 LOCAL = {"llama-2-7b": "Llama-2-7B.json", "llama-2-13b": "Llama-2-13B.json", "llama-2-70b": "Llama-2-70B.json", "llama-3-70b": "Meta-Llama-3-70B.json",
          "llama-3-8b": "Meta-Llama-3-8B.json", "mixtral-8x7b": "Mixtral-8x7B-v0.1.json",
-         "gemma-4-26b-a4b": "gemma-4-26B-A4B.json", "llama-3.1-405b": "Llama-3.1-405B.json"}
+         "gemma-4-26b-a4b": "gemma-4-26B-A4B.json", "llama-3.1-405b": "Llama-3.1-405B.json",
+         # round 14 (the Qwen2.5 speed benchmark page's Instruct checkpoints; kvplan's vendored configs)
+         "qwen2.5-7b": "Qwen2.5-7B-Instruct.json", "qwen2.5-14b": "Qwen2.5-14B.json",
+         "qwen2.5-32b-instruct": "Qwen2.5-32B-Instruct.json"}
 # aiconfigurator has no float16 GEMM mode; bfloat16 runs at the same tensor-core rate, so fp16 maps to it
 # nvfp4 (round 13: DeepSeek-R1 FP4 on B200) is aiconfigurator's nvfp4 GEMM and MoE mode (every linear, as kvplan prices it)
 GEMM = {"fp16": "bfloat16", "bf16": "bfloat16", "fp8": "fp8", "nvfp4": "nvfp4"}

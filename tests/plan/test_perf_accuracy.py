@@ -22,12 +22,27 @@ def test_every_row_on_one_side_and_readme_quotes_the_held_out_median():
     s = pa.summary(rows)
     readme = (ROOT / "README.md").read_text()
     m = re.search(r"held-out median absolute error of decode time\s+per token is\s+([\d.]+) %", readme)
-    # the headline is round 13's held-out figure as printed once (frozen on the page, every row and cell in
-    # benchmarks/published/round13_first_print.txt): decode time per token over its 4 ITL rows (DeepSeek-R1, TensorRT-LLM)
-    assert m and pa.FROZEN_ROUND13["decode"].startswith(f"{m.group(1)} % ")
+    # the headline is round 14's held-out figure as printed once (frozen on the page, every row and cell in
+    # benchmarks/published/round14_first_print.txt): decode time per token over its 14 rows (torchao's gpt-fast runs)
+    assert m and pa.FROZEN_ROUND14["decode"].startswith(f"{m.group(1)} % ")
     ph = s["held_out"]["breakdowns"]["phase"]
-    assert s["held_out"]["all"]["n_pred"] == 8 and ph["decode"]["n_pred"] == 4 and ph["prefill"]["n_pred"] == 4
+    assert s["held_out"]["all"]["n_pred"] == 14 and ph["decode"]["n_pred"] == 14 and ph["prefill"]["n"] == 0
     page = (ROOT / "docs" / "perf-accuracy.md").read_text()
+    first14 = (ROOT / "benchmarks" / "published" / "round14_first_print.txt").read_text()
+    fz14 = pa.FROZEN_ROUND14
+    assert f"\nall kvplan {fz14['all']}; aic not modelled (n 0)\n" in first14
+    assert f"\nphase decode kvplan {fz14['decode']}; aic not modelled (n 0)\n" in first14
+    for key in ("gpu", "weights", "model"):  # each bucket as first printed, one line per bucket
+        assert all(f"\n{key} {c.replace(': ', ' kvplan ', 1)}; aic " in first14 for c in fz14[key].split("; "))
+    assert f"## fit-side summary (qwen25-speed-benchmark-a912d23, not fitted)\nall {fz14['fit_side']}\n" in first14
+    fit14 = first14.split("## fit-side")[1]
+    assert all(f"\nengine {c.replace(': ', ' kvplan ', 1)}; aic " in fit14 for c in fz14["fit_engine"].split("; "))
+    assert f"6 → 206 tokens of context): {fz14['decode']};" in page and f"nothing was fitted on it for the print): " \
+        f"{fz14['fit_side']};" in page
+    # today's figures differ from the first print once the model changes: the page must say so
+    assert pa._cell(s["held_out"]["all"]) == fz14["all"] or "Today's figures on the same rows (after" in page
+    # round 13 (seen since round 14's split): its first print kept literally, today's figures beside it
+    assert "Today's figures on the same rows (seen since round 14's split)" in page
     first13 = (ROOT / "benchmarks" / "published" / "round13_first_print.txt").read_text()
     fz13 = pa.FROZEN_ROUND13
     aic13 = dict(x.split(" ", 1) for x in fz13["aic"].split("; "))
@@ -38,8 +53,6 @@ def test_every_row_on_one_side_and_readme_quotes_the_held_out_median():
     assert f"## fit-side summary (vllm-pr-2192, not fitted)\nall {fz13['fit_side']}\n" in first13
     assert f"- All round-13 held-out rows: {fz13['all']};" in page and f"of context): {fz13['decode']}." in page \
         and f"~8,192 tokens): {fz13['ttft']}." in page
-    # today's figures differ from the first print once the model changes: the page must say so
-    assert pa._cell(s["held_out"]["all"]) == fz13["all"] or "Today's figures on the same rows (after" in page
     # round 12 (seen since round 13's split): its first print kept literally, today's figures beside it
     assert "Today's figures on the same rows (seen since round 13's split)" in page
     first12 = (ROOT / "benchmarks" / "published" / "round12_first_print.txt").read_text()
@@ -144,7 +157,7 @@ def test_per_gpu_throughput_by_hand():
 
 
 def test_last_round_held_out_is_never_fitted():
-    # the round-13 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-12
+    # the round-14 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-13
     # (printed before the next round) are labelled "seen", not held out
     spec2 = importlib.util.spec_from_file_location("fit", ROOT / "benchmarks" / "latency" / "fit.py")
     fit = importlib.util.module_from_spec(spec2)
@@ -153,20 +166,21 @@ def test_last_round_held_out_is_never_fitted():
     fitted = {e["id"] for e in fit.fit_side_entries()}
     rows = pa.rows()
     held = {r["id"] for r in rows if r["side"] == "held_out"}
-    # round 13 printed (session 14): its held-out rows are the headline and never in fit.py's rows; round 12's held-out
-    # rows are seen since round 13's split, so fit.py may take them
-    assert pa.PENDING == () and len(held) == 8 and not held & fitted
-    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round13"]["held_out_sources"])
-    for prev, nxt in (("round10", "round11"), ("round11", "round12"), ("round12", "round13")):
+    # round 14 printed (session 15): its held-out rows are the headline and never in fit.py's rows; round 13's held-out
+    # rows are seen since round 14's split, so fit.py may take them
+    assert pa.PENDING == () and len(held) == 14 and not held & fitted
+    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round14"]["held_out_sources"])
+    for prev, nxt in (("round10", "round11"), ("round11", "round12"), ("round12", "round13"), ("round13", "round14")):
         ho = set(doc[prev]["held_out_sources"])
         assert ho <= set(doc[nxt]["seen_sources"]) and {r["side"] for r in rows if r["doc"] in ho} == {"seen"}
     assert {r["doc"] for r in rows if r["side"] == "seen"} == set(doc["held_out_sources"]).union(
         *(set(doc[n]["held_out_sources"]) for n in ("round2", "round3", "round4", "round5", "round6", "round7",
-                                                    "round8", "round9", "round10", "round11", "round12")))
-    # rounds 11-13's fit-side sources (vLLM PR #3240; tt-inference-server #394; vLLM PR #2192) are on the fit side and in
-    # fit.py's rows
+                                                    "round8", "round9", "round10", "round11", "round12",
+                                                    "round13")))
+    # rounds 11-14's fit-side sources (vLLM PR #3240; tt-inference-server #394; vLLM PR #2192; Qwen2.5's speed benchmark
+    # page) are on the fit side and in fit.py's rows
     assert set(doc["round11"]["fit_sources"]) | set(doc["round12"]["fit_sources"]) | set(doc["round13"]["fit_sources"]) \
-        <= {r["doc"] for r in rows if r["side"] == "fit"}
+        | set(doc["round14"]["fit_sources"]) <= {r["doc"] for r in rows if r["side"] == "fit"}
     # every seen and fit row but not_fitted.yaml's (meta's FP8 405B on MI300X: an unpriced ROCm GEMM path)
     assert fitted == {r["id"] for r in rows if r["side"] in ("seen", "fit")} - pa.NOT_FITTED
 
