@@ -66,7 +66,8 @@ def vllm_options(flags: dict):
 
 def vllm_plan_args(spec, flags: dict):
     """(tp, KV dtype, ServeOptions) for vLLM's flags, max_model_len filled in as vLLM does when the
-    flags do not say it (the model's own, else 4,096): what `kvplan fit` takes for the same set-up."""
+    flags do not say it (engines/vllm default_max_model_len: the model's own, vLLM's 2048 default where
+    the config states no length; 4,096 with no model): what `kvplan fit` takes for the same set-up."""
     from ..model.frozen import replace
     opts, tp, kvd = vllm_options(flags)
     if opts.max_model_len is None:

@@ -469,7 +469,9 @@ def test_vllm_fit_max_model_len_and_weights():
     spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
     # no max_model_len in the flags: the model's own (131,072 for Llama 3.1)
     assert log_flags.vllm_fit(spec, gpu, {}).capacity.max_model_len == 131_072
-    assert log_flags.vllm_fit(spec.model_copy(update={"max_context": None}), gpu, {}).capacity.max_model_len == 4096
+    # no length in the config: vLLM 0.33's 2048 (_get_and_verify_max_len; llama3 rope is not scaled)
+    no_len = spec.model_copy(update={"max_context": None, "context_keys": {}})
+    assert log_flags.vllm_fit(no_len, gpu, {}).capacity.max_model_len == 2048
     # weights in fp8: 1 byte a parameter where bf16 took 2
     assert log_flags.vllm_fit(spec, gpu, {}, weight_dtype="fp8").weights_bytes < log_flags.vllm_fit(spec, gpu, {}).weights_bytes
 
