@@ -83,8 +83,9 @@ def _rope_scaled(spec, n: int, key: str) -> tuple[int, str]:
     return n, key
 
 
-# config/model.py _get_and_verify_max_len: "If none of the keys were found in the config, use a
-# default and log a warning" (default_max_len = 2048), then scaled as a stated length is
+# vLLM 0.33 config/model.py _get_and_verify_max_len: "If none of the keys were found in the config,
+# use a default and log a warning" (default_max_len = 2048; read in the 0.33.0 wheel), then scaled as a
+# stated length is
 NO_LENGTH_DEFAULT = 2048
 
 
@@ -95,7 +96,9 @@ def default_len(spec) -> tuple[int, str] | None:
     gets original_max_position_embeddings ("For LongRoPE, default to
     original_max_position_embeddings to avoid performance degradation for shorter sequences"),
     whatever any environment variable says; a longer --max-model-len, up to the derived length,
-    is taken."""
+    is taken. A config stating no length gets ``NO_LENGTH_DEFAULT`` (2048), rope-scaled as a stated
+    one (a LongRoPE model: its original_max_position_embeddings where stated); any length given is
+    then taken."""
     got = max_len_limit(spec)
     if got and spec.rope is not None and spec.rope.type == "longrope" and spec.rope.original_max_position:
         n = spec.rope.original_max_position
@@ -110,7 +113,7 @@ def default_len(spec) -> tuple[int, str] | None:
         return n, "vLLM's default for a LongRoPE model whose config states no length"
     n, how = _rope_scaled(spec, NO_LENGTH_DEFAULT, "default")
     scaled = f" ({how})" if n != NO_LENGTH_DEFAULT else ""
-    return n, (f"vLLM's default where the config states no length: it assumes 2048{scaled}; "
+    return n, (f"vLLM's default where the config states no length: it assumes {NO_LENGTH_DEFAULT}{scaled}; "
                f"{opt('max_model_len')} sets any other")
 
 
