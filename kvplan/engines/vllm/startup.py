@@ -32,7 +32,8 @@ utils/mem_utils.py, memory_profiling; v1/worker/utils.py, request_memory):
   releases before 0.21 captured graphs after sizing the cache and charged nothing.
 
 The sampler's bytes per logit and PyTorch's cuBLAS workspace follow from code (startup.yaml, with
-the tensors named). kvplan cannot run the forward, so the non-torch growth, the CUDA-graph
+the tensors named); the V1 runner's sampler path (FlashInfer, the Triton top-k/top-p or the sort)
+follows the release and, up to 0.11, the log's FlashInfer line (``v1_sampler_peak``). kvplan cannot run the forward, so the non-torch growth, the CUDA-graph
 estimate and the MXFP4 post-load growth are fitted constants: the MXFP4 growth and the graphs on
 the FIT half of the public start-up logs, the non-torch growth (session 11) on every fit and seen
 log that states it (scripts/fit_startup_constants.py; tests/data/startup_logs_split.json),
@@ -162,23 +163,83 @@ def _release(version: str | None) -> tuple[int, int, int, int] | None:
     return int(m.group(1)), int(m.group(2)), int(m.group(3)), int(final)
 
 
-def runner_range(version: str | None) -> dict | None:
-    """The startup.yaml model_runner range holding ``version`` (None where the release is not
-    read, or none can be read from the string). ``0.11.x`` counts where every 0.11 release and
-    build falls in one range."""
+def _range(ranges: list[dict], version: str | None) -> dict | None:
+    """The range of ``ranges`` (each with ``first`` and ``last``) holding ``version``; None where
+    none does or no release can be read. ``0.11.x`` counts where every 0.11 release and build
+    falls in one range."""
     import re
 
     if (m := re.match(r"\s*v?(\d+)\.(\d+)\.x\b", version or "")):
-        lo, hi = (runner_range(f"{m.group(1)}.{m.group(2)}.{p}") for p in ("0rc0", "999"))
+        lo, hi = (_range(ranges, f"{m.group(1)}.{m.group(2)}.{p}") for p in ("0rc0", "999"))
         return lo if lo is not None and lo is hi else None
     key = _release(version)
     if key is None:
         return None
-    for r in _data()["model_runner"]["ranges"]:
+    for r in ranges:
         lo, hi = _release(r["first"]), _release(r["last"])
         if lo <= key <= hi:
             return r
     return None
+
+
+def runner_range(version: str | None) -> dict | None:
+    """The startup.yaml model_runner range holding ``version`` (None where the release is not
+    read, or none can be read from the string)."""
+    return _range(_data()["model_runner"]["ranges"], version)
+
+
+def v1_sampler_range(version: str | None) -> dict | None:
+    """The startup.yaml v1_sampler range holding ``version``: which top-k/top-p path the V1
+    runner's profile sampler pass takes in that release."""
+    return _range(_data()["v1_sampler"]["ranges"], version)
+
+
+def _v1_const(name: str) -> int:
+    return int(_data()["v1_sampler"][name]["value"])
+
+
+def v1_sampler_peak(spec, tp: int, tokens: int, seqs: int, version: str | None,
+                    flashinfer: bool | None = None) -> tuple[int, int, str]:
+    """(bytes charged, the lowest the pass can hold, why) for the V1 model runner's
+    ``_dummy_sampler_run`` in vLLM ``version``, from code (startup.yaml v1_sampler, read in the
+    0.10.1.1 to 0.21.0 wheels): FlashInfer's top-k/top-p (14 bytes a logit), the Triton
+    top-k/top-p of forward_native (14, plus its buffer of up to next_power_of_2(rows) vocabulary
+    rows in float32) or the sort (38, ``sampler_peak``), plus what the profile run still holds
+    (the forward's hidden states, the gathered rows and their ``rand_like`` copy). ``flashinfer``:
+    whether the log shows FlashInfer's sampler in use (None: not known). Where the path depends on
+    whether FlashInfer is installed (up to 0.11) and the log does not say, the sort is charged and
+    FlashInfer's figure is the lowest; so too for a release in no range (a pre-release at an edge)."""
+    rows = min(seqs, tokens)
+    sort = sampler_peak(spec, tp, tokens, seqs)
+    if rows <= 0:
+        return 0, 0, ""
+    vocab = spec.vocab_size * tp
+    held = (tokens + 2 * rows) * spec.hidden_size * 2
+    fi = rows * vocab * _v1_const("flashinfer_bytes_per_logit") + held
+    small = rows < _v1_const("triton_min_rows")
+    buf = 1 << max(rows - 1, 0).bit_length()  # next_power_of_2(rows) >= vLLM's min(next_pow2(min(SMs, rows)), SMs)
+    triton = rows * vocab * _v1_const("triton_bytes_per_logit") + buf * vocab * 4 + held
+    rng = v1_sampler_range(version)
+    rule = rng["rule"] if rng else None
+    native = ("the sort (38 bytes a logit)" if small else
+              f"forward_native's Triton top-k/top-p (14 bytes a logit + its buffer of {buf:,} rows)")
+    if rule == "flashinfer_if_installed":
+        if flashinfer:
+            return fi, fi, "the V1 sampler through FlashInfer (the log says so): 14 bytes a logit"
+        if flashinfer is False:
+            return sort, sort, "the V1 sampler's sort (FlashInfer not in use, as the log says): 38 bytes a logit"
+        return sort, fi, ("the V1 sampler's sort charged (38 bytes a logit); vLLM before 0.12 takes FlashInfer's "
+                          "sampler (14) where FlashInfer is installed, which the log would say, so at risk down to it")
+    if rule in ("opt_in_sort", "opt_in_triton") and flashinfer:
+        return fi, fi, "the V1 sampler through FlashInfer (VLLM_USE_FLASHINFER_SAMPLER=1, as the log says): 14 bytes a logit"
+    if rule == "opt_in_triton" or rule == "flashinfer_default_two_passes":
+        peak = sort if small else triton
+        why = ("FlashInfer first, then " if rule == "flashinfer_default_two_passes" else "") + native
+        return peak, peak, f"the V1 sampler pass: {why}"
+    if rule is None:  # a pre-release at an edge, or no release read: the sort, at risk down to FlashInfer's
+        return sort, fi, ("the V1 sampler's sort charged (38 bytes a logit); a release whose sampler path "
+                          "kvplan has not read, so at risk down to FlashInfer's 14")
+    return sort, sort, "the V1 sampler's sort: 38 bytes a logit"
 
 
 def _moe(spec) -> bool:
@@ -391,6 +452,14 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
                    f"{fwd / GiB:.2f} GiB, sampler over {rows:,} rows × vocab {smp / GiB:.2f} GiB) + cuBLAS "
                    f"workspace {ws / MiB:.0f} MiB; sampler from vLLM's code (engines/vllm/startup.yaml); "
                    + runner_why)
+        if runner == "v1":
+            smp, low, s_why = v1_sampler_peak(spec, tp, cfg.max_num_batched_tokens, cfg.max_num_seqs,
+                                              opts.vllm_version or VERSION, getattr(opts, "flashinfer_sampler", None))
+            act = max(fwd, smp) + ws
+            act_unc += max(fwd, smp) - max(fwd, low)
+            act_src = (f"profile run: max(forward over {cfg.max_num_batched_tokens:,} tokens "
+                       f"{fwd / GiB:.2f} GiB, sampler over {rows:,} rows × vocab {smp / GiB:.2f} GiB) + cuBLAS "
+                       f"workspace {ws / MiB:.0f} MiB; {runner_why}; {s_why} (engines/vllm/startup.yaml v1_sampler)")
         if v2:
             act_src += (f", whose {'dummy sampler warm-up' if state else 'one dummy sampler pass'} holds {per_logit} bytes a logit"
                         + (f", plus its penalty counts over {cfg.max_num_seqs:,} sequences {state / GiB:.2f} GiB"
