@@ -260,9 +260,11 @@ def _flags(e: dict) -> str:
 
 
 def _gpus(e: dict) -> str:
-    n = e.get("num_gpus") or e.get("tp") or 1
+    n = e.get("num_gpus") or e.get("tp")
     par = [f"{x} {e[x]}" for x in ("tp", "pp", "dp", "ep") if isinstance(e.get(x), int) and e[x] > 1]
-    return f"{n} × {(e.get('gpu') or '?').split(' (')[0]}" + (f" ({', '.join(par)})" if par else "")
+    card = (e.get('gpu') or '?').split(' (')[0]
+    head = f"{n} × {card}" if n else f"{card}, how many not stated"
+    return head + (f" ({', '.join(par)})" if par else "")
 
 
 def _num(x, fmt="{:.2f}") -> str:
@@ -1274,6 +1276,35 @@ generous on 5 (unchanged); every seen row (23): 0.6 → 0.6 %, 19 within 5 % (un
 litellmk8s Llama-3.3-70B FP8 (+11.4 %, at risk), RAG-System's Qwen3-8B on vLLM 0.23's V2 runner (+5.3 %),
 whose forward over 8,192 tokens would have to hold about 1.9 × kvplan's shape estimate (its Qwen3-4B
 sibling agrees), and llm-d's gpt-oss-120b row, whose own figures do not add up (notes in the data).
+
+**Changed after round 15's print, seen: the V1 runner's sampler pass by release (issue 20, session 16;
+from code, no constant fitted).** Read in the vLLM wheels 0.9.0 to 0.21.0 (v1/sample/ops/topk_topp_sampler.py
+TopKTopPSampler.__init__, forward_native, flashinfer_sample, apply_top_k_top_p; envs.py
+VLLM_USE_FLASHINFER_SAMPLER; v1/worker/gpu_model_runner.py _dummy_sampler_run) and flashinfer-python
+0.2.11's top_k_top_p_sampling_from_logits: up to 0.11 the V1 sampler runs FlashInfer wherever it is
+installed (14 bytes a logit: the 16-bit logits, their float32 copy, top_k_mask_logits' and softmax's float32
+outputs), which the log says ("Using FlashInfer for top-p & top-k sampling." or "FlashInfer is not
+available"), else the sort (38); from 0.12.0 FlashInfer is opt-in (the sort); from 0.17.0 forward_native
+masks with a Triton top-k/top-p for 8 rows or more (14 bytes plus its float32 buffer of at most
+next_power_of_2(rows) vocabulary rows); from 0.21.0 FlashInfer is on by default and a second, native pass
+follows (the Triton path again). engines/vllm/startup.yaml v1_sampler holds the ranges with their files;
+startup.py v1_sampler_peak applies them; check-log reads the FlashInfer line; a 0.9-0.11 log that does not
+print it is charged the sort, at risk down to FlashInfer's figure. The rows' FlashInfer line was read in
+their committed logs: dennislee22's five A100 80GB runs and shinrin2's two RTX 5090 runs use FlashInfer;
+dennislee22's A100 40GB run, demo_env_l4, eval_dataset, elloraa and neo4j-graphrag do not. Rows (KV error,
+before → after): fit: dennislee22 Qwen2-7B -20.3 → -2.9, -10.9 → -3.6, -4.2 → -0.7, -4.2 → -1.5 % and
+gpt-oss-120b at TP 4 -3.0 → -0.4 %, myoceane's A100 gpt-oss-20b (0.19.0) -2.7 → -0.1 %, local-ai's RTX 3090
+Phi-3-mini (0.19.1) -4.6 → -3.4 %; seen: MemSuit's A100 Llama-3.1-8B (0.17.1) -1.6 → -0.5 %, server-sim's
+H100 Qwen2.5-14B (0.21.0) -0.3 → +1.4 % (its sampler is now below the forward; the 0.56 GiB the log leaves
+is not found in code: the file holds no weights line and its CUDA-graph charge is the fitted estimate).
+Every fit side (26 rows with a KV figure): median |error| 2.8 → 1.5 %, 23 → 25 within 5 %, too generous on
+5 (unchanged); every seen row (23): 0.6 → 0.6 %, 19 within 5 % (unchanged), too generous on 4 → 5; 9
+refusals, none called "fits", no verdict changed. The two RTX 5090 rows state tokens only (no KV figure):
+11.89 → 12.63 GiB against the 11.36 GiB of cache their tokens imply (+11 %), a gap this change exposes and
+does not explain: vLLM 0.9.0's determine_available_memory (v1/worker/gpu_worker.py) charges everything on the
+device outside torch's reserved memory (total less free less reserved: the CUDA context and any other
+process, such as a desktop's display), where kvplan charges the growth after a start-up snapshot, as
+later releases measure it; not priced (a follow-up). The first prints of rounds 1-15 (below) stay the held-out figures.
 
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8
