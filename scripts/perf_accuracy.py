@@ -180,7 +180,8 @@ def closed_batch_seconds(e: dict, r):
         return None
     spec, wd = spec_for(e)
     gpu = catalog.load_gpu(e["gpu"])
-    opts = ServeOptions(enforce_eager=e["id"] in GRAPHS_OFF)
+    # the run's stated context limit where the row gives one (measurements.yaml max_model_len), else the engine's default
+    opts = ServeOptions(enforce_eager=e["id"] in GRAPHS_OFF, max_model_len=e.get("max_model_len"))
     lim = engine_limits(spec, gpu, e["num_gpus"], e["engine"], opts, prefix_caching=False,
                         kv_dtype=e["kv_dtype"] or e["weight_dtype"], weight_dtype=wd)
     b, i, o = e["batch"], e["input_len"], e["output_len"]
