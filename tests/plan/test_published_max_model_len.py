@@ -1,5 +1,5 @@
-"""measurements.yaml's optional max_model_len (issue 21, session 16): a row whose source states the engine's context limit
-is planned at it. Qwen's Qwen2.5 speed benchmark ran Qwen2.5-32B-Instruct in bfloat16 on one A100 80 GB with [Setting 1]
+"""measurements.yaml's optional max_model_len (issue 21, session 16): a row whose source states the engine's context
+limit is planned at it. Qwen's Qwen2.5 speed benchmark ran Qwen2.5-32B-Instruct in bfloat16 on one A100 80 GB with [Setting 1]
 (max_model_len 32768): at the model's own 131,072 tokens vLLM's memory plan refuses to start, at 32,768 it fits."""
 import importlib.util
 from pathlib import Path
