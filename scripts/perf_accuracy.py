@@ -38,6 +38,10 @@ GRAPHS_OFF = {i for x in yaml.safe_load((PUB / "cuda_graphs_off.yaml").read_text
 # rows whose engine version runs a profile of its own (engines.yaml; cuda_graphs_off.yaml engine_profile): row id -> it
 ENGINE_PROFILE = {i: x["engine_profile"] for x in yaml.safe_load((PUB / "cuda_graphs_off.yaml").read_text())
                   if "engine_profile" in x for i in x["ids"]}
+# rows whose run used code another profile prices, by what the source says it ran (engine_profiles.yaml: plain
+# transformers modules, hf_plain, beside AutoAWQ's fused ones, hf)
+ENGINE_PROFILE.update({i: x["engine_profile"] for x in yaml.safe_load((PUB / "engine_profiles.yaml").read_text())
+                       for i in x["ids"]})
 # source documents whose first token was timed by a client through the HTTP API: source id -> endpoint (served.yaml)
 SERVED = {i: x["endpoint"] for x in yaml.safe_load((PUB / "served.yaml").read_text()) for i in x["sources"]}
 # rows of a served run whose client sends one request's prompt again before the run and whose figure is the run's mean
@@ -180,7 +184,8 @@ def closed_batch_seconds(e: dict, r):
         return None
     spec, wd = spec_for(e)
     gpu = catalog.load_gpu(e["gpu"])
-    opts = ServeOptions(enforce_eager=e["id"] in GRAPHS_OFF)
+    # the run's stated context limit where the row gives one (measurements.yaml max_model_len), else the engine's default
+    opts = ServeOptions(enforce_eager=e["id"] in GRAPHS_OFF, max_model_len=e.get("max_model_len"))
     lim = engine_limits(spec, gpu, e["num_gpus"], e["engine"], opts, prefix_caching=False,
                         kv_dtype=e["kv_dtype"] or e["weight_dtype"], weight_dtype=wd)
     b, i, o = e["batch"], e["input_len"], e["output_len"]
@@ -635,6 +640,31 @@ def _headline(s: dict, doc: dict) -> list[str]:
         "slower than the `hf` profile, fitted on AutoAWQ's fused modules, prices it. Three fit-side rows are refused: the 32B "
         "bfloat16 runs on one A100 stated max_model_len 32768, which measurements.yaml has no field for, and the harness plans them "
         "at the config's 131,072 tokens, whose KV cache does not fit. Nothing was changed for any of them."),
+        "",
+        *_round14_fit_side_after(),
+    ]
+
+
+def _round14_fit_side_after() -> list[str]:
+    """What session 16 changed for round 14's fit-side source, after its first print (fit side: in-sample since)."""
+    from kvplan.plan.latency import tables
+
+    f, eng = tables.load("fitted")["engines"], tables.load("engines")
+    v6, hp = f["vllm_v06"], f["hf_plain"]
+    return [
+        "Since the print (session 16, after it; the fit side, so in-sample now): the three refused rows carry the "
+        "stated `max_model_len` (an optional measurements.yaml field, on the 48 vLLM rows that state 32,768) and plan "
+        "at it. vLLM " + eng["vllm_v06"]["versions_from"] + " to 0.7.x runs a profile of its own, `vllm_v06` (v0.6.0 "
+        "moved the V0 engine's output processing off the step's path: asynchronous output processing, PR #7049; the "
+        "vLLM blog of 2024-09-05), fitted on its " + str(v6["fit_rows"]) + " fit-side rows (Qwen's 72 vLLM rows, "
+        f"dstack's 0.6.x runs): {v6['base_ms']:g} ms a step, {v6['per_layer_us_graphs']:g} us a layer "
+        f"({v6['per_layer_us_eager']:g} eager), fit median {100 * v6['fit_median_abs_error']:.1f} %; `vllm_v0` keeps "
+        "0.2.5–0.5.x (vLLM PR rows of early 2024). Plain Transformers (the model's own modules, unfused) runs "
+        "`hf_plain` (benchmarks/published/engine_profiles.yaml), fitted on Qwen's 48 Transformers rows: "
+        f"{hp['per_layer_us_eager']:g} us a layer of Python, {hp['base_ms']:g} ms a step, int4 / int8 dequantization "
+        f"factors {hp['dequant']['int4']['factor']:g} / {hp['dequant']['int8']['factor']:g} (the quantized "
+        "modules' own per-call cost priced as weight streaming: no term of its own), fit median "
+        f"{100 * hp['fit_median_abs_error']:.1f} %; `hf` stays AutoAWQ's fused modules.",
         "",
     ]
 
@@ -1774,7 +1804,7 @@ def _in_sample(s: dict) -> list[str]:
              "fitted: `fit.py` was not rerun for round 11; round 12's, tt-inference-server #394's Qwen3-4B on an RTX 4090, "
              "likewise not fitted; round 13's, vLLM PR #2192 on 4 × A100 and 2 × T4, on the fit side, not fitted for its first print; "
              "round 14's, Qwen's Qwen2.5 speed benchmark page (vLLM 0.6.3 and Transformers on A100), likewise not fitted for "
-             "its first print)")):
+             "its first print, fitted since session 16 on two profiles of their own, `vllm_v06` and `hf_plain`)")):
         x = s[side]
         ph = x["breakdowns"]["phase"]
         out += [title, "",

@@ -13,14 +13,16 @@ before round 6's sources were read, so round 6's fit source is not in it yet). F
 both) is linear in the constants fitted: T = T0 + base × steps + per_layer × layers × steps + per_seq × Σ sequences
 per step + (factor − 1) × weight-only GEMM streaming time. Per engine, the graphs-on constants (base, per layer, per
 sequence) are chosen by grid search to minimise the median |error| of its rows that run with CUDA graphs (its 16-bit
-and fp8 rows where it has them); the eager per-layer cost on its rows that run without graphs (ExLlamaV2,
-transformers, vLLM before v0.2.5: benchmarks/published/cuda_graphs_off.yaml), or graphs-on + 40 us where it has none.
+and fp8 rows where it has them; an engine whose rows all run eager, its base, eager per-layer and per-sequence costs
+on its 16-bit and fp8 rows where it has them, the same way); the eager per-layer cost on its rows that run without
+graphs (ExLlamaV2, transformers, vLLM before v0.2.5: benchmarks/published/cuda_graphs_off.yaml), or graphs-on + 40 us where it has none.
 Then each engine's int4 (q4_0 counts as int4) and int8 dequantization factor on its rows in that format; engines
 without such rows take the median over the engines that have them (`dequant` at the top level). Engines with no row at
 all (SGLang) take the median of the fitted engines' overheads, labelled so. An engine's rows are grouped by the profile
 they run (perf_accuracy.profile_of: vLLM before v0.2.5, without CUDA graphs, is `vllm_v020`, fitted on its own rows, so
-its eager cost is not today's vLLM --enforce-eager; vLLM 0.2.5-0.7.x, the V0 engine, is `vllm_v0`: latency/versions.py
-profile_for by the rows' engine_version). A profile a version routes to (engines.yaml ``versions_of``) stores the ids
+its eager cost is not today's vLLM --enforce-eager; vLLM 0.2.5-0.5.x, the V0 engine, is `vllm_v0`, and 0.6.0-0.7.x, V0
+with v0.6.0's asynchronous output processing, `vllm_v06`: latency/versions.py profile_for by the rows' engine_version;
+plain transformers modules, `hf_plain`, by benchmarks/published/engine_profiles.yaml, beside AutoAWQ's fused `hf`). A profile a version routes to (engines.yaml ``versions_of``) stores the ids
 of the rows it was fitted on (``fit_row_ids``). Where the best graphs-on base or per-sequence value is at its grid's
 top (4 ms, 100 us), that axis's grid widens (to 20 ms, 500 us) and the three are searched again. Before the overheads,
 per engine whose fp16 GEMMs accumulate in fp16 (llama.cpp), the share of the fp16-accumulate peak its compute-bound
@@ -171,9 +173,17 @@ def fit_engine(rs: list[dict], f: dict, pr: float = 0.0, per_seq: float | None =
         c = dict(base_ms=round(b, 3), per_layer_us_graphs=pl, per_layer_us_eager=pl + 40.0, per_seq_us=ps)
         if eager:
             c["per_layer_us_eager"] = min(EAGER_WIDE, key=lambda x: (_err(eager, dict(c, per_layer_us_eager=x), f), x))
-    else:  # every row eager: base, eager per layer and per sequence together
-        b, pe, ps = min(itertools.product(GRID[0], EAGER, GRID[2]), key=lambda p: (_err(eager, dict(
-            zero, base_ms=p[0], per_layer_us_eager=p[1], per_seq_us=p[2]), f), p))
+    else:  # every row eager: base, eager per layer and per sequence together (per sequence held where ``per_seq``)
+        # on its 16-bit / fp8 rows where it has them, as the graphs-on constants (weight-only int4 / int8 rows: their
+        # dequantization factors are fitted next, on these constants)
+        pick = [r for r in eager if r["w"] not in ("int4", "int8")] or eager
+        axes = [GRID[0], EAGER, GRID[2] if per_seq is None else [per_seq]]
+        while True:  # a best eager per-layer cost at EAGER's top: EAGER_WIDE (plain transformers' Python per layer)
+            b, pe, ps = min(itertools.product(*axes), key=lambda p: (_err(pick, dict(
+                zero, base_ms=p[0], per_layer_us_eager=p[1], per_seq_us=p[2]), f), p))
+            if axes[1] is not EAGER or pe != EAGER[-1]:
+                break
+            axes[1] = EAGER_WIDE
         c = dict(base_ms=round(b, 3), per_layer_us_graphs=max(pe - 40.0, 0.0), per_layer_us_eager=pe, per_seq_us=ps)
     if pr:
         c["per_request_ms"] = pr

@@ -358,7 +358,7 @@ def test_check_bench_defaults_and_hand_off(bench_rec):
     (levels, s, gg), kw = bench_rec["replay"][-1]
     assert (levels, s, gg) == (out["levels"], spec, g)
     # no profile given: no step model handed over, bench.replay builds each level's own by its engine's
-    # version (latency/versions.py: vLLM V0 before 0.8.0 runs the vllm_v0 overheads)
+    # version (latency/versions.py: vLLM V0 before 0.8.0 runs the vllm_v0 / vllm_v06 overheads)
     assert kw.pop("step") is None
     assert kw == {"tp": 1, "replicas": 1, "engine": "vllm", "prefix_caching": True, "max_requests": 1000,
                   "opts": ServeOptions(max_num_seqs=None, max_model_len=None), "engine_version": None}
