@@ -3,6 +3,7 @@
     python benchmarks/latency/fit.py      # rewrites kvplan/plan/latency/data/fitted.yaml
     python benchmarks/latency/fit.py --f16-gemm-only  # refits fitted.yaml's f16_gemm alone, the rest held
     python benchmarks/latency/fit.py --profile vllm_v0  # refits that profile alone on its rows, the rest held
+    python benchmarks/latency/fit.py --mla-rest-only  # refits fitted.yaml's mla_rest alone, the rest held
 
 Which rows may be fitted (benchmarks/published/split.yaml): round 1's fit sources, round 1's held-out sources (their
 figures were seen before round 2, so they are in-sample now: `round2.seen_sources`), round 2's fit sources, round 2's
@@ -87,9 +88,13 @@ F16_GEMM: dict = {}  # fitted.yaml's f16_gemm while fitting (fit_f16_gemm), in e
 F16_GRID = [round(0.01 * i, 2) for i in range(10, 91)]  # 0.10 ... 0.90 of the fp16-accumulate tensor peak
 
 
+MLA_REST: dict = {}  # fitted.yaml's mla_rest while fitting (fit_mla_rest), in every doc fitted_doc writes
+MLA_REST_GRID = [float(i) for i in range(0, 601, 2)]  # us per MLA layer per decode step, 0 ... 600
+
+
 def fitted_doc(engines: dict, dequant: dict) -> dict:
     return {**({"one_cta_decode": ONE_CTA} if ONE_CTA else {}), **({"f16_gemm": F16_GEMM} if F16_GEMM else {}),
-            "source": _fit_side_words(),
+            **({"mla_rest": MLA_REST} if MLA_REST else {}), "source": _fit_side_words(),
             "engines": engines, "dequant": dequant}
 
 
@@ -252,6 +257,51 @@ def fit_f16_gemm(entries: list[dict]) -> dict:
     F16_GEMM.clear()
     F16_GEMM.update(out)
     return dict(F16_GEMM)
+def fit_mla_rest(entries: list[dict]) -> dict:
+    """Per GPU family of rocm.yaml (AMD: no measured MLA module table, data/mla_module.yaml has vLLM's on NVIDIA
+    families only) and engine profile with fit-side decode rows of an MLA model: what one MLA layer costs a decode step
+    beyond every op kvplan prices (step._mla_rest, ``Profile.mla_rest_fit``), one figure in us: the median |error| of
+    those rows' per-token decode time, the current overheads held, smallest on a tie. It holds whatever the measured
+    step has that kvplan does not price (norms, RoPE, the absorbed BMMs, FP8 activation quantization, kernel gaps), so
+    it is labelled fitted, never measured; NVIDIA families are left to their engines' fitted overheads."""
+    from kvplan.plan.latency.profile import Profile
+    from kvplan.sources import catalog
+
+    rocm = {g for f in tables.load("rocm")["families"].values() for g in f["gpus"]}
+    groups: dict = {}
+    for e in entries:
+        if e["gpu"] not in rocm or e["metric"] != "decode_ms_per_token":
+            continue
+        spec, _ = pa.spec_for(e)
+        if not any(getattr(lt.mixer, "kind", None) == "mla" for lt in spec.layer_types.values()):
+            continue
+        prof = Profile(catalog.load_gpu(e["gpu"]), pa.profile_of(e))
+        groups.setdefault((prof.family, prof.engine), []).append(e)
+    cur = {k: v for k, v in tables.load("fitted").items() if k != "mla_rest"}
+    out: dict = {}
+    for (fam, eng), rs in sorted(groups.items()):
+        measured = [row_time(e, tables.load("fitted")) / (1 + pa.per_token_error(e["metric"], pa.predict(e), e["value"]))
+                    for e in rs]
+        # a decode row's time is linear in the figure (each decode step adds MLA layers × it): its time at 0 and its
+        # slope, from two predictions each
+        t0 = [row_time(e, dict(cur, mla_rest={fam: {eng: {"residual_us": 0.0, "source": "-"}}})) for e in rs]
+        dt = [row_time(e, dict(cur, mla_rest={fam: {eng: {"residual_us": 1.0, "source": "-"}}})) - a
+              for e, a in zip(rs, t0)]
+
+        def err(x):
+            return statistics.median(abs((a + x * d) / t - 1) for a, d, t in zip(t0, dt, measured))
+
+        best = min(MLA_REST_GRID, key=lambda x: (err(x), x))
+        out.setdefault(fam, {})[eng] = {"residual_us": best, "rows": len(rs), "fit_median_abs_error": round(err(best), 4),
+                                        "source": (
+            f"benchmarks/latency/fit.py fit_mla_rest: the median |error| of {len(rs)} fit-side {eng} decode rows of an "
+            f"MLA model on {fam} (" + ", ".join(sorted(e["id"] for e in rs)) + "), the overheads of the fitted.yaml "
+            "before held; all that an MLA layer's decode step holds beyond kvplan's priced ops, attributed to no kernel")}
+    MLA_REST.clear()
+    MLA_REST.update(out)
+    return dict(MLA_REST)
+
+
 def per_seq_scan(rs: list[dict]) -> dict:
     """Whether the rows tell the per-sequence cost from the per-step one: for each per-sequence value, the graphs-on
     rows' best median |error| over the base and per-layer grids (a flat line: they cannot); empty where every row runs
@@ -332,6 +382,7 @@ def main() -> dict:
     entries = fit_side_entries()
     fit_one_cta(entries)
     fit_f16_gemm(entries)
+    fit_mla_rest(entries)
     rows = [coefficients(e) for e in entries]
     engines, factors = {}, {}
     for eng in sorted({r["engine"] for r in rows}):
@@ -355,12 +406,25 @@ def main_f16_only() -> dict:
     doc = tables.load("fitted")
     fit_f16_gemm(fit_side_entries())
     return {**({"one_cta_decode": doc["one_cta_decode"]} if "one_cta_decode" in doc else {}), "f16_gemm": dict(F16_GEMM),
+            **({"mla_rest": doc["mla_rest"]} if "mla_rest" in doc else {}),
+            "source": doc["source"], "engines": doc["engines"], "dequant": doc["dequant"]}
+
+
+def main_mla_rest_only() -> dict:
+    """``--mla-rest-only``: fit_mla_rest alone, every other constant of the current fitted.yaml held (a full run fits
+    it before the overheads, with the overheads of the fitted.yaml before held, as fit_one_cta)."""
+    doc = tables.load("fitted")
+    fit_mla_rest(fit_side_entries())
+    keys = [k for k in doc if k not in ("mla_rest", "source", "engines", "dequant")]
+    return {**{k: doc[k] for k in keys}, **({"mla_rest": dict(MLA_REST)} if MLA_REST else {}),
             "source": doc["source"], "engines": doc["engines"], "dequant": doc["dequant"]}
 
 
 if __name__ == "__main__":
     if "--f16-gemm-only" in sys.argv:
         d = main_f16_only()
+    elif "--mla-rest-only" in sys.argv:
+        d = main_mla_rest_only()
     elif "--profile" in sys.argv:
         d = main_profile(sys.argv[sys.argv.index("--profile") + 1])
     else:

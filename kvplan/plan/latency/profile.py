@@ -244,6 +244,11 @@ class Profile:
         """A fitted multiplier on an op's time for this engine (1 where none was fitted)."""
         return self.fit.get(f"{op}_scale", 1.0)
 
+    def mla_rest_fit(self) -> dict | None:
+        """The per-MLA-layer decode cost fitted for this GPU family and engine profile (fitted.yaml ``mla_rest``,
+        benchmarks/latency/fit.py ``fit_mla_rest``: ``residual_us`` and ``source``), or None where none was fitted."""
+        return tables.load("fitted").get("mla_rest", {}).get(self.family, {}).get(self.engine)
+
     def one_cta(self) -> float | None:
         """The bandwidth share one decode-attention thread block streams at, where the context is not split across
         blocks (fitted.yaml ``one_cta_decode``, fitted by benchmarks/latency/fit.py); None where nothing was fitted."""

@@ -12,7 +12,9 @@ mixed, mixed_sum) and byte accounting, and replaces its two roofs by a sum of op
          + per MoE layer, the router: its unquantized gate GEMM and a top-k kernel (data/moe_routing.yaml;
            the measured MoE tables time the experts alone)
          + per MLA layer of a decode pass priced by vLLM's tables, the rest of vLLM's MLA module (norms, RoPE,
-           cache write, absorbed BMMs: measured module time - priced parts, data/mla_module.yaml)
+           cache write, absorbed BMMs: measured module time - priced parts, data/mla_module.yaml); where no such
+           table covers the GPU family and engine, a per-MLA-layer rest fitted on the fit side (fitted.yaml
+           ``mla_rest``: SGLang on MI300X), labelled so
 
 Each GEMM group runs in its stored format (``_gemm_formats``): a checkpoint's ``weight_quant`` covers
 the projections iff its scope is ``linear``, the dense MLPs and shared experts iff ``linear`` or
@@ -85,23 +87,37 @@ class OpLatency(Roofline):
         self.mla_rest = self._mla_rest(rank)
 
     def _mla_rest(self, rank):
-        """(MLA layers, heads per rank, the measured grid, its source) where the engine runs vLLM's kernels on a family
-        with vLLM's MLA module table (data/mla_module.yaml, benchmarks/latency/derive_mla_module.py), else None: what
+        """(MLA layers, heads per rank, the grid, its source, the op's name) where the engine runs vLLM's kernels on a
+        family with vLLM's MLA module table (data/mla_module.yaml, benchmarks/latency/derive_mla_module.py): what
         vLLM's MLA module costs at decode beyond its GEMMs and attention kernel (norms, RoPE, cache write, the
-        absorbed BMMs), measured module time minus kvplan's price of those parts."""
+        absorbed BMMs), measured module time minus kvplan's price of those parts, by heads and batch; else where
+        fitted.yaml has a per-MLA-layer rest for the family and engine profile (``Profile.mla_rest_fit``), that one
+        figure at every heads and batch (grid ``None``); else None."""
         fam = tables.load("mla_module")["families"].get(self.prof.family)
-        if fam is None or self.prof.eng["tables"] != "vllm":
+        if fam is not None and self.prof.eng["tables"] != "vllm":
+            fam = None
+        fit = None if fam is not None else self.prof.mla_rest_fit()
+        if fam is None and fit is None:
             return None
         mla = [(count, rank.layer_types[n].mixer) for n, count in rank.counts().items()
                if getattr(rank.layer_types[n].mixer, "kind", None) == "mla"]
         if not mla:
             return None
+        layers = sum(c for c, _ in mla)
+        if fam is None:
+            return (layers, mla[0][1].num_heads, None, f"fitted: {fit['source']}",
+                    f"MLA layer rest, fitted ({layers} layers × {fit['residual_us']:g} us)", fit["residual_us"])
         grid = [fam["residual_us"][h] for h in fam["heads"]]
-        return sum(c for c, _ in mla), mla[0][1].num_heads, (fam["heads"], fam["batch"], grid), fam["source"]
+        return (layers, mla[0][1].num_heads, (fam["heads"], fam["batch"], grid),
+                f"measured vLLM module - priced parts: {fam['source']}",
+                f"MLA module rest ({layers} layers, norms, BMMs)", None)
 
     def _mla_rest_seconds(self, decodes: int) -> float:
-        layers, heads, (hs, bs, grid), _ = self.mla_rest
-        return layers * tables.interp2(hs, bs, grid, heads, decodes) * 1e-6
+        layers, heads, grid, _, _, flat_us = self.mla_rest
+        if grid is None:
+            return layers * flat_us * 1e-6
+        hs, bs, g = grid
+        return layers * tables.interp2(hs, bs, g, heads, decodes) * 1e-6
 
     def _gemm_formats(self, weight_dtype):
         """(projections, dense MLPs and shared experts, LM head) as ``gemm.Format``s. ``--weight-dtype``
@@ -174,9 +190,7 @@ class OpLatency(Roofline):
                                               self.attn_layers, self.peak_flops, self.one_cta)
             ops.append((f"decode attention (K/V read, mean ctx {ctx:,.0f})", a * t, "memory", src))
             if self.mla_rest:
-                ops.append((f"MLA module rest ({self.mla_rest[0]} layers, norms, BMMs)",
-                            self._mla_rest_seconds(decodes), "overhead",
-                            f"measured vLLM module - priced parts: {self.mla_rest[3]}"))
+                ops.append((self.mla_rest[4], self._mla_rest_seconds(decodes), "overhead", self.mla_rest[3]))
         if chunk_flops or chunk_kv:
             t, src = attention.prefill_seconds(p, chunk_flops, isl, self.attn_layers, self.peak_flops)
             t += chunk_kv / (p.bw * p.mem_eff)
