@@ -200,9 +200,7 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
     if model == "ops" and any(v is not None for v in (bw_efficiency, flops_efficiency, step_overhead_ms)):
         model = "roofline"  # an efficiency override names the roofline's own knobs
     if model == "ops":
-        from .latency.step import OpLatency
-
-        r = OpLatency(spec, gpu, tp, kv_dtype, weight_dtype, engine=engine, ep=ep)
+        r = step_model(spec, gpu, tp, kv_dtype, weight_dtype, engine, ep=ep)
         if profile is not None:  # a calibrated profile (kvplan check-bench --calibrate)
             from .latency.calibrate import apply_profile
 
@@ -282,6 +280,21 @@ def _speculative(r, spec, ctx, batch, sc, acceptance):
     from .speculative import spec_perf
 
     return spec_perf(r, spec, ctx, batch, sc, acceptance, r.decode(ctx, batch).seconds)
+
+
+def step_model(spec: ModelSpec, gpu: GpuSpec, tp: int = 1, kv_dtype: str | None = None,
+               weight_dtype: str | None = None, engine: str = "vllm", ep: int = 1):
+    """The step model ``kvplan perf`` prices with by default (per operation, ``OpLatency``), for
+    ``engine``'s latency profile; ``sweep`` and ``compare`` price their decode steps with it too,
+    so the same step gets the same time from every command. A layout with no latency profile of
+    its own (ideal, hf-static) is priced as vLLM, perf's default engine."""
+    from .latency.profile import _ALIASES
+    from .latency import tables
+    from .latency.step import OpLatency
+
+    if _ALIASES.get(engine, engine) not in tables.load("engines"):
+        engine = "vllm"
+    return OpLatency(spec, gpu, tp, kv_dtype, weight_dtype, engine=engine, ep=ep)
 
 
 def decode_step(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, kv_dtype: str | None = None,

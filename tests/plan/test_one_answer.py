@@ -71,3 +71,26 @@ def test_fit_states_the_copies_on_screen():
     out = runner.invoke(app, ["fit", "deepseek-v4-flash", "--gpu", "b200", "--tp", "8"],
                         env={"COLUMNS": "200"}).stdout
     assert "weights over all 8 GPUs: 176.03 GB, the model's 156.10 GB; 19.93 GB held more than once" in out
+
+
+@pytest.mark.parametrize("model,gpu,tp,engine", [("llama-3.1-8b", "h100", 1, None), ("gemma-2-9b", "a100", 1, None),
+                                                 ("qwen3-30b-a3b", "h200", 2, "sglang"),
+                                                 ("mistral-7b", "l40s", 1, "trtllm")])
+def test_perf_sweep_and_compare_price_one_decode_step(model, gpu, tp, engine):
+    """ux16: sweep and compare priced the decode step with the bare roofline while perf prices it per
+    operation: Llama 3.1 8B at 4,096 tokens × 64 on an H100 was 19.74 ms in sweep and 23.11 ms in perf."""
+    ctxs, batches = [512, 4096, 16384, 60000], [1, 8, 64, 200]
+    res = kvplan.sweep(model, ctxs, batches, gpu=gpu, tp=tp, engine=engine)
+    assert len(res["rows"]) == len(ctxs) * len(batches)
+    for row in res["rows"]:
+        p = kvplan.perf(model, gpu, row["ctx"], row["batch"], tp=tp, engine=engine or "vllm")
+        assert row["decode_step_seconds"] == pytest.approx(p.decode.seconds, rel=1e-12)  # sums in another order
+        assert row["bound"] == p.decode.bound
+    for batch in (1, 8):
+        (row,) = kvplan.compare(model, 4096, batch, gpu=gpu, tp=tp, engine=engine)
+        p = kvplan.perf(model, gpu, 4096, batch, tp=tp, engine=engine or "vllm")
+        assert row["decode_tokens_per_second"] == pytest.approx(batch / p.decode.seconds, rel=1e-12)
+        if row["max_batch"]:
+            top = kvplan.perf(model, gpu, 4096, row["max_batch"], tp=tp, engine=engine or "vllm")
+            assert row["max_batch_tokens_per_second"] == pytest.approx(row["max_batch"] / top.decode.seconds,
+                                                                       rel=1e-12)
