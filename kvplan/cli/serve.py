@@ -8,7 +8,8 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import MODEL_HELP, _complete_gpu, _complete_model, _count, _json, _load, _number, _run, _size, _whole
+from .common import (MODEL_HELP, _complete_gpu, _complete_model, _count, _fraction, _json, _load, _number, _run,
+                     _size, _whole)
 
 
 @app.command()
@@ -34,6 +35,12 @@ def simulate(
                                            "--trace's own)"),
     seed: str = typer.Option("0", "--seed", help="seed for lengths and arrivals"),
     max_model_len: Optional[str] = typer.Option(None, "--max-model-len", help="default: the model's"),
+    gpu_memory_utilization: Optional[str] = typer.Option(None, "--gpu-memory-utilization", "--mem-fraction-static",
+                                                         help="the engine's share of the GPU (as kvplan fit)"),
+    kv_cache_memory: Optional[str] = typer.Option(None, "--kv-cache-memory", "--kv-cache-memory-bytes",
+                                                  help="fix the KV budget per GPU (as kvplan fit)"),
+    block_size: Optional[str] = typer.Option(None, "--block-size", "--page-size",
+                                             help="tokens per KV block (as kvplan fit)"),
     max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs"),
     max_num_batched_tokens: Optional[str] = typer.Option(None, "--max-num-batched-tokens"),
     prefix_caching: bool = typer.Option(True, "--enable-prefix-caching/--no-enable-prefix-caching",
@@ -104,6 +111,9 @@ def simulate(
         sp = str(shared_prefix).strip()
         opts = api.serve_options(
             max_model_len=None if max_model_len is None else _count("--max-model-len", max_model_len),
+            gpu_memory_utilization=_fraction("--gpu-memory-utilization", gpu_memory_utilization),
+            kv_cache_memory=_size("--kv-cache-memory", kv_cache_memory),
+            block_size=None if block_size is None else _count("--block-size", block_size),
             max_num_seqs=None if max_num_seqs is None else _count("--max-num-seqs", max_num_seqs),
             max_num_batched_tokens=None if max_num_batched_tokens is None else
             _count("--max-num-batched-tokens", max_num_batched_tokens),

@@ -94,3 +94,25 @@ def test_perf_sweep_and_compare_price_one_decode_step(model, gpu, tp, engine):
             top = kvplan.perf(model, gpu, 4096, row["max_batch"], tp=tp, engine=engine or "vllm")
             assert row["max_batch_tokens_per_second"] == pytest.approx(row["max_batch"] / top.decode.seconds,
                                                                        rel=1e-12)
+
+
+@pytest.mark.parametrize("engine,flags", [
+    ("vllm", ["--gpu-memory-utilization", "0.8", "--block-size", "32"]),
+    ("vllm", ["--kv-cache-memory", "20GiB"]),
+    ("sglang", ["--mem-fraction-static", "0.7"]),
+])
+def test_simulate_takes_fits_memory_flags_and_gets_fits_cache(engine, flags):
+    """ux16: simulate had no --gpu-memory-utilization, --kv-cache-memory or --block-size, so a
+    server started with them could be asked of fit but not of simulate."""
+    f = _json("fit", "llama-3.1-8b", "--gpu", "h100", "--engine", engine, *flags, "--json")
+    s = _json("simulate", "llama-3.1-8b", "--gpu", "h100", "--engine", engine, *flags, "--rate", "4",
+              "--prompt-tokens", "256", "--output-tokens", "16", "--requests", "5", "--json")
+    plain = _json("fit", "llama-3.1-8b", "--gpu", "h100", "--engine", engine, "--json")
+    assert f["kv_cache_tokens"] != plain["kv_cache_tokens"]  # the flags move the cache
+    assert s["kv_cache"]["fit_tokens"] == f["kv_cache_tokens"]
+    if engine == "vllm":
+        assert s["kv_cache"]["blocks"] == f["num_gpu_blocks"] - 1  # less vLLM's null block
+        assert s["kv_cache"]["block_size"] == f["block_size"]
+    said = {"--mem-fraction-static": "--gpu-memory-utilization 0.7", "--kv-cache-memory": "--kv-cache-memory "
+            f"{20 * 2**30}"}.get(flags[0], " ".join(flags))
+    assert said in s["kv_cache"]["source"]  # the fit command it names gives the same figure
