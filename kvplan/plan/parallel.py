@@ -66,8 +66,26 @@ def layout(engine: str, tp: int, dp: int = 1, expert_parallel: bool = False, ep_
     return Layout(tp, dp, 1, world, world)
 
 
+def engine_flags(engine: str, dp_attention: bool = False, ep_size: int | None = None,
+                 expert_parallel: bool = False, all2all_backend: str | None = None) -> None:
+    """Refuse a parallelism flag of another engine (not ignore it: the plan would not be the one
+    asked): SGLang's --enable-dp-attention and --ep-size, vLLM's --enable-expert-parallel (which
+    TensorRT-LLM's and llama.cpp's plans take as vLLM's split) and --all2all-backend."""
+    for flag, owner, given, theirs in (
+            ("--enable-dp-attention", "sglang", dp_attention, "SGLang"),
+            ("--ep-size", "sglang", ep_size is not None, "SGLang"),
+            ("--enable-expert-parallel", "vllm", expert_parallel and engine == "sglang", "vLLM"),
+            ("--all2all-backend", "vllm", all2all_backend is not None, "vLLM")):
+        if given and engine != owner:
+            hint = {"--ep-size": "; vLLM's is --enable-expert-parallel (experts over --tp × --data-parallel-size)",
+                    "--enable-expert-parallel": "; SGLang's is --ep-size N"}.get(flag, "")
+            raise KvplanError(f"{flag} is {theirs}'s flag; the {engine} plan would ignore it (give --engine "
+                              f"{owner}){hint}")
+
+
 def layout_of(engine: str, tp: int, opts, pp: int = 1, notes: list | None = None) -> Layout:
     """The layout for ``opts`` (ServeOptions), with a note for ``fit`` where it is not plain TP."""
+    engine_flags(engine, opts.dp_attention, opts.ep_size, opts.enable_expert_parallel, opts.all2all_backend)
     lay = layout(engine, tp, opts.data_parallel_size, opts.enable_expert_parallel, opts.ep_size,
                  opts.dp_attention)
     if notes is not None and (lay.replicas > 1 or lay.moe_ep > 1 or lay.attn_tp != tp):

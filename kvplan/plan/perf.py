@@ -185,6 +185,9 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
     of tp × DP ranks (``batch`` its DP rank's sequences), priced per operation only."""
     positive("--ctx", ctx)
     positive("--data-parallel-size", data_parallel_size)
+    from .parallel import engine_flags
+
+    engine_flags(engine, expert_parallel=enable_expert_parallel)  # SGLang's experts: --ep-size, not this
     ep = tp * data_parallel_size if enable_expert_parallel else 1
     if enable_expert_parallel:
         from .latency.moe import check_expert_parallel

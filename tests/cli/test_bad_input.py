@@ -532,3 +532,27 @@ def test_trtllm_max_seq_len_limit_follows_its_rope_rule():
     assert max_seq_len_limit(with_(max_context=4097, rope=Rope(type="dynamic", factor=1.5)))[0] == 6146
     assert max_seq_len_limit(with_(rope=Rope(type="yarn", factor=4.0)))[0] == 131_072
     assert max_seq_len_limit(with_(max_context=None, rope=None))[0] == 2048
+
+
+# ux16: another engine's parallelism flag was ignored without a word (fit qwen3-30b-a3b --engine vllm
+# --ep-size 2 planned plain TP and said "fits"); now refused in one line by fit, simulate and perf.
+SIM = ["--rate", "4", "--prompt-tokens", "256", "--output-tokens", "16", "--requests", "5"]
+
+
+@pytest.mark.parametrize("command, flags, words", [
+    (["fit"], ["--engine", "vllm", "--ep-size", "2"], ["--ep-size is SGLang's flag", "--enable-expert-parallel"]),
+    (["fit"], ["--enable-dp-attention"], ["--enable-dp-attention is SGLang's flag", "--engine sglang"]),
+    (["fit"], ["--engine", "sglang", "--enable-expert-parallel"], ["vLLM's flag", "--ep-size N"]),
+    (["fit"], ["--engine", "sglang", "--all2all-backend", "naive"], ["--all2all-backend is vLLM's flag"]),
+    (["simulate"], ["--enable-dp-attention", *SIM], ["--enable-dp-attention is SGLang's flag"]),
+    (["simulate"], ["--engine", "sglang", "--enable-expert-parallel", *SIM], ["vLLM's flag"]),
+    (["perf"], ["--ctx", "4k", "--engine", "sglang", "--enable-expert-parallel"], ["vLLM's flag", "--ep-size N"]),
+])
+def test_another_engines_parallel_flag_is_refused(command, flags, words):
+    one_line(run(*command, "qwen3-30b-a3b", "--gpu", "h100", "--tp", "2", *flags), *words)
+
+
+def test_the_engines_own_parallel_flags_still_plan():
+    base = ["fit", "qwen3-30b-a3b", "--gpu", "h100", "--tp", "2"]
+    assert run(*base, "--engine", "sglang", "--ep-size", "2").exit_code == 0
+    assert run(*base, "--enable-expert-parallel").exit_code == 0
