@@ -96,6 +96,8 @@ def _share(spec: ModelSpec, n: int) -> ModelSpec:
         names.append(name)
     if i == 0:
         raise KvplanError(f"variant 'share:{n}': {spec.name} has no layers caching K/V to share")
+    if n > i:  # share:100 on 32 layers was share:32 under another name
+        raise KvplanError(f"variant 'share:{n}': {spec.name} has {i} layers caching K/V; N can be at most {i}")
     used = dict.fromkeys(names)
     data = {k: getattr(spec, k) for k in type(spec).model_fields}
     data.update(layer_types={k: lts[k] for k in used}, pattern=compress_pattern(names))
