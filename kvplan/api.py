@@ -184,6 +184,21 @@ def fit(model, gpu, ctx: int | None = None, batch: int | None = None, tp: int = 
     return r
 
 
+def engine_version(engine: str, version: str | None) -> str | None:
+    """``fit --engine-version``: the vLLM release to plan for ("0.15.1"; None: kvplan's own), checked:
+    a version only the vLLM plan reads (its profile run's model runner, engines/vllm/startup.py)."""
+    from .plan.simulate.limits import vllm_version
+
+    if version is None:
+        return None
+    if engine.strip().lower() != "vllm":
+        raise KvplanError(f"--engine-version is read by the vllm plan only, not {engine}'s")
+    v = vllm_version(version)
+    if v is None:
+        raise KvplanError(f"--engine-version must be a version such as 0.11.0, got '{version}'")
+    return v[0]
+
+
 def traffic(lengths: str, requests: int = 1000, seed: int = 0, shared_prefix: int = 0):
     """Your traffic for ``fit(..., traffic=...)``: a --lengths distribution or file."""
     from .plan.fit import Traffic

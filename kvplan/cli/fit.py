@@ -39,6 +39,9 @@ def fit(
     max_num_batched_tokens: Optional[str] = typer.Option(None, "--max-num-batched-tokens"),
     max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs"),
     enforce_eager: bool = typer.Option(False, "--enforce-eager", help="no CUDA graphs (no graph memory)"),
+    engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
+                                                 help="vLLM: the release whose start-up is planned (as "
+                                                      "check-log reads a log's); default kvplan's, 0.33"),
     activation_memory: Optional[str] = typer.Option(None, "--activation-memory", help="override the activation-peak estimate"),
     cuda_graph_memory: Optional[str] = typer.Option(None, "--cuda-graph-memory", help="override the CUDA-graph estimate"),
     non_torch_memory: Optional[str] = typer.Option(None, "--non-torch-memory", help="override the non-torch estimate"),
@@ -125,7 +128,9 @@ def fit(
             non_torch_bytes=_size("--non-torch-memory", non_torch_memory))
         from ..model.frozen import replace as _replace  # issue 20: expert and data parallelism
 
-        opts = _replace(opts, data_parallel_size=_count("--data-parallel-size", data_parallel_size),
+        opts = _replace(opts, vllm_version=api.engine_version(engine or _default_engine(model, "vllm"),
+                                                              engine_version),
+                        data_parallel_size=_count("--data-parallel-size", data_parallel_size),
                         enable_expert_parallel=enable_expert_parallel,
                         ep_size=opt_count("--ep-size", ep_size), dp_attention=enable_dp_attention,
                         all2all_backend=all2all_backend)

@@ -116,3 +116,28 @@ def test_simulate_takes_fits_memory_flags_and_gets_fits_cache(engine, flags):
     said = {"--mem-fraction-static": "--gpu-memory-utilization 0.7", "--kv-cache-memory": "--kv-cache-memory "
             f"{20 * 2**30}"}.get(flags[0], " ".join(flags))
     assert said in s["kv_cache"]["source"]  # the fit command it names gives the same figure
+
+
+def test_check_log_and_fit_agree_given_the_logs_release():
+    """ux16: check-log plans for the log's vLLM release (0.15.1 here: 156,368 tokens) and fit for
+    kvplan's (0.33: 159,008) with no way to ask fit for 0.15.1; fit --engine-version asks it, and
+    check-log says which release it planned."""
+    log = "tests/data/logs/vllm_0.15.1_a100-40gb_llama-3.1-8b.log"
+    c = _json("check-log", log, "--gpu", "a100-sxm-40gb", "--json")
+    got = {f["key"]: f["kvplan"] for f in c["figures"]}
+    flags = ["--enforce-eager", "--max-model-len", "131072", "--max-num-batched-tokens", "8192"]
+    assert c["flags"]["enforce_eager"] and c["flags"]["max_model_len"] == 131072  # what the log ran
+    f = _json("fit", "llama-3.1-8b", "--gpu", "a100-sxm-40gb", *flags, "--engine-version", "0.15.1", "--json")
+    assert (f["kv_cache_tokens"], f["kv_budget_bytes"]) == (got["kv_tokens"], got["kv_budget"]) \
+        == (156_368, 20_497_053_450)
+    today = _json("fit", "llama-3.1-8b", "--gpu", "a100-sxm-40gb", *flags, "--json")
+    assert today["kv_cache_tokens"] != f["kv_cache_tokens"]  # the release matters here
+    assert "planned for vLLM 0.15.1, the log's release (kvplan fit --engine-version 0.15.1 gives the same plan)" \
+        in c["notes"]
+
+
+@pytest.mark.parametrize("args, words", [(["--engine-version", "abc"], "must be a version such as 0.11.0"),
+                                         (["--engine", "sglang", "--engine-version", "0.5.0"], "vllm plan only")])
+def test_fit_engine_version_is_checked(args, words):
+    r = runner.invoke(app, ["fit", "llama-3.1-8b", "--gpu", "h100", *args])
+    assert r.exit_code == 2 and r.output.count("\n") == 1 and words in r.output, r.output
