@@ -342,9 +342,11 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
                     itl_p90_ms: float, gpus="h100,h200", engine: str = "vllm", tps=None, seqs=None,
                     max_gpus: int = 8, disaggregated: bool = True, link: str = "auto", prices=None,
                     requests: int = 300, seed: int = 0, max_model_len: int | None = None, profile=None,
-                    workers: int | None = None, ray: str | None = None):
+                    workers: int | None = None, ray: str | None = None, progress=None):
     """``kvplan plan``: the cheapest deployments that meet a TTFT and ITL p90 target (see
-    plan.deploy for the search); ``gpus`` a comma-separated list or a list of names."""
+    plan.deploy for the search); ``gpus`` a comma-separated list or a list of names;
+    ``progress(total)`` is called once with the number of configurations and returns the
+    callback told as each is done (None: no progress)."""
     from . import engines
     from .plan import costs, deploy
     from .plan import simulate as sim
@@ -393,4 +395,4 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
         raise refused[0]
     tasks = deploy.tasks_for(names, tps_, tuple(seqs or deploy.DEFAULT_SEQS), disaggregated, lk,
                              deploy.ep_layouts(tps_, experts, eng), deploy.dp_attention_layouts(tps_, spec, eng))
-    return deploy.search(w, tasks, workers, ray)
+    return deploy.search(w, tasks, workers, ray, progress(len(tasks)) if progress else None)
