@@ -3,8 +3,10 @@
 The cache of ``batch`` sequences is batch × (one sequence's cache), and one sequence's cache
 at a context is a sum over layer types; so the per-sequence bytes (and, with a GPU, the
 per-sequence decode bytes and attention FLOPs) are computed once per (context, format) and
-every batch is a multiplication. 100,000 points take well under a second
-(benchmarks/sweep_speed.py).
+every batch is a multiplication; with a GPU each point's decode step is perf's own
+(``perf.step_model``, per operation), priced without building its record. 100,000 points
+without a GPU take well under a second; with one, a few seconds on a loaded 2-core machine
+(benchmarks/sweep_speed.py; docs/performance.md).
 """
 from __future__ import annotations
 
