@@ -19,8 +19,8 @@ def fit(
     gpu: str = typer.Option(..., "--gpu", help="GPU name (see `kvplan gpus`)", autocompletion=_complete_gpu),
     ctx: Optional[str] = typer.Option(None, "--ctx", help="tokens per sequence: answer the largest batch"),
     batch: Optional[str] = typer.Option(None, "--batch", "-b", help="sequences: answer the longest context each"),
-    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs"),
-    pp: str = typer.Option("1", "--pp", "--pipeline-parallel-size", help="pipeline stages"),
+    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", "-tp", "--tp-size", help="tensor-parallel GPUs"),
+    pp: str = typer.Option("1", "--pp", "--pipeline-parallel-size", "-pp", "--pp-size", help="pipeline stages"),
     engine: Optional[str] = typer.Option(None, "--engine", help="vllm (default; llamacpp for a .gguf), sglang, "
                                                                 "trtllm, llamacpp, ideal, hf or hf-static"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format, kvplan's names"),

@@ -16,7 +16,7 @@ from .common import (MODEL_HELP, _complete_gpu, _complete_model, _count, _fracti
 def simulate(
     model: str = typer.Argument(..., metavar="MODEL", autocompletion=_complete_model, help=MODEL_HELP),
     gpu: str = typer.Option(..., "--gpu", help="GPU name (see `kvplan gpus`)", autocompletion=_complete_gpu),
-    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs per replica"),
+    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", "-tp", "--tp-size", help="tensor-parallel GPUs per replica"),
     replicas: str = typer.Option("1", "--replicas", help="copies of the engine behind a router"),
     router: str = typer.Option("round-robin", "--router", help="round-robin, least-loaded or prefix"),
     engine: str = typer.Option("vllm", "--engine", help="vllm (V1 scheduler) or sglang (simplified)"),
@@ -60,7 +60,7 @@ def simulate(
                                                  help="LMCache's own settings, JSON or a file (as kvplan fit)"),
     profile: Optional[str] = typer.Option(None, "--profile", metavar="FILE",
                                           help="a calibrated latency profile (check-bench --calibrate)"),
-    dp_size: str = typer.Option("1", "--dp-size", "--dp", "--data-parallel-size", metavar="N",
+    dp_size: str = typer.Option("1", "--dp-size", "--dp", "--data-parallel-size", "-dp", metavar="N",
                                 help="SGLang: DP attention ranks (with --enable-dp-attention); vLLM: DP ranks (a MoE "
                                 "model: with --enable-expert-parallel, in lockstep; a dense model: independent "
                                 "engines behind vLLM's balancer); each its own scheduler and KV cache"),

@@ -556,3 +556,32 @@ def test_the_engines_own_parallel_flags_still_plan():
     base = ["fit", "qwen3-30b-a3b", "--gpu", "h100", "--tp", "2"]
     assert run(*base, "--engine", "sglang", "--ep-size", "2").exit_code == 0
     assert run(*base, "--enable-expert-parallel").exit_code == 0
+
+
+# ux16: the engines' own spellings of the parallel sizes (vLLM's -tp / -pp / -dp, SGLang's --tp-size /
+# --pp-size) were "No such option" in some commands and not others (check-bench and validate took --tp only).
+TP_COMMANDS = [["fit", "llama-3.1-8b", "--gpu", "h100"], ["perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "1k"],
+               ["compare", "llama-3.1-8b", "--gpu", "h100", "--ctx", "1k"],
+               ["sweep", "llama-3.1-8b", "--gpu", "h100", "--ctx", "1k"],
+               ["simulate", "llama-3.1-8b", "--gpu", "h100", *SIM]]
+
+
+@pytest.mark.parametrize("command", TP_COMMANDS)
+@pytest.mark.parametrize("flag", ["-tp", "--tp-size", "--tensor-parallel-size"])
+def test_every_spelling_of_tp_gives_the_answer_of_tp(command, flag):
+    want = run(*command, "--tp", "2", "--json")
+    got = run(*command, flag, "2", "--json")
+    assert want.exit_code == got.exit_code == 0, got.output
+    assert json.loads(got.stdout) == json.loads(want.stdout)
+
+
+def test_check_bench_validate_and_fit_take_the_engines_spellings():
+    from typer.main import get_command
+
+    cmd = get_command(app)
+    ctx = cmd.make_context("kvplan", ["size"])
+    opts = {name: {o for p in cmd.get_command(ctx, name).params if p.param_type_name == "option"
+                   for o in p.opts + p.secondary_opts} for name in ("check-bench", "validate", "fit", "simulate")}
+    assert {"-tp", "--tensor-parallel-size"} <= opts["check-bench"] & opts["validate"]
+    assert {"-pp", "--pipeline-parallel-size"} <= opts["fit"] & opts["validate"] and "--pp-size" in opts["fit"]
+    assert "-dp" in opts["simulate"]
