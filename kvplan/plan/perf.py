@@ -243,6 +243,12 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
     if need > gpu.usable_bytes:
         notes.append(f"this does not fit: {need:,} bytes of weights and cache per GPU against "
                      f"{gpu.usable_bytes:,} on {gpu.name} (see kvplan fit; a larger --tp)")
+    else:  # the bytes alone fit the card; the engine's own plan (fit's answer) may still not hold them
+        plan = _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, data_parallel_size,
+                           enable_expert_parallel)
+        if batch > (plan.max_batch or 0):
+            notes.append(f"this does not fit: {plan.engine}'s memory plan holds {plan.max_batch or 0:,} "
+                         f"sequence(s) of {ctx:,} tokens per replica, not {batch:,} (kvplan fit --ctx {ctx})")
     gen = generation(r, prompt, new_tokens, batch) if new_tokens else None
     rows, max_b, eng_name = (), None, None
     if batch_table:
@@ -264,17 +270,27 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
 def _batch_table(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep):
     """(rows, max batch, engine) of the batch table, bounded by the engine's memory plan (one DP
     rank's under vLLM's --data-parallel-size / --enable-expert-parallel)."""
-    from .fit import fit
-
-    opts = None
-    if dp > 1 or ep:
-        from ..engines.base import ServeOptions
-
-        opts = ServeOptions(data_parallel_size=dp, enable_expert_parallel=ep)
-    f = fit(spec, gpu, tp=tp, engine=engine if engine in ("vllm", "sglang", "trtllm", "llamacpp") else "vllm",
-            kv_dtype=kv_dtype, weight_dtype=weight_dtype, ctx=ctx, opts=opts)
+    f = _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep)
     max_b = f.max_batch or 0
     return tuple(BatchRow(b, r.decode(ctx, b), b <= max_b) for b in batch_sizes(max_b)), max_b, f.engine
+
+
+def _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep):
+    """``kvplan fit``'s answer at ``ctx`` for the engine perf prices (vLLM for a latency profile that
+    plans no memory), one DP rank's under vLLM's --data-parallel-size / --enable-expert-parallel. A
+    ctx past the engine's context limit is planned with that length allowed, as perf prices it
+    (``beyond_positions``: "priced as if it were set")."""
+    from .. import engines
+    from ..engines.base import ServeOptions
+    from .fit import fit
+
+    eng = engine if engine in ("vllm", "sglang", "trtllm", "llamacpp") else "vllm"
+    opts = ServeOptions(data_parallel_size=dp, enable_expert_parallel=ep)
+    limit = engines.get(eng).context_limit(spec)
+    if limit is not None and ctx > limit[0]:
+        opts = ServeOptions(data_parallel_size=dp, enable_expert_parallel=ep, max_model_len=ctx,
+                            long_context_allowed=True)
+    return fit(spec, gpu, tp=tp, engine=eng, kv_dtype=kv_dtype, weight_dtype=weight_dtype, ctx=ctx, opts=opts)
 
 
 def _speculative(r, spec, ctx, batch, sc, acceptance):

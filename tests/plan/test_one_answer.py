@@ -141,3 +141,16 @@ def test_check_log_and_fit_agree_given_the_logs_release():
 def test_fit_engine_version_is_checked(args, words):
     r = runner.invoke(app, ["fit", "llama-3.1-8b", "--gpu", "h100", *args])
     assert r.exit_code == 2 and r.output.count("\n") == 1 and words in r.output, r.output
+
+
+@pytest.mark.parametrize("engine", ["vllm", "sglang"])
+def test_perf_says_a_batch_fit_does_not_hold_does_not_fit(engine):
+    """ux16: perf priced Llama 3.1 8B at 4,096 tokens × 120 on an H100 without a word (its bytes, 80.5 GB,
+    are under the card's 84.9 GB) while fit says vLLM holds 106; now perf says fit's answer."""
+    most = kvplan.fit("llama-3.1-8b", "h100", ctx=4096, engine=engine).max_batch
+    assert most > 8
+    ok = kvplan.perf("llama-3.1-8b", "h100", 4096, most, engine=engine)
+    assert not any("does not fit" in n for n in ok.notes)
+    over = kvplan.perf("llama-3.1-8b", "h100", 4096, most + 1, engine=engine)
+    assert f"this does not fit: {engine}'s memory plan holds {most:,} sequence(s) of 4,096 tokens per replica, " \
+           f"not {most + 1:,} (kvplan fit --ctx 4096)" in over.notes
