@@ -239,16 +239,8 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
                      "kernel, 1 per mixer and per MLP + 1 (kvplan/plan/latency/comm.py)"
                      if hasattr(r, "prof") else
                      "all-reduce: bandwidth term only (ring, 1 per mixer and per MLP); latency not modelled")
-    need = r.weights_bytes + batch * (r.kv_tokens_read(ctx) + r.state_per_seq)
-    if need > gpu.usable_bytes:
-        notes.append(f"this does not fit: {need:,} bytes of weights and cache per GPU against "
-                     f"{gpu.usable_bytes:,} on {gpu.name} (see kvplan fit; a larger --tp)")
-    else:  # the bytes alone fit the card; the engine's own plan (fit's answer) may still not hold them
-        plan = _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, data_parallel_size,
-                           enable_expert_parallel)
-        if batch > (plan.max_batch or 0):
-            notes.append(f"this does not fit: {plan.engine}'s memory plan holds {plan.max_batch or 0:,} "
-                         f"sequence(s) of {ctx:,} tokens per replica, not {batch:,} (kvplan fit --ctx {ctx})")
+    notes += _fits_notes(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, batch, data_parallel_size,
+                         enable_expert_parallel)
     gen = generation(r, prompt, new_tokens, batch) if new_tokens else None
     rows, max_b, eng_name = (), None, None
     if batch_table:
@@ -273,6 +265,20 @@ def _batch_table(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep):
     f = _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep)
     max_b = f.max_batch or 0
     return tuple(BatchRow(b, r.decode(ctx, b), b <= max_b) for b in batch_sizes(max_b)), max_b, f.engine
+
+
+def _fits_notes(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, batch, dp, ep) -> list[str]:
+    """A note where the step priced does not fit: its weights and cache overflow the card, or (the
+    bytes passing) the engine's own plan, fit's answer, holds fewer than ``batch`` such sequences."""
+    need = r.weights_bytes + batch * (r.kv_tokens_read(ctx) + r.state_per_seq)
+    if need > gpu.usable_bytes:
+        return [f"this does not fit: {need:,} bytes of weights and cache per GPU against "
+                f"{gpu.usable_bytes:,} on {gpu.name} (see kvplan fit; a larger --tp)"]
+    plan = _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep)
+    if batch > (plan.max_batch or 0):
+        return [f"this does not fit: {plan.engine}'s memory plan holds {plan.max_batch or 0:,} "
+                f"sequence(s) of {ctx:,} tokens per replica, not {batch:,} (kvplan fit --ctx {ctx})"]
+    return []
 
 
 def _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep):
