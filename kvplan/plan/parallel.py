@@ -21,7 +21,7 @@ expert's matrices in the checkpoint's format (with block scales), biases in the 
 """
 from __future__ import annotations
 
-from ..errors import KvplanError
+from ..errors import KvplanError, opt
 from ..model import dtypes
 from ..model.frozen import record
 from ..model.spec import DenseMlp, MoeMlp
@@ -64,6 +64,13 @@ def layout(engine: str, tp: int, dp: int = 1, expert_parallel: bool = False, ep_
     if expert_parallel:
         return Layout(tp, dp, world, 1, world)
     return Layout(tp, dp, 1, world, world)
+
+
+def tp_needs_gpu(tp: int, gpu, what: str) -> None:
+    """compare and sweep: a tensor-parallel size sizes each GPU's share of ``what`` (their max batch,
+    their fits); without a GPU their bytes are the whole cache and a tp would be ignored, so it is refused."""
+    if gpu is None and tp != 1:
+        raise KvplanError(f"{opt('tp', tp)} plans {what} on a GPU; give {opt('gpu')} (the bytes are the whole cache)")
 
 
 def engine_flags(engine: str, dp_attention: bool = False, ep_size: int | None = None,

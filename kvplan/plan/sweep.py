@@ -14,6 +14,7 @@ import re
 
 from ..model import dtypes
 from ..errors import KvplanError
+from .parallel import tp_needs_gpu
 from ..units import parse_range  # noqa: F401  (sweep.parse_range: the range syntax, in units)
 
 
@@ -29,6 +30,7 @@ def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None]
     from .. import engines
     from ..engines.base import cache_bytes
 
+    tp_needs_gpu(tp, gpu, "the fits")
     layout = engine or "ideal"
     fit_engine = engine or "vllm"
     eng_base = engines.get(layout)

@@ -19,6 +19,7 @@ import re
 
 from ..model import dtypes
 from ..errors import KvplanError
+from .parallel import tp_needs_gpu
 from ..model.frozen import record
 from ..model.kinds import MLA, FullAttention, SlidingWindow, _Attention
 from ..model.spec import ModelSpec, compress_pattern
@@ -155,6 +156,7 @@ def rows(specs: list[ModelSpec], ctx: int, batch: int = 1, kv_dtype: str | None 
     decode tokens/s. A max batch of 0 comes with ``max_batch_reason``."""
     from .size import kv_size
 
+    tp_needs_gpu(tp, gpu, "the max batch")
     layout = engine or "ideal"
     fit_engine = engine or "vllm"
     out = []

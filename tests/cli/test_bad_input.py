@@ -585,3 +585,12 @@ def test_check_bench_validate_and_fit_take_the_engines_spellings():
     assert {"-tp", "--tensor-parallel-size"} <= opts["check-bench"] & opts["validate"]
     assert {"-pp", "--pipeline-parallel-size"} <= opts["fit"] & opts["validate"] and "--pp-size" in opts["fit"]
     assert "-dp" in opts["simulate"]
+
+
+# ux16: compare and sweep took --tp without --gpu and ignored it (their help says "with --gpu").
+@pytest.mark.parametrize("command", [["compare", "llama-3.1-8b", "--ctx", "4096"],
+                                     ["sweep", "llama-3.1-8b", "--ctx", "4k"]])
+def test_tp_without_a_gpu_is_refused(command):
+    one_line(run(*command, "--tp", "2"), "--tp 2", "give --gpu")
+    assert run(*command, "--tp", "2", "--gpu", "h100").exit_code == 0
+    assert run(*command, "--tp", "1").exit_code == 0
