@@ -184,6 +184,21 @@ def fit(model, gpu, ctx: int | None = None, batch: int | None = None, tp: int = 
     return r
 
 
+def engine_version(engine: str, version: str | None) -> str | None:
+    """``fit --engine-version``: the vLLM release to plan for ("0.15.1"; None: kvplan's own), checked:
+    a version only the vLLM plan reads (its profile run's model runner, engines/vllm/startup.py)."""
+    from .plan.simulate.limits import vllm_version
+
+    if version is None:
+        return None
+    if engine.strip().lower() != "vllm":
+        raise KvplanError(f"--engine-version is read by the vllm plan only, not {engine}'s")
+    v = vllm_version(version)
+    if v is None:
+        raise KvplanError(f"--engine-version must be a version such as 0.11.0, got '{version}'")
+    return v[0]
+
+
 def traffic(lengths: str, requests: int = 1000, seed: int = 0, shared_prefix: int = 0):
     """Your traffic for ``fit(..., traffic=...)``: a --lengths distribution or file."""
     from .plan.fit import Traffic
@@ -327,9 +342,11 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
                     itl_p90_ms: float, gpus="h100,h200", engine: str = "vllm", tps=None, seqs=None,
                     max_gpus: int = 8, disaggregated: bool = True, link: str = "auto", prices=None,
                     requests: int = 300, seed: int = 0, max_model_len: int | None = None, profile=None,
-                    workers: int | None = None, ray: str | None = None):
+                    workers: int | None = None, ray: str | None = None, progress=None):
     """``kvplan plan``: the cheapest deployments that meet a TTFT and ITL p90 target (see
-    plan.deploy for the search); ``gpus`` a comma-separated list or a list of names."""
+    plan.deploy for the search); ``gpus`` a comma-separated list or a list of names;
+    ``progress(total)`` is called once with the number of configurations and returns the
+    callback told as each is done (None: no progress)."""
     from . import engines
     from .plan import costs, deploy
     from .plan import simulate as sim
@@ -378,4 +395,4 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
         raise refused[0]
     tasks = deploy.tasks_for(names, tps_, tuple(seqs or deploy.DEFAULT_SEQS), disaggregated, lk,
                              deploy.ep_layouts(tps_, experts, eng), deploy.dp_attention_layouts(tps_, spec, eng))
-    return deploy.search(w, tasks, workers, ray)
+    return deploy.search(w, tasks, workers, ray, progress(len(tasks)) if progress else None)

@@ -61,13 +61,24 @@ def plan_cmd(
 
     def go():
         n_top = _count("--top", top)  # before the search, which can take minutes
-        res = api.plan_deployment(
-            model, _number("--rate", rate, 0), prompt_tokens, output_tokens, _number("--ttft-p90", ttft_p90, 0),
-            _number("--itl-p90", itl_p90, 0), gpus, engine, _counts("--tp", tps), _counts("--max-num-seqs", seqs),
-            _count("--max-gpus", max_gpus), disaggregated, link, prices, _count("--requests", requests),
-            _whole("--seed", seed),
-            None if max_model_len is None else _count("--max-model-len", max_model_len), profile,
-            None if workers is None else _count("--workers", workers), ray)
+        args = (model, _number("--rate", rate, 0), prompt_tokens, output_tokens, _number("--ttft-p90", ttft_p90, 0),
+                _number("--itl-p90", itl_p90, 0), gpus, engine, _counts("--tp", tps), _counts("--max-num-seqs", seqs),
+                _count("--max-gpus", max_gpus), disaggregated, link, prices, _count("--requests", requests),
+                _whole("--seed", seed),
+                None if max_model_len is None else _count("--max-model-len", max_model_len), profile,
+                None if workers is None else _count("--workers", workers), ray)
+        if sys.stderr.isatty():  # the search can take minutes: a bar on the terminal, gone when done
+            from rich.console import Console
+            from rich.progress import Progress
+
+            with Progress(console=Console(stderr=True), transient=True) as bar:  # stdout stays the answer
+                def start(total):
+                    task = bar.add_task("simulating deployments", total=total)
+                    return lambda n: bar.advance(task, n)
+
+                res = api.plan_deployment(*args, progress=start)
+        else:
+            res = api.plan_deployment(*args)
         if as_json:
             _json(as_dict(res, flag))
         else:

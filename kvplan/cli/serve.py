@@ -8,14 +8,15 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import MODEL_HELP, _complete_gpu, _complete_model, _count, _json, _load, _number, _run, _size, _whole
+from .common import (MODEL_HELP, _complete_gpu, _complete_model, _count, _fraction, _json, _load, _number, _run,
+                     _size, _whole)
 
 
 @app.command()
 def simulate(
     model: str = typer.Argument(..., metavar="MODEL", autocompletion=_complete_model, help=MODEL_HELP),
     gpu: str = typer.Option(..., "--gpu", help="GPU name (see `kvplan gpus`)", autocompletion=_complete_gpu),
-    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs per replica"),
+    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", "-tp", "--tp-size", help="tensor-parallel GPUs per replica"),
     replicas: str = typer.Option("1", "--replicas", help="copies of the engine behind a router"),
     router: str = typer.Option("round-robin", "--router", help="round-robin, least-loaded or prefix"),
     engine: str = typer.Option("vllm", "--engine", help="vllm (V1 scheduler) or sglang (simplified)"),
@@ -34,6 +35,12 @@ def simulate(
                                            "--trace's own)"),
     seed: str = typer.Option("0", "--seed", help="seed for lengths and arrivals"),
     max_model_len: Optional[str] = typer.Option(None, "--max-model-len", help="default: the model's"),
+    gpu_memory_utilization: Optional[str] = typer.Option(None, "--gpu-memory-utilization", "--mem-fraction-static",
+                                                         help="the engine's share of the GPU (as kvplan fit)"),
+    kv_cache_memory: Optional[str] = typer.Option(None, "--kv-cache-memory", "--kv-cache-memory-bytes",
+                                                  help="fix the KV budget per GPU (as kvplan fit)"),
+    block_size: Optional[str] = typer.Option(None, "--block-size", "--page-size",
+                                             help="tokens per KV block (as kvplan fit)"),
     max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs"),
     max_num_batched_tokens: Optional[str] = typer.Option(None, "--max-num-batched-tokens"),
     prefix_caching: bool = typer.Option(True, "--enable-prefix-caching/--no-enable-prefix-caching",
@@ -53,7 +60,7 @@ def simulate(
                                                  help="LMCache's own settings, JSON or a file (as kvplan fit)"),
     profile: Optional[str] = typer.Option(None, "--profile", metavar="FILE",
                                           help="a calibrated latency profile (check-bench --calibrate)"),
-    dp_size: str = typer.Option("1", "--dp-size", "--dp", "--data-parallel-size", metavar="N",
+    dp_size: str = typer.Option("1", "--dp-size", "--dp", "--data-parallel-size", "-dp", metavar="N",
                                 help="SGLang: DP attention ranks (with --enable-dp-attention); vLLM: DP ranks (a MoE "
                                 "model: with --enable-expert-parallel, in lockstep; a dense model: independent "
                                 "engines behind vLLM's balancer); each its own scheduler and KV cache"),
@@ -104,6 +111,9 @@ def simulate(
         sp = str(shared_prefix).strip()
         opts = api.serve_options(
             max_model_len=None if max_model_len is None else _count("--max-model-len", max_model_len),
+            gpu_memory_utilization=_fraction("--gpu-memory-utilization", gpu_memory_utilization),
+            kv_cache_memory=_size("--kv-cache-memory", kv_cache_memory),
+            block_size=None if block_size is None else _count("--block-size", block_size),
             max_num_seqs=None if max_num_seqs is None else _count("--max-num-seqs", max_num_seqs),
             max_num_batched_tokens=None if max_num_batched_tokens is None else
             _count("--max-num-batched-tokens", max_num_batched_tokens),

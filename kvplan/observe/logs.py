@@ -420,5 +420,8 @@ def check(facts: LogFacts, gpu: str | None = None, model: str | None = None, tp:
                         else "kvplan has no such figure"))
     if not cap.fits and cap.message:
         notes.append(f"kvplan: {cap.message}")
+    if facts.engine == "vllm" and facts.version:  # fit plans kvplan's own release unless told
+        notes.append(f"planned for vLLM {facts.version}, the log's release (kvplan fit --engine-version "
+                     f"{facts.version} gives the same plan)")
     notes += list(r.notes)
     return Check(facts, spec.name, g.name, tuple(rows), tuple(notes))

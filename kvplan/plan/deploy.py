@@ -412,15 +412,22 @@ def tasks_for(gpus, tps=DEFAULT_TPS, seqs=DEFAULT_SEQS, disaggregated: bool = Tr
     return out
 
 
-def search(w: Workload, tasks: list[Task], workers: int | None = None, ray_address: str | None = None) -> PlanResult:
+def search(w: Workload, tasks: list[Task], workers: int | None = None, ray_address: str | None = None,
+           progress=None) -> PlanResult:
     """Evaluate ``tasks`` on a process pool of ``workers`` (default: every core) or on a Ray
-    cluster at ``ray_address``; rank the candidates that meet the SLA by cost."""
+    cluster at ``ray_address``; rank the candidates that meet the SLA by cost. ``progress(n)`` is
+    told each time n more tasks are done (a minute-long search shows a bar)."""
+    tick = progress or (lambda n: None)
     if ray_address:
         rows, how = _on_ray(w, tasks, ray_address)
+        tick(len(tasks))
     else:
         n = workers or os.cpu_count() or 1
         if n == 1:
-            rows = [evaluate(w, t) for t in tasks]
+            rows = []
+            for t in tasks:
+                rows.append(evaluate(w, t))
+                tick(1)
         else:
             from concurrent.futures import ProcessPoolExecutor
 
@@ -430,7 +437,10 @@ def search(w: Workload, tasks: list[Task], workers: int | None = None, ray_addre
                                                               tasks[i].dp, tasks[i].ep))
             chunk = max(1, len(tasks) // (4 * n))
             with ProcessPoolExecutor(max_workers=n) as ex:
-                got = list(ex.map(_evaluate_packed, [(w, tasks[i]) for i in order], chunksize=chunk))
+                got = []
+                for r in ex.map(_evaluate_packed, [(w, tasks[i]) for i in order], chunksize=chunk):
+                    got.append(r)
+                    tick(1)
             rows = [None] * len(tasks)
             for i, r in zip(order, got):
                 rows[i] = r

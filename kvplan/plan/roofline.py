@@ -309,6 +309,16 @@ class Roofline:
         return (max(memory_s, compute_s) + comm_s + self.eff.step_overhead_s,
                 "compute" if compute_s > memory_s else "memory")
 
+    def decode_terms(self, ctx: int) -> tuple[int, int, int]:
+        """One sequence's decode at ``ctx``: (cache bytes read, bytes written, attention FLOPs)."""
+        return self.kv_tokens_read(ctx), self.kv_written(ctx), self.mix_flops(ctx + 1, ctx + 1)
+
+    def decode_seconds(self, ctx: int, batch: int = 1, terms: tuple[int, int, int] | None = None) -> float:
+        """``decode(ctx, batch).seconds`` without building the Step (sweep prices 10^5 of them);
+        ``terms``: ``decode_terms(ctx)``, computed once for every batch at that context."""
+        read, written, attn = terms or self.decode_terms(ctx)
+        return self._mixed((), batch, batch * read, batch * written, batch * attn, ctx, seconds=True)
+
     # --- the two passes --------------------------------------------------------------------
     def decode(self, ctx: int, batch: int = 1) -> Step:
         """The step that makes token ctx + 1 for ``batch`` sequences holding ``ctx`` tokens."""

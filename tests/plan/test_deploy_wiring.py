@@ -147,3 +147,21 @@ def test_a_pairs_p90s_are_the_simulators_seconds_in_milliseconds(runs):
     assert c.ttft_p90_ms == pytest.approx(p90(ttft_s) * 1000, rel=1e-9)
     assert c.itl_p90_ms == pytest.approx(p90(gaps_s) * 1000, rel=1e-9)
     assert 1 < c.itl_p90_ms < 100 and c.ttft_p90_ms > IB_S * 1000  # ms, not seconds
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_plan_tells_its_progress_one_configuration_at_a_time(workers):
+    """ux16: `kvplan plan` with its default search ran 70 s with nothing on the screen; the library now
+    says the number of configurations, then each one done (the CLI draws a bar on a terminal)."""
+    import kvplan
+
+    told = []
+
+    def start(total):
+        told.append(("total", total))
+        return lambda n: told.append(n)
+
+    res = kvplan.plan_deployment("llama-3.1-8b", 4, "256", "16", 500, 50, gpus="h100,l40s", tps=[1, 2], seqs=[32],
+                                 disaggregated=False, requests=20, workers=workers, progress=start)
+    assert told[0] == ("total", res.tasks) and res.tasks == 4  # 2 GPUs × 2 TP × 1 max_num_seqs
+    assert told[1:] == [1] * res.tasks

@@ -265,7 +265,7 @@ def test_rows_with_a_gpu_use_every_setting():
     spec = catalog.load_model("llama-3.1-70b")
     (row,) = whatif.rows([spec], 8192, 2, "fp8", gpu=H100, tp=4, weight_dtype="fp8", engine="vllm")
     f = fit(spec, H100, tp=4, engine="vllm", kv_dtype="fp8", weight_dtype="fp8", ctx=8192)
-    r = perf.Roofline(spec, H100, 4, "fp8", "fp8")
+    r = perf.step_model(spec, H100, 4, "fp8", "fp8")  # perf's own step (ux16: was the bare roofline)
     assert row["gpu"] == "h100-sxm-80gb" and row["max_batch"] == f.max_batch > 0
     assert row["weights_bytes"] == spec.parameters()  # 1 byte each
     assert row["decode_tokens_per_second"] == 2 / r.decode(8192, 2).seconds
@@ -300,12 +300,13 @@ def test_parse_range_messages_and_edges():
     ("llama-3.1-8b", 1, None, None), ("llama-3.1-70b", 4, "fp8", "fp8"), ("jamba-v0.1", 2, None, None),
     ("mixtral-8x7b", 2, "q8_0", None), ("gemma-2-9b", 1, "fp8", "int4"), ("deepseek-v4-flash", 8, None, None),
 ])
-def test_sweep_equals_the_roofline_everywhere(model, tp, kv, wd):
-    # memory- and compute-bound points (batch 1 ... 2,048 at small and large contexts), TP, state
+def test_sweep_equals_perfs_step_everywhere(model, tp, kv, wd):
+    # memory- and compute-bound points (batch 1 ... 2,048 at small and large contexts), TP, state;
+    # the step is perf's own (perf.step_model, per operation; ux16: it was the bare roofline)
     spec = catalog.load_model(model)
     ctxs, batches = [16, 3000, 32768], [1, 7, 256, 2048]
     res = sw.sweep(spec, ctxs, batches, [kv], H100, tp, weight_dtype=wd)
-    r = perf.Roofline(spec, H100, tp, kv, wd)
+    r = perf.step_model(spec, H100, tp, kv, wd)
     from kvplan.plan.fit import fit
     from kvplan.plan.size import kv_size
 
