@@ -105,6 +105,23 @@ class Profile:
                                             + (f" ({r:g} × the catalog's fp32-accumulate figure)" if r != 1 else "")
                                             + f": {f['source']}")
 
+    def act_quant(self, scheme: str, m: int, k: int):
+        """(seconds added to one FP8 GEMM of M × K input by quantizing its input per ``scheme`` rather than as the
+        engine's measured table did, source), or (0.0, "") where no table applies: the engine's tables are not the ones
+        data/act_quant.yaml measured (vLLM's), or its family has no quantize table. ``scheme``: one of the file's
+        ``schemes``, each a count of the two measured kernels (vLLM's static_scaled_fp8_quant, ``scale_matrix``, and
+        what a per-token scale adds to it, ``compute_scale``) at (M, K), log-interpolated on both axes."""
+        aq = tables.load("act_quant")
+        rule = aq["schemes"].get(scheme)
+        if rule is None:
+            raise KvplanError(f"activation quantization must be one of {', '.join(aq['schemes'])}, got {scheme!r}")
+        fam = aq["families"].get(self.family)
+        if fam is None or self.eng["tables"] != aq["tables"] or not (rule["scale_matrix"] or rule["compute_scale"]):
+            return 0.0, ""
+        us = (rule["scale_matrix"] * tables.interp2(fam["k"], aq["m"], fam["scale_matrix_us"], k, m)
+              + rule["compute_scale"] * tables.interp2(fam["k"], aq["m"], fam["compute_scale_us"], k, m))
+        return us * 1e-6, f"{rule['source']}; {fam['source']} (the table includes {aq['included_in_table']})"
+
     # ---- MoE ----------------------------------------------------------------------------
     def moe_fit(self, fmt: str | None):
         """(the measured grouped-MoE fit for experts in ``fmt``, or None, source) (kernels.yaml ``moe``)."""
