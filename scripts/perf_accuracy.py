@@ -5,6 +5,8 @@ rounds 1-13, whose figures were read before the next round and which may be fitt
 
     python scripts/perf_accuracy.py          # rewrite docs/perf-accuracy.md
     python scripts/perf_accuracy.py --check  # exit 1 if the page is out of date
+    python scripts/perf_accuracy.py --rows torchao-h100,fp8   # only the rows whose id holds one of the words:
+                                             # each row's prediction and error, and their medians by side (seconds)
 
 Reads benchmarks/published/measurements.yaml (the measurements, with sources), benchmarks/published/split.yaml
 (the fit / held-out split by source document, drawn with a seed before any constant was fitted: issue 21) and
@@ -52,6 +54,9 @@ CHECKPOINTS = {i: x["weight_quant"] for x in yaml.safe_load((PUB / "checkpoints.
 # seen or fit rows fit.py leaves out of its fit, each with its reason and source (not_fitted.yaml): a kernel path no
 # table prices, which fitted would be charged to every other row of the engine
 NOT_FITTED = {i for x in yaml.safe_load((PUB / "not_fitted.yaml").read_text()) for i in x["ids"]}
+# rows whose FP8 GEMMs quantize their inputs otherwise than the engine's measured table did: row id -> scheme
+# (act_quant.yaml, with the sources that say so; latency/data/act_quant.yaml prices it)
+ACT_QUANT = {i: x["scheme"] for x in yaml.safe_load((PUB / "act_quant.yaml").read_text()) for i in x["ids"]}
 
 
 def spec_for(e: dict):
@@ -90,7 +95,7 @@ def model_for(e: dict):
     return OpLatency(spec, catalog.load_gpu(e["gpu"]), e["num_gpus"],
                      e["kv_dtype"] or e["weight_dtype"], wd, engine=profile_of(e),
                      cuda_graphs=False if e["id"] in GRAPHS_OFF else None,
-                     multi_block=_doc_of(e["source"]) not in MULTI_BLOCK_OFF)
+                     multi_block=_doc_of(e["source"]) not in MULTI_BLOCK_OFF, act_quant=ACT_QUANT.get(e["id"]))
 
 
 def front_end(e: dict) -> float:
@@ -1214,6 +1219,52 @@ FROZEN_S15_SERVED = {
     "fit_ttft": "14.0 % / -1.8 % (n 52)", "seen_ttft": "12.4 % / -9.0 % (n 130)"}
 
 
+FROZEN_S16_ACT = {"row": "torchao-h100-llama3.1-8b-fp8dq-tensor-bs1-6-200", "before": "-45.1 %",
+                  "held_decode": "13.4 % / -6.0 % (n 14)", "held_fp8": "27.1 % / -27.1 % (n 3)"}
+
+
+def _session16_act_quant(s: dict) -> list[str]:
+    """Session 16's FP8 activation quantization per linear call (issue 21), made with round 14's rows seen; no constant
+    fitted, fit.py not rerun (no fit-side row runs another scheme than its table's)."""
+    fz, rows = FROZEN_S16_ACT, {r["id"]: r for r in s["_rows"]}
+    r14 = [r for r in s["_rows"] if r["doc"] == "torchao-quantization-readme-92dd5f5"]
+    dec = _cell(stats([r for r in r14 if r["phase"] == "decode"]))
+    f8 = _cell(stats([r for r in r14 if r["w"] == "fp8"]))
+    return [
+        "Session 16 (issue 21, round 14's rows seen; no constant was fitted, `fit.py` was not rerun): FP8 activation "
+        "quantization per linear call. vLLM's measured `fp8` GEMM table, which prices the FP8 W8A8 GEMMs of vLLM and "
+        "gpt-fast, already times a dynamic per-token quantization of each call's input (aiconfigurator's "
+        "`collector/vllm/collect_gemm.py` runs `RowParallelLinear.forward` on a bfloat16 input with "
+        "`Fp8Config(activation_scheme='dynamic')`; vLLM's `Fp8LinearMethod` picks per-token scales where CUTLASS FP8 "
+        "runs). A GEMM group quantized otherwise now adds the measured kernels' difference at its (M, K), once per "
+        "input the engine quantizes (q, k, v share one, gate and up one: `gemm.own_inputs`): `data/act_quant.yaml`, "
+        "from aiconfigurator's vLLM quantize tables (`static_scaled_fp8_quant` 2.1 us at M = 1, K = 4,096 on H100; a "
+        "per-token scale adds 0.7 us there). Static per-tensor takes the per-token scale away (aiconfigurator's own "
+        "`fp8_static` rule); dynamic per-tensor (vLLM's `dynamic_scaled_fp8_quant`: a max reduction over the tensor, "
+        "then the quantization) adds a second pass. `benchmarks/published/act_quant.yaml` lists the rows that run "
+        f"another scheme than the table's: torchao's per-tensor row {fz['before']} → {_pct(rows[fz['row']]['kvplan_err'])} "
+        "(its per-row row runs the table's scheme and does not move); dstack's Llama 3.1 405B FP8 rows are an "
+        "`fbgemm_fp8` checkpoint, per-token as the table (unchanged); Vultr's Nemotron 3 Nano FP8 checkpoint's scheme "
+        "was not read (unchanged). Round 14's rows (seen) before → after: decode "
+        f"{fz['held_decode']} → {dec}; fp8 {fz['held_fp8']} → {f8}. What the kernels do not explain: torchao's "
+        "per-tensor row takes 2.1 ms a step more than its per-row row (8.6 against 6.5 ms; 161 linear calls, 13 us "
+        "each) where vLLM's two quantization paths differ by 1–1.5 us a call: the rest is torchao's own path "
+        "(torch.compile'd scaling, `torch._scaled_mm` with per-tensor scales at M = 1), which no measured table prices; "
+        "FP8 weight-only (torchao `float8wo`, bfloat16 activations) has no path of its own in kvplan and stays priced "
+        "as W8A8. Not changed, for want of a source: gpt-fast's GEMM efficiency on H100. Every H100 row of round 14 is "
+        "optimistic (bfloat16 −20 %: the README's 1,905 GB/s is 57 % of the SXM part's 3.35 TB/s, where kvplan prices "
+        "vLLM's bfloat16 table at 0.77 of it at M = 1). gpt-fast's batch-1 GEMMs are not the kernel that table times: "
+        "its `generate.py` sets `torch._inductor.config.coordinate_descent_tuning = True`, under which inductor "
+        "rewrites an M = 1 `mm` as a multiply and a sum (`torch/_inductor/decomposition.py` `mm`), a Triton "
+        "reduction; but the only H100 figures of that kernel are these 6 rows (gpt-fast's README and PyTorch's blog "
+        "post measure A100s), so no H100 efficiency was fitted to them. The README does not name the H100 variant: "
+        "on a PCIe card (2.0 TB/s) 1,905 GB/s would be 95 % of the datasheet, above any gpt-fast run (A100 SXM 70 %; "
+        "gpt-fast's README: 'peak bandwidth is about 1700 GB/s' on its power-limited A100, 83 %), and on an H100 NVL "
+        "(3.9 TB/s) 49 %, farther still; SXM stays.",
+        "",
+    ]
+
+
 def _session15_served(s: dict) -> list[str]:
     """Session 15's served first token (issue 21): the warm-up repeat of tt-inference-server's client, Vultr's front end."""
     fz, rows = FROZEN_S15_SERVED, {r["id"]: r for r in s["_rows"]}
@@ -1637,6 +1688,7 @@ def _changes(s: dict) -> list[str]:
     return [
         "## What changed after the held-out figures were seen",
         "",
+        *_session16_act_quant(s),
         *_session15_served(s),
         *_session14_attention(s),
         *_hybrid_blocks(s),
@@ -1822,8 +1874,35 @@ def render() -> str:
     return "\n".join(lines)
 
 
+def subset(words: list[str]) -> list[str]:
+    """``--rows``: the lines of a quick look at the rows whose id holds one of ``words`` (predicted alone, not the page)."""
+    meas = yaml.safe_load((PUB / "measurements.yaml").read_text())
+    doc, prefixes = split()
+    pending = {i for n in PENDING for i in doc[n]["held_out_sources"]}
+    out, errs = [], {}
+    for e in meas:
+        if not any(w in e["id"] for w in words):
+            continue
+        src = next(s for p, s in prefixes.items() if e["source"].startswith(p))
+        if src["id"] in pending:
+            out.append(f"{e['id']}: held out, not printed yet (left out)")
+            continue
+        side = side_of(src["id"], doc)
+        p = predict(e)
+        err = per_token_error(e["metric"], p, e["value"])
+        errs.setdefault(side, []).append(err)
+        out.append(f"{e['id']} [{side}] measured {_f(e['value'])} kvplan {_f(p)} {_pct(err)}")
+    for side, es in errs.items():
+        out.append(f"{side}: median |error| {_apct(statistics.median(abs(x) for x in es))}, signed "
+                   f"{_pct(statistics.median(es))} (n {len(es)})")
+    return out
+
+
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
+    if "--rows" in sys.argv:
+        print("\n".join(subset(sys.argv[sys.argv.index("--rows") + 1].split(","))))
+        sys.exit(0)
     text = render()
     if "--check" in sys.argv:
         ok = DOC.exists() and DOC.read_text() == text
