@@ -133,8 +133,10 @@ class OpLatency(Roofline):
     def _gemms(self, shapes, m: int, fmt):
         t, bound_t, src = 0.0, {"memory": 0.0, "compute": 0.0}, ""
         for count, lins in shapes:
-            for (n, k), own in zip(lins, gemm.own_inputs(lins, self.hidden) if fmt.act else [True] * len(lins)):
-                s, b, src = fmt.seconds(self.prof, m, n, k, own)
+            own = gemm.own_inputs(lins, self.hidden) if getattr(fmt, "act", None) else None  # inputs it quantizes
+            for i, (n, k) in enumerate(lins):
+                s, b, src = (fmt.seconds(self.prof, m, n, k) if own is None or own[i]
+                             else fmt.seconds(self.prof, m, n, k, own_input=False))
                 t += count * s
                 bound_t[b] += count * s
         return t, max(bound_t, key=bound_t.get), src
