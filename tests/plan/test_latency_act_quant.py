@@ -24,16 +24,16 @@ ROOT = Path(__file__).resolve().parents[2]
 H100 = "h100-sxm-80gb"
 
 
-def measured_us(table: str, k: int, m: int, family: str = "h100_sxm") -> float:
+def measured_us(table: str, k: int, m: int, family: str = "h100_sxm", tabs: str = "vllm") -> float:
     aq = tables.load("act_quant")
-    fam = aq["families"][family]
+    fam = aq["tables"][tabs]["families"][family]
     return fam[table][fam["k"].index(k)][aq["m"].index(m)]
 
 
-def interp_us(table: str, k: int, m: int, family: str = "h100_sxm") -> float:
+def interp_us(table: str, k: int, m: int, family: str = "h100_sxm", tabs: str = "vllm") -> float:
     """Between the grid's K rows (14,336 is not one): log-linear in K, as the model reads it."""
     aq = tables.load("act_quant")
-    fam = aq["families"][family]
+    fam = aq["tables"][tabs]["families"][family]
     return tables.interp2(fam["k"], aq["m"], fam[table], k, m)
 
 
@@ -60,14 +60,36 @@ def test_per_token_is_the_tables_own():
     assert fp8("vllm", 1, 6144, 4096, "dynamic_token") == fp8("vllm", 1, 6144, 4096)
 
 
-def test_only_vllms_fp8_table_carries_it():
-    """TensorRT-LLM's and SGLang's tables were not read for their quantization: no change there; a bf16 GEMM has none."""
-    for eng in ("trtllm", "sglang"):
-        assert fp8(eng, 1, 6144, 4096, "dynamic_tensor") == fp8(eng, 1, 6144, 4096)
+def test_tables_without_a_rule():
+    """SGLang's tables were not read for their quantization: no change there; a bf16 GEMM has none; TensorRT-LLM's
+    table has no per-token rule (its quantize tables time per-tensor kernels): refused, not guessed."""
+    assert fp8("sglang", 1, 6144, 4096, "dynamic_tensor") == fp8("sglang", 1, 6144, 4096)
     g = catalog.load_gpu(H100)
     bf = [gemm.seconds(Profile(g, "vllm"), 1, 6144, 4096, "bf16", "bf16", 1e15, 0.8, act=a)[0]
           for a in (None, "dynamic_tensor")]
     assert bf[0] == bf[1]
+    with pytest.raises(KvplanError, match="no measured rule"):
+        fp8("trtllm", 1, 6144, 4096, "dynamic_token")
+
+
+@pytest.mark.parametrize("m,k", [(1, 4096), (64, 8192)])
+def test_trtllm_static_takes_away_its_per_tensor_scale(m, k):
+    assert fp8("trtllm", m, 6144, k, "dynamic_tensor") == fp8("trtllm", m, 6144, k)
+    got = fp8("trtllm", m, 6144, k, "static_tensor") - fp8("trtllm", m, 6144, k)
+    assert got == pytest.approx(-measured_us("compute_scale_us", k, m, tabs="trtllm") * 1e-6, rel=1e-9)
+
+
+def test_trtllm_engines_run_static_scales_by_default():
+    """engines.yaml trtllm / other ``fp8_activations: static_tensor``: Llama 3 8B FP8 decode at batch 1 costs the
+    table's time less one per-tensor scale computation per quantized input (32 layers × 4 + the LM head)."""
+    spec, g = catalog.load_model("llama-3-8b"), catalog.load_gpu(H100)
+    for eng in ("trtllm", "other"):
+        dflt = OpLatency(spec, g, 1, "fp8", "fp8", engine=eng).decode(100).seconds
+        table = OpLatency(spec, g, 1, "fp8", "fp8", engine=eng, act_quant="dynamic_tensor").decode(100).seconds
+        ks = [4096, 4096, 4096, 14336] * 32 + [4096]
+        want = sum(interp_us("compute_scale_us", k, 1, tabs="trtllm") for k in ks) * 1e-6
+        assert table - dflt == pytest.approx(want, rel=1e-6)
+    assert OpLatency(spec, g, 1, "fp8", "fp8", engine="vllm").act_quant is None
 
 
 def test_unknown_scheme_is_refused():
@@ -93,7 +115,7 @@ def test_rows_schemes_exist():
     pa = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(pa)
     ids = {e["id"] for e in yaml.safe_load((ROOT / "benchmarks/published/measurements.yaml").read_text())}
-    schemes = tables.load("act_quant")["schemes"]
+    schemes = tables.load("act_quant")["tables"]["vllm"]["schemes"]  # the rows run gpt-fast on vLLM's tables
     assert pa.ACT_QUANT and set(pa.ACT_QUANT) <= ids and set(pa.ACT_QUANT.values()) <= set(schemes)
 
 
@@ -106,3 +128,13 @@ def test_own_inputs_follow_the_engines_fused_layers():
     assert gemm.own_inputs([(1536, 7168), (3072, 1536), (576, 7168), (4096, 512), (7168, 2048)], 7168) == \
         [True, True, False, True, True]
     assert gemm.own_inputs([(128256, h)], h) == [True]  # the LM head
+
+
+def test_block_scaled_weights_keep_the_tables_quantization():
+    """DeepSeek-R1's 128 × 128 block FP8 on TensorRT-LLM (H200 has no fp8_block curve: the fp8 one prices it): its
+    activations are quantized per group at run time, so the engine's static default does not apply."""
+    g = catalog.load_gpu("h200")
+    prof = Profile(g, "trtllm")
+    args = (prof, 1, 7168, 2048, "fp8_e4m3", "fp8", g.dense_tflops["fp8"] * 1e12, 0.8, None)
+    assert gemm.seconds(*args, 128, "static_tensor") == gemm.seconds(*args, 128, None)
+    assert gemm.seconds(*args, None, "static_tensor") < gemm.seconds(*args, None, None)

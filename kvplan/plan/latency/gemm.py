@@ -42,7 +42,8 @@ def seconds(prof, m: int, n: int, k: int, wfmt: str, compute_fmt: str, peak_flop
     (``WeightQuant.block``), which takes the profile's ``fp8_block`` curve where it has one (rocm.yaml:
     a block-scale kernel measured on its own; aiconfigurator's ``fp8`` curves stand for both); ``act``: how an FP8 W8A8
     GEMM's input is quantized (data/act_quant.yaml ``schemes``; None: as the table measured it), priced where the curve
-    is vLLM's per-tensor-weight ``fp8`` one: the table's time plus the scheme's measured kernel difference, no lower
+    is a per-tensor-weight ``fp8`` one (not for block-scaled weights, whose engines quantize activations per group of
+    ``block`` at run time: no rule measured): the table's time plus the scheme's measured kernel difference, no lower
     than the roofline (aiconfigurator's own fp8_static rule, ``Profile.act_quant``)."""
     wbytes = stored_bytes(wfmt, n, k) if weight_bytes is None else weight_bytes
     nbytes = wbytes + 2 * m * (n + k)
@@ -72,7 +73,7 @@ def seconds(prof, m: int, n: int, k: int, wfmt: str, compute_fmt: str, peak_flop
             t *= f
         src += f"; dequant ×{f:.2f}: {fsrc}" if fsrc else ""
     t = max(t, floor)
-    if act and table_fmt == "fp8":
+    if act and table_fmt == "fp8" and not block:  # block-scaled weights quantize activations per 1 x block group
         d, asrc = prof.act_quant(act, m, k)
         if asrc:
             t = max(t + d, mem, comp)

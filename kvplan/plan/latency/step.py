@@ -34,11 +34,12 @@ class OpLatency(Roofline):
         """``multi_block`` False: decode attention without a split of the context across thread blocks (TensorRT-LLM
         before 0.13 unless built with --multi_block_mode; attention.decode_seconds ``one_cta``). ``act_quant``: how the
         FP8 W8A8 GEMMs quantize their inputs (data/act_quant.yaml ``schemes``: ``dynamic_token``, ``static_tensor``,
-        ``dynamic_tensor``); None: as the engine's measured GEMM table did (gemm.seconds ``act``)."""
+        ``dynamic_tensor``); None: the engine's own (engines.yaml ``fp8_activations``: TensorRT-LLM's static scales),
+        else as its measured GEMM table did (gemm.seconds ``act``)."""
         super().__init__(spec, gpu, tp, kv_dtype, weight_dtype)
-        self.act_quant = act_quant
         self.ep, self.dp = ep, moe.check_expert_parallel(self.spec, tp, ep)  # EP = tp × DP ranks
         self.prof = Profile(gpu, engine, cuda_graphs)
+        self.act_quant = act_quant or self.prof.eng.get("fp8_activations")
         self.engine = self.prof.engine
         rank = self.spec.shard(tp)
         h = self.hidden = rank.hidden_size
