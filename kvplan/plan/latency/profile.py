@@ -105,6 +105,31 @@ class Profile:
                                             + (f" ({r:g} × the catalog's fp32-accumulate figure)" if r != 1 else "")
                                             + f": {f['source']}")
 
+    def act_quant(self, scheme: str, m: int, k: int):
+        """(seconds added to one FP8 GEMM of M × K input by quantizing its input per ``scheme`` rather than as the
+        engine's measured table did, source), or (0.0, "") where no table applies: data/act_quant.yaml has no entry for
+        the engine's tables (vLLM's, TensorRT-LLM's) or its family, or the scheme is the table's own. ``scheme``: one of
+        the tables' ``schemes``, each a count of the two measured kernels (the static quantization kernel,
+        ``scale_matrix``, and what computing the scale at run time adds to it, ``compute_scale``) at (M, K),
+        log-interpolated on both axes; a scheme the tables' entry has no rule for is refused."""
+        aq = tables.load("act_quant")
+        known = sorted({x for t in aq["tables"].values() for x in t["schemes"]})
+        if scheme not in known:
+            raise KvplanError(f"activation quantization must be one of {', '.join(known)}, got {scheme!r}")
+        t = aq["tables"].get(self.eng["tables"])
+        fam = t and t["families"].get(self.family)
+        if fam is None:
+            return 0.0, ""
+        rule = t["schemes"].get(scheme)
+        if rule is None:
+            raise KvplanError(f"activation quantization {scheme!r} has no measured rule for {self.engine}'s "
+                              f"{self.eng['tables']} tables (data/act_quant.yaml: {', '.join(t['schemes'])})")
+        if not (rule["scale_matrix"] or rule["compute_scale"]):
+            return 0.0, ""
+        us = (rule["scale_matrix"] * tables.interp2(fam["k"], aq["m"], fam["scale_matrix_us"], k, m)
+              + rule["compute_scale"] * tables.interp2(fam["k"], aq["m"], fam["compute_scale_us"], k, m))
+        return us * 1e-6, f"{rule['source']}; {fam['source']} (the table includes {t['included_in_table']})"
+
     # ---- MoE ----------------------------------------------------------------------------
     def moe_fit(self, fmt: str | None):
         """(the measured grouped-MoE fit for experts in ``fmt``, or None, source) (kernels.yaml ``moe``)."""

@@ -32,15 +32,19 @@ from .profile import Profile
 
 class OpLatency(Roofline):
     def __init__(self, spec, gpu, tp: int = 1, kv_dtype=None, weight_dtype=None, engine: str = "vllm",
-                 cuda_graphs: bool | None = None, ep: int = 1, multi_block: bool = True):
+                 cuda_graphs: bool | None = None, ep: int = 1, multi_block: bool = True, act_quant: str | None = None):
         """``multi_block`` False: decode attention without a split of the context across thread blocks (TensorRT-LLM
-        before 0.13 unless built with --multi_block_mode; attention.decode_seconds ``one_cta``)."""
+        before 0.13 unless built with --multi_block_mode; attention.decode_seconds ``one_cta``). ``act_quant``: how the
+        FP8 W8A8 GEMMs quantize their inputs (data/act_quant.yaml ``schemes``: ``dynamic_token``, ``static_tensor``,
+        ``dynamic_tensor``); None: the engine's own (engines.yaml ``fp8_activations``: TensorRT-LLM's static scales),
+        else as its measured GEMM table did (gemm.seconds ``act``)."""
         super().__init__(spec, gpu, tp, kv_dtype, weight_dtype)
         self.ep, self.dp = ep, moe.check_expert_parallel(self.spec, tp, ep)  # EP = tp × DP ranks
         self.prof = Profile(gpu, engine, cuda_graphs)
+        self.act_quant = act_quant or self.prof.eng.get("fp8_activations")
         self.engine = self.prof.engine
         rank = self.spec.shard(tp)
-        h = rank.hidden_size
+        h = self.hidden = rank.hidden_size
         self.wfmt = self.weight_dtype
         self.layers_n = rank.num_layers
         self.attn_layers = attention_layers(rank)  # layers with an attention kernel: its per-kernel floor
@@ -131,13 +135,13 @@ class OpLatency(Roofline):
         that asks for a quantized head (``lm_head: true``) is refused on import (sources/hfconfig/quant.py)."""
         q = self.spec.weight_quant
         if weight_dtype or q is None:
-            same = gemm.Format(self.wfmt, self.compute_fmt, self.peak_flops, self.mamf)
+            same = gemm.Format(self.wfmt, self.compute_fmt, self.peak_flops, self.mamf, act=self.act_quant)
             return same, same, same
 
         def fmt(name, quant):
             cf = compute_format(name, self.act_dtype, self.gpu)
             mamf = self.mamf if cf == self.compute_fmt else efficiency(self.gpu, cf).compute
-            return gemm.Format(name, cf, self.gpu.dense_tflops[cf] * 1e12, mamf, quant)
+            return gemm.Format(name, cf, self.gpu.dense_tflops[cf] * 1e12, mamf, quant, self.act_quant)
 
         plain, stored = fmt(self.act_dtype, None), fmt(q.format, q)
         return (stored if q.scope == "linear" else plain, stored if q.scope in ("linear", "mlp") else plain, plain)
@@ -146,8 +150,10 @@ class OpLatency(Roofline):
     def _gemms(self, shapes, m: int, fmt):
         t, bound_t, src = 0.0, {"memory": 0.0, "compute": 0.0}, ""
         for count, lins in shapes:
-            for n, k in lins:
-                s, b, src = fmt.seconds(self.prof, m, n, k)
+            own = gemm.own_inputs(lins, self.hidden) if getattr(fmt, "act", None) else None  # inputs it quantizes
+            for i, (n, k) in enumerate(lins):
+                s, b, src = (fmt.seconds(self.prof, m, n, k) if own is None or own[i]
+                             else fmt.seconds(self.prof, m, n, k, own_input=False))
                 t += count * s
                 bound_t[b] += count * s
         return t, max(bound_t, key=bound_t.get), src
