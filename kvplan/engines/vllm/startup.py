@@ -347,6 +347,31 @@ def snapshot_before_nccl(version: str | None) -> bool | None:
     return None if key is None else key < first
 
 
+def whole_non_torch(version: str | None) -> bool | None:
+    """Whether vLLM ``version``'s V1 worker charges everything on the device outside torch's
+    allocator, the CUDA context and other processes included (v1/worker/gpu_worker.py
+    determine_available_memory up to 0.9.0, startup.yaml whole_non_torch_until), rather than the
+    growth after its start-up snapshot (0.9.1 on); None where no release can be read. ``0.9.x``
+    holds both rules, so it reads as None."""
+    import re
+
+    last = _release(_data()["whole_non_torch_until"]["release"])
+    if (m := re.match(r"\s*v?(\d+)\.(\d+)\.x\b", version or "")):
+        minor = (int(m.group(1)), int(m.group(2)))
+        return None if minor == last[:2] else minor < last[:2]
+    key = _release(version)
+    return None if key is None else key <= last
+
+
+def cuda_context(gpu) -> tuple[int, int]:
+    """(bytes, uncertainty) of the CUDA context and what else sits on ``gpu`` before vLLM starts,
+    by card kind: SGLang's start-up logs' figure (engines/sglang_startup.py PRE_LOAD_TP1, the one
+    home of it), an estimate carried with its PRE_LOAD_UNCERTAINTY."""
+    from ..sglang_startup import PRE_LOAD_UNCERTAINTY, used_before
+
+    return used_before(gpu, 1, 1), PRE_LOAD_UNCERTAINTY["value"]
+
+
 def nvls_group(gpu, tp: int, pp: int) -> bool:
     """Whether a TP or PP group of ``tp`` × ``pp`` on ``gpu`` is one where NCCL can set up NVLink
     SHARP: more than two GPUs in the group (NVIDIA/nccl src/transport/nvls.cc ncclNvlsInit,
@@ -496,6 +521,17 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
             nt_src += ("; NCCL over PCIe (no NVLink): the PCIe figure fitted on a fit-side log, the rest of "
                        "the NVLink figure carried as the uncertainty")
         ver = opts.vllm_version or VERSION
+        if (whole := whole_non_torch(ver)) is not False:
+            ctx, ctx_unc = cuda_context(gpu)
+            if whole:
+                nt, nt_unc = nt + ctx, nt_unc + ctx_unc
+                nt_src += (f"; vLLM {ver} charges everything outside torch's allocator (gpu_worker.py "
+                           f"determine_available_memory, up to 0.9.0): the CUDA context and other processes, "
+                           f"{ctx / GiB:.2f} GiB estimated by card kind (SGLang's logs), ±{ctx_unc / GiB:.2f} GiB")
+            else:
+                nt_unc += ctx
+                nt_src += (f"; a release kvplan cannot read may be one up to 0.9.0, which charges the CUDA "
+                           f"context and other processes too ({ctx / GiB:.2f} GiB, carried as uncertainty)")
         if (nccl := nccl_before_snapshot(gpu, tp, pp, ver)):
             nt, nt_unc = nt + nccl, nt_unc + nccl
             when = ("takes its snapshot before NCCL's communicators exist (gpu_worker.py init_device, "
