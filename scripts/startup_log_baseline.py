@@ -158,6 +158,21 @@ def _log_kv(e: dict) -> float | None:
     return e.get("available_kv_cache_gib") if e.get("engine") != "SGLang" else e.get("kv_pool_gib")
 
 
+def _log_kv_from_tokens(e: dict, cap) -> float | None:
+    """A started vLLM log's KV budget in GiB from its own "GPU KV cache size" tokens where it prints
+    no GiB line (vLLM 0.9.0 and earlier): tokens ÷ block size × bytes a block, read from kvplan's
+    layout where that layout is one group of full-attention layers (one page size, so the tokens are
+    num_gpu_blocks × block size; vLLM sizes num_gpu_blocks = budget // bytes a block, so the budget
+    lies within one block, here 2 MiB, above this figure). None for any other row."""
+    d = getattr(cap, "detail", None) or {}
+    groups = d.get("groups") or []
+    tokens, bs, bpb = e.get("kv_cache_tokens"), d.get("block_size"), d.get("bytes_per_block")
+    if (e.get("engine") in ("SGLang", "TRT-LLM", "V0") or e.get("refused") or not tokens or not bs or not bpb
+            or len(groups) != 1 or groups[0].get("kind") != "full" or tokens % bs):
+        return None
+    return tokens // bs * bpb / GiB
+
+
 def rows() -> list[dict]:
     out = []
     for e in startup_log_split.all_logs():
@@ -222,6 +237,8 @@ def rows() -> list[dict]:
             w_log = e.get("model_weights_gib") or e.get("weights_mem_usage_gib")
             if w_log is not None:
                 r["kv_logw"] = r["kv"] + r["parts"]["weights"] - w_log
+            if r["log_kv"] is None and (tok := _log_kv_from_tokens(e, cap)) is not None:
+                r["log_kv"], r["log_kv_from_tokens"] = tok, True
             if r["log_kv"] is not None:
                 r["err_gib"] = r["kv"] - r["log_kv"]
                 if r["log_kv"] > 0 and not r["refused"]:
@@ -291,7 +308,7 @@ def table(rs: list[dict]) -> str:
             note = "" if r["verdict"] == "fits" else f"started; kvplan: {r['verdict'].replace('_', ' ')}"
         model = (e.get("model") or "?").replace("|", "/")
         lines.append(f"| [{r['id']}]({e.get('log_url') or r['url']}) | {r['side']} | {eng} | {_gpus(e)} | {model} | "
-                     f"{_flags(e)} | {_num(r['log_kv'])} | {_num(r['kv'])} | {err} | {note.replace('|', '/')} |")
+                     f"{_flags(e)} | {_num(r['log_kv'])}{' (tokens)' if r.get('log_kv_from_tokens') else ''} | {_num(r['kv'])} | {err} | {note.replace('|', '/')} |")
     return "\n".join(lines)
 
 
