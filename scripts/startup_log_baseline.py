@@ -1349,7 +1349,10 @@ growth after profile_cudagraph_memory (inside memory_profiling from 0.18.0 on; c
 envs.py), and the same model's 0.21.0 estimate is 0.68 GiB in kanitakorn's unscored logs (kvplan charges
 0.65); those logs (a card of 43.7 to 44.6 GiB by their utilization line, "equivalent to
 --gpu-memory-utilization=0.9046") leave 1.0 to 1.9 GiB (1.7 at an L40S's 44.42) to the activation peak and the
-non-torch growth where kvplan charges 0.96, so the rest is likely in 0.21's profile run, not its graphs; it lies within the activation term's ±0.90 GiB and the graphs' ±1.23 GiB, which already make an edge
+non-torch growth where kvplan charges 0.96, and across kanitakorn's 48 fit and seen 0.21.0 start-ups (the
+same non-default args throughout) that rest is 0.95 to 1.20 GiB in 41 and 1.64 to 1.78 GiB in 7 (6 of them the
+first start-up in their file): a step of 0.5 to 0.8 GiB from one run to the next, not a term of the shapes
+(a cold torch.compile cache is one possible cause; the logs do not print the compile time to tell); it lies within the activation term's ±0.90 GiB and the graphs' ±1.23 GiB, which already make an edge
 case "at risk" (--explain names the largest, the CUDA graphs). RAG-System's Qwen3-8B on 0.23.0's V2 runner
 (seen, +5.3 %, 0.37 GiB): v1/worker/gpu/model_runner.py profile_run runs the forward with skip_attn=True and
 profile_cudagraph_memory returns 0, so neither the attention nor graphs explain it; its input and sampler
