@@ -135,8 +135,10 @@ def test_constants_keep_values_only_and_are_ints():
 
 def test_non_torch_tp1_and_extra_beyond_one_gpu(monkeypatch):
     # the formula's shape with 1 and 10
-    monkeypatch.setattr(startup, "constants", lambda: {"non_torch_tp1_bytes": {"value": 1},
-                                                       "non_torch_extra_tp_bytes": {"value": 10}})
+    from kvplan.engines.vllm import startup_data  # startup.yaml's home (startup.py re-exports it)
+
+    monkeypatch.setattr(startup_data, "constants", lambda: {"non_torch_tp1_bytes": {"value": 1},
+                                                            "non_torch_extra_tp_bytes": {"value": 10}})
     assert startup.non_torch(1, 1) == 1
     assert startup.non_torch(2, 1) == 11 and startup.non_torch(1, 2) == 11 and startup.non_torch(2, 2) == 11
 
