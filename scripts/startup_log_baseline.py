@@ -1330,7 +1330,7 @@ outside torch's allocator after it (mem_get_info's total less free, less allocat
 CUDA context and any other process (a desktop's display) included. 0.9.1 is the first release whose
 init_device takes MemorySnapshot() and whose budget charges memory_profiling's non_torch_increase (the growth
 after that snapshot), as 0.9.2, 0.10.0 and later do (wheels read). engines/vllm/startup.yaml
-whole_non_torch_until (0.9.0) holds the edge; startup.py whole_non_torch and cuda_context charge, up to 0.9.0,
+whole_non_torch_until (0.9.0) holds the edge; non_torch.py whole_non_torch and cuda_context charge, up to 0.9.0,
 the context by card kind as SGLang's logs show it (engines/sglang_startup.py PRE_LOAD_TP1: 0.805 GiB on a
 desktop card, 0.635 on a datacenter card) with its ±0.5 GiB as uncertainty, so a verdict it decides is "at
 risk"; a release kvplan cannot read is charged nothing here and carries the context as uncertainty (no
