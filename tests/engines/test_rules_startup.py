@@ -135,8 +135,10 @@ def test_constants_keep_values_only_and_are_ints():
 
 def test_non_torch_tp1_and_extra_beyond_one_gpu(monkeypatch):
     # the formula's shape with 1 and 10
-    monkeypatch.setattr(startup, "constants", lambda: {"non_torch_tp1_bytes": {"value": 1},
-                                                       "non_torch_extra_tp_bytes": {"value": 10}})
+    from kvplan.engines.vllm import startup_data  # startup.yaml's home (startup.py re-exports it)
+
+    monkeypatch.setattr(startup_data, "constants", lambda: {"non_torch_tp1_bytes": {"value": 1},
+                                                            "non_torch_extra_tp_bytes": {"value": 10}})
     assert startup.non_torch(1, 1) == 1
     assert startup.non_torch(2, 1) == 11 and startup.non_torch(1, 2) == 11 and startup.non_torch(2, 2) == 11
 
@@ -537,7 +539,8 @@ def test_nccl_before_snapshot_charged_with_its_uncertainty():
     assert old.bytes == 2_322_162_761
     assert "vLLM 0.10.0 takes its snapshot before NCCL's communicators exist" in old.source
     unread = nt("not printed")  # a release kvplan cannot read: charged, the cautious side
-    assert (unread.bytes, unread.uncertainty) == (2_322_162_761, 1_731_604_758)
+    # (plus, as uncertainty only, the datacenter CUDA context a release up to 0.9.0 would charge)
+    assert (unread.bytes, unread.uncertainty) == (2_322_162_761, 1_731_604_758 + 681_826_058)
     assert "cannot read" in unread.source
     for version in ("0.11.0", None):  # from 0.11.0 on (None: kvplan's 0.33.0) NCCL is outside the growth
         assert (nt(version).bytes, nt(version).uncertainty) == (590_558_003, 0)
@@ -623,3 +626,35 @@ def test_overheads_v1_sampler_not_told_leans_at_risk():
     b = _parts(vllm_version="0.10.1.1", flashinfer_sampler=True)["activation"]
     assert (b.bytes, b.uncertainty) == (838_860_800 + 33_554_432, 966_367_641)
     assert "the V1 sampler through FlashInfer (the log says so)" in b.source
+
+
+# --- session 16: vLLM up to 0.9.0 charges everything outside torch, the CUDA context included ----------
+
+
+@pytest.mark.parametrize("version,whole", [
+    ("0.8.5", True), ("0.9.0", True),  # determine_available_memory: (total - free) - torch's allocated
+    ("0.9.1", False), ("0.9.2", False), ("0.10.0", False), ("0.33.0", False),  # growth after init_snapshot
+    ("0.9.1rc1", False),  # a pre-release of 0.9.1 sorts after 0.9.0
+    ("0.8.x", True), ("0.9.x", None), ("0.10.x", False), ("not printed", None), (None, None)])
+def test_whole_non_torch_by_release(version, whole):
+    # startup.yaml whole_non_torch_until: 0.9.0 the last release (0.9.1's Worker.init_device takes
+    # MemorySnapshot() and charges memory_profiling's non_torch_increase)
+    assert startup.whole_non_torch(version) is whole
+
+
+def test_whole_non_torch_charges_the_context_by_card_kind():
+    # RTX 5090 (a desktop card) at TP 1 under 0.9.0: the growth 150,323,855 + SGLang's display-card
+    # context 864,362,168 = 1,014,686,023 bytes, ± 536,870,912; an H100 takes the datacenter
+    # 681,826,058; 0.9.1 charges the growth alone, ± 0
+    m = catalog.load_model("llama-3.1-8b")
+    assert (PRE_LOAD_TP1["display"]["value"], PRE_LOAD_TP1["datacenter"]["value"]) == (864_362_168, 681_826_058)
+
+    def nt(version, gpu):
+        return next(p for p in startup.overheads(m, catalog.load_gpu(gpu), _Cfg, ServeOptions(vllm_version=version),
+                                                 1, 1) if p.key == "non_torch")
+    old = nt("0.9.0", "rtx-5090")
+    assert (old.bytes, old.uncertainty) == (1_014_686_023, PRE_LOAD_UNCERTAINTY["value"]) == (1_014_686_023, 536_870_912)
+    assert "determine_available_memory, up to 0.9.0" in old.source
+    assert nt("0.9.0", "h100").bytes == 150_323_855 + 681_826_058 == 832_149_913
+    for version in ("0.9.1", "0.10.0", None):
+        assert (nt(version, "rtx-5090").bytes, nt(version, "rtx-5090").uncertainty) == (150_323_855, 0)

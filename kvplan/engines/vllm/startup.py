@@ -43,33 +43,17 @@ uncertainty (``BudgetPart.uncertainty``), which the verdict (kvplan.plan.verdict
 """
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-
-import yaml
-
 from ...model import dtypes
 from ...model.spec import MoeMlp
 from ..base import BudgetPart
+from .non_torch import (cuda_context, nccl_before_snapshot, no_peer_access, non_torch,  # noqa: F401
+                        non_torch_extra_tp, non_torch_part, nvls_group, pcie_only, snapshot_before_nccl,
+                        whole_non_torch)
 from .settings import VERSION
+from .startup_data import _data, _release, const, constants  # noqa: F401
 
 MiB = 2**20
 GiB = 2**30
-
-
-@lru_cache(maxsize=1)
-def _data() -> dict:
-    return yaml.safe_load((Path(__file__).with_name("startup.yaml")).read_text())
-
-
-@lru_cache(maxsize=1)
-def constants() -> dict:
-    """startup.yaml: each constant with ``value`` (an int) and its ``source``."""
-    return {k: v for k, v in _data().items() if isinstance(v, dict) and "value" in v}
-
-
-def const(name: str) -> int:
-    return int(constants()[name]["value"])
 
 
 def forward_peak(spec, tokens: int) -> int:
@@ -148,19 +132,6 @@ def penalty_state(spec, tp: int, seqs: int) -> int:
     memory_profiling counts them (startup.yaml v2_sampler_0_33_source)."""
     vocab = spec.vocab_size * tp  # the padded vocabulary, at least vLLM's unpadded one
     return max(seqs, 0) * (vocab + -(-vocab // 32)) * 4
-
-
-def _release(version: str | None) -> tuple[int, int, int, int] | None:
-    """A vLLM version string as a sortable key: (major, minor, patch, 1), a pre-release or dev
-    build of that release (``0.19.2rc1.dev206+g95995bbef``) (…, 0): before the release. None where
-    no release can be read (``not printed``, ``nightly``)."""
-    import re
-
-    m = re.match(r"\s*v?(\d+)\.(\d+)\.(\d+)(\.\d+)?([\w.+-]*)", version or "")
-    if not m:
-        return None
-    final = not re.match(r"(rc|dev|a|b|\.dev)", m.group(5) or "")
-    return int(m.group(1)), int(m.group(2)), int(m.group(3)), int(final)
 
 
 def _range(ranges: list[dict], version: str | None) -> dict | None:
@@ -291,84 +262,6 @@ def activation_peak(spec, tokens: int, seqs: int, tp: int = 1) -> int:
     return max(forward_peak(spec, tokens), sampler_peak(spec, tp, tokens, seqs))
 
 
-def no_peer_access(gpu) -> bool:
-    """Whether ``gpu`` is one whose stock driver gives no peer-to-peer access between cards
-    (startup.yaml ``no_peer_access_gpus``, each with its source): NCCL then connects ranks through
-    its SHM transport, whose buffers are host memory."""
-    return gpu is not None and gpu.name in _data()["no_peer_access_gpus"]["gpus"]
-
-
-def non_torch_extra_tp(gpu) -> tuple[int, int]:
-    """(bytes charged, uncertainty) of the non-torch growth that TP or PP > 1 adds after vLLM's
-    snapshot: NCCL's connection buffers, set up at the first collectives that need them (the
-    communicators themselves exist before the snapshot from vLLM 0.11.0 on, gpu_worker.py
-    init_device). On a card without peer access NCCL's SHM transport (src/transport/shm.cc
-    shmRecvSetup: every protocol's buffer in host shared memory) puts none on the GPU, so nothing
-    is charged, but the fitted extra is carried as the uncertainty (an NVLink bridge gives a pair
-    of such cards P2P, and with it device buffers). On cards with no NVLink at all (``pcie_only``)
-    the fitted PCIe figure is charged and the rest of the NVLink figure carried as the
-    uncertainty."""
-    extra = const("non_torch_extra_tp_bytes")
-    if no_peer_access(gpu):
-        return 0, extra
-    if pcie_only(gpu):
-        pcie = const("non_torch_extra_tp_pcie_bytes")
-        return pcie, extra - pcie
-    return extra, 0
-
-
-def pcie_only(gpu) -> bool:
-    """Whether ``gpu``'s cards have no NVLink of any kind (not even a bridge) nor another scale-up
-    fabric: NCCL then links ranks over PCIe with few channels (startup.yaml
-    non_torch_extra_tp_pcie_bytes). No card given: False (the NVLink figure, the cautious side)."""
-    from ...model.hardware import scale_up_fabric
-
-    if gpu is None or scale_up_fabric(gpu):
-        return False
-    ic = (getattr(gpu, "interconnect", None) or "").lower()
-    return "nvlink" not in ic or "no nvlink" in ic
-
-
-def non_torch(tp: int, pp: int, gpu=None) -> int:
-    return const("non_torch_tp1_bytes") + (non_torch_extra_tp(gpu)[0] if tp * pp > 1 else 0)
-
-
-def snapshot_before_nccl(version: str | None) -> bool | None:
-    """Whether vLLM ``version`` takes its start-up snapshot before NCCL's communicators exist
-    (v1/worker/gpu_worker.py Worker.init_device: before 0.11.0, startup.yaml
-    snapshot_after_distributed_from), so that they are in the growth it charges; None where no
-    release can be read. ``0.10.x`` reads as its minor release."""
-    import re
-
-    first = _release(_data()["snapshot_after_distributed_from"]["release"])
-    if (m := re.match(r"\s*v?(\d+)\.(\d+)\.x\b", version or "")):
-        return (int(m.group(1)), int(m.group(2))) < first[:2]
-    key = _release(version)
-    return None if key is None else key < first
-
-
-def nvls_group(gpu, tp: int, pp: int) -> bool:
-    """Whether a TP or PP group of ``tp`` × ``pp`` on ``gpu`` is one where NCCL can set up NVLink
-    SHARP: more than two GPUs in the group (NVIDIA/nccl src/transport/nvls.cc ncclNvlsInit,
-    "gpuCount <= 2" returns without it) on NVLink cards of compute capability 9.0 or later
-    (multicast; model/hardware.py scale_up_fabric)."""
-    from ...model.hardware import scale_up_fabric
-    from .settings import capability
-
-    cap = capability(gpu) if gpu is not None else None
-    return max(tp, pp) > 2 and cap is not None and cap >= 90 and scale_up_fabric(gpu)
-
-
-def nccl_before_snapshot(gpu, tp: int, pp: int, version: str | None) -> int:
-    """Bytes of NCCL's communicators inside vLLM's non-torch growth: the fitted
-    ``nccl_before_snapshot_nvls_bytes`` where the release takes its snapshot before NCCL (or
-    cannot be read: the cautious side) and the group is one NCCL can run NVLink SHARP on
-    (``nvls_group``); else 0. An estimate: overheads carries it as its own uncertainty."""
-    if not nvls_group(gpu, tp, pp) or snapshot_before_nccl(version) is False:
-        return 0
-    return const("nccl_before_snapshot_nvls_bytes")
-
-
 def mxfp4_growth(spec, gpu) -> int:
     """Bytes vLLM's MXFP4 MoE method adds to the rank's MXFP4 experts after loading
     (model_executor/layers/quantization/mxfp4.py, Mxfp4MoEMethod.process_weights_after_loading:
@@ -482,28 +375,7 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
     else:
         graphs, g_src = const("cuda_graph_bytes"), f"profile_cudagraph_memory estimate; {fitted}"
         g_unc = const("cuda_graph_uncertainty_bytes")
-    if opts.non_torch_bytes is not None:
-        nt, nt_src, nt_unc = opts.non_torch_bytes, "--non-torch-memory", 0
-    else:
-        nt, nt_src, nt_unc = non_torch(tp, pp, gpu), ("growth after the start-up snapshot; fitted on fit and seen "
-                                                      "rows (session 11, engines/vllm/startup.yaml)"), 0
-        if tp * pp > 1 and no_peer_access(gpu):
-            nt_unc = non_torch_extra_tp(gpu)[1]
-            nt_src += ("; no NCCL buffers on a card without peer access (NCCL's SHM transport keeps "
-                       "them in host memory), their fitted size carried as the uncertainty")
-        elif tp * pp > 1 and pcie_only(gpu):
-            nt_unc = non_torch_extra_tp(gpu)[1]
-            nt_src += ("; NCCL over PCIe (no NVLink): the PCIe figure fitted on a fit-side log, the rest of "
-                       "the NVLink figure carried as the uncertainty")
-        ver = opts.vllm_version or VERSION
-        if (nccl := nccl_before_snapshot(gpu, tp, pp, ver)):
-            nt, nt_unc = nt + nccl, nt_unc + nccl
-            when = ("takes its snapshot before NCCL's communicators exist (gpu_worker.py init_device, "
-                    "before 0.11.0)" if snapshot_before_nccl(ver) else
-                    "is a release kvplan cannot read, so its snapshot may come before NCCL's communicators")
-            nt_src += (f"; vLLM {ver} {when}: {nccl / GiB:.2f} GiB of NCCL's on a group of more than two "
-                       "NVLink GPUs that can use NVLink SHARP, estimated (fitted on one fit-side log), "
-                       "carried as its uncertainty")
+    nt, nt_src, nt_unc = non_torch_part(gpu, opts, tp, pp)
     return [
         BudgetPart("activation", "activation peak (profile forward + sampler)", act, act_src, act_unc),
         BudgetPart("cuda_graphs", "CUDA graphs", graphs, g_src, g_unc),
