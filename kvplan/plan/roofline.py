@@ -319,6 +319,11 @@ class Roofline:
         read, written, attn = terms or self.decode_terms(ctx)
         return self._mixed((), batch, batch * read, batch * written, batch * attn, ctx, seconds=True)
 
+    def decode_steps_many(self, ctx: int, batches, terms: tuple[int, int, int] | None = None) -> list:
+        """(seconds, bound) of ``decode(ctx, b)`` for each of ``batches`` (a sweep's batches at one context;
+        the per-operation model answers it without building the steps: ``OpLatency.decode_steps_many``)."""
+        return [(s.seconds, s.bound) for s in (self.decode(ctx, b) for b in batches)]
+
     # --- the two passes --------------------------------------------------------------------
     def decode(self, ctx: int, batch: int = 1) -> Step:
         """The step that makes token ctx + 1 for ``batch`` sequences holding ``ctx`` tokens."""
