@@ -256,6 +256,14 @@ class Profile:
                                                    "CUDA graphs capture decode only: this pass runs eager")
         return s, f"{self.fit_label}, {graphs}: {f['base_ms']:g} ms + {per_layer:g} us × layers + {f['per_seq_us']:g} us × sequences"
 
+    def eager_note(self) -> str:
+        """What a step without CUDA graphs is charged per layer, and whether the engine's fit saw such rows."""
+        f = self.fit
+        how = (f"fitted on {f['eager_rows']} eager rows" if f.get("eager_rows") else
+               "no eager rows in its fit: the graphs-on figure + 40 us (fitted.yaml), not a fit")
+        return (f"no CUDA graphs: {self.engine}'s step overhead at its eager {f['per_layer_us_eager']:g} us per layer "
+                f"(graphs: {f['per_layer_us_graphs']:g} us; {how})")
+
     def scale(self, op: str):
         """A fitted multiplier on an op's time for this engine (1 where none was fitted)."""
         return self.fit.get(f"{op}_scale", 1.0)
