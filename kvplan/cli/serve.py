@@ -41,6 +41,13 @@ def simulate(
                                                   help="fix the KV budget per GPU (as kvplan fit)"),
     block_size: Optional[str] = typer.Option(None, "--block-size", "--page-size",
                                              help="tokens per KV block (as kvplan fit)"),
+    kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format, kvplan's names (as kvplan fit)"),
+    kv_cache_dtype: Optional[str] = typer.Option(None, "--kv-cache-dtype",
+                                                 help="the engine's names (vLLM: auto, fp8, fp8_e4m3, fp8_e5m2; "
+                                                      "SGLang: auto, fp8_e4m3, fp8_e5m2, bf16)"),
+    enforce_eager: bool = typer.Option(False, "--enforce-eager", "--disable-cuda-graph",
+                                       help="no CUDA graphs: fit's plan without graph memory, the engine's eager "
+                                            "step overhead (vLLM's name; SGLang's --disable-cuda-graph)"),
     max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs"),
     max_num_batched_tokens: Optional[str] = typer.Option(None, "--max-num-batched-tokens"),
     prefix_caching: bool = typer.Option(True, "--enable-prefix-caching/--no-enable-prefix-caching",
@@ -115,6 +122,7 @@ def simulate(
             kv_cache_memory=_size("--kv-cache-memory", kv_cache_memory),
             block_size=None if block_size is None else _count("--block-size", block_size),
             max_num_seqs=None if max_num_seqs is None else _count("--max-num-seqs", max_num_seqs),
+            enforce_eager=enforce_eager,
             max_num_batched_tokens=None if max_num_batched_tokens is None else
             _count("--max-num-batched-tokens", max_num_batched_tokens),
             data_parallel_size=_count("--dp-size", dp_size), dp_attention=enable_dp_attention,
@@ -132,7 +140,8 @@ def simulate(
                   requests=1000 if requests is None else _count("--requests", requests),
                   seed=_whole("--seed", sd), opts=opts,
                   prefix_caching=prefix_caching, router=rt, profile=profile,
-                  acceptance=_number("--acceptance", acceptance, 0, 1, open_low=False))
+                  acceptance=_number("--acceptance", acceptance, 0, 1, open_low=False),
+                  kv_dtype=kv_dtype, kv_cache_dtype=kv_cache_dtype)
         spec = _load(model)
         res = api.simulate(spec, gpu, **kw)
         if as_json:

@@ -324,7 +324,7 @@ def step_model(spec: ModelSpec, gpu: GpuSpec, tp: int = 1, kv_dtype: str | None 
 
 def decode_step(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, kv_dtype: str | None = None,
                 weight_dtype: str | None = None, engine: str = "ideal", tp: int = 1) -> Step:
-    """One decode step at the defaults: what `kvplan validate` puts beside its measurement.
-    ``engine`` is accepted for symmetry; a decode step reads each layer's own span in every
-    layout (the roofline does not depend on how an engine pages the cache)."""
-    return Roofline(spec, gpu, tp, kv_dtype, weight_dtype).decode(ctx, batch)
+    """One decode step as ``kvplan perf`` prices it by default (``step_model``, per operation, for
+    ``engine``'s latency profile; a layout with none, ideal or hf-static, is priced as vLLM): what
+    `kvplan validate` puts beside its measurement, so validate's prediction is perf's figure."""
+    return step_model(spec, gpu, tp, kv_dtype, weight_dtype, engine).decode(ctx, batch)

@@ -313,11 +313,10 @@ class Roofline:
         """One sequence's decode at ``ctx``: (cache bytes read, bytes written, attention FLOPs)."""
         return self.kv_tokens_read(ctx), self.kv_written(ctx), self.mix_flops(ctx + 1, ctx + 1)
 
-    def decode_seconds(self, ctx: int, batch: int = 1, terms: tuple[int, int, int] | None = None) -> float:
-        """``decode(ctx, batch).seconds`` without building the Step (sweep prices 10^5 of them);
-        ``terms``: ``decode_terms(ctx)``, computed once for every batch at that context."""
-        read, written, attn = terms or self.decode_terms(ctx)
-        return self._mixed((), batch, batch * read, batch * written, batch * attn, ctx, seconds=True)
+    def decode_steps_many(self, ctx: int, batches, terms: tuple[int, int, int] | None = None) -> list:
+        """(seconds, bound) of ``decode(ctx, b)`` for each of ``batches`` (a sweep's batches at one context;
+        the per-operation model answers it without building the steps: ``OpLatency.decode_steps_many``)."""
+        return [(s.seconds, s.bound) for s in (self.decode(ctx, b) for b in batches)]
 
     # --- the two passes --------------------------------------------------------------------
     def decode(self, ctx: int, batch: int = 1) -> Step:

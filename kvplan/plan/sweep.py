@@ -4,9 +4,9 @@ The cache of ``batch`` sequences is batch × (one sequence's cache), and one seq
 at a context is a sum over layer types; so the per-sequence bytes (and, with a GPU, the
 per-sequence decode bytes and attention FLOPs) are computed once per (context, format) and
 every batch is a multiplication; with a GPU each point's decode step is perf's own
-(``perf.step_model``, per operation), priced without building its record. 100,000 points
-without a GPU take well under a second; with one, a few seconds on a loaded 2-core machine
-(benchmarks/sweep_speed.py; docs/performance.md).
+(``perf.step_model``, per operation), bit for bit, each context's batches priced at once
+without building the records (``decode_steps_many``). 100,000 points take well under a
+second with or without a GPU (benchmarks/sweep_speed.py; docs/performance.md).
 """
 from __future__ import annotations
 
@@ -52,29 +52,22 @@ def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None]
                 eng = su.eng  # the layout fit plans (vLLM: this GPU's in-flight batch)
             budget = max(min(s.kv_budget_bytes for s in su.stages), 0) * tp  # all GPUs, as the bytes count
             budgets[fmt.name] = budget
-            # per batch, from one full step: (its compute-bound seconds, its memory-bound seconds less
-            # its total). Only the cache read and write change with the context, both memory-bound, so
-            # at any context the memory-bound seconds are that offset plus the step's total: each
-            # point's bound is Step.bound without building the Step (tests/plan/test_perf_rules.py)
-            refs = {}
+            # at risk: batches that fit only if the estimated parts err the kind way (plan/verdict.py)
+            pess = su.pessimistic()
         for c in ctxs:
             per_seq = cache_bytes(spec, c, 1, fmt, eng, run)
             if roof is not None:
                 most = su.max_batch(c)
-                # at risk: batches that fit only if the estimated parts err the kind way (plan/verdict.py)
-                low = su.pessimistic().max_batch(c) if most else 0
-                terms = roof.decode_terms(c)
-            for b in batches:
+                low = pess.max_batch(c) if most else 0
+                # every batch's step at this context, bit for bit perf's (tests/plan/test_one_answer.py)
+                steps = roof.decode_steps_many(c, batches, roof.decode_terms(c))
+            for i, b in enumerate(batches):
                 row = {"ctx": c, "batch": b, "kv_dtype": fmt.name, "kv_cache_bytes": b * per_seq}
                 if roof is not None:  # the decode step, as kvplan perf prices it
-                    t = roof.decode_seconds(c, b, terms)
-                    ref = refs.get(b)
-                    if ref is None:
-                        step = roof.decode(c, b)
-                        ref = refs[b] = (step.compute_s, step.memory_s - t)
+                    t, bound = steps[i]
                     row.update(fits=b <= most, verdict="fits" if b <= low else "at_risk" if b <= most
                                else "does_not_fit", decode_step_seconds=t, tokens_per_second=b / t,
-                               bound="compute" if ref[0] > ref[1] + t else "memory")
+                               bound=bound)
                 rows.append(row)
             if progress:
                 progress(len(batches))

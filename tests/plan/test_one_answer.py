@@ -84,7 +84,7 @@ def test_perf_sweep_and_compare_price_one_decode_step(model, gpu, tp, engine):
     assert len(res["rows"]) == len(ctxs) * len(batches)
     for row in res["rows"]:
         p = kvplan.perf(model, gpu, row["ctx"], row["batch"], tp=tp, engine=engine or "vllm")
-        assert row["decode_step_seconds"] == pytest.approx(p.decode.seconds, rel=1e-12)  # sums in another order
+        assert row["decode_step_seconds"] == p.decode.seconds  # bit for bit (ux16b)
         assert row["bound"] == p.decode.bound
     for batch in (1, 8):
         (row,) = kvplan.compare(model, 4096, batch, gpu=gpu, tp=tp, engine=engine)

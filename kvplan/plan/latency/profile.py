@@ -153,14 +153,7 @@ class Profile:
     def decode_attention_efficiency(self, batch: int, ctx: float, kv_heads: int, gqa: int):
         t = self.tables.get("decode_attention") if self.tables else None
         if t:
-            pick = self._decode_grids.get((kv_heads, gqa))
-            if pick is None:
-                kvh = min((1, 2, 4, 8), key=lambda k: abs(k - kv_heads))
-                ratio = min((1, 4, 8), key=lambda r: abs(r - gqa))
-                pick = self._decode_grids[(kv_heads, gqa)] = (
-                    t["efficiency"].get(f"kv{kvh}_gqa{ratio}"), t["floor_us"] * 1e-6,
-                    f"{t['source']} ({t['kernel']}, kv{kvh} gqa{ratio})")
-            grid, floor, src = pick
+            grid, floor, src = self._decode_pick(t, kv_heads, gqa)
             if grid:
                 e = tables.interp2(t["batch"], t["ctx"], grid, batch, ctx)
                 if e:
@@ -176,6 +169,29 @@ class Profile:
             src += f"; split-KV ({self.engine}): " + split["source"]
         return e, self.fb["attention_floor_us"] * 1e-6, src + ("" if self.mem_eff == self.fb["memory_efficiency"]
                                                               else "; bandwidth " + self.mem_source)
+
+    def _decode_pick(self, t, kv_heads: int, gqa: int):
+        """(the measured grid nearest ``kv_heads`` and ``gqa``, its floor, its source), memoised."""
+        pick = self._decode_grids.get((kv_heads, gqa))
+        if pick is None:
+            kvh = min((1, 2, 4, 8), key=lambda k: abs(k - kv_heads))
+            ratio = min((1, 4, 8), key=lambda r: abs(r - gqa))
+            pick = self._decode_grids[(kv_heads, gqa)] = (
+                t["efficiency"].get(f"kv{kvh}_gqa{ratio}"), t["floor_us"] * 1e-6,
+                f"{t['source']} ({t['kernel']}, kv{kvh} gqa{ratio})")
+        return pick
+
+    def decode_attention_efficiencies(self, batches, ctx: float, kv_heads: int, gqa: int) -> list:
+        """``[decode_attention_efficiency(b, ctx, kv_heads, gqa)[:2] for b in batches]``, bit for bit:
+        the measured grid's rows read once at ``ctx`` (a sweep prices a hundred batches per context)."""
+        t = self.tables.get("decode_attention") if self.tables else None
+        if t:
+            grid, floor, _ = self._decode_pick(t, kv_heads, gqa)
+            if grid:
+                es = tables.interp2_many(t["batch"], t["ctx"], grid, batches, ctx)
+                return [(min(e, 1.0), floor) if e else self.decode_attention_efficiency(b, ctx, kv_heads, gqa)[:2]
+                        for b, e in zip(batches, es)]
+        return [self.decode_attention_efficiency(b, ctx, kv_heads, gqa)[:2] for b in batches]
 
     def prefill_attention_efficiency(self, isl: float):
         t = self.tables.get("prefill_attention") if self.tables else None
@@ -264,6 +280,14 @@ class Profile:
         graphs = "CUDA graphs on" if graphed else ("CUDA graphs off" if not self.cuda_graphs else
                                                    "CUDA graphs capture decode only: this pass runs eager")
         return s, f"{self.fit_label}, {graphs}: {f['base_ms']:g} ms + {per_layer:g} us × layers + {f['per_seq_us']:g} us × sequences"
+
+    def eager_note(self) -> str:
+        """What a step without CUDA graphs is charged per layer, and whether the engine's fit saw such rows."""
+        f = self.fit
+        how = (f"fitted on {f['eager_rows']} eager rows" if f.get("eager_rows") else
+               "no eager rows in its fit: the graphs-on figure + 40 us (fitted.yaml), not a fit")
+        return (f"no CUDA graphs: {self.engine}'s step overhead at its eager {f['per_layer_us_eager']:g} us per layer "
+                f"(graphs: {f['per_layer_us_graphs']:g} us; {how})")
 
     def scale(self, op: str):
         """A fitted multiplier on an op's time for this engine (1 where none was fitted)."""

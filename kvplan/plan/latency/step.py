@@ -70,7 +70,7 @@ class OpLatency(Roofline):
                                                            gated=lt.mlp.gated).linears(h))))
         self.head = (rank.vocab_size, h)
         self.mamf = self.eff.compute
-        self._memo_rows, self._memo_seqs, self._memo_prefill = {}, {}, {}
+        self._memo_rows, self._memo_seqs, self._memo_prefill, self._memo_decode = {}, {}, {}, {}
         self.profile_scale, self.profile_label = 1.0, ""  # a calibrated profile (latency/calibrate.py)
         self._attn_scale = self.prof.scale("attention")
         self.one_cta = None if multi_block else self.prof.one_cta()
@@ -256,6 +256,43 @@ class OpLatency(Roofline):
         for x in by_rows[n_gemm:]:  # all-reduce, all-to-all
             t += x
         return t + by_seqs[1]
+
+    def decode_steps_many(self, ctx: int, batches, terms: tuple[int, int, int] | None = None) -> list:
+        """``[(s.seconds, s.bound) for s in (self.decode(ctx, b) for b in batches)]``, bit for bit: each bound's
+        ops added in ``price``'s order, then the four sums as ``Step.seconds`` adds them, without the records (a
+        sweep prices 10^5 points). The ops that depend on the batch alone (GEMMs, router, LM head, the MLA rest,
+        all-reduce, all-to-all, overhead) are summed once per batch (``_decode_parts``), the attention kernel's
+        grid is read once per context (``attention.decode_seconds_many``); only the attention and the K/V
+        write are priced per point. ``terms``: ``decode_terms(ctx)``."""
+        if self.profile_scale != 1.0:  # each op scaled before it is summed: price the steps themselves
+            return [(s.seconds, s.bound) for s in (self.decode(ctx, b) for b in batches)]
+        read, written, attn = terms or self.decode_terms(ctx)
+        p = self.prof
+        parts = [self._decode_parts(b) for b in batches]
+        atts = attention.decode_seconds_many(
+            p, read, attn, batches, read / self.bytes_per_token if self.bytes_per_token else 1, self.kv_heads,
+            self.gqa, self.attn_layers, self.peak_flops, self.one_cta)
+        bwm, sps, a_scale = p.bw * p.mem_eff, self.state_per_seq, self._attn_scale
+        out = []
+        for b, (mem, comp, comm_s, over), a in zip(batches, parts, atts):
+            mem += a_scale * a
+            ws = b * written + 2 * b * sps
+            if ws:
+                mem += ws / bwm
+            out.append((mem + comp + comm_s + over, "compute" if comp > mem else "memory"))
+        return out
+
+    def _decode_parts(self, b: int) -> tuple:
+        """A decode pass of ``b`` sequences' ops that do not depend on the context, summed per bound as ``_mixed``
+        sums them: (memory before the attention, compute, comm, overhead), memoised per batch."""
+        got = self._memo_decode.get(b)
+        if got is None:
+            by = {"memory": 0.0, "compute": 0.0, "comm": 0.0, "overhead": 0.0}
+            for name, t, bound, _ in self.price(b, b, b, 0, 0, 0, 0, 0, 0):
+                if not name.startswith("decode attention"):  # priced per context (decode_steps_many)
+                    by[bound] += t
+            got = self._memo_decode[b] = (by["memory"], by["compute"], by["comm"], by["overhead"])
+        return got
 
     def _mixed(self, chunks, decodes: int, kv_read: int, kv_write: int, attn: int, ctx_max: int,
                seconds: bool = False):
