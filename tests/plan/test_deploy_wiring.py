@@ -165,3 +165,13 @@ def test_plan_tells_its_progress_one_configuration_at_a_time(workers):
                                  disaggregated=False, requests=20, workers=workers, progress=start)
     assert told[0] == ("total", res.tasks) and res.tasks == 4  # 2 GPUs × 2 TP × 1 max_num_seqs
     assert told[1:] == [1] * res.tasks
+
+
+def test_a_ray_search_tells_its_progress_once_for_every_task(monkeypatch):
+    """ux16: on a Ray cluster the results come back together, so progress is told once, all the tasks
+    at a time (Ray is not installed here: its dispatch is replaced by one that finds no candidate)."""
+    tasks = d.tasks_for(["h100-sxm-80gb", "l40s"], (1, 2), (32,), False)
+    monkeypatch.setattr(d, "_on_ray", lambda w, ts, address: ([() for _ in ts], f"Ray at {address}"))
+    told = []
+    res = d.search(workload(), tasks, ray_address="ray://h:1", progress=told.append)
+    assert told == [4] and (res.tasks, res.workers, res.candidates) == (4, "Ray at ray://h:1", ())
