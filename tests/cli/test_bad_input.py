@@ -46,6 +46,18 @@ def test_library_plan_refuses_infinite_rate():
         api.plan_deployment("llama-3.1-8b", 1.0, "100", "10", float("nan"), 50.0, gpus="h100")
 
 
+def test_library_plan_refuses_a_zero_itl_target_and_a_switch_for_a_rate():
+    """Each of plan's three numbers is named in its refusal; 0 is not > 0, and True is not a number."""
+    from kvplan import api
+
+    with pytest.raises(KvplanError) as e:
+        api.plan_deployment("llama-3.1-8b", 1.0, "100", "10", 500.0, 0, gpus="h100")
+    assert str(e.value) == "itl_p90_ms must be a finite number > 0, got 0"
+    with pytest.raises(KvplanError) as e:
+        api.plan_deployment("llama-3.1-8b", True, "100", "10", 500.0, 50.0, gpus="h100")
+    assert str(e.value) == "rate must be a finite number > 0, got True"
+
+
 # `kvplan perf --step-overhead-ms inf` printed nan× in its tables, exit 0: no option takes inf as a number.
 def test_numbers_are_finite():
     from kvplan.units import parse_number

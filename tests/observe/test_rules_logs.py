@@ -535,3 +535,38 @@ def test_vllm_flashinfer_sampler_line():
     assert log_flags.vllm_options(on.flags)[0].flashinfer_sampler is True
     assert log_flags.vllm_options(off.flags)[0].flashinfer_sampler is False
     assert log_flags.vllm_options({})[0].flashinfer_sampler is None
+
+
+@pytest.mark.parametrize("line", [
+    # vLLM 0.9-0.10 (v1/sample/ops/topk_topp_sampler.py TopKTopPSampler.__init__, VLLM_USE_FLASHINFER_SAMPLER=0)
+    "WARNING 06-18 08:55:01 [topk_topp_sampler.py:52] FlashInfer is available, but it is not enabled. Falling back "
+    "to the PyTorch-native implementation of top-p & top-k sampling. For the best performance, please set "
+    "VLLM_USE_FLASHINFER_SAMPLER=1.",
+    # later releases (the same file, flashinfer_sampler_supported: logger.info_once("FlashInfer top-p/top-k
+    # sampling disabled via VLLM_USE_FLASHINFER_SAMPLER=0."))
+    "(EngineCore pid=690661) INFO 09-13 01:53:00 [topk_topp_sampler.py:46] FlashInfer top-p/top-k sampling disabled "
+    "via VLLM_USE_FLASHINFER_SAMPLER=0.",
+])
+def test_vllm_flashinfer_sampler_turned_off(line):
+    """The two other ways a log says the V1 sampler does not take FlashInfer's top-k/top-p: available
+    but not enabled, and disabled by the environment. Either reads as False, and a "Using FlashInfer"
+    line elsewhere in the log wins over it."""
+    head = ("INFO 09-04 01:02:21 [api_server.py:1805] vLLM API server version 0.10.1.1\n"
+            "INFO 09-04 01:04:29 [gpu_worker.py:276] Available KV cache memory: 5.01 GiB\n")
+    assert logs.parse(head + line + "\n").flags["flashinfer_sampler"] is False
+    used = "INFO 09-04 01:02:57 [topk_topp_sampler.py:50] Using FlashInfer for top-p & top-k sampling.\n"
+    assert logs.parse(head + line + "\n" + used).flags["flashinfer_sampler"] is True
+    assert logs.parse(head + used + line + "\n").flags["flashinfer_sampler"] is True
+
+
+def test_check_log_names_the_release_it_planned_only_when_the_log_prints_one():
+    """check-log plans for the log's vLLM release and says so (kvplan fit --engine-version gives the
+    same plan); a log that prints no release gets no such note (kvplan's own is not the log's)."""
+    text = ("non-default args: {'model': 'Qwen/Qwen3-8B', 'max_model_len': 16384, "
+            "'gpu_memory_utilization': 0.3, 'max_num_batched_tokens': 8192}\nAvailable KV cache memory: 6.98 GiB\n")
+    untold = logs.check(logs.parse(text), gpu="h100-sxm-80gb")
+    assert untold.facts.version is None and not [n for n in untold.notes if "planned for" in n]
+    told = logs.check(logs.parse("Initializing a V1 LLM engine (v0.16.0) with config: model='Qwen/Qwen3-8B'\n" + text),
+                      gpu="h100-sxm-80gb")
+    assert [n for n in told.notes if "planned for" in n] == [
+        "planned for vLLM 0.16.0, the log's release (kvplan fit --engine-version 0.16.0 gives the same plan)"]

@@ -96,3 +96,12 @@ def test_share_beyond_the_layers_is_refused(llama3):
     with pytest.raises(KvplanError) as e:
         whatif.apply(llama3, "share:33")
     assert str(e.value) == "variant 'share:33': llama-3-8b has 32 layers caching K/V; N can be at most 32"
+
+
+def test_tp_without_a_gpu_is_refused_in_full(llama3):
+    """ux16: without a GPU the bytes are the whole cache, so a --tp would be ignored; the refusal says
+    what the tp would have sized (its max batch)."""
+    with pytest.raises(KvplanError) as e:
+        whatif.rows([llama3], 4096, tp=2)
+    assert str(e.value) == "tp=2 plans the max batch on a GPU; give gpu (the bytes are the whole cache)"
+    assert whatif.rows([llama3], 4096, tp=1)[0]["kv_bytes_per_token"] == 131_072

@@ -195,3 +195,13 @@ def test_plan_takes_fits_gpu_memory_utilization(engine, flag):
     pair = d.Candidate("disaggregated", "h100-sxm-80gb", 1, 1, 64, prefill_tp=1, prefill_replicas=1, link="ib")
     cmds = [x for x in commands(pair, engine, "m", None, 0.5) if not x.startswith("#")]
     assert len(cmds) == 2 and all(f" {flag} 0.5" in x for x in cmds)  # both pools of a disaggregated pair
+
+
+def test_a_ray_search_tells_its_progress_once_for_every_task(monkeypatch):
+    """ux16: on a Ray cluster the results come back together, so progress is told once, all the tasks
+    at a time (Ray is not installed here: its dispatch is replaced by one that finds no candidate)."""
+    tasks = d.tasks_for(["h100-sxm-80gb", "l40s"], (1, 2), (32,), False)
+    monkeypatch.setattr(d, "_on_ray", lambda w, ts, address: ([() for _ in ts], f"Ray at {address}"))
+    told = []
+    res = d.search(workload(), tasks, ray_address="ray://h:1", progress=told.append)
+    assert told == [4] and (res.tasks, res.workers, res.candidates) == (4, "Ray at ray://h:1", ())
