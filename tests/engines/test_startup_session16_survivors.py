@@ -41,9 +41,9 @@ def test_unread_release_charges_the_sort_at_risk_down_to_the_logits():
     a = _parts(vllm_version="nightly")["activation"]
     assert (a.bytes, a.uncertainty) == (SORT + WS, UNC + SORT - LOGITS) == (1_287_520_256, 2_150_085_017)
     assert a.source == ("profile run: max(forward over 256 tokens 0.02 GiB, sampler over 256 rows × vocab 1.17 GiB) "
-                        "+ cuBLAS workspace 32 MiB; sampler from vLLM's code (engines/vllm/startup.yaml); vLLM nightly: "
-                        "a release whose model runner kvplan has not read; the V1 runner's sampler charged, at risk "
-                        "down to the logits alone")
+                        "+ cuBLAS workspace 32 MiB; sampler from vLLM's code (engines/vllm/startup.yaml); "
+                        "vLLM nightly: a release whose model runner kvplan has not read; the V1 runner's sampler "
+                        "charged, at risk down to the logits alone")
 
 
 def test_a_drafter_on_a_v2_release_is_not_told():

@@ -1,8 +1,9 @@
-"""FP8 activation quantization (gemm.seconds ``act``, Profile.act_quant, OpLatency's formats) where session 16's mutation
-run found no test looking (MUTATION.md, "Session 16: plan/latency gemm.py, profile.py, step.py"): the roofline floor
-under a scheme that takes time away, the source line, what an engine's tables without a rule return, the refusals'
-wording, a checkpoint stored in FP8, and the fitted MLA rest on a model with one MLA layer type. Every expected figure
-is read from data/act_quant.yaml or fitted.yaml by its axes, or worked out by hand from the GPU's catalog entry."""
+"""FP8 activation quantization (gemm.seconds ``act``, Profile.act_quant, OpLatency's formats) where session 16's
+mutation run found no test looking (MUTATION.md, "Session 16: plan/latency gemm.py, profile.py, step.py"): the
+roofline floor under a scheme that takes time away, the source line, what an engine's tables without a rule return,
+the refusals' wording, a checkpoint stored in FP8, and the fitted MLA rest on a model with one MLA layer type. Every
+expected figure is read from data/act_quant.yaml or fitted.yaml by its axes, or worked out by hand from the GPU's
+catalog entry."""
 import json
 import re
 
