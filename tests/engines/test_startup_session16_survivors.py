@@ -129,7 +129,7 @@ def test_mla_counts_as_attention_for_the_v2_default():
     DeepSeek-V2-Lite (family deepseek_v2, listed; MLA, no num_kv_heads) is such a model: V2, as 0.24.0 lists it."""
     m = catalog.load_model("deepseek-v2-lite")
     assert m.family == "deepseek_v2"
-    assert [startup.model_runner(m, None, v)[0] for v in ("0.24.0", "0.25.0", "0.27.0")] == ["v2", "v2", "v2"]
+    assert [startup.model_runner(m, ServeOptions(), v)[0] for v in ("0.24.0", "0.25.0", "0.27.0")] == ["v2", "v2", "v2"]
 
 
 def test_penalty_state_by_hand():
