@@ -1159,7 +1159,8 @@ SESSION12_CHANGES = [
     "`--enforce-eager`, 126 layers) measured a whole step at batch 4 of 33.1 ms, less than 126 × 430 us = 54.2 ms "
     "alone. The llm-perf-bench rows now run a profile of their own, `vllm_v020`, fitted on them alone; vLLM's eager "
     "cost from v0.2.5 on has no fit-side row and takes `fit.py`'s rule for that case (graphs-on + 40 us a layer: "
-    "{eager:g} us). `fit.py` was rerun for it, which also fits round 7's held-out rows for the first time (seen since "
+    "{eager:g} us; session 16 replaced that unsourced 40 us with published with/without CUDA graphs pairs, "
+    "`data/eager.yaml`: V1's {eager_now:g} us). `fit.py` was rerun for it, which also fits round 7's held-out rows for the first time (seen since "
     "round 8's split; session 11 did not rerun it): SGLang's fit rows 20 → {sg_rows}, and every engine's constants "
     "and the one-block decode share move with the new fit (`fitted.yaml`). The per-sequence cost of vLLM 0.6's V0 "
     "engine (scheduling, sampling and detokenizing on the CPU each step) is not fitted: its only rows are round 8's, "
@@ -1508,9 +1509,15 @@ def _s13_constants() -> str:
             out.append(f"one-block decode share {was:g} → {fit['one_cta_decode']['stream_fraction']:g}")
             continue
         c = fit["engines"][eng]
-        now = (c["base_ms"], c["per_layer_us_graphs"], c["per_layer_us_eager"], c["per_seq_us"])
+        # the eager figure as session 13's refit set it: graphs-on + 40 us where the engine had no eager rows (session
+        # 16 replaced that rule with data/eager.yaml's pairs: the entry's eager_source)
+        eager = c["per_layer_us_graphs"] + 40 if "eager_source" in c else c["per_layer_us_eager"]
+        now = (c["base_ms"], c["per_layer_us_graphs"], eager, c["per_seq_us"])
         out.append(f"{eng} {was[0]:g} ms + {was[1]:g} / {was[2]:g} us + {was[3]:g} us → {now[0]:g} ms + {now[1]:g} / "
                    f"{now[2]:g} us + {now[3]:g} us")
+    if any("eager_source" in fit["engines"][e] for e in FROZEN_SESSION13_CONSTANTS if e != "one_cta"):
+        out.append("the eager figures as that refit set them, graphs-on + 40 us, a rule session 16 replaced with "
+                   "published with/without CUDA graphs pairs (`data/eager.yaml`)")
     return "; ".join(out)
 
 
@@ -1626,7 +1633,8 @@ def _session12(s: dict) -> list[str]:
     from kvplan.plan.latency import tables
 
     f = tables.load("fitted")["engines"]
-    live = {"eager": f["vllm"]["per_layer_us_eager"], "per_seq": f["vllm"]["per_seq_us"],
+    v = f["vllm"]  # its eager cost as session 12's rule set it (graphs-on + 40 us), and session 16's (eager.yaml)
+    live = {"eager": v["per_layer_us_graphs"] + 40, "eager_now": v["per_layer_us_eager"], "per_seq": v["per_seq_us"],
             "sg_rows": f["sglang"]["fit_rows"]}
     return [
         "Round 8, session 12, **after round 8's held-out figures had been seen** (its rows are seen since; today's "

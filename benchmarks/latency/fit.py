@@ -4,6 +4,7 @@
     python benchmarks/latency/fit.py --f16-gemm-only  # refits fitted.yaml's f16_gemm alone, the rest held
     python benchmarks/latency/fit.py --profile vllm_v0  # refits that profile alone on its rows, the rest held
     python benchmarks/latency/fit.py --mla-rest-only  # refits fitted.yaml's mla_rest alone, the rest held
+    python benchmarks/latency/fit.py --eager-only  # profiles without eager rows: eager = graphs-on + data/eager.yaml
 
 Which rows may be fitted (benchmarks/published/split.yaml): round 1's fit sources, round 1's held-out sources (their
 figures were seen before round 2, so they are in-sample now: `round2.seen_sources`), round 2's fit sources, round 2's
@@ -16,7 +17,9 @@ per step + (factor − 1) × weight-only GEMM streaming time. Per engine, the gr
 sequence) are chosen by grid search to minimise the median |error| of its rows that run with CUDA graphs (its 16-bit
 and fp8 rows where it has them; an engine whose rows all run eager, its base, eager per-layer and per-sequence costs
 on its 16-bit and fp8 rows where it has them, the same way); the eager per-layer cost on its rows that run without
-graphs (ExLlamaV2, transformers, vLLM before v0.2.5: benchmarks/published/cuda_graphs_off.yaml), or graphs-on + 40 us where it has none.
+graphs (ExLlamaV2, transformers, vLLM before v0.2.5: benchmarks/published/cuda_graphs_off.yaml), or where it has
+none, graphs-on + the published with/without CUDA graphs pairs' eager cost per layer (data/eager.yaml, eager_delta;
+recorded as eager_source).
 Then each engine's int4 (q4_0 counts as int4) and int8 dequantization factor on its rows in that format; engines
 without such rows take the median over the engines that have them (`dequant` at the top level). Engines with no row at
 all (SGLang) take the median of the fitted engines' overheads, labelled so. An engine's rows are grouped by the profile
@@ -157,7 +160,34 @@ def _err(rs: list[dict], c: dict, f: dict | None = None) -> float:
     return statistics.median(abs(_time(r, c, (f or {}).get(r["w"], 1.0)) / r["t"] - 1) for r in rs)
 
 
-def fit_engine(rs: list[dict], f: dict, pr: float = 0.0, per_seq: float | None = None) -> dict:
+def pair_delta_us(p: dict) -> float:
+    """One eager.yaml pair's eager cost a layer a step (us): the eager decode step minus the graphed one, ÷ layers."""
+    if "step_ms_eager" in p:
+        ms = p["step_ms_eager"] - p["step_ms_graphs"]
+    elif "tokens_per_s_eager" in p:  # batch 1: a step a token
+        ms = 1000 / p["tokens_per_s_eager"] - 1000 / p["tokens_per_s_graphs"]
+    else:  # whole requests: the difference is their decode steps'
+        ms = (p["total_s_eager"] - p["total_s_graphs"]) * 1000 / p["decode_steps"]
+    return ms * 1000 / p["layers"]
+
+
+def eager_delta(eng: str) -> tuple[float, str]:
+    """What a step without CUDA graphs costs ``eng`` a layer beyond its graphed one (us, 2 decimals), where its fit has
+    no eager rows, and the words saying so: the median over eager.yaml's pairs of its family, else over every pair."""
+    doc = tables.load("eager")
+    fam = doc["families"].get(eng)
+    pairs = [p for p in doc["pairs"] if fam is None or p["family"] == fam]
+    d = {p["id"]: round(pair_delta_us(p), 2) for p in pairs}
+    us = round(statistics.median(d.values()), 2)
+    whose = f"{fam}'s" if fam else "no pair of its own: every engine's"
+    n = f"{len(d)} published with/without CUDA graphs pair" + ("" if len(d) == 1 else (
+        f"s (median; spread {min(d.values()):g}-{max(d.values()):g} us)"))
+    batch = "batch 1" + ("" if all(p["batch"] == 1 for p in pairs) else " where stated")
+    return us, (f"no eager rows in its fit: graphs-on + {us:g} us a layer, {whose} {n}, {batch} "
+                "(kvplan/plan/latency/data/eager.yaml); not a fit")
+
+
+def fit_engine(rs: list[dict], f: dict, pr: float = 0.0, per_seq: float | None = None, eng: str = "") -> dict:
     """Overhead constants of one engine from its rows (dequant factors ``f`` and the front end ``pr`` ms held fixed;
     ``per_seq`` us: the per-sequence cost held there, where the rows cannot tell it from the per-step cost)."""
     graphs = [r for r in rs if not r["eager"]]  # every pass graphed
@@ -175,9 +205,12 @@ def fit_engine(rs: list[dict], f: dict, pr: float = 0.0, per_seq: float | None =
                 break
             for k, w in wide:
                 axes[k] = w
-        c = dict(base_ms=round(b, 3), per_layer_us_graphs=pl, per_layer_us_eager=pl + 40.0, per_seq_us=ps)
+        c = dict(base_ms=round(b, 3), per_layer_us_graphs=pl, per_layer_us_eager=pl, per_seq_us=ps)
         if eager:
             c["per_layer_us_eager"] = min(EAGER_WIDE, key=lambda x: (_err(eager, dict(c, per_layer_us_eager=x), f), x))
+        else:  # no eager row: the published pairs' eager cost (eager.yaml) on top of the graphs-on figure
+            d, c["eager_source"] = eager_delta(eng)
+            c["per_layer_us_eager"] = round(pl + d, 2)
     else:  # every row eager: base, eager per layer and per sequence together (per sequence held where ``per_seq``)
         # on its 16-bit / fp8 rows where it has them, as the graphs-on constants (weight-only int4 / int8 rows: their
         # dequantization factors are fitted next, on these constants)
@@ -323,15 +356,15 @@ def fit_profile(eng: str, rs: list[dict], fitted: dict | None = None) -> tuple[d
     ``fit_per_seq_source`` says why that value), and fits the rest."""
     ps = held_per_seq(eng, fitted)
     f = {}
-    c = fit_engine(rs, f, per_seq=ps)
+    c = fit_engine(rs, f, per_seq=ps, eng=eng)
     for _ in range(2):  # engines whose rows are mostly quantized: overhead and factor alternate (twice suffices)
         f = {fmt: fit_factor(rs, c, fmt) for fmt in ("int4", "int8") if any(r["w"] == fmt for r in rs)}
         if not f or any(r["w"] not in f for r in rs):
             break
-        c = fit_engine(rs, f, per_seq=ps)
+        c = fit_engine(rs, f, per_seq=ps, eng=eng)
     pr = fit_front_end(rs, c, f)
     if pr:  # then the steps' constants again, with the front end in the served first tokens
-        c = fit_engine(rs, f, pr, per_seq=ps)
+        c = fit_engine(rs, f, pr, per_seq=ps, eng=eng)
         c["per_request_source"] = (f"benchmarks/latency/fit.py: the front end of {sum(r['cr'] > 0 for r in rs)} "
                                    f"client-side TTFT rows of {eng} (fit side; served.yaml), the steps' constants "
                                    "fitted before and after it")
@@ -400,6 +433,26 @@ def main() -> dict:
     return fitted_doc(engines, dequant)
 
 
+def main_eager_only() -> dict:
+    """``--eager-only``: each profile whose fit has no eager rows takes graphs-on + eager_delta as its eager per-layer
+    cost (and eager_source), every other constant of the current fitted.yaml held: what ``--profile`` gives such a
+    profile's eager cost, without refitting its graphs-on constants (which its eager cost does not enter)."""
+    doc = tables.load("fitted")
+    engines = {}
+    for eng, c in doc["engines"].items():
+        if eng != "_prior" and c.get("eager_rows") == 0:
+            d, why = eager_delta(eng)
+            new = {}
+            for k, v in c.items():  # fitted.yaml's order: eager_source after the four constants
+                if k != "eager_source":
+                    new[k] = round(c["per_layer_us_graphs"] + d, 2) if k == "per_layer_us_eager" else v
+                if k == "per_seq_us":
+                    new["eager_source"] = why
+            c = new
+        engines[eng] = c
+    return {**doc, "engines": engines}
+
+
 def main_f16_only() -> dict:
     """``--f16-gemm-only``: fit_f16_gemm alone, every other constant of the current fitted.yaml held (the engines'
     overheads were fitted with their fp16 prompt GEMMs at the MAMF share; a full run refits them with the share)."""
@@ -425,12 +478,15 @@ if __name__ == "__main__":
         d = main_f16_only()
     elif "--mla-rest-only" in sys.argv:
         d = main_mla_rest_only()
+    elif "--eager-only" in sys.argv:
+        d = main_eager_only()
     elif "--profile" in sys.argv:
         d = main_profile(sys.argv[sys.argv.index("--profile") + 1])
     else:
         d = main()
     OUT.write_text("# Generated by benchmarks/latency/fit.py from the FIT side only; do not edit by hand.\n"
                    "# base_ms + per_layer_us × layers + per_seq_us × sequences per step; per_layer_us_eager applies when the\n"
-                   "# step runs without CUDA graphs (fitted where the engine has such rows, else graphs-on + 40 us).\n"
+                   "# step runs without CUDA graphs (fitted where the engine has such rows, else graphs-on + data/eager.yaml's\n"
+                   "# published with/without CUDA graphs pairs' cost a layer: each entry's eager_source).\n"
                    + yaml.safe_dump(d, sort_keys=False, width=120))
     print(OUT.read_text())

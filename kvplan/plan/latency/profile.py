@@ -282,10 +282,11 @@ class Profile:
         return s, f"{self.fit_label}, {graphs}: {f['base_ms']:g} ms + {per_layer:g} us × layers + {f['per_seq_us']:g} us × sequences"
 
     def eager_note(self) -> str:
-        """What a step without CUDA graphs is charged per layer, and whether the engine's fit saw such rows."""
+        """What a step without CUDA graphs is charged per layer, and its source: the engine's fitted eager rows, or
+        (none in its fit) fitted.yaml's ``eager_source``, published with/without CUDA graphs pairs (data/eager.yaml)."""
         f = self.fit
         how = (f"fitted on {f['eager_rows']} eager rows" if f.get("eager_rows") else
-               "no eager rows in its fit: the graphs-on figure + 40 us (fitted.yaml), not a fit")
+               f.get("eager_source", "no eager rows in its fit and no published pair: not sourced"))
         return (f"no CUDA graphs: {self.engine}'s step overhead at its eager {f['per_layer_us_eager']:g} us per layer "
                 f"(graphs: {f['per_layer_us_graphs']:g} us; {how})")
 
