@@ -72,6 +72,10 @@ ROUND_14_SHOWN = True  # split committed at adc62b1; round 14's rows first print
 # with the model as it stands on the branch after main is merged (no constant or code of the model changes
 # in round 15).
 ROUND_15_SHOWN = True  # split committed at 4b2a2d5; round 15's rows first printed after main (ab3aa59) was merged
+# Round 16's logs (startup_log_split.ROUND_16) stay out until round 16's held-out figures are printed once,
+# with the model as it stands on the branch after main is merged (no constant or code of the model changes
+# in round 16).
+ROUND_16_SHOWN = False
 SIDES = ("held-out (round 15)", "held-out (round 14, seen)", "held-out (round 13, seen)", "held-out (round 12, seen)",
          "held-out (round 11, seen)", "held-out (round 10, seen)", "held-out (round 9, seen)",
          "held-out (round 8, seen)", "held-out (round 7, seen)", "held-out (round 6, seen)", "held-out (round 5, seen)",
@@ -188,6 +192,8 @@ def rows() -> list[dict]:
         if e.get("batch") in startup_log_split.ROUND_14 and not ROUND_14_SHOWN:
             continue
         if e.get("batch") in startup_log_split.ROUND_15 and not ROUND_15_SHOWN:
+            continue
+        if e.get("batch") in startup_log_split.ROUND_16 and not ROUND_16_SHOWN:
             continue
         r = {"id": e["id"], "url": e["url"], "side": _side(e["url"]), "engine": e.get("engine"),
              "version": e.get("vllm_version") or e.get("sglang_version") or e.get("trtllm_version"),
