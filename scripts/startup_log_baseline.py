@@ -72,18 +72,22 @@ ROUND_14_SHOWN = True  # split committed at adc62b1; round 14's rows first print
 # with the model as it stands on the branch after main is merged (no constant or code of the model changes
 # in round 15).
 ROUND_15_SHOWN = True  # split committed at 4b2a2d5; round 15's rows first printed after main (ab3aa59) was merged
-SIDES = ("held-out (round 15)", "held-out (round 14, seen)", "held-out (round 13, seen)", "held-out (round 12, seen)",
-         "held-out (round 11, seen)", "held-out (round 10, seen)", "held-out (round 9, seen)",
+# Round 16's logs (startup_log_split.ROUND_16) stay out until round 16's held-out figures are printed once,
+# with the model as it stands on the branch after main is merged (no constant or code of the model changes
+# in round 16).
+ROUND_16_SHOWN = True  # split committed at 6789120; round 16's rows first printed after main (5a4c935) was merged
+SIDES = ("held-out (round 16)", "held-out (round 15, seen)", "held-out (round 14, seen)", "held-out (round 13, seen)",
+         "held-out (round 12, seen)", "held-out (round 11, seen)", "held-out (round 10, seen)", "held-out (round 9, seen)",
          "held-out (round 8, seen)", "held-out (round 7, seen)", "held-out (round 6, seen)", "held-out (round 5, seen)",
          "held-out (round 4, seen)", "held-out (round 3, seen)", "held-out (round 2, seen)",
-         "held-out (round 1, seen)", "fit (round 15)", "fit (round 14)", "fit (round 13)", "fit (round 12)",
-         "fit (round 11)", "fit (round 10)", "fit (round 9)", "fit (round 8)", "fit (round 7)", "fit (round 6)",
+         "held-out (round 1, seen)", "fit (round 16)", "fit (round 15)", "fit (round 14)", "fit (round 13)",
+         "fit (round 12)", "fit (round 11)", "fit (round 10)", "fit (round 9)", "fit (round 8)", "fit (round 7)", "fit (round 6)",
          "fit (round 5)", "fit (round 4)", "fit (round 3)", "fit (round 2)", "fit")
 
 
 def _side(url: str) -> str:
     s = json.loads(SPLIT.read_text())
-    rounds = [s.get(f"round_{i}", {}) for i in range(15, 1, -1)]
+    rounds = [s.get(f"round_{i}", {}) for i in range(16, 1, -1)]
     for i, r in enumerate(rounds):
         if url in r.get("held_out_urls", ()):
             return SIDES[i]
@@ -203,6 +207,8 @@ def rows() -> list[dict]:
         if e.get("batch") in startup_log_split.ROUND_14 and not ROUND_14_SHOWN:
             continue
         if e.get("batch") in startup_log_split.ROUND_15 and not ROUND_15_SHOWN:
+            continue
+        if e.get("batch") in startup_log_split.ROUND_16 and not ROUND_16_SHOWN:
             continue
         r = {"id": e["id"], "url": e["url"], "side": _side(e["url"]), "engine": e.get("engine"),
              "version": e.get("vllm_version") or e.get("sglang_version") or e.get("trtllm_version"),
@@ -386,7 +392,7 @@ and committed before any error below was computed (tests/data/startup_logs_split
 scripts/startup_log_split.py); the logs kvplan's current defaults were fitted to are all on the
 fit side.
 
-**Fifteen rounds.** Round 1's held-out figures (64 logs, seed 2020261206) were seen while kvplan's
+**Sixteen rounds.** Round 1's held-out figures (64 logs, seed 2020261206) were seen while kvplan's
 start-up model was built, so they are labelled "seen" below. Round 2 (batch 2026-12-06-r2, seed
 2020261208) was split before any change; one constant then changed on its fit side only (SGLang's
 memory used before its baseline on one GPU, engines/sglang_startup.py PRE_LOAD_TP1), and round 2's
@@ -801,6 +807,42 @@ catalog; vllm#26349, #6689 and #23087 (no start-up memory line in the part read,
 llm-d-benchmark's empirical results, llm-inferno/server-sim, didier-durand/llms-in-clouds, docs.sglang.ai's
 send_request, vllm#17327 (its turn 23 is vllm#17469's log), club-3090#1087, vllm#34076 and Lvllm#35, already in
 the data.
+
+Round 16 (batch 2026-12-07-r16, seed 2020261222) was collected in session 16 with lines and places not tried
+before: find_string on the summary lines blogs and guides quote ("Maximum concurrency for 32,768 / 40,960 / 16,384
+tokens per request", "Estimated CUDA graph memory:", "Model loading took 61.0" / "28.5", "Starting to load model"
+with catalog models, "KV Cache is allocated. #tokens: 6", "Load weight end. type=MistralForCausalLM"), the search
+tool's code corpus (Cursor chat exports, g6e / L40S serving notes), issue corpus (RTX 4090, A100, phi-4, Llama-3.2-3B,
+Qwen2.5-32B at TP 2, SGLang pool lines, InferenceX) and page corpus (Chinese-language start-up posts), and a blog's
+front matter followed to its repository with find_string and find_files; every URL is a GitHub blob at the commit
+read (fetch and git show, or read_file at that commit). It was split and committed (6789120) before kvplan's figure
+for any round-16 log was computed, and printed once, first here, on 2026-12-07, with the model as it stands after
+main (5a4c935) was merged (no constant or code of the model changed in round 16; the doc script only learned the
+round). It adds 17 rows from 6 URLs in 3 repositories, 9 of them scorable. **As first printed, round 16's held-out half (3 URLs, 4 rows) is 1 log with a
+logged KV figure, 1 log with tokens only, and 1 refusal that kvplan calls "does not fit"**: Qwen3-Coder-30B-A3B-Instruct at
+TP 4 on 4 × L40S (vLLM 0.24.0, gmu 0.90, mml 32,768; aws-samples/sample-claude-code-multi-model's README, its
+config.json stored beside the data), kvplan 24.05 GiB against 23.74, +1.3 %; Mistral 7B Instruct (v0.2 or v0.3,
+priced as mistral-7b-v0.3) on an A10G (vLLM 0.9.0.1, gmu 0.92, mml 8,192; ddiiwoong/newblog's serving hands-on
+post), whose 50,496 tokens imply 6.16 GiB of cache where kvplan plans 4.64 GiB, -24.7 % (too cautious; the weights
+agree, 13.50 / 13.51 GiB); GLM-5.2-FP8 at TP 8 on 8 × H200 (gmu 0.95), refused at its 1,000,000 tokens (the guide's
+rounding: about 86 GiB needed, 26.5 GiB available), kvplan "does not fit". The course server's opt-125m start-up in
+the same post is listed (engine arguments not in the post; a transformers copy on the same card). The fit half (3
+URLs, 13 rows), first printed beside it: Llama-4-Scout in bf16 at TP 8 on 8 × H200 (vLLM 0.12.0, a Cursor chat
+export in fuhengwu2021/coderepo) -0.2 % at mml 8,388,608 and -0.2 % with an fp8_e4m3 cache at 10,000,000 (89.57
+against 89.71 GiB); the same set-up at gmu 0.95, which stopped with a CUDA OOM warming up the sampler over 1,024
+dummy requests after the cache had been sized, **kvplan says "fits"** (96.56 GiB of KV): vLLM 0.12 captures its
+CUDA graphs after sizing the cache and then warms the sampler in what is left, which kvplan's budget does not
+test (reported, not changed); Qwen3-14B on an L40S (vLLM 0.28.0, defaults; the capstone post) +3.5 %; Qwen2.5-7B-
+Instruct bf16 -4.0 % and FP8-dynamic -2.2 % on an L40S (vLLM 0.8.5.post1, defaults, tokens only; the
+quantization post). Listed there: six Qwen3-14B-AWQ start-ups (L40S, and L4 single, TP 2, PP 2, replica) and a
+GPTQ-Int4 Qwen2.5-7B (weight formats kvplan does not price). Seen, not added: a Qwen2.5-7B vLLM 0.22.0 log at gmu
+0.95 on an unnamed 48 GB-class card, Qwen3.5-9B on an L40S, MiniMax M3 MXFP4 at TP 2, Llama-3.1-8B on a Jetson
+Thor, a GPTQ Mistral on a DGX Spark (an Arm learning path), Qwen3-0.6B-FP8 on an unnamed card (dtcms.com /
+jishuzhan.net), Qwen3-32B on RTX PRO 6000 Blackwell cards (not one of kvplan's GPUs), files whose repository
+could not be named, sglang#2468 (a 2024 SGLang log without its version lines), SemiAnalysisAI/InferenceX#2128
+(DeepSeek-V4-Pro on SGLang, a layout kvplan's SGLang path does not model), the same blog's later posts (speculative
+decoding arms and tokens-only TP/PP sweeps; HAMi-shared L4 pods), and tim-roethig/ai-platform and tokenkaki,
+already in the data.
 
 **After round 4: CUDA's total (issue 20), a change made after the held-out figures of rounds
 1-4 had been seen**, so every held-out row below is in sample for it. Every engine sizes its budget
@@ -1375,8 +1417,12 @@ log with a KV figure (-0.4 %) and 1 without (RTX 5090, tokens only), no refusal;
 figure and 1 refusal (Llama-4-Scout on 2 × H100 NVL), kvplan "does not fit"; round 14 (seed 2020261220,
 printed 2026-12-07) none (no round-14 row could be scored); round 15 (seed 2020261221, printed 2026-12-07)
 none (no round-15 row could be scored; its held-out refusal, kaito#2132, is unscored, so kvplan gives no verdict
-on it). Combined over rounds 1-15: 22 logs, median |error| 5.1 %, 9 of 22 within 5 %, 5 refusals, 0 called fits
-(unchanged from rounds 1-13 and 1-14; rounds 1-12: 22
+on it); round 16 (seed 2020261222, printed 2026-12-07) 1 log with a logged KV figure (+1.3 %), 1 with tokens
+only (-24.7 %, the cache its tokens imply) and 1 refusal (GLM-5.2-FP8 at 1,000,000 tokens), kvplan "does not fit".
+Combined over rounds 1-16: 23 logs with a logged KV figure, median |error| 5.1 %, 10 of 23 within 5 %, 6 refusals,
+0 called fits (with round 16's tokens-only log counted as the table below counts it: 24 logs, 5.1 %, 10 of 24;
+rounds 1-15: 22 logs, 5.1 %, 9 of 22, 5 refusals, 0 called fits,
+unchanged from rounds 1-13 and 1-14; rounds 1-12: 22
 logs, 5.1 %, 9 of 22, 4 refusals; rounds 1-11: 21 logs, 5.1 %, 9 of 21; rounds 1-9: 20
 logs, 5.1 %, 8 of 20; rounds 1-8: 15 logs, 5.4 %, 5 of 15; rounds 1-7:
 13 logs, 5.4 %, 4 of 13; through round 4: 12 logs, 7.7 %, 3 of 12). The issue's
@@ -1397,10 +1443,14 @@ came out 2 GiB under the log.
 
 ## Headline
 
-Round 15's held-out half, the newest, holds no scored row: its 2 rows (a Mistral-Small-4-119B refusal on 2 ×
-H100 NVL under KAITO, a TensorRT-engine start-up on an 80 GB card) are listed with the reasons, and so are the 5
-on its fit side. The figure to quote is the combined first prints of rounds 1-15: 22 logs, median |error| 5.1 %,
-9 of 22 within 5 %, 5 refusals, none called fits. Round 14's held-out half (now seen) held no scored row either
+Round 16's held-out half, the newest, is as first printed 3 scored rows: Qwen3-Coder-30B-A3B at TP 4 on 4 ×
+L40S (vLLM 0.24.0) +1.3 %; Mistral 7B Instruct on an A10G (vLLM 0.9.0.1, tokens only) -24.7 %; GLM-5.2-FP8
+refused at 1,000,000 tokens on 8 × H200, kvplan "does not fit". Its fit side holds a refusal kvplan calls "fits":
+Llama-4-Scout at gmu 0.95 on 8 × H200 (vLLM 0.12.0), which ran out of memory warming up its sampler after the
+cache was sized. The figure to quote is the combined first prints of rounds 1-16: 23 logs with a logged KV
+figure, median |error| 5.1 %, 10 of 23 within 5 %, 6 refusals, none called fits. Round 15's held-out half (now
+seen) held no scored row (a Mistral-Small-4-119B refusal on 2 × H100 NVL under KAITO, a TensorRT-engine start-up
+on an 80 GB card). Round 14's held-out half (now seen) held no scored row either
 (a Kimi-K3 OOM at TP 32, a Qwen2.5-VL refusal on an A100, Qwen3-4B on an unnamed 48 GB card, Qwen3.5-9B on
 ROCm). Round 13's held-out half
 (now seen) was, as first printed, 1 scored row, a refusal: Llama-4-Scout in bf16 on 2 × H100 NVL (vLLM, gmu

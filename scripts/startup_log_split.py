@@ -85,6 +85,11 @@ Round 15 (``round_15``): the URLs of batch 2026-12-07-r15, collected after round
 been seen, are split the same way with ``SEED_15``, before kvplan's figure for any round-15 log is computed and
 before any constant or code is changed. Rounds 1 to 14 keep their sides; round 15's held-out half becomes the
 headline and round 14's held-out half is reported as seen.
+
+Round 16 (``round_16``): the URLs of batch 2026-12-07-r16, collected after round 15's held-out figures had
+been seen, are split the same way with ``SEED_16``, before kvplan's figure for any round-16 log is computed and
+before any constant or code is changed. Rounds 1 to 15 keep their sides; round 16's held-out half becomes the
+headline and round 15's held-out half is reported as seen.
 """
 from __future__ import annotations
 
@@ -155,6 +160,10 @@ ROUND_14 = ("2026-12-07-r14",)
 # own seed before kvplan's figure for any round-15 log is computed.
 SEED_15 = 20_2026_12_21
 ROUND_15 = ("2026-12-07-r15",)
+# Round 16: batch 2026-12-07-r16, collected after round 15's held-out figures had been seen, split with its
+# own seed before kvplan's figure for any round-16 log is computed.
+SEED_16 = 20_2026_12_22
+ROUND_16 = ("2026-12-07-r16",)
 
 
 def all_logs() -> list[dict]:
@@ -208,10 +217,11 @@ def split() -> dict:
     round_13 = {u for u, b in batch.items() if b in ROUND_13}
     round_14 = {u for u, b in batch.items() if b in ROUND_14}
     round_15 = {u for u, b in batch.items() if b in ROUND_15}
+    round_16 = {u for u, b in batch.items() if b in ROUND_16}
     sides = {"held_out": [], "fit": sorted(first)}
     n = {"held_out": 0, "fit": sum(count[u] for u in first)}
     later = (round_2 | round_3 | round_4 | round_5 | round_6 | round_7 | round_8 | round_9 | round_10 | round_10b
-             | round_11 | round_12 | round_13 | round_14 | round_15)
+             | round_11 | round_12 | round_13 | round_14 | round_15 | round_16)
     _balance(sorted(set(count) - first - later), count, SEED, sides, n)
     sides_2: dict = {"held_out": [], "fit": []}
     n_2 = {"held_out": 0, "fit": 0}
@@ -256,6 +266,9 @@ def split() -> dict:
     sides_15: dict = {"held_out": [], "fit": []}
     n_15 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_15), count, SEED_15, sides_15, n_15)
+    sides_16: dict = {"held_out": [], "fit": []}
+    n_16 = {"held_out": 0, "fit": 0}
+    _balance(sorted(round_16), count, SEED_16, sides_16, n_16)
     return {"seed": SEED, "method": " ".join(__doc__.split("\n\n")[2].split()),
             "files": list(FILES), "scored_rows": n,
             "held_out_urls": sorted(sides["held_out"]), "fit_urls": sorted(sides["fit"]),
@@ -300,7 +313,10 @@ def split() -> dict:
                          "held_out_urls": sorted(sides_14["held_out"]), "fit_urls": sorted(sides_14["fit"])},
             "round_15": {"seed": SEED_15, "batches": list(ROUND_15),
                          "method": " ".join(__doc__.split("\n\n")[16].split()), "scored_rows": n_15,
-                         "held_out_urls": sorted(sides_15["held_out"]), "fit_urls": sorted(sides_15["fit"])}}
+                         "held_out_urls": sorted(sides_15["held_out"]), "fit_urls": sorted(sides_15["fit"])},
+            "round_16": {"seed": SEED_16, "batches": list(ROUND_16),
+                         "method": " ".join(__doc__.split("\n\n")[17].split()), "scored_rows": n_16,
+                         "held_out_urls": sorted(sides_16["held_out"]), "fit_urls": sorted(sides_16["fit"])}}
 
 
 if __name__ == "__main__":

@@ -32,14 +32,24 @@ def test_both_sides_hold_refusals_and_scored_logs():
         assert s["scored"] >= 10 and s["refused"] >= 2 and s["with_error"] >= 8, (side, s)
 
 
-def test_round_15_is_the_headline_and_no_refusal_is_called_fits():
+def test_round_16_is_the_headline_and_no_held_out_refusal_is_called_fits():
     rs = startup_log_baseline.rows()
     assert {r["side"] for r in rs} <= set(startup_log_baseline.SIDES)
     head = startup_log_baseline.headline(rs).splitlines()[2]
-    assert head.startswith("| held-out (round 15) | 0 |")
-    # round 15 (seed 2020261221): no row could be scored; every row on both sides is listed with its reason
-    r15 = [r for r in rs if r["side"] in ("held-out (round 15)", "fit (round 15)")]
-    assert {r["side"] for r in r15} == {"held-out (round 15)", "fit (round 15)"} and len(r15) == 7
+    assert head.startswith("| held-out (round 16) | 3 | 2 |")
+    # round 16 (seed 2020261222): held out, a log with a logged KV figure (Qwen3-Coder-30B-A3B at TP 4 on 4 L40S), a
+    # tokens-only log (Mistral 7B on an A10G) and a refusal kvplan calls "does not fit" (GLM-5.2-FP8 at 1,000,000);
+    # on the fit side a refusal kvplan calls "fits" (Llama-4-Scout at gmu 0.95 on 8 H200, vLLM 0.12.0: a CUDA OOM
+    # warming up the sampler after the cache was sized), as first printed
+    s16 = startup_log_baseline.summary(rs, "held-out (round 16)")
+    assert s16["scored"] == 3 and s16["with_error"] == 2 and s16["refused"] == 1 and s16["refused_but_fits"] == 0
+    f16 = startup_log_baseline.summary(rs, "fit (round 16)")
+    assert f16["scored"] == 6 and f16["refused"] == 1 and f16["refused_but_fits"] == 1
+    for side in ("held-out (round 16)", "fit (round 16)"):
+        assert all(r["scored"] or r["why_not"] for r in rs if r["side"] == side)
+    # round 15 (seed 2020261221, now seen): no row could be scored; every row on both sides is listed with its reason
+    r15 = [r for r in rs if r["side"] in ("held-out (round 15, seen)", "fit (round 15)")]
+    assert {r["side"] for r in r15} == {"held-out (round 15, seen)", "fit (round 15)"} and len(r15) == 7
     assert all(not r["scored"] and r["why_not"] for r in r15)
     # round 14 (seed 2020261220, now seen): no row could be scored; every row on both sides is listed with its reason
     r14 = [r for r in rs if r["side"] in ("held-out (round 14, seen)", "fit (round 14)")]
@@ -94,7 +104,8 @@ def test_round_15_is_the_headline_and_no_refusal_is_called_fits():
     s = startup_log_baseline.summary(rs, "held-out (round 2, seen)")
     assert s["scored"] >= 3 and s["with_error"] >= 3
     for side in startup_log_baseline.SIDES:
-        assert startup_log_baseline.summary(rs, side)["refused_but_fits"] == 0, side
+        # the one exception, on the fit side: round 16's Llama-4-Scout OOM while warming up the sampler (above)
+        assert startup_log_baseline.summary(rs, side)["refused_but_fits"] == (side == "fit (round 16)"), side
 
 
 def test_round_2_sglang_rows_obey_the_version_rule():

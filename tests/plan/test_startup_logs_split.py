@@ -29,7 +29,8 @@ def test_every_url_on_one_side():
              set(SPLIT["round_12"]["held_out_urls"]), set(SPLIT["round_12"]["fit_urls"]),
              set(SPLIT["round_13"]["held_out_urls"]), set(SPLIT["round_13"]["fit_urls"]),
              set(SPLIT["round_14"]["held_out_urls"]), set(SPLIT["round_14"]["fit_urls"]),
-             set(SPLIT["round_15"]["held_out_urls"]), set(SPLIT["round_15"]["fit_urls"])]
+             set(SPLIT["round_15"]["held_out_urls"]), set(SPLIT["round_15"]["fit_urls"]),
+             set(SPLIT["round_16"]["held_out_urls"]), set(SPLIT["round_16"]["fit_urls"])]
     assert sum(len(s) for s in sides) == len(set().union(*sides))  # no URL on two sides
     assert {e["url"] for e in startup_log_split.all_logs()} == set().union(*sides)
     assert SPLIT["scored_rows"]["held_out"] >= 10
@@ -87,7 +88,7 @@ def test_round_5_holds_only_its_own_batch_and_leaves_rounds_1_to_4_as_they_were(
     later = SPLIT["round_6"]["batches"] + SPLIT["round_7"]["batches"] + SPLIT["round_8"]["batches"] + \
         SPLIT["round_9"]["batches"] + SPLIT["round_10"]["batches"] + SPLIT["round_11"]["batches"] + \
         SPLIT["round_12"]["batches"] + SPLIT["round_13"]["batches"] + SPLIT["round_14"]["batches"] + \
-        SPLIT["round_15"]["batches"]
+        SPLIT["round_15"]["batches"] + SPLIT["round_16"]["batches"]
     assert {e["batch"] for e in logs if e.get("engine") == "TRT-LLM"} <= set(r5["batches"] + later)
 
 
@@ -288,6 +289,30 @@ def test_round_15_holds_only_its_own_batch_and_leaves_rounds_1_to_14_as_they_wer
                                              if e["url"] in r15["fit_urls"])} == {"held_out": 0, "fit": 0}
     assert len(r15["held_out_urls"]) == len(r15["fit_urls"]) == 2
     assert all(e.get("excluded") and e.get("kvplan_skip") for e in rows)
+
+
+def test_round_16_holds_only_its_own_batch_and_leaves_rounds_1_to_15_as_they_were():
+    """Round 16 is split with a seed of its own (2020261222); the URLs of rounds 1 to 15 do not move. Nine
+    round-16 rows were scorable when it was split, from six URLs (1 + 1 + 3 + 1 + 2 + 1 scored rows); the seeded
+    order sends each URL to the side with fewer scored rows so far, which left three URLs on each side and the
+    Cursor export's three Llama-4-Scout rows on the fit side with the blog post's two Qwen2.5-7B rows."""
+    rs = [SPLIT[f"round_{i}"] for i in range(2, 17)]
+    assert len({SPLIT["seed"]} | {r["seed"] for r in rs}) == 16 and SPLIT["round_16"]["seed"] == 2020261222
+    r16 = SPLIT["round_16"]
+    batch = {e["url"]: e.get("batch") for e in startup_log_split.all_logs()}
+    assert {batch[u] for u in r16["held_out_urls"] + r16["fit_urls"]} == set(r16["batches"]) == {"2026-12-07-r16"}
+    earlier = set(SPLIT["held_out_urls"] + SPLIT["fit_urls"])
+    for r in rs[:-1]:
+        earlier |= set(r["held_out_urls"] + r["fit_urls"])
+    assert not {u for u, b in batch.items() if b in r16["batches"]} & earlier
+    rows = [e for e in startup_log_split.all_logs() if e.get("batch") in r16["batches"]]
+    assert r16["scored_rows"] == {"held_out": sum(startup_log_split.split_scored(e) for e in rows
+                                                  if e["url"] in r16["held_out_urls"]),
+                                  "fit": sum(startup_log_split.split_scored(e) for e in rows
+                                             if e["url"] in r16["fit_urls"])} == {"held_out": 3, "fit": 6}
+    assert len(r16["held_out_urls"]) == len(r16["fit_urls"]) == 3
+    assert not any(e.get("scored_since") for e in rows)
+    assert all(e.get("excluded") and e.get("kvplan_skip") for e in rows if "kvplan" not in e)
 
 
 def test_a_row_scored_later_keeps_its_rounds_split():
