@@ -214,8 +214,8 @@ def table_levels(run):
     """A published table's rows (runs.yaml ``levels``: each row's figures as printed, no result
     file behind them) as load levels. A row states its load (``rate`` or ``concurrency``) and its
     requests; its lengths either as ``isl`` / ``osl`` (a random data set: every request ISL -> OSL
-    tokens, or uniform over [int(L x range_ratio), L] where the row gives ``range_ratio``, as the
-    clients' ``sample_random_requests`` draw them) or, for a ShareGPT table, the means of its
+    tokens, or uniform over [max(int(L x range_ratio), 1), L] where the row gives ``range_ratio``,
+    as the clients' ``sample_random_requests`` draw them) or, for a ShareGPT table, the means of its
     ``total_input_tokens`` / ``total_output_tokens`` over its requests where the row states them
     (the replay scales kvplan's measured ShareGPT sample to them), else the mean lengths of that
     sample (kvplan.observe.sharegpt), the output mean from output tok/s over req/s where the row
@@ -255,10 +255,16 @@ def table_levels(run):
 
 
 def _table_dist(n, ratio):
-    """A random data set's length: exactly ``n``, or uniform over [int(n x ratio), n] (its mean)."""
-    if not ratio:
+    """A random data set's length: exactly ``n`` where the row states no ``range_ratio``, else
+    uniform over [max(int(n x ratio), 1), n] (its mean), as SGLang's bench_serving draws a prompt
+    (``randint(max(int(L * ratio), 1), L + 1)``; its output lengths start at int(L * ratio), taken
+    as 1 here, as the runs.yaml DISTs of earlier rounds do): a stated ratio of 0.0, its default, is
+    uniform over 1..n; a ratio of 1 is exactly n."""
+    if ratio is None:
         return str(n), float(n)
-    lo = int(n * ratio)
+    lo = max(int(n * ratio), 1)
+    if lo >= n:
+        return str(n), float(n)
     return f"uniform:{lo}-{n}", (lo + n) / 2
 
 
