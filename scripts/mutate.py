@@ -72,6 +72,8 @@ MODULES = {  # short name -> file or package folder; the modules that hold arith
     "engines.vllm.planner": "kvplan/engines/vllm/planner.py",
     "engines.vllm.settings": "kvplan/engines/vllm/settings.py",
     "engines.vllm.startup": "kvplan/engines/vllm/startup.py",
+    "engines.vllm.non_torch": "kvplan/engines/vllm/non_torch.py",
+    "engines.vllm.startup_data": "kvplan/engines/vllm/startup_data.py",
     "engines.vllm.loaded": "kvplan/engines/vllm/loaded.py",
     "engines.sglang": "kvplan/engines/sglang.py",
     "engines.trtllm": "kvplan/engines/trtllm.py",
