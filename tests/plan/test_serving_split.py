@@ -528,3 +528,27 @@ def test_round16_fit_side_tables_and_files_are_the_pages_figures_as_read():
     assert [round(lv.measured["mean_prompt_tokens"], 2) for lv in got["base"]] == [215.66, 53.0, 53.0]
     assert [(r["prefix_caching"], r.get("max_num_batched_tokens")) for r in w.values()] == [
         (False, None), (True, None), (False, 8192), (False, 2048), (True, 8192)]
+
+
+def test_round16_first_print_record_is_every_held_out_level_as_measured():
+    """round16_first_print.json (the held-out rows as first printed, which the headline reads) holds each level of the
+    round-16 held-out source once, in runs.yaml's and each file's order, with its measured output tok/s, mean ITL and
+    median TTFT as check-bench reads the files; kvplan predicted every row (none refused); closed loops, none saturated
+    by the files' rule."""
+    import json
+
+    from kvplan.observe import bench
+
+    rec = json.loads((DIR / "round16_first_print.json").read_text())["rows"]
+    (src,) = ROUNDS["round16"]["held_out"]
+    levels = [lv for run in RUNS[src]["runs"] for lv in bench.read(DIR / run["file"])]
+    assert [r["source"] for r in rec] == [src] * len(levels) and len(levels) == 12
+    assert [r["load"] for r in rec] == [f"C={lv.concurrency}" for lv in levels]
+    assert [r["out"][0] for r in rec] == [lv.measured["output_tokens_per_s"] for lv in levels]
+    assert [r["itl"][0] for r in rec] == [lv.measured["itl_ms"]["mean"] for lv in levels]
+    assert [r["ttft"][0] for r in rec] == [lv.measured["ttft_ms"]["p50"] for lv in levels]
+    assert {r["itl_stat"] for r in rec} == {"mean"} and {r["ttft_stat"] for r in rec} == {"p50"}
+    assert [r["model"] for r in rec] == ["deepseek-r1"] * 9 + ["qwen3-next-80b-a3b"] * 2 + ["nemotron-3-nano-30b-a3b"]
+    assert all(r["half"] == "held-out" and not r.get("refused") for r in rec)
+    assert all(None not in (r["out"][1], r["itl"][1], r["ttft"][1]) for r in rec)
+    assert not any(r["sat"][0] or r["sat"][1] for r in rec)
