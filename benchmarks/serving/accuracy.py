@@ -91,10 +91,10 @@ def main() -> int:
 
 
 def halves(split):
-    """Each source's half: round 15's split (session 15)."""
-    r15 = split["round15"]
-    return ({s: "held-out" for s in r15["held_out"]} | {s: "fit" for s in r15["fit"]}
-            | {s: "seen" for s in r15["seen"]})
+    """Each source's half: round 16's split (session 16)."""
+    r16 = split["round16"]
+    return ({s: "held-out" for s in r16["held_out"]} | {s: "fit" for s in r16["fit"]}
+            | {s: "seen" for s in r16["seen"]})
 
 
 def replay_run(src, half, run, max_requests):
@@ -214,8 +214,8 @@ def table_levels(run):
     """A published table's rows (runs.yaml ``levels``: each row's figures as printed, no result
     file behind them) as load levels. A row states its load (``rate`` or ``concurrency``) and its
     requests; its lengths either as ``isl`` / ``osl`` (a random data set: every request ISL -> OSL
-    tokens, or uniform over [int(L x range_ratio), L] where the row gives ``range_ratio``, as the
-    clients' ``sample_random_requests`` draw them) or, for a ShareGPT table, the means of its
+    tokens, or uniform over [max(int(L x range_ratio), 1), L] where the row gives ``range_ratio``,
+    as the clients' ``sample_random_requests`` draw them) or, for a ShareGPT table, the means of its
     ``total_input_tokens`` / ``total_output_tokens`` over its requests where the row states them
     (the replay scales kvplan's measured ShareGPT sample to them), else the mean lengths of that
     sample (kvplan.observe.sharegpt), the output mean from output tok/s over req/s where the row
@@ -255,10 +255,16 @@ def table_levels(run):
 
 
 def _table_dist(n, ratio):
-    """A random data set's length: exactly ``n``, or uniform over [int(n x ratio), n] (its mean)."""
-    if not ratio:
+    """A random data set's length: exactly ``n`` where the row states no ``range_ratio``, else
+    uniform over [max(int(n x ratio), 1), n] (its mean), as SGLang's bench_serving draws a prompt
+    (``randint(max(int(L * ratio), 1), L + 1)``; its output lengths start at int(L * ratio), taken
+    as 1 here, as the runs.yaml DISTs of earlier rounds do): a stated ratio of 0.0, its default, is
+    uniform over 1..n; a ratio of 1 is exactly n."""
+    if ratio is None:
         return str(n), float(n)
-    lo = int(n * ratio)
+    lo = max(int(n * ratio), 1)
+    if lo >= n:
+        return str(n), float(n)
     return f"uniform:{lo}-{n}", (lo + n) / 2
 
 
@@ -489,7 +495,7 @@ def write(rows, split, max_requests):
     def pct(x):
         return "-" if x is None else f"{x:+.0%}"
 
-    r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15 = (split[f"round{i}"] for i in range(2, 16))
+    r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16 = (split[f"round{i}"] for i in range(2, 17))
     first9 = json.loads((HERE / "round9_first_print.json").read_text())["rows"]
     first10 = json.loads((HERE / "round10_first_print.json").read_text())["rows"]
     first11 = json.loads((HERE / "round11_first_print.json").read_text())["rows"]
@@ -497,6 +503,7 @@ def write(rows, split, max_requests):
     first13 = json.loads((HERE / "round13_first_print.json").read_text())["rows"]
     first14 = json.loads((HERE / "round14_first_print.json").read_text())["rows"]
     first15 = json.loads((HERE / "round15_first_print.json").read_text())["rows"]
+    first16 = json.loads((HERE / "round16_first_print.json").read_text())["rows"]
     half_of = halves(split)
     rows = [dict(r, half=half_of[r["source"]]) for r in rows]  # rows saved before round 12 was seen say held-out
     lines = ["# Serving accuracy: `simulate` against published measured runs", "",
@@ -1071,6 +1078,34 @@ def write(rows, split, max_requests):
              "  DeepSeek runs at concurrency 16-100 stay optimistic (ITL −11..−40 %: the figure is one per step, the runs'",
              "  gap grows with the batch), Gemma 4 (−31..−46 %) is untouched (no MLA layer; its gap is not explained).",
              "  dstack-deepseek-r1's MI300X runs (seen, SGLang 0.4.2): ITL 59 % -> 49 % (−49 %). No other run moved.",
+             f"- Round 16 (seed {r16['seed']}, `split.yaml` `round16`, committed at d776103 before any round-16 run was",
+             "  replayed; session 16): three new sources (`runs.yaml` says what each copies, its caveats and what is left out).",
+             "  sgl-cookbook-b200: sgl-project/sgl-cookbook's B200 pages, every printed block kvplan can replay (DeepSeek-R1-0528",
+             "  at TP 8, SGLang 0.5.6.post1, 9 closed loops of random 1000 -> 1000 / 1000 -> 8000 / 8000 -> 1000;",
+             "  Qwen3-Next-80B-A3B-Instruct at TP 8, SGLang 0.5.6, ShareGPT at concurrency 1 and 100; Nemotron-3-Nano-30B-A3B",
+             "  BF16 on one B200, 4,096 random 1024 -> 1024 prompts at 256; 12 rows). sglang-attn-backend-h200: sgl-project/",
+             "  sglang's benchmark/attention_backend/NVIDIA_H200.md at two stored versions (DeepSeek-V3 at TP 8 and Llama-3.1-8B",
+             "  on H200, fa3 and flashinfer, Poisson 16/s, 200 and 1,000 prompts; output tok/s only; 24 rows).",
+             "  wangjunjian-t4-vllm084: a blog post's Qwen3-4B on one Tesla T4, vLLM 0.8.4 V0, five prefix-caching / chunked-",
+             "  prefill configurations at rate inf (13 rows). **Held out: " + ", ".join(r16["held_out"]) + "**; fit adds",
+             "  sglang-attn-backend-h200 and wangjunjian-t4-vllm084; seen now adds " + ", ".join(r15["held_out"]) + ".",
+             "  Nothing in the simulator or the step model changed in round 16 before its print; one table-reader change in",
+             "  `accuracy.py`, made before any replay for the new table rows: a row's stated range ratio of 0.0 reads as",
+             "  bench_serving's uniform 1..L (it read as a fixed L; no earlier row states 0.0). **First print (2026-12-07),",
+             "  kvplan/ as main's 5a4c935 (merged at d410c08), every round-16 held-out row replayed once",
+             "  (`benchmarks/serving/round16_first_print.json`, kept as printed; the headline reads it): throughput 8 % (−5 %,",
+             "  n=12), ITL 11 % (+5 %, n=12, mean ITL), TTFT 35 % (−35 %, n=12, median), no saturated run (closed loops).",
+             "  Throughput and ITL within their targets, TTFT not (optimistic on every row).** By model: DeepSeek-R1 (9 rows)",
+             "  throughput −11..+5 %, mean ITL −5..+13 %, median TTFT −9..−43 % (81-190 ms against 126-225: every level's",
+             "  measured first token is slower than kvplan's prefill, most at 1,000-token prompts); Qwen3-Next-80B-A3B",
+             "  throughput +36 % / +121 % at concurrency 1 / 100 (200 / 4,314 tok/s against 148 / 1,952), ITL −22 % / −54 %,",
+             "  TTFT −67 % / −65 % (44 / 49 ms against 133 / 138): kvplan prices its linear-attention layers far cheaper than",
+             "  SGLang 0.5.6 ran them on B200; Nemotron-3-Nano BF16 at 256 throughput +58 % (9,149 against 5,795 tok/s), mean",
+             "  ITL −37 %, TTFT −49 %. The fit side's new rows (in-sample, replayed once with the rest): sglang-attn-backend-h200",
+             "  throughput 18 % (+18 %, n=24; no ITL or TTFT printed), 18 of 24 measured-saturated runs predicted saturated",
+             "  (the Llama-3.1-8B 1024 -> 1024 rows at 16/s run just past capacity and are predicted just under it);",
+             "  wangjunjian-t4-vllm084 throughput 91 % (+91 %, n=13), ITL 47 % (−47 %), TTFT 67 % (−67 %): kvplan's T4 steps",
+             "  run about twice as fast as vLLM 0.8.4's V0 engine did on this card (fp16, 70 W), which no fitted row prices.",
              "",
              "## Headline", "",
              "| half | runs | output tok/s: median \\|error\\| (signed) | ITL | TTFT | saturated runs predicted saturated |",
@@ -1142,10 +1177,17 @@ def write(rows, split, max_requests):
     lines += [headline("round 14's held-out rows after round 14's print (seen): today's replay", seen14)]
     # round 15's first print, as printed (round15_first_print.json), whatever today's replay gives
     lines += [headline(f"**held-out (round 15, seed {r15['seed']}), as first printed (55688dd, 2026-12-07)**", first15)]
+    seen15 = [r for r in rows if r["source"] in r15["held_out"]]  # round 15's rows, today's replay (seen)
+    lines += [headline("round 15's held-out rows after round 15's print (seen): today's replay", seen15)]
+    # round 16's first print, as printed (round16_first_print.json), whatever today's replay gives
+    lines += [headline(f"**held-out (round 16, seed {r16['seed']}), as first printed (d410c08, 2026-12-07)**", first16)]
+    lines += [headline(f"held-out (round 16): {lab}, as first printed", [r for r in first16 if r["model"] == m])
+              for lab, m in (("DeepSeek-R1, 8 × B200", "deepseek-r1"), ("Qwen3-Next-80B-A3B, 8 × B200", "qwen3-next-80b-a3b"),
+                             ("Nemotron-3-Nano-30B-A3B, 1 × B200", "nemotron-3-nano-30b-a3b"))]
     for h in ("held-out", "fit", "seen", "all"):
         sub = [r for r in rows if h == "all" or r["half"] == h]
-        name = {"held-out": "held-out (round 15), today's replay (equal to the first print until the simulator changes)",
-                "seen": "seen (round-1 to round-14 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
+        name = {"held-out": "held-out (round 16), today's replay (equal to the first print until the simulator changes)",
+                "seen": "seen (round-1 to round-15 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
         lines.append(headline(name, sub))
     lines += ["", "Read with care:", ""] + NOTES + [
               "", "## Every run", "",

@@ -435,3 +435,120 @@ def test_round15_first_print_record_is_every_held_out_level_as_measured():
     assert all(r["half"] == "held-out" and not r.get("refused") for r in rec)
     assert all(None not in (r["out"][1], r["itl"][1], r["ttft"][1]) for r in rec)
     assert [r["sat"][0] for r in rec] == [False, False]
+
+
+def test_round16_held_out_is_its_seeded_draw():
+    r15, r16 = ROUNDS["round15"], ROUNDS["round16"]
+    placed = set(r16["held_out"]) | set(r16["fit"]) | set(r16["seen"])
+    new = sorted(placed - set(r15["held_out"]) - set(r15["fit"]) - set(r15["seen"]))
+    assert new == ["sgl-cookbook-b200", "sglang-attn-backend-h200", "wangjunjian-t4-vllm084"]
+    random.Random(r16["seed"]).shuffle(new)
+    assert r16["held_out"] == new[: -(-len(new) // 3)] == ["sgl-cookbook-b200"]
+    assert set(r15["held_out"]) <= set(r16["seen"]) and set(r15["fit"]) < set(r16["fit"])
+
+
+def test_round16_files_are_the_pages_blocks_as_read():
+    """The round-16 runs as check-bench's reader takes them: each level's load, requests, token totals, output tok/s,
+    TTFT and ITL as the pages print them (hand-checked: sgl-project/sgl-cookbook's DeepSeek-R1.md at 268193c, 5.1.4;
+    Qwen3-Next.md at 60f2595, 5.1.1 / 5.1.2; Nemotron3-Nano.md at 97ad53c, 'BF16 variant')."""
+    from kvplan.observe import bench
+
+    runs = {Path(r["file"]).name.split("_")[0]: r for r in RUNS["sgl-cookbook-b200"]["runs"]}
+    d = bench.read(DIR / runs["deepseek-r1-0528"]["file"])
+    assert [(lv.tool, lv.concurrency, lv.requests) for lv in d] == [
+        ("sglang", c, n) for c, n in ((1, 10), (16, 80), (100, 500), (1, 10), (16, 80), (64, 320),
+                                      (1, 10), (16, 80), (64, 320))]
+    assert [lv.measured["output_tokens_per_s"] for lv in d] == [
+        105.24, 795.3, 2282.9, 108.07, 912.02, 2207.16, 103.56, 733.41, 1468.5]
+    assert d[0].measured["ttft_ms"]["p50"] == 140.76 and d[0].measured["itl_ms"]["mean"] == 9.16
+    assert round(d[2].measured["mean_output_tokens"] * 500) == 252162
+    assert len(runs["deepseek-r1-0528"]["prompt_tokens"]) == len(runs["deepseek-r1-0528"]["output_tokens"]) == len(d)
+    q = bench.read(DIR / runs["qwen3-next-80b-a3b-instruct"]["file"])
+    assert [(lv.concurrency, lv.requests, lv.measured["output_tokens_per_s"]) for lv in q] == [
+        (1, 100, 147.7), (100, 1000, 1951.6)]
+    assert round(q[1].measured["mean_prompt_tokens"] * 1000) == 302118
+    assert q[1].measured["itl_ms"] == {"mean": 47.11, "p50": 13.84, "p99": 289.56}
+    (n,) = bench.read(DIR / runs["nemotron-3-nano-30b-a3b-bf16"]["file"])
+    assert (n.concurrency, n.requests, n.measured["output_tokens_per_s"]) == (256, 4096, 5794.55)
+    assert round(n.measured["mean_output_tokens"] * 4096) == 2087288 and n.measured["ttft_ms"]["p50"] == 93.06
+    assert [(r["model"], r["gpu"], r["tp"], r["engine"]) for r in runs.values()] == [
+        ("deepseek-r1", "b200", 8, "sglang"), ("qwen3-next-80b-a3b", "b200", 8, "sglang"),
+        ("nemotron-3-nano-30b-a3b", "b200", 1, "sglang")]
+
+
+def test_a_table_rows_range_ratio_reads_as_sglangs_draw():
+    """accuracy.py's table rows: no range_ratio is a fixed length; a stated one is bench_serving's
+    uniform draw from max(int(L x ratio), 1) to L, so its default 0.0 is 1..L (as bench.py reads a
+    SGLang result file's random_range_ratio), and 1 is L itself."""
+    acc = _accuracy()
+    assert acc._table_dist(1024, None) == ("1024", 1024.0)
+    assert acc._table_dist(1024, 0.0) == ("uniform:1-1024", 512.5)
+    assert acc._table_dist(1024, 0.8) == ("uniform:819-1024", 921.5)
+    assert acc._table_dist(8192, 1) == ("8192", 8192.0)
+
+
+def test_round16_fit_side_tables_and_files_are_the_pages_figures_as_read():
+    """sglang-attn-backend-h200 as accuracy.py's table reader takes it (hand-checked against sgl-project/sglang
+    benchmark/attention_backend/NVIDIA_H200.md at 0c4ec4f and 7357586), and wangjunjian-t4-vllm084's transcribed blocks
+    against the post's own summary tables (性能基准测试结果: mean TTFT, mean TPOT, output tok/s as printed there)."""
+    from kvplan.observe import bench
+
+    acc = _accuracy()
+    a = RUNS["sglang-attn-backend-h200"]["runs"]
+    rows = [acc.with_lengths(r, acc.table_levels(r)) for r in a]
+    assert [len(x) for x in rows] == [6, 6, 6, 6]
+    assert {(lv.rate, lv.concurrency) for x in rows for lv in x} == {(16.0, None)}
+    assert [lv.requests for x in rows for lv in x[:1]] == [200, 200, 1000, 1000]
+    assert [(lv.prompt_tokens, lv.output_tokens) for lv in rows[0][::2]] == [
+        ("uniform:1-1024", "uniform:1-1024"), ("uniform:1-8192", "uniform:1-1024"), ("uniform:1-8192", "uniform:1-8192")]
+    assert [lv.measured["output_tokens_per_s"] for lv in rows[0]] == [2268.68, 2278.76, 1078.81, 1079.32, 1482.43, 1517.88]
+    assert [lv.measured["output_tokens_per_s"] for lv in rows[3]] == [7221.69, 6837.91, 2322.57, 1903.5, 2881.56, 1673.13]
+    assert all(lv.measured["ttft_ms"] == {} and lv.measured["itl_ms"] == {} for x in rows for lv in x)  # throughput only
+    # uniform lengths, not fixed: the 0c4ec4f rows' input / output throughput ratio is not 1 where I = O (caveat 3)
+    ratios = [round(lv["input_throughput"] / lv["output_throughput"], 3) for lv in a[0]["levels"][::4]]
+    assert ratios == [0.977, 0.935]
+    assert [(r["model"], r["tp"]) for r in a] == [("deepseek-v3", 8), ("llama-3.1-8b", 1)] * 2
+
+    w = {Path(r["file"]).stem.split("v0_")[1]: r for r in RUNS["wangjunjian-t4-vllm084"]["runs"]}
+    got = {k: bench.read(DIR / r["file"]) for k, r in w.items()}
+    chat = {k: (lv.measured["ttft_ms"]["mean"], lv.measured["tpot_ms"]["mean"]) for k, (lv, *_) in got.items()}
+    assert chat == {"base": (7983.40, 139.22), "prefix-caching": (6991.24, 140.30),
+                    "chunked-prefill-8192": (6631.39, 139.42), "chunked-prefill-2048": (8737.94, 150.60),
+                    "prefix-caching_chunked-prefill-8192": (6980.78, 140.96)}
+    agent = {k: [(lv.measured["output_tokens_per_s"], lv.measured["ttft_ms"]["mean"], lv.measured["tpot_ms"]["mean"])
+                 for lv in v[1:]] for k, v in got.items() if len(v) == 3}
+    assert agent == {
+        "base": [(858.57, 2521.91, 106.28), (867.10, 2346.06, 105.89)],
+        "prefix-caching": [(916.53, 960.22, 105.32), (977.16, 948.89, 98.59)],
+        "chunked-prefill-8192": [(891.97, 2428.85, 102.15), (896.98, 2211.74, 102.59)],
+        "prefix-caching_chunked-prefill-8192": [(946.56, 892.64, 101.74), (1008.58, 834.21, 95.44)]}
+    assert all((lv.rate, lv.requests) == (None, 100) for v in got.values() for lv in v)  # no rate line: runs.yaml's inf
+    assert {r["rate"] for r in w.values()} == {"inf"}
+    assert {r["engine_version"] for r in w.values()} == {"0.8.4 (V0: VLLM_USE_V1=0)"}
+    assert [round(lv.measured["mean_prompt_tokens"], 2) for lv in got["base"]] == [215.66, 53.0, 53.0]
+    assert [(r["prefix_caching"], r.get("max_num_batched_tokens")) for r in w.values()] == [
+        (False, None), (True, None), (False, 8192), (False, 2048), (True, 8192)]
+
+
+def test_round16_first_print_record_is_every_held_out_level_as_measured():
+    """round16_first_print.json (the held-out rows as first printed, which the headline reads) holds each level of the
+    round-16 held-out source once, in runs.yaml's and each file's order, with its measured output tok/s, mean ITL and
+    median TTFT as check-bench reads the files; kvplan predicted every row (none refused); closed loops, none saturated
+    by the files' rule."""
+    import json
+
+    from kvplan.observe import bench
+
+    rec = json.loads((DIR / "round16_first_print.json").read_text())["rows"]
+    (src,) = ROUNDS["round16"]["held_out"]
+    levels = [lv for run in RUNS[src]["runs"] for lv in bench.read(DIR / run["file"])]
+    assert [r["source"] for r in rec] == [src] * len(levels) and len(levels) == 12
+    assert [r["load"] for r in rec] == [f"C={lv.concurrency}" for lv in levels]
+    assert [r["out"][0] for r in rec] == [lv.measured["output_tokens_per_s"] for lv in levels]
+    assert [r["itl"][0] for r in rec] == [lv.measured["itl_ms"]["mean"] for lv in levels]
+    assert [r["ttft"][0] for r in rec] == [lv.measured["ttft_ms"]["p50"] for lv in levels]
+    assert {r["itl_stat"] for r in rec} == {"mean"} and {r["ttft_stat"] for r in rec} == {"p50"}
+    assert [r["model"] for r in rec] == ["deepseek-r1"] * 9 + ["qwen3-next-80b-a3b"] * 2 + ["nemotron-3-nano-30b-a3b"]
+    assert all(r["half"] == "held-out" and not r.get("refused") for r in rec)
+    assert all(None not in (r["out"][1], r["itl"][1], r["ttft"][1]) for r in rec)
+    assert not any(r["sat"][0] or r["sat"][1] for r in rec)
