@@ -184,6 +184,21 @@ def fit(model, gpu, ctx: int | None = None, batch: int | None = None, tp: int = 
     return r
 
 
+def engine_version(engine: str, version: str | None) -> str | None:
+    """``fit --engine-version``: the vLLM release to plan for ("0.15.1"; None: kvplan's own), checked:
+    a version only the vLLM plan reads (its profile run's model runner, engines/vllm/startup.py)."""
+    from .plan.simulate.limits import vllm_version
+
+    if version is None:
+        return None
+    if engine.strip().lower() != "vllm":
+        raise KvplanError(f"--engine-version is read by the vllm plan only, not {engine}'s")
+    v = vllm_version(version)
+    if v is None:
+        raise KvplanError(f"--engine-version must be a version such as 0.11.0, got '{version}'")
+    return v[0]
+
+
 def traffic(lengths: str, requests: int = 1000, seed: int = 0, shared_prefix: int = 0):
     """Your traffic for ``fit(..., traffic=...)``: a --lengths distribution or file."""
     from .plan.fit import Traffic
@@ -238,11 +253,19 @@ def sweep(model, ctxs, batches=(1,), kv_dtypes=(None,), gpu=None, tp: int = 1, e
                     opts=_options(options, "sweep"))
 
 
-def simulate(model, gpu, **kwargs):
+def simulate(model, gpu, kv_cache_dtype: str | None = None, **kwargs):
     """``kvplan simulate``: a serving engine under load (see plan.simulate.simulate for the
-    arguments). Returns plan.simulate.SimResult."""
+    arguments). The cache's format is ``kv_dtype`` (kvplan's names) or ``kv_cache_dtype`` (the
+    engine's own, vLLM's and SGLang's ``--kv-cache-dtype``), not both, as ``fit``. Returns
+    plan.simulate.SimResult."""
     from .plan import simulate as sim
 
+    if kv_cache_dtype is not None:
+        if kwargs.get("kv_dtype") is not None:
+            raise KvplanError("give --kv-dtype or --kv-cache-dtype, not both", option="kv-cache-dtype")
+        from .engines import kv_cache_format
+
+        kwargs["kv_dtype"] = kv_cache_format(kwargs.get("engine", "vllm"), kv_cache_dtype)
     return sim.simulate(load_model(model), load_gpu(gpu), **kwargs)
 
 
@@ -327,9 +350,13 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
                     itl_p90_ms: float, gpus="h100,h200", engine: str = "vllm", tps=None, seqs=None,
                     max_gpus: int = 8, disaggregated: bool = True, link: str = "auto", prices=None,
                     requests: int = 300, seed: int = 0, max_model_len: int | None = None, profile=None,
-                    workers: int | None = None, ray: str | None = None):
+                    workers: int | None = None, ray: str | None = None, progress=None,
+                    gpu_memory_utilization: float | None = None):
     """``kvplan plan``: the cheapest deployments that meet a TTFT and ITL p90 target (see
-    plan.deploy for the search); ``gpus`` a comma-separated list or a list of names."""
+    plan.deploy for the search); ``gpus`` a comma-separated list or a list of names;
+    ``progress(total)`` is called once with the number of configurations and returns the
+    callback told as each is done (None: no progress). ``gpu_memory_utilization``: the engine's share
+    of each GPU (vLLM's flag; SGLang's --mem-fraction-static), as ``fit`` plans with it."""
     from . import engines
     from .plan import costs, deploy
     from .plan import simulate as sim
@@ -338,6 +365,8 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
     for name, v in (("rate", rate), ("ttft_p90_ms", ttft_p90_ms), ("itl_p90_ms", itl_p90_ms)):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
             raise KvplanError(f"{opt(name)} must be a finite number > 0, got {v!r}")
+    if gpu_memory_utilization is not None and not (0 < gpu_memory_utilization <= 1):  # once, not per candidate
+        raise KvplanError(f"{opt('gpu_memory_utilization')} must be in (0, 1], got {gpu_memory_utilization}")
     eng = engine.strip().lower()
     if eng not in ("vllm", "sglang"):
         raise KvplanError(f"{opt('engine')} must be vllm or sglang for plan, got '{engine}'")
@@ -365,7 +394,7 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
     sim.lengths_within(output_tokens, 1, 0, "--output-tokens", mml, why)
     name = spec.name if isinstance(model, str) and catalog.canonical_name(model) else model
     w = deploy.Workload(name, rate, prompt_tokens, output_tokens, ttft_p90_ms, itl_p90_ms, eng, requests, seed,
-                        max_gpus, max_model_len, profile, price)
+                        max_gpus, max_model_len, profile, price, gpu_memory_utilization)
     experts = sorted({lt.mlp.num_experts for lt in spec.layer_types.values() if hasattr(lt.mlp, "num_experts")})
     tps_ = tuple(tps or deploy.DEFAULT_TPS)
     refused = []
@@ -378,4 +407,4 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
         raise refused[0]
     tasks = deploy.tasks_for(names, tps_, tuple(seqs or deploy.DEFAULT_SEQS), disaggregated, lk,
                              deploy.ep_layouts(tps_, experts, eng), deploy.dp_attention_layouts(tps_, spec, eng))
-    return deploy.search(w, tasks, workers, ray)
+    return deploy.search(w, tasks, workers, ray, progress(len(tasks)) if progress else None)

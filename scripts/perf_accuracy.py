@@ -5,6 +5,8 @@ rounds 1-13, whose figures were read before the next round and which may be fitt
 
     python scripts/perf_accuracy.py          # rewrite docs/perf-accuracy.md
     python scripts/perf_accuracy.py --check  # exit 1 if the page is out of date
+    python scripts/perf_accuracy.py --rows torchao-h100,fp8   # only the rows whose id holds one of the words:
+                                             # each row's prediction and error, and their medians by side (seconds)
 
 Reads benchmarks/published/measurements.yaml (the measurements, with sources), benchmarks/published/split.yaml
 (the fit / held-out split by source document, drawn with a seed before any constant was fitted: issue 21) and
@@ -39,6 +41,10 @@ GRAPHS_OFF = {i for x in yaml.safe_load((PUB / "cuda_graphs_off.yaml").read_text
 # rows whose engine version runs a profile of its own (engines.yaml; cuda_graphs_off.yaml engine_profile): row id -> it
 ENGINE_PROFILE = {i: x["engine_profile"] for x in yaml.safe_load((PUB / "cuda_graphs_off.yaml").read_text())
                   if "engine_profile" in x for i in x["ids"]}
+# rows whose run used code another profile prices, by what the source says it ran (engine_profiles.yaml: plain
+# transformers modules, hf_plain, beside AutoAWQ's fused ones, hf)
+ENGINE_PROFILE.update({i: x["engine_profile"] for x in yaml.safe_load((PUB / "engine_profiles.yaml").read_text())
+                       for i in x["ids"]})
 # source documents whose first token was timed by a client through the HTTP API: source id -> endpoint (served.yaml)
 SERVED = {i: x["endpoint"] for x in yaml.safe_load((PUB / "served.yaml").read_text()) for i in x["sources"]}
 # rows of a served run whose client sends one request's prompt again before the run and whose figure is the run's mean
@@ -53,6 +59,9 @@ CHECKPOINTS = {i: x["weight_quant"] for x in yaml.safe_load((PUB / "checkpoints.
 # seen or fit rows fit.py leaves out of its fit, each with its reason and source (not_fitted.yaml): a kernel path no
 # table prices, which fitted would be charged to every other row of the engine
 NOT_FITTED = {i for x in yaml.safe_load((PUB / "not_fitted.yaml").read_text()) for i in x["ids"]}
+# rows whose FP8 GEMMs quantize their inputs otherwise than the engine's measured table did: row id -> scheme
+# (act_quant.yaml, with the sources that say so; latency/data/act_quant.yaml prices it)
+ACT_QUANT = {i: x["scheme"] for x in yaml.safe_load((PUB / "act_quant.yaml").read_text()) for i in x["ids"]}
 
 
 def spec_for(e: dict):
@@ -91,7 +100,7 @@ def model_for(e: dict):
     return OpLatency(spec, catalog.load_gpu(e["gpu"]), e["num_gpus"],
                      e["kv_dtype"] or e["weight_dtype"], wd, engine=profile_of(e),
                      cuda_graphs=False if e["id"] in GRAPHS_OFF else None,
-                     multi_block=_doc_of(e["source"]) not in MULTI_BLOCK_OFF)
+                     multi_block=_doc_of(e["source"]) not in MULTI_BLOCK_OFF, act_quant=ACT_QUANT.get(e["id"]))
 
 
 def front_end(e: dict) -> float:
@@ -183,7 +192,8 @@ def closed_batch_seconds(e: dict, r):
         return None
     spec, wd = spec_for(e)
     gpu = catalog.load_gpu(e["gpu"])
-    opts = ServeOptions(enforce_eager=e["id"] in GRAPHS_OFF)
+    # the run's stated context limit where the row gives one (measurements.yaml max_model_len), else the engine's default
+    opts = ServeOptions(enforce_eager=e["id"] in GRAPHS_OFF, max_model_len=e.get("max_model_len"))
     lim = engine_limits(spec, gpu, e["num_gpus"], e["engine"], opts, prefix_caching=False,
                         kv_dtype=e["kv_dtype"] or e["weight_dtype"], weight_dtype=wd)
     b, i, o = e["batch"], e["input_len"], e["output_len"]
@@ -638,6 +648,31 @@ def _headline(s: dict, doc: dict) -> list[str]:
         "slower than the `hf` profile, fitted on AutoAWQ's fused modules, prices it. Three fit-side rows are refused: the 32B "
         "bfloat16 runs on one A100 stated max_model_len 32768, which measurements.yaml has no field for, and the harness plans them "
         "at the config's 131,072 tokens, whose KV cache does not fit. Nothing was changed for any of them."),
+        "",
+        *_round14_fit_side_after(),
+    ]
+
+
+def _round14_fit_side_after() -> list[str]:
+    """What session 16 changed for round 14's fit-side source, after its first print (fit side: in-sample since)."""
+    from kvplan.plan.latency import tables
+
+    f, eng = tables.load("fitted")["engines"], tables.load("engines")
+    v6, hp = f["vllm_v06"], f["hf_plain"]
+    return [
+        "Since the print (session 16, after it; the fit side, so in-sample now): the three refused rows carry the "
+        "stated `max_model_len` (an optional measurements.yaml field, on the 48 vLLM rows that state 32,768) and plan "
+        "at it. vLLM " + eng["vllm_v06"]["versions_from"] + " to 0.7.x runs a profile of its own, `vllm_v06` (v0.6.0 "
+        "moved the V0 engine's output processing off the step's path: asynchronous output processing, PR #7049; the "
+        "vLLM blog of 2024-09-05), fitted on its " + str(v6["fit_rows"]) + " fit-side rows (Qwen's 72 vLLM rows, "
+        f"dstack's 0.6.x runs): {v6['base_ms']:g} ms a step, {v6['per_layer_us_graphs']:g} us a layer "
+        f"({v6['per_layer_us_eager']:g} eager), fit median {100 * v6['fit_median_abs_error']:.1f} %; `vllm_v0` keeps "
+        "0.2.5–0.5.x (vLLM PR rows of early 2024). Plain Transformers (the model's own modules, unfused) runs "
+        "`hf_plain` (benchmarks/published/engine_profiles.yaml), fitted on Qwen's 48 Transformers rows: "
+        f"{hp['per_layer_us_eager']:g} us a layer of Python, {hp['base_ms']:g} ms a step, int4 / int8 dequantization "
+        f"factors {hp['dequant']['int4']['factor']:g} / {hp['dequant']['int8']['factor']:g} (the quantized "
+        "modules' own per-call cost priced as weight streaming: no term of its own), fit median "
+        f"{100 * hp['fit_median_abs_error']:.1f} %; `hf` stays AutoAWQ's fused modules.",
         "",
     ]
 
@@ -1217,6 +1252,73 @@ FROZEN_S15_SERVED = {
     "fit_ttft": "14.0 % / -1.8 % (n 52)", "seen_ttft": "12.4 % / -9.0 % (n 130)"}
 
 
+FROZEN_S16_ACT = {"row": "torchao-h100-llama3.1-8b-fp8dq-tensor-bs1-6-200", "before": "-45.1 %",
+                  "held_decode": "13.4 % / -6.0 % (n 14)", "held_fp8": "27.1 % / -27.1 % (n 3)",
+                  "nim": {"nim-dli-h100-sxm-80gb-llama-3-8b-fp8-tp1-c1-200-200-itl": "+54.6 %",
+                          "nim-dli-h100-sxm-80gb-llama-3-8b-fp8-tp2-c1-200-200-itl": "+34.2 %",
+                          "nim-dli-h100-sxm-80gb-llama-3-70b-fp8-tp8-c1-200-1000-itl": "+21.8 %"},
+                  "seen": "10.2 % / -3.8 % (n 487)", "fit": "17.1 % / -1.5 % (n 380, 3 refused)",
+                  "seen_fp8": "14.7 % / +1.3 % (n 179)", "fit_fp8": "9.3 % / -1.3 % (n 92)",
+                  "seen_trtllm": "9.0 % / -3.1 % (n 95)", "fit_trtllm": "12.1 % / +2.2 % (n 89)",
+                  "seen_other": "11.2 % / -3.0 % (n 144)", "fit_other": "45.0 % / +45.0 % (n 4)"}
+
+
+def _session16_act_quant(s: dict) -> list[str]:
+    """Session 16's FP8 activation quantization per linear call (issue 21), made with round 14's rows seen; no constant
+    of its own fitted; fit.py --profile trtllm and --profile other rerun (their FP8 rows changed)."""
+    fz, rows = FROZEN_S16_ACT, {r["id"]: r for r in s["_rows"]}
+    r14 = [r for r in s["_rows"] if r["doc"] == "torchao-quantization-readme-92dd5f5"]
+    dec = _cell(stats([r for r in r14 if r["phase"] == "decode"]))
+    f8 = _cell(stats([r for r in r14 if r["w"] == "fp8"]))
+    nim = "; ".join(f"{i} {v} → {_pct(rows[i]['kvplan_err'])}" for i, v in fz["nim"].items())
+
+    def side(sd, key=None, val=None):
+        return _cell(stats([r for r in s["_rows"] if r["side"] == sd and (key is None or key(r) == val)]))
+    w, eng = (lambda r: r["w"]), (lambda r: r["engine"])
+    return [
+        "Session 16 (issue 21, round 14's rows seen): FP8 activation quantization per linear call. The measured fp8 "
+        "GEMM tables already time a quantization of each call's bfloat16 input: vLLM's a dynamic per-token one "
+        "(aiconfigurator's `collector/vllm/collect_gemm.py` runs `RowParallelLinear.forward` with "
+        "`Fp8Config(activation_scheme='dynamic')`; vLLM's `Fp8LinearMethod` picks per-token scales where CUTLASS FP8 "
+        "runs), TensorRT-LLM's a dynamic per-tensor one (`collector/trtllm/collect_gemm.py`: weights without an "
+        "input_scale run the dynamic path). A GEMM group quantized otherwise now adds the measured kernels' "
+        "difference at its (M, K), once per input the engine quantizes (q, k, v share one, gate and up one: "
+        "`gemm.own_inputs`): `data/act_quant.yaml`, from aiconfigurator's quantize tables (on H100 at M = 1, K = 4,096: "
+        "vLLM's static kernel 2.1 us, its per-token scale +0.7 us; TensorRT-LLM's static kernel 1.4 us, its per-tensor "
+        "scale +7.2 us). Static per-tensor takes the table's scale computation away (aiconfigurator's own `fp8_static` "
+        "rule); vLLM's dynamic per-tensor (`dynamic_scaled_fp8_quant`: a max reduction over the tensor, then the "
+        "quantization) adds a second pass. TensorRT-LLM engines (profiles `trtllm` and `other`, NIM) quantize with "
+        "the checkpoint's calibrated per-tensor scale (`FP8Linear.activation_scaling_factor`), so their FP8 rows now "
+        "run static (engines.yaml `fp8_activations`); block-scaled FP8 keeps its table's. `fit.py --profile trtllm` and "
+        "`--profile other` were rerun. Rows listed in `benchmarks/published/act_quant.yaml` run another scheme: "
+        f"torchao's per-tensor row {fz['before']} → {_pct(rows[fz['row']]['kvplan_err'])} (its per-row row runs "
+        "vLLM's table's scheme and does not move); dstack's Llama 3.1 405B FP8 rows are an `fbgemm_fp8` checkpoint, "
+        "per-token as the table (unchanged); Vultr's Nemotron 3 Nano FP8 checkpoint's scheme was not read "
+        f"(unchanged). NIM's FP8 decode rows (seen) moved most: {nim}. Before → after: seen {fz['seen']} → "
+        f"{side('seen')}, fit (in-sample) {fz['fit']} → {side('fit')}; FP8 rows seen {fz['seen_fp8']} → "
+        f"{side('seen', w, 'fp8')}, fit {fz['fit_fp8']} → {side('fit', w, 'fp8')}; TensorRT-LLM seen "
+        f"{fz['seen_trtllm']} → {side('seen', eng, 'trtllm')}, fit {fz['fit_trtllm']} → {side('fit', eng, 'trtllm')}; "
+        f"NIM (`other`) seen {fz['seen_other']} → {side('seen', eng, 'other')}, fit {fz['fit_other']} → "
+        f"{side('fit', eng, 'other')}; round 14's rows decode {fz['held_decode']} → {dec}, fp8 {fz['held_fp8']} → {f8}. "
+        "What the kernels do not explain: torchao's per-tensor row takes 2.1 ms a step more than its per-row row "
+        "(8.6 against 6.5 ms; 161 linear calls, 13 us each) where vLLM's two quantization paths differ by 1–1.5 us a "
+        "call: the rest is torchao's own path (torch.compile'd scaling, `torch._scaled_mm` with per-tensor scales at "
+        "M = 1), which no measured table prices; FP8 weight-only (torchao `float8wo`, bfloat16 activations) has no "
+        "path of its own in kvplan and stays priced as W8A8. Not changed, for want of a source: gpt-fast's GEMM "
+        "efficiency on H100. Every H100 row of round 14 is optimistic (bfloat16 −20 %: the README's 1,905 GB/s is 57 % "
+        "of the SXM part's 3.35 TB/s, where kvplan prices vLLM's bfloat16 table at 0.77 of it at M = 1). gpt-fast's "
+        "batch-1 GEMMs are not the kernel that table times: its `generate.py` sets "
+        "`torch._inductor.config.coordinate_descent_tuning = True`, under which inductor rewrites an M = 1 `mm` as a "
+        "multiply and a sum (`torch/_inductor/decomposition.py` `mm`), a Triton reduction; but the only H100 figures "
+        "of that kernel are these 6 rows (gpt-fast's README and PyTorch's blog post measure A100s), so no H100 "
+        "efficiency was fitted to them. The README does not name the H100 variant: on a PCIe card (2.0 TB/s) "
+        "1,905 GB/s would be 95 % of the datasheet, above any gpt-fast run (A100 SXM 70 %; gpt-fast's README: 'peak "
+        "bandwidth is about 1700 GB/s' on its power-limited A100, 83 %), and on an H100 NVL (3.9 TB/s) 49 %, farther "
+        "still; SXM stays.",
+        "",
+    ]
+
+
 def _session15_served(s: dict) -> list[str]:
     """Session 15's served first token (issue 21): the warm-up repeat of tt-inference-server's client, Vultr's front end."""
     fz, rows = FROZEN_S15_SERVED, {r["id"]: r for r in s["_rows"]}
@@ -1640,6 +1742,7 @@ def _changes(s: dict) -> list[str]:
     return [
         "## What changed after the held-out figures were seen",
         "",
+        *_session16_act_quant(s),
         *_session15_served(s),
         *_session14_attention(s),
         *_hybrid_blocks(s),
@@ -1777,7 +1880,7 @@ def _in_sample(s: dict) -> list[str]:
              "fitted: `fit.py` was not rerun for round 11; round 12's, tt-inference-server #394's Qwen3-4B on an RTX 4090, "
              "likewise not fitted; round 13's, vLLM PR #2192 on 4 × A100 and 2 × T4, on the fit side, not fitted for its first print; "
              "round 14's, Qwen's Qwen2.5 speed benchmark page (vLLM 0.6.3 and Transformers on A100), likewise not fitted for "
-             "its first print)")):
+             "its first print, fitted since session 16 on two profiles of their own, `vllm_v06` and `hf_plain`)")):
         x = s[side]
         ph = x["breakdowns"]["phase"]
         out += [title, "",
@@ -1825,8 +1928,35 @@ def render() -> str:
     return "\n".join(lines)
 
 
+def subset(words: list[str]) -> list[str]:
+    """``--rows``: the lines of a quick look at the rows whose id holds one of ``words`` (predicted alone, not the page)."""
+    meas = yaml.safe_load((PUB / "measurements.yaml").read_text())
+    doc, prefixes = split()
+    pending = {i for n in PENDING for i in doc[n]["held_out_sources"]}
+    out, errs = [], {}
+    for e in meas:
+        if not any(w in e["id"] for w in words):
+            continue
+        src = next(s for p, s in prefixes.items() if e["source"].startswith(p))
+        if src["id"] in pending:
+            out.append(f"{e['id']}: held out, not printed yet (left out)")
+            continue
+        side = side_of(src["id"], doc)
+        p = predict(e)
+        err = per_token_error(e["metric"], p, e["value"])
+        errs.setdefault(side, []).append(err)
+        out.append(f"{e['id']} [{side}] measured {_f(e['value'])} kvplan {_f(p)} {_pct(err)}")
+    for side, es in errs.items():
+        out.append(f"{side}: median |error| {_apct(statistics.median(abs(x) for x in es))}, signed "
+                   f"{_pct(statistics.median(es))} (n {len(es)})")
+    return out
+
+
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
+    if "--rows" in sys.argv:
+        print("\n".join(subset(sys.argv[sys.argv.index("--rows") + 1].split(","))))
+        sys.exit(0)
     text = render()
     if "--check" in sys.argv:
         ok = DOC.exists() and DOC.read_text() == text

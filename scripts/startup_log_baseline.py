@@ -158,6 +158,21 @@ def _log_kv(e: dict) -> float | None:
     return e.get("available_kv_cache_gib") if e.get("engine") != "SGLang" else e.get("kv_pool_gib")
 
 
+def _log_kv_from_tokens(e: dict, cap) -> float | None:
+    """A started vLLM log's KV budget in GiB from its own "GPU KV cache size" tokens where it prints
+    no GiB line (vLLM 0.9.0 and earlier): tokens ÷ block size × bytes a block, read from kvplan's
+    layout where that layout is one group of full-attention layers (one page size, so the tokens are
+    num_gpu_blocks × block size; vLLM sizes num_gpu_blocks = budget // bytes a block, so the budget
+    lies within one block, here 2 MiB, above this figure). None for any other row."""
+    d = getattr(cap, "detail", None) or {}
+    groups = d.get("groups") or []
+    tokens, bs, bpb = e.get("kv_cache_tokens"), d.get("block_size"), d.get("bytes_per_block")
+    if (e.get("engine") in ("SGLang", "TRT-LLM", "V0") or e.get("refused") or not tokens or not bs or not bpb
+            or len(groups) != 1 or groups[0].get("kind") != "full" or tokens % bs):
+        return None
+    return tokens // bs * bpb / GiB
+
+
 def rows() -> list[dict]:
     out = []
     for e in startup_log_split.all_logs():
@@ -222,6 +237,8 @@ def rows() -> list[dict]:
             w_log = e.get("model_weights_gib") or e.get("weights_mem_usage_gib")
             if w_log is not None:
                 r["kv_logw"] = r["kv"] + r["parts"]["weights"] - w_log
+            if r["log_kv"] is None and (tok := _log_kv_from_tokens(e, cap)) is not None:
+                r["log_kv"], r["log_kv_from_tokens"] = tok, True
             if r["log_kv"] is not None:
                 r["err_gib"] = r["kv"] - r["log_kv"]
                 if r["log_kv"] > 0 and not r["refused"]:
@@ -260,9 +277,11 @@ def _flags(e: dict) -> str:
 
 
 def _gpus(e: dict) -> str:
-    n = e.get("num_gpus") or e.get("tp") or 1
+    n = e.get("num_gpus") or e.get("tp")
     par = [f"{x} {e[x]}" for x in ("tp", "pp", "dp", "ep") if isinstance(e.get(x), int) and e[x] > 1]
-    return f"{n} × {(e.get('gpu') or '?').split(' (')[0]}" + (f" ({', '.join(par)})" if par else "")
+    card = (e.get('gpu') or '?').split(' (')[0]
+    head = f"{n} × {card}" if n else f"{card}, how many not stated"
+    return head + (f" ({', '.join(par)})" if par else "")
 
 
 def _num(x, fmt="{:.2f}") -> str:
@@ -289,7 +308,7 @@ def table(rs: list[dict]) -> str:
             note = "" if r["verdict"] == "fits" else f"started; kvplan: {r['verdict'].replace('_', ' ')}"
         model = (e.get("model") or "?").replace("|", "/")
         lines.append(f"| [{r['id']}]({e.get('log_url') or r['url']}) | {r['side']} | {eng} | {_gpus(e)} | {model} | "
-                     f"{_flags(e)} | {_num(r['log_kv'])} | {_num(r['kv'])} | {err} | {note.replace('|', '/')} |")
+                     f"{_flags(e)} | {_num(r['log_kv'])}{' (tokens)' if r.get('log_kv_from_tokens') else ''} | {_num(r['kv'])} | {err} | {note.replace('|', '/')} |")
     return "\n".join(lines)
 
 
@@ -1275,6 +1294,72 @@ litellmk8s Llama-3.3-70B FP8 (+11.4 %, at risk), RAG-System's Qwen3-8B on vLLM 0
 whose forward over 8,192 tokens would have to hold about 1.9 × kvplan's shape estimate (its Qwen3-4B
 sibling agrees), and llm-d's gpt-oss-120b row, whose own figures do not add up (notes in the data).
 
+**Changed after round 15's print, seen: the V1 runner's sampler pass by release (issue 20, session 16;
+from code, no constant fitted).** Read in the vLLM wheels 0.9.0 to 0.21.0 (v1/sample/ops/topk_topp_sampler.py
+TopKTopPSampler.__init__, forward_native, flashinfer_sample, apply_top_k_top_p; envs.py
+VLLM_USE_FLASHINFER_SAMPLER; v1/worker/gpu_model_runner.py _dummy_sampler_run) and flashinfer-python
+0.2.11's top_k_top_p_sampling_from_logits: up to 0.11 the V1 sampler runs FlashInfer wherever it is
+installed (14 bytes a logit: the 16-bit logits, their float32 copy, top_k_mask_logits' and softmax's float32
+outputs), which the log says ("Using FlashInfer for top-p & top-k sampling." or "FlashInfer is not
+available"), else the sort (38); from 0.12.0 FlashInfer is opt-in (the sort); from 0.17.0 forward_native
+masks with a Triton top-k/top-p for 8 rows or more (14 bytes plus its float32 buffer of at most
+next_power_of_2(rows) vocabulary rows); from 0.21.0 FlashInfer is on by default and a second, native pass
+follows (the Triton path again). engines/vllm/startup.yaml v1_sampler holds the ranges with their files;
+startup.py v1_sampler_peak applies them; check-log reads the FlashInfer line; a 0.9-0.11 log that does not
+print it is charged the sort, at risk down to FlashInfer's figure. The rows' FlashInfer line was read in
+their committed logs: dennislee22's five A100 80GB runs and shinrin2's two RTX 5090 runs use FlashInfer;
+dennislee22's A100 40GB run, demo_env_l4, eval_dataset, elloraa and neo4j-graphrag do not. Rows (KV error,
+before → after): fit: dennislee22 Qwen2-7B -20.3 → -2.9, -10.9 → -3.6, -4.2 → -0.7, -4.2 → -1.5 % and
+gpt-oss-120b at TP 4 -3.0 → -0.4 %, myoceane's A100 gpt-oss-20b (0.19.0) -2.7 → -0.1 %, local-ai's RTX 3090
+Phi-3-mini (0.19.1) -4.6 → -3.4 %; seen: MemSuit's A100 Llama-3.1-8B (0.17.1) -1.6 → -0.5 %, server-sim's
+H100 Qwen2.5-14B (0.21.0) -0.3 → +1.4 % (its sampler is now below the forward; the 0.56 GiB the log leaves
+is not found in code: the file holds no weights line and its CUDA-graph charge is the fitted estimate).
+Every fit side (26 rows with a KV figure): median |error| 2.8 → 1.5 %, 23 → 25 within 5 %, too generous on
+5 (unchanged); every seen row (23): 0.6 → 0.6 %, 19 within 5 % (unchanged), too generous on 4 → 5; 9
+refusals, none called "fits", no verdict changed. The two RTX 5090 rows state tokens only (no KV figure):
+11.89 → 12.63 GiB against the 11.36 GiB of cache their tokens imply (+11 %), a gap this change exposes and
+does not explain: vLLM 0.9.0's determine_available_memory (v1/worker/gpu_worker.py) charges everything on the
+device outside torch's reserved memory (total less free less reserved: the CUDA context and any other
+process, such as a desktop's display), where kvplan charges the growth after a start-up snapshot, as
+later releases measure it; not priced (a follow-up). The first prints of rounds 1-15 (below) stay the held-out figures.
+
+**Changed after round 15's print, seen: vLLM up to 0.9.0 charges the CUDA context; token-only logs scored
+(issue 20, session 16, second pass; from code, no constant fitted).** (1) vLLM 0.8.5 and 0.9.0 (wheels read),
+v1/worker/gpu_worker.py Worker.determine_available_memory, add to the profile's peak everything on the card
+outside torch's allocator after it (mem_get_info's total less free, less allocated_bytes.all.current): the
+CUDA context and any other process (a desktop's display) included. 0.9.1 is the first release whose
+init_device takes MemorySnapshot() and whose budget charges memory_profiling's non_torch_increase (the growth
+after that snapshot), as 0.9.2, 0.10.0 and later do (wheels read). engines/vllm/startup.yaml
+whole_non_torch_until (0.9.0) holds the edge; non_torch.py whole_non_torch and cuda_context charge, up to 0.9.0,
+the context by card kind as SGLang's logs show it (engines/sglang_startup.py PRE_LOAD_TP1: 0.805 GiB on a
+desktop card, 0.635 on a datacenter card) with its ±0.5 GiB as uncertainty, so a verdict it decides is "at
+risk"; a release kvplan cannot read is charged nothing here and carries the context as uncertainty (no
+verdict moved). (2) A started vLLM log that prints tokens and no GiB (vLLM 0.9.0: "GPU KV cache size" is
+num_gpu_blocks × block size) is scored against tokens ÷ block size × bytes a block where kvplan's layout is one
+group of full-attention layers (exact, as the goldens; vLLM's num_gpu_blocks = budget // bytes a block, so
+the budget lies within one block, 2 MiB here, above it); the table marks the figure "(tokens)". No row
+changed side. Rows (kvplan KV, before → after): shinrin2's two RTX 5090 rows (Llama-3.1-8B, vLLM 0.9.0;
+fit round 10 and seen round 10) 12.63 → 11.82 GiB against 11.35 and 11.36 GiB from their blocks (+11.3 →
++4.2 % and +11.1 → +4.1 %, still too generous: what else held the card is not known). Every fit side
+(rows with a KV figure): 26 → 27 rows, median |error| 1.5 → 1.5 % (1.49 → 1.53), 25 → 26 within 5 %, too
+generous on 5 → 6; every seen row: 23 → 24, 0.6 → 0.7 % (0.61 → 0.65), 19 → 20 within 5 %, too generous on 5
+→ 6; 9 refusals, none called "fits". Read, no rule found (so not changed): server-sim's Qwen2.5-14B on an
+H100 (vLLM 0.21.0, seen, +1.4 %, 0.56 GiB): 0.21.0's determine_available_memory measures the non-torch
+growth after profile_cudagraph_memory (inside memory_profiling from 0.18.0 on; charged by default from 0.20.0's
+envs.py), and the same model's 0.21.0 estimate is 0.68 GiB in kanitakorn's unscored logs (kvplan charges
+0.65); those logs (a card of 43.7 to 44.6 GiB by their utilization line, "equivalent to
+--gpu-memory-utilization=0.9046") leave 1.0 to 1.9 GiB (1.7 at an L40S's 44.42) to the activation peak and the
+non-torch growth where kvplan charges 0.96, and across kanitakorn's 48 fit and seen 0.21.0 start-ups (the
+same non-default args throughout) that rest is 0.95 to 1.20 GiB in 41 and 1.64 to 1.78 GiB in 7 (6 of them the
+first start-up in their file): a step of 0.5 to 0.8 GiB from one run to the next, not a term of the shapes
+(a cold torch.compile cache is one possible cause; the logs do not print the compile time to tell); it lies within the activation term's ±0.90 GiB and the graphs' ±1.23 GiB, which already make an edge
+case "at risk" (--explain names the largest, the CUDA graphs). RAG-System's Qwen3-8B on 0.23.0's V2 runner
+(seen, +5.3 %, 0.37 GiB): v1/worker/gpu/model_runner.py profile_run runs the forward with skip_attn=True and
+profile_cudagraph_memory returns 0, so neither the attention nor graphs explain it; its input and sampler
+buffers are allocated before the profile (outside the charge). litellmk8s's Llama-3.3-70B FP8 (seen, +11.4
+%, 0.58 GiB, "at risk"): the release is not printed; ModelOpt's per-tensor FP8 adds an fp8 copy of each
+GEMM input (at most 0.22 GiB at the down projection, beside tensors kvplan already holds), short of the gap.
+
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8
 logs with a KV figure (+124.9, +75.2, +11.1, +10.3, +10.0, +5.4, +5.1, +5.1 %), 3 refusals, none
@@ -1326,7 +1411,7 @@ has 6.98 GiB; kvplan said "at risk", not "fits"), no refusal. Round 11's held-ou
 seen) was, as first
 printed, 2 scored logs, 1 with a KV figure (Llama-2-7b on an A100 80GB, -0.4 %), no refusal; the RTX 5090
 log states tokens only (kvplan 5.0 % over the cache they imply, not counted). Its rows below are today's
-model and read as first printed (-0.4 %; 11.92 GiB for the RTX 5090 log). Round 9's held-out half
+model (-0.4 % as first printed; the RTX 5090 log, scored from its blocks since session 16, +4.1 %). Round 9's held-out half
 (now seen) was, as first printed, 5 scored logs, median |error| 4.6 %, 3 of 5 within 5 % (-1.5, +0.3,
 +4.6 %; +5.0 % and -8.3 % outside), 3 of 5 too generous, no refusal. Its row below is today's model:
 session 12's start-up changes (the paragraphs above: MXFP4 experts on compute capability 10.x,

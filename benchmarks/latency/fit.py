@@ -3,6 +3,7 @@
     python benchmarks/latency/fit.py      # rewrites kvplan/plan/latency/data/fitted.yaml
     python benchmarks/latency/fit.py --f16-gemm-only  # refits fitted.yaml's f16_gemm alone, the rest held
     python benchmarks/latency/fit.py --profile vllm_v0  # refits that profile alone on its rows, the rest held
+    python benchmarks/latency/fit.py --mla-rest-only  # refits fitted.yaml's mla_rest alone, the rest held
 
 Which rows may be fitted (benchmarks/published/split.yaml): round 1's fit sources, round 1's held-out sources (their
 figures were seen before round 2, so they are in-sample now: `round2.seen_sources`), round 2's fit sources, round 2's
@@ -13,14 +14,16 @@ before round 6's sources were read, so round 6's fit source is not in it yet). F
 both) is linear in the constants fitted: T = T0 + base × steps + per_layer × layers × steps + per_seq × Σ sequences
 per step + (factor − 1) × weight-only GEMM streaming time. Per engine, the graphs-on constants (base, per layer, per
 sequence) are chosen by grid search to minimise the median |error| of its rows that run with CUDA graphs (its 16-bit
-and fp8 rows where it has them); the eager per-layer cost on its rows that run without graphs (ExLlamaV2,
-transformers, vLLM before v0.2.5: benchmarks/published/cuda_graphs_off.yaml), or graphs-on + 40 us where it has none.
+and fp8 rows where it has them; an engine whose rows all run eager, its base, eager per-layer and per-sequence costs
+on its 16-bit and fp8 rows where it has them, the same way); the eager per-layer cost on its rows that run without
+graphs (ExLlamaV2, transformers, vLLM before v0.2.5: benchmarks/published/cuda_graphs_off.yaml), or graphs-on + 40 us where it has none.
 Then each engine's int4 (q4_0 counts as int4) and int8 dequantization factor on its rows in that format; engines
 without such rows take the median over the engines that have them (`dequant` at the top level). Engines with no row at
 all (SGLang) take the median of the fitted engines' overheads, labelled so. An engine's rows are grouped by the profile
 they run (perf_accuracy.profile_of: vLLM before v0.2.5, without CUDA graphs, is `vllm_v020`, fitted on its own rows, so
-its eager cost is not today's vLLM --enforce-eager; vLLM 0.2.5-0.7.x, the V0 engine, is `vllm_v0`: latency/versions.py
-profile_for by the rows' engine_version). A profile a version routes to (engines.yaml ``versions_of``) stores the ids
+its eager cost is not today's vLLM --enforce-eager; vLLM 0.2.5-0.5.x, the V0 engine, is `vllm_v0`, and 0.6.0-0.7.x, V0
+with v0.6.0's asynchronous output processing, `vllm_v06`: latency/versions.py profile_for by the rows' engine_version;
+plain transformers modules, `hf_plain`, by benchmarks/published/engine_profiles.yaml, beside AutoAWQ's fused `hf`). A profile a version routes to (engines.yaml ``versions_of``) stores the ids
 of the rows it was fitted on (``fit_row_ids``). Where the best graphs-on base or per-sequence value is at its grid's
 top (4 ms, 100 us), that axis's grid widens (to 20 ms, 500 us) and the three are searched again. Before the overheads,
 per engine whose fp16 GEMMs accumulate in fp16 (llama.cpp), the share of the fp16-accumulate peak its compute-bound
@@ -85,9 +88,13 @@ F16_GEMM: dict = {}  # fitted.yaml's f16_gemm while fitting (fit_f16_gemm), in e
 F16_GRID = [round(0.01 * i, 2) for i in range(10, 91)]  # 0.10 ... 0.90 of the fp16-accumulate tensor peak
 
 
+MLA_REST: dict = {}  # fitted.yaml's mla_rest while fitting (fit_mla_rest), in every doc fitted_doc writes
+MLA_REST_GRID = [float(i) for i in range(0, 601, 2)]  # us per MLA layer per decode step, 0 ... 600
+
+
 def fitted_doc(engines: dict, dequant: dict) -> dict:
     return {**({"one_cta_decode": ONE_CTA} if ONE_CTA else {}), **({"f16_gemm": F16_GEMM} if F16_GEMM else {}),
-            "source": _fit_side_words(),
+            **({"mla_rest": MLA_REST} if MLA_REST else {}), "source": _fit_side_words(),
             "engines": engines, "dequant": dequant}
 
 
@@ -171,9 +178,17 @@ def fit_engine(rs: list[dict], f: dict, pr: float = 0.0, per_seq: float | None =
         c = dict(base_ms=round(b, 3), per_layer_us_graphs=pl, per_layer_us_eager=pl + 40.0, per_seq_us=ps)
         if eager:
             c["per_layer_us_eager"] = min(EAGER_WIDE, key=lambda x: (_err(eager, dict(c, per_layer_us_eager=x), f), x))
-    else:  # every row eager: base, eager per layer and per sequence together
-        b, pe, ps = min(itertools.product(GRID[0], EAGER, GRID[2]), key=lambda p: (_err(eager, dict(
-            zero, base_ms=p[0], per_layer_us_eager=p[1], per_seq_us=p[2]), f), p))
+    else:  # every row eager: base, eager per layer and per sequence together (per sequence held where ``per_seq``)
+        # on its 16-bit / fp8 rows where it has them, as the graphs-on constants (weight-only int4 / int8 rows: their
+        # dequantization factors are fitted next, on these constants)
+        pick = [r for r in eager if r["w"] not in ("int4", "int8")] or eager
+        axes = [GRID[0], EAGER, GRID[2] if per_seq is None else [per_seq]]
+        while True:  # a best eager per-layer cost at EAGER's top: EAGER_WIDE (plain transformers' Python per layer)
+            b, pe, ps = min(itertools.product(*axes), key=lambda p: (_err(pick, dict(
+                zero, base_ms=p[0], per_layer_us_eager=p[1], per_seq_us=p[2]), f), p))
+            if axes[1] is not EAGER or pe != EAGER[-1]:
+                break
+            axes[1] = EAGER_WIDE
         c = dict(base_ms=round(b, 3), per_layer_us_graphs=max(pe - 40.0, 0.0), per_layer_us_eager=pe, per_seq_us=ps)
     if pr:
         c["per_request_ms"] = pr
@@ -242,6 +257,51 @@ def fit_f16_gemm(entries: list[dict]) -> dict:
     F16_GEMM.clear()
     F16_GEMM.update(out)
     return dict(F16_GEMM)
+def fit_mla_rest(entries: list[dict]) -> dict:
+    """Per GPU family of rocm.yaml (AMD: no measured MLA module table, data/mla_module.yaml has vLLM's on NVIDIA
+    families only) and engine profile with fit-side decode rows of an MLA model: what one MLA layer costs a decode step
+    beyond every op kvplan prices (step._mla_rest, ``Profile.mla_rest_fit``), one figure in us: the median |error| of
+    those rows' per-token decode time, the current overheads held, smallest on a tie. It holds whatever the measured
+    step has that kvplan does not price (norms, RoPE, the absorbed BMMs, FP8 activation quantization, kernel gaps), so
+    it is labelled fitted, never measured; NVIDIA families are left to their engines' fitted overheads."""
+    from kvplan.plan.latency.profile import Profile
+    from kvplan.sources import catalog
+
+    rocm = {g for f in tables.load("rocm")["families"].values() for g in f["gpus"]}
+    groups: dict = {}
+    for e in entries:
+        if e["gpu"] not in rocm or e["metric"] != "decode_ms_per_token":
+            continue
+        spec, _ = pa.spec_for(e)
+        if not any(getattr(lt.mixer, "kind", None) == "mla" for lt in spec.layer_types.values()):
+            continue
+        prof = Profile(catalog.load_gpu(e["gpu"]), pa.profile_of(e))
+        groups.setdefault((prof.family, prof.engine), []).append(e)
+    cur = {k: v for k, v in tables.load("fitted").items() if k != "mla_rest"}
+    out: dict = {}
+    for (fam, eng), rs in sorted(groups.items()):
+        measured = [row_time(e, tables.load("fitted")) / (1 + pa.per_token_error(e["metric"], pa.predict(e), e["value"]))
+                    for e in rs]
+        # a decode row's time is linear in the figure (each decode step adds MLA layers × it): its time at 0 and its
+        # slope, from two predictions each
+        t0 = [row_time(e, dict(cur, mla_rest={fam: {eng: {"residual_us": 0.0, "source": "-"}}})) for e in rs]
+        dt = [row_time(e, dict(cur, mla_rest={fam: {eng: {"residual_us": 1.0, "source": "-"}}})) - a
+              for e, a in zip(rs, t0)]
+
+        def err(x):
+            return statistics.median(abs((a + x * d) / t - 1) for a, d, t in zip(t0, dt, measured))
+
+        best = min(MLA_REST_GRID, key=lambda x: (err(x), x))
+        out.setdefault(fam, {})[eng] = {"residual_us": best, "rows": len(rs), "fit_median_abs_error": round(err(best), 4),
+                                        "source": (
+            f"benchmarks/latency/fit.py fit_mla_rest: the median |error| of {len(rs)} fit-side {eng} decode rows of an "
+            f"MLA model on {fam} (" + ", ".join(sorted(e["id"] for e in rs)) + "), the overheads of the fitted.yaml "
+            "before held; all that an MLA layer's decode step holds beyond kvplan's priced ops, attributed to no kernel")}
+    MLA_REST.clear()
+    MLA_REST.update(out)
+    return dict(MLA_REST)
+
+
 def per_seq_scan(rs: list[dict]) -> dict:
     """Whether the rows tell the per-sequence cost from the per-step one: for each per-sequence value, the graphs-on
     rows' best median |error| over the base and per-layer grids (a flat line: they cannot); empty where every row runs
@@ -322,6 +382,7 @@ def main() -> dict:
     entries = fit_side_entries()
     fit_one_cta(entries)
     fit_f16_gemm(entries)
+    fit_mla_rest(entries)
     rows = [coefficients(e) for e in entries]
     engines, factors = {}, {}
     for eng in sorted({r["engine"] for r in rows}):
@@ -345,12 +406,25 @@ def main_f16_only() -> dict:
     doc = tables.load("fitted")
     fit_f16_gemm(fit_side_entries())
     return {**({"one_cta_decode": doc["one_cta_decode"]} if "one_cta_decode" in doc else {}), "f16_gemm": dict(F16_GEMM),
+            **({"mla_rest": doc["mla_rest"]} if "mla_rest" in doc else {}),
+            "source": doc["source"], "engines": doc["engines"], "dequant": doc["dequant"]}
+
+
+def main_mla_rest_only() -> dict:
+    """``--mla-rest-only``: fit_mla_rest alone, every other constant of the current fitted.yaml held (a full run fits
+    it before the overheads, with the overheads of the fitted.yaml before held, as fit_one_cta)."""
+    doc = tables.load("fitted")
+    fit_mla_rest(fit_side_entries())
+    keys = [k for k in doc if k not in ("mla_rest", "source", "engines", "dequant")]
+    return {**{k: doc[k] for k in keys}, **({"mla_rest": dict(MLA_REST)} if MLA_REST else {}),
             "source": doc["source"], "engines": doc["engines"], "dequant": doc["dequant"]}
 
 
 if __name__ == "__main__":
     if "--f16-gemm-only" in sys.argv:
         d = main_f16_only()
+    elif "--mla-rest-only" in sys.argv:
+        d = main_mla_rest_only()
     elif "--profile" in sys.argv:
         d = main_profile(sys.argv[sys.argv.index("--profile") + 1])
     else:

@@ -19,7 +19,8 @@ def check_bench(
     gpu: str = typer.Option(..., "--gpu", metavar="GPU", help="the GPU the run used", autocompletion=_complete_gpu),
     model: Optional[str] = typer.Option(None, "--model", metavar="MODEL", help="the model served (default: "
                                         "the file's model id)"),
-    tp: str = typer.Option("1", "--tp", metavar="N", help="tensor-parallel GPUs per replica"),
+    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", "-tp", "--tp-size", metavar="N",
+                           help="tensor-parallel GPUs per replica"),
     replicas: str = typer.Option("1", "--replicas", metavar="N", help="replicas behind the endpoint"),
     engine: str = typer.Option("vllm", "--engine", metavar="ENGINE", help="vllm or sglang"),
     max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs", metavar="N"),

@@ -8,7 +8,7 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import MODEL_HELP, _complete_model, _count, _json, _number, _run, _whole, flag
+from .common import MODEL_HELP, _complete_model, _count, _fraction, _json, _number, _run, _whole, flag
 
 
 def _counts(name: str, text: str) -> tuple[int, ...]:
@@ -40,6 +40,9 @@ def plan_cmd(
     requests: str = typer.Option("200", "--requests", metavar="N", help="requests simulated per candidate"),
     seed: str = typer.Option("0", "--seed", metavar="N"),
     max_model_len: Optional[str] = typer.Option(None, "--max-model-len", metavar="N"),
+    gpu_memory_utilization: Optional[str] = typer.Option(None, "--gpu-memory-utilization", "--mem-fraction-static",
+                                                         metavar="F", help="the engine's share of each GPU (as "
+                                                         "kvplan fit; SGLang's --mem-fraction-static)"),
     profile: Optional[str] = typer.Option(None, "--profile", metavar="FILE", help="a calibrated profile (check-bench --calibrate)"),
     workers: Optional[str] = typer.Option(None, "--workers", metavar="N", help="processes (default: every core)"),
     ray: Optional[str] = typer.Option(None, "--ray", metavar="ADDRESS", help="a Ray cluster address (e.g. auto, ray://host:10001)"),
@@ -61,13 +64,25 @@ def plan_cmd(
 
     def go():
         n_top = _count("--top", top)  # before the search, which can take minutes
-        res = api.plan_deployment(
-            model, _number("--rate", rate, 0), prompt_tokens, output_tokens, _number("--ttft-p90", ttft_p90, 0),
-            _number("--itl-p90", itl_p90, 0), gpus, engine, _counts("--tp", tps), _counts("--max-num-seqs", seqs),
-            _count("--max-gpus", max_gpus), disaggregated, link, prices, _count("--requests", requests),
-            _whole("--seed", seed),
-            None if max_model_len is None else _count("--max-model-len", max_model_len), profile,
-            None if workers is None else _count("--workers", workers), ray)
+        args = (model, _number("--rate", rate, 0), prompt_tokens, output_tokens, _number("--ttft-p90", ttft_p90, 0),
+                _number("--itl-p90", itl_p90, 0), gpus, engine, _counts("--tp", tps), _counts("--max-num-seqs", seqs),
+                _count("--max-gpus", max_gpus), disaggregated, link, prices, _count("--requests", requests),
+                _whole("--seed", seed),
+                None if max_model_len is None else _count("--max-model-len", max_model_len), profile,
+                None if workers is None else _count("--workers", workers), ray)
+        gmu = _fraction("--gpu-memory-utilization", gpu_memory_utilization)
+        if sys.stderr.isatty():  # the search can take minutes: a bar on the terminal, gone when done
+            from rich.console import Console
+            from rich.progress import Progress
+
+            with Progress(console=Console(stderr=True), transient=True) as bar:  # stdout stays the answer
+                def start(total):
+                    task = bar.add_task("simulating deployments", total=total)
+                    return lambda n: bar.advance(task, n)
+
+                res = api.plan_deployment(*args, progress=start, gpu_memory_utilization=gmu)
+        else:
+            res = api.plan_deployment(*args, gpu_memory_utilization=gmu)
         if as_json:
             _json(as_dict(res, flag))
         else:

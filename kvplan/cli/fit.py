@@ -19,8 +19,8 @@ def fit(
     gpu: str = typer.Option(..., "--gpu", help="GPU name (see `kvplan gpus`)", autocompletion=_complete_gpu),
     ctx: Optional[str] = typer.Option(None, "--ctx", help="tokens per sequence: answer the largest batch"),
     batch: Optional[str] = typer.Option(None, "--batch", "-b", help="sequences: answer the longest context each"),
-    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs"),
-    pp: str = typer.Option("1", "--pp", "--pipeline-parallel-size", help="pipeline stages"),
+    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", "-tp", "--tp-size", help="tensor-parallel GPUs"),
+    pp: str = typer.Option("1", "--pp", "--pipeline-parallel-size", "-pp", "--pp-size", help="pipeline stages"),
     engine: Optional[str] = typer.Option(None, "--engine", help="vllm (default; llamacpp for a .gguf), sglang, "
                                                                 "trtllm, llamacpp, ideal, hf or hf-static"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format, kvplan's names"),
@@ -39,6 +39,9 @@ def fit(
     max_num_batched_tokens: Optional[str] = typer.Option(None, "--max-num-batched-tokens"),
     max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs"),
     enforce_eager: bool = typer.Option(False, "--enforce-eager", help="no CUDA graphs (no graph memory)"),
+    engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
+                                                 help="vLLM: the release whose start-up is planned (as "
+                                                      "check-log reads a log's); default kvplan's, 0.33"),
     activation_memory: Optional[str] = typer.Option(None, "--activation-memory", help="override the activation-peak estimate"),
     cuda_graph_memory: Optional[str] = typer.Option(None, "--cuda-graph-memory", help="override the CUDA-graph estimate"),
     non_torch_memory: Optional[str] = typer.Option(None, "--non-torch-memory", help="override the non-torch estimate"),
@@ -125,7 +128,9 @@ def fit(
             non_torch_bytes=_size("--non-torch-memory", non_torch_memory))
         from ..model.frozen import replace as _replace  # issue 20: expert and data parallelism
 
-        opts = _replace(opts, data_parallel_size=_count("--data-parallel-size", data_parallel_size),
+        opts = _replace(opts, vllm_version=api.engine_version(engine or _default_engine(model, "vllm"),
+                                                              engine_version),
+                        data_parallel_size=_count("--data-parallel-size", data_parallel_size),
                         enable_expert_parallel=enable_expert_parallel,
                         ep_size=opt_count("--ep-size", ep_size), dp_attention=enable_dp_attention,
                         all2all_backend=all2all_backend)

@@ -8,14 +8,15 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import MODEL_HELP, _complete_gpu, _complete_model, _count, _json, _load, _number, _run, _size, _whole
+from .common import (MODEL_HELP, _complete_gpu, _complete_model, _count, _fraction, _json, _load, _number, _run,
+                     _size, _whole)
 
 
 @app.command()
 def simulate(
     model: str = typer.Argument(..., metavar="MODEL", autocompletion=_complete_model, help=MODEL_HELP),
     gpu: str = typer.Option(..., "--gpu", help="GPU name (see `kvplan gpus`)", autocompletion=_complete_gpu),
-    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs per replica"),
+    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", "-tp", "--tp-size", help="tensor-parallel GPUs per replica"),
     replicas: str = typer.Option("1", "--replicas", help="copies of the engine behind a router"),
     router: str = typer.Option("round-robin", "--router", help="round-robin, least-loaded or prefix"),
     engine: str = typer.Option("vllm", "--engine", help="vllm (V1 scheduler) or sglang (simplified)"),
@@ -34,6 +35,19 @@ def simulate(
                                            "--trace's own)"),
     seed: str = typer.Option("0", "--seed", help="seed for lengths and arrivals"),
     max_model_len: Optional[str] = typer.Option(None, "--max-model-len", help="default: the model's"),
+    gpu_memory_utilization: Optional[str] = typer.Option(None, "--gpu-memory-utilization", "--mem-fraction-static",
+                                                         help="the engine's share of the GPU (as kvplan fit)"),
+    kv_cache_memory: Optional[str] = typer.Option(None, "--kv-cache-memory", "--kv-cache-memory-bytes",
+                                                  help="fix the KV budget per GPU (as kvplan fit)"),
+    block_size: Optional[str] = typer.Option(None, "--block-size", "--page-size",
+                                             help="tokens per KV block (as kvplan fit)"),
+    kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format, kvplan's names (as kvplan fit)"),
+    kv_cache_dtype: Optional[str] = typer.Option(None, "--kv-cache-dtype",
+                                                 help="the engine's names (vLLM: auto, fp8, fp8_e4m3, fp8_e5m2; "
+                                                      "SGLang: auto, fp8_e4m3, fp8_e5m2, bf16)"),
+    enforce_eager: bool = typer.Option(False, "--enforce-eager", "--disable-cuda-graph",
+                                       help="no CUDA graphs: fit's plan without graph memory, the engine's eager "
+                                            "step overhead (vLLM's name; SGLang's --disable-cuda-graph)"),
     max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs"),
     max_num_batched_tokens: Optional[str] = typer.Option(None, "--max-num-batched-tokens"),
     prefix_caching: bool = typer.Option(True, "--enable-prefix-caching/--no-enable-prefix-caching",
@@ -53,7 +67,7 @@ def simulate(
                                                  help="LMCache's own settings, JSON or a file (as kvplan fit)"),
     profile: Optional[str] = typer.Option(None, "--profile", metavar="FILE",
                                           help="a calibrated latency profile (check-bench --calibrate)"),
-    dp_size: str = typer.Option("1", "--dp-size", "--dp", "--data-parallel-size", metavar="N",
+    dp_size: str = typer.Option("1", "--dp-size", "--dp", "--data-parallel-size", "-dp", metavar="N",
                                 help="SGLang: DP attention ranks (with --enable-dp-attention); vLLM: DP ranks (a MoE "
                                 "model: with --enable-expert-parallel, in lockstep; a dense model: independent "
                                 "engines behind vLLM's balancer); each its own scheduler and KV cache"),
@@ -104,7 +118,11 @@ def simulate(
         sp = str(shared_prefix).strip()
         opts = api.serve_options(
             max_model_len=None if max_model_len is None else _count("--max-model-len", max_model_len),
+            gpu_memory_utilization=_fraction("--gpu-memory-utilization", gpu_memory_utilization),
+            kv_cache_memory=_size("--kv-cache-memory", kv_cache_memory),
+            block_size=None if block_size is None else _count("--block-size", block_size),
             max_num_seqs=None if max_num_seqs is None else _count("--max-num-seqs", max_num_seqs),
+            enforce_eager=enforce_eager,
             max_num_batched_tokens=None if max_num_batched_tokens is None else
             _count("--max-num-batched-tokens", max_num_batched_tokens),
             data_parallel_size=_count("--dp-size", dp_size), dp_attention=enable_dp_attention,
@@ -122,7 +140,8 @@ def simulate(
                   requests=1000 if requests is None else _count("--requests", requests),
                   seed=_whole("--seed", sd), opts=opts,
                   prefix_caching=prefix_caching, router=rt, profile=profile,
-                  acceptance=_number("--acceptance", acceptance, 0, 1, open_low=False))
+                  acceptance=_number("--acceptance", acceptance, 0, 1, open_low=False),
+                  kv_dtype=kv_dtype, kv_cache_dtype=kv_cache_dtype)
         spec = _load(model)
         res = api.simulate(spec, gpu, **kw)
         if as_json:

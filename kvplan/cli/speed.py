@@ -20,7 +20,7 @@ def perf(
     ctx: str = typer.Option(..., "--ctx", help="tokens each sequence holds when the decode step runs"),
     batch: str = typer.Option("1", "--batch", "-b", help="sequences decoded together"),
     prompt: Optional[str] = typer.Option(None, "--prompt", help="prompt tokens for prefill/TTFT (default: --ctx)"),
-    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs"),
+    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", "-tp", "--tp-size", help="tensor-parallel GPUs"),
     data_parallel_size: str = typer.Option("1", "--data-parallel-size", "-dp",
                                            help="vLLM: attention replicas, --batch is one replica's"),
     enable_expert_parallel: bool = typer.Option(False, "--enable-expert-parallel",
@@ -89,7 +89,7 @@ def compare(
                                            help="what-ifs: mha, gqa:G, mqa, mla:R+r, window:W, kv:FMT, share:N; "
                                                 "comma-separated, combined with + (gqa:8+kv:fp8)"),
     gpu: Optional[str] = typer.Option(None, "--gpu", help="add the max batch and decode tokens/s on this GPU"),
-    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs (with --gpu)"),
+    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", "-tp", "--tp-size", help="tensor-parallel GPUs (with --gpu)"),
     engine: Optional[str] = typer.Option(None, "--engine",
                                          help="layout of the bytes and engine of the max batch (default: bytes "
                                               "ideal, max batch vLLM's, as `kvplan fit`)"),
@@ -133,7 +133,7 @@ def sweep(
     batch: str = typer.Option("1", "--batch", "-b", help="batches: 1,8,32 or 1:256 (doubling)"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV formats, comma-separated (fp16,fp8)"),
     gpu: Optional[str] = typer.Option(None, "--gpu", help="add fits, decode time and tokens/s on this GPU"),
-    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", help="tensor-parallel GPUs (with --gpu)"),
+    tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", "-tp", "--tp-size", help="tensor-parallel GPUs (with --gpu)"),
     engine: Optional[str] = typer.Option(None, "--engine",
                                          help="layout of the bytes and engine of the fits column (default: bytes "
                                               "ideal, fits by vLLM's plan, as `kvplan fit`)"),

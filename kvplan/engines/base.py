@@ -107,6 +107,10 @@ class ServeOptions:
     # the vLLM release planned for (its profile run's model runner: engines/vllm/startup.py model_runner);
     # None: kvplan's vLLM version
     vllm_version: str | None = None
+    # whether vLLM's V1 sampler runs FlashInfer's top-k/top-p (a log's "Using FlashInfer for top-p & top-k
+    # sampling."; False: "FlashInfer is not available" or disabled); None: not known (engines/vllm/startup.py
+    # v1_sampler_peak: the release's default, or the cautious path where it depends on the install)
+    flashinfer_sampler: bool | None = None
     # the engine's own override of its context limit is set (VLLM_ALLOW_LONG_MAX_MODEL_LEN=1,
     # SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1): a max_model_len past the model's is taken. A start-up
     # log read by check-log shows an engine that started, so its length was allowed.

@@ -20,10 +20,12 @@ NIXL = '{"kv_connector":"NixlConnector","kv_role":"kv_both"}'
 
 def serve_command(engine: str, model: str, tp: int, max_num_seqs: int | None = None,
                   role: str | None = None, max_model_len: int | None = None, data_parallel_size: int = 1,
-                  enable_expert_parallel: bool = False, dp_attention: bool = False) -> str:
+                  enable_expert_parallel: bool = False, dp_attention: bool = False,
+                  gpu_memory_utilization: float | None = None) -> str:
     """One replica's command. ``role``: None (aggregated), "prefill" or "decode".
     ``data_parallel_size`` / ``enable_expert_parallel``: vLLM's flags; SGLang takes
-    ``data_parallel_size`` with ``dp_attention`` (--dp-size D --enable-dp-attention) only."""
+    ``data_parallel_size`` with ``dp_attention`` (--dp-size D --enable-dp-attention) only.
+    ``gpu_memory_utilization``: vLLM's --gpu-memory-utilization, SGLang's --mem-fraction-static."""
     if role not in (None, "prefill", "decode"):
         raise KvplanError(f"role must be prefill or decode, got {role!r}")
     if engine == "vllm":
@@ -36,6 +38,8 @@ def serve_command(engine: str, model: str, tp: int, max_num_seqs: int | None = N
             args += ["--max-num-seqs", str(max_num_seqs)]
         if max_model_len:
             args += ["--max-model-len", str(max_model_len)]
+        if gpu_memory_utilization is not None:
+            args += ["--gpu-memory-utilization", f"{gpu_memory_utilization:g}"]
         if role:
             args += ["--kv-transfer-config", NIXL]
     elif engine == "sglang":
@@ -48,6 +52,8 @@ def serve_command(engine: str, model: str, tp: int, max_num_seqs: int | None = N
             args += ["--max-running-requests", str(max_num_seqs)]
         if max_model_len:
             args += ["--context-length", str(max_model_len)]
+        if gpu_memory_utilization is not None:
+            args += ["--mem-fraction-static", f"{gpu_memory_utilization:g}"]
         if role:
             args += ["--disaggregation-mode", role]
     else:

@@ -295,8 +295,8 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
     version the run used, for its rules (simulate/limits.py ``for_engine_version``; a vLLM before
     0.8.0 is replayed by V0's scheduler, vllm_v0.py ``v0_engine``); when not given, each level's
     own (``Level.engine_version``, where its file states one). ``step``: the step model for every
-    level; None: each level's version's (latency/versions.py ``step_profile``: vLLM 0.2.5-0.7.x
-    one step at a time runs ``vllm_v0``'s per-step constants)."""
+    level; None: each level's version's (latency/versions.py ``step_profile``: vLLM 0.2.5-0.5.x
+    one step at a time runs ``vllm_v0``'s per-step constants, 0.6.0-0.7.x ``vllm_v06``'s)."""
     from ..plan import simulate as sim
     from ..plan.simulate.limits import for_engine_version
     from ..plan.simulate.vllm_v0 import v0_limits

@@ -59,6 +59,9 @@ def vllm_options(flags: dict):
                         enable_expert_parallel=_on(flags.get("enable_expert_parallel")),
                         all2all_backend=flags.get("all2all_backend") or None,
                         vllm_version=str(flags["vllm_version"]) if flags.get("vllm_version") else None,
+                        # "Using FlashInfer for top-p & top-k sampling." (or its absence stated) in the log
+                        flashinfer_sampler=None if flags.get("flashinfer_sampler") is None
+                        else _on(flags["flashinfer_sampler"]),
                         long_context_allowed=True)  # the engine started with the length it logged
     tp = _int(flags.get("tensor_parallel_size") or flags.get("tp")) or 1
     return opts, tp, None if kvd == "auto" else KV_CACHE_DTYPES[kvd]

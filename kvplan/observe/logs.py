@@ -163,6 +163,13 @@ def _vllm(lines: list[str]) -> LogFacts:
                 flags.setdefault("max_model_len" if key == "max_seq_len" else key, m.group(1))
         if (m := VLLM_VERSION.search(line)):
             version = next(g for g in m.groups() if g)
+        # v1/sample/ops/topk_topp_sampler.py TopKTopPSampler.__init__ says which top-k/top-p path the V1
+        # sampler takes (engines/vllm/startup.py v1_sampler_peak)
+        if "Using FlashInfer for top-p & top-k sampling" in line:
+            flags["flashinfer_sampler"] = True
+        elif re.search(r"FlashInfer is not available|FlashInfer is available, but it is not enabled|"
+                       r"top-p/top-k sampling disabled via VLLM_USE_FLASHINFER_SAMPLER=0", line):
+            flags.setdefault("flashinfer_sampler", False)
         if (m := re.search(r"Using max model len (\d+)", line)):
             flags.setdefault("max_model_len", int(m.group(1)))
         if (m := re.search(r"Chunked prefill is enabled with max_num_batched_tokens=(\d+)", line)):
@@ -413,5 +420,8 @@ def check(facts: LogFacts, gpu: str | None = None, model: str | None = None, tp:
                         else "kvplan has no such figure"))
     if not cap.fits and cap.message:
         notes.append(f"kvplan: {cap.message}")
+    if facts.engine == "vllm" and facts.version:  # fit plans kvplan's own release unless told
+        notes.append(f"planned for vLLM {facts.version}, the log's release (kvplan fit --engine-version "
+                     f"{facts.version} gives the same plan)")
     notes += list(r.notes)
     return Check(facts, spec.name, g.name, tuple(rows), tuple(notes))

@@ -131,6 +131,7 @@ class Workload:
     max_model_len: int | None = None
     profile: str | None = None
     prices: dict = field(default_factory=dict)
+    gpu_memory_utilization: float | None = None  # the engine's share of each GPU (SGLang's --mem-fraction-static)
 
 
 # ---- the decode side of a disaggregated pair ---------------------------------------------------
@@ -158,7 +159,8 @@ def _models(w: Workload, gpu_name: str, tp: int, seqs: int | None, decode_side: 
             ep: bool = False, dpa: bool = False):
     """(spec, gpu, limits, step model) for one replica (one DP rank of it), kept per process; ``dpa``:
     SGLang's DP attention, dp ranks within tp GPUs (``DataParallelStep``: simulate/dp.py)."""
-    key = (w.model, w.engine, w.max_model_len, w.profile, gpu_name, tp, seqs, decode_side, dp, ep, dpa)
+    key = (w.model, w.engine, w.max_model_len, w.profile, gpu_name, tp, seqs, decode_side, dp, ep, dpa,
+           w.gpu_memory_utilization)
     if key in _CACHE:
         return _CACHE[key]
     from ..engines.base import ServeOptions
@@ -168,9 +170,9 @@ def _models(w: Workload, gpu_name: str, tp: int, seqs: int | None, decode_side: 
 
     spec, gpu = catalog.load_model(w.model), catalog.load_gpu(gpu_name)
     try:
-        lim = sim.engine_limits(spec, gpu, tp, w.engine, ServeOptions(max_model_len=w.max_model_len,
-                                                                     max_num_seqs=seqs, data_parallel_size=dp,
-                                                                     enable_expert_parallel=ep, dp_attention=dpa))
+        lim = sim.engine_limits(spec, gpu, tp, w.engine, ServeOptions(
+            max_model_len=w.max_model_len, max_num_seqs=seqs, data_parallel_size=dp, enable_expert_parallel=ep,
+            dp_attention=dpa, gpu_memory_utilization=w.gpu_memory_utilization))
     except KvplanError as e:
         _CACHE[key] = (spec, gpu, None, e.template)  # said in the caller's words (render)
         return _CACHE[key]
@@ -412,15 +414,22 @@ def tasks_for(gpus, tps=DEFAULT_TPS, seqs=DEFAULT_SEQS, disaggregated: bool = Tr
     return out
 
 
-def search(w: Workload, tasks: list[Task], workers: int | None = None, ray_address: str | None = None) -> PlanResult:
+def search(w: Workload, tasks: list[Task], workers: int | None = None, ray_address: str | None = None,
+           progress=None) -> PlanResult:
     """Evaluate ``tasks`` on a process pool of ``workers`` (default: every core) or on a Ray
-    cluster at ``ray_address``; rank the candidates that meet the SLA by cost."""
+    cluster at ``ray_address``; rank the candidates that meet the SLA by cost. ``progress(n)`` is
+    told each time n more tasks are done (a minute-long search shows a bar)."""
+    tick = progress or (lambda n: None)
     if ray_address:
         rows, how = _on_ray(w, tasks, ray_address)
+        tick(len(tasks))
     else:
         n = workers or os.cpu_count() or 1
         if n == 1:
-            rows = [evaluate(w, t) for t in tasks]
+            rows = []
+            for t in tasks:
+                rows.append(evaluate(w, t))
+                tick(1)
         else:
             from concurrent.futures import ProcessPoolExecutor
 
@@ -430,7 +439,10 @@ def search(w: Workload, tasks: list[Task], workers: int | None = None, ray_addre
                                                               tasks[i].dp, tasks[i].ep))
             chunk = max(1, len(tasks) // (4 * n))
             with ProcessPoolExecutor(max_workers=n) as ex:
-                got = list(ex.map(_evaluate_packed, [(w, tasks[i]) for i in order], chunksize=chunk))
+                got = []
+                for r in ex.map(_evaluate_packed, [(w, tasks[i]) for i in order], chunksize=chunk):
+                    got.append(r)
+                    tick(1)
             rows = [None] * len(tasks)
             for i, r in zip(order, got):
                 rows[i] = r

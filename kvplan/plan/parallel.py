@@ -21,7 +21,7 @@ expert's matrices in the checkpoint's format (with block scales), biases in the 
 """
 from __future__ import annotations
 
-from ..errors import KvplanError
+from ..errors import KvplanError, opt
 from ..model import dtypes
 from ..model.frozen import record
 from ..model.spec import DenseMlp, MoeMlp
@@ -66,8 +66,33 @@ def layout(engine: str, tp: int, dp: int = 1, expert_parallel: bool = False, ep_
     return Layout(tp, dp, 1, world, world)
 
 
+def tp_needs_gpu(tp: int, gpu, what: str) -> None:
+    """compare and sweep: a tensor-parallel size sizes each GPU's share of ``what`` (their max batch,
+    their fits); without a GPU their bytes are the whole cache and a tp would be ignored, so it is refused."""
+    if gpu is None and tp != 1:
+        raise KvplanError(f"{opt('tp', tp)} plans {what} on a GPU; give {opt('gpu')} (the bytes are the whole cache)")
+
+
+def engine_flags(engine: str, dp_attention: bool = False, ep_size: int | None = None,
+                 expert_parallel: bool = False, all2all_backend: str | None = None) -> None:
+    """Refuse a parallelism flag of another engine (not ignore it: the plan would not be the one
+    asked): SGLang's --enable-dp-attention and --ep-size, vLLM's --enable-expert-parallel (which
+    TensorRT-LLM's and llama.cpp's plans take as vLLM's split) and --all2all-backend."""
+    for flag, owner, given, theirs in (
+            ("--enable-dp-attention", "sglang", dp_attention, "SGLang"),
+            ("--ep-size", "sglang", ep_size is not None, "SGLang"),
+            ("--enable-expert-parallel", "vllm", expert_parallel and engine == "sglang", "vLLM"),
+            ("--all2all-backend", "vllm", all2all_backend is not None, "vLLM")):
+        if given and engine != owner:
+            hint = {"--ep-size": "; vLLM's is --enable-expert-parallel (experts over --tp × --data-parallel-size)",
+                    "--enable-expert-parallel": "; SGLang's is --ep-size N"}.get(flag, "")
+            raise KvplanError(f"{flag} is {theirs}'s flag; the {engine} plan would ignore it (give --engine "
+                              f"{owner}){hint}")
+
+
 def layout_of(engine: str, tp: int, opts, pp: int = 1, notes: list | None = None) -> Layout:
     """The layout for ``opts`` (ServeOptions), with a note for ``fit`` where it is not plain TP."""
+    engine_flags(engine, opts.dp_attention, opts.ep_size, opts.enable_expert_parallel, opts.all2all_backend)
     lay = layout(engine, tp, opts.data_parallel_size, opts.enable_expert_parallel, opts.ep_size,
                  opts.dp_attention)
     if notes is not None and (lay.replicas > 1 or lay.moe_ep > 1 or lay.attn_tp != tp):

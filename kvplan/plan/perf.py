@@ -185,6 +185,9 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
     of tp × DP ranks (``batch`` its DP rank's sequences), priced per operation only."""
     positive("--ctx", ctx)
     positive("--data-parallel-size", data_parallel_size)
+    from .parallel import engine_flags
+
+    engine_flags(engine, expert_parallel=enable_expert_parallel)  # SGLang's experts: --ep-size, not this
     ep = tp * data_parallel_size if enable_expert_parallel else 1
     if enable_expert_parallel:
         from .latency.moe import check_expert_parallel
@@ -200,9 +203,7 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
     if model == "ops" and any(v is not None for v in (bw_efficiency, flops_efficiency, step_overhead_ms)):
         model = "roofline"  # an efficiency override names the roofline's own knobs
     if model == "ops":
-        from .latency.step import OpLatency
-
-        r = OpLatency(spec, gpu, tp, kv_dtype, weight_dtype, engine=engine, ep=ep)
+        r = step_model(spec, gpu, tp, kv_dtype, weight_dtype, engine, ep=ep)
         if profile is not None:  # a calibrated profile (kvplan check-bench --calibrate)
             from .latency.calibrate import apply_profile
 
@@ -238,10 +239,8 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
                      "kernel, 1 per mixer and per MLP + 1 (kvplan/plan/latency/comm.py)"
                      if hasattr(r, "prof") else
                      "all-reduce: bandwidth term only (ring, 1 per mixer and per MLP); latency not modelled")
-    need = r.weights_bytes + batch * (r.kv_tokens_read(ctx) + r.state_per_seq)
-    if need > gpu.usable_bytes:
-        notes.append(f"this does not fit: {need:,} bytes of weights and cache per GPU against "
-                     f"{gpu.usable_bytes:,} on {gpu.name} (see kvplan fit; a larger --tp)")
+    notes += _fits_notes(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, batch, data_parallel_size,
+                         enable_expert_parallel)
     gen = generation(r, prompt, new_tokens, batch) if new_tokens else None
     rows, max_b, eng_name = (), None, None
     if batch_table:
@@ -263,17 +262,41 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
 def _batch_table(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep):
     """(rows, max batch, engine) of the batch table, bounded by the engine's memory plan (one DP
     rank's under vLLM's --data-parallel-size / --enable-expert-parallel)."""
-    from .fit import fit
-
-    opts = None
-    if dp > 1 or ep:
-        from ..engines.base import ServeOptions
-
-        opts = ServeOptions(data_parallel_size=dp, enable_expert_parallel=ep)
-    f = fit(spec, gpu, tp=tp, engine=engine if engine in ("vllm", "sglang", "trtllm", "llamacpp") else "vllm",
-            kv_dtype=kv_dtype, weight_dtype=weight_dtype, ctx=ctx, opts=opts)
+    f = _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep)
     max_b = f.max_batch or 0
     return tuple(BatchRow(b, r.decode(ctx, b), b <= max_b) for b in batch_sizes(max_b)), max_b, f.engine
+
+
+def _fits_notes(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, batch, dp, ep) -> list[str]:
+    """A note where the step priced does not fit: its weights and cache overflow the card, or (the
+    bytes passing) the engine's own plan, fit's answer, holds fewer than ``batch`` such sequences."""
+    need = r.weights_bytes + batch * (r.kv_tokens_read(ctx) + r.state_per_seq)
+    if need > gpu.usable_bytes:
+        return [f"this does not fit: {need:,} bytes of weights and cache per GPU against "
+                f"{gpu.usable_bytes:,} on {gpu.name} (see kvplan fit; a larger --tp)"]
+    plan = _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep)
+    if batch > (plan.max_batch or 0):
+        return [f"this does not fit: {plan.engine}'s memory plan holds {plan.max_batch or 0:,} "
+                f"sequence(s) of {ctx:,} tokens per replica, not {batch:,} (kvplan fit --ctx {ctx})"]
+    return []
+
+
+def _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep):
+    """``kvplan fit``'s answer at ``ctx`` for the engine perf prices (vLLM for a latency profile that
+    plans no memory), one DP rank's under vLLM's --data-parallel-size / --enable-expert-parallel. A
+    ctx past the engine's context limit is planned with that length allowed, as perf prices it
+    (``beyond_positions``: "priced as if it were set")."""
+    from .. import engines
+    from ..engines.base import ServeOptions
+    from .fit import fit
+
+    eng = engine if engine in ("vllm", "sglang", "trtllm", "llamacpp") else "vllm"
+    opts = ServeOptions(data_parallel_size=dp, enable_expert_parallel=ep)
+    limit = engines.get(eng).context_limit(spec)
+    if limit is not None and ctx > limit[0]:
+        opts = ServeOptions(data_parallel_size=dp, enable_expert_parallel=ep, max_model_len=ctx,
+                            long_context_allowed=True)
+    return fit(spec, gpu, tp=tp, engine=eng, kv_dtype=kv_dtype, weight_dtype=weight_dtype, ctx=ctx, opts=opts)
 
 
 def _speculative(r, spec, ctx, batch, sc, acceptance):
@@ -284,9 +307,24 @@ def _speculative(r, spec, ctx, batch, sc, acceptance):
     return spec_perf(r, spec, ctx, batch, sc, acceptance, r.decode(ctx, batch).seconds)
 
 
+def step_model(spec: ModelSpec, gpu: GpuSpec, tp: int = 1, kv_dtype: str | None = None,
+               weight_dtype: str | None = None, engine: str = "vllm", ep: int = 1):
+    """The step model ``kvplan perf`` prices with by default (per operation, ``OpLatency``), for
+    ``engine``'s latency profile; ``sweep`` and ``compare`` price their decode steps with it too,
+    so the same step gets the same time from every command. A layout with no latency profile of
+    its own (ideal, hf-static) is priced as vLLM, perf's default engine."""
+    from .latency.profile import _ALIASES
+    from .latency import tables
+    from .latency.step import OpLatency
+
+    if _ALIASES.get(engine, engine) not in tables.load("engines"):
+        engine = "vllm"
+    return OpLatency(spec, gpu, tp, kv_dtype, weight_dtype, engine=engine, ep=ep)
+
+
 def decode_step(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, kv_dtype: str | None = None,
                 weight_dtype: str | None = None, engine: str = "ideal", tp: int = 1) -> Step:
-    """One decode step at the defaults: what `kvplan validate` puts beside its measurement.
-    ``engine`` is accepted for symmetry; a decode step reads each layer's own span in every
-    layout (the roofline does not depend on how an engine pages the cache)."""
-    return Roofline(spec, gpu, tp, kv_dtype, weight_dtype).decode(ctx, batch)
+    """One decode step as ``kvplan perf`` prices it by default (``step_model``, per operation, for
+    ``engine``'s latency profile; a layout with none, ideal or hf-static, is priced as vLLM): what
+    `kvplan validate` puts beside its measurement, so validate's prediction is perf's figure."""
+    return step_model(spec, gpu, tp, kv_dtype, weight_dtype, engine).decode(ctx, batch)

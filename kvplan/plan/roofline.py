@@ -309,6 +309,15 @@ class Roofline:
         return (max(memory_s, compute_s) + comm_s + self.eff.step_overhead_s,
                 "compute" if compute_s > memory_s else "memory")
 
+    def decode_terms(self, ctx: int) -> tuple[int, int, int]:
+        """One sequence's decode at ``ctx``: (cache bytes read, bytes written, attention FLOPs)."""
+        return self.kv_tokens_read(ctx), self.kv_written(ctx), self.mix_flops(ctx + 1, ctx + 1)
+
+    def decode_steps_many(self, ctx: int, batches, terms: tuple[int, int, int] | None = None) -> list:
+        """(seconds, bound) of ``decode(ctx, b)`` for each of ``batches`` (a sweep's batches at one context;
+        the per-operation model answers it without building the steps: ``OpLatency.decode_steps_many``)."""
+        return [(s.seconds, s.bound) for s in (self.decode(ctx, b) for b in batches)]
+
     # --- the two passes --------------------------------------------------------------------
     def decode(self, ctx: int, batch: int = 1) -> Step:
         """The step that makes token ctx + 1 for ``batch`` sequences holding ``ctx`` tokens."""

@@ -3,8 +3,10 @@
 The cache of ``batch`` sequences is batch × (one sequence's cache), and one sequence's cache
 at a context is a sum over layer types; so the per-sequence bytes (and, with a GPU, the
 per-sequence decode bytes and attention FLOPs) are computed once per (context, format) and
-every batch is a multiplication. 100,000 points take well under a second
-(benchmarks/sweep_speed.py).
+every batch is a multiplication; with a GPU each point's decode step is perf's own
+(``perf.step_model``, per operation), bit for bit, each context's batches priced at once
+without building the records (``decode_steps_many``). 100,000 points take well under a
+second with or without a GPU (benchmarks/sweep_speed.py; docs/performance.md).
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import re
 
 from ..model import dtypes
 from ..errors import KvplanError
+from .parallel import tp_needs_gpu
 from ..units import parse_range  # noqa: F401  (sweep.parse_range: the range syntax, in units)
 
 
@@ -23,10 +26,11 @@ def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None]
     Without a GPU: KV bytes in ``engine``'s layout (default: ideal). With one: also whether the
     batch fits, which is fit's own answer (``fit.setup(...).max_batch(ctx)``, the engine fit
     uses: ``engine``, or vLLM when none is given, as ``kvplan fit`` does), and the decode
-    step's time and tokens/s from the roofline (``perf``)."""
+    step's time, tokens/s and bound as ``kvplan perf`` prices them (``perf.step_model``)."""
     from .. import engines
     from ..engines.base import cache_bytes
 
+    tp_needs_gpu(tp, gpu, "the fits")
     layout = engine or "ideal"
     fit_engine = engine or "vllm"
     eng_base = engines.get(layout)
@@ -39,34 +43,34 @@ def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None]
         eng = eng_base.for_model(spec, gpu, opts, fmt.name, run)
         if gpu is not None:
             from .fit import setup
-            from .perf import Roofline
+            from .perf import step_model
 
-            roof = Roofline(spec, gpu, tp, fmt.name, weight_dtype)
+            roof = step_model(spec, gpu, tp, fmt.name, weight_dtype, fit_engine)  # perf's own step
             su = setup(spec, gpu, tp=tp, engine=fit_engine, kv_dtype=fmt.name, weight_dtype=weight_dtype,
                        opts=opts)
             if su.eng.name == eng_base.name:
                 eng = su.eng  # the layout fit plans (vLLM: this GPU's in-flight batch)
             budget = max(min(s.kv_budget_bytes for s in su.stages), 0) * tp  # all GPUs, as the bytes count
             budgets[fmt.name] = budget
-            wread = {b: roof.weights_read(b) for b in batches}
+            # at risk: batches that fit only if the estimated parts err the kind way (plan/verdict.py)
+            pess = su.pessimistic()
         for c in ctxs:
             per_seq = cache_bytes(spec, c, 1, fmt, eng, run)
             if roof is not None:
                 most = su.max_batch(c)
-                # at risk: batches that fit only if the estimated parts err the kind way (plan/verdict.py)
-                low = su.pessimistic().max_batch(c) if most else 0
-                kv_read = roof.kv_tokens_read(c)
-                attn = roof.mix_flops(c + 1, c + 1)
-                mm = 2 * roof.active_params
-                extra = roof.kv_written(c) + 2 * roof.state_per_seq
-            for b in batches:
+                low = pess.max_batch(c) if most else 0
+                # every batch's step at this context, bit for bit perf's (tests/plan/test_one_answer.py)
+                steps = roof.decode_steps_many(c, batches, roof.decode_terms(c))
+            for i, b in enumerate(batches):
                 row = {"ctx": c, "batch": b, "kv_dtype": fmt.name, "kv_cache_bytes": b * per_seq}
-                if roof is not None:  # the decode step, by the roofline's own equation
-                    t, bound = roof.pass_seconds(b, wread[b] + b * (kv_read + extra), b * (mm + attn))
+                if roof is not None:  # the decode step, as kvplan perf prices it
+                    t, bound = steps[i]
                     row.update(fits=b <= most, verdict="fits" if b <= low else "at_risk" if b <= most
-                               else "does_not_fit", decode_step_seconds=t, tokens_per_second=b / t, bound=bound)
+                               else "does_not_fit", decode_step_seconds=t, tokens_per_second=b / t,
+                               bound=bound)
                 rows.append(row)
             if progress:
                 progress(len(batches))
     return {"rows": rows, "kv_budget_bytes": budgets, "engine": eng_base.name,
             "fit_engine": fit_engine if gpu is not None else None}
+

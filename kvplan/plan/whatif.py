@@ -19,6 +19,7 @@ import re
 
 from ..model import dtypes
 from ..errors import KvplanError
+from .parallel import tp_needs_gpu
 from ..model.frozen import record
 from ..model.kinds import MLA, FullAttention, SlidingWindow, _Attention
 from ..model.spec import ModelSpec, compress_pattern
@@ -96,6 +97,8 @@ def _share(spec: ModelSpec, n: int) -> ModelSpec:
         names.append(name)
     if i == 0:
         raise KvplanError(f"variant 'share:{n}': {spec.name} has no layers caching K/V to share")
+    if n > i:  # share:100 on 32 layers was share:32 under another name
+        raise KvplanError(f"variant 'share:{n}': {spec.name} has {i} layers caching K/V; N can be at most {i}")
     used = dict.fromkeys(names)
     data = {k: getattr(spec, k) for k in type(spec).model_fields}
     data.update(layer_types={k: lts[k] for k in used}, pattern=compress_pattern(names))
@@ -153,6 +156,7 @@ def rows(specs: list[ModelSpec], ctx: int, batch: int = 1, kv_dtype: str | None 
     decode tokens/s. A max batch of 0 comes with ``max_batch_reason``."""
     from .size import kv_size
 
+    tp_needs_gpu(tp, gpu, "the max batch")
     layout = engine or "ideal"
     fit_engine = engine or "vllm"
     out = []
@@ -181,11 +185,11 @@ def rows(specs: list[ModelSpec], ctx: int, batch: int = 1, kv_dtype: str | None 
                                             "plan it in another engine)")
             elif gpu is not None:
                 from .fit import fit
-                from .perf import Roofline
+                from .perf import step_model
 
                 f = fit(v.spec, gpu, tp=tp, engine=fit_engine, kv_dtype=kvd, weight_dtype=weight_dtype,
                         ctx=ctx, opts=opts)
-                rl = Roofline(v.spec, gpu, tp, kvd, weight_dtype)
+                rl = step_model(v.spec, gpu, tp, kvd, weight_dtype, f.engine)  # perf's step (same answer)
                 row.update(gpu=gpu.name, fit_engine=f.engine, max_batch=f.max_batch or 0,
                            decode_tokens_per_second=batch / rl.decode(ctx, batch).seconds,
                            max_batch_tokens_per_second=(f.max_batch / rl.decode(ctx, f.max_batch).seconds)

@@ -23,23 +23,27 @@ def describe(c, words=None) -> str:
     return f"{c.gpu} {layout}, {seqs}{ep}" + (f", KV over {c.link}" if c.link else "")
 
 
-def commands(c, engine: str, model: str, max_model_len: int | None = None) -> list[str]:
+def commands(c, engine: str, model: str, max_model_len: int | None = None,
+             gpu_memory_utilization: float | None = None) -> list[str]:
     """The launch commands of one deployment; ``max_model_len`` (plan's --max-model-len, what it
     simulated) on each, else the engine serves at its own default (vLLM: a LongRoPE model's
-    original length), not the length planned."""
+    original length), not the length planned; likewise plan's --gpu-memory-utilization."""
     from ..engines.launch import serve_command
 
-    mml = max_model_len
+    mml, gmu = max_model_len, gpu_memory_utilization
     if c.mode == "aggregated":
         n = c.tp * (1 if c.dp_attention else c.dp)
         many = f"{c.replicas} replicas, each on {n} × {c.gpu}, behind a least-loaded router"
         return [f"# {many if c.replicas > 1 else f'one replica on {n} × {c.gpu}'}:",
                 serve_command(engine, model, c.tp, c.max_num_seqs, max_model_len=mml, data_parallel_size=c.dp,
-                              enable_expert_parallel=c.ep > 1, dp_attention=c.dp_attention)]
+                              enable_expert_parallel=c.ep > 1, dp_attention=c.dp_attention,
+                              gpu_memory_utilization=gmu)]
     return [f"# prefill pool: {c.prefill_replicas} × ({c.prefill_tp} × {c.gpu}):",
-            serve_command(engine, model, c.prefill_tp, None, "prefill", max_model_len=mml),
+            serve_command(engine, model, c.prefill_tp, None, "prefill", max_model_len=mml,
+                          gpu_memory_utilization=gmu),
             f"# decode pool: {c.replicas} × ({c.tp} × {c.gpu}), KV over {c.link}:",
-            serve_command(engine, model, c.tp, c.max_num_seqs, "decode", max_model_len=mml)]
+            serve_command(engine, model, c.tp, c.max_num_seqs, "decode", max_model_len=mml,
+                          gpu_memory_utilization=gmu)]
 
 
 def shell_lines(cmd: str, width: int) -> list[str]:
@@ -155,7 +159,8 @@ def render(res, explain: bool = False, top: int = 10, width: int = 80, words=Non
         repo = spec.hf_repo or spec.name
         for i, (c, _) in enumerate(res.rows[:3], start=1):
             out.append(f"#{i} ({'disaggregated' if c.mode != 'aggregated' else 'aggregated'}):")
-            for line in commands(c, w.engine, repo, w.max_model_len):  # comments as they are, commands folded
+            gmu = w.gpu_memory_utilization
+            for line in commands(c, w.engine, repo, w.max_model_len, gmu):  # comments as they are, commands folded
                 out.extend([line] if line.startswith("#") else shell_lines(line, width))
     out.append("")
     for g, src in sorted(res.price_sources.items()):
@@ -177,7 +182,8 @@ def as_dict(res, words=None) -> dict:
             "output_tokens": w.output_tokens,
             "sla": {"ttft_p90_ms": w.ttft_p90_ms, "itl_p90_ms": w.itl_p90_ms},
             "simulated": res.simulated, "configurations": res.tasks, "workers": res.workers,
-            "ranked": [dict(c.as_dict(), rank=i, commands=commands(c, w.engine, repo, w.max_model_len))
+            "ranked": [dict(c.as_dict(), rank=i, commands=commands(c, w.engine, repo, w.max_model_len,
+                                                                   w.gpu_memory_utilization))
                        for i, c in enumerate(res.ranked, start=1)],
             "rows": [{"rank": i, "max_num_seqs": c.max_num_seqs, "alike_max_num_seqs": list(alike),
                       "ranked_index": res.ranked.index(c) + 1}

@@ -114,7 +114,7 @@ def sweep_figure(result: dict, title: str):
         ax2.set_xscale("log", base=2)
         ax2.set_xlabel("batch (sequences)")
         ax2.set_ylabel("decode tokens/s (all sequences)")
-        ax2.set_title("decode throughput (roofline)")
+        ax2.set_title("decode throughput (kvplan perf's step)")
         _legend(ax2, 7, has_fits)
         ax2.grid(alpha=0.3)
     fig.suptitle(title, fontsize=10)

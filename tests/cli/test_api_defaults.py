@@ -358,7 +358,7 @@ def test_check_bench_defaults_and_hand_off(bench_rec):
     (levels, s, gg), kw = bench_rec["replay"][-1]
     assert (levels, s, gg) == (out["levels"], spec, g)
     # no profile given: no step model handed over, bench.replay builds each level's own by its engine's
-    # version (latency/versions.py: vLLM V0 before 0.8.0 runs the vllm_v0 overheads)
+    # version (latency/versions.py: vLLM V0 before 0.8.0 runs the vllm_v0 / vllm_v06 overheads)
     assert kw.pop("step") is None
     assert kw == {"tp": 1, "replicas": 1, "engine": "vllm", "prefix_caching": True, "max_requests": 1000,
                   "opts": ServeOptions(max_num_seqs=None, max_model_len=None), "engine_version": None}
@@ -436,8 +436,8 @@ def test_plan_deployment_defaults(deploy_rec):
     from kvplan.plan import costs, deploy
 
     assert api.plan_deployment(M, 2.0, "1000", "100", 500, 50) == "plan"
-    (w, tasks, workers, ray), _ = deploy_rec["search"][-1]
-    assert tasks == ["task"] and workers is None and ray is None
+    (w, tasks, workers, ray, progress), _ = deploy_rec["search"][-1]
+    assert tasks == ["task"] and workers is None and ray is None and progress is None
     price = costs.load_prices(None)
     assert w == deploy.Workload(api.load_model(M).name, 2.0, "1000", "100", 500, 50, "vllm", 300, 0, 8, None, None,
                                 price)
@@ -452,9 +452,10 @@ def test_plan_deployment_hands_each_argument(deploy_rec, tmp_path):
     prices.write_text("prices:\n  a100-80gb: {usd_per_hour: 2.5}\n  l40s: {usd_per_hour: 1.0}\n")
     api.plan_deployment(M, 3.5, "2000", "200", 800, 40, gpus=[" a100-80gb", "", "l40s "], engine=" SGLang",
                         tps=[2, 4], seqs=[16], max_gpus=4, disaggregated=False, link=" NVLink ", prices=str(prices),
-                        requests=50, seed=9, max_model_len=8192, workers=3, ray="ray://h:1")
-    (w, tasks, workers, ray), _ = deploy_rec["search"][-1]
-    assert (workers, ray) == (3, "ray://h:1")
+                        requests=50, seed=9, max_model_len=8192, workers=3, ray="ray://h:1",
+                        progress=lambda total: ("tick", total))
+    (w, tasks, workers, ray, progress), _ = deploy_rec["search"][-1]
+    assert (workers, ray, progress) == (3, "ray://h:1", ("tick", 1))  # start(total) over the 1 task
     assert w == deploy.Workload(api.load_model(M).name, 3.5, "2000", "200", 800, 40, "sglang", 50, 9, 4, 8192, None,
                                 costs.load_prices(str(prices)))
     assert deploy_rec["tasks"][-1][0] == (["a100-sxm-80gb", "l40s"], (2, 4), (16,), False, "nvlink", [], [])

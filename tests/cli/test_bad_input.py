@@ -46,6 +46,18 @@ def test_library_plan_refuses_infinite_rate():
         api.plan_deployment("llama-3.1-8b", 1.0, "100", "10", float("nan"), 50.0, gpus="h100")
 
 
+def test_library_plan_refuses_a_zero_itl_target_and_a_switch_for_a_rate():
+    """Each of plan's three numbers is named in its refusal; 0 is not > 0, and True is not a number."""
+    from kvplan import api
+
+    with pytest.raises(KvplanError) as e:
+        api.plan_deployment("llama-3.1-8b", 1.0, "100", "10", 500.0, 0, gpus="h100")
+    assert str(e.value) == "itl_p90_ms must be a finite number > 0, got 0"
+    with pytest.raises(KvplanError) as e:
+        api.plan_deployment("llama-3.1-8b", True, "100", "10", 500.0, 50.0, gpus="h100")
+    assert str(e.value) == "rate must be a finite number > 0, got True"
+
+
 # `kvplan perf --step-overhead-ms inf` printed nan× in its tables, exit 0: no option takes inf as a number.
 def test_numbers_are_finite():
     from kvplan.units import parse_number
@@ -532,3 +544,65 @@ def test_trtllm_max_seq_len_limit_follows_its_rope_rule():
     assert max_seq_len_limit(with_(max_context=4097, rope=Rope(type="dynamic", factor=1.5)))[0] == 6146
     assert max_seq_len_limit(with_(rope=Rope(type="yarn", factor=4.0)))[0] == 131_072
     assert max_seq_len_limit(with_(max_context=None, rope=None))[0] == 2048
+
+
+# ux16: another engine's parallelism flag was ignored without a word (fit qwen3-30b-a3b --engine vllm
+# --ep-size 2 planned plain TP and said "fits"); now refused in one line by fit, simulate and perf.
+SIM = ["--rate", "4", "--prompt-tokens", "256", "--output-tokens", "16", "--requests", "5"]
+
+
+@pytest.mark.parametrize("command, flags, words", [
+    (["fit"], ["--engine", "vllm", "--ep-size", "2"], ["--ep-size is SGLang's flag", "--enable-expert-parallel"]),
+    (["fit"], ["--enable-dp-attention"], ["--enable-dp-attention is SGLang's flag", "--engine sglang"]),
+    (["fit"], ["--engine", "sglang", "--enable-expert-parallel"], ["vLLM's flag", "--ep-size N"]),
+    (["fit"], ["--engine", "sglang", "--all2all-backend", "naive"], ["--all2all-backend is vLLM's flag"]),
+    (["simulate"], ["--enable-dp-attention", *SIM], ["--enable-dp-attention is SGLang's flag"]),
+    (["simulate"], ["--engine", "sglang", "--enable-expert-parallel", *SIM], ["vLLM's flag"]),
+    (["perf"], ["--ctx", "4k", "--engine", "sglang", "--enable-expert-parallel"], ["vLLM's flag", "--ep-size N"]),
+])
+def test_another_engines_parallel_flag_is_refused(command, flags, words):
+    one_line(run(*command, "qwen3-30b-a3b", "--gpu", "h100", "--tp", "2", *flags), *words)
+
+
+def test_the_engines_own_parallel_flags_still_plan():
+    base = ["fit", "qwen3-30b-a3b", "--gpu", "h100", "--tp", "2"]
+    assert run(*base, "--engine", "sglang", "--ep-size", "2").exit_code == 0
+    assert run(*base, "--enable-expert-parallel").exit_code == 0
+
+
+# ux16: the engines' own spellings of the parallel sizes (vLLM's -tp / -pp / -dp, SGLang's --tp-size /
+# --pp-size) were "No such option" in some commands and not others (check-bench and validate took --tp only).
+TP_COMMANDS = [["fit", "llama-3.1-8b", "--gpu", "h100"], ["perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "1k"],
+               ["compare", "llama-3.1-8b", "--gpu", "h100", "--ctx", "1k"],
+               ["sweep", "llama-3.1-8b", "--gpu", "h100", "--ctx", "1k"],
+               ["simulate", "llama-3.1-8b", "--gpu", "h100", *SIM]]
+
+
+@pytest.mark.parametrize("command", TP_COMMANDS)
+@pytest.mark.parametrize("flag", ["-tp", "--tp-size", "--tensor-parallel-size"])
+def test_every_spelling_of_tp_gives_the_answer_of_tp(command, flag):
+    want = run(*command, "--tp", "2", "--json")
+    got = run(*command, flag, "2", "--json")
+    assert want.exit_code == got.exit_code == 0, got.output
+    assert json.loads(got.stdout) == json.loads(want.stdout)
+
+
+def test_check_bench_validate_and_fit_take_the_engines_spellings():
+    from typer.main import get_command
+
+    cmd = get_command(app)
+    ctx = cmd.make_context("kvplan", ["size"])
+    opts = {name: {o for p in cmd.get_command(ctx, name).params if p.param_type_name == "option"
+                   for o in p.opts + p.secondary_opts} for name in ("check-bench", "validate", "fit", "simulate")}
+    assert {"-tp", "--tensor-parallel-size"} <= opts["check-bench"] & opts["validate"]
+    assert {"-pp", "--pipeline-parallel-size"} <= opts["fit"] & opts["validate"] and "--pp-size" in opts["fit"]
+    assert "-dp" in opts["simulate"]
+
+
+# ux16: compare and sweep took --tp without --gpu and ignored it (their help says "with --gpu").
+@pytest.mark.parametrize("command", [["compare", "llama-3.1-8b", "--ctx", "4096"],
+                                     ["sweep", "llama-3.1-8b", "--ctx", "4k"]])
+def test_tp_without_a_gpu_is_refused(command):
+    one_line(run(*command, "--tp", "2"), "--tp 2", "give --gpu")
+    assert run(*command, "--tp", "2", "--gpu", "h100").exit_code == 0
+    assert run(*command, "--tp", "1").exit_code == 0

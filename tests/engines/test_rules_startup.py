@@ -135,8 +135,10 @@ def test_constants_keep_values_only_and_are_ints():
 
 def test_non_torch_tp1_and_extra_beyond_one_gpu(monkeypatch):
     # the formula's shape with 1 and 10
-    monkeypatch.setattr(startup, "constants", lambda: {"non_torch_tp1_bytes": {"value": 1},
-                                                       "non_torch_extra_tp_bytes": {"value": 10}})
+    from kvplan.engines.vllm import startup_data  # startup.yaml's home (startup.py re-exports it)
+
+    monkeypatch.setattr(startup_data, "constants", lambda: {"non_torch_tp1_bytes": {"value": 1},
+                                                            "non_torch_extra_tp_bytes": {"value": 10}})
     assert startup.non_torch(1, 1) == 1
     assert startup.non_torch(2, 1) == 11 and startup.non_torch(1, 2) == 11 and startup.non_torch(2, 2) == 11
 
@@ -288,8 +290,9 @@ def _parts(**kw):
 
 
 def test_overheads_estimated():
-    """vLLM 0.21.0 (the V1 runner, startup.yaml model_runner): the V1 sampler, no extra doubt."""
-    p = _parts(vllm_version="0.21.0")
+    """vLLM 0.16.0 (the V1 runner, startup.yaml model_runner; FlashInfer's sampler opt-in and no Triton
+    top-k/top-p yet, startup.yaml v1_sampler): the V1 sampler's sort, no extra doubt."""
+    p = _parts(vllm_version="0.16.0")
     assert [k for k in p] == ["activation", "cuda_graphs", "non_torch"]
     a, g, n = p["activation"], p["cuda_graphs"], p["non_torch"]
     # the sampler 1,318,977,536 + the H100's 32 MiB cuBLAS workspace, ± 0.90 GiB
@@ -297,8 +300,9 @@ def test_overheads_estimated():
     assert a.label == "activation peak (profile forward + sampler)"
     # 838,860,800 / 2³⁰ = 0.78 GiB; 1,318,977,536 / 2³⁰ = 1.23 GiB
     assert a.source == ("profile run: max(forward over 8,192 tokens 0.78 GiB, sampler over 256 rows × vocab "
-                        "1.23 GiB) + cuBLAS workspace 32 MiB; sampler from vLLM's code (engines/vllm/startup.yaml); "
-                        "vLLM 0.21.0: the V1 model runner (V2 only with VLLM_USE_V2_MODEL_RUNNER=1)")
+                        "1.23 GiB) + cuBLAS workspace 32 MiB; vLLM 0.16.0: the V1 model runner (V2 only with "
+                        "VLLM_USE_V2_MODEL_RUNNER=1); the V1 sampler's sort: 38 bytes a logit "
+                        "(engines/vllm/startup.yaml v1_sampler)")
     assert (g.bytes, g.uncertainty, g.label) == (697_932_185, 1_320_702_443, "CUDA graphs")
     assert g.source == ("profile_cudagraph_memory estimate; fitted on the fit half of the start-up logs "
                         "(engines/vllm/startup.yaml)")
@@ -535,7 +539,8 @@ def test_nccl_before_snapshot_charged_with_its_uncertainty():
     assert old.bytes == 2_322_162_761
     assert "vLLM 0.10.0 takes its snapshot before NCCL's communicators exist" in old.source
     unread = nt("not printed")  # a release kvplan cannot read: charged, the cautious side
-    assert (unread.bytes, unread.uncertainty) == (2_322_162_761, 1_731_604_758)
+    # (plus, as uncertainty only, the datacenter CUDA context a release up to 0.9.0 would charge)
+    assert (unread.bytes, unread.uncertainty) == (2_322_162_761, 1_731_604_758 + 681_826_058)
     assert "cannot read" in unread.source
     for version in ("0.11.0", None):  # from 0.11.0 on (None: kvplan's 0.33.0) NCCL is outside the growth
         assert (nt(version).bytes, nt(version).uncertainty) == (590_558_003, 0)
@@ -559,3 +564,97 @@ def test_nccl_before_snapshot_is_the_fit_row_to_the_byte():
     need, err = fit_startup_constants.fit_nccl_before_snapshot()
     assert need == startup.const("nccl_before_snapshot_nvls_bytes")
     assert err == 0
+
+
+def test_v1_sampler_path_by_release():
+    """Which top-k/top-p path the V1 runner's profile sampler pass takes (startup.yaml v1_sampler, read in
+    the 0.10.1.1 to 0.21.0 wheels): FlashInfer where installed up to 0.11, opt-in from 0.12.0, the Triton
+    top-k/top-p of forward_native from 0.17.0, FlashInfer by default (and a second, native pass) from
+    0.21.0. The edges, each a release on both sides."""
+    rule = lambda v: (startup.v1_sampler_range(v) or {}).get("rule")  # noqa: E731
+    assert [rule(v) for v in ("0.9.2", "0.10.1.1", "0.11.0", "0.11.2", "0.11.x")] == ["flashinfer_if_installed"] * 5
+    assert [rule(v) for v in ("0.12.0", "0.13.0", "0.15.1", "0.16.0", "0.16.9")] == ["opt_in_sort"] * 5
+    assert [rule(v) for v in ("0.17.0", "0.17.1", "0.19.1", "0.20.0")] == ["opt_in_triton"] * 4
+    assert [rule(v) for v in ("0.21.0", "0.21.1", "0.33.0")] == ["flashinfer_default_two_passes"] * 3
+    # a pre-release of an edge release may predate the change: in no range
+    assert [rule(v) for v in ("0.12.0rc1", "0.17.0rc1", "0.21.0rc2", "not printed")] == [None] * 4
+
+
+def test_v1_sampler_peak_by_hand():
+    """Llama-3.1-8B (vocabulary 128,256, hidden 4,096), 8,192 tokens, 256 rows: 256 × 128,256 = 32,833,536
+    logits; the profile run holds (8,192 + 2 × 256) × 4,096 × 2 = 71,303,168 besides. FlashInfer's
+    top_k_top_p_sampling_from_logits: 14 bytes a logit = 459,669,504 (+ held = 530,972,672); the Triton
+    path: 14 bytes + its buffer of next_power_of_2(256) = 256 rows × 128,256 × 4 = 131,334,144
+    (662,306,816); the sort: 38 bytes (1,318,977,536)."""
+    m = catalog.load_model("llama-3.1-8b")
+    fi, tri, sort = 530_972_672, 662_306_816, 1_318_977_536
+    assert startup.sampler_peak(m, 1, 8192, 256) == sort
+    peak = lambda v, f=None, seqs=256: startup.v1_sampler_peak(m, 1, 8192, seqs, v, f)[:2]  # noqa: E731
+    # up to 0.11: the log decides; not said: the sort charged, FlashInfer's figure the lowest
+    assert (peak("0.10.1.1", True), peak("0.10.1.1", False), peak("0.10.1.1")) == ((fi, fi), (sort, sort), (sort, fi))
+    # 0.12 to 0.16: the sort unless the log shows FlashInfer opted in
+    assert (peak("0.16.0"), peak("0.16.0", True), peak("0.12.0", False)) == ((sort, sort), (fi, fi), (sort, sort))
+    # 0.17 to 0.20: the Triton path for 8 rows or more
+    assert (peak("0.17.0"), peak("0.20.0", True)) == ((tri, tri), (fi, fi))
+    # 0.21 on: FlashInfer first, then forward_native's second pass, whatever the log says
+    assert peak("0.21.0") == peak("0.21.0", True) == peak("0.21.0", False) == (tri, tri)
+    # a release in no range (a pre-release at an edge): the sort charged, at risk down to FlashInfer's
+    assert peak("0.17.0rc1") == peak("not printed") == (sort, fi)
+
+
+def test_v1_sampler_triton_edges():
+    """The Triton path needs 8 rows (apply_top_k_top_p: ``logits.shape[0] >= 8``); 7 rows sort. Its
+    buffer is next_power_of_2(rows) vocabulary rows: 100 rows -> 128."""
+    m = catalog.load_model("llama-3.1-8b")
+    v = 128_256
+    held = lambda rows: (8192 + 2 * rows) * 4096 * 2  # noqa: E731
+    assert startup.v1_sampler_peak(m, 1, 8192, 7, "0.19.0")[0] == 7 * v * 38 + held(7)
+    assert startup.v1_sampler_peak(m, 1, 8192, 8, "0.19.0")[0] == 8 * v * 14 + 8 * v * 4 + held(8)
+    assert startup.v1_sampler_peak(m, 1, 8192, 100, "0.19.0")[0] == 100 * v * 14 + 128 * v * 4 + held(100)
+    assert startup.v1_sampler_peak(m, 1, 8192, 7, "0.21.0")[0] == 7 * v * 38 + held(7)
+    assert startup.v1_sampler_peak(m, 1, 8192, 0, "0.21.0") == (0, 0, "")
+
+
+def test_overheads_v1_sampler_not_told_leans_at_risk():
+    """vLLM 0.10.1.1 with no FlashInfer line: the sort is charged (1,318,977,536 + 32 MiB) and the gap
+    to FlashInfer's 530,972,672 (below it the forward, 838,860,800) is added to the 0.90 GiB:
+    1,318,977,536 − 838,860,800 = 480,116,736 more; with the line, FlashInfer's pass is below the
+    forward, so the forward is the peak, no extra doubt."""
+    a = _parts(vllm_version="0.10.1.1")["activation"]
+    assert (a.bytes, a.uncertainty) == (1_318_977_536 + 33_554_432, 966_367_641 + 480_116_736)
+    assert "vLLM before 0.12 takes FlashInfer's sampler (14) where FlashInfer is installed" in a.source
+    b = _parts(vllm_version="0.10.1.1", flashinfer_sampler=True)["activation"]
+    assert (b.bytes, b.uncertainty) == (838_860_800 + 33_554_432, 966_367_641)
+    assert "the V1 sampler through FlashInfer (the log says so)" in b.source
+
+
+# --- session 16: vLLM up to 0.9.0 charges everything outside torch, the CUDA context included ----------
+
+
+@pytest.mark.parametrize("version,whole", [
+    ("0.8.5", True), ("0.9.0", True),  # determine_available_memory: (total - free) - torch's allocated
+    ("0.9.1", False), ("0.9.2", False), ("0.10.0", False), ("0.33.0", False),  # growth after init_snapshot
+    ("0.9.1rc1", False),  # a pre-release of 0.9.1 sorts after 0.9.0
+    ("0.8.x", True), ("0.9.x", None), ("0.10.x", False), ("not printed", None), (None, None)])
+def test_whole_non_torch_by_release(version, whole):
+    # startup.yaml whole_non_torch_until: 0.9.0 the last release (0.9.1's Worker.init_device takes
+    # MemorySnapshot() and charges memory_profiling's non_torch_increase)
+    assert startup.whole_non_torch(version) is whole
+
+
+def test_whole_non_torch_charges_the_context_by_card_kind():
+    # RTX 5090 (a desktop card) at TP 1 under 0.9.0: the growth 150,323,855 + SGLang's display-card
+    # context 864,362,168 = 1,014,686,023 bytes, ± 536,870,912; an H100 takes the datacenter
+    # 681,826,058; 0.9.1 charges the growth alone, ± 0
+    m = catalog.load_model("llama-3.1-8b")
+    assert (PRE_LOAD_TP1["display"]["value"], PRE_LOAD_TP1["datacenter"]["value"]) == (864_362_168, 681_826_058)
+
+    def nt(version, gpu):
+        return next(p for p in startup.overheads(m, catalog.load_gpu(gpu), _Cfg, ServeOptions(vllm_version=version),
+                                                 1, 1) if p.key == "non_torch")
+    old = nt("0.9.0", "rtx-5090")
+    assert (old.bytes, old.uncertainty) == (1_014_686_023, PRE_LOAD_UNCERTAINTY["value"]) == (1_014_686_023, 536_870_912)
+    assert "determine_available_memory, up to 0.9.0" in old.source
+    assert nt("0.9.0", "h100").bytes == 150_323_855 + 681_826_058 == 832_149_913
+    for version in ("0.9.1", "0.10.0", None):
+        assert (nt(version, "rtx-5090").bytes, nt(version, "rtx-5090").uncertainty) == (150_323_855, 0)

@@ -478,8 +478,8 @@ def test_vllm_fit_max_model_len_and_weights():
 
 def test_check_log_prices_the_release_s_model_runner():
     """The version line decides the profile run's runner (engines/vllm/startup.py model_runner):
-    vLLM 0.23.0 runs Qwen3-8B on the V2 runner (6 bytes a logit, no CUDA-graph estimate), 0.21.0
-    on the V1 runner (38); the same launch otherwise. The V2 budget is larger by the sampler
+    vLLM 0.23.0 runs Qwen3-8B on the V2 runner (6 bytes a logit, no CUDA-graph estimate), 0.16.0
+    on the V1 runner (its sort, 38: engines/vllm/startup.yaml v1_sampler); the same launch otherwise. The V2 budget is larger by the sampler
     difference (the V1 sampler 1,024 rows × 151,936 × 38 + (8,192 + 2,048) × 4,096 × 2 against the
     V2 one, 1,024 × 151,936 × 6 + 1,024 × 149 blocks × 12 + (8,192 + 1,024) × 4,096 × 2) and the
     0.65 GiB of graphs (697,932,185) the V1 runner's estimate is charged."""
@@ -494,7 +494,7 @@ def test_check_log_prices_the_release_s_model_runner():
 
     v1 = 1024 * 151_936 * 38 + (8192 + 2048) * 4096 * 2
     v2 = 1024 * 151_936 * 6 + 1024 * 149 * 12 + (8192 + 1024) * 4096 * 2
-    assert budget("0.23.0") - budget("0.21.0") == v1 - v2 + 697_932_185
+    assert budget("0.23.0") - budget("0.16.0") == v1 - v2 + 697_932_185
     assert log_flags.vllm_options({"vllm_version": "0.23.0"})[0].vllm_version == "0.23.0"
     assert log_flags.vllm_options({})[0].vllm_version is None
 
@@ -519,3 +519,54 @@ def test_check_log_0_33_and_a_log_with_no_version():
     v2 = 1024 * 151_936 * 14 + 1024 * 149 * 12 + (8192 + 1024) * 4096 * 2 + 1024 * (151_936 + 4_748) * 4
     assert (v1, v2) == (5_996_019_712, 2_897_260_544)
     assert kv(check("0.33.0")) - kv(check(None)) == v1 - v2
+
+
+def test_vllm_flashinfer_sampler_line():
+    """v1/sample/ops/topk_topp_sampler.py TopKTopPSampler.__init__ logs which top-k/top-p path the V1
+    sampler takes; check-log passes it on (engines/vllm/startup.py v1_sampler_peak)."""
+    head = ("INFO 09-04 01:02:21 [api_server.py:1805] vLLM API server version 0.10.1.1\n"
+            "INFO 09-04 01:04:29 [gpu_worker.py:276] Available KV cache memory: 5.01 GiB\n")
+    on = logs.parse(head + "(EngineCore_0 pid=1812) INFO 09-04 01:02:57 [topk_topp_sampler.py:50] Using FlashInfer "
+                    "for top-p & top-k sampling.\n")
+    off = logs.parse(head + "WARNING 09-04 01:02:57 [topk_topp_sampler.py:70] FlashInfer is not available. Falling "
+                     "back to the PyTorch-native implementation of top-p & top-k sampling.\n")
+    assert (on.flags["flashinfer_sampler"], off.flags["flashinfer_sampler"]) == (True, False)
+    assert "flashinfer_sampler" not in logs.parse(head).flags
+    assert log_flags.vllm_options(on.flags)[0].flashinfer_sampler is True
+    assert log_flags.vllm_options(off.flags)[0].flashinfer_sampler is False
+    assert log_flags.vllm_options({})[0].flashinfer_sampler is None
+
+
+@pytest.mark.parametrize("line", [
+    # vLLM 0.9-0.10 (v1/sample/ops/topk_topp_sampler.py TopKTopPSampler.__init__, VLLM_USE_FLASHINFER_SAMPLER=0)
+    "WARNING 06-18 08:55:01 [topk_topp_sampler.py:52] FlashInfer is available, but it is not enabled. Falling back "
+    "to the PyTorch-native implementation of top-p & top-k sampling. For the best performance, please set "
+    "VLLM_USE_FLASHINFER_SAMPLER=1.",
+    # later releases (the same file, flashinfer_sampler_supported: logger.info_once("FlashInfer top-p/top-k
+    # sampling disabled via VLLM_USE_FLASHINFER_SAMPLER=0."))
+    "(EngineCore pid=690661) INFO 09-13 01:53:00 [topk_topp_sampler.py:46] FlashInfer top-p/top-k sampling disabled "
+    "via VLLM_USE_FLASHINFER_SAMPLER=0.",
+])
+def test_vllm_flashinfer_sampler_turned_off(line):
+    """The two other ways a log says the V1 sampler does not take FlashInfer's top-k/top-p: available
+    but not enabled, and disabled by the environment. Either reads as False, and a "Using FlashInfer"
+    line elsewhere in the log wins over it."""
+    head = ("INFO 09-04 01:02:21 [api_server.py:1805] vLLM API server version 0.10.1.1\n"
+            "INFO 09-04 01:04:29 [gpu_worker.py:276] Available KV cache memory: 5.01 GiB\n")
+    assert logs.parse(head + line + "\n").flags["flashinfer_sampler"] is False
+    used = "INFO 09-04 01:02:57 [topk_topp_sampler.py:50] Using FlashInfer for top-p & top-k sampling.\n"
+    assert logs.parse(head + line + "\n" + used).flags["flashinfer_sampler"] is True
+    assert logs.parse(head + used + line + "\n").flags["flashinfer_sampler"] is True
+
+
+def test_check_log_names_the_release_it_planned_only_when_the_log_prints_one():
+    """check-log plans for the log's vLLM release and says so (kvplan fit --engine-version gives the
+    same plan); a log that prints no release gets no such note (kvplan's own is not the log's)."""
+    text = ("non-default args: {'model': 'Qwen/Qwen3-8B', 'max_model_len': 16384, "
+            "'gpu_memory_utilization': 0.3, 'max_num_batched_tokens': 8192}\nAvailable KV cache memory: 6.98 GiB\n")
+    untold = logs.check(logs.parse(text), gpu="h100-sxm-80gb")
+    assert untold.facts.version is None and not [n for n in untold.notes if "planned for" in n]
+    told = logs.check(logs.parse("Initializing a V1 LLM engine (v0.16.0) with config: model='Qwen/Qwen3-8B'\n" + text),
+                      gpu="h100-sxm-80gb")
+    assert [n for n in told.notes if "planned for" in n] == [
+        "planned for vLLM 0.16.0, the log's release (kvplan fit --engine-version 0.16.0 gives the same plan)"]

@@ -7,6 +7,7 @@ same; its max_position_embeddings 8,192 (3.1: 131,072).
 import pytest
 
 from kvplan import engines
+from kvplan.errors import KvplanError
 from kvplan.model.spec import ModelSpec
 from kvplan.plan import whatif
 from kvplan.plan.fit import fit
@@ -86,3 +87,21 @@ def test_a_model_that_caches_nothing_has_no_saving():
         "vocab_size": 100, "pattern": "n*2", "layer_types": {"n": {"mixer": {"kind": "none"}}}})
     rows = whatif.rows([spec], 100, variants=["kv:fp8"])
     assert [(r["total_bytes"], r["saving"]) for r in rows] == [(0, None), (0, None)]
+
+
+def test_share_beyond_the_layers_is_refused(llama3):
+    """ux16: share:100 on Llama 3's 32 layers was share:32 under another label."""
+    (row,) = whatif.rows([whatif.apply(llama3, "share:32").spec], 4096)
+    assert row["kv_bytes_per_token"] == 131_072 // 32  # one layer's K/V for all 32
+    with pytest.raises(KvplanError) as e:
+        whatif.apply(llama3, "share:33")
+    assert str(e.value) == "variant 'share:33': llama-3-8b has 32 layers caching K/V; N can be at most 32"
+
+
+def test_tp_without_a_gpu_is_refused_in_full(llama3):
+    """ux16: without a GPU the bytes are the whole cache, so a --tp would be ignored; the refusal says
+    what the tp would have sized (its max batch)."""
+    with pytest.raises(KvplanError) as e:
+        whatif.rows([llama3], 4096, tp=2)
+    assert str(e.value) == "tp=2 plans the max batch on a GPU; give gpu (the bytes are the whole cache)"
+    assert whatif.rows([llama3], 4096, tp=1)[0]["kv_bytes_per_token"] == 131_072

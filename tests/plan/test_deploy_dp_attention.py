@@ -67,7 +67,7 @@ def test_plan_deployment_searches_dp_attention_for_sglang_only(monkeypatch):
     """api.plan_deployment hands the engine to dp_attention_layouts: DeepSeek-R1 at TP 8 under SGLang
     gets the D = 2, 4, 8 tasks; under vLLM none (the search itself is stubbed out)."""
     seen = []
-    monkeypatch.setattr(d, "search", lambda w, tasks, workers=None, ray=None: seen.append(tasks))
+    monkeypatch.setattr(d, "search", lambda w, tasks, workers=None, ray=None, progress=None: seen.append(tasks))
     kw = dict(rate=1.0, prompt_tokens="256", output_tokens="8", ttft_p90_ms=1e3, itl_p90_ms=1e2, gpus="h200",
               tps=(8,), seqs=(64,), disaggregated=False)
     api.plan_deployment("deepseek-r1", engine="sglang", **kw)

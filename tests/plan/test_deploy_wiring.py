@@ -147,3 +147,61 @@ def test_a_pairs_p90s_are_the_simulators_seconds_in_milliseconds(runs):
     assert c.ttft_p90_ms == pytest.approx(p90(ttft_s) * 1000, rel=1e-9)
     assert c.itl_p90_ms == pytest.approx(p90(gaps_s) * 1000, rel=1e-9)
     assert 1 < c.itl_p90_ms < 100 and c.ttft_p90_ms > IB_S * 1000  # ms, not seconds
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_plan_tells_its_progress_one_configuration_at_a_time(workers):
+    """ux16: `kvplan plan` with its default search ran 70 s with nothing on the screen; the library now
+    says the number of configurations, then each one done (the CLI draws a bar on a terminal)."""
+    import kvplan
+
+    told = []
+
+    def start(total):
+        told.append(("total", total))
+        return lambda n: told.append(n)
+
+    res = kvplan.plan_deployment("llama-3.1-8b", 4, "256", "16", 500, 50, gpus="h100,l40s", tps=[1, 2], seqs=[32],
+                                 disaggregated=False, requests=20, workers=workers, progress=start)
+    assert told[0] == ("total", res.tasks) and res.tasks == 4  # 2 GPUs × 2 TP × 1 max_num_seqs
+    assert told[1:] == [1] * res.tasks
+
+
+@pytest.mark.parametrize("engine,flag", [("vllm", "--gpu-memory-utilization"), ("sglang", "--mem-fraction-static")])
+def test_plan_takes_fits_gpu_memory_utilization(engine, flag):
+    """ux16b: plan had no --gpu-memory-utilization, so a server run at another share than the engine's
+    default could not be planned; each replica's KV pool is now fit's with it, and the launch command
+    says it in the engine's own spelling."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from kvplan import api
+    from kvplan.cli import app
+    from kvplan.render.deploy import commands
+
+    f = api.fit("llama-3.1-8b", "h100", engine=engine, max_num_seqs=64, gpu_memory_utilization=0.5)
+    plain = d._models(workload(engine=engine), "h100-sxm-80gb", 1, 64)[2]
+    lim = d._models(workload(engine=engine, gpu_memory_utilization=0.5), "h100-sxm-80gb", 1, 64)[2]
+    assert lim.fit_tokens == f.capacity.kv_cache_tokens < plain.fit_tokens
+    args = ["plan", "llama-3.1-8b", "--rate", "4", "--prompt-tokens", "1024", "--output-tokens", "16",
+            "--ttft-p90", "100000", "--itl-p90", "100000", "--gpus", "h100", "--tp", "1", "--max-num-seqs", "64",
+            "--requests", "11", "--no-disaggregated", "--workers", "1", "--engine", engine]
+    r = CliRunner().invoke(app, [*args, flag, "0.5", "--json"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout and json.loads(r.stdout)["ranked"][0]["commands"][1].endswith(f"{flag} 0.5")
+    bad = CliRunner().invoke(app, [*args, flag, "1.5"])
+    assert bad.exit_code == 2 and "--gpu-memory-utilization" in bad.output
+    pair = d.Candidate("disaggregated", "h100-sxm-80gb", 1, 1, 64, prefill_tp=1, prefill_replicas=1, link="ib")
+    cmds = [x for x in commands(pair, engine, "m", None, 0.5) if not x.startswith("#")]
+    assert len(cmds) == 2 and all(f" {flag} 0.5" in x for x in cmds)  # both pools of a disaggregated pair
+
+
+def test_a_ray_search_tells_its_progress_once_for_every_task(monkeypatch):
+    """ux16: on a Ray cluster the results come back together, so progress is told once, all the tasks
+    at a time (Ray is not installed here: its dispatch is replaced by one that finds no candidate)."""
+    tasks = d.tasks_for(["h100-sxm-80gb", "l40s"], (1, 2), (32,), False)
+    monkeypatch.setattr(d, "_on_ray", lambda w, ts, address: ([() for _ in ts], f"Ray at {address}"))
+    told = []
+    res = d.search(workload(), tasks, ray_address="ray://h:1", progress=told.append)
+    assert told == [4] and (res.tasks, res.workers, res.candidates) == (4, "Ray at ray://h:1", ())

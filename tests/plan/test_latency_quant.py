@@ -28,7 +28,7 @@ def calls(monkeypatch):
     priced 1 us memory-bound."""
     seen = []
 
-    def fake(prof, m, n, k, wfmt, compute_fmt, peak_flops, mamf, weight_bytes=None, block=None):
+    def fake(prof, m, n, k, wfmt, compute_fmt, peak_flops, mamf, weight_bytes=None, block=None, act=None):
         seen.append((m, n, k, wfmt, compute_fmt, peak_flops, mamf, weight_bytes))
         return 1e-6, "memory", f"table {wfmt}"
 

@@ -71,3 +71,86 @@ def test_fit_states_the_copies_on_screen():
     out = runner.invoke(app, ["fit", "deepseek-v4-flash", "--gpu", "b200", "--tp", "8"],
                         env={"COLUMNS": "200"}).stdout
     assert "weights over all 8 GPUs: 176.03 GB, the model's 156.10 GB; 19.93 GB held more than once" in out
+
+
+@pytest.mark.parametrize("model,gpu,tp,engine", [("llama-3.1-8b", "h100", 1, None), ("gemma-2-9b", "a100", 1, None),
+                                                 ("qwen3-30b-a3b", "h200", 2, "sglang"),
+                                                 ("mistral-7b", "l40s", 1, "trtllm")])
+def test_perf_sweep_and_compare_price_one_decode_step(model, gpu, tp, engine):
+    """ux16: sweep and compare priced the decode step with the bare roofline while perf prices it per
+    operation: Llama 3.1 8B at 4,096 tokens × 64 on an H100 was 19.74 ms in sweep and 23.11 ms in perf."""
+    ctxs, batches = [512, 4096, 16384, 60000], [1, 8, 64, 200]
+    res = kvplan.sweep(model, ctxs, batches, gpu=gpu, tp=tp, engine=engine)
+    assert len(res["rows"]) == len(ctxs) * len(batches)
+    for row in res["rows"]:
+        p = kvplan.perf(model, gpu, row["ctx"], row["batch"], tp=tp, engine=engine or "vllm")
+        assert row["decode_step_seconds"] == p.decode.seconds  # bit for bit (ux16b)
+        assert row["bound"] == p.decode.bound
+    for batch in (1, 8):
+        (row,) = kvplan.compare(model, 4096, batch, gpu=gpu, tp=tp, engine=engine)
+        p = kvplan.perf(model, gpu, 4096, batch, tp=tp, engine=engine or "vllm")
+        assert row["decode_tokens_per_second"] == pytest.approx(batch / p.decode.seconds, rel=1e-12)
+        if row["max_batch"]:
+            top = kvplan.perf(model, gpu, 4096, row["max_batch"], tp=tp, engine=engine or "vllm")
+            assert row["max_batch_tokens_per_second"] == pytest.approx(row["max_batch"] / top.decode.seconds,
+                                                                       rel=1e-12)
+
+
+@pytest.mark.parametrize("engine,flags", [
+    ("vllm", ["--gpu-memory-utilization", "0.8", "--block-size", "32"]),
+    ("vllm", ["--kv-cache-memory", "20GiB"]),
+    ("sglang", ["--mem-fraction-static", "0.7"]),
+])
+def test_simulate_takes_fits_memory_flags_and_gets_fits_cache(engine, flags):
+    """ux16: simulate had no --gpu-memory-utilization, --kv-cache-memory or --block-size, so a
+    server started with them could be asked of fit but not of simulate."""
+    f = _json("fit", "llama-3.1-8b", "--gpu", "h100", "--engine", engine, *flags, "--json")
+    s = _json("simulate", "llama-3.1-8b", "--gpu", "h100", "--engine", engine, *flags, "--rate", "4",
+              "--prompt-tokens", "256", "--output-tokens", "16", "--requests", "5", "--json")
+    plain = _json("fit", "llama-3.1-8b", "--gpu", "h100", "--engine", engine, "--json")
+    assert f["kv_cache_tokens"] != plain["kv_cache_tokens"]  # the flags move the cache
+    assert s["kv_cache"]["fit_tokens"] == f["kv_cache_tokens"]
+    if engine == "vllm":
+        assert s["kv_cache"]["blocks"] == f["num_gpu_blocks"] - 1  # less vLLM's null block
+        assert s["kv_cache"]["block_size"] == f["block_size"]
+    said = {"--mem-fraction-static": "--gpu-memory-utilization 0.7", "--kv-cache-memory": "--kv-cache-memory "
+            f"{20 * 2**30}"}.get(flags[0], " ".join(flags))
+    assert said in s["kv_cache"]["source"]  # the fit command it names gives the same figure
+
+
+def test_check_log_and_fit_agree_given_the_logs_release():
+    """ux16: check-log plans for the log's vLLM release (0.15.1 here: 156,368 tokens) and fit for
+    kvplan's (0.33: 159,008) with no way to ask fit for 0.15.1; fit --engine-version asks it, and
+    check-log says which release it planned."""
+    log = "tests/data/logs/vllm_0.15.1_a100-40gb_llama-3.1-8b.log"
+    c = _json("check-log", log, "--gpu", "a100-sxm-40gb", "--json")
+    got = {f["key"]: f["kvplan"] for f in c["figures"]}
+    flags = ["--enforce-eager", "--max-model-len", "131072", "--max-num-batched-tokens", "8192"]
+    assert c["flags"]["enforce_eager"] and c["flags"]["max_model_len"] == 131072  # what the log ran
+    f = _json("fit", "llama-3.1-8b", "--gpu", "a100-sxm-40gb", *flags, "--engine-version", "0.15.1", "--json")
+    assert (f["kv_cache_tokens"], f["kv_budget_bytes"]) == (got["kv_tokens"], got["kv_budget"]) \
+        == (156_368, 20_497_053_450)
+    today = _json("fit", "llama-3.1-8b", "--gpu", "a100-sxm-40gb", *flags, "--json")
+    assert today["kv_cache_tokens"] != f["kv_cache_tokens"]  # the release matters here
+    assert "planned for vLLM 0.15.1, the log's release (kvplan fit --engine-version 0.15.1 gives the same plan)" \
+        in c["notes"]
+
+
+@pytest.mark.parametrize("args, words", [(["--engine-version", "abc"], "must be a version such as 0.11.0"),
+                                         (["--engine", "sglang", "--engine-version", "0.5.0"], "vllm plan only")])
+def test_fit_engine_version_is_checked(args, words):
+    r = runner.invoke(app, ["fit", "llama-3.1-8b", "--gpu", "h100", *args])
+    assert r.exit_code == 2 and r.output.count("\n") == 1 and words in r.output, r.output
+
+
+@pytest.mark.parametrize("engine", ["vllm", "sglang"])
+def test_perf_says_a_batch_fit_does_not_hold_does_not_fit(engine):
+    """ux16: perf priced Llama 3.1 8B at 4,096 tokens × 120 on an H100 without a word (its bytes, 80.5 GB,
+    are under the card's 84.9 GB) while fit says vLLM holds 106; now perf says fit's answer."""
+    most = kvplan.fit("llama-3.1-8b", "h100", ctx=4096, engine=engine).max_batch
+    assert most > 8
+    ok = kvplan.perf("llama-3.1-8b", "h100", 4096, most, engine=engine)
+    assert not any("does not fit" in n for n in ok.notes)
+    over = kvplan.perf("llama-3.1-8b", "h100", 4096, most + 1, engine=engine)
+    assert f"this does not fit: {engine}'s memory plan holds {most:,} sequence(s) of 4,096 tokens per replica, " \
+           f"not {most + 1:,} (kvplan fit --ctx 4096)" in over.notes

@@ -81,3 +81,34 @@ def test_layout_refusals_and_cli():
     d = json.loads(r.stdout)
     assert d["weights_bytes"] == 100_840_687_968 and d["gpus"] == 8
     assert any("routed experts over 8 EP rank(s)" in n for n in d["notes"])
+
+
+@pytest.mark.parametrize("engine, given, said", [
+    ("vllm", {"ep_size": 2}, "--ep-size is SGLang's flag; the vllm plan would ignore it (give --engine sglang); "
+                             "vLLM's is --enable-expert-parallel (experts over --tp × --data-parallel-size)"),
+    ("sglang", {"expert_parallel": True}, "--enable-expert-parallel is vLLM's flag; the sglang plan would ignore it "
+                                          "(give --engine vllm); SGLang's is --ep-size N"),
+    ("trtllm", {"dp_attention": True}, "--enable-dp-attention is SGLang's flag; the trtllm plan would ignore it "
+                                       "(give --engine sglang)"),
+    ("sglang", {"all2all_backend": "naive"}, "--all2all-backend is vLLM's flag; the sglang plan would ignore it "
+                                             "(give --engine vllm)"),
+])
+def test_another_engines_parallel_flag_is_refused_in_full(engine, given, said):
+    """ux16 (plan/parallel.py engine_flags): the refusal names the flag's engine, the --engine that takes it
+    and, for the expert-parallel flags, the other engine's spelling."""
+    from kvplan.plan.parallel import engine_flags
+
+    with pytest.raises(KvplanError) as e:
+        engine_flags(engine, **given)
+    assert str(e.value) == said
+
+
+def test_no_parallel_flag_and_the_engines_own_are_taken():
+    from kvplan.plan.parallel import engine_flags
+
+    for engine in ("vllm", "sglang", "trtllm", "llamacpp"):
+        assert engine_flags(engine) is None  # nothing given, nothing refused
+    # TensorRT-LLM's and llama.cpp's plans take --enable-expert-parallel as vLLM's split
+    assert engine_flags("trtllm", expert_parallel=True) is None and engine_flags("llamacpp", expert_parallel=True) is None
+    assert engine_flags("sglang", dp_attention=True, ep_size=2) is None
+    assert engine_flags("vllm", expert_parallel=True, all2all_backend="naive") is None

@@ -266,7 +266,7 @@ def test_sweep_rows_equal_size():
     assert len(res["rows"]) == 2 * 2 * 2
     for row in res["rows"]:
         assert row["kv_cache_bytes"] == kv_size(spec, row["ctx"], row["batch"], row["kv_dtype"]).total_bytes
-        step = perf.Roofline(spec, H100, 1, row["kv_dtype"]).decode(row["ctx"], row["batch"])
+        step = perf.step_model(spec, H100, 1, row["kv_dtype"]).decode(row["ctx"], row["batch"])  # perf's step
         assert row["decode_step_seconds"] == pytest.approx(step.seconds, rel=1e-12)
         assert row["bound"] == step.bound
     assert set(res["kv_budget_bytes"]) == {"bf16", "fp8_e4m3"}

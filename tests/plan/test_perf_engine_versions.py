@@ -1,8 +1,10 @@
 """vLLM's per-step constants by version: rows of vLLM before v0.2.5 (no CUDA graphs at all) run their own profile,
 vllm_v020, fitted on them alone (engines.yaml; benchmarks/published/cuda_graphs_off.yaml engine_profile); rows of
-vLLM 0.2.5-0.7.x (the V0 engine) run vllm_v0 (latency/versions.py profile_for, by the rows' engine_version)."""
+vLLM 0.2.5-0.5.x (the V0 engine) run vllm_v0 and 0.6.0-0.7.x (V0 with v0.6.0's asynchronous output processing) vllm_v06
+(latency/versions.py profile_for, by the rows' engine_version)."""
 import importlib.util
 
+import pytest
 import yaml
 from conftest import ROOT
 
@@ -20,7 +22,7 @@ def test_pre_graph_vllm_rows_run_their_own_profile():
     r = pa.model_for(old)
     assert r.engine == "vllm_v020" and not r.prof.cuda_graphs
     new = ROWS["dstack-vllm-mi300x-amd-llama3.1-405b-fp8-tp8-bs4-128-2048-latency"]  # vLLM 0.6.4 --enforce-eager
-    assert pa.profile_of(new) == "vllm_v0" and not pa.model_for(new).prof.cuda_graphs
+    assert pa.profile_of(new) == "vllm_v06" and not pa.model_for(new).prof.cuda_graphs
     v1 = ROWS["vultr-b200-nemotron3-nano-30b-fp8-tp2-c1-2048-512-tpot"]  # vLLM 0.16.0: V1
     assert pa.profile_of(v1) == "vllm" and pa.model_for(v1).prof.cuda_graphs
     # every row the profile names ran vLLM acbed3e
@@ -30,12 +32,27 @@ def test_pre_graph_vllm_rows_run_their_own_profile():
 def test_fit_py_fits_each_version_on_its_own_rows():
     # the 16 acbed3e rows are vllm_v020's and all eager; vLLM's own eager rows (v0.2.5 on) are round 8's dstack MI300X
     # runs (--enforce-eager on vLLM 0.6.4, seen since round 9's split): amd's 18 Quark rows, meta's 18 left out
-    # (not_fitted.yaml: an unfused FP8 path on ROCm). 0.6.4 is the V0 engine, so since session 14's full refit they
-    # are vllm_v0's eager rows, and V1's profile (vllm) has none: its eager cost is graphs-on + 40 us, so labelled
+    # (not_fitted.yaml: an unfused FP8 path on ROCm), and Qwen's 3 [Setting 1] rows (enforce_eager True on vLLM 0.6.3,
+    # round 14, fitted since session 16). 0.6.x is the V0 engine with v0.6.0's asynchronous output processing, so they
+    # are vllm_v06's eager rows; vllm_v0 (0.2.5-0.5.x) and V1's profile (vllm) have none: their eager cost is
+    # graphs-on + 40 us, so labelled
     assert FITTED["vllm_v020"]["fit_rows"] == 16 == FITTED["vllm_v020"]["eager_rows"]
-    v, v0 = FITTED["vllm"], FITTED["vllm_v0"]
-    eager = [i for i in ROWS if i.startswith("dstack-vllm-mi300x-amd-")]
-    assert v0["eager_rows"] == len(eager) == 18 and not set(eager) & pa.NOT_FITTED and set(eager) <= set(v0["fit_row_ids"])
+    v, v0, v06 = FITTED["vllm"], FITTED["vllm_v0"], FITTED["vllm_v06"]
+    eager = [i for i in ROWS if i.startswith("dstack-vllm-mi300x-amd-")] + sorted(pa.GRAPHS_OFF & {
+        i for i in ROWS if i.startswith("qwen25-vllm-")})
+    assert v06["eager_rows"] == len(eager) == 18 + 3 and not set(eager) & pa.NOT_FITTED
+    assert set(eager) <= set(v06["fit_row_ids"])
+    assert v0["eager_rows"] == 0 and v0["per_layer_us_eager"] == v0["per_layer_us_graphs"] + 40
+    # fit.py's output (python benchmarks/latency/fit.py --profile vllm_v06, then --profile vllm_v0; session 16), pinned:
+    # v0.6.0's step is the cheaper one (output processing off the step's path), each fitted on its own releases' rows
+    got = (v06["base_ms"], v06["per_layer_us_graphs"], v06["per_layer_us_eager"], v06["per_seq_us"])
+    assert got == (0.2, 10.0, 155.0, 65.0)
+    assert (v06["fit_rows"], v06["fit_median_abs_error"]) == (103, 0.0818)
+    assert (v06["dequant"]["int4"]["factor"], v06["dequant"]["int8"]["factor"]) == (1.75, 1.25)
+    assert (v0["base_ms"], v0["per_layer_us_graphs"], v0["per_seq_us"], v0["fit_rows"]) == (4.8, 58.0, 65.0, 32)
+    assert v0["fit_median_abs_error"] == 0.1221 and v06["base_ms"] < v0["base_ms"] / 10
+    qwen = {i for i in ROWS if i.startswith("qwen25-vllm-")}
+    assert len(qwen) == 72 and qwen <= set(v06["fit_row_ids"]) and not qwen & set(v0["fit_row_ids"])
     assert v["eager_rows"] == 0 and v["per_layer_us_eager"] == v["per_layer_us_graphs"] + 40
     assert {i for i in ROWS if i.startswith("dstack-vllm-mi300x-meta-")} <= pa.NOT_FITTED
 
@@ -52,38 +69,42 @@ def test_old_versions_eager_cost_cannot_be_todays():
 def test_version_routing_picks_the_profile():
     from kvplan.plan.latency.versions import levels_profile, profile_for, step_profile
 
-    assert profile_for("vllm", "0.7.3") == "vllm_v0"
+    assert profile_for("vllm", "0.7.3") == "vllm_v06" and profile_for("vllm", "0.6.0") == "vllm_v06"
+    assert profile_for("vllm", "0.5.5") == "vllm_v0"  # before v0.6.0's asynchronous output processing
     assert profile_for("vllm", "0.8.0") == "vllm"  # V1 by default from 0.8.0 (PR #13726)
     assert profile_for("vllm", "0.2.4") == "vllm_v020"  # no CUDA graphs before 0.2.5 (PR #1926)
     assert profile_for("vllm", "0.2.5") == "vllm_v0" and profile_for("vllm", "v0.4.1") == "vllm_v0"
-    assert profile_for("vllm", "vLLM 0.6.3.post2.dev308+gb489fc3c (the README's)") == "vllm_v0"
+    assert profile_for("vllm", "vLLM 0.6.3.post2.dev308+gb489fc3c (the README's)") == "vllm_v06"
     assert profile_for("vllm", "0.7.3 (V1)") == "vllm"  # VLLM_USE_V1=1 before 0.8.0 ran V1
     assert profile_for("vllm", None) == profile_for("vllm", "vLLM main of 2024-01-22") == "vllm"
     assert profile_for("sglang", "0.4.1") == "sglang"  # only vLLM's versions route
     assert step_profile("vllm", "0.6.0 (V0, multi-step)", 10) == "vllm" == step_profile("vllm", "0.11.0")
-    assert levels_profile("vllm", {"0.4.1", "0.7.3"}) == "vllm_v0"
+    assert levels_profile("vllm", {"0.4.1", "0.5.4"}) == "vllm_v0"
+    assert levels_profile("vllm", {"0.4.1", "0.7.3"}) == "vllm"  # vllm_v0 and vllm_v06: the engine's own
     assert levels_profile("vllm", {"0.4.1", "0.11.0"}) == "vllm"  # mixed versions: the engine's own
 
 
 def test_dated_main_rows_route_by_the_releases_they_lie_between():
     from kvplan.plan.latency.versions import profile_for
 
-    for x in pa.ENGINE_RELEASES:
-        ends = {profile_for("vllm", x["released_after"]), profile_for("vllm", x["released_before"]) == "vllm"}
-        assert ends == {"vllm_v0", True}  # after 0.2.5 and before 0.8.0: V0 with CUDA graphs
+    v0 = yaml.safe_load((ROOT / "kvplan" / "plan" / "latency" / "data" / "engines.yaml").read_text())["vllm_v0"]
+    for x in pa.ENGINE_RELEASES:  # after 0.2.5 and before 0.6.0: V0 with CUDA graphs, before its async output processing
+        assert profile_for("vllm", x["released_after"]) == "vllm_v0" and x["released_before"] == v0["versions_below"]
+        assert profile_for("vllm", x["released_before"]) == "vllm_v06"
         rows = [e for e in ROWS.values() if e["source"].startswith(x["source_prefix"])]
         assert rows and all(pa.profile_of(e) == "vllm_v0" and pa.model_for(e).prof.cuda_graphs for e in rows)
 
 
-def test_v0_profile_constants_are_the_data_files_with_their_rows():
+@pytest.mark.parametrize("name", ["vllm_v0", "vllm_v06"])
+def test_v0_profile_constants_are_the_data_files_with_their_rows(name):
     import importlib.util as iu
 
     from kvplan.plan.latency.profile import Profile
     from kvplan.sources import catalog
 
-    v0 = FITTED["vllm_v0"]
-    prof = Profile(catalog.load_gpu("h100"), "vllm_v0")
-    assert prof.fit is not None and prof.fit == v0 and "--profile vllm_v0" in v0["source"]
+    v0 = FITTED[name]
+    prof = Profile(catalog.load_gpu("h100"), name)
+    assert prof.fit is not None and prof.fit == v0 and f"--profile {name}" in v0["source"]
     assert prof.cuda_graphs and "1926" in prof.eng["cuda_graphs_source"] and "13726" in prof.eng["versions_source"]
     s1, _ = prof.overhead(126, 1)
     s2, why = prof.overhead(126, 33)
@@ -93,10 +114,10 @@ def test_v0_profile_constants_are_the_data_files_with_their_rows():
     fs = iu.spec_from_file_location("fit", ROOT / "benchmarks" / "latency" / "fit.py")
     fit = iu.module_from_spec(fs)
     fs.loader.exec_module(fit)
-    mine = sorted(e["id"] for e in fit.profile_entries("vllm_v0"))
+    mine = sorted(e["id"] for e in fit.profile_entries(name))
     # not_fitted.yaml's rows (meta's FP8 405B on MI300X) are out: fit_side_entries leaves them out for every profile
     assert not set(mine) & pa.NOT_FITTED and any(i.startswith("dstack-vllm-mi300x-meta") for i in pa.NOT_FITTED)
-    assert mine == sorted(e["id"] for e in fit.fit_side_entries() if pa.profile_of(e) == "vllm_v0")
+    assert mine == sorted(e["id"] for e in fit.fit_side_entries() if pa.profile_of(e) == name)
     assert v0["per_seq_us"] == FITTED[prof.eng["fit_per_seq_of"]]["per_seq_us"]  # held: not separable (its source)
     assert "per_seq_scan" in prof.eng["fit_per_seq_source"]
     assert v0["fit_row_ids"] == mine and v0["fit_rows"] == len(mine) == v0["graphs_rows"] + v0["eager_rows"]

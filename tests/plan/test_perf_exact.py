@@ -109,11 +109,16 @@ def test_the_does_not_fit_note_counts_the_recurrent_state():
     need = r.weights_bytes + 167_772_160 + 459_620_352
     assert r.notes == (f"this does not fit: {need:,} bytes of weights and cache per GPU against "
                        f"{H100.usable_bytes:,} on h100-sxm-80gb (see kvplan fit; a larger --tp)",)
-    # exactly as much memory as needed fits (no note); a byte less does not
+    # exactly as much memory as the bytes need passes the bytes check; a byte less does not. With
+    # exactly that much, vLLM's own plan (fit's answer; ux16) still holds no sequence: its runtime
+    # needs memory beyond the weights and the cache, and perf says so instead
     exact = H100.model_copy(update={"cuda_memory_bytes": need})
-    assert P.perf(m, exact, 4096, 1, kv_dtype="fp16", weight_dtype="fp16").notes == ()
+    assert P.perf(m, exact, 4096, 1, kv_dtype="fp16", weight_dtype="fp16").notes == (
+        "this does not fit: vllm's memory plan holds 0 sequence(s) of 4,096 tokens per replica, not 1 "
+        "(kvplan fit --ctx 4096)",)
     short = H100.model_copy(update={"cuda_memory_bytes": need - 1})
-    assert len(P.perf(m, short, 4096, 1, kv_dtype="fp16", weight_dtype="fp16").notes) == 1
+    (note,) = P.perf(m, short, 4096, 1, kv_dtype="fp16", weight_dtype="fp16").notes
+    assert note.startswith(f"this does not fit: {need:,} bytes of weights and cache per GPU")
 
 
 # ---- the batch table's memory plan ---------------------------------------------------------

@@ -183,3 +183,24 @@ def test_the_fast_price_of_a_compute_bound_step_equals_the_records(model):
     small = r.mixed([(100, 3)], [50, 60])  # and one bound by memory
     assert small.bound == "memory"
     assert r.mixed_sum([(100, 3)], 2, 110, seconds=True) == small.seconds
+
+
+def test_one_decodes_terms_by_hand(llama):
+    """sweep's constant-time decode (session 16): at 4,096 cached tokens a decode reads the cache,
+    4,096 × 131,072 = 536,870,912 bytes, writes one token's K/V, 131,072, and its query attends
+    4,097 keys (the new token's own among them): 524,288 × 4,097 = 2,148,007,936 FLOPs."""
+    assert llama.decode_terms(4096) == (536_870_912, TOKEN, 2_148_007_936)
+    assert llama.decode_terms(1) == (TOKEN, TOKEN, ATTN * 2)
+
+
+@pytest.mark.parametrize("ctx, batch", [(4096, 1), (4096, 64), (16, 4096)])
+def test_a_decodes_steps_many_are_the_steps(llama, ctx, batch):
+    """decode_steps_many prices decode(ctx, b) for a sweep's batches (ux16b removed decode_seconds, its
+    one-batch form), with the terms given or not; at 16 tokens × 4,096 sequences the step is compute
+    bound, so the attention FLOPs (4,096 × 524,288 × 17) count in its time, not only the bytes."""
+    step = llama.decode(ctx, batch)
+    assert llama.decode_steps_many(ctx, [batch]) == [(step.seconds, step.bound)]
+    assert llama.decode_steps_many(ctx, [batch, 1], llama.decode_terms(ctx)) == [
+        (step.seconds, step.bound), (llama.decode(ctx, 1).seconds, llama.decode(ctx, 1).bound)]
+    if ctx == 16:
+        assert step.bound == "compute" and step.attention_flops == 4096 * ATTN * 17 == 36_507_222_016

@@ -53,7 +53,8 @@ def test_dp_attention_on_vllm_says_use_sglang(ds):
     spec, gpu = ds
     with pytest.raises(KvplanError) as e:
         sim.simulate(spec, gpu, opts=ServeOptions(data_parallel_size=2, dp_attention=True), **{**KW, "engine": "vllm"})
-    assert str(e.value) == "--enable-dp-attention is SGLang's flag; simulate it with --engine sglang"
+    # fit's refusal, which simulate's pool comes from (ux16: plan/parallel.py engine_flags)
+    assert str(e.value) == "--enable-dp-attention is SGLang's flag; the vllm plan would ignore it (give --engine sglang)"
 
 
 def test_speculative_decoding_with_hybrid_groups_is_refused():

@@ -395,3 +395,19 @@ def test_recompute_lengths():
     assert lengths_for("cuda", 32768, None) == [1024, 2048, 4096]
     assert lengths_for("cuda", 100, None) == [25, 50, 100]
     assert lengths_for("cuda", 100, [300, 10]) == [10, 100] and lengths_for("cpu", 100, []) == []
+
+
+@pytest.mark.parametrize("engine,perf_engine", [("vllm", "vllm"), ("ideal", "vllm"), ("sglang", "sglang")])
+def test_predicted_step_is_kvplan_perfs_decode_step(engine, perf_engine):
+    """ux16b: validate put the bare roofline (19.74 ms for Llama 3.1 8B at 4,096 × 64 on an H100) beside
+    its measurement while its report calls it kvplan perf's step (23.11 ms, per operation)."""
+    from kvplan.plan import perf
+    from kvplan.validate import speed as sp
+
+    spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    step, note = sp.predicted_step(spec, gpu, 4096, 64, "bf16", None, engine)
+    assert note == "" and step.ops  # priced per operation
+    want = perf.perf(spec, gpu, 4096, 64, kv_dtype="bf16", engine=perf_engine).decode
+    assert (step.seconds, step.bound, step.bytes) == (want.seconds, want.bound, want.bytes)
+    fp8, _ = sp.predicted_step(spec, gpu, 4096, 64, "fp8_e4m3", None, engine)
+    assert fp8.seconds == perf.perf(spec, gpu, 4096, 64, kv_dtype="fp8_e4m3", engine=perf_engine).decode.seconds

@@ -311,3 +311,20 @@ def test_under_torchrun_each_process_is_its_rank_and_rank_0_reports():
     d = json.loads(outs[0][0])
     assert d["launcher"] == "torchrun" and [x["rank"] for x in d["ranks"]] == [0, 1]
     assert [x["allocated_bytes"] for x in d["ranks"]] == [28_480, 28_480]
+
+
+def test_ranks_prediction_is_kvplan_perfs_step_with_its_all_reduce():
+    """ux16b: validate-ranks predicted the bare roofline's step (a bandwidth-only all-reduce) while saying
+    it shows kvplan perf's; a CUDA run at tp 2 now gets perf's step and its all-reduce ops."""
+    from types import SimpleNamespace
+
+    from kvplan.plan import perf
+
+    spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    job = SimpleNamespace(device="cuda", pp=1, gpu="h100", spec=spec, ctx=2048, batch=8, weight_dtype=None,
+                          engine="vllm", tp=2)
+    r = SimpleNamespace(kv_format="bf16", predicted_step_s=None, predicted_allreduce_step_s=None)
+    assert rk._predict(r, job) == ""
+    want = perf.perf(spec, gpu, 2048, 8, tp=2, kv_dtype="bf16").decode
+    assert r.predicted_step_s == want.seconds and r.predicted_allreduce_step_s == want.comm_s > 0
+    assert any(name.startswith("all-reduce") for name, *_ in want.ops)

@@ -406,13 +406,22 @@ class VLLM(Engine):
         block) over one request's blocks, capped by --max-num-seqs."""
         if not cap.fits and "num_gpu_blocks" not in cap.detail:
             return 0
-        cfg = self.configure(workers[0].spec, gpu, opts, kv_fmt.name, model_dtype, len(workers))
-        cfg = replace(cfg, max_model_len=max(cfg.max_model_len, ctx))
+        # a sweep asks one plan for many contexts: the settings and the plan do not depend on ctx
+        # (beyond max_model_len, which is in cfg), so each is made once per (worker, settings)
+        spec, configs = workers[0].spec, self.__dict__.setdefault("_configs", {})
+        key = (id(spec), id(gpu), id(opts), kv_fmt.name, model_dtype, len(workers))
+        hit = configs.get(key)
+        if hit is None or hit[0] is not spec or hit[1] is not gpu or hit[2] is not opts:  # ids are reused
+            if len(configs) > 256:
+                configs.clear()
+            hit = configs[key] = (spec, gpu, opts, self.configure(spec, gpu, opts, kv_fmt.name, model_dtype,
+                                                                  len(workers)))
+        cfg = hit[3]
+        if ctx > cfg.max_model_len:
+            cfg = replace(cfg, max_model_len=ctx)
         best = None
         from . import extras
 
-        # a sweep asks one plan for many contexts: the plan depends on the settings, not on ctx
-        # (beyond max_model_len, which is in cfg), so it is made once per (worker, settings)
         memo = self.__dict__.setdefault("_plans", {})
         if len(memo) > 256:
             memo.clear()

@@ -32,7 +32,8 @@ utils/mem_utils.py, memory_profiling; v1/worker/utils.py, request_memory):
   releases before 0.21 captured graphs after sizing the cache and charged nothing.
 
 The sampler's bytes per logit and PyTorch's cuBLAS workspace follow from code (startup.yaml, with
-the tensors named). kvplan cannot run the forward, so the non-torch growth, the CUDA-graph
+the tensors named); the V1 runner's sampler path (FlashInfer, the Triton top-k/top-p or the sort)
+follows the release and, up to 0.11, the log's FlashInfer line (``v1_sampler_peak``). kvplan cannot run the forward, so the non-torch growth, the CUDA-graph
 estimate and the MXFP4 post-load growth are fitted constants: the MXFP4 growth and the graphs on
 the FIT half of the public start-up logs, the non-torch growth (session 11) on every fit and seen
 log that states it (scripts/fit_startup_constants.py; tests/data/startup_logs_split.json),
@@ -42,33 +43,17 @@ uncertainty (``BudgetPart.uncertainty``), which the verdict (kvplan.plan.verdict
 """
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-
-import yaml
-
 from ...model import dtypes
 from ...model.spec import MoeMlp
 from ..base import BudgetPart
+from .non_torch import (cuda_context, nccl_before_snapshot, no_peer_access, non_torch,  # noqa: F401
+                        non_torch_extra_tp, non_torch_part, nvls_group, pcie_only, snapshot_before_nccl,
+                        whole_non_torch)
 from .settings import VERSION
+from .startup_data import _data, _release, const, constants  # noqa: F401
 
 MiB = 2**20
 GiB = 2**30
-
-
-@lru_cache(maxsize=1)
-def _data() -> dict:
-    return yaml.safe_load((Path(__file__).with_name("startup.yaml")).read_text())
-
-
-@lru_cache(maxsize=1)
-def constants() -> dict:
-    """startup.yaml: each constant with ``value`` (an int) and its ``source``."""
-    return {k: v for k, v in _data().items() if isinstance(v, dict) and "value" in v}
-
-
-def const(name: str) -> int:
-    return int(constants()[name]["value"])
 
 
 def forward_peak(spec, tokens: int) -> int:
@@ -149,36 +134,83 @@ def penalty_state(spec, tp: int, seqs: int) -> int:
     return max(seqs, 0) * (vocab + -(-vocab // 32)) * 4
 
 
-def _release(version: str | None) -> tuple[int, int, int, int] | None:
-    """A vLLM version string as a sortable key: (major, minor, patch, 1), a pre-release or dev
-    build of that release (``0.19.2rc1.dev206+g95995bbef``) (…, 0): before the release. None where
-    no release can be read (``not printed``, ``nightly``)."""
-    import re
-
-    m = re.match(r"\s*v?(\d+)\.(\d+)\.(\d+)(\.\d+)?([\w.+-]*)", version or "")
-    if not m:
-        return None
-    final = not re.match(r"(rc|dev|a|b|\.dev)", m.group(5) or "")
-    return int(m.group(1)), int(m.group(2)), int(m.group(3)), int(final)
-
-
-def runner_range(version: str | None) -> dict | None:
-    """The startup.yaml model_runner range holding ``version`` (None where the release is not
-    read, or none can be read from the string). ``0.11.x`` counts where every 0.11 release and
-    build falls in one range."""
+def _range(ranges: list[dict], version: str | None) -> dict | None:
+    """The range of ``ranges`` (each with ``first`` and ``last``) holding ``version``; None where
+    none does or no release can be read. ``0.11.x`` counts where every 0.11 release and build
+    falls in one range."""
     import re
 
     if (m := re.match(r"\s*v?(\d+)\.(\d+)\.x\b", version or "")):
-        lo, hi = (runner_range(f"{m.group(1)}.{m.group(2)}.{p}") for p in ("0rc0", "999"))
+        lo, hi = (_range(ranges, f"{m.group(1)}.{m.group(2)}.{p}") for p in ("0rc0", "999"))
         return lo if lo is not None and lo is hi else None
     key = _release(version)
     if key is None:
         return None
-    for r in _data()["model_runner"]["ranges"]:
+    for r in ranges:
         lo, hi = _release(r["first"]), _release(r["last"])
         if lo <= key <= hi:
             return r
     return None
+
+
+def runner_range(version: str | None) -> dict | None:
+    """The startup.yaml model_runner range holding ``version`` (None where the release is not
+    read, or none can be read from the string)."""
+    return _range(_data()["model_runner"]["ranges"], version)
+
+
+def v1_sampler_range(version: str | None) -> dict | None:
+    """The startup.yaml v1_sampler range holding ``version``: which top-k/top-p path the V1
+    runner's profile sampler pass takes in that release."""
+    return _range(_data()["v1_sampler"]["ranges"], version)
+
+
+def _v1_const(name: str) -> int:
+    return int(_data()["v1_sampler"][name]["value"])
+
+
+def v1_sampler_peak(spec, tp: int, tokens: int, seqs: int, version: str | None,
+                    flashinfer: bool | None = None) -> tuple[int, int, str]:
+    """(bytes charged, the lowest the pass can hold, why) for the V1 model runner's
+    ``_dummy_sampler_run`` in vLLM ``version``, from code (startup.yaml v1_sampler, read in the
+    0.10.1.1 to 0.21.0 wheels): FlashInfer's top-k/top-p (14 bytes a logit), the Triton
+    top-k/top-p of forward_native (14, plus its buffer of up to next_power_of_2(rows) vocabulary
+    rows in float32) or the sort (38, ``sampler_peak``), plus what the profile run still holds
+    (the forward's hidden states, the gathered rows and their ``rand_like`` copy). ``flashinfer``:
+    whether the log shows FlashInfer's sampler in use (None: not known). Where the path depends on
+    whether FlashInfer is installed (up to 0.11) and the log does not say, the sort is charged and
+    FlashInfer's figure is the lowest; so too for a release in no range (a pre-release at an edge)."""
+    rows = min(seqs, tokens)
+    sort = sampler_peak(spec, tp, tokens, seqs)
+    if rows <= 0:
+        return 0, 0, ""
+    vocab = spec.vocab_size * tp
+    held = (tokens + 2 * rows) * spec.hidden_size * 2
+    fi = rows * vocab * _v1_const("flashinfer_bytes_per_logit") + held
+    small = rows < _v1_const("triton_min_rows")
+    buf = 1 << max(rows - 1, 0).bit_length()  # next_power_of_2(rows) >= vLLM's min(next_pow2(min(SMs, rows)), SMs)
+    triton = rows * vocab * _v1_const("triton_bytes_per_logit") + buf * vocab * 4 + held
+    rng = v1_sampler_range(version)
+    rule = rng["rule"] if rng else None
+    native = ("the sort (38 bytes a logit)" if small else
+              f"forward_native's Triton top-k/top-p (14 bytes a logit + its buffer of {buf:,} rows)")
+    if rule == "flashinfer_if_installed":
+        if flashinfer:
+            return fi, fi, "the V1 sampler through FlashInfer (the log says so): 14 bytes a logit"
+        if flashinfer is False:
+            return sort, sort, "the V1 sampler's sort (FlashInfer not in use, as the log says): 38 bytes a logit"
+        return sort, fi, ("the V1 sampler's sort charged (38 bytes a logit); vLLM before 0.12 takes FlashInfer's "
+                          "sampler (14) where FlashInfer is installed, which the log would say, so at risk down to it")
+    if rule in ("opt_in_sort", "opt_in_triton") and flashinfer:
+        return fi, fi, "the V1 sampler through FlashInfer (VLLM_USE_FLASHINFER_SAMPLER=1, as the log says): 14 bytes a logit"
+    if rule == "opt_in_triton" or rule == "flashinfer_default_two_passes":
+        peak = sort if small else triton
+        why = ("FlashInfer first, then " if rule == "flashinfer_default_two_passes" else "") + native
+        return peak, peak, f"the V1 sampler pass: {why}"
+    if rule is None:  # a pre-release at an edge, or no release read: the sort, at risk down to FlashInfer's
+        return sort, fi, ("the V1 sampler's sort charged (38 bytes a logit); a release whose sampler path "
+                          "kvplan has not read, so at risk down to FlashInfer's 14")
+    return sort, sort, "the V1 sampler's sort: 38 bytes a logit"
 
 
 def _moe(spec) -> bool:
@@ -228,84 +260,6 @@ def activation_peak(spec, tokens: int, seqs: int, tp: int = 1) -> int:
     """The transient torch peak of the profile run: the forward, then the sampler, whichever is
     larger (the forward's activations but its output are freed before the sampler runs)."""
     return max(forward_peak(spec, tokens), sampler_peak(spec, tp, tokens, seqs))
-
-
-def no_peer_access(gpu) -> bool:
-    """Whether ``gpu`` is one whose stock driver gives no peer-to-peer access between cards
-    (startup.yaml ``no_peer_access_gpus``, each with its source): NCCL then connects ranks through
-    its SHM transport, whose buffers are host memory."""
-    return gpu is not None and gpu.name in _data()["no_peer_access_gpus"]["gpus"]
-
-
-def non_torch_extra_tp(gpu) -> tuple[int, int]:
-    """(bytes charged, uncertainty) of the non-torch growth that TP or PP > 1 adds after vLLM's
-    snapshot: NCCL's connection buffers, set up at the first collectives that need them (the
-    communicators themselves exist before the snapshot from vLLM 0.11.0 on, gpu_worker.py
-    init_device). On a card without peer access NCCL's SHM transport (src/transport/shm.cc
-    shmRecvSetup: every protocol's buffer in host shared memory) puts none on the GPU, so nothing
-    is charged, but the fitted extra is carried as the uncertainty (an NVLink bridge gives a pair
-    of such cards P2P, and with it device buffers). On cards with no NVLink at all (``pcie_only``)
-    the fitted PCIe figure is charged and the rest of the NVLink figure carried as the
-    uncertainty."""
-    extra = const("non_torch_extra_tp_bytes")
-    if no_peer_access(gpu):
-        return 0, extra
-    if pcie_only(gpu):
-        pcie = const("non_torch_extra_tp_pcie_bytes")
-        return pcie, extra - pcie
-    return extra, 0
-
-
-def pcie_only(gpu) -> bool:
-    """Whether ``gpu``'s cards have no NVLink of any kind (not even a bridge) nor another scale-up
-    fabric: NCCL then links ranks over PCIe with few channels (startup.yaml
-    non_torch_extra_tp_pcie_bytes). No card given: False (the NVLink figure, the cautious side)."""
-    from ...model.hardware import scale_up_fabric
-
-    if gpu is None or scale_up_fabric(gpu):
-        return False
-    ic = (getattr(gpu, "interconnect", None) or "").lower()
-    return "nvlink" not in ic or "no nvlink" in ic
-
-
-def non_torch(tp: int, pp: int, gpu=None) -> int:
-    return const("non_torch_tp1_bytes") + (non_torch_extra_tp(gpu)[0] if tp * pp > 1 else 0)
-
-
-def snapshot_before_nccl(version: str | None) -> bool | None:
-    """Whether vLLM ``version`` takes its start-up snapshot before NCCL's communicators exist
-    (v1/worker/gpu_worker.py Worker.init_device: before 0.11.0, startup.yaml
-    snapshot_after_distributed_from), so that they are in the growth it charges; None where no
-    release can be read. ``0.10.x`` reads as its minor release."""
-    import re
-
-    first = _release(_data()["snapshot_after_distributed_from"]["release"])
-    if (m := re.match(r"\s*v?(\d+)\.(\d+)\.x\b", version or "")):
-        return (int(m.group(1)), int(m.group(2))) < first[:2]
-    key = _release(version)
-    return None if key is None else key < first
-
-
-def nvls_group(gpu, tp: int, pp: int) -> bool:
-    """Whether a TP or PP group of ``tp`` × ``pp`` on ``gpu`` is one where NCCL can set up NVLink
-    SHARP: more than two GPUs in the group (NVIDIA/nccl src/transport/nvls.cc ncclNvlsInit,
-    "gpuCount <= 2" returns without it) on NVLink cards of compute capability 9.0 or later
-    (multicast; model/hardware.py scale_up_fabric)."""
-    from ...model.hardware import scale_up_fabric
-    from .settings import capability
-
-    cap = capability(gpu) if gpu is not None else None
-    return max(tp, pp) > 2 and cap is not None and cap >= 90 and scale_up_fabric(gpu)
-
-
-def nccl_before_snapshot(gpu, tp: int, pp: int, version: str | None) -> int:
-    """Bytes of NCCL's communicators inside vLLM's non-torch growth: the fitted
-    ``nccl_before_snapshot_nvls_bytes`` where the release takes its snapshot before NCCL (or
-    cannot be read: the cautious side) and the group is one NCCL can run NVLink SHARP on
-    (``nvls_group``); else 0. An estimate: overheads carries it as its own uncertainty."""
-    if not nvls_group(gpu, tp, pp) or snapshot_before_nccl(version) is False:
-        return 0
-    return const("nccl_before_snapshot_nvls_bytes")
 
 
 def mxfp4_growth(spec, gpu) -> int:
@@ -391,6 +345,14 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
                    f"{fwd / GiB:.2f} GiB, sampler over {rows:,} rows × vocab {smp / GiB:.2f} GiB) + cuBLAS "
                    f"workspace {ws / MiB:.0f} MiB; sampler from vLLM's code (engines/vllm/startup.yaml); "
                    + runner_why)
+        if runner == "v1":
+            smp, low, s_why = v1_sampler_peak(spec, tp, cfg.max_num_batched_tokens, cfg.max_num_seqs,
+                                              opts.vllm_version or VERSION, getattr(opts, "flashinfer_sampler", None))
+            act = max(fwd, smp) + ws
+            act_unc += max(fwd, smp) - max(fwd, low)
+            act_src = (f"profile run: max(forward over {cfg.max_num_batched_tokens:,} tokens "
+                       f"{fwd / GiB:.2f} GiB, sampler over {rows:,} rows × vocab {smp / GiB:.2f} GiB) + cuBLAS "
+                       f"workspace {ws / MiB:.0f} MiB; {runner_why}; {s_why} (engines/vllm/startup.yaml v1_sampler)")
         if v2:
             act_src += (f", whose {'dummy sampler warm-up' if state else 'one dummy sampler pass'} holds {per_logit} bytes a logit"
                         + (f", plus its penalty counts over {cfg.max_num_seqs:,} sequences {state / GiB:.2f} GiB"
@@ -413,28 +375,7 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
     else:
         graphs, g_src = const("cuda_graph_bytes"), f"profile_cudagraph_memory estimate; {fitted}"
         g_unc = const("cuda_graph_uncertainty_bytes")
-    if opts.non_torch_bytes is not None:
-        nt, nt_src, nt_unc = opts.non_torch_bytes, "--non-torch-memory", 0
-    else:
-        nt, nt_src, nt_unc = non_torch(tp, pp, gpu), ("growth after the start-up snapshot; fitted on fit and seen "
-                                                      "rows (session 11, engines/vllm/startup.yaml)"), 0
-        if tp * pp > 1 and no_peer_access(gpu):
-            nt_unc = non_torch_extra_tp(gpu)[1]
-            nt_src += ("; no NCCL buffers on a card without peer access (NCCL's SHM transport keeps "
-                       "them in host memory), their fitted size carried as the uncertainty")
-        elif tp * pp > 1 and pcie_only(gpu):
-            nt_unc = non_torch_extra_tp(gpu)[1]
-            nt_src += ("; NCCL over PCIe (no NVLink): the PCIe figure fitted on a fit-side log, the rest of "
-                       "the NVLink figure carried as the uncertainty")
-        ver = opts.vllm_version or VERSION
-        if (nccl := nccl_before_snapshot(gpu, tp, pp, ver)):
-            nt, nt_unc = nt + nccl, nt_unc + nccl
-            when = ("takes its snapshot before NCCL's communicators exist (gpu_worker.py init_device, "
-                    "before 0.11.0)" if snapshot_before_nccl(ver) else
-                    "is a release kvplan cannot read, so its snapshot may come before NCCL's communicators")
-            nt_src += (f"; vLLM {ver} {when}: {nccl / GiB:.2f} GiB of NCCL's on a group of more than two "
-                       "NVLink GPUs that can use NVLink SHARP, estimated (fitted on one fit-side log), "
-                       "carried as its uncertainty")
+    nt, nt_src, nt_unc = non_torch_part(gpu, opts, tp, pp)
     return [
         BudgetPart("activation", "activation peak (profile forward + sampler)", act, act_src, act_unc),
         BudgetPart("cuda_graphs", "CUDA graphs", graphs, g_src, g_unc),

@@ -27,6 +27,26 @@ def decode_seconds(prof, kv_bytes: int, flops: int, seqs: int, ctx: float, kv_he
     return max(t, floor * layers), src
 
 
+def decode_seconds_many(prof, kv_bytes: int, flops: int, batches, ctx: float, kv_heads: int, gqa: int,
+                        layers: int, peak_flops: float, one_cta: float | None = None) -> list:
+    """``[decode_seconds(prof, b × kv_bytes, b × flops, b, ctx, ...)[0] for b in batches]`` bit for bit
+    (``kv_bytes``, ``flops``: one sequence's), the kernel's efficiency read once per context (a sweep)."""
+    if layers == 0:
+        return [0.0] * len(batches)
+    kvh, bw, half = max(kv_heads, 1), prof.bw, peak_flops * 0.5
+    out = []
+    for b, (eff, floor) in zip(batches, prof.decode_attention_efficiencies(batches, max(ctx, 1), kvh,
+                                                                          max(gqa, 1))):
+        if b == 0:
+            out.append(0.0)
+            continue
+        t = max(b * kv_bytes / (bw * eff), b * flops / half)
+        if one_cta:
+            t = max(t, b * kv_bytes / (b * kvh * one_cta * bw))
+        out.append(max(t, floor * layers))
+    return out
+
+
 def prefill_seconds(prof, flops: int, isl: float, layers: int, peak_flops: float):
     """(seconds, source) of all layers' prefill attention: ``flops`` at the kernel's efficiency at ``isl``."""
     if flops == 0:

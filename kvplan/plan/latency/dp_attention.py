@@ -77,14 +77,14 @@ class DataParallelStep:
     joins the ranks' shares into the step's seconds."""
 
     def __init__(self, spec, gpu, tp: int, dp: int, engine: str = "sglang", ep: int = 1,
-                 kv_dtype=None, weight_dtype=None):
+                 kv_dtype=None, weight_dtype=None, cuda_graphs: bool | None = None):
         if dp < 2 or tp % dp:
             raise KvplanError(f"--dp-size {dp} must divide --tp {tp} with --enable-dp-attention (and be > 1)")
         if ep not in (1, tp):
             raise KvplanError(f"--ep-size {ep} with DP attention: kvplan prices --ep-size 1 or {tp} (the whole TP group)")
         self.tp, self.dp, self.ep = tp, dp, ep
-        self.rank = _RankSide(spec, gpu, tp // dp, kv_dtype, weight_dtype, engine=engine)
-        self.mlp = OpLatency(spec, gpu, tp, kv_dtype, weight_dtype, engine=engine, ep=ep)
+        self.rank = _RankSide(spec, gpu, tp // dp, kv_dtype, weight_dtype, engine=engine, cuda_graphs=cuda_graphs)
+        self.mlp = OpLatency(spec, gpu, tp, kv_dtype, weight_dtype, engine=engine, ep=ep, cuda_graphs=cuda_graphs)
         self.decode_is_linear = self.rank.decode_is_linear
         self._group_memo: dict = {}
 

@@ -6,6 +6,12 @@ scales (int4: an fp16 scale and a 4-bit zero per group of 128, AWQ/GPTQ's layout
 format without a measured table streams at the bf16 curve's efficiency times a dequantization
 factor fitted on the fit half (fitted.yaml).
 
+An FP8 W8A8 GEMM priced by vLLM's measured ``fp8`` table carries the activation quantization that table timed with it
+(a per-token dynamic kernel per linear call, data/act_quant.yaml ``included_in_table``); a group whose inputs are
+quantized otherwise (``Format.act``: ``static_tensor``, ``dynamic_tensor``) adds or takes away the measured
+quantization kernels' difference at its (M, K) (``Profile.act_quant``), once per input the engine quantizes
+(``own_inputs``: the projections reading the hidden state share one, as vLLM's fused QKV and gate_up layers do).
+
 ``Format`` is one group of a model's GEMMs as it runs (OpLatency: the attention projections, the
 dense MLPs and shared experts, the LM head): a checkpoint's own quantization (``WeightQuant``)
 prices each matrix at ``WeightQuant.matrix_bytes`` (values and scales, the one home of those
@@ -30,11 +36,15 @@ def stored_bytes(wfmt: str, n: int, k: int) -> int:
 
 
 def seconds(prof, m: int, n: int, k: int, wfmt: str, compute_fmt: str, peak_flops: float, mamf: float,
-            weight_bytes: int | None = None, block: int | None = None):
+            weight_bytes: int | None = None, block: int | None = None, act: str | None = None):
     """(seconds, bound, source) of one GEMM; ``weight_bytes``: the matrix's stored bytes, scales
     included (else N·K × ``BYTES_PER_WEIGHT`` of ``wfmt``); ``block``: the weights are block-scaled
     (``WeightQuant.block``), which takes the profile's ``fp8_block`` curve where it has one (rocm.yaml:
-    a block-scale kernel measured on its own; aiconfigurator's ``fp8`` curves stand for both)."""
+    a block-scale kernel measured on its own; aiconfigurator's ``fp8`` curves stand for both); ``act``: how an FP8 W8A8
+    GEMM's input is quantized (data/act_quant.yaml ``schemes``; None: as the table measured it), priced where the curve
+    is a per-tensor-weight ``fp8`` one (not for block-scaled weights, whose engines quantize activations per group of
+    ``block`` at run time: no rule measured): the table's time plus the scheme's measured kernel difference, no lower
+    than the roofline (aiconfigurator's own fp8_static rule, ``Profile.act_quant``)."""
     wbytes = stored_bytes(wfmt, n, k) if weight_bytes is None else weight_bytes
     nbytes = wbytes + 2 * m * (n + k)
     mem = nbytes / prof.bw
@@ -62,22 +72,49 @@ def seconds(prof, m: int, n: int, k: int, wfmt: str, compute_fmt: str, peak_flop
         if bound == "memory":
             t *= f
         src += f"; dequant ×{f:.2f}: {fsrc}" if fsrc else ""
-    return max(t, floor), bound, src
+    t = max(t, floor)
+    if act and table_fmt == "fp8" and not block:  # block-scaled weights quantize activations per 1 x block group
+        d, asrc = prof.act_quant(act, m, k)
+        if asrc:
+            t = max(t + d, mem, comp)
+            src += f"; {act} activation quantization {d * 1e6:+.2f} us a call: {asrc}"
+    return t, bound, src
+
+
+def own_inputs(lins, hidden: int) -> list[bool]:
+    """For a group's matrices (N, K) in order, whether each quantizes an input of its own: the matrices reading the
+    hidden state (K = hidden, the last one of the group excepted) share one input, quantized once, as vLLM runs them
+    fused (QKVParallelLinear for q, k, v; MergedColumnParallelLinear for gate and up; MLA's fused q_a / kv_a); every
+    other matrix (the output projection, down, MLA's q_b and kv_b, the LM head) reads its own. Llama's attention
+    projections [q, k, v, o] -> [True, False, False, True]; a gated MLP [gate, up, down] -> [True, False, True]."""
+    out, shared = [], False
+    for i, (_, k) in enumerate(lins):
+        if k == hidden and i < len(lins) - 1:
+            out.append(not shared)
+            shared = True
+        else:
+            out.append(True)
+    return out
 
 
 @record
 class Format:
     """How one group of GEMMs runs: weights in ``wfmt`` (a dtypes name), computed in ``compute_fmt``
     (roofline.compute_format) at ``peak_flops`` and the MAMF ratio ``mamf``; ``quant``: the
-    checkpoint's ``WeightQuant`` when the group is stored in it (its ``matrix_bytes`` per matrix)."""
+    checkpoint's ``WeightQuant`` when the group is stored in it (its ``matrix_bytes`` per matrix); ``act``: how an FP8
+    W8A8 group's inputs are quantized (data/act_quant.yaml ``schemes``; None: as the engine's measured table did)."""
 
     wfmt: str
     compute_fmt: str
     peak_flops: float
     mamf: float
     quant: object = None
+    act: str | None = None
 
-    def seconds(self, prof, m: int, n: int, k: int):
+    def seconds(self, prof, m: int, n: int, k: int, own_input: bool = True):
+        """``own_input`` False: the matrix reads an input another matrix of its layer quantized (``own_inputs``), so
+        its activation quantization is the table's, not ``act``'s."""
         wb = None if self.quant is None else self.quant.matrix_bytes(n, k)
         block = None if self.quant is None else self.quant.block
-        return seconds(prof, m, n, k, self.wfmt, self.compute_fmt, self.peak_flops, self.mamf, wb, block)
+        return seconds(prof, m, n, k, self.wfmt, self.compute_fmt, self.peak_flops, self.mamf, wb, block,
+                       self.act if own_input else None)

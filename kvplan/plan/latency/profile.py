@@ -105,6 +105,31 @@ class Profile:
                                             + (f" ({r:g} × the catalog's fp32-accumulate figure)" if r != 1 else "")
                                             + f": {f['source']}")
 
+    def act_quant(self, scheme: str, m: int, k: int):
+        """(seconds added to one FP8 GEMM of M × K input by quantizing its input per ``scheme`` rather than as the
+        engine's measured table did, source), or (0.0, "") where no table applies: data/act_quant.yaml has no entry for
+        the engine's tables (vLLM's, TensorRT-LLM's) or its family, or the scheme is the table's own. ``scheme``: one of
+        the tables' ``schemes``, each a count of the two measured kernels (the static quantization kernel,
+        ``scale_matrix``, and what computing the scale at run time adds to it, ``compute_scale``) at (M, K),
+        log-interpolated on both axes; a scheme the tables' entry has no rule for is refused."""
+        aq = tables.load("act_quant")
+        known = sorted({x for t in aq["tables"].values() for x in t["schemes"]})
+        if scheme not in known:
+            raise KvplanError(f"activation quantization must be one of {', '.join(known)}, got {scheme!r}")
+        t = aq["tables"].get(self.eng["tables"])
+        fam = t and t["families"].get(self.family)
+        if fam is None:
+            return 0.0, ""
+        rule = t["schemes"].get(scheme)
+        if rule is None:
+            raise KvplanError(f"activation quantization {scheme!r} has no measured rule for {self.engine}'s "
+                              f"{self.eng['tables']} tables (data/act_quant.yaml: {', '.join(t['schemes'])})")
+        if not (rule["scale_matrix"] or rule["compute_scale"]):
+            return 0.0, ""
+        us = (rule["scale_matrix"] * tables.interp2(fam["k"], aq["m"], fam["scale_matrix_us"], k, m)
+              + rule["compute_scale"] * tables.interp2(fam["k"], aq["m"], fam["compute_scale_us"], k, m))
+        return us * 1e-6, f"{rule['source']}; {fam['source']} (the table includes {t['included_in_table']})"
+
     # ---- MoE ----------------------------------------------------------------------------
     def moe_fit(self, fmt: str | None):
         """(the measured grouped-MoE fit for experts in ``fmt``, or None, source) (kernels.yaml ``moe``)."""
@@ -128,14 +153,7 @@ class Profile:
     def decode_attention_efficiency(self, batch: int, ctx: float, kv_heads: int, gqa: int):
         t = self.tables.get("decode_attention") if self.tables else None
         if t:
-            pick = self._decode_grids.get((kv_heads, gqa))
-            if pick is None:
-                kvh = min((1, 2, 4, 8), key=lambda k: abs(k - kv_heads))
-                ratio = min((1, 4, 8), key=lambda r: abs(r - gqa))
-                pick = self._decode_grids[(kv_heads, gqa)] = (
-                    t["efficiency"].get(f"kv{kvh}_gqa{ratio}"), t["floor_us"] * 1e-6,
-                    f"{t['source']} ({t['kernel']}, kv{kvh} gqa{ratio})")
-            grid, floor, src = pick
+            grid, floor, src = self._decode_pick(t, kv_heads, gqa)
             if grid:
                 e = tables.interp2(t["batch"], t["ctx"], grid, batch, ctx)
                 if e:
@@ -151,6 +169,29 @@ class Profile:
             src += f"; split-KV ({self.engine}): " + split["source"]
         return e, self.fb["attention_floor_us"] * 1e-6, src + ("" if self.mem_eff == self.fb["memory_efficiency"]
                                                               else "; bandwidth " + self.mem_source)
+
+    def _decode_pick(self, t, kv_heads: int, gqa: int):
+        """(the measured grid nearest ``kv_heads`` and ``gqa``, its floor, its source), memoised."""
+        pick = self._decode_grids.get((kv_heads, gqa))
+        if pick is None:
+            kvh = min((1, 2, 4, 8), key=lambda k: abs(k - kv_heads))
+            ratio = min((1, 4, 8), key=lambda r: abs(r - gqa))
+            pick = self._decode_grids[(kv_heads, gqa)] = (
+                t["efficiency"].get(f"kv{kvh}_gqa{ratio}"), t["floor_us"] * 1e-6,
+                f"{t['source']} ({t['kernel']}, kv{kvh} gqa{ratio})")
+        return pick
+
+    def decode_attention_efficiencies(self, batches, ctx: float, kv_heads: int, gqa: int) -> list:
+        """``[decode_attention_efficiency(b, ctx, kv_heads, gqa)[:2] for b in batches]``, bit for bit:
+        the measured grid's rows read once at ``ctx`` (a sweep prices a hundred batches per context)."""
+        t = self.tables.get("decode_attention") if self.tables else None
+        if t:
+            grid, floor, _ = self._decode_pick(t, kv_heads, gqa)
+            if grid:
+                es = tables.interp2_many(t["batch"], t["ctx"], grid, batches, ctx)
+                return [(min(e, 1.0), floor) if e else self.decode_attention_efficiency(b, ctx, kv_heads, gqa)[:2]
+                        for b, e in zip(batches, es)]
+        return [self.decode_attention_efficiency(b, ctx, kv_heads, gqa)[:2] for b in batches]
 
     def prefill_attention_efficiency(self, isl: float):
         t = self.tables.get("prefill_attention") if self.tables else None
@@ -240,9 +281,22 @@ class Profile:
                                                    "CUDA graphs capture decode only: this pass runs eager")
         return s, f"{self.fit_label}, {graphs}: {f['base_ms']:g} ms + {per_layer:g} us × layers + {f['per_seq_us']:g} us × sequences"
 
+    def eager_note(self) -> str:
+        """What a step without CUDA graphs is charged per layer, and whether the engine's fit saw such rows."""
+        f = self.fit
+        how = (f"fitted on {f['eager_rows']} eager rows" if f.get("eager_rows") else
+               "no eager rows in its fit: the graphs-on figure + 40 us (fitted.yaml), not a fit")
+        return (f"no CUDA graphs: {self.engine}'s step overhead at its eager {f['per_layer_us_eager']:g} us per layer "
+                f"(graphs: {f['per_layer_us_graphs']:g} us; {how})")
+
     def scale(self, op: str):
         """A fitted multiplier on an op's time for this engine (1 where none was fitted)."""
         return self.fit.get(f"{op}_scale", 1.0)
+
+    def mla_rest_fit(self) -> dict | None:
+        """The per-MLA-layer decode cost fitted for this GPU family and engine profile (fitted.yaml ``mla_rest``,
+        benchmarks/latency/fit.py ``fit_mla_rest``: ``residual_us`` and ``source``), or None where none was fitted."""
+        return tables.load("fitted").get("mla_rest", {}).get(self.family, {}).get(self.engine)
 
     def one_cta(self) -> float | None:
         """The bandwidth share one decode-attention thread block streams at, where the context is not split across

@@ -12,7 +12,9 @@ mixed, mixed_sum) and byte accounting, and replaces its two roofs by a sum of op
          + per MoE layer, the router: its unquantized gate GEMM and a top-k kernel (data/moe_routing.yaml;
            the measured MoE tables time the experts alone)
          + per MLA layer of a decode pass priced by vLLM's tables, the rest of vLLM's MLA module (norms, RoPE,
-           cache write, absorbed BMMs: measured module time - priced parts, data/mla_module.yaml)
+           cache write, absorbed BMMs: measured module time - priced parts, data/mla_module.yaml); where no such
+           table covers the GPU family and engine, a per-MLA-layer rest fitted on the fit side (fitted.yaml
+           ``mla_rest``: SGLang on MI300X), labelled so
 
 Each GEMM group runs in its stored format (``_gemm_formats``): a checkpoint's ``weight_quant`` covers
 the projections iff its scope is ``linear``, the dense MLPs and shared experts iff ``linear`` or
@@ -30,15 +32,19 @@ from .profile import Profile
 
 class OpLatency(Roofline):
     def __init__(self, spec, gpu, tp: int = 1, kv_dtype=None, weight_dtype=None, engine: str = "vllm",
-                 cuda_graphs: bool | None = None, ep: int = 1, multi_block: bool = True):
+                 cuda_graphs: bool | None = None, ep: int = 1, multi_block: bool = True, act_quant: str | None = None):
         """``multi_block`` False: decode attention without a split of the context across thread blocks (TensorRT-LLM
-        before 0.13 unless built with --multi_block_mode; attention.decode_seconds ``one_cta``)."""
+        before 0.13 unless built with --multi_block_mode; attention.decode_seconds ``one_cta``). ``act_quant``: how the
+        FP8 W8A8 GEMMs quantize their inputs (data/act_quant.yaml ``schemes``: ``dynamic_token``, ``static_tensor``,
+        ``dynamic_tensor``); None: the engine's own (engines.yaml ``fp8_activations``: TensorRT-LLM's static scales),
+        else as its measured GEMM table did (gemm.seconds ``act``)."""
         super().__init__(spec, gpu, tp, kv_dtype, weight_dtype)
         self.ep, self.dp = ep, moe.check_expert_parallel(self.spec, tp, ep)  # EP = tp × DP ranks
         self.prof = Profile(gpu, engine, cuda_graphs)
+        self.act_quant = act_quant or self.prof.eng.get("fp8_activations")
         self.engine = self.prof.engine
         rank = self.spec.shard(tp)
-        h = rank.hidden_size
+        h = self.hidden = rank.hidden_size
         self.wfmt = self.weight_dtype
         self.layers_n = rank.num_layers
         self.attn_layers = attention_layers(rank)  # layers with an attention kernel: its per-kernel floor
@@ -64,7 +70,7 @@ class OpLatency(Roofline):
                                                            gated=lt.mlp.gated).linears(h))))
         self.head = (rank.vocab_size, h)
         self.mamf = self.eff.compute
-        self._memo_rows, self._memo_seqs, self._memo_prefill = {}, {}, {}
+        self._memo_rows, self._memo_seqs, self._memo_prefill, self._memo_decode = {}, {}, {}, {}
         self.profile_scale, self.profile_label = 1.0, ""  # a calibrated profile (latency/calibrate.py)
         self._attn_scale = self.prof.scale("attention")
         self.one_cta = None if multi_block else self.prof.one_cta()
@@ -85,23 +91,37 @@ class OpLatency(Roofline):
         self.mla_rest = self._mla_rest(rank)
 
     def _mla_rest(self, rank):
-        """(MLA layers, heads per rank, the measured grid, its source) where the engine runs vLLM's kernels on a family
-        with vLLM's MLA module table (data/mla_module.yaml, benchmarks/latency/derive_mla_module.py), else None: what
+        """(MLA layers, heads per rank, the grid, its source, the op's name) where the engine runs vLLM's kernels on a
+        family with vLLM's MLA module table (data/mla_module.yaml, benchmarks/latency/derive_mla_module.py): what
         vLLM's MLA module costs at decode beyond its GEMMs and attention kernel (norms, RoPE, cache write, the
-        absorbed BMMs), measured module time minus kvplan's price of those parts."""
+        absorbed BMMs), measured module time minus kvplan's price of those parts, by heads and batch; else where
+        fitted.yaml has a per-MLA-layer rest for the family and engine profile (``Profile.mla_rest_fit``), that one
+        figure at every heads and batch (grid ``None``); else None."""
         fam = tables.load("mla_module")["families"].get(self.prof.family)
-        if fam is None or self.prof.eng["tables"] != "vllm":
+        if fam is not None and self.prof.eng["tables"] != "vllm":
+            fam = None
+        fit = None if fam is not None else self.prof.mla_rest_fit()
+        if fam is None and fit is None:
             return None
         mla = [(count, rank.layer_types[n].mixer) for n, count in rank.counts().items()
                if getattr(rank.layer_types[n].mixer, "kind", None) == "mla"]
         if not mla:
             return None
+        layers = sum(c for c, _ in mla)
+        if fam is None:
+            return (layers, mla[0][1].num_heads, None, f"fitted: {fit['source']}",
+                    f"MLA layer rest, fitted ({layers} layers × {fit['residual_us']:g} us)", fit["residual_us"])
         grid = [fam["residual_us"][h] for h in fam["heads"]]
-        return sum(c for c, _ in mla), mla[0][1].num_heads, (fam["heads"], fam["batch"], grid), fam["source"]
+        return (layers, mla[0][1].num_heads, (fam["heads"], fam["batch"], grid),
+                f"measured vLLM module - priced parts: {fam['source']}",
+                f"MLA module rest ({layers} layers, norms, BMMs)", None)
 
     def _mla_rest_seconds(self, decodes: int) -> float:
-        layers, heads, (hs, bs, grid), _ = self.mla_rest
-        return layers * tables.interp2(hs, bs, grid, heads, decodes) * 1e-6
+        layers, heads, grid, _, _, flat_us = self.mla_rest
+        if grid is None:
+            return layers * flat_us * 1e-6
+        hs, bs, g = grid
+        return layers * tables.interp2(hs, bs, g, heads, decodes) * 1e-6
 
     def _gemm_formats(self, weight_dtype):
         """(projections, dense MLPs and shared experts, LM head) as ``gemm.Format``s. ``--weight-dtype``
@@ -115,13 +135,13 @@ class OpLatency(Roofline):
         that asks for a quantized head (``lm_head: true``) is refused on import (sources/hfconfig/quant.py)."""
         q = self.spec.weight_quant
         if weight_dtype or q is None:
-            same = gemm.Format(self.wfmt, self.compute_fmt, self.peak_flops, self.mamf)
+            same = gemm.Format(self.wfmt, self.compute_fmt, self.peak_flops, self.mamf, act=self.act_quant)
             return same, same, same
 
         def fmt(name, quant):
             cf = compute_format(name, self.act_dtype, self.gpu)
             mamf = self.mamf if cf == self.compute_fmt else efficiency(self.gpu, cf).compute
-            return gemm.Format(name, cf, self.gpu.dense_tflops[cf] * 1e12, mamf, quant)
+            return gemm.Format(name, cf, self.gpu.dense_tflops[cf] * 1e12, mamf, quant, self.act_quant)
 
         plain, stored = fmt(self.act_dtype, None), fmt(q.format, q)
         return (stored if q.scope == "linear" else plain, stored if q.scope in ("linear", "mlp") else plain, plain)
@@ -130,8 +150,10 @@ class OpLatency(Roofline):
     def _gemms(self, shapes, m: int, fmt):
         t, bound_t, src = 0.0, {"memory": 0.0, "compute": 0.0}, ""
         for count, lins in shapes:
-            for n, k in lins:
-                s, b, src = fmt.seconds(self.prof, m, n, k)
+            own = gemm.own_inputs(lins, self.hidden) if getattr(fmt, "act", None) else None  # inputs it quantizes
+            for i, (n, k) in enumerate(lins):
+                s, b, src = (fmt.seconds(self.prof, m, n, k) if own is None or own[i]
+                             else fmt.seconds(self.prof, m, n, k, own_input=False))
                 t += count * s
                 bound_t[b] += count * s
         return t, max(bound_t, key=bound_t.get), src
@@ -174,9 +196,7 @@ class OpLatency(Roofline):
                                               self.attn_layers, self.peak_flops, self.one_cta)
             ops.append((f"decode attention (K/V read, mean ctx {ctx:,.0f})", a * t, "memory", src))
             if self.mla_rest:
-                ops.append((f"MLA module rest ({self.mla_rest[0]} layers, norms, BMMs)",
-                            self._mla_rest_seconds(decodes), "overhead",
-                            f"measured vLLM module - priced parts: {self.mla_rest[3]}"))
+                ops.append((self.mla_rest[4], self._mla_rest_seconds(decodes), "overhead", self.mla_rest[3]))
         if chunk_flops or chunk_kv:
             t, src = attention.prefill_seconds(p, chunk_flops, isl, self.attn_layers, self.peak_flops)
             t += chunk_kv / (p.bw * p.mem_eff)
@@ -236,6 +256,43 @@ class OpLatency(Roofline):
         for x in by_rows[n_gemm:]:  # all-reduce, all-to-all
             t += x
         return t + by_seqs[1]
+
+    def decode_steps_many(self, ctx: int, batches, terms: tuple[int, int, int] | None = None) -> list:
+        """``[(s.seconds, s.bound) for s in (self.decode(ctx, b) for b in batches)]``, bit for bit: each bound's
+        ops added in ``price``'s order, then the four sums as ``Step.seconds`` adds them, without the records (a
+        sweep prices 10^5 points). The ops that depend on the batch alone (GEMMs, router, LM head, the MLA rest,
+        all-reduce, all-to-all, overhead) are summed once per batch (``_decode_parts``), the attention kernel's
+        grid is read once per context (``attention.decode_seconds_many``); only the attention and the K/V
+        write are priced per point. ``terms``: ``decode_terms(ctx)``."""
+        if self.profile_scale != 1.0:  # each op scaled before it is summed: price the steps themselves
+            return [(s.seconds, s.bound) for s in (self.decode(ctx, b) for b in batches)]
+        read, written, attn = terms or self.decode_terms(ctx)
+        p = self.prof
+        parts = [self._decode_parts(b) for b in batches]
+        atts = attention.decode_seconds_many(
+            p, read, attn, batches, read / self.bytes_per_token if self.bytes_per_token else 1, self.kv_heads,
+            self.gqa, self.attn_layers, self.peak_flops, self.one_cta)
+        bwm, sps, a_scale = p.bw * p.mem_eff, self.state_per_seq, self._attn_scale
+        out = []
+        for b, (mem, comp, comm_s, over), a in zip(batches, parts, atts):
+            mem += a_scale * a
+            ws = b * written + 2 * b * sps
+            if ws:
+                mem += ws / bwm
+            out.append((mem + comp + comm_s + over, "compute" if comp > mem else "memory"))
+        return out
+
+    def _decode_parts(self, b: int) -> tuple:
+        """A decode pass of ``b`` sequences' ops that do not depend on the context, summed per bound as ``_mixed``
+        sums them: (memory before the attention, compute, comm, overhead), memoised per batch."""
+        got = self._memo_decode.get(b)
+        if got is None:
+            by = {"memory": 0.0, "compute": 0.0, "comm": 0.0, "overhead": 0.0}
+            for name, t, bound, _ in self.price(b, b, b, 0, 0, 0, 0, 0, 0):
+                if not name.startswith("decode attention"):  # priced per context (decode_steps_many)
+                    by[bound] += t
+            got = self._memo_decode[b] = (by["memory"], by["compute"], by["comm"], by["overhead"])
+        return got
 
     def _mixed(self, chunks, decodes: int, kv_read: int, kv_write: int, attn: int, ctx_max: int,
                seconds: bool = False):

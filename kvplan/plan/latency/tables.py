@@ -61,6 +61,42 @@ class _Grid:
         self.by_x: dict = {}
 
     def at(self, x: float, y: float) -> float | None:
+        plan = self._plan(x)
+        if not plan:
+            return None
+        ly = math.log(max(y, 1e-9))
+        y0 = _at(*self.rows[plan[0]], ly)
+        if len(plan) == 1:
+            return y0
+        x0, x1, lx = plan[2], plan[3], plan[4]
+        return y0 + (_at(*self.rows[plan[1]], ly) - y0) * (lx - x0) / (x1 - x0)
+
+    def at_many(self, xs, y: float) -> list:
+        """``[self.at(x, y) for x in xs]``, the same floats from the same operations, with each
+        row's value at ``y`` read once (a sweep asks one context at a hundred batches)."""
+        ly = math.log(max(y, 1e-9))
+        row_at: dict = {}
+        out = []
+        for x in xs:
+            plan = self._plan(x)
+            if not plan:
+                out.append(None)
+                continue
+            y0 = row_at.get(plan[0])
+            if y0 is None:
+                y0 = row_at[plan[0]] = _at(*self.rows[plan[0]], ly)
+            if len(plan) == 1:
+                out.append(y0)
+                continue
+            y1 = row_at.get(plan[1])
+            if y1 is None:
+                y1 = row_at[plan[1]] = _at(*self.rows[plan[1]], ly)
+            x0, x1, lx = plan[2], plan[3], plan[4]
+            out.append(y0 + (y1 - y0) * (lx - x0) / (x1 - x0))
+        return out
+
+    def _plan(self, x: float) -> tuple:
+        """The rows the interpolation along x uses at ``x`` (and their weights), memoised."""
         plan = self.by_x.get(x)
         if plan is None:
             lx, lxs, idx = math.log(max(x, 1e-9)), self.lxs, self.idx
@@ -74,22 +110,24 @@ class _Grid:
                 i = bisect.bisect_right(lxs, lx)
                 plan = (idx[i - 1], idx[i], lxs[i - 1], lxs[i], lx)
             self.by_x[x] = plan
-        if not plan:
-            return None
-        ly = math.log(max(y, 1e-9))
-        y0 = _at(*self.rows[plan[0]], ly)
-        if len(plan) == 1:
-            return y0
-        x0, x1, lx = plan[2], plan[3], plan[4]
-        return y0 + (_at(*self.rows[plan[1]], ly) - y0) * (lx - x0) / (x1 - x0)
+        return plan
 
 
 _GRIDS: dict = {}
 
 
-def interp2(xs, ys, grid, x: float, y: float) -> float | None:
-    """``grid[i][j]`` (row i at xs[i], column j at ys[j]) at (x, y): along y in each row, then along x."""
+def _grid(xs, ys, grid) -> _Grid:
     g = _GRIDS.get(id(grid))
     if g is None or g.src[2] is not grid or g.src[0] is not xs or g.src[1] is not ys:
         g = _GRIDS[id(grid)] = _Grid(xs, ys, grid)
-    return g.at(x, y)
+    return g
+
+
+def interp2(xs, ys, grid, x: float, y: float) -> float | None:
+    """``grid[i][j]`` (row i at xs[i], column j at ys[j]) at (x, y): along y in each row, then along x."""
+    return _grid(xs, ys, grid).at(x, y)
+
+
+def interp2_many(xs, ys, grid, x_list, y: float) -> list:
+    """``[interp2(xs, ys, grid, x, y) for x in x_list]``, bit for bit, each row read once at ``y``."""
+    return _grid(xs, ys, grid).at_many(x_list, y)

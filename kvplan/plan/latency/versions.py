@@ -1,8 +1,9 @@
 """Which engines.yaml overhead profile a run of an engine's stated version takes (issue 21): a profile with
 ``versions_of: ENGINE`` and ``versions_from`` / ``versions_below`` (and their sources) stands for those releases of
-ENGINE. vLLM: before 0.2.5 (no CUDA graphs, PR #1926) ``vllm_v020``; 0.2.5 to 0.7.x, the V0 engine
-(simulate/vllm_v0.py ``v0_engine``: V1 by default from 0.8.0, PR #13726) ``vllm_v0``; 0.8.0 on, and any version
-not stated or not leading with a number, the engine's own profile (kvplan's vLLM, V1)."""
+ENGINE. vLLM: before 0.2.5 (no CUDA graphs, PR #1926) ``vllm_v020``; 0.2.5 to 0.5.x, the V0 engine, ``vllm_v0``;
+0.6.0 to 0.7.x, the V0 engine with v0.6.0's asynchronous output processing, ``vllm_v06`` (simulate/vllm_v0.py
+``v0_engine``: V1 by default from 0.8.0, PR #13726); 0.8.0 on, and any version not stated or not leading with a
+number, the engine's own profile (kvplan's vLLM, V1)."""
 from __future__ import annotations
 
 import re
@@ -47,7 +48,7 @@ def step_profile(engine: str, version: str | None, scheduler_steps: int = 1) -> 
     """The profile a replayed run's steps take (observe/bench.py ``replay``): ``profile_for`` its version, one step
     scheduled at a time; with V0's multi-step (``--num-scheduler-steps`` > 1, simulate/vllm_v0.py) the engine's own,
     since that mode runs the block's steps without scheduling or handing outputs back between them, the per-step CPU
-    work ``vllm_v0``'s constants price (not fitted on such a run: no fit-side row states its steps)."""
+    work ``vllm_v0``'s and ``vllm_v06``'s constants price (not fitted on such a run: no fit-side row states its steps)."""
     return engine if scheduler_steps > 1 else profile_for(engine, version)
 
 

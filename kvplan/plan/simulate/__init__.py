@@ -313,7 +313,7 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
              prefix_caching: bool = True, router: str = "round-robin",
              limits: Limits | None = None, roofline=None, profile=None,
              acceptance: float | None = None, lengths=None, prefix_ids=None, warmup: int = 0,
-             endpoint: str = "completions") -> SimResult:
+             endpoint: str = "completions", kv_dtype: str | None = None) -> SimResult:
     """``kvplan simulate``: exactly one of ``rate`` (requests/s; ``math.inf`` for all at once),
     ``concurrency`` or ``trace`` (a CSV path or a list of ``Request``). ``limits`` and
     ``roofline`` (any step model with ``Roofline``'s interface; default ``OpLatency`` for the
@@ -326,13 +326,18 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
     ``shared_prefix`` tokens (a population of documents, each asked several questions; without
     them every request shares one prefix); ``warmup`` (with ``concurrency``): that many requests
     first, as a warm-up batch whose cache stays and whose figures are dropped (``run``), before
-    the ``requests`` measured ones (lengths and prefix groups run on through both)."""
+    the ``requests`` measured ones (lengths and prefix groups run on through both). ``kv_dtype``: the
+    cache's format (kvplan's names; None: the model's dtype), in fit's pool and the step's K/V bytes alike;
+    ``opts.enforce_eager`` (vLLM's --enforce-eager, SGLang's --disable-cuda-graph) likewise: fit's plan
+    without graph memory and the step at the engine's eager overhead (``Profile.overhead``)."""
     _check_args(rate, concurrency, trace, tp, replicas, requests, shared_prefix, prefix_ids, warmup, engine,
                 router)
-    lim = limits or engine_limits(spec, gpu, tp, engine, opts, prefix_caching, endpoint)
-    rf, dp = _step_model(spec, gpu, tp, lim, opts, roofline, profile)
+    lim = limits or engine_limits(spec, gpu, tp, engine, opts, prefix_caching, endpoint, kv_dtype=kv_dtype)
+    rf, dp = _step_model(spec, gpu, tp, lim, opts, roofline, profile, kv_dtype)
     mml = lim.max_model_len
     notes = [lim.note] if lim.note else []
+    if opts is not None and opts.enforce_eager and roofline is None:
+        notes.append(getattr(rf, "rank", rf).prof.eager_note())
     engines = _dense_dp(spec, lim, opts)
     if engines > 1:
         if replicas > 1:
@@ -405,10 +410,11 @@ def _dense_dp(spec, lim: Limits, opts) -> int:
     return d
 
 
-def _step_model(spec, gpu, tp: int, lim: Limits, opts, roofline, profile):
+def _step_model(spec, gpu, tp: int, lim: Limits, opts, roofline, profile, kv_dtype: str | None = None):
     """(the step model, DP ranks per replica): ``roofline`` if given, else ``OpLatency`` for the
     engine, ``DataParallelStep`` for SGLang's --dp-size D --enable-dp-attention (D > 1), or
-    ``DataParallelMoEStep`` for vLLM's --data-parallel-size D --enable-expert-parallel."""
+    ``DataParallelMoEStep`` for vLLM's --data-parallel-size D --enable-expert-parallel; each with the
+    cache in ``kv_dtype`` and, under ``opts.enforce_eager``, without CUDA graphs."""
     from ..latency.calibrate import apply_profile
     from ..latency.step import OpLatency
 
@@ -424,22 +430,24 @@ def _step_model(spec, gpu, tp: int, lim: Limits, opts, roofline, profile):
                           "copies of the engine use --replicas")
     if dp > 1 and opts.dp_attention and lim.engine != "sglang":
         raise KvplanError("--enable-dp-attention is SGLang's flag; simulate it with --engine sglang")
+    graphs = False if opts is not None and opts.enforce_eager else None  # None: the engine's default
     if roofline is not None:
         rf = roofline
     elif moe_dp:
         from ..latency.dp_moe import DataParallelMoEStep
 
-        rf = DataParallelMoEStep(spec, gpu, tp, dp)
+        rf = DataParallelMoEStep(spec, gpu, tp, dp, kv_dtype, cuda_graphs=graphs)
         if not rf.decode_is_linear:
             raise KvplanError(f"vLLM data parallel is simulated for models whose decode cost is linear in "
                               f"context; {spec.name}'s is not")
     elif dp > 1:
-        rf = DataParallelStep(spec, gpu, tp, dp, engine=lim.engine, ep=opts.ep_size or 1)
+        rf = DataParallelStep(spec, gpu, tp, dp, engine=lim.engine, ep=opts.ep_size or 1, kv_dtype=kv_dtype,
+                              cuda_graphs=graphs)
         if not rf.decode_is_linear:
             raise KvplanError(f"DP attention is simulated for models whose decode cost is linear in context; "
                               f"{spec.name}'s is not")
     else:
-        rf = OpLatency(spec, gpu, tp, engine=lim.engine)
+        rf = OpLatency(spec, gpu, tp, kv_dtype, engine=lim.engine, cuda_graphs=graphs)
     if profile is not None:
         if isinstance(rf, DataParallelStep):
             rf.apply_profile(profile)

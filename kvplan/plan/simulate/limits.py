@@ -143,7 +143,11 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
         (f" --dp-size {opts.data_parallel_size} --enable-dp-attention"
          if opts.dp_attention and opts.data_parallel_size > 1 else
          f" --data-parallel-size {opts.data_parallel_size} --enable-expert-parallel"
-         if opts.enable_expert_parallel and opts.data_parallel_size > 1 else "")
+         if opts.enable_expert_parallel and opts.data_parallel_size > 1 else "") + \
+        "".join(f" {flag} {v}" for flag, v in (("--gpu-memory-utilization", opts.gpu_memory_utilization),
+                                               ("--kv-cache-memory", opts.kv_cache_memory),
+                                               ("--block-size", opts.block_size), ("--kv-dtype", kv_dtype))
+                if v is not None) + (" --enforce-eager" if opts.enforce_eager else "")
     args = (spec, gpu, tp, opts, prefix_caching, endpoint, cap, where, risk)
     return _vllm_limits(*args) if engine == "vllm" else _sglang_limits(*args)
 

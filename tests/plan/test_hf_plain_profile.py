@@ -1,0 +1,55 @@
+"""Plain Hugging Face Transformers (the model's own modules, unfused) runs its own overhead profile, hf_plain, beside
+hf (AutoAWQ's fused modules): Qwen's Qwen2.5 speed benchmark (round 14, fit side; benchmarks/published/
+engine_profiles.yaml) is fitted on it alone (issue 21, session 16: python benchmarks/latency/fit.py --profile hf_plain),
+so its per-layer Python cost is not charged to AutoAWQ's rows, nor theirs to it."""
+import importlib.util
+
+import yaml
+from conftest import ROOT
+
+spec = importlib.util.spec_from_file_location("perf_accuracy", ROOT / "scripts" / "perf_accuracy.py")
+pa = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(pa)
+
+ROWS = {e["id"]: e for e in yaml.safe_load((pa.PUB / "measurements.yaml").read_text())}
+DATA = ROOT / "kvplan" / "plan" / "latency" / "data"
+FITTED = yaml.safe_load((DATA / "fitted.yaml").read_text())["engines"]
+ENGINES = yaml.safe_load((DATA / "engines.yaml").read_text())
+
+
+def test_the_qwen_transformers_rows_and_only_they_run_hf_plain():
+    plain = {i for i, e in ROWS.items() if pa.profile_of(e) == "hf_plain"}
+    qwen = {i for i, e in ROWS.items() if e["engine"] == "hf" and "QwenLM/Qwen2.5" in e["source"]}
+    assert plain == qwen and len(qwen) == 48 and not qwen & pa.NOT_FITTED
+    assert all("Transformers 4.46.0" in ROWS[i]["engine_version"] for i in plain)
+    # the AutoAWQ rows (fused modules) stay on hf
+    assert all(pa.profile_of(e) == "hf" for e in ROWS.values() if e["engine"] == "hf" and e["id"] not in qwen)
+
+
+def test_hf_plain_constants_are_fitted_on_its_rows_and_differ_from_hfs():
+    hp, hf = FITTED["hf_plain"], FITTED["hf"]
+    assert hp["fit_rows"] == 48 == hp["eager_rows"] and hp["graphs_rows"] == 0
+    assert "--profile hf_plain" in hp["source"] and "per-sequence cost held" in hp["source"]
+    # held at hf's (every hf_plain row runs one sequence: engines.yaml fit_per_seq_source)
+    assert ENGINES["hf_plain"]["fit_per_seq_of"] == "hf" and hp["per_seq_us"] == hf["per_seq_us"] == 40.0
+    # fit.py's output (python benchmarks/latency/fit.py --profile hf_plain), pinned: a change moves these
+    assert (hp["base_ms"], hp["per_layer_us_eager"], hp["per_layer_us_graphs"]) == (3.55, 545.0, 505.0)
+    assert hp["dequant"]["int4"]["factor"] == 3.5 and hp["dequant"]["int8"]["factor"] == 3.05
+    assert hp["fit_median_abs_error"] == 0.1691
+    # AutoAWQ's fused modules: no per-layer Python cost fitted (engines.yaml hf overhead_fit_note)
+    assert hf["per_layer_us_eager"] == 0.0 and "hf_plain" in ENGINES["hf"]["overhead_fit_note"]
+
+
+def test_a_qwen_row_is_priced_with_hf_plains_eager_step():
+    from kvplan.plan.latency.profile import Profile
+    from kvplan.sources import catalog
+
+    e = ROWS["qwen25-hf-a100-qwen2.5-7b-bf16-tp1-bs1-1-2048"]
+    r = pa.model_for(e)
+    assert r.engine == "hf_plain" and not r.prof.cuda_graphs and r.prof.split_kv
+    s, why = r.prof.overhead(28, 1)  # Qwen2.5 7B: 28 layers, one sequence
+    hp = FITTED["hf_plain"]
+    assert abs(s - (hp["base_ms"] * 1e-3 + 28 * hp["per_layer_us_eager"] * 1e-6 + hp["per_seq_us"] * 1e-6)) < 1e-12
+    assert "hf_plain" in why
+    # hf's own profile prices the same step at its fused-module constants, far lower
+    assert Profile(catalog.load_gpu(e["gpu"]), "hf").overhead(28, 1)[0] < s / 5
