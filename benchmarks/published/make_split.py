@@ -64,6 +64,13 @@ Qwen2.5 speed benchmark page, batch-1 runs of Qwen2.5 7B / 14B / 32B on A100 80 
 4.46 in bfloat16, GPTQ-Int8 / Int4 and AWQ, 1 to 129,024 prompt tokens), split with SEED_ROUND14 (ceil(2 / 2) = 1 held
 out) and committed with aiconfigurator's coverage before any round-14 row was predicted.
 
+Round 15 (`round15`): round 14's held-out source becomes "seen"; three new source documents (SOURCES_ROUND15: AMD's ROCm
+vLLM docker page in its 20250305_aiter release, benchmark_latency static batches of Llama 3.1 70B / 405B FP8 on 8 x MI300X,
+batch 1-128; Qwen's speed benchmark page for Qwen2 (QwenLM/Qwen2.5 at 4da996c), batch-1 runs of Qwen2-7B on A100 80 GB
+under vLLM 0.4.2 and Transformers 4.38.2; and Qwen's speed benchmark page for Qwen3 (QwenLM/Qwen3 at c7f51a1), batch-1 runs
+of every Qwen3 model on H20 under SGLang 0.4.6.post1 and Transformers 4.51.3, the MoE models at TP 1-8), split with
+SEED_ROUND15 (ceil(3 / 2) = 2 held out) and committed with aiconfigurator's coverage before any round-15 row was predicted.
+
 Round 5 (`round5`): round 4's held-out sources become "seen"; four new source documents (SOURCES_ROUND5, SGLang's
 cookbook pages), split with SEED_ROUND5, committed before any round-5 row was predicted. The model they are predicted
 with is the one after round 4's changes (TurboMind's first token included), frozen before this split.
@@ -400,12 +407,47 @@ def split_round14() -> dict:
     return _later_round(14, SEED_ROUND14, SOURCES_ROUND14, split_round13(), day="2026-12-07")
 
 
+SEED_ROUND15 = 2026121615  # 2026-12-07, round 15 (session 16); fixed before any round-15 row was predicted
+# (id, url prefixes, how) of the round-15 source documents (benchmarks/published/round15_rows.py wrote their rows; the rows
+# left out are in excluded.yaml with the reason). Read after round 14's held-out figures had been seen; the model they are
+# predicted with is main's when the first print is made (merged then; no constant or code of it changed for round 15 by
+# this work). Three documents: ceil(3 / 2) = 2 are drawn to the held-out side; the third is a fit-side source (nothing is
+# fitted on it this round).
+SOURCES_ROUND15 = [
+    ("rocm-vllm-dev-docker-20250305",
+     ["https://github.com/ROCm/vllm/blob/b309ea79418c6fc9058a6b2dec312375d3c75753/docs/dev-docker/README.md"],
+     "round 15: ROCm/vllm docs/dev-docker/README.md at b309ea7, the text of the 20250305_aiter release of rocm/vllm-dev:main "
+     "(ROCm 6.3.1, vLLM 0.7.3): its 'Latency Measurements' table, benchmark_latency.py end-to-end seconds of one static batch "
+     "of Llama 3.1 70B / 405B FP8 (AMD's Quark FP8-KV checkpoints, --kv-cache-dtype fp8) on 8 x MI300X, TP 8, batch 1-128, "
+     "128 / 2048 -> 2048 tokens (32 rows; another release's campaign than round 7's table of the same page at 040de12)"),
+    ("qwen2-speed-benchmark-4da996c",
+     ["https://github.com/QwenLM/Qwen2.5/blob/4da996c576418cc9ecdff35aeddfcdca814e9568/docs/source/benchmark/"
+      "speed_benchmark.rst"],
+     "round 15: QwenLM/Qwen2.5 (then QwenLM/Qwen2) docs/source/benchmark/speed_benchmark.rst at 4da996c (2024-09-18; tables "
+     "of June 2024), the Qwen team's Qwen2 speed benchmark: batch 1, 2,048 generated tokens after 1-129,024 prompt tokens on "
+     "NVIDIA A100 80GB, vLLM 0.4.2 and Transformers 4.38.2, bfloat16 / GPTQ-Int8 / GPTQ-Int4 / AWQ; rows: Qwen2-7B-Instruct "
+     "(Qwen2.5-7B's shapes), output tokens per second of the whole generate call (40 rows; another campaign than round 14's "
+     "Qwen2.5 page, the same file at a912d23)"),
+    ("qwen3-speed-benchmark-c7f51a1",
+     ["https://github.com/QwenLM/Qwen3/blob/c7f51a1a1ce3d4bb750bc545cd2673fff4c5a8f9/docs/source/getting_started/"
+      "speed_benchmark.md"],
+     "round 15: QwenLM/Qwen3 docs/source/getting_started/speed_benchmark.md at c7f51a1 (2025-05-20), the Qwen team's Qwen3 "
+     "speed benchmark: batch 1, 2,048 generated tokens after 1-129,024 prompt tokens on NVIDIA H20 96GB, SGLang 0.4.6.post1 "
+     "(TP 1-8) and Transformers 4.51.3, BF16 / FP8 / GPTQ-Int8 / GPTQ-Int4 / AWQ; rows: Qwen3 0.6B-32B and the MoE 30B-A3B and "
+     "235B-A22B, (prompt + generated tokens) per second of the whole call (212 rows)"),
+]
+
+
+def split_round15() -> dict:
+    return _later_round(15, SEED_ROUND15, SOURCES_ROUND15, split_round14(), day="2026-12-07")
+
+
 def split() -> dict:
     return {**split_round1(), "round2": split_round2(), "round3": split_round3(), "round4": split_round4(),
             "round5": split_round5(), "round6": split_round6(), "round7": split_round7(), "round8": split_round8(),
             "round9": split_round9(), "round10": split_round10(),
             "round11": split_round11(), "round12": split_round12(),
-            "round13": split_round13(), "round14": split_round14()}
+            "round13": split_round13(), "round14": split_round14(), "round15": split_round15()}
 
 
 def split_round1() -> dict:
@@ -423,7 +465,7 @@ def split_round1() -> dict:
 
 def all_sources(doc: dict) -> list[dict]:
     """Every source document of both rounds."""
-    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14") for s in doc.get(n, {}).get("sources", [])]
+    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14", "round15") for s in doc.get(n, {}).get("sources", [])]
 
 
 def source_of(url: str, doc: dict) -> str:
@@ -452,7 +494,7 @@ if __name__ == "__main__":
                     ("round 5", s["round5"]), ("round 6", s["round6"]), ("round 7", s["round7"]),
                     ("round 8", s["round8"]), ("round 9", s["round9"]), ("round 10", s["round10"]),
                     ("round 11", s["round11"]), ("round 12", s["round12"]),
-                    ("round 13", s["round13"]), ("round 14", s["round14"])):
+                    ("round 13", s["round13"]), ("round 14", s["round14"]), ("round 15", s["round15"])):
         n = {k: sum(source_of(e["source"], s) in d[k] for e in rows) for k in ("held_out_sources", "fit_sources")}
         print(f"{name} held out: {', '.join(d['held_out_sources'])} ({n['held_out_sources']} rows)\n"
               f"{name} fit:      {', '.join(d['fit_sources'])} ({n['fit_sources']} rows)")

@@ -124,6 +124,8 @@ def predicted_value(metric: str, r, e: dict) -> float:
         return 1000 / r.tpot
     if metric == "output_tokens_per_s_total":
         return raw["tokens/s"]  # batch x osl / request latency, static batching
+    if metric == "prompt_and_output_tokens_per_s_total":  # (isl + osl) x batch over the request latency (round 15)
+        return e["batch"] * (e["input_len"] + e["output_len"]) / (raw["request_latency"] / 1000)
     if metric == "output_tokens_per_s_per_gpu":
         return raw["tokens/s/gpu"]  # the same, divided by the GPUs of the run
     if metric == "e2e_latency_ms":
