@@ -104,8 +104,8 @@ def _post_sizing(v: Verdict, stages, cap) -> Verdict:
     if head < 0:
         return Verdict(DOES_NOT_FIT, min(v.margin_bytes, head), v.need_bytes, v.uncertainty_bytes,
                        "post_sizing", f"{what}: short by {-head / gib:.2f} GiB")
-    if head <= one + v.uncertainty_bytes:
-        return Verdict(AT_RISK, min(v.margin_bytes, head), v.need_bytes, v.uncertainty_bytes,
+    if head <= one + v.uncertainty_bytes:  # the error carried: one table and the estimated parts
+        return Verdict(AT_RISK, min(v.margin_bytes, head), v.need_bytes, one + v.uncertainty_bytes,
                        "post_sizing", f"{what}: {head / gib:.2f} GiB to spare, within one group's table "
                        f"and the ±{v.uncertainty_bytes / gib:.2f} GiB the estimated parts may err")
     return v

@@ -147,7 +147,8 @@ def test_after_sizing_block_tables_against_what_the_share_leaves():
         return judge("vllm", [_unused_stage(unused, unc)], cap, True)
     assert (v(extra - 1).verdict, v(extra - 1).deciding_term, v(extra - 1).margin_bytes) == \
         ("does_not_fit", "post_sizing", -1)
-    assert (v(extra).verdict, v(extra).deciding_term) == ("at_risk", "post_sizing")
+    assert (v(extra).verdict, v(extra).deciding_term, v(extra).margin_bytes, v(extra).uncertainty_bytes) == \
+        ("at_risk", "post_sizing", 0, one + unc)
     assert (v(extra + one + unc).verdict, v(extra + one + unc).deciding_term) == ("at_risk", "post_sizing")
     assert v(extra + one + unc + 1).verdict == "fits"
     # another engine, or no term: the check does not apply
