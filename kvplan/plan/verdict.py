@@ -20,6 +20,16 @@ Each estimated part carries ``BudgetPart.uncertainty`` (bytes either way, with i
   ``unmodelled`` (a term kvplan cannot size, e.g. an all-to-all backend it has not read: then
   "at risk", naming it).
 
+* **after sizing** (vLLM): what the engine allocates once the KV cache is sized, charged in no
+  budget, must fit in what the share leaves, (1 − utilization) × total (the "unused" part): the
+  block tables of the KV cache groups past the first (``post_sizing``; engines/vllm/startup.py
+  post_sizing_block_tables). The CUDA graphs and the sampler warm-up (gpu_worker.py
+  compile_or_warm_up_model, before 0.21: capture_model, then _dummy_sampler_run at max_num_seqs)
+  reuse what kvplan charged for them (its CUDA-graph part; the profile run's sampler peak, freed
+  with the profile), so they add nothing here. Short of it: "does not fit"; a headroom within
+  one group's table (the runner's first input batch, freed as it is replaced, may not be reused)
+  plus the estimated parts' errors: "at risk", naming ``post_sizing``.
+
 Where a term is estimated, the answer leans to "at risk" by construction; a term computed from
 the engine's code (uncertainty 0) never makes it so.
 """
@@ -71,6 +81,38 @@ def start_need(engine: str, cap, ctx: int | None = None) -> int:
 def judge(engine: str, stages, cap, fits: bool, ctx: int | None = None,
           kv_cache_fixed: bool = False) -> Verdict:
     """The answer, its margin and the term that decides it (see the module docstring)."""
+    v = _judge(engine, stages, cap, fits, ctx, kv_cache_fixed)
+    return v if v.verdict == DOES_NOT_FIT or engine != "vllm" else _post_sizing(v, stages, cap)
+
+
+def _post_sizing(v: Verdict, stages, cap) -> Verdict:
+    """The after-sizing check (module docstring): vLLM's block tables rebuilt past the first KV
+    cache group against what the share leaves, on the GPU with the least left."""
+    extra = cap.detail.get("post_sizing_bytes") or 0
+    if not extra:
+        return v
+    groups = len(cap.detail["groups"])
+    one = extra // (groups - 1)
+    left = min(s.part("unused") for s in stages)
+    head = left - extra
+    gib = 2**30
+    what = (f"post_sizing: after the KV cache is sized vLLM rebuilds its input batch with a block table "
+            f"for each of {groups} KV cache groups ({groups - 1} × {one / gib:.2f} GiB = "
+            f"{extra / gib:.2f} GiB more, charged in no budget; gpu_model_runner.py "
+            f"may_reinitialize_input_batch, block_table.py BlockTable) against the "
+            f"{left / gib:.2f} GiB the share leaves")
+    if head < 0:
+        return Verdict(DOES_NOT_FIT, min(v.margin_bytes, head), v.need_bytes, v.uncertainty_bytes,
+                       "post_sizing", f"{what}: short by {-head / gib:.2f} GiB")
+    if head <= one + v.uncertainty_bytes:  # the error carried: one table and the estimated parts
+        return Verdict(AT_RISK, min(v.margin_bytes, head), v.need_bytes, one + v.uncertainty_bytes,
+                       "post_sizing", f"{what}: {head / gib:.2f} GiB to spare, within one group's table "
+                       f"and the ±{v.uncertainty_bytes / gib:.2f} GiB the estimated parts may err")
+    return v
+
+
+def _judge(engine: str, stages, cap, fits: bool, ctx: int | None = None,
+           kv_cache_fixed: bool = False) -> Verdict:
     need = start_need(engine, cap, ctx) if cap.fits or cap.kv_bytes_per_request else 0
     worst = min(stages, key=lambda s: s.kv_budget_bytes)
     margin = worst.kv_budget_bytes - need

@@ -39,12 +39,13 @@ def test_round_16_is_the_headline_and_no_held_out_refusal_is_called_fits():
     assert head.startswith("| held-out (round 16) | 3 | 2 |")
     # round 16 (seed 2020261222): held out, a log with a logged KV figure (Qwen3-Coder-30B-A3B at TP 4 on 4 L40S), a
     # tokens-only log (Mistral 7B on an A10G) and a refusal kvplan calls "does not fit" (GLM-5.2-FP8 at 1,000,000);
-    # on the fit side a refusal kvplan calls "fits" (Llama-4-Scout at gmu 0.95 on 8 H200, vLLM 0.12.0: a CUDA OOM
-    # warming up the sampler after the cache was sized), as first printed
+    # on the fit side a refusal kvplan called "fits" as first printed (Llama-4-Scout at gmu 0.95 on 8 H200, vLLM
+    # 0.12.0: a CUDA OOM warming up the sampler after the cache was sized), "at risk" since the after-sizing check
+    # (plan/verdict.py: 6 GiB of block tables for its 4 KV cache groups against the 6.99 GiB the share leaves)
     s16 = startup_log_baseline.summary(rs, "held-out (round 16)")
     assert s16["scored"] == 3 and s16["with_error"] == 2 and s16["refused"] == 1 and s16["refused_but_fits"] == 0
     f16 = startup_log_baseline.summary(rs, "fit (round 16)")
-    assert f16["scored"] == 6 and f16["refused"] == 1 and f16["refused_but_fits"] == 1
+    assert f16["scored"] == 6 and f16["refused"] == 1 and f16["refused_but_fits"] == 0
     for side in ("held-out (round 16)", "fit (round 16)"):
         assert all(r["scored"] or r["why_not"] for r in rs if r["side"] == side)
     # round 15 (seed 2020261221, now seen): no row could be scored; every row on both sides is listed with its reason
@@ -104,8 +105,9 @@ def test_round_16_is_the_headline_and_no_held_out_refusal_is_called_fits():
     s = startup_log_baseline.summary(rs, "held-out (round 2, seen)")
     assert s["scored"] >= 3 and s["with_error"] >= 3
     for side in startup_log_baseline.SIDES:
-        # the one exception, on the fit side: round 16's Llama-4-Scout OOM while warming up the sampler (above)
-        assert startup_log_baseline.summary(rs, side)["refused_but_fits"] == (side == "fit (round 16)"), side
+        assert startup_log_baseline.summary(rs, side)["refused_but_fits"] == 0, side
+    scout = [r for r in rs if r["id"] == "coderepo_8xh200_llama-4-scout_tp8_v0.12.0_gmu0.95_mml8388608_refused"]
+    assert len(scout) == 1 and scout[0]["verdict"] == "at_risk"
 
 
 def test_round_2_sglang_rows_obey_the_version_rule():

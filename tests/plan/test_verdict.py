@@ -119,3 +119,54 @@ def test_sglang_budget_from_its_code_by_hand():
     assert parts["non_torch"].bytes == 681_826_058 and parts["non_torch"].uncertainty == 2**29
     assert parts["load_extra"].bytes == parts["load_extra"].uncertainty == 219_911_823
     assert sum(p.bytes for p in r.stages[0].budget) == 84_938_346_987
+
+
+def _unused_stage(unused: int, unc: int = 0) -> Stage:
+    parts = [BudgetPart("weights", "weights", 10 * GiB), BudgetPart("cuda_graphs", "g", GiB, "estimated", unc),
+             BudgetPart("kv_cache", "KV cache", 8 * GiB), BudgetPart("unused", "unused", unused)]
+    return Stage(0, 0, 1, 1, 10 * GiB, parts)
+
+
+def test_after_sizing_block_tables_against_what_the_share_leaves():
+    """vLLM's V1 runner rebuilds its input batch after sizing with a block table per KV cache
+    group (gpu_model_runner.py may_reinitialize_input_batch, 0.12.0): the groups past the first
+    must fit in the unused share; short by a byte: does not fit; within one table and the
+    estimated errors: at risk (post_sizing); a byte more: fits."""
+    from kvplan.engines.vllm.startup import post_sizing_block_tables
+    groups = [{"block_size": 16}] * 4
+    # 1,024 rows × cdiv(8,388,608, 16) = 524,288 int32 entries = 2 GiB a table, 3 past the first
+    extra = post_sizing_block_tables({"groups": groups, "max_num_seqs": 1024}, 8_388_608)
+    assert extra == 3 * 1024 * 524_288 * 4 == 6 * GiB
+    assert post_sizing_block_tables({"groups": groups, "max_num_seqs": 1024}, 8_388_609) == extra + 3 * 1024 * 4
+    assert post_sizing_block_tables({"groups": groups[:1], "max_num_seqs": 1024}, 8_388_608) == 0
+    cap = Capacity(True, 1000, 0, 0.0, GiB, detail={"bytes_per_block": 0, "groups": groups,
+                                                    "post_sizing_bytes": extra})
+    one, unc = 2 * GiB, GiB // 2
+
+    def v(unused):
+        return judge("vllm", [_unused_stage(unused, unc)], cap, True)
+    assert (v(extra - 1).verdict, v(extra - 1).deciding_term, v(extra - 1).margin_bytes) == \
+        ("does_not_fit", "post_sizing", -1)
+    assert (v(extra).verdict, v(extra).deciding_term, v(extra).margin_bytes, v(extra).uncertainty_bytes) == \
+        ("at_risk", "post_sizing", 0, one + unc)
+    assert (v(extra + one + unc).verdict, v(extra + one + unc).deciding_term) == ("at_risk", "post_sizing")
+    assert v(extra + one + unc + 1).verdict == "fits"
+    # another engine, or no term: the check does not apply
+    assert judge("ideal", [_unused_stage(extra - 1, unc)], cap, True).verdict == "fits"
+    cap0 = Capacity(True, 1000, 0, 0.0, GiB, detail={"bytes_per_block": 0, "groups": groups})
+    assert judge("vllm", [_unused_stage(0, unc)], cap0, True).verdict == "fits"
+
+
+def test_llama_4_scout_8m_on_8_h200_at_095_is_not_fits():
+    """coderepo (fit side, round 16): vLLM 0.12.0 at 0.95 stopped with a CUDA OOM warming up the
+    sampler after sizing; at 0.90 it started (89.71 GiB). 4 KV cache groups (3 chunked, 1 full),
+    max_num_seqs 1,024: 6 GiB of block tables after sizing against 6.99 GiB unused."""
+    m, g = catalog.load_model("llama-4-scout"), catalog.load_gpu("h200-sxm-141gb")
+
+    def go(util):
+        return fit.fit(m, g, tp=8, engine="vllm", opts=ServeOptions(
+            gpu_memory_utilization=util, max_model_len=8_388_608, vllm_version="0.12.0"))
+    r95, r90 = go(0.95), go(0.9)
+    assert r95.verdict == "at_risk" and r95.judgement.deciding_term == "post_sizing"
+    assert r95.capacity.detail["post_sizing_bytes"] == 6 * GiB
+    assert r90.verdict == "fits"

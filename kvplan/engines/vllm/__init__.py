@@ -399,6 +399,11 @@ class VLLM(Engine):
         )
         detail.update(extras.details(getattr(self, "model", None) or workers[0].spec, opts, top,
                                      cfg.block_size, getattr(self, "tp", 1), len(workers)))
+        from .startup import model_runner, post_sizing_block_tables
+        if model_runner(workers[0].spec, opts, opts.vllm_version or VERSION)[0] != "v2":
+            # the V1 runner's block tables rebuilt after sizing (plan/verdict.py, after sizing); the
+            # V2 runner builds its own (v1/worker/gpu/block_table.py), not derived here
+            detail["post_sizing_bytes"] = post_sizing_block_tables(detail, mml)
         return Capacity(True, mml, tokens, conc, top.request_bytes(mml), None, (line,), detail, explain)
 
     def max_batch(self, workers, gpu, cap: Capacity, opts, kv_fmt, model_dtype, ctx: int) -> int:

@@ -381,3 +381,17 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
         BudgetPart("cuda_graphs", "CUDA graphs", graphs, g_src, g_unc),
         BudgetPart("non_torch", "non-torch growth (after vLLM's snapshot)", nt, nt_src, nt_unc),
     ]
+
+
+def post_sizing_block_tables(detail: dict, max_model_len: int) -> int:
+    """Bytes of GPU memory the V1 runner takes after the KV cache is sized and charged nothing: the
+    block tables of the KV cache groups past the first (v1/worker/gpu_model_runner.py
+    may_reinitialize_input_batch, in initialize_kv_cache, rebuilds the input batch with one
+    v1/worker/block_table.py BlockTable per group when there are several; the one group's table
+    built in the runner's __init__ is in the profile). Each: max_num_seqs × cdiv(max_model_len,
+    block_size) × startup.yaml block_table_bytes_per_entry (read in the 0.12.0 wheel). 0 with one group."""
+    groups = detail.get("groups") or []
+    if len(groups) < 2 or not detail.get("max_num_seqs"):
+        return 0
+    per = const("block_table_bytes_per_entry") * detail["max_num_seqs"]
+    return sum(per * -(-max_model_len // g["block_size"]) for g in groups[1:])
