@@ -87,3 +87,19 @@ def test_one_block_kernel_and_a_profile_scaled_by_two_price_as_the_step():
 def test_sweep_with_tp_and_no_gpu_says_what_it_plans():
     with pytest.raises(KvplanError, match="plans the fits on a GPU"):
         kvplan.sweep("llama-3.1-8b", [1024], [1], tp=2)
+
+
+def test_validates_decode_step_is_perfs():
+    """perf.decode_step (what kvplan validate puts beside its measurement) is kvplan perf's decode step: by default
+    one sequence, one GPU, the ideal layout priced as vLLM; and with every argument passed on."""
+    from kvplan.plan import perf
+
+    spec, g = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    s = perf.decode_step(spec, g, 4096)
+    assert s.seconds == kvplan.perf("llama-3.1-8b", "h100", 4096).decode.seconds and s.batch == 1
+    s = perf.decode_step(spec, g, 8192, 16, "fp8", "fp8", "sglang", 2)
+    p = kvplan.perf("llama-3.1-8b", "h100", 8192, 16, tp=2, kv_dtype="fp8", weight_dtype="fp8", engine="sglang")
+    assert (s.seconds, s.batch, s.ctx) == (p.decode.seconds, 16, 8192)
+    assert s.seconds != perf.decode_step(spec, g, 8192, 16, "fp8", "fp8", "vllm", 2).seconds
+    assert s.seconds != perf.decode_step(spec, g, 8192, 16, None, "fp8", "sglang", 2).seconds
+    assert s.seconds != perf.decode_step(spec, g, 8192, 16, "fp8", None, "sglang", 2).seconds
