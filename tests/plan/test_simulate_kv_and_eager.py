@@ -62,8 +62,8 @@ def test_kv_flags_refused_clearly():
 
 def test_eager_and_kv_dtype_reach_sglangs_dp_attention_ranks():
     """mut16c: SGLang's DP attention step (one model per rank) takes --disable-cuda-graph and --kv-dtype as the
-    single engine does, and so does vLLM's DP + EP step: the note (the rank's profile), a slower step without graphs, and a faster one on an FP8
-    cache; a plain run has no eager note, and vLLM's source ends on the flag itself."""
+    single engine does, and so does vLLM's DP + EP step: the note (the rank's profile), a slower step without
+    graphs, and a faster one on an FP8 cache; a plain run has no eager note, and vLLM's source ends on the flag."""
     common = ["qwen3-30b-a3b", "--gpu", "h100", "--engine", "sglang", "--tp", "2", "--dp-size", "2",
               "--enable-dp-attention", *LOAD]
     plain = _json("simulate", *common, "--json")
