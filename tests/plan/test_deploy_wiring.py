@@ -205,3 +205,16 @@ def test_a_ray_search_tells_its_progress_once_for_every_task(monkeypatch):
     told = []
     res = d.search(workload(), tasks, ray_address="ray://h:1", progress=told.append)
     assert told == [4] and (res.tasks, res.workers, res.candidates) == (4, "Ray at ray://h:1", ())
+
+
+def test_sglang_launch_takes_data_parallel_only_with_dp_attention():
+    """mut16c: SGLang has no launch command for vLLM's data-parallel flag, so --dp-size without
+    --enable-dp-attention is refused by default; with it, and with a memory share, the command by hand."""
+    from kvplan.engines.launch import serve_command
+    from kvplan.errors import KvplanError
+
+    with pytest.raises(KvplanError, match="no SGLang launch command for vLLM's data/expert-parallel flags"):
+        serve_command("sglang", "m", 2, data_parallel_size=2)
+    assert serve_command("sglang", "m", 2, data_parallel_size=2, dp_attention=True, gpu_memory_utilization=0.85) == (
+        "python -m sglang.launch_server --model-path m --tp 2 --dp-size 2 --enable-dp-attention "
+        "--mem-fraction-static 0.85")

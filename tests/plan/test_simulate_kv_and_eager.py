@@ -58,3 +58,27 @@ def test_kv_flags_refused_clearly():
     assert r.exit_code == 2 and "--kv-cache-dtype 'fp9' is not one of vllm's names" in r.output
     r = runner.invoke(app, [*base, "--kv-cache-dtype", "fp8", "--kv-dtype", "fp8"])
     assert r.exit_code == 2 and "give --kv-dtype or --kv-cache-dtype, not both" in r.output
+
+
+def test_eager_and_kv_dtype_reach_sglangs_dp_attention_ranks():
+    """mut16c: SGLang's DP attention step (one model per rank) takes --disable-cuda-graph and --kv-dtype as the
+    single engine does, and so does vLLM's DP + EP step: the note (the rank's profile), a slower step without
+    graphs, and a faster one on an FP8 cache; a plain run has no eager note, and vLLM's source ends on the flag."""
+    common = ["qwen3-30b-a3b", "--gpu", "h100", "--engine", "sglang", "--tp", "2", "--dp-size", "2",
+              "--enable-dp-attention", *LOAD]
+    plain = _json("simulate", *common, "--json")
+    eager = _json("simulate", *common, "--disable-cuda-graph", "--json")
+    fp8 = _json("simulate", *common, "--kv-dtype", "fp8", "--json")
+    assert not any(n.startswith("no CUDA graphs") for n in plain["notes"])
+    assert any(n.startswith("no CUDA graphs: sglang's step overhead at its eager") for n in eager["notes"])
+    assert eager["itl_ms"]["mean"] > plain["itl_ms"]["mean"]
+    assert fp8["itl_ms"]["mean"] < plain["itl_ms"]["mean"]
+    common = ["qwen3-30b-a3b", "--gpu", "h100", "--engine", "vllm", "--data-parallel-size", "2",
+              "--enable-expert-parallel", *LOAD]  # vLLM's DP + EP step: the same two flags
+    plain = _json("simulate", *common, "--json")
+    eager = _json("simulate", *common, "--enforce-eager", "--json")
+    fp8 = _json("simulate", *common, "--kv-dtype", "fp8", "--json")
+    assert eager["itl_ms"]["mean"] > plain["itl_ms"]["mean"] > fp8["itl_ms"]["mean"]
+    s = _json("simulate", "llama-3.1-8b", "--gpu", "h100", *LOAD, "--enforce-eager", "--json")
+    assert s["kv_cache"]["source"].startswith("kvplan fit llama-3.1-8b --gpu h100-sxm-80gb --tp 1 --engine vllm "
+                                              "--enforce-eager: ")
