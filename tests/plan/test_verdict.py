@@ -170,3 +170,55 @@ def test_llama_4_scout_8m_on_8_h200_at_095_is_not_fits():
     assert r95.verdict == "at_risk" and r95.judgement.deciding_term == "post_sizing"
     assert r95.capacity.detail["post_sizing_bytes"] == 6 * GiB
     assert r90.verdict == "fits"
+
+
+def test_post_sizing_block_tables_edges_by_hand():
+    """Two groups is the first count with a table after sizing; no max_num_seqs known: none."""
+    from kvplan.engines.vllm.startup import post_sizing_block_tables
+    # 2 groups: the second's table only, 1,024 rows × cdiv(8,388,608, 32) = 262,144 int32 entries = 1 GiB
+    two = [{"block_size": 16}, {"block_size": 32}]
+    assert post_sizing_block_tables({"groups": two, "max_num_seqs": 1024}, 8_388_608) == 1024 * 262_144 * 4 == GiB
+    assert post_sizing_block_tables({"groups": [{"block_size": 16}] * 4}, 8_388_608) == 0
+
+
+def test_after_sizing_answer_states_its_figures():
+    """The after-sizing verdict keeps the request's need and the estimated parts' error, and says
+    its figures: 4 groups, 3 tables past the first of 2 GiB each (6 GiB) against what is left."""
+    groups = [{"block_size": 16}] * 4
+    what = ("post_sizing: after the KV cache is sized vLLM rebuilds its input batch with a block table for each of "
+            "4 KV cache groups (3 × 2.00 GiB = 6.00 GiB more, charged in no budget; gpu_model_runner.py "
+            "may_reinitialize_input_batch, block_table.py BlockTable) against the ")
+
+    def v(extra, unused):
+        cap = Capacity(True, 1000, 0, 0.0, GiB, detail={"bytes_per_block": 0, "groups": groups,
+                                                        "post_sizing_bytes": extra})
+        return judge("vllm", [_unused_stage(unused, GiB // 2)], cap, True)
+    short = v(6 * GiB, 6 * GiB - GiB // 4)  # 0.25 GiB short
+    assert (short.verdict, short.margin_bytes, short.need_bytes, short.uncertainty_bytes) == \
+        ("does_not_fit", -(GiB // 4), GiB, GiB // 2)
+    assert short.why == what + "5.75 GiB the share leaves: short by 0.25 GiB"
+    risk = v(6 * GiB, 7 * GiB)  # 1 GiB to spare, within 2 GiB + 0.5 GiB
+    assert (risk.verdict, risk.margin_bytes, risk.need_bytes, risk.uncertainty_bytes) == \
+        ("at_risk", GiB, GiB, 2 * GiB + GiB // 2)
+    assert risk.why == what + ("7.00 GiB the share leaves: 1.00 GiB to spare, within one group's table and the "
+                               "±0.50 GiB the estimated parts may err")
+    # a total not a multiple of the tables: one table is its whole-byte share (6 GiB + 1 over 3: 2 GiB)
+    odd = v(6 * GiB + 1, 7 * GiB)
+    assert odd.uncertainty_bytes == 2 * GiB + GiB // 2 and type(odd.uncertainty_bytes) is int
+
+
+def test_post_sizing_bytes_only_where_the_v1_runner_runs():
+    """gemma-3-27b has 7 KV cache groups (sliding and full): on vLLM 0.12.0 (V1 runner) 6 tables
+    past the first, 1,024 rows × cdiv(32,768, 16) = 2,048 int32 entries = 8 MiB each, 48 MiB; on
+    0.25.0 the V2 runner takes it (dense) and builds its own tables: none stored; with a drafter
+    on 0.25.0 the runner is not told (kvplan cannot tell), so the V1 figure is kept."""
+    from kvplan.engines.vllm import speculative
+    m, g = catalog.load_model("gemma-3-27b"), catalog.load_gpu("h200-sxm-141gb")
+
+    def detail(ver, sc=None):
+        return fit.fit(m, g, tp=1, engine="vllm", opts=ServeOptions(
+            gpu_memory_utilization=0.95, max_model_len=32_768, vllm_version=ver, speculative_config=sc)).capacity.detail
+    assert detail("0.12.0")["post_sizing_bytes"] == 6 * 1024 * 2048 * 4 == 50_331_648
+    assert "post_sizing_bytes" not in detail("0.25.0")
+    ngram = speculative.parse('{"method":"ngram","num_speculative_tokens":3}')
+    assert detail("0.25.0", ngram)["post_sizing_bytes"] == 50_331_648
