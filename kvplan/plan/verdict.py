@@ -111,7 +111,8 @@ def _post_sizing(v: Verdict, stages, cap) -> Verdict:
     if graphs:
         what.append(f"vLLM captures its CUDA graphs ({graphs / gib:.2f} GiB estimated, ±{g_unc / gib:.2f} GiB, "
                     f"charged in no budget; gpu_worker.py compile_or_warm_up_model, capture_model)")
-    what = f"post_sizing: after the KV cache is sized {' and '.join(what)} against the {left / gib:.2f} GiB the share leaves"
+    what = (f"post_sizing: after the KV cache is sized {' and '.join(what)} against the {left / gib:.2f} GiB "
+            "the share leaves")
     if head < 0:
         return Verdict(DOES_NOT_FIT, min(v.margin_bytes, head), v.need_bytes, v.uncertainty_bytes,
                        "post_sizing", f"{what}: short by {-head / gib:.2f} GiB")
