@@ -1488,7 +1488,8 @@ refused at 1,000,000 tokens on 8 × H200, kvplan "does not fit". Its fit side ho
 Llama-4-Scout at gmu 0.95 on 8 × H200 (vLLM 0.12.0), which ran out of memory warming up its sampler after the
 cache was sized. After round 16's print, seen: the Mistral row moved -24.7 → -5.9 % (the CUDA graphs by release
 and the A10G's CUDA total, session 17, paragraph above), so round 16's held-out row in the table below (3.6 %)
-is in sample, not a held-out figure. The figure to quote is the combined first prints of rounds 1-16: 23 logs with a logged KV
+is in sample, not a held-out figure. The figure to quote is the combined first prints of rounds 1-16: 23 logs
+with a logged KV
 figure, median |error| 5.1 %, 10 of 23 within 5 %, 6 refusals, none called fits. Round 15's held-out half (now
 seen) held no scored row (a Mistral-Small-4-119B refusal on 2 × H100 NVL under KAITO, a TensorRT-engine start-up
 on an 80 GB card). Round 14's held-out half (now seen) held no scored row either
