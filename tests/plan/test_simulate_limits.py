@@ -102,9 +102,9 @@ def test_vllm_refuses_fewer_batched_tokens_than_sequences(llama):
 
 
 def test_fit_at_risk_is_said_beside_the_results():
-    """Llama 3.1 8B on an A10G at 4,096 tokens: fit's margin is within its uncertainty."""
+    """Llama 3.1 8B on an A10G at 16,384 tokens: fit's margin is within its uncertainty."""
     spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("a10g")
-    o = ServeOptions(max_model_len=4096)
+    o = ServeOptions(max_model_len=16384)
     f = fitmod.fit(spec, gpu, engine="vllm", opts=o)
     assert f.verdict == "at_risk"
     lim = sim.engine_limits(spec, gpu, opts=o)
