@@ -42,8 +42,14 @@ that outran it give its rate: 44 requests/s on /v1/chat/completions (gpustack), 
 /v1/completions (kvcached; inference-perf). With ``replicas`` the front ends are taken as one
 queue ``replicas`` times as fast (each replica has its own; routing happens after it here).
 
+Async scheduling (vLLM ≥ 0.14's default, ``limits.ASYNC_SCHEDULING``; ``Limits.async_scheduling``):
+the engine core schedules step k+1 while step k runs, so a request that reaches the scheduler while
+a step runs with requests running is first scheduled in the step after the next one; an idle engine
+schedules it at once (scheduler.py ``Replica.lag``). Its effect on the step's own time (no CPU gap
+between steps) is the step model's.
+
 Simplifications, each on the side stated: a request's output length is known (``max_tokens`` =
-``ignore_eos``, as benchmarks run); async scheduling and CUDA-graph padding are not modelled;
+``ignore_eos``, as benchmarks run); CUDA-graph padding is not modelled;
 running requests are taken as decodes first then prefills (vLLM's admission order gives that
 order except after unusual preemption patterns); two requests that compute the same prefix
 block at once keep separate copies and only the first is cached (vLLM caches both; a later hit
