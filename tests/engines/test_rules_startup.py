@@ -359,6 +359,25 @@ def test_graphs_after_sizing_by_release():
                                                                        ServeOptions(vllm_version="0.22.0"))
 
 
+def test_graphs_with_a_drafter_on_a_v2_release_stay_in_the_budget():
+    """Qwen3-8B on vLLM 0.23.0 runs the V2 runner (startup.yaml model_runner), which estimates no
+    graphs: none in the budget, the fitted 697,932,185 (±1,320,702,443) after sizing. With an ngram
+    drafter kvplan cannot tell the runner (model_runner None), so the budget keeps the estimate (the
+    cautious side) and nothing is checked after sizing."""
+    from kvplan.engines.vllm import speculative
+
+    m, h100 = catalog.load_model("qwen3-8b"), catalog.load_gpu("h100")
+    ngram = speculative.parse('{"method":"ngram","num_speculative_tokens":3}')
+    est = (697_932_185, 1_320_702_443)
+
+    def both(sc):
+        o = ServeOptions(vllm_version="0.23.0", speculative_config=sc)
+        g = next(p for p in startup.overheads(m, h100, _Cfg, o, 1, 1) if p.key == "cuda_graphs")
+        return (g.bytes, g.uncertainty), startup.graphs_after_sizing(m, o)
+    assert both(None) == ((0, 0), est)
+    assert both(ngram) == (est, (0, 0))
+
+
 def test_sampler_v2_by_hand():
     """The V2 runner's one dummy pass (vLLM 0.22.0 to 0.27.1: bf16 logits 2 + their float32 copy 4
     bytes a logit), Llama-3.1-8B, 256 rows, 8,192 tokens: 256 × 128,256 × 6 = 197,001,216; gumbel's

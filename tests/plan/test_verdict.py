@@ -203,6 +203,8 @@ def test_after_sizing_graphs_against_what_the_share_leaves():
     both = judge("vllm", [_unused_stage(2 * GiB + g, GiB // 2)], cap2, True)
     assert (both.verdict, both.margin_bytes, both.uncertainty_bytes) == ("at_risk", 0, GiB + GiB // 2 + gu)
     assert "2 × 1.00 GiB = 2.00 GiB more" in both.why and " and vLLM captures its CUDA graphs" in both.why
+    assert both.why.endswith(": 0.00 GiB to spare, within one group's table and the ±0.50 GiB the estimated parts "
+                             "may err and the ±1.23 GiB the graphs' estimate may err")
     assert judge("vllm", [_unused_stage(2 * GiB + g - 1, GiB // 2)], cap2, True).verdict == "does_not_fit"
 
 
