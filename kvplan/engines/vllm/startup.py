@@ -371,7 +371,6 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
     """The non-KV parts vLLM charges inside its share, for one rank, each with its uncertainty."""
     fitted = "fitted on the fit half of the start-up logs (engines/vllm/startup.yaml)"
     unc = const("activation_non_torch_uncertainty_bytes")
-    v2 = False
     if opts.activation_bytes is not None:
         act, act_src, act_unc = opts.activation_bytes, "--activation-memory", 0
     else:
