@@ -665,6 +665,7 @@ def _headline(s: dict, doc: dict) -> list[str]:
         "H20 by 36.1 % under SGLang and 52.3 % under plain Transformers, most for FP8 under Transformers (−69.2 %), a path "
         "the page itself calls slow. Nothing was changed for any of them."),
         "",
+        *_round15_fit_side_after(s),
     ]
 
 
@@ -735,11 +736,44 @@ def _round14_fit_side_after() -> list[str]:
         f"dstack's 0.6.x runs): {v6['base_ms']:g} ms a step, {v6['per_layer_us_graphs']:g} us a layer "
         f"({v6['per_layer_us_eager']:g} eager), fit median {100 * v6['fit_median_abs_error']:.1f} %; `vllm_v0` keeps "
         "0.2.5–0.5.x (vLLM PR rows of early 2024). Plain Transformers (the model's own modules, unfused) runs "
-        "`hf_plain` (benchmarks/published/engine_profiles.yaml), fitted on Qwen's 48 Transformers rows: "
-        f"{hp['per_layer_us_eager']:g} us a layer of Python, {hp['base_ms']:g} ms a step, int4 / int8 dequantization "
-        f"factors {hp['dequant']['int4']['factor']:g} / {hp['dequant']['int8']['factor']:g} (the quantized "
-        "modules' own per-call cost priced as weight streaming: no term of its own), fit median "
-        f"{100 * hp['fit_median_abs_error']:.1f} %; `hf` stays AutoAWQ's fused modules.",
+        "`hf_plain` (benchmarks/published/engine_profiles.yaml), fitted on Qwen's 48 Transformers rows: 545 us a "
+        "layer of Python, 3.55 ms a step, int4 / int8 dequantization factors 3.5 / 3.05 (the quantized modules' own "
+        "per-call cost priced as weight streaming: no term of its own), fit median 16.9 % (session 16's fit; refitted "
+        f"in session 17 with round 15's rows, {hp['fit_rows']} in all: the headline's section); `hf` stays AutoAWQ's "
+        "fused modules.",
+        "",
+    ]
+
+
+def _round15_fit_side_after(s: dict) -> list[str]:
+    """Session 17 on round 15's fit-side source (after its print; in-sample): which rows entered the fit, which stay
+    out and why (benchmarks/published/not_fitted.yaml), hf_plain's refit, and the source's figures today."""
+    from kvplan.plan.latency import tables
+
+    hp = tables.load("fitted")["engines"]["hf_plain"]
+    srcs = split()[0]["round15"]["fit_sources"]
+    part = [r for r in s["_rows"] if r["doc"] in srcs]
+    fitted = [r for r in part if r["id"] not in NOT_FITTED]
+    by = "; ".join(f"{k}: {_cell(stats([r for r in part if r['engine'] == k]))}"
+                   for k in sorted({r["engine"] for r in part}))
+    return [
+        "Since the print (session 17, after it; the fit side, so in-sample now): of the Qwen3 page's "
+        f"{len(part)} rows, the {len(fitted)} plain-Transformers rows of the dense models in bfloat16, AWQ and "
+        "GPTQ-Int8 are fitted on `hf_plain`, with Qwen2.5's 48, and plain Transformers' decode step now pays for its "
+        "K/V cache copy (engines.yaml `kv_cache_append: concat`: `DynamicCache.update` appends by `torch.cat`, so "
+        "each step reads and writes the whole cache once more): "
+        f"{hp['base_ms']:g} ms a step, {hp['per_layer_us_eager']:g} us a layer, int4 / int8 factors "
+        f"{hp['dequant']['int4']['factor']:g} / {hp['dequant']['int8']['factor']:g}, fit median "
+        f"{100 * hp['fit_median_abs_error']:.1f} % over {hp['fit_rows']} rows. The other "
+        f"{len(part) - len(fitted)} stay out of the fit, each with its reason and source in "
+        "`benchmarks/published/not_fitted.yaml`: Transformers 4.51.3's FP8 linear syncs the host after every "
+        "linear, its Qwen3-MoE block loops in Python over all 128 experts, SGLang 0.4.6.post1 runs GPTQ MoE layers "
+        "through vLLM 0.7.2's Marlin MoE kernel, and SGLang's other H20 rows are slower than priced by a cost that "
+        "grows with the weight bytes (bfloat16: 1.36 TB/s at the margin from Qwen3-8B to 32B, 0.34 of the catalog's "
+        "4.0 TB/s; no H20 kernel table), which per-step constants cannot hold (fitted into `sglang`, its fit median "
+        "went from 18.0 % to 26.3 %; not kept). SGLang 0.4.6.post1 runs the kernels the `sglang` profile prices "
+        "(FA3 on Hopper for Qwen3, CUDA-graph decode, the overlap scheduler), so it has no profile of its own. The "
+        f"source today: all {_cell(stats(part))}; by engine {by}; the fitted rows {_cell(stats(fitted))}.",
         "",
     ]
 
@@ -1957,7 +1991,8 @@ def _in_sample(s: dict) -> list[str]:
              "round 14's, Qwen's Qwen2.5 speed benchmark page (vLLM 0.6.3 and Transformers on A100), likewise not fitted for "
              "its first print, fitted since session 16 on two profiles of their own, `vllm_v06` and `hf_plain`; "
              "round 15's, Qwen's Qwen3 speed benchmark page (SGLang 0.4.6.post1 and Transformers on H20), not fitted "
-             "for its first print (deferred in not_fitted.yaml))")):
+             "for its first print, its dense plain-Transformers rows in bfloat16, AWQ and GPTQ-Int8 fitted on `hf_plain` "
+             "since session 17, the rest left out by their reasons in not_fitted.yaml)")):
         x = s[side]
         ph = x["breakdowns"]["phase"]
         out += [title, "",

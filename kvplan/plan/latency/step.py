@@ -42,6 +42,10 @@ class OpLatency(Roofline):
         self.ep, self.dp = ep, moe.check_expert_parallel(self.spec, tp, ep)  # EP = tp × DP ranks
         self.prof = Profile(gpu, engine, cuda_graphs)
         self.act_quant = act_quant or self.prof.eng.get("fp8_activations")
+        # decode steps that append each layer's new K/V by concatenation (engines.yaml ``kv_cache_append: concat``,
+        # with its source: transformers' DynamicCache.update, torch.cat): the cache is read and written once more a
+        # step beside the attention kernel's read, 2 x the K/V the step's attention reads, priced with the K/V write
+        self.kv_concat = self.prof.eng.get("kv_cache_append") == "concat"
         self.engine = self.prof.engine
         rank = self.spec.shard(tp)
         h = self.hidden = rank.hidden_size
@@ -202,8 +206,13 @@ class OpLatency(Roofline):
             t += chunk_kv / (p.bw * p.mem_eff)
             ops.append((f"prefill attention (causal, {isl:,.0f} tokens)", a * t, "compute", src))
         if write_state:
-            ops.append(("K/V write and recurrent state", write_state / (p.bw * p.mem_eff), "memory",
-                        p.mem_source))
+            if self.kv_concat and decodes:
+                ops.append(("K/V write, recurrent state and cache concatenation (torch.cat)",
+                            write_state / (p.bw * p.mem_eff), "memory",
+                            f"{p.mem_source}; cache copy: {p.eng['kv_cache_append_source']}"))
+            else:
+                ops.append(("K/V write and recurrent state", write_state / (p.bw * p.mem_eff), "memory",
+                            p.mem_source))
         t, nbytes, calls, src = comm.seconds(p, self.tp, rows, self.spec.hidden_size, self.act_bytes, self.spec)
         if calls:
             ops.append((f"all-reduce ({calls} × {nbytes:,} bytes)", t, "comm", src))
@@ -276,7 +285,7 @@ class OpLatency(Roofline):
         out = []
         for b, (mem, comp, comm_s, over), a in zip(batches, parts, atts):
             mem += a_scale * a
-            ws = b * written + 2 * b * sps
+            ws = b * written + 2 * b * sps + (2 * b * read if self.kv_concat else 0)
             if ws:
                 mem += ws / bwm
             out.append((mem + comp + comm_s + over, "compute" if comp > mem else "memory"))
@@ -314,10 +323,11 @@ class OpLatency(Roofline):
         seqs = decodes + len(chunks)
         if seqs == 0:
             return super()._mixed(chunks, decodes, kv_read, kv_write, attn, ctx_max, seconds)
+        copy = 2 * kv_read if self.kv_concat and decodes else 0  # the decodes' caches copied by torch.cat
         if seconds:
-            t = self.seconds(rows, seqs, decodes, kv_read, attn, chunk_kv, chunk_flops, isl, write + state)
+            t = self.seconds(rows, seqs, decodes, kv_read, attn, chunk_kv, chunk_flops, isl, write + state + copy)
             return t if self.profile_scale == 1.0 else t * self.profile_scale
-        ops = self.price(rows, seqs, decodes, kv_read, attn, chunk_kv, chunk_flops, isl, write + state)
+        ops = self.price(rows, seqs, decodes, kv_read, attn, chunk_kv, chunk_flops, isl, write + state + copy)
         if self.profile_scale != 1.0:
             ops = [(n, t * self.profile_scale, b, f"{src}; {self.profile_label}") for n, t, b, src in ops]
         phase = "decode" if not chunks else ("prefill" if not decodes else "mixed")
