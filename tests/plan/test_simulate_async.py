@@ -105,3 +105,10 @@ def test_v0_and_sglang_replicas_do_not_take_vllms_async_rule(llama):
     assert _replicas(lim(True), rf, 1, 0, None)[0].lag is True
     sg = sim.Limits("sglang", 1, 100_000, 256, 8192, 131072, True, {"num_blocks": "test"}, async_scheduling=True)
     assert _replicas(sg, OpLatency(spec, gpu, engine="sglang"), 1, 0, None)[0].lag is False
+
+
+def test_the_reason_async_scheduling_is_off_names_the_runs_version_as_stated():
+    """The source a run before 0.14.0 gets: its version as the run states it (not the parsed triple),
+    then ASYNC_SCHEDULING's own source."""
+    why = for_engine_version(lim(True), "v0.10.1.1 (V1)").sources["async_scheduling"]
+    assert why == f"vLLM v0.10.1.1: before 0.14.0 async scheduling is off by default ({ASYNC_SCHEDULING['source']})"
