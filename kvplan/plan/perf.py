@@ -185,7 +185,11 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
     of tp × DP ranks (``batch`` its DP rank's sequences), priced per operation only."""
     positive("--ctx", ctx)
     positive("--data-parallel-size", data_parallel_size)
+    from .. import engines
     from .parallel import engine_flags
+
+    engine = str(engine).strip().lower()
+    engines.get(engine)  # an unknown name is refused, not priced and planned as vLLM
 
     engine_flags(engine, expert_parallel=enable_expert_parallel)  # SGLang's experts: --ep-size, not this
     ep = tp * data_parallel_size if enable_expert_parallel else 1

@@ -1,0 +1,30 @@
+"""Session 17's walk as a new user at 80 columns: what it found, each checked through the CLI."""
+import pytest
+from typer.testing import CliRunner
+
+from kvplan.cli import app
+
+runner = CliRunner()
+
+
+def run(*args, width=80):
+    return runner.invoke(app, list(args), env={"COLUMNS": str(width), "NO_COLOR": "1", "TERM": "dumb"})
+
+
+# `kvplan perf llama-3.1-8b --gpu h100 --ctx 4096 --engine foo --batch-table` printed vLLM's batch
+# table, exit 0: an unknown --engine was priced and planned as vLLM without a word; so was
+# --engine SGLang (fit and size take the name in any case).
+def test_perf_refuses_an_unknown_engine():
+    from kvplan import api
+    from kvplan.errors import KvplanError
+
+    with pytest.raises(KvplanError, match="unknown engine 'foo'"):
+        api.perf("llama-3.1-8b", "h100", 4096, engine="foo")
+    for extra in ([], ["--batch-table"], ["--json"]):
+        r = run("perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4096", "--engine", "foo", *extra)
+        assert r.exit_code == 2 and r.output == (
+            "kvplan: error: unknown engine 'foo'; known: ideal, hf, hf-static, vllm, sglang, trtllm, llamacpp\n")
+    same = [run("perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4096", "--engine", e, "--batch-table")
+            for e in ("sglang", "SGLang")]
+    assert same[0].exit_code == 0 and same[0].output == same[1].output
+    assert "sglang's memory plan fits" in same[1].output
