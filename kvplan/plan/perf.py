@@ -321,6 +321,7 @@ def step_model(spec: ModelSpec, gpu: GpuSpec, tp: int = 1, kv_dtype: str | None 
     from .latency import tables
     from .latency.step import OpLatency
 
+    engine = str(engine).strip().lower()  # as engines.get reads it: --engine SGLang is SGLang's profile
     if _ALIASES.get(engine, engine) not in tables.load("engines"):
         engine = "vllm"
     return OpLatency(spec, gpu, tp, kv_dtype, weight_dtype, engine=engine, ep=ep)

@@ -31,6 +31,7 @@ def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None]
     from ..engines.base import cache_bytes
 
     tp_needs_gpu(tp, gpu, "the fits")
+    engine = None if engine is None else str(engine).strip().lower()  # as engines.get reads it
     layout = engine or "ideal"
     fit_engine = engine or "vllm"
     eng_base = engines.get(layout)

@@ -28,3 +28,13 @@ def test_perf_refuses_an_unknown_engine():
             for e in ("sglang", "SGLang")]
     assert same[0].exit_code == 0 and same[0].output == same[1].output
     assert "sglang's memory plan fits" in same[1].output
+
+
+# `kvplan sweep llama-3.1-8b --ctx 4K --batch 99 --gpu h100 --engine SGLang` priced the decode step
+# with vLLM's latency profile (32.87 ms) where --engine sglang gives SGLang's (26.40 ms): the step
+# model's engine was matched case-sensitively and fell back to vLLM; the fits column was SGLang's.
+def test_sweep_prices_the_engine_named_in_any_case():
+    args = ["sweep", "llama-3.1-8b", "--ctx", "4K", "--batch", "1,99", "--gpu", "h100", "--json"]
+    lower, mixed = run(*args, "--engine", "sglang"), run(*args, "--engine", "SGLang")
+    assert lower.exit_code == 0 and mixed.exit_code == 0
+    assert lower.stdout == mixed.stdout
