@@ -69,6 +69,24 @@ def _default_engine(model: str, default: str) -> str:
     return "llamacpp" if model.strip().lower().endswith(".gguf") else default
 
 
+EAGER_HELP = "vLLM: no CUDA graphs (no graph memory; the eager step overhead in simulate)"
+NO_GRAPHS_HELP = "SGLang: no CUDA graphs (the eager step overhead in simulate)"
+
+
+def _eager(engine: str, enforce_eager: bool, disable_cuda_graph: bool) -> bool:
+    """No CUDA graphs, spelled as the engine modelled spells it: vLLM's --enforce-eager, SGLang's
+    --disable-cuda-graph. The other engine's spelling is refused with the right one, as
+    plan/parallel.engine_flags refuses the parallelism flags (an engine rejects a flag it lacks)."""
+    e = str(engine).strip().lower()
+    if enforce_eager and e == "sglang":
+        raise KvplanError("--enforce-eager is vLLM's flag; SGLang's is --disable-cuda-graph")
+    if disable_cuda_graph and e != "sglang":
+        raise KvplanError("--disable-cuda-graph is SGLang's flag; " + ("vLLM's is --enforce-eager" if e == "vllm" else
+                                                                      f"the {e} plan would ignore it (give --engine "
+                                                                      "sglang)"))
+    return enforce_eager or disable_cuda_graph
+
+
 def _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel=None,
                    kv_unified=False, **more):
     from .. import api

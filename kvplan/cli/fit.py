@@ -7,9 +7,9 @@ from typing import Optional
 import typer
 
 from .root import app
-from .common import (FORMAT_HELP, MODEL_HELP, PARALLEL_HELP, UNIFIED_HELP, WIDE_HELP, _complete_gpu, _complete_model,
-                     _count, _default_engine, _format, _fraction, _json, _llamacpp_opts, _load,
-                     _note_llamacpp_flags, _run, _show, _size, _whole)
+from .common import (EAGER_HELP, FORMAT_HELP, MODEL_HELP, NO_GRAPHS_HELP, PARALLEL_HELP, UNIFIED_HELP, WIDE_HELP,
+                     _complete_gpu, _complete_model, _count, _default_engine, _eager, _format, _fraction, _json,
+                     _llamacpp_opts, _load, _note_llamacpp_flags, _run, _show, _size, _whole)
 
 
 @app.command()
@@ -38,7 +38,8 @@ def fit(
                                              help="tokens per KV block (vLLM picks by backend; SGLang's --page-size, 1)"),
     max_num_batched_tokens: Optional[str] = typer.Option(None, "--max-num-batched-tokens"),
     max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs"),
-    enforce_eager: bool = typer.Option(False, "--enforce-eager", help="no CUDA graphs (no graph memory)"),
+    enforce_eager: bool = typer.Option(False, "--enforce-eager", help=EAGER_HELP),
+    disable_cuda_graph: bool = typer.Option(False, "--disable-cuda-graph", help=NO_GRAPHS_HELP),
     engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
                                                  help="vLLM: the release whose start-up is planned (as "
                                                       "check-log reads a log's); default kvplan's, 0.33"),
@@ -122,7 +123,8 @@ def fit(
             kv_cache_memory=_size("--kv-cache-memory", kv_cache_memory),
             block_size=opt_count("--block-size", block_size),
             max_num_batched_tokens=opt_count("--max-num-batched-tokens", max_num_batched_tokens),
-            max_num_seqs=opt_count("--max-num-seqs", max_num_seqs), enforce_eager=enforce_eager,
+            max_num_seqs=opt_count("--max-num-seqs", max_num_seqs),
+            enforce_eager=_eager(engine or _default_engine(model, "vllm"), enforce_eager, disable_cuda_graph),
             activation_bytes=_size("--activation-memory", activation_memory),
             cuda_graph_bytes=_size("--cuda-graph-memory", cuda_graph_memory),
             non_torch_bytes=_size("--non-torch-memory", non_torch_memory))

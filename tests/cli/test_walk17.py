@@ -38,3 +38,59 @@ def test_sweep_prices_the_engine_named_in_any_case():
     lower, mixed = run(*args, "--engine", "sglang"), run(*args, "--engine", "SGLang")
     assert lower.exit_code == 0 and mixed.exit_code == 0
     assert lower.stdout == mixed.stdout
+
+
+def _json(*args):
+    import json
+
+    r = run(*args)
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+LOAD = ["--rate", "1", "--prompt-tokens", "100", "--output-tokens", "10", "--requests", "3"]
+
+
+# `kvplan simulate llama-3.1-8b --gpu h100 --max-num-seqs 64 ...` said "KV cache per replica: 27,939
+# blocks ... (kvplan fit llama-3.1-8b --gpu h100-sxm-80gb --tp 1 --engine vllm: num_gpu_blocks 27,940
+# ...)", but that fit command prints 27,185 blocks (434,960 tokens): --max-num-seqs (which sizes vLLM's
+# profile run), --max-num-batched-tokens, --max-model-len and --speculative-config (the drafter's
+# memory) were left out of the command it names. Each named command now gives simulate's own pool.
+@pytest.mark.parametrize("engine, extra", [
+    ("vllm", ["--max-num-seqs", "64"]),
+    ("vllm", ["--max-num-batched-tokens", "2048", "--max-model-len", "8192"]),
+    ("vllm", ["--speculative-config", '{"method":"eagle3","num_speculative_tokens":3}', "--acceptance", "0.5"]),
+    ("vllm", ["--enforce-eager", "--gpu-memory-utilization", "0.8"]),
+    ("sglang", ["--disable-cuda-graph", "--max-num-seqs", "64"]),
+])
+def test_simulate_names_the_fit_command_that_gives_its_pool(engine, extra):
+    import shlex
+
+    s = _json("simulate", "llama-3.1-8b", "--gpu", "h100", "--engine", engine, *LOAD, *extra, "--json")
+    cmd = s["kv_cache"]["source"].split(": ")[0]
+    words = shlex.split(cmd)
+    assert words[:2] == ["kvplan", "fit"]
+    f = _json(*words[1:], "--json")
+    assert f["kv_cache_tokens"] == s["kv_cache"]["fit_tokens"], cmd
+
+
+# `kvplan simulate --engine sglang --enforce-eager` was taken (and `fit --engine sglang --enforce-eager`,
+# whose plan simulate's named fit command repeated): flag names follow the engine modelled, vLLM's
+# --enforce-eager, SGLang's --disable-cuda-graph; the other's spelling is one line naming the right one.
+@pytest.mark.parametrize("command", ["simulate", "fit"])
+def test_no_cuda_graphs_is_spelled_as_the_engine_spells_it(command):
+    base = [command, "llama-3.1-8b", "--gpu", "h100", *(LOAD if command == "simulate" else ["--ctx", "4096"])]
+    r = run(*base, "--engine", "sglang", "--enforce-eager")
+    assert r.exit_code == 2 and r.output == (
+        "kvplan: error: --enforce-eager is vLLM's flag; SGLang's is --disable-cuda-graph\n")
+    for engine in ([], ["--engine", "vllm"]):
+        r = run(*base, *engine, "--disable-cuda-graph")
+        assert r.exit_code == 2 and r.output == (
+            "kvplan: error: --disable-cuda-graph is SGLang's flag; vLLM's is --enforce-eager\n")
+    assert run(*base, "--engine", "sglang", "--disable-cuda-graph").exit_code == 0
+    assert run(*base, "--engine", "vllm", "--enforce-eager").exit_code == 0
+    if command == "fit":
+        r = run(*base, "--engine", "trtllm", "--disable-cuda-graph")
+        assert r.exit_code == 2 and r.output == (
+            "kvplan: error: --disable-cuda-graph is SGLang's flag; the trtllm plan would ignore it (give --engine "
+            "sglang)\n")
