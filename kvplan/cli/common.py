@@ -60,7 +60,7 @@ def _load(model: str):
     notes: list[str] = []
     spec = api.load_model(model, notes)
     for n in notes:
-        sys.stderr.write(f"kvplan: note: {n}\n")
+        _say("note", n)
     return spec
 
 
@@ -112,8 +112,8 @@ def _note_llamacpp_flags(engine: str, cache_type_k, cache_type_v, ubatch_size, s
                                   ("--parallel", parallel), ("--kv-unified", kv_unified)) if v]
     if given:
         what = "is a llama.cpp option" if len(given) == 1 else "are llama.cpp options"
-        sys.stderr.write(f"kvplan: note: {', '.join(given)} {what}; the {engine} layout ignores "
-                         f"{'it' if len(given) == 1 else 'them'} (--engine llamacpp uses them)\n")
+        _say("note", f"{', '.join(given)} {what}; the {engine} layout ignores "
+                     f"{'it' if len(given) == 1 else 'them'} (--engine llamacpp uses them)")
 
 
 PARALLEL_HELP = "llama.cpp: slots (llama-server --parallel; default one per sequence, --batch)"
@@ -133,6 +133,17 @@ def _width() -> int:
         return os.get_terminal_size(sys.stdout.fileno()).columns if sys.stdout.isatty() else 80
     except (OSError, ValueError):
         return 80
+
+
+def _say(kind: str, text: str) -> None:
+    """A note, warning or "at risk" line on stderr, folded to the terminal's width (80 when not a
+    terminal) with its continuation indented; words (a path, a URL) are kept whole. An error stays
+    one line (``_fail``): a script reads it whole."""
+    import textwrap
+
+    lines = textwrap.wrap(f"kvplan: {kind}: {text}", _width(), subsequent_indent="  ", break_long_words=False,
+                          break_on_hyphens=False)
+    sys.stderr.write("\n".join(lines) + "\n")
 
 
 def _show(parts, fmt: str = "table", wide: bool = False) -> None:

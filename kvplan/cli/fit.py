@@ -1,7 +1,6 @@
 """kvplan fit: what fits on one GPU or several."""
 from __future__ import annotations
 
-import sys
 from typing import Optional
 
 import typer
@@ -9,7 +8,7 @@ import typer
 from .root import app
 from .common import (EAGER_HELP, FORMAT_HELP, MODEL_HELP, NO_GRAPHS_HELP, PARALLEL_HELP, UNIFIED_HELP, WIDE_HELP,
                      _complete_gpu, _complete_model, _count, _default_engine, _eager, _format, _fraction, _json,
-                     _llamacpp_opts, _load, _note_llamacpp_flags, _run, _show, _size, _whole)
+                     _llamacpp_opts, _load, _note_llamacpp_flags, _run, _say, _show, _size, _whole)
 
 
 @app.command()
@@ -168,7 +167,7 @@ def fit(
         from ..plan.verdict import EXIT  # 0 fits, 1 does not fit, 3 at risk (docs/commands/fit.md)
 
         if r.verdict == "at_risk":
-            sys.stderr.write(f"kvplan: at risk: {r.judgement.why}\n")
+            _say("at risk", r.judgement.why)
         if EXIT[r.verdict]:
             raise typer.Exit(EXIT[r.verdict])
 

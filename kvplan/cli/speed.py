@@ -9,7 +9,7 @@ import typer
 from ..errors import KvplanError
 from .root import app
 from .common import (FORMAT_HELP, WIDE_HELP, _count, _format, _json, _load, _number,
-                     _run, _show)
+                     _run, _say, _show)
 
 
 @app.command()
@@ -72,7 +72,7 @@ def perf(
                      enable_expert_parallel=enable_expert_parallel)
         for w in r.notes:
             if w.startswith("ctx "):
-                sys.stderr.write(f"kvplan: warning: {w}\n")
+                _say("warning", w)
         if f == "json":
             return _json(render_perf.perf_json(r, explain))
         _show(render_perf.perf_table(r, spec, explain), f, wide)
@@ -201,11 +201,11 @@ def _warn_beyond_context(specs, ctx: int, opts) -> None:
         limit = opts.max_model_len or spec.max_context
         if limit and ctx > limit:
             what = "--max-model-len" if opts.max_model_len else f"{spec.name}'s max context"
-            sys.stderr.write(f"kvplan: warning: ctx {ctx:,} is beyond {what} ({limit:,})\n")
+            _say("warning", f"ctx {ctx:,} is beyond {what} ({limit:,})")
 
 
 def _note_fit_engine(engine, gpu) -> None:
     """Say which plan the max batch / fits column follows when it is not the bytes' layout."""
     if gpu is not None and engine is None:
         # one line within 80 columns; --engine plans both in one engine
-        sys.stderr.write("kvplan: note: bytes: ideal layout; max batch and fits: vLLM's plan, as in fit\n")
+        _say("note", "bytes: ideal layout; max batch and fits: vLLM's plan, as in fit")

@@ -94,3 +94,23 @@ def test_no_cuda_graphs_is_spelled_as_the_engine_spells_it(command):
         assert r.exit_code == 2 and r.output == (
             "kvplan: error: --disable-cuda-graph is SGLang's flag; the trtllm plan would ignore it (give --engine "
             "sglang)\n")
+
+
+# `kvplan fit llama-3.1-8b --gpu rtx-3090 --max-model-len 29000` wrote its "kvplan: at risk: ..." line
+# on stderr in 243 columns at an 80-column terminal (as were long notes and warnings); it is folded to
+# the width with an indented continuation, a word (path, URL) kept whole. Errors stay one line.
+def test_at_risk_notes_and_warnings_fold_to_the_width():
+    import subprocess
+    import sys
+
+    env = {**__import__("os").environ, "COLUMNS": "80"}
+    p = subprocess.run([sys.executable, "-m", "kvplan", "fit", "llama-3.1-8b", "--gpu", "rtx-3090",
+                        "--max-model-len", "29000"], capture_output=True, text=True, timeout=120, env=env)
+    assert p.returncode == 3
+    lines = p.stderr.splitlines()
+    assert len(lines) > 1 and lines[0].startswith("kvplan: at risk: the margin of ")
+    assert all(len(l) <= 80 for l in lines) and all(l.startswith("  ") for l in lines[1:]), p.stderr
+    assert " ".join(l.strip() for l in lines).endswith("(engines/vllm/startup.yaml))")
+    r = run("perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "100000000", "--no-cache-compare", width=60)
+    warn = [l for l in r.stderr.splitlines() if l.startswith("kvplan: warning:")]
+    assert warn and all(len(l) <= 60 for l in r.stderr.splitlines()), r.stderr
