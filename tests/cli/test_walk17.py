@@ -114,3 +114,17 @@ def test_at_risk_notes_and_warnings_fold_to_the_width():
     r = run("perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "100000000", "--no-cache-compare", width=60)
     warn = [l for l in r.stderr.splitlines() if l.startswith("kvplan: warning:")]
     assert warn and all(len(l) <= 60 for l in r.stderr.splitlines()), r.stderr
+
+
+# `kvplan check-log` of an SGLang log put kvplan's pool as "49.97 GB" beside SGLang's "4.00 + 4.00 GB":
+# SGLang's GB is GiB (mem_cache/memory_pool.py, GB = 1024**3), and kvplan's own figure, 53,652,357,120
+# bytes (409,335 tokens × 131,072), is 53.65 GB: it is said in GiB, and a note says what the engine's "GB" is.
+def test_check_log_says_gib_where_the_engine_prints_gb():
+    r = run("check-log", "tests/data/logs/sglang_0.5.23_llama-3.1-8b_8gib-pool.log", "--gpu", "h100")
+    assert r.exit_code == 0, r.output
+    row = next(l for l in r.stdout.splitlines() if l.startswith("KV pool K + V"))
+    assert "│ 4.00 + 4.00 GB │ 49.97 GiB │" in row
+    assert 409_335 * 131_072 == 53_652_357_120  # 49.97 GiB, 53.65 GB
+    assert "note: SGLang's \"GB\" is GiB (2^30 bytes), as kvplan's column says" in r.stdout
+    r = run("check-log", "tests/data/logs/vllm_0.15.1_a100-40gb_llama-3.1-8b.log", "--gpu", "a100-sxm-40gb")
+    assert r.exit_code == 0 and "\"GB\" is GiB" not in r.stdout  # vLLM V1 prints GiB itself
