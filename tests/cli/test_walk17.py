@@ -128,3 +128,22 @@ def test_check_log_says_gib_where_the_engine_prints_gb():
     assert "note: SGLang's \"GB\" is GiB (2^30 bytes), as kvplan's column says" in r.stdout
     r = run("check-log", "tests/data/logs/vllm_0.15.1_a100-40gb_llama-3.1-8b.log", "--gpu", "a100-sxm-40gb")
     assert r.exit_code == 0 and "\"GB\" is GiB" not in r.stdout  # vLLM V1 prints GiB itself
+
+
+# `kvplan sweep llama-3.1-8b --ctx 4K --weight-dtype fp3` printed its table, exit 0: without --gpu no
+# column reads the weights, so the option (even an unknown format) was dropped without a word. It is
+# refused as --tp is there, naming --gpu.
+def test_sweep_refuses_a_weight_format_without_a_gpu():
+    import kvplan
+    from kvplan.errors import KvplanError
+
+    for fmt in ("fp3", "fp8"):
+        r = run("sweep", "llama-3.1-8b", "--ctx", "4K", "--weight-dtype", fmt)
+        assert r.exit_code == 2 and r.output == (
+            "kvplan: error: --weight-dtype prices the fits and the decode step on a GPU; give --gpu (the bytes are "
+            "the KV cache's only)\n")
+    with pytest.raises(KvplanError, match="give gpu"):
+        kvplan.sweep("llama-3.1-8b", [4096], weight_dtype="fp8")
+    with_gpu = run("sweep", "llama-3.1-8b", "--ctx", "4K", "--weight-dtype", "fp8", "--gpu", "h100", "--json")
+    plain = run("sweep", "llama-3.1-8b", "--ctx", "4K", "--gpu", "h100", "--json")
+    assert with_gpu.exit_code == 0 and with_gpu.stdout != plain.stdout  # read there: the step, the budget
