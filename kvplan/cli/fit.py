@@ -5,6 +5,7 @@ from typing import Optional
 
 import typer
 
+from ..errors import KvplanError
 from .root import app
 from .common import (EAGER_HELP, FORMAT_HELP, MODEL_HELP, NO_GRAPHS_HELP, PARALLEL_HELP, UNIFIED_HELP, WIDE_HELP,
                      _complete_gpu, _complete_model, _count, _default_engine, _eager, _format, _fraction, _json,
@@ -56,8 +57,9 @@ def fit(
     lengths: Optional[str] = typer.Option(None, "--lengths",
                                           help="your traffic: uniform:A-B, normal:MEAN,STD, lognormal:MEDIAN,SIGMA, "
                                                "or a file of lengths (or CSV prompt_tokens,output_tokens)"),
-    requests: str = typer.Option("1000", "--requests", help="requests sampled from a --lengths distribution"),
-    seed: str = typer.Option("0", "--seed", help="seed for sampling --lengths"),
+    requests: Optional[str] = typer.Option(None, "--requests", help="requests sampled from a --lengths "
+                                           "distribution (default 1000)"),
+    seed: Optional[str] = typer.Option(None, "--seed", help="seed for sampling --lengths (default 0)"),
     shared_prefix: str = typer.Option("0", "--shared-prefix", help="prompt tokens common to every request"),
     kv_offloading_size: Optional[str] = typer.Option(None, "--kv-offloading-size",
                                                      help="vLLM: CPU KV tier over all ranks (GiB, or 64GiB)"),
@@ -152,8 +154,12 @@ def fit(
         traffic = None
         sp = str(shared_prefix).strip()
         if lengths is not None:
-            traffic = api.traffic(lengths, _count("--requests", requests),
-                                     _whole("--seed", seed), _whole("--shared-prefix", sp))
+            traffic = api.traffic(lengths, 1000 if requests is None else _count("--requests", requests),
+                                  0 if seed is None else _whole("--seed", seed), _whole("--shared-prefix", sp))
+        elif requests is not None or seed is not None:  # nothing to sample: not dropped without a word
+            given = " and ".join(n for n, v in (("--requests", requests), ("--seed", seed)) if v is not None)
+            raise KvplanError(f"{given} sample{'' if ' and ' in given else 's'} a --lengths distribution; give "
+                              f"--lengths or leave {'them' if ' and ' in given else 'it'} out")
         _note_llamacpp_flags(engine or _default_engine(model, "vllm"), cache_type_k, cache_type_v, ubatch_size,
                              swa_full, flash_attn, parallel, kv_unified)
         r = api.fit(spec, g, opt_count("--ctx", ctx), opt_count("--batch", batch), _count("--tp", tp),

@@ -147,3 +147,28 @@ def test_sweep_refuses_a_weight_format_without_a_gpu():
     with_gpu = run("sweep", "llama-3.1-8b", "--ctx", "4K", "--weight-dtype", "fp8", "--gpu", "h100", "--json")
     plain = run("sweep", "llama-3.1-8b", "--ctx", "4K", "--gpu", "h100", "--json")
     assert with_gpu.exit_code == 0 and with_gpu.stdout != plain.stdout  # read there: the step, the budget
+
+
+# Options that size nothing in the run asked were dropped without a word: `kvplan fit ... --requests 5`
+# (or --seed) without --lengths, and `kvplan perf ... --no-cache-compare --new-tokens 5`.
+@pytest.mark.parametrize("args, message", [
+    (["fit", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4096", "--requests", "5"],
+     "--requests samples a --lengths distribution; give --lengths or leave it out"),
+    (["fit", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4096", "--seed", "0"],
+     "--seed samples a --lengths distribution; give --lengths or leave it out"),
+    (["fit", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4096", "--requests", "5", "--seed", "1"],
+     "--requests and --seed sample a --lengths distribution; give --lengths or leave them out"),
+    (["perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4096", "--no-cache-compare", "--new-tokens", "5"],
+     "--new-tokens sizes the cache-vs-recompute table that --no-cache-compare leaves out; give one of them"),
+])
+def test_an_option_that_sizes_nothing_is_refused(args, message):
+    for extra in ([], ["--json"]):
+        r = run(*args, *extra)
+        assert r.exit_code == 2 and r.output == f"kvplan: error: {message}\n"
+
+
+def test_the_defaults_of_those_options_are_kept():
+    base = ["fit", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4096", "--lengths", "uniform:10-100", "--json"]
+    assert run(*base).stdout == run(*base, "--requests", "1000", "--seed", "0").stdout
+    base = ["perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4096", "--json"]
+    assert run(*base).stdout == run(*base, "--new-tokens", "1000").stdout
