@@ -141,7 +141,7 @@ def fit_command(spec, gpu, tp: int, engine: str, opts, kv_dtype: str | None = No
     sc = getattr(opts, "speculative_config", None)
     if sc is not None:
         d = {"method": sc.method, "num_speculative_tokens": sc.num_speculative_tokens, "model": sc.model}
-        text = json.dumps({k: v for k, v in d.items() if v is not None}, separators=(",", ":"))
+        text = json.dumps({k: v for k, v in d.items() if v is not None}, separators=(", ", ":"))  # breakable, no ": "
         cmd += f" --speculative-config '{text}'"
     if opts.enforce_eager:
         cmd += " --disable-cuda-graph" if engine == "sglang" else " --enforce-eager"
