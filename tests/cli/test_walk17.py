@@ -172,3 +172,17 @@ def test_the_defaults_of_those_options_are_kept():
     assert run(*base).stdout == run(*base, "--requests", "1000", "--seed", "0").stdout
     base = ["perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4096", "--json"]
     assert run(*base).stdout == run(*base, "--new-tokens", "1000").stdout
+
+
+# simulate's and check-bench's first line said "llama-3.1-70b on 1 × h200-sxm-141gb (tp 4)" for four
+# GPUs and "llama-3.2-3b on 4 × l40s (tp 1)" for four others: "1 × h200" reads as one GPU. The
+# replicas and their tensor-parallel size are said as such.
+def test_simulate_says_replicas_and_tp_not_a_gpu_count():
+    r = run("simulate", "llama-3.1-8b", "--gpu", "h100", "--tp", "2", "--replicas", "3", *LOAD)
+    assert r.exit_code == 0, r.output
+    head = " ".join(r.stdout.split())
+    assert head.startswith("llama-3.1-8b on h100-sxm-80gb: 3 replicas of tp 2, round-robin router · vllm · ")
+    r = run("check-bench", "tests/fixtures/bench/vllm_llama-3.2-3b_4xl40s_rate10.json", "--gpu", "l40s", "--tp", "4",
+            "--max-requests", "20")
+    assert r.exit_code == 0, r.output
+    assert " ".join(r.stdout.split()).startswith("llama-3.2-3b on l40s: 1 replica of tp 4 · vllm · ")
