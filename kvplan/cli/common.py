@@ -80,6 +80,8 @@ def _eager(engine: str, enforce_eager: bool, disable_cuda_graph: bool) -> bool:
     e = str(engine).strip().lower()
     if enforce_eager and e == "sglang":
         raise KvplanError("--enforce-eager is vLLM's flag; SGLang's is --disable-cuda-graph")
+    if enforce_eager and e != "vllm":  # TensorRT-LLM's, llama.cpp's and the bare layouts' plans have no graphs term
+        raise KvplanError(f"--enforce-eager is vLLM's flag; the {e} plan would ignore it (give --engine vllm)")
     if disable_cuda_graph and e != "sglang":
         raise KvplanError("--disable-cuda-graph is SGLang's flag; " + ("vLLM's is --enforce-eager" if e == "vllm" else
                                                                       f"the {e} plan would ignore it (give --engine "

@@ -75,8 +75,9 @@ def test_simulate_names_the_fit_command_that_gives_its_pool(engine, extra):
 
 
 # `kvplan simulate --engine sglang --enforce-eager` was taken (and `fit --engine sglang --enforce-eager`,
-# whose plan simulate's named fit command repeated): flag names follow the engine modelled, vLLM's
-# --enforce-eager, SGLang's --disable-cuda-graph; the other's spelling is one line naming the right one.
+# whose plan simulate's named fit command repeated; fit took it for trtllm and llamacpp too, whose plans
+# ignore it): flag names follow the engine modelled, vLLM's --enforce-eager, SGLang's
+# --disable-cuda-graph; the other's spelling is one line naming the right one.
 @pytest.mark.parametrize("command", ["simulate", "fit"])
 def test_no_cuda_graphs_is_spelled_as_the_engine_spells_it(command):
     base = [command, "llama-3.1-8b", "--gpu", "h100", *(LOAD if command == "simulate" else ["--ctx", "4096"])]
@@ -89,11 +90,16 @@ def test_no_cuda_graphs_is_spelled_as_the_engine_spells_it(command):
             "kvplan: error: --disable-cuda-graph is SGLang's flag; vLLM's is --enforce-eager\n")
     assert run(*base, "--engine", "sglang", "--disable-cuda-graph").exit_code == 0
     assert run(*base, "--engine", "vllm", "--enforce-eager").exit_code == 0
-    if command == "fit":
+    if command == "fit":  # engines with neither flag: their plans have no CUDA-graph term to drop
         r = run(*base, "--engine", "trtllm", "--disable-cuda-graph")
         assert r.exit_code == 2 and r.output == (
             "kvplan: error: --disable-cuda-graph is SGLang's flag; the trtllm plan would ignore it (give --engine "
             "sglang)\n")
+        for engine in ("trtllm", "llamacpp"):
+            r = run(*base, "--engine", engine, "--enforce-eager")
+            assert r.exit_code == 2 and r.output == (
+                f"kvplan: error: --enforce-eager is vLLM's flag; the {engine} plan would ignore it (give --engine "
+                "vllm)\n")
 
 
 # `kvplan fit llama-3.1-8b --gpu rtx-3090 --max-model-len 29000` wrote its "kvplan: at risk: ..." line
