@@ -192,3 +192,23 @@ def test_simulate_says_replicas_and_tp_not_a_gpu_count():
             "--max-requests", "20")
     assert r.exit_code == 0, r.output
     assert " ".join(r.stdout.split()).startswith("llama-3.2-3b on l40s: 1 replica of tp 4 · vllm · ")
+
+
+# `kvplan simulate ... --requests 100000000` was killed for memory (exit 137, no message) after
+# minutes: about 4.3 kB a request (100,000 took 428 MB). Past simulate's limit it is one line, exit 2,
+# in the library's words too.
+def test_simulate_refuses_a_request_count_it_cannot_hold():
+    from kvplan import api
+    from kvplan.errors import KvplanError
+    from kvplan.plan.simulate import MAX_REQUESTS
+
+    base = ["simulate", "llama-3.1-8b", "--gpu", "h100", "--rate", "1", "--prompt-tokens", "100", "--output-tokens",
+            "10"]
+    r = run(*base, "--requests", "100000000")
+    assert r.exit_code == 2 and r.output == (
+        "kvplan: error: --requests 100,000,000 is more than simulate takes (1,000,000: about 4.3 kB of memory and "
+        "0.27 ms each, 4.3 GB and minutes at the most); is it a typo?\n")
+    with pytest.raises(KvplanError, match=r"^requests 1,000,001 is more than simulate takes"):
+        api.simulate("llama-3.1-8b", "h100", rate=1.0, prompt_tokens="100", output_tokens="10",
+                     requests=MAX_REQUESTS + 1)
+    assert MAX_REQUESTS == 1_000_000
