@@ -212,3 +212,12 @@ def test_simulate_refuses_a_request_count_it_cannot_hold():
         api.simulate("llama-3.1-8b", "h100", rate=1.0, prompt_tokens="100", output_tokens="10",
                      requests=MAX_REQUESTS + 1)
     assert MAX_REQUESTS == 1_000_000
+
+
+# `kvplan plan ... --requests 100000000` drew its workload before any candidate ran: killed for memory
+# (or, under a memory limit, a traceback from the process pool). It is refused first, as simulate's.
+def test_plan_refuses_a_request_count_simulate_cannot_hold():
+    r = run("plan", "llama-3.1-8b", "--rate", "2", "--prompt-tokens", "512", "--output-tokens", "50", "--ttft-p90",
+            "1000", "--itl-p90", "50", "--gpus", "h100", "--tp", "1", "--requests", "100000000", "--workers", "1")
+    assert r.exit_code == 2 and r.output.startswith(
+        "kvplan: error: --requests 100,000,000 is more than simulate takes (1,000,000: ") and r.output.count("\n") == 1

@@ -241,6 +241,13 @@ def _forget(rep) -> None:
 MAX_REQUESTS = 1_000_000
 
 
+def check_requests(requests: int) -> None:
+    """Past ``MAX_REQUESTS`` a request count is refused, not run until the machine kills it."""
+    if requests > MAX_REQUESTS:
+        raise KvplanError(f"{opt('requests')} {requests:,} is more than simulate takes ({MAX_REQUESTS:,}: about "
+                          f"4.3 kB of memory and 0.27 ms each, 4.3 GB and minutes at the most); is it a typo?")
+
+
 def _check_args(rate, concurrency, trace, tp, replicas, requests, shared_prefix, prefix_ids, warmup, engine,
                 router) -> None:
     """``simulate``'s arguments: one clear error for the first one that is wrong."""
@@ -250,9 +257,7 @@ def _check_args(rate, concurrency, trace, tp, replicas, requests, shared_prefix,
     for name, v in (("tp", tp), ("replicas", replicas), ("requests", requests)):
         if not isinstance(v, int) or v < 1:
             raise KvplanError(f"{opt(name)} must be a positive integer, got {v!r}")
-    if requests > MAX_REQUESTS:  # killed for memory, not answered (MAX_REQUESTS)
-        raise KvplanError(f"{opt('requests')} {requests:,} is more than simulate takes ({MAX_REQUESTS:,}: about "
-                          f"4.3 kB of memory and 0.27 ms each, 4.3 GB and minutes at the most); is it a typo?")
+    check_requests(requests)
     if concurrency is not None and (not isinstance(concurrency, int) or concurrency < 1):
         raise KvplanError(f"{opt('concurrency')} must be a positive integer, got {concurrency!r}")
     if rate is not None and not (rate > 0):
