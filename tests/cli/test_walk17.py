@@ -221,3 +221,19 @@ def test_plan_refuses_a_request_count_simulate_cannot_hold():
             "1000", "--itl-p90", "50", "--gpus", "h100", "--tp", "1", "--requests", "100000000", "--workers", "1")
     assert r.exit_code == 2 and r.output.startswith(
         "kvplan: error: --requests 100,000,000 is more than simulate takes (1,000,000: ") and r.output.count("\n") == 1
+
+
+# check-bench replays a run on the vLLM release it names (--engine-version, or the file's): the fit
+# command its limits name left the release out, and kvplan's release plans another pool.
+def test_the_named_fit_command_keeps_the_release():
+    import shlex
+
+    from kvplan.engines.base import ServeOptions
+    from kvplan.plan import simulate as sim
+    from kvplan.sources import catalog
+
+    spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("a100-sxm-40gb")
+    lim = sim.engine_limits(spec, gpu, 1, "vllm", ServeOptions(vllm_version="0.15.1", enforce_eager=True))
+    words = shlex.split(lim.sources["num_blocks"].split(": ")[0])
+    assert "--engine-version" in words
+    assert _json(*words[1:], "--json")["kv_cache_tokens"] == lim.fit_tokens

@@ -137,7 +137,8 @@ def fit_command(spec, gpu, tp: int, engine: str, opts, kv_dtype: str | None = No
         ("--gpu-memory-utilization", opts.gpu_memory_utilization), ("--kv-cache-memory", opts.kv_cache_memory),
         ("--block-size", opts.block_size), ("--max-num-seqs", opts.max_num_seqs),
         ("--max-num-batched-tokens", opts.max_num_batched_tokens), ("--kv-dtype", kv_dtype),
-        ("--weight-dtype", weight_dtype)) if v is not None)
+        ("--weight-dtype", weight_dtype), ("--engine-version", opts.vllm_version if engine == "vllm" else None))
+        if v is not None)
     sc = getattr(opts, "speculative_config", None)
     if sc is not None:
         d = {"method": sc.method, "num_speculative_tokens": sc.num_speculative_tokens, "model": sc.model}
