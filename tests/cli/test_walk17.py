@@ -237,3 +237,20 @@ def test_the_named_fit_command_keeps_the_release():
     words = shlex.split(lim.sources["num_blocks"].split(": ")[0])
     assert "--engine-version" in words
     assert _json(*words[1:], "--json")["kv_cache_tokens"] == lim.fit_tokens
+
+
+# `kvplan fit llama-3.1-8b --gpu h100 --ctx 4096 --host-memory 5GiB` said "fits", exit 0: only
+# llama.cpp's plan reads --host-memory (its host-resident cache), and the vllm plan dropped it without
+# a word. And one SGLang flag without --enable-hierarchical-cache read "--hicache-ratio need ...".
+def test_host_memory_is_refused_where_no_plan_reads_it():
+    for engine in ("vllm", "sglang"):
+        r = run("fit", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4096", "--engine", engine, "--host-memory", "5GiB")
+        assert r.exit_code == 2 and r.output == (
+            f"kvplan: error: --host-memory sizes llama.cpp's host-resident cache (-ngl, -nkvo); the {engine} plan "
+            "would ignore it (give --engine llamacpp)\n")
+    r = run("fit", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4096", "--engine", "sglang", "--hicache-ratio", "2")
+    assert r.exit_code == 2 and r.output == (
+        "kvplan: error: --hicache-ratio needs --enable-hierarchical-cache\n")
+    r = run("fit", "llama-3.1-8b", "--gpu", "rtx-4090", "--engine", "llamacpp", "-nkvo", "--host-memory", "64GiB",
+            "--ctx", "8192")
+    assert r.exit_code == 0, r.output
