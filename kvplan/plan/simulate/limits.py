@@ -149,6 +149,35 @@ class Limits:
         return self.num_blocks * self.block_size
 
 
+def fit_command(spec, gpu, tp: int, engine: str, opts, kv_dtype: str | None = None,
+                weight_dtype: str | None = None) -> str:
+    """The ``kvplan fit`` command whose plan ``engine_limits`` takes: every option of ``opts`` that
+    moves fit's pool (the batch limits size vLLM's profile run; a drafter takes memory), so that
+    running it prints the capacity simulate names; no CUDA graphs as the engine spells it."""
+    import json
+
+    cmd = f"kvplan fit {spec.name} --gpu {gpu.name} --tp {tp} --engine {engine}"
+    if opts.dp_attention and opts.data_parallel_size > 1:
+        cmd += f" --dp-size {opts.data_parallel_size} --enable-dp-attention"
+    elif opts.enable_expert_parallel and opts.data_parallel_size > 1:
+        cmd += f" --data-parallel-size {opts.data_parallel_size} --enable-expert-parallel"
+    cmd += "".join(f" {flag} {v}" for flag, v in (
+        ("--ep-size", opts.ep_size), ("--max-model-len", opts.max_model_len),
+        ("--gpu-memory-utilization", opts.gpu_memory_utilization), ("--kv-cache-memory", opts.kv_cache_memory),
+        ("--block-size", opts.block_size), ("--max-num-seqs", opts.max_num_seqs),
+        ("--max-num-batched-tokens", opts.max_num_batched_tokens), ("--kv-dtype", kv_dtype),
+        ("--weight-dtype", weight_dtype), ("--engine-version", opts.vllm_version if engine == "vllm" else None))
+        if v is not None)
+    sc = getattr(opts, "speculative_config", None)
+    if sc is not None:
+        d = {"method": sc.method, "num_speculative_tokens": sc.num_speculative_tokens, "model": sc.model}
+        text = json.dumps({k: v for k, v in d.items() if v is not None}, separators=(", ", ":"))  # breakable, no ": "
+        cmd += f" --speculative-config '{text}'"
+    if opts.enforce_eager:
+        cmd += " --disable-cuda-graph" if engine == "sglang" else " --enforce-eager"
+    return cmd
+
+
 def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
                   prefix_caching: bool = True, endpoint: str = "completions",
                   kv_dtype: str | None = None, weight_dtype: str | None = None) -> Limits:
@@ -168,15 +197,7 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
     if not cap.fits:
         raise KvplanError(r.message or cap.message or f"{spec.name} does not fit on {gpu.name}")
     risk = f"fit says at risk: {r.judgement.why}" if r.verdict == "at_risk" else ""
-    where = f"kvplan fit {spec.name} --gpu {gpu.name} --tp {tp} --engine {engine}" + \
-        (f" --dp-size {opts.data_parallel_size} --enable-dp-attention"
-         if opts.dp_attention and opts.data_parallel_size > 1 else
-         f" --data-parallel-size {opts.data_parallel_size} --enable-expert-parallel"
-         if opts.enable_expert_parallel and opts.data_parallel_size > 1 else "") + \
-        "".join(f" {flag} {v}" for flag, v in (("--gpu-memory-utilization", opts.gpu_memory_utilization),
-                                               ("--kv-cache-memory", opts.kv_cache_memory),
-                                               ("--block-size", opts.block_size), ("--kv-dtype", kv_dtype))
-                if v is not None) + (" --enforce-eager" if opts.enforce_eager else "")
+    where = fit_command(spec, gpu, tp, engine, opts, kv_dtype, weight_dtype)
     args = (spec, gpu, tp, opts, prefix_caching, endpoint, cap, where, risk)
     return _vllm_limits(*args) if engine == "vllm" else _sglang_limits(*args)
 
