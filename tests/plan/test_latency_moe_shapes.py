@@ -65,6 +65,23 @@ def test_shape_not_in_table_keeps_the_fit():
     assert st.moe_keys[0] is not None and "measured at this shape" not in moe_op(st.prefill(1024))[3]
 
 
+def test_a_pass_that_reads_part_of_the_experts_keeps_the_fit():
+    """Decode at batch 1 reads 8 of 256 experts and a 64-token pass 223 of them (uniform routing); the table's
+    balanced rows spread the pairs over fewer experts (its 64-token row takes 156 us on B200, 9.0 TB/s if all 1.41 GB
+    were read), so both keep the fit; from about 220 tokens every expert is read and the measured row prices it."""
+    st = r1("b200", "sglang")
+    key = st.moe_keys[0]
+    rows = moe.measured_shape(st.prof, "fp8", key)
+    for tokens, measured in ((1, False), (64, False), (300, True), (1024, True)):
+        read = moe.expected_experts(256, 8, tokens)
+        t, _, src = moe.grouped_seconds(st.prof, tokens * 8, read, st.expert_bytes[0], st.moe_shapes[0][3], "fp8",
+                                        st.peak_flops, st.mamf, shape=key)
+        fit = moe.grouped_seconds(st.prof, tokens * 8, read, st.expert_bytes[0], st.moe_shapes[0][3], "fp8",
+                                  st.peak_flops, st.mamf)[0]
+        assert ("measured at this shape" in src) == measured
+        assert t == (moe.measured_seconds(rows, tokens) if measured else fit)
+
+
 def test_measured_shape_needs_the_format_and_key():
     st = r1("b200", "sglang")
     assert moe.measured_shape(st.prof, None, st.moe_keys[0]) is None

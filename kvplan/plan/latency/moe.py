@@ -129,11 +129,16 @@ def grouped_seconds(prof, routed: float, read: float, expert_bytes: int, lins, f
     share of N·K + act_bytes × routed × (N + K)) / bandwidth, ``comp`` = 2 × routed × N × K / peak.
 
     Measured at this shape (``shape`` = (hidden, full intermediate, experts, top-k, tp), no expert parallelism;
-    ``measured_shape``): the table's time at routed / top-k tokens, no fit. Else the measured table's fit (kernels.yaml
+    ``measured_shape``) and a pass that reads every expert (``read`` within half an expert of all): the table's time
+    at routed / top-k tokens, no fit. Only there: below it the table's rows and kvplan disagree on the experts read
+    (aiconfigurator's ``balanced`` router spreads T·k pairs over fewer experts than uniform routing's
+    E·(1 − (1 − k/E)^T): its B200 SGLang DeepSeek-R1 row at 64 tokens takes 156 us, 9.0 TB/s if all 256 experts'
+    1.41 GB were read, above the card's 8 TB/s), so a step that reads part of the experts (decode) keeps the fit,
+    whose memory term counts the experts read. Else the measured table's fit (kernels.yaml
     ``moe``): alpha + Σ max(mem / memory_efficiency, comp / compute_efficiency(routed / read)). Physics fallback:
     Σ max(mem / memory efficiency, comp / MAMF, the GEMM floor), one floor per fused kernel."""
     rows = measured_shape(prof, fmt, shape)
-    if rows is not None:
+    if rows is not None and read >= shape[2] - 0.5:
         t = measured_seconds(rows, routed / shape[3])
         mem = sum((read * expert_bytes * (n * k) / sum(a * b for a, b in lins) + act_bytes * routed * (n + k)) / prof.bw
                   for n, k in lins)
