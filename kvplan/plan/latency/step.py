@@ -53,7 +53,7 @@ class OpLatency(Roofline):
         self.layers_n = rank.num_layers
         self.attn_layers = attention_layers(rank)  # layers with an attention kernel: its per-kernel floor
         self.overhead_layers = overhead.layer_equivalents(rank)  # blocks / 2: a single-block layer is half
-        self.proj, self.mlps, self.moe_shapes = [], [], []  # (layers, [(n, k)])
+        self.proj, self.mlps, self.moe_shapes, self.moe_keys = [], [], [], []  # (layers, [(n, k)])
         self.kv_heads = self.gqa = 0
         for lt_name, count in rank.counts().items():
             lt = rank.layer_types[lt_name]
@@ -69,6 +69,9 @@ class OpLatency(Roofline):
                 whole = self.spec.layer_types[lt_name].mlp if ep > 1 else lt.mlp  # EP: experts unsplit
                 self.moe_shapes.append((count, lt.mlp.num_experts, lt.mlp.experts_per_token,
                                         moe.fused_linears(DenseLike(whole).linears(h))))
+                full = self.spec.layer_types[lt_name].mlp  # the measured MoE table's key (moe.measured_shape)
+                self.moe_keys.append((self.spec.hidden_size, full.intermediate_size, full.num_experts,
+                                      full.experts_per_token, tp) if full.gated and ep == 1 else None)
                 if lt.mlp.shared_intermediate_size:
                     self.mlps.append((count, list(DenseMlp(intermediate_size=lt.mlp.shared_intermediate_size,
                                                            gated=lt.mlp.gated).linears(h))))
@@ -172,7 +175,7 @@ class OpLatency(Roofline):
         if self.mlps:
             t, b, src = self._gemms(self.mlps, rows, self.mlp_fmt)
             ops.append(("MLP (GEMM)", g * t, b, src))
-        for (count, e, k, lins), nbytes in zip(self.moe_shapes, self.expert_bytes):
+        for (count, e, k, lins), nbytes, key in zip(self.moe_shapes, self.expert_bytes, self.moe_keys):
             if self.ep > 1:
                 read = moe.experts_read_per_rank(e, k, rows * self.dp, self.ep)
                 routed = rows * self.dp * k / self.ep
@@ -184,7 +187,7 @@ class OpLatency(Roofline):
                 m = max(1, round(moe.tokens_per_expert(e, k, rows)))
                 name = f"MoE experts ({read:.1f} of {e} read, {m} tokens each)"
             t, b, src = moe.grouped_seconds(p, routed, read, nbytes, lins, self.moe_fmt, self.peak_flops,
-                                            self.mamf, self.act_bytes)
+                                            self.mamf, self.act_bytes, None if self.ep > 1 else key)
             ops.append((name, g * count * t, b, src))
         for count, e, _, _ in self.moe_shapes:  # the router, per MoE layer: gate GEMM (hidden -> experts), top-k
             t, b, src = self.router_fmt.seconds(p, rows, e, self.spec.hidden_size)
