@@ -2066,6 +2066,9 @@ def subset(words: list[str]) -> list[str]:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
+    if {"-h", "--help"} & set(sys.argv[1:]) or (sys.argv[1:2] and sys.argv[1] not in ("--rows", "--check")):
+        print(__doc__)  # never rewrite the page on an argument this script does not take
+        sys.exit(0 if {"-h", "--help"} & set(sys.argv[1:]) else 2)
     if "--rows" in sys.argv:
         print("\n".join(subset(sys.argv[sys.argv.index("--rows") + 1].split(","))))
         sys.exit(0)
