@@ -212,6 +212,11 @@ def test_simulate_refuses_a_request_count_it_cannot_hold():
         api.simulate("llama-3.1-8b", "h100", rate=1.0, prompt_tokens="100", output_tokens="10",
                      requests=MAX_REQUESTS + 1)
     assert MAX_REQUESTS == 1_000_000
+    from kvplan.plan import simulate as sim
+
+    assert sim.check_requests(MAX_REQUESTS) is None  # the limit itself is taken: refused past it, not at it
+    with pytest.raises(KvplanError, match=r"^requests 1,000,001 is more than simulate takes \(1,000,000: "):
+        sim.check_requests(MAX_REQUESTS + 1)
 
 
 # `kvplan plan ... --requests 100000000` drew its workload before any candidate ran: killed for memory
@@ -237,6 +242,31 @@ def test_the_named_fit_command_keeps_the_release():
     words = shlex.split(lim.sources["num_blocks"].split(": ")[0])
     assert "--engine-version" in words
     assert _json(*words[1:], "--json")["kv_cache_tokens"] == lim.fit_tokens
+
+
+# The named fit command's other options, word for word (mutation run mut17d: no test gave them): SGLang's
+# --ep-size, the library's weight_dtype (engine_limits', as scripts/perf_accuracy.py passes it), and a
+# vLLM release on ServeOptions left out for SGLang, whose plan does not read it (fit refuses
+# --engine-version there). Each command, run, plans the pool simulate took.
+@pytest.mark.parametrize("model, tp, engine, opts, weight, command", [
+    ("qwen3-30b-a3b", 2, "sglang", {"ep_size": 2}, None,
+     "kvplan fit qwen3-30b-a3b --gpu h100-sxm-80gb --tp 2 --engine sglang --ep-size 2"),
+    ("llama-3.1-8b", 1, "vllm", {}, "fp8", "kvplan fit llama-3.1-8b --gpu h100-sxm-80gb --tp 1 --engine vllm "
+                                           "--weight-dtype fp8"),
+    ("llama-3.1-8b", 1, "sglang", {"vllm_version": "0.15.1"}, None,
+     "kvplan fit llama-3.1-8b --gpu h100-sxm-80gb --tp 1 --engine sglang"),
+])
+def test_the_named_fit_command_carries_what_fit_reads(model, tp, engine, opts, weight, command):
+    import shlex
+
+    from kvplan.engines.base import ServeOptions
+    from kvplan.plan import simulate as sim
+    from kvplan.sources import catalog
+
+    lim = sim.engine_limits(catalog.load_model(model), catalog.load_gpu("h100"), tp, engine, ServeOptions(**opts),
+                            weight_dtype=weight)
+    assert lim.sources["num_blocks"].split(": ")[0] == command
+    assert _json(*shlex.split(command)[1:], "--json")["kv_cache_tokens"] == lim.fit_tokens
 
 
 # `kvplan fit llama-3.1-8b --gpu h100 --ctx 4096 --host-memory 5GiB` said "fits", exit 0: only
