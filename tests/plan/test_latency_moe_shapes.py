@@ -88,3 +88,67 @@ def test_measured_shape_needs_the_format_and_key():
     assert moe.measured_shape(st.prof, "fp8", None) is None
     assert moe.measured_shape(st.prof, "fp8", (7168, 2048, 256, 8, 3)) is None
     assert moe.measured_shape(st.prof, "fp8", st.moe_keys[0]) is not None
+
+
+# Mutation run mut17e (session 17): Mixtral-8x7B's experts (hidden 4,096, intermediate 14,336, 8 experts, top 2) at
+# tp 4 on H100 under TensorRT-LLM, bf16: the table's row (4096, 14336, 8, 2, 4) has 1,024 tokens 382.67 us, 1,536
+# tokens 491.10 us and 16,384 tokens 3,889.69 us a layer; 32 MoE layers. A rank's expert is 3 × 4,096 × 14,336 / 4
+# weights × 2 bytes = 88,080,384 bytes; fused linears (7,168, 4,096) and (4,096, 3,584); H100 3.35 TB/s.
+def mixtral_tp4():
+    return OpLatency(catalog.load_model("mixtral-8x7b"), catalog.load_gpu("h100-sxm-80gb"), tp=4, engine="trtllm")
+
+
+def test_mixtral_row_read_at_tokens_not_tensor_parallel(monkeypatch):
+    """1,024 tokens route 2,048 (token, expert) pairs: the table's time at 2,048 / top-2 = 1,024 tokens, 382.67 us
+    (at 2,048 / tp 4 = 512 it would be 337.57 us). The shape table is read afresh (its cache emptied)."""
+    monkeypatch.setattr(moe, "_SHAPES", {})
+    st = mixtral_tp4()
+    assert st.expert_bytes == [88_080_384] and st.moe_keys == [(4096, 14336, 8, 2, 4)]
+    op = moe_op(st.prefill(1024))
+    assert op[1] == pytest.approx(32 * 382.67e-6, rel=1e-12)
+    assert "h100_sxm/moe/trtllm" in op[3] and "measured at this shape" in op[3] and "27 token counts" in op[3]
+
+
+def test_mixtral_past_the_largest_count_is_linear():
+    """32,768 tokens: twice the largest count (16,384: 3,889.69 us), so 7,779.38 us a layer."""
+    assert moe_op(mixtral_tp4().prefill(32768))[1] == pytest.approx(32 * 2 * 3889.69e-6, rel=1e-12)
+
+
+def test_mixtral_switch_over_at_ten_tokens():
+    """Uniform routing reads 8 × (1 − (3/4)^T) experts: 7.399 at T = 9, 7.549 at T = 10; the measured row needs
+    8 − 0.5 = 7.5, so 10 tokens is the first pass priced from the row (T ≥ ln 16 / ln(4/3) = 9.64)."""
+    st = mixtral_tp4()
+    assert "measured at this shape" not in moe_op(st.prefill(9))[3]
+    assert "measured at this shape" in moe_op(st.prefill(10))[3]
+    args = (st.prof, 20, 7.5, st.expert_bytes[0], st.moe_shapes[0][3], "bf16", st.peak_flops, st.mamf)
+    assert "measured at this shape" in moe.grouped_seconds(*args, shape=st.moe_keys[0])[2]  # exactly 7.5: the row
+    args = (st.prof, 20, 7.49, *args[3:])
+    assert "measured at this shape" not in moe.grouped_seconds(*args, shape=st.moe_keys[0])[2]
+
+
+def test_mixtral_bound_by_hand():
+    """Memory-bound where reading the experts takes at least half the measured time. Weights 8 × 88,080,384 B /
+    3.35 TB/s = 210.34 us; activations 2 B × 2T pairs × (7,168 + 4,096 + 4,096 + 3,584) / 3.35 TB/s = 22.62 ns a
+    token. 1,536 tokens (a measured count, 491.10 us): 210.34 + 34.74 = 245.08 us < 245.55 us: compute. 1,280 tokens
+    (log-log: 382.67^0.4497 × 491.10^0.5503 = 438.99 us): 210.34 + 28.95 = 239.29 us ≥ 219.49 us: memory, though the
+    weights alone (210.34 us) would not be. 16 tokens (263.35 us): memory."""
+    st = mixtral_tp4()
+    assert moe_op(st.prefill(1536))[1] == pytest.approx(32 * 491.10e-6, rel=1e-12)
+    assert moe_op(st.prefill(1536))[2] == "compute"
+    op = moe_op(st.prefill(1280))
+    assert op[1] == pytest.approx(32 * 438.99e-6, rel=2e-5) and op[2] == "memory"
+    assert moe_op(st.prefill(16))[2] == "memory"
+    assert moe_op(st.prefill(16384))[2] == "compute"
+
+
+def test_no_row_where_the_table_lacks_family_engine_or_format(monkeypatch):
+    """Read afresh (cache emptied): MI300X has no family in the table, A100 only SGLang's, L40S under SGLang bf16 and
+    int4 but no fp8 (aiconfigurator 0.12.0 has none of them), so each is None, not an error; H100 under TensorRT-LLM
+    has Mixtral's row at tp 4 with 27 token counts, 1 to 16,384."""
+    monkeypatch.setattr(moe, "_SHAPES", {})
+    key = (4096, 14336, 8, 2, 4)
+    for gpu, engine, fmt in (("mi300x", "sglang", "bf16"), ("a100-sxm-80gb", "vllm", "bf16"), ("l40s", "sglang", "fp8")):
+        prof = OpLatency(catalog.load_model("mixtral-8x7b"), catalog.load_gpu(gpu), tp=4, engine=engine).prof
+        assert moe.measured_shape(prof, fmt, key) is None
+    rows = moe.measured_shape(mixtral_tp4().prof, "bf16", key)
+    assert len(rows[0]) == 27 and (rows[0][0], rows[0][-1]) == (1, 16384) and rows[1][-1] == 3889.69
