@@ -61,7 +61,8 @@ def test_gemma2_gguf_planned_in_llamacpp_layout(tmp_path):
     st = d["stored_weights"]
     assert st["dtype_bytes"] == {"F16": 6_400, "Q8_0": 2_176, "F32": 128}
     assert st["elements"] == 3_200 + 2_048 + 32 and st["tensors"] == 3
-    assert "tiny.gguf: arch gemma2, 4 layers; weights 8,704 bytes from its tensor table" in " ".join(r.stderr.split())  # notes fold to the terminal
+    note = " ".join(r.stderr.split())  # notes fold to the terminal's width
+    assert "tiny.gguf: arch gemma2, 4 layers; weights 8,704 bytes from its tensor table" in note
 
 
 def test_pattern_array_and_per_layer_kv_heads(tmp_path):
