@@ -76,6 +76,10 @@ ROUND_15_SHOWN = True  # split committed at 4b2a2d5; round 15's rows first print
 # with the model as it stands on the branch after main is merged (no constant or code of the model changes
 # in round 16).
 ROUND_16_SHOWN = True  # split committed at 6789120; round 16's rows first printed after main (5a4c935) was merged
+# Round 17's logs (startup_log_split.ROUND_17) stay out until round 17's held-out figures are printed once,
+# with the model as it stands on the branch after main is merged (no constant or code of the model changes
+# in round 17).
+ROUND_17_SHOWN = False
 SIDES = ("held-out (round 16)", "held-out (round 15, seen)", "held-out (round 14, seen)", "held-out (round 13, seen)",
          "held-out (round 12, seen)", "held-out (round 11, seen)", "held-out (round 10, seen)", "held-out (round 9, seen)",
          "held-out (round 8, seen)", "held-out (round 7, seen)", "held-out (round 6, seen)", "held-out (round 5, seen)",
@@ -209,6 +213,8 @@ def rows() -> list[dict]:
         if e.get("batch") in startup_log_split.ROUND_15 and not ROUND_15_SHOWN:
             continue
         if e.get("batch") in startup_log_split.ROUND_16 and not ROUND_16_SHOWN:
+            continue
+        if e.get("batch") in startup_log_split.ROUND_17 and not ROUND_17_SHOWN:
             continue
         r = {"id": e["id"], "url": e["url"], "side": _side(e["url"]), "engine": e.get("engine"),
              "version": e.get("vllm_version") or e.get("sglang_version") or e.get("trtllm_version"),
