@@ -76,18 +76,22 @@ ROUND_15_SHOWN = True  # split committed at 4b2a2d5; round 15's rows first print
 # with the model as it stands on the branch after main is merged (no constant or code of the model changes
 # in round 16).
 ROUND_16_SHOWN = True  # split committed at 6789120; round 16's rows first printed after main (5a4c935) was merged
-SIDES = ("held-out (round 16)", "held-out (round 15, seen)", "held-out (round 14, seen)", "held-out (round 13, seen)",
-         "held-out (round 12, seen)", "held-out (round 11, seen)", "held-out (round 10, seen)", "held-out (round 9, seen)",
-         "held-out (round 8, seen)", "held-out (round 7, seen)", "held-out (round 6, seen)", "held-out (round 5, seen)",
-         "held-out (round 4, seen)", "held-out (round 3, seen)", "held-out (round 2, seen)",
-         "held-out (round 1, seen)", "fit (round 16)", "fit (round 15)", "fit (round 14)", "fit (round 13)",
+# Round 17's logs (startup_log_split.ROUND_17) stay out until round 17's held-out figures are printed once,
+# with the model as it stands on the branch after main is merged (no constant or code of the model changes
+# in round 17).
+ROUND_17_SHOWN = True  # split committed at 9ee2a80; round 17's rows first printed after main (3e80af0) was merged
+SIDES = ("held-out (round 17)", "held-out (round 16, seen)", "held-out (round 15, seen)", "held-out (round 14, seen)",
+         "held-out (round 13, seen)", "held-out (round 12, seen)", "held-out (round 11, seen)", "held-out (round 10, seen)",
+         "held-out (round 9, seen)", "held-out (round 8, seen)", "held-out (round 7, seen)", "held-out (round 6, seen)",
+         "held-out (round 5, seen)", "held-out (round 4, seen)", "held-out (round 3, seen)", "held-out (round 2, seen)",
+         "held-out (round 1, seen)", "fit (round 17)", "fit (round 16)", "fit (round 15)", "fit (round 14)", "fit (round 13)",
          "fit (round 12)", "fit (round 11)", "fit (round 10)", "fit (round 9)", "fit (round 8)", "fit (round 7)", "fit (round 6)",
          "fit (round 5)", "fit (round 4)", "fit (round 3)", "fit (round 2)", "fit")
 
 
 def _side(url: str) -> str:
     s = json.loads(SPLIT.read_text())
-    rounds = [s.get(f"round_{i}", {}) for i in range(16, 1, -1)]
+    rounds = [s.get(f"round_{i}", {}) for i in range(17, 1, -1)]
     for i, r in enumerate(rounds):
         if url in r.get("held_out_urls", ()):
             return SIDES[i]
@@ -209,6 +213,8 @@ def rows() -> list[dict]:
         if e.get("batch") in startup_log_split.ROUND_15 and not ROUND_15_SHOWN:
             continue
         if e.get("batch") in startup_log_split.ROUND_16 and not ROUND_16_SHOWN:
+            continue
+        if e.get("batch") in startup_log_split.ROUND_17 and not ROUND_17_SHOWN:
             continue
         r = {"id": e["id"], "url": e["url"], "side": _side(e["url"]), "engine": e.get("engine"),
              "version": e.get("vllm_version") or e.get("sglang_version") or e.get("trtllm_version"),
@@ -392,7 +398,7 @@ and committed before any error below was computed (tests/data/startup_logs_split
 scripts/startup_log_split.py); the logs kvplan's current defaults were fitted to are all on the
 fit side.
 
-**Sixteen rounds.** Round 1's held-out figures (64 logs, seed 2020261206) were seen while kvplan's
+**Seventeen rounds.** Round 1's held-out figures (64 logs, seed 2020261206) were seen while kvplan's
 start-up model was built, so they are labelled "seen" below. Round 2 (batch 2026-12-06-r2, seed
 2020261208) was split before any change; one constant then changed on its fit side only (SGLang's
 memory used before its baseline on one GPU, engines/sglang_startup.py PRE_LOAD_TP1), and round 2's
@@ -843,6 +849,41 @@ could not be named, sglang#2468 (a 2024 SGLang log without its version lines), S
 (DeepSeek-V4-Pro on SGLang, a layout kvplan's SGLang path does not model), the same blog's later posts (speculative
 decoding arms and tokens-only TP/PP sweeps; HAMi-shared L4 pods), and tim-roethig/ai-platform and tokenkaki,
 already in the data.
+
+Round 17 (batch 2026-12-07-r17, seed 2020261223) was collected in session 17 with lines and places not tried
+before: find_string on catalog models' weight sizes ("Model loading took 14.25" / "13.7" / "27.5" / "27.3" / "51." /
+"56.9" / "7.55" / "1.12"), on vLLM 0.25+'s merged line ("tokens, Maximum concurrency for"), on "Free memory on device
+(2" / "(3" / "(9", SGLang's "Memory pool end. avail mem=" and "Load weight begin. avail mem=78.", TensorRT-LLM's "GiB
+for max tokens in paged KV cache (" and "Starting to load model" with catalog models; the search tool's issue corpus
+(vLLM's KV lines and refusals, SGLang's pool lines, TensorRT-LLM's paged-KV and "Memory used outside torch" lines,
+gpt-oss-20b / 120b, Qwen3-32B, Llama-3.1-8B and 8 × H200 start-ups) and its code and page corpora; and find_files on
+log names not tried before (startup.log, logs/startup.log, results/startup.log, vllm_boot.log, logs/vllm_8000.log,
+logs/vllm_qwen3.log, ...) and on a path a hit named (src/lab/parse_startup.py, which led to
+samilazrak/vllm-optimization-lab's committed start-up logs). Repository files were read with read_file at the commit
+in the URL; issue and pull-request rows hold the lines of the part of the thread the search tool returned. It was
+split and committed (9ee2a80) before kvplan's figure for any round-17 log was computed, and printed once, first here,
+on 2026-12-07, with the model as it stands after main (3e80af0, session 17's start-up changes included) was merged (no
+constant or code of the model changed in round 17; the doc script only learned the round). It adds 15 rows from 14
+URLs, 2 of them scorable, one on each side. **As first printed, round 17's held-out half (5 URLs, 5 rows) is 1 log
+with a logged KV figure, -0.2 %, and no refusal**: Qwen3-14B on one L40S with vLLM 0.29.0's defaults (utilization
+0.92, as the log's own line states; 40,960 tokens; the V2 model runner), kvplan 11.04 GiB against the log's 11.06
+(samilazrak/vllm-optimization-lab's results/raw/base.startup.log, whose "Free memory on device" line puts CUDA's
+total at 44.39 GiB and the weights and non-torch memory at 27.79 GiB). Listed there: a composed Granite 4.2 3B
+(granite-switch#128, outside the catalog), gpt-oss-20b on an RTX 3090 with weights only (vllm#22331), an FP4
+checkpoint at TP 2 whose model and card the part read does not name (vllm#37296) and DeepSeek-V4-Flash-0731 on 8 ×
+RTX 3090 through a fork (wtdcode/vllm-backport#34). The fit half (9 URLs, 10 rows), first printed beside it: one
+refusal, Qwen3-Coder-30B-A3B-Instruct-FP8 at 0.95 and 16,384 tokens on an RTX 5090 (vllm#41695, the user's words, no
+log line; release not stated), kvplan "does not fit" (-1.50 GiB of KV); listed there: the same repository's two
+AWQ start-ups, gpt-oss-120b at TP 2 on cards not named (EuroEval#1120), Qwen3.5-35B-A3B on H100s (vllm#50722), a
+Qwen3.8-27B refusal on an RTX 3090 (syv-ai/qwen38-27b-rtx3090#39), a Kimi-K2.5 INT4 refusal on 8 × H100
+(SemiAnalysisAI/InferenceX#1587), two sample outputs of unstated configurations in ai-dynamo/dynamo's TensorRT-LLM
+README and an SGLang fix measured on H200s held back to 80 GB with a model not named (sglang#36583). Seen, not
+added: files whose repository could not be named (a Qwen3-0.6B vLLM 0.19.0 sampler-warm-up refusal on a ~12 GB
+card, Qwen3-14B on a ROCm gfx1100 card, a tokens-only Qwen3-Coder-30B-A3B line on an 80 GB card,
+Qwen3-235B-A22B-2507-FP8 at TP 4 on RTX PRO 6000 cards, Granite-4.0-micro on an L40S), models or cards outside
+kvplan's (Qwen3.8-27B on a DGX Spark, Qwen3.5 / 3.6 logs, a Jetson Thor, a laptop RTX 5090), V0 and fork logs
+(vllm#15664, Lvllm), and threads and files already in the data (vllm#21348, #27508, #23278, #17469, #26612, #10517,
+kvcached#210, club-3090, tokenkaki, jerryzsj/my-deepseek-r1, docs.sglang.ai's send_request).
 
 **After round 4: CUDA's total (issue 20), a change made after the held-out figures of rounds
 1-4 had been seen**, so every held-out row below is in sample for it. Every engine sizes its budget
@@ -1457,9 +1498,12 @@ figure and 1 refusal (Llama-4-Scout on 2 × H100 NVL), kvplan "does not fit"; ro
 printed 2026-12-07) none (no round-14 row could be scored); round 15 (seed 2020261221, printed 2026-12-07)
 none (no round-15 row could be scored; its held-out refusal, kaito#2132, is unscored, so kvplan gives no verdict
 on it); round 16 (seed 2020261222, printed 2026-12-07) 1 log with a logged KV figure (+1.3 %), 1 with tokens
-only (-24.7 %, the cache its tokens imply) and 1 refusal (GLM-5.2-FP8 at 1,000,000 tokens), kvplan "does not fit".
-Combined over rounds 1-16: 23 logs with a logged KV figure, median |error| 5.1 %, 10 of 23 within 5 %, 6 refusals,
-0 called fits (with round 16's tokens-only log counted as the table below counts it: 24 logs, 5.1 %, 10 of 24;
+only (-24.7 %, the cache its tokens imply) and 1 refusal (GLM-5.2-FP8 at 1,000,000 tokens), kvplan "does not fit";
+round 17 (seed 2020261223, printed 2026-12-07) 1 log with a logged KV figure (-0.2 %), no refusal.
+Combined over rounds 1-17: 24 logs with a logged KV figure, median |error| 5.05 % (the 12th and 13th of 24: round
+9's +5.0 and round 1's +5.1 %), 11 of 24 within 5 %, 6 refusals, 0 called fits (with round 16's tokens-only log
+counted as the table below counts it: 25 logs, 5.1 %, 11 of 25; rounds 1-16: 23 logs, 5.1 %, 10 of 23, 6 refusals,
+0 called fits, and 24 logs, 5.1 %, 10 of 24 with the tokens-only log;
 rounds 1-15: 22 logs, 5.1 %, 9 of 22, 5 refusals, 0 called fits,
 unchanged from rounds 1-13 and 1-14; rounds 1-12: 22
 logs, 5.1 %, 9 of 22, 4 refusals; rounds 1-11: 21 logs, 5.1 %, 9 of 21; rounds 1-9: 20
@@ -1482,15 +1526,18 @@ came out 2 GiB under the log.
 
 ## Headline
 
-Round 16's held-out half, the newest, is as first printed 3 scored rows: Qwen3-Coder-30B-A3B at TP 4 on 4 ×
+Round 17's held-out half, the newest, is as first printed 1 scored log: Qwen3-14B on one L40S with vLLM 0.29.0's
+defaults, -0.2 % (kvplan 11.04 GiB of KV against the log's 11.06), no refusal; its fit side holds one scored row, a
+refusal (Qwen3-Coder-30B-A3B FP8 on an RTX 5090) that kvplan calls "does not fit". The figure to quote is the
+combined first prints of rounds 1-17: 24 logs with a logged KV figure, median |error| 5.05 %, 11 of 24 within 5 %,
+6 refusals, none called fits. Round 16's held-out half (now seen) was, as first printed, 3 scored rows:
+Qwen3-Coder-30B-A3B at TP 4 on 4 ×
 L40S (vLLM 0.24.0) +1.3 %; Mistral 7B Instruct on an A10G (vLLM 0.9.0.1, tokens only) -24.7 %; GLM-5.2-FP8
 refused at 1,000,000 tokens on 8 × H200, kvplan "does not fit". Its fit side holds a refusal kvplan calls "fits":
 Llama-4-Scout at gmu 0.95 on 8 × H200 (vLLM 0.12.0), which ran out of memory warming up its sampler after the
 cache was sized. After round 16's print, seen: the Mistral row moved -24.7 → -5.9 % (the CUDA graphs by release
 and the A10G's CUDA total, session 17, paragraph above), so round 16's held-out row in the table below (3.6 %)
-is in sample, not a held-out figure. The figure to quote is the combined first prints of rounds 1-16: 23 logs
-with a logged KV
-figure, median |error| 5.1 %, 10 of 23 within 5 %, 6 refusals, none called fits. Round 15's held-out half (now
+is in sample, not a held-out figure. Round 15's held-out half (now
 seen) held no scored row (a Mistral-Small-4-119B refusal on 2 × H100 NVL under KAITO, a TensorRT-engine start-up
 on an 80 GB card). Round 14's held-out half (now seen) held no scored row either
 (a Kimi-K3 OOM at TP 32, a Qwen2.5-VL refusal on an A100, Qwen3-4B on an unnamed 48 GB card, Qwen3.5-9B on

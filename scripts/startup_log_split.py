@@ -90,6 +90,11 @@ Round 16 (``round_16``): the URLs of batch 2026-12-07-r16, collected after round
 been seen, are split the same way with ``SEED_16``, before kvplan's figure for any round-16 log is computed and
 before any constant or code is changed. Rounds 1 to 15 keep their sides; round 16's held-out half becomes the
 headline and round 15's held-out half is reported as seen.
+
+Round 17 (``round_17``): the URLs of batch 2026-12-07-r17, collected after round 16's held-out figures had
+been seen, are split the same way with ``SEED_17``, before kvplan's figure for any round-17 log is computed and
+before any constant or code is changed. Rounds 1 to 16 keep their sides; round 17's held-out half becomes the
+headline and round 16's held-out half is reported as seen.
 """
 from __future__ import annotations
 
@@ -164,6 +169,10 @@ ROUND_15 = ("2026-12-07-r15",)
 # own seed before kvplan's figure for any round-16 log is computed.
 SEED_16 = 20_2026_12_22
 ROUND_16 = ("2026-12-07-r16",)
+# Round 17: batch 2026-12-07-r17, collected after round 16's held-out figures had been seen, split with its
+# own seed before kvplan's figure for any round-17 log is computed.
+SEED_17 = 20_2026_12_23
+ROUND_17 = ("2026-12-07-r17",)
 
 
 def all_logs() -> list[dict]:
@@ -218,10 +227,11 @@ def split() -> dict:
     round_14 = {u for u, b in batch.items() if b in ROUND_14}
     round_15 = {u for u, b in batch.items() if b in ROUND_15}
     round_16 = {u for u, b in batch.items() if b in ROUND_16}
+    round_17 = {u for u, b in batch.items() if b in ROUND_17}
     sides = {"held_out": [], "fit": sorted(first)}
     n = {"held_out": 0, "fit": sum(count[u] for u in first)}
     later = (round_2 | round_3 | round_4 | round_5 | round_6 | round_7 | round_8 | round_9 | round_10 | round_10b
-             | round_11 | round_12 | round_13 | round_14 | round_15 | round_16)
+             | round_11 | round_12 | round_13 | round_14 | round_15 | round_16 | round_17)
     _balance(sorted(set(count) - first - later), count, SEED, sides, n)
     sides_2: dict = {"held_out": [], "fit": []}
     n_2 = {"held_out": 0, "fit": 0}
@@ -269,6 +279,9 @@ def split() -> dict:
     sides_16: dict = {"held_out": [], "fit": []}
     n_16 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_16), count, SEED_16, sides_16, n_16)
+    sides_17: dict = {"held_out": [], "fit": []}
+    n_17 = {"held_out": 0, "fit": 0}
+    _balance(sorted(round_17), count, SEED_17, sides_17, n_17)
     return {"seed": SEED, "method": " ".join(__doc__.split("\n\n")[2].split()),
             "files": list(FILES), "scored_rows": n,
             "held_out_urls": sorted(sides["held_out"]), "fit_urls": sorted(sides["fit"]),
@@ -316,7 +329,10 @@ def split() -> dict:
                          "held_out_urls": sorted(sides_15["held_out"]), "fit_urls": sorted(sides_15["fit"])},
             "round_16": {"seed": SEED_16, "batches": list(ROUND_16),
                          "method": " ".join(__doc__.split("\n\n")[17].split()), "scored_rows": n_16,
-                         "held_out_urls": sorted(sides_16["held_out"]), "fit_urls": sorted(sides_16["fit"])}}
+                         "held_out_urls": sorted(sides_16["held_out"]), "fit_urls": sorted(sides_16["fit"])},
+            "round_17": {"seed": SEED_17, "batches": list(ROUND_17),
+                         "method": " ".join(__doc__.split("\n\n")[18].split()), "scored_rows": n_17,
+                         "held_out_urls": sorted(sides_17["held_out"]), "fit_urls": sorted(sides_17["fit"])}}
 
 
 if __name__ == "__main__":

@@ -32,21 +32,30 @@ def test_both_sides_hold_refusals_and_scored_logs():
         assert s["scored"] >= 10 and s["refused"] >= 2 and s["with_error"] >= 8, (side, s)
 
 
-def test_round_16_is_the_headline_and_no_held_out_refusal_is_called_fits():
+def test_round_17_is_the_headline_and_no_held_out_refusal_is_called_fits():
     rs = startup_log_baseline.rows()
     assert {r["side"] for r in rs} <= set(startup_log_baseline.SIDES)
     head = startup_log_baseline.headline(rs).splitlines()[2]
-    assert head.startswith("| held-out (round 16) | 3 | 2 |")
-    # round 16 (seed 2020261222): held out, a log with a logged KV figure (Qwen3-Coder-30B-A3B at TP 4 on 4 L40S), a
+    assert head.startswith("| held-out (round 17) | 1 | 1 |")
+    # round 17 (seed 2020261223): held out, one log with a logged KV figure (Qwen3-14B on an L40S, vLLM 0.29.0's
+    # defaults) and four listed rows; on the fit side one scored row, a refusal (Qwen3-Coder-30B-A3B FP8 on an
+    # RTX 5090 at 0.95), which kvplan calls "does not fit", and nine listed rows; every row scored or listed
+    s17 = startup_log_baseline.summary(rs, "held-out (round 17)")
+    assert s17["scored"] == 1 and s17["with_error"] == 1 and s17["refused"] == 0
+    f17 = startup_log_baseline.summary(rs, "fit (round 17)")
+    assert f17["scored"] == 1 and f17["with_error"] == 0 and f17["refused"] == 1 and f17["refused_but_fits"] == 0
+    r17 = [r for r in rs if r["side"] in ("held-out (round 17)", "fit (round 17)")]
+    assert len(r17) == 15 and all(r["scored"] or r["why_not"] for r in r17)
+    # round 16 (seed 2020261222, now seen): held out, a log with a logged KV figure (Qwen3-Coder-30B-A3B at TP 4 on 4 L40S), a
     # tokens-only log (Mistral 7B on an A10G) and a refusal kvplan calls "does not fit" (GLM-5.2-FP8 at 1,000,000);
     # on the fit side a refusal kvplan called "fits" as first printed (Llama-4-Scout at gmu 0.95 on 8 H200, vLLM
     # 0.12.0: a CUDA OOM warming up the sampler after the cache was sized), "at risk" since the after-sizing check
     # (plan/verdict.py: 6 GiB of block tables for its 4 KV cache groups against the 6.99 GiB the share leaves)
-    s16 = startup_log_baseline.summary(rs, "held-out (round 16)")
+    s16 = startup_log_baseline.summary(rs, "held-out (round 16, seen)")
     assert s16["scored"] == 3 and s16["with_error"] == 2 and s16["refused"] == 1 and s16["refused_but_fits"] == 0
     f16 = startup_log_baseline.summary(rs, "fit (round 16)")
     assert f16["scored"] == 6 and f16["refused"] == 1 and f16["refused_but_fits"] == 0
-    for side in ("held-out (round 16)", "fit (round 16)"):
+    for side in ("held-out (round 16, seen)", "fit (round 16)"):
         assert all(r["scored"] or r["why_not"] for r in rs if r["side"] == side)
     # round 15 (seed 2020261221, now seen): no row could be scored; every row on both sides is listed with its reason
     r15 = [r for r in rs if r["side"] in ("held-out (round 15, seen)", "fit (round 15)")]

@@ -30,7 +30,8 @@ def test_every_url_on_one_side():
              set(SPLIT["round_13"]["held_out_urls"]), set(SPLIT["round_13"]["fit_urls"]),
              set(SPLIT["round_14"]["held_out_urls"]), set(SPLIT["round_14"]["fit_urls"]),
              set(SPLIT["round_15"]["held_out_urls"]), set(SPLIT["round_15"]["fit_urls"]),
-             set(SPLIT["round_16"]["held_out_urls"]), set(SPLIT["round_16"]["fit_urls"])]
+             set(SPLIT["round_16"]["held_out_urls"]), set(SPLIT["round_16"]["fit_urls"]),
+             set(SPLIT["round_17"]["held_out_urls"]), set(SPLIT["round_17"]["fit_urls"])]
     assert sum(len(s) for s in sides) == len(set().union(*sides))  # no URL on two sides
     assert {e["url"] for e in startup_log_split.all_logs()} == set().union(*sides)
     assert SPLIT["scored_rows"]["held_out"] >= 10
@@ -88,7 +89,7 @@ def test_round_5_holds_only_its_own_batch_and_leaves_rounds_1_to_4_as_they_were(
     later = SPLIT["round_6"]["batches"] + SPLIT["round_7"]["batches"] + SPLIT["round_8"]["batches"] + \
         SPLIT["round_9"]["batches"] + SPLIT["round_10"]["batches"] + SPLIT["round_11"]["batches"] + \
         SPLIT["round_12"]["batches"] + SPLIT["round_13"]["batches"] + SPLIT["round_14"]["batches"] + \
-        SPLIT["round_15"]["batches"] + SPLIT["round_16"]["batches"]
+        SPLIT["round_15"]["batches"] + SPLIT["round_16"]["batches"] + SPLIT["round_17"]["batches"]
     assert {e["batch"] for e in logs if e.get("engine") == "TRT-LLM"} <= set(r5["batches"] + later)
 
 
@@ -311,6 +312,30 @@ def test_round_16_holds_only_its_own_batch_and_leaves_rounds_1_to_15_as_they_wer
                                   "fit": sum(startup_log_split.split_scored(e) for e in rows
                                              if e["url"] in r16["fit_urls"])} == {"held_out": 3, "fit": 6}
     assert len(r16["held_out_urls"]) == len(r16["fit_urls"]) == 3
+    assert not any(e.get("scored_since") for e in rows)
+    assert all(e.get("excluded") and e.get("kvplan_skip") for e in rows if "kvplan" not in e)
+
+
+def test_round_17_holds_only_its_own_batch_and_leaves_rounds_1_to_16_as_they_were():
+    """Round 17 is split with a seed of its own (2020261223); the URLs of rounds 1 to 16 do not move. Two
+    round-17 rows were scorable when it was split, from two URLs (Qwen3-14B on an L40S with vLLM 0.29.0's
+    defaults, and a Qwen3-Coder-30B-A3B FP8 refusal on an RTX 5090); the seeded order sent one to each side.
+    The other 13 rows (12 URLs) are listed, each with its reason."""
+    rs = [SPLIT[f"round_{i}"] for i in range(2, 18)]
+    assert len({SPLIT["seed"]} | {r["seed"] for r in rs}) == 17 and SPLIT["round_17"]["seed"] == 2020261223
+    r17 = SPLIT["round_17"]
+    batch = {e["url"]: e.get("batch") for e in startup_log_split.all_logs()}
+    assert {batch[u] for u in r17["held_out_urls"] + r17["fit_urls"]} == set(r17["batches"]) == {"2026-12-07-r17"}
+    earlier = set(SPLIT["held_out_urls"] + SPLIT["fit_urls"])
+    for r in rs[:-1]:
+        earlier |= set(r["held_out_urls"] + r["fit_urls"])
+    assert not {u for u, b in batch.items() if b in r17["batches"]} & earlier
+    rows = [e for e in startup_log_split.all_logs() if e.get("batch") in r17["batches"]]
+    assert len(rows) == 15 and len(r17["held_out_urls"]) + len(r17["fit_urls"]) == 14
+    assert r17["scored_rows"] == {"held_out": sum(startup_log_split.split_scored(e) for e in rows
+                                                  if e["url"] in r17["held_out_urls"]),
+                                  "fit": sum(startup_log_split.split_scored(e) for e in rows
+                                             if e["url"] in r17["fit_urls"])} == {"held_out": 1, "fit": 1}
     assert not any(e.get("scored_since") for e in rows)
     assert all(e.get("excluded") and e.get("kvplan_skip") for e in rows if "kvplan" not in e)
 
