@@ -113,9 +113,13 @@ def test_a_step_on_mi300x_costs_the_term_per_layer_more_than_on_h100_and_nothing
     mi, h100 = catalog.load_gpu("mi300x"), catalog.load_gpu("h100-sxm-80gb")
     on = f["base_ms"] * 1e-3 + f["per_layer_us_graphs"] * 1e-6 * 80 + f["per_seq_us"] * 1e-6 * 1
     off = f["base_ms"] * 1e-3 + f["per_layer_us_eager"] * 1e-6 * 80 + f["per_seq_us"] * 1e-6 * 1
-    assert Profile(h100, "vllm", None).overhead(80, 1)[0] == pytest.approx(on, rel=1e-12)
-    assert Profile(mi, "vllm", None).overhead(80, 1)[0] == pytest.approx(on + 80 * FAM["per_layer_us_graphs"] * 1e-6,
-                                                                         rel=1e-12)
+    tail = f"{f['base_ms']:g} ms + {f['per_layer_us_graphs']:g} us × layers + {f['per_seq_us']:g} us × sequences"
+    s, text = Profile(h100, "vllm", None).overhead(80, 1)
+    assert s == pytest.approx(on, rel=1e-12) and text.endswith(tail)
+    s, text = Profile(mi, "vllm", None).overhead(80, 1)
+    assert s == pytest.approx(on + 80 * FAM["per_layer_us_graphs"] * 1e-6, rel=1e-12)
+    assert text.endswith(f"{tail} + {FAM['per_layer_us_graphs']:g} us × layers on mi300x (graphed; fitted.yaml "
+                         f"family_overhead: {FAM['source']})")
     assert Profile(mi, "vllm", None).overhead(80, 1, prompt=True)[0] == pytest.approx(
         on + 80 * FAM["per_layer_us_graphs"] * 1e-6, rel=1e-12)  # vLLM V1 captures mixed passes too
     for gpu in (mi, h100):
@@ -126,4 +130,4 @@ def test_a_step_on_mi300x_costs_the_term_per_layer_more_than_on_h100_and_nothing
     p = Profile(mi, "vllm", None)
     assert p.family_fit is None
     s, text = p.overhead(80, 1)
-    assert s == pytest.approx(on, rel=1e-12) and "family_overhead" not in text
+    assert s == pytest.approx(on, rel=1e-12) and text.endswith(tail)
