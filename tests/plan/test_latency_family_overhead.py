@@ -99,3 +99,35 @@ def test_the_stored_figure_reproduces_its_fit_error_on_its_rows():
     errs = [pa.per_token_error(e["metric"], pa.predict(e), e["value"]) for e in rows]
     assert round(statistics.median(abs(x) for x in errs), 4) == FAM["fit_median_abs_error"]
     assert abs(statistics.median(errs)) < 0.05
+
+
+def test_a_step_on_mi300x_costs_the_term_per_layer_more_than_on_h100_and_nothing_without_it(monkeypatch):
+    """vLLM's profile, Llama 3.1 70B's 80 layers: a graphed decode step of 1 sequence is charged base + (per layer +
+    family term) × 80 + per sequence on MI300X, base + per layer × 80 + per sequence on H100 (as fitted now: 0 ms +
+    (36 + 23) us × 80 + 52.5 us = 4,772.5 us against 2,932.5 us, 80 × 23 us = 1,840 us apart); eager, the two
+    GPUs cost the same (375.28 us × 80 + 52.5 us); and a fitted.yaml with no ``family_overhead`` section (what fit.py
+    writes when no family term is fitted) charges MI300X what it charges H100."""
+    from kvplan.plan.latency.profile import Profile
+
+    f = DOC["engines"]["vllm"]
+    mi, h100 = catalog.load_gpu("mi300x"), catalog.load_gpu("h100-sxm-80gb")
+    on = f["base_ms"] * 1e-3 + f["per_layer_us_graphs"] * 1e-6 * 80 + f["per_seq_us"] * 1e-6 * 1
+    off = f["base_ms"] * 1e-3 + f["per_layer_us_eager"] * 1e-6 * 80 + f["per_seq_us"] * 1e-6 * 1
+    tail = f"{f['base_ms']:g} ms + {f['per_layer_us_graphs']:g} us × layers + {f['per_seq_us']:g} us × sequences"
+    s, text = Profile(h100, "vllm", None).overhead(80, 1)
+    assert s == pytest.approx(on, rel=1e-12) and text.endswith(tail)
+    s, text = Profile(mi, "vllm", None).overhead(80, 1)
+    assert s == pytest.approx(on + 80 * FAM["per_layer_us_graphs"] * 1e-6, rel=1e-12)
+    assert text.endswith(f"{tail} + {FAM['per_layer_us_graphs']:g} us × layers on mi300x (graphed; fitted.yaml "
+                         f"family_overhead: {FAM['source']})")
+    assert Profile(mi, "vllm", None).overhead(80, 1, prompt=True)[0] == pytest.approx(
+        on + 80 * FAM["per_layer_us_graphs"] * 1e-6, rel=1e-12)  # vLLM V1 captures mixed passes too
+    for gpu in (mi, h100):
+        assert Profile(gpu, "vllm", False).overhead(80, 1)[0] == pytest.approx(off, rel=1e-12)
+
+    load = tables.load
+    monkeypatch.setattr(tables, "load", lambda name: {k: v for k, v in load(name).items() if k != "family_overhead"})
+    p = Profile(mi, "vllm", None)
+    assert p.family_fit is None
+    s, text = p.overhead(80, 1)
+    assert s == pytest.approx(on, rel=1e-12) and text.endswith(tail)
