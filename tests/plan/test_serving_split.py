@@ -568,7 +568,7 @@ def test_round17_held_out_is_its_seeded_draw():
 def test_round17_tables_are_the_pages_figures_as_read():
     """The round-17 runs as accuracy.py's table reader takes them (hand-checked against the stored texts:
     sgl-project/sglang PR #10404's and #10467's result tables, #5839's H20/30B/TP1 and TP4 tables as far as the stored
-    excerpt goes, vLLM PR #23151's 'WO tuned configs' block, vllm-project/recipes DeepSeek-V3_2.md at 8959cf6): load,
+    excerpt goes, vLLM PR #23151's 'WO tuned configs' block, vllm-project/recipes DeepSeek-V3_2.md at 269aa70): load,
     requests, lengths and output tok/s; the open loops at 10/s are saturated by the files' own rule, the closed loops
     are not judged."""
     from kvplan.observe import bench
