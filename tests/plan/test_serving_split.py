@@ -607,3 +607,27 @@ def test_round17_tables_are_the_pages_figures_as_read():
     assert lv.measured["itl_ms"] == {"mean": 99.71, "p50": 76.89}
     mo = lv.measured["mean_output_tokens"]
     assert bench.saturated(lv.rate, mo, 791.73, lv.requests, drain_s=mo * 99.71 / 1000)
+
+
+def test_round17_first_print_record_is_every_held_out_level_as_measured():
+    """round17_first_print.json (the held-out rows as first printed, which the headline reads) holds each level of the
+    round-17 held-out sources once, in runs.yaml's order, with its measured output tok/s (and, for the DeepSeek-V3.2
+    recipe row, its mean ITL and median TTFT) as accuracy.py's table reader takes them; the Qwen3-Next rows predicted,
+    the DeepSeek-V3.2 row refused by kvplan (its fit refuses the model's max_model_len on 8 x H20) and saturated as
+    measured."""
+    import json
+
+    acc = _accuracy()
+    rec = json.loads((DIR / "round17_first_print.json").read_text())["rows"]
+    held = ROUNDS["round17"]["held_out"]
+    want = [(src, lv) for src in RUNS if src in held for r in RUNS[src]["runs"]
+            for lv in acc.with_lengths(r, acc.table_levels(r))]
+    assert [r["source"] for r in rec] == [src for src, _ in want] == ["sglang-pr-10467-qwen3next-h20"] * 4 + [
+        "vllm-recipes-dsv32-h20"]
+    assert [r["out"][0] for r in rec] == [lv.measured["output_tokens_per_s"] for _, lv in want]
+    assert [r["load"] for r in rec] == ["C=32"] * 4 + ["10/s"]
+    assert all(r["half"] == "held-out" for r in rec)
+    assert all(not r.get("refused") and r["out"][1] is not None for r in rec[:4])
+    assert rec[4].get("refused") and rec[4]["out"][1] is None
+    assert rec[4]["itl"][0] == 99.71 and rec[4]["ttft"][0] == 21197.97 and rec[4]["sat"][0]
+    assert not any(r["sat"][0] for r in rec[:4])  # closed loops
