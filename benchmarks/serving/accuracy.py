@@ -91,10 +91,10 @@ def main() -> int:
 
 
 def halves(split):
-    """Each source's half: round 16's split (session 16)."""
-    r16 = split["round16"]
-    return ({s: "held-out" for s in r16["held_out"]} | {s: "fit" for s in r16["fit"]}
-            | {s: "seen" for s in r16["seen"]})
+    """Each source's half: round 17's split (session 17)."""
+    r17 = split["round17"]
+    return ({s: "held-out" for s in r17["held_out"]} | {s: "fit" for s in r17["fit"]}
+            | {s: "seen" for s in r17["seen"]})
 
 
 def replay_run(src, half, run, max_requests):
@@ -496,7 +496,7 @@ def write(rows, split, max_requests):
     def pct(x):
         return "-" if x is None else f"{x:+.0%}"
 
-    r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16 = (split[f"round{i}"] for i in range(2, 17))
+    r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17 = (split[f"round{i}"] for i in range(2, 18))
     first9 = json.loads((HERE / "round9_first_print.json").read_text())["rows"]
     first10 = json.loads((HERE / "round10_first_print.json").read_text())["rows"]
     first11 = json.loads((HERE / "round11_first_print.json").read_text())["rows"]
@@ -505,6 +505,7 @@ def write(rows, split, max_requests):
     first14 = json.loads((HERE / "round14_first_print.json").read_text())["rows"]
     first15 = json.loads((HERE / "round15_first_print.json").read_text())["rows"]
     first16 = json.loads((HERE / "round16_first_print.json").read_text())["rows"]
+    first17 = json.loads((HERE / "round17_first_print.json").read_text())["rows"]
     half_of = halves(split)
     rows = [dict(r, half=half_of[r["source"]]) for r in rows]  # rows saved before round 12 was seen say held-out
     lines = ["# Serving accuracy: `simulate` against published measured runs", "",
@@ -1140,6 +1141,35 @@ def write(rows, split, max_requests):
              "  sgl-cookbook-mi300x −32..−59 %), while datacrunch's Llama 70B / 405B at 1-2/s run long (+22..+36 %, the",
              "  eager per-layer sum of session 13's diagnosis (a)); vLLM's low-load gap of 20-29 ms (gpustack 0.11.0 chat,",
              "  kvcached 0.19.0 at 16/s) is still not explained by any engine rule read here.",
+             f"- Round 17 (seed {r17['seed']}, `split.yaml` `round17`, committed at eff1e7a before any round-17 run was",
+             "  replayed; session 17): five new sources, none with a result file (`runs.yaml` says what each copies, its caveats and",
+             "  what is left out): four pull-request descriptions and one recipe page, as the search index stores them.",
+             "  sglang-pr-10404-qwen3next-h200 (Qwen3-Next-80B-A3B bf16 on H200 at TP 2 / 4 / 8, 100 prompts of 1,000 -> 2,000 at",
+             "  concurrency 8, before / after a tuned MoE config; output tok/s only; 6 rows); sglang-pr-10467-qwen3next-h20 (the same",
+             "  author and client on H20 at TP 4 / 8, concurrency 32; 4 rows); sglang-pr-5839-qwen3moe-h20 (Qwen3-30B-A3B bf16 on",
+             "  H20 at TP 1 and 4, 100 prompts at Poisson 10/s of 1,000 -> 2,000 / 5,000 -> 1,000 / 10,000 -> 500: open loops far",
+             "  above capacity, 9 saturated rows, the series' command read from its sibling PRs; output tok/s only);",
+             "  vllm-pr-23151-qwen3moe-h100 (Qwen3-30B-A3B on one H100, vLLM V1 of August 2025, 100 prompts of 2,048 -> 1,024 at",
+             "  concurrency 10; 1 row) and vllm-recipes-dsv32-h20 (vllm-project/recipes' DeepSeek-V3.2 page: 8 x H20, TP 8, 100",
+             "  prompts of 2,048 -> 1,024 at Poisson 10/s, saturated: median TTFT 21.2 s; 1 row). **Held out: " + ", ".join(r17["held_out"]) + "**;",
+             "  fit adds sglang-pr-10404-qwen3next-h200, sglang-pr-5839-qwen3moe-h20 and vllm-pr-23151-qwen3moe-h100; seen now adds",
+             "  " + ", ".join(r16["held_out"]) + ". Nothing in the simulator, the step model or `accuracy.py`'s replay changed in round 17",
+             "  before its print; after the split, runs.yaml gave the two vLLM runs of unstated version `async_scheduling: false` by",
+             "  their dates (main's session-17 rule for such runs, merged with the model). **First print (2026-12-07), kvplan/ as",
+             "  main's 3e80af0 (merged at c8ce7f4), every round-17 held-out row replayed once",
+             "  (`benchmarks/serving/round17_first_print.json`, kept as printed; the headline reads it): throughput 22 % (+22 %,",
+             "  n=4), no ITL or TTFT scored (the only held-out row that prints them is refused), 0 of 1 saturated runs predicted",
+             "  saturated: kvplan refuses the DeepSeek-V3.2 run (`fit` leaves 1.63 GiB of KV cache a GPU on 8 x 96 GB H20 at the",
+             "  model's max_model_len 163,840, where one request needs 11.95 GiB; the server ran, so either the card was the 141 GB",
+             "  H20-3e the page does not name, or kvplan's memory plan is short: not looked into). Throughput misses its target.**",
+             "  Qwen3-Next-80B-A3B on H20 at concurrency 32: TP 4 predicted 2,468 tok/s against 1,981 / 2,233 (before / after the",
+             "  tuned config: +25 % / +11 %), TP 8 3,205 against 2,378 / 2,705 (+35 % / +18 %): optimistic on every row, as round",
+             "  16's Qwen3-Next rows on B200 were (+36 % / +121 %); kvplan's step does not see the kernel config the PR tunes, so",
+             "  each pair is one prediction. The fit side's new rows (in-sample, replayed once with the rest): sglang-pr-10404",
+             "  throughput 5 % (+1 %, n=6; before / after at TP 2 +2 / −7 %, TP 4 +6 / −4 %, TP 8 +11 / −0 %); sglang-pr-5839 throughput 5 % (+4 %, n=9),",
+             "  4 of 9 measured-saturated runs predicted saturated (the 1,000 -> 2,000 rows at TP 1 and the TP 4 rows are not: with",
+             "  no ITL printed, the measured side's rule has no drain term, the replay's 2,000-token drain puts it under the 90 % line);",
+             "  vllm-pr-23151 throughput −20 %, TPOT +27 %, median TTFT −42 % (173 ms against 300).",
              "",
              "## Headline", "",
              "| half | runs | output tok/s: median \\|error\\| (signed) | ITL | TTFT | saturated runs predicted saturated |",
@@ -1218,10 +1248,17 @@ def write(rows, split, max_requests):
     lines += [headline(f"held-out (round 16): {lab}, as first printed", [r for r in first16 if r["model"] == m])
               for lab, m in (("DeepSeek-R1, 8 × B200", "deepseek-r1"), ("Qwen3-Next-80B-A3B, 8 × B200", "qwen3-next-80b-a3b"),
                              ("Nemotron-3-Nano-30B-A3B, 1 × B200", "nemotron-3-nano-30b-a3b"))]
+    seen16 = [r for r in rows if r["source"] in r16["held_out"]]  # round 16's rows, today's replay (seen)
+    lines += [headline("round 16's held-out rows after round 16's print (seen): today's replay", seen16)]
+    # round 17's first print, as printed (round17_first_print.json), whatever today's replay gives
+    lines += [headline(f"**held-out (round 17, seed {r17['seed']}), as first printed (c8ce7f4, 2026-12-07)**", first17)]
+    lines += [headline(f"held-out (round 17): {lab}, as first printed", [r for r in first17 if r["source"] == src])
+              for lab, src in (("Qwen3-Next-80B-A3B on H20, TP 4 / 8, SGLang (PR #10467)", "sglang-pr-10467-qwen3next-h20"),
+                               ("DeepSeek-V3.2 on 8 × H20, vLLM (the recipes page)", "vllm-recipes-dsv32-h20"))]
     for h in ("held-out", "fit", "seen", "all"):
         sub = [r for r in rows if h == "all" or r["half"] == h]
-        name = {"held-out": "held-out (round 16), today's replay (equal to the first print until the simulator changes)",
-                "seen": "seen (round-1 to round-15 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
+        name = {"held-out": "held-out (round 17), today's replay (equal to the first print until the simulator changes)",
+                "seen": "seen (round-1 to round-16 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
         lines.append(headline(name, sub))
     lines += ["", "Read with care:", ""] + NOTES + [
               "", "## Every run", "",

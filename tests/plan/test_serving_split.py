@@ -552,3 +552,82 @@ def test_round16_first_print_record_is_every_held_out_level_as_measured():
     assert all(r["half"] == "held-out" and not r.get("refused") for r in rec)
     assert all(None not in (r["out"][1], r["itl"][1], r["ttft"][1]) for r in rec)
     assert not any(r["sat"][0] or r["sat"][1] for r in rec)
+
+
+def test_round17_held_out_is_its_seeded_draw():
+    r16, r17 = ROUNDS["round16"], ROUNDS["round17"]
+    placed = set(r17["held_out"]) | set(r17["fit"]) | set(r17["seen"])
+    new = sorted(placed - set(r16["held_out"]) - set(r16["fit"]) - set(r16["seen"]))
+    assert new == ["sglang-pr-10404-qwen3next-h200", "sglang-pr-10467-qwen3next-h20", "sglang-pr-5839-qwen3moe-h20",
+                   "vllm-pr-23151-qwen3moe-h100", "vllm-recipes-dsv32-h20"]
+    random.Random(r17["seed"]).shuffle(new)
+    assert r17["held_out"] == new[: -(-len(new) // 3)] == ["vllm-recipes-dsv32-h20", "sglang-pr-10467-qwen3next-h20"]
+    assert set(r16["held_out"]) <= set(r17["seen"]) and set(r16["fit"]) < set(r17["fit"])
+
+
+def test_round17_tables_are_the_pages_figures_as_read():
+    """The round-17 runs as accuracy.py's table reader takes them (hand-checked against the stored texts:
+    sgl-project/sglang PR #10404's and #10467's result tables, #5839's H20/30B/TP1 and TP4 tables as far as the stored
+    excerpt goes, vLLM PR #23151's 'WO tuned configs' block, vllm-project/recipes DeepSeek-V3_2.md at 269aa70): load,
+    requests, lengths and output tok/s; the open loops at 10/s are saturated by the files' own rule, the closed loops
+    are not judged."""
+    from kvplan.observe import bench
+
+    acc = _accuracy()
+
+    def levels(src):
+        return [(r, lv) for r in RUNS[src]["runs"] for lv in acc.with_lengths(r, acc.table_levels(r))]
+
+    h200 = levels("sglang-pr-10404-qwen3next-h200")
+    assert [(r["tp"], lv.concurrency, lv.requests, lv.prompt_tokens, lv.output_tokens) for r, lv in h200] == [
+        (tp, 8, 100, "1000", "2000") for tp in (2, 2, 4, 4, 8, 8)]
+    assert [lv.measured["output_tokens_per_s"] for _, lv in h200] == [
+        850.96, 937.94, 1031.49, 1137.94, 1109.89, 1239.43]
+    h20 = levels("sglang-pr-10467-qwen3next-h20")
+    assert [(r["gpu"], r["tp"], lv.concurrency) for r, lv in h20] == [("h20", 4, 32)] * 2 + [("h20", 8, 32)] * 2
+    assert [lv.measured["output_tokens_per_s"] for _, lv in h20] == [1980.89, 2233.44, 2378.39, 2704.56]
+    moe = levels("sglang-pr-5839-qwen3moe-h20")
+    assert [(r["tp"], lv.rate, lv.requests, lv.prompt_tokens, lv.output_tokens) for r, lv in moe] == [
+        (1, 10.0, 100, "1000", "2000")] * 2 + [(1, 10.0, 100, "5000", "1000")] * 2 + [
+        (1, 10.0, 100, "10000", "500")] * 2 + [(4, 10.0, 100, "1000", "2000")] * 2 + [(4, 10.0, 100, "5000", "1000")]
+    assert [lv.measured["output_tokens_per_s"] for _, lv in moe] == [
+        2364.46, 2634.68, 899.59, 974.33, 347.27, 357.94, 4247.26, 5606.77, 3416.06]
+    assert all(lv.measured["ttft_ms"] == {} and lv.measured["itl_ms"] == {} for _, lv in h200 + h20 + moe)
+    assert all(bench.saturated(lv.rate, lv.measured["mean_output_tokens"], lv.measured["output_tokens_per_s"],
+                               lv.requests) for _, lv in moe)
+    ((r, lv),) = levels("vllm-pr-23151-qwen3moe-h100")
+    assert (r["model"], r["gpu"], r["engine"], r["itl_metric"], lv.concurrency, lv.requests) == (
+        "qwen3-30b-a3b", "h100-sxm-80gb", "vllm", "tpot", 10, 100)
+    assert lv.measured["output_tokens_per_s"] == 739.79 and lv.measured["ttft_ms"] == {"mean": 267.22, "p50": 300.05}
+    assert lv.measured["tpot_ms"] == {"mean": 13.18, "p50": 13.17} and lv.measured["itl_ms"] == {}
+    ((r, lv),) = levels("vllm-recipes-dsv32-h20")
+    assert (r["model"], r["gpu"], r["tp"], lv.rate, lv.requests, lv.prompt_tokens, lv.output_tokens) == (
+        "deepseek-v3.2", "h20", 8, 10.0, 100, "2048", "1024")
+    assert lv.measured["output_tokens_per_s"] == 791.73 and lv.measured["ttft_ms"]["p50"] == 21197.97
+    assert lv.measured["itl_ms"] == {"mean": 99.71, "p50": 76.89}
+    mo = lv.measured["mean_output_tokens"]
+    assert bench.saturated(lv.rate, mo, 791.73, lv.requests, drain_s=mo * 99.71 / 1000)
+
+
+def test_round17_first_print_record_is_every_held_out_level_as_measured():
+    """round17_first_print.json (the held-out rows as first printed, which the headline reads) holds each level of the
+    round-17 held-out sources once, in runs.yaml's order, with its measured output tok/s (and, for the DeepSeek-V3.2
+    recipe row, its mean ITL and median TTFT) as accuracy.py's table reader takes them; the Qwen3-Next rows predicted,
+    the DeepSeek-V3.2 row refused by kvplan (its fit refuses the model's max_model_len on 8 x H20) and saturated as
+    measured."""
+    import json
+
+    acc = _accuracy()
+    rec = json.loads((DIR / "round17_first_print.json").read_text())["rows"]
+    held = ROUNDS["round17"]["held_out"]
+    want = [(src, lv) for src in RUNS if src in held for r in RUNS[src]["runs"]
+            for lv in acc.with_lengths(r, acc.table_levels(r))]
+    assert [r["source"] for r in rec] == [src for src, _ in want] == ["sglang-pr-10467-qwen3next-h20"] * 4 + [
+        "vllm-recipes-dsv32-h20"]
+    assert [r["out"][0] for r in rec] == [lv.measured["output_tokens_per_s"] for _, lv in want]
+    assert [r["load"] for r in rec] == ["C=32"] * 4 + ["10/s"]
+    assert all(r["half"] == "held-out" for r in rec)
+    assert all(not r.get("refused") and r["out"][1] is not None for r in rec[:4])
+    assert rec[4].get("refused") and rec[4]["out"][1] is None
+    assert rec[4]["itl"][0] == 99.71 and rec[4]["ttft"][0] == 21197.97 and rec[4]["sat"][0]
+    assert not any(r["sat"][0] for r in rec[:4])  # closed loops
