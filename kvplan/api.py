@@ -365,6 +365,7 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
     for name, v in (("rate", rate), ("ttft_p90_ms", ttft_p90_ms), ("itl_p90_ms", itl_p90_ms)):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
             raise KvplanError(f"{opt(name)} must be a finite number > 0, got {v!r}")
+    sim.check_requests(requests)  # once, before a workload of them is drawn for every candidate
     if gpu_memory_utilization is not None and not (0 < gpu_memory_utilization <= 1):  # once, not per candidate
         raise KvplanError(f"{opt('gpu_memory_utilization')} must be in (0, 1], got {gpu_memory_utilization}")
     eng = engine.strip().lower()

@@ -94,11 +94,19 @@ F16_GRID = [round(0.01 * i, 2) for i in range(10, 91)]  # 0.10 ... 0.90 of the f
 MLA_REST: dict = {}  # fitted.yaml's mla_rest while fitting (fit_mla_rest), in every doc fitted_doc writes
 MLA_REST_GRID = [float(i) for i in range(0, 601, 2)]  # us per MLA layer per decode step, 0 ... 600
 
+# fitted.yaml's family_overhead (family -> engine tables -> constants) once fitted (fit_profile); empty while the rows'
+# coefficients are computed, so their t0 holds none of it (_time adds it, by the row's ``fam`` key)
+FAMILY: dict = {}
+FAMILY_GRID = [float(i) for i in range(0, 101)]  # us a layer a graphed step, 0 ... 100
+# a family term is fitted where a profile has at least this many graphed 16-bit / fp8 fit-side rows on the family;
+# fewer (SGLang's 5 MI300X rows, all at batch 1) leave the family's steps to the profile's own constants
+FAMILY_MIN_ROWS = 8
+
 
 def fitted_doc(engines: dict, dequant: dict) -> dict:
     return {**({"one_cta_decode": ONE_CTA} if ONE_CTA else {}), **({"f16_gemm": F16_GEMM} if F16_GEMM else {}),
-            **({"mla_rest": MLA_REST} if MLA_REST else {}), "source": _fit_side_words(),
-            "engines": engines, "dequant": dequant}
+            **({"mla_rest": MLA_REST} if MLA_REST else {}), **({"family_overhead": FAMILY} if FAMILY else {}),
+            "source": _fit_side_words(), "engines": engines, "dequant": dequant}
 
 
 PER_REQUEST = [i * 0.5 for i in range(121)]  # ms, 0 ... 60: the front end of a served first token (frontend.py)
@@ -148,12 +156,28 @@ def coefficients(e: dict) -> dict:
     out["cq"] = row_time(e, fitted_doc({"_prior": dict(ZERO)}, two)) - t0
     err0 = pa.per_token_error(e["metric"], pa.predict(e), e["value"])  # under the current fitted.yaml
     out["t"] = row_time(e, tables.load("fitted")) / (1 + err0)
+    out["fam"] = family_key(e)
     return out
 
 
+def family_key(e: dict) -> tuple | None:
+    """(GPU family, engine kernel tables) of a row on a rocm.yaml family (AMD: its steps are fitted beside the NVIDIA
+    rows its engine profile's constants rest on, ``fit_profile``), else None."""
+    from kvplan.plan.latency.profile import Profile
+    from kvplan.sources import catalog
+
+    if not any(e["gpu"] in f["gpus"] for f in tables.load("rocm")["families"].values()):
+        return None
+    prof = Profile(catalog.load_gpu(e["gpu"]), pa.profile_of(e))
+    return (prof.family, prof.eng["tables"]) if prof.eng["tables"] else None
+
+
 def _time(r: dict, c: dict, f: float = 1.0) -> float:
-    return (r["t0"] + c["base_ms"] * r["cb"] + c["per_layer_us_graphs"] * r["cl"] + c["per_layer_us_eager"] * r["ce"]
-            + c["per_seq_us"] * r["cs"] + (f - 1) * r["cq"] + c.get("per_request_ms", 0.0) * r["cr"])
+    """``c``'s ``_fam``: the family terms being fitted ({(family, tables): us a layer a graphed step}), charged as the
+    graphed per-layer cost is (its coefficient ``cl``) on rows of that family."""
+    return (r["t0"] + c["base_ms"] * r["cb"] + (c["per_layer_us_graphs"] + c.get("_fam", {}).get(r.get("fam"), 0.0))
+            * r["cl"] + c["per_layer_us_eager"] * r["ce"] + c["per_seq_us"] * r["cs"] + (f - 1) * r["cq"]
+            + c.get("per_request_ms", 0.0) * r["cr"])
 
 
 def _err(rs: list[dict], c: dict, f: dict | None = None) -> float:
@@ -187,12 +211,14 @@ def eager_delta(eng: str) -> tuple[float, str]:
                 "(kvplan/plan/latency/data/eager.yaml); not a fit")
 
 
-def fit_engine(rs: list[dict], f: dict, pr: float = 0.0, per_seq: float | None = None, eng: str = "") -> dict:
-    """Overhead constants of one engine from its rows (dequant factors ``f`` and the front end ``pr`` ms held fixed;
-    ``per_seq`` us: the per-sequence cost held there, where the rows cannot tell it from the per-step cost)."""
+def fit_engine(rs: list[dict], f: dict, pr: float = 0.0, per_seq: float | None = None, eng: str = "",
+               fam: dict | None = None) -> dict:
+    """Overhead constants of one engine from its rows (dequant factors ``f``, the front end ``pr`` ms and the family
+    terms ``fam`` held fixed; ``per_seq`` us: the per-sequence cost held there, where the rows cannot tell it from the
+    per-step cost)."""
     graphs = [r for r in rs if not r["eager"]]  # every pass graphed
     eager = [r for r in rs if r["eager"]]  # some pass eager (all of them, or SGLang's prefill)
-    zero = dict(ZERO, per_request_ms=pr)
+    zero = dict(ZERO, per_request_ms=pr, _fam=fam or {})
     if graphs:
         pick = [r for r in graphs if r["w"] not in ("int4", "int8")] or graphs
         axes = list(GRID) if per_seq is None else [GRID[0], GRID[1], [per_seq]]
@@ -205,7 +231,7 @@ def fit_engine(rs: list[dict], f: dict, pr: float = 0.0, per_seq: float | None =
                 break
             for k, w in wide:
                 axes[k] = w
-        c = dict(base_ms=round(b, 3), per_layer_us_graphs=pl, per_layer_us_eager=pl, per_seq_us=ps)
+        c = dict(base_ms=round(b, 3), per_layer_us_graphs=pl, per_layer_us_eager=pl, per_seq_us=ps, _fam=fam or {})
         if eager:
             c["per_layer_us_eager"] = min(EAGER_WIDE, key=lambda x: (_err(eager, dict(c, per_layer_us_eager=x), f), x))
         else:  # no eager row: the published pairs' eager cost (eager.yaml) on top of the graphs-on figure
@@ -222,7 +248,8 @@ def fit_engine(rs: list[dict], f: dict, pr: float = 0.0, per_seq: float | None =
             if axes[1] is not EAGER or pe != EAGER[-1]:
                 break
             axes[1] = EAGER_WIDE
-        c = dict(base_ms=round(b, 3), per_layer_us_graphs=max(pe - 40.0, 0.0), per_layer_us_eager=pe, per_seq_us=ps)
+        c = dict(base_ms=round(b, 3), per_layer_us_graphs=max(pe - 40.0, 0.0), per_layer_us_eager=pe, per_seq_us=ps,
+                 _fam=fam or {})
     if pr:
         c["per_request_ms"] = pr
     c.update(fit_rows=len(rs), graphs_rows=len(graphs), eager_rows=len(eager))
@@ -356,24 +383,51 @@ def fit_profile(eng: str, rs: list[dict], fitted: dict | None = None) -> tuple[d
     ``fit_per_seq_source`` says why that value), and fits the rest."""
     ps = held_per_seq(eng, fitted)
     f = {}
-    c = fit_engine(rs, f, per_seq=ps, eng=eng)
+    fams = {}  # (family, tables) -> its graphed rows of this profile, where they are FAMILY_MIN_ROWS or more
+    for r in rs:
+        if r.get("fam") and not r["eager"] and r["w"] not in ("int4", "int8"):
+            fams.setdefault(r["fam"], []).append(r)
+    fams = {k: v for k, v in fams.items() if len(v) >= FAMILY_MIN_ROWS}
+    # the profile's constants on its other rows (a family's graphed rows fit its term alone, the constants held: fitted
+    # together, the per-step, per-sequence and family terms trade off and the alternation cycles), then each family term
+    base = [r for r in rs if r["eager"] or r.get("fam") not in fams]
+
+    def family_terms(c):
+        return {k: min(FAMILY_GRID, key=lambda x: (_err(v, dict(c, _fam={k: x})), x)) for k, v in fams.items()}
+
+    c = fit_engine(base, f, per_seq=ps, eng=eng)
+    fam = c["_fam"] = family_terms(c)
     for _ in range(2):  # engines whose rows are mostly quantized: overhead and factor alternate (twice suffices)
         f = {fmt: fit_factor(rs, c, fmt) for fmt in ("int4", "int8") if any(r["w"] == fmt for r in rs)}
         if not f or any(r["w"] not in f for r in rs):
             break
-        c = fit_engine(rs, f, per_seq=ps, eng=eng)
+        c = fit_engine(base, f, per_seq=ps, eng=eng, fam=fam)
     pr = fit_front_end(rs, c, f)
     if pr:  # then the steps' constants again, with the front end in the served first tokens
-        c = fit_engine(rs, f, pr, per_seq=ps, eng=eng)
+        c = fit_engine(base, f, pr, per_seq=ps, eng=eng, fam=fam)
         c["per_request_source"] = (f"benchmarks/latency/fit.py: the front end of {sum(r['cr'] > 0 for r in rs)} "
                                    f"client-side TTFT rows of {eng} (fit side; served.yaml), the steps' constants "
                                    "fitted before and after it")
+    if fams:  # each family's term on the final constants; the profile's rows (its constants fitted on ``base``'s)
+        fam = c["_fam"] = family_terms(c)
+        c.update(fit_rows=len(rs), graphs_rows=sum(not r["eager"] for r in rs), eager_rows=sum(r["eager"] for r in rs))
     c["fit_median_abs_error"] = round(_err(rs, c, f), 4)
     if f:
         c["dequant"] = {k: {"factor": v, "source": f"fitted on {sum(r['w'] == k for r in rs)} {k} rows of {eng} "
                             f"(fit side)"} for k, v in f.items()}
     if "versions_of" in tables.load("engines").get(eng, {}):  # a version's profile: the rows it rests on
         c["fit_row_ids"] = sorted(r["id"] for r in rs)
+    for (family, tab), v in sorted(fams.items()):
+        others = sum(1 for r in base if not r["eager"])
+        FAMILY.setdefault(family, {})[tab] = {
+            "per_layer_us_graphs": fam[(family, tab)], "rows": len(v), "fit_median_abs_error": round(_err(v, c), 4),
+            "source": (f"benchmarks/latency/fit.py fit_profile ({eng}): the median |error| of its {len(v)} graphed "
+                       f"16-bit / fp8 fit-side rows on {family}, the profile's constants held as fitted on its other "
+                       f"{len(base)} rows ({others} graphed); what a graphed step costs a layer on {family} "
+                       f"beyond the profile's per-layer cost (small kernels between the priced ones: norms, "
+                       f"activation quantization, RoPE, the cache write, their launches), charged to every profile "
+                       f"that runs {tab}'s kernels there, attributed to no kernel")}
+    c.pop("_fam", None)
     return c, f
 
 
@@ -398,7 +452,8 @@ def main_profile(eng: str) -> dict:
     """``--profile ENG``: that profile refitted on its fit-side rows alone, every other constant of the current
     fitted.yaml held (the median prior and dequant defaults too: the profile had no rows when they were fitted)."""
     doc = tables.load("fitted")
-    rs = [coefficients(e) for e in profile_entries(eng)]
+    rs = [coefficients(e) for e in profile_entries(eng)]  # FAMILY empty: the rows' t0 hold no family term
+    FAMILY.update(doc.get("family_overhead", {}))  # the other profiles' terms held
     if not rs:
         raise SystemExit(f"fit.py: no fit-side row runs the profile {eng!r}")
     print(f"# {eng}: graphs-on rows' best median |error| by per-sequence us (per_seq_scan): {per_seq_scan(rs)}")
@@ -408,7 +463,9 @@ def main_profile(eng: str) -> dict:
                    "profiles' constants held" + ("" if held_per_seq(eng, doc["engines"]) is None else
                                                  ", the per-sequence cost held (engines.yaml fit_per_seq_source)"))
     engines = {k: v for k, v in {**doc["engines"], eng: c}.items() if k != "_prior"}
-    return {**doc, "engines": {**dict(sorted(engines.items())), "_prior": doc["engines"]["_prior"]}}
+    head = {k: v for k, v in doc.items() if k not in ("family_overhead", "source", "engines", "dequant")}
+    return {**head, **({"family_overhead": FAMILY} if FAMILY else {}), "source": doc["source"],
+            "engines": {**dict(sorted(engines.items())), "_prior": doc["engines"]["_prior"]}, "dequant": doc["dequant"]}
 
 
 def main() -> dict:
@@ -460,6 +517,7 @@ def main_f16_only() -> dict:
     fit_f16_gemm(fit_side_entries())
     return {**({"one_cta_decode": doc["one_cta_decode"]} if "one_cta_decode" in doc else {}), "f16_gemm": dict(F16_GEMM),
             **({"mla_rest": doc["mla_rest"]} if "mla_rest" in doc else {}),
+            **({"family_overhead": doc["family_overhead"]} if "family_overhead" in doc else {}),
             "source": doc["source"], "engines": doc["engines"], "dequant": doc["dequant"]}
 
 

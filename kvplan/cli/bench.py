@@ -55,7 +55,8 @@ def check_bench(
                             _count("--max-requests", max_requests), prefix_caching, calibrate, profile,
                             engine_version, _count("--data-parallel-size", data_parallel_size))
         spec, g, levels, rows, notes = r["spec"], r["gpu"], r["levels"], r["rows"], r["notes"]
-        head = (f"{spec.name} on {_count('--replicas', replicas)} × {g.name} (tp {_count('--tp', tp)}) · "
+        n = _count("--replicas", replicas)  # as simulate says it: replicas of tp, not a count of GPUs
+        head = (f"{spec.name} on {g.name}: {n} replica{'s' if n != 1 else ''} of tp {_count('--tp', tp)} · "
                 f"{r['engine']} · {len(levels)} load level{'s' if len(levels) > 1 else ''} from "
                 f"{', '.join(Path(f).name for f in files)} "
                 f"({', '.join(sorted({lv.tool for lv in levels}))})")

@@ -60,13 +60,33 @@ def _load(model: str):
     notes: list[str] = []
     spec = api.load_model(model, notes)
     for n in notes:
-        sys.stderr.write(f"kvplan: note: {n}\n")
+        _say("note", n)
     return spec
 
 
 def _default_engine(model: str, default: str) -> str:
     """llama.cpp's layout for a GGUF file (the only engine that runs one), else ``default``."""
     return "llamacpp" if model.strip().lower().endswith(".gguf") else default
+
+
+EAGER_HELP = "vLLM: no CUDA graphs (no graph memory; the eager step overhead in simulate)"
+NO_GRAPHS_HELP = "SGLang: no CUDA graphs (the eager step overhead in simulate)"
+
+
+def _eager(engine: str, enforce_eager: bool, disable_cuda_graph: bool) -> bool:
+    """No CUDA graphs, spelled as the engine modelled spells it: vLLM's --enforce-eager, SGLang's
+    --disable-cuda-graph. The other engine's spelling is refused with the right one, as
+    plan/parallel.engine_flags refuses the parallelism flags (an engine rejects a flag it lacks)."""
+    e = str(engine).strip().lower()
+    if enforce_eager and e == "sglang":
+        raise KvplanError("--enforce-eager is vLLM's flag; SGLang's is --disable-cuda-graph")
+    if enforce_eager and e != "vllm":  # TensorRT-LLM's, llama.cpp's and the bare layouts' plans have no graphs term
+        raise KvplanError(f"--enforce-eager is vLLM's flag; the {e} plan would ignore it (give --engine vllm)")
+    if disable_cuda_graph and e != "sglang":
+        raise KvplanError("--disable-cuda-graph is SGLang's flag; " + ("vLLM's is --enforce-eager" if e == "vllm" else
+                                                                      f"the {e} plan would ignore it (give --engine "
+                                                                      "sglang)"))
+    return enforce_eager or disable_cuda_graph
 
 
 def _llamacpp_opts(cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel=None,
@@ -94,8 +114,8 @@ def _note_llamacpp_flags(engine: str, cache_type_k, cache_type_v, ubatch_size, s
                                   ("--parallel", parallel), ("--kv-unified", kv_unified)) if v]
     if given:
         what = "is a llama.cpp option" if len(given) == 1 else "are llama.cpp options"
-        sys.stderr.write(f"kvplan: note: {', '.join(given)} {what}; the {engine} layout ignores "
-                         f"{'it' if len(given) == 1 else 'them'} (--engine llamacpp uses them)\n")
+        _say("note", f"{', '.join(given)} {what}; the {engine} layout ignores "
+                     f"{'it' if len(given) == 1 else 'them'} (--engine llamacpp uses them)")
 
 
 PARALLEL_HELP = "llama.cpp: slots (llama-server --parallel; default one per sequence, --batch)"
@@ -115,6 +135,17 @@ def _width() -> int:
         return os.get_terminal_size(sys.stdout.fileno()).columns if sys.stdout.isatty() else 80
     except (OSError, ValueError):
         return 80
+
+
+def _say(kind: str, text: str) -> None:
+    """A note, warning or "at risk" line on stderr, folded to the terminal's width (80 when not a
+    terminal) with its continuation indented; words (a path, a URL) are kept whole. An error stays
+    one line (``_fail``): a script reads it whole."""
+    import textwrap
+
+    lines = textwrap.wrap(f"kvplan: {kind}: {text}", _width(), subsequent_indent="  ", break_long_words=False,
+                          break_on_hyphens=False)
+    sys.stderr.write("\n".join(lines) + "\n")
 
 
 def _show(parts, fmt: str = "table", wide: bool = False) -> None:

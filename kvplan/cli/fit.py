@@ -1,15 +1,15 @@
 """kvplan fit: what fits on one GPU or several."""
 from __future__ import annotations
 
-import sys
 from typing import Optional
 
 import typer
 
+from ..errors import KvplanError
 from .root import app
-from .common import (FORMAT_HELP, MODEL_HELP, PARALLEL_HELP, UNIFIED_HELP, WIDE_HELP, _complete_gpu, _complete_model,
-                     _count, _default_engine, _format, _fraction, _json, _llamacpp_opts, _load,
-                     _note_llamacpp_flags, _run, _show, _size, _whole)
+from .common import (EAGER_HELP, FORMAT_HELP, MODEL_HELP, NO_GRAPHS_HELP, PARALLEL_HELP, UNIFIED_HELP, WIDE_HELP,
+                     _complete_gpu, _complete_model, _count, _default_engine, _eager, _format, _fraction, _json,
+                     _llamacpp_opts, _load, _note_llamacpp_flags, _run, _say, _show, _size, _whole)
 
 
 @app.command()
@@ -38,7 +38,8 @@ def fit(
                                              help="tokens per KV block (vLLM picks by backend; SGLang's --page-size, 1)"),
     max_num_batched_tokens: Optional[str] = typer.Option(None, "--max-num-batched-tokens"),
     max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs"),
-    enforce_eager: bool = typer.Option(False, "--enforce-eager", help="no CUDA graphs (no graph memory)"),
+    enforce_eager: bool = typer.Option(False, "--enforce-eager", help=EAGER_HELP),
+    disable_cuda_graph: bool = typer.Option(False, "--disable-cuda-graph", help=NO_GRAPHS_HELP),
     engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
                                                  help="vLLM: the release whose start-up is planned (as "
                                                       "check-log reads a log's); default kvplan's, 0.33"),
@@ -56,8 +57,9 @@ def fit(
     lengths: Optional[str] = typer.Option(None, "--lengths",
                                           help="your traffic: uniform:A-B, normal:MEAN,STD, lognormal:MEDIAN,SIGMA, "
                                                "or a file of lengths (or CSV prompt_tokens,output_tokens)"),
-    requests: str = typer.Option("1000", "--requests", help="requests sampled from a --lengths distribution"),
-    seed: str = typer.Option("0", "--seed", help="seed for sampling --lengths"),
+    requests: Optional[str] = typer.Option(None, "--requests", help="requests sampled from a --lengths "
+                                           "distribution (default 1000)"),
+    seed: Optional[str] = typer.Option(None, "--seed", help="seed for sampling --lengths (default 0)"),
     shared_prefix: str = typer.Option("0", "--shared-prefix", help="prompt tokens common to every request"),
     kv_offloading_size: Optional[str] = typer.Option(None, "--kv-offloading-size",
                                                      help="vLLM: CPU KV tier over all ranks (GiB, or 64GiB)"),
@@ -122,7 +124,8 @@ def fit(
             kv_cache_memory=_size("--kv-cache-memory", kv_cache_memory),
             block_size=opt_count("--block-size", block_size),
             max_num_batched_tokens=opt_count("--max-num-batched-tokens", max_num_batched_tokens),
-            max_num_seqs=opt_count("--max-num-seqs", max_num_seqs), enforce_eager=enforce_eager,
+            max_num_seqs=opt_count("--max-num-seqs", max_num_seqs),
+            enforce_eager=_eager(engine or _default_engine(model, "vllm"), enforce_eager, disable_cuda_graph),
             activation_bytes=_size("--activation-memory", activation_memory),
             cuda_graph_bytes=_size("--cuda-graph-memory", cuda_graph_memory),
             non_torch_bytes=_size("--non-torch-memory", non_torch_memory))
@@ -151,8 +154,12 @@ def fit(
         traffic = None
         sp = str(shared_prefix).strip()
         if lengths is not None:
-            traffic = api.traffic(lengths, _count("--requests", requests),
-                                     _whole("--seed", seed), _whole("--shared-prefix", sp))
+            traffic = api.traffic(lengths, 1000 if requests is None else _count("--requests", requests),
+                                  0 if seed is None else _whole("--seed", seed), _whole("--shared-prefix", sp))
+        elif requests is not None or seed is not None:  # nothing to sample: not dropped without a word
+            given = " and ".join(n for n, v in (("--requests", requests), ("--seed", seed)) if v is not None)
+            raise KvplanError(f"{given} sample{'' if ' and ' in given else 's'} a --lengths distribution; give "
+                              f"--lengths or leave {'them' if ' and ' in given else 'it'} out")
         _note_llamacpp_flags(engine or _default_engine(model, "vllm"), cache_type_k, cache_type_v, ubatch_size,
                              swa_full, flash_attn, parallel, kv_unified)
         r = api.fit(spec, g, opt_count("--ctx", ctx), opt_count("--batch", batch), _count("--tp", tp),
@@ -166,7 +173,7 @@ def fit(
         from ..plan.verdict import EXIT  # 0 fits, 1 does not fit, 3 at risk (docs/commands/fit.md)
 
         if r.verdict == "at_risk":
-            sys.stderr.write(f"kvplan: at risk: {r.judgement.why}\n")
+            _say("at risk", r.judgement.why)
         if EXIT[r.verdict]:
             raise typer.Exit(EXIT[r.verdict])
 

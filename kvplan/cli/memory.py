@@ -2,7 +2,6 @@
 does not build fit's sixty options; benchmarks/startup.py)."""
 from __future__ import annotations
 
-import sys
 from typing import Optional
 
 import typer
@@ -10,7 +9,7 @@ import typer
 from .root import app
 from .common import (FORMAT_HELP, flag_message, MODEL_HELP, PARALLEL_HELP, UNIFIED_HELP, WIDE_HELP, _complete_model,
                      _count, _default_engine, _format, _json, _llamacpp_opts, _load, _note_llamacpp_flags, _run,
-                     _show, _size)
+                     _say, _show, _size)
 
 
 @app.command()
@@ -62,16 +61,16 @@ def size(
         if eng.strip().lower() == "all":
             reports, left_out = api.size_all(spec, c, b, kv_dtype, weight_dtype, text_only, options=opts)
             for err in left_out:  # a layout that does not model a kind is left out, said why
-                sys.stderr.write(f"kvplan: note: {flag_message(err)}\n")
+                _say("note", flag_message(err))
             for w in reports[0].warnings:
-                sys.stderr.write(f"kvplan: warning: {w}\n")
+                _say("warning", w)
             if f == "json":
                 return _json({"model": spec.name, "ctx": c, "batch": b,
                               "engines": [render.size_json(r, explain) for r in reports]})
             return _show(render.engines_table(reports, spec), f, wide)
         report = api.size(spec, c, b, kv_dtype, eng, weight_dtype, text_only, options=opts)
         for w in report.warnings:
-            sys.stderr.write(f"kvplan: warning: {w}\n")
+            _say("warning", w)
         if f == "json":
             return _json(render.size_json(report, explain))
         parts = render.size_table(report, spec)

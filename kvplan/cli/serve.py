@@ -8,8 +8,8 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import (MODEL_HELP, _complete_gpu, _complete_model, _count, _fraction, _json, _load, _number, _run,
-                     _size, _whole)
+from .common import (EAGER_HELP, MODEL_HELP, NO_GRAPHS_HELP, _complete_gpu, _complete_model, _count, _eager,
+                     _fraction, _json, _load, _number, _run, _size, _whole)
 
 
 @app.command()
@@ -45,9 +45,8 @@ def simulate(
     kv_cache_dtype: Optional[str] = typer.Option(None, "--kv-cache-dtype",
                                                  help="the engine's names (vLLM: auto, fp8, fp8_e4m3, fp8_e5m2; "
                                                       "SGLang: auto, fp8_e4m3, fp8_e5m2, bf16)"),
-    enforce_eager: bool = typer.Option(False, "--enforce-eager", "--disable-cuda-graph",
-                                       help="no CUDA graphs: fit's plan without graph memory, the engine's eager "
-                                            "step overhead (vLLM's name; SGLang's --disable-cuda-graph)"),
+    enforce_eager: bool = typer.Option(False, "--enforce-eager", help=EAGER_HELP),
+    disable_cuda_graph: bool = typer.Option(False, "--disable-cuda-graph", help=NO_GRAPHS_HELP),
     max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs"),
     max_num_batched_tokens: Optional[str] = typer.Option(None, "--max-num-batched-tokens"),
     prefix_caching: bool = typer.Option(True, "--enable-prefix-caching/--no-enable-prefix-caching",
@@ -122,7 +121,7 @@ def simulate(
             kv_cache_memory=_size("--kv-cache-memory", kv_cache_memory),
             block_size=None if block_size is None else _count("--block-size", block_size),
             max_num_seqs=None if max_num_seqs is None else _count("--max-num-seqs", max_num_seqs),
-            enforce_eager=enforce_eager,
+            enforce_eager=_eager(eng, enforce_eager, disable_cuda_graph),
             max_num_batched_tokens=None if max_num_batched_tokens is None else
             _count("--max-num-batched-tokens", max_num_batched_tokens),
             data_parallel_size=_count("--dp-size", dp_size), dp_attention=enable_dp_attention,

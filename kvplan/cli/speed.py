@@ -9,7 +9,7 @@ import typer
 from ..errors import KvplanError
 from .root import app
 from .common import (FORMAT_HELP, WIDE_HELP, _count, _format, _json, _load, _number,
-                     _run, _show)
+                     _run, _say, _show)
 
 
 @app.command()
@@ -30,7 +30,8 @@ def perf(
     bw_efficiency: Optional[str] = typer.Option(None, "--bw-efficiency", help="share of datasheet bandwidth reached (default 0.83)"),
     flops_efficiency: Optional[str] = typer.Option(None, "--flops-efficiency", help="share of dense peak reached (default: per GPU)"),
     step_overhead_ms: Optional[str] = typer.Option(None, "--step-overhead-ms", help="fixed cost per forward pass (default 1.6)"),
-    new_tokens: str = typer.Option("1000", "--new-tokens", help="tokens generated in the cache-vs-recompute table"),
+    new_tokens: Optional[str] = typer.Option(None, "--new-tokens", help="tokens generated in the cache-vs-recompute "
+                                             "table (default 1000)"),
     no_cache_compare: bool = typer.Option(False, "--no-cache-compare", help="leave out the cache-vs-recompute table"),
     batch_table: bool = typer.Option(False, "--batch-table", help="decode time by batch up to what fits"),
     engine: str = typer.Option("vllm", "--engine", help="engine whose memory plan bounds --batch-table (vllm)"),
@@ -57,7 +58,10 @@ def perf(
         f = _format(fmt, as_json)
         c, b = _count("--ctx", ctx), _count("--batch", batch)
         pr = None if prompt is None else _count("--prompt", prompt)
-        n = None if no_cache_compare else _count("--new-tokens", new_tokens)
+        if no_cache_compare and new_tokens is not None:  # the table it sizes is left out
+            raise KvplanError("--new-tokens sizes the cache-vs-recompute table that --no-cache-compare leaves out; "
+                              "give one of them")
+        n = None if no_cache_compare else _count("--new-tokens", "1000" if new_tokens is None else new_tokens)
         from ..engines.vllm import speculative
 
         sc = None if speculative_config is None else speculative.parse(speculative_config)
@@ -72,7 +76,7 @@ def perf(
                      enable_expert_parallel=enable_expert_parallel)
         for w in r.notes:
             if w.startswith("ctx "):
-                sys.stderr.write(f"kvplan: warning: {w}\n")
+                _say("warning", w)
         if f == "json":
             return _json(render_perf.perf_json(r, explain))
         _show(render_perf.perf_table(r, spec, explain), f, wide)
@@ -201,11 +205,11 @@ def _warn_beyond_context(specs, ctx: int, opts) -> None:
         limit = opts.max_model_len or spec.max_context
         if limit and ctx > limit:
             what = "--max-model-len" if opts.max_model_len else f"{spec.name}'s max context"
-            sys.stderr.write(f"kvplan: warning: ctx {ctx:,} is beyond {what} ({limit:,})\n")
+            _say("warning", f"ctx {ctx:,} is beyond {what} ({limit:,})")
 
 
 def _note_fit_engine(engine, gpu) -> None:
     """Say which plan the max batch / fits column follows when it is not the bytes' layout."""
     if gpu is not None and engine is None:
         # one line within 80 columns; --engine plans both in one engine
-        sys.stderr.write("kvplan: note: bytes: ideal layout; max batch and fits: vLLM's plan, as in fit\n")
+        _say("note", "bytes: ideal layout; max batch and fits: vLLM's plan, as in fit")

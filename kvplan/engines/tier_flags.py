@@ -31,7 +31,7 @@ def extras(opts, engine: str, hicache: bool, ratio, size, backend, ngl, nkvo: bo
         if eng != "sglang":
             raise KvplanError(f"{', '.join(sg)}: SGLang flags; kvplan models them for --engine sglang only")
         if not hicache:
-            raise KvplanError(f"{', '.join(sg)} need --enable-hierarchical-cache")
+            raise KvplanError(f"{', '.join(sg)} need{'s' if len(sg) == 1 else ''} --enable-hierarchical-cache")
         if ratio is not None and size is not None:
             # SGLang takes both and lets --hicache-size win; kvplan asks for one, to be plain
             raise KvplanError("give --hicache-ratio or --hicache-size, not both (SGLang lets the size win)")
@@ -44,5 +44,8 @@ def extras(opts, engine: str, hicache: bool, ratio, size, backend, ngl, nkvo: bo
         up["n_gpu_layers"] = n_gpu_layers(ngl)
         up["no_kv_offload"] = nkvo
     if host_memory is not None:
+        if eng != "llamacpp":  # only llama.cpp's plan reads it (engines/llamacpp.py): not dropped without a word
+            raise KvplanError(f"--host-memory sizes llama.cpp's host-resident cache (-ngl, -nkvo); the {eng} plan "
+                              "would ignore it (give --engine llamacpp)")
         up["host_memory"] = size_parser("--host-memory", host_memory)
     return replace(opts, **up) if up else opts

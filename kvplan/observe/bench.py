@@ -289,12 +289,15 @@ class Row:
 
 def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm", opts=None,
            prefix_caching: bool = True, max_requests: int = 1000, seed: int = 0, step=None,
-           scheduler_steps: int = 1, engine_version: str | None = None) -> list[Row]:
+           scheduler_steps: int = 1, engine_version: str | None = None,
+           async_scheduling: bool | None = None) -> list[Row]:
     """Each level simulated at its own load. ``scheduler_steps`` > 1: the server ran vLLM V0's
     ``--num-scheduler-steps`` (kvplan/plan/simulate/vllm_v0.py); ``engine_version``: the engine's
     version the run used, for its rules (simulate/limits.py ``for_engine_version``; a vLLM before
     0.8.0 is replayed by V0's scheduler, vllm_v0.py ``v0_engine``); when not given, each level's
-    own (``Level.engine_version``, where its file states one). ``step``: the step model for every
+    own (``Level.engine_version``, where its file states one). ``async_scheduling``: vLLM's async
+    scheduling where the run's date tells it apart from an unstated version (False: the run predates
+    vLLM 0.14.0, its first default; simulate/limits.py ASYNC_SCHEDULING); None: by the version. ``step``: the step model for every
     level; None: each level's version's (latency/versions.py ``step_profile``: vLLM 0.2.5-0.5.x
     one step at a time runs ``vllm_v0``'s per-step constants, 0.6.0-0.7.x ``vllm_v06``'s)."""
     from ..plan import simulate as sim
@@ -320,6 +323,10 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
                                       scheduler_steps, opts, ver if engine == "vllm" else None)
             if ver:
                 lims[ep, ver] = for_engine_version(lims[ep, ver], ver)
+            if async_scheduling is not None and engine == "vllm":
+                why = "the run's async scheduling, stated apart from its version (its date)"
+                lims[ep, ver] = replace(lims[ep, ver], async_scheduling=async_scheduling,
+                                        sources={**lims[ep, ver].sources, "async_scheduling": why})
         lim = lims[ep, ver]
         if lv.tool == "sglang" and lim.engine == "sglang":  # bench_serving sends ignore_eos (its default)
             lim = replace(lim, ignore_eos=True)

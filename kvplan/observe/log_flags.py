@@ -46,7 +46,12 @@ def vllm_options(flags: dict):
     kvd = str(flags.get("kv_cache_dtype") or "auto").lower()
     if kvd != "auto" and kvd not in KV_CACHE_DTYPES:
         raise KvplanError(f"--kv-cache-dtype '{kvd}' in the log is not one kvplan models")
-    charged = flags.get("cuda_graphs_charged", True)
+    # a row's "cuda_graphs_charged": false says its release subtracted no graph estimate; where the
+    # release can be read, vLLM's code decides instead (engines/vllm/startup.py graphs_charged), and
+    # the graphs are then checked after sizing (plan/verdict.py)
+    from ..engines.vllm.startup import graphs_charged
+    charged = flags.get("cuda_graphs_charged", True) or graphs_charged(
+        str(flags["vllm_version"]) if flags.get("vllm_version") else None) is not None
     opts = ServeOptions(gpu_memory_utilization=_float(flags.get("gpu_memory_utilization")),
                         max_model_len=_int(flags.get("max_model_len")),
                         max_num_batched_tokens=_int(flags.get("max_num_batched_tokens")),

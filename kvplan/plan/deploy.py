@@ -191,7 +191,7 @@ def _models(w: Workload, gpu_name: str, tp: int, seqs: int | None, decode_side: 
     if decode_side:
         lim = sim.Limits(lim.engine, lim.block_size, lim.num_blocks, lim.max_num_seqs, 1 << 40, lim.max_model_len,
                          lim.prefix_caching, lim.sources, groups=lim.groups, swa_tokens=lim.swa_tokens,
-                         fit_tokens=lim.fit_tokens)
+                         fit_tokens=lim.fit_tokens, async_scheduling=lim.async_scheduling)
         step = DecodeSide(step)
     _CACHE[key] = (spec, gpu, lim, step)
     return _CACHE[key]

@@ -185,7 +185,11 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
     of tp × DP ranks (``batch`` its DP rank's sequences), priced per operation only."""
     positive("--ctx", ctx)
     positive("--data-parallel-size", data_parallel_size)
+    from .. import engines
     from .parallel import engine_flags
+
+    engine = str(engine).strip().lower()
+    engines.get(engine)  # an unknown name is refused, not priced and planned as vLLM
 
     engine_flags(engine, expert_parallel=enable_expert_parallel)  # SGLang's experts: --ep-size, not this
     ep = tp * data_parallel_size if enable_expert_parallel else 1
@@ -317,6 +321,7 @@ def step_model(spec: ModelSpec, gpu: GpuSpec, tp: int = 1, kv_dtype: str | None 
     from .latency import tables
     from .latency.step import OpLatency
 
+    engine = str(engine).strip().lower()  # as engines.get reads it: --engine SGLang is SGLang's profile
     if _ALIASES.get(engine, engine) not in tables.load("engines"):
         engine = "vllm"
     return OpLatency(spec, gpu, tp, kv_dtype, weight_dtype, engine=engine, ep=ep)

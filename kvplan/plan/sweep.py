@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from ..model import dtypes
-from ..errors import KvplanError
+from ..errors import KvplanError, opt
 from .parallel import tp_needs_gpu
 from ..units import parse_range  # noqa: F401  (sweep.parse_range: the range syntax, in units)
 
@@ -31,6 +31,10 @@ def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None]
     from ..engines.base import cache_bytes
 
     tp_needs_gpu(tp, gpu, "the fits")
+    if gpu is None and weight_dtype is not None:  # without a GPU no column reads the weights
+        raise KvplanError(f"{opt('weight_dtype')} prices the fits and the decode step on a GPU; give {opt('gpu')} "
+                          f"(the bytes are the KV cache's only)")
+    engine = None if engine is None else str(engine).strip().lower()  # as engines.get reads it
     layout = engine or "ideal"
     fit_engine = engine or "vllm"
     eng_base = engines.get(layout)

@@ -23,12 +23,15 @@ Each estimated part carries ``BudgetPart.uncertainty`` (bytes either way, with i
 * **after sizing** (vLLM): what the engine allocates once the KV cache is sized, charged in no
   budget, must fit in what the share leaves, (1 − utilization) × total (the "unused" part): the
   block tables of the KV cache groups past the first (``post_sizing``; engines/vllm/startup.py
-  post_sizing_block_tables). The CUDA graphs and the sampler warm-up (gpu_worker.py
-  compile_or_warm_up_model, before 0.21: capture_model, then _dummy_sampler_run at max_num_seqs)
-  reuse what kvplan charged for them (its CUDA-graph part; the profile run's sampler peak, freed
-  with the profile), so they add nothing here. Short of it: "does not fit"; a headroom within
-  one group's table (the runner's first input batch, freed as it is replaced, may not be reused)
-  plus the estimated parts' errors: "at risk", naming ``post_sizing``.
+  post_sizing_block_tables), and the CUDA graphs of a release that captures them after sizing and
+  charges them in no budget (the V1 runner up to 0.19, the V2 runner of 0.22 to 0.28;
+  gpu_worker.py compile_or_warm_up_model's capture_model; startup.py graphs_after_sizing, the
+  fitted estimate with its uncertainty). The sampler warm-up that follows (_dummy_sampler_run at
+  max_num_seqs) reuses the profile run's sampler peak, freed with the profile and kept out of the
+  cache, so it adds nothing here; where the budget charges the graphs (0.20 and later, V1) they
+  reuse that part. Short of it: "does not fit"; a headroom within one group's table (the runner's
+  first input batch, freed as it is replaced, may not be reused), the graphs' uncertainty and the
+  estimated parts' errors: "at risk", naming ``post_sizing``.
 
 Where a term is estimated, the answer leans to "at risk" by construction; a term computed from
 the engine's code (uncertainty 0) never makes it so.
@@ -87,27 +90,43 @@ def judge(engine: str, stages, cap, fits: bool, ctx: int | None = None,
 
 def _post_sizing(v: Verdict, stages, cap) -> Verdict:
     """The after-sizing check (module docstring): vLLM's block tables rebuilt past the first KV
-    cache group against what the share leaves, on the GPU with the least left."""
-    extra = cap.detail.get("post_sizing_bytes") or 0
+    cache group, and the CUDA graphs of a release that captures them after sizing, against what
+    the share leaves, on the GPU with the least left."""
+    tables = cap.detail.get("post_sizing_bytes") or 0
+    graphs = cap.detail.get("post_sizing_graph_bytes") or 0
+    g_unc = cap.detail.get("post_sizing_graph_uncertainty") or 0
+    extra = tables + graphs
     if not extra:
         return v
     groups = len(cap.detail["groups"])
-    one = extra // (groups - 1)
+    one = tables // (groups - 1) if tables else 0
     left = min(s.part("unused") for s in stages)
     head = left - extra
     gib = 2**30
-    what = (f"post_sizing: after the KV cache is sized vLLM rebuilds its input batch with a block table "
-            f"for each of {groups} KV cache groups ({groups - 1} × {one / gib:.2f} GiB = "
-            f"{extra / gib:.2f} GiB more, charged in no budget; gpu_model_runner.py "
-            f"may_reinitialize_input_batch, block_table.py BlockTable) against the "
-            f"{left / gib:.2f} GiB the share leaves")
+    what = []
+    if tables:
+        what.append(f"vLLM rebuilds its input batch with a block table for each of {groups} KV cache groups "
+                    f"({groups - 1} × {one / gib:.2f} GiB = {tables / gib:.2f} GiB more, charged in no budget; "
+                    f"gpu_model_runner.py may_reinitialize_input_batch, block_table.py BlockTable)")
+    if graphs:
+        what.append(f"vLLM captures its CUDA graphs ({graphs / gib:.2f} GiB estimated, ±{g_unc / gib:.2f} GiB, "
+                    f"charged in no budget; gpu_worker.py compile_or_warm_up_model, capture_model)")
+    what = (f"post_sizing: after the KV cache is sized {' and '.join(what)} against the {left / gib:.2f} GiB "
+            "the share leaves")
     if head < 0:
         return Verdict(DOES_NOT_FIT, min(v.margin_bytes, head), v.need_bytes, v.uncertainty_bytes,
                        "post_sizing", f"{what}: short by {-head / gib:.2f} GiB")
-    if head <= one + v.uncertainty_bytes:  # the error carried: one table and the estimated parts
-        return Verdict(AT_RISK, min(v.margin_bytes, head), v.need_bytes, one + v.uncertainty_bytes,
-                       "post_sizing", f"{what}: {head / gib:.2f} GiB to spare, within one group's table "
-                       f"and the ±{v.uncertainty_bytes / gib:.2f} GiB the estimated parts may err")
+    # the error carried: with tables, one table and the estimated parts' errors; with graphs, their
+    # estimate's own (the cache takes what vLLM sized, so what is left after it does not move with
+    # kvplan's other estimates: the unused share and the freed profile peak, which the sampler
+    # warm-up takes back)
+    band = (one + v.uncertainty_bytes if tables else 0) + g_unc
+    if head <= band:
+        within = " and ".join(x for x in (
+            f"one group's table and the ±{v.uncertainty_bytes / gib:.2f} GiB the estimated parts may err"
+            if tables else "", f"the ±{g_unc / gib:.2f} GiB the graphs' estimate may err" if graphs else "") if x)
+        return Verdict(AT_RISK, min(v.margin_bytes, head), v.need_bytes, band,
+                       "post_sizing", f"{what}: {head / gib:.2f} GiB to spare, within {within}")
     return v
 
 

@@ -14,8 +14,8 @@ def _figure_value(v, f, printed: bool = False) -> str:
     unit = f.text.rsplit(" ", 1)[-1] if f.unit == "bytes" else ""
     if unit == "MiB":
         return f"{v / 2**20:.2f} MiB"
-    if unit in ("GiB", "GB"):  # vLLM V0 and SGLang print GiB and call it GB
-        return f"{v / 2**30:.2f} {unit}"
+    if unit in ("GiB", "GB"):  # vLLM V0 and SGLang print GiB and call it GB; kvplan's own says GiB
+        return f"{v / 2**30:.2f} GiB"
     if f.unit == "x":
         return f"{v:.2f}x"
     if f.unit == "bytes/token":
@@ -59,5 +59,7 @@ def check_table(c, what: str = "log") -> list:
             Col("error_pct", "error")]
     flags = ", ".join(f"{k}={v}" for k, v in f.flags.items() if not isinstance(v, (dict, list)))
     lines = [f"flags read: {flags}" if flags else "flags read: none (the engine's defaults)"]
+    if any(r.figure.unit == "bytes" and r.figure.text.endswith(" GB") for r in c.rows):
+        lines.append(f"note: {names[f.engine]}'s \"GB\" is GiB (2^30 bytes), as kvplan's column says")
     lines += [f"note: {n}" for n in c.notes]
     return [Sheet(cols, rows, [head]), "\n".join(lines)]

@@ -17,8 +17,9 @@ def render(r, width: int = 80) -> str:
     def para(text: str) -> None:
         out.extend(textwrap.wrap(text, width, subsequent_indent="  ", break_on_hyphens=False))
 
-    para(f"{r.model} on {r.replicas} × {r.gpu} (tp {r.tp}"
-         + (f", {r.router} router" if r.replicas > 1 else "") + f") · {r.engine} · {r.workload}")
+    # "1 × h200 (tp 4)" read as one GPU: the replicas and their tp are said as such (the notes say DP ranks)
+    para(f"{r.model} on {r.gpu}: {r.replicas} replica{'s' if r.replicas != 1 else ''} of tp {r.tp}"
+         + (f", {r.router} router" if r.replicas > 1 else "") + f" · {r.engine} · {r.workload}")
     para(f"KV cache per replica: {lim.num_blocks:,} blocks × {lim.block_size} tokens = "
          f"{lim.kv_tokens:,} tokens ({lim.sources.get('num_blocks', 'given')})"
          + (f"; shared by {len(lim.groups) + 1} KV cache groups: fit's KV cache size, a request's blocks in "

@@ -305,6 +305,26 @@ def test_simulate_hands_the_model_gpu_and_keywords(monkeypatch):
     assert calls[-1] == ((api.load_model(M), api.load_gpu("h100")), {"tp": 2, "rate": 3.0})
 
 
+def test_simulate_kv_cache_dtype_is_the_engines_name(monkeypatch):
+    """As fit's: the engine's own --kv-cache-dtype name becomes kvplan's format by that engine's list
+    (vLLM's "fp8" is fp8_e4m3, engines/vllm/settings.py KV_CACHE_DTYPES; SGLang's "bf16", a name vLLM
+    lacks), the engine vLLM when not given; both names: one error about the engine's name."""
+    from kvplan.plan import simulate as sim
+
+    calls = _record(monkeypatch, sim, "simulate")
+    api.simulate(M, "h100", kv_cache_dtype="fp8", rate=3.0)
+    assert calls[-1][1] == {"rate": 3.0, "kv_dtype": "fp8_e4m3"}
+    api.simulate(M, "h100", engine="sglang", kv_cache_dtype="bf16")
+    assert calls[-1][1] == {"engine": "sglang", "kv_dtype": "bf16"}
+    with pytest.raises(KvplanError, match="'bf16' is not one of vllm's names"):
+        api.simulate(M, "h100", kv_cache_dtype="bf16")
+    with pytest.raises(KvplanError) as e:
+        api.simulate(M, "h100", kv_dtype="fp8", kv_cache_dtype="fp8")
+    assert str(e.value) == "give --kv-dtype or --kv-cache-dtype, not both"
+    assert e.value.option == "kv-cache-dtype"
+    assert len(calls) == 2
+
+
 def test_check_log_and_check_server_hand_each_argument(monkeypatch):
     from kvplan.observe import logs, server
 

@@ -199,7 +199,8 @@ def test_side_holdings_and_estimated_total():
     s = catalog.load_model("deepseek-v3.2")
     assert side_holdings(s.layer_types[s.layers[0]].mixer, 1000) == (
         Side("indexer keys", 1, 128, 1000, "fp8_ds_index", 1),)
-    g = catalog.load_gpu("a10g")  # nvidia-smi's total known, CUDA's not
+    # nvidia-smi's total known, CUDA's not (the A10G before its CUDA total was observed)
+    g = catalog.load_gpu("a10g").model_copy(update={"cuda_memory_bytes": None, "cuda_memory_sources": []})
     assert g.memory_basis.estimated and g.memory_basis.source.startswith("estimated: no CUDA total observed")
     assert total_parts(g) == [BudgetPart("gpu_total", "GPU total (estimated)", 0, g.memory_basis.source,
                                          g.memory_basis.uncertainty)]

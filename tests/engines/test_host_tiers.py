@@ -58,7 +58,7 @@ def test_hicache_by_hand():
 
 
 @pytest.mark.parametrize("args, msg", [
-    ("--engine sglang --hicache-ratio 2", "need --enable-hierarchical-cache"),
+    ("--engine sglang --hicache-ratio 2", "--hicache-ratio needs --enable-hierarchical-cache"),
     ("--engine vllm --enable-hicache", "SGLang flags"),
     ("--engine sglang --enable-hicache --hicache-ratio 0", "greater than 0"),
     ("--engine sglang --enable-hicache --hicache-size 1.5", "whole number"),

@@ -303,12 +303,79 @@ def test_overheads_estimated():
                         "1.23 GiB) + cuBLAS workspace 32 MiB; vLLM 0.16.0: the V1 model runner (V2 only with "
                         "VLLM_USE_V2_MODEL_RUNNER=1); the V1 sampler's sort: 38 bytes a logit "
                         "(engines/vllm/startup.yaml v1_sampler)")
-    assert (g.bytes, g.uncertainty, g.label) == (697_932_185, 1_320_702_443, "CUDA graphs")
-    assert g.source == ("profile_cudagraph_memory estimate; fitted on the fit half of the start-up logs "
-                        "(engines/vllm/startup.yaml)")
+    # 0.16.0 subtracts no graph estimate (startup.yaml cuda_graph_estimate_charged_from): none in the budget
+    assert (g.bytes, g.uncertainty, g.label) == (0, 0, "CUDA graphs")
+    assert g.source == ("vLLM 0.16.0 subtracts no CUDA-graph estimate (gpu_worker.py determine_available_memory, "
+                        "up to 0.19; engines/vllm/startup.yaml cuda_graph_estimate_charged_from): captured after "
+                        "the KV cache is sized, checked against what the share leaves")
     assert (n.bytes, n.uncertainty, n.label) == (150_323_855, 0, "non-torch growth (after vLLM's snapshot)")
     assert n.source == "growth after the start-up snapshot; fitted on fit and seen rows (session 11, " \
                        "engines/vllm/startup.yaml)"
+
+
+def test_graphs_charged_by_release():
+    """startup.yaml cuda_graph_estimate_charged_from (each release's gpu_worker.py
+    determine_available_memory and envs.py VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS): no estimate up
+    to 0.17, one computed but not subtracted ("0") in 0.18.0-0.19.0, subtracted ("1") from 0.20.0 (its
+    pre-releases too, the cautious side); 0.19.1 and the like were not read, nor unreadable strings."""
+    f = startup.graphs_charged
+    assert [f(v) for v in ("0.8.5.post1", "0.9.0", "0.9.0.1", "0.10.1.dev101", "0.12.0", "0.17.1",
+                           "0.18.1", "0.19.0")] == [False] * 8
+    assert [f(v) for v in ("0.20.0", "0.20.0rc1.dev3", "0.21.0", "0.26.1rc1.dev156+g0eec856cc", "0.33.0")] == [True] * 5
+    assert [f(v) for v in ("0.19.1", "0.19.2rc1.dev206+g95995bbef", "not printed (Feb 2026)", None)] == [None] * 4
+    assert (f("0.11.x (Oct 2025)"), f("0.19.x"), f("0.20.x"), f("0.21.x")) == (False, None, True, True)
+
+
+def test_overheads_graphs_charged_from_0_20():
+    """0.20.0 and 0.21.0 (the V1 runner) subtract the fitted estimate; 0.19.0 and 0.12.0 none;
+    a release not read keeps it (the cautious side); the user's size and --enforce-eager win."""
+    g = {v: _parts(vllm_version=v)["cuda_graphs"] for v in ("0.12.0", "0.19.0", "0.19.1", "0.20.0", "0.21.0")}
+    assert {v: (p.bytes, p.uncertainty) for v, p in g.items()} == {
+        "0.12.0": (0, 0), "0.19.0": (0, 0), "0.19.1": (697_932_185, 1_320_702_443),
+        "0.20.0": (697_932_185, 1_320_702_443), "0.21.0": (697_932_185, 1_320_702_443)}
+    assert g["0.20.0"].source == ("profile_cudagraph_memory estimate; fitted on the fit half of the start-up logs "
+                                  "(engines/vllm/startup.yaml)")
+    assert _parts(vllm_version="0.12.0", cuda_graph_bytes=7)["cuda_graphs"].bytes == 7
+    assert _parts(vllm_version="0.20.0", enforce_eager=True)["cuda_graphs"].bytes == 0
+
+
+def test_graphs_after_sizing_by_release():
+    """The graph pool a release captures after sizing and charges in no budget (plan/verdict.py
+    _post_sizing checks it against what the share leaves): the V1 runner up to 0.19, the V2 runner of
+    0.22-0.28 (Llama on 0.23.0); none where the budget charges them (0.20.0, 0.33.0), under eager, or
+    with the user's size."""
+    m = catalog.load_model("llama-3.1-8b")
+    est = (697_932_185, 1_320_702_443)
+
+    def after(**kw):
+        return startup.graphs_after_sizing(m, ServeOptions(**kw))
+    assert [after(vllm_version=v) for v in ("0.9.0.1", "0.12.0", "0.19.0", "0.23.0")] == [est] * 4
+    assert [after(vllm_version=v) for v in ("0.19.1", "0.20.0", "0.21.0", "0.33.0")] == [(0, 0)] * 4
+    assert after(vllm_version="0.12.0", enforce_eager=True) == (0, 0)
+    assert after(vllm_version="0.12.0", cuda_graph_bytes=0) == (0, 0)
+    # Llama on 0.22.0 runs the V1 runner (only Qwen3 on V2 there), which charges graphs from 0.20
+    assert after(vllm_version="0.22.0") == (0, 0)
+    assert after(vllm_version="0.22.0") != startup.graphs_after_sizing(catalog.load_model("qwen3-8b"),
+                                                                       ServeOptions(vllm_version="0.22.0"))
+
+
+def test_graphs_with_a_drafter_on_a_v2_release_stay_in_the_budget():
+    """Qwen3-8B on vLLM 0.23.0 runs the V2 runner (startup.yaml model_runner), which estimates no
+    graphs: none in the budget, the fitted 697,932,185 (±1,320,702,443) after sizing. With an ngram
+    drafter kvplan cannot tell the runner (model_runner None), so the budget keeps the estimate (the
+    cautious side) and nothing is checked after sizing."""
+    from kvplan.engines.vllm import speculative
+
+    m, h100 = catalog.load_model("qwen3-8b"), catalog.load_gpu("h100")
+    ngram = speculative.parse('{"method":"ngram","num_speculative_tokens":3}')
+    est = (697_932_185, 1_320_702_443)
+
+    def both(sc):
+        o = ServeOptions(vllm_version="0.23.0", speculative_config=sc)
+        g = next(p for p in startup.overheads(m, h100, _Cfg, o, 1, 1) if p.key == "cuda_graphs")
+        return (g.bytes, g.uncertainty), startup.graphs_after_sizing(m, o)
+    assert both(None) == ((0, 0), est)
+    assert both(ngram) == (est, (0, 0))
 
 
 def test_sampler_v2_by_hand():

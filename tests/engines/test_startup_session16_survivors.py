@@ -63,7 +63,8 @@ def test_v1_runner_on_a_v2_release_keeps_its_graphs():
     v2 = _parts(vllm_version="0.24.0")["cuda_graphs"]
     assert (v2.bytes, v2.uncertainty) == (0, 0)
     assert v2.source == ("the V2 model runner estimates none (v1/worker/gpu/model_runner.py profile_cudagraph_memory "
-                         "returns 0, vLLM 0.21.0 to 0.28.0): captured after the KV cache is sized")
+                         "returns 0, vLLM 0.21.0 to 0.28.0): captured after the KV cache is sized, checked against "
+                         "what the share leaves")
 
 
 def test_v1_sampler_paths_say_which():

@@ -92,6 +92,36 @@ def test_replay_is_simulate_at_the_files_load():
     assert row.predicted["output_tokens_per_s"] == r.output_tokens_per_s
 
 
+def test_replay_takes_the_runs_async_scheduling_apart_from_its_version(monkeypatch):
+    """runs.yaml's ``async_scheduling`` (a vLLM run whose version is unstated but whose date predates
+    0.14.0): False turns async scheduling off for every level, with its reason among the limits'
+    sources, and the row is simulate's with those limits; None leaves it to the version (unstated:
+    kvplan's vLLM 0.33, on). Off, a request arriving mid-step is no longer held a step: a lower TTFT
+    at this file's 10 requests/s. SGLang has no such rule to turn."""
+    from kvplan.model.frozen import replace
+    from kvplan.plan import simulate as sim
+
+    spec, gpu = catalog.load_model("llama-3.2-3b"), catalog.load_gpu("l40s")
+    lv, real, seen = bench.read(VL), sim.simulate, []
+
+    def spy(*a, **kw):
+        seen.append(kw["limits"])
+        return real(*a, **kw)
+
+    monkeypatch.setattr(sim, "simulate", spy)
+    (off,) = bench.replay(lv, spec, gpu, replicas=4, max_requests=100, async_scheduling=False)
+    (on,) = bench.replay(lv, spec, gpu, replicas=4, max_requests=100)
+    assert [x.async_scheduling for x in seen] == [False, True]
+    assert seen[0].sources["async_scheduling"] == "the run's async scheduling, stated apart from its version (its date)"
+    lim = replace(sim.engine_limits(spec, gpu, 1, "vllm", None, True, "completions"), async_scheduling=False)
+    r = real(spec, gpu, replicas=4, rate=10.0, prompt_tokens="999", output_tokens="270", requests=100,
+             router="least-loaded", limits=lim)
+    assert off.predicted["ttft_ms"] == r.ttft_ms.as_dict()
+    assert off.predicted["ttft_ms"]["mean"] < on.predicted["ttft_ms"]["mean"]
+    bench.replay(lv, spec, gpu, replicas=4, max_requests=100, engine="sglang", async_scheduling=False)
+    assert seen[-1].engine == "sglang" and "async_scheduling" not in seen[-1].sources
+
+
 def test_a_profile_scales_every_step_and_is_refused_on_another_gpu(tmp_path):
     spec = catalog.load_model("llama-3.1-8b")
     h100 = catalog.load_gpu("h100")

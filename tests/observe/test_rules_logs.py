@@ -463,6 +463,42 @@ def test_vllm_options_block_size_eager_and_graphs():
     assert log_flags.vllm_options({})[0].enforce_eager is False
 
 
+def test_vllm_options_graphs_flag_only_where_the_release_cannot_be_read():
+    """A data row's "cuda_graphs_charged": false sets no graphs where vLLM's release is not read;
+    where it is, the code decides (engines/vllm/startup.py graphs_charged), so the flag changes nothing."""
+    off = {"cuda_graphs_charged": False}
+    assert log_flags.vllm_options({**off, "vllm_version": "not printed (Feb 2026)"})[0].cuda_graph_bytes == 0
+    assert log_flags.vllm_options({**off, "vllm_version": "0.19.1"})[0].cuda_graph_bytes == 0  # not read
+    for ver in ("0.10.2", "0.11.x (Oct 2025)", "0.23.0"):
+        assert log_flags.vllm_options({**off, "vllm_version": ver})[0].cuda_graph_bytes is None, ver
+    assert log_flags.vllm_options({"vllm_version": "0.10.2"})[0].cuda_graph_bytes is None
+
+
+def test_data_rows_graphs_flag_agrees_with_the_code():
+    """Every vLLM row of tests/data that says its release charged no graphs, and whose release the code
+    reads, is one whose budget the code gives no graph part (up to 0.19 on the V1 runner, or the V2
+    runner of 0.22-0.28): the flag and the rule never disagree."""
+    import json
+    from pathlib import Path
+
+    from kvplan.engines import ServeOptions
+    from kvplan.engines.vllm import startup
+    from kvplan.observe import launch
+
+    rows = json.loads((Path(__file__).resolve().parents[1] / "data" / "vllm_startup_logs.json").read_text())["logs"]
+    checked = 0
+    for e in rows:
+        k = e.get("kvplan") or {}
+        ver = e.get("vllm_version")
+        if k.get("cuda_graphs_charged") is not False or startup.graphs_charged(ver) is None or k.get("enforce_eager"):
+            continue
+        spec = None if k["model"].endswith(".json") else launch.row_spec(k)
+        opts = ServeOptions(vllm_version=ver)
+        assert startup.graphs_charged(ver) is False or (
+            spec is not None and startup._v2_without_graph_estimate(spec, opts)), e["id"]
+        checked += 1
+    assert checked >= 30
+
 def test_vllm_fit_max_model_len_and_weights():
     from kvplan.sources import catalog
 
@@ -481,8 +517,9 @@ def test_check_log_prices_the_release_s_model_runner():
     vLLM 0.23.0 runs Qwen3-8B on the V2 runner (6 bytes a logit, no CUDA-graph estimate), 0.16.0
     on the V1 runner (its sort, 38: engines/vllm/startup.yaml v1_sampler); the same launch otherwise. The V2 budget is larger by the sampler
     difference (the V1 sampler 1,024 rows × 151,936 × 38 + (8,192 + 2,048) × 4,096 × 2 against the
-    V2 one, 1,024 × 151,936 × 6 + 1,024 × 149 blocks × 12 + (8,192 + 1,024) × 4,096 × 2) and the
-    0.65 GiB of graphs (697,932,185) the V1 runner's estimate is charged."""
+    V2 one, 1,024 × 151,936 × 6 + 1,024 × 149 blocks × 12 + (8,192 + 1,024) × 4,096 × 2); neither
+    charges CUDA graphs (0.16.0 subtracts no estimate, startup.yaml cuda_graph_estimate_charged_from;
+    0.23.0's V2 runner estimates none), and 0.20.0's V1 runner does: 697,932,185 less than 0.19.0."""
     launch_line = ("non-default args: {'model': 'Qwen/Qwen3-8B', 'max_model_len': 16384, "
                    "'gpu_memory_utilization': 0.3, 'max_num_batched_tokens': 8192}\n")
 
@@ -494,7 +531,8 @@ def test_check_log_prices_the_release_s_model_runner():
 
     v1 = 1024 * 151_936 * 38 + (8192 + 2048) * 4096 * 2
     v2 = 1024 * 151_936 * 6 + 1024 * 149 * 12 + (8192 + 1024) * 4096 * 2
-    assert budget("0.23.0") - budget("0.16.0") == v1 - v2 + 697_932_185
+    assert budget("0.23.0") - budget("0.16.0") == v1 - v2
+    assert budget("0.19.0") - budget("0.20.0") == 697_932_185  # the same V1 sampler path (Triton), graphs
     assert log_flags.vllm_options({"vllm_version": "0.23.0"})[0].vllm_version == "0.23.0"
     assert log_flags.vllm_options({})[0].vllm_version is None
 

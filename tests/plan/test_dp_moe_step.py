@@ -59,3 +59,13 @@ def test_a_calibrated_profile_scales_the_experts_and_the_overhead():
     want = 0.003 + 2 * (m.mlp_seconds(16) + m.rank.overhead_seconds(8, False))
     assert p.step(parts) == pytest.approx(want, rel=1e-12)
     assert p.mlp_seconds(16) == pytest.approx(2 * m.mlp_seconds(16), rel=1e-12)
+
+
+def test_fp8_kv_reaches_the_expert_side_too():
+    """Both sides are built at the K/V format asked, as DataParallelStep's are (test_dp_attention_step.py):
+    Qwen3-30B-A3B's K/V is 48 layers × 4 KV heads × 128 × 2 (K and V) = 49,152 values a token, one byte
+    each in fp8 on a rank at --tp 1; the expert side runs over tp × dp = 2 GPUs, 2 KV heads each: 24,576.
+    At the spec's bf16, twice each."""
+    for kv, byte in (("fp8", 1), (None, 2)):
+        s = DataParallelMoEStep(SPEC, GPU, 1, 2, kv_dtype=kv)
+        assert (s.rank.bytes_per_token, s.mlp.bytes_per_token) == (49_152 * byte, 24_576 * byte)

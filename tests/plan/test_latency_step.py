@@ -238,7 +238,8 @@ def test_gemm_ops_are_sums_of_gemms_with_the_larger_bound(engine):
 
 def test_the_moe_op_is_one_grouped_kernel_per_fused_linear_per_layer():
     """Qwen3-30B-A3B, a 64-token prefill: 128 × (1 − (120/128)^64) experts read, 64 × 8 routed pairs,
-    priced per layer by moe.grouped_seconds over w13 (2 × 768 × 2,048) and w2 (2,048 × 768), × 48 layers."""
+    priced per layer by moe.grouped_seconds over w13 (2 × 768 × 2,048) and w2 (2,048 × 768), × 48 layers
+    (at this shape the measured table's time: data/moe_shapes.json)."""
     from kvplan.plan.latency import moe
 
     st = OpLatency(catalog.load_model("qwen3-30b-a3b"), catalog.load_gpu("h100"))
@@ -248,9 +249,13 @@ def test_the_moe_op_is_one_grouped_kernel_per_fused_linear_per_layer():
     assert op[0] == f"MoE experts ({read:.1f} of 128 read, {m} tokens each)" and read == moe.expected_experts(128, 8, 64)
     assert st.moe_shapes == [(48, 128, 8, [(1536, 2048), (2048, 768)])]
     assert st.expert_bytes == [3 * 768 * 2048 * 2]  # bf16
+    assert st.moe_keys == [(2048, 768, 128, 8, 1)]  # the measured table's key (hidden, intermediate, E, k, tp)
     t = moe.grouped_seconds(st.prof, 64 * 8, read, st.expert_bytes[0], st.moe_shapes[0][3], "bf16",
-                            st.peak_flops, st.mamf)[0]
+                            st.peak_flops, st.mamf, shape=st.moe_keys[0])[0]
     assert op[1] == pytest.approx(48 * t, rel=1e-12)
+    # H100 × vLLM's bf16 MoE table holds this shape (data/moe_shapes.json), but 126.9 of 128 experts read is not
+    # every expert: the fit prices it (moe.grouped_seconds)
+    assert "measured at this shape" not in op[3] and read < 127.5
 
 
 def test_deepseek_r1_tp8_decode_batch_50_by_hand_at_the_fallback():
@@ -283,11 +288,23 @@ def test_deepseek_r1_tp8_decode_batch_50_on_the_measured_vllm_table():
     st = OpLatency(catalog.load_model("deepseek-r1"), catalog.load_gpu("h200"), tp=8)
     fit, src = st.prof.moe_fit("fp8")
     assert fit["table_dtype"] == "fp8_block" and "h200_sxm/moe/vllm/" in src
-    op = next(o for o in st.decode(2000, 50).ops if o[0].startswith("MoE"))
+    from kvplan.plan.latency import moe
+
     read = 256 * (1 - (248 / 256) ** 50)
     mem = (read * 5_506_368 + 2 * 400 * (512 + 7168 + 7168 + 256)) / 4.8e12
-    assert op[1] == pytest.approx(58 * (fit["alpha_us"] * 1e-6 + mem / fit["memory_efficiency"]), rel=1e-12)
+    t = moe.grouped_seconds(st.prof, 400, read, 5_506_368, st.moe_shapes[0][3], "fp8", st.peak_flops, st.mamf)[0]
+    assert t == pytest.approx(fit["alpha_us"] * 1e-6 + mem / fit["memory_efficiency"], rel=1e-12)  # the fit
+    # DeepSeek-R1's own shape at TP 8 is in the table (data/moe_shapes.json), but this step reads 203.7 of 256
+    # experts: the fit prices it, × 58 layers
+    assert moe.measured_shape(st.prof, "fp8", (7168, 2048, 256, 8, 8)) is not None
+    op = next(o for o in st.decode(2000, 50).ops if o[0].startswith("MoE"))
+    assert op[1] == pytest.approx(58 * t, rel=1e-12) and "measured at this shape" not in op[3]
     assert 10e-3 < op[1] < 30e-3  # ~68 GB of experts at 2-4 TB/s, not 0.4 TB/s
+
+    # a 1,024-token prefill reads every expert: the table's 1,024-token row, × 58 layers
+    rows = moe.measured_shape(st.prof, "fp8", (7168, 2048, 256, 8, 8))
+    op = next(o for o in st.prefill(1024).ops if o[0].startswith("MoE"))
+    assert op[1] == pytest.approx(58 * rows[1][rows[0].index(1024)] * 1e-6, rel=1e-12)
 
 
 def test_ep_2_prices_its_all_to_all():

@@ -118,10 +118,13 @@ def test_sglang_swa_pool():
                      groups=(Group("sliding", 1, 128),), swa_tokens=1001)
     rep = SGLangSWAReplica(lim, Ledger())
     r = _Req(0, sim.Request(0.0, 1000, 5))
+    rep.cutoff = r.seen  # seen by the scheduler, as form sets it (before a step nothing is: -1.0)
     assert rep._fits(r, 4096) is None  # 1,001 is not below 1,001
     lim = sim.Limits("sglang", 1, 5000, 8, 4096, 8192, True, {}, output_reserve=1.0,
                      groups=(Group("sliding", 1, 128),), swa_tokens=1002)
     rep = SGLangSWAReplica(lim, Ledger())
+    rep.cutoff = r.seen
+    assert rep._fits(r, 4096) is not None  # 1,001 < 1,002
     rep.waiting.append(r)
     rep.step(0.0)
     assert rep.swa_free == 1002 - 256 and r.xb == 256

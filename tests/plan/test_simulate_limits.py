@@ -50,13 +50,15 @@ def test_vllm_defaults_on_an_h100_every_field_and_source(llama):
     assert lim.prefix_caching is True and lim.note == "" and lim.frontend == (0.0108,)
     assert (lim.host_blocks, lim.host_chunk_blocks, lim.host_block_seconds) == (0, 1, 0.0)
     assert (lim.output_reserve, lim.scheduler_steps, lim.reserve_full_isl) == (0.0, 1, True)
+    assert lim.async_scheduling is True  # kvplan's vLLM (0.33): on by default since 0.14.0
     assert lim.sources == {
         "num_blocks": f"{where}: num_gpu_blocks {n:,} less the null block",
         "block_size": f"{where}: vLLM's default (CacheConfig.DEFAULT_BLOCK_SIZE)",
         "max_num_seqs": VLLM_BATCH, "max_num_batched_tokens": VLLM_BATCH,
         "max_model_len": "the model's max context",
         "frontend": FRONTEND["vllm"]["source"]["completions"],
-        "reserve_full_isl": sim.limits.RESERVE_FULL_ISL["source"]}
+        "reserve_full_isl": sim.limits.RESERVE_FULL_ISL["source"],
+        "async_scheduling": sim.limits.ASYNC_SCHEDULING["source"]}
 
 
 def test_vllm_on_an_l4_and_the_flags_as_sources():
@@ -102,9 +104,9 @@ def test_vllm_refuses_fewer_batched_tokens_than_sequences(llama):
 
 
 def test_fit_at_risk_is_said_beside_the_results():
-    """Llama 3.1 8B on an A10G at 4,096 tokens: fit's margin is within its uncertainty."""
+    """Llama 3.1 8B on an A10G at 16,384 tokens: fit's margin is within its uncertainty."""
     spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("a10g")
-    o = ServeOptions(max_model_len=4096)
+    o = ServeOptions(max_model_len=16384)
     f = fitmod.fit(spec, gpu, engine="vllm", opts=o)
     assert f.verdict == "at_risk"
     lim = sim.engine_limits(spec, gpu, opts=o)

@@ -99,7 +99,8 @@ def test_dp_attention_sources_say_one_rank(ds):
     o = ServeOptions(data_parallel_size=8, dp_attention=True, max_num_seqs=64)
     lim = sim.engine_limits(spec, gpu, 8, "sglang", o)
     tokens = fit(spec, gpu, tp=8, engine="sglang", opts=o).capacity.detail["max_total_num_tokens"]
-    where = "kvplan fit deepseek-r1 --gpu h200-sxm-141gb --tp 8 --engine sglang --dp-size 8 --enable-dp-attention"
+    where = ("kvplan fit deepseek-r1 --gpu h200-sxm-141gb --tp 8 --engine sglang --dp-size 8 --enable-dp-attention "
+             "--max-num-seqs 64")  # the whole command (ux17: the flags that move fit's plan)
     rank = "; one of 8 DP attention ranks"
     assert lim.sources["num_blocks"] == f"{where}: max_total_num_tokens {tokens:,}{rank}"
     assert lim.sources["max_num_seqs"] == "--max-num-seqs" + rank

@@ -169,7 +169,59 @@ def test_llama_4_scout_8m_on_8_h200_at_095_is_not_fits():
     r95, r90 = go(0.95), go(0.9)
     assert r95.verdict == "at_risk" and r95.judgement.deciding_term == "post_sizing"
     assert r95.capacity.detail["post_sizing_bytes"] == 6 * GiB
+    # 0.12.0 captures its CUDA graphs after sizing too (startup.yaml cuda_graph_estimate_charged_from)
+    assert (r95.capacity.detail["post_sizing_graph_bytes"], r95.capacity.detail["post_sizing_graph_uncertainty"]) == \
+        (697_932_185, 1_320_702_443)
     assert r90.verdict == "fits"
+
+
+def test_after_sizing_graphs_against_what_the_share_leaves():
+    """A release that captures its CUDA graphs after sizing (the V1 runner up to 0.19) charges them in
+    no budget: the fitted 697,932,185 bytes (±1,320,702,443) must fit in the unused share. Short by
+    a byte: does not fit; within the graphs' own uncertainty: at risk (post_sizing), the band that
+    alone (the estimated parts of the budget do not move what is left after the cache); beyond: fits."""
+    g, gu = 697_932_185, 1_320_702_443
+    cap = Capacity(True, 1000, 0, 0.0, GiB, detail={"bytes_per_block": 0, "groups": [{"block_size": 16}],
+                                                    "post_sizing_bytes": 0, "post_sizing_graph_bytes": g,
+                                                    "post_sizing_graph_uncertainty": gu})
+
+    def v(unused):
+        return judge("vllm", [_unused_stage(unused, GiB // 2)], cap, True)
+    short = v(g - 1)
+    assert (short.verdict, short.deciding_term, short.margin_bytes) == ("does_not_fit", "post_sizing", -1)
+    assert short.why == ("post_sizing: after the KV cache is sized vLLM captures its CUDA graphs (0.65 GiB estimated, "
+                         "±1.23 GiB, charged in no budget; gpu_worker.py compile_or_warm_up_model, capture_model) "
+                         "against the 0.65 GiB the share leaves: short by 0.00 GiB")
+    edge = v(g + gu)
+    assert (edge.verdict, edge.margin_bytes, edge.uncertainty_bytes) == ("at_risk", gu, gu)
+    assert edge.why.endswith("1.88 GiB the share leaves: 1.23 GiB to spare, within the ±1.23 GiB the graphs' "
+                             "estimate may err")
+    assert v(g + gu + 1).verdict == "fits"
+    # with block tables too: both after sizing, both bands
+    tables = dict(cap.detail, groups=[{"block_size": 16}] * 3, post_sizing_bytes=2 * GiB)
+    cap2 = Capacity(True, 1000, 0, 0.0, GiB, detail=tables)
+    both = judge("vllm", [_unused_stage(2 * GiB + g, GiB // 2)], cap2, True)
+    assert (both.verdict, both.margin_bytes, both.uncertainty_bytes) == ("at_risk", 0, GiB + GiB // 2 + gu)
+    assert "2 × 1.00 GiB = 2.00 GiB more" in both.why and " and vLLM captures its CUDA graphs" in both.why
+    assert both.why.endswith(": 0.00 GiB to spare, within one group's table and the ±0.50 GiB the estimated parts "
+                             "may err and the ±1.23 GiB the graphs' estimate may err")
+    assert judge("vllm", [_unused_stage(2 * GiB + g - 1, GiB // 2)], cap2, True).verdict == "does_not_fit"
+
+
+def test_after_sizing_graphs_from_the_release():
+    """Llama-3.1-8B on an A10G at 0.92 (round 16's ddiiwoong Mistral row's card and share): vLLM 0.9.0.1
+    leaves 0.08 × 23,820,962,365 (the A10G's CUDA total) = 1.77 GiB after sizing, the graphs' 0.65 GiB
+    within their ±1.23 GiB of it: at risk; 0.33.0 charges the graphs in the budget instead: nothing after."""
+    m, g = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("a10g")
+
+    def go(ver):
+        return fit.fit(m, g, tp=1, engine="vllm", opts=ServeOptions(
+            gpu_memory_utilization=0.92, max_model_len=8192, vllm_version=ver))
+    old, new = go("0.9.0.1"), go("0.33.0")
+    assert old.capacity.detail["post_sizing_graph_bytes"] == 697_932_185
+    assert old.stages[0].part("cuda_graphs") == 0 and new.stages[0].part("cuda_graphs") == 697_932_185
+    assert "post_sizing_graph_bytes" not in new.capacity.detail
+    assert (old.verdict, old.judgement.deciding_term) == ("at_risk", "post_sizing")
 
 
 def test_post_sizing_block_tables_edges_by_hand():

@@ -52,7 +52,7 @@ def test_repo_id_found_offline(hf_cache):
     assert d["model"] == "llama-clone-8b"
     assert "from the local Hugging Face cache" in d["source"] and COMMIT in d["source"]
     assert d["stored_weights"] is None  # only the config is cached
-    assert "config.json from the local Hugging Face cache, snapshot 0123456789ab" in r.stderr
+    assert "config.json from the local Hugging Face cache, snapshot 0123456789ab" in " ".join(r.stderr.split())
 
 
 def test_table_says_where_the_config_came_from(hf_cache):

@@ -213,6 +213,51 @@ def v1_sampler_peak(spec, tp: int, tokens: int, seqs: int, version: str | None,
     return sort, sort, "the V1 sampler's sort: 38 bytes a logit"
 
 
+def graphs_charged(version: str | None) -> bool | None:
+    """Whether the V1 runner of vLLM ``version`` subtracts its CUDA-graph estimate from the KV
+    budget (startup.yaml cuda_graph_estimate_charged_from, read in each release's
+    v1/worker/gpu_worker.py determine_available_memory and envs.py): True from 0.20.0 (its
+    pre-releases included), False up to 0.19.0, where the graphs are captured after the KV cache
+    is sized; None where kvplan cannot tell (a release between the two, or none readable).
+    ``0.11.x`` reads as its minor release (``0.19.x`` holds releases not read: None)."""
+    import re
+
+    rule = _data()["cuda_graph_estimate_charged_from"]
+    first, last = _release(rule["release"]), _release(rule["last_without"])
+    if (m := re.match(r"\s*v?(\d+)\.(\d+)\.x\b", version or "")):
+        minor = (int(m.group(1)), int(m.group(2)))
+        return True if minor >= first[:2] else False if minor < last[:2] else None
+    key = _release(version)
+    if key is None:
+        return None
+    return True if key >= first[:3] + (0,) else False if key <= last else None
+
+
+def graphs_after_sizing(spec, opts) -> tuple[int, int]:
+    """(bytes, uncertainty) of the CUDA-graph pool vLLM captures after sizing the KV cache and
+    charges in no budget: the V1 runner up to 0.19 (``graphs_charged`` False) and the V2 runner of
+    0.22.0 to 0.28.0 (no estimate, startup.yaml model_runner), both through
+    gpu_worker.py compile_or_warm_up_model's capture_model once initialize_from_config has
+    allocated the cache; the fitted cuda_graph_bytes with its uncertainty, checked against what
+    the share leaves (plan/verdict.py _post_sizing). (0, 0) where the budget charges them, under
+    --enforce-eager, or where the user set their size (--cuda-graph-memory)."""
+    if opts.enforce_eager or opts.cuda_graph_bytes is not None:
+        return 0, 0
+    if graphs_charged(opts.vllm_version or VERSION) is False or _v2_without_graph_estimate(spec, opts):
+        return const("cuda_graph_bytes"), const("cuda_graph_uncertainty_bytes")
+    return 0, 0
+
+
+def _v2_without_graph_estimate(spec, opts) -> bool:
+    """Whether the profile runs on a V2 runner whose profile_cudagraph_memory returns 0 (vLLM
+    0.22.0 to 0.28.0, startup.yaml model_runner: a range with v2_bytes_per_logit and no
+    v2_cudagraph_estimate)."""
+    ver = opts.vllm_version or VERSION
+    rng = runner_range(ver) or {}
+    return (rng.get("v2_bytes_per_logit") is not None and not rng.get("v2_cudagraph_estimate")
+            and model_runner(spec, opts, ver)[0] == "v2")
+
+
 def _moe(spec) -> bool:
     return any(isinstance(spec.layer_types[lt].mlp, MoeMlp) for lt in spec.counts())
 
@@ -326,7 +371,6 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
     """The non-KV parts vLLM charges inside its share, for one rank, each with its uncertainty."""
     fitted = "fitted on the fit half of the start-up logs (engines/vllm/startup.yaml)"
     unc = const("activation_non_torch_uncertainty_bytes")
-    v2 = v2_graphs = False
     if opts.activation_bytes is not None:
         act, act_src, act_unc = opts.activation_bytes, "--activation-memory", 0
     else:
@@ -335,7 +379,6 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
         rng = runner_range(opts.vllm_version or VERSION) or {}
         per_logit = rng.get("v2_bytes_per_logit")
         v2 = runner == "v2" and per_logit is not None
-        v2_graphs = v2 and rng.get("v2_cudagraph_estimate", False)
         smp = sampler_peak(spec, tp, cfg.max_num_batched_tokens, cfg.max_num_seqs, per_logit if v2 else None)
         ws = blas_workspace(gpu)
         state = penalty_state(spec, tp, cfg.max_num_seqs) if v2 and rng.get("v2_penalty_state") else 0
@@ -366,12 +409,17 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
                 "; the V1 runner's sampler charged, at risk down to the logits alone"
     if opts.enforce_eager:
         graphs, g_src, g_unc = 0, "--enforce-eager: none", 0
-    elif opts.cuda_graph_bytes is None and v2 and not v2_graphs:
+    elif opts.cuda_graph_bytes is None and _v2_without_graph_estimate(spec, opts):
         graphs, g_src, g_unc = 0, ("the V2 model runner estimates none (v1/worker/gpu/model_runner.py "
                                    "profile_cudagraph_memory returns 0, vLLM 0.21.0 to 0.28.0): captured "
-                                   "after the KV cache is sized"), 0
+                                   "after the KV cache is sized, checked against what the share leaves"), 0
     elif opts.cuda_graph_bytes is not None:
         graphs, g_src, g_unc = opts.cuda_graph_bytes, "--cuda-graph-memory", 0
+    elif graphs_charged(ver := opts.vllm_version or VERSION) is False:
+        graphs, g_src, g_unc = 0, (f"vLLM {ver} subtracts no CUDA-graph estimate (gpu_worker.py "
+                                   "determine_available_memory, up to 0.19; engines/vllm/startup.yaml "
+                                   "cuda_graph_estimate_charged_from): captured after the KV cache is sized, "
+                                   "checked against what the share leaves"), 0
     else:
         graphs, g_src = const("cuda_graph_bytes"), f"profile_cudagraph_memory estimate; {fitted}"
         g_unc = const("cuda_graph_uncertainty_bytes")

@@ -19,6 +19,8 @@ likewise group the experts). ``grouped_seconds`` prices that: per fused linear, 
 read × N × K at the stored bytes per weight + activations, FLOPs = 2 × tokens routed × N × K."""
 from __future__ import annotations
 
+import math
+
 from ...errors import KvplanError, opt
 from ...model.spec import MoeMlp
 from . import tables
@@ -77,16 +79,70 @@ def table_format(spec, weight_dtype: str | None, act: str) -> str | None:
     return "int4" if fmt == "int4" else None
 
 
+_SHAPES: dict = {}
+
+
+def measured_shape(prof, fmt: str | None, shape: tuple | None):
+    """(tokens, microseconds, source) of the measured MoE table's rows at ``shape`` = (hidden, full expert
+    intermediate, experts, top-k, tensor-parallel size) for the profile's GPU family, engine tables and format
+    (data/moe_shapes.json, benchmarks/latency/derive_moe_shapes.py: the rows the ``moe`` fit of kernels.yaml was fitted
+    on, at the catalog models' shapes), or None where the table has no row of that shape."""
+    if shape is None or fmt is None or not prof.eng.get("tables"):
+        return None
+    key = (prof.family, prof.eng["tables"], fmt)
+    got = _SHAPES.get(key)
+    if got is None:
+        if "data" not in _SHAPES:
+            import json
+
+            _SHAPES["data"] = json.loads((tables.DATA / "moe_shapes.json").read_text())
+        eng = _SHAPES["data"]["families"].get(prof.family, {}).get(prof.eng["tables"], {})
+        t = eng.get(fmt)
+        got = _SHAPES[key] = {} if t is None else {
+            (r["hidden"], r["intermediate"], r["experts"], r["top_k"], r["tp"]):
+                (r["tokens"], r["us"], f"{eng['source']} ({t['table_dtype']}, {t['kernel']}): measured at this shape, "
+                                       f"balanced routing, {len(r['tokens'])} token counts")
+            for r in t["shapes"]}
+    return got.get(shape)
+
+
+def measured_seconds(rows, tokens: float) -> float:
+    """A measured shape's seconds at ``tokens`` (``measured_shape``'s rows): log-log between the measured token
+    counts, linear in tokens past the largest (the kernel is compute-bound there)."""
+    xs, ys = rows[0], rows[1]
+    t = max(tokens, xs[0])
+    if t >= xs[-1]:
+        return ys[-1] * t / xs[-1] * 1e-6
+    for i in range(1, len(xs)):
+        if t <= xs[i]:
+            a, b = xs[i - 1], xs[i]
+            w = (math.log(t) - math.log(a)) / (math.log(b) - math.log(a))
+            return math.exp(math.log(ys[i - 1]) * (1 - w) + math.log(ys[i]) * w) * 1e-6
+    return ys[-1] * 1e-6
+
+
 def grouped_seconds(prof, routed: float, read: float, expert_bytes: int, lins, fmt: str | None,
-                    peak_flops: float, mamf: float, act_bytes: int = 2):
+                    peak_flops: float, mamf: float, act_bytes: int = 2, shape: tuple | None = None):
     """(seconds, bound, source) of one MoE layer's routed experts: ``routed`` = tokens × k (token,
     expert) pairs over ``read`` distinct experts of ``expert_bytes`` each (the rank's share, scales
     included), ``lins`` the fused linears' (N, K). Each linear: ``mem`` = (read × expert_bytes × its
     share of N·K + act_bytes × routed × (N + K)) / bandwidth, ``comp`` = 2 × routed × N × K / peak.
 
-    Measured table (kernels.yaml ``moe``): alpha + Σ max(mem / memory_efficiency, comp /
-    compute_efficiency(routed / read)). Physics fallback: Σ max(mem / memory efficiency, comp / MAMF,
-    the GEMM floor), one floor per fused kernel."""
+    Measured at this shape (``shape`` = (hidden, full intermediate, experts, top-k, tp), no expert parallelism;
+    ``measured_shape``) and a pass that reads every expert (``read`` within half an expert of all): the table's time
+    at routed / top-k tokens, no fit. Only there: below it the table's rows and kvplan disagree on the experts read
+    (aiconfigurator's ``balanced`` router spreads T·k pairs over fewer experts than uniform routing's
+    E·(1 − (1 − k/E)^T): its B200 SGLang DeepSeek-R1 row at 64 tokens takes 156 us, 9.0 TB/s if all 256 experts'
+    1.41 GB were read, above the card's 8 TB/s), so a step that reads part of the experts (decode) keeps the fit,
+    whose memory term counts the experts read. Else the measured table's fit (kernels.yaml
+    ``moe``): alpha + Σ max(mem / memory_efficiency, comp / compute_efficiency(routed / read)). Physics fallback:
+    Σ max(mem / memory efficiency, comp / MAMF, the GEMM floor), one floor per fused kernel."""
+    rows = measured_shape(prof, fmt, shape)
+    if rows is not None and read >= shape[2] - 0.5:
+        t = measured_seconds(rows, routed / shape[3])
+        mem = sum((read * expert_bytes * (n * k) / sum(a * b for a, b in lins) + act_bytes * routed * (n + k)) / prof.bw
+                  for n, k in lins)
+        return t, ("memory" if mem >= 0.5 * t else "compute"), rows[2]
     fit, src = prof.moe_fit(fmt)
     elems = sum(n * k for n, k in lins)
     m = routed / read if read else 0.0

@@ -42,6 +42,10 @@ class OpLatency(Roofline):
         self.ep, self.dp = ep, moe.check_expert_parallel(self.spec, tp, ep)  # EP = tp × DP ranks
         self.prof = Profile(gpu, engine, cuda_graphs)
         self.act_quant = act_quant or self.prof.eng.get("fp8_activations")
+        # decode steps that append each layer's new K/V by concatenation (engines.yaml ``kv_cache_append: concat``,
+        # with its source: transformers' DynamicCache.update, torch.cat): the cache is read and written once more a
+        # step beside the attention kernel's read, 2 x the K/V the step's attention reads, priced with the K/V write
+        self.kv_concat = self.prof.eng.get("kv_cache_append") == "concat"
         self.engine = self.prof.engine
         rank = self.spec.shard(tp)
         h = self.hidden = rank.hidden_size
@@ -49,7 +53,7 @@ class OpLatency(Roofline):
         self.layers_n = rank.num_layers
         self.attn_layers = attention_layers(rank)  # layers with an attention kernel: its per-kernel floor
         self.overhead_layers = overhead.layer_equivalents(rank)  # blocks / 2: a single-block layer is half
-        self.proj, self.mlps, self.moe_shapes = [], [], []  # (layers, [(n, k)])
+        self.proj, self.mlps, self.moe_shapes, self.moe_keys = [], [], [], []  # (layers, [(n, k)])
         self.kv_heads = self.gqa = 0
         for lt_name, count in rank.counts().items():
             lt = rank.layer_types[lt_name]
@@ -65,6 +69,9 @@ class OpLatency(Roofline):
                 whole = self.spec.layer_types[lt_name].mlp if ep > 1 else lt.mlp  # EP: experts unsplit
                 self.moe_shapes.append((count, lt.mlp.num_experts, lt.mlp.experts_per_token,
                                         moe.fused_linears(DenseLike(whole).linears(h))))
+                full = self.spec.layer_types[lt_name].mlp  # the measured MoE table's key (moe.measured_shape)
+                self.moe_keys.append((self.spec.hidden_size, full.intermediate_size, full.num_experts,
+                                      full.experts_per_token, tp) if full.gated and ep == 1 else None)
                 if lt.mlp.shared_intermediate_size:
                     self.mlps.append((count, list(DenseMlp(intermediate_size=lt.mlp.shared_intermediate_size,
                                                            gated=lt.mlp.gated).linears(h))))
@@ -168,7 +175,7 @@ class OpLatency(Roofline):
         if self.mlps:
             t, b, src = self._gemms(self.mlps, rows, self.mlp_fmt)
             ops.append(("MLP (GEMM)", g * t, b, src))
-        for (count, e, k, lins), nbytes in zip(self.moe_shapes, self.expert_bytes):
+        for (count, e, k, lins), nbytes, key in zip(self.moe_shapes, self.expert_bytes, self.moe_keys):
             if self.ep > 1:
                 read = moe.experts_read_per_rank(e, k, rows * self.dp, self.ep)
                 routed = rows * self.dp * k / self.ep
@@ -180,7 +187,7 @@ class OpLatency(Roofline):
                 m = max(1, round(moe.tokens_per_expert(e, k, rows)))
                 name = f"MoE experts ({read:.1f} of {e} read, {m} tokens each)"
             t, b, src = moe.grouped_seconds(p, routed, read, nbytes, lins, self.moe_fmt, self.peak_flops,
-                                            self.mamf, self.act_bytes)
+                                            self.mamf, self.act_bytes, None if self.ep > 1 else key)
             ops.append((name, g * count * t, b, src))
         for count, e, _, _ in self.moe_shapes:  # the router, per MoE layer: gate GEMM (hidden -> experts), top-k
             t, b, src = self.router_fmt.seconds(p, rows, e, self.spec.hidden_size)
@@ -202,8 +209,13 @@ class OpLatency(Roofline):
             t += chunk_kv / (p.bw * p.mem_eff)
             ops.append((f"prefill attention (causal, {isl:,.0f} tokens)", a * t, "compute", src))
         if write_state:
-            ops.append(("K/V write and recurrent state", write_state / (p.bw * p.mem_eff), "memory",
-                        p.mem_source))
+            if self.kv_concat and decodes:
+                ops.append(("K/V write, recurrent state and cache concatenation (torch.cat)",
+                            write_state / (p.bw * p.mem_eff), "memory",
+                            f"{p.mem_source}; cache copy: {p.eng['kv_cache_append_source']}"))
+            else:
+                ops.append(("K/V write and recurrent state", write_state / (p.bw * p.mem_eff), "memory",
+                            p.mem_source))
         t, nbytes, calls, src = comm.seconds(p, self.tp, rows, self.spec.hidden_size, self.act_bytes, self.spec)
         if calls:
             ops.append((f"all-reduce ({calls} × {nbytes:,} bytes)", t, "comm", src))
@@ -276,7 +288,7 @@ class OpLatency(Roofline):
         out = []
         for b, (mem, comp, comm_s, over), a in zip(batches, parts, atts):
             mem += a_scale * a
-            ws = b * written + 2 * b * sps
+            ws = b * written + 2 * b * sps + (2 * b * read if self.kv_concat else 0)
             if ws:
                 mem += ws / bwm
             out.append((mem + comp + comm_s + over, "compute" if comp > mem else "memory"))
@@ -314,10 +326,11 @@ class OpLatency(Roofline):
         seqs = decodes + len(chunks)
         if seqs == 0:
             return super()._mixed(chunks, decodes, kv_read, kv_write, attn, ctx_max, seconds)
+        copy = 2 * kv_read if self.kv_concat and decodes else 0  # the decodes' caches copied by torch.cat
         if seconds:
-            t = self.seconds(rows, seqs, decodes, kv_read, attn, chunk_kv, chunk_flops, isl, write + state)
+            t = self.seconds(rows, seqs, decodes, kv_read, attn, chunk_kv, chunk_flops, isl, write + state + copy)
             return t if self.profile_scale == 1.0 else t * self.profile_scale
-        ops = self.price(rows, seqs, decodes, kv_read, attn, chunk_kv, chunk_flops, isl, write + state)
+        ops = self.price(rows, seqs, decodes, kv_read, attn, chunk_kv, chunk_flops, isl, write + state + copy)
         if self.profile_scale != 1.0:
             ops = [(n, t * self.profile_scale, b, f"{src}; {self.profile_label}") for n, t, b, src in ops]
         phase = "decode" if not chunks else ("prefill" if not decodes else "mixed")

@@ -42,6 +42,25 @@ OVERLAP_SCHEDULE = {"since": (0, 4, 0),
                               "by default from then; before, opt-in (docs of 2024-11-15, PR #2047)"}
 
 
+# vLLM V1's async scheduling (AsyncScheduler, EngineCore.step_with_batch_queue with a batch queue of 2:
+# VllmConfig.max_concurrent_batches): the engine core schedules step k+1 while step k runs and takes new
+# requests in only after step k's output, so a request that reaches the engine core while a step runs with
+# requests running joins the step after the next one (one step later than without it); an idle engine
+# schedules it at once; a request whose max_tokens the scheduled steps reach is not scheduled again
+# (Scheduler.schedule: "Avoid scheduling an extra step"), so no trailing step. Off by default through
+# 0.13.0 (SchedulerConfig.async_scheduling: bool = False in the 0.12.0 and 0.13.0 wheels); on by default
+# (None -> True unless an option is incompatible, VllmConfig.__post_init__) from 0.14.0 (its wheel's
+# SchedulerConfig; vllm-project/vllm PR #27614 on issue #27679's async-scheduling plan; 0.33.0's: the same;
+# 0.14.0 released 2026-01-17, as deepjavalibrary/djl issue #3833 dates it: a run published before then ran
+# without it, whatever its unstated version: runs.yaml's ``async_scheduling``).
+ASYNC_SCHEDULING = {"since": (0, 14, 0),
+                    "source": "vLLM >= 0.14.0: async scheduling on by default (SchedulerConfig.async_scheduling "
+                              "None -> True in VllmConfig.__post_init__ unless pipeline parallel, a non-EAGLE/MTP "
+                              "drafter or an executor other than mp / uni: the 0.14.0 and 0.33.0 wheels; bool = "
+                              "False in 0.12.0 / 0.13.0); EngineCore.step_with_batch_queue schedules step k+1 while "
+                              "step k runs"}
+
+
 def vllm_version(version: str | None) -> tuple[str, tuple[int, int, int]] | None:
     """(the version as stated, (major, minor, patch)) of an engine's version text ("0.11.0", "v0.10.1.1
     (V1)", "0.19.0rc1"), None when it does not lead with one."""
@@ -60,7 +79,8 @@ def reserves_full_isl(version: str | None) -> bool:
 
 def for_engine_version(lim: "Limits", version: str | None) -> "Limits":
     """``lim`` with the rules of the engine ``version`` a run states ("0.11.0", "v0.10.1.1 (V1)").
-    vLLM older than 0.19.0: admission checks the first chunk's blocks only; SGLang older than
+    vLLM older than 0.19.0: admission checks the first chunk's blocks only; older than 0.14.0: no
+    async scheduling (ASYNC_SCHEDULING); SGLang older than
     0.4.0: no overlap scheduler (OVERLAP_SCHEDULE). A version not stated (or not leading the text)
     is kvplan's own engine (vLLM 0.33, SGLang 0.5.23)."""
     if lim.engine == "sglang":
@@ -72,9 +92,16 @@ def for_engine_version(lim: "Limits", version: str | None) -> "Limits":
                "ignore_eos_peak": f"SGLang {v[0]}: its ignore_eos admission not read; every running "
                                   "request's remaining output is kept free"}
         return replace(lim, overlap=False, ignore_eos_peak=False, sources=src)
-    if lim.engine != "vllm" or reserves_full_isl(version):
+    if lim.engine != "vllm":
         return lim
-    src = {**lim.sources, "reserve_full_isl": f"vLLM {vllm_version(version)[0]}: before 0.19.0, admission "
+    v = vllm_version(version)
+    if v is not None and v[1] < ASYNC_SCHEDULING["since"] and lim.async_scheduling:
+        lim = replace(lim, async_scheduling=False,
+                      sources={**lim.sources, "async_scheduling": f"vLLM {v[0]}: before 0.14.0 async scheduling is "
+                                                                  f"off by default ({ASYNC_SCHEDULING['source']})"})
+    if reserves_full_isl(version):
+        return lim
+    src = {**lim.sources, "reserve_full_isl": f"vLLM {v[0]}: before 0.19.0, admission "
                                                "checks the first chunk's blocks only"}
     return replace(lim, reserve_full_isl=False, sources=src)
 
@@ -108,6 +135,8 @@ class Limits:
     main_group: bool = True  # vLLM: a full-attention / MLA group exists; False: sliding-window groups only
     swa_tokens: int = 0  # SGLang: the sliding-window token pool beside the full one (hybrid.py)
     reserve_full_isl: bool = True  # vLLM ≥ 0.19: a waiting request's whole sequence must fit (RESERVE_FULL_ISL)
+    # vLLM V1: async scheduling (ASYNC_SCHEDULING; scheduler.py Replica), on in engine_limits (kvplan's vLLM 0.33)
+    async_scheduling: bool = False
     overlap: bool = True  # SGLang: the overlap scheduler (sglang.py), off before 0.4.0 (OVERLAP_SCHEDULE)
     ignore_eos: bool = False  # SGLang: the requests ask ignore_eos (sglang.bench_serving's default; sglang.py)
     ignore_eos_peak: bool = True  # SGLang ≥ 0.4: add_one_req_ignore_eos's peak check (sglang.py); before: not read
@@ -118,6 +147,35 @@ class Limits:
     @property
     def kv_tokens(self) -> int:
         return self.num_blocks * self.block_size
+
+
+def fit_command(spec, gpu, tp: int, engine: str, opts, kv_dtype: str | None = None,
+                weight_dtype: str | None = None) -> str:
+    """The ``kvplan fit`` command whose plan ``engine_limits`` takes: every option of ``opts`` that
+    moves fit's pool (the batch limits size vLLM's profile run; a drafter takes memory), so that
+    running it prints the capacity simulate names; no CUDA graphs as the engine spells it."""
+    import json
+
+    cmd = f"kvplan fit {spec.name} --gpu {gpu.name} --tp {tp} --engine {engine}"
+    if opts.dp_attention and opts.data_parallel_size > 1:
+        cmd += f" --dp-size {opts.data_parallel_size} --enable-dp-attention"
+    elif opts.enable_expert_parallel and opts.data_parallel_size > 1:
+        cmd += f" --data-parallel-size {opts.data_parallel_size} --enable-expert-parallel"
+    cmd += "".join(f" {flag} {v}" for flag, v in (
+        ("--ep-size", opts.ep_size), ("--max-model-len", opts.max_model_len),
+        ("--gpu-memory-utilization", opts.gpu_memory_utilization), ("--kv-cache-memory", opts.kv_cache_memory),
+        ("--block-size", opts.block_size), ("--max-num-seqs", opts.max_num_seqs),
+        ("--max-num-batched-tokens", opts.max_num_batched_tokens), ("--kv-dtype", kv_dtype),
+        ("--weight-dtype", weight_dtype), ("--engine-version", opts.vllm_version if engine == "vllm" else None))
+        if v is not None)
+    sc = getattr(opts, "speculative_config", None)
+    if sc is not None:
+        d = {"method": sc.method, "num_speculative_tokens": sc.num_speculative_tokens, "model": sc.model}
+        text = json.dumps({k: v for k, v in d.items() if v is not None}, separators=(", ", ":"))  # breakable, no ": "
+        cmd += f" --speculative-config '{text}'"
+    if opts.enforce_eager:
+        cmd += " --disable-cuda-graph" if engine == "sglang" else " --enforce-eager"
+    return cmd
 
 
 def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
@@ -139,15 +197,7 @@ def engine_limits(spec, gpu, tp: int = 1, engine: str = "vllm", opts=None,
     if not cap.fits:
         raise KvplanError(r.message or cap.message or f"{spec.name} does not fit on {gpu.name}")
     risk = f"fit says at risk: {r.judgement.why}" if r.verdict == "at_risk" else ""
-    where = f"kvplan fit {spec.name} --gpu {gpu.name} --tp {tp} --engine {engine}" + \
-        (f" --dp-size {opts.data_parallel_size} --enable-dp-attention"
-         if opts.dp_attention and opts.data_parallel_size > 1 else
-         f" --data-parallel-size {opts.data_parallel_size} --enable-expert-parallel"
-         if opts.enable_expert_parallel and opts.data_parallel_size > 1 else "") + \
-        "".join(f" {flag} {v}" for flag, v in (("--gpu-memory-utilization", opts.gpu_memory_utilization),
-                                               ("--kv-cache-memory", opts.kv_cache_memory),
-                                               ("--block-size", opts.block_size), ("--kv-dtype", kv_dtype))
-                if v is not None) + (" --enforce-eager" if opts.enforce_eager else "")
+    where = fit_command(spec, gpu, tp, engine, opts, kv_dtype, weight_dtype)
     args = (spec, gpu, tp, opts, prefix_caching, endpoint, cap, where, risk)
     return _vllm_limits(*args) if engine == "vllm" else _sglang_limits(*args)
 
@@ -170,6 +220,7 @@ def _vllm_limits(spec, gpu, tp, opts, prefix_caching, endpoint, cap, where, risk
            "vLLM EngineArgs.get_batch_defaults (kvplan.engines.vllm)",
            "max_model_len": "--max-model-len" if opts.max_model_len else _default_len(spec, "vllm")}
     src["frontend"], src["reserve_full_isl"] = FRONTEND["vllm"]["source"][endpoint], RESERVE_FULL_ISL["source"]
+    src["async_scheduling"] = ASYNC_SCHEDULING["source"]
     if others:
         src["groups"] = (f"{where}: the other KV cache groups ({', '.join(g.kind for g in others)}), one block pool"
                          if main else f"{where}: sliding-window KV cache groups only ({len(others)}), one block pool "
@@ -177,7 +228,7 @@ def _vllm_limits(spec, gpu, tp, opts, prefix_caching, endpoint, cap, where, risk
     lim = Limits("vllm", block, d["num_gpu_blocks"] - 1, d["max_num_seqs"],
                  d["max_num_batched_tokens"], cap.max_model_len, prefix_caching, src, risk,
                  _frontend("vllm", endpoint), *_host(d.get("cpu_offload"), block, gpu, tp),
-                 groups=others, fit_tokens=cap.kv_cache_tokens, main_group=main)
+                 groups=others, fit_tokens=cap.kv_cache_tokens, main_group=main, async_scheduling=True)
     return lim  # max_num_batched_tokens >= max_num_seqs: checked by the engine (engines/vllm configure)
 
 

@@ -43,6 +43,8 @@ class Replica:
         self.bs = limits.block_size
         self.mixed_batches = limits.engine == "vllm"
         self.full_isl = self.mixed_batches and getattr(limits, "reserve_full_isl", True)  # _fits
+        self.lag = limits.engine == "vllm" and limits.async_scheduling and not limits.v0  # limits.ASYNC_SCHEDULING
+        self.cutoff = self.last_start = self.last_end = -1.0  # lag: requests seen after the cutoff wait a step
         self.q = 1  # tokens a decode is scheduled with (speculative: 1 + k)
         self.linear = roofline.decode_is_linear
         self.k_prefix = shared_prefix // self.bs  # full blocks of a shared prefix
@@ -241,7 +243,9 @@ class Replica:
     def _fits(self, r: _Req, budget: int):
         """(hits, new tokens, blocks to take) if ``r`` can be admitted with ``budget`` tokens:
         vLLM's ``allocate_slots`` for its first chunk, and with ``full_isl`` (vLLM ≥ 0.19,
-        limits.RESERVE_FULL_ISL) first for its whole sequence (``full_sequence_must_fit``)."""
+        limits.RESERVE_FULL_ISL) first for its whole sequence (``full_sequence_must_fit``); none past the cutoff."""
+        if self.lag and r.seen > self.cutoff:
+            return None
         hp, ho, evict, hc = self._hits(r)
         hit = (hp + ho + hc) * self.bs
         n = min(r.prompt + r.g - hit, budget)
@@ -313,6 +317,8 @@ class Replica:
     def form(self, now: float):
         """Schedule one step: (decode clock, prefill chunks, whether decodes run), or None."""
         clock = self.dec_clock + 1
+        if self.lag:  # step k+1 was scheduled when step k began (with requests running): arrivals since wait
+            self.cutoff = self.last_start if self.running and now <= self.last_end + 1e-12 else now
         before = self.preemptions  # a preemption anywhere in this step holds the waiting queue
         do_decode = self.mixed_batches or not self._prefill_ready()
         budget = self.lim.max_num_batched_tokens
@@ -334,6 +340,7 @@ class Replica:
         """The step ``form`` made ran from ``now`` for ``d`` seconds: the requests it finished."""
         clock, chunks, decoding = b
         end = now + d
+        self.last_start, self.last_end = now, end
         self.steps += 1
         done = self._finish_decodes(end, clock) if decoding else []
         done += self._finish_prefills(chunks, end)

@@ -43,8 +43,6 @@ class SGLangReplica(Replica):
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
         self.out_left = 0  # Σ over running requests of their remaining output tokens
-        self.cutoff = 0.0  # requests that reached the scheduler after this are not seen yet
-        self.last_start = self.last_end = -1.0
         self.trail: list = []  # sequence lengths of the requests the last step finished (overlap)
         self.extra: list = []  # those a decode step formed ahead still runs (priced, no token)
         self.ghost = 0.0  # seconds of a trailing decode step that runs alone
