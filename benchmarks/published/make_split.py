@@ -71,6 +71,13 @@ under vLLM 0.4.2 and Transformers 4.38.2; and Qwen's speed benchmark page for Qw
 of every Qwen3 model on H20 under SGLang 0.4.6.post1 and Transformers 4.51.3, the MoE models at TP 1-8), split with
 SEED_ROUND15 (ceil(3 / 2) = 2 held out) and committed with aiconfigurator's coverage before any round-15 row was predicted.
 
+Round 16 (`round16`): round 15's held-out sources become "seen"; three new source documents (SOURCES_ROUND16: Hugging Face
+optimum's GPTQ benchmark README at 4e98776, transformers 4.37.2 / AutoGPTQ 0.7.0 runs of Llama-2-13B-chat on an A100-SXM4-80GB
+in float16 and GPTQ int4 under four kernels, prefill (512 tokens) and decode (512 steps) at batch 1-16; and AMD's ROCm vLLM
+docker page in two more releases, 20250620_aiter (vLLM 0.9.1, V1) and 20250521_aiter (vLLM 0.8.5), benchmark_latency static
+batches of Llama 3.1 70B / 405B FP8 on 8 x MI300X, batch 1-128), split with SEED_ROUND16 (ceil(3 / 2) = 2 held out) and
+committed before any round-16 row was predicted.
+
 Round 5 (`round5`): round 4's held-out sources become "seen"; four new source documents (SOURCES_ROUND5, SGLang's
 cookbook pages), split with SEED_ROUND5, committed before any round-5 row was predicted. The model they are predicted
 with is the one after round 4's changes (TurboMind's first token included), frozen before this split.
@@ -442,12 +449,46 @@ def split_round15() -> dict:
     return _later_round(15, SEED_ROUND15, SOURCES_ROUND15, split_round14(), day="2026-12-07")
 
 
+SEED_ROUND16 = 2026121716  # 2026-12-07, round 16 (session 17); fixed before any round-16 row was predicted
+# (id, url prefixes, how) of the round-16 source documents (benchmarks/published/round16_rows.py wrote their rows; the rows
+# left out are in excluded.yaml with the reason). Read after round 15's held-out figures had been seen; the model they are
+# predicted with is main's when the first print is made (merged then; no constant or code of it changed for round 16 by
+# this work). Three documents: ceil(3 / 2) = 2 are drawn to the held-out side; the third is a fit-side source (nothing is
+# fitted on it this round).
+SOURCES_ROUND16 = [
+    ("optimum-gptq-benchmark-4e98776",
+     ["https://github.com/huggingface/optimum/blob/4e987762cdd33c237a63538c181b1ccfa4d7648a/tests/benchmark/README.md"],
+     "round 16: huggingface/optimum tests/benchmark/README.md at 4e98776 (2024-02-15), optimum's GPTQ benchmark with "
+     "transformers 4.37.2, AutoGPTQ 0.7.0, PyTorch 2.2.0 on one A100-SXM4-80GB: Llama-2-13B-chat float16 and GPTQ int4 (group "
+     "128) under the cuda-old, exllama, exllama_v2 and marlin kernels, batch 1-16; its prefill table (one generate() call of "
+     "one new token after 512 prompt tokens: ttft_ms) and decode table (512 new tokens after a 1-token prompt, the call / "
+     "512: decode_ms_per_token) (50 rows; its 10 bitsandbytes fp4 rows excluded: not a kvplan weight format)"),
+    ("rocm-vllm-dev-docker-20250620",
+     ["https://github.com/ROCm/vllm/blob/5486e7bc8523be0324ccd68f221959445b56cc2a/docs/dev-docker/README.md"],
+     "round 16: ROCm/vllm docs/dev-docker/README.md at 5486e7b (2025-07-07), the 20250620_aiter release of "
+     "rocm/vllm-dev:main (ROCm 6.4.1, vLLM 0.9.1, V1 on by default): its 'Latency Measurements' table, benchmark_latency.py "
+     "end-to-end seconds of one static batch of Llama 3.1 70B / 405B FP8 (KV cache float16: no --kv-cache-dtype in the "
+     "command) on 8 x MI300X, TP 8, batch 1-128, 128 / 2048 -> 2048 tokens (32 rows)"),
+    ("rocm-vllm-dev-docker-20250521",
+     ["https://github.com/ROCm/vllm/blob/7bb0618b1fe725b7d4fad9e525aa44da12c94a8b/docs/dev-docker/README.md"],
+     "round 16: ROCm/vllm docs/dev-docker/README.md at 7bb0618 (2025-05-29), the 20250521_aiter release of "
+     "rocm/vllm-dev:main (ROCm 6.3.1, vLLM 0.8.5): its 'Latency Measurements' table, benchmark_latency.py end-to-end seconds "
+     "of one static batch of Llama 3.1 70B / 405B FP8 (--kv-cache-dtype fp8) on 8 x MI300X, TP 8, batch 1-128, 128 / 2048 -> "
+     "2048 tokens (32 rows)"),
+]
+
+
+def split_round16() -> dict:
+    return _later_round(16, SEED_ROUND16, SOURCES_ROUND16, split_round15(), day="2026-12-07")
+
+
 def split() -> dict:
     return {**split_round1(), "round2": split_round2(), "round3": split_round3(), "round4": split_round4(),
             "round5": split_round5(), "round6": split_round6(), "round7": split_round7(), "round8": split_round8(),
             "round9": split_round9(), "round10": split_round10(),
             "round11": split_round11(), "round12": split_round12(),
-            "round13": split_round13(), "round14": split_round14(), "round15": split_round15()}
+            "round13": split_round13(), "round14": split_round14(), "round15": split_round15(),
+            "round16": split_round16()}
 
 
 def split_round1() -> dict:
@@ -465,7 +506,7 @@ def split_round1() -> dict:
 
 def all_sources(doc: dict) -> list[dict]:
     """Every source document of both rounds."""
-    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14", "round15") for s in doc.get(n, {}).get("sources", [])]
+    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14", "round15", "round16") for s in doc.get(n, {}).get("sources", [])]
 
 
 def source_of(url: str, doc: dict) -> str:
@@ -494,7 +535,8 @@ if __name__ == "__main__":
                     ("round 5", s["round5"]), ("round 6", s["round6"]), ("round 7", s["round7"]),
                     ("round 8", s["round8"]), ("round 9", s["round9"]), ("round 10", s["round10"]),
                     ("round 11", s["round11"]), ("round 12", s["round12"]),
-                    ("round 13", s["round13"]), ("round 14", s["round14"]), ("round 15", s["round15"])):
+                    ("round 13", s["round13"]), ("round 14", s["round14"]), ("round 15", s["round15"]),
+                    ("round 16", s["round16"])):
         n = {k: sum(source_of(e["source"], s) in d[k] for e in rows) for k in ("held_out_sources", "fit_sources")}
         print(f"{name} held out: {', '.join(d['held_out_sources'])} ({n['held_out_sources']} rows)\n"
               f"{name} fit:      {', '.join(d['fit_sources'])} ({n['fit_sources']} rows)")

@@ -22,13 +22,29 @@ def test_every_row_on_one_side_and_readme_quotes_the_held_out_median():
     s = pa.summary(rows)
     readme = (ROOT / "README.md").read_text()
     m = re.search(r"held-out median absolute error of the whole-batch\s+time is\s+([\d.]+) %", readme)
-    # the headline is round 15's held-out figure as printed once (frozen on the page, every row and cell in
-    # benchmarks/published/round15_first_print.txt): the time of whole static batches and calls over its 72 rows (ROCm
-    # vLLM on 8 x MI300X, the Qwen2 speed benchmark on an A100); no decode-only or TTFT row
-    assert m and pa.FROZEN_ROUND15["all"].startswith(f"{m.group(1)} % ")
+    # the headline is round 16's held-out figure as printed once (frozen on the page, every row and cell in
+    # benchmarks/published/round16_first_print.txt): the time of whole static batches over its 64 rows (ROCm vLLM 0.9.1
+    # and 0.8.5 on 8 x MI300X); no decode-only or TTFT row
+    assert m and pa.FROZEN_ROUND16["all"].startswith(f"{m.group(1)} % ")
     ph = s["held_out"]["breakdowns"]["phase"]
-    assert s["held_out"]["all"]["n"] == 72 and ph["static batch"]["n"] == 72 and ph["decode"]["n"] == ph["prefill"]["n"] == 0
+    assert s["held_out"]["all"]["n"] == 64 and ph["static batch"]["n"] == 64 and ph["decode"]["n"] == ph["prefill"]["n"] == 0
     page = (ROOT / "docs" / "perf-accuracy.md").read_text()
+    first16 = (ROOT / "benchmarks" / "published" / "round16_first_print.txt").read_text()
+    fz16 = pa.FROZEN_ROUND16
+    assert f"\nall kvplan {fz16['all']}; aic {fz16['aic_all']}\n" in first16.split("## fit-side")[0]
+    for key in ("source", "model", "batch", "prompt"):  # each bucket as first printed, one line per bucket
+        assert all(f"\n{key} {c.replace(': ', ' kvplan ', 1)}; aic " in first16.split("## fit-side")[0]
+                   for c in fz16[key].split("; "))
+    assert f"## fit-side summary (optimum-gptq-benchmark-4e98776, not fitted)\nall {fz16['fit_side']}\n" in first16
+    fit16 = first16.split("## fit-side")[1]
+    for key in ("phase", "weights", "kernel", "batch"):
+        assert all(f"\n{key} {c.replace(': ', ' kvplan ', 1)}; aic " in fit16 for c in fz16["fit_" + key].split("; "))
+    assert f"every row is vLLM on MI300X in FP8): {fz16['all']}; by source {fz16['source']}." in page
+    assert f"its rows deferred in `not_fitted.yaml`): {fz16['fit_side']}; by phase {fz16['fit_phase']};" in page
+    # today's figures differ from the first print once the model changes: the page must say so
+    assert pa._cell(s["held_out"]["all"]) == fz16["all"] or "Today's figures on the same rows (after" in page
+    # round 15 (seen since round 16's split): its first print kept literally, today's figures beside it
+    assert "Today's figures on the same rows (seen since round 16's split)" in page
     first15 = (ROOT / "benchmarks" / "published" / "round15_first_print.txt").read_text()
     fz15 = pa.FROZEN_ROUND15
     assert f"\nall kvplan {fz15['all']}; aic {fz15['aic_all']}\n" in first15.split("## fit-side")[0]
@@ -40,8 +56,6 @@ def test_every_row_on_one_side_and_readme_quotes_the_held_out_median():
     assert all(f"\nengine {c.replace(': ', ' kvplan ', 1)}; aic " in fit15 for c in fz15["fit_engine"].split("; "))
     assert f"there is no decode-only or TTFT row): {fz15['all']}; by source {fz15['source']}." in page
     assert f"nothing was fitted on it for the print, its rows deferred in `not_fitted.yaml`): {fz15['fit_side']};" in page
-    # today's figures differ from the first print once the model changes: the page must say so
-    assert pa._cell(s["held_out"]["all"]) == fz15["all"] or "Today's figures on the same rows (after" in page
     # round 14 (seen since round 15's split): its first print kept literally, today's figures beside it
     assert "Today's figures on the same rows (seen since round 15's split)" in page
     first14 = (ROOT / "benchmarks" / "published" / "round14_first_print.txt").read_text()
@@ -171,7 +185,7 @@ def test_per_gpu_throughput_by_hand():
 
 
 def test_last_round_held_out_is_never_fitted():
-    # the round-15 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-14
+    # the round-16 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-15
     # (printed before the next round) are labelled "seen", not held out
     spec2 = importlib.util.spec_from_file_location("fit", ROOT / "benchmarks" / "latency" / "fit.py")
     fit = importlib.util.module_from_spec(spec2)
@@ -180,18 +194,18 @@ def test_last_round_held_out_is_never_fitted():
     fitted = {e["id"] for e in fit.fit_side_entries()}
     rows = pa.rows()
     held = {r["id"] for r in rows if r["side"] == "held_out"}
-    # round 15 printed (session 16): its held-out rows are the headline and never in fit.py's rows; round 14's held-out
-    # rows are seen since round 15's split, so fit.py may take them
-    assert pa.PENDING == () and len(held) == 72 and not held & fitted
-    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round15"]["held_out_sources"])
+    # round 16 printed (session 17): its held-out rows are the headline and never in fit.py's rows; round 15's held-out
+    # rows are seen since round 16's split, so fit.py may take them
+    assert pa.PENDING == () and len(held) == 64 and not held & fitted
+    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round16"]["held_out_sources"])
     for prev, nxt in (("round10", "round11"), ("round11", "round12"), ("round12", "round13"), ("round13", "round14"),
-                      ("round14", "round15")):
+                      ("round14", "round15"), ("round15", "round16")):
         ho = set(doc[prev]["held_out_sources"])
         assert ho <= set(doc[nxt]["seen_sources"]) and {r["side"] for r in rows if r["doc"] in ho} == {"seen"}
     assert {r["doc"] for r in rows if r["side"] == "seen"} == set(doc["held_out_sources"]).union(
         *(set(doc[n]["held_out_sources"]) for n in ("round2", "round3", "round4", "round5", "round6", "round7",
                                                     "round8", "round9", "round10", "round11", "round12",
-                                                    "round13", "round14")))
+                                                    "round13", "round14", "round15")))
     # rounds 11-14's fit-side sources (vLLM PR #3240; tt-inference-server #394; vLLM PR #2192; Qwen2.5's speed benchmark
     # page) are on the fit side and in fit.py's rows
     assert set(doc["round11"]["fit_sources"]) | set(doc["round12"]["fit_sources"]) | set(doc["round13"]["fit_sources"]) \
@@ -202,8 +216,11 @@ def test_last_round_held_out_is_never_fitted():
     assert set(doc["round15"]["fit_sources"]) <= {r["doc"] for r in rows if r["side"] == "fit"}
     r15 = {e["id"] for e in fit.fit_side_entries() if pa._doc_of(e["source"]) in set(doc["round15"]["fit_sources"])}
     assert len(r15) == 48 and all(i.startswith("qwen3-hf-") for i in r15)
+    # round 16's fit-side source (optimum's GPTQ benchmark) is on the fit side, its rows deferred in not_fitted.yaml
+    assert set(doc["round16"]["fit_sources"]) <= {r["doc"] for r in rows if r["side"] == "fit"}
+    assert not {e["id"] for e in fit.fit_side_entries() if pa._doc_of(e["source"]) in set(doc["round16"]["fit_sources"])}
     # every seen and fit row but not_fitted.yaml's (meta's FP8 405B on MI300X: an unpriced ROCm GEMM path; kernel paths
-    # and H20 steps of round 15's fit side that nothing prices)
+    # and H20 steps of round 15's fit side that nothing prices; round 16's deferred fit side)
     assert fitted == {r["id"] for r in rows if r["side"] in ("seen", "fit")} - pa.NOT_FITTED
 
 

@@ -126,6 +126,13 @@ def test_v0_profile_constants_are_the_data_files_with_their_rows(name):
     assert mine == sorted(e["id"] for e in fit.fit_side_entries() if pa.profile_of(e) == name)
     assert v0["per_seq_us"] == FITTED[prof.eng["fit_per_seq_of"]]["per_seq_us"]  # held: not separable (its source)
     assert "per_seq_scan" in prof.eng["fit_per_seq_source"]
+    # round 16's split (session 17, which changed no constant) names round 15's held-out sources seen: fit.py takes their
+    # rows at its next run, so until then the constants rest on the profile's rows without them (round 15's Qwen2 vLLM
+    # 0.4.2 rows for vllm_v0, its ROCm vLLM 0.7.3 rows for vllm_v06); a refit must take them and update this
+    doc, _ = pa.split()
+    later = [i for i in mine if pa._doc_of(ROWS[i]["source"]) in set(doc["round16"]["seen_sources"])]
+    assert len(later) == {"vllm_v0": 24, "vllm_v06": 32}[name]
+    mine = [i for i in mine if i not in later]
     assert v0["fit_row_ids"] == mine and v0["fit_rows"] == len(mine) == v0["graphs_rows"] + v0["eager_rows"]
     doc, prefixes = pa.split()
     held = set(doc[pa.LATER[-1]]["held_out_sources"])
