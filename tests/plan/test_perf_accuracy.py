@@ -1,4 +1,6 @@
 """docs/perf-accuracy.md is what scripts/perf_accuracy.py computes now, and the README quotes it."""
+import copy
+import functools
 import importlib.util
 import re
 
@@ -7,6 +9,11 @@ from conftest import ROOT
 spec = importlib.util.spec_from_file_location("perf_accuracy", ROOT / "scripts" / "perf_accuracy.py")
 pa = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(pa)
+
+# every prediction takes about a minute on CI's cores: compute the rows once for this file (render() and the tests
+# below all read them) and hand each caller its own copy, so no test sees another's edits
+_rows_once = functools.cache(pa.rows)
+pa.rows = lambda: copy.deepcopy(_rows_once())
 
 
 def test_page_is_current():
