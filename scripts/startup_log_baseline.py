@@ -14,6 +14,7 @@ constant; tests/plan/test_startup_log_baseline.py checks that the doc is this sc
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import sys
 from pathlib import Path
@@ -292,6 +293,8 @@ def _gpus(e: dict) -> str:
     n = e.get("num_gpus") or e.get("tp")
     par = [f"{x} {e[x]}" for x in ("tp", "pp", "dp", "ep") if isinstance(e.get(x), int) and e[x] > 1]
     card = (e.get('gpu') or '?').split(' (')[0]
+    if n:  # a card text that names the count itself ("8x NVIDIA A100", "NVIDIA H100 x 8"): once, not twice
+        card = re.sub(rf"^{n}\s*[x×]\s*|\s+[x×]\s*{n}(?=\s|$)", "", card, count=1)
     head = f"{n} × {card}" if n else f"{card}, how many not stated"
     return head + (f" ({', '.join(par)})" if par else "")
 

@@ -160,3 +160,18 @@ def test_token_figure_only_for_one_full_attention_group():
     assert startup_log_baseline._log_kv_from_tokens({**e, "engine": "SGLang"}, cap) is None
     two = NS(detail={**cap.detail, "groups": [{"kind": "full"}, {"kind": "sliding"}]})
     assert startup_log_baseline._log_kv_from_tokens(e, two) is None  # hybrid: tokens are not blocks × size
+
+
+def test_the_gpu_count_is_printed_once():
+    # a card text that carries the count ("8x NVIDIA A100 40GB", "NVIDIA H100 x 8 (TP 8; ...)") is printed
+    # with the count once; a count that disagrees with the row's is left for the reader to see
+    g = startup_log_baseline._gpus
+    assert g({"gpu": "NVIDIA GeForce RTX 3090 x 8 (the title)", "num_gpus": 8, "tp": 4, "pp": 2}) == \
+        "8 × NVIDIA GeForce RTX 3090 (tp 4, pp 2)"
+    assert g({"gpu": "8x NVIDIA A100 40GB", "num_gpus": 8, "tp": 8}) == "8 × NVIDIA A100 40GB (tp 8)"
+    assert g({"gpu": "NVIDIA H200 x 4 with memory held back", "num_gpus": 4}) == "4 × NVIDIA H200 with memory held back"
+    assert g({"gpu": "NVIDIA H100 x 8", "num_gpus": 4}) == "4 × NVIDIA H100 x 8"
+    assert g({"gpu": "NVIDIA L40S 48GB (a note)", "num_gpus": 1}) == "1 × NVIDIA L40S 48GB"
+    doc = (ROOT / "docs" / "startup-logs.md").read_text()
+    import re
+    assert not re.search(r"\| (\d+) × (\1x |[^|(]* x \1[ |(])", doc)
