@@ -397,7 +397,8 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
                        f"{fwd / GiB:.2f} GiB, sampler over {rows:,} rows × vocab {smp / GiB:.2f} GiB) + cuBLAS "
                        f"workspace {ws / MiB:.0f} MiB; {runner_why}; {s_why} (engines/vllm/startup.yaml v1_sampler)")
         if v2:
-            act_src += (f", whose {'dummy sampler warm-up' if state else 'one dummy sampler pass'} holds {per_logit} bytes a logit"
+            warm = rng.get("v2_two_pass_warmup")  # 0.33.0: the two-pass warm-up; 0.22.0 to 0.28.0: one pass
+            act_src += (f", whose {'dummy sampler warm-up' if warm else 'one dummy sampler pass'} holds {per_logit} bytes a logit"
                         + (f", plus its penalty counts over {cfg.max_num_seqs:,} sequences {state / GiB:.2f} GiB"
                            if state else ""))
         elif runner != "v1":
