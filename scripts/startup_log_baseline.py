@@ -1485,6 +1485,35 @@ kvplan's forward is a shape estimate and the logs leave it 0.4 to 0.6 GiB more t
 Qwen3-4B beside the Qwen3-8B on the same card and release leaves 0.07 GiB more: not a term of the shapes that
 was found in code (a cold torch.compile cache, which kanitakorn's logs suggest, would be one), so not priced.
 
+**Changed after round 17's print, seen: vLLM 0.27-0.28's V2 runner pays for its penalty counts (issue 20,
+session 18; from code, no constant fitted).** Made after round 17's held-out figures had been printed, so every
+row below is in sample for it; the first prints stay the held-out figures. Read in the vllm-0.23.0, 0.24.0,
+0.26.0, 0.27.0, 0.27.1, 0.28.0 and 0.29.0 wheels: utils/mem_utils.py memory_profiling up to 0.26.0 charges the
+weights, the non-torch increase and the torch peak over what is allocated when profiling starts, so a tensor
+built before profile_run and kept is in no term (session 17's reading of 0.23.0 holds); from 0.27.0 it charges
+total_consumed (free memory at init_snapshot less free memory after the profile: every persistent allocation
+since the snapshot) plus the transient peak's headroom. The V2 runner's Sampler builds PenaltiesState
+(v1/worker/gpu/sample/penalties.py: max_num_seqs x (vocabulary + vocabulary / 32) int32) in load_model, after
+the snapshot, so 0.27.0 to 0.28.0 charge it as 0.33.0 does (engines/vllm/startup.yaml v2_penalty_state and
+v2_penalty_state_0_27_source). Rows: fit, the L40S Qwen3-14B on 0.28.0 +3.5 → +2.2 % (0.15 GiB for 256
+sequences); no other scored row runs 0.27-0.28's V2 runner. Every fit side (32 rows with a KV figure): median
+|error| 1.35 %, 31 of 32 within 5 %; every seen row (27, round 17's held-out row included): 0.68 %, 22 of 27;
+both unchanged; no refusal called fits. Looked at, nothing changed: (1) vLLM 0.29.0 (round 17's L40S rows)
+stays a release whose runner kvplan does not price (the V1 figure, at risk): its code gives the V2 runner for
+every model, one dummy sampler pass of 2 bytes a logit, the penalty counts and a graph estimate, which would
+charge about 0.4 GiB of activation where its log states a transient headroom of 1.48 GiB (1.99 GiB "for peak
+activation" less the 0.51 GiB graph estimate in it, gpu_worker.py determine_available_memory): the forward over
+2,048 tokens and that pass do not explain it, so pricing 0.29.0 from the code read would turn -0.2 % into about
++9 % (too generous); not done. (2) litellmk8s's Llama-3.3-70B FP8 (+11.4 %): vLLM 0.15.1 was the newest release on
+the image's date (the wheels' file dates: 0.15.1 Feb 4 2026, 0.16.0 Feb 25); its "Model loading took" is the allocated bytes
+after load less before (utils/mem_utils.py DeviceMemoryProfiler, platforms/cuda.py get_current_memory_usage),
+so ModelOpt's requantize transients (w8a8_utils.py requantize_with_max_scale) are neither in the logged weights
+nor in the budget, and with 8 sequences the sampler pass is small; the 0.6 GiB the log leaves beyond kvplan's
+forward and non-torch terms is not found in code. (3) DeepSeek-V3.2 on "8xH20" (serving round 17, refused by
+kvplan on the 96 GB H20): the weights as loaded, 80.14 GiB a GPU at TP 8, and one 163,840-token request's 11.95
+GiB of KV exceed 0.9 x 95.00 GiB before any other term, so the recipe ran on a larger card (its repository names
+the 141 GB H20-3e elsewhere); kvplan has no H20-3e entry, for want of a datasheet (benchmarks/serving/runs.yaml).
+
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8
 logs with a KV figure (+124.9, +75.2, +11.1, +10.3, +10.0, +5.4, +5.1, +5.1 %), 3 refusals, none
