@@ -1,0 +1,30 @@
+"""The model added to the catalog in session 18 (issue 20: start-up logs whose model was missing),
+checked by hand from its config.json (tests/fixtures/configs/Qwen2.5-3B.json; SOURCES_EXTRA.md)."""
+from kvplan import api
+from kvplan.sources import catalog
+
+
+def test_qwen2_5_3b_kv_and_parameters_by_hand():
+    spec = catalog.load_model("Qwen/Qwen2.5-3B-Instruct")  # the Instruct name resolves to the base config
+    assert spec.name == "qwen2.5-3b" and spec.dtype == "bf16" and spec.max_context == 32_768
+    r = api.size(spec, ctx=8192, batch=1, engine="ideal")
+    # 36 layers x (K + V) x 2 KV heads x head_dim 128 x 2 bytes (bf16)
+    assert r.bytes_per_token == 36 * 2 * 2 * 128 * 2 == 36_864
+    assert r.groups[0].kv_bytes == 8192 * 36_864
+    # per layer: q 2048x2048 + bias 2048, k and v 2048x256 + bias 256 each, o 2048x2048,
+    # gate/up/down 3 x 2048 x 11008, two RMSNorms of 2048; embeddings 151,936 x 2048, tied to
+    # the LM head (tie_word_embeddings true); the final norm 2048
+    layer = (2048 * 2048 + 2048) + 2 * (2048 * 256 + 256) + 2048 * 2048 + 3 * 2048 * 11008 + 2 * 2048
+    assert layer == 77_076_992
+    assert spec.parameters() == 36 * layer + 151_936 * 2048 + 2048 == 3_085_938_688
+    # bf16: 6.17 GB, the 5.75 GiB the gemma-benchmarks log's loader states as the checkpoint size
+    assert round(2 * spec.parameters() / 2**30, 2) == 5.75
+
+
+def test_cards_added_in_session_18_carry_their_compute_capability():
+    """vLLM picks attention backends by compute capability (engines/vllm/settings.py): the A40 is
+    GA102 (8.6); the DGX Spark's GB10 is 12.1, the capability vLLM 0.13.0's utils/mem_utils.py names
+    "Spark" among its unified-memory platforms ((8, 7), (11, 0), (12, 1))."""
+    from kvplan.engines.vllm.settings import capability
+    assert capability(catalog.load_gpu("a40")) == 86
+    assert capability(catalog.load_gpu("dgx-spark")) == 121
