@@ -81,13 +81,18 @@ ROUND_16_SHOWN = True  # split committed at 6789120; round 16's rows first print
 # with the model as it stands on the branch after main is merged (no constant or code of the model changes
 # in round 17).
 ROUND_17_SHOWN = True  # split committed at 9ee2a80; round 17's rows first printed after main (3e80af0) was merged
-SIDES = ("held-out (round 17)", "held-out (round 16, seen)", "held-out (round 15, seen)", "held-out (round 14, seen)",
+ROUND_SIDES = ("held-out (round 17)", "held-out (round 16, seen)", "held-out (round 15, seen)", "held-out (round 14, seen)",
          "held-out (round 13, seen)", "held-out (round 12, seen)", "held-out (round 11, seen)", "held-out (round 10, seen)",
          "held-out (round 9, seen)", "held-out (round 8, seen)", "held-out (round 7, seen)", "held-out (round 6, seen)",
          "held-out (round 5, seen)", "held-out (round 4, seen)", "held-out (round 3, seen)", "held-out (round 2, seen)",
          "held-out (round 1, seen)", "fit (round 17)", "fit (round 16)", "fit (round 15)", "fit (round 14)", "fit (round 13)",
          "fit (round 12)", "fit (round 11)", "fit (round 10)", "fit (round 9)", "fit (round 8)", "fit (round 7)", "fit (round 6)",
          "fit (round 5)", "fit (round 4)", "fit (round 3)", "fit (round 2)", "fit")
+# Rows made scorable by session 18's catalog additions (issue 20: Qwen2.5-3B, the A40; "scored_since" starting
+# "session 18"): their URLs keep their round's side in the split, but they are shown apart, on the side their
+# URL holds, until they count as seen; no constant was tuned on them.
+FIRST_SCORED_18 = ("first scored, session 18 catalog: held-out side", "first scored, session 18 catalog: fit side")
+SIDES = ROUND_SIDES + FIRST_SCORED_18
 
 
 def _side(url: str) -> str:
@@ -95,10 +100,20 @@ def _side(url: str) -> str:
     rounds = [s.get(f"round_{i}", {}) for i in range(17, 1, -1)]
     for i, r in enumerate(rounds):
         if url in r.get("held_out_urls", ()):
-            return SIDES[i]
+            return ROUND_SIDES[i]
         if url in r.get("fit_urls", ()):
-            return SIDES[len(rounds) + 1 + i]
-    return SIDES[len(rounds)] if url in s["held_out_urls"] else SIDES[-1] if url in s["fit_urls"] else "?"
+            return ROUND_SIDES[len(rounds) + 1 + i]
+    return (ROUND_SIDES[len(rounds)] if url in s["held_out_urls"] else ROUND_SIDES[-1] if url in s["fit_urls"]
+            else "?")
+
+
+def _shown_side(e: dict) -> str:
+    """The side a row is shown on: its URL's (_side), or, for a row first scored after session 18's
+    catalog additions, that group's, on the same half."""
+    side = _side(e["url"])
+    if str(e.get("scored_since", "")).startswith("session 18") and startup_log_split.scored(e):
+        return FIRST_SCORED_18[0 if side.startswith("held-out") else 1]
+    return side
 
 
 # the parallel flags a log states (its "flags"), passed as `kvplan fit` takes them where the row's kvplan
@@ -217,7 +232,7 @@ def rows() -> list[dict]:
             continue
         if e.get("batch") in startup_log_split.ROUND_17 and not ROUND_17_SHOWN:
             continue
-        r = {"id": e["id"], "url": e["url"], "side": _side(e["url"]), "engine": e.get("engine"),
+        r = {"id": e["id"], "url": e["url"], "side": _shown_side(e), "engine": e.get("engine"),
              "version": e.get("vllm_version") or e.get("sglang_version") or e.get("trtllm_version"),
              "e": e, "log_kv": _log_kv(e),
              "refused": bool(e.get("refused")), "scored": startup_log_split.scored(e),
@@ -382,6 +397,18 @@ def term_summary(rs: list[dict]) -> str:
                 out.append(f"| {name} | {side} | {len(d)} | {statistics.median(d):+.2f} | "
                            f"{min(d):+.2f} to {max(d):+.2f} |")
     return "\n".join(out)
+
+
+def first_scored_18(rs: list[dict]) -> str:
+    """The rows first scored after session 18's catalog additions, per half, as summary() counts them."""
+    out = []
+    for side, half in zip(FIRST_SCORED_18, ("held-out", "fit")):
+        x = summary(rs, side)
+        med = _num(x["median_abs_err_pct"], "{:.1f} %")
+        out.append(f"{half} side {x['scored']} scored ({x['with_error']} with a KV figure, median |error| {med}, "
+                   f"{x['within_5pct']} of {x['with_error']} within 5 %, {x['refused']} refused, "
+                   f"{x['refused_but_fits']} called fits)")
+    return "; ".join(out)
 
 
 def doc() -> str:
@@ -1513,6 +1540,17 @@ forward and non-torch terms is not found in code. (3) DeepSeek-V3.2 on "8xH20" (
 kvplan on the 96 GB H20): the weights as loaded, 80.14 GiB a GPU at TP 8, and one 163,840-token request's 11.95
 GiB of KV exceed 0.9 x 95.00 GiB before any other term, so the recipe ran on a larger card (its repository names
 the 141 GB H20-3e elsewhere); kvplan has no H20-3e entry, for want of a datasheet (benchmarks/serving/runs.yaml).
+
+**First scored after session 18's catalog additions, no constant tuned on them (issue 20, session 18).**
+The catalog gained Qwen2.5-3B (its base config.json; the Instruct names resolve to it), the A40 (CUDA total
+44.45 GiB, vLLM 0.9.1 V0's own print on the same machine) and the DGX Spark's GB10 (unified memory, CUDA total
+121.69 GiB). Three rows, each unscored before for that alone, are scored now and shown apart, on the half their
+URL holds (round 12's split, unchanged), until they count as seen: Qwen2.5-3B-Instruct on an RTX 3090 with
+vLLM 0.27.0 (held out; its eager twin, another URL, fit) and Gemma 3 1B on the A40 with vLLM 0.9.1 (fit).
+{first_scored_18(rs)}. No GB10 log is scored: on unified memory vLLM reads free memory from
+psutil (utils/mem_utils.py MemorySnapshot.measure), so its non-torch term counts the host's allocations during
+start-up, which kvplan does not model; those rows say so. Other rows whose model or card was added keep
+another reason (the card not named, a vision tower), now stated without the catalog clause.
 
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8
