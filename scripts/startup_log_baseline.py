@@ -405,7 +405,7 @@ def first_scored_18(rs: list[dict]) -> str:
     for side, half in zip(FIRST_SCORED_18, ("held-out", "fit")):
         x = summary(rs, side)
         med = _num(x["median_abs_err_pct"], "{:.1f} %")
-        out.append(f"{half} side {x['scored']} scored ({x['with_error']} with a KV figure, median |error| {med}, "
+        out.append(f"{half} {x['scored']} scored ({x['with_error']} with a KV figure, median |error| {med}, "
                    f"{x['within_5pct']} of {x['with_error']} within 5 %, {x['refused']} refused, "
                    f"{x['refused_but_fits']} called fits)")
     return "; ".join(out)
@@ -1547,7 +1547,14 @@ The catalog gained Qwen2.5-3B (its base config.json; the Instruct names resolve 
 121.69 GiB). Three rows, each unscored before for that alone, are scored now and shown apart, on the half their
 URL holds (round 12's split, unchanged), until they count as seen: Qwen2.5-3B-Instruct on an RTX 3090 with
 vLLM 0.27.0 (held out; its eager twin, another URL, fit) and Gemma 3 1B on the A40 with vLLM 0.9.1 (fit).
-{first_scored_18(rs)}. No GB10 log is scored: on unified memory vLLM reads free memory from
+As first printed (2026-12-07, the model of commit 01e0f01): held out, 1 row, +7.9 % (kvplan 13.71 GiB of KV
+against the log's 12.71: too generous), no refusal; fit, 2 rows, -0.0 % (13.71 against 13.72) and -0.2 %
+(35.58 against 35.64), no refusal. With today's model: {first_scored_18(rs)}. Looked at, nothing changed: the
+held-out row and its eager twin differ only in --enforce-eager and their logged budgets by 1.01 GiB, where
+kvplan prices both alike, for vLLM 0.27.0's V2 runner estimates no CUDA graphs (v1/worker/gpu/model_runner.py
+profile_cudagraph_memory returns 0 in the 0.27.0 wheel, as startup.yaml model_runner says): the 1.01 GiB is
+something else the compiled run holds, not found in code (torch.compile's share is a candidate, not priced). No GB10
+log is scored: on unified memory vLLM reads free memory from
 psutil (utils/mem_utils.py MemorySnapshot.measure), so its non-torch term counts the host's allocations during
 start-up, which kvplan does not model; those rows say so. Other rows whose model or card was added keep
 another reason (the card not named, a vision tower), now stated without the catalog clause.
