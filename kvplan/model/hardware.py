@@ -86,6 +86,14 @@ class GpuSpec(_Frozen):
     notes: str = ""
 
     @property
+    def unified_memory(self) -> bool:
+        """Whether the card shares its memory with the CPU and the OS (the catalog's memory_label
+        says "unified": the DGX Spark's GB10). There vLLM reads free memory from the host
+        (utils/mem_utils.py MemorySnapshot.measure: psutil.virtual_memory().available on an
+        integrated GPU), so its non-torch term counts host allocations kvplan does not model."""
+        return "unified" in self.memory_label.lower()
+
+    @property
     def smi_bytes(self) -> int:
         """nvidia-smi's (rocm-smi's) total where known, else the capacity sold: what SGLang's
         default --mem-fraction-static reads (nvidia-smi --query-gpu=memory.total)."""

@@ -383,6 +383,10 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     if spec.encoders and not text_only:
         notes.append(f"weights include {spec.encoder_params():,} parameters of encoder towers "
                      "(--text-only leaves them out, as an engine told to skip them does)")
+    if getattr(gpu, "unified_memory", False):
+        notes.append(f"{gpu.name}: unified memory, shared with the CPU and the OS; vLLM reads free memory from "
+                     "the host there, so its non-torch share counts host allocations made during start-up, "
+                     "which kvplan does not model (its budget may be smaller than this plan)")
     if gpu.memory_basis.estimated:
         notes.append(f"{gpu.name}: no CUDA total observed; its total is {mem_src.split('; ', 1)[1]}, "
                      "so the budget may be a little off either way (an estimated term)")

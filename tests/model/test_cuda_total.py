@@ -43,7 +43,7 @@ def test_reserves_are_the_largest_observed_over_the_catalog():
     """The estimates' reserves are recomputed from the sourced pairs, rounded up to a MiB. A
     unified-memory part (GB10: the OS and the CPU share its pool) is left out: its shortfall is
     the system's share, not a driver's reserve."""
-    have = [g for g in RAW if g.get("cuda_memory_bytes") and "unified" not in g["memory_label"].lower()]
+    have = [g for g in RAW if g.get("cuda_memory_bytes") and not catalog.load_gpu(g["name"]).unified_memory]
     assert {g["name"] for g in RAW if g.get("cuda_memory_bytes")} - {g["name"] for g in have} == {"gb10"}
     below_driver = max(g["driver_memory_bytes"] - g["cuda_memory_bytes"] for g in have if g["driver_memory_bytes"])
     assert RESERVE_BELOW_DRIVER == -(-below_driver // MiB) * MiB == 876 * MiB  # a100-sxm-80gb

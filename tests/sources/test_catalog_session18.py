@@ -28,3 +28,14 @@ def test_cards_added_in_session_18_carry_their_compute_capability():
     from kvplan.engines.vllm.settings import capability
     assert capability(catalog.load_gpu("a40")) == 86
     assert capability(catalog.load_gpu("dgx-spark")) == 121
+
+
+def test_a_plan_on_unified_memory_says_what_it_leaves_out():
+    """The GB10 shares its memory with the CPU and the OS; vLLM's non-torch term there counts host
+    allocations (utils/mem_utils.py, psutil), which kvplan does not model: fit says so, and says
+    nothing of it on a discrete card."""
+    gb10, a40 = catalog.load_gpu("gb10"), catalog.load_gpu("a40")
+    assert gb10.unified_memory and not a40.unified_memory
+    note = "unified memory, shared with the CPU and the OS"
+    assert any(note in n for n in api.fit("qwen2.5-3b", "gb10", engine="vllm").notes)
+    assert not any(note in n for n in api.fit("qwen2.5-3b", "a40", engine="vllm").notes)
