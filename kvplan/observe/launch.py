@@ -34,6 +34,9 @@ VLLM_FLAGS = {"--tensor-parallel-size": "tensor_parallel_size", "-tp": "tensor_p
               "--gpu_memory_utilization": "gpu_memory_utilization",
               "--max-model-len": "max_model_len", "--max_model_len": "max_model_len",
               "--max-num-seqs": "max_num_seqs", "--max_num_seqs": "max_num_seqs",
+              "--max-loras": "max_loras", "--max_loras": "max_loras",
+              "--max-lora-rank": "max_lora_rank", "--max_lora_rank": "max_lora_rank",
+              "--max-cpu-loras": "max_cpu_loras", "--max_cpu_loras": "max_cpu_loras",
               "--max-num-batched-tokens": "max_num_batched_tokens",
               "--max_num_batched_tokens": "max_num_batched_tokens",
               "--kv-cache-dtype": "kv_cache_dtype", "--kv_cache_dtype": "kv_cache_dtype",
@@ -43,7 +46,8 @@ VLLM_FLAGS = {"--tensor-parallel-size": "tensor_parallel_size", "-tp": "tensor_p
               "--all2all-backend": "all2all_backend", "--all2all_backend": "all2all_backend"}
 VLLM_SWITCHES = {"--enforce-eager": "enforce_eager", "--enforce_eager": "enforce_eager",
                  "--enable-expert-parallel": "enable_expert_parallel", "-ep": "enable_expert_parallel",
-                 "--enable_expert_parallel": "enable_expert_parallel"}
+                 "--enable_expert_parallel": "enable_expert_parallel",
+                 "--enable-lora": "enable_lora", "--enable_lora": "enable_lora"}
 SGLANG_FLAGS = {"--model-path": "model_path", "--model": "model_path", "--tp-size": "tp_size", "--tp": "tp_size",
                 "--tensor-parallel-size": "tp_size", "--ep-size": "ep_size", "--ep": "ep_size",
                 "--expert-parallel-size": "ep_size", "--dp-size": "dp_size", "--dp": "dp_size",

@@ -326,7 +326,7 @@ class VLLM(Engine):
         from . import extras  # issue 23: the drafter's weights and the LoRA slots, own lines
 
         self.tp = tp  # the offloaded tier's copies (capacity) follow the world size
-        parts += extras.budget_parts(getattr(self, "model", None) or spec, spec, opts, tp, pp)
+        parts += extras.budget_parts(getattr(self, "model", None) or spec, spec, opts, tp, pp, cfg)
         return finish_budget(total, util, parts, opts.kv_cache_memory,
                              f"(1 − {util:g}) × total: outside vLLM's --gpu-memory-utilization share"
                              if opts.kv_cache_memory is None else "")
