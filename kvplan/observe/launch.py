@@ -183,11 +183,21 @@ def weights_as_loaded(spec, model: str | None, flags: dict):
 
 def row_spec(k: dict):
     """The model of a start-up-log row's kvplan inputs (tests/data/*startup_logs.json), with its
-    checkpoint's ``quantization`` priced as the engine loads it (checkpoint_quant)."""
+    checkpoint's ``quantization`` priced as the engine loads it (checkpoint_quant), or its
+    ``quantization_config`` (an AWQ/GPTQ checkpoint of a catalog model) read as a config.json's."""
     from ..errors import KvplanError
     from ..sources import catalog
 
     spec = catalog.load_model(k["model"])
+    if k.get("quantization_config") is not None:
+        # the checkpoint's own quantization_config (AWQ, GPTQ, compressed-tensors, ...), read as
+        # a config.json's is (sources/hfconfig/quant.py), on the catalog model's shapes
+        from ..sources.hfconfig.quant import checkpoint_weight_quant
+
+        if spec.weight_quant is not None or k.get("quantization"):
+            raise KvplanError("a row gives quantization_config for a model that already has a weight format")
+        wq = checkpoint_weight_quant(k["quantization_config"], f"row {k['model']}", len(spec.layers))
+        return spec.model_copy(update={"weight_quant": wq})
     if k.get("quantization"):
         q = checkpoint_quant(spec, k["quantization"])
         if q is None:
