@@ -58,3 +58,27 @@ def test_row_spec_refuses_two_formats():
     with pytest.raises(KvplanError, match="already has a weight format"):
         launch.row_spec({"model": "gpt-oss-120b", "quantization_config": AWQ})
 
+
+
+def test_awq_zero_points_under_machete_by_hand():
+    # vLLM 0.28.0-0.33.0 on compute capability 9.0: Machete's transform_w_zp turns each packed 4-bit zero
+    # point (groups × out / 8 int32) into a 16-bit -scale × zero (groups × out × 2 B): 1.5 B more per group
+    # and output. Qwen3-14B, group 128, per layer: qkv (out 7,168, 40 groups), o (5,120, 40), gate_up
+    # (34,816, 40), down (5,120, 136 groups): 1.5 × (40 × (7,168 + 5,120 + 34,816) + 136 × 5,120)
+    # = 3,870,720 B; 40 layers 154,828,800 B
+    from kvplan import api
+
+    spec = launch.row_spec({"model": "qwen3-14b", "quantization_config": AWQ})
+    assert loaded.awq_machete_growth(spec, 90) == 40 * 3 * (40 * (7168 + 5120 + 34816) + 136 * 5120) // 2 \
+        == 154_828_800
+    # TP 2 halves every partition's outputs or groups (all still multiples of 128 / 64)
+    assert loaded.awq_machete_growth(spec.shard(2), 90) == 154_828_800 // 2
+    # Marlin below 9.0 (L40S: 8.9) and on 10.0 keeps the byte counts; group 32 is not Machete's
+    assert loaded.awq_machete_growth(spec, 89) == loaded.awq_machete_growth(spec, 100) == 0
+    g32 = launch.row_spec({"model": "qwen3-14b", "quantization_config": {**AWQ, "group_size": 32}})
+    assert loaded.awq_machete_growth(g32, 90) == 0
+    st = api.fit(spec, "h100", tp=1, engine="vllm").stages[0]
+    assert st.part("weights_awq_zeros") == 154_828_800
+    assert st.weights_as_loaded == st.weights_bytes + st.part("weights_rotary") + 154_828_800 \
+        + st.part("weights_allocator")
+    assert api.fit(spec, "l40s", tp=1, engine="vllm").stages[0].part("weights_awq_zeros") == 0
