@@ -77,6 +77,9 @@ def test_awq_zero_points_under_machete_by_hand():
     assert loaded.awq_machete_growth(spec, 89) == loaded.awq_machete_growth(spec, 100) == 0
     g32 = launch.row_spec({"model": "qwen3-14b", "quantization_config": {**AWQ, "group_size": 32}})
     assert loaded.awq_machete_growth(g32, 90) == 0
+    # per channel (group_size -1): one zero row per matrix, 1.5 × (7,168 + 5,120 + 34,816 + 5,120) a layer
+    ch = launch.row_spec({"model": "qwen3-14b", "quantization_config": {**AWQ, "group_size": -1}})
+    assert loaded.awq_machete_growth(ch, 90) == 40 * 3 * (7168 + 5120 + 34816 + 5120) // 2 == 3_133_440
     st = api.fit(spec, "h100", tp=1, engine="vllm").stages[0]
     assert st.part("weights_awq_zeros") == 154_828_800
     assert st.weights_as_loaded == st.weights_bytes + st.part("weights_rotary") + 154_828_800 \

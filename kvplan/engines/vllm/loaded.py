@@ -179,7 +179,7 @@ def load_tensors(spec, tp: int, opts) -> list[int]:
 
 
 # kernels/linear/mixed_precision/machete.py (vLLM 0.28.0, 0.29.0, 0.33.0): compute capability 9.0
-# only; group sizes -1, 64, 128 with 16-bit activations (utils/machete_utils.py
+# only; group sizes -1 (per channel), 64, 128 with 16-bit activations (utils/machete_utils.py
 # query_machete_supported_group_sizes); a partition's input a multiple of 64 and output of 128
 # (check_machete_supports_shape, MACHETE_PREPACKED_BLOCK_SHAPE)
 MACHETE_CAPABILITY = 90
@@ -197,18 +197,20 @@ def awq_machete_growth(spec, cap: int | None) -> int:
     scales' 16-bit dtype, (in / group) × out × 2 bytes: 1.5 bytes more per group and output. The
     fused QKV and gate/up projections are one matrix each (QKVParallelLinear,
     MergedColumnParallelLinear); the routed experts take AWQ's MoE method, not this one. 0 off
-    capability 9.0 (Marlin keeps the byte counts), for other formats and per-channel AWQ."""
+    capability 9.0 (Marlin keeps the byte counts), for other formats and other group sizes."""
     from ...model.kinds.attention import _Attention
 
     q = spec.weight_quant
-    if q is None or q.method != "awq" or cap != MACHETE_CAPABILITY or q.group not in MACHETE_GROUPS:
+    if q is None or q.method != "awq" or cap != MACHETE_CAPABILITY or (q.group not in MACHETE_GROUPS
+                                                                       and not q.channel):
         return 0
     h = spec.hidden_size
 
     def grow(out: int, inp: int) -> int:
         if inp % MACHETE_BLOCK[0] or out % MACHETE_BLOCK[1]:
             return 0  # Machete refuses the shape: Marlin, the same bytes
-        return (inp // q.group) * (out * 2 - dtypes.cdiv(out * 4, 32) * 4)
+        groups = inp // q.group if q.group else 1  # per channel (group_size -1): one row
+        return groups * (out * 2 - dtypes.cdiv(out * 4, 32) * 4)
 
     total = 0
     for lt, count in spec.counts().items():
