@@ -423,7 +423,7 @@ Still unscored, with the reason in the table: the four L4 arms of the same post 
 not given), the GPTQ-Int4 row (its quantization_config not found at a public source; vLLM 0.8.5's
 gptq_marlin empties qzeros and g_idx after loading, which kvplan does not yet price) and the LoRA rows
 (their cards are not named; the LoRA slots, engines/vllm/lora.py, and now the punica wrapper's index
-tensors, lora.py punica_bytes from vLLM 0.29.0/0.33.0's lora/punica_wrapper, are priced, and
+tensors, lora.py punica_bytes from vLLM 0.21.0, 0.29.0 and 0.33.0's lora/punica_wrapper, are priced, and
 check-log reads --enable-lora / --max-loras / --max-lora-rank, vLLM's defaults 1 and 16)."""
 
 

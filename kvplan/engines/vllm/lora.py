@@ -72,7 +72,8 @@ def punica_bytes(max_num_batched_tokens: int, max_num_seqs: int, max_loras: int)
     prompt_mapping_meta; lora/ops/triton_ops/lora_kernel_metadata.py), each int32 [tokens] twice
     (token_lora_mapping, token_indices_sorted_by_lora_ids), int32 [max_loras + 1] twice
     (active_lora_ids, num_tokens_per_lora) and int32 [max_loras + 2] (lora_token_start_loc); its
-    other tensors are on the CPU. Tokens: max_num_batched_tokens, batches: max_num_seqs."""
+    other tensors are on the CPU. Tokens: max_num_batched_tokens, batches: max_num_seqs. The same
+    allocations in vLLM 0.21.0 (and its lora/layers' create_lora_weights the same as 0.33.0's)."""
     t, b, n = max_num_batched_tokens, max_num_seqs, max_loras
     base = 4 * t * 8 + 3 * b * 8
     meta = 2 * t * 4 + 2 * (n + 1) * 4 + (n + 2) * 4
