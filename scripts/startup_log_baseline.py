@@ -414,8 +414,9 @@ compute capability 8.x the Marlin repack keeps those byte counts (AutoAWQMarlinL
 MarlinLinearKernel.process_weights_after_loading; Machete needs 9.0), so the stored bytes are the
 bytes as loaded; on 9.0 Machete's 16-bit zero points are charged (engines/vllm/loaded.py
 awq_machete_growth: 0.14 GiB for Qwen3-14B-AWQ on one H100), which no log tests yet.
-Qwen/Qwen3-14B-AWQ's config (bits 4, group 128, every decoder linear) is Qwen's AWQ releases' and is checked by its own log's "Checkpoint size: 9.29 GiB" (kvplan 9.29 GiB stored; group
-64 would be 9.53). These rows' URLs keep their sides; no constant changed and none was fitted on them.
+Qwen/Qwen3-14B-AWQ's config (bits 4, group 128, every decoder linear) is Qwen's AWQ releases' and
+is checked by its own log's "Checkpoint size: 9.29 GiB" (kvplan 9.29 GiB stored; group 64 would be
+9.53). These rows' URLs keep their sides; no constant changed and none was fitted on them.
 Weights: {wtxt or "no newly scored row states them"}.
 Fit side: {line(fit_side)}.
 Held-out side: {line(held)}.
