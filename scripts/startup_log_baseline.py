@@ -111,7 +111,7 @@ def _shown_side(e: dict) -> str:
     """The side a row is shown on: its URL's (_side), or, for a row first scored after session 18's
     catalog additions, that group's, on the same half."""
     side = _side(e["url"])
-    if str(e.get("scored_since", "")).startswith("session 18") and startup_log_split.scored(e):
+    if str(e.get("scored_since", "")).startswith("session 18 (issue 20, st20cat)") and startup_log_split.scored(e):
         return FIRST_SCORED_18[0 if side.startswith("held-out") else 1]
     return side
 
@@ -409,6 +409,50 @@ def first_scored_18(rs: list[dict]) -> str:
                    f"{x['within_5pct']} of {x['with_error']} within 5 %, {x['refused']} refused, "
                    f"{x['refused_but_fits']} called fits)")
     return "; ".join(out)
+
+
+def format_additions(rs: list[dict]) -> str:
+    """Session 18's paragraph on the rows first scored once kvplan priced their weight format (a row's
+    ``scored_since`` naming session 18), their figures computed here and kept apart from every
+    round's first print: no constant was tuned on them."""
+    new = [r for r in rs if r["scored"] and "st20fmt" in (r["e"].get("scored_since") or "")]
+    fit_side = [r for r in new if r["side"].startswith("fit")]
+    held = [r for r in new if r["side"].startswith("held-out")]
+
+    def line(side_rows: list[dict]) -> str:
+        errs = [abs(r["err_pct"]) for r in side_rows if r["err_pct"] is not None]
+        refused = [r for r in side_rows if r["refused"]]
+        if not side_rows:
+            return "none"
+        med = f"median |error| {statistics.median(errs):.1f} %, " if errs else "no KV figure, "
+        each = ", ".join(f"{r['err_pct']:+.1f} %" for r in side_rows if r["err_pct"] is not None)
+        return (f"{len(side_rows)} rows ({each}): "
+                f"{med}{sum(x <= 5 for x in errs)} of {len(errs)} within 5 %, {len(refused)} refusals, "
+                f"{sum(bool(r['fits']) for r in refused)} called fits")
+    w = [r for r in new if r["e"].get("model_weights_gib") and r["parts"].get("weights") is not None]
+    wtxt = "; ".join(f"{r['id']}: kvplan {r['parts']['weights']:.2f} GiB as loaded vs {r['e']['model_weights_gib']:.2f} "
+                     "logged" for r in w)
+    return f"""**First scored after session 18's format additions, no constant tuned on them (issue 20, session
+18; from code).** A row may now give its checkpoint's quantization_config beside a catalog model
+(observe/launch.py row_spec reads it as a config.json's, sources/hfconfig/quant.py): AWQ as vLLM
+0.28.0-0.33.0 allocate it (auto_awq.py create_weights: qweight int32 [in, out / 8], qzeros int32
+[in / group, out / 8], scales 16-bit [in / group, out]; embeddings, LM head and norms 16-bit), and on
+compute capability 8.x the Marlin repack keeps those byte counts (AutoAWQMarlinLinearMethod and
+MarlinLinearKernel.process_weights_after_loading; Machete needs 9.0), so the stored bytes are the
+bytes as loaded; on 9.0 Machete's 16-bit zero points are charged (engines/vllm/loaded.py
+awq_machete_growth: 0.14 GiB for Qwen3-14B-AWQ on one H100), which no log tests yet.
+Qwen/Qwen3-14B-AWQ's config (bits 4, group 128, every decoder linear) is Qwen's AWQ releases' and
+is checked by its own log's "Checkpoint size: 9.29 GiB" (kvplan 9.29 GiB stored; group 64 would be
+9.53). These rows' URLs keep their sides; no constant changed and none was fitted on them.
+Weights: {wtxt or "no newly scored row states them"}.
+Fit side: {line(fit_side)}.
+Held-out side: {line(held)}.
+Still unscored, with the reason in the table: the four L4 arms of the same post (flags
+not given), the GPTQ-Int4 row (its quantization_config not found at a public source; vLLM 0.8.5's
+gptq_marlin empties qzeros and g_idx after loading, which kvplan does not yet price) and the LoRA rows
+(their cards are not named; the LoRA slots, engines/vllm/lora.py, and now the punica wrapper's index
+tensors, lora.py punica_bytes from vLLM 0.21.0, 0.29.0 and 0.33.0's lora/punica_wrapper, are priced, and
+check-log reads --enable-lora / --max-loras / --max-lora-rank, vLLM's defaults 1 and 16)."""
 
 
 def doc() -> str:
@@ -1558,6 +1602,8 @@ log is scored: on unified memory vLLM reads free memory from
 psutil (utils/mem_utils.py MemorySnapshot.measure), so its non-torch term counts the host's allocations during
 start-up, which kvplan does not model; those rows say so. Other rows whose model or card was added keep
 another reason (the card not named, a vision tower), now stated without the catalog clause.
+
+{format_additions(rs)}
 
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8

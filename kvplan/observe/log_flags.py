@@ -36,6 +36,18 @@ def _on(v) -> bool:
     return v is True or str(v) == "True"
 
 
+# vLLM's LoRAConfig defaults (config/lora.py, 0.29.0 and 0.33.0): max_loras 1, max_lora_rank 16
+LORA_DEFAULTS = (1, 16)
+
+
+def _lora(flags: dict):
+    """``--enable-lora`` with its sizes (engines/vllm/lora.py prices the slots), or None."""
+    if not _on(flags.get("enable_lora")):
+        return None
+    return (_int(flags.get("max_loras")) or LORA_DEFAULTS[0], _int(flags.get("max_lora_rank")) or LORA_DEFAULTS[1],
+            _int(flags.get("max_cpu_loras")))
+
+
 def vllm_options(flags: dict):
     """vLLM's flags (as logged, or as tests/data/vllm_startup_logs.json states them) -> kvplan's
     ServeOptions, tensor-parallel size and KV dtype. Shared by check-log and
@@ -67,6 +79,7 @@ def vllm_options(flags: dict):
                         # "Using FlashInfer for top-p & top-k sampling." (or its absence stated) in the log
                         flashinfer_sampler=None if flags.get("flashinfer_sampler") is None
                         else _on(flags["flashinfer_sampler"]),
+                        lora=_lora(flags),
                         long_context_allowed=True)  # the engine started with the length it logged
     tp = _int(flags.get("tensor_parallel_size") or flags.get("tp")) or 1
     return opts, tp, None if kvd == "auto" else KV_CACHE_DTYPES[kvd]
@@ -105,6 +118,7 @@ def sglang_options(flags: dict):
                         data_parallel_size=adp if adp > 1 else _int(flags.get("dp_size")) or 1,
                         ep_size=ep if ep and ep > 1 else None,
                         dp_attention=adp > 1 or _on(flags.get("enable_dp_attention")),
+                        lora=_lora(flags),
                         long_context_allowed=True)  # the engine started with the length it logged
     return opts, tp, kv_cache_format("sglang", kvd)
 
