@@ -79,3 +79,19 @@ def test_explain_names_the_term():
     eager = CliRunner().invoke(app, ["fit", "qwen2.5-3b", "--gpu", "rtx-3090", "--max-model-len", "8192",
                                      "--enforce-eager", "--explain"]).output
     assert "torch.compile" not in eager
+
+
+def test_compile_states_match_their_rows():
+    # tests/data/vllm_startup_compile.json: each row exists, "eager" exactly where the row runs
+    # --enforce-eager, and the quoted line is the engine's own marker for the state
+    logs = {e["id"]: e for e in json.loads((ROOT / "tests" / "data" / "vllm_startup_logs.json").read_text())["logs"]}
+    marks = {"cold": "Compiling a graph for", "warm": "Directly load the compiled graph",
+             "eager": ("Enforce eager set", "enforce_eager in the row's flags")}
+    data = json.loads((ROOT / "tests" / "data" / "vllm_startup_compile.json").read_text())["logs"]
+    assert {x["state"] for x in data} == {"eager", "cold", "warm"}
+    for x in data:
+        e = logs[x["id"]]
+        eager = bool((e.get("flags") or {}).get("enforce_eager") or (e.get("kvplan") or {}).get("enforce_eager"))
+        assert (x["state"] == "eager") == eager, x["id"]
+        m = marks[x["state"]]
+        assert any(k in x["line"] for k in (m if isinstance(m, tuple) else (m,))), x["id"]
