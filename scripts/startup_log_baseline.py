@@ -455,6 +455,36 @@ tensors, lora.py punica_bytes from vLLM 0.21.0, 0.29.0 and 0.33.0's lora/punica_
 check-log reads --enable-lora / --max-loras / --max-lora-rank, vLLM's defaults 1 and 16)."""
 
 
+COMPILE = ROOT / "tests" / "data" / "vllm_startup_compile.json"
+
+
+def _half(side: str) -> str:
+    """fit, seen or held-out (unseen) for the compile table: a first-scored row counts on its URL's half."""
+    if side.startswith("fit") or side.endswith("fit side"):
+        return "fit"
+    return "seen" if "seen" in side else "held-out"
+
+
+def compile_table(rs: list[dict]) -> str:
+    """kvplan's signed KV error on the scored vLLM logs with a KV figure, by how each start-up compiled
+    (tests/data/vllm_startup_compile.json: eager, a cold compile in the profile run, a warm cache;
+    "not stated" where the log does not say) and half."""
+    state = {x["id"]: x["state"] for x in json.loads(COMPILE.read_text())["logs"]}
+    out = ["| compile | half | logs | median error | median abs | within 5 % | too generous | errors (%) |",
+           "|---|---|---:|---:|---:|---:|---:|---|"]
+    for st in ("eager", "cold", "warm", None):
+        for half in ("fit", "seen", "held-out"):
+            d = sorted(r["err_pct"] for r in rs if r["scored"] and r["err_pct"] is not None
+                       and r["engine"] not in ("SGLang", "TRT-LLM") and state.get(r["id"]) == st
+                       and _half(r["side"]) == half)
+            if d:
+                a = [abs(x) for x in d]
+                out.append(f"| {st or 'not stated'} | {half} | {len(d)} | {statistics.median(d):+.1f} % | "
+                           f"{statistics.median(a):.1f} % | {sum(x <= 5 for x in a)} | {sum(x > 0 for x in d)} | "
+                           + ", ".join(f"{x:+.1f}" for x in d) + " |")
+    return "\n".join(out)
+
+
 def doc() -> str:
     rs = rows()
     n_all = len(rs)
@@ -1604,6 +1634,35 @@ start-up, which kvplan does not model; those rows say so. Other rows whose model
 another reason (the card not named, a vision tower), now stated without the catalog clause.
 
 {format_additions(rs)}
+
+**torch.compile's share of the profile run, an estimated term (issue 20, session 18; from code, a band FITTED on
+fit-side logs, no bytes charged).** vLLM compiles the model inside the profile run that sizes the KV cache
+(v1/worker/gpu_worker.py determine_available_memory runs profile_run under utils/mem_utils.py memory_profiling:
+"still need a profile run which compiles the model for max_num_batched_tokens", read in 0.12.0, 0.27.0 and
+0.33.0), so what a cold compile cache costs (Inductor compiling and benchmarking its kernels at first launch,
+torch/_inductor/runtime/triton_heuristics.py CachingAutotuner.bench cloning mutated arguments; vLLM turns on
+benchmark_combo_kernel from torch 2.9, config/compilation.py) lands in the torch peak or in total_consumed and
+comes out of the KV budget, while a warm cache ("Directly load the compiled graph(s) ... from the cache") skips
+it. The size is Inductor's, per graph and card, not in vLLM's code, and the logs disagree on it: cold minus warm
+on one machine with the same args is 0.56 GiB for Qwen3-14B (vLLM 0.21.0, kanitakorn's qwen3.log and
+qwen3thai.log, fit side), 0.09 GiB for a Qwen2.5-7B (qwen25math.log, seen), 0.52 and 0.81 GiB for 14B models
+with LoRA (qwen3_eval.log, v2_thai.log, seen), 0.00 GiB for Gemma-4-E4B under 0.27.1 on an RTX 3090
+(Amreschizo/gemma-benchmarks vllm_gemma4_serve.log, seen), whose warm compiled start-up equals its eager one
+(vllm_midgen_injection_run.log against run2.log: 15.45 GiB consumed and 0.22 GiB peak in both, 4.36 GiB of KV);
+the held-out Qwen2.5-3B row's cold compile costs 1.01 GiB over its eager twin (consumed 6.71 against 6.13 GiB,
+peak 0.59 against 0.16; not used). Among scored rows (below) the cold compiles are not consistently generous
+(-4.3 to +7.9 %). So nothing is charged (no KV figure moves) and a compiled start-up carries a band of
+±0.57 GiB (the fit-side step, two prints rounded to 0.01 GiB; engines/vllm/startup.yaml
+torch_compile_cold_uncertainty_bytes, kind FITTED, with the rows it rests on), so the verdict leans to "at
+risk"; none under --enforce-eager or where --activation-memory and --non-torch-memory are both given.
+`--explain` lists every estimated term with its band. Rows: two verdicts move, fits → at risk (llm-d's
+gpt-oss-20b on one H100, seen, -0.6 %; Gemma 3 1B on the A40, first scored, fit side, -0.2 %), both where kvplan's
+budget was not too generous; no refusal is called fits; median |error| and within-5 % are unchanged on every
+half (vLLM rows with a KV figure on every fit side, the first-scored fit side included: 1.35 %, 29 of 30;
+seen: 0.97 %, 19 of 23). kvplan's signed error by how the
+start-up compiled (tests/data/vllm_startup_compile.json, read in each row's file; today's model):
+
+{compile_table(rs)}
 
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8

@@ -293,8 +293,10 @@ def test_overheads_estimated():
     """vLLM 0.16.0 (the V1 runner, startup.yaml model_runner; FlashInfer's sampler opt-in and no Triton
     top-k/top-p yet, startup.yaml v1_sampler): the V1 sampler's sort, no extra doubt."""
     p = _parts(vllm_version="0.16.0")
-    assert [k for k in p] == ["activation", "cuda_graphs", "non_torch"]
+    assert [k for k in p] == ["activation", "cuda_graphs", "non_torch", "torch_compile"]
     a, g, n = p["activation"], p["cuda_graphs"], p["non_torch"]
+    # a compiled start-up: no bytes, the cold-cache band (startup.yaml torch_compile_cold_uncertainty_bytes)
+    assert (p["torch_compile"].bytes, p["torch_compile"].uncertainty) == (0, 612_032_840)
     # the sampler 1,318,977,536 + the H100's 32 MiB cuBLAS workspace, ± 0.90 GiB
     assert (a.bytes, a.uncertainty) == (1_318_977_536 + 33_554_432, 966_367_641) == (1_352_531_968, 966_367_641)
     assert a.label == "activation peak (profile forward + sampler)"
@@ -485,7 +487,8 @@ def test_overheads_given_by_the_user():
     p = _parts(activation_bytes=5, cuda_graph_bytes=7, non_torch_bytes=11)
     assert {k: (v.bytes, v.uncertainty, v.source) for k, v in p.items()} == {
         "activation": (5, 0, "--activation-memory"), "cuda_graphs": (7, 0, "--cuda-graph-memory"),
-        "non_torch": (11, 0, "--non-torch-memory")}
+        "non_torch": (11, 0, "--non-torch-memory")}  # both measured: no torch.compile band
+    assert "torch_compile" in _parts(activation_bytes=5, cuda_graph_bytes=7)  # non-torch still estimated
     e = _parts(enforce_eager=True, cuda_graph_bytes=7)["cuda_graphs"]  # eager wins over a size
     assert (e.bytes, e.uncertainty, e.source) == (0, 0, "--enforce-eager: none")
 
