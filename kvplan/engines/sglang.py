@@ -328,8 +328,8 @@ class SGLang(Engine):
         if isinstance(mixer, (Mamba, Mamba2, GatedDeltaNet)):
             held = ideal(mixer, ctx, model_dtype)
             if self.ssm_fp32 and not _own_ssm_dtype(mixer):
-                held = Holding([], 0, [held.state[0], StateTensor(name=held.state[1].name, elements=held.state[1].elements,
-                                                                  dtype="fp32")])
+                ssm = held.state[1]
+                held = Holding([], 0, [held.state[0], StateTensor(name=ssm.name, elements=ssm.elements, dtype="fp32")])
             return held
         if isinstance(mixer, (SlidingWindow, ChunkedAttention)) and self.hybrid:
             window = mixer.window - 1 if isinstance(mixer, SlidingWindow) else mixer.chunk

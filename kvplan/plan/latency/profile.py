@@ -154,7 +154,8 @@ class Profile:
         measured the format."""
         if self.gpu.vendor != "nvidia" or not self.eng["tables"] or fmt is None:
             return None
-        fits = [(name, f["engines"][self.eng["tables"]]["moe"][fmt]) for name, f in tables.load("kernels")["families"].items()
+        fams = tables.load("kernels")["families"].items()
+        fits = [(name, f["engines"][self.eng["tables"]]["moe"][fmt]) for name, f in fams
                 if fmt in f.get("engines", {}).get(self.eng["tables"], {}).get("moe", {})]
         if not fits:
             return None

@@ -48,7 +48,7 @@ class OpLatency(Roofline):
         self.kv_concat = self.prof.eng.get("kv_cache_append") == "concat"
         self.engine = self.prof.engine
         rank = self.spec.shard(tp)
-        if self.engine == "sglang":  # its recurrent states as its memory plan holds them (float32 SSM: SGLang's default)
+        if self.engine == "sglang":  # recurrent states as SGLang's plan holds them (float32 SSM: its default)
             from ...engines import sglang as sg
 
             self.state_per_seq = sum(count * (sg.state_bytes(mixer, self.spec, self.act_dtype) if state else 0)
