@@ -1170,6 +1170,25 @@ def write(rows, split, max_requests):
              "  4 of 9 measured-saturated runs predicted saturated (the 1,000 -> 2,000 rows at TP 1 and the TP 4 rows are not: with",
              "  no ITL printed, the measured side's rule has no drain term, the replay's 2,000-token drain puts it under the 90 % line);",
              "  vllm-pr-23151 throughput −20 %, TPOT +27 %, median TTFT −42 % (173 ms against 300).",
+             "- Changed in session 18 (issue 22 (a); no new runs, so no round; judged on fit and seen rows, round 17's held-out",
+             "  rows seen since their print; before = main's 3b2bc6e; `PYTHONPATH=. python benchmarks/serving/accuracy.py --rows F`).",
+             "  (1) A grouped MoE on an NVIDIA card with no measured kernel table (H20 here) was the physics fallback's weights",
+             "  at 0.83 of bandwidth and nothing else, where every aiconfigurator MoE fit in kernels.yaml has a fixed cost a",
+             "  layer (alpha 13-94 us, L40S's 0) beside weights at 0.77-0.91 of bandwidth: Qwen3-Next-80B-A3B's 48 MoE layers",
+             "  missed about 1 ms of an 11 ms decode step on 4 x H20. Such a card now takes the medians of the measured fits of",
+             "  the engine's kernels in that format (`Profile.moe_prior`, computed from kernels.yaml; SGLang bf16: 19.81 us a",
+             "  layer, 0.79 of bandwidth); nothing was fitted. (2) SGLang keeps a Mamba / Gated DeltaNet state's SSM tensor in",
+             "  float32 unless the config says (0.5.23 configs/mamba_utils.py mamba2_state_dtype; 0.5.2 and 0.5.6: server_args.py",
+             "  mamba_ssm_dtype = \"float32\"); kvplan held it so for NemotronH only, so Qwen3-Next's state was half SGLang's in",
+             "  the memory plan and in the step's state traffic (`kvplan/engines/sglang.py` SSM_FP32, now with qwen3_next and",
+             "  kimi_linear; OpLatency prices SGLang's state as its plan holds it). Round 17's Qwen3-Next on H20 (seen), throughput",
+             "  before -> after both: TP 4 +25 / +11 % -> +10 / −2 %, TP 8 +35 / +18 % -> +18 / +4 % (before / after the PR's tuned",
+             "  config: kvplan's tables are tuned kernels', so the 'after' rows are the ones it should meet); 22 % (+22 %, n=4)",
+             "  -> 7 % (+7 %). Fit side: throughput 12.3 % (+8.0 %) -> 11.3 % (+7.8 %), ITL 16.0 % (−5.8 %) and TTFT 35.9 %",
+             "  (−21.7 %) unchanged, 61 of 83 saturated runs predicted saturated unchanged (sglang-pr-5839's H20 rows +45..−5 % ->",
+             "  +35..−9 %; sglang-pr-10404's H200 rows move by 1 point); seen: unchanged (18.6 % (+14.6 %), 15.0 % (−6.5 %),",
+             "  46.9 % (−36.4 %), 48 of 51). Not explained: round 16's Qwen3-Next rows on B200 (SGLang 0.5.6, which has kvplan's",
+             "  tables): throughput +36 % / +120 %, median TTFT 44 / 49 ms against 133 / 138 (a ~300-token prompt's prefill).",
              "",
              "## Headline", "",
              "| half | runs | output tok/s: median \\|error\\| (signed) | ITL | TTFT | saturated runs predicted saturated |",
@@ -1257,7 +1276,7 @@ def write(rows, split, max_requests):
                                ("DeepSeek-V3.2 on 8 × H20, vLLM (the recipes page)", "vllm-recipes-dsv32-h20"))]
     for h in ("held-out", "fit", "seen", "all"):
         sub = [r for r in rows if h == "all" or r["half"] == h]
-        name = {"held-out": "held-out (round 17), today's replay (equal to the first print until the simulator changes)",
+        name = {"held-out": "round 17's held-out rows after round 17's print (seen): today's replay",
                 "seen": "seen (round-1 to round-16 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
         lines.append(headline(name, sub))
     lines += ["", "Read with care:", ""] + NOTES + [
