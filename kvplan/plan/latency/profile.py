@@ -144,6 +144,30 @@ class Profile:
         return None, ("physics fallback: grouped MoE, one kernel per fused linear (w13, w2) over the experts "
                       "read; " + self.mem_source.replace("physics fallback: ", ""))
 
+    def moe_prior(self, fmt: str | None):
+        """(alpha seconds, memory efficiency, source) for a grouped MoE on an NVIDIA GPU whose family has no measured
+        table for this engine's kernels (``moe_fit`` None): the medians of ``alpha_us`` and ``memory_efficiency`` over
+        every NVIDIA family's measured fit of the same engine tables and format (kernels.yaml ``moe``, aiconfigurator
+        0.12.0's tables), so the fallback keeps the fixed cost each measured kernel has a layer (the routing sort,
+        silu_and_mul and moe_sum around the two grouped launches: 13-94 us a layer in every table but L40S's) where the
+        physics fallback priced the weights alone. None: another vendor, an engine without kernel tables, or no family
+        measured the format."""
+        if self.gpu.vendor != "nvidia" or not self.eng["tables"] or fmt is None:
+            return None
+        fams = tables.load("kernels")["families"].items()
+        fits = [(name, f["engines"][self.eng["tables"]]["moe"][fmt]) for name, f in fams
+                if fmt in f.get("engines", {}).get(self.eng["tables"], {}).get("moe", {})]
+        if not fits:
+            return None
+        from statistics import median
+
+        a = median(f["alpha_us"] for _, f in fits)
+        e = median(f["memory_efficiency"] for _, f in fits)
+        return a * 1e-6, e, (f"no measured MoE table for this GPU: the median of the {len(fits)} measured "
+                             f"{self.eng['tables']} {fmt} grouped-MoE fits in kernels.yaml "
+                             f"({', '.join(n for n, _ in fits)}; aiconfigurator 0.12.0): {a:g} us a layer + weights at "
+                             f"{e:.2f} of bandwidth, one grouped kernel per fused linear")
+
     def dequant(self, fmt: str):
         """Multiplier on the weight-streaming time of a weight-only format with no measured table."""
         key = {"q4_0": "int4"}.get(fmt, fmt)
