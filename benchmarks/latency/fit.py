@@ -95,7 +95,8 @@ MLA_REST: dict = {}  # fitted.yaml's mla_rest while fitting (fit_mla_rest), in e
 MLA_REST_GRID = [float(i) for i in range(0, 601, 2)]  # us per MLA layer per decode step, 0 ... 600
 
 # fitted.yaml's family_overhead (family -> engine tables -> constants) once fitted (fit_profile); empty while the rows'
-# coefficients are computed, so their t0 holds none of it (_time adds it, by the row's ``fam`` key)
+# coefficients are computed, so their t0 holds none of it (_time charges it in place of the
+# profile's graphed per-layer cost, by the row's ``fam`` key)
 FAMILY: dict = {}
 FAMILY_GRID = [float(i) for i in range(0, 201)]  # us a layer a graphed step, 0 ... 200
 # a family term is fitted where a profile has at least this many graphed 16-bit / fp8 fit-side rows on the family;
