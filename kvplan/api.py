@@ -308,6 +308,9 @@ def check_bench(files, gpu, model=None, tp: int = 1, replicas: int = 1, engine: 
         raise KvplanError(f"{opt('engine')} must be vllm or sglang for check-bench, got '{engine}'")
     if calibrate and profile:
         raise KvplanError("--calibrate fits a new profile; leave out --profile")
+    from .plan.traffic import check_requests
+
+    check_requests(max_requests, "max_requests")
     if engine_version is not None and vllm_version(engine_version) is None:
         raise KvplanError(f"{opt('engine_version')} must be a version such as 0.11.0, got '{engine_version}'")
     levels = [lv for f in files for lv in bench.read(f)]

@@ -462,6 +462,7 @@ def _traffic(t: Traffic, workers, cap: Capacity, kv_fmt, model_dtype: str, opts:
 
     if t.shared_prefix < 0:
         raise KvplanError("--shared-prefix must not be negative")
+    tr.check_requests(t.requests)
     mml = cap.max_model_len
     lengths, note = tr.parse_lengths(t.spec, mml, t.requests, t.seed)
     if t.shared_prefix and t.shared_prefix >= min(lengths):

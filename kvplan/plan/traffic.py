@@ -28,13 +28,33 @@ import re
 from pathlib import Path
 
 from ..model.dtypes import cdiv
-from ..errors import KvplanError
+from ..errors import KvplanError, opt
 from ..model.frozen import record
 
 DEFAULT_REQUESTS = 1000
 _DIST = re.compile(r"^(uniform|normal|lognormal):(.+)$")
 _EXAMPLES = {"uniform": "uniform:100-4000", "normal": "normal:4096,1024", "lognormal": "lognormal:2048,0.5"}
 _FORMS = "uniform:A-B, normal:MEAN,STD, lognormal:MEDIAN,SIGMA or a file"
+
+# The most requests any command takes (simulate, plan, check-bench --max-requests, fit --lengths
+# --requests): simulate's cost sets it. A simulated request holds about 4.3 kB while it runs and
+# costs about 0.27 ms of CPU. Measured (ux17, the 2-core development machine): `/usr/bin/time -v
+# kvplan simulate llama-3.1-8b --gpu h100 --rate 1 --prompt-tokens 100 --output-tokens 10 --requests
+# 100000` took 26.85 s and a maximum resident set of 428,320 kB; 10^8 requests were killed for
+# memory (23 GB). So 10^6 is about 4.3 GB and minutes: past it a count is a typo, not a question.
+# fit samples lengths more cheaply (ux18: `/usr/bin/time -f "%e s %M kB" kvplan fit llama-3.1-8b
+# --gpu h100 --lengths normal:4096,1024 --requests 1000000` 3.42 s, 69,840 kB), but 10^8 would be
+# minutes and GBs there too, and the same count is one answer in every command.
+MAX_REQUESTS = 1_000_000
+
+
+def check_requests(requests: int, name: str = "requests") -> None:
+    """Past ``MAX_REQUESTS`` a request count is refused, not run until the machine kills it
+    (``name``: the parameter it came in, for the message)."""
+    if requests > MAX_REQUESTS:
+        raise KvplanError(f"{opt(name)} {requests:,} is more than kvplan takes ({MAX_REQUESTS:,}: a "
+                          f"simulated request holds about 4.3 kB and costs 0.27 ms, so 4.3 GB and minutes at "
+                          f"the most); is it a typo?")
 
 
 def _num(text: str, what: str) -> float:

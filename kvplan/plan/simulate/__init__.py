@@ -90,6 +90,7 @@ from .limits import ENGINES, ROUTERS, SATURATION_SHARE, Limits, engine_limits  #
 from .results import SimResult, Stats, summarize, weighted_stats  # noqa: F401
 from .scheduler import Replica, _Prefix, _Req, _Run  # noqa: F401
 from .workload import Request, arrivals, read_trace, sample_lengths  # noqa: F401
+from ..traffic import MAX_REQUESTS, check_requests  # noqa: F401  (one rule for every command's --requests)
 
 
 # vLLM's internal load balancer over a dense model's --data-parallel-size engines (not a --router choice)
@@ -237,21 +238,6 @@ def _forget(rep) -> None:
     rep.preemptions = rep.steps = rep.hit_tokens = rep.prompt_tokens = 0
     if getattr(rep, "host", None) is not None:
         rep.host.hit_tokens = 0
-
-
-# The most requests one simulation takes: each holds about 4.3 kB while it runs and costs about
-# 0.27 ms of CPU. Measured (ux17, the 2-core development machine): `/usr/bin/time -v kvplan simulate
-# llama-3.1-8b --gpu h100 --rate 1 --prompt-tokens 100 --output-tokens 10 --requests 100000` took
-# 26.85 s and a maximum resident set of 428,320 kB; 10^8 requests were killed for memory (23 GB).
-# So 10^6 is about 4.3 GB and minutes: past it a count is a typo, not a question.
-MAX_REQUESTS = 1_000_000
-
-
-def check_requests(requests: int) -> None:
-    """Past ``MAX_REQUESTS`` a request count is refused, not run until the machine kills it."""
-    if requests > MAX_REQUESTS:
-        raise KvplanError(f"{opt('requests')} {requests:,} is more than simulate takes ({MAX_REQUESTS:,}: about "
-                          f"4.3 kB of memory and 0.27 ms each, 4.3 GB and minutes at the most); is it a typo?")
 
 
 def _check_args(rate, concurrency, trace, tp, replicas, requests, shared_prefix, prefix_ids, warmup, engine,
