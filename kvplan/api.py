@@ -199,8 +199,9 @@ def engine_version(engine: str, version: str | None) -> str | None:
     return v[0]
 
 
-def traffic(lengths: str, requests: int = 1000, seed: int = 0, shared_prefix: int = 0):
-    """Your traffic for ``fit(..., traffic=...)``: a --lengths distribution or file."""
+def traffic(lengths: str, requests: int | None = None, seed: int | None = None, shared_prefix: int = 0):
+    """Your traffic for ``fit(..., traffic=...)``: a --lengths distribution (``requests`` of them,
+    default 1000, drawn with ``seed``, default 0) or a file (taken whole: no ``requests`` or ``seed``)."""
     from .plan.fit import Traffic
 
     return Traffic(lengths, requests, seed, shared_prefix)

@@ -67,12 +67,14 @@ def _num(text: str, what: str) -> float:
     return v
 
 
-def parse_lengths(spec: str, limit: int, n: int = DEFAULT_REQUESTS, seed: int = 0) -> tuple[list[int], str]:
+def parse_lengths(spec: str, limit: int, n: int | None = None, seed: int | None = None) -> tuple[list[int], str]:
     """Request lengths from a distribution or a file, and a one-line description of them.
 
     Distributions are sampled with ``random.Random(seed)`` and clipped to [1, limit]; a file's
     lengths must already be within it (one integer per line, or a CSV with ``prompt_tokens`` and
-    ``output_tokens`` columns whose sum is the length)."""
+    ``output_tokens`` columns whose sum is the length). ``n`` (default ``DEFAULT_REQUESTS``) and
+    ``seed`` (default 0) sample a distribution: given with a file, which is taken whole, they are
+    refused rather than dropped without a word."""
     text = spec.strip()
     if not text:
         raise KvplanError(f"--lengths is empty; give {_FORMS}")
@@ -80,8 +82,10 @@ def parse_lengths(spec: str, limit: int, n: int = DEFAULT_REQUESTS, seed: int = 
     if head in _EXAMPLES and not rest.strip() and (colon or not Path(text).exists()):  # "uniform:" alone
         raise KvplanError(f"--lengths {head}: needs its parameters, e.g. {_EXAMPLES[head]}")
     m = _DIST.match(text)
-    rng = random.Random(seed)
     if m:
+        n = DEFAULT_REQUESTS if n is None else n
+        seed = 0 if seed is None else seed
+        rng = random.Random(seed)
         kind, args = m.group(1), m.group(2)
         if kind == "uniform":
             lo_hi = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", args)
@@ -112,6 +116,10 @@ def parse_lengths(spec: str, limit: int, n: int = DEFAULT_REQUESTS, seed: int = 
         return lengths, note
     if ":" in text and not Path(text).exists():
         raise KvplanError(f"--lengths: unknown distribution '{text.split(':')[0]}'; use {_FORMS}")
+    given = [opt(k) for k, v in (("requests", n), ("seed", seed)) if v is not None]
+    if given:
+        raise KvplanError(f"{' and '.join(given)} sample{'' if len(given) > 1 else 's'} a --lengths distribution; "
+                          f"{text} is a file, taken whole: leave {'them' if len(given) > 1 else 'it'} out")
     return _from_file(Path(text), limit)
 
 

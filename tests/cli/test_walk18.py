@@ -38,3 +38,25 @@ def test_every_request_count_has_the_same_limit(monkeypatch):
     from kvplan.plan import simulate as sim
 
     assert sim.MAX_REQUESTS is tr.MAX_REQUESTS and sim.check_requests is tr.check_requests  # one home
+
+
+# `kvplan fit ... --lengths lengths.txt --requests 5 --seed 2` placed the file's 3 requests, exit 0:
+# --requests and --seed were dropped without a word (without --lengths they are refused).
+def test_a_lengths_file_refuses_requests_and_seed(tmp_path):
+    from kvplan.plan.traffic import parse_lengths
+
+    f = tmp_path / "lengths.txt"
+    f.write_text("100\n2000\n3000\n")
+    base = ["fit", "llama-3.1-8b", "--gpu", "h100", "--lengths", str(f)]
+    for extra, said in ((["--requests", "5"], "--requests samples"), (["--seed", "2"], "--seed samples"),
+                        (["--requests", "5", "--seed", "2"], "--requests and --seed sample")):
+        r = run(*base, *extra)
+        assert r.exit_code == 2 and r.output == (
+            f"kvplan: error: {said} a --lengths distribution; {f} is a file, taken whole: leave "
+            f"{'them' if ' and ' in said else 'it'} out\n")
+    r = run(*base, "--json")
+    assert r.exit_code == 0 and '"requests": "3 requests from' in r.output
+    with pytest.raises(KvplanError, match=r"^requests samples a --lengths distribution"):
+        parse_lengths(str(f), 5000, n=1000)
+    assert parse_lengths(str(f), 5000)[0] == [100, 2000, 3000]
+    assert parse_lengths("uniform:3-3", 50)[1] == "1,000 requests sampled from uniform:3-3 (seed 0)"
