@@ -312,6 +312,10 @@ def check_bench(files, gpu, model=None, tp: int = 1, replicas: int = 1, engine: 
     from .plan.traffic import check_requests
 
     check_requests(max_requests, "max_requests")
+    if calibrate:
+        from .plan.latency.calibrate import check_output
+
+        check_output(calibrate, files)
     if engine_version is not None and vllm_version(engine_version) is None:
         raise KvplanError(f"{opt('engine_version')} must be a version such as 0.11.0, got '{engine_version}'")
     levels = [lv for f in files for lv in bench.read(f)]

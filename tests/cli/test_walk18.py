@@ -60,3 +60,36 @@ def test_a_lengths_file_refuses_requests_and_seed(tmp_path):
         parse_lengths(str(f), 5000, n=1000)
     assert parse_lengths(str(f), 5000)[0] == [100, 2000, 3000]
     assert parse_lengths("uniform:3-3", 50)[1] == "1,000 requests sampled from uniform:3-3 (seed 0)"
+
+
+# `kvplan check-bench run.json --gpu l40s --calibrate run.json` wrote the profile over the run it had
+# just read (the run was gone: "not JSON"); --calibrate x.txt wrote YAML under any name, and any
+# file of the user's was written over. Now: a .yaml name, never a file read or one not a profile.
+def test_calibrate_writes_only_a_yaml_profile_and_never_over_a_users_file(tmp_path):
+    import shutil
+
+    run_json = tmp_path / "run.json"
+    shutil.copy(BENCH, run_json)
+    before = run_json.read_bytes()
+    as_yaml = tmp_path / "run.yaml"
+    shutil.copy(BENCH, as_yaml)
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("kind: something-else\n")
+    for target, said in ((run_json, f"--calibrate writes a YAML profile: give a name ending .yaml, got '{run_json}'"),
+                         (tmp_path / "x.txt", f"--calibrate writes a YAML profile: give a name ending .yaml, got "
+                                              f"'{tmp_path / 'x.txt'}'"),
+                         (mine, f"--calibrate: {mine} exists and is not a kvplan latency profile; not written over: "
+                                "give another name")):
+        r = run("check-bench", str(run_json), "--gpu", "l40s", "--calibrate", str(target))
+        assert r.exit_code == 2 and r.output == f"kvplan: error: {said}\n"
+    d = tmp_path / "d.yaml"
+    d.mkdir()
+    r = run("check-bench", str(run_json), "--gpu", "l40s", "--calibrate", str(d))
+    assert r.exit_code == 2 and r.output == f"kvplan: error: --calibrate: {d} is a folder; give a file name ending .yaml\n"
+    r = run("check-bench", str(as_yaml), "--gpu", "l40s", "--calibrate", str(as_yaml))
+    assert r.exit_code == 2 and r.output == f"kvplan: error: --calibrate: {as_yaml} is a file being read; give another name\n"
+    assert run_json.read_bytes() == before and mine.read_text() == "kind: something-else\n" and not (tmp_path / "x.txt").exists()
+    out = tmp_path / "p.yaml"
+    for _ in range(2):  # a profile is written, and written again over itself
+        r = run("check-bench", str(run_json), "--gpu", "l40s", "--calibrate", str(out))
+        assert r.exit_code == 0 and out.read_text().startswith("kind: kvplan-latency-profile\n")

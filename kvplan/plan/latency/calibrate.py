@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from ...errors import KvplanError
+from ...errors import KvplanError, opt
 
 KIND = "kvplan-latency-profile"
 
@@ -47,6 +47,26 @@ def apply_profile(step, src):
     step.profile_scale = float(doc["step_scale"])
     step.profile_label = f"× {step.profile_scale:.3f} (profile fitted on {doc.get('fitted_on', '?')})"
     return step
+
+
+def check_output(path, inputs=()) -> None:
+    """Where ``check-bench --calibrate`` will write, refused before the run is replayed: a name that
+    is not .yaml / .yml (the profile is YAML, and ``--profile`` is told it so), a folder, and any
+    file that is not already a kvplan latency profile (one of the files read, or anything else of
+    the user's, is not written over)."""
+    p = Path(path)
+    if p.suffix.lower() not in (".yaml", ".yml"):
+        raise KvplanError(f"{opt('calibrate')} writes a YAML profile: give a name ending .yaml, got '{path}'")
+    if p.is_dir():
+        raise KvplanError(f"{opt('calibrate')}: {path} is a folder; give a file name ending .yaml")
+    if any(p.exists() and Path(f).exists() and p.samefile(f) for f in inputs):
+        raise KvplanError(f"{opt('calibrate')}: {path} is a file being read; give another name")
+    if p.exists():
+        try:
+            load_profile(p)
+        except KvplanError:
+            raise KvplanError(f"{opt('calibrate')}: {path} exists and is not a kvplan latency profile; "
+                              "not written over: give another name") from None
 
 
 def write_profile(path, scale: float, gpu, engine: str, model: str, fitted_on: str, levels: int,
