@@ -93,3 +93,21 @@ def test_calibrate_writes_only_a_yaml_profile_and_never_over_a_users_file(tmp_pa
     for _ in range(2):  # a profile is written, and written again over itself
         r = run("check-bench", str(run_json), "--gpu", "l40s", "--calibrate", str(out))
         assert r.exit_code == 0 and out.read_text().startswith("kind: kvplan-latency-profile\n")
+
+
+# A profile holding only `kind: kvplan-latency-profile` said "step_scale must be a number > 0, got
+# None"; a list for gpu was printed as "fitted on [1]", a mapping for fitted_on went into the label.
+def test_a_profile_with_only_its_kind_says_what_is_missing(tmp_path):
+    from kvplan.plan.latency.calibrate import KIND, load_profile
+
+    f = tmp_path / "k.yaml"
+    for body in (f"kind: {KIND}\n", f"kind: {KIND}\nstep_scale:\n"):
+        f.write_text(body)
+        r = run("perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4k", "--profile", str(f))
+        assert r.exit_code == 2 and r.output == (
+            f"kvplan: error: --profile: {f} has no step_scale (the factor check-bench --calibrate fits and writes)\n")
+    with pytest.raises(KvplanError, match=r"^--profile: the profile has no step_scale "):
+        load_profile({"kind": KIND})
+    for key, val in (("gpu", [1]), ("fitted_on", {"a": 1})):
+        with pytest.raises(KvplanError, match=rf"^--profile: {key} must be text, got {val!r}$".replace("[", r"\[")):
+            load_profile({"kind": KIND, "step_scale": 1.0, key: val})

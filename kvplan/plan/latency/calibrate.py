@@ -33,6 +33,13 @@ def load_profile(src) -> dict:
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
         raise KvplanError(f"--profile: not a kvplan latency profile (kind: {KIND}); write one with "
                           "kvplan check-bench FILE --calibrate OUT.yaml")
+    if doc.get("step_scale") is None:  # only `kind:` (or step_scale left empty): said so, not "got None"
+        where = "the profile" if isinstance(src, dict) else str(src)
+        raise KvplanError(f"--profile: {where} has no step_scale (the factor check-bench --calibrate fits and "
+                          "writes)")
+    for key in ("gpu", "fitted_on"):
+        if doc.get(key) is not None and not isinstance(doc[key], str):
+            raise KvplanError(f"--profile: {key} must be text, got {doc[key]!r}")
     s = doc.get("step_scale")
     if isinstance(s, bool) or not isinstance(s, (int, float)) or not (0 < s < math.inf):
         raise KvplanError(f"--profile: step_scale must be a number > 0, got {s!r}")
