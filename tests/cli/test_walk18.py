@@ -111,3 +111,50 @@ def test_a_profile_with_only_its_kind_says_what_is_missing(tmp_path):
     for key, val in (("gpu", [1]), ("fitted_on", {"a": 1})):
         with pytest.raises(KvplanError, match=rf"^--profile: {key} must be text, got {val!r}$".replace("[", r"\[")):
             load_profile({"kind": KIND, "step_scale": 1.0, key: val})
+
+
+# A config.json with num_hidden_layers 10^12 (a typo) died of MemoryError, a traceback, in size, fit,
+# show, import and perf (each layer is spelled out); 100,000 took 160 s in fit. Past MAX_LAYERS
+# (model/spec.py) a config, a GGUF's block_count and a YAML spec's pattern are refused first.
+def test_a_typo_layer_count_is_refused_before_the_layers_are_spelled_out(tmp_path):
+    import json
+    import struct
+
+    from conftest import ROOT
+    from kvplan.model.spec import MAX_LAYERS, parse_pattern
+
+    assert MAX_LAYERS == 10_000 and len(parse_pattern(f"(a b)*{MAX_LAYERS // 2}")) == MAX_LAYERS
+    from kvplan.sources import catalog
+
+    assert max(catalog.load_model(n).num_layers for n in catalog.model_names()) == 126  # the message's figure
+    for text in ("a*1000000000000", "(a)*1000000000000", "((a b)*100)*51", f"a*{MAX_LAYERS} b"):
+        with pytest.raises(ValueError, match=r"layers is more than kvplan takes \(10,000; "):
+            parse_pattern(text)
+    cfg = json.loads((ROOT / "tests/fixtures/configs/Llama-3.1-8B.json").read_text())
+    cfg["num_hidden_layers"] = 10 ** 12
+    f = tmp_path / "config.json"
+    f.write_text(json.dumps(cfg))
+    for cmd in (["size", str(f), "--ctx", "4096"], ["fit", str(f), "--gpu", "h100", "--ctx", "4096", "--json"],
+                ["show", str(f)], ["import", str(f)], ["perf", str(f), "--gpu", "h100", "--ctx", "4096"]):
+        r = run(*cmd)
+        assert r.exit_code == 2 and r.output == (
+            f"kvplan: error: {f}: key 'num_hidden_layers': 1,000,000,000,000 layers is more than kvplan takes "
+            "(10,000; the deepest model it ships has 126); is it a typo?\n"), cmd
+    spec = tmp_path / "x.yaml"
+    spec.write_text((ROOT / "model_specs/models/codellama-34b-instruct.yaml").read_text().replace(
+        "pattern: full*48", "pattern: full*1000000000000"))
+    r = run("size", str(spec), "--ctx", "4096")
+    assert r.exit_code == 2 and r.output.endswith(
+        "pattern: 1,000,000,000,000 layers is more than kvplan takes (10,000; the deepest model it ships has 126)\n")
+
+    def s(t):
+        b = t.encode()
+        return struct.pack("<Q", len(b)) + b
+
+    g = tmp_path / "m.gguf"
+    g.write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 0, 2) + s("general.architecture") + struct.pack("<I", 8)
+                  + s("llama") + s("llama.block_count") + struct.pack("<II", 4, 10 ** 9))
+    r = run("size", str(g), "--ctx", "4096")
+    assert r.exit_code == 2 and r.output == (
+        f"kvplan: error: {g}: llama.block_count: 1,000,000,000 layers is more than kvplan takes (10,000; the "
+        "deepest model it ships has 126); is it a typo?\n")
