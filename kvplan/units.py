@@ -115,7 +115,8 @@ def parse_range(name: str, text: str) -> list[int]:
 
 def parse_size(text, what: str = "size") -> int | None:
     """A memory size: bytes (``64424509440``, ``64_424_509_440``) or a number with a unit
-    (``60GiB``, ``8GB``, ``1.5 GiB``); GB = 10^9, GiB = 2^30. Fractions of a byte round down.
+    (``60GiB``, ``8GB``, ``1.5 GiB``); GB = 10^9, GiB = 2^30. Fractions of a byte round down where
+    a unit makes them (``1.1kib``); a fraction of a bare byte count (``1.5``) is refused.
     None stays None (an option not given)."""
     if text is None:
         return None
@@ -128,7 +129,10 @@ def parse_size(text, what: str = "size") -> int | None:
     unit = m.group(2).lower() if m else ""
     if not m or unit not in _SIZE_UNITS or len(m.group(1)) > 40:
         raise KvplanError(f"{what} must be a size like 60GiB, 8GB or a byte count, got '{text}'")
-    return _times(m.group(1), _SIZE_UNITS[unit])[0]
+    n, whole = _times(m.group(1), _SIZE_UNITS[unit])
+    if not whole and unit in ("", "b"):  # "1.5" read as 1 byte, a GiB meant: not rounded down silently
+        raise KvplanError(f"{what} {text} is not a whole number of bytes; give a unit (1.5GiB, 1.5GB) or whole bytes")
+    return n
 
 
 def parse_fraction(text, what: str = "fraction") -> float | None:
