@@ -115,10 +115,27 @@ def test_a_fraction_of_a_bare_byte_count_is_refused(text):
 
 
 def test_size_digit_guard_at_40_digits():
-    assert parse_size("1" + "0" * 39) == 10**39                 # 40 digits: read
-    assert parse_size("1" + "0" * 38 + "GB") == 10**47          # 39 digits with a unit
+    big = "more than kvplan takes (1 EiB = 2^60 bytes); is it a typo?"
+    assert _msg(parse_size, "1" + "0" * 39) == f"size {'1' + '0' * 39} is {big}"  # 40 digits: read, then refused
     assert _msg(parse_size, "1" * 41) == \
         f"size must be a size like 60GiB, 8GB or a byte count, got '{'1' * 41}'"
+
+
+# `kvplan fit ... --kv-offloading-size 99999999999999999999` (GiB) printed a 90-column row of
+# "107374182400.00 EB"; 400 nines were an OverflowError traceback (ux18). Past 1 EiB: one line.
+def test_sizes_past_an_exbibyte_are_refused():
+    from kvplan.engines.vllm.flags import offloading_bytes
+    from kvplan.units import MAX_SIZE
+
+    assert MAX_SIZE == 2**60 and parse_size(str(2**60)) == 2**60
+    assert parse_size("1048576TiB") == 2**60  # the limit itself is taken
+    assert _msg(parse_size, str(2**60 + 1), "--kv-cache-memory") == (
+        f"--kv-cache-memory {2**60 + 1} is more than kvplan takes (1 EiB = 2^60 bytes); is it a typo?")
+    assert _msg(parse_size, "1048577TiB", "--host-memory").startswith("--host-memory 1048577TiB is more than")
+    assert offloading_bytes(str(2**30), parse_size) == 2**60
+    for gib in (str(2**30 + 1), "99999999999999999999", "9" * 400):
+        assert _msg(offloading_bytes, gib, parse_size) == (
+            f"--kv-offloading-size {gib} is more than kvplan takes (1 EiB = 2^60 bytes); is it a typo?")
 
 
 # --- parse_fraction and parse_number -------------------------------------------------------------
