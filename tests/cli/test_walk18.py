@@ -158,3 +158,25 @@ def test_a_typo_layer_count_is_refused_before_the_layers_are_spelled_out(tmp_pat
     assert r.exit_code == 2 and r.output == (
         f"kvplan: error: {g}: llama.block_count: 1,000,000,000 layers is more than kvplan takes (10,000; the "
         "deepest model it ships has 126); is it a typo?\n")
+
+
+# `kvplan fit llama-3.1-8b --gpu h100 --trace t.csv` with a prompt of 10^11 tokens ran for minutes
+# (the prefix replay walks every block) where simulate refuses it: a request past max_model_len is
+# held to it as simulate holds it (simulate/workload.py within_max_model_len), in both commands.
+def test_fit_trace_holds_requests_to_max_model_len_as_simulate_does(tmp_path):
+    import json
+
+    head = "arrival_s,prompt_tokens,output_tokens\n"
+    long_prompt, long_output = tmp_path / "p.csv", tmp_path / "o.csv"
+    long_prompt.write_text(head + "0,200000,10\n")
+    long_output.write_text(head + "0,100,200000\n1,100,10\n")
+    said = "kvplan: error: request 1: a prompt of 200,000 tokens leaves no room for output within max_model_len 131,072\n"
+    for cmd in (["fit", "llama-3.1-8b", "--gpu", "h100", "--trace", str(long_prompt)],
+                ["simulate", "llama-3.1-8b", "--gpu", "h100", "--trace", str(long_prompt)]):
+        r = run(*cmd)
+        assert r.exit_code == 2 and r.output == said, cmd
+    r = run("fit", "llama-3.1-8b", "--gpu", "h100", "--trace", str(long_output), "--json")
+    assert r.exit_code == 0 and '"outputs_cut": 1' in r.stdout and json.loads(r.stdout)
+    r = run("fit", "llama-3.1-8b", "--gpu", "h100", "--trace", str(long_output))
+    assert r.exit_code == 0 and "1 requests' output cut to fit max_model_len 131,072 (as vLLM caps" in \
+        " ".join(r.output.split())

@@ -89,7 +89,7 @@ from ..latency.dp_attention import DataParallelStep
 from .limits import ENGINES, ROUTERS, SATURATION_SHARE, Limits, engine_limits  # noqa: F401
 from .results import SimResult, Stats, summarize, weighted_stats  # noqa: F401
 from .scheduler import Replica, _Prefix, _Req, _Run  # noqa: F401
-from .workload import Request, arrivals, read_trace, sample_lengths  # noqa: F401
+from .workload import Request, arrivals, read_trace, sample_lengths, within_max_model_len  # noqa: F401
 from ..traffic import MAX_REQUESTS, check_requests  # noqa: F401  (one rule for every command's --requests)
 
 
@@ -377,16 +377,8 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
     else:
         reqs, what = _drawn(spec, engine, opts, limits, mml, requests + warmup, rate, concurrency, arrivals_kind,
                             prompt_tokens, output_tokens, shared_prefix, seed, lengths, prefix_ids, warmup)
-    over = [i for i, q in enumerate(reqs) if q.prompt + q.output > mml]
-    if over:
-        clipped = 0
-        for i in over:
-            q = reqs[i]
-            if q.prompt >= mml:
-                raise KvplanError(f"request {i + 1}: a prompt of {q.prompt:,} tokens leaves no room "
-                                  f"for output within max_model_len {mml:,}")
-            reqs[i] = Request(q.arrival_s, q.prompt, mml - q.prompt, q.prefix_id)
-            clipped += 1
+    clipped = within_max_model_len(reqs, mml)
+    if clipped:
         notes.append(f"{clipped:,} requests' output cut to fit max_model_len {mml:,} (as vLLM caps "
                      "max_tokens)")
     if shared_prefix:
