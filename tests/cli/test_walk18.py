@@ -180,3 +180,20 @@ def test_fit_trace_holds_requests_to_max_model_len_as_simulate_does(tmp_path):
     r = run("fit", "llama-3.1-8b", "--gpu", "h100", "--trace", str(long_output))
     assert r.exit_code == 0 and "1 requests' output cut to fit max_model_len 131,072 (as vLLM caps" in \
         " ".join(r.output.split())
+
+
+# A profile of step_scale 1e-300 (not one check-bench wrote) priced perf's decode step at 0.000 ms
+# and printed a tokens/s line of 300 digits, past 80 columns; its scale must be one calibrate fits.
+def test_a_profile_scale_outside_what_calibrate_fits_is_refused(tmp_path):
+    from kvplan.plan.latency.calibrate import KIND, SCALE_RANGE, load_profile
+
+    assert SCALE_RANGE == (0.125, 8.0)
+    for s in SCALE_RANGE:
+        assert load_profile({"kind": KIND, "step_scale": s})["step_scale"] == s  # the ends are taken
+    f = tmp_path / "p.yaml"
+    for text, shown in (("1.0e-300", "1e-300"), ("0.12", "0.12"), ("8.5", "8.5")):  # YAML 1.1: a float has a dot
+        f.write_text(f"kind: {KIND}\nstep_scale: {text}\n")
+        r = run("perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4k", "--profile", str(f))
+        assert r.exit_code == 2 and r.output == (
+            f"kvplan: error: --profile: step_scale {shown} is outside the 0.125 to 8 that check-bench --calibrate "
+            "fits\n")

@@ -17,6 +17,10 @@ from pathlib import Path
 from ...errors import KvplanError, opt
 
 KIND = "kvplan-latency-profile"
+# The factors check-bench --calibrate searches (observe/bench.py calibrate); a profile's step_scale
+# outside them was not written by it: 1e-300 priced a decode step at 0.000 ms and printed a 10^305
+# tokens/s line past 80 columns (ux18).
+SCALE_RANGE = (1 / 8, 8.0)
 
 
 def load_profile(src) -> dict:
@@ -43,6 +47,10 @@ def load_profile(src) -> dict:
     s = doc.get("step_scale")
     if isinstance(s, bool) or not isinstance(s, (int, float)) or not (0 < s < math.inf):
         raise KvplanError(f"--profile: step_scale must be a number > 0, got {s!r}")
+    lo, hi = SCALE_RANGE
+    if not lo <= s <= hi:
+        raise KvplanError(f"--profile: step_scale {s!r} is outside the {lo:g} to {hi:g} that check-bench "
+                          "--calibrate fits")
     return doc
 
 
