@@ -154,8 +154,8 @@ def fit(
         traffic = None
         sp = str(shared_prefix).strip()
         if lengths is not None:
-            traffic = api.traffic(lengths, 1000 if requests is None else _count("--requests", requests),
-                                  0 if seed is None else _whole("--seed", seed), _whole("--shared-prefix", sp))
+            traffic = api.traffic(lengths, None if requests is None else _count("--requests", requests),
+                                  None if seed is None else _whole("--seed", seed), _whole("--shared-prefix", sp))
         elif requests is not None or seed is not None:  # nothing to sample: not dropped without a word
             given = " and ".join(n for n, v in (("--requests", requests), ("--seed", seed)) if v is not None)
             raise KvplanError(f"{given} sample{'' if ' and ' in given else 's'} a --lengths distribution; give "

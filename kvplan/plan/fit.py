@@ -243,8 +243,8 @@ class Traffic:
     """Request lengths to place (``--lengths``) and what to compare."""
 
     spec: str
-    requests: int = 1000
-    seed: int = 0
+    requests: int | None = None  # None: plan.traffic.DEFAULT_REQUESTS for a distribution (a file is taken whole)
+    seed: int | None = None  # None: 0 for a distribution
     shared_prefix: int = 0
 
 
@@ -466,6 +466,8 @@ def _traffic(t: Traffic, workers, cap: Capacity, kv_fmt, model_dtype: str, opts:
 
     if t.shared_prefix < 0:
         raise KvplanError("--shared-prefix must not be negative")
+    if t.requests is not None:
+        tr.check_requests(t.requests)
     mml = cap.max_model_len
     lengths, note = tr.parse_lengths(t.spec, mml, t.requests, t.seed)
     if t.shared_prefix and t.shared_prefix >= min(lengths):

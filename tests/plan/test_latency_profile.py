@@ -233,7 +233,7 @@ def test_load_profile_checks_kind_and_scale(tmp_path):
     assert KIND == "kvplan-latency-profile"
     good = {"kind": KIND, "step_scale": 2}
     assert load_profile(good) is good
-    for bad in (True, 0, -1.0, float("inf"), float("nan"), "2", None):
+    for bad in (True, 0, -1.0, float("inf"), float("nan"), "2"):  # None: no step_scale (tests/cli/test_walk18.py)
         with pytest.raises(KvplanError, match=r"^--profile: step_scale must be a number > 0, got "):
             load_profile({"kind": KIND, "step_scale": bad})
     for doc in ({"kind": "other", "step_scale": 1}, {"step_scale": 1}):
