@@ -85,3 +85,36 @@ def test_awq_zero_points_under_machete_by_hand():
     assert st.weights_as_loaded == st.weights_bytes + st.part("weights_rotary") + 154_828_800 \
         + st.part("weights_allocator")
     assert api.fit(spec, "l40s", tp=1, engine="vllm").stages[0].part("weights_awq_zeros") == 0
+
+
+def test_row_spec_error_is_one_line_word_for_word():
+    # a row with both its checkpoint's quantization_config and a named format: the whole message, not a substring
+    with pytest.raises(KvplanError, match=r"^a row gives quantization_config for a model that already has a "
+                                          r"weight format$"):
+        launch.row_spec({"model": "qwen3-14b", "quantization_config": AWQ, "quantization": "fp8"})
+
+
+def test_row_spec_names_the_row_when_its_config_is_refused():
+    # the row's quantization_config is read with the row named (where) and the catalog model's layer count (40)
+    with pytest.raises(KvplanError, match=r"^row qwen3-14b: quantization_config\.bits 8: vLLM 0\.33 loads "
+                                          r"4-bit AWQ only"):
+        launch.row_spec({"model": "qwen3-14b", "quantization_config": {**AWQ, "bits": 8}})
+    some = [f"model.layers.{i}.self_attn" for i in range(39)]
+    with pytest.raises(KvplanError, match=r"^row qwen3-14b: quantization_config\.modules_to_not_convert leaves "
+                                          r"attention of some layers only \(39 of 40\) unquantized"):
+        launch.row_spec({"model": "qwen3-14b", "quantization_config": {**AWQ, "modules_to_not_convert": some}})
+
+
+def test_row_spec_awq_with_every_layers_attention_left_in_bf16_by_hand():
+    # modules_to_not_convert naming self_attn of all 40 layers (0-39) of Qwen3-14B: the catalog model's layer
+    # count makes the list whole, so attention stays bf16 and only the MLPs are AWQ (scope "mlp")
+    every = [f"model.layers.{i}.self_attn" for i in range(40)]
+    spec = launch.row_spec({"model": "qwen3-14b", "quantization_config": {**AWQ, "modules_to_not_convert": every}})
+    assert spec.weight_quant.scope == "mlp"
+    # per layer: qkv 7,168 × 5,120 and o 5,120 × 5,120 at 2 B; gate_up 34,816 × 5,120 and down 5,120 × 17,408
+    # as AWQ (out × in / 2 + (in / 128) × out × 2.5); embeddings and LM head 2 × 151,936 × 5,120 × 2; norms as
+    # above
+    attention = (7168 * 5120 + 5120 * 5120) * 2
+    mlp = 34816 * 5120 // 2 + 40 * 34816 * 5 // 2 + 5120 * 17408 // 2 + 136 * 5120 * 5 // 2
+    norms = 40 * (2 * 5120 + 2 * 128) * 2 + 5120 * 2
+    assert spec.weight_bytes()[0] == 40 * (attention + mlp) + 2 * 151_936 * 5120 * 2 + norms == 13_702_297_600

@@ -39,3 +39,17 @@ def test_a_plan_on_unified_memory_says_what_it_leaves_out():
     note = "unified memory, shared with the CPU and the OS"
     assert any(note in n for n in api.fit("qwen2.5-3b", "gb10", engine="vllm").notes)
     assert not any(note in n for n in api.fit("qwen2.5-3b", "a40", engine="vllm").notes)
+
+
+def test_the_unified_memory_note_word_for_word():
+    (note,) = [n for n in api.fit("qwen2.5-3b", "gb10", engine="vllm").notes if "unified memory" in n]
+    assert note == ("gb10: unified memory, shared with the CPU and the OS; vLLM reads free memory from the host "
+                    "there, so its non-torch share counts host allocations made during start-up, which kvplan "
+                    "does not model (its budget may be smaller than this plan)")
+
+
+def test_unified_memory_is_read_from_the_label_in_any_case():
+    # the catalog's GB10 label says "unified" in lower case; a card whose label capitalises it is the same kind
+    gb10 = catalog.load_gpu("gb10")
+    assert gb10.model_copy(update={"memory_label": "128 GB Unified LPDDR5x"}).unified_memory
+    assert not gb10.model_copy(update={"memory_label": "128 GB LPDDR5x"}).unified_memory
