@@ -95,3 +95,16 @@ def test_compile_states_match_their_rows():
         assert (x["state"] == "eager") == eager, x["id"]
         m = marks[x["state"]]
         assert any(k in x["line"] for k in (m if isinstance(m, tuple) else (m,))), x["id"]
+
+
+def test_the_terms_source_word_for_word():
+    # --explain and --json print the source: it cites where vLLM compiles (the profile run) and the
+    # range of cold-compile steps the yaml entry lists (0.00 GiB, Gemma-4-E4B, to 0.81 GiB,
+    # R1-Distill-Qwen-14B with LoRA), and names the entry the band comes from
+    c = api.fit("qwen2.5-3b", "rtx-3090", max_model_len=8192, gpu_memory_utilization=0.85)
+    assert _part(c, "torch_compile").source == (
+        "not charged: a cold compile in the profile run (gpu_worker.py determine_available_memory, "
+        "memory_profiling) costs 0 to 0.81 GiB in the logs, a warm cache nothing; a band FITTED on "
+        "fit-side logs, not vLLM's code (engines/vllm/startup.yaml torch_compile_cold_uncertainty_bytes)")
+    src = " ".join(ENTRY["source"].split())
+    assert "0.00 for Gemma-4-E4B" in src and "and 0.81 GiB for Qwen3-14B and R1-Distill-Qwen-14B" in src

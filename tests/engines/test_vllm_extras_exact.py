@@ -218,6 +218,8 @@ def test_lora_punica_index_tensors():
     (p,) = [p for p in _fit(lora=(4, 64, 8), max_num_batched_tokens=8192, max_num_seqs=256).stages[0].budget
             if p.key == "lora_punica"]
     assert (p.label, p.bytes) == ("LoRA: punica wrapper's index tensors", 399_488)
+    # from vLLM's code, so no band; the source names the rule and the wrapper it reads
+    assert (p.uncertainty, p.source) == (0, "engines/vllm/lora.py punica_bytes (lora/punica_wrapper: PunicaWrapperGPU)")
     assert "lora_punica" not in [p.key for p in _fit(max_num_batched_tokens=8192).stages[0].budget]
 
 
