@@ -71,3 +71,51 @@ def test_the_budget_part_is_from_code():
     assert (p.label, p.bytes, p.uncertainty) == ("weights: AWQ zero points as Machete holds them", 154_828_800, 0)
     assert p.source == ("from vLLM's code: on compute capability 9.0 Machete replaces each packed 4-bit zero "
                         "point with a 16-bit -scale × zero (engines/vllm/loaded.py awq_machete_growth)")
+
+
+# By release (startup.yaml awq_machete_by_release, loaded.py awq_machete_rule), read in the wheels:
+# AWQ-Marlin without Machete up to 0.18.0; check_marlin_supports_layer without tile padding in 0.19.0
+# to 0.23.0 (a layer whose input is no multiple of 128 falls back to plain AWQ before Machete is
+# asked); allow_tile_padding=True in auto_awq.py from 0.24.0 (0.24.0 to 0.29.0 and 0.33.0 read).
+SMOL_GATE_UP = 32 * 15 * 5120 * 3 // 2  # SmolLM2-360M group 64: gate_up only (test_refused_shapes...)
+
+
+def test_smollm2_gate_up_follows_the_release():
+    s = _spec("smollm2-360m", group_size=64)
+    # tile padding (0.24.0 on): gate_up's input 960 (960 % 128 = 64) still goes to AWQ-Marlin, then Machete
+    for v in ("0.24.0", "0.28.0", "0.29.0", "0.33.0", None):
+        assert loaded.awq_machete_growth(s, 90, v) == SMOL_GATE_UP == 3_686_400, v
+    # no padding (0.19.0 to 0.23.0): Marlin wants input % 128: plain AWQ, the packed zero points kept
+    for v in ("0.19.0", "0.21.0", "0.23.0"):
+        assert loaded.awq_machete_growth(s, 90, v) == 0, v
+    # up to 0.18.0 AWQ-Marlin runs Marlin itself: never Machete
+    assert loaded.awq_machete_growth(s, 90, "0.12.0") == loaded.awq_machete_growth(s, 90, "0.18.0") == 0
+    # a release in no range (0.18.1 not read) takes the rule with the most growth
+    assert loaded.awq_machete_growth(s, 90, "0.18.1") == SMOL_GATE_UP
+    assert [loaded.awq_machete_rule(v) for v in ("0.18.0", "0.19.0", "0.23.0", "0.24.0", "0.18.1")] == \
+        ["marlin_only", "marlin_shape", "marlin_shape", "tile_padding", "tile_padding"]
+
+
+def test_without_padding_marlin_shaped_matrices_still_grow():
+    # Gemma-3-1B group 128 (test_every_layer_type_counts): every input (1,152, 1,024, 6,912) a multiple
+    # of 128 and every output of 64, so 0.21.0's unpadded Marlin check passes and Machete takes all four
+    g = _spec("gemma-3-1b")
+    assert loaded.awq_machete_growth(g, 90, "0.21.0") == loaded.awq_machete_growth(g, 90, "0.33.0") == 8_176_896
+
+
+def test_a_group_straddling_the_input_falls_back_to_plain_awq():
+    # Falcon-7B group 128: hidden 4,544 = 35.5 groups. auto_awq.py (0.24.0 on) with tile padding still
+    # asks input_size_per_partition % group_size == 0: up_proj falls back to AutoAWQLinearMethod (the
+    # 64-group case above grows it by 61,943,808)
+    assert loaded.awq_machete_growth(_spec("falcon-7b", group_size=128), 90, "0.33.0") == 0
+
+
+def test_the_plan_follows_the_logged_release():
+    from kvplan import api
+
+    def part(version):
+        st = api.fit(_spec("qwen3-14b"), "h100", tp=1, engine="vllm", vllm_version=version).stages[0]
+        return [p.bytes for p in st.budget if p.key == "weights_awq_zeros"]
+
+    assert part("0.33.0") == part("0.21.0") == [154_828_800]  # Qwen3-14B: every shape Marlin's and Machete's
+    assert part("0.18.0") == []

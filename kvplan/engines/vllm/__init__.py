@@ -312,7 +312,7 @@ class VLLM(Engine):
                                     "rotary_cache_bytes)", 0))
         from .settings import capability
 
-        awq = loaded.awq_machete_growth(spec, capability(gpu))
+        awq = loaded.awq_machete_growth(spec, capability(gpu), opts.vllm_version)
         if awq:
             parts.append(BudgetPart("weights_awq_zeros", "weights: AWQ zero points as Machete holds them", awq,
                                     "from vLLM's code: on compute capability 9.0 Machete replaces each packed "
