@@ -54,8 +54,13 @@ SGLANG_FLAGS = {"--model-path": "model_path", "--model": "model_path", "--tp-siz
                 "--data-parallel-size": "dp_size", "--attn-dp-size": "attn_dp_size",
                 "--attention-data-parallel-size": "attn_dp_size", "--mem-fraction-static": "mem_fraction_static",
                 "--context-length": "context_length", "--quantization": "quantization",
-                "--kv-cache-dtype": "kv_cache_dtype", "--page-size": "page_size", "--dtype": "dtype"}
-SGLANG_SWITCHES = {"--enable-dp-attention": "enable_dp_attention", "--enable-ep-moe": "enable_ep_moe"}
+                "--kv-cache-dtype": "kv_cache_dtype", "--page-size": "page_size", "--dtype": "dtype",
+                # LoRA (server_args Lora, 0.5.23), and vLLM's spellings so that they are refused, not dropped
+                "--max-loras-per-batch": "max_loras_per_batch", "--max-lora-rank": "max_lora_rank",
+                "--max-loaded-loras": "max_loaded_loras", "--lora-paths": "lora_paths",
+                "--max-loras": "max_loras", "--max-cpu-loras": "max_cpu_loras"}
+SGLANG_SWITCHES = {"--enable-dp-attention": "enable_dp_attention", "--enable-ep-moe": "enable_ep_moe",
+                   "--enable-lora": "enable_lora"}
 
 
 def _words(text: str) -> list[str]:

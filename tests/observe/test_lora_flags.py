@@ -24,3 +24,47 @@ def test_enable_lora_alone_takes_vllms_defaults_in_either_spelling():
         assert log_flags.vllm_options(launch.vllm_serve(line)[1])[0].lora == (1, 16, None)
     # without the switch the sizes alone turn nothing on
     assert log_flags.vllm_options(launch.vllm_serve("vllm serve m --max_loras 3")[1])[0].lora is None
+
+
+# SGLang's own LoRA flags (SGLang 0.5.23 server_args: arg_groups/fields/lora.py Lora): --enable-lora
+# (None: on where --lora-paths is given), --max-loras-per-batch (default 8), --max-lora-rank (default
+# None: inferred from the adapters), --max-loaded-loras (default None). Not vLLM's slots.
+def test_sglang_reads_its_own_lora_flags_with_its_defaults():
+    def opts(line):
+        return log_flags.sglang_options(launch.sglang_launch(line)[1])[0]
+
+    o = opts("python -m sglang.launch_server --model-path m --enable-lora")
+    assert (o.sglang_lora, o.lora) == ((8, None, None), None)  # not vLLM's (1, 16, None)
+    o = opts("python -m sglang.launch_server --model-path m --lora-paths a=/x --max-loras-per-batch 4 "
+             "--max-lora-rank 64 --max-loaded-loras 16")
+    assert (o.sglang_lora, o.lora) == ((4, 64, 16), None)
+    assert opts("python -m sglang.launch_server --model-path m --max-lora-rank 64").sglang_lora is None
+
+
+def test_vllm_lora_spellings_given_to_sglang_are_refused_with_sglangs():
+    import pytest
+    from kvplan.errors import KvplanError
+
+    for flag, theirs in (("--max-loras 4", "--max-loras-per-batch"), ("--max-cpu-loras 8", "--max-loaded-loras")):
+        flags = launch.sglang_launch(f"python -m sglang.launch_server --model-path m --enable-lora {flag}")[1]
+        with pytest.raises(KvplanError, match=f"vLLM's flag; SGLang's is {theirs}$"):
+            log_flags.sglang_options(flags)
+
+
+def test_an_sglang_plan_says_its_lora_pool_is_not_priced():
+    import pytest
+    from kvplan import api
+    from kvplan.errors import KvplanError
+
+    flags = {"enable_lora": "True", "max_lora_rank": "32"}
+    opts, tp, _ = log_flags.sglang_options(flags)
+    plain = api.fit("qwen3-8b", "h100", engine="sglang")
+    r = api.fit("qwen3-8b", "h100", engine="sglang", sglang_lora=opts.sglang_lora)
+    (note,) = [n for n in r.notes if n.startswith("LoRA not priced")]
+    assert "8 adapters a batch, rank 32" in note
+    # nothing of vLLM's LoRA buffers in SGLang's budget: the same parts and bytes as without LoRA
+    assert [(p.key, p.bytes) for p in r.stages[0].budget] == [(p.key, p.bytes) for p in plain.stages[0].budget]
+    with pytest.raises(KvplanError, match="--engine vllm only; the SGLang plan would ignore them"):
+        api.fit("qwen3-8b", "h100", engine="sglang", lora=(1, 16, None))
+    with pytest.raises(KvplanError, match="are SGLang's; the vLLM plan would ignore them"):
+        api.fit("qwen3-8b", "h100", engine="vllm", sglang_lora=(8, None, None))
