@@ -69,10 +69,16 @@ def fit(
                                                           "block_size / blocks_per_chunk are read"),
     speculative_config: Optional[str] = typer.Option(None, "--speculative-config",
                                                      help='vLLM: JSON, e.g. {"method":"eagle3","num_speculative_tokens":3}'),
-    enable_lora: bool = typer.Option(False, "--enable-lora", help="vLLM: reserve LoRA slots"),
-    max_loras: str = typer.Option("1", "--max-loras", help="vLLM: LoRA slots on the GPU"),
-    max_lora_rank: str = typer.Option("16", "--max-lora-rank", help="vLLM: largest LoRA rank"),
+    enable_lora: bool = typer.Option(False, "--enable-lora", help="vLLM: reserve LoRA slots; SGLang: its "
+                                     "LoRA pool (not priced: noted)"),
+    max_loras: Optional[str] = typer.Option(None, "--max-loras", help="vLLM: LoRA slots on the GPU (default 1)"),
+    max_lora_rank: Optional[str] = typer.Option(None, "--max-lora-rank", help="largest LoRA rank (vLLM's default "
+                                                "16; SGLang's: from the adapters)"),
     max_cpu_loras: Optional[str] = typer.Option(None, "--max-cpu-loras", help="vLLM: adapters cached on the host"),
+    max_loras_per_batch: Optional[str] = typer.Option(None, "--max-loras-per-batch",
+                                                      help="SGLang: adapters in a batch (default 8)"),
+    max_loaded_loras: Optional[str] = typer.Option(None, "--max-loaded-loras",
+                                                   help="SGLang: adapters kept in host memory"),
     lmcache_config: Optional[str] = typer.Option(None, "--lmcache-config",
                                                  help="LMCache's own settings, JSON or a .yaml/.json file: chunk_size, "
                                                       "max_local_cpu_size, local_disk, max_local_disk_size, "
@@ -138,12 +144,29 @@ def fit(
                         ep_size=opt_count("--ep-size", ep_size), dp_attention=enable_dp_attention,
                         all2all_backend=all2all_backend)
         from ..engines.vllm import flags as vllm_flags  # issue 23: CPU tier, drafter, LoRA
+        from ..observe import log_flags
 
+        eng = str(engine or _default_engine(model, "vllm")).strip().lower()
+        lora_counts = {k: opt_count(n, v) for k, n, v in (
+            ("max_loras", "--max-loras", max_loras), ("max_lora_rank", "--max-lora-rank", max_lora_rank),
+            ("max_cpu_loras", "--max-cpu-loras", max_cpu_loras),
+            ("max_loras_per_batch", "--max-loras-per-batch", max_loras_per_batch),
+            ("max_loaded_loras", "--max-loaded-loras", max_loaded_loras))}
+        if eng == "sglang":  # SGLang's LoRA flags, read, defaulted and refused as SGLang spells them
+            opts = _replace(opts, sglang_lora=log_flags.sglang_lora({**lora_counts,
+                                                                     "enable_lora": True if enable_lora else None}))
+        else:
+            for flag, v, theirs in (("--max-loras-per-batch", max_loras_per_batch, "--max-loras"),
+                                    ("--max-loaded-loras", max_loaded_loras, "--max-cpu-loras")):
+                if v is not None:
+                    raise KvplanError(f"{flag} is SGLang's flag; the {eng} plan would ignore it"
+                                      + (f" (vLLM's is {theirs})" if eng == "vllm" else " (give --engine sglang)"))
         opts = vllm_flags.extras(opts, engine or _default_engine(model, "vllm"), kv_offloading_size,
-                                 kv_offloading_backend, kv_transfer_config, speculative_config, enable_lora,
-                                 _count("--max-loras", max_loras), _count("--max-lora-rank", max_lora_rank),
-                                 opt_count("--max-cpu-loras", max_cpu_loras), _size,
-                                 lmcache_config)
+                                 kv_offloading_backend, kv_transfer_config, speculative_config,
+                                 enable_lora and eng != "sglang",  # vLLM's LoRAConfig defaults where not given
+                                 lora_counts["max_loras"] or log_flags.LORA_DEFAULTS[0],
+                                 lora_counts["max_lora_rank"] or log_flags.LORA_DEFAULTS[1],
+                                 lora_counts["max_cpu_loras"], _size, lmcache_config)
         from ..engines import tier_flags  # issue 23: SGLang's HiCache, llama.cpp's -ngl / -nkvo
 
         opts = tier_flags.extras(opts, engine or _default_engine(model, "vllm"), enable_hicache, hicache_ratio,

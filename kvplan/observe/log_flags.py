@@ -48,16 +48,18 @@ def _lora(flags: dict):
             _int(flags.get("max_cpu_loras")))
 
 
-# SGLang's LoRA flags (server_args.py's Lora fields, arg_groups/fields/lora.py, SGLang 0.5.23):
-# --enable-lora (None: on where --lora-paths is given), --max-loras-per-batch (default 8),
-# --max-lora-rank (default None: inferred from the adapters in --lora-paths), --max-loaded-loras
-# (default None), --lora-paths. vLLM's spellings given to SGLang, with SGLang's own:
+# SGLang's LoRA flags (server_args.py's Lora fields; 0.5.23 arg_groups/fields/lora.py, 0.5.19
+# server_args.py): --enable-lora (None: on where --lora-paths is given), --max-loras-per-batch
+# (default 8), --max-lora-rank (default None: inferred from the adapters in --lora-paths),
+# --max-loaded-loras (default None), --lora-paths. 0.4.3.post4 and 0.4.6.post5 server_args.py have
+# --lora-paths and --max-loras-per-batch (default 8) only. vLLM's spellings given to SGLang, with
+# SGLang's own (kvplan fit takes these too: cli/fit.py):
 SGLANG_LORA_DEFAULT_PER_BATCH = 8
 _VLLM_LORA_IN_SGLANG = {"max_loras": "--max-loras is vLLM's flag; SGLang's is --max-loras-per-batch",
                         "max_cpu_loras": "--max-cpu-loras is vLLM's flag; SGLang's is --max-loaded-loras"}
 
 
-def _sglang_lora(flags: dict):
+def sglang_lora(flags: dict):
     """SGLang's LoRA flags as SGLang spells them -> (max_loras_per_batch, max_lora_rank or None,
     max_loaded_loras) or None; a vLLM spelling is refused with SGLang's."""
     for k, why in _VLLM_LORA_IN_SGLANG.items():
@@ -130,7 +132,7 @@ def vllm_fit(spec, gpu, flags: dict, weight_dtype: str | None = None):
 def sglang_options(flags: dict):
     """SGLang's flags (server_args as logged; tests/data/sglang_startup_logs.json's) -> ServeOptions, tp, KV
     dtype: --dp-size, --ep-size (older --enable-ep-moe: ep = tp), DP attention as `kvplan fit` takes them;
-    its LoRA flags as SGLang spells them (_sglang_lora)."""
+    its LoRA flags as SGLang spells them (sglang_lora)."""
     from ..engines import ServeOptions, kv_cache_format
     kvd = str(flags.get("kv_cache_dtype") or "auto").lower()
     tp = _int(flags.get("tp_size")) or 1
@@ -141,7 +143,7 @@ def sglang_options(flags: dict):
                         data_parallel_size=adp if adp > 1 else _int(flags.get("dp_size")) or 1,
                         ep_size=ep if ep and ep > 1 else None,
                         dp_attention=adp > 1 or _on(flags.get("enable_dp_attention")),
-                        sglang_lora=_sglang_lora(flags),  # not vLLM's slots: SGLang's pool, noted unpriced
+                        sglang_lora=sglang_lora(flags),  # not vLLM's slots: SGLang's pool, noted unpriced
                         long_context_allowed=True)  # the engine started with the length it logged
     return opts, tp, kv_cache_format("sglang", kvd)
 

@@ -388,9 +388,13 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     notes += eng.notes(spec)
     if opts.sglang_lora is not None:
         n, r, _ = opts.sglang_lora
+        # SGLang 0.5.23 model_executor/model_runner.py initialize: maybe_init_lora_manager (LoRAManager ->
+        # lora/mem_pool.py LoRAMemoryPool.init_buffers) runs after load_model and before the KV pool is sized;
+        # its buffers follow the adapters' target modules and rank, which the flags do not say: not priced
         notes.append(f"LoRA not priced: SGLang's LoRA memory pool (lora/mem_pool.py LoRAMemoryPool: A and B "
                      f"buffers for {n} adapters a batch, rank {r if r else 'inferred from the adapters'}, per "
-                     f"target module and layer) is not in this budget, so the KV figure is too generous by its size")
+                     f"target module and layer) is taken before the KV pool and is not in this budget, so the "
+                     f"KV figure is too generous by its size")
     if spec.encoders and not text_only:
         notes.append(f"weights include {spec.encoder_params():,} parameters of encoder towers "
                      "(--text-only leaves them out, as an engine told to skip them does)")

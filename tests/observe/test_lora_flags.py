@@ -2,6 +2,8 @@
 VLLM_FLAGS / VLLM_SWITCHES, observe/log_flags.py _lora). vLLM takes either spelling of a flag: its
 FlexibleArgumentParser turns underscores into dashes in every --name (vLLM 0.33.0
 utils/argparse_utils.py parse_args, "Convert underscores to dashes"), so `--max_loras 3` is `--max-loras 3`."""
+import json
+
 import pytest
 
 from kvplan.observe import launch, log_flags
@@ -68,3 +70,28 @@ def test_an_sglang_plan_says_its_lora_pool_is_not_priced():
         api.fit("qwen3-8b", "h100", engine="sglang", lora=(1, 16, None))
     with pytest.raises(KvplanError, match="are SGLang's; the vLLM plan would ignore them"):
         api.fit("qwen3-8b", "h100", engine="vllm", sglang_lora=(8, None, None))
+
+
+def test_kvplan_fit_takes_each_engines_lora_spelling():
+    from typer.testing import CliRunner
+    from kvplan.cli import app
+
+    run = CliRunner().invoke
+    r = run(app, ["fit", "qwen3-8b", "--gpu", "h100", "--engine", "sglang", "--enable-lora", "--max-loras-per-batch",
+                  "4", "--max-lora-rank", "64", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert any("4 adapters a batch, rank 64" in n for n in out["notes"])
+    assert out["budget"] and not any("lora" in p["label"].lower() for p in out["budget"])
+    for args, line in ((["--engine", "sglang", "--enable-lora", "--max-loras", "4"],
+                        "--max-loras is vLLM's flag; SGLang's is --max-loras-per-batch"),
+                       (["--engine", "sglang", "--max-cpu-loras", "4"],
+                        "--max-cpu-loras is vLLM's flag; SGLang's is --max-loaded-loras"),
+                       (["--enable-lora", "--max-loras-per-batch", "4"],
+                        "--max-loras-per-batch is SGLang's flag; the vllm plan would ignore it "
+                        "(vLLM's is --max-loras)")):
+        r = run(app, ["fit", "qwen3-8b", "--gpu", "h100", *args])
+        assert r.exit_code != 0 and line in " ".join(r.output.split()), r.output
+    # vLLM's defaults stay vLLM's: --enable-lora alone is 1 slot of rank 16
+    r = run(app, ["fit", "qwen3-8b", "--gpu", "h100", "--enable-lora", "--json"])
+    assert r.exit_code == 0 and "LoRA slots (1 × rank 16)" in [p["label"] for p in json.loads(r.stdout)["budget"]]
