@@ -144,31 +144,18 @@ def fit(
                         ep_size=opt_count("--ep-size", ep_size), dp_attention=enable_dp_attention,
                         all2all_backend=all2all_backend)
         from ..engines.vllm import flags as vllm_flags  # issue 23: CPU tier, drafter, LoRA
-        from ..observe import log_flags
+        from ..engines import tier_flags  # issue 23: SGLang's HiCache, llama.cpp's -ngl / -nkvo; LoRA per engine
 
-        eng = str(engine or _default_engine(model, "vllm")).strip().lower()
         lora_counts = {k: opt_count(n, v) for k, n, v in (
             ("max_loras", "--max-loras", max_loras), ("max_lora_rank", "--max-lora-rank", max_lora_rank),
             ("max_cpu_loras", "--max-cpu-loras", max_cpu_loras),
             ("max_loras_per_batch", "--max-loras-per-batch", max_loras_per_batch),
             ("max_loaded_loras", "--max-loaded-loras", max_loaded_loras))}
-        if eng == "sglang":  # SGLang's LoRA flags, read, defaulted and refused as SGLang spells them
-            opts = _replace(opts, sglang_lora=log_flags.sglang_lora({**lora_counts,
-                                                                     "enable_lora": True if enable_lora else None}))
-        else:
-            for flag, v, theirs in (("--max-loras-per-batch", max_loras_per_batch, "--max-loras"),
-                                    ("--max-loaded-loras", max_loaded_loras, "--max-cpu-loras")):
-                if v is not None:
-                    raise KvplanError(f"{flag} is SGLang's flag; the {eng} plan would ignore it"
-                                      + (f" (vLLM's is {theirs})" if eng == "vllm" else " (give --engine sglang)"))
+        opts, vllm_lora = tier_flags.lora_flags(opts, engine or _default_engine(model, "vllm"), enable_lora,
+                                               lora_counts)
         opts = vllm_flags.extras(opts, engine or _default_engine(model, "vllm"), kv_offloading_size,
                                  kv_offloading_backend, kv_transfer_config, speculative_config,
-                                 enable_lora and eng != "sglang",  # vLLM's LoRAConfig defaults where not given
-                                 lora_counts["max_loras"] or log_flags.LORA_DEFAULTS[0],
-                                 lora_counts["max_lora_rank"] or log_flags.LORA_DEFAULTS[1],
-                                 lora_counts["max_cpu_loras"], _size, lmcache_config)
-        from ..engines import tier_flags  # issue 23: SGLang's HiCache, llama.cpp's -ngl / -nkvo
-
+                                 *vllm_lora, _size, lmcache_config)
         opts = tier_flags.extras(opts, engine or _default_engine(model, "vllm"), enable_hicache, hicache_ratio,
                                  hicache_size, hicache_storage_backend, n_gpu_layers, no_kv_offload, host_memory,
                                  _size)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from ..engines.tier_flags import sglang_lora  # SGLang's LoRA flags (one home: kvplan fit's too)
+from ..engines.vllm.lora import LORA_DEFAULTS
 from ..errors import KvplanError
 
 
@@ -36,10 +38,6 @@ def _on(v) -> bool:
     return v is True or str(v) == "True"
 
 
-# vLLM's LoRAConfig defaults (config/lora.py, 0.29.0 and 0.33.0): max_loras 1, max_lora_rank 16
-LORA_DEFAULTS = (1, 16)
-
-
 def _lora(flags: dict):
     """``--enable-lora`` with its sizes (engines/vllm/lora.py prices the slots), or None."""
     if not _on(flags.get("enable_lora")):
@@ -48,28 +46,8 @@ def _lora(flags: dict):
             _int(flags.get("max_cpu_loras")))
 
 
-# SGLang's LoRA flags (server_args.py's Lora fields; 0.5.23 arg_groups/fields/lora.py, 0.5.19
-# server_args.py): --enable-lora (None: on where --lora-paths is given), --max-loras-per-batch
-# (default 8), --max-lora-rank (default None: inferred from the adapters in --lora-paths),
-# --max-loaded-loras (default None), --lora-paths. 0.4.3.post4 and 0.4.6.post5 server_args.py have
-# --lora-paths and --max-loras-per-batch (default 8) only. vLLM's spellings given to SGLang, with
-# SGLang's own (kvplan fit takes these too: cli/fit.py):
-SGLANG_LORA_DEFAULT_PER_BATCH = 8
-_VLLM_LORA_IN_SGLANG = {"max_loras": "--max-loras is vLLM's flag; SGLang's is --max-loras-per-batch",
-                        "max_cpu_loras": "--max-cpu-loras is vLLM's flag; SGLang's is --max-loaded-loras"}
-
-
-def sglang_lora(flags: dict):
-    """SGLang's LoRA flags as SGLang spells them -> (max_loras_per_batch, max_lora_rank or None,
-    max_loaded_loras) or None; a vLLM spelling is refused with SGLang's."""
-    for k, why in _VLLM_LORA_IN_SGLANG.items():
-        if flags.get(k) is not None:
-            raise KvplanError(why)
-    on = flags.get("enable_lora")
-    if not (_on(on) or (on is None and flags.get("lora_paths") not in (None, "None", "", [], {}))):
-        return None
-    return (_int(flags.get("max_loras_per_batch")) or SGLANG_LORA_DEFAULT_PER_BATCH,
-            _int(flags.get("max_lora_rank")), _int(flags.get("max_loaded_loras")))
+# the counts sglang_lora reads (vLLM's two only to refuse them)
+_LORA_COUNTS = ("max_loras_per_batch", "max_lora_rank", "max_loaded_loras", "max_loras", "max_cpu_loras")
 
 
 def vllm_options(flags: dict):
@@ -143,7 +121,10 @@ def sglang_options(flags: dict):
                         data_parallel_size=adp if adp > 1 else _int(flags.get("dp_size")) or 1,
                         ep_size=ep if ep and ep > 1 else None,
                         dp_attention=adp > 1 or _on(flags.get("enable_dp_attention")),
-                        sglang_lora=sglang_lora(flags),  # not vLLM's slots: SGLang's pool, noted unpriced
+                        # SGLang's LoRA flags, not vLLM's slots: SGLang's pool, noted as not priced
+                        sglang_lora=sglang_lora({**{k: _int(flags.get(k)) for k in _LORA_COUNTS},
+                                                 "enable_lora": flags.get("enable_lora"),
+                                                 "lora_paths": flags.get("lora_paths")}),
                         long_context_allowed=True)  # the engine started with the length it logged
     return opts, tp, kv_cache_format("sglang", kvd)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..model import dtypes
 from .. import engines
-from ..engines import BudgetPart, Capacity, ServeOptions, Worker
+from ..engines import BudgetPart, Capacity, ServeOptions, Worker, tier_flags
 from ..engines.base import kv_format_name, total_parts
 from ..errors import KvplanError, opt
 from ..model.frozen import field, record, replace
@@ -352,12 +352,7 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
             raise KvplanError(f"{opt(name)} must be a positive integer, got {v!r}")
     base = engines.get(engine)
     base.check(spec)
-    if opts.lora is not None and base.name != "vllm":
-        raise KvplanError(f"LoRA slots as vLLM sizes them (--enable-lora --max-loras --max-lora-rank) are priced for "
-                          f"--engine vllm only; the {base.display} plan would ignore them")
-    if opts.sglang_lora is not None and base.name != "sglang":
-        raise KvplanError(f"SGLang's LoRA flags (--max-loras-per-batch, --lora-paths) are SGLang's; the {base.display} "
-                          f"plan would ignore them")
+    lora_notes = tier_flags.lora_notes(base, opts)  # each engine's LoRA flags, or one clear error
     run = base.run_dtype(spec, gpu)
     base_dtype = spec.dtype
     notes = []
@@ -386,15 +381,7 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     stages, workers = _workers(spec, gpu, tp, pp, eng, opts, kv_fmt, wfmt, text_only, stored)
     mem_src = gpu.memory_basis.source
     notes += eng.notes(spec)
-    if opts.sglang_lora is not None:
-        n, r, _ = opts.sglang_lora
-        # SGLang 0.5.23 model_executor/model_runner.py initialize: maybe_init_lora_manager (LoRAManager ->
-        # lora/mem_pool.py LoRAMemoryPool.init_buffers) runs after load_model and before the KV pool is sized;
-        # its buffers follow the adapters' target modules and rank, which the flags do not say: not priced
-        notes.append(f"LoRA not priced: SGLang's LoRA memory pool (lora/mem_pool.py LoRAMemoryPool: A and B "
-                     f"buffers for {n} adapters a batch, rank {r if r else 'inferred from the adapters'}, per "
-                     f"target module and layer) is taken before the KV pool and is not in this budget, so the "
-                     f"KV figure is too generous by its size")
+    notes += lora_notes
     if spec.encoders and not text_only:
         notes.append(f"weights include {spec.encoder_params():,} parameters of encoder towers "
                      "(--text-only leaves them out, as an engine told to skip them does)")

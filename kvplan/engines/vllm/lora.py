@@ -39,6 +39,9 @@ from ...errors import KvplanError
 from ...model.frozen import record
 from ...model.kinds import FullAttention, SlidingWindow
 
+# vLLM's LoRAConfig defaults (config/lora.py, 0.29.0 and 0.33.0): max_loras 1, max_lora_rank 16
+LORA_DEFAULTS = (1, 16)
+
 
 @record
 class LoraSlots:
