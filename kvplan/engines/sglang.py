@@ -276,6 +276,19 @@ def check_context_length(spec, context_length: int | None) -> None:
                           "SGLang refuses it unless SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1")
 
 
+
+def _lora_pool(opts) -> list[BudgetPart]:
+    """SGLang's LoRA memory pool, where its LoRA flags are given: a term kvplan cannot size (its A
+    and B buffers follow the adapters' target modules and rank, which the flags do not say;
+    SGLang 0.5.23 model_runner.py initialize: maybe_init_lora_manager -> lora/mem_pool.py
+    LoRAMemoryPool.init_buffers, run before the KV pool is sized), so no bytes and ``unmodelled``:
+    the verdict is never "fits" on it (plan/verdict.py), and engines/tier_flags.py lora_notes says so."""
+    if opts.sglang_lora is None:
+        return []
+    return [BudgetPart("lora_pool", "LoRA memory pool (not priced)", 0,
+                       "SGLang 0.5.23 lora/mem_pool.py LoRAMemoryPool.init_buffers, taken before the KV pool: "
+                       "sized by the adapters' target modules and rank, which the flags do not give", unmodelled=True)]
+
 class SGLang(Engine):
     name = "sglang"
     display = "SGLang"
@@ -352,11 +365,11 @@ class SGLang(Engine):
         if opts.kv_cache_memory is None:  # the fraction of what was free before the weights
             from .sglang_startup import budget_parts
 
-            return budget_parts(total, mfs, weights_bytes, tp * pp, gpu, tp)
+            return budget_parts(total, mfs, weights_bytes, tp * pp, gpu, tp) + _lora_pool(opts)
         parts = [BudgetPart("weights", "weights (this GPU's share)", weights_bytes,
                             "parameters × weight format")]
         return finish_budget(total, mfs, parts, opts.kv_cache_memory,
-                             "total − weights − the fixed cache: activations, CUDA graphs")
+                             "total − weights − the fixed cache: activations, CUDA graphs") + _lora_pool(opts)
 
     def capacity(self, workers: list[Worker], gpu, opts: ServeOptions, kv_fmt, model_dtype: str) -> Capacity:
         page = opts.block_size or 1

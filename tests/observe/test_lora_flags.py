@@ -64,8 +64,12 @@ def test_an_sglang_plan_says_its_lora_pool_is_not_priced():
     r = api.fit("qwen3-8b", "h100", engine="sglang", sglang_lora=opts.sglang_lora)
     (note,) = [n for n in r.notes if n.startswith("LoRA not priced")]
     assert "8 adapters a batch, rank 32" in note
-    # nothing of vLLM's LoRA buffers in SGLang's budget: the same parts and bytes as without LoRA
-    assert [(p.key, p.bytes) for p in r.stages[0].budget] == [(p.key, p.bytes) for p in plain.stages[0].budget]
+    # nothing of vLLM's LoRA buffers in SGLang's budget: the same parts and bytes as without LoRA, and
+    # one unpriced part, so the answer is never "fits" on a pool kvplan cannot size (standard 4)
+    assert [(p.key, p.bytes) for p in r.stages[0].budget] == \
+        [(p.key, p.bytes) for p in plain.stages[0].budget] + [("lora_pool", 0)]
+    assert r.stages[0].budget[-1].unmodelled and not any(p.unmodelled for p in plain.stages[0].budget)
+    assert plain.verdict == "fits" and r.verdict == "at_risk" and r.deciding_term == "lora_pool"
     with pytest.raises(KvplanError, match="--engine vllm only; the SGLang plan would ignore them"):
         api.fit("qwen3-8b", "h100", engine="sglang", lora=(1, 16, None))
     with pytest.raises(KvplanError, match="are SGLang's; the vLLM plan would ignore them"):
@@ -79,10 +83,11 @@ def test_kvplan_fit_takes_each_engines_lora_spelling():
     run = CliRunner().invoke
     r = run(app, ["fit", "qwen3-8b", "--gpu", "h100", "--engine", "sglang", "--enable-lora", "--max-loras-per-batch",
                   "4", "--max-lora-rank", "64", "--json"])
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 3, r.output  # at risk: SGLang's LoRA pool is not priced
     out = json.loads(r.stdout)
     assert any("4 adapters a batch, rank 64" in n for n in out["notes"])
-    assert out["budget"] and not any("lora" in p["label"].lower() for p in out["budget"])
+    assert out["verdict"] == "at_risk" and out["deciding_term"] == "lora_pool"
+    assert [p["bytes"] for p in out["budget"] if "lora" in p["label"].lower()] == [0]
     for args, line in ((["--engine", "sglang", "--enable-lora", "--max-loras", "4"],
                         "--max-loras is vLLM's flag; SGLang's is --max-loras-per-batch"),
                        (["--engine", "sglang", "--max-cpu-loras", "4"],
