@@ -797,3 +797,23 @@ def test_sglang_qwen3_next_recurrent_state_in_float32_in_the_plan_and_the_step()
     held = SGLang(False, True).hold(gdn, 1000, "bf16", "bf16")
     assert [(s.name, s.dtype, s.elements) for s in held.state] == [("conv", "bf16", 8192 * 3),
                                                                      ("recurrent", "fp32", 32 * 128 * 128)]
+
+
+def test_sglang_kimi_linear_recurrent_state_in_float32_in_the_plan_and_the_step():
+    """SGLang keeps Kimi Linear's KDA recurrent state in float32 too (sglang.SSM_FP32: KimiLinearConfig's
+    KimiLinearCacheParams takes mamba2_state_dtype(None), 'Default "float32"'; Kimi-K3's config sets no dtype).
+    Kimi K3 has 69 KDA layers (1 dense + 68 MoE; 96 key and value heads of 128, conv kernel 4). One request's state
+    in one layer, whole: conv 3 × (3 × 96 × 128) × 2 bytes = 221,184 and 96 × 128 × 128 values × 4 bytes =
+    6,291,456: the memory plan's Mamba share 69 × 6,512,640 = 449,372,160 bytes a request. At TP 8 (12 heads a
+    rank) a decode step reads and writes 69 × (27,648 + 786,432) = 56,171,520 bytes a sequence under SGLang, and
+    69 × (27,648 + 393,216) = 29,039,616 under vLLM (the model's bf16)."""
+    from kvplan.engines.sglang import pool
+    from kvplan.model import dtypes
+    from kvplan.plan.latency.step import OpLatency
+
+    spec, h100 = catalog.load_model("kimi-k3"), catalog.load_gpu("h100")
+    assert spec.family == "kimi_linear" and spec.counts()["kda-dense"] + spec.counts()["kda-moe"] == 69
+    assert pool(spec, dtypes.get("bf16"), "bf16", 8 * GiB)["mamba_per_req"] == 69 * (221_184 + 6_291_456) \
+        == 449_372_160
+    assert OpLatency(spec, h100, tp=8, engine="sglang").state_per_seq == 69 * (27_648 + 786_432) == 56_171_520
+    assert OpLatency(spec, h100, tp=8, engine="vllm").state_per_seq == 69 * (27_648 + 393_216) == 29_039_616

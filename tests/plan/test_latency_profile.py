@@ -1,6 +1,7 @@
 """kvplan/plan/latency/profile.py and tables.py: which table, row and fallback each constant comes
 from, checked against the data files' own numbers (kernels.yaml, fallback.yaml, fitted.yaml), and
 the log-x interpolation worked out by hand (issue 25)."""
+import copy
 import math
 
 import pytest
@@ -415,3 +416,27 @@ def test_grouped_moe_on_a_gpu_without_a_table_adds_the_prior_alpha():
     t0, _, src0 = moe.grouped_seconds(Profile(gpu, "llamacpp"), 320, read, nbytes, lins, "bf16", 148e12, 0.7)
     assert t0 == pytest.approx(sum(m / FB["memory_efficiency"] for m in mems), rel=1e-12)
     assert src0.startswith("physics fallback: grouped MoE")
+
+
+def test_moe_prior_skips_a_family_without_the_engines_tables_and_names_its_sources(monkeypatch):
+    """H20 under vLLM, bf16: the families with a measured vLLM bf16 fused_moe (kernels.yaml moe) are H100 (alpha
+    24.17 us, memory efficiency 0.8459), H200 (26.35, 0.8411), L40S (0.0, 0.7649), B200 (15.42, 0.9144): medians
+    (15.42 + 24.17) / 2 = 19.795 us and (0.8411 + 0.8459) / 2 = 0.8435 (A100's vLLM tables hold no moe). A kernels.yaml
+    whose H100 family has no vLLM tables (derive_kernels.py writes a framework only where aiconfigurator has a table
+    of it: ``if eng: fam["engines"][fw] = eng``) leaves H200, L40S, B200: 15.42 us and 0.8411; the source names the
+    families it took, comma-separated, word for word."""
+    h20 = Profile(catalog.load_gpu("h20"), "vllm")
+    alpha, eff, src = h20.moe_prior("bf16")
+    assert alpha == pytest.approx(19.795e-6, rel=1e-12) and eff == pytest.approx(0.8435, rel=1e-12)
+    assert src == ("no measured MoE table for this GPU: the median of the 4 measured vllm bf16 grouped-MoE fits in "
+                   "kernels.yaml (h100_sxm, h200_sxm, l40s, b200_sxm; aiconfigurator 0.12.0): 19.795 us a layer + "
+                   "weights at 0.84 of bandwidth, one grouped kernel per fused linear")
+    kern = copy.deepcopy(tables.load("kernels"))  # load is lru-cached: the shared dict is left as read
+    assert "vllm" in kern["families"]["h100_sxm"]["engines"]
+    del kern["families"]["h100_sxm"]["engines"]["vllm"]
+    load = tables.load
+    monkeypatch.setattr(tables, "load", lambda name: kern if name == "kernels" else load(name))
+    alpha, eff, src = h20.moe_prior("bf16")
+    assert alpha == pytest.approx(15.42e-6, rel=1e-12) and eff == 0.8411
+    assert "the median of the 3 measured vllm bf16 grouped-MoE fits in kernels.yaml (h200_sxm, l40s, b200_sxm; " \
+           "aiconfigurator 0.12.0): 15.42 us a layer + weights at 0.84 of bandwidth" in src
