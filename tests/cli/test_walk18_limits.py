@@ -54,3 +54,18 @@ def test_gpt2_n_layer_past_the_limit_is_refused_under_its_own_key():
     with pytest.raises(KvplanError) as e:
         hf.from_config({**cfg, "n_layer": 10_001}, "gpt2")
     assert str(e.value) == f"config.json: key 'n_layer': 10,001 {TOO_MANY}; is it a typo?"
+
+
+# fit.Traffic built by a library caller with no requests or seed: a lengths file is taken whole (its
+# 3 lines, not refused for a --requests nobody gave) and a distribution draws DEFAULT_REQUESTS (1,000)
+# with seed 0 (mut18e: the CLI passes both explicitly, so no test read Traffic's own defaults).
+def test_traffic_without_requests_or_seed_takes_a_file_whole(tmp_path):
+    from kvplan.plan import fit
+    from kvplan.sources import catalog
+
+    f = tmp_path / "lengths.txt"
+    f.write_text("100\n2000\n3000\n")
+    spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")
+    assert fit.fit(spec, gpu, engine="vllm", traffic=fit.Traffic(str(f))).traffic_note == f"3 requests from {f}"
+    assert fit.fit(spec, gpu, engine="vllm", traffic=fit.Traffic("uniform:3-3")).traffic_note == \
+        "1,000 requests sampled from uniform:3-3 (seed 0)"
