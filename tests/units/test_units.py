@@ -138,6 +138,18 @@ def test_sizes_past_an_exbibyte_are_refused():
             f"--kv-offloading-size {gib} is more than kvplan takes (1 EiB = 2^60 bytes); is it a typo?")
 
 
+# units.check_size on its own (a library caller's byte count): the message names "size" and the
+# number itself when no flag or text is given (mut18e: its defaults were read by no test).
+def test_check_size_alone_names_the_size_and_its_bytes():
+    from kvplan.units import check_size
+
+    assert check_size(2**60) == 2**60 and check_size(0) == 0
+    assert _msg(check_size, 2**60 + 1) == (
+        "size 1152921504606846977 is more than kvplan takes (1 EiB = 2^60 bytes); is it a typo?")
+    assert _msg(check_size, 2**61, "--host-memory", "2EiB") == (
+        "--host-memory 2EiB is more than kvplan takes (1 EiB = 2^60 bytes); is it a typo?")
+
+
 # --- parse_fraction and parse_number -------------------------------------------------------------
 
 def test_fraction_is_in_zero_to_one_with_one_included():
