@@ -46,8 +46,8 @@ class Prof:
         self.asked.append((batch, ctx, kv_heads, gqa))
         return 0.5, 2e-6, "decode-src"
 
-    def prefill_attention_efficiency(self, isl):
-        self.asked.append(isl)
+    def prefill_attention_efficiency(self, isl, mla=False):
+        self.asked.append((isl, mla) if mla else isl)
         return self.eff, "prefill-src"
 
     def allreduce(self, n, nbytes):

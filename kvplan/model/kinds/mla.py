@@ -62,6 +62,18 @@ class MLA(_Frozen):
         per_key = 2 * self.num_heads * (2 * self.kv_lora_rank + self.qk_rope_head_dim)
         return per_key * (last * (last + 1) // 2 - (first - 1) * first // 2)
 
+    def prefill_flops(self, first: int, last: int, pad_v: bool = False) -> int:
+        """A prompt's attention as the engines run MLA in prefill: non-absorbed. The latent is up-projected to
+        per-head K (qk_nope + rope dims) and V (v_head_dim) by kv_b (a GEMM in ``linears``), then multi-head attention:
+        per key 2 × heads × (qk_nope + qk_rope + v_head_dim), causal (vLLM ``MLACommonImpl._forward_prefill``:
+        kv_b_proj then flash_attn_varlen_func with head dim 192 / 128; SGLang's ``forward_normal`` MHA path for
+        extends). DeepSeek-V3 at 16 heads: 2 × 16 × 320 = 10,240 FLOPs per key, against 34,816 absorbed. ``pad_v``: V
+        zero-padded to the query/key head dim (a FlashAttention build without two head dims: engines.yaml
+        ``mla_prefill_v_padding``), 2 × 16 × 384 = 12,288."""
+        qk = self.qk_nope_head_dim + self.qk_rope_head_dim
+        per_key = 2 * self.num_heads * (qk + (max(qk, self.v_head_dim) if pad_v else self.v_head_dim))
+        return per_key * (last * (last + 1) // 2 - (first - 1) * first // 2)
+
     def geometry(self) -> str:
         return f"latent {self.kv_lora_rank}+{self.qk_rope_head_dim}"
 
@@ -114,6 +126,10 @@ class IndexedMLA(MLA):
         indexer scoring every key: index heads × index_head_dim, a multiply and an add."""
         keys = last * (last + 1) // 2 - (first - 1) * first // 2
         return super().mix_flops(first, last) + 2 * self.index_n_heads * self.index_head_dim * keys
+
+    def prefill_flops(self, first: int, last: int, pad_v: bool = False) -> int:
+        """As at decode (``mix_flops``): DeepSeek Sparse Attention's prefill kernel is not modelled apart."""
+        return self.mix_flops(first, last)
 
     def geometry(self) -> str:
         return f"{super().geometry()} + index {self.index_head_dim}"

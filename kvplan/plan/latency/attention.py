@@ -47,9 +47,10 @@ def decode_seconds_many(prof, kv_bytes: int, flops: int, batches, ctx: float, kv
     return out
 
 
-def prefill_seconds(prof, flops: int, isl: float, layers: int, peak_flops: float):
-    """(seconds, source) of all layers' prefill attention: ``flops`` at the kernel's efficiency at ``isl``."""
+def prefill_seconds(prof, flops: int, isl: float, layers: int, peak_flops: float, mla: bool = False):
+    """(seconds, source) of all layers' prefill attention: ``flops`` at the kernel's efficiency at ``isl``
+    (``peak_flops``: the attention's own format, step.OpLatency.attn_peak; ``mla``: MLA layers' kernel)."""
     if flops == 0:
         return 0.0, ""
-    eff, src = prof.prefill_attention_efficiency(max(isl, 1))
+    eff, src = prof.prefill_attention_efficiency(max(isl, 1), mla)
     return max(flops / (peak_flops * max(eff, 1e-3)), prof.fb["attention_floor_us"] * 1e-6 * layers), src

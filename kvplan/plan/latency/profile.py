@@ -220,7 +220,30 @@ class Profile:
                         for b, e in zip(batches, es)]
         return [self.decode_attention_efficiency(b, ctx, kv_heads, gqa)[:2] for b in batches]
 
-    def prefill_attention_efficiency(self, isl: float):
+    def mla_prefill_v_padding(self) -> bool:
+        """Whether the engine's MLA prefill kernel runs V zero-padded to the query/key head dim (engines.yaml
+        ``mla_prefill_v_padding``, with its source): ``always``; ``unless_sm90_sm100``: padded except on compute
+        capability 9.x / 10.x (allreduce_dispatch.yaml ``compute_capability``; a GPU not listed there is padded)."""
+        rule = self.eng.get("mla_prefill_v_padding")
+        if rule == "always":
+            return True
+        if rule == "unless_sm90_sm100":
+            cap = tables.load("allreduce_dispatch")["compute_capability"].get(self.gpu.name)
+            return cap is None or cap.split(".")[0] not in ("9", "10")
+        return False
+
+    def prefill_attention_efficiency(self, isl: float, mla: bool = False):
+        """(efficiency, source) of the prefill attention kernel at prompt length ``isl``, against the dense bf16 peak.
+        ``mla``: the layers are MLA, whose prefill runs non-absorbed multi-head attention with 192 / 128 head dims:
+        the engine's measured MLA context kernel where the family has one (mla_context.yaml: SGLang's, TensorRT-LLM's),
+        else the engine's FlashAttention table as for GQA."""
+        if mla:
+            fam = tables.load("mla_context")["families"].get(self.family)
+            t = fam["engines"].get(self.eng["tables"]) if fam and self.eng["tables"] else None
+            if t:
+                e = tables.interp(t["isl"], t["efficiency"], isl)
+                if e:
+                    return min(e, 1.0), f"{t['source']} ({t['kernel']}, MLA context)"
         t = self.tables.get("prefill_attention") if self.tables else None
         if t:
             e = tables.interp(t["isl"], t["efficiency"], isl)

@@ -99,6 +99,13 @@ class OpLatency(Roofline):
         cf = compute_format(self.act_dtype, self.act_dtype, self.gpu)  # the MoE router's gate: never quantized
         self.router_fmt = gemm.Format(self.act_dtype, cf, self.gpu.dense_tflops[cf] * 1e12,
                                       self.mamf if cf == self.compute_fmt else efficiency(self.gpu, cf).compute)
+        # attention runs in the activation format whatever the weights' (FlashAttention / FlashInfer / MLA kernels on
+        # bf16 or fp16 Q, K, V; fp8 weights run fp8 GEMMs only): its kernels' measured efficiencies (kernels.yaml
+        # prefill_attention, mla_context.yaml) are against the dense bf16 peak (benchmarks/latency/derive_kernels.py)
+        self.attn_peak = self.gpu.dense_tflops[cf] * 1e12
+        # MLA layers prefill in the non-absorbed form (MLA.prefill_flops) at the MLA context kernel's efficiency
+        self.mla_prefill = any(getattr(rank.layer_types[n].mixer, "kind", None) == "mla" for n in rank.counts())
+        self.mla_pad_v = self.prof.mla_prefill_v_padding()
         self.router = tables.load("moe_routing")
         self.mla_rest = self._mla_rest(rank)
 
@@ -127,6 +134,13 @@ class OpLatency(Roofline):
         return (layers, mla[0][1].num_heads, (fam["heads"], fam["batch"], grid),
                 f"measured vLLM module - priced parts: {fam['source']}",
                 f"MLA module rest ({layers} layers, norms, BMMs)", None)
+
+    def prefill_flops(self, first: int, last: int) -> int:
+        """``mix_flops`` of the prompt positions ``first``..``last`` as the prefill kernels compute them: a kind's own
+        ``prefill_flops`` where its prefill runs another form than its decode (MLA: non-absorbed), else ``mix_flops``."""
+        pad = self.mla_pad_v
+        return sum(c * (m.prefill_flops(first, last, pad) if hasattr(m, "prefill_flops") else m.mix_flops(first, last))
+                   for c, m, _, _ in self.layers)
 
     def _mla_rest_seconds(self, decodes: int) -> float:
         layers, heads, grid, _, _, flat_us = self.mla_rest
@@ -205,12 +219,12 @@ class OpLatency(Roofline):
         if decodes:
             ctx = dec_kv / (decodes * self.bytes_per_token) if self.bytes_per_token else 1
             t, src = attention.decode_seconds(p, dec_kv, dec_flops, decodes, ctx, self.kv_heads, self.gqa,
-                                              self.attn_layers, self.peak_flops, self.one_cta)
+                                              self.attn_layers, self.attn_peak, self.one_cta)
             ops.append((f"decode attention (K/V read, mean ctx {ctx:,.0f})", a * t, "memory", src))
             if self.mla_rest:
                 ops.append((self.mla_rest[4], self._mla_rest_seconds(decodes), "overhead", self.mla_rest[3]))
         if chunk_flops or chunk_kv:
-            t, src = attention.prefill_seconds(p, chunk_flops, isl, self.attn_layers, self.peak_flops)
+            t, src = attention.prefill_seconds(p, chunk_flops, isl, self.attn_layers, self.attn_peak, self.mla_prefill)
             t += chunk_kv / (p.bw * p.mem_eff)
             ops.append((f"prefill attention (causal, {isl:,.0f} tokens)", a * t, "compute", src))
         if write_state:
@@ -257,7 +271,7 @@ class OpLatency(Roofline):
         if decodes:
             ctx = dec_kv / (decodes * self.bytes_per_token) if self.bytes_per_token else 1
             a, _ = attention.decode_seconds(p, dec_kv, dec_flops, decodes, ctx, self.kv_heads, self.gqa,
-                                            self.attn_layers, self.peak_flops, self.one_cta)
+                                            self.attn_layers, self.attn_peak, self.one_cta)
             t += self._attn_scale * a
             if self.mla_rest:
                 t += self._mla_rest_seconds(decodes)
@@ -265,7 +279,7 @@ class OpLatency(Roofline):
             a = self._memo_prefill.get((chunk_flops, isl))
             if a is None:
                 a = self._memo_prefill[(chunk_flops, isl)] = attention.prefill_seconds(
-                    p, chunk_flops, isl, self.attn_layers, self.peak_flops)[0]
+                    p, chunk_flops, isl, self.attn_layers, self.attn_peak, self.mla_prefill)[0]
             a += chunk_kv / (p.bw * p.mem_eff)
             t += self._attn_scale * a
         if write_state:
@@ -288,7 +302,7 @@ class OpLatency(Roofline):
         parts = [self._decode_parts(b) for b in batches]
         atts = attention.decode_seconds_many(
             p, read, attn, batches, read / self.bytes_per_token if self.bytes_per_token else 1, self.kv_heads,
-            self.gqa, self.attn_layers, self.peak_flops, self.one_cta)
+            self.gqa, self.attn_layers, self.attn_peak, self.one_cta)
         bwm, sps, a_scale = p.bw * p.mem_eff, self.state_per_seq, self._attn_scale
         out = []
         for b, (mem, comp, comm_s, over), a in zip(batches, parts, atts):
@@ -325,7 +339,7 @@ class OpLatency(Roofline):
             chunk_kv += k * self.kv_tokens_read(cached) if cached else 0
             write += k * self.kv_written(cached, new)
             state += k * (2 if cached else 1) * self.state_per_seq
-            chunk_flops += k * self.mix_flops(cached + 1, cached + new)
+            chunk_flops += k * self.prefill_flops(cached + 1, cached + new)
             isl = max(isl, cached + new)
             ctx_max = max(ctx_max, cached)
         seqs = decodes + len(chunks)
