@@ -80,6 +80,10 @@ ROUND_16_SHOWN = True  # split committed at 6789120; round 16's rows first print
 # with the model as it stands on the branch after main is merged (no constant or code of the model changes
 # in round 17).
 ROUND_17_SHOWN = True  # split committed at 9ee2a80; round 17's rows first printed after main (3e80af0) was merged
+# Round 18's logs (startup_log_split.ROUND_18) stay out until round 18's held-out figures are printed once,
+# with the model as it stands on the branch after main is merged (no constant or code of the model changes
+# in round 18).
+ROUND_18_SHOWN = False
 SIDES = ("held-out (round 17)", "held-out (round 16, seen)", "held-out (round 15, seen)", "held-out (round 14, seen)",
          "held-out (round 13, seen)", "held-out (round 12, seen)", "held-out (round 11, seen)", "held-out (round 10, seen)",
          "held-out (round 9, seen)", "held-out (round 8, seen)", "held-out (round 7, seen)", "held-out (round 6, seen)",
@@ -215,6 +219,8 @@ def rows() -> list[dict]:
         if e.get("batch") in startup_log_split.ROUND_16 and not ROUND_16_SHOWN:
             continue
         if e.get("batch") in startup_log_split.ROUND_17 and not ROUND_17_SHOWN:
+            continue
+        if e.get("batch") in startup_log_split.ROUND_18 and not ROUND_18_SHOWN:
             continue
         r = {"id": e["id"], "url": e["url"], "side": _side(e["url"]), "engine": e.get("engine"),
              "version": e.get("vllm_version") or e.get("sglang_version") or e.get("trtllm_version"),
