@@ -81,13 +81,19 @@ ROUND_16_SHOWN = True  # split committed at 6789120; round 16's rows first print
 # with the model as it stands on the branch after main is merged (no constant or code of the model changes
 # in round 17).
 ROUND_17_SHOWN = True  # split committed at 9ee2a80; round 17's rows first printed after main (3e80af0) was merged
-ROUND_SIDES = ("held-out (round 17)", "held-out (round 16, seen)", "held-out (round 15, seen)", "held-out (round 14, seen)",
-         "held-out (round 13, seen)", "held-out (round 12, seen)", "held-out (round 11, seen)", "held-out (round 10, seen)",
+# Round 18's logs (startup_log_split.ROUND_18) stay out until round 18's held-out figures are printed once,
+# with the model as it stands on the branch after main is merged (no constant or code of the model changes
+# in round 18).
+ROUND_18_SHOWN = True  # split committed at 5e2075f; round 18's rows first printed after main (f44d1fb) was merged
+ROUND_SIDES = ("held-out (round 18)", "held-out (round 17, seen)", "held-out (round 16, seen)",
+         "held-out (round 15, seen)", "held-out (round 14, seen)", "held-out (round 13, seen)",
+         "held-out (round 12, seen)", "held-out (round 11, seen)", "held-out (round 10, seen)",
          "held-out (round 9, seen)", "held-out (round 8, seen)", "held-out (round 7, seen)", "held-out (round 6, seen)",
          "held-out (round 5, seen)", "held-out (round 4, seen)", "held-out (round 3, seen)", "held-out (round 2, seen)",
-         "held-out (round 1, seen)", "fit (round 17)", "fit (round 16)", "fit (round 15)", "fit (round 14)", "fit (round 13)",
-         "fit (round 12)", "fit (round 11)", "fit (round 10)", "fit (round 9)", "fit (round 8)", "fit (round 7)", "fit (round 6)",
-         "fit (round 5)", "fit (round 4)", "fit (round 3)", "fit (round 2)", "fit")
+         "held-out (round 1, seen)", "fit (round 18)", "fit (round 17)", "fit (round 16)", "fit (round 15)",
+         "fit (round 14)", "fit (round 13)", "fit (round 12)", "fit (round 11)", "fit (round 10)", "fit (round 9)",
+         "fit (round 8)", "fit (round 7)", "fit (round 6)", "fit (round 5)", "fit (round 4)", "fit (round 3)",
+         "fit (round 2)", "fit")
 # Rows made scorable by session 18's catalog additions (issue 20: Qwen2.5-3B, the A40; "scored_since" starting
 # "session 18"): their URLs keep their round's side in the split, but they are shown apart, on the side their
 # URL holds, until they count as seen; no constant was tuned on them.
@@ -97,7 +103,7 @@ SIDES = ROUND_SIDES + FIRST_SCORED_18
 
 def _side(url: str) -> str:
     s = json.loads(SPLIT.read_text())
-    rounds = [s.get(f"round_{i}", {}) for i in range(17, 1, -1)]
+    rounds = [s.get(f"round_{i}", {}) for i in range(18, 1, -1)]
     for i, r in enumerate(rounds):
         if url in r.get("held_out_urls", ()):
             return ROUND_SIDES[i]
@@ -231,6 +237,8 @@ def rows() -> list[dict]:
         if e.get("batch") in startup_log_split.ROUND_16 and not ROUND_16_SHOWN:
             continue
         if e.get("batch") in startup_log_split.ROUND_17 and not ROUND_17_SHOWN:
+            continue
+        if e.get("batch") in startup_log_split.ROUND_18 and not ROUND_18_SHOWN:
             continue
         r = {"id": e["id"], "url": e["url"], "side": _shown_side(e), "engine": e.get("engine"),
              "version": e.get("vllm_version") or e.get("sglang_version") or e.get("trtllm_version"),
@@ -502,7 +510,7 @@ and committed before any error below was computed (tests/data/startup_logs_split
 scripts/startup_log_split.py); the logs kvplan's current defaults were fitted to are all on the
 fit side.
 
-**Seventeen rounds.** Round 1's held-out figures (64 logs, seed 2020261206) were seen while kvplan's
+**Eighteen rounds.** Round 1's held-out figures (64 logs, seed 2020261206) were seen while kvplan's
 start-up model was built, so they are labelled "seen" below. Round 2 (batch 2026-12-06-r2, seed
 2020261208) was split before any change; one constant then changed on its fit side only (SGLang's
 memory used before its baseline on one GPU, engines/sglang_startup.py PRE_LOAD_TP1), and round 2's
@@ -988,6 +996,41 @@ Qwen3-235B-A22B-2507-FP8 at TP 4 on RTX PRO 6000 cards, Granite-4.0-micro on an 
 kvplan's (Qwen3.8-27B on a DGX Spark, Qwen3.5 / 3.6 logs, a Jetson Thor, a laptop RTX 5090), V0 and fork logs
 (vllm#15664, Lvllm), and threads and files already in the data (vllm#21348, #27508, #23278, #17469, #26612, #10517,
 kvcached#210, club-3090, tokenkaki, jerryzsj/my-deepseek-r1, docs.sglang.ai's send_request).
+
+Round 18 (batch 2026-12-07-r18, seed 2020261224) was collected in session 18 with lines and places not tried
+before: find_string on "Available KV cache memory: 1", "Free memory on device (7" / "(4" / "(1", "Model loading took
+61.0" / "2.3" / "32.", SGLang's "Capture cuda graph end. Time elapsed" and "Load weight end. elapsed="; the search
+tool's issue corpus on the serving stacks around vLLM (AIBrix, KubeAI, production-stack, LMCache, kvcached, GPUStack,
+gateway-api-inference-extension), TensorRT-LLM's paged-KV line and Phi-4 / Gemma 3 / Qwen3-8B / Llama-3.1-8B
+start-ups and refusals, and its code and page corpora (notebook outputs, docker-compose logs, blogs); find_files on
+log names not tried before (logs/vllm_serve.log, logs/server.log, trtllm_serve.log, logs/sglang_server.log,
+logs/vllm_serve.out, vllm_startup.txt, logs/vllm_startup.log, vllm_server_log.txt) and on llm-d/llm-d's guides.
+Repository files were read with read_file at the commit in the URL; issue and pull-request rows hold the lines of the
+part of the thread the search tool returned. It was split and committed (5e2075f) before kvplan's figure for any
+round-18 log was computed, and printed once, first here, on 2026-12-07, with the model as it stands after main
+(f44d1fb, session 18's start-up changes included) was merged (no constant or code of the model changed in round 18;
+the doc script only learned the round). It adds 22 rows from 21 URLs, 3 of them scorable. **As first printed, round
+18's held-out half (17 URLs, 18 rows) is 1 log with a logged KV figure, +1.7 %, and no refusal**: Qwen3-32B on one
+H100 80GB HBM3 in llm-d's GKE pod-snapshot guide (vLLM 0.26.0, utilization 0.90, 8,192 tokens, CUDA graphs, sleep
+mode, gVisor), kvplan 8.66 GiB against the 8.52 GiB of KV cache vLLM's CuMemAllocator discards at sleep (the KV
+tensors as allocated; no "Available KV cache memory" line is quoted). Listed there: an AMD ROCm blog whose card is
+not named (ROCm/rocm-blogs), Qwen2.5-VL-32B (r3lativo/ground_sketching), gpt-oss-120b on H200s stated as "~1.22M
+tokens" (llm-d's P2P KV-sharing guide), a free-memory refusal caused by another process under kvcached (kvcached#29),
+a Gemma 3 start-up without its checkpoint or card (vllm#14696), launches without a memory line (LMCache#3171,
+vllm#16141), DeepSeek-V4.1-Flash through a fork on 48 GB RTX 4090s (yhfgyyf/vllm-deepseek-v4-sm89#108), a V1
+preview before 0.8 (vllm#14286), a V0 log (gateway-api-inference-extension#550), an RTX 3060 (vllm#27934), an RTX
+A5000 out of memory during inference (LMCache#3430), a refusal without its model or card (LMCache#1372), summary token
+counts (LMCache#1241, two rows), Qwen3.8-27B (recipes#810) and a TensorRT-LLM Triton start-up of a TinyLlama layout
+(triton-inference-server/tutorials#150). The fit half (4 URLs, 4 rows), first printed beside it: 2 logs with a KV
+figure, Qwen2.5-7B-Instruct on a V100 32GB with LLM()'s defaults (vLLM 0.18.0, fp16, eager;
+wangpeiwen/gpu-util-interference) +0.7 % and Llama-3.1-8B-Instruct at 0.92 and 40,000 tokens, eager, on a main build
+of 2025-08-19 (vllm#20707) -3.4 %, whose card is named by nothing but the log's own budget (only a ~140 GiB card fits
+it, the H200, so it is planned on one and the row says so); listed there: Qwen3-8B-FP8 on an RTX 4090 with the weights
+only (gpustack#4660) and an AIBrix pod log cut in its arguments (aibrix#1154). Seen, not added: find_string hits whose
+repository could not be named (gemma-3-27b-it on ROCm, llava-v1.6-mistral-7b on an H100, a Llama-3.2-1B dev build on
+a 48 GB card, a Qwen3-32B TP 1 refusal and TP 2 / PP 2 start-ups on RTX PRO 6000 cards held to 0.426), models outside
+the catalog (Qwen3.8-27B on an 80 GiB ROCm card, Qwen3.5 / 3.6 logs), RyanRosario/llm-d's SGLang demo README.md (the
+start-up of round 13's README2.md row), and threads already in the data.
 
 **After round 4: CUDA's total (issue 20), a change made after the held-out figures of rounds
 1-4 had been seen**, so every held-out row below is in sample for it. Every engine sizes its budget
@@ -1681,10 +1724,13 @@ printed 2026-12-07) none (no round-14 row could be scored); round 15 (seed 20202
 none (no round-15 row could be scored; its held-out refusal, kaito#2132, is unscored, so kvplan gives no verdict
 on it); round 16 (seed 2020261222, printed 2026-12-07) 1 log with a logged KV figure (+1.3 %), 1 with tokens
 only (-24.7 %, the cache its tokens imply) and 1 refusal (GLM-5.2-FP8 at 1,000,000 tokens), kvplan "does not fit";
-round 17 (seed 2020261223, printed 2026-12-07) 1 log with a logged KV figure (-0.2 %), no refusal.
-Combined over rounds 1-17: 24 logs with a logged KV figure, median |error| 5.05 % (the 12th and 13th of 24: round
-9's +5.0 and round 1's +5.1 %), 11 of 24 within 5 %, 6 refusals, 0 called fits (with round 16's tokens-only log
-counted as the table below counts it: 25 logs, 5.1 %, 11 of 25; rounds 1-16: 23 logs, 5.1 %, 10 of 23, 6 refusals,
+round 17 (seed 2020261223, printed 2026-12-07) 1 log with a logged KV figure (-0.2 %), no refusal;
+round 18 (seed 2020261224, printed 2026-12-07) 1 log with a logged KV figure (+1.7 %), no refusal.
+Combined over rounds 1-18: 25 logs with a logged KV figure, median |error| 5.0 % (the 13th of 25: round 9's +5.0 %),
+12 of 25 within 5 %, 6 refusals, 0 called fits (with round 16's tokens-only log counted as the table below counts it:
+26 logs, 5.05 %, 12 of 26; rounds 1-17: 24 logs, median |error| 5.05 % (the 12th and 13th of 24: round
+9's +5.0 and round 1's +5.1 %), 11 of 24 within 5 %, 6 refusals, 0 called fits, and
+25 logs, 5.1 %, 11 of 25 with the tokens-only log; rounds 1-16: 23 logs, 5.1 %, 10 of 23, 6 refusals,
 0 called fits, and 24 logs, 5.1 %, 10 of 24 with the tokens-only log;
 rounds 1-15: 22 logs, 5.1 %, 9 of 22, 5 refusals, 0 called fits,
 unchanged from rounds 1-13 and 1-14; rounds 1-12: 22
@@ -1708,11 +1754,15 @@ came out 2 GiB under the log.
 
 ## Headline
 
-Round 17's held-out half, the newest, is as first printed 1 scored log: Qwen3-14B on one L40S with vLLM 0.29.0's
-defaults, -0.2 % (kvplan 11.04 GiB of KV against the log's 11.06), no refusal; its fit side holds one scored row, a
-refusal (Qwen3-Coder-30B-A3B FP8 on an RTX 5090) that kvplan calls "does not fit". The figure to quote is the
-combined first prints of rounds 1-17: 24 logs with a logged KV figure, median |error| 5.05 %, 11 of 24 within 5 %,
-6 refusals, none called fits. Round 16's held-out half (now seen) was, as first printed, 3 scored rows:
+Round 18's held-out half, the newest, is as first printed 1 scored log: Qwen3-32B on one H100 80GB HBM3 with vLLM
+0.26.0 in llm-d's pod-snapshot guide (utilization 0.90, 8,192 tokens, sleep mode), +1.7 % (kvplan 8.66 GiB of KV
+against the 8.52 GiB the log's sleep line discards), no refusal; its fit side holds two scored logs, Qwen2.5-7B on a
+V100 32GB (+0.7 %) and Llama-3.1-8B on a card only the log's budget names, an H200 (-3.4 %). The figure to quote is the
+combined first prints of rounds 1-18: 25 logs with a logged KV figure, median |error| 5.0 %, 12 of 25 within 5 %,
+6 refusals, none called fits. Round 17's held-out half (now seen) was, as first printed, 1 scored log: Qwen3-14B on
+one L40S with vLLM 0.29.0's defaults, -0.2 % (kvplan 11.04 GiB of KV against the log's 11.06), no refusal; its fit
+side held one scored row, a refusal (Qwen3-Coder-30B-A3B FP8 on an RTX 5090) that kvplan calls "does not fit".
+Round 16's held-out half (now seen) was, as first printed, 3 scored rows:
 Qwen3-Coder-30B-A3B at TP 4 on 4 ×
 L40S (vLLM 0.24.0) +1.3 %; Mistral 7B Instruct on an A10G (vLLM 0.9.0.1, tokens only) -24.7 %; GLM-5.2-FP8
 refused at 1,000,000 tokens on 8 × H200, kvplan "does not fit". Its fit side holds a refusal kvplan calls "fits":

@@ -95,6 +95,11 @@ Round 17 (``round_17``): the URLs of batch 2026-12-07-r17, collected after round
 been seen, are split the same way with ``SEED_17``, before kvplan's figure for any round-17 log is computed and
 before any constant or code is changed. Rounds 1 to 16 keep their sides; round 17's held-out half becomes the
 headline and round 16's held-out half is reported as seen.
+
+Round 18 (``round_18``): the URLs of batch 2026-12-07-r18, collected after round 17's held-out figures had
+been seen, are split the same way with ``SEED_18``, before kvplan's figure for any round-18 log is computed and
+before any constant or code is changed. Rounds 1 to 17 keep their sides; round 18's held-out half becomes the
+headline and round 17's held-out half is reported as seen.
 """
 from __future__ import annotations
 
@@ -173,6 +178,10 @@ ROUND_16 = ("2026-12-07-r16",)
 # own seed before kvplan's figure for any round-17 log is computed.
 SEED_17 = 20_2026_12_23
 ROUND_17 = ("2026-12-07-r17",)
+# Round 18: batch 2026-12-07-r18, collected after round 17's held-out figures had been seen, split with its
+# own seed before kvplan's figure for any round-18 log is computed.
+SEED_18 = 20_2026_12_24
+ROUND_18 = ("2026-12-07-r18",)
 
 
 def all_logs() -> list[dict]:
@@ -228,10 +237,11 @@ def split() -> dict:
     round_15 = {u for u, b in batch.items() if b in ROUND_15}
     round_16 = {u for u, b in batch.items() if b in ROUND_16}
     round_17 = {u for u, b in batch.items() if b in ROUND_17}
+    round_18 = {u for u, b in batch.items() if b in ROUND_18}
     sides = {"held_out": [], "fit": sorted(first)}
     n = {"held_out": 0, "fit": sum(count[u] for u in first)}
     later = (round_2 | round_3 | round_4 | round_5 | round_6 | round_7 | round_8 | round_9 | round_10 | round_10b
-             | round_11 | round_12 | round_13 | round_14 | round_15 | round_16 | round_17)
+             | round_11 | round_12 | round_13 | round_14 | round_15 | round_16 | round_17 | round_18)
     _balance(sorted(set(count) - first - later), count, SEED, sides, n)
     sides_2: dict = {"held_out": [], "fit": []}
     n_2 = {"held_out": 0, "fit": 0}
@@ -282,6 +292,9 @@ def split() -> dict:
     sides_17: dict = {"held_out": [], "fit": []}
     n_17 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_17), count, SEED_17, sides_17, n_17)
+    sides_18: dict = {"held_out": [], "fit": []}
+    n_18 = {"held_out": 0, "fit": 0}
+    _balance(sorted(round_18), count, SEED_18, sides_18, n_18)
     return {"seed": SEED, "method": " ".join(__doc__.split("\n\n")[2].split()),
             "files": list(FILES), "scored_rows": n,
             "held_out_urls": sorted(sides["held_out"]), "fit_urls": sorted(sides["fit"]),
@@ -332,7 +345,10 @@ def split() -> dict:
                          "held_out_urls": sorted(sides_16["held_out"]), "fit_urls": sorted(sides_16["fit"])},
             "round_17": {"seed": SEED_17, "batches": list(ROUND_17),
                          "method": " ".join(__doc__.split("\n\n")[18].split()), "scored_rows": n_17,
-                         "held_out_urls": sorted(sides_17["held_out"]), "fit_urls": sorted(sides_17["fit"])}}
+                         "held_out_urls": sorted(sides_17["held_out"]), "fit_urls": sorted(sides_17["fit"])},
+            "round_18": {"seed": SEED_18, "batches": list(ROUND_18),
+                         "method": " ".join(__doc__.split("\n\n")[19].split()), "scored_rows": n_18,
+                         "held_out_urls": sorted(sides_18["held_out"]), "fit_urls": sorted(sides_18["fit"])}}
 
 
 if __name__ == "__main__":

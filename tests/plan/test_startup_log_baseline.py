@@ -32,21 +32,30 @@ def test_both_sides_hold_refusals_and_scored_logs():
         assert s["scored"] >= 10 and s["refused"] >= 2 and s["with_error"] >= 8, (side, s)
 
 
-def test_round_17_is_the_headline_and_no_held_out_refusal_is_called_fits():
+def test_round_18_is_the_headline_and_no_held_out_refusal_is_called_fits():
     rs = startup_log_baseline.rows()
     assert {r["side"] for r in rs} <= set(startup_log_baseline.SIDES)
     head = startup_log_baseline.headline(rs).splitlines()[2]
-    assert head.startswith("| held-out (round 17) | 1 | 1 |")
-    # round 17 (seed 2020261223): held out, one log with a logged KV figure (Qwen3-14B on an L40S, vLLM 0.29.0's
+    assert head.startswith("| held-out (round 18) | 1 | 1 |")
+    # round 18 (seed 2020261224): held out, one log with a KV figure (Qwen3-32B on one H100, vLLM 0.26.0, llm-d's
+    # pod-snapshot guide) and 18 listed rows; on the fit side two logs with a KV figure (Qwen2.5-7B on a V100 32GB,
+    # Llama-3.1-8B on a card only its budget names, an H200) and two listed rows; no refusal is scored
+    s18 = startup_log_baseline.summary(rs, "held-out (round 18)")
+    assert s18["scored"] == 1 and s18["with_error"] == 1 and s18["refused"] == 0
+    f18 = startup_log_baseline.summary(rs, "fit (round 18)")
+    assert f18["scored"] == 2 and f18["with_error"] == 2 and f18["refused"] == 0
+    r18 = [r for r in rs if r["side"] in ("held-out (round 18)", "fit (round 18)")]
+    assert len(r18) == 22 and all(r["scored"] or r["why_not"] for r in r18)
+    # round 17 (seed 2020261223, now seen): held out, one log with a logged KV figure (Qwen3-14B on an L40S, vLLM 0.29.0's
     # defaults) and four listed rows; on the fit side one scored row, a refusal (Qwen3-Coder-30B-A3B FP8 on an
     # RTX 5090 at 0.95), which kvplan calls "does not fit", and nine listed rows; every row scored or listed
-    s17 = startup_log_baseline.summary(rs, "held-out (round 17)")
+    s17 = startup_log_baseline.summary(rs, "held-out (round 17, seen)")
     assert s17["scored"] == 1 and s17["with_error"] == 1 and s17["refused"] == 0
     f17 = startup_log_baseline.summary(rs, "fit (round 17)")
     # (session 18: the two Qwen3-14B-AWQ start-ups on the L40S, vLLM 0.29.0, first scored once a row could give
     # its checkpoint's quantization_config; their URLs stay on the fit side)
     assert f17["scored"] == 3 and f17["with_error"] == 2 and f17["refused"] == 1 and f17["refused_but_fits"] == 0
-    r17 = [r for r in rs if r["side"] in ("held-out (round 17)", "fit (round 17)")]
+    r17 = [r for r in rs if r["side"] in ("held-out (round 17, seen)", "fit (round 17)")]
     assert len(r17) == 15 and all(r["scored"] or r["why_not"] for r in r17)
     # round 16 (seed 2020261222, now seen): held out, a log with a logged KV figure (Qwen3-Coder-30B-A3B at TP 4 on 4 L40S), a
     # tokens-only log (Mistral 7B on an A10G) and a refusal kvplan calls "does not fit" (GLM-5.2-FP8 at 1,000,000);

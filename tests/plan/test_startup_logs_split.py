@@ -31,7 +31,8 @@ def test_every_url_on_one_side():
              set(SPLIT["round_14"]["held_out_urls"]), set(SPLIT["round_14"]["fit_urls"]),
              set(SPLIT["round_15"]["held_out_urls"]), set(SPLIT["round_15"]["fit_urls"]),
              set(SPLIT["round_16"]["held_out_urls"]), set(SPLIT["round_16"]["fit_urls"]),
-             set(SPLIT["round_17"]["held_out_urls"]), set(SPLIT["round_17"]["fit_urls"])]
+             set(SPLIT["round_17"]["held_out_urls"]), set(SPLIT["round_17"]["fit_urls"]),
+             set(SPLIT["round_18"]["held_out_urls"]), set(SPLIT["round_18"]["fit_urls"])]
     assert sum(len(s) for s in sides) == len(set().union(*sides))  # no URL on two sides
     assert {e["url"] for e in startup_log_split.all_logs()} == set().union(*sides)
     assert SPLIT["scored_rows"]["held_out"] >= 10
@@ -89,7 +90,8 @@ def test_round_5_holds_only_its_own_batch_and_leaves_rounds_1_to_4_as_they_were(
     later = SPLIT["round_6"]["batches"] + SPLIT["round_7"]["batches"] + SPLIT["round_8"]["batches"] + \
         SPLIT["round_9"]["batches"] + SPLIT["round_10"]["batches"] + SPLIT["round_11"]["batches"] + \
         SPLIT["round_12"]["batches"] + SPLIT["round_13"]["batches"] + SPLIT["round_14"]["batches"] + \
-        SPLIT["round_15"]["batches"] + SPLIT["round_16"]["batches"] + SPLIT["round_17"]["batches"]
+        SPLIT["round_15"]["batches"] + SPLIT["round_16"]["batches"] + SPLIT["round_17"]["batches"] + \
+        SPLIT["round_18"]["batches"]
     assert {e["batch"] for e in logs if e.get("engine") == "TRT-LLM"} <= set(r5["batches"] + later)
 
 
@@ -338,6 +340,31 @@ def test_round_17_holds_only_its_own_batch_and_leaves_rounds_1_to_16_as_they_wer
                                   "fit": sum(startup_log_split.split_scored(e) for e in rows
                                              if e["url"] in r17["fit_urls"])} == {"held_out": 1, "fit": 1}
     assert not any(e.get("scored_since") and "session 18 (issue 20, st20fmt)" not in e["scored_since"] for e in rows)
+    assert all(e.get("excluded") and e.get("kvplan_skip") for e in rows if "kvplan" not in e)
+
+
+def test_round_18_holds_only_its_own_batch_and_leaves_rounds_1_to_17_as_they_were():
+    """Round 18 is split with a seed of its own (2020261224); the URLs of rounds 1 to 17 do not move. Three
+    round-18 rows were scorable when it was split, from three URLs (Qwen3-32B on an H100 in llm-d's pod-snapshot
+    guide, Qwen2.5-7B on a V100 with LLM()'s defaults, Llama-3.1-8B on a card only the log's budget names, an
+    H200); the seeded order sent one to the held-out side and two to the fit side. The other 19 rows (18 URLs)
+    are listed, each with its reason."""
+    rs = [SPLIT[f"round_{i}"] for i in range(2, 19)]
+    assert len({SPLIT["seed"]} | {r["seed"] for r in rs}) == 18 and SPLIT["round_18"]["seed"] == 2020261224
+    r18 = SPLIT["round_18"]
+    batch = {e["url"]: e.get("batch") for e in startup_log_split.all_logs()}
+    assert {batch[u] for u in r18["held_out_urls"] + r18["fit_urls"]} == set(r18["batches"]) == {"2026-12-07-r18"}
+    earlier = set(SPLIT["held_out_urls"] + SPLIT["fit_urls"])
+    for r in rs[:-1]:
+        earlier |= set(r["held_out_urls"] + r["fit_urls"])
+    assert not {u for u, b in batch.items() if b in r18["batches"]} & earlier
+    rows = [e for e in startup_log_split.all_logs() if e.get("batch") in r18["batches"]]
+    assert len(rows) == 22 and len(r18["held_out_urls"]) + len(r18["fit_urls"]) == 21
+    assert r18["scored_rows"] == {"held_out": sum(startup_log_split.split_scored(e) for e in rows
+                                                  if e["url"] in r18["held_out_urls"]),
+                                  "fit": sum(startup_log_split.split_scored(e) for e in rows
+                                             if e["url"] in r18["fit_urls"])} == {"held_out": 1, "fit": 2}
+    assert not any(e.get("scored_since") for e in rows)
     assert all(e.get("excluded") and e.get("kvplan_skip") for e in rows if "kvplan" not in e)
 
 
