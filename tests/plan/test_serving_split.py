@@ -735,3 +735,26 @@ def test_round18_files_are_the_runs_as_read():
     assert (lv.concurrency, lv.requests, lv.prompt_tokens, lv.output_tokens) == (256, 1000, "2044", "957")
     assert lv.measured["output_tokens_per_s"] == 8118.18
     assert lv.measured["ttft_ms"]["p50"] == 419.05 and lv.measured["itl_ms"] == {"mean": 28.49, "p50": 20.46, "p99": 142.6}
+
+
+def test_round18_first_print_record_is_every_held_out_level_as_measured():
+    """round18_first_print.json (the held-out rows as first printed, which the headline reads) holds the one level of
+    the round-18 held-out source, as kvplan's reader takes its block (output tok/s, mean ITL, median TTFT), predicted
+    (not refused) and not saturated (a closed loop)."""
+    import json
+
+    from kvplan.observe import bench
+
+    acc = _accuracy()
+    rec = json.loads((DIR / "round18_first_print.json").read_text())["rows"]
+    assert ROUNDS["round18"]["held_out"] == ["vllm-recipes-pr58-qwen3next-b200"]
+    (run,) = RUNS["vllm-recipes-pr58-qwen3next-b200"]["runs"]
+    (lv,) = acc.with_lengths(run, bench.read(DIR / run["file"]))
+    (r,) = rec
+    assert (r["source"], r["half"], r["load"], r["lengths"]) == (
+        "vllm-recipes-pr58-qwen3next-b200", "held-out", "C=256", "2044 / 957")
+    assert r["out"][0] == lv.measured["output_tokens_per_s"] == 8118.18
+    assert r["itl"][0] == lv.measured["itl_ms"]["mean"] and r["itl_stat"] == "mean"
+    assert r["ttft"][0] == lv.measured["ttft_ms"]["p50"] and r["ttft_stat"] == "p50"
+    assert not r.get("refused") and None not in (r["out"][1], r["itl"][1], r["ttft"][1])
+    assert r["sat"] == [False, False]
