@@ -92,10 +92,10 @@ def main() -> int:
 
 
 def halves(split):
-    """Each source's half: round 17's split (session 17)."""
-    r17 = split["round17"]
-    return ({s: "held-out" for s in r17["held_out"]} | {s: "fit" for s in r17["fit"]}
-            | {s: "seen" for s in r17["seen"]})
+    """Each source's half: round 18's split (session 18)."""
+    r18 = split["round18"]
+    return ({s: "held-out" for s in r18["held_out"]} | {s: "fit" for s in r18["fit"]}
+            | {s: "seen" for s in r18["seen"]})
 
 
 def replay_run(src, half, run, max_requests):
@@ -509,7 +509,7 @@ def write(rows, split, max_requests):
     def pct(x):
         return "-" if x is None else f"{x:+.0%}"
 
-    r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17 = (split[f"round{i}"] for i in range(2, 18))
+    r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17, r18 = (split[f"round{i}"] for i in range(2, 19))
     first9 = json.loads((HERE / "round9_first_print.json").read_text())["rows"]
     first10 = json.loads((HERE / "round10_first_print.json").read_text())["rows"]
     first11 = json.loads((HERE / "round11_first_print.json").read_text())["rows"]
@@ -519,6 +519,7 @@ def write(rows, split, max_requests):
     first15 = json.loads((HERE / "round15_first_print.json").read_text())["rows"]
     first16 = json.loads((HERE / "round16_first_print.json").read_text())["rows"]
     first17 = json.loads((HERE / "round17_first_print.json").read_text())["rows"]
+    first18 = json.loads((HERE / "round18_first_print.json").read_text())["rows"]
     half_of = halves(split)
     rows = [dict(r, half=half_of[r["source"]]) for r in rows]  # rows saved before round 12 was seen say held-out
     lines = ["# Serving accuracy: `simulate` against published measured runs", "",
@@ -1212,6 +1213,31 @@ def write(rows, split, max_requests):
              "  throughput +5 %) and nerdalert's L40S at 30/s (throughput +15 %); seen: bbuf-dsv3-h200-sglang at 4 / 8 per s",
              "  (throughput +44 / +105 %: the DeepSeek-V3 step is too fast for that SGLang) and one vllm-benchmark-simon-mo row",
              "  (the replay's own flag says saturated; the rule, at its drain, does not).",
+             f"- Round 18 (seed {r18['seed']}, `split.yaml` `round18`, committed at 8f5b119 before any round-18 run was",
+             "  replayed; session 18): three new sources (`runs.yaml` says what each copies, its caveats and what is left out).",
+             "  pillaiharish-a100-qwen3-8b (pillaiharish/llm-serving-performance-lab's evidence CSVs, copied unchanged: Qwen3-8B on",
+             "  one A100-SXM4-40GB, vLLM 0.26.0, max_num_seqs 16, prefix caching off, the repository's own streaming chat client;",
+             "  6 closed-loop concurrency points, 10 workload shapes, 6 fixed-32-output points and an open-loop ladder at 6-16/s,",
+             "  512 -> 32, whose 14 and 16/s points saturate; and a cross-tool calibration, 4 clients at C=1 with prefix caching on;",
+             "  TTFT p50 and TPOT p50 on all 34 rows), faradawn-h200-llama3-8b (three vLLM 0.11.2 result files: Llama-3-8B-Instruct",
+             "  on one H200, 128 -> 512 at C=1 / 4 / 8; TTFT and ITL) and vllm-recipes-pr58-qwen3next-b200 (vllm-project/recipes PR",
+             "  #58's B200 block: Qwen3-Next-80B-A3B at TP 4, a vLLM nightly of September 2025, 1,000 prompts of 2,048 -> 1,024 at",
+             "  concurrency 256; TTFT and ITL; 1 row). **Held out: " + ", ".join(r18["held_out"]) + "**; fit adds",
+             "  pillaiharish-a100-qwen3-8b and faradawn-h200-llama3-8b; seen now adds " + ", ".join(r17["held_out"]) + ". The draw",
+             "  put both saturated open loops and every TPOT row on the fit side. Nothing in the simulator, the step model or",
+             "  `accuracy.py`'s replay changed in round 18 after the split; the model is main's as merged at 4604468 (session 18's",
+             "  changes above included). **First print (2026-12-07), every round-18 held-out row replayed once",
+             "  (`benchmarks/serving/round18_first_print.json`, kept as printed; the headline reads it): throughput 10 % (+9.5 %,",
+             "  8,891 tok/s against 8,118), mean ITL 3 % (−2.9 %, 27.7 ms against 28.5), median TTFT 77 % (−77 %, 96 ms against",
+             "  419), n=1; no saturated run held out (0 of 0). Throughput meets its target by half a point and ITL its own; TTFT",
+             "  misses (the measured mean is 1,388 ms, its p99 8.1 s: first tokens wait at 256 in flight where the replay's do",
+             "  not; not looked into), low as on round 16's Qwen3-Next rows on B200 (SGLang).** One row is not a headline by itself.",
+             "  The fit side's new rows (in-sample, replayed once with the rest): pillaiharish throughput 15 % (+1 %), TPOT 21 %",
+             "  (+12 %), TTFT 28 % (−24 %), n=34, 0 of 2 saturated runs predicted saturated: at 13-16/s the replay keeps up",
+             "  (output +3 / +11 / +27 %, median TTFT 114-422 ms against 1.4-4.0 s), its decode 26.8-30.0 ms a token against",
+             "  38-39 measured, so kvplan's capacity for this A100 is about a quarter too high at 512 -> 32 (the closed loops agree at",
+             "  C=16-32: +12 / +17 %); at C=1-4 it is the other way (−11..−17 %, the calibration's C=1 −19..−20 %; TPOT +21..+30 %). faradawn: throughput 0 %, ITL 1 %",
+             "  (+1 %), median TTFT 64 % (−64 %: 17-21 ms against 29-75). Not changed, not tuned (this task changes no constant).",
              "",
              "## Headline", "",
              "| half | runs | output tok/s: median \\|error\\| (signed) | ITL | TTFT | saturated runs predicted saturated |",
@@ -1297,10 +1323,14 @@ def write(rows, split, max_requests):
     lines += [headline(f"held-out (round 17): {lab}, as first printed", [r for r in first17 if r["source"] == src])
               for lab, src in (("Qwen3-Next-80B-A3B on H20, TP 4 / 8, SGLang (PR #10467)", "sglang-pr-10467-qwen3next-h20"),
                                ("DeepSeek-V3.2 on 8 × H20, vLLM (the recipes page)", "vllm-recipes-dsv32-h20"))]
+    seen17 = [r for r in rows if r["source"] in r17["held_out"]]  # round 17's rows, today's replay (seen)
+    lines += [headline("round 17's held-out rows after round 17's print (seen): today's replay", seen17)]
+    # round 18's first print, as printed (round18_first_print.json), whatever today's replay gives
+    lines += [headline(f"**held-out (round 18, seed {r18['seed']}), as first printed (4604468, 2026-12-07)**", first18)]
     for h in ("held-out", "fit", "seen", "all"):
         sub = [r for r in rows if h == "all" or r["half"] == h]
-        name = {"held-out": "round 17's held-out rows after round 17's print (seen): today's replay",
-                "seen": "seen (round-1 to round-16 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
+        name = {"held-out": "held-out (round 18), today's replay (equal to the first print until the simulator changes)",
+                "seen": "seen (round-1 to round-17 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
         lines.append(headline(name, sub))
     lines += ["", "Read with care:", ""] + NOTES + [
               "", "## Every run", "",

@@ -647,3 +647,114 @@ def test_saturation_drains_follow_the_file_one_rule_for_both_sides():
     assert drains(2000, None, 2000, 38.0) == (0.0, 0.0)
     assert bench.saturated(10, 2000, 2595, 100, 9.9, 2000 * 38 / 1000) is False
     assert bench.saturated(10, 2000, 2595, 100, 9.9, drains(2000, None, 2000, 38.0)[1]) is True
+
+
+def test_round18_held_out_is_its_seeded_draw():
+    r17, r18 = ROUNDS["round17"], ROUNDS["round18"]
+    placed = set(r18["held_out"]) | set(r18["fit"]) | set(r18["seen"])
+    new = sorted(placed - set(r17["held_out"]) - set(r17["fit"]) - set(r17["seen"]))
+    assert new == ["faradawn-h200-llama3-8b", "pillaiharish-a100-qwen3-8b", "vllm-recipes-pr58-qwen3next-b200"]
+    random.Random(r18["seed"]).shuffle(new)
+    assert r18["held_out"] == new[: -(-len(new) // 3)] == ["vllm-recipes-pr58-qwen3next-b200"]
+    assert set(r17["held_out"]) <= set(r18["seen"]) and set(r17["fit"]) < set(r18["fit"])
+
+
+def test_round18_pillaiharish_levels_are_its_csv_rows():
+    """Every level of pillaiharish-a100-qwen3-8b is its summary CSV's row (files/pillaiharish-a100-qwen3-8b/, copied
+    unchanged from the repository's evidence directories) as accuracy.py's table reader takes it: load, requests,
+    lengths, median TTFT and TPOT, output tok/s (the open loop's: the file's successful requests/s x 32, every
+    request's exact output); the open loop's 14 and 16/s points saturated by the files' rule, 6-13/s not."""
+    import csv
+
+    from kvplan.observe import bench
+
+    acc = _accuracy()
+    runs = RUNS["pillaiharish-a100-qwen3-8b"]["runs"]
+    got = [[lv for lv in acc.with_lengths(r, acc.table_levels(r))] for r in runs]
+    files = DIR / "files" / "pillaiharish-a100-qwen3-8b"
+
+    def rows(name):
+        with open(files / name, newline="") as f:
+            return list(csv.DictReader(f))
+
+    assert [len(g) for g in got] == [6, 10, 6, 8, 4]
+    assert all(r["model"] == "qwen3-8b" and r["gpu"] == "a100-sxm-40gb" and r["max_num_seqs"] == 16
+               and r["endpoint"] == "chat" and r["itl_metric"] == "tpot" for r in runs)
+    assert [r["prefix_caching"] for r in runs] == [False] * 4 + [True]
+    conc, shape, pre, opn, tools = got
+    for lv, row in zip(conc, rows("concurrency-summary.csv")):
+        assert (lv.concurrency, lv.requests, lv.prompt_tokens, lv.output_tokens) == (
+            int(row["concurrency"]), 320, "512", str(int(float(row["actual_output_tokens"]))))
+        assert lv.measured["output_tokens_per_s"] == float(row["mean_output_tokens_per_second"])
+        assert lv.measured["ttft_ms"] == {"p50": float(row["mean_ttft_p50_ms"])}
+        assert lv.measured["tpot_ms"] == {"p50": float(row["mean_tpot_p50_ms_per_token"])}
+    for lv, row in zip(shape, rows("shape-summary.csv")):
+        assert (lv.concurrency, lv.prompt_tokens, lv.output_tokens) == (
+            int(row["concurrency"]), row["input_tokens"], str(round(float(row["mean_actual_output_tokens"]))))
+        assert lv.measured["output_tokens_per_s"] == float(row["mean_output_tokens_per_second"])
+        assert lv.measured["ttft_ms"]["p50"] == float(row["mean_ttft_p50_ms"])
+        assert lv.measured["tpot_ms"]["p50"] == float(row["mean_tpot_p50_ms_per_token"])
+    for lv, row in zip(pre, rows("prefill32-summary.csv")):
+        assert (lv.concurrency, lv.prompt_tokens, lv.output_tokens) == (
+            int(row["concurrency"]), row["input_tokens"], row["actual_output_tokens"])
+        assert lv.measured["output_tokens_per_s"] == float(row["mean_output_tokens_per_second"])
+        assert lv.measured["ttft_ms"]["p50"] == float(row["mean_ttft_p50_ms"])
+    for lv, row in zip(opn, rows("openloop-summary.csv")):
+        assert (lv.rate, lv.requests, lv.prompt_tokens, lv.output_tokens) == (
+            float(row["offered_request_rate"]), round(float(row["mean_planned_arrivals"])), "512", "32")
+        assert lv.measured["output_tokens_per_s"] == round(float(row["mean_successful_requests_per_second"]) * 32, 6)
+        assert lv.measured["ttft_ms"]["p50"] == float(row["mean_ttft_p50_ms"])
+        assert lv.measured["tpot_ms"]["p50"] == float(row["mean_tpot_p50_ms_per_token"])
+    sat = [bench.saturated(lv.rate, 32, lv.measured["output_tokens_per_s"], lv.requests,
+                           drain_s=32 * lv.measured["tpot_ms"]["p50"] / 1000) for lv in opn]
+    assert sat == [False] * 6 + [True, True]
+    for lv, row in zip(tools, rows("tool-summary.csv")):
+        assert (lv.concurrency, lv.requests, lv.prompt_tokens, lv.output_tokens) == (1, 100, "23", "32")
+        assert lv.measured["output_tokens_per_s"] == float(row["mean_output_tokens_per_second"])
+        assert lv.measured["tpot_ms"]["p50"] == float(row["mean_decode_p50_ms"])
+        assert lv.measured["ttft_ms"]["p50"] == float(row["mean_ttft_p50_ms"])
+
+
+def test_round18_files_are_the_runs_as_read():
+    """faradawn-h200-llama3-8b's three vLLM result files (bench3 1_vllm/) and the recipes pull request's B200 block, as
+    kvplan's reader takes them: closed loops of 1 / 4 / 8 over 5 / 20 / 40 requests of 128 -> 512 on /v1/completions,
+    and one of 256 over 1,000 requests at the block's mean lengths, with their TTFT, ITL and output tok/s."""
+    from kvplan.observe import bench
+
+    acc = _accuracy()
+    far = [lv for r in RUNS["faradawn-h200-llama3-8b"]["runs"]
+           for lv in acc.with_lengths(r, bench.read(DIR / r["file"]))]
+    assert [(lv.concurrency, lv.requests, lv.prompt_tokens, lv.output_tokens, lv.endpoint) for lv in far] == [
+        (1, 5, "128", "512", "completions"), (4, 20, "128", "512", "completions"), (8, 40, "128", "512", "completions")]
+    assert [round(lv.measured["output_tokens_per_s"], 2) for lv in far] == [162.41, 632.35, 1214.46]
+    assert [round(lv.measured["ttft_ms"]["p50"], 2) for lv in far] == [29.41, 56.87, 74.65]
+    assert [round(lv.measured["itl_ms"]["mean"], 2) for lv in far] == [6.11, 6.22, 6.44]
+    (run,) = RUNS["vllm-recipes-pr58-qwen3next-b200"]["runs"]
+    (lv,) = acc.with_lengths(run, bench.read(DIR / run["file"]))
+    assert (run["model"], run["gpu"], run["tp"], run["prefix_caching"]) == ("qwen3-next-80b-a3b", "b200", 4, False)
+    assert (lv.concurrency, lv.requests, lv.prompt_tokens, lv.output_tokens) == (256, 1000, "2044", "957")
+    assert lv.measured["output_tokens_per_s"] == 8118.18
+    assert lv.measured["ttft_ms"]["p50"] == 419.05 and lv.measured["itl_ms"] == {"mean": 28.49, "p50": 20.46, "p99": 142.6}
+
+
+def test_round18_first_print_record_is_every_held_out_level_as_measured():
+    """round18_first_print.json (the held-out rows as first printed, which the headline reads) holds the one level of
+    the round-18 held-out source, as kvplan's reader takes its block (output tok/s, mean ITL, median TTFT), predicted
+    (not refused) and not saturated (a closed loop)."""
+    import json
+
+    from kvplan.observe import bench
+
+    acc = _accuracy()
+    rec = json.loads((DIR / "round18_first_print.json").read_text())["rows"]
+    assert ROUNDS["round18"]["held_out"] == ["vllm-recipes-pr58-qwen3next-b200"]
+    (run,) = RUNS["vllm-recipes-pr58-qwen3next-b200"]["runs"]
+    (lv,) = acc.with_lengths(run, bench.read(DIR / run["file"]))
+    (r,) = rec
+    assert (r["source"], r["half"], r["load"], r["lengths"]) == (
+        "vllm-recipes-pr58-qwen3next-b200", "held-out", "C=256", "2044 / 957")
+    assert r["out"][0] == lv.measured["output_tokens_per_s"] == 8118.18
+    assert r["itl"][0] == lv.measured["itl_ms"]["mean"] and r["itl_stat"] == "mean"
+    assert r["ttft"][0] == lv.measured["ttft_ms"]["p50"] and r["ttft_stat"] == "p50"
+    assert not r.get("refused") and None not in (r["out"][1], r["itl"][1], r["ttft"][1])
+    assert r["sat"] == [False, False]
