@@ -199,8 +199,9 @@ def engine_version(engine: str, version: str | None) -> str | None:
     return v[0]
 
 
-def traffic(lengths: str, requests: int = 1000, seed: int = 0, shared_prefix: int = 0):
-    """Your traffic for ``fit(..., traffic=...)``: a --lengths distribution or file."""
+def traffic(lengths: str, requests: int | None = None, seed: int | None = None, shared_prefix: int = 0):
+    """Your traffic for ``fit(..., traffic=...)``: a --lengths distribution (``requests`` of them,
+    default 1000, drawn with ``seed``, default 0) or a file (taken whole: no ``requests`` or ``seed``)."""
     from .plan.fit import Traffic
 
     return Traffic(lengths, requests, seed, shared_prefix)
@@ -308,6 +309,13 @@ def check_bench(files, gpu, model=None, tp: int = 1, replicas: int = 1, engine: 
         raise KvplanError(f"{opt('engine')} must be vllm or sglang for check-bench, got '{engine}'")
     if calibrate and profile:
         raise KvplanError("--calibrate fits a new profile; leave out --profile")
+    from .plan.traffic import check_requests
+
+    check_requests(max_requests, "max_requests")
+    if calibrate:
+        from .plan.latency.calibrate import check_output
+
+        check_output(calibrate, files)
     if engine_version is not None and vllm_version(engine_version) is None:
         raise KvplanError(f"{opt('engine_version')} must be a version such as 0.11.0, got '{engine_version}'")
     levels = [lv for f in files for lv in bench.read(f)]

@@ -21,6 +21,10 @@ from .errors import KvplanError, opt
 # The largest count kvplan takes: 2^40 (1.1 trillion) tokens or sequences. No model has a
 # context within three orders of magnitude of it; a bigger number is a typo, not a question.
 MAX_COUNT = 2**40
+# The largest size kvplan takes: 2^60 bytes (1 EiB), a million times a 1 TiB host; a bigger size is a
+# typo (--kv-offloading-size 10^20 GiB printed a 90-column "107374182400.00 EB" row; 10^400 GiB was
+# an OverflowError traceback, ux18).
+MAX_SIZE = 2**60
 
 _SUFFIX = {"k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12,
            "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
@@ -115,7 +119,8 @@ def parse_range(name: str, text: str) -> list[int]:
 
 def parse_size(text, what: str = "size") -> int | None:
     """A memory size: bytes (``64424509440``, ``64_424_509_440``) or a number with a unit
-    (``60GiB``, ``8GB``, ``1.5 GiB``); GB = 10^9, GiB = 2^30. Fractions of a byte round down.
+    (``60GiB``, ``8GB``, ``1.5 GiB``); GB = 10^9, GiB = 2^30. Fractions of a byte round down where
+    a unit makes them (``1.1kib``); a fraction of a bare byte count (``1.5``) is refused.
     None stays None (an option not given)."""
     if text is None:
         return None
@@ -128,7 +133,18 @@ def parse_size(text, what: str = "size") -> int | None:
     unit = m.group(2).lower() if m else ""
     if not m or unit not in _SIZE_UNITS or len(m.group(1)) > 40:
         raise KvplanError(f"{what} must be a size like 60GiB, 8GB or a byte count, got '{text}'")
-    return _times(m.group(1), _SIZE_UNITS[unit])[0]
+    n, whole = _times(m.group(1), _SIZE_UNITS[unit])
+    if not whole and unit in ("", "b"):  # "1.5" read as 1 byte, a GiB meant: not rounded down silently
+        raise KvplanError(f"{what} {text} is not a whole number of bytes; give a unit (1.5GiB, 1.5GB) or whole bytes")
+    return check_size(n, what, text)
+
+
+def check_size(n: int, what: str = "size", text=None) -> int:
+    """``n`` bytes, refused past ``MAX_SIZE`` (as written: ``text``)."""
+    if n > MAX_SIZE:
+        raise KvplanError(f"{what} {text if text is not None else n} is more than kvplan takes (1 EiB = 2^60 "
+                          "bytes); is it a typo?")
+    return n
 
 
 def parse_fraction(text, what: str = "fraction") -> float | None:

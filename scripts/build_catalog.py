@@ -99,6 +99,11 @@ ENTRIES = [
      "mistralai/Mixtral-8x22B-Instruct-v0.1", ["mixtral-8x22b-instruct-v0.1"], None,
      "Vocabulary of 32768 (the base model has 32000)."),
     ("yi-34b", "Yi 34B", "Yi-34B.json", "01-ai/Yi-34B", [], None, ""),
+    ("qwen2.5-3b", "Qwen2.5 3B", "Qwen2.5-3B.json", "Qwen/Qwen2.5-3B",
+     ["qwen2.5-3b-instruct", "qwen/qwen2.5-3b-instruct"], None,
+     "Imported from the base config; the Instruct model's published config.json has the same layers, heads, "
+     "sizes and vocabulary (it differs in eos_token_id, max_window_layers 70 and transformers_version; "
+     "tests/fixtures/configs/SOURCES_EXTRA.md)."),
     ("qwen2.5-14b", "Qwen2.5 14B", "Qwen2.5-14B.json", "Qwen/Qwen2.5-14B", [], None, ""),
     ("qwen2.5-32b", "Qwen2.5 32B", "Qwen2.5-32B.json", "Qwen/Qwen2.5-32B", [], None, ""),
     ("qwen2.5-32b-instruct", "Qwen2.5 32B Instruct", "Qwen2.5-32B-Instruct.json", "Qwen/Qwen2.5-32B-Instruct", [],

@@ -14,6 +14,7 @@ constant; tests/plan/test_startup_log_baseline.py checks that the doc is this sc
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import sys
 from pathlib import Path
@@ -80,13 +81,18 @@ ROUND_16_SHOWN = True  # split committed at 6789120; round 16's rows first print
 # with the model as it stands on the branch after main is merged (no constant or code of the model changes
 # in round 17).
 ROUND_17_SHOWN = True  # split committed at 9ee2a80; round 17's rows first printed after main (3e80af0) was merged
-SIDES = ("held-out (round 17)", "held-out (round 16, seen)", "held-out (round 15, seen)", "held-out (round 14, seen)",
+ROUND_SIDES = ("held-out (round 17)", "held-out (round 16, seen)", "held-out (round 15, seen)", "held-out (round 14, seen)",
          "held-out (round 13, seen)", "held-out (round 12, seen)", "held-out (round 11, seen)", "held-out (round 10, seen)",
          "held-out (round 9, seen)", "held-out (round 8, seen)", "held-out (round 7, seen)", "held-out (round 6, seen)",
          "held-out (round 5, seen)", "held-out (round 4, seen)", "held-out (round 3, seen)", "held-out (round 2, seen)",
          "held-out (round 1, seen)", "fit (round 17)", "fit (round 16)", "fit (round 15)", "fit (round 14)", "fit (round 13)",
          "fit (round 12)", "fit (round 11)", "fit (round 10)", "fit (round 9)", "fit (round 8)", "fit (round 7)", "fit (round 6)",
          "fit (round 5)", "fit (round 4)", "fit (round 3)", "fit (round 2)", "fit")
+# Rows made scorable by session 18's catalog additions (issue 20: Qwen2.5-3B, the A40; "scored_since" starting
+# "session 18"): their URLs keep their round's side in the split, but they are shown apart, on the side their
+# URL holds, until they count as seen; no constant was tuned on them.
+FIRST_SCORED_18 = ("first scored, session 18 catalog: held-out side", "first scored, session 18 catalog: fit side")
+SIDES = ROUND_SIDES + FIRST_SCORED_18
 
 
 def _side(url: str) -> str:
@@ -94,10 +100,20 @@ def _side(url: str) -> str:
     rounds = [s.get(f"round_{i}", {}) for i in range(17, 1, -1)]
     for i, r in enumerate(rounds):
         if url in r.get("held_out_urls", ()):
-            return SIDES[i]
+            return ROUND_SIDES[i]
         if url in r.get("fit_urls", ()):
-            return SIDES[len(rounds) + 1 + i]
-    return SIDES[len(rounds)] if url in s["held_out_urls"] else SIDES[-1] if url in s["fit_urls"] else "?"
+            return ROUND_SIDES[len(rounds) + 1 + i]
+    return (ROUND_SIDES[len(rounds)] if url in s["held_out_urls"] else ROUND_SIDES[-1] if url in s["fit_urls"]
+            else "?")
+
+
+def _shown_side(e: dict) -> str:
+    """The side a row is shown on: its URL's (_side), or, for a row first scored after session 18's
+    catalog additions, that group's, on the same half."""
+    side = _side(e["url"])
+    if str(e.get("scored_since", "")).startswith("session 18 (issue 20, st20cat)") and startup_log_split.scored(e):
+        return FIRST_SCORED_18[0 if side.startswith("held-out") else 1]
+    return side
 
 
 # the parallel flags a log states (its "flags"), passed as `kvplan fit` takes them where the row's kvplan
@@ -216,7 +232,7 @@ def rows() -> list[dict]:
             continue
         if e.get("batch") in startup_log_split.ROUND_17 and not ROUND_17_SHOWN:
             continue
-        r = {"id": e["id"], "url": e["url"], "side": _side(e["url"]), "engine": e.get("engine"),
+        r = {"id": e["id"], "url": e["url"], "side": _shown_side(e), "engine": e.get("engine"),
              "version": e.get("vllm_version") or e.get("sglang_version") or e.get("trtllm_version"),
              "e": e, "log_kv": _log_kv(e),
              "refused": bool(e.get("refused")), "scored": startup_log_split.scored(e),
@@ -292,6 +308,8 @@ def _gpus(e: dict) -> str:
     n = e.get("num_gpus") or e.get("tp")
     par = [f"{x} {e[x]}" for x in ("tp", "pp", "dp", "ep") if isinstance(e.get(x), int) and e[x] > 1]
     card = (e.get('gpu') or '?').split(' (')[0]
+    if n:  # a card text that names the count itself ("8x NVIDIA A100", "NVIDIA H100 x 8"): once, not twice
+        card = re.sub(rf"^{n}\s*[x×]\s*|\s+[x×]\s*{n}(?=\s|$)", "", card, count=1)
     head = f"{n} × {card}" if n else f"{card}, how many not stated"
     return head + (f" ({', '.join(par)})" if par else "")
 
@@ -378,6 +396,92 @@ def term_summary(rs: list[dict]) -> str:
             if d:
                 out.append(f"| {name} | {side} | {len(d)} | {statistics.median(d):+.2f} | "
                            f"{min(d):+.2f} to {max(d):+.2f} |")
+    return "\n".join(out)
+
+
+def first_scored_18(rs: list[dict]) -> str:
+    """The rows first scored after session 18's catalog additions, per half, as summary() counts them."""
+    out = []
+    for side, half in zip(FIRST_SCORED_18, ("held-out", "fit")):
+        x = summary(rs, side)
+        med = _num(x["median_abs_err_pct"], "{:.1f} %")
+        out.append(f"{half} {x['scored']} scored ({x['with_error']} with a KV figure, median |error| {med}, "
+                   f"{x['within_5pct']} of {x['with_error']} within 5 %, {x['refused']} refused, "
+                   f"{x['refused_but_fits']} called fits)")
+    return "; ".join(out)
+
+
+def format_additions(rs: list[dict]) -> str:
+    """Session 18's paragraph on the rows first scored once kvplan priced their weight format (a row's
+    ``scored_since`` naming session 18), their figures computed here and kept apart from every
+    round's first print: no constant was tuned on them."""
+    new = [r for r in rs if r["scored"] and "st20fmt" in (r["e"].get("scored_since") or "")]
+    fit_side = [r for r in new if r["side"].startswith("fit")]
+    held = [r for r in new if r["side"].startswith("held-out")]
+
+    def line(side_rows: list[dict]) -> str:
+        errs = [abs(r["err_pct"]) for r in side_rows if r["err_pct"] is not None]
+        refused = [r for r in side_rows if r["refused"]]
+        if not side_rows:
+            return "none"
+        med = f"median |error| {statistics.median(errs):.1f} %, " if errs else "no KV figure, "
+        each = ", ".join(f"{r['err_pct']:+.1f} %" for r in side_rows if r["err_pct"] is not None)
+        return (f"{len(side_rows)} rows ({each}): "
+                f"{med}{sum(x <= 5 for x in errs)} of {len(errs)} within 5 %, {len(refused)} refusals, "
+                f"{sum(bool(r['fits']) for r in refused)} called fits")
+    w = [r for r in new if r["e"].get("model_weights_gib") and r["parts"].get("weights") is not None]
+    wtxt = "; ".join(f"{r['id']}: kvplan {r['parts']['weights']:.2f} GiB as loaded vs {r['e']['model_weights_gib']:.2f} "
+                     "logged" for r in w)
+    return f"""**First scored after session 18's format additions, no constant tuned on them (issue 20, session
+18; from code).** A row may now give its checkpoint's quantization_config beside a catalog model
+(observe/launch.py row_spec reads it as a config.json's, sources/hfconfig/quant.py): AWQ as vLLM
+0.28.0-0.33.0 allocate it (auto_awq.py create_weights: qweight int32 [in, out / 8], qzeros int32
+[in / group, out / 8], scales 16-bit [in / group, out]; embeddings, LM head and norms 16-bit), and on
+compute capability 8.x the Marlin repack keeps those byte counts (AutoAWQMarlinLinearMethod and
+MarlinLinearKernel.process_weights_after_loading; Machete needs 9.0), so the stored bytes are the
+bytes as loaded; on 9.0 Machete's 16-bit zero points are charged (engines/vllm/loaded.py
+awq_machete_growth: 0.14 GiB for Qwen3-14B-AWQ on one H100), which no log tests yet.
+Qwen/Qwen3-14B-AWQ's config (bits 4, group 128, every decoder linear) is Qwen's AWQ releases' and
+is checked by its own log's "Checkpoint size: 9.29 GiB" (kvplan 9.29 GiB stored; group 64 would be
+9.53). These rows' URLs keep their sides; no constant changed and none was fitted on them.
+Weights: {wtxt or "no newly scored row states them"}.
+Fit side: {line(fit_side)}.
+Held-out side: {line(held)}.
+Still unscored, with the reason in the table: the four L4 arms of the same post (flags
+not given), the GPTQ-Int4 row (its quantization_config not found at a public source; vLLM 0.8.5's
+gptq_marlin empties qzeros and g_idx after loading, which kvplan does not yet price) and the LoRA rows
+(their cards are not named; the LoRA slots, engines/vllm/lora.py, and now the punica wrapper's index
+tensors, lora.py punica_bytes from vLLM 0.21.0, 0.29.0 and 0.33.0's lora/punica_wrapper, are priced, and
+check-log reads --enable-lora / --max-loras / --max-lora-rank, vLLM's defaults 1 and 16)."""
+
+
+COMPILE = ROOT / "tests" / "data" / "vllm_startup_compile.json"
+
+
+def _half(side: str) -> str:
+    """fit, seen or held-out (unseen) for the compile table: a first-scored row counts on its URL's half."""
+    if side.startswith("fit") or side.endswith("fit side"):
+        return "fit"
+    return "seen" if "seen" in side else "held-out"
+
+
+def compile_table(rs: list[dict]) -> str:
+    """kvplan's signed KV error on the scored vLLM logs with a KV figure, by how each start-up compiled
+    (tests/data/vllm_startup_compile.json: eager, a cold compile in the profile run, a warm cache;
+    "not stated" where the log does not say) and half."""
+    state = {x["id"]: x["state"] for x in json.loads(COMPILE.read_text())["logs"]}
+    out = ["| compile | half | logs | median error | median abs | within 5 % | too generous | errors (%) |",
+           "|---|---|---:|---:|---:|---:|---:|---|"]
+    for st in ("eager", "cold", "warm", None):
+        for half in ("fit", "seen", "held-out"):
+            d = sorted(r["err_pct"] for r in rs if r["scored"] and r["err_pct"] is not None
+                       and r["engine"] not in ("SGLang", "TRT-LLM") and state.get(r["id"]) == st
+                       and _half(r["side"]) == half)
+            if d:
+                a = [abs(x) for x in d]
+                out.append(f"| {st or 'not stated'} | {half} | {len(d)} | {statistics.median(d):+.1f} % | "
+                           f"{statistics.median(a):.1f} % | {sum(x <= 5 for x in a)} | {sum(x > 0 for x in d)} | "
+                           + ", ".join(f"{x:+.1f}" for x in d) + " |")
     return "\n".join(out)
 
 
@@ -1481,6 +1585,84 @@ charge and cannot explain a generous error; both rows, and the fit-side Qwen3-14
 kvplan's forward is a shape estimate and the logs leave it 0.4 to 0.6 GiB more than that estimate, while the
 Qwen3-4B beside the Qwen3-8B on the same card and release leaves 0.07 GiB more: not a term of the shapes that
 was found in code (a cold torch.compile cache, which kanitakorn's logs suggest, would be one), so not priced.
+
+**Changed after round 17's print, seen: vLLM 0.27-0.28's V2 runner pays for its penalty counts (issue 20,
+session 18; from code, no constant fitted).** Made after round 17's held-out figures had been printed, so every
+row below is in sample for it; the first prints stay the held-out figures. Read in the vllm-0.23.0, 0.24.0,
+0.26.0, 0.27.0, 0.27.1, 0.28.0 and 0.29.0 wheels: utils/mem_utils.py memory_profiling up to 0.26.0 charges the
+weights, the non-torch increase and the torch peak over what is allocated when profiling starts, so a tensor
+built before profile_run and kept is in no term (session 17's reading of 0.23.0 holds); from 0.27.0 it charges
+total_consumed (free memory at init_snapshot less free memory after the profile: every persistent allocation
+since the snapshot) plus the transient peak's headroom. The V2 runner's Sampler builds PenaltiesState
+(v1/worker/gpu/sample/penalties.py: max_num_seqs x (vocabulary + vocabulary / 32) int32) in load_model, after
+the snapshot, so 0.27.0 to 0.28.0 charge it as 0.33.0 does (engines/vllm/startup.yaml v2_penalty_state and
+v2_penalty_state_0_27_source). Rows: fit, the L40S Qwen3-14B on 0.28.0 +3.5 → +2.2 % (0.15 GiB for 256
+sequences); no other scored row runs 0.27-0.28's V2 runner. Every fit side (32 rows with a KV figure): median
+|error| 1.35 %, 31 of 32 within 5 %; every seen row (27, round 17's held-out row included): 0.68 %, 22 of 27;
+both unchanged; no refusal called fits. Looked at, nothing changed: (1) vLLM 0.29.0 (round 17's L40S rows)
+stays a release whose runner kvplan does not price (the V1 figure, at risk): its code gives the V2 runner for
+every model, one dummy sampler pass of 2 bytes a logit, the penalty counts and a graph estimate, which would
+charge about 0.4 GiB of activation where its log states a transient headroom of 1.48 GiB (1.99 GiB "for peak
+activation" less the 0.51 GiB graph estimate in it, gpu_worker.py determine_available_memory): the forward over
+2,048 tokens and that pass do not explain it, so pricing 0.29.0 from the code read would turn -0.2 % into about
++9 % (too generous); not done. (2) litellmk8s's Llama-3.3-70B FP8 (+11.4 %): vLLM 0.15.1 was the newest release on
+the image's date (the wheels' file dates: 0.15.1 Feb 4 2026, 0.16.0 Feb 25); its "Model loading took" is the allocated bytes
+after load less before (utils/mem_utils.py DeviceMemoryProfiler, platforms/cuda.py get_current_memory_usage),
+so ModelOpt's requantize transients (w8a8_utils.py requantize_with_max_scale) are neither in the logged weights
+nor in the budget, and with 8 sequences the sampler pass is small; the 0.6 GiB the log leaves beyond kvplan's
+forward and non-torch terms is not found in code. (3) DeepSeek-V3.2 on "8xH20" (serving round 17, refused by
+kvplan on the 96 GB H20): the weights as loaded, 80.14 GiB a GPU at TP 8, and one 163,840-token request's 11.95
+GiB of KV exceed 0.9 x 95.00 GiB before any other term, so the recipe ran on a larger card (its repository names
+the 141 GB H20-3e elsewhere); kvplan has no H20-3e entry, for want of a datasheet (benchmarks/serving/runs.yaml).
+
+**First scored after session 18's catalog additions, no constant tuned on them (issue 20, session 18).**
+The catalog gained Qwen2.5-3B (its base config.json; the Instruct names resolve to it), the A40 (CUDA total
+44.45 GiB, vLLM 0.9.1 V0's own print on the same machine) and the DGX Spark's GB10 (unified memory, CUDA total
+121.69 GiB). Three rows, each unscored before for that alone, are scored now and shown apart, on the half their
+URL holds (round 12's split, unchanged), until they count as seen: Qwen2.5-3B-Instruct on an RTX 3090 with
+vLLM 0.27.0 (held out; its eager twin, another URL, fit) and Gemma 3 1B on the A40 with vLLM 0.9.1 (fit).
+As first printed (2026-12-07, the model of commit 01e0f01): held out, 1 row, +7.9 % (kvplan 13.71 GiB of KV
+against the log's 12.71: too generous), no refusal; fit, 2 rows, -0.0 % (13.71 against 13.72) and -0.2 %
+(35.58 against 35.64), no refusal. With today's model: {first_scored_18(rs)}. Looked at, nothing changed: the
+held-out row and its eager twin differ only in --enforce-eager and their logged budgets by 1.01 GiB, where
+kvplan prices both alike, for vLLM 0.27.0's V2 runner estimates no CUDA graphs (v1/worker/gpu/model_runner.py
+profile_cudagraph_memory returns 0 in the 0.27.0 wheel, as startup.yaml model_runner says): the 1.01 GiB is
+something else the compiled run holds, not found in code (torch.compile's share is a candidate, not priced). No GB10
+log is scored: on unified memory vLLM reads free memory from
+psutil (utils/mem_utils.py MemorySnapshot.measure), so its non-torch term counts the host's allocations during
+start-up, which kvplan does not model; those rows say so. Other rows whose model or card was added keep
+another reason (the card not named, a vision tower), now stated without the catalog clause.
+
+{format_additions(rs)}
+
+**torch.compile's share of the profile run, an estimated term (issue 20, session 18; from code, a band FITTED on
+fit-side logs, no bytes charged).** vLLM compiles the model inside the profile run that sizes the KV cache
+(v1/worker/gpu_worker.py determine_available_memory runs profile_run under utils/mem_utils.py memory_profiling:
+"still need a profile run which compiles the model for max_num_batched_tokens", read in 0.12.0, 0.27.0 and
+0.33.0), so what a cold compile cache costs (Inductor compiling and benchmarking its kernels at first launch,
+torch/_inductor/runtime/triton_heuristics.py CachingAutotuner.bench cloning mutated arguments; vLLM turns on
+benchmark_combo_kernel from torch 2.9, config/compilation.py) lands in the torch peak or in total_consumed and
+comes out of the KV budget, while a warm cache ("Directly load the compiled graph(s) ... from the cache") skips
+it. The size is Inductor's, per graph and card, not in vLLM's code, and the logs disagree on it: cold minus warm
+on one machine with the same args is 0.56 GiB for Qwen3-14B (vLLM 0.21.0, kanitakorn's qwen3.log and
+qwen3thai.log, fit side), 0.09 GiB for a Qwen2.5-7B (qwen25math.log, seen), 0.52 and 0.81 GiB for 14B models
+with LoRA (qwen3_eval.log, v2_thai.log, seen), 0.00 GiB for Gemma-4-E4B under 0.27.1 on an RTX 3090
+(Amreschizo/gemma-benchmarks vllm_gemma4_serve.log, seen), whose warm compiled start-up equals its eager one
+(vllm_midgen_injection_run.log against run2.log: 15.45 GiB consumed and 0.22 GiB peak in both, 4.36 GiB of KV);
+the held-out Qwen2.5-3B row's cold compile costs 1.01 GiB over its eager twin (consumed 6.71 against 6.13 GiB,
+peak 0.59 against 0.16; not used). Among scored rows (below) the cold compiles are not consistently generous
+(-4.3 to +7.9 %). So nothing is charged (no KV figure moves) and a compiled start-up carries a band of
+±0.57 GiB (the fit-side step, two prints rounded to 0.01 GiB; engines/vllm/startup.yaml
+torch_compile_cold_uncertainty_bytes, kind FITTED, with the rows it rests on), so the verdict leans to "at
+risk"; none under --enforce-eager or where --activation-memory and --non-torch-memory are both given.
+`--explain` lists every estimated term with its band. Rows: two verdicts move, fits → at risk (llm-d's
+gpt-oss-20b on one H100, seen, -0.6 %; Gemma 3 1B on the A40, first scored, fit side, -0.2 %), both where kvplan's
+budget was not too generous; no refusal is called fits; median |error| and within-5 % are unchanged on every
+half (vLLM rows with a KV figure on every fit side, the first-scored fit side included: 1.35 %, 29 of 30;
+seen: 0.97 %, 19 of 23). kvplan's signed error by how the
+start-up compiled (tests/data/vllm_startup_compile.json, read in each row's file; today's model):
+
+{compile_table(rs)}
 
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8

@@ -95,9 +95,10 @@ MLA_REST: dict = {}  # fitted.yaml's mla_rest while fitting (fit_mla_rest), in e
 MLA_REST_GRID = [float(i) for i in range(0, 601, 2)]  # us per MLA layer per decode step, 0 ... 600
 
 # fitted.yaml's family_overhead (family -> engine tables -> constants) once fitted (fit_profile); empty while the rows'
-# coefficients are computed, so their t0 holds none of it (_time adds it, by the row's ``fam`` key)
+# coefficients are computed, so their t0 holds none of it (_time charges it in place of the
+# profile's graphed per-layer cost, by the row's ``fam`` key)
 FAMILY: dict = {}
-FAMILY_GRID = [float(i) for i in range(0, 101)]  # us a layer a graphed step, 0 ... 100
+FAMILY_GRID = [float(i) for i in range(0, 201)]  # us a layer a graphed step, 0 ... 200
 # a family term is fitted where a profile has at least this many graphed 16-bit / fp8 fit-side rows on the family;
 # fewer (SGLang's 5 MI300X rows, all at batch 1) leave the family's steps to the profile's own constants
 FAMILY_MIN_ROWS = 8
@@ -173,9 +174,10 @@ def family_key(e: dict) -> tuple | None:
 
 
 def _time(r: dict, c: dict, f: float = 1.0) -> float:
-    """``c``'s ``_fam``: the family terms being fitted ({(family, tables): us a layer a graphed step}), charged as the
-    graphed per-layer cost is (its coefficient ``cl``) on rows of that family."""
-    return (r["t0"] + c["base_ms"] * r["cb"] + (c["per_layer_us_graphs"] + c.get("_fam", {}).get(r.get("fam"), 0.0))
+    """``c``'s ``_fam``: the family terms ({(family, tables): us a layer a graphed step}), charged in place of the
+    profile's graphed per-layer cost (its coefficient ``cl``) on rows of that family."""
+    fam = c.get("_fam", {}).get(r.get("fam"))
+    return (r["t0"] + c["base_ms"] * r["cb"] + (c["per_layer_us_graphs"] if fam is None else fam)
             * r["cl"] + c["per_layer_us_eager"] * r["ce"] + c["per_seq_us"] * r["cs"] + (f - 1) * r["cq"]
             + c.get("per_request_ms", 0.0) * r["cr"])
 
@@ -388,12 +390,19 @@ def fit_profile(eng: str, rs: list[dict], fitted: dict | None = None) -> tuple[d
         if r.get("fam") and not r["eager"] and r["w"] not in ("int4", "int8"):
             fams.setdefault(r["fam"], []).append(r)
     fams = {k: v for k, v in fams.items() if len(v) >= FAMILY_MIN_ROWS}
+    # a family's term is the engine's (every profile that runs its kernel tables pays it, in place of its own graphed
+    # per-layer cost): fitted by the profile the tables are named for (vllm), held by the others (vllm_v06: round 15's
+    # ROCm vLLM 0.7.3 rows), whose rows of the family are priced with it and fit neither it nor their constants
+    held = {k: FAMILY[k[0]][k[1]]["per_layer_us_graphs"] for k in fams
+            if k[1] != eng and k[1] in FAMILY.get(k[0], {})}
+    fams = {k: v for k, v in fams.items() if k[1] == eng or (k[1] not in FAMILY.get(k[0], {}))}
     # the profile's constants on its other rows (a family's graphed rows fit its term alone, the constants held: fitted
     # together, the per-step, per-sequence and family terms trade off and the alternation cycles), then each family term
-    base = [r for r in rs if r["eager"] or r.get("fam") not in fams]
+    base = [r for r in rs if r["eager"] or (r.get("fam") not in fams and r.get("fam") not in held)]
 
     def family_terms(c):
-        return {k: min(FAMILY_GRID, key=lambda x: (_err(v, dict(c, _fam={k: x})), x)) for k, v in fams.items()}
+        return {**held, **{k: min(FAMILY_GRID, key=lambda x: (_err(v, dict(c, _fam={k: x})), x))
+                           for k, v in fams.items()}}
 
     c = fit_engine(base, f, per_seq=ps, eng=eng)
     fam = c["_fam"] = family_terms(c)
@@ -408,7 +417,7 @@ def fit_profile(eng: str, rs: list[dict], fitted: dict | None = None) -> tuple[d
         c["per_request_source"] = (f"benchmarks/latency/fit.py: the front end of {sum(r['cr'] > 0 for r in rs)} "
                                    f"client-side TTFT rows of {eng} (fit side; served.yaml), the steps' constants "
                                    "fitted before and after it")
-    if fams:  # each family's term on the final constants; the profile's rows (its constants fitted on ``base``'s)
+    if fams or held:  # each family's term on the final constants; the profile's rows (its constants fitted on ``base``'s)
         fam = c["_fam"] = family_terms(c)
         c.update(fit_rows=len(rs), graphs_rows=sum(not r["eager"] for r in rs), eager_rows=sum(r["eager"] for r in rs))
     c["fit_median_abs_error"] = round(_err(rs, c, f), 4)
@@ -424,9 +433,9 @@ def fit_profile(eng: str, rs: list[dict], fitted: dict | None = None) -> tuple[d
             "source": (f"benchmarks/latency/fit.py fit_profile ({eng}): the median |error| of its {len(v)} graphed "
                        f"16-bit / fp8 fit-side rows on {family}, the profile's constants held as fitted on its other "
                        f"{len(base)} rows ({others} graphed); what a graphed step costs a layer on {family} "
-                       f"beyond the profile's per-layer cost (small kernels between the priced ones: norms, "
-                       f"activation quantization, RoPE, the cache write, their launches), charged to every profile "
-                       f"that runs {tab}'s kernels there, attributed to no kernel")}
+                       f"under {tab}'s kernels (the kernels and gaps no table prices there: norms, activation "
+                       f"quantization, RoPE, the cache write, their launches), charged in place of the graphed "
+                       f"per-layer cost of every profile that runs {tab}'s kernels there, attributed to no kernel")}
     c.pop("_fam", None)
     return c, f
 

@@ -48,7 +48,7 @@ _METAVARS = {  # the help shows what each option takes, not <str>
     "R": ("--hicache-ratio",), "GB": ("--hicache-size",), "BACKEND": ("--hicache-storage-backend", "--all2all-backend"),
     "N|all|auto": ("--n-gpu-layers",),
     "JSON": ("--kv-transfer-config", "--speculative-config", "--lmcache-config"),
-    "N|RANK": ("--max-lora-rank",), "N|SLOTS": ("--max-loras", "--max-cpu-loras"),
+    "N|RANK": ("--max-lora-rank",), "N|SLOTS": ("--max-loras", "--max-cpu-loras", "--max-loras-per-batch", "--max-loaded-loras"),
     "N": ("--ctx", "--batch", "--parallel", "--tp", "--pp", "--max-model-len", "--block-size", "--max-num-batched-tokens",
           "--max-num-seqs", "--requests", "--seed", "--shared-prefix", "--ubatch-size", "--prompt",
           "--new-tokens", "--layers", "--steps", "--replicas", "--data-parallel-size", "--ep-size"),

@@ -69,10 +69,16 @@ def fit(
                                                           "block_size / blocks_per_chunk are read"),
     speculative_config: Optional[str] = typer.Option(None, "--speculative-config",
                                                      help='vLLM: JSON, e.g. {"method":"eagle3","num_speculative_tokens":3}'),
-    enable_lora: bool = typer.Option(False, "--enable-lora", help="vLLM: reserve LoRA slots"),
-    max_loras: str = typer.Option("1", "--max-loras", help="vLLM: LoRA slots on the GPU"),
-    max_lora_rank: str = typer.Option("16", "--max-lora-rank", help="vLLM: largest LoRA rank"),
+    enable_lora: bool = typer.Option(False, "--enable-lora", help="vLLM: reserve LoRA slots; SGLang: its "
+                                     "LoRA pool (not priced: noted)"),
+    max_loras: Optional[str] = typer.Option(None, "--max-loras", help="vLLM: LoRA slots on the GPU (default 1)"),
+    max_lora_rank: Optional[str] = typer.Option(None, "--max-lora-rank", help="largest LoRA rank (vLLM's default "
+                                                "16; SGLang's: from the adapters)"),
     max_cpu_loras: Optional[str] = typer.Option(None, "--max-cpu-loras", help="vLLM: adapters cached on the host"),
+    max_loras_per_batch: Optional[str] = typer.Option(None, "--max-loras-per-batch",
+                                                      help="SGLang: adapters in a batch (default 8)"),
+    max_loaded_loras: Optional[str] = typer.Option(None, "--max-loaded-loras",
+                                                   help="SGLang: adapters kept in host memory"),
     lmcache_config: Optional[str] = typer.Option(None, "--lmcache-config",
                                                  help="LMCache's own settings, JSON or a .yaml/.json file: chunk_size, "
                                                       "max_local_cpu_size, local_disk, max_local_disk_size, "
@@ -138,14 +144,18 @@ def fit(
                         ep_size=opt_count("--ep-size", ep_size), dp_attention=enable_dp_attention,
                         all2all_backend=all2all_backend)
         from ..engines.vllm import flags as vllm_flags  # issue 23: CPU tier, drafter, LoRA
+        from ..engines import tier_flags  # issue 23: SGLang's HiCache, llama.cpp's -ngl / -nkvo; LoRA per engine
 
+        lora_counts = {k: opt_count(n, v) for k, n, v in (
+            ("max_loras", "--max-loras", max_loras), ("max_lora_rank", "--max-lora-rank", max_lora_rank),
+            ("max_cpu_loras", "--max-cpu-loras", max_cpu_loras),
+            ("max_loras_per_batch", "--max-loras-per-batch", max_loras_per_batch),
+            ("max_loaded_loras", "--max-loaded-loras", max_loaded_loras))}
+        opts, vllm_lora = tier_flags.lora_flags(opts, engine or _default_engine(model, "vllm"), enable_lora,
+                                               lora_counts)
         opts = vllm_flags.extras(opts, engine or _default_engine(model, "vllm"), kv_offloading_size,
-                                 kv_offloading_backend, kv_transfer_config, speculative_config, enable_lora,
-                                 _count("--max-loras", max_loras), _count("--max-lora-rank", max_lora_rank),
-                                 opt_count("--max-cpu-loras", max_cpu_loras), _size,
-                                 lmcache_config)
-        from ..engines import tier_flags  # issue 23: SGLang's HiCache, llama.cpp's -ngl / -nkvo
-
+                                 kv_offloading_backend, kv_transfer_config, speculative_config,
+                                 *vllm_lora, _size, lmcache_config)
         opts = tier_flags.extras(opts, engine or _default_engine(model, "vllm"), enable_hicache, hicache_ratio,
                                  hicache_size, hicache_storage_backend, n_gpu_layers, no_kv_offload, host_memory,
                                  _size)
@@ -154,8 +164,8 @@ def fit(
         traffic = None
         sp = str(shared_prefix).strip()
         if lengths is not None:
-            traffic = api.traffic(lengths, 1000 if requests is None else _count("--requests", requests),
-                                  0 if seed is None else _whole("--seed", seed), _whole("--shared-prefix", sp))
+            traffic = api.traffic(lengths, None if requests is None else _count("--requests", requests),
+                                  None if seed is None else _whole("--seed", seed), _whole("--shared-prefix", sp))
         elif requests is not None or seed is not None:  # nothing to sample: not dropped without a word
             given = " and ".join(n for n, v in (("--requests", requests), ("--seed", seed)) if v is not None)
             raise KvplanError(f"{given} sample{'' if ' and ' in given else 's'} a --lengths distribution; give "

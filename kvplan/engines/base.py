@@ -92,6 +92,9 @@ class ServeOptions:
     kv_connector_extra_config: dict | None = None  # block grouping: block_size or blocks_per_chunk
     speculative_config: object | None = None  # engines/vllm/speculative.py SpecConfig
     lora: tuple[int, int, int | None] | None = None  # (max_loras, max_lora_rank, max_cpu_loras)
+    # SGLang's --enable-lora (server_args Lora, 0.5.23): (max_loras_per_batch, max_lora_rank or None:
+    # inferred from the adapters, max_loaded_loras); its LoRA memory pool is not priced (plan notes)
+    sglang_lora: tuple[int, int | None, int | None] | None = None
     kv_connector: str | None = None  # --kv-transfer-config's kv_connector (LMCacheConnectorV1)
     lmcache: object | None = None  # engines/vllm/lmcache.py LMCacheConfig (LMCache's own settings)
     hicache: object | None = None  # engines/sglang_hicache.py HiCacheConfig (--enable-hierarchical-cache)

@@ -15,7 +15,8 @@ pool configuration run on the CPU (tests/golden/sglang_0.5.23.json, scripts/orac
   included, gets a full-length cache for every layer;
 * Mamba hybrids: before the pool, mem_cache/kv_cache_configurator.py _handle_max_mamba_cache
   gives R/(1+R) of the budget (R = mamba_full_memory_ratio 0.9) to whole per-request states,
-  plus one padding slot; NemotronH keeps its SSM state in float32 unless the config says;
+  plus one padding slot; NemotronH, Qwen3-Next and Kimi Linear keep their SSM / recurrent state in float32
+  unless the config says (``SSM_FP32``);
 * dtype auto (configs/model_config.py _get_and_verify_dtype): float32 checkpoints run in
   float16 (Gemma in bfloat16);
 * budget: mem_fraction_static × the memory free before the weights load − the weights
@@ -40,16 +41,30 @@ SWA_RATIO = 0.8  # swa_full_tokens_ratio default
 MAMBA_RATIO = 0.9  # mamba_full_memory_ratio default
 # configs/model_config.py is_hybrid_swa_model, as kvplan families (the config's model_type)
 HYBRID_SWA = {"llama4", "llama4_text", "gpt_oss", "gemma4", "gemma4_text"}
-SSM_FP32 = {"nemotron_h"}  # NemotronH: mamba_ssm_cache_dtype float32 unless the config says
+# the families whose SGLang state keeps its SSM / recurrent tensor in float32 unless the config says (0.5.23:
+# configs/mamba_utils.py mamba2_state_dtype, 'Default "float32"', env SGLANG_MAMBA_SSM_DTYPE or the config's
+# mamba_ssm_dtype override it; NemotronHConfig, Qwen3NextConfig.mamba2_cache_params (dtype=mamba2_state_dtype(self);
+# Qwen3-Next's config.json sets no mamba_ssm_dtype) and KimiLinearConfig's KimiLinearCacheParams (its default dtype,
+# mamba2_state_dtype(None)); 0.5.2 and 0.5.6 alike: server_args.py mamba_ssm_dtype = "float32")
+SSM_FP32 = {"nemotron_h", "qwen3_next", "kimi_linear"}
 
 
 def _hybrid(spec) -> bool:
     return spec.family in HYBRID_SWA
 
 
+def _own_ssm_dtype(mixer):
+    return getattr(mixer, "ssm_state_dtype", None) or getattr(mixer, "recurrent_state_dtype", None)
+
+
 def _ssm_dtype(mixer, spec, model_dtype):
-    own = getattr(mixer, "ssm_state_dtype", None) or getattr(mixer, "recurrent_state_dtype", None)
-    return own or ("fp32" if spec.family in SSM_FP32 else model_dtype)
+    return _own_ssm_dtype(mixer) or ("fp32" if spec.family in SSM_FP32 else model_dtype)
+
+
+def state_bytes(mixer, spec, model_dtype: str) -> int:
+    """One request's conv + SSM state in one layer (configs/mamba_utils.py mamba_cache_per_req): the memory plan's
+    Mamba share, and what a decode step reads and writes of it (kvplan.plan.latency.step)."""
+    return _state_bytes(mixer, spec, model_dtype)
 
 
 def _state_bytes(mixer, spec, model_dtype: str) -> int:
@@ -261,6 +276,19 @@ def check_context_length(spec, context_length: int | None) -> None:
                           "SGLang refuses it unless SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1")
 
 
+
+def _lora_pool(opts) -> list[BudgetPart]:
+    """SGLang's LoRA memory pool, where its LoRA flags are given: a term kvplan cannot size (its A
+    and B buffers follow the adapters' target modules and rank, which the flags do not say;
+    SGLang 0.5.23 model_runner.py initialize: maybe_init_lora_manager -> lora/mem_pool.py
+    LoRAMemoryPool.init_buffers, run before the KV pool is sized), so no bytes and ``unmodelled``:
+    the verdict is never "fits" on it (plan/verdict.py), and engines/tier_flags.py lora_notes says so."""
+    if opts.sglang_lora is None:
+        return []
+    return [BudgetPart("lora_pool", "LoRA memory pool (not priced)", 0,
+                       "SGLang 0.5.23 lora/mem_pool.py LoRAMemoryPool.init_buffers, taken before the KV pool: "
+                       "sized by the adapters' target modules and rank, which the flags do not give", unmodelled=True)]
+
 class SGLang(Engine):
     name = "sglang"
     display = "SGLang"
@@ -312,9 +340,9 @@ class SGLang(Engine):
 
         if isinstance(mixer, (Mamba, Mamba2, GatedDeltaNet)):
             held = ideal(mixer, ctx, model_dtype)
-            if self.ssm_fp32 and not getattr(mixer, "ssm_state_dtype", None):
-                held = Holding([], 0, [held.state[0], StateTensor(name="ssm", elements=held.state[1].elements,
-                                                                  dtype="fp32")])
+            if self.ssm_fp32 and not _own_ssm_dtype(mixer):
+                ssm = held.state[1]
+                held = Holding([], 0, [held.state[0], StateTensor(name=ssm.name, elements=ssm.elements, dtype="fp32")])
             return held
         if isinstance(mixer, (SlidingWindow, ChunkedAttention)) and self.hybrid:
             window = mixer.window - 1 if isinstance(mixer, SlidingWindow) else mixer.chunk
@@ -337,11 +365,11 @@ class SGLang(Engine):
         if opts.kv_cache_memory is None:  # the fraction of what was free before the weights
             from .sglang_startup import budget_parts
 
-            return budget_parts(total, mfs, weights_bytes, tp * pp, gpu, tp)
+            return budget_parts(total, mfs, weights_bytes, tp * pp, gpu, tp) + _lora_pool(opts)
         parts = [BudgetPart("weights", "weights (this GPU's share)", weights_bytes,
                             "parameters × weight format")]
         return finish_budget(total, mfs, parts, opts.kv_cache_memory,
-                             "total − weights − the fixed cache: activations, CUDA graphs")
+                             "total − weights − the fixed cache: activations, CUDA graphs") + _lora_pool(opts)
 
     def capacity(self, workers: list[Worker], gpu, opts: ServeOptions, kv_fmt, model_dtype: str) -> Capacity:
         page = opts.block_size or 1

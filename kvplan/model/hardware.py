@@ -11,7 +11,8 @@ MiB = 2**20
 # and below the capacity sold. Where no CUDA total of a GPU was observed, kvplan subtracts the
 # LARGEST shortfall observed on any catalog GPU (cautious, never optimistic), marked estimated.
 # Each figure is the max over model_specs/gpus.yaml's sourced pairs, rounded up to a MiB;
-# tests/model/test_cuda_total.py recomputes them from the file, so they cannot drift.
+# tests/model/test_cuda_total.py recomputes them from the file, so they cannot drift. A
+# unified-memory part (GB10, memory_label "unified") is left out: the OS shares its pool.
 RESERVE_BELOW_DRIVER = 876 * MiB  # a100-sxm-80gb: nvidia-smi 81,920 MiB, CUDA 79.15 GiB
 RESERVE_BELOW_SOLD = {"hbm": 1736 * MiB,  # gb200: 186 GiB sold, CUDA 184.31 GiB
                       "other": 3784 * MiB}  # l40s (GDDR6 with ECC): 48 GiB sold, CUDA 44.31 GiB
@@ -83,6 +84,14 @@ class GpuSpec(_Frozen):
     interconnect_bytes_per_s: PositiveInt | None = None
     sources: Sources  # at least one
     notes: str = ""
+
+    @property
+    def unified_memory(self) -> bool:
+        """Whether the card shares its memory with the CPU and the OS (the catalog's memory_label
+        says "unified": the DGX Spark's GB10). There vLLM reads free memory from the host
+        (utils/mem_utils.py MemorySnapshot.measure: psutil.virtual_memory().available on an
+        integrated GPU), so its non-torch term counts host allocations kvplan does not model."""
+        return "unified" in self.memory_label.lower()
 
     @property
     def smi_bytes(self) -> int:

@@ -148,6 +148,20 @@ def hyper_connection_params(n: int, hidden: int) -> int:
     return (2 + n) * n * (n * hidden + 1) + 3 if n else 0
 
 
+# The most layers a model may have: the deepest in the catalog is Llama 3.1 405B's 126 (ux18,
+# `max(load_model(n).num_layers for n in catalog.model_names())`). Each layer is planned one by one,
+# so a typo's 10^12 layers ran out of memory (MemoryError) and 100,000 took 160.6 s in `kvplan fit
+# FILE --gpu h100 --ctx 4096` (10,000: 3.1 s; ux18, `/usr/bin/time`): past 10,000 it is refused.
+MAX_LAYERS = 10_000
+
+
+def layers_problem(n: int) -> str | None:
+    """Why ``n`` layers is refused (past ``MAX_LAYERS``), or None; the readers put it in their words."""
+    if n > MAX_LAYERS:
+        return f"{n:,} layers is more than kvplan takes ({MAX_LAYERS:,}; the deepest model it ships has 126)"
+    return None
+
+
 _TOKEN = re.compile(r"\s*(?:(\()|(\))(?:\*(\d+))?|([A-Za-z0-9_.-]+)(?:\*(\d+))?)")
 
 
@@ -162,13 +176,18 @@ def parse_pattern(text: str) -> list[str]:
         pos = m.end()
         if m.group(1):
             stack.append([])
-        elif m.group(2):
+            continue
+        if m.group(2):
             if len(stack) == 1:
                 raise ValueError("unbalanced ')' in layer pattern")
             group = stack.pop()
-            stack[-1].extend(group * int(m.group(3) or 1))
+            n, add = int(m.group(3) or 1), group
         else:
-            stack[-1].extend([m.group(4)] * int(m.group(5) or 1))
+            n, add = int(m.group(5) or 1), [m.group(4)]
+        why = layers_problem(len(stack[0]) + sum(map(len, stack[1:])) + n * len(add))  # before expanding
+        if why:
+            raise ValueError(why)
+        stack[-1].extend(add * n)
     if len(stack) != 1:
         raise ValueError("unbalanced '(' in layer pattern")
     return stack[0]

@@ -451,7 +451,9 @@ def calibrate(levels, spec, gpu, *, tp=1, replicas=1, engine="vllm", opts=None, 
             cache[x] = run(math.exp(x))
         return cache[x][0]
 
-    a, b = math.log(1 / 8), math.log(8)
+    from ..plan.latency.calibrate import SCALE_RANGE
+
+    a, b = math.log(SCALE_RANGE[0]), math.log(SCALE_RANGE[1])
     g = (math.sqrt(5) - 1) / 2
     c, d = b - g * (b - a), a + g * (b - a)
     for _ in range(14):

@@ -34,6 +34,9 @@ VLLM_FLAGS = {"--tensor-parallel-size": "tensor_parallel_size", "-tp": "tensor_p
               "--gpu_memory_utilization": "gpu_memory_utilization",
               "--max-model-len": "max_model_len", "--max_model_len": "max_model_len",
               "--max-num-seqs": "max_num_seqs", "--max_num_seqs": "max_num_seqs",
+              "--max-loras": "max_loras", "--max_loras": "max_loras",
+              "--max-lora-rank": "max_lora_rank", "--max_lora_rank": "max_lora_rank",
+              "--max-cpu-loras": "max_cpu_loras", "--max_cpu_loras": "max_cpu_loras",
               "--max-num-batched-tokens": "max_num_batched_tokens",
               "--max_num_batched_tokens": "max_num_batched_tokens",
               "--kv-cache-dtype": "kv_cache_dtype", "--kv_cache_dtype": "kv_cache_dtype",
@@ -43,15 +46,21 @@ VLLM_FLAGS = {"--tensor-parallel-size": "tensor_parallel_size", "-tp": "tensor_p
               "--all2all-backend": "all2all_backend", "--all2all_backend": "all2all_backend"}
 VLLM_SWITCHES = {"--enforce-eager": "enforce_eager", "--enforce_eager": "enforce_eager",
                  "--enable-expert-parallel": "enable_expert_parallel", "-ep": "enable_expert_parallel",
-                 "--enable_expert_parallel": "enable_expert_parallel"}
+                 "--enable_expert_parallel": "enable_expert_parallel",
+                 "--enable-lora": "enable_lora", "--enable_lora": "enable_lora"}
 SGLANG_FLAGS = {"--model-path": "model_path", "--model": "model_path", "--tp-size": "tp_size", "--tp": "tp_size",
                 "--tensor-parallel-size": "tp_size", "--ep-size": "ep_size", "--ep": "ep_size",
                 "--expert-parallel-size": "ep_size", "--dp-size": "dp_size", "--dp": "dp_size",
                 "--data-parallel-size": "dp_size", "--attn-dp-size": "attn_dp_size",
                 "--attention-data-parallel-size": "attn_dp_size", "--mem-fraction-static": "mem_fraction_static",
                 "--context-length": "context_length", "--quantization": "quantization",
-                "--kv-cache-dtype": "kv_cache_dtype", "--page-size": "page_size", "--dtype": "dtype"}
-SGLANG_SWITCHES = {"--enable-dp-attention": "enable_dp_attention", "--enable-ep-moe": "enable_ep_moe"}
+                "--kv-cache-dtype": "kv_cache_dtype", "--page-size": "page_size", "--dtype": "dtype",
+                # LoRA (server_args Lora, 0.5.23), and vLLM's spellings so that they are refused, not dropped
+                "--max-loras-per-batch": "max_loras_per_batch", "--max-lora-rank": "max_lora_rank",
+                "--max-loaded-loras": "max_loaded_loras", "--lora-paths": "lora_paths",
+                "--max-loras": "max_loras", "--max-cpu-loras": "max_cpu_loras"}
+SGLANG_SWITCHES = {"--enable-dp-attention": "enable_dp_attention", "--enable-ep-moe": "enable_ep_moe",
+                   "--enable-lora": "enable_lora"}
 
 
 def _words(text: str) -> list[str]:
@@ -179,11 +188,21 @@ def weights_as_loaded(spec, model: str | None, flags: dict):
 
 def row_spec(k: dict):
     """The model of a start-up-log row's kvplan inputs (tests/data/*startup_logs.json), with its
-    checkpoint's ``quantization`` priced as the engine loads it (checkpoint_quant)."""
+    checkpoint's ``quantization`` priced as the engine loads it (checkpoint_quant), or its
+    ``quantization_config`` (an AWQ/GPTQ checkpoint of a catalog model) read as a config.json's."""
     from ..errors import KvplanError
     from ..sources import catalog
 
     spec = catalog.load_model(k["model"])
+    if k.get("quantization_config") is not None:
+        # the checkpoint's own quantization_config (AWQ, GPTQ, compressed-tensors, ...), read as
+        # a config.json's is (sources/hfconfig/quant.py), on the catalog model's shapes
+        from ..sources.hfconfig.quant import checkpoint_weight_quant
+
+        if spec.weight_quant is not None or k.get("quantization"):
+            raise KvplanError("a row gives quantization_config for a model that already has a weight format")
+        wq = checkpoint_weight_quant(k["quantization_config"], f"row {k['model']}", len(spec.layers))
+        return spec.model_copy(update={"weight_quant": wq})
     if k.get("quantization"):
         q = checkpoint_quant(spec, k["quantization"])
         if q is None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from ..engines.tier_flags import sglang_lora  # SGLang's LoRA flags (one home: kvplan fit's too)
+from ..engines.vllm.lora import LORA_DEFAULTS
 from ..errors import KvplanError
 
 
@@ -34,6 +36,18 @@ def _float(v) -> float | None:
 def _on(v) -> bool:
     """A switch as a log or a data row states it: True, or "True" as the engines log Python's True."""
     return v is True or str(v) == "True"
+
+
+def _lora(flags: dict):
+    """``--enable-lora`` with its sizes (engines/vllm/lora.py prices the slots), or None."""
+    if not _on(flags.get("enable_lora")):
+        return None
+    return (_int(flags.get("max_loras")) or LORA_DEFAULTS[0], _int(flags.get("max_lora_rank")) or LORA_DEFAULTS[1],
+            _int(flags.get("max_cpu_loras")))
+
+
+# the counts sglang_lora reads (vLLM's two only to refuse them)
+_LORA_COUNTS = ("max_loras_per_batch", "max_lora_rank", "max_loaded_loras", "max_loras", "max_cpu_loras")
 
 
 def vllm_options(flags: dict):
@@ -67,6 +81,7 @@ def vllm_options(flags: dict):
                         # "Using FlashInfer for top-p & top-k sampling." (or its absence stated) in the log
                         flashinfer_sampler=None if flags.get("flashinfer_sampler") is None
                         else _on(flags["flashinfer_sampler"]),
+                        lora=_lora(flags),
                         long_context_allowed=True)  # the engine started with the length it logged
     tp = _int(flags.get("tensor_parallel_size") or flags.get("tp")) or 1
     return opts, tp, None if kvd == "auto" else KV_CACHE_DTYPES[kvd]
@@ -94,7 +109,8 @@ def vllm_fit(spec, gpu, flags: dict, weight_dtype: str | None = None):
 
 def sglang_options(flags: dict):
     """SGLang's flags (server_args as logged; tests/data/sglang_startup_logs.json's) -> ServeOptions, tp, KV
-    dtype: --dp-size, --ep-size (older --enable-ep-moe: ep = tp), DP attention as `kvplan fit` takes them."""
+    dtype: --dp-size, --ep-size (older --enable-ep-moe: ep = tp), DP attention as `kvplan fit` takes them;
+    its LoRA flags as SGLang spells them (sglang_lora)."""
     from ..engines import ServeOptions, kv_cache_format
     kvd = str(flags.get("kv_cache_dtype") or "auto").lower()
     tp = _int(flags.get("tp_size")) or 1
@@ -105,6 +121,10 @@ def sglang_options(flags: dict):
                         data_parallel_size=adp if adp > 1 else _int(flags.get("dp_size")) or 1,
                         ep_size=ep if ep and ep > 1 else None,
                         dp_attention=adp > 1 or _on(flags.get("enable_dp_attention")),
+                        # SGLang's LoRA flags, not vLLM's slots: SGLang's pool, noted as not priced
+                        sglang_lora=sglang_lora({**{k: _int(flags.get(k)) for k in _LORA_COUNTS},
+                                                 "enable_lora": flags.get("enable_lora"),
+                                                 "lora_paths": flags.get("lora_paths")}),
                         long_context_allowed=True)  # the engine started with the length it logged
     return opts, tp, kv_cache_format("sglang", kvd)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..model import dtypes
 from .. import engines
-from ..engines import BudgetPart, Capacity, ServeOptions, Worker
+from ..engines import BudgetPart, Capacity, ServeOptions, Worker, tier_flags
 from ..engines.base import kv_format_name, total_parts
 from ..errors import KvplanError, opt
 from ..model.frozen import field, record, replace
@@ -40,11 +40,11 @@ class Stage:
     @property
     def weights_as_loaded(self) -> int:
         """The checkpoint's bytes plus what the engine adds while loading (MXFP4's post-load
-        transform, vLLM's rotary cos/sin table, the caching allocator's whole blocks; SGLang's
-        allocated-while-loading estimate): what "Model loading took X GiB" (vLLM) and "Load weight
-        end ... mem usage" (SGLang) report."""
+        transform, vLLM's rotary cos/sin table, AWQ's zero points under Machete, the caching
+        allocator's whole blocks; SGLang's allocated-while-loading estimate): what "Model loading
+        took X GiB" (vLLM) and "Load weight end ... mem usage" (SGLang) report."""
         return self.weights_bytes + self.part("weights_transform") + self.part("weights_rotary") \
-            + self.part("weights_allocator") + self.part("load_extra")
+            + self.part("weights_awq_zeros") + self.part("weights_allocator") + self.part("load_extra")
 
 
 @record
@@ -243,8 +243,8 @@ class Traffic:
     """Request lengths to place (``--lengths``) and what to compare."""
 
     spec: str
-    requests: int = 1000
-    seed: int = 0
+    requests: int | None = None  # None: plan.traffic.DEFAULT_REQUESTS for a distribution (a file is taken whole)
+    seed: int | None = None  # None: 0 for a distribution
     shared_prefix: int = 0
 
 
@@ -352,6 +352,7 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
             raise KvplanError(f"{opt(name)} must be a positive integer, got {v!r}")
     base = engines.get(engine)
     base.check(spec)
+    lora_notes = tier_flags.lora_notes(base, opts)  # each engine's LoRA flags, or one clear error
     run = base.run_dtype(spec, gpu)
     base_dtype = spec.dtype
     notes = []
@@ -380,9 +381,14 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     stages, workers = _workers(spec, gpu, tp, pp, eng, opts, kv_fmt, wfmt, text_only, stored)
     mem_src = gpu.memory_basis.source
     notes += eng.notes(spec)
+    notes += lora_notes
     if spec.encoders and not text_only:
         notes.append(f"weights include {spec.encoder_params():,} parameters of encoder towers "
                      "(--text-only leaves them out, as an engine told to skip them does)")
+    if getattr(gpu, "unified_memory", False):
+        notes.append(f"{gpu.name}: unified memory, shared with the CPU and the OS; vLLM reads free memory from "
+                     "the host there, so its non-torch share counts host allocations made during start-up, "
+                     "which kvplan does not model (its budget may be smaller than this plan)")
     if gpu.memory_basis.estimated:
         notes.append(f"{gpu.name}: no CUDA total observed; its total is {mem_src.split('; ', 1)[1]}, "
                      "so the budget may be a little off either way (an estimated term)")
@@ -462,6 +468,8 @@ def _traffic(t: Traffic, workers, cap: Capacity, kv_fmt, model_dtype: str, opts:
 
     if t.shared_prefix < 0:
         raise KvplanError("--shared-prefix must not be negative")
+    if t.requests is not None:
+        tr.check_requests(t.requests)
     mml = cap.max_model_len
     lengths, note = tr.parse_lengths(t.spec, mml, t.requests, t.seed)
     if t.shared_prefix and t.shared_prefix >= min(lengths):

@@ -40,7 +40,7 @@ def _reload(spec, gpu, r, tier: dict, prefix: int, notes: list) -> None:
 
 def _reuse(path: str, cap, opts, shared_prefix: int) -> dict:
     from .reuse import replay
-    from .simulate import read_trace
+    from .simulate import read_trace, within_max_model_len
 
     tiers = [("GPU (KV pool)", cap.kv_cache_tokens)]
     cpu = cap.detail.get("cpu_offload", {})
@@ -48,8 +48,10 @@ def _reuse(path: str, cap, opts, shared_prefix: int) -> dict:
         tiers.append(("CPU (host)", cpu["cpu_tokens"]))
     block = cap.detail.get("block_size") or cap.detail.get("page_size") or \
         (opts.block_size if opts is not None else None) or 16
-    u = replay(read_trace(path), shared_prefix, block, tiers)
+    reqs = read_trace(path)
+    clipped = within_max_model_len(reqs, cap.max_model_len)  # as simulate holds them: one rule
+    u = replay(reqs, shared_prefix, block, tiers)
     return {"requests": u.requests, "prompt_tokens": u.prompt_tokens, "block_size": u.block_size,
-            "hit_rate": u.hit_rate, "missed_tokens": u.missed_tokens, "note": u.note,
+            "hit_rate": u.hit_rate, "missed_tokens": u.missed_tokens, "note": u.note, "outputs_cut": clipped,
             "tiers": [{"tier": t.tier, "capacity_tokens": t.capacity_tokens, "hit_tokens": t.hit_tokens}
                       for t in u.tiers]}

@@ -28,13 +28,33 @@ import re
 from pathlib import Path
 
 from ..model.dtypes import cdiv
-from ..errors import KvplanError
+from ..errors import KvplanError, opt
 from ..model.frozen import record
 
 DEFAULT_REQUESTS = 1000
 _DIST = re.compile(r"^(uniform|normal|lognormal):(.+)$")
 _EXAMPLES = {"uniform": "uniform:100-4000", "normal": "normal:4096,1024", "lognormal": "lognormal:2048,0.5"}
 _FORMS = "uniform:A-B, normal:MEAN,STD, lognormal:MEDIAN,SIGMA or a file"
+
+# The most requests any command takes (simulate, plan, check-bench --max-requests, fit --lengths
+# --requests): simulate's cost sets it. A simulated request holds about 4.3 kB while it runs and
+# costs about 0.27 ms of CPU. Measured (ux17, the 2-core development machine): `/usr/bin/time -v
+# kvplan simulate llama-3.1-8b --gpu h100 --rate 1 --prompt-tokens 100 --output-tokens 10 --requests
+# 100000` took 26.85 s and a maximum resident set of 428,320 kB; 10^8 requests were killed for
+# memory (23 GB). So 10^6 is about 4.3 GB and minutes: past it a count is a typo, not a question.
+# fit samples lengths more cheaply (ux18: `/usr/bin/time -f "%e s %M kB" kvplan fit llama-3.1-8b
+# --gpu h100 --lengths normal:4096,1024 --requests 1000000` 3.42 s, 69,840 kB), but 10^8 would be
+# minutes and GBs there too, and the same count is one answer in every command.
+MAX_REQUESTS = 1_000_000
+
+
+def check_requests(requests: int, name: str = "requests") -> None:
+    """Past ``MAX_REQUESTS`` a request count is refused, not run until the machine kills it
+    (``name``: the parameter it came in, for the message)."""
+    if requests > MAX_REQUESTS:
+        raise KvplanError(f"{opt(name)} {requests:,} is more than kvplan takes ({MAX_REQUESTS:,}: a "
+                          f"simulated request holds about 4.3 kB and costs 0.27 ms, so 4.3 GB and minutes at "
+                          f"the most); is it a typo?")
 
 
 def _num(text: str, what: str) -> float:
@@ -47,12 +67,14 @@ def _num(text: str, what: str) -> float:
     return v
 
 
-def parse_lengths(spec: str, limit: int, n: int = DEFAULT_REQUESTS, seed: int = 0) -> tuple[list[int], str]:
+def parse_lengths(spec: str, limit: int, n: int | None = None, seed: int | None = None) -> tuple[list[int], str]:
     """Request lengths from a distribution or a file, and a one-line description of them.
 
     Distributions are sampled with ``random.Random(seed)`` and clipped to [1, limit]; a file's
     lengths must already be within it (one integer per line, or a CSV with ``prompt_tokens`` and
-    ``output_tokens`` columns whose sum is the length)."""
+    ``output_tokens`` columns whose sum is the length). ``n`` (default ``DEFAULT_REQUESTS``) and
+    ``seed`` (default 0) sample a distribution: given with a file, which is taken whole, they are
+    refused rather than dropped without a word."""
     text = spec.strip()
     if not text:
         raise KvplanError(f"--lengths is empty; give {_FORMS}")
@@ -60,8 +82,10 @@ def parse_lengths(spec: str, limit: int, n: int = DEFAULT_REQUESTS, seed: int = 
     if head in _EXAMPLES and not rest.strip() and (colon or not Path(text).exists()):  # "uniform:" alone
         raise KvplanError(f"--lengths {head}: needs its parameters, e.g. {_EXAMPLES[head]}")
     m = _DIST.match(text)
-    rng = random.Random(seed)
     if m:
+        n = DEFAULT_REQUESTS if n is None else n
+        seed = 0 if seed is None else seed
+        rng = random.Random(seed)
         kind, args = m.group(1), m.group(2)
         if kind == "uniform":
             lo_hi = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", args)
@@ -92,6 +116,10 @@ def parse_lengths(spec: str, limit: int, n: int = DEFAULT_REQUESTS, seed: int = 
         return lengths, note
     if ":" in text and not Path(text).exists():
         raise KvplanError(f"--lengths: unknown distribution '{text.split(':')[0]}'; use {_FORMS}")
+    given = [opt(k) for k, v in (("requests", n), ("seed", seed)) if v is not None]
+    if given:
+        raise KvplanError(f"{' and '.join(given)} sample{'' if len(given) > 1 else 's'} a --lengths distribution; "
+                          f"{text} is a file, taken whole: leave {'them' if len(given) > 1 else 'it'} out")
     return _from_file(Path(text), limit)
 
 

@@ -440,6 +440,11 @@ def fit_explain(r) -> list[str]:
     if v is not None:
         ex.append(f"verdict: {v.words}: margin = KV budget − what {r.engine} needs to start "
                   f"({ints(v.need_bytes)} bytes) = {ints(v.margin_bytes)} bytes; {v.why}")
+        worst = min(r.stages, key=lambda s: s.kv_budget_bytes)
+        est = [p for p in worst.budget if p.uncertainty]
+        if est:  # every estimated term by name (issue 20 item 4), the largest first
+            ex.append("estimated terms (bytes either way): " + "; ".join(
+                f"{p.label} ±{both(p.uncertainty)}" for p in sorted(est, key=lambda p: -p.uncertainty)))
         if r.max_batch_low is not None and r.max_batch is not None and r.max_batch_low < r.max_batch:
             ex.append(f"with every estimated part at the far end of its error, the max batch at "
                       f"{ints(r.ctx)} tokens is {ints(r.max_batch_low)}, not {ints(r.max_batch)}")

@@ -55,5 +55,8 @@ def reuse_sheet(r):
     cols = [Col("tier", "prompt tokens from", left=True),
             Col("cap", "tier tokens", lambda v: "-" if v is None else ints(v)),
             Col("hit", "tokens", ints), Col("share", "share", lambda v: f"{v:.1%}")]
+    cut = u.get("outputs_cut")
     return Sheet(cols, rows, [f"prefix reuse: {ints(u['requests'])} requests of the trace, blocks of "
-                              f"{u['block_size']} tokens, LRU per tier (an upper bound)"])
+                              f"{u['block_size']} tokens, LRU per tier (an upper bound)"
+                              + (f"; {ints(cut)} requests' output cut to fit max_model_len "
+                                 f"{ints(r.capacity.max_model_len)} (as vLLM caps max_tokens)" if cut else "")])

@@ -23,7 +23,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..errors import KvplanError, validation_message
-from ..model.spec import ModelSpec, compress_pattern
+from ..model.spec import ModelSpec, compress_pattern, layers_problem
 from ..model.weights import StoredWeights
 
 EXTRA = "pip install 'kvplan[gguf]'"
@@ -82,6 +82,10 @@ def spec_from_meta(meta: dict, tensors: list[tuple[str, str, int, int]], name: s
         return v
 
     layers = need("block_count")
+    if not isinstance(layers, int) or isinstance(layers, bool) or layers < 1:
+        raise KvplanError(f"{where}: {arch}.block_count must be a positive integer, got {layers!r}")
+    if layers_problem(layers):  # before one entry per layer is spelled out
+        raise KvplanError(f"{where}: {arch}.block_count: {layers_problem(layers)}; is it a typo?")
     hidden = need("embedding_length")
     heads = _per_layer(need("attention.head_count"), layers, "head_count", where)
     kv = _per_layer(meta.get(f"{arch}.attention.head_count_kv", heads), layers, "head_count_kv", where)

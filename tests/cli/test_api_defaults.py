@@ -84,8 +84,8 @@ def test_import_config_source_override(tmp_path):
 
 
 def test_traffic_defaults():
-    t = api.traffic("1000")
-    assert (t.spec, t.requests, t.seed, t.shared_prefix) == ("1000", 1000, 0, 0)
+    t = api.traffic("1000")  # unset: a distribution draws 1000 with seed 0 (plan.traffic), a file refuses them
+    assert (t.spec, t.requests, t.seed, t.shared_prefix) == ("1000", None, None, 0)
     t = api.traffic("1000", 5, 7, 64)
     assert (t.spec, t.requests, t.seed, t.shared_prefix) == ("1000", 5, 7, 64)
 

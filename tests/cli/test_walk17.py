@@ -206,16 +206,16 @@ def test_simulate_refuses_a_request_count_it_cannot_hold():
             "10"]
     r = run(*base, "--requests", "100000000")
     assert r.exit_code == 2 and r.output == (
-        "kvplan: error: --requests 100,000,000 is more than simulate takes (1,000,000: about 4.3 kB of memory and "
-        "0.27 ms each, 4.3 GB and minutes at the most); is it a typo?\n")
-    with pytest.raises(KvplanError, match=r"^requests 1,000,001 is more than simulate takes"):
+        "kvplan: error: --requests 100,000,000 is more than kvplan takes (1,000,000: a simulated request holds "
+        "about 4.3 kB and costs 0.27 ms, so 4.3 GB and minutes at the most); is it a typo?\n")
+    with pytest.raises(KvplanError, match=r"^requests 1,000,001 is more than kvplan takes"):
         api.simulate("llama-3.1-8b", "h100", rate=1.0, prompt_tokens="100", output_tokens="10",
                      requests=MAX_REQUESTS + 1)
     assert MAX_REQUESTS == 1_000_000
     from kvplan.plan import simulate as sim
 
     assert sim.check_requests(MAX_REQUESTS) is None  # the limit itself is taken: refused past it, not at it
-    with pytest.raises(KvplanError, match=r"^requests 1,000,001 is more than simulate takes \(1,000,000: "):
+    with pytest.raises(KvplanError, match=r"^requests 1,000,001 is more than kvplan takes \(1,000,000: "):
         sim.check_requests(MAX_REQUESTS + 1)
 
 
@@ -225,7 +225,7 @@ def test_plan_refuses_a_request_count_simulate_cannot_hold():
     r = run("plan", "llama-3.1-8b", "--rate", "2", "--prompt-tokens", "512", "--output-tokens", "50", "--ttft-p90",
             "1000", "--itl-p90", "50", "--gpus", "h100", "--tp", "1", "--requests", "100000000", "--workers", "1")
     assert r.exit_code == 2 and r.output.startswith(
-        "kvplan: error: --requests 100,000,000 is more than simulate takes (1,000,000: ") and r.output.count("\n") == 1
+        "kvplan: error: --requests 100,000,000 is more than kvplan takes (1,000,000: ") and r.output.count("\n") == 1
 
 
 # check-bench replays a run on the vLLM release it names (--engine-version, or the file's): the fit

@@ -413,16 +413,17 @@ def test_sglang_mamba_slots_by_hand():
     p = pool(_with_mixer(jamba, "mamba", ssm_state_dtype="fp32"), dtypes.get("bf16"), "bf16", 8 * GiB)
     assert (p["mamba_per_req"], p["mamba_slots"], p["tokens"]) == (16_056_320, 252, 276_348)
     # Qwen3-Next: 36 Gated DeltaNet layers, conv (2 × 16 × 128 + 32 × 128) × 3 × 2 bytes = 49,152
-    # and a recurrent 32 × 128 × 128 state in bf16 = 1,048,576: 1,097,728 per layer, 39,518,208
-    # per request; 4,068,916,385.68 // 39,518,208 − 1 = 101 slots; 8 GiB − 102 × 39,518,208 =
-    # 4,559,077,376 bytes // (12 × 2 × 2 × 256 × 2 = 24,576) = 185,509 tokens
+    # and a recurrent 32 × 128 × 128 state in float32 (SGLang's default, sglang.SSM_FP32: its config
+    # sets no mamba_ssm_dtype) = 2,097,152: 2,146,304 per layer, 77,266,944 per request;
+    # 4,068,916,385.68 // 77,266,944 − 1 = 51 slots; 8 GiB − 52 × 77,266,944 = 4,572,053,504 bytes
+    # // (12 × 2 × 2 × 256 × 2 = 24,576) = 186,037 tokens
     p = pool(catalog.load_model("qwen3-next-80b-a3b"), dtypes.get("bf16"), "bf16", 8 * GiB)
     assert (p["mamba_per_req"], p["mamba_slots"], p["budget_after_mamba"], p["tokens"]) == \
-        (39_518_208, 101, 4_559_077_376, 185_509)
-    # and its own recurrent-state dtype: fp32 doubles the 1,048,576 to 2,097,152 bytes
-    p = pool(_with_mixer(catalog.load_model("qwen3-next-80b-a3b"), "gated_deltanet", recurrent_state_dtype="fp32"),
+        (77_266_944, 51, 4_572_053_504, 186_037)
+    # and its own recurrent-state dtype wins: bf16 halves the 2,097,152 to 1,048,576 bytes
+    p = pool(_with_mixer(catalog.load_model("qwen3-next-80b-a3b"), "gated_deltanet", recurrent_state_dtype="bf16"),
              dtypes.get("bf16"), "bf16", 8 * GiB)
-    assert p["mamba_per_req"] == 36 * (49_152 + 2_097_152)
+    assert p["mamba_per_req"] == 36 * (49_152 + 1_048_576)
 
 
 def test_sglang_requests_capped_by_mamba_slots():
@@ -778,3 +779,41 @@ def test_dp_attention_halves_the_attention_group_of_the_sglang_plan():
                                      "mem_fraction_static": 0.8})
     assert any("attention tp 1 × 8 replica(s)" in n for n in dpa.notes)
     assert not any("replica(s)" in n for n in plain.notes)
+
+
+def test_sglang_qwen3_next_recurrent_state_in_float32_in_the_plan_and_the_step():
+    """SGLang 0.5.23 keeps Qwen3-Next's recurrent state in float32 (configs/mamba_utils.py mamba2_state_dtype's default;
+    sglang.SSM_FP32), vLLM in the model's dtype. At TP 4 one request's state in one Gated DeltaNet layer: conv
+    (2 × 16 × 128 + 32 × 128) / 4 × 3 × 2 bytes = 12,288 and 8 × 128 × 128 values, 524,288 bytes in float32 (262,144
+    in bf16); a decode step reads and writes all 36 layers' of it: SGLang 36 × 536,576 = 19,316,736 bytes a sequence,
+    vLLM 36 × 274,432 = 9,879,552."""
+    from kvplan.engines.sglang import SGLang
+    from kvplan.plan.latency.step import OpLatency
+
+    spec, h20 = catalog.load_model("qwen3-next-80b-a3b"), catalog.load_gpu("h20")
+    assert OpLatency(spec, h20, tp=4, engine="sglang").state_per_seq == 36 * (12_288 + 524_288) == 19_316_736
+    assert OpLatency(spec, h20, tp=4, engine="vllm").state_per_seq == 36 * (12_288 + 262_144) == 9_879_552
+    gdn = next(lt.mixer for lt in spec.layer_types.values() if lt.mixer.kind == "gated_deltanet")
+    held = SGLang(False, True).hold(gdn, 1000, "bf16", "bf16")
+    assert [(s.name, s.dtype, s.elements) for s in held.state] == [("conv", "bf16", 8192 * 3),
+                                                                     ("recurrent", "fp32", 32 * 128 * 128)]
+
+
+def test_sglang_kimi_linear_recurrent_state_in_float32_in_the_plan_and_the_step():
+    """SGLang keeps Kimi Linear's KDA recurrent state in float32 too (sglang.SSM_FP32: KimiLinearConfig's
+    KimiLinearCacheParams takes mamba2_state_dtype(None), 'Default "float32"'; Kimi-K3's config sets no dtype).
+    Kimi K3 has 69 KDA layers (1 dense + 68 MoE; 96 key and value heads of 128, conv kernel 4). One request's state
+    in one layer, whole: conv 3 × (3 × 96 × 128) × 2 bytes = 221,184 and 96 × 128 × 128 values × 4 bytes =
+    6,291,456: the memory plan's Mamba share 69 × 6,512,640 = 449,372,160 bytes a request. At TP 8 (12 heads a
+    rank) a decode step reads and writes 69 × (27,648 + 786,432) = 56,171,520 bytes a sequence under SGLang, and
+    69 × (27,648 + 393,216) = 29,039,616 under vLLM (the model's bf16)."""
+    from kvplan.engines.sglang import pool
+    from kvplan.model import dtypes
+    from kvplan.plan.latency.step import OpLatency
+
+    spec, h100 = catalog.load_model("kimi-k3"), catalog.load_gpu("h100")
+    assert spec.family == "kimi_linear" and spec.counts()["kda-dense"] + spec.counts()["kda-moe"] == 69
+    assert pool(spec, dtypes.get("bf16"), "bf16", 8 * GiB)["mamba_per_req"] == 69 * (221_184 + 6_291_456) \
+        == 449_372_160
+    assert OpLatency(spec, h100, tp=8, engine="sglang").state_per_seq == 69 * (27_648 + 786_432) == 56_171_520
+    assert OpLatency(spec, h100, tp=8, engine="vllm").state_per_seq == 69 * (27_648 + 393_216) == 29_039_616

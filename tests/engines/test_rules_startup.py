@@ -293,8 +293,10 @@ def test_overheads_estimated():
     """vLLM 0.16.0 (the V1 runner, startup.yaml model_runner; FlashInfer's sampler opt-in and no Triton
     top-k/top-p yet, startup.yaml v1_sampler): the V1 sampler's sort, no extra doubt."""
     p = _parts(vllm_version="0.16.0")
-    assert [k for k in p] == ["activation", "cuda_graphs", "non_torch"]
+    assert [k for k in p] == ["activation", "cuda_graphs", "non_torch", "torch_compile"]
     a, g, n = p["activation"], p["cuda_graphs"], p["non_torch"]
+    # a compiled start-up: no bytes, the cold-cache band (startup.yaml torch_compile_cold_uncertainty_bytes)
+    assert (p["torch_compile"].bytes, p["torch_compile"].uncertainty) == (0, 612_032_840)
     # the sampler 1,318,977,536 + the H100's 32 MiB cuBLAS workspace, ± 0.90 GiB
     assert (a.bytes, a.uncertainty) == (1_318_977_536 + 33_554_432, 966_367_641) == (1_352_531_968, 966_367_641)
     assert a.label == "activation peak (profile forward + sampler)"
@@ -404,6 +406,23 @@ def test_overheads_v2_runner_0_23():
     assert _parts(vllm_version="0.23.0", cuda_graph_bytes=7)["cuda_graphs"].bytes == 7
 
 
+def test_overheads_v2_runner_penalty_counts_from_0_27():
+    """From vLLM 0.27.0 memory_profiling charges every persistent allocation since init_snapshot
+    (utils/mem_utils.py total_consumed), so the V2 runner's penalty counts, built in load_model after
+    the weights are measured (penalties.py PenaltiesState.__init__), are in the budget: 256 × (128,256 +
+    4,008) × 4 = 135,438,336 on top of the forward 838,860,800 and the 32 MiB cuBLAS workspace. Up to
+    0.26.0 the torch peak was counted over what was allocated when profiling started: not charged
+    (startup.yaml v2_penalty_state_0_27_source)."""
+    fwd, ws, counts = 838_860_800, 33_554_432, 135_438_336
+    for v in ("0.27.0", "0.27.1", "0.28.0"):
+        a = _parts(vllm_version=v)["activation"]
+        assert a.bytes == fwd + ws + counts, v
+        assert a.source.endswith("whose one dummy sampler pass holds %d bytes a logit, plus its penalty counts "
+                                 "over 256 sequences 0.13 GiB" % (2 if v == "0.28.0" else 6)), v
+    for v in ("0.23.0", "0.25.1", "0.26.0"):
+        assert _parts(vllm_version=v)["activation"].bytes == fwd + ws, v
+
+
 def test_sampler_v2_0_33_by_hand():
     """vLLM 0.33.0's V2 warm-up pass (startup.yaml v2_sampler_0_33_source): bf16 logits 2, the
     float32 copy 4, FlashInfer's top_k_mask_logits output 4 and its softmax 4 = 14 bytes a logit.
@@ -468,7 +487,8 @@ def test_overheads_given_by_the_user():
     p = _parts(activation_bytes=5, cuda_graph_bytes=7, non_torch_bytes=11)
     assert {k: (v.bytes, v.uncertainty, v.source) for k, v in p.items()} == {
         "activation": (5, 0, "--activation-memory"), "cuda_graphs": (7, 0, "--cuda-graph-memory"),
-        "non_torch": (11, 0, "--non-torch-memory")}
+        "non_torch": (11, 0, "--non-torch-memory")}  # both measured: no torch.compile band
+    assert "torch_compile" in _parts(activation_bytes=5, cuda_graph_bytes=7)  # non-torch still estimated
     e = _parts(enforce_eager=True, cuda_graph_bytes=7)["cuda_graphs"]  # eager wins over a size
     assert (e.bytes, e.uncertainty, e.source) == (0, 0, "--enforce-eager: none")
 

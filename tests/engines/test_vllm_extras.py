@@ -115,7 +115,8 @@ def test_cli_flags():
     runner = CliRunner()
     r = runner.invoke(app, ["fit", "llama-3.1-8b", "--gpu", "h100", "--kv-offloading-size", "64GiB", "--json"])
     assert r.exit_code == 0 and json.loads(r.stdout)["cpu_offload"]["cpu_tokens"] == 524288
-    for bad in (["--speculative-config", "{bad"], ["--engine", "sglang", "--enable-lora"],
+    for bad in (["--speculative-config", "{bad"], ["--engine", "sglang", "--enable-lora", "--max-loras", "4"],  # SGLang's: --max-loras-per-batch
+                ["--engine", "trtllm", "--enable-lora"],
                 ["--enable-lora", "--max-lora-rank", "7"], ["--kv-offloading-size", "-1"]):
         r = runner.invoke(app, ["fit", "llama-3.1-8b", "--gpu", "h100", *bad])
         assert r.exit_code != 0 and "Traceback" not in r.output

@@ -206,3 +206,31 @@ def test_eagle3_refuses_a_target_of_another_head_size():
     _raises("yuhuili/EAGLE3-LLaMA3.1-Instruct-8B does not match llama-3.1-8b's attention", F.fit,
             s.model_copy(update={"layer_types": lts}), catalog.load_gpu("h100"),
             opts=ServeOptions(speculative_config=sc, max_model_len=8192))
+
+
+def test_lora_punica_index_tensors():
+    # vLLM 0.33.0 (and 0.29.0) PunicaWrapperBase: 4 int64 [tokens] + 3 int64 [max_num_seqs]; two
+    # LoRAKernelMeta: each 2 int32 [tokens] + 2 int32 [max_loras + 1] + 1 int32 [max_loras + 2].
+    # 8,192 tokens, 256 sequences, 4 slots: 4 × 8,192 × 8 + 3 × 256 × 8 = 268,288;
+    # 2 × (2 × 8,192 × 4 + 2 × 5 × 4 + 6 × 4) = 2 × 65,600 = 131,200
+    assert lora.punica_bytes(8192, 256, 4) == 399_488
+    assert lora.punica_bytes(2048, 1, 1) == 4 * 2048 * 8 + 3 * 8 + 2 * (2 * 2048 * 4 + 2 * 2 * 4 + 3 * 4)
+    (p,) = [p for p in _fit(lora=(4, 64, 8), max_num_batched_tokens=8192, max_num_seqs=256).stages[0].budget
+            if p.key == "lora_punica"]
+    assert (p.label, p.bytes) == ("LoRA: punica wrapper's index tensors", 399_488)
+    # from vLLM's code, so no band; the source names the rule and the wrapper it reads
+    assert (p.uncertainty, p.source) == (0, "engines/vllm/lora.py punica_bytes (lora/punica_wrapper: PunicaWrapperGPU)")
+    assert "lora_punica" not in [p.key for p in _fit(max_num_batched_tokens=8192).stages[0].budget]
+
+
+def test_lora_flags_from_a_log():
+    from kvplan.observe import launch, log_flags
+
+    # vLLM's LoRAConfig defaults (config/lora.py, 0.29.0 and 0.33.0): max_loras 1, max_lora_rank 16
+    assert log_flags.vllm_options({"enable_lora": True})[0].lora == (1, 16, None)
+    assert log_flags.vllm_options({"enable_lora": "True", "max_lora_rank": 64, "max_loras": 2,
+                                   "max_cpu_loras": 4})[0].lora == (2, 64, 4)
+    assert log_flags.vllm_options({"max_lora_rank": 64})[0].lora is None
+    _, flags = launch.parse_flags(["m", "--enable-lora", "--max-lora-rank", "64", "--max-loras", "3"],
+                                  launch.VLLM_FLAGS, launch.VLLM_SWITCHES, True)
+    assert flags == {"enable_lora": True, "max_lora_rank": "64", "max_loras": "3"}

@@ -40,8 +40,11 @@ def test_each_cuda_total_is_the_lowest_sourced_figure(g):
 
 
 def test_reserves_are_the_largest_observed_over_the_catalog():
-    """The estimates' reserves are recomputed from the sourced pairs, rounded up to a MiB."""
-    have = [g for g in RAW if g.get("cuda_memory_bytes")]
+    """The estimates' reserves are recomputed from the sourced pairs, rounded up to a MiB. A
+    unified-memory part (GB10: the OS and the CPU share its pool) is left out: its shortfall is
+    the system's share, not a driver's reserve."""
+    have = [g for g in RAW if g.get("cuda_memory_bytes") and not catalog.load_gpu(g["name"]).unified_memory]
+    assert {g["name"] for g in RAW if g.get("cuda_memory_bytes")} - {g["name"] for g in have} == {"gb10"}
     below_driver = max(g["driver_memory_bytes"] - g["cuda_memory_bytes"] for g in have if g["driver_memory_bytes"])
     assert RESERVE_BELOW_DRIVER == -(-below_driver // MiB) * MiB == 876 * MiB  # a100-sxm-80gb
 
@@ -114,3 +117,17 @@ def test_verdict_names_the_estimated_total():
     tight = h200.model_copy(update={"driver_memory_bytes": h200.driver_memory_bytes - kv + need + 100 * MiB})
     t = planfit.fit(spec, tight, engine="ideal")
     assert t.verdict == "at_risk" and t.deciding_term == "gpu_total"
+
+
+def test_a40_and_gb10_totals_by_hand():
+    """The two cards added in session 18 (issue 20): CUDA's totals as the cited prints give them."""
+    a40, gb10 = catalog.load_gpu("a40"), catalog.load_gpu("dgx-spark")
+    # vLLM 0.9.1 V0: "total_gpu_memory (44.45GiB)": at least 44.445 GiB = 47,722,455,367.68 bytes
+    assert a40.usable_bytes == 47_722_455_367 and not a40.memory_basis.estimated
+    # nvidia-smi 46068 MiB is 556 MiB above CUDA's total, under the catalog's 876 MiB reserve
+    assert a40.smi_bytes == 46_068 * MiB and (a40.smi_bytes - a40.usable_bytes) // MiB == 556
+    # vLLM's start-up check on a DGX Spark: "121.69" GiB, at least 121.685 GiB
+    assert gb10.name == "gb10" and gb10.usable_bytes == 130_658_273_853
+    assert gb10.memory_basis.uncertainty == 0
+    # 0.87 of it is the 105.87 GiB the issue's check asked for
+    assert round(0.87 * gb10.usable_bytes / GiB, 2) == 105.87

@@ -35,6 +35,9 @@ class Prof:
     def fallback_compute(self, wfmt, mamf):  # Profile.fallback_compute for an engine without fp16 accumulation
         return mamf, None
 
+    def moe_prior(self, fmt):  # Profile.moe_prior: no NVIDIA median prior in these fakes
+        return None
+
     def moe_fit(self, fmt):
         self.moe_asked = fmt
         return getattr(self, "moe", None), f"moe {fmt}"

@@ -1,6 +1,7 @@
 """kvplan/plan/latency/profile.py and tables.py: which table, row and fallback each constant comes
 from, checked against the data files' own numbers (kernels.yaml, fallback.yaml, fitted.yaml), and
 the log-x interpolation worked out by hand (issue 25)."""
+import copy
 import math
 
 import pytest
@@ -233,7 +234,7 @@ def test_load_profile_checks_kind_and_scale(tmp_path):
     assert KIND == "kvplan-latency-profile"
     good = {"kind": KIND, "step_scale": 2}
     assert load_profile(good) is good
-    for bad in (True, 0, -1.0, float("inf"), float("nan"), "2", None):
+    for bad in (True, 0, -1.0, float("inf"), float("nan"), "2"):  # None: no step_scale (tests/cli/test_walk18.py)
         with pytest.raises(KvplanError, match=r"^--profile: step_scale must be a number > 0, got "):
             load_profile({"kind": KIND, "step_scale": bad})
     for doc in ({"kind": "other", "step_scale": 1}, {"step_scale": 1}):
@@ -372,3 +373,70 @@ def test_moe_fits_are_physical():
                 assert all(0 < e <= 1 for e in f["compute_efficiency"] if e is not None)
                 assert f["fit_median_abs_error"] < 0.3
     assert n >= 20
+
+
+def test_moe_prior_is_the_median_of_the_measured_fits_of_the_engines_kernels():
+    """H20 has no kernel table. Its SGLang bf16 grouped MoE takes the medians over the families that measured SGLang's
+    bf16 fused_moe (kernels.yaml moe): alpha 44.44 (A100), 19.81 (H100), 21.25 (H200), 0.0 (L40S), 13.12 (B200) us,
+    median 19.81; memory efficiency 0.7921, 0.8243, 0.7846, 0.7689, 0.9004, median 0.7921. A GPU with its own table
+    keeps it (moe_fit), and there is no prior for an engine without kernel tables, an AMD card, no format, or a format
+    no family measured."""
+    h20 = Profile(catalog.load_gpu("h20"), "sglang")
+    assert h20.moe_fit("bf16")[0] is None
+    fits = [f["engines"]["sglang"]["moe"]["bf16"] for f in KERN["families"].values()
+            if "bf16" in f.get("engines", {}).get("sglang", {}).get("moe", {})]
+    assert sorted(f["alpha_us"] for f in fits) == [0.0, 13.12, 19.81, 21.25, 44.44]
+    alpha, eff, src = h20.moe_prior("bf16")
+    assert alpha == pytest.approx(19.81e-6, rel=1e-12) and eff == 0.7921
+    assert src.startswith("no measured MoE table for this GPU: the median of the 5 measured sglang bf16 grouped-MoE")
+    for prof, fmt in ((Profile(catalog.load_gpu("h20"), "llamacpp"), "bf16"), (h20, None), (h20, "mxfp4"),
+                      (Profile(catalog.load_gpu("mi250x"), "sglang"), "bf16")):
+        assert prof.moe_prior(fmt) is None
+
+
+def test_grouped_moe_on_a_gpu_without_a_table_adds_the_prior_alpha():
+    """One MoE layer of Qwen3-Next-80B-A3B at TP 4 on H20 (SGLang, bf16), a decode of 32 tokens: 320 routed pairs
+    over E·(1 − (1 − 10/512)^32) = 239.6 of 512 experts; one expert on a rank is w13 256 × 2,048 and w2 2,048 × 128
+    at 2 bytes, 1,572,864 bytes. Each fused linear: max((read × its share of the bytes + 2 × 320 × (N + K)) / 4.0 TB/s
+    / 0.7921, 2 × 320 × N × K / MAMF, the 4.6 us floor), plus the prior's 19.81 us once: the memory terms win
+    (w13 about 80 us, w2 about 40 us). llama.cpp (no prior) prices the same layer at the physics fallback's 0.83 of
+    the bandwidth and no alpha."""
+    from kvplan.plan.latency import moe
+
+    gpu = catalog.load_gpu("h20")
+    lins = [(256, 2048), (2048, 128)]
+    read = 512 * (1 - (1 - 10 / 512) ** 32)
+    nbytes = 2 * (256 * 2048 + 2048 * 128)
+    assert nbytes == 1_572_864
+    mems = [(read * nbytes * (n * k) / (3 * 2048 * 128) + 2 * 320 * (n + k)) / gpu.memory_bandwidth_bytes_per_s
+            for n, k in lins]
+    t, bound, src = moe.grouped_seconds(Profile(gpu, "sglang"), 320, read, nbytes, lins, "bf16", 148e12, 0.7)
+    assert t == pytest.approx(19.81e-6 + sum(m / 0.7921 for m in mems), rel=1e-12) and bound == "memory"
+    assert 110e-6 < t - 19.81e-6 < 130e-6 and src.startswith("no measured MoE table for this GPU")
+    t0, _, src0 = moe.grouped_seconds(Profile(gpu, "llamacpp"), 320, read, nbytes, lins, "bf16", 148e12, 0.7)
+    assert t0 == pytest.approx(sum(m / FB["memory_efficiency"] for m in mems), rel=1e-12)
+    assert src0.startswith("physics fallback: grouped MoE")
+
+
+def test_moe_prior_skips_a_family_without_the_engines_tables_and_names_its_sources(monkeypatch):
+    """H20 under vLLM, bf16: the families with a measured vLLM bf16 fused_moe (kernels.yaml moe) are H100 (alpha
+    24.17 us, memory efficiency 0.8459), H200 (26.35, 0.8411), L40S (0.0, 0.7649), B200 (15.42, 0.9144): medians
+    (15.42 + 24.17) / 2 = 19.795 us and (0.8411 + 0.8459) / 2 = 0.8435 (A100's vLLM tables hold no moe). A kernels.yaml
+    whose H100 family has no vLLM tables (derive_kernels.py writes a framework only where aiconfigurator has a table
+    of it: ``if eng: fam["engines"][fw] = eng``) leaves H200, L40S, B200: 15.42 us and 0.8411; the source names the
+    families it took, comma-separated, word for word."""
+    h20 = Profile(catalog.load_gpu("h20"), "vllm")
+    alpha, eff, src = h20.moe_prior("bf16")
+    assert alpha == pytest.approx(19.795e-6, rel=1e-12) and eff == pytest.approx(0.8435, rel=1e-12)
+    assert src == ("no measured MoE table for this GPU: the median of the 4 measured vllm bf16 grouped-MoE fits in "
+                   "kernels.yaml (h100_sxm, h200_sxm, l40s, b200_sxm; aiconfigurator 0.12.0): 19.795 us a layer + "
+                   "weights at 0.84 of bandwidth, one grouped kernel per fused linear")
+    kern = copy.deepcopy(tables.load("kernels"))  # load is lru-cached: the shared dict is left as read
+    assert "vllm" in kern["families"]["h100_sxm"]["engines"]
+    del kern["families"]["h100_sxm"]["engines"]["vllm"]
+    load = tables.load
+    monkeypatch.setattr(tables, "load", lambda name: kern if name == "kernels" else load(name))
+    alpha, eff, src = h20.moe_prior("bf16")
+    assert alpha == pytest.approx(15.42e-6, rel=1e-12) and eff == 0.8411
+    assert "the median of the 3 measured vllm bf16 grouped-MoE fits in kernels.yaml (h200_sxm, l40s, b200_sxm; " \
+           "aiconfigurator 0.12.0): 15.42 us a layer + weights at 0.84 of bandwidth" in src

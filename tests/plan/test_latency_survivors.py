@@ -27,6 +27,9 @@ class Prof:
         self.mem_eff = 0.8
         self.moe = moe_fit
 
+    def moe_prior(self, fmt):  # Profile.moe_prior: no NVIDIA median prior in these fakes
+        return None
+
     def moe_fit(self, fmt):
         return self.moe, f"moe {fmt}"
 

@@ -50,10 +50,15 @@ def test_fit_py_fits_each_version_on_its_own_rows():
     # both hold vLLM V1's per-sequence cost (engines.yaml fit_per_seq_of)
     got = (v06["base_ms"], v06["per_layer_us_graphs"], v06["per_layer_us_eager"], v06["per_seq_us"])
     assert got == (0.15, 12.0, 145.0, 52.5) and v06["per_seq_us"] == v0["per_seq_us"] == v["per_seq_us"]
-    assert (v06["fit_rows"], v06["fit_median_abs_error"]) == (103, 0.0699)
+    # session 18 (python benchmarks/latency/fit.py --profile vllm_v06, then --profile vllm_v0, with round 15's rows
+    # seen): vllm_v06 takes round 15's 32 ROCm vLLM 0.7.3 rows, priced with the MI300X term it holds (fitted by vllm;
+    # test_latency_family_overhead.py), so its constants and factors do not move; vllm_v0 takes round 15's 24 Qwen2
+    # vLLM 0.4.2 rows: base 4.8 -> 4.9 ms and int4 / int8 factors of its own (it had none: the engines' median)
+    assert (v06["fit_rows"], v06["fit_median_abs_error"]) == (135, 0.0701)
     assert (v06["dequant"]["int4"]["factor"], v06["dequant"]["int8"]["factor"]) == (1.4, 1.25)
-    assert (v0["base_ms"], v0["per_layer_us_graphs"], v0["per_seq_us"], v0["fit_rows"]) == (4.8, 60.0, 52.5, 32)
-    assert v0["fit_median_abs_error"] == 0.1284 and v06["base_ms"] < v0["base_ms"] / 10
+    assert (v0["base_ms"], v0["per_layer_us_graphs"], v0["per_seq_us"], v0["fit_rows"]) == (4.9, 60.0, 52.5, 56)
+    assert (v0["dequant"]["int4"]["factor"], v0["dequant"]["int8"]["factor"]) == (1.05, 0.7)
+    assert v0["fit_median_abs_error"] == 0.1276 and v06["base_ms"] < v0["base_ms"] / 10
     qwen = {i for i in ROWS if i.startswith("qwen25-vllm-")}
     assert len(qwen) == 72 and qwen <= set(v06["fit_row_ids"]) and not qwen & set(v0["fit_row_ids"])
     # vLLM-Omni issue #7960 (vLLM 0.29.0, V1; Qwen2.5-7B thinker, 28 layers): TPOT ~23 / ~22 ms eager vs ~13 ms
@@ -126,13 +131,11 @@ def test_v0_profile_constants_are_the_data_files_with_their_rows(name):
     assert mine == sorted(e["id"] for e in fit.fit_side_entries() if pa.profile_of(e) == name)
     assert v0["per_seq_us"] == FITTED[prof.eng["fit_per_seq_of"]]["per_seq_us"]  # held: not separable (its source)
     assert "per_seq_scan" in prof.eng["fit_per_seq_source"]
-    # round 16's split (session 17, which changed no constant) names round 15's held-out sources seen: fit.py takes their
-    # rows at its next run, so until then the constants rest on the profile's rows without them (round 15's Qwen2 vLLM
-    # 0.4.2 rows for vllm_v0, its ROCm vLLM 0.7.3 rows for vllm_v06); a refit must take them and update this
+    # round 16's split names round 15's held-out sources seen; session 18's refit took their rows (round 15's Qwen2 vLLM
+    # 0.4.2 rows for vllm_v0, its ROCm vLLM 0.7.3 rows for vllm_v06)
     doc, _ = pa.split()
     later = [i for i in mine if pa._doc_of(ROWS[i]["source"]) in set(doc["round16"]["seen_sources"])]
-    assert len(later) == {"vllm_v0": 24, "vllm_v06": 32}[name]
-    mine = [i for i in mine if i not in later]
+    assert len(later) == {"vllm_v0": 24, "vllm_v06": 32}[name] and set(later) <= set(v0["fit_row_ids"])
     assert v0["fit_row_ids"] == mine and v0["fit_rows"] == len(mine) == v0["graphs_rows"] + v0["eager_rows"]
     doc, prefixes = pa.split()
     held = set(doc[pa.LATER[-1]]["held_out_sources"])

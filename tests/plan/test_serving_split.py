@@ -3,6 +3,7 @@ sources runs.yaml has, and the latest round places every source; its seed's shuf
 import random
 from pathlib import Path
 
+import pytest
 import yaml
 
 DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "serving"
@@ -631,3 +632,18 @@ def test_round17_first_print_record_is_every_held_out_level_as_measured():
     assert rec[4].get("refused") and rec[4]["out"][1] is None
     assert rec[4]["itl"][0] == 99.71 and rec[4]["ttft"][0] == 21197.97 and rec[4]["sat"][0]
     assert not any(r["sat"][0] for r in rec[:4])  # closed loops
+
+
+def test_saturation_drains_follow_the_file_one_rule_for_both_sides():
+    """bench.saturated's drain: each side's mean output × its own per-token latency, where the file prints one
+    (200 tokens × 20 ms = 4 s measured, 210 × 30 ms = 6.3 s replayed); where it prints none, neither side has a
+    drain (the replay's 2,000 tokens × 38 ms = 76 s would otherwise clear it of the saturation the file's side, judged
+    without one, shows: sglang-pr-5839's 100 requests at 10/s, 2,595 tok/s over 9.9 s + 76 s is above 90 % of
+    200,000 tokens, over 9.9 s alone far below)."""
+    from kvplan.observe import bench
+
+    drains = _accuracy().drains
+    assert drains(200, 20.0, 210, 30.0) == (pytest.approx(4.0), pytest.approx(6.3))
+    assert drains(2000, None, 2000, 38.0) == (0.0, 0.0)
+    assert bench.saturated(10, 2000, 2595, 100, 9.9, 2000 * 38 / 1000) is False
+    assert bench.saturated(10, 2000, 2595, 100, 9.9, drains(2000, None, 2000, 38.0)[1]) is True

@@ -43,7 +43,9 @@ def test_round_17_is_the_headline_and_no_held_out_refusal_is_called_fits():
     s17 = startup_log_baseline.summary(rs, "held-out (round 17)")
     assert s17["scored"] == 1 and s17["with_error"] == 1 and s17["refused"] == 0
     f17 = startup_log_baseline.summary(rs, "fit (round 17)")
-    assert f17["scored"] == 1 and f17["with_error"] == 0 and f17["refused"] == 1 and f17["refused_but_fits"] == 0
+    # (session 18: the two Qwen3-14B-AWQ start-ups on the L40S, vLLM 0.29.0, first scored once a row could give
+    # its checkpoint's quantization_config; their URLs stay on the fit side)
+    assert f17["scored"] == 3 and f17["with_error"] == 2 and f17["refused"] == 1 and f17["refused_but_fits"] == 0
     r17 = [r for r in rs if r["side"] in ("held-out (round 17)", "fit (round 17)")]
     assert len(r17) == 15 and all(r["scored"] or r["why_not"] for r in r17)
     # round 16 (seed 2020261222, now seen): held out, a log with a logged KV figure (Qwen3-Coder-30B-A3B at TP 4 on 4 L40S), a
@@ -54,7 +56,13 @@ def test_round_17_is_the_headline_and_no_held_out_refusal_is_called_fits():
     s16 = startup_log_baseline.summary(rs, "held-out (round 16, seen)")
     assert s16["scored"] == 3 and s16["with_error"] == 2 and s16["refused"] == 1 and s16["refused_but_fits"] == 0
     f16 = startup_log_baseline.summary(rs, "fit (round 16)")
-    assert f16["scored"] == 6 and f16["refused"] == 1 and f16["refused_but_fits"] == 0
+    # (6 as split; session 18 adds the capstone post's two Qwen3-14B-AWQ start-ups on the L40S, vLLM 0.28.0)
+    assert f16["scored"] == 8 and f16["refused"] == 1 and f16["refused_but_fits"] == 0
+    new = [r for r in rs if r["scored"] and "st20fmt" in (r["e"].get("scored_since") or "")]
+    assert sorted(r["id"] for r in new) == sorted([
+        "newblog_l40s_qwen3-14b-awq_v0.28.0_defaults", "newblog_l40s_qwen3-14b-awq_v0.28.0_gmu0.95_mml1024_seqs8",
+        "optlab_l40s_qwen3-14b-awq_v0.29.0_defaults", "optlab_l40s_qwen3-14b-awq_v0.29.0_gmu0.95_mnbt8192_seqs512"])
+    assert all(r["side"].startswith("fit") and r["err_pct"] is not None for r in new)
     for side in ("held-out (round 16, seen)", "fit (round 16)"):
         assert all(r["scored"] or r["why_not"] for r in rs if r["side"] == side)
     # round 15 (seed 2020261221, now seen): no row could be scored; every row on both sides is listed with its reason
@@ -160,3 +168,18 @@ def test_token_figure_only_for_one_full_attention_group():
     assert startup_log_baseline._log_kv_from_tokens({**e, "engine": "SGLang"}, cap) is None
     two = NS(detail={**cap.detail, "groups": [{"kind": "full"}, {"kind": "sliding"}]})
     assert startup_log_baseline._log_kv_from_tokens(e, two) is None  # hybrid: tokens are not blocks × size
+
+
+def test_the_gpu_count_is_printed_once():
+    # a card text that carries the count ("8x NVIDIA A100 40GB", "NVIDIA H100 x 8 (TP 8; ...)") is printed
+    # with the count once; a count that disagrees with the row's is left for the reader to see
+    g = startup_log_baseline._gpus
+    assert g({"gpu": "NVIDIA GeForce RTX 3090 x 8 (the title)", "num_gpus": 8, "tp": 4, "pp": 2}) == \
+        "8 × NVIDIA GeForce RTX 3090 (tp 4, pp 2)"
+    assert g({"gpu": "8x NVIDIA A100 40GB", "num_gpus": 8, "tp": 8}) == "8 × NVIDIA A100 40GB (tp 8)"
+    assert g({"gpu": "NVIDIA H200 x 4 with memory held back", "num_gpus": 4}) == "4 × NVIDIA H200 with memory held back"
+    assert g({"gpu": "NVIDIA H100 x 8", "num_gpus": 4}) == "4 × NVIDIA H100 x 8"
+    assert g({"gpu": "NVIDIA L40S 48GB (a note)", "num_gpus": 1}) == "1 × NVIDIA L40S 48GB"
+    doc = (ROOT / "docs" / "startup-logs.md").read_text()
+    import re
+    assert not re.search(r"\| (\d+) × (\1x |[^|(]* x \1[ |(])", doc)

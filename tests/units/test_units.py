@@ -85,7 +85,7 @@ def test_range_multiplies_with_x_and_star_and_adds_with_plus():
     ("512MiB", 512 * 2**20), ("2KiB", 2_048), ("3kb", 3_000), ("1TiB", 2**40), ("2tb", 2 * 10**12),
     ("64_424_509_440", 64_424_509_440), ("1,024", 1_024), ("1,024 MiB", 2**30),
     ("100", 100), ("100b", 100), ("0", 0),
-    ("1.5", 1),                   # a fraction of a byte rounds down
+    ("1.0", 1), ("1.1kib", 1_126),  # a unit's fraction of a byte rounds down (1.1 × 1,024 = 1,126.4)
     ("0.0000000001GB", 0),        # 10^-10 × 10^9 = 0.1 byte: 0
 ])
 def test_sizes_in_gb_and_gib(text, value):
@@ -106,11 +106,48 @@ def test_bad_sizes_are_one_clear_error(text):
         f"--kv-cache-memory must be a size like 60GiB, 8GB or a byte count, got '{text}'"
 
 
+# `kvplan fit llama-3.1-8b --gpu h100 --ctx 4096 --kv-cache-memory 1.5` planned a 1-byte KV cache (a
+# GiB meant): a bare byte count with a fraction is refused, not rounded down (ux18).
+@pytest.mark.parametrize("text", ["1.5", "1.5b", "0.5", "100.25 B"])
+def test_a_fraction_of_a_bare_byte_count_is_refused(text):
+    assert _msg(parse_size, text, "--kv-cache-memory") == (
+        f"--kv-cache-memory {text} is not a whole number of bytes; give a unit (1.5GiB, 1.5GB) or whole bytes")
+
+
 def test_size_digit_guard_at_40_digits():
-    assert parse_size("1" + "0" * 39) == 10**39                 # 40 digits: read
-    assert parse_size("1" + "0" * 38 + "GB") == 10**47          # 39 digits with a unit
+    big = "more than kvplan takes (1 EiB = 2^60 bytes); is it a typo?"
+    assert _msg(parse_size, "1" + "0" * 39) == f"size {'1' + '0' * 39} is {big}"  # 40 digits: read, then refused
     assert _msg(parse_size, "1" * 41) == \
         f"size must be a size like 60GiB, 8GB or a byte count, got '{'1' * 41}'"
+
+
+# `kvplan fit ... --kv-offloading-size 99999999999999999999` (GiB) printed a 90-column row of
+# "107374182400.00 EB"; 400 nines were an OverflowError traceback (ux18). Past 1 EiB: one line.
+def test_sizes_past_an_exbibyte_are_refused():
+    from kvplan.engines.vllm.flags import offloading_bytes
+    from kvplan.units import MAX_SIZE
+
+    assert MAX_SIZE == 2**60 and parse_size(str(2**60)) == 2**60
+    assert parse_size("1048576TiB") == 2**60  # the limit itself is taken
+    assert _msg(parse_size, str(2**60 + 1), "--kv-cache-memory") == (
+        f"--kv-cache-memory {2**60 + 1} is more than kvplan takes (1 EiB = 2^60 bytes); is it a typo?")
+    assert _msg(parse_size, "1048577TiB", "--host-memory").startswith("--host-memory 1048577TiB is more than")
+    assert offloading_bytes(str(2**30), parse_size) == 2**60
+    for gib in (str(2**30 + 1), "99999999999999999999", "9" * 400):
+        assert _msg(offloading_bytes, gib, parse_size) == (
+            f"--kv-offloading-size {gib} is more than kvplan takes (1 EiB = 2^60 bytes); is it a typo?")
+
+
+# units.check_size on its own (a library caller's byte count): the message names "size" and the
+# number itself when no flag or text is given (mut18e: its defaults were read by no test).
+def test_check_size_alone_names_the_size_and_its_bytes():
+    from kvplan.units import check_size
+
+    assert check_size(2**60) == 2**60 and check_size(0) == 0
+    assert _msg(check_size, 2**60 + 1) == (
+        "size 1152921504606846977 is more than kvplan takes (1 EiB = 2^60 bytes); is it a typo?")
+    assert _msg(check_size, 2**61, "--host-memory", "2EiB") == (
+        "--host-memory 2EiB is more than kvplan takes (1 EiB = 2^60 bytes); is it a typo?")
 
 
 # --- parse_fraction and parse_number -------------------------------------------------------------

@@ -310,6 +310,14 @@ class VLLM(Engine):
                                     "from vLLM's code: get_rope's cos_sin_cache buffer, positions × rotary dim "
                                     "× dtype, inside \"Model loading took\" (engines/vllm/loaded.py "
                                     "rotary_cache_bytes)", 0))
+        from .settings import capability
+
+        awq = loaded.awq_machete_growth(spec, capability(gpu), opts.vllm_version)
+        if awq:
+            parts.append(BudgetPart("weights_awq_zeros", "weights: AWQ zero points as Machete holds them", awq,
+                                    "from vLLM's code: on compute capability 9.0 Machete replaces each packed "
+                                    "4-bit zero point with a 16-bit -scale × zero (engines/vllm/loaded.py "
+                                    "awq_machete_growth)", 0))
         q = spec.weight_quant
         if q is None or (q.format != "mxfp4" and not q.expert_format):  # MXFP4: inside its growth
             slack = loaded.allocator_slack(loaded.load_tensors(spec, tp, opts))
@@ -326,7 +334,7 @@ class VLLM(Engine):
         from . import extras  # issue 23: the drafter's weights and the LoRA slots, own lines
 
         self.tp = tp  # the offloaded tier's copies (capacity) follow the world size
-        parts += extras.budget_parts(getattr(self, "model", None) or spec, spec, opts, tp, pp)
+        parts += extras.budget_parts(getattr(self, "model", None) or spec, spec, opts, tp, pp, cfg)
         return finish_budget(total, util, parts, opts.kv_cache_memory,
                              f"(1 − {util:g}) × total: outside vLLM's --gpu-memory-utilization share"
                              if opts.kv_cache_memory is None else "")

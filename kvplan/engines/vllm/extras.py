@@ -37,7 +37,7 @@ def draft(model, rank, opts, tp: int, pp: int):
     return speculative.mtp(model, rank, tp, pp, sc, _one_layer_bytes(rank, lt), lt, nextn)
 
 
-def budget_parts(model, rank, opts, tp: int, pp: int) -> list[BudgetPart]:
+def budget_parts(model, rank, opts, tp: int, pp: int, cfg=None) -> list[BudgetPart]:
     parts = []
     d = draft(model, rank, opts, tp, pp)
     if d is not None:
@@ -51,6 +51,10 @@ def budget_parts(model, rank, opts, tp: int, pp: int) -> list[BudgetPart]:
         s = lora.lora_slots(rank, tp, n, r, rank.dtype, model.vocab_size, cpu)
         parts.append(BudgetPart("lora", f"LoRA slots ({n} × rank {r})", s.bytes,
                                 "engines/vllm/lora.py (lora/layers: create_lora_weights)"))
+        if cfg is not None:
+            parts.append(BudgetPart("lora_punica", "LoRA: punica wrapper's index tensors",
+                                    lora.punica_bytes(cfg.max_num_batched_tokens, cfg.max_num_seqs, n),
+                                    "engines/vllm/lora.py punica_bytes (lora/punica_wrapper: PunicaWrapperGPU)"))
     return parts
 
 

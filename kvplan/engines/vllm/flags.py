@@ -16,7 +16,10 @@ def offloading_bytes(text: str, size_parser) -> int:
     size with its unit (64GiB, 60GB). GiB numbers convert as vLLM does: int(x * 2**30)."""
     t = text.strip()
     if re.fullmatch(r"\d+(\.\d+)?", t):
-        return offload.flag_bytes(float(t))
+        from ...units import MAX_SIZE, check_size
+
+        gib = float(t)
+        return check_size(offload.flag_bytes(gib) if gib <= MAX_SIZE else MAX_SIZE + 1, "--kv-offloading-size", t)
     return size_parser("--kv-offloading-size", t)
 
 

@@ -176,3 +176,79 @@ def load_tensors(spec, tp: int, opts) -> list[int]:
     if not spec.tie_embeddings:
         sizes.append(spec.vocab_size * model.row_bytes(h))
     return sizes
+
+
+# kernels/linear/mixed_precision/machete.py (vLLM 0.28.0, 0.29.0, 0.33.0): compute capability 9.0
+# only; group sizes -1 (per channel), 64, 128 with 16-bit activations (utils/machete_utils.py
+# query_machete_supported_group_sizes); a partition's input a multiple of 64 and output of 128
+# (check_machete_supports_shape, MACHETE_PREPACKED_BLOCK_SHAPE)
+MACHETE_CAPABILITY = 90
+MACHETE_GROUPS = (64, 128)
+MACHETE_BLOCK = (64, 128)
+
+
+# utils/marlin_utils.py GPTQ_MARLIN_MIN_THREAD_N, GPTQ_MARLIN_MIN_THREAD_K (0.19.0 to 0.33.0): the
+# (output, input) multiples Marlin takes unpadded (startup.yaml awq_machete_by_release marlin_shape)
+MARLIN_THREAD = (64, 128)
+
+
+def awq_machete_rule(version: str | None) -> str:
+    """startup.yaml awq_machete_by_release's rule for vLLM ``version`` (None: kvplan's, 0.33.0):
+    marlin_only, marlin_shape or tile_padding; a release in no range takes the last (the most
+    growth, the cautious side)."""
+    from .settings import VERSION
+    from .startup import _range
+
+    ranges = _data()["awq_machete_by_release"]["ranges"]
+    return (_range(ranges, version or VERSION) or ranges[-1])["rule"]
+
+
+def awq_machete_growth(spec, cap: int | None, version: str | None = None) -> int:
+    """Bytes an AWQ checkpoint's zero points grow by after loading where vLLM runs its linears with
+    Machete (``spec`` the rank's, sharded; ``cap`` the card's compute capability). Read in vLLM
+    0.28.0, 0.29.0 and 0.33.0: auto_awq.py AutoAWQMarlinLinearMethod asks choose_mp_linear_kernel
+    (kernels/linear/__init__.py _POSSIBLE_KERNELS on CUDA: CutlassW4A8 (8-bit activations only),
+    Machete, then Marlin), and Machete's process_weights_after_loading (transform_w_zp) replaces
+    each layer's packed zero points, (in / group) × out / 8 int32, with ``-scale × zero`` in the
+    scales' 16-bit dtype, (in / group) × out × 2 bytes: 1.5 bytes more per group and output. The
+    fused QKV and gate/up projections are one matrix each (QKVParallelLinear,
+    MergedColumnParallelLinear); the routed experts take AWQ's MoE method, not this one. 0 off
+    capability 9.0 (Marlin keeps the byte counts), for other formats and other group sizes.
+    By release (``version``, awq_machete_rule): up to 0.18.0 AWQ-Marlin never asks for Machete (0);
+    0.19.0 to 0.23.0 check_marlin_supports_layer has no tile padding, so a matrix whose input is no
+    multiple of 128 (or output of 64, or input of the group) falls back to plain AWQ before
+    Machete is asked; from 0.24.0 (allow_tile_padding=True) only a group straddling the partition
+    falls back."""
+    from ...model.kinds.attention import _Attention
+
+    q = spec.weight_quant
+    if q is None or q.method != "awq" or cap != MACHETE_CAPABILITY or (q.group not in MACHETE_GROUPS
+                                                                       and not q.channel):
+        return 0
+    rule = awq_machete_rule(version)
+    if rule == "marlin_only":
+        return 0
+    h = spec.hidden_size
+
+    def grow(out: int, inp: int) -> int:
+        if q.group and inp % q.group:
+            return 0  # a group straddles the partition: plain AWQ, the packed zero points kept
+        if rule == "marlin_shape" and (out % MARLIN_THREAD[0] or inp % MARLIN_THREAD[1]):
+            return 0  # no tile padding before 0.24.0: Marlin refuses the layer, plain AWQ
+        if inp % MACHETE_BLOCK[0] or out % MACHETE_BLOCK[1]:
+            return 0  # Machete refuses the shape: Marlin, the same bytes
+        groups = inp // q.group if q.group else 1  # per channel (group_size -1): one row
+        return groups * (out * 2 - dtypes.cdiv(out * 4, 32) * 4)
+
+    total = 0
+    for lt, count in spec.counts().items():
+        t = spec.layer_types[lt]
+        mats = []
+        if q.scope == "linear" and isinstance(t.mixer, _Attention):
+            lin = t.mixer.linears(h)
+            mats += [(sum(o for o, _ in lin[:-1]), h), lin[-1]]
+        if q.scope in ("linear", "mlp") and t.mlp is not None and not isinstance(t.mlp, MoeMlp):
+            i = t.mlp.intermediate_size
+            mats += [((2 if t.mlp.gated else 1) * i, h), (h, i)]
+        total += count * sum(grow(o, i) for o, i in mats)
+    return total

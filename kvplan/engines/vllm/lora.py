@@ -19,9 +19,15 @@ weights. Rules (paths inside the vllm package, release 0.33.0):
   hidden), ``lora_b`` (max_loras, 1, vocab, rank), the whole vocabulary on every rank, and at TP > 1 an int64 vocab-sized map
   (``sharded_to_full_mapping_gpu``).
 
-Not counted: the punica wrapper's per-token index buffers (``lora/punica_wrapper``, sized by
-max_num_batched_tokens: a few hundred KB) and the host-side adapter cache (``--max-cpu-loras``:
-adapters as loaded, sized by each adapter's own files).
+* ``lora/punica_wrapper`` (``punica_bytes``): the language model's one PunicaWrapperGPU
+  (lora/model_manager.py LoRAModelManager: get_punica_wrapper(max_num_batched_tokens,
+  max_batches=max_num_seqs)), built with the layers in load_model.
+
+Not counted: the host-side adapter cache (``--max-cpu-loras``: adapters as loaded, sized by each
+adapter's own files) and the profile run's dummy adapters (v1/worker/lora_model_runner_mixin.py
+maybe_setup_dummy_loras: max_loras adapters of rank min(max_lora_rank, 8), created on the CPU by
+LoRAModelManager.create_dummy_lora and copied into the stacked buffers counted here); the punica
+kernels' per-step intermediates (tokens x rank x slices) fall inside the profile run's peak.
 
 Checked against vLLM's own layers on the meta device: tests/golden/vllm_0.33_lora.json
 (scripts/oracles/vllm_extras_oracle.py lora). Facts copied, not code.
@@ -32,6 +38,9 @@ from ...model import dtypes
 from ...errors import KvplanError
 from ...model.frozen import record
 from ...model.kinds import FullAttention, SlidingWindow
+
+# vLLM's LoRAConfig defaults (config/lora.py, 0.29.0 and 0.33.0): max_loras 1, max_lora_rank 16
+LORA_DEFAULTS = (1, 16)
 
 
 @record
@@ -55,6 +64,23 @@ def check(max_loras: int, rank: int, max_cpu_loras: int | None) -> int:
     if cpu < max_loras:
         raise KvplanError(f"--max-cpu-loras ({cpu}) must be >= --max-loras ({max_loras})")
     return cpu
+
+
+def punica_bytes(max_num_batched_tokens: int, max_num_seqs: int, max_loras: int) -> int:
+    """The punica wrapper's index tensors on one GPU (vLLM 0.33.0; the same allocations in 0.29.0):
+    lora/punica_wrapper/punica_base.py PunicaWrapperBase.__init__: four int64 [tokens]
+    (_token_lora_indices, _sampler_indices, _sampler_indices_padded, _embeddings_indices) and three
+    int64 [max_batches] (_seq_start_locs, _seq_lengths, _lora_indices_per_batch);
+    punica_gpu.py PunicaWrapperGPU.__init__: two LoRAKernelMeta.make (token_mapping_meta,
+    prompt_mapping_meta; lora/ops/triton_ops/lora_kernel_metadata.py), each int32 [tokens] twice
+    (token_lora_mapping, token_indices_sorted_by_lora_ids), int32 [max_loras + 1] twice
+    (active_lora_ids, num_tokens_per_lora) and int32 [max_loras + 2] (lora_token_start_loc); its
+    other tensors are on the CPU. Tokens: max_num_batched_tokens, batches: max_num_seqs. The same
+    allocations in vLLM 0.21.0 (and its lora/layers' create_lora_weights the same as 0.33.0's)."""
+    t, b, n = max_num_batched_tokens, max_num_seqs, max_loras
+    base = 4 * t * 8 + 3 * b * 8
+    meta = 2 * t * 4 + 2 * (n + 1) * 4 + (n + 2) * 4
+    return base + 2 * meta
 
 
 def lora_slots(rank_spec, tp: int, max_loras: int, rank: int, lora_dtype: str, vocab: int,

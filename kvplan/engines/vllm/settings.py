@@ -22,7 +22,7 @@ KV_CACHE_DTYPES = {"fp8": "fp8_e4m3", "fp8_e4m3": "fp8_e4m3", "fp8_e5m2": "fp8_e
 # picks attention backends, and so block sizes, by it (platforms/cuda.py).
 _CAPABILITY = {"a100": 80, "a10": 86, "a10g": 86, "a40": 86, "rtx-3090": 86, "l4": 89, "l40": 89,
                "l40s": 89, "rtx-4090": 89, "h100": 90, "h200": 90, "h20": 90, "gh200": 90,
-               "b200": 100, "gb200": 100, "b300": 103, "rtx-5090": 120, "v100": 70, "t4": 75}
+               "b200": 100, "gb200": 100, "b300": 103, "rtx-5090": 120, "gb10": 121, "v100": 70, "t4": 75}
 
 
 def capability(gpu) -> int | None:

@@ -14,9 +14,13 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from ...errors import KvplanError
+from ...errors import KvplanError, opt
 
 KIND = "kvplan-latency-profile"
+# The factors check-bench --calibrate searches (observe/bench.py calibrate); a profile's step_scale
+# outside them was not written by it: 1e-300 priced a decode step at 0.000 ms and printed a 10^305
+# tokens/s line past 80 columns (ux18).
+SCALE_RANGE = (1 / 8, 8.0)
 
 
 def load_profile(src) -> dict:
@@ -33,9 +37,20 @@ def load_profile(src) -> dict:
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
         raise KvplanError(f"--profile: not a kvplan latency profile (kind: {KIND}); write one with "
                           "kvplan check-bench FILE --calibrate OUT.yaml")
+    if doc.get("step_scale") is None:  # only `kind:` (or step_scale left empty): said so, not "got None"
+        where = "the profile" if isinstance(src, dict) else str(src)
+        raise KvplanError(f"--profile: {where} has no step_scale (the factor check-bench --calibrate fits and "
+                          "writes)")
+    for key in ("gpu", "fitted_on"):
+        if doc.get(key) is not None and not isinstance(doc[key], str):
+            raise KvplanError(f"--profile: {key} must be text, got {doc[key]!r}")
     s = doc.get("step_scale")
     if isinstance(s, bool) or not isinstance(s, (int, float)) or not (0 < s < math.inf):
         raise KvplanError(f"--profile: step_scale must be a number > 0, got {s!r}")
+    lo, hi = SCALE_RANGE
+    if not lo <= s <= hi:
+        raise KvplanError(f"--profile: step_scale {s!r} is outside the {lo:g} to {hi:g} that check-bench "
+                          "--calibrate fits")
     return doc
 
 
@@ -47,6 +62,26 @@ def apply_profile(step, src):
     step.profile_scale = float(doc["step_scale"])
     step.profile_label = f"× {step.profile_scale:.3f} (profile fitted on {doc.get('fitted_on', '?')})"
     return step
+
+
+def check_output(path, inputs=()) -> None:
+    """Where ``check-bench --calibrate`` will write, refused before the run is replayed: a name that
+    is not .yaml / .yml (the profile is YAML, and ``--profile`` is told it so), a folder, and any
+    file that is not already a kvplan latency profile (one of the files read, or anything else of
+    the user's, is not written over)."""
+    p = Path(path)
+    if p.suffix.lower() not in (".yaml", ".yml"):
+        raise KvplanError(f"{opt('calibrate')} writes a YAML profile: give a name ending .yaml, got '{path}'")
+    if p.is_dir():
+        raise KvplanError(f"{opt('calibrate')}: {path} is a folder; give a file name ending .yaml")
+    if any(p.exists() and Path(f).exists() and p.samefile(f) for f in inputs):
+        raise KvplanError(f"{opt('calibrate')}: {path} is a file being read; give another name")
+    if p.exists():
+        try:
+            load_profile(p)
+        except KvplanError:
+            raise KvplanError(f"{opt('calibrate')}: {path} exists and is not a kvplan latency profile; "
+                              "not written over: give another name") from None
 
 
 def write_profile(path, scale: float, gpu, engine: str, model: str, fitted_on: str, levels: int,

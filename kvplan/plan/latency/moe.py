@@ -136,7 +136,9 @@ def grouped_seconds(prof, routed: float, read: float, expert_bytes: int, lins, f
     1.41 GB were read, above the card's 8 TB/s), so a step that reads part of the experts (decode) keeps the fit,
     whose memory term counts the experts read. Else the measured table's fit (kernels.yaml
     ``moe``): alpha + Σ max(mem / memory_efficiency, comp / compute_efficiency(routed / read)). Physics fallback:
-    Σ max(mem / memory efficiency, comp / MAMF, the GEMM floor), one floor per fused kernel."""
+    Σ max(mem / memory efficiency, comp / MAMF, the GEMM floor), one floor per fused kernel; on an NVIDIA GPU with no
+    table for an engine whose kernels other families measured (``Profile.moe_prior``), plus those tables' median alpha,
+    and the memory at their median efficiency."""
     rows = measured_shape(prof, fmt, shape)
     if rows is not None and read >= shape[2] - 0.5:
         t = measured_seconds(rows, routed / shape[3])
@@ -144,9 +146,13 @@ def grouped_seconds(prof, routed: float, read: float, expert_bytes: int, lins, f
                   for n, k in lins)
         return t, ("memory" if mem >= 0.5 * t else "compute"), rows[2]
     fit, src = prof.moe_fit(fmt)
+    prior = None if fit else prof.moe_prior(fmt)
+    if prior:
+        src = prior[2]
     elems = sum(n * k for n, k in lins)
     m = routed / read if read else 0.0
-    t, by = (fit["alpha_us"] * 1e-6 if fit else 0.0), {"memory": 0.0, "compute": 0.0}
+    t, by = (fit["alpha_us"] * 1e-6 if fit else prior[0] if prior else 0.0), {"memory": 0.0, "compute": 0.0}
+    mem_eff = prior[1] if prior else prof.mem_eff
     e_comp = tables.interp(fit["m"], fit["compute_efficiency"], max(m, 1.0)) if fit else None
     for n, k in lins:
         mem = (read * expert_bytes * (n * k) / elems + act_bytes * routed * (n + k)) / prof.bw
@@ -155,7 +161,7 @@ def grouped_seconds(prof, routed: float, read: float, expert_bytes: int, lins, f
             t_mem, t_comp = mem / fit["memory_efficiency"], (comp / e_comp if e_comp else 0.0)
             one = max(t_mem, t_comp)
         else:
-            t_mem, t_comp = mem / prof.mem_eff, comp / mamf
+            t_mem, t_comp = mem / mem_eff, comp / mamf
             one = max(t_mem, t_comp, prof.fb["gemm_floor_us"] * 1e-6)
         t += one
         by["compute" if t_comp > t_mem else "memory"] += one

@@ -54,8 +54,8 @@ class Profile:
         self.fit_label = (f"fitted on the fit half ({engine})" if engine in fit["engines"]
                           else "no fit rows for this engine: median of the fitted engines")
         self.dequant_fit = fit["dequant"]
-        # what a graphed step costs a layer more on this GPU family than the engine profile's fit gives (fitted.yaml
-        # ``family_overhead``, by family and the engine's kernel tables: every vLLM profile on an MI300X), or None
+        # what a graphed step costs a layer on this GPU family under the engine's kernel tables, in place of the profile's
+        # own fitted graphed per-layer cost (fitted.yaml ``family_overhead``: every vLLM profile on an MI300X), or None
         self.family_fit = fit.get("family_overhead", {}).get(self.family, {}).get(self.eng["tables"])
         self.f16_gemm = fit.get("f16_gemm", {}).get(engine)  # fit.py fit_f16_gemm: engines with gemm_accumulate fp16
         self.bw = gpu.memory_bandwidth_bytes_per_s
@@ -143,6 +143,30 @@ class Profile:
                        f"{f['memory_efficiency']:.2f} of bandwidth, one grouped kernel per fused linear")
         return None, ("physics fallback: grouped MoE, one kernel per fused linear (w13, w2) over the experts "
                       "read; " + self.mem_source.replace("physics fallback: ", ""))
+
+    def moe_prior(self, fmt: str | None):
+        """(alpha seconds, memory efficiency, source) for a grouped MoE on an NVIDIA GPU whose family has no measured
+        table for this engine's kernels (``moe_fit`` None): the medians of ``alpha_us`` and ``memory_efficiency`` over
+        every NVIDIA family's measured fit of the same engine tables and format (kernels.yaml ``moe``, aiconfigurator
+        0.12.0's tables), so the fallback keeps the fixed cost each measured kernel has a layer (the routing sort,
+        silu_and_mul and moe_sum around the two grouped launches: 13-94 us a layer in every table but L40S's) where the
+        physics fallback priced the weights alone. None: another vendor, an engine without kernel tables, or no family
+        measured the format."""
+        if self.gpu.vendor != "nvidia" or not self.eng["tables"] or fmt is None:
+            return None
+        fams = tables.load("kernels")["families"].items()
+        fits = [(name, f["engines"][self.eng["tables"]]["moe"][fmt]) for name, f in fams
+                if fmt in f.get("engines", {}).get(self.eng["tables"], {}).get("moe", {})]
+        if not fits:
+            return None
+        from statistics import median
+
+        a = median(f["alpha_us"] for _, f in fits)
+        e = median(f["memory_efficiency"] for _, f in fits)
+        return a * 1e-6, e, (f"no measured MoE table for this GPU: the median of the {len(fits)} measured "
+                             f"{self.eng['tables']} {fmt} grouped-MoE fits in kernels.yaml "
+                             f"({', '.join(n for n, _ in fits)}; aiconfigurator 0.12.0): {a:g} us a layer + weights at "
+                             f"{e:.2f} of bandwidth, one grouped kernel per fused linear")
 
     def dequant(self, fmt: str):
         """Multiplier on the weight-streaming time of a weight-only format with no measured table."""
@@ -278,13 +302,15 @@ class Profile:
         runs eager where the engine captures decode steps only (engines.yaml ``prefill_cuda_graphs``)."""
         f = self.fit
         graphed = self.prefill_graphs if prompt else self.cuda_graphs
-        per_layer = f["per_layer_us_graphs"] if graphed else f["per_layer_us_eager"]
-        fam = self.family_fit["per_layer_us_graphs"] if graphed and self.family_fit else 0.0
-        s = (f["base_ms"] * 1e-3 + (per_layer + fam) * 1e-6 * layers + f["per_seq_us"] * 1e-6 * seqs)
+        # a graphed pass on a family with a fitted per-layer cost (fitted.yaml family_overhead: vLLM's kernels on
+        # MI300X) takes that cost in place of the profile's own graphed one, whichever of the engine's profiles runs
+        fam = self.family_fit["per_layer_us_graphs"] if graphed and self.family_fit else None
+        per_layer = fam if fam is not None else f["per_layer_us_graphs"] if graphed else f["per_layer_us_eager"]
+        s = (f["base_ms"] * 1e-3 + per_layer * 1e-6 * layers + f["per_seq_us"] * 1e-6 * seqs)
         graphs = "CUDA graphs on" if graphed else ("CUDA graphs off" if not self.cuda_graphs else
                                                    "CUDA graphs capture decode only: this pass runs eager")
-        more = (f" + {fam:g} us × layers on {self.family} (graphed; fitted.yaml family_overhead: "
-                f"{self.family_fit['source']})" if fam else "")
+        more = (f"; {fam:g} us a layer on {self.family}, in place of the profile's {f['per_layer_us_graphs']:g} us "
+                f"(graphed; fitted.yaml family_overhead: {self.family_fit['source']})" if fam is not None else "")
         return s, (f"{self.fit_label}, {graphs}: {f['base_ms']:g} ms + {per_layer:g} us × layers + "
                    f"{f['per_seq_us']:g} us × sequences{more}")
 

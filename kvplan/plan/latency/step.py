@@ -48,6 +48,11 @@ class OpLatency(Roofline):
         self.kv_concat = self.prof.eng.get("kv_cache_append") == "concat"
         self.engine = self.prof.engine
         rank = self.spec.shard(tp)
+        if self.engine == "sglang":  # recurrent states as SGLang's plan holds them (float32 SSM: its default)
+            from ...engines import sglang as sg
+
+            self.state_per_seq = sum(count * (sg.state_bytes(mixer, self.spec, self.act_dtype) if state else 0)
+                                     for count, mixer, _, state in self.layers)
         h = self.hidden = rank.hidden_size
         self.wfmt = self.weight_dtype
         self.layers_n = rank.num_layers

@@ -89,7 +89,8 @@ from ..latency.dp_attention import DataParallelStep
 from .limits import ENGINES, ROUTERS, SATURATION_SHARE, Limits, engine_limits  # noqa: F401
 from .results import SimResult, Stats, summarize, weighted_stats  # noqa: F401
 from .scheduler import Replica, _Prefix, _Req, _Run  # noqa: F401
-from .workload import Request, arrivals, read_trace, sample_lengths  # noqa: F401
+from .workload import Request, arrivals, read_trace, sample_lengths, within_max_model_len  # noqa: F401
+from ..traffic import MAX_REQUESTS, check_requests  # noqa: F401  (one rule for every command's --requests)
 
 
 # vLLM's internal load balancer over a dense model's --data-parallel-size engines (not a --router choice)
@@ -239,21 +240,6 @@ def _forget(rep) -> None:
         rep.host.hit_tokens = 0
 
 
-# The most requests one simulation takes: each holds about 4.3 kB while it runs and costs about
-# 0.27 ms of CPU. Measured (ux17, the 2-core development machine): `/usr/bin/time -v kvplan simulate
-# llama-3.1-8b --gpu h100 --rate 1 --prompt-tokens 100 --output-tokens 10 --requests 100000` took
-# 26.85 s and a maximum resident set of 428,320 kB; 10^8 requests were killed for memory (23 GB).
-# So 10^6 is about 4.3 GB and minutes: past it a count is a typo, not a question.
-MAX_REQUESTS = 1_000_000
-
-
-def check_requests(requests: int) -> None:
-    """Past ``MAX_REQUESTS`` a request count is refused, not run until the machine kills it."""
-    if requests > MAX_REQUESTS:
-        raise KvplanError(f"{opt('requests')} {requests:,} is more than simulate takes ({MAX_REQUESTS:,}: about "
-                          f"4.3 kB of memory and 0.27 ms each, 4.3 GB and minutes at the most); is it a typo?")
-
-
 def _check_args(rate, concurrency, trace, tp, replicas, requests, shared_prefix, prefix_ids, warmup, engine,
                 router) -> None:
     """``simulate``'s arguments: one clear error for the first one that is wrong."""
@@ -391,16 +377,8 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
     else:
         reqs, what = _drawn(spec, engine, opts, limits, mml, requests + warmup, rate, concurrency, arrivals_kind,
                             prompt_tokens, output_tokens, shared_prefix, seed, lengths, prefix_ids, warmup)
-    over = [i for i, q in enumerate(reqs) if q.prompt + q.output > mml]
-    if over:
-        clipped = 0
-        for i in over:
-            q = reqs[i]
-            if q.prompt >= mml:
-                raise KvplanError(f"request {i + 1}: a prompt of {q.prompt:,} tokens leaves no room "
-                                  f"for output within max_model_len {mml:,}")
-            reqs[i] = Request(q.arrival_s, q.prompt, mml - q.prompt, q.prefix_id)
-            clipped += 1
+    clipped = within_max_model_len(reqs, mml)
+    if clipped:
         notes.append(f"{clipped:,} requests' output cut to fit max_model_len {mml:,} (as vLLM caps "
                      "max_tokens)")
     if shared_prefix:

@@ -62,6 +62,21 @@ def sample_lengths(text: str, n: int, seed: int, what: str, limit: int) -> list[
     return lengths
 
 
+def within_max_model_len(reqs: list[Request], mml: int) -> int:
+    """Each request held to ``max_model_len`` as the engine holds it, in place: a prompt of
+    ``mml`` tokens or more is refused (no room for one output token), a longer output is cut to
+    ``mml − prompt`` (as vLLM caps max_tokens). Returns how many were cut."""
+    clipped = 0
+    for i, q in enumerate(reqs):
+        if q.prompt + q.output > mml:
+            if q.prompt >= mml:
+                raise KvplanError(f"request {i + 1}: a prompt of {q.prompt:,} tokens leaves no room "
+                                  f"for output within max_model_len {mml:,}")
+            reqs[i] = Request(q.arrival_s, q.prompt, mml - q.prompt, q.prefix_id)
+            clipped += 1
+    return clipped
+
+
 def read_trace(path: str | Path) -> list[Request]:
     """A CSV ``arrival_s,prompt_tokens,output_tokens[,prefix_id]`` (a header row optional)."""
     p = Path(path)

@@ -161,7 +161,7 @@ def _gpt2(cfg: _Cfg, mt: str) -> dict:
     """GPT-2: fused c_attn with bias, learned positions, LayerNorm, plain MLP with bias."""
     hidden = cfg.need("n_embd", "hidden_size")
     heads = cfg.need("n_head", "num_attention_heads")
-    layers = cfg.need("n_layer", "num_hidden_layers")
+    layers = cfg.count("n_layer", "num_hidden_layers")
     inter = cfg.get("n_inner") or 4 * hidden
     attn = {"kind": "full", **_attention(heads, heads, _split_heads(cfg, hidden, heads, "")),
             "qkv_bias": True, "o_bias": True}

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from ...errors import KvplanError
-from ...model.spec import compress_pattern
+from ...model.spec import compress_pattern, layers_problem
 
 _DTYPES = {"float32": "fp32", "float16": "fp16", "bfloat16": "bf16", "float": "fp32", "half": "fp16"}
 
@@ -60,6 +60,9 @@ class _Cfg:
         v = self.need(*keys)
         if not isinstance(v, int) or isinstance(v, bool) or v < 1:
             raise KvplanError(f"{self.where}: key '{keys[0]}' must be a positive integer, got {v!r}")
+        why = layers_problem(v) if keys[0] in ("num_hidden_layers", "n_layer", "num_layers") else None
+        if why:  # before a family spells out one entry per layer
+            raise KvplanError(f"{self.where}: key '{keys[0]}': {why}; is it a typo?")
         return v
 
     def touch(self, *keys: str) -> None:

@@ -85,12 +85,21 @@ def _awq(q: dict, where: str, layers: int | None) -> dict:
     create_weights: w13/w2 qweight, scales, qzeros) have the same per-matrix layout. ``version``
     is not read by vLLM: its kernels take AutoAWQ's GEMM layout only, so another is refused.
 
-    Not modelled, after loading (process_weights_after_loading; vLLM logs the weights it holds
-    then, platforms/cuda.py get_current_memory_usage): kernels/linear/mixed_precision/marlin.py
-    repacks qweight, scales and qzeros to the same byte counts (padding a matrix whose
-    out/in fit neither 64 × 128 nor 128 × 64 tiles: utils/marlin_utils.py marlin_padded_nk);
-    on sm90 machete.py (chosen first where in % 64 and out % 128 are 0) turns each zero point
-    into an activation-dtype value: (in / group) × out × 2 bytes instead of × 1/2."""
+    After loading (process_weights_after_loading; vLLM logs the weights it holds then,
+    platforms/cuda.py get_current_memory_usage), read in vLLM 0.28.0, 0.29.0 and 0.33.0: on CUDA
+    AutoAWQConfig.get_quant_method gives AutoAWQMarlinLinearMethod where Marlin supports the
+    layer, whose _convert_awq_to_standard_format repacks qweight along the input ([in / 8, out])
+    and qzeros ([out / 8, groups]) at the same sizes, and choose_mp_linear_kernel
+    (kernels/linear/__init__.py _POSSIBLE_KERNELS: CutlassW4A8, Machete (capability 9.0), AllSpark,
+    Marlin, ...) picks MarlinLinearKernel below 9.0: kernels/linear/mixed_precision/marlin.py
+    process_weights_after_loading repacks qweight, scales and zero points to the same byte counts
+    where out % 64 and in % 128 are 0 (else it pads: utils/marlin_utils.py marlin_padded_nk, not
+    priced), g_idx is an empty tensor, and 0.28.0-0.29.0 add one int32 workspace of the SM count
+    per layer (marlin_make_workspace_new; 142 × 4 B on an L40S, not priced). So the stored bytes
+    are the bytes as loaded on compute capability 8.x (the Qwen3-14B-AWQ rows of
+    tests/data/vllm_startup_logs.json: "Using MarlinLinearKernel for AutoAWQMarlinLinearMethod").
+    Not modelled: on 9.0 machete.py (chosen first where in % 64 and out % 128 are 0) turns each
+    zero point into an activation-dtype value: (in / group) × out × 2 bytes instead of × 1/2."""
     bits = _int(q, ("bits", "w_bit"), where)
     if bits != 4:
         raise KvplanError(f"{where}: quantization_config.bits {bits}: vLLM 0.33 loads 4-bit AWQ only "
@@ -118,9 +127,11 @@ def _gptq(q: dict, where: str, layers: int | None) -> dict:
     marlin_repeat_scales_on_all_ranks). No ``g_idx`` is allocated.
 
     Not modelled, after loading: Marlin (kernels/linear/mixed_precision/marlin.py
-    MarlinLinearKernel.process_weights_after_loading, zero_points false for GPTQ) replaces
-    qzeros with an empty tensor, so vLLM then holds (groups × out × bits / 8) bytes a matrix
-    less than priced here; Machete (sm90) keeps them."""
+    MarlinLinearKernel.process_weights_after_loading, zero_points false for GPTQ; the same in
+    0.28.0 and 0.29.0) replaces qzeros with an empty tensor, so vLLM then holds (groups × out ×
+    bits / 8) bytes a matrix less than priced here (the cautious side); Machete (sm90) keeps
+    them. vLLM 0.8.5's gptq_marlin.py also allocated a g_idx int32 [in] per matrix, emptied
+    there after loading without act-order."""
     bits = _int(q, ("bits",), where)
     if bits not in (4, 8):
         raise KvplanError(f"{where}: quantization_config.bits {bits}: vLLM 0.33 loads 4- and 8-bit GPTQ only "
@@ -215,6 +226,18 @@ def _compressed_tensors(q: dict, where: str, layers: int | None) -> dict:
         return {**out, "format": "nvfp4", "tensor_scales": 1 if inp is None else 2}
     raise KvplanError(f"{where}: quantization_config format {fmt!r} with {kind} {bits}-bit weights "
                       f"(strategy {strategy!r}) is not one kvplan prices")
+
+
+def checkpoint_weight_quant(q: dict, where: str, layers: int | None = None):
+    """A ``quantization_config`` given on its own (a start-up log's row, which names a catalog model
+    and its checkpoint's quantization_config: tests/data/*startup_logs.json) as a WeightQuant, read by
+    the same rules as a config.json's (``_weight_quant``); a method kvplan does not price is an error."""
+    from ...model.weights import WeightQuant
+
+    d = _weight_quant(q, where, layers)
+    if d is None:
+        raise KvplanError(f"{where}: quantization_config {q!r} is not one kvplan prices")
+    return WeightQuant(**d)
 
 
 def _weight_quant(q, where: str, layers: int | None = None) -> dict | None:
