@@ -218,7 +218,7 @@ def split() -> tuple[dict, dict]:
                  for p in s["url_prefixes"]}
 
 
-LATER = ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14", "round15", "round16")  # split.yaml's later rounds; the last one's held-out sources are the headline
+LATER = ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14", "round15", "round16", "round17")  # split.yaml's later rounds; the last one's held-out sources are the headline
 # a round whose split is committed and whose held-out rows are not predicted yet: its fit sources are fit rows, its
 # held-out rows are left off this page (and out of fit.py) until their first print, made once with the model frozen
 PENDING: tuple = ()
@@ -360,7 +360,7 @@ def _intro(rs: list[dict], doc: dict) -> list[str]:
         f"{doc['round5']['seed']}, round 6 seed {doc['round6']['seed']}, round 7 seed {doc['round7']['seed']}, round 8 seed "
         f"{doc['round8']['seed']}, round 9 seed {doc['round9']['seed']}, round 10 seed {doc['round10']['seed']}, round 11 seed "
         f"{doc['round11']['seed']}, round 12 seed {doc['round12']['seed']}, round 13 seed {doc['round13']['seed']}, round 14 seed "
-        f"{doc['round14']['seed']}, round 15 seed {doc['round15']['seed']}, round 16 seed {doc['round16']['seed']}, each "
+        f"{doc['round14']['seed']}, round 15 seed {doc['round15']['seed']}, round 16 seed {doc['round16']['seed']}, round 17 seed {doc['round17']['seed']}, each "
         "committed before the model was changed for that round) and `benchmarks/published/aiconfigurator.yaml` (NVIDIA "
         "aiconfigurator 0.12.0, run offline). `tests/plan/test_perf_accuracy.py` recomputes every prediction, so this "
         "page cannot drift from the code.",
@@ -637,13 +637,85 @@ FROZEN_ROUND16 = {
 }
 
 
+# Round 17's held-out figures as printed once (session 18), with the model as main stood at f44d1fb (merged
+# into the round's branch, d03103d, after its rows, split, not_fitted.yaml deferral and aiconfigurator's coverage were
+# committed, 026aa49; kvplan/ and fitted.yaml as main's); every row and cell in
+# benchmarks/published/round17_first_print.txt.
+FROZEN_ROUND17 = {
+    "all": "68.4 % / +27.6 % (n 24)",
+    "aic_all": "not modelled (n 0)",
+    "source": "llamacpp-pr-16649: 72.7 % / +72.7 % (n 6); llamacpp-pr-16834: 55.6 % / +29.7 % (n 12); sglang-cookbook-qwen3-coder-next: 32.6 % / -32.6 % (n 6)",
+    "phase": "decode: 69.2 % / +69.2 % (n 21); prefill: 63.8 % / -63.8 % (n 3)",
+    "metric": "decode_ms_per_token: 12.8 % / -12.8 % (n 3); decode_tokens_per_s_per_seq: 72.7 % / +72.7 % (n 18); ttft_ms: 63.8 % / -63.8 % (n 3)",
+    "engine": "llamacpp: 72.7 % / +72.7 % (n 18); sglang: 32.6 % / -32.6 % (n 6)",
+    "gpu": "b200: 32.6 % / -32.6 % (n 6); rtx-4090: 72.7 % / +72.7 % (n 18)",
+    "model": "gpt-oss-20b: 81.3 % / +81.3 % (n 12); qwen3-30b-a3b: 25.9 % / -25.9 % (n 6); qwen3-next-80b-a3b: 32.6 % / -32.6 % (n 6)",
+    "build": "-: 32.6 % / -32.6 % (n 6); master: 69.2 % / +69.2 % (n 9); pr: 75.9 % / +75.9 % (n 9)",
+    "fit_side": "kvplan 53.6 % / -39.8 % (n 14); aic 59.3 % / -59.3 % (n 6)",
+    "fit_source": "llamacpp-pr-19053: 66.3 % / -12.4 % (n 8); sglang-cookbook-kimi-k2.5: 39.8 % / -39.8 % (n 6)",
+    "fit_phase": "decode: 38.7 % / +28.7 % (n 7); prefill: 53.7 % / -53.7 % (n 7)",
+}
+
+
 def _headline(s: dict, doc: dict) -> list[str]:
-    fz, now = FROZEN_ROUND16, _held_cells(s)
-    srcs = doc["round16"]["held_out_sources"]
+    fz, now = FROZEN_ROUND17, _held_cells(s)
+    srcs = doc["round17"]["held_out_sources"]
     return [
-        "## Round 16 held out (the headline)",
+        "## Round 17 held out (the headline)",
         "",
         f"{sum(1 for r in s['_rows'] if r['side'] == 'held_out')} rows from {len(srcs)} source documents "
+        f"({', '.join(srcs)}): two llama.cpp pull requests' llama-bench tables on one RTX 4090 (#16649: gpt-oss 20B MXFP4 "
+        "at tg32 / tg64 / tg128; #16834: gpt-oss 20B MXFP4 and Qwen3-30B-A3B Q4_0 at tg128 / tg256 / tg512; each test run "
+        "by the master build of the day and by the PR's build, both columns rows): tokens a second of one sequence "
+        "generated from an empty context, decode steps alone; and the SGLang cookbook's Qwen3-Coder-Next page at 7b5bd9c "
+        "(SGLang 0.5.8+ on 2 × B200, TP 2, bf16, `sglang.bench_serving` at concurrency 1, random 1000 / 1000, 1000 / 8000 "
+        "and 8000 / 1000 tokens): median TTFT and median TPOT. Read after round 16's held-out figures had been seen, split "
+        f"with its own seed ({doc['round17']['seed']}; of five documents three were drawn to the held-out side, llama.cpp "
+        "PR #19053 (RTX 6000 Ada) and the cookbook's Kimi-K2.5 page (8 × H200) to the fit side) and committed, with "
+        "aiconfigurator's coverage, before any was predicted; then predicted once (session 18, 2026-12-07) with the model "
+        "as main stood then (f44d1fb). No constant was fitted to them. The figures as printed then (first print; every row "
+        "in `benchmarks/published/round17_first_print.txt`):",
+        "",
+        f"- **All**: {fz['all']}; by phase {fz['phase']}; by metric {fz['metric']}.",
+        f"- By source {fz['source']}; by engine {fz['engine']}; by GPU {fz['gpu']}; by model {fz['model']}; by build "
+        f"(llama.cpp rows; `-` the cookbook's) {fz['build']}; batch 1 (every row), MoE (every row).",
+        "- aiconfigurator 0.12.0 models none of these rows (no llama.cpp backend; Qwen3-Next is not one of its "
+        "architectures).",
+        f"- The fit-side sources of the round (llama.cpp PR #19053's RTX 6000 Ada rows, pp8096 and tg128 of gpt-oss 20B "
+        f"MXFP4 and Llama 8B Q4_0; the SGLang cookbook's Kimi-K2.5 page, SGLang 0.5.6.post2 on 8 × H200 with INT4 routed "
+        f"experts; nothing was fitted on them for the print, their rows deferred in `not_fitted.yaml`): {fz['fit_side']}; "
+        f"by source {fz['fit_source']}; by phase {fz['fit_phase']}.",
+        *([] if now["all"] == fz["all"] else [
+            "", f"Today's figures on the same rows (after changes made after their first print; labelled so): all "
+                f"{now['all']}; by GPU {now['gpu']}."]),
+        "",
+        (
+        "Read this headline for what it is: it misses every one of issue 21's bars: decode 69.2 % / +69.2 % (n 21) agai"
+        "nst ≤ 12 %, first tokens 63.8 % / −63.8 % (n 3) against ≤ 20 %, signed +27.6 % against ±5 %, and every engine,"
+        " GPU and model bucket is above 25 %. The errors run both ways: llama.cpp's gpt-oss-20b MXFP4 decode on the RTX"
+        " 4090 is priced at 99.7 tokens a second against 167–187 measured (+67 … +88 %: kvplan too slow), its Qwen3-30B"
+        "-A3B Q4_0 decode at 215–220 against 159–163 (−25 … −27 %: too fast), and SGLang's Qwen3-Coder-Next on 2 × B200"
+        " is priced too fast, first tokens by 48–71 % (48.8 and 58.0 ms priced against 93.9–168.1 ms measured, client-s"
+        "ide) and decode steps by 12–17 % (5.5 ms against 6.2–6.7 ms). The round tests what rounds 15 and 16 lacked, de"
+        "code steps and first tokens on NVIDIA GPUs, but narrowly: batch 1 only, MoE models only, two engines on two ma"
+        "chines, and 18 of the 24 rows one RTX 4090's llama-bench runs, each test twice (master and PR builds, within 4"
+        " % of each other). aiconfigurator 0.12.0 models none of the held-out rows (no llama.cpp backend; no Qwen3-Next"
+        " architecture), so the bar of being at least as close as aiconfigurator is not tested here. The fit side (noth"
+        "ing fitted) points the same way: gpt-oss-20b on the RTX 6000 Ada decodes at 254 tokens a second against 95.7 p"
+        "riced (+165 %) while its 8,096-token prefill is priced 4.7 × too fast; Kimi-K2.5 on 8 × H200 under SGLang 39.8"
+        " % / −39.8 % (n 6), aiconfigurator 59.3 % / −59.3 % on the same rows. Nothing was changed for any of them."),
+        "",
+    ]
+
+
+def _round16_first(s: dict, doc: dict) -> list[str]:
+    """Round 16's headline as it was printed (seen since round 17's split), today's figures on its rows beside it."""
+    fz, now = FROZEN_ROUND16, _seen_cells(s, "round16")
+    srcs = doc["round16"]["held_out_sources"]
+    return [
+        "## Round 16 held out, as first printed (seen since round 17's split)",
+        "",
+        f"{sum(1 for r in s['_rows'] if r['doc'] in srcs)} rows from {len(srcs)} source documents "
         f"({', '.join(srcs)}): AMD's ROCm vLLM docker page in two more releases, each its own \"Latency Measurements\" "
         "table: 20250620_aiter (vLLM 0.9.1, \"V1 on by default\", published at 5486e7b; KV cache float16, the command "
         "passing no `--kv-cache-dtype`) and 20250521_aiter (vLLM 0.8.5, V0 or V1 not stated, published at 7bb0618; KV cache "
@@ -664,12 +736,10 @@ def _headline(s: dict, doc: dict) -> list[str]:
         f"kernels, batch 1–16; first tokens after 512-token prompts and decode steps over 512 tokens; nothing was fitted "
         f"on it for the print, its rows deferred in `not_fitted.yaml`): {fz['fit_side']}; by phase {fz['fit_phase']}; "
         f"by weights {fz['fit_weights']}; by kernel {fz['fit_kernel']}.",
-        *([] if now["all"] == fz["all"] else [
-            "", f"Today's figures on the same rows (after changes made after their first print; labelled so): all "
-                f"{now['all']}; by GPU {now['gpu']}."]),
+        "", f"Today's figures on the same rows (seen since round 17's split): all {now['all']}; by GPU {now['gpu']}.",
         "",
         (
-        "Read this headline for what it is: on these 64 rows kvplan meets issue 21's numeric bars (9.0 % at the median, "
+        "Read that headline for what it was: on these 64 rows kvplan meets issue 21's numeric bars (9.0 % at the median, "
         "signed +1.8 % against ±5 %, no batch bucket above 25 %: batch 1 14.6 %, 2–16 8.3 %, 17–128 9.2 %), but the test "
         "is narrow: one GPU (MI300X), one engine (vLLM 0.8.5 / 0.9.1 on ROCm), FP8 weights, TP 8, two models, and every row "
         "a whole static batch, so the decode and TTFT bars are not tested directly and aiconfigurator cannot be compared "
@@ -2250,9 +2320,9 @@ def render() -> str:
     s = summary(rs)
     s["_rows"] = rs
     doc, _ = split()
-    lines = _intro(rs, doc) + _headline(s, doc) + _round15_first(s, doc) + _round14_first(s, doc) + _round13_first(s, doc) + _round12_first(s, doc) + _round11_first(s, doc) + _round10_first(s, doc) + _round9_first(s, doc) + _round8_first(s, doc) + _round7_first(s, doc) + _round6_first(s, doc) + _changes(s) + _in_sample(s) + [
+    lines = _intro(rs, doc) + _headline(s, doc) + _round16_first(s, doc) + _round15_first(s, doc) + _round14_first(s, doc) + _round13_first(s, doc) + _round12_first(s, doc) + _round11_first(s, doc) + _round10_first(s, doc) + _round9_first(s, doc) + _round8_first(s, doc) + _round7_first(s, doc) + _round6_first(s, doc) + _changes(s) + _in_sample(s) + [
         "## By bucket", "",
-        "| breakdown | bucket | held out (round 15) | seen (rounds 1–14 held out) | fit |",
+        "| breakdown | bucket | held out (round 17) | seen (rounds 1–16 held out) | fit |",
         "|---|---|---|---|---|"]
     for name, _, keys in BREAKDOWNS:
         for k in keys:
@@ -2261,7 +2331,7 @@ def render() -> str:
                 lines.append(f"| {name} | {k} | " + " | ".join(_cell(c) for c in cells) + " |")
     lines += [
         "", "## Every entry", "",
-        f"Regenerate with `{COMMAND}`. Side: **H** held out (round 15), S seen (round 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13 or 14 held out), F fit; "
+        f"Regenerate with `{COMMAND}`. Side: **H** held out (round 17), S seen (round 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 or 16 held out), F fit; "
         "* marks a row already in this file before issue 21.", "",
         "| id | side | metric | setup | measured | kvplan | error | aiconfigurator | error |",
         "|---|---|---|---|---:|---:|---:|---:|---:|",

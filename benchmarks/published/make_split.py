@@ -78,6 +78,13 @@ docker page in two more releases, 20250620_aiter (vLLM 0.9.1, V1) and 20250521_a
 batches of Llama 3.1 70B / 405B FP8 on 8 x MI300X, batch 1-128), split with SEED_ROUND16 (ceil(3 / 2) = 2 held out) and
 committed before any round-16 row was predicted.
 
+Round 17 (`round17`): round 16's held-out sources become "seen"; five new source documents (SOURCES_ROUND17: three llama.cpp
+pull requests whose description prints one llama-bench comparison table, master and PR build, of gpt-oss 20B MXFP4,
+Qwen3-30B-A3B Q4_0 and Llama 8B Q4_0 on an RTX 4090 or an RTX 6000 Ada (decode-only tgN rows and pp8096 prefill rows); and
+two pages of the SGLang cookbook at 7b5bd9c, Kimi-K2.5 on 8 x H200 and Qwen3-Coder-Next on 2 x B200, their concurrency-1
+median TTFT and TPOT), split with SEED_ROUND17 (ceil(5 / 2) = 3 held out) and committed before any round-17 row was
+predicted.
+
 Round 5 (`round5`): round 4's held-out sources become "seen"; four new source documents (SOURCES_ROUND5, SGLang's
 cookbook pages), split with SEED_ROUND5, committed before any round-5 row was predicted. The model they are predicted
 with is the one after round 4's changes (TurboMind's first token included), frozen before this split.
@@ -482,13 +489,49 @@ def split_round16() -> dict:
     return _later_round(16, SEED_ROUND16, SOURCES_ROUND16, split_round15(), day="2026-12-07")
 
 
+SEED_ROUND17 = 2026121717  # 2026-12-07, round 17 (session 18); fixed before any round-17 row was predicted
+# (id, url prefixes, how) of the round-17 source documents (benchmarks/published/round17_rows.py wrote their rows; the rows
+# left out are in excluded.yaml with the reason). Read after round 16's held-out figures had been seen; the model they are
+# predicted with is main's when the first print is made (merged then; no constant or code of it changed for round 17 by
+# this work). Five documents: ceil(5 / 2) = 3 are drawn to the held-out side; the other two are fit-side sources (nothing
+# is fitted on them this round).
+SOURCES_ROUND17 = [
+    ("llamacpp-pr-16649", ["https://github.com/ggml-org/llama.cpp/pull/16649"],
+     "round 17: llama.cpp PR #16649 'CUDA: topk-moe: add optional parameter for gpt-oss' (2025-10-18), llama-bench on an RTX "
+     "4090, master and the PR: tg32 / tg64 / tg128 of gpt-oss 20B MXFP4 MoE, decode only, batch 1 (6 rows)"),
+    ("llamacpp-pr-16834", ["https://github.com/ggml-org/llama.cpp/pull/16834"],
+     "round 17: llama.cpp PR #16834 'CUDA: use fastdiv in set-rows' (2025-10-29), llama-bench on an RTX 4090, master and the "
+     "PR: tg128 / tg256 / tg512 of gpt-oss 20B MXFP4 MoE and qwen3moe 30B.A3B Q4_0, decode only, batch 1 (12 rows)"),
+    ("llamacpp-pr-19053", ["https://github.com/ggml-org/llama.cpp/pull/19053"],
+     "round 17: llama.cpp PR #19053 'CUDA: Fix loop unrolling for BW in mul_mat_q_stream_k_fixup' (2026-01-23), llama-bench, "
+     "master and the PR: the RTX 6000 Ada rows of gpt-oss 20B MXFP4 MoE and llama 8B Q4_0, pp8096 (prefill) and tg128 (decode), "
+     "batch 1 (8 rows; its k-quant, nemotron_h and RTX PRO 6000 Blackwell rows excluded)"),
+    ("sglang-cookbook-kimi-k2.5",
+     ["https://github.com/sgl-project/sgl-cookbook/blob/7b5bd9c05e3d86da5161ac2be9b91c19a34bf49d/docs/autoregressive/"
+      "Moonshotai/Kimi-K2.5.md"],
+     "round 17: the SGLang cookbook's 'Kimi-K2.5' page at 7b5bd9c: SGLang 0.5.6.post2 on 8 x H200, TP 8, sglang.bench_serving "
+     "random 1000 / 1000, 1000 / 8000, 8000 / 1000 at concurrency 1: median TTFT and TPOT (6 rows; Kimi K2's shapes, INT4 routed "
+     "experts)"),
+    ("sglang-cookbook-qwen3-coder-next",
+     ["https://github.com/sgl-project/sgl-cookbook/blob/7b5bd9c05e3d86da5161ac2be9b91c19a34bf49d/docs/autoregressive/"
+      "Qwen/Qwen3-Coder-Next.md"],
+     "round 17: the SGLang cookbook's 'Qwen3-Coder-Next' page at 7b5bd9c: SGLang 0.5.8+ on 2 x B200, TP 2, sglang.bench_serving "
+     "random 1000 / 1000, 1000 / 8000, 8000 / 1000 at concurrency 1: median TTFT and TPOT (6 rows; Qwen3-Next-80B-A3B shapes, "
+     "bf16)"),
+]
+
+
+def split_round17() -> dict:
+    return _later_round(17, SEED_ROUND17, SOURCES_ROUND17, split_round16(), day="2026-12-07")
+
+
 def split() -> dict:
     return {**split_round1(), "round2": split_round2(), "round3": split_round3(), "round4": split_round4(),
             "round5": split_round5(), "round6": split_round6(), "round7": split_round7(), "round8": split_round8(),
             "round9": split_round9(), "round10": split_round10(),
             "round11": split_round11(), "round12": split_round12(),
             "round13": split_round13(), "round14": split_round14(), "round15": split_round15(),
-            "round16": split_round16()}
+            "round16": split_round16(), "round17": split_round17()}
 
 
 def split_round1() -> dict:
@@ -506,7 +549,7 @@ def split_round1() -> dict:
 
 def all_sources(doc: dict) -> list[dict]:
     """Every source document of both rounds."""
-    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14", "round15", "round16") for s in doc.get(n, {}).get("sources", [])]
+    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14", "round15", "round16", "round17") for s in doc.get(n, {}).get("sources", [])]
 
 
 def source_of(url: str, doc: dict) -> str:
@@ -536,7 +579,7 @@ if __name__ == "__main__":
                     ("round 8", s["round8"]), ("round 9", s["round9"]), ("round 10", s["round10"]),
                     ("round 11", s["round11"]), ("round 12", s["round12"]),
                     ("round 13", s["round13"]), ("round 14", s["round14"]), ("round 15", s["round15"]),
-                    ("round 16", s["round16"])):
+                    ("round 16", s["round16"]), ("round 17", s["round17"])):
         n = {k: sum(source_of(e["source"], s) in d[k] for e in rows) for k in ("held_out_sources", "fit_sources")}
         print(f"{name} held out: {', '.join(d['held_out_sources'])} ({n['held_out_sources']} rows)\n"
               f"{name} fit:      {', '.join(d['fit_sources'])} ({n['fit_sources']} rows)")

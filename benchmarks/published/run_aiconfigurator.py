@@ -43,6 +43,10 @@ BUNDLED = {"llama-3.1-8b": "meta-llama/Meta-Llama-3.1-8B", "llama-3.1-70b": "met
 MOE = ("mixtral-8x7b", "qwen3-235b-a22b", "deepseek-r1", "gemma-4-26b-a4b", "nemotron-3-nano-30b-a3b")
 # checkpoints whose fp8 weights are block-scaled (128 x 128): aiconfigurator's fp8_block GEMM and MoE modes
 FP8_BLOCK = ("deepseek-r1",)
+# checkpoints whose routed experts alone are int4 (the rest bf16), by kvplan model: aiconfigurator's bundled config of the
+# checkpoint and its int4 weight-only MoE mode, bfloat16 GEMMs elsewhere (round 17: Kimi-K2.5's compressed-tensors INT4
+# experts; 0.12.0's support matrix lists moonshotai/Kimi-K2.5 on h200_sxm / sglang, "moe quant mode 'int4_wo'")
+INT4_EXPERTS = {"kimi-k2-instruct": "moonshotai/Kimi-K2.5"}
 LOCAL = {"llama-2-7b": "Llama-2-7B.json", "llama-2-13b": "Llama-2-13B.json", "llama-2-70b": "Llama-2-70B.json", "llama-3-70b": "Meta-Llama-3-70B.json",
          "llama-3-8b": "Meta-Llama-3-8B.json", "mixtral-8x7b": "Mixtral-8x7B-v0.1.json",
          "gemma-4-26b-a4b": "gemma-4-26B-A4B.json", "llama-3.1-405b": "Llama-3.1-405B.json",
@@ -56,7 +60,9 @@ KV = {"fp16": "bfloat16", "bf16": "bfloat16", "fp8": "fp8"}
 BACKENDS = {"trtllm": "trtllm", "vllm": "vllm", "sglang": "sglang"}
 
 
-def model_path(model: str, tmp: Path) -> str | None:
+def model_path(model: str, tmp: Path, weight_dtype: str = "") -> str | None:
+    if weight_dtype == "int4" and model in INT4_EXPERTS:
+        return INT4_EXPERTS[model]
     if model in BUNDLED:
         return BUNDLED[model]
     if model in LOCAL:
@@ -79,11 +85,12 @@ def plan(e: dict) -> tuple[dict | None, str, list[str]]:
     system = SYSTEMS.get(e["gpu"])
     if system is None:
         return None, f"no aiconfigurator system with measured kernel data for GPU {e['gpu']}", notes
-    if e["weight_dtype"] not in GEMM or (e["kv_dtype"] or "fp16") not in KV:
+    int4_experts = e["weight_dtype"] == "int4" and e["model"] in INT4_EXPERTS
+    if (e["weight_dtype"] not in GEMM and not int4_experts) or (e["kv_dtype"] or "fp16") not in KV:
         return None, f"weight/KV format {e['weight_dtype']}/{e['kv_dtype']} has no aiconfigurator quant mode", notes
     if e["kv_dtype"] is None:
         notes.append("KV dtype not stated by the source; bfloat16 assumed")
-    if e["model"] not in BUNDLED and e["model"] not in LOCAL:
+    if e["model"] not in BUNDLED and e["model"] not in LOCAL and not int4_experts:
         return None, f"model {e['model']} not mapped to an aiconfigurator config", notes
     metric = e["metric"]
     mode = "static_ctx" if metric in ("ttft_ms", "ttft_s", "ttft_ns", "prefill_tokens_per_s") else "static"
@@ -91,14 +98,19 @@ def plan(e: dict) -> tuple[dict | None, str, list[str]]:
         notes.append("fp16 weights modelled as bfloat16 GEMMs (aiconfigurator has no float16 GEMM mode)")
     kw = dict(system_name=system, mode=mode, backend_name=backend, backend_version="current",
               isl=max(e["input_len"], 1), osl=max(e["output_len"], 2) if mode == "static" else 1,
-              batch_size=e["batch"], tp_size=e["num_gpus"], gemm_quant_mode=GEMM[e["weight_dtype"]],
+              batch_size=e["batch"], tp_size=e["num_gpus"],
+              gemm_quant_mode="bfloat16" if int4_experts else GEMM[e["weight_dtype"]],
               kvcache_quant_mode=KV[e["kv_dtype"] or "bf16"], fmha_quant_mode="bfloat16")
     if e["model"] in FP8_BLOCK and e["weight_dtype"] == "fp8":
         kw["gemm_quant_mode"] = "fp8_block"
         notes.append("block-scaled FP8 checkpoint: fp8_block GEMM and MoE modes")
-    if e["model"] in MOE:
-        kw.update(moe_tp_size=e["num_gpus"], moe_ep_size=1, moe_quant_mode=kw["gemm_quant_mode"])
+    if e["model"] in MOE or int4_experts:
+        kw.update(moe_tp_size=e["num_gpus"], moe_ep_size=1,
+                  moe_quant_mode="int4_wo" if int4_experts else kw["gemm_quant_mode"])
         notes.append("MoE experts split by tensor parallelism (moe_tp = tp, ep 1), as vLLM and SGLang do by default")
+    if int4_experts:
+        notes.append(f"{INT4_EXPERTS[e['model']]}'s bundled config; routed experts int4 weight-only (int4_wo), every "
+                     "other GEMM bfloat16, as the checkpoint stores them (checkpoints.yaml)")
     return kw, "", notes
 
 
@@ -153,13 +165,13 @@ def main(new_only: bool = False) -> None:
             if kw is None:
                 skipped.append({"id": e["id"], "reason": why})
                 continue
-            mp = model_path(e["model"], tmp)
+            mp = model_path(e["model"], tmp, e["weight_dtype"])
             try:
                 r = cli_estimate(mp, **kw)
             except Exception as exc:  # an unsupported combination is reported, not hidden
                 skipped.append({"id": e["id"], "reason": f"cli_estimate raised {type(exc).__name__}: {exc}"})
                 continue
-            shown_mp = mp if e["model"] in BUNDLED else f"<dir with tests/fixtures/configs/{LOCAL[e['model']]} as config.json>"
+            shown_mp = mp if e["model"] in BUNDLED or mp in INT4_EXPERTS.values() else f"<dir with tests/fixtures/configs/{LOCAL[e['model']]} as config.json>"
             args = ", ".join(f"{k}={v!r}" for k, v in kw.items())
             value = predicted_value(e["metric"], r, e)  # below 0.1 (seconds per token, round 13) kept to 4 figures
             preds.append({
