@@ -63,3 +63,23 @@ def test_the_plan_counts_it_in_the_weights_as_loaded():
     assert st.part("weights_awq_padding") == 2_424_832 and so.part("weights_awq_padding") == 0
     assert st.weights_as_loaded - so.weights_as_loaded == 2_424_832
     assert so.kv_budget_bytes - st.kv_budget_bytes >= 2_424_832  # out of the KV budget
+
+
+def test_a_biased_qkv_pads_its_bias(tmp_path):
+    # a one-layer Qwen2-style model (qkv bias) with head_dim 80: hidden 1,120, 14 heads, 2 KV heads,
+    # MLP 4,480; AWQ per channel (group_size -1: one scale and zero-point row). Marlin pads:
+    #   qkv  (1,440, 1,120) -> (1,472, 1,152): values 1,472 x 576 - 1,440 x 560 = 41,472, scales
+    #        32 x 2 = 64, zero points 32 / 2 = 16, bias 32 x 2 = 64            -> 41,616
+    #   o    (1,120, 1,120) -> (1,152, 1,152): 663,552 - 627,200 + 64 + 16      -> 36,432
+    #   gate_up (8,960, 1,120) -> (8,960, 1,152): 8,960 x 16                    -> 143,360
+    #   down (1,120, 4,480) -> (1,152, 4,480): 32 x 2,240 + 64 + 16             -> 71,760
+    import json
+
+    cfg = {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_size": 1120,
+           "num_attention_heads": 14, "num_key_value_heads": 2, "intermediate_size": 4480, "num_hidden_layers": 1,
+           "vocab_size": 1024, "max_position_embeddings": 4096, "rms_norm_eps": 1e-6, "tie_word_embeddings": False,
+           "torch_dtype": "float16", "hidden_act": "silu", "rope_theta": 10000.0,
+           "quantization_config": {**AWQ, "group_size": -1}}
+    (tmp_path / "config.json").write_text(json.dumps(cfg))
+    s = launch.row_spec({"model": str(tmp_path / "config.json")})
+    assert loaded.awq_marlin_padding_growth(s, 89, "0.29.0") == 41_616 + 36_432 + 143_360 + 71_760 == 293_168
