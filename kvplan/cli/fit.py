@@ -43,6 +43,11 @@ def fit(
     engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
                                                  help="vLLM: the release whose start-up is planned (as "
                                                       "check-log reads a log's); default kvplan's, 0.33"),
+    compile_cache: Optional[str] = typer.Option(None, "--compile-cache", metavar="warm|cold",
+                                                help="vLLM: torch.compile's cache at start-up; warm: this "
+                                                     "model's compiled graphs are in it (VLLM_CACHE_ROOT or "
+                                                     "compilation-config cache_dir), so no compile band; "
+                                                     "default: as cold"),
     activation_memory: Optional[str] = typer.Option(None, "--activation-memory", help="override the activation-peak estimate"),
     cuda_graph_memory: Optional[str] = typer.Option(None, "--cuda-graph-memory", help="override the CUDA-graph estimate"),
     non_torch_memory: Optional[str] = typer.Option(None, "--non-torch-memory", help="override the non-torch estimate"),
@@ -142,7 +147,8 @@ def fit(
                         data_parallel_size=_count("--data-parallel-size", data_parallel_size),
                         enable_expert_parallel=enable_expert_parallel,
                         ep_size=opt_count("--ep-size", ep_size), dp_attention=enable_dp_attention,
-                        all2all_backend=all2all_backend)
+                        all2all_backend=all2all_backend,
+                        compile_cache=None if compile_cache is None else compile_cache.strip().lower())
         from ..engines.vllm import flags as vllm_flags  # issue 23: CPU tier, drafter, LoRA
         from ..engines import tier_flags  # issue 23: SGLang's HiCache, llama.cpp's -ngl / -nkvo; LoRA per engine
 

@@ -170,6 +170,13 @@ def _vllm(lines: list[str]) -> LogFacts:
         elif re.search(r"FlashInfer is not available|FlashInfer is available, but it is not enabled|"
                        r"top-p/top-k sampling disabled via VLLM_USE_FLASHINFER_SAMPLER=0", line):
             flags.setdefault("flashinfer_sampler", False)
+        # vLLM compilation/backends.py CompilerManager.compile says whether the profile run compiled the
+        # model or loaded it from the compile cache (engines/vllm/startup.py torch_compile_part); one
+        # compile in the start-up makes it cold
+        if "Compiling a graph for" in line or re.search(r"VLLM_DISABLE_COMPILE_CACHE=1\b", line):
+            flags["compile_cache"] = "cold"
+        elif "Directly load the compiled graph" in line:
+            flags.setdefault("compile_cache", "warm")
         if (m := re.search(r"Using max model len (\d+)", line)):
             flags.setdefault("max_model_len", int(m.group(1)))
         if (m := re.search(r"Chunked prefill is enabled with max_num_batched_tokens=(\d+)", line)):

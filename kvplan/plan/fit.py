@@ -40,11 +40,12 @@ class Stage:
     @property
     def weights_as_loaded(self) -> int:
         """The checkpoint's bytes plus what the engine adds while loading (MXFP4's post-load
-        transform, vLLM's rotary cos/sin table, AWQ's zero points under Machete, the caching
+        transform, vLLM's rotary cos/sin table, AWQ's zero points under Machete and its linears padded for Marlin, the caching
         allocator's whole blocks; SGLang's allocated-while-loading estimate): what "Model loading
         took X GiB" (vLLM) and "Load weight end ... mem usage" (SGLang) report."""
         return self.weights_bytes + self.part("weights_transform") + self.part("weights_rotary") \
-            + self.part("weights_awq_zeros") + self.part("weights_allocator") + self.part("load_extra")
+            + self.part("weights_awq_zeros") + self.part("weights_awq_padding") + self.part("weights_allocator") \
+            + self.part("load_extra")
 
 
 @record
