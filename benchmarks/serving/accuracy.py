@@ -263,7 +263,8 @@ def table_levels(run):
         conc = row.get("concurrency")
         out.append(bench.Level("sglang", f"{run['table']} #{i}", None,
                                None if conc else bench._rate(row["rate"]), conc,
-                               int(row["requests"]), prompt, output, measured, dataset=run.get("dataset")))
+                               int(row["requests"]), prompt, output, measured, dataset=run.get("dataset"),
+                               arrivals=run.get("arrivals", "poisson")))
     return out
 
 
