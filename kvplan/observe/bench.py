@@ -353,7 +353,12 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
         if lv.tool == "sglang" and lim.engine == "sglang":  # bench_serving sends ignore_eos (its default)
             lim = replace(lim, ignore_eos=True)
         n = min(lv.requests, max_requests)
-        kw = dict(concurrency=lv.concurrency) if lv.concurrency else dict(rate=lv.rate, arrivals_kind=lv.arrivals)
+        if lv.concurrency and lv.rate is not None and not math.isinf(lv.rate):  # --request-rate R --max-concurrency C
+            kw = dict(rate=lv.rate, arrivals_kind=lv.arrivals, max_concurrency=lv.concurrency)
+        elif lv.concurrency:
+            kw = dict(concurrency=lv.concurrency)
+        else:
+            kw = dict(rate=lv.rate, arrivals_kind=lv.arrivals)
         if lv.prefix_ids or lv.warmup:
             kw |= dict(prefix_ids=list(lv.prefix_ids[:lv.warmup + n]) or None, shared_prefix=lv.shared_prefix,
                        warmup=lv.warmup)
