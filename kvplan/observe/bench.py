@@ -73,6 +73,12 @@ class Level:
     shared_prefix: int = 0
     warmup: int = 0
     engine_version: str | None = None  # the vLLM version where the file states it (its server's log lines)
+    # the client's arrival process at a finite rate (simulate/workload.py ``arrivals``): "poisson" (vllm bench serve
+    # at --burstiness 1, its default; SGLang bench_serving's exponential gaps; inference-perf, whose "constant" load
+    # draws exponential gaps and rescales them to the stage's duration, loadgen/load_timer.py ConstantLoadTimer),
+    # "constant" (GuideLLM's constant profile: uniform intervals; vllm bench serve at --burstiness inf) or "gamma:B"
+    # (vllm bench serve --burstiness B)
+    arrivals: str = "poisson"
 
 
 def _num(v):
@@ -123,7 +129,20 @@ def _vllm_like(d: dict, where: str, tool: str) -> Level:
     lens = d.get("input_lens"), d.get("output_lens")
     lengths = tuple(zip(lens[0], lens[1])) if all(isinstance(x, list) and len(x) == done for x in lens) else ()
     return Level(tool, where, d.get("model_id"), rate, None if conc is None else int(conc), done, prompt,
-                 output, measured, lengths, d.get("dataset_name"), _endpoint(d))
+                 output, measured, lengths, d.get("dataset_name"), _endpoint(d), arrivals=_burstiness(d))
+
+
+def _burstiness(d: dict) -> str:
+    """A vllm bench serve result's arrival process from its ``burstiness`` (vllm/benchmarks/serve.py ``get_request``:
+    gamma gaps of shape burstiness and mean 1 / rate; 1, its default, is Poisson; inf, constant gaps of 1 / rate)."""
+    b = _num(d.get("burstiness"))
+    if b is None or b == 1.0:
+        return "poisson"
+    if math.isinf(b):
+        return "constant"
+    if not b > 0:
+        raise KvplanError(f"burstiness must be > 0, got {b:g}")
+    return f"gamma:{b:g}"
 
 
 def _endpoint(d: dict) -> str | None:
@@ -189,7 +208,10 @@ def _guidellm(doc: dict, where: str) -> list[Level]:
                          str(max(1, round(pout))),
                          {"ttft_ms": dist("time_to_first_token_ms"), "itl_ms": dist("inter_token_latency_ms"),
                           "output_tokens_per_s": dist("output_tokens_per_second").get("mean"),
-                          "mean_prompt_tokens": pin, "mean_output_tokens": pout}))
+                          "mean_prompt_tokens": pin, "mean_output_tokens": pout},
+                         # GuideLLM's constant profile: uniform intervals (scheduler/strategies.py AsyncConstantStrategy;
+                         # 0.1-0.3 first sent an initial burst of floor(rate) requests, not replayed)
+                         arrivals="constant" if kind == "constant" else "poisson"))
     return out
 
 
@@ -331,7 +353,12 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
         if lv.tool == "sglang" and lim.engine == "sglang":  # bench_serving sends ignore_eos (its default)
             lim = replace(lim, ignore_eos=True)
         n = min(lv.requests, max_requests)
-        kw = dict(concurrency=lv.concurrency) if lv.concurrency else dict(rate=lv.rate)
+        if lv.concurrency and lv.rate is not None and not math.isinf(lv.rate):  # --request-rate R --max-concurrency C
+            kw = dict(rate=lv.rate, arrivals_kind=lv.arrivals, max_concurrency=lv.concurrency)
+        elif lv.concurrency:
+            kw = dict(concurrency=lv.concurrency)
+        else:
+            kw = dict(rate=lv.rate, arrivals_kind=lv.arrivals)
         if lv.prefix_ids or lv.warmup:
             kw |= dict(prefix_ids=list(lv.prefix_ids[:lv.warmup + n]) or None, shared_prefix=lv.shared_prefix,
                        warmup=lv.warmup)
