@@ -1758,6 +1758,30 @@ Every fit side and every seen row as before this session (`PYTHONPATH=. python s
 vLLM, SGLang and TensorRT-LLM rows with a KV figure; fit 40 rows, median |error| 1.17 %, 39 within 5 %; seen 27,
 0.68 %, 22 within 5 %; 12 refusals on those halves, none called fits).
 
+**Looked at in session 19: Qwen3-32B at 40,960 tokens on one H100, vLLM 0.11.0 against 0.33 (issue 20,
+st20q32; from vLLM's code and seen rows, no constant changed, no start-up figure or verdict moves).** gpustack's
+performance lab (docs/performance-lab/qwen3-32b/h100.md at 47277d79: "A single NVIDIA H100 SXM GPU", vLLM
+v0.11.0, `vllm serve Qwen/Qwen3-32B` and no other flag; the earlier "NVIDIA H100 GPUs" was made one card in
+gpustack 1f37f1b8) served 32,000-token prompts, where `kvplan fit qwen3-32b --gpu h100 --engine vllm` refuses
+(6.62 GiB of KV, 10.0 GiB needed). Read in the 0.11.0 wheel: engine/arg_utils.py get_batch_defaults gives
+8,192 tokens and 1,024 sequences on a card of 70 GiB or more without "a100" in its name;
+v1/worker/gpu_model_runner.py _dummy_sampler_run samples 1,024 rows with top_k = vocabulary - 1 and top_p 0.9;
+v1/worker/gpu_worker.py determine_available_memory gives KV = requested - (weights + peak + non-torch), no
+CUDA-graph term; v1/core/kv_cache_utils.py check_enough_kv_cache_memory refuses where
+cdiv(max_model_len, block) x page (10.0 GiB at 40,960) is larger. `--engine-version 0.11.0` plans exactly that:
+weights 61.03, peak 5.64 (the sampler's sort; FlashInfer's sampler, the band's low end, about 2.1), non-torch
+0.14, 4.38 GiB of KV; llm-d's 0.11.0 log of the same model, card and utilization (seen) logged 61.03, 5.64 and
+0.14, 4.45 GiB of KV at 16,000 tokens, and refused at 32,000. 0.33 (the V2 runner's sampler warm-up and penalty
+counts, 2.75 GiB; its CUDA-graph estimate, 0.65 GiB) leaves 6.62. Both releases refuse, 0.11.0 by more, even at
+FlashInfer's sampler (about 8 GiB); so the page's run differed from what it states, in a way it does not say
+(with 0.11.0's rules an H100 NVL 94 GB fits, a utilization of 0.97 leaves it 0.08 GiB short; at 0.9 neither
+--max-model-len 32768 nor --max-num-seqs 256 alone fits). One fix follows, in the serving replay:
+benchmarks/serving/accuracy.py passed a run's release to the scheduler's rules but planned its KV budget with
+kvplan's own vLLM (0.33); bench.replay now plans it with the run's V1 release (observe/bench.py startup_opts,
+as `fit --engine-version`; V0 runs and unstated releases as before). docs/serving-accuracy.md: 18 fit and
+seen rows move (gpustack's 0.11.0 H100/A100, dennislee22's A100 runs, simon-mo's H200 DeepSeek-R1 runs),
+the 9 refusals stay refused (H100 6.62 -> 4.38 GiB, A100 8.72 -> 8.64), no held-out row moves.
+
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8
 logs with a KV figure (+124.9, +75.2, +11.1, +10.3, +10.0, +5.4, +5.1, +5.1 %), 3 refusals, none

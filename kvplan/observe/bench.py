@@ -309,6 +309,24 @@ class Row:
     predicted: dict  # ttft_ms, itl_ms (Stats as dicts), output_tokens_per_s, saturated
 
 
+def startup_opts(opts, engine: str, version: str | None, scheduler_steps: int = 1):
+    """``opts`` with the vLLM release a run states (``version``: "0.11.0", "v0.11.0", "0.10.1.1 (V1)") as
+    ``vllm_version``, so its KV budget is planned with that release's start-up rules (engines/vllm/startup.py:
+    its batch defaults, sampler warm-up, whether CUDA graphs are charged), as ``kvplan fit --engine-version``
+    plans it. Left as given where the engine is not vLLM, no release is stated, ``opts`` already names one, or
+    the run is vLLM V0 (simulate/vllm_v0.py ``v0_engine``, or ``scheduler_steps`` > 1): V0's start-up is not
+    modelled, so kvplan's own vLLM plans it as before."""
+    from ..engines import ServeOptions
+    from ..plan.simulate.limits import vllm_version
+    from ..plan.simulate.vllm_v0 import v0_engine
+
+    v = vllm_version(version)
+    if engine != "vllm" or v is None or getattr(opts, "vllm_version", None) or scheduler_steps != 1 \
+            or v0_engine(version):
+        return opts
+    return replace(opts if opts is not None else ServeOptions(), vllm_version=v[0])
+
+
 def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm", opts=None,
            prefix_caching: bool = True, max_requests: int = 1000, seed: int = 0, step=None,
            scheduler_steps: int = 1, engine_version: str | None = None,
@@ -341,7 +359,9 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
         if prof not in steps:
             steps[prof] = step or OpLatency(spec, gpu, tp, engine=prof)
         if (ep, ver) not in lims:
-            lims[ep, ver] = v0_limits(sim.engine_limits(spec, gpu, tp, engine, opts, prefix_caching, ep),
+            lims[ep, ver] = v0_limits(sim.engine_limits(spec, gpu, tp, engine, startup_opts(opts, engine, ver,
+                                                                                             scheduler_steps),
+                                                        prefix_caching, ep),
                                       scheduler_steps, opts, ver if engine == "vllm" else None)
             if ver:
                 lims[ep, ver] = for_engine_version(lims[ep, ver], ver)
