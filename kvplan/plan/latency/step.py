@@ -158,7 +158,9 @@ class OpLatency(Roofline):
         The LM head is never quantized: vLLM's Fp8Config.get_quant_method (quantization/fp8.py,
         vllm-project/vllm at 0071b24b) quantizes LinearBase and FusedMoE layers only, and ParallelLMHead
         is a VocabParallelEmbedding (AWQ's and compressed-tensors' configs likewise); an AWQ/GPTQ config
-        that asks for a quantized head (``lm_head: true``) is refused on import (sources/hfconfig/quant.py)."""
+        that asks for a quantized head (``lm_head: true``) is refused on import (sources/hfconfig/quant.py).
+        A layout with a ``head_format`` (a GGUF's output.weight, benchmarks/published/checkpoints.yaml) streams
+        the head in that format (``gemm.stored_bytes``: its own blocks)."""
         q = self.spec.weight_quant
         if weight_dtype or q is None:
             same = gemm.Format(self.wfmt, self.compute_fmt, self.peak_flops, self.mamf, act=self.act_quant)
@@ -170,7 +172,8 @@ class OpLatency(Roofline):
             return gemm.Format(name, cf, self.gpu.dense_tflops[cf] * 1e12, mamf, quant, self.act_quant)
 
         plain, stored = fmt(self.act_dtype, None), fmt(q.format, q)
-        return (stored if q.scope == "linear" else plain, stored if q.scope in ("linear", "mlp") else plain, plain)
+        head = fmt(q.head_format, None) if q.head_format else plain  # a GGUF's quantized output.weight
+        return (stored if q.scope == "linear" else plain, stored if q.scope in ("linear", "mlp") else plain, head)
 
     # ---- pricing --------------------------------------------------------------------------
     def _gemms(self, shapes, m: int, fmt):
