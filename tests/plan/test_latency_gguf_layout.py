@@ -87,3 +87,27 @@ def test_the_rows_take_the_gguf_layout():
            "weight_dtype": "mxfp4"}
     spec, wd = pa.spec_for(row)
     assert wd is None and spec.weight_quant == GGUF
+
+
+def test_llamacpp_prefill_runs_as_micro_batches_of_512():
+    """engines.yaml llamacpp ubatch_tokens 512 (llama-bench's n_ubatch): a 1,100-token prompt is three passes (0-511,
+    512-1023, 1024-1099), each over the K/V before it, the LM head in the last alone; 512 tokens or fewer: one pass."""
+    m = gptoss(gpu="rtx-6000-ada")
+    one = m.prefill(512)
+    assert one.ops == m._mixed([(0, 512)], 0, 0, 0, 0, 0).ops
+    st = m.prefill(1100)
+    passes = [m._mixed([(c, n)], 0, 0, 0, 0, 0) for c, n in ((0, 512), (512, 512), (1024, 76))]
+    names = [n for n, _, _, _ in passes[0].ops]
+    for i, (n, t, _, _) in enumerate(st.ops):
+        want = passes[-1].ops[i][1] if n.startswith("logits") else sum(p.ops[i][1] for p in passes)
+        assert t == pytest.approx(want, rel=1e-12)
+    assert st.ops[names.index("prefill attention (causal, 512 tokens)")][0] == \
+        "prefill attention (causal, 1,100 tokens in 3 micro-batches)"
+    assert st.seconds == pytest.approx(sum(t for _, t, _, _ in st.ops), rel=1e-12)
+    assert st.seconds == pytest.approx(sum(p.seconds for p in passes) - 2 * passes[0].ops[names.index(
+        "logits (LM head GEMM)")][1], rel=1e-12)
+    # every pass reads all 32 experts at 512 tokens: sixteen passes of 8,096 read them sixteen times
+    assert m.prefill(8096).seconds > 10 * m.prefill(512).seconds
+    # an engine without micro-batches prices one pass
+    v = OpLatency(m.spec, catalog.load_gpu("rtx-6000-ada"), engine="vllm")
+    assert v.prefill(1100).ops == v._mixed([(0, 1100)], 0, 0, 0, 0, 0).ops

@@ -416,11 +416,44 @@ class OpLatency(Roofline):
                            batch * self.mix_flops(ctx + 1, ctx + 1), ctx)
 
     def prefill(self, tokens: int, batch: int = 1) -> Step:
+        """A prompt of ``tokens`` in each of ``batch`` sequences: one pass, or, for an engine that splits a prompt into
+        micro-batches of at most ``ubatch_tokens`` tokens (engines.yaml, with its source: llama.cpp's n_ubatch), one
+        pass per micro-batch, each over the K/V its earlier ones wrote (``_ubatched``)."""
         from ..roofline import positive as _positive
 
         _positive("prompt", tokens)
         _positive("batch", batch)
+        u = self.prof.eng.get("ubatch_tokens")
+        if u and tokens * batch > u:
+            return self._ubatched(tokens, batch, max(1, u // batch))
         return self._mixed(_Alike((0, tokens), batch), 0, 0, 0, 0, 0)
+
+    def _ubatched(self, tokens: int, batch: int, per_seq: int) -> Step:
+        """The prefill as llama.cpp runs it: ``llama_decode`` splits the batch into micro-batches of n_ubatch tokens
+        (``per_seq`` of each sequence's prompt in each), each a forward pass of its own that reads the weights again
+        (under MoE: the experts its tokens route to) and attends to the K/V of the micro-batches before it. The passes'
+        ops are summed position by position (each pass prices the same ops in the same order); the attention op is
+        named for the whole prompt. Only the last micro-batch computes logits (llama-bench and a server's prompt ask
+        for the last token's alone: llama_batch_get_one / n_outputs; a micro-batch without outputs skips the LM head),
+        so the LM head is the last pass's alone."""
+        steps = []
+        for start in range(0, tokens, per_seq):
+            steps.append(self._mixed(_Alike((start, min(per_seq, tokens - start)), batch), 0, 0, 0, 0, 0))
+        ops = []
+        for i, last in enumerate(steps[-1].ops):
+            secs = last[1] if last[0].startswith("logits") else sum(s.ops[i][1] for s in steps)
+            name = last[0] if not last[0].startswith("prefill attention") else \
+                f"prefill attention (causal, {tokens:,} tokens in {len(steps)} micro-batches)"
+            ops.append((name, secs, last[2], last[3]))
+        f = lambda k: sum(getattr(s, k) for s in steps)  # noqa: E731
+        head = sum(t for n, t, _, _ in steps[0].ops if n.startswith("logits"))  # the head of the passes without outputs
+        by = {"memory": f("memory_s"), "compute": f("compute_s")}
+        b = next((bd for n, _, bd, _ in steps[0].ops if n.startswith("logits")), "memory")
+        by[b] -= (len(steps) - 1) * head if b in by else 0.0
+        return Step("prefill", batch, 0, tokens, f("weight_bytes"), f("kv_read_bytes"), f("kv_write_bytes"),
+                    f("state_bytes"), f("matmul_flops"), f("attention_flops"), f("comm_bytes"),
+                    memory_s=by["memory"], compute_s=by["compute"], comm_s=f("comm_s"), overhead_s=f("overhead_s"),
+                    ops=tuple(ops))
 
     def first_token(self, prompt: int, batch: int = 1) -> float:
         """Seconds from a batch of ``prompt``-token prompts to its first sampled tokens (TTFT with no queueing). Most
