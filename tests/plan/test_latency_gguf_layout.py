@@ -111,3 +111,21 @@ def test_llamacpp_prefill_runs_as_micro_batches_of_512():
     # an engine without micro-batches prices one pass
     v = OpLatency(m.spec, catalog.load_gpu("rtx-6000-ada"), engine="vllm")
     assert v.prefill(1100).ops == v._mixed([(0, 1100)], 0, 0, 0, 0, 0).ops
+
+
+def test_llamacpp_experts_pay_the_dense_gemms_dequant_factor():
+    """llama.cpp's mul_mat_id runs the dense mmvq kernel over the selected experts (engines.yaml experts_kernel), so
+    Qwen3-30B-A3B's Q4_0 experts stream at the llamacpp profile's fitted q4_0 (int4) factor, as its dense GEMMs do;
+    vLLM's experts (its own fused-MoE kernels) do not."""
+    spec, gpu = catalog.load_model("qwen3-30b-a3b"), catalog.load_gpu("rtx-4090")
+    m = OpLatency(spec, gpu, weight_dtype="q4_0", engine="llamacpp")
+    f, src = m.prof.dequant("q4_0")
+    assert f > 1 and m.expert_dequant == (f, src)
+    plain = OpLatency(spec, gpu, weight_dtype="q4_0", engine="llamacpp")
+    plain.expert_dequant = (1.0, "")
+    op = [o for o in m.decode(128).ops if o[0].startswith("MoE experts")][0]
+    op0 = [o for o in plain.decode(128).ops if o[0].startswith("MoE experts")][0]
+    assert op[1] == pytest.approx(f * op0[1], rel=1e-12) and "dequant" in op[3] and "dequant" not in op0[3]
+    assert OpLatency(spec, gpu, weight_dtype="q4_0", engine="vllm").expert_dequant == (1.0, "")
+    # a 16-bit or MXFP4 expert has no weight-only factor
+    assert gptoss().expert_dequant == (1.0, "")

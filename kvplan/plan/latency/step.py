@@ -95,6 +95,12 @@ class OpLatency(Roofline):
             self.expert_bytes = [b + sum(gemm.stored_bytes(self.wfmt, n, k) - fmt.row_bytes(n * k) for n, k in lins)
                                  for b, (_, _, _, lins) in zip(self.expert_bytes, self.moe_shapes)]
         self.moe_fmt = moe.table_format(self.spec, weight_dtype and self.wfmt, self.act_dtype)
+        # an engine whose experts run its dense GEMMs' kernel (engines.yaml experts_kernel, with its source) streams a
+        # weight-only format's experts at the dense GEMMs' dequantization factor (moe.grouped_seconds ``dequant``)
+        q = self.spec.weight_quant
+        efmt = self.wfmt if weight_dtype else (q.expert_format or q.format) if q else self.act_dtype
+        self.expert_dequant = (self.prof.dequant(efmt) if self.prof.eng.get("experts_kernel") == "gemm"
+                               and efmt in gemm.WEIGHT_ONLY else (1.0, ""))
         self.proj_fmt, self.mlp_fmt, self.head_fmt = self._gemm_formats(weight_dtype)
         cf = compute_format(self.act_dtype, self.act_dtype, self.gpu)  # the MoE router's gate: never quantized
         self.router_fmt = gemm.Format(self.act_dtype, cf, self.gpu.dense_tflops[cf] * 1e12,
@@ -209,7 +215,7 @@ class OpLatency(Roofline):
                 m = max(1, round(moe.tokens_per_expert(e, k, rows)))
                 name = f"MoE experts ({read:.1f} of {e} read, {m} tokens each)"
             t, b, src = moe.grouped_seconds(p, routed, read, nbytes, lins, self.moe_fmt, self.peak_flops,
-                                            self.mamf, self.act_bytes, None if self.ep > 1 else key)
+                                            self.mamf, self.act_bytes, None if self.ep > 1 else key, self.expert_dequant)
             ops.append((name, g * count * t, b, src))
         for count, e, _, _ in self.moe_shapes:  # the router, per MoE layer: gate GEMM (hidden -> experts), top-k
             t, b, src = self.router_fmt.seconds(p, rows, e, self.spec.hidden_size)
