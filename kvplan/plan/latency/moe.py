@@ -122,7 +122,8 @@ def measured_seconds(rows, tokens: float) -> float:
 
 
 def grouped_seconds(prof, routed: float, read: float, expert_bytes: int, lins, fmt: str | None,
-                    peak_flops: float, mamf: float, act_bytes: int = 2, shape: tuple | None = None):
+                    peak_flops: float, mamf: float, act_bytes: int = 2, shape: tuple | None = None,
+                    dequant: tuple = (1.0, "")):
     """(seconds, bound, source) of one MoE layer's routed experts: ``routed`` = tokens × k (token,
     expert) pairs over ``read`` distinct experts of ``expert_bytes`` each (the rank's share, scales
     included), ``lins`` the fused linears' (N, K). Each linear: ``mem`` = (read × expert_bytes × its
@@ -138,7 +139,9 @@ def grouped_seconds(prof, routed: float, read: float, expert_bytes: int, lins, f
     ``moe``): alpha + Σ max(mem / memory_efficiency, comp / compute_efficiency(routed / read)). Physics fallback:
     Σ max(mem / memory efficiency, comp / MAMF, the GEMM floor), one floor per fused kernel; on an NVIDIA GPU with no
     table for an engine whose kernels other families measured (``Profile.moe_prior``), plus those tables' median alpha,
-    and the memory at their median efficiency."""
+    and the memory at their median efficiency. ``dequant``: (factor, source) on the physics fallback's weight streaming
+    where the engine runs the experts through its dense GEMMs' kernel (engines.yaml ``experts_kernel: gemm``: llama.cpp's
+    mul_mat_id is its mmvq / mmq with expert ids), so a weight-only format pays the dense GEMMs' dequantization factor."""
     rows = measured_shape(prof, fmt, shape)
     if rows is not None and read >= shape[2] - 0.5:
         t = measured_seconds(rows, routed / shape[3])
@@ -161,8 +164,10 @@ def grouped_seconds(prof, routed: float, read: float, expert_bytes: int, lins, f
             t_mem, t_comp = mem / fit["memory_efficiency"], (comp / e_comp if e_comp else 0.0)
             one = max(t_mem, t_comp)
         else:
-            t_mem, t_comp = mem / mem_eff, comp / mamf
+            t_mem, t_comp = mem / mem_eff * (1.0 if prior else dequant[0]), comp / mamf
             one = max(t_mem, t_comp, prof.fb["gemm_floor_us"] * 1e-6)
         t += one
         by["compute" if t_comp > t_mem else "memory"] += one
+    if not fit and not prior and dequant[1]:
+        src += f"; dequant ×{dequant[0]:.2f}: {dequant[1]}"
     return t, max(by, key=by.get), src
