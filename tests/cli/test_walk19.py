@@ -30,3 +30,24 @@ def test_a_prompt_longer_than_the_decode_context_is_refused():
         api.perf("llama-3.1-8b", "h100", 1000, prompt=4000)
     r = json.loads(run("perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4000", "--prompt", "4000", "--json").output)
     assert (r["ctx"], r["prompt"]) == (4000, 4000)
+
+
+# `kvplan fit --kv-cache-memory 20GiB --gpu-memory-utilization 0.5` planned the 20 GiB and dropped the
+# 0.5 without a word. vLLM 0.33 takes both and does the same (v1/worker/gpu_worker.py
+# determine_available_memory returns kv_cache_memory_bytes after a profile run, logging "This does not
+# respect the gpu_memory_utilization config"), so it is a note, in fit and in simulate alike.
+def test_a_utilization_that_kv_cache_memory_overrides_is_said():
+    args = ("llama-3.1-8b", "--gpu", "h100", "--kv-cache-memory", "20GiB", "--gpu-memory-utilization", "0.5")
+    note = ('--gpu-memory-utilization 0.5 does not size the cache: with --kv-cache-memory vLLM reserves those '
+            'bytes and skips its memory profiling ("This does not respect the gpu_memory_utilization config"); '
+            'it still refuses to start if free memory is below the utilization × total (request_memory)')
+    fit = json.loads(run("fit", *args, "--ctx", "8k", "--json").output)
+    assert note in fit["notes"] and fit["kv_budget_bytes"] == 20 * 2**30
+    sim = json.loads(run("simulate", *args, "--requests", "20", "--rate", "2", "--prompt-tokens", "1000",
+                         "--output-tokens", "10", "--json").output)
+    assert note in sim["notes"]
+    other = json.loads(run("fit", *args, "--ctx", "8k", "--engine", "sglang", "--json").output)
+    assert "--gpu-memory-utilization 0.5 does not size the cache: --kv-cache-memory fixes it" in other["notes"]
+    for alone in (("--kv-cache-memory", "20GiB"), ("--gpu-memory-utilization", "0.5")):
+        r = json.loads(run("fit", "llama-3.1-8b", "--gpu", "h100", *alone, "--ctx", "8k", "--json").output)
+        assert not any("does not size the cache" in n for n in r["notes"])
