@@ -51,3 +51,19 @@ def test_a_utilization_that_kv_cache_memory_overrides_is_said():
     for alone in (("--kv-cache-memory", "20GiB"), ("--gpu-memory-utilization", "0.5")):
         r = json.loads(run("fit", "llama-3.1-8b", "--gpu", "h100", *alone, "--ctx", "8k", "--json").output)
         assert not any("does not size the cache" in n for n in r["notes"])
+
+
+# `kvplan fit --kv-cache-memory 0` said "each GPU needs 16,094,076,928 bytes of weights ... more than the
+# 16,094,076,928 bytes vllm may use; no --tp up to 64 fits": a plan of no cache, where vLLM 0.33 reads 0
+# as not given (gpu_worker.py determine_available_memory: `if kv_cache_memory_bytes := ...`).
+@pytest.mark.parametrize("cmd", [("fit", "--ctx", "4k"),
+                                 ("simulate", "--rate", "1", "--requests", "10", "--prompt-tokens", "100",
+                                  "--output-tokens", "10")])
+def test_a_kv_cache_memory_of_zero_is_refused(cmd):
+    for zero in ("0", "0GB"):
+        one_line(run(cmd[0], "llama-3.1-8b", "--gpu", "h100", *cmd[1:], "--kv-cache-memory", zero),
+                 "--kv-cache-memory 0 leaves no room for the cache (vLLM 0.33 reads 0 as not given: "
+                 "`if kv_cache_memory_bytes := ...` in gpu_worker.py determine_available_memory); give a size "
+                 "or leave it out")
+    assert run(cmd[0], "llama-3.1-8b", "--gpu", "h100", *cmd[1:], "--kv-cache-memory", "1GiB",
+               "--max-model-len", "4096").exit_code == 0
