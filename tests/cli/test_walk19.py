@@ -67,3 +67,50 @@ def test_a_kv_cache_memory_of_zero_is_refused(cmd):
                  "or leave it out")
     assert run(cmd[0], "llama-3.1-8b", "--gpu", "h100", *cmd[1:], "--kv-cache-memory", "1GiB",
                "--max-model-len", "4096").exit_code == 0
+
+
+BENCH = "tests/fixtures/bench/vllm_llama-3.2-3b_4xl40s_rate10.json"
+
+
+# A vLLM bench result with a field of the wrong kind: "completed": "abc" said "a ('vllm', 'sglang',
+# 'inference-perf', 'guidellm') result missing or malformed field: invalid literal for int() with base 10:
+# 'abc'" (no field named); "request_rate": -1 blamed --rate, an option not given; "completed": 0 fell
+# back to num_prompts and replayed 300 requests; "input_len": a list, a string throughput were read as
+# numbers where Python could, refused in Python's words where not.
+@pytest.mark.parametrize("key,value,words", [
+    ("completed", "abc", "completed is 'abc', not a number"),
+    ("completed", 2.5, "completed is 2.5, not a whole number"),
+    ("output_throughput", "x", "output_throughput is 'x', not a number"),
+    ("mean_ttft_ms", [1], "mean_ttft_ms is [1], not a number"),
+    ("total_input_tokens", True, "total_input_tokens is True, not a number"),
+    ("request_rate", -1, "request_rate is -1, not a rate > 0 (or inf)"),
+    ("max_concurrency", "8", "max_concurrency is '8', not a number"),
+])
+def test_a_bench_field_of_the_wrong_kind_is_named(tmp_path, key, value, words):
+    d = json.load(open(BENCH))
+    d[key] = value
+    f = tmp_path / "r.json"
+    f.write_text(json.dumps(d))
+    one_line(run("check-bench", str(f), "--gpu", "l40s", "--max-requests", "20"),
+             f"r.json: a vllm, sglang, inference-perf or guidellm result missing or malformed field: {words}")
+
+
+def test_a_bench_run_with_no_completed_request_is_refused(tmp_path):
+    d = json.load(open(BENCH))
+    assert d["num_prompts"] == 300
+    d["completed"] = 0
+    f = tmp_path / "r.json"
+    f.write_text(json.dumps(d))
+    one_line(run("check-bench", str(f), "--gpu", "l40s", "--max-requests", "20"), "r.json: no completed requests")
+    d["request_rate"] = "inf"  # a rate as vLLM writes an infinite one stays a rate
+    d["completed"] = 300
+    f.write_text(json.dumps(d))
+    assert run("check-bench", str(f), "--gpu", "l40s", "--max-requests", "20").exit_code == 0
+
+
+def test_a_printed_result_with_a_broken_number_is_one_line(tmp_path):
+    f = tmp_path / "out.txt"
+    f.write_text("============ Serving Benchmark Result ============\nSuccessful requests:   1e\n"
+                 "Total generated tokens:  100\n==================================================\n")
+    one_line(run("check-bench", str(f), "--gpu", "l40s", "--model", "llama-3.2-3b", "--max-requests", "20"),
+             "out.txt: 'Successful requests' is '1e', not a number")
