@@ -23,6 +23,18 @@ def _size(name: str, text) -> int | None:
     return parse_size(text, name)
 
 
+def _kv_cache_memory(text) -> int | None:
+    """--kv-cache-memory: a size, not 0. The library plans 0 as no cache (plan/longest.py searches
+    nothing), but a user who writes 0 has not asked for that: vLLM 0.33 reads 0 as not given
+    (gpu_worker.py determine_available_memory: ``if kv_cache_memory_bytes := ...``)."""
+    n = parse_size(text, "--kv-cache-memory")
+    if n == 0:
+        raise KvplanError("--kv-cache-memory 0 leaves no room for the cache (vLLM 0.33 reads 0 as not given: "
+                          "`if kv_cache_memory_bytes := ...` in gpu_worker.py determine_available_memory); give a "
+                          "size or leave it out")
+    return n
+
+
 def _fraction(name: str, text) -> float | None:
     return parse_fraction(text, name)
 

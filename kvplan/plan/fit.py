@@ -360,10 +360,6 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
                     ("batch", 1 if batch is None else batch)):
         if not isinstance(v, int) or v < 1:
             raise KvplanError(f"{opt(name)} must be a positive integer, got {v!r}")
-    if opts.kv_cache_memory == 0:  # not a plan of no cache: vLLM 0.33 reads 0 as not given
-        raise KvplanError(f"{opt('kv_cache_memory')} 0 leaves no room for the cache (vLLM 0.33 reads 0 as not given: "
-                          "`if kv_cache_memory_bytes := ...` in gpu_worker.py determine_available_memory); give a "
-                          "size or leave it out")
     base = engines.get(engine)
     base.check(spec)
     lora_notes = tier_flags.lora_notes(base, opts)  # each engine's LoRA flags, or one clear error
