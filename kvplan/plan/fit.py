@@ -468,6 +468,11 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     low = None
     if ctx is not None and max_batch and v.uncertainty_bytes:
         low = su.pessimistic().max_batch(ctx)
+    if ctx is not None and batch is not None and max_batch:  # the question asked: batch × ctx, as sweep answers it
+        from .verdict import for_batch
+
+        v = for_batch(v, su.stages, batch, ctx, max_batch, low)
+        fits = fits and batch <= max_batch
 
     return FitReport(fits=fits, capacity=cap, message=cap.message, max_batch=max_batch,
                      max_ctx=max_ctx, notes=tuple(notes), traffic=strategies, traffic_note=tnote,

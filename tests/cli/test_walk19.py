@@ -114,3 +114,29 @@ def test_a_printed_result_with_a_broken_number_is_one_line(tmp_path):
                  "Total generated tokens:  100\n==================================================\n")
     one_line(run("check-bench", str(f), "--gpu", "l40s", "--model", "llama-3.2-3b", "--max-requests", "20"),
              "out.txt: 'Successful requests' is '1e', not a number")
+
+
+# `kvplan fit llama-3.1-8b --gpu h100 --ctx 32k --batch 40` said "max batch at 32,000 tokens: 13 sequences"
+# and then "fits" (exit 0): the verdict answered whether the engine starts, not the batch asked about,
+# where sweep's fits column says "no" for (32k, 40) and "at risk" for (32k, 13). One answer now.
+def test_fit_with_ctx_and_batch_answers_for_the_batch_as_sweep_does():
+    base = ("llama-3.1-8b", "--gpu", "h100", "--ctx", "32k")
+    sweep = json.loads(run("sweep", *base, "--batch", "12,13,14,40", "--json").output)["rows"]
+    want = {r["batch"]: r["verdict"] for r in sweep}
+    assert want == {12: "fits", 13: "at_risk", 14: "does_not_fit", 40: "does_not_fit"}
+    exits = {"fits": 0, "at_risk": 3, "does_not_fit": 1}
+    for b, verdict in want.items():
+        r = run("fit", *base, "--batch", str(b), "--json")
+        d = json.loads(r.stdout)
+        assert (d["verdict"], r.exit_code, d["fits"]) == (verdict, exits[verdict], verdict != "does_not_fit"), b
+        assert (d["max_batch"], d["max_batch_low"]) == (13, 12)
+    r = run("fit", *base, "--batch", "40")
+    assert r.exit_code == 1 and r.stdout.endswith("\ndoes NOT fit: 40 sequences of 32,000 tokens: at most 13 fit\n")
+    r = run("fit", *base, "--batch", "13")
+    flat = r.stdout.replace("\n", " ")  # the verdict line folds at 80 columns
+    assert r.exit_code == 3 and ("\nat risk: 13 sequences of 32,000 tokens fit only if the estimated parts err the "
+                                 "kind way: with each at the far end of its error at most 12 fit (the largest: "
+                                 ).replace("\n", " ") in flat
+    # --ctx alone or --batch alone: the start's answer, as before
+    assert json.loads(run("fit", *base, "--json").stdout)["verdict"] == "fits"
+    assert json.loads(run("fit", "llama-3.1-8b", "--gpu", "h100", "--batch", "40", "--json").stdout)["verdict"] == "fits"
