@@ -140,3 +140,24 @@ def test_fit_with_ctx_and_batch_answers_for_the_batch_as_sweep_does():
     # --ctx alone or --batch alone: the start's answer, as before
     assert json.loads(run("fit", *base, "--json").stdout)["verdict"] == "fits"
     assert json.loads(run("fit", "llama-3.1-8b", "--gpu", "h100", "--batch", "40", "--json").stdout)["verdict"] == "fits"
+
+
+# A trace or lengths file saved by a spreadsheet as "CSV UTF-8" starts with a byte-order mark: the
+# header was refused as "got '\ufeffarrival_s,...'" and the first length as "got '\ufeff100'"; and an
+# --lmcache-config or --matrix file that is not UTF-8 was a UnicodeDecodeError traceback.
+def test_files_are_read_as_every_reader_reads_them(tmp_path):
+    trace = tmp_path / "t.csv"
+    trace.write_bytes(b"\xef\xbb\xbfarrival_s,prompt_tokens,output_tokens\r\n0,100,10\r\n1,200,20\r\n")
+    r = json.loads(run("simulate", "llama-3.1-8b", "--gpu", "h100", "--trace", str(trace), "--json").stdout)
+    assert r["requests"] == 2
+    lengths = tmp_path / "l.txt"
+    lengths.write_bytes(b"\xef\xbb\xbf100\n200\n")
+    assert run("fit", "llama-3.1-8b", "--gpu", "h100", "--lengths", str(lengths), "--json").exit_code == 0
+    binary = tmp_path / "b.yaml"
+    binary.write_bytes(b"\xff\xfe\x00\x01")
+    one_line(run("validate", "llama-3.1-8b", "--matrix", str(binary)),
+             f"--matrix: {binary}: not UTF-8 text (a binary file: byte 0xff at offset 0); a matrix must be UTF-8")
+    one_line(run("fit", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4k", "--kv-transfer-config",
+                 '{"kv_connector":"LMCacheConnectorV1","kv_role":"kv_both"}', "--lmcache-config", str(binary)),
+             f"--lmcache-config: {binary}: not UTF-8 text (a binary file: byte 0xff at offset 0); a config file must "
+             "be UTF-8")
