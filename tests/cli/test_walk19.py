@@ -161,3 +161,20 @@ def test_files_are_read_as_every_reader_reads_them(tmp_path):
                  '{"kv_connector":"LMCacheConnectorV1","kv_role":"kv_both"}', "--lmcache-config", str(binary)),
              f"--lmcache-config: {binary}: not UTF-8 text (a binary file: byte 0xff at offset 0); a config file must "
              "be UTF-8")
+
+
+# perf, sweep and validate said MODEL is "a catalog name or alias, a YAML spec, or a config.json": they
+# read a .gguf and a repo id from the local cache like every other command (common._load).
+def test_every_model_argument_is_described_alike():
+    from typer.main import get_command
+
+    from kvplan.cli.common import MODEL_HELP
+
+    seen = []
+    for name, cmd in get_command(app).commands.items():
+        for p in cmd.params:
+            if p.param_type_name == "argument" and p.metavar == "MODEL":
+                seen.append(name)
+                assert p.help == MODEL_HELP, name
+    assert {"size", "fit", "perf", "sweep", "validate", "simulate", "plan", "show"} <= set(seen)
+    assert run("perf", "tests/data/tiny-gemma2.gguf", "--gpu", "h100", "--ctx", "1k").exit_code == 0
