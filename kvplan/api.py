@@ -79,6 +79,9 @@ def import_config(path, name: str | None = None, source: str | None = None):
 
     from .sources import hfconfig
 
+    if str(path).strip().lower().endswith(".gguf"):  # it was read as JSON: "not UTF-8 text ... a config.json"
+        raise KvplanError(f"{path}: import converts a config.json; a .gguf file is read as it is by every "
+                          f"command (kvplan show {path})")
     spec = hfconfig.load(Path(path), name)
     return spec.model_copy(update={"source": source}) if source else spec
 

@@ -178,3 +178,15 @@ def test_every_model_argument_is_described_alike():
                 assert p.help == MODEL_HELP, name
     assert {"size", "fit", "perf", "sweep", "validate", "simulate", "plan", "show"} <= set(seen)
     assert run("perf", "tests/data/tiny-gemma2.gguf", "--gpu", "h100", "--ctx", "1k").exit_code == 0
+
+
+# `kvplan import model.gguf` read the GGUF as JSON ("not UTF-8 text (a binary file ...); a config.json
+# must be UTF-8"), and `kvplan check-server ./metrics.txt` tried "http:///./metrics.txt/metrics".
+def test_a_file_given_where_another_kind_is_read_says_which():
+    one_line(run("import", "tests/data/tiny-gemma2.gguf"),
+             "tests/data/tiny-gemma2.gguf: import converts a config.json; a .gguf file is read as it is by every "
+             "command (kvplan show tests/data/tiny-gemma2.gguf)")
+    for path in ("./metrics.txt", "/tmp/metrics.txt", "~/m.txt"):
+        one_line(run("check-server", path, "--gpu", "h100"),
+                 f"check-server reads a running server's URL (localhost:8000, http://HOST:PORT), not a file: "
+                 f"'{path}'; a start-up log is kvplan check-log's")
