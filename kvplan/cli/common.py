@@ -130,6 +130,23 @@ def _note_llamacpp_flags(engine: str, cache_type_k, cache_type_v, ubatch_size, s
                      f"{'it' if len(given) == 1 else 'them'} (--engine llamacpp uses them)")
 
 
+# Which engines' plans read the scheduler flags (engines/: vLLM's own; SGLang's --page-size,
+# --chunked-prefill-size, --max-running-requests; TensorRT-LLM's max_num_tokens); the rest ignore them.
+_SCHEDULER_FLAGS = {"--block-size": ("vllm", "sglang"), "--max-num-batched-tokens": ("vllm", "sglang", "trtllm"),
+                    "--max-num-seqs": ("vllm", "sglang")}
+
+
+def _note_scheduler_flags(engine: str, **given) -> None:
+    """Say so when a scheduler flag is given to an engine whose plan does not read it (llama.cpp's,
+    TensorRT-LLM's fixed 32-token blocks, the bare layouts), as _note_llamacpp_flags does the reverse."""
+    e = engine.strip().lower()
+    unread = [flag for flag, v in given.items() if v is not None and e not in _SCHEDULER_FLAGS[flag]]
+    if unread:
+        one = len(unread) == 1
+        _say("note", f"the {e} plan does not read {', '.join(unread)}; {'it is' if one else 'they are'} "
+                     f"ignored (read by {', '.join(sorted({x for f in unread for x in _SCHEDULER_FLAGS[f]}))})")
+
+
 PARALLEL_HELP = "llama.cpp: slots (llama-server --parallel; default one per sequence, --batch)"
 
 

@@ -190,3 +190,20 @@ def test_a_file_given_where_another_kind_is_read_says_which():
         one_line(run("check-server", path, "--gpu", "h100"),
                  f"check-server reads a running server's URL (localhost:8000, http://HOST:PORT), not a file: "
                  f"'{path}'; a start-up log is kvplan check-log's")
+
+
+# `kvplan fit --engine llamacpp --max-num-seqs 4` planned llama.cpp's cache and dropped vLLM's flag
+# without a word (the reverse, llama.cpp's flags to vLLM, was already a note).
+def test_a_scheduler_flag_the_engine_does_not_read_is_said():
+    base = ("fit", "llama-3.1-8b", "--gpu", "h100", "--ctx", "4k")
+    r = runner.invoke(app, [*base, "--engine", "trtllm", "--max-num-seqs", "4"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0 and ("kvplan: note: the trtllm plan does not read --max-num-seqs; it is ignored (read by "
+                                 "sglang, vllm)\n") in r.stderr
+    r = runner.invoke(app, [*base, "--engine", "llamacpp", "--block-size", "32", "--max-num-batched-tokens", "2048"],
+                      env={"COLUMNS": "200"})
+    assert ("kvplan: note: the llamacpp plan does not read --block-size, --max-num-batched-tokens; they are ignored "
+            "(read by sglang, trtllm, vllm)\n") in r.stderr
+    for engine in ("vllm", "sglang"):
+        r = runner.invoke(app, [*base, "--engine", engine, "--max-num-seqs", "4", "--block-size", "32",
+                                "--max-num-batched-tokens", "2048"])
+        assert "does not read" not in r.stderr
