@@ -50,3 +50,26 @@ def test_a_yaml_spec_count_given_as_a_string_is_refused(tmp_path):
     p.write_text(text.replace("num_kv_heads: 8\n", "num_kv_heads: '8'\n"))
     with pytest.raises(KvplanError, match=r"num_kv_heads: Input should be a valid integer, got '8'"):
         catalog.load_model(str(p))
+
+
+# A fuzz over the vendored configs (one or two keys set to a string, a list, a bool, a huge number)
+# found 14 places in the family converters where a value of the wrong type was a traceback (TypeError,
+# ZeroDivisionError) through every command: GPT-2's n_embd [1] ("unsupported operand type(s) for %"),
+# Qwen3-MoE's decoder_sparse_step 'x'. Each is one line now, naming the key where it can tell.
+@pytest.mark.parametrize("path,key,value,msg", [
+    ("tests/fixtures/configs/GPT-2.json", "n_embd", [1],
+     "c.json: a value of the wrong kind (TypeError: unsupported operand type(s) for %: 'list' and 'int'); "
+     "check 'n_embd' = [1]"),
+    ("tests/fixtures/configs/Qwen3-30B-A3B.json", "decoder_sparse_step", "x",
+     "c.json: a value of the wrong kind (TypeError: unsupported operand type(s) for %: 'int' and 'str'); "
+     "check 'decoder_sparse_step' = 'x'"),
+])
+def test_a_converter_tripped_by_a_type_is_one_line(path, key, value, msg):
+    import json
+
+    raw = json.load(open(path))
+    assert key in raw
+    raw[key] = value
+    with pytest.raises(KvplanError) as e:
+        hf.from_config(raw, "test", where="c.json")
+    assert str(e.value) == msg
