@@ -382,6 +382,10 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
     eng = engine.strip().lower()
     if eng not in ("vllm", "sglang"):
         raise KvplanError(f"{opt('engine')} must be vllm or sglang for plan, got '{engine}'")
+    if profile is not None:  # once, not as every candidate given up (each applied it and was refused)
+        from .plan.latency.calibrate import check_engine, load_profile
+
+        check_engine(load_profile(profile), eng)
     lk = link.strip().lower()
     if lk not in costs.LINKS:
         raise KvplanError(f"{opt('link')} must be one of {', '.join(costs.LINKS)}, got '{link}'")

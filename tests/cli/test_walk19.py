@@ -207,3 +207,24 @@ def test_a_scheduler_flag_the_engine_does_not_read_is_said():
         r = runner.invoke(app, [*base, "--engine", engine, "--max-num-seqs", "4", "--block-size", "32",
                                 "--max-num-batched-tokens", "2048"])
         assert "does not read" not in r.stderr
+
+
+# A profile check-bench --calibrate fitted on a vLLM run was applied to --engine sglang without a word
+# in perf and simulate, and in plan every candidate applied it, so "0 meet the SLA"; its engine and
+# model fields took a list. A profile is one GPU's and one engine's (docs/commands/check-bench.md).
+def test_a_profile_of_another_engine_is_refused(tmp_path):
+    prof = tmp_path / "p.yaml"
+    r = run("check-bench", BENCH, "--gpu", "l40s", "--max-requests", "20", "--calibrate", str(prof))
+    assert r.exit_code == 0 and "engine: vllm\n" in prof.read_text()
+    msg = "--profile was fitted on a vllm run, not sglang; calibrate one on a sglang run"
+    one_line(run("perf", "llama-3.2-3b", "--gpu", "l40s", "--ctx", "1k", "--engine", "sglang", "--profile", str(prof)),
+             msg)
+    one_line(run("simulate", "llama-3.2-3b", "--gpu", "l40s", "--engine", "sglang", "--profile", str(prof),
+                 "--concurrency", "2", "--prompt-tokens", "100", "--output-tokens", "10", "--requests", "4"), msg)
+    one_line(run("plan", "llama-3.2-3b", "--rate", "2", "--prompt-tokens", "1000", "--output-tokens", "100",
+                 "--ttft-p90", "1000", "--itl-p90", "100", "--gpus", "l40s", "--requests", "20", "--engine", "sglang",
+                 "--profile", str(prof), "--workers", "1"), msg)
+    assert run("perf", "llama-3.2-3b", "--gpu", "l40s", "--ctx", "1k", "--profile", str(prof)).exit_code == 0
+    prof.write_text(prof.read_text().replace("engine: vllm\n", "engine: [1]\n"))
+    one_line(run("perf", "llama-3.2-3b", "--gpu", "l40s", "--ctx", "1k", "--profile", str(prof)),
+             "--profile: engine must be text, got [1]")
