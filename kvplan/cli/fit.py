@@ -9,7 +9,8 @@ from ..errors import KvplanError
 from .root import app
 from .common import (EAGER_HELP, FORMAT_HELP, MODEL_HELP, NO_GRAPHS_HELP, PARALLEL_HELP, UNIFIED_HELP, WIDE_HELP,
                      _complete_gpu, _complete_model, _count, _default_engine, _eager, _format, _fraction, _json,
-                     _llamacpp_opts, _load, _note_llamacpp_flags, _run, _say, _show, _size, _whole)
+                     _kv_cache_memory, _llamacpp_opts, _load, _note_llamacpp_flags, _note_scheduler_flags, _run,
+                     _say, _show, _size, _whole)
 
 
 @app.command()
@@ -132,7 +133,7 @@ def fit(
             cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel, kv_unified,
             max_model_len=opt_count("--max-model-len", max_model_len),
             gpu_memory_utilization=_fraction("--gpu-memory-utilization", gpu_memory_utilization),
-            kv_cache_memory=_size("--kv-cache-memory", kv_cache_memory),
+            kv_cache_memory=_kv_cache_memory(kv_cache_memory),
             block_size=opt_count("--block-size", block_size),
             max_num_batched_tokens=opt_count("--max-num-batched-tokens", max_num_batched_tokens),
             max_num_seqs=opt_count("--max-num-seqs", max_num_seqs),
@@ -178,6 +179,9 @@ def fit(
                               f"--lengths or leave {'them' if ' and ' in given else 'it'} out")
         _note_llamacpp_flags(engine or _default_engine(model, "vllm"), cache_type_k, cache_type_v, ubatch_size,
                              swa_full, flash_attn, parallel, kv_unified)
+        _note_scheduler_flags(engine or _default_engine(model, "vllm"), **{
+            "--block-size": block_size, "--max-num-batched-tokens": max_num_batched_tokens,
+            "--max-num-seqs": max_num_seqs})
         r = api.fit(spec, g, opt_count("--ctx", ctx), opt_count("--batch", batch), _count("--tp", tp),
                     _count("--pp", pp), engine or _default_engine(model, "vllm"), kv_dtype, weight_dtype, text_only,
                     kv_cache_dtype=kv_cache_dtype, options=opts, traffic=traffic, trace=trace,

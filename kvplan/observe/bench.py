@@ -81,8 +81,17 @@ class Level:
     arrivals: str = "poisson"
 
 
-def _num(v):
-    return None if v is None or isinstance(v, bool) else float(v)
+def _to(v, key: str, kind=float):
+    """``v`` (the file's ``key``) as a number of ``kind``; a string, list or bool names its field."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ValueError(f"{key} is {v!r}, not a number")
+    if kind is int and v != int(v):
+        raise ValueError(f"{key} is {v!r}, not a whole number")
+    return kind(v)
+
+
+def _num(v, key: str = "value"):
+    return None if v is None else _to(v, key)
 
 
 def _stats(d: dict, prefix: str, scale: float = 1.0) -> dict:
@@ -90,29 +99,32 @@ def _stats(d: dict, prefix: str, scale: float = 1.0) -> dict:
     for key, name in (("mean", "mean"), ("median", "p50"), ("p50", "p50"), ("p90", "p90"), ("p99", "p99")):
         v = d.get(f"{key}_{prefix}") if prefix else d.get(key)
         if v is not None and name not in out:
-            out[name] = float(v) * scale
+            out[name] = _to(v, f"{key}_{prefix}" if prefix else key) * scale
     return out
 
 
-def _rate(v) -> float | None:
+def _rate(v, key: str = "request_rate") -> float | None:
     if v is None:
         return None
     if isinstance(v, str) and v.strip().lower() in ("inf", "infinity"):
         return math.inf
-    f = float(v)
+    f = _to(v, key)
+    if not f > 0:  # said as the file's field, not as simulate's --rate
+        raise ValueError(f"{key} is {v!r}, not a rate > 0 (or inf)")
     return math.inf if math.isinf(f) else f
 
 
 def _vllm_like(d: dict, where: str, tool: str) -> Level:
-    done = int(d.get("completed") or d.get("num_prompts") or 0)
+    key = "completed" if d.get("completed") is not None else "num_prompts"  # 0 completed is 0, not num_prompts
+    done = _to(d.get(key, 0), key, int)
     if done < 1:
         raise KvplanError(f"{where}: no completed requests")
     conc = d.get("max_concurrency")
     rate = _rate(d.get("request_rate"))
     if conc is not None and (rate is None or math.isinf(rate)):
         rate = None
-    mean_in = d["total_input_tokens"] / done
-    mean_out = d["total_output_tokens"] / done
+    mean_in = _to(d["total_input_tokens"], "total_input_tokens") / done
+    mean_out = _to(d["total_output_tokens"], "total_output_tokens") / done
     if tool == "sglang" and d.get("dataset_name") == "random" and d.get("random_input_len"):
         r = float(d.get("random_range_ratio") or 0.0)
         lo_i, hi_i = max(int(d["random_input_len"] * r), 1), int(d["random_input_len"])
@@ -124,18 +136,19 @@ def _vllm_like(d: dict, where: str, tool: str) -> Level:
     measured = {"ttft_ms": _stats({k: v for k, v in d.items() if k.endswith("_ttft_ms")}, "ttft_ms"),
                 "itl_ms": _stats({k: v for k, v in d.items() if k.endswith("_itl_ms")}, "itl_ms"),
                 "tpot_ms": _stats({k: v for k, v in d.items() if k.endswith("_tpot_ms")}, "tpot_ms"),
-                "output_tokens_per_s": _num(d.get("output_throughput")),
+                "output_tokens_per_s": _num(d.get("output_throughput"), "output_throughput"),
                 "mean_prompt_tokens": mean_in, "mean_output_tokens": mean_out}
     lens = d.get("input_lens"), d.get("output_lens")
     lengths = tuple(zip(lens[0], lens[1])) if all(isinstance(x, list) and len(x) == done for x in lens) else ()
-    return Level(tool, where, d.get("model_id"), rate, None if conc is None else int(conc), done, prompt,
-                 output, measured, lengths, d.get("dataset_name"), _endpoint(d), arrivals=_burstiness(d))
+    return Level(tool, where, d.get("model_id"), rate, None if conc is None else _to(conc, "max_concurrency", int),
+                 done, prompt, output, measured, lengths, d.get("dataset_name"), _endpoint(d),
+                 arrivals=_burstiness(d))
 
 
 def _burstiness(d: dict) -> str:
     """A vllm bench serve result's arrival process from its ``burstiness`` (vllm/benchmarks/serve.py ``get_request``:
     gamma gaps of shape burstiness and mean 1 / rate; 1, its default, is Poisson; inf, constant gaps of 1 / rate)."""
-    b = _num(d.get("burstiness"))
+    b = _num(d.get("burstiness"), "burstiness")
     if b is None or b == 1.0:
         return "poisson"
     if math.isinf(b):
@@ -236,12 +249,16 @@ def _printed(text: str, name: str) -> list[Level]:
             m = _LINE.match(ln)
             if not m:
                 continue
-            key, val = m.group(1).strip().lower(), m.group(2)
+            key, text_val = m.group(1).strip().lower(), m.group(2)
+            try:
+                val = float(text_val)  # "inf" too (a rate)
+            except ValueError:  # the pattern lets "1e" and "--" through
+                raise KvplanError(f"{name}: '{m.group(1).strip()}' is {text_val!r}, not a number") from None
             st = re.fullmatch(r"(mean|median|p99|p90) (ttft|tpot|itl|e2e latency) \(ms\)", key)
             if st:
-                d[f"{st.group(1)}_{st.group(2).replace('e2e latency', 'e2e_latency')}_ms"] = float(val)
+                d[f"{st.group(1)}_{st.group(2).replace('e2e latency', 'e2e_latency')}_ms"] = val
             elif key in _PRINTED:
-                d[_PRINTED[key]] = val if key == "traffic request rate" else float(val)
+                d[_PRINTED[key]] = val
         where = f"{name} #{i}" if len(parts) > 1 else name
         backend = re.search(r"^\s*Backend:\s*(\S+)", part, re.M)  # printed by sglang.bench_serving only
         tool = "sglang" if backend and backend.group(1).startswith("sglang") else "printed"
@@ -292,7 +309,8 @@ def read(path: str | Path) -> list[Level]:
                 raise KvplanError(f"{where}: not a result of {', '.join(TOOLS)} (keys: "
                                   f"{', '.join(sorted(d)[:6])}...)")
         except (KeyError, TypeError, ValueError) as e:
-            raise KvplanError(f"{where}: a {TOOLS} result missing or malformed field: {e}") from None
+            raise KvplanError(f"{where}: a {', '.join(TOOLS[:-1])} or {TOOLS[-1]} result missing or malformed "
+                              f"field: {e}") from None
     return _some(out, p)
 
 

@@ -339,6 +339,16 @@ def _too_big(spec, gpu, tp, pp, eng, opts, kv_fmt, wfmt, text_only, worst) -> tu
     return msg, min_tp
 
 
+def _unused_utilization(engine: str, util: float) -> str:
+    """Why --gpu-memory-utilization is not in a plan whose cache --kv-cache-memory fixes."""
+    if engine == "vllm":  # vLLM 0.33 v1/worker/gpu_worker.py determine_available_memory; v1/worker/utils.py
+        return (f"--gpu-memory-utilization {util:g} does not size the cache: with --kv-cache-memory vLLM reserves "
+                "those bytes and skips its memory profiling (\"This does not respect the gpu_memory_utilization "
+                "config\"); it still refuses to start if free memory is below the utilization × total "
+                "(request_memory)")
+    return f"--gpu-memory-utilization {util:g} does not size the cache: --kv-cache-memory fixes it"
+
+
 def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
           kv_dtype: str | None = None, weight_dtype: str | None = None, opts: ServeOptions | None = None,
           text_only: bool = False, check_memory: bool = True, ctx: int | None = None,
@@ -383,6 +393,8 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     mem_src = gpu.memory_basis.source
     notes += eng.notes(spec)
     notes += lora_notes
+    if opts.kv_cache_memory is not None and opts.gpu_memory_utilization is not None:
+        notes.append(_unused_utilization(base.name, opts.gpu_memory_utilization))
     if spec.encoders and not text_only:
         notes.append(f"weights include {spec.encoder_params():,} parameters of encoder towers "
                      "(--text-only leaves them out, as an engine told to skip them does)")
@@ -457,6 +469,11 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     low = None
     if ctx is not None and max_batch and v.uncertainty_bytes:
         low = su.pessimistic().max_batch(ctx)
+    if ctx is not None and batch is not None and max_batch:  # the question asked: batch × ctx, as sweep answers it
+        from .verdict import for_batch
+
+        v = for_batch(v, su.stages, batch, ctx, max_batch, low)
+        fits = fits and batch <= max_batch
 
     return FitReport(fits=fits, capacity=cap, message=cap.message, max_batch=max_batch,
                      max_ctx=max_ctx, notes=tuple(notes), traffic=strategies, traffic_note=tnote,

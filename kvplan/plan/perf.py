@@ -4,7 +4,7 @@ step is priced by the per-operation model (``latency/``) or the roofline (``roof
 """
 from __future__ import annotations
 
-from ..errors import KvplanError
+from ..errors import KvplanError, opt
 from ..units import check_tokens
 from ..model.frozen import field, record
 from ..model.hardware import GpuSpec
@@ -204,6 +204,9 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
     positive("--prompt", prompt)
     check_tokens(ctx, batch)
     check_tokens(prompt, batch, "prompt")
+    if prompt > ctx:  # the decode step's context holds the prompt: a longer prompt is two questions mixed up
+        raise KvplanError(f"{opt('prompt')} {prompt:,} is longer than {opt('ctx')} {ctx:,}, the tokens each sequence "
+                          f"holds at the decode step (the prompt among them); give {opt('ctx')} {prompt:,} or more")
     if model == "ops" and any(v is not None for v in (bw_efficiency, flops_efficiency, step_overhead_ms)):
         model = "roofline"  # an efficiency override names the roofline's own knobs
     if model == "ops":

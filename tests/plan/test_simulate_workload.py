@@ -97,7 +97,8 @@ def test_an_unreadable_trace(tmp_path):
         read_trace(tmp_path / "missing.csv")
     f = tmp_path / "bin.csv"
     f.write_bytes(b"\xff\xfe\x00")
-    with pytest.raises(KvplanError, match=r"^--trace: cannot read "):
+    with pytest.raises(KvplanError, match=r"^--trace: .*bin\.csv: not UTF-8 text \(a binary file: byte 0xff at offset 0\); "
+                                          r"a trace must be UTF-8$"):
         read_trace(f)
 
 

@@ -380,6 +380,10 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
     rf, dp = _step_model(spec, gpu, tp, lim, opts, roofline, profile, kv_dtype)
     mml = lim.max_model_len
     notes = [lim.note] if lim.note else []
+    if opts is not None and opts.kv_cache_memory is not None and opts.gpu_memory_utilization is not None:
+        from ..fit import _unused_utilization  # fit's note, word for word
+
+        notes.append(_unused_utilization(str(engine).strip().lower(), opts.gpu_memory_utilization))
     if opts is not None and opts.enforce_eager and roofline is None:
         notes.append(getattr(rf, "rank", rf).prof.eager_note())
     engines = _dense_dp(spec, lim, opts)

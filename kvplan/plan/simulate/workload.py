@@ -79,11 +79,13 @@ def within_max_model_len(reqs: list[Request], mml: int) -> int:
 
 def read_trace(path: str | Path) -> list[Request]:
     """A CSV ``arrival_s,prompt_tokens,output_tokens[,prefix_id]`` (a header row optional)."""
+    from ...sources.readers import read_text  # UTF-8, a spreadsheet's byte-order mark dropped, one line if not
+
     p = Path(path)
     try:
-        lines = [ln for ln in p.read_text().splitlines() if ln.strip()]
-    except (OSError, UnicodeDecodeError) as e:
-        raise KvplanError(f"--trace: cannot read {p}: {getattr(e, 'strerror', None) or e}") from None
+        lines = [ln for ln in read_text(p, "trace").splitlines() if ln.strip()]
+    except KvplanError as e:
+        raise KvplanError(f"--trace: {e}") from None
     rows = list(csv.reader(lines))
     if rows and rows[0] and not re.fullmatch(r"\s*[\d.eE+-]+\s*", rows[0][0]):
         head = [c.strip() for c in rows[0]]
