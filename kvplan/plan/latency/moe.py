@@ -137,9 +137,10 @@ def grouped_seconds(prof, routed: float, read: float, expert_bytes: int, lins, f
     whose memory term counts the experts read. The same holds where every expert is read but the row is faster than
     streaming all their bytes at the best share known for the card (``Profile.mem_eff``) or the kernel (the fit's
     ``memory_efficiency``): vLLM 0.24.0's Triton row at DeepSeek-R1's TP-8 shape on H200 takes 291.78 us at 256
-    tokens, 1.41 GB at 4.8 TB/s, the whole data sheet, and its TP-1 rows on H100 1.95 x faster than the bytes allow
-    (the balanced rows that do read everything, at larger T, are used as measured). Else the measured table's fit (kernels.yaml
-    ``moe``): alpha + Σ max(mem / memory_efficiency, comp / compute_efficiency(routed / read)). Physics fallback:
+    tokens, 1.41 GB at 4.83 TB/s, above the 4.8 TB/s data sheet, and its TP-1 rows on H100 are 1.95 x faster than
+    the bytes allow (the balanced rows that do read everything, at larger T, are used as measured). Else the
+    measured table's fit (kernels.yaml ``moe``): alpha + Σ max(mem / memory_efficiency,
+    comp / compute_efficiency(routed / read)). Physics fallback:
     Σ max(mem / memory efficiency, comp / MAMF, the GEMM floor), one floor per fused kernel; on an NVIDIA GPU with no
     table for an engine whose kernels other families measured (``Profile.moe_prior``), plus those tables' median alpha,
     and the memory at their median efficiency."""
