@@ -86,6 +86,7 @@ import math
 
 from ...errors import KvplanError, opt
 from ..latency.dp_attention import DataParallelStep
+from .events import _busy, _first_events, _forget, _ranks
 from .limits import ENGINES, ROUTERS, SATURATION_SHARE, Limits, engine_limits  # noqa: F401
 from .results import SimResult, Stats, summarize, weighted_stats  # noqa: F401
 from .scheduler import Replica, _Prefix, _Req, _Run  # noqa: F401
@@ -154,17 +155,9 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
     whose arrival finds them all busy waits at the client and is sent when one finishes, its latencies counted
     from then (vllm bench serve --request-rate R --max-concurrency C: ``limited_request_func`` takes a semaphore
     before ``request_func``, which stamps the request's start; vllm/benchmarks/serve.py)."""
-    if router not in ROUTERS + (DP_BALANCER,):
-        raise KvplanError(f"{opt('router')} must be one of {', '.join(ROUTERS)}, got '{router}'")
-    if warmup and not concurrency:
-        raise KvplanError("a warm-up batch needs a closed loop (--concurrency)")
-    if max_concurrency is not None and (concurrency or not isinstance(max_concurrency, int) or max_concurrency < 1):
-        raise KvplanError(f"a client's in-flight cap is a positive integer on an open loop, got {max_concurrency!r}")
-    if not 0 <= warmup < len(requests):
-        raise KvplanError(f"the warm-up takes {warmup:,} of {len(requests):,} requests: none would be measured")
+    _check_run(router, warmup, concurrency, max_concurrency, len(requests))
     reps = _replicas(limits, roofline, replicas, shared_prefix, drafter)
     reqs = [_Req(i, q) for i, q in enumerate(requests)]
-    heap: list = []  # (time it reaches the scheduler, index)
     fe_req = (getattr(limits, "frontend", None) or (0.0, 0.0))[0] / replicas
     fe_free = [0.0]
 
@@ -174,18 +167,8 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
         fe_free[0] = max(fe_free[0], t) + fe_req
         return fe_free[0]
 
-    nxt = 0
     phase_end = warmup or len(reqs)  # the closed loop sends requests up to here, then waits
-    if concurrency:
-        for r in reqs[:min(concurrency, phase_end)]:
-            r.arrival = 0.0
-            heap.append((enter(0.0, r), r.i))
-        nxt = min(concurrency, phase_end)
-    elif max_concurrency:  # client events (index + n): sent at once if a slot is free, else held
-        heap = [(r.arrival, r.i + len(reqs)) for r in reqs]
-    else:
-        heap = [(enter(r.arrival, r), r.i) for r in reqs]
-    heapq.heapify(heap)
+    heap, nxt = _first_events(reqs, concurrency, phase_end, max_concurrency, enter)
     held: list = []  # requests waiting at the client for a free slot (max_concurrency), in arrival order
     in_flight = [0]
 
@@ -194,18 +177,12 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
         in_flight[0] += 1
         heapq.heappush(heap, (enter(t, r), r.i))
     state: dict = {}
-    finished = 0
-    arrived = 0
+    finished = arrived = 0
     half = len(reqs) // 2
     mark = {}  # waiting counts at the half-way and the last arrival (saturation)
     one = reps[0] if len(reps) == 1 else None
     while finished < len(reqs):
-        if one is not None:
-            busy = [one] if (one.waiting or one.running) else []
-            t_step = one.t if busy else math.inf
-        else:
-            busy = [x for x in reps if x.has_work()]
-            t_step = min((x.t for x in busy), default=math.inf)
+        busy, t_step = _busy(one, reps)
         if heap and heap[0][0] <= t_step:
             t, i = heapq.heappop(heap)
             if i >= len(reqs):  # a client arrival (max_concurrency)
@@ -250,25 +227,30 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
                     heapq.heappush(heap, (enter(rep.t, reqs[nxt]), nxt))
                     nxt += 1
             if phase_end < len(reqs) and finished == phase_end:  # the warm-up is over: measure
-                ranks = [x for g in reps for x in getattr(g, "ranks", (g,))]
-                for x in ranks:
+                for x in _ranks(reps):
                     _forget(x)
                 phase_end = len(reqs)
                 for r in reqs[nxt:nxt + concurrency]:
                     r.arrival = rep.t
                     heapq.heappush(heap, (enter(rep.t, r), r.i))
                 nxt = min(nxt + concurrency, len(reqs))
-    return {"reqs": reqs[warmup:], "reps": [x for g in reps for x in getattr(g, "ranks", (g,))], "mark": mark}
+    return {"reqs": reqs[warmup:], "reps": _ranks(reps), "mark": mark}
 
 
-def _forget(rep) -> None:
-    """A replica's records of a warm-up batch dropped (what it cached stays cached): the ITL gaps,
-    the KV / queue samples and the counts a result reports."""
-    rep.gaps.clear()
-    rep.samples.clear()
-    rep.preemptions = rep.steps = rep.hit_tokens = rep.prompt_tokens = 0
-    if getattr(rep, "host", None) is not None:
-        rep.host.hit_tokens = 0
+def _check_run(router: str, warmup: int, concurrency, max_concurrency, n: int) -> None:
+    """``run``'s arguments checked: the router, the warm-up (a closed loop's, leaving requests to measure) and the
+    client's in-flight cap (an open loop's)."""
+    if router not in ROUTERS + (DP_BALANCER,):
+        raise KvplanError(f"{opt('router')} must be one of {', '.join(ROUTERS)}, got '{router}'")
+    if warmup and not concurrency:
+        raise KvplanError("a warm-up batch needs a closed loop (--concurrency)")
+    if max_concurrency is not None and (concurrency or not isinstance(max_concurrency, int) or max_concurrency < 1):
+        raise KvplanError(f"a client's in-flight cap is a positive integer on an open loop, got {max_concurrency!r}")
+    if not 0 <= warmup < n:
+        raise KvplanError(f"the warm-up takes {warmup:,} of {n:,} requests: none would be measured")
+
+
+
 
 
 def _check_args(rate, concurrency, trace, tp, replicas, requests, shared_prefix, prefix_ids, warmup, engine,
