@@ -27,6 +27,7 @@ from ...model import dtypes
 from ...model.spec import DenseMlp, MoeMlp
 from ..roofline import DenseLike, Roofline, Step, compute_format, efficiency
 from . import attention, comm, gemm, moe, overhead, tables
+from .chunks import _Alike, _runs
 from .profile import Profile
 
 
@@ -484,27 +485,3 @@ def attention_layers(rank) -> int:
     Nano's 52 layers hold 6 attention kernels, not 52."""
     return sum(count for name, count in rank.counts().items()
                if rank.layer_types[name].mixer.kind not in attention.NO_KV_KERNEL)
-
-
-class _Alike:
-    """``n`` copies of one chunk, as a sequence of chunks (``len``, iteration) that ``_mixed``
-    prices once and counts ``n`` times: a prefill of a large ``--batch`` costs one chunk's work,
-    not a pass over a list of that many (``kvplan perf --batch 100000000`` ran for hours)."""
-
-    def __init__(self, chunk, n: int):
-        self.chunk, self.n = chunk, n
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __iter__(self):
-        from itertools import repeat
-
-        return repeat(self.chunk, self.n)
-
-
-def _runs(chunks):
-    """(chunk, how many) for each run of ``chunks`` that ``_mixed`` may price at once."""
-    if isinstance(chunks, _Alike):
-        return ((chunks.chunk, chunks.n),) if chunks.n else ()
-    return ((c, 1) for c in chunks)
