@@ -65,6 +65,7 @@ MODULES = {  # short name -> file or package folder; the modules that hold arith
     "frozen": "kvplan/model/frozen.py",
     "catalog": "kvplan/sources/catalog.py",
     "fit": "kvplan/plan/fit.py",
+    "copies": "kvplan/plan/copies.py",  # fit.py's copies (split from it in session 19)
     "traffic": "kvplan/plan/traffic.py",
     "engines.base": "kvplan/engines/base.py",
     "engines.vllm": "kvplan/engines/vllm/__init__.py",
@@ -90,6 +91,7 @@ MODULES = {  # short name -> file or package folder; the modules that hold arith
     "engines.llamacpp_offload": "kvplan/engines/llamacpp_offload.py",
     "engines.tier_flags": "kvplan/engines/tier_flags.py",
     "bench": "kvplan/observe/bench.py",
+    "bench_read": "kvplan/observe/bench_read.py",  # bench.py's file readers (split from it in session 19)
     "launch": "kvplan/observe/launch.py",
     "gguf": "kvplan/sources/gguf.py",
     "safetensors": "kvplan/sources/safetensors.py",
