@@ -850,3 +850,25 @@ def test_round19_ld_singh_levels_are_the_reports_rows():
         assert lv.measured["ttft_ms"] == {"p50": round(float(ttft) * 1000, 6)}
         assert lv.measured["tpot_ms"] == {"p50": round(float(tpot) * 1000, 6)}
         assert lv.measured["output_tokens_per_s"] == float(tps)
+
+
+def test_round19_first_print_record_is_every_held_out_level_as_measured():
+    """round19_first_print.json (the held-out rows as first printed, which the headline reads) holds each of the 24
+    levels of the round-19 held-out source once, as kvplan's reader takes its stage files (rate, output tok/s, TPOT and
+    TTFT medians), each predicted (none refused), and the four the files' rule calls saturated marked so."""
+    import json
+
+    from kvplan.observe import bench
+
+    rec = json.loads((DIR / "round19_first_print.json").read_text())["rows"]
+    assert ROUNDS["round19"]["held_out"] == ["inference-sim-training-h100"]
+    runs = RUNS["inference-sim-training-h100"]["runs"]
+    assert len(rec) == len(runs) == 24
+    for r, run in zip(rec, runs):
+        (lv,) = bench.read(DIR / run["file"])
+        assert (r["source"], r["half"], r["model"], r["tp"]) == ("inference-sim-training-h100", "held-out", run["model"], run["tp"])
+        assert r["out"][0] == lv.measured["output_tokens_per_s"]
+        assert r["ttft"][0] == lv.measured["ttft_ms"][{"p50": "p50", "mean": "mean"}[r["ttft_stat"]]]
+        assert r["itl"][0] == lv.measured["itl_ms"][r["itl_stat"]]
+        assert not r.get("refused") and None not in (r["out"][1], r["itl"][1], r["ttft"][1])
+    assert sum(1 for r in rec if r["sat"][0]) == 4
