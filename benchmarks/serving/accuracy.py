@@ -92,10 +92,10 @@ def main() -> int:
 
 
 def halves(split):
-    """Each source's half: round 18's split (session 18)."""
-    r18 = split["round18"]
-    return ({s: "held-out" for s in r18["held_out"]} | {s: "fit" for s in r18["fit"]}
-            | {s: "seen" for s in r18["seen"]})
+    """Each source's half: round 19's split (session 19)."""
+    r19 = split["round19"]
+    return ({s: "held-out" for s in r19["held_out"]} | {s: "fit" for s in r19["fit"]}
+            | {s: "seen" for s in r19["seen"]})
 
 
 def replay_run(src, half, run, max_requests):
@@ -514,7 +514,7 @@ def write(rows, split, max_requests):
     def pct(x):
         return "-" if x is None else f"{x:+.0%}"
 
-    r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17, r18 = (split[f"round{i}"] for i in range(2, 19))
+    r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17, r18, r19 = (split[f"round{i}"] for i in range(2, 20))
     first9 = json.loads((HERE / "round9_first_print.json").read_text())["rows"]
     first10 = json.loads((HERE / "round10_first_print.json").read_text())["rows"]
     first11 = json.loads((HERE / "round11_first_print.json").read_text())["rows"]
@@ -525,6 +525,7 @@ def write(rows, split, max_requests):
     first16 = json.loads((HERE / "round16_first_print.json").read_text())["rows"]
     first17 = json.loads((HERE / "round17_first_print.json").read_text())["rows"]
     first18 = json.loads((HERE / "round18_first_print.json").read_text())["rows"]
+    first19 = json.loads((HERE / "round19_first_print.json").read_text())["rows"]
     half_of = halves(split)
     rows = [dict(r, half=half_of[r["source"]]) for r in rows]  # rows saved before round 12 was seen say held-out
     lines = ["# Serving accuracy: `simulate` against published measured runs", "",
@@ -1281,6 +1282,33 @@ def write(rows, split, max_requests):
              "  C=4 / 8 -64 / -72 % -> -58 / -54 %, but the rate-inf runs whose throughput the FIFO's rate was fitted on lose that cap.",
              "  No code read here (vLLM 0.12's AsyncMicrobatchTokenizer: a lone request waits its 2 ms batch window, then one thread",
              "  tokenizes a batch; AsyncLLM's output_handler) sets how much of the front end is serial.",
+             f"- Round 19 (seed {r19['seed']}, `split.yaml` `round19`, committed at a989301 before any round-19 run was",
+             "  replayed; session 19): three new sources (`runs.yaml` says what each copies, its caveats and what is left out).",
+             "  inference-sim-training-h100 (inference-sim/training's 24 inference-perf stage files, copied unchanged: Llama-2-7B,",
+             "  Llama-2-70B at TP 4, Mixtral-8x7B at TP 2 and CodeLlama-34B at TP 2 on H100 SXM, an instrumented vLLM of February",
+             "  2026, max_num_seqs 128, max_num_batched_tokens 2048, max_model_len 4096; shared-prefix workloads at constant 4-20/s,",
+             "  four of them saturated; TTFT, TPOT, output tok/s), inference-sim-residency-h100 (inference-sim/residency-vllm's 23",
+             "  summaries: Qwen3-14B on one H100, vLLM 0.23.0 stock and residency-patched, Poisson 2-30/s of 1024 -> 128 on the chat",
+             "  endpoint; TTFT, ITL) and ld-singh-a6000-qwen25-7b (Qwen2.5-7B-Instruct on one RTX A6000, vLLM 0.23.0, the lab's own",
+             "  client's closed loops of 1-512 on a 41-token chat prompt; 8 rows). **Held out: " + ", ".join(r19["held_out"]) + "**;",
+             "  fit adds inference-sim-residency-h100 and ld-singh-a6000-qwen25-7b (the same team as the held-out source, another",
+             "  repository, client, vLLM build and model); seen now adds " + ", ".join(r18["held_out"]) + ". Nothing in the simulator,",
+             "  the step model or `accuracy.py`'s replay changed in round 19 after the split; the model is main's as merged at 61700c0",
+             "  (session 19's changes above included). **First print (2026-12-07), every round-19 held-out row replayed once",
+             "  (`benchmarks/serving/round19_first_print.json`, kept as printed; the headline reads it): throughput 0.4 % (−0.2 %),",
+             "  mean TPOT 186 % (+186 %), median TTFT 88 % (+88 %), n=24; 4 of 4 saturated runs predicted saturated, and 4 runs the",
+             "  files call unsaturated predicted saturated (every model's 20/s stage: output −19 / −21 / −36 / −43 %, median TTFT",
+             "  25-92 s against 51-68 ms). Throughput meets its target at every rate the server kept up with; TPOT and TTFT miss.**",
+             "  Diagnosis, not a model change: the files' time_per_output_token is about half their own (request latency − TTFT) /",
+             "  (output − 1) (ratio 1.99-2.05 on the 70B, Mixtral and CodeLlama runs, 2.4-2.6 on Llama-2-7B: 3.6 ms a token against",
+             "  9.3 on 7B at 5/s, below the 4 ms it takes an H100 to read 13.5 GB), so inference-perf's per-token figure here is not",
+             "  per output token as its output_len counts them; against the latency-derived figure the replay's mean ITL is +1.2 % on",
+             "  Llama-2-7B at 5/s (9.4 ms against 9.3) and +61 % on Llama-2-70B at 8/s (30.4 against 18.9). The replay's first tokens",
+             "  are 40-136 % slow at the unsaturated rates (the workload's shared system prompts hit vLLM's prefix cache, which the",
+             "  inference-perf reader does not replay), and the 20/s stages, which the server served at 51-68 ms, queue in the replay.",
+             "  The fit side's new rows (in-sample, replayed once with the rest): inference-sim-residency-h100 throughput 0.6 % (−0.6 %),",
+             "  ITL 16 % (+16 %), TTFT 25 % (+25 %), n=23; ld-singh-a6000-qwen25-7b throughput 5.8 % (−5.4 %), TPOT 7.6 % (+4.4 %),",
+             "  TTFT 33 % (+18 %), n=8. Not changed, not tuned (this task changes no constant).",
              "",
              "## Headline", "",
              "| half | runs | output tok/s: median \\|error\\| (signed) | ITL | TTFT | saturated runs predicted saturated |",
@@ -1370,10 +1398,17 @@ def write(rows, split, max_requests):
     lines += [headline("round 17's held-out rows after round 17's print (seen): today's replay", seen17)]
     # round 18's first print, as printed (round18_first_print.json), whatever today's replay gives
     lines += [headline(f"**held-out (round 18, seed {r18['seed']}), as first printed (4604468, 2026-12-07)**", first18)]
+    seen18 = [r for r in rows if r["source"] in r18["held_out"]]  # round 18's rows, today's replay (seen)
+    lines += [headline("round 18's held-out rows after round 18's print (seen): today's replay", seen18)]
+    # round 19's first print, as printed (round19_first_print.json), whatever today's replay gives
+    lines += [headline(f"**held-out (round 19, seed {r19['seed']}), as first printed (61700c0, 2026-12-07)**", first19)]
+    lines += [headline(f"held-out (round 19): {lab}, as first printed", [r for r in first19 if r["model"] == m])
+              for lab, m in (("Llama-2-7B, 1 × H100", "llama-2-7b"), ("Llama-2-70B, 4 × H100", "llama-2-70b"),
+                             ("Mixtral-8x7B, 2 × H100", "mixtral-8x7b"), ("CodeLlama-34B, 2 × H100", "codellama-34b-instruct"))]
     for h in ("held-out", "fit", "seen", "all"):
         sub = [r for r in rows if h == "all" or r["half"] == h]
-        name = {"held-out": "held-out (round 18), today's replay (equal to the first print until the simulator changes)",
-                "seen": "seen (round-1 to round-17 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
+        name = {"held-out": "held-out (round 19), today's replay (equal to the first print until the simulator changes)",
+                "seen": "seen (round-1 to round-18 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
         lines.append(headline(name, sub))
     lines += ["", "Read with care:", ""] + NOTES + [
               "", "## Every run", "",

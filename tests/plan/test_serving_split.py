@@ -762,3 +762,113 @@ def test_round18_first_print_record_is_every_held_out_level_as_measured():
     assert r["ttft"][0] == lv.measured["ttft_ms"]["p50"] and r["ttft_stat"] == "p50"
     assert not r.get("refused") and None not in (r["out"][1], r["itl"][1], r["ttft"][1])
     assert r["sat"] == [False, False]
+
+
+def test_round19_held_out_is_its_seeded_draw():
+    r18, r19 = ROUNDS["round18"], ROUNDS["round19"]
+    placed = set(r19["held_out"]) | set(r19["fit"]) | set(r19["seen"])
+    new = sorted(placed - set(r18["held_out"]) - set(r18["fit"]) - set(r18["seen"]))
+    assert new == ["inference-sim-residency-h100", "inference-sim-training-h100", "ld-singh-a6000-qwen25-7b"]
+    random.Random(r19["seed"]).shuffle(new)
+    assert r19["held_out"] == new[: -(-len(new) // 3)] == ["inference-sim-training-h100"]
+    assert set(r18["held_out"]) <= set(r19["seen"]) and set(r18["fit"]) < set(r19["fit"])
+
+
+def test_round19_inference_sim_training_files_are_its_stages_as_read():
+    """inference-sim-training-h100's 24 inference-perf stage files (copied unchanged), as kvplan's reader takes them:
+    one level each, at the rate and with the successes its runs.yaml workload states, every experiment's stages in
+    order; the three overload experiments and CodeLlama-34B's reasoning run are the four saturated by the files' rule
+    (bench.saturated, its TPOT as the drain's per-token time), none of the other twenty."""
+    import re
+
+    from kvplan.observe import bench
+
+    src = RUNS["inference-sim-training-h100"]
+    assert len(src["runs"]) == 24
+    sat = []
+    for run in src["runs"]:
+        assert run["gpu"] == "h100-sxm-80gb" and run["engine"] == "vllm" and run["max_num_seqs"] == 128
+        assert (run["max_model_len"], run["max_num_batched_tokens"]) == (4096, 2048)
+        (lv,) = bench.read(DIR / run["file"])
+        m = re.search(r"constant (\d+)/s for \d+ s \(stage (\d) of \d\); (\d+) successes", run["workload"])
+        rate, stage, ok = float(m.group(1)), m.group(2), int(m.group(3))
+        assert (lv.rate, lv.concurrency, lv.requests) == (rate, None, ok)
+        assert run["file"].endswith(f"_stage_{stage}_lifecycle_metrics.json")
+        assert run["copied_from"].endswith(f"/results/stage_{stage}_lifecycle_metrics.json")
+        tpot = lv.measured["itl_ms"]["p50"]
+        out = float(lv.output_tokens)
+        if bench.saturated(lv.rate, out, lv.measured["output_tokens_per_s"], lv.requests, drain_s=out * tpot / 1000):
+            sat.append(run["file"].split("/")[-1].split("_stage")[0][16:])
+    assert sorted(sat) == ["codellama-34b-tp2-reasoning", "llama-2-70b-hf-tp4-reasoning", "llama-2-7b-tp1-reasoning",
+                           "mixtral-8x7b-v0-1-tp2-reasoning"]
+
+
+def test_round19_residency_levels_are_its_summaries():
+    """inference-sim-residency-h100's levels are its 23 summary.json files (copied unchanged): the rate the cell is named
+    by, the file's successes, 1024 -> 128 (its token totals over its successes), median / mean TTFT and ITL, and output
+    tok/s = total output tokens over the run's 600 s; none saturated by the files' rule."""
+    import json
+
+    from kvplan.observe import bench
+
+    acc = _accuracy()
+    files = DIR / "files" / "inference-sim-residency"
+    names = ([f"sweep_rate_agg_{r}rps_vanilla" for r in (2, 4, 6, 8)]
+             + [f"sweep_tenants_{t}T_agg_{2 * t}rps_vanilla" for t in range(1, 6)]
+             + [f"sweep_rate_agg_{r}rps_patched" for r in (2, 4, 6, 8)]
+             + [f"sweep_tenants_{t}T_agg_{2 * t}rps_patched" for t in range(1, 6)]
+             + [f"w5_sweep_agg{r}" for r in (6, 12, 18, 24, 30)])
+    runs = RUNS["inference-sim-residency-h100"]["runs"]
+    levels = [lv for r in runs for lv in acc.with_lengths(r, acc.table_levels(r))]
+    assert len(levels) == len(names) == 23
+    assert all(r["model"] == "qwen3-14b" and r["gpu"] == "h100-sxm-80gb" and r["endpoint"] == "chat" for r in runs)
+    for lv, name in zip(levels, names):
+        d = json.loads((files / f"{name}_summary.json").read_text())
+        o, rate = d["overall"], int(name.split("agg")[1].lstrip("_").split("rps")[0])
+        assert (lv.rate, lv.requests) == (rate, o["num_successful"]) and o["num_successful"] == o["num_requests"]
+        assert (lv.prompt_tokens, lv.output_tokens) == ("1024", "128")
+        assert o["total_input_tokens"] == 1024 * lv.requests and o["total_output_tokens"] == 128 * lv.requests
+        assert lv.measured["ttft_ms"] == {"mean": o["ttft_ms"]["mean"], "p50": o["ttft_ms"]["median"]}
+        assert lv.measured["itl_ms"] == {"mean": o["itl_ms"]["mean"], "p50": o["itl_ms"]["median"]}
+        assert lv.measured["output_tokens_per_s"] == round(o["total_output_tokens"] / d["totals"]["total_duration_s"], 6)
+        assert not bench.saturated(lv.rate, 128, lv.measured["output_tokens_per_s"], lv.requests,
+                                   drain_s=128 * o["itl_ms"]["median"] / 1000)
+
+
+def test_round19_ld_singh_levels_are_the_reports_rows():
+    """ld-singh-a6000-qwen25-7b's levels are the report's two tables (files/ld-singh-a6000/, copied unchanged): the
+    concurrency, requests, gen as the output length, TTFT and TPOT medians (seconds x 1000) and tok/s, each row."""
+    acc = _accuracy()
+    (run,) = RUNS["ld-singh-a6000-qwen25-7b"]["runs"]
+    text = (DIR / "files" / "ld-singh-a6000" / "inference-benchmark-report.md").read_text()
+    rows = [ln.split() for ln in text.splitlines() if ln.strip() and ln.split()[0].isdigit() and len(ln.split()) == 11]
+    levels = acc.with_lengths(run, acc.table_levels(run))
+    assert len(rows) == len(levels) == 8
+    for lv, r in zip(levels, rows):
+        conc, reqs, err, gen, ttft, _, tpot, _, _, tps, _ = r
+        assert (lv.concurrency, lv.requests, lv.prompt_tokens, lv.output_tokens, err) == (int(conc), int(reqs), "41", gen, "0")
+        assert lv.measured["ttft_ms"] == {"p50": round(float(ttft) * 1000, 6)}
+        assert lv.measured["tpot_ms"] == {"p50": round(float(tpot) * 1000, 6)}
+        assert lv.measured["output_tokens_per_s"] == float(tps)
+
+
+def test_round19_first_print_record_is_every_held_out_level_as_measured():
+    """round19_first_print.json (the held-out rows as first printed, which the headline reads) holds each of the 24
+    levels of the round-19 held-out source once, as kvplan's reader takes its stage files (rate, output tok/s, TPOT and
+    TTFT medians), each predicted (none refused), and the four the files' rule calls saturated marked so."""
+    import json
+
+    from kvplan.observe import bench
+
+    rec = json.loads((DIR / "round19_first_print.json").read_text())["rows"]
+    assert ROUNDS["round19"]["held_out"] == ["inference-sim-training-h100"]
+    runs = RUNS["inference-sim-training-h100"]["runs"]
+    assert len(rec) == len(runs) == 24
+    for r, run in zip(rec, runs):
+        (lv,) = bench.read(DIR / run["file"])
+        assert (r["source"], r["half"], r["model"], r["tp"]) == ("inference-sim-training-h100", "held-out", run["model"], run["tp"])
+        assert r["out"][0] == lv.measured["output_tokens_per_s"]
+        assert r["ttft"][0] == lv.measured["ttft_ms"][{"p50": "p50", "mean": "mean"}[r["ttft_stat"]]]
+        assert r["itl"][0] == lv.measured["itl_ms"][r["itl_stat"]]
+        assert not r.get("refused") and None not in (r["out"][1], r["itl"][1], r["ttft"][1])
+    assert sum(1 for r in rec if r["sat"][0]) == 4
