@@ -78,3 +78,40 @@ def test_the_round9_source_says_how_its_client_ran():
         assert (run.get("throughput") == "per_request_sum") == (run["gpu"] == "l4")
     long = counted["5b60d5a"]["long"]
     assert len(set(long["group"])) == 10 and all(long["group"].count(g) == 10 for g in range(10))
+
+
+def test_a_shared_prefix_client_sends_each_group_its_system_prompt(acc):
+    """inference-perf's shared_prefix data (runs.yaml ``shared_prefix``): 2 system prompts of 30
+    tokens, 2 users each: requests 0..5 go to users 0 1 2 3 0 1, groups 0 0 1 1 0 0; a run
+    without the key keeps no groups."""
+    levels = acc.table_levels({"table": "t", "tp": 1, "replicas": 1,
+                               "levels": [{"rate": 5, "requests": 6, "isl": 200, "osl": 5}]})
+    sp = {"shared_prefix": {"groups": 2, "users_per_group": 2, "tokens": 30}}
+    (lv,) = acc.with_shared_prefix(sp, levels)
+    assert lv.prefix_ids == ("p0", "p0", "p1", "p1", "p0", "p0") and lv.shared_prefix == 30
+    assert acc.with_shared_prefix({}, levels) == levels and levels[0].prefix_ids == ()
+
+
+def test_the_round19_source_replays_its_profiles_shared_prefix():
+    """Each inference-sim-training run states its profile.yaml's system prompts (its workload line
+    says them in words: '11 system prompts of 100 x 4 users'), and both agree."""
+    src = yaml.safe_load((DIR / "runs.yaml").read_text())["sources"]["inference-sim-training-h100"]
+    for run in src["runs"]:
+        sp = run["shared_prefix"]
+        said = f"({sp['groups']} system prompts of {sp['tokens']} x {sp['users_per_group']} user"
+        assert said in run["workload"], run["file"]
+
+
+def test_shared_system_prompts_make_the_first_tokens_faster(acc):
+    """The rule on: a level whose requests share a system prompt replays with prefix-cache hits, so
+    its median TTFT falls against the same level replayed without them (Llama-2-7B, one H100, 5/s
+    of 566 -> 20, 100 shared tokens in 2 groups)."""
+    lv = acc.table_levels({"table": "t", "tp": 1, "replicas": 1,
+                           "levels": [{"rate": 5, "requests": 60, "isl": 566, "osl": 20}]})
+    spec, gpu = catalog.load_model("llama-2-7b"), catalog.load_gpu("h100-sxm-80gb")
+    shared = acc.with_shared_prefix({"shared_prefix": {"groups": 2, "users_per_group": 4, "tokens": 100}}, lv)
+
+    def ttft(levels):
+        (r,) = bench.replay(levels, spec, gpu, tp=1, replicas=1, engine="vllm", prefix_caching=True)
+        return r.predicted["ttft_ms"]["p50"]
+    assert ttft(shared) < ttft(lv)
