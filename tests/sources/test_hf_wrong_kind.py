@@ -28,7 +28,8 @@ def test_the_source_is_the_one_given_else_where_it_was_read():
 
 def test_a_config_that_is_not_an_object_is_one_line_naming_no_key():
     # raw.get fails before any key is read: nothing to name, and the default place is "config.json"
-    assert refused([1]) == "config.json: a value of the wrong kind (AttributeError: 'list' object has no attribute 'get')"
+    assert refused([1]) == ("config.json: a value of the wrong kind (AttributeError: 'list' object has no "
+                            "attribute 'get')")
 
 
 def test_a_bool_that_divides_by_zero_is_named():
