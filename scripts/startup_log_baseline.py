@@ -85,6 +85,10 @@ ROUND_17_SHOWN = True  # split committed at 9ee2a80; round 17's rows first print
 # with the model as it stands on the branch after main is merged (no constant or code of the model changes
 # in round 18).
 ROUND_18_SHOWN = True  # split committed at 5e2075f; round 18's rows first printed after main (f44d1fb) was merged
+# Round 19's logs (startup_log_split.ROUND_19) stay out until round 19's held-out figures are printed once,
+# with the model as it stands on the branch after main is merged (no constant or code of the model changes
+# in round 19).
+ROUND_19_SHOWN = False
 ROUND_SIDES = ("held-out (round 18)", "held-out (round 17, seen)", "held-out (round 16, seen)",
          "held-out (round 15, seen)", "held-out (round 14, seen)", "held-out (round 13, seen)",
          "held-out (round 12, seen)", "held-out (round 11, seen)", "held-out (round 10, seen)",
@@ -239,6 +243,8 @@ def rows() -> list[dict]:
         if e.get("batch") in startup_log_split.ROUND_17 and not ROUND_17_SHOWN:
             continue
         if e.get("batch") in startup_log_split.ROUND_18 and not ROUND_18_SHOWN:
+            continue
+        if e.get("batch") in startup_log_split.ROUND_19 and not ROUND_19_SHOWN:
             continue
         r = {"id": e["id"], "url": e["url"], "side": _shown_side(e), "engine": e.get("engine"),
              "version": e.get("vllm_version") or e.get("sglang_version") or e.get("trtllm_version"),
