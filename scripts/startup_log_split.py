@@ -100,6 +100,13 @@ Round 18 (``round_18``): the URLs of batch 2026-12-07-r18, collected after round
 been seen, are split the same way with ``SEED_18``, before kvplan's figure for any round-18 log is computed and
 before any constant or code is changed. Rounds 1 to 17 keep their sides; round 18's held-out half becomes the
 headline and round 17's held-out half is reported as seen.
+
+Round 19 (``round_19``): the URLs of batch 2026-12-07-r19, collected after round 18's held-out figures had
+been seen, are split the same way with ``SEED_19``, before kvplan's figure for any round-19 log is computed and
+before any constant or code is changed. Rounds 1 to 18 keep their sides; round 19's held-out half becomes the
+headline and round 18's held-out half is reported as seen. Rows found in round 19's second pass (batch
+2026-12-07-r19b: read after round 19's split was committed, before any round-19 figure was computed) are placed
+after round 19's own URLs with the same seed and counts, so no committed side moves.
 """
 from __future__ import annotations
 
@@ -182,6 +189,10 @@ ROUND_17 = ("2026-12-07-r17",)
 # own seed before kvplan's figure for any round-18 log is computed.
 SEED_18 = 20_2026_12_24
 ROUND_18 = ("2026-12-07-r18",)
+# Round 19: batch 2026-12-07-r19, collected after round 18's held-out figures had been seen, split with its
+# own seed before kvplan's figure for any round-19 log is computed.
+SEED_19 = 20_2026_12_25
+ROUND_19 = ("2026-12-07-r19", "2026-12-07-r19b")
 
 
 def all_logs() -> list[dict]:
@@ -238,10 +249,13 @@ def split() -> dict:
     round_16 = {u for u, b in batch.items() if b in ROUND_16}
     round_17 = {u for u, b in batch.items() if b in ROUND_17}
     round_18 = {u for u, b in batch.items() if b in ROUND_18}
+    round_19 = {u for u, b in batch.items() if b == ROUND_19[0]}
+    round_19b = {u for u, b in batch.items() if b == ROUND_19[1]}
     sides = {"held_out": [], "fit": sorted(first)}
     n = {"held_out": 0, "fit": sum(count[u] for u in first)}
     later = (round_2 | round_3 | round_4 | round_5 | round_6 | round_7 | round_8 | round_9 | round_10 | round_10b
-             | round_11 | round_12 | round_13 | round_14 | round_15 | round_16 | round_17 | round_18)
+             | round_11 | round_12 | round_13 | round_14 | round_15 | round_16 | round_17 | round_18 | round_19
+             | round_19b)
     _balance(sorted(set(count) - first - later), count, SEED, sides, n)
     sides_2: dict = {"held_out": [], "fit": []}
     n_2 = {"held_out": 0, "fit": 0}
@@ -295,6 +309,10 @@ def split() -> dict:
     sides_18: dict = {"held_out": [], "fit": []}
     n_18 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_18), count, SEED_18, sides_18, n_18)
+    sides_19: dict = {"held_out": [], "fit": []}
+    n_19 = {"held_out": 0, "fit": 0}
+    _balance(sorted(round_19), count, SEED_19, sides_19, n_19)
+    _balance(sorted(round_19b), count, SEED_19, sides_19, n_19)  # the second pass: after, so nothing moves
     return {"seed": SEED, "method": " ".join(__doc__.split("\n\n")[2].split()),
             "files": list(FILES), "scored_rows": n,
             "held_out_urls": sorted(sides["held_out"]), "fit_urls": sorted(sides["fit"]),
@@ -348,7 +366,10 @@ def split() -> dict:
                          "held_out_urls": sorted(sides_17["held_out"]), "fit_urls": sorted(sides_17["fit"])},
             "round_18": {"seed": SEED_18, "batches": list(ROUND_18),
                          "method": " ".join(__doc__.split("\n\n")[19].split()), "scored_rows": n_18,
-                         "held_out_urls": sorted(sides_18["held_out"]), "fit_urls": sorted(sides_18["fit"])}}
+                         "held_out_urls": sorted(sides_18["held_out"]), "fit_urls": sorted(sides_18["fit"])},
+            "round_19": {"seed": SEED_19, "batches": list(ROUND_19),
+                         "method": " ".join(__doc__.split("\n\n")[20].split()), "scored_rows": n_19,
+                         "held_out_urls": sorted(sides_19["held_out"]), "fit_urls": sorted(sides_19["fit"])}}
 
 
 if __name__ == "__main__":

@@ -32,7 +32,8 @@ def test_every_url_on_one_side():
              set(SPLIT["round_15"]["held_out_urls"]), set(SPLIT["round_15"]["fit_urls"]),
              set(SPLIT["round_16"]["held_out_urls"]), set(SPLIT["round_16"]["fit_urls"]),
              set(SPLIT["round_17"]["held_out_urls"]), set(SPLIT["round_17"]["fit_urls"]),
-             set(SPLIT["round_18"]["held_out_urls"]), set(SPLIT["round_18"]["fit_urls"])]
+             set(SPLIT["round_18"]["held_out_urls"]), set(SPLIT["round_18"]["fit_urls"]),
+             set(SPLIT["round_19"]["held_out_urls"]), set(SPLIT["round_19"]["fit_urls"])]
     assert sum(len(s) for s in sides) == len(set().union(*sides))  # no URL on two sides
     assert {e["url"] for e in startup_log_split.all_logs()} == set().union(*sides)
     assert SPLIT["scored_rows"]["held_out"] >= 10
@@ -91,7 +92,7 @@ def test_round_5_holds_only_its_own_batch_and_leaves_rounds_1_to_4_as_they_were(
         SPLIT["round_9"]["batches"] + SPLIT["round_10"]["batches"] + SPLIT["round_11"]["batches"] + \
         SPLIT["round_12"]["batches"] + SPLIT["round_13"]["batches"] + SPLIT["round_14"]["batches"] + \
         SPLIT["round_15"]["batches"] + SPLIT["round_16"]["batches"] + SPLIT["round_17"]["batches"] + \
-        SPLIT["round_18"]["batches"]
+        SPLIT["round_18"]["batches"] + SPLIT["round_19"]["batches"]
     assert {e["batch"] for e in logs if e.get("engine") == "TRT-LLM"} <= set(r5["batches"] + later)
 
 
@@ -372,3 +373,33 @@ def test_a_row_scored_later_keeps_its_rounds_split():
     """recipes#12's rows became scorable after round 1 was split; they count as unscored for it."""
     rows = [e for e in startup_log_split.all_logs() if e.get("scored_since")]
     assert rows and all(startup_log_split.scored(e) and not startup_log_split.split_scored(e) for e in rows)
+
+
+def test_round_19_holds_only_its_own_batch_and_leaves_rounds_1_to_18_as_they_were():
+    """Round 19 is split with a seed of its own (2020261225); the URLs of rounds 1 to 18 do not move. 82 rows from
+    82 URLs: 74 start-up logs of llm-d-planner's vLLM 0.19.0 campaign on H100s and 4 parsed runs of its version
+    sweep (0.15 to 0.18; one file, one URL each), a Llama 3 70B AWQ log on two L40S and three SGLang logs. 41 were
+    scorable when it was split (40 of the campaign's, the L40S one); the seeded order sent 20 to the held-out side
+    and 21 to the fit side. The other 41 rows are listed, each with its reason. Its second pass (batch r19b, read
+    after the split was committed and before any round-19 figure) adds one scorable URL, LLMServingSim's RTX 4090
+    bundle, placed after the first pass's URLs with the same seed and counts: held out (20 < 21), nothing moved."""
+    rs = [SPLIT[f"round_{i}"] for i in range(2, 20)]
+    assert len({SPLIT["seed"]} | {r["seed"] for r in rs}) == 19 and SPLIT["round_19"]["seed"] == 2020261225
+    r19 = SPLIT["round_19"]
+    batch = {e["url"]: e.get("batch") for e in startup_log_split.all_logs()}
+    assert {batch[u] for u in r19["held_out_urls"] + r19["fit_urls"]} == set(r19["batches"]) == {"2026-12-07-r19",
+                                                                                                  "2026-12-07-r19b"}
+    earlier = set(SPLIT["held_out_urls"] + SPLIT["fit_urls"])
+    for r in rs[:-1]:
+        earlier |= set(r["held_out_urls"] + r["fit_urls"])
+    assert not {u for u, b in batch.items() if b in r19["batches"]} & earlier
+    rows = [e for e in startup_log_split.all_logs() if e.get("batch") in r19["batches"]]
+    assert len(rows) == 83 and len(r19["held_out_urls"]) + len(r19["fit_urls"]) == 83
+    second = [e["url"] for e in rows if e["batch"] == "2026-12-07-r19b"]
+    assert len(second) == 1 and second[0] in r19["held_out_urls"]
+    assert r19["scored_rows"] == {"held_out": sum(startup_log_split.split_scored(e) for e in rows
+                                                  if e["url"] in r19["held_out_urls"]),
+                                  "fit": sum(startup_log_split.split_scored(e) for e in rows
+                                             if e["url"] in r19["fit_urls"])} == {"held_out": 21, "fit": 21}
+    assert not any(e.get("scored_since") for e in rows)
+    assert all(e.get("excluded") and e.get("kvplan_skip") for e in rows if "kvplan" not in e)
