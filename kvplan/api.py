@@ -79,6 +79,9 @@ def import_config(path, name: str | None = None, source: str | None = None):
 
     from .sources import hfconfig
 
+    if str(path).strip().lower().endswith(".gguf"):  # it was read as JSON: "not UTF-8 text ... a config.json"
+        raise KvplanError(f"{path}: import converts a config.json; a .gguf file is read as it is by every "
+                          f"command (kvplan show {path})")
     spec = hfconfig.load(Path(path), name)
     return spec.model_copy(update={"source": source}) if source else spec
 
@@ -379,6 +382,10 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
     eng = engine.strip().lower()
     if eng not in ("vllm", "sglang"):
         raise KvplanError(f"{opt('engine')} must be vllm or sglang for plan, got '{engine}'")
+    if profile is not None:  # once, not as every candidate given up (each applied it and was refused)
+        from .plan.latency.calibrate import check_engine, load_profile
+
+        check_engine(load_profile(profile), eng)
     lk = link.strip().lower()
     if lk not in costs.LINKS:
         raise KvplanError(f"{opt('link')} must be one of {', '.join(costs.LINKS)}, got '{link}'")

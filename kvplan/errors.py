@@ -59,4 +59,6 @@ def validation_message(path, e) -> str:
            "missing_keyword_only_argument": "Field required"}.get(err["type"], err["msg"])
     msg = msg.removeprefix("Value error, ")
     more = f" (and {len(e.errors()) - 1} more)" if len(e.errors()) > 1 else ""
-    return f"{path}: {loc or 'spec'}: {msg}{more}"
+    given = err.get("input")
+    got = f", got {given!r}" if isinstance(given, (str, int, float)) and len(repr(given)) <= 40 else ""
+    return f"{path}: {loc or 'spec'}: {msg}{got}{more}"

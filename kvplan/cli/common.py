@@ -23,6 +23,18 @@ def _size(name: str, text) -> int | None:
     return parse_size(text, name)
 
 
+def _kv_cache_memory(text) -> int | None:
+    """--kv-cache-memory: a size, not 0. The library plans 0 as no cache (plan/longest.py searches
+    nothing), but a user who writes 0 has not asked for that: vLLM 0.33 reads 0 as not given
+    (gpu_worker.py determine_available_memory: ``if kv_cache_memory_bytes := ...``)."""
+    n = parse_size(text, "--kv-cache-memory")
+    if n == 0:
+        raise KvplanError("--kv-cache-memory 0 leaves no room for the cache (vLLM 0.33 reads 0 as not given: "
+                          "`if kv_cache_memory_bytes := ...` in gpu_worker.py determine_available_memory); give a "
+                          "size or leave it out")
+    return n
+
+
 def _fraction(name: str, text) -> float | None:
     return parse_fraction(text, name)
 
@@ -116,6 +128,23 @@ def _note_llamacpp_flags(engine: str, cache_type_k, cache_type_v, ubatch_size, s
         what = "is a llama.cpp option" if len(given) == 1 else "are llama.cpp options"
         _say("note", f"{', '.join(given)} {what}; the {engine} layout ignores "
                      f"{'it' if len(given) == 1 else 'them'} (--engine llamacpp uses them)")
+
+
+# Which engines' plans read the scheduler flags (engines/: vLLM's own; SGLang's --page-size,
+# --chunked-prefill-size, --max-running-requests; TensorRT-LLM's max_num_tokens); the rest ignore them.
+_SCHEDULER_FLAGS = {"--block-size": ("vllm", "sglang"), "--max-num-batched-tokens": ("vllm", "sglang", "trtllm"),
+                    "--max-num-seqs": ("vllm", "sglang")}
+
+
+def _note_scheduler_flags(engine: str, **given) -> None:
+    """Say so when a scheduler flag is given to an engine whose plan does not read it (llama.cpp's,
+    TensorRT-LLM's fixed 32-token blocks, the bare layouts), as _note_llamacpp_flags does the reverse."""
+    e = engine.strip().lower()
+    unread = [flag for flag, v in given.items() if v is not None and e not in _SCHEDULER_FLAGS[flag]]
+    if unread:
+        one = len(unread) == 1
+        _say("note", f"the {e} plan does not read {', '.join(unread)}; {'it is' if one else 'they are'} "
+                     f"ignored (read by {', '.join(sorted({x for f in unread for x in _SCHEDULER_FLAGS[f]}))})")
 
 
 PARALLEL_HELP = "llama.cpp: slots (llama-server --parallel; default one per sequence, --batch)"

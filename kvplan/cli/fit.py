@@ -9,7 +9,8 @@ from ..errors import KvplanError
 from .root import app
 from .common import (EAGER_HELP, FORMAT_HELP, MODEL_HELP, NO_GRAPHS_HELP, PARALLEL_HELP, UNIFIED_HELP, WIDE_HELP,
                      _complete_gpu, _complete_model, _count, _default_engine, _eager, _format, _fraction, _json,
-                     _llamacpp_opts, _load, _note_llamacpp_flags, _run, _say, _show, _size, _whole)
+                     _kv_cache_memory, _llamacpp_opts, _load, _note_llamacpp_flags, _note_scheduler_flags, _run,
+                     _say, _show, _size, _whole)
 
 
 @app.command()
@@ -43,6 +44,11 @@ def fit(
     engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
                                                  help="vLLM: the release whose start-up is planned (as "
                                                       "check-log reads a log's); default kvplan's, 0.33"),
+    compile_cache: Optional[str] = typer.Option(None, "--compile-cache", metavar="warm|cold",
+                                                help="vLLM: torch.compile's cache at start-up; warm: this "
+                                                     "model's compiled graphs are in it (VLLM_CACHE_ROOT or "
+                                                     "compilation-config cache_dir), so no compile band; "
+                                                     "default: as cold"),
     activation_memory: Optional[str] = typer.Option(None, "--activation-memory", help="override the activation-peak estimate"),
     cuda_graph_memory: Optional[str] = typer.Option(None, "--cuda-graph-memory", help="override the CUDA-graph estimate"),
     non_torch_memory: Optional[str] = typer.Option(None, "--non-torch-memory", help="override the non-torch estimate"),
@@ -127,7 +133,7 @@ def fit(
             cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel, kv_unified,
             max_model_len=opt_count("--max-model-len", max_model_len),
             gpu_memory_utilization=_fraction("--gpu-memory-utilization", gpu_memory_utilization),
-            kv_cache_memory=_size("--kv-cache-memory", kv_cache_memory),
+            kv_cache_memory=_kv_cache_memory(kv_cache_memory),
             block_size=opt_count("--block-size", block_size),
             max_num_batched_tokens=opt_count("--max-num-batched-tokens", max_num_batched_tokens),
             max_num_seqs=opt_count("--max-num-seqs", max_num_seqs),
@@ -142,7 +148,8 @@ def fit(
                         data_parallel_size=_count("--data-parallel-size", data_parallel_size),
                         enable_expert_parallel=enable_expert_parallel,
                         ep_size=opt_count("--ep-size", ep_size), dp_attention=enable_dp_attention,
-                        all2all_backend=all2all_backend)
+                        all2all_backend=all2all_backend,
+                        compile_cache=None if compile_cache is None else compile_cache.strip().lower())
         from ..engines.vllm import flags as vllm_flags  # issue 23: CPU tier, drafter, LoRA
         from ..engines import tier_flags  # issue 23: SGLang's HiCache, llama.cpp's -ngl / -nkvo; LoRA per engine
 
@@ -172,6 +179,9 @@ def fit(
                               f"--lengths or leave {'them' if ' and ' in given else 'it'} out")
         _note_llamacpp_flags(engine or _default_engine(model, "vllm"), cache_type_k, cache_type_v, ubatch_size,
                              swa_full, flash_attn, parallel, kv_unified)
+        _note_scheduler_flags(engine or _default_engine(model, "vllm"), **{
+            "--block-size": block_size, "--max-num-batched-tokens": max_num_batched_tokens,
+            "--max-num-seqs": max_num_seqs})
         r = api.fit(spec, g, opt_count("--ctx", ctx), opt_count("--batch", batch), _count("--tp", tp),
                     _count("--pp", pp), engine or _default_engine(model, "vllm"), kv_dtype, weight_dtype, text_only,
                     kv_cache_dtype=kv_cache_dtype, options=opts, traffic=traffic, trace=trace,

@@ -8,7 +8,7 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import (FORMAT_HELP, WIDE_HELP, _count, _fail, _format, _json, _load, _run, _show, _size)
+from .common import (FORMAT_HELP, MODEL_HELP, WIDE_HELP, _complete_model, _count, _fail, _format, _json, _load, _run, _show, _size)
 
 
 @app.command(name="check-log")
@@ -50,7 +50,7 @@ def check_log(
 
 @app.command()
 def validate(
-    model: Optional[str] = typer.Argument(None, metavar="MODEL", help="catalog name or alias, a YAML spec, or a config.json"),
+    model: Optional[str] = typer.Argument(None, metavar="MODEL", autocompletion=_complete_model, help=MODEL_HELP),
     ctx: Optional[str] = typer.Option(None, "--ctx", help="tokens per sequence"),
     batch: str = typer.Option("1", "--batch", "-b", help="sequences decoded together"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format (default: the model's dtype)"),

@@ -9,7 +9,7 @@ import typer
 from ..errors import KvplanError
 from .root import app
 from .common import (EAGER_HELP, MODEL_HELP, NO_GRAPHS_HELP, _complete_gpu, _complete_model, _count, _eager,
-                     _fraction, _json, _load, _number, _run, _size, _whole)
+                     _fraction, _json, _kv_cache_memory, _load, _number, _run, _size, _whole)
 
 
 @app.command()
@@ -118,7 +118,7 @@ def simulate(
         opts = api.serve_options(
             max_model_len=None if max_model_len is None else _count("--max-model-len", max_model_len),
             gpu_memory_utilization=_fraction("--gpu-memory-utilization", gpu_memory_utilization),
-            kv_cache_memory=_size("--kv-cache-memory", kv_cache_memory),
+            kv_cache_memory=_kv_cache_memory(kv_cache_memory),
             block_size=None if block_size is None else _count("--block-size", block_size),
             max_num_seqs=None if max_num_seqs is None else _count("--max-num-seqs", max_num_seqs),
             enforce_eager=_eager(eng, enforce_eager, disable_cuda_graph),

@@ -8,14 +8,13 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import (FORMAT_HELP, WIDE_HELP, _count, _format, _json, _load, _number,
+from .common import (FORMAT_HELP, MODEL_HELP, WIDE_HELP, _complete_model, _count, _format, _json, _load, _number,
                      _run, _say, _show)
 
 
 @app.command()
 def perf(
-    model: str = typer.Argument(..., metavar="MODEL",
-                                help="catalog name or alias, a YAML spec, or a config.json (or its folder)"),
+    model: str = typer.Argument(..., metavar="MODEL", autocompletion=_complete_model, help=MODEL_HELP),
     gpu: str = typer.Option(..., "--gpu", help="GPU name (see `kvplan gpus`)"),
     ctx: str = typer.Option(..., "--ctx", help="tokens each sequence holds when the decode step runs"),
     batch: str = typer.Option("1", "--batch", "-b", help="sequences decoded together"),
@@ -132,7 +131,7 @@ def compare(
 
 @app.command()
 def sweep(
-    model: str = typer.Argument(..., metavar="MODEL", help="catalog name or alias, a YAML spec, or a config.json"),
+    model: str = typer.Argument(..., metavar="MODEL", autocompletion=_complete_model, help=MODEL_HELP),
     ctx: str = typer.Option(..., "--ctx", help="contexts: 1k:128k (doubling), 1k:128k:x4, 1024:8192:+1024, or 1k,4k,8k"),
     batch: str = typer.Option("1", "--batch", "-b", help="batches: 1,8,32 or 1:256 (doubling)"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV formats, comma-separated (fp16,fp8)"),

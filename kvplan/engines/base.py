@@ -114,6 +114,11 @@ class ServeOptions:
     # sampling."; False: "FlashInfer is not available" or disabled); None: not known (engines/vllm/startup.py
     # v1_sampler_peak: the release's default, or the cautious path where it depends on the install)
     flashinfer_sampler: bool | None = None
+    # vLLM's torch.compile cache at start-up (engines/vllm/startup.py torch_compile_part): "warm" (the
+    # model's compiled graphs are in the cache, compilation/backends.py "Directly load the compiled
+    # graph(s) ... from the cache"), "cold" ("Compiling a graph for ...", or VLLM_DISABLE_COMPILE_CACHE=1);
+    # None: not known, as "cold"
+    compile_cache: str | None = None
     # the engine's own override of its context limit is set (VLLM_ALLOW_LONG_MAX_MODEL_LEN=1,
     # SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1): a max_model_len past the model's is taken. A start-up
     # log read by check-log shows an engine that started, so its length was allowed.

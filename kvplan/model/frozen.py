@@ -353,7 +353,33 @@ def validate(cls, data):
     ta = _ADAPTERS.get(cls)
     if ta is None:
         ta = _ADAPTERS[cls] = TypeAdapter(cls)
-    return ta.validate_python(data)
+    out = ta.validate_python(data)
+    bad = _coerced(data, out, ())
+    if bad is not None:  # pydantic's lax mode reads "8", 8.0 and true as 8, 8 and 1: a count is an int
+        from pydantic import ValidationError
+
+        raise ValidationError.from_exception_data(cls.__name__, [{"type": "int_type", "loc": bad[0], "input": bad[1]}])
+    return out
+
+
+def _coerced(given, built, loc: tuple):
+    """The first integer field that validation made from something other than an integer (a
+    string, a float, a bool), as (location, value given); None if there is none."""
+    if type(built) is int:
+        return None if isinstance(given, int) and not isinstance(given, bool) else (loc, given)
+    if isinstance(built, Frozen) and isinstance(given, dict):
+        items = ((k, given[k], getattr(built, k)) for k in type(built).model_fields if k in given)
+    elif isinstance(built, dict) and isinstance(given, dict):
+        items = ((k, given[k], built[k]) for k in built if k in given)
+    elif isinstance(built, (list, tuple)) and isinstance(given, (list, tuple)) and len(built) == len(given):
+        items = ((i, g, b) for i, (g, b) in enumerate(zip(given, built)))
+    else:
+        return None
+    for k, g, b in items:
+        bad = _coerced(g, b, (*loc, k))
+        if bad is not None:
+            return bad
+    return None
 
 
 def validation_error():

@@ -47,6 +47,10 @@ class WeightQuant(_Frozen):
     # the routed experts in their own format, without block scales (DeepSeek-V4's
     # expert_dtype "fp4": MXFP4, as vLLM 0.33 loads it with its Mxfp4 MoE method)
     expert_format: str | None = None
+    # the LM head in a format of its own (None: the model's dtype, as every HF quantization config leaves it): a GGUF
+    # stores output.weight quantized like its other tensors (ggml-org's gpt-oss-20b MXFP4 file: Q8_0); read by the
+    # latency model alone (kvplan/plan/latency/step.py ``_gemm_formats``), the memory plan prices a GGUF's own tensors
+    head_format: str | None = None
     method: str | None = None  # the quant_method it was read from, for display ("awq", "gptq", ...)
     # None = not used (so a spec's JSON, which leaves None out, is what it was before these)
     group: PositiveInt | None = None

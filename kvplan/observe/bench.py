@@ -40,244 +40,12 @@ server version X``, ``Initializing a V1 LLM engine (vX)``: observe/logs.py ``VLL
 """
 from __future__ import annotations
 
-import json
 import math
-import re
-from pathlib import Path
 
 from ..errors import KvplanError
-from ..model.frozen import field, record, replace
-from .logs import VLLM_VERSION
-
-TOOLS = ("vllm", "sglang", "inference-perf", "guidellm")
-
-
-@record
-class Level:
-    tool: str
-    source: str  # file (and line / index)
-    model: str | None
-    rate: float | None  # requests/s; None with concurrency, inf for all at once
-    concurrency: int | None
-    requests: int
-    prompt_tokens: str  # simulate's --prompt-tokens
-    output_tokens: str
-    measured: dict = field(default_factory=dict)  # ttft_ms / itl_ms: {mean, p50, p90, p99}; output_tokens_per_s
-    lengths: tuple = ()  # per-request (prompt, output) tokens, where the file keeps them
-    dataset: str | None = None  # the tool's data set ("sharegpt", "random"), where known
-    endpoint: str | None = None  # "chat" or "completions" where the file says (its backend)
-    # a client that sends documents' prompts and warms up first (benchmarks/serving/accuracy.py's
-    # client_prompts): per-request prefix groups beside ``lengths`` (the first ``warmup`` of both are
-    # the warm-up batch, the ``requests`` measured ones follow), sharing their first ``shared_prefix``
-    prefix_ids: tuple = ()
-    shared_prefix: int = 0
-    warmup: int = 0
-    engine_version: str | None = None  # the vLLM version where the file states it (its server's log lines)
-
-
-def _num(v):
-    return None if v is None or isinstance(v, bool) else float(v)
-
-
-def _stats(d: dict, prefix: str, scale: float = 1.0) -> dict:
-    out = {}
-    for key, name in (("mean", "mean"), ("median", "p50"), ("p50", "p50"), ("p90", "p90"), ("p99", "p99")):
-        v = d.get(f"{key}_{prefix}") if prefix else d.get(key)
-        if v is not None and name not in out:
-            out[name] = float(v) * scale
-    return out
-
-
-def _rate(v) -> float | None:
-    if v is None:
-        return None
-    if isinstance(v, str) and v.strip().lower() in ("inf", "infinity"):
-        return math.inf
-    f = float(v)
-    return math.inf if math.isinf(f) else f
-
-
-def _vllm_like(d: dict, where: str, tool: str) -> Level:
-    done = int(d.get("completed") or d.get("num_prompts") or 0)
-    if done < 1:
-        raise KvplanError(f"{where}: no completed requests")
-    conc = d.get("max_concurrency")
-    rate = _rate(d.get("request_rate"))
-    if conc is not None and (rate is None or math.isinf(rate)):
-        rate = None
-    mean_in = d["total_input_tokens"] / done
-    mean_out = d["total_output_tokens"] / done
-    if tool == "sglang" and d.get("dataset_name") == "random" and d.get("random_input_len"):
-        r = float(d.get("random_range_ratio") or 0.0)
-        lo_i, hi_i = max(int(d["random_input_len"] * r), 1), int(d["random_input_len"])
-        lo_o, hi_o = max(int(d["random_output_len"] * r), 1), int(d["random_output_len"])
-        prompt = f"uniform:{lo_i}-{hi_i}" if lo_i < hi_i else str(hi_i)
-        output = f"uniform:{lo_o}-{hi_o}" if lo_o < hi_o else str(hi_o)
-    else:
-        prompt, output = str(max(1, round(mean_in))), str(max(1, round(mean_out)))
-    measured = {"ttft_ms": _stats({k: v for k, v in d.items() if k.endswith("_ttft_ms")}, "ttft_ms"),
-                "itl_ms": _stats({k: v for k, v in d.items() if k.endswith("_itl_ms")}, "itl_ms"),
-                "tpot_ms": _stats({k: v for k, v in d.items() if k.endswith("_tpot_ms")}, "tpot_ms"),
-                "output_tokens_per_s": _num(d.get("output_throughput")),
-                "mean_prompt_tokens": mean_in, "mean_output_tokens": mean_out}
-    lens = d.get("input_lens"), d.get("output_lens")
-    lengths = tuple(zip(lens[0], lens[1])) if all(isinstance(x, list) and len(x) == done for x in lens) else ()
-    return Level(tool, where, d.get("model_id"), rate, None if conc is None else int(conc), done, prompt,
-                 output, measured, lengths, d.get("dataset_name"), _endpoint(d))
-
-
-def _endpoint(d: dict) -> str | None:
-    """chat for the tools' chat backends (vLLM openai-chat, SGLang *-chat), completions for the
-    others they name, None when the file does not say."""
-    b = str(d.get("endpoint_type") or d.get("backend") or "")
-    return None if not b else "chat" if "chat" in b else "completions"
-
-
-def _inference_perf(d: dict, where: str) -> Level:
-    s = d["successes"]
-    n = int(s.get("count") or 0)
-    if n < 1:
-        raise KvplanError(f"{where}: no successful requests")
-    lat = s.get("latency", {})
-    # inference-perf's inter_token_latency is per streamed chunk (its median is ~0.05 ms: tokens
-    # arriving together); its time_per_output_token, (latency − TTFT) / (output − 1) per
-    # request, is the per-token figure simulate's ITL compares with
-    measured = {"ttft_ms": _stats(lat.get("time_to_first_token") or {}, "", 1000),
-                "itl_ms": _stats(lat.get("time_per_output_token") or {}, "", 1000),
-                "output_tokens_per_s": _num((s.get("throughput") or {}).get("output_tokens_per_sec")),
-                "mean_prompt_tokens": s["prompt_len"]["mean"], "mean_output_tokens": s["output_len"]["mean"]}
-    rate = _rate(d["load_summary"].get("requested_rate"))
-    return Level("inference-perf", where, None, rate, None, n, str(max(1, round(s["prompt_len"]["mean"]))),
-                 str(max(1, round(s["output_len"]["mean"]))), measured)
-
-
-def _guidellm(doc: dict, where: str) -> list[Level]:
-    out = []
-    for i, b in enumerate(doc["benchmarks"]):
-        m = b.get("metrics") or {}
-        strat = ((b.get("config") or {}).get("strategy") or b.get("args", {}).get("strategy") or {})
-        kind = strat.get("type_") or strat.get("type")
-        rate = conc = None
-        if kind in ("constant", "poisson"):
-            rate = float(strat["rate"])
-        elif kind == "concurrent":
-            conc = int(strat.get("streams") or strat.get("max_concurrency"))
-        elif kind == "throughput":
-            rate = math.inf
-        elif kind == "synchronous":
-            conc = 1
-        else:
-            raise KvplanError(f"{where} benchmark {i + 1}: strategy {kind!r} is not replayed "
-                              "(constant, poisson, concurrent, throughput, synchronous)")
-
-        def dist(name, scale=1.0):
-            s = (m.get(name) or {}).get("successful") or {}
-            got = {k: float(s[k]) * scale for k in ("mean",) if s.get(k) is not None}
-            if s.get("median") is not None:
-                got["p50"] = float(s["median"]) * scale
-            for k, v in (s.get("percentiles") or {}).items():
-                if k in ("p50", "p90", "p99"):
-                    got[k] = float(v) * scale
-            return got
-
-        n = int(((m.get("request_totals") or {}).get("successful")) or 0)
-        pin = dist("prompt_token_count").get("mean")
-        pout = dist("output_token_count").get("mean")
-        if not n or pin is None or pout is None:
-            raise KvplanError(f"{where} benchmark {i + 1}: needs request_totals and prompt/output token counts")
-        out.append(Level("guidellm", f"{where} #{i + 1}", None, rate, conc, n, str(max(1, round(pin))),
-                         str(max(1, round(pout))),
-                         {"ttft_ms": dist("time_to_first_token_ms"), "itl_ms": dist("inter_token_latency_ms"),
-                          "output_tokens_per_s": dist("output_tokens_per_second").get("mean"),
-                          "mean_prompt_tokens": pin, "mean_output_tokens": pout}))
-    return out
-
-
-_BLOCK = "Serving Benchmark Result"
-_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 ()/._-]*?)\s*:\s*([-+0-9.eE]+|inf)\s*$")
-_PRINTED = {"successful requests": "completed", "total input tokens": "total_input_tokens",
-            "total generated tokens": "total_output_tokens", "traffic request rate": "request_rate",
-            "maximum request concurrency": "max_concurrency",
-            "max request concurrency": "max_concurrency",  # sglang.bench_serving's wording
-            "output token throughput (tok/s)": "output_throughput"}
-
-
-def _printed(text: str, name: str) -> list[Level]:
-    """Every printed ``Serving Benchmark Result`` block in ``text`` (vLLM's or SGLang's)."""
-    out = []
-    parts = text.split(_BLOCK)[1:]
-    for i, part in enumerate(parts, start=1):
-        d: dict = {}
-        for ln in part.splitlines()[1:]:
-            if ln.strip().startswith("=" * 10):
-                break
-            m = _LINE.match(ln)
-            if not m:
-                continue
-            key, val = m.group(1).strip().lower(), m.group(2)
-            st = re.fullmatch(r"(mean|median|p99|p90) (ttft|tpot|itl|e2e latency) \(ms\)", key)
-            if st:
-                d[f"{st.group(1)}_{st.group(2).replace('e2e latency', 'e2e_latency')}_ms"] = float(val)
-            elif key in _PRINTED:
-                d[_PRINTED[key]] = val if key == "traffic request rate" else float(val)
-        where = f"{name} #{i}" if len(parts) > 1 else name
-        backend = re.search(r"^\s*Backend:\s*(\S+)", part, re.M)  # printed by sglang.bench_serving only
-        tool = "sglang" if backend and backend.group(1).startswith("sglang") else "printed"
-        if "completed" not in d or "total_output_tokens" not in d:
-            raise KvplanError(f"{where}: a printed result without its request and token counts")
-        d["completed"] = int(d["completed"])
-        if d.get("max_concurrency") is not None:
-            d["max_concurrency"] = int(d["max_concurrency"])
-        out.append(_vllm_like(d, where, tool))
-    ver = VLLM_VERSION.search(text)
-    if ver:
-        out = [replace(lv, engine_version=next(g for g in ver.groups() if g)) for lv in out]
-    return out
-
-
-def read(path: str | Path) -> list[Level]:
-    """Every load level in one result file, whichever of the four tools wrote it."""
-    from ..sources.readers import read_text  # one line for an unreadable or non-UTF-8 file
-
-    p = Path(path)
-    text = read_text(p, "benchmark result")
-    if not text.strip():  # JSON lines of none: no load level, which replayed nothing and exited 0
-        raise KvplanError(f"{p}: empty (no result in it)")
-    if _BLOCK in text:
-        return _some(_printed(text, p.name), p)
-    try:
-        docs = [json.loads(text)]
-    except json.JSONDecodeError:
-        try:
-            docs = [json.loads(ln) for ln in text.splitlines() if ln.strip()]
-        except json.JSONDecodeError as e:
-            raise KvplanError(f"{p}: not JSON or JSON lines ({e.msg}, line {e.lineno})") from None
-    out: list[Level] = []
-    for i, d in enumerate(docs, start=1):
-        where = p.name + (f":{i}" if len(docs) > 1 else "")
-        if not isinstance(d, dict):
-            raise KvplanError(f"{where}: expected a JSON object")
-        try:
-            if "benchmarks" in d and isinstance(d["benchmarks"], list):
-                out.extend(_guidellm(d, where))
-            elif "load_summary" in d and "successes" in d:
-                out.append(_inference_perf(d, where))
-            elif "total_output_tokens" in d and ("median_itl_ms" in d or "mean_itl_ms" in d):
-                tool = "sglang" if d.get("backend", "").startswith("sglang") or "random_range_ratio" in d \
-                    and "mean_e2e_latency_ms" in d else "vllm"
-                out.append(_vllm_like(d, where, tool))
-            else:
-                raise KvplanError(f"{where}: not a result of {', '.join(TOOLS)} (keys: "
-                                  f"{', '.join(sorted(d)[:6])}...)")
-        except (KeyError, TypeError, ValueError) as e:
-            raise KvplanError(f"{where}: a {TOOLS} result missing or malformed field: {e}") from None
-    return _some(out, p)
-
-
-def _some(levels: list[Level], p: Path) -> list[Level]:
-    if not levels:  # e.g. GuideLLM's "benchmarks": []: nothing to replay is not a check that passed
-        raise KvplanError(f"{p}: no load level in it")
-    return levels
+from ..model.frozen import record, replace
+# bench.read, bench.Level and the field readers: their home before the split (tests and benchmarks/serving use them)
+from .bench_read import TOOLS, Level, _endpoint, _num, _rate, _stats, _to, read  # noqa: F401
 
 
 # ---- replay ------------------------------------------------------------------------------------
@@ -285,6 +53,24 @@ def _some(levels: list[Level], p: Path) -> list[Level]:
 class Row:
     level: Level
     predicted: dict  # ttft_ms, itl_ms (Stats as dicts), output_tokens_per_s, saturated
+
+
+def startup_opts(opts, engine: str, version: str | None, scheduler_steps: int = 1):
+    """``opts`` with the vLLM release a run states (``version``: "0.11.0", "v0.11.0", "0.10.1.1 (V1)") as
+    ``vllm_version``, so its KV budget is planned with that release's start-up rules (engines/vllm/startup.py:
+    its batch defaults, sampler warm-up, whether CUDA graphs are charged), as ``kvplan fit --engine-version``
+    plans it. Left as given where the engine is not vLLM, no release is stated, ``opts`` already names one, or
+    the run is vLLM V0 (simulate/vllm_v0.py ``v0_engine``, or ``scheduler_steps`` > 1): V0's start-up is not
+    modelled, so kvplan's own vLLM plans it as before."""
+    from ..engines import ServeOptions
+    from ..plan.simulate.limits import vllm_version
+    from ..plan.simulate.vllm_v0 import v0_engine
+
+    v = vllm_version(version)
+    if engine != "vllm" or v is None or getattr(opts, "vllm_version", None) or scheduler_steps != 1 \
+            or v0_engine(version):
+        return opts
+    return replace(opts if opts is not None else ServeOptions(), vllm_version=v[0])
 
 
 def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm", opts=None,
@@ -319,7 +105,9 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
         if prof not in steps:
             steps[prof] = step or OpLatency(spec, gpu, tp, engine=prof)
         if (ep, ver) not in lims:
-            lims[ep, ver] = v0_limits(sim.engine_limits(spec, gpu, tp, engine, opts, prefix_caching, ep),
+            lims[ep, ver] = v0_limits(sim.engine_limits(spec, gpu, tp, engine, startup_opts(opts, engine, ver,
+                                                                                             scheduler_steps),
+                                                        prefix_caching, ep),
                                       scheduler_steps, opts, ver if engine == "vllm" else None)
             if ver:
                 lims[ep, ver] = for_engine_version(lims[ep, ver], ver)
@@ -331,7 +119,12 @@ def replay(levels, spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "
         if lv.tool == "sglang" and lim.engine == "sglang":  # bench_serving sends ignore_eos (its default)
             lim = replace(lim, ignore_eos=True)
         n = min(lv.requests, max_requests)
-        kw = dict(concurrency=lv.concurrency) if lv.concurrency else dict(rate=lv.rate)
+        if lv.concurrency and lv.rate is not None and not math.isinf(lv.rate):  # --request-rate R --max-concurrency C
+            kw = dict(rate=lv.rate, arrivals_kind=lv.arrivals, max_concurrency=lv.concurrency)
+        elif lv.concurrency:
+            kw = dict(concurrency=lv.concurrency)
+        else:
+            kw = dict(rate=lv.rate, arrivals_kind=lv.arrivals)
         if lv.prefix_ids or lv.warmup:
             kw |= dict(prefix_ids=list(lv.prefix_ids[:lv.warmup + n]) or None, shared_prefix=lv.shared_prefix,
                        warmup=lv.warmup)

@@ -82,6 +82,9 @@ def vllm_options(flags: dict):
                         flashinfer_sampler=None if flags.get("flashinfer_sampler") is None
                         else _on(flags["flashinfer_sampler"]),
                         lora=_lora(flags),
+                        # "Directly load the compiled graph(s) ... from the cache" (warm) or "Compiling a
+                        # graph for ..." (cold) in the log (observe/logs.py)
+                        compile_cache=flags.get("compile_cache") or None,
                         long_context_allowed=True)  # the engine started with the length it logged
     tp = _int(flags.get("tensor_parallel_size") or flags.get("tp")) or 1
     return opts, tp, None if kvd == "auto" else KV_CACHE_DTYPES[kvd]

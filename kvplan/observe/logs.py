@@ -141,6 +141,24 @@ def _literal_dict(text: str) -> dict:
     return out
 
 
+def _vllm_runtime_flags(line: str, flags: dict) -> None:
+    """What a vLLM log line says of the start-up's runtime paths, into ``flags``: the sampler and the compile cache."""
+    # v1/sample/ops/topk_topp_sampler.py TopKTopPSampler.__init__ says which top-k/top-p path the V1
+    # sampler takes (engines/vllm/startup.py v1_sampler_peak)
+    if "Using FlashInfer for top-p & top-k sampling" in line:
+        flags["flashinfer_sampler"] = True
+    elif re.search(r"FlashInfer is not available|FlashInfer is available, but it is not enabled|"
+                   r"top-p/top-k sampling disabled via VLLM_USE_FLASHINFER_SAMPLER=0", line):
+        flags.setdefault("flashinfer_sampler", False)
+    # vLLM compilation/backends.py CompilerManager.compile says whether the profile run compiled the
+    # model or loaded it from the compile cache (engines/vllm/startup.py torch_compile_part); one
+    # compile in the start-up makes it cold
+    if "Compiling a graph for" in line or re.search(r"VLLM_DISABLE_COMPILE_CACHE=1\b", line):
+        flags["compile_cache"] = "cold"
+    elif "Directly load the compiled graph" in line:
+        flags.setdefault("compile_cache", "warm")
+
+
 def _vllm(lines: list[str]) -> LogFacts:
     flags: dict = {}
     figures: list[Figure] = []
@@ -163,13 +181,7 @@ def _vllm(lines: list[str]) -> LogFacts:
                 flags.setdefault("max_model_len" if key == "max_seq_len" else key, m.group(1))
         if (m := VLLM_VERSION.search(line)):
             version = next(g for g in m.groups() if g)
-        # v1/sample/ops/topk_topp_sampler.py TopKTopPSampler.__init__ says which top-k/top-p path the V1
-        # sampler takes (engines/vllm/startup.py v1_sampler_peak)
-        if "Using FlashInfer for top-p & top-k sampling" in line:
-            flags["flashinfer_sampler"] = True
-        elif re.search(r"FlashInfer is not available|FlashInfer is available, but it is not enabled|"
-                       r"top-p/top-k sampling disabled via VLLM_USE_FLASHINFER_SAMPLER=0", line):
-            flags.setdefault("flashinfer_sampler", False)
+        _vllm_runtime_flags(line, flags)
         if (m := re.search(r"Using max model len (\d+)", line)):
             flags.setdefault("max_model_len", int(m.group(1)))
         if (m := re.search(r"Chunked prefill is enabled with max_num_batched_tokens=(\d+)", line)):

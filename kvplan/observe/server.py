@@ -68,6 +68,9 @@ def _none(v):
 def read(url: str, timeout: float = 5.0) -> tuple[dict, float | None, dict | None]:
     """(cache_config labels, KV usage, the first served model's card) from a server."""
     base = url.strip().rstrip("/")
+    if "://" not in base and base.startswith(("/", ".", "~")):  # it was tried as http:///path/metrics
+        raise KvplanError(f"check-server reads a running server's URL (localhost:8000, http://HOST:PORT), not a "
+                          f"file: '{url}'; a start-up log is kvplan check-log's")
     if "://" not in base:  # localhost:8000
         base = "http://" + base
     if not base.startswith(("http://", "https://")):

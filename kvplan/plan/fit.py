@@ -16,6 +16,7 @@ from ..engines.base import kv_format_name, total_parts
 from ..errors import KvplanError, opt
 from ..model.frozen import field, record, replace
 from ..model.spec import ModelSpec, MoeMlp, compress_pattern
+from .copies import Copies, copies  # noqa: F401  (fit.copies: its home before the split)
 from .verdict import judge
 
 
@@ -40,11 +41,12 @@ class Stage:
     @property
     def weights_as_loaded(self) -> int:
         """The checkpoint's bytes plus what the engine adds while loading (MXFP4's post-load
-        transform, vLLM's rotary cos/sin table, AWQ's zero points under Machete, the caching
+        transform, vLLM's rotary cos/sin table, AWQ's zero points under Machete and its linears padded for Marlin, the caching
         allocator's whole blocks; SGLang's allocated-while-loading estimate): what "Model loading
         took X GiB" (vLLM) and "Load weight end ... mem usage" (SGLang) report."""
         return self.weights_bytes + self.part("weights_transform") + self.part("weights_rotary") \
-            + self.part("weights_awq_zeros") + self.part("weights_allocator") + self.part("load_extra")
+            + self.part("weights_awq_zeros") + self.part("weights_awq_padding") + self.part("weights_allocator") \
+            + self.part("load_extra")
 
 
 @record
@@ -106,44 +108,6 @@ class FitReport:
     @property
     def kv_budget_bytes(self) -> int:
         return min(s.kv_budget_bytes for s in self.stages)
-
-
-@record
-class Copies:
-    """Weights over all GPUs of a tp × pp plan beside the model's own: the difference is what
-    ranks hold twice, by part (``parameters``: extra parameters over all GPUs, exact)."""
-
-    all_gpus_bytes: int  # Σ over every GPU of its weights
-    model_bytes: int  # the whole model, priced as ``size`` prices it
-    parameters: dict  # part -> extra parameters held over all GPUs
-
-    @property
-    def replicated_bytes(self) -> int:
-        return self.all_gpus_bytes - self.model_bytes
-
-
-def copies(spec: ModelSpec, rank: ModelSpec, tp: int, stages: list, weight_dtype: str | None,
-           text_only: bool) -> Copies:
-    """What a tp × pp split holds more than once: a layer part whose rank slice × tp exceeds
-    the whole part (a latent or KV projection every rank keeps whole, a router, norms), and the
-    rest (vocabulary padding, a tied LM head's copy on the last stage, encoder rounding)."""
-    whole_params = spec.parameters() + (0 if text_only else spec.encoder_params())
-    extra = tp * sum(st.parameters for st in stages) - whole_params
-    parts: dict[str, int] = {}
-    h = spec.hidden_size
-    for lt, count in spec.counts().items():
-        full, part = spec.layer_types[lt], rank.layer_types[lt]
-        for name in ("mixer", "mlp"):
-            a, b = getattr(full, name), getattr(part, name)
-            if a is not None and b is not None:
-                n = count * (tp * b.params(h) - a.params(h))
-                if n:
-                    parts[f"{lt} {name}"] = n
-    rest = extra - sum(parts.values())
-    if rest:
-        parts["norms, embeddings and head"] = rest
-    model = spec.model_copy(update={"stored_weights": None}).weight_bytes(weight_dtype, text_only)[0]
-    return Copies(tp * sum(st.weights_bytes for st in stages), model, parts)
 
 
 def stage_spec(rank: ModelSpec, first: int, count: int) -> ModelSpec:
@@ -338,6 +302,16 @@ def _too_big(spec, gpu, tp, pp, eng, opts, kv_fmt, wfmt, text_only, worst) -> tu
     return msg, min_tp
 
 
+def _unused_utilization(engine: str, util: float) -> str:
+    """Why --gpu-memory-utilization is not in a plan whose cache --kv-cache-memory fixes."""
+    if engine == "vllm":  # vLLM 0.33 v1/worker/gpu_worker.py determine_available_memory; v1/worker/utils.py
+        return (f"--gpu-memory-utilization {util:g} does not size the cache: with --kv-cache-memory vLLM reserves "
+                "those bytes and skips its memory profiling (\"This does not respect the gpu_memory_utilization "
+                "config\"); it still refuses to start if free memory is below the utilization × total "
+                "(request_memory)")
+    return f"--gpu-memory-utilization {util:g} does not size the cache: --kv-cache-memory fixes it"
+
+
 def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
           kv_dtype: str | None = None, weight_dtype: str | None = None, opts: ServeOptions | None = None,
           text_only: bool = False, check_memory: bool = True, ctx: int | None = None,
@@ -382,6 +356,8 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     mem_src = gpu.memory_basis.source
     notes += eng.notes(spec)
     notes += lora_notes
+    if opts.kv_cache_memory is not None and opts.gpu_memory_utilization is not None:
+        notes.append(_unused_utilization(base.name, opts.gpu_memory_utilization))
     if spec.encoders and not text_only:
         notes.append(f"weights include {spec.encoder_params():,} parameters of encoder towers "
                      "(--text-only leaves them out, as an engine told to skip them does)")
@@ -456,6 +432,11 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     low = None
     if ctx is not None and max_batch and v.uncertainty_bytes:
         low = su.pessimistic().max_batch(ctx)
+    if ctx is not None and batch is not None and max_batch:  # the question asked: batch × ctx, as sweep answers it
+        from .verdict import for_batch
+
+        v = for_batch(v, su.stages, batch, ctx, max_batch, low)
+        fits = fits and batch <= max_batch
 
     return FitReport(fits=fits, capacity=cap, message=cap.message, max_batch=max_batch,
                      max_ctx=max_ctx, notes=tuple(notes), traffic=strategies, traffic_note=tnote,

@@ -4,7 +4,7 @@ step is priced by the per-operation model (``latency/``) or the roofline (``roof
 """
 from __future__ import annotations
 
-from ..errors import KvplanError
+from ..errors import KvplanError, opt
 from ..units import check_tokens
 from ..model.frozen import field, record
 from ..model.hardware import GpuSpec
@@ -174,6 +174,19 @@ def beyond_positions(spec: ModelSpec, engine: str, ctx: int, prompt: int, new_to
     return out
 
 
+def _checked_prompt(ctx: int, batch: int, prompt: int | None) -> int:
+    """The prompt ``perf`` prices (``ctx`` where none is given), its lengths and the batch checked."""
+    positive("--batch", batch)
+    prompt = ctx if prompt is None else prompt
+    positive("--prompt", prompt)
+    check_tokens(ctx, batch)
+    check_tokens(prompt, batch, "prompt")
+    if prompt > ctx:  # the decode step's context holds the prompt: a longer prompt is two questions mixed up
+        raise KvplanError(f"{opt('prompt')} {prompt:,} is longer than {opt('ctx')} {ctx:,}, the tokens each sequence "
+                          f"holds at the decode step (the prompt among them); give {opt('ctx')} {prompt:,} or more")
+    return prompt
+
+
 def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | None = None,
          tp: int = 1, kv_dtype: str | None = None, weight_dtype: str | None = None,
          bw_efficiency: float | None = None, flops_efficiency: float | None = None,
@@ -199,11 +212,7 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
         check_expert_parallel(spec, tp, ep, asked=True)
     if acceptance is not None and speculative_config is None:
         raise KvplanError("--acceptance needs --speculative-config")
-    positive("--batch", batch)
-    prompt = ctx if prompt is None else prompt
-    positive("--prompt", prompt)
-    check_tokens(ctx, batch)
-    check_tokens(prompt, batch, "prompt")
+    prompt = _checked_prompt(ctx, batch, prompt)
     if model == "ops" and any(v is not None for v in (bw_efficiency, flops_efficiency, step_overhead_ms)):
         model = "roofline"  # an efficiency override names the roofline's own knobs
     if model == "ops":

@@ -254,6 +254,9 @@ class Roofline:
         n = sum(o * i for o, i in one)
         if wfmt is not None:
             return wfmt.row_bytes(n + bias)
+        if q is not None and q.expert_format:  # the routed experts in their own format, no block scales
+            efmt = dtypes.get(q.expert_format)  # (ModelSpec.priced_bytes: o × row_bytes(i) a matrix)
+            return sum(o * efmt.row_bytes(i) for o, i in one) + dtypes.get(rank.dtype).row_bytes(bias)
         if q is not None:  # both scopes quantize the routed experts
             return sum(q.matrix_bytes(o, i) for o, i in one) + dtypes.get(rank.dtype).row_bytes(bias)
         return dtypes.get(rank.dtype).row_bytes(n + bias)

@@ -124,15 +124,14 @@ def parse_lengths(spec: str, limit: int, n: int | None = None, seed: int | None 
 
 
 def _from_file(path: Path, limit: int) -> tuple[list[int], str]:
+    from ..sources.readers import read_text  # UTF-8, a spreadsheet's byte-order mark dropped
+
+    if not path.exists():  # not a file: perhaps a distribution mistyped (10,20; uniform 1-10)
+        raise KvplanError(f"--lengths: no such file: {path}; give {_FORMS}")
     try:
-        body = path.read_text()
-    except FileNotFoundError:  # not a file: perhaps a distribution mistyped (10,20; uniform 1-10)
-        raise KvplanError(f"--lengths: no such file: {path}; give {_FORMS}") from None
-    except OSError as e:
-        raise KvplanError(f"--lengths: cannot read {path}: {e.strerror or e}") from None
-    except UnicodeDecodeError as e:
-        raise KvplanError(f"--lengths: {path}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset "
-                          f"{e.start:,})") from None
+        body = read_text(path, "lengths file")
+    except KvplanError as e:
+        raise KvplanError(f"--lengths: {e}") from None
     lines = [ln for ln in body.splitlines() if ln.strip()]
     if not lines:
         raise KvplanError(f"--lengths: {path} holds no request lengths")

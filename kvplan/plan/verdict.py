@@ -55,6 +55,7 @@ class Verdict:
     uncertainty_bytes: int  # the estimated parts' errors together, on that GPU
     deciding_term: str | None = None  # BudgetPart.key whose uncertainty decides the answer
     why: str = ""
+    batch: int | None = None  # the batch of ctx-token sequences the answer is for (fit --ctx --batch)
 
     @property
     def words(self) -> str:
@@ -79,6 +80,24 @@ def start_need(engine: str, cap, ctx: int | None = None) -> int:
         blk = d.get("block_size", 32)
         return d["bytes_per_token"] * blk * max(-(-(ctx or 1) // blk), 1)
     return cap.kv_bytes_per_request + int(d.get("bytes_per_block") or 0)
+
+
+def for_batch(v: Verdict, stages, batch: int, ctx: int, most: int, low: int | None) -> Verdict:
+    """The answer for ``batch`` sequences of ``ctx`` tokens, where the engine starts (``v``): as
+    sweep's fits column says it (plan/sweep.py), "does not fit" past the max batch ``most``, "at
+    risk" past ``low``, the max batch with every estimated part at the far end of its error. The
+    margin stays the start's."""
+    if v.verdict == DOES_NOT_FIT or batch <= (most if low is None else low):
+        return v
+    if batch > most:
+        return Verdict(DOES_NOT_FIT, v.margin_bytes, v.need_bytes, v.uncertainty_bytes, None,
+                       f"{batch:,} sequences of {ctx:,} tokens: at most {most:,} fit", batch)
+    worst = min(stages, key=lambda s: s.kv_budget_bytes)
+    top = max((p for p in worst.budget if p.uncertainty), key=lambda p: p.uncertainty)  # low < most: one is
+    return Verdict(AT_RISK, v.margin_bytes, v.need_bytes, v.uncertainty_bytes, top.key,
+                   f"{batch:,} sequences of {ctx:,} tokens fit only if the estimated parts err the kind way: with "
+                   f"each at the far end of its error at most {low:,} fit (the largest: {top.key}, "
+                   f"±{top.uncertainty / 2**30:.2f} GiB)", batch)
 
 
 def judge(engine: str, stages, cap, fits: bool, ctx: int | None = None,

@@ -424,6 +424,8 @@ def verdict_lines(r) -> list[str]:
         return ["fits" if r.fits else "does NOT fit"]
     if v.verdict == "fits":
         return [f"fits (margin {both(v.margin_bytes)} per GPU)"]
+    if v.batch is not None:  # the batch asked for decides, not the start (plan/verdict.py for_batch)
+        return [f"{v.words}: {v.why}"]
     if v.verdict == "at_risk" and v.margin_bytes > v.uncertainty_bytes:  # an unmodelled part decides
         return [f"at risk: fits by {both(v.margin_bytes)} per GPU, but {v.deciding_term} is not "
                 f"modelled (--explain says why)"]

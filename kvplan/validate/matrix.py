@@ -19,11 +19,15 @@ KEYS = {"model", "ctx", "batch", "kv_dtype", "engine", "layers", "fit", "cuda_gr
 def read_cases(path: str) -> list[dict]:
     import yaml
 
+    from ..sources.readers import read_text
+
     p = Path(path)
+    if not p.exists():
+        raise KvplanError(f"--matrix: no such file: {path}")
     try:
-        data = yaml.safe_load(p.read_text())
-    except FileNotFoundError:
-        raise KvplanError(f"--matrix: no such file: {path}") from None
+        data = yaml.safe_load(read_text(p, "matrix"))
+    except KvplanError as e:
+        raise KvplanError(f"--matrix: {e}") from None
     except yaml.YAMLError as e:
         raise KvplanError(f"--matrix {path}: not valid YAML ({str(e).splitlines()[0]})") from None
     defaults = {}

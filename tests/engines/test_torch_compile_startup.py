@@ -108,3 +108,58 @@ def test_the_terms_source_word_for_word():
         "fit-side logs, not vLLM's code (engines/vllm/startup.yaml torch_compile_cold_uncertainty_bytes)")
     src = " ".join(ENTRY["source"].split())
     assert "0.00 for Gemma-4-E4B" in src and "and 0.81 GiB for Qwen3-14B and R1-Distill-Qwen-14B" in src
+
+
+def test_a_warm_cache_drops_the_band_and_nothing_else():
+    # --compile-cache warm: vLLM loads the compiled graphs (compilation/backends.py CompilerManager.compile,
+    # "Directly load the compiled graph(s) ... from the cache"), so no compile band; the bytes are as before
+    kw = dict(max_model_len=8192, gpu_memory_utilization=0.85)
+    c = api.fit("qwen2.5-3b", "rtx-3090", **kw)
+    w = api.fit("qwen2.5-3b", "rtx-3090", compile_cache="warm", **kw)
+    cold = api.fit("qwen2.5-3b", "rtx-3090", compile_cache="cold", **kw)
+    band = startup.const("torch_compile_cold_uncertainty_bytes")
+    assert (_part(w, "torch_compile").bytes, _part(w, "torch_compile").uncertainty) == (0, 0)
+    assert "backends.py" in _part(w, "torch_compile").source
+    assert w.kv_budget_bytes == c.kv_budget_bytes == cold.kv_budget_bytes
+    assert c.judgement.uncertainty_bytes - w.judgement.uncertainty_bytes == band == 612_032_840
+    assert cold.judgement.uncertainty_bytes == c.judgement.uncertainty_bytes  # not stated: as cold
+
+
+def test_a_margin_inside_the_band_fits_with_a_warm_cache():
+    base = api.fit("qwen2.5-3b", "rtx-3090", max_model_len=8192, gpu_memory_utilization=0.5)
+    band = startup.const("torch_compile_cold_uncertainty_bytes")
+    others = base.judgement.uncertainty_bytes - band
+    util = 0.5 + (others + band // 2 - base.judgement.margin_bytes) / base.gpu_memory_bytes
+    cold = api.fit("qwen2.5-3b", "rtx-3090", max_model_len=8192, gpu_memory_utilization=util)
+    warm = api.fit("qwen2.5-3b", "rtx-3090", max_model_len=8192, gpu_memory_utilization=util, compile_cache="warm")
+    assert (cold.verdict, warm.verdict) == ("at_risk", "fits")
+    assert warm.judgement.uncertainty_bytes == others < warm.judgement.margin_bytes
+
+
+def test_compile_cache_bad_value_is_one_line():
+    import pytest
+
+    from kvplan.errors import KvplanError
+    with pytest.raises(KvplanError, match="compile_cache=\"hot\" is not one of: warm, cold"):
+        api.fit("qwen2.5-3b", "rtx-3090", max_model_len=8192, compile_cache="hot")
+    r = CliRunner().invoke(app, ["fit", "qwen2.5-3b", "--gpu", "rtx-3090", "--compile-cache", "hot"])
+    assert r.exit_code == 2 and r.output.strip().splitlines() == [
+        "kvplan: error: --compile-cache hot is not one of: warm, cold"]
+
+
+def test_check_log_reads_the_compile_cache():
+    # vLLM 0.33.0 compilation/backends.py CompilerManager.compile's two lines; one compile makes the
+    # start-up cold, VLLM_DISABLE_COMPILE_CACHE=1 (envs.py) too
+    from kvplan.observe import log_flags, logs
+
+    head = "(EngineCore_DP0 pid=1) INFO 12-07 10:00:00 [backends.py:311] "
+    warm = head + "Directly load the compiled graph(s) for compile range (1, 8192) from the cache, took 3.210 s"
+    cold = head.replace("311", "418") + "Compiling a graph for compile range (1, 8192) takes 21.50 s"
+    kv = "(EngineCore_DP0 pid=1) INFO 12-07 10:00:05 [gpu_worker.py:300] Available KV cache memory: 10.00 GiB"
+    assert logs.parse("\n".join([warm, kv])).flags["compile_cache"] == "warm"
+    assert logs.parse("\n".join([warm, cold, kv])).flags["compile_cache"] == "cold"
+    assert logs.parse("\n".join([cold, warm, kv])).flags["compile_cache"] == "cold"
+    assert logs.parse("VLLM_DISABLE_COMPILE_CACHE=1 vllm serve x\n" + warm + "\n" + kv).flags["compile_cache"] == "cold"
+    assert "compile_cache" not in logs.parse(kv).flags
+    opts, _, _ = log_flags.vllm_options(logs.parse("\n".join([warm, kv])).flags)
+    assert opts.compile_cache == "warm"

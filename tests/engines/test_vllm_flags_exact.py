@@ -77,10 +77,12 @@ def test_transfer_config_keys_and_connectors():
 
 
 def test_backend_or_transfer_need_a_size():
-    msg = ("--kv-offloading-backend and --kv-transfer-config need --kv-offloading-size "
-           "(or kv_connector LMCacheConnectorV1)")
-    _raises(msg, backend="native")
-    _raises(msg, transfer='{"kv_connector":"OffloadingConnector"}')
+    # each names the flags given (session 19: --kv-transfer-config alone named --kv-offloading-backend too)
+    tail = " --kv-offloading-size (or kv_connector LMCacheConnectorV1)"
+    _raises("--kv-offloading-backend needs" + tail, backend="native")
+    _raises("--kv-transfer-config needs" + tail, transfer='{"kv_connector":"OffloadingConnector"}')
+    _raises("--kv-offloading-backend and --kv-transfer-config need" + tail, backend="native",
+            transfer='{"kv_connector":"OffloadingConnector"}')
     sc = _x(spec_cfg='{"method":"ngram","num_speculative_tokens":3}')  # neither: no refusal
     assert sc.speculative_config == speculative.SpecConfig("ngram", 3, None)
     assert sc.kv_offloading_size is None and sc.lmcache is None

@@ -71,6 +71,59 @@ def test_guidellm_schema(tmp_path):
     assert lv.measured["ttft_ms"] == {"mean": 40.0, "p50": 38.0, "p90": 55.0}
 
 
+def test_guidellm_profiles_keep_their_arrival_process(tmp_path):
+    """GuideLLM's constant profile sends requests at uniform intervals, its poisson profile exponential gaps: each
+    level keeps its own, and the replay follows it."""
+    def bm(kind):
+        return {"config": {"strategy": {"type_": kind, "rate": 2.0}}, "metrics": {
+            "request_totals": {"successful": 30}, "prompt_token_count": {"successful": {"mean": 256.0}},
+            "output_token_count": {"successful": {"mean": 64.0}},
+            "time_to_first_token_ms": {"successful": {"median": 30.0}},
+            "inter_token_latency_ms": {"successful": {"median": 9.0}},
+            "output_tokens_per_second": {"successful": {"mean": 120.0}}}}
+
+    f = tmp_path / "benchmarks.json"
+    f.write_text(json.dumps({"benchmarks": [bm("constant"), bm("poisson")]}))
+    const, pois = bench.read(f)
+    assert (const.rate, const.arrivals, pois.rate, pois.arrivals) == (2.0, "constant", 2.0, "poisson")
+
+
+@pytest.mark.parametrize("b,want", [(None, "poisson"), (1.0, "poisson"), (0.5, "gamma:0.5"), (4, "gamma:4"),
+                                    ("Infinity", "constant")])
+def test_vllm_burstiness_is_the_replays_arrival_process(tmp_path, b, want):
+    d = json.loads(VL.read_text())
+    d.pop("burstiness", None)
+    text = json.dumps(d if b is None else d | {"burstiness": 0.0}).replace('"burstiness": 0.0', f'"burstiness": {b}')
+    f = tmp_path / "r.json"
+    f.write_text(text)
+    (lv,) = bench.read(f)
+    assert lv.arrivals == want
+
+
+def test_replay_follows_the_levels_arrival_process(monkeypatch):
+    """A constant-rate level is simulate at --arrivals constant (evenly spaced), not Poisson: the same lengths and
+    rate, another TTFT; a closed loop passes no arrival process."""
+    from kvplan.model.frozen import replace
+    from kvplan.plan import simulate as sim
+
+    spec, gpu = catalog.load_model("llama-3.2-3b"), catalog.load_gpu("l40s")
+    (lv,) = bench.read(VL)
+    real, seen = sim.simulate, []
+
+    def spy(*a, **kw):
+        seen.append(kw.get("arrivals_kind"))
+        return real(*a, **kw)
+
+    monkeypatch.setattr(sim, "simulate", spy)
+    (pois,) = bench.replay([lv], spec, gpu, replicas=4, max_requests=100)
+    (const,) = bench.replay([replace(lv, arrivals="constant")], spec, gpu, replicas=4, max_requests=100)
+    bench.replay([replace(lv, rate=None, concurrency=4, arrivals="constant")], spec, gpu, max_requests=20)
+    assert seen == ["poisson", "constant", None]
+    r = real(spec, gpu, replicas=4, rate=10.0, arrivals_kind="constant", prompt_tokens="999", output_tokens="270",
+             requests=100, router="least-loaded")
+    assert const.predicted["ttft_ms"] == r.ttft_ms.as_dict() != pois.predicted["ttft_ms"]
+
+
 @pytest.mark.parametrize("text,msg", [("{}", "not a result of"), ("not json", "not JSON"),
                                       ('{"load_summary": {}, "successes": {"count": 0}}', "no successful")])
 def test_bad_files_are_one_clear_error(tmp_path, text, msg):

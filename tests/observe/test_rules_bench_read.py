@@ -138,7 +138,7 @@ def test_json_lines_are_numbered_and_each_must_be_an_object():
 
 
 def test_malformed_fields_and_unreadable_files():
-    with pytest.raises(KvplanError, match=r"^r\.json: a \('vllm', 'sglang', 'inference-perf', 'guidellm'\) result "
+    with pytest.raises(KvplanError, match=r"^r\.json: a vllm, sglang, inference-perf or guidellm result "
                                           r"missing or malformed field: 'total_input_tokens'$"):
         bench.read(_write({k: v for k, v in VLLM.items() if k != "total_input_tokens"}))
     with pytest.raises(KvplanError, match=r"^cannot read .*: Is a directory$"):
@@ -286,11 +286,11 @@ def test_replay_passes_the_files_load_and_the_set_up(monkeypatch):
                       ("spec", "gpu", 2, "sglang", "opts", False, "completions")]
     common = dict(tp=2, replicas=3, engine="sglang", seed=9, roofline="step", router="least-loaded", opts="opts")
     assert calls[0] == ("spec", "gpu", dict(common, prompt_tokens="100", output_tokens="10", requests=50,
-                                            limits="limits-chat", lengths=None, rate=2.0))
+                                            limits="limits-chat", lengths=None, rate=2.0, arrivals_kind="poisson"))
     # 5,000 completed requests, replayed up to max_requests = 1,000, with the first 1,000 lengths
     assert calls[1] == ("spec", "gpu", dict(common, prompt_tokens="uniform:1-9", output_tokens="7", requests=1_000,
                                             limits="limits-completions", lengths=[(3, 4)] * 1_000, concurrency=4))
-    assert calls[2][2]["rate"] == 1.0 and "concurrency" not in calls[2][2]
+    assert calls[2][2]["rate"] == 1.0 and "concurrency" not in calls[2][2] and "max_concurrency" not in calls[2][2]
     assert rows[0] == bench.Row(a, {"ttft_ms": {"p50": 1.0}, "itl_ms": {"p50": 2.0}, "tpot_ms": {"p50": 3.0},
                                     "e2e_ms": {"p50": 5.0}, "output_tokens": 40, "requests": 50,
                                     "arrival_span_s": 7.5, "output_tokens_per_s": 4.0, "saturated": False})

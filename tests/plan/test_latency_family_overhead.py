@@ -1,6 +1,7 @@
 """What a graphed step costs a layer on a GPU family under an engine's kernels (fitted.yaml ``family_overhead``,
-benchmarks/latency/fit.py ``fit_profile``): vLLM's kernels on MI300X, fitted on round 7's ROCm vLLM rows (vLLM 0.10.0,
-8 x MI300X, fit side) with vLLM's constants fitted on its other rows, and charged IN PLACE OF the graphed per-layer
+benchmarks/latency/fit.py ``fit_profile``): vLLM's kernels on MI300X, fitted on the 96 ROCm vLLM rows of AMD's docker page
+(round 7's vLLM 0.10.0 release, fit side, and round 16's 20250521 / 20250620 releases, seen since round 17's split: 8 x
+MI300X; session 19's refit) with vLLM's constants fitted on its other rows, and charged IN PLACE OF the graphed per-layer
 cost of every profile that runs vLLM's kernels there (vLLM 0.7.3's V0 engine, ``vllm_v06``, too), on graphed passes
 only. Session 17 added it on top of each profile's own per-layer cost; session 18 made it the family's whole
 per-layer cost, since vLLM 0.7.3 (V0) and 0.10.0 (V1) measure alike on the same page, checkpoints and GPUs (issue 21:
@@ -38,7 +39,7 @@ def _fit():
 
 
 def test_the_term_is_stored_with_its_rows_and_label():
-    assert FAM["rows"] == 32 and 0 < FAM["per_layer_us_graphs"] <= 200
+    assert FAM["rows"] == 96 and 0 < FAM["per_layer_us_graphs"] <= 200
     assert FAM["source"].startswith("benchmarks/latency/fit.py fit_profile (vllm): ")
     assert "attributed to no kernel" in FAM["source"] and "in place of the graphed per-layer cost" in FAM["source"]
     assert set(DOC["family_overhead"]) == {"mi300x"} and set(DOC["family_overhead"]["mi300x"]) == {"vllm"}
@@ -113,16 +114,14 @@ def test_fit_time_adds_the_term_on_its_family_rows_only():
 
 
 def test_the_stored_figure_reproduces_its_fit_error_on_its_rows():
-    """fit.py's objective recomputed: the median |error| of round 7's 32 graphed MI300X vLLM rows under the stored
-    constants is the stored fit_median_abs_error, and their median signed error is within 5 % (the term is what takes
-    them there: vLLM's per-layer cost, fitted on its NVIDIA rows alone, leaves them optimistic)."""
+    """fit.py's objective recomputed: the median |error| of the 96 graphed MI300X vLLM rows it was fitted on (round 7's
+    ROCm vLLM 0.10.0 page and round 16's two releases of it, seen since round 17's split) under the stored constants is
+    the stored fit_median_abs_error, and their median signed error is within 5 % (the term is what takes them there:
+    vLLM's per-layer cost, fitted on its NVIDIA rows alone, leaves them optimistic)."""
     fit = _fit()
     pa = fit.pa
-    every = [e for e in fit.profile_entries("vllm") if e["gpu"] == "mi300x"]
-    # its rows: round 7's ROCm vLLM 0.10.0 page, the fit side when it was fitted; round 16's two releases of the same
-    # page (held out, printed, seen since round 17's split) now sit on the fit side too, and a refit would take them
-    rows = [e for e in every if pa._doc_of(e["source"]) == "rocm-vllm-dev-docker-0.10.0"]
-    assert len(rows) == FAM["rows"] and {pa._doc_of(e["source"]) for e in every} == {
+    rows = [e for e in fit.profile_entries("vllm") if e["gpu"] == "mi300x"]
+    assert len(rows) == FAM["rows"] and {pa._doc_of(e["source"]) for e in rows} == {
         "rocm-vllm-dev-docker-0.10.0", "rocm-vllm-dev-docker-20250620", "rocm-vllm-dev-docker-20250521"}
     errs = [pa.per_token_error(e["metric"], pa.predict(e), e["value"]) for e in rows]
     assert round(statistics.median(abs(x) for x in errs), 4) == FAM["fit_median_abs_error"]
@@ -131,8 +130,8 @@ def test_the_stored_figure_reproduces_its_fit_error_on_its_rows():
 
 def test_a_step_on_mi300x_costs_the_family_per_layer_cost_in_place_of_the_profiles_and_its_own_without_it(monkeypatch):
     """vLLM's profile, Llama 3.1 70B's 80 layers: a graphed decode step of 1 sequence is charged base + family term × 80
-    + per sequence on MI300X, base + per layer × 80 + per sequence on H100 (as fitted now: 0 ms + 59 us × 80 + 52.5 us
-    = 4,772.5 us against 0 ms + 36 us × 80 + 52.5 us = 2,932.5 us); eager, the two GPUs cost the same (375.28 us × 80
+    + per sequence on MI300X, base + per layer × 80 + per sequence on H100 (as fitted now: 0 ms + 56 us × 80 + 52.5 us
+    = 4,532.5 us against 0 ms + 36 us × 80 + 52.5 us = 2,932.5 us); eager, the two GPUs cost the same (375.28 us × 80
     + 52.5 us); and a fitted.yaml with no ``family_overhead`` section (what fit.py writes when no family term is
     fitted) charges MI300X what it charges H100."""
     from kvplan.plan.latency.profile import Profile

@@ -152,3 +152,42 @@ def test_no_row_where_the_table_lacks_family_engine_or_format(monkeypatch):
         assert moe.measured_shape(prof, fmt, key) is None
     rows = moe.measured_shape(mixtral_tp4().prof, "bf16", key)
     assert len(rows[0]) == 27 and (rows[0][0], rows[0][-1]) == (1, 16384) and rows[1][-1] == 3889.69
+
+
+# Session 19 (lat21mla): DeepSeek-R1 at TP 8 on H200 under vLLM. A rank's expert is 3 x 7,168 x 256 fp8 weights plus
+# its 128 x 128 block scales = 5,506,368 bytes; all 256 = 1,409,630,208 bytes. vLLM 0.24.0's Triton row at this shape
+# takes 291.78 us at 256 tokens: 4.83 TB/s for the weights alone, above H200's 4.8 TB/s data sheet.
+def test_a_row_faster_than_reading_every_expert_keeps_the_fit():
+    """256 tokens route 2,048 pairs; with all 256 experts read the bytes are 1,409,630,208 + 2 x 2,048 x
+    (512 + 7,168 + 7,168 + 256) = 1,471,496,192, 306.56 us at 4.8 TB/s, 369.35 us at the best streaming share known
+    (0.83, the card's; the kernel's fit has 0.7745): the row's 291.78 us did not read them all, so the fit prices it,
+    as it does a pass that reads part of the experts."""
+    st = r1("h200-sxm-141gb", "vllm")
+    key, lins = st.moe_keys[0], st.moe_shapes[0][3]
+    assert st.expert_bytes == [5_506_368] and lins == [(512, 7168), (7168, 256)]
+    rows = moe.measured_shape(st.prof, "fp8", key)
+    assert rows[1][rows[0].index(256)] == 291.78
+    t, bound, src = moe.grouped_seconds(st.prof, 2048, 256.0, 5_506_368, lins, "fp8", st.peak_flops, st.mamf,
+                                        shape=key)
+    fit = moe.grouped_seconds(st.prof, 2048, 256.0, 5_506_368, lins, "fp8", st.peak_flops, st.mamf)
+    assert (t, bound) == fit[:2] and src.startswith(fit[2])
+    assert "faster than reading all 256 experts" in src and "291.8 us" in src
+    assert t > 1_471_496_192 / (4.8e12 * 0.83) > 291.78e-6
+
+
+def test_a_row_that_can_have_read_every_expert_is_used():
+    """1,024 tokens: 8,192 pairs, 1,409,630,208 + 2 x 8,192 x 15,104 = 1,657,094,144 bytes, 415.9 us at 0.83 of
+    4.8 TB/s; the row's 472.97 us is within the bytes, so it prices the pass as measured."""
+    st = r1("h200-sxm-141gb", "vllm")
+    key, lins = st.moe_keys[0], st.moe_shapes[0][3]
+    t, _, src = moe.grouped_seconds(st.prof, 8192, 256.0, 5_506_368, lins, "fp8", st.peak_flops, st.mamf, shape=key)
+    assert t == pytest.approx(472.97e-6, rel=1e-12) and "faster than" not in src
+    assert 1_657_094_144 / (4.8e12 * 0.83) < 472.97e-6
+
+
+def test_decode_experts_grow_with_the_batch():
+    """A decode step's experts never cost less at a larger batch (before session 19 batch 256 took the 291.78 us row,
+    16.9 ms over 58 layers, under batch 128's 24.2 ms from the fit)."""
+    st = r1("h200-sxm-141gb", "vllm")
+    got = [moe_op(st.decode(2000, b))[1] for b in (1, 8, 32, 64, 128, 192, 256, 320, 384, 1024, 2048)]
+    assert all(a <= b for a, b in zip(got, got[1:])), got

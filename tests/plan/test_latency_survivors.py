@@ -265,7 +265,8 @@ def test_the_fallback_moe_op_divides_its_flops_by_the_mamf():
     × 3,584) / 3.35e12 / 0.83 = 458.6 us; w2: (128 × 3,145,728 + 2 × 65,536 × 2,816) / 3.35e12 / 0.83 = 277.5 us
     over 259.5 us. (519.0 + 277.5) × 48 layers = 38.23 ms."""
     st = OpLatency(catalog.load_model("qwen3-30b-a3b"), catalog.load_gpu("h100"), engine="llamacpp")
-    op = next(o for o in st.prefill(8192).ops if o[0].startswith("MoE"))
+    # one pass of 8,192 tokens (llama.cpp's own prefill runs 512-token micro-batches: OpLatency._ubatched)
+    op = next(o for o in st._mixed([(0, 8192)], 0, 0, 0, 0, 0).ops if o[0].startswith("MoE"))
     w13 = 2 * 65536 * 1536 * 2048 / 989.4e12 / 0.803
     w2 = (128 * 3_145_728 + 2 * 65536 * 2816) / 3.35e12 / 0.83
     assert w13 > (128 * 6_291_456 + 2 * 65536 * 3584) / 3.35e12 / 0.83 and w2 > 2 * 65536 * 2048 * 768 / 989.4e12 / 0.803

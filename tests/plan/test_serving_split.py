@@ -708,6 +708,10 @@ def test_round18_pillaiharish_levels_are_its_csv_rows():
     sat = [bench.saturated(lv.rate, 32, lv.measured["output_tokens_per_s"], lv.requests,
                            drain_s=32 * lv.measured["tpot_ms"]["p50"] / 1000) for lv in opn]
     assert sat == [False] * 6 + [True, True]
+    # Slentore's open loop sends its arrivals evenly spaced (schedule.go: offset i / rate); every other table is
+    # replayed at the clients' Poisson default (the closed loops have no arrival process to follow)
+    assert [lv.arrivals for lv in opn] == ["constant"] * 8
+    assert {lv.arrivals for g in (conc, shape, pre, tools) for lv in g} == {"poisson"}
     for lv, row in zip(tools, rows("tool-summary.csv")):
         assert (lv.concurrency, lv.requests, lv.prompt_tokens, lv.output_tokens) == (1, 100, "23", "32")
         assert lv.measured["output_tokens_per_s"] == float(row["mean_output_tokens_per_second"])

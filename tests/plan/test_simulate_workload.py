@@ -97,7 +97,8 @@ def test_an_unreadable_trace(tmp_path):
         read_trace(tmp_path / "missing.csv")
     f = tmp_path / "bin.csv"
     f.write_bytes(b"\xff\xfe\x00")
-    with pytest.raises(KvplanError, match=r"^--trace: cannot read "):
+    with pytest.raises(KvplanError, match=r"^--trace: .*bin\.csv: not UTF-8 text \(a binary file: byte 0xff at offset 0\); "
+                                          r"a trace must be UTF-8$"):
         read_trace(f)
 
 
@@ -113,6 +114,26 @@ def test_arrivals_by_hand():
     assert arrivals(4, 3.0) == arrivals(4, 3.0, "poisson", 0)
     with pytest.raises(KvplanError, match=r"arrivals must be poisson or constant, got 'burst'$"):
         arrivals(2, 1.0, "burst")
+
+
+def test_gamma_arrivals_are_vllms_burstiness_by_hand():
+    """vllm bench serve --burstiness B: gaps of a gamma of shape B and scale 1 / (rate B) (mean 1 / rate); B = 1 is
+    the Poisson draw itself, seed for seed."""
+    rng, want, t = random.Random(7), [], 0.0
+    for _ in range(5):
+        want.append(t)
+        t += rng.gammavariate(0.25, 1.0 / (4.0 * 0.25))
+    assert arrivals(5, 4.0, "gamma:0.25", seed=7) == want and want[0] == 0.0
+    assert arrivals(6, 3.0, "gamma:1", seed=2) == arrivals(6, 3.0, "poisson", seed=2)
+    many = arrivals(20001, 5.0, "gamma:0.5", seed=1)
+    assert abs(many[-1] / 20000 - 0.2) < 0.01  # mean gap 1 / rate
+    gaps = [b - a for a, b in zip(many, many[1:])]
+    mean = sum(gaps) / len(gaps)
+    cv2 = sum((g - mean) ** 2 for g in gaps) / len(gaps) / mean ** 2
+    assert abs(cv2 - 2.0) < 0.15  # a gamma's squared coefficient of variation is 1 / shape: burstier than Poisson's 1
+    for bad in ("0", "-1", "x", "inf"):
+        with pytest.raises(KvplanError, match=r"^a gamma arrival process needs a burstiness > 0, got "):
+            arrivals(2, 1.0, f"gamma:{bad}")
 
 
 # ---- the host tier's LRU -------------------------------------------------------------------

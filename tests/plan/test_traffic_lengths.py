@@ -103,7 +103,8 @@ def test_a_csv_of_its_header_alone_or_not_utf8_is_refused(tmp_path):
     b.write_bytes(b"12\n\xff\n")
     with pytest.raises(KvplanError) as e:
         parse_lengths(str(b), 50)
-    assert str(e.value) == f"--lengths: {b}: not UTF-8 text (byte 0xff at offset 3)"
+    assert str(e.value) == (f"--lengths: {b}: not UTF-8 text (text in another encoding: byte 0xff at offset 3); "
+                            "a lengths file must be UTF-8")  # as every reader says it (sources/readers.py)
 
 
 @pytest.mark.parametrize("spec", ["lognormal:1000,10000", "lognormal:1e300,1e300", "normal:1e308,1e308"])

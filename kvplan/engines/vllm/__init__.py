@@ -318,6 +318,12 @@ class VLLM(Engine):
                                     "from vLLM's code: on compute capability 9.0 Machete replaces each packed "
                                     "4-bit zero point with a 16-bit -scale × zero (engines/vllm/loaded.py "
                                     "awq_machete_growth)", 0))
+        pad = loaded.awq_marlin_padding_growth(spec, capability(gpu), opts.vllm_version)
+        if pad:
+            parts.append(BudgetPart("weights_awq_padding", "weights: AWQ linears padded for Marlin", pad,
+                                    "from vLLM's code (0.24.0 and later): MarlinLinearKernel pads a partition "
+                                    "to Marlin's thread tiles (utils/marlin_utils.py marlin_padded_nk; "
+                                    "engines/vllm/loaded.py awq_marlin_padding_growth)", 0))
         q = spec.weight_quant
         if q is None or (q.format != "mxfp4" and not q.expert_format):  # MXFP4: inside its growth
             slack = loaded.allocator_slack(loaded.load_tensors(spec, tp, opts))

@@ -61,8 +61,9 @@ def extras(opts, engine: str, size, backend, transfer, spec_cfg, enable_lora: bo
                               "blocks_per_chunk only")
         if d is not None:
             up["kv_connector_extra_config"] = extra
-    elif backend is not None or transfer is not None:
-        raise KvplanError("--kv-offloading-backend and --kv-transfer-config need --kv-offloading-size "
+    elif backend is not None or transfer is not None:  # name the flags given, not both
+        given = [f for f, v in (("--kv-offloading-backend", backend), ("--kv-transfer-config", transfer)) if v is not None]
+        raise KvplanError(f"{' and '.join(given)} need{'s' if len(given) == 1 else ''} --kv-offloading-size "
                           "(or kv_connector LMCacheConnectorV1)")
     if lmcache_config is not None:
         if up.get("kv_connector") != "LMCacheConnectorV1" and up.get("kv_offloading_backend") != "lmcache":

@@ -90,7 +90,12 @@ def parse(text: str | None) -> LMCacheConfig:
         p = Path(t)
         if not p.is_file():
             raise KvplanError(f"--lmcache-config: not a JSON object nor a file: {t[:60]}")
-        t = p.read_text()
+        from ...sources.readers import read_text
+
+        try:
+            t = read_text(p, "config file")
+        except KvplanError as e:
+            raise KvplanError(f"--lmcache-config: {e}") from None
         if p.suffix in (".yaml", ".yml"):
             import yaml
 

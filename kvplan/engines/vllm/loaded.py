@@ -252,3 +252,68 @@ def awq_machete_growth(spec, cap: int | None, version: str | None = None) -> int
             mats += [((2 if t.mlp.gated else 1) * i, h), (h, i)]
         total += count * sum(grow(o, i) for o, i in mats)
     return total
+
+
+# utils/marlin_utils.py (vLLM 0.24.0, 0.29.0 and 0.33.0): MARLIN_SUPPORTED_GROUP_SIZES and the
+# capability _check_marlin_supported asks for (query_marlin_supported_quant_types: 75 and up)
+MARLIN_GROUPS = (32, 64, 128)
+MARLIN_MIN_CAPABILITY = 75
+
+
+def marlin_padded(out: int, inp: int, group: int | None) -> tuple[int, int]:
+    """(out, in) a Marlin matrix is zero-padded to, from vLLM 0.24.0 (and 0.29.0, 0.33.0)
+    utils/marlin_utils.py marlin_padded_nk(size_n, size_k, group_size): the cheaper (smaller
+    product, then sum) of (out up to 64, in up to lcm(128, group)) and (out up to 128, in up to
+    lcm(64, group)); ``group`` None for per-channel scales (group_size -1)."""
+    g = group or 1
+    up = lambda x, m: -(-x // m) * m  # noqa: E731
+    cands = ((up(out, 64), up(inp, math.lcm(128, g))), (up(out, 128), up(inp, math.lcm(64, g))))
+    return min(cands, key=lambda nk: (nk[0] * nk[1], nk[0] + nk[1]))
+
+
+def awq_marlin_padding_growth(spec, cap: int | None, version: str | None = None) -> int:
+    """Bytes an AWQ checkpoint's linears grow by where vLLM pads them for Marlin (``spec`` the
+    rank's, sharded). From 0.24.0 (awq_machete_rule "tile_padding"), auto_awq.py get_quant_method
+    keeps a matrix on AutoAWQMarlinLinearMethod whatever its shape (check_marlin_supports_layer with
+    allow_tile_padding=True: only a group straddling the partition falls back to plain AWQ), and
+    kernels/linear/mixed_precision/marlin.py MarlinLinearKernel.process_weights_after_loading pads
+    the partition to marlin_padded (``marlin_padded``): qweight (marlin_pad_qweight), scales
+    (marlin_pad_scales) and zero points (over padded_k / group rows and padded_n) then hold the
+    padded shape, and a bias padded_n values (marlin_pad_dim). Read in the 0.24.0, 0.29.0 and 0.33.0
+    wheels. Before 0.24.0 such a matrix falls back to plain AWQ (stored bytes). Not on Marlin, so
+    0: a matrix Machete takes on compute capability 9.0 (awq_machete_growth), cards below 7.5,
+    group sizes Marlin does not take. The growth is what the same layout holds at the padded shape
+    less at the stored one (WeightQuant.matrix_bytes), the bias in 16 bits."""
+    from ...model.kinds.attention import _Attention
+
+    q = spec.weight_quant
+    if (q is None or q.method != "awq" or cap is None or cap < MARLIN_MIN_CAPABILITY
+            or awq_machete_rule(version) != "tile_padding"
+            or not ((q.group in MARLIN_GROUPS) or (q.channel and not q.group))):
+        return 0
+    h = spec.hidden_size
+    machete = cap == MACHETE_CAPABILITY and (q.group in MACHETE_GROUPS or (q.channel and not q.group))
+
+    def grow(out: int, inp: int, bias: bool) -> int:
+        if q.group and inp % q.group:
+            return 0  # a group straddles the partition: plain AWQ
+        if machete and not (inp % MACHETE_BLOCK[0] or out % MACHETE_BLOCK[1]):
+            return 0  # Machete takes it, unpadded
+        po, pi = marlin_padded(out, inp, q.group)
+        if (po, pi) == (out, inp):
+            return 0
+        return q.matrix_bytes(po, pi) - q.matrix_bytes(out, inp) + (2 * (po - out) if bias else 0)
+
+    total = 0
+    for lt, count in spec.counts().items():
+        t = spec.layer_types[lt]
+        mats = []
+        if q.scope == "linear" and isinstance(t.mixer, _Attention):
+            lin = t.mixer.linears(h)
+            mats += [(sum(o for o, _ in lin[:-1]), h, bool(getattr(t.mixer, "qkv_bias", False))),
+                     (*lin[-1], bool(getattr(t.mixer, "o_bias", False)))]
+        if q.scope in ("linear", "mlp") and t.mlp is not None and not isinstance(t.mlp, MoeMlp):
+            i = t.mlp.intermediate_size
+            mats += [((2 if t.mlp.gated else 1) * i, h, False), (h, i, False)]
+        total += count * sum(grow(o, i, b) for o, i, b in mats)
+    return total

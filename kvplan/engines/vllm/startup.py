@@ -43,6 +43,7 @@ uncertainty (``BudgetPart.uncertainty``), which the verdict (kvplan.plan.verdict
 """
 from __future__ import annotations
 
+from ...errors import KvplanError, opt
 from ...model import dtypes
 from ...model.spec import MoeMlp
 from ..base import BudgetPart
@@ -440,11 +441,26 @@ def torch_compile_part(opts) -> list[BudgetPart]:
     Inductor work is charged to the budget and a warm one's is not. Its size is not in vLLM's code
     and the logs disagree on it (0 to 0.81 GiB), so nothing is charged and the FITTED band
     (startup.yaml torch_compile_cold_uncertainty_bytes) makes the verdict lean to "at risk". None
-    under --enforce-eager (no compile: "Enforce eager set, disabling torch.compile"), and where the
+    under --enforce-eager (no compile: "Enforce eager set, disabling torch.compile"), no band where the
+    cache is warm (``opts.compile_cache``: the user's --compile-cache warm, or a log that loads its
+    graphs from the cache), and none where the
     user gives both terms a compile lands in (--activation-memory, the torch peak; --non-torch-memory,
     what memory_profiling counts outside it): measured, not estimated."""
     if opts.enforce_eager or (opts.activation_bytes is not None and opts.non_torch_bytes is not None):
         return []
+    cache = getattr(opts, "compile_cache", None)
+    if cache not in (None, "warm", "cold"):
+        raise KvplanError(f"{opt('compile_cache', cache)} is not one of: warm, cold")
+    if cache == "warm":
+        # vLLM 0.33.0 compilation/backends.py CompilerManager.compile: a graph found in the cache is
+        # loaded ("Directly load the compiled graph(s) ... from the cache") and Inductor compiles nothing
+        # in the profile run; the cache is where compilation-config cache_dir (or VLLM_CACHE_ROOT's
+        # torch_compile_cache) points, and VLLM_DISABLE_COMPILE_CACHE=1 (envs.py) turns it off
+        return [BudgetPart("torch_compile", "torch.compile, warm cache", 0,
+                           "none: a warm compile cache (--compile-cache warm, or the log's \"Directly load the "
+                           "compiled graph(s) ... from the cache\", vLLM compilation/backends.py "
+                           "CompilerManager.compile) loads the compiled graphs; nothing is compiled in the "
+                           "profile run", 0)]
     return [BudgetPart("torch_compile", "torch.compile, cold cache (estimated)", 0,
                        "not charged: a cold compile in the profile run (gpu_worker.py "
                        "determine_available_memory, memory_profiling) costs 0 to 0.81 GiB in the logs, "

@@ -41,7 +41,7 @@ def load_profile(src) -> dict:
         where = "the profile" if isinstance(src, dict) else str(src)
         raise KvplanError(f"--profile: {where} has no step_scale (the factor check-bench --calibrate fits and "
                           "writes)")
-    for key in ("gpu", "fitted_on"):
+    for key in ("gpu", "engine", "model", "fitted_on"):
         if doc.get(key) is not None and not isinstance(doc[key], str):
             raise KvplanError(f"--profile: {key} must be text, got {doc[key]!r}")
     s = doc.get("step_scale")
@@ -54,11 +54,19 @@ def load_profile(src) -> dict:
     return doc
 
 
+def check_engine(doc: dict, engine: str | None) -> None:
+    """A profile is one GPU's and one engine's (docs/commands/check-bench.md): another engine's is refused."""
+    if doc.get("engine") and engine and doc["engine"] != engine:
+        raise KvplanError(f"--profile was fitted on a {doc['engine']} run, not {engine}; calibrate one on a "
+                          f"{engine} run")
+
+
 def apply_profile(step, src):
     """``step`` (an ``OpLatency``) with the profile's scale; refuses a profile of another GPU."""
     doc = load_profile(src)
     if doc.get("gpu") and doc["gpu"] != step.gpu.name:
         raise KvplanError(f"--profile was fitted on {doc['gpu']}, not {step.gpu.name}")
+    check_engine(doc, getattr(step, "engine", None))
     step.profile_scale = float(doc["step_scale"])
     step.profile_label = f"× {step.profile_scale:.3f} (profile fitted on {doc.get('fitted_on', '?')})"
     return step

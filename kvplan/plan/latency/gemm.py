@@ -18,6 +18,7 @@ prices each matrix at ``WeightQuant.matrix_bytes`` (values and scales, the one h
 bytes: block scales, group scales, zero points, any 4-bit format), not ``BYTES_PER_WEIGHT``."""
 from __future__ import annotations
 
+from ...model import dtypes
 from ...model.frozen import record
 
 # bytes per weight, scales included: int4 = 4 bits + (16-bit scale + 4-bit zero) / 128 per group
@@ -30,9 +31,16 @@ WEIGHT_ONLY = ("int4", "int8", "q4_0")
 def stored_bytes(wfmt: str, n: int, k: int) -> int:
     """Bytes an N × K matrix in ``wfmt`` (a ``--weight-dtype``, no checkpoint layout) streams, scales included:
     N·K × ``BYTES_PER_WEIGHT``, rounded to a whole byte. int4 group 128: 4 bits a weight plus, per 128 weights, an
-    fp16 scale and a 4-bit zero point (2.5 bytes), 5,505,024 weights -> 2,752,512 + 107,520 = 2,860,032 bytes. The
-    dense GEMMs and the routed experts (step.OpLatency's ``expert_bytes``) both price a ``--weight-dtype`` this way."""
-    return round(n * k * BYTES_PER_WEIGHT.get(wfmt, 2.0))
+    fp16 scale and a 4-bit zero point (2.5 bytes), 5,505,024 weights -> 2,752,512 + 107,520 = 2,860,032 bytes. A
+    block format kvplan.model.dtypes defines and ``BYTES_PER_WEIGHT`` does not (mxfp4, q8_0, q4_1, q5_0, q5_1,
+    iq4_nl, nvfp4: their scales inside each block) streams its own blocks, each of the N rows of K values in whole
+    blocks as GGUF and the MX spec store them (``ElementFormat.row_bytes``): mxfp4 2,880 × 2,880 -> 2,880 × 90 blocks
+    × 17 bytes = 4,406,400 bytes (was 2 bytes a weight, 16,588,800, before session 19). The dense GEMMs and the routed
+    experts (step.OpLatency's ``expert_bytes``) both price a ``--weight-dtype`` this way."""
+    per = BYTES_PER_WEIGHT.get(wfmt)
+    if per is None and wfmt in dtypes.names() and dtypes.get(wfmt).grouped:
+        return n * dtypes.get(wfmt).row_bytes(k)
+    return round(n * k * (2.0 if per is None else per))
 
 
 def seconds(prof, m: int, n: int, k: int, wfmt: str, compute_fmt: str, peak_flops: float, mamf: float,

@@ -122,7 +122,8 @@ def measured_seconds(rows, tokens: float) -> float:
 
 
 def grouped_seconds(prof, routed: float, read: float, expert_bytes: int, lins, fmt: str | None,
-                    peak_flops: float, mamf: float, act_bytes: int = 2, shape: tuple | None = None):
+                    peak_flops: float, mamf: float, act_bytes: int = 2, shape: tuple | None = None,
+                    dequant: tuple = (1.0, "")):
     """(seconds, bound, source) of one MoE layer's routed experts: ``routed`` = tokens × k (token,
     expert) pairs over ``read`` distinct experts of ``expert_bytes`` each (the rank's share, scales
     included), ``lins`` the fused linears' (N, K). Each linear: ``mem`` = (read × expert_bytes × its
@@ -134,18 +135,30 @@ def grouped_seconds(prof, routed: float, read: float, expert_bytes: int, lins, f
     (aiconfigurator's ``balanced`` router spreads T·k pairs over fewer experts than uniform routing's
     E·(1 − (1 − k/E)^T): its B200 SGLang DeepSeek-R1 row at 64 tokens takes 156 us, 9.0 TB/s if all 256 experts'
     1.41 GB were read, above the card's 8 TB/s), so a step that reads part of the experts (decode) keeps the fit,
-    whose memory term counts the experts read. Else the measured table's fit (kernels.yaml
-    ``moe``): alpha + Σ max(mem / memory_efficiency, comp / compute_efficiency(routed / read)). Physics fallback:
+    whose memory term counts the experts read. The same holds where every expert is read but the row is faster than
+    streaming all their bytes at the best share known for the card (``Profile.mem_eff``) or the kernel (the fit's
+    ``memory_efficiency``): vLLM 0.24.0's Triton row at DeepSeek-R1's TP-8 shape on H200 takes 291.78 us at 256
+    tokens, 1.41 GB at 4.83 TB/s, above the 4.8 TB/s data sheet, and its TP-1 rows on H100 are 1.95 x faster than
+    the bytes allow (the balanced rows that do read everything, at larger T, are used as measured). Else the
+    measured table's fit (kernels.yaml ``moe``): alpha + Σ max(mem / memory_efficiency,
+    comp / compute_efficiency(routed / read)). Physics fallback:
     Σ max(mem / memory efficiency, comp / MAMF, the GEMM floor), one floor per fused kernel; on an NVIDIA GPU with no
     table for an engine whose kernels other families measured (``Profile.moe_prior``), plus those tables' median alpha,
-    and the memory at their median efficiency."""
+    and the memory at their median efficiency. ``dequant``: (factor, source) on the physics fallback's weight streaming
+    where the engine runs the experts through its dense GEMMs' kernel (engines.yaml ``experts_kernel: gemm``: llama.cpp's
+    mul_mat_id is its mmvq / mmq with expert ids), so a weight-only format pays the dense GEMMs' dequantization factor."""
     rows = measured_shape(prof, fmt, shape)
+    fit, src = prof.moe_fit(fmt)
     if rows is not None and read >= shape[2] - 0.5:
         t = measured_seconds(rows, routed / shape[3])
         mem = sum((read * expert_bytes * (n * k) / sum(a * b for a, b in lins) + act_bytes * routed * (n + k)) / prof.bw
                   for n, k in lins)
-        return t, ("memory" if mem >= 0.5 * t else "compute"), rows[2]
-    fit, src = prof.moe_fit(fmt)
+        # a row faster than every expert's bytes at the best streaming share known (the card's, the kernel's fit) did
+        # not read them all: its pairs sat on fewer experts, as below the switch, so it keeps the fit as they do
+        if not (fit and mem / max(fit["memory_efficiency"], prof.mem_eff) > t):
+            return t, ("memory" if mem >= 0.5 * t else "compute"), rows[2]
+        src += (f" (the measured row at this shape, {t * 1e6:.1f} us, is faster than reading all {shape[2]} experts "
+                f"at {max(fit['memory_efficiency'], prof.mem_eff):.2f} of bandwidth: {prof.mem_source})")
     prior = None if fit else prof.moe_prior(fmt)
     if prior:
         src = prior[2]
@@ -161,8 +174,10 @@ def grouped_seconds(prof, routed: float, read: float, expert_bytes: int, lins, f
             t_mem, t_comp = mem / fit["memory_efficiency"], (comp / e_comp if e_comp else 0.0)
             one = max(t_mem, t_comp)
         else:
-            t_mem, t_comp = mem / mem_eff, comp / mamf
+            t_mem, t_comp = mem / mem_eff * (1.0 if prior else dequant[0]), comp / mamf
             one = max(t_mem, t_comp, prof.fb["gemm_floor_us"] * 1e-6)
         t += one
         by["compute" if t_comp > t_mem else "memory"] += one
+    if not fit and not prior and dequant[1]:
+        src += f"; dequant ×{dequant[0]:.2f}: {dequant[1]}"
     return t, max(by, key=by.get), src

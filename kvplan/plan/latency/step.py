@@ -27,6 +27,7 @@ from ...model import dtypes
 from ...model.spec import DenseMlp, MoeMlp
 from ..roofline import DenseLike, Roofline, Step, compute_format, efficiency
 from . import attention, comm, gemm, moe, overhead, tables
+from .chunks import _Alike, _runs
 from .profile import Profile
 
 
@@ -95,6 +96,12 @@ class OpLatency(Roofline):
             self.expert_bytes = [b + sum(gemm.stored_bytes(self.wfmt, n, k) - fmt.row_bytes(n * k) for n, k in lins)
                                  for b, (_, _, _, lins) in zip(self.expert_bytes, self.moe_shapes)]
         self.moe_fmt = moe.table_format(self.spec, weight_dtype and self.wfmt, self.act_dtype)
+        # an engine whose experts run its dense GEMMs' kernel (engines.yaml experts_kernel, with its source) streams a
+        # weight-only format's experts at the dense GEMMs' dequantization factor (moe.grouped_seconds ``dequant``)
+        q = self.spec.weight_quant
+        efmt = self.wfmt if weight_dtype else (q.expert_format or q.format) if q else self.act_dtype
+        self.expert_dequant = (self.prof.dequant(efmt) if self.prof.eng.get("experts_kernel") == "gemm"
+                               and efmt in gemm.WEIGHT_ONLY else (1.0, ""))
         self.proj_fmt, self.mlp_fmt, self.head_fmt = self._gemm_formats(weight_dtype)
         cf = compute_format(self.act_dtype, self.act_dtype, self.gpu)  # the MoE router's gate: never quantized
         self.router_fmt = gemm.Format(self.act_dtype, cf, self.gpu.dense_tflops[cf] * 1e12,
@@ -158,7 +165,9 @@ class OpLatency(Roofline):
         The LM head is never quantized: vLLM's Fp8Config.get_quant_method (quantization/fp8.py,
         vllm-project/vllm at 0071b24b) quantizes LinearBase and FusedMoE layers only, and ParallelLMHead
         is a VocabParallelEmbedding (AWQ's and compressed-tensors' configs likewise); an AWQ/GPTQ config
-        that asks for a quantized head (``lm_head: true``) is refused on import (sources/hfconfig/quant.py)."""
+        that asks for a quantized head (``lm_head: true``) is refused on import (sources/hfconfig/quant.py).
+        A layout with a ``head_format`` (a GGUF's output.weight, benchmarks/published/checkpoints.yaml) streams
+        the head in that format (``gemm.stored_bytes``: its own blocks)."""
         q = self.spec.weight_quant
         if weight_dtype or q is None:
             same = gemm.Format(self.wfmt, self.compute_fmt, self.peak_flops, self.mamf, act=self.act_quant)
@@ -170,7 +179,8 @@ class OpLatency(Roofline):
             return gemm.Format(name, cf, self.gpu.dense_tflops[cf] * 1e12, mamf, quant, self.act_quant)
 
         plain, stored = fmt(self.act_dtype, None), fmt(q.format, q)
-        return (stored if q.scope == "linear" else plain, stored if q.scope in ("linear", "mlp") else plain, plain)
+        head = fmt(q.head_format, None) if q.head_format else plain  # a GGUF's quantized output.weight
+        return (stored if q.scope == "linear" else plain, stored if q.scope in ("linear", "mlp") else plain, head)
 
     # ---- pricing --------------------------------------------------------------------------
     def _gemms(self, shapes, m: int, fmt):
@@ -206,7 +216,7 @@ class OpLatency(Roofline):
                 m = max(1, round(moe.tokens_per_expert(e, k, rows)))
                 name = f"MoE experts ({read:.1f} of {e} read, {m} tokens each)"
             t, b, src = moe.grouped_seconds(p, routed, read, nbytes, lins, self.moe_fmt, self.peak_flops,
-                                            self.mamf, self.act_bytes, None if self.ep > 1 else key)
+                                            self.mamf, self.act_bytes, None if self.ep > 1 else key, self.expert_dequant)
             ops.append((name, g * count * t, b, src))
         for count, e, _, _ in self.moe_shapes:  # the router, per MoE layer: gate GEMM (hidden -> experts), top-k
             t, b, src = self.router_fmt.seconds(p, rows, e, self.spec.hidden_size)
@@ -413,11 +423,44 @@ class OpLatency(Roofline):
                            batch * self.mix_flops(ctx + 1, ctx + 1), ctx)
 
     def prefill(self, tokens: int, batch: int = 1) -> Step:
+        """A prompt of ``tokens`` in each of ``batch`` sequences: one pass, or, for an engine that splits a prompt into
+        micro-batches of at most ``ubatch_tokens`` tokens (engines.yaml, with its source: llama.cpp's n_ubatch), one
+        pass per micro-batch, each over the K/V its earlier ones wrote (``_ubatched``)."""
         from ..roofline import positive as _positive
 
         _positive("prompt", tokens)
         _positive("batch", batch)
+        u = self.prof.eng.get("ubatch_tokens")
+        if u and tokens * batch > u:
+            return self._ubatched(tokens, batch, max(1, u // batch))
         return self._mixed(_Alike((0, tokens), batch), 0, 0, 0, 0, 0)
+
+    def _ubatched(self, tokens: int, batch: int, per_seq: int) -> Step:
+        """The prefill as llama.cpp runs it: ``llama_decode`` splits the batch into micro-batches of n_ubatch tokens
+        (``per_seq`` of each sequence's prompt in each), each a forward pass of its own that reads the weights again
+        (under MoE: the experts its tokens route to) and attends to the K/V of the micro-batches before it. The passes'
+        ops are summed position by position (each pass prices the same ops in the same order); the attention op is
+        named for the whole prompt. Only the last micro-batch computes logits (llama-bench and a server's prompt ask
+        for the last token's alone: llama_batch_get_one / n_outputs; a micro-batch without outputs skips the LM head),
+        so the LM head is the last pass's alone."""
+        steps = []
+        for start in range(0, tokens, per_seq):
+            steps.append(self._mixed(_Alike((start, min(per_seq, tokens - start)), batch), 0, 0, 0, 0, 0))
+        ops = []
+        for i, last in enumerate(steps[-1].ops):
+            secs = last[1] if last[0].startswith("logits") else sum(s.ops[i][1] for s in steps)
+            name = last[0] if not last[0].startswith("prefill attention") else \
+                f"prefill attention (causal, {tokens:,} tokens in {len(steps)} micro-batches)"
+            ops.append((name, secs, last[2], last[3]))
+        f = lambda k: sum(getattr(s, k) for s in steps)  # noqa: E731
+        head = sum(t for n, t, _, _ in steps[0].ops if n.startswith("logits"))  # the head of the passes without outputs
+        by = {"memory": f("memory_s"), "compute": f("compute_s")}
+        b = next((bd for n, _, bd, _ in steps[0].ops if n.startswith("logits")), "memory")
+        by[b] -= (len(steps) - 1) * head if b in by else 0.0
+        return Step("prefill", batch, 0, tokens, f("weight_bytes"), f("kv_read_bytes"), f("kv_write_bytes"),
+                    f("state_bytes"), f("matmul_flops"), f("attention_flops"), f("comm_bytes"),
+                    memory_s=by["memory"], compute_s=by["compute"], comm_s=f("comm_s"), overhead_s=f("overhead_s"),
+                    ops=tuple(ops))
 
     def first_token(self, prompt: int, batch: int = 1) -> float:
         """Seconds from a batch of ``prompt``-token prompts to its first sampled tokens (TTFT with no queueing). Most
@@ -442,27 +485,3 @@ def attention_layers(rank) -> int:
     Nano's 52 layers hold 6 attention kernels, not 52."""
     return sum(count for name, count in rank.counts().items()
                if rank.layer_types[name].mixer.kind not in attention.NO_KV_KERNEL)
-
-
-class _Alike:
-    """``n`` copies of one chunk, as a sequence of chunks (``len``, iteration) that ``_mixed``
-    prices once and counts ``n`` times: a prefill of a large ``--batch`` costs one chunk's work,
-    not a pass over a list of that many (``kvplan perf --batch 100000000`` ran for hours)."""
-
-    def __init__(self, chunk, n: int):
-        self.chunk, self.n = chunk, n
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __iter__(self):
-        from itertools import repeat
-
-        return repeat(self.chunk, self.n)
-
-
-def _runs(chunks):
-    """(chunk, how many) for each run of ``chunks`` that ``_mixed`` may price at once."""
-    if isinstance(chunks, _Alike):
-        return ((chunks.chunk, chunks.n),) if chunks.n else ()
-    return ((c, 1) for c in chunks)

@@ -86,6 +86,7 @@ import math
 
 from ...errors import KvplanError, opt
 from ..latency.dp_attention import DataParallelStep
+from .events import _busy, _first_events, _forget, _ranks
 from .limits import ENGINES, ROUTERS, SATURATION_SHARE, Limits, engine_limits  # noqa: F401
 from .results import SimResult, Stats, summarize, weighted_stats  # noqa: F401
 from .scheduler import Replica, _Prefix, _Req, _Run  # noqa: F401
@@ -141,7 +142,7 @@ def _replicas(limits: Limits, roofline, replicas: int, shared_prefix: int, draft
 def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
         router: str = "round-robin", shared_prefix: int = 0, concurrency: int | None = None,
         open_loop_rate: float | None = None, infinite_rate: bool = False, drafter=None,
-        warmup: int = 0) -> dict:
+        warmup: int = 0, max_concurrency: int | None = None) -> dict:
     """Run ``requests`` (in arrival order; with ``concurrency`` their arrival times are
     ignored: C clients each send the next request when their last one finishes) through
     ``replicas`` replicas; the raw per-request and per-replica record. ``drafter``: a
@@ -149,16 +150,14 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
     (closed loop only): the first ``warmup`` requests are a warm-up batch, run as their own
     closed loop of C; the rest start, C at once, when the last of them has finished (a client
     that awaits its warm-up before it measures). The warm-up leaves its prefix cache behind; its
-    requests and its steps' records are dropped (``raw["reqs"]`` holds the measured ones)."""
-    if router not in ROUTERS + (DP_BALANCER,):
-        raise KvplanError(f"{opt('router')} must be one of {', '.join(ROUTERS)}, got '{router}'")
-    if warmup and not concurrency:
-        raise KvplanError("a warm-up batch needs a closed loop (--concurrency)")
-    if not 0 <= warmup < len(requests):
-        raise KvplanError(f"the warm-up takes {warmup:,} of {len(requests):,} requests: none would be measured")
+    requests and its steps' records are dropped (``raw["reqs"]`` holds the measured ones).
+    ``max_concurrency`` (an open loop only): the client holds at most that many requests in flight; a request
+    whose arrival finds them all busy waits at the client and is sent when one finishes, its latencies counted
+    from then (vllm bench serve --request-rate R --max-concurrency C: ``limited_request_func`` takes a semaphore
+    before ``request_func``, which stamps the request's start; vllm/benchmarks/serve.py)."""
+    _check_run(router, warmup, concurrency, max_concurrency, len(requests))
     reps = _replicas(limits, roofline, replicas, shared_prefix, drafter)
     reqs = [_Req(i, q) for i, q in enumerate(requests)]
-    heap: list = []  # (time it reaches the scheduler, index)
     fe_req = (getattr(limits, "frontend", None) or (0.0, 0.0))[0] / replicas
     fe_free = [0.0]
 
@@ -168,37 +167,42 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
         fe_free[0] = max(fe_free[0], t) + fe_req
         return fe_free[0]
 
-    nxt = 0
     phase_end = warmup or len(reqs)  # the closed loop sends requests up to here, then waits
-    if concurrency:
-        for r in reqs[:min(concurrency, phase_end)]:
-            r.arrival = 0.0
-            heap.append((enter(0.0, r), r.i))
-        nxt = min(concurrency, phase_end)
-    else:
-        heap = [(enter(r.arrival, r), r.i) for r in reqs]
-    heapq.heapify(heap)
+    heap, nxt = _first_events(reqs, concurrency, phase_end, max_concurrency, enter)
+    held: list = []  # requests waiting at the client for a free slot (max_concurrency), in arrival order
+    in_flight = [0]
+
+    def send(t: float, r: _Req) -> None:
+        r.arrival = t
+        in_flight[0] += 1
+        heapq.heappush(heap, (enter(t, r), r.i))
     state: dict = {}
-    finished = 0
-    arrived = 0
+    finished = arrived = 0
     half = len(reqs) // 2
     mark = {}  # waiting counts at the half-way and the last arrival (saturation)
     one = reps[0] if len(reps) == 1 else None
     while finished < len(reqs):
-        if one is not None:
-            busy = [one] if (one.waiting or one.running) else []
-            t_step = one.t if busy else math.inf
-        else:
-            busy = [x for x in reps if x.has_work()]
-            t_step = min((x.t for x in busy), default=math.inf)
+        busy, t_step = _busy(one, reps)
         if heap and heap[0][0] <= t_step:
             t, i = heapq.heappop(heap)
+            if i >= len(reqs):  # a client arrival (max_concurrency)
+                r = reqs[i - len(reqs)]
+                if in_flight[0] < max_concurrency:
+                    send(t, r)
+                else:
+                    held.append(r)
+                arrived += 1
+                if arrived in (half + 1, len(reqs)):
+                    mark[arrived] = sum(len(x.waiting) for x in reps) + len(held) - (1 if held and held[-1] is r else 0)
+                continue
             r = reqs[i]
             rep = _route(router, reps, r, state)
             if not rep.has_work():
                 rep.t = max(rep.t, t)
             r.seen = t
             rep.waiting.append(r)
+            if max_concurrency:
+                continue
             arrived += 1
             if not concurrency and arrived in (half + 1, len(reqs)):
                 mark[arrived] = sum(len(x.waiting) for x in reps) - 1
@@ -212,6 +216,10 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
         d, done = out
         rep.t += d
         finished += len(done)
+        if max_concurrency:
+            in_flight[0] -= len(done)
+            while held and in_flight[0] < max_concurrency:
+                send(rep.t, held.pop(0))
         if concurrency:
             for _ in done:
                 if nxt < phase_end:
@@ -219,25 +227,30 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
                     heapq.heappush(heap, (enter(rep.t, reqs[nxt]), nxt))
                     nxt += 1
             if phase_end < len(reqs) and finished == phase_end:  # the warm-up is over: measure
-                ranks = [x for g in reps for x in getattr(g, "ranks", (g,))]
-                for x in ranks:
+                for x in _ranks(reps):
                     _forget(x)
                 phase_end = len(reqs)
                 for r in reqs[nxt:nxt + concurrency]:
                     r.arrival = rep.t
                     heapq.heappush(heap, (enter(rep.t, r), r.i))
                 nxt = min(nxt + concurrency, len(reqs))
-    return {"reqs": reqs[warmup:], "reps": [x for g in reps for x in getattr(g, "ranks", (g,))], "mark": mark}
+    return {"reqs": reqs[warmup:], "reps": _ranks(reps), "mark": mark}
 
 
-def _forget(rep) -> None:
-    """A replica's records of a warm-up batch dropped (what it cached stays cached): the ITL gaps,
-    the KV / queue samples and the counts a result reports."""
-    rep.gaps.clear()
-    rep.samples.clear()
-    rep.preemptions = rep.steps = rep.hit_tokens = rep.prompt_tokens = 0
-    if getattr(rep, "host", None) is not None:
-        rep.host.hit_tokens = 0
+def _check_run(router: str, warmup: int, concurrency, max_concurrency, n: int) -> None:
+    """``run``'s arguments checked: the router, the warm-up (a closed loop's, leaving requests to measure) and the
+    client's in-flight cap (an open loop's)."""
+    if router not in ROUTERS + (DP_BALANCER,):
+        raise KvplanError(f"{opt('router')} must be one of {', '.join(ROUTERS)}, got '{router}'")
+    if warmup and not concurrency:
+        raise KvplanError("a warm-up batch needs a closed loop (--concurrency)")
+    if max_concurrency is not None and (concurrency or not isinstance(max_concurrency, int) or max_concurrency < 1):
+        raise KvplanError(f"a client's in-flight cap is a positive integer on an open loop, got {max_concurrency!r}")
+    if not 0 <= warmup < n:
+        raise KvplanError(f"the warm-up takes {warmup:,} of {n:,} requests: none would be measured")
+
+
+
 
 
 def _check_args(rate, concurrency, trace, tp, replicas, requests, shared_prefix, prefix_ids, warmup, engine,
@@ -321,7 +334,8 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
              prefix_caching: bool = True, router: str = "round-robin",
              limits: Limits | None = None, roofline=None, profile=None,
              acceptance: float | None = None, lengths=None, prefix_ids=None, warmup: int = 0,
-             endpoint: str = "completions", kv_dtype: str | None = None) -> SimResult:
+             endpoint: str = "completions", kv_dtype: str | None = None,
+             max_concurrency: int | None = None) -> SimResult:
     """``kvplan simulate``: exactly one of ``rate`` (requests/s; ``math.inf`` for all at once),
     ``concurrency`` or ``trace`` (a CSV path or a list of ``Request``). ``limits`` and
     ``roofline`` (any step model with ``Roofline``'s interface; default ``OpLatency`` for the
@@ -337,13 +351,21 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
     the ``requests`` measured ones (lengths and prefix groups run on through both). ``kv_dtype``: the
     cache's format (kvplan's names; None: the model's dtype), in fit's pool and the step's K/V bytes alike;
     ``opts.enforce_eager`` (vLLM's --enforce-eager, SGLang's --disable-cuda-graph) likewise: fit's plan
-    without graph memory and the step at the engine's eager overhead (``Profile.overhead``)."""
+    without graph memory and the step at the engine's eager overhead (``Profile.overhead``). ``max_concurrency``
+    (with a finite ``rate``): the client keeps at most that many requests in flight (``run``)."""
+    if max_concurrency is not None and (rate is None or math.isinf(rate)):
+        raise KvplanError("a client's in-flight cap (max_concurrency) goes with a finite --rate; at --rate inf "
+                          "it is a closed loop: give --concurrency")
     _check_args(rate, concurrency, trace, tp, replicas, requests, shared_prefix, prefix_ids, warmup, engine,
                 router)
     lim = limits or engine_limits(spec, gpu, tp, engine, opts, prefix_caching, endpoint, kv_dtype=kv_dtype)
     rf, dp = _step_model(spec, gpu, tp, lim, opts, roofline, profile, kv_dtype)
     mml = lim.max_model_len
     notes = [lim.note] if lim.note else []
+    if opts is not None and opts.kv_cache_memory is not None and opts.gpu_memory_utilization is not None:
+        from ..fit import _unused_utilization  # fit's note, word for word
+
+        notes.append(_unused_utilization(str(engine).strip().lower(), opts.gpu_memory_utilization))
     if opts is not None and opts.enforce_eager and roofline is None:
         notes.append(getattr(rf, "rank", rf).prof.eager_note())
     engines = _dense_dp(spec, lim, opts)
@@ -389,7 +411,10 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
     if not lim.prefix_caching and shared_prefix:
         notes.append("prefix caching is off: the shared prefix is recomputed for every request")
     inf = rate is not None and math.isinf(rate)
-    raw = run(reqs, lim, rf, replicas, router, shared_prefix, concurrency, drafter=drafter, warmup=warmup)
+    if max_concurrency:
+        what += f", at most {max_concurrency:,} in flight (the client's cap)"
+    raw = run(reqs, lim, rf, replicas, router, shared_prefix, concurrency, drafter=drafter, warmup=warmup,
+              max_concurrency=max_concurrency)
     return summarize(raw, lim, model=spec.name if spec is not None else "", gpu=gpu.name if gpu is not None else "",
                      tp=tp, router=router, workload=what, concurrency=concurrency,
                      infinite_rate=inf, notes=tuple(notes), dp=dp)

@@ -79,11 +79,13 @@ def within_max_model_len(reqs: list[Request], mml: int) -> int:
 
 def read_trace(path: str | Path) -> list[Request]:
     """A CSV ``arrival_s,prompt_tokens,output_tokens[,prefix_id]`` (a header row optional)."""
+    from ...sources.readers import read_text  # UTF-8, a spreadsheet's byte-order mark dropped, one line if not
+
     p = Path(path)
     try:
-        lines = [ln for ln in p.read_text().splitlines() if ln.strip()]
-    except (OSError, UnicodeDecodeError) as e:
-        raise KvplanError(f"--trace: cannot read {p}: {getattr(e, 'strerror', None) or e}") from None
+        lines = [ln for ln in read_text(p, "trace").splitlines() if ln.strip()]
+    except KvplanError as e:
+        raise KvplanError(f"--trace: {e}") from None
     rows = list(csv.reader(lines))
     if rows and rows[0] and not re.fullmatch(r"\s*[\d.eE+-]+\s*", rows[0][0]):
         head = [c.strip() for c in rows[0]]
@@ -117,15 +119,26 @@ def read_trace(path: str | Path) -> list[Request]:
 
 def arrivals(n: int, rate: float | None, kind: str = "poisson", seed: int = 0) -> list[float]:
     """``n`` arrival times: Poisson (exponential gaps) or constant at ``rate`` per second, or all
-    at 0 when ``rate`` is None (``--rate inf``)."""
+    at 0 when ``rate`` is None (``--rate inf``). ``gamma:B`` (a benchmark tool's process, not a CLI
+    choice): gaps drawn from a gamma distribution of shape B and mean 1 / rate, vLLM's ``vllm bench
+    serve --burstiness B`` (vllm/benchmarks/serve.py ``get_request``: ``np.random.gamma(shape=burstiness,
+    scale=1 / (rate * burstiness))``; B = 1 is Poisson, B < 1 burstier, B > 1 more even)."""
     if rate is None:
         return [0.0] * n
     if kind == "constant":
         return [i / rate for i in range(n)]
-    if kind != "poisson":
+    shape = 1.0
+    if kind.startswith("gamma:"):
+        try:
+            shape = float(kind[6:])
+        except ValueError:
+            shape = math.nan
+        if not (math.isfinite(shape) and shape > 0):
+            raise KvplanError(f"a gamma arrival process needs a burstiness > 0, got '{kind[6:]}'")
+    elif kind != "poisson":
         raise KvplanError(f"{opt('arrivals')} must be poisson or constant, got '{kind}'")
     rng, t, out = random.Random(seed), 0.0, []
     for _ in range(n):
         out.append(t)
-        t += rng.expovariate(rate)
+        t += rng.expovariate(rate) if shape == 1.0 else rng.gammavariate(shape, 1.0 / (rate * shape))
     return out

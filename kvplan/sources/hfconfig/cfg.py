@@ -115,7 +115,6 @@ def _split_heads(cfg: _Cfg, hidden: int, heads: int, prefix: str) -> int:
 
 
 def _head_dim(cfg: _Cfg, hidden: int, heads: int) -> int:
-    hd = cfg.get("head_dim")
-    if hd is not None:
-        return int(hd)
+    if cfg.get("head_dim") is not None:  # stated: a positive integer ("128" or 128.5 is refused, not truncated)
+        return cfg.count("head_dim")
     return _split_heads(cfg, hidden, heads, "no head_dim and ")

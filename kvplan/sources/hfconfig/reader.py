@@ -99,11 +99,34 @@ def _length_keys(cfg: _Cfg) -> dict[str, int]:
 
 
 def from_config(raw: dict, name: str, source: str = "", where: str = "config.json") -> ModelSpec:
-    """Build a spec from a parsed config.json."""
+    """Build a spec from a parsed config.json. A value of a type the converters do not expect (a list
+    where a count is, a string where a step is) is one line, not a traceback, naming the keys read
+    whose values are of a type Python's message names: the converters check the keys they know can
+    be wrong, not every type of every key."""
+    seen: list[_Cfg] = []
+    try:
+        return _from_config(raw, name, source, where, seen)
+    except (TypeError, ValueError, ArithmeticError, AttributeError, IndexError, KeyError) as e:
+        msg = f"{type(e).__name__}: {e}"
+        data = seen[0].data if seen else {}
+        named = [k for k in sorted(seen[0].used if seen else ()) if k in data and k not in _WORDS
+                 and not isinstance(data[k], (int, float)) and type(data[k]).__name__ in msg
+                 or isinstance(data.get(k), bool) and "Zero" in msg]
+        near = "; check " + ", ".join(f"'{k}' = {repr(data[k])[:30]}" for k in named) if 0 < len(named) <= 3 else ""
+        raise KvplanError(f"{where}: a value of the wrong kind ({msg}){near}") from None
+
+
+# keys whose values are words, never counts: not named when a converter trips on a string
+_WORDS = {"model_type", "torch_dtype", "dtype", "hidden_act", "architectures", "transformers_version",
+          "activation_function", "layer_types", "hybrid_override_pattern"}
+
+
+def _from_config(raw: dict, name: str, source: str, where: str, seen: list) -> ModelSpec:
     outer = raw
     if isinstance(raw.get("text_config"), dict):  # multimodal: the decoder is under text_config
         raw = raw["text_config"]
     cfg = _Cfg(raw, where)
+    seen.append(cfg)
     mt = cfg.get("model_type", default="") or outer.get("model_type", "")
     family = _FAMILIES.get(mt, _llama_like)
     spec_data = family(cfg, mt)
