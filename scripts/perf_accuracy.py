@@ -218,7 +218,7 @@ def split() -> tuple[dict, dict]:
                  for p in s["url_prefixes"]}
 
 
-LATER = ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14", "round15", "round16", "round17")  # split.yaml's later rounds; the last one's held-out sources are the headline
+LATER = ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14", "round15", "round16", "round17", "round18")  # split.yaml's later rounds; the last one's held-out sources are the headline
 # a round whose split is committed and whose held-out rows are not predicted yet: its fit sources are fit rows, its
 # held-out rows are left off this page (and out of fit.py) until their first print, made once with the model frozen
 PENDING: tuple = ()
@@ -360,7 +360,7 @@ def _intro(rs: list[dict], doc: dict) -> list[str]:
         f"{doc['round5']['seed']}, round 6 seed {doc['round6']['seed']}, round 7 seed {doc['round7']['seed']}, round 8 seed "
         f"{doc['round8']['seed']}, round 9 seed {doc['round9']['seed']}, round 10 seed {doc['round10']['seed']}, round 11 seed "
         f"{doc['round11']['seed']}, round 12 seed {doc['round12']['seed']}, round 13 seed {doc['round13']['seed']}, round 14 seed "
-        f"{doc['round14']['seed']}, round 15 seed {doc['round15']['seed']}, round 16 seed {doc['round16']['seed']}, round 17 seed {doc['round17']['seed']}, each "
+        f"{doc['round14']['seed']}, round 15 seed {doc['round15']['seed']}, round 16 seed {doc['round16']['seed']}, round 17 seed {doc['round17']['seed']}, round 18 seed {doc['round18']['seed']}, each "
         "committed before the model was changed for that round) and `benchmarks/published/aiconfigurator.yaml` (NVIDIA "
         "aiconfigurator 0.12.0, run offline). `tests/plan/test_perf_accuracy.py` recomputes every prediction, so this "
         "page cannot drift from the code.",
@@ -657,13 +657,71 @@ FROZEN_ROUND17 = {
 }
 
 
+# Round 18's held-out figures as printed once (session 19), with the model as main stood when merged into the round's
+# branch after its rows, split, not_fitted.yaml deferral and aiconfigurator's coverage were committed (d6342ea); kvplan/
+# and fitted.yaml as main's; every row and cell in benchmarks/published/round18_first_print.txt.
+FROZEN_ROUND18 = {
+    'all': '59.1 % / -59.1 % (n 51)',
+    'aic_all': '64.7 % / -64.7 % (n 21)',
+    'source': 'dstack-deepseek-r1-h200-mi300x: 59.1 % / -59.1 % (n 51)',
+    'engine': 'sglang: 63.4 % / -63.4 % (n 27); vllm: 58.6 % / -58.6 % (n 24)',
+    'gpu': 'h200-sxm-141gb: 48.8 % / -48.8 % (n 21); mi300x: 64.7 % / -64.7 % (n 30)',
+    'batch': '129–512: 63.4 % / -63.4 % (n 22); 17–128: 58.6 % / -58.6 % (n 18); 513+: 63.8 % / -63.8 % (n 11)',
+    'output': '1600: 56.3 % / -56.3 % (n 18); 3200: 64.7 % / -64.7 % (n 9); 800: 59.6 % / -59.6 % (n 24)',
+    'aic_engine': 'sglang: 66.6 % / -66.6 % (n 12); vllm: 60.9 % / -60.9 % (n 9)',
+    'aic_batch': '129–512: 64.2 % / -64.2 % (n 10); 17–128: 64.1 % / -64.1 % (n 6); 513+: 70.2 % / -70.2 % (n 5)',
+    'both_kvplan': '48.8 % / -48.8 % (n 21)',
+    'both_aic': '64.7 % / -64.7 % (n 21)',
+    'fit_side': 'kvplan 56.1 % / -56.1 % (n 2); aic 74.9 % / -74.9 % (n 2)',
+    'fit_phase': 'decode: 48.8 % / -48.8 % (n 1); prefill: 63.3 % / -63.3 % (n 1)',
+    'engine_gpu': 'sglang on h200-sxm-141gb: 41.2 % / -41.2 % (n 12) (aic 66.6 % / -66.6 % (n 12)); sglang on mi300x: 68.8 % / -68.8 % (n 15) (aic not modelled (n 0)); vllm on h200-sxm-141gb: 51.0 % / -51.0 % (n 9) (aic 60.9 % / -60.9 % (n 9)); vllm on mi300x: 63.4 % / -63.4 % (n 15) (aic not modelled (n 0))',
+}
+
+
 def _headline(s: dict, doc: dict) -> list[str]:
-    fz, now = FROZEN_ROUND17, _held_cells(s)
+    fz, now = FROZEN_ROUND18, _held_cells(s)
+    srcs = doc["round18"]["held_out_sources"]
+    return [
+        "## Round 18 held out (the headline)",
+        "",
+        f"{sum(1 for r in s['_rows'] if r['side'] == 'held_out')} rows from {len(srcs)} source document "
+        f"({', '.join(srcs)}): dstack's DeepSeek-R1 benchmark (dstackai/benchmarks `Deepseek-R1/` at 7f37e66, "
+        "`raw_data/offline_results.csv`): vLLM's `benchmark_throughput.py` (and dstack's SGLang path through it) running "
+        "one batch of 32–1,024 random prompts of exactly 3,200 tokens, each generating exactly 800, 1,600 or 3,200, all "
+        "submitted at once, end to end in seconds; DeepSeek-R1 FP8, TP 8, under vLLM 0.7.4.dev and SGLang 0.4.3.post2 on "
+        "8 × H200 and vLLM 0.7.3.dev and SGLang 0.4.2.post4 on 8 × MI300X. Batches the engine could not hold at once ran "
+        "in waves, priced by kvplan simulate's scheduler (`closed_batch_seconds`). Read after round 17's held-out figures "
+        f"had been seen, split with its own seed ({doc['round18']['seed']}; of two documents one was drawn to the held-out "
+        "side, DataCrunch's DeepSeek-R1 `bench_one_batch` page (8 × H200, batch 1) to the fit side) and committed, with "
+        "aiconfigurator's coverage, before any was predicted; then predicted once (session 19, 2026-12-07) with the model "
+        "as main stood then. No constant was fitted to them. The figures as printed then (first print; every row in "
+        "`benchmarks/published/round18_first_print.txt`):",
+        "",
+        f"- **Whole batches** (every row a static batch's time, prefill and every decode step; no decode-only or TTFT "
+        f"row): {fz['all']}; by engine {fz['engine']}; by GPU {fz['gpu']}; by engine and GPU {fz['engine_gpu']}.",
+        f"- By batch {fz['batch']}; by generated length {fz['output']}; TP 8, MoE, FP8 (every row).",
+        f"- aiconfigurator 0.12.0 on the rows it models (the H200 ones; no MI300X system): kvplan {fz['both_kvplan']}, "
+        f"aiconfigurator {fz['both_aic']}; by engine {fz['aic_engine']}.",
+        f"- The fit-side source of the round (DataCrunch's DeepSeek-R1 deployment page: one `sglang.bench_one_batch` run "
+        f"on 8 × H200, batch 1, 128 → 256 tokens; nothing was fitted on it for the print, its rows deferred in "
+        f"`not_fitted.yaml`): {fz['fit_side']}; by phase {fz['fit_phase']}.",
+        *([] if now["all"] == fz["all"] else [
+            "", f"Today's figures on the same rows (after changes made after their first print; labelled so): all "
+                f"{now['all']}; by GPU {now['gpu']}."]),
+        "",
+        "Read this headline for what it is: it misses issue 21's bars by far. Every one of the 51 whole batches is priced too fast (−29 … −77 %): kvplan prices DeepSeek-R1 FP8 batches of 32–1,024 sequences after 3,200-token prompts at a third to two thirds of their measured time, on both GPUs and under both engines (H200 48.8 %, MI300X 64.7 %; SGLang on MI300X the farthest, 68.8 %; SGLang on H200 the closest at batch 256 and up with 1,600 or 3,200 generated tokens, −29 … −38 %). aiconfigurator 0.12.0 is farther off on the 21 H200 rows it models (64.7 % / −64.7 % against kvplan's 48.8 % / −48.8 %), so on these rows kvplan is closer than aiconfigurator, both far off; both price from kernel tables measured with later engine builds (aiconfigurator's SGLang backend is 0.5.14) than the runs' vLLM 0.7.x (V0) and SGLang 0.4.2–0.4.3 of early 2025. The round tests what round 17 lacked, static batches above 1 under vLLM and SGLang on an NVIDIA data-centre GPU, but narrowly: one model (MoE with MLA), no dense model, TP 8 only, and no decode-only or TTFT row held out. The fit side (nothing fitted) points the same way: DataCrunch's SGLang bench_one_batch of DeepSeek-R1 on 8 × H200 at batch 1, first token −63.3 % and decode step −48.8 % (aiconfigurator −85.2 % and −64.5 %). Nothing was changed for any of them.",
+        "",
+    ]
+
+
+def _round17_first(s: dict, doc: dict) -> list[str]:
+    """Round 17's headline as it was printed (seen since round 18's split), today's figures on its rows beside it."""
+    fz, now = FROZEN_ROUND17, _seen_cells(s, "round17")
     srcs = doc["round17"]["held_out_sources"]
     return [
-        "## Round 17 held out (the headline)",
+        "## Round 17 held out, as first printed (seen since round 18's split)",
         "",
-        f"{sum(1 for r in s['_rows'] if r['side'] == 'held_out')} rows from {len(srcs)} source documents "
+        f"{sum(1 for r in s['_rows'] if r['doc'] in srcs)} rows from {len(srcs)} source documents "
         f"({', '.join(srcs)}): two llama.cpp pull requests' llama-bench tables on one RTX 4090 (#16649: gpt-oss 20B MXFP4 "
         "at tg32 / tg64 / tg128; #16834: gpt-oss 20B MXFP4 and Qwen3-30B-A3B Q4_0 at tg128 / tg256 / tg512; each test run "
         "by the master build of the day and by the PR's build, both columns rows): tokens a second of one sequence "
@@ -685,12 +743,10 @@ def _headline(s: dict, doc: dict) -> list[str]:
         f"MXFP4 and Llama 8B Q4_0; the SGLang cookbook's Kimi-K2.5 page, SGLang 0.5.6.post2 on 8 × H200 with INT4 routed "
         f"experts; nothing was fitted on them for the print, their rows deferred in `not_fitted.yaml`): {fz['fit_side']}; "
         f"by source {fz['fit_source']}; by phase {fz['fit_phase']}.",
-        *([] if now["all"] == fz["all"] else [
-            "", f"Today's figures on the same rows (after changes made after their first print; labelled so): all "
-                f"{now['all']}; by GPU {now['gpu']}."]),
+        "", f"Today's figures on the same rows (seen since round 18's split): all {now['all']}; by GPU {now['gpu']}.",
         "",
         (
-        "Read this headline for what it is: it misses every one of issue 21's bars: decode 69.2 % / +69.2 % (n 21) agai"
+        "Read that headline for what it was: it misses every one of issue 21's bars: decode 69.2 % / +69.2 % (n 21) agai"
         "nst ≤ 12 %, first tokens 63.8 % / −63.8 % (n 3) against ≤ 20 %, signed +27.6 % against ±5 %, and every engine,"
         " GPU and model bucket is above 25 %. The errors run both ways: llama.cpp's gpt-oss-20b MXFP4 decode on the RTX"
         " 4090 is priced at 99.7 tokens a second against 167–187 measured (+67 … +88 %: kvplan too slow), its Qwen3-30B"
@@ -2379,7 +2435,7 @@ def render() -> str:
     s = summary(rs)
     s["_rows"] = rs
     doc, _ = split()
-    lines = _intro(rs, doc) + _headline(s, doc) + _round16_first(s, doc) + _round15_first(s, doc) + _round14_first(s, doc) + _round13_first(s, doc) + _round12_first(s, doc) + _round11_first(s, doc) + _round10_first(s, doc) + _round9_first(s, doc) + _round8_first(s, doc) + _round7_first(s, doc) + _round6_first(s, doc) + _changes(s) + _in_sample(s) + [
+    lines = _intro(rs, doc) + _headline(s, doc) + _round17_first(s, doc) + _round16_first(s, doc) + _round15_first(s, doc) + _round14_first(s, doc) + _round13_first(s, doc) + _round12_first(s, doc) + _round11_first(s, doc) + _round10_first(s, doc) + _round9_first(s, doc) + _round8_first(s, doc) + _round7_first(s, doc) + _round6_first(s, doc) + _changes(s) + _in_sample(s) + [
         "## By bucket", "",
         "| breakdown | bucket | held out (round 17) | seen (rounds 1–16 held out) | fit |",
         "|---|---|---|---|---|"]

@@ -85,6 +85,12 @@ two pages of the SGLang cookbook at 7b5bd9c, Kimi-K2.5 on 8 x H200 and Qwen3-Cod
 median TTFT and TPOT), split with SEED_ROUND17 (ceil(5 / 2) = 3 held out) and committed before any round-17 row was
 predicted.
 
+Round 18 (`round18`): round 17's held-out sources become "seen"; two new source documents (SOURCES_ROUND18: dstack's DeepSeek-R1
+benchmark on 8 x H200 and 8 x MI300X, vLLM and SGLang offline static batches of 32-1,024 random prompts, 3,200 tokens in and
+800 / 1,600 / 3,200 out, end to end; and DataCrunch's DeepSeek-R1 deployment page, one sglang.bench_one_batch run on 8 x H200
+at batch 1, its prefill latency and median decode step), split with SEED_ROUND18 (ceil(2 / 2) = 1 held out) and committed
+before any round-18 row was predicted.
+
 Round 5 (`round5`): round 4's held-out sources become "seen"; four new source documents (SOURCES_ROUND5, SGLang's
 cookbook pages), split with SEED_ROUND5, committed before any round-5 row was predicted. The model they are predicted
 with is the one after round 4's changes (TurboMind's first token included), frozen before this split.
@@ -525,13 +531,40 @@ def split_round17() -> dict:
     return _later_round(17, SEED_ROUND17, SOURCES_ROUND17, split_round16(), day="2026-12-07")
 
 
+SEED_ROUND18 = 2026121718  # 2026-12-07, round 18 (session 19); fixed before any round-18 row was predicted
+# (id, url prefixes, how) of the round-18 source documents (benchmarks/published/round18_rows.py wrote their rows; the rows
+# left out are in excluded.yaml with the reason). Read after round 17's held-out figures had been seen; the model they are
+# predicted with is main's when the first print is made (merged then; no constant or code of it changed for round 18 by
+# this work). Two documents: ceil(2 / 2) = 1 is drawn to the held-out side; the other is a fit-side source (nothing is
+# fitted on it this round).
+SOURCES_ROUND18 = [
+    ("dstack-deepseek-r1-h200-mi300x",
+     ["https://github.com/dstackai/benchmarks/blob/7f37e6697725e58dd09b9ef190b62ce19f01d45e/Deepseek-R1/"],
+     "round 18: dstack's 'Evaluate DeepSeek-R1 Inference performance with SgLang, vLLM and TensorRT-LLM on 8xH200 and 8xMi300x' "
+     "(dstackai/benchmarks Deepseek-R1/ at 7f37e66, 2025-03-18): raw_data/offline_results.csv, benchmark_throughput.py with "
+     "--num-prompts = the batch (32-1,024), random prompts of exactly 3,200 tokens generating 800 / 1,600 / 3,200, one run end "
+     "to end in seconds, DeepSeek-R1 FP8 at TP 8 under vLLM 0.7.4.dev / SGLang 0.4.3.post2 on 8 x H200 and vLLM 0.7.3.dev / "
+     "SGLang 0.4.2.post4 on 8 x MI300X (51 rows; its 12 TensorRT-LLM offline rows and the online table's served runs "
+     "excluded)"),
+    ("datacrunch-deepseek-r1-h200",
+     ["https://github.com/datacrunch-research/blogs/blob/60e1e7adb3482b2397231e04cbbccaf38040c77c/deepseek-r1-deployment/"],
+     "round 18: DataCrunch's 'Deploying DeepSeek-R1 671B on 8xH200 Datacrunch' (datacrunch-research/blogs at 60e1e7a, first "
+     "committed 2025-01-31): one sglang.bench_one_batch run, batch 1, 128 prompt tokens and 256 generated, TP 8, torch.compile "
+     "on: its measured pass's prefill latency (ttft_s) and median decode step (decode_s_per_token) (2 rows)"),
+]
+
+
+def split_round18() -> dict:
+    return _later_round(18, SEED_ROUND18, SOURCES_ROUND18, split_round17(), day="2026-12-07")
+
+
 def split() -> dict:
     return {**split_round1(), "round2": split_round2(), "round3": split_round3(), "round4": split_round4(),
             "round5": split_round5(), "round6": split_round6(), "round7": split_round7(), "round8": split_round8(),
             "round9": split_round9(), "round10": split_round10(),
             "round11": split_round11(), "round12": split_round12(),
             "round13": split_round13(), "round14": split_round14(), "round15": split_round15(),
-            "round16": split_round16(), "round17": split_round17()}
+            "round16": split_round16(), "round17": split_round17(), "round18": split_round18()}
 
 
 def split_round1() -> dict:
@@ -549,7 +582,7 @@ def split_round1() -> dict:
 
 def all_sources(doc: dict) -> list[dict]:
     """Every source document of both rounds."""
-    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14", "round15", "round16", "round17") for s in doc.get(n, {}).get("sources", [])]
+    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14", "round15", "round16", "round17", "round18") for s in doc.get(n, {}).get("sources", [])]
 
 
 def source_of(url: str, doc: dict) -> str:
@@ -579,7 +612,7 @@ if __name__ == "__main__":
                     ("round 8", s["round8"]), ("round 9", s["round9"]), ("round 10", s["round10"]),
                     ("round 11", s["round11"]), ("round 12", s["round12"]),
                     ("round 13", s["round13"]), ("round 14", s["round14"]), ("round 15", s["round15"]),
-                    ("round 16", s["round16"]), ("round 17", s["round17"])):
+                    ("round 16", s["round16"]), ("round 17", s["round17"]), ("round 18", s["round18"])):
         n = {k: sum(source_of(e["source"], s) in d[k] for e in rows) for k in ("held_out_sources", "fit_sources")}
         print(f"{name} held out: {', '.join(d['held_out_sources'])} ({n['held_out_sources']} rows)\n"
               f"{name} fit:      {', '.join(d['fit_sources'])} ({n['fit_sources']} rows)")

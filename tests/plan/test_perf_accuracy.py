@@ -29,14 +29,27 @@ def test_every_row_on_one_side_and_readme_quotes_the_held_out_median():
     s = pa.summary(rows)
     readme = (ROOT / "README.md").read_text()
     m = re.search(r"held-out median absolute error is\s+([\d.]+) %", readme)
-    # the headline is round 17's held-out figure as printed once (frozen on the page, every row and cell in
-    # benchmarks/published/round17_first_print.txt): 21 decode rows (18 llama-bench tgN on an RTX 4090, 3 SGLang TPOT on
-    # 2 x B200) and 3 first tokens (SGLang TTFT on 2 x B200); no static-batch row
-    assert m and pa.FROZEN_ROUND17["all"].startswith(f"{m.group(1)} % ")
+    # the headline is round 18's held-out figure as printed once (frozen on the page, every row and cell in
+    # benchmarks/published/round18_first_print.txt): 51 whole static batches (dstack's DeepSeek-R1 offline runs, vLLM and
+    # SGLang on 8 x H200 and 8 x MI300X, batch 32-1,024); no decode-only or TTFT row
+    assert m and pa.FROZEN_ROUND18["all"].startswith(f"{m.group(1)} % ")
     ph = s["held_out"]["breakdowns"]["phase"]
-    assert s["held_out"]["all"]["n"] == 24 and ph["decode"]["n"] == 21 and ph["prefill"]["n"] == 3 \
-        and ph["static batch"]["n"] == 0
+    assert s["held_out"]["all"]["n"] == 51 and ph["static batch"]["n"] == 51 and ph["decode"]["n"] == ph["prefill"]["n"] == 0
     page = (ROOT / "docs" / "perf-accuracy.md").read_text()
+    first18 = (ROOT / "benchmarks" / "published" / "round18_first_print.txt").read_text()
+    fz18 = pa.FROZEN_ROUND18
+    held18 = first18.split("## fit-side")[0]
+    assert f"\nall kvplan {fz18['all']}; aic {fz18['aic_all']}\n" in held18
+    for key in ("source", "engine", "gpu", "batch", "output"):  # each bucket as first printed
+        assert all(f"\n{key} {c.replace(': ', ' kvplan ', 1)}; aic " in held18 for c in fz18[key].split("; "))
+    assert f"\nrows aiconfigurator models kvplan {fz18['both_kvplan']}; aic {fz18['both_aic']}\n" in held18
+    assert f"## fit-side summary (datacrunch-deepseek-r1-h200, not fitted)\nall {fz18['fit_side']}\n" in first18
+    fit18 = first18.split("## fit-side")[1]
+    assert all(f"\nphase {c.replace(': ', ' kvplan ', 1)}; aic " in fit18 for c in fz18["fit_phase"].split("; "))
+    assert f"row): {fz18['all']}; by engine {fz18['engine']}; by GPU {fz18['gpu']};" in page
+    assert f"its rows deferred in `not_fitted.yaml`): {fz18['fit_side']}; by phase {fz18['fit_phase']}." in page
+    # today's figures differ from the first print once the model changes: the page must say so
+    assert pa._cell(s["held_out"]["all"]) == fz18["all"] or "Today's figures on the same rows (after" in page
     first17 = (ROOT / "benchmarks" / "published" / "round17_first_print.txt").read_text()
     fz17 = pa.FROZEN_ROUND17
     held17 = first17.split("## fit-side")[0]
@@ -50,8 +63,8 @@ def test_every_row_on_one_side_and_readme_quotes_the_held_out_median():
         assert all(f"\n{key} {c.replace(': ', ' kvplan ', 1)}; aic " in fit17 for c in fz17["fit_" + key].split("; "))
     assert f"- **All**: {fz17['all']}; by phase {fz17['phase']}; by metric {fz17['metric']}." in page
     assert f"their rows deferred in `not_fitted.yaml`): {fz17['fit_side']};" in page
-    # today's figures differ from the first print once the model changes: the page must say so
-    assert pa._cell(s["held_out"]["all"]) == fz17["all"] or "Today's figures on the same rows (after" in page
+    # round 17 (seen since round 18's split): its first print kept literally, today's figures beside it
+    assert "Today's figures on the same rows (seen since round 18's split)" in page
     # round 16 (seen since round 17's split): its first print kept literally, today's figures beside it
     assert "Today's figures on the same rows (seen since round 17's split)" in page
     first16 = (ROOT / "benchmarks" / "published" / "round16_first_print.txt").read_text()
@@ -208,7 +221,7 @@ def test_per_gpu_throughput_by_hand():
 
 
 def test_last_round_held_out_is_never_fitted():
-    # the round-17 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-16
+    # the round-18 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-17
     # (printed before the next round) are labelled "seen", not held out
     spec2 = importlib.util.spec_from_file_location("fit", ROOT / "benchmarks" / "latency" / "fit.py")
     fit = importlib.util.module_from_spec(spec2)
@@ -217,18 +230,18 @@ def test_last_round_held_out_is_never_fitted():
     fitted = {e["id"] for e in fit.fit_side_entries()}
     rows = pa.rows()
     held = {r["id"] for r in rows if r["side"] == "held_out"}
-    # round 17 printed (session 18): its held-out rows are the headline and never in fit.py's rows; round 16's held-out
-    # rows are seen since round 17's split, so fit.py may take them
-    assert pa.PENDING == () and len(held) == 24 and not held & fitted
-    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round17"]["held_out_sources"])
+    # round 18 printed (session 19): its held-out rows are the headline and never in fit.py's rows; round 17's held-out
+    # rows are seen since round 18's split, so fit.py may take them
+    assert pa.PENDING == () and len(held) == 51 and not held & fitted
+    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round18"]["held_out_sources"])
     for prev, nxt in (("round10", "round11"), ("round11", "round12"), ("round12", "round13"), ("round13", "round14"),
-                      ("round14", "round15"), ("round15", "round16"), ("round16", "round17")):
+                      ("round14", "round15"), ("round15", "round16"), ("round16", "round17"), ("round17", "round18")):
         ho = set(doc[prev]["held_out_sources"])
         assert ho <= set(doc[nxt]["seen_sources"]) and {r["side"] for r in rows if r["doc"] in ho} == {"seen"}
     assert {r["doc"] for r in rows if r["side"] == "seen"} == set(doc["held_out_sources"]).union(
         *(set(doc[n]["held_out_sources"]) for n in ("round2", "round3", "round4", "round5", "round6", "round7",
                                                     "round8", "round9", "round10", "round11", "round12",
-                                                    "round13", "round14", "round15", "round16")))
+                                                    "round13", "round14", "round15", "round16", "round17")))
     # rounds 11-14's fit-side sources (vLLM PR #3240; tt-inference-server #394; vLLM PR #2192; Qwen2.5's speed benchmark
     # page) are on the fit side and in fit.py's rows
     assert set(doc["round11"]["fit_sources"]) | set(doc["round12"]["fit_sources"]) | set(doc["round13"]["fit_sources"]) \
@@ -239,13 +252,13 @@ def test_last_round_held_out_is_never_fitted():
     assert set(doc["round15"]["fit_sources"]) <= {r["doc"] for r in rows if r["side"] == "fit"}
     r15 = {e["id"] for e in fit.fit_side_entries() if pa._doc_of(e["source"]) in set(doc["round15"]["fit_sources"])}
     assert len(r15) == 48 and all(i.startswith("qwen3-hf-") for i in r15)
-    # rounds 16 and 17's fit-side sources (optimum's GPTQ benchmark; llama.cpp PR #19053 and the SGLang cookbook's
-    # Kimi-K2.5 page) are on the fit side, their rows deferred in not_fitted.yaml
-    for n in ("round16", "round17"):
+    # rounds 16, 17 and 18's fit-side sources (optimum's GPTQ benchmark; llama.cpp PR #19053 and the SGLang cookbook's
+    # Kimi-K2.5 page; DataCrunch's DeepSeek-R1 page) are on the fit side, their rows deferred in not_fitted.yaml
+    for n in ("round16", "round17", "round18"):
         assert set(doc[n]["fit_sources"]) <= {r["doc"] for r in rows if r["side"] == "fit"}
         assert not {e["id"] for e in fit.fit_side_entries() if pa._doc_of(e["source"]) in set(doc[n]["fit_sources"])}
     # every seen and fit row but not_fitted.yaml's (meta's FP8 405B on MI300X: an unpriced ROCm GEMM path; kernel paths
-    # and H20 steps of round 15's fit side that nothing prices; rounds 16 and 17's deferred fit sides)
+    # and H20 steps of round 15's fit side that nothing prices; rounds 16, 17 and 18's deferred fit sides)
     assert fitted == {r["id"] for r in rows if r["side"] in ("seen", "fit")} - pa.NOT_FITTED
 
 
