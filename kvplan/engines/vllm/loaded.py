@@ -219,8 +219,6 @@ def awq_machete_growth(spec, cap: int | None, version: str | None = None) -> int
     multiple of 128 (or output of 64, or input of the group) falls back to plain AWQ before
     Machete is asked; from 0.24.0 (allow_tile_padding=True) only a group straddling the partition
     falls back."""
-    from ...model.kinds.attention import _Attention
-
     q = spec.weight_quant
     if q is None or q.method != "awq" or cap != MACHETE_CAPABILITY or (q.group not in MACHETE_GROUPS
                                                                        and not q.channel):
@@ -228,7 +226,6 @@ def awq_machete_growth(spec, cap: int | None, version: str | None = None) -> int
     rule = awq_machete_rule(version)
     if rule == "marlin_only":
         return 0
-    h = spec.hidden_size
 
     def grow(out: int, inp: int) -> int:
         if q.group and inp % q.group:
@@ -240,18 +237,7 @@ def awq_machete_growth(spec, cap: int | None, version: str | None = None) -> int
         groups = inp // q.group if q.group else 1  # per channel (group_size -1): one row
         return groups * (out * 2 - dtypes.cdiv(out * 4, 32) * 4)
 
-    total = 0
-    for lt, count in spec.counts().items():
-        t = spec.layer_types[lt]
-        mats = []
-        if q.scope == "linear" and isinstance(t.mixer, _Attention):
-            lin = t.mixer.linears(h)
-            mats += [(sum(o for o, _ in lin[:-1]), h), lin[-1]]
-        if q.scope in ("linear", "mlp") and t.mlp is not None and not isinstance(t.mlp, MoeMlp):
-            i = t.mlp.intermediate_size
-            mats += [((2 if t.mlp.gated else 1) * i, h), (h, i)]
-        total += count * sum(grow(o, i) for o, i in mats)
-    return total
+    return sum(n * grow(o, i) for n, o, i, _ in awq_linears(spec))
 
 
 # utils/marlin_utils.py (vLLM 0.24.0, 0.29.0 and 0.33.0): MARLIN_SUPPORTED_GROUP_SIZES and the
@@ -284,14 +270,11 @@ def awq_marlin_padding_growth(spec, cap: int | None, version: str | None = None)
     0: a matrix Machete takes on compute capability 9.0 (awq_machete_growth), cards below 7.5,
     group sizes Marlin does not take. The growth is what the same layout holds at the padded shape
     less at the stored one (WeightQuant.matrix_bytes), the bias in 16 bits."""
-    from ...model.kinds.attention import _Attention
-
     q = spec.weight_quant
     if (q is None or q.method != "awq" or cap is None or cap < MARLIN_MIN_CAPABILITY
             or awq_machete_rule(version) != "tile_padding"
             or not ((q.group in MARLIN_GROUPS) or (q.channel and not q.group))):
         return 0
-    h = spec.hidden_size
     machete = cap == MACHETE_CAPABILITY and (q.group in MACHETE_GROUPS or (q.channel and not q.group))
 
     def grow(out: int, inp: int, bias: bool) -> int:
@@ -304,16 +287,25 @@ def awq_marlin_padding_growth(spec, cap: int | None, version: str | None = None)
             return 0
         return q.matrix_bytes(po, pi) - q.matrix_bytes(out, inp) + (2 * (po - out) if bias else 0)
 
-    total = 0
+    return sum(n * grow(o, i, b) for n, o, i, b in awq_linears(spec))
+
+
+def awq_linears(spec) -> list[tuple[int, int, int, bool]]:
+    """(layers, out, in, bias) of each linear AWQ's linear method holds in ``spec`` (the rank's, sharded; its
+    ``weight_quant`` AWQ): the merged QKV (QKVParallelLinear) and o_proj where the scope is "linear", a dense MLP's
+    merged gate/up (MergedColumnParallelLinear) and down where it is "linear" or "mlp"; the routed experts take AWQ's
+    MoE method, not this one. ``bias``: the attention projections' own (``qkv_bias``, ``o_bias``); an MLP's, none."""
+    from ...model.kinds.attention import _Attention
+
+    q, h = spec.weight_quant, spec.hidden_size
+    out = []
     for lt, count in spec.counts().items():
         t = spec.layer_types[lt]
-        mats = []
         if q.scope == "linear" and isinstance(t.mixer, _Attention):
             lin = t.mixer.linears(h)
-            mats += [(sum(o for o, _ in lin[:-1]), h, bool(getattr(t.mixer, "qkv_bias", False))),
-                     (*lin[-1], bool(getattr(t.mixer, "o_bias", False)))]
+            out += [(count, sum(o for o, _ in lin[:-1]), h, bool(getattr(t.mixer, "qkv_bias", False))),
+                    (count, *lin[-1], bool(getattr(t.mixer, "o_bias", False)))]
         if q.scope in ("linear", "mlp") and t.mlp is not None and not isinstance(t.mlp, MoeMlp):
             i = t.mlp.intermediate_size
-            mats += [((2 if t.mlp.gated else 1) * i, h, False), (h, i, False)]
-        total += count * sum(grow(o, i, b) for o, i, b in mats)
-    return total
+            out += [(count, (2 if t.mlp.gated else 1) * i, h, False), (count, h, i, False)]
+    return out
