@@ -15,6 +15,7 @@ import re
 from ..model import dtypes
 from ..errors import KvplanError, opt
 from .parallel import tp_needs_gpu
+from .verdict import batch_band
 from ..units import parse_range  # noqa: F401  (sweep.parse_range: the range syntax, in units)
 
 
@@ -69,9 +70,8 @@ def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None]
                 row = {"ctx": c, "batch": b, "kv_dtype": fmt.name, "kv_cache_bytes": b * per_seq}
                 if roof is not None:  # the decode step, as kvplan perf prices it
                     t, bound = steps[i]
-                    row.update(fits=b <= most, verdict="fits" if b <= low else "at_risk" if b <= most
-                               else "does_not_fit", decode_step_seconds=t, tokens_per_second=b / t,
-                               bound=bound)
+                    row.update(fits=b <= most, verdict=batch_band(b, most, low), decode_step_seconds=t,
+                               tokens_per_second=b / t, bound=bound)
                 rows.append(row)
             if progress:
                 progress(len(batches))

@@ -82,14 +82,24 @@ def start_need(engine: str, cap, ctx: int | None = None) -> int:
     return cap.kv_bytes_per_request + int(d.get("bytes_per_block") or 0)
 
 
+def batch_band(batch: int, most: int, low: int | None) -> str:
+    """The answer for ``batch`` sequences where at most ``most`` fit and at most ``low`` with every estimated part
+    at the far end of its error (None: no part is estimated): fits up to ``low``, at risk up to ``most``, then does
+    not fit. One rule for fit --ctx --batch (``for_batch``) and sweep's verdict column."""
+    if batch > most:
+        return DOES_NOT_FIT
+    return FITS if low is None or batch <= low else AT_RISK
+
+
 def for_batch(v: Verdict, stages, batch: int, ctx: int, most: int, low: int | None) -> Verdict:
     """The answer for ``batch`` sequences of ``ctx`` tokens, where the engine starts (``v``): as
     sweep's fits column says it (plan/sweep.py), "does not fit" past the max batch ``most``, "at
     risk" past ``low``, the max batch with every estimated part at the far end of its error. The
     margin stays the start's."""
-    if v.verdict == DOES_NOT_FIT or batch <= (most if low is None else low):
+    band = batch_band(batch, most, low)
+    if v.verdict == DOES_NOT_FIT or band == FITS:
         return v
-    if batch > most:
+    if band == DOES_NOT_FIT:
         return Verdict(DOES_NOT_FIT, v.margin_bytes, v.need_bytes, v.uncertainty_bytes, None,
                        f"{batch:,} sequences of {ctx:,} tokens: at most {most:,} fit", batch)
     worst = min(stages, key=lambda s: s.kv_budget_bytes)
