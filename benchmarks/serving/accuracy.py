@@ -346,11 +346,18 @@ def with_shared_prefix(run, levels):
     ``groups`` system prompts of ``tokens`` tokens, each shared by ``users_per_group`` users, as
     inference-perf's shared_prefix data states them): request i goes to user i mod (groups x users),
     the users in group order, and shares its group's first ``tokens`` tokens in the prefix cache
-    (simulate's per-request prefix groups)."""
+    (simulate's per-request prefix groups). With ``whole_prompt_repeats``, the client's
+    ``groups x users_per_group`` prompts are its whole prompt set and request i sends prompt
+    i mod that many again (inference-perf's SharedPrefixDataGenerator before #257: ``i = n %
+    len(self.prompts)``): identical prompts share all but their last token (vLLM hits at most
+    num_tokens - 1), as ``with_client_prompts`` replays its groups."""
     sp = run.get("shared_prefix")
     if not sp:
         return levels
     users, per = sp["groups"] * sp["users_per_group"], sp["users_per_group"]
+    if sp.get("whole_prompt_repeats"):
+        return [replace(lv, prefix_ids=tuple(f"q{i % users}" for i in range(lv.requests)),
+                        shared_prefix=int(lv.prompt_tokens) - 1) for lv in levels]
     return [replace(lv, prefix_ids=tuple(f"p{i % users // per}" for i in range(lv.requests)),
                     shared_prefix=sp["tokens"]) for lv in levels]
 
