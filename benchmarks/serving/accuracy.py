@@ -107,7 +107,7 @@ def replay_run(src, half, run, max_requests):
     if "rate" in run:  # a printed summary that does not state its load: the run's own setting
         levels = [replace(lv, rate=bench._rate(run["rate"])) if lv.rate is None and not lv.concurrency
                   else lv for lv in levels]
-    levels = with_shared_prefix(run, with_client_prompts(run, with_lengths(run, levels)))
+    levels = with_shared_prefix(run, with_max_tokens(run, with_client_prompts(run, with_lengths(run, levels))))
     base = {k: run[k] for k in ("max_model_len", "gpu_memory_utilization", "max_num_seqs",
                                 "max_num_batched_tokens", "enable_expert_parallel") if k in run}
     per_level = [(run.get("levels") or [{}] * len(levels))[i].get("max_running_requests")
@@ -156,13 +156,16 @@ def row(src, half, run, spec, gpu, r):
     drain_m, drain_p = drains(mo, itl_m, mo_p, itl_p)
     sat_m = bench.saturated(lv.rate, mo, out_m, lv.requests, drain_s=drain_m)
     sat_p = bench.saturated(lv.rate, mo_p, out_p, p["requests"], p.get("arrival_span_s"), drain_p)
+    itl_pp = p[itl_key].get(ki) if ki else None
+    if run.get("tpot_lines_per_token") and run.get("max_tokens_sent"):  # scored in the file's own units
+        out_p, itl_pp = in_file_units(run, mo, out_p, itl_pp)
     print(f"{src:<24}{lv.source:<60}done", file=sys.stderr)
     return {"source": src, "half": half, "file": run_name(run), "level": lv.source,
             "model": spec.name, "gpu": gpu.name, "tp": run["tp"], "replicas": run["replicas"],
             "engine": run["engine"], "load": load(lv),
             "lengths": f"{lv.prompt_tokens} / {lv.output_tokens}",
             "out": (out_m, out_p),
-            "itl": (itl_m, p[itl_key].get(ki)) if ki else (None, None),
+            "itl": (itl_m, itl_pp) if ki else (None, None),
             "itl_stat": (ki or "") + (" TPOT" if itl_key == "tpot_ms" else ""),
             "ttft": (ttft_m, p["ttft_ms"].get(kt)) if kt else (None, None), "ttft_stat": kt or "",
             "sat": (sat_m, sat_p), "sim_flag": p["saturated"]}
@@ -360,6 +363,25 @@ def with_shared_prefix(run, levels):
                         shared_prefix=int(lv.prompt_tokens) - 1) for lv in levels]
     return [replace(lv, prefix_ids=tuple(f"p{i % users // per}" for i in range(lv.requests)),
                     shared_prefix=sp["tokens"]) for lv in levels]
+
+
+def with_max_tokens(run, levels):
+    """A client that sent ``max_tokens_sent`` with ignore_eos (runs.yaml; inference-perf's config
+    ``output_len``): the server generated that many tokens a request, whatever the file's output_len
+    (its tokenizer's count of the returned text) says; replayed at that length."""
+    n = run.get("max_tokens_sent")
+    return levels if not n else [replace(lv, output_tokens=str(n)) for lv in levels]
+
+
+def in_file_units(run, mean_counted, out_p, tpot_p):
+    """(output tok/s, TPOT) of a replay of ``max_tokens_sent`` N tokens a request, in the units of an
+    inference-perf build that read its stream line by line (runs.yaml ``tpot_lines_per_token``: 2, a
+    'data:' line and the blank line that ends each SSE event, each stamped; [DONE] likewise): its
+    TPOT is (last stamp - first) / (stamps - 1) = span / (2N + 1) where the replay's is span / (N - 1),
+    and its output tok/s counts its tokenizer's ``mean_counted`` tokens of each request's text."""
+    n, k = run["max_tokens_sent"], run["tpot_lines_per_token"]
+    return (out_p * mean_counted / n if out_p is not None else None,
+            tpot_p * (n - 1) / (k * (n + 1) - 1) if tpot_p is not None else None)
 
 
 def refused(src, half, run, spec, gpu, lv, why):

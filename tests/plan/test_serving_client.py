@@ -141,3 +141,25 @@ def test_shared_system_prompts_make_the_first_tokens_faster(acc):
         (r,) = bench.replay(levels, spec, gpu, tp=1, replicas=1, engine="vllm", prefix_caching=True)
         return r.predicted["ttft_ms"]["p50"]
     assert ttft(shared) < ttft(lv)
+
+
+def test_a_line_stamped_tpot_is_scored_in_the_files_units(acc):
+    """inference-perf's line-by-line reader stamps 2 (N + 1) times for N tokens, so its TPOT is span / (2N + 1):
+    a replay of N = 248 at 10 ms a token (span 2,470 ms) reads 2,470 / 497 = 4.97 ms; its 248 tokens a request
+    count as the file's 200 (its tokenizer's count of the text), so 2,480 tok/s reads 2,000."""
+    run = {"max_tokens_sent": 248, "tpot_lines_per_token": 2}
+    out, tpot = acc.in_file_units(run, 200, 2480.0, 10.0)
+    assert out == pytest.approx(2000.0) and tpot == pytest.approx(2470 / 497)
+    assert acc.in_file_units(run, 200, None, None) == (None, None)
+
+
+def test_the_round19_runs_state_the_tokens_their_client_asked_for():
+    """Each inference-sim-training run replays its config's output_len (ignore_eos: the tokens generated), which
+    the files' line stamps agree with: (mean latency - mean TTFT) / mean TPOT + 1 = 2 (N + 1) within 1 %."""
+    src = yaml.safe_load((DIR / "runs.yaml").read_text())["sources"]["inference-sim-training-h100"]
+    for run in src["runs"]:
+        d = json.loads((DIR / run["file"]).read_text())["successes"]["latency"]
+        stamps = ((d["request_latency"]["mean"] - d["time_to_first_token"]["mean"])
+                  / d["time_per_output_token"]["mean"] + 1)
+        n, k = run["max_tokens_sent"], run["tpot_lines_per_token"]
+        assert stamps == pytest.approx(k * (n + 1), rel=0.01), run["file"]
