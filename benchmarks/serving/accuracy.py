@@ -157,7 +157,7 @@ def row(src, half, run, spec, gpu, r):
     sat_m = bench.saturated(lv.rate, mo, out_m, lv.requests, drain_s=drain_m)
     sat_p = bench.saturated(lv.rate, mo_p, out_p, p["requests"], p.get("arrival_span_s"), drain_p)
     itl_pp = p[itl_key].get(ki) if ki else None
-    if run.get("tpot_lines_per_token") and run.get("max_tokens_sent"):  # scored in the file's own units
+    if run.get("tpot_lines_per_token"):  # scored in the file's own units
         out_p, itl_pp = in_file_units(run, mo, out_p, itl_pp)
     print(f"{src:<24}{lv.source:<60}done", file=sys.stderr)
     return {"source": src, "half": half, "file": run_name(run), "level": lv.source,
@@ -374,12 +374,15 @@ def with_max_tokens(run, levels):
 
 
 def in_file_units(run, mean_counted, out_p, tpot_p):
-    """(output tok/s, TPOT) of a replay of ``max_tokens_sent`` N tokens a request, in the units of an
-    inference-perf build that read its stream line by line (runs.yaml ``tpot_lines_per_token``: 2, a
-    'data:' line and the blank line that ends each SSE event, each stamped; [DONE] likewise): its
-    TPOT is (last stamp - first) / (stamps - 1) = span / (2N + 1) where the replay's is span / (N - 1),
-    and its output tok/s counts its tokenizer's ``mean_counted`` tokens of each request's text."""
-    n, k = run["max_tokens_sent"], run["tpot_lines_per_token"]
+    """(output tok/s, TPOT) of a replay of N tokens a request, in the units of an inference-perf build
+    that read its stream line by line (runs.yaml ``tpot_lines_per_token``: 2, a 'data:' line and the
+    blank line that ends each SSE event, each stamped; [DONE] likewise): its TPOT is (last stamp -
+    first) / (stamps - 1) = span / (2N + 1) where the replay's is span / (N - 1), and its output tok/s
+    counts its tokenizer's ``mean_counted`` tokens of each request's text. N: ``max_tokens_sent``
+    (the client's one max_tokens, ignore_eos), else the file's own mean (a dataset's lengths, each
+    request's max_tokens: the conversion at the mean length, an approximation of the mean of
+    per-request spans / (2 N_i + 1))."""
+    n, k = run.get("max_tokens_sent") or mean_counted, run["tpot_lines_per_token"]
     return (out_p * mean_counted / n if out_p is not None else None,
             tpot_p * (n - 1) / (k * (n + 1) - 1) if tpot_p is not None else None)
 

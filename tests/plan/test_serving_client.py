@@ -151,6 +151,9 @@ def test_a_line_stamped_tpot_is_scored_in_the_files_units(acc):
     out, tpot = acc.in_file_units(run, 200, 2480.0, 10.0)
     assert out == pytest.approx(2000.0) and tpot == pytest.approx(2470 / 497)
     assert acc.in_file_units(run, 200, None, None) == (None, None)
+    # a dataset's lengths (no one max_tokens): N is the file's mean, the throughput stays as replayed
+    out, tpot = acc.in_file_units({"tpot_lines_per_token": 2}, 116, 1000.0, 10.0)
+    assert out == pytest.approx(1000.0) and tpot == pytest.approx(10.0 * 115 / 233)
 
 
 def test_the_round19_runs_state_the_tokens_their_client_asked_for():
