@@ -147,6 +147,23 @@ def _note_scheduler_flags(engine: str, **given) -> None:
                      f"ignored (read by {', '.join(sorted({x for f in unread for x in _SCHEDULER_FLAGS[f]}))})")
 
 
+COMPILE_CACHE_HELP = ("vLLM: torch.compile's cache at start-up; warm: this model's compiled graphs are in it "
+                      "(VLLM_CACHE_ROOT or compilation-config cache_dir), so no compile band; default: as cold")
+
+
+def _compile_cache(engine: str, text) -> str | None:
+    """--compile-cache, for every command that plans vLLM's start-up (fit, simulate, sweep, compare): the
+    library checks the word (engines/vllm/startup.py torch_compile_part); another engine's plan does not
+    read it, which is said, as _note_scheduler_flags says of the scheduler flags."""
+    if text is None:
+        return None
+    e = str(engine).strip().lower()
+    if e != "vllm":
+        _say("note", f"--compile-cache is vLLM's (torch.compile in its profile run); the {e} plan does not "
+                     "read it")
+    return str(text).strip().lower()
+
+
 PARALLEL_HELP = "llama.cpp: slots (llama-server --parallel; default one per sequence, --batch)"
 
 

@@ -29,3 +29,34 @@ def test_fit_json_says_whose_margin_and_gives_the_batchs():
         assert r.exit_code == code and d["margin_of"] == "start" and d["margin_bytes"] == start["margin_bytes"]
         assert d["batch_margin_sequences"] == start["max_batch"] - batch
     assert json.loads(run(*args, "--batch", "64").output)["batch_margin_sequences"] < 0
+
+
+# `--compile-cache warm|cold` was fit's alone, while simulate, sweep and compare answer the same start-up
+# question (a cold compile's band pushes the answer to "at risk"): each now takes it, and moves as fit does.
+def test_every_command_that_plans_vllms_start_takes_the_compile_cache():
+    fit = {c: json.loads(run("fit", "llama-3.1-8b", "--gpu", "h100", "--ctx", "8000", "--json",
+                             *c).output) for c in ((), ("--compile-cache", "warm"))}
+    cold, warm = fit[()]["max_batch_low"], fit[("--compile-cache", "warm")]["max_batch_low"]
+    assert cold < warm  # the band moved fit's answer: batch `warm` is at risk cold, fits warm
+    for c, low in (((), cold), (("--compile-cache", "warm"), warm)):
+        s = json.loads(run("sweep", "llama-3.1-8b", "--ctx", "8000", "--batch", str(warm), "--gpu", "h100", "--json",
+                           *c).output)
+        assert s["rows"][0]["verdict"] == ("fits" if c else "at_risk")
+        m = json.loads(run("compare", "llama-3.1-8b", "--ctx", "8000", "--gpu", "h100", "--json", *c).output)
+        assert m[0]["max_batch_low"] == low
+    sim = ("simulate", "llama-3.1-8b", "--gpu", "h100", "--rate", "2", "--prompt-tokens", "100", "--output-tokens",
+           "10", "--requests", "20", "--gpu-memory-utilization", "0.46")  # fit: at risk cold, fits warm
+    assert "fit says at risk" in run(*sim).output
+    w = run(*sim, "--compile-cache", "warm")
+    assert w.exit_code == 0 and "fit says at risk" not in w.output and "--compile-cache warm" in w.output
+
+
+def test_the_compile_cache_is_checked_and_said_where_it_is_not_read():
+    one_line(run("sweep", "llama-3.1-8b", "--ctx", "8000", "--gpu", "h100", "--compile-cache", "tepid"),
+             "--compile-cache tepid is not one of: warm, cold")
+    one_line(run("compare", "llama-3.1-8b", "--ctx", "8000", "--compile-cache", "warm"),
+             "--compile-cache is for vLLM's start-up on a GPU; give --gpu or leave it out")
+    r = runner.invoke(app, ["fit", "llama-3.1-8b", "--gpu", "h100", "--engine", "sglang", "--compile-cache", "warm"],
+                      env={"COLUMNS": "200"})
+    assert "kvplan: note: --compile-cache is vLLM's (torch.compile in its profile run); the sglang plan does not " \
+           "read it" in r.output
