@@ -125,7 +125,7 @@ def compare(
         vs = variants is not None
         if f == "json":
             return _json(rows)
-        _note_fit_engine(engine, g)
+        _note_fit_engine(engine, g, "max batch")
         _show(render_perf.compare_sheet(rows, c, b, bool(vs), g), f, wide)
 
     _run(go)
@@ -140,7 +140,7 @@ def sweep(
     gpu: Optional[str] = typer.Option(None, "--gpu", help="add fits, decode time and tokens/s on this GPU"),
     tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", "-tp", "--tp-size", help="tensor-parallel GPUs (with --gpu)"),
     engine: Optional[str] = typer.Option(None, "--engine",
-                                         help="layout of the bytes and engine of the fits column (default: bytes "
+                                         help="layout of the bytes and engine of the verdict column (default: bytes "
                                               "ideal, fits by vLLM's plan, as `kvplan fit`)"),
     max_model_len: Optional[str] = typer.Option(None, "--max-model-len", help="with --gpu: default the model's"),
     compile_cache: Optional[str] = typer.Option(None, "--compile-cache", metavar="warm|cold",
@@ -191,14 +191,14 @@ def sweep(
             return _json({"model": spec.name, "engine": res["engine"], "gpu": g.name if g else None,
                           "kv_budget_bytes": res["kv_budget_bytes"], "fit_engine": res["fit_engine"],
                           "rows": res["rows"]})
-        _note_fit_engine(engine, g)
+        _note_fit_engine(engine, g, "verdict column")
         _show(render_perf.sweep_sheet(res, spec, g), f, wide)
 
     _run(go)
 
 
 def _serve_opts(max_model_len, engine=None, compile_cache=None, gpu=None):
-    """The options compare and sweep plan with; their max batch and fits column follow vLLM's plan unless
+    """The options compare and sweep plan with; their max batch and verdict column follow vLLM's plan unless
     --engine names another (``_note_fit_engine``)."""
     from .. import api
 
@@ -216,8 +216,9 @@ def _warn_beyond_context(specs, ctx: int, opts) -> None:
             _say("warning", f"ctx {ctx:,} is beyond {what} ({limit:,})")
 
 
-def _note_fit_engine(engine, gpu) -> None:
-    """Say which plan the max batch / fits column follows when it is not the bytes' layout."""
+def _note_fit_engine(engine, gpu, what: str) -> None:
+    """Say which plan ``what`` (compare's max batch, sweep's verdict column) follows when it is not the bytes'
+    layout."""
     if gpu is not None and engine is None:
         # one line within 80 columns; --engine plans both in one engine
-        _say("note", "bytes: ideal layout; max batch and fits: vLLM's plan, as in fit")
+        _say("note", f"bytes: ideal layout; {what}: vLLM's plan, as in fit")

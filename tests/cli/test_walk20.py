@@ -60,3 +60,18 @@ def test_the_compile_cache_is_checked_and_said_where_it_is_not_read():
                       env={"COLUMNS": "200"})
     assert "kvplan: note: --compile-cache is vLLM's (torch.compile in its profile run); the sglang plan does not " \
            "read it" in r.output
+
+
+# sweep's fits column said yes / at risk / no where fit says fits / at risk / does NOT fit for the same
+# batch: the column is now "verdict" in fit's words (plan/verdict.py WORDS); --format csv keeps the raw value.
+def test_sweeps_verdict_column_speaks_fits_words():
+    base = ("llama-3.1-8b", "--gpu", "h100", "--ctx", "32k")
+    r = run("sweep", *base, "--batch", "12,13,14")
+    rows = [line.split("│") for line in r.stdout.splitlines() if line.startswith("32,000")]
+    assert [c[4].strip() for c in rows] == ["fits", "at risk", "does NOT fit"]
+    for b, want in ((12, "fits"), (13, "at risk"), (14, "does NOT fit")):
+        out = run("fit", *base, "--batch", str(b)).stdout
+        assert out.splitlines()[-1].startswith(want) or f"\n{want}:" in out, b
+    assert "verdict column: vLLM's plan, as in fit" in r.stderr
+    csv = run("sweep", *base, "--batch", "13", "--format", "csv").stdout.splitlines()
+    assert csv[0].split(",")[4] == "verdict" and csv[1].split(",")[4] == "at_risk"
