@@ -75,3 +75,14 @@ def test_sweeps_verdict_column_speaks_fits_words():
     assert "verdict column: vLLM's plan, as in fit" in r.stderr
     csv = run("sweep", *base, "--batch", "13", "--format", "csv").stdout.splitlines()
     assert csv[0].split(",")[4] == "verdict" and csv[1].split(",")[4] == "at_risk"
+
+
+# `simulate --concurrency 100000000` said "closed loop of 100000000 clients" and `--replicas 100000` "over 100000
+# replicas", where every other count is printed with thousands separators.
+def test_simulates_counts_are_written_as_every_other_count():
+    base = ("simulate", "llama-3.1-8b", "--gpu", "h100", "--prompt-tokens", "10", "--output-tokens", "5",
+            "--requests", "4", "--json")
+    r = json.loads(run(*base, "--concurrency", "1000").stdout)
+    assert r["saturation"] == "closed loop of 1,000 clients: the queue is bounded"
+    r = json.loads(run(*base, "--rate", "1", "--replicas", "1000").stdout)
+    assert "KV blocks: 27,184,000 over 1,000 replicas" in r["notes"]
