@@ -190,6 +190,8 @@ def fit(model, gpu, ctx: int | None = None, batch: int | None = None, tp: int = 
 def engine_version(engine: str, version: str | None) -> str | None:
     """``fit --engine-version``: the vLLM release to plan for ("0.15.1"; None: kvplan's own), checked:
     a version only the vLLM plan reads (its profile run's model runner, engines/vllm/startup.py)."""
+    import re
+
     from .plan.simulate.limits import vllm_version
 
     if version is None:
@@ -199,6 +201,10 @@ def engine_version(engine: str, version: str | None) -> str | None:
     v = vllm_version(version)
     if v is None:
         raise KvplanError(f"--engine-version must be a version such as 0.11.0, got '{version}'")
+    if not re.match(r"\s*v?\d+\.\d+\.\d+", v[0]):  # "0.33": the plan reads releases (startup.yaml's ranges) by
+        # major.minor.patch (engines/vllm/startup_data.py _release) and planned "0.33" as a release it had not read
+        raise KvplanError(f"--engine-version {version} names no release; give its patch too, such as "
+                          f"{v[1][0]}.{v[1][1]}.0")
     return v[0]
 
 

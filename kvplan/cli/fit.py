@@ -43,7 +43,7 @@ def fit(
     disable_cuda_graph: bool = typer.Option(False, "--disable-cuda-graph", help=NO_GRAPHS_HELP),
     engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
                                                  help="vLLM: the release whose start-up is planned (as "
-                                                      "check-log reads a log's); default kvplan's, 0.33"),
+                                                      "check-log reads a log's); default kvplan's, 0.33.0"),
     compile_cache: Optional[str] = typer.Option(None, "--compile-cache", metavar="warm|cold",
                                                 help=COMPILE_CACHE_HELP),
     activation_memory: Optional[str] = typer.Option(None, "--activation-memory", help="override the activation-peak estimate"),

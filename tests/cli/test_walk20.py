@@ -86,3 +86,19 @@ def test_simulates_counts_are_written_as_every_other_count():
     assert r["saturation"] == "closed loop of 1,000 clients: the queue is bounded"
     r = json.loads(run(*base, "--rate", "1", "--replicas", "1000").stdout)
     assert "KV blocks: 27,184,000 over 1,000 replicas" in r["notes"]
+
+
+# `fit --engine-version 0.33` (the release fit's help named as the default, "0.33") planned a release whose model
+# runner kvplan had not read (its ranges are by major.minor.patch) and gave a KV cache 2.6 GB smaller than the
+# default's, saying nothing on the terminal. A version without its patch is refused; 0.33.0 is the default's plan.
+def test_an_engine_version_without_its_patch_is_refused():
+    base = ("fit", "llama-3.1-8b", "--gpu", "h100", "--json")
+    for v in ("0.33", "v0.33"):
+        one_line(run(*base, "--engine-version", v),
+                 f"--engine-version {v} names no release; give its patch too, such as 0.33.0")
+    default, named = (json.loads(run(*base, *a).stdout) for a in ((), ("--engine-version", "0.33.0")))
+    assert named["kv_cache_tokens"] == default["kv_cache_tokens"] and named["verdict"] == default["verdict"]
+    assert "default kvplan's, 0.33.0" in " ".join(run("fit", "--help", width=200).stdout.split())
+    bench = "tests/fixtures/bench/vllm_llama-3.2-3b_4xl40s_rate10.json"
+    one_line(run("check-bench", bench, "--gpu", "l40s", "--model", "llama-3.2-3b", "--tp", "4", "--engine-version",
+                 "0.33"), "--engine-version 0.33 names no release; give its patch too, such as 0.33.0")
