@@ -102,3 +102,20 @@ def test_an_engine_version_without_its_patch_is_refused():
     bench = "tests/fixtures/bench/vllm_llama-3.2-3b_4xl40s_rate10.json"
     one_line(run("check-bench", bench, "--gpu", "l40s", "--model", "llama-3.2-3b", "--tp", "4", "--engine-version",
                  "0.33"), "--engine-version 0.33 names no release; give its patch too, such as 0.33.0")
+
+
+# --enable-expert-parallel on a dense model: perf refused it and so did simulate with --data-parallel-size 2, but
+# simulate at one rank and fit at any took it, fit saying "routed experts over 2 EP rank(s)" of a model with none.
+# One answer now, from every command; a MoE model is planned as before.
+def test_expert_parallel_on_a_dense_model_is_refused_by_every_command():
+    msg = "--enable-expert-parallel needs a mixture-of-experts model; llama-3.1-8b is dense"
+    sim = ("simulate", "llama-3.1-8b", "--gpu", "h100", "--rate", "1", "--prompt-tokens", "10", "--output-tokens",
+           "5", "--requests", "5", "--enable-expert-parallel")
+    for args in (("fit", "llama-3.1-8b", "--gpu", "h100", "--enable-expert-parallel"),
+                 ("fit", "llama-3.1-8b", "--gpu", "h100", "--enable-expert-parallel", "--data-parallel-size", "2"),
+                 sim, (*sim, "--data-parallel-size", "2"),
+                 ("perf", "llama-3.1-8b", "--gpu", "h100", "--ctx", "1k", "--enable-expert-parallel")):
+        one_line(run(*args), msg)
+    moe = json.loads(run("fit", "qwen3-30b-a3b", "--gpu", "h100", "--enable-expert-parallel", "--data-parallel-size",
+                         "2", "--json").stdout)
+    assert "routed experts over 2 EP rank(s)" in moe["notes"][0]
