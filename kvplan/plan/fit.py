@@ -322,7 +322,7 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     opts = opts or ServeOptions()
     for name, v in (("tp", tp), ("pp", pp), ("ctx", 1 if ctx is None else ctx),
                     ("batch", 1 if batch is None else batch)):
-        if not isinstance(v, int) or v < 1:
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:  # True is an int, not a count
             raise KvplanError(f"{opt(name)} must be a positive integer, got {v!r}")
     base = engines.get(engine)
     base.check(spec)

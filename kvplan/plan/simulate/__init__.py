@@ -271,10 +271,11 @@ def _check_args(rate, concurrency, trace, tp, replicas, requests, shared_prefix,
     check_requests(requests)
     if concurrency is not None and not _positive_int(concurrency):
         raise KvplanError(f"{opt('concurrency')} must be a positive integer, got {concurrency!r}")
-    if rate is not None and not (rate > 0):
+    if rate is not None and (isinstance(rate, bool) or not (rate > 0)):
         raise KvplanError(f"{opt('rate')} must be a number > 0 or inf, got {rate!r}")
-    if shared_prefix < 0:
-        raise KvplanError(f"{opt('shared_prefix')} must not be negative")
+    if isinstance(shared_prefix, bool) or shared_prefix < 0:
+        raise KvplanError(f"{opt('shared_prefix')} must not be negative" if not isinstance(shared_prefix, bool)
+                          else f"{opt('shared_prefix')} is a number of tokens, got {shared_prefix!r}")
     if prefix_ids is not None and (not shared_prefix or not len(prefix_ids) or trace is not None):
         raise KvplanError("per-request prefix groups need --shared-prefix (and no --trace: a trace "
                           "carries its own prefix_id column)")
