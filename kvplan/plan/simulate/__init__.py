@@ -237,9 +237,7 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
     return {"reqs": reqs[warmup:], "reps": _ranks(reps), "mark": mark}
 
 
-def _positive_int(v) -> bool:
-    """A count of 1 or more; a bool is not one (``True`` is an int in Python, but a caller who passes it
-    meant a switch, not the count 1)."""
+def _positive_int(v) -> bool:  # a count of 1 or more; True is an int in Python, but a switch, not a count
     return isinstance(v, int) and not isinstance(v, bool) and v >= 1
 
 
@@ -256,9 +254,6 @@ def _check_run(router: str, warmup: int, concurrency, max_concurrency, n: int) -
         raise KvplanError(f"the warm-up takes {warmup:,} of {n:,} requests: none would be measured")
 
 
-
-
-
 def _check_args(rate, concurrency, trace, tp, replicas, requests, shared_prefix, prefix_ids, warmup, engine,
                 router) -> None:
     """``simulate``'s arguments: one clear error for the first one that is wrong."""
@@ -273,9 +268,9 @@ def _check_args(rate, concurrency, trace, tp, replicas, requests, shared_prefix,
         raise KvplanError(f"{opt('concurrency')} must be a positive integer, got {concurrency!r}")
     if rate is not None and (isinstance(rate, bool) or not (rate > 0)):
         raise KvplanError(f"{opt('rate')} must be a number > 0 or inf, got {rate!r}")
-    if isinstance(shared_prefix, bool) or shared_prefix < 0:
-        raise KvplanError(f"{opt('shared_prefix')} must not be negative" if not isinstance(shared_prefix, bool)
-                          else f"{opt('shared_prefix')} is a number of tokens, got {shared_prefix!r}")
+    if isinstance(shared_prefix, bool) or shared_prefix < 0:  # True is an int, not a number of tokens
+        raise KvplanError(f"{opt('shared_prefix')} " + (f"is a number of tokens, got {shared_prefix!r}"
+                                                        if isinstance(shared_prefix, bool) else "must not be negative"))
     if prefix_ids is not None and (not shared_prefix or not len(prefix_ids) or trace is not None):
         raise KvplanError("per-request prefix groups need --shared-prefix (and no --trace: a trace "
                           "carries its own prefix_id column)")
