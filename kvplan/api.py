@@ -129,7 +129,7 @@ def _check_options(kw: dict) -> None:
             raise KvplanError(f"{opt(name)} must be a whole number of bytes, 0 or more, got {v!r}")
     g = kw.get("gpu_memory_utilization")
     if g is not None and (isinstance(g, bool) or not isinstance(g, (int, float)) or not 0 < g <= 1):
-        raise KvplanError(f"{opt('gpu_memory_utilization')} must be a number in (0, 1], got {g!r}")
+        raise KvplanError(f"{opt('gpu_memory_utilization')} must be in (0, 1], got {g!r}")
 
 
 def serve_options(**options):
