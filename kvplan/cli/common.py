@@ -27,12 +27,35 @@ def _kv_cache_memory(text) -> int | None:
     """--kv-cache-memory: a size, not 0. The library plans 0 as no cache (plan/longest.py searches
     nothing), but a user who writes 0 has not asked for that: vLLM 0.33 reads 0 as not given
     (gpu_worker.py determine_available_memory: ``if kv_cache_memory_bytes := ...``)."""
-    n = parse_size(text, "--kv-cache-memory")
+    n = _vllm_bytes(text)
+    n = parse_size(text, "--kv-cache-memory") if n is None else n
     if n == 0:
         raise KvplanError("--kv-cache-memory 0 leaves no room for the cache (vLLM 0.33 reads 0 as not given: "
                           "`if kv_cache_memory_bytes := ...` in gpu_worker.py determine_available_memory); give a "
                           "size or leave it out")
     return n
+
+
+def _vllm_bytes(text) -> int | None:
+    """--kv-cache-memory-bytes as vLLM 0.33 reads it (utils/argparse_utils.py human_readable_int, the type
+    engine/arg_utils.py gives kv_cache_memory_bytes): 20G = 20 × 2^30 (K, M, G, T binary, whole numbers only),
+    20g = 20 × 10^9 (k, m, g, t decimal, 25.6k allowed), so a vLLM command line's value means what it means
+    there. None: not that form (kvplan's own sizes, 60GiB or 8GB, are read by parse_size)."""
+    import re
+
+    from ..units import _times, check_size
+
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([kKmMgGtT])", str(text).strip()) if text is not None else None
+    if m is None:
+        return None
+    number, suffix = m.groups()
+    if suffix.isupper() and "." in number:  # vLLM: "Decimals are not allowed with binary suffixes like G"
+        raise KvplanError(f"--kv-cache-memory {text}: decimals are not allowed with binary suffixes like {suffix} "
+                          f"(vLLM's rule); did you mean {number}{suffix.lower()} ({number} × 10^"
+                          f"{3 * ' kmgt'.index(suffix.lower())} bytes) or {number}{suffix}iB?")
+    power = " kmgt".index(suffix.lower())
+    n = _times(number, 2 ** (10 * power) if suffix.isupper() else 10 ** (3 * power))[0]
+    return check_size(n, "--kv-cache-memory", text)
 
 
 def _fraction(name: str, text) -> float | None:

@@ -119,3 +119,20 @@ def test_expert_parallel_on_a_dense_model_is_refused_by_every_command():
     moe = json.loads(run("fit", "qwen3-30b-a3b", "--gpu", "h100", "--enable-expert-parallel", "--data-parallel-size",
                          "2", "--json").stdout)
     assert "routed experts over 2 EP rank(s)" in moe["notes"][0]
+
+
+# `kvplan fit --kv-cache-memory 20G`, copied from a vLLM command line (--kv-cache-memory-bytes 20G, which vLLM
+# 0.33 reads as 20 GiB: utils/argparse_utils.py human_readable_int), was refused; it now means what vLLM reads.
+def test_kv_cache_memory_reads_vllms_suffixes_as_vllm_does():
+    def budget(v, cmd="fit"):
+        args = (cmd, "llama-3.1-8b", "--gpu", "h100", "--kv-cache-memory", v, "--json")
+        if cmd == "simulate":
+            args += ("--rate", "1", "--prompt-tokens", "10", "--output-tokens", "5", "--requests", "2")
+            return json.loads(run(*args).stdout)["kv_cache"]["blocks"]
+        return json.loads(run(*args).stdout)["kv_budget_bytes"]
+    assert budget("20G") == budget("20GiB") == 20 * 2**30
+    assert budget("20g") == budget("20GB") == 20 * 10**9 and budget("25.6k") == 25_600 and budget("1K") == 1024
+    assert budget("20G", "simulate") == budget("20GiB", "simulate")
+    one_line(run("fit", "llama-3.1-8b", "--gpu", "h100", "--kv-cache-memory", "1.5G"),
+             "--kv-cache-memory 1.5G: decimals are not allowed with binary suffixes like G (vLLM's rule); did you "
+             "mean 1.5g (1.5 × 10^9 bytes) or 1.5GiB?")
