@@ -14,6 +14,18 @@ def _count(name: str, text) -> int:
     return parse_count(text, name)
 
 
+def _max_model_len(text) -> int | None:
+    """--max-model-len: a length; vLLM 0.33's ``auto`` / ``-1`` (fit the length to the memory left:
+    v1/core/kv_cache_planning.py _auto_fit_max_model_len) is refused with where kvplan answers it."""
+    if text is None:
+        return None
+    if str(text).strip().lower() in ("auto", "-1"):
+        raise KvplanError(f"--max-model-len {str(text).strip()} (vLLM fits the length to the memory left) is not "
+                          "planned; give a length, or run `kvplan fit MODEL --gpu GPU --batch 1` for the longest "
+                          "one request can hold, the length vLLM's auto-fit looks for")
+    return parse_count(text, "--max-model-len")
+
+
 def _whole(name: str, text) -> int:
     """A count that may be 0 (--seed, --shared-prefix)."""
     return parse_count(text, name, zero=True)

@@ -8,8 +8,8 @@ import typer
 from ..errors import KvplanError
 from .root import app
 from .common import (COMPILE_CACHE_HELP, EAGER_HELP, FORMAT_HELP, MODEL_HELP, NO_GRAPHS_HELP, PARALLEL_HELP,
-                     UNIFIED_HELP, WIDE_HELP, _compile_cache, _complete_gpu, _complete_model, _count,
-                     _default_engine, _eager, _format, _fraction, _json, _kv_cache_memory, _llamacpp_opts, _load,
+                     UNIFIED_HELP, WIDE_HELP, _compile_cache, _complete_gpu, _complete_model, _count, _default_engine,
+                     _eager, _format, _fraction, _json, _kv_cache_memory, _llamacpp_opts, _load, _max_model_len,
                      _note_llamacpp_flags, _note_scheduler_flags, _run, _say, _show, _size, _whole)
 
 
@@ -33,8 +33,8 @@ def fit(
                                                          help="the engine's share of the GPU (vLLM: 0.9; SGLang's "
                                                               "--mem-fraction-static)"),
     kv_cache_memory: Optional[str] = typer.Option(None, "--kv-cache-memory", "--kv-cache-memory-bytes",
-                                                  help="fix the KV budget per GPU (60GiB, 8GB, bytes; vLLM's 20G = 20 GiB, "
-                                                       "20g = 20 GB)"),
+                                                  help="fix the KV budget per GPU (60GiB, 8GB, bytes; "
+                                                       "vLLM's 20G = 20 GiB, 20g = 20 GB)"),
     max_model_len: Optional[str] = typer.Option(None, "--max-model-len", help="default: the model's max context"),
     block_size: Optional[str] = typer.Option(None, "--block-size", "--page-size",
                                              help="tokens per KV block (vLLM picks by backend; SGLang's --page-size, 1)"),
@@ -129,7 +129,7 @@ def fit(
         f = _format(fmt, as_json)
         opts = _llamacpp_opts(
             cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel, kv_unified,
-            max_model_len=opt_count("--max-model-len", max_model_len),
+            max_model_len=_max_model_len(max_model_len),
             gpu_memory_utilization=_fraction("--gpu-memory-utilization", gpu_memory_utilization),
             kv_cache_memory=_kv_cache_memory(kv_cache_memory),
             block_size=opt_count("--block-size", block_size),

@@ -8,8 +8,9 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import (COMPILE_CACHE_HELP, EAGER_HELP, MODEL_HELP, NO_GRAPHS_HELP, _compile_cache, _complete_gpu, _complete_model, _count, _eager,
-                     _fraction, _json, _kv_cache_memory, _load, _number, _run, _size, _whole)
+from .common import (COMPILE_CACHE_HELP, EAGER_HELP, MODEL_HELP, NO_GRAPHS_HELP, _compile_cache, _complete_gpu,
+                     _complete_model, _count, _eager, _fraction, _json, _kv_cache_memory, _load, _max_model_len,
+                     _number, _run, _size, _whole)
 
 
 @app.command()
@@ -118,7 +119,7 @@ def simulate(
         sd = str(seed).strip()
         sp = str(shared_prefix).strip()
         opts = api.serve_options(
-            max_model_len=None if max_model_len is None else _count("--max-model-len", max_model_len),
+            max_model_len=_max_model_len(max_model_len),
             gpu_memory_utilization=_fraction("--gpu-memory-utilization", gpu_memory_utilization),
             kv_cache_memory=_kv_cache_memory(kv_cache_memory),
             block_size=None if block_size is None else _count("--block-size", block_size),

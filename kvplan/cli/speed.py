@@ -9,7 +9,7 @@ import typer
 from ..errors import KvplanError
 from .root import app
 from .common import (COMPILE_CACHE_HELP, FORMAT_HELP, MODEL_HELP, WIDE_HELP, _compile_cache, _complete_model, _count,
-                     _format, _json, _load, _number, _run, _say, _show)
+                     _format, _json, _load, _max_model_len, _number, _run, _say, _show)
 
 
 @app.command()
@@ -204,7 +204,7 @@ def _serve_opts(max_model_len, engine=None, compile_cache=None, gpu=None):
 
     if compile_cache is not None and gpu is None:  # no start-up is planned without a GPU: not dropped unsaid
         raise KvplanError("--compile-cache is for vLLM's start-up on a GPU; give --gpu or leave it out")
-    return api.serve_options(max_model_len=None if max_model_len is None else _count("--max-model-len", max_model_len),
+    return api.serve_options(max_model_len=_max_model_len(max_model_len),
                              compile_cache=_compile_cache(engine or "vllm", compile_cache))
 
 

@@ -1,6 +1,7 @@
 """Session 20's walk as a new user at 80 columns: what it found, each checked through the CLI."""
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from kvplan.cli import app
@@ -136,3 +137,22 @@ def test_kv_cache_memory_reads_vllms_suffixes_as_vllm_does():
     one_line(run("fit", "llama-3.1-8b", "--gpu", "h100", "--kv-cache-memory", "1.5G"),
              "--kv-cache-memory 1.5G: decimals are not allowed with binary suffixes like G (vLLM's rule); did you "
              "mean 1.5g (1.5 × 10^9 bytes) or 1.5GiB?")
+
+
+# `--max-model-len auto` (or -1), vLLM 0.33's auto-fit, was "must be a positive whole number": it is now refused
+# saying what it is and where kvplan answers it, by every command that takes --max-model-len.
+@pytest.mark.parametrize("cmd", [
+    ("fit", "llama-3.1-8b", "--gpu", "h100"),
+    ("simulate", "llama-3.1-8b", "--gpu", "h100", "--rate", "1", "--prompt-tokens", "5", "--output-tokens", "5"),
+    ("sweep", "llama-3.1-8b", "--ctx", "1k", "--gpu", "h100"),
+    ("compare", "llama-3.1-8b", "--ctx", "1k", "--gpu", "h100"),
+    ("plan", "llama-3.1-8b", "--rate", "1", "--prompt-tokens", "5", "--output-tokens", "5", "--ttft-p90", "100",
+     "--itl-p90", "10"),
+    ("check-bench", "tests/fixtures/bench/vllm_llama-3.2-3b_4xl40s_rate10.json", "--gpu", "l40s", "--model",
+     "llama-3.2-3b")])
+def test_max_model_len_auto_is_refused_saying_where_kvplan_answers_it(cmd):
+    for v in ("auto", "-1"):
+        one_line(run(*cmd, "--max-model-len", v),
+                 f"--max-model-len {v} (vLLM fits the length to the memory left) is not planned; give a length, or "
+                 "run `kvplan fit MODEL --gpu GPU --batch 1` for the longest one request can hold, the length vLLM's "
+                 "auto-fit looks for")
