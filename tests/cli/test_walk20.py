@@ -109,7 +109,8 @@ def test_an_engine_version_without_its_patch_is_refused():
 # simulate at one rank and fit at any took it, fit saying "routed experts over 2 EP rank(s)" of a model with none.
 # One answer now, from every command; a MoE model is planned as before.
 def test_expert_parallel_on_a_dense_model_is_refused_by_every_command():
-    msg = "--enable-expert-parallel needs a mixture-of-experts model; llama-3.1-8b is dense"
+    msg = ("--enable-expert-parallel needs a mixture-of-experts model; llama-3.1-8b is dense (vLLM refuses it too: "
+           "the number of experts must be greater than 0)")
     sim = ("simulate", "llama-3.1-8b", "--gpu", "h100", "--rate", "1", "--prompt-tokens", "10", "--output-tokens",
            "5", "--requests", "5", "--enable-expert-parallel")
     for args in (("fit", "llama-3.1-8b", "--gpu", "h100", "--enable-expert-parallel"),

@@ -41,11 +41,13 @@ def experts_read_per_rank(num_experts: int, k: int, tokens: int, ep: int) -> flo
 
 def routed_experts(spec) -> set[int]:
     """The expert counts of ``spec``'s MoE layers, or a one-line error where it has none: expert parallelism
-    on a dense model is refused by every command that takes it (perf, simulate, fit), not planned as a split
-    of experts that are not there."""
+    on a dense model is refused by every command that takes it (perf, simulate, fit), as vLLM refuses it
+    (0.33.0 config/model.py ModelConfig._verify_with_expert_parallelism: "Number of experts in the model must
+    be greater than 0 when expert parallelism is enabled."), not planned as a split of experts not there."""
     moes = {lt.mlp.num_experts for lt in spec.layer_types.values() if isinstance(lt.mlp, MoeMlp)}
     if not moes:
-        raise KvplanError(f"{opt('enable_expert_parallel')} needs a mixture-of-experts model; {spec.name} is dense")
+        raise KvplanError(f"{opt('enable_expert_parallel')} needs a mixture-of-experts model; {spec.name} is dense "
+                          "(vLLM refuses it too: the number of experts must be greater than 0)")
     return moes
 
 
