@@ -1821,6 +1821,34 @@ as `fit --engine-version`; V0 runs and unstated releases as before). docs/servin
 seen rows move (gpustack's 0.11.0 H100/A100, dennislee22's A100 runs, simon-mo's H200 DeepSeek-R1 runs),
 the 9 refusals stay refused (H100 6.62 -> 4.38 GiB, A100 8.72 -> 8.64), no held-out row moves.
 
+**Looked at in session 20: what vLLM allocates after sizing (issue 20; from code, one uncertainty measured on
+two OOMs, no KV figure moves).** Round 19's refusal called "fits" (gpt-oss-20b on one H100 at 0.95, vLLM 0.19.0,
+and its TP 2 twin on the fit side) sized 58.47 GiB of KV cache, captured its CUDA graphs (1.84 GiB), then ran out
+of memory warming up its sampler. Read in the 0.12.0, 0.19.0 and 0.33.0 wheels: v1/worker/gpu_worker.py
+compile_or_warm_up_model, once the cache is allocated, captures the graphs (capture_model) and then runs the V1
+runner's _dummy_run over min(max_num_seqs, max_num_batched_tokens) tokens and _dummy_sampler_run over as many rows
+(0.33.0's V2 runner: v1/worker/gpu/warmup.py warmup_kernels, before the capture). Its bytes are the profile
+run's sampler pass again, which the profile gave back, so kvplan's after-sizing check (plan/verdict.py) charged it
+nothing; two things were missing. (1) What sits on the GPU before vLLM's snapshot is outside its share: the CUDA
+context, and from 0.11.0 NCCL and the custom all-reduce buffers (the log: "worker init memory snapshot: ...
+non_torch_memory=0.51GiB" at TP 1, 1.99 at TP 2), and vLLM refuses at start-up where it is more than the share
+leaves (v1/worker/utils.py request_memory: "Free memory on device ... is less than desired GPU memory
+utilization"); kvplan now takes it from the same figures SGLang's logs gave (engines/vllm/non_torch.py
+outside_share; 0.635 GiB of context on a datacenter card, ±0.5). (2) PyTorch's caching allocator could not place
+the warm-up in what it held: at both OOMs it held 1.78 and 1.62 GiB "reserved by PyTorch but unallocated" when the
+786 MiB request (one fp32 logits block: 1,024 × 201,088 × 4 bytes) failed, 2.32 and 2.11 blocks; the larger is
+carried as the warm-up's uncertainty, per logits block of the plan's own rows and vocabulary (startup.yaml
+warmup_fragmentation_permille, MEASURED, never charged; engines/vllm/after_sizing.py). Both refusals are "at risk"
+now (deciding term post_sizing: 3.96 GiB unused − 0.63 context − 0.65 graphs leaves 2.67 GiB, within the graphs'
+±1.23, the context's ±0.50, one block table and the estimated parts' errors and the warm-up's 1.78 GiB), the TP 2
+twin at 0.9 still fits, and round 16's Llama-4-Scout refusal at 0.95 on 8 × H200 (vLLM 0.12.0, the same OOM) is
+"does not fit" now (6.99 GiB unused − 1.91 context and NCCL − 6.00 block tables − 0.65 graphs: short by 1.57 GiB),
+where it was "at risk". 39 started logs move from "fits" to "at risk" with it, nearly all at 0.95 on one H100
+(llm-d-planner's vLLM 0.19.0 campaign; Llama-4-Scout's two 0.9 starts on 8 × H200, Qwen3-14B AWQ on an L40S at 0.95,
+Qwen3-30B-A3B FP8 at TP 2 on L40S): their headroom after sizing is within the same bands, and the graphs' ±1.23 GiB
+(five figures of one 0.10.1.1 machine) is most of it; a graph estimate by model and capture sizes would narrow it.
+Every first print stays as printed; no refusal on any side is called "fits" now, and no started log is "does not fit".
+
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8
 logs with a KV figure (+124.9, +75.2, +11.1, +10.3, +10.0, +5.4, +5.1, +5.1 %), 3 refusals, none
@@ -1878,7 +1906,8 @@ Round 19's held-out half, the newest, is as first printed 21 scored rows: 19 log
 median |error| 0.8 %, 17 of 19 within 5 % (Llama-4-Scout at TP 4, +9.2 %, and Mixtral-8x7B at TP 2, +6.5 %, outside,
 both too generous), a tokens-only log (Llama-3.1-8B on an RTX 4090, +8.0 %) and a refusal kvplan calls "fits": gpt-oss-20b
 on one H100 80GB HBM3 at utilization 0.95 (vLLM 0.19.0), which ran out of memory warming up its sampler after the KV
-cache was sized (kvplan 57.76 GiB of KV, the log 58.47, "fits"). All but two of its logs come from one harness
+cache was sized (kvplan 57.76 GiB of KV, the log 58.47, "fits"; "at risk" since session 20, after-sizing
+paragraph above). All but two of its logs come from one harness
 (llm-d-planner's vLLM 0.19.0 campaign on H100s). Its fit side holds 20 logs within 5 % (median 0.8 %) and the same
 refusal at TP 2, also called "fits". The figure to quote is the combined first prints of rounds 1-19: 44 logs with a
 logged KV figure, median |error| 1.5 %, 29 of 44 within 5 %, 7 refusals, 1 called fits (round 19's gpt-oss-20b), so

@@ -745,3 +745,22 @@ def test_whole_non_torch_charges_the_context_by_card_kind():
     assert nt("0.9.0", "h100").bytes == 150_323_855 + 681_826_058 == 832_149_913
     for version in ("0.9.1", "0.10.0", None):
         assert (nt(version, "rtx-5090").bytes, nt(version, "rtx-5090").uncertainty) == (150_323_855, 0)
+
+
+def test_outside_share_by_release_and_group():
+    """What sits on each GPU before vLLM's snapshot and outside its share (non_torch.py outside_share): nothing
+    up to 0.9.0 (the share charges everything outside torch); the CUDA context alone at TP 1, and at TP 2 before
+    0.11.0 (NCCL inside the growth then); context, NCCL and custom all-reduce from 0.11.0; a release that cannot
+    be read takes the larger figure. The figures are SGLang's logs' (sglang_startup.used_before, their one home):
+    0.635 GiB of context on a datacenter card."""
+    from kvplan.engines.sglang_startup import used_before
+    from kvplan.engines.vllm.non_torch import outside_share
+    h100 = catalog.load_gpu("h100-sxm-80gb")
+    ctx, nccl = used_before(h100, 1, 1), used_before(h100, 2, 2)
+    assert ctx == 681_826_058 and nccl > ctx  # 0.635 GiB (PRE_LOAD_TP1, datacenter)
+    assert outside_share(h100, 2, 1, "0.9.0") == (0, 0, "")
+    assert outside_share(h100, 1, 1, "0.19.0")[:2] == (ctx, 536_870_912)
+    assert outside_share(h100, 2, 1, "0.10.2")[0] == ctx
+    assert outside_share(h100, 2, 1, "0.11.0")[0] == nccl == 681_826_058 + 1_340_153_712 + 25_165_824
+    assert outside_share(h100, 1, 2, "0.19.0")[0] == 681_826_058 + 1_340_153_712  # PP 2: no custom all-reduce
+    assert outside_share(h100, 2, 1, "nightly")[0] == nccl

@@ -153,3 +153,23 @@ def non_torch_part(gpu, opts, tp: int, pp: int) -> tuple[int, str, int]:
                        "NVLink GPUs that can use NVLink SHARP, estimated (fitted on one fit-side log), "
                        "carried as its uncertainty")
     return nt, nt_src, nt_unc
+
+
+def outside_share(gpu, tp: int, pp: int, version: str | None) -> tuple[int, int, str]:
+    """(bytes, uncertainty, why) on each GPU before vLLM's start-up snapshot that its share does not
+    charge: the CUDA context, and NCCL's communicators with the custom all-reduce buffers in releases
+    that take the snapshot after them (0.11.0 on; ``snapshot_before_nccl``), by card and group as
+    SGLang's logs show them (engines/sglang_startup.py used_before, their one home). vLLM checks at
+    start-up that the free memory holds the whole share (v1/worker/utils.py request_memory in 0.19.0
+    and 0.33.0, gpu_worker.py init_device in 0.12.0: "Free memory on device ... is less than desired
+    GPU memory utilization"), so these come out of the (1 − utilization) part. 0 where the release
+    charges everything outside torch inside the share (up to 0.9.0, ``whole_non_torch``); a release
+    that cannot be read takes the larger figure (the cautious side)."""
+    from ..sglang_startup import PRE_LOAD_UNCERTAINTY, used_before
+
+    if whole_non_torch(version or VERSION) is True:
+        return 0, 0, ""
+    unc = PRE_LOAD_UNCERTAINTY["value"]
+    if tp * pp == 1 or snapshot_before_nccl(version or VERSION) is True:
+        return used_before(gpu, 1, 1), unc, "the CUDA context"
+    return used_before(gpu, tp, tp * pp), unc, "the CUDA context, NCCL and the custom all-reduce buffers"
