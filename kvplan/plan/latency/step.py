@@ -33,15 +33,19 @@ from .profile import Profile
 
 class OpLatency(Roofline):
     def __init__(self, spec, gpu, tp: int = 1, kv_dtype=None, weight_dtype=None, engine: str = "vllm",
-                 cuda_graphs: bool | None = None, ep: int = 1, multi_block: bool = True, act_quant: str | None = None):
+                 cuda_graphs: bool | None = None, ep: int = 1, multi_block: bool = True, act_quant: str | None = None,
+                 graph_max_batch: tuple[int, str] | None = None):
         """``multi_block`` False: decode attention without a split of the context across thread blocks (TensorRT-LLM
         before 0.13 unless built with --multi_block_mode; attention.decode_seconds ``one_cta``). ``act_quant``: how the
         FP8 W8A8 GEMMs quantize their inputs (data/act_quant.yaml ``schemes``: ``dynamic_token``, ``static_tensor``,
         ``dynamic_tensor``); None: the engine's own (engines.yaml ``fp8_activations``: TensorRT-LLM's static scales),
-        else as its measured GEMM table did (gemm.seconds ``act``)."""
+        else as its measured GEMM table did (gemm.seconds ``act``). ``graph_max_batch``: (the largest decode batch
+        the engine's release captures a CUDA graph for, its source), past which a decode pass runs eager
+        (latency/versions.py graph_max_batch, by the release a run states); None: every decode batch graphed."""
         super().__init__(spec, gpu, tp, kv_dtype, weight_dtype)
         self.ep, self.dp = ep, moe.check_expert_parallel(self.spec, tp, ep)  # EP = tp × DP ranks
         self.prof = Profile(gpu, engine, cuda_graphs)
+        self.prof.graph_max_batch = graph_max_batch
         self.act_quant = act_quant or self.prof.eng.get("fp8_activations")
         # decode steps that append each layer's new K/V by concatenation (engines.yaml ``kv_cache_append: concat``,
         # with its source: transformers' DynamicCache.update, torch.cat): the cache is read and written once more a
