@@ -363,6 +363,18 @@ class Profile:
         benchmarks/latency/fit.py ``fit_mla_rest``: ``residual_us`` and ``source``), or None where none was fitted."""
         return tables.load("fitted").get("mla_rest", {}).get(self.family, {}).get(self.engine)
 
+    def moe_route(self) -> tuple[float, str, str]:
+        """(us a MoE layer a pass, the op's name, source) of the routed path's kernels beyond the router's gate GEMM and the experts'
+        GEMMs: fitted.yaml ``moe_route`` where fitted for this engine profile (benchmarks/latency/fit.py
+        ``fit_moe_route``: llama.cpp, whose build_moe_ffn graph launches its routing, the weights' multiply and the
+        experts' sum as separate small kernels, engines.yaml ``moe_route_source``), else data/moe_routing.yaml's fused
+        top-k kernel."""
+        fit = tables.load("fitted").get("moe_route", {}).get(self.engine)
+        if fit:
+            return fit["per_layer_us"], "MoE routing and experts' sum, fitted", f"fitted: {fit['source']}"
+        r = tables.load("moe_routing")
+        return r["topk_us"], "MoE top-k", r["topk_label"]
+
     def one_cta(self) -> float | None:
         """The bandwidth share one decode-attention thread block streams at, where the context is not split across
         blocks (fitted.yaml ``one_cta_decode``, fitted by benchmarks/latency/fit.py); None where nothing was fitted."""
