@@ -1849,6 +1849,29 @@ Qwen3-30B-A3B FP8 at TP 2 on L40S): their headroom after sizing is within the sa
 (five figures of one 0.10.1.1 machine) is most of it; a graph estimate by model and capture sizes would narrow it.
 Every first print stays as printed; no refusal on any side is called "fits" now, and no started log is "does not fit".
 
+**Looked at in session 20: the Triton top-k/top-p buffer by the card's SM count (issue 20, st20sm; from code,
+no constant fitted).** vLLM 0.17.0 to 0.33.0's v1/sample/ops/topk_topp_triton.py apply_top_k_top_p_triton (read
+in the 0.17.0, 0.17.1, 0.18.0, 0.19.0, 0.20.0, 0.21.0, 0.23.0, 0.24.0, 0.29.0 and 0.33.0 wheels) runs
+min(SMs, rows) programs and caches a float32 buffer of min(next_power_of_2(min(SMs, rows)), SMs) vocabulary
+rows, SMs being platforms/cuda.py (rocm.py) num_compute_units, torch's multi_processor_count. kvplan charged
+next_power_of_2(rows), as its GPUs did not record SMs: at the 1,024 sequences vLLM defaults to on an H100
+(132 SMs), 892 vocabulary rows too many (0.43 GiB for Llama-3.1-8B, 0.67 for gpt-oss-20b). model_specs/gpus.yaml
+now holds multi_processor_count for 12 cards, each with a printout or vendor figure quoted (null for the rest,
+which keep the cautious buffer), and engines/vllm/startup.py v1_sampler_peak sizes the buffer as vLLM does. On
+llm-d-planner's 0.19.0 logs on one H100 (fit and seen) the profile peak now matches the logged one to 0.01 GiB
+for the dense models (Llama-3.1-8B 1.88 against 1.89 GiB, Qwen2.5-7B 2.20 / 2.21, Gemma-2-2B 3.62 / 3.62,
+gpt-oss-20b 2.87 / 2.87); the MoE and Gemma 3 rows, whose forward is the peak, stay low by 0.2 to 0.5 GiB, so
+their KV figures are now as generous as that forward error (Llama-4-Scout TP 4 +9.2 → +13.2 %, Gemma-3-27B
++2.4 → +6.9 %, Qwen3-30B-A3B +0.3 → +3.5 %), where the oversized buffer had hidden it. FlashInfer's sampler
+holds no such buffer, and the V2 runner reaches this kernel only where FlashInfer is not used, inside the 14
+bytes a logit it is charged. Every fit side and every seen row (vLLM, SGLang and TensorRT-LLM rows with a KV
+figure; the sides of `rows()` that start "fit" against the rest): fit 60 rows, median |error| 0.91 → 0.57 %,
+59 → 59 within 5 %, too generous on 19 → 33 (most by under 0.1 %: the dense rows' 0.01 GiB); seen 49 rows,
+0.82 → 0.68 %, 40 → 39 within 5 % (Gemma-3-27B), too generous on 17 → 27; the 14 refusals on those halves
+keep their verdicts (llm-d's two gpt-oss-20b sampler warm-up OOMs after sizing are "at risk" by the check in the
+paragraph above, which does not read the freed peak; their KV budget is now 58.43 GiB against the logged 58.47); one seen start-up moves at risk → fits
+(llmservingsim's Llama-3.1-8B on an RTX 4090 at 32,768 tokens, which vLLM started, 1.26 requests of room).
+
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8
 logs with a KV figure (+124.9, +75.2, +11.1, +10.3, +10.0, +5.4, +5.1, +5.1 %), 3 refusals, none

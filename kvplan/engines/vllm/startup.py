@@ -170,13 +170,20 @@ def _v1_const(name: str) -> int:
     return int(_data()["v1_sampler"][name]["value"])
 
 
+def triton_buffer_rows(rows: int, sms: int | None) -> int:
+    """Vocabulary rows of the Triton top-k/top-p buffer (startup.yaml triton_bytes_per_logit):
+    min(next_power_of_2(min(SMs, rows)), SMs); next_power_of_2(rows) where the SMs are not known."""
+    pow2 = 1 << max(min(sms or rows, rows) - 1, 0).bit_length()
+    return min(pow2, sms) if sms else pow2
+
+
 def v1_sampler_peak(spec, tp: int, tokens: int, seqs: int, version: str | None,
-                    flashinfer: bool | None = None) -> tuple[int, int, str]:
+                    flashinfer: bool | None = None, sms: int | None = None) -> tuple[int, int, str]:
     """(bytes charged, the lowest the pass can hold, why) for the V1 model runner's
     ``_dummy_sampler_run`` in vLLM ``version``, from code (startup.yaml v1_sampler, read in the
     0.10.1.1 to 0.21.0 wheels): FlashInfer's top-k/top-p (14 bytes a logit), the Triton
-    top-k/top-p of forward_native (14, plus its buffer of up to next_power_of_2(rows) vocabulary
-    rows in float32) or the sort (38, ``sampler_peak``), plus what the profile run still holds
+    top-k/top-p of forward_native (14, plus its buffer of ``triton_buffer_rows`` vocabulary rows in
+    float32, by the card's SMs ``sms``) or the sort (38, ``sampler_peak``), plus what the profile run still holds
     (the forward's hidden states, the gathered rows and their ``rand_like`` copy). ``flashinfer``:
     whether the log shows FlashInfer's sampler in use (None: not known). Where the path depends on
     whether FlashInfer is installed (up to 0.11) and the log does not say, the sort is charged and
@@ -189,12 +196,13 @@ def v1_sampler_peak(spec, tp: int, tokens: int, seqs: int, version: str | None,
     held = (tokens + 2 * rows) * spec.hidden_size * 2
     fi = rows * vocab * _v1_const("flashinfer_bytes_per_logit") + held
     small = rows < _v1_const("triton_min_rows")
-    buf = 1 << max(rows - 1, 0).bit_length()  # next_power_of_2(rows) >= vLLM's min(next_pow2(min(SMs, rows)), SMs)
+    buf = triton_buffer_rows(rows, sms)
     triton = rows * vocab * _v1_const("triton_bytes_per_logit") + buf * vocab * 4 + held
     rng = v1_sampler_range(version)
     rule = rng["rule"] if rng else None
     native = ("the sort (38 bytes a logit)" if small else
-              f"forward_native's Triton top-k/top-p (14 bytes a logit + its buffer of {buf:,} rows)")
+              f"forward_native's Triton top-k/top-p (14 bytes a logit + its buffer of {buf:,} rows"
+              + (f", the card's {sms} SMs)" if sms else ")"))
     if rule == "flashinfer_if_installed":
         if flashinfer:
             return fi, fi, "the V1 sampler through FlashInfer (the log says so): 14 bytes a logit"
@@ -391,7 +399,8 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
                    + runner_why)
         if runner == "v1":
             smp, low, s_why = v1_sampler_peak(spec, tp, cfg.max_num_batched_tokens, cfg.max_num_seqs,
-                                              opts.vllm_version or VERSION, getattr(opts, "flashinfer_sampler", None))
+                                              opts.vllm_version or VERSION, getattr(opts, "flashinfer_sampler", None),
+                                              gpu.multi_processor_count)
             act = max(fwd, smp) + ws
             act_unc += max(fwd, smp) - max(fwd, low)
             act_src = (f"profile run: max(forward over {cfg.max_num_batched_tokens:,} tokens "
