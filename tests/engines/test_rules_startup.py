@@ -626,8 +626,9 @@ def test_nccl_before_snapshot_charged_with_its_uncertainty():
     assert old.bytes == 2_322_162_761
     assert "vLLM 0.10.0 takes its snapshot before NCCL's communicators exist" in old.source
     unread = nt("not printed")  # a release kvplan cannot read: charged, the cautious side
-    # (plus, as uncertainty only, the datacenter CUDA context a release up to 0.9.0 would charge)
-    assert (unread.bytes, unread.uncertainty) == (2_322_162_761, 1_731_604_758 + 681_826_058)
+    # (plus, as uncertainty only, the datacenter CUDA context a release up to 0.9.0 would charge and
+    # the TP group's growth a release that profiles its graphs in the window would: see below)
+    assert (unread.bytes, unread.uncertainty) == (2_322_162_761, 1_731_604_758 + 681_826_058 + 1_696_512_082)
     assert "cannot read" in unread.source
     for version in ("0.11.0", None):  # from 0.11.0 on (None: kvplan's 0.33.0) NCCL is outside the growth
         assert (nt(version).bytes, nt(version).uncertainty) == (590_558_003, 0)
@@ -637,6 +638,45 @@ def test_nccl_before_snapshot_charged_with_its_uncertainty():
     given = next(p for p in startup.overheads(m, h100, _Cfg, ServeOptions(vllm_version="0.10.0", non_torch_bytes=7),
                                                8, 1) if p.key == "non_torch")
     assert (given.bytes, given.uncertainty) == (7, 0)
+
+
+def _nt(model, version, tp, gpu="h100", **kw):
+    m, g = catalog.load_model(model), catalog.load_gpu(gpu)
+    return next(p for p in startup.overheads(m, g, _Cfg, ServeOptions(vllm_version=version, **kw), tp, 1)
+                if p.key == "non_torch")
+
+
+def test_graph_profile_growth_by_release_runner_and_card():
+    # startup.yaml non_torch_graph_profile_tp_bytes: the largest fit-side print (2.13 GiB, vLLM
+    # 0.19.0, llm-d-planner's llama-3.1-8b TP 4 on H100 SXM) less 0.14 + 0.41 GiB already charged
+    grow = startup.const("non_torch_graph_profile_tp_bytes")
+    assert grow == round(2.13 * GiB) - 150_323_855 - 440_234_148 == 1_696_512_082
+    base = 150_323_855 + 440_234_148
+    # V1 runner, 0.18.0 up to before 0.27.0 (gpu_worker.py determine_available_memory calls
+    # profile_cudagraph_memory inside memory_profiling in 0.19.0, 0.24.0 and 0.26.0; after it from 0.27.0)
+    for version in ("0.18.0", "0.19.0", "0.26.1rc1.dev156+g0eec856cc"):
+        p = _nt("llama-3.1-8b", version, 2)
+        assert (p.bytes, p.uncertainty) == (base + grow, 0) and p.bytes == round(2.13 * GiB)
+        assert "profiles its CUDA graphs inside the window" in p.source
+    assert _nt("mixtral-8x7b", "0.26.0", 2).bytes == base + grow  # MoE: the V1 runner in 0.26.0
+    for version in ("0.17.1", "0.27.0", "0.33.0", None):  # before the call existed / after it left the window
+        assert (_nt("llama-3.1-8b", version, 2).bytes, _nt("llama-3.1-8b", version, 2).uncertainty) == (base, 0)
+    assert _nt("llama-3.1-8b", "0.24.0", 2).bytes == base  # dense Llama: the V2 runner, which captures none
+    assert _nt("llama-3.1-8b", "0.19.0", 1).bytes == 150_323_855  # TP 1: no TP all-reduce captured
+    assert _nt("llama-3.1-8b", "0.19.0", 2, enforce_eager=True).bytes == base  # no graph profiled
+    pcie = _nt("llama-3.1-8b", "0.19.0", 2, gpu="l40s")  # no NVLink: carried, not charged
+    assert pcie.bytes == 150_323_855 + startup.const("non_torch_extra_tp_pcie_bytes")
+    assert pcie.uncertainty == 440_234_148 - startup.const("non_torch_extra_tp_pcie_bytes") + grow
+
+
+def test_graph_profile_growth_on_the_round_19_scout_and_mixtral_logs():
+    # llm-d-planner, vLLM 0.19.0, H100 80GB HBM3, utilization 0.95: the logs' "non-torch forward
+    # increase memory" is 2.17 GiB (Llama-4-Scout, TP 4) and 2.07 GiB (Mixtral-8x7B, TP 2); kvplan's
+    # is now 2.13 GiB on both, 0.55 GiB before (seen rows, not fitted on)
+    for model, tp, logged in (("llama-4-scout", 4, 2.17), ("mixtral-8x7b", 2, 2.07)):
+        p = _nt(model, "0.19.0", tp)
+        assert p.bytes == round(2.13 * GiB)
+        assert abs(p.bytes / GiB - logged) <= 0.06
 
 
 def test_nccl_before_snapshot_is_the_fit_row_to_the_byte():
