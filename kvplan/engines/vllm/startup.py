@@ -425,7 +425,8 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
     else:
         graphs, g_src = const("cuda_graph_bytes"), f"profile_cudagraph_memory estimate; {fitted}"
         g_unc = const("cuda_graph_uncertainty_bytes")
-    nt, nt_src, nt_unc = non_torch_part(gpu, opts, tp, pp, spec)
+    v2_runner = model_runner(spec, opts, opts.vllm_version or VERSION)[0] == "v2"
+    nt, nt_src, nt_unc = non_torch_part(gpu, opts, tp, pp, v2_runner)
     return [
         BudgetPart("activation", "activation peak (profile forward + sampler)", act, act_src, act_unc),
         BudgetPart("cuda_graphs", "CUDA graphs", graphs, g_src, g_unc),
