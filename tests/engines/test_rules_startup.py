@@ -785,3 +785,41 @@ def test_whole_non_torch_charges_the_context_by_card_kind():
     assert nt("0.9.0", "h100").bytes == 150_323_855 + 681_826_058 == 832_149_913
     for version in ("0.9.1", "0.10.0", None):
         assert (nt(version, "rtx-5090").bytes, nt(version, "rtx-5090").uncertainty) == (150_323_855, 0)
+
+
+def test_moe_workspace_kept_beside_the_sampler_by_release():
+    # startup.yaml moe_workspace_kept_from (v1/worker/workspace.py WorkspaceManager from 0.13.0):
+    # Qwen3-30B-A3B at TP 1, 8,192 batched tokens: top-8 × (max(768, 2,048) + max(1,536, 2,048)) =
+    # 32,768 values a token × 8,192 tokens × 2 bytes = 536,870,912 (0.5 GiB)
+    from kvplan.engines.vllm.moe_workspace import kept, kept_bytes
+
+    q3 = catalog.load_model("qwen3-30b-a3b")
+    assert kept_bytes(q3, 8192, "0.19.0") == kept_bytes(q3, 8192, "0.13.0") == (536_870_912, 0)
+    assert 8 * (2048 + 2048) * 8192 * 2 == 536_870_912
+    assert kept_bytes(q3, 8192, "0.12.0") == (0, 0)  # per-call workspaces, freed after each layer
+    assert kept_bytes(q3, 8192, "not printed") == (0, 536_870_912)  # unread: carried, not charged
+    assert kept("0.13.0rc1") is True and kept("0.12.1") is False and kept(None) is None  # pre-releases: kept
+    assert kept_bytes(catalog.load_model("llama-3.1-8b"), 8192, "0.19.0") == (0, 0)  # dense
+    assert kept_bytes(catalog.load_model("gpt-oss-20b"), 8192, "0.19.0") == (0, 0)  # MXFP4: other kernels
+    # Mixtral-8x7B at TP 1: top-2 × (14,336 + 28,672) × 8,192 × 2 = 1,409,286,144
+    assert kept_bytes(catalog.load_model("mixtral-8x7b"), 8192, "0.19.0")[0] == 1_409_286_144
+
+
+def test_moe_workspace_raises_the_profile_peak_over_the_sampler_pass():
+    # the V1 runner's peak is max(forward, sampler + kept workspace) + cuBLAS workspace (0.19.0);
+    # under 0.12.0 the same model's peak has no kept workspace
+    q3, h100 = catalog.load_model("qwen3-30b-a3b"), catalog.load_gpu("h100")
+
+    class Cfg:
+        max_num_batched_tokens, max_num_seqs = 8192, 1024
+
+    def act(version):
+        return next(p for p in startup.overheads(q3, h100, Cfg, ServeOptions(vllm_version=version), 1, 1)
+                    if p.key == "activation")
+    fwd = startup.forward_peak(q3, 8192)
+    smp = startup.v1_sampler_peak(q3, 1, 8192, 1024, "0.19.0", None)[0]
+    assert smp > fwd  # the sampler pass sets the peak here, so the kept workspace adds in full
+    a = act("0.19.0")
+    assert a.bytes == smp + 536_870_912 + startup.blas_workspace(h100)
+    assert "fused-MoE workspace (0.50 GiB) stays allocated" in a.source
+    assert "fused-MoE workspace" not in act("0.12.0").source
