@@ -1849,6 +1849,29 @@ Qwen3-30B-A3B FP8 at TP 2 on L40S): their headroom after sizing is within the sa
 (five figures of one 0.10.1.1 machine) is most of it; a graph estimate by model and capture sizes would narrow it.
 Every first print stays as printed; no refusal on any side is called "fits" now, and no started log is "does not fit".
 
+**Looked at in session 20: round 19's two generous rows, now seen (issue 20, st20fix; one term from code, one
+FITTED on four fit-side rows).** (1) vLLM 0.18.0 to 0.26.x's V1 worker calls profile_cudagraph_memory() inside
+the memory_profiling window whose non-torch growth the KV budget is charged (v1/worker/gpu_worker.py
+determine_available_memory, read in 0.19.0, 0.24.0 and 0.26.0; from 0.27.0, read in 0.27.0 to 0.33.0, the call
+comes after the window): every llm-d 0.19.0 H100 log at TP 2 or 4 logs 2.06 to 2.21 GiB of non-torch growth,
+whatever the model, against kvplan's 0.55 (0.54-0.55 under 0.11.0, 0.07 at PP 2 or 4). Which allocation it is
+the code does not say, so its size is FITTED: startup.yaml non_torch_graph_profile_tp_bytes, 1.58 GiB (the
+largest of four fit-side rows, 2.13 GiB, less what kvplan charged), charged at TP > 1 on NVLink cards in those
+releases under a compiled start-up on the V1 runner, carried as uncertainty on other cards and on releases kvplan
+cannot read (engines/vllm/non_torch.py graph_profile_growth); the same window's 0.11-0.13 GiB at TP 1 is not
+charged (it moved the fit median 0.86 -> 1.04 %). The eleven 0.19.0 H100 rows at TP > 1 move from +1.4 ... +9.2 %
+to -1.4 ... +0.9 %; seen rows reach 2.21 GiB, 0.08 above the charged figure. (2) From 0.13.0 the fused-MoE kernels
+take their workspace from v1/worker/workspace.py WorkspaceManager, which keeps it allocated through
+profile_run's _dummy_sampler_run, so the profile peak is max(forward, sampler + that workspace) (read in 0.13.0 to
+0.19.0, 0.24.0, 0.27.0, 0.29.0; 0.11.0 and 0.12.0 have no manager; MXFP4 experts size theirs in other kernels and
+are left out; engines/vllm/moe_workspace.py): Mixtral's logged peak 1.21 GiB, kvplan 0.81 before, 1.32 now.
+Round 19's Llama-4-Scout at TP 4 moves +9.2 -> -1.2 % and Mixtral-8x7B at TP 2 +6.5 -> -0.9 % (their first prints
+stand). At the default release the MoE examples answer more cautiously (DeepSeek-V3 at TP 8 on H200: activation
+2.52 -> 4.14 GiB). Measured before the Triton-buffer paragraph below was merged with it (fit 1.02 -> 0.94 %,
+57 of 58 within 5 %; seen 0.82 -> 0.82 %, 42 -> 44 of 51), so today's figures are the headline table's. Left:
+Llama-4-Scout's vision tower (about 0.41 GiB a GPU at TP 4 in the log's weights, not in kvplan's text-decoder
+spec); Llama-3.3-70B FP8's +11.4 %.
+
 **Looked at in session 20: the Triton top-k/top-p buffer by the card's SM count (issue 20, st20sm; from code,
 no constant fitted).** vLLM 0.17.0 to 0.33.0's v1/sample/ops/topk_topp_triton.py apply_top_k_top_p_triton (read
 in the 0.17.0, 0.17.1, 0.18.0, 0.19.0, 0.20.0, 0.21.0, 0.23.0, 0.24.0, 0.29.0 and 0.33.0 wheels) runs
