@@ -27,6 +27,8 @@ def test_gpt_oss_20b_buffer_on_an_h100():
     unknown = startup.v1_sampler_peak(m, 1, 8192, 1024, "0.19.0")
     assert unknown[0] - known[0] == 892 * 201_088 * 4 == 717_481_984
     assert known[0] == known[1] and known[2].endswith("its buffer of 132 rows, the card's 132 SMs)")
+    # without the SM count the reason names no SMs: "... + its buffer of 1,024 rows)"
+    assert unknown[2].endswith("(14 bytes a logit + its buffer of 1,024 rows)") and "SMs" not in unknown[2]
 
 
 def test_llama_8b_profile_peak_matches_llm_d_log():
@@ -60,3 +62,17 @@ def test_gpu_catalog_sm_counts_have_their_source():
         src = g.multi_processor_count_source
         assert src["url"].startswith("https://") and str(g.multi_processor_count) in src["quote"], g.name
     assert any(g.multi_processor_count is None for g in counts.values())
+
+
+def test_a_card_without_its_sm_count_takes_the_cautious_buffer():
+    """A GPU whose entry gives no multi_processor_count (a user's card, validate's live card) has None, never
+    a guess: the H100's entry without its SM count charges next_power_of_2(1,024) = 1,024 buffer rows, 892 x
+    128,256 x 4 = 457,617,408 bytes more than its 132 SMs, 2,023,837,696 + 457,605,408 = 2,481,455,104."""
+    from kvplan.model.hardware import GpuSpec
+    entry = next(g for g in catalog.bundle()["gpus"] if g["name"] == "h100-sxm-80gb")
+    bare = GpuSpec.model_validate({k: v for k, v in entry.items() if not k.startswith("multi_processor_count")})
+    assert bare.multi_processor_count is None and bare.multi_processor_count_source is None
+    r = fit.fit(catalog.load_model("llama-3.1-8b"), bare, engine="vllm", opts=ServeOptions(
+        vllm_version="0.19.0", max_num_seqs=1024, max_num_batched_tokens=8192, max_model_len=8192))
+    act = next(p.bytes for p in r.stages[0].budget if p.key == "activation")
+    assert act == 2_023_837_696 + 892 * 128_256 * 4 == 2_481_455_104
