@@ -2,19 +2,9 @@
 import json
 
 import pytest
-from typer.testing import CliRunner
 
 from kvplan.cli import app
-
-runner = CliRunner()
-
-
-def run(*args, width=80):
-    return runner.invoke(app, list(args), env={"COLUMNS": str(width), "NO_COLOR": "1", "TERM": "dumb"})
-
-
-def one_line(r, text):
-    assert r.exit_code == 2 and r.output == f"kvplan: error: {text}\n", r.output
+from walk import one_line, run, runner
 
 
 # `kvplan fit --ctx 8k --batch 64 --json` said does_not_fit beside a margin_bytes of +37 GiB: the margin
