@@ -24,7 +24,8 @@ def test_serve_options_refuses_a_utilization_outside_zero_to_one(g, shown):
 
 
 def test_serve_options_keeps_a_utilization_inside_zero_to_one():
-    assert [api.serve_options(gpu_memory_utilization=g).gpu_memory_utilization for g in (1, 0.5, 1e-9)] == [1, 0.5, 1e-9]
+    got = [api.serve_options(gpu_memory_utilization=g).gpu_memory_utilization for g in (1, 0.5, 1e-9)]
+    assert got == [1, 0.5, 1e-9]
 
 
 # A release as vLLM prints it ("v0.15.1", vllm --version's and the logs' form) names a patch release: kept as given.

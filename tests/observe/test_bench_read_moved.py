@@ -54,3 +54,12 @@ def test_an_empty_file_and_one_with_no_level_are_refused_by_their_path(tmp_path)
     assert refused(f, "  \n") == f"{f}: empty (no result in it)"
     g = tmp_path / "guidellm.json"
     assert refused(g, json.dumps({"benchmarks": []})) == f"{g}: no load level in it"
+
+
+# inference-perf's throughput said "value is 'x', not a number" (_num's default key; mut20d's _num survivors): the
+# field is named now, as every other reader names its own.
+def test_an_inference_perf_throughput_of_the_wrong_kind_is_named(tmp_path):
+    d = json.load(open("tests/fixtures/bench/inference-perf_llama-3-8b_a100_stage_0_lifecycle_metrics.json"))
+    d["successes"]["throughput"]["output_tokens_per_sec"] = "x"
+    assert refused(tmp_path / "r.json", json.dumps(d)) == \
+        "r.json: " + HEAD + "output_tokens_per_sec is 'x', not a number"
