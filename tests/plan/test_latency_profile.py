@@ -110,10 +110,33 @@ def test_decode_attention_picks_the_nearest_grid(h100):
     e, floor, src = p.decode_attention_efficiency(b, c, 8, 8)
     assert e == min(t["efficiency"]["kv8_gqa8"][2][3], 1.0) and floor == pytest.approx(t["floor_us"] * 1e-6)
     assert src == f"{t['source']} ({t['kernel']}, kv8 gqa8)"
-    assert p.decode_attention_efficiency(b, c, 3, 6)[2].endswith("kv2 gqa4)")
-    assert p.decode_attention_efficiency(b, c, 5, 7)[2].endswith("kv4 gqa8)")
+    assert p.decode_attention_efficiency(b, c, 3, 6)[2].endswith("kv2 gqa4, read at batch × 3/2: decode_attention_rows)")
+    assert p.decode_attention_efficiency(b, c, 5, 7)[2].endswith("kv4 gqa8, read at batch × 5/4: decode_attention_rows)")
     assert p.decode_attention_efficiency(b, c, 1, 1)[2].endswith("kv1 gqa1)")
-    assert p.decode_attention_efficiency(b, c, 16, 2)[0] == min(t["efficiency"]["kv8_gqa1"][2][3], 1.0)
+    # 16 KV heads: the kv8 grid at 2 × the batch (decode_attention_rows); the grid's batches are 4× apart, so 2 × the
+    # batch of row 2 lies half-way in log batch between rows 2 and 3
+    g = t["efficiency"]["kv8_gqa1"]
+    assert t["batch"][3] == 4 * t["batch"][2]
+    assert p.decode_attention_efficiency(b, c, 16, 2)[0] == pytest.approx(min((g[2][3] + g[3][3]) / 2, 1.0))
+
+
+def test_decode_attention_reads_the_grid_at_batch_times_kv_heads(h100):
+    """fallback.yaml decode_attention_rows: the measured efficiency is one function of (sequence, KV head) rows, so
+    32 KV heads (Llama-2-7B, MHA) at batch b read the 8-head grid at 4 b: at b = 4 and 64, the grid's batch 16 and
+    256 rows exactly; the sweep reads the same; with the rule off (any other value) the grid is read at b."""
+    p = Profile(h100, "vllm")
+    t = KERN["families"]["h100_sxm"]["engines"]["vllm"]["decode_attention"]
+    g, c = t["efficiency"]["kv8_gqa1"], t["ctx"][2]
+    assert FB["decode_attention_rows"] == "batch_x_kv_heads"
+    for i, b in ((2, 4), (4, 64)):
+        assert t["batch"][i] == 4 * b
+        assert p.decode_attention_efficiency(b, c, 32, 1)[0] == min(g[i][2], 1.0)
+        assert p.decode_attention_efficiency(4 * b, c, 8, 1)[0] == p.decode_attention_efficiency(b, c, 32, 1)[0]
+    assert p.decode_attention_efficiencies([4, 64], c, 32, 1) == [p.decode_attention_efficiency(b, c, 32, 1)[:2]
+                                                                  for b in (4, 64)]
+    off = Profile(h100, "vllm")
+    off.fb = {**off.fb, "decode_attention_rows": "per_grid"}
+    assert off.decode_attention_efficiency(4, c, 32, 1)[0] == min(g[1][2], 1.0) != min(g[2][2], 1.0)
 
 
 def test_prefill_attention_from_the_table(h100):

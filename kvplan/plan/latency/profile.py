@@ -183,9 +183,9 @@ class Profile:
     def decode_attention_efficiency(self, batch: int, ctx: float, kv_heads: int, gqa: int):
         t = self.tables.get("decode_attention") if self.tables else None
         if t:
-            grid, floor, src = self._decode_pick(t, kv_heads, gqa)
+            grid, floor, src, per = self._decode_pick(t, kv_heads, gqa)
             if grid:
-                e = tables.interp2(t["batch"], t["ctx"], grid, batch, ctx)
+                e = tables.interp2(t["batch"], t["ctx"], grid, batch * per, ctx)
                 if e:
                     return min(e, 1.0), floor, src
         # flash-decoding: a (sequence, KV head) row's context is split into up to ``max_splits`` pieces of at least
@@ -201,14 +201,21 @@ class Profile:
                                                               else "; bandwidth " + self.mem_source)
 
     def _decode_pick(self, t, kv_heads: int, gqa: int):
-        """(the measured grid nearest ``kv_heads`` and ``gqa``, its floor, its source), memoised."""
+        """(the measured grid nearest ``kv_heads`` and ``gqa``, its floor, its source, the batch multiplier), memoised.
+
+        The grid is read at batch × ``kv_heads`` / its own KV heads: the kernel's efficiency is one function of the
+        (sequence, KV head) rows and the context, whatever the KV heads (fallback.yaml ``decode_attention_rows``, with
+        the table's figures), so a model with more KV heads per GPU than any measured grid (Llama-2-7B's 32: MHA) reads
+        the 8-head grid at 4 × its batch rather than at its batch."""
         pick = self._decode_grids.get((kv_heads, gqa))
         if pick is None:
             kvh = min((1, 2, 4, 8), key=lambda k: abs(k - kv_heads))
             ratio = min((1, 4, 8), key=lambda r: abs(r - gqa))
+            per = kv_heads / kvh if self.fb.get("decode_attention_rows") == "batch_x_kv_heads" else 1
+            note = f", read at batch × {kv_heads}/{kvh}: decode_attention_rows" if per != 1 else ""
             pick = self._decode_grids[(kv_heads, gqa)] = (
                 t["efficiency"].get(f"kv{kvh}_gqa{ratio}"), t["floor_us"] * 1e-6,
-                f"{t['source']} ({t['kernel']}, kv{kvh} gqa{ratio})")
+                f"{t['source']} ({t['kernel']}, kv{kvh} gqa{ratio}{note})", per)
         return pick
 
     def decode_attention_efficiencies(self, batches, ctx: float, kv_heads: int, gqa: int) -> list:
@@ -216,9 +223,10 @@ class Profile:
         the measured grid's rows read once at ``ctx`` (a sweep prices a hundred batches per context)."""
         t = self.tables.get("decode_attention") if self.tables else None
         if t:
-            grid, floor, _ = self._decode_pick(t, kv_heads, gqa)
+            grid, floor, _, per = self._decode_pick(t, kv_heads, gqa)
             if grid:
-                es = tables.interp2_many(t["batch"], t["ctx"], grid, batches, ctx)
+                es = tables.interp2_many(t["batch"], t["ctx"], grid, [b * per for b in batches] if per != 1
+                                         else batches, ctx)
                 return [(min(e, 1.0), floor) if e else self.decode_attention_efficiency(b, ctx, kv_heads, gqa)[:2]
                         for b, e in zip(batches, es)]
         return [self.decode_attention_efficiency(b, ctx, kv_heads, gqa)[:2] for b in batches]
