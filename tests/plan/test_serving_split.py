@@ -955,3 +955,26 @@ def test_round20_llmservingsim_levels_are_its_requests():
         mo = lv.measured["mean_output_tokens"]
         assert bench.saturated(lv.rate, mo, lv.measured["output_tokens_per_s"], lv.requests,
                                drain_s=mo * lv.measured["tpot_ms"]["mean"] / 1000)
+
+
+def test_round20_first_print_record_is_every_held_out_level_as_measured():
+    """round20_first_print.json (the held-out rows as first printed, which the headline reads) holds each of the 11 levels
+    of the round-20 held-out source once, in runs.yaml's order, as kvplan's reader takes its files (output tok/s, mean
+    ITL, median TTFT), each predicted (none refused) and none judged saturated (closed loops)."""
+    import json
+
+    from kvplan.observe import bench
+
+    rec = json.loads((DIR / "round20_first_print.json").read_text())["rows"]
+    assert ROUNDS["round20"]["held_out"] == ["violet-quartz-4090-qwen25-7b"]
+    runs = RUNS["violet-quartz-4090-qwen25-7b"]["runs"]
+    assert len(rec) == len(runs) == 11
+    for r, run in zip(rec, runs):
+        (lv,) = bench.read(DIR / run["file"])
+        assert (r["source"], r["half"], r["model"], r["gpu"]) == ("violet-quartz-4090-qwen25-7b", "held-out", "qwen2.5-7b", "rtx-4090")
+        assert r["file"] == run["file"].split("/")[-1] and r["load"] == f"C={lv.concurrency}"
+        assert r["out"][0] == lv.measured["output_tokens_per_s"]
+        assert (r["itl_stat"], r["itl"][0]) == ("mean", lv.measured["itl_ms"]["mean"])
+        assert (r["ttft_stat"], r["ttft"][0]) == ("p50", lv.measured["ttft_ms"]["p50"])
+        assert not r.get("refused") and None not in (r["out"][1], r["itl"][1], r["ttft"][1])
+        assert r["sat"] == [False, False]
