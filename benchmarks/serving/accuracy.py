@@ -92,10 +92,10 @@ def main() -> int:
 
 
 def halves(split):
-    """Each source's half: round 19's split (session 19)."""
-    r19 = split["round19"]
-    return ({s: "held-out" for s in r19["held_out"]} | {s: "fit" for s in r19["fit"]}
-            | {s: "seen" for s in r19["seen"]})
+    """Each source's half: round 20's split (session 20)."""
+    r20 = split["round20"]
+    return ({s: "held-out" for s in r20["held_out"]} | {s: "fit" for s in r20["fit"]}
+            | {s: "seen" for s in r20["seen"]})
 
 
 def replay_run(src, half, run, max_requests):
@@ -560,7 +560,8 @@ def write(rows, split, max_requests):
     def pct(x):
         return "-" if x is None else f"{x:+.0%}"
 
-    r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17, r18, r19 = (split[f"round{i}"] for i in range(2, 20))
+    r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17, r18, r19, r20 = (
+        split[f"round{i}"] for i in range(2, 21))
     first9 = json.loads((HERE / "round9_first_print.json").read_text())["rows"]
     first10 = json.loads((HERE / "round10_first_print.json").read_text())["rows"]
     first11 = json.loads((HERE / "round11_first_print.json").read_text())["rows"]
@@ -572,6 +573,7 @@ def write(rows, split, max_requests):
     first17 = json.loads((HERE / "round17_first_print.json").read_text())["rows"]
     first18 = json.loads((HERE / "round18_first_print.json").read_text())["rows"]
     first19 = json.loads((HERE / "round19_first_print.json").read_text())["rows"]
+    first20 = json.loads((HERE / "round20_first_print.json").read_text())["rows"]
     half_of = halves(split)
     rows = [dict(r, half=half_of[r["source"]]) for r in rows]  # rows saved before round 12 was seen say held-out
     lines = ["# Serving accuracy: `simulate` against published measured runs", "",
@@ -1386,6 +1388,30 @@ def write(rows, split, max_requests):
              "  that tips two stages into a queue. The seen TTFT (50 %, -35 %) is mostly DeepSeek-R1 (62 of 152 rows, -53..-78 %:",
              "  even at C=4 dstack's 3,200-token prefill replays in 479 ms against 975 on 8 x H200 with vLLM 0.7.4, 374 against",
              "  1,289 on MI300X): prefill pricing of those builds (issue 21's step model), not a scheduler rule.",
+             f"- Round 20 (seed {r20['seed']}, `split.yaml` `round20`, committed at ce369a6 before any round-20 run was",
+             "  replayed; session 20): two new sources (`runs.yaml` says what each copies, its caveats and what is left out; the",
+             "  collection aimed at four and found two usable, its 'not used' block lists the rest). violet-quartz-4090-qwen25-7b",
+             "  (violet-quartz/vllm-serving-experiments: eleven `vllm bench serve --save-result` files, Qwen2.5-7B-Instruct bf16 on",
+             "  one RTX 4090, vLLM 0.25.1, `--backend openai-chat` over ShareGPT with ignore_eos; closed loops of 8-128 over 400",
+             "  prompts and of 64 over 1,200 with prefix caching off, of 1-32 over 200 with it on; TTFT, TPOT, ITL, output tok/s)",
+             "  and llmservingsim-4090-llama31-8b (casys-kaist/LLMServingSim's two RTX 4090 validation runs: Llama-3.1-8B bf16,",
+             "  vLLM 0.19.0's in-process AsyncLLM, 300 ShareGPT requests at Poisson 10/s, max_num_seqs 256 and 128, both",
+             "  saturated; per-request records). **Held out: " + ", ".join(r20["held_out"]) + "**; fit adds",
+             "  llmservingsim-4090-llama31-8b; seen now adds " + ", ".join(r19["held_out"]) + ". Nothing in the simulator, the",
+             "  step model or `accuracy.py`'s replay changed in round 20 after the split; the model is main's a476bc6 as merged",
+             "  at 7c61816 (session 20's changes above included). **First print (2026-12-07), every round-20 held-out row",
+             "  replayed once (`benchmarks/serving/round20_first_print.json`, kept as printed; the headline reads it): throughput",
+             "  13.3 % (−13.3 %), mean ITL 14.6 % (+14.6 %), median TTFT 43.5 % (+43.5 %), n=11; 0 of 0 saturated (closed loops",
+             "  are not judged). Every target missed, ITL by 0.4 points.** Every row's decode is slow: mean ITL +8.7 % to +21.8 %",
+             "  (C=1 18.26 ms against 15.82: the card read Qwen2.5-7B's 15.23 GB at about 95 % of its 1,008 GB/s datasheet, where",
+             "  the replay's step takes 83 %), and throughput follows it (−7.0 % to −25.6 %). The prefix-caching-off runs: first",
+             "  tokens +43.5 % / +28.2 % / +20.4 % at C=8 / 16 / 32 (tens of ms: 76.6 against 53.4 at C=8, the chat front end's",
+             "  22.7 ms a request among them), −11 % to −17 % at C=64-128. vllm_bench_serve/run1 (prefix caching on, its levels",
+             "  run in order over the same prompts): TTFT +45 % to +87 %, throughput −13 % to −26 %, growing with C (its runs'",
+             "  prefix reuse across levels is not replayed, runs.yaml caveat 4). The fit side's new rows (in-sample, replayed once",
+             "  with the rest): llmservingsim-4090-llama31-8b throughput −5.3 % / −10.2 %, TPOT +15.6 % / +9.7 %, median TTFT",
+             "  +8.6 % / +10.3 % (max_num_seqs 256 / 128), both predicted saturated. Not changed, not tuned (this task changes no",
+             "  constant): the RTX 4090 decode step, priced 10-22 % slow on both sources' cards and models, is the next thing to read.",
              "",
              "## Headline", "",
              "| half | runs | output tok/s: median \\|error\\| (signed) | ITL | TTFT | saturated runs predicted saturated |",
@@ -1482,10 +1508,18 @@ def write(rows, split, max_requests):
     lines += [headline(f"held-out (round 19): {lab}, as first printed", [r for r in first19 if r["model"] == m])
               for lab, m in (("Llama-2-7B, 1 × H100", "llama-2-7b"), ("Llama-2-70B, 4 × H100", "llama-2-70b"),
                              ("Mixtral-8x7B, 2 × H100", "mixtral-8x7b"), ("CodeLlama-34B, 2 × H100", "codellama-34b-instruct"))]
+    seen19 = [r for r in rows if r["source"] in r19["held_out"]]  # round 19's rows, today's replay (seen)
+    lines += [headline("round 19's held-out rows after round 19's print (seen): today's replay (session 20: the prompts and TPOT of its client's build)", seen19)]
+    # round 20's first print, as printed (round20_first_print.json), whatever today's replay gives
+    lines += [headline(f"**held-out (round 20, seed {r20['seed']}), as first printed (7c61816, 2026-12-07)**", first20)]
+    lines += [headline(f"held-out (round 20): {lab}, as first printed", [r for r in first20 if r["file"].startswith(pre)])
+              for lab, pre in (("RTX 4090, prefix caching off, C=8-128 over 400 prompts", "concurrency_performance_run1"),
+                               ("RTX 4090, prefix caching off, C=64 over 1,200 prompts", "quantized_model_run8"),
+                               ("RTX 4090, prefix caching on, C=1-32 over 200 prompts", "vllm_bench_serve_run1"))]
     for h in ("held-out", "fit", "seen", "all"):
         sub = [r for r in rows if h == "all" or r["half"] == h]
-        name = {"held-out": "held-out (round 19), today's replay (seen; session 20: the prompts and TPOT of its client's build)",
-                "seen": "seen (round-1 to round-18 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
+        name = {"held-out": "held-out (round 20), today's replay (equal to the first print until the simulator changes)",
+                "seen": "seen (round-1 to round-19 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
         lines.append(headline(name, sub))
     lines += ["", "Read with care:", ""] + NOTES + [
               "", "## Every run", "",

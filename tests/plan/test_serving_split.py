@@ -872,3 +872,109 @@ def test_round19_first_print_record_is_every_held_out_level_as_measured():
         assert r["itl"][0] == lv.measured["itl_ms"][r["itl_stat"]]
         assert not r.get("refused") and None not in (r["out"][1], r["itl"][1], r["ttft"][1])
     assert sum(1 for r in rec if r["sat"][0]) == 4
+
+
+def test_round20_held_out_is_its_seeded_draw():
+    r19, r20 = ROUNDS["round19"], ROUNDS["round20"]
+    placed = set(r20["held_out"]) | set(r20["fit"]) | set(r20["seen"])
+    new = sorted(placed - set(r19["held_out"]) - set(r19["fit"]) - set(r19["seen"]))
+    assert new == ["llmservingsim-4090-llama31-8b", "violet-quartz-4090-qwen25-7b"]
+    random.Random(r20["seed"]).shuffle(new)
+    assert r20["held_out"] == new[: -(-len(new) // 3)] == ["violet-quartz-4090-qwen25-7b"]
+    assert set(r19["held_out"]) <= set(r20["seen"]) and set(r19["fit"]) < set(r20["fit"])
+
+
+def test_round20_violet_quartz_files_are_the_runs_as_read():
+    """violet-quartz-4090-qwen25-7b's eleven vLLM result files (copied unchanged), as kvplan's reader takes them: closed
+    loops of the file's max_concurrency over its completed requests on the chat endpoint, ShareGPT at the file's token
+    totals, with the file's output tok/s, median TTFT and mean ITL; prefix caching off in concurrency_performance/run1 and
+    quantized_model/run8, on in vllm_bench_serve/run1 (its server's defaults)."""
+    import json
+
+    from kvplan.observe import bench
+
+    acc = _accuracy()
+    runs = RUNS["violet-quartz-4090-qwen25-7b"]["runs"]
+    assert len(runs) == 11
+    loads = []
+    for run in runs:
+        assert (run["model"], run["gpu"], run["tp"], run["engine"], run["engine_version"]) == (
+            "qwen2.5-7b", "rtx-4090", 1, "vllm", "0.25.1")
+        assert run["prefix_caching"] == ("vllm_bench_serve_run1" in run["file"])
+        d = json.loads((DIR / run["file"]).read_text())
+        (lv,) = acc.with_lengths(run, bench.read(DIR / run["file"]))
+        assert d["endpoint_type"] == "openai-chat" and d["failed"] == 0 and d["request_rate"] == "inf"
+        assert (lv.concurrency, lv.requests, lv.endpoint, lv.dataset) == (d["max_concurrency"], d["completed"], "chat", "sharegpt")
+        assert (lv.prompt_tokens, lv.output_tokens) == (str(round(d["total_input_tokens"] / d["completed"])),
+                                                         str(round(d["total_output_tokens"] / d["completed"])))
+        assert lv.measured["output_tokens_per_s"] == d["output_throughput"]
+        assert lv.measured["ttft_ms"]["p50"] == d["median_ttft_ms"] and lv.measured["itl_ms"]["mean"] == d["mean_itl_ms"]
+        loads.append((run["file"].split("/")[-1].rsplit("_result", 1)[0], lv.concurrency, lv.requests))
+    assert loads == [("concurrency_performance_run1", c, 400) for c in (8, 16, 32, 64, 128)] + [
+        ("quantized_model_run8", 64, 1200)] + [("vllm_bench_serve_run1", c, 200) for c in (1, 4, 8, 16, 32)]
+
+
+def test_round20_llmservingsim_levels_are_its_requests():
+    """llmservingsim-4090-llama31-8b's two levels are computed from the runs' copied requests.jsonl (vLLM's
+    RequestStateStats): TTFT = first_token_ts - queued_ts and TPOT = (last_token_ts - first_token_ts) / (output - 1), their
+    mean, median and p99 (linear), output tok/s = output tokens over first queued to last token; its lengths files are the
+    records' own input / output tokens in order; both runs saturate by the files' rule (bench.saturated, TPOT drain)."""
+    import json
+    import statistics
+
+    from kvplan.observe import bench
+
+    acc = _accuracy()
+
+    def p99(xs):
+        xs = sorted(xs)
+        k = (len(xs) - 1) * 0.99
+        f = int(k)
+        return xs[f] + (xs[min(f + 1, len(xs) - 1)] - xs[f]) * (k - f)
+
+    runs = RUNS["llmservingsim-4090-llama31-8b"]["runs"]
+    assert [r["max_num_seqs"] for r in runs] == [256, 128]
+    for run, tag in zip(runs, ("seqs256", "seqs128")):
+        recs = [json.loads(ln) for ln in (DIR / "files" / "llmservingsim-4090" / f"{tag}_requests.jsonl").read_text().splitlines()]
+        meta = json.loads((DIR / "files" / "llmservingsim-4090" / f"{tag}_meta.json").read_text())
+        assert meta["vllm_version"] == run["engine_version"] == "0.19.0"
+        assert meta["engine_kwargs"]["max_num_seqs"] == run["max_num_seqs"] and meta["num_requests"] == len(recs) == 300
+        lens = json.loads((DIR / run["lengths_file"]).read_text())
+        assert lens == {"input_lens": [r["input_toks"] for r in recs], "output_lens": [r["output_toks"] for r in recs]}
+        ttft = [(r["first_token_ts"] - r["queued_ts"]) * 1000 for r in recs]
+        tpot = [(r["last_token_ts"] - r["first_token_ts"]) * 1000 / (r["output_toks"] - 1) for r in recs]
+        span = max(r["last_token_ts"] for r in recs) - min(r["queued_ts"] for r in recs)
+        (row,) = run["levels"]
+        assert (row["total_input_tokens"], row["total_output_tokens"]) == (sum(lens["input_lens"]), sum(lens["output_lens"]))
+        assert row["mean_ttft_ms"] == round(statistics.mean(ttft), 2) and row["median_ttft_ms"] == round(statistics.median(ttft), 2)
+        assert row["p99_ttft_ms"] == round(p99(ttft), 2) and row["p99_tpot_ms"] == round(p99(tpot), 2)
+        assert row["mean_tpot_ms"] == round(statistics.mean(tpot), 2) and row["median_tpot_ms"] == round(statistics.median(tpot), 2)
+        assert row["output_throughput"] == round(row["total_output_tokens"] / span, 2)
+        (lv,) = acc.with_lengths(run, acc.table_levels(run))
+        assert (lv.rate, lv.concurrency, lv.requests, len(lv.lengths)) == (10.0, None, 300, 300)
+        mo = lv.measured["mean_output_tokens"]
+        assert bench.saturated(lv.rate, mo, lv.measured["output_tokens_per_s"], lv.requests,
+                               drain_s=mo * lv.measured["tpot_ms"]["mean"] / 1000)
+
+
+def test_round20_first_print_record_is_every_held_out_level_as_measured():
+    """round20_first_print.json (the held-out rows as first printed, which the headline reads) holds each of the 11 levels
+    of the round-20 held-out source once, in runs.yaml's order, as kvplan's reader takes its files (output tok/s, mean
+    ITL, median TTFT), each predicted (none refused) and none judged saturated (closed loops)."""
+    import json
+
+    from kvplan.observe import bench
+
+    rec = json.loads((DIR / "round20_first_print.json").read_text())["rows"]
+    assert ROUNDS["round20"]["held_out"] == ["violet-quartz-4090-qwen25-7b"]
+    runs = RUNS["violet-quartz-4090-qwen25-7b"]["runs"]
+    assert len(rec) == len(runs) == 11
+    for r, run in zip(rec, runs):
+        (lv,) = bench.read(DIR / run["file"])
+        assert (r["source"], r["half"], r["model"], r["gpu"]) == ("violet-quartz-4090-qwen25-7b", "held-out", "qwen2.5-7b", "rtx-4090")
+        assert r["file"] == run["file"].split("/")[-1] and r["load"] == f"C={lv.concurrency}"
+        assert r["out"][0] == lv.measured["output_tokens_per_s"]
+        assert (r["itl_stat"], r["itl"][0]) == ("mean", lv.measured["itl_ms"]["mean"])
+        assert (r["ttft_stat"], r["ttft"][0]) == ("p50", lv.measured["ttft_ms"]["p50"])
+        assert not r.get("refused") and None not in (r["out"][1], r["itl"][1], r["ttft"][1])
+        assert r["sat"] == [False, False]
