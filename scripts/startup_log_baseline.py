@@ -89,6 +89,10 @@ ROUND_18_SHOWN = True  # split committed at 5e2075f; round 18's rows first print
 # with the model as it stands on the branch after main is merged (no constant or code of the model changes
 # in round 19).
 ROUND_19_SHOWN = True  # split committed at 39c8726 (second pass r19b at a6df206); round 19's rows first printed after main (ad0fa3e, st20fix's b5b8b9e included) was merged
+# Round 20's logs (startup_log_split.ROUND_20) stay out until round 20's held-out figures are printed once,
+# with the model as it stands on the branch after main is merged (no constant or code of the model changes
+# in round 20).
+ROUND_20_SHOWN = False
 ROUND_SIDES = ("held-out (round 19)", "held-out (round 18, seen)", "held-out (round 17, seen)",
          "held-out (round 16, seen)", "held-out (round 15, seen)", "held-out (round 14, seen)",
          "held-out (round 13, seen)", "held-out (round 12, seen)", "held-out (round 11, seen)",
@@ -178,12 +182,12 @@ def _trtllm(k: dict):
     """TensorRT-LLM's PyTorch backend (engines/trtllm.py): free_gpu_memory_fraction as the utilization."""
     from kvplan.engines.base import ServeOptions
     from kvplan.plan import fit
-    from kvplan.observe import launch
     from kvplan.sources import catalog
 
     opts = ServeOptions(gpu_memory_utilization=k.get("free_gpu_memory_fraction"),
                         max_num_batched_tokens=k.get("max_num_tokens"))
-    return fit.fit(launch.row_spec(k), catalog.load_gpu(k["gpu"]), tp=k.get("tp") or 1, engine="trtllm",
+    # _model: a catalog name, or a config.json stored beside the data (as the vLLM and SGLang rows read it)
+    return fit.fit(_model(k), catalog.load_gpu(k["gpu"]), tp=k.get("tp") or 1, engine="trtllm",
                    weight_dtype=k.get("weight_dtype"), kv_dtype=k.get("kv_cache_dtype"), opts=opts)
 
 
@@ -245,6 +249,8 @@ def rows() -> list[dict]:
         if e.get("batch") in startup_log_split.ROUND_18 and not ROUND_18_SHOWN:
             continue
         if e.get("batch") in startup_log_split.ROUND_19 and not ROUND_19_SHOWN:
+            continue
+        if e.get("batch") in startup_log_split.ROUND_20 and not ROUND_20_SHOWN:
             continue
         r = {"id": e["id"], "url": e["url"], "side": _shown_side(e), "engine": e.get("engine"),
              "version": e.get("vllm_version") or e.get("sglang_version") or e.get("trtllm_version"),
