@@ -113,7 +113,9 @@ been seen, are split the same way with ``SEED_20``, before kvplan's figure for a
 before any constant or code is changed. Rounds 1 to 19 keep their sides; round 20's held-out half becomes the
 headline and round 19's held-out half is reported as seen. Rows found in round 20's second pass (batch
 2026-12-07-r20b: read after round 20's split was committed, before any round-20 figure was computed) are placed
-after round 20's own URLs with the same seed and counts, so no committed side moves.
+after round 20's own URLs with the same seed and counts, so no committed side moves; rows of its third pass (batch
+2026-12-07-r20c: read after the second pass's split was committed, still before any round-20 figure) are placed
+after the second pass's URLs the same way.
 """
 from __future__ import annotations
 
@@ -203,7 +205,7 @@ ROUND_19 = ("2026-12-07-r19", "2026-12-07-r19b")
 # Round 20: batch 2026-12-07-r20, collected after round 19's held-out figures had been seen, split with its
 # own seed before kvplan's figure for any round-20 log is computed.
 SEED_20 = 20_2026_12_26
-ROUND_20 = ("2026-12-07-r20", "2026-12-07-r20b")
+ROUND_20 = ("2026-12-07-r20", "2026-12-07-r20b", "2026-12-07-r20c")
 
 
 def all_logs() -> list[dict]:
@@ -264,11 +266,12 @@ def split() -> dict:
     round_19b = {u for u, b in batch.items() if b == ROUND_19[1]}
     round_20 = {u for u, b in batch.items() if b == ROUND_20[0]}
     round_20b = {u for u, b in batch.items() if b == ROUND_20[1]}
+    round_20c = {u for u, b in batch.items() if b == ROUND_20[2]}
     sides = {"held_out": [], "fit": sorted(first)}
     n = {"held_out": 0, "fit": sum(count[u] for u in first)}
     later = (round_2 | round_3 | round_4 | round_5 | round_6 | round_7 | round_8 | round_9 | round_10 | round_10b
              | round_11 | round_12 | round_13 | round_14 | round_15 | round_16 | round_17 | round_18 | round_19
-             | round_19b | round_20 | round_20b)
+             | round_19b | round_20 | round_20b | round_20c)
     _balance(sorted(set(count) - first - later), count, SEED, sides, n)
     sides_2: dict = {"held_out": [], "fit": []}
     n_2 = {"held_out": 0, "fit": 0}
@@ -330,6 +333,7 @@ def split() -> dict:
     n_20 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_20), count, SEED_20, sides_20, n_20)
     _balance(sorted(round_20b), count, SEED_20, sides_20, n_20)  # the second pass: after, so nothing moves
+    _balance(sorted(round_20c), count, SEED_20, sides_20, n_20)  # the third pass: after the second
     return {"seed": SEED, "method": " ".join(__doc__.split("\n\n")[2].split()),
             "files": list(FILES), "scored_rows": n,
             "held_out_urls": sorted(sides["held_out"]), "fit_urls": sorted(sides["fit"]),
