@@ -107,6 +107,15 @@ before any constant or code is changed. Rounds 1 to 18 keep their sides; round 1
 headline and round 18's held-out half is reported as seen. Rows found in round 19's second pass (batch
 2026-12-07-r19b: read after round 19's split was committed, before any round-19 figure was computed) are placed
 after round 19's own URLs with the same seed and counts, so no committed side moves.
+
+Round 20 (``round_20``): the URLs of batch 2026-12-07-r20, collected after round 19's held-out figures had
+been seen, are split the same way with ``SEED_20``, before kvplan's figure for any round-20 log is computed and
+before any constant or code is changed. Rounds 1 to 19 keep their sides; round 20's held-out half becomes the
+headline and round 19's held-out half is reported as seen. Rows found in round 20's second pass (batch
+2026-12-07-r20b: read after round 20's split was committed, before any round-20 figure was computed) are placed
+after round 20's own URLs with the same seed and counts, so no committed side moves; rows of its third pass (batch
+2026-12-07-r20c: read after the second pass's split was committed, still before any round-20 figure) are placed
+after the second pass's URLs the same way.
 """
 from __future__ import annotations
 
@@ -193,6 +202,10 @@ ROUND_18 = ("2026-12-07-r18",)
 # own seed before kvplan's figure for any round-19 log is computed.
 SEED_19 = 20_2026_12_25
 ROUND_19 = ("2026-12-07-r19", "2026-12-07-r19b")
+# Round 20: batch 2026-12-07-r20, collected after round 19's held-out figures had been seen, split with its
+# own seed before kvplan's figure for any round-20 log is computed.
+SEED_20 = 20_2026_12_26
+ROUND_20 = ("2026-12-07-r20", "2026-12-07-r20b", "2026-12-07-r20c")
 
 
 def all_logs() -> list[dict]:
@@ -251,11 +264,14 @@ def split() -> dict:
     round_18 = {u for u, b in batch.items() if b in ROUND_18}
     round_19 = {u for u, b in batch.items() if b == ROUND_19[0]}
     round_19b = {u for u, b in batch.items() if b == ROUND_19[1]}
+    round_20 = {u for u, b in batch.items() if b == ROUND_20[0]}
+    round_20b = {u for u, b in batch.items() if b == ROUND_20[1]}
+    round_20c = {u for u, b in batch.items() if b == ROUND_20[2]}
     sides = {"held_out": [], "fit": sorted(first)}
     n = {"held_out": 0, "fit": sum(count[u] for u in first)}
     later = (round_2 | round_3 | round_4 | round_5 | round_6 | round_7 | round_8 | round_9 | round_10 | round_10b
              | round_11 | round_12 | round_13 | round_14 | round_15 | round_16 | round_17 | round_18 | round_19
-             | round_19b)
+             | round_19b | round_20 | round_20b | round_20c)
     _balance(sorted(set(count) - first - later), count, SEED, sides, n)
     sides_2: dict = {"held_out": [], "fit": []}
     n_2 = {"held_out": 0, "fit": 0}
@@ -313,6 +329,11 @@ def split() -> dict:
     n_19 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_19), count, SEED_19, sides_19, n_19)
     _balance(sorted(round_19b), count, SEED_19, sides_19, n_19)  # the second pass: after, so nothing moves
+    sides_20: dict = {"held_out": [], "fit": []}
+    n_20 = {"held_out": 0, "fit": 0}
+    _balance(sorted(round_20), count, SEED_20, sides_20, n_20)
+    _balance(sorted(round_20b), count, SEED_20, sides_20, n_20)  # the second pass: after, so nothing moves
+    _balance(sorted(round_20c), count, SEED_20, sides_20, n_20)  # the third pass: after the second
     return {"seed": SEED, "method": " ".join(__doc__.split("\n\n")[2].split()),
             "files": list(FILES), "scored_rows": n,
             "held_out_urls": sorted(sides["held_out"]), "fit_urls": sorted(sides["fit"]),
@@ -369,7 +390,10 @@ def split() -> dict:
                          "held_out_urls": sorted(sides_18["held_out"]), "fit_urls": sorted(sides_18["fit"])},
             "round_19": {"seed": SEED_19, "batches": list(ROUND_19),
                          "method": " ".join(__doc__.split("\n\n")[20].split()), "scored_rows": n_19,
-                         "held_out_urls": sorted(sides_19["held_out"]), "fit_urls": sorted(sides_19["fit"])}}
+                         "held_out_urls": sorted(sides_19["held_out"]), "fit_urls": sorted(sides_19["fit"])},
+            "round_20": {"seed": SEED_20, "batches": list(ROUND_20),
+                         "method": " ".join(__doc__.split("\n\n")[21].split()), "scored_rows": n_20,
+                         "held_out_urls": sorted(sides_20["held_out"]), "fit_urls": sorted(sides_20["fit"])}}
 
 
 if __name__ == "__main__":

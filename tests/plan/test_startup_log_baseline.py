@@ -34,20 +34,31 @@ def test_both_sides_hold_refusals_and_scored_logs():
         assert s["scored"] >= 10 and s["refused"] >= 2 and s["with_error"] >= 8, (side, s)
 
 
-def test_round_19_is_the_headline_and_every_round_19_row_is_scored_or_listed():
+def test_round_20_is_the_headline_and_every_round_20_row_is_scored_or_listed():
     rs = startup_log_baseline.rows()
     assert {r["side"] for r in rs} <= set(startup_log_baseline.SIDES)
     head = startup_log_baseline.headline(rs).splitlines()[2]
-    assert head.startswith("| held-out (round 19) | 21 | 20 |")
-    # round 19 (seed 2020261225): held out, 19 logs with a logged KV figure (all but one from llm-d-planner's vLLM
+    assert head.startswith("| held-out (round 20) | 4 | 3 |")
+    # round 20 (seed 2020261226; passes r20b and r20c placed after the first with the same seed): held out, 3 logs
+    # with a logged KV figure (Qwen2.5-1.5B on a T4, Gemma 4 26B-A4B FP8 with an fp8 KV cache on an L40S,
+    # Qwen2.5-Coder-7B on an RTX 4090) and a TensorRT-LLM refusal (TensorRT-LLM#5872, called "fits" as first printed:
+    # test_round_20_trtllm_refusal_is_not_called_fits); on the fit side 4 logs with a KV figure and no refusal; every
+    # other row listed with its reason
+    s20 = startup_log_baseline.summary(rs, "held-out (round 20)")
+    assert s20["scored"] == 4 and s20["with_error"] == 3 and s20["refused"] == 1
+    f20 = startup_log_baseline.summary(rs, "fit (round 20)")
+    assert f20["scored"] == 4 and f20["with_error"] == 4 and f20["refused"] == 0
+    r20 = [r for r in rs if r["side"] in ("held-out (round 20)", "fit (round 20)")]
+    assert len(r20) == 30 and all(r["scored"] or r["why_not"] for r in r20)
+    # round 19 (seed 2020261225, now seen): held out, 19 logs with a logged KV figure (all but one from llm-d-planner's vLLM
     # 0.19.0 campaign on H100s), a tokens-only log (Llama-3.1-8B on an RTX 4090) and a refusal, gpt-oss-20b at 0.95 on
     # one H100 (an OOM warming up the sampler after sizing) that kvplan called "fits" as first printed; on the fit side
     # 20 logs with a KV figure and the same refusal at TP 2, also "fits"; every other row listed with its reason
-    s19 = startup_log_baseline.summary(rs, "held-out (round 19)")
+    s19 = startup_log_baseline.summary(rs, "held-out (round 19, seen)")
     assert s19["scored"] == 21 and s19["with_error"] == 20 and s19["refused"] == 1
     f19 = startup_log_baseline.summary(rs, "fit (round 19)")
     assert f19["scored"] == 21 and f19["with_error"] == 20 and f19["refused"] == 1
-    r19 = [r for r in rs if r["side"] in ("held-out (round 19)", "fit (round 19)")]
+    r19 = [r for r in rs if r["side"] in ("held-out (round 19, seen)", "fit (round 19)")]
     assert len(r19) == 83 and all(r["scored"] or r["why_not"] for r in r19)
     # round 18 (seed 2020261224, now seen): held out, one log with a KV figure (Qwen3-32B on one H100, vLLM 0.26.0,
     # llm-d's pod-snapshot guide) and 18 listed rows; on the fit side two logs with a KV figure (Qwen2.5-7B on a V100
@@ -143,9 +154,12 @@ def test_round_19_is_the_headline_and_every_round_19_row_is_scored_or_listed():
     s = startup_log_baseline.summary(rs, "held-out (round 2, seen)")
     assert s["scored"] >= 3 and s["with_error"] >= 3
     # no refusal is called fits on any side (round 19's two gpt-oss-20b sampler warm-up OOMs included, since
-    # session 20: test_round_19_sampler_warmup_refusals_are_not_called_fits)
+    # session 20: test_round_19_sampler_warmup_refusals_are_not_called_fits) but round 20's held-out TensorRT-LLM
+    # refusal, an open gap left out here by name only and kept visible by a strict xfail below
+    assert {r["id"] for r in rs if r["refused"] and r["scored"] and r["fits"]} <= {TRTLLM_5872}
+    kept = [r for r in rs if r["id"] != TRTLLM_5872]
     for side in startup_log_baseline.SIDES:
-        assert startup_log_baseline.summary(rs, side)["refused_but_fits"] == 0, side
+        assert startup_log_baseline.summary(kept, side)["refused_but_fits"] == 0, side
     scout = [r for r in rs if r["id"] == "coderepo_8xh200_llama-4-scout_tp8_v0.12.0_gmu0.95_mml8388608_refused"]
     assert len(scout) == 1 and scout[0]["verdict"] == "does_not_fit"  # its sampler warm-up OOM (after sizing)
 
@@ -167,6 +181,20 @@ def test_round_19_sampler_warmup_refusals_are_not_called_fits():
         assert r["verdict"] == "at_risk", name
     started = rs["llmdplanner_h100_openai-gpt-oss-20b_tp2-8192_v0.19.0"]
     assert not started["refused"] and started["verdict"] != "does_not_fit"
+
+
+# round 20's held-out TensorRT-LLM refusal (TensorRT-LLM#5872: Qwen3-235B-A22B-FP8 at TP 8 / EP 8 on 8 H200s,
+# TensorRT-LLM 1.0.0rc1 / rc3, the executor could not create its KV cache): as first printed kvplan planned 96.50 GiB
+# of KV a GPU and "fits" (the fraction 0.9 and max_num_tokens 8192 are the release's defaults, assumed). An open gap of
+# issue 20 (no refusal called fits), kept visible: this xfail turns into a failure when kvplan stops calling it fits.
+TRTLLM_5872 = "trtllm5872_8xh200_qwen3-235b-a22b-fp8_tp8ep8_trtllm1.0rc_kv-refused"
+
+
+@pytest.mark.xfail(strict=True, reason="round 20's TensorRT-LLM#5872 refusal is called fits (first print, session 20)")
+def test_round_20_trtllm_refusal_is_not_called_fits():
+    r = {r["id"]: r for r in startup_log_baseline.rows()}[TRTLLM_5872]
+    assert r["refused"] and r["scored"]
+    assert not r["fits"]
 
 
 def test_round_2_sglang_rows_obey_the_version_rule():

@@ -33,7 +33,8 @@ def test_every_url_on_one_side():
              set(SPLIT["round_16"]["held_out_urls"]), set(SPLIT["round_16"]["fit_urls"]),
              set(SPLIT["round_17"]["held_out_urls"]), set(SPLIT["round_17"]["fit_urls"]),
              set(SPLIT["round_18"]["held_out_urls"]), set(SPLIT["round_18"]["fit_urls"]),
-             set(SPLIT["round_19"]["held_out_urls"]), set(SPLIT["round_19"]["fit_urls"])]
+             set(SPLIT["round_19"]["held_out_urls"]), set(SPLIT["round_19"]["fit_urls"]),
+             set(SPLIT["round_20"]["held_out_urls"]), set(SPLIT["round_20"]["fit_urls"])]
     assert sum(len(s) for s in sides) == len(set().union(*sides))  # no URL on two sides
     assert {e["url"] for e in startup_log_split.all_logs()} == set().union(*sides)
     assert SPLIT["scored_rows"]["held_out"] >= 10
@@ -92,7 +93,7 @@ def test_round_5_holds_only_its_own_batch_and_leaves_rounds_1_to_4_as_they_were(
         SPLIT["round_9"]["batches"] + SPLIT["round_10"]["batches"] + SPLIT["round_11"]["batches"] + \
         SPLIT["round_12"]["batches"] + SPLIT["round_13"]["batches"] + SPLIT["round_14"]["batches"] + \
         SPLIT["round_15"]["batches"] + SPLIT["round_16"]["batches"] + SPLIT["round_17"]["batches"] + \
-        SPLIT["round_18"]["batches"] + SPLIT["round_19"]["batches"]
+        SPLIT["round_18"]["batches"] + SPLIT["round_19"]["batches"] + SPLIT["round_20"]["batches"]
     assert {e["batch"] for e in logs if e.get("engine") == "TRT-LLM"} <= set(r5["batches"] + later)
 
 
@@ -401,5 +402,46 @@ def test_round_19_holds_only_its_own_batch_and_leaves_rounds_1_to_18_as_they_wer
                                                   if e["url"] in r19["held_out_urls"]),
                                   "fit": sum(startup_log_split.split_scored(e) for e in rows
                                              if e["url"] in r19["fit_urls"])} == {"held_out": 21, "fit": 21}
+    assert not any(e.get("scored_since") for e in rows)
+    assert all(e.get("excluded") and e.get("kvplan_skip") for e in rows if "kvplan" not in e)
+
+
+def test_round_20_holds_only_its_own_batch_and_leaves_rounds_1_to_19_as_they_were():
+    """Round 20 is split with a seed of its own (2020261226); the URLs of rounds 1 to 19 do not move. 26 rows from
+    26 URLs, from independent sources: akamaslabs' vLLM 0.29.0 tuning study on an L40S (two probe logs of Gemma 4
+    26B-A4B FP8-dynamic, KV auto and fp8), SRO-SA's TensorRT-LLM 1.1.0 trtllm-serve log of TinyLlama on an RTX 6000
+    Ada, a TensorRT-LLM refusal of Qwen3-235B-A22B-FP8 at TP 8 / EP 8 on H200s (TensorRT-LLM#5872), and 22 rows
+    listed with their reason (vLLM, SGLang and TensorRT-LLM issue threads: refusals whose card or flags the excerpts
+    do not give, V0 logs, engine-backend TensorRT-LLM logs, models outside the catalog). 4 were scorable when it was
+    split; the seeded order sent 2 to the held-out side (the K-fp8 probe, the TensorRT-LLM refusal) and 2 to the fit
+    side. Its second pass (batch r20b, read after the split was committed and before any round-20 figure) adds two
+    scorable URLs, StellaLee's two vLLM 0.23.0 server logs of Qwen2.5-Coder-7B on an RTX 4090, placed after the first
+    pass's URLs with the same seed and counts: one held out (a 2-2 tie in rows, 11 < 15 URLs), then one to the fit
+    side (3 > 2); nothing moved. Its third pass (batch r20c, read after the second pass's split was committed, still
+    before any round-20 figure) adds two more, eslam-ahmed43/llm-lab's vLLM 0.30.0 logs of Qwen2.5-1.5B-Instruct on a
+    Tesla T4 (config stored beside the data), placed after the second pass's URLs the same way: one each side."""
+    rs = [SPLIT[f"round_{i}"] for i in range(2, 21)]
+    assert len({SPLIT["seed"]} | {r["seed"] for r in rs}) == 20 and SPLIT["round_20"]["seed"] == 2020261226
+    r20 = SPLIT["round_20"]
+    batch = {e["url"]: e.get("batch") for e in startup_log_split.all_logs()}
+    assert {batch[u] for u in r20["held_out_urls"] + r20["fit_urls"]} == set(r20["batches"]) == {"2026-12-07-r20",
+                                                                                                  "2026-12-07-r20b",
+                                                                                                  "2026-12-07-r20c"}
+    earlier = set(SPLIT["held_out_urls"] + SPLIT["fit_urls"])
+    for r in rs[:-1]:
+        earlier |= set(r["held_out_urls"] + r["fit_urls"])
+    assert not {u for u, b in batch.items() if b in r20["batches"]} & earlier
+    rows = [e for e in startup_log_split.all_logs() if e.get("batch") in r20["batches"]]
+    assert len(rows) == 30 and len(r20["held_out_urls"]) + len(r20["fit_urls"]) == 30
+    first = {e["url"] for e in rows if e["batch"] == "2026-12-07-r20"}
+    assert len(first & set(r20["held_out_urls"])) == 11 and len(first & set(r20["fit_urls"])) == 15
+    second = sorted(e["url"] for e in rows if e["batch"] == "2026-12-07-r20b")
+    assert len(second) == 2 and set(second) & set(r20["held_out_urls"]) == {second[1]}  # dynchunk1, as committed
+    third = sorted(e["url"] for e in rows if e["batch"] == "2026-12-07-r20c")
+    assert len(third) == 2 and len(set(third) & set(r20["held_out_urls"])) == 1
+    assert r20["scored_rows"] == {"held_out": sum(startup_log_split.split_scored(e) for e in rows
+                                                  if e["url"] in r20["held_out_urls"]),
+                                  "fit": sum(startup_log_split.split_scored(e) for e in rows
+                                             if e["url"] in r20["fit_urls"])} == {"held_out": 4, "fit": 4}
     assert not any(e.get("scored_since") for e in rows)
     assert all(e.get("excluded") and e.get("kvplan_skip") for e in rows if "kvplan" not in e)
