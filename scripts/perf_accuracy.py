@@ -184,6 +184,7 @@ def closed_batch_seconds(e: dict, r):
     PreemptionMode.RECOMPUTE for a one-sequence group; V1 Scheduler.schedule preempts the last-admitted request):
     the batch, submitted at once, is run through ``kvplan simulate``'s scheduler for the engine with the same step
     model, and its makespan is the batch's time. Only engines simulate replicates (vLLM, SGLang)."""
+    from kvplan.model.frozen import replace
     from kvplan.plan.simulate import simulate
     from kvplan.plan.simulate.limits import ENGINES, engine_limits, for_engine_version
     from kvplan.plan.latency.versions import without_engine_name
@@ -204,6 +205,10 @@ def closed_batch_seconds(e: dict, r):
     # vLLM before 0.8.0 runs V0's scheduler (simulate/vllm_v0.py: prefill-first whole prompts, max_num_seqs 256)
     ver = without_engine_name(e.get("engine_version"))
     lim = for_engine_version(v0_limits(lim, 1, opts, ver if e["engine"] == "vllm" else None), ver)
+    # the front end only where the row was timed through the HTTP API (served.yaml), as front_end() charges it: an
+    # offline batch (vLLM's LLM.generate, benchmark_throughput) adds its requests in-process, with no API server
+    # (kvplan/plan/latency/frontend.py: "An engine-internal benchmark ... has none")
+    lim = replace(lim, frontend=(front_end(e),))
     b, i, o = e["batch"], e["input_len"], e["output_len"]
     if b * -(-(i + o) // lim.block_size) <= lim.num_blocks and b <= lim.max_num_seqs:
         return None
