@@ -109,7 +109,7 @@ def front_end(e: dict) -> float:
     """The front end's seconds in the entry's first token: a client through the HTTP API (served.yaml) pays it once."""
     from kvplan.plan.latency.frontend import per_request_seconds
 
-    doc = _doc_of(e["source"])
+    doc = _doc_of(e["source"], None)  # a row outside every source document (a test's own) was not served
     return per_request_seconds(e["engine"], SERVED[doc])[0] if doc in SERVED else 0.0
 
 
@@ -137,11 +137,18 @@ def served_first_token(e: dict, r) -> float:
     return ((n - 1) * full + r.mixed([(hit, i - hit)] * b).seconds) / n
 
 
-def _doc_of(url: str) -> str:
+_NO_DEFAULT = object()
+
+
+def _doc_of(url: str, default=_NO_DEFAULT) -> str:
+    """The split's source document holding ``url``; without one, ``default`` where given, else an error."""
     if not _DOCS:
         doc, prefixes = split()
         _DOCS.update(prefixes)
-    return next(s["id"] for p, s in _DOCS.items() if url.startswith(p))
+    found = next((s["id"] for p, s in _DOCS.items() if url.startswith(p)), None)
+    if found is None and default is _NO_DEFAULT:
+        raise ValueError(f"{url}: in no source document of split.yaml")
+    return found if found is not None else default
 
 
 _DOCS: dict = {}
@@ -205,13 +212,13 @@ def closed_batch_seconds(e: dict, r):
     # vLLM before 0.8.0 runs V0's scheduler (simulate/vllm_v0.py: prefill-first whole prompts, max_num_seqs 256)
     ver = without_engine_name(e.get("engine_version"))
     lim = for_engine_version(v0_limits(lim, 1, opts, ver if e["engine"] == "vllm" else None), ver)
+    b, i, o = e["batch"], e["input_len"], e["output_len"]
+    if b * -(-(i + o) // lim.block_size) <= lim.num_blocks and b <= lim.max_num_seqs:
+        return None
     # the front end only where the row was timed through the HTTP API (served.yaml), as front_end() charges it: an
     # offline batch (vLLM's LLM.generate, benchmark_throughput) adds its requests in-process, with no API server
     # (kvplan/plan/latency/frontend.py: "An engine-internal benchmark ... has none")
     lim = replace(lim, frontend=(front_end(e),))
-    b, i, o = e["batch"], e["input_len"], e["output_len"]
-    if b * -(-(i + o) // lim.block_size) <= lim.num_blocks and b <= lim.max_num_seqs:
-        return None
     res = simulate(spec, gpu, tp=e["num_gpus"], engine=e["engine"], trace=[Request(0.0, i, o)] * b,
                    requests=b, limits=lim, roofline=r, prefix_caching=False)
     return res.duration_s

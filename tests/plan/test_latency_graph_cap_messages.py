@@ -77,12 +77,15 @@ def test_an_sglang_04_whole_batch_that_fits_runs_at_once():
 
 
 def test_a_vllm_batch_past_max_num_seqs_runs_its_releases_scheduler():
-    # 1,100 sequences > V1's 1,024 (max_num_seqs) run in waves; a release before 0.14.0 schedules without async
-    # scheduling (limits.py for_engine_version), so 0.9.0 and 0.13.0 run alike and 0.14.0 as kvplan's own vLLM
+    # 1,100 sequences > V1's 1,024 (max_num_seqs) run in waves through the release's scheduler (limits.py
+    # for_engine_version). An offline batch has no API front end (frontend.py), so no release's time is the fitted
+    # 10.8 ms a request queued 1,100 times (11.9 s, as it was before session 20's lead fixed it); async scheduling
+    # (0.14.0 on) changes nothing for a batch submitted at once and run to its end
     pa = _pa()
     r = OpLatency(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100-sxm-80gb"), 1, "bf16", "bf16",
                   engine="vllm")
     t = {v: pa.closed_batch_seconds(_row("vllm", 1100, v), r) for v in ("vLLM 0.9.0", "vLLM 0.13.0", "vLLM 0.14.0",
                                                                          None)}
-    assert None not in t.values()
-    assert t["vLLM 0.9.0"] == t["vLLM 0.13.0"] and t["vLLM 0.14.0"] == t[None] and t["vLLM 0.9.0"] != t[None]
+    assert None not in t.values() and len(set(t.values())) == 1
+    one_wave = r.prefill(64, 1024).seconds
+    assert one_wave < t[None] < 1100 * 0.0108 / 4
