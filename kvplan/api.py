@@ -103,7 +103,33 @@ def _options(kwargs: dict, what: str):
     if unknown:
         raise KvplanError(f"{what}() got unknown option(s) {', '.join(unknown)}; serving options are: "
                           f"{', '.join(sorted(known))}")
+    _check_options(kwargs)
     return ServeOptions(**kwargs)
+
+
+_COUNTS = ("max_model_len", "block_size", "max_num_batched_tokens", "max_num_seqs", "ubatch_size", "parallel",
+           "data_parallel_size", "ep_size")  # ServeOptions' counts: 1 or more, as the CLI parses them
+_BYTES = ("kv_cache_memory", "activation_bytes", "cuda_graph_bytes", "non_torch_bytes", "kv_offloading_size",
+          "host_memory")  # byte counts: 0 or more (an override of 0 is a measured nothing)
+
+
+def _check_options(kw: dict) -> None:
+    """The serving options' numbers as the CLI's parsers check them (kvplan.units), for a caller of the API:
+    a bool is not a number (True is an int in Python) and a count or size is whole."""
+    def whole(v) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    for name in _COUNTS:
+        v = kw.get(name)
+        if v is not None and not (whole(v) and v >= 1):
+            raise KvplanError(f"{opt(name)} must be a positive integer, got {v!r}")
+    for name in _BYTES:
+        v = kw.get(name)
+        if v is not None and not (whole(v) and v >= 0):
+            raise KvplanError(f"{opt(name)} must be a whole number of bytes, 0 or more, got {v!r}")
+    g = kw.get("gpu_memory_utilization")
+    if g is not None and (isinstance(g, bool) or not isinstance(g, (int, float)) or not 0 < g <= 1):
+        raise KvplanError(f"{opt('gpu_memory_utilization')} must be in (0, 1], got {g!r}")
 
 
 def serve_options(**options):
@@ -190,6 +216,8 @@ def fit(model, gpu, ctx: int | None = None, batch: int | None = None, tp: int = 
 def engine_version(engine: str, version: str | None) -> str | None:
     """``fit --engine-version``: the vLLM release to plan for ("0.15.1"; None: kvplan's own), checked:
     a version only the vLLM plan reads (its profile run's model runner, engines/vllm/startup.py)."""
+    import re
+
     from .plan.simulate.limits import vllm_version
 
     if version is None:
@@ -199,6 +227,10 @@ def engine_version(engine: str, version: str | None) -> str | None:
     v = vllm_version(version)
     if v is None:
         raise KvplanError(f"--engine-version must be a version such as 0.11.0, got '{version}'")
+    if not re.match(r"\s*v?\d+\.\d+\.\d+", v[0]):  # "0.33": the plan reads releases (startup.yaml's ranges) by
+        # major.minor.patch (engines/vllm/startup_data.py _release) and planned "0.33" as a release it had not read
+        raise KvplanError(f"--engine-version {version} names no release; give its patch too, such as "
+                          f"{v[1][0]}.{v[1][1]}.0")
     return v[0]
 
 

@@ -74,8 +74,10 @@ MODULES = {  # short name -> file or package folder; the modules that hold arith
     "engines.vllm.settings": "kvplan/engines/vllm/settings.py",
     "engines.vllm.startup": "kvplan/engines/vllm/startup.py",
     "engines.vllm.non_torch": "kvplan/engines/vllm/non_torch.py",
+    "engines.vllm.after_sizing": "kvplan/engines/vllm/after_sizing.py",  # session 20: the after-sizing detail
     "engines.vllm.startup_data": "kvplan/engines/vllm/startup_data.py",
     "engines.vllm.loaded": "kvplan/engines/vllm/loaded.py",
+    "engines.vllm.moe_workspace": "kvplan/engines/vllm/moe_workspace.py",
     "engines.sglang": "kvplan/engines/sglang.py",
     "engines.trtllm": "kvplan/engines/trtllm.py",
     "logs": "kvplan/observe/logs.py",

@@ -95,12 +95,14 @@ def model_for(e: dict):
     """The step model `kvplan perf --engine E` uses, for the entry's setup (its engine's kernels and overhead)."""
     from kvplan.sources import catalog
     from kvplan.plan.latency.step import OpLatency
+    from kvplan.plan.latency.versions import graph_max_batch
 
     spec, wd = spec_for(e)
     return OpLatency(spec, catalog.load_gpu(e["gpu"]), e["num_gpus"],
                      e["kv_dtype"] or e["weight_dtype"], wd, engine=profile_of(e),
                      cuda_graphs=False if e["id"] in GRAPHS_OFF else None,
-                     multi_block=_doc_of(e["source"]) not in MULTI_BLOCK_OFF, act_quant=ACT_QUANT.get(e["id"]))
+                     multi_block=_doc_of(e["source"]) not in MULTI_BLOCK_OFF, act_quant=ACT_QUANT.get(e["id"]),
+                     graph_max_batch=graph_max_batch(e["engine"], e.get("engine_version")))
 
 
 def front_end(e: dict) -> float:
@@ -183,7 +185,9 @@ def closed_batch_seconds(e: dict, r):
     the batch, submitted at once, is run through ``kvplan simulate``'s scheduler for the engine with the same step
     model, and its makespan is the batch's time. Only engines simulate replicates (vLLM, SGLang)."""
     from kvplan.plan.simulate import simulate
-    from kvplan.plan.simulate.limits import ENGINES, engine_limits
+    from kvplan.plan.simulate.limits import ENGINES, engine_limits, for_engine_version
+    from kvplan.plan.latency.versions import without_engine_name
+    from kvplan.plan.simulate.vllm_v0 import v0_limits
     from kvplan.plan.simulate.workload import Request
     from kvplan.engines import ServeOptions
     from kvplan.sources import catalog
@@ -196,8 +200,12 @@ def closed_batch_seconds(e: dict, r):
     opts = ServeOptions(enforce_eager=e["id"] in GRAPHS_OFF, max_model_len=e.get("max_model_len"))
     lim = engine_limits(spec, gpu, e["num_gpus"], e["engine"], opts, prefix_caching=False,
                         kv_dtype=e["kv_dtype"] or e["weight_dtype"], weight_dtype=wd)
+    # the rules of the engine release the row states, as the serving replay reads them (observe/bench.py replay): a
+    # vLLM before 0.8.0 runs V0's scheduler (simulate/vllm_v0.py: prefill-first whole prompts, max_num_seqs 256)
+    ver = without_engine_name(e.get("engine_version"))
+    lim = for_engine_version(v0_limits(lim, 1, opts, ver if e["engine"] == "vllm" else None), ver)
     b, i, o = e["batch"], e["input_len"], e["output_len"]
-    if b * -(-(i + o) // lim.block_size) <= lim.num_blocks:
+    if b * -(-(i + o) // lim.block_size) <= lim.num_blocks and b <= lim.max_num_seqs:
         return None
     res = simulate(spec, gpu, tp=e["num_gpus"], engine=e["engine"], trace=[Request(0.0, i, o)] * b,
                    requests=b, limits=lim, roofline=r, prefix_caching=False)

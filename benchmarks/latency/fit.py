@@ -4,6 +4,7 @@
     python benchmarks/latency/fit.py --f16-gemm-only  # refits fitted.yaml's f16_gemm alone, the rest held
     python benchmarks/latency/fit.py --profile vllm_v0  # refits that profile alone on its rows, the rest held
     python benchmarks/latency/fit.py --mla-rest-only  # refits fitted.yaml's mla_rest alone, the rest held
+    python benchmarks/latency/fit.py --moe-route-only  # refits fitted.yaml's moe_route alone, the rest held
     python benchmarks/latency/fit.py --eager-only  # profiles without eager rows: eager = graphs-on + data/eager.yaml
 
 Which rows may be fitted (benchmarks/published/split.yaml): round 1's fit sources, round 1's held-out sources (their
@@ -94,6 +95,9 @@ F16_GRID = [round(0.01 * i, 2) for i in range(10, 91)]  # 0.10 ... 0.90 of the f
 MLA_REST: dict = {}  # fitted.yaml's mla_rest while fitting (fit_mla_rest), in every doc fitted_doc writes
 MLA_REST_GRID = [float(i) for i in range(0, 601, 2)]  # us per MLA layer per decode step, 0 ... 600
 
+MOE_ROUTE: dict = {}  # fitted.yaml's moe_route while fitting (fit_moe_route), in every doc fitted_doc writes
+MOE_ROUTE_GRID = [float(i) for i in range(0, 301)]  # us per MoE layer per pass, 0 ... 300
+
 # fitted.yaml's family_overhead (family -> engine tables -> constants) once fitted (fit_profile); empty while the rows'
 # coefficients are computed, so their t0 holds none of it (_time charges it in place of the
 # profile's graphed per-layer cost, by the row's ``fam`` key)
@@ -106,7 +110,8 @@ FAMILY_MIN_ROWS = 8
 
 def fitted_doc(engines: dict, dequant: dict) -> dict:
     return {**({"one_cta_decode": ONE_CTA} if ONE_CTA else {}), **({"f16_gemm": F16_GEMM} if F16_GEMM else {}),
-            **({"mla_rest": MLA_REST} if MLA_REST else {}), **({"family_overhead": FAMILY} if FAMILY else {}),
+            **({"mla_rest": MLA_REST} if MLA_REST else {}), **({"moe_route": MOE_ROUTE} if MOE_ROUTE else {}),
+            **({"family_overhead": FAMILY} if FAMILY else {}),
             "source": _fit_side_words(), "engines": engines, "dequant": dequant}
 
 
@@ -364,6 +369,46 @@ def fit_mla_rest(entries: list[dict]) -> dict:
     return dict(MLA_REST)
 
 
+def fit_moe_route(entries: list[dict]) -> dict:
+    """Per engine profile whose engines.yaml entry says ``fit_moe_route`` (llama.cpp: its build_moe_ffn graph runs the
+    routing, the weights' multiply and the experts' sum as separate small kernels, ``moe_route_source``), what one MoE
+    layer's routed path costs a pass beyond the gate GEMM and the experts' GEMMs (Profile.moe_route, in place of
+    moe_routing.yaml's fused top-k), one figure in us: the median |error| of the profile's fit-side decode rows of a MoE
+    model (not_fitted.yaml's left out), the current overheads held, smallest on a tie. Labelled fitted, never
+    measured: it holds whatever those steps have that kvplan does not price, attributed to no kernel."""
+    engines = tables.load("engines")
+    groups: dict = {}
+    for e in entries:
+        prof = pa.profile_of(e)
+        if (not engines.get(prof, {}).get("fit_moe_route") or e["id"] in pa.NOT_FITTED
+                or pa.PHASE[e["metric"]] != "decode" or not pa._is_moe(e["model"])):
+            continue
+        groups.setdefault(prof, []).append(e)
+    cur = {k: v for k, v in tables.load("fitted").items() if k != "moe_route"}
+    out: dict = {}
+    for eng, rs in sorted(groups.items()):
+        measured = [row_time(e, tables.load("fitted")) / (1 + pa.per_token_error(e["metric"], pa.predict(e), e["value"]))
+                    for e in rs]
+        # linear in the figure (each pass adds MoE layers × it): each row's time at 0 and its slope
+        t0 = [row_time(e, dict(cur, moe_route={eng: {"per_layer_us": 0.0, "source": "-"}})) for e in rs]
+        dt = [row_time(e, dict(cur, moe_route={eng: {"per_layer_us": 1.0, "source": "-"}})) - a
+              for e, a in zip(rs, t0)]
+
+        def err(x):
+            return statistics.median(abs((a + x * d) / t - 1) for a, d, t in zip(t0, dt, measured))
+
+        best = min(MOE_ROUTE_GRID, key=lambda x: (err(x), x))
+        out[eng] = {"per_layer_us": best, "rows": len(rs), "fit_median_abs_error": round(err(best), 4), "source": (
+            f"benchmarks/latency/fit.py fit_moe_route: the median |error| of {len(rs)} fit-side {eng} decode rows of "
+            "MoE models (" + ", ".join(sorted({e["model"] + " on " + e["gpu"] for e in rs})) + "; not_fitted.yaml's "
+            "left out), the overheads of the fitted.yaml before held; what a MoE layer's routed path costs a pass "
+            "beyond its gate and expert GEMMs (the routing, the weights' multiply, the experts' sum: engines.yaml "
+            "moe_route_source), attributed to no kernel")}
+    MOE_ROUTE.clear()
+    MOE_ROUTE.update(out)
+    return dict(MOE_ROUTE)
+
+
 def per_seq_scan(rs: list[dict]) -> dict:
     """Whether the rows tell the per-sequence cost from the per-step one: for each per-sequence value, the graphs-on
     rows' best median |error| over the base and per-layer grids (a flat line: they cannot); empty where every row runs
@@ -457,10 +502,21 @@ def profile_entries(eng: str) -> list[dict]:
     return [e for e in fit_side_entries() if pa.profile_of(e) == eng and e["id"] not in skip]
 
 
+def hold_fitted_terms(doc: dict) -> None:
+    """Hold ``doc``'s terms that fitted_doc writes beside the engines (one_cta_decode, f16_gemm, mla_rest, moe_route):
+    the rows' coefficients are priced under fitted_doc, so without them a ``--profile`` refit priced its rows' t0
+    without them (llama.cpp's fp16 prompt GEMMs at the MAMF share, not its fitted f16_gemm, before session 20)."""
+    for held, key in ((ONE_CTA, "one_cta_decode"), (F16_GEMM, "f16_gemm"), (MLA_REST, "mla_rest"),
+                      (MOE_ROUTE, "moe_route")):
+        held.clear()
+        held.update(doc.get(key, {}))
+
+
 def main_profile(eng: str) -> dict:
     """``--profile ENG``: that profile refitted on its fit-side rows alone, every other constant of the current
     fitted.yaml held (the median prior and dequant defaults too: the profile had no rows when they were fitted)."""
     doc = tables.load("fitted")
+    hold_fitted_terms(doc)
     rs = [coefficients(e) for e in profile_entries(eng)]  # FAMILY empty: the rows' t0 hold no family term
     FAMILY.update(doc.get("family_overhead", {}))  # the other profiles' terms held
     if not rs:
@@ -482,6 +538,7 @@ def main() -> dict:
     fit_one_cta(entries)
     fit_f16_gemm(entries)
     fit_mla_rest(entries)
+    fit_moe_route(entries)
     rows = [coefficients(e) for e in entries]
     engines, factors = {}, {}
     for eng in sorted({r["engine"] for r in rows}):
@@ -526,8 +583,23 @@ def main_f16_only() -> dict:
     fit_f16_gemm(fit_side_entries())
     return {**({"one_cta_decode": doc["one_cta_decode"]} if "one_cta_decode" in doc else {}), "f16_gemm": dict(F16_GEMM),
             **({"mla_rest": doc["mla_rest"]} if "mla_rest" in doc else {}),
+            **({"moe_route": doc["moe_route"]} if "moe_route" in doc else {}),
             **({"family_overhead": doc["family_overhead"]} if "family_overhead" in doc else {}),
             "source": doc["source"], "engines": doc["engines"], "dequant": doc["dequant"]}
+
+
+def main_moe_route_only() -> dict:
+    """``--moe-route-only``: fit_moe_route alone, every other constant of the current fitted.yaml held (fitted.yaml's
+    key order kept; a new moe_route goes after mla_rest)."""
+    doc = tables.load("fitted")
+    fit_moe_route(fit_side_entries())
+    out = {}
+    for k, v in doc.items():
+        if k in ("family_overhead", "source") and "moe_route" not in out and MOE_ROUTE:
+            out["moe_route"] = dict(MOE_ROUTE)
+        if k != "moe_route":
+            out[k] = v
+    return out
 
 
 def main_mla_rest_only() -> dict:
@@ -543,6 +615,8 @@ def main_mla_rest_only() -> dict:
 if __name__ == "__main__":
     if "--f16-gemm-only" in sys.argv:
         d = main_f16_only()
+    elif "--moe-route-only" in sys.argv:
+        d = main_moe_route_only()
     elif "--mla-rest-only" in sys.argv:
         d = main_mla_rest_only()
     elif "--eager-only" in sys.argv:

@@ -107,7 +107,7 @@ def replay_run(src, half, run, max_requests):
     if "rate" in run:  # a printed summary that does not state its load: the run's own setting
         levels = [replace(lv, rate=bench._rate(run["rate"])) if lv.rate is None and not lv.concurrency
                   else lv for lv in levels]
-    levels = with_shared_prefix(run, with_client_prompts(run, with_lengths(run, levels)))
+    levels = with_shared_prefix(run, with_max_tokens(run, with_client_prompts(run, with_lengths(run, levels))))
     base = {k: run[k] for k in ("max_model_len", "gpu_memory_utilization", "max_num_seqs",
                                 "max_num_batched_tokens", "enable_expert_parallel") if k in run}
     per_level = [(run.get("levels") or [{}] * len(levels))[i].get("max_running_requests")
@@ -156,13 +156,16 @@ def row(src, half, run, spec, gpu, r):
     drain_m, drain_p = drains(mo, itl_m, mo_p, itl_p)
     sat_m = bench.saturated(lv.rate, mo, out_m, lv.requests, drain_s=drain_m)
     sat_p = bench.saturated(lv.rate, mo_p, out_p, p["requests"], p.get("arrival_span_s"), drain_p)
+    itl_pp = p[itl_key].get(ki) if ki else None
+    if run.get("tpot_lines_per_token"):  # scored in the file's own units
+        out_p, itl_pp = in_file_units(run, mo, out_p, itl_pp)
     print(f"{src:<24}{lv.source:<60}done", file=sys.stderr)
     return {"source": src, "half": half, "file": run_name(run), "level": lv.source,
             "model": spec.name, "gpu": gpu.name, "tp": run["tp"], "replicas": run["replicas"],
             "engine": run["engine"], "load": load(lv),
             "lengths": f"{lv.prompt_tokens} / {lv.output_tokens}",
             "out": (out_m, out_p),
-            "itl": (itl_m, p[itl_key].get(ki)) if ki else (None, None),
+            "itl": (itl_m, itl_pp) if ki else (None, None),
             "itl_stat": (ki or "") + (" TPOT" if itl_key == "tpot_ms" else ""),
             "ttft": (ttft_m, p["ttft_ms"].get(kt)) if kt else (None, None), "ttft_stat": kt or "",
             "sat": (sat_m, sat_p), "sim_flag": p["saturated"]}
@@ -346,13 +349,42 @@ def with_shared_prefix(run, levels):
     ``groups`` system prompts of ``tokens`` tokens, each shared by ``users_per_group`` users, as
     inference-perf's shared_prefix data states them): request i goes to user i mod (groups x users),
     the users in group order, and shares its group's first ``tokens`` tokens in the prefix cache
-    (simulate's per-request prefix groups)."""
+    (simulate's per-request prefix groups). With ``whole_prompt_repeats``, the client's
+    ``groups x users_per_group`` prompts are its whole prompt set and request i sends prompt
+    i mod that many again (inference-perf's SharedPrefixDataGenerator before #257: ``i = n %
+    len(self.prompts)``): identical prompts share all but their last token (vLLM hits at most
+    num_tokens - 1), as ``with_client_prompts`` replays its groups."""
     sp = run.get("shared_prefix")
     if not sp:
         return levels
     users, per = sp["groups"] * sp["users_per_group"], sp["users_per_group"]
+    if sp.get("whole_prompt_repeats"):
+        return [replace(lv, prefix_ids=tuple(f"q{i % users}" for i in range(lv.requests)),
+                        shared_prefix=int(lv.prompt_tokens) - 1) for lv in levels]
     return [replace(lv, prefix_ids=tuple(f"p{i % users // per}" for i in range(lv.requests)),
                     shared_prefix=sp["tokens"]) for lv in levels]
+
+
+def with_max_tokens(run, levels):
+    """A client that sent ``max_tokens_sent`` with ignore_eos (runs.yaml; inference-perf's config
+    ``output_len``): the server generated that many tokens a request, whatever the file's output_len
+    (its tokenizer's count of the returned text) says; replayed at that length."""
+    n = run.get("max_tokens_sent")
+    return levels if not n else [replace(lv, output_tokens=str(n)) for lv in levels]
+
+
+def in_file_units(run, mean_counted, out_p, tpot_p):
+    """(output tok/s, TPOT) of a replay of N tokens a request, in the units of an inference-perf build
+    that read its stream line by line (runs.yaml ``tpot_lines_per_token``: 2, a 'data:' line and the
+    blank line that ends each SSE event, each stamped; [DONE] likewise): its TPOT is (last stamp -
+    first) / (stamps - 1) = span / (2N + 1) where the replay's is span / (N - 1), and its output tok/s
+    counts its tokenizer's ``mean_counted`` tokens of each request's text. N: ``max_tokens_sent``
+    (the client's one max_tokens, ignore_eos), else the file's own mean (a dataset's lengths, each
+    request's max_tokens: the conversion at the mean length, an approximation of the mean of
+    per-request spans / (2 N_i + 1))."""
+    n, k = run.get("max_tokens_sent") or mean_counted, run["tpot_lines_per_token"]
+    return (out_p * mean_counted / n if out_p is not None else None,
+            tpot_p * (n - 1) / (k * (n + 1) - 1) if tpot_p is not None else None)
 
 
 def refused(src, half, run, spec, gpu, lv, why):
@@ -1328,6 +1360,32 @@ def write(rows, split, max_requests):
              "  The fit side's new rows (in-sample, replayed once with the rest): inference-sim-residency-h100 throughput 0.6 % (−0.6 %),",
              "  ITL 16 % (+16 %), TTFT 25 % (+25 %), n=23; ld-singh-a6000-qwen25-7b throughput 5.8 % (−5.4 %), TPOT 7.6 % (+4.4 %),",
              "  TTFT 33 % (+18 %), n=8. Not changed, not tuned (this task changes no constant).",
+             "- Session 20 (round 19's held-out rows seen; no constant changed, nothing fitted): what inference-sim-training's",
+             "  client sent and how it timed it, read from its inference-perf build (runs.yaml caveats 3 and 6). (1) Its",
+             "  results/config.yaml, the config the tool dumped, has shared_prefix 'num_groups: 10 num_prompts_per_group: 10' and no",
+             "  multi-turn field: that build (between inference-perf b81afa4, 2025-10-15, and 3631096, 2025-11-14) knew neither",
+             "  the profile's names nor multi-turn chat, so it made 100 prompts and sent 'i = n % len(self.prompts)': each prompt",
+             "  repeats whole, a prefix hit of all but its last token (`with_shared_prefix` whole_prompt_repeats). (2) Its stream",
+             "  reader stamped every line ('async for chunk_bytes in response.content: ... output_token_times.append(...)': a",
+             "  'data:' line and a blank line an event), so its time_per_output_token is span / (2N + 1) for N tokens (the files:",
+             "  span / TPOT + 1 = 496-504 stamps for N = 247-251); its output_len is its tokenizer's count of the text (194-210 of",
+             "  N = 247-251 on Llama-2-7b). The replay generates the N tokens asked for (ignore_eos) and is scored in the file's",
+             "  units (`in_file_units`); inference-perf-kubecon (the KubeCon NA 2025 demo's build, seen) stamps the same way",
+             "  (479 / 237 stamps for 229 / 116 tokens): its ITL +135 % -> +17 % at 1/s, +729 % -> +309 % at 112.55/s. Round 19's",
+             "  rows, today's replay before -> after: throughput 0.4 % -> 0.4 %, TPOT 179 % (+179 %) -> 28 % (+28 %), TTFT 73 %",
+             "  (+73 %) -> 39 % (+39 %); 4 of 4 saturated runs predicted saturated, and the unsaturated runs predicted saturated",
+             "  4 -> 2 (Llama-2-7B and Llama-2-70B at 20/s; with (1) alone, 1: replaying N = 248 in place of the 7B file's 209",
+             "  counted tokens put it back). Mixtral's and CodeLlama's 20/s stages keep up by the rule but still queue (median",
+             "  TTFT 12-13 s against 54-64 ms). Fit and seen medians do not move (fit 10 % / 16 % / 29 %, seen 18 % / 15 % / 50 %).",
+             "  What is left is step time, not the scheduler: with each prompt cached, a first token under async scheduling is",
+             "  the front end, the rest of the running step, the step already scheduled and its own, e.g. Llama-2-70B at 5/s",
+             "  10.8 + 8.7 + 2 x 17.3 = 54 ms at the file's own per-token time (17.3 ms = TPOT x 497 / 246) against 51.2 measured,",
+             "  and the replay's 65.4 at its 21.4 ms step; the 16 rows below 20/s: TTFT +22..+73 % beside TPOT +20..+76 %, row by row",
+             "  alike: `perf` prices these dense decode steps 1.2-1.8x the measured (Llama-2-7B at batch 83, ctx 700:",
+             "  24.7 ms, 5.5 of it the fitted per-step overhead, against a measured 16.6 ms step with its prefills), and at 20/s",
+             "  that tips two stages into a queue. The seen TTFT (50 %, -35 %) is mostly DeepSeek-R1 (62 of 152 rows, -53..-78 %:",
+             "  even at C=4 dstack's 3,200-token prefill replays in 479 ms against 975 on 8 x H200 with vLLM 0.7.4, 374 against",
+             "  1,289 on MI300X): prefill pricing of those builds (issue 21's step model), not a scheduler rule.",
              "",
              "## Headline", "",
              "| half | runs | output tok/s: median \\|error\\| (signed) | ITL | TTFT | saturated runs predicted saturated |",
@@ -1426,7 +1484,7 @@ def write(rows, split, max_requests):
                              ("Mixtral-8x7B, 2 × H100", "mixtral-8x7b"), ("CodeLlama-34B, 2 × H100", "codellama-34b-instruct"))]
     for h in ("held-out", "fit", "seen", "all"):
         sub = [r for r in rows if h == "all" or r["half"] == h]
-        name = {"held-out": "held-out (round 19), today's replay (equal to the first print until the simulator changes)",
+        name = {"held-out": "held-out (round 19), today's replay (seen; session 20: the prompts and TPOT of its client's build)",
                 "seen": "seen (round-1 to round-18 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
         lines.append(headline(name, sub))
     lines += ["", "Read with care:", ""] + NOTES + [

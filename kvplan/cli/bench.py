@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from .root import app
-from .common import _complete_gpu, _count, _json, _run
+from .common import _complete_gpu, _count, _json, _max_model_len, _run
 
 
 @app.command("check-bench")
@@ -49,9 +49,11 @@ def check_bench(
     from ..render.bench import render, rows_as_dicts
 
     def go():
+        if engine_version is not None and engine.strip().lower() == "vllm":  # its start-up is planned by release,
+            api.engine_version("vllm", engine_version)  # as fit's: "0.33" names none (refused, as in fit)
         r = api.check_bench(files, gpu, model, _count("--tp", tp), _count("--replicas", replicas), engine,
                             None if max_num_seqs is None else _count("--max-num-seqs", max_num_seqs),
-                            None if max_model_len is None else _count("--max-model-len", max_model_len),
+                            _max_model_len(max_model_len),
                             _count("--max-requests", max_requests), prefix_caching, calibrate, profile,
                             engine_version, _count("--data-parallel-size", data_parallel_size))
         spec, g, levels, rows, notes = r["spec"], r["gpu"], r["levels"], r["rows"], r["notes"]

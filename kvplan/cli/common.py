@@ -14,6 +14,18 @@ def _count(name: str, text) -> int:
     return parse_count(text, name)
 
 
+def _max_model_len(text) -> int | None:
+    """--max-model-len: a length; vLLM 0.33's ``auto`` / ``-1`` (fit the length to the memory left:
+    v1/core/kv_cache_planning.py _auto_fit_max_model_len) is refused with where kvplan answers it."""
+    if text is None:
+        return None
+    if str(text).strip().lower() in ("auto", "-1"):
+        raise KvplanError(f"--max-model-len {str(text).strip()} (vLLM fits the length to the memory left) is not "
+                          "planned; give a length, or run `kvplan fit MODEL --gpu GPU --batch 1` for the longest "
+                          "one request can hold, the length vLLM's auto-fit looks for")
+    return parse_count(text, "--max-model-len")
+
+
 def _whole(name: str, text) -> int:
     """A count that may be 0 (--seed, --shared-prefix)."""
     return parse_count(text, name, zero=True)
@@ -27,12 +39,35 @@ def _kv_cache_memory(text) -> int | None:
     """--kv-cache-memory: a size, not 0. The library plans 0 as no cache (plan/longest.py searches
     nothing), but a user who writes 0 has not asked for that: vLLM 0.33 reads 0 as not given
     (gpu_worker.py determine_available_memory: ``if kv_cache_memory_bytes := ...``)."""
-    n = parse_size(text, "--kv-cache-memory")
+    n = _vllm_bytes(text)
+    n = parse_size(text, "--kv-cache-memory") if n is None else n
     if n == 0:
         raise KvplanError("--kv-cache-memory 0 leaves no room for the cache (vLLM 0.33 reads 0 as not given: "
                           "`if kv_cache_memory_bytes := ...` in gpu_worker.py determine_available_memory); give a "
                           "size or leave it out")
     return n
+
+
+def _vllm_bytes(text) -> int | None:
+    """--kv-cache-memory-bytes as vLLM 0.33 reads it (utils/argparse_utils.py human_readable_int, the type
+    engine/arg_utils.py gives kv_cache_memory_bytes): 20G = 20 × 2^30 (K, M, G, T binary, whole numbers only),
+    20g = 20 × 10^9 (k, m, g, t decimal, 25.6k allowed), so a vLLM command line's value means what it means
+    there. None: not that form (kvplan's own sizes, 60GiB or 8GB, are read by parse_size)."""
+    import re
+
+    from ..units import _times, check_size
+
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([kKmMgGtT])", str(text).strip()) if text is not None else None
+    if m is None:
+        return None
+    number, suffix = m.groups()
+    if suffix.isupper() and "." in number:  # vLLM: "Decimals are not allowed with binary suffixes like G"
+        raise KvplanError(f"--kv-cache-memory {text}: decimals are not allowed with binary suffixes like {suffix} "
+                          f"(vLLM's rule); did you mean {number}{suffix.lower()} ({number} × 10^"
+                          f"{3 * ' kmgt'.index(suffix.lower())} bytes) or {number}{suffix}iB?")
+    power = " kmgt".index(suffix.lower())
+    n = _times(number, 2 ** (10 * power) if suffix.isupper() else 10 ** (3 * power))[0]
+    return check_size(n, "--kv-cache-memory", text)
 
 
 def _fraction(name: str, text) -> float | None:
@@ -145,6 +180,23 @@ def _note_scheduler_flags(engine: str, **given) -> None:
         one = len(unread) == 1
         _say("note", f"the {e} plan does not read {', '.join(unread)}; {'it is' if one else 'they are'} "
                      f"ignored (read by {', '.join(sorted({x for f in unread for x in _SCHEDULER_FLAGS[f]}))})")
+
+
+COMPILE_CACHE_HELP = ("vLLM: torch.compile's cache at start-up; warm: this model's compiled graphs are in it "
+                      "(VLLM_CACHE_ROOT or compilation-config cache_dir), so no compile band; default: as cold")
+
+
+def _compile_cache(engine: str, text) -> str | None:
+    """--compile-cache, for every command that plans vLLM's start-up (fit, simulate, sweep, compare): the
+    library checks the word (engines/vllm/startup.py torch_compile_part); another engine's plan does not
+    read it, which is said, as _note_scheduler_flags says of the scheduler flags."""
+    if text is None:
+        return None
+    e = str(engine).strip().lower()
+    if e != "vllm":
+        _say("note", f"--compile-cache is vLLM's (torch.compile in its profile run); the {e} plan does not "
+                     "read it")
+    return str(text).strip().lower()
 
 
 PARALLEL_HELP = "llama.cpp: slots (llama-server --parallel; default one per sequence, --batch)"

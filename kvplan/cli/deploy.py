@@ -8,7 +8,8 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import MODEL_HELP, _complete_model, _count, _fraction, _json, _number, _run, _whole, flag
+from .common import (MODEL_HELP, _complete_model, _count, _fraction, _json, _max_model_len, _number, _run, _whole,
+                     flag)
 
 
 def _counts(name: str, text: str) -> tuple[int, ...]:
@@ -68,7 +69,7 @@ def plan_cmd(
                 _number("--itl-p90", itl_p90, 0), gpus, engine, _counts("--tp", tps), _counts("--max-num-seqs", seqs),
                 _count("--max-gpus", max_gpus), disaggregated, link, prices, _count("--requests", requests),
                 _whole("--seed", seed),
-                None if max_model_len is None else _count("--max-model-len", max_model_len), profile,
+                _max_model_len(max_model_len), profile,
                 None if workers is None else _count("--workers", workers), ray)
         gmu = _fraction("--gpu-memory-utilization", gpu_memory_utilization)
         if sys.stderr.isatty():  # the search can take minutes: a bar on the terminal, gone when done

@@ -7,10 +7,10 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import (EAGER_HELP, FORMAT_HELP, MODEL_HELP, NO_GRAPHS_HELP, PARALLEL_HELP, UNIFIED_HELP, WIDE_HELP,
-                     _complete_gpu, _complete_model, _count, _default_engine, _eager, _format, _fraction, _json,
-                     _kv_cache_memory, _llamacpp_opts, _load, _note_llamacpp_flags, _note_scheduler_flags, _run,
-                     _say, _show, _size, _whole)
+from .common import (COMPILE_CACHE_HELP, EAGER_HELP, FORMAT_HELP, MODEL_HELP, NO_GRAPHS_HELP, PARALLEL_HELP,
+                     UNIFIED_HELP, WIDE_HELP, _compile_cache, _complete_gpu, _complete_model, _count, _default_engine,
+                     _eager, _format, _fraction, _json, _kv_cache_memory, _llamacpp_opts, _load, _max_model_len,
+                     _note_llamacpp_flags, _note_scheduler_flags, _run, _say, _show, _size, _whole)
 
 
 @app.command()
@@ -33,7 +33,8 @@ def fit(
                                                          help="the engine's share of the GPU (vLLM: 0.9; SGLang's "
                                                               "--mem-fraction-static)"),
     kv_cache_memory: Optional[str] = typer.Option(None, "--kv-cache-memory", "--kv-cache-memory-bytes",
-                                                  help="fix the KV budget per GPU (60GiB, 8GB, bytes)"),
+                                                  help="fix the KV budget per GPU (60GiB, 8GB, bytes; "
+                                                       "vLLM's 20G = 20 GiB, 20g = 20 GB)"),
     max_model_len: Optional[str] = typer.Option(None, "--max-model-len", help="default: the model's max context"),
     block_size: Optional[str] = typer.Option(None, "--block-size", "--page-size",
                                              help="tokens per KV block (vLLM picks by backend; SGLang's --page-size, 1)"),
@@ -43,12 +44,9 @@ def fit(
     disable_cuda_graph: bool = typer.Option(False, "--disable-cuda-graph", help=NO_GRAPHS_HELP),
     engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
                                                  help="vLLM: the release whose start-up is planned (as "
-                                                      "check-log reads a log's); default kvplan's, 0.33"),
+                                                      "check-log reads a log's); default kvplan's, 0.33.0"),
     compile_cache: Optional[str] = typer.Option(None, "--compile-cache", metavar="warm|cold",
-                                                help="vLLM: torch.compile's cache at start-up; warm: this "
-                                                     "model's compiled graphs are in it (VLLM_CACHE_ROOT or "
-                                                     "compilation-config cache_dir), so no compile band; "
-                                                     "default: as cold"),
+                                                help=COMPILE_CACHE_HELP),
     activation_memory: Optional[str] = typer.Option(None, "--activation-memory", help="override the activation-peak estimate"),
     cuda_graph_memory: Optional[str] = typer.Option(None, "--cuda-graph-memory", help="override the CUDA-graph estimate"),
     non_torch_memory: Optional[str] = typer.Option(None, "--non-torch-memory", help="override the non-torch estimate"),
@@ -131,7 +129,7 @@ def fit(
         f = _format(fmt, as_json)
         opts = _llamacpp_opts(
             cache_type_k, cache_type_v, ubatch_size, swa_full, flash_attn, parallel, kv_unified,
-            max_model_len=opt_count("--max-model-len", max_model_len),
+            max_model_len=_max_model_len(max_model_len),
             gpu_memory_utilization=_fraction("--gpu-memory-utilization", gpu_memory_utilization),
             kv_cache_memory=_kv_cache_memory(kv_cache_memory),
             block_size=opt_count("--block-size", block_size),
@@ -149,7 +147,7 @@ def fit(
                         enable_expert_parallel=enable_expert_parallel,
                         ep_size=opt_count("--ep-size", ep_size), dp_attention=enable_dp_attention,
                         all2all_backend=all2all_backend,
-                        compile_cache=None if compile_cache is None else compile_cache.strip().lower())
+                        compile_cache=_compile_cache(engine or _default_engine(model, "vllm"), compile_cache))
         from ..engines.vllm import flags as vllm_flags  # issue 23: CPU tier, drafter, LoRA
         from ..engines import tier_flags  # issue 23: SGLang's HiCache, llama.cpp's -ngl / -nkvo; LoRA per engine
 

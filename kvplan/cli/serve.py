@@ -8,8 +8,9 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import (EAGER_HELP, MODEL_HELP, NO_GRAPHS_HELP, _complete_gpu, _complete_model, _count, _eager,
-                     _fraction, _json, _kv_cache_memory, _load, _number, _run, _size, _whole)
+from .common import (COMPILE_CACHE_HELP, EAGER_HELP, MODEL_HELP, NO_GRAPHS_HELP, _compile_cache, _complete_gpu,
+                     _complete_model, _count, _eager, _fraction, _json, _kv_cache_memory, _load, _max_model_len,
+                     _number, _run, _size, _whole)
 
 
 @app.command()
@@ -47,6 +48,8 @@ def simulate(
                                                       "SGLang: auto, fp8_e4m3, fp8_e5m2, bf16)"),
     enforce_eager: bool = typer.Option(False, "--enforce-eager", help=EAGER_HELP),
     disable_cuda_graph: bool = typer.Option(False, "--disable-cuda-graph", help=NO_GRAPHS_HELP),
+    compile_cache: Optional[str] = typer.Option(None, "--compile-cache", metavar="warm|cold",
+                                                help=COMPILE_CACHE_HELP + " (as kvplan fit)"),
     max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs"),
     max_num_batched_tokens: Optional[str] = typer.Option(None, "--max-num-batched-tokens"),
     prefix_caching: bool = typer.Option(True, "--enable-prefix-caching/--no-enable-prefix-caching",
@@ -116,7 +119,7 @@ def simulate(
         sd = str(seed).strip()
         sp = str(shared_prefix).strip()
         opts = api.serve_options(
-            max_model_len=None if max_model_len is None else _count("--max-model-len", max_model_len),
+            max_model_len=_max_model_len(max_model_len),
             gpu_memory_utilization=_fraction("--gpu-memory-utilization", gpu_memory_utilization),
             kv_cache_memory=_kv_cache_memory(kv_cache_memory),
             block_size=None if block_size is None else _count("--block-size", block_size),
@@ -126,7 +129,8 @@ def simulate(
             _count("--max-num-batched-tokens", max_num_batched_tokens),
             data_parallel_size=_count("--dp-size", dp_size), dp_attention=enable_dp_attention,
             enable_expert_parallel=enable_expert_parallel,
-            ep_size=None if ep_size is None else _count("--ep-size", ep_size))
+            ep_size=None if ep_size is None else _count("--ep-size", ep_size),
+            compile_cache=_compile_cache(eng, compile_cache))
         from ..engines.vllm import flags as vllm_flags  # issue 23: the drafter, the CPU tier
 
         opts = vllm_flags.extras(opts, eng, kv_offloading_size, kv_offloading_backend, kv_transfer_config,

@@ -8,8 +8,8 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import (FORMAT_HELP, MODEL_HELP, WIDE_HELP, _complete_model, _count, _format, _json, _load, _number,
-                     _run, _say, _show)
+from .common import (COMPILE_CACHE_HELP, FORMAT_HELP, MODEL_HELP, WIDE_HELP, _compile_cache, _complete_model, _count,
+                     _format, _json, _load, _max_model_len, _number, _run, _say, _show)
 
 
 @app.command()
@@ -97,6 +97,8 @@ def compare(
                                          help="layout of the bytes and engine of the max batch (default: bytes "
                                               "ideal, max batch vLLM's, as `kvplan fit`)"),
     max_model_len: Optional[str] = typer.Option(None, "--max-model-len", help="with --gpu: default the model's"),
+    compile_cache: Optional[str] = typer.Option(None, "--compile-cache", metavar="warm|cold",
+                                                help=COMPILE_CACHE_HELP + " (with --gpu; as kvplan fit)"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format (default: the model's dtype)"),
     weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored)"),
     fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
@@ -117,13 +119,13 @@ def compare(
         c, b = _count("--ctx", ctx), _count("--batch", batch)
         specs = [_load(m) for m in models_]
         g = api.load_gpu(gpu) if gpu else None
-        opts = _serve_opts(max_model_len)
+        opts = _serve_opts(max_model_len, engine, compile_cache, g)
         _warn_beyond_context(specs, c, opts)
         rows = api.compare(specs, c, b, variants, g, _count("--tp", tp), engine, kv_dtype, weight_dtype, options=opts)
         vs = variants is not None
         if f == "json":
             return _json(rows)
-        _note_fit_engine(engine, g)
+        _note_fit_engine(engine, g, "max batch")
         _show(render_perf.compare_sheet(rows, c, b, bool(vs), g), f, wide)
 
     _run(go)
@@ -138,9 +140,11 @@ def sweep(
     gpu: Optional[str] = typer.Option(None, "--gpu", help="add fits, decode time and tokens/s on this GPU"),
     tp: str = typer.Option("1", "--tp", "--tensor-parallel-size", "-tp", "--tp-size", help="tensor-parallel GPUs (with --gpu)"),
     engine: Optional[str] = typer.Option(None, "--engine",
-                                         help="layout of the bytes and engine of the fits column (default: bytes "
+                                         help="layout of the bytes and engine of the verdict column (default: bytes "
                                               "ideal, fits by vLLM's plan, as `kvplan fit`)"),
     max_model_len: Optional[str] = typer.Option(None, "--max-model-len", help="with --gpu: default the model's"),
+    compile_cache: Optional[str] = typer.Option(None, "--compile-cache", metavar="warm|cold",
+                                                help=COMPILE_CACHE_HELP + " (with --gpu; as kvplan fit)"),
     weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored)"),
     fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
     wide: bool = typer.Option(False, "--wide", help=WIDE_HELP),
@@ -164,7 +168,7 @@ def sweep(
         kvs = [k.strip() for k in kv_dtype.split(",")] if kv_dtype else [None]
         spec = _load(model)
         g = api.load_gpu(gpu) if gpu else None
-        opts = _serve_opts(max_model_len)
+        opts = _serve_opts(max_model_len, engine, compile_cache, g)
         _warn_beyond_context([spec], max(ctxs), opts)
         total = len(ctxs) * len(kvs)
         if plot is not None and not plot.lower().endswith(".png"):
@@ -187,16 +191,21 @@ def sweep(
             return _json({"model": spec.name, "engine": res["engine"], "gpu": g.name if g else None,
                           "kv_budget_bytes": res["kv_budget_bytes"], "fit_engine": res["fit_engine"],
                           "rows": res["rows"]})
-        _note_fit_engine(engine, g)
+        _note_fit_engine(engine, g, "verdict column")
         _show(render_perf.sweep_sheet(res, spec, g), f, wide)
 
     _run(go)
 
 
-def _serve_opts(max_model_len):
+def _serve_opts(max_model_len, engine=None, compile_cache=None, gpu=None):
+    """The options compare and sweep plan with; their max batch and verdict column follow vLLM's plan unless
+    --engine names another (``_note_fit_engine``)."""
     from .. import api
 
-    return api.serve_options(max_model_len=None if max_model_len is None else _count("--max-model-len", max_model_len))
+    if compile_cache is not None and gpu is None:  # no start-up is planned without a GPU: not dropped unsaid
+        raise KvplanError("--compile-cache is for vLLM's start-up on a GPU; give --gpu or leave it out")
+    return api.serve_options(max_model_len=_max_model_len(max_model_len),
+                             compile_cache=_compile_cache(engine or "vllm", compile_cache))
 
 
 def _warn_beyond_context(specs, ctx: int, opts) -> None:
@@ -207,8 +216,9 @@ def _warn_beyond_context(specs, ctx: int, opts) -> None:
             _say("warning", f"ctx {ctx:,} is beyond {what} ({limit:,})")
 
 
-def _note_fit_engine(engine, gpu) -> None:
-    """Say which plan the max batch / fits column follows when it is not the bytes' layout."""
+def _note_fit_engine(engine, gpu, what: str) -> None:
+    """Say which plan ``what`` (compare's max batch, sweep's verdict column) follows when it is not the bytes'
+    layout."""
     if gpu is not None and engine is None:
         # one line within 80 columns; --engine plans both in one engine
-        _say("note", "bytes: ideal layout; max batch and fits: vLLM's plan, as in fit")
+        _say("note", f"bytes: ideal layout; {what}: vLLM's plan, as in fit")

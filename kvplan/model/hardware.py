@@ -79,6 +79,11 @@ class GpuSpec(_Frozen):
     cuda_memory_bytes: PositiveInt | None = None
     cuda_memory_sources: list[dict[str, str]] = field(default_factory=list)
     memory_bandwidth_bytes_per_s: PositiveInt
+    # what torch.cuda.get_device_properties().multi_processor_count reports (SMs on NVIDIA, compute
+    # units on AMD; vLLM's platforms num_compute_units), with its {url, quote}; None where no
+    # source was found (then a rule that needs it takes its cautious side)
+    multi_processor_count: PositiveInt | None = None
+    multi_processor_count_source: dict[str, str] | None = None
     dense_tflops: dict[Literal["fp16", "bf16", "fp8", "int8", "fp4", "fp32", "tf32"], float | None]
     interconnect: str | None = None
     interconnect_bytes_per_s: PositiveInt | None = None

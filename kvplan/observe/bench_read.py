@@ -54,7 +54,7 @@ def _to(v, key: str, kind=float):
     return kind(v)
 
 
-def _num(v, key: str = "value"):
+def _num(v, key: str):
     return None if v is None else _to(v, key)
 
 
@@ -140,7 +140,8 @@ def _inference_perf(d: dict, where: str) -> Level:
     # request, is the per-token figure simulate's ITL compares with
     measured = {"ttft_ms": _stats(lat.get("time_to_first_token") or {}, "", 1000),
                 "itl_ms": _stats(lat.get("time_per_output_token") or {}, "", 1000),
-                "output_tokens_per_s": _num((s.get("throughput") or {}).get("output_tokens_per_sec")),
+                "output_tokens_per_s": _num((s.get("throughput") or {}).get("output_tokens_per_sec"),
+                                            "output_tokens_per_sec"),
                 "mean_prompt_tokens": s["prompt_len"]["mean"], "mean_output_tokens": s["output_len"]["mean"]}
     rate = _rate(d["load_summary"].get("requested_rate"))
     return Level("inference-perf", where, None, rate, None, n, str(max(1, round(s["prompt_len"]["mean"]))),

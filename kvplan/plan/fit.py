@@ -322,7 +322,7 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     opts = opts or ServeOptions()
     for name, v in (("tp", tp), ("pp", pp), ("ctx", 1 if ctx is None else ctx),
                     ("batch", 1 if batch is None else batch)):
-        if not isinstance(v, int) or v < 1:
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:  # True is an int, not a count
             raise KvplanError(f"{opt(name)} must be a positive integer, got {v!r}")
     base = engines.get(engine)
     base.check(spec)
@@ -371,6 +371,10 @@ def setup(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     from .parallel import layout_of
 
     lay = layout_of(eng.name, tp, opts, pp, notes)
+    if opts.enable_expert_parallel:  # perf and simulate refuse it on a dense model: so does fit, one answer
+        from .latency.moe import routed_experts
+
+        routed_experts(spec)
     common = dict(world=lay.gpus * pp, model=spec.name, gpu=gpu.name, gpu_memory_bytes=gpu.usable_bytes,
                   gpu_memory_source=mem_src, engine=eng.name, tp=tp, pp=pp, kv_dtype=kv_format_name(*eng.kv_formats(kv_fmt.name)),
                   weight_dtype=wname, stages=stages, ctx=ctx, batch=batch, source=spec.source)

@@ -187,7 +187,7 @@ class Roofline:
                  step_overhead_ms: float | None = None):
         from .fit import stage_parameters, stage_weight_bytes
 
-        if not isinstance(tp, int) or tp < 1:
+        if not isinstance(tp, int) or isinstance(tp, bool) or tp < 1:  # True is an int, not a count
             raise KvplanError(f"{opt('tp')} must be a positive integer, got {tp!r}")
         act = spec.dtype if spec.dtype in ("fp16", "bf16") else "bf16"
         if act != spec.dtype:  # engines run fp32 checkpoints in bf16 (vLLM, SGLang)

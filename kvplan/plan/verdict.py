@@ -21,17 +21,21 @@ Each estimated part carries ``BudgetPart.uncertainty`` (bytes either way, with i
   "at risk", naming it).
 
 * **after sizing** (vLLM): what the engine allocates once the KV cache is sized, charged in no
-  budget, must fit in what the share leaves, (1 − utilization) × total (the "unused" part): the
-  block tables of the KV cache groups past the first (``post_sizing``; engines/vllm/startup.py
-  post_sizing_block_tables), and the CUDA graphs of a release that captures them after sizing and
-  charges them in no budget (the V1 runner up to 0.19, the V2 runner of 0.22 to 0.28;
-  gpu_worker.py compile_or_warm_up_model's capture_model; startup.py graphs_after_sizing, the
-  fitted estimate with its uncertainty). The sampler warm-up that follows (_dummy_sampler_run at
-  max_num_seqs) reuses the profile run's sampler peak, freed with the profile and kept out of the
-  cache, so it adds nothing here; where the budget charges the graphs (0.20 and later, V1) they
-  reuse that part. Short of it: "does not fit"; a headroom within one group's table (the runner's
-  first input batch, freed as it is replaced, may not be reused), the graphs' uncertainty and the
-  estimated parts' errors: "at risk", naming ``post_sizing``.
+  budget, must fit in what the share leaves, (1 − utilization) × total (the "unused" part), less
+  what sits on the GPU before vLLM's start-up snapshot (the CUDA context, and NCCL with the custom
+  all-reduce buffers from 0.11.0; engines/vllm/non_torch.py outside_share; where that alone is more
+  than the unused part vLLM refuses at start-up, v1/worker/utils.py request_memory): the block
+  tables of the KV cache groups past the first (engines/vllm/startup.py post_sizing_block_tables),
+  the CUDA graphs of a release that captures them after sizing and charges them in no budget (the
+  V1 runner up to 0.19, the V2 runner of 0.22 to 0.28; gpu_worker.py compile_or_warm_up_model's
+  capture_model; startup.py graphs_after_sizing, the fitted estimate with its uncertainty), and the
+  sampler warm-up that follows (engines/vllm/after_sizing.py): it takes back the profile run's
+  sampler peak, freed with the profile and kept out of the cache, but PyTorch's allocator may not
+  place it in what it holds (the measured fragmentation, an uncertainty). Where the budget charges
+  the graphs (0.20 and later, V1) they reuse that part. Short of it: "does not fit"; a headroom
+  within one group's table (the runner's first input batch, freed as it is replaced, may not be
+  reused), the graphs', the outside part's and the estimated parts' errors and the warm-up's
+  fragmentation: "at risk", naming ``post_sizing``.
 
 Where a term is estimated, the answer leans to "at risk" by construction; a term computed from
 the engine's code (uncertainty 0) never makes it so.
@@ -118,21 +122,54 @@ def judge(engine: str, stages, cap, fits: bool, ctx: int | None = None,
 
 
 def _post_sizing(v: Verdict, stages, cap) -> Verdict:
-    """The after-sizing check (module docstring): vLLM's block tables rebuilt past the first KV
-    cache group, and the CUDA graphs of a release that captures them after sizing, against what
-    the share leaves, on the GPU with the least left."""
-    tables = cap.detail.get("post_sizing_bytes") or 0
-    graphs = cap.detail.get("post_sizing_graph_bytes") or 0
-    g_unc = cap.detail.get("post_sizing_graph_uncertainty") or 0
-    extra = tables + graphs
-    if not extra:
+    """The after-sizing check (module docstring): what sits on the GPU before vLLM's snapshot, vLLM's block
+    tables rebuilt past the first KV cache group, the CUDA graphs of a release that captures them after sizing
+    and the sampler warm-up's fragmentation, against what the share leaves, on the GPU with the least left."""
+    d = cap.detail
+    tables, graphs = d.get("post_sizing_bytes") or 0, d.get("post_sizing_graph_bytes") or 0
+    g_unc, held = d.get("post_sizing_graph_uncertainty") or 0, d.get("outside_share_bytes") or 0
+    frag = d.get("warmup_fragmentation_bytes") or 0
+    if not (tables or graphs or held or frag):
         return v
-    groups = len(cap.detail["groups"])
+    groups = len(d["groups"])
     one = tables // (groups - 1) if tables else 0
     left = min(s.part("unused") for s in stages)
-    head = left - extra
+    gib = 2**30
+    if held > left:  # vLLM's own check at start-up, before any memory is profiled
+        return Verdict(DOES_NOT_FIT, min(v.margin_bytes, left - held), v.need_bytes, v.uncertainty_bytes,
+                       "post_sizing", f"post_sizing: {d['outside_share_what']} ({held / gib:.2f} GiB) are on the GPU "
+                       f"before vLLM starts, more than the {left / gib:.2f} GiB its share leaves: vLLM refuses at "
+                       "start-up (\"Free memory on device ... is less than desired GPU memory utilization\"; "
+                       "v1/worker/utils.py request_memory)")
+    what = _after_sizing_terms(d, groups, one, tables, graphs, g_unc, held, frag)
+    head = left - held - tables - graphs
+    what = f"post_sizing: after the KV cache is sized {what} against the {left / gib:.2f} GiB the share leaves"
+    if head < 0:
+        return Verdict(DOES_NOT_FIT, min(v.margin_bytes, head), v.need_bytes, v.uncertainty_bytes,
+                       "post_sizing", f"{what}: short by {-head / gib:.2f} GiB")
+    # the error carried: with tables, one table and the estimated parts' errors; with graphs, their estimate's
+    # own; what sits outside the share, its own; the warm-up's fragmentation (the cache takes what vLLM sized, so
+    # what is left after it does not move with kvplan's other estimates: the unused share and the freed profile
+    # peak, which the sampler warm-up takes back)
+    h_unc = d.get("outside_share_uncertainty") or 0
+    band = (one + v.uncertainty_bytes if tables else 0) + g_unc + h_unc + frag
+    if head <= band:
+        within = " and ".join(x for x in (
+            f"one group's table and the ±{v.uncertainty_bytes / gib:.2f} GiB the estimated parts may err"
+            if tables else "", f"the ±{g_unc / gib:.2f} GiB the graphs' estimate may err" if graphs else "",
+            f"the ±{h_unc / gib:.2f} GiB what sits outside the share may err" if held else "",
+            f"the {frag / gib:.2f} GiB the sampler warm-up may find unusable" if frag else "") if x)
+        return Verdict(AT_RISK, min(v.margin_bytes, head), v.need_bytes, band,
+                       "post_sizing", f"{what}: {head / gib:.2f} GiB to spare, within {within}")
+    return v
+
+
+def _after_sizing_terms(d, groups, one, tables, graphs, g_unc, held, frag) -> str:
     gib = 2**30
     what = []
+    if held:
+        what.append(f"with {d['outside_share_what']} on the GPU before vLLM's snapshot ({held / gib:.2f} GiB, "
+                    "outside its share; engines/vllm/non_torch.py outside_share)")
     if tables:
         what.append(f"vLLM rebuilds its input batch with a block table for each of {groups} KV cache groups "
                     f"({groups - 1} × {one / gib:.2f} GiB = {tables / gib:.2f} GiB more, charged in no budget; "
@@ -140,23 +177,11 @@ def _post_sizing(v: Verdict, stages, cap) -> Verdict:
     if graphs:
         what.append(f"vLLM captures its CUDA graphs ({graphs / gib:.2f} GiB estimated, ±{g_unc / gib:.2f} GiB, "
                     f"charged in no budget; gpu_worker.py compile_or_warm_up_model, capture_model)")
-    what = (f"post_sizing: after the KV cache is sized {' and '.join(what)} against the {left / gib:.2f} GiB "
-            "the share leaves")
-    if head < 0:
-        return Verdict(DOES_NOT_FIT, min(v.margin_bytes, head), v.need_bytes, v.uncertainty_bytes,
-                       "post_sizing", f"{what}: short by {-head / gib:.2f} GiB")
-    # the error carried: with tables, one table and the estimated parts' errors; with graphs, their
-    # estimate's own (the cache takes what vLLM sized, so what is left after it does not move with
-    # kvplan's other estimates: the unused share and the freed profile peak, which the sampler
-    # warm-up takes back)
-    band = (one + v.uncertainty_bytes if tables else 0) + g_unc
-    if head <= band:
-        within = " and ".join(x for x in (
-            f"one group's table and the ±{v.uncertainty_bytes / gib:.2f} GiB the estimated parts may err"
-            if tables else "", f"the ±{g_unc / gib:.2f} GiB the graphs' estimate may err" if graphs else "") if x)
-        return Verdict(AT_RISK, min(v.margin_bytes, head), v.need_bytes, band,
-                       "post_sizing", f"{what}: {head / gib:.2f} GiB to spare, within {within}")
-    return v
+    if frag:
+        what.append(f"warms its sampler up again (the profile's sampler pass, given back, with up to "
+                    f"{frag / gib:.2f} GiB of the headroom unusable to PyTorch's allocator, measured at two OOMs; "
+                    "engines/vllm/after_sizing.py)")
+    return " and ".join(what)
 
 
 def _judge(engine: str, stages, cap, fits: bool, ctx: int | None = None,

@@ -286,7 +286,9 @@ def sweep_sheet(res: dict, spec, gpu):
     cols = [Col("ctx", "ctx", ints), Col("batch", "batch", ints), Col("kv_dtype", "KV", left=True, drop=2),
             Col("kv_cache_bytes", "KV cache", gb)]
     if gpu is not None:
-        cols += [Col("verdict", "fits", lambda v: {"fits": "yes", "at_risk": "at risk"}.get(v, "no")),
+        from ..plan.verdict import WORDS  # fit's words for the same answer (fits / at risk / does NOT fit)
+
+        cols += [Col("verdict", "verdict", lambda v: WORDS[v], left=True),
                  Col("decode_step_seconds", "step", ms, drop=1),
                  Col("tokens_per_second", "tok/s", rate), Col("bound", "bound", left=True, drop=3)]
     title = f"{spec.name} · layout {res['engine']}"

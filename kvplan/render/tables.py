@@ -300,7 +300,10 @@ def fit_json(r, explain: bool = False) -> dict:
         "model": r.model, "gpu": r.gpu, "gpu_memory_bytes": r.gpu_memory_bytes,
         "gpu_memory_source": r.gpu_memory_source, "engine": r.engine, "tp": r.tp, "pp": r.pp,
         "gpus": r.gpus, "kv_dtype": r.kv_dtype, "weight_dtype": r.weight_dtype, "fits": r.fits,
-        "verdict": r.verdict, "margin_bytes": r.margin_bytes, "deciding_term": r.deciding_term,
+        "verdict": r.verdict, "margin_bytes": r.margin_bytes,
+        # margin_bytes is the start's (KV budget − what the engine needs to start, plan/verdict.py), also under
+        # --ctx --batch, where the verdict is the batch's: that batch's margin is batch_margin_sequences
+        "margin_of": "start", "deciding_term": r.deciding_term,
         "uncertainty_bytes": r.judgement.uncertainty_bytes if r.judgement else None,
         "verdict_reason": r.judgement.why if r.judgement else None, "max_batch_low": r.max_batch_low,
         "ctx": r.ctx, "batch": r.batch, "max_batch": r.max_batch, "max_ctx": r.max_ctx,
@@ -317,6 +320,8 @@ def fit_json(r, explain: bool = False) -> dict:
         "log_line": cap.log_lines[0] if cap.log_lines else None,
         "message": r.message, "min_tp": r.min_tp, "notes": fit_notes(r), "source": r.source,
     }
+    if r.batch is not None and r.ctx is not None and r.max_batch is not None:  # the batch's margin, in sequences
+        out["batch_margin_sequences"] = r.max_batch - r.batch
     if r.copies is not None:
         out["weights_all_gpus_bytes"] = r.copies.all_gpus_bytes
         out["model_weights_bytes"] = r.copies.model_bytes

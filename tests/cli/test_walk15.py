@@ -2,15 +2,8 @@
 import shlex
 
 import pytest
-from typer.testing import CliRunner
 
-from kvplan.cli import app
-
-runner = CliRunner()
-
-
-def run(*args, width=80):
-    return runner.invoke(app, list(args), env={"COLUMNS": str(width), "NO_COLOR": "1", "TERM": "dumb"})
+from walk import run
 
 
 # `kvplan plan` printed its launch commands whole: 158 columns for a disaggregated vLLM decode pool

@@ -1,14 +1,7 @@
 """Session 17's walk as a new user at 80 columns: what it found, each checked through the CLI."""
 import pytest
-from typer.testing import CliRunner
 
-from kvplan.cli import app
-
-runner = CliRunner()
-
-
-def run(*args, width=80):
-    return runner.invoke(app, list(args), env={"COLUMNS": str(width), "NO_COLOR": "1", "TERM": "dumb"})
+from walk import run
 
 
 # `kvplan perf llama-3.1-8b --gpu h100 --ctx 4096 --engine foo --batch-table` printed vLLM's batch

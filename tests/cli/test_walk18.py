@@ -1,16 +1,10 @@
 """Session 18's walk as a new user at 80 columns: what it found, each checked through the CLI."""
 import pytest
-from typer.testing import CliRunner
 
-from kvplan.cli import app
+from walk import run
 from kvplan.errors import KvplanError
 
-runner = CliRunner()
 BENCH = "tests/fixtures/bench/vllm_llama-3.2-3b_4xl40s_rate10.json"
-
-
-def run(*args, width=80):
-    return runner.invoke(app, list(args), env={"COLUMNS": str(width), "NO_COLOR": "1", "TERM": "dumb"})
 
 
 # `kvplan fit llama-3.1-8b --gpu h100 --lengths normal:4096,1024 --requests 100000000` sampled 10^8

@@ -2,21 +2,11 @@
 import json
 
 import pytest
-from typer.testing import CliRunner
 
 from kvplan import api
 from kvplan.cli import app
+from walk import one_line, run, runner
 from kvplan.errors import KvplanError
-
-runner = CliRunner()
-
-
-def run(*args, width=80):
-    return runner.invoke(app, list(args), env={"COLUMNS": str(width), "NO_COLOR": "1", "TERM": "dumb"})
-
-
-def one_line(r, text):
-    assert r.exit_code == 2 and r.output == f"kvplan: error: {text}\n", r.output
 
 
 # `kvplan perf --ctx 1000 --prompt 4000` priced a decode step at 1,000 tokens of context after a

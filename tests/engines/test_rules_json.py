@@ -142,7 +142,10 @@ def test_gpus_json_every_field():
     assert set(h) == {"name", "display_name", "vendor", "aliases", "memory_label", "memory_bytes",
                       "driver_memory_bytes", "cuda_memory_bytes", "cuda_memory_sources",
                       "memory_bandwidth_bytes_per_s", "dense_tflops", "interconnect",
-                      "interconnect_bytes_per_s", "sources", "notes"}
+                      "interconnect_bytes_per_s", "sources", "notes", "multi_processor_count",
+                      "multi_processor_count_source"}
+    # SMs: 132 (the Hopper whitepaper's SXM5 part; what vLLM's num_compute_units reads)
+    assert h["multi_processor_count"] == 132 and "132 SMs" in h["multi_processor_count_source"]["quote"]
     assert h["display_name"] == "NVIDIA H100 SXM5 80GB" and h["vendor"] == "nvidia"
     assert "h100" in h["aliases"] and h["memory_label"] == "80GB HBM3"
     assert h["memory_bytes"] == 80 * 2**30 == 85_899_345_920             # 5 HBM3 stacks × 16 GiB

@@ -626,8 +626,9 @@ def test_nccl_before_snapshot_charged_with_its_uncertainty():
     assert old.bytes == 2_322_162_761
     assert "vLLM 0.10.0 takes its snapshot before NCCL's communicators exist" in old.source
     unread = nt("not printed")  # a release kvplan cannot read: charged, the cautious side
-    # (plus, as uncertainty only, the datacenter CUDA context a release up to 0.9.0 would charge)
-    assert (unread.bytes, unread.uncertainty) == (2_322_162_761, 1_731_604_758 + 681_826_058)
+    # (plus, as uncertainty only, the datacenter CUDA context a release up to 0.9.0 would charge and
+    # the TP group's growth a release that profiles its graphs in the window would: see below)
+    assert (unread.bytes, unread.uncertainty) == (2_322_162_761, 1_731_604_758 + 681_826_058 + 1_696_512_082)
     assert "cannot read" in unread.source
     for version in ("0.11.0", None):  # from 0.11.0 on (None: kvplan's 0.33.0) NCCL is outside the growth
         assert (nt(version).bytes, nt(version).uncertainty) == (590_558_003, 0)
@@ -637,6 +638,45 @@ def test_nccl_before_snapshot_charged_with_its_uncertainty():
     given = next(p for p in startup.overheads(m, h100, _Cfg, ServeOptions(vllm_version="0.10.0", non_torch_bytes=7),
                                                8, 1) if p.key == "non_torch")
     assert (given.bytes, given.uncertainty) == (7, 0)
+
+
+def _nt(model, version, tp, gpu="h100", **kw):
+    m, g = catalog.load_model(model), catalog.load_gpu(gpu)
+    return next(p for p in startup.overheads(m, g, _Cfg, ServeOptions(vllm_version=version, **kw), tp, 1)
+                if p.key == "non_torch")
+
+
+def test_graph_profile_growth_by_release_runner_and_card():
+    # startup.yaml non_torch_graph_profile_tp_bytes: the largest fit-side print (2.13 GiB, vLLM
+    # 0.19.0, llm-d-planner's llama-3.1-8b TP 4 on H100 SXM) less 0.14 + 0.41 GiB already charged
+    grow = startup.const("non_torch_graph_profile_tp_bytes")
+    assert grow == round(2.13 * GiB) - 150_323_855 - 440_234_148 == 1_696_512_082
+    base = 150_323_855 + 440_234_148
+    # V1 runner, 0.18.0 up to before 0.27.0 (gpu_worker.py determine_available_memory calls
+    # profile_cudagraph_memory inside memory_profiling in 0.19.0, 0.24.0 and 0.26.0; after it from 0.27.0)
+    for version in ("0.18.0", "0.19.0", "0.26.1rc1.dev156+g0eec856cc"):
+        p = _nt("llama-3.1-8b", version, 2)
+        assert (p.bytes, p.uncertainty) == (base + grow, 0) and p.bytes == round(2.13 * GiB)
+        assert "profiles its CUDA graphs inside the window" in p.source
+    assert _nt("mixtral-8x7b", "0.26.0", 2).bytes == base + grow  # MoE: the V1 runner in 0.26.0
+    for version in ("0.17.1", "0.27.0", "0.33.0", None):  # before the call existed / after it left the window
+        assert (_nt("llama-3.1-8b", version, 2).bytes, _nt("llama-3.1-8b", version, 2).uncertainty) == (base, 0)
+    assert _nt("llama-3.1-8b", "0.24.0", 2).bytes == base  # dense Llama: the V2 runner, which captures none
+    assert _nt("llama-3.1-8b", "0.19.0", 1).bytes == 150_323_855  # TP 1: no TP all-reduce captured
+    assert _nt("llama-3.1-8b", "0.19.0", 2, enforce_eager=True).bytes == base  # no graph profiled
+    pcie = _nt("llama-3.1-8b", "0.19.0", 2, gpu="l40s")  # no NVLink: carried, not charged
+    assert pcie.bytes == 150_323_855 + startup.const("non_torch_extra_tp_pcie_bytes")
+    assert pcie.uncertainty == 440_234_148 - startup.const("non_torch_extra_tp_pcie_bytes") + grow
+
+
+def test_graph_profile_growth_on_the_round_19_scout_and_mixtral_logs():
+    # llm-d-planner, vLLM 0.19.0, H100 80GB HBM3, utilization 0.95: the logs' "non-torch forward
+    # increase memory" is 2.17 GiB (Llama-4-Scout, TP 4) and 2.07 GiB (Mixtral-8x7B, TP 2); kvplan's
+    # is now 2.13 GiB on both, 0.55 GiB before (seen rows, not fitted on)
+    for model, tp, logged in (("llama-4-scout", 4, 2.17), ("mixtral-8x7b", 2, 2.07)):
+        p = _nt(model, "0.19.0", tp)
+        assert p.bytes == round(2.13 * GiB)
+        assert abs(p.bytes / GiB - logged) <= 0.06
 
 
 def test_nccl_before_snapshot_is_the_fit_row_to_the_byte():
@@ -745,3 +785,60 @@ def test_whole_non_torch_charges_the_context_by_card_kind():
     assert nt("0.9.0", "h100").bytes == 150_323_855 + 681_826_058 == 832_149_913
     for version in ("0.9.1", "0.10.0", None):
         assert (nt(version, "rtx-5090").bytes, nt(version, "rtx-5090").uncertainty) == (150_323_855, 0)
+
+
+def test_outside_share_by_release_and_group():
+    """What sits on each GPU before vLLM's snapshot and outside its share (non_torch.py outside_share): nothing
+    up to 0.9.0 (the share charges everything outside torch); the CUDA context alone at TP 1, and at TP 2 before
+    0.11.0 (NCCL inside the growth then); context, NCCL and custom all-reduce from 0.11.0; a release that cannot
+    be read takes the larger figure. The figures are SGLang's logs' (sglang_startup.used_before, their one home):
+    0.635 GiB of context on a datacenter card."""
+    from kvplan.engines.sglang_startup import used_before
+    from kvplan.engines.vllm.non_torch import outside_share
+    h100 = catalog.load_gpu("h100-sxm-80gb")
+    ctx, nccl = used_before(h100, 1, 1), used_before(h100, 2, 2)
+    assert ctx == 681_826_058 and nccl > ctx  # 0.635 GiB (PRE_LOAD_TP1, datacenter)
+    assert outside_share(h100, 2, 1, "0.9.0") == (0, 0, "")
+    assert outside_share(h100, 1, 1, "0.19.0")[:2] == (ctx, 536_870_912)
+    assert outside_share(h100, 2, 1, "0.10.2")[0] == ctx
+    assert outside_share(h100, 2, 1, "0.11.0")[0] == nccl == 681_826_058 + 1_340_153_712 + 25_165_824
+    assert outside_share(h100, 1, 2, "0.19.0")[0] == 681_826_058 + 1_340_153_712  # PP 2: no custom all-reduce
+    assert outside_share(h100, 2, 1, "nightly")[0] == nccl
+
+
+def test_moe_workspace_kept_beside_the_sampler_by_release():
+    # startup.yaml moe_workspace_kept_from (v1/worker/workspace.py WorkspaceManager from 0.13.0):
+    # Qwen3-30B-A3B at TP 1, 8,192 batched tokens: top-8 × (max(768, 2,048) + max(1,536, 2,048)) =
+    # 32,768 values a token × 8,192 tokens × 2 bytes = 536,870,912 (0.5 GiB)
+    from kvplan.engines.vllm.moe_workspace import kept, kept_bytes
+
+    q3 = catalog.load_model("qwen3-30b-a3b")
+    assert kept_bytes(q3, 8192, "0.19.0") == kept_bytes(q3, 8192, "0.13.0") == (536_870_912, 0)
+    assert 8 * (2048 + 2048) * 8192 * 2 == 536_870_912
+    assert kept_bytes(q3, 8192, "0.12.0") == (0, 0)  # per-call workspaces, freed after each layer
+    assert kept_bytes(q3, 8192, "not printed") == (0, 536_870_912)  # unread: carried, not charged
+    assert kept("0.13.0rc1") is True and kept("0.12.1") is False and kept(None) is None  # pre-releases: kept
+    assert kept_bytes(catalog.load_model("llama-3.1-8b"), 8192, "0.19.0") == (0, 0)  # dense
+    assert kept_bytes(catalog.load_model("gpt-oss-20b"), 8192, "0.19.0") == (0, 0)  # MXFP4: other kernels
+    # Mixtral-8x7B at TP 1: top-2 × (14,336 + 28,672) × 8,192 × 2 = 1,409,286,144
+    assert kept_bytes(catalog.load_model("mixtral-8x7b"), 8192, "0.19.0")[0] == 1_409_286_144
+
+
+def test_moe_workspace_raises_the_profile_peak_over_the_sampler_pass():
+    # the V1 runner's peak is max(forward, sampler + kept workspace) + cuBLAS workspace (0.19.0);
+    # under 0.12.0 the same model's peak has no kept workspace
+    q3, h100 = catalog.load_model("qwen3-30b-a3b"), catalog.load_gpu("h100")
+
+    class Cfg:
+        max_num_batched_tokens, max_num_seqs = 8192, 1024
+
+    def act(version):
+        return next(p for p in startup.overheads(q3, h100, Cfg, ServeOptions(vllm_version=version), 1, 1)
+                    if p.key == "activation")
+    fwd = startup.forward_peak(q3, 8192)
+    smp = startup.v1_sampler_peak(q3, 1, 8192, 1024, "0.19.0", None, h100.multi_processor_count)[0]
+    assert smp > fwd  # the sampler pass sets the peak here, so the kept workspace adds in full
+    a = act("0.19.0")
+    assert a.bytes == smp + 536_870_912 + startup.blas_workspace(h100)
+    assert "fused-MoE workspace (0.50 GiB) stays allocated" in a.source
+    assert "fused-MoE workspace" not in act("0.12.0").source

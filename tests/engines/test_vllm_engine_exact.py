@@ -241,7 +241,11 @@ def test_capacity_of_a_plain_pool_every_figure():
               "bytes_per_block": BLOCK, "blocks_per_request": 512, "max_num_batched_tokens": 8192,
               "max_num_seqs": 1024,
               "groups": [{"kind": "full", "layers": 32, "block_size": 16, "page_size_bytes": PAGE,
-                          "blocks_per_request": 512}]}
+                          "blocks_per_request": 512}],
+              # after sizing (engines/vllm/after_sizing.py): one H100's CUDA context outside the share, and the
+              # sampler warm-up's fragmentation, ceil(2.320 x 1,024 rows x 128,256 vocabulary x 4 bytes)
+              "outside_share_bytes": 681_826_058, "outside_share_uncertainty": 536_870_912,
+              "outside_share_what": "the CUDA context", "warmup_fragmentation_bytes": 1_218_780_857}
     explain = (f"block: 16 tokens ({DEFAULT_NOTE})",
                "group of 32 full layer(s): page 65,536 bytes, 512 blocks for a 8,192-token request",
                "bytes per block = largest group's pages = 2,097,152",

@@ -92,14 +92,40 @@ def test_a_shared_prefix_client_sends_each_group_its_system_prompt(acc):
     assert acc.with_shared_prefix({}, levels) == levels and levels[0].prefix_ids == ()
 
 
-def test_the_round19_source_replays_its_profiles_shared_prefix():
-    """Each inference-sim-training run states its profile.yaml's system prompts (its workload line
-    says them in words: '11 system prompts of 100 x 4 users'), and both agree."""
+def test_the_round19_source_replays_the_prompts_its_client_sent():
+    """Each inference-sim-training run replays the prompt set its inference-perf build sent (its
+    results/config.yaml: 10 groups x 10 prompts, the profile's system-prompt length, which the workload
+    line states in words, '... system prompts of 100 x ...'), each prompt repeated whole."""
     src = yaml.safe_load((DIR / "runs.yaml").read_text())["sources"]["inference-sim-training-h100"]
     for run in src["runs"]:
         sp = run["shared_prefix"]
-        said = f"({sp['groups']} system prompts of {sp['tokens']} x {sp['users_per_group']} user"
-        assert said in run["workload"], run["file"]
+        assert (sp["groups"], sp["users_per_group"], sp["whole_prompt_repeats"]) == (10, 10, True), run["file"]
+        assert f" system prompts of {sp['tokens']} x " in run["workload"], run["file"]
+
+
+def test_whole_prompt_repeats_cycle_the_prompt_set(acc):
+    """inference-perf's 'i = n % len(self.prompts)': with 2 x 2 prompts, request n sends prompt n mod 4
+    again, and identical prompts share all but their last token (vLLM hits at most num_tokens - 1)."""
+    levels = acc.table_levels({"table": "t", "tp": 1, "replicas": 1,
+                               "levels": [{"rate": 5, "requests": 6, "isl": 200, "osl": 5}]})
+    sp = {"shared_prefix": {"groups": 2, "users_per_group": 2, "tokens": 30, "whole_prompt_repeats": True}}
+    (lv,) = acc.with_shared_prefix(sp, levels)
+    assert lv.prefix_ids == ("q0", "q1", "q2", "q3", "q0", "q1") and lv.shared_prefix == 199
+
+
+def test_a_repeated_whole_prompt_prefills_its_last_block_only(acc):
+    """The rule on: 8 requests cycling 2 prompts of 566 tokens (Llama-2-7B, one H100, 1/s, so none
+    queues): each of the last 6 finds 35 blocks (560 tokens) cached and computes 6 tokens, so its first
+    token is faster than the first two's full prefill (17.6 ms against 22.4 ms for every request cold: the
+    front end's FIFO and one step's floor stay; the rule off, both medians are equal)."""
+    lv = acc.table_levels({"table": "t", "tp": 1, "replicas": 1,
+                           "levels": [{"rate": 1, "requests": 8, "isl": 566, "osl": 4}]})
+    spec, gpu = catalog.load_model("llama-2-7b"), catalog.load_gpu("h100-sxm-80gb")
+    sp = {"shared_prefix": {"groups": 1, "users_per_group": 2, "tokens": 100, "whole_prompt_repeats": True}}
+    rep = acc.with_shared_prefix(sp, lv)
+    (r,) = bench.replay(rep, spec, gpu, tp=1, replicas=1, engine="vllm", prefix_caching=True)
+    (cold,) = bench.replay(lv, spec, gpu, tp=1, replicas=1, engine="vllm", prefix_caching=True)
+    assert r.predicted["ttft_ms"]["p50"] < 0.85 * cold.predicted["ttft_ms"]["p50"]
 
 
 def test_shared_system_prompts_make_the_first_tokens_faster(acc):
@@ -115,3 +141,28 @@ def test_shared_system_prompts_make_the_first_tokens_faster(acc):
         (r,) = bench.replay(levels, spec, gpu, tp=1, replicas=1, engine="vllm", prefix_caching=True)
         return r.predicted["ttft_ms"]["p50"]
     assert ttft(shared) < ttft(lv)
+
+
+def test_a_line_stamped_tpot_is_scored_in_the_files_units(acc):
+    """inference-perf's line-by-line reader stamps 2 (N + 1) times for N tokens, so its TPOT is span / (2N + 1):
+    a replay of N = 248 at 10 ms a token (span 2,470 ms) reads 2,470 / 497 = 4.97 ms; its 248 tokens a request
+    count as the file's 200 (its tokenizer's count of the text), so 2,480 tok/s reads 2,000."""
+    run = {"max_tokens_sent": 248, "tpot_lines_per_token": 2}
+    out, tpot = acc.in_file_units(run, 200, 2480.0, 10.0)
+    assert out == pytest.approx(2000.0) and tpot == pytest.approx(2470 / 497)
+    assert acc.in_file_units(run, 200, None, None) == (None, None)
+    # a dataset's lengths (no one max_tokens): N is the file's mean, the throughput stays as replayed
+    out, tpot = acc.in_file_units({"tpot_lines_per_token": 2}, 116, 1000.0, 10.0)
+    assert out == pytest.approx(1000.0) and tpot == pytest.approx(10.0 * 115 / 233)
+
+
+def test_the_round19_runs_state_the_tokens_their_client_asked_for():
+    """Each inference-sim-training run replays its config's output_len (ignore_eos: the tokens generated), which
+    the files' line stamps agree with: (mean latency - mean TTFT) / mean TPOT + 1 = 2 (N + 1) within 1 %."""
+    src = yaml.safe_load((DIR / "runs.yaml").read_text())["sources"]["inference-sim-training-h100"]
+    for run in src["runs"]:
+        d = json.loads((DIR / run["file"]).read_text())["successes"]["latency"]
+        stamps = ((d["request_latency"]["mean"] - d["time_to_first_token"]["mean"])
+                  / d["time_per_output_token"]["mean"] + 1)
+        n, k = run["max_tokens_sent"], run["tpot_lines_per_token"]
+        assert stamps == pytest.approx(k * (n + 1), rel=0.01), run["file"]

@@ -44,6 +44,11 @@ def llama():
     (dict(rate=1.0, requests=2.5), "requests must be a positive integer, got 2.5"),
     (dict(concurrency=0), "concurrency must be a positive integer, got 0"),
     (dict(concurrency=1.5), "concurrency must be a positive integer, got 1.5"),
+    # a bool is an int in Python, but True is a switch, not the count 1 (session 19's leftover)
+    (dict(rate=1.0, tp=True), "tp must be a positive integer, got True"),
+    (dict(rate=1.0, replicas=True), "replicas must be a positive integer, got True"),
+    (dict(rate=1.0, requests=True), "requests must be a positive integer, got True"),
+    (dict(concurrency=True), "concurrency must be a positive integer, got True"),
     (dict(rate=0.0), "rate must be a number > 0 or inf, got 0.0"),
     (dict(rate=1.0, shared_prefix=-1), "shared_prefix must not be negative"),
     (dict(rate=1.0, engine="trtllm"), "engine must be vllm or sglang for simulate, got 'trtllm'"),

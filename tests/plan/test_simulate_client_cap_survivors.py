@@ -40,7 +40,8 @@ def test_an_arrival_sent_at_once_is_not_taken_off_the_marks():
     assert raw["mark"] == {3: 0, 4: 0}
 
 
-@pytest.mark.parametrize("cap, concurrency, shown", [(2, 2, "2"), (1.5, None, "1.5"), (0, None, "0")])
+@pytest.mark.parametrize("cap, concurrency, shown", [(2, 2, "2"), (1.5, None, "1.5"), (0, None, "0"),
+                                                         (True, None, "True")])
 def test_a_cap_on_a_closed_loop_or_not_a_positive_integer_is_refused(cap, concurrency, shown):
     with pytest.raises(KvplanError) as e:
         _run([Request(0.0, 10, 3)], cap, concurrency=concurrency)

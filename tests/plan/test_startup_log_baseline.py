@@ -142,31 +142,31 @@ def test_round_19_is_the_headline_and_every_round_19_row_is_scored_or_listed():
     assert startup_log_baseline.summary(rs, "fit (round 4)")["with_error"] >= 1
     s = startup_log_baseline.summary(rs, "held-out (round 2, seen)")
     assert s["scored"] >= 3 and s["with_error"] >= 3
-    # round 19's two gpt-oss-20b refusals at 0.95 are an open gap (test_round_19_sampler_warmup_refusals below, a
-    # strict xfail); every other refusal holds
-    assert {r["id"] for r in rs if r["refused"] and r["scored"] and r["fits"]} <= SAMPLER_WARMUP_OOM
+    # no refusal is called fits on any side (round 19's two gpt-oss-20b sampler warm-up OOMs included, since
+    # session 20: test_round_19_sampler_warmup_refusals_are_not_called_fits)
     for side in startup_log_baseline.SIDES:
-        kept = [r for r in rs if r["id"] not in SAMPLER_WARMUP_OOM]
-        assert startup_log_baseline.summary(kept, side)["refused_but_fits"] == 0, side
+        assert startup_log_baseline.summary(rs, side)["refused_but_fits"] == 0, side
     scout = [r for r in rs if r["id"] == "coderepo_8xh200_llama-4-scout_tp8_v0.12.0_gmu0.95_mml8388608_refused"]
-    assert len(scout) == 1 and scout[0]["verdict"] == "at_risk"
+    assert len(scout) == 1 and scout[0]["verdict"] == "does_not_fit"  # its sampler warm-up OOM (after sizing)
 
 
 # round 19's two gpt-oss-20b refusals on H100s at 0.95 (vLLM 0.19.0 sized 58.47 / 63.28 GiB of KV cache, captured its
 # CUDA graphs, then ran out of memory warming up the sampler with 1,024 dummy requests: "Tried to allocate 786.00
-# MiB" = 1,024 x 201,088 vocabulary x 4 bytes of fp32 logits; TP 1 held out, TP 2 on the fit side)
+# MiB" = 1,024 x 201,088 vocabulary x 4 bytes of fp32 logits; TP 1 held out, TP 2 on the fit side). Called "fits"
+# until session 20 (a strict xfail kept them visible); the after-sizing check (engines/vllm/after_sizing.py) says
+# at risk now, naming post_sizing. The TP 2 twin at 0.9 started: the check must not refuse it.
 SAMPLER_WARMUP_OOM = {"llmdplanner_h100_openai-gpt-oss-20b_tp1-8192_v0.19.0_failed",
                       "llmdplanner_h100_openai-gpt-oss-20b_tp2-8192_v0.19.0_failed"}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20, open: the memory vLLM's sampler warm-up needs after the KV cache is "
-                   "allocated (gpu_worker compile_or_warm_up_model) is not modelled, so these refusals are called fits")
 def test_round_19_sampler_warmup_refusals_are_not_called_fits():
-    """The worst bug this project can ship, kept visible: when the warm-up is modelled this passes, the strict xfail
-    fails, and the name comes out of SAMPLER_WARMUP_OOM."""
-    rs = [r for r in startup_log_baseline.rows() if r["id"] in SAMPLER_WARMUP_OOM]
-    assert len(rs) == 2 and all(r["refused"] and r["scored"] for r in rs)
-    assert not [r["id"] for r in rs if r["fits"]]
+    rs = {r["id"]: r for r in startup_log_baseline.rows()}
+    for name in SAMPLER_WARMUP_OOM:
+        r = rs[name]
+        assert r["refused"] and r["scored"] and not r["fits"], name
+        assert r["verdict"] == "at_risk", name
+    started = rs["llmdplanner_h100_openai-gpt-oss-20b_tp2-8192_v0.19.0"]
+    assert not started["refused"] and started["verdict"] != "does_not_fit"
 
 
 def test_round_2_sglang_rows_obey_the_version_rule():

@@ -167,12 +167,17 @@ def test_llama_4_scout_8m_on_8_h200_at_095_is_not_fits():
         return fit.fit(m, g, tp=8, engine="vllm", opts=ServeOptions(
             gpu_memory_utilization=util, max_model_len=8_388_608, vllm_version="0.12.0"))
     r95, r90 = go(0.95), go(0.9)
-    assert r95.verdict == "at_risk" and r95.judgement.deciding_term == "post_sizing"
+    # since session 20 the check also holds what sits before vLLM's snapshot (TP 8: context, NCCL and custom
+    # all-reduce, 1.91 GiB) and the warm-up's fragmentation: 6.99 - 1.91 - 6 - 0.65 GiB is short, the refusal
+    assert r95.verdict == "does_not_fit" and r95.judgement.deciding_term == "post_sizing"
+    assert r95.judgement.why.endswith("short by 1.57 GiB")
     assert r95.capacity.detail["post_sizing_bytes"] == 6 * GiB
     # 0.12.0 captures its CUDA graphs after sizing too (startup.yaml cuda_graph_estimate_charged_from)
     assert (r95.capacity.detail["post_sizing_graph_bytes"], r95.capacity.detail["post_sizing_graph_uncertainty"]) == \
         (697_932_185, 1_320_702_443)
-    assert r90.verdict == "fits"
+    # at 0.9 it started: 13.98 - 1.91 - 6 - 0.65 = 5.42 GiB to spare, within one table (2 GiB), the estimated
+    # parts' ±1.47, the graphs' ±1.23, the outside part's ±0.50 and the warm-up's 1.79 GiB: at risk, not refused
+    assert r90.verdict == "at_risk" and r90.judgement.deciding_term == "post_sizing"
 
 
 def test_after_sizing_graphs_against_what_the_share_leaves():
@@ -274,3 +279,50 @@ def test_post_sizing_bytes_only_where_the_v1_runner_runs():
     assert "post_sizing_bytes" not in detail("0.25.0")
     ngram = speculative.parse('{"method":"ngram","num_speculative_tokens":3}')
     assert detail("0.25.0", ngram)["post_sizing_bytes"] == 50_331_648
+
+
+def test_after_sizing_outside_share_and_warmup_fragmentation():
+    """What sits on the GPU before vLLM's snapshot comes out of the unused share (vLLM refuses at start-up where
+    it is more: v1/worker/utils.py request_memory), and the sampler warm-up's fragmentation is carried as an
+    uncertainty (engines/vllm/after_sizing.py): 1 GiB outside, 2 GiB of fragmentation, no graphs, no tables."""
+    groups = [{"block_size": 16}]
+    d = {"bytes_per_block": 0, "groups": groups, "outside_share_bytes": GiB, "outside_share_uncertainty": GiB // 2,
+         "outside_share_what": "the CUDA context", "warmup_fragmentation_bytes": 2 * GiB}
+    cap = Capacity(True, 1000, 0, 0.0, GiB, detail=d)
+
+    def v(unused):
+        return judge("vllm", [_unused_stage(unused)], cap, True)
+    refused = v(GiB - 1)
+    assert (refused.verdict, refused.deciding_term, refused.margin_bytes) == ("does_not_fit", "post_sizing", -1)
+    assert "is less than desired GPU memory utilization" in refused.why and "request_memory" in refused.why
+    edge = v(GiB)  # nothing left after the outside part: at risk, within the outside part's and the warm-up's bands
+    assert (edge.verdict, edge.margin_bytes, edge.uncertainty_bytes) == ("at_risk", 0, GiB // 2 + 2 * GiB)
+    assert edge.why.endswith("within the ±0.50 GiB what sits outside the share may err and the 2.00 GiB the "
+                             "sampler warm-up may find unusable")
+    assert v(GiB + GiB // 2 + 2 * GiB).verdict == "at_risk"
+    assert v(GiB + GiB // 2 + 2 * GiB + 1).verdict == "fits"
+    # the warm-up's band alone (no outside part: a release charging everything inside its share)
+    only = Capacity(True, 1000, 0, 0.0, GiB, detail={"bytes_per_block": 0, "groups": groups,
+                                                      "warmup_fragmentation_bytes": 2 * GiB})
+    assert judge("vllm", [_unused_stage(2 * GiB)], only, True).verdict == "at_risk"
+    assert judge("vllm", [_unused_stage(2 * GiB + 1)], only, True).verdict == "fits"
+
+
+def test_gpt_oss_20b_at_095_on_vllm_0_19_is_not_fits():
+    """Round 19 (llm-d-planner, vLLM 0.19.0, H100 80GB): gpt-oss-20b at 0.95 sized its cache, captured its graphs
+    and ran out of memory warming up the sampler with 1,024 dummy requests, at TP 1 and TP 2; at TP 2 and 0.9 it
+    started. One fp32 logits block: 1,024 x 201,088 x 4 = 823,656,448 bytes (the "Tried to allocate 786.00 MiB")."""
+    from kvplan.engines.vllm import after_sizing
+    m, g = catalog.load_model("gpt-oss-20b"), catalog.load_gpu("h100-sxm-80gb")
+
+    def go(util, tp):
+        return fit.fit(m, g, tp=tp, engine="vllm", opts=ServeOptions(
+            gpu_memory_utilization=util, max_model_len=8192, vllm_version="0.19.0"))
+    assert after_sizing.logits_block(m, 1, 1024, 8192) == 823_656_448
+    assert after_sizing.logits_block(m, 1, 1024, 512) == 512 * 201_088 * 4  # the token budget caps the rows
+    assert after_sizing.fragmentation(m, 1, 1024, 8192) == 1_910_882_960  # ceil(2.320 x 823,656,448)
+    for tp in (1, 2):
+        r = go(0.95, tp)
+        assert r.verdict == "at_risk" and r.judgement.deciding_term == "post_sizing", tp
+        assert r.capacity.detail["warmup_fragmentation_bytes"] == 1_910_882_960
+    assert go(0.9, 2).verdict == "fits"

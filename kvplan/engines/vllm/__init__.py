@@ -413,15 +413,15 @@ class VLLM(Engine):
         )
         detail.update(extras.details(getattr(self, "model", None) or workers[0].spec, opts, top,
                                      cfg.block_size, getattr(self, "tp", 1), len(workers)))
-        from .startup import graphs_after_sizing, model_runner, post_sizing_block_tables
+        from . import after_sizing
+        from .startup import model_runner, post_sizing_block_tables
         if model_runner(workers[0].spec, opts, opts.vllm_version or VERSION)[0] != "v2":
             # the V1 runner's block tables rebuilt after sizing (plan/verdict.py, after sizing); the
             # V2 runner builds its own (v1/worker/gpu/block_table.py), not derived here
             detail["post_sizing_bytes"] = post_sizing_block_tables(detail, mml)
-        # the CUDA graphs a release captures after sizing and charges in no budget (startup.py)
-        g, g_unc = graphs_after_sizing(workers[0].spec, opts)
-        if g:
-            detail["post_sizing_graph_bytes"], detail["post_sizing_graph_uncertainty"] = g, g_unc
+        # what vLLM allocates after sizing, outside every budget: graphs, warm-up (after_sizing.py)
+        detail.update(after_sizing.detail(workers[0].spec, gpu, opts, getattr(self, "tp", 1), len(workers),
+                                          cfg.max_num_seqs, cfg.max_num_batched_tokens))
         return Capacity(True, mml, tokens, conc, top.request_bytes(mml), None, (line,), detail, explain)
 
     def max_batch(self, workers, gpu, cap: Capacity, opts, kv_fmt, model_dtype, ctx: int) -> int:

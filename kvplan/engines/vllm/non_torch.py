@@ -114,7 +114,34 @@ def nccl_before_snapshot(gpu, tp: int, pp: int, version: str | None) -> int:
     return const("nccl_before_snapshot_nvls_bytes")
 
 
-def non_torch_part(gpu, opts, tp: int, pp: int) -> tuple[int, str, int]:
+def graph_profile_growth(gpu, opts, tp: int, v2_runner: bool = False) -> tuple[int, int, str]:
+    """(bytes charged, uncertainty, why) of the non-torch growth a TP group leaves when vLLM profiles
+    its CUDA graphs inside the window whose growth it charges (startup.yaml
+    non_torch_graph_profile_tp_bytes: the V1 runner of 0.18.0 up to 0.27.0, gpu_worker.py
+    determine_available_memory calling profile_cudagraph_memory under memory_profiling; fitted).
+    Nothing at TP 1, under --enforce-eager, on the V2 runner (``v2_runner``: it captures none) or from
+    0.27.0 on; on a card without NVLink, or a release kvplan cannot read, carried as uncertainty."""
+    rule = _data()["non_torch_graph_profile_tp_bytes"]
+    if tp <= 1 or opts.enforce_eager:
+        return 0, 0, ""
+    ver = opts.vllm_version or VERSION
+    key = _release(ver)
+    if key is not None and not _release(rule["first"])[:3] + (0,) <= key < _release(rule["first_outside"])[:3] + (0,):
+        return 0, 0, ""
+    if v2_runner:
+        return 0, 0, ""
+    size = const("non_torch_graph_profile_tp_bytes")
+    why = (f"; vLLM {ver} profiles its CUDA graphs inside the window it charges (gpu_worker.py "
+           f"determine_available_memory, V1 runner, {rule['first']} to before {rule['first_outside']}): "
+           f"the TP group's growth {size / GiB:.2f} GiB, fitted on four fit-side 0.19.0 H100 logs")
+    if key is None:
+        return 0, size, why.replace(f"vLLM {ver} profiles", f"vLLM {ver} (release not read) may profile") + ", carried as uncertainty"
+    if no_peer_access(gpu) or pcie_only(gpu):
+        return 0, size, why + "; no NVLink here (no log), carried as uncertainty"
+    return size, 0, why
+
+
+def non_torch_part(gpu, opts, tp: int, pp: int, v2_runner: bool = False) -> tuple[int, str, int]:
     """(bytes, source, uncertainty) of the non-torch part vLLM charges inside its share on one rank:
     --non-torch-memory where given, else the fitted growth after the start-up snapshot, NCCL's share by
     card and group, the CUDA context of releases up to 0.9.0 and NCCL's communicators of releases that
@@ -152,4 +179,26 @@ def non_torch_part(gpu, opts, tp: int, pp: int) -> tuple[int, str, int]:
             nt_src += (f"; vLLM {ver} {when}: {nccl / GiB:.2f} GiB of NCCL's on a group of more than two "
                        "NVLink GPUs that can use NVLink SHARP, estimated (fitted on one fit-side log), "
                        "carried as its uncertainty")
+        g, g_unc, g_why = graph_profile_growth(gpu, opts, tp, v2_runner)
+        nt, nt_unc, nt_src = nt + g, nt_unc + g_unc, nt_src + g_why
     return nt, nt_src, nt_unc
+
+
+def outside_share(gpu, tp: int, pp: int, version: str | None) -> tuple[int, int, str]:
+    """(bytes, uncertainty, why) on each GPU before vLLM's start-up snapshot that its share does not
+    charge: the CUDA context, and NCCL's communicators with the custom all-reduce buffers in releases
+    that take the snapshot after them (0.11.0 on; ``snapshot_before_nccl``), by card and group as
+    SGLang's logs show them (engines/sglang_startup.py used_before, their one home). vLLM checks at
+    start-up that the free memory holds the whole share (v1/worker/utils.py request_memory in 0.19.0
+    and 0.33.0, gpu_worker.py init_device in 0.12.0: "Free memory on device ... is less than desired
+    GPU memory utilization"), so these come out of the (1 − utilization) part. 0 where the release
+    charges everything outside torch inside the share (up to 0.9.0, ``whole_non_torch``); a release
+    that cannot be read takes the larger figure (the cautious side)."""
+    from ..sglang_startup import PRE_LOAD_UNCERTAINTY, used_before
+
+    if whole_non_torch(version or VERSION) is True:
+        return 0, 0, ""
+    unc = PRE_LOAD_UNCERTAINTY["value"]
+    if tp * pp == 1 or snapshot_before_nccl(version or VERSION) is True:
+        return used_before(gpu, 1, 1), unc, "the CUDA context"
+    return used_before(gpu, tp, tp * pp), unc, "the CUDA context, NCCL and the custom all-reduce buffers"

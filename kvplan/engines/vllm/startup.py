@@ -50,6 +50,7 @@ from ..base import BudgetPart
 from .non_torch import (cuda_context, nccl_before_snapshot, no_peer_access, non_torch,  # noqa: F401
                         non_torch_extra_tp, non_torch_part, nvls_group, pcie_only, snapshot_before_nccl,
                         whole_non_torch)
+from .moe_workspace import kept_bytes, workspace_values
 from .settings import VERSION
 from .startup_data import _data, _release, const, constants  # noqa: F401
 
@@ -95,8 +96,7 @@ def forward_peak(spec, tokens: int) -> int:
             i = layer.mlp.intermediate_size
             mlp = 3 * i
             if isinstance(layer.mlp, MoeMlp):
-                k, w = layer.mlp.experts_per_token, layer.mlp.latent_size or h
-                mlp = k * (max(i, w) + max(2 * i, w)) + 3 * layer.mlp.shared_intermediate_size
+                mlp = workspace_values(layer.mlp, h) + 3 * layer.mlp.shared_intermediate_size
         widest = max(widest, attn, mlp)
     return tokens * (2 * h + widest) * 2
 
@@ -170,13 +170,20 @@ def _v1_const(name: str) -> int:
     return int(_data()["v1_sampler"][name]["value"])
 
 
+def triton_buffer_rows(rows: int, sms: int | None) -> int:
+    """Vocabulary rows of the Triton top-k/top-p buffer (startup.yaml triton_bytes_per_logit):
+    min(next_power_of_2(min(SMs, rows)), SMs); next_power_of_2(rows) where the SMs are not known."""
+    pow2 = 1 << max(min(sms or rows, rows) - 1, 0).bit_length()
+    return min(pow2, sms) if sms else pow2
+
+
 def v1_sampler_peak(spec, tp: int, tokens: int, seqs: int, version: str | None,
-                    flashinfer: bool | None = None) -> tuple[int, int, str]:
+                    flashinfer: bool | None = None, sms: int | None = None) -> tuple[int, int, str]:
     """(bytes charged, the lowest the pass can hold, why) for the V1 model runner's
     ``_dummy_sampler_run`` in vLLM ``version``, from code (startup.yaml v1_sampler, read in the
     0.10.1.1 to 0.21.0 wheels): FlashInfer's top-k/top-p (14 bytes a logit), the Triton
-    top-k/top-p of forward_native (14, plus its buffer of up to next_power_of_2(rows) vocabulary
-    rows in float32) or the sort (38, ``sampler_peak``), plus what the profile run still holds
+    top-k/top-p of forward_native (14, plus its buffer of ``triton_buffer_rows`` vocabulary rows in
+    float32, by the card's SMs ``sms``) or the sort (38, ``sampler_peak``), plus what the profile run still holds
     (the forward's hidden states, the gathered rows and their ``rand_like`` copy). ``flashinfer``:
     whether the log shows FlashInfer's sampler in use (None: not known). Where the path depends on
     whether FlashInfer is installed (up to 0.11) and the log does not say, the sort is charged and
@@ -189,12 +196,13 @@ def v1_sampler_peak(spec, tp: int, tokens: int, seqs: int, version: str | None,
     held = (tokens + 2 * rows) * spec.hidden_size * 2
     fi = rows * vocab * _v1_const("flashinfer_bytes_per_logit") + held
     small = rows < _v1_const("triton_min_rows")
-    buf = 1 << max(rows - 1, 0).bit_length()  # next_power_of_2(rows) >= vLLM's min(next_pow2(min(SMs, rows)), SMs)
+    buf = triton_buffer_rows(rows, sms)
     triton = rows * vocab * _v1_const("triton_bytes_per_logit") + buf * vocab * 4 + held
     rng = v1_sampler_range(version)
     rule = rng["rule"] if rng else None
     native = ("the sort (38 bytes a logit)" if small else
-              f"forward_native's Triton top-k/top-p (14 bytes a logit + its buffer of {buf:,} rows)")
+              f"forward_native's Triton top-k/top-p (14 bytes a logit + its buffer of {buf:,} rows"
+              + (f", the card's {sms} SMs)" if sms else ")"))
     if rule == "flashinfer_if_installed":
         if flashinfer:
             return fi, fi, "the V1 sampler through FlashInfer (the log says so): 14 bytes a logit"
@@ -383,7 +391,8 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
         smp = sampler_peak(spec, tp, cfg.max_num_batched_tokens, cfg.max_num_seqs, per_logit if v2 else None)
         ws = blas_workspace(gpu)
         state = penalty_state(spec, tp, cfg.max_num_seqs) if v2 and rng.get("v2_penalty_state") else 0
-        act, act_unc = max(fwd, smp) + ws + state, unc
+        kept, kept_unc = kept_bytes(spec, cfg.max_num_batched_tokens, opts.vllm_version or VERSION)  # beside the sampler
+        act, act_unc = max(fwd, smp + kept) + ws + state, unc + kept_unc
         rows = min(cfg.max_num_seqs, cfg.max_num_batched_tokens)
         act_src = (f"profile run: max(forward over {cfg.max_num_batched_tokens:,} tokens "
                    f"{fwd / GiB:.2f} GiB, sampler over {rows:,} rows × vocab {smp / GiB:.2f} GiB) + cuBLAS "
@@ -391,9 +400,10 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
                    + runner_why)
         if runner == "v1":
             smp, low, s_why = v1_sampler_peak(spec, tp, cfg.max_num_batched_tokens, cfg.max_num_seqs,
-                                              opts.vllm_version or VERSION, getattr(opts, "flashinfer_sampler", None))
-            act = max(fwd, smp) + ws
-            act_unc += max(fwd, smp) - max(fwd, low)
+                                              opts.vllm_version or VERSION, getattr(opts, "flashinfer_sampler", None),
+                                              gpu.multi_processor_count)
+            act = max(fwd, smp + kept) + ws
+            act_unc += max(fwd, smp + kept) - max(fwd, low + kept)
             act_src = (f"profile run: max(forward over {cfg.max_num_batched_tokens:,} tokens "
                        f"{fwd / GiB:.2f} GiB, sampler over {rows:,} rows × vocab {smp / GiB:.2f} GiB) + cuBLAS "
                        f"workspace {ws / MiB:.0f} MiB; {runner_why}; {s_why} (engines/vllm/startup.yaml v1_sampler)")
@@ -409,6 +419,11 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
             act_unc += max(fwd, smp) - floor
             act_src += ("" if runner is None else ", whose sampler warm-up kvplan has not derived") + \
                 "; the V1 runner's sampler charged, at risk down to the logits alone"
+        if kept or kept_unc:
+            act_src += (f"; the fused-MoE workspace ({(kept or kept_unc) / GiB:.2f} GiB) stays allocated beside the "
+                        "sampler pass (v1/worker/workspace.py WorkspaceManager, from 0.13.0; engines/vllm/startup.yaml "
+                        "moe_workspace_kept_from)" + (", carried as uncertainty: a release kvplan cannot read"
+                                                      if kept_unc else ""))
     if opts.enforce_eager:
         graphs, g_src, g_unc = 0, "--enforce-eager: none", 0
     elif opts.cuda_graph_bytes is None and _v2_without_graph_estimate(spec, opts):
@@ -425,7 +440,8 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
     else:
         graphs, g_src = const("cuda_graph_bytes"), f"profile_cudagraph_memory estimate; {fitted}"
         g_unc = const("cuda_graph_uncertainty_bytes")
-    nt, nt_src, nt_unc = non_torch_part(gpu, opts, tp, pp)
+    v2_runner = model_runner(spec, opts, opts.vllm_version or VERSION)[0] == "v2"
+    nt, nt_src, nt_unc = non_torch_part(gpu, opts, tp, pp, v2_runner)
     return [
         BudgetPart("activation", "activation peak (profile forward + sampler)", act, act_src, act_unc),
         BudgetPart("cuda_graphs", "CUDA graphs", graphs, g_src, g_unc),

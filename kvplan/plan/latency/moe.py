@@ -39,6 +39,18 @@ def experts_read_per_rank(num_experts: int, k: int, tokens: int, ep: int) -> flo
     return expected_experts(num_experts, k, tokens) / ep
 
 
+def routed_experts(spec) -> set[int]:
+    """The expert counts of ``spec``'s MoE layers, or a one-line error where it has none: expert parallelism
+    on a dense model is refused by every command that takes it (perf, simulate, fit), as vLLM refuses it
+    (0.33.0 config/model.py ModelConfig._verify_with_expert_parallelism: "Number of experts in the model must
+    be greater than 0 when expert parallelism is enabled."), not planned as a split of experts not there."""
+    moes = {lt.mlp.num_experts for lt in spec.layer_types.values() if isinstance(lt.mlp, MoeMlp)}
+    if not moes:
+        raise KvplanError(f"{opt('enable_expert_parallel')} needs a mixture-of-experts model; {spec.name} is dense "
+                          "(vLLM refuses it too: the number of experts must be greater than 0)")
+    return moes
+
+
 def check_expert_parallel(spec, tp: int, ep: int, asked: bool = False) -> int:
     """The data-parallel size of ``ep`` = tp × DP ranks, or a one-line error for a combination
     kvplan cannot price: EP on a dense model, EP not a multiple of tp, EP not dividing every MoE
@@ -48,9 +60,7 @@ def check_expert_parallel(spec, tp: int, ep: int, asked: bool = False) -> int:
         return 1
     if not isinstance(ep, int) or ep < 1 or ep % tp:
         raise KvplanError(f"expert parallelism spans {opt('tp')} × {opt('data_parallel_size')} ranks; got {ep!r}")
-    moes = {lt.mlp.num_experts for lt in spec.layer_types.values() if isinstance(lt.mlp, MoeMlp)}
-    if not moes:
-        raise KvplanError(f"{opt('enable_expert_parallel')} needs a mixture-of-experts model; {spec.name} is dense")
+    moes = routed_experts(spec)
     bad = sorted(e for e in moes if e % ep)
     if bad:
         raise KvplanError(f"{opt('enable_expert_parallel')} over {ep} ranks ({opt('tp')} × "

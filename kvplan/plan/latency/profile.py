@@ -24,6 +24,9 @@ class Profile:
         self.cuda_graphs = self.eng["cuda_graphs"] if cuda_graphs is None else cuda_graphs
         # passes with prompt tokens: graphed as decode is unless the engine says its graphs capture decode only
         self.prefill_graphs = self.cuda_graphs and self.eng.get("prefill_cuda_graphs", True)
+        # (the largest decode batch the engine release captures a CUDA graph for, its source), or None: every batch
+        # (OpLatency's graph_max_batch, by the release a run states: latency/versions.py graph_max_batch)
+        self.graph_max_batch: tuple[int, str] | None = None
         # how the engine makes the first token: from the prefill pass's logits (absent), or by prefilling all but the
         # last prompt token and sampling from a decode step over it ("context_minus_one": TurboMind <= v0.1.0a1)
         self.first_token = self.eng.get("first_token", "prefill")
@@ -324,14 +327,19 @@ class Profile:
         """Per-step cost of a pass; ``prompt``: the pass has prompt tokens (prefill, extend or mixed), which
         runs eager where the engine captures decode steps only (engines.yaml ``prefill_cuda_graphs``)."""
         f = self.fit
-        graphed = self.prefill_graphs if prompt else self.cuda_graphs
+        # a decode pass of more sequences than the engine captured graphs for runs eager (``graph_max_batch``)
+        graphed = self.prefill_graphs if prompt else self.cuda_graphs and (
+            self.graph_max_batch is None or seqs <= self.graph_max_batch[0])
         # a graphed pass on a family with a fitted per-layer cost (fitted.yaml family_overhead: vLLM's kernels on
         # MI300X) takes that cost in place of the profile's own graphed one, whichever of the engine's profiles runs
         fam = self.family_fit["per_layer_us_graphs"] if graphed and self.family_fit else None
         per_layer = fam if fam is not None else f["per_layer_us_graphs"] if graphed else f["per_layer_us_eager"]
         s = (f["base_ms"] * 1e-3 + per_layer * 1e-6 * layers + f["per_seq_us"] * 1e-6 * seqs)
         graphs = "CUDA graphs on" if graphed else ("CUDA graphs off" if not self.cuda_graphs else
-                                                   "CUDA graphs capture decode only: this pass runs eager")
+                                                   "CUDA graphs capture decode only: this pass runs eager"
+                                                   if prompt else f"no CUDA graph captured past "
+                                                   f"{self.graph_max_batch[0]} sequences: this pass runs eager "
+                                                   f"({self.graph_max_batch[1]})")
         more = (f"; {fam:g} us a layer on {self.family}, in place of the profile's {f['per_layer_us_graphs']:g} us "
                 f"(graphed; fitted.yaml family_overhead: {self.family_fit['source']})" if fam is not None else "")
         return s, (f"{self.fit_label}, {graphs}: {f['base_ms']:g} ms + {per_layer:g} us × layers + "
@@ -354,6 +362,18 @@ class Profile:
         """The per-MLA-layer decode cost fitted for this GPU family and engine profile (fitted.yaml ``mla_rest``,
         benchmarks/latency/fit.py ``fit_mla_rest``: ``residual_us`` and ``source``), or None where none was fitted."""
         return tables.load("fitted").get("mla_rest", {}).get(self.family, {}).get(self.engine)
+
+    def moe_route(self) -> tuple[float, str, str]:
+        """(us a MoE layer a pass, the op's name, source) of the routed path's kernels beyond the router's gate GEMM and the experts'
+        GEMMs: fitted.yaml ``moe_route`` where fitted for this engine profile (benchmarks/latency/fit.py
+        ``fit_moe_route``: llama.cpp, whose build_moe_ffn graph launches its routing, the weights' multiply and the
+        experts' sum as separate small kernels, engines.yaml ``moe_route_source``), else data/moe_routing.yaml's fused
+        top-k kernel."""
+        fit = tables.load("fitted").get("moe_route", {}).get(self.engine)
+        if fit:
+            return fit["per_layer_us"], "MoE routing and experts' sum, fitted", f"fitted: {fit['source']}"
+        r = tables.load("moe_routing")
+        return r["topk_us"], "MoE top-k", r["topk_label"]
 
     def one_cta(self) -> float | None:
         """The bandwidth share one decode-attention thread block streams at, where the context is not split across

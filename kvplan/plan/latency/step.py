@@ -10,7 +10,9 @@ mixed, mixed_sum) and byte accounting, and replaces its two roofs by a sum of op
          + the LM head on one row per sequence + the engine's per-step overhead (per layer: per two
            residual blocks, overhead.layer_equivalents)
          + per MoE layer, the router: its unquantized gate GEMM and a top-k kernel (data/moe_routing.yaml;
-           the measured MoE tables time the experts alone)
+           the measured MoE tables time the experts alone); an engine whose graph runs the routing, the weights'
+           multiply and the experts' sum as separate small kernels (llama.cpp) pays fitted.yaml's ``moe_route``
+           per MoE layer instead (Profile.moe_route)
          + per MLA layer of a decode pass priced by vLLM's tables, the rest of vLLM's MLA module (norms, RoPE,
            cache write, absorbed BMMs: measured module time - priced parts, data/mla_module.yaml); where no such
            table covers the GPU family and engine, a per-MLA-layer rest fitted on the fit side (fitted.yaml
@@ -33,15 +35,19 @@ from .profile import Profile
 
 class OpLatency(Roofline):
     def __init__(self, spec, gpu, tp: int = 1, kv_dtype=None, weight_dtype=None, engine: str = "vllm",
-                 cuda_graphs: bool | None = None, ep: int = 1, multi_block: bool = True, act_quant: str | None = None):
+                 cuda_graphs: bool | None = None, ep: int = 1, multi_block: bool = True, act_quant: str | None = None,
+                 graph_max_batch: tuple[int, str] | None = None):
         """``multi_block`` False: decode attention without a split of the context across thread blocks (TensorRT-LLM
         before 0.13 unless built with --multi_block_mode; attention.decode_seconds ``one_cta``). ``act_quant``: how the
         FP8 W8A8 GEMMs quantize their inputs (data/act_quant.yaml ``schemes``: ``dynamic_token``, ``static_tensor``,
         ``dynamic_tensor``); None: the engine's own (engines.yaml ``fp8_activations``: TensorRT-LLM's static scales),
-        else as its measured GEMM table did (gemm.seconds ``act``)."""
+        else as its measured GEMM table did (gemm.seconds ``act``). ``graph_max_batch``: (the largest decode batch
+        the engine's release captures a CUDA graph for, its source), past which a decode pass runs eager
+        (latency/versions.py graph_max_batch, by the release a run states); None: every decode batch graphed."""
         super().__init__(spec, gpu, tp, kv_dtype, weight_dtype)
         self.ep, self.dp = ep, moe.check_expert_parallel(self.spec, tp, ep)  # EP = tp × DP ranks
         self.prof = Profile(gpu, engine, cuda_graphs)
+        self.prof.graph_max_batch = graph_max_batch
         self.act_quant = act_quant or self.prof.eng.get("fp8_activations")
         # decode steps that append each layer's new K/V by concatenation (engines.yaml ``kv_cache_append: concat``,
         # with its source: transformers' DynamicCache.update, torch.cat): the cache is read and written once more a
@@ -113,7 +119,6 @@ class OpLatency(Roofline):
         # MLA layers prefill in the non-absorbed form (MLA.prefill_flops) at the MLA context kernel's efficiency
         self.mla_prefill = any(getattr(rank.layer_types[n].mixer, "kind", None) == "mla" for n in rank.counts())
         self.mla_pad_v = self.prof.mla_prefill_v_padding()
-        self.router = tables.load("moe_routing")
         self.mla_rest = self._mla_rest(rank)
 
     def _mla_rest(self, rank):
@@ -221,8 +226,8 @@ class OpLatency(Roofline):
         for count, e, _, _ in self.moe_shapes:  # the router, per MoE layer: gate GEMM (hidden -> experts), top-k
             t, b, src = self.router_fmt.seconds(p, rows, e, self.spec.hidden_size)
             ops.append((f"MoE router gate {self.spec.hidden_size:,} -> {e} (GEMM)", g * count * t, b, src))
-            ops.append((f"MoE top-k ({count} layers × {self.router['topk_us']:g} us)",
-                        count * self.router["topk_us"] * 1e-6, "overhead", self.router["topk_label"]))
+            us, what, src = self.prof.moe_route()
+            ops.append((f"{what} ({count} layers × {us:g} us)", count * us * 1e-6, "overhead", src))
         t, b, src = self._gemms([(1, [self.head])], seqs, self.head_fmt)
         ops.append(("logits (LM head GEMM)", g * t, b, src))
         a = p.scale("attention")

@@ -9,12 +9,18 @@ from __future__ import annotations
 import re
 
 
+def without_engine_name(text: str | None) -> str:
+    """A version text without the engine name it may lead with ("vLLM 0.7.4.dev181+gf35f8e22 (...)" ->
+    "0.7.4.dev181+gf35f8e22 (...)"; "SGLang 0.4.3.post2" -> "0.4.3.post2"); a text with none, as given ("" for None)."""
+    return re.sub(r"^\s*[A-Za-z][\w.-]*\s+(?=v?\d)", "", text or "")
+
+
 def _release(text: str | None) -> tuple[int, int, int] | None:
     """(major, minor, patch) of a version text that leads with one, after an optional engine name
     ("vLLM 0.6.3.post2.dev308+gb489fc3c", "0.7.3", "v0.4.1"); None otherwise ("vLLM main of 2024-01-22")."""
     from ..simulate.limits import vllm_version
 
-    v = vllm_version(re.sub(r"^\s*[A-Za-z][\w.-]*\s+(?=v?\d)", "", text or ""))
+    v = vllm_version(without_engine_name(text))
     return None if v is None else v[1]
 
 
@@ -38,7 +44,7 @@ def profile_for(engine: str, version: str | None) -> str:
             if p.get("v0_engine"):  # the bracket is V0's: a text that says V1 ran V1
                 from ..simulate.vllm_v0 import v0_engine
 
-                if not v0_engine(re.sub(r"^\s*[A-Za-z][\w.-]*\s+(?=v?\d)", "", version)):
+                if not v0_engine(without_engine_name(version)):
                     return engine
             return name
     return engine
@@ -56,3 +62,18 @@ def levels_profile(engine: str, versions, scheduler_steps: int = 1) -> str:
     """The one profile of runs stating ``versions`` (``step_profile``), or the engine's own where they differ."""
     got = {step_profile(engine, v, scheduler_steps) for v in versions}
     return got.pop() if len(got) == 1 else engine
+
+
+def graph_max_batch(engine: str, version: str | None) -> tuple[int, str] | None:
+    """(the largest decode batch ``engine`` at the stated ``version`` captures a CUDA graph for, its source) where
+    engines.yaml's entry lists the release in its ``graph_max_batch`` brackets ([versions_from, versions_below)); None
+    where no bracket holds it (a version not stated, or not read: every decode batch graphed, as before)."""
+    from . import tables
+
+    rel = _release(version)
+    if rel is None:
+        return None
+    for b in tables.load("engines").get(engine, {}).get("graph_max_batch", []):
+        if _parse(b["versions_from"]) <= rel < _parse(b["versions_below"]):
+            return b["max_batch"], b["source"]
+    return None

@@ -237,6 +237,10 @@ def run(requests: list[Request], limits: Limits, roofline, replicas: int = 1,
     return {"reqs": reqs[warmup:], "reps": _ranks(reps), "mark": mark}
 
 
+def _positive_int(v) -> bool:  # a count of 1 or more; True is an int in Python, but a switch, not a count
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 1
+
+
 def _check_run(router: str, warmup: int, concurrency, max_concurrency, n: int) -> None:
     """``run``'s arguments checked: the router, the warm-up (a closed loop's, leaving requests to measure) and the
     client's in-flight cap (an open loop's)."""
@@ -244,13 +248,10 @@ def _check_run(router: str, warmup: int, concurrency, max_concurrency, n: int) -
         raise KvplanError(f"{opt('router')} must be one of {', '.join(ROUTERS)}, got '{router}'")
     if warmup and not concurrency:
         raise KvplanError("a warm-up batch needs a closed loop (--concurrency)")
-    if max_concurrency is not None and (concurrency or not isinstance(max_concurrency, int) or max_concurrency < 1):
+    if max_concurrency is not None and (concurrency or not _positive_int(max_concurrency)):
         raise KvplanError(f"a client's in-flight cap is a positive integer on an open loop, got {max_concurrency!r}")
     if not 0 <= warmup < n:
         raise KvplanError(f"the warm-up takes {warmup:,} of {n:,} requests: none would be measured")
-
-
-
 
 
 def _check_args(rate, concurrency, trace, tp, replicas, requests, shared_prefix, prefix_ids, warmup, engine,
@@ -260,15 +261,16 @@ def _check_args(rate, concurrency, trace, tp, replicas, requests, shared_prefix,
     if sum(given) != 1:
         raise KvplanError("give exactly one of --rate, --concurrency or --trace")
     for name, v in (("tp", tp), ("replicas", replicas), ("requests", requests)):
-        if not isinstance(v, int) or v < 1:
+        if not _positive_int(v):
             raise KvplanError(f"{opt(name)} must be a positive integer, got {v!r}")
     check_requests(requests)
-    if concurrency is not None and (not isinstance(concurrency, int) or concurrency < 1):
+    if concurrency is not None and not _positive_int(concurrency):
         raise KvplanError(f"{opt('concurrency')} must be a positive integer, got {concurrency!r}")
-    if rate is not None and not (rate > 0):
+    if rate is not None and (isinstance(rate, bool) or not (rate > 0)):
         raise KvplanError(f"{opt('rate')} must be a number > 0 or inf, got {rate!r}")
-    if shared_prefix < 0:
-        raise KvplanError(f"{opt('shared_prefix')} must not be negative")
+    if isinstance(shared_prefix, bool) or shared_prefix < 0:  # True is an int, not a number of tokens
+        raise KvplanError(f"{opt('shared_prefix')} " + (f"is a number of tokens, got {shared_prefix!r}"
+                                                        if isinstance(shared_prefix, bool) else "must not be negative"))
     if prefix_ids is not None and (not shared_prefix or not len(prefix_ids) or trace is not None):
         raise KvplanError("per-request prefix groups need --shared-prefix (and no --trace: a trace "
                           "carries its own prefix_id column)")

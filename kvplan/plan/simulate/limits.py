@@ -166,7 +166,8 @@ def fit_command(spec, gpu, tp: int, engine: str, opts, kv_dtype: str | None = No
         ("--gpu-memory-utilization", opts.gpu_memory_utilization), ("--kv-cache-memory", opts.kv_cache_memory),
         ("--block-size", opts.block_size), ("--max-num-seqs", opts.max_num_seqs),
         ("--max-num-batched-tokens", opts.max_num_batched_tokens), ("--kv-dtype", kv_dtype),
-        ("--weight-dtype", weight_dtype), ("--engine-version", opts.vllm_version if engine == "vllm" else None))
+        ("--weight-dtype", weight_dtype), ("--engine-version", opts.vllm_version if engine == "vllm" else None),
+        ("--compile-cache", getattr(opts, "compile_cache", None) if engine == "vllm" else None))
         if v is not None)
     sc = getattr(opts, "speculative_config", None)
     if sc is not None:

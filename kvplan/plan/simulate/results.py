@@ -127,7 +127,7 @@ def summarize(raw: dict, limits: Limits, *, model: str, gpu: str, tp: int, route
     gaps = [g for x in reps for g in x.gaps]
     # saturation
     if concurrency:
-        sat, why = False, f"closed loop of {concurrency} clients: the queue is bounded"
+        sat, why = False, f"closed loop of {concurrency:,} clients: the queue is bounded"
     elif infinite_rate:
         sat, why = True, "--rate inf: every request arrives at once (an infinite arrival rate)"
     elif len(raw["mark"]) == 2:
@@ -176,5 +176,5 @@ def summarize(raw: dict, limits: Limits, *, model: str, gpu: str, tp: int, route
         prompt_tokens=sum(x.prompt_tokens for x in reps), steps=sum(x.steps for x in reps),
         kv_usage_mean=usage_sum / span, kv_usage_max=usage_max, queue_max=qmax,
         queue_mean=q_sum / span, running_mean=run_sum / span, timeline=timeline,
-        notes=notes + ((f"KV blocks: {nb:,} over {len(reps)} " + (f"{'DP' if limits.engine == 'vllm' else 'DP attention'} ranks ({dp} a replica)" if dp > 1
+        notes=notes + ((f"KV blocks: {nb:,} over {len(reps):,} " + (f"{'DP' if limits.engine == 'vllm' else 'DP attention'} ranks ({dp} a replica)" if dp > 1
                                                                    else "replicas"),) if len(reps) > 1 else ()))
