@@ -238,7 +238,7 @@ def split() -> tuple[dict, dict]:
                  for p in s["url_prefixes"]}
 
 
-LATER = ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14", "round15", "round16", "round17", "round18")  # split.yaml's later rounds; the last one's held-out sources are the headline
+LATER = ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14", "round15", "round16", "round17", "round18", "round19")  # split.yaml's later rounds; the last one's held-out sources are the headline
 # a round whose split is committed and whose held-out rows are not predicted yet: its fit sources are fit rows, its
 # held-out rows are left off this page (and out of fit.py) until their first print, made once with the model frozen
 PENDING: tuple = ()
@@ -380,7 +380,7 @@ def _intro(rs: list[dict], doc: dict) -> list[str]:
         f"{doc['round5']['seed']}, round 6 seed {doc['round6']['seed']}, round 7 seed {doc['round7']['seed']}, round 8 seed "
         f"{doc['round8']['seed']}, round 9 seed {doc['round9']['seed']}, round 10 seed {doc['round10']['seed']}, round 11 seed "
         f"{doc['round11']['seed']}, round 12 seed {doc['round12']['seed']}, round 13 seed {doc['round13']['seed']}, round 14 seed "
-        f"{doc['round14']['seed']}, round 15 seed {doc['round15']['seed']}, round 16 seed {doc['round16']['seed']}, round 17 seed {doc['round17']['seed']}, round 18 seed {doc['round18']['seed']}, each "
+        f"{doc['round14']['seed']}, round 15 seed {doc['round15']['seed']}, round 16 seed {doc['round16']['seed']}, round 17 seed {doc['round17']['seed']}, round 18 seed {doc['round18']['seed']}, round 19 seed {doc['round19']['seed']}, each "
         "committed before the model was changed for that round) and `benchmarks/published/aiconfigurator.yaml` (NVIDIA "
         "aiconfigurator 0.12.0, run offline). `tests/plan/test_perf_accuracy.py` recomputes every prediction, so this "
         "page cannot drift from the code.",
@@ -698,13 +698,70 @@ FROZEN_ROUND18 = {
 }
 
 
+# Round 19's held-out figures as printed once (session 20), with the model as main stood when merged into the round's
+# branch after its rows, split and aiconfigurator's coverage were committed (5ccc524); kvplan/ and fitted.yaml as
+# main's; every row and cell in benchmarks/published/round19_first_print.txt.
+FROZEN_ROUND19 = {
+    'all': '21.5 % / -13.9 % (n 18)',
+    'aic_all': '11.8 % / -11.1 % (n 12)',
+    'source': 'modelopt-benchmark-h200-trtllm: 21.5 % / -13.9 % (n 18)',
+    'engine': 'trtllm: 21.5 % / -13.9 % (n 18)',
+    'gpu': 'h200-sxm-141gb: 21.5 % / -13.9 % (n 18)',
+    'batch': '1: 23.0 % / +21.0 % (n 6); 17–128: 19.8 % / -19.4 % (n 6); 2–16: 22.9 % / -5.5 % (n 6)',
+    'TP': '1: 24.5 % / -17.2 % (n 15); 2: 16.0 % / -11.8 % (n 3)',
+    'weights': 'bf16: 16.6 % / -5.5 % (n 6); fp8: 27.8 % / +26.0 % (n 6); int4: 43.1 % / -43.1 % (n 6)',
+    'model': 'llama-3.1-70b: 24.5 % / -11.8 % (n 9); llama-3.1-8b: 21.5 % / -17.2 % (n 9)',
+    'aic_batch': '1: 7.9 % / +5.4 % (n 4); 17–128: 14.8 % / -14.8 % (n 4); 2–16: 14.1 % / -14.1 % (n 4)',
+    'aic_weights': 'bf16: 12.4 % / -12.4 % (n 6); fp8: 10.8 % / -5.3 % (n 6); int4: not modelled (n 0)',
+    'aic_model': 'llama-3.1-70b: 9.6 % / -5.3 % (n 6); llama-3.1-8b: 14.1 % / -14.1 % (n 6)',
+    'both_kvplan': '19.3 % / +12.5 % (n 12)',
+    'both_aic': '11.8 % / -11.1 % (n 12)',
+    'model_weights': 'llama-3.1-70b bf16: 16.0 % / -11.8 % (n 3) (aic 12.0 % / -12.0 % (n 3)); llama-3.1-70b fp8: 34.0 % / +34.0 % (n 3) (aic 9.0 % / -0.4 % (n 3)); llama-3.1-70b int4: 42.4 % / -42.4 % (n 3) (aic not modelled (n 0)); llama-3.1-8b bf16: 17.2 % / +0.8 % (n 3) (aic 12.8 % / -12.8 % (n 3)); llama-3.1-8b fp8: 21.6 % / +7.1 % (n 3) (aic 15.4 % / -15.4 % (n 3)); llama-3.1-8b int4: 43.7 % / -43.7 % (n 3) (aic not modelled (n 0))',
+    'engine_gpu_batch': 'trtllm on h200-sxm-141gb, batch 1: 23.0 % / +21.0 % (n 6) (aic 7.9 % / +5.4 % (n 4)); trtllm on h200-sxm-141gb, batch 17–128: 19.8 % / -19.4 % (n 6) (aic 14.8 % / -14.8 % (n 4)); trtllm on h200-sxm-141gb, batch 2–16: 22.9 % / -5.5 % (n 6) (aic 14.1 % / -14.1 % (n 4))',
+}
+
+
 def _headline(s: dict, doc: dict) -> list[str]:
-    fz, now = FROZEN_ROUND18, _held_cells(s)
-    srcs = doc["round18"]["held_out_sources"]
+    fz, now = FROZEN_ROUND19, _held_cells(s)
+    srcs = doc["round19"]["held_out_sources"]
     return [
-        "## Round 18 held out (the headline)",
+        "## Round 19 held out (the headline)",
         "",
         f"{sum(1 for r in s['_rows'] if r['side'] == 'held_out')} rows from {len(srcs)} source document "
+        f"({', '.join(srcs)}): NVIDIA TensorRT Model Optimizer's benchmark reference (NVIDIA/TensorRT-Model-Optimizer "
+        "`benchmark.md` at 111b2da, 2025-01-08, section 1.1): Llama 3.1 8B (TP 1) and 70B (BF16 at TP 2, FP8 and INT4 AWQ "
+        "at TP 1) on H200 under TensorRT-LLM v0.15, `trtllm-bench` throughput over 200 requests of exactly 2,048 prompt "
+        "tokens and 128 generated on engines built with a maximum batch of 1, 8 or 64: the run's generated tokens a second, "
+        "each priced as a static batch of its size (FP8 KV cache for the quantized checkpoints, as the toolkit's `hf_ptq.py` "
+        "sets it). Read after round 18's held-out figures had been seen, split with its own seed "
+        f"({doc['round19']['seed']}; one document, so held out) and committed, with aiconfigurator's predictions, before "
+        "any was predicted by kvplan; then predicted once (session 20, 2026-12-07) with the model as main stood then. No "
+        "constant was fitted to them. The figures as printed then (first print; every row in "
+        "`benchmarks/published/round19_first_print.txt`):",
+        "",
+        f"- **Whole batches** (every row a static batch's generated tokens a second; no decode-only or TTFT row): "
+        f"{fz['all']}; by model {fz['model']}; by weights {fz['weights']}; by batch {fz['batch']}; by TP {fz['TP']}.",
+        f"- By model and weights {fz['model_weights']}.",
+        f"- aiconfigurator 0.12.0 on the rows it models (BF16 and FP8; it has no INT4-weight mode with an FP8 KV cache): "
+        f"kvplan {fz['both_kvplan']}, aiconfigurator {fz['both_aic']}; aiconfigurator by batch {fz['aic_batch']}.",
+        "- No fit-side source this round (one document, drawn to the held-out side).",
+        *([] if now["all"] == fz["all"] else [
+            "", f"Today's figures on the same rows (after changes made after their first print; labelled so): all "
+                f"{now['all']}; by GPU {now['gpu']}."]),
+        "",
+        "Read this headline for what it is: it misses issue 21's bars. All 18 rows are whole batches (no decode-only or TTFT row is held out), 21.5 % / −13.9 % against a decode bar of ≤ 12 % and a signed bar of ±5 %, and the errors split by format rather than by batch: BF16 is the closest (16.6 % / −5.5 %), FP8 is priced too slow (27.8 % / +26.0 %; at batch 1 kvplan gives Llama 3.1 8B FP8 160 tokens a second against 245 measured, +52.7 %, and 70B FP8 on one H200 22.8 against 43.5, +90.3 %: the FP8 weights' halved bytes barely show in kvplan's small-batch price), and INT4 AWQ is priced too fast on every row (43.1 % / −43.1 %; −17.8 … −54.8 %, farthest at batch 8 and 64, where TensorRT-LLM's INT4 AWQ engines measured slower than its BF16 ones, 599.7 against 803.1 tokens a second for 8B at batch 8: kvplan's price follows the 4-bit weights' bytes, the measured engines do not). By batch the buckets stay under 25 % (batch 1 23.0 %, 2–16 22.9 %, 17–128 19.8 %), by weights two do not (FP8 27.8 %, INT4 43.1 %). aiconfigurator 0.12.0 is closer on the 12 BF16 / FP8 rows it models (11.8 % / −11.1 % against kvplan's 19.3 % / +12.5 %), so the bar of being at least as close as aiconfigurator is not met on this round. The round is narrow, said plainly: one document, one engine (TensorRT-LLM v0.15), one GPU (H200), two dense models, batch ≤ 64, output rates over 200 requests of 2,048 → 128 priced as static batches (the batch-64 run's last wave held 8). Nothing was changed for any of them.",
+        "",
+    ]
+
+
+def _round18_first(s: dict, doc: dict) -> list[str]:
+    """Round 18's headline as it was printed (seen since round 19's split), today's figures on its rows beside it."""
+    fz, now = FROZEN_ROUND18, _seen_cells(s, "round18")
+    srcs = doc["round18"]["held_out_sources"]
+    return [
+        "## Round 18 held out, as first printed (seen since round 19's split)",
+        "",
+        f"{sum(1 for r in s['_rows'] if r['doc'] in srcs)} rows from {len(srcs)} source document "
         f"({', '.join(srcs)}): dstack's DeepSeek-R1 benchmark (dstackai/benchmarks `Deepseek-R1/` at 7f37e66, "
         "`raw_data/offline_results.csv`): vLLM's `benchmark_throughput.py` (and dstack's SGLang path through it) running "
         "one batch of 32–1,024 random prompts of exactly 3,200 tokens, each generating exactly 800, 1,600 or 3,200, all "
@@ -725,11 +782,9 @@ def _headline(s: dict, doc: dict) -> list[str]:
         f"- The fit-side source of the round (DataCrunch's DeepSeek-R1 deployment page: one `sglang.bench_one_batch` run "
         f"on 8 × H200, batch 1, 128 → 256 tokens; nothing was fitted on it for the print, its rows deferred in "
         f"`not_fitted.yaml`): {fz['fit_side']}; by phase {fz['fit_phase']}.",
-        *([] if now["all"] == fz["all"] else [
-            "", f"Today's figures on the same rows (after changes made after their first print; labelled so): all "
-                f"{now['all']}; by GPU {now['gpu']}."]),
+        "", f"Today's figures on the same rows (seen since round 19's split): all {now['all']}; by GPU {now['gpu']}.",
         "",
-        "Read this headline for what it is: it misses issue 21's bars by far. Every one of the 51 whole batches is priced too fast (−29 … −77 %): kvplan prices DeepSeek-R1 FP8 batches of 32–1,024 sequences after 3,200-token prompts at a third to two thirds of their measured time, on both GPUs and under both engines (H200 48.8 %, MI300X 64.7 %; SGLang on MI300X the farthest, 68.8 %; SGLang on H200 the closest at batch 256 and up with 1,600 or 3,200 generated tokens, −29 … −38 %). aiconfigurator 0.12.0 is farther off on the 21 H200 rows it models (64.7 % / −64.7 % against kvplan's 48.8 % / −48.8 %), so on these rows kvplan is closer than aiconfigurator, both far off; both price from kernel tables measured with later engine builds (aiconfigurator's SGLang backend is 0.5.14) than the runs' vLLM 0.7.x (V0) and SGLang 0.4.2–0.4.3 of early 2025. The round tests what round 17 lacked, static batches above 1 under vLLM and SGLang on an NVIDIA data-centre GPU, but narrowly: one model (MoE with MLA), no dense model, TP 8 only, and no decode-only or TTFT row held out. The fit side (nothing fitted) points the same way: DataCrunch's SGLang bench_one_batch of DeepSeek-R1 on 8 × H200 at batch 1, first token −63.3 % and decode step −48.8 % (aiconfigurator −85.2 % and −64.5 %). Nothing was changed for any of them.",
+        "Read that headline for what it was: it misses issue 21's bars by far. Every one of the 51 whole batches is priced too fast (−29 … −77 %): kvplan prices DeepSeek-R1 FP8 batches of 32–1,024 sequences after 3,200-token prompts at a third to two thirds of their measured time, on both GPUs and under both engines (H200 48.8 %, MI300X 64.7 %; SGLang on MI300X the farthest, 68.8 %; SGLang on H200 the closest at batch 256 and up with 1,600 or 3,200 generated tokens, −29 … −38 %). aiconfigurator 0.12.0 is farther off on the 21 H200 rows it models (64.7 % / −64.7 % against kvplan's 48.8 % / −48.8 %), so on these rows kvplan is closer than aiconfigurator, both far off; both price from kernel tables measured with later engine builds (aiconfigurator's SGLang backend is 0.5.14) than the runs' vLLM 0.7.x (V0) and SGLang 0.4.2–0.4.3 of early 2025. The round tests what round 17 lacked, static batches above 1 under vLLM and SGLang on an NVIDIA data-centre GPU, but narrowly: one model (MoE with MLA), no dense model, TP 8 only, and no decode-only or TTFT row held out. The fit side (nothing fitted) points the same way: DataCrunch's SGLang bench_one_batch of DeepSeek-R1 on 8 × H200 at batch 1, first token −63.3 % and decode step −48.8 % (aiconfigurator −85.2 % and −64.5 %). Nothing was changed for any of them.",
         "",
     ]
 
@@ -2455,9 +2510,9 @@ def render() -> str:
     s = summary(rs)
     s["_rows"] = rs
     doc, _ = split()
-    lines = _intro(rs, doc) + _headline(s, doc) + _round17_first(s, doc) + _round16_first(s, doc) + _round15_first(s, doc) + _round14_first(s, doc) + _round13_first(s, doc) + _round12_first(s, doc) + _round11_first(s, doc) + _round10_first(s, doc) + _round9_first(s, doc) + _round8_first(s, doc) + _round7_first(s, doc) + _round6_first(s, doc) + _changes(s) + _in_sample(s) + [
+    lines = _intro(rs, doc) + _headline(s, doc) + _round18_first(s, doc) + _round17_first(s, doc) + _round16_first(s, doc) + _round15_first(s, doc) + _round14_first(s, doc) + _round13_first(s, doc) + _round12_first(s, doc) + _round11_first(s, doc) + _round10_first(s, doc) + _round9_first(s, doc) + _round8_first(s, doc) + _round7_first(s, doc) + _round6_first(s, doc) + _changes(s) + _in_sample(s) + [
         "## By bucket", "",
-        "| breakdown | bucket | held out (round 17) | seen (rounds 1–16 held out) | fit |",
+        "| breakdown | bucket | held out (round 19) | seen (rounds 1–18 held out) | fit |",
         "|---|---|---|---|---|"]
     for name, _, keys in BREAKDOWNS:
         for k in keys:
@@ -2466,7 +2521,7 @@ def render() -> str:
                 lines.append(f"| {name} | {k} | " + " | ".join(_cell(c) for c in cells) + " |")
     lines += [
         "", "## Every entry", "",
-        f"Regenerate with `{COMMAND}`. Side: **H** held out (round 17), S seen (round 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 or 16 held out), F fit; "
+        f"Regenerate with `{COMMAND}`. Side: **H** held out (round 19), S seen (round 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17 or 18 held out), F fit; "
         "* marks a row already in this file before issue 21.", "",
         "| id | side | metric | setup | measured | kvplan | error | aiconfigurator | error |",
         "|---|---|---|---|---:|---:|---:|---:|---:|",

@@ -91,6 +91,11 @@ benchmark on 8 x H200 and 8 x MI300X, vLLM and SGLang offline static batches of 
 at batch 1, its prefill latency and median decode step), split with SEED_ROUND18 (ceil(2 / 2) = 1 held out) and committed
 before any round-18 row was predicted.
 
+Round 19 (`round19`): round 18's held-out source becomes "seen"; one new source document (SOURCES_ROUND19: NVIDIA TensorRT Model
+Optimizer's benchmark reference at 111b2da, Llama 3.1 8B / 70B on H200 under TensorRT-LLM v0.15 in BF16, FP8 and INT4 AWQ at
+batch 1 / 8 / 64, 2,048 tokens in and 128 out, output tokens per second), split with SEED_ROUND19 (one document: held out)
+and committed before any round-19 row was predicted.
+
 Round 5 (`round5`): round 4's held-out sources become "seen"; four new source documents (SOURCES_ROUND5, SGLang's
 cookbook pages), split with SEED_ROUND5, committed before any round-5 row was predicted. The model they are predicted
 with is the one after round 4's changes (TurboMind's first token included), frozen before this split.
@@ -558,13 +563,34 @@ def split_round18() -> dict:
     return _later_round(18, SEED_ROUND18, SOURCES_ROUND18, split_round17(), day="2026-12-07")
 
 
+SEED_ROUND19 = 2026121719  # 2026-12-07, round 19 (session 20); fixed before any round-19 row was predicted
+# (id, url prefixes, how) of the round-19 source documents (benchmarks/published/round19_rows.py wrote their rows; the rows
+# left out are in excluded.yaml with the reason). Read after round 18's held-out figures had been seen; the model they are
+# predicted with is main's when the first print is made (merged then; no constant or code of it changed for round 19 by
+# this work). One document: ceil(1 / 2) = 1 is drawn to the held-out side.
+SOURCES_ROUND19 = [
+    ("modelopt-benchmark-h200-trtllm",
+     ["https://github.com/NVIDIA/TensorRT-Model-Optimizer/blob/111b2dab8b7419859fc5063c40a0633bf1c75b9e/benchmark.md"],
+     "round 19: NVIDIA TensorRT Model Optimizer's 'Benchmark Reference' (NVIDIA/TensorRT-Model-Optimizer benchmark.md at "
+     "111b2da, 2025-01-08), section 1.1: Llama 3.1 8B (TP 1) and 70B (BF16 TP 2, FP8 / INT4 AWQ TP 1) on H200 under "
+     "TensorRT-LLM v0.15 (nvidia-modelopt v0.21.1), trtllm-bench throughput over 200 requests of exactly 2,048 tokens in and "
+     "128 out on engines built with max batch 1 / 8 / 64: output tokens per second (18 rows; its 6 W4A8 AWQ cells excluded, "
+     "a format kvplan has no weight dtype for)"),
+]
+
+
+def split_round19() -> dict:
+    return _later_round(19, SEED_ROUND19, SOURCES_ROUND19, split_round18(), day="2026-12-07")
+
+
 def split() -> dict:
     return {**split_round1(), "round2": split_round2(), "round3": split_round3(), "round4": split_round4(),
             "round5": split_round5(), "round6": split_round6(), "round7": split_round7(), "round8": split_round8(),
             "round9": split_round9(), "round10": split_round10(),
             "round11": split_round11(), "round12": split_round12(),
             "round13": split_round13(), "round14": split_round14(), "round15": split_round15(),
-            "round16": split_round16(), "round17": split_round17(), "round18": split_round18()}
+            "round16": split_round16(), "round17": split_round17(), "round18": split_round18(),
+            "round19": split_round19()}
 
 
 def split_round1() -> dict:
@@ -582,7 +608,7 @@ def split_round1() -> dict:
 
 def all_sources(doc: dict) -> list[dict]:
     """Every source document of both rounds."""
-    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14", "round15", "round16", "round17", "round18") for s in doc.get(n, {}).get("sources", [])]
+    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14", "round15", "round16", "round17", "round18", "round19") for s in doc.get(n, {}).get("sources", [])]
 
 
 def source_of(url: str, doc: dict) -> str:
@@ -612,7 +638,8 @@ if __name__ == "__main__":
                     ("round 8", s["round8"]), ("round 9", s["round9"]), ("round 10", s["round10"]),
                     ("round 11", s["round11"]), ("round 12", s["round12"]),
                     ("round 13", s["round13"]), ("round 14", s["round14"]), ("round 15", s["round15"]),
-                    ("round 16", s["round16"]), ("round 17", s["round17"]), ("round 18", s["round18"])):
+                    ("round 16", s["round16"]), ("round 17", s["round17"]), ("round 18", s["round18"]),
+                    ("round 19", s["round19"])):
         n = {k: sum(source_of(e["source"], s) in d[k] for e in rows) for k in ("held_out_sources", "fit_sources")}
         print(f"{name} held out: {', '.join(d['held_out_sources'])} ({n['held_out_sources']} rows)\n"
               f"{name} fit:      {', '.join(d['fit_sources'])} ({n['fit_sources']} rows)")

@@ -29,13 +29,23 @@ def test_every_row_on_one_side_and_readme_quotes_the_held_out_median():
     s = pa.summary(rows)
     readme = (ROOT / "README.md").read_text()
     m = re.search(r"held-out median absolute error is\s+([\d.]+) %", readme)
-    # the headline is round 18's held-out figure as printed once (frozen on the page, every row and cell in
-    # benchmarks/published/round18_first_print.txt): 51 whole static batches (dstack's DeepSeek-R1 offline runs, vLLM and
-    # SGLang on 8 x H200 and 8 x MI300X, batch 32-1,024); no decode-only or TTFT row
-    assert m and pa.FROZEN_ROUND18["all"].startswith(f"{m.group(1)} % ")
+    # the headline is round 19's held-out figure as printed once (frozen on the page, every row and cell in
+    # benchmarks/published/round19_first_print.txt): 18 whole static batches (TensorRT Model Optimizer's benchmark
+    # reference, TensorRT-LLM v0.15 on H200, Llama 3.1 8B / 70B, batch 1 / 8 / 64); no decode-only or TTFT row
+    assert m and pa.FROZEN_ROUND19["all"].startswith(f"{m.group(1)} % ")
     ph = s["held_out"]["breakdowns"]["phase"]
-    assert s["held_out"]["all"]["n"] == 51 and ph["static batch"]["n"] == 51 and ph["decode"]["n"] == ph["prefill"]["n"] == 0
+    assert s["held_out"]["all"]["n"] == 18 and ph["static batch"]["n"] == 18 and ph["decode"]["n"] == ph["prefill"]["n"] == 0
     page = (ROOT / "docs" / "perf-accuracy.md").read_text()
+    first19 = (ROOT / "benchmarks" / "published" / "round19_first_print.txt").read_text()
+    fz19 = pa.FROZEN_ROUND19
+    held19 = first19.split("## fit-side")[0]
+    assert f"\nall kvplan {fz19['all']}; aic {fz19['aic_all']}\n" in held19
+    for key in ("source", "engine", "gpu", "batch", "TP", "weights", "model"):  # each bucket as first printed
+        assert all(f"\n{key} {c.replace(': ', ' kvplan ', 1)}; aic " in held19 for c in fz19[key].split("; "))
+    assert f"\nrows aiconfigurator models kvplan {fz19['both_kvplan']}; aic {fz19['both_aic']}\n" in held19
+    assert f"row): {fz19['all']}; by model {fz19['model']}; by weights {fz19['weights']};" in page
+    # today's figures differ from the first print once the model changes: the page must say so
+    assert pa._cell(s["held_out"]["all"]) == fz19["all"] or "Today's figures on the same rows (after" in page
     first18 = (ROOT / "benchmarks" / "published" / "round18_first_print.txt").read_text()
     fz18 = pa.FROZEN_ROUND18
     held18 = first18.split("## fit-side")[0]
@@ -48,8 +58,8 @@ def test_every_row_on_one_side_and_readme_quotes_the_held_out_median():
     assert all(f"\nphase {c.replace(': ', ' kvplan ', 1)}; aic " in fit18 for c in fz18["fit_phase"].split("; "))
     assert f"row): {fz18['all']}; by engine {fz18['engine']}; by GPU {fz18['gpu']};" in page
     assert f"its rows deferred in `not_fitted.yaml`): {fz18['fit_side']}; by phase {fz18['fit_phase']}." in page
-    # today's figures differ from the first print once the model changes: the page must say so
-    assert pa._cell(s["held_out"]["all"]) == fz18["all"] or "Today's figures on the same rows (after" in page
+    # round 18 (seen since round 19's split): its first print kept literally, today's figures beside it
+    assert "Today's figures on the same rows (seen since round 19's split)" in page
     first17 = (ROOT / "benchmarks" / "published" / "round17_first_print.txt").read_text()
     fz17 = pa.FROZEN_ROUND17
     held17 = first17.split("## fit-side")[0]
@@ -221,7 +231,7 @@ def test_per_gpu_throughput_by_hand():
 
 
 def test_last_round_held_out_is_never_fitted():
-    # the round-18 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-17
+    # the round-19 held-out sources are the headline: fit.py's rows exclude them, and the held-out sources of rounds 1-18
     # (printed before the next round) are labelled "seen", not held out
     spec2 = importlib.util.spec_from_file_location("fit", ROOT / "benchmarks" / "latency" / "fit.py")
     fit = importlib.util.module_from_spec(spec2)
@@ -230,18 +240,20 @@ def test_last_round_held_out_is_never_fitted():
     fitted = {e["id"] for e in fit.fit_side_entries()}
     rows = pa.rows()
     held = {r["id"] for r in rows if r["side"] == "held_out"}
-    # round 18 printed (session 19): its held-out rows are the headline and never in fit.py's rows; round 17's held-out
-    # rows are seen since round 18's split, so fit.py may take them
-    assert pa.PENDING == () and len(held) == 51 and not held & fitted
-    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round18"]["held_out_sources"])
+    # round 19 printed (session 20): its held-out rows are the headline and never in fit.py's rows; round 18's held-out
+    # rows are seen since round 19's split, so fit.py may take them
+    assert pa.PENDING == () and len(held) == 18 and not held & fitted
+    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round19"]["held_out_sources"])
     for prev, nxt in (("round10", "round11"), ("round11", "round12"), ("round12", "round13"), ("round13", "round14"),
-                      ("round14", "round15"), ("round15", "round16"), ("round16", "round17"), ("round17", "round18")):
+                      ("round14", "round15"), ("round15", "round16"), ("round16", "round17"), ("round17", "round18"),
+                      ("round18", "round19")):
         ho = set(doc[prev]["held_out_sources"])
         assert ho <= set(doc[nxt]["seen_sources"]) and {r["side"] for r in rows if r["doc"] in ho} == {"seen"}
     assert {r["doc"] for r in rows if r["side"] == "seen"} == set(doc["held_out_sources"]).union(
         *(set(doc[n]["held_out_sources"]) for n in ("round2", "round3", "round4", "round5", "round6", "round7",
                                                     "round8", "round9", "round10", "round11", "round12",
-                                                    "round13", "round14", "round15", "round16", "round17")))
+                                                    "round13", "round14", "round15", "round16", "round17",
+                                                    "round18")))
     # rounds 11-14's fit-side sources (vLLM PR #3240; tt-inference-server #394; vLLM PR #2192; Qwen2.5's speed benchmark
     # page) are on the fit side and in fit.py's rows
     assert set(doc["round11"]["fit_sources"]) | set(doc["round12"]["fit_sources"]) | set(doc["round13"]["fit_sources"]) \
