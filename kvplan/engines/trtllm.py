@@ -35,7 +35,8 @@ calculate_max_num_blocks) of the same period. Tests check the arithmetic by hand
   (_validate_and_adjust_attention_windows).
 * The estimate's bytes a token against the pool's (TensorRT-LLM#5872): KvCacheCreator counts
   ``head_dim × num_key_value_heads // tp`` per layer (_util.py _get_cache_size_per_token; the
-  same in resource_manager.py KVCacheManager.get_cache_size_per_token at ``COMMIT``), the pool
+  same formula in later releases' resource_manager.py KVCacheManager.get_cache_size_per_token, as
+  the code index stores 2026 versions of it), the pool
   whole KV heads, ``ceil(num_key_value_heads / tp)`` a rank (KVCacheManager.__init__
   num_kv_heads_per_layer). With fewer KV heads than ranks (Qwen3-235B-A22B's 4 at TP 8) the
   estimate counts half a head, the pool one. Before 1.1.0 (``pool_from_max_tokens``) the final
