@@ -215,15 +215,23 @@ def fit(model, gpu, ctx: int | None = None, batch: int | None = None, tp: int = 
 
 def engine_version(engine: str, version: str | None) -> str | None:
     """``fit --engine-version``: the vLLM release to plan for ("0.15.1"; None: kvplan's own), checked:
-    a version only the vLLM plan reads (its profile run's model runner, engines/vllm/startup.py)."""
+    a version the vLLM plan reads (its profile run's model runner, engines/vllm/startup.py), or the
+    TensorRT-LLM release ("1.0.0rc3": whether its pool is sized from the estimate's token count,
+    engines/trtllm.py pool_from_max_tokens)."""
     import re
 
     from .plan.simulate.limits import vllm_version
 
     if version is None:
         return None
+    if engine.strip().lower() == "trtllm":
+        from .engines.trtllm import release
+
+        if release(version) is None:
+            raise KvplanError(f"--engine-version must be a TensorRT-LLM release such as 1.0.0rc3, got '{version}'")
+        return version.strip()
     if engine.strip().lower() != "vllm":
-        raise KvplanError(f"--engine-version is read by the vllm plan only, not {engine}'s")
+        raise KvplanError(f"--engine-version is read by the vllm and trtllm plans only, not {engine}'s")
     v = vllm_version(version)
     if v is None:
         raise KvplanError(f"--engine-version must be a version such as 0.11.0, got '{version}'")

@@ -180,13 +180,16 @@ def _sglang(k: dict):
 
 
 def _trtllm(k: dict):
-    """TensorRT-LLM's PyTorch backend (engines/trtllm.py): free_gpu_memory_fraction as the utilization."""
+    """TensorRT-LLM's PyTorch backend (engines/trtllm.py): free_gpu_memory_fraction as the utilization;
+    the row's release (engines/trtllm.py pool_from_max_tokens: before 1.1.0 the pool is sized from the
+    estimate's token count), a row that names none planned as the cautious side ("not given")."""
     from kvplan.engines.base import ServeOptions
     from kvplan.plan import fit
     from kvplan.sources import catalog
 
     opts = ServeOptions(gpu_memory_utilization=k.get("free_gpu_memory_fraction"),
-                        max_num_batched_tokens=k.get("max_num_tokens"))
+                        max_num_batched_tokens=k.get("max_num_tokens"),
+                        trtllm_version=k.get("trtllm_version") or "not given")
     # _model: a catalog name, or a config.json stored beside the data (as the vLLM and SGLang rows read it)
     return fit.fit(_model(k), catalog.load_gpu(k["gpu"]), tp=k.get("tp") or 1, engine="trtllm",
                    weight_dtype=k.get("weight_dtype"), kv_dtype=k.get("kv_cache_dtype"), opts=opts)
@@ -265,7 +268,7 @@ def rows() -> list[dict]:
             try:
                 eng = {"SGLang": "sglang", "TRT-LLM": "trtllm"}.get(e.get("engine"), "vllm")
                 rep = {"sglang": _sglang, "trtllm": _trtllm, "vllm": _vllm}[eng](
-                    k if eng == "trtllm" else _inputs(e, eng))
+                    {**k, "trtllm_version": e.get("trtllm_version")} if eng == "trtllm" else _inputs(e, eng))
             except KvplanError as exc:  # kvplan cannot plan it: listed, not scored, never "fits"
                 r.update(scored=False, why_not=f"kvplan cannot plan it: {exc}")
                 out.append(r)
@@ -1929,6 +1932,28 @@ keep their verdicts (llm-d's two gpt-oss-20b sampler warm-up OOMs after sizing a
 paragraph above, which does not read the freed peak; their KV budget is now 58.43 GiB against the logged 58.47); one seen start-up moves at risk → fits
 (llmservingsim's Llama-3.1-8B on an RTX 4090 at 32,768 tokens, which vLLM started, 1.26 requests of room).
 
+**Looked at in session 21: TensorRT-LLM#5872, round 20's held-out refusal (issue 20, st21trt; from code, no constant
+fitted).** The thread (labels "not a bug", "stale", "waiting for feedback"; only the report could be read): trtllm-serve
+of Qwen3-235B-A22B-FP8 on 8 H200s with --tp 8 --ep 8 and enable_block_reuse: false in extra_llm_api_options fails on
+rank 1, "Executor creation failed due to insufficient GPU memory. The following component could not be created: KV
+cache", with 108.86 GiB free after the estimation run; "if i pass --tp 4 --ep 4 ... trtllm-serve starts". A memory
+refusal, of the final pool itself: the weights (28.85 GiB a rank), the sampler, the temporary cache and the run's
+buffers had been created. In the 1.0.0rc period's code (tensorrt_llm/_torch/pyexecutor/_util.py KvCacheCreator,
+resource_manager.py KVCacheManager, llmapi/llm_args.py, as stored in the code index; the tags could not be fetched)
+the estimate counts head_dim × KV heads // tp bytes a layer (128 × 4 // 8 = 64: 24,064 bytes a token) while the pool
+keeps one whole KV head a rank (48,128), and max_tokens = 0.9 × (total − peak) // 24,064 is then allocated at
+48,128 a token: 2 × the budget, 193.00 GiB against 107.22 free in kvplan's plan of the row. KVCacheManager.calculate_max_num_blocks cuts the
+pool to fraction × free memory only where free_gpu_memory_fraction is set, and a kv_cache_config in
+extra_llm_api_options replaces trtllm-serve's (update_llm_args_with_extra_dict; KvCacheConfig's default was None):
+the two conditions of the title; at TP 4 the 4 heads split evenly. From 1.1.0 the estimate is bytes
+(max_gpu_total_bytes), so the mismatch moves no pool. engines/trtllm.py now takes the release
+(ServeOptions.trtllm_version; `fit --engine trtllm --engine-version`, the rows' own) and, before 1.1.0 with fewer KV
+heads than ranks, answers "at risk", naming kv_estimate with the pool the estimate makes (whether the fraction was
+set is not an input). The row moves "fits" -> "at risk" (its first print stands); no other row moves: every other
+scored TensorRT-LLM row is at TP 1 (fit: bench3's Llama-3-8B on an H200, 1.2.0rc4, and SRO-SA's TinyLlama, 1.1.0,
++0.0 % and -9.4 %, unchanged). Not priced, and not the deciding term here: the MoE all-to-all and workspace buffers at EP 8,
+inside the log's 31.20 GiB in use before the pool (kvplan charges 32.58: 107.22 GiB free).
+
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8
 logs with a KV figure (+124.9, +75.2, +11.1, +10.3, +10.0, +5.4, +5.1, +5.1 %), 3 refusals, none
@@ -1991,7 +2016,7 @@ logged KV figure, median |error| 10.3 %, 0 of 3 within 5 %, all too cautious (Qw
 0.30.0, -15.7 %; Gemma 4 26B-A4B FP8-dynamic with an fp8 KV cache on an L40S, vLLM 0.29.0, -10.3 %; Qwen2.5-Coder-7B
 on an RTX 4090, vLLM 0.23.0, -7.3 %), and a refusal kvplan calls "fits": Qwen3-235B-A22B-FP8 at TP 8 / EP 8 on 8
 H200s under TensorRT-LLM 1.0.0rc (TensorRT-LLM#5872, the executor could not create its KV cache; kvplan 96.50 GiB of
-KV a GPU, "fits"). Its fit side holds 4 logs, median 10.0 %, 1 within 5 %. The figure to quote is the combined first
+KV a GPU, "fits"; "at risk" since session 21, naming kv_estimate: paragraph above). Its fit side holds 4 logs, median 10.0 %, 1 within 5 %. The figure to quote is the combined first
 prints of rounds 1-20: 47 logs with a logged KV figure, median |error| 1.7 %, 30 of 47 within 5 %, 8 refusals, 2
 called fits (round 19's gpt-oss-20b, round 20's TensorRT-LLM#5872), so the issue's bar (median ≤ 3 %, ≥ 80 % within
 5 %, no refusal called fits) is met on the median only. Round 19's held-out half (now seen) was, as first printed, 21 scored rows: 19 logs with a logged KV figure,

@@ -44,7 +44,8 @@ def fit(
     disable_cuda_graph: bool = typer.Option(False, "--disable-cuda-graph", help=NO_GRAPHS_HELP),
     engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
                                                  help="vLLM: the release whose start-up is planned (as "
-                                                      "check-log reads a log's); default kvplan's, 0.33.0"),
+                                                      "check-log reads a log's); default kvplan's, 0.33.0; "
+                                                      "trtllm: its release (1.0.0rc3)"),
     compile_cache: Optional[str] = typer.Option(None, "--compile-cache", metavar="warm|cold",
                                                 help=COMPILE_CACHE_HELP),
     activation_memory: Optional[str] = typer.Option(None, "--activation-memory", help="override the activation-peak estimate"),
@@ -141,8 +142,9 @@ def fit(
             non_torch_bytes=_size("--non-torch-memory", non_torch_memory))
         from ..model.frozen import replace as _replace  # issue 20: expert and data parallelism
 
-        opts = _replace(opts, vllm_version=api.engine_version(engine or _default_engine(model, "vllm"),
-                                                              engine_version),
+        ev = api.engine_version(engine or _default_engine(model, "vllm"), engine_version)
+        trt = (engine or _default_engine(model, "vllm")).strip().lower() == "trtllm"
+        opts = _replace(opts, vllm_version=None if trt else ev, trtllm_version=ev if trt else None,
                         data_parallel_size=_count("--data-parallel-size", data_parallel_size),
                         enable_expert_parallel=enable_expert_parallel,
                         ep_size=opt_count("--ep-size", ep_size), dp_attention=enable_dp_attention,
