@@ -50,6 +50,7 @@ from ..base import BudgetPart
 from .non_torch import (cuda_context, nccl_before_snapshot, no_peer_access, non_torch,  # noqa: F401
                         non_torch_extra_tp, non_torch_part, nvls_group, pcie_only, snapshot_before_nccl,
                         whole_non_torch)
+from .graphs import capture_graphs, capture_sizes, cuda_graph_estimate  # noqa: F401
 from .moe_workspace import kept_bytes, workspace_values
 from .settings import VERSION
 from .startup_data import _data, _release, const, constants  # noqa: F401
@@ -438,8 +439,8 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
                                    "cuda_graph_estimate_charged_from): captured after the KV cache is sized, "
                                    "checked against what the share leaves"), 0
     else:
-        graphs, g_src = const("cuda_graph_bytes"), f"profile_cudagraph_memory estimate; {fitted}"
-        g_unc = const("cuda_graph_uncertainty_bytes")
+        graphs, g_why = cuda_graph_estimate(gpu, cfg.max_num_seqs, cfg.max_num_batched_tokens)
+        g_src, g_unc = f"profile_cudagraph_memory estimate; {fitted}{g_why}", const("cuda_graph_uncertainty_bytes")
     v2_runner = model_runner(spec, opts, opts.vllm_version or VERSION)[0] == "v2"
     nt, nt_src, nt_unc = non_torch_part(gpu, opts, tp, pp, v2_runner)
     return [
