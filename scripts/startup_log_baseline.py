@@ -147,6 +147,10 @@ def _inputs(e: dict, engine: str) -> dict:
     for key in PARALLEL[engine]:
         if k.get(key) is None and (e.get("flags") or {}).get(key) is not None:
             k[key] = e["flags"][key]
+    if engine == "vllm" and (e.get("flags") or {}).get("language_model_only"):
+        # vLLM's --language-model-only sets every modality's limit to 0, so the towers are not built
+        # (model_executor/models/interfaces.py _mark_tower_model, read in the 0.29.0 wheel): `kvplan fit --text-only`
+        k.setdefault("text_only", True)
     return k
 
 
@@ -166,7 +170,7 @@ def _vllm(k: dict):
     spec = _model(k)
     tp, kvd, opts = log_flags.vllm_plan_args(spec, k)
     return api.fit(spec, k["gpu"], tp=tp, engine="vllm", kv_dtype=kvd, weight_dtype=k.get("weight_dtype"),
-                   options=opts)
+                   text_only=bool(k.get("text_only")), options=opts)
 
 
 def _sglang(k: dict):

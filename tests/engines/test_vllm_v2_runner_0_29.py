@@ -51,10 +51,47 @@ def test_t4_log_is_met_on_the_cautious_side():
     8.67 GiB". kvplan 7.31 GiB with the V1 sort (-15.7 %); with the V2 pass read from code it lands
     within 5 % below the log, never above it."""
     spec = api.load_model(str(QWEN15))
-    r = api.fit(spec, "t4", engine="vllm", max_model_len=4096, gpu_memory_utilization=0.85,
-                max_num_batched_tokens=2048, vllm_version="0.30.0", flashinfer_sampler=False)
+    kw = dict(engine="vllm", max_model_len=4096, gpu_memory_utilization=0.85, max_num_batched_tokens=2048,
+              vllm_version="0.30.0", flashinfer_sampler=False)
+    # the log loads its compiled model ("Directly load AOT compilation from path ..."): a warm cache
+    r = api.fit(spec, "t4", compile_cache="warm", **kw)
     kv = r.kv_budget_bytes / 2**30
     assert 0.95 * 8.67 < kv < 8.67
+    # not said (or cold): the fitted cold step is charged, 1,335,503,093 bytes less KV
+    for cache in (None, "cold"):
+        assert r.kv_budget_bytes - api.fit(spec, "t4", compile_cache=cache, **kw).kv_budget_bytes == 1_335_503_093
+
+
+def test_cold_compile_step_by_release():
+    """startup.yaml torch_compile_cold_bytes_0_29, FITTED on the fit-side Qwen3-14B-AWQ L40S log (vLLM 0.29.0):
+    "2.02 GiB for peak activation" less the "0.54 GiB (estimated)" graphs = 1.48 GiB of transient peak
+    (1.49 at most), less the profile run's tensors from code, forward 2,048 × (2 × 5,120 + 3 × 17,408) × 2 =
+    255,852,544 + cuBLAS 8,519,680 = 264,372,224: int(1.49 × 2^30) − 264,372,224 = 1,335,503,093. Charged
+    for 0.29.0 and 0.30.0 unless the cache is warm, the band kept; other releases charge none (the band only)."""
+    m = catalog.load_model("qwen3-14b")
+    assert startup.forward_peak(m, 2048) + startup.blas_workspace(catalog.load_gpu("l40s")) == 264_372_224
+    assert int(1.49 * 2**30) - 264_372_224 == startup.const("torch_compile_cold_bytes_0_29") == 1_335_503_093
+    band = startup.const("torch_compile_cold_uncertainty_bytes")
+
+    def part(v, cache=None):
+        r = api.fit("qwen3-14b", "l40s", engine="vllm", max_model_len=40960, gpu_memory_utilization=0.92,
+                    vllm_version=v, compile_cache=cache)
+        return next((p.bytes, p.uncertainty) for p in r.stages[0].budget if p.key == "torch_compile")
+    assert part("0.29.0") == part("0.30.0") == part("0.29.0", "cold") == (1_335_503_093, band)
+    assert part("0.29.0", "warm") == (0, 0)
+    assert part("0.28.0") == part("0.33.0") == part("0.31.0") == (0, band)
+
+
+def test_check_log_reads_the_aot_load_as_warm():
+    """vLLM 0.29.0 / 0.30.0 compilation/decorators.py _try_load_aot_compiled_fn: "Directly load AOT compilation
+    from path %s" (the T4 logs) means the compiled model came from the cache."""
+    from kvplan.observe import logs
+    aot = ("(EngineCore pid=691) INFO 10-01 22:41:21 [decorators.py:313] Directly load AOT compilation from path "
+           "/root/.cache/vllm/torch_compile_cache/torch_aot_compile/9892/rank_0_0/model")
+    cold = "(EngineCore pid=1) INFO [backends.py:393] Compiling a graph for compile range (1, 2048) takes 27.01 s"
+    kv = "(EngineCore pid=691) INFO 10-01 22:41:34 [gpu_worker.py:640] Available KV cache memory: 8.67 GiB"
+    assert logs.parse("\n".join([aot, kv])).flags["compile_cache"] == "warm"
+    assert logs.parse("\n".join([aot, cold, kv])).flags["compile_cache"] == "cold"
 
 
 def test_capture_sizes_by_hand():
