@@ -122,3 +122,15 @@ def test_graph_estimate_scales_down_only():
     g = next(p for p in r.stages[0].budget if p.key == "cuda_graphs")
     assert g.bytes == 146_078_829 and "18 of the 86" in g.source
     assert g.uncertainty == startup.const("cuda_graph_uncertainty_bytes")  # the band is kept
+
+
+def test_a_drafter_keeps_the_full_graph_figure():
+    """With a drafter vLLM's decode sizes are multiples of 1 + k tokens (config/vllm.py _set_cudagraph_sizes'
+    request_counts), which the count above does not follow: the fitted figure is charged unscaled."""
+    class Cfg:
+        max_num_seqs, max_num_batched_tokens = 32, 2048
+    spec, gpu = catalog.load_model("qwen2.5-7b"), catalog.load_gpu("rtx-4090")
+    parts = lambda **kw: {p.key: p for p in startup.overheads(  # noqa: E731
+        spec, gpu, Cfg, ServeOptions(vllm_version="0.23.0", **kw), 1, 1)}
+    assert parts()["cuda_graphs"].bytes == 146_078_829
+    assert parts(speculative_config=object())["cuda_graphs"].bytes == 697_932_185
