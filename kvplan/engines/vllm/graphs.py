@@ -8,12 +8,16 @@ from .startup_data import const
 
 def capture_sizes(max_num_seqs: int, max_num_batched_tokens: int, sm100: bool = False) -> list[int]:
     """vLLM's default CUDA-graph capture sizes (config/vllm.py VllmConfig._set_cudagraph_sizes, read in
-    the 0.23.0 log's config line and the 0.29.0 and 0.30.0 wheels): [1, 2, 4] + range(8, 256, 8) +
+    the 0.23.0 log's config line and the 0.28.0, 0.29.0 and 0.30.0 wheels): [1, 2, 4] + range(8, 256, 8) +
     range(256, max + 1, 16), max = min(2 × max_num_seqs, 512; 1024 on compute capability 10.x,
-    max_num_batched_tokens). No drafter (uniform decode query length 1)."""
-    top = min(2 * max(max_num_seqs, 1), 1024 if sm100 else 512, max(max_num_batched_tokens, 1))
+    max_num_batched_tokens), and max_num_batched_tokens itself where it is that max and off the grid
+    ("ensure max_num_tokens is captured if within max capture size"). No drafter (uniform decode query
+    length 1)."""
+    tokens = max(max_num_batched_tokens, 1)
+    top = min(2 * max(max_num_seqs, 1), 1024 if sm100 else 512, tokens)
     grid = [1, 2, 4] + list(range(8, 256, 8)) + list(range(256, top + 1, 16))
-    return [s for s in grid if s <= top]
+    sizes = [s for s in grid if s <= top]
+    return sizes if tokens > top or tokens in sizes else sizes + [tokens]
 
 
 def capture_graphs(max_num_seqs: int, max_num_batched_tokens: int, sm100: bool = False) -> int:
