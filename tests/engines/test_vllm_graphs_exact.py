@@ -101,6 +101,11 @@ def test_a_drafter_charges_the_fitted_figure_with_its_words():
     # the drafter's source is the unscaled one word for word: nothing appended
     assert (drafted.bytes, drafted.source) == (plain.bytes, plain.source) == (FULL, plain.source)
     assert plain.source.endswith("(engines/vllm/startup.yaml)")
+    # --enable-lora captures each size once per LoRA case: at 32 sequences the count would scale the figure
+    # down to 18 of 86 graphs; with LoRA it is the full figure, as the drafter's, and without it the scaled one
+    lora, scaled = graphs(Cfg32, lora=(1, 16, None)), graphs(Cfg32)
+    assert (lora.bytes, lora.source) == (FULL, plain.source)
+    assert scaled.bytes == FULL * 18 // 86 and "18 of the 86" in scaled.source
 
 
 COLD_SOURCE = ("a cold compile in the profile run (gpu_worker.py determine_available_memory, memory_profiling's "

@@ -439,9 +439,11 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
                                    "cuda_graph_estimate_charged_from): captured after the KV cache is sized, "
                                    "checked against what the share leaves"), 0
     else:
-        # a drafter's decode graphs hold 1 + k tokens a request (_set_cudagraph_sizes): not scaled, the full figure
+        # a drafter's decode graphs hold 1 + k tokens a request (_set_cudagraph_sizes), and --enable-lora captures
+        # each size once per LoRA case (mut21b, session 21): neither follows the capture count, so not scaled down
+        unscaled = getattr(opts, "speculative_config", None) is not None or getattr(opts, "lora", None) is not None
         graphs, g_why = (cuda_graph_estimate(gpu, cfg.max_num_seqs, cfg.max_num_batched_tokens)
-                         if getattr(opts, "speculative_config", None) is None else (const("cuda_graph_bytes"), ""))
+                         if not unscaled else (const("cuda_graph_bytes"), ""))
         g_src, g_unc = f"profile_cudagraph_memory estimate; {fitted}{g_why}", const("cuda_graph_uncertainty_bytes")
     v2_runner = model_runner(spec, opts, opts.vllm_version or VERSION)[0] == "v2"
     nt, nt_src, nt_unc = non_torch_part(gpu, opts, tp, pp, v2_runner)
