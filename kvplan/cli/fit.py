@@ -7,10 +7,11 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import (COMPILE_CACHE_HELP, EAGER_HELP, FORMAT_HELP, MODEL_HELP, NO_GRAPHS_HELP, PARALLEL_HELP,
-                     UNIFIED_HELP, WIDE_HELP, _compile_cache, _complete_gpu, _complete_model, _count, _default_engine,
-                     _eager, _format, _fraction, _json, _kv_cache_memory, _llamacpp_opts, _load, _max_model_len,
-                     _note_llamacpp_flags, _note_scheduler_flags, _run, _say, _show, _size, _whole)
+from .common import (COMPILE_CACHE_HELP, EAGER_HELP, ENGINE_VERSION_HELP, FORMAT_HELP, MODEL_HELP, NO_GRAPHS_HELP,
+                     PARALLEL_HELP, UNIFIED_HELP, WIDE_HELP, _compile_cache, _complete_gpu, _complete_model, _count,
+                     _default_engine, _eager, _engine_version, _format, _fraction, _json, _kv_cache_memory,
+                     _llamacpp_opts, _load, _max_model_len, _note_llamacpp_flags, _note_scheduler_flags, _run, _say,
+                     _show, _size, _whole)
 
 
 @app.command()
@@ -43,8 +44,7 @@ def fit(
     enforce_eager: bool = typer.Option(False, "--enforce-eager", help=EAGER_HELP),
     disable_cuda_graph: bool = typer.Option(False, "--disable-cuda-graph", help=NO_GRAPHS_HELP),
     engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
-                                                 help="vLLM: the release whose start-up is planned (as "
-                                                      "check-log reads a log's); default kvplan's, 0.33.0"),
+                                                 help=ENGINE_VERSION_HELP),
     compile_cache: Optional[str] = typer.Option(None, "--compile-cache", metavar="warm|cold",
                                                 help=COMPILE_CACHE_HELP),
     activation_memory: Optional[str] = typer.Option(None, "--activation-memory", help="override the activation-peak estimate"),
@@ -141,8 +141,7 @@ def fit(
             non_torch_bytes=_size("--non-torch-memory", non_torch_memory))
         from ..model.frozen import replace as _replace  # issue 20: expert and data parallelism
 
-        opts = _replace(opts, vllm_version=api.engine_version(engine or _default_engine(model, "vllm"),
-                                                              engine_version),
+        opts = _replace(opts, vllm_version=_engine_version(engine or _default_engine(model, "vllm"), engine_version),
                         data_parallel_size=_count("--data-parallel-size", data_parallel_size),
                         enable_expert_parallel=enable_expert_parallel,
                         ep_size=opt_count("--ep-size", ep_size), dp_attention=enable_dp_attention,

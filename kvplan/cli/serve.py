@@ -8,9 +8,9 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import (COMPILE_CACHE_HELP, EAGER_HELP, MODEL_HELP, NO_GRAPHS_HELP, _compile_cache, _complete_gpu,
-                     _complete_model, _count, _eager, _fraction, _json, _kv_cache_memory, _load, _max_model_len,
-                     _number, _run, _size, _whole)
+from .common import (COMPILE_CACHE_HELP, EAGER_HELP, ENGINE_VERSION_HELP, MODEL_HELP, NO_GRAPHS_HELP, _compile_cache,
+                     _complete_gpu, _complete_model, _count, _eager, _engine_version, _fraction, _json,
+                     _kv_cache_memory, _load, _max_model_len, _number, _run, _size, _whole)
 
 
 @app.command()
@@ -50,6 +50,8 @@ def simulate(
     disable_cuda_graph: bool = typer.Option(False, "--disable-cuda-graph", help=NO_GRAPHS_HELP),
     compile_cache: Optional[str] = typer.Option(None, "--compile-cache", metavar="warm|cold",
                                                 help=COMPILE_CACHE_HELP + " (as kvplan fit)"),
+    engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
+                                                 help=ENGINE_VERSION_HELP),
     max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs"),
     max_num_batched_tokens: Optional[str] = typer.Option(None, "--max-num-batched-tokens"),
     prefix_caching: bool = typer.Option(True, "--enable-prefix-caching/--no-enable-prefix-caching",
@@ -130,7 +132,7 @@ def simulate(
             data_parallel_size=_count("--dp-size", dp_size), dp_attention=enable_dp_attention,
             enable_expert_parallel=enable_expert_parallel,
             ep_size=None if ep_size is None else _count("--ep-size", ep_size),
-            compile_cache=_compile_cache(eng, compile_cache))
+            compile_cache=_compile_cache(eng, compile_cache), vllm_version=_engine_version(eng, engine_version))
         from ..engines.vllm import flags as vllm_flags  # issue 23: the drafter, the CPU tier
 
         opts = vllm_flags.extras(opts, eng, kv_offloading_size, kv_offloading_backend, kv_transfer_config,

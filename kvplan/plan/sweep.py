@@ -50,7 +50,9 @@ def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None]
             from .fit import setup
             from .perf import step_model
 
-            roof = step_model(spec, gpu, tp, fmt.name, weight_dtype, fit_engine)  # perf's own step
+            from .latency.versions import release_profile  # --engine-version: that release's per-step costs
+
+            roof = step_model(spec, gpu, tp, fmt.name, weight_dtype, release_profile(fit_engine, opts))  # perf's
             su = setup(spec, gpu, tp=tp, engine=fit_engine, kv_dtype=fmt.name, weight_dtype=weight_dtype,
                        opts=opts)
             if su.eng.name == eng_base.name:

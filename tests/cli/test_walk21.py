@@ -1,0 +1,79 @@
+"""Session 21's walk as a new user at 80 columns: what it found, each checked through the CLI."""
+import json
+
+import pytest
+
+from walk import one_line, run
+
+FIT = ("llama-3.1-8b", "--gpu", "h100")
+
+
+def _json(*args):
+    r = run(*args)
+    assert r.exit_code in (0, 1, 3), r.output
+    return json.loads(r.stdout)
+
+
+# `--engine-version` was fit's (and check-bench's) alone: simulate, sweep and compare answer the same start-up
+# question, so `sweep ... --engine-version 0.10.0` was refused ("No such option") where fit planned vLLM 0.10.0's
+# start-up (no CUDA-graph estimate subtracted before 0.19, the V1 sampler's sort: 26,269 blocks, 0.33.0's 27,185).
+# Each now takes it and plans that release: the same KV budget and max batch as fit's, not kvplan's 0.33.0.
+@pytest.mark.parametrize("version", ["0.10.0", "0.7.3"])
+def test_sweep_and_compare_plan_the_release_fit_plans(version):
+    ver = ("--engine-version", version)
+    fit = _json("fit", *FIT, "--ctx", "8000", "--json", *ver)
+    own = _json("fit", *FIT, "--ctx", "8000", "--json")
+    assert fit["kv_budget_bytes"] != own["kv_budget_bytes"]  # the release moves fit's answer ...
+    s = _json("sweep", "llama-3.1-8b", "--ctx", "8000", "--batch", "1", "--gpu", "h100", "--json", *ver)
+    assert s["kv_budget_bytes"]["bf16"] == fit["kv_budget_bytes"]  # ... and sweep's and compare's with it
+    m = _json("compare", "llama-3.1-8b", "--ctx", "8000", "--gpu", "h100", "--json", *ver)
+    assert (m[0]["max_batch"], m[0]["max_batch_low"]) == (fit["max_batch"], fit["max_batch_low"])
+
+
+# The decode step is that release's too: vLLM 0.7.3 ran the V0 engine, whose per-step costs are engines.yaml's
+# vllm_v06 profile (latency/versions.py profile_for, the profile check-bench replays a 0.7.3 run with); 0.10.0 is
+# V1, kvplan's own profile, so its step is 0.33.0's.
+def test_sweep_and_compare_price_the_releases_step():
+    def step(*ver):
+        s = _json("sweep", "llama-3.1-8b", "--ctx", "8000", "--batch", "1", "--gpu", "h100", "--json", *ver)
+        m = _json("compare", "llama-3.1-8b", "--ctx", "8000", "--gpu", "h100", "--json", *ver)
+        assert m[0]["decode_tokens_per_second"] == pytest.approx(s["rows"][0]["tokens_per_second"])  # one answer
+        return s["rows"][0]["decode_step_seconds"]
+
+    assert step("--engine-version", "0.10.0") == step()
+    assert step("--engine-version", "0.7.3") != step()
+
+
+# simulate plans the release as check-bench replays a run of it: fit's start-up (its blocks, the fit command it
+# names), the scheduler's rules (before 0.19.0 admission by the first chunk, before 0.14.0 no async scheduling,
+# before 0.8.0 the V0 engine) and the per-step costs, each said in a note.
+def test_simulate_plans_the_release():
+    sim = ("simulate", *FIT, "--rate", "2", "--prompt-tokens", "100", "--output-tokens", "10", "--requests", "20",
+           "--json")
+    fit = _json("fit", *FIT, "--json", "--engine-version", "0.10.0")
+    own, v10 = _json(*sim), _json(*sim, "--engine-version", "0.10.0")
+    assert v10["kv_cache"]["fit_tokens"] == fit["kv_cache_tokens"] != own["kv_cache"]["fit_tokens"]
+    assert v10["kv_cache"]["blocks"] == fit["num_gpu_blocks"] - 1  # less the null block
+    assert "--engine-version 0.10.0" in v10["kv_cache"]["source"]
+    assert v10["notes"] == ["vLLM 0.10.0 (--engine-version): admission checks the first chunk's blocks only "
+                            "(before 0.19.0); async scheduling off (before 0.14.0)"]
+    assert v10["ttft_ms"] != own["ttft_ms"]
+    v0 = _json(*sim, "--engine-version", "0.7.3")
+    assert v0["notes"][0].startswith("vLLM 0.7.3 (--engine-version): the V0 engine (before 0.8.0)")
+    assert "steps priced by engines.yaml's vllm_v06 profile" in v0["notes"][0]
+    assert v0["itl_ms"] != own["itl_ms"]
+
+
+def test_engine_version_is_checked_as_fit_checks_it():
+    sim = ("simulate", *FIT, "--rate", "1", "--prompt-tokens", "10", "--output-tokens", "10")
+    for cmd in (("fit", *FIT), sim, ("sweep", "llama-3.1-8b", "--ctx", "8k", "--gpu", "h100"),
+                ("compare", "llama-3.1-8b", "--ctx", "8k", "--gpu", "h100")):
+        one_line(run(*cmd, "--engine-version", "0.33"),
+                 "--engine-version 0.33 names no release; give its patch too, such as 0.33.0")
+        one_line(run(*cmd, "--engine-version", "banana"),
+                 "--engine-version must be a version such as 0.11.0, got 'banana'")
+        one_line(run(*cmd, "--engine", "sglang", "--engine-version", "0.4.0"),
+                 "--engine-version is read by the vllm plan only, not sglang's")
+    for cmd in ("sweep", "compare"):  # no GPU, no start-up planned: not dropped unsaid
+        one_line(run(cmd, "llama-3.1-8b", "--ctx", "8k", "--engine-version", "0.10.0"),
+                 "--engine-version is for vLLM's start-up on a GPU; give --gpu or leave it out")
