@@ -194,7 +194,8 @@ def sweep(
             sys.stderr.write(f"kvplan: wrote {plot}\n")
         if f == "json":
             return _json({"model": spec.name, "engine": res["engine"], "gpu": g.name if g else None,
-                          "kv_budget_bytes": res["kv_budget_bytes"], "fit_engine": res["fit_engine"],
+                          "tp": res["tp"], "kv_budget_bytes": res["kv_budget_bytes"],
+                          "kv_budget_bytes_per_gpu": res["kv_budget_bytes_per_gpu"], "fit_engine": res["fit_engine"],
                           "rows": res["rows"]})
         _note_fit_engine(engine, g, "verdict column")
         _show(render_perf.sweep_sheet(res, spec, g), f, wide)

@@ -77,3 +77,17 @@ def test_engine_version_is_checked_as_fit_checks_it():
     for cmd in ("sweep", "compare"):  # no GPU, no start-up planned: not dropped unsaid
         one_line(run(cmd, "llama-3.1-8b", "--ctx", "8k", "--engine-version", "0.10.0"),
                  "--engine-version is for vLLM's start-up on a GPU; give --gpu or leave it out")
+
+
+# `sweep --tp 2 --gpu h100` headed its table "KV budget (vllm): bf16 129.20 GB" where `fit --tp 2` says "64.60 GB
+# per GPU", and its JSON's kv_budget_bytes (all GPUs, as sweep's KV cache column counts the whole cache) was
+# fit's key for the per-GPU figure: the header now says it is over the GPUs, and the JSON gives fit's figure too.
+def test_sweeps_budget_says_it_is_over_every_gpu():
+    fit = _json("fit", *FIT, "--tp", "2", "--ctx", "32000", "--json")
+    s = _json("sweep", "llama-3.1-8b", "--gpu", "h100", "--tp", "2", "--ctx", "32000", "--batch", "29", "--json")
+    assert s["tp"] == 2 and s["kv_budget_bytes_per_gpu"] == {"bf16": fit["kv_budget_bytes"]}
+    assert s["kv_budget_bytes"] == {"bf16": 2 * fit["kv_budget_bytes"]}  # 2 × 64,598,811,476
+    head = run("sweep", "llama-3.1-8b", "--gpu", "h100", "--tp", "2", "--ctx", "32000", "--batch", "29").stdout
+    assert "KV budget (vllm, over 2 GPUs): bf16\n129.20 GB" in head
+    one = run("sweep", "llama-3.1-8b", "--gpu", "h100", "--ctx", "32000", "--batch", "29").stdout
+    assert "KV budget (vllm): bf16 57.01 GB" in one  # one GPU: as before
