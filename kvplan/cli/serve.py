@@ -114,10 +114,10 @@ def simulate(
             raise KvplanError("--trace replays each of its requests; leave out --requests")
         r = None
         if rate is not None:
-            r = math.inf if rate.strip().lower() in ("inf", "infinity") else \
-                _number("--rate", rate, 0, None)
-            if not math.isfinite(r) and rate.strip().lower() not in ("inf", "infinity"):
-                raise KvplanError(f"--rate must be a number > 0 or inf, got '{rate}'")
+            try:  # inf: all at once; the refusal names it, as --help and the library's own do
+                r = math.inf if rate.strip().lower() in ("inf", "infinity") else _number("--rate", rate, 0, None)
+            except KvplanError:
+                raise KvplanError(f"--rate must be a number > 0 or inf, got '{rate}'") from None
         sd = str(seed).strip()
         sp = str(shared_prefix).strip()
         opts = api.serve_options(

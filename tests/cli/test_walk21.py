@@ -91,3 +91,17 @@ def test_sweeps_budget_says_it_is_over_every_gpu():
     assert "KV budget (vllm, over 2 GPUs): bf16\n129.20 GB" in head
     one = run("sweep", "llama-3.1-8b", "--gpu", "h100", "--ctx", "32000", "--batch", "29").stdout
     assert "KV budget (vllm): bf16 57.01 GB" in one  # one GPU: as before
+
+
+# `simulate --rate 0` said "--rate must be a number > 0", leaving out the inf its --help offers (the library's own
+# refusal says "a number > 0 or inf"); `plan --rate inf` and `perf --bw-efficiency inf` said "must be a number > 0"
+# of a number that is > 0: they say "finite" now.
+def test_rate_refusals_say_what_is_taken():
+    sim = ("simulate", *FIT, "--prompt-tokens", "10", "--output-tokens", "5", "--requests", "3")
+    for r in ("0", "-1", "nan", "2/s"):
+        one_line(run(*sim, "--rate", r), f"--rate must be a number > 0 or inf, got '{r}'")
+    assert run(*sim, "--rate", "Inf").exit_code == 0
+    one_line(run("plan", "llama-3.1-8b", "--rate", "inf", "--prompt-tokens", "100", "--output-tokens", "10",
+                 "--ttft-p90", "500", "--itl-p90", "50"), "--rate must be a finite number > 0, got 'inf'")
+    one_line(run("perf", *FIT, "--ctx", "8k", "--bw-efficiency", "inf"),
+             "--bw-efficiency must be a finite number (0, 1], got 'inf'")
