@@ -199,13 +199,14 @@ def _compile_cache(engine: str, text) -> str | None:
     return str(text).strip().lower()
 
 
-ENGINE_VERSION_HELP = ("vLLM: the release planned (its start-up, as kvplan fit's; in simulate, sweep and compare "
-                       "also its scheduler rules and per-step costs); default kvplan's, 0.33.0")
+ENGINE_VERSION_HELP = ("vLLM: the release planned (its start-up, as kvplan fit's; in perf, simulate, sweep and "
+                       "compare also its per-step costs, in simulate its scheduler rules); default kvplan's, 0.33.0")
 
 
 def _engine_version(engine: str, text) -> str | None:
-    """--engine-version for every command that plans vLLM (fit, simulate, sweep, compare): the library checks it
-    (api.engine_version: vLLM's plan only, a release with its patch) and ServeOptions.vllm_version carries it."""
+    """--engine-version for the commands that plan vLLM with ServeOptions (fit, simulate, sweep, compare; api.perf
+    checks perf's the same way): the library checks it (api.engine_version: vLLM's plan only, a release with its
+    patch) and ServeOptions.vllm_version carries it."""
     from .. import api
 
     return api.engine_version(str(engine), text)

@@ -35,6 +35,8 @@ def perf(
     no_cache_compare: bool = typer.Option(False, "--no-cache-compare", help="leave out the cache-vs-recompute table"),
     batch_table: bool = typer.Option(False, "--batch-table", help="decode time by batch up to what fits"),
     engine: str = typer.Option("vllm", "--engine", help="engine whose memory plan bounds --batch-table (vllm)"),
+    engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
+                                                 help=ENGINE_VERSION_HELP),
     speculative_config: Optional[str] = typer.Option(None, "--speculative-config",
                                                      help='vLLM: JSON, e.g. {"method":"eagle3","num_speculative_tokens":3}'),
     acceptance: Optional[str] = typer.Option(None, "--acceptance",
@@ -73,7 +75,7 @@ def perf(
                      _number("--step-overhead-ms", step_overhead_ms, 0, None, open_low=False),
                      n, batch_table, sc, acc, profile=profile,
                      data_parallel_size=_count("--data-parallel-size", data_parallel_size),
-                     enable_expert_parallel=enable_expert_parallel)
+                     enable_expert_parallel=enable_expert_parallel, engine_version=engine_version)
         for w in r.notes:
             if w.startswith("ctx "):
                 _say("warning", w)

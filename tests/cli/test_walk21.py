@@ -14,7 +14,7 @@ def _json(*args):
     return json.loads(r.stdout)
 
 
-# `--engine-version` was fit's (and check-bench's) alone: simulate, sweep and compare answer the same start-up
+# `--engine-version` was fit's (and check-bench's) alone: perf, simulate, sweep and compare answer the same start-up
 # question, so `sweep ... --engine-version 0.10.0` was refused ("No such option") where fit planned vLLM 0.10.0's
 # start-up (no CUDA-graph estimate subtracted before 0.19, the V1 sampler's sort: 26,269 blocks, 0.33.0's 27,185).
 # Each now takes it and plans that release: the same KV budget and max batch as fit's, not kvplan's 0.33.0.
@@ -42,6 +42,11 @@ def test_sweep_and_compare_price_the_releases_step():
 
     assert step("--engine-version", "0.10.0") == step()
     assert step("--engine-version", "0.7.3") != step()
+    # perf answers the same question the same way: its step, and its batch table bounded by fit's plan of the release
+    for ver in ((), ("--engine-version", "0.7.3")):
+        p = _json("perf", *FIT, "--ctx", "8000", "--batch-table", "--json", *ver)
+        assert p["decode"]["seconds"] == step(*ver)
+        assert p["max_batch"] == _json("fit", *FIT, "--ctx", "8000", "--json", *ver)["max_batch"]
 
 
 # simulate plans the release as check-bench replays a run of it: fit's start-up (its blocks, the fit command it
@@ -66,7 +71,7 @@ def test_simulate_plans_the_release():
 
 def test_engine_version_is_checked_as_fit_checks_it():
     sim = ("simulate", *FIT, "--rate", "1", "--prompt-tokens", "10", "--output-tokens", "10")
-    for cmd in (("fit", *FIT), sim, ("sweep", "llama-3.1-8b", "--ctx", "8k", "--gpu", "h100"),
+    for cmd in (("fit", *FIT), sim, ("perf", *FIT, "--ctx", "8k"), ("sweep", "llama-3.1-8b", "--ctx", "8k", "--gpu", "h100"),
                 ("compare", "llama-3.1-8b", "--ctx", "8k", "--gpu", "h100")):
         one_line(run(*cmd, "--engine-version", "0.33"),
                  "--engine-version 0.33 names no release; give its patch too, such as 0.33.0")
