@@ -116,6 +116,23 @@ def _default_engine(model: str, default: str) -> str:
     return "llamacpp" if model.strip().lower().endswith(".gguf") else default
 
 
+# SGLang's names for the scheduler limits kvplan reads as vLLM's (engines/sglang.py chunked_prefill_size,
+# max_running_requests), accepted beside them as --mem-fraction-static is beside --gpu-memory-utilization
+BATCHED_FLAGS = ("--max-num-batched-tokens", "--chunked-prefill-size")
+BATCHED_HELP = "tokens a step may schedule (the second name is SGLang's)"
+SEQS_FLAGS = ("--max-num-seqs", "--max-running-requests")
+SEQS_HELP = "sequences running at once (the second name is SGLang's)"
+RADIX_HELP = "SGLang: no radix cache, so no prefix reuse"
+
+
+def _prefix_caching(engine: str, prefix_caching: bool, disable_radix_cache: bool) -> bool:
+    """Prefix reuse, spelled as the engine modelled spells turning it off: vLLM's --no-enable-prefix-caching,
+    SGLang's --disable-radix-cache; SGLang's spelling given to vLLM is refused with vLLM's, as ``_eager`` does."""
+    if disable_radix_cache and str(engine).strip().lower() != "sglang":
+        raise KvplanError("--disable-radix-cache is SGLang's flag; vLLM's is --no-enable-prefix-caching")
+    return prefix_caching and not disable_radix_cache
+
+
 EAGER_HELP = "vLLM: no CUDA graphs (no graph memory; the eager step overhead in simulate)"
 NO_GRAPHS_HELP = "SGLang: no CUDA graphs (the eager step overhead in simulate)"
 

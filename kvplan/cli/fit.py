@@ -7,8 +7,8 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import (COMPILE_CACHE_HELP, EAGER_HELP, ENGINE_VERSION_HELP, FORMAT_HELP, MODEL_HELP, NO_GRAPHS_HELP,
-                     PARALLEL_HELP, UNIFIED_HELP, WIDE_HELP, _compile_cache, _complete_gpu, _complete_model, _count,
+from .common import (BATCHED_FLAGS, BATCHED_HELP, COMPILE_CACHE_HELP, EAGER_HELP, ENGINE_VERSION_HELP, FORMAT_HELP,
+                     MODEL_HELP, NO_GRAPHS_HELP, SEQS_FLAGS, SEQS_HELP, PARALLEL_HELP, UNIFIED_HELP, WIDE_HELP, _compile_cache, _complete_gpu, _complete_model, _count,
                      _default_engine, _eager, _engine_version, _format, _fraction, _json, _kv_cache_memory,
                      _llamacpp_opts, _load, _max_model_len, _note_llamacpp_flags, _note_scheduler_flags, _run, _say,
                      _show, _size, _whole)
@@ -39,8 +39,8 @@ def fit(
     max_model_len: Optional[str] = typer.Option(None, "--max-model-len", help="default: the model's max context"),
     block_size: Optional[str] = typer.Option(None, "--block-size", "--page-size",
                                              help="tokens per KV block (vLLM picks by backend; SGLang's --page-size, 1)"),
-    max_num_batched_tokens: Optional[str] = typer.Option(None, "--max-num-batched-tokens"),
-    max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs"),
+    max_num_batched_tokens: Optional[str] = typer.Option(None, *BATCHED_FLAGS, help=BATCHED_HELP),
+    max_num_seqs: Optional[str] = typer.Option(None, *SEQS_FLAGS, help=SEQS_HELP),
     enforce_eager: bool = typer.Option(False, "--enforce-eager", help=EAGER_HELP),
     disable_cuda_graph: bool = typer.Option(False, "--disable-cuda-graph", help=NO_GRAPHS_HELP),
     engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",

@@ -8,9 +8,10 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import (COMPILE_CACHE_HELP, EAGER_HELP, ENGINE_VERSION_HELP, MODEL_HELP, NO_GRAPHS_HELP, _compile_cache,
+from .common import (BATCHED_FLAGS, BATCHED_HELP, COMPILE_CACHE_HELP, EAGER_HELP, ENGINE_VERSION_HELP, MODEL_HELP,
+                     NO_GRAPHS_HELP, RADIX_HELP, SEQS_FLAGS, SEQS_HELP, _compile_cache,
                      _complete_gpu, _complete_model, _count, _eager, _engine_version, _fraction, _json,
-                     _kv_cache_memory, _load, _max_model_len, _number, _run, _size, _whole)
+                     _kv_cache_memory, _load, _max_model_len, _number, _prefix_caching, _run, _size, _whole)
 
 
 @app.command()
@@ -52,10 +53,11 @@ def simulate(
                                                 help=COMPILE_CACHE_HELP + " (as kvplan fit)"),
     engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
                                                  help=ENGINE_VERSION_HELP),
-    max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs"),
-    max_num_batched_tokens: Optional[str] = typer.Option(None, "--max-num-batched-tokens"),
+    max_num_seqs: Optional[str] = typer.Option(None, *SEQS_FLAGS, help=SEQS_HELP),
+    max_num_batched_tokens: Optional[str] = typer.Option(None, *BATCHED_FLAGS, help=BATCHED_HELP),
     prefix_caching: bool = typer.Option(True, "--enable-prefix-caching/--no-enable-prefix-caching",
                                         help="reuse cached prefix blocks (vLLM's default: on)"),
+    disable_radix_cache: bool = typer.Option(False, "--disable-radix-cache", help=RADIX_HELP),
     speculative_config: Optional[str] = typer.Option(None, "--speculative-config",
                                                      help='vLLM: JSON, e.g. {"method":"eagle3",'
                                                           '"num_speculative_tokens":3}'),
@@ -144,7 +146,7 @@ def simulate(
                   shared_prefix=_whole("--shared-prefix", sp),
                   requests=1000 if requests is None else _count("--requests", requests),
                   seed=_whole("--seed", sd), opts=opts,
-                  prefix_caching=prefix_caching, router=rt, profile=profile,
+                  prefix_caching=_prefix_caching(eng, prefix_caching, disable_radix_cache), router=rt, profile=profile,
                   acceptance=_number("--acceptance", acceptance, 0, 1, open_low=False),
                   kv_dtype=kv_dtype, kv_cache_dtype=kv_cache_dtype)
         spec = _load(model)

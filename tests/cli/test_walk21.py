@@ -110,3 +110,20 @@ def test_rate_refusals_say_what_is_taken():
                  "--ttft-p90", "500", "--itl-p90", "50"), "--rate must be a finite number > 0, got 'inf'")
     one_line(run("perf", *FIT, "--ctx", "8k", "--bw-efficiency", "inf"),
              "--bw-efficiency must be a finite number (0, 1], got 'inf'")
+
+
+# Flag names follow the engine modelled: an SGLang user's --max-running-requests, --chunked-prefill-size and
+# --disable-radix-cache were refused ("No such option") where kvplan reads the same limits under vLLM's names
+# (engines/sglang.py max_running_requests, chunked_prefill_size); they are taken now, with the same answers, and
+# SGLang's radix switch given to vLLM is refused with vLLM's spelling (as --disable-cuda-graph is).
+def test_sglangs_own_flag_names_are_taken():
+    sg = ("--engine", "sglang", "--json")
+    assert _json("fit", *FIT, *sg, "--max-running-requests", "64", "--chunked-prefill-size", "4096") == \
+        _json("fit", *FIT, *sg, "--max-num-seqs", "64", "--max-num-batched-tokens", "4096")
+    sim = ("simulate", *FIT, "--rate", "4", "--prompt-tokens", "1000", "--output-tokens", "10", "--requests", "20",
+           "--shared-prefix", "500", *sg)
+    off = _json(*sim, "--disable-radix-cache")
+    assert off == _json(*sim, "--no-enable-prefix-caching") != _json(*sim)
+    assert off["prefix_cache"]["hit_tokens"] == 0
+    one_line(run(*sim[:-3], "--disable-radix-cache"),
+             "--disable-radix-cache is SGLang's flag; vLLM's is --no-enable-prefix-caching")
