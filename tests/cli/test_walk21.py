@@ -127,3 +127,15 @@ def test_sglangs_own_flag_names_are_taken():
     assert off["prefix_cache"]["hit_tokens"] == 0
     one_line(run(*sim[:-3], "--disable-radix-cache"),
              "--disable-radix-cache is SGLang's flag; vLLM's is --no-enable-prefix-caching")
+
+
+# simulate --engine sglang said "limits: max_num_seqs 2,048 · max_num_batched_tokens 8,192 · max_model_len ... ·
+# prefix caching on", vLLM's names for SGLang's --max-running-requests, --chunked-prefill-size, --context-length and
+# radix cache; it says them in SGLang's names now (vLLM's line is as it was).
+def test_simulate_says_sglangs_limits_in_its_names():
+    sim = ("simulate", *FIT, "--rate", "4", "--prompt-tokens", "100", "--output-tokens", "10", "--requests", "5")
+    text = " ".join(run(*sim, "--engine", "sglang", width=200).stdout.split())
+    assert "limits: max_running_requests 2,048 · chunked_prefill_size 8,192 · context_length 131,072 · radix cache " \
+           "on" in text
+    text = " ".join(run(*sim, "--max-num-seqs", "64", width=200).stdout.split())
+    assert "limits: max_num_seqs 64 · max_num_batched_tokens 8,192 · max_model_len 131,072 · prefix caching on" in text
