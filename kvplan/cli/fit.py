@@ -36,7 +36,8 @@ def fit(
     kv_cache_memory: Optional[str] = typer.Option(None, "--kv-cache-memory", "--kv-cache-memory-bytes",
                                                   help="fix the KV budget per GPU (60GiB, 8GB, bytes; "
                                                        "vLLM's 20G = 20 GiB, 20g = 20 GB)"),
-    max_model_len: Optional[str] = typer.Option(None, "--max-model-len", help="default: the model's max context"),
+    max_model_len: Optional[str] = typer.Option(None, "--max-model-len", "--context-length",
+                                                help="default: the model's max context (SGLang: --context-length)"),
     block_size: Optional[str] = typer.Option(None, "--block-size", "--page-size",
                                              help="tokens per KV block (vLLM picks by backend; SGLang's --page-size, 1)"),
     max_num_batched_tokens: Optional[str] = typer.Option(None, *BATCHED_FLAGS, help=BATCHED_HELP),

@@ -36,7 +36,8 @@ def simulate(
     requests: Optional[str] = typer.Option(None, "--requests", help="requests to simulate (default 1000; a "
                                            "--trace's own)"),
     seed: str = typer.Option("0", "--seed", help="seed for lengths and arrivals"),
-    max_model_len: Optional[str] = typer.Option(None, "--max-model-len", help="default: the model's"),
+    max_model_len: Optional[str] = typer.Option(None, "--max-model-len", "--context-length",
+                                                help="default: the model's (SGLang: --context-length)"),
     gpu_memory_utilization: Optional[str] = typer.Option(None, "--gpu-memory-utilization", "--mem-fraction-static",
                                                          help="the engine's share of the GPU (as kvplan fit)"),
     kv_cache_memory: Optional[str] = typer.Option(None, "--kv-cache-memory", "--kv-cache-memory-bytes",

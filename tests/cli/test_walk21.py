@@ -112,14 +112,15 @@ def test_rate_refusals_say_what_is_taken():
              "--bw-efficiency must be a finite number (0, 1], got 'inf'")
 
 
-# Flag names follow the engine modelled: an SGLang user's --max-running-requests, --chunked-prefill-size and
-# --disable-radix-cache were refused ("No such option") where kvplan reads the same limits under vLLM's names
+# Flag names follow the engine modelled: an SGLang user's --max-running-requests, --chunked-prefill-size,
+# --context-length and --disable-radix-cache were refused ("No such option") where kvplan reads the same limits under vLLM's names
 # (engines/sglang.py max_running_requests, chunked_prefill_size); they are taken now, with the same answers, and
 # SGLang's radix switch given to vLLM is refused with vLLM's spelling (as --disable-cuda-graph is).
 def test_sglangs_own_flag_names_are_taken():
     sg = ("--engine", "sglang", "--json")
-    assert _json("fit", *FIT, *sg, "--max-running-requests", "64", "--chunked-prefill-size", "4096") == \
-        _json("fit", *FIT, *sg, "--max-num-seqs", "64", "--max-num-batched-tokens", "4096")
+    assert _json("fit", *FIT, *sg, "--max-running-requests", "64", "--chunked-prefill-size", "4096",
+                 "--context-length", "32768") == \
+        _json("fit", *FIT, *sg, "--max-num-seqs", "64", "--max-num-batched-tokens", "4096", "--max-model-len", "32768")
     sim = ("simulate", *FIT, "--rate", "4", "--prompt-tokens", "1000", "--output-tokens", "10", "--requests", "20",
            "--shared-prefix", "500", *sg)
     off = _json(*sim, "--disable-radix-cache")
