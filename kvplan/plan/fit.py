@@ -279,16 +279,19 @@ class Setup:
 
 def _too_big(spec, gpu, tp, pp, eng, opts, kv_fmt, wfmt, text_only, worst) -> tuple[str, int | None]:
     """The "does not fit" message (weights as loaded, runtime, the engine's share) and the
-    smallest --tp that would leave a KV budget."""
+    smallest --tp that fits: a KV budget that the engine starts with at these flags (its capacity at
+    the max model length: a --tp that leaves too small a budget for one request is not offered, since
+    fit --tp that says "does not fit")."""
     min_tp = None
     for t in _divisors_of_heads(spec):
         if t <= tp:
             continue
         try:
-            s2, _ = _workers(spec, gpu, t, pp, eng, opts, kv_fmt, wfmt, text_only)
+            s2, w2 = _workers(spec, gpu, t, pp, eng, opts, kv_fmt, wfmt, text_only)
+            starts = min(s.kv_budget_bytes for s in s2) > 0 and eng.capacity(w2, gpu, opts, kv_fmt, spec.dtype).fits
         except KvplanError:
             continue
-        if min(s.kv_budget_bytes for s in s2) > 0:
+        if starts:
             min_tp = t
             break
     hint = f"; the smallest --tp that fits is {min_tp}" if min_tp else \

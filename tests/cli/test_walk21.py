@@ -140,3 +140,16 @@ def test_simulate_says_sglangs_limits_in_its_names():
            "on" in text
     text = " ".join(run(*sim, "--max-num-seqs", "64", width=200).stdout.split())
     assert "limits: max_num_seqs 64 · max_num_batched_tokens 8,192 · max_model_len 131,072 · prefix caching on" in text
+
+
+# `fit llama-3.1-70b --gpu l40s` said "the smallest --tp that fits is 4", and `fit ... --tp 4` then said does not
+# fit: at tp 4 the weights leave a KV budget (5.94 GiB) but not one request of the default max_model_len 131,072
+# (10.0 GiB, vLLM's refusal). The hint is now a --tp that fit says fits at the same flags: 8, or 4 at 32k tokens.
+@pytest.mark.parametrize("flags, hint", [((), 8), (("--max-model-len", "32k"), 4)])
+def test_the_smallest_tp_offered_is_one_that_fits(flags, hint):
+    base = ("fit", "llama-3.1-70b", "--gpu", "l40s", "--json", *flags)
+    r = _json(*base)
+    assert r["verdict"] == "does_not_fit" and r["min_tp"] == hint
+    assert r["message"].endswith(f"the smallest --tp that fits is {hint}")
+    assert _json(*base, "--tp", str(hint))["verdict"] in ("fits", "at_risk")
+    assert _json(*base, "--tp", str(hint // 2))["verdict"] == "does_not_fit"
