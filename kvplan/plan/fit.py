@@ -76,6 +76,7 @@ class FitReport:
     copies: "Copies | None" = None  # what every GPU keeps whole (tp × pp > 1)
     judgement: object = None  # plan.verdict.Verdict: fits / at risk / does not fit, margin, term
     max_batch_low: int | None = None  # max_batch with every estimated part at its error (Setup.pessimistic)
+    max_ctx_low: int | None = None  # max_ctx likewise: the longest context for --batch that fits, not at risk
     world: int | None = None  # GPUs in all, where data parallelism adds replicas (plan/parallel.py)
 
     @property
@@ -436,9 +437,11 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     dup = copies(spec, spec.shard(tp), tp, su.stages, weight_dtype, text_only) if tp * pp > 1 else None
     v = judge(eng.name, su.stages, cap, fits, ctx if ctx is not None and ctx <= cap.max_model_len else None,
               opts.kv_cache_memory is not None)
-    low = None
+    low = low_ctx = None
     if ctx is not None and max_batch and v.uncertainty_bytes:
         low = su.pessimistic().max_batch(ctx)
+    if batch is not None and ctx is None and max_ctx and v.uncertainty_bytes:  # --batch's answer, banded the same way
+        low_ctx = su.pessimistic().max_ctx(batch)
     if ctx is not None and batch is not None and max_batch:  # the question asked: batch × ctx, as sweep answers it
         from .verdict import for_batch
 
@@ -447,7 +450,7 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
 
     return FitReport(fits=fits, capacity=cap, message=cap.message, max_batch=max_batch,
                      max_ctx=max_ctx, notes=tuple(notes), traffic=strategies, traffic_note=tnote,
-                     judgement=v, max_batch_low=low, copies=dup, **common)
+                     judgement=v, max_batch_low=low, max_ctx_low=low_ctx, copies=dup, **common)
 
 
 def _traffic(t: Traffic, workers, cap: Capacity, kv_fmt, model_dtype: str, opts: ServeOptions):

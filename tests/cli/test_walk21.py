@@ -153,3 +153,23 @@ def test_the_smallest_tp_offered_is_one_that_fits(flags, hint):
     assert r["message"].endswith(f"the smallest --tp that fits is {hint}")
     assert _json(*base, "--tp", str(hint))["verdict"] in ("fits", "at_risk")
     assert _json(*base, "--tp", str(hint // 2))["verdict"] == "does_not_fit"
+
+
+# `fit llama-3.1-8b --gpu h100 --batch 16` said "max context for 16 sequences: 27,184 tokens each" and "fits",
+# while `fit ... --batch 16 --ctx 27184` and sweep at that point say "at risk" (15 fit with every estimated part at
+# the far end of its error): --batch's answer had no pessimistic band, --ctx's only under --explain. Both lines now
+# say where the answer turns "at risk", the point fit --ctx --batch and sweep turn (25,792 and 51 here), and the
+# JSON gives max_ctx_low beside max_batch_low.
+def test_the_max_answers_say_where_they_turn_at_risk():
+    r = _json("fit", *FIT, "--batch", "16", "--json")
+    low = r["max_ctx_low"]
+    assert low < r["max_ctx"] == 27184
+    for c, want in ((low, "fits"), (low + 1, "at_risk"), (r["max_ctx"], "at_risk"), (r["max_ctx"] + 1, "does_not_fit")):
+        assert _json("fit", *FIT, "--batch", "16", "--ctx", str(c), "--json")["verdict"] == want, c
+        s = _json("sweep", "llama-3.1-8b", "--gpu", "h100", "--batch", "16", "--ctx", str(c), "--json")
+        assert s["rows"][0]["verdict"] == want, c
+    out = run("fit", *FIT, "--batch", "16").stdout
+    assert f"max context for 16 sequences: 27,184 tokens each (at risk above {low:,})" in out
+    m = _json("fit", *FIT, "--ctx", "8000", "--json")
+    assert f"max batch at 8,000 tokens: 54 sequences (at risk above {m['max_batch_low']})" in \
+        run("fit", *FIT, "--ctx", "8000").stdout
