@@ -217,16 +217,20 @@ def _compile_cache(engine: str, text) -> str | None:
 
 
 ENGINE_VERSION_HELP = ("vLLM: the release planned (its start-up, as kvplan fit's; in perf, simulate, sweep and "
-                       "compare also its per-step costs, in simulate its scheduler rules); default kvplan's, 0.33.0")
+                       "compare also its per-step costs, in simulate its scheduler rules); default kvplan's, 0.33.0; "
+                       "trtllm: its release (1.0.0rc3)")
 
 
-def _engine_version(engine: str, text) -> str | None:
-    """--engine-version for the commands that plan vLLM with ServeOptions (fit, simulate, sweep, compare; api.perf
-    checks perf's the same way): the library checks it (api.engine_version: vLLM's plan only, a release with its
-    patch) and ServeOptions.vllm_version carries it."""
+def _engine_version(engine: str, text) -> dict:
+    """--engine-version for the commands that plan with ServeOptions (fit, simulate, sweep, compare; api.perf
+    checks perf's the same way), as the ServeOptions fields that carry it: the library checks it
+    (api.engine_version: vLLM's release with its patch, or TensorRT-LLM's) and the engine's field holds it
+    (vllm_version; trtllm_version under --engine trtllm)."""
     from .. import api
 
-    return api.engine_version(str(engine), text)
+    v = api.engine_version(str(engine), text)
+    trt = str(engine).strip().lower() == "trtllm"
+    return {"vllm_version": None if trt else v, "trtllm_version": v if trt else None}
 
 
 PARALLEL_HELP = "llama.cpp: slots (llama-server --parallel; default one per sequence, --batch)"

@@ -142,7 +142,7 @@ def fit(
             non_torch_bytes=_size("--non-torch-memory", non_torch_memory))
         from ..model.frozen import replace as _replace  # issue 20: expert and data parallelism
 
-        opts = _replace(opts, vllm_version=_engine_version(engine or _default_engine(model, "vllm"), engine_version),
+        opts = _replace(opts, **_engine_version(engine or _default_engine(model, "vllm"), engine_version),
                         data_parallel_size=_count("--data-parallel-size", data_parallel_size),
                         enable_expert_parallel=enable_expert_parallel,
                         ep_size=opt_count("--ep-size", ep_size), dp_attention=enable_dp_attention,

@@ -135,7 +135,7 @@ def simulate(
             data_parallel_size=_count("--dp-size", dp_size), dp_attention=enable_dp_attention,
             enable_expert_parallel=enable_expert_parallel,
             ep_size=None if ep_size is None else _count("--ep-size", ep_size),
-            compile_cache=_compile_cache(eng, compile_cache), vllm_version=_engine_version(eng, engine_version))
+            compile_cache=_compile_cache(eng, compile_cache), **_engine_version(eng, engine_version))
         from ..engines.vllm import flags as vllm_flags  # issue 23: the drafter, the CPU tier
 
         opts = vllm_flags.extras(opts, eng, kv_offloading_size, kv_offloading_backend, kv_transfer_config,

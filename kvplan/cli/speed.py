@@ -215,7 +215,7 @@ def _serve_opts(max_model_len, engine=None, compile_cache=None, gpu=None, engine
             raise KvplanError(f"{name} is for vLLM's start-up on a GPU; give --gpu or leave it out")
     return api.serve_options(max_model_len=_max_model_len(max_model_len),
                              compile_cache=_compile_cache(engine or "vllm", compile_cache),
-                             vllm_version=_engine_version(engine or "vllm", engine_version))
+                             **_engine_version(engine or "vllm", engine_version))
 
 
 def _warn_beyond_context(specs, ctx: int, opts) -> None:

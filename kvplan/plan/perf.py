@@ -194,11 +194,11 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
          batch_table: bool = False, engine: str = "vllm", speculative_config=None,
          acceptance: float | None = None, model: str = "ops", profile=None,
          data_parallel_size: int = 1, enable_expert_parallel: bool = False,
-         vllm_version: str | None = None) -> PerfReport:
+         engine_version: str | None = None) -> PerfReport:
     """``data_parallel_size`` / ``enable_expert_parallel``: vLLM's flags; with EP the step is one
-    of tp × DP ranks (``batch`` its DP rank's sequences), priced per operation only. ``vllm_version``:
-    the vLLM release priced (``--engine-version``: its per-step costs, latency/versions.py
-    ``release_profile``; its memory plan in the fits notes and the batch table, as fit's)."""
+    of tp × DP ranks (``batch`` its DP rank's sequences), priced per operation only. ``engine_version``:
+    the engine's release priced (``--engine-version``; vLLM's: its per-step costs, latency/versions.py
+    ``release_profile``; vLLM's or TensorRT-LLM's: its memory plan in the fits notes and the batch table, as fit's)."""
     positive("--ctx", ctx)
     positive("--data-parallel-size", data_parallel_size)
     from .. import engines
@@ -221,7 +221,7 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
     if model == "ops":
         from .latency.versions import release_profile
 
-        r = step_model(spec, gpu, tp, kv_dtype, weight_dtype, release_profile(engine, vllm_version), ep=ep)
+        r = step_model(spec, gpu, tp, kv_dtype, weight_dtype, release_profile(engine, engine_version), ep=ep)
         if profile is not None:  # a calibrated profile (kvplan check-bench --calibrate)
             from .latency.calibrate import apply_profile
 
@@ -258,12 +258,12 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
                      if hasattr(r, "prof") else
                      "all-reduce: bandwidth term only (ring, 1 per mixer and per MLP); latency not modelled")
     notes += _fits_notes(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, batch, data_parallel_size,
-                         enable_expert_parallel, vllm_version)
+                         enable_expert_parallel, engine_version)
     gen = generation(r, prompt, new_tokens, batch) if new_tokens else None
     rows, max_b, eng_name = (), None, None
     if batch_table:
         rows, max_b, eng_name = _batch_table(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx,
-                                             data_parallel_size, enable_expert_parallel, vllm_version)
+                                             data_parallel_size, enable_expert_parallel, engine_version)
     return PerfReport(
         model=spec.name, gpu=gpu.name, tp=tp, ctx=ctx, batch=batch, prompt=prompt,
         kv_dtype=r.kv_fmt.name, weight_dtype=r.weight_dtype, compute_format=r.compute_fmt,
@@ -303,13 +303,14 @@ def _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep, ver=
     """``kvplan fit``'s answer at ``ctx`` for the engine perf prices (vLLM for a latency profile that
     plans no memory), one DP rank's under vLLM's --data-parallel-size / --enable-expert-parallel. A
     ctx past the engine's context limit is planned with that length allowed, as perf prices it
-    (``beyond_positions``: "priced as if it were set"). ``ver``: the vLLM release planned (fit's --engine-version)."""
+    (``beyond_positions``: "priced as if it were set"). ``ver``: the engine's release planned (fit's --engine-version)."""
     from .. import engines
     from ..engines.base import ServeOptions
     from .fit import fit
 
     eng = engine if engine in ("vllm", "sglang", "trtllm", "llamacpp") else "vllm"
-    opts = ServeOptions(data_parallel_size=dp, enable_expert_parallel=ep, vllm_version=ver if eng == "vllm" else None)
+    opts = ServeOptions(data_parallel_size=dp, enable_expert_parallel=ep, vllm_version=ver if eng == "vllm" else None,
+                        trtllm_version=ver if eng == "trtllm" else None)
     limit = engines.get(eng).context_limit(spec)
     if limit is not None and ctx > limit[0]:
         opts = replace(opts, max_model_len=ctx, long_context_allowed=True)

@@ -78,7 +78,7 @@ def test_engine_version_is_checked_as_fit_checks_it():
         one_line(run(*cmd, "--engine-version", "banana"),
                  "--engine-version must be a version such as 0.11.0, got 'banana'")
         one_line(run(*cmd, "--engine", "sglang", "--engine-version", "0.4.0"),
-                 "--engine-version is read by the vllm plan only, not sglang's")
+                 "--engine-version is read by the vllm and trtllm plans only, not sglang's")
     for cmd in ("sweep", "compare"):  # no GPU, no start-up planned: not dropped unsaid
         one_line(run(cmd, "llama-3.1-8b", "--ctx", "8k", "--engine-version", "0.10.0"),
                  "--engine-version is for vLLM's start-up on a GPU; give --gpu or leave it out")
