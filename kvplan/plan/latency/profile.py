@@ -82,11 +82,15 @@ class Profile:
         return None, ""
 
     def gemm_efficiency(self, fmt: str, m: int, nk: int, mamf: float):
-        """(efficiency against the roofline, floor seconds, source)."""
+        """(efficiency against the roofline, floor seconds, source): read at (M, N·K) on the curve's ``by_size`` grid
+        where it has one (kernels.yaml: a column per power of two of N·K, log-interpolated on both axes,
+        derive_kernels.by_size), else on its size class's row (N·K below or above 2^24: rocm.yaml)."""
         curve, src = self.gemm_curve(fmt)
         if curve is not None:
-            cls = "large" if nk >= (1 << 24) else "small"
-            e = tables.interp(curve["m"], curve["efficiency"][cls], m)
+            if curve.get("by_size"):
+                e = tables.interp2(curve["m"], curve["nk"], curve["by_size"], m, nk)
+            else:
+                e = tables.interp(curve["m"], curve["efficiency"]["large" if nk >= (1 << 24) else "small"], m)
             if e:
                 return min(e, 1.0), (curve["floor_us"] or self.fb["gemm_floor_us"]) * 1e-6, src
         return None, self.fb["gemm_floor_us"] * 1e-6, self._fallback(self.fb["compute_efficiency_source"])
