@@ -75,7 +75,12 @@ def seconds(prof, m: int, n: int, k: int, wfmt: str, compute_fmt: str, peak_flop
     if csrc and bound == "compute":
         src = csrc
     t = max(t_mem, t_comp)
-    if wfmt in WEIGHT_ONLY and table_fmt == "bf16":
+    wo = prof.weight_only_kernel(wfmt, m) if wfmt in WEIGHT_ONLY and table_fmt == "bf16" else None
+    if wo is not None:  # the engine's two weight-only kernels by M (Profile.weight_only_kernel)
+        t_mem, t_comp = t_mem * wo[0], t_comp * wo[1]
+        bound, t = "compute" if t_comp > t_mem else "memory", max(t_mem, t_comp)
+        src += f"; {wo[2]}"
+    elif wfmt in WEIGHT_ONLY and table_fmt == "bf16":
         f, fsrc = prof.dequant(wfmt)
         if bound == "memory":
             t *= f
