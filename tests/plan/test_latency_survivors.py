@@ -148,7 +148,7 @@ def test_an_infinity_fabric_sources_name_the_fabric():
 
 def test_the_overhead_of_a_pass_is_a_decode_steps_unless_told():
     """SGLang graphs decode steps only (engines.yaml prefill_cuda_graphs: false). ``overhead(layers, seqs)``
-    is a decode step's: 0.75 ms + 30 us × 32 layers + 0 us a sequence = 1.71 ms; a pass with prompt tokens runs
+    is a decode step's: 0.2 ms + 42 us × 32 layers + 0 us a sequence = 1.544 ms; a pass with prompt tokens runs
     eager, 0.2 ms + 700 us × 32 = 22.6 ms, and says so (session 21's fit, the per-sequence cost held at 0: the
     overlap scheduler runs the per-request CPU work beside the GPU, engines.yaml fit_per_seq_source), so 64
     running requests cost the step no more than one."""
