@@ -120,6 +120,7 @@ MODULES = {  # short name -> file or package folder; the modules that hold arith
     "units": "kvplan/units.py",
     "sharegpt": "kvplan/observe/sharegpt.py",
     "api": "kvplan/api.py",  # the public functions: defaults, dispatch, check_bench's calibration note
+    "cli.common": "kvplan/cli/common.py",  # session 21: the flag helpers (--engine-version's routing, SGLang's names)
 }
 EXCLUDED_TESTS = [
     "--ignore=tests/cli/test_readme.py",
