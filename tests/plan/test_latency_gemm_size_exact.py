@@ -94,7 +94,10 @@ def test_fused_sums_n_of_the_hidden_states_readers():
 def test_the_engines_that_fuse_and_their_sources():
     """engines.yaml fused_linears: vLLM (every release profile), SGLang, TensorRT-LLM and 'other' (a NIM runs a
     TensorRT-LLM engine) launch fused QKV and gate_up GEMMs, each with its source; llama.cpp, gpt-fast, MLC,
-    ExLlamaV2, LMDeploy and HF Transformers are priced a GEMM a matrix (no fused_linears)."""
+    ExLlamaV2, LMDeploy and HF Transformers are priced a GEMM a matrix (no fused_linears). LMDeploy is a known gap,
+    not yet modelled (found in session 21's mutation run): TurboMind's LlamaDecoderLayerWeight.cc runs attention.w_qkv
+    as one GEMM of (heads + 2 × KV heads) × head_dim and sets fused_up_and_gate_ (fused_gating_intermediate, 2 ×
+    inter); adding it moves LMDeploy's fitted rows, so it waits for a refit: update this set with it."""
     eng = tables.load("engines")
     fused = {k for k, v in eng.items() if isinstance(v, dict) and v.get("fused_linears") is True}
     assert fused == {"vllm", "vllm_v020", "vllm_v0", "vllm_v06", "sglang", "trtllm", "other"}
