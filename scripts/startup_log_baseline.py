@@ -93,6 +93,10 @@ ROUND_19_SHOWN = True  # split committed at 39c8726 (second pass r19b at a6df206
 # with the model as it stands on the branch after main is merged (no constant or code of the model changes
 # in round 20).
 ROUND_20_SHOWN = True  # split committed at da91230 (second pass r20b at 556bda2, third r20c at 4ce22f5); round 20's rows first printed after main (a476bc6: st20fix, the sampler warm-up 0bc0f0b and st20sm included) was merged
+# Round 21's logs (startup_log_split.ROUND_21) stay out until round 21's held-out figures are printed once,
+# with the model as it stands on the branch after main is merged (no constant or code of the model changes
+# in round 21).
+ROUND_21_SHOWN = False
 ROUND_SIDES = ("held-out (round 20)", "held-out (round 19, seen)", "held-out (round 18, seen)",
          "held-out (round 17, seen)", "held-out (round 16, seen)", "held-out (round 15, seen)",
          "held-out (round 14, seen)", "held-out (round 13, seen)", "held-out (round 12, seen)",
@@ -252,6 +256,8 @@ def rows() -> list[dict]:
         if e.get("batch") in startup_log_split.ROUND_19 and not ROUND_19_SHOWN:
             continue
         if e.get("batch") in startup_log_split.ROUND_20 and not ROUND_20_SHOWN:
+            continue
+        if e.get("batch") in startup_log_split.ROUND_21 and not ROUND_21_SHOWN:
             continue
         r = {"id": e["id"], "url": e["url"], "side": _shown_side(e), "engine": e.get("engine"),
              "version": e.get("vllm_version") or e.get("sglang_version") or e.get("trtllm_version"),
