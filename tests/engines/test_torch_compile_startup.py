@@ -85,7 +85,7 @@ def test_compile_states_match_their_rows():
     # tests/data/vllm_startup_compile.json: each row exists, "eager" exactly where the row runs
     # --enforce-eager, and the quoted line is the engine's own marker for the state
     logs = {e["id"]: e for e in json.loads((ROOT / "tests" / "data" / "vllm_startup_logs.json").read_text())["logs"]}
-    marks = {"cold": "Compiling a graph for", "warm": "Directly load the compiled graph",
+    marks = {"cold": "Compiling a graph for", "warm": ("Directly load the compiled graph", "Directly load AOT compilation"),
              "eager": ("Enforce eager set", "enforce_eager in the row's flags")}
     data = json.loads((ROOT / "tests" / "data" / "vllm_startup_compile.json").read_text())["logs"]
     assert {x["state"] for x in data} == {"eager", "cold", "warm"}
