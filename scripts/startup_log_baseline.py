@@ -2044,9 +2044,10 @@ Round 21's held-out Qwen2.5-7B start on the RTX 5090 at max_num_batched_tokens 8
 "torch.compile took 0.49 s in total"; its log's peak activation 1.42 GiB), which the row did not state, so kvplan
 charged vLLM 0.29's cold-compile term (1.24 GiB). The row now says `compile_cache: warm` with the line quoted, and
 tests/data/vllm_startup_compile.json records it (the test's warm marker accepts vLLM 0.29's AOT line beside the
-older "Directly load the compiled graph"): -11.0 → -0.8 %. Its first print stays above. Not yet done for round
-21's other warm starts (the fit side's three Qwen2.5-7B starts at -10.7 % and the FP8-dynamic checkpoint at -7.0
-%), whose lines were not read again this session.
+older "Directly load the compiled graph"): -11.0 → -0.8 %. Its first print stays above. The same for round 21's
+fit-side warm starts, each with its own log's AOT line: the three Qwen2.5-7B starts -10.7 → -1.4 % (the terms
+table's figures: the log's 0.64 GiB peak against kvplan's 0.40 once no cold compile is charged) and the
+FP8-dynamic checkpoint -7.0 → -0.7 %; round 21's fit half 8.8 → 1.1 % median, 2 → 6 of 6 within 5 %.
 
 **Every round's held-out logs, as first printed** (the figures each round showed the first time,
 with the model of that day; round 1's first print, 0626a25, was the pre-model baseline): round 1 8
@@ -2179,7 +2180,7 @@ figure. Round 8's held-out half (+0.9 % and
 stay the held-out figures. After round 12's print, seen: the Qwen3-8B row moved -61.2 → +5.3 % (the
 profile run's model runner by release, paragraph above), so the row below is in sample, not a held-out
 figure. After round 21's print, seen: the RTX 5090's Qwen2.5-7B warm start at 8,192 batched tokens moved -11.0 →
--0.8 % (its log's warm compile cache now stated, paragraph above), so round 21's row below is in sample too.
+-0.8 % (its log's warm compile cache now stated, paragraph above), so round 21's rows below are in sample too.
 
 {headline(rs)}
 
