@@ -1070,3 +1070,25 @@ def test_round21_uv_xiao_level_is_the_reports_row():
     (lv,) = acc.with_lengths(run, acc.table_levels(run))
     assert (lv.rate, lv.concurrency, lv.requests, lv.prompt_tokens, lv.output_tokens) == (5.0, None, 50, "uniform:1-128", "uniform:1-64")
     assert (run["model"], run["gpu"], run["engine"], run["prefix_caching"]) == ("qwen3-0.6b", "a100-pcie-80gb", "sglang", True)
+
+
+def test_round21_first_print_record_is_every_held_out_level_as_measured():
+    """round21_first_print.json (the held-out rows as first printed, which the headline reads) holds each of the 18 levels
+    of the round-21 held-out source once, in runs.yaml's order, as kvplan's table reader takes its summaries (output tok/s,
+    mean ITL, mean TTFT), each predicted (none refused) and none judged saturated (closed loops)."""
+    import json
+
+    acc = _accuracy()
+    rec = json.loads((DIR / "round21_first_print.json").read_text())["rows"]
+    assert ROUNDS["round21"]["held_out"] == ["sreeganeshji-a100-40gb-qwen25-7b"]
+    runs = RUNS["sreeganeshji-a100-40gb-qwen25-7b"]["runs"]
+    levels = [(run, lv) for run in runs for lv in acc.with_lengths(run, acc.table_levels(run))]
+    assert len(rec) == len(levels) == 18
+    for r, (run, lv) in zip(rec, levels):
+        assert (r["source"], r["half"], r["model"], r["gpu"]) == ("sreeganeshji-a100-40gb-qwen25-7b", "held-out", "qwen2.5-7b", "a100-sxm-40gb")
+        assert (r["file"], r["level"], r["load"]) == (run["table"], lv.source, f"C={lv.concurrency}")
+        assert r["out"][0] == lv.measured["output_tokens_per_s"]
+        assert (r["itl_stat"], r["itl"][0]) == ("mean", lv.measured["itl_ms"]["mean"])
+        assert (r["ttft_stat"], r["ttft"][0]) == ("mean", lv.measured["ttft_ms"]["mean"])
+        assert not r.get("refused") and None not in (r["out"][1], r["itl"][1], r["ttft"][1])
+        assert r["sat"] == [False, False]
