@@ -116,6 +116,11 @@ headline and round 19's held-out half is reported as seen. Rows found in round 2
 after round 20's own URLs with the same seed and counts, so no committed side moves; rows of its third pass (batch
 2026-12-07-r20c: read after the second pass's split was committed, still before any round-20 figure) are placed
 after the second pass's URLs the same way.
+
+Round 21 (``round_21``): the URLs of batch 2026-12-07-r21, collected after round 20's held-out figures had
+been seen, are split the same way with ``SEED_21``, before kvplan's figure for any round-21 log is computed and
+before any constant or code is changed. Rounds 1 to 20 keep their sides; round 21's held-out half becomes the
+headline and round 20's held-out half is reported as seen.
 """
 from __future__ import annotations
 
@@ -206,6 +211,10 @@ ROUND_19 = ("2026-12-07-r19", "2026-12-07-r19b")
 # own seed before kvplan's figure for any round-20 log is computed.
 SEED_20 = 20_2026_12_26
 ROUND_20 = ("2026-12-07-r20", "2026-12-07-r20b", "2026-12-07-r20c")
+# Round 21: batch 2026-12-07-r21, collected after round 20's held-out figures had been seen, split with its
+# own seed before kvplan's figure for any round-21 log is computed.
+SEED_21 = 20_2026_12_27
+ROUND_21 = ("2026-12-07-r21",)
 
 
 def all_logs() -> list[dict]:
@@ -267,11 +276,12 @@ def split() -> dict:
     round_20 = {u for u, b in batch.items() if b == ROUND_20[0]}
     round_20b = {u for u, b in batch.items() if b == ROUND_20[1]}
     round_20c = {u for u, b in batch.items() if b == ROUND_20[2]}
+    round_21 = {u for u, b in batch.items() if b in ROUND_21}
     sides = {"held_out": [], "fit": sorted(first)}
     n = {"held_out": 0, "fit": sum(count[u] for u in first)}
     later = (round_2 | round_3 | round_4 | round_5 | round_6 | round_7 | round_8 | round_9 | round_10 | round_10b
              | round_11 | round_12 | round_13 | round_14 | round_15 | round_16 | round_17 | round_18 | round_19
-             | round_19b | round_20 | round_20b | round_20c)
+             | round_19b | round_20 | round_20b | round_20c | round_21)
     _balance(sorted(set(count) - first - later), count, SEED, sides, n)
     sides_2: dict = {"held_out": [], "fit": []}
     n_2 = {"held_out": 0, "fit": 0}
@@ -334,6 +344,9 @@ def split() -> dict:
     _balance(sorted(round_20), count, SEED_20, sides_20, n_20)
     _balance(sorted(round_20b), count, SEED_20, sides_20, n_20)  # the second pass: after, so nothing moves
     _balance(sorted(round_20c), count, SEED_20, sides_20, n_20)  # the third pass: after the second
+    sides_21: dict = {"held_out": [], "fit": []}
+    n_21 = {"held_out": 0, "fit": 0}
+    _balance(sorted(round_21), count, SEED_21, sides_21, n_21)
     return {"seed": SEED, "method": " ".join(__doc__.split("\n\n")[2].split()),
             "files": list(FILES), "scored_rows": n,
             "held_out_urls": sorted(sides["held_out"]), "fit_urls": sorted(sides["fit"]),
@@ -393,7 +406,10 @@ def split() -> dict:
                          "held_out_urls": sorted(sides_19["held_out"]), "fit_urls": sorted(sides_19["fit"])},
             "round_20": {"seed": SEED_20, "batches": list(ROUND_20),
                          "method": " ".join(__doc__.split("\n\n")[21].split()), "scored_rows": n_20,
-                         "held_out_urls": sorted(sides_20["held_out"]), "fit_urls": sorted(sides_20["fit"])}}
+                         "held_out_urls": sorted(sides_20["held_out"]), "fit_urls": sorted(sides_20["fit"])},
+            "round_21": {"seed": SEED_21, "batches": list(ROUND_21),
+                         "method": " ".join(__doc__.split("\n\n")[22].split()), "scored_rows": n_21,
+                         "held_out_urls": sorted(sides_21["held_out"]), "fit_urls": sorted(sides_21["fit"])}}
 
 
 if __name__ == "__main__":

@@ -34,7 +34,8 @@ def test_every_url_on_one_side():
              set(SPLIT["round_17"]["held_out_urls"]), set(SPLIT["round_17"]["fit_urls"]),
              set(SPLIT["round_18"]["held_out_urls"]), set(SPLIT["round_18"]["fit_urls"]),
              set(SPLIT["round_19"]["held_out_urls"]), set(SPLIT["round_19"]["fit_urls"]),
-             set(SPLIT["round_20"]["held_out_urls"]), set(SPLIT["round_20"]["fit_urls"])]
+             set(SPLIT["round_20"]["held_out_urls"]), set(SPLIT["round_20"]["fit_urls"]),
+             set(SPLIT["round_21"]["held_out_urls"]), set(SPLIT["round_21"]["fit_urls"])]
     assert sum(len(s) for s in sides) == len(set().union(*sides))  # no URL on two sides
     assert {e["url"] for e in startup_log_split.all_logs()} == set().union(*sides)
     assert SPLIT["scored_rows"]["held_out"] >= 10
@@ -93,7 +94,8 @@ def test_round_5_holds_only_its_own_batch_and_leaves_rounds_1_to_4_as_they_were(
         SPLIT["round_9"]["batches"] + SPLIT["round_10"]["batches"] + SPLIT["round_11"]["batches"] + \
         SPLIT["round_12"]["batches"] + SPLIT["round_13"]["batches"] + SPLIT["round_14"]["batches"] + \
         SPLIT["round_15"]["batches"] + SPLIT["round_16"]["batches"] + SPLIT["round_17"]["batches"] + \
-        SPLIT["round_18"]["batches"] + SPLIT["round_19"]["batches"] + SPLIT["round_20"]["batches"]
+        SPLIT["round_18"]["batches"] + SPLIT["round_19"]["batches"] + SPLIT["round_20"]["batches"] + \
+        SPLIT["round_21"]["batches"]
     assert {e["batch"] for e in logs if e.get("engine") == "TRT-LLM"} <= set(r5["batches"] + later)
 
 
@@ -443,5 +445,35 @@ def test_round_20_holds_only_its_own_batch_and_leaves_rounds_1_to_19_as_they_wer
                                                   if e["url"] in r20["held_out_urls"]),
                                   "fit": sum(startup_log_split.split_scored(e) for e in rows
                                              if e["url"] in r20["fit_urls"])} == {"held_out": 4, "fit": 4}
+    assert not any(e.get("scored_since") for e in rows)
+    assert all(e.get("excluded") and e.get("kvplan_skip") for e in rows if "kvplan" not in e)
+
+
+def test_round_21_holds_only_its_own_batch_and_leaves_rounds_1_to_20_as_they_were():
+    """Round 21 is split with a seed of its own (2020261227); the URLs of rounds 1 to 20 do not move. 25 rows from
+    25 URLs: wrbooth/vllm-serve-bench's eight vLLM 0.29.0 engine logs on one RTX 5090 (Qwen2.5-7B-Instruct cold and
+    warm, online FP8, its own FP8-dynamic checkpoint, max_num_batched_tokens 8192, prefix caching off, and
+    Qwen2.5-0.5B-Instruct, whose config is stored beside the data), jxm020202/aimo3's two vLLM 0.11.2 logs of
+    gpt-oss-120b on a Kaggle H100, parallelworks/activate-rag-vllm's vLLM 0.15.1 log of gpt-oss-120b at TP 2 (the
+    card named by its budget: H200), a vLLM refusal of DeepSeek-V4-Pro at TP 8 on MI300X (vllm#53961), and 13 rows
+    listed with their reason (models outside the catalog, V0 logs, forks and prototypes, a TensorRT engine-backend
+    log, cards the excerpts do not name, a refusal from memory another process held). 12 were scorable when it was
+    split; the seeded order sent 6 to each side."""
+    rs = [SPLIT[f"round_{i}"] for i in range(2, 22)]
+    assert len({SPLIT["seed"]} | {r["seed"] for r in rs}) == 21 and SPLIT["round_21"]["seed"] == 2020261227
+    r21 = SPLIT["round_21"]
+    batch = {e["url"]: e.get("batch") for e in startup_log_split.all_logs()}
+    assert {batch[u] for u in r21["held_out_urls"] + r21["fit_urls"]} == set(r21["batches"]) == {"2026-12-07-r21"}
+    earlier = set(SPLIT["held_out_urls"] + SPLIT["fit_urls"])
+    for r in rs[:-1]:
+        earlier |= set(r["held_out_urls"] + r["fit_urls"])
+    assert not {u for u, b in batch.items() if b in r21["batches"]} & earlier
+    rows = [e for e in startup_log_split.all_logs() if e.get("batch") in r21["batches"]]
+    assert len(rows) == 25 and len(r21["held_out_urls"]) + len(r21["fit_urls"]) == 25
+    assert len(r21["held_out_urls"]) == 12 and len(r21["fit_urls"]) == 13
+    assert r21["scored_rows"] == {"held_out": sum(startup_log_split.split_scored(e) for e in rows
+                                                  if e["url"] in r21["held_out_urls"]),
+                                  "fit": sum(startup_log_split.split_scored(e) for e in rows
+                                             if e["url"] in r21["fit_urls"])} == {"held_out": 6, "fit": 6}
     assert not any(e.get("scored_since") for e in rows)
     assert all(e.get("excluded") and e.get("kvplan_skip") for e in rows if "kvplan" not in e)
