@@ -92,10 +92,10 @@ def main() -> int:
 
 
 def halves(split):
-    """Each source's half: round 20's split (session 20)."""
-    r20 = split["round20"]
-    return ({s: "held-out" for s in r20["held_out"]} | {s: "fit" for s in r20["fit"]}
-            | {s: "seen" for s in r20["seen"]})
+    """Each source's half: round 21's split (session 21)."""
+    r21 = split["round21"]
+    return ({s: "held-out" for s in r21["held_out"]} | {s: "fit" for s in r21["fit"]}
+            | {s: "seen" for s in r21["seen"]})
 
 
 def replay_run(src, half, run, max_requests):
@@ -560,8 +560,8 @@ def write(rows, split, max_requests):
     def pct(x):
         return "-" if x is None else f"{x:+.0%}"
 
-    r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17, r18, r19, r20 = (
-        split[f"round{i}"] for i in range(2, 21))
+    r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17, r18, r19, r20, r21 = (
+        split[f"round{i}"] for i in range(2, 22))
     first9 = json.loads((HERE / "round9_first_print.json").read_text())["rows"]
     first10 = json.loads((HERE / "round10_first_print.json").read_text())["rows"]
     first11 = json.loads((HERE / "round11_first_print.json").read_text())["rows"]
@@ -574,6 +574,7 @@ def write(rows, split, max_requests):
     first18 = json.loads((HERE / "round18_first_print.json").read_text())["rows"]
     first19 = json.loads((HERE / "round19_first_print.json").read_text())["rows"]
     first20 = json.loads((HERE / "round20_first_print.json").read_text())["rows"]
+    first21 = json.loads((HERE / "round21_first_print.json").read_text())["rows"]
     half_of = halves(split)
     rows = [dict(r, half=half_of[r["source"]]) for r in rows]  # rows saved before round 12 was seen say held-out
     lines = ["# Serving accuracy: `simulate` against published measured runs", "",
@@ -1412,6 +1413,34 @@ def write(rows, split, max_requests):
              "  with the rest): llmservingsim-4090-llama31-8b throughput −5.3 % / −10.2 %, TPOT +15.6 % / +9.7 %, median TTFT",
              "  +8.6 % / +10.3 % (max_num_seqs 256 / 128), both predicted saturated. Not changed, not tuned (this task changes no",
              "  constant): the RTX 4090 decode step, priced 10-22 % slow on both sources' cards and models, is the next thing to read.",
+             f"- Round 21 (seed {r21['seed']}, `split.yaml` `round21`, committed at 5638307 before any round-21 run was",
+             "  replayed; session 21): three new sources (`runs.yaml` says what each copies, its caveats and what is left out; its",
+             "  round-21 'not used' block lists the rest). tokey-tahmid-a100-40gb-qwen25-7b (tokey-tahmid/llm-inference-bench's",
+             "  'Prefill vs decode' tables: Qwen2.5-7B-Instruct bf16 on 1 / 2 / 4 A100-SXM4-40GB, vLLM 0.27.1 and SGLang 0.5.18,",
+             "  its own client, closed loops of 1 and 64 over six length pairs 128 -> 512 to 8192 -> 32; 72 rows of median TTFT,",
+             "  median TPOT, output tok/s), sreeganeshji-a100-40gb-qwen25-7b (sreeganeshji/inference-performance-lab: the same",
+             "  model on one A100-SXM4-40GB, vLLM 0.27.1, `vllm bench serve` random 256 -> 128 and 2048 -> 32 at C=1-32 with",
+             "  prefix caching off; two summaries, 18 rows of three-run means) and uv-xiao-a100pcie-sglang-qwen3-06b (uv-xiao/ml-kb:",
+             "  Qwen3-0.6B on one A100 80GB PCIe, SGLang 0.5.6.post3, `sglang.bench_serving` random 128 -> 64 at Poisson 5/s; one",
+             "  row). **Held out: " + ", ".join(r21["held_out"]) + "**; fit adds tokey-tahmid-a100-40gb-qwen25-7b and",
+             "  uv-xiao-a100pcie-sglang-qwen3-06b; seen now adds " + ", ".join(r20["held_out"]) + ". Nothing in the simulator, the",
+             "  step model or `accuracy.py`'s replay changed in round 21 after the split; the model is main's c7de921 as merged at",
+             "  7b044d6 (session 21's changes above included). **First print (2026-12-08), every round-21 held-out row replayed",
+             "  once (`benchmarks/serving/round21_first_print.json`, kept as printed; the headline reads it): throughput 15.2 %",
+             "  (−14.0 %), mean ITL 23.7 % (+23.7 %), mean TTFT 13.9 % (−13.5 %), n=18; 0 of 0 saturated (closed loops are not",
+             "  judged). TTFT within its target; throughput and ITL missed.** The decode is priced slow again: at C=1 mean ITL",
+             "  14.97 ms against 12.19 (the card read Qwen2.5-7B's 15.23 GB at about 80 % of its 1,555 GB/s datasheet, the",
+             "  replay's step at 65 %), +22 % to +39 % up to C=32 at 256 -> 128, and throughput follows it (−15.7 % to −26.8 %).",
+             "  At 2048 -> 32 the prefill share grows with C and the errors turn: C=16-32 throughput +8 % to +15 %, ITL −6 % to",
+             "  −14 %; first tokens are early (−12 % to −44 %) at every level but 256 -> 128 at C=1-2 (+10 % to +24 %). The two",
+             "  summaries agree to within a few points (the rmsnorm run is the same server with vLLM's own kernel named). The fit",
+             "  side's new rows (in-sample, replayed once",
+             "  with the rest): tokey-tahmid-a100-40gb-qwen25-7b 17.6 % (−14.5 %) / TPOT 24.0 % (+23.2 %) / median TTFT 15.5 %",
+             "  (−5.3 %) over 72 rows, the same slow decode at C=1 on every engine and TP (TPOT +18 % to +55 %), and vLLM's first",
+             "  tokens at C=64 early (−13 % to −79 %); its SGLang TP 2 at C=64 runs slower than its TP 1 (2,472 against 3,411 tok/s",
+             "  at 128 -> 512), which the replay does not reproduce (+118 %); uv-xiao-a100pcie-sglang-qwen3-06b −11.5 % / ITL",
+             "  +9.3 % / median TTFT −3.5 %. Not changed, not tuned (this task changes no constant): the A100 decode step, priced",
+             "  20-30 % slow at C=1 here as the RTX 4090's was in round 20, is the next thing to read.",
              "",
              "## Headline", "",
              "| half | runs | output tok/s: median \\|error\\| (signed) | ITL | TTFT | saturated runs predicted saturated |",
@@ -1516,10 +1545,17 @@ def write(rows, split, max_requests):
               for lab, pre in (("RTX 4090, prefix caching off, C=8-128 over 400 prompts", "concurrency_performance_run1"),
                                ("RTX 4090, prefix caching off, C=64 over 1,200 prompts", "quantized_model_run8"),
                                ("RTX 4090, prefix caching on, C=1-32 over 200 prompts", "vllm_bench_serve_run1"))]
+    seen20 = [r for r in rows if r["source"] in r20["held_out"]]  # round 20's rows, today's replay (seen)
+    lines += [headline("round 20's held-out rows after round 20's print (seen): today's replay (after session 21's merges)", seen20)]
+    # round 21's first print, as printed (round21_first_print.json), whatever today's replay gives
+    lines += [headline(f"**held-out (round 21, seed {r21['seed']}), as first printed (7b044d6, 2026-12-08)**", first21)]
+    lines += [headline(f"held-out (round 21): {lab}, as first printed", [r for r in first21 if r["file"].startswith(pre)])
+              for lab, pre in (("A100-SXM4-40GB, vLLM 0.27.1, C=1-32 over 32 prompts (prefix-cache-off)", "results/data/prefix-cache-off"),
+                               ("A100-SXM4-40GB, vLLM 0.27.1, C=1 / 8 / 32 over 64 prompts (rmsnorm/vllm-c)", "results/data/rmsnorm"))]
     for h in ("held-out", "fit", "seen", "all"):
         sub = [r for r in rows if h == "all" or r["half"] == h]
-        name = {"held-out": "held-out (round 20), today's replay (equal to the first print until the simulator changes)",
-                "seen": "seen (round-1 to round-19 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
+        name = {"held-out": "held-out (round 21), today's replay (equal to the first print until the simulator changes)",
+                "seen": "seen (round-1 to round-20 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
         lines.append(headline(name, sub))
     lines += ["", "Read with care:", ""] + NOTES + [
               "", "## Every run", "",

@@ -978,3 +978,117 @@ def test_round20_first_print_record_is_every_held_out_level_as_measured():
         assert (r["ttft_stat"], r["ttft"][0]) == ("p50", lv.measured["ttft_ms"]["p50"])
         assert not r.get("refused") and None not in (r["out"][1], r["itl"][1], r["ttft"][1])
         assert r["sat"] == [False, False]
+
+
+def test_round21_held_out_is_its_seeded_draw():
+    r20, r21 = ROUNDS["round20"], ROUNDS["round21"]
+    placed = set(r21["held_out"]) | set(r21["fit"]) | set(r21["seen"])
+    new = sorted(placed - set(r20["held_out"]) - set(r20["fit"]) - set(r20["seen"]))
+    assert new == ["sreeganeshji-a100-40gb-qwen25-7b", "tokey-tahmid-a100-40gb-qwen25-7b", "uv-xiao-a100pcie-sglang-qwen3-06b"]
+    random.Random(r21["seed"]).shuffle(new)
+    assert r21["held_out"] == new[: -(-len(new) // 3)] == ["sreeganeshji-a100-40gb-qwen25-7b"]
+    assert set(r20["held_out"]) <= set(r21["seen"]) and set(r20["fit"]) < set(r21["fit"])
+
+
+def test_round21_tokey_levels_are_the_tables_rows():
+    """tokey-tahmid-a100-40gb-qwen25-7b's six runs are results/RESULTS.md's 'Prefill vs decode' tables (the copy), row by
+    row: each row's median (the figure before its [min, max] N=3) as printed, TTFT p50 seconds x 1000, its 'ITL' (a
+    per-request TPOT) as median TPOT; closed loops of 1 (24 requests) and 64 (384), exactly ISL -> OSL tokens on the
+    completions endpoint, as kvplan's table reader takes them."""
+    import re
+
+    acc = _accuracy()
+    text = (DIR / "files" / "tokey-a100" / "RESULTS_prefill_vs_decode.md").read_text()
+    tables = {}
+    for block in text.split("### ")[1:]:
+        head, *lines = block.splitlines()
+        rows = [re.match(r"\| (\d+) \| (\d+) \| (\d+) \| ([\d.]+) \[[^]]*\] N=3 \| ([\d.]+) \[[^]]*\] N=3 \| ([\d.]+) \[[^]]*\] N=3 \|$", ln)
+                for ln in lines if ln.startswith("| ") and not ln.startswith("| concurrency")]
+        assert None not in rows
+        tables[head] = [tuple(float(x) for x in m.groups()) for m in rows]
+    runs = RUNS["tokey-tahmid-a100-40gb-qwen25-7b"]["runs"]
+    assert [(r["engine"], r["tp"]) for r in runs] == [(e, t) for e in ("sglang", "vllm") for t in (1, 2, 4)]
+    for run in runs:
+        assert (run["model"], run["gpu"], run["prefix_caching"], run["itl_metric"]) == ("qwen2.5-7b", "a100-sxm-40gb", False, "tpot")
+        assert run["engine_version"] == {"sglang": "0.5.18", "vllm": "0.27.1"}[run["engine"]]
+        want = tables[f"{run['engine']} · TP={run['tp']} · Qwen2.5-7B-Instruct"]
+        assert len(want) == len(run["levels"]) == 12
+        levels = acc.with_lengths(run, acc.table_levels(run))
+        for (c, i, o, ttft_s, tpot, out), row, lv in zip(want, run["levels"], levels):
+            assert (row["concurrency"], row["isl"], row["osl"]) == (c, i, o)
+            assert row["median_ttft_ms"] == pytest.approx(ttft_s * 1000, rel=1e-9)
+            assert (row["median_tpot_ms"], row["output_throughput"]) == (tpot, out)
+            assert (lv.concurrency, lv.requests, lv.prompt_tokens, lv.output_tokens, lv.endpoint, lv.dataset) == (
+                c, {1: 24, 64: 384}[c], str(int(i)), str(int(o)), "completions", "random")
+            assert lv.measured["ttft_ms"] == {"p50": row["median_ttft_ms"]} and lv.measured["tpot_ms"] == {"p50": tpot}
+            assert lv.measured["output_tokens_per_s"] == out
+
+
+def test_round21_sreeganeshji_levels_are_the_summaries_means():
+    """sreeganeshji-a100-40gb-qwen25-7b's two runs are its two summary.md files (copied unchanged): each (input, output,
+    concurrency) group's Mean column (three runs of vllm bench serve) as printed, closed loops of 32 and 64 prompts."""
+    acc = _accuracy()
+    runs = RUNS["sreeganeshji-a100-40gb-qwen25-7b"]["runs"]
+    for run, name, n in zip(runs, ("prefix-cache-off_summary.md", "rmsnorm-vllm-c_summary.md"), (32, 64)):
+        assert (run["model"], run["gpu"], run["tp"], run["engine"], run["engine_version"], run["prefix_caching"]) == (
+            "qwen2.5-7b", "a100-sxm-40gb", 1, "vllm", "0.27.1", False)
+        groups = {}
+        for ln in (DIR / "files" / "sreeganeshji-a100" / name).read_text().splitlines()[2:]:
+            cells = [c.strip() for c in ln.strip().strip("|").split("|")]
+            assert cells[3] == "3"
+            groups.setdefault((int(cells[0]), int(cells[1]), int(cells[2])), {})[cells[4].strip("`")] = float(cells[5])
+        assert len(groups) == len(run["levels"])
+        levels = acc.with_lengths(run, acc.table_levels(run))
+        for ((i, o, c), m), row, lv in zip(groups.items(), run["levels"], levels):
+            assert (row["isl"], row["osl"], row["concurrency"], row["requests"]) == (i, o, c, n)
+            for k, v in row.items():
+                if k not in ("isl", "osl", "concurrency", "requests"):
+                    assert m[k] == v, (name, i, o, c, k)
+            assert (lv.concurrency, lv.requests, lv.prompt_tokens, lv.output_tokens) == (c, n, str(i), str(o))
+            assert lv.measured["ttft_ms"]["mean"] == m["mean_ttft_ms"] and lv.measured["itl_ms"]["mean"] == m["mean_itl_ms"]
+            assert lv.measured["output_tokens_per_s"] == m["output_throughput"]
+
+
+def test_round21_uv_xiao_level_is_the_reports_row():
+    """uv-xiao-a100pcie-sglang-qwen3-06b's one level is experiments.md's section 2 as printed: 50 requests at Poisson 5/s,
+    random 128 -> 64 at range ratio 0.0 (uniform 1..128 / 1..64, as bench_serving draws them)."""
+    import re
+
+    acc = _accuracy()
+    text = (DIR / "files" / "uv-xiao-a100pcie" / "experiments.md").read_text()
+    got = {m.group(1): float(m.group(2)) for m in re.finditer(r"\| \*\*([^*]+)\*\* \| ([\d.]+)", text)}
+    assert "--random-input 128 --random-output 64" in text and "--num-prompts 50 --request-rate 5" in text
+    (run,) = RUNS["uv-xiao-a100pcie-sglang-qwen3-06b"]["runs"]
+    (row,) = run["levels"]
+    names = {"output_throughput": "Output token throughput", "request_throughput": "Request throughput",
+             "mean_ttft_ms": "Mean TTFT", "median_ttft_ms": "Median TTFT", "p99_ttft_ms": "P99 TTFT",
+             "mean_tpot_ms": "Mean TPOT", "median_tpot_ms": "Median TPOT", "p99_tpot_ms": "P99 TPOT",
+             "mean_itl_ms": "Mean ITL", "median_itl_ms": "Median ITL", "p99_itl_ms": "P99 ITL",
+             "mean_e2el_ms": "Mean E2E Latency"}
+    assert {k: row[k] for k in names} == {k: got[v] for k, v in names.items()}
+    assert got["Successful requests"] == row["requests"] == 50
+    (lv,) = acc.with_lengths(run, acc.table_levels(run))
+    assert (lv.rate, lv.concurrency, lv.requests, lv.prompt_tokens, lv.output_tokens) == (5.0, None, 50, "uniform:1-128", "uniform:1-64")
+    assert (run["model"], run["gpu"], run["engine"], run["prefix_caching"]) == ("qwen3-0.6b", "a100-pcie-80gb", "sglang", True)
+
+
+def test_round21_first_print_record_is_every_held_out_level_as_measured():
+    """round21_first_print.json (the held-out rows as first printed, which the headline reads) holds each of the 18 levels
+    of the round-21 held-out source once, in runs.yaml's order, as kvplan's table reader takes its summaries (output tok/s,
+    mean ITL, mean TTFT), each predicted (none refused) and none judged saturated (closed loops)."""
+    import json
+
+    acc = _accuracy()
+    rec = json.loads((DIR / "round21_first_print.json").read_text())["rows"]
+    assert ROUNDS["round21"]["held_out"] == ["sreeganeshji-a100-40gb-qwen25-7b"]
+    runs = RUNS["sreeganeshji-a100-40gb-qwen25-7b"]["runs"]
+    levels = [(run, lv) for run in runs for lv in acc.with_lengths(run, acc.table_levels(run))]
+    assert len(rec) == len(levels) == 18
+    for r, (run, lv) in zip(rec, levels):
+        assert (r["source"], r["half"], r["model"], r["gpu"]) == ("sreeganeshji-a100-40gb-qwen25-7b", "held-out", "qwen2.5-7b", "a100-sxm-40gb")
+        assert (r["file"], r["level"], r["load"]) == (run["table"], lv.source, f"C={lv.concurrency}")
+        assert r["out"][0] == lv.measured["output_tokens_per_s"]
+        assert (r["itl_stat"], r["itl"][0]) == ("mean", lv.measured["itl_ms"]["mean"])
+        assert (r["ttft_stat"], r["ttft"][0]) == ("mean", lv.measured["ttft_ms"]["mean"])
+        assert not r.get("refused") and None not in (r["out"][1], r["itl"][1], r["ttft"][1])
+        assert r["sat"] == [False, False]
