@@ -117,7 +117,7 @@ def unread_parts(spec, gpu) -> list:
     if not rocm_unread(spec, gpu):
         return []
     return [BudgetPart("rocm_path", "DeepSeek-V4's ROCm path beyond the terms read", 0,
-                       "not modelled: kvplan has read the attention workspace, the compressors' scratch and the "
+                       "kvplan has read the attention workspace, the compressors' scratch and the "
                        "emulated MXFP4 experts (engines/vllm/dsv4.py), not the AITER mHC and sparse-MLA kernels' "
                        "own allocations, the HIP graph pool or RCCL's, and no vLLM start-up on ROCm with a KV "
                        "figure is in the data to measure them by", 0, unmodelled=True)]
