@@ -2001,6 +2001,31 @@ scored TensorRT-LLM row is at TP 1 (fit: bench3's Llama-3-8B on an H200, 1.2.0rc
 +0.0 % and -9.4 %, unchanged). Not priced, and not the deciding term here: the MoE all-to-all and workspace buffers at EP 8,
 inside the log's 31.20 GiB in use before the pool (kvplan charges 32.58: 107.22 GiB free).
 
+**Looked at in session 21: vllm#53961, round 21's held-out refusal (issue 20, st21v4; from code, no constant
+fitted).** The thread, as the issues corpus holds it: the report (2026-08-26) quotes #51726's new tier (device_memory
+>= 160 GiB: OPENAI_API_SERVER 16384, from 8192), which MI300X's 191.98 GiB falls into, "breaking" a launch that
+started at 8,192 (the reporter's ROCm/MAD#235 pins 8192: "VLLM now defaults to 16384; too much at 1m context"), so
+the doubling took at least 23.32 - 13.41 = 9.91 GiB; the fixes #54205 and #54043 quote the rest of the error,
+"23.32 GiB KV cache is needed ... larger than the available 13.41 GiB". No model-loading or peak figure is quoted. Read in vLLM 0.29.0's wheel (0.28.0's, of
+2026-08-25, the same), engines/vllm/dsv4.py now prices, all from code: (1) the workspace (v1/worker/workspace.py, one
+buffer grown to the largest request and kept): on ROCm the indexer's profile branch
+(v1/attention/ops/rocm_aiter_mla_sparse.py rocm_aiter_sparse_attn_indexer) reserves the decode logits, on gfx942 and
+gfx950 (max_num_batched_tokens, max_model_len // 4) fp32: 16,384 × 262,144 × 4 bytes = 16 GiB (8 GiB at 8,192
+tokens: with the compressors' 0.48 GiB and the forward's growth, the doubling now costs about 10.0 GiB in kvplan),
+larger than the key gather (1.29 GiB) and the sparse MLA's bf16 gather (1.06 GiB), with a 512 MiB transient beside it; (2) the ROCm two-stage compressors' (tokens, 512) fp32
+scratch on the 31 ratio-128 layers, 0.97 GiB inside "Model loading took" (models/deepseek_v4/compressor.py); (3) the
+MXFP4 experts, which AITER runs only on gfx950 (fused_moe/experts/rocm_aiter_moe.py), so on an MI300X the oracle's
+EMULATION dequantizes each MoE layer's w1 and w2 to bf16 in the forward (ocp_mx_emulation_moe.py; amd-quark 0.13's
+dq_mxfp4_hip allocates only its output): 384 × 3 × 384 × 7168 × 2 bytes = 5.91 GiB. kvplan now plans 37.64 GiB of
+KV a GPU for the row (58.69 as first printed; vLLM had 13.41): still above the 23.32 GiB one request needs (kvplan's
+own figure for it is 23.32), so the 24.2 GiB still missing is not read: DeepSeek-V4 on an AMD card carries an
+unmodelled part (rocm_path: the AITER mHC and sparse-MLA kernels' own allocations, the HIP graph pool, RCCL's; no
+vLLM start-up on ROCm with a KV figure is in the data), and the answer is "at risk", naming it, never "fits". The row
+moves "fits" -> "at risk" (its first print stands); no other row of either data file moves (493 rows compared).
+Not priced: on CUDA the FlashMLA request's (tokens, round_up(index_topk + window, 128)) int32 and the indexer's
+gather (index_topk is not in the catalog's spec), mHC's hc_mult residual streams in forward_peak (about 1.3 GiB
+here), and the rope cache to 1,048,576 positions.
+
 **Changed after round 20's print, seen: vLLM 0.29-0.30's profile run, the CUDA graphs by capture size, and a
 cold compile (issue 20, st21miss; from code, one constant FITTED on one fit-side row).** Round 20's three held-out
 logs, as first printed too cautious (-15.7, -10.3, -7.3 %), read term by term against their own lines. (1) vLLM
@@ -2118,10 +2143,11 @@ gpt-oss-120b on a Kaggle H100 with an fp8 KV cache, vLLM 0.11.2, -0.9 %; Qwen2.5
 from a warm compile cache outside (-11.0 %, too cautious), and a refusal kvplan calls "fits": DeepSeek-V4-Pro at TP 8
 on 8 MI300X at its 1,048,576 tokens with an fp8 KV cache (vllm#53961, a build after #51726, whose doubled default
 max_num_batched_tokens, 16,384, grew the profile run until one request's 23.32 GiB no longer fit; kvplan 58.69 GiB of
-KV a GPU, "fits"). Its fit side holds 6 logs, median 8.8 %, 2 within 5 %, no refusal. The figure to quote is the
+KV a GPU, "fits"; "at risk" since session 21, naming rocm_path: paragraph above).
+Its fit side holds 6 logs, median 8.8 %, 2 within 5 %, no refusal. The figure to quote is the
 combined first prints of rounds 1-21: 52 logs with a logged KV figure, median |error| 1.9 %, 34 of 52 within 5 %, 9
-refusals, 3 called fits (round 19's gpt-oss-20b and round 20's TensorRT-LLM#5872, both "at risk" today; round 21's
-vllm#53961), so the issue's bar (median ≤ 3 %, ≥ 80 % within 5 %, no refusal called fits) is met on the median only.
+refusals, 3 called fits (round 19's gpt-oss-20b, round 20's TensorRT-LLM#5872 and round 21's vllm#53961, all three
+"at risk" today), so the issue's bar (median ≤ 3 %, ≥ 80 % within 5 %, no refusal called fits) is met on the median only.
 Round 20's held-out half (now seen) was, as first printed, 4 scored rows from 4 independent sources: 3 logs with a
 logged KV figure, median |error| 10.3 %, 0 of 3 within 5 %, all too cautious (Qwen2.5-1.5B on a Tesla T4, vLLM
 0.30.0, -15.7 %; Gemma 4 26B-A4B FP8-dynamic with an fp8 KV cache on an L40S, vLLM 0.29.0, -10.3 %; Qwen2.5-Coder-7B

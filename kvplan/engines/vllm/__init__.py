@@ -324,6 +324,15 @@ class VLLM(Engine):
                                     "from vLLM's code (0.24.0 and later): MarlinLinearKernel pads a partition "
                                     "to Marlin's thread tiles (utils/marlin_utils.py marlin_padded_nk; "
                                     "engines/vllm/loaded.py awq_marlin_padding_growth)", 0))
+        from .dsv4 import compressor_scratch
+
+        scratch = compressor_scratch(spec, gpu, cfg.max_num_batched_tokens)
+        if scratch:
+            parts.append(BudgetPart("weights_compressor_scratch", "weights: DeepSeek-V4 compressors' fp32 scratch",
+                                    scratch, "from vLLM 0.29.0's code: on ROCm each compress-ratio-128 layer's "
+                                    "two-stage compressor allocates (max_num_batched_tokens, 512) fp32 at "
+                                    "construction, inside \"Model loading took\" (engines/vllm/dsv4.py "
+                                    "compressor_scratch)", 0))
         q = spec.weight_quant
         if q is None or (q.format != "mxfp4" and not q.expert_format):  # MXFP4: inside its growth
             slack = loaded.allocator_slack(loaded.load_tensors(spec, tp, opts))

@@ -51,6 +51,7 @@ from .non_torch import (cuda_context, nccl_before_snapshot, no_peer_access, non_
                         whole_non_torch)
 from .compile_part import torch_compile_part
 from .graphs import capture_graphs, capture_sizes, cuda_graph_estimate  # noqa: F401
+from . import dsv4
 from .moe_workspace import kept_bytes, workspace_values
 from .settings import VERSION
 from .startup_data import _data, _release, const, constants  # noqa: F401
@@ -385,6 +386,8 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
         act, act_src, act_unc = opts.activation_bytes, "--activation-memory", 0
     else:
         fwd = forward_peak(spec, cfg.max_num_batched_tokens)
+        deq = dsv4.emulation_dequant(spec, gpu)  # emulated MXFP4 experts on ROCm: w1, w2 dequantized in the MoE
+        fwd += deq
         runner, runner_why = model_runner(spec, opts, opts.vllm_version or VERSION)
         rng = runner_range(opts.vllm_version or VERSION) or {}
         per_logit = rng.get("v2_bytes_per_logit")
@@ -420,6 +423,8 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
             act_unc += max(fwd, smp) - floor
             act_src += ("" if runner is None else ", whose sampler warm-up kvplan has not derived") + \
                 "; the V1 runner's sampler charged, at risk down to the logits alone"
+        extra, extra_src = dsv4_activation(spec, gpu, cfg, fwd, deq)
+        act, act_src = act + extra, act_src + extra_src
         if kept or kept_unc:
             act_src += (f"; the fused-MoE workspace ({(kept or kept_unc) / GiB:.2f} GiB) stays allocated beside the "
                         "sampler pass (v1/worker/workspace.py WorkspaceManager, from 0.13.0; engines/vllm/startup.yaml "
@@ -447,12 +452,35 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
         g_src, g_unc = f"profile_cudagraph_memory estimate; {fitted}{g_why}", const("cuda_graph_uncertainty_bytes")
     v2_runner = model_runner(spec, opts, opts.vllm_version or VERSION)[0] == "v2"
     nt, nt_src, nt_unc = non_torch_part(gpu, opts, tp, pp, v2_runner)
+    unread = dsv4.unread_parts(spec, gpu)
     return [
+        *unread,
         BudgetPart("activation", "activation peak (profile forward + sampler)", act, act_src, act_unc),
         BudgetPart("cuda_graphs", "CUDA graphs", graphs, g_src, g_unc),
         BudgetPart("non_torch", "non-torch growth (after vLLM's snapshot)", nt, nt_src, nt_unc),
         *torch_compile_part(opts, (runner_range(opts.vllm_version or VERSION) or {}).get("cold_compile")),
     ]
+
+
+def dsv4_activation(spec, gpu, cfg, fwd: int, deq: int) -> tuple[int, str]:
+    """What DeepSeek-V4 on an AMD card adds to the profile run's peak (engines/vllm/dsv4.py, from vLLM
+    0.29.0's code): the attention workspace, kept from the first attention layer on beside the forward
+    and the sampler, and the indexer's transient beside the residual stream; with the source text,
+    which also names the emulated experts' dequantized weights ``deq`` already in ``fwd``."""
+    src = ""
+    if deq:
+        src += (f"; the forward holds the MoE layer's experts dequantized to 16 bits, {deq / GiB:.2f} GiB "
+                "(emulated MXFP4 on ROCm short of gfx950, from vLLM 0.29.0's code: engines/vllm/dsv4.py "
+                "emulation_dequant)")
+    if not dsv4.rocm_unread(spec, gpu):
+        return 0, src
+    sw, st = dsv4.workspace(spec, gpu, cfg.max_num_batched_tokens, cfg.max_model_len)
+    if not sw:
+        return 0, src
+    return sw + max(0, st + cfg.max_num_batched_tokens * 4 * spec.hidden_size - fwd), src + (
+        f"; DeepSeek-V4's attention workspace {sw / GiB:.2f} GiB (on ROCm the indexer's logits over "
+        f"{cfg.max_num_batched_tokens:,} tokens), kept beside the forward and the sampler, and the indexer's "
+        "512 MiB transient (from vLLM 0.29.0's code: engines/vllm/dsv4.py workspace)")
 
 
 def post_sizing_block_tables(detail: dict, max_model_len: int) -> int:
