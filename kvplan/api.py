@@ -215,15 +215,23 @@ def fit(model, gpu, ctx: int | None = None, batch: int | None = None, tp: int = 
 
 def engine_version(engine: str, version: str | None) -> str | None:
     """``fit --engine-version``: the vLLM release to plan for ("0.15.1"; None: kvplan's own), checked:
-    a version only the vLLM plan reads (its profile run's model runner, engines/vllm/startup.py)."""
+    a version the vLLM plan reads (its profile run's model runner, engines/vllm/startup.py), or the
+    TensorRT-LLM release ("1.0.0rc3": whether its pool is sized from the estimate's token count,
+    engines/trtllm.py pool_from_max_tokens)."""
     import re
 
     from .plan.simulate.limits import vllm_version
 
     if version is None:
         return None
+    if engine.strip().lower() == "trtllm":
+        from .engines.trtllm import release
+
+        if release(version) is None:
+            raise KvplanError(f"--engine-version must be a TensorRT-LLM release such as 1.0.0rc3, got '{version}'")
+        return version.strip()
     if engine.strip().lower() != "vllm":
-        raise KvplanError(f"--engine-version is read by the vllm plan only, not {engine}'s")
+        raise KvplanError(f"--engine-version is read by the vllm and trtllm plans only, not {engine}'s")
     v = vllm_version(version)
     if v is None:
         raise KvplanError(f"--engine-version must be a version such as 0.11.0, got '{version}'")
@@ -232,6 +240,9 @@ def engine_version(engine: str, version: str | None) -> str | None:
         raise KvplanError(f"--engine-version {version} names no release; give its patch too, such as "
                           f"{v[1][0]}.{v[1][1]}.0")
     return v[0]
+
+
+_release = engine_version  # its check, for a function whose parameter has its name (perf)
 
 
 def traffic(lengths: str, requests: int | None = None, seed: int | None = None, shared_prefix: int = 0):
@@ -247,17 +258,19 @@ def perf(model, gpu, ctx: int, batch: int = 1, prompt: int | None = None, tp: in
          bw_efficiency: float | None = None, flops_efficiency: float | None = None,
          step_overhead_ms: float | None = None, new_tokens: int | None = None,
          batch_table: bool = False, speculative_config=None, acceptance: float | None = None, profile=None,
-         data_parallel_size: int = 1, enable_expert_parallel: bool = False):
+         data_parallel_size: int = 1, enable_expert_parallel: bool = False, engine_version: str | None = None):
     """``kvplan perf``: prefill and one decode step (per operation by default; any efficiency
     override selects the roofline; ``profile``: a per-GPU profile from ``check-bench --calibrate``;
     ``data_parallel_size`` / ``enable_expert_parallel``: vLLM's flags, experts whole over tp × DP
-    ranks, ``batch`` one DP rank's). Returns plan.perf.PerfReport."""
+    ranks, ``batch`` one DP rank's; ``engine_version``: the engine's release priced, checked as fit's
+    (``engine_version``)). Returns plan.perf.PerfReport."""
     from .plan import perf as perfmod
 
     return perfmod.perf(load_model(model), load_gpu(gpu), ctx, batch, prompt, tp, kv_dtype, weight_dtype,
                         bw_efficiency, flops_efficiency, step_overhead_ms, new_tokens, batch_table, engine,
                         speculative_config, acceptance, profile=profile, data_parallel_size=data_parallel_size,
-                        enable_expert_parallel=enable_expert_parallel)
+                        enable_expert_parallel=enable_expert_parallel,
+                        engine_version=_release(engine, engine_version))
 
 
 def compare(models, ctx: int, batch: int = 1, variants: list[str] | str | None = None, gpu=None,

@@ -175,7 +175,8 @@ def parse_number(text, what: str = "number", low: float = 0.0, high: float | Non
     if not ok:
         rng = f"{'(' if open_low else '['}{low:g}, {high:g}]" if high is not None else \
             (f"> {low:g}" if open_low else f">= {low:g}")
-        raise KvplanError(f"{what} must be a number {rng}, got '{text}'")
+        # inf parses as a number > 0: say which number is meant (plan's --rate inf, where simulate takes it)
+        raise KvplanError(f"{what} must be a {'finite ' if math.isinf(v) else ''}number {rng}, got '{text}'")
     return v
 
 

@@ -78,6 +78,8 @@ MODULES = {  # short name -> file or package folder; the modules that hold arith
     "engines.vllm.startup_data": "kvplan/engines/vllm/startup_data.py",
     "engines.vllm.loaded": "kvplan/engines/vllm/loaded.py",
     "engines.vllm.moe_workspace": "kvplan/engines/vllm/moe_workspace.py",
+    "engines.vllm.graphs": "kvplan/engines/vllm/graphs.py",  # session 21: CUDA graphs by capture size
+    "engines.vllm.compile_part": "kvplan/engines/vllm/compile_part.py",  # session 21: the torch.compile term
     "engines.sglang": "kvplan/engines/sglang.py",
     "engines.trtllm": "kvplan/engines/trtllm.py",
     "logs": "kvplan/observe/logs.py",
@@ -118,6 +120,7 @@ MODULES = {  # short name -> file or package folder; the modules that hold arith
     "units": "kvplan/units.py",
     "sharegpt": "kvplan/observe/sharegpt.py",
     "api": "kvplan/api.py",  # the public functions: defaults, dispatch, check_bench's calibration note
+    "cli.common": "kvplan/cli/common.py",  # session 21: the flag helpers (--engine-version's routing, SGLang's names)
 }
 EXCLUDED_TESTS = [
     "--ignore=tests/cli/test_readme.py",

@@ -748,10 +748,25 @@ def _headline(s: dict, doc: dict) -> list[str]:
         *([] if now["all"] == fz["all"] else [
             "", f"Today's figures on the same rows (after changes made after their first print; labelled so): all "
                 f"{now['all']}; by GPU {now['gpu']}."]),
+        *_round19_fitted(),
         "",
         "Read this headline for what it is: it misses issue 21's bars. All 18 rows are whole batches (no decode-only or TTFT row is held out), 21.5 % / −13.9 % against a decode bar of ≤ 12 % and a signed bar of ±5 %, and the errors split by format rather than by batch: BF16 is the closest (16.6 % / −5.5 %), FP8 is priced too slow (27.8 % / +26.0 %; at batch 1 kvplan gives Llama 3.1 8B FP8 160 tokens a second against 245 measured, +52.7 %, and 70B FP8 on one H200 22.8 against 43.5, +90.3 %: the FP8 weights' halved bytes barely show in kvplan's small-batch price), and INT4 AWQ is priced too fast on every row (43.1 % / −43.1 %; −17.8 … −54.8 %, farthest at batch 8 and 64, where TensorRT-LLM's INT4 AWQ engines measured slower than its BF16 ones, 599.7 against 803.1 tokens a second for 8B at batch 8: kvplan's price follows the 4-bit weights' bytes, the measured engines do not). By batch the buckets stay under 25 % (batch 1 23.0 %, 2–16 22.9 %, 17–128 19.8 %), by weights two do not (FP8 27.8 %, INT4 43.1 %). aiconfigurator 0.12.0 is closer on the 12 BF16 / FP8 rows it models (11.8 % / −11.1 % against kvplan's 19.3 % / +12.5 %), so the bar of being at least as close as aiconfigurator is not met on this round. The round is narrow, said plainly: one document, one engine (TensorRT-LLM v0.15), one GPU (H200), two dense models, batch ≤ 64, output rates over 200 requests of 2,048 → 128 priced as static batches (the batch-64 run's last wave held 8). Nothing was changed for any of them.",
         "",
     ]
+
+
+def _round19_fitted() -> list[str]:
+    """What has been fitted on round 19's rows since their first print was read (fitted.yaml entries naming them)."""
+    from kvplan.plan.latency import tables
+
+    wo = tables.load("fitted").get("weight_only", {}).get("trtllm", {}).get("int4")
+    if not wo:
+        return []
+    return ["", "Since their first print was read (session 21), benchmarks/latency/fit.py counts all 18 rows on its "
+                "side (printed_rounds: round19_first_print.txt), and TensorRT-LLM's int4 GEMM multipliers were fitted on "
+                f"its {wo['rows']} INT4 rows (fitted.yaml weight_only: the GEMV at M <= 4 ×{wo['gemv']:g}, CUTLASS's "
+                f"mixed-input GEMM ×{wo['cutlass_memory']:g} on streaming, ×{wo['cutlass_compute']:g} on tensor-core "
+                "time; no measured table of these kernels on Hopper), so today's figures on those rows are in-sample."]
 
 
 def _round18_first(s: dict, doc: dict) -> list[str]:

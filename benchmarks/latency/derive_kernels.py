@@ -13,6 +13,8 @@ What each curve is (medians over the table's rows in the stated range):
 * ``gemm``: roofline time / measured time, by M (tokens in the pass) and by the weight matrix's size class (N·K below or
   above 2^24 elements), for N, K in [1,024, 16,384]. Roofline = max(bytes / datasheet bandwidth, 2·M·N·K / datasheet
   dense peak). ``floor_us``: the median latency of the smallest GEMMs at M ≤ 16 (N·K ≤ 2^20), a launch's floor.
+  ``by_size`` (columns at ``nk``): the same by M and by each power of two of N·K, which Profile.gemm_efficiency
+  reads where present (the two classes stay for the tables without it: rocm.yaml).
 * ``decode_attention``: K/V bytes read / (measured time × datasheet bandwidth), by batch × context × GQA ratio × KV heads
   per GPU (head_dim 128, bf16 cache, no window); ``floor_us`` the median time of batch 1 at context ≤ 127.
 * ``prefill_attention``: causal attention FLOPs (2·2·heads·head_dim·isl²/2 per sequence) / (time × dense peak), by prompt
@@ -89,9 +91,31 @@ def gemm_curves(df: pd.DataFrame, bw: float, peaks: dict) -> dict:
                 row.append(round(float(np.median(sel)), 4) if len(sel) else None)
             curve[cls] = row
         tiny = df[(df.gemm_dtype == dt) & (df.m <= 16) & (df.n * df.k <= (1 << 20))]
-        out[DTYPE_NAME[dt]] = {"m": M_GRID, "efficiency": curve,
+        out[DTYPE_NAME[dt]] = {"m": M_GRID, "efficiency": curve, **by_size(df[df.gemm_dtype == dt], dt, bw, peak),
                                "floor_us": round(float(np.median(tiny.latency)) * 1e3, 2) if len(tiny) else None}
     return out
+
+
+def by_size(g: pd.DataFrame, dt: str, bw: float, peak: float) -> dict:
+    """The same efficiency by M and by the matrix's size, one column per power of two of N·K (N, K >= 1,024, no upper
+    bound: the tables' 51,200 and 65,536 rows reach LM-head sizes), read at the bin's geometric middle, 2^(b + 0.5).
+    A table whose kernel has a fixed cost per call (TRT-LLM 1.3.0rc20's fp8 GEMM on H200: about 13 us at M = 1, the
+    activation's quantization with it) is slow on small matrices and near the bandwidth on large ones (0.25 of the
+    roofline at N·K 2^24, 0.74 at 2^28): two size classes priced a 70B model's 235 MB MLP matrices at the 2^24-2^28
+    median (0.36), this grid at their size."""
+    g = g[(g.n >= 1024) & (g.k >= 1024)]
+    nbytes = g.n * g.k * DTYPE_BYTES[dt] + 2 * g.m * (g.k + g.n)
+    eff = np.maximum(nbytes / bw, 2.0 * g.m * g.n * g.k / peak) / (g.latency * 1e-3)
+    b = np.floor(np.log2(g.n * g.k)).astype(int)
+    bins = sorted(int(x) for x in b.unique())
+    grid = []
+    for m in M_GRID:
+        row = []
+        for x in bins:
+            sel = eff[(g.m == m) & (b == x)]
+            row.append(round(float(np.median(sel)), 4) if len(sel) else None)
+        grid.append(row)
+    return {"nk": [round(2 ** (x + 0.5)) for x in bins], "by_size": grid}
 
 
 def _plain(df: pd.DataFrame) -> pd.DataFrame:

@@ -5,6 +5,7 @@
     python benchmarks/latency/fit.py --profile vllm_v0  # refits that profile alone on its rows, the rest held
     python benchmarks/latency/fit.py --mla-rest-only  # refits fitted.yaml's mla_rest alone, the rest held
     python benchmarks/latency/fit.py --moe-route-only  # refits fitted.yaml's moe_route alone, the rest held
+    python benchmarks/latency/fit.py --weight-only-only  # refits fitted.yaml's weight_only alone, the rest held
     python benchmarks/latency/fit.py --eager-only  # profiles without eager rows: eager = graphs-on + data/eager.yaml
 
 Which rows may be fitted (benchmarks/published/split.yaml): round 1's fit sources, round 1's held-out sources (their
@@ -101,6 +102,9 @@ MOE_ROUTE_GRID = [float(i) for i in range(0, 301)]  # us per MoE layer per pass,
 # fitted.yaml's family_overhead (family -> engine tables -> constants) once fitted (fit_profile); empty while the rows'
 # coefficients are computed, so their t0 holds none of it (_time charges it in place of the
 # profile's graphed per-layer cost, by the row's ``fam`` key)
+WEIGHT_ONLY: dict = {}  # fitted.yaml's weight_only while fitting (fit_weight_only), in every doc fitted_doc writes
+# a weight-only kernel's multipliers: 0.5 ... 10 by 0.25, then ± 0.25 around the best by 0.05
+WEIGHT_ONLY_COARSE = [round(0.5 + 0.25 * i, 2) for i in range(39)]
 FAMILY: dict = {}
 FAMILY_GRID = [float(i) for i in range(0, 201)]  # us a layer a graphed step, 0 ... 200
 # a family term is fitted where a profile has at least this many graphed 16-bit / fp8 fit-side rows on the family;
@@ -111,7 +115,7 @@ FAMILY_MIN_ROWS = 8
 def fitted_doc(engines: dict, dequant: dict) -> dict:
     return {**({"one_cta_decode": ONE_CTA} if ONE_CTA else {}), **({"f16_gemm": F16_GEMM} if F16_GEMM else {}),
             **({"mla_rest": MLA_REST} if MLA_REST else {}), **({"moe_route": MOE_ROUTE} if MOE_ROUTE else {}),
-            **({"family_overhead": FAMILY} if FAMILY else {}),
+            **({"weight_only": WEIGHT_ONLY} if WEIGHT_ONLY else {}), **({"family_overhead": FAMILY} if FAMILY else {}),
             "source": _fit_side_words(), "engines": engines, "dequant": dequant}
 
 
@@ -128,16 +132,28 @@ def row_time(e: dict, fitted: dict) -> float:
     return 1 / v if "_per_s" in e["metric"] else v
 
 
+def printed_rounds() -> tuple:
+    """pa.PRINTED_SEEN, and the last round (pa.LATER[-1]) where no round is pending and its first print is recorded
+    (benchmarks/published/<round>_first_print.txt, kept as printed): its held-out figures have been read."""
+    last = pa.LATER[-1]
+    first = ROOT / "benchmarks" / "published" / f"{last}_first_print.txt"
+    return tuple(pa.PRINTED_SEEN) + ((last,) if not pa.PENDING and first.exists() and last not in pa.PRINTED_SEEN
+                                     else ())
+
+
 def fit_side_entries() -> list[dict]:
     """Every round's fit sources and every held-out source whose figures were printed before a later round's split: a
     pending round's (pa.PENDING: split committed, held-out rows not yet printed) seen sources include the last printed
     round's held-out sources, which are fitted from then on; a pending round's held-out sources never are, nor are
-    not_fitted.yaml's rows (pa.NOT_FITTED: an engine's rows through a kernel path no table prices)."""
+    not_fitted.yaml's rows (pa.NOT_FITTED: an engine's rows through a kernel path no table prices). The last round's
+    held-out sources join once its first print is recorded (``printed_rounds``: benchmarks/published/roundN_first_print.txt),
+    as pa.PRINTED_SEEN's do: their figures were printed and read, so they are seen, though the page keeps them as its
+    headline until the next round's split names them seen."""
     split = yaml.safe_load((ROOT / "benchmarks" / "published" / "split.yaml").read_text())
     later = [split[n] for n in pa.LATER + pa.PENDING]
     ok = set(split["fit_sources"]).union(*(set(r["seen_sources"]) | set(r["fit_sources"]) for r in later),
-                                         *(set(split[n]["held_out_sources"]) for n in pa.PRINTED_SEEN))
-    assert pa.LATER[-1] in pa.PRINTED_SEEN or not ok & set(later[-1]["held_out_sources"])
+                                         *(set(split[n]["held_out_sources"]) for n in printed_rounds()))
+    assert pa.LATER[-1] in printed_rounds() or not ok & set(later[-1]["held_out_sources"])
     prefixes = [p for s in split["sources"] + [x for r in later for x in r["sources"]] if s["id"] in ok
                 for p in s["url_prefixes"]]
     return [e for e in yaml.safe_load((ROOT / "benchmarks" / "published" / "measurements.yaml").read_text())
@@ -409,6 +425,68 @@ def fit_moe_route(entries: list[dict]) -> dict:
     return dict(MOE_ROUTE)
 
 
+def weight_only_rule(eng: str, fmt: str) -> bool:
+    """Whether the profile prices ``fmt`` GEMMs by two kernels split at an M (engines.yaml ``weight_only_gemv_max_m``):
+    fit_weight_only fits them, not fit_profile's one dequantization factor."""
+    return fmt == "int4" and tables.load("engines").get(eng, {}).get("weight_only_gemv_max_m") is not None
+
+
+def fit_weight_only(entries: list[dict]) -> dict:
+    """Per engine profile whose engines.yaml entry names ``weight_only_gemv_max_m`` (TensorRT-LLM: a CUDA-core GEMV up
+    to that M, CUTLASS's mixed-input GEMM above it), the three multipliers of its int4 GEMMs (Profile.weight_only_kernel:
+    the GEMV's on the streaming time, the CUTLASS kernel's on the streaming and on the tensor-core time of the bf16
+    curve) on the profile's fit-side int4 rows (not_fitted.yaml's left out), the overheads of the fitted.yaml before
+    held: coordinate descent from 1, 1, 1 on WEIGHT_ONLY_COARSE then ± 0.25 by 0.05, each axis in turn until none
+    moves, minimising the rows' median |error| (ties: the mean |error|, then the smaller value). Labelled fitted:
+    no measured kernel table of these kernels on the rows' GPUs (aiconfigurator 0.12.0's Hopper trtllm tables have no
+    int4_wo dtype)."""
+    engines = tables.load("engines")
+    groups: dict = {}
+    for e in entries:
+        prof = pa.profile_of(e)
+        if weight_only_rule(prof, _fmt(e["weight_dtype"])) and e["id"] not in pa.NOT_FITTED:
+            groups.setdefault(prof, []).append(e)
+    cur = {k: v for k, v in tables.load("fitted").items() if k != "weight_only"}
+    out: dict = {}
+    keys = ("gemv", "cutlass_memory", "cutlass_compute")
+    for eng, rs in sorted(groups.items()):
+        measured = [row_time(e, tables.load("fitted")) / (1 + pa.per_token_error(e["metric"], pa.predict(e), e["value"]))
+                    for e in rs]
+        memo: dict = {}
+
+        def err(x):
+            if x not in memo:
+                doc = dict(cur, weight_only={eng: {"int4": {**dict(zip(keys, x)), "source": "-"}}})
+                es = [abs(row_time(e, doc) / t - 1) for e, t in zip(rs, measured)]
+                memo[x] = (statistics.median(es), statistics.fmean(es))
+            return memo[x]
+
+        x = (1.0, 1.0, 1.0)
+        for _ in range(6):
+            before = x
+            for i in range(3):
+                def at(v, i=i, x=x):
+                    return x[:i] + (v,) + x[i + 1:]
+                v = min(WEIGHT_ONLY_COARSE, key=lambda v: (err(at(v)), v))
+                fine = [round(v + 0.05 * j, 2) for j in range(-5, 6) if v + 0.05 * j >= 0.5 - 1e-9]
+                x = at(min(fine, key=lambda v: (err(at(v)), v)))
+            if x == before:
+                break
+        cut = engines[eng]["weight_only_gemv_max_m"]
+        out[eng] = {"int4": {**dict(zip(keys, x)), "rows": len(rs), "fit_median_abs_error": round(err(x)[0], 4),
+                             "source": (
+            f"benchmarks/latency/fit.py fit_weight_only: the median |error| of {len(rs)} fit-side {eng} int4 rows ("
+            + ", ".join(sorted({f"{e['model']} on {e['gpu']}" for e in rs})) + f"; batches "
+            + ", ".join(str(b) for b in sorted({e["batch"] for e in rs})) + "), the overheads of the fitted.yaml "
+            f"before held; the GEMV (M <= {cut}) streams at 1 / gemv of the bf16 curve's rate, the CUTLASS mixed-input "
+            "GEMM at 1 / cutlass_memory of it and computes at 1 / cutlass_compute of its tensor-core rate "
+            "(engines.yaml weight_only_gemv_max_m_source); fitted, not measured: no table times these kernels on "
+            "these GPUs")}}
+    WEIGHT_ONLY.clear()
+    WEIGHT_ONLY.update(out)
+    return dict(WEIGHT_ONLY)
+
+
 def per_seq_scan(rs: list[dict]) -> dict:
     """Whether the rows tell the per-sequence cost from the per-step one: for each per-sequence value, the graphs-on
     rows' best median |error| over the base and per-layer grids (a flat line: they cannot); empty where every row runs
@@ -452,7 +530,8 @@ def fit_profile(eng: str, rs: list[dict], fitted: dict | None = None) -> tuple[d
     c = fit_engine(base, f, per_seq=ps, eng=eng)
     fam = c["_fam"] = family_terms(c)
     for _ in range(2):  # engines whose rows are mostly quantized: overhead and factor alternate (twice suffices)
-        f = {fmt: fit_factor(rs, c, fmt) for fmt in ("int4", "int8") if any(r["w"] == fmt for r in rs)}
+        f = {fmt: fit_factor(rs, c, fmt) for fmt in ("int4", "int8")
+             if any(r["w"] == fmt for r in rs) and not weight_only_rule(eng, fmt)}  # fit_weight_only's
         if not f or any(r["w"] not in f for r in rs):
             break
         c = fit_engine(base, f, per_seq=ps, eng=eng, fam=fam)
@@ -539,6 +618,7 @@ def main() -> dict:
     fit_f16_gemm(entries)
     fit_mla_rest(entries)
     fit_moe_route(entries)
+    fit_weight_only(entries)
     rows = [coefficients(e) for e in entries]
     engines, factors = {}, {}
     for eng in sorted({r["engine"] for r in rows}):
@@ -612,8 +692,24 @@ def main_mla_rest_only() -> dict:
             "source": doc["source"], "engines": doc["engines"], "dequant": doc["dequant"]}
 
 
+def main_weight_only_only() -> dict:
+    """``--weight-only-only``: fit_weight_only alone, every other constant of the current fitted.yaml held (a new
+    weight_only goes before family_overhead, as fitted_doc writes it)."""
+    doc = tables.load("fitted")
+    fit_weight_only(fit_side_entries())
+    out = {}
+    for k, v in doc.items():
+        if k in ("family_overhead", "source") and "weight_only" not in out and WEIGHT_ONLY:
+            out["weight_only"] = dict(WEIGHT_ONLY)
+        if k != "weight_only":
+            out[k] = v
+    return out
+
+
 if __name__ == "__main__":
-    if "--f16-gemm-only" in sys.argv:
+    if "--weight-only-only" in sys.argv:
+        d = main_weight_only_only()
+    elif "--f16-gemm-only" in sys.argv:
         d = main_f16_only()
     elif "--moe-route-only" in sys.argv:
         d = main_moe_route_only()

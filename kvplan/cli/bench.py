@@ -9,7 +9,8 @@ from typing import List, Optional
 import typer
 
 from .root import app
-from .common import _complete_gpu, _count, _json, _max_model_len, _run
+from .common import (RADIX_HELP, SEQS_FLAGS, SEQS_HELP, _complete_gpu, _count, _json, _max_model_len, _prefix_caching,
+                     _run)
 
 
 @app.command("check-bench")
@@ -23,9 +24,10 @@ def check_bench(
                            help="tensor-parallel GPUs per replica"),
     replicas: str = typer.Option("1", "--replicas", metavar="N", help="replicas behind the endpoint"),
     engine: str = typer.Option("vllm", "--engine", metavar="ENGINE", help="vllm or sglang"),
-    max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs", metavar="N"),
+    max_num_seqs: Optional[str] = typer.Option(None, *SEQS_FLAGS, metavar="N", help=SEQS_HELP),
     max_model_len: Optional[str] = typer.Option(None, "--max-model-len", metavar="N"),
     prefix_caching: bool = typer.Option(True, "--enable-prefix-caching/--no-enable-prefix-caching"),
+    disable_radix_cache: bool = typer.Option(False, "--disable-radix-cache", help=RADIX_HELP),
     max_requests: str = typer.Option("1000", "--max-requests", metavar="N", help="requests replayed per level"),
     calibrate: Optional[str] = typer.Option(None, "--calibrate", metavar="OUT.yaml",
                                             help="fit the step time to this run and write a profile"),
@@ -54,7 +56,8 @@ def check_bench(
         r = api.check_bench(files, gpu, model, _count("--tp", tp), _count("--replicas", replicas), engine,
                             None if max_num_seqs is None else _count("--max-num-seqs", max_num_seqs),
                             _max_model_len(max_model_len),
-                            _count("--max-requests", max_requests), prefix_caching, calibrate, profile,
+                            _count("--max-requests", max_requests),
+                            _prefix_caching(engine, prefix_caching, disable_radix_cache), calibrate, profile,
                             engine_version, _count("--data-parallel-size", data_parallel_size))
         spec, g, levels, rows, notes = r["spec"], r["gpu"], r["levels"], r["rows"], r["notes"]
         n = _count("--replicas", replicas)  # as simulate says it: replicas of tp, not a count of GPUs

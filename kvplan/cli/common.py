@@ -116,6 +116,23 @@ def _default_engine(model: str, default: str) -> str:
     return "llamacpp" if model.strip().lower().endswith(".gguf") else default
 
 
+# SGLang's names for the scheduler limits kvplan reads as vLLM's (engines/sglang.py chunked_prefill_size,
+# max_running_requests), accepted beside them as --mem-fraction-static is beside --gpu-memory-utilization
+BATCHED_FLAGS = ("--max-num-batched-tokens", "--chunked-prefill-size")
+BATCHED_HELP = "tokens a step may schedule (the second name is SGLang's)"
+SEQS_FLAGS = ("--max-num-seqs", "--max-running-requests")
+SEQS_HELP = "sequences running at once (the second name is SGLang's)"
+RADIX_HELP = "SGLang: no radix cache, so no prefix reuse"
+
+
+def _prefix_caching(engine: str, prefix_caching: bool, disable_radix_cache: bool) -> bool:
+    """Prefix reuse, spelled as the engine modelled spells turning it off: vLLM's --no-enable-prefix-caching,
+    SGLang's --disable-radix-cache; SGLang's spelling given to vLLM is refused with vLLM's, as ``_eager`` does."""
+    if disable_radix_cache and str(engine).strip().lower() != "sglang":
+        raise KvplanError("--disable-radix-cache is SGLang's flag; vLLM's is --no-enable-prefix-caching")
+    return prefix_caching and not disable_radix_cache
+
+
 EAGER_HELP = "vLLM: no CUDA graphs (no graph memory; the eager step overhead in simulate)"
 NO_GRAPHS_HELP = "SGLang: no CUDA graphs (the eager step overhead in simulate)"
 
@@ -197,6 +214,23 @@ def _compile_cache(engine: str, text) -> str | None:
         _say("note", f"--compile-cache is vLLM's (torch.compile in its profile run); the {e} plan does not "
                      "read it")
     return str(text).strip().lower()
+
+
+ENGINE_VERSION_HELP = ("vLLM: the release planned (its start-up, as kvplan fit's; in perf, simulate, sweep and "
+                       "compare also its per-step costs, in simulate its scheduler rules); default kvplan's, 0.33.0; "
+                       "trtllm: its release (1.0.0rc3)")
+
+
+def _engine_version(engine: str, text) -> dict:
+    """--engine-version for the commands that plan with ServeOptions (fit, simulate, sweep, compare; api.perf
+    checks perf's the same way), as the ServeOptions fields that carry it: the library checks it
+    (api.engine_version: vLLM's release with its patch, or TensorRT-LLM's) and the engine's field holds it
+    (vllm_version; trtllm_version under --engine trtllm)."""
+    from .. import api
+
+    v = api.engine_version(str(engine), text)
+    trt = str(engine).strip().lower() == "trtllm"
+    return {"vllm_version": None if trt else v, "trtllm_version": v if trt else None}
 
 
 PARALLEL_HELP = "llama.cpp: slots (llama-server --parallel; default one per sequence, --batch)"

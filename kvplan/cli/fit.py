@@ -7,10 +7,11 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import (COMPILE_CACHE_HELP, EAGER_HELP, FORMAT_HELP, MODEL_HELP, NO_GRAPHS_HELP, PARALLEL_HELP,
-                     UNIFIED_HELP, WIDE_HELP, _compile_cache, _complete_gpu, _complete_model, _count, _default_engine,
-                     _eager, _format, _fraction, _json, _kv_cache_memory, _llamacpp_opts, _load, _max_model_len,
-                     _note_llamacpp_flags, _note_scheduler_flags, _run, _say, _show, _size, _whole)
+from .common import (BATCHED_FLAGS, BATCHED_HELP, COMPILE_CACHE_HELP, EAGER_HELP, ENGINE_VERSION_HELP, FORMAT_HELP,
+                     MODEL_HELP, NO_GRAPHS_HELP, SEQS_FLAGS, SEQS_HELP, PARALLEL_HELP, UNIFIED_HELP, WIDE_HELP, _compile_cache, _complete_gpu, _complete_model, _count,
+                     _default_engine, _eager, _engine_version, _format, _fraction, _json, _kv_cache_memory,
+                     _llamacpp_opts, _load, _max_model_len, _note_llamacpp_flags, _note_scheduler_flags, _run, _say,
+                     _show, _size, _whole)
 
 
 @app.command()
@@ -35,16 +36,16 @@ def fit(
     kv_cache_memory: Optional[str] = typer.Option(None, "--kv-cache-memory", "--kv-cache-memory-bytes",
                                                   help="fix the KV budget per GPU (60GiB, 8GB, bytes; "
                                                        "vLLM's 20G = 20 GiB, 20g = 20 GB)"),
-    max_model_len: Optional[str] = typer.Option(None, "--max-model-len", help="default: the model's max context"),
+    max_model_len: Optional[str] = typer.Option(None, "--max-model-len", "--context-length",
+                                                help="default: the model's max context (SGLang: --context-length)"),
     block_size: Optional[str] = typer.Option(None, "--block-size", "--page-size",
                                              help="tokens per KV block (vLLM picks by backend; SGLang's --page-size, 1)"),
-    max_num_batched_tokens: Optional[str] = typer.Option(None, "--max-num-batched-tokens"),
-    max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs"),
+    max_num_batched_tokens: Optional[str] = typer.Option(None, *BATCHED_FLAGS, help=BATCHED_HELP),
+    max_num_seqs: Optional[str] = typer.Option(None, *SEQS_FLAGS, help=SEQS_HELP),
     enforce_eager: bool = typer.Option(False, "--enforce-eager", help=EAGER_HELP),
     disable_cuda_graph: bool = typer.Option(False, "--disable-cuda-graph", help=NO_GRAPHS_HELP),
     engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
-                                                 help="vLLM: the release whose start-up is planned (as "
-                                                      "check-log reads a log's); default kvplan's, 0.33.0"),
+                                                 help=ENGINE_VERSION_HELP),
     compile_cache: Optional[str] = typer.Option(None, "--compile-cache", metavar="warm|cold",
                                                 help=COMPILE_CACHE_HELP),
     activation_memory: Optional[str] = typer.Option(None, "--activation-memory", help="override the activation-peak estimate"),
@@ -141,8 +142,7 @@ def fit(
             non_torch_bytes=_size("--non-torch-memory", non_torch_memory))
         from ..model.frozen import replace as _replace  # issue 20: expert and data parallelism
 
-        opts = _replace(opts, vllm_version=api.engine_version(engine or _default_engine(model, "vllm"),
-                                                              engine_version),
+        opts = _replace(opts, **_engine_version(engine or _default_engine(model, "vllm"), engine_version),
                         data_parallel_size=_count("--data-parallel-size", data_parallel_size),
                         enable_expert_parallel=enable_expert_parallel,
                         ep_size=opt_count("--ep-size", ep_size), dp_attention=enable_dp_attention,

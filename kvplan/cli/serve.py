@@ -8,9 +8,10 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import (COMPILE_CACHE_HELP, EAGER_HELP, MODEL_HELP, NO_GRAPHS_HELP, _compile_cache, _complete_gpu,
-                     _complete_model, _count, _eager, _fraction, _json, _kv_cache_memory, _load, _max_model_len,
-                     _number, _run, _size, _whole)
+from .common import (BATCHED_FLAGS, BATCHED_HELP, COMPILE_CACHE_HELP, EAGER_HELP, ENGINE_VERSION_HELP, MODEL_HELP,
+                     NO_GRAPHS_HELP, RADIX_HELP, SEQS_FLAGS, SEQS_HELP, _compile_cache,
+                     _complete_gpu, _complete_model, _count, _eager, _engine_version, _fraction, _json,
+                     _kv_cache_memory, _load, _max_model_len, _number, _prefix_caching, _run, _size, _whole)
 
 
 @app.command()
@@ -35,7 +36,8 @@ def simulate(
     requests: Optional[str] = typer.Option(None, "--requests", help="requests to simulate (default 1000; a "
                                            "--trace's own)"),
     seed: str = typer.Option("0", "--seed", help="seed for lengths and arrivals"),
-    max_model_len: Optional[str] = typer.Option(None, "--max-model-len", help="default: the model's"),
+    max_model_len: Optional[str] = typer.Option(None, "--max-model-len", "--context-length",
+                                                help="default: the model's (SGLang: --context-length)"),
     gpu_memory_utilization: Optional[str] = typer.Option(None, "--gpu-memory-utilization", "--mem-fraction-static",
                                                          help="the engine's share of the GPU (as kvplan fit)"),
     kv_cache_memory: Optional[str] = typer.Option(None, "--kv-cache-memory", "--kv-cache-memory-bytes",
@@ -50,10 +52,13 @@ def simulate(
     disable_cuda_graph: bool = typer.Option(False, "--disable-cuda-graph", help=NO_GRAPHS_HELP),
     compile_cache: Optional[str] = typer.Option(None, "--compile-cache", metavar="warm|cold",
                                                 help=COMPILE_CACHE_HELP + " (as kvplan fit)"),
-    max_num_seqs: Optional[str] = typer.Option(None, "--max-num-seqs"),
-    max_num_batched_tokens: Optional[str] = typer.Option(None, "--max-num-batched-tokens"),
+    engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
+                                                 help=ENGINE_VERSION_HELP),
+    max_num_seqs: Optional[str] = typer.Option(None, *SEQS_FLAGS, help=SEQS_HELP),
+    max_num_batched_tokens: Optional[str] = typer.Option(None, *BATCHED_FLAGS, help=BATCHED_HELP),
     prefix_caching: bool = typer.Option(True, "--enable-prefix-caching/--no-enable-prefix-caching",
                                         help="reuse cached prefix blocks (vLLM's default: on)"),
+    disable_radix_cache: bool = typer.Option(False, "--disable-radix-cache", help=RADIX_HELP),
     speculative_config: Optional[str] = typer.Option(None, "--speculative-config",
                                                      help='vLLM: JSON, e.g. {"method":"eagle3",'
                                                           '"num_speculative_tokens":3}'),
@@ -112,10 +117,10 @@ def simulate(
             raise KvplanError("--trace replays each of its requests; leave out --requests")
         r = None
         if rate is not None:
-            r = math.inf if rate.strip().lower() in ("inf", "infinity") else \
-                _number("--rate", rate, 0, None)
-            if not math.isfinite(r) and rate.strip().lower() not in ("inf", "infinity"):
-                raise KvplanError(f"--rate must be a number > 0 or inf, got '{rate}'")
+            try:  # inf: all at once; the refusal names it, as --help and the library's own do
+                r = math.inf if rate.strip().lower() in ("inf", "infinity") else _number("--rate", rate, 0, None)
+            except KvplanError:
+                raise KvplanError(f"--rate must be a number > 0 or inf, got '{rate}'") from None
         sd = str(seed).strip()
         sp = str(shared_prefix).strip()
         opts = api.serve_options(
@@ -130,7 +135,7 @@ def simulate(
             data_parallel_size=_count("--dp-size", dp_size), dp_attention=enable_dp_attention,
             enable_expert_parallel=enable_expert_parallel,
             ep_size=None if ep_size is None else _count("--ep-size", ep_size),
-            compile_cache=_compile_cache(eng, compile_cache))
+            compile_cache=_compile_cache(eng, compile_cache), **_engine_version(eng, engine_version))
         from ..engines.vllm import flags as vllm_flags  # issue 23: the drafter, the CPU tier
 
         opts = vllm_flags.extras(opts, eng, kv_offloading_size, kv_offloading_backend, kv_transfer_config,
@@ -142,7 +147,7 @@ def simulate(
                   shared_prefix=_whole("--shared-prefix", sp),
                   requests=1000 if requests is None else _count("--requests", requests),
                   seed=_whole("--seed", sd), opts=opts,
-                  prefix_caching=prefix_caching, router=rt, profile=profile,
+                  prefix_caching=_prefix_caching(eng, prefix_caching, disable_radix_cache), router=rt, profile=profile,
                   acceptance=_number("--acceptance", acceptance, 0, 1, open_low=False),
                   kv_dtype=kv_dtype, kv_cache_dtype=kv_cache_dtype)
         spec = _load(model)

@@ -8,8 +8,9 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import (COMPILE_CACHE_HELP, FORMAT_HELP, MODEL_HELP, WIDE_HELP, _compile_cache, _complete_model, _count,
-                     _format, _json, _load, _max_model_len, _number, _run, _say, _show)
+from .common import (COMPILE_CACHE_HELP, ENGINE_VERSION_HELP, FORMAT_HELP, MODEL_HELP, WIDE_HELP, _compile_cache,
+                     _complete_model, _count, _engine_version, _format, _json, _load, _max_model_len, _number, _run,
+                     _say, _show)
 
 
 @app.command()
@@ -34,6 +35,8 @@ def perf(
     no_cache_compare: bool = typer.Option(False, "--no-cache-compare", help="leave out the cache-vs-recompute table"),
     batch_table: bool = typer.Option(False, "--batch-table", help="decode time by batch up to what fits"),
     engine: str = typer.Option("vllm", "--engine", help="engine whose memory plan bounds --batch-table (vllm)"),
+    engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
+                                                 help=ENGINE_VERSION_HELP),
     speculative_config: Optional[str] = typer.Option(None, "--speculative-config",
                                                      help='vLLM: JSON, e.g. {"method":"eagle3","num_speculative_tokens":3}'),
     acceptance: Optional[str] = typer.Option(None, "--acceptance",
@@ -72,7 +75,7 @@ def perf(
                      _number("--step-overhead-ms", step_overhead_ms, 0, None, open_low=False),
                      n, batch_table, sc, acc, profile=profile,
                      data_parallel_size=_count("--data-parallel-size", data_parallel_size),
-                     enable_expert_parallel=enable_expert_parallel)
+                     enable_expert_parallel=enable_expert_parallel, engine_version=engine_version)
         for w in r.notes:
             if w.startswith("ctx "):
                 _say("warning", w)
@@ -99,6 +102,8 @@ def compare(
     max_model_len: Optional[str] = typer.Option(None, "--max-model-len", help="with --gpu: default the model's"),
     compile_cache: Optional[str] = typer.Option(None, "--compile-cache", metavar="warm|cold",
                                                 help=COMPILE_CACHE_HELP + " (with --gpu; as kvplan fit)"),
+    engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
+                                                 help=ENGINE_VERSION_HELP + " (with --gpu)"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format (default: the model's dtype)"),
     weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored)"),
     fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
@@ -119,7 +124,7 @@ def compare(
         c, b = _count("--ctx", ctx), _count("--batch", batch)
         specs = [_load(m) for m in models_]
         g = api.load_gpu(gpu) if gpu else None
-        opts = _serve_opts(max_model_len, engine, compile_cache, g)
+        opts = _serve_opts(max_model_len, engine, compile_cache, g, engine_version)
         _warn_beyond_context(specs, c, opts)
         rows = api.compare(specs, c, b, variants, g, _count("--tp", tp), engine, kv_dtype, weight_dtype, options=opts)
         vs = variants is not None
@@ -145,6 +150,8 @@ def sweep(
     max_model_len: Optional[str] = typer.Option(None, "--max-model-len", help="with --gpu: default the model's"),
     compile_cache: Optional[str] = typer.Option(None, "--compile-cache", metavar="warm|cold",
                                                 help=COMPILE_CACHE_HELP + " (with --gpu; as kvplan fit)"),
+    engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
+                                                 help=ENGINE_VERSION_HELP + " (with --gpu)"),
     weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored)"),
     fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
     wide: bool = typer.Option(False, "--wide", help=WIDE_HELP),
@@ -168,7 +175,7 @@ def sweep(
         kvs = [k.strip() for k in kv_dtype.split(",")] if kv_dtype else [None]
         spec = _load(model)
         g = api.load_gpu(gpu) if gpu else None
-        opts = _serve_opts(max_model_len, engine, compile_cache, g)
+        opts = _serve_opts(max_model_len, engine, compile_cache, g, engine_version)
         _warn_beyond_context([spec], max(ctxs), opts)
         total = len(ctxs) * len(kvs)
         if plot is not None and not plot.lower().endswith(".png"):
@@ -189,7 +196,8 @@ def sweep(
             sys.stderr.write(f"kvplan: wrote {plot}\n")
         if f == "json":
             return _json({"model": spec.name, "engine": res["engine"], "gpu": g.name if g else None,
-                          "kv_budget_bytes": res["kv_budget_bytes"], "fit_engine": res["fit_engine"],
+                          "tp": res["tp"], "kv_budget_bytes": res["kv_budget_bytes"],
+                          "kv_budget_bytes_per_gpu": res["kv_budget_bytes_per_gpu"], "fit_engine": res["fit_engine"],
                           "rows": res["rows"]})
         _note_fit_engine(engine, g, "verdict column")
         _show(render_perf.sweep_sheet(res, spec, g), f, wide)
@@ -197,15 +205,17 @@ def sweep(
     _run(go)
 
 
-def _serve_opts(max_model_len, engine=None, compile_cache=None, gpu=None):
+def _serve_opts(max_model_len, engine=None, compile_cache=None, gpu=None, engine_version=None):
     """The options compare and sweep plan with; their max batch and verdict column follow vLLM's plan unless
     --engine names another (``_note_fit_engine``)."""
     from .. import api
 
-    if compile_cache is not None and gpu is None:  # no start-up is planned without a GPU: not dropped unsaid
-        raise KvplanError("--compile-cache is for vLLM's start-up on a GPU; give --gpu or leave it out")
+    for name, v in (("--compile-cache", compile_cache), ("--engine-version", engine_version)):
+        if v is not None and gpu is None:  # no start-up is planned without a GPU: not dropped unsaid
+            raise KvplanError(f"{name} is for vLLM's start-up on a GPU; give --gpu or leave it out")
     return api.serve_options(max_model_len=_max_model_len(max_model_len),
-                             compile_cache=_compile_cache(engine or "vllm", compile_cache))
+                             compile_cache=_compile_cache(engine or "vllm", compile_cache),
+                             **_engine_version(engine or "vllm", engine_version))
 
 
 def _warn_beyond_context(specs, ctx: int, opts) -> None:

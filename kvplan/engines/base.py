@@ -110,6 +110,9 @@ class ServeOptions:
     # the vLLM release planned for (its profile run's model runner: engines/vllm/startup.py model_runner);
     # None: kvplan's vLLM version
     vllm_version: str | None = None
+    # the TensorRT-LLM release planned for (engines/trtllm.py pool_from_max_tokens: before 1.1.0 the
+    # final pool is sized from the estimate's token count); None: kvplan's read commit
+    trtllm_version: str | None = None
     # whether vLLM's V1 sampler runs FlashInfer's top-k/top-p (a log's "Using FlashInfer for top-p & top-k
     # sampling."; False: "FlashInfer is not available" or disabled); None: not known (engines/vllm/startup.py
     # v1_sampler_peak: the release's default, or the cautious path where it depends on the install)

@@ -33,6 +33,23 @@ calculate_max_num_blocks) of the same period. Tests check the arithmetic by hand
 * Capacity: max_tokens = budget // bytes per token; blocks = max_tokens // 32; the pool holds
   blocks × 32 tokens. A ``max_seq_len`` longer than that is cut to it, not refused
   (_validate_and_adjust_attention_windows).
+* The estimate's bytes a token against the pool's (TensorRT-LLM#5872): KvCacheCreator counts
+  ``head_dim × num_key_value_heads // tp`` per layer (_util.py _get_cache_size_per_token; the
+  same formula in later releases' resource_manager.py KVCacheManager.get_cache_size_per_token, as
+  the code index stores 2026 versions of it), the pool
+  whole KV heads, ``ceil(num_key_value_heads / tp)`` a rank (KVCacheManager.__init__
+  num_kv_heads_per_layer). With fewer KV heads than ranks (Qwen3-235B-A22B's 4 at TP 8) the
+  estimate counts half a head, the pool one. Before 1.1.0 (``pool_from_max_tokens``) the final
+  pool is ``max_tokens`` of the pool's size, and KVCacheManager.calculate_max_num_blocks cuts it
+  to free_gpu_memory_fraction × free memory only where the fraction is set: a kv_cache_config in
+  trtllm-serve's extra_llm_api_options replaces the one carrying its
+  --kv_cache_free_gpu_memory_fraction (llm_args.py update_llm_args_with_extra_dict:
+  ``llm_args | llm_args_dict``), and KvCacheConfig's own default was None. kvplan cannot see
+  which, so such a plan is "at risk", naming ``kv_estimate``, with the pool the estimate makes.
+  From 1.1.0 the estimate is bytes (``max_gpu_total_bytes = kv_cache_max_memory``, "Estimated
+  max memory in KV cache", as the 1.1.0 SRO-SA log prints): the mismatch moves no pool.
+  Read, as stored in the code index for the 1.0.0rc period (forks; the v1.0.0rc tags could not
+  be fetched: the repository is 2.5 GB and PyPI's 1.0.0rc1/rc3 are stubs for pypi.nvidia.com).
 * max_seq_len (kvplan's --max-model-len): by default the length the model's config gives, and a
   longer one is lowered to it with a warning, not refused (``max_seq_len_limit``, read in
   tensorrt_llm/_torch/pyexecutor/model_engine.py at commit ``MODEL_ENGINE_COMMIT``,
@@ -43,6 +60,7 @@ calculate_max_num_blocks) of the same period. Tests check the arithmetic by hand
 from __future__ import annotations
 
 import math
+import re
 from functools import singledispatch
 
 from ..model.dtypes import cdiv
@@ -62,6 +80,48 @@ MODEL_ENGINE_COMMIT = "1a0dc5f70054f66d892df6a964996fc5ead6f81e"  # _torch/pyexe
 # states no max_position_embeddings; the rope factor scales it unless the rope type is one of these
 DEFAULT_MAX_SEQ_LEN = 2048
 UNSCALED_ROPE = frozenset({"su", "longrope", "llama3", "yarn"})
+
+
+# The first release read to size the final pool in bytes (_util.py after TensorRT-LLM PR #5933,
+# "improve kvcache allocation in PyTorch runtime", merged 2025-08: estimate_max_tokens sets
+# kv_cache_config.max_gpu_total_bytes): 1.1.0, whose round-20 SRO-SA log
+# (sro-sa_rtx6000ada_tinyllama-1.1b_trtllm1.1.0_pytorch_frac0.9) prints "Estimated max memory in KV
+# cache". Earlier releases set kv_cache_config.max_tokens ("Estimated max tokens in KV cache"); read
+# for the 1.0.0rc period (TensorRT-LLM#5872's 1.0.0rc1 / rc3), 1.0.0 and the 1.1.0 candidates not
+# read, taken as the earlier ones (the cautious side).
+POOL_IN_BYTES_FROM = (1, 1, 0, math.inf)
+
+
+def release(version: str | None) -> tuple[int, int, int, float] | None:
+    """(major, minor, patch, rc) of the TensorRT-LLM release ``version`` names ("1.0.0rc3", "1.1.0
+    (PyTorch backend)"; rc = inf for a final release), None where it names none."""
+    m = re.search(r"(\d+)\.(\d+)\.(\d+)(?:\s*rc\s*(\d+))?", version or "")
+    if m is None:
+        return None
+    return int(m[1]), int(m[2]), int(m[3]), float(m[4]) if m[4] is not None else math.inf
+
+
+def pool_from_max_tokens(version: str | None) -> bool:
+    """Whether the release sizes its final pool as the estimate's ``max_tokens`` × the pool's
+    bytes a token (before 1.1.0; module docstring). None, kvplan's read commit: no; a version
+    that names no release kvplan can read: yes (the cautious side)."""
+    if version is None:
+        return False
+    r = release(version)
+    return r is None or r < POOL_IN_BYTES_FROM
+
+
+def kv_geometry(spec) -> dict[str, tuple[int, int, int, int]]:
+    """(num_key_value_heads, head_dim, v_dim, num_heads) of each cached, non-MLA attention layer
+    type of the whole model (before the tensor-parallel split, which keeps one whole KV head a
+    rank; num_heads / a rank's num_heads gives the split back)."""
+    out = {}
+    for name in spec.counts():
+        lt = spec.layer_types[name]
+        m = lt.mixer
+        if not lt.kv_shared and not isinstance(m, MLA) and hasattr(m, "num_kv_heads"):
+            out[name] = (m.num_kv_heads, m.head_dim, m.v_dim, m.num_heads)
+    return out
 
 
 def max_seq_len_limit(spec) -> tuple[int, str]:
@@ -127,6 +187,40 @@ class TRTLLM(Engine):
     rule = staticmethod(trtllm)
     default_utilization = 1.0
 
+    def __init__(self, geometry: dict[str, tuple[int, int, int, int]] | None = None,
+                 trtllm_version: str | None = None):
+        self.geometry = geometry  # kv_geometry of the model planned (for_model); None: not resolved
+        self.trtllm_version = trtllm_version
+
+    def for_model(self, spec, gpu, opts: ServeOptions, kv_fmt: str, model_dtype: str,
+                  pp: int = 1) -> "TRTLLM":
+        return TRTLLM(kv_geometry(spec), opts.trtllm_version)
+
+    def _grows(self, spec, kv_fmt, model_dtype: str) -> int:
+        """Bytes one more block of tokens costs one rank: recurrent state cancels out."""
+        return (cache_bytes(spec, 2 * TOKENS_PER_BLOCK, 1, kv_fmt, self, model_dtype)
+                - cache_bytes(spec, TOKENS_PER_BLOCK, 1, kv_fmt, self, model_dtype))
+
+    def estimate_bytes_per_token(self, spec, tp: int, kv_fmt, model_dtype: str) -> tuple[int, int, str] | None:
+        """(the estimate's bytes a token, the pool's, how) on one rank holding ``spec`` (the rank's
+        share), where they differ: fewer KV heads than ranks (module docstring). None where they
+        agree, or where the model was not resolved (``for_model``). The estimate's figure is 0
+        (not computed) for a mix of attention geometries: TensorRT-LLM averages the heads of a
+        list and takes one head_dim, which kvplan does not follow."""
+        geo = {n: g[:3] for n, g in (self.geometry or {}).items() if n in spec.counts()}
+        split = {g for g in geo.values() if g[0] % tp}
+        if not split:
+            return None
+        pool = self._grows(spec, kv_fmt, model_dtype) // TOKENS_PER_BLOCK
+        if len(set(geo.values())) > 1 or any(hd != vd for _, hd, vd in geo.values()):
+            return 0, pool, "a mix of attention geometries: the estimate's figure is not computed"
+        (kv, hd, _), = split
+        per_rank = -(-kv // tp)  # KVCacheManager: (num_kv_heads + tp_size − 1) // tp_size
+        est = pool // (per_rank * hd) * (hd * kv // tp)
+        return est, pool, (f"head_dim × KV heads // tp = {hd} × {kv} // {tp} = {hd * kv // tp} a layer "
+                           f"against the pool's ceil({kv} / {tp}) = {per_rank} whole head{'s' * (per_rank > 1)}"
+                           f" × {hd}")
+
     def budget(self, gpu, weights_bytes: int, spec, opts: ServeOptions, tp: int, pp: int,
                kv_fmt) -> list[BudgetPart]:
         from .vllm import startup as vllm_memory
@@ -162,9 +256,56 @@ class TRTLLM(Engine):
         if opts.kv_cache_memory is not None:  # max_gpu_total_bytes: min(estimate, cap)
             src += f"; capped by max_gpu_total_bytes (--kv-cache-memory {opts.kv_cache_memory:,})"
             kv = min(kv, opts.kv_cache_memory)
+        gap = self.estimate_bytes_per_token(spec, tp, kv_fmt, spec.dtype) \
+            if pool_from_max_tokens(self.trtllm_version) else None
+        if gap is not None:
+            parts.append(self._estimate_part(gap, kv, free))
         return [*parts, BudgetPart("kv_cache", "KV cache", kv, src),
                 BudgetPart("unused", "left free (1 − fraction)" if opts.kv_cache_memory is None else "left free",
                            total - sum(p.bytes for p in parts) - kv, "")]
+
+    def _estimate_notes(self, spec, kv_fmt, model_dtype: str) -> list[str]:
+        """The estimate's bytes a token against the pool's, for --explain, where they differ."""
+        geo = [(g[3], spec.layer_types[n].mixer.num_heads) for n, g in (self.geometry or {}).items()
+               if n in spec.counts()]
+        gap = self.estimate_bytes_per_token(spec, geo[0][0] // geo[0][1], kv_fmt, model_dtype) if geo else None
+        if gap is None:
+            return []
+        est, pool, how = gap
+        head = (f"TensorRT-LLM's estimate counts {est:,} bytes a token ({how}), the pool {pool:,} "
+                "(_util.py KvCacheCreator._get_cache_size_per_token, resource_manager.py KVCacheManager)")
+        if pool_from_max_tokens(self.trtllm_version):
+            return [f"{head}: TensorRT-LLM {self.trtllm_version} sizes the pool from that token count "
+                    "(before 1.1.0): at risk, kv_estimate"]
+        return [f"{head}: from 1.1.0 (and at kvplan's read commit) the estimate is bytes (max_gpu_total_bytes), "
+                "so the pool holds the budget; a release before 1.1.0 (--engine-version) sizes the pool "
+                f"from that token count, {pool / est:.2f} × the budget where free_gpu_memory_fraction is "
+                "unset (TensorRT-LLM#5872)" if est else
+                f"{head}: from 1.1.0 (and at kvplan's read commit) the estimate is bytes, so the pool holds the "
+                "budget; before 1.1.0 (--engine-version) the pool is sized from that token count"]
+
+    def _estimate_part(self, gap: tuple[int, int, str], kv: int, free: int) -> BudgetPart:
+        """The pool a release before 1.1.0 makes of ``kv`` bytes of budget where the estimate's bytes
+        a token are fewer than the pool's (module docstring), as an unmodelled part: whether
+        free_gpu_memory_fraction was set, which decides it, is not an input."""
+        est, pool, how = gap
+        rel = f"TensorRT-LLM {self.trtllm_version}"
+        if est:
+            made = kv // est * pool  # max_tokens = budget // estimate's bytes; the pool: that × its own
+            size = (f"a pool of max_tokens {kv // est:,} × {pool:,} = {made / 2**30:.2f} GiB "
+                    f"({pool / est:.2f} × the budget) against {free / 2**30:.2f} GiB free: "
+                    + ("more than the GPU has, so creating the KV cache runs out of memory "
+                       "(TensorRT-LLM#5872)" if made > free else "what is left for the run shrinks"))
+        else:
+            size = "a pool larger than the budget, by a factor kvplan does not compute"
+        return BudgetPart(
+            "kv_estimate", "KV estimate (KV heads < TP)", 0,
+            f"{rel} sizes max_tokens with {est:,} bytes a token ({how}; _util.py KvCacheCreator"
+            f"._get_cache_size_per_token) and the pool holds {pool:,}; where free_gpu_memory_fraction is "
+            "unset (a kv_cache_config in trtllm-serve's extra_llm_api_options replaces the CLI's, "
+            "llm_args.py update_llm_args_with_extra_dict; KvCacheConfig's default None), "
+            f"resource_manager.py calculate_max_num_blocks takes max_tokens as it is: {size}; with the "
+            "fraction set it cuts the pool to fraction × free memory", unmodelled=True)
 
     rejects_beyond_max_model_len = True  # worker.py _deduce_max_tokens (module docstring)
 
@@ -178,11 +319,7 @@ class TRTLLM(Engine):
         limit, how = max_seq_len_limit(workers[0].spec)
         mml = min(opts.max_model_len or limit, limit)
 
-        def grows(w):  # bytes one more block of tokens costs: recurrent state cancels out
-            return (cache_bytes(w.spec, 2 * TOKENS_PER_BLOCK, 1, kv_fmt, self, model_dtype)
-                    - cache_bytes(w.spec, TOKENS_PER_BLOCK, 1, kv_fmt, self, model_dtype))
-
-        per_token = max(grows(w) for w in workers) // TOKENS_PER_BLOCK
+        per_token = max(self._grows(w.spec, kv_fmt, model_dtype) for w in workers) // TOKENS_PER_BLOCK
         budget = min(w.kv_budget_bytes for w in workers)
         max_tokens = max(budget, 0) // per_token if per_token else 0
         blocks = max_tokens // TOKENS_PER_BLOCK
@@ -204,7 +341,7 @@ class TRTLLM(Engine):
                    "max_attention_window given)",
                    f"max_tokens = budget // bytes per token = {budget:,} // {per_token:,} = {max_tokens:,}",
                    f"blocks = max_tokens // {TOKENS_PER_BLOCK} = {blocks:,}; pool = {pool:,} tokens",
-                   *notes)
+                   *notes, *self._estimate_notes(workers[0].spec, kv_fmt, model_dtype))
         return Capacity(blocks >= 1, mml, pool, conc, per_req * TOKENS_PER_BLOCK * per_token,
                         None if blocks >= 1 else "no room for a single 32-token block",
                         (line,), detail, explain)

@@ -155,7 +155,9 @@ def _vllm_runtime_flags(line: str, flags: dict) -> None:
     # compile in the start-up makes it cold
     if "Compiling a graph for" in line or re.search(r"VLLM_DISABLE_COMPILE_CACHE=1\b", line):
         flags["compile_cache"] = "cold"
-    elif "Directly load the compiled graph" in line:
+    elif "Directly load the compiled graph" in line or "Directly load AOT compilation" in line:
+        # the second: vLLM 0.29.0 / 0.30.0 compilation/decorators.py _try_load_aot_compiled_fn loads the
+        # whole compiled model from torch_compile_cache/torch_aot_compile and compiles no graph
         flags.setdefault("compile_cache", "warm")
 
 

@@ -68,7 +68,8 @@ class Candidate:
     transfer_ms: float = 0.0
     ttft_p90_ms: float | None = None
     itl_p90_ms: float | None = None
-    output_tokens_per_s: float = 0.0
+    # rate × mean output: the load offered, not a measured throughput (simulate's output_tokens_per_s)
+    offered_output_tokens_per_s: float = 0.0
     saturated: bool = False
     usd_per_hour: float = 0.0
     usd_per_m_output: float | None = None
@@ -93,7 +94,7 @@ class Candidate:
     def as_dict(self) -> dict:
         d = {k: getattr(self, k) for k in ("mode", "gpu", "tp", "replicas", "max_num_seqs", "prefill_tp",
                                            "prefill_replicas", "link", "transfer_ms", "ttft_p90_ms",
-                                           "itl_p90_ms", "output_tokens_per_s", "saturated",
+                                           "itl_p90_ms", "offered_output_tokens_per_s", "saturated",
                                            "usd_per_hour", "usd_per_m_output", "meets", "note", "dp", "ep",
                                            "dp_attention")}
         d["note"] = render(self.note)  # a KvplanError's template: its parameters in the library's words
@@ -239,7 +240,7 @@ def _finish(c: Candidate, w: Workload, reqs, price: float) -> Candidate:
     usd_m = per_h / (out_per_s * 3600) * 1e6 if out_per_s > 0 else None
     meets = (not c.saturated and c.ttft_p90_ms is not None and c.itl_p90_ms is not None
              and c.ttft_p90_ms <= w.ttft_p90_ms and c.itl_p90_ms <= w.itl_p90_ms)
-    return replace(c, output_tokens_per_s=out_per_s, usd_per_hour=per_h, usd_per_m_output=usd_m, meets=meets)
+    return replace(c, offered_output_tokens_per_s=out_per_s, usd_per_hour=per_h, usd_per_m_output=usd_m, meets=meets)
 
 
 def _aggregated(w: Workload, t: Task) -> list[Candidate]:
@@ -365,7 +366,7 @@ class PlanResult:
         out: dict = {}
         for c in self.ranked:
             key = (c.mode, c.gpu, c.tp, c.replicas, c.prefill_tp, c.prefill_replicas, c.link, c.dp, c.ep,
-                   c.dp_attention, c.ttft_p90_ms, c.itl_p90_ms, c.output_tokens_per_s, c.saturated,
+                   c.dp_attention, c.ttft_p90_ms, c.itl_p90_ms, c.offered_output_tokens_per_s, c.saturated,
                    c.usd_per_m_output, c.transfer_ms)
             if key in out:
                 out[key][1].append(c.max_num_seqs)

@@ -76,6 +76,7 @@ class FitReport:
     copies: "Copies | None" = None  # what every GPU keeps whole (tp × pp > 1)
     judgement: object = None  # plan.verdict.Verdict: fits / at risk / does not fit, margin, term
     max_batch_low: int | None = None  # max_batch with every estimated part at its error (Setup.pessimistic)
+    max_ctx_low: int | None = None  # max_ctx likewise: the longest context for --batch that fits, not at risk
     world: int | None = None  # GPUs in all, where data parallelism adds replicas (plan/parallel.py)
 
     @property
@@ -279,16 +280,19 @@ class Setup:
 
 def _too_big(spec, gpu, tp, pp, eng, opts, kv_fmt, wfmt, text_only, worst) -> tuple[str, int | None]:
     """The "does not fit" message (weights as loaded, runtime, the engine's share) and the
-    smallest --tp that would leave a KV budget."""
+    smallest --tp that fits: a KV budget that the engine starts with at these flags (its capacity at
+    the max model length: a --tp that leaves too small a budget for one request is not offered, since
+    fit --tp that says "does not fit")."""
     min_tp = None
     for t in _divisors_of_heads(spec):
         if t <= tp:
             continue
         try:
-            s2, _ = _workers(spec, gpu, t, pp, eng, opts, kv_fmt, wfmt, text_only)
+            s2, w2 = _workers(spec, gpu, t, pp, eng, opts, kv_fmt, wfmt, text_only)
+            starts = min(s.kv_budget_bytes for s in s2) > 0 and eng.capacity(w2, gpu, opts, kv_fmt, spec.dtype).fits
         except KvplanError:
             continue
-        if min(s.kv_budget_bytes for s in s2) > 0:
+        if starts:
             min_tp = t
             break
     hint = f"; the smallest --tp that fits is {min_tp}" if min_tp else \
@@ -433,9 +437,11 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
     dup = copies(spec, spec.shard(tp), tp, su.stages, weight_dtype, text_only) if tp * pp > 1 else None
     v = judge(eng.name, su.stages, cap, fits, ctx if ctx is not None and ctx <= cap.max_model_len else None,
               opts.kv_cache_memory is not None)
-    low = None
+    low = low_ctx = None
     if ctx is not None and max_batch and v.uncertainty_bytes:
         low = su.pessimistic().max_batch(ctx)
+    if batch is not None and ctx is None and max_ctx and v.uncertainty_bytes:  # --batch's answer, banded the same way
+        low_ctx = su.pessimistic().max_ctx(batch)
     if ctx is not None and batch is not None and max_batch:  # the question asked: batch × ctx, as sweep answers it
         from .verdict import for_batch
 
@@ -444,7 +450,7 @@ def fit(spec: ModelSpec, gpu, tp: int = 1, pp: int = 1, engine: str = "vllm",
 
     return FitReport(fits=fits, capacity=cap, message=cap.message, max_batch=max_batch,
                      max_ctx=max_ctx, notes=tuple(notes), traffic=strategies, traffic_note=tnote,
-                     judgement=v, max_batch_low=low, copies=dup, **common)
+                     judgement=v, max_batch_low=low, max_ctx_low=low_ctx, copies=dup, **common)
 
 
 def _traffic(t: Traffic, workers, cap: Capacity, kv_fmt, model_dtype: str, opts: ServeOptions):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..errors import KvplanError, opt
 from ..units import check_tokens
-from ..model.frozen import field, record
+from ..model.frozen import field, record, replace
 from ..model.hardware import GpuSpec
 from ..model.spec import ModelSpec
 from .roofline import (COMPUTE_EFFICIENCY, COMPUTE_SOURCE, DenseLike, EFFICIENCY_SOURCES, Efficiency, MAMF, MEMORY_EFFICIENCY, MEMORY_SOURCE, OVERHEAD_SOURCE, Roofline, STEP_OVERHEAD_S, Step, compute_format, efficiency, expected_experts, positive)  # noqa: F401  (re-exported: perf.Roofline)
@@ -193,9 +193,12 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
          step_overhead_ms: float | None = None, new_tokens: int | None = None,
          batch_table: bool = False, engine: str = "vllm", speculative_config=None,
          acceptance: float | None = None, model: str = "ops", profile=None,
-         data_parallel_size: int = 1, enable_expert_parallel: bool = False) -> PerfReport:
+         data_parallel_size: int = 1, enable_expert_parallel: bool = False,
+         engine_version: str | None = None) -> PerfReport:
     """``data_parallel_size`` / ``enable_expert_parallel``: vLLM's flags; with EP the step is one
-    of tp × DP ranks (``batch`` its DP rank's sequences), priced per operation only."""
+    of tp × DP ranks (``batch`` its DP rank's sequences), priced per operation only. ``engine_version``:
+    the engine's release priced (``--engine-version``; vLLM's: its per-step costs, latency/versions.py
+    ``release_profile``; vLLM's or TensorRT-LLM's: its memory plan in the fits notes and the batch table, as fit's)."""
     positive("--ctx", ctx)
     positive("--data-parallel-size", data_parallel_size)
     from .. import engines
@@ -216,7 +219,9 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
     if model == "ops" and any(v is not None for v in (bw_efficiency, flops_efficiency, step_overhead_ms)):
         model = "roofline"  # an efficiency override names the roofline's own knobs
     if model == "ops":
-        r = step_model(spec, gpu, tp, kv_dtype, weight_dtype, engine, ep=ep)
+        from .latency.versions import release_profile
+
+        r = step_model(spec, gpu, tp, kv_dtype, weight_dtype, release_profile(engine, engine_version), ep=ep)
         if profile is not None:  # a calibrated profile (kvplan check-bench --calibrate)
             from .latency.calibrate import apply_profile
 
@@ -253,12 +258,12 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
                      if hasattr(r, "prof") else
                      "all-reduce: bandwidth term only (ring, 1 per mixer and per MLP); latency not modelled")
     notes += _fits_notes(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, batch, data_parallel_size,
-                         enable_expert_parallel)
+                         enable_expert_parallel, engine_version)
     gen = generation(r, prompt, new_tokens, batch) if new_tokens else None
     rows, max_b, eng_name = (), None, None
     if batch_table:
         rows, max_b, eng_name = _batch_table(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx,
-                                             data_parallel_size, enable_expert_parallel)
+                                             data_parallel_size, enable_expert_parallel, engine_version)
     return PerfReport(
         model=spec.name, gpu=gpu.name, tp=tp, ctx=ctx, batch=batch, prompt=prompt,
         kv_dtype=r.kv_fmt.name, weight_dtype=r.weight_dtype, compute_format=r.compute_fmt,
@@ -272,43 +277,43 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
         data_parallel_size=data_parallel_size, expert_parallel=ep)
 
 
-def _batch_table(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep):
+def _batch_table(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep, ver=None):
     """(rows, max batch, engine) of the batch table, bounded by the engine's memory plan (one DP
     rank's under vLLM's --data-parallel-size / --enable-expert-parallel)."""
-    f = _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep)
+    f = _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep, ver)
     max_b = f.max_batch or 0
     return tuple(BatchRow(b, r.decode(ctx, b), b <= max_b) for b in batch_sizes(max_b)), max_b, f.engine
 
 
-def _fits_notes(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, batch, dp, ep) -> list[str]:
+def _fits_notes(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, batch, dp, ep, ver=None) -> list[str]:
     """A note where the step priced does not fit: its weights and cache overflow the card, or (the
     bytes passing) the engine's own plan, fit's answer, holds fewer than ``batch`` such sequences."""
     need = r.weights_bytes + batch * (r.kv_tokens_read(ctx) + r.state_per_seq)
     if need > gpu.usable_bytes:
         return [f"this does not fit: {need:,} bytes of weights and cache per GPU against "
                 f"{gpu.usable_bytes:,} on {gpu.name} (see kvplan fit; a larger --tp)"]
-    plan = _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep)
+    plan = _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep, ver)
     if batch > (plan.max_batch or 0):
         return [f"this does not fit: {plan.engine}'s memory plan holds {plan.max_batch or 0:,} "
                 f"sequence(s) of {ctx:,} tokens per replica, not {batch:,} (kvplan fit --ctx {ctx})"]
     return []
 
 
-def _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep):
+def _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep, ver=None):
     """``kvplan fit``'s answer at ``ctx`` for the engine perf prices (vLLM for a latency profile that
     plans no memory), one DP rank's under vLLM's --data-parallel-size / --enable-expert-parallel. A
     ctx past the engine's context limit is planned with that length allowed, as perf prices it
-    (``beyond_positions``: "priced as if it were set")."""
+    (``beyond_positions``: "priced as if it were set"). ``ver``: the engine's release planned (fit's --engine-version)."""
     from .. import engines
     from ..engines.base import ServeOptions
     from .fit import fit
 
     eng = engine if engine in ("vllm", "sglang", "trtllm", "llamacpp") else "vllm"
-    opts = ServeOptions(data_parallel_size=dp, enable_expert_parallel=ep)
+    opts = ServeOptions(data_parallel_size=dp, enable_expert_parallel=ep, vllm_version=ver if eng == "vllm" else None,
+                        trtllm_version=ver if eng == "trtllm" else None)
     limit = engines.get(eng).context_limit(spec)
     if limit is not None and ctx > limit[0]:
-        opts = ServeOptions(data_parallel_size=dp, enable_expert_parallel=ep, max_model_len=ctx,
-                            long_context_allowed=True)
+        opts = replace(opts, max_model_len=ctx, long_context_allowed=True)
     return fit(spec, gpu, tp=tp, engine=eng, kv_dtype=kv_dtype, weight_dtype=weight_dtype, ctx=ctx, opts=opts)
 
 

@@ -22,7 +22,8 @@ from ..units import parse_range  # noqa: F401  (sweep.parse_range: the range syn
 def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None],
           gpu=None, tp: int = 1, engine: str | None = None, weight_dtype: str | None = None,
           progress=None, opts=None) -> dict:
-    """Rows for every (ctx, batch, kv format), plus the GPU's KV budget when one is given.
+    """Rows for every (ctx, batch, kv format), plus the GPU's KV budget when one is given (``kv_budget_bytes``:
+    over all ``tp`` GPUs, as the rows' bytes count the whole cache; ``kv_budget_bytes_per_gpu``: fit's figure).
 
     Without a GPU: KV bytes in ``engine``'s layout (default: ideal). With one: also whether the
     batch fits, which is fit's own answer (``fit.setup(...).max_batch(ctx)``, the engine fit
@@ -41,7 +42,7 @@ def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None]
     eng_base = engines.get(layout)
     opts = opts or engines.ServeOptions()
     run = eng_base.run_dtype(spec, gpu)
-    rows, budgets = [], {}
+    rows, budgets, per_gpu = [], {}, {}
     fmts = [dtypes.get(k or run) for k in kv_dtypes]
     for fmt in fmts:
         roof = su = None
@@ -50,13 +51,15 @@ def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None]
             from .fit import setup
             from .perf import step_model
 
-            roof = step_model(spec, gpu, tp, fmt.name, weight_dtype, fit_engine)  # perf's own step
+            from .latency.versions import release_profile  # --engine-version: that release's per-step costs
+
+            roof = step_model(spec, gpu, tp, fmt.name, weight_dtype, release_profile(fit_engine, opts))  # perf's
             su = setup(spec, gpu, tp=tp, engine=fit_engine, kv_dtype=fmt.name, weight_dtype=weight_dtype,
                        opts=opts)
             if su.eng.name == eng_base.name:
                 eng = su.eng  # the layout fit plans (vLLM: this GPU's in-flight batch)
-            budget = max(min(s.kv_budget_bytes for s in su.stages), 0) * tp  # all GPUs, as the bytes count
-            budgets[fmt.name] = budget
+            per_gpu[fmt.name] = max(min(s.kv_budget_bytes for s in su.stages), 0)  # fit's kv_budget_bytes
+            budgets[fmt.name] = per_gpu[fmt.name] * tp  # all GPUs, as the bytes count
             # at risk: batches that fit only if the estimated parts err the kind way (plan/verdict.py)
             pess = su.pessimistic()
         for c in ctxs:
@@ -76,5 +79,5 @@ def sweep(spec, ctxs: list[int], batches: list[int], kv_dtypes: list[str | None]
             if progress:
                 progress(len(batches))
     return {"rows": rows, "kv_budget_bytes": budgets, "engine": eng_base.name,
-            "fit_engine": fit_engine if gpu is not None else None}
+            "fit_engine": fit_engine if gpu is not None else None, "tp": tp, "kv_budget_bytes_per_gpu": per_gpu}
 

@@ -189,7 +189,9 @@ def rows(specs: list[ModelSpec], ctx: int, batch: int = 1, kv_dtype: str | None 
 
                 f = fit(v.spec, gpu, tp=tp, engine=fit_engine, kv_dtype=kvd, weight_dtype=weight_dtype,
                         ctx=ctx, opts=opts)
-                rl = step_model(v.spec, gpu, tp, kvd, weight_dtype, f.engine)  # perf's step (same answer)
+                from .latency.versions import release_profile  # --engine-version: that release's per-step costs
+
+                rl = step_model(v.spec, gpu, tp, kvd, weight_dtype, release_profile(f.engine, opts))  # perf's step
                 row.update(gpu=gpu.name, fit_engine=f.engine, max_batch=f.max_batch or 0,
                            decode_tokens_per_second=batch / rl.decode(ctx, batch).seconds,
                            max_batch_tokens_per_second=(f.max_batch / rl.decode(ctx, f.max_batch).seconds)

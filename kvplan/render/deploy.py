@@ -87,7 +87,7 @@ def verdicts(res, words=None) -> list[str]:
                 if alike else "")
         head = (f"#{i} {describe(c, words)}{also}: TTFT p90 {_ms(c.ttft_p90_ms)} <= {w.ttft_p90_ms:g} ms, ITL p90 "
                 f"{_ms(c.itl_p90_ms)} <= {w.itl_p90_ms:g} ms; {c.gpus} GPU{'s' if c.gpus > 1 else ''} = ${c.usd_per_hour:,.2f}/h at "
-                f"{c.output_tokens_per_s:,.0f} output tokens/s offered = ${c.usd_per_m_output:,.3f} per M")
+                f"{c.offered_output_tokens_per_s:,.0f} output tokens/s offered = ${c.usd_per_m_output:,.3f} per M")
         if c is best:
             why = "won: the cheapest per output token"
             if len(rows) > 1:

@@ -293,6 +293,7 @@ def sweep_sheet(res: dict, spec, gpu):
                  Col("tokens_per_second", "tok/s", rate), Col("bound", "bound", left=True, drop=3)]
     title = f"{spec.name} · layout {res['engine']}"
     if gpu is not None:
-        title += f" · {gpu.name}, KV budget ({res['fit_engine']}): " + ", ".join(
+        tp = res.get("tp", 1)  # the budget over all GPUs, as the KV cache column counts; fit says it per GPU
+        title += f" · {gpu.name}, KV budget ({res['fit_engine']}{f', over {tp} GPUs' if tp > 1 else ''}): " + ", ".join(
             f"{k} {both(v)}" for k, v in res["kv_budget_bytes"].items())
     return Sheet(cols, res["rows"], [title])

@@ -25,9 +25,11 @@ def render(r, width: int = 80) -> str:
          + (f"; shared by {len(lim.groups) + 1} KV cache groups: fit's KV cache size, a request's blocks in "
             f"every group, is {lim.fit_tokens:,} tokens" if lim.engine == "vllm" and lim.groups and lim.fit_tokens
             else ""))
-    para(f"limits: max_num_seqs {lim.max_num_seqs:,} · max_num_batched_tokens "
-         f"{lim.max_num_batched_tokens:,} · max_model_len {lim.max_model_len:,} · prefix caching "
-         + ("on" if lim.prefix_caching else "off"))
+    # in the engine's own names (SGLang's server args: engines/sglang.py max_running_requests, chunked_prefill_size)
+    names = ("max_running_requests", "chunked_prefill_size", "context_length", "radix cache") \
+        if lim.engine == "sglang" else ("max_num_seqs", "max_num_batched_tokens", "max_model_len", "prefix caching")
+    para(f"limits: {names[0]} {lim.max_num_seqs:,} · {names[1]} {lim.max_num_batched_tokens:,} · {names[2]} "
+         f"{lim.max_model_len:,} · {names[3]} " + ("on" if lim.prefix_caching else "off"))
     out.append("")
     out.append(f"{'latency, ms':<26}{'mean':>13}{'p50':>13}{'p90':>13}{'p99':>13}")
     for name, s in (("time to first token", r.ttft_ms), ("inter-token latency", r.itl_ms),

@@ -294,6 +294,10 @@ def fit_notes(r) -> list[str]:
     return [*r.notes, *([caveat] if caveat else [])]
 
 
+def _risk_above(most, low) -> str:  # a max is at risk above its value with every estimated part at the far end
+    return f" (at risk above {ints(low)})" if most and low and low < most else ""  # of its error (verdict.batch_band)
+
+
 def fit_json(r, explain: bool = False) -> dict:
     cap = r.capacity
     out = {
@@ -306,7 +310,7 @@ def fit_json(r, explain: bool = False) -> dict:
         "margin_of": "start", "deciding_term": r.deciding_term,
         "uncertainty_bytes": r.judgement.uncertainty_bytes if r.judgement else None,
         "verdict_reason": r.judgement.why if r.judgement else None, "max_batch_low": r.max_batch_low,
-        "ctx": r.ctx, "batch": r.batch, "max_batch": r.max_batch, "max_ctx": r.max_ctx,
+        "max_ctx_low": getattr(r, "max_ctx_low", None), "ctx": r.ctx, "batch": r.batch, "max_batch": r.max_batch, "max_ctx": r.max_ctx,
         "max_model_len": cap.max_model_len, "kv_cache_tokens": cap.kv_cache_tokens,
         "max_concurrency": cap.max_concurrency if cap.max_concurrency != float("inf") else None,
         "kv_budget_bytes": r.kv_budget_bytes, "weights_bytes": r.weights_bytes,
@@ -390,9 +394,11 @@ def fit_table(r, spec: ModelSpec, explain: bool = False) -> list:
                      f"one {ints(cap.max_model_len)}-token request takes {ints(cap.kv_bytes_per_request)} "
                      f"bytes per GPU")
     if r.ctx is not None:
-        lines.append(f"max batch at {plural(r.ctx, 'token')}: {plural(r.max_batch or 0, 'sequence')}")
+        lines.append(f"max batch at {plural(r.ctx, 'token')}: {plural(r.max_batch or 0, 'sequence')}"
+                     + _risk_above(r.max_batch, r.max_batch_low))
     if r.batch is not None:
-        lines.append(f"max context for {plural(r.batch, 'sequence')}: {plural(r.max_ctx or 0, 'token')} each")
+        lines.append(f"max context for {plural(r.batch, 'sequence')}: {plural(r.max_ctx or 0, 'token')} each"
+                     + _risk_above(r.max_ctx, getattr(r, "max_ctx_low", None)))
     lines += verdict_lines(r)
     if r.copies is not None:
         lines.append(copies_line(r))
@@ -455,6 +461,9 @@ def fit_explain(r) -> list[str]:
         if r.max_batch_low is not None and r.max_batch is not None and r.max_batch_low < r.max_batch:
             ex.append(f"with every estimated part at the far end of its error, the max batch at "
                       f"{ints(r.ctx)} tokens is {ints(r.max_batch_low)}, not {ints(r.max_batch)}")
+        if (low_ctx := getattr(r, "max_ctx_low", None)) is not None and r.max_ctx and low_ctx < r.max_ctx:
+            ex.append(f"with every estimated part at the far end of its error, the max context for "
+                      f"{ints(r.batch)} sequences is {ints(low_ctx)} tokens, not {ints(r.max_ctx)}")
     return ex + list(r.capacity.explain)
 
 

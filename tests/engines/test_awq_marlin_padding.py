@@ -57,8 +57,11 @@ def test_by_release_card_and_group():
 
 def test_the_plan_counts_it_in_the_weights_as_loaded():
     spec = launch.row_spec({"model": "llama-2-7b", "quantization_config": {**AWQ, "group_size": 32}})
-    r = api.fit(spec, "l40s", tp=8, engine="vllm", max_model_len=4096, vllm_version="0.29.0")
-    old = api.fit(spec, "l40s", tp=8, engine="vllm", max_model_len=4096, vllm_version="0.23.0")
+    # the other terms given, so that the two releases' profile runs (0.29.0's V2 runner, 0.23.0's V1
+    # for a quantized Llama) do not move the budget: only the weights differ
+    kw = dict(activation_bytes=2**30, cuda_graph_bytes=2**29, non_torch_bytes=2**28)
+    r = api.fit(spec, "l40s", tp=8, engine="vllm", max_model_len=4096, vllm_version="0.29.0", **kw)
+    old = api.fit(spec, "l40s", tp=8, engine="vllm", max_model_len=4096, vllm_version="0.23.0", **kw)
     st, so = r.stages[0], old.stages[0]
     assert st.part("weights_awq_padding") == 2_424_832 and so.part("weights_awq_padding") == 0
     assert st.weights_as_loaded - so.weights_as_loaded == 2_424_832

@@ -453,10 +453,11 @@ def test_overheads_v2_runner_0_33():
 
 
 def test_overheads_runner_not_told_keeps_v1_and_is_at_risk():
-    """0.30.0 is a release not read: the V1 sampler (the cautious side) is charged and what the
-    logits alone would leave is carried as uncertainty: 1,318,977,536 − max(forward 838,860,800,
-    floor 65,667,072 + 387,072 + 69,206,016) = 480,116,736, on top of the 966,367,641."""
-    a = _parts(vllm_version="0.30.0")["activation"]
+    """0.31.0 is a release not read (0.30.0 was until session 21): the V1 sampler (the cautious side)
+    is charged and what the logits alone would leave is carried as uncertainty: 1,318,977,536 −
+    max(forward 838,860,800, floor 65,667,072 + 387,072 + 69,206,016) = 480,116,736, on top of the
+    966,367,641."""
+    a = _parts(vllm_version="0.31.0")["activation"]
     assert (a.bytes, a.uncertainty) == (1_352_531_968, 966_367_641 + 480_116_736)
     assert a.source.endswith("the V1 runner's sampler charged, at risk down to the logits alone")
     assert "not read" in a.source
@@ -474,7 +475,7 @@ def test_model_runner_by_release():
     assert [run(fp8, v) for v in ("0.23.0", "0.24.0", "0.25.0")] == ["v1", "v2", "v2"]  # quantized
     assert [run(moe, v) for v in ("0.23.0", "0.24.0", "0.27.1", "0.33.0")] == ["v1", "v1", "v1", "v2"]
     # releases not read, dev builds before a read release, strings with no release: not told
-    for v in ("0.30.0", "0.22.0rc1.dev5", "0.26.1rc1.dev156+g0eec856cc", "not printed (June 2025)", None):
+    for v in ("0.31.0", "0.22.0rc1.dev5", "0.26.1rc1.dev156+g0eec856cc", "not printed (June 2025)", None):
         assert run(q8, v) is None, v
     assert run(q8, "0.19.2rc1.dev206+g95995bbef") == run(q8, "0.10.1.1") == "v1"
     assert run(q8, "0.11.x (Oct 2025, gpu_worker.py:298)") == "v1" and run(q8, "0.22.x") is None

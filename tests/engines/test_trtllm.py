@@ -72,3 +72,78 @@ def test_mla_workspace_reserve_is_not_fits():
                 opts=ServeOptions(max_model_len=8192))
     assert _parts(r)["mla_workspace"].unmodelled
     assert r.judgement.verdict == "at_risk" and r.judgement.deciding_term == "mla_workspace"
+
+
+# TensorRT-LLM#5872 (engines/trtllm.py, "The estimate's bytes a token against the pool's"): before 1.1.0 the pool
+# is the estimate's max_tokens × the pool's own bytes a token, and the estimate counts head_dim × KV heads // tp.
+
+
+def test_which_releases_size_the_pool_from_the_estimates_token_count():
+    from kvplan.engines.trtllm import pool_from_max_tokens, release
+
+    assert release("1.0.0rc1 / 1.0.0rc3 (the report)") == (1, 0, 0, 1)  # the first release named
+    assert release("1.2.0rc4 (PyTorch backend)") == (1, 2, 0, 4) and release("not given") is None
+    # 1.0.0rc read; 1.0.0 and the 1.1.0 candidates not read, taken as the earlier ones; 1.1.0's log prints
+    # "Estimated max memory in KV cache" (bytes)
+    assert all(pool_from_max_tokens(v) for v in ("0.21.0", "1.0.0rc3", "1.0.0", "1.1.0rc2", "not given"))
+    assert not any(pool_from_max_tokens(v) for v in ("1.1.0", "1.2.0rc4", None))  # None: kvplan's commit
+
+
+def test_estimate_and_pool_bytes_a_token_by_hand():
+    from kvplan.engines import trtllm as t
+    from kvplan.model import dtypes
+
+    def gap(model, tp):
+        spec = catalog.load_model(model)
+        eng = t.ENGINE.for_model(spec, None, ServeOptions(), "bf16", spec.dtype)
+        return eng.estimate_bytes_per_token(spec.shard(tp), tp, dtypes.get("bf16"), spec.dtype)
+
+    # Qwen3-235B-A22B, 94 layers, 4 KV heads of 128, bf16, TP 8: the estimate 128 × 4 // 8 = 64 a layer,
+    # 94 × 2 × 2 × 64 = 24,064; the pool one whole head, 94 × 2 × 2 × 128 = 48,128
+    est, pool, how = gap("qwen3-235b-a22b", 8)
+    assert (est, pool) == (24_064, 48_128) and "128 × 4 // 8 = 64" in how
+    assert gap("qwen3-235b-a22b", 4) is None  # 4 heads over 4 ranks: they agree
+    # Llama-3.1-70B, 80 layers, 8 KV heads of 128, TP 16: 128 × 8 // 16 = 64; 80 × 4 × 64 = 20,480 against 40,960
+    assert gap("llama-3.1-70b", 16)[:2] == (20_480, 40_960)
+    assert gap("llama-3.1-70b", 8) is None
+    assert gap("deepseek-v3", 8) is None  # MLA: one latent on every rank, both count it whole
+
+
+def test_kv_estimate_is_at_risk_before_1_1_only():
+    """Qwen3-235B-A22B at TP 8 on H200s: at 1.0.0rc3 "at risk", naming kv_estimate, with the pool it makes
+    (max_tokens = budget // 24,064, × 48,128: twice the budget); at kvplan's commit and 1.1.0 the pool is
+    sized in bytes: no such part, and --explain says why."""
+    def plan(v):
+        return fit.fit(catalog.load_model("qwen3-235b-a22b"), catalog.load_gpu("h200"), tp=8, engine="trtllm",
+                       weight_dtype="fp8", opts=ServeOptions(trtllm_version=v))
+
+    old = plan("1.0.0rc3")
+    p = _parts(old)
+    kv = p["kv_cache"].bytes
+    assert p["kv_estimate"].unmodelled and p["kv_estimate"].bytes == 0
+    assert old.judgement.verdict == "at_risk" and old.judgement.deciding_term == "kv_estimate"
+    made = kv // 24_064 * 48_128
+    assert f"max_tokens {kv // 24_064:,} × 48,128 = {made / GiB:.2f} GiB" in p["kv_estimate"].source
+    for v in (None, "1.1.0"):
+        new = plan(v)
+        assert "kv_estimate" not in _parts(new) and new.judgement.verdict == "fits"
+        assert _parts(new)["kv_cache"].bytes == kv  # the budget itself does not move
+        assert any("from 1.1.0" in line and "24,064" in line for line in new.capacity.explain)
+
+
+def test_engine_version_reaches_the_trtllm_plan():
+    import pytest
+    from typer.testing import CliRunner
+
+    from kvplan import api
+    from kvplan.cli import app
+    from kvplan.errors import KvplanError
+
+    assert api.engine_version("trtllm", "1.0.0rc3") == "1.0.0rc3"
+    with pytest.raises(KvplanError):
+        api.engine_version("trtllm", "1.0")
+    with pytest.raises(KvplanError):
+        api.engine_version("sglang", "0.5.2")
+    run = CliRunner().invoke(app, ["fit", "qwen3-235b-a22b", "--gpu", "h200", "--tp", "8", "--engine", "trtllm",
+                                   "--weight-dtype", "fp8", "--engine-version", "1.0.0rc3", "--explain"])
+    assert run.exit_code == 3 and "kv_estimate" in run.output  # 3: at risk (plan/verdict.py EXIT)

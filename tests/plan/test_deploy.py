@@ -86,7 +86,7 @@ def test_survivors_meet_the_sla_and_rank_by_cost(small):
         assert c.meets and c.ttft_p90_ms <= w.ttft_p90_ms and c.itl_p90_ms <= w.itl_p90_ms
         assert not c.saturated
         # cost per million output tokens: GPUs × $/h over the offered output tokens per hour
-        assert c.usd_per_m_output == pytest.approx(c.gpus * w.prices[c.gpu][0] / (c.output_tokens_per_s * 3600) * 1e6)
+        assert c.usd_per_m_output == pytest.approx(c.gpus * w.prices[c.gpu][0] / (c.offered_output_tokens_per_s * 3600) * 1e6)
     costs = [c.usd_per_m_output for c in res.ranked]
     assert costs == sorted(costs)
     # a configuration's replica scan stops at the first count that meets the SLA

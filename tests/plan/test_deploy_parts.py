@@ -25,7 +25,7 @@ def workload(**kw):
 
 # ---- a candidate -------------------------------------------------------------------------------------
 CAND = d.Candidate("disaggregated", "h100-sxm-80gb", 2, 3, 64, prefill_tp=4, prefill_replicas=5, link="nvlink",
-                   transfer_ms=1.5, ttft_p90_ms=200.0, itl_p90_ms=20.0, output_tokens_per_s=800.0,
+                   transfer_ms=1.5, ttft_p90_ms=200.0, itl_p90_ms=20.0, offered_output_tokens_per_s=800.0,
                    saturated=True, usd_per_hour=44.0, usd_per_m_output=15.0, meets=True, note="n", dp=6, ep=7)
 
 
@@ -34,7 +34,7 @@ def test_as_dict_holds_every_field_and_the_gpu_count():
     assert CAND.as_dict() == {
         "mode": "disaggregated", "gpu": "h100-sxm-80gb", "tp": 2, "replicas": 3, "max_num_seqs": 64,
         "prefill_tp": 4, "prefill_replicas": 5, "link": "nvlink", "transfer_ms": 1.5, "ttft_p90_ms": 200.0,
-        "itl_p90_ms": 20.0, "output_tokens_per_s": 800.0, "saturated": True, "usd_per_hour": 44.0,
+        "itl_p90_ms": 20.0, "offered_output_tokens_per_s": 800.0, "saturated": True, "usd_per_hour": 44.0,
         "usd_per_m_output": 15.0, "meets": True, "note": "n", "dp": 6, "ep": 7, "dp_attention": False,
         "gpus": 56}
 
@@ -60,7 +60,7 @@ def test_finish_prices_gpus_times_dollars_per_hour_over_the_offered_output_token
     got = d._finish(c, w, reqs(100, 300), 2.5)
     # GPUs 2 × 3 + 4 × 5 = 26; 26 × $2.5 = $65/h; output 4 requests/s × mean(100, 300) = 800 tokens/s
     # = 2,880,000 tokens/h: $65 / 2.88 M = $22.569.../M
-    assert got.gpus == 26 and got.usd_per_hour == 65.0 and got.output_tokens_per_s == 800.0
+    assert got.gpus == 26 and got.usd_per_hour == 65.0 and got.offered_output_tokens_per_s == 800.0
     assert got.usd_per_m_output == pytest.approx(65 / 2.88)
     assert got.meets  # both p90s exactly at their targets: met (<=)
 
@@ -257,7 +257,7 @@ def test_rows_merge_only_what_differs_in_max_num_seqs_alone_and_simulated_alike(
 
     def c(seqs, ttft=100.0, gpu="h100", replicas=1):
         return C("aggregated", gpu, 1, replicas, seqs, ttft_p90_ms=ttft, itl_p90_ms=20.0,
-                 output_tokens_per_s=500.0, usd_per_hour=3.0, usd_per_m_output=1.0, meets=True)
+                 offered_output_tokens_per_s=500.0, usd_per_hour=3.0, usd_per_m_output=1.0, meets=True)
 
     ranked = (c(64), c(128), c(256), c(32, ttft=100.5), c(64, replicas=2), c(128, gpu="l40s"))
     res = d.PlanResult(workload(), ranked, ranked, 6, "process pool of 1")
@@ -282,11 +282,11 @@ def test_rows_merge_only_what_differs_in_max_num_seqs_alone_and_simulated_alike(
 @pytest.mark.parametrize("field,other", [
     ("mode", "disaggregated"), ("gpu", "l40s"), ("tp", 2), ("replicas", 2), ("prefill_tp", 1),
     ("prefill_replicas", 1), ("link", "nvlink"), ("dp", 2), ("ep", 2), ("dp_attention", True),
-    ("ttft_p90_ms", 100.001), ("itl_p90_ms", 20.001), ("output_tokens_per_s", 500.001), ("saturated", True),
+    ("ttft_p90_ms", 100.001), ("itl_p90_ms", 20.001), ("offered_output_tokens_per_s", 500.001), ("saturated", True),
     ("usd_per_m_output", 1.001), ("transfer_ms", 0.001)])
 def test_rows_keep_apart_what_differs_in_anything_but_max_num_seqs(field, other):
     base = dict(mode="aggregated", gpu="h100", tp=1, replicas=1, max_num_seqs=64, ttft_p90_ms=100.0,
-                itl_p90_ms=20.0, output_tokens_per_s=500.0, usd_per_hour=3.0, usd_per_m_output=1.0, meets=True)
+                itl_p90_ms=20.0, offered_output_tokens_per_s=500.0, usd_per_hour=3.0, usd_per_m_output=1.0, meets=True)
     a, b = d.Candidate(**base), d.Candidate(**dict(base, max_num_seqs=128, **{field: other}))
     res = d.PlanResult(workload(), (a, b), (a, b), 2, "process pool of 1")
     assert [(c.max_num_seqs, alike) for c, alike in res.rows] == [(64, ()), (128, ())]
@@ -301,7 +301,7 @@ def test_rows_are_the_ranked_survivors_in_rank_order_not_every_candidate():
     # the failed one left out (iterating candidates would give 3 rows, l40s first)
     def c(gpu, usd, seqs=64, meets=True):
         return d.Candidate("aggregated", gpu, 1, 1, seqs, ttft_p90_ms=100.0 if meets else None,
-                           itl_p90_ms=20.0 if meets else None, output_tokens_per_s=500.0, usd_per_hour=3.0,
+                           itl_p90_ms=20.0 if meets else None, offered_output_tokens_per_s=500.0, usd_per_hour=3.0,
                            usd_per_m_output=usd, meets=meets)
 
     l40s, failed, h100 = c("l40s", 2.0), c("h100", 1.0, seqs=32, meets=False), c("h100", 1.0)
@@ -453,7 +453,7 @@ def test_search_uses_every_core_by_default(monkeypatch):
 def test_half_a_token_a_second_is_still_priced():
     # 0.5 requests/s × 1 output token = 0.5 tokens/s = 1,800 tokens/h; 26 GPUs × $1 = $26/h: $14,444.4/M
     got = d._finish(d.replace(CAND, dp=1), workload(rate=0.5), reqs(1), 1.0)
-    assert got.output_tokens_per_s == 0.5 and got.usd_per_m_output == pytest.approx(26 / 1800 * 1e6)
+    assert got.offered_output_tokens_per_s == 0.5 and got.usd_per_m_output == pytest.approx(26 / 1800 * 1e6)
 
 
 def test_a_saturated_prefill_pool_grows_the_prefill_pool(monkeypatch):

@@ -32,8 +32,8 @@ def m(ds):
 
 
 def _sglang_overhead(seqs: int, eager: bool) -> float:
-    """fitted.yaml's SGLang constants, by hand: today (session 15's refit) 0.75 ms + 30 µs (graphs) or
-    670 µs (eager) × 61 layers + 0 µs × seqs (engines.yaml sglang fit_per_seq_us)."""
+    """fitted.yaml's SGLang constants, by hand: today (session 21's refit, lat21trt) 0.2 ms + 42 µs (graphs) or
+    700 µs (eager) × 61 layers + 0 µs × seqs (engines.yaml sglang fit_per_seq_us)."""
     f = tables.load("fitted")["engines"]["sglang"]
     per_layer = f["per_layer_us_eager"] if eager else f["per_layer_us_graphs"]
     return f["base_ms"] * 1e-3 + per_layer * 1e-6 * 61 + f["per_seq_us"] * 1e-6 * seqs
@@ -73,11 +73,12 @@ def test_a_fresh_rank_has_priced_no_pass(m):
 
 
 def test_rank_overhead_is_the_engines_graphed_or_eager(m):
-    # graphs: 0.75 + 1.83 + 0 = 2.58 ms; eager (SGLang graphs capture decode only): 0.75 + 40.87 + 0 = 41.62 ms
+    # graphs: 0.2 + 61 × 0.042 + 0 = 0.2 + 2.562 = 2.762 ms; eager (SGLang graphs capture decode only): 0.2 + 61 × 0.7
+    # = 42.9 ms (session 15's refit: 0.75 + 1.83 = 2.58 and 0.75 + 40.87 = 41.62 ms)
     assert m.rank.overhead_seconds(32, False) == pytest.approx(_sglang_overhead(32, False))
     assert m.rank.overhead_seconds(32, True) == pytest.approx(_sglang_overhead(32, True))
-    assert m.rank.overhead_seconds(32, False) == pytest.approx(2.58e-3, rel=1e-12)
-    assert m.rank.overhead_seconds(32, True) - m.rank.overhead_seconds(32, False) == pytest.approx(61 * 640e-6, rel=1e-12)
+    assert m.rank.overhead_seconds(32, False) == pytest.approx(2.762e-3, rel=1e-12)
+    assert m.rank.overhead_seconds(32, True) - m.rank.overhead_seconds(32, False) == pytest.approx(61 * 658e-6, rel=1e-12)
 
 
 @pytest.mark.parametrize("kind", ["decode", "prefill"])

@@ -18,6 +18,16 @@ def test_one_home_for_the_front_end():
     assert frontend.per_request_seconds("sglang", "completions")[0] == 0.0  # FRONTEND's value (not fitted), kept
 
 
+def test_an_in_process_engine_pays_no_front_end():
+    """A benchmark that drives the engine in its own process (no HTTP server) pays no front end, whatever the
+    engine: 0 s, said so, for vLLM (whose HTTP endpoints cost 10.8 / 22.72 ms), SGLang and an engine priced from
+    fitted.yaml alike."""
+    for engine in ("vllm", "sglang", "lmdeploy", "other"):
+        s, src = frontend.per_request_seconds(engine, "in-process")
+        assert s == 0.0 and src == frontend.IN_PROCESS_SOURCE and "no HTTP front end" in src
+    assert "in-process" in frontend.ENDPOINTS and frontend.FRONTEND["vllm"]["per_request_s"]["in-process"] == 0.0
+
+
 def test_fitted_front_end_where_frontend_has_no_engine(monkeypatch):
     real = tables.load
 

@@ -32,6 +32,9 @@ class Prof:
         self.dq_asked = fmt
         return self._dequant
 
+    def weight_only_kernel(self, fmt, m):  # Profile.weight_only_kernel: no engine rule in these fakes
+        return None
+
     def fallback_compute(self, wfmt, mamf):  # Profile.fallback_compute for an engine without fp16 accumulation
         return mamf, None
 

@@ -68,17 +68,34 @@ def test_engine_names_and_aliases(h100):
         Profile(h100, "x")
 
 
-def test_gemm_efficiency_reads_the_size_class_and_floor(h100):
-    """H100 × vLLM's bf16 curve: N·K >= 2^24 reads the 'large' row, below it 'small'; at the curve's
-    first M the value is the row's first entry; the floor is the table's, in seconds."""
+def test_gemm_efficiency_reads_the_size_grid_and_floor(h100):
+    """H100 × vLLM's bf16 curve: read at (M, N·K) on its by_size grid (a column per power of two of N·K, at 2^(b+0.5));
+    at the curve's first M and a column's N·K the value is that cell; halfway between two columns in log N·K, the
+    mean of the two cells; past the last column, the last (clamped); the floor is the table's, in seconds."""
     p = Profile(h100, "vllm")
     g = KERN["families"]["h100_sxm"]["engines"]["vllm"]["gemm"]
-    m0 = g["bf16"]["m"][0]
-    e, floor, src = p.gemm_efficiency("bf16", m0, 1 << 24, 0.7)
-    assert e == g["bf16"]["efficiency"]["large"][0] and floor == pytest.approx(g["bf16"]["floor_us"] * 1e-6)
+    c = g["bf16"]
+    m0 = c["m"][0]
+    j = c["nk"].index(round(2 ** 24.5))  # the 2^24 column: 4,096 x 4,096 up to 2^25
+    e, floor, src = p.gemm_efficiency("bf16", m0, c["nk"][j], 0.7)
+    assert e == pytest.approx(c["by_size"][0][j]) and floor == pytest.approx(c["floor_us"] * 1e-6)
     assert src == g["source"] + " (bf16)"
-    e, _, _ = p.gemm_efficiency("bf16", m0, (1 << 24) - 1, 0.7)
-    assert e == g["bf16"]["efficiency"]["small"][0]
+    e, _, _ = p.gemm_efficiency("bf16", m0, (c["nk"][j] * c["nk"][j + 1]) ** 0.5, 0.7)
+    assert e == pytest.approx((c["by_size"][0][j] + c["by_size"][0][j + 1]) / 2)
+    e, _, _ = p.gemm_efficiency("bf16", m0, 1 << 40, 0.7)
+    assert e == pytest.approx(min(1.0, c["by_size"][0][-1]))
+
+
+def test_gemm_efficiency_reads_the_size_class_without_a_grid(h100):
+    """A curve without by_size (rocm.yaml's): N·K >= 2^24 reads the 'large' row, below it 'small'."""
+    p = Profile(h100, "vllm")
+    g = KERN["families"]["h100_sxm"]["engines"]["vllm"]["gemm"]
+    curve = {k: v for k, v in g["bf16"].items() if k not in ("by_size", "nk")}
+    p.tables = {"gemm": {"bf16": curve, "source": "s"}}
+    m0 = curve["m"][0]
+    assert p.gemm_efficiency("bf16", m0, 1 << 24, 0.7)[0] == curve["efficiency"]["large"][0]
+    assert p.gemm_efficiency("bf16", m0, (1 << 24) - 1, 0.7)[0] == curve["efficiency"]["small"][0]
+    p = Profile(h100, "vllm")
     assert p.gemm_curve("int4") == (None, "")
     e, floor, src = p.gemm_efficiency("int4", 1, 1 << 24, 0.7)
     assert e is None and floor == pytest.approx(FB["gemm_floor_us"] * 1e-6)

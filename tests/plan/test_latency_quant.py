@@ -10,7 +10,9 @@ e4m3, one fp32 scale per 128 × 128 block, WeightQuant.matrix_bytes):
     kv_a   576 × 7,168 =  4,128,768 +  5 × 56 × 4 =        1,120 →  4,129,888
     kv_b 4,096 ×   512 =  2,097,152 + 32 ×  4 × 4 =          512 →  2,097,664
     o    7,168 × 2,048 = 14,680,064 + 56 × 16 × 4 =        3,584 → 14,683,648
-    a layer: 36,634,624 weights, 36,643,680 bytes (before the fix: 2 bytes a weight, 73,269,248)."""
+    a layer: 36,634,624 weights, 36,643,680 bytes (before the fix: 2 bytes a weight, 73,269,248).
+vLLM runs q_a and kv_a as one GEMM (fused_qkv_a_proj; engines.yaml fused_linears, gemm.fused): 2,112 × 7,168, its
+bytes 11,012,736 + 4,129,888 = 15,142,624 (17 row blocks × 56 × 4 = 3,808 bytes of scales, as the two apart)."""
 import pytest
 
 from kvplan.model.weights import WeightQuant
@@ -20,6 +22,8 @@ from kvplan.sources import catalog
 
 R1_SHAPES = [(1536, 7168), (3072, 1536), (576, 7168), (4096, 512), (7168, 2048)]
 R1_BYTES = [11_012_736, 4_719_744, 4_129_888, 2_097_664, 14_683_648]
+R1_FUSED = [(2112, 7168), (3072, 1536), (4096, 512), (7168, 2048)]  # [q_a + kv_a, q_b, kv_b, o]
+R1_FUSED_BYTES = [15_142_624, 4_719_744, 2_097_664, 14_683_648]
 
 
 @pytest.fixture
@@ -47,10 +51,12 @@ def test_deepseek_r1_projections_at_one_byte_a_weight_plus_block_scales(calls):
     assert sum(R1_BYTES) == 36_643_680 and sum(n * k for n, k in R1_SHAPES) == 36_634_624
     op = st.decode(1000, 1).ops[0]
     assert op[0] == "attention projections (GEMM)" and op[3] == "table fp8_e4m3"
-    proj = calls[:10]  # 3 dense layers' then 58 MoE layers' projections, at 1 row each
-    want = [(1, n, k, "fp8_e4m3", "fp8", 1979e12, 0.734, b) for (n, k), b in zip(R1_SHAPES, R1_BYTES)]
+    proj = calls[:8]  # 3 dense layers' then 58 MoE layers' projections, at 1 row each, q_a and kv_a fused
+    assert [st.proj_fmt.quant.matrix_bytes(n, k) for n, k in R1_FUSED] == R1_FUSED_BYTES
+    assert R1_FUSED_BYTES[0] == R1_BYTES[0] + R1_BYTES[2] and sum(R1_FUSED_BYTES) == sum(R1_BYTES)
+    want = [(1, n, k, "fp8_e4m3", "fp8", 1979e12, 0.734, b) for (n, k), b in zip(R1_FUSED, R1_FUSED_BYTES)]
     assert proj == want * 2
-    assert op[1] == pytest.approx(st.prof.scale("gemm") * 61 * 5e-6, rel=1e-12)
+    assert op[1] == pytest.approx(st.prof.scale("gemm") * 61 * 4e-6, rel=1e-12)
 
 
 def test_deepseek_r1_mlps_and_shared_experts_quantized_the_head_in_bf16(calls):
@@ -59,11 +65,12 @@ def test_deepseek_r1_mlps_and_shared_experts_quantized_the_head_in_bf16(calls):
     on the H200 (989.5 TFLOP/s, MAMF 0.803): vLLM leaves it unquantized."""
     st = r1()
     st.decode(1000, 2)
-    mlp, router, head = calls[10:16], calls[16], calls[17]
-    # gate, up 2,304 × 7,168 = 16,515,072 + 18 × 56 × 4 = 4,032; down 7,168 × 2,304 + 56 × 18 × 4
-    assert [c[7] for c in mlp[:3]] == [16_519_104] * 3
-    # shared: 256 × 7,168 = 1,835,008 + 2 × 56 × 4 = 448
-    assert [c[7] for c in mlp[3:]] == [1_835_456] * 3
+    mlp, router, head = calls[8:12], calls[12], calls[13]
+    # gate_up (one GEMM) 4,608 × 7,168 = 33,030,144 + 36 × 56 × 4 = 8,064 (2 × 16,519,104: gate and up apart);
+    # down 7,168 × 2,304 = 16,515,072 + 56 × 18 × 4 = 4,032
+    assert [c[7] for c in mlp[:2]] == [33_038_208, 16_519_104]
+    # shared: gate_up 512 × 7,168 = 3,670,016 + 4 × 56 × 4 = 896; down 256 × 7,168 + 2 × 56 × 4 = 448
+    assert [c[7] for c in mlp[2:]] == [3_670_912, 1_835_456]
     assert {c[3:5] for c in mlp} == {("fp8_e4m3", "fp8")}
     assert head == (2, 16160, 7168, "bf16", "bf16", 989.5e12, 0.803, None)
     # the 58 MoE layers' router gate, 7,168 -> 256 experts, replicated and unquantized (data/moe_routing.yaml)
@@ -95,7 +102,7 @@ def test_without_fp8_tensor_cores_the_block_fp8_groups_compute_in_bf16(calls):
     st = r1(gpu="a100-sxm-80gb")
     assert (st.proj_fmt.wfmt, st.proj_fmt.compute_fmt, st.head_fmt.compute_fmt) == ("fp8_e4m3", "bf16", "bf16")
     st.decode(1000, 1)
-    assert calls[0] == (1, 1536, 7168, "fp8_e4m3", "bf16", 312e12, 0.869, 11_012_736)
+    assert calls[0] == (1, 2112, 7168, "fp8_e4m3", "bf16", 312e12, 0.869, 15_142_624)  # q_a + kv_a
 
 
 def test_experts_scope_leaves_every_gemm_group_in_bf16():
@@ -121,13 +128,14 @@ def test_awq_mlp_scope_int4_mlps_bf16_projections(calls):
     14,336 × 4,096 int4 packed = 14,336 × 512 words × 4 = 29,360,128 + 32 groups × 14,336 fp16 scales
     = 917,504 + 32 × 1,792 zero-point words × 4 = 229,376 → 30,507,008 bytes (0.5 + 2.5/128 a weight,
     as BYTES_PER_WEIGHT["int4"]); down 4,096 × 14,336: 29,360,128 + 112 × 4,096 × 2 + 112 × 512 × 4 =
-    30,507,008. Projections and head bf16 (no quant bytes)."""
+    30,507,008; vLLM runs gate and up as one GEMM (gate_up_proj): 28,672 × 4,096, 61,014,016 bytes. Projections
+    and head bf16 (no quant bytes)."""
     st = OpLatency(_llama(AWQ), catalog.load_gpu("h100"))
     assert (st.proj_fmt.quant, st.head_fmt.quant, st.mlp_fmt.quant) == (None, None, AWQ)
     st.decode(1000, 1)
-    proj, mlp, head = calls[:4], calls[4:7], calls[7]
+    proj, mlp, head = calls[:2], calls[2:4], calls[4]
     assert {c[3:5] + c[7:] for c in proj} == {("bf16", "bf16", None)}
-    assert [c[7] for c in mlp] == [30_507_008] * 3 and {c[3:5] for c in mlp} == {("int4", "bf16")}
+    assert [c[7] for c in mlp] == [2 * 30_507_008, 30_507_008] and {c[3:5] for c in mlp} == {("int4", "bf16")}
     assert 14336 * 4096 * gemm.BYTES_PER_WEIGHT["int4"] == 30_507_008
     assert head[3:] == ("bf16", "bf16", 989.4e12, 0.803, None)
 
@@ -140,12 +148,12 @@ def test_awq_on_the_real_profile_pays_the_dequant_factor_on_the_mlp_only():
 
 
 def test_a_format_without_a_table_takes_its_bytes_from_weight_quant(calls):
-    """MXFP4 on every linear (scope linear): 17 bytes per 32 values (dtypes mxfp4); q_proj 4,096 × 4,096 =
-    4,096 × 128 blocks × 17 = 8,912,896 bytes; no fp4 path here, so computed in bf16."""
+    """MXFP4 on every linear (scope linear): 17 bytes per 32 values (dtypes mxfp4); qkv_proj (q, k, v as one GEMM)
+    6,144 × 4,096 = 6,144 × 128 blocks × 17 = 13,369,344 bytes; no fp4 path here, so computed in bf16."""
     q = WeightQuant(scope="linear", format="mxfp4")
     st = OpLatency(_llama(q), catalog.load_gpu("h100"))
     st.decode(1000, 1)
-    assert calls[0] == (1, 4096, 4096, "mxfp4", "bf16", 989.4e12, 0.803, 8_912_896)
+    assert calls[0] == (1, 6144, 4096, "mxfp4", "bf16", 989.4e12, 0.803, 13_369_344)
     assert calls[-1][3:] == ("bf16", "bf16", 989.4e12, 0.803, None)  # the head
 
 

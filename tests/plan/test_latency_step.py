@@ -148,12 +148,14 @@ def test_ep_weights_of_a_quantized_checkpoint_stay_quantized():
 
 def test_gemm_ops_in_the_weight_format_and_their_bound():
     """--weight-dtype fp8 on an H100 (fp8 compute): the projections op is Σ count × gemm.seconds of each
-    shape in fp8, the fp8 table; a decode's GEMMs are memory-bound, a 4,096-token prefill's compute-bound."""
+    GEMM vLLM launches (q, k, v as one: gemm.fused) in fp8, the fp8 table; a decode's GEMMs are memory-bound, a
+    4,096-token prefill's compute-bound."""
     st = OpLatency(catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100"), weight_dtype="fp8")
     assert (st.wfmt, st.compute_fmt) == ("fp8_e4m3", "fp8")
     want = 0.0
     for count, lins in st.proj:
-        for n, k in lins:
+        assert gemm.fused(lins, st.hidden) == [(6144, 4096), (4096, 4096)]
+        for n, k in gemm.fused(lins, st.hidden):
             want += count * gemm.seconds(st.prof, 4, n, k, "fp8_e4m3", "fp8", st.peak_flops, st.mamf)[0]
     d = st.decode(1000, 4)
     assert d.ops[0][0] == "attention projections (GEMM)" and d.ops[0][1] == pytest.approx(want, rel=1e-12)
@@ -212,10 +214,11 @@ def test_decode_writes_side_caches_by_its_context():
 
 
 def _gemm_sum(st, shapes, m, mamf=None):
-    """Σ count × gemm.seconds over ``shapes`` at ``m`` rows, and the bound with the larger share."""
+    """Σ count × gemm.seconds over ``shapes`` at ``m`` rows (each fused set one GEMM where the engine fuses them:
+    engines.yaml fused_linears), and the bound with the larger share."""
     t, by = 0.0, {"memory": 0.0, "compute": 0.0}
     for count, lins in shapes:
-        for n, k in lins:
+        for n, k in (gemm.fused(lins, st.hidden) if st.prof.eng.get("fused_linears") else lins):
             s, b, _ = gemm.seconds(st.prof, m, n, k, st.wfmt, st.compute_fmt, st.peak_flops, mamf or st.mamf)
             t += count * s
             by[b] += count * s

@@ -124,16 +124,16 @@ def _fitted_with(monkeypatch, edit):
 
 def test_an_engine_without_fit_rows_takes_the_prior(monkeypatch):
     """fitted.yaml without vLLM rows: its overhead is the _prior's (the fitted engines' median), so labelled:
-    0.35 ms + 28.5 us × 32 layers + 65 us × 1 sequence = 1.327 ms with graphs (session 15's fit)."""
+    0.475 ms + 45 us × 32 layers + 30 us × 1 sequence = 1.945 ms with graphs (session 21's fit)."""
     _fitted_with(monkeypatch, lambda e: {k: v for k, v in e.items() if k != "vllm"})
     p = Profile(catalog.load_gpu("h100"), "vllm")
     prior = tables.load("fitted")["engines"]["_prior"]
-    assert p.fit == prior and (prior["base_ms"], prior["per_layer_us_graphs"], prior["per_seq_us"]) == (0.35, 28.5, 65.0)
+    assert p.fit == prior and (prior["base_ms"], prior["per_layer_us_graphs"], prior["per_seq_us"]) == (0.475, 45.0, 30.0)  # session 21 refit: was (0.35, 28.5, 65.0)
     assert p.fit_label == "no fit rows for this engine: median of the fitted engines"
     s, src = p.overhead(32, 1)
-    assert s == pytest.approx(1.327e-3, rel=1e-12)
+    assert s == pytest.approx(1.945e-3, rel=1e-12)  # 0.475 ms + 32 x 45 us + 30 us (was 1.327 ms)
     assert src == ("no fit rows for this engine: median of the fitted engines, CUDA graphs on: "
-                   "0.35 ms + 28.5 us × layers + 65 us × sequences")
+                   "0.475 ms + 45 us × layers + 30 us × sequences")
 
 
 def test_an_infinity_fabric_sources_name_the_fabric():
@@ -148,19 +148,19 @@ def test_an_infinity_fabric_sources_name_the_fabric():
 
 def test_the_overhead_of_a_pass_is_a_decode_steps_unless_told():
     """SGLang graphs decode steps only (engines.yaml prefill_cuda_graphs: false). ``overhead(layers, seqs)``
-    is a decode step's: 0.75 ms + 30 us × 32 layers + 0 us a sequence = 1.71 ms; a pass with prompt tokens runs
-    eager, 0.75 ms + 670 us × 32 = 22.19 ms, and says so (session 15's fit, the per-sequence cost held at 0: the
+    is a decode step's: 0.2 ms + 42 us × 32 layers + 0 us a sequence = 1.544 ms; a pass with prompt tokens runs
+    eager, 0.2 ms + 700 us × 32 = 22.6 ms, and says so (session 21's fit, the per-sequence cost held at 0: the
     overlap scheduler runs the per-request CPU work beside the GPU, engines.yaml fit_per_seq_source), so 64
     running requests cost the step no more than one."""
     p = Profile(catalog.load_gpu("h100"), "sglang")
     f = p.fit
-    assert (f["base_ms"], f["per_layer_us_graphs"], f["per_layer_us_eager"], f["per_seq_us"]) == (0.75, 30.0, 670.0, 0.0)
-    assert p.overhead(32, 1)[0] == pytest.approx(1.71e-3, rel=1e-12)
-    assert p.overhead(32, 64)[0] == pytest.approx(1.71e-3, rel=1e-12)
+    assert (f["base_ms"], f["per_layer_us_graphs"], f["per_layer_us_eager"], f["per_seq_us"]) == (0.2, 42.0, 700.0, 0.0)  # session 21 refit: was (0.75, 30.0, 670.0, 0.0)
+    assert p.overhead(32, 1)[0] == pytest.approx(1.544e-3, rel=1e-12)  # 0.2 ms + 32 x 42 us (was 1.71 ms)
+    assert p.overhead(32, 64)[0] == pytest.approx(1.544e-3, rel=1e-12)
     s, src = p.overhead(32, 1, prompt=True)
-    assert s == pytest.approx(22.19e-3, rel=1e-12)
+    assert s == pytest.approx(22.6e-3, rel=1e-12)  # 0.2 ms + 32 x 700 us eager (was 22.19 ms)
     assert src == ("fitted on the fit half (sglang), CUDA graphs capture decode only: this pass runs eager: "
-                   "0.75 ms + 670 us × layers + 0 us × sequences")
+                   "0.2 ms + 700 us × layers + 0 us × sequences")
 
 
 # ---- step.py: construction ------------------------------------------------------------------------

@@ -137,7 +137,9 @@ def test_check_log_and_fit_agree_given_the_logs_release():
 
 
 @pytest.mark.parametrize("args, words", [(["--engine-version", "abc"], "must be a version such as 0.11.0"),
-                                         (["--engine", "sglang", "--engine-version", "0.5.0"], "vllm plan only")])
+                                         (["--engine", "sglang", "--engine-version", "0.5.0"], "vllm and trtllm plans only"),
+                                         (["--engine", "trtllm", "--engine-version", "1.0"],
+                                          "must be a TensorRT-LLM release such as 1.0.0rc3")])
 def test_fit_engine_version_is_checked(args, words):
     r = runner.invoke(app, ["fit", "llama-3.1-8b", "--gpu", "h100", *args])
     assert r.exit_code == 2 and r.output.count("\n") == 1 and words in r.output, r.output

@@ -153,27 +153,35 @@ def test_smallest_tp_needs_a_positive_budget(h100):
     # Llama 3 8B in the ideal layout (KV budget = the card − the weights). Over tp 2 each GPU
     # holds half of 8,030,261,248 parameters plus the 266,240 norm parameters both keep:
     # 4,015,263,744 × 2 bytes = 8,030,527,488. A card of exactly that leaves 0 bytes at tp 2,
-    # which holds no token, so the smallest --tp is 4; one byte more leaves 1 byte: tp 2
+    # which holds no token, so the smallest --tp is 4. The hint is a --tp fit then says fits
+    # (session 21): one request of the max context, 8,192 tokens × 32 layers × 4 of the 8 KV heads
+    # × 128 × 2 (K, V) × 2 bytes = 536,870,912 bytes at tp 2, must fit too: one byte short of
+    # that is still 4, the card that holds it is 2
     spec = catalog.load_model("llama-3-8b")
     assert (8_030_261_248 + 266_240) // 2 * 2 == 8_030_527_488
     assert fit.fit(spec, h100, engine="ideal", tp=2).stages[0].weights_bytes == 8_030_527_488
+    assert 8_192 * 32 * 4 * 128 * 2 * 2 == 536_870_912
 
     def min_tp(mem):
         return fit.fit(spec, h100.model_copy(update={"cuda_memory_bytes": mem}), engine="ideal").min_tp
 
     assert min_tp(8_030_527_488) == 4
-    assert min_tp(8_030_527_489) == 2
+    assert min_tp(8_030_527_489) == 4  # 1 byte of budget holds no request
+    assert min_tp(8_030_527_488 + 536_870_912 - 1) == 4
+    assert min_tp(8_030_527_488 + 536_870_912) == 2
 
 
 def test_smallest_tp_with_text_only(h100):
     # Gemma 4 26B-A4B over tp 2: each GPU's text weights w, and its half of the towers
-    # (286,396,056 parameters × 2 bytes = 572,792,112 bytes) with them. A card of w + 1 bytes
-    # holds the text model over tp 2 but not the towers as well: the smallest --tp is 2 with
+    # (286,396,056 parameters × 2 bytes = 572,792,112 bytes) with them. A card of w + one request
+    # of the max context (the hint is a --tp that fit says fits: session 21) holds the text model
+    # over tp 2 and starts, but not with the towers as well: the smallest --tp is 2 with
     # --text-only, 4 without
     spec = catalog.load_model("gemma-4-26b-a4b")
-    w = fit.fit(spec, h100, engine="ideal", tp=2, text_only=True).stages[0].weights_bytes
+    r = fit.fit(spec, h100, engine="ideal", tp=2, text_only=True)
+    w = r.stages[0].weights_bytes
     assert fit.fit(spec, h100, engine="ideal", tp=2).stages[0].weights_bytes - w == 572_792_112
-    gpu = h100.model_copy(update={"cuda_memory_bytes": w + 1})
+    gpu = h100.model_copy(update={"cuda_memory_bytes": w + r.capacity.kv_bytes_per_request})
     assert fit.fit(spec, gpu, engine="ideal", text_only=True).min_tp == 2
     assert fit.fit(spec, gpu, engine="ideal").min_tp == 4
 

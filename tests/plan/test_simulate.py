@@ -92,6 +92,27 @@ def test_the_front_end_takes_each_endpoints_fitted_time():
         sim.engine_limits(spec, gpu, endpoint="grpc")
 
 
+def test_an_in_process_engine_has_no_front_end(llama):
+    """The in-process endpoint (an engine driven from Python, no HTTP server: LLMServingSim's AsyncLLM runs) charges
+    no front end, for either engine: one request of 1,000 -> 50 tokens at a time costs exactly its prefill and 49
+    decodes, its TTFT the prefill alone (the completions endpoint's would add 10.8 ms)."""
+    spec, gpu, rf = llama
+    p, n = 1000, 50
+    for engine in ("vllm", "sglang"):
+        lim = sim.engine_limits(spec, gpu, engine=engine, endpoint="in-process")
+        assert lim.frontend == (0.0,) and "in-process" in lim.sources["frontend"]
+    lim = sim.engine_limits(spec, gpu, endpoint="in-process")
+    r = sim.simulate(spec, gpu, concurrency=1, requests=3, prompt_tokens=str(p), output_tokens=str(n),
+                     limits=lim, roofline=rf)
+    ttft = rf.prefill(p).seconds
+    e2e = ttft + sum(rf.decode(p + t).seconds for t in range(1, n))
+    assert r.ttft_ms.p50 == pytest.approx(ttft * 1000, rel=1e-12)
+    assert r.e2e_ms.mean == pytest.approx(e2e * 1000, rel=1e-12)
+    served = sim.simulate(spec, gpu, concurrency=1, requests=3, prompt_tokens=str(p), output_tokens=str(n),
+                          limits=sim.engine_limits(spec, gpu), roofline=rf)
+    assert served.ttft_ms.p50 - r.ttft_ms.p50 == pytest.approx(10.8, rel=1e-9)  # the completions endpoint's 10.8 ms
+
+
 def test_given_lengths_replace_the_drawn_ones():
     """lengths=[(p, o)]: one request of 700 -> 3 tokens at a time costs its prefill and 2 decodes."""
     spec, gpu = catalog.load_model("llama-3.1-8b"), catalog.load_gpu("h100")

@@ -159,7 +159,7 @@ def test_unknown_engine_and_endpoint_messages(llama):
     assert e.value.option == "engine"
     with pytest.raises(KvplanError) as e:
         sim.engine_limits(spec, gpu, endpoint="grpc")
-    assert str(e.value) == "the endpoint must be one of completions, chat, got 'grpc'"
+    assert str(e.value) == "the endpoint must be one of completions, chat, in-process, got 'grpc'"
 
 
 def test_sglang_defaults_on_an_h100_every_field_and_source(llama):

@@ -185,16 +185,36 @@ def test_round_19_sampler_warmup_refusals_are_not_called_fits():
 
 # round 20's held-out TensorRT-LLM refusal (TensorRT-LLM#5872: Qwen3-235B-A22B-FP8 at TP 8 / EP 8 on 8 H200s,
 # TensorRT-LLM 1.0.0rc1 / rc3, the executor could not create its KV cache): as first printed kvplan planned 96.50 GiB
-# of KV a GPU and "fits" (the fraction 0.9 and max_num_tokens 8192 are the release's defaults, assumed). An open gap of
-# issue 20 (no refusal called fits), kept visible: this xfail turns into a failure when kvplan stops calling it fits.
+# of KV a GPU and "fits" (the fraction 0.9 and max_num_tokens 8192 are the release's defaults, assumed); a strict xfail
+# kept it visible until session 21. Now "at risk", naming kv_estimate (engines/trtllm.py): before 1.1.0 the estimate
+# counts head_dim × KV heads // tp = 128 × 4 // 8 = 64 a layer, 94 layers × 2 (K, V) × 2 bytes × 64 = 24,064 bytes a
+# token, the pool one whole head a rank, 94 × 2 × 2 × 128 = 48,128; where free_gpu_memory_fraction is unset (a
+# kv_cache_config in extra_llm_api_options, as the report's enable_block_reuse: false) the pool is max_tokens of
+# 48,128 bytes: 2 × the budget, more than the GPU has free.
 TRTLLM_5872 = "trtllm5872_8xh200_qwen3-235b-a22b-fp8_tp8ep8_trtllm1.0rc_kv-refused"
 
 
-@pytest.mark.xfail(strict=True, reason="round 20's TensorRT-LLM#5872 refusal is called fits (first print, session 20)")
 def test_round_20_trtllm_refusal_is_not_called_fits():
-    r = {r["id"]: r for r in startup_log_baseline.rows()}[TRTLLM_5872]
+    rows = startup_log_baseline.rows()
+    r = {r["id"]: r for r in rows}[TRTLLM_5872]
     assert r["refused"] and r["scored"]
-    assert not r["fits"]
+    assert not r["fits"] and r["verdict"] == "at_risk"
+    e = r["e"]
+    rep = startup_log_baseline._trtllm({**e["kvplan"], "trtllm_version": e["trtllm_version"]})
+    assert rep.deciding_term == "kv_estimate"
+    part = next(p for p in rep.stages[0].budget if p.key == "kv_estimate")
+    kv = next(p for p in rep.stages[0].budget if p.key == "kv_cache").bytes
+    assert part.unmodelled and part.bytes == 0
+    assert "24,064 bytes a token" in part.source and "pool holds 48,128" in part.source
+    made = kv // 24_064 * 48_128  # max_tokens × the pool's bytes a token
+    assert f"= {made / 2**30:.2f} GiB (2.00 × the budget)" in part.source
+    assert made > kv / 0.9  # more than the free memory the budget is 0.9 of: "runs out of memory"
+    assert "runs out of memory" in part.source
+    # the same plan at a release that sizes the pool in bytes (1.1.0 on) is not at risk for it
+    later = startup_log_baseline._trtllm({**e["kvplan"], "trtllm_version": "1.1.0"})
+    assert later.deciding_term != "kv_estimate" and later.verdict == "fits"
+    # no other scored TensorRT-LLM row names it (all at TP 1)
+    assert all("kv_estimate" not in x["parts"] for x in rows if x["engine"] == "TRT-LLM" and x["id"] != TRTLLM_5872)
 
 
 def test_round_2_sglang_rows_obey_the_version_rule():

@@ -43,13 +43,14 @@ uncertainty (``BudgetPart.uncertainty``), which the verdict (kvplan.plan.verdict
 """
 from __future__ import annotations
 
-from ...errors import KvplanError, opt
 from ...model import dtypes
 from ...model.spec import MoeMlp
 from ..base import BudgetPart
 from .non_torch import (cuda_context, nccl_before_snapshot, no_peer_access, non_torch,  # noqa: F401
                         non_torch_extra_tp, non_torch_part, nvls_group, pcie_only, snapshot_before_nccl,
                         whole_non_torch)
+from .compile_part import torch_compile_part
+from .graphs import capture_graphs, capture_sizes, cuda_graph_estimate  # noqa: F401
 from .moe_workspace import kept_bytes, workspace_values
 from .settings import VERSION
 from .startup_data import _data, _release, const, constants  # noqa: F401
@@ -438,51 +439,20 @@ def overheads(spec, gpu, cfg, opts, tp: int, pp: int) -> list[BudgetPart]:
                                    "cuda_graph_estimate_charged_from): captured after the KV cache is sized, "
                                    "checked against what the share leaves"), 0
     else:
-        graphs, g_src = const("cuda_graph_bytes"), f"profile_cudagraph_memory estimate; {fitted}"
-        g_unc = const("cuda_graph_uncertainty_bytes")
+        # a drafter's decode graphs hold 1 + k tokens a request (_set_cudagraph_sizes), and --enable-lora captures
+        # each size once per LoRA case (mut21b, session 21): neither follows the capture count, so not scaled down
+        unscaled = getattr(opts, "speculative_config", None) is not None or getattr(opts, "lora", None) is not None
+        graphs, g_why = (cuda_graph_estimate(gpu, cfg.max_num_seqs, cfg.max_num_batched_tokens)
+                         if not unscaled else (const("cuda_graph_bytes"), ""))
+        g_src, g_unc = f"profile_cudagraph_memory estimate; {fitted}{g_why}", const("cuda_graph_uncertainty_bytes")
     v2_runner = model_runner(spec, opts, opts.vllm_version or VERSION)[0] == "v2"
     nt, nt_src, nt_unc = non_torch_part(gpu, opts, tp, pp, v2_runner)
     return [
         BudgetPart("activation", "activation peak (profile forward + sampler)", act, act_src, act_unc),
         BudgetPart("cuda_graphs", "CUDA graphs", graphs, g_src, g_unc),
         BudgetPart("non_torch", "non-torch growth (after vLLM's snapshot)", nt, nt_src, nt_unc),
-        *torch_compile_part(opts),
+        *torch_compile_part(opts, (runner_range(opts.vllm_version or VERSION) or {}).get("cold_compile")),
     ]
-
-
-def torch_compile_part(opts) -> list[BudgetPart]:
-    """torch.compile's share of the profile run, as a term with no bytes and an uncertainty: vLLM
-    compiles the model inside the profile run that sizes the KV cache (gpu_worker.py
-    determine_available_memory: profile_run under memory_profiling), so a cold compile cache's
-    Inductor work is charged to the budget and a warm one's is not. Its size is not in vLLM's code
-    and the logs disagree on it (0 to 0.81 GiB), so nothing is charged and the FITTED band
-    (startup.yaml torch_compile_cold_uncertainty_bytes) makes the verdict lean to "at risk". None
-    under --enforce-eager (no compile: "Enforce eager set, disabling torch.compile"), no band where the
-    cache is warm (``opts.compile_cache``: the user's --compile-cache warm, or a log that loads its
-    graphs from the cache), and none where the
-    user gives both terms a compile lands in (--activation-memory, the torch peak; --non-torch-memory,
-    what memory_profiling counts outside it): measured, not estimated."""
-    if opts.enforce_eager or (opts.activation_bytes is not None and opts.non_torch_bytes is not None):
-        return []
-    cache = getattr(opts, "compile_cache", None)
-    if cache not in (None, "warm", "cold"):
-        raise KvplanError(f"{opt('compile_cache', cache)} is not one of: warm, cold")
-    if cache == "warm":
-        # vLLM 0.33.0 compilation/backends.py CompilerManager.compile: a graph found in the cache is
-        # loaded ("Directly load the compiled graph(s) ... from the cache") and Inductor compiles nothing
-        # in the profile run; the cache is where compilation-config cache_dir (or VLLM_CACHE_ROOT's
-        # torch_compile_cache) points, and VLLM_DISABLE_COMPILE_CACHE=1 (envs.py) turns it off
-        return [BudgetPart("torch_compile", "torch.compile, warm cache", 0,
-                           "none: a warm compile cache (--compile-cache warm, or the log's \"Directly load the "
-                           "compiled graph(s) ... from the cache\", vLLM compilation/backends.py "
-                           "CompilerManager.compile) loads the compiled graphs; nothing is compiled in the "
-                           "profile run", 0)]
-    return [BudgetPart("torch_compile", "torch.compile, cold cache (estimated)", 0,
-                       "not charged: a cold compile in the profile run (gpu_worker.py "
-                       "determine_available_memory, memory_profiling) costs 0 to 0.81 GiB in the logs, "
-                       "a warm cache nothing; a band FITTED on fit-side logs, not vLLM's code "
-                       "(engines/vllm/startup.yaml torch_compile_cold_uncertainty_bytes)",
-                       const("torch_compile_cold_uncertainty_bytes"))]
 
 
 def post_sizing_block_tables(detail: dict, max_model_len: int) -> int:

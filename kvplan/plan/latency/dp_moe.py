@@ -52,10 +52,11 @@ class DataParallelMoEStep(DataParallelStep):
     ``--tensor-parallel-size tp`` (tp × dp GPUs). ``rank`` prices one rank's own share; ``step``
     joins the ranks' shares into the step's seconds."""
 
-    def __init__(self, spec, gpu, tp: int, dp: int, kv_dtype=None, weight_dtype=None, cuda_graphs: bool | None = None):
-        super().__init__(spec, gpu, tp * dp, dp, engine="vllm", ep=tp * dp, kv_dtype=kv_dtype,
+    def __init__(self, spec, gpu, tp: int, dp: int, kv_dtype=None, weight_dtype=None, cuda_graphs: bool | None = None,
+                 engine: str = "vllm"):  # engine: vLLM's latency profile (a release's: versions.release_profile)
+        super().__init__(spec, gpu, tp * dp, dp, engine=engine, ep=tp * dp, kv_dtype=kv_dtype,
                          weight_dtype=weight_dtype, cuda_graphs=cuda_graphs)
-        self.rank = _Rank(spec, gpu, tp, kv_dtype, weight_dtype, engine="vllm", cuda_graphs=cuda_graphs)
+        self.rank = _Rank(spec, gpu, tp, kv_dtype, weight_dtype, engine=engine, cuda_graphs=cuda_graphs)
         self.decode_is_linear = self.rank.decode_is_linear
 
     def mlp_seconds(self, rows: int) -> float:

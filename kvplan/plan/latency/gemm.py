@@ -75,7 +75,12 @@ def seconds(prof, m: int, n: int, k: int, wfmt: str, compute_fmt: str, peak_flop
     if csrc and bound == "compute":
         src = csrc
     t = max(t_mem, t_comp)
-    if wfmt in WEIGHT_ONLY and table_fmt == "bf16":
+    wo = prof.weight_only_kernel(wfmt, m) if wfmt in WEIGHT_ONLY and table_fmt == "bf16" else None
+    if wo is not None:  # the engine's two weight-only kernels by M (Profile.weight_only_kernel)
+        t_mem, t_comp = t_mem * wo[0], t_comp * wo[1]
+        bound, t = "compute" if t_comp > t_mem else "memory", max(t_mem, t_comp)
+        src += f"; {wo[2]}"
+    elif wfmt in WEIGHT_ONLY and table_fmt == "bf16":
         f, fsrc = prof.dequant(wfmt)
         if bound == "memory":
             t *= f
@@ -102,6 +107,27 @@ def own_inputs(lins, hidden: int) -> list[bool]:
             shared = True
         else:
             out.append(True)
+    return out
+
+
+def fused(lins, hidden: int) -> list[tuple[int, int]]:
+    """A group's matrices (N, K) as the engine launches them: those reading one input (``own_inputs``: the hidden
+    state's readers but the group's last) as one GEMM of their N summed, each other matrix alone. vLLM's
+    QKVParallelLinear and MergedColumnParallelLinear (model_executor/layers/linear.py), SGLang's, TensorRT-LLM's fused
+    QKV (``Attention.qkv``) and fused gate/fc (``FusedGatedMLP``, llama's build default ``use_fused_mlp``) each run one
+    GEMM where the checkpoint stores two or three matrices, so the fixed cost of a call (launch, the activation's
+    quantization: the measured tables' small-size efficiencies, derive_kernels.by_size) is paid once. Llama-3.1-8B's
+    attention [q 4096, k 1024, v 1024, o] -> [(6144, 4096), (4096, 4096)]; its MLP [gate, up, down] ->
+    [(28672, 4096), (4096, 14336)]; DeepSeek-V3's MLA [q_a 1536, q_b, kv_a 576, kv_b, o] -> [(2112, 7168), q_b, kv_b, o]
+    (vLLM's fused_qkv_a_proj)."""
+    out, first = [], None  # first: where the hidden state's first reader stands in ``out``
+    for (n, k), own in zip(lins, own_inputs(lins, hidden)):
+        if own or first is None:
+            if k == hidden and first is None:
+                first = len(out)
+            out.append((n, k))
+        else:
+            out[first] = (out[first][0] + n, k)
     return out
 
 

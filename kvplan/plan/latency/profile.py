@@ -82,11 +82,15 @@ class Profile:
         return None, ""
 
     def gemm_efficiency(self, fmt: str, m: int, nk: int, mamf: float):
-        """(efficiency against the roofline, floor seconds, source)."""
+        """(efficiency against the roofline, floor seconds, source): read at (M, N·K) on the curve's ``by_size`` grid
+        where it has one (kernels.yaml: a column per power of two of N·K, log-interpolated on both axes,
+        derive_kernels.by_size), else on its size class's row (N·K below or above 2^24: rocm.yaml)."""
         curve, src = self.gemm_curve(fmt)
         if curve is not None:
-            cls = "large" if nk >= (1 << 24) else "small"
-            e = tables.interp(curve["m"], curve["efficiency"][cls], m)
+            if curve.get("by_size"):
+                e = tables.interp2(curve["m"], curve["nk"], curve["by_size"], m, nk)
+            else:
+                e = tables.interp(curve["m"], curve["efficiency"]["large" if nk >= (1 << 24) else "small"], m)
             if e:
                 return min(e, 1.0), (curve["floor_us"] or self.fb["gemm_floor_us"]) * 1e-6, src
         return None, self.fb["gemm_floor_us"] * 1e-6, self._fallback(self.fb["compute_efficiency_source"])
@@ -170,6 +174,25 @@ class Profile:
                              f"{self.eng['tables']} {fmt} grouped-MoE fits in kernels.yaml "
                              f"({', '.join(n for n, _ in fits)}; aiconfigurator 0.12.0): {a:g} us a layer + weights at "
                              f"{e:.2f} of bandwidth, one grouped kernel per fused linear")
+
+    def weight_only_kernel(self, fmt: str, m: int):
+        """(memory factor, compute factor, source) of a weight-only GEMM of ``m`` rows where the engine launches two
+        kernels by M (engines.yaml ``weight_only_gemv_max_m``, with its source: TensorRT-LLM's groupwise plugin runs a
+        CUDA-core GEMV up to that M, CUTLASS's mixed-input GEMM above it) and fitted.yaml ``weight_only`` has the
+        engine's factors for the format: at M <= the bound, the GEMV's multiplier on the streaming time; above it,
+        the CUTLASS kernel's multipliers on the streaming time and on the tensor-core time of the bf16 curve (a
+        mixed-input GEMM dequantizes in its main loop: slower than bf16 at a large M). None where the engine has no
+        such rule (``dequant``: one factor on the streaming time)."""
+        cut = self.eng.get("weight_only_gemv_max_m")
+        key = {"q4_0": "int4"}.get(fmt, fmt)
+        f = tables.load("fitted").get("weight_only", {}).get(self.engine, {}).get(key)
+        if cut is None or f is None:
+            return None
+        if m <= cut:
+            return f["gemv"], 1.0, f"{self.engine}'s {key} GEMV (M <= {cut}) at ×{f['gemv']:.2f}: {f['source']}"
+        return (f["cutlass_memory"], f["cutlass_compute"],
+                f"{self.engine}'s {key} CUTLASS mixed-input GEMM (M > {cut}) at ×{f['cutlass_memory']:.2f} streaming, "
+                f"×{f['cutlass_compute']:.2f} tensor-core: {f['source']}")
 
     def dequant(self, fmt: str):
         """Multiplier on the weight-streaming time of a weight-only format with no measured table."""

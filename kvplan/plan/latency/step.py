@@ -189,11 +189,19 @@ class OpLatency(Roofline):
 
     # ---- pricing --------------------------------------------------------------------------
     def _gemms(self, shapes, m: int, fmt):
+        """The group's GEMMs: where the engine fuses the matrices that read one input (engines.yaml ``fused_linears``,
+        with its source: a fused QKV, a fused gate_up), one GEMM each such set (gemm.fused), its input quantized once;
+        else one GEMM a matrix, each reading its own input or sharing one (gemm.own_inputs)."""
         t, bound_t, src = 0.0, {"memory": 0.0, "compute": 0.0}, ""
+        fused = self.prof.eng.get("fused_linears")
         for count, lins in shapes:
-            own = gemm.own_inputs(lins, self.hidden) if getattr(fmt, "act", None) else None  # inputs it quantizes
-            for i, (n, k) in enumerate(lins):
-                s, b, src = (fmt.seconds(self.prof, m, n, k) if own is None or own[i]
+            if fused:
+                calls = [((n, k), True) for n, k in gemm.fused(lins, self.hidden)]
+            else:
+                own = gemm.own_inputs(lins, self.hidden) if getattr(fmt, "act", None) else [True] * len(lins)
+                calls = list(zip(lins, own))  # own False: an input another matrix of its layer quantized
+            for (n, k), own_input in calls:
+                s, b, src = (fmt.seconds(self.prof, m, n, k) if own_input
                              else fmt.seconds(self.prof, m, n, k, own_input=False))
                 t += count * s
                 bound_t[b] += count * s

@@ -50,6 +50,15 @@ def profile_for(engine: str, version: str | None) -> str:
     return engine
 
 
+def release_profile(engine: str, opts) -> str:
+    """The latency profile of a plan at the vLLM release ``opts.vllm_version`` names (``--engine-version`` of fit,
+    simulate, sweep, compare and perf: ``profile_for`` it, so vLLM 0.6.0-0.7.x steps at ``vllm_v06``'s per-step
+    costs); the engine's own profile without one, or for an engine other than vLLM (the release is vLLM's only).
+    ``opts``: ServeOptions, or the release itself ("0.7.3"; None: none)."""
+    v = opts if opts is None or isinstance(opts, str) else getattr(opts, "vllm_version", None)
+    return profile_for("vllm", v) if v and str(engine).strip().lower() == "vllm" else engine
+
+
 def step_profile(engine: str, version: str | None, scheduler_steps: int = 1) -> str:
     """The profile a replayed run's steps take (observe/bench.py ``replay``): ``profile_for`` its version, one step
     scheduled at a time; with V0's multi-step (``--num-scheduler-steps`` > 1, simulate/vllm_v0.py) the engine's own,

@@ -55,29 +55,27 @@ order except after unusual preemption patterns); two requests that compute the s
 block at once keep separate copies and only the first is cached (vLLM caches both; a later hit
 may find one here where vLLM would find the other).
 
-SGLang (a documented simplification of ``scheduler.py`` ``get_next_batch_to_run``, 0.5.23; its
-own rules in sglang.py): a token pool of ``max_total_num_tokens`` (page size 1) from ``fit``; a
-step is EITHER a prefill batch (new requests FCFS, its default ``schedule_policy``, within
-``chunked_prefill_size`` tokens, the last one chunked) when one can be admitted, OR a decode step
-of every running request (no mixed batches: its default); admission keeps the running requests'
-remaining output free (``PrefillAdder``, times ``new_token_ratio``); the overlap scheduler forms
-the next batch while the current one runs, so a request that arrives during a busy step waits one
-more; the radix cache reuses shared-prefix tokens at token granularity; when a decode step lacks
-tokens, the most recently admitted requests are retracted (recompute). ``chunked_prefill_size``
-and ``max_running_requests`` are SGLang's defaults (kvplan.engines.sglang, by card memory and
-token pool) unless --max-num-batched-tokens / --max-num-seqs set them.
+SGLang (a documented simplification of ``scheduler.py`` ``get_next_batch_to_run``, 0.5.23; its own rules in
+sglang.py): a token pool of ``max_total_num_tokens`` (page size 1) from ``fit``; a step is EITHER a prefill batch (new
+requests FCFS, its default ``schedule_policy``, within ``chunked_prefill_size`` tokens, the last one chunked) when one
+can be admitted, OR a decode step of every running request (no mixed batches: its default); admission keeps the
+running requests' remaining output free (``PrefillAdder``, times ``new_token_ratio``); the overlap scheduler forms the
+next batch while the current one runs, so a request that arrives during a busy step waits one more; the radix cache
+reuses shared-prefix tokens at token granularity; when a decode step lacks tokens, the most recently admitted requests
+are retracted (recompute). ``chunked_prefill_size`` and ``max_running_requests`` are SGLang's defaults
+(kvplan.engines.sglang, by card memory and token pool) unless --max-num-batched-tokens / --max-num-seqs set them.
 
-Issue 23's two extensions, each in its own module: vLLM's ``--speculative-config`` (every
-decode step a speculative round: speculative.py) and the CPU tier of ``--kv-offloading-size``
-as a second level behind the prefix cache (host.py). For published runs of vLLM's V0 engine (a
-version before 0.8.0, and ``--num-scheduler-steps N``; ``Limits.v0``, check-bench's replay):
-vllm_v0.py, prefill-first steps of whole prompts that never mix with decodes.
+Issue 23's two extensions, each in its own module: vLLM's ``--speculative-config`` (every decode step a speculative
+round: speculative.py) and the CPU tier of ``--kv-offloading-size`` as a second level behind the prefix cache
+(host.py). vLLM's V0 engine (a version before 0.8.0, and ``--num-scheduler-steps N``; ``Limits.v0``, check-bench's
+replay): vllm_v0.py, prefill-first steps of whole prompts that never mix with decodes. ``--engine-version``
+(``opts.vllm_version``) plans that vLLM release: its start-up (fit's), its scheduler's rules (release.py
+``for_release``) and its per-step costs (latency/versions.py ``release_profile``).
 
-``saturated`` (open loop): more than a tenth of the requests that arrived in the second half
-of the arrival window were still waiting (not admitted) when the last one arrived, beyond those
-waiting at its start: the queue grew at over 10 % of the arrival rate, i.e. arrivals outpace
-service. ``--rate inf`` is saturated by definition (an infinite arrival rate); a closed loop
-never is (its queue is bounded by the clients).
+``saturated`` (open loop): more than a tenth of the requests that arrived in the second half of the arrival window
+were still waiting (not admitted) when the last one arrived, beyond those waiting at its start: the queue grew at over
+10 % of the arrival rate, i.e. arrivals outpace service. ``--rate inf`` is saturated by definition (an infinite
+arrival rate); a closed loop never is (its queue is bounded by the clients).
 """
 from __future__ import annotations
 
@@ -91,6 +89,8 @@ from .limits import ENGINES, ROUTERS, SATURATION_SHARE, Limits, engine_limits  #
 from .results import SimResult, Stats, summarize, weighted_stats  # noqa: F401
 from .scheduler import Replica, _Prefix, _Req, _Run  # noqa: F401
 from .workload import Request, arrivals, read_trace, sample_lengths, within_max_model_len  # noqa: F401
+from .release import for_release  # opts.vllm_version (--engine-version): that release's scheduler rules
+from ..latency.versions import release_profile  # and its per-step costs (its start-up: fit's, in engine_limits)
 from ..traffic import MAX_REQUESTS, check_requests  # noqa: F401  (one rule for every command's --requests)
 
 
@@ -360,7 +360,7 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
                           "it is a closed loop: give --concurrency")
     _check_args(rate, concurrency, trace, tp, replicas, requests, shared_prefix, prefix_ids, warmup, engine,
                 router)
-    lim = limits or engine_limits(spec, gpu, tp, engine, opts, prefix_caching, endpoint, kv_dtype=kv_dtype)
+    lim = limits or for_release(engine_limits(spec, gpu, tp, engine, opts, prefix_caching, endpoint, kv_dtype), opts)
     rf, dp = _step_model(spec, gpu, tp, lim, opts, roofline, profile, kv_dtype)
     mml = lim.max_model_len
     notes = [lim.note] if lim.note else []
@@ -463,7 +463,7 @@ def _step_model(spec, gpu, tp: int, lim: Limits, opts, roofline, profile, kv_dty
     elif moe_dp:
         from ..latency.dp_moe import DataParallelMoEStep
 
-        rf = DataParallelMoEStep(spec, gpu, tp, dp, kv_dtype, cuda_graphs=graphs)
+        rf = DataParallelMoEStep(spec, gpu, tp, dp, kv_dtype, cuda_graphs=graphs, engine=release_profile("vllm", opts))
         if not rf.decode_is_linear:
             raise KvplanError(f"vLLM data parallel is simulated for models whose decode cost is linear in "
                               f"context; {spec.name}'s is not")
@@ -474,7 +474,7 @@ def _step_model(spec, gpu, tp: int, lim: Limits, opts, roofline, profile, kv_dty
             raise KvplanError(f"DP attention is simulated for models whose decode cost is linear in context; "
                               f"{spec.name}'s is not")
     else:
-        rf = OpLatency(spec, gpu, tp, kv_dtype, engine=lim.engine, cuda_graphs=graphs)
+        rf = OpLatency(spec, gpu, tp, kv_dtype, engine=release_profile(lim.engine, opts), cuda_graphs=graphs)
     if profile is not None:
         if isinstance(rf, DataParallelStep):
             rf.apply_profile(profile)
