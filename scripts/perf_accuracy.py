@@ -238,7 +238,7 @@ def split() -> tuple[dict, dict]:
                  for p in s["url_prefixes"]}
 
 
-LATER = ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14", "round15", "round16", "round17", "round18", "round19")  # split.yaml's later rounds; the last one's held-out sources are the headline
+LATER = ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14", "round15", "round16", "round17", "round18", "round19", "round20")  # split.yaml's later rounds; the last one's held-out sources are the headline
 # a round whose split is committed and whose held-out rows are not predicted yet: its fit sources are fit rows, its
 # held-out rows are left off this page (and out of fit.py) until their first print, made once with the model frozen
 PENDING: tuple = ()
@@ -380,7 +380,7 @@ def _intro(rs: list[dict], doc: dict) -> list[str]:
         f"{doc['round5']['seed']}, round 6 seed {doc['round6']['seed']}, round 7 seed {doc['round7']['seed']}, round 8 seed "
         f"{doc['round8']['seed']}, round 9 seed {doc['round9']['seed']}, round 10 seed {doc['round10']['seed']}, round 11 seed "
         f"{doc['round11']['seed']}, round 12 seed {doc['round12']['seed']}, round 13 seed {doc['round13']['seed']}, round 14 seed "
-        f"{doc['round14']['seed']}, round 15 seed {doc['round15']['seed']}, round 16 seed {doc['round16']['seed']}, round 17 seed {doc['round17']['seed']}, round 18 seed {doc['round18']['seed']}, round 19 seed {doc['round19']['seed']}, each "
+        f"{doc['round14']['seed']}, round 15 seed {doc['round15']['seed']}, round 16 seed {doc['round16']['seed']}, round 17 seed {doc['round17']['seed']}, round 18 seed {doc['round18']['seed']}, round 19 seed {doc['round19']['seed']}, round 20 seed {doc['round20']['seed']}, each "
         "committed before the model was changed for that round) and `benchmarks/published/aiconfigurator.yaml` (NVIDIA "
         "aiconfigurator 0.12.0, run offline). `tests/plan/test_perf_accuracy.py` recomputes every prediction, so this "
         "page cannot drift from the code.",
@@ -721,13 +721,75 @@ FROZEN_ROUND19 = {
 }
 
 
+# Round 20's held-out figures as printed once (session 21), with the model as main stood when merged into the round's
+# branch after its rows, split, not_fitted.yaml deferral and aiconfigurator's coverage were committed (a69909b);
+# kvplan/ and fitted.yaml as main's; every row and cell in benchmarks/published/round20_first_print.txt (copied
+# from its summary lines by script).
+FROZEN_ROUND20 = {
+    'all': '9.3 % / -3.9 % (n 64)',
+    'aic_all': 'not modelled (n 0)',
+    'source': 'rocm-vllm-dev-docker-20250410: 8.6 % / -5.8 % (n 32); rocm-vllm-dev-docker-20250605: 10.0 % / +0.5 % (n 32)',
+    'engine_version': 'vLLM 0.7.3: 8.6 % / -5.8 % (n 32); vLLM 0.9.0.1: 10.0 % / +0.5 % (n 32)',
+    'model': 'llama-3.1-405b: 6.3 % / -6.3 % (n 32); llama-3.1-70b: 11.5 % / +0.6 % (n 32)',
+    'batch': '1: 10.8 % / +10.8 % (n 8); 17–128: 17.9 % / -17.9 % (n 24); 2–16: 5.6 % / +1.1 % (n 32)',
+    'prompt': '128: 8.2 % / -1.9 % (n 32); 2048: 9.8 % / -5.3 % (n 32)',
+    'model_batch': 'llama-3.1-405b 1: 5.1 % / +5.1 % (n 4); llama-3.1-405b 17–128: 20.7 % / -20.7 % (n 12); llama-3.1-405b 2–16: 4.2 % / -2.7 % (n 16); llama-3.1-70b 1: 23.0 % / +23.0 % (n 4); llama-3.1-70b 17–128: 14.9 % / -14.9 % (n 12); llama-3.1-70b 2–16: 9.0 % / +9.0 % (n 16)',
+    'source_model': 'rocm-vllm-dev-docker-20250410 llama-3.1-405b: 6.8 % / -6.8 % (n 16); rocm-vllm-dev-docker-20250410 llama-3.1-70b: 9.8 % / -2.0 % (n 16); rocm-vllm-dev-docker-20250605 llama-3.1-405b: 5.6 % / -4.8 % (n 16); rocm-vllm-dev-docker-20250605 llama-3.1-70b: 14.9 % / +6.3 % (n 16)',
+    'fit_side': 'kvplan 27.3 % / -14.8 % (n 12); aic 30.5 % / -30.5 % (n 10)',
+    'fit_gpu': 'b200: 28.6 % / +10.3 % (n 6); h100-sxm-80gb: 25.3 % / -25.3 % (n 6)',
+    'fit_weights': 'bf16: 27.3 % / -16.3 % (n 4); fp8: 26.9 % / -10.4 % (n 4); int8: 37.6 % / -37.6 % (n 2); nvfp4: 10.3 % / +10.3 % (n 2)',
+    'fit_output': '2048: 21.1 % / +8.6 % (n 6); 32: 28.0 % / -28.0 % (n 6)',
+    'fit_gpu_weights': 'b200 bf16: 28.6 % / -0.6 % (n 2) (aic 28.8 % / -28.8 % (n 2)); b200 fp8: 33.1 % / +3.1 % (n 2) (aic 30.4 % / -30.4 % (n 2)); b200 nvfp4: 10.3 % / +10.3 % (n 2) (aic 35.1 % / -35.1 % (n 2)); h100-sxm-80gb bf16: 16.3 % / -16.3 % (n 2) (aic 28.0 % / -28.0 % (n 2)); h100-sxm-80gb fp8: 13.4 % / -10.4 % (n 2) (aic 23.3 % / -23.3 % (n 2)); h100-sxm-80gb int8: 37.6 % / -37.6 % (n 2) (aic not modelled (n 0))',
+    'fit_both_kvplan': '25.3 % / -1.4 % (n 10)',
+    'fit_both_aic': '30.5 % / -30.5 % (n 10)',
+}
+
+
 def _headline(s: dict, doc: dict) -> list[str]:
-    fz, now = FROZEN_ROUND19, _held_cells(s)
+    fz, now = FROZEN_ROUND20, _held_cells(s)
+    srcs = doc["round20"]["held_out_sources"]
+    return [
+        "## Round 20 held out (the headline)",
+        "",
+        f"{sum(1 for r in s['_rows'] if r['side'] == 'held_out')} rows from {len(srcs)} source documents "
+        f"({', '.join(srcs)}): AMD's ROCm vLLM docker page in two more releases, each its own \"Latency Measurements\" "
+        "table: 20250605_aiter (vLLM 0.9.0.1, published at 68af055) and 20250410_aiter (vLLM 0.7.3, published at c43debd), "
+        "both commands passing `--quantization fp8 --kv-cache-dtype fp8`: `benchmark_latency` of Llama 3.1 70B and 405B "
+        "FP8 on 8 × MI300X, TP 8, one static batch of 1–128 sequences, 128 or 2,048 prompt tokens → 2,048 generated, "
+        "end-to-end seconds; 32 rows each. Read after round 19's held-out figures had been seen, split with its own seed "
+        f"({doc['round20']['seed']}; of three documents two were drawn to the held-out side, torchao's vLLM 0.13 runs on "
+        "B200 / H100 to the fit side) and committed, with aiconfigurator's coverage, before any was predicted; then "
+        "predicted once (session 21, 2026-12-08) with the model as main stood then. No constant was fitted to them. The "
+        "figures as printed then (first print; every row in `benchmarks/published/round20_first_print.txt`):",
+        "",
+        f"- **Whole batches** (every row times a static batch, prefill and every decode step; there is no decode-only or "
+        f"TTFT row, and every row is vLLM on MI300X in FP8): {fz['all']}; by source {fz['source']}.",
+        f"- By model {fz['model']}; by batch {fz['batch']}; by prompt {fz['prompt']}; TP 8, dense (every row).",
+        f"- By model and batch {fz['model_batch']}; by source and model {fz['source_model']}.",
+        "- aiconfigurator 0.12.0 models none of these rows (no MI300X system).",
+        f"- The fit-side source of the round (torchao's quantization README at aa25287: `vllm bench throughput` under "
+        f"vLLM 0.13.0 of Llama 3.1 8B on one B200 and one H100, one offline batch of 32 × 4,096 → 32 and one of 128 × 32 "
+        f"→ 2,048, (prompt + generated) tokens a second; nothing was fitted on it for the print, its rows deferred in "
+        f"`not_fitted.yaml`): {fz['fit_side']}; by GPU {fz['fit_gpu']}; by weights {fz['fit_weights']}; by run (output "
+        f"tokens) {fz['fit_output']}; by GPU and weights {fz['fit_gpu_weights']}; on the 10 rows aiconfigurator models "
+        f"kvplan {fz['fit_both_kvplan']}, aiconfigurator {fz['fit_both_aic']}.",
+        *([] if now["all"] == fz["all"] else [
+            "", f"Today's figures on the same rows (after changes made after their first print; labelled so): all "
+                f"{now['all']}; by GPU {now['gpu']}."]),
+        "",
+        "Read this headline for what it is: on these 64 rows kvplan meets issue 21's numeric bars that whole batches can test (9.3 % at the median, signed −3.9 % against ±5 %, no batch bucket above 25 %: batch 1 10.8 %, 2–16 5.6 %, 17–128 17.9 %; one engine, vLLM, 9.3 %), but the test is narrow and repeats round 16's: one GPU (MI300X), one engine (vLLM 0.7.3 / 0.9.0.1 on ROCm), FP8 weights and KV cache, TP 8, two dense models, every row a whole static batch, so the decode and TTFT bars are not tested directly and aiconfigurator cannot be compared (no MI300X system). The median hides the error's trend with batch, the one round 16 showed: small batches priced too slow, large ones too fast. Llama 3.1 70B at batch 1 is +16 … +33 % (20.19 s priced against 15.57 s measured at 128 → 2,048 tokens, 20250605), and every batch of 64 or 128 is priced too fast (−9 … −31 %; Llama 3.1 405B at batch 128 after 2,048 prompt tokens 108.2 s against 157.7 s, −31.4 %), so the 17–128 bucket (17.9 % / −17.9 %) is the one near the bar. kvplan prices the two releases alike (20.19 s for 70B at batch 1 in both) where they measured up to 12 % apart (17.41 s under vLLM 0.7.3, 15.57 s under 0.9.0.1): 20250410 8.6 % / −5.8 %, 20250605 10.0 % / +0.5 %. The fit side (nothing fitted) is farther off: torchao's vLLM 0.13 runs of Llama 3.1 8B on one B200 and one H100 at 27.3 % / −14.8 %, the prefill-heavy batches (32 × 4,096 → 32) priced too fast on every row (−23.8 … −33.8 %), the decode-heavy ones (128 × 32 → 2,048) close on the H100 in bf16 and FP8 (−5.8 %, +3.0 %) but priced too slow on the B200 (+14.2 … +36.2 %), and int8 weight-only priced too fast (−33.8 %, −41.4 %: torchao's int8 weight-only ran slower than bfloat16 under vLLM, 4,310 against 6,612 tokens a second, where kvplan prices it faster, 7,356). aiconfigurator 0.12.0 is farther off on the 10 fit-side rows it models (30.5 % / −30.5 %, every row priced too fast, against kvplan's 25.3 % / −1.4 %). Said plainly: the draw put this round's only NVIDIA source on the fit side, so the held-out figure adds nothing on the NVIDIA cards, engines and phases issue 21 is mostly about. Nothing was changed for any of them.",
+        "",
+    ]
+
+
+def _round19_first(s: dict, doc: dict) -> list[str]:
+    """Round 19's headline as it was printed (seen since round 20's split), today's figures on its rows beside it."""
+    fz, now = FROZEN_ROUND19, _seen_cells(s, "round19")
     srcs = doc["round19"]["held_out_sources"]
     return [
-        "## Round 19 held out (the headline)",
+        "## Round 19 held out, as first printed (seen since round 20's split)",
         "",
-        f"{sum(1 for r in s['_rows'] if r['side'] == 'held_out')} rows from {len(srcs)} source document "
+        f"{sum(1 for r in s['_rows'] if r['doc'] in srcs)} rows from {len(srcs)} source document "
         f"({', '.join(srcs)}): NVIDIA TensorRT Model Optimizer's benchmark reference (NVIDIA/TensorRT-Model-Optimizer "
         "`benchmark.md` at 111b2da, 2025-01-08, section 1.1): Llama 3.1 8B (TP 1) and 70B (BF16 at TP 2, FP8 and INT4 AWQ "
         "at TP 1) on H200 under TensorRT-LLM v0.15, `trtllm-bench` throughput over 200 requests of exactly 2,048 prompt "
@@ -745,12 +807,10 @@ def _headline(s: dict, doc: dict) -> list[str]:
         f"- aiconfigurator 0.12.0 on the rows it models (BF16 and FP8; it has no INT4-weight mode with an FP8 KV cache): "
         f"kvplan {fz['both_kvplan']}, aiconfigurator {fz['both_aic']}; aiconfigurator by batch {fz['aic_batch']}.",
         "- No fit-side source this round (one document, drawn to the held-out side).",
-        *([] if now["all"] == fz["all"] else [
-            "", f"Today's figures on the same rows (after changes made after their first print; labelled so): all "
-                f"{now['all']}; by GPU {now['gpu']}."]),
+        "", f"Today's figures on the same rows (seen since round 20's split): all {now['all']}; by GPU {now['gpu']}.",
         *_round19_fitted(),
         "",
-        "Read this headline for what it is: it misses issue 21's bars. All 18 rows are whole batches (no decode-only or TTFT row is held out), 21.5 % / −13.9 % against a decode bar of ≤ 12 % and a signed bar of ±5 %, and the errors split by format rather than by batch: BF16 is the closest (16.6 % / −5.5 %), FP8 is priced too slow (27.8 % / +26.0 %; at batch 1 kvplan gives Llama 3.1 8B FP8 160 tokens a second against 245 measured, +52.7 %, and 70B FP8 on one H200 22.8 against 43.5, +90.3 %: the FP8 weights' halved bytes barely show in kvplan's small-batch price), and INT4 AWQ is priced too fast on every row (43.1 % / −43.1 %; −17.8 … −54.8 %, farthest at batch 8 and 64, where TensorRT-LLM's INT4 AWQ engines measured slower than its BF16 ones, 599.7 against 803.1 tokens a second for 8B at batch 8: kvplan's price follows the 4-bit weights' bytes, the measured engines do not). By batch the buckets stay under 25 % (batch 1 23.0 %, 2–16 22.9 %, 17–128 19.8 %), by weights two do not (FP8 27.8 %, INT4 43.1 %). aiconfigurator 0.12.0 is closer on the 12 BF16 / FP8 rows it models (11.8 % / −11.1 % against kvplan's 19.3 % / +12.5 %), so the bar of being at least as close as aiconfigurator is not met on this round. The round is narrow, said plainly: one document, one engine (TensorRT-LLM v0.15), one GPU (H200), two dense models, batch ≤ 64, output rates over 200 requests of 2,048 → 128 priced as static batches (the batch-64 run's last wave held 8). Nothing was changed for any of them.",
+        "Read that headline for what it was: it missed issue 21's bars. All 18 rows are whole batches (no decode-only or TTFT row is held out), 21.5 % / −13.9 % against a decode bar of ≤ 12 % and a signed bar of ±5 %, and the errors split by format rather than by batch: BF16 is the closest (16.6 % / −5.5 %), FP8 is priced too slow (27.8 % / +26.0 %; at batch 1 kvplan gives Llama 3.1 8B FP8 160 tokens a second against 245 measured, +52.7 %, and 70B FP8 on one H200 22.8 against 43.5, +90.3 %: the FP8 weights' halved bytes barely show in kvplan's small-batch price), and INT4 AWQ is priced too fast on every row (43.1 % / −43.1 %; −17.8 … −54.8 %, farthest at batch 8 and 64, where TensorRT-LLM's INT4 AWQ engines measured slower than its BF16 ones, 599.7 against 803.1 tokens a second for 8B at batch 8: kvplan's price follows the 4-bit weights' bytes, the measured engines do not). By batch the buckets stay under 25 % (batch 1 23.0 %, 2–16 22.9 %, 17–128 19.8 %), by weights two do not (FP8 27.8 %, INT4 43.1 %). aiconfigurator 0.12.0 is closer on the 12 BF16 / FP8 rows it models (11.8 % / −11.1 % against kvplan's 19.3 % / +12.5 %), so the bar of being at least as close as aiconfigurator is not met on this round. The round is narrow, said plainly: one document, one engine (TensorRT-LLM v0.15), one GPU (H200), two dense models, batch ≤ 64, output rates over 200 requests of 2,048 → 128 priced as static batches (the batch-64 run's last wave held 8). Nothing was changed for any of them.",
         "",
     ]
 
@@ -2525,9 +2585,9 @@ def render() -> str:
     s = summary(rs)
     s["_rows"] = rs
     doc, _ = split()
-    lines = _intro(rs, doc) + _headline(s, doc) + _round18_first(s, doc) + _round17_first(s, doc) + _round16_first(s, doc) + _round15_first(s, doc) + _round14_first(s, doc) + _round13_first(s, doc) + _round12_first(s, doc) + _round11_first(s, doc) + _round10_first(s, doc) + _round9_first(s, doc) + _round8_first(s, doc) + _round7_first(s, doc) + _round6_first(s, doc) + _changes(s) + _in_sample(s) + [
+    lines = _intro(rs, doc) + _headline(s, doc) + _round19_first(s, doc) + _round18_first(s, doc) + _round17_first(s, doc) + _round16_first(s, doc) + _round15_first(s, doc) + _round14_first(s, doc) + _round13_first(s, doc) + _round12_first(s, doc) + _round11_first(s, doc) + _round10_first(s, doc) + _round9_first(s, doc) + _round8_first(s, doc) + _round7_first(s, doc) + _round6_first(s, doc) + _changes(s) + _in_sample(s) + [
         "## By bucket", "",
-        "| breakdown | bucket | held out (round 19) | seen (rounds 1–18 held out) | fit |",
+        "| breakdown | bucket | held out (round 20) | seen (rounds 1–19 held out) | fit |",
         "|---|---|---|---|---|"]
     for name, _, keys in BREAKDOWNS:
         for k in keys:
@@ -2536,7 +2596,7 @@ def render() -> str:
                 lines.append(f"| {name} | {k} | " + " | ".join(_cell(c) for c in cells) + " |")
     lines += [
         "", "## Every entry", "",
-        f"Regenerate with `{COMMAND}`. Side: **H** held out (round 19), S seen (round 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17 or 18 held out), F fit; "
+        f"Regenerate with `{COMMAND}`. Side: **H** held out (round 20), S seen (round 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18 or 19 held out), F fit; "
         "* marks a row already in this file before issue 21.", "",
         "| id | side | metric | setup | measured | kvplan | error | aiconfigurator | error |",
         "|---|---|---|---|---:|---:|---:|---:|---:|",

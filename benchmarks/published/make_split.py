@@ -96,6 +96,13 @@ Optimizer's benchmark reference at 111b2da, Llama 3.1 8B / 70B on H200 under Ten
 batch 1 / 8 / 64, 2,048 tokens in and 128 out, output tokens per second), split with SEED_ROUND19 (one document: held out)
 and committed before any round-19 row was predicted.
 
+Round 20 (`round20`): round 19's held-out source becomes "seen"; three new source documents (SOURCES_ROUND20: PyTorch torchao's
+quantization README at aa25287, vLLM 0.13.0 `vllm bench throughput` runs of Llama 3.1 8B on one B200 and one H100 in bfloat16,
+float8 rowwise, int8 weight-only and NVFP4, an offline batch of 32 x 4,096 -> 32 ("prefill") and one of 128 x 32 -> 2,048
+("decode"), (prompt + generated) tokens per second; and AMD's ROCm vLLM docker page in two more releases, 20250605_aiter (vLLM
+0.9.0.1) and 20250410_aiter (vLLM 0.7.3), benchmark_latency static batches of Llama 3.1 70B / 405B FP8 on 8 x MI300X, batch
+1-128), split with SEED_ROUND20 (ceil(3 / 2) = 2 held out) and committed before any round-20 row was predicted.
+
 Round 5 (`round5`): round 4's held-out sources become "seen"; four new source documents (SOURCES_ROUND5, SGLang's
 cookbook pages), split with SEED_ROUND5, committed before any round-5 row was predicted. The model they are predicted
 with is the one after round 4's changes (TurboMind's first token included), frozen before this split.
@@ -583,6 +590,39 @@ def split_round19() -> dict:
     return _later_round(19, SEED_ROUND19, SOURCES_ROUND19, split_round18(), day="2026-12-07")
 
 
+SEED_ROUND20 = 2026121720  # 2026-12-07, round 20 (session 21); fixed before any round-20 row was predicted
+# (id, url prefixes, how) of the round-20 source documents (benchmarks/published/round20_rows.py wrote their rows; the rows
+# left out are in excluded.yaml with the reason). Read after round 19's held-out figures had been seen; the model they are
+# predicted with is main's when the first print is made (merged then; no constant or code of it changed for round 20 by
+# this work). Three documents: ceil(3 / 2) = 2 are drawn to the held-out side; the other is a fit-side source (nothing is
+# fitted on it this round). The two ROCm pages are two release campaigns of one publisher's page (as in rounds 15 and 16).
+SOURCES_ROUND20 = [
+    ("torchao-quantization-readme-aa25287",
+     ["https://github.com/pytorch/ao/blob/aa2528724b07c33ce6497463b73ad2ec93909264/torchao/quantization/README.md"],
+     "round 20: pytorch/ao torchao/quantization/README.md at aa25287 (2026-01-05), 'Performance benchmarks': Llama 3.1 8B "
+     "under torch 2.9.0 and vLLM 0.13.0 on one B200 (bfloat16, NVFP4, float8 rowwise) and one H100 (bfloat16, float8 rowwise, "
+     "int8 weight-only), vllm bench throughput of 32 prompts 4,096 -> 32 ('prefill') and 128 prompts 32 -> 2,048 ('decode'), "
+     "total (prompt + generated) tokens per second (12 rows; two TODO cells, the speedup columns, the accuracy table and the "
+     "file's earlier gpt-fast tables excluded)"),
+    ("rocm-vllm-dev-docker-20250605",
+     ["https://github.com/ROCm/vllm/blob/68af0558487474544f16002b57de8ab53d5f19db/docs/dev-docker/README.md"],
+     "round 20: ROCm/vllm docs/dev-docker/README.md at 68af055 (2025-06-11), the 20250605_aiter release of "
+     "rocm/vllm-dev:main (ROCm 6.4.1, vLLM 0.9.0.1): its 'Latency Measurements' table, benchmark_latency.py end-to-end seconds "
+     "of one static batch of Llama 3.1 70B / 405B FP8 (--kv-cache-dtype fp8) on 8 x MI300X, TP 8, batch 1-128, 128 / 2048 -> "
+     "2048 tokens (32 rows)"),
+    ("rocm-vllm-dev-docker-20250410",
+     ["https://github.com/ROCm/vllm/blob/c43debd43c4d8a7e4fdeff4c069c5970e5e701c0/docs/dev-docker/README.md"],
+     "round 20: ROCm/vllm docs/dev-docker/README.md at c43debd (2025-04-14, 'April 10 results'), the 20250410_aiter release of "
+     "rocm/vllm-dev:main (ROCm 6.3.1, vLLM 0.7.3): its 'Latency Measurements' table, benchmark_latency.py end-to-end seconds "
+     "of one static batch of Llama 3.1 70B / 405B FP8 (--kv-cache-dtype fp8) on 8 x MI300X, TP 8, batch 1-128, 128 / 2048 -> "
+     "2048 tokens (32 rows; the 405B block's model cell names the 70B checkpoint, a slip)"),
+]
+
+
+def split_round20() -> dict:
+    return _later_round(20, SEED_ROUND20, SOURCES_ROUND20, split_round19(), day="2026-12-07")
+
+
 def split() -> dict:
     return {**split_round1(), "round2": split_round2(), "round3": split_round3(), "round4": split_round4(),
             "round5": split_round5(), "round6": split_round6(), "round7": split_round7(), "round8": split_round8(),
@@ -590,7 +630,7 @@ def split() -> dict:
             "round11": split_round11(), "round12": split_round12(),
             "round13": split_round13(), "round14": split_round14(), "round15": split_round15(),
             "round16": split_round16(), "round17": split_round17(), "round18": split_round18(),
-            "round19": split_round19()}
+            "round19": split_round19(), "round20": split_round20()}
 
 
 def split_round1() -> dict:
@@ -608,7 +648,7 @@ def split_round1() -> dict:
 
 def all_sources(doc: dict) -> list[dict]:
     """Every source document of both rounds."""
-    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14", "round15", "round16", "round17", "round18", "round19") for s in doc.get(n, {}).get("sources", [])]
+    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14", "round15", "round16", "round17", "round18", "round19", "round20") for s in doc.get(n, {}).get("sources", [])]
 
 
 def source_of(url: str, doc: dict) -> str:
@@ -639,7 +679,7 @@ if __name__ == "__main__":
                     ("round 11", s["round11"]), ("round 12", s["round12"]),
                     ("round 13", s["round13"]), ("round 14", s["round14"]), ("round 15", s["round15"]),
                     ("round 16", s["round16"]), ("round 17", s["round17"]), ("round 18", s["round18"]),
-                    ("round 19", s["round19"])):
+                    ("round 19", s["round19"]), ("round 20", s["round20"])):
         n = {k: sum(source_of(e["source"], s) in d[k] for e in rows) for k in ("held_out_sources", "fit_sources")}
         print(f"{name} held out: {', '.join(d['held_out_sources'])} ({n['held_out_sources']} rows)\n"
               f"{name} fit:      {', '.join(d['fit_sources'])} ({n['fit_sources']} rows)")

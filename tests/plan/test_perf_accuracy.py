@@ -29,13 +29,27 @@ def test_every_row_on_one_side_and_readme_quotes_the_held_out_median():
     s = pa.summary(rows)
     readme = (ROOT / "README.md").read_text()
     m = re.search(r"held-out median absolute error is\s+([\d.]+) %", readme)
-    # the headline is round 19's held-out figure as printed once (frozen on the page, every row and cell in
-    # benchmarks/published/round19_first_print.txt): 18 whole static batches (TensorRT Model Optimizer's benchmark
-    # reference, TensorRT-LLM v0.15 on H200, Llama 3.1 8B / 70B, batch 1 / 8 / 64); no decode-only or TTFT row
-    assert m and pa.FROZEN_ROUND19["all"].startswith(f"{m.group(1)} % ")
+    # the headline is round 20's held-out figure as printed once (frozen on the page, every row and cell in
+    # benchmarks/published/round20_first_print.txt): 64 whole static batches (AMD's ROCm vLLM docker page, releases
+    # 20250605 and 20250410: Llama 3.1 70B / 405B FP8 on 8 x MI300X, batch 1-128); no decode-only or TTFT row
+    assert m and pa.FROZEN_ROUND20["all"].startswith(f"{m.group(1)} % ")
     ph = s["held_out"]["breakdowns"]["phase"]
-    assert s["held_out"]["all"]["n"] == 18 and ph["static batch"]["n"] == 18 and ph["decode"]["n"] == ph["prefill"]["n"] == 0
+    assert s["held_out"]["all"]["n"] == 64 and ph["static batch"]["n"] == 64 and ph["decode"]["n"] == ph["prefill"]["n"] == 0
     page = (ROOT / "docs" / "perf-accuracy.md").read_text()
+    first20 = (ROOT / "benchmarks" / "published" / "round20_first_print.txt").read_text()
+    fz20 = pa.FROZEN_ROUND20
+    held20, fit20 = first20.split("## fit side")[0], first20.split("## fit-side summary")[1]
+    assert f"\nall kvplan {fz20['all']}; aic {fz20['aic_all']}\n" in held20
+    for key in ("source", "model", "batch", "prompt"):  # each bucket as first printed
+        assert all(f"\n{key} {c.replace(': ', ' kvplan ', 1)}; aic " in held20 for c in fz20[key].split("; "))
+    assert all(f"\nmodel batch {c.replace(': ', ' kvplan ', 1)}; aic " in held20 for c in fz20["model_batch"].split("; "))
+    assert f"\nall kvplan {fz20['fit_side'][len('kvplan '):]}\n" in fit20
+    assert all(f"\ngpu {c.replace(': ', ' kvplan ', 1)}; aic " in fit20 for c in fz20["fit_gpu"].split("; "))
+    assert f"\nrows aiconfigurator models kvplan {fz20['fit_both_kvplan']}; aic {fz20['fit_both_aic']}\n" in fit20
+    assert f"MI300X in FP8): {fz20['all']}; by source {fz20['source']}." in page
+    assert f"its rows deferred in `not_fitted.yaml`): {fz20['fit_side']}; by GPU {fz20['fit_gpu']};" in page
+    # today's figures differ from the first print once the model changes: the page must say so
+    assert pa._cell(s["held_out"]["all"]) == fz20["all"] or "Today's figures on the same rows (after" in page
     first19 = (ROOT / "benchmarks" / "published" / "round19_first_print.txt").read_text()
     fz19 = pa.FROZEN_ROUND19
     held19 = first19.split("## fit-side")[0]
@@ -44,8 +58,8 @@ def test_every_row_on_one_side_and_readme_quotes_the_held_out_median():
         assert all(f"\n{key} {c.replace(': ', ' kvplan ', 1)}; aic " in held19 for c in fz19[key].split("; "))
     assert f"\nrows aiconfigurator models kvplan {fz19['both_kvplan']}; aic {fz19['both_aic']}\n" in held19
     assert f"row): {fz19['all']}; by model {fz19['model']}; by weights {fz19['weights']};" in page
-    # today's figures differ from the first print once the model changes: the page must say so
-    assert pa._cell(s["held_out"]["all"]) == fz19["all"] or "Today's figures on the same rows (after" in page
+    # round 19 (seen since round 20's split): its first print kept literally, today's figures beside it
+    assert "Today's figures on the same rows (seen since round 20's split)" in page
     first18 = (ROOT / "benchmarks" / "published" / "round18_first_print.txt").read_text()
     fz18 = pa.FROZEN_ROUND18
     held18 = first18.split("## fit-side")[0]
@@ -231,7 +245,7 @@ def test_per_gpu_throughput_by_hand():
 
 
 def test_last_round_held_out_is_never_fitted():
-    # the round-19 held-out sources are the headline (their first print), and the held-out sources of rounds 1-18
+    # the round-20 held-out sources are the headline (their first print), and the held-out sources of rounds 1-19
     # (printed before the next round) are labelled "seen", not held out
     spec2 = importlib.util.spec_from_file_location("fit", ROOT / "benchmarks" / "latency" / "fit.py")
     fit = importlib.util.module_from_spec(spec2)
@@ -240,23 +254,23 @@ def test_last_round_held_out_is_never_fitted():
     fitted = {e["id"] for e in fit.fit_side_entries()}
     rows = pa.rows()
     held = {r["id"] for r in rows if r["side"] == "held_out"}
-    # round 19 printed (session 20): its held-out rows are the headline and never in fit.py's rows; round 18's held-out
-    # rows are seen since round 19's split, so fit.py may take them
-    assert pa.PENDING == () and len(held) == 18
-    # round 19's first print is recorded (round19_first_print.txt, kept as printed), so fit.py takes its held-out rows
+    # round 20 printed (session 21): its held-out rows are the headline; round 19's held-out rows are seen since round
+    # 20's split, so fit.py may take them
+    assert pa.PENDING == () and len(held) == 64
+    # round 20's first print is recorded (round20_first_print.txt, kept as printed), so fit.py takes its held-out rows
     # from then on (fit.printed_rounds, session 21): the page keeps them as the headline as first printed
-    assert "round19" in fit.printed_rounds() and held & fitted == held - pa.NOT_FITTED
-    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round19"]["held_out_sources"])
+    assert "round20" in fit.printed_rounds() and held & fitted == held - pa.NOT_FITTED
+    assert {r["doc"] for r in rows if r["side"] == "held_out"} == set(doc["round20"]["held_out_sources"])
     for prev, nxt in (("round10", "round11"), ("round11", "round12"), ("round12", "round13"), ("round13", "round14"),
                       ("round14", "round15"), ("round15", "round16"), ("round16", "round17"), ("round17", "round18"),
-                      ("round18", "round19")):
+                      ("round18", "round19"), ("round19", "round20")):
         ho = set(doc[prev]["held_out_sources"])
         assert ho <= set(doc[nxt]["seen_sources"]) and {r["side"] for r in rows if r["doc"] in ho} == {"seen"}
     assert {r["doc"] for r in rows if r["side"] == "seen"} == set(doc["held_out_sources"]).union(
         *(set(doc[n]["held_out_sources"]) for n in ("round2", "round3", "round4", "round5", "round6", "round7",
                                                     "round8", "round9", "round10", "round11", "round12",
                                                     "round13", "round14", "round15", "round16", "round17",
-                                                    "round18")))
+                                                    "round18", "round19")))
     # rounds 11-14's fit-side sources (vLLM PR #3240; tt-inference-server #394; vLLM PR #2192; Qwen2.5's speed benchmark
     # page) are on the fit side and in fit.py's rows
     assert set(doc["round11"]["fit_sources"]) | set(doc["round12"]["fit_sources"]) | set(doc["round13"]["fit_sources"]) \
@@ -267,14 +281,15 @@ def test_last_round_held_out_is_never_fitted():
     assert set(doc["round15"]["fit_sources"]) <= {r["doc"] for r in rows if r["side"] == "fit"}
     r15 = {e["id"] for e in fit.fit_side_entries() if pa._doc_of(e["source"]) in set(doc["round15"]["fit_sources"])}
     assert len(r15) == 48 and all(i.startswith("qwen3-hf-") for i in r15)
-    # rounds 16, 17 and 18's fit-side sources (optimum's GPTQ benchmark; llama.cpp PR #19053 and the SGLang cookbook's
-    # Kimi-K2.5 page; DataCrunch's DeepSeek-R1 page) are on the fit side, their rows deferred in not_fitted.yaml
-    for n in ("round16", "round17", "round18"):
+    # rounds 16, 17, 18 and 20's fit-side sources (optimum's GPTQ benchmark; llama.cpp PR #19053 and the SGLang cookbook's
+    # Kimi-K2.5 page; DataCrunch's DeepSeek-R1 page; torchao's quantization README at aa25287) are on the fit side, their
+    # rows deferred in not_fitted.yaml
+    for n in ("round16", "round17", "round18", "round20"):
         assert set(doc[n]["fit_sources"]) <= {r["doc"] for r in rows if r["side"] == "fit"}
         assert not {e["id"] for e in fit.fit_side_entries() if pa._doc_of(e["source"]) in set(doc[n]["fit_sources"])}
     # every seen and fit row but not_fitted.yaml's (meta's FP8 405B on MI300X: an unpriced ROCm GEMM path; kernel paths
-    # and H20 steps of round 15's fit side that nothing prices; rounds 16, 17 and 18's deferred fit sides),
-    # and round 19's held-out rows, printed (above)
+    # and H20 steps of round 15's fit side that nothing prices; rounds 16, 17, 18 and 20's deferred fit sides; dstack's
+    # DeepSeek-R1 offline batches), and round 20's held-out rows, printed (above)
     assert fitted == {r["id"] for r in rows if r["side"] in ("seen", "fit")} - pa.NOT_FITTED | (held - pa.NOT_FITTED)
 
 
