@@ -162,3 +162,15 @@ def test_budget_carries_the_compressor_scratch():
     assert not any(p.key == "weights_compressor_scratch" for p in VLLM().budget(
         catalog.load_gpu("h100"), 10**11, spec, ServeOptions(max_model_len=MML, max_num_batched_tokens=16_384),
         8, 1, dtypes.get("fp8")))
+
+
+def test_workspace_of_a_window_only_deepseek_v4(fixtures):
+    import json
+
+    from kvplan.sources import hfconfig as hf
+
+    # DeepSeek-V4-Flash's config with every layer window-only (compress ratio 0): no compressed rows, so the
+    # sparse MLA's gather is 4 × (0 + 128 + 1,024) × 512 × 2 = 4,718,592 bytes and there is no indexer
+    raw = json.loads((fixtures / "DeepSeek-V4-Flash.json").read_text())
+    raw["compress_ratios"] = [0] * len(raw["compress_ratios"])
+    assert dsv4.workspace(hf.from_config(raw, "v4"), catalog.load_gpu("mi300x"), 1_024, 1_001) == (4_718_592, 0)
