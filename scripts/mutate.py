@@ -78,6 +78,7 @@ MODULES = {  # short name -> file or package folder; the modules that hold arith
     "engines.vllm.startup_data": "kvplan/engines/vllm/startup_data.py",
     "engines.vllm.loaded": "kvplan/engines/vllm/loaded.py",
     "engines.vllm.moe_workspace": "kvplan/engines/vllm/moe_workspace.py",
+    "engines.vllm.dsv4": "kvplan/engines/vllm/dsv4.py",  # session 21: DeepSeek-V4 on ROCm
     "engines.vllm.graphs": "kvplan/engines/vllm/graphs.py",  # session 21: CUDA graphs by capture size
     "engines.vllm.compile_part": "kvplan/engines/vllm/compile_part.py",  # session 21: the torch.compile term
     "engines.sglang": "kvplan/engines/sglang.py",
