@@ -81,7 +81,8 @@ def _fit_side_words() -> str:
     """Which held-out sources fit.py's side holds, and every split's seed, from split.yaml and perf_accuracy's rounds."""
     split = yaml.safe_load((ROOT / "benchmarks" / "published" / "split.yaml").read_text())
     names = ["round1", *pa.LATER]
-    last = len(names) if pa.LATER[-1] in pa.PRINTED_SEEN else len(names) - 1
+    # the last round counts once its first print is recorded (printed_rounds), as fit_side_entries takes its rows
+    last = len(names) if pa.LATER[-1] in printed_rounds() else len(names) - 1
     seeds = ", ".join(str(split["seed"] if n == "round1" else split[n]["seed"]) for n in names)
     never = "" if last == len(names) else f"; round {len(names)}'s held-out sources never"
     return (f"benchmarks/latency/fit.py on the fit side of benchmarks/published/split.yaml: every round's fit sources "
