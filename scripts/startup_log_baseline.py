@@ -97,6 +97,10 @@ ROUND_20_SHOWN = True  # split committed at da91230 (second pass r20b at 556bda2
 # with the model as it stands on the branch after main is merged (no constant or code of the model changes
 # in round 21).
 ROUND_21_SHOWN = True  # split committed at 0bad3b6 (compile states b76d70b); round 21's rows first printed after main (c7de921) was merged
+# Round 22's logs (startup_log_split.ROUND_22) stay out until round 22's held-out figures are printed once,
+# with the model as it stands on the branch after main is merged (no constant or code of the model changes
+# in round 22).
+ROUND_22_SHOWN = False
 ROUND_SIDES = ("held-out (round 21)", "held-out (round 20, seen)", "held-out (round 19, seen)", "held-out (round 18, seen)",
          "held-out (round 17, seen)", "held-out (round 16, seen)", "held-out (round 15, seen)",
          "held-out (round 14, seen)", "held-out (round 13, seen)", "held-out (round 12, seen)",
@@ -266,6 +270,8 @@ def rows() -> list[dict]:
         if e.get("batch") in startup_log_split.ROUND_20 and not ROUND_20_SHOWN:
             continue
         if e.get("batch") in startup_log_split.ROUND_21 and not ROUND_21_SHOWN:
+            continue
+        if e.get("batch") in startup_log_split.ROUND_22 and not ROUND_22_SHOWN:
             continue
         r = {"id": e["id"], "url": e["url"], "side": _shown_side(e), "engine": e.get("engine"),
              "version": e.get("vllm_version") or e.get("sglang_version") or e.get("trtllm_version"),
