@@ -488,19 +488,25 @@ def test_round_22_holds_only_its_own_batch_and_leaves_rounds_1_to_21_as_they_wer
     by its budget (A100 40GB; vLLM 0.9.0.1, vllm-project/production-stack, tokens only); 26 listed with their reason
     (cards two catalog cards fit, models outside the catalog, bitsandbytes, V0 logs, runs that never started, an
     SGLang reference log whose mem_fraction_static is not printed). The seeded order sent 2 scored rows to each
-    side."""
+    side. Its second pass (batch 2026-12-08-r22b, read after the split was committed at b15a325, before any
+    round-22 figure) adds 3 listed rows from 3 URLs (Qwen3.6-27B on two A100s, gemma-3-12b AWQ, and a trtllm-bench
+    PyTorch-backend log whose pool is capped by max_tokens), placed after the first pass's URLs: none of them
+    moves."""
     rs = [SPLIT[f"round_{i}"] for i in range(2, 23)]
     assert len({SPLIT["seed"]} | {r["seed"] for r in rs}) == 22 and SPLIT["round_22"]["seed"] == 2020261228
     r22 = SPLIT["round_22"]
     batch = {e["url"]: e.get("batch") for e in startup_log_split.all_logs()}
-    assert {batch[u] for u in r22["held_out_urls"] + r22["fit_urls"]} == set(r22["batches"]) == {"2026-12-08-r22"}
+    assert {batch[u] for u in r22["held_out_urls"] + r22["fit_urls"]} == set(r22["batches"]) == {"2026-12-08-r22",
+                                                                                                  "2026-12-08-r22b"}
     earlier = set(SPLIT["held_out_urls"] + SPLIT["fit_urls"])
     for r in rs[:-1]:
         earlier |= set(r["held_out_urls"] + r["fit_urls"])
     assert not {u for u, b in batch.items() if b in r22["batches"]} & earlier
     rows = [e for e in startup_log_split.all_logs() if e.get("batch") in r22["batches"]]
-    assert len(rows) == 30 and len(r22["held_out_urls"]) + len(r22["fit_urls"]) == 30
-    assert len(r22["held_out_urls"]) == 24 and len(r22["fit_urls"]) == 6
+    assert len(rows) == 33 and len(r22["held_out_urls"]) + len(r22["fit_urls"]) == 33
+    assert len(r22["held_out_urls"]) == 24 and len(r22["fit_urls"]) == 9
+    second = {e["url"] for e in rows if e["batch"] == "2026-12-08-r22b"}
+    assert len(second) == 3 and second <= set(r22["fit_urls"])  # the seeded order after the first pass's URLs
     assert r22["scored_rows"] == {"held_out": sum(startup_log_split.split_scored(e) for e in rows
                                                   if e["url"] in r22["held_out_urls"]),
                                   "fit": sum(startup_log_split.split_scored(e) for e in rows
