@@ -139,6 +139,43 @@ def max_seq_len_limit(spec) -> tuple[int, str]:
     return limit, how
 
 
+# Expert parallelism's all-to-all workspaces (fused_moe/, read in the code index: WideEPMoE and
+# CutlassFusedMoE select_alltoall_method_type, TRTLLMGenFusedMoE enable_alltoall, of the 1.0 - 1.2
+# period). TensorRT-LLM allocates them only with attention data parallelism: the method is
+# NotEnabled "if not mapping.enable_attention_dp" or "if mapping.tp_size == 1" (unless
+# TRTLLM_FORCE_ALLTOALL_METHOD names one), and some releases also where moe_ep_size <= top_k; else
+# MNNVL (MnnvlMoe.get_moe_workspaces, get_moe_prepare_workspace, where the NVLink fabric supports
+# it), DeepEP / DeepEPLowLatency buffers (TRTLLM_CAN_USE_DEEP_EP=1) or, in later releases,
+# NVLinkOneSided. Their sizes were not read. Without attention DP the MoE layers take the
+# allgather / reducescatter (or all-reduce) path: no workspace beyond NCCL's (the non-torch term).
+ALLTOALL_SRC = ("fused_moe/ select_alltoall_method_type (WideEPMoE, CutlassFusedMoE) and TRTLLMGenFusedMoE "
+                "enable_alltoall, read in the code index")
+
+
+def ep_alltoall_part(spec, opts: ServeOptions) -> BudgetPart | None:
+    """The all-to-all workspace term of a MoE model planned with expert parallelism (kvplan's
+    --enable-expert-parallel, TensorRT-LLM's moe_expert_parallel_size), None otherwise. With data-parallel
+    attention replicas (TensorRT-LLM's enable_attention_dp) TensorRT-LLM may allocate the workspaces
+    (MNNVL, DeepEP, NVLinkOneSided: sizes not read), so the term is unmodelled and the plan never
+    "fits"; without, it allocates none (0 bytes, said)."""
+    from ..model.spec import MoeMlp
+
+    if not opts.enable_expert_parallel or not any(
+            isinstance(spec.layer_types[lt].mlp, MoeMlp) for lt in spec.counts()):
+        return None
+    if opts.data_parallel_size > 1:
+        return BudgetPart(
+            "ep_alltoall", "all-to-all workspaces (EP, attention DP)", 0,
+            "with enable_attention_dp and more than one rank TensorRT-LLM chooses an all-to-all method "
+            "(MNNVL where the NVLink fabric supports it, DeepEP with TRTLLM_CAN_USE_DEEP_EP=1, NVLinkOneSided "
+            f"in later releases; {ALLTOALL_SRC}) and allocates its workspaces, whose sizes kvplan has not read",
+            unmodelled=True)
+    return BudgetPart("ep_alltoall", "all-to-all workspaces (EP, no attention DP)", 0,
+                      "none: without enable_attention_dp the all-to-all method is NotEnabled (unless "
+                      f"TRTLLM_FORCE_ALLTOALL_METHOD names one; {ALLTOALL_SRC}), the MoE layers take the "
+                      "allgather / reducescatter path")
+
+
 @singledispatch
 def trtllm(mixer, ctx: int, run_dtype: str) -> Holding:
     """Layers without a paged cache (recurrent state, none): as the ideal layout."""
@@ -249,6 +286,9 @@ class TRTLLM(Engine):
                 "_util.py get_mla_context_workspace_reserve: with block reuse on and chunked prefill off "
                 "(the defaults) TensorRT-LLM may take up to budget × w / (k + w) off the cache; w, the "
                 "backend's runtime_workspace_bytes_per_token, was not read", unmodelled=True))
+        ep = ep_alltoall_part(spec, opts)
+        if ep is not None:
+            parts.append(ep)
         fraction = opts.gpu_memory_utilization if opts.gpu_memory_utilization is not None else FRACTION
         free = total - sum(p.bytes for p in parts)
         kv = int(free * fraction)
