@@ -89,6 +89,17 @@ UNSCALED_ROPE = frozenset({"su", "longrope", "llama3", "yarn"})
 # cache". Earlier releases set kv_cache_config.max_tokens ("Estimated max tokens in KV cache"); read
 # for the 1.0.0rc period (TensorRT-LLM#5872's 1.0.0rc1 / rc3), 1.0.0 and the 1.1.0 candidates not
 # read, taken as the earlier ones (the cautious side).
+# Session 22 tried to read the 1.0.0 final / 1.1.0rc boundary from code and could not: PyPI's
+# tensorrt-llm 1.0.0 is a stub sdist for pypi.nvidia.com (pip download fails at its metadata); the
+# repository (2.5 GB) is over the 500 MB a fetch may bring; the code index stores one version of
+# _torch/pyexecutor/_util.py a fork, not at release tags (venkywonka/TensorRT-LLM's version.py reads
+# 1.0.2, its stored _util.py is of an older ExecutorConfig-era commit, 07b09a00, which still sets
+# max_tokens). What was read: PR #5933's review thread (2025-07-14 to 2025-08-13, merged after) is the
+# change; its non-VSWA path still writes max_tokens = kv_cache_max_memory // _get_kv_size_per_token()
+# (the estimate's bytes a token) beside the bytes, so from 1.1.0 the pool holds the budget only through
+# the byte cap (max_gpu_total_bytes; the 1.1.0 log above prints it); docs/source/release-notes.md
+# (commit 001eaece) lists no such change under Release 1.0. So 1.0.0 final and every 1.1.0rc stay on the
+# cautious side (rc < inf), unread.
 POOL_IN_BYTES_FROM = (1, 1, 0, math.inf)
 
 
@@ -211,6 +222,15 @@ def _paged(mixer, ctx: int, run_dtype: str) -> Holding:
 # of weights, plus "Memory dynamically allocated during inference (inside torch) ... 0.14 GiB"
 # against kvplan's 0.10). One log at 32 batch sizes: larger max_batch_size captures more graphs,
 # so the term keeps an uncertainty as large as itself.
+# The second fit row, round 20's sro-sa_rtx6000ada_tinyllama-1.1b_trtllm1.1.0_pytorch_frac0.9 (kvplan
+# -9.4 %: 35.55 GiB against the log's 39.26), decomposed in session 22: the CUDA total, kvplan's lowest
+# observed RTX 6000 Ada figure 44.42 GiB against this card's 47.37 (ECC off; not an input):
+# -2.95 x 0.9 = -2.65 GiB; this term, 2.55 GiB against the run's 2.51 of which 1.38 is the estimation's
+# temporary cache (allocated outside torch, "tmp kv_mem 1.38 GiB") that _cal_max_memory adds back, so
+# 1.13 net: -1.42 x 0.9 = -1.28 GiB; weights and activations, kvplan's 2.05 + 0.32 against torch's peak
+# 2.23 + 0.39: +0.25 x 0.9 = +0.23 GiB. Sum -3.70 GiB (the gap: -3.71). Both cautious terms kept: the
+# net figure of the bench3 row (2.55 - 0.13 = 2.42 GiB) would move that row from +1.2 % further over
+# the log, and the card's ECC state is not known to a plan.
 NON_TORCH_TP1 = 2612 * 2**20
 # NON_TORCH_PER_TP: kept from kvplan's earlier vLLM defaults (no TensorRT-LLM log at TP > 1).
 NON_TORCH_PER_TP = 1280 * 2**20
