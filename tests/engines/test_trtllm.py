@@ -161,7 +161,8 @@ def test_kv_heads_tp_rule_is_each_engines_refusal():
     for engine in ("trtllm", "vllm", "sglang"):
         with pytest.raises(KvplanError) as e:
             fit.fit(catalog.load_model("phi-4"), catalog.load_gpu("h100"), tp=4, engine=engine)
-        assert str(e.value) == "tp=4 does not divide the 10 KV heads; choose a tensor-parallel size that divides 10"
+        assert str(e.value) == ("tp=4 does not divide the 10 KV heads; choose a tensor-parallel size that divides "
+                                "10 (vLLM, SGLang and TensorRT-LLM refuse this split too)")
     # TP 2 divides both: 10 / 2 = 5 KV heads a rank; 40 layers × 2 (K, V) × 5 × 128 × 2 bytes = 102,400
     r = trt("phi-4", tp=2, kv_cache_memory=1 * GiB)
     assert r.capacity.detail["bytes_per_token"] == 40 * 2 * 5 * 128 * 2 == 102_400

@@ -105,13 +105,13 @@ class _Attention(_Frozen):
           as the code index stores it). So Phi-4 (40 heads, 10 KV heads) at TP 4 stops with an
           AssertionError in every engine, and kvplan says so in one line."""
         _divides("attention heads", self.num_heads, tp)
-        if self.num_kv_heads >= tp:
-            _divides("KV heads", self.num_kv_heads, tp)
-        elif tp % self.num_kv_heads:  # vLLM: num_kv_head_replicas = divide(tp, kv_heads)
+        kv = self.num_kv_heads
+        if (kv >= tp and kv % tp) or (kv < tp and tp % kv):
             from ...errors import KvplanError, opt
 
-            raise KvplanError(f"{opt('tp', tp)} is not a multiple of the {self.num_kv_heads} KV heads, "
-                              "so they cannot be replicated evenly")
+            why = (f"does not divide the {kv} KV heads; choose a tensor-parallel size that divides {kv}"
+                   if kv >= tp else f"is not a multiple of the {kv} KV heads, so they cannot be replicated evenly")
+            raise KvplanError(f"{opt('tp', tp)} {why} (vLLM, SGLang and TensorRT-LLM refuse this split too)")
         return self.model_copy(update={"num_heads": self.num_heads // tp,
                                        "num_kv_heads": max(1, self.num_kv_heads // tp)})
 
