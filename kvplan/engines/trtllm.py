@@ -29,7 +29,9 @@ calculate_max_num_blocks) of the same period. Tests check the arithmetic by hand
   a fixed size. Not modelled: ``get_mla_context_workspace_reserve`` (MLA with block reuse and
   no chunked prefill, KvCacheConfig's defaults: up to budget × w / (k + w) off the cache, w the
   attention backend's ``runtime_workspace_bytes_per_token``, not read), said as a term that
-  keeps an MLA model at "at risk"; the multimodal encoder reserve; ``KvCacheConfig.max_tokens``.
+  keeps an MLA model at "at risk"; the multimodal encoder reserve; ``KvCacheConfig.max_tokens``;
+  the all-to-all workspaces of expert parallelism with attention DP (``ep_alltoall_part``: allocated
+  only with enable_attention_dp, sizes not read, so such a plan is "at risk" naming ``ep_alltoall``).
 * Capacity: max_tokens = budget // bytes per token; blocks = max_tokens // 32; the pool holds
   blocks × 32 tokens. A ``max_seq_len`` longer than that is cut to it, not refused
   (_validate_and_adjust_attention_windows).
