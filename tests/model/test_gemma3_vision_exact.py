@@ -35,13 +35,16 @@ def test_reader_takes_gemma3s_siglip_tower_and_nothing_else():
     from kvplan.sources.hfconfig.reader import _encoders
 
     tower = {"kind": "gemma3_vision", "layers": 27, "hidden_size": 1152, "intermediate_size": 4304, "patch_size": 14,
-             "image_size": 896}
+             "image_size": 896, "channels": 3}
     # vision_use_head absent or false: no pooling head (transformers' default for Gemma 3), the tower read
     assert _encoders({"model_type": "gemma3", "vision_config": SIGLIP}, "g3") == [tower]
     assert _encoders({"model_type": "gemma3", "vision_config": {**SIGLIP, "vision_use_head": False}}, "g3") == [tower]
     # a SigLIP tower under another model type (PaliGemma's projector differs) and a Gemma 3 without a
     # vision_config (the text-only 1B) add nothing
     assert _encoders({"model_type": "paligemma", "vision_config": SIGLIP}, "pg") == []
+    # num_channels read where the config states it (SiglipVisionConfig's default 3 where it does not)
+    assert _encoders({"model_type": "gemma3", "vision_config": {**SIGLIP, "num_channels": 4}}, "g3") == [
+        {**tower, "channels": 4}]
     assert _encoders({"model_type": "gemma3"}, "g3") == []
     # the pooling head is refused in one line, and a missing size names where it is missing
     with pytest.raises(KvplanError) as e:

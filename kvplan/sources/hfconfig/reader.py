@@ -52,7 +52,9 @@ def _encoders(outer: dict, where: str) -> list[dict]:
                               "modelled for Gemma 3")
         out.append({"kind": "gemma3_vision", "layers": vc.count("num_hidden_layers"),
                     "hidden_size": vc.count("hidden_size"), "intermediate_size": vc.count("intermediate_size"),
-                    "patch_size": vc.count("patch_size"), "image_size": vc.count("image_size")})
+                    "patch_size": vc.count("patch_size"), "image_size": vc.count("image_size"),
+                    # SiglipVisionConfig's num_channels (transformers, default 3): the patch convolution's inputs
+                    "channels": vc.count("num_channels") if "num_channels" in v else 3})
     return out
 
 
