@@ -407,12 +407,13 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
                     max_gpus: int = 8, disaggregated: bool = True, link: str = "auto", prices=None,
                     requests: int = 300, seed: int = 0, max_model_len: int | None = None, profile=None,
                     workers: int | None = None, ray: str | None = None, progress=None,
-                    gpu_memory_utilization: float | None = None):
+                    gpu_memory_utilization: float | None = None, engine_version: str | None = None):
     """``kvplan plan``: the cheapest deployments that meet a TTFT and ITL p90 target (see
     plan.deploy for the search); ``gpus`` a comma-separated list or a list of names;
     ``progress(total)`` is called once with the number of configurations and returns the
     callback told as each is done (None: no progress). ``gpu_memory_utilization``: the engine's share
-    of each GPU (vLLM's flag; SGLang's --mem-fraction-static), as ``fit`` plans with it."""
+    of each GPU (vLLM's flag; SGLang's --mem-fraction-static), as ``fit`` plans with it. ``engine_version``: the vLLM
+    release planned (``engine_version`` checks it), its start-up, scheduler rules and step costs as ``simulate``'s."""
     from . import engines
     from .plan import costs, deploy
     from .plan import simulate as sim
@@ -427,6 +428,7 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
     eng = engine.strip().lower()
     if eng not in ("vllm", "sglang"):
         raise KvplanError(f"{opt('engine')} must be vllm or sglang for plan, got '{engine}'")
+    release = _release(eng, engine_version)  # once, not per candidate: vLLM's release (SGLang's is refused)
     if profile is not None:  # once, not as every candidate given up (each applied it and was refused)
         from .plan.latency.calibrate import check_engine, load_profile
 
@@ -455,7 +457,7 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
     sim.lengths_within(output_tokens, 1, 0, "--output-tokens", mml, why)
     name = spec.name if isinstance(model, str) and catalog.canonical_name(model) else model
     w = deploy.Workload(name, rate, prompt_tokens, output_tokens, ttft_p90_ms, itl_p90_ms, eng, requests, seed,
-                        max_gpus, max_model_len, profile, price, gpu_memory_utilization)
+                        max_gpus, max_model_len, profile, price, gpu_memory_utilization, release)
     experts = sorted({lt.mlp.num_experts for lt in spec.layer_types.values() if hasattr(lt.mlp, "num_experts")})
     tps_ = tuple(tps or deploy.DEFAULT_TPS)
     refused = []

@@ -1,0 +1,45 @@
+"""Session 22's walk as a new user at 80 columns: what it found, each checked through the CLI."""
+import json
+
+import pytest
+
+from walk import one_line, run
+
+FIT = ("llama-3.1-8b", "--gpu", "h100")
+PLAN = ("plan", "llama-3.1-8b", "--rate", "2", "--prompt-tokens", "1000", "--output-tokens", "100", "--ttft-p90",
+        "2000", "--itl-p90", "100", "--gpus", "h100", "--tp", "1", "--max-num-seqs", "32", "--no-disaggregated",
+        "--requests", "40", "--workers", "1")
+
+
+def _json(*args):
+    r = run(*args)
+    assert r.exit_code in (0, 1, 3), r.output
+    return json.loads(r.stdout)
+
+
+# `kvplan plan` lacked --engine-version ("No such option") where fit, perf, simulate, sweep and compare plan the
+# release: plan simulates each candidate as simulate does, so it now plans the release as simulate plans it (fit's
+# start-up, the release's scheduler rules, its step costs: simulate/release.py for_release, release_profile).
+# vLLM 0.7.3 is the V0 engine priced by engines.yaml's vllm_v06 profile: its ITL differs from 0.33.0's; 0.10.0 is
+# V1 with 0.33.0's step costs (the same ITL) but no async scheduling and 0.10.0's start-up (a different TTFT).
+def test_plan_plans_the_release():
+    own = _json(*PLAN, "--json")
+    assert own["engine_version"] is None
+    best = own["ranked"][0]
+    for ver in ("0.7.3", "0.10.0"):
+        got = _json(*PLAN, "--json", "--engine-version", ver)
+        assert got["engine_version"] == ver
+        assert got["ranked"][0]["ttft_p90_ms"] != best["ttft_p90_ms"]
+    assert _json(*PLAN, "--json", "--engine-version", "0.7.3")["ranked"][0]["itl_p90_ms"] != best["itl_p90_ms"]
+    assert _json(*PLAN, "--json", "--engine-version", "0.10.0")["ranked"][0]["itl_p90_ms"] == best["itl_p90_ms"]
+    r = run(*PLAN, "--engine-version", "0.10.0")
+    assert r.exit_code == 0 and "llama-3.1-8b · vllm 0.10.0 · 2 requests/s" in r.stdout, r.output
+
+
+def test_plan_checks_the_release_as_fit_does():
+    one_line(run(*PLAN, "--engine-version", "0.33"),
+             "--engine-version 0.33 names no release; give its patch too, such as 0.33.0")
+    one_line(run(*PLAN, "--engine-version", "banana"),
+             "--engine-version must be a version such as 0.11.0, got 'banana'")
+    one_line(run(*PLAN, "--engine", "sglang", "--engine-version", "0.4.0"),
+             "--engine-version is read by the vllm and trtllm plans only, not sglang's")
