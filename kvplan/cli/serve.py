@@ -45,6 +45,8 @@ def simulate(
     block_size: Optional[str] = typer.Option(None, "--block-size", "--page-size",
                                              help="tokens per KV block (as kvplan fit)"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format, kvplan's names (as kvplan fit)"),
+    weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored; "
+                                               "as kvplan fit and perf)"),
     kv_cache_dtype: Optional[str] = typer.Option(None, "--kv-cache-dtype",
                                                  help="the engine's names (vLLM: auto, fp8, fp8_e4m3, fp8_e5m2; "
                                                       "SGLang: auto, fp8_e4m3, fp8_e5m2, bf16)"),
@@ -149,7 +151,7 @@ def simulate(
                   seed=_whole("--seed", sd), opts=opts,
                   prefix_caching=_prefix_caching(eng, prefix_caching, disable_radix_cache), router=rt, profile=profile,
                   acceptance=_number("--acceptance", acceptance, 0, 1, open_low=False),
-                  kv_dtype=kv_dtype, kv_cache_dtype=kv_cache_dtype)
+                  kv_dtype=kv_dtype, kv_cache_dtype=kv_cache_dtype, weight_dtype=weight_dtype)
         spec = _load(model)
         res = api.simulate(spec, gpu, **kw)
         if as_json:

@@ -43,3 +43,17 @@ def test_plan_checks_the_release_as_fit_does():
              "--engine-version must be a version such as 0.11.0, got 'banana'")
     one_line(run(*PLAN, "--engine", "sglang", "--engine-version", "0.4.0"),
              "--engine-version is read by the vllm and trtllm plans only, not sglang's")
+
+
+# simulate lacked --weight-dtype ("No such option") where fit, perf, sweep and compare take it: simulate now plans
+# the weights as fit does (its blocks: the fit command it names) and prices the step's weight reads as perf does.
+def test_simulate_takes_the_weight_dtype_fit_and_perf_take():
+    sim = ("simulate", *FIT, "--rate", "2", "--prompt-tokens", "1000", "--output-tokens", "100", "--requests", "30",
+           "--json")
+    own, fp8 = _json(*sim), _json(*sim, "--weight-dtype", "fp8")
+    fit = _json("fit", *FIT, "--json", "--weight-dtype", "fp8")
+    assert fp8["kv_cache"]["blocks"] == fit["num_gpu_blocks"] - 1 > own["kv_cache"]["blocks"]  # less the null block
+    assert "--weight-dtype fp8" in fp8["kv_cache"]["source"]
+    assert fp8["itl_ms"]["mean"] < own["itl_ms"]["mean"]  # half the weight bytes read per decode step
+    r = run(*sim, "--weight-dtype", "banana")
+    assert r.exit_code == 2 and r.output.startswith("kvplan: error: unknown dtype 'banana'") and r.output.count("\n") == 1
