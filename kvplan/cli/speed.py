@@ -77,8 +77,10 @@ def perf(
                      data_parallel_size=_count("--data-parallel-size", data_parallel_size),
                      enable_expert_parallel=enable_expert_parallel, engine_version=engine_version)
         for w in r.notes:
-            if w.startswith("ctx "):
+            if w.startswith("ctx ") or w.startswith("this does not fit"):
                 _say("warning", w)
+            elif w.startswith("at risk: "):  # fit's words at this --batch (plan/perf.py _fits_notes), as fit says them
+                _say("at risk", w[len("at risk: "):])
         if f == "json":
             return _json(render_perf.perf_json(r, explain))
         _show(render_perf.perf_table(r, spec, explain), f, wide)

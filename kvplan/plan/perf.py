@@ -287,23 +287,28 @@ def _batch_table(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep, 
 
 def _fits_notes(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, batch, dp, ep, ver=None) -> list[str]:
     """A note where the step priced does not fit: its weights and cache overflow the card, or (the
-    bytes passing) the engine's own plan, fit's answer, holds fewer than ``batch`` such sequences."""
+    bytes passing) the engine's own plan, fit's answer, holds fewer than ``batch`` such sequences; or is at risk:
+    the plan holds them only if its estimated parts err the kind way (fit's "at risk" at this --batch, its words,
+    naming the deciding term: plan/verdict.py), as the standard asks of every "fits"."""
     need = r.weights_bytes + batch * (r.kv_tokens_read(ctx) + r.state_per_seq)
     if need > gpu.usable_bytes:
         return [f"this does not fit: {need:,} bytes of weights and cache per GPU against "
                 f"{gpu.usable_bytes:,} on {gpu.name} (see kvplan fit; a larger --tp)"]
-    plan = _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep, ver)
+    plan = _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep, ver, batch)
     if batch > (plan.max_batch or 0):
         return [f"this does not fit: {plan.engine}'s memory plan holds {plan.max_batch or 0:,} "
                 f"sequence(s) of {ctx:,} tokens per replica, not {batch:,} (kvplan fit --ctx {ctx})"]
+    if plan.verdict == "at_risk":
+        return [f"at risk: {plan.engine}'s memory plan: {plan.judgement.why} (kvplan fit --ctx {ctx} --batch {batch})"]
     return []
 
 
-def _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep, ver=None):
+def _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep, ver=None, batch=None):
     """``kvplan fit``'s answer at ``ctx`` for the engine perf prices (vLLM for a latency profile that
     plans no memory), one DP rank's under vLLM's --data-parallel-size / --enable-expert-parallel. A
     ctx past the engine's context limit is planned with that length allowed, as perf prices it
-    (``beyond_positions``: "priced as if it were set"). ``ver``: the engine's release planned (fit's --engine-version)."""
+    (``beyond_positions``: "priced as if it were set"). ``ver``: the engine's release planned (fit's --engine-version);
+    ``batch``: judged at that batch, as ``fit --batch`` (its verdict; None: the largest batch only)."""
     from .. import engines
     from ..engines.base import ServeOptions
     from .fit import fit
@@ -314,7 +319,8 @@ def _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep, ver=
     limit = engines.get(eng).context_limit(spec)
     if limit is not None and ctx > limit[0]:
         opts = replace(opts, max_model_len=ctx, long_context_allowed=True)
-    return fit(spec, gpu, tp=tp, engine=eng, kv_dtype=kv_dtype, weight_dtype=weight_dtype, ctx=ctx, opts=opts)
+    return fit(spec, gpu, tp=tp, engine=eng, kv_dtype=kv_dtype, weight_dtype=weight_dtype, ctx=ctx, opts=opts,
+               **({} if batch is None else {"batch": batch}))
 
 
 def _speculative(r, spec, ctx, batch, sc, acceptance):

@@ -57,3 +57,22 @@ def test_simulate_takes_the_weight_dtype_fit_and_perf_take():
     assert fp8["itl_ms"]["mean"] < own["itl_ms"]["mean"]  # half the weight bytes read per decode step
     r = run(*sim, "--weight-dtype", "banana")
     assert r.exit_code == 2 and r.output.startswith("kvplan: error: unknown dtype 'banana'") and r.output.count("\n") == 1
+
+
+# perf said nothing at a batch fit calls "at risk": llama-3.1-8b on an H100 at 32,000 tokens, fit's plan holds 13
+# sequences, 12 with every estimated part at the far end of its error (CUDA graphs the largest, ±1.23 GiB). perf at
+# --batch 13 now says fit's "at risk" (its words, the deciding term named) on stderr and in its notes; at 12 nothing;
+# at 14 its "does not fit" note is a warning on stderr too. The price is still printed (exit 0): perf prices a step.
+def test_perf_says_at_risk_where_fit_does():
+    args = ("perf", *FIT, "--ctx", "32k", "--no-cache-compare")
+    fit = _json("fit", *FIT, "--ctx", "32k", "--json")
+    assert (fit["max_batch"], fit["max_batch_low"]) == (13, 12)
+    assert "at risk" not in run(*args, "--batch", "12").stderr
+    r = run(*args, "--batch", "13")
+    assert r.exit_code == 0 and r.stderr.startswith("kvplan: at risk: vllm's memory plan: 13 sequences"), r.stderr
+    assert "cuda_graphs" in r.stderr
+    notes = _json(*args, "--batch", "13", "--json")["notes"]
+    assert [n for n in notes if n.startswith("at risk: ")] and "at_risk" == _json("fit", *FIT, "--ctx", "32k",
+                                                                                  "--batch", "13", "--json")["verdict"]
+    r = run(*args, "--batch", "14")
+    assert r.exit_code == 0 and r.stderr.startswith("kvplan: warning: this does not fit: vllm's memory plan holds 13")
