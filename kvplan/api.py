@@ -245,6 +245,16 @@ def engine_version(engine: str, version: str | None) -> str | None:
 _release = engine_version  # its check, for a function whose parameter has its name (perf)
 
 
+def block_size(engine: str, size: int | None, version: str | None = None) -> int | None:
+    """``--block-size`` for ``engine`` at its release ``version`` (None: kvplan's), checked as the engine takes it
+    (vLLM 0.33: a multiple of 16 tokens, engines/vllm check_block_size; SGLang's --page-size: any size > 0)."""
+    if str(engine).strip().lower() == "vllm":
+        from .engines.vllm import check_block_size
+
+        check_block_size(size, version)
+    return size
+
+
 def traffic(lengths: str, requests: int | None = None, seed: int | None = None, shared_prefix: int = 0):
     """Your traffic for ``fit(..., traffic=...)``: a --lengths distribution (``requests`` of them,
     default 1000, drawn with ``seed``, default 0) or a file (taken whole: no ``requests`` or ``seed``)."""

@@ -10,7 +10,7 @@ from ..errors import KvplanError
 from .root import app
 from .common import (BATCHED_FLAGS, BATCHED_HELP, COMPILE_CACHE_HELP, EAGER_HELP, ENGINE_VERSION_HELP, MODEL_HELP,
                      NO_GRAPHS_HELP, RADIX_HELP, SEQS_FLAGS, SEQS_HELP, _compile_cache,
-                     _complete_gpu, _complete_model, _count, _eager, _engine_version, _fraction, _json,
+                     _block_size, _complete_gpu, _complete_model, _count, _eager, _engine_version, _fraction, _json,
                      _kv_cache_memory, _load, _max_model_len, _number, _prefix_caching, _run, _size, _whole)
 
 
@@ -129,7 +129,7 @@ def simulate(
             max_model_len=_max_model_len(max_model_len),
             gpu_memory_utilization=_fraction("--gpu-memory-utilization", gpu_memory_utilization),
             kv_cache_memory=_kv_cache_memory(kv_cache_memory),
-            block_size=None if block_size is None else _count("--block-size", block_size),
+            block_size=_block_size(eng, block_size, engine_version),
             max_num_seqs=None if max_num_seqs is None else _count("--max-num-seqs", max_num_seqs),
             enforce_eager=_eager(eng, enforce_eager, disable_cuda_graph),
             max_num_batched_tokens=None if max_num_batched_tokens is None else

@@ -76,3 +76,20 @@ def test_perf_says_at_risk_where_fit_does():
                                                                                   "--batch", "13", "--json")["verdict"]
     r = run(*args, "--batch", "14")
     assert r.exit_code == 0 and r.stderr.startswith("kvplan: warning: this does not fit: vllm's memory plan holds 13")
+
+
+# `--block-size 7` was planned as if vLLM ran it. vLLM 0.33.0's CacheConfig takes any block_size > 0 (config/cache.py,
+# Field gt=0) but start-up's select_common_block_size (v1/worker/utils.py) needs a kernel block size dividing it, and
+# every CUDA attention backend takes multiples of 16 (FLASH_ATTN, FLASHINFER, TRITON_ATTN: [MultipleOf(16)]) or a
+# fixed 32/64/128 (the MLA backends): 7 or 24 is "No common block size" there, refused here in one line. SGLang's
+# --page-size (the same option) and a release stated by --engine-version are not refused by that rule.
+@pytest.mark.parametrize("size", ["7", "24"])
+def test_block_size_vllm_cannot_run_is_refused(size):
+    msg = (f"--block-size {size}: vLLM 0.33.0's attention kernels take blocks of a multiple of 16 tokens (16, 32, 64, "
+           f"128, 256, ...; select_common_block_size refuses {size} at start-up)")
+    one_line(run("fit", *FIT, "--block-size", size), msg)
+    one_line(run("simulate", *FIT, "--block-size", size, "--rate", "1", "--prompt-tokens", "10", "--output-tokens",
+                 "10"), msg)
+    assert run("fit", *FIT, "--block-size", "48").exit_code == 0
+    assert run("fit", *FIT, "--page-size", size, "--engine", "sglang").exit_code == 0
+    assert run("fit", *FIT, "--block-size", "8", "--engine-version", "0.10.0").exit_code == 0
