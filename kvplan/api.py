@@ -268,19 +268,22 @@ def perf(model, gpu, ctx: int, batch: int = 1, prompt: int | None = None, tp: in
          bw_efficiency: float | None = None, flops_efficiency: float | None = None,
          step_overhead_ms: float | None = None, new_tokens: int | None = None,
          batch_table: bool = False, speculative_config=None, acceptance: float | None = None, profile=None,
-         data_parallel_size: int = 1, enable_expert_parallel: bool = False, engine_version: str | None = None):
+         data_parallel_size: int = 1, enable_expert_parallel: bool = False, engine_version: str | None = None,
+         gpu_memory_utilization: float | None = None):
     """``kvplan perf``: prefill and one decode step (per operation by default; any efficiency
     override selects the roofline; ``profile``: a per-GPU profile from ``check-bench --calibrate``;
     ``data_parallel_size`` / ``enable_expert_parallel``: vLLM's flags, experts whole over tp × DP
     ranks, ``batch`` one DP rank's; ``engine_version``: the engine's release priced, checked as fit's
-    (``engine_version``)). Returns plan.perf.PerfReport."""
+    (``engine_version``)); ``gpu_memory_utilization``: the engine's share of the GPU in the memory plan that bounds
+    ``batch`` (as fit's). Returns plan.perf.PerfReport."""
     from .plan import perf as perfmod
 
     return perfmod.perf(load_model(model), load_gpu(gpu), ctx, batch, prompt, tp, kv_dtype, weight_dtype,
                         bw_efficiency, flops_efficiency, step_overhead_ms, new_tokens, batch_table, engine,
                         speculative_config, acceptance, profile=profile, data_parallel_size=data_parallel_size,
                         enable_expert_parallel=enable_expert_parallel,
-                        engine_version=_release(engine, engine_version))
+                        engine_version=_release(engine, engine_version),
+                        gpu_memory_utilization=gpu_memory_utilization)
 
 
 def compare(models, ctx: int, batch: int = 1, variants: list[str] | str | None = None, gpu=None,

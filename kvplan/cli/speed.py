@@ -9,7 +9,7 @@ import typer
 from ..errors import KvplanError
 from .root import app
 from .common import (COMPILE_CACHE_HELP, ENGINE_VERSION_HELP, FORMAT_HELP, MODEL_HELP, WIDE_HELP, _compile_cache,
-                     _complete_model, _count, _engine_version, _format, _json, _load, _max_model_len, _number, _run,
+                     _complete_model, _count, _engine_version, _format, _fraction, _json, _load, _max_model_len, _number, _run,
                      _say, _show)
 
 
@@ -37,6 +37,9 @@ def perf(
     engine: str = typer.Option("vllm", "--engine", help="engine whose memory plan bounds --batch-table (vllm)"),
     engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
                                                  help=ENGINE_VERSION_HELP),
+    gpu_memory_utilization: Optional[str] = typer.Option(None, "--gpu-memory-utilization", "--mem-fraction-static",
+                                                         metavar="F", help="the engine's share of the GPU in the "
+                                                         "memory plan bounding --batch (as kvplan fit)"),
     speculative_config: Optional[str] = typer.Option(None, "--speculative-config",
                                                      help='vLLM: JSON, e.g. {"method":"eagle3","num_speculative_tokens":3}'),
     acceptance: Optional[str] = typer.Option(None, "--acceptance",
@@ -75,7 +78,8 @@ def perf(
                      _number("--step-overhead-ms", step_overhead_ms, 0, None, open_low=False),
                      n, batch_table, sc, acc, profile=profile,
                      data_parallel_size=_count("--data-parallel-size", data_parallel_size),
-                     enable_expert_parallel=enable_expert_parallel, engine_version=engine_version)
+                     enable_expert_parallel=enable_expert_parallel, engine_version=engine_version,
+                     gpu_memory_utilization=_fraction("--gpu-memory-utilization", gpu_memory_utilization))
         for w in r.notes:
             if w.startswith("ctx ") or w.startswith("this does not fit"):
                 _say("warning", w)

@@ -93,3 +93,18 @@ def test_block_size_vllm_cannot_run_is_refused(size):
     assert run("fit", *FIT, "--block-size", "48").exit_code == 0
     assert run("fit", *FIT, "--page-size", size, "--engine", "sglang").exit_code == 0
     assert run("fit", *FIT, "--block-size", "8", "--engine-version", "0.10.0").exit_code == 0
+
+
+# The same flags with the same meaning on every command that plans memory: perf's "fits" (its notes, its batch table)
+# is fit's plan, but perf lacked --gpu-memory-utilization (fit, simulate and plan take it), so perf could not be asked
+# fit's question at 0.5. Now it can, and answers as fit does: at ctx 32,000 fit holds 5 (4 at the estimates' far end).
+def test_perf_takes_fits_gpu_memory_utilization():
+    gmu = ("--gpu-memory-utilization", "0.5")
+    fit = _json("fit", *FIT, "--ctx", "32k", "--json", *gmu)
+    assert (fit["max_batch"], fit["max_batch_low"]) == (5, 4)
+    p = _json("perf", *FIT, "--ctx", "32k", "--batch-table", "--batch", "5", "--json", *gmu)
+    assert p["max_batch"] == fit["max_batch"]
+    assert any(n.startswith("at risk: ") and n.endswith("--batch 5 --gpu-memory-utilization 0.5)") for n in p["notes"])
+    assert _json("perf", *FIT, "--ctx", "32k", "--batch-table", "--json")["max_batch"] == 13  # the default's, as fit's
+    one_line(run("perf", *FIT, "--ctx", "32k", "--gpu-memory-utilization", "1.5"),
+             "--gpu-memory-utilization must be a number in (0, 1], got '1.5'")
