@@ -192,12 +192,7 @@ def fit(model, gpu, ctx: int | None = None, batch: int | None = None, tp: int = 
     spec = load_model(model)
     g = load_gpu(gpu)
     eng = engine or ("llamacpp" if _is_gguf(model) else "vllm")
-    if kv_cache_dtype is not None:
-        if kv_dtype is not None:
-            raise KvplanError("give --kv-dtype or --kv-cache-dtype, not both", option="kv-cache-dtype")
-        from .engines import kv_cache_format
-
-        kv_dtype = kv_cache_format(eng, kv_cache_dtype)
+    kv_dtype = _cache_format(eng, kv_dtype, kv_cache_dtype)
     traffic = options.pop("traffic", None)
     trace, trace_prefix = options.pop("trace", None), options.pop("trace_prefix", 0)
     opts = _options(options, "fit")
@@ -263,21 +258,35 @@ def traffic(lengths: str, requests: int | None = None, seed: int | None = None, 
     return Traffic(lengths, requests, seed, shared_prefix)
 
 
+def _cache_format(engine: str, kv_dtype: str | None, kv_cache_dtype: str | None) -> str | None:
+    """The cache's format from ``kv_dtype`` (kvplan's names) or ``kv_cache_dtype`` (the engine's own, vLLM's and
+    SGLang's --kv-cache-dtype: engines.kv_cache_format), not both: fit's, simulate's and perf's one reading."""
+    if kv_cache_dtype is None:
+        return kv_dtype
+    if kv_dtype is not None:
+        raise KvplanError("give --kv-dtype or --kv-cache-dtype, not both", option="kv-cache-dtype")
+    from .engines import kv_cache_format
+
+    return kv_cache_format(engine, kv_cache_dtype)
+
+
 def perf(model, gpu, ctx: int, batch: int = 1, prompt: int | None = None, tp: int = 1,
          kv_dtype: str | None = None, weight_dtype: str | None = None, engine: str = "vllm",
          bw_efficiency: float | None = None, flops_efficiency: float | None = None,
          step_overhead_ms: float | None = None, new_tokens: int | None = None,
          batch_table: bool = False, speculative_config=None, acceptance: float | None = None, profile=None,
          data_parallel_size: int = 1, enable_expert_parallel: bool = False, engine_version: str | None = None,
-         gpu_memory_utilization: float | None = None):
+         gpu_memory_utilization: float | None = None, kv_cache_dtype: str | None = None):
     """``kvplan perf``: prefill and one decode step (per operation by default; any efficiency
     override selects the roofline; ``profile``: a per-GPU profile from ``check-bench --calibrate``;
     ``data_parallel_size`` / ``enable_expert_parallel``: vLLM's flags, experts whole over tp × DP
     ranks, ``batch`` one DP rank's; ``engine_version``: the engine's release priced, checked as fit's
     (``engine_version``)); ``gpu_memory_utilization``: the engine's share of the GPU in the memory plan that bounds
-    ``batch`` (as fit's). Returns plan.perf.PerfReport."""
+    ``batch`` (as fit's); ``kv_cache_dtype``: the cache's format by the engine's name, as fit's. Returns
+    plan.perf.PerfReport."""
     from .plan import perf as perfmod
 
+    kv_dtype = _cache_format(engine, kv_dtype, kv_cache_dtype)
     return perfmod.perf(load_model(model), load_gpu(gpu), ctx, batch, prompt, tp, kv_dtype, weight_dtype,
                         bw_efficiency, flops_efficiency, step_overhead_ms, new_tokens, batch_table, engine,
                         speculative_config, acceptance, profile=profile, data_parallel_size=data_parallel_size,
@@ -322,12 +331,7 @@ def simulate(model, gpu, kv_cache_dtype: str | None = None, **kwargs):
     plan.simulate.SimResult."""
     from .plan import simulate as sim
 
-    if kv_cache_dtype is not None:
-        if kwargs.get("kv_dtype") is not None:
-            raise KvplanError("give --kv-dtype or --kv-cache-dtype, not both", option="kv-cache-dtype")
-        from .engines import kv_cache_format
-
-        kwargs["kv_dtype"] = kv_cache_format(kwargs.get("engine", "vllm"), kv_cache_dtype)
+    kwargs["kv_dtype"] = _cache_format(kwargs.get("engine", "vllm"), kwargs.get("kv_dtype"), kv_cache_dtype)
     return sim.simulate(load_model(model), load_gpu(gpu), **kwargs)
 
 

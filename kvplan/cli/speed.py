@@ -26,6 +26,8 @@ def perf(
     enable_expert_parallel: bool = typer.Option(False, "--enable-expert-parallel",
                                                 help="vLLM: routed experts whole, over tp × dp ranks"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format (default: the model's dtype)"),
+    kv_cache_dtype: Optional[str] = typer.Option(None, "--kv-cache-dtype", help="the engine's names for the "
+                                                 "cache's format (as kvplan fit)"),
     weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored)"),
     bw_efficiency: Optional[str] = typer.Option(None, "--bw-efficiency", help="share of datasheet bandwidth reached (default 0.83)"),
     flops_efficiency: Optional[str] = typer.Option(None, "--flops-efficiency", help="share of dense peak reached (default: per GPU)"),
@@ -79,7 +81,8 @@ def perf(
                      n, batch_table, sc, acc, profile=profile,
                      data_parallel_size=_count("--data-parallel-size", data_parallel_size),
                      enable_expert_parallel=enable_expert_parallel, engine_version=engine_version,
-                     gpu_memory_utilization=_fraction("--gpu-memory-utilization", gpu_memory_utilization))
+                     gpu_memory_utilization=_fraction("--gpu-memory-utilization", gpu_memory_utilization),
+                     kv_cache_dtype=kv_cache_dtype)
         for w in r.notes:
             if w.startswith("ctx ") or w.startswith("this does not fit"):
                 _say("warning", w)

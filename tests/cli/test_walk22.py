@@ -108,3 +108,13 @@ def test_perf_takes_fits_gpu_memory_utilization():
     assert _json("perf", *FIT, "--ctx", "32k", "--batch-table", "--json")["max_batch"] == 13  # the default's, as fit's
     one_line(run("perf", *FIT, "--ctx", "32k", "--gpu-memory-utilization", "1.5"),
              "--gpu-memory-utilization must be a number in (0, 1], got '1.5'")
+
+
+# perf took only kvplan's --kv-dtype where fit and simulate also take the engine's --kv-cache-dtype (vLLM's fp8 is
+# fp8_e4m3): the same flag now means the same there (api._cache_format, fit's and simulate's one reading).
+def test_perf_takes_the_engines_kv_cache_dtype():
+    base = ("perf", *FIT, "--ctx", "8k", "--json")
+    ours, engines = _json(*base, "--kv-dtype", "fp8_e4m3"), _json(*base, "--kv-cache-dtype", "fp8")
+    assert engines["kv_dtype"] == "fp8_e4m3" and engines["decode"] == ours["decode"]
+    assert _json("fit", *FIT, "--kv-cache-dtype", "fp8", "--json")["kv_dtype"] == "fp8_e4m3"
+    one_line(run(*base, "--kv-cache-dtype", "fp8", "--kv-dtype", "fp8"), "give --kv-dtype or --kv-cache-dtype, not both")
