@@ -331,7 +331,8 @@ def simulate(model, gpu, kv_cache_dtype: str | None = None, **kwargs):
     plan.simulate.SimResult."""
     from .plan import simulate as sim
 
-    kwargs["kv_dtype"] = _cache_format(kwargs.get("engine", "vllm"), kwargs.get("kv_dtype"), kv_cache_dtype)
+    if kv_cache_dtype is not None:  # else the keywords go on as given
+        kwargs["kv_dtype"] = _cache_format(kwargs.get("engine", "vllm"), kwargs.get("kv_dtype"), kv_cache_dtype)
     return sim.simulate(load_model(model), load_gpu(gpu), **kwargs)
 
 
