@@ -113,6 +113,9 @@ def compare(
                                                 help=COMPILE_CACHE_HELP + " (with --gpu; as kvplan fit)"),
     engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
                                                  help=ENGINE_VERSION_HELP + " (with --gpu)"),
+    gpu_memory_utilization: Optional[str] = typer.Option(None, "--gpu-memory-utilization", "--mem-fraction-static",
+                                                         metavar="F", help="the engine's share of the GPU (with "
+                                                         "--gpu; as kvplan fit)"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format (default: the model's dtype)"),
     weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored)"),
     fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
@@ -133,7 +136,7 @@ def compare(
         c, b = _count("--ctx", ctx), _count("--batch", batch)
         specs = [_load(m) for m in models_]
         g = api.load_gpu(gpu) if gpu else None
-        opts = _serve_opts(max_model_len, engine, compile_cache, g, engine_version)
+        opts = _serve_opts(max_model_len, engine, compile_cache, g, engine_version, gpu_memory_utilization)
         _warn_beyond_context(specs, c, opts)
         rows = api.compare(specs, c, b, variants, g, _count("--tp", tp), engine, kv_dtype, weight_dtype, options=opts)
         vs = variants is not None
@@ -161,6 +164,9 @@ def sweep(
                                                 help=COMPILE_CACHE_HELP + " (with --gpu; as kvplan fit)"),
     engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
                                                  help=ENGINE_VERSION_HELP + " (with --gpu)"),
+    gpu_memory_utilization: Optional[str] = typer.Option(None, "--gpu-memory-utilization", "--mem-fraction-static",
+                                                         metavar="F", help="the engine's share of the GPU (with "
+                                                         "--gpu; as kvplan fit)"),
     weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored)"),
     fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
     wide: bool = typer.Option(False, "--wide", help=WIDE_HELP),
@@ -184,7 +190,7 @@ def sweep(
         kvs = [k.strip() for k in kv_dtype.split(",")] if kv_dtype else [None]
         spec = _load(model)
         g = api.load_gpu(gpu) if gpu else None
-        opts = _serve_opts(max_model_len, engine, compile_cache, g, engine_version)
+        opts = _serve_opts(max_model_len, engine, compile_cache, g, engine_version, gpu_memory_utilization)
         _warn_beyond_context([spec], max(ctxs), opts)
         total = len(ctxs) * len(kvs)
         if plot is not None and not plot.lower().endswith(".png"):
@@ -214,15 +220,17 @@ def sweep(
     _run(go)
 
 
-def _serve_opts(max_model_len, engine=None, compile_cache=None, gpu=None, engine_version=None):
+def _serve_opts(max_model_len, engine=None, compile_cache=None, gpu=None, engine_version=None, gmu=None):
     """The options compare and sweep plan with; their max batch and verdict column follow vLLM's plan unless
     --engine names another (``_note_fit_engine``)."""
     from .. import api
 
-    for name, v in (("--compile-cache", compile_cache), ("--engine-version", engine_version)):
+    for name, v in (("--compile-cache", compile_cache), ("--engine-version", engine_version),
+                    ("--gpu-memory-utilization", gmu)):
         if v is not None and gpu is None:  # no start-up is planned without a GPU: not dropped unsaid
             raise KvplanError(f"{name} is for vLLM's start-up on a GPU; give --gpu or leave it out")
     return api.serve_options(max_model_len=_max_model_len(max_model_len),
+                             gpu_memory_utilization=_fraction("--gpu-memory-utilization", gmu),
                              compile_cache=_compile_cache(engine or "vllm", compile_cache),
                              **_engine_version(engine or "vllm", engine_version))
 

@@ -118,3 +118,16 @@ def test_perf_takes_the_engines_kv_cache_dtype():
     assert engines["kv_dtype"] == "fp8_e4m3" and engines["decode"] == ours["decode"]
     assert _json("fit", *FIT, "--kv-cache-dtype", "fp8", "--json")["kv_dtype"] == "fp8_e4m3"
     one_line(run(*base, "--kv-cache-dtype", "fp8", "--kv-dtype", "fp8"), "give --kv-dtype or --kv-cache-dtype, not both")
+
+
+# compare and sweep plan fit's max batch and KV budget on --gpu, but lacked fit's --gpu-memory-utilization: at 0.5
+# fit's llama-3.1-8b on an H100 at 8,000 tokens holds 21 sequences; compare's and sweep's answer is now fit's.
+def test_compare_and_sweep_take_fits_gpu_memory_utilization():
+    gmu = ("--gpu-memory-utilization", "0.5")
+    fit = _json("fit", *FIT, "--ctx", "8000", "--json", *gmu)
+    assert fit["max_batch"] == 21
+    assert _json("compare", "llama-3.1-8b", "--ctx", "8000", "--gpu", "h100", "--json", *gmu)[0]["max_batch"] == 21
+    s = _json("sweep", "llama-3.1-8b", "--ctx", "8000", "--batch", "1", "--gpu", "h100", "--json", *gmu)
+    assert s["kv_budget_bytes"]["bf16"] == fit["kv_budget_bytes"]
+    one_line(run("compare", "llama-3.1-8b", "--ctx", "8000", *gmu),
+             "--gpu-memory-utilization is for vLLM's start-up on a GPU; give --gpu or leave it out")
