@@ -244,7 +244,7 @@ def block_size(engine: str, size: int | None, version: str | None = None) -> int
     """``--block-size`` for ``engine`` at its release ``version`` (None: kvplan's), checked as the engine takes it
     (vLLM 0.33: a multiple of 16 tokens, engines/vllm check_block_size; SGLang's --page-size: any size > 0)."""
     if str(engine).strip().lower() == "vllm":
-        from .engines.vllm import check_block_size
+        from .engines.vllm.settings import check_block_size
 
         check_block_size(size, version)
     return size
