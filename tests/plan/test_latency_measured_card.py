@@ -54,3 +54,46 @@ def test_measured_card_itself_unchanged():
     p.family, p.gpu, p.bw = "a100_sxm", SimpleNamespace(name="a100-sxm-80gb"), 2.039e12
     t, _, _ = gemm.seconds(p, 1, 1000, 1000, "bf16", "bf16", PEAK, 0.7)
     assert t == pytest.approx(2_004_000 / (0.5 * 2.039e12))
+
+
+# Session 22 mutation (mut22b): the survivors of gemm.seconds' new lines, each figure by hand.
+
+
+def test_the_source_keeps_the_tables_and_names_the_measured_rate_word_for_word():
+    """eff 0.6: measured rate 0.6 × 2.039e12 = 1.2234 TB/s, printed "1.22"; 2,004,000 / 1.2234e12 = 1.6381 us, above
+    the ceiling's 2,004,000 / (0.8 × 1.555e12) = 1.6109 us, below the old 2,004,000 / (0.6 × 1.555e12) = 2.1479 us:
+    taken, and the source is the table's (the stand-in's "table bf16") then the rule's, mem_eff 0.8 printed "80%"."""
+    t, _, src = gemm.seconds(_a100_40(0.6), 1, 1000, 1000, "bf16", "bf16", PEAK, 0.7)
+    assert t == pytest.approx(2_004_000 / (0.6 * 2.039e12))
+    assert src == ("table bf16; streaming as measured on the a100-sxm-80gb (1.22 TB/s), no faster than 80% of this "
+                   "card's bandwidth (src)")
+
+
+def test_the_printed_rate_is_over_exactly_1e12():
+    """eff 0.875 / 2.039 (0.42913...): the measured rate eff × 2.039e12 / 1e12 is 0.875 TB/s exactly in floating point,
+    a tie that two decimals print as "0.88" (round half to even); any other divisor (1e12 + 1) prints "0.87". Time:
+    2,004,000 / 0.875e12 = 2.2903 us, above the ceiling's 1.6109 us, below the old 2,004,000 / (0.42913 × 1.555e12)
+    = 3.0031 us: taken."""
+    t, _, src = gemm.seconds(_a100_40(0.875 / 2.039), 1, 1000, 1000, "bf16", "bf16", PEAK, 0.7)
+    assert t == pytest.approx(2_004_000 / 0.875e12)
+    assert "(0.88 TB/s)" in src
+
+
+def test_a_curve_at_the_ceilings_share_keeps_the_old_reading():
+    """eff 0.8 = mem_eff: the old reading 2,004,000 / (0.8 × 1.555e12) = 1.6109 us and the ceiling are the same
+    figure; the measured rate's 2,004,000 / (0.8 × 2.039e12) = 1.2285 us is faster, so the rule's time is the ceiling,
+    no faster than the old: nothing changes and the source says nothing of the rule (only a strictly faster time
+    takes it)."""
+    t, _, src = gemm.seconds(_a100_40(0.8), 1, 1000, 1000, "bf16", "bf16", PEAK, 0.7)
+    assert t == 2_004_000 / 1.555e12 / 0.8 and src == "table bf16"
+
+
+def test_a_family_card_as_fast_as_the_measured_one_reads_its_curve_as_before():
+    """A stand-in for a family's other card at the measured card's own 2,039 GB/s: its curve already is a share of
+    that bandwidth, so the rule (for slower cards) stays off and the source is the table's alone. eff 0.6:
+    2,004,000 / 2.039e12 / 0.6 = 1.6381 us. (With the rule on at equal bandwidths, 2,004,000 / (0.6 × 2.039e12)
+    rounds one ulp below that figure at eff 0.6 and would be taken with the rule's words.)"""
+    p = _a100_40(0.6)
+    p.bw = 2.039e12
+    t, _, src = gemm.seconds(p, 1, 1000, 1000, "bf16", "bf16", PEAK, 0.7)
+    assert t == 2_004_000 / 2.039e12 / 0.6 and src == "table bf16"
