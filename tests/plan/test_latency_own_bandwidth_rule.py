@@ -96,6 +96,10 @@ def test_moe_route_only_keeps_moe_route_where_fitted_yaml_holds_it(monkeypatch):
     doc2 = {"mla_rest": 1, "moe_route": {"old": 1}, "family_overhead": 2, "source": "s", "engines": {}, "dequant": 3}
     out2 = _fit(monkeypatch, doc2, NEW)
     assert list(out2) == list(doc2) and out2["moe_route"] == NEW and out2["family_overhead"] == 2
+    # moe_route after family_overhead and source (a hand-edited file): where it stands too, not moved before them
+    doc3 = {"mla_rest": 1, "family_overhead": 2, "source": "s", "engines": {}, "dequant": 3, "moe_route": {"old": 1}}
+    out3 = _fit(monkeypatch, doc3, NEW)
+    assert list(out3) == list(doc3) and out3["moe_route"] == NEW
 
 
 def test_moe_route_only_puts_a_new_one_before_family_overhead_else_source(monkeypatch):
