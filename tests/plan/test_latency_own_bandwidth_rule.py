@@ -55,6 +55,16 @@ def test_a_familys_own_share_comes_before_a_cards_own(monkeypatch):
     assert (r.mem_eff, r.mem_source) == (0.7, "measured: own 3090")
 
 
+def test_an_nvidia_family_card_never_reads_an_own_figure(monkeypatch):
+    """Profile enforces the rule its comment states (elif own and self.family is None): with an own figure kept for
+    the H100 SXM (0.5, not stored), a card of kernels.yaml's NVIDIA family, whose family keeps no streaming share, it
+    still streams at the physics fallback's 0.83 its fitted constants assumed, with that source."""
+    _with_own(monkeypatch, {"h100-sxm-80gb": {"efficiency": 0.5, "source": "own h100"}})
+    h = Profile(catalog.load_gpu("h100-sxm"), "vllm")
+    assert h.family is not None and "memory_efficiency" not in FAMILIES[h.family]
+    assert h.mem_eff == FB["memory_efficiency"] == 0.83 and h.mem_source.startswith("physics fallback: ")
+
+
 def test_without_an_own_figure_the_physics_fallback_word_for_word(monkeypatch):
     """A fallback.yaml without measured_memory_efficiency (as before session 21): the RTX 4090 streams at 0.83, its
     source "physics fallback: " + gpt-fast's A100 figure (1,700 / 2,039 GB/s)."""

@@ -46,7 +46,7 @@ class Profile:
         own = self.fb.get("measured_memory_efficiency", {}).get(gpu.name)
         if "memory_efficiency" in fam:
             self.mem_eff, self.mem_source = fam["memory_efficiency"], "measured: " + fam["memory_efficiency_source"]
-        elif own:
+        elif own and self.family is None:  # a family card keeps the figures its fitted constants assumed
             self.mem_eff, self.mem_source = own["efficiency"], "measured: " + own["source"]
         else:
             self.mem_eff = self.fb["memory_efficiency"]
