@@ -121,6 +121,13 @@ Round 21 (``round_21``): the URLs of batch 2026-12-07-r21, collected after round
 been seen, are split the same way with ``SEED_21``, before kvplan's figure for any round-21 log is computed and
 before any constant or code is changed. Rounds 1 to 20 keep their sides; round 21's held-out half becomes the
 headline and round 20's held-out half is reported as seen.
+
+Round 22 (``round_22``): the URLs of batch 2026-12-08-r22, collected after round 21's held-out figures had
+been seen, are split the same way with ``SEED_22``, before kvplan's figure for any round-22 log is computed and
+before any constant or code is changed. Rounds 1 to 21 keep their sides; round 22's held-out half becomes the
+headline and round 21's held-out half is reported as seen. Rows found in round 22's second pass (batch
+2026-12-08-r22b: read after round 22's split was committed, before any round-22 figure was computed) are placed
+after round 22's own URLs with the same seed and counts, so no committed side moves.
 """
 from __future__ import annotations
 
@@ -215,6 +222,10 @@ ROUND_20 = ("2026-12-07-r20", "2026-12-07-r20b", "2026-12-07-r20c")
 # own seed before kvplan's figure for any round-21 log is computed.
 SEED_21 = 20_2026_12_27
 ROUND_21 = ("2026-12-07-r21",)
+# Round 22: batch 2026-12-08-r22, collected after round 21's held-out figures had been seen, split with its
+# own seed before kvplan's figure for any round-22 log is computed.
+SEED_22 = 20_2026_12_28
+ROUND_22 = ("2026-12-08-r22", "2026-12-08-r22b")
 
 
 def all_logs() -> list[dict]:
@@ -277,11 +288,13 @@ def split() -> dict:
     round_20b = {u for u, b in batch.items() if b == ROUND_20[1]}
     round_20c = {u for u, b in batch.items() if b == ROUND_20[2]}
     round_21 = {u for u, b in batch.items() if b in ROUND_21}
+    round_22 = {u for u, b in batch.items() if b == ROUND_22[0]}
+    round_22b = {u for u, b in batch.items() if b == ROUND_22[1]}
     sides = {"held_out": [], "fit": sorted(first)}
     n = {"held_out": 0, "fit": sum(count[u] for u in first)}
     later = (round_2 | round_3 | round_4 | round_5 | round_6 | round_7 | round_8 | round_9 | round_10 | round_10b
              | round_11 | round_12 | round_13 | round_14 | round_15 | round_16 | round_17 | round_18 | round_19
-             | round_19b | round_20 | round_20b | round_20c | round_21)
+             | round_19b | round_20 | round_20b | round_20c | round_21 | round_22 | round_22b)
     _balance(sorted(set(count) - first - later), count, SEED, sides, n)
     sides_2: dict = {"held_out": [], "fit": []}
     n_2 = {"held_out": 0, "fit": 0}
@@ -347,6 +360,10 @@ def split() -> dict:
     sides_21: dict = {"held_out": [], "fit": []}
     n_21 = {"held_out": 0, "fit": 0}
     _balance(sorted(round_21), count, SEED_21, sides_21, n_21)
+    sides_22: dict = {"held_out": [], "fit": []}
+    n_22 = {"held_out": 0, "fit": 0}
+    _balance(sorted(round_22), count, SEED_22, sides_22, n_22)
+    _balance(sorted(round_22b), count, SEED_22, sides_22, n_22)  # the second pass: after, so nothing moves
     return {"seed": SEED, "method": " ".join(__doc__.split("\n\n")[2].split()),
             "files": list(FILES), "scored_rows": n,
             "held_out_urls": sorted(sides["held_out"]), "fit_urls": sorted(sides["fit"]),
@@ -409,7 +426,10 @@ def split() -> dict:
                          "held_out_urls": sorted(sides_20["held_out"]), "fit_urls": sorted(sides_20["fit"])},
             "round_21": {"seed": SEED_21, "batches": list(ROUND_21),
                          "method": " ".join(__doc__.split("\n\n")[22].split()), "scored_rows": n_21,
-                         "held_out_urls": sorted(sides_21["held_out"]), "fit_urls": sorted(sides_21["fit"])}}
+                         "held_out_urls": sorted(sides_21["held_out"]), "fit_urls": sorted(sides_21["fit"])},
+            "round_22": {"seed": SEED_22, "batches": list(ROUND_22),
+                         "method": " ".join(__doc__.split("\n\n")[23].split()), "scored_rows": n_22,
+                         "held_out_urls": sorted(sides_22["held_out"]), "fit_urls": sorted(sides_22["fit"])}}
 
 
 if __name__ == "__main__":

@@ -35,7 +35,8 @@ def test_every_url_on_one_side():
              set(SPLIT["round_18"]["held_out_urls"]), set(SPLIT["round_18"]["fit_urls"]),
              set(SPLIT["round_19"]["held_out_urls"]), set(SPLIT["round_19"]["fit_urls"]),
              set(SPLIT["round_20"]["held_out_urls"]), set(SPLIT["round_20"]["fit_urls"]),
-             set(SPLIT["round_21"]["held_out_urls"]), set(SPLIT["round_21"]["fit_urls"])]
+             set(SPLIT["round_21"]["held_out_urls"]), set(SPLIT["round_21"]["fit_urls"]),
+             set(SPLIT["round_22"]["held_out_urls"]), set(SPLIT["round_22"]["fit_urls"])]
     assert sum(len(s) for s in sides) == len(set().union(*sides))  # no URL on two sides
     assert {e["url"] for e in startup_log_split.all_logs()} == set().union(*sides)
     assert SPLIT["scored_rows"]["held_out"] >= 10
@@ -95,7 +96,7 @@ def test_round_5_holds_only_its_own_batch_and_leaves_rounds_1_to_4_as_they_were(
         SPLIT["round_12"]["batches"] + SPLIT["round_13"]["batches"] + SPLIT["round_14"]["batches"] + \
         SPLIT["round_15"]["batches"] + SPLIT["round_16"]["batches"] + SPLIT["round_17"]["batches"] + \
         SPLIT["round_18"]["batches"] + SPLIT["round_19"]["batches"] + SPLIT["round_20"]["batches"] + \
-        SPLIT["round_21"]["batches"]
+        SPLIT["round_21"]["batches"] + SPLIT["round_22"]["batches"]
     assert {e["batch"] for e in logs if e.get("engine") == "TRT-LLM"} <= set(r5["batches"] + later)
 
 
@@ -475,5 +476,40 @@ def test_round_21_holds_only_its_own_batch_and_leaves_rounds_1_to_20_as_they_wer
                                                   if e["url"] in r21["held_out_urls"]),
                                   "fit": sum(startup_log_split.split_scored(e) for e in rows
                                              if e["url"] in r21["fit_urls"])} == {"held_out": 6, "fit": 6}
+    assert not any(e.get("scored_since") for e in rows)
+    assert all(e.get("excluded") and e.get("kvplan_skip") for e in rows if "kvplan" not in e)
+
+
+def test_round_22_holds_only_its_own_batch_and_leaves_rounds_1_to_21_as_they_were():
+    """Round 22 is split with a seed of its own (2020261228); the URLs of rounds 1 to 21 do not move. 30 rows from
+    30 URLs, 4 of them scorable when it was split: Gemma 4 26B-A4B on an H200 (vLLM 0.20.2, Michal1337's committed
+    log), DeepSeek-R1-Distill-Qwen-7B on a card named by its budget (RTX A6000; vLLM 0.11.0, abi2024/narcbench),
+    a start-up OOM of Qwen2.5-7B on a Colab T4 (vLLM 0.19.1, mobambas; a refusal), and Llama-3.2-1B on a card named
+    by its budget (A100 40GB; vLLM 0.9.0.1, vllm-project/production-stack, tokens only); 26 listed with their reason
+    (cards two catalog cards fit, models outside the catalog, bitsandbytes, V0 logs, runs that never started, an
+    SGLang reference log whose mem_fraction_static is not printed). The seeded order sent 2 scored rows to each
+    side. Its second pass (batch 2026-12-08-r22b, read after the split was committed at b15a325, before any
+    round-22 figure) adds 3 listed rows from 3 URLs (Qwen3.6-27B on two A100s, gemma-3-12b AWQ, and a trtllm-bench
+    PyTorch-backend log whose pool is capped by max_tokens), placed after the first pass's URLs: none of them
+    moves."""
+    rs = [SPLIT[f"round_{i}"] for i in range(2, 23)]
+    assert len({SPLIT["seed"]} | {r["seed"] for r in rs}) == 22 and SPLIT["round_22"]["seed"] == 2020261228
+    r22 = SPLIT["round_22"]
+    batch = {e["url"]: e.get("batch") for e in startup_log_split.all_logs()}
+    assert {batch[u] for u in r22["held_out_urls"] + r22["fit_urls"]} == set(r22["batches"]) == {"2026-12-08-r22",
+                                                                                                  "2026-12-08-r22b"}
+    earlier = set(SPLIT["held_out_urls"] + SPLIT["fit_urls"])
+    for r in rs[:-1]:
+        earlier |= set(r["held_out_urls"] + r["fit_urls"])
+    assert not {u for u, b in batch.items() if b in r22["batches"]} & earlier
+    rows = [e for e in startup_log_split.all_logs() if e.get("batch") in r22["batches"]]
+    assert len(rows) == 33 and len(r22["held_out_urls"]) + len(r22["fit_urls"]) == 33
+    assert len(r22["held_out_urls"]) == 24 and len(r22["fit_urls"]) == 9
+    second = {e["url"] for e in rows if e["batch"] == "2026-12-08-r22b"}
+    assert len(second) == 3 and second <= set(r22["fit_urls"])  # the seeded order after the first pass's URLs
+    assert r22["scored_rows"] == {"held_out": sum(startup_log_split.split_scored(e) for e in rows
+                                                  if e["url"] in r22["held_out_urls"]),
+                                  "fit": sum(startup_log_split.split_scored(e) for e in rows
+                                             if e["url"] in r22["fit_urls"])} == {"held_out": 2, "fit": 2}
     assert not any(e.get("scored_since") for e in rows)
     assert all(e.get("excluded") and e.get("kvplan_skip") for e in rows if "kvplan" not in e)
