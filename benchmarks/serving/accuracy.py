@@ -92,10 +92,10 @@ def main() -> int:
 
 
 def halves(split):
-    """Each source's half: round 21's split (session 21)."""
-    r21 = split["round21"]
-    return ({s: "held-out" for s in r21["held_out"]} | {s: "fit" for s in r21["fit"]}
-            | {s: "seen" for s in r21["seen"]})
+    """Each source's half: round 22's split (session 22)."""
+    r22 = split["round22"]
+    return ({s: "held-out" for s in r22["held_out"]} | {s: "fit" for s in r22["fit"]}
+            | {s: "seen" for s in r22["seen"]})
 
 
 def replay_run(src, half, run, max_requests):
