@@ -108,6 +108,7 @@ def replay_run(src, half, run, max_requests):
         levels = [replace(lv, rate=bench._rate(run["rate"])) if lv.rate is None and not lv.concurrency
                   else lv for lv in levels]
     levels = with_shared_prefix(run, with_max_tokens(run, with_client_prompts(run, with_lengths(run, levels))))
+    levels = with_output_cap(run, levels, max_requests)
     base = {k: run[k] for k in ("max_model_len", "gpu_memory_utilization", "max_num_seqs",
                                 "max_num_batched_tokens", "enable_expert_parallel") if k in run}
     per_level = [(run.get("levels") or [{}] * len(levels))[i].get("max_running_requests")
@@ -371,6 +372,44 @@ def with_max_tokens(run, levels):
     (its tokenizer's count of the returned text) says; replayed at that length."""
     n = run.get("max_tokens_sent")
     return levels if not n else [replace(lv, output_tokens=str(n)) for lv in levels]
+
+
+def with_output_cap(run, levels, max_requests):
+    """A ShareGPT run whose client capped every answer at ``max_output_tokens`` (runs.yaml: the answers end at EOS or
+    there, e.g. AccelMark's max_tokens 512): kvplan's ShareGPT sample scaled to a level's means (``bench._lengths``,
+    ``sharegpt.pairs`` at the replay's seed 0) has no cap, so a third of its answers would run past it, up to 2.5 x.
+    Replayed instead with the same draw, its prompts scaled as ``pairs`` scales them and its answers scaled so that,
+    capped, their mean is the level's (the scale found by bisection): the run's cap kept, its mean kept, the sample's
+    shape below the cap."""
+    import random
+
+    from kvplan.observe.sharegpt import PAIRS
+
+    cap = run.get("max_output_tokens")
+    if not cap:
+        return levels
+    mp = sum(p for p, _ in PAIRS) / len(PAIRS)
+    mo = sum(o for _, o in PAIRS) / len(PAIRS)
+    out = []
+    for lv in levels:
+        if lv.lengths or (lv.dataset or "").lower() != "sharegpt" or "mean_prompt_tokens" not in lv.measured:
+            out.append(lv)
+            continue
+        n = min(lv.requests, max_requests) + lv.warmup
+        draw = random.Random(0).choices(PAIRS, k=n)  # sharegpt.pairs(n, ..., seed=0)'s draw
+        kp, want = lv.measured["mean_prompt_tokens"] / mp, lv.measured["mean_output_tokens"]
+
+        def mean_at(k):
+            return sum(min(cap, max(1, round(o * k))) for _, o in draw) / n
+
+        lo, hi = 0.0, want / mo
+        while mean_at(hi) < want and hi < 1e4:
+            hi *= 2
+        for _ in range(60):
+            lo, hi = (lo, (lo + hi) / 2) if mean_at((lo + hi) / 2) >= want else ((lo + hi) / 2, hi)
+        pairs = tuple((max(1, round(p * kp)), min(cap, max(1, round(o * hi)))) for p, o in draw)
+        out.append(replace(lv, lengths=pairs))
+    return out
 
 
 def in_file_units(run, mean_counted, out_p, tpot_p):

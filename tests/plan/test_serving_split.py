@@ -1173,3 +1173,27 @@ def test_round22_accelmark_levels_are_the_copied_files_figures():
             assert lv.measured["mean_prompt_tokens"] == row["total_input_tokens"] / row["requests"]
             assert lv.measured["mean_output_tokens"] == row["total_output_tokens"] / row["requests"]
             assert lv.measured["output_tokens_per_s"] == row["output_throughput"]
+
+
+def test_output_cap_keeps_the_cap_and_the_mean_and_only_where_runs_yaml_states_one():
+    """accuracy.py's with_output_cap: an AccelMark level (max_output_tokens 512, answers end at EOS or there) is replayed
+    with kvplan's ShareGPT draw (seed 0, as bench._lengths draws it), no answer past 512 and their mean the level's to
+    within one token in the draw (the offline row: 34,360 / 100 = 343.6); prompts scaled as sharegpt.pairs scales them,
+    so the draw's prompts are pairs()'s; a run without the key is left to bench._lengths (no lengths set)."""
+    from kvplan.observe.sharegpt import pairs
+
+    acc = _accuracy()
+    (run, *_) = RUNS["accelmark-h100"]["runs"]
+    assert run["max_output_tokens"] == 512
+    levels = acc.with_lengths(run, acc.table_levels(run))
+    capped = acc.with_output_cap(run, levels, 5000)
+    for lv, c in zip(levels, capped):
+        outs = [o for _, o in c.lengths]
+        assert len(c.lengths) == lv.requests and max(outs) == 512
+        assert abs(sum(outs) / len(outs) - lv.measured["mean_output_tokens"]) <= 1
+        plain = pairs(lv.requests, lv.measured["mean_prompt_tokens"], lv.measured["mean_output_tokens"], 0)
+        assert [p for p, _ in c.lengths] == [p for p, _ in plain]
+        assert max(o for _, o in plain) > 512  # the uncapped sample runs past the cap
+    assert abs(levels[0].measured["mean_output_tokens"] - 343.6) < 0.01
+    other = {k: v for k, v in run.items() if k != "max_output_tokens"}
+    assert acc.with_output_cap(other, levels, 5000) == levels
