@@ -1197,3 +1197,28 @@ def test_output_cap_keeps_the_cap_and_the_mean_and_only_where_runs_yaml_states_o
     assert abs(levels[0].measured["mean_output_tokens"] - 343.6) < 0.01
     other = {k: v for k, v in run.items() if k != "max_output_tokens"}
     assert acc.with_output_cap(other, levels, 5000) == levels
+
+
+def test_round22_first_print_record_is_every_held_out_level_as_measured():
+    """round22_first_print.json (the held-out rows as first printed, which the headline reads) holds each of the 42
+    levels of the four round-22 held-out sources once, in runs.yaml's order, as kvplan's table reader takes them (output
+    tok/s; median TPOT; median TTFT, none on an offline row), each predicted (none refused); the offline batches (rate
+    inf) count as saturated on both sides, the rest as the rule judges them."""
+    import json
+
+    acc = _accuracy()
+    rec = json.loads((DIR / "round22_first_print.json").read_text())["rows"]
+    held = ROUNDS["round22"]["held_out"]
+    assert held == ["accelmark-rtx3090", "accelmark-a6000", "accelmark-rtx5090", "accelmark-rtx4090"]
+    levels = [(src, run, lv) for src in RUNS if src in held for run in RUNS[src]["runs"]
+              for lv in acc.with_lengths(run, acc.table_levels(run))]
+    assert len(rec) == len(levels) == 42
+    for r, (src, run, lv) in zip(rec, levels):
+        assert (r["source"], r["half"], r["file"], r["level"]) == (src, "held-out", run["table"], lv.source)
+        assert r["out"][0] == lv.measured["output_tokens_per_s"]
+        if r["load"] == "inf":
+            assert r["itl"] == [None, None] and r["ttft"] == [None, None] and r["sat"] == [True, True]
+        else:
+            assert (r["itl_stat"], r["itl"][0]) == ("p50 TPOT", lv.measured["tpot_ms"]["p50"])
+            assert (r["ttft_stat"], r["ttft"][0]) == ("p50", lv.measured["ttft_ms"]["p50"])
+        assert not r.get("refused") and r["out"][1] is not None
