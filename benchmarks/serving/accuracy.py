@@ -92,10 +92,10 @@ def main() -> int:
 
 
 def halves(split):
-    """Each source's half: round 21's split (session 21)."""
-    r21 = split["round21"]
-    return ({s: "held-out" for s in r21["held_out"]} | {s: "fit" for s in r21["fit"]}
-            | {s: "seen" for s in r21["seen"]})
+    """Each source's half: round 22's split (session 22)."""
+    r22 = split["round22"]
+    return ({s: "held-out" for s in r22["held_out"]} | {s: "fit" for s in r22["fit"]}
+            | {s: "seen" for s in r22["seen"]})
 
 
 def replay_run(src, half, run, max_requests):
@@ -108,6 +108,7 @@ def replay_run(src, half, run, max_requests):
         levels = [replace(lv, rate=bench._rate(run["rate"])) if lv.rate is None and not lv.concurrency
                   else lv for lv in levels]
     levels = with_shared_prefix(run, with_max_tokens(run, with_client_prompts(run, with_lengths(run, levels))))
+    levels = with_output_cap(run, levels, max_requests)
     base = {k: run[k] for k in ("max_model_len", "gpu_memory_utilization", "max_num_seqs",
                                 "max_num_batched_tokens", "enable_expert_parallel") if k in run}
     per_level = [(run.get("levels") or [{}] * len(levels))[i].get("max_running_requests")
@@ -373,6 +374,44 @@ def with_max_tokens(run, levels):
     return levels if not n else [replace(lv, output_tokens=str(n)) for lv in levels]
 
 
+def with_output_cap(run, levels, max_requests):
+    """A ShareGPT run whose client capped every answer at ``max_output_tokens`` (runs.yaml: the answers end at EOS or
+    there, e.g. AccelMark's max_tokens 512): kvplan's ShareGPT sample scaled to a level's means (``bench._lengths``,
+    ``sharegpt.pairs`` at the replay's seed 0) has no cap, so a third of its answers would run past it, up to 2.5 x.
+    Replayed instead with the same draw, its prompts scaled as ``pairs`` scales them and its answers scaled so that,
+    capped, their mean is the level's (the scale found by bisection): the run's cap kept, its mean kept, the sample's
+    shape below the cap."""
+    import random
+
+    from kvplan.observe.sharegpt import PAIRS
+
+    cap = run.get("max_output_tokens")
+    if not cap:
+        return levels
+    mp = sum(p for p, _ in PAIRS) / len(PAIRS)
+    mo = sum(o for _, o in PAIRS) / len(PAIRS)
+    out = []
+    for lv in levels:
+        if lv.lengths or (lv.dataset or "").lower() != "sharegpt" or "mean_prompt_tokens" not in lv.measured:
+            out.append(lv)
+            continue
+        n = min(lv.requests, max_requests) + lv.warmup
+        draw = random.Random(0).choices(PAIRS, k=n)  # sharegpt.pairs(n, ..., seed=0)'s draw
+        kp, want = lv.measured["mean_prompt_tokens"] / mp, lv.measured["mean_output_tokens"]
+
+        def mean_at(k):
+            return sum(min(cap, max(1, round(o * k))) for _, o in draw) / n
+
+        lo, hi = 0.0, want / mo
+        while mean_at(hi) < want and hi < 1e4:
+            hi *= 2
+        for _ in range(60):
+            lo, hi = (lo, (lo + hi) / 2) if mean_at((lo + hi) / 2) >= want else ((lo + hi) / 2, hi)
+        pairs = tuple((max(1, round(p * kp)), min(cap, max(1, round(o * hi)))) for p, o in draw)
+        out.append(replace(lv, lengths=pairs))
+    return out
+
+
 def in_file_units(run, mean_counted, out_p, tpot_p):
     """(output tok/s, TPOT) of a replay of N tokens a request, in the units of an inference-perf build
     that read its stream line by line (runs.yaml ``tpot_lines_per_token``: 2, a 'data:' line and the
@@ -560,8 +599,8 @@ def write(rows, split, max_requests):
     def pct(x):
         return "-" if x is None else f"{x:+.0%}"
 
-    r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17, r18, r19, r20, r21 = (
-        split[f"round{i}"] for i in range(2, 22))
+    r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17, r18, r19, r20, r21, r22 = (
+        split[f"round{i}"] for i in range(2, 23))
     first9 = json.loads((HERE / "round9_first_print.json").read_text())["rows"]
     first10 = json.loads((HERE / "round10_first_print.json").read_text())["rows"]
     first11 = json.loads((HERE / "round11_first_print.json").read_text())["rows"]
@@ -575,6 +614,7 @@ def write(rows, split, max_requests):
     first19 = json.loads((HERE / "round19_first_print.json").read_text())["rows"]
     first20 = json.loads((HERE / "round20_first_print.json").read_text())["rows"]
     first21 = json.loads((HERE / "round21_first_print.json").read_text())["rows"]
+    first22 = json.loads((HERE / "round22_first_print.json").read_text())["rows"]
     half_of = halves(split)
     rows = [dict(r, half=half_of[r["source"]]) for r in rows]  # rows saved before round 12 was seen say held-out
     lines = ["# Serving accuracy: `simulate` against published measured runs", "",
@@ -1441,6 +1481,35 @@ def write(rows, split, max_requests):
              "  at 128 -> 512), which the replay does not reproduce (+118 %); uv-xiao-a100pcie-sglang-qwen3-06b −11.5 % / ITL",
              "  +9.3 % / median TTFT −3.5 %. Not changed, not tuned (this task changes no constant): the A100 decode step, priced",
              "  20-30 % slow at C=1 here as the RTX 4090's was in round 20, is the next thing to read.",
+             f"- Round 22 (seed {r22['seed']}, `split.yaml` `round22`, committed at 8ad105c before any round-22 run was",
+             "  replayed; session 22): one new project, FreedomIntelligence/AccelMark (5797fc4): its verified and community",
+             "  results on the cards the catalog holds, Llama-3-8B-Instruct at TP 1, Llama-3-70B-Instruct and Mixtral-8x7B-Instruct",
+             "  at TP 8, bf16, ShareGPT-GPT4 prompts (greedy, answers to EOS or 512 tokens), engines in process (vLLM 0.7.3's V0",
+             "  engine on ten cards, 0.19.1 on an RTX 5090, 0.20.1 on an A100-80GB; SGLang 0.5.6 on an A100-40GB); per run an",
+             "  offline batch (100 prompts at once), Poisson rates (5 / 25 / 100 per second; 2-25 for Llama-3-70B, 2-40 for",
+             "  Mixtral) and one request at a time: 20 runs, 104 levels, split into eleven sources by card (one harness, and one",
+             "  submitter for ten of them: not independent publishers; `runs.yaml` says what each copies, the lengths and",
+             "  throughputs it derives, and what is left out). **Held out: " + ", ".join(r22["held_out"]) + "** (42",
+             "  levels: Llama-3-8B on each, Llama-3-70B and Mixtral-8x7B on 8 x RTX 4090 and 8 x RTX A6000); fit adds the other",
+             "  seven; seen now adds " + ", ".join(r21["held_out"]) + ". After the split and before the print one change to the",
+             "  AccelMark rows' replay, from the source's settings and seen on one fit-side row (d2f40a7): their 512-token answer",
+             "  cap (`max_output_tokens`, `with_output_cap`). The model is main's bde9e76 as merged at 9582499 (session 22's",
+             "  changes above included). **First print (2026-12-08), every round-22 held-out row replayed once",
+             "  (`benchmarks/serving/round22_first_print.json`, kept as printed; the headline reads it): throughput 22.1 %",
+             "  (−7.4 %, n=42), median TPOT 36.7 % (+15.1 %, n=34), median TTFT 132 % (+132 %, n=34); 22 of 24 saturated levels",
+             "  predicted saturated, 5 more predicted saturated. Every target missed.** By model: Llama-3-8B at TP 1 (20 rows)",
+             "  11.3 % (+7.8 %) / 22.6 % (−15.9 %) / 44.5 % (−32.6 %): one request at a time is close (TPOT −8 % to +15 %), but",
+             "  under Poisson load vLLM 0.7.3's V0 engine ran slower than its replay (TPOT −15 % to −39 % at 5-100 per second on",
+             "  the RTX 3090, 4090 and A6000; the RTX 5090 on V1 the other way, +54 % and +79 % at 25 and 100), and the RTX 3090's",
+             "  33,696-token cache queued at 5 per second (TTFT 7.6 s measured, saturated; the replay kept up, −96 %). At TP 8 on",
+             "  PCIe cards the replay is far too slow under load: Llama-3-70B 61.3 % (−61.3 %) / 187 % (+187 %) / 652 % (+652 %),",
+             "  Mixtral-8x7B 46.0 % (−46.0 %) / 115 % (+115 %) / 315 % (+315 %), where one request at a time is near (TPOT −16 % to",
+             "  +15 %; TTFT +66 % to +348 %): the prefill, and with V0's prefill-first steps the decodes behind it, is priced",
+             "  slow at TP 8 over PCIe; the offline batches there −52 % to −75 %. The fit side's new rows (in-sample, replayed",
+             "  once with the rest): 62 rows 11.1 % (+6.1 %) / 24.9 % (−17.8 %) / 52.1 % (−43.8 %), the H200's Poisson rows",
+             "  measured slower than the H100's (TPOT 56.9 against 24.5 ms at 25 per second) and replayed far faster. Not changed,",
+             "  not tuned (this task changes no constant): TP 8 over PCIe (its all-reduce and prefill) and vLLM V0 under load are",
+             "  the things to read.",
              "",
              "## Headline", "",
              "| half | runs | output tok/s: median \\|error\\| (signed) | ITL | TTFT | saturated runs predicted saturated |",
@@ -1552,10 +1621,21 @@ def write(rows, split, max_requests):
     lines += [headline(f"held-out (round 21): {lab}, as first printed", [r for r in first21 if r["file"].startswith(pre)])
               for lab, pre in (("A100-SXM4-40GB, vLLM 0.27.1, C=1-32 over 32 prompts (prefix-cache-off)", "results/data/prefix-cache-off"),
                                ("A100-SXM4-40GB, vLLM 0.27.1, C=1 / 8 / 32 over 64 prompts (rmsnorm/vllm-c)", "results/data/rmsnorm"))]
+    seen21 = [r for r in rows if r["source"] in r21["held_out"]]  # round 21's rows, today's replay (seen)
+    lines += [headline("round 21's held-out rows after round 21's print (seen): today's replay (after session 22's merges)", seen21)]
+    # round 22's first print, as printed (round22_first_print.json), whatever today's replay gives
+    lines += [headline(f"**held-out (round 22, seed {r22['seed']}), as first printed (9582499, 2026-12-08)**", first22)]
+    lines += [headline(f"held-out (round 22): {lab}, as first printed", [r for r in first22 if pred(r)])
+              for lab, pred in (("Llama-3-8B at TP 1 (RTX 3090, RTX 4090, RTX A6000, RTX 5090)", lambda r: r["tp"] == 1),
+                                ("Llama-3-70B at TP 8 (8 x RTX 4090, 8 x RTX A6000)", lambda r: r["model"] == "llama-3-70b"),
+                                ("Mixtral-8x7B at TP 8 (8 x RTX 4090, 8 x RTX A6000)", lambda r: r["model"] == "mixtral-8x7b"),
+                                ("offline batches (100 prompts at once)", lambda r: r["load"] == "inf"),
+                                ("Poisson rates", lambda r: r["load"].endswith("/s")),
+                                ("one request at a time", lambda r: r["load"] == "C=1"))]
     for h in ("held-out", "fit", "seen", "all"):
         sub = [r for r in rows if h == "all" or r["half"] == h]
-        name = {"held-out": "held-out (round 21), today's replay (equal to the first print until the simulator changes)",
-                "seen": "seen (round-1 to round-20 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
+        name = {"held-out": "held-out (round 22), today's replay (equal to the first print until the simulator changes)",
+                "seen": "seen (round-1 to round-21 held-outs)", "fit": "fit (in-sample)", "all": "all"}[h]
         lines.append(headline(name, sub))
     lines += ["", "Read with care:", ""] + NOTES + [
               "", "## Every run", "",

@@ -1092,3 +1092,133 @@ def test_round21_first_print_record_is_every_held_out_level_as_measured():
         assert (r["ttft_stat"], r["ttft"][0]) == ("mean", lv.measured["ttft_ms"]["mean"])
         assert not r.get("refused") and None not in (r["out"][1], r["itl"][1], r["ttft"][1])
         assert r["sat"] == [False, False]
+
+
+def test_round22_held_out_is_its_seeded_draw():
+    r21, r22 = ROUNDS["round21"], ROUNDS["round22"]
+    placed = set(r22["held_out"]) | set(r22["fit"]) | set(r22["seen"])
+    new = sorted(placed - set(r21["held_out"]) - set(r21["fit"]) - set(r21["seen"]))
+    assert new == sorted(s for s in RUNS if s.startswith("accelmark-")) and len(new) == 11
+    random.Random(r22["seed"]).shuffle(new)
+    assert r22["held_out"] == new[: -(-len(new) // 3)] == [
+        "accelmark-rtx3090", "accelmark-a6000", "accelmark-rtx5090", "accelmark-rtx4090"]
+    assert set(r21["held_out"]) <= set(r22["seen"]) and set(r21["fit"]) < set(r22["fit"])
+
+
+def _accelmark_runs():
+    return [(src, run) for src, body in RUNS.items() if src.startswith("accelmark-") for run in body["runs"]]
+
+
+def test_round22_accelmark_levels_are_the_copied_files_figures():
+    """Each AccelMark run's levels are its copied result.json as printed: the offline row at the first client
+    concurrency (100 prompts at once, output tok/s), each online Poisson rate (TTFT p50, TPOT p50 pooled over three
+    runs), the interactive scenario (one request at a time); the request counts are the suite's (suites/*/suite.json:
+    100 offline, 300 online and 150 interactive for A, 200 / 50 for B, 300 / 50 for G); the lengths are the means
+    runs.yaml's lengths_why derives: offline input = (total - output tok/s) x elapsed / 100, output = output tok/s x
+    elapsed / 100, the online / interactive output mean the sustained scenario's tokens_out / requests_completed where
+    it lies within 10 % of the offline mean; online and interactive output tok/s = requests x that mean / elapsed."""
+    import json
+
+    acc = _accuracy()
+    import statistics
+
+    counts = {"llama-3-8b": (300, 150), "llama-3-70b": (200, 50), "mixtral-8x7b": (300, 50)}
+    runs = _accelmark_runs()
+
+    def off_in(f):
+        o = f["metrics"]["offline"]["results_by_concurrency"][0]
+        t = o.get("throughput_tokens_per_sec_total")
+        return t and (t - o["throughput_tokens_per_sec"]) * o["elapsed_seconds_median"] / 100
+
+    files = [(run["model"], json.loads((DIR / run["copied"]).read_text())) for _, run in runs]
+    median_in = {fam: statistics.median(off_in(f) for model, f in files if (model == "mixtral-8x7b") == fam and off_in(f))
+                 for fam in (False, True)}  # Llama 3's tokenizer, Mixtral's
+    assert len(runs) == 20 and sum(len(r["levels"]) for _, r in runs) == 104
+    for src, run in runs:
+        f = json.loads((DIR / run["copied"]).read_text())
+        m = f["metrics"]
+        assert run["tp"] == f["task"]["parallelism"]["tensor_parallel_size"] == f["chip"]["count"]
+        assert run["engine_version"] == f["software"]["framework_version"].split("+")[0]
+        assert run["engine"] == f["software"]["framework"].lower() and run["itl_metric"] == "tpot"
+        off = m["offline"]["results_by_concurrency"][0]
+        mo = off["throughput_tokens_per_sec"] * off["elapsed_seconds_median"] / 100
+        if off.get("throughput_tokens_per_sec_total"):
+            mi = (off["throughput_tokens_per_sec_total"] - off["throughput_tokens_per_sec"]) * off["elapsed_seconds_median"] / 100
+        else:  # the median of the files that print a total, per tokenizer (runs.yaml lengths_why)
+            mi = median_in[run["model"] == "mixtral-8x7b"]
+            assert f"mean input {mi:.1f} (no total tok/s" in run["lengths_why"]
+        sus = [x for x in m.get("sustained", {}).get("samples", []) if not x["is_warmup"]]
+        ms = sum(x["tokens_out"] for x in sus) / sum(x["requests_completed"] for x in sus) if sus else None
+        mo_on = ms if ms and abs(ms / mo - 1) <= 0.10 else mo
+        n_on, n_int = counts[run["model"]]
+        first, *online, inter = run["levels"]
+        assert first == {"rate": "inf", "requests": 100, "total_input_tokens": round(mi * 100),
+                         "total_output_tokens": round(mo * 100), "output_throughput": off["throughput_tokens_per_sec"],
+                         **({"max_running_requests": 512} if run["engine"] == "vllm" else {})}
+        qs = m["online"]["results_by_qps"]
+        assert [lv["rate"] for lv in online] == [q["target_qps"] for q in qs]
+        for lv, q in zip(online, qs):
+            assert (lv["requests"], lv["median_ttft_ms"], lv["median_tpot_ms"]) == (n_on, q["ttft_ms_p50"], q["tpot_ms_p50"])
+            assert lv["output_throughput"] == round(n_on * mo_on / q["elapsed_seconds_median"], 1)
+            assert (lv["total_input_tokens"], lv["total_output_tokens"]) == (round(mi * n_on), round(mo_on * n_on))
+        it = m["interactive"]
+        assert (inter["concurrency"], inter["requests"], inter["median_ttft_ms"], inter["median_tpot_ms"]) == (
+            1, n_int, it["ttft_ms_p50"], it["tpot_ms_p50"])
+        assert inter["output_throughput"] == round(n_int * mo_on / it["elapsed_seconds_median"], 1)
+        levels = acc.with_lengths(run, acc.table_levels(run))
+        assert [lv.rate for lv in levels[:-1]] == [float("inf")] + [float(q["target_qps"]) for q in qs]
+        assert levels[-1].concurrency == 1 and levels[-1].rate is None
+        for lv, row in zip(levels, run["levels"]):
+            assert lv.dataset == "sharegpt" and lv.requests == row["requests"]
+            assert lv.measured["mean_prompt_tokens"] == row["total_input_tokens"] / row["requests"]
+            assert lv.measured["mean_output_tokens"] == row["total_output_tokens"] / row["requests"]
+            assert lv.measured["output_tokens_per_s"] == row["output_throughput"]
+
+
+def test_output_cap_keeps_the_cap_and_the_mean_and_only_where_runs_yaml_states_one():
+    """accuracy.py's with_output_cap: an AccelMark level (max_output_tokens 512, answers end at EOS or there) is replayed
+    with kvplan's ShareGPT draw (seed 0, as bench._lengths draws it), no answer past 512 and their mean the level's to
+    within one token in the draw (the offline row: 34,360 / 100 = 343.6); prompts scaled as sharegpt.pairs scales them,
+    so the draw's prompts are pairs()'s; a run without the key is left to bench._lengths (no lengths set)."""
+    from kvplan.observe.sharegpt import pairs
+
+    acc = _accuracy()
+    (run, *_) = RUNS["accelmark-h100"]["runs"]
+    assert run["max_output_tokens"] == 512
+    levels = acc.with_lengths(run, acc.table_levels(run))
+    capped = acc.with_output_cap(run, levels, 5000)
+    for lv, c in zip(levels, capped):
+        outs = [o for _, o in c.lengths]
+        assert len(c.lengths) == lv.requests and max(outs) == 512
+        assert abs(sum(outs) / len(outs) - lv.measured["mean_output_tokens"]) <= 1
+        plain = pairs(lv.requests, lv.measured["mean_prompt_tokens"], lv.measured["mean_output_tokens"], 0)
+        assert [p for p, _ in c.lengths] == [p for p, _ in plain]
+        assert max(o for _, o in plain) > 512  # the uncapped sample runs past the cap
+    assert abs(levels[0].measured["mean_output_tokens"] - 343.6) < 0.01
+    other = {k: v for k, v in run.items() if k != "max_output_tokens"}
+    assert acc.with_output_cap(other, levels, 5000) == levels
+
+
+def test_round22_first_print_record_is_every_held_out_level_as_measured():
+    """round22_first_print.json (the held-out rows as first printed, which the headline reads) holds each of the 42
+    levels of the four round-22 held-out sources once, in runs.yaml's order, as kvplan's table reader takes them (output
+    tok/s; median TPOT; median TTFT, none on an offline row), each predicted (none refused); the offline batches (rate
+    inf) count as saturated on both sides, the rest as the rule judges them."""
+    import json
+
+    acc = _accuracy()
+    rec = json.loads((DIR / "round22_first_print.json").read_text())["rows"]
+    held = ROUNDS["round22"]["held_out"]
+    assert held == ["accelmark-rtx3090", "accelmark-a6000", "accelmark-rtx5090", "accelmark-rtx4090"]
+    levels = [(src, run, lv) for src in RUNS if src in held for run in RUNS[src]["runs"]
+              for lv in acc.with_lengths(run, acc.table_levels(run))]
+    assert len(rec) == len(levels) == 42
+    for r, (src, run, lv) in zip(rec, levels):
+        assert (r["source"], r["half"], r["file"], r["level"]) == (src, "held-out", run["table"], lv.source)
+        assert r["out"][0] == lv.measured["output_tokens_per_s"]
+        if r["load"] == "inf":
+            assert r["itl"] == [None, None] and r["ttft"] == [None, None] and r["sat"] == [True, True]
+        else:
+            assert (r["itl_stat"], r["itl"][0]) == ("p50 TPOT", lv.measured["tpot_ms"]["p50"])
+            assert (r["ttft_stat"], r["ttft"][0]) == ("p50", lv.measured["ttft_ms"]["p50"])
+        assert not r.get("refused") and r["out"][1] is not None
