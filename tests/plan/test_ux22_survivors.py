@@ -90,3 +90,18 @@ def test_a_dp_ep_replica_is_fits_plan_with_expert_parallel(ep):
     fit = api.fit("qwen3-30b-a3b", "h100", max_num_seqs=32, data_parallel_size=2, enable_expert_parallel=ep)
     assert fit.capacity.detail["num_gpu_blocks"] == (27_339 if ep else 27_358)
     assert d._models(w, "h100", 1, 32, dp=2, ep=ep)[2].num_blocks == fit.capacity.detail["num_gpu_blocks"] - 1
+
+
+# simulate's limits are engine_limits' under the release (for_release with simulate's opts) and its prefix caching
+# as asked: six 1,000-token prompts sharing a 500-token prefix, 2 a second (each prefill done before the next
+# arrives): with vLLM's prefix caching on, requests 2 to 6 each hit the prefix's full 16-token blocks,
+# 500 // 16 = 31 blocks = 496 tokens, 5 × 496 = 2,480; off, none. Under 0.10.0 the release's note says its rules.
+def test_simulate_plans_the_release_and_prefix_caching_asked():
+    from kvplan.engines import ServeOptions
+
+    run = dict(rate=2.0, requests=6, prompt_tokens="1000", output_tokens="10", shared_prefix=500)
+    assert api.simulate("llama-3.1-8b", "h100", **run).prefix_hit_tokens == 5 * (500 // 16 * 16) == 2_480
+    assert api.simulate("llama-3.1-8b", "h100", **run, prefix_caching=False).prefix_hit_tokens == 0
+    notes = api.simulate("llama-3.1-8b", "h100", **run, opts=ServeOptions(vllm_version="0.10.0")).notes
+    assert "vLLM 0.10.0 (--engine-version): admission checks the first chunk's blocks only (before 0.19.0); async " \
+           "scheduling off (before 0.14.0)" in notes
