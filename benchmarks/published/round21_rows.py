@@ -17,7 +17,7 @@ found few it could read in full; what it took, and what it read and did not take
   ``--tp 8 --attention-backend triton`` on H100, ``--tp 4`` on B200; the benchmark ``python3 -m
   sglang.bench_one_batch_server ... --batch-size 1 --input-len 1024 --output-len 512 --show-report``), and what the
   figure is, that script's code (``sglang/bench_one_batch_server.py`` run_one_case in the sglang 0.5.1.post3 and 0.5.2
-  wheels, identical there): one /generate call of ``batch_size`` random prompts of exactly ``input_len`` tokens
+  wheels: the same code but for 0.5.2's dataset_path argument): one /generate call of ``batch_size`` random prompts of exactly ``input_len`` tokens
   (``sample_random_requests(..., range_ratio=1.0)``), ``ignore_eos``, ``max_new_tokens = output_len``, streamed with
   ``stream_interval`` 1 after a ``/flush_cache``; ``ttft`` is when the chunk with ``completion_tokens == 1`` arrives,
   ``latency`` when the stream ends, and the printed "output throughput" is ``batch_size * output_len / (latency - ttft)``:
