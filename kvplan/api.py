@@ -192,12 +192,7 @@ def fit(model, gpu, ctx: int | None = None, batch: int | None = None, tp: int = 
     spec = load_model(model)
     g = load_gpu(gpu)
     eng = engine or ("llamacpp" if _is_gguf(model) else "vllm")
-    if kv_cache_dtype is not None:
-        if kv_dtype is not None:
-            raise KvplanError("give --kv-dtype or --kv-cache-dtype, not both", option="kv-cache-dtype")
-        from .engines import kv_cache_format
-
-        kv_dtype = kv_cache_format(eng, kv_cache_dtype)
+    kv_dtype = _cache_format(eng, kv_dtype, kv_cache_dtype)
     traffic = options.pop("traffic", None)
     trace, trace_prefix = options.pop("trace", None), options.pop("trace_prefix", 0)
     opts = _options(options, "fit")
@@ -245,6 +240,16 @@ def engine_version(engine: str, version: str | None) -> str | None:
 _release = engine_version  # its check, for a function whose parameter has its name (perf)
 
 
+def block_size(engine: str, size: int | None, version: str | None = None) -> int | None:
+    """``--block-size`` for ``engine`` at its release ``version`` (None: kvplan's), checked as the engine takes it
+    (vLLM 0.33: a multiple of 16 tokens, engines/vllm check_block_size; SGLang's --page-size: any size > 0)."""
+    if str(engine).strip().lower() == "vllm":
+        from .engines.vllm.settings import check_block_size
+
+        check_block_size(size, version)
+    return size
+
+
 def traffic(lengths: str, requests: int | None = None, seed: int | None = None, shared_prefix: int = 0):
     """Your traffic for ``fit(..., traffic=...)``: a --lengths distribution (``requests`` of them,
     default 1000, drawn with ``seed``, default 0) or a file (taken whole: no ``requests`` or ``seed``)."""
@@ -253,24 +258,41 @@ def traffic(lengths: str, requests: int | None = None, seed: int | None = None, 
     return Traffic(lengths, requests, seed, shared_prefix)
 
 
+def _cache_format(engine: str, kv_dtype: str | None, kv_cache_dtype: str | None) -> str | None:
+    """The cache's format from ``kv_dtype`` (kvplan's names) or ``kv_cache_dtype`` (the engine's own, vLLM's and
+    SGLang's --kv-cache-dtype: engines.kv_cache_format), not both: fit's, simulate's and perf's one reading."""
+    if kv_cache_dtype is None:
+        return kv_dtype
+    if kv_dtype is not None:
+        raise KvplanError("give --kv-dtype or --kv-cache-dtype, not both", option="kv-cache-dtype")
+    from .engines import kv_cache_format
+
+    return kv_cache_format(engine, kv_cache_dtype)
+
+
 def perf(model, gpu, ctx: int, batch: int = 1, prompt: int | None = None, tp: int = 1,
          kv_dtype: str | None = None, weight_dtype: str | None = None, engine: str = "vllm",
          bw_efficiency: float | None = None, flops_efficiency: float | None = None,
          step_overhead_ms: float | None = None, new_tokens: int | None = None,
          batch_table: bool = False, speculative_config=None, acceptance: float | None = None, profile=None,
-         data_parallel_size: int = 1, enable_expert_parallel: bool = False, engine_version: str | None = None):
+         data_parallel_size: int = 1, enable_expert_parallel: bool = False, engine_version: str | None = None,
+         gpu_memory_utilization: float | None = None, kv_cache_dtype: str | None = None):
     """``kvplan perf``: prefill and one decode step (per operation by default; any efficiency
     override selects the roofline; ``profile``: a per-GPU profile from ``check-bench --calibrate``;
     ``data_parallel_size`` / ``enable_expert_parallel``: vLLM's flags, experts whole over tp × DP
     ranks, ``batch`` one DP rank's; ``engine_version``: the engine's release priced, checked as fit's
-    (``engine_version``)). Returns plan.perf.PerfReport."""
+    (``engine_version``)); ``gpu_memory_utilization``: the engine's share of the GPU in the memory plan that bounds
+    ``batch`` (as fit's); ``kv_cache_dtype``: the cache's format by the engine's name, as fit's. Returns
+    plan.perf.PerfReport."""
     from .plan import perf as perfmod
 
+    kv_dtype = _cache_format(engine, kv_dtype, kv_cache_dtype)
     return perfmod.perf(load_model(model), load_gpu(gpu), ctx, batch, prompt, tp, kv_dtype, weight_dtype,
                         bw_efficiency, flops_efficiency, step_overhead_ms, new_tokens, batch_table, engine,
                         speculative_config, acceptance, profile=profile, data_parallel_size=data_parallel_size,
                         enable_expert_parallel=enable_expert_parallel,
-                        engine_version=_release(engine, engine_version))
+                        engine_version=_release(engine, engine_version),
+                        gpu_memory_utilization=gpu_memory_utilization)
 
 
 def compare(models, ctx: int, batch: int = 1, variants: list[str] | str | None = None, gpu=None,
@@ -309,12 +331,8 @@ def simulate(model, gpu, kv_cache_dtype: str | None = None, **kwargs):
     plan.simulate.SimResult."""
     from .plan import simulate as sim
 
-    if kv_cache_dtype is not None:
-        if kwargs.get("kv_dtype") is not None:
-            raise KvplanError("give --kv-dtype or --kv-cache-dtype, not both", option="kv-cache-dtype")
-        from .engines import kv_cache_format
-
-        kwargs["kv_dtype"] = kv_cache_format(kwargs.get("engine", "vllm"), kv_cache_dtype)
+    if kv_cache_dtype is not None:  # else the keywords go on as given
+        kwargs["kv_dtype"] = _cache_format(kwargs.get("engine", "vllm"), kwargs.get("kv_dtype"), kv_cache_dtype)
     return sim.simulate(load_model(model), load_gpu(gpu), **kwargs)
 
 
@@ -407,12 +425,13 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
                     max_gpus: int = 8, disaggregated: bool = True, link: str = "auto", prices=None,
                     requests: int = 300, seed: int = 0, max_model_len: int | None = None, profile=None,
                     workers: int | None = None, ray: str | None = None, progress=None,
-                    gpu_memory_utilization: float | None = None):
+                    gpu_memory_utilization: float | None = None, engine_version: str | None = None):
     """``kvplan plan``: the cheapest deployments that meet a TTFT and ITL p90 target (see
     plan.deploy for the search); ``gpus`` a comma-separated list or a list of names;
     ``progress(total)`` is called once with the number of configurations and returns the
     callback told as each is done (None: no progress). ``gpu_memory_utilization``: the engine's share
-    of each GPU (vLLM's flag; SGLang's --mem-fraction-static), as ``fit`` plans with it."""
+    of each GPU (vLLM's flag; SGLang's --mem-fraction-static), as ``fit`` plans with it. ``engine_version``: the vLLM
+    release planned (``engine_version`` checks it), its start-up, scheduler rules and step costs as ``simulate``'s."""
     from . import engines
     from .plan import costs, deploy
     from .plan import simulate as sim
@@ -427,6 +446,7 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
     eng = engine.strip().lower()
     if eng not in ("vllm", "sglang"):
         raise KvplanError(f"{opt('engine')} must be vllm or sglang for plan, got '{engine}'")
+    release = _release(eng, engine_version)  # once, not per candidate: vLLM's release (SGLang's is refused)
     if profile is not None:  # once, not as every candidate given up (each applied it and was refused)
         from .plan.latency.calibrate import check_engine, load_profile
 
@@ -455,7 +475,7 @@ def plan_deployment(model, rate: float, prompt_tokens: str, output_tokens: str, 
     sim.lengths_within(output_tokens, 1, 0, "--output-tokens", mml, why)
     name = spec.name if isinstance(model, str) and catalog.canonical_name(model) else model
     w = deploy.Workload(name, rate, prompt_tokens, output_tokens, ttft_p90_ms, itl_p90_ms, eng, requests, seed,
-                        max_gpus, max_model_len, profile, price, gpu_memory_utilization)
+                        max_gpus, max_model_len, profile, price, gpu_memory_utilization, release)
     experts = sorted({lt.mlp.num_experts for lt in spec.layer_types.values() if hasattr(lt.mlp, "num_experts")})
     tps_ = tuple(tps or deploy.DEFAULT_TPS)
     refused = []

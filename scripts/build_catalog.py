@@ -122,7 +122,8 @@ ENTRIES = [
      None, ""),
     ("gemma-3-1b", "Gemma 3 1B (IT config)", "gemma-3-1b-it.json", "google/gemma-3-1b-it", ["gemma-3-1b-it"], None, ""),
     ("gemma-3-27b", "Gemma 3 27B (IT config)", "gemma-3-27b-it.json", "google/gemma-3-27b-it", ["gemma-3-27b-it"],
-     None, "Text decoder only (text_config)."),
+     None, "Text decoder (text_config) and its SigLIP vision tower with the projector (vision_config); "
+     "--text-only leaves the tower out."),
     ("phi-3.5-mini", "Phi-3.5 mini instruct", "Phi-3.5-mini-instruct.json", "microsoft/Phi-3.5-mini-instruct",
      ["phi-3.5-mini-instruct"], None, ""),
     ("phi-4", "Phi-4 (14B)", "phi-4.json", "microsoft/phi-4", ["phi4"], None, ""),

@@ -678,12 +678,14 @@ def main_f16_only() -> dict:
 
 def main_moe_route_only() -> dict:
     """``--moe-route-only``: fit_moe_route alone, every other constant of the current fitted.yaml held (fitted.yaml's
-    key order kept; a new moe_route goes after mla_rest)."""
+    key order kept: moe_route where it stands; a new one goes after mla_rest)."""
     doc = tables.load("fitted")
     fit_moe_route(fit_side_entries())
     out = {}
     for k, v in doc.items():
-        if k in ("family_overhead", "source") and "moe_route" not in out and MOE_ROUTE:
+        if k == "moe_route" and MOE_ROUTE:  # where fitted.yaml holds it (session 22: a refit moved it after mla_rest)
+            out[k] = dict(MOE_ROUTE)
+        elif k in ("family_overhead", "source") and "moe_route" not in out and "moe_route" not in doc and MOE_ROUTE:
             out["moe_route"] = dict(MOE_ROUTE)
         if k != "moe_route":
             out[k] = v

@@ -26,6 +26,14 @@ def _max_model_len(text) -> int | None:
     return parse_count(text, "--max-model-len")
 
 
+def _block_size(engine: str, text, version=None) -> int | None:
+    """--block-size (SGLang's --page-size): a count the engine modelled takes (api.block_size: vLLM 0.33's multiples
+    of 16 tokens)."""
+    from .. import api
+
+    return None if text is None else api.block_size(engine, parse_count(text, "--block-size"), version)
+
+
 def _whole(name: str, text) -> int:
     """A count that may be 0 (--seed, --shared-prefix)."""
     return parse_count(text, name, zero=True)

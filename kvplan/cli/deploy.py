@@ -8,8 +8,8 @@ import typer
 
 from ..errors import KvplanError
 from .root import app
-from .common import (MODEL_HELP, _complete_model, _count, _fraction, _json, _max_model_len, _number, _run, _whole,
-                     flag)
+from .common import (ENGINE_VERSION_HELP, MODEL_HELP, _complete_model, _count, _fraction, _json, _max_model_len,
+                     _number, _run, _whole, flag)
 
 
 def _counts(name: str, text: str) -> tuple[int, ...]:
@@ -44,6 +44,7 @@ def plan_cmd(
     gpu_memory_utilization: Optional[str] = typer.Option(None, "--gpu-memory-utilization", "--mem-fraction-static",
                                                          metavar="F", help="the engine's share of each GPU (as "
                                                          "kvplan fit; SGLang's --mem-fraction-static)"),
+    engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION", help=ENGINE_VERSION_HELP),
     profile: Optional[str] = typer.Option(None, "--profile", metavar="FILE", help="a calibrated profile (check-bench --calibrate)"),
     workers: Optional[str] = typer.Option(None, "--workers", metavar="N", help="processes (default: every core)"),
     ray: Optional[str] = typer.Option(None, "--ray", metavar="ADDRESS", help="a Ray cluster address (e.g. auto, ray://host:10001)"),
@@ -81,9 +82,9 @@ def plan_cmd(
                     task = bar.add_task("simulating deployments", total=total)
                     return lambda n: bar.advance(task, n)
 
-                res = api.plan_deployment(*args, progress=start, gpu_memory_utilization=gmu)
+                res = api.plan_deployment(*args, progress=start, gpu_memory_utilization=gmu, engine_version=engine_version)
         else:
-            res = api.plan_deployment(*args, gpu_memory_utilization=gmu)
+            res = api.plan_deployment(*args, gpu_memory_utilization=gmu, engine_version=engine_version)
         if as_json:
             _json(as_dict(res, flag))
         else:

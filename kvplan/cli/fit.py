@@ -9,7 +9,7 @@ from ..errors import KvplanError
 from .root import app
 from .common import (BATCHED_FLAGS, BATCHED_HELP, COMPILE_CACHE_HELP, EAGER_HELP, ENGINE_VERSION_HELP, FORMAT_HELP,
                      MODEL_HELP, NO_GRAPHS_HELP, SEQS_FLAGS, SEQS_HELP, PARALLEL_HELP, UNIFIED_HELP, WIDE_HELP, _compile_cache, _complete_gpu, _complete_model, _count,
-                     _default_engine, _eager, _engine_version, _format, _fraction, _json, _kv_cache_memory,
+                     _block_size, _default_engine, _eager, _engine_version, _format, _fraction, _json, _kv_cache_memory,
                      _llamacpp_opts, _load, _max_model_len, _note_llamacpp_flags, _note_scheduler_flags, _run, _say,
                      _show, _size, _whole)
 
@@ -133,7 +133,7 @@ def fit(
             max_model_len=_max_model_len(max_model_len),
             gpu_memory_utilization=_fraction("--gpu-memory-utilization", gpu_memory_utilization),
             kv_cache_memory=_kv_cache_memory(kv_cache_memory),
-            block_size=opt_count("--block-size", block_size),
+            block_size=_block_size(engine or _default_engine(model, "vllm"), block_size, engine_version),
             max_num_batched_tokens=opt_count("--max-num-batched-tokens", max_num_batched_tokens),
             max_num_seqs=opt_count("--max-num-seqs", max_num_seqs),
             enforce_eager=_eager(engine or _default_engine(model, "vllm"), enforce_eager, disable_cuda_graph),

@@ -10,7 +10,7 @@ from ..errors import KvplanError
 from .root import app
 from .common import (BATCHED_FLAGS, BATCHED_HELP, COMPILE_CACHE_HELP, EAGER_HELP, ENGINE_VERSION_HELP, MODEL_HELP,
                      NO_GRAPHS_HELP, RADIX_HELP, SEQS_FLAGS, SEQS_HELP, _compile_cache,
-                     _complete_gpu, _complete_model, _count, _eager, _engine_version, _fraction, _json,
+                     _block_size, _complete_gpu, _complete_model, _count, _eager, _engine_version, _fraction, _json,
                      _kv_cache_memory, _load, _max_model_len, _number, _prefix_caching, _run, _size, _whole)
 
 
@@ -45,6 +45,8 @@ def simulate(
     block_size: Optional[str] = typer.Option(None, "--block-size", "--page-size",
                                              help="tokens per KV block (as kvplan fit)"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format, kvplan's names (as kvplan fit)"),
+    weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored; "
+                                               "as kvplan fit and perf)"),
     kv_cache_dtype: Optional[str] = typer.Option(None, "--kv-cache-dtype",
                                                  help="the engine's names (vLLM: auto, fp8, fp8_e4m3, fp8_e5m2; "
                                                       "SGLang: auto, fp8_e4m3, fp8_e5m2, bf16)"),
@@ -127,7 +129,7 @@ def simulate(
             max_model_len=_max_model_len(max_model_len),
             gpu_memory_utilization=_fraction("--gpu-memory-utilization", gpu_memory_utilization),
             kv_cache_memory=_kv_cache_memory(kv_cache_memory),
-            block_size=None if block_size is None else _count("--block-size", block_size),
+            block_size=_block_size(eng, block_size, engine_version),
             max_num_seqs=None if max_num_seqs is None else _count("--max-num-seqs", max_num_seqs),
             enforce_eager=_eager(eng, enforce_eager, disable_cuda_graph),
             max_num_batched_tokens=None if max_num_batched_tokens is None else
@@ -149,7 +151,7 @@ def simulate(
                   seed=_whole("--seed", sd), opts=opts,
                   prefix_caching=_prefix_caching(eng, prefix_caching, disable_radix_cache), router=rt, profile=profile,
                   acceptance=_number("--acceptance", acceptance, 0, 1, open_low=False),
-                  kv_dtype=kv_dtype, kv_cache_dtype=kv_cache_dtype)
+                  kv_dtype=kv_dtype, kv_cache_dtype=kv_cache_dtype, weight_dtype=weight_dtype)
         spec = _load(model)
         res = api.simulate(spec, gpu, **kw)
         if as_json:

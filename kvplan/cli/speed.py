@@ -9,7 +9,7 @@ import typer
 from ..errors import KvplanError
 from .root import app
 from .common import (COMPILE_CACHE_HELP, ENGINE_VERSION_HELP, FORMAT_HELP, MODEL_HELP, WIDE_HELP, _compile_cache,
-                     _complete_model, _count, _engine_version, _format, _json, _load, _max_model_len, _number, _run,
+                     _complete_model, _count, _engine_version, _format, _fraction, _json, _load, _max_model_len, _number, _run,
                      _say, _show)
 
 
@@ -26,6 +26,8 @@ def perf(
     enable_expert_parallel: bool = typer.Option(False, "--enable-expert-parallel",
                                                 help="vLLM: routed experts whole, over tp × dp ranks"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format (default: the model's dtype)"),
+    kv_cache_dtype: Optional[str] = typer.Option(None, "--kv-cache-dtype", help="the engine's names for the "
+                                                 "cache's format (as kvplan fit)"),
     weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored)"),
     bw_efficiency: Optional[str] = typer.Option(None, "--bw-efficiency", help="share of datasheet bandwidth reached (default 0.83)"),
     flops_efficiency: Optional[str] = typer.Option(None, "--flops-efficiency", help="share of dense peak reached (default: per GPU)"),
@@ -37,6 +39,9 @@ def perf(
     engine: str = typer.Option("vllm", "--engine", help="engine whose memory plan bounds --batch-table (vllm)"),
     engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
                                                  help=ENGINE_VERSION_HELP),
+    gpu_memory_utilization: Optional[str] = typer.Option(None, "--gpu-memory-utilization", "--mem-fraction-static",
+                                                         metavar="F", help="the engine's share of the GPU in the "
+                                                         "memory plan bounding --batch (as kvplan fit)"),
     speculative_config: Optional[str] = typer.Option(None, "--speculative-config",
                                                      help='vLLM: JSON, e.g. {"method":"eagle3","num_speculative_tokens":3}'),
     acceptance: Optional[str] = typer.Option(None, "--acceptance",
@@ -75,10 +80,14 @@ def perf(
                      _number("--step-overhead-ms", step_overhead_ms, 0, None, open_low=False),
                      n, batch_table, sc, acc, profile=profile,
                      data_parallel_size=_count("--data-parallel-size", data_parallel_size),
-                     enable_expert_parallel=enable_expert_parallel, engine_version=engine_version)
+                     enable_expert_parallel=enable_expert_parallel, engine_version=engine_version,
+                     gpu_memory_utilization=_fraction("--gpu-memory-utilization", gpu_memory_utilization),
+                     kv_cache_dtype=kv_cache_dtype)
         for w in r.notes:
-            if w.startswith("ctx "):
+            if w.startswith("ctx ") or w.startswith("this does not fit"):
                 _say("warning", w)
+            elif w.startswith("at risk: "):  # fit's words at this --batch (plan/perf.py _fits_notes), as fit says them
+                _say("at risk", w[len("at risk: "):])
         if f == "json":
             return _json(render_perf.perf_json(r, explain))
         _show(render_perf.perf_table(r, spec, explain), f, wide)
@@ -104,6 +113,9 @@ def compare(
                                                 help=COMPILE_CACHE_HELP + " (with --gpu; as kvplan fit)"),
     engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
                                                  help=ENGINE_VERSION_HELP + " (with --gpu)"),
+    gpu_memory_utilization: Optional[str] = typer.Option(None, "--gpu-memory-utilization", "--mem-fraction-static",
+                                                         metavar="F", help="the engine's share of the GPU (with "
+                                                         "--gpu; as kvplan fit)"),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV element format (default: the model's dtype)"),
     weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored)"),
     fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
@@ -124,7 +136,7 @@ def compare(
         c, b = _count("--ctx", ctx), _count("--batch", batch)
         specs = [_load(m) for m in models_]
         g = api.load_gpu(gpu) if gpu else None
-        opts = _serve_opts(max_model_len, engine, compile_cache, g, engine_version)
+        opts = _serve_opts(max_model_len, engine, compile_cache, g, engine_version, gpu_memory_utilization)
         _warn_beyond_context(specs, c, opts)
         rows = api.compare(specs, c, b, variants, g, _count("--tp", tp), engine, kv_dtype, weight_dtype, options=opts)
         vs = variants is not None
@@ -152,6 +164,9 @@ def sweep(
                                                 help=COMPILE_CACHE_HELP + " (with --gpu; as kvplan fit)"),
     engine_version: Optional[str] = typer.Option(None, "--engine-version", metavar="VERSION",
                                                  help=ENGINE_VERSION_HELP + " (with --gpu)"),
+    gpu_memory_utilization: Optional[str] = typer.Option(None, "--gpu-memory-utilization", "--mem-fraction-static",
+                                                         metavar="F", help="the engine's share of the GPU (with "
+                                                         "--gpu; as kvplan fit)"),
     weight_dtype: Optional[str] = typer.Option(None, "--weight-dtype", help="weight format (default: as stored)"),
     fmt: Optional[str] = typer.Option(None, "--format", help=FORMAT_HELP),
     wide: bool = typer.Option(False, "--wide", help=WIDE_HELP),
@@ -175,7 +190,7 @@ def sweep(
         kvs = [k.strip() for k in kv_dtype.split(",")] if kv_dtype else [None]
         spec = _load(model)
         g = api.load_gpu(gpu) if gpu else None
-        opts = _serve_opts(max_model_len, engine, compile_cache, g, engine_version)
+        opts = _serve_opts(max_model_len, engine, compile_cache, g, engine_version, gpu_memory_utilization)
         _warn_beyond_context([spec], max(ctxs), opts)
         total = len(ctxs) * len(kvs)
         if plot is not None and not plot.lower().endswith(".png"):
@@ -205,15 +220,17 @@ def sweep(
     _run(go)
 
 
-def _serve_opts(max_model_len, engine=None, compile_cache=None, gpu=None, engine_version=None):
+def _serve_opts(max_model_len, engine=None, compile_cache=None, gpu=None, engine_version=None, gmu=None):
     """The options compare and sweep plan with; their max batch and verdict column follow vLLM's plan unless
     --engine names another (``_note_fit_engine``)."""
     from .. import api
 
-    for name, v in (("--compile-cache", compile_cache), ("--engine-version", engine_version)):
+    for name, v in (("--compile-cache", compile_cache), ("--engine-version", engine_version),
+                    ("--gpu-memory-utilization", gmu)):
         if v is not None and gpu is None:  # no start-up is planned without a GPU: not dropped unsaid
             raise KvplanError(f"{name} is for vLLM's start-up on a GPU; give --gpu or leave it out")
     return api.serve_options(max_model_len=_max_model_len(max_model_len),
+                             gpu_memory_utilization=_fraction("--gpu-memory-utilization", gmu),
                              compile_cache=_compile_cache(engine or "vllm", compile_cache),
                              **_engine_version(engine or "vllm", engine_version))
 

@@ -29,7 +29,9 @@ calculate_max_num_blocks) of the same period. Tests check the arithmetic by hand
   a fixed size. Not modelled: ``get_mla_context_workspace_reserve`` (MLA with block reuse and
   no chunked prefill, KvCacheConfig's defaults: up to budget × w / (k + w) off the cache, w the
   attention backend's ``runtime_workspace_bytes_per_token``, not read), said as a term that
-  keeps an MLA model at "at risk"; the multimodal encoder reserve; ``KvCacheConfig.max_tokens``.
+  keeps an MLA model at "at risk"; the multimodal encoder reserve; ``KvCacheConfig.max_tokens``;
+  the all-to-all workspaces of expert parallelism with attention DP (``ep_alltoall_part``: allocated
+  only with enable_attention_dp, sizes not read, so such a plan is "at risk" naming ``ep_alltoall``).
 * Capacity: max_tokens = budget // bytes per token; blocks = max_tokens // 32; the pool holds
   blocks × 32 tokens. A ``max_seq_len`` longer than that is cut to it, not refused
   (_validate_and_adjust_attention_windows).
@@ -89,6 +91,17 @@ UNSCALED_ROPE = frozenset({"su", "longrope", "llama3", "yarn"})
 # cache". Earlier releases set kv_cache_config.max_tokens ("Estimated max tokens in KV cache"); read
 # for the 1.0.0rc period (TensorRT-LLM#5872's 1.0.0rc1 / rc3), 1.0.0 and the 1.1.0 candidates not
 # read, taken as the earlier ones (the cautious side).
+# Session 22 tried to read the 1.0.0 final / 1.1.0rc boundary from code and could not: PyPI's
+# tensorrt-llm 1.0.0 is a stub sdist for pypi.nvidia.com (pip download fails at its metadata); the
+# repository (2.5 GB) is over the 500 MB a fetch may bring; the code index stores one version of
+# _torch/pyexecutor/_util.py a fork, not at release tags (venkywonka/TensorRT-LLM's version.py reads
+# 1.0.2, its stored _util.py is of an older ExecutorConfig-era commit, 07b09a00, which still sets
+# max_tokens). What was read: PR #5933's review thread (2025-07-14 to 2025-08-13, merged after) is the
+# change; its non-VSWA path still writes max_tokens = kv_cache_max_memory // _get_kv_size_per_token()
+# (the estimate's bytes a token) beside the bytes, so from 1.1.0 the pool holds the budget only through
+# the byte cap (max_gpu_total_bytes; the 1.1.0 log above prints it); docs/source/release-notes.md
+# (commit 001eaece) lists no such change under Release 1.0. So 1.0.0 final and every 1.1.0rc stay on the
+# cautious side (rc < inf), unread.
 POOL_IN_BYTES_FROM = (1, 1, 0, math.inf)
 
 
@@ -139,6 +152,43 @@ def max_seq_len_limit(spec) -> tuple[int, str]:
     return limit, how
 
 
+# Expert parallelism's all-to-all workspaces (fused_moe/, read in the code index: WideEPMoE and
+# CutlassFusedMoE select_alltoall_method_type, TRTLLMGenFusedMoE enable_alltoall, of the 1.0 - 1.2
+# period). TensorRT-LLM allocates them only with attention data parallelism: the method is
+# NotEnabled "if not mapping.enable_attention_dp" or "if mapping.tp_size == 1" (unless
+# TRTLLM_FORCE_ALLTOALL_METHOD names one), and some releases also where moe_ep_size <= top_k; else
+# MNNVL (MnnvlMoe.get_moe_workspaces, get_moe_prepare_workspace, where the NVLink fabric supports
+# it), DeepEP / DeepEPLowLatency buffers (TRTLLM_CAN_USE_DEEP_EP=1) or, in later releases,
+# NVLinkOneSided. Their sizes were not read. Without attention DP the MoE layers take the
+# allgather / reducescatter (or all-reduce) path: no workspace beyond NCCL's (the non-torch term).
+ALLTOALL_SRC = ("fused_moe/ select_alltoall_method_type (WideEPMoE, CutlassFusedMoE) and TRTLLMGenFusedMoE "
+                "enable_alltoall, read in the code index")
+
+
+def ep_alltoall_part(spec, opts: ServeOptions) -> BudgetPart | None:
+    """The all-to-all workspace term of a MoE model planned with expert parallelism (kvplan's
+    --enable-expert-parallel, TensorRT-LLM's moe_expert_parallel_size), None otherwise. With data-parallel
+    attention replicas (TensorRT-LLM's enable_attention_dp) TensorRT-LLM may allocate the workspaces
+    (MNNVL, DeepEP, NVLinkOneSided: sizes not read), so the term is unmodelled and the plan never
+    "fits"; without, it allocates none (0 bytes, said)."""
+    from ..model.spec import MoeMlp
+
+    if not opts.enable_expert_parallel or not any(
+            isinstance(spec.layer_types[lt].mlp, MoeMlp) for lt in spec.counts()):
+        return None
+    if opts.data_parallel_size > 1:
+        return BudgetPart(
+            "ep_alltoall", "all-to-all workspaces (EP, attention DP)", 0,
+            "with enable_attention_dp and more than one rank TensorRT-LLM chooses an all-to-all method "
+            "(MNNVL where the NVLink fabric supports it, DeepEP with TRTLLM_CAN_USE_DEEP_EP=1, NVLinkOneSided "
+            f"in later releases; {ALLTOALL_SRC}) and allocates its workspaces, whose sizes kvplan has not read",
+            unmodelled=True)
+    return BudgetPart("ep_alltoall", "all-to-all workspaces (EP, no attention DP)", 0,
+                      "none: without enable_attention_dp the all-to-all method is NotEnabled (unless "
+                      f"TRTLLM_FORCE_ALLTOALL_METHOD names one; {ALLTOALL_SRC}), the MoE layers take the "
+                      "allgather / reducescatter path")
+
+
 @singledispatch
 def trtllm(mixer, ctx: int, run_dtype: str) -> Holding:
     """Layers without a paged cache (recurrent state, none): as the ideal layout."""
@@ -174,6 +224,15 @@ def _paged(mixer, ctx: int, run_dtype: str) -> Holding:
 # of weights, plus "Memory dynamically allocated during inference (inside torch) ... 0.14 GiB"
 # against kvplan's 0.10). One log at 32 batch sizes: larger max_batch_size captures more graphs,
 # so the term keeps an uncertainty as large as itself.
+# The second fit row, round 20's sro-sa_rtx6000ada_tinyllama-1.1b_trtllm1.1.0_pytorch_frac0.9 (kvplan
+# -9.4 %: 35.55 GiB against the log's 39.26), decomposed in session 22: the CUDA total, kvplan's lowest
+# observed RTX 6000 Ada figure 44.42 GiB against this card's 47.37 (ECC off; not an input):
+# -2.95 x 0.9 = -2.65 GiB; this term, 2.55 GiB against the run's 2.51 of which 1.38 is the estimation's
+# temporary cache (allocated outside torch, "tmp kv_mem 1.38 GiB") that _cal_max_memory adds back, so
+# 1.13 net: -1.42 x 0.9 = -1.28 GiB; weights and activations, kvplan's 2.05 + 0.32 against torch's peak
+# 2.23 + 0.39: +0.25 x 0.9 = +0.23 GiB. Sum -3.70 GiB (the gap: -3.71). Both cautious terms kept: the
+# net figure of the bench3 row (2.55 - 0.13 = 2.42 GiB) would move that row from +1.2 % further over
+# the log, and the card's ECC state is not known to a plan.
 NON_TORCH_TP1 = 2612 * 2**20
 # NON_TORCH_PER_TP: kept from kvplan's earlier vLLM defaults (no TensorRT-LLM log at TP > 1).
 NON_TORCH_PER_TP = 1280 * 2**20
@@ -249,6 +308,9 @@ class TRTLLM(Engine):
                 "_util.py get_mla_context_workspace_reserve: with block reuse on and chunked prefill off "
                 "(the defaults) TensorRT-LLM may take up to budget × w / (k + w) off the cache; w, the "
                 "backend's runtime_workspace_bytes_per_token, was not read", unmodelled=True))
+        ep = ep_alltoall_part(spec, opts)
+        if ep is not None:
+            parts.append(ep)
         fraction = opts.gpu_memory_utilization if opts.gpu_memory_utilization is not None else FRACTION
         free = total - sum(p.bytes for p in parts)
         kv = int(free * fraction)

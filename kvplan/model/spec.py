@@ -16,7 +16,7 @@ from .frozen import Frozen, NonNegativeInt, PositiveInt, SpecName, field, model_
 from . import dtypes
 from .kinds import Mixer
 from .kinds.base import _divides
-from .weights import Encoder, Gemma4Vision, StoredWeights, WeightQuant
+from .weights import Encoder, Gemma3Vision, Gemma4Vision, StoredWeights, WeightQuant
 
 
 class _Frozen(Frozen):
@@ -452,6 +452,6 @@ def trusted_model_spec(data: dict) -> ModelSpec:
     if data.get("rope") is not None:
         extra["rope"] = Rope.model_construct(**data["rope"])
     if data.get("encoders"):
-        encoders = {"gemma4_vision": Gemma4Vision}
+        encoders = {"gemma4_vision": Gemma4Vision, "gemma3_vision": Gemma3Vision}
         extra["encoders"] = [encoders[e["kind"]].model_construct(**e) for e in data["encoders"]]
     return ModelSpec.model_construct(**{**data, "layer_types": lts, **extra})

@@ -123,7 +123,35 @@ class Gemma4Vision(_Frozen):
         return embed + self.layers * layer + text_hidden * h
 
 
-Encoder = tagged_union(__name__, "Encoder", Gemma4Vision)
+class Gemma3Vision(_Frozen):
+    """Gemma 3's vision tower and its projector (transformers' Gemma3ForConditionalGeneration:
+    vision_tower, a SiglipVisionModel without its pooling head, vision_use_head false; and
+    Gemma3MultiModalProjector): a biased patch convolution from ``channels × patch_size²`` pixels,
+    a learned position table of (image_size / patch_size)² rows, ``layers`` pre-norm blocks (two
+    LayerNorms with bias, biased q/k/v/out projections, a biased fc1/fc2 MLP), a final LayerNorm;
+    the projector's mm_input_projection_weight (hidden × text hidden) and its RMSNorm over the
+    tower's hidden size. vLLM loads the same modules (model_executor/models/gemma3_mm.py
+    Gemma3ForConditionalGeneration: vision_tower SiglipVisionModel, multi_modal_projector).
+    Counted exactly as transformers counts them (423,060,336 for gemma-3-27b-it:
+    tests/golden/hf_params_extra.json, 27,432,406,640 − 27,009,346,304 text)."""
+
+    kind: Literal["gemma3_vision"] = "gemma3_vision"
+    layers: PositiveInt
+    hidden_size: PositiveInt
+    intermediate_size: PositiveInt
+    patch_size: PositiveInt
+    image_size: PositiveInt
+    channels: PositiveInt = 3
+
+    def params(self, text_hidden: int) -> int:
+        h, i = self.hidden_size, self.intermediate_size
+        patches = (self.image_size // self.patch_size) ** 2
+        embed = h * self.channels * self.patch_size ** 2 + h + patches * h
+        layer = 4 * (h * h + h) + 2 * (2 * h) + (h * i + i) + (i * h + h)
+        return embed + self.layers * layer + 2 * h + (h * text_hidden + h)
+
+
+Encoder = tagged_union(__name__, "Encoder", Gemma4Vision, Gemma3Vision)
 
 
 class StoredWeights(_Frozen):

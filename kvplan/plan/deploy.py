@@ -133,6 +133,7 @@ class Workload:
     profile: str | None = None
     prices: dict = field(default_factory=dict)
     gpu_memory_utilization: float | None = None  # the engine's share of each GPU (SGLang's --mem-fraction-static)
+    engine_version: str | None = None  # the vLLM release planned (--engine-version, as simulate's: simulate/release.py)
 
 
 # ---- the decode side of a disaggregated pair ---------------------------------------------------
@@ -161,38 +162,44 @@ def _models(w: Workload, gpu_name: str, tp: int, seqs: int | None, decode_side: 
     """(spec, gpu, limits, step model) for one replica (one DP rank of it), kept per process; ``dpa``:
     SGLang's DP attention, dp ranks within tp GPUs (``DataParallelStep``: simulate/dp.py)."""
     key = (w.model, w.engine, w.max_model_len, w.profile, gpu_name, tp, seqs, decode_side, dp, ep, dpa,
-           w.gpu_memory_utilization)
+           w.gpu_memory_utilization, w.engine_version)
     if key in _CACHE:
         return _CACHE[key]
     from ..engines.base import ServeOptions
     from ..sources import catalog
     from . import simulate as sim
     from .latency.step import OpLatency
+    from .latency.versions import release_profile
 
     spec, gpu = catalog.load_model(w.model), catalog.load_gpu(gpu_name)
+    # --engine-version: that vLLM release's start-up (fit's), scheduler rules and per-step costs, as simulate
+    # plans it (simulate/release.py for_release, latency/versions.py release_profile): one home for the release
+    opts = ServeOptions(max_model_len=w.max_model_len, max_num_seqs=seqs, data_parallel_size=dp,
+                        enable_expert_parallel=ep, dp_attention=dpa, gpu_memory_utilization=w.gpu_memory_utilization,
+                        vllm_version=w.engine_version if w.engine == "vllm" else None)
     try:
-        lim = sim.engine_limits(spec, gpu, tp, w.engine, ServeOptions(
-            max_model_len=w.max_model_len, max_num_seqs=seqs, data_parallel_size=dp, enable_expert_parallel=ep,
-            dp_attention=dpa, gpu_memory_utilization=w.gpu_memory_utilization))
+        lim = sim.for_release(sim.engine_limits(spec, gpu, tp, w.engine, opts), opts)
     except KvplanError as e:
         _CACHE[key] = (spec, gpu, None, e.template)  # said in the caller's words (render)
         return _CACHE[key]
-    step = _CACHE.get(("step", w.model, w.engine, w.profile, gpu_name, tp, dp, ep, dpa))
+    skey = ("step", w.model, w.engine, w.profile, gpu_name, tp, dp, ep, dpa, w.engine_version)
+    step = _CACHE.get(skey)
     if step is None:
         from .latency.dp_attention import DataParallelStep
 
         step = DataParallelStep(spec, gpu, tp, dp, w.engine) if dpa else \
-            OpLatency(spec, gpu, tp, engine=w.engine, ep=tp * dp if ep else 1)
+            OpLatency(spec, gpu, tp, engine=release_profile(w.engine, opts), ep=tp * dp if ep else 1)
         if w.profile:  # a profile is one GPU's: the other GPUs of the search keep the tables
             from .latency.calibrate import apply_profile, load_profile
 
             if load_profile(w.profile).get("gpu") in (None, gpu.name):
                 step.apply_profile(w.profile) if dpa else apply_profile(step, w.profile)
-        _CACHE[("step", w.model, w.engine, w.profile, gpu_name, tp, dp, ep, dpa)] = step
+        _CACHE[skey] = step
     if decode_side:
         lim = sim.Limits(lim.engine, lim.block_size, lim.num_blocks, lim.max_num_seqs, 1 << 40, lim.max_model_len,
                          lim.prefix_caching, lim.sources, groups=lim.groups, swa_tokens=lim.swa_tokens,
-                         fit_tokens=lim.fit_tokens, async_scheduling=lim.async_scheduling)
+                         fit_tokens=lim.fit_tokens, async_scheduling=lim.async_scheduling,
+                         reserve_full_isl=lim.reserve_full_isl, v0=lim.v0)  # the release's rules (for_release)
         step = DecodeSide(step)
     _CACHE[key] = (spec, gpu, lim, step)
     return _CACHE[key]

@@ -99,7 +99,7 @@ def layout_of(engine: str, tp: int, opts, pp: int = 1, notes: list | None = None
         notes.append(f"per rank: {lay.describe}; {lay.gpus * pp} GPUs; the budget and KV figures are one "
                      f"rank's (the fullest), the capacity one attention replica's"
                      + ("; the all-to-all buffers of expert parallelism are not modelled"
-                        if lay.moe_ep > 1 and engine != "vllm" else ""))
+                        if lay.moe_ep > 1 and engine not in ("vllm", "trtllm") else ""))
     return lay
 
 

@@ -194,11 +194,13 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
          batch_table: bool = False, engine: str = "vllm", speculative_config=None,
          acceptance: float | None = None, model: str = "ops", profile=None,
          data_parallel_size: int = 1, enable_expert_parallel: bool = False,
-         engine_version: str | None = None) -> PerfReport:
+         engine_version: str | None = None, gpu_memory_utilization: float | None = None) -> PerfReport:
     """``data_parallel_size`` / ``enable_expert_parallel``: vLLM's flags; with EP the step is one
     of tp × DP ranks (``batch`` its DP rank's sequences), priced per operation only. ``engine_version``:
     the engine's release priced (``--engine-version``; vLLM's: its per-step costs, latency/versions.py
-    ``release_profile``; vLLM's or TensorRT-LLM's: its memory plan in the fits notes and the batch table, as fit's)."""
+    ``release_profile``; vLLM's or TensorRT-LLM's: its memory plan in the fits notes and the batch table, as fit's).
+    ``gpu_memory_utilization``: the engine's share of the GPU in that memory plan (fit's --gpu-memory-utilization;
+    None: the engine's default), so perf's "fits" is fit's at the same flags."""
     positive("--ctx", ctx)
     positive("--data-parallel-size", data_parallel_size)
     from .. import engines
@@ -258,12 +260,13 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
                      if hasattr(r, "prof") else
                      "all-reduce: bandwidth term only (ring, 1 per mixer and per MLP); latency not modelled")
     notes += _fits_notes(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, batch, data_parallel_size,
-                         enable_expert_parallel, engine_version)
+                         enable_expert_parallel, engine_version, gpu_memory_utilization)
     gen = generation(r, prompt, new_tokens, batch) if new_tokens else None
     rows, max_b, eng_name = (), None, None
     if batch_table:
         rows, max_b, eng_name = _batch_table(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx,
-                                             data_parallel_size, enable_expert_parallel, engine_version)
+                                             data_parallel_size, enable_expert_parallel, engine_version,
+                                             gpu_memory_utilization)
     return PerfReport(
         model=spec.name, gpu=gpu.name, tp=tp, ctx=ctx, batch=batch, prompt=prompt,
         kv_dtype=r.kv_fmt.name, weight_dtype=r.weight_dtype, compute_format=r.compute_fmt,
@@ -277,44 +280,53 @@ def perf(spec: ModelSpec, gpu: GpuSpec, ctx: int, batch: int = 1, prompt: int | 
         data_parallel_size=data_parallel_size, expert_parallel=ep)
 
 
-def _batch_table(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep, ver=None):
+def _batch_table(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep, ver=None, gmu=None):
     """(rows, max batch, engine) of the batch table, bounded by the engine's memory plan (one DP
     rank's under vLLM's --data-parallel-size / --enable-expert-parallel)."""
-    f = _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep, ver)
+    f = _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep, ver, gmu=gmu)
     max_b = f.max_batch or 0
     return tuple(BatchRow(b, r.decode(ctx, b), b <= max_b) for b in batch_sizes(max_b)), max_b, f.engine
 
 
-def _fits_notes(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, batch, dp, ep, ver=None) -> list[str]:
+def _fits_notes(r, spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, batch, dp, ep, ver=None, gmu=None) -> list[str]:
     """A note where the step priced does not fit: its weights and cache overflow the card, or (the
-    bytes passing) the engine's own plan, fit's answer, holds fewer than ``batch`` such sequences."""
+    bytes passing) the engine's own plan, fit's answer, holds fewer than ``batch`` such sequences; or is at risk:
+    the plan holds them only if its estimated parts err the kind way (fit's "at risk" at this --batch, its words,
+    naming the deciding term: plan/verdict.py), as the standard asks of every "fits"."""
     need = r.weights_bytes + batch * (r.kv_tokens_read(ctx) + r.state_per_seq)
     if need > gpu.usable_bytes:
         return [f"this does not fit: {need:,} bytes of weights and cache per GPU against "
                 f"{gpu.usable_bytes:,} on {gpu.name} (see kvplan fit; a larger --tp)"]
-    plan = _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep, ver)
+    plan = _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep, ver, batch, gmu)
+    also = f" --gpu-memory-utilization {gmu:g}" if gmu is not None else ""
     if batch > (plan.max_batch or 0):
         return [f"this does not fit: {plan.engine}'s memory plan holds {plan.max_batch or 0:,} "
-                f"sequence(s) of {ctx:,} tokens per replica, not {batch:,} (kvplan fit --ctx {ctx})"]
+                f"sequence(s) of {ctx:,} tokens per replica, not {batch:,} (kvplan fit --ctx {ctx}{also})"]
+    if plan.verdict == "at_risk":
+        return [f"at risk: {plan.engine}'s memory plan: {plan.judgement.why} (kvplan fit --ctx {ctx} --batch {batch}"
+                f"{also})"]
     return []
 
 
-def _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep, ver=None):
+def _engine_fit(spec, gpu, tp, engine, kv_dtype, weight_dtype, ctx, dp, ep, ver=None, batch=None, gmu=None):
     """``kvplan fit``'s answer at ``ctx`` for the engine perf prices (vLLM for a latency profile that
     plans no memory), one DP rank's under vLLM's --data-parallel-size / --enable-expert-parallel. A
     ctx past the engine's context limit is planned with that length allowed, as perf prices it
-    (``beyond_positions``: "priced as if it were set"). ``ver``: the engine's release planned (fit's --engine-version)."""
+    (``beyond_positions``: "priced as if it were set"). ``ver``: the engine's release planned (fit's --engine-version);
+    ``batch``: judged at that batch, as ``fit --batch`` (its verdict; None: the largest batch only); ``gmu``: fit's
+    --gpu-memory-utilization (None: the engine's default)."""
     from .. import engines
     from ..engines.base import ServeOptions
     from .fit import fit
 
     eng = engine if engine in ("vllm", "sglang", "trtllm", "llamacpp") else "vllm"
     opts = ServeOptions(data_parallel_size=dp, enable_expert_parallel=ep, vllm_version=ver if eng == "vllm" else None,
-                        trtllm_version=ver if eng == "trtllm" else None)
+                        trtllm_version=ver if eng == "trtllm" else None, gpu_memory_utilization=gmu)
     limit = engines.get(eng).context_limit(spec)
     if limit is not None and ctx > limit[0]:
         opts = replace(opts, max_model_len=ctx, long_context_allowed=True)
-    return fit(spec, gpu, tp=tp, engine=eng, kv_dtype=kv_dtype, weight_dtype=weight_dtype, ctx=ctx, opts=opts)
+    return fit(spec, gpu, tp=tp, engine=eng, kv_dtype=kv_dtype, weight_dtype=weight_dtype, ctx=ctx, opts=opts,
+               **({} if batch is None else {"batch": batch}))
 
 
 def _speculative(r, spec, ctx, batch, sc, acceptance):

@@ -131,7 +131,8 @@ def render(res, explain: bool = False, top: int = 10, width: int = 80, words=Non
     def para(text: str) -> None:
         out.extend(textwrap.wrap(text, width, subsequent_indent="  ", break_on_hyphens=False))
 
-    para(f"{w.model} · {w.engine} · {w.rate:g} requests/s, prompt {w.prompt_tokens}, output "
+    eng = f"{w.engine} {w.engine_version}" if w.engine_version else w.engine  # the release planned (--engine-version)
+    para(f"{w.model} · {eng} · {w.rate:g} requests/s, prompt {w.prompt_tokens}, output "
          f"{w.output_tokens} · SLA: TTFT p90 <= {w.ttft_p90_ms:g} ms, ITL p90 <= {w.itl_p90_ms:g} ms")
     para(f"searched {res.simulated:,} simulated deployments ({res.tasks:,} configurations, "
          f"{w.requests:,} requests each) on a {res.workers}; {len(res.ranked):,} meet the SLA")
@@ -178,8 +179,8 @@ def as_dict(res, words=None) -> dict:
     from ..sources import catalog
 
     repo = catalog.load_model(w.model).hf_repo or w.model
-    return {"model": w.model, "engine": w.engine, "rate": w.rate, "prompt_tokens": w.prompt_tokens,
-            "output_tokens": w.output_tokens,
+    return {"model": w.model, "engine": w.engine, "engine_version": w.engine_version, "rate": w.rate,
+            "prompt_tokens": w.prompt_tokens, "output_tokens": w.output_tokens,
             "sla": {"ttft_p90_ms": w.ttft_p90_ms, "itl_p90_ms": w.itl_p90_ms},
             "simulated": res.simulated, "configurations": res.tasks, "workers": res.workers,
             "ranked": [dict(c.as_dict(), rank=i, commands=commands(c, w.engine, repo, w.max_model_len,

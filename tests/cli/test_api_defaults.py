@@ -245,14 +245,20 @@ def test_perf_hands_each_argument_and_defaults(monkeypatch):
     api.perf(M, "h100", 2048)
     args, kw = calls[-1]
     assert args == (spec, g, 2048, 1, None, 1, None, None, None, None, None, None, False, "vllm", None, None)
-    assert kw == {"profile": None, "data_parallel_size": 1, "enable_expert_parallel": False, "engine_version": None}
+    assert kw == {"profile": None, "data_parallel_size": 1, "enable_expert_parallel": False, "engine_version": None,
+                  "gpu_memory_utilization": None}
     api.perf(M, "h100", 2048, 4, 512, 2, "fp8", "bf16", "sglang", 0.8, 0.5, 1.5, 64, True, "SC", 0.7,
              "P", 2, True)
     args, kw = calls[-1]
     assert args == (spec, g, 2048, 4, 512, 2, "fp8", "bf16", 0.8, 0.5, 1.5, 64, True, "sglang", "SC", 0.7)
-    assert kw == {"profile": "P", "data_parallel_size": 2, "enable_expert_parallel": True, "engine_version": None}
+    assert kw == {"profile": "P", "data_parallel_size": 2, "enable_expert_parallel": True, "engine_version": None,
+                  "gpu_memory_utilization": None}
     api.perf(M, "h100", 2048, engine_version="0.7.3")  # checked as fit's (api.engine_version), handed on
     assert calls[-1][1]["engine_version"] == "0.7.3"
+    api.perf(M, "h100", 2048, gpu_memory_utilization=0.5)  # fit's share, handed on to the plan bounding --batch
+    assert calls[-1][1]["gpu_memory_utilization"] == 0.5
+    api.perf(M, "h100", 2048, kv_cache_dtype="fp8")  # the engine's name, read as fit reads it
+    assert calls[-1][0][6] == "fp8_e4m3"
 
 
 def test_compare_hands_each_argument_and_defaults(monkeypatch):

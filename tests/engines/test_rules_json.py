@@ -72,6 +72,22 @@ def test_size_json_encoder_parameters_and_text_only():
     assert d["encoder_parameters"] == 0 and d["weights_bytes"] == 2 * 25_233_141_760
 
 
+def test_size_json_gemma3_vision_tower():
+    # Gemma 3 27B: transformers counts 27,009,346,304 text parameters and 27,432,406,640 with the
+    # SigLIP tower and projector (tests/golden/hf_params_extra.json): tower = 423,060,336, by hand:
+    # patch conv 1152 x 3 x 14^2 + 1152 bias, positions (896 / 14)^2 = 4,096 x 1152 -> 5,397,120;
+    # a layer: q/k/v/out 4 x (1152^2 + 1152), two LayerNorms 4 x 1152, fc1/fc2 2 x 1152 x 4304 + 4304
+    # + 1152 -> 15,239,504, x 27 = 411,466,608; final LayerNorm 2,304; projector 1152 x 5376 + 1152
+    # RMSNorm = 6,194,304
+    assert 5_397_120 + 411_466_608 + 2_304 + 6_194_304 == 423_060_336
+    d = cli_json("size", "gemma-3-27b", "--ctx", "1", "--json")
+    assert d["parameters"] == 27_009_346_304
+    assert d["encoder_parameters"] == 27_432_406_640 - 27_009_346_304 == 423_060_336
+    assert d["weights_bytes"] == 2 * 27_432_406_640  # bf16, tower included
+    d = cli_json("size", "gemma-3-27b", "--ctx", "1", "--text-only", "--json")
+    assert d["encoder_parameters"] == 0 and d["weights_bytes"] == 2 * 27_009_346_304
+
+
 def test_size_json_engine_and_sliding_label():
     # Mistral 7B with --engine hf at 32768: DynamicSlidingWindowLayer keeps window − 1 = 4095 tokens;
     # 32 layers × 2 × 8 × 128 × 2 B = 131,072 B per token

@@ -147,3 +147,37 @@ def test_engine_version_reaches_the_trtllm_plan():
     run = CliRunner().invoke(app, ["fit", "qwen3-235b-a22b", "--gpu", "h200", "--tp", "8", "--engine", "trtllm",
                                    "--weight-dtype", "fp8", "--engine-version", "1.0.0rc3", "--explain"])
     assert run.exit_code == 3 and "kv_estimate" in run.output  # 3: at risk (plan/verdict.py EXIT)
+
+
+def test_kv_heads_tp_rule_is_each_engines_refusal():
+    """Phi-4: 40 heads, 10 KV heads × 128. TP 4 divides the 40 heads but not the 10 KV heads, and is
+    not a multiple of them: vLLM's and SGLang's QKVParallelLinear (``divide``) and TensorRT-LLM's
+    HfWeightMapper._duplicate_kv (``assert num_kv_heads % tensor_parallel_size == 0``) all stop there,
+    though TensorRT-LLM's attention module would keep ceil(10 / 4) = 3 heads a rank
+    (model/kinds/attention.py _Attention.shard cites each). kvplan refuses in one line, never "fits"."""
+    import pytest
+    from kvplan.errors import KvplanError
+
+    for engine in ("trtllm", "vllm", "sglang"):
+        with pytest.raises(KvplanError) as e:
+            fit.fit(catalog.load_model("phi-4"), catalog.load_gpu("h100"), tp=4, engine=engine)
+        assert str(e.value) == ("tp=4 does not divide the 10 KV heads; choose a tensor-parallel size that divides "
+                                "10 (vLLM, SGLang and TensorRT-LLM refuse this split too)")
+    # TP 2 divides both: 10 / 2 = 5 KV heads a rank; 40 layers × 2 (K, V) × 5 × 128 × 2 bytes = 102,400
+    r = trt("phi-4", tp=2, kv_cache_memory=1 * GiB)
+    assert r.capacity.detail["bytes_per_token"] == 40 * 2 * 5 * 128 * 2 == 102_400
+
+
+def test_ep_alltoall_workspaces_only_with_attention_dp():
+    """Expert parallelism's all-to-all workspaces (engines/trtllm.py ep_alltoall_part): TensorRT-LLM
+    chooses an all-to-all method only with enable_attention_dp and more than one rank
+    (select_alltoall_method_type: NotEnabled "if not mapping.enable_attention_dp"); their sizes were not
+    read, so there the plan is "at risk" naming ep_alltoall; without attention DP none is allocated
+    (0 bytes, said); without EP there is no such term (EP on a dense model is refused before)."""
+    dp = trt("qwen3-30b-a3b", tp=1, data_parallel_size=2, enable_expert_parallel=True)
+    part = _parts(dp)["ep_alltoall"]
+    assert part.unmodelled and part.bytes == 0
+    assert dp.judgement.verdict == "at_risk" and dp.judgement.deciding_term == "ep_alltoall"
+    tp = trt("qwen3-30b-a3b", tp=2, enable_expert_parallel=True)
+    assert _parts(tp)["ep_alltoall"].bytes == 0 and not _parts(tp)["ep_alltoall"].unmodelled
+    assert "ep_alltoall" not in _parts(trt("qwen3-30b-a3b", tp=2))

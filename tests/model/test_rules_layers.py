@@ -141,10 +141,12 @@ def test_attention_shard():
     assert (a.shard(8).num_heads, a.shard(8).num_kv_heads) == (1, 1)  # 4 KV heads replicated over 8 ranks
     with pytest.raises(KvplanError) as e:
         FullAttention(num_heads=12, num_kv_heads=6, head_dim=4).shard(4)
-    assert str(e.value) == "tp=4 does not divide the 6 KV heads; choose a tensor-parallel size that divides 6"
+    assert str(e.value) == ("tp=4 does not divide the 6 KV heads; choose a tensor-parallel size that divides 6 "
+                            "(vLLM, SGLang and TensorRT-LLM refuse this split too)")
     with pytest.raises(KvplanError) as e:
         FullAttention(num_heads=24, num_kv_heads=4, head_dim=4).shard(6)
-    assert str(e.value) == "tp=6 is not a multiple of the 4 KV heads, so they cannot be replicated evenly"
+    assert str(e.value) == ("tp=6 is not a multiple of the 4 KV heads, so they cannot be replicated evenly "
+                            "(vLLM, SGLang and TensorRT-LLM refuse this split too)")
     with pytest.raises(KvplanError) as e:
         a.shard(3)
     assert str(e.value) == "tp=3 does not divide the 8 attention heads; choose a tensor-parallel size that divides 8"

@@ -69,10 +69,16 @@ def test_the_all_to_all_on_infinity_fabric_names_the_fabric_once():
 
 
 def test_the_split_kv_fallbacks_source_in_full():
-    """RTX 4090 (no decode table) under vLLM: the physics fallback's source, then the split-KV rule's."""
-    p = OpLatency(catalog.load_model("llama-3-8b"), catalog.load_gpu("rtx-4090")).prof
+    """RTX 3090 (no decode table, no measured bandwidth) under vLLM: the physics fallback's source, then the split-KV
+    rule's; the RTX 4090 (no decode table) streams at its own measured copy bandwidth (fallback.yaml
+    measured_memory_efficiency, 0.912 in place of 0.83: session 21), and its source ends by saying so."""
     fb = tables.load("fallback")
+    want = ("physics fallback: " + fb["decode_attention_source"] + "; split-KV (vllm): "
+            + fb["decode_attention_split_kv"]["source"])
+    p = OpLatency(catalog.load_model("llama-3-8b"), catalog.load_gpu("rtx-3090")).prof
     assert p.mem_eff == fb["memory_efficiency"]  # no bandwidth note
-    assert p.decode_attention_efficiency(1, 8192, 8, 4)[2] == (
-        "physics fallback: " + fb["decode_attention_source"] + "; split-KV (vllm): "
-        + fb["decode_attention_split_kv"]["source"])
+    assert p.decode_attention_efficiency(1, 8192, 8, 4)[2] == want
+    p = OpLatency(catalog.load_model("llama-3-8b"), catalog.load_gpu("rtx-4090")).prof
+    own = fb["measured_memory_efficiency"]["rtx-4090"]
+    assert p.mem_eff == own["efficiency"] == 0.912
+    assert p.decode_attention_efficiency(1, 8192, 8, 4)[2] == want + "; bandwidth measured: " + own["source"]

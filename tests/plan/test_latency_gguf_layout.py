@@ -120,7 +120,9 @@ def test_llamacpp_experts_pay_the_dense_gemms_dequant_factor():
     spec, gpu = catalog.load_model("qwen3-30b-a3b"), catalog.load_gpu("rtx-4090")
     m = OpLatency(spec, gpu, weight_dtype="q4_0", engine="llamacpp")
     f, src = m.prof.dequant("q4_0")
-    assert f > 1 and m.expert_dequant == (f, src)
+    # f is 1.0 since session 21's refit (the RTX 4090 at its measured 0.912; 1.05 before): the factor is still the
+    # dense GEMMs' own, fitted, and named
+    assert f == 1.0 and "fitted on" in src and "llamacpp" in src and m.expert_dequant == (f, src)
     plain = OpLatency(spec, gpu, weight_dtype="q4_0", engine="llamacpp")
     plain.expert_dequant = (1.0, "")
     op = [o for o in m.decode(128).ops if o[0].startswith("MoE experts")][0]

@@ -94,4 +94,4 @@ def test_round_12s_deepseek_awq_rows_are_left_out_of_the_fit():
     assert len(ids) == 14 and ids <= pa.NOT_FITTED
     int4 = pa.tables_fitted()["engines"]["vllm"]["dequant"]["int4"]
     # 2.4 since session 17's refit (vLLM's per-layer and per-sequence costs fitted on its NVIDIA rows: 36 us, 52.5 us)
-    assert int4["source"] == "fitted on 4 int4 rows of vllm (fit side)" and int4["factor"] == 2.45  # session 21 refit: was 2.4
+    assert int4["source"] == "fitted on 4 int4 rows of vllm (fit side)" and int4["factor"] == 2.15  # lat21bw refit (RTX 4090 at 0.912): was 2.45 (lat21trt), 2.4

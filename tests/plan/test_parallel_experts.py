@@ -136,3 +136,12 @@ def test_bad_sizes_are_named():
         layout("vllm", 1, 0)
     with pytest.raises(KvplanError, match=r"^--ep-size must be a positive integer, got -2$"):
         layout("sglang", 2, ep_size=-2)
+
+
+def test_trtllm_ep_note_leaves_the_all_to_all_to_its_own_term():
+    # TensorRT-LLM prices its all-to-all workspaces as a budget term (engines/trtllm.py ep_alltoall_part:
+    # 0 bytes without attention DP, unmodelled with it), so the layout note does not add SGLang's clause
+    _, notes = _note("trtllm", 2, enable_expert_parallel=True)
+    assert notes == [f"per rank: attention tp 2 × 1 replica(s); routed experts over 2 EP rank(s); 2 GPUs; {TAIL}"]
+    _, notes = _note("trtllm", 2, enable_expert_parallel=True, data_parallel_size=2)
+    assert notes == [f"per rank: attention tp 2 × 2 replica(s); routed experts over 4 EP rank(s); 4 GPUs; {TAIL}"]

@@ -101,3 +101,29 @@ def test_quoted_ratios_of_the_left_out_paths():
     spec = __import__("kvplan.sources.catalog", fromlist=["load_model"]).load_model("qwen3-30b-a3b")
     (moe,) = {lt.mlp.num_experts for lt in spec.layer_types.values()}
     assert f"{moe * spec.num_layers:,} iterations a step" in _why("Qwen3-30B-A3B rows") and moe == 128
+
+
+def test_the_sglang_step_grows_by_the_weight_bytes_at_equal_layers():
+    """Session 22's addendum: two Qwen3 sizes of equal layer count and attention (8 KV heads of 128: the same K/V
+    bytes, the same per-step and per-layer work) differ in the SGLang step by the weight bytes alone."""
+    why = _why("SGLang 0.4.6.post1 on one to eight H20s")
+    from kvplan.plan.roofline import Roofline
+    from kvplan.sources import catalog
+
+    gpu = catalog.load_gpu("h20")
+    for small, big, layers in (("0.6b", "1.7b", 28), ("4b", "8b", 36)):
+        ms, w = {}, {}
+        for m in (small, big):
+            spec = catalog.load_model(f"qwen3-{m}")
+            (lt,) = spec.layer_types.values()
+            assert (lt.mixer.num_kv_heads, lt.mixer.head_dim) == (8, 128)
+            assert spec.num_layers == layers
+            w[m] = Roofline(spec, gpu).weights_bytes
+            ms[m] = _ms(f"qwen3-sglang-h20-qwen3-{m}-bf16-tp1-bs1-1-2048")
+        more = w[big] - w[small]
+        rate = more / ((ms[big] - ms[small]) * 1e-3)
+        # 0.6b -> 1.7b: 2.249 GB / (4.392 - 2.416) ms = 1.14 TB/s; 4b -> 8b: 8.337 GB / (12.241 - 7.515) ms (7.5153 rounds to 7.52) = 1.76 TB/s
+        text = (f"to {big.upper()} ({layers} layers) {ms[small]:.2f} to {ms[big]:.2f} ms"
+                f"{' a token' if small == '0.6b' else ''} for {more / 1e9:.2f} GB more, {rate / 1e12:.2f} TB/s")
+        assert text in why, text
+    assert "a copy kernel on an H20 measured 3.3 TB/s (NVIDIA/cuda-samples#366" in why

@@ -20,8 +20,8 @@ def torch_compile_part(opts, cold_const: str | None = None) -> list[BudgetPart]:
     user gives both terms a compile lands in (--activation-memory, the torch peak; --non-torch-memory,
     what memory_profiling counts outside it): measured, not estimated.
 
-    ``cold_const``: the startup.yaml constant a release range's ``cold_compile`` names (vLLM 0.29.0 to
-    0.30.0, model_runner): there a cold or unstated cache is charged that FITTED step, the band kept."""
+    ``cold_const``: the startup.yaml constant a release range's ``cold_compile`` names (vLLM 0.22.0 to 0.28.0,
+    and 0.29.0 to 0.30.0, model_runner): there a cold or unstated cache is charged that FITTED step, the band kept."""
     if opts.enforce_eager or (opts.activation_bytes is not None and opts.non_torch_bytes is not None):
         return []
     cache = getattr(opts, "compile_cache", None)

@@ -3,6 +3,7 @@ defaults, the attention backend's block size and the hybrid alignment."""
 from __future__ import annotations
 
 
+from ...errors import KvplanError, opt
 from ...model import dtypes
 from ...model.dtypes import cdiv
 from ...model.frozen import replace
@@ -114,3 +115,17 @@ def align_hybrid(spec, cfg: Config, model_dtype: str) -> Config:
     return replace(cfg, block_size=block, block_size_note=note, mamba_page_bytes=block * per_token)
 
 
+def check_block_size(block_size: int | None, version: str | None = None) -> None:
+    """--block-size as vLLM 0.33.0 takes it: CacheConfig accepts any block_size > 0 (config/cache.py, Field gt=0),
+    but at start-up select_common_block_size (v1/worker/utils.py) needs a kernel block size that divides it, and
+    every CUDA attention backend's kernels take multiples of 16 (FLASH_ATTN, FLASHINFER, TRITON_ATTN, FLEX_ATTENTION,
+    TRITON_MLA: get_supported_kernel_block_sizes -> [MultipleOf(16)]) or a fixed 32/64/128 (FLASHINFER_MLA, FLASHMLA,
+    CUTLASS_MLA), so any other size raises "No common block size". Checked for kvplan's own release only: a release
+    stated with --engine-version (``version``; 0.10's config/cache.py took Literal[1, 8, 16, 32, 64, 128]) is not
+    refused here. The CLI's --block-size is checked (api.block_size); the planner itself plans any size (tests
+    price a 1-token block by hand)."""
+    b = block_size
+    if b and b % 16 and not version:
+        raise KvplanError(f"{opt('block_size')} {b}: vLLM {VERSION}'s attention kernels take blocks of a multiple "
+                          f"of 16 tokens (16, 32, 64, 128, 256, ...; select_common_block_size refuses {b} at "
+                          "start-up)")

@@ -87,16 +87,31 @@ class _Attention(_Frozen):
     def shard(self, tp: int):
         """One tensor-parallel rank's share: ``num_heads / tp`` query heads and
         ``max(1, num_kv_heads // tp)`` KV heads (a rank keeps a whole KV head; with more ranks
-        than KV heads each head is replicated: vLLM's QKVParallelLinear, SGLang and TRT-LLM
-        alike). ``tp`` must divide ``num_heads``."""
+        than KV heads each head is replicated). ``tp`` must divide ``num_heads``, and ``tp`` must
+        divide ``num_kv_heads`` or be a multiple of it: the rule of all three engines kvplan plans
+        for, each read in its own code (session 22), so the refusal is theirs, not kvplan's:
+
+        * vLLM: model_executor/layers/linear.py QKVParallelLinear.__init__ (``divide`` asserts:
+          ``num_kv_heads = divide(total_num_kv_heads, tp_size)`` where tp < KV heads, else
+          ``num_kv_head_replicas = divide(tp_size, total_num_kv_heads)``).
+        * SGLang: python/sglang/srt/layers/linear.py QKVParallelLinear.__init__, the same
+          ``divide`` (commit 0079fcc18b3ee44bfeaaea8a9268c1d50b57b3e1, as the code index stores it).
+        * TensorRT-LLM's PyTorch backend: the attention module and the KV-cache manager keep
+          ``ceil(num_kv_heads / tp)`` heads a rank (_torch/modules/attention.py Attention.__init__,
+          resource_manager.py KVCacheManager), but loading the checkpoint refuses the split first:
+          _torch/models/checkpoints/hf/weight_mapper.py HfWeightMapper._duplicate_kv asserts
+          ``num_kv_heads % tensor_parallel_size == 0`` where tp ≤ KV heads, else
+          ``tensor_parallel_size % num_kv_heads == 0`` (commit 088aa36b002777f37d26241bcba56c86b132e5ee,
+          as the code index stores it). So Phi-4 (40 heads, 10 KV heads) at TP 4 stops with an
+          AssertionError in every engine, and kvplan says so in one line."""
         _divides("attention heads", self.num_heads, tp)
-        if self.num_kv_heads >= tp:
-            _divides("KV heads", self.num_kv_heads, tp)
-        elif tp % self.num_kv_heads:  # vLLM: num_kv_head_replicas = divide(tp, kv_heads)
+        kv = self.num_kv_heads
+        if (kv >= tp and kv % tp) or (kv < tp and tp % kv):
             from ...errors import KvplanError, opt
 
-            raise KvplanError(f"{opt('tp', tp)} is not a multiple of the {self.num_kv_heads} KV heads, "
-                              "so they cannot be replicated evenly")
+            why = (f"does not divide the {kv} KV heads; choose a tensor-parallel size that divides {kv}"
+                   if kv >= tp else f"is not a multiple of the {kv} KV heads, so they cannot be replicated evenly")
+            raise KvplanError(f"{opt('tp', tp)} {why} (vLLM, SGLang and TensorRT-LLM refuse this split too)")
         return self.model_copy(update={"num_heads": self.num_heads // tp,
                                        "num_kv_heads": max(1, self.num_kv_heads // tp)})
 

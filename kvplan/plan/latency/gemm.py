@@ -43,6 +43,34 @@ def stored_bytes(wfmt: str, n: int, k: int) -> int:
     return round(n * k * (2.0 if per is None else per))
 
 
+def measured_card(prof):
+    """(name, datasheet bytes/s) of the card a GPU family's kernel curves were measured on, or None: kernels.yaml's
+    first ``gpus`` name (benchmarks/latency/derive_kernels.py ``main``: efficiencies are relative to ``names[0]``'s
+    datasheet bandwidth, aiconfigurator's ``a100_sxm`` system being the 80 GB card), where this profile's GPU is another
+    card of the family (the A100 SXM 40 GB: HBM2 at 1,555 GB/s against the 80 GB card's 2,039).
+
+    Why a curve is not read as a share of the other card's own datasheet (the rule before session 22): a GEMV's
+    memory-bound time on the measured card stood for a share of its bandwidth (about 72 % for Qwen2.5-7B's matrices
+    at M = 1), and the same kernel on a slower memory streams at no less than that absolute rate until the memory
+    itself binds. The memory-bound time is therefore the measured rate's (bytes / (efficiency × the measured card's
+    bandwidth)), no faster than the streaming ceiling on this card (``Profile.mem_eff``: 0.83, gpt-fast's A100
+    measurement, the physics fallback's), and never slower than the old reading. Evidence: sreeganeshji's served
+    Qwen2.5-7B on one A100-SXM4-40GB (vLLM 0.27.1, runs.yaml, seen side) decoded at C = 1 in 12.19 ms, 15.25 GB of
+    weights: 1.25 TB/s with the whole step counted, where the old reading priced the weights alone at 1.12 TB/s
+    (13.60 ms, +23 % ITL with the 1.37 ms overhead); this rule prices them at 0.83 × 1,555 = 1.29 TB/s (11.82 ms). A
+    rule from where the curves were measured, not a constant fitted to that run; the card's own streaming share
+    is not measured (a BabelStream figure for the 40 GB card would replace 0.83)."""
+    from . import tables
+
+    family = getattr(prof, "family", None)  # test stand-ins without one: none
+    fam = tables.load("kernels")["families"].get(family) if family else None
+    if not fam or prof.gpu.name == fam["gpus"][0]:
+        return None
+    from ...sources.catalog import load_gpu
+
+    return fam["gpus"][0], load_gpu(fam["gpus"][0]).memory_bandwidth_bytes_per_s
+
+
 def seconds(prof, m: int, n: int, k: int, wfmt: str, compute_fmt: str, peak_flops: float, mamf: float,
             weight_bytes: int | None = None, block: int | None = None, act: str | None = None):
     """(seconds, bound, source) of one GEMM; ``weight_bytes``: the matrix's stored bytes, scales
@@ -71,6 +99,13 @@ def seconds(prof, m: int, n: int, k: int, wfmt: str, compute_fmt: str, peak_flop
         t_mem, t_comp = mem / prof.mem_eff, comp / ce
     else:
         t_mem, t_comp = mem / eff, comp / eff
+        ref = measured_card(prof)
+        if ref is not None and ref[1] > prof.bw:  # the curve's kernel at the rate it streamed, within this card's
+            t_abs = max(nbytes / (eff * ref[1]), mem / prof.mem_eff)
+            if t_abs < t_mem:
+                t_mem = t_abs
+                src += (f"; streaming as measured on the {ref[0]} ({eff * ref[1] / 1e12:.2f} TB/s), no faster than "
+                        f"{prof.mem_eff:.0%} of this card's bandwidth ({prof.mem_source})")
     bound = "compute" if t_comp > t_mem else "memory"
     if csrc and bound == "compute":
         src = csrc

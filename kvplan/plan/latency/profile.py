@@ -42,9 +42,15 @@ class Profile:
         self.split_kv = bool(self.eng.get("decode_split_kv")) and gpu.vendor == "nvidia"
         # a streaming kernel's share of the datasheet bandwidth: measured for the family (rocm.yaml: BabelStream), else
         # the physics fallback's; every memory pass without a kernel curve is priced at it
-        self.mem_eff = fam.get("memory_efficiency", self.fb["memory_efficiency"])
-        self.mem_source = ("measured: " + fam["memory_efficiency_source"] if "memory_efficiency" in fam
-                           else "physics fallback: " + self.fb["memory_efficiency_source"])
+        # (a card outside every family: its own measured copy kernel's share, fallback.yaml measured_memory_efficiency)
+        own = self.fb.get("measured_memory_efficiency", {}).get(gpu.name)
+        if "memory_efficiency" in fam:
+            self.mem_eff, self.mem_source = fam["memory_efficiency"], "measured: " + fam["memory_efficiency_source"]
+        elif own and self.family is None:  # a family card keeps the figures its fitted constants assumed
+            self.mem_eff, self.mem_source = own["efficiency"], "measured: " + own["source"]
+        else:
+            self.mem_eff = self.fb["memory_efficiency"]
+            self.mem_source = "physics fallback: " + self.fb["memory_efficiency_source"]
         ar = tables.load("allreduce_dispatch")
         self.ar_rules = ar["profiles"].get(engine, {})  # which engine's all-reduce choice this profile follows
         self.ar_family = next((f for f in tables.load("allreduce")["families"].values() if gpu.name in f["gpus"]), None)

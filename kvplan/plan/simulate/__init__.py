@@ -337,7 +337,7 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
              limits: Limits | None = None, roofline=None, profile=None,
              acceptance: float | None = None, lengths=None, prefix_ids=None, warmup: int = 0,
              endpoint: str = "completions", kv_dtype: str | None = None,
-             max_concurrency: int | None = None) -> SimResult:
+             max_concurrency: int | None = None, weight_dtype: str | None = None) -> SimResult:
     """``kvplan simulate``: exactly one of ``rate`` (requests/s; ``math.inf`` for all at once),
     ``concurrency`` or ``trace`` (a CSV path or a list of ``Request``). ``limits`` and
     ``roofline`` (any step model with ``Roofline``'s interface; default ``OpLatency`` for the
@@ -351,7 +351,7 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
     them every request shares one prefix); ``warmup`` (with ``concurrency``): that many requests
     first, as a warm-up batch whose cache stays and whose figures are dropped (``run``), before
     the ``requests`` measured ones (lengths and prefix groups run on through both). ``kv_dtype``: the
-    cache's format (kvplan's names; None: the model's dtype), in fit's pool and the step's K/V bytes alike;
+    cache's format and ``weight_dtype`` the weights' (None: the model's), in fit's plan and the step alike;
     ``opts.enforce_eager`` (vLLM's --enforce-eager, SGLang's --disable-cuda-graph) likewise: fit's plan
     without graph memory and the step at the engine's eager overhead (``Profile.overhead``). ``max_concurrency``
     (with a finite ``rate``): the client keeps at most that many requests in flight (``run``)."""
@@ -360,8 +360,8 @@ def simulate(spec, gpu, *, tp: int = 1, replicas: int = 1, engine: str = "vllm",
                           "it is a closed loop: give --concurrency")
     _check_args(rate, concurrency, trace, tp, replicas, requests, shared_prefix, prefix_ids, warmup, engine,
                 router)
-    lim = limits or for_release(engine_limits(spec, gpu, tp, engine, opts, prefix_caching, endpoint, kv_dtype), opts)
-    rf, dp = _step_model(spec, gpu, tp, lim, opts, roofline, profile, kv_dtype)
+    lim = limits or for_release(engine_limits(spec, gpu, tp, engine, opts, prefix_caching, endpoint, kv_dtype, weight_dtype), opts)
+    rf, dp = _step_model(spec, gpu, tp, lim, opts, roofline, profile, kv_dtype, weight_dtype)
     mml = lim.max_model_len
     notes = [lim.note] if lim.note else []
     if opts is not None and opts.kv_cache_memory is not None and opts.gpu_memory_utilization is not None:
@@ -437,7 +437,7 @@ def _dense_dp(spec, lim: Limits, opts) -> int:
     return d
 
 
-def _step_model(spec, gpu, tp: int, lim: Limits, opts, roofline, profile, kv_dtype: str | None = None):
+def _step_model(spec, gpu, tp: int, lim: Limits, opts, roofline, profile, kv_dtype=None, weight_dtype=None):
     """(the step model, DP ranks per replica): ``roofline`` if given, else ``OpLatency`` for the
     engine, ``DataParallelStep`` for SGLang's --dp-size D --enable-dp-attention (D > 1), or
     ``DataParallelMoEStep`` for vLLM's --data-parallel-size D --enable-expert-parallel; each with the
@@ -463,18 +463,18 @@ def _step_model(spec, gpu, tp: int, lim: Limits, opts, roofline, profile, kv_dty
     elif moe_dp:
         from ..latency.dp_moe import DataParallelMoEStep
 
-        rf = DataParallelMoEStep(spec, gpu, tp, dp, kv_dtype, cuda_graphs=graphs, engine=release_profile("vllm", opts))
+        rf = DataParallelMoEStep(spec, gpu, tp, dp, kv_dtype, weight_dtype, graphs, release_profile("vllm", opts))
         if not rf.decode_is_linear:
             raise KvplanError(f"vLLM data parallel is simulated for models whose decode cost is linear in "
                               f"context; {spec.name}'s is not")
     elif dp > 1:
         rf = DataParallelStep(spec, gpu, tp, dp, engine=lim.engine, ep=opts.ep_size or 1, kv_dtype=kv_dtype,
-                              cuda_graphs=graphs)
+                              weight_dtype=weight_dtype, cuda_graphs=graphs)
         if not rf.decode_is_linear:
             raise KvplanError(f"DP attention is simulated for models whose decode cost is linear in context; "
                               f"{spec.name}'s is not")
     else:
-        rf = OpLatency(spec, gpu, tp, kv_dtype, engine=release_profile(lim.engine, opts), cuda_graphs=graphs)
+        rf = OpLatency(spec, gpu, tp, kv_dtype, weight_dtype, release_profile(lim.engine, opts), graphs)
     if profile is not None:
         if isinstance(rf, DataParallelStep):
             rf.apply_profile(profile)

@@ -31,8 +31,8 @@ def load_json(path: Path) -> dict:
 
 
 def _encoders(outer: dict, where: str) -> list[dict]:
-    """Vision/audio towers named beside text_config. Gemma 4's vision tower is modelled; a tower
-    of another kind is left out (the spec then counts the text decoder alone, as before)."""
+    """Vision/audio towers named beside text_config. Gemma 4's and Gemma 3's vision towers are
+    modelled; a tower of another kind is left out (the spec then counts the text decoder alone, as before)."""
     out = []
     v = outer.get("vision_config")
     if isinstance(v, dict) and v.get("model_type") == "gemma4_vision":
@@ -42,6 +42,19 @@ def _encoders(outer: dict, where: str) -> list[dict]:
                     "num_kv_heads": vc.count("num_key_value_heads"), "head_dim": vc.count("head_dim"),
                     "intermediate_size": vc.count("intermediate_size"), "patch_size": vc.count("patch_size"),
                     "position_embedding_size": vc.count("position_embedding_size")})
+    if (isinstance(v, dict) and v.get("model_type") == "siglip_vision_model"
+            and outer.get("model_type") == "gemma3"):
+        # Gemma 3's SigLIP tower and its projector (model/weights.py Gemma3Vision); a SigLIP tower
+        # under another model type has another projector, and is left out as before
+        vc = _Cfg(v, f"{where}: vision_config")
+        if vc.get("vision_use_head", default=False):
+            raise KvplanError(f"{where}: vision_config: a SigLIP pooling head (vision_use_head) is not "
+                              "modelled for Gemma 3")
+        out.append({"kind": "gemma3_vision", "layers": vc.count("num_hidden_layers"),
+                    "hidden_size": vc.count("hidden_size"), "intermediate_size": vc.count("intermediate_size"),
+                    "patch_size": vc.count("patch_size"), "image_size": vc.count("image_size"),
+                    # SiglipVisionConfig's num_channels (transformers, default 3): the patch convolution's inputs
+                    "channels": vc.count("num_channels") if "num_channels" in v else 3})
     return out
 
 
