@@ -103,6 +103,13 @@ float8 rowwise, int8 weight-only and NVFP4, an offline batch of 32 x 4,096 -> 32
 0.9.0.1) and 20250410_aiter (vLLM 0.7.3), benchmark_latency static batches of Llama 3.1 70B / 405B FP8 on 8 x MI300X, batch
 1-128), split with SEED_ROUND20 (ceil(3 / 2) = 2 held out) and committed before any round-20 row was predicted.
 
+Round 21 (`round21`): round 20's held-out sources become "seen"; three new source documents (SOURCES_ROUND21: the SGLang
+team's gpt-oss post on the LMSYS blog, batch-1 decode throughput of gpt-oss-120b in MXFP4 and BF16 on NVIDIA B200 (TP 4) and
+H100 (TP 8) through bench_one_batch_server, 1,024 -> 512 tokens; and AMD's ROCm vLLM docker page in two more releases,
+20250513_aiter (vLLM 0.8.5) and 20250325_aiter (vLLM 0.7.3), benchmark_latency static batches of Llama 3.1 70B / 405B FP8 on
+8 x MI300X, batch 1-128), split with SEED_ROUND21 (ceil(3 / 2) = 2 held out) and committed before any round-21 row was
+predicted.
+
 Round 5 (`round5`): round 4's held-out sources become "seen"; four new source documents (SOURCES_ROUND5, SGLang's
 cookbook pages), split with SEED_ROUND5, committed before any round-5 row was predicted. The model they are predicted
 with is the one after round 4's changes (TurboMind's first token included), frozen before this split.
@@ -623,6 +630,41 @@ def split_round20() -> dict:
     return _later_round(20, SEED_ROUND20, SOURCES_ROUND20, split_round19(), day="2026-12-07")
 
 
+SEED_ROUND21 = 2026121721  # 2026-12-08, round 21 (session 22); fixed before any round-21 row was predicted
+# (id, url prefixes, how) of the round-21 source documents (benchmarks/published/round21_rows.py wrote their rows; the rows
+# left out are in excluded.yaml with the reason). Read after round 20's held-out figures had been seen; the model they are
+# predicted with is main's when the first print is made (merged then; no constant or code of it changed for round 21 by
+# this work). Three documents: ceil(3 / 2) = 2 are drawn to the held-out side; the other is a fit-side source (nothing is
+# fitted on it this round). The two ROCm pages are two more release campaigns of one publisher's page (as in rounds 15, 16
+# and 20); the gpt-oss post is another publisher's (the SGLang team), on NVIDIA GPUs.
+SOURCES_ROUND21 = [
+    ("lmsys-sglang-gpt-oss-blog-2025-08-27",
+     ["https://github.com/lm-sys/lm-sys.github.io/blob/dbd47f49bac0d5a080e2a6647c42ddb1b0fb4122/blog/2025-08-27-gpt-oss.md",
+      "https://lmsys.org/blog/2025-08-27-gpt-oss"],
+     "round 21: the SGLang team's post 'SGLang for gpt-oss: From Day 0 Support to Enhanced Performance' (LMSYS blog, "
+     "2025-08-27; its source file in lm-sys/lm-sys.github.io at dbd47f4), 'Low-Latency Performance (Batch Size = 1)': "
+     "single-batch decode throughput (bench_one_batch_server, 1,024 -> 512 tokens, SGLang 0.5.1.post3 per the post's "
+     "reproduction guide) of gpt-oss-120b MXFP4 and BF16 on NVIDIA B200 (TP 4) and H100 (TP 8, triton attention) (4 rows; "
+     "the AMD MI350 column, the batch-32 charts and the accuracy table excluded)"),
+    ("rocm-vllm-dev-docker-20250513",
+     ["https://github.com/ROCm/vllm/blob/16d2b92ebcf90fe55cf73fa0b9329a6c9d3dede8/docs/dev-docker/README.md"],
+     "round 21: ROCm/vllm docs/dev-docker/README.md at 16d2b92 (2025-05-19), the 20250513_aiter release of "
+     "rocm/vllm-dev:main (ROCm 6.3.1, vLLM 0.8.5): its 'Latency Measurements' table, benchmark_latency.py end-to-end seconds "
+     "of one static batch of Llama 3.1 70B / 405B FP8 (--kv-cache-dtype fp8) on 8 x MI300X, TP 8, batch 1-128, 128 / 2048 -> "
+     "2048 tokens (32 rows)"),
+    ("rocm-vllm-dev-docker-20250325",
+     ["https://github.com/ROCm/vllm/blob/25070a1841df0dca585b7ddcb967c42aaec4b7c5/docs/dev-docker/README.md"],
+     "round 21: ROCm/vllm docs/dev-docker/README.md at 25070a1 (2025-03-28), the 20250325_aiter release of "
+     "rocm/vllm-dev:main (ROCm 6.3.1, vLLM 0.7.3): its 'Latency Measurements' table, benchmark_latency.py end-to-end seconds "
+     "of one static batch of Llama 3.1 70B / 405B FP8 (--kv-cache-dtype fp8) on 8 x MI300X, TP 8, batch 1-128, 128 / 2048 -> "
+     "2048 tokens (32 rows; the 405B block's model cell names the 70B checkpoint, a slip)"),
+]
+
+
+def split_round21() -> dict:
+    return _later_round(21, SEED_ROUND21, SOURCES_ROUND21, split_round20(), day="2026-12-08")
+
+
 def split() -> dict:
     return {**split_round1(), "round2": split_round2(), "round3": split_round3(), "round4": split_round4(),
             "round5": split_round5(), "round6": split_round6(), "round7": split_round7(), "round8": split_round8(),
@@ -630,7 +672,8 @@ def split() -> dict:
             "round11": split_round11(), "round12": split_round12(),
             "round13": split_round13(), "round14": split_round14(), "round15": split_round15(),
             "round16": split_round16(), "round17": split_round17(), "round18": split_round18(),
-            "round19": split_round19(), "round20": split_round20()}
+            "round19": split_round19(), "round20": split_round20(),
+            "round21": split_round21()}
 
 
 def split_round1() -> dict:
@@ -648,7 +691,7 @@ def split_round1() -> dict:
 
 def all_sources(doc: dict) -> list[dict]:
     """Every source document of both rounds."""
-    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14", "round15", "round16", "round17", "round18", "round19", "round20") for s in doc.get(n, {}).get("sources", [])]
+    return doc["sources"] + [s for n in ("round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9", "round10", "round11", "round12", "round13", "round14", "round15", "round16", "round17", "round18", "round19", "round20", "round21") for s in doc.get(n, {}).get("sources", [])]
 
 
 def source_of(url: str, doc: dict) -> str:
@@ -679,7 +722,8 @@ if __name__ == "__main__":
                     ("round 11", s["round11"]), ("round 12", s["round12"]),
                     ("round 13", s["round13"]), ("round 14", s["round14"]), ("round 15", s["round15"]),
                     ("round 16", s["round16"]), ("round 17", s["round17"]), ("round 18", s["round18"]),
-                    ("round 19", s["round19"]), ("round 20", s["round20"])):
+                    ("round 19", s["round19"]), ("round 20", s["round20"]),
+                    ("round 21", s["round21"])):
         n = {k: sum(source_of(e["source"], s) in d[k] for e in rows) for k in ("held_out_sources", "fit_sources")}
         print(f"{name} held out: {', '.join(d['held_out_sources'])} ({n['held_out_sources']} rows)\n"
               f"{name} fit:      {', '.join(d['fit_sources'])} ({n['fit_sources']} rows)")

@@ -21,6 +21,7 @@ import importlib.metadata
 import json
 import os
 import shutil
+import sysconfig
 import tempfile
 from pathlib import Path
 
@@ -38,15 +39,21 @@ SYSTEMS = {"a100-sxm-80gb": "a100_sxm", "h100-sxm-80gb": "h100_sxm", "h200-sxm-1
 # (its bundled Mixtral-8x7B-v0.1 config is not registered as a default model, so 0.12.0 tries to download it)
 BUNDLED = {"llama-3.1-8b": "meta-llama/Meta-Llama-3.1-8B", "llama-3.1-70b": "meta-llama/Meta-Llama-3.1-70B",
            "qwen3-235b-a22b": "Qwen/Qwen3-235B-A22B", "deepseek-r1": "deepseek-ai/DeepSeek-R1",
-           "nemotron-3-nano-30b-a3b": "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16"}
+           "nemotron-3-nano-30b-a3b": "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16",
+           "gpt-oss-120b": "openai/gpt-oss-120b"}
 # MoE models: experts split by tensor parallelism (moe_tp = tp, ep 1), vLLM's and SGLang's default without --ep
-MOE = ("mixtral-8x7b", "qwen3-235b-a22b", "deepseek-r1", "gemma-4-26b-a4b", "nemotron-3-nano-30b-a3b")
+MOE = ("mixtral-8x7b", "qwen3-235b-a22b", "deepseek-r1", "gemma-4-26b-a4b", "nemotron-3-nano-30b-a3b", "gpt-oss-120b")
 # checkpoints whose fp8 weights are block-scaled (128 x 128): aiconfigurator's fp8_block GEMM and MoE modes
 FP8_BLOCK = ("deepseek-r1",)
 # checkpoints whose routed experts alone are int4 (the rest bf16), by kvplan model: aiconfigurator's bundled config of the
 # checkpoint and its int4 weight-only MoE mode, bfloat16 GEMMs elsewhere (round 17: Kimi-K2.5's compressed-tensors INT4
 # experts; 0.12.0's support matrix lists moonshotai/Kimi-K2.5 on h200_sxm / sglang, "moe quant mode 'int4_wo'")
 INT4_EXPERTS = {"kimi-k2-instruct": "moonshotai/Kimi-K2.5"}
+# checkpoints whose routed experts alone are MXFP4 (the rest bf16), by kvplan model (round 21: gpt-oss-120b under SGLang):
+# bfloat16 GEMMs and aiconfigurator's MXFP4 MoE mode, by system as SGLang 0.5.x runs it (server_args
+# model_specific_adjustments): on SM100 the flashinfer_mxfp4 runner, whose default precision quantizes the MoE input to
+# MXFP8 (w4a8_mxfp4_mxfp8); elsewhere the triton_kernels runner with bfloat16 activations (w4a16_mxfp4)
+MXFP4_EXPERTS = {"gpt-oss-120b": {"b200_sxm": "w4a8_mxfp4_mxfp8"}}
 LOCAL = {"llama-2-7b": "Llama-2-7B.json", "llama-2-13b": "Llama-2-13B.json", "llama-2-70b": "Llama-2-70B.json", "llama-3-70b": "Meta-Llama-3-70B.json",
          "llama-3-8b": "Meta-Llama-3-8B.json", "mixtral-8x7b": "Mixtral-8x7B-v0.1.json",
          "gemma-4-26b-a4b": "gemma-4-26B-A4B.json", "llama-3.1-405b": "Llama-3.1-405B.json",
@@ -86,7 +93,8 @@ def plan(e: dict) -> tuple[dict | None, str, list[str]]:
     if system is None:
         return None, f"no aiconfigurator system with measured kernel data for GPU {e['gpu']}", notes
     int4_experts = e["weight_dtype"] == "int4" and e["model"] in INT4_EXPERTS
-    if (e["weight_dtype"] not in GEMM and not int4_experts) or (e["kv_dtype"] or "fp16") not in KV:
+    mxfp4_experts = e["weight_dtype"] == "mxfp4" and e["model"] in MXFP4_EXPERTS
+    if (e["weight_dtype"] not in GEMM and not int4_experts and not mxfp4_experts) or (e["kv_dtype"] or "fp16") not in KV:
         return None, f"weight/KV format {e['weight_dtype']}/{e['kv_dtype']} has no aiconfigurator quant mode", notes
     if e["kv_dtype"] is None:
         notes.append("KV dtype not stated by the source; bfloat16 assumed")
@@ -99,7 +107,7 @@ def plan(e: dict) -> tuple[dict | None, str, list[str]]:
     kw = dict(system_name=system, mode=mode, backend_name=backend, backend_version="current",
               isl=max(e["input_len"], 1), osl=max(e["output_len"], 2) if mode == "static" else 1,
               batch_size=e["batch"], tp_size=e["num_gpus"],
-              gemm_quant_mode="bfloat16" if int4_experts else GEMM[e["weight_dtype"]],
+              gemm_quant_mode="bfloat16" if int4_experts or mxfp4_experts else GEMM[e["weight_dtype"]],
               kvcache_quant_mode=KV[e["kv_dtype"] or "bf16"], fmha_quant_mode="bfloat16")
     if e["model"] in FP8_BLOCK and e["weight_dtype"] == "fp8":
         kw["gemm_quant_mode"] = "fp8_block"
@@ -111,6 +119,10 @@ def plan(e: dict) -> tuple[dict | None, str, list[str]]:
     if int4_experts:
         notes.append(f"{INT4_EXPERTS[e['model']]}'s bundled config; routed experts int4 weight-only (int4_wo), every "
                      "other GEMM bfloat16, as the checkpoint stores them (checkpoints.yaml)")
+    if mxfp4_experts:
+        kw["moe_quant_mode"] = MXFP4_EXPERTS[e["model"]].get(system, "w4a16_mxfp4")
+        notes.append(f"routed experts MXFP4 ({kw['moe_quant_mode']}: SGLang's MoE runner on this system), every other "
+                     "GEMM bfloat16, as the release checkpoint stores them")
     return kw, "", notes
 
 
@@ -168,8 +180,9 @@ def main(new_only: bool = False) -> None:
             mp = model_path(e["model"], tmp, e["weight_dtype"])
             try:
                 r = cli_estimate(mp, **kw)
-            except Exception as exc:  # an unsupported combination is reported, not hidden
-                skipped.append({"id": e["id"], "reason": f"cli_estimate raised {type(exc).__name__}: {exc}"})
+            except Exception as exc:  # an unsupported combination is reported, not hidden (no local path in the text)
+                msg = str(exc).replace(sysconfig.get_paths()["purelib"], "<site-packages>")
+                skipped.append({"id": e["id"], "reason": f"cli_estimate raised {type(exc).__name__}: {msg}"})
                 continue
             shown_mp = mp if e["model"] in BUNDLED or mp in INT4_EXPERTS.values() else f"<dir with tests/fixtures/configs/{LOCAL[e['model']]} as config.json>"
             args = ", ".join(f"{k}={v!r}" for k, v in kw.items())

@@ -96,12 +96,13 @@ R17 = SPLIT["round17"]
 R18 = SPLIT["round18"]
 R19 = SPLIT["round19"]
 R20 = SPLIT["round20"]
+R21 = SPLIT["round21"]
 NCCL = yaml.safe_load((DIR / "nccl_tests.yaml").read_text())
 
 
 def _source_of(url):
     hits = [s["id"] for s in SPLIT["sources"] + R2["sources"] + R3["sources"] + R4["sources"] + R5["sources"] + R6["sources"]
-            + R7["sources"] + R8["sources"] + R9["sources"] + R10["sources"] + R11["sources"] + R12["sources"] + R13["sources"] + R14["sources"] + R15["sources"] + R16["sources"] + R17["sources"] + R18["sources"] + R19["sources"] + R20["sources"] if any(url.startswith(p) for p in s["url_prefixes"])]
+            + R7["sources"] + R8["sources"] + R9["sources"] + R10["sources"] + R11["sources"] + R12["sources"] + R13["sources"] + R14["sources"] + R15["sources"] + R16["sources"] + R17["sources"] + R18["sources"] + R19["sources"] + R20["sources"] + R21["sources"] if any(url.startswith(p) for p in s["url_prefixes"])]
     assert len(hits) == 1, url
     return hits[0]
 
@@ -213,10 +214,16 @@ def test_split_is_by_source_and_matches_its_seed():
         SPLIT["seed"], R2["seed"], R3["seed"], R4["seed"], R5["seed"], R6["seed"], R7["seed"], R8["seed"], R9["seed"],
         R10["seed"], R11["seed"], R12["seed"], R13["seed"], R14["seed"], R15["seed"], R16["seed"], R17["seed"], R18["seed"],
         R19["seed"])
+    held21, fit21 = set(R21["held_out_sources"]), set(R21["fit_sources"])
+    assert not held21 & fit21 and held21 | fit21 == {s["id"] for s in R21["sources"]} and abs(len(held21) - len(fit21)) <= 1
+    assert set(R21["seen_sources"]) == held20 and R21["seed"] == 2026121721 and R21["seed"] not in (
+        SPLIT["seed"], R2["seed"], R3["seed"], R4["seed"], R5["seed"], R6["seed"], R7["seed"], R8["seed"], R9["seed"],
+        R10["seed"], R11["seed"], R12["seed"], R13["seed"], R14["seed"], R15["seed"], R16["seed"], R17["seed"], R18["seed"],
+        R19["seed"], R20["seed"])
     assert used == (held | fit | held2 | fit2 | held3 | fit3 | held4 | fit4 | held5 | fit5 | held6 | fit6 | held7
                     | fit7 | held8 | fit8 | held9 | fit9 | held10 | fit10 | held11 | fit11 | held12 | fit12 | held13
                     | fit13 | held14 | fit14 | held15 | fit15 | held16 | fit16 | held17 | fit17 | held18 | fit18 | held19 | fit19
-                    | held20 | fit20)
+                    | held20 | fit20 | held21 | fit21)
     assert len(held | fit) >= 8
     assert abs(len(held) - len(fit)) <= 1 and abs(len(held2) - len(fit2)) <= 1
     assert set(R2["seen_sources"]) == held and len(held2 | fit2) >= 5  # round 1's held-out sources are now "seen"
